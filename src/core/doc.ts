@@ -1,0 +1,61 @@
+/** A JSON object as read from a record. */
+export type JsonObject = Record<string, unknown>;
+
+/**
+ * One record flowing through a pipeline.
+ *
+ * `data` is the record as it will be written. Stages write their signals into `attrs`
+ * (dolma's "attributes"); writers put them on the output record under the key `attrs`
+ * unless asked to strip them. `source` is where the record came from, `file:line`.
+ */
+export interface Doc {
+  /** The record itself; stages may change it. */
+  data: JsonObject;
+  /** `file:line` (1-based) for line formats, `file:[index]` for JSON arrays, `file:row` for CSV. */
+  source: string;
+  /** Signals written by stages, keyed by stage family (`attrs.quality.*`, `attrs.lang`, ...). */
+  attrs: Record<string, unknown>;
+}
+
+/** Field names tried, in order, when no text field is given. */
+export const DEFAULT_TEXT_FIELDS: readonly string[] = ['text', 'content'];
+
+/**
+ * The name of the field holding the text of `data`: `field` when given, else the first of
+ * `text`, `content` that is present. Returns `undefined` when none is present.
+ */
+export function textFieldOf(data: JsonObject, field?: string): string | undefined {
+  if (field !== undefined) return field in data ? field : undefined;
+  for (const f of DEFAULT_TEXT_FIELDS) if (f in data) return f;
+  return undefined;
+}
+
+/** The text of a record whose text field has been checked (see `requireText`). */
+export function getText(doc: Doc, field?: string): string {
+  const f = textFieldOf(doc.data, field);
+  const v = f === undefined ? undefined : doc.data[f];
+  return typeof v === 'string' ? v : '';
+}
+
+/** Replace the text of a record, in the field it was read from. */
+export function setText(doc: Doc, text: string, field?: string): void {
+  doc.data[textFieldOf(doc.data, field) ?? field ?? 'text'] = text;
+}
+
+/**
+ * Why a record's text is unusable, as a stable reason code, or `null` when it is a non-empty
+ * string: `text_missing`, `text_not_string`, `text_empty`.
+ */
+export function textProblem(data: JsonObject, field?: string): string | null {
+  const f = textFieldOf(data, field);
+  if (f === undefined) return 'text_missing';
+  const v = data[f];
+  if (typeof v !== 'string') return 'text_not_string';
+  if (v.length === 0 || v.trim().length === 0) return 'text_empty';
+  return null;
+}
+
+/** Make a record from a parsed object. */
+export function makeDoc(data: JsonObject, source: string): Doc {
+  return { data, source, attrs: {} };
+}

@@ -1,0 +1,179 @@
+import type { Doc } from './doc.js';
+import { textProblem } from './doc.js';
+import type { Reject, RejectSink, Stage, StageContext } from './stage.js';
+import { stageContext } from './stage.js';
+import type { FileError, RunStats, StageStats } from './stats.js';
+import { count, emptyRunStats } from './stats.js';
+
+/** What a source reports while it reads. */
+export interface ReadEvents {
+  /** Records (good or bad) and bytes consumed. */
+  read(records: number, bytes: number): void;
+  /** An input that did not become a record (malformed JSON, invalid UTF-8, ...): stage `read`. */
+  reject(r: Omit<Reject, 'stage'>): void;
+  /** A new input file was opened. */
+  file(path: string): void;
+  /** A whole file was damaged or unreadable; the records before the damage were kept. */
+  fileError(e: FileError): void;
+}
+
+/** Where records come from: readers over files, or arrays in code. */
+export interface DocSource {
+  read(events: ReadEvents): AsyncIterable<Doc[]>;
+}
+
+/** Where records go. Writers are atomic: `close` publishes, `abort` leaves nothing that looks complete. */
+export interface DocSink {
+  write(batch: Doc[]): Promise<void> | void;
+  close(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+/** A rejects sink that is closed at the end of a run. */
+export interface ClosableRejectSink extends RejectSink {
+  close(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+/** A composed pipeline: source → stages → sink. */
+export interface PipelineSpec {
+  source: DocSource;
+  stages: readonly Stage[];
+  sink: DocSink;
+  /** Where rejected records go; they are counted either way. */
+  rejects?: ClosableRejectSink;
+  /** Text field; default automatic (`text`, then `content`). */
+  textField?: string;
+  /**
+   * Reject records without usable text before the first stage that reads text. Default: only
+   * when some stage reads text; `true` checks before any stage, `false` never checks.
+   */
+  requireText?: boolean;
+  /** Called after each batch written, with the live stats. */
+  onProgress?(stats: Readonly<RunStats>): void;
+}
+
+const now = (): number => performance.now();
+
+/** Stats about time spent upstream of a stage, shared between the two wrappers around it. */
+interface Clock {
+  upstreamMs: number;
+}
+
+async function* countIn(batches: AsyncIterable<Doc[]>, stats: StageStats, clock: Clock): AsyncIterable<Doc[]> {
+  const it = batches[Symbol.asyncIterator]();
+  for (;;) {
+    const t = now();
+    const r = await it.next();
+    clock.upstreamMs += now() - t;
+    if (r.done) return;
+    stats.in += r.value.length;
+    yield r.value;
+  }
+}
+
+async function* countOut(
+  stage: Stage,
+  upstream: AsyncIterable<Doc[]>,
+  stats: StageStats,
+  ctx: StageContext,
+): AsyncIterable<Doc[]> {
+  const clock: Clock = { upstreamMs: 0 };
+  const it = stage.run(countIn(upstream, stats, clock), ctx)[Symbol.asyncIterator]();
+  for (;;) {
+    const t = now();
+    const up = clock.upstreamMs;
+    const r = await it.next();
+    stats.ms += now() - t - (clock.upstreamMs - up);
+    if (r.done) return;
+    if (r.value.length === 0) continue;
+    stats.out += r.value.length;
+    yield r.value;
+  }
+}
+
+const nullRejects: ClosableRejectSink = { push() {}, async close() {}, async abort() {} };
+
+/** Reject records whose text is missing, not a string or empty, into the input stats. */
+function checkText(textField: string | undefined, ctx: StageContext): Stage {
+  return {
+    name: 'check-text',
+    needsText: false,
+    options: {},
+    async *run(batches) {
+      for await (const batch of batches) {
+        const out: Doc[] = [];
+        for (const doc of batch) {
+          const p = textProblem(doc.data, textField);
+          if (p === null) out.push(doc);
+          else ctx.reject(doc, p, textField === undefined ? undefined : { textField });
+        }
+        if (out.length > 0) yield out;
+      }
+    },
+  };
+}
+
+async function* passThrough(stage: Stage, batches: AsyncIterable<Doc[]>, ctx: StageContext): AsyncIterable<Doc[]> {
+  yield* stage.run(batches, ctx);
+}
+
+/**
+ * Run a pipeline to the end and return its stats. Every record read ends up written or
+ * rejected: `read = written + rejected` holds for the returned stats (see `balanced`).
+ * Bad data never throws; a bug or an I/O failure aborts the writers (no half shard is left
+ * looking complete) and rethrows.
+ */
+export async function pipeline(spec: PipelineSpec): Promise<RunStats> {
+  const started = now();
+  const stats = emptyRunStats(spec.stages.map((s) => s.name));
+  const rejects = spec.rejects ?? nullRejects;
+  const onReject = (): void => {
+    stats.rejected++;
+  };
+  const events: ReadEvents = {
+    read(records, bytes) {
+      stats.read += records;
+      stats.input.in += records;
+      stats.bytesRead += bytes;
+    },
+    reject(r) {
+      stats.rejected++;
+      count(stats.input.dropped, r.reason);
+      rejects.push({ stage: 'read', ...r });
+    },
+    file() {
+      stats.files++;
+    },
+    fileError(e) {
+      stats.fileErrors.push(e);
+    },
+  };
+  const inputCtx = stageContext(stats.input, spec.textField, rejects, onReject);
+  const firstTextStage = spec.requireText === true ? 0 : spec.requireText === false ? -1 : spec.stages.findIndex((s) => s.needsText);
+
+  let stream: AsyncIterable<Doc[]> = spec.source.read(events);
+  spec.stages.forEach((stage, i) => {
+    if (i === firstTextStage) stream = passThrough(checkText(spec.textField, inputCtx), stream, inputCtx);
+    const st = stats.stages[i];
+    stream = countOut(stage, stream, st, stageContext(st, spec.textField, rejects, onReject));
+  });
+  if (firstTextStage === 0 && spec.stages.length === 0) stream = passThrough(checkText(spec.textField, inputCtx), stream, inputCtx);
+
+  try {
+    for await (const batch of stream) {
+      await spec.sink.write(batch);
+      stats.written += batch.length;
+      spec.onProgress?.(stats);
+    }
+    await spec.sink.close();
+    await rejects.close();
+  } catch (e) {
+    await spec.sink.abort().catch(() => {});
+    await rejects.abort().catch(() => {});
+    throw e;
+  }
+  stats.input.out = stats.input.in - Object.values(stats.input.dropped).reduce((a, b) => a + b, 0);
+  stats.ms = now() - started;
+  return stats;
+}

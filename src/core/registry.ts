@@ -1,0 +1,55 @@
+import { UsageError } from './errors.js';
+import type { OptionsSpec } from './options.js';
+import { resolveOptions } from './options.js';
+import type { Stage } from './stage.js';
+
+/** How to build a stage by name: what recipes, the CLI and the library share. */
+export interface StageFactory {
+  /** Registry name, used in recipes and as the CLI subcommand. */
+  readonly name: string;
+  /** One line for `--help`. */
+  readonly summary: string;
+  readonly options: OptionsSpec;
+  /** Build the stage from resolved options (defaults filled in, types checked). */
+  create(options: Record<string, unknown>): Stage | Promise<Stage>;
+}
+
+/** A set of stage factories by name. */
+export class StageRegistry {
+  private readonly byName = new Map<string, StageFactory>();
+
+  constructor(factories: readonly StageFactory[] = []) {
+    for (const f of factories) this.register(f);
+  }
+
+  register(f: StageFactory): void {
+    if (this.byName.has(f.name)) throw new Error(`stage '${f.name}' registered twice`);
+    this.byName.set(f.name, f);
+  }
+
+  /** Names in registration order. */
+  names(): string[] {
+    return [...this.byName.keys()];
+  }
+
+  has(name: string): boolean {
+    return this.byName.has(name);
+  }
+
+  /** The factory, or a usage error that lists the known stages. */
+  get(name: string): StageFactory {
+    const f = this.byName.get(name);
+    if (f === undefined) throw new UsageError(`unknown stage '${name}'; known stages: ${this.names().join(', ')}`);
+    return f;
+  }
+
+  /** Resolve options without building (used to validate a whole recipe before reading). */
+  resolve(name: string, options: Readonly<Record<string, unknown>> = {}): Record<string, unknown> {
+    return resolveOptions(name, this.get(name).options, options);
+  }
+
+  /** Build a stage from a name and options. */
+  async create(name: string, options: Readonly<Record<string, unknown>> = {}): Promise<Stage> {
+    return this.get(name).create(this.resolve(name, options));
+  }
+}

@@ -1,0 +1,113 @@
+import type { Doc, JsonObject } from './doc.js';
+import type { StageStats } from './stats.js';
+import { count } from './stats.js';
+
+/** One rejected input: a line of the rejects file. */
+export interface Reject {
+  /** Stage that rejected it (`read` for input that did not parse or had no usable text). */
+  stage: string;
+  /** Stable reason code, e.g. `json_parse`, `gopher_quality:min_words`. */
+  reason: string;
+  /** `file:line` of the input. */
+  source: string;
+  /** The record as it was when rejected, when it parsed. */
+  record?: JsonObject;
+  /** The signals written so far, when any. */
+  attrs?: Record<string, unknown>;
+  /** The raw line, when it did not parse (cut to `maxRawChars`). */
+  raw?: string;
+  /** Extra facts about the decision (e.g. the duplicate's survivor and similarity). */
+  detail?: Record<string, unknown>;
+}
+
+/** Where rejects go. `push` must not throw for data problems. */
+export interface RejectSink {
+  push(r: Reject): void;
+}
+
+/** What a stage may use while it runs. */
+export interface StageContext {
+  /** The stage's own stats: the pipeline counts in/out/time; the stage adds counters and summaries. */
+  readonly stats: StageStats;
+  /** The text field given to the run, or undefined for automatic (`text`, then `content`). */
+  readonly textField: string | undefined;
+  /** Drop a record with a stable reason code: it is counted and sent to the rejects sink. */
+  reject(doc: Doc, reason: string, detail?: Record<string, unknown>): void;
+}
+
+/**
+ * A stage: batches of records in, batches of records out. Batches keep per-record overhead low;
+ * a stage may regroup them freely (a dedup stage holds records back, for instance).
+ */
+export interface Stage {
+  /** Registry name (`quality`, `dedup`, ...). */
+  readonly name: string;
+  /** True when the stage reads the text field: records without usable text are rejected before it. */
+  readonly needsText: boolean;
+  /** Resolved options, written into the resolved recipe. */
+  readonly options: Readonly<Record<string, unknown>>;
+  /** Transform the stream. */
+  run(batches: AsyncIterable<Doc[]>, ctx: StageContext): AsyncIterable<Doc[]>;
+}
+
+/**
+ * What a per-record stage function returns: `undefined`/`null` to keep the record (possibly
+ * changed in place), or a reason code to drop it.
+ */
+export type Verdict = string | null | undefined | void;
+
+/** Options of `docStage`. */
+export interface DocStageSpec {
+  name: string;
+  /** Default true. */
+  needsText?: boolean;
+  options?: Record<string, unknown>;
+  /** Called once per record. May change `doc` in place. */
+  apply(doc: Doc, ctx: StageContext): Verdict;
+}
+
+/**
+ * The helper behind most stages: a function called per record that keeps, changes or drops it.
+ * The helper owns batching, counting and the rejects sink, so a concrete stage is its rule only.
+ */
+export function docStage(spec: DocStageSpec): Stage {
+  const apply = spec.apply;
+  return {
+    name: spec.name,
+    needsText: spec.needsText ?? true,
+    options: Object.freeze({ ...(spec.options ?? {}) }),
+    async *run(batches, ctx) {
+      for await (const batch of batches) {
+        const out: Doc[] = [];
+        for (const doc of batch) {
+          const v = apply(doc, ctx);
+          if (typeof v === 'string') ctx.reject(doc, v);
+          else out.push(doc);
+        }
+        if (out.length > 0) yield out;
+      }
+    },
+  };
+}
+
+/** Make the context a pipeline gives one stage. */
+export function stageContext(
+  stats: StageStats,
+  textField: string | undefined,
+  sink: RejectSink,
+  onReject: () => void,
+): StageContext {
+  const stage = stats.stage;
+  return {
+    stats,
+    textField,
+    reject(doc, reason, detail) {
+      count(stats.dropped, reason);
+      onReject();
+      const r: Reject = { stage, reason, source: doc.source, record: doc.data };
+      if (Object.keys(doc.attrs).length > 0) r.attrs = doc.attrs;
+      if (detail !== undefined) r.detail = detail;
+      sink.push(r);
+    },
+  };
+}

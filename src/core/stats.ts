@@ -1,0 +1,162 @@
+/**
+ * Statistics as plain values that merge: a run's stats are the merge of its tasks' stats,
+ * whether they ran in one process, on many cores or as Slurm array tasks.
+ */
+
+/** Count, sum, min, max, mean and variance of a numeric signal (Welford, mergeable). */
+export interface Summary {
+  n: number;
+  sum: number;
+  min: number;
+  max: number;
+  mean: number;
+  /** Sum of squared differences from the mean (Welford's M2). */
+  m2: number;
+}
+
+/** An empty summary. */
+export function emptySummary(): Summary {
+  return { n: 0, sum: 0, min: Infinity, max: -Infinity, mean: 0, m2: 0 };
+}
+
+/** Add one value to a summary in place. */
+export function observe(s: Summary, x: number): void {
+  s.n++;
+  s.sum += x;
+  if (x < s.min) s.min = x;
+  if (x > s.max) s.max = x;
+  const d = x - s.mean;
+  s.mean += d / s.n;
+  s.m2 += d * (x - s.mean);
+}
+
+/** Merge two summaries (Chan et al.), returning a new one. */
+export function mergeSummary(a: Summary, b: Summary): Summary {
+  if (a.n === 0) return { ...b };
+  if (b.n === 0) return { ...a };
+  const n = a.n + b.n;
+  const d = b.mean - a.mean;
+  return {
+    n,
+    sum: a.sum + b.sum,
+    min: Math.min(a.min, b.min),
+    max: Math.max(a.max, b.max),
+    mean: a.mean + (d * b.n) / n,
+    m2: a.m2 + b.m2 + (d * d * a.n * b.n) / n,
+  };
+}
+
+/** Per-stage statistics. */
+export interface StageStats {
+  /** Stage name as in the recipe. */
+  stage: string;
+  /** Records that entered the stage. */
+  in: number;
+  /** Records that left it. */
+  out: number;
+  /** Records dropped, by stable reason code. */
+  dropped: Record<string, number>;
+  /** Named event counts (e.g. `nfc_changed`, `lines_removed`). */
+  counters: Record<string, number>;
+  /** Summaries of numeric signals. */
+  summaries: Record<string, Summary>;
+  /** Wall time spent inside the stage, in milliseconds (excludes upstream work). */
+  ms: number;
+}
+
+/** New, empty stats for a stage. */
+export function emptyStageStats(stage: string): StageStats {
+  return { stage, in: 0, out: 0, dropped: {}, counters: {}, summaries: {}, ms: 0 };
+}
+
+function addCounts(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
+  const r: Record<string, number> = { ...a };
+  for (const [k, v] of Object.entries(b)) r[k] = (r[k] ?? 0) + v;
+  return r;
+}
+
+/** Merge stats of the same stage from two tasks. */
+export function mergeStageStats(a: StageStats, b: StageStats): StageStats {
+  const summaries: Record<string, Summary> = { ...a.summaries };
+  for (const [k, v] of Object.entries(b.summaries)) summaries[k] = k in summaries ? mergeSummary(summaries[k], v) : { ...v };
+  return {
+    stage: a.stage,
+    in: a.in + b.in,
+    out: a.out + b.out,
+    dropped: addCounts(a.dropped, b.dropped),
+    counters: addCounts(a.counters, b.counters),
+    summaries,
+    ms: a.ms + b.ms,
+  };
+}
+
+/** Increment a named counter. */
+export function count(map: Record<string, number>, key: string, by = 1): void {
+  map[key] = (map[key] ?? 0) + by;
+}
+
+/** A problem with a whole input file (damaged compression, unreadable file). */
+export interface FileError {
+  file: string;
+  message: string;
+  /** Records read from the file before the problem. */
+  recordsBefore: number;
+}
+
+/** Statistics of one run (or one task of a run). */
+export interface RunStats {
+  /** Records read, including those that did not parse. */
+  read: number;
+  /** Records written to the output. */
+  written: number;
+  /** Records written to the rejects sink (or counted as rejected when there is none). */
+  rejected: number;
+  /** Bytes read from inputs (after decompression). */
+  bytesRead: number;
+  /** Input files read. */
+  files: number;
+  /** Damaged or unreadable inputs. */
+  fileErrors: FileError[];
+  /** Reader rejects (malformed input) by reason. */
+  input: StageStats;
+  /** One entry per stage, in pipeline order. */
+  stages: StageStats[];
+  /** Wall time of the run in milliseconds. */
+  ms: number;
+}
+
+/** New, empty run stats for the given stage names. */
+export function emptyRunStats(stageNames: readonly string[]): RunStats {
+  return {
+    read: 0,
+    written: 0,
+    rejected: 0,
+    bytesRead: 0,
+    files: 0,
+    fileErrors: [],
+    input: emptyStageStats('read'),
+    stages: stageNames.map(emptyStageStats),
+    ms: 0,
+  };
+}
+
+/** Merge the stats of two tasks of the same pipeline. */
+export function mergeRunStats(a: RunStats, b: RunStats): RunStats {
+  if (a.stages.length !== b.stages.length) throw new Error('mergeRunStats: stats of different pipelines');
+  return {
+    read: a.read + b.read,
+    written: a.written + b.written,
+    rejected: a.rejected + b.rejected,
+    bytesRead: a.bytesRead + b.bytesRead,
+    files: a.files + b.files,
+    fileErrors: [...a.fileErrors, ...b.fileErrors],
+    input: mergeStageStats(a.input, b.input),
+    stages: a.stages.map((s, i) => mergeStageStats(s, b.stages[i])),
+    ms: Math.max(a.ms, b.ms),
+  };
+}
+
+/** True when every record read was either written or rejected. */
+export function balanced(s: RunStats): boolean {
+  return s.read === s.written + s.rejected;
+}

@@ -31,6 +31,8 @@ export interface DocSink {
 
 /** A rejects sink that is closed at the end of a run. */
 export interface ClosableRejectSink extends RejectSink {
+  /** Write out what was pushed; called after each batch so memory stays bounded. */
+  flush?(): Promise<void>;
   close(): Promise<void>;
   abort(): Promise<void>;
 }
@@ -164,6 +166,7 @@ export async function pipeline(spec: PipelineSpec): Promise<RunStats> {
     for await (const batch of stream) {
       await spec.sink.write(batch);
       stats.written += batch.length;
+      await rejects.flush?.();
       spec.onProgress?.(stats);
     }
     await spec.sink.close();

@@ -16,6 +16,8 @@ export interface Reject {
   attrs?: Record<string, unknown>;
   /** The raw line, when it did not parse (cut to `maxRawChars`). */
   raw?: string;
+  /** The raw bytes, base64, when they were not valid UTF-8. */
+  raw_base64?: string;
   /** Extra facts about the decision (e.g. the duplicate's survivor and similarity). */
   detail?: Record<string, unknown>;
 }

@@ -1,0 +1,85 @@
+import { parseArgs } from 'node:util';
+import { UsageError } from '../core/errors.js';
+import type { OptionsSpec } from '../core/options.js';
+import { kebabCase } from '../core/options.js';
+
+/** A CLI flag: its name, whether it takes a value, and its help line. */
+export interface Flag {
+  name: string;
+  short?: string;
+  /** `string` takes a value; `boolean` is a switch. */
+  type: 'string' | 'boolean';
+  /** Placeholder shown in help, e.g. `FILE`. */
+  arg?: string;
+  help: string;
+  multiple?: boolean;
+}
+
+/** Parsed command line: flag values and positionals. */
+export interface Parsed {
+  values: Record<string, string | boolean | string[] | undefined>;
+  positionals: string[];
+}
+
+/** Parse argv strictly: an unknown flag is a usage error that says where to look. */
+export function parse(command: string, argv: string[], flags: readonly Flag[]): Parsed {
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
+  for (const f of flags) options[f.name] = { type: f.type, ...(f.short ? { short: f.short } : {}), ...(f.multiple ? { multiple: true } : {}) };
+  try {
+    const r = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    return { values: r.values as Parsed['values'], positionals: r.positionals };
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message.replace(/\. To specify a positional argument.*$/s, '')}\nsee 'corpus-clean ${command} --help'`);
+  }
+}
+
+/** Flags for a stage's options: `--min-score N`, `--flag`/`--no-flag`, and value shortcuts (`--exact`). */
+export function stageFlags(spec: OptionsSpec): Flag[] {
+  const flags: Flag[] = [];
+  for (const [key, o] of Object.entries(spec)) {
+    const name = kebabCase(key);
+    const def = o.default === null ? 'off' : Array.isArray(o.default) ? o.default.join(',') || 'none' : String(o.default);
+    if (o.type === 'boolean') {
+      flags.push({ name, type: 'boolean', help: `${o.doc} (default ${def})` });
+      flags.push({ name: `no-${name}`, type: 'boolean', help: `turn --${name} off` });
+      continue;
+    }
+    const arg = o.values ? o.values.join('|') : o.type === 'string[]' ? 'A,B,...' : o.type === 'string' ? 'VALUE' : 'N';
+    flags.push({ name, type: 'string', arg, help: `${o.doc} (default ${def})` });
+    if (o.shortcuts && o.values) for (const v of o.values) flags.push({ name: v, type: 'boolean', help: `same as --${name} ${v}` });
+  }
+  return flags;
+}
+
+/** Collect a stage's options from parsed flag values (raw strings; the registry checks them). */
+export function stageOptionValues(spec: OptionsSpec, values: Parsed['values']): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, o] of Object.entries(spec)) {
+    const name = kebabCase(key);
+    if (o.type === 'boolean') {
+      if (values[name] === true && values[`no-${name}`] === true) throw new UsageError(`--${name} and --no-${name} contradict each other`);
+      if (values[name] === true) out[key] = true;
+      if (values[`no-${name}`] === true) out[key] = false;
+      continue;
+    }
+    const picked = o.shortcuts && o.values ? o.values.filter((v) => values[v] === true) : [];
+    if (picked.length > 1 || (picked.length === 1 && values[name] !== undefined)) {
+      throw new UsageError(`choose one of ${[`--${name}`, ...(o.values ?? []).map((v) => `--${v}`)].join(', ')}`);
+    }
+    if (picked.length === 1) out[key] = picked[0];
+    else if (values[name] !== undefined) out[key] = values[name];
+  }
+  return out;
+}
+
+/** Render flags as help lines, aligned. */
+export function flagHelp(flags: readonly Flag[]): string {
+  const left = flags.map((f) => `${f.short ? `-${f.short}, ` : '    '}--${f.name}${f.arg ? ` ${f.arg}` : ''}`);
+  const width = Math.min(34, Math.max(...left.map((l) => l.length)) + 2);
+  return flags
+    .map((f, i) => {
+      const l = left[i];
+      return l.length + 2 > width ? `  ${l}\n  ${' '.repeat(width)}${f.help}` : `  ${l.padEnd(width)}${f.help}`;
+    })
+    .join('\n');
+}

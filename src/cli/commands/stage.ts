@@ -1,0 +1,34 @@
+import type { StageFactory, StageRegistry } from '../../core/registry.js';
+import type { Command } from '../command.js';
+import { flagHelp, parse, stageFlags, stageOptionValues } from '../args.js';
+import { execute, IO_FLAGS } from '../execute.js';
+
+/** A subcommand that runs one stage over its inputs: `corpus-clean quality`, `corpus-clean dedup`, ... */
+export function stageCommand(factory: StageFactory, registry: StageRegistry): Command {
+  const own = stageFlags(factory.options);
+  const flags = [...own, ...IO_FLAGS];
+  return {
+    name: factory.name,
+    summary: factory.summary,
+    help() {
+      return `Usage: corpus-clean ${factory.name} [inputs...] [options]
+
+${factory.summary}.
+Reads inputs (or stdin) and writes JSONL (stdout by default); the same stage can be used in
+a recipe as '- ${factory.name}: {...}' with the options below in snake_case.
+
+Stage options:
+${own.length ? flagHelp(own) : '  (none)'}
+
+Input and output:
+${flagHelp(IO_FLAGS)}
+`;
+    },
+    async run(argv) {
+      const p = parse(factory.name, argv, flags);
+      if (p.values.help) return process.stdout.write(this.help()), 0;
+      const stage = await registry.create(factory.name, stageOptionValues(factory.options, p.values));
+      return execute({ command: factory.name, inputs: p.positionals, stages: [stage], values: p.values });
+    },
+  };
+}

@@ -1,0 +1,134 @@
+import { writeFile, mkdir, rename } from 'node:fs/promises';
+import { dirname, join, basename } from 'node:path';
+import { ExitCode, UsageError } from '../core/errors.js';
+import type { Stage } from '../core/stage.js';
+import type { RunStats } from '../core/stats.js';
+import { balanced } from '../core/stats.js';
+import { pipeline } from '../core/pipeline.js';
+import { parseSize } from '../core/recipe.js';
+import { expandInputs } from '../io/inputs.js';
+import { readFiles, type InputFormat } from '../io/readers/index.js';
+import { JsonlWriter } from '../io/writers/jsonl.js';
+import { RejectsWriter } from '../io/writers/rejects.js';
+import type { OutputCompression } from '../io/writers/sharded.js';
+import type { Flag, Parsed } from './args.js';
+import { accountingLine, badInput, progressPrinter } from './report.js';
+
+/** Input, output and accounting flags shared by `cat` and every stage command. */
+export const IO_FLAGS: Flag[] = [
+  { name: 'output', short: 'o', type: 'string', arg: 'PATH', help: 'write here: a file (x.jsonl, x.jsonl.gz, x.jsonl.zst), a folder (ending in /), or - for stdout (default)' },
+  { name: 'shard-size', type: 'string', arg: 'SIZE', help: 'start a new shard after SIZE uncompressed bytes (e.g. 256MB)' },
+  { name: 'shard-records', type: 'string', arg: 'N', help: 'start a new shard after N records' },
+  { name: 'compress', type: 'string', arg: 'none|gzip|zstd', help: 'compression of shards in a folder output (default none; files follow their name)' },
+  { name: 'rejects', type: 'string', arg: 'FILE', help: 'write every rejected record here, with stage, reason and file:line' },
+  { name: 'stats', type: 'string', arg: 'FILE', help: 'write the run statistics here as JSON' },
+  { name: 'text-field', type: 'string', arg: 'NAME', help: 'field holding the text (default: text, else content)' },
+  { name: 'format', type: 'string', arg: 'FMT', help: 'input format: auto (default, by extension), jsonl, json, csv, tsv, txt' },
+  { name: 'txt-mode', type: 'string', arg: 'file|line', help: '.txt inputs: one record per file (default) or per line' },
+  { name: 'max-reject-rate', type: 'string', arg: 'R', help: 'exit 1 when more than this fraction of input is bad (default 0.1)' },
+  { name: 'strip-attrs', type: 'boolean', help: 'leave the stage signals (attrs) out of the output' },
+  { name: 'quiet', short: 'q', type: 'boolean', help: 'no progress line' },
+  { name: 'help', short: 'h', type: 'boolean', help: 'show this help' },
+];
+
+const FORMATS: InputFormat[] = ['auto', 'jsonl', 'json', 'csv', 'tsv', 'txt'];
+
+function positiveInt(v: unknown, flag: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${flag} must be a positive integer, got '${v}'`);
+  return n;
+}
+
+/** Everything a command needs to run a pipeline over files. */
+export interface Job {
+  command: string;
+  inputs: string[];
+  stages: Stage[];
+  values: Parsed['values'];
+  requireText?: boolean;
+  /** Called before reading, after the inputs were expanded (e.g. to write the resolved recipe). */
+  beforeRun?(files: string[]): Promise<void>;
+  /** Defaults that a recipe sets and flags may override. */
+  defaults?: { output?: string; shardRecords?: number; shardBytes?: number; compression?: OutputCompression; stripAttrs?: boolean; maxRejectRate?: number; rejects?: string; stats?: string; textField?: string };
+}
+
+/** Write a file atomically (temporary name, then rename). */
+export async function writeAtomic(path: string, text: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
+  await writeFile(tmp, text);
+  await rename(tmp, path);
+}
+
+/**
+ * Run a job and return the exit code: 0 when all went well, 1 when bad input went over
+ * `--max-reject-rate`, an input file was damaged, or the accounting did not add up.
+ */
+export async function execute(job: Job): Promise<number> {
+  const v = job.values;
+  const d = job.defaults ?? {};
+  const format = (v.format as string | undefined) ?? 'auto';
+  if (!FORMATS.includes(format as InputFormat)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}; got '${format}'`);
+  const txtMode = (v['txt-mode'] as string | undefined) ?? 'file';
+  if (txtMode !== 'file' && txtMode !== 'line') throw new UsageError(`--txt-mode must be file or line; got '${txtMode}'`);
+  const compress = (v.compress as string | undefined) ?? d.compression ?? 'none';
+  if (!['none', 'gzip', 'zstd'].includes(compress)) throw new UsageError(`--compress must be none, gzip or zstd; got '${compress}'`);
+  const rate = v['max-reject-rate'] !== undefined ? Number(v['max-reject-rate']) : (d.maxRejectRate ?? 0.1);
+  if (!(rate >= 0 && rate <= 1)) throw new UsageError(`--max-reject-rate must be between 0 and 1; got '${v['max-reject-rate']}'`);
+  const shardRecords = positiveInt(v['shard-records'], 'shard-records') ?? d.shardRecords;
+  const shardBytes = v['shard-size'] !== undefined ? parseSize(v['shard-size']) : d.shardBytes;
+  const output = (v.output as string | undefined) ?? d.output ?? '-';
+  const rejectsPath = (v.rejects as string | undefined) ?? d.rejects;
+  const statsPath = (v.stats as string | undefined) ?? d.stats;
+  const textField = (v['text-field'] as string | undefined) ?? d.textField;
+
+  const files = await expandInputs(job.inputs.length > 0 ? job.inputs : ['-']);
+  if (files.includes('-') && process.stdin.isTTY) throw new UsageError(`no input: give files, or pipe JSONL into 'corpus-clean ${job.command}'`);
+  await job.beforeRun?.(files);
+
+  const sink = await JsonlWriter.create({ output, shardRecords, shardBytes, compression: compress as OutputCompression, stripAttrs: v['strip-attrs'] === true || d.stripAttrs === true });
+  const rejects = rejectsPath ? new RejectsWriter(rejectsPath) : undefined;
+  const progress = progressPrinter(job.command, process.stderr.isTTY === true && v.quiet !== true);
+  let stats: RunStats;
+  try {
+    stats = await pipeline({
+      source: readFiles(files, { format: format as InputFormat, txtMode }),
+      stages: job.stages,
+      sink,
+      rejects,
+      textField,
+      requireText: job.requireText,
+      onProgress: progress.update,
+    });
+  } finally {
+    progress.done();
+  }
+  const bad = badInput(stats);
+  const badRate = stats.read > 0 ? bad / stats.read : 0;
+  const summary = {
+    command: job.command,
+    inputs: files,
+    output,
+    shards: sink.shards,
+    rejects: rejectsPath ?? null,
+    balanced: balanced(stats),
+    bad_input: bad,
+    bad_input_rate: badRate,
+    max_reject_rate: rate,
+    ...stats,
+  };
+  if (statsPath) await writeAtomic(statsPath, JSON.stringify(summary, null, 2) + '\n');
+  process.stderr.write(accountingLine(job.command, stats) + '\n');
+  let code: number = ExitCode.ok;
+  for (const e of stats.fileErrors) {
+    process.stderr.write(`corpus-clean ${job.command}: error: ${e.file}: ${e.message}; kept what was read before the damage\n`);
+    code = ExitCode.dataOrIo;
+  }
+  if (badRate > rate) {
+    process.stderr.write(`corpus-clean ${job.command}: error: ${bad} of ${stats.read} records were bad input (${(badRate * 100).toFixed(1)} % > --max-reject-rate ${rate})${rejectsPath ? `; see ${rejectsPath}` : '; use --rejects FILE to see them'}\n`);
+    code = ExitCode.dataOrIo;
+  }
+  if (!balanced(stats)) code = ExitCode.dataOrIo;
+  return code;
+}

@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+import { ExitCode, UsageError } from '../core/errors.js';
+import { defaultRegistry } from '../stages/index.js';
+import { VERSION } from '../version.js';
+import type { Command } from './command.js';
+import { catCommand } from './commands/cat.js';
+import { runCommand } from './commands/run.js';
+import { stageCommand } from './commands/stage.js';
+
+/** All subcommands: the fixed ones, then one per registered stage. */
+export function commands(): Command[] {
+  const registry = defaultRegistry();
+  return [catCommand, runCommand(registry), ...registry.names().map((n) => stageCommand(registry.get(n), registry))];
+}
+
+/** Top-level help. */
+export function mainHelp(list: readonly Command[]): string {
+  const width = Math.max(...list.map((c) => c.name.length)) + 2;
+  return `corpus-clean ${VERSION}: turn raw text corpora into clean training shards (InternEvo, XTuner)
+
+Usage: corpus-clean <command> [inputs...] [options]
+       corpus-clean <command> --help
+
+Commands:
+${list.map((c) => `  ${c.name.padEnd(width)}${c.summary}`).join('\n')}
+
+Examples:
+  zcat raw.jsonl.gz | corpus-clean quality | corpus-clean dedup > clean.jsonl
+  corpus-clean run rules/recipes/sample.yaml --output out/sample
+  corpus-clean cat data/ --output shards/ --shard-size 256MB --compress gzip
+
+Exit codes: 0 success; 1 bad input over --max-reject-rate, a damaged input file or an I/O
+failure (everything readable is still written); 2 usage error.
+`;
+}
+
+/** Run the CLI with arguments (without `node` and the script); returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const list = commands();
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(mainHelp(list));
+    return name === undefined ? ExitCode.usage : ExitCode.ok;
+  }
+  if (name === '--version' || name === '-V') {
+    process.stdout.write(VERSION + '\n');
+    return ExitCode.ok;
+  }
+  const cmd = list.find((c) => c.name === name);
+  try {
+    if (!cmd) throw new UsageError(`unknown command '${name}'; commands: ${list.map((c) => c.name).join(', ')}`);
+    return await cmd.run(rest);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`corpus-clean: ${e.message}\n`);
+      return ExitCode.usage;
+    }
+    process.stderr.write(`corpus-clean${cmd ? ' ' + cmd.name : ''}: error: ${(e as Error).stack ?? String(e)}\n`);
+    return ExitCode.dataOrIo;
+  }
+}
+
+// Closing stdout early (`| head`) is not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(ExitCode.ok);
+});
+
+const code = await main(process.argv.slice(2));
+// Let stdout drain before leaving.
+process.exitCode = code;

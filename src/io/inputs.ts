@@ -1,0 +1,50 @@
+import { stat } from 'node:fs/promises';
+import { glob } from 'tinyglobby';
+import { UsageError } from '../core/errors.js';
+
+/** File name endings read when a directory is given. */
+export const INPUT_EXTENSIONS = ['.jsonl', '.json', '.csv', '.tsv', '.txt', '.ndjson'];
+const COMPRESSED = ['', '.gz', '.zst'];
+
+/** True when the name looks like an input we can read (`x.jsonl`, `x.jsonl.gz`, `x.csv.zst`, ...). */
+export function isInputName(name: string): boolean {
+  return INPUT_EXTENSIONS.some((e) => COMPRESSED.some((c) => name.endsWith(e + c)));
+}
+
+/** Code-point order, so the order of inputs does not depend on the locale. */
+const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Expand files, directories (recursively, input extensions only) and glob patterns into a
+ * de-duplicated, sorted list, so a run reads its inputs in the same order everywhere. `-` is
+ * stdin and keeps its place. A path that matches nothing is a usage error.
+ */
+export async function expandInputs(specs: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const add = (p: string): void => {
+    if (!seen.has(p)) {
+      seen.add(p);
+      out.push(p);
+    }
+  };
+  for (const spec of specs) {
+    if (spec === '-') {
+      add('-');
+      continue;
+    }
+    const st = await stat(spec).catch(() => null);
+    if (st?.isFile()) add(spec);
+    else if (st?.isDirectory()) {
+      const found = (await glob('**/*', { cwd: spec, onlyFiles: true, dot: false })).filter(isInputName).sort(byCodePoint);
+      if (found.length === 0) throw new UsageError(`no input files (${INPUT_EXTENSIONS.join(', ')}, optionally .gz/.zst) in directory '${spec}'`);
+      const base = spec.endsWith('/') ? spec : spec + '/';
+      for (const f of found) add(base + f);
+    } else if (/[*?[{]/.test(spec)) {
+      const found = (await glob(spec, { onlyFiles: true, expandDirectories: false })).sort(byCodePoint);
+      if (found.length === 0) throw new UsageError(`no files match '${spec}'`);
+      for (const f of found) add(f);
+    } else throw new UsageError(`input not found: '${spec}'`);
+  }
+  return out;
+}

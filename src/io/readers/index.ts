@@ -1,0 +1,107 @@
+import type { Doc } from '../../core/doc.js';
+import type { DocSource, ReadEvents } from '../../core/pipeline.js';
+import { decoded, openDecoded } from '../decode.js';
+import { readCsv } from './csv.js';
+import { readJsonArray } from './jsonArray.js';
+import { readJsonl } from './jsonl.js';
+import type { InputFormat, ReadOptions, ReadSettings } from './options.js';
+import { readSettings } from './options.js';
+import { readText } from './text.js';
+
+export type { InputFormat, ReadOptions } from './options.js';
+export { readCsv } from './csv.js';
+export { readJsonArray } from './jsonArray.js';
+export { readJsonl } from './jsonl.js';
+export { readText } from './text.js';
+
+/** The format of a file by its name, ignoring a `.gz`/`.zst` ending; `json` may still turn out to be JSON Lines. */
+export function formatOf(path: string): Exclude<InputFormat, 'auto'> {
+  const name = path.replace(/\.(gz|zst)$/, '');
+  if (name.endsWith('.csv')) return 'csv';
+  if (name.endsWith('.tsv')) return 'tsv';
+  if (name.endsWith('.txt')) return 'txt';
+  if (name.endsWith('.json')) return 'json';
+  return 'jsonl';
+}
+
+/** Peek at the decoded stream: a `.json` file (or stdin) whose first non-space byte is `[` is a JSON array. */
+async function* sniffJson(path: string, events: ReadEvents, s: ReadSettings): AsyncGenerator<Doc[]> {
+  const it = openDecoded(path);
+  const head: Buffer[] = [];
+  let first = -1;
+  for (;;) {
+    const r = await it.next().catch((e: Error) => {
+      events.fileError({ file: path, message: e.message, recordsBefore: 0 });
+      return { done: true as const, value: undefined };
+    });
+    if (r.done) break;
+    head.push(r.value);
+    const b = r.value;
+    let i = head.length === 1 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? 3 : 0;
+    for (; i < b.length; i++) {
+      const c = b[i];
+      if (c !== 32 && c !== 9 && c !== 10 && c !== 13) {
+        first = c;
+        break;
+      }
+    }
+    if (first !== -1) break;
+  }
+  async function* replay(): AsyncGenerator<Buffer> {
+    yield* head;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return;
+      yield r.value;
+    }
+  }
+  if (first === 0x5b) yield* readJsonArray(path, events, s, replay());
+  else yield* readJsonl(path, events, s, replay());
+}
+
+function readOne(path: string, events: ReadEvents, s: ReadSettings): AsyncGenerator<Doc[]> {
+  const f = s.format !== 'auto' ? s.format : path === '-' ? 'json' : formatOf(path);
+  switch (f) {
+    case 'csv':
+      return readCsv(path, events, s, ',');
+    case 'tsv':
+      return readCsv(path, events, s, '\t');
+    case 'txt':
+      return readText(path, events, s);
+    case 'json':
+      return s.format === 'json' ? readJsonArray(path, events, s) : sniffJson(path, events, s);
+    default:
+      return readJsonl(path, events, s);
+  }
+}
+
+/**
+ * A source over files, in the order given (see `expandInputs` for a deterministic order).
+ * `-` reads stdin. Plain, gzip and zstd inputs are told apart by their first bytes.
+ */
+export function readFiles(paths: readonly string[], options: ReadOptions = {}): DocSource {
+  const s = readSettings(options);
+  return {
+    async *read(events) {
+      for (const p of paths) {
+        events.file(p);
+        yield* readOne(p, events, s);
+      }
+    },
+  };
+}
+
+/** A source over in-memory byte chunks in one format, for tests and embedding. */
+export function readChunks(name: string, chunks: AsyncIterable<Buffer>, format: Exclude<InputFormat, 'auto'>, options: ReadOptions = {}): DocSource {
+  const s = readSettings({ ...options, format });
+  return {
+    async *read(events) {
+      events.file(name);
+      const d = decoded(chunks);
+      if (format === 'jsonl') yield* readJsonl(name, events, s, d);
+      else if (format === 'json') yield* readJsonArray(name, events, s, d);
+      else if (format === 'csv' || format === 'tsv') yield* readCsv(name, events, s, format === 'csv' ? ',' : '\t', d);
+      else yield* readText(name, events, s, d);
+    },
+  };
+}

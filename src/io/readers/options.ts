@@ -1,0 +1,42 @@
+import type { ReadEvents } from '../../core/pipeline.js';
+
+/** Input formats. `auto` decides by extension (and, for `.json` and stdin, by the first byte). */
+export type InputFormat = 'auto' | 'jsonl' | 'json' | 'csv' | 'tsv' | 'txt';
+
+/** Reader options. */
+export interface ReadOptions {
+  /** Input format; default `auto`. */
+  format?: InputFormat;
+  /** `.txt` inputs: one record per file (default) or one per non-blank line. */
+  txtMode?: 'file' | 'line';
+  /** Longer lines are rejected as `line_too_long` instead of held in memory; default 64 MiB. */
+  maxLineBytes?: number;
+  /** Raw lines kept in rejects are cut to this many characters; default 1 MiB. */
+  maxRawChars?: number;
+}
+
+/** Resolved reader options. */
+export interface ReadSettings {
+  format: InputFormat;
+  txtMode: 'file' | 'line';
+  maxLineBytes: number;
+  maxRawChars: number;
+}
+
+export function readSettings(o: ReadOptions = {}): ReadSettings {
+  return {
+    format: o.format ?? 'auto',
+    txtMode: o.txtMode ?? 'file',
+    maxLineBytes: o.maxLineBytes ?? 64 << 20,
+    maxRawChars: o.maxRawChars ?? 1 << 20,
+  };
+}
+
+/** Cut a raw line for the rejects file, saying so when it was cut. */
+export function rawFields(raw: string, max: number): { raw: string; detail?: Record<string, unknown> } {
+  if (raw.length <= max) return { raw };
+  return { raw: raw.slice(0, max), detail: { raw_truncated: true, raw_chars: raw.length } };
+}
+
+/** Reader function shared by every format. */
+export type FormatReader = (path: string, events: ReadEvents, s: ReadSettings) => AsyncGenerator<import('../../core/doc.js').Doc[]>;

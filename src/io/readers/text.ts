@@ -1,0 +1,86 @@
+import type { Doc } from '../../core/doc.js';
+import { makeDoc } from '../../core/doc.js';
+import type { ReadEvents } from '../../core/pipeline.js';
+import { openDecoded } from '../decode.js';
+import { isBlank, LineSplitter, validUtf8 } from '../lines.js';
+import type { ReadSettings } from './options.js';
+
+/**
+ * Read plain text: the whole file as one record `{"id": path, "text": ...}` (default), or with
+ * `txtMode: 'line'` one record `{"text": line}` per non-blank line (blank lines are separators,
+ * counted as read and rejected as `blank_line` so the accounting still adds up). Invalid UTF-8
+ * is rejected as `invalid_utf8` with the bytes in base64.
+ */
+export async function* readText(path: string, events: ReadEvents, s: ReadSettings, chunks?: AsyncIterable<Buffer>): AsyncGenerator<Doc[]> {
+  if (s.txtMode === 'line') {
+    let batch: Doc[] = [];
+    let lines = 0;
+    let bytes = 0;
+    const splitter = new LineSplitter(
+      (buf, start, end, lineNo) => {
+        lines++;
+        if (lineNo === 1 && buf[start] === 0xef && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf) start += 3;
+        if (isBlank(buf, start, end)) return events.reject({ reason: 'blank_line', source: `${path}:${lineNo}` });
+        if (!validUtf8(buf, start, end)) {
+          return events.reject({ reason: 'invalid_utf8', source: `${path}:${lineNo}`, raw_base64: buf.toString('base64', start, end) });
+        }
+        batch.push(makeDoc({ text: buf.toString('utf8', start, end) }, `${path}:${lineNo}`));
+      },
+      (head, n, lineNo) => {
+        lines++;
+        events.reject({ reason: 'line_too_long', source: `${path}:${lineNo}`, raw: head.toString('utf8'), detail: { bytes: n } });
+      },
+      s.maxLineBytes,
+    );
+    try {
+      for await (const chunk of chunks ?? openDecoded(path)) {
+        bytes += chunk.length;
+        splitter.push(chunk);
+        events.read(lines, bytes);
+        lines = 0;
+        bytes = 0;
+        if (batch.length > 0) {
+          yield batch;
+          batch = [];
+        }
+      }
+      splitter.end();
+    } catch (e) {
+      const partial = splitter.takePartial();
+      if (partial !== null && partial.length > 0) {
+        lines++;
+        events.reject({ reason: 'truncated_input', source: `${path}:${splitter.lineNo + 1}`, raw: partial.toString('utf8') });
+      }
+      events.fileError({ file: path, message: (e as Error).message, recordsBefore: splitter.lineNo });
+    }
+    events.read(lines, bytes);
+    if (batch.length > 0) yield batch;
+    return;
+  }
+  const parts: Buffer[] = [];
+  let bytes = 0;
+  let damaged: Error | null = null;
+  try {
+    for await (const chunk of chunks ?? openDecoded(path)) {
+      parts.push(Buffer.from(chunk));
+      bytes += chunk.length;
+      if (bytes > s.maxLineBytes) break;
+    }
+  } catch (e) {
+    damaged = e as Error;
+  }
+  events.read(1, bytes);
+  let buf = Buffer.concat(parts);
+  if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3);
+  const source = `${path}:1`;
+  if (damaged !== null) {
+    events.reject({ reason: 'truncated_input', source, raw: buf.toString('utf8').slice(0, s.maxRawChars) });
+    events.fileError({ file: path, message: damaged.message, recordsBefore: 0 });
+  } else if (bytes > s.maxLineBytes) {
+    events.reject({ reason: 'file_too_large', source, raw: buf.toString('utf8', 0, 4096), detail: { limit: s.maxLineBytes } });
+  } else if (!validUtf8(buf, 0, buf.length)) {
+    events.reject({ reason: 'invalid_utf8', source, raw_base64: buf.toString('base64') });
+  } else {
+    yield [makeDoc({ id: path, text: buf.toString('utf8') }, source)];
+  }
+}

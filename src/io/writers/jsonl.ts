@@ -1,0 +1,80 @@
+import { stat } from 'node:fs/promises';
+import type { Doc } from '../../core/doc.js';
+import type { DocSink } from '../../core/pipeline.js';
+import type { ShardOptions } from './sharded.js';
+import { ShardedWriter } from './sharded.js';
+
+/** Options of the JSONL writer. */
+export interface JsonlOptions extends ShardOptions {
+  /** Leave the `attrs` signals out of the output records; default false (keep them). */
+  stripAttrs?: boolean;
+}
+
+/** The output form of a record: its data, with the stage signals under `attrs` unless stripped. */
+export function outputRecord(doc: Doc, stripAttrs: boolean): Record<string, unknown> {
+  const data = doc.data;
+  if (stripAttrs) {
+    if (!('attrs' in data)) return data;
+    const { attrs: _drop, ...rest } = data;
+    return rest;
+  }
+  if (data.attrs !== doc.attrs) {
+    for (const _ in doc.attrs) {
+      data.attrs = doc.attrs;
+      break;
+    }
+  }
+  return data;
+}
+
+/** Decide folder or file mode: an output ending in `/` or naming an existing directory is a folder. */
+export async function isFolderOutput(output: string): Promise<boolean> {
+  if (output === '-') return false;
+  if (output.endsWith('/')) return true;
+  const st = await stat(output).catch(() => null);
+  return st?.isDirectory() ?? false;
+}
+
+/**
+ * JSON Lines writer (stdout, a file, or a folder of shards; gzip/zstd by name), atomic per
+ * shard. Records are serialised with `JSON.stringify`, one batch per write.
+ */
+export class JsonlWriter implements DocSink {
+  private readonly out: ShardedWriter;
+  private readonly strip: boolean;
+
+  private constructor(o: JsonlOptions, folder: boolean) {
+    this.out = new ShardedWriter(o, folder);
+    this.strip = o.stripAttrs ?? false;
+  }
+
+  /** Open a writer; decides folder or file mode from the output path. */
+  static async create(o: JsonlOptions): Promise<JsonlWriter> {
+    return new JsonlWriter(o, await isFolderOutput(o.output));
+  }
+
+  /** Paths of completed shards. */
+  get shards(): readonly string[] {
+    return this.out.written;
+  }
+
+  async write(batch: Doc[]): Promise<void> {
+    let i = 0;
+    while (i < batch.length) {
+      // Split the batch at shard boundaries so record-count shards are exact.
+      const n = Math.min(batch.length - i, this.out.room());
+      let block = '';
+      for (let j = i; j < i + n; j++) block += JSON.stringify(outputRecord(batch[j], this.strip)) + '\n';
+      await this.out.write(block, n);
+      i += n;
+    }
+  }
+
+  close(): Promise<void> {
+    return this.out.close();
+  }
+
+  abort(): Promise<void> {
+    return this.out.abort();
+  }
+}

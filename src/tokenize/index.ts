@@ -1,0 +1,10 @@
+export { BpeEncoder, SPACE_SYMBOL } from './bpe.js';
+export type { BpeEncoderOptions } from './bpe.js';
+export { makeNormalizer } from './normalizer.js';
+export type { Normalize } from './normalizer.js';
+export { protoFields, ProtoError, WireType } from './protobuf.js';
+export type { ProtoField } from './protobuf.js';
+export { ModelType, parseSentencePieceModel, PieceType } from './sentencepiece-model.js';
+export type { NormalizerSpec, Piece, SentencePieceModel, TrainerSpec } from './sentencepiece-model.js';
+export { INTERNLM2_SPECIAL_TOKENS, SentencePieceTokenizer } from './tokenizer.js';
+export type { EncodeOptions, TokenizerOptions } from './tokenizer.js';

@@ -1,0 +1,68 @@
+import { cp1252Byte } from './cp1252.js';
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Code points a correct repair never produces: controls, unassigned, private use, lone surrogates, U+FFFD. */
+const IMPLAUSIBLE = /[\p{Cc}\p{Cn}\p{Co}\p{Cs}\uFFFD]/u;
+
+/**
+ * True when `s` may hold UTF-8 mojibake: some character is a UTF-8 lead byte read as
+ * Latin-1/cp1252 (Â…ô, U+00C2–U+00F4). A cheap scan that lets clean text skip the repair.
+ */
+export function mayBeMojibake(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xc2 && c <= 0xf4) return true;
+  }
+  return false;
+}
+
+/**
+ * Repair UTF-8 text that was decoded as cp1252 or Latin-1 (`Ã©` → `é`, `æ‰€` → `所`).
+ *
+ * The text is cut into maximal runs of non-ASCII characters that each map back to one cp1252
+ * byte (mojibake of one UTF-8 character is always such a run, since every byte of a multi-byte
+ * sequence is ≥ 0x80). A run is replaced only when its bytes are valid UTF-8 under a strict
+ * decoder AND the result holds no control, unassigned, private-use or replacement character.
+ * Anything else — a run mixing real Latin-1 with mojibake, a lone `é`, bytes lost by a lossy
+ * decoder — is left as it is: the repair is made only where it is unambiguous.
+ *
+ * Returns the repaired text and how many runs were repaired (0: `s` itself is returned).
+ */
+export function repairMojibake(s: string): { text: string; runs: number } {
+  let out = '';
+  let last = 0;
+  let runs = 0;
+  const n = s.length;
+  let i = 0;
+  while (i < n) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80 || cp1252Byte(c) < 0) {
+      i++;
+      continue;
+    }
+    const start = i;
+    let hasLead = false;
+    while (i < n) {
+      const d = s.charCodeAt(i);
+      if (d < 0x80 || cp1252Byte(d) < 0) break;
+      if (d >= 0xc2 && d <= 0xf4) hasLead = true;
+      i++;
+    }
+    if (!hasLead || i - start < 2) continue;
+    const bytes = new Uint8Array(i - start);
+    for (let k = start; k < i; k++) bytes[k - start] = cp1252Byte(s.charCodeAt(k));
+    let fixed: string;
+    try {
+      fixed = strictUtf8.decode(bytes);
+    } catch {
+      continue;
+    }
+    if (IMPLAUSIBLE.test(fixed)) continue;
+    out += s.slice(last, start) + fixed;
+    last = i;
+    runs++;
+  }
+  if (runs === 0) return { text: s, runs: 0 };
+  return { text: out + s.slice(last), runs };
+}

@@ -1,0 +1,287 @@
+import { decodeEntities } from './htmlEntities.js';
+import { mayBeMojibake, repairMojibake } from './mojibake.js';
+
+/** Unicode normalisation form applied by the text normaliser. */
+export type UnicodeForm = 'NFC' | 'NFKC' | 'none';
+
+/** What the text normaliser does; see `normalize`'s options for the defaults. */
+export interface TextNormalizeConfig {
+  /** `NFC` (default), `NFKC` (also folds compatibility characters, including Chinese full-width punctuation) or `none`. */
+  unicode: UnicodeForm;
+  /** Repair UTF-8 mis-decoded as cp1252/Latin-1 where unambiguous (default true). */
+  mojibake: boolean;
+  /** Decode HTML character references (default false). */
+  entities: boolean;
+  /** Full-width ASCII letters and digits (Ａ, ０) to half-width; punctuation kept (default false). */
+  fullwidth: boolean;
+  /** Remove control characters other than `\n` and `\t` (default true). */
+  controls: boolean;
+  /** Remove zero-width and invisible format characters (default true). */
+  zeroWidth: boolean;
+  /** CRLF and CR to LF (default true). */
+  newlines: boolean;
+  /** Remove spaces and tabs at the end of lines (default true). */
+  trailingSpace: boolean;
+  /** Longest run of blank lines kept; longer runs are cut to it. `null` keeps all (default 1). */
+  maxBlankLines: number | null;
+}
+
+/** The default configuration. */
+export const DEFAULT_TEXT_CONFIG: Readonly<TextNormalizeConfig> = Object.freeze({
+  unicode: 'NFC',
+  mojibake: true,
+  entities: false,
+  fullwidth: false,
+  controls: true,
+  zeroWidth: true,
+  newlines: true,
+  trailingSpace: true,
+  maxBlankLines: 1,
+});
+
+/** Kinds of change, as counter names (`text:<kind>` in the stage stats). */
+export const CHANGE_KINDS = [
+  'mojibake',
+  'entities',
+  'newlines',
+  'controls',
+  'zero_width',
+  'fullwidth',
+  'unicode',
+  'trailing_space',
+  'blank_lines',
+] as const;
+/** One kind of change made by the text normaliser. */
+export type ChangeKind = (typeof CHANGE_KINDS)[number];
+
+const BIT: Record<ChangeKind, number> = Object.fromEntries(CHANGE_KINDS.map((k, i) => [k, 1 << i])) as Record<ChangeKind, number>;
+
+// C0 controls except \t \n \r (\r is the newline step's), DEL, C1 controls.
+const CONTROL = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]/;
+const CONTROL_G = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]+/g;
+const CONTROL_WITH_CR = /[\x00-\x08\x0B-\x1F\x7F-\x9F]/;
+const CONTROL_WITH_CR_G = /[\x00-\x08\x0B-\x1F\x7F-\x9F]+/g;
+// Soft hyphen, Mongolian vowel separator, ZWSP/ZWNJ/ZWJ/LRM/RLM, bidi embeddings, word joiner and
+// invisible operators, bidi isolates, BOM.
+const ZERO_WIDTH = /[\u00AD\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/;
+const ZERO_WIDTH_G = /[\u00AD\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/g;
+const FULLWIDTH_ALNUM = /[\uFF10-\uFF19\uFF21-\uFF3A\uFF41-\uFF5A]/;
+const FULLWIDTH_ALNUM_G = /[\uFF10-\uFF19\uFF21-\uFF3A\uFF41-\uFF5A]/g;
+const HSPACE = ' \\t\\u00A0\\u1680\\u2000-\\u200A\\u202F\\u205F\\u3000';
+const TRAILING = new RegExp(`[${HSPACE}]+(?=\\n|$)`);
+const TRAILING_G = new RegExp(`[${HSPACE}]+(?=\\n|$)`, 'g');
+const IS_HSPACE = new RegExp(`^[${HSPACE}]$`);
+
+/**
+ * Keep a zero-width joiner inside emoji sequences and Indic conjuncts, and a non-joiner in
+ * Arabic-script and Indic words (Persian orthography needs it); elsewhere they are noise.
+ * The character before is read in the original text, so the decision does not change on a
+ * second pass (idempotence).
+ */
+function keepJoiner(c: number, prev: number): boolean {
+  if (c === 0x200d) return (prev >= 0xdc00 && prev <= 0xdfff) || prev === 0xfe0f || (prev >= 0x2600 && prev <= 0x27bf) || (prev >= 0x0900 && prev <= 0x0dff);
+  if (c === 0x200c) return prev >= 0x0600 && prev <= 0x0dff;
+  return false;
+}
+
+function removeZeroWidth(s: string): string {
+  return s.replace(ZERO_WIDTH_G, (m: string, offset: number) => {
+    const c = m.charCodeAt(0);
+    return (c === 0x200c || c === 0x200d) && offset > 0 && keepJoiner(c, s.charCodeAt(offset - 1)) ? m : '';
+  });
+}
+
+function halfWidth(m: string): string {
+  return String.fromCharCode(m.charCodeAt(0) - 0xfee0);
+}
+
+/**
+ * Blocks whose characters, when unchanged by normalisation on their own, cannot combine with a
+ * preceding character either, so a string made only of them is already normalised. Combining
+ * marks, Hangul jamo, kana voicing marks and astral characters are outside them.
+ */
+const STABLE_BLOCKS: ReadonlyArray<readonly [number, number]> = [
+  [0x00a0, 0x02ff], [0x0370, 0x03ff], [0x0400, 0x0482], [0x048a, 0x052f], [0x1e00, 0x1fff],
+  [0x2000, 0x20cf], [0x2100, 0x2bff], [0x2e80, 0x2fdf], [0x3000, 0x3098], [0x309b, 0x30ff],
+  [0x3100, 0x33ff], [0x3400, 0x4dbf], [0x4e00, 0x9fff], [0xa000, 0xa4cf], [0xac00, 0xd7a3],
+  [0xfe30, 0xfe4f], [0xff00, 0xffef],
+];
+
+const tableCache = new Map<string, Uint8Array>();
+
+/**
+ * Per UTF-16 code unit: 1 = never needs work under `cfg`, 2 = whitespace whose fate depends on
+ * what follows, 0 = needs the slow path. Built once per configuration.
+ */
+function cleanTable(cfg: TextNormalizeConfig): Uint8Array {
+  const key = JSON.stringify(cfg);
+  const cached = tableCache.get(key);
+  if (cached) return cached;
+  const t = new Uint8Array(0x10000);
+  for (let c = 0x21; c < 0x7f; c++) t[c] = 1;
+  if (cfg.entities) t[0x26] = 0;
+  t[0x20] = t[0x09] = cfg.trailingSpace ? 2 : 1;
+  t[0x0a] = cfg.maxBlankLines !== null ? 2 : 1;
+  if (!cfg.newlines) t[0x0d] = cfg.controls ? 0 : 1;
+  if (!cfg.controls) {
+    for (let c = 0; c < 0x20; c++) if (c !== 0x0d && c !== 0x09 && c !== 0x0a) t[c] = 1;
+    for (let c = 0x7f; c < 0xa0; c++) t[c] = 1;
+  }
+  const blocks: ReadonlyArray<readonly [number, number]> = cfg.unicode === 'none' ? [[0xa0, 0xffff]] : STABLE_BLOCKS;
+  for (const [lo, hi] of blocks) {
+    for (let c = lo; c <= hi; c++) {
+      const ch = String.fromCharCode(c);
+      if (cfg.unicode !== 'none' && ch.normalize(cfg.unicode) !== ch) continue;
+      if (cfg.mojibake && c >= 0xc2 && c <= 0xf4) continue;
+      if (cfg.zeroWidth && ZERO_WIDTH.test(ch)) continue;
+      if (cfg.fullwidth && FULLWIDTH_ALNUM.test(ch)) continue;
+      t[c] = cfg.trailingSpace && IS_HSPACE.test(ch) ? 2 : 1;
+    }
+  }
+  tableCache.set(key, t);
+  return t;
+}
+
+/**
+ * A compiled text normaliser. `normalize(s)` applies, in this order: mojibake repair, HTML
+ * entities, newlines, control and zero-width removal, full-width letters and digits, Unicode
+ * normalisation, trailing spaces, blank-line runs. The order makes one pass idempotent for the
+ * cheap steps; when a pass changed the text through a step that can expose new work (mojibake,
+ * entities, Unicode composition), it is repeated until the text is stable (at most 4 passes).
+ *
+ * A quick scan with a per-character table skips all work on text that is already clean, which
+ * is most text: `String.prototype.normalize` is only called when some character could change.
+ */
+export class TextNormalizer {
+  readonly config: Readonly<TextNormalizeConfig>;
+  private readonly table: Uint8Array;
+  private readonly maxNewlines: number;
+  private readonly blankRun: RegExp | null;
+  private readonly blankRunG: RegExp | null;
+  private readonly blankKeep: string;
+  private readonly unicodeTable: Uint8Array | null;
+
+  constructor(config: Partial<TextNormalizeConfig> = {}) {
+    this.config = Object.freeze({ ...DEFAULT_TEXT_CONFIG, ...config });
+    const cfg = this.config;
+    this.table = cleanTable(cfg);
+    this.maxNewlines = cfg.maxBlankLines === null ? Infinity : cfg.maxBlankLines + 1;
+    this.blankRun = cfg.maxBlankLines === null ? null : new RegExp(`\\n{${cfg.maxBlankLines + 2},}`);
+    this.blankRunG = cfg.maxBlankLines === null ? null : new RegExp(`\\n{${cfg.maxBlankLines + 2},}`, 'g');
+    this.blankKeep = '\n'.repeat(this.maxNewlines === Infinity ? 0 : this.maxNewlines);
+    this.unicodeTable =
+      cfg.unicode === 'none'
+        ? null
+        : cleanTable({ ...DEFAULT_TEXT_CONFIG, unicode: cfg.unicode, mojibake: false, entities: false, fullwidth: false, controls: false, zeroWidth: false, trailingSpace: false, maxBlankLines: null, newlines: false });
+  }
+
+  /** True when `normalize(s)` would return `s` unchanged; a single cheap scan. */
+  isClean(s: string): boolean {
+    const t = this.table;
+    const n = s.length;
+    const maxNl = this.maxNewlines;
+    let nl = 0;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      const f = t[c];
+      if (f === 1) {
+        nl = 0;
+        continue;
+      }
+      if (f === 0) return false;
+      if (c === 10) {
+        if (++nl > maxNl) return false;
+        continue;
+      }
+      // Horizontal whitespace: dirty when it ends a line.
+      if (i + 1 === n || s.charCodeAt(i + 1) === 10) return false;
+      nl = 0;
+    }
+    return true;
+  }
+
+  /**
+   * Normalise `s`. `changes` receives a bit per kind of change made (see `CHANGE_KINDS`), so the
+   * caller can count them; pass nothing when counts are not wanted.
+   */
+  normalize(s: string, changes?: { bits: number }): string {
+    if (this.isClean(s)) return s;
+    let bits = 0;
+    let cur = s;
+    for (let round = 0; round < 4; round++) {
+      const r = this.pass(cur);
+      bits |= r.bits;
+      const again = r.bits & (BIT.mojibake | BIT.entities | BIT.unicode);
+      cur = r.text;
+      if (!again || this.isClean(cur)) break;
+    }
+    if (changes) changes.bits |= bits;
+    return cur;
+  }
+
+  private unicodeStable(s: string): boolean {
+    const t = this.unicodeTable!;
+    for (let i = 0; i < s.length; i++) if (t[s.charCodeAt(i)] === 0) return false;
+    return true;
+  }
+
+  private pass(input: string): { text: string; bits: number } {
+    const cfg = this.config;
+    let s = input;
+    let bits = 0;
+    if (cfg.mojibake && mayBeMojibake(s)) {
+      const r = repairMojibake(s);
+      if (r.runs > 0) {
+        s = r.text;
+        bits |= BIT.mojibake;
+      }
+    }
+    if (cfg.entities) {
+      const r = decodeEntities(s);
+      if (r.count > 0) {
+        s = r.text;
+        bits |= BIT.entities;
+      }
+    }
+    if (cfg.newlines && s.indexOf('\r') >= 0) {
+      s = s.replace(/\r\n?/g, '\n');
+      bits |= BIT.newlines;
+    }
+    if (cfg.controls && (cfg.newlines ? CONTROL : CONTROL_WITH_CR).test(s)) {
+      s = s.replace(cfg.newlines ? CONTROL_G : CONTROL_WITH_CR_G, '');
+      bits |= BIT.controls;
+    }
+    if (cfg.zeroWidth && ZERO_WIDTH.test(s)) {
+      const t = removeZeroWidth(s);
+      if (t !== s) {
+        s = t;
+        bits |= BIT.zero_width;
+      }
+    }
+    if (cfg.fullwidth && FULLWIDTH_ALNUM.test(s)) {
+      s = s.replace(FULLWIDTH_ALNUM_G, halfWidth);
+      bits |= BIT.fullwidth;
+    }
+    if (cfg.unicode !== 'none' && !this.unicodeStable(s)) {
+      const t = s.normalize(cfg.unicode);
+      if (t !== s) {
+        s = t;
+        bits |= BIT.unicode;
+      }
+    }
+    if (cfg.trailingSpace && TRAILING.test(s)) {
+      s = s.replace(TRAILING_G, '');
+      bits |= BIT.trailing_space;
+    }
+    if (this.blankRun !== null && this.blankRun.test(s)) {
+      s = s.replace(this.blankRunG!, this.blankKeep);
+      bits |= BIT.blank_lines;
+    }
+    return { text: s, bits };
+  }
+}
+
+/** The change kinds set in a bit mask from `TextNormalizer.normalize`. */
+export function changeKinds(bits: number): ChangeKind[] {
+  return CHANGE_KINDS.filter((k) => (bits & BIT[k]) !== 0);
+}

@@ -1,0 +1,148 @@
+import type { Doc, JsonObject } from '../../core/doc.js';
+import type { StageFactory } from '../../core/registry.js';
+import type { Stage, StageContext } from '../../core/stage.js';
+import { docStage } from '../../core/stage.js';
+import { count } from '../../core/stats.js';
+import { coerceValue } from './coerce.js';
+import { derive } from './derive.js';
+import type { FieldSpec, RecordSchema } from './schema.js';
+import { loadSchema, SHIPPED_SCHEMAS } from './schema.js';
+
+function isMissing(v: unknown, f: FieldSpec): boolean {
+  if (v === undefined || v === null) return true;
+  if (!f.nonEmpty) return false;
+  return (typeof v === 'string' && v.trim() === '') || (Array.isArray(v) && v.length === 0);
+}
+
+/**
+ * Repair one object against a schema in place-free fashion: returns the repaired object (fields
+ * in schema order, then the extra fields in their original order) or a reason code.
+ * Counters: `<path>:present|aliased|defaulted|derived|missing|coerced|type`.
+ */
+export function repairObject(
+  obj: JsonObject,
+  schema: RecordSchema,
+  doc: Doc,
+  ctx: StageContext,
+  prefix = '',
+): JsonObject | string {
+  const counters = ctx.stats.counters;
+  const values = new Map<string, unknown>();
+  const used = new Set<string>();
+  const pending: FieldSpec[] = [];
+  for (const f of schema.fields) {
+    used.add(f.name);
+    const v = obj[f.name];
+    if (!isMissing(v, f)) {
+      values.set(f.name, v);
+      count(counters, `${prefix}${f.name}:present`);
+      continue;
+    }
+    let found = false;
+    for (const a of f.aliases) {
+      const av = obj[a];
+      if (!isMissing(av, f)) {
+        values.set(f.name, av);
+        used.add(a);
+        count(counters, `${prefix}${f.name}:aliased`);
+        found = true;
+        break;
+      }
+    }
+    if (found) continue;
+    if ('default' in f) {
+      values.set(f.name, structuredClone(f.default));
+      count(counters, `${prefix}${f.name}:defaulted`);
+      continue;
+    }
+    pending.push(f);
+  }
+  // Derivations read the repaired record (an aliased text field counts).
+  let view: JsonObject | undefined;
+  for (const f of pending) {
+    if (f.derive !== undefined) {
+      view ??= { ...obj, ...Object.fromEntries(values) };
+      const v = derive(f.derive, f, view, doc, schema.text ?? ctx.textField);
+      if (v !== undefined) {
+        values.set(f.name, v);
+        view[f.name] = v;
+        count(counters, `${prefix}${f.name}:derived`);
+        continue;
+      }
+    }
+    count(counters, `${prefix}${f.name}:missing`);
+    if (f.required) return `missing:${prefix}${f.name}`;
+    if (obj[f.name] === null) values.set(f.name, null);
+  }
+  for (const f of schema.fields) {
+    if (!values.has(f.name)) continue;
+    const v = values.get(f.name);
+    if (v === null) continue;
+    const c = coerceValue(v, f.type);
+    if (!c.ok) {
+      count(counters, `${prefix}${f.name}:type`);
+      return `type:${prefix}${f.name}`;
+    }
+    let value = c.value;
+    if (c.changed) count(counters, `${prefix}${f.name}:coerced`);
+    if (f.items !== undefined) {
+      const arr = value as unknown[];
+      const out: unknown[] = new Array(arr.length);
+      for (let i = 0; i < arr.length; i++) {
+        const item = arr[i];
+        if (typeof item !== 'object' || item === null || Array.isArray(item)) {
+          count(counters, `${prefix}${f.name}:type`);
+          return `type:${prefix}${f.name}[]`;
+        }
+        const r = repairObject(item as JsonObject, f.items, doc, ctx, `${prefix}${f.name}[].`);
+        if (typeof r === 'string') return r;
+        out[i] = r;
+      }
+      value = out;
+    }
+    values.set(f.name, value);
+  }
+  const out: JsonObject = {};
+  for (const [k, v] of values) out[k] = v;
+  for (const k of Object.keys(obj)) {
+    if (used.has(k)) continue;
+    if (schema.extra === 'drop') count(counters, `${prefix}${k}:dropped`);
+    else out[k] = obj[k];
+  }
+  return out;
+}
+
+/** Options of `repair`. */
+export const repairOptions = {
+  schema: {
+    type: 'string',
+    default: 'wanjuan-cc',
+    doc: `schema name (${SHIPPED_SCHEMAS.join(', ')}) or path to a schema YAML file`,
+  },
+} as const;
+
+/**
+ * `repair`: bring every record to a declared schema (rules/schemas/*.yaml). Missing fields are
+ * filled from aliases, defaults or derivations; wrong types are coerced where nothing is lost.
+ * A record that cannot be repaired is rejected as `missing:<field>` or `type:<field>`.
+ * Option `schema` (default `wanjuan-cc`).
+ */
+export const repairStage: StageFactory = {
+  name: 'repair',
+  summary: 'fill missing fields (aliases, defaults, derived values) and fix types to a schema',
+  options: repairOptions,
+  create(options): Stage {
+    const schema = loadSchema(options.schema as string);
+    return docStage({
+      name: 'repair',
+      needsText: false,
+      options,
+      apply(doc, ctx) {
+        const r = repairObject(doc.data, schema, doc, ctx);
+        if (typeof r === 'string') return r;
+        doc.data = r;
+        return undefined;
+      },
+    });
+  },
+};

@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import { isAbsolute } from 'node:path';
 import { glob } from 'tinyglobby';
 import { UsageError } from '../core/errors.js';
 
@@ -41,7 +42,7 @@ export async function expandInputs(specs: readonly string[]): Promise<string[]> 
       const base = spec.endsWith('/') ? spec : spec + '/';
       for (const f of found) add(base + f);
     } else if (/[*?[{]/.test(spec)) {
-      const found = (await glob(spec, { onlyFiles: true, expandDirectories: false })).sort(byCodePoint);
+      const found = (await glob(spec, { onlyFiles: true, expandDirectories: false, absolute: isAbsolute(spec) })).sort(byCodePoint);
       if (found.length === 0) throw new UsageError(`no files match '${spec}'`);
       for (const f of found) add(f);
     } else throw new UsageError(`input not found: '${spec}'`);

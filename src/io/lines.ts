@@ -48,7 +48,8 @@ export class LineSplitter {
       const nl = chunk.indexOf(NL, pos);
       if (nl === -1) break;
       this.lineNo++;
-      this.emit(chunk, pos, nl);
+      if (nl - pos > this.maxLineBytes) this.onLong(chunk.subarray(pos, pos + this.headBytes), nl - pos, this.lineNo);
+      else this.emit(chunk, pos, nl);
       pos = nl + 1;
     }
     if (pos < len) this.extend(chunk.subarray(pos));

@@ -3,6 +3,7 @@ import streamArray from 'stream-json/streamers/stream-array.js';
 import type { Doc, JsonObject } from '../../core/doc.js';
 import type { ReadEvents } from '../../core/pipeline.js';
 import { openDecoded } from '../decode.js';
+import { batchesOf } from '../events.js';
 import { docFromValue } from './jsonl.js';
 import type { ReadSettings } from './options.js';
 
@@ -26,32 +27,25 @@ export async function* readJsonArray(path: string, events: ReadEvents, s: ReadSe
   const items = streamArray.withParserAsStream();
   src.on('error', (e) => items.destroy(e));
   src.pipe(items);
-  let batch: Doc[] = [];
-  let n = 0;
-  let index = 0;
-  const flush = (): Doc[] => {
-    events.read(n, bytes);
-    n = 0;
-    bytes = 0;
-    const b = batch;
-    batch = [];
-    return b;
-  };
-  try {
-    for await (const item of items as AsyncIterable<{ key: number; value: unknown }>) {
-      index = item.key + 1;
-      n++;
-      const v = item.value;
-      const source = `${path}:[${item.key}]`;
-      if (v === null || typeof v !== 'object' || Array.isArray(v)) {
-        const raw = JSON.stringify(v) ?? String(v);
-        events.reject({ reason: 'not_object', source, raw: raw.slice(0, s.maxRawChars) });
-      } else batch.push(docFromValue(v as JsonObject, source));
-      if (n >= BATCH) yield flush();
+  let last = -1;
+  const take = (item: { key: number; value: unknown }): Doc | undefined => {
+    last = item.key;
+    const v = item.value;
+    const source = `${path}:[${item.key}]`;
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+      const raw = JSON.stringify(v) ?? String(v);
+      events.reject({ reason: 'not_object', source, raw: raw.slice(0, s.maxRawChars) });
+      return undefined;
     }
-  } catch (e) {
-    events.fileError({ file: path, message: `${(e as Error).message} (after element ${index})`, recordsBefore: index });
+    return docFromValue(v as JsonObject, source);
+  };
+  const onEnd = (e: Error | null): void => {
+    if (e) events.fileError({ file: path, message: `${e.message} (after element ${last + 1})`, recordsBefore: last + 1 });
+  };
+  for await (const { items: docs, seen } of batchesOf(items, take, BATCH, onEnd)) {
+    events.read(seen, bytes);
+    bytes = 0;
+    if (docs.length > 0) yield docs;
   }
-  const b = flush();
-  if (b.length > 0) yield b;
+  if (bytes > 0) events.read(0, bytes);
 }

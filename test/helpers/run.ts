@@ -1,0 +1,68 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { DocSource, ReadEvents } from '../../src/core/pipeline.js';
+import type { Doc } from '../../src/core/doc.js';
+import type { Reject } from '../../src/core/stage.js';
+import type { FileError } from '../../src/core/stats.js';
+
+/** Repository root. */
+export const ROOT = resolve(import.meta.dirname, '../..');
+/** The shared real data beside the repository. */
+export const SHARED = resolve(ROOT, '../shared/data');
+/** The built CLI (npm test builds it first). */
+export const CLI = join(ROOT, 'dist/cli/main.js');
+
+/** A fresh temporary directory. */
+export function tempDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'corpus-clean-test-'));
+}
+
+/** Spawn the CLI; resolves with exit code, stdout and stderr. */
+export function runCli(args: string[], opts: { input?: string | Buffer; cwd?: string } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((res, rej) => {
+    const p = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    p.stdout.on('data', (b: Buffer) => out.push(b));
+    p.stderr.on('data', (b: Buffer) => err.push(b));
+    p.on('error', rej);
+    p.on('close', (code) => res({ code: code ?? -1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }));
+    p.stdin.end(opts.input ?? '');
+  });
+}
+
+/** Everything a source produced: records, rejects, file errors and the read count. */
+export interface Drained {
+  docs: Doc[];
+  rejects: Omit<Reject, 'stage'>[];
+  fileErrors: FileError[];
+  read: number;
+  bytes: number;
+}
+
+/** Read a source to the end outside a pipeline. */
+export async function drain(source: DocSource): Promise<Drained> {
+  const d: Drained = { docs: [], rejects: [], fileErrors: [], read: 0, bytes: 0 };
+  const events: ReadEvents = {
+    read(n, b) {
+      d.read += n;
+      d.bytes += b;
+    },
+    reject(r) {
+      d.rejects.push(r);
+    },
+    file() {},
+    fileError(e) {
+      d.fileErrors.push(e);
+    },
+  };
+  for await (const batch of source.read(events)) d.docs.push(...batch);
+  return d;
+}
+
+/** Split a buffer into chunks of `size` bytes, as an async iterable. */
+export async function* chunked(buf: Buffer, size: number): AsyncGenerator<Buffer> {
+  for (let i = 0; i < buf.length; i += size) yield buf.subarray(i, i + size);
+}

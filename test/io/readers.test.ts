@@ -1,0 +1,185 @@
+import { execFileSync } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { readChunks, readFiles } from '../../src/io/readers/index.js';
+import { expandInputs } from '../../src/io/inputs.js';
+import { chunked, drain, ROOT, tempDir } from '../helpers/run.js';
+
+const records = [
+  { id: 1, text: 'plain ascii' },
+  { id: 2, text: '中文文本，带标点。' },
+  { id: 3, text: 'emoji 😀 and é' },
+  { id: 4, content: 'content field' },
+];
+const jsonl = Buffer.from(records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+
+describe('JSONL reader', () => {
+  for (let size = 1; size <= 12; size++) {
+    it(`reads the same records at chunk size ${size}`, async () => {
+      const d = await drain(readChunks('t.jsonl', chunked(jsonl, size), 'jsonl'));
+      expect(d.docs.map((x) => x.data)).toEqual(records);
+      expect(d.docs.map((x) => x.source)).toEqual(['t.jsonl:1', 't.jsonl:2', 't.jsonl:3', 't.jsonl:4']);
+      expect(d.read).toBe(4);
+      expect(d.bytes).toBe(jsonl.length);
+    });
+  }
+
+  it('decodes gzip and zstd by their magic bytes, whatever the chunk size', async () => {
+    const gz = gzipSync(jsonl);
+    const zst = execFileSync('zstd', ['-c', '-q'], { input: jsonl });
+    for (const [name, buf] of [['x.gz', gz], ['x.zst', zst]] as const) {
+      for (const size of [1, 5, 12, 1 << 16]) {
+        const d = await drain(readChunks(name, chunked(buf, size), 'jsonl'));
+        expect(d.docs.map((x) => x.data)).toEqual(records);
+        expect(d.fileErrors).toEqual([]);
+      }
+    }
+  });
+
+  it('turns each kind of bad line into a reject with its reason and line number, and keeps the rest', async () => {
+    const d = await drain(readFiles([join(ROOT, 'fixtures/bad-input/bad.jsonl')]));
+    const reasons = d.rejects.map((r) => [r.reason, r.source.replace(/^.*:/, '')]);
+    expect(reasons).toEqual([
+      ['blank_line', '3'],
+      ['json_parse', '4'],
+      ['invalid_utf8', '5'],
+      ['not_object', '6'],
+      ['blank_line', '10'],
+      ['not_object', '12'],
+    ]);
+    expect(d.docs.map((x) => x.data.id)).toEqual([1, 2, 7, 8, 9, 11, 13, 14]);
+    expect(d.docs[0].data.text).toBe('BOM at the start of the file');
+    expect(d.docs[1].data.text).toBe('CRLF line end');
+    expect(d.read).toBe(14);
+    const bad = d.rejects.find((r) => r.reason === 'invalid_utf8')!;
+    expect(Buffer.from(bad.raw_base64!, 'base64').includes(Buffer.from([0xff, 0xfe]))).toBe(true);
+    expect(d.rejects.find((r) => r.reason === 'json_parse')!.raw).toBe('{"id": 4, "text": "malformed", }');
+  });
+
+  it('keeps the records before the damage in a truncated .gz and reports the file', async () => {
+    const many = Buffer.from(Array.from({ length: 2000 }, (_, i) => JSON.stringify({ i, text: `record ${i} `.repeat(20) })).join('\n') + '\n');
+    const gz = gzipSync(many);
+    const cut = gz.subarray(0, Math.floor(gz.length * 0.6));
+    const d = await drain(readChunks('cut.jsonl.gz', chunked(cut, 4096), 'jsonl'));
+    expect(d.fileErrors).toHaveLength(1);
+    expect(d.fileErrors[0].file).toBe('cut.jsonl.gz');
+    expect(d.docs.length).toBeGreaterThan(500);
+    expect(d.docs.map((x) => x.data.i)).toEqual(Array.from({ length: d.docs.length }, (_, i) => i));
+    // The partial last line is not silently lost.
+    expect(d.rejects.map((r) => r.reason)).toEqual(['truncated_input']);
+    expect(d.read).toBe(d.docs.length + 1);
+  });
+
+  it('keeps the records before the damage in a truncated .zst', async () => {
+    // zstd decoders can only hand out whole blocks (128 KiB), so the input spans many.
+    const many = Buffer.from(Array.from({ length: 100000 }, (_, i) => JSON.stringify({ i, text: `zstd ${i}` })).join('\n') + '\n');
+    const zst = execFileSync('zstd', ['-c', '-q'], { input: many });
+    const d = await drain(readChunks('cut.jsonl.zst', chunked(zst.subarray(0, zst.length - 50), 4096), 'jsonl'));
+    expect(d.fileErrors).toHaveLength(1);
+    expect(d.docs.length).toBeGreaterThan(90000);
+    expect(d.docs.map((x) => x.data.i)).toEqual(Array.from({ length: d.docs.length }, (_, i) => i));
+    expect(d.read).toBe(d.docs.length + d.rejects.length);
+  });
+
+  it('rejects a line of tens of MB over the limit without holding it, and reads a long line under it', async () => {
+    const huge = 'y'.repeat(30 << 20);
+    const buf = Buffer.from(JSON.stringify({ text: huge }) + '\n' + JSON.stringify({ text: 'next' }) + '\n');
+    const over = await drain(readChunks('big.jsonl', chunked(buf, 1 << 20), 'jsonl', { maxLineBytes: 8 << 20 }));
+    expect(over.rejects.map((r) => r.reason)).toEqual(['line_too_long']);
+    expect(over.rejects[0].source).toBe('big.jsonl:1');
+    expect(over.docs.map((x) => x.data.text)).toEqual(['next']);
+    const under = await drain(readChunks('big.jsonl', chunked(buf, 1 << 20), 'jsonl'));
+    expect((under.docs[0].data.text as string).length).toBe(huge.length);
+  });
+
+  it('carries an `attrs` object from the input into the record signals', async () => {
+    const d = await drain(readChunks('a.jsonl', chunked(Buffer.from('{"text":"t","attrs":{"lang":"en"}}\n'), 4), 'jsonl'));
+    expect(d.docs[0].attrs).toEqual({ lang: 'en' });
+  });
+});
+
+describe('JSON array reader', () => {
+  const arr = Buffer.from(JSON.stringify([...records, 5, { text: 'after a non-object' }], null, 2));
+  for (let size = 1; size <= 12; size++) {
+    it(`streams the elements at chunk size ${size}`, async () => {
+      const d = await drain(readChunks('a.json', chunked(arr, size), 'json'));
+      expect(d.docs.map((x) => x.data)).toEqual([...records, { text: 'after a non-object' }]);
+      expect(d.docs[0].source).toBe('a.json:[0]');
+      expect(d.rejects).toEqual([{ reason: 'not_object', source: 'a.json:[4]', raw: '5' }]);
+      expect(d.read).toBe(6);
+    });
+  }
+
+  it('keeps the elements before a syntax error and reports the file', async () => {
+    const d = await drain(readChunks('b.json', chunked(Buffer.from('[{"text":"a"},{"text":"b"},{"text": oops}]'), 7), 'json'));
+    expect(d.docs.map((x) => x.data.text)).toEqual(['a', 'b']);
+    expect(d.fileErrors).toHaveLength(1);
+  });
+
+  it('tells a .json file of JSON lines from a JSON array by its first byte', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'lines.json'), jsonl);
+    await writeFile(join(dir, 'array.json'), '\ufeff  ' + JSON.stringify(records));
+    const d = await drain(readFiles([join(dir, 'array.json'), join(dir, 'lines.json')]));
+    expect(d.docs.map((x) => x.data)).toEqual([...records, ...records]);
+  });
+});
+
+describe('CSV and TSV readers', () => {
+  const csv = Buffer.from('id,text\n1,"multi\nline, with comma"\n2,中文\n3,too,many\n4,"quoted ""q"""\n');
+  for (let size = 1; size <= 12; size++) {
+    it(`reads rows keyed by the header at chunk size ${size}`, async () => {
+      const d = await drain(readChunks('t.csv', chunked(csv, size), 'csv'));
+      expect(d.docs.map((x) => x.data)).toEqual([
+        { id: '1', text: 'multi\nline, with comma' },
+        { id: '2', text: '中文' },
+        { id: '4', text: 'quoted "q"' },
+      ]);
+      expect(d.docs.map((x) => x.source)).toEqual(['t.csv:2', 't.csv:3', 't.csv:5']);
+      expect(d.rejects.map((r) => [r.reason, r.source])).toEqual([['csv_columns', 't.csv:4']]);
+      expect(d.read).toBe(4);
+    });
+  }
+
+  it('reads TSV', async () => {
+    const d = await drain(readChunks('t.tsv', chunked(Buffer.from('id\ttext\n1\thello "world"\n'), 3), 'tsv'));
+    expect(d.docs.map((x) => x.data)).toEqual([{ id: '1', text: 'hello "world"' }]);
+  });
+});
+
+describe('text reader', () => {
+  it('makes one record per file by default and one per line on request', async () => {
+    const buf = Buffer.from('第一行\n\nsecond line\n');
+    const whole = await drain(readChunks('t.txt', chunked(buf, 2), 'txt'));
+    expect(whole.docs.map((x) => x.data)).toEqual([{ id: 't.txt', text: '第一行\n\nsecond line\n' }]);
+    const lines = await drain(readChunks('t.txt', chunked(buf, 2), 'txt', { txtMode: 'line' }));
+    expect(lines.docs.map((x) => x.data.text)).toEqual(['第一行', 'second line']);
+    expect(lines.rejects.map((r) => r.reason)).toEqual(['blank_line']);
+    expect(lines.read).toBe(3);
+  });
+
+  it('rejects a text file that is not UTF-8', async () => {
+    const d = await drain(readChunks('t.txt', chunked(Buffer.from([0x61, 0xff, 0x62]), 2), 'txt'));
+    expect(d.rejects.map((r) => r.reason)).toEqual(['invalid_utf8']);
+    expect(d.read).toBe(1);
+  });
+});
+
+describe('expandInputs', () => {
+  it('lists folders recursively in code-point order and skips files that are not inputs', async () => {
+    const dir = await tempDir();
+    for (const n of ['b.jsonl', 'a.jsonl.gz', 'B.csv', 'notes.md']) await writeFile(join(dir, n), '');
+    const files = await expandInputs([dir]);
+    expect(files.map((f) => f.slice(dir.length + 1))).toEqual(['B.csv', 'a.jsonl.gz', 'b.jsonl']);
+    expect(await expandInputs([join(dir, '*.jsonl*')])).toEqual([join(dir, 'a.jsonl.gz'), join(dir, 'b.jsonl')]);
+    await expect(expandInputs([join(dir, 'missing.jsonl')])).rejects.toThrow(/input not found/);
+  });
+
+  it('reads the bundled sample in the same order every time', async () => {
+    const a = await expandInputs([join(ROOT, 'fixtures/sample')]);
+    expect(a.map((f) => f.replace(/^.*\//, ''))).toEqual(['licenses.jsonl', 'repeats-and-damage.jsonl', 'web-en.jsonl.gz', 'web-zh.jsonl.zst']);
+    expect(await readFile(a[0], 'utf8')).toContain('"text"');
+  });
+});

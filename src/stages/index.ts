@@ -1,8 +1,10 @@
 import type { StageFactory } from '../core/registry.js';
 import { StageRegistry } from '../core/registry.js';
+import { langId } from './langid/index.js';
 
 /** The stages that ship with corpus-clean, in the order `--help` lists them. */
 export const builtinStages: readonly StageFactory[] = [
+  langId,
 ];
 
 /** A registry holding the built-in stages. */

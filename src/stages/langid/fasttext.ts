@@ -20,30 +20,79 @@ export function loadLid176(): Promise<FastText> {
   return loading;
 }
 
+/** The parts of the emscripten core used here (the wrapper keeps it in a private field). */
+interface Vec<T> {
+  size(): number;
+  get(i: number): T;
+  delete(): void;
+}
+interface Core {
+  predict(text: string, k: number, threshold: number): Vec<[number, string]>;
+  getLabels(): [Vec<string>, unknown];
+}
+
+/**
+ * The wrapper's core, when its shape is the one this code was written against. Calling it
+ * directly skips a Map per record; `predict` through the wrapper is the fallback.
+ */
+function coreOf(ft: FastText): Core | undefined {
+  const core = (ft as unknown as { ft?: Partial<Core> }).ft;
+  return typeof core?.predict === 'function' && typeof core.getLabels === 'function' ? (core as Core) : undefined;
+}
+
 /** The codes lid.176 can report, mapped as `fromFastTextLabel` maps them. */
-function labelsOf(ft: FastText): Set<string> {
-  // `getLabels` is not in the wrapper's public API; the probe below finds the same set from the
-  // core, and is only used to validate `keep` lists, so failing soft is fine.
-  const core = (ft as unknown as { ft?: { getLabels?(): [{ size(): number; get(i: number): string }, unknown] } }).ft;
+function labelsOf(core: Core | undefined): Set<string> {
   const out = new Set<string>();
-  const labels = core?.getLabels?.()[0];
-  if (labels === undefined) return out;
+  if (core === undefined) return out;
+  const labels = core.getLabels()[0];
   for (let i = 0; i < labels.size(); i++) out.add(fromFastTextLabel(labels.get(i).slice(LABEL_PREFIX.length)));
   return out;
 }
 
-/** The fastText lid.176 backend (the default; what datatrove's `LanguageFilter` uses). */
+/**
+ * The fastText lid.176 backend (the default; what datatrove's `LanguageFilter` uses). fastText
+ * adds 1e-5 to each probability before taking its log, so a sure answer comes back as
+ * 1.00001; the score is clamped to 1.
+ */
 export async function fastTextBackend(): Promise<LangIdBackend> {
   const ft = await loadLid176();
-  const codes = labelsOf(ft);
+  const core = coreOf(ft);
+  const codes = labelsOf(core);
+  const codeOf = new Map<string, string>();
+  const toCode = (label: string): string => {
+    let c = codeOf.get(label);
+    if (c === undefined) codeOf.set(label, (c = fromFastTextLabel(label.slice(LABEL_PREFIX.length))));
+    return c;
+  };
+  if (core !== undefined) {
+    return {
+      name: 'fasttext',
+      codes,
+      identify(text: string, out: LangResult): void {
+        const v = core.predict(text, 1, 0);
+        try {
+          if (v.size() === 0) {
+            out.lang = UND;
+            out.score = 0;
+          } else {
+            const [p, label] = v.get(0);
+            out.lang = toCode(label);
+            out.score = p > 1 ? 1 : p;
+          }
+        } finally {
+          v.delete();
+        }
+      },
+    };
+  }
   return {
     name: 'fasttext',
-    codes: codes.size > 0 ? codes : undefined,
+    codes: undefined,
     identify(text: string, out: LangResult): void {
       // k = 1, threshold 0: the top label only, as datatrove's filter reads it.
       for (const [label, p] of ft.predict(text, 1, 0)) {
-        out.lang = fromFastTextLabel(label.slice(LABEL_PREFIX.length));
-        out.score = p;
+        out.lang = toCode(label);
+        out.score = p > 1 ? 1 : p;
         return;
       }
       out.lang = UND;

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../src/core/errors.js';
+import { parseSize, resolveRecipe } from '../../src/core/recipe.js';
+import { StageRegistry } from '../../src/core/registry.js';
+import { docStage } from '../../src/core/stage.js';
+
+const registry = new StageRegistry([
+  {
+    name: 'length',
+    summary: 'test stage',
+    options: {
+      minChars: { type: 'integer', default: 10, doc: 'minimum characters', min: 0 },
+      mode: { type: 'string', default: 'drop', doc: 'what to do', values: ['drop', 'tag'] },
+      langs: { type: 'string[]', default: null, doc: 'languages', nullable: true },
+    },
+    create: (o) => docStage({ name: 'length', options: o, apply: () => undefined }),
+  },
+]);
+
+describe('recipes', () => {
+  it('accepts Data-Juicer style one-key maps, bare names and snake_case options, filling defaults', () => {
+    const r = resolveRecipe({ input: 'x.jsonl', stages: [{ length: { min_chars: 5 } }, 'length', { stage: 'length', mode: 'tag' }], output: { shard_size: '1MB' } }, registry);
+    expect(r.input).toEqual(['x.jsonl']);
+    expect(r.stages).toEqual([
+      { stage: 'length', options: { minChars: 5, mode: 'drop', langs: null } },
+      { stage: 'length', options: { minChars: 10, mode: 'drop', langs: null } },
+      { stage: 'length', options: { minChars: 10, mode: 'tag', langs: null } },
+    ]);
+    expect(r.output).toEqual({ compression: 'gzip', stripAttrs: false, shardBytes: 1_000_000 });
+    expect(r.maxRejectRate).toBe(0.1);
+  });
+
+  it('names the allowed values when a stage, option or value is wrong', () => {
+    expect(() => resolveRecipe({ stages: ['lenght'] }, registry)).toThrow(/unknown stage 'lenght'; known stages: length/);
+    expect(() => resolveRecipe({ stages: [{ length: { min_char: 1 } }] }, registry)).toThrow(/unknown option 'min_char'; allowed: minChars, mode, langs/);
+    expect(() => resolveRecipe({ stages: [{ length: { mode: 'keep' } }] }, registry)).toThrow(/must be one of drop, tag; got 'keep'/);
+    expect(() => resolveRecipe({ stages: [{ length: { min_chars: -1 } }] }, registry)).toThrow(/>= 0/);
+    expect(() => resolveRecipe({ stages: [], outptu: {} }, registry)).toThrow(UsageError);
+  });
+
+  it('parses sizes', () => {
+    expect(parseSize('256MB')).toBe(256e6);
+    expect(parseSize('1GiB')).toBe(1024 ** 3);
+    expect(parseSize(4096)).toBe(4096);
+    expect(() => parseSize('lots')).toThrow(UsageError);
+  });
+});

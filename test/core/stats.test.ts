@@ -1,0 +1,37 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { emptyRunStats, emptySummary, mergeRunStats, mergeSummary, observe } from '../../src/core/stats.js';
+
+describe('stats merge', () => {
+  it('merging summaries of two halves equals the summary of the whole', () => {
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: -1e6, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 50 }), fc.nat(), (xs, cut) => {
+        const k = cut % (xs.length + 1);
+        const a = emptySummary();
+        const b = emptySummary();
+        const all = emptySummary();
+        xs.forEach((x, i) => {
+          observe(i < k ? a : b, x);
+          observe(all, x);
+        });
+        const m = mergeSummary(a, b);
+        expect(m.n).toBe(all.n);
+        expect(m.min).toBe(all.min);
+        expect(m.max).toBe(all.max);
+        expect(m.mean).toBeCloseTo(all.mean, 6);
+        expect(m.m2 / Math.max(1, m.n)).toBeCloseTo(all.m2 / Math.max(1, all.n), 3);
+      }),
+    );
+  });
+
+  it('adds run stats of two tasks', () => {
+    const a = emptyRunStats(['q']);
+    const b = emptyRunStats(['q']);
+    a.read = 3; a.written = 2; a.rejected = 1; a.stages[0].dropped = { 'q:x': 1 };
+    b.read = 4; b.written = 4; b.stages[0].dropped = { 'q:y': 2 };
+    const m = mergeRunStats(a, b);
+    expect([m.read, m.written, m.rejected]).toEqual([7, 6, 1]);
+    expect(m.stages[0].dropped).toEqual({ 'q:x': 1, 'q:y': 2 });
+    expect(() => mergeRunStats(a, emptyRunStats([]))).toThrow();
+  });
+});

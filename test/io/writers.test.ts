@@ -1,0 +1,97 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { makeDoc } from '../../src/core/doc.js';
+import { pipeline } from '../../src/core/pipeline.js';
+import { fromRecords } from '../../src/io/memory.js';
+import { readFiles } from '../../src/io/readers/index.js';
+import { JsonlWriter } from '../../src/io/writers/jsonl.js';
+import { RejectsWriter } from '../../src/io/writers/rejects.js';
+import { drain, tempDir } from '../helpers/run.js';
+
+const records = Array.from({ length: 25 }, (_, i) => ({ id: i, text: `记录 ${i} record with é and 😀 ` + 'x'.repeat(i * 10) }));
+
+describe('JSONL writer', () => {
+  for (const ext of ['.jsonl', '.jsonl.gz', '.jsonl.zst']) {
+    it(`round-trips through ${ext} (written, then read back)`, async () => {
+      const dir = await tempDir();
+      const out = join(dir, 'out' + ext);
+      const w = await JsonlWriter.create({ output: out });
+      await w.write(records.slice(0, 10).map((r, i) => makeDoc(r, `m:${i}`)));
+      await w.write(records.slice(10).map((r, i) => makeDoc(r, `m:${i}`)));
+      await w.close();
+      expect(w.shards).toEqual([out]);
+      const back = await drain(readFiles([out]));
+      expect(back.docs.map((d) => d.data)).toEqual(records);
+      expect(back.fileErrors).toEqual([]);
+    });
+  }
+
+  it('shards a folder by record count with exact boundaries and stable names', async () => {
+    const dir = await tempDir();
+    const w = await JsonlWriter.create({ output: dir + '/', shardRecords: 10, compression: 'gzip' });
+    await w.write(records.slice(0, 7).map((r) => makeDoc(r, 'm')));
+    await w.write(records.slice(7).map((r) => makeDoc(r, 'm')));
+    await w.close();
+    expect((await readdir(dir)).sort()).toEqual(['part-00000.jsonl.gz', 'part-00001.jsonl.gz', 'part-00002.jsonl.gz']);
+    const counts = [];
+    for (const f of w.shards) counts.push((await drain(readFiles([f]))).docs.length);
+    expect(counts).toEqual([10, 10, 5]);
+  });
+
+  it('shards a file by size, inserting the shard number before the extension', async () => {
+    const dir = await tempDir();
+    const w = await JsonlWriter.create({ output: join(dir, 'clean.jsonl'), shardBytes: 1000 });
+    await w.write(records.map((r) => makeDoc(r, 'm')));
+    await w.write(records.map((r) => makeDoc(r, 'm')));
+    await w.close();
+    expect(w.shards).toEqual([join(dir, 'clean-00000.jsonl'), join(dir, 'clean-00001.jsonl')]);
+    const back = await drain(readFiles(w.shards));
+    expect(back.docs).toHaveLength(50);
+  });
+
+  it('leaves no complete-looking shard when aborted, and keeps no temporary file', async () => {
+    const dir = await tempDir();
+    const w = await JsonlWriter.create({ output: join(dir, 'x.jsonl') });
+    await w.write(records.map((r) => makeDoc(r, 'm')));
+    expect((await readdir(dir)).filter((f) => !f.startsWith('.'))).toEqual([]);
+    await w.abort();
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('puts the signals under attrs, or strips them', async () => {
+    const dir = await tempDir();
+    for (const strip of [false, true]) {
+      const out = join(dir, `s${strip}.jsonl`);
+      const w = await JsonlWriter.create({ output: out, stripAttrs: strip });
+      const d = makeDoc({ text: 't', attrs: { old: 1 } }, 'm');
+      d.attrs = { lang: 'en' };
+      await w.write([d, makeDoc({ text: 'u' }, 'm')]);
+      await w.close();
+      const lines = (await readFile(out, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+      expect(lines).toEqual(strip ? [{ text: 't' }, { text: 'u' }] : [{ text: 't', attrs: { lang: 'en' } }, { text: 'u' }]);
+    }
+  });
+});
+
+describe('rejects writer in a pipeline', () => {
+  it('keeps every rejected record with stage, reason, source and the record', async () => {
+    const dir = await tempDir();
+    const rejects = new RejectsWriter(join(dir, 'rejects.jsonl'));
+    const w = await JsonlWriter.create({ output: join(dir, 'out.jsonl') });
+    const stats = await pipeline({
+      source: fromRecords([{ text: 'ok' }, { id: 2 }, { text: '   ' }, { text: 3 }], 'mem'),
+      stages: [],
+      sink: w,
+      rejects,
+      requireText: true,
+    });
+    expect(stats).toMatchObject({ read: 4, written: 1, rejected: 3 });
+    const lines = (await readFile(join(dir, 'rejects.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toEqual([
+      { stage: 'read', reason: 'text_missing', source: 'mem:2', record: { id: 2 } },
+      { stage: 'read', reason: 'text_empty', source: 'mem:3', record: { text: '   ' } },
+      { stage: 'read', reason: 'text_not_string', source: 'mem:4', record: { text: 3 } },
+    ]);
+  });
+});

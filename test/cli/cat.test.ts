@@ -1,0 +1,88 @@
+import { execFileSync } from 'node:child_process';
+import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { ROOT, runCli, tempDir } from '../helpers/run.js';
+
+const BAD = join(ROOT, 'fixtures/bad-input/bad.jsonl');
+
+describe('corpus-clean cat', () => {
+  it('passes good records, sends each bad one to rejects with file:line, and states the accounting', async () => {
+    const dir = await tempDir();
+    const r = await runCli(['cat', BAD, '--rejects', join(dir, 'rej.jsonl'), '--stats', join(dir, 'stats.json'), '--max-reject-rate', '1']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/read 14 = written 5 \+ rejected 9/);
+    expect(r.stdout.trim().split('\n').map((l) => JSON.parse(l).id)).toEqual([1, 2, 11, 13, 14]);
+    const rejects = (await readFile(join(dir, 'rej.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const line = (x: { source: string }): number => Number(x.source.slice(x.source.lastIndexOf(':') + 1));
+    // Parse errors are rejected as they are read, text problems one step later: sort by line.
+    rejects.sort((a, b) => line(a) - line(b));
+    expect(rejects.map((x) => `${x.reason}@${line(x)}`)).toEqual([
+      'blank_line@3', 'json_parse@4', 'invalid_utf8@5', 'not_object@6', 'text_missing@7', 'text_empty@8', 'text_not_string@9', 'blank_line@10', 'not_object@12',
+    ]);
+    expect(rejects.every((x) => x.stage === 'read' && x.source.startsWith(BAD + ':'))).toBe(true);
+    const stats = JSON.parse(await readFile(join(dir, 'stats.json'), 'utf8'));
+    expect(stats).toMatchObject({ read: 14, written: 5, rejected: 9, balanced: true, bad_input: 9 });
+    expect(stats.input.dropped).toMatchObject({ blank_line: 2, not_object: 2, json_parse: 1 });
+  });
+
+  it('exits 1 when bad input exceeds --max-reject-rate, after writing everything', async () => {
+    const r = await runCli(['cat', BAD]);
+    expect(r.code).toBe(1);
+    expect(r.stdout.trim().split('\n')).toHaveLength(5);
+    expect(r.stderr).toMatch(/9 of 14 records were bad input .* > --max-reject-rate 0\.1/);
+  });
+
+  it('passes records without text with --no-require-text', async () => {
+    const r = await runCli(['cat', '--no-require-text', '--max-reject-rate', '1'], { input: '{"id":1}\n{"text":"t"}\n' });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('{"id":1}\n{"text":"t"}\n');
+  });
+
+  it('reads stdin, gzip included', async () => {
+    const r = await runCli(['cat', '-'], { input: gzipSync('{"text":"from stdin"}\n') });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe('{"text":"from stdin"}\n');
+  });
+
+  it('keeps what precedes the damage in a truncated .gz, names the file, and exits 1', async () => {
+    const dir = await tempDir();
+    const many = Array.from({ length: 5000 }, (_, i) => JSON.stringify({ i, text: `line ${i} `.repeat(10) })).join('\n') + '\n';
+    const gz = gzipSync(many);
+    const file = join(dir, 'cut.jsonl.gz');
+    await writeFile(file, gz.subarray(0, gz.length >> 1));
+    const r = await runCli(['cat', file, '--rejects', join(dir, 'rej.jsonl')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`error: ${file}: unexpected end of file; kept what was read before the damage`);
+    const kept = r.stdout.trim().split('\n').length;
+    expect(kept).toBeGreaterThan(1000);
+    expect(r.stderr).toContain(`read ${kept + 1} = written ${kept} + rejected 1`);
+  });
+
+  it('writes a folder of compressed shards and converts CSV', async () => {
+    const dir = await tempDir();
+    const csv = join(dir, 'in.csv');
+    await writeFile(csv, 'id,text\n' + Array.from({ length: 30 }, (_, i) => `${i},"row ${i}, quoted"`).join('\n') + '\n');
+    const r = await runCli(['cat', csv, '-o', join(dir, 'out') + '/', '--shard-records', '12', '--compress', 'zstd']);
+    expect(r.code).toBe(0);
+    expect((await readdir(join(dir, 'out'))).sort()).toEqual(['part-00000.jsonl.zst', 'part-00001.jsonl.zst', 'part-00002.jsonl.zst']);
+    const back = execFileSync('zstd', ['-dc', join(dir, 'out/part-00002.jsonl.zst')]).toString().trim().split('\n');
+    expect(back.map((l) => JSON.parse(l))).toEqual(Array.from({ length: 6 }, (_, k) => ({ id: String(24 + k), text: `row ${24 + k}, quoted` })));
+  });
+
+  it('exits 2 with a message on usage errors', async () => {
+    for (const [args, msg] of [
+      [['nope'], /unknown command 'nope'; commands: cat, run/],
+      [['cat', '--bogus'], /Unknown option '--bogus'[\s\S]*see 'corpus-clean cat --help'/],
+      [['cat', BAD, '--format', 'xml'], /--format must be one of auto, jsonl, json, csv, tsv, txt; got 'xml'/],
+      [['cat', 'missing.jsonl'], /input not found: 'missing.jsonl'/],
+      [['cat', BAD, '--shard-records', '10'], /sharding .* needs --output/],
+      [['cat', BAD, '--shard-records', 'ten', '-o', '/tmp/x.jsonl'], /--shard-records must be a positive integer/],
+    ] as const) {
+      const r = await runCli([...args]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(msg);
+    }
+  });
+});

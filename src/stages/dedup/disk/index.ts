@@ -1,0 +1,12 @@
+export { computeSignatures } from './signatures.js';
+export type { SignatureJob } from './signatures.js';
+export { buildBuckets, loadMetas, resolveByQuality, SignatureStore } from './buckets.js';
+export type { BucketJob, BandResult } from './buckets.js';
+export { clusterBuckets } from './cluster.js';
+export type { ClusterResult, Removal } from './cluster.js';
+export { filterShard, loadRemovals, removalsStage } from './filter.js';
+export type { FilterResult } from './filter.js';
+export type { ShardMeta } from './files.js';
+export { readLines } from './lines.js';
+export { dedupOnDisk } from './run.js';
+export type { DiskRunOptions, DiskRunResult } from './run.js';

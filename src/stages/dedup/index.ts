@@ -1,0 +1,15 @@
+export { dedup } from './dedup.js';
+export { dedupOptions, bandsAndRows, candidateProbability, minHashConfig, DEFAULT_ROWS } from './options.js';
+export type { MinHashConfig } from './options.js';
+export { Shingler, fmix32 } from './shingle.js';
+export type { ShingleOptions } from './shingle.js';
+export { makePermutations, signature, signatureInto, similarity, EMPTY_SLOT } from './signature.js';
+export type { Permutations } from './signature.js';
+export { bandKeys, KeyTable } from './buckets.js';
+export { UnionFind } from './cluster.js';
+export { MinHashIndex, minhashStage, MINHASH_REASON } from './filter.js';
+export type { Verdict } from './filter.js';
+export { exactStage, normalizeForExact, loadHash64, EXACT_REASON } from './exact.js';
+export { qualityScore, docScore, compareSurvival } from './policy.js';
+export type { KeepPolicy } from './policy.js';
+export * from './disk/index.js';

@@ -1,0 +1,120 @@
+import type { OptionsSpec } from '../../core/options.js';
+import { UsageError } from '../../core/errors.js';
+
+/** Rows per band when neither `bands` nor `rows` is given (datatrove: 8 hashes per bucket). */
+export const DEFAULT_ROWS = 8;
+
+/**
+ * Options of the `dedup` stage, with their defaults. The MinHash defaults reproduce
+ * datatrove's `MinhashConfig`: 5-word shingles, 14 bands × 8 rows (112 hashes), a threshold of
+ * about 0.72.
+ */
+export const dedupOptions: OptionsSpec = {
+  method: {
+    type: 'string',
+    default: 'minhash',
+    values: ['minhash', 'exact'],
+    shortcuts: true,
+    doc: "'minhash' removes near duplicates; 'exact' removes records whose normalised text is identical (default minhash)",
+  },
+  threshold: {
+    type: 'number',
+    default: 0.72,
+    min: 0.05,
+    max: 1,
+    doc: 'Jaccard similarity at which two records are duplicates; sets the bands (rows fixed at 8) when bands is not given, and the signature agreement a bucket match must reach (default 0.72, datatrove 14 x 8)',
+  },
+  bands: {
+    type: 'integer',
+    default: null,
+    nullable: true,
+    min: 1,
+    max: 1024,
+    doc: 'LSH bands; null derives it from threshold and rows: round(threshold^-rows) (default null -> 14)',
+  },
+  rows: {
+    type: 'integer',
+    default: null,
+    nullable: true,
+    min: 1,
+    max: 256,
+    doc: 'signature values per band; null means 8, or derived from threshold when only bands is given (default null -> 8)',
+  },
+  ngram: {
+    type: 'integer',
+    default: 5,
+    min: 1,
+    max: 64,
+    doc: 'shingle width in words for space-separated scripts (default 5, as datatrove and Data-Juicer)',
+  },
+  charNgram: {
+    type: 'integer',
+    default: 5,
+    min: 1,
+    max: 64,
+    doc: 'shingle width in characters for Chinese/Japanese text (default 5, measured on web/zh: see bench/results/dedup.md)',
+  },
+  seed: {
+    type: 'integer',
+    default: 1,
+    doc: 'seed of the MinHash permutations; signatures are comparable only with the same seed (default 1)',
+  },
+  keep: {
+    type: 'string',
+    default: 'auto',
+    values: ['auto', 'first', 'best-quality'],
+    doc: "which record of a cluster survives: 'first' in the run's input order, 'best-quality' by attrs.quality.score (then first), 'auto' = best-quality when the first record has a quality score, else first (default auto)",
+  },
+  verify: {
+    type: 'boolean',
+    default: true,
+    doc: 'a bucket match counts only when the two signatures agree on at least threshold of their values (default true)',
+  },
+};
+
+/** Resolved MinHash settings. */
+export interface MinHashConfig {
+  threshold: number;
+  bands: number;
+  rows: number;
+  ngram: number;
+  charNgram: number;
+  seed: number;
+  verify: boolean;
+}
+
+/**
+ * Bands and rows from the options: given values win; a missing `rows` is 8 (or, when only
+ * `bands` is given, the `rows` that puts the LSH S-curve's midpoint `(1/bands)^(1/rows)` nearest
+ * `threshold`); a missing `bands` is `round(threshold^-rows)`.
+ */
+export function bandsAndRows(threshold: number, bands: number | null, rows: number | null): { bands: number; rows: number } {
+  let r = rows;
+  if (r === null) {
+    if (bands === null || bands === 1) r = DEFAULT_ROWS;
+    else r = Math.max(1, Math.round(Math.log(1 / bands) / Math.log(threshold)));
+  }
+  const b = bands ?? Math.max(1, Math.round(Math.pow(threshold, -r)));
+  if (b * r > 4096) throw new UsageError(`dedup: bands x rows = ${b} x ${r} is more than 4096 hashes; lower threshold precision or set bands/rows`);
+  return { bands: b, rows: r };
+}
+
+/** The MinHash settings of resolved `dedup` options. */
+export function minHashConfig(o: Record<string, unknown>): MinHashConfig {
+  const threshold = o.threshold as number;
+  const { bands, rows } = bandsAndRows(threshold, o.bands as number | null, o.rows as number | null);
+  return {
+    threshold,
+    bands,
+    rows,
+    ngram: o.ngram as number,
+    charNgram: o.charNgram as number,
+    seed: o.seed as number,
+    verify: o.verify as boolean,
+  };
+}
+
+/** The probability that two records of Jaccard similarity `s` share at least one bucket. */
+export function candidateProbability(s: number, bands: number, rows: number): number {
+  return 1 - Math.pow(1 - Math.pow(s, rows), bands);
+}

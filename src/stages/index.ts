@@ -1,10 +1,16 @@
 import type { StageFactory } from '../core/registry.js';
 import { StageRegistry } from '../core/registry.js';
 import { langId } from './langid/index.js';
+import { normalizeStage } from './normalize/index.js';
+import { repairStage } from './repair/index.js';
+import { convertStage } from './convert/index.js';
 
 /** The stages that ship with corpus-clean, in the order `--help` lists them. */
 export const builtinStages: readonly StageFactory[] = [
   langId,
+  normalizeStage,
+  repairStage,
+  convertStage,
 ];
 
 /** A registry holding the built-in stages. */

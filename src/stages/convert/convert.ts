@@ -1,0 +1,142 @@
+import type { JsonObject } from '../../core/doc.js';
+import { textFieldOf } from '../../core/doc.js';
+import { UsageError } from '../../core/errors.js';
+import type { OptionsSpec } from '../../core/options.js';
+import type { StageFactory } from '../../core/registry.js';
+import type { Stage } from '../../core/stage.js';
+import { docStage } from '../../core/stage.js';
+import { count } from '../../core/stats.js';
+import type { RepairKind } from './check.js';
+import { checkConversation } from './check.js';
+import type { InputFormat, OutputFormat } from './model.js';
+import { INPUT_FORMATS, OUTPUT_FORMATS } from './model.js';
+import type { AlpacaJoin, ReadResult } from './read.js';
+import { detectFormat, readAlpaca, readOpenAi, readShareGpt, readText, readXtuner } from './read.js';
+import type { LossMode } from './write.js';
+import { chatRecord, textRecord } from './write.js';
+
+/** Options of `convert`, with their defaults. */
+export const convertOptions: OptionsSpec = {
+  from: { type: 'string', default: 'auto', values: INPUT_FORMATS, doc: 'input format; auto detects it per record' },
+  to: { type: 'string', default: 'xtuner-conversation', values: OUTPUT_FORMATS, doc: 'output shape', shortcuts: true },
+  system: { type: 'string', default: null, nullable: true, doc: 'system prompt for conversations that have none' },
+  loss: {
+    type: 'string',
+    default: 'omit',
+    values: ['omit', 'all'],
+    doc: 'loss flags on every assistant turn (all) or on none (omit; a turn marked no-loss is then rejected)',
+  },
+  alpacaJoin: {
+    type: 'string',
+    default: 'newline',
+    values: ['newline', 'xtuner'],
+    doc: "Alpaca prompt: instruction + '\\n' + input when input is set (newline), or always, as XTuner's alpaca_map_fn (xtuner)",
+  },
+  keep: { type: 'string[]', default: [], doc: 'top-level fields copied to the output (one JSON type each across the run)' },
+};
+
+function jsonType(v: unknown): string {
+  return v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
+}
+
+/**
+ * Build the convert stage. Counters: `from:<format>`, `repair:<kind>` (see `RepairKind`),
+ * `records_repaired`, `keep_missing:<field>`, `repair:keep_type:<field>`.
+ */
+export function createConvert(options: Record<string, unknown>): Stage {
+  const from = options.from as InputFormat;
+  const to = options.to as OutputFormat;
+  const system = options.system as string | null;
+  const loss = options.loss as LossMode;
+  const join = options.alpacaJoin as AlpacaJoin;
+  const keep = options.keep as string[];
+  for (const k of keep) {
+    if (k === 'conversation' || k === 'messages' || k === 'text' || k === 'content') {
+      throw new UsageError(`convert: option 'keep' cannot name '${k}', the output's own field`);
+    }
+  }
+  // The JSON type each kept field had first: one file, one schema.
+  const keptType = new Map<string, string>();
+  const repairs: RepairKind[] = [];
+  return docStage({
+    name: 'convert',
+    needsText: false,
+    options,
+    apply(doc, ctx) {
+      const counters = ctx.stats.counters;
+      const data = doc.data as JsonObject | unknown[];
+      let fmt = from === 'auto' ? detectFormat(data) : from;
+      if (fmt === null && !Array.isArray(data) && textFieldOf(data, ctx.textField) !== undefined) fmt = 'text';
+      if (fmt === null) return 'convert:unknown_format';
+      if (Array.isArray(data) && fmt !== 'openai') return 'convert:unknown_format';
+      count(counters, `from:${fmt}`);
+      const obj = data as JsonObject;
+      let parsed: ReadResult;
+      switch (fmt) {
+        case 'alpaca':
+          parsed = readAlpaca(obj, join);
+          break;
+        case 'sharegpt':
+          parsed = readShareGpt(obj);
+          break;
+        case 'openai':
+          parsed = readOpenAi(data);
+          break;
+        case 'xtuner':
+          parsed = readXtuner(obj);
+          break;
+        case 'text':
+          parsed = readText(obj, ctx.textField);
+          break;
+      }
+      if (typeof parsed === 'string') return parsed;
+      let out: JsonObject;
+      repairs.length = 0;
+      if (parsed.kind === 'text') {
+        if (parsed.text.trim() === '') return 'convert:empty_turn';
+        out = textRecord(parsed.text, to);
+      } else {
+        const c = checkConversation(parsed.messages, system, repairs);
+        if (typeof c === 'string') return c;
+        if (loss === 'omit' && c.pairs.some((p) => p.assistant.loss === false)) return 'convert:loss_flag';
+        out = chatRecord(c, to, loss);
+      }
+      for (const k of keep) {
+        let v = Array.isArray(data) ? undefined : obj[k];
+        if (v === undefined) {
+          count(counters, `keep_missing:${k}`);
+          v = null;
+        } else if (v !== null) {
+          const t = jsonType(v);
+          const first = keptType.get(k);
+          if (first === undefined) keptType.set(k, t);
+          else if (first !== t) {
+            if (first === 'string' && (t === 'number' || t === 'boolean')) {
+              v = String(v);
+              repairs.push(`keep_type:${k}`);
+            } else return 'convert:mixed_type';
+          }
+        }
+        out[k] = v;
+      }
+      if (repairs.length > 0) {
+        count(counters, 'records_repaired');
+        for (const r of repairs) count(counters, `repair:${r}`);
+      }
+      doc.data = out;
+      return undefined;
+    },
+  });
+}
+
+/**
+ * `convert`: read Alpaca, ShareGPT, OpenAI messages, XTuner conversation or raw text (detected
+ * per record, or `from`) and write one XTuner shape (`to`, default `xtuner-conversation`),
+ * repairing what breaks XTuner where a rule can and rejecting the rest with a `convert:*` reason.
+ */
+export const convertStage: StageFactory = {
+  name: 'convert',
+  summary: 'convert Alpaca/ShareGPT/OpenAI/XTuner/text records to an XTuner format',
+  options: convertOptions,
+  create: createConvert,
+};

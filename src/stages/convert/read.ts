@@ -1,0 +1,151 @@
+import type { JsonObject } from '../../core/doc.js';
+import { textFieldOf } from '../../core/doc.js';
+import type { InputFormat, Msg, Parsed } from './model.js';
+import { ROLE_NAMES } from './model.js';
+
+/** How Alpaca's instruction and input are joined into the user turn. */
+export type AlpacaJoin = 'newline' | 'xtuner';
+
+/** A reader's result: the parsed record or a reason code. */
+export type ReadResult = Parsed | string;
+
+function isObj(v: unknown): v is JsonObject {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Message content as text: a string, or the text parts of an OpenAI parts list. */
+function contentText(v: unknown): string | null | 'non_text' {
+  if (typeof v === 'string') return v;
+  if (Array.isArray(v)) {
+    let s = '';
+    for (const p of v) {
+      if (!isObj(p)) return null;
+      if (p.type === 'text' && typeof p.text === 'string') s += p.text;
+      else return 'non_text';
+    }
+    return s;
+  }
+  return null;
+}
+
+/** XTuner's reading of a loss flag: only `true`/"true" (any case) means loss. */
+function lossFlag(v: unknown): boolean | undefined {
+  if (v === undefined || v === null) return undefined;
+  return String(v).toLowerCase() === 'true';
+}
+
+function readMessages(list: unknown, roleKey: string, contentKey: string, altRole: string, altContent: string): Msg[] | string {
+  if (!Array.isArray(list)) return 'convert:bad_message';
+  const out: Msg[] = [];
+  for (const m of list) {
+    if (!isObj(m)) return 'convert:bad_message';
+    const r = m[roleKey] ?? m[altRole];
+    if (typeof r !== 'string') return 'convert:bad_message';
+    const role = ROLE_NAMES[r.toLowerCase()];
+    if (role === undefined) return 'convert:unknown_role';
+    if (Array.isArray(m.tool_calls) && m.tool_calls.length > 0) return 'convert:tool_role';
+    const c = contentText(m[contentKey] ?? m[altContent]);
+    if (c === 'non_text') return 'convert:non_text_content';
+    if (c === null) return 'convert:bad_message';
+    const msg: Msg = { role, content: c };
+    const loss = lossFlag(m.loss);
+    if (loss !== undefined) msg.loss = loss;
+    out.push(msg);
+  }
+  return out;
+}
+
+function readSystem(data: JsonObject, out: Msg[]): string | undefined {
+  const s = data.system;
+  if (s === undefined || s === null) return undefined;
+  if (typeof s !== 'string') return 'convert:bad_message';
+  out.push({ role: 'system', content: s });
+  return undefined;
+}
+
+/** Alpaca: `instruction`, `input`, `output`, optional `system` and `history` ([[q, a], ...]). */
+export function readAlpaca(data: JsonObject, join: AlpacaJoin): ReadResult {
+  const { instruction, output } = data;
+  const input = data.input ?? '';
+  if (typeof instruction !== 'string' || typeof input !== 'string') return 'convert:bad_message';
+  if (typeof output !== 'string') return output === undefined || output === null ? 'convert:empty_turn' : 'convert:bad_message';
+  if (output.trim() === '<nooutput>') return 'convert:no_output';
+  const messages: Msg[] = [];
+  const bad = readSystem(data, messages);
+  if (bad) return bad;
+  if (data.history !== undefined && data.history !== null) {
+    if (!Array.isArray(data.history)) return 'convert:bad_message';
+    for (const pair of data.history) {
+      if (!Array.isArray(pair) || pair.length !== 2 || typeof pair[0] !== 'string' || typeof pair[1] !== 'string') return 'convert:bad_message';
+      messages.push({ role: 'user', content: pair[0] }, { role: 'assistant', content: pair[1] });
+    }
+  }
+  const prompt = join === 'xtuner' ? `${instruction}\n${input}` : input === '' ? instruction : instruction === '' ? input : `${instruction}\n${input}`;
+  messages.push({ role: 'user', content: prompt }, { role: 'assistant', content: output });
+  return { kind: 'chat', messages };
+}
+
+/** ShareGPT: `conversations` of `{from, value}` (or `{role, content}`), optional top-level `system`. */
+export function readShareGpt(data: JsonObject): ReadResult {
+  const messages: Msg[] = [];
+  const bad = readSystem(data, messages);
+  if (bad) return bad;
+  const m = readMessages(data.conversations, 'from', 'value', 'role', 'content');
+  if (typeof m === 'string') return m;
+  return { kind: 'chat', messages: messages.concat(m) };
+}
+
+/** OpenAI: `messages` (or `dialogs`) of `{role, content[, loss]}`. */
+export function readOpenAi(data: JsonObject | unknown[]): ReadResult {
+  const list = Array.isArray(data) ? data : (data.messages ?? data.dialogs);
+  const m = readMessages(list, 'role', 'content', 'from', 'value');
+  if (typeof m === 'string') return m;
+  return { kind: 'chat', messages: m };
+}
+
+/**
+ * XTuner conversation: turns of `{system, input, output[, output_with_loss]}`. A single turn
+ * with empty system and input is XTuner's incremental-pretraining form and reads as text.
+ */
+export function readXtuner(data: JsonObject): ReadResult {
+  const turns = data.conversation;
+  if (!Array.isArray(turns)) return 'convert:bad_message';
+  if (turns.length === 1 && isObj(turns[0])) {
+    const t = turns[0];
+    if (!t.system && !t.input && typeof t.output === 'string') return { kind: 'text', text: t.output };
+  }
+  const messages: Msg[] = [];
+  for (const t of turns) {
+    if (!isObj(t)) return 'convert:bad_message';
+    const sys = t.system ?? '';
+    const input = t.input ?? '';
+    if (typeof sys !== 'string' || typeof input !== 'string') return 'convert:bad_message';
+    if (typeof t.output !== 'string') return t.output === undefined || t.output === null ? 'convert:empty_turn' : 'convert:bad_message';
+    if (sys !== '') messages.push({ role: 'system', content: sys });
+    messages.push({ role: 'user', content: input });
+    const a: Msg = { role: 'assistant', content: t.output };
+    const loss = lossFlag(t.output_with_loss);
+    if (loss !== undefined) a.loss = loss;
+    messages.push(a);
+  }
+  return { kind: 'chat', messages };
+}
+
+/** Raw text: the run's text field, else `text`, then `content`. */
+export function readText(data: JsonObject, textField: string | undefined): ReadResult {
+  const f = textFieldOf(data, textField);
+  const v = f === undefined ? undefined : data[f];
+  if (typeof v !== 'string') return f === undefined ? 'convert:unknown_format' : 'convert:bad_message';
+  return { kind: 'text', text: v };
+}
+
+/** Tell a record's format from its keys; `null` when none fits. */
+export function detectFormat(data: JsonObject | unknown[]): Exclude<InputFormat, 'auto'> | null {
+  if (Array.isArray(data)) return 'openai';
+  if (Array.isArray(data.conversation)) return 'xtuner';
+  if (Array.isArray(data.messages) || Array.isArray(data.dialogs)) return 'openai';
+  if (Array.isArray(data.conversations)) return 'sharegpt';
+  if ('instruction' in data && 'output' in data) return 'alpaca';
+  if (typeof data.text === 'string' || typeof data.content === 'string') return 'text';
+  return null;
+}

@@ -1,0 +1,127 @@
+import { describe, expect, it } from 'vitest';
+import { getText } from '../../../src/core/doc.js';
+import { balanced } from '../../../src/core/stats.js';
+import { UsageError } from '../../../src/core/errors.js';
+import { bandsAndRows, normalizeForExact } from '../../../src/stages/dedup/index.js';
+import { defaultRegistryWithDedup } from './registry.js';
+import { readJsonl, runDedup } from './helpers.js';
+
+const licenses = { name: 'licenses.jsonl', records: readJsonl('fixtures/dedup/licenses.jsonl') };
+const demo = { name: 'demo.jsonl', records: readJsonl('fixtures/dedup/datajuicer_demo.jsonl') };
+
+describe('dedup options', () => {
+  it('default to datatrove 14 bands x 8 rows from threshold 0.72', () => {
+    const o = defaultRegistryWithDedup().resolve('dedup');
+    expect(o).toMatchObject({ method: 'minhash', threshold: 0.72, bands: null, rows: null, ngram: 5, seed: 1, keep: 'auto', verify: true });
+    expect(bandsAndRows(0.72, null, null)).toEqual({ bands: 14, rows: 8 });
+    expect(bandsAndRows(0.8, null, 13)).toEqual({ bands: 18, rows: 13 });
+    expect(bandsAndRows(0.72, 20, null)).toEqual({ bands: 20, rows: 9 });
+  });
+
+  it('reject a bad method with a message naming the option', () => {
+    expect(() => defaultRegistryWithDedup().resolve('dedup', { method: 'fuzzy' })).toThrow(/option 'method'/);
+    expect(() => defaultRegistryWithDedup().resolve('dedup', { bands: 0 })).toThrow(UsageError);
+  });
+});
+
+describe('dedup --exact', () => {
+  it('normalises Unicode form and white space only', () => {
+    expect(normalizeForExact('  Caf\u0065\u0301\r\n\tau  lait ')).toBe('Caf\u00e9 au lait');
+    expect(normalizeForExact('Hello')).not.toBe(normalizeForExact('hello'));
+  });
+
+  it('keeps the first of identical texts across files and names it as survivor', async () => {
+    const a = { name: 'a.jsonl', records: [{ text: 'one\r\ntwo' }, { text: 'three' }, { text: 'one two ' }] };
+    const b = { name: 'b.jsonl', records: [{ text: 'three' }, { text: 'Three' }] };
+    const { kept, rejects, stats } = await runDedup([a, b], { method: 'exact' });
+    expect(kept.map((d) => d.source)).toEqual(['a.jsonl:1', 'a.jsonl:2', 'b.jsonl:2']);
+    expect(rejects.map((r) => [r.source, r.reason, r.detail])).toEqual([
+      ['a.jsonl:3', 'dedup:exact', { survivor: 'a.jsonl:1' }],
+      ['b.jsonl:1', 'dedup:exact', { survivor: 'a.jsonl:2' }],
+    ]);
+    expect(stats.stages[0].dropped).toEqual({ 'dedup:exact': 2 });
+    expect(balanced(stats)).toBe(true);
+  });
+
+  it('finds the exact duplicates of the Data-Juicer demo set', async () => {
+    const { rejects } = await runDedup([demo], { method: 'exact' });
+    // Records 7 and 12 are the same sentence; 6 and 11 ("Today is sunday ...") differ in words.
+    expect(rejects.map((r) => [r.source, r.detail?.survivor])).toEqual([['demo.jsonl:12', 'demo.jsonl:7']]);
+  });
+});
+
+describe('dedup --minhash', () => {
+  it('removes the licence variants, keeping the first of each family', async () => {
+    const { kept, rejects, stats } = await runDedup([licenses], { keep: 'first' });
+    const removed = Object.fromEntries(rejects.map((r) => [r.source, r.detail?.survivor]));
+    expect(removed).toEqual({
+      'licenses.jsonl:2': 'licenses.jsonl:1', // MIT with a BOM
+      'licenses.jsonl:3': 'licenses.jsonl:1', // MIT with an optional clause
+      'licenses.jsonl:4': 'licenses.jsonl:1', // MIT in markdown
+      'licenses.jsonl:5': 'licenses.jsonl:1', // identical copies
+      'licenses.jsonl:6': 'licenses.jsonl:1',
+      'licenses.jsonl:8': 'licenses.jsonl:7', // BSD-3 variants
+      'licenses.jsonl:9': 'licenses.jsonl:7',
+      'licenses.jsonl:12': 'licenses.jsonl:11', // CC0 variants
+    });
+    for (const r of rejects) {
+      expect(r.reason).toBe('dedup:minhash');
+      expect(r.detail?.similarity).toBeGreaterThanOrEqual(0.72);
+    }
+    // BSD-2 (Jaccard about 0.6 with the BSD-3 texts) and the distinct licences stay.
+    expect(kept.map((d) => d.source)).toContain('licenses.jsonl:10');
+    expect(kept).toHaveLength(9);
+    expect(stats.stages[0].dropped).toEqual({ 'dedup:minhash': 8 });
+    expect(balanced(stats)).toBe(true);
+  });
+
+  it('removes the near duplicates of the Data-Juicer demo in English and Chinese', async () => {
+    const { rejects } = await runDedup([demo], { keep: 'first' });
+    const removed = Object.fromEntries(rejects.map((r) => [r.source, r.detail?.survivor]));
+    expect(removed).toEqual({
+      'demo.jsonl:9': 'demo.jsonl:8', // "plant" / "plants"
+      'demo.jsonl:11': 'demo.jsonl:10',
+      'demo.jsonl:12': 'demo.jsonl:7', // exact duplicate
+      'demo.jsonl:14': 'demo.jsonl:13', // Chinese, one phrase added
+    });
+  });
+
+  it('keeps the best quality score of a cluster, whatever the input order', async () => {
+    const attrs = licenses.records.map((_, i) => ({ quality: { score: i === 4 ? 0.9 : i === 8 ? 0.8 : 0.1 + i / 100 } }));
+    const { rejects } = await runDedup([{ ...licenses, attrs }], { keep: 'auto' });
+    const removed = Object.fromEntries(rejects.map((r) => [r.source, r.detail?.survivor]));
+    expect(removed['licenses.jsonl:1']).toBe('licenses.jsonl:5');
+    expect(removed['licenses.jsonl:7']).toBe('licenses.jsonl:9');
+    expect(removed['licenses.jsonl:5']).toBeUndefined();
+    expect(removed['licenses.jsonl:11']).toBe('licenses.jsonl:12'); // higher score (0.21 > 0.20)
+
+    // Same records, reversed: the survivors (by source) do not change.
+    const n = licenses.records.length;
+    const reversed = [...licenses.records].reverse();
+    const rAttrs = [...attrs].reverse();
+    const again = await runDedup([{ name: 'licenses.jsonl', records: reversed, attrs: rAttrs }], { keep: 'best-quality' });
+    const back = (src: unknown): string => `licenses.jsonl:${n + 1 - Number(String(src).split(':')[1])}`;
+    expect(Object.fromEntries(again.rejects.map((r) => [back(r.source), back(r.detail?.survivor)]))).toEqual(removed);
+  });
+
+  it('emits kept records in input order when it holds them for best-quality', async () => {
+    const attrs = licenses.records.map(() => ({ quality: { score: 0.5 } }));
+    const { kept } = await runDedup([{ ...licenses, attrs }], { keep: 'best-quality' });
+    const lines = kept.map((d) => Number(d.source.split(':')[1]));
+    expect(lines).toEqual([...lines].sort((a, b) => a - b));
+    expect(lines).toEqual([1, 7, 10, 11, 13, 14, 15, 16, 17]);
+  });
+
+  it('keeps records without any word, and counts them', async () => {
+    const recs = [{ text: '!!! ???' }, { text: '--- ...' }, { text: 'real words here and there' }];
+    const { kept, stats } = await runDedup([{ name: 'x', records: recs }]);
+    expect(kept).toHaveLength(3);
+    expect(stats.stages[0].counters.no_shingles).toBe(2);
+  });
+
+  it('does not merge unrelated short texts', async () => {
+    const recs = ['Do you need a cup of coffee?', 'Do you need a cup of tea today?', '你好，请问你是谁', '欢迎来到阿里巴巴！'].map((text) => ({ text }));
+    const { kept } = await runDedup([{ name: 'x', records: recs }]);
+    expect(kept.map((d) => getText(d))).toHaveLength(4);
+  });
+});

@@ -1,0 +1,123 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { JsonObject } from '../../../src/core/doc.js';
+import { dedupOnDisk, filterShard, loadRemovals } from '../../../src/stages/dedup/index.js';
+import type { MemShard } from './helpers.js';
+import { readJsonl, runDedup } from './helpers.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'dedup-disk-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** Deterministic pseudo-random numbers (mulberry32). */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Copies of real texts with a fraction of their words replaced. */
+function edited(texts: string[], copies: number, seed: number): JsonObject[] {
+  const r = rng(seed);
+  const out: JsonObject[] = [];
+  for (const t of texts) {
+    out.push({ text: t });
+    for (let c = 0; c < copies; c++) {
+      const rate = r() * 0.3;
+      out.push({ text: t.split(' ').map((w) => (r() < rate ? `w${Math.floor(r() * 1e6)}` : w)).join(' ') });
+    }
+  }
+  return out;
+}
+
+const licenses = readJsonl('fixtures/dedup/licenses.jsonl');
+const demo = readJsonl('fixtures/dedup/datajuicer_demo.jsonl');
+const words = demo.filter((d) => String(d.text).length > 2000).map((d) => String(d.text));
+const synthetic = edited([...words, ...licenses.slice(12).map((d) => String(d.text))], 3, 7);
+// Interleave so that duplicates cross shard boundaries.
+const all = [...licenses, ...demo, ...synthetic];
+const shardRecords: JsonObject[][] = [[], [], []];
+all.forEach((rec, i) => shardRecords[(i * 7) % 3].push(rec));
+
+function writeShards(dir: string, attrs?: (i: number) => unknown): string[] {
+  let n = 0;
+  return shardRecords.map((recs, s) => {
+    const p = join(dir, `part-${s}.jsonl`);
+    writeFileSync(p, recs.map((r) => JSON.stringify(attrs ? { ...r, attrs: attrs(n++) } : r)).join('\n') + '\n');
+    return p;
+  });
+}
+
+async function inMemory(paths: string[], options: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const shards: MemShard[] = [...paths].sort().map((p) => {
+    const recs = readJsonl(p);
+    return { name: p, records: recs.map(({ attrs: _a, ...r }) => r), attrs: recs.map((r) => (r.attrs ?? {}) as Record<string, unknown>) };
+  });
+  const { rejects } = await runDedup(shards, options);
+  return Object.fromEntries(rejects.map((r) => [r.source, r.detail]));
+}
+
+function onDiskRemovals(workDir: string, shards: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  shards.forEach((p, i) => {
+    for (const r of loadRemovals(workDir, i).values()) out[`${p}:${r.line}`] = { survivor: r.survivor, similarity: r.similarity };
+  });
+  return out;
+}
+
+describe('on-disk MinHash', () => {
+  it('makes the same decisions as the in-memory stage (keep first)', async () => {
+    const dir = mkdtempSync(join(tmp, 'a-'));
+    const paths = writeShards(dir);
+    const run = await dedupOnDisk(paths, join(dir, 'work'), { options: { keep: 'first' } });
+    const disk = onDiskRemovals(join(dir, 'work'), run.shards);
+    const mem = await inMemory(paths, { keep: 'first' });
+    expect(Object.keys(disk).length).toBeGreaterThan(20);
+    expect(disk).toEqual(mem);
+  });
+
+  it('gives the same result whatever order the shards are signed in', async () => {
+    const dir = mkdtempSync(join(tmp, 'b-'));
+    const paths = writeShards(dir);
+    const a = await dedupOnDisk(paths, join(dir, 'w1'), { options: { keep: 'first' } });
+    const b = await dedupOnDisk([...paths].reverse(), join(dir, 'w2'), { options: { keep: 'first' }, processingOrder: [2, 0, 1] });
+    expect(onDiskRemovals(join(dir, 'w2'), b.shards)).toEqual(onDiskRemovals(join(dir, 'w1'), a.shards));
+  });
+
+  it('agrees with the in-memory stage on best-quality survivors', async () => {
+    const dir = mkdtempSync(join(tmp, 'c-'));
+    const r = rng(3);
+    const paths = writeShards(dir, () => ({ quality: { score: Math.round(r() * 100) / 100 } }));
+    const run = await dedupOnDisk(paths, join(dir, 'work'), { options: { keep: 'auto' } });
+    const disk = onDiskRemovals(join(dir, 'work'), run.shards);
+    const mem = await inMemory(paths, { keep: 'auto' });
+    expect(Object.keys(disk).length).toBeGreaterThan(20);
+    expect(disk).toEqual(mem);
+    // Every survivor scores at least as well as what it replaced.
+    const score = new Map<string, number>();
+    for (const p of paths) readJsonl(p).forEach((rec, i) => score.set(`${p}:${i + 1}`, (rec.attrs as { quality: { score: number } }).quality.score));
+    for (const [src, d] of Object.entries(disk)) expect(score.get((d as { survivor: string }).survivor)!).toBeGreaterThanOrEqual(score.get(src)!);
+  });
+
+  it('filters a shard, writing each removed record to rejects with its reason', async () => {
+    const dir = mkdtempSync(join(tmp, 'd-'));
+    const paths = writeShards(dir);
+    const run = await dedupOnDisk(paths, join(dir, 'work'));
+    const out = join(dir, 'out.jsonl');
+    const rej = join(dir, 'rejects.jsonl');
+    const res = await filterShard(run.shards[0], join(dir, 'work'), 0, out, rej);
+    const removed = loadRemovals(join(dir, 'work'), 0);
+    expect(removed.size).toBeGreaterThan(5);
+    expect(res.removed).toBe(removed.size);
+    expect(res.kept + res.removed).toBe(shardRecords[0].length);
+    const rejects = readFileSync(rej, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { reason: string; source: string; detail: object });
+    expect(rejects.every((r) => r.reason === 'dedup:minhash')).toBe(true);
+    expect(rejects.map((r) => r.source)).toEqual([...removed.keys()].map((l) => `${run.shards[0]}:${l}`));
+  });
+});

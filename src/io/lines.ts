@@ -1,7 +1,11 @@
 import { isUtf8 } from 'node:buffer';
 
-/** One complete line handed to a line consumer: `buf[start, end)` without the newline (and CR). */
-export type LineHandler = (buf: Buffer, start: number, end: number, lineNo: number) => void;
+/**
+ * One complete line handed to a line consumer: `buf[start, end)` without the newline (and CR).
+ * `utf8` is true when the splitter already checked that the line is valid UTF-8 (one check per
+ * chunk is far cheaper than one per line); false means "not checked".
+ */
+export type LineHandler = (buf: Buffer, start: number, end: number, lineNo: number, utf8: boolean) => void;
 
 /** Handler for a line longer than the limit: its first bytes and its full length. */
 export type LongLineHandler = (head: Buffer, bytes: number, lineNo: number) => void;
@@ -44,12 +48,15 @@ export class LineSplitter {
       this.finishCarried();
       pos = nl + 1;
     }
+    const last = chunk.lastIndexOf(NL);
+    // The complete lines of this chunk form one region: check its UTF-8 once.
+    const utf8 = last > pos && isUtf8(chunk.subarray(pos, last));
     for (;;) {
       const nl = chunk.indexOf(NL, pos);
       if (nl === -1) break;
       this.lineNo++;
       if (nl - pos > this.maxLineBytes) this.onLong(chunk.subarray(pos, pos + this.headBytes), nl - pos, this.lineNo);
-      else this.emit(chunk, pos, nl);
+      else this.emit(chunk, pos, nl, utf8);
       pos = nl + 1;
     }
     if (pos < len) this.extend(chunk.subarray(pos));
@@ -101,12 +108,12 @@ export class LineSplitter {
     const line = this.carry.length === 1 ? this.carry[0] : Buffer.concat(this.carry, this.carryBytes);
     this.carry = [];
     this.carryBytes = 0;
-    this.emit(line, 0, line.length);
+    this.emit(line, 0, line.length, false);
   }
 
-  private emit(buf: Buffer, start: number, end: number): void {
+  private emit(buf: Buffer, start: number, end: number, utf8: boolean): void {
     if (end > start && buf[end - 1] === CR) end--;
-    this.onLine(buf, start, end, this.lineNo);
+    this.onLine(buf, start, end, this.lineNo, utf8);
   }
 }
 

@@ -29,11 +29,11 @@ export async function* readJsonl(path: string, events: ReadEvents, s: ReadSettin
     const detail = r.detail || extra ? { ...r.detail, ...extra } : undefined;
     events.reject({ reason, source: `${path}:${line}`, ...(r.raw !== undefined ? { raw: r.raw } : {}), ...(detail ? { detail } : {}) });
   };
-  const onLine = (buf: Buffer, start: number, end: number, lineNo: number): void => {
+  const onLine = (buf: Buffer, start: number, end: number, lineNo: number, utf8: boolean): void => {
     lines++;
     if (lineNo === 1 && end - start >= 3 && buf[start] === 0xef && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf) start += 3;
     if (isBlank(buf, start, end)) return reject('blank_line', lineNo);
-    if (!validUtf8(buf, start, end)) {
+    if (!utf8 && !validUtf8(buf, start, end)) {
       return events.reject({ reason: 'invalid_utf8', source: `${path}:${lineNo}`, raw_base64: buf.toString('base64', start, end) });
     }
     const text = buf.toString('utf8', start, end);

@@ -17,11 +17,11 @@ export async function* readText(path: string, events: ReadEvents, s: ReadSetting
     let lines = 0;
     let bytes = 0;
     const splitter = new LineSplitter(
-      (buf, start, end, lineNo) => {
+      (buf, start, end, lineNo, utf8) => {
         lines++;
         if (lineNo === 1 && buf[start] === 0xef && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf) start += 3;
         if (isBlank(buf, start, end)) return events.reject({ reason: 'blank_line', source: `${path}:${lineNo}` });
-        if (!validUtf8(buf, start, end)) {
+        if (!utf8 && !validUtf8(buf, start, end)) {
           return events.reject({ reason: 'invalid_utf8', source: `${path}:${lineNo}`, raw_base64: buf.toString('base64', start, end) });
         }
         batch.push(makeDoc({ text: buf.toString('utf8', start, end) }, `${path}:${lineNo}`));

@@ -1,0 +1,194 @@
+import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import type { Doc } from '../core/doc.js';
+import type { DocSink } from '../core/pipeline.js';
+import type { SentencePieceTokenizer } from '../tokenize/tokenizer.js';
+import type { NpyIntDtype } from './npy.js';
+import { encodeNpy } from './npy.js';
+import type { SampleOptions } from './sample.js';
+import { encodeSample, tokensLine } from './sample.js';
+
+/** Options of `InternEvoWriter`. */
+export interface InternEvoWriterOptions {
+  /** Output root; shards go to `<outDir>/<split>/<type>/`. */
+  outDir: string;
+  /** Dataset type folder (`cn`, `en`, `code`, ...): InternEvo's type keys are these folder names. Default `en`. */
+  type?: string;
+  /** Split folder. Default `train`. */
+  split?: string;
+  /** Shard file name prefix: `<prefix>-00000.bin`. Default `part`. */
+  prefix?: string;
+  /** Start a new shard before a line would take the current one past this many bytes. Default 512 MiB. */
+  maxShardBytes?: number;
+  /** dtype of `.bin.meta`: `<i8` (np.save of a Python list on Linux; XTuner's tools) or `<i4` (InternEvo tools/tokenizer.py). Default `<i8`. */
+  metaDtype?: NpyIntDtype;
+  /**
+   * Used for records that arrive without `attrs.tokens` (no `tokenize` stage before the sink).
+   * Without it such a record is a bug and throws.
+   */
+  tokenizer?: SentencePieceTokenizer;
+  /** Sample options used with `tokenizer`. */
+  sample?: SampleOptions;
+  /**
+   * Replace shards `<prefix>-*.bin` already in the directory (stale ones beyond this run's count
+   * are deleted on close, so InternEvo never loads a mix of runs). Default false: existing
+   * shards make the first write throw.
+   */
+  overwrite?: boolean;
+}
+
+/** A finished shard. */
+export interface InternEvoShard {
+  /** Path of the `.bin` file (the `.bin.meta` is beside it). */
+  path: string;
+  samples: number;
+  tokens: number;
+  bytes: number;
+}
+
+const FLUSH_BYTES = 1 << 20;
+
+/**
+ * A `DocSink` writing InternEvo tokenized shards: `<outDir>/train/<type>/<prefix>-NNNNN.bin`, one
+ * `{"tokens": [...]}` line per sample, and `<name>.bin.meta`, the `.npy` (N, 2) array of
+ * (byte offset, token count). Token ids come from `doc.attrs.tokens` (set by the `tokenize`
+ * stage) or from `tokenizer`. Shards roll over by size and are never empty. Every file is
+ * written under a temporary name and renamed on `close()` (meta first, so a visible `.bin`
+ * always has its meta); `abort()` deletes them, so an interrupted run leaves no shard that looks
+ * complete.
+ */
+export class InternEvoWriter implements DocSink {
+  /** Shards written, filled in by `close()`. */
+  readonly shards: InternEvoShard[] = [];
+  private readonly dir: string;
+  private readonly prefix: string;
+  private readonly maxShardBytes: number;
+  private readonly metaDtype: NpyIntDtype;
+  private readonly tokenizer: SentencePieceTokenizer | undefined;
+  private readonly sampleOptions: SampleOptions;
+  private readonly pending: { bin: string; tmpBin: string; tmpMeta: string; shard: InternEvoShard }[] = [];
+  private fh: FileHandle | null = null;
+  private current: { bin: string; tmpBin: string; tmpMeta: string; shard: InternEvoShard } | null = null;
+  private meta: number[] = [];
+  private buffer: string[] = [];
+  private bufferBytes = 0;
+  private done = false;
+  private readonly overwrite: boolean;
+  private existing: string[] = [];
+
+  constructor(options: InternEvoWriterOptions) {
+    const type = options.type ?? 'en';
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(type)) throw new Error(`bad InternEvo type folder name '${type}'`);
+    this.dir = path.join(options.outDir, options.split ?? 'train', type);
+    this.prefix = options.prefix ?? 'part';
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(this.prefix)) throw new Error(`bad shard prefix '${this.prefix}'`);
+    this.maxShardBytes = options.maxShardBytes ?? 512 * 1024 * 1024;
+    this.metaDtype = options.metaDtype ?? '<i8';
+    this.tokenizer = options.tokenizer;
+    this.sampleOptions = options.sample ?? {};
+    this.overwrite = options.overwrite ?? false;
+  }
+
+  /** Directory the shards go to. */
+  get directory(): string {
+    return this.dir;
+  }
+
+  async write(batch: Doc[]): Promise<void> {
+    if (this.done) throw new Error('InternEvoWriter: write after close/abort');
+    for (const doc of batch) {
+      const ids = this.idsOf(doc);
+      const line = tokensLine(ids);
+      // Lines are ASCII, so string length is byte length.
+      if (this.current !== null && this.current.shard.bytes > 0 && this.current.shard.bytes + line.length > this.maxShardBytes) await this.finishShard();
+      if (this.current === null) await this.startShard();
+      const cur = this.current!;
+      this.meta.push(cur.shard.bytes, ids.length);
+      cur.shard.bytes += line.length;
+      cur.shard.samples++;
+      cur.shard.tokens += ids.length;
+      this.buffer.push(line);
+      this.bufferBytes += line.length;
+      if (this.bufferBytes >= FLUSH_BYTES) await this.flush();
+    }
+  }
+
+  private idsOf(doc: Doc): ArrayLike<number> {
+    const t = doc.attrs.tokens;
+    if (Array.isArray(t) || t instanceof Int32Array) return t as ArrayLike<number>;
+    if (this.tokenizer === undefined) throw new Error(`InternEvoWriter: record ${doc.source} has no attrs.tokens and the writer has no tokenizer; put a 'tokenize' stage before it`);
+    const ids = encodeSample(doc.data, this.tokenizer, this.sampleOptions);
+    if (ids.length === 0) throw new Error(`InternEvoWriter: record ${doc.source} has no tokens`);
+    return ids;
+  }
+
+  private async startShard(): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    const n = this.pending.length;
+    if (n === 0) {
+      const shardName = new RegExp(`^${this.prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-\\d{5,}\\.bin(\\.meta)?$`);
+      this.existing = (await readdir(this.dir)).filter((f) => shardName.test(f));
+      if (this.existing.length > 0 && !this.overwrite) {
+        throw new Error(`InternEvoWriter: ${this.dir} already holds shards (${this.existing[0]}, ...); remove them or set overwrite`);
+      }
+    }
+    const bin = path.join(this.dir, `${this.prefix}-${String(n).padStart(5, '0')}.bin`);
+    const tmp = path.join(this.dir, `.${this.prefix}-${String(n).padStart(5, '0')}.${process.pid}.tmp`);
+    this.current = { bin, tmpBin: tmp + '.bin', tmpMeta: tmp + '.meta', shard: { path: bin, samples: 0, tokens: 0, bytes: 0 } };
+    this.pending.push(this.current);
+    this.fh = await open(this.current.tmpBin, 'w');
+    this.meta = [];
+  }
+
+  private async flush(): Promise<void> {
+    if (this.fh === null || this.buffer.length === 0) return;
+    await this.fh.write(this.buffer.join(''), null, 'latin1');
+    this.buffer = [];
+    this.bufferBytes = 0;
+  }
+
+  private async finishShard(): Promise<void> {
+    const cur = this.current;
+    if (cur === null) return;
+    await this.flush();
+    await this.fh!.sync();
+    await this.fh!.close();
+    this.fh = null;
+    const mh = await open(cur.tmpMeta, 'w');
+    try {
+      await mh.write(encodeNpy(this.meta, 2, this.metaDtype));
+      await mh.sync();
+    } finally {
+      await mh.close();
+    }
+    this.meta = [];
+    this.current = null;
+  }
+
+  /** Finish the last shard and publish every shard under its final name. */
+  async close(): Promise<void> {
+    if (this.done) return;
+    await this.finishShard();
+    for (const p of this.pending) {
+      await rename(p.tmpMeta, p.bin + '.meta');
+      await rename(p.tmpBin, p.bin);
+      this.shards.push(p.shard);
+    }
+    const kept = new Set(this.pending.flatMap((p) => [path.basename(p.bin), path.basename(p.bin) + '.meta']));
+    for (const f of this.existing) if (!kept.has(f)) await rm(path.join(this.dir, f), { force: true });
+    this.done = true;
+  }
+
+  /** Delete everything written so far. */
+  async abort(): Promise<void> {
+    if (this.done) return;
+    this.done = true;
+    if (this.fh !== null) await this.fh.close().catch(() => {});
+    this.fh = null;
+    for (const p of this.pending) {
+      await rm(p.tmpBin, { force: true });
+      await rm(p.tmpMeta, { force: true });
+    }
+  }
+}

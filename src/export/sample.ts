@@ -1,0 +1,170 @@
+import type { JsonObject } from '../core/doc.js';
+import { textFieldOf } from '../core/doc.js';
+import type { SentencePieceTokenizer } from '../tokenize/tokenizer.js';
+
+/** A record that cannot become a training sample; `reason` is a stable reject code. */
+export class SampleError extends Error {
+  override name = 'SampleError';
+  constructor(
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Sample kinds: `auto` picks chat when the record has `messages` or `conversation`, else pretraining text. */
+export type SampleKind = 'auto' | 'pretrain' | 'chat';
+
+/** Options of `encodeSample`. */
+export interface SampleOptions {
+  /** Default `auto`. */
+  kind?: SampleKind;
+  /** Text field of pretraining records; default automatic (`text`, then `content`). */
+  textField?: string;
+  /** Add BOS before every sample. Default true. */
+  bos?: boolean;
+  /** Add EOS after a pretraining sample (InternEvo's tools/tokenizer.py does). Default true. */
+  eos?: boolean;
+  /** Split chat tokens written in pretraining text into their ids. Default false: they stay plain text. */
+  specialInText?: boolean;
+  /** Split chat tokens written in message contents (tool calls use them). Default true, as HF tokenizers do. */
+  specialInMessages?: boolean;
+}
+
+/** One chat message after format detection. */
+export interface ChatMessage {
+  role: string;
+  content: string;
+  /** Whether the message's tokens are training targets. */
+  train: boolean;
+}
+
+/** True for `loss` values XTuner's `openai_map_fn` reads as "compute loss": absent, true or "true" (any case). */
+function lossFlag(v: unknown): boolean {
+  return v === undefined || String(v).toLowerCase() === 'true';
+}
+
+/** Python truthiness, as XTuner's `encode_fn` reads `output_with_loss`. */
+function truthy(v: unknown): boolean {
+  if (v === null || v === undefined || v === false || v === 0 || v === '') return false;
+  if (Array.isArray(v)) return v.length > 0;
+  if (typeof v === 'object') return Object.keys(v).length > 0;
+  return true;
+}
+
+/**
+ * The messages of a chat record: OpenAI-style `messages: [{role, content, loss?}]` (assistant
+ * messages are targets unless `loss` is false, as XTuner's `openai_map_fn`) or XTuner's
+ * `conversation: [{system?, input, output, output_with_loss?}]`. Returns null for other records.
+ */
+export function chatMessages(record: JsonObject): ChatMessage[] | null {
+  const messages = record.messages;
+  if (Array.isArray(messages)) {
+    return messages.map((m, i) => {
+      if (m === null || typeof m !== 'object' || Array.isArray(m)) throw new SampleError('bad_messages', `messages[${i}] is not an object`);
+      const { role, content, loss } = m as JsonObject;
+      if (typeof role !== 'string' || role.length === 0) throw new SampleError('bad_messages', `messages[${i}].role is not a non-empty string`);
+      if (typeof content !== 'string') throw new SampleError('bad_messages', `messages[${i}].content is not a string`);
+      return { role, content, train: role === 'assistant' && lossFlag(loss) };
+    });
+  }
+  const conversation = record.conversation;
+  if (Array.isArray(conversation)) {
+    const out: ChatMessage[] = [];
+    conversation.forEach((t, i) => {
+      if (t === null || typeof t !== 'object' || Array.isArray(t)) throw new SampleError('bad_messages', `conversation[${i}] is not an object`);
+      const turn = t as JsonObject;
+      const system = turn.system;
+      const input = turn.input ?? '';
+      const output = turn.output;
+      if (system !== undefined && system !== null && typeof system !== 'string') throw new SampleError('bad_messages', `conversation[${i}].system is not a string`);
+      if (typeof input !== 'string') throw new SampleError('bad_messages', `conversation[${i}].input is not a string`);
+      if (typeof output !== 'string') throw new SampleError('bad_messages', `conversation[${i}].output is not a string`);
+      if (typeof system === 'string' && system.length > 0) out.push({ role: 'system', content: system, train: false });
+      out.push({ role: 'user', content: input, train: false });
+      out.push({ role: 'assistant', content: output, train: turn.output_with_loss === undefined ? true : truthy(turn.output_with_loss) });
+    });
+    return out;
+  }
+  return null;
+}
+
+function push(out: number[], ids: readonly number[], sign: 1 | -1): void {
+  for (let i = 0; i < ids.length; i++) out.push(sign * ids[i]);
+}
+
+/**
+ * Token ids of one chat in the InternLM2 template, negated where the token is not a target:
+ *
+ * `<s>` `<|im_start|>role\n{content}<|im_end|>\n` per message, where for assistant messages the
+ * header `<|im_start|>assistant\n` is negative and `{content}<|im_end|>\n` positive (the
+ * convention of XTuner's `tokenize_ftdp_datasets.py` for InternEvo shards); every other message
+ * (system, user, tool) is negative. The assistant header is tokenized apart from the content, as
+ * XTuner's `encode_fn` does, so the loss boundary never falls inside a token.
+ */
+export function encodeChat(messages: readonly ChatMessage[], tok: SentencePieceTokenizer, opts: SampleOptions = {}): number[] {
+  const imStart = tok.specialTokens['<|im_start|>'];
+  const imEnd = tok.specialTokens['<|im_end|>'];
+  if (imStart === undefined || imEnd === undefined) throw new Error('the tokenizer has no <|im_start|>/<|im_end|> tokens; chat samples need the InternLM2 chat tokens');
+  const special = { special: opts.specialInMessages ?? true };
+  const newline = tok.encode('\n');
+  const out: number[] = [];
+  if (opts.bos ?? true) out.push(tok.bosId);
+  for (const m of messages) {
+    out.push(-imStart);
+    if (m.role === 'assistant') {
+      push(out, tok.encode('assistant\n'), -1);
+      const sign = m.train ? 1 : -1;
+      push(out, tok.encode(m.content, special), sign);
+      out.push(sign * imEnd);
+      push(out, newline, sign);
+    } else {
+      push(out, tok.encode(`${m.role}\n${m.content}`, special), -1);
+      out.push(-imEnd);
+      push(out, newline, -1);
+    }
+  }
+  return out;
+}
+
+/**
+ * Token ids of one record as an InternEvo sample: BOS + text + EOS for pretraining text, the
+ * InternLM2 chat template with negative ids on non-target tokens for chat records (see
+ * `encodeChat`). XTuner's `{"messages": [{"role": "pretrain", "content"}]}` is pretraining text.
+ * Throws `SampleError` (reasons `no_text`, `bad_messages`, `no_target`) for records that cannot
+ * be a sample.
+ */
+export function encodeSample(record: JsonObject, tok: SentencePieceTokenizer, opts: SampleOptions = {}): number[] {
+  const kind = opts.kind ?? 'auto';
+  if (kind !== 'pretrain') {
+    const messages = chatMessages(record);
+    if (messages !== null) {
+      if (messages.length > 0 && messages.every((m) => m.role === 'pretrain')) return encodePretrain(messages.map((m) => m.content).join(''), tok, opts);
+      if (messages.length === 0) throw new SampleError('bad_messages', 'the chat has no messages');
+      const ids = encodeChat(messages, tok, opts);
+      if (!ids.some((x, i) => x > 0 && (i > 0 || !(opts.bos ?? true)))) throw new SampleError('no_target', 'no token of the chat is a training target');
+      return ids;
+    }
+    if (kind === 'chat') throw new SampleError('bad_messages', 'the record has neither `messages` nor `conversation`');
+  }
+  const field = textFieldOf(record, opts.textField);
+  const text = field === undefined ? undefined : record[field];
+  if (typeof text !== 'string' || text.length === 0) throw new SampleError('no_text', 'the record has no text');
+  return encodePretrain(text, tok, opts);
+}
+
+function encodePretrain(text: string, tok: SentencePieceTokenizer, opts: SampleOptions): number[] {
+  const out: number[] = [];
+  if (opts.bos ?? true) out.push(tok.bosId);
+  tok.encode(text, { special: opts.specialInText ?? false }, out);
+  if (opts.eos ?? true) out.push(tok.eosId);
+  return out;
+}
+
+/** One line of an InternEvo `.bin` file: byte-identical to Python's `json.dumps({"tokens": ids}) + "\n"`. */
+export function tokensLine(ids: ArrayLike<number>): string {
+  let s = '{"tokens": [';
+  for (let i = 0; i < ids.length; i++) s += i === 0 ? String(ids[i]) : ', ' + String(ids[i]);
+  return s + ']}\n';
+}

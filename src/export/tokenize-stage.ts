@@ -1,0 +1,101 @@
+import type { Doc } from '../core/doc.js';
+import { UsageError } from '../core/errors.js';
+import type { StageFactory } from '../core/registry.js';
+import type { Stage } from '../core/stage.js';
+import { count, emptySummary, observe } from '../core/stats.js';
+import { SentencePieceTokenizer } from '../tokenize/tokenizer.js';
+import type { SampleKind, SampleOptions } from './sample.js';
+import { encodeSample, SampleError } from './sample.js';
+import { toXtunerV1 } from './xtuner-v1.js';
+
+/** Resolved options of the `tokenize` stage. */
+export interface TokenizeOptions {
+  /** Path of the SentencePiece `.model` file. Required for `internevo`, and for `xtuner-v1` with `minLength`. Default null. */
+  tokenizer: string | null;
+  /** `internevo`: token ids into `attrs.tokens` for `InternEvoWriter`; `xtuner-v1`: the record becomes `{"content"}` / `{"messages"}`. Default `internevo`. */
+  format: 'internevo' | 'xtuner-v1';
+  /** `auto`, `pretrain` or `chat` (see `encodeSample`). Default `auto`. */
+  kind: SampleKind;
+  /** Samples with fewer tokens are rejected as `too_short` (InternEvo keeps `length >= min_length`). Default 0 (off). */
+  minLength: number;
+  /** Add EOS after pretraining text. Default true. */
+  eos: boolean;
+  /** Split chat tokens written in pretraining text. Default false. */
+  specialInText: boolean;
+}
+
+/** Options of the `tokenize` stage, as the registry, recipes and the CLI see them. */
+export const tokenizeOptionsSpec = {
+  tokenizer: { type: 'string', default: null, nullable: true, doc: 'SentencePiece .model file (InternLM2: tokenizer_internlm2.model)' },
+  format: { type: 'string', default: 'internevo', values: ['internevo', 'xtuner-v1'], doc: 'internevo: ids into attrs.tokens for the .bin writer; xtuner-v1: rewrite records as {"content"} / {"messages"}' },
+  kind: { type: 'string', default: 'auto', values: ['auto', 'pretrain', 'chat'], doc: 'auto: chat when the record has messages/conversation, else pretraining text' },
+  minLength: { type: 'integer', default: 0, min: 0, doc: 'reject samples with fewer tokens (reason too_short); 0 = off' },
+  eos: { type: 'boolean', default: true, doc: 'append EOS to pretraining samples' },
+  specialInText: { type: 'boolean', default: false, doc: 'treat <|im_start|> etc. written in pretraining text as chat tokens' },
+} as const;
+
+/**
+ * Build the stage: per record, the sample's token ids (or its XTuner v1 form), rejecting records
+ * that cannot be a sample (`no_text`, `bad_messages`, `no_target`) or are shorter than
+ * `minLength` tokens (`too_short`, with the count in the detail). Counters: `tokens`, `samples`;
+ * summary `tokens_per_sample`.
+ */
+export function tokenizeStage(options: TokenizeOptions, tokenizer?: SentencePieceTokenizer): Stage {
+  const tok = tokenizer ?? (options.tokenizer === null ? undefined : SentencePieceTokenizer.loadSync(options.tokenizer));
+  if (tok === undefined && (options.format === 'internevo' || options.minLength > 0)) {
+    throw new UsageError(`tokenize: option 'tokenizer' is required${options.format === 'internevo' ? ' for format internevo' : ' with minLength'}`);
+  }
+  const sampleOpts: SampleOptions = { kind: options.kind, eos: options.eos, specialInText: options.specialInText };
+  const minLength = options.minLength;
+  return {
+    name: 'tokenize',
+    needsText: false,
+    options: Object.freeze({ ...options }),
+    async *run(batches, ctx) {
+      const counters = ctx.stats.counters;
+      const summary = (ctx.stats.summaries.tokens_per_sample ??= emptySummary());
+      for await (const batch of batches) {
+        const out: Doc[] = [];
+        for (const doc of batch) {
+          const opts = ctx.textField === undefined ? sampleOpts : { ...sampleOpts, textField: ctx.textField };
+          try {
+            if (options.format === 'xtuner-v1') {
+              const rec = toXtunerV1(doc.data, opts);
+              if (tok !== undefined && minLength > 0) {
+                const n = encodeSample(doc.data, tok, opts).length;
+                if (n < minLength) {
+                  ctx.reject(doc, 'too_short', { tokens: n, minLength });
+                  continue;
+                }
+              }
+              doc.data = rec;
+            } else {
+              const ids = encodeSample(doc.data, tok!, opts);
+              if (ids.length < minLength) {
+                ctx.reject(doc, 'too_short', { tokens: ids.length, minLength });
+                continue;
+              }
+              doc.attrs.tokens = ids;
+              count(counters, 'tokens', ids.length);
+              observe(summary, ids.length);
+            }
+            count(counters, 'samples');
+            out.push(doc);
+          } catch (e) {
+            if (!(e instanceof SampleError)) throw e;
+            ctx.reject(doc, e.reason, { message: e.message });
+          }
+        }
+        if (out.length > 0) yield out;
+      }
+    },
+  };
+}
+
+/** The `tokenize` stage factory: `tokenize --tokenizer M [--format internevo|xtuner-v1] [--min-length N]`. */
+export const tokenize: StageFactory = {
+  name: 'tokenize',
+  summary: 'tokenize records for InternEvo shards (ids into attrs.tokens) or rewrite them for XTuner v1; rejects too_short',
+  options: tokenizeOptionsSpec,
+  create: (o) => tokenizeStage(o as unknown as TokenizeOptions),
+};

@@ -1,0 +1,36 @@
+import type { JsonObject } from '../core/doc.js';
+import { textFieldOf } from '../core/doc.js';
+import type { SampleOptions } from './sample.js';
+import { chatMessages, SampleError } from './sample.js';
+
+/** Roles XTuner v1's `ChatMsg` accepts. */
+export const XTUNER_V1_ROLES: readonly string[] = ['assistant', 'user', 'system', 'developer', 'pretrain', 'tool'];
+
+/**
+ * A record in XTuner v1's JSONL form: pretraining text becomes `{"content": text}`
+ * (`PretrainTokenizeFunction`); chat records (`messages` or XTuner's `conversation`) become
+ * `{"messages": [{role, content, loss?}]}` with no other keys, since XTuner v1 forbids extra keys
+ * in a message. `loss: false` is written only on assistant messages that are not targets.
+ * Throws `SampleError` (`no_text`, `bad_messages`, `no_target`) for records that cannot be converted.
+ */
+export function toXtunerV1(record: JsonObject, opts: SampleOptions = {}): JsonObject {
+  const kind = opts.kind ?? 'auto';
+  if (kind !== 'pretrain') {
+    const messages = chatMessages(record);
+    if (messages !== null) {
+      if (messages.length === 0) throw new SampleError('bad_messages', 'the chat has no messages');
+      const bad = messages.find((m) => !XTUNER_V1_ROLES.includes(m.role));
+      if (bad !== undefined) throw new SampleError('bad_messages', `role '${bad.role}' is not one of ${XTUNER_V1_ROLES.join(', ')}`);
+      // XTuner drops a chat whose labels are all -100 without a word; say so here instead.
+      if (!messages.some((m) => m.train || m.role === 'pretrain')) throw new SampleError('no_target', 'no message of the chat is a training target');
+      return {
+        messages: messages.map((m) => (m.role === 'assistant' && !m.train ? { role: m.role, content: m.content, loss: false } : { role: m.role, content: m.content })),
+      };
+    }
+    if (kind === 'chat') throw new SampleError('bad_messages', 'the record has neither `messages` nor `conversation`');
+  }
+  const field = textFieldOf(record, opts.textField);
+  const text = field === undefined ? undefined : record[field];
+  if (typeof text !== 'string' || text.length === 0) throw new SampleError('no_text', 'the record has no text');
+  return { content: text };
+}

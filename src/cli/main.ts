@@ -3,6 +3,7 @@ import { ExitCode, UsageError } from '../core/errors.js';
 import { defaultRegistry } from '../stages/index.js';
 import { VERSION } from '../version.js';
 import type { Command } from './command.js';
+import { benchCommand } from './commands/bench.js';
 import { catCommand } from './commands/cat.js';
 import { runCommand } from './commands/run.js';
 import { stageCommand } from './commands/stage.js';
@@ -10,7 +11,7 @@ import { stageCommand } from './commands/stage.js';
 /** All subcommands: the fixed ones, then one per registered stage. */
 export function commands(): Command[] {
   const registry = defaultRegistry();
-  return [catCommand, runCommand(registry), ...registry.names().map((n) => stageCommand(registry.get(n), registry))];
+  return [catCommand, runCommand(registry), benchCommand(registry), ...registry.names().map((n) => stageCommand(registry.get(n), registry))];
 }
 
 /** Top-level help. */
@@ -28,6 +29,7 @@ Examples:
   zcat raw.jsonl.gz | corpus-clean quality | corpus-clean dedup > clean.jsonl
   corpus-clean run rules/recipes/sample.yaml --output out/sample
   corpus-clean cat data/ --output shards/ --shard-size 256MB --compress gzip
+  corpus-clean bench shards/ --stages normalize,quality
 
 Exit codes: 0 success; 1 bad input over --max-reject-rate, a damaged input file or an I/O
 failure (everything readable is still written); 2 usage error.

@@ -125,6 +125,10 @@ export async function execute(job: Job): Promise<number> {
     process.stderr.write(`corpus-clean ${job.command}: error: ${e.file}: ${e.message}; kept what was read before the damage\n`);
     code = ExitCode.dataOrIo;
   }
+  const missing = stats.input.dropped.text_missing ?? 0;
+  if (missing > 0 && missing >= stats.read / 2) {
+    process.stderr.write(`corpus-clean ${job.command}: note: ${missing} of ${stats.read} records have no ${textField ? `'${textField}'` : "'text' or 'content'"} field; name the text field with --text-field NAME${rejectsPath ? ` (their keys are in ${rejectsPath})` : ''}\n`);
+  }
   if (badRate > rate) {
     process.stderr.write(`corpus-clean ${job.command}: error: ${bad} of ${stats.read} records were bad input (${(badRate * 100).toFixed(1)} % > --max-reject-rate ${rate})${rejectsPath ? `; see ${rejectsPath}` : '; use --rejects FILE to see them'}\n`);
     code = ExitCode.dataOrIo;

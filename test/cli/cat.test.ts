@@ -40,6 +40,15 @@ describe('corpus-clean cat', () => {
     expect(r.stdout).toBe('{"id":1}\n{"text":"t"}\n');
   });
 
+  it('says once, clearly, when most records have no text field', async () => {
+    const r = await runCli(['cat'], { input: '{"id":1,"body":"a"}\n{"id":2,"body":"b"}\n' });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("note: 2 of 2 records have no 'text' or 'content' field; name the text field with --text-field NAME");
+    const ok = await runCli(['cat', '--text-field', 'body'], { input: '{"id":1,"body":"a"}\n' });
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toBe('{"id":1,"body":"a"}\n');
+  });
+
   it('reads stdin, gzip included', async () => {
     const r = await runCli(['cat', '-'], { input: gzipSync('{"text":"from stdin"}\n') });
     expect(r.code).toBe(0);

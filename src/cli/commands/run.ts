@@ -88,7 +88,7 @@ ${flagHelp(RUN_FLAGS)}
             input_files: files,
             ...(recipe.textField ? { text_field: recipe.textField } : {}),
             stages: recipe.stages.map((s) => ({ [s.stage]: s.options })),
-            output: recipe.output,
+            output: Object.fromEntries(Object.entries(recipe.output).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase()), v])),
             max_reject_rate: recipe.maxRejectRate,
           };
           await writeAtomic(join(out, 'recipe.resolved.yaml'), stringify(resolved));

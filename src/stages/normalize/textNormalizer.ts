@@ -211,8 +211,13 @@ export class TextNormalizer {
     for (let round = 0; round < 4; round++) {
       const r = this.pass(cur);
       bits |= r.bits;
-      const again = r.bits & (BIT.mojibake | BIT.entities | BIT.unicode);
       cur = r.text;
+      // Removing an invisible character or a trailing NBSP (or folding a full-width letter) can
+      // complete a mojibake sequence or an entity: `&\uFEFFamp;`, `Ã©\u00A0` at a line end.
+      const again =
+        r.bits & (BIT.mojibake | BIT.entities | BIT.unicode) ||
+        (r.bits & (BIT.controls | BIT.zero_width | BIT.fullwidth | BIT.trailing_space) &&
+          ((this.config.mojibake && mayBeMojibake(cur)) || (this.config.entities && cur.indexOf('&') >= 0)));
       if (!again || this.isClean(cur)) break;
     }
     if (changes) changes.bits |= bits;

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { TextNormalizer, changeKinds, DEFAULT_TEXT_CONFIG } from '../../../src/stages/normalize/index.js';
+
+const norm = (s: string, cfg = {}) => {
+  const ch = { bits: 0 };
+  const text = new TextNormalizer(cfg).normalize(s, ch);
+  return { text, kinds: changeKinds(ch.bits) };
+};
+
+describe('TextNormalizer', () => {
+  it('leaves clean text alone and says so', () => {
+    for (const s of ['plain ascii text', '中文文本，没有问题。\n\n第二段', '']) {
+      expect(norm(s)).toEqual({ text: s, kinds: [] });
+      expect(new TextNormalizer().isClean(s)).toBe(true);
+    }
+    // Latin-1 letters are also mojibake lead bytes: the slow path runs, and changes nothing.
+    expect(norm('café naïve Straße')).toEqual({ text: 'café naïve Straße', kinds: [] });
+  });
+
+  it('composes to NFC by default and NFKC on request', () => {
+    expect(norm('e\u0301')).toEqual({ text: 'é', kinds: ['unicode'] });
+    expect(norm('ﬁ，Ａ').text).toBe('ﬁ，Ａ');
+    expect(norm('ﬁ，Ａ', { unicode: 'NFKC' }).text).toBe('fi,A');
+    expect(norm('e\u0301', { unicode: 'none' }).text).toBe('e\u0301');
+  });
+
+  it('turns CRLF and CR into LF', () => {
+    expect(norm('a\r\nb\rc')).toEqual({ text: 'a\nb\nc', kinds: ['newlines'] });
+  });
+
+  it('removes control characters but keeps \\n and \\t', () => {
+    expect(norm('a\u0000b\u0007c\td\ne\u0085f\u007f')).toEqual({ text: 'abc\td\nef', kinds: ['controls'] });
+  });
+
+  it('removes zero-width characters, keeping joiners inside emoji and Persian words', () => {
+    expect(norm('zero\u200Bwidth\uFEFF soft\u00ADhyphen')).toEqual({ text: 'zerowidth softhyphen', kinds: ['zero_width'] });
+    const family = '\u{1F468}\u200D\u{1F469}\u200D\u{1F467}';
+    expect(norm(family).text).toBe(family);
+    const persian = 'می\u200Cخواهم';
+    expect(norm(persian).text).toBe(persian);
+    expect(norm('a\u200Cb').text).toBe('ab');
+  });
+
+  it('removes trailing spaces, tabs and ideographic spaces at line ends', () => {
+    expect(norm('a \t\nb\u3000\nc  ')).toEqual({ text: 'a\nb\nc', kinds: ['trailing_space'] });
+    expect(norm('  indented code\n\tkept').text).toBe('  indented code\n\tkept');
+  });
+
+  it('collapses runs of blank lines, keeping paragraphs', () => {
+    expect(norm('p1\n\n\n\np2\n \n\n \np3')).toEqual({ text: 'p1\n\np2\n\np3', kinds: ['trailing_space', 'blank_lines'] });
+    expect(norm('p1\n\n\n\np2', { maxBlankLines: 0 }).text).toBe('p1\np2');
+    expect(norm('p1\n\n\n\np2', { maxBlankLines: null }).text).toBe('p1\n\n\n\np2');
+  });
+
+  it('decodes HTML entities only when asked, to a fixed point', () => {
+    expect(norm('a &amp; b').text).toBe('a &amp; b');
+    expect(norm('&lt;b&gt; caf&eacute; &#233; &#x4E2D; &#150; &bogus; &#0;', { entities: true }).text).toBe('<b> café é 中 – &bogus; &#0;');
+    expect(norm('&amp;lt;', { entities: true }).text).toBe('<');
+  });
+
+  it('folds full-width letters and digits only, keeping Chinese punctuation', () => {
+    expect(norm('ＡＢＣ１２３，：！（）', { fullwidth: true })).toEqual({ text: 'ABC123，：！（）', kinds: ['fullwidth'] });
+  });
+
+  it('repairs mojibake and then the rest in one call', () => {
+    expect(norm('cafÃ© \r\n').text).toBe('café\n');
+  });
+
+  it('is idempotent on arbitrary strings (property)', () => {
+    const pieces = fc.constantFrom(
+      'a', ' ', '\t', '\n', '\r', '\r\n', '\u0000', '\u0085', '\u200B', '\u200C', '\u200D', '\uFEFF', '\u3000', '\u00A0',
+      'e', '\u0301', '\u0303', 'A', 'Ã', '©', '€', 'â', 'æ', '‰', 'ï¼', 'Œ', '&', 'amp;', '&lt;', '&#233;', '&amp;', 'Ｆ', '１',
+      '，', '中', '文', 'ﬁ', '\u{1F600}', '\u1100', '\u1161', '\u11A8', 'ک', 'Ω', '\u2126', '\uD800',
+    );
+    const texts = fc.oneof(fc.string({ unit: 'binary', maxLength: 40 }), fc.array(pieces, { maxLength: 30 }).map((a) => a.join('')));
+    const configs = [
+      DEFAULT_TEXT_CONFIG,
+      { ...DEFAULT_TEXT_CONFIG, unicode: 'NFKC' as const, entities: true, fullwidth: true },
+      { ...DEFAULT_TEXT_CONFIG, maxBlankLines: 0, entities: true },
+    ];
+    for (const cfg of configs) {
+      const tn = new TextNormalizer(cfg);
+      fc.assert(
+        fc.property(texts, (s) => {
+          const once = tn.normalize(s);
+          expect(tn.normalize(once)).toBe(once);
+        }),
+        { numRuns: Number(process.env.FC_RUNS ?? 3000) },
+      );
+    }
+  });
+
+  it('never skips work the slow path would do (fast scan agrees with normalize)', () => {
+    const tn = new TextNormalizer({ entities: true });
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 30 }), (s) => {
+        if (tn.isClean(s)) expect(tn.normalize(s)).toBe(s);
+      }),
+      { numRuns: 5000 },
+    );
+  });
+});

@@ -1,0 +1,61 @@
+import { existsSync } from 'node:fs';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { ROOT, runCli, tempDir } from '../helpers/run.js';
+
+async function folderBytes(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const f of (await readdir(dir)).sort()) if (f !== 'stats.json') out[f] = (await readFile(join(dir, f))).toString('base64');
+  return out;
+}
+
+describe('corpus-clean run', () => {
+  it('runs the sample recipe into a folder with shards, rejects, stats and the resolved recipe', async () => {
+    const dir = await tempDir();
+    const out = join(dir, 'out');
+    const r = await runCli(['run', 'rules/recipes/sample.yaml', '--output', out]);
+    expect(r.stderr).toMatch(/corpus-clean run: read \d+ = written \d+ \+ rejected \d+/);
+    expect(r.code).toBe(0);
+    const files = (await readdir(out)).sort();
+    expect(files).toContain('part-00000.jsonl.gz');
+    expect(files).toEqual(expect.arrayContaining(['rejects.jsonl', 'stats.json', 'recipe.resolved.yaml']));
+    expect(files.some((f) => f.includes('.tmp-'))).toBe(false);
+    const stats = JSON.parse(await readFile(join(out, 'stats.json'), 'utf8'));
+    expect(stats.balanced).toBe(true);
+    expect(stats.read).toBe(stats.written + stats.rejected);
+    expect(stats.stages.map((s: { stage: string }) => s.stage)).toEqual(parse(await readFile(join(ROOT, 'rules/recipes/sample.yaml'), 'utf8')).stages.map((s: object) => Object.keys(s)[0]));
+    let written = 0;
+    for (const f of files.filter((x) => x.startsWith('part-'))) written += gunzipSync(await readFile(join(out, f))).toString().trim().split('\n').length;
+    expect(written).toBe(stats.written);
+    const rejects = (await readFile(join(out, 'rejects.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(rejects).toHaveLength(stats.rejected);
+    expect(rejects.find((x) => x.reason === 'json_parse')?.source).toBe('fixtures/sample/repeats-and-damage.jsonl:6');
+    const resolved = parse(await readFile(join(out, 'recipe.resolved.yaml'), 'utf8'));
+    expect(resolved.input_files).toEqual(stats.inputs);
+    expect(resolved.stages[0].normalize).toMatchObject({ unicode: 'NFC' });
+  });
+
+  it('gives byte-identical output when run twice', async () => {
+    const dir = await tempDir();
+    await runCli(['run', 'rules/recipes/sample.yaml', '-o', join(dir, 'a')]);
+    await runCli(['run', 'rules/recipes/sample.yaml', '-o', join(dir, 'b')]);
+    expect(await folderBytes(join(dir, 'a'))).toEqual(await folderBytes(join(dir, 'b')));
+  });
+
+  it('checks the whole recipe before reading anything', async () => {
+    const dir = await tempDir();
+    const recipe = join(dir, 'bad.yaml');
+    await writeFile(recipe, 'input: fixtures/sample\nstages:\n  - normalize: {}\n  - langid: {min_scor: 0.5}\n');
+    const r = await runCli(['run', recipe, '-o', join(dir, 'out')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/langid: unknown option 'min_scor'; allowed: .*minScore/);
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+    await writeFile(recipe, 'stages: [nosuch]\n');
+    const r2 = await runCli(['run', recipe, '-i', 'fixtures/sample', '-o', join(dir, 'out')]);
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toMatch(/unknown stage 'nosuch'; known stages: /);
+  });
+});

@@ -4,6 +4,7 @@ import { langId } from './langid/index.js';
 import { normalizeStage } from './normalize/index.js';
 import { repairStage } from './repair/index.js';
 import { convertStage } from './convert/index.js';
+import { tokenize } from '../export/tokenize-stage.js';
 
 /** The stages that ship with corpus-clean, in the order `--help` lists them. */
 export const builtinStages: readonly StageFactory[] = [
@@ -11,6 +12,7 @@ export const builtinStages: readonly StageFactory[] = [
   normalizeStage,
   repairStage,
   convertStage,
+  tokenize,
 ];
 
 /** A registry holding the built-in stages. */

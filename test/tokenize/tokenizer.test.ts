@@ -85,3 +85,17 @@ describe('decode', () => {
     expect(tok.encode('<|im_start|>', { special: true })).toEqual([92543]);
   });
 });
+
+describe('properties', () => {
+  it('decodes what it encodes, for any Unicode text (byte fallback included)', async () => {
+    const fc = (await import('fast-check')).default;
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 40 }), (s) => {
+        const text = s.replaceAll('\u2581', ' ');
+        fc.pre(!text.includes('[UNUSED_TOKEN_146]'));
+        expect(tok.decode(tok.encode(text))).toBe(text);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});

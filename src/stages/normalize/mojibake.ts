@@ -4,6 +4,9 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** Code points a correct repair never produces: controls, unassigned, private use, lone surrogates, U+FFFD. */
 const IMPLAUSIBLE = /[\p{Cc}\p{Cn}\p{Co}\p{Cs}\uFFFD]/u;
+/** The same without C1 controls, which the inner layer of double mojibake legitimately holds. */
+const IMPLAUSIBLE_BUT_C1 = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F\p{Cn}\p{Co}\p{Cs}\uFFFD]/u;
+const C1 = /[\x80-\x9F]/;
 
 /**
  * True when `s` may hold UTF-8 mojibake: some character is a UTF-8 lead byte read as
@@ -27,9 +30,10 @@ export function mayBeMojibake(s: string): boolean {
  * Anything else — a run mixing real Latin-1 with mojibake, a lone `é`, bytes lost by a lossy
  * decoder — is left as it is: the repair is made only where it is unambiguous.
  *
+ * Text mis-decoded twice is repaired when its inner layer is unambiguous too.
  * Returns the repaired text and how many runs were repaired (0: `s` itself is returned).
  */
-export function repairMojibake(s: string): { text: string; runs: number } {
+export function repairMojibake(s: string, depth = 0): { text: string; runs: number } {
   let out = '';
   let last = 0;
   let runs = 0;
@@ -58,7 +62,14 @@ export function repairMojibake(s: string): { text: string; runs: number } {
     } catch {
       continue;
     }
-    if (IMPLAUSIBLE.test(fixed)) continue;
+    if (IMPLAUSIBLE.test(fixed)) {
+      // Text mis-decoded twice: the first layer may hold C1 controls that are bytes of the
+      // second. Accept only when repairing that layer too leaves nothing implausible.
+      if (depth >= 2 || !C1.test(fixed) || IMPLAUSIBLE_BUT_C1.test(fixed)) continue;
+      const inner = repairMojibake(fixed, depth + 1);
+      if (inner.runs === 0 || IMPLAUSIBLE.test(inner.text)) continue;
+      fixed = inner.text;
+    }
     out += s.slice(last, start) + fixed;
     last = i;
     runs++;

@@ -234,12 +234,13 @@ export class TextNormalizer {
     const cfg = this.config;
     let s = input;
     let bits = 0;
-    if (cfg.mojibake && mayBeMojibake(s)) {
+    // Repeat before any removal step runs: a soft hyphen (U+00AD) may be byte 0xAD of the
+    // next layer of double mojibake.
+    for (let k = 0; k < 3 && cfg.mojibake && mayBeMojibake(s); k++) {
       const r = repairMojibake(s);
-      if (r.runs > 0) {
-        s = r.text;
-        bits |= BIT.mojibake;
-      }
+      if (r.runs === 0) break;
+      s = r.text;
+      bits |= BIT.mojibake;
     }
     if (cfg.entities) {
       const r = decodeEntities(s);

@@ -1,0 +1,78 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { decodeCp1252, encodeCp1252, repairMojibake, TextNormalizer, changeKinds } from '../../../src/stages/normalize/index.js';
+
+interface Row {
+  how: 'cp1252' | 'latin1' | 'cp1252_twice' | 'cp1252_lossy' | 'clean';
+  original: string;
+  mojibake: string;
+  source: string;
+}
+// Built by fixtures/normalize/build_mojibake.py with Python's codecs from real zh/en text.
+const rows: Row[] = readFileSync(new URL('../../../fixtures/normalize/mojibake.jsonl', import.meta.url), 'utf8')
+  .split('\n')
+  .filter(Boolean)
+  .map((l) => JSON.parse(l));
+const tn = new TextNormalizer();
+
+describe('mojibake repair on real text', () => {
+  it('has every kind of case in the fixture', () => {
+    const kinds = new Set(rows.map((r) => r.how));
+    expect([...kinds].sort()).toEqual(['clean', 'cp1252', 'cp1252_lossy', 'cp1252_twice', 'latin1']);
+  });
+
+  for (const how of ['cp1252', 'latin1', 'cp1252_twice'] as const) {
+    it(`restores text mis-decoded as ${how}`, () => {
+      const cases = rows.filter((r) => r.how === how);
+      expect(cases.length).toBeGreaterThan(5);
+      for (const r of cases) {
+        const ch = { bits: 0 };
+        expect(tn.normalize(r.mojibake, ch), r.source).toBe(tn.normalize(r.original));
+        expect(changeKinds(ch.bits)).toContain('mojibake');
+      }
+    });
+  }
+
+  it('never invents characters when bytes were lost (U+FFFD): only intact runs are repaired', () => {
+    const cases = rows.filter((r) => r.how === 'cp1252_lossy');
+    expect(cases.length).toBeGreaterThan(0);
+    for (const r of cases) {
+      const out = repairMojibake(r.mojibake).text;
+      expect(out).toContain('\uFFFD');
+      const allowed = new Set([...r.original, ...r.mojibake]);
+      for (const c of out) expect(allowed.has(c), `${r.source}: ${c}`).toBe(true);
+    }
+  });
+
+  it('leaves real Latin-1 text (French, German, Spanish, ...) alone', () => {
+    const cases = rows.filter((r) => r.how === 'clean');
+    expect(cases.length).toBeGreaterThan(10);
+    for (const r of cases) expect(repairMojibake(r.original)).toEqual({ text: r.original, runs: 0 });
+  });
+
+  it('finds the real mojibake in the Leipzig langid sentences and nothing else', () => {
+    const lines = readFileSync(new URL('../../../../shared/data/langid/langid_leipzig_lingua.jsonl', import.meta.url), 'utf8').split('\n');
+    const repaired: string[] = [];
+    for (const l of lines) {
+      if (!l) continue;
+      const t = JSON.parse(l).text as string;
+      const r = repairMojibake(t);
+      if (r.runs > 0) repaired.push(r.text);
+    }
+    // 14,939 sentences in 75 languages; five carry mojibake in the source data itself.
+    expect(repaired.length).toBe(5);
+    expect(repaired.join(' ')).toMatch(/Für Menschen/);
+    expect(repaired.join(' ')).toMatch(/különböző/);
+  });
+
+  it('cp1252 table: the undefined bytes fall back to Latin-1 and round-trip', () => {
+    const all = new Uint8Array(256).map((_, i) => i);
+    expect(encodeCp1252(decodeCp1252(all))).toEqual(all);
+    expect(decodeCp1252(new Uint8Array([0x80, 0x81, 0x9f]))).toBe('€\u0081Ÿ');
+    expect(encodeCp1252('中')).toBeNull();
+  });
+
+  it('does not touch a lone accented letter or mixed runs', () => {
+    for (const s of ['Ã', 'NÃO', 'é»', 'Ã©è', '©2024']) expect(repairMojibake(s).runs).toBe(0);
+  });
+});

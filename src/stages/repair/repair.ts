@@ -103,7 +103,7 @@ export function repairObject(
     values.set(f.name, value);
   }
   const out: JsonObject = {};
-  for (const [k, v] of values) out[k] = v;
+  for (const f of schema.fields) if (values.has(f.name)) out[f.name] = values.get(f.name);
   for (const k of Object.keys(obj)) {
     if (used.has(k)) continue;
     if (schema.extra === 'drop') count(counters, `${prefix}${k}:dropped`);

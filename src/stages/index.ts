@@ -1,6 +1,7 @@
 import type { StageFactory } from '../core/registry.js';
 import { StageRegistry } from '../core/registry.js';
 import { langId } from './langid/index.js';
+import { qualityStage } from './quality/index.js';
 import { normalizeStage } from './normalize/index.js';
 import { repairStage } from './repair/index.js';
 import { convertStage } from './convert/index.js';
@@ -9,6 +10,7 @@ import { tokenize } from '../export/tokenize-stage.js';
 /** The stages that ship with corpus-clean, in the order `--help` lists them. */
 export const builtinStages: readonly StageFactory[] = [
   langId,
+  qualityStage,
   normalizeStage,
   repairStage,
   convertStage,

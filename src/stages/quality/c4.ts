@@ -1,0 +1,202 @@
+import { CHAR_CLASS, SPACE } from './chars.js';
+import type { TextProfile } from './profile.js';
+
+/** Settings of the C4 line rules (datatrove `C4QualityFilter` defaults in the `web-en` preset). */
+export interface C4Config {
+  /** A kept line must end with one of these (C4: `. ? ! " '`). */
+  endPunctuation: readonly string[];
+  /** A line ending in `...` does not count as terminated (C4: true). */
+  excludeEllipsis: boolean;
+  /** Remove lines without terminal punctuation (C4: true; the FineWeb recipe turns it off). */
+  requireTerminalPunct: boolean;
+  /** `words`: white-space separated words per line (C4); `chars`: non-space characters (Chinese). */
+  lineUnits: 'words' | 'chars';
+  /** Minimum words (or characters) per kept line (C4: 3); 0 turns it off. */
+  minPerLine: number;
+  /** Lines with a white-space separated word longer than this are removed (C4: 1000); 0 = off. */
+  maxWordLength: number;
+  /** Strip Wikipedia citation marks `[1]`, `[edit]`, `[citation needed]` first (C4: true). */
+  removeCitations: boolean;
+  /** Remove lines mentioning javascript (C4: true). */
+  javascript: boolean;
+  /** Remove lines containing any of these (lower-cased) phrases (C4: cookie/terms-of-use phrases). */
+  policy: readonly string[];
+  /** Characters that end a sentence when followed by space or the end of the line. */
+  sentenceEnds: string;
+  /** Characters that end a sentence wherever they are (full-width `。！？`). */
+  sentenceEndsAnywhere: string;
+  /**
+   * A `{` right after one of these characters is not a curly bracket for the C4 rule (Chinese
+   * Wikipedia's `-{...}-` script-conversion markup); empty in C4.
+   */
+  curlyExemptAfter: string;
+}
+
+/** Why a line is removed, as counted in `ctx.stats.counters` (`c4_line_removed:<reason>`). */
+export type C4LineReason = 'too_long_word' | 'no_terminal_punct' | 'too_few_words' | 'javascript' | 'policy';
+
+/** What the C4 line pass found in one document. */
+export interface C4Result {
+  /** Lines looked at (`str.splitlines()`). */
+  lines: number;
+  /** Indices of kept lines. */
+  kept: number[];
+  /** Kept lines whose text changed (citations removed), by index. */
+  changed: Map<number, string> | undefined;
+  /** Removed lines by reason. */
+  removed: Record<C4LineReason, number>;
+  /** Sentences in kept lines. */
+  sentences: number;
+  loremIpsum: boolean;
+  curlyBracket: boolean;
+}
+
+const CITATION = /\[\d*]|\[edit]|\[citation needed]/g;
+
+function charSet(s: string): Uint8Array {
+  const t = new Uint8Array(65536);
+  for (const ch of s) t[ch.charCodeAt(0)] = 1;
+  return t;
+}
+
+/** A compiled C4 line filter. */
+export class C4Lines {
+  private readonly ends: readonly string[];
+  private readonly endSet: Uint8Array;
+  private readonly sentEnd: Uint8Array;
+  private readonly sentEndAny: Uint8Array;
+  private readonly closers = charSet('"\'”’」』）)]');
+  private readonly curlyExempt: Uint8Array;
+
+  constructor(readonly config: C4Config) {
+    this.ends = config.endPunctuation;
+    this.endSet = charSet(config.endPunctuation.filter((e) => e.length === 1).join(''));
+    this.sentEnd = charSet(config.sentenceEnds);
+    this.sentEndAny = charSet(config.sentenceEndsAnywhere);
+    this.curlyExempt = charSet(config.curlyExemptAfter);
+  }
+
+  private endsWithTerminal(line: string, s: number, e: number): boolean {
+    if (e <= s) return false;
+    const last = line.charCodeAt(e - 1);
+    let ok = this.endSet[last] === 1;
+    if (!ok) {
+      for (const p of this.ends) if (p.length > 1 && e - s >= p.length && line.startsWith(p, e - p.length)) ok = true;
+    }
+    if (ok && this.config.excludeEllipsis && e - s >= 3 && last === 46 && line.charCodeAt(e - 2) === 46 && line.charCodeAt(e - 3) === 46) return false;
+    return ok;
+  }
+
+  /** Sentences in `line[s, e)`: runs of sentence-end marks that close a sentence; at least 1. */
+  private sentences(line: string, s: number, e: number): number {
+    let n = 0;
+    let i = s;
+    while (i < e) {
+      const c = line.charCodeAt(i);
+      const any = this.sentEndAny[c] === 1;
+      if (any || this.sentEnd[c] === 1) {
+        let j = i + 1;
+        while (j < e && (this.sentEnd[line.charCodeAt(j)] === 1 || this.sentEndAny[line.charCodeAt(j)] === 1)) j++;
+        let k = j;
+        while (k < e && this.closers[line.charCodeAt(k)] === 1) k++;
+        if (any || k >= e || (CHAR_CLASS[line.charCodeAt(k)] & SPACE) !== 0) n++;
+        i = k;
+      } else i++;
+    }
+    return n > 0 ? n : 1;
+  }
+
+  /** Run the C4 line rules over the lines of a profiled text. */
+  run(p: TextProfile): C4Result {
+    const cfg = this.config;
+    const text = p.text;
+    const removed: Record<C4LineReason, number> = { too_long_word: 0, no_terminal_punct: 0, too_few_words: 0, javascript: 0, policy: 0 };
+    const kept: number[] = [];
+    let changed: Map<number, string> | undefined;
+    let sentences = 0;
+    let lorem = false;
+    let curly = false;
+    // str.splitlines() has no final empty line for a text ending in "\n".
+    let nLines = p.nLines;
+    if (nLines > 0 && p.lineStart[nLines - 1] === text.length && text.length > 0) nLines--;
+    if (text.length === 0) nLines = 0;
+    for (let li = 0; li < nLines; li++) {
+      const s0 = p.lineTrimStart[li];
+      const e0 = p.lineTrimEnd[li];
+      // words (white-space separated) and the longest of them
+      let units = 0;
+      let longest = 0;
+      let wl = 0;
+      let hasBracket = false;
+      let hasCurly = false;
+      for (let i = s0; i < e0; i++) {
+        const c = text.charCodeAt(i);
+        if ((CHAR_CLASS[c] & SPACE) !== 0) {
+          if (wl > 0) {
+            if (cfg.lineUnits === 'words') units++;
+            if (wl > longest) longest = wl;
+            wl = 0;
+          }
+        } else {
+          wl++;
+          if (cfg.lineUnits === 'chars') units++;
+          if (c === 91) hasBracket = true;
+          else if (c === 123 && (i === s0 || this.curlyExempt[text.charCodeAt(i - 1)] !== 1)) hasCurly = true;
+        }
+      }
+      if (wl > 0) {
+        if (cfg.lineUnits === 'words') units++;
+        if (wl > longest) longest = wl;
+      }
+      if (cfg.maxWordLength > 0 && longest > cfg.maxWordLength) {
+        removed.too_long_word++;
+        continue;
+      }
+      let line = text;
+      let s = s0;
+      let e = e0;
+      if (cfg.removeCitations && hasBracket) {
+        const stripped = text.slice(s0, e0);
+        CITATION.lastIndex = 0;
+        const cleaned = stripped.replace(CITATION, '');
+        if (cleaned !== stripped) {
+          line = cleaned;
+          s = 0;
+          e = cleaned.length;
+          (changed ??= new Map()).set(li, cleaned);
+        }
+      }
+      if (cfg.requireTerminalPunct && !this.endsWithTerminal(line, s, e)) {
+        removed.no_terminal_punct++;
+        continue;
+      }
+      if (units < cfg.minPerLine) {
+        removed.too_few_words++;
+        continue;
+      }
+      const lower = line.slice(s, e).toLowerCase();
+      if (lower.includes('lorem ipsum')) lorem = true;
+      if (cfg.javascript && lower.includes('javascript')) {
+        removed.javascript++;
+        continue;
+      }
+      if (hasCurly) curly = true;
+      let policy = false;
+      for (const phrase of cfg.policy) if (lower.includes(phrase)) policy = true;
+      if (policy) {
+        removed.policy++;
+        continue;
+      }
+      sentences += this.sentences(line, s, e);
+      kept.push(li);
+    }
+    return { lines: nLines, kept, changed, removed, sentences, loremIpsum: lorem, curlyBracket: curly };
+  }
+
+  /** The text made of the kept lines (stripped, joined with `\n`), as C4 writes it. */
+  keptText(p: TextProfile, r: C4Result): string {
+    const parts: string[] = [];
+    for (const li of r.kept) parts.push(r.changed?.get(li) ?? p.text.slice(p.lineTrimStart[li], p.lineTrimEnd[li]));
+    return parts.join('\n').trim();
+  }
+}

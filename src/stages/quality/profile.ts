@@ -1,0 +1,329 @@
+import { CHAR_CLASS, CJK, DIGIT, HIGH_SURROGATE, LETTER, PUNCT, SPACE, classOfCodePoint } from './chars.js';
+
+/** Token kind bit: the token has a character that is not punctuation or a symbol (a "word"). */
+export const TOK_WORD = 1;
+/** Token kind bit: the token has at least one letter (Python `isalpha`), CJK included. */
+export const TOK_ALPHA = 2;
+/** Token kind bit: the token is one CJK character. */
+export const TOK_CJK = 4;
+
+/**
+ * One pass over a document's text: its tokens (with two 32-bit hashes each, so n-grams can be
+ * counted as integers) and its lines (with hashes, so duplicate lines are found without building
+ * strings), plus character counts. Every rule reads this one profile: the text is tokenised once.
+ *
+ * The arrays are scratch buffers shared by every call (they are valid until the next `profile`
+ * call), so a long run allocates nothing per record for them.
+ */
+export interface TextProfile {
+  readonly text: string;
+  /** Number of tokens (words, CJK characters and punctuation runs). */
+  nTokens: number;
+  tokStart: Int32Array;
+  tokEnd: Int32Array;
+  tokKind: Uint8Array;
+  tokH1: Int32Array;
+  tokH2: Int32Array;
+  /** Lines of `text.split('\n')`; `lineEnd` excludes the `\n` (a trailing `\r` is kept, as Python does). */
+  nLines: number;
+  lineStart: Int32Array;
+  lineEnd: Int32Array;
+  /** Offsets of the line without leading/trailing white space (`lstrip`/`rstrip`). */
+  lineTrimStart: Int32Array;
+  lineTrimEnd: Int32Array;
+  lineH1: Int32Array;
+  lineH2: Int32Array;
+  /** Characters that are not white space. */
+  nonSpaceChars: number;
+  /** CJK ideographs and kana. */
+  cjkChars: number;
+  /** Letters (CJK included). */
+  letterChars: number;
+  digitChars: number;
+  punctChars: number;
+  newlines: number;
+  /** Occurrences of `#`. */
+  hashes: number;
+  /** Control characters other than tab, newline and carriage return (C0, DEL, C1). */
+  controls: number;
+  /** Occurrences of `...` (non-overlapping, as Python's `str.count`) plus `…` characters. */
+  ellipses: number;
+}
+
+let cap = 0;
+let tokStart = new Int32Array(0);
+let tokEnd = new Int32Array(0);
+let tokKind = new Uint8Array(0);
+let tokH1 = new Int32Array(0);
+let tokH2 = new Int32Array(0);
+let lineCap = 0;
+let lineStart = new Int32Array(0);
+let lineEnd = new Int32Array(0);
+let lineTrimStart = new Int32Array(0);
+let lineTrimEnd = new Int32Array(0);
+let lineH1 = new Int32Array(0);
+let lineH2 = new Int32Array(0);
+
+function ensureTokens(n: number): void {
+  if (n <= cap) return;
+  cap = Math.max(n, cap * 2, 1024);
+  tokStart = new Int32Array(cap);
+  tokEnd = new Int32Array(cap);
+  tokKind = new Uint8Array(cap);
+  tokH1 = new Int32Array(cap);
+  tokH2 = new Int32Array(cap);
+}
+
+function growLines(): void {
+  const n = Math.max(lineCap * 2, 256);
+  const grow = (a: Int32Array) => {
+    const b = new Int32Array(n);
+    b.set(a);
+    return b;
+  };
+  lineStart = grow(lineStart);
+  lineEnd = grow(lineEnd);
+  lineTrimStart = grow(lineTrimStart);
+  lineTrimEnd = grow(lineTrimEnd);
+  lineH1 = grow(lineH1);
+  lineH2 = grow(lineH2);
+  lineCap = n;
+}
+
+/** Final avalanche of a 32-bit hash (murmur3 fmix32). */
+export function fmix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+
+const H1_SEED = 0x811c9dc5 | 0;
+const H2_SEED = 0x1b873593;
+const H1_MUL = 0x01000193;
+const H2_MUL = 0x5bd1e995;
+
+/** Two independent 32-bit hashes of `text[start, end)`, as computed for tokens and lines. */
+export function hashRange(text: string, start: number, end: number): [number, number] {
+  let h1 = H1_SEED;
+  let h2 = H2_SEED;
+  for (let i = start; i < end; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, H1_MUL);
+    h2 = Math.imul(h2 + c, H2_MUL) ^ (h2 >>> 15);
+  }
+  return [fmix(h1 ^ (end - start)), fmix(h2)];
+}
+
+/**
+ * ASCII symbols that stay inside a word, as in NLTK's Treebank tokenizer (which splits off only
+ * `, ; : @ # $ % & ? !`, brackets, quotes, `...`, `--` and a sentence-final period).
+ */
+const INNER = new Uint8Array(65536);
+for (const ch of "/-+=*_|~^.\\'\u2019") INNER[ch.charCodeAt(0)] = 1;
+
+/** True when the character at `i` can continue a word (a letter, digit, mark or inner symbol). */
+function startsWord(text: string, i: number, n: number): boolean {
+  if (i >= n) return false;
+  const c = text.charCodeAt(i);
+  const cls = CHAR_CLASS[c];
+  if (cls === HIGH_SURROGATE) return true;
+  if ((cls & (SPACE | CJK)) !== 0) return false;
+  if ((cls & PUNCT) !== 0) return INNER[c] === 1 && c !== 46;
+  return true;
+}
+
+/**
+ * Tokenise and line-split `text` once. Tokens approximate NLTK's `word_tokenize` (what datatrove
+ * uses for English) without its regex passes: words keep inner `/-+=*_|~^.` and `,`/`:` between
+ * digits, contractions split (`do` `n't`), a final period splits off; splitting punctuation is a
+ * token per character or per run of one repeated character (`...`); and each CJK character is a
+ * token of its own (a word-sized unit for Chinese).
+ */
+export function profile(text: string): TextProfile {
+  const n = text.length;
+  ensureTokens(n + 1);
+  const T = CHAR_CLASS;
+  let nt = 0;
+  let nonSpace = 0;
+  let cjk = 0;
+  let letters = 0;
+  let digits = 0;
+  let puncts = 0;
+  let newlines = 0;
+  let hashes = 0;
+  let ellipses = 0;
+  let controls = 0;
+
+  const emit = (start: number, end: number, kind: number) => {
+    tokStart[nt] = start;
+    tokEnd[nt] = end;
+    tokKind[nt] = kind;
+    let h1 = H1_SEED;
+    let h2 = H2_SEED;
+    for (let k = start; k < end; k++) {
+      const cc = text.charCodeAt(k);
+      h1 = Math.imul(h1 ^ cc, H1_MUL);
+      h2 = Math.imul(h2 + cc, H2_MUL) ^ (h2 >>> 15);
+    }
+    tokH1[nt] = fmix(h1 ^ (end - start));
+    tokH2[nt] = fmix(h2);
+    nt++;
+  };
+
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    let cls = T[c];
+    let w = 1;
+    if (cls === HIGH_SURROGATE) {
+      const cp = text.codePointAt(i)!;
+      cls = classOfCodePoint(cp);
+      if (cp > 0xffff) w = 2;
+    }
+    if ((cls & SPACE) !== 0) {
+      if (c === 10) newlines++;
+      else if ((c < 32 && c !== 9 && c !== 13 && c !== 11 && c !== 12) || (c >= 127 && c < 160 && c !== 133)) controls++;
+      i += w;
+      continue;
+    }
+    if ((cls & CJK) !== 0) {
+      nonSpace++;
+      cjk++;
+      letters++;
+      emit(i, i + w, TOK_WORD | TOK_ALPHA | TOK_CJK);
+      i += w;
+      continue;
+    }
+    // Splitting punctuation (and a '.' or inner symbol not followed by a word character)
+    // is a token of its own; a run of the same character is one token ("...", "--", "!!!").
+    if ((cls & PUNCT) !== 0 && (INNER[c] === 0 || c === 39 || c === 0x2019 || !startsWord(text, i + 1, n))) {
+      let j = i + w;
+      if (w === 1) while (j < n && text.charCodeAt(j) === c) j++;
+      const run = (j - i) / w;
+      nonSpace += run;
+      puncts += run;
+      if (c === 35) hashes += run;
+      else if (c === 46) ellipses += Math.floor(run / 3);
+      else if (c === 0x2026) ellipses += run;
+      emit(i, j, 0);
+      i = j;
+      continue;
+    }
+    // A word: a white-space chunk up to splitting punctuation, CJK or space, as NLTK's
+    // Treebank tokenizer keeps it: "/etc/apt", "e-mail", "3.14", "1,000", "U.S." stay whole;
+    // a final period is split off ("end" "."); contractions split ("do" "n't", "John" "'s").
+    let start = i;
+    let kind = 0;
+    let hasDot = false;
+    let j = i;
+    while (j < n) {
+      const cc = text.charCodeAt(j);
+      let k = T[cc];
+      let cw = 1;
+      if (k === HIGH_SURROGATE) {
+        const cp = text.codePointAt(j)!;
+        k = classOfCodePoint(cp);
+        if (cp > 0xffff) cw = 2;
+      }
+      if ((k & (SPACE | CJK)) !== 0) break;
+      if ((k & PUNCT) !== 0) {
+        if (cc === 46) {
+          if (startsWord(text, j + 1, n)) hasDot = true;
+          else {
+            // "U.S." keeps its final period; "end." does not.
+            if (hasDot && kind !== 0) {
+              j++;
+              puncts++;
+              nonSpace++;
+            }
+            break;
+          }
+        } else if (cc === 39 || cc === 0x2019) {
+          if (j + 1 >= n || (T[text.charCodeAt(j + 1)] & LETTER) === 0 || j === start) break;
+          const p = text.charCodeAt(j - 1);
+          const nx = text.charCodeAt(j + 1);
+          const nt2 = j + 2 < n ? T[text.charCodeAt(j + 2)] : SPACE;
+          const split = (p === 110 || p === 78) && (nx === 116 || nx === 84) && j - 1 > start && (nt2 & (LETTER | DIGIT)) === 0 ? j - 1 : j;
+          emit(start, split, kind | (split > start ? TOK_WORD : 0));
+          kind = split < j ? TOK_WORD | TOK_ALPHA : 0;
+          start = split;
+        } else if ((cc === 44 || cc === 58) && j > start && (T[text.charCodeAt(j - 1)] & DIGIT) !== 0 && j + 1 < n && (T[text.charCodeAt(j + 1)] & DIGIT) !== 0) {
+          // "1,000" and "10:30"
+        } else if (INNER[cc] === 0) break;
+        puncts++;
+      } else {
+        kind |= TOK_WORD;
+        if ((k & LETTER) !== 0) {
+          kind |= TOK_ALPHA;
+          letters++;
+        } else if ((k & DIGIT) !== 0) digits++;
+      }
+      nonSpace++;
+      j += cw;
+    }
+    if (j === start) {
+      // defensive: never loop without progress
+      j = start + 1;
+      nonSpace++;
+    }
+    emit(start, j, kind);
+    i = j;
+  }
+
+  // Lines: split on "\n", each with its trimmed bounds and a hash of its raw content.
+  let nl = 0;
+  let ls = 0;
+  for (;;) {
+    let le = text.indexOf('\n', ls);
+    if (le < 0) le = n;
+    if (nl >= lineCap) growLines();
+    lineStart[nl] = ls;
+    lineEnd[nl] = le;
+    let ts = ls;
+    while (ts < le && (T[text.charCodeAt(ts)] & SPACE) !== 0) ts++;
+    let te = le;
+    while (te > ts && (T[text.charCodeAt(te - 1)] & SPACE) !== 0) te--;
+    lineTrimStart[nl] = ts;
+    lineTrimEnd[nl] = te;
+    let h1 = H1_SEED;
+    let h2 = H2_SEED;
+    for (let k = ls; k < le; k++) {
+      const cc = text.charCodeAt(k);
+      h1 = Math.imul(h1 ^ cc, H1_MUL);
+      h2 = Math.imul(h2 + cc, H2_MUL) ^ (h2 >>> 15);
+    }
+    lineH1[nl] = fmix(h1 ^ (le - ls));
+    lineH2[nl] = fmix(h2);
+    nl++;
+    if (le >= n) break;
+    ls = le + 1;
+  }
+
+  return {
+    text,
+    nTokens: nt,
+    tokStart,
+    tokEnd,
+    tokKind,
+    tokH1,
+    tokH2,
+    nLines: nl,
+    lineStart,
+    lineEnd,
+    lineTrimStart,
+    lineTrimEnd,
+    lineH1,
+    lineH2,
+    nonSpaceChars: nonSpace,
+    cjkChars: cjk,
+    letterChars: letters,
+    digitChars: digits,
+    punctChars: puncts,
+    newlines,
+    hashes,
+    controls,
+    ellipses,
+  };
+}

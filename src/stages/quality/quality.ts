@@ -1,0 +1,150 @@
+import type { Doc } from '../../core/doc.js';
+import { getText, setText } from '../../core/doc.js';
+import { UsageError } from '../../core/errors.js';
+import type { OptionsSpec } from '../../core/options.js';
+import type { StageFactory } from '../../core/registry.js';
+import type { Stage, StageContext } from '../../core/stage.js';
+import { docStage } from '../../core/stage.js';
+import { count, observe, emptySummary } from '../../core/stats.js';
+import { C4Lines } from './c4.js';
+import { profile } from './profile.js';
+import type { RuleSet } from './ruleset.js';
+import { adjustRules, loadPreset, loadRuleSet } from './ruleset.js';
+import { overallScore } from './score.js';
+import { SignalComputer } from './signals.js';
+
+/** Options of the `quality` stage. */
+export const qualityOptions: OptionsSpec = {
+  preset: {
+    type: 'string',
+    default: 'auto',
+    values: ['auto', 'web-en', 'web-zh'],
+    doc: "rule set: web-en, web-zh, or auto (web-zh when attrs.lang is zh, else web-en; by CJK share when langid did not run)",
+  },
+  rules: { type: 'string', default: null, nullable: true, doc: 'path to a custom rule-set YAML (replaces the preset)' },
+  set: { type: 'string[]', default: [], doc: 'threshold overrides code=value, e.g. gopher_quality:min_words=100; value null turns a rule off' },
+  skip: { type: 'string[]', default: [], doc: 'rules or rule groups to leave out, e.g. c4,fineweb:list_ratio' },
+  c4LineFilter: { type: 'boolean', default: false, doc: 'remove lines failing the C4 line rules from kept records (counted)' },
+  dropBelowScore: { type: 'number', default: null, nullable: true, min: 0, max: 1, doc: 'also drop records whose score is below this (0.5 = at a threshold)' },
+  tagOnly: { type: 'boolean', default: false, doc: 'write signals and score but drop nothing' },
+};
+
+/** A rule set made ready to run: its signal computer and its C4 line pass. */
+interface Compiled {
+  set: RuleSet;
+  computer: SignalComputer;
+  c4: C4Lines | undefined;
+}
+
+function compile(set: RuleSet): Compiled {
+  const c4 = set.c4 ? new C4Lines(set.c4) : undefined;
+  return { set, computer: new SignalComputer(set.signals, c4), c4 };
+}
+
+function parseOverrides(list: readonly string[]): Map<string, number | null> {
+  const m = new Map<string, number | null>();
+  for (const item of list) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw new UsageError(`quality: option 'set': '${item}' must look like code=value (e.g. gopher_quality:min_words=100)`);
+    const code = item.slice(0, eq).trim();
+    const raw = item.slice(eq + 1).trim();
+    if (raw === 'null' || raw === 'off') m.set(code, null);
+    else {
+      const v = Number(raw);
+      if (raw === '' || !Number.isFinite(v)) throw new UsageError(`quality: option 'set': '${item}': value must be a number, null or off`);
+      m.set(code, v);
+    }
+  }
+  return m;
+}
+
+/** Share of CJK characters above which `auto` picks web-zh when no language signal is present. */
+export const AUTO_CJK_SHARE = 0.3;
+
+/**
+ * Build the quality stage: tag every record with its signals and score in `attrs.quality`, then
+ * drop it with the code of the first failing rule (`gopher_repetition:top_2gram`, ...).
+ *
+ * Options (defaults): `preset` ('auto'), `rules` (null), `set` ([]), `skip` ([]),
+ * `c4LineFilter` (false), `dropBelowScore` (null), `tagOnly` (false).
+ */
+export function createQuality(options: Record<string, unknown>): Stage {
+  const overrides = parseOverrides((options.set as string[]) ?? []);
+  const skip = (options.skip as string[]) ?? [];
+  const rulesPath = options.rules as string | null;
+  const preset = (options.preset as string) ?? 'auto';
+  const sets: RuleSet[] = rulesPath ? [loadRuleSet(rulesPath)] : preset === 'auto' ? [loadPreset('web-en'), loadPreset('web-zh')] : [loadPreset(preset)];
+  const adjusted = sets.map((s) => adjustRules(s, overrides, skip));
+  const allCodes = new Set(sets.flatMap((s) => s.rules.map((r) => r.code)));
+  for (const code of overrides.keys()) {
+    if (!allCodes.has(code)) throw new UsageError(`quality: option 'set': unknown rule '${code}'; known: ${[...allCodes].join(', ')}`);
+  }
+  const groups = new Set([...allCodes].map((c) => c.slice(0, c.indexOf(':'))));
+  for (const s of skip) {
+    if (!allCodes.has(s) && !groups.has(s)) throw new UsageError(`quality: option 'skip': unknown rule or group '${s}'; groups: ${[...groups].join(', ')}`);
+  }
+  const compiled = adjusted.map((a) => compile(a.rules));
+  const en = compiled[0];
+  const zh = compiled.find((c) => c.set.language === 'zh');
+  const auto = !rulesPath && preset === 'auto';
+  const lineFilter = options.c4LineFilter === true;
+  const dropBelow = options.dropBelowScore as number | null;
+  const tagOnly = options.tagOnly === true;
+
+  return docStage({
+    name: 'quality',
+    options: { ...options },
+    apply(doc: Doc, ctx: StageContext) {
+      const text = getText(doc, ctx.textField);
+      const p = profile(text);
+      let c = en;
+      let by = 'preset';
+      if (auto) {
+        const lang = doc.attrs.lang;
+        if (typeof lang === 'string') {
+          by = 'lang';
+          if (lang === 'zh' && zh) c = zh;
+        } else {
+          by = 'script';
+          if (zh && p.nonSpaceChars > 0 && p.cjkChars / p.nonSpaceChars >= AUTO_CJK_SHARE) c = zh;
+        }
+      }
+      const { signals, c4 } = c.computer.compute(p);
+      const failed: string[] = [];
+      for (const r of c.set.rules) {
+        const v = signals[r.signal] ?? 0;
+        if ((r.min !== undefined && v < r.min) || (r.max !== undefined && v > r.max)) failed.push(r.code);
+      }
+      const { score, weakest } = overallScore(c.set.rules, signals);
+      doc.attrs.quality = { preset: c.set.name, preset_by: by, score, weakest, failed, ...signals };
+      const stats = ctx.stats;
+      observe((stats.summaries['quality_score'] ??= emptySummary()), score);
+      count(stats.counters, `preset:${c.set.name}`);
+      if (tagOnly) return undefined;
+      if (failed.length > 0) return failed[0];
+      if (dropBelow !== null && score < dropBelow) return 'quality:low_score';
+      if (lineFilter && c4 !== undefined && c.c4 !== undefined) {
+        const removed = c4.lines - c4.kept.length;
+        if (removed > 0 || c4.changed !== undefined) {
+          for (const [reason, n] of Object.entries(c4.removed)) if (n > 0) count(stats.counters, `c4_lines_removed:${reason}`, n);
+          if (removed > 0) count(stats.counters, 'c4_lines_removed', removed);
+          const next = c.c4.keptText(p, c4);
+          if (next.length === 0) return 'c4:empty_after_line_filter';
+          if (next !== text) {
+            setText(doc, next, ctx.textField);
+            count(stats.counters, 'c4_docs_changed');
+          }
+        }
+      }
+      return undefined;
+    },
+  });
+}
+
+/** The `quality` stage factory: Gopher, C4 and FineWeb rules for English, their Chinese counterparts for Chinese. */
+export const qualityStage: StageFactory = {
+  name: 'quality',
+  summary: 'tag records with quality signals and a score; drop by Gopher/C4/FineWeb rules (web-en) or their Chinese counterparts (web-zh)',
+  options: qualityOptions,
+  create: createQuality,
+};

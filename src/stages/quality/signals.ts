@@ -1,0 +1,354 @@
+import type { C4Lines, C4Result } from './c4.js';
+import { KeyCounter } from './hashtable.js';
+import type { TextProfile } from './profile.js';
+import { TOK_ALPHA, TOK_CJK, TOK_WORD, hashRange } from './profile.js';
+
+/** How a rule set computes its signals (the `signals:` section of a rule-set YAML). */
+export interface SignalConfig {
+  /** Stop words; each must be one token (a word, or one CJK character). Matched case-sensitively, as datatrove. */
+  stopWords: readonly string[];
+  /** Sizes n of the "top n-gram character fraction" signals (Gopher: 2, 3, 4). */
+  topNgrams: readonly number[];
+  /** Sizes n of the "duplicated n-gram character fraction" signals (Gopher: 5 to 10). */
+  dupNgrams: readonly number[];
+  /** Count one separator character between the tokens of a top n-gram (datatrove joins words with a space). */
+  ngramSeparator: boolean;
+  /** Characters that end a line for `line_punct_ratio` (FineWeb `TERMINAL_PUNCTUATION`). */
+  terminalPunctuation: string;
+  /** A line of at most this many characters is short (FineWeb: 30). */
+  shortLineLength: number;
+  /**
+   * Marks that end a sentence wherever they stand (`。！？` for Chinese, none for English): a line
+   * holding one counts for `sentence_line_ratio` even when it does not end in punctuation.
+   */
+  sentenceMarks: string;
+}
+
+/** All signals of one document, by name (written to `doc.attrs.quality`). */
+export type Signals = Record<string, number>;
+
+const counter = new KeyCounter(1 << 14);
+let prefixLen = new Int32Array(0);
+
+/** Compiled signal settings: stop-word hashes and the terminal-punctuation table. */
+export class SignalComputer {
+  private readonly stop = new Map<number, number[]>();
+  private readonly terminal = new Uint8Array(65536);
+  private readonly marks = new Uint8Array(65536);
+  private readonly c4: C4Lines | undefined;
+
+  constructor(
+    readonly config: SignalConfig,
+    c4?: C4Lines,
+  ) {
+    for (const w of config.stopWords) {
+      const [h1, h2] = hashRange(w, 0, w.length);
+      const list = this.stop.get(h1);
+      if (list) list.push(h2);
+      else this.stop.set(h1, [h2]);
+    }
+    for (const ch of config.terminalPunctuation) this.terminal[ch.charCodeAt(0)] = 1;
+    for (const ch of config.sentenceMarks) this.marks[ch.charCodeAt(0)] = 1;
+    this.c4 = c4;
+  }
+
+  /** Compute every signal of a profiled text; also returns the C4 line pass, when configured. */
+  compute(p: TextProfile): { signals: Signals; c4: C4Result | undefined } {
+    const text = p.text;
+    const len = text.length;
+    const nt = p.nTokens;
+    const s: Signals = {};
+
+    // --- lengths and character make-up
+    s.length = len;
+    s.chars = p.nonSpaceChars;
+    s.cjk_chars = p.cjkChars;
+    s.cjk_ratio = ratio(p.cjkChars, p.nonSpaceChars);
+    s.letter_ratio = ratio(p.letterChars, p.nonSpaceChars);
+    s.digit_ratio = ratio(p.digitChars, p.nonSpaceChars);
+    s.punct_ratio = ratio(p.punctChars, p.nonSpaceChars);
+    s.control_chars = p.controls;
+
+    // --- words (Gopher quality)
+    let words = 0;
+    let wordChars = 0;
+    let alpha = 0;
+    let stop = 0;
+    const kind = p.tokKind;
+    const st = p.tokStart;
+    const en = p.tokEnd;
+    const stopMap = this.stop;
+    const checkStop = stopMap.size > 0;
+    for (let i = 0; i < nt; i++) {
+      const k = kind[i];
+      if ((k & TOK_WORD) !== 0) {
+        words++;
+        wordChars += en[i] - st[i];
+      }
+      if ((k & TOK_ALPHA) !== 0) alpha++;
+      if (checkStop) {
+        const l = stopMap.get(p.tokH1[i]);
+        if (l !== undefined && l.includes(p.tokH2[i])) stop++;
+      }
+    }
+    // "烟(yan)台市(shi)": pinyin in brackets after a CJK character, a Chinese spam trick to
+    // slip past keyword filters. Counted on the shared tokens.
+    let pinyin = 0;
+    for (let i = 1; i + 2 < nt; i++) {
+      const open = text.charCodeAt(st[i]);
+      if ((open !== 40 && open !== 0xff08) || en[i] - st[i] !== 1 || (kind[i - 1] & TOK_CJK) === 0 || en[i - 1] !== st[i]) continue;
+      const wl = en[i + 1] - st[i + 1];
+      if (wl < 1 || wl > 6 || st[i + 1] !== en[i]) continue;
+      const close = text.charCodeAt(st[i + 2]);
+      if ((close !== 41 && close !== 0xff09) || st[i + 2] !== en[i + 1]) continue;
+      let lower = true;
+      for (let k = st[i + 1]; k < en[i + 1]; k++) {
+        const c = text.charCodeAt(k);
+        if (c < 97 || c > 122) lower = false;
+      }
+      if (lower) pinyin++;
+    }
+    s.pinyin_brackets = pinyin;
+    s.pinyin_bracket_ratio = ratio(pinyin, p.cjkChars);
+    s.tokens = nt;
+    s.words = words;
+    s.mean_word_length = ratio(wordChars, words);
+    s.cjk_word_ratio = ratio(p.cjkChars, words);
+    s.hash_ratio = ratio(p.hashes, nt);
+    s.ellipsis_ratio = ratio(p.ellipses, nt);
+    s.alpha_words_ratio = ratio(alpha, nt);
+    s.stop_words = stop;
+
+    // --- lines (Gopher quality uses str.splitlines(): no final empty line)
+    let nSplit = p.nLines;
+    if (len === 0) nSplit = 0;
+    else if (p.lineStart[nSplit - 1] === len) nSplit--;
+    let bullets = 0;
+    let endEllipsis = 0;
+    for (let li = 0; li < nSplit; li++) {
+      const a = p.lineTrimStart[li];
+      const b = p.lineTrimEnd[li];
+      if (b > a) {
+        const c = text.charCodeAt(a);
+        if (c === 0x2022 || c === 45) bullets++;
+        const z = text.charCodeAt(b - 1);
+        if (z === 0x2026 || (z === 46 && b - a >= 3 && text.charCodeAt(b - 2) === 46 && text.charCodeAt(b - 3) === 46)) endEllipsis++;
+      }
+    }
+    s.lines = nSplit;
+    s.bullet_lines_ratio = ratio(bullets, nSplit);
+    s.end_ellipsis_lines_ratio = ratio(endEllipsis, nSplit);
+
+    // --- repetition: paragraphs (text.strip() split on \n{2,}) and lines (split on \n+)
+    this.paragraphs(p, s);
+    counter.clear(p.nLines);
+    let dupLines = 0;
+    let dupLineChars = 0;
+    let pieces = 0;
+    for (let li = 0; li < p.nLines; li++) {
+      const a = p.lineStart[li];
+      const b = p.lineEnd[li];
+      if (b === a && li !== 0 && li !== p.nLines - 1) continue;
+      pieces++;
+      const slot = counter.add(p.lineH1[li], p.lineH2[li], li);
+      if (counter.countAt(slot) > 1) {
+        dupLines++;
+        dupLineChars += b - a;
+      }
+    }
+    s.dup_line_frac = ratio(dupLines, pieces);
+    s.dup_line_char_frac = ratio(dupLineChars, len);
+
+    // --- repetition: n-grams over the shared tokens, hashed as integers
+    if (prefixLen.length < nt + 1) prefixLen = new Int32Array(Math.max(nt + 1, prefixLen.length * 2));
+    const pl = prefixLen;
+    pl[0] = 0;
+    for (let i = 0; i < nt; i++) pl[i + 1] = pl[i] + (en[i] - st[i]);
+    for (const n of this.config.topNgrams) s[`top_${n}gram_frac`] = ratio(this.topNgram(p, n, pl), len);
+    for (const n of this.config.dupNgrams) s[`dup_${n}gram_frac`] = ratio(this.dupNgram(p, n, pl), len);
+
+    // --- FineWeb line signals (non-empty lines of text.split('\n'))
+    counter.clear(p.nLines);
+    let nonEmpty = 0;
+    let punctEnd = 0;
+    let sentenceLines = 0;
+    const marks = this.marks;
+    const anyMarks = this.config.sentenceMarks.length > 0;
+    let short = 0;
+    let code = 0;
+    let dupChars = 0;
+    const shortLen = this.config.shortLineLength;
+    for (let li = 0; li < p.nLines; li++) {
+      if (p.lineTrimEnd[li] <= p.lineTrimStart[li]) continue;
+      nonEmpty++;
+      const a = p.lineStart[li];
+      const b = p.lineEnd[li];
+      if (this.terminal[text.charCodeAt(b - 1)] === 1) {
+        punctEnd++;
+        sentenceLines++;
+      } else if (anyMarks) {
+        for (let k = a; k < b; k++) {
+          if (marks[text.charCodeAt(k)] === 1) {
+            sentenceLines++;
+            break;
+          }
+        }
+      }
+      if (b - a <= shortLen) short++;
+      if (isCodeLine(text, p.lineTrimStart[li], p.lineTrimEnd[li])) code++;
+      const slot = counter.add(p.lineH1[li], p.lineH2[li], li);
+      if (counter.countAt(slot) > 1) dupChars += b - a;
+    }
+    s.line_punct_ratio = ratio(punctEnd, nonEmpty);
+    s.sentence_line_ratio = ratio(sentenceLines, nonEmpty);
+    s.short_line_ratio = ratio(short, nonEmpty);
+    s.code_line_ratio = ratio(code, nonEmpty);
+    s.char_dup_ratio = ratio(dupChars, len - p.newlines);
+    s.list_ratio = ratio(p.newlines, nt);
+
+    // --- C4 line rules
+    let c4: C4Result | undefined;
+    if (this.c4 !== undefined) {
+      c4 = this.c4.run(p);
+      s.c4_lines = c4.lines;
+      s.c4_lines_removed = c4.lines - c4.kept.length;
+      s.c4_sentences = c4.sentences;
+      s.c4_lorem_ipsum = c4.loremIpsum ? 1 : 0;
+      s.c4_curly_bracket = c4.curlyBracket ? 1 : 0;
+    }
+    for (const k in s) s[k] = round6(s[k]);
+    return { signals: s, c4 };
+  }
+
+  private paragraphs(p: TextProfile, s: Signals): void {
+    const text = p.text;
+    // Python str.strip(): the trimmed bounds of the whole text.
+    let a = 0;
+    let b = text.length;
+    while (a < b && isSpace(text.charCodeAt(a))) a++;
+    while (b > a && isSpace(text.charCodeAt(b - 1))) b--;
+    counter.clear(64);
+    let paras = 0;
+    let dup = 0;
+    let dupChars = 0;
+    let start = a;
+    for (;;) {
+      let end = text.indexOf('\n\n', start);
+      if (end < 0 || end >= b) end = b;
+      paras++;
+      const [h1, h2] = hashRange(text, start, end);
+      const slot = counter.add(h1, h2, paras);
+      if (counter.countAt(slot) > 1) {
+        dup++;
+        dupChars += end - start;
+      }
+      if (end >= b) break;
+      start = end;
+      while (start < b && text.charCodeAt(start) === 10) start++;
+    }
+    s.paragraphs = paras;
+    s.dup_para_frac = ratio(dup, paras);
+    s.dup_para_char_frac = ratio(dupChars, text.length);
+  }
+
+  /**
+   * Characters covered by the most frequent n-gram (its length times its count; ties go to the
+   * first seen, as `Counter.most_common`), datatrove's `find_top_duplicate`.
+   */
+  private topNgram(p: TextProfile, n: number, pl: Int32Array): number {
+    const nt = p.nTokens;
+    if (nt < n) return 0;
+    const grams = nt - n + 1;
+    counter.clear(grams);
+    const h1 = p.tokH1;
+    const h2 = p.tokH2;
+    let bestCount = 0;
+    let bestFirst = 0;
+    let bestLen = 0;
+    for (let i = 0; i < grams; i++) {
+      let a = 0x12345678 ^ n;
+      let b = 0x9abcdef ^ n;
+      for (let k = 0; k < n; k++) {
+        a = Math.imul(a ^ h1[i + k], 0x2c1b3c6d) + 0x297a2d39;
+        b = Math.imul((b + h2[i + k]) | 0, 0x165667b1) ^ (b >>> 13);
+      }
+      const slot = counter.add(a, b, i);
+      const c = counter.countAt(slot);
+      const f = counter.firstAt(slot);
+      if (c > bestCount || (c === bestCount && f < bestFirst)) {
+        bestCount = c;
+        bestFirst = f;
+      }
+    }
+    // An n-gram seen once is not repetition (datatrove counts it anyway; that only matters for
+    // texts short enough to fail the length rules).
+    if (bestCount < 2) return 0;
+    bestLen = pl[bestFirst + n] - pl[bestFirst] + (this.config.ngramSeparator ? n - 1 : 0);
+    return bestLen * bestCount;
+  }
+
+  /**
+   * Characters in n-grams that repeat an earlier n-gram, scanning left to right and jumping past
+   * each repeat (datatrove's `find_all_duplicate`; the characters of the joined words, no spaces).
+   */
+  private dupNgram(p: TextProfile, n: number, pl: Int32Array): number {
+    const nt = p.nTokens;
+    if (nt < n) return 0;
+    counter.clear(nt - n + 1);
+    const h1 = p.tokH1;
+    const h2 = p.tokH2;
+    let repeated = 0;
+    let i = 0;
+    while (i < nt - n + 1) {
+      let a = 0x12345678 ^ n;
+      let b = 0x9abcdef ^ n;
+      for (let k = 0; k < n; k++) {
+        a = Math.imul(a ^ h1[i + k], 0x2c1b3c6d) + 0x297a2d39;
+        b = Math.imul((b + h2[i + k]) | 0, 0x165667b1) ^ (b >>> 13);
+      }
+      if (counter.has(a, b)) {
+        repeated += pl[i + n] - pl[i];
+        i += n;
+      } else {
+        counter.add(a, b, i);
+        i++;
+      }
+    }
+    return repeated;
+  }
+}
+
+/**
+ * A line that looks like C-family source: ends in a brace or a comment closer, or in `;` after
+ * `)` or `]` or in a line holding `=` (not an HTML entity such as `&gt;`), or starts a comment.
+ */
+function isCodeLine(text: string, a: number, b: number): boolean {
+  if (b <= a) return false;
+  const z = text.charCodeAt(b - 1);
+  if (z === 123 || z === 125) return true;
+  if (z === 59 && b - a >= 2) {
+    const y = text.charCodeAt(b - 2);
+    if (y === 41 || y === 93) return true;
+    const eq = text.indexOf('=', a);
+    if (eq >= 0 && eq < b) return true;
+  }
+  if (b - a >= 2) {
+    const c0 = text.charCodeAt(a);
+    const c1 = text.charCodeAt(a + 1);
+    if (c0 === 47 && (c1 === 47 || c1 === 42)) return true;
+    if (z === 47 && text.charCodeAt(b - 2) === 42) return true;
+  }
+  return false;
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x3000 || c === 0x1c || c === 0x1d || c === 0x1e || c === 0x1f || c === 0x85 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x1680;
+}
+
+function ratio(a: number, b: number): number {
+  return b > 0 ? a / b : 0;
+}
+
+function round6(x: number): number {
+  return Number.isInteger(x) ? x : Math.round(x * 1e6) / 1e6;
+}

@@ -1,0 +1,152 @@
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { pipeline } from '../../../src/core/pipeline.js';
+import { UsageError } from '../../../src/core/errors.js';
+import { fromRecords, collect } from '../../../src/io/memory.js';
+import { defaultRegistry } from '../../../src/stages/index.js';
+import { OUTPUT_FORMATS } from '../../../src/stages/convert/index.js';
+import { conversationViolations, messagesViolations, pretrainViolations } from './formatRules.js';
+
+type Rec = Record<string, unknown>;
+const FIX = new URL('../../../fixtures/convert/', import.meta.url);
+const readJsonl = (u: URL): Rec[] =>
+  readFileSync(u, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
+
+async function convert(records: Rec[], options: Rec = {}, name = 'memory') {
+  const stage = await defaultRegistry().create('convert', options);
+  const sink = collect();
+  const rejects: Array<{ reason: string; source: string }> = [];
+  const stats = await pipeline({
+    source: fromRecords(records, name),
+    stages: [stage],
+    sink,
+    rejects: { push: (r) => rejects.push({ reason: r.reason, source: r.source }), close: async () => {}, abort: async () => {} },
+  });
+  return { out: sink.docs.map((d) => d.data), stats: stats.stages[0], rejects, run: stats };
+}
+
+function violations(out: Rec[], to: string): string[] {
+  if (to === 'xtuner-conversation') return conversationViolations(out);
+  if (to === 'xtuner-openai') return messagesViolations(out);
+  return pretrainViolations(out, to === 'pretrain-text' ? 'text' : 'content');
+}
+
+describe('convert: golden fixtures, every input format × every output shape', () => {
+  const update = process.env.UPDATE_GOLDEN === '1';
+  for (const input of ['alpaca', 'sharegpt', 'openai', 'xtuner', 'text']) {
+    for (const to of OUTPUT_FORMATS) {
+      it(`${input} → ${to}`, async () => {
+        const records = readJsonl(new URL(`input/${input}.jsonl`, FIX));
+        const { out, stats, rejects } = await convert(records, { to }, `${input}.jsonl`);
+        const got = {
+          records: out,
+          rejects,
+          counters: stats.counters,
+        };
+        const file = new URL(`expected/${input}.${to}.json`, FIX);
+        if (update || !existsSync(file)) writeFileSync(file, JSON.stringify(got, null, 1) + '\n');
+        expect(got).toEqual(JSON.parse(readFileSync(file, 'utf8')));
+        expect(out.length + rejects.length).toBe(records.length);
+        expect(violations(out, to)).toEqual([]);
+      });
+    }
+  }
+});
+
+describe('convert rules', () => {
+  it('keeps loss flags on every assistant turn or on none', async () => {
+    const rec = { messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b', loss: false }, { role: 'user', content: 'c' }, { role: 'assistant', content: 'd' }] };
+    const omit = await convert([rec], { to: 'xtuner-openai' });
+    expect(omit.rejects.map((r) => r.reason)).toEqual(['convert:loss_flag']);
+    const all = await convert([rec, { instruction: 'x', output: 'y' }], { to: 'xtuner-openai', loss: 'all' });
+    expect(all.out[0].messages).toEqual([
+      { role: 'user', content: 'a' },
+      { role: 'assistant', content: 'b', loss: false },
+      { role: 'user', content: 'c' },
+      { role: 'assistant', content: 'd', loss: true },
+    ]);
+    expect((all.out[1].messages as Rec[])[1]).toEqual({ role: 'assistant', content: 'y', loss: true });
+    const conv = await convert([rec], { loss: 'all' });
+    expect((conv.out[0].conversation as Rec[]).map((t) => t.output_with_loss)).toEqual([false, true]);
+  });
+
+  it('adds a default system prompt, and joins Alpaca the XTuner way on request', async () => {
+    const { out, stats } = await convert([{ instruction: 'Say hi', input: '', output: 'hi' }], { system: 'Be kind.', alpacaJoin: 'xtuner' });
+    expect(out[0]).toEqual({ conversation: [{ system: 'Be kind.', input: 'Say hi\n', output: 'hi' }] });
+    expect(stats.counters['repair:system_added']).toBe(1);
+  });
+
+  it('keeps chosen fields with one JSON type across the run', async () => {
+    const recs = [
+      { id: 'a1', instruction: 'q', output: 'a' },
+      { id: 7, instruction: 'q', output: 'a' },
+      { instruction: 'q', output: 'a' },
+      { id: { x: 1 }, instruction: 'q', output: 'a' },
+    ];
+    const { out, rejects, stats } = await convert(recs, { keep: ['id'] });
+    expect(out.map((r) => r.id)).toEqual(['a1', '7', null]);
+    expect(rejects.map((r) => r.reason)).toEqual(['convert:mixed_type']);
+    expect(stats.counters).toMatchObject({ 'keep_missing:id': 1, 'repair:keep_type:id': 1 });
+    await expect(defaultRegistry().create('convert', { keep: ['conversation'] })).rejects.toThrow(UsageError);
+  });
+
+  it('takes the input format from the option when given', async () => {
+    const { out, rejects } = await convert([{ text: 'plain', instruction: 'x', output: 'y' }], { from: 'text', to: 'pretrain-content' });
+    expect(rejects).toEqual([]);
+    expect(out).toEqual([{ content: 'plain' }]);
+    const bad = await convert([{ text: 'plain' }], { from: 'alpaca' });
+    expect(bad.rejects.map((r) => r.reason)).toEqual(['convert:bad_message']);
+  });
+});
+
+const SFT = new URL('../../../../shared/data/sft/', import.meta.url);
+
+describe('convert on the real SFT datasets (to XTuner conversation)', () => {
+  it('converts all of Stanford Alpaca: 52,002 records', async () => {
+    const records = readJsonl(new URL('alpaca_data.jsonl', SFT));
+    expect(records).toHaveLength(52002);
+    const { out, stats, rejects, run } = await convert(records, {}, 'alpaca_data.jsonl');
+    expect(run.read).toBe(52002);
+    expect(out.length + rejects.length).toBe(52002);
+    // 23 `<nooutput>` records (XTuner's alpaca_map_fn drops them too) and 28 empty outputs.
+    expect(stats.dropped).toEqual({ 'convert:no_output': 23, 'convert:empty_turn': 28 });
+    expect(out).toHaveLength(51951);
+    expect(stats.counters).toEqual({ 'from:alpaca': 52002 });
+    expect(conversationViolations(out)).toEqual([]);
+    // Alpaca row 2 has an input: instruction and input are joined by a newline.
+    const withInput = records.findIndex((r) => r.input !== '');
+    const turn = (out[withInput] as { conversation: Rec[] }).conversation[0];
+    expect(turn.input).toBe(`${records[withInput].instruction as string}\n${records[withInput].input as string}`);
+  });
+
+  const chinese: Array<[string, number, number, Record<string, number>, Record<string, number>]> = [
+    // file, records, converted, rejected by reason, repairs
+    ['alpaca_zh_carbonz0.jsonl', 20465, 20454, { 'convert:empty_turn': 11 }, {}],
+    ['alpaca_zh_demo_llamafactory.jsonl', 1000, 1000, {}, {}],
+    ['sharegpt_zh_medicalgpt_1k.jsonl', 1000, 998, { 'convert:empty_turn': 1, 'convert:trailing_user': 1 }, { 'repair:trailing_user_dropped': 6 }],
+    ['sharegpt_toolcall_zh_demo_llamafactory.json', 300, 141, { 'convert:tool_role': 159 }, {}],
+  ];
+  for (const [file, n, converted, dropped, repairs] of chinese) {
+    it(`converts ${file}`, async () => {
+      const records = file.endsWith('.json') ? (JSON.parse(readFileSync(new URL(file, SFT), 'utf8')) as Rec[]) : readJsonl(new URL(file, SFT));
+      expect(records).toHaveLength(n);
+      const { out, stats } = await convert(records, {}, file);
+      expect(out).toHaveLength(converted);
+      expect(stats.dropped).toEqual(dropped);
+      for (const [k, v] of Object.entries(repairs)) expect(stats.counters[k]).toBe(v);
+      expect(conversationViolations(out)).toEqual([]);
+    });
+  }
+
+  it('converts the English ShareGPT and OpenAI sets to OpenAI messages that XTuner v1 accepts', async () => {
+    for (const file of ['sharegpt_fastchat_dummy_conversation.jsonl', 'messages_kto_en_demo_llamafactory.jsonl', 'xtuner_openai_sft.jsonl']) {
+      const records = readJsonl(new URL(file, SFT)).map((r) => (Array.isArray(r) ? { messages: r } : r));
+      const { out, rejects } = await convert(records, { to: 'xtuner-openai' }, file);
+      expect(rejects, file).toEqual([]);
+      expect(messagesViolations(out), file).toEqual([]);
+    }
+  });
+});

@@ -12,9 +12,11 @@ export const CP1252_HIGH: readonly number[] = [
   0, 0x2018, 0x2019, 0x201c, 0x201d, 0x2022, 0x2013, 0x2014, 0x02dc, 0x2122, 0x0161, 0x203a, 0x0153, 0, 0x017e, 0x0178,
 ];
 
-const reverse = new Map<number, number>();
+// Byte for every UTF-16 code unit (-1: none); a typed array, since repair scans every character.
+const BYTE_OF = new Int16Array(0x10000).fill(-1);
+for (let c = 0; c <= 0xff; c++) BYTE_OF[c] = c; // 0x80–0x9F: the Latin-1 fallback controls
 CP1252_HIGH.forEach((cp, i) => {
-  if (cp !== 0) reverse.set(cp, 0x80 + i);
+  if (cp !== 0) BYTE_OF[cp] = 0x80 + i;
 });
 
 /**
@@ -22,9 +24,7 @@ CP1252_HIGH.forEach((cp, i) => {
  * undefined bytes), or -1 when no single byte decodes to it.
  */
 export function cp1252Byte(code: number): number {
-  if (code < 0x80) return code;
-  if (code <= 0xff) return code; // 0x80–0x9F here are the Latin-1 fallback controls
-  return reverse.get(code) ?? -1;
+  return BYTE_OF[code];
 }
 
 /** The character cp1252 decodes a byte to (Latin-1 for the five undefined bytes). */

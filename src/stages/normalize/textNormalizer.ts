@@ -68,9 +68,19 @@ const ZERO_WIDTH_G = /[\u00AD\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066
 const FULLWIDTH_ALNUM = /[\uFF10-\uFF19\uFF21-\uFF3A\uFF41-\uFF5A]/;
 const FULLWIDTH_ALNUM_G = /[\uFF10-\uFF19\uFF21-\uFF3A\uFF41-\uFF5A]/g;
 const HSPACE = ' \\t\\u00A0\\u1680\\u2000-\\u200A\\u202F\\u205F\\u3000';
-const TRAILING = new RegExp(`[${HSPACE}]+(?=\\n|$)`);
 const TRAILING_G = new RegExp(`[${HSPACE}]+(?=\\n|$)`, 'g');
 const IS_HSPACE = new RegExp(`^[${HSPACE}]$`);
+
+function isHSpace(c: number): boolean {
+  return c === 0x20 || c === 0x09 || (c >= 0xa0 && (c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x202f || c === 0x205f || c === 0x3000));
+}
+
+/** Whether some line ends in horizontal whitespace: only the characters before `\n` are looked at. */
+function hasTrailingSpace(s: string): boolean {
+  if (s.length > 0 && isHSpace(s.charCodeAt(s.length - 1))) return true;
+  for (let i = s.indexOf('\n'); i > 0 || i === 0; i = s.indexOf('\n', i + 1)) if (i > 0 && isHSpace(s.charCodeAt(i - 1))) return true;
+  return false;
+}
 
 /**
  * Keep a zero-width joiner inside emoji sequences and Indic conjuncts, and a non-joiner in
@@ -212,16 +222,20 @@ export class TextNormalizer {
       const r = this.pass(cur);
       bits |= r.bits;
       cur = r.text;
-      // Removing an invisible character or a trailing NBSP (or folding a full-width letter) can
-      // complete a mojibake sequence or an entity: `&\uFEFFamp;`, `Ã©\u00A0` at a line end.
-      const again =
-        r.bits & (BIT.mojibake | BIT.entities | BIT.unicode) ||
-        (r.bits & (BIT.controls | BIT.zero_width | BIT.fullwidth | BIT.trailing_space) &&
-          ((this.config.mojibake && mayBeMojibake(cur)) || (this.config.entities && cur.indexOf('&') >= 0)));
-      if (!again || this.isClean(cur)) break;
+      // The steps after mojibake and entities are stable in one pass (their order sees to it),
+      // but a later step can complete a mojibake sequence or an entity — a removed invisible
+      // character (`&\uFEFFamp;`), a trailing NBSP (`Ã©\u00A0` at a line end), an NFKC fold —
+      // and a decoded entity can be mojibake itself. Run again only when one would fire.
+      if (!this.wouldRepairAgain(cur)) break;
     }
     if (changes) changes.bits |= bits;
     return cur;
+  }
+
+  private wouldRepairAgain(s: string): boolean {
+    const cfg = this.config;
+    if (cfg.mojibake && mayBeMojibake(s) && repairMojibake(s).runs > 0) return true;
+    return cfg.entities && s.indexOf('&') >= 0 && decodeEntities(s).count > 0;
   }
 
   private unicodeStable(s: string): boolean {
@@ -275,7 +289,7 @@ export class TextNormalizer {
         bits |= BIT.unicode;
       }
     }
-    if (cfg.trailingSpace && TRAILING.test(s)) {
+    if (cfg.trailingSpace && hasTrailingSpace(s)) {
       s = s.replace(TRAILING_G, '');
       bits |= BIT.trailing_space;
     }

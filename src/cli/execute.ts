@@ -8,7 +8,8 @@ import { pipeline } from '../core/pipeline.js';
 import { parseSize } from '../core/recipe.js';
 import { expandInputs } from '../io/inputs.js';
 import { readFiles, type InputFormat } from '../io/readers/index.js';
-import { JsonlWriter } from '../io/writers/jsonl.js';
+import { JsonlWriter, type JsonlOptions } from '../io/writers/jsonl.js';
+import type { DocSink } from '../core/pipeline.js';
 import { RejectsWriter } from '../io/writers/rejects.js';
 import type { OutputCompression } from '../io/writers/sharded.js';
 import type { Flag, Parsed } from './args.js';
@@ -47,10 +48,17 @@ export interface Job {
   stages: Stage[];
   values: Parsed['values'];
   requireText?: boolean;
+  /** The writer, when it is not the JSONL writer that the output flags describe. */
+  sink?: { writer: DocSink; shards(): readonly string[] };
   /** Called before reading, after the inputs were expanded (e.g. to write the resolved recipe). */
   beforeRun?(files: string[]): Promise<void>;
   /** Defaults that a recipe sets and flags may override. */
   defaults?: { output?: string; shardRecords?: number; shardBytes?: number; compression?: OutputCompression; stripAttrs?: boolean; maxRejectRate?: number; rejects?: string; stats?: string; textField?: string };
+}
+
+async function jsonlSink(o: JsonlOptions): Promise<{ writer: DocSink; shards(): readonly string[] }> {
+  const w = await JsonlWriter.create(o);
+  return { writer: w, shards: () => w.shards };
 }
 
 /** Write a file atomically (temporary name, then rename). */
@@ -87,7 +95,7 @@ export async function execute(job: Job): Promise<number> {
   if (files.includes('-') && process.stdin.isTTY) throw new UsageError(`no input: give files, or pipe JSONL into 'corpus-clean ${job.command}'`);
   await job.beforeRun?.(files);
 
-  const sink = await JsonlWriter.create({ output, shardRecords, shardBytes, compression: compress as OutputCompression, stripAttrs: v['strip-attrs'] === true || d.stripAttrs === true });
+  const sink = job.sink ?? (await jsonlSink({ output, shardRecords, shardBytes, compression: compress as OutputCompression, stripAttrs: v['strip-attrs'] === true || d.stripAttrs === true }));
   const rejects = rejectsPath ? new RejectsWriter(rejectsPath) : undefined;
   const progress = progressPrinter(job.command, process.stderr.isTTY === true && v.quiet !== true);
   let stats: RunStats;
@@ -95,7 +103,7 @@ export async function execute(job: Job): Promise<number> {
     stats = await pipeline({
       source: readFiles(files, { format: format as InputFormat, txtMode }),
       stages: job.stages,
-      sink,
+      sink: sink.writer,
       rejects,
       textField,
       requireText: job.requireText,
@@ -110,7 +118,7 @@ export async function execute(job: Job): Promise<number> {
     command: job.command,
     inputs: files,
     output,
-    shards: sink.shards,
+    shards: sink.shards(),
     rejects: rejectsPath ?? null,
     balanced: balanced(stats),
     bad_input: bad,

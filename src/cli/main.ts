@@ -5,13 +5,14 @@ import { VERSION } from '../version.js';
 import type { Command } from './command.js';
 import { benchCommand } from './commands/bench.js';
 import { catCommand } from './commands/cat.js';
+import { exportCommand } from './commands/export.js';
 import { runCommand } from './commands/run.js';
 import { stageCommand } from './commands/stage.js';
 
 /** All subcommands: the fixed ones, then one per registered stage. */
 export function commands(): Command[] {
   const registry = defaultRegistry();
-  return [catCommand, runCommand(registry), benchCommand(registry), ...registry.names().map((n) => stageCommand(registry.get(n), registry))];
+  return [catCommand, runCommand(registry), benchCommand(registry), exportCommand, ...registry.names().map((n) => stageCommand(registry.get(n), registry))];
 }
 
 /** Top-level help. */

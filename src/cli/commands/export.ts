@@ -1,0 +1,112 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UsageError } from '../../core/errors.js';
+import { parseSize } from '../../core/recipe.js';
+import type { Stage } from '../../core/stage.js';
+import { InternEvoWriter } from '../../export/internevo-writer.js';
+import { tokenizeStage } from '../../export/tokenize-stage.js';
+import { SentencePieceTokenizer } from '../../tokenize/tokenizer.js';
+import type { Command } from '../command.js';
+import type { Flag } from '../args.js';
+import { flagHelp, parse } from '../args.js';
+import { execute, IO_FLAGS } from '../execute.js';
+
+const TARGETS = ['internevo', 'xtuner-v1'] as const;
+type Target = (typeof TARGETS)[number];
+
+const OWN: Flag[] = [
+  { name: 'format', type: 'string', arg: TARGETS.join('|'), help: 'what to write (default internevo; also given as the first argument)' },
+  { name: 'tokenizer', short: 't', type: 'string', arg: 'MODEL', help: 'SentencePiece .model file (InternLM2: tokenizer.model); required for internevo and --min-length' },
+  { name: 'out', type: 'string', arg: 'DIR', help: 'internevo: output root, shards go to DIR/train/TYPE/; xtuner-v1: a file or folder/ (default stdout)' },
+  { name: 'type', type: 'string', arg: 'TYPE', help: 'internevo dataset type folder (cn, en, code, ...) (default en)' },
+  { name: 'min-length', type: 'string', arg: 'N', help: 'reject samples with fewer than N tokens as too_short (default 0: off)' },
+  { name: 'kind', type: 'string', arg: 'auto|pretrain|chat', help: 'auto: chat template for records with messages/conversation, else BOS+text+EOS (default auto)' },
+  { name: 'max-shard-size', type: 'string', arg: 'SIZE', help: 'internevo: start a new .bin before it passes SIZE (default 512MiB)' },
+  { name: 'meta-dtype', type: 'string', arg: '<i8|<i4', help: 'internevo: dtype of .bin.meta (default <i8, as np.save of a Python list)' },
+  { name: 'overwrite', type: 'boolean', help: 'internevo: replace shards already in DIR/train/TYPE/' },
+  { name: 'input-format', type: 'string', arg: 'FMT', help: 'input format: auto (default), jsonl, json, csv, tsv, txt' },
+];
+const INPUT = IO_FLAGS.filter((f) => ['rejects', 'stats', 'text-field', 'txt-mode', 'max-reject-rate', 'quiet', 'help'].includes(f.name));
+const FLAGS = [...OWN, ...INPUT];
+
+/** `corpus-clean export internevo|xtuner-v1`: training-ready shards. */
+export const exportCommand: Command = {
+  name: 'export',
+  summary: 'write InternEvo tokenized shards (.bin + .bin.meta) or XTuner v1 {"content"} JSONL',
+  help() {
+    return `Usage: corpus-clean export internevo [inputs...] --tokenizer MODEL --out DIR [--type TYPE] [options]
+       corpus-clean export xtuner-v1 [inputs...] [--out FILE|DIR/] [options]
+
+internevo: tokenize every record with the SentencePiece model and write InternEvo's tokenized
+format: DIR/train/TYPE/part-00000.bin, one line per sample exactly as Python's
+json.dumps({"tokens": ids}) + "\\n", and part-00000.bin.meta, the np.save of an (N, 2) array of
+(byte offset, token count). Pretraining records (text or content) become BOS + text + EOS; chat
+records (OpenAI messages or XTuner conversation) use the InternLM2 chat template with negative
+ids on every token that is not a training target. No empty shard is written; shards appear
+under their final names only when complete.
+
+xtuner-v1: rewrite records as XTuner v1 / InternEvo streaming {"content": ...} JSONL (chat
+records as {"messages": ...}).
+
+Options:
+${flagHelp(OWN)}
+
+Input and accounting:
+${flagHelp(INPUT)}
+`;
+  },
+  async run(argv) {
+    const p = parse('export', argv, FLAGS);
+    if (p.values.help) return process.stdout.write(this.help()), 0;
+    let inputs = p.positionals;
+    let target = p.values.format as string | undefined;
+    if (inputs.length > 0 && (TARGETS as readonly string[]).includes(inputs[0])) {
+      if (target !== undefined && target !== inputs[0]) throw new UsageError(`export ${inputs[0]} contradicts --format ${target}`);
+      target = inputs[0];
+      inputs = inputs.slice(1);
+    }
+    target ??= 'internevo';
+    if (!(TARGETS as readonly string[]).includes(target)) throw new UsageError(`export: format must be one of ${TARGETS.join(', ')}; got '${target}'`);
+    const v = p.values;
+    const minLength = v['min-length'] === undefined ? 0 : Number(v['min-length']);
+    if (!Number.isInteger(minLength) || minLength < 0) throw new UsageError(`--min-length must be a whole number >= 0, got '${v['min-length']}'`);
+    const kind = (v.kind as string | undefined) ?? 'auto';
+    if (!['auto', 'pretrain', 'chat'].includes(kind)) throw new UsageError(`--kind must be auto, pretrain or chat; got '${kind}'`);
+    const metaDtype = (v['meta-dtype'] as string | undefined) ?? '<i8';
+    if (metaDtype !== '<i8' && metaDtype !== '<i4') throw new UsageError(`--meta-dtype must be <i8 or <i4; got '${metaDtype}'`);
+    const model = v.tokenizer as string | undefined;
+    if (model === undefined && (target === 'internevo' || minLength > 0)) throw new UsageError(`export ${target}: --tokenizer MODEL is required${target === 'internevo' ? '' : ' with --min-length'}`);
+    let tok: SentencePieceTokenizer | undefined;
+    if (model !== undefined) {
+      try {
+        tok = await SentencePieceTokenizer.load(model);
+      } catch (e) {
+        throw new UsageError(`cannot load tokenizer '${model}': ${(e as Error).message}`);
+      }
+    }
+    const stage: Stage = tokenizeStage(
+      { tokenizer: model ?? null, format: target as Target, kind: kind as 'auto', minLength, eos: true, specialInText: false },
+      tok,
+    );
+    const values = { ...v, format: v['input-format'] };
+    if (target === 'xtuner-v1') {
+      return execute({ command: 'export', inputs, stages: [stage], values: { ...values, output: v.out, 'strip-attrs': true } });
+    }
+    const out = v.out as string | undefined;
+    if (out === undefined) throw new UsageError('export internevo: --out DIR is required');
+    const type = (v.type as string | undefined) ?? 'en';
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(type)) throw new UsageError(`--type must be a folder name like cn, en, code; got '${type}'`);
+    if (v.overwrite !== true) {
+      const existing = (await readdir(join(out, 'train', type)).catch(() => [] as string[])).filter((f) => f.endsWith('.bin'));
+      if (existing.length > 0) throw new UsageError(`${join(out, 'train', type)} already holds shards (${existing[0]}, ...); remove them or pass --overwrite`);
+    }
+    const writer = new InternEvoWriter({
+      outDir: out,
+      type,
+      overwrite: v.overwrite === true,
+      metaDtype,
+      ...(v['max-shard-size'] !== undefined ? { maxShardBytes: parseSize(v['max-shard-size']) } : {}),
+    });
+    return execute({ command: 'export', inputs, stages: [stage], values, sink: { writer, shards: () => writer.shards.map((s) => s.path) } });
+  },
+};

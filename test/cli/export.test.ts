@@ -1,0 +1,44 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT, runCli, SHARED, tempDir } from '../helpers/run.js';
+
+const MODEL = join(SHARED, 'tokenizers/internlm2.model');
+const EXPECTED = join(ROOT, 'fixtures/internevo/expected/train/en');
+
+describe('corpus-clean export', () => {
+  it('writes InternEvo shards byte-identical to the Python reference, rejecting with reasons', async () => {
+    const dir = await tempDir();
+    const r = await runCli([
+      'export', 'internevo', 'fixtures/internevo/input.jsonl', '--tokenizer', MODEL, '--out', dir, '--type', 'en',
+      '--min-length', '8', '--max-shard-size', '4096', '--rejects', join(dir, 'rejects.jsonl'), '--max-reject-rate', '1',
+    ]);
+    expect(r.stderr).toMatch(/read 25 = written 22 \+ rejected 3/);
+    expect(r.code).toBe(0);
+    const names = (await readdir(join(dir, 'train/en'))).sort();
+    expect(names).toEqual((await readdir(EXPECTED)).sort());
+    for (const n of names) expect((await readFile(join(dir, 'train/en', n))).equals(await readFile(join(EXPECTED, n))), n).toBe(true);
+    const rejects = (await readFile(join(dir, 'rejects.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const expected = (await readFile(join(ROOT, 'fixtures/internevo/expected/rejects.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(rejects.map((x) => [Number(x.source.split(':').pop()), x.reason])).toEqual(expected.map((x) => [x.line, x.reason]));
+  });
+
+  it('refuses to mix runs: existing shards need --overwrite (exit 2)', async () => {
+    const dir = await tempDir();
+    const args = ['export', 'internevo', 'fixtures/sample/web-zh.jsonl.zst', '--tokenizer', MODEL, '--out', dir, '--type', 'cn', '-q'];
+    expect((await runCli(args)).code).toBe(0);
+    const again = await runCli(args);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/already holds shards .* --overwrite/);
+    expect((await runCli([...args, '--overwrite'])).code).toBe(0);
+  });
+
+  it('writes XTuner v1 {"content"} JSONL and needs a tokenizer for internevo', async () => {
+    const r = await runCli(['export', 'xtuner-v1', '-'], { input: '{"text":"hello","id":3}\n' });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ content: 'hello' });
+    const u = await runCli(['export', 'internevo', '--out', '/tmp/x'], { input: '{"text":"hello"}\n' });
+    expect(u.code).toBe(2);
+    expect(u.stderr).toMatch(/--tokenizer MODEL is required/);
+  });
+});

@@ -101,3 +101,26 @@ describe('TextNormalizer', () => {
     );
   });
 });
+
+describe('TextNormalizer on real web text', () => {
+  it('is idempotent on every English and Chinese web record', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const root = new URL('../../../../shared/data/web/', import.meta.url);
+    const tn = new TextNormalizer({ entities: true, fullwidth: true });
+    let n = 0;
+    for (const lang of ['en', 'zh']) {
+      for (const f of readdirSync(new URL(lang, root)).filter((x) => x.endsWith('.jsonl'))) {
+        for (const line of readFileSync(new URL(`${lang}/${f}`, root), 'utf8').split('\n')) {
+          if (!line) continue;
+          const r = JSON.parse(line);
+          const t = r.text ?? r.content ?? r.raw_content;
+          if (typeof t !== 'string') continue;
+          const once = tn.normalize(t);
+          if (once !== t) expect(tn.normalize(once), f).toBe(once);
+          n++;
+        }
+      }
+    }
+    expect(n).toBeGreaterThan(89000);
+  });
+});

@@ -6,7 +6,7 @@ import { defaultRegistry } from '../../../src/stages/index.js';
 import { loadSchema, SHIPPED_SCHEMAS, parseSchemaObject } from '../../../src/stages/repair/index.js';
 import type { Doc } from '../../../src/core/doc.js';
 
-const wanjuanCc = JSON.parse(readFileSync(new URL('../../../../shared/data/wanjuan/wanjuan_cc_readme_sample.jsonl', import.meta.url), 'utf8'));
+const wanjuanCc = JSON.parse(readFileSync(new URL('../../../fixtures/repair/wanjuan_cc_readme_sample.jsonl', import.meta.url) /* copy of shared/data/wanjuan */, 'utf8'));
 
 async function run(records: Record<string, unknown>[], options: Record<string, unknown>, attrs?: Record<string, unknown>) {
   const stage = await defaultRegistry().create('repair', options);

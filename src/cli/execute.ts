@@ -10,6 +10,7 @@ import { expandInputs } from '../io/inputs.js';
 import { readFiles, type InputFormat } from '../io/readers/index.js';
 import { JsonlWriter, type JsonlOptions } from '../io/writers/jsonl.js';
 import type { DocSink } from '../core/pipeline.js';
+import { JsonArrayWriter } from '../io/writers/jsonArray.js';
 import { RejectsWriter } from '../io/writers/rejects.js';
 import type { OutputCompression } from '../io/writers/sharded.js';
 import type { Flag, Parsed } from './args.js';
@@ -27,7 +28,9 @@ export const IO_FLAGS: Flag[] = [
   { name: 'format', type: 'string', arg: 'FMT', help: 'input format: auto (default, by extension), jsonl, json, csv, tsv, txt' },
   { name: 'txt-mode', type: 'string', arg: 'file|line', help: '.txt inputs: one record per file (default) or per line' },
   { name: 'max-reject-rate', type: 'string', arg: 'R', help: 'exit 1 when more than this fraction of input is bad (default 0.1)' },
-  { name: 'strip-attrs', type: 'boolean', help: 'leave the stage signals (attrs) out of the output' },
+  { name: 'strip-attrs', type: 'boolean', help: 'leave the stage signals (attrs) out of the output (default when convert runs or the output is .json)' },
+  { name: 'keep-attrs', type: 'boolean', help: 'keep the stage signals even when convert runs or the output is .json' },
+  { name: 'wrap-arrays', type: 'string', arg: 'FIELD', help: 'a JSONL line holding an array becomes {FIELD: array} (e.g. messages) instead of a not_object reject' },
   { name: 'quiet', short: 'q', type: 'boolean', help: 'no progress line' },
   { name: 'help', short: 'h', type: 'boolean', help: 'show this help' },
 ];
@@ -57,6 +60,11 @@ export interface Job {
 }
 
 async function jsonlSink(o: JsonlOptions): Promise<{ writer: DocSink; shards(): readonly string[] }> {
+  if (o.output.endsWith('.json')) {
+    if (o.shardRecords || o.shardBytes) throw new UsageError('a .json output is one JSON array file: use a .jsonl output or a folder to shard');
+    const a = new JsonArrayWriter({ output: o.output, stripAttrs: o.stripAttrs });
+    return { writer: a, shards: () => [a.path] };
+  }
   const w = await JsonlWriter.create(o);
   return { writer: w, shards: () => w.shards };
 }
@@ -95,13 +103,17 @@ export async function execute(job: Job): Promise<number> {
   if (files.includes('-') && process.stdin.isTTY) throw new UsageError(`no input: give files, or pipe JSONL into 'corpus-clean ${job.command}'`);
   await job.beforeRun?.(files);
 
-  const sink = job.sink ?? (await jsonlSink({ output, shardRecords, shardBytes, compression: compress as OutputCompression, stripAttrs: v['strip-attrs'] === true || d.stripAttrs === true }));
+  if (v['strip-attrs'] === true && v['keep-attrs'] === true) throw new UsageError('--strip-attrs and --keep-attrs contradict each other');
+  // XTuner needs one key set per file: a record with attrs beside one without breaks it.
+  const xtunerOutput = output.endsWith('.json') || job.stages.some((s) => s.name === 'convert');
+  const stripAttrs = v['keep-attrs'] === true ? false : v['strip-attrs'] === true || d.stripAttrs === true || xtunerOutput;
+  const sink = job.sink ?? (await jsonlSink({ output, shardRecords, shardBytes, compression: compress as OutputCompression, stripAttrs }));
   const rejects = rejectsPath ? new RejectsWriter(rejectsPath) : undefined;
   const progress = progressPrinter(job.command, process.stderr.isTTY === true && v.quiet !== true);
   let stats: RunStats;
   try {
     stats = await pipeline({
-      source: readFiles(files, { format: format as InputFormat, txtMode }),
+      source: readFiles(files, { format: format as InputFormat, txtMode, wrapArrays: v['wrap-arrays'] as string | undefined }),
       stages: job.stages,
       sink: sink.writer,
       rejects,

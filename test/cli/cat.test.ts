@@ -95,3 +95,22 @@ describe('corpus-clean cat', () => {
     }
   });
 });
+
+describe('XTuner-friendly output', () => {
+  it('writes a .json output as one JSON array, wraps array lines on request, and strips attrs after convert', async () => {
+    const dir = await tempDir();
+    const out = join(dir, 'train.json');
+    const input = '[{"role":"user","content":"hi"},{"role":"assistant","content":"hello"}]\n{"messages":[{"role":"user","content":"q"},{"role":"assistant","content":"a"}],"attrs":{"lang":"en"}}\n';
+    const r = await runCli(['convert', '--wrap-arrays', 'messages', '-o', out], { input });
+    expect(r.code).toBe(0);
+    const arr = JSON.parse(await readFile(out, 'utf8'));
+    expect(arr).toHaveLength(2);
+    expect(arr.every((x: object) => !('attrs' in x))).toBe(true);
+    const plain = await runCli(['cat', '--no-require-text'], { input });
+    expect(plain.code).toBe(1);
+    expect(plain.stderr).toContain('read 2 = written 1 + rejected 1 [read/not_object 1]');
+    const kept = await runCli(['cat', '--no-require-text', '--keep-attrs', '-o', join(dir, 'k.json')], { input: input.split('\n')[1] });
+    expect(kept.code).toBe(0);
+    expect(JSON.parse(await readFile(join(dir, 'k.json'), 'utf8'))[0].attrs).toEqual({ lang: 'en' });
+  });
+});

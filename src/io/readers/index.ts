@@ -60,7 +60,7 @@ async function* sniffJson(path: string, events: ReadEvents, s: ReadSettings): As
 }
 
 function readOne(path: string, events: ReadEvents, s: ReadSettings): AsyncGenerator<Doc[]> {
-  const f = s.format !== 'auto' ? s.format : path === '-' ? 'json' : formatOf(path);
+  const f = s.format !== 'auto' ? s.format : path === '-' ? 'jsonl' : formatOf(path);
   switch (f) {
     case 'csv':
       return readCsv(path, events, s, ',');
@@ -77,7 +77,8 @@ function readOne(path: string, events: ReadEvents, s: ReadSettings): AsyncGenera
 
 /**
  * A source over files, in the order given (see `expandInputs` for a deterministic order).
- * `-` reads stdin. Plain, gzip and zstd inputs are told apart by their first bytes.
+ * `-` reads stdin (JSON Lines unless a format is given). Plain, gzip and zstd inputs are told
+ * apart by their first bytes.
  */
 export function readFiles(paths: readonly string[], options: ReadOptions = {}): DocSource {
   const s = readSettings(options);

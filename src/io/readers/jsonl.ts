@@ -43,7 +43,8 @@ export async function* readJsonl(path: string, events: ReadEvents, s: ReadSettin
     } catch (e) {
       return reject('json_parse', lineNo, text, { error: (e as Error).message });
     }
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) return reject('not_object', lineNo, text);
+    if (Array.isArray(value) && s.wrapArrays !== undefined) value = { [s.wrapArrays]: value };
+    else if (value === null || typeof value !== 'object' || Array.isArray(value)) return reject('not_object', lineNo, text);
     batch.push(docFromValue(value as JsonObject, `${path}:${lineNo}`));
   };
   const onLong = (head: Buffer, n: number, lineNo: number): void => {

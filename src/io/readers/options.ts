@@ -13,6 +13,8 @@ export interface ReadOptions {
   maxLineBytes?: number;
   /** Raw lines kept in rejects are cut to this many characters; default 1 MiB. */
   maxRawChars?: number;
+  /** A JSONL line holding an array becomes `{[wrapArrays]: array}` (e.g. `messages`); default off (`not_object`). */
+  wrapArrays?: string;
 }
 
 /** Resolved reader options. */
@@ -21,6 +23,7 @@ export interface ReadSettings {
   txtMode: 'file' | 'line';
   maxLineBytes: number;
   maxRawChars: number;
+  wrapArrays: string | undefined;
 }
 
 export function readSettings(o: ReadOptions = {}): ReadSettings {
@@ -29,6 +32,7 @@ export function readSettings(o: ReadOptions = {}): ReadSettings {
     txtMode: o.txtMode ?? 'file',
     maxLineBytes: o.maxLineBytes ?? 64 << 20,
     maxRawChars: o.maxRawChars ?? 1 << 20,
+    wrapArrays: o.wrapArrays,
   };
 }
 

@@ -32,6 +32,41 @@ export { JsonlWriter } from './io/writers/jsonl.js';
 export { RejectsWriter } from './io/writers/rejects.js';
 export type { OutputCompression, ShardOptions } from './io/writers/sharded.js';
 
-// Built-in stages.
+export type { JsonArrayOptions } from './io/writers/jsonArray.js';
+export { JsonArrayWriter } from './io/writers/jsonArray.js';
+
+// Built-in stages: each family's factory (for the registry) and its main building blocks.
 export { builtinStages, defaultRegistry } from './stages/index.js';
+export { normalizeStage, createNormalize, TextNormalizer, repairMojibake, decodeEntities, toIsoDate } from './stages/normalize/index.js';
+export type { TextNormalizeConfig } from './stages/normalize/index.js';
+export { repairStage, repairObject, loadSchema, SHIPPED_SCHEMAS } from './stages/repair/index.js';
+export type { RecordSchema, FieldSpec } from './stages/repair/index.js';
+export { convertStage, createConvert, detectFormat, checkConversation, toConversation, toMessages } from './stages/convert/index.js';
+export { langId, langIdStage, fastTextBackend, francBackend, toIso1 } from './stages/langid/index.js';
+export type { LangIdBackend, LangIdOptions } from './stages/langid/index.js';
+export { qualityStage } from './stages/quality/index.js';
+export {
+  dedup,
+  minHashConfig,
+  Shingler,
+  makePermutations,
+  signature,
+  similarity,
+  UnionFind,
+  MinHashIndex,
+  normalizeForExact,
+  computeSignatures,
+  buildBuckets,
+  clusterBuckets,
+  filterShard,
+  removalsStage,
+  dedupOnDisk,
+} from './stages/dedup/index.js';
+export type { MinHashConfig, KeepPolicy } from './stages/dedup/index.js';
+
+// Tokenizer and training-ready exports.
+export { SentencePieceTokenizer, INTERNLM2_SPECIAL_TOKENS, parseSentencePieceModel } from './tokenize/index.js';
+export type { EncodeOptions, TokenizerOptions, SentencePieceModel } from './tokenize/index.js';
+export { InternEvoWriter, encodeSample, encodeChat, chatMessages, tokensLine, encodeNpy, parseNpyHeader, decodeNpy2D, tokenize, tokenizeStage, toXtunerV1 } from './export/index.js';
+export type { InternEvoWriterOptions, InternEvoShard, SampleOptions, ChatMessage, TokenizeOptions } from './export/index.js';
 export { VERSION } from './version.js';

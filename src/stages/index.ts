@@ -10,13 +10,13 @@ import { dedup } from './dedup/index.js';
 
 /** The stages that ship with corpus-clean, in the order `--help` lists them. */
 export const builtinStages: readonly StageFactory[] = [
-  langId,
-  qualityStage,
   normalizeStage,
   repairStage,
   convertStage,
-  tokenize,
+  langId,
+  qualityStage,
   dedup,
+  tokenize,
 ];
 
 /** A registry holding the built-in stages. */

@@ -1,16 +1,21 @@
 #!/usr/bin/env node
 import { ExitCode, UsageError } from '../core/errors.js';
-import { defaultRegistry } from '../stages/index.js';
 import { VERSION } from '../version.js';
 import type { Command } from './command.js';
-import { benchCommand } from './commands/bench.js';
 import { catCommand } from './commands/cat.js';
-import { exportCommand } from './commands/export.js';
-import { runCommand } from './commands/run.js';
-import { stageCommand } from './commands/stage.js';
 
-/** All subcommands: the fixed ones, then one per registered stage. */
-export function commands(): Command[] {
+/**
+ * All subcommands: the fixed ones, then one per registered stage. Loaded on demand, so `cat`
+ * (the I/O path) starts without the stage modules and their models.
+ */
+export async function commands(): Promise<Command[]> {
+  const [{ defaultRegistry }, { runCommand }, { benchCommand }, { exportCommand }, { stageCommand }] = await Promise.all([
+    import('../stages/index.js'),
+    import('./commands/run.js'),
+    import('./commands/bench.js'),
+    import('./commands/export.js'),
+    import('./commands/stage.js'),
+  ]);
   const registry = defaultRegistry();
   return [catCommand, runCommand(registry), benchCommand(registry), exportCommand, ...registry.names().map((n) => stageCommand(registry.get(n), registry))];
 }
@@ -39,8 +44,8 @@ failure (everything readable is still written); 2 usage error.
 
 /** Run the CLI with arguments (without `node` and the script); returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const list = commands();
   const [name, ...rest] = argv;
+  const list = name === 'cat' ? [catCommand] : await commands();
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(mainHelp(list));
     return name === undefined ? ExitCode.usage : ExitCode.ok;
@@ -52,6 +57,7 @@ export async function main(argv: string[]): Promise<number> {
   const cmd = list.find((c) => c.name === name);
   try {
     if (!cmd) throw new UsageError(`unknown command '${name}'; commands: ${list.map((c) => c.name).join(', ')}`);
+
     return await cmd.run(rest);
   } catch (e) {
     if (e instanceof UsageError) {

@@ -1,4 +1,7 @@
-import { CHAR_CLASS, SPACE } from './chars.js';
+import * as chars from './chars.js';
+
+const CHAR_CLASS = chars.CHAR_CLASS;
+const SPACE = chars.SPACE;
 import type { TextProfile } from './profile.js';
 
 /** Settings of the C4 line rules (datatrove `C4QualityFilter` defaults in the `web-en` preset). */
@@ -52,6 +55,14 @@ export interface C4Result {
 }
 
 const CITATION = /\[\d*]|\[edit]|\[citation needed]/g;
+const LOREM = 1;
+const JAVASCRIPT = 2;
+const POLICY = 4;
+let lineFlags = new Uint8Array(256);
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
 
 function charSet(s: string): Uint8Array {
   const t = new Uint8Array(65536);
@@ -74,6 +85,30 @@ export class C4Lines {
     this.sentEnd = charSet(config.sentenceEnds);
     this.sentEndAny = charSet(config.sentenceEndsAnywhere);
     this.curlyExempt = charSet(config.curlyExemptAfter);
+    // One case-insensitive scan of the whole text finds every phrase the line rules look for;
+    // built once here, never per record.
+    const alts = ['(lorem ipsum)', config.javascript ? '(javascript)' : '(?!)'];
+    alts.push(config.policy.length > 0 ? `(${config.policy.map(escapeRe).join('|')})` : '(?!)');
+    this.phrases = new RegExp(alts.join('|'), 'gi');
+  }
+
+  private readonly phrases: RegExp;
+
+  /** Mark, per line, which phrases (lorem ipsum, javascript, policy) it holds. */
+  private flagLines(p: TextProfile): Uint8Array {
+    if (lineFlags.length < p.nLines) lineFlags = new Uint8Array(Math.max(p.nLines, lineFlags.length * 2));
+    const flags = lineFlags;
+    flags.fill(0, 0, p.nLines);
+    const re = this.phrases;
+    re.lastIndex = 0;
+    let m: RegExpExecArray | null;
+    let line = 0;
+    while ((m = re.exec(p.text)) !== null) {
+      const at = m.index;
+      while (line + 1 < p.nLines && p.lineStart[line + 1] <= at) line++;
+      flags[line] |= m[1] !== undefined ? LOREM : m[2] !== undefined ? JAVASCRIPT : POLICY;
+    }
+    return flags;
   }
 
   private endsWithTerminal(line: string, s: number, e: number): boolean {
@@ -120,6 +155,7 @@ export class C4Lines {
     let nLines = p.nLines;
     if (nLines > 0 && p.lineStart[nLines - 1] === text.length && text.length > 0) nLines--;
     if (text.length === 0) nLines = 0;
+    const flags = this.flagLines(p);
     for (let li = 0; li < nLines; li++) {
       const s0 = p.lineTrimStart[li];
       const e0 = p.lineTrimEnd[li];
@@ -174,16 +210,15 @@ export class C4Lines {
         removed.too_few_words++;
         continue;
       }
-      const lower = line.slice(s, e).toLowerCase();
-      if (lower.includes('lorem ipsum')) lorem = true;
-      if (cfg.javascript && lower.includes('javascript')) {
+      // Phrases are looked up in the original line: a citation mark never splits one.
+      const f = flags[li];
+      if ((f & LOREM) !== 0) lorem = true;
+      if ((f & JAVASCRIPT) !== 0) {
         removed.javascript++;
         continue;
       }
       if (hasCurly) curly = true;
-      let policy = false;
-      for (const phrase of cfg.policy) if (lower.includes(phrase)) policy = true;
-      if (policy) {
+      if ((f & POLICY) !== 0) {
         removed.policy++;
         continue;
       }

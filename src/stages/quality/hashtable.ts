@@ -1,24 +1,20 @@
 /**
  * An open-addressing hash table from 64-bit keys (two int32 halves) to a count and the index
  * where the key was first seen. It is reused across documents: `clear()` is O(1) (a generation
- * stamp), so counting n-grams costs no allocation per record.
+ * stamp), so counting n-grams costs no allocation per record. Each slot's stamp, key and count
+ * sit side by side in one Int32Array, so a probe touches one cache line.
  */
 export class KeyCounter {
-  private hi: Int32Array;
-  private lo: Int32Array;
-  private counts: Int32Array;
+  /** Per slot: [stamp, hi, lo, count]. */
+  private cells: Int32Array;
   private firsts: Int32Array;
-  private stamps: Uint32Array;
   private gen = 1;
   private mask: number;
   private size = 0;
 
   constructor(capacityPow2 = 1 << 12) {
-    this.hi = new Int32Array(capacityPow2);
-    this.lo = new Int32Array(capacityPow2);
-    this.counts = new Int32Array(capacityPow2);
+    this.cells = new Int32Array(capacityPow2 * 4);
     this.firsts = new Int32Array(capacityPow2);
-    this.stamps = new Uint32Array(capacityPow2);
     this.mask = capacityPow2 - 1;
   }
 
@@ -26,61 +22,89 @@ export class KeyCounter {
   clear(expected = 0): void {
     this.size = 0;
     this.gen++;
-    if (this.gen === 0xffffffff) {
-      this.stamps.fill(0);
+    if (this.gen >= 0x7fffffff) {
+      this.cells.fill(0);
       this.gen = 1;
     }
-    if (expected * 2 > this.mask + 1) {
-      let cap = this.mask + 1;
-      while (cap < expected * 2) cap *= 2;
-      this.allocate(cap);
+    // Use only as much of the storage as this document needs: a small document hashed into a
+    // table sized for the largest one so far would miss the cache on every probe.
+    let cap = 1024;
+    while (cap < expected * 2) cap *= 2;
+    if (cap * 4 > this.cells.length) this.allocate(cap);
+    else {
+      if (cap - 1 > this.mask) this.cells.fill(0, (this.mask + 1) * 4, cap * 4);
+      this.mask = cap - 1;
     }
   }
 
   private allocate(cap: number): void {
-    this.hi = new Int32Array(cap);
-    this.lo = new Int32Array(cap);
-    this.counts = new Int32Array(cap);
+    this.cells = new Int32Array(cap * 4);
     this.firsts = new Int32Array(cap);
-    this.stamps = new Uint32Array(cap);
     this.mask = cap - 1;
     this.gen = 1;
   }
 
+  /** Double the slots in use (reallocating when the storage is full), keeping the keys. */
+
+  /** Slot of the key, or `~slot` of the free slot where it would go. */
   private slotOf(hi: number, lo: number): number {
     const mask = this.mask;
-    let i = (Math.imul(lo ^ (hi >>> 7), 0x9e3779b1) >>> 0) & mask;
-    const stamps = this.stamps;
+    const cells = this.cells;
     const gen = this.gen;
-    while (stamps[i] === gen) {
-      if (this.lo[i] === lo && this.hi[i] === hi) return i;
+    let i = (Math.imul(lo ^ (hi >>> 7), 0x9e3779b1) >>> 0) & mask;
+    for (;;) {
+      const at = i << 2;
+      if (cells[at] !== gen) return ~i;
+      if (cells[at + 2] === lo && cells[at + 1] === hi) return i;
       i = (i + 1) & mask;
     }
-    return ~i;
+  }
+
+  private insert(free: number, hi: number, lo: number, index: number): number {
+    if ((this.size + 1) * 2 > this.mask + 1) {
+      this.grow();
+      free = ~this.slotOf(hi, lo);
+    }
+    const at = free << 2;
+    const cells = this.cells;
+    cells[at] = this.gen;
+    cells[at + 1] = hi;
+    cells[at + 2] = lo;
+    cells[at + 3] = 1;
+    this.firsts[free] = index;
+    this.size++;
+    return free;
+  }
+
+  /** Count one more occurrence of the key (first seen at `index` if new); returns its slot. */
+  add(hi: number, lo: number, index: number): number {
+    const s = this.slotOf(hi, lo);
+    if (s >= 0) {
+      this.cells[(s << 2) + 3]++;
+      return s;
+    }
+    return this.insert(~s, hi, lo, index);
   }
 
   /**
-   * Count one more occurrence of the key first seen at `index`; returns its slot. Read the count
-   * and first index with `countAt`/`firstAt`.
+   * Like `add`, but returns the index where the key was first seen, or -1 when it is new.
    */
-  add(hi: number, lo: number, index: number): number {
-    let s = this.slotOf(hi, lo);
+  addFirst(hi: number, lo: number, index: number): number {
+    const s = this.slotOf(hi, lo);
     if (s >= 0) {
-      this.counts[s]++;
-      return s;
+      this.cells[(s << 2) + 3]++;
+      return this.firsts[s];
     }
-    if ((this.size + 1) * 2 > this.mask + 1) {
-      this.grow();
-      s = this.slotOf(hi, lo);
-    }
-    s = ~s;
-    this.stamps[s] = this.gen;
-    this.hi[s] = hi;
-    this.lo[s] = lo;
-    this.counts[s] = 1;
-    this.firsts[s] = index;
-    this.size++;
-    return s;
+    this.insert(~s, hi, lo, index);
+    return -1;
+  }
+
+  /** Add the key when absent and return false; return true when it was already there. */
+  seenOrAdd(hi: number, lo: number, index: number): boolean {
+    const s = this.slotOf(hi, lo);
+    if (s >= 0) return true;
+    this.insert(~s, hi, lo, index);
+    return false;
   }
 
   /** True when the key was added since the last `clear()`. */
@@ -89,7 +113,7 @@ export class KeyCounter {
   }
 
   countAt(slot: number): number {
-    return this.counts[slot];
+    return this.cells[(slot << 2) + 3];
   }
 
   firstAt(slot: number): number {
@@ -97,17 +121,21 @@ export class KeyCounter {
   }
 
   private grow(): void {
-    const { hi, lo, counts, firsts, stamps, gen } = this;
+    const old = this.cells;
+    const oldFirsts = this.firsts;
+    const gen = this.gen;
     const oldCap = this.mask + 1;
-    this.allocate(oldCap * 2);
+    this.allocate(Math.max(oldCap * 2, this.cells.length >>> 2));
     for (let i = 0; i < oldCap; i++) {
-      if (stamps[i] !== gen) continue;
-      const s = ~this.slotOf(hi[i], lo[i]);
-      this.stamps[s] = this.gen;
-      this.hi[s] = hi[i];
-      this.lo[s] = lo[i];
-      this.counts[s] = counts[i];
-      this.firsts[s] = firsts[i];
+      const at = i << 2;
+      if (old[at] !== gen) continue;
+      const s = ~this.slotOf(old[at + 1], old[at + 2]);
+      const to = s << 2;
+      this.cells[to] = this.gen;
+      this.cells[to + 1] = old[at + 1];
+      this.cells[to + 2] = old[at + 2];
+      this.cells[to + 3] = old[at + 3];
+      this.firsts[s] = oldFirsts[i];
     }
   }
 }

@@ -1,4 +1,14 @@
-import { CHAR_CLASS, CJK, DIGIT, HIGH_SURROGATE, LETTER, PUNCT, SPACE, classOfCodePoint } from './chars.js';
+import * as chars from './chars.js';
+
+// Local copies: module bindings imported through a loader may be getters, far too slow per character.
+const CHAR_CLASS = chars.CHAR_CLASS;
+const CJK = chars.CJK;
+const DIGIT = chars.DIGIT;
+const HIGH_SURROGATE = chars.HIGH_SURROGATE;
+const LETTER = chars.LETTER;
+const PUNCT = chars.PUNCT;
+const SPACE = chars.SPACE;
+const classOfCodePoint = chars.classOfCodePoint;
 
 /** Token kind bit: the token has a character that is not punctuation or a symbol (a "word"). */
 export const TOK_WORD = 1;

@@ -1,7 +1,12 @@
 import type { C4Lines, C4Result } from './c4.js';
 import { KeyCounter } from './hashtable.js';
 import type { TextProfile } from './profile.js';
-import { TOK_ALPHA, TOK_CJK, TOK_WORD, hashRange } from './profile.js';
+import * as prof from './profile.js';
+
+const TOK_ALPHA = prof.TOK_ALPHA;
+const TOK_CJK = prof.TOK_CJK;
+const TOK_WORD = prof.TOK_WORD;
+const hashRange = prof.hashRange;
 
 /** How a rule set computes its signals (the `signals:` section of a rule-set YAML). */
 export interface SignalConfig {
@@ -29,6 +34,21 @@ export type Signals = Record<string, number>;
 
 const counter = new KeyCounter(1 << 14);
 let prefixLen = new Int32Array(0);
+let prefixA = new Int32Array(0);
+let repTop = new Uint8Array(0);
+let seenOnce = new Int32Array(0);
+let seenTwice = new Int32Array(0);
+let repDup = new Uint8Array(0);
+let prefixB = new Int32Array(0);
+// Polynomial rolling hashes (mod 2^32) over token hashes: an n-gram's hash in O(1).
+const BASE_A = 0x01000193;
+const BASE_B = 0x2c1b3c6d;
+
+function powImul(base: number, n: number): number {
+  let r = 1;
+  for (let i = 0; i < n; i++) r = Math.imul(r, base);
+  return r;
+}
 
 /** Compiled signal settings: stop-word hashes and the terminal-punctuation table. */
 export class SignalComputer {
@@ -36,6 +56,10 @@ export class SignalComputer {
   private readonly terminal = new Uint8Array(65536);
   private readonly marks = new Uint8Array(65536);
   private readonly c4: C4Lines | undefined;
+  private readonly topKeys: string[];
+  private readonly dupKeys: string[];
+  private readonly topSizes: number[];
+  private readonly dupSizes: number[];
 
   constructor(
     readonly config: SignalConfig,
@@ -50,6 +74,10 @@ export class SignalComputer {
     for (const ch of config.terminalPunctuation) this.terminal[ch.charCodeAt(0)] = 1;
     for (const ch of config.sentenceMarks) this.marks[ch.charCodeAt(0)] = 1;
     this.c4 = c4;
+    this.topSizes = [...new Set(config.topNgrams)].sort((a, b) => a - b);
+    this.dupSizes = [...new Set(config.dupNgrams)].sort((a, b) => a - b);
+    this.topKeys = this.topSizes.map((n) => `top_${n}gram_frac`);
+    this.dupKeys = this.dupSizes.map((n) => `dup_${n}gram_frac`);
   }
 
   /** Compute every signal of a profiled text; also returns the C4 line pass, when configured. */
@@ -160,12 +188,45 @@ export class SignalComputer {
     s.dup_line_char_frac = ratio(dupLineChars, len);
 
     // --- repetition: n-grams over the shared tokens, hashed as integers
-    if (prefixLen.length < nt + 1) prefixLen = new Int32Array(Math.max(nt + 1, prefixLen.length * 2));
+    if (prefixLen.length < nt + 1) {
+      const size = Math.max(nt + 1, prefixLen.length * 2);
+      prefixLen = new Int32Array(size);
+      prefixA = new Int32Array(size);
+      prefixB = new Int32Array(size);
+    }
     const pl = prefixLen;
+    const pa = prefixA;
+    const pb = prefixB;
     pl[0] = 0;
-    for (let i = 0; i < nt; i++) pl[i + 1] = pl[i] + (en[i] - st[i]);
-    for (const n of this.config.topNgrams) s[`top_${n}gram_frac`] = ratio(this.topNgram(p, n, pl), len);
-    for (const n of this.config.dupNgrams) s[`dup_${n}gram_frac`] = ratio(this.dupNgram(p, n, pl), len);
+    pa[0] = 0;
+    pb[0] = 0;
+    const h1 = p.tokH1;
+    const h2 = p.tokH2;
+    for (let i = 0; i < nt; i++) {
+      pl[i + 1] = pl[i] + (en[i] - st[i]);
+      pa[i + 1] = (Math.imul(pa[i], BASE_A) + h1[i]) | 0;
+      pb[i + 1] = (Math.imul(pb[i], BASE_B) + h2[i]) | 0;
+    }
+    // An n-gram can repeat only where the shortest n-gram starting at the same token repeats,
+    // so one full pass marks those positions and the other sizes visit only them.
+    if (repTop.length < nt + 1) {
+      repTop = new Uint8Array(prefixLen.length);
+      repDup = new Uint8Array(prefixLen.length);
+    }
+    const tops = this.topSizes;
+    const dups = this.dupSizes;
+    // Sizes run in ascending order; before each size the candidate flags are narrowed: an
+    // (n+1)-gram at i repeats only if the n-grams at i and i+1 both do.
+    if (tops.length > 0) this.markRepeated(p, tops[0], repTop);
+    for (let k = 0; k < tops.length; k++) {
+      if (k > 0) narrow(repTop, nt, tops[k] - tops[k - 1]);
+      s[this.topKeys[k]] = ratio(this.topNgram(p, tops[k], pl, repTop), len);
+    }
+    if (dups.length > 0) this.markRepeated(p, dups[0], repDup);
+    for (let k = 0; k < dups.length; k++) {
+      if (k > 0) narrow(repDup, nt, dups[k] - dups[k - 1]);
+      s[this.dupKeys[k]] = ratio(this.dupNgram(p, dups[k], pl, repDup), len);
+    }
 
     // --- FineWeb line signals (non-empty lines of text.split('\n'))
     counter.clear(p.nLines);
@@ -252,26 +313,68 @@ export class SignalComputer {
   }
 
   /**
+   * `rep[i] = 1` when the n-gram starting at token i may occur more than once in the text: two
+   * passes over bit sets (seen once, seen twice) that fit in cache, instead of a hash table. Bit
+   * collisions only add false candidates, which the exact counting that follows sorts out.
+   */
+  private markRepeated(p: TextProfile, n: number, rep: Uint8Array): void {
+    const nt = p.nTokens;
+    rep.fill(0, 0, nt + 1);
+    if (nt < n) return;
+    const grams = nt - n + 1;
+    let bits = 1024;
+    while (bits < grams * 16) bits *= 2;
+    const words = bits >>> 5;
+    if (seenOnce.length < words) {
+      seenOnce = new Int32Array(words);
+      seenTwice = new Int32Array(words);
+    }
+    const once = seenOnce;
+    const twice = seenTwice;
+    once.fill(0, 0, words);
+    twice.fill(0, 0, words);
+    const mask = bits - 1;
+    const pa = prefixA;
+    const pb = prefixB;
+    const ka = powImul(BASE_A, n);
+    const kb = powImul(BASE_B, n);
+    for (let i = 0; i < grams; i++) {
+      const a = (pa[i + n] - Math.imul(pa[i], ka)) | 0;
+      const b = (pb[i + n] - Math.imul(pb[i], kb)) | 0;
+      const bit = (Math.imul(a ^ (b >>> 3), 0x9e3779b1) >>> 0) & mask;
+      const w = bit >>> 5;
+      const m = 1 << (bit & 31);
+      if ((once[w] & m) !== 0) twice[w] |= m;
+      else once[w] |= m;
+    }
+    for (let i = 0; i < grams; i++) {
+      const a = (pa[i + n] - Math.imul(pa[i], ka)) | 0;
+      const b = (pb[i + n] - Math.imul(pb[i], kb)) | 0;
+      const bit = (Math.imul(a ^ (b >>> 3), 0x9e3779b1) >>> 0) & mask;
+      if ((twice[bit >>> 5] & (1 << (bit & 31))) !== 0) rep[i] = 1;
+    }
+  }
+
+  /**
    * Characters covered by the most frequent n-gram (its length times its count; ties go to the
    * first seen, as `Counter.most_common`), datatrove's `find_top_duplicate`.
    */
-  private topNgram(p: TextProfile, n: number, pl: Int32Array): number {
+  private topNgram(p: TextProfile, n: number, pl: Int32Array, rep: Uint8Array): number {
     const nt = p.nTokens;
     if (nt < n) return 0;
     const grams = nt - n + 1;
     counter.clear(grams);
-    const h1 = p.tokH1;
-    const h2 = p.tokH2;
+    const pa = prefixA;
+    const pb = prefixB;
+    const ka = powImul(BASE_A, n);
+    const kb = powImul(BASE_B, n);
     let bestCount = 0;
     let bestFirst = 0;
     let bestLen = 0;
     for (let i = 0; i < grams; i++) {
-      let a = 0x12345678 ^ n;
-      let b = 0x9abcdef ^ n;
-      for (let k = 0; k < n; k++) {
-        a = Math.imul(a ^ h1[i + k], 0x2c1b3c6d) + 0x297a2d39;
-        b = Math.imul((b + h2[i + k]) | 0, 0x165667b1) ^ (b >>> 13);
-      }
+      if (rep[i] === 0) continue;
+      const a = (pa[i + n] - Math.imul(pa[i], ka)) | 0;
+      const b = (pb[i + n] - Math.imul(pb[i], kb)) | 0;
       const slot = counter.add(a, b, i);
       const c = counter.countAt(slot);
       const f = counter.firstAt(slot);
@@ -291,28 +394,28 @@ export class SignalComputer {
    * Characters in n-grams that repeat an earlier n-gram, scanning left to right and jumping past
    * each repeat (datatrove's `find_all_duplicate`; the characters of the joined words, no spaces).
    */
-  private dupNgram(p: TextProfile, n: number, pl: Int32Array): number {
+  private dupNgram(p: TextProfile, n: number, pl: Int32Array, rep: Uint8Array): number {
     const nt = p.nTokens;
     if (nt < n) return 0;
     counter.clear(nt - n + 1);
-    const h1 = p.tokH1;
-    const h2 = p.tokH2;
+    const pa = prefixA;
+    const pb = prefixB;
+    const ka = powImul(BASE_A, n);
+    const kb = powImul(BASE_B, n);
     let repeated = 0;
     let i = 0;
     while (i < nt - n + 1) {
-      let a = 0x12345678 ^ n;
-      let b = 0x9abcdef ^ n;
-      for (let k = 0; k < n; k++) {
-        a = Math.imul(a ^ h1[i + k], 0x2c1b3c6d) + 0x297a2d39;
-        b = Math.imul((b + h2[i + k]) | 0, 0x165667b1) ^ (b >>> 13);
+      // A unique shorter prefix makes this n-gram unique: it can neither repeat nor be repeated.
+      if (rep[i] === 0) {
+        i++;
+        continue;
       }
-      if (counter.has(a, b)) {
+      const a = (pa[i + n] - Math.imul(pa[i], ka)) | 0;
+      const b = (pb[i + n] - Math.imul(pb[i], kb)) | 0;
+      if (counter.seenOrAdd(a, b, i)) {
         repeated += pl[i + n] - pl[i];
         i += n;
-      } else {
-        counter.add(a, b, i);
-        i++;
-      }
+      } else i++;
     }
     return repeated;
   }
@@ -339,6 +442,11 @@ function isCodeLine(text: string, a: number, b: number): boolean {
     if (z === 47 && text.charCodeAt(b - 2) === 42) return true;
   }
   return false;
+}
+
+/** Narrow n-gram candidate flags to (n+steps)-gram candidates, in place. */
+function narrow(rep: Uint8Array, nt: number, steps: number): void {
+  for (let k = 0; k < steps; k++) for (let i = 0; i < nt; i++) rep[i] &= rep[i + 1];
 }
 
 function isSpace(c: number): boolean {

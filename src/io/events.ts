@@ -11,6 +11,8 @@ export async function* batchesOf<T, U>(
   take: (item: T) => U | undefined,
   batchSize: number,
   onEnd: (error: Error | null) => void,
+  /** Other events that stand for an input item (e.g. fast-csv's `data-invalid`): counted as seen, in order. */
+  others: Record<string, (...args: unknown[]) => void> = {},
 ): AsyncGenerator<{ items: U[]; seen: number }> {
   let items: U[] = [];
   let seen = 0;
@@ -29,6 +31,12 @@ export async function* batchesOf<T, U>(
     if (seen >= batchSize) stream.pause();
     poke();
   });
+  for (const [event, handle] of Object.entries(others)) {
+    stream.on(event, (...args: unknown[]) => {
+      seen++;
+      handle(...args);
+    });
+  }
   stream.on('end', () => {
     done = true;
     poke();

@@ -4,6 +4,7 @@ import type { Doc } from '../../core/doc.js';
 import { makeDoc } from '../../core/doc.js';
 import type { ReadEvents } from '../../core/pipeline.js';
 import { openDecoded } from '../decode.js';
+import { batchesOf } from '../events.js';
 import type { ReadSettings } from './options.js';
 
 const BATCH = 1000;
@@ -25,58 +26,21 @@ export async function* readCsv(path: string, events: ReadEvents, s: ReadSettings
   const src = Readable.from(counted());
   const rows = parse({ headers: true, delimiter, strictColumnHandling: true, ignoreEmpty: false, quote: delimiter === '\t' ? null : '"' });
   src.on('error', (e) => rows.destroy(e));
-  let batch: Doc[] = [];
-  let n = 0;
-  let row = 1;
-  let done = false;
-  let failure: Error | null = null;
-  let wake: (() => void) | null = null;
-  const poke = (): void => {
-    const w = wake;
-    wake = null;
-    w?.();
-  };
   // Valid and invalid rows arrive as events in file order; numbering them here keeps `file:N` exact.
-  rows.on('data', (rec: Record<string, string>) => {
-    row++;
-    n++;
-    batch.push(makeDoc(rec, `${path}:${row}`));
-    if (batch.length >= BATCH) rows.pause();
-    poke();
-  });
-  rows.on('data-invalid', (bad: unknown) => {
-    row++;
-    n++;
+  let row = 1;
+  const take = (rec: Record<string, string>): Doc => makeDoc(rec, `${path}:${++row}`);
+  const invalid = (bad: unknown): void => {
     const raw = Array.isArray(bad) ? bad.join(delimiter) : JSON.stringify(bad);
-    events.reject({ reason: 'csv_columns', source: `${path}:${row}`, raw: raw.slice(0, s.maxRawChars) });
-  });
-  rows.on('end', () => {
-    done = true;
-    poke();
-  });
-  rows.on('error', (e: Error) => {
-    failure = e;
-    done = true;
-    poke();
-  });
-  src.pipe(rows);
-  const flush = (): Doc[] => {
-    events.read(n, bytes);
-    n = 0;
-    bytes = 0;
-    const b = batch;
-    batch = [];
-    return b;
+    events.reject({ reason: 'csv_columns', source: `${path}:${++row}`, raw: raw.slice(0, s.maxRawChars) });
   };
-  for (;;) {
-    if (batch.length >= BATCH || (done && (batch.length > 0 || n > 0))) {
-      const b = flush();
-      if (b.length > 0) yield b;
-      if (rows.isPaused()) rows.resume();
-      continue;
-    }
-    if (done) break;
-    await new Promise<void>((r) => (wake = r));
+  const onEnd = (e: Error | null): void => {
+    if (e) events.fileError({ file: path, message: e.message, recordsBefore: row - 1 });
+  };
+  src.pipe(rows);
+  for await (const { items, seen } of batchesOf(rows, take, BATCH, onEnd, { 'data-invalid': invalid })) {
+    events.read(seen, bytes);
+    bytes = 0;
+    if (items.length > 0) yield items;
   }
-  if (failure !== null) events.fileError({ file: path, message: (failure as Error).message, recordsBefore: row - 1 });
+  if (bytes > 0) events.read(0, bytes);
 }

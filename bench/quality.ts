@@ -28,7 +28,10 @@ import { resolveOptions } from '../src/core/options.js';
 const DATA = new URL('../../shared/data/', import.meta.url).pathname;
 
 /** Text field per file where it is not `text`/`content`. */
-const FIELD: Record<string, string> = { 'chinesewebtext_cc2021-43_cleared1.jsonl': 'raw_content' };
+const FIELD: Record<string, string> = {
+  'chinesewebtext_cc2021-43_cleared1.jsonl': 'raw_content',
+  'flagdata_quality_example_data.jsonl': 'raw_content',
+};
 
 interface Input {
   file: string;

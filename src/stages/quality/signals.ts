@@ -438,7 +438,12 @@ function isCodeLine(text: string, a: number, b: number): boolean {
   if (b - a >= 2) {
     const c0 = text.charCodeAt(a);
     const c1 = text.charCodeAt(a + 1);
-    if (c0 === 47 && (c1 === 47 || c1 === 42)) return true;
+    // "//@user:" is a Weibo repost chain and "//" before Chinese is prose, not a comment.
+    if (c0 === 47 && c1 === 42) return true;
+    if (c0 === 47 && c1 === 47) {
+      const c2 = b - a > 2 ? text.charCodeAt(a + 2) : 32;
+      if (c2 !== 64 && c2 < 0x2e80) return true;
+    }
     if (z === 47 && text.charCodeAt(b - 2) === 42) return true;
   }
   return false;

@@ -7,7 +7,7 @@
  * words replaced. They are streamed to shards of 100,000 records in a temporary directory, which
  * is deleted at the end (--keep to keep it).
  * Steps (one process, one after the other; executors run step 1 per shard and step 2 per band
- * on many workers): computeSignatures per shard -> buildBuckets per band -> clusterBuckets.
+ * on many workers): computeSignatures per shard -> buildBuckets per band -> clusterBuckets -> filterShard.
  * Reports: MB/s and docs/s per step, planted copies vs removed records, and the peak RSS of the
  * process (process.resourceUsage().maxRSS) after each step. A plain read of the same shards
  * (lines split, JSON.parse) is timed first as the baseline.
@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveOptions } from '../src/core/options.js';
 import { dedupOptions, minHashConfig } from '../src/stages/dedup/options.js';
-import { buildBuckets, clusterBuckets, computeSignatures, readLines } from '../src/stages/dedup/disk/index.js';
+import { buildBuckets, clusterBuckets, computeSignatures, filterShard, readLines } from '../src/stages/dedup/disk/index.js';
 
 const arg = (name: string): string | undefined => {
   const i = process.argv.indexOf(name);
@@ -92,6 +92,7 @@ ring.length = 0;
 const rows: string[] = [];
 const step = (name: string, secs: number, extra = ''): void => {
   rows.push(`| ${name} | ${secs.toFixed(1)} | ${(mb / secs).toFixed(1)} | ${Math.round(DOCS / secs)} | ${rssMb()} | ${extra} |`);
+  console.log(`done: ${rows[rows.length - 1]}`);
 };
 
 // Baseline: read and parse.
@@ -119,6 +120,20 @@ step('2. buildBuckets (all bands)', (performance.now() - t) / 1000, `${candidate
 t = performance.now();
 const c = clusterBuckets(work, config.bands);
 step('3. clusterBuckets', (performance.now() - t) / 1000, `${c.removed} removed (planted ${planted})`);
+
+// Step 4: write each shard without its removed records (output deleted after each shard).
+t = performance.now();
+let kept = 0;
+let dropped = 0;
+for (let i = 0; i < shards.length; i++) {
+  const out = join(dir, `out-${i}.jsonl`);
+  const r = await filterShard(shards[i], work, i, out, join(dir, `rejects-${i}.jsonl`));
+  kept += r.kept;
+  dropped += r.removed;
+  rmSync(out);
+  rmSync(join(dir, `rejects-${i}.jsonl`));
+}
+step('4. filterShard (all shards, with rejects)', (performance.now() - t) / 1000, `${kept} kept, ${dropped} removed`);
 
 console.log('| step | s | MB/s | docs/s | peak RSS so far (MB) | notes |');
 console.log('|---|---|---|---|---|---|');

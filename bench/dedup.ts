@@ -24,6 +24,7 @@ import { runInNewContext } from 'node:vm';
 import { createRequire } from 'node:module';
 import { MinHashIndex } from '../src/stages/dedup/filter.js';
 import { dedupOptions, minHashConfig } from '../src/stages/dedup/options.js';
+import type { MinHashConfig } from '../src/stages/dedup/options.js';
 import { resolveOptions } from '../src/core/options.js';
 import { Shingler } from '../src/stages/dedup/shingle.js';
 import { makePermutations, signature } from '../src/stages/dedup/signature.js';
@@ -66,8 +67,8 @@ interface Quality {
   exact: (a: number, b: number) => number;
 }
 
-function quality(texts: string[]): Quality {
-  const sh = new Shingler(config);
+function quality(texts: string[], cfg: MinHashConfig = config): Quality {
+  const sh = new Shingler(cfg);
   const sets = texts.map((t) => Int32Array.from(new Set(sh.shingle(t))));
   // Exact intersections of all pairs through an inverted index.
   const post = new Map<number, number[]>();
@@ -84,7 +85,7 @@ function quality(texts: string[]): Quality {
     const i = inter.get(x * N + y) ?? 0;
     return i / (sets[x].length + sets[y].length - i);
   };
-  const idx = new MinHashIndex(config);
+  const idx = new MinHashIndex(cfg);
   const ids = texts.map((t) => idx.sign(t));
   const root = new Int32Array(N);
   const survivorOf = new Int32Array(N).fill(-1);
@@ -125,14 +126,16 @@ function quality(texts: string[]): Quality {
 }
 
 const fmt = (x: number): string => x.toFixed(3);
-console.log(`# dedup bench (defaults: ${config.bands} bands x ${config.rows} rows, threshold ${config.threshold}, ngram ${config.ngram}, seed ${config.seed})\n`);
+console.log(`# dedup bench (defaults: ${config.bands} bands x ${config.rows} rows, threshold ${config.threshold}, ngram ${config.ngram}, seed ${config.seed}, verify ${config.verify})\n`);
+const MODES = ['exact', 'signature'] as const;
+const HEAD = '| set | verify | records | pairs J >= 0.8 | recall | removed | precision (J >= 0.72) | precision (J >= 0.7) | precision (J >= 0.6) |\n|---|---|---|---|---|---|---|---|---|';
+const row = (set: string, mode: string, q: Quality): string =>
+  `| ${set} | ${mode} | ${q.n} | ${q.truePairs} | ${fmt(q.recall)} | ${q.removed} | ${fmt(q.precision72)} | ${fmt(q.precision70)} | ${fmt(q.precision60)} |`;
+console.log('## Quality against exact Jaccard\n');
+console.log(HEAD);
 
 const neardup = [...jsonl('neardup/license_texts_licensee.jsonl'), ...jsonl('neardup/datajuicer_demo_dataset_deduplication.jsonl')].map(textOf);
-const qa = quality(neardup);
-console.log('## A. neardup (licences + Data-Juicer demo)\n');
-console.log('| records | pairs J >= 0.8 | recall | removed | precision (J >= 0.72) | precision (J >= 0.7) | precision (J >= 0.6) |');
-console.log('|---|---|---|---|---|---|---|');
-console.log(`| ${qa.n} | ${qa.truePairs} | ${fmt(qa.recall)} | ${qa.removed} | ${fmt(qa.precision72)} | ${fmt(qa.precision70)} | ${fmt(qa.precision60)} |\n`);
+for (const verify of MODES) console.log(row('A. neardup (licences + Data-Juicer demo)', verify, quality(neardup, { ...config, verify })));
 
 const RATES = [0, 0.01, 0.02, 0.03, 0.05, 0.1, 0.2, 0.3];
 const bases = ['web/en/c4_demo_llamafactory.jsonl', 'web/en/olmo_c4_sample.jsonl', 'web/en/paloma_c4_100_domains_theguardian.jsonl', 'web/en/dolma_cc_en_head.jsonl']
@@ -150,26 +153,69 @@ const editWords = (t: string, rate: number): string => {
   }
   return out.join(' ');
 };
-// Each base followed by its copies, then a deterministic shuffle of whole families' order.
-const texts: string[] = [];
-const familyOf: number[] = [];
-const rateOf: number[] = [];
-bases.forEach((b, f) => {
-  texts.push(b);
-  familyOf.push(f);
-  rateOf.push(-1);
-  for (const r of RATES) {
-    texts.push(editWords(b, r));
+/** Each base followed by one copy per rate. */
+function families(baseTexts: string[], edit: (t: string, rate: number) => string, rates: number[]): { texts: string[]; familyOf: number[]; rateOf: number[] } {
+  const texts: string[] = [];
+  const familyOf: number[] = [];
+  const rateOf: number[] = [];
+  baseTexts.forEach((b, f) => {
+    texts.push(b);
     familyOf.push(f);
-    rateOf.push(r);
+    rateOf.push(-1);
+    for (const r of rates) {
+      texts.push(edit(b, r));
+      familyOf.push(f);
+      rateOf.push(r);
+    }
+  });
+  return { texts, familyOf, rateOf };
+}
+const { texts, familyOf, rateOf } = families(bases, editWords, RATES);
+let qb!: Quality;
+for (const verify of MODES) {
+  const q = quality(texts, { ...config, verify });
+  if (verify === config.verify) qb = q;
+  console.log(row(`B. ${bases.length} English web docs x ${RATES.length} word-edited copies`, verify, q));
+}
+
+// Held out (not used to choose anything): other English files with word edits AND character
+// typos, and Chinese web text with characters substituted, deleted or inserted.
+const heldEn = ['web/en/article_extraction_benchmark_pages.jsonl', 'web/en/wiki_demo_llamafactory.jsonl', 'web/en/datajuicer_stack_exchange.jsonl', 'web/en/debian_reference_en.jsonl', 'web/en/datajuicer_arxiv.jsonl']
+  .flatMap((f) => jsonl(f).map(textOf))
+  .filter((t) => t.length >= 500)
+  .map((t) => t.slice(0, 20_000));
+const letters = 'abcdefghijklmnopqrstuvwxyz';
+const editMixed = (t: string, rate: number): string =>
+  editWords(t, rate / 2)
+    .split(' ')
+    .map((w) => (w.length > 2 && rnd() < rate / 2 ? w.slice(0, 1) + letters[Math.floor(rnd() * 26)] + w.slice(2) : w))
+    .join(' ');
+const he = families(heldEn, editMixed, [0.005, 0.01, 0.015, 0.02, 0.03, 0.05]);
+for (const verify of MODES) console.log(row(`E. held out: ${heldEn.length} other English docs x 6 copies (word edits + typos)`, verify, quality(he.texts, { ...config, verify })));
+const heldZh = ['web/zh/chinesewebtext_cc2021-43_cleared1.jsonl', 'web/zh/flagdata_qa_demo_input.jsonl', 'web/zh/reviews_hotel_chnsenticorp.jsonl']
+  .flatMap((f) =>
+    jsonl(f)
+      .map((r) => String(r.raw_content ?? textOf(r)))
+      .filter((t) => t.length >= 200)
+      .slice(0, 150),
+  )
+  .map((t) => t.slice(0, 20_000));
+const zhChars = [...new Set(heldZh.join('').replace(/[^\u4e00-\u9fff]/g, ''))];
+const editChars = (t: string, rate: number): string => {
+  let out = '';
+  for (const c of t) {
+    const r = rnd();
+    if (r < rate / 3) continue;
+    if (r < (2 * rate) / 3) out += zhChars[Math.floor(rnd() * zhChars.length)];
+    else if (r < rate) out += c + zhChars[Math.floor(rnd() * zhChars.length)];
+    else out += c;
   }
-});
-const qb = quality(texts);
-console.log(`## B. ${bases.length} English web documents, each with ${RATES.length} edited copies (${texts.length} records)\n`);
-console.log('| records | pairs J >= 0.8 | recall | removed | precision (J >= 0.72) | precision (J >= 0.7) | precision (J >= 0.6) |');
-console.log('|---|---|---|---|---|---|---|');
-console.log(`| ${qb.n} | ${qb.truePairs} | ${fmt(qb.recall)} | ${qb.removed} | ${fmt(qb.precision72)} | ${fmt(qb.precision70)} | ${fmt(qb.precision60)} |\n`);
-console.log('Curve by edit rate (a copy counts as found when it is removed in favour of its own family):\n');
+  return out;
+};
+const hz = families(heldZh, editChars, [0.005, 0.01, 0.02, 0.03, 0.05, 0.08]);
+for (const verify of MODES) console.log(row(`F. held out: ${heldZh.length} Chinese web docs x 6 copies (character edits)`, verify, quality(hz.texts, { ...config, verify })));
+console.log('');
+console.log(`Set B, verify ${config.verify}: curve by edit rate (a copy counts as found when it is removed in favour of its own family):\n`);
 console.log('| word edit rate | mean exact J to original | share with J >= 0.8 | found | P(candidate) at mean J |');
 console.log('|---|---|---|---|---|');
 for (const r of RATES) {

@@ -3,18 +3,23 @@
  *
  * Records are visited in survival order (the run's input order for `keep: first`; quality
  * descending, then input order, for `best-quality`). Each band key is looked up in one table
- * that remembers the first record visited with that key. A record is a duplicate when, in
- * some band (the lowest-numbered one decides), that first record exists and — with `verify` —
- * the two signatures agree on at least `threshold` of their values. It is linked under that
- * record in the union-find forest; the root it reaches is its survivor. A record that matches
- * nothing better is kept. So a record is only ever removed because of a direct, verified
- * match with a better record, and a kept record is never removed afterwards: with
- * `keep: first` the stage streams (a record is emitted as soon as it is judged), and the
- * on-disk mode, which sees the same buckets band by band, makes the same decisions.
+ * that remembers the first record visited with that key. Every band where that first record
+ * exists is a candidate; its cluster's survivor (the root of the first record's tree, a kept
+ * record) is checked against the visited record, lowest band first, each survivor once. With
+ * `verify: 'exact'` (default) the check is the exact Jaccard similarity of the two shingle-hash
+ * sets, with `'signature'` the share of signature values that agree, with `'none'` any band
+ * match passes. The first survivor that passes takes the record (it is removed in its favour);
+ * a record that passes with none is kept. Because the check is made against the survivor
+ * itself, every removed record is within `threshold` of the record kept in its place (no
+ * chains of near duplicates drifting apart), and a kept record is never removed afterwards:
+ * with `keep: first` the stage streams, and the on-disk mode, which collects the same
+ * candidates band by band and checks them in the same order, makes the same decisions.
  *
  * Memory per record: its signature (4 bytes × bands × rows = 448 bytes by default), its band
  * keys in the table (12 bytes per slot, 2-4 slots per key at a load of 1/4 to 1/2), its source
- * string, plus the whole record while `best-quality` holds records until the end.
+ * string, with `verify: 'exact'` the shingle set of each kept record (4 bytes per distinct
+ * shingle, plus about 100 bytes of array object; freed when the record is removed), plus the
+ * whole record while `best-quality` holds records until the end.
  */
 import type { Doc } from '../../core/doc.js';
 import { getText } from '../../core/doc.js';
@@ -27,6 +32,7 @@ import { makePermutations, signatureInto, similarity } from './signature.js';
 import { KeyTable, bandKeys } from './buckets.js';
 import { UnionFind } from './cluster.js';
 import type { KeepPolicy } from './policy.js';
+import { jaccardSorted, passes, shingleSet } from './verify.js';
 import { compareSurvival, docScore } from './policy.js';
 
 /** Reject reason of a near duplicate. */
@@ -53,9 +59,12 @@ export class MinHashIndex {
   private readonly keys: Int32Array;
   private readonly table = new KeyTable(1024);
   private readonly forest = new UnionFind();
+  /** With `verify: 'exact'`: the shingle set of each record not (yet) removed. */
+  private readonly sets: (Int32Array | undefined)[] = [];
+  private setBytes = 0;
   /** Records signed so far. */
   count = 0;
-  /** Band matches checked, and those that failed verification (for stats). */
+  /** Band matches (candidates), and survivor checks that failed (for stats). */
   candidates = 0;
   unverified = 0;
 
@@ -67,14 +76,15 @@ export class MinHashIndex {
     this.keys = new Int32Array(2 * config.bands);
   }
 
-  /** Bytes held by signatures and the band table (not counting records or sources). */
+  /** Bytes held by signatures, the band table and the shingle sets (not records or sources). */
   get bytes(): number {
-    return this.sigs.byteLength + this.table.bytes;
+    return this.sigs.byteLength + this.table.bytes + this.setBytes;
   }
 
   /**
-   * Compute and store the signature of `text`; returns its record number, or -1 when the text
-   * has no word or CJK character (such a record is neither deduplicated nor a survivor).
+   * Compute and store the signature of `text` (and its shingle set, with `verify: 'exact'`);
+   * returns its record number, or -1 when the text has no word or CJK character (such a record
+   * is neither deduplicated nor a survivor).
    */
   sign(text: string): number {
     const sh = this.shingler.shingle(text);
@@ -87,6 +97,11 @@ export class MinHashIndex {
       this.sigs = grown;
     }
     signatureInto(sh, this.perm, this.sigs.subarray(i * k, (i + 1) * k));
+    if (this.config.verify === 'exact') {
+      const set = shingleSet(sh);
+      this.sets[i] = set;
+      this.setBytes += set.byteLength;
+    }
     return i;
   }
 
@@ -100,22 +115,43 @@ export class MinHashIndex {
     return similarity(this.sigs, i * this.k, this.sigs, j * this.k, this.k);
   }
 
+  /** The similarity the decision uses: exact over the shingle sets with `verify: 'exact'`, else the estimate. */
+  private decisive(i: number, j: number): number {
+    if (this.config.verify !== 'exact') return this.similarity(i, j);
+    return jaccardSorted(this.sets[i]!, this.sets[j]!);
+  }
+
   /** Judge record `i`, given that every better record has been visited already. */
   visit(i: number): Verdict {
     const { bands, rows, threshold, verify } = this.config;
     const keys = bandKeys(this.sigs, i * this.k, bands, rows, this.keys);
-    let parent = -1;
+    let survivor = -1;
+    let sim = 1;
+    let tried: number[] | undefined;
     for (let band = 0; band < bands; band++) {
       const first = this.table.putIfAbsent(keys[2 * band], keys[2 * band + 1], i);
-      if (first === i || parent >= 0) continue;
+      if (first === i) continue;
       this.candidates++;
-      if (!verify || this.similarity(i, first) >= threshold) parent = first;
-      else this.unverified++;
+      if (survivor >= 0) continue;
+      const root = this.forest.find(first);
+      if (tried?.includes(root)) continue;
+      const s = this.decisive(i, root);
+      if (passes(verify, s, threshold)) {
+        survivor = root;
+        sim = s;
+      } else {
+        this.unverified++;
+        (tried ??= []).push(root);
+      }
     }
-    if (parent < 0) return { survivor: -1, similarity: 1 };
-    this.forest.link(i, parent);
-    const survivor = this.forest.find(i);
-    return { survivor, similarity: this.similarity(i, survivor) };
+    if (survivor < 0) return { survivor: -1, similarity: 1 };
+    this.forest.link(i, survivor);
+    const set = this.sets[i];
+    if (set !== undefined) {
+      this.setBytes -= set.byteLength;
+      this.sets[i] = undefined;
+    }
+    return { survivor, similarity: sim };
   }
 }
 

@@ -1,5 +1,6 @@
 import type { OptionsSpec } from '../../core/options.js';
 import { UsageError } from '../../core/errors.js';
+import type { VerifyMode } from './verify.js';
 
 /** Rows per band when neither `bands` nor `rows` is given (datatrove: 8 hashes per bucket). */
 export const DEFAULT_ROWS = 8;
@@ -66,9 +67,10 @@ export const dedupOptions: OptionsSpec = {
     doc: "which record of a cluster survives: 'first' in the run's input order, 'best-quality' by attrs.quality.score (then first), 'auto' = best-quality when the first record has a quality score, else first (default auto)",
   },
   verify: {
-    type: 'boolean',
-    default: true,
-    doc: 'a bucket match counts only when the two signatures agree on at least threshold of their values (default true)',
+    type: 'string',
+    default: 'exact',
+    values: ['exact', 'signature', 'none'],
+    doc: "how a bucket match is checked against the record that would be kept in its place: 'exact' = exact Jaccard of the two shingle-hash sets >= threshold (keeps 4 bytes per shingle of each kept record); 'signature' = the signatures agree on >= threshold of their values (standard error about 0.04, less memory); 'none' = any bucket match removes (default exact)",
   },
 };
 
@@ -80,7 +82,7 @@ export interface MinHashConfig {
   ngram: number;
   charNgram: number;
   seed: number;
-  verify: boolean;
+  verify: VerifyMode;
 }
 
 /**
@@ -110,7 +112,7 @@ export function minHashConfig(o: Record<string, unknown>): MinHashConfig {
     ngram: o.ngram as number,
     charNgram: o.charNgram as number,
     seed: o.seed as number,
-    verify: o.verify as boolean,
+    verify: o.verify as VerifyMode,
   };
 }
 

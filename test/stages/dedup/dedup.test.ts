@@ -12,7 +12,7 @@ const demo = { name: 'demo.jsonl', records: readJsonl('fixtures/dedup/datajuicer
 describe('dedup options', () => {
   it('default to datatrove 14 bands x 8 rows from threshold 0.72', () => {
     const o = defaultRegistryWithDedup().resolve('dedup');
-    expect(o).toMatchObject({ method: 'minhash', threshold: 0.72, bands: null, rows: null, ngram: 5, seed: 1, keep: 'auto', verify: true });
+    expect(o).toMatchObject({ method: 'minhash', threshold: 0.72, bands: null, rows: null, ngram: 5, seed: 1, keep: 'auto', verify: 'exact' });
     expect(bandsAndRows(0.72, null, null)).toEqual({ bands: 14, rows: 8 });
     expect(bandsAndRows(0.8, null, 13)).toEqual({ bands: 18, rows: 13 });
     expect(bandsAndRows(0.72, 20, null)).toEqual({ bands: 20, rows: 9 });

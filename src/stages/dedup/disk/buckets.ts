@@ -1,13 +1,13 @@
 /**
  * On-disk step 2: for one band, merge every shard's sorted bucket file and turn each bucket
- * into verified edges "record → the best record of its bucket". Bands are independent: run
- * this for every band, in any order, on any number of workers.
+ * into candidate edges "record → the best record of its bucket" (the record the in-memory mode
+ * finds first under that key). Bands are independent: run this for every band, in any order,
+ * on any number of workers. Candidates are checked in step 3, against their cluster's survivor.
  */
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { KeepPolicy } from '../policy.js';
 import { compareSurvival } from '../policy.js';
-import { similarity } from '../signature.js';
 import type { ShardMeta } from './files.js';
 import { BUCKET_ENTRY, EDGE, RecordReader, bucketPath, edgePath, sigPath } from './files.js';
 
@@ -59,20 +59,16 @@ export class SignatureStore {
 
 /** Options of `buildBuckets`. */
 export interface BucketJob {
+  /** Survival policy: it decides the best record of a bucket (the same as step 3's). */
   keep: KeepPolicy;
-  threshold: number;
-  verify: boolean;
 }
 
 /** What `buildBuckets` found in one band. */
 export interface BandResult {
   band: number;
   entries: number;
-  /** Records that shared a bucket with a better record. */
+  /** Records that shared a bucket with a better record (one edge each). */
   candidates: number;
-  /** Candidates whose signatures agreed on fewer than `threshold` of their values. */
-  unverified: number;
-  edges: number;
 }
 
 /**
@@ -81,14 +77,13 @@ export interface BandResult {
  */
 export function buildBuckets(workDir: string, band: number, job: BucketJob): BandResult {
   const metas = loadMetas(workDir).filter((m) => m.records > 0);
-  const result: BandResult = { band, entries: 0, candidates: 0, unverified: 0, edges: 0 };
+  const result: BandResult = { band, entries: 0, candidates: 0 };
   const out = edgePath(workDir, band);
   mkdirSync(dirname(out), { recursive: true });
   if (metas.length === 0) {
     writeFileSync(out, Buffer.alloc(0));
     return result;
   }
-  const k = metas[0].bands * metas[0].rows;
   const byQuality = resolveByQuality(job.keep, loadMetas(workDir));
   const readers = metas.map((m) => new RecordReader(bucketPath(workDir, band, m.shardIndex), BUCKET_ENTRY, 8192));
   const n = readers.length;
@@ -125,9 +120,6 @@ export function buildBuckets(workDir: string, band: number, job: BucketJob): Ban
   for (let r = 0; r < n; r++) if (load(r)) heap.push(r);
   for (let i = (heap.length >> 1) - 1; i >= 0; i--) siftDown(i);
 
-  const store = new SignatureStore(workDir, k);
-  const sigA = new Int32Array(k);
-  const sigB = new Int32Array(k);
   const edges: Buffer[] = [];
   let edgeBuf = Buffer.alloc(EDGE * 4096);
   let edgeN = 0;
@@ -146,16 +138,9 @@ export function buildBuckets(workDir: string, band: number, job: BucketJob): Ban
         const order = (x: number): number => gShard[x] * 2 ** 32 + gRec[x];
         if (compareSurvival(byQuality, gScore[j], order(j), gScore[best], order(best)) < 0) best = j;
       }
-      store.read(gShard[best], gRec[best], sigB);
       for (let j = 0; j < m; j++) {
         if (j === best) continue;
         result.candidates++;
-        store.read(gShard[j], gRec[j], sigA);
-        const s = similarity(sigA, 0, sigB, 0, k);
-        if (job.verify && s < job.threshold) {
-          result.unverified++;
-          continue;
-        }
         if (edgeN === 4096) {
           edges.push(edgeBuf);
           edgeBuf = Buffer.alloc(EDGE * 4096);
@@ -166,8 +151,7 @@ export function buildBuckets(workDir: string, band: number, job: BucketJob): Ban
         edgeBuf.writeUInt32LE(gRec[j], at + 4);
         edgeBuf.writeUInt32LE(gShard[best], at + 8);
         edgeBuf.writeUInt32LE(gRec[best], at + 12);
-        edgeBuf.writeDoubleLE(s, at + 16);
-        result.edges++;
+        edgeBuf.writeDoubleLE(gScore[j], at + 16);
       }
     }
     gShard.length = 0;
@@ -197,6 +181,5 @@ export function buildBuckets(workDir: string, band: number, job: BucketJob): Ban
   edges.push(edgeBuf.subarray(0, edgeN * EDGE));
   writeFileSync(out, Buffer.concat(edges));
   for (const r of readers) r.close();
-  store.close();
   return result;
 }

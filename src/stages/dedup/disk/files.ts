@@ -5,8 +5,10 @@
  * - `sigs/<shard>.sig`   — signatures, `k` int32 each, in record order
  * - `sigs/<shard>.lines` — the 1-based input line of each signed record (uint32)
  * - `sigs/<shard>.scores`— its quality score (float64, NaN when none)
+ * - `sigs/<shard>.set`   — with `verify: 'exact'`: each record's shingle set (sorted int32), concatenated
+ * - `sigs/<shard>.setoff`— where each record's set starts in `.set`, in values (float64, records + 1)
  * - `bands/<band>/<shard>.bkt` — `BUCKET_ENTRY` records sorted by (key, record)
- * - `edges/<band>.edg`   — verified matches found in that band (`EDGE` records)
+ * - `edges/<band>.edg`   — candidates found in that band: member → best member of its bucket (`EDGE` records)
  * - `removed/<shard>.jsonl` — the records to drop: `{line, survivor, similarity}`
  *
  * `<shard>` is the shard's index in the run's sorted shard list, zero-padded to 6 digits.
@@ -14,10 +16,11 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
+import type { VerifyMode } from '../verify.js';
 
 /** Bytes of one bucket entry: key hi, key lo (int32), shard, record (uint32), score (float64). */
 export const BUCKET_ENTRY = 24;
-/** Bytes of one edge: member shard, member record, survivor-side shard, record (uint32), similarity (float64). */
+/** Bytes of one edge: member shard, member record, best-member shard, record (uint32), member's score (float64). */
 export const EDGE = 24;
 
 /** What `computeSignatures` writes about a shard. */
@@ -35,6 +38,8 @@ export interface ShardMeta {
   bands: number;
   rows: number;
   seed: number;
+  /** The verification mode signed for (`.set` files exist when it is `exact`). */
+  verify: VerifyMode;
   ngram: number;
   charNgram: number;
 }
@@ -46,6 +51,8 @@ export const sigMetaPath = (dir: string, shard: number): string => join(dir, 'si
 export const sigPath = (dir: string, shard: number): string => join(dir, 'sigs', `${shardName(shard)}.sig`);
 export const linesPath = (dir: string, shard: number): string => join(dir, 'sigs', `${shardName(shard)}.lines`);
 export const scoresPath = (dir: string, shard: number): string => join(dir, 'sigs', `${shardName(shard)}.scores`);
+export const setPath = (dir: string, shard: number): string => join(dir, 'sigs', `${shardName(shard)}.set`);
+export const setOffsetsPath = (dir: string, shard: number): string => join(dir, 'sigs', `${shardName(shard)}.setoff`);
 export const bucketPath = (dir: string, band: number, shard: number): string =>
   join(dir, 'bands', String(band).padStart(4, '0'), `${shardName(shard)}.bkt`);
 export const edgePath = (dir: string, band: number): string => join(dir, 'edges', `${String(band).padStart(4, '0')}.edg`);

@@ -46,8 +46,8 @@ export async function dedupOnDisk(shardPaths: readonly string[], workDir: string
   for (const i of order) metas[i] = await computeSignatures(shards[i], workDir, { shardIndex: i, config, textField: run.textField });
   const bands: BandResult[] = [];
   for (let band = 0; band < config.bands; band++) {
-    bands.push(buildBuckets(workDir, band, { keep: o.keep as KeepPolicy, threshold: config.threshold, verify: config.verify }));
+    bands.push(buildBuckets(workDir, band, { keep: o.keep as KeepPolicy }));
   }
-  const cluster = clusterBuckets(workDir, config.bands);
+  const cluster = clusterBuckets(workDir, config.bands, { keep: o.keep as KeepPolicy, threshold: config.threshold, verify: config.verify });
   return { shards, metas, bands, cluster };
 }

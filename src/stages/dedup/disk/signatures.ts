@@ -11,8 +11,9 @@ import { Shingler } from '../shingle.js';
 import { makePermutations, signatureInto } from '../signature.js';
 import { bandKeys } from '../buckets.js';
 import { qualityScore } from '../policy.js';
+import { shingleSet } from '../verify.js';
 import type { ShardMeta } from './files.js';
-import { BUCKET_ENTRY, bucketPath, linesPath, scoresPath, sigMetaPath, sigPath } from './files.js';
+import { BUCKET_ENTRY, bucketPath, linesPath, scoresPath, setOffsetsPath, setPath, sigMetaPath, sigPath } from './files.js';
 import { readLines } from './lines.js';
 
 /** Options of `computeSignatures`. */
@@ -48,7 +49,8 @@ class Growable {
  * Read a JSONL shard, compute the MinHash signature of every record with text, and write the
  * files of `files.ts` under `workDir`. Lines that do not parse or have no usable text are
  * skipped (the pipeline's reader rejects them); records without any word or CJK character get
- * no signature and are never removed. Memory: the signatures are streamed to disk; the band
+ * no signature and are never removed. With `verify: 'exact'` each record's shingle set is written
+ * too (4 bytes per distinct shingle), for the exact check of step 3. Memory: the signatures are streamed to disk; the band
  * keys (8 bytes × bands per record) are held until the shard ends, for sorting.
  */
 export async function computeSignatures(shardPath: string, workDir: string, job: SignatureJob): Promise<ShardMeta> {
@@ -60,6 +62,10 @@ export async function computeSignatures(shardPath: string, workDir: string, job:
   mkdirSync(dirname(sigPath(workDir, shardIndex)), { recursive: true });
 
   const sigOut = createWriteStream(sigPath(workDir, shardIndex));
+  const withSets = config.verify === 'exact';
+  const setOut = withSets ? createWriteStream(setPath(workDir, shardIndex)) : undefined;
+  const setOffsets: number[] = [0];
+  let setValues = 0;
   const chunkRecords = 4096;
   let sigBuf = new Int32Array(k * chunkRecords);
   let inChunk = 0;
@@ -109,6 +115,12 @@ export async function computeSignatures(shardPath: string, workDir: string, job:
     }
     const sig = sigBuf.subarray(inChunk * k, (inChunk + 1) * k);
     signatureInto(sh, perm, sig);
+    if (setOut !== undefined) {
+      const set = shingleSet(sh);
+      setValues += set.length;
+      setOffsets.push(setValues);
+      if (!setOut.write(Buffer.from(set.buffer, set.byteOffset, set.byteLength))) await once(setOut, 'drain');
+    }
     bandKeys(sig, 0, bands, rows, keyScratch);
     keys.reserve(2 * bands);
     keys.buf.set(keyScratch, keys.n);
@@ -120,6 +132,11 @@ export async function computeSignatures(shardPath: string, workDir: string, job:
   await flush();
   sigOut.end();
   await once(sigOut, 'finish');
+  if (setOut !== undefined) {
+    setOut.end();
+    await once(setOut, 'finish');
+    writeFileSync(setOffsetsPath(workDir, shardIndex), new Float64Array(setOffsets));
+  }
 
   const m = lines.length;
   writeFileSync(linesPath(workDir, shardIndex), new Uint32Array(lines));
@@ -160,6 +177,7 @@ export async function computeSignatures(shardPath: string, workDir: string, job:
     bands,
     rows,
     seed: config.seed,
+    verify: config.verify,
     ngram: config.ngram,
     charNgram: config.charNgram,
   };

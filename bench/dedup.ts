@@ -9,13 +9,16 @@
  *      of >= 500 characters), each with copies whose words are substituted, deleted or inserted at
  *      a controlled rate (0 to 30 %);
  *   C. 4 KB pieces of all web/en text (cut at spaces), for speed;
- *   D. generated 300-character records, for memory per record.
- * Ground truth for A and B: the exact Jaccard similarity of every pair of records over the very
+ *   D. generated 300- and 2000-character records, for memory per record (verify exact and signature).
+ *   E, F. held out (nothing was chosen on them): other web/en files with word edits and typos;
+ *      web/zh text with characters substituted, deleted or inserted.
+ * Ground truth for A, B, E and F: the exact Jaccard similarity of every pair of records over the very
  * shingle sets MinHash estimates (5-word shingles), computed exactly through an inverted index
  * (pairs absent from the index share no shingle, J = 0).
  * Metrics: recall = share of pairs with J >= 0.8 that end in the same cluster (same survivor);
- * precision = share of removed records whose exact J with their survivor is >= 0.7 (0.72 is the
- * default threshold; also shown with >= 0.6). Speed: single thread = per core.
+ * precision = share of removed records whose exact J with their survivor is >= 0.72 (the default
+ * threshold; also shown with >= 0.7 and >= 0.6); each set with verify 'exact' (default) and
+ * 'signature' (the estimate from the 112 values). Speed: single thread = per core.
  * Run: npx tsx bench/dedup.ts   (about a minute; QUICK=1 for fewer speed docs)
  */
 import { readFileSync } from 'node:fs';
@@ -28,6 +31,7 @@ import type { MinHashConfig } from '../src/stages/dedup/options.js';
 import { resolveOptions } from '../src/core/options.js';
 import { Shingler } from '../src/stages/dedup/shingle.js';
 import { makePermutations, signature } from '../src/stages/dedup/signature.js';
+import { SetArena } from '../src/stages/dedup/verify.js';
 import { dedup } from '../src/stages/dedup/dedup.js';
 import { pipeline } from '../src/core/pipeline.js';
 import { fromRecords } from '../src/io/memory.js';
@@ -264,6 +268,16 @@ const base = (): void => {
 const ours = (): void => {
   for (const d of docs) sink += signature(sh.shingle(d), perm)[0];
 };
+// The extra work of verify 'exact' per record: the sorted shingle set, packed as the stage keeps it.
+let arena = new SetArena();
+const oursWithSet = (): void => {
+  arena = new SetArena();
+  docs.forEach((d, i) => {
+    const s = sh.shingle(d);
+    arena.add(i, s);
+    sink += signature(s, perm)[0];
+  });
+};
 const pkgDocs = docs.slice(0, QUICK ? 20 : 60);
 const pkgMb = pkgDocs.reduce((s, d) => s + Buffer.byteLength(d), 0) / 1e6;
 const pkg = (): void => {
@@ -279,6 +293,9 @@ ours(); // warm up
 const rounds = 3;
 const tBase = Math.min(...Array.from({ length: rounds }, () => time(base)));
 const tOurs = Math.min(...Array.from({ length: rounds }, () => time(ours)));
+oursWithSet();
+const tOursSet = Math.min(...Array.from({ length: rounds }, () => time(oursWithSet)));
+const setBytesPerDoc = arena.bytes / docs.length;
 const tPkg = time(pkg);
 let stageSecs = 0;
 {
@@ -297,14 +314,20 @@ console.log('|---|---|---|---|');
 const pkgRate = pkgDocs.length / tPkg;
 console.log(`| baseline: lowercase + split on white space | ${(mb / tBase).toFixed(1)} | ${(docs.length / tBase).toFixed(0)} | |`);
 console.log(`| ours: shingles + 112-value signature | ${(mb / tOurs).toFixed(1)} | ${(docs.length / tOurs).toFixed(0)} | ${(docs.length / tOurs / pkgRate).toFixed(0)}x |`);
+console.log(`| ours: shingles + signature + shingle set (verify exact; ${setBytesPerDoc.toFixed(0)} B/doc held) | ${(mb / tOursSet).toFixed(1)} | ${(docs.length / tOursSet).toFixed(0)} | ${(docs.length / tOursSet / pkgRate).toFixed(0)}x |`);
 console.log(`| ours: whole dedup stage in a pipeline (keep first) | ${(mb / stageSecs).toFixed(1)} | ${(docs.length / stageSecs).toFixed(0)} | |`);
 console.log(`| minhash npm 0.0.9 (128 permutations; ${pkgDocs.length} docs) | ${(pkgMb / tPkg).toFixed(2)} | ${pkgRate.toFixed(0)} | 1x |`);
 
 // ---------- memory ----------
 const MEM_N = QUICK ? 50_000 : 200_000;
-const genDoc = (): string => {
+const genDoc = (chars: number): string => {
   const w: string[] = [];
-  while (w.join(' ').length < 300) w.push(vocab[Math.floor(rnd() * vocab.length)]);
+  let len = 0;
+  while (len < chars) {
+    const x = vocab[Math.floor(rnd() * vocab.length)];
+    w.push(x);
+    len += x.length + 1;
+  }
   return w.join(' ');
 };
 /** JS heap plus typed-array backing stores (which live outside the heap). */
@@ -312,38 +335,46 @@ const usedBytes = (): number => {
   const m = process.memoryUsage();
   return m.heapUsed + m.arrayBuffers;
 };
-let heapAtEnd = 0;
-let heapBefore = 0;
-let written = 0;
-const stage = await dedup.create(resolveOptions('dedup', dedupOptions, { keep: 'first' }));
-gc();
-heapBefore = usedBytes();
-await pipeline({
-  source: {
-    async *read(events) {
-      for (let i = 0; i < MEM_N; i += 1000) {
-        const batch = Array.from({ length: Math.min(1000, MEM_N - i) }, (_, j) => ({ data: { text: genDoc() }, source: `gen.jsonl:${i + j + 1}`, attrs: {} }));
-        events.read(batch.length, 0);
-        yield batch;
-      }
+/** Bytes per record held by a streaming dedup stage at the end of `n` generated records. */
+async function heldPerRecord(n: number, chars: number, verify: string): Promise<number> {
+  let heapAtEnd = 0;
+  let written = 0;
+  const stage = await dedup.create(resolveOptions('dedup', dedupOptions, { keep: 'first', verify }));
+  gc();
+  const heapBefore = usedBytes();
+  await pipeline({
+    source: {
+      async *read(events) {
+        for (let i = 0; i < n; i += 1000) {
+          const batch = Array.from({ length: Math.min(1000, n - i) }, (_, j) => ({ data: { text: genDoc(chars) }, source: `gen.jsonl:${i + j + 1}`, attrs: {} }));
+          events.read(batch.length, 0);
+          yield batch;
+        }
+      },
     },
-  },
-  stages: [stage],
-  sink: {
-    write(b) {
-      written += b.length;
-      if (written === MEM_N) {
-        gc();
-        heapAtEnd = usedBytes();
-      }
+    stages: [stage],
+    sink: {
+      write(b) {
+        written += b.length;
+        if (written === n) {
+          gc();
+          heapAtEnd = usedBytes();
+        }
+      },
+      async close() {},
+      async abort() {},
     },
-    async close() {},
-    async abort() {},
-  },
-});
+  });
+  return (heapAtEnd - heapBefore) / n;
+}
 const idx = new MinHashIndex(config);
-console.log(`\n## D. Memory of the in-memory mode, keep first (streaming), ${MEM_N} records of 300 characters\n`);
-console.log(`- heap + array buffers held by the stage at the end of the input: ${((heapAtEnd - heapBefore) / MEM_N).toFixed(0)} bytes per record`);
-console.log(`  (signature ${idx.k * 4} B; band table ${config.bands} keys x 12 B per slot at load 1/4-1/2; source string and its array slot; arrays grow by doubling)`);
+console.log(`\n## D. Memory of the in-memory mode, keep first (streaming)\n`);
+console.log('| records | characters each | verify | bytes held per record |');
+console.log('|---|---|---|---|');
+for (const [n, chars] of [[MEM_N, 300], [MEM_N / 4, 2000]]) {
+  for (const verify of MODES) console.log(`| ${n} | ${chars} | ${verify} | ${(await heldPerRecord(n, chars, verify)).toFixed(0)} |`);
+}
+console.log(`\n(signature ${idx.k * 4} B; band table ${config.bands} keys x 12 B per slot at load 1/4-1/2; source string and its array slot; arrays grow by doubling;`);
+console.log(` verify exact adds the sorted shingle set of each kept record, 4 B per distinct shingle + 12 B)`);
 console.log(`- peak RSS of this process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
 if (sink === 42) console.log('');

@@ -18,7 +18,7 @@
  * Memory per record: its signature (4 bytes × bands × rows = 448 bytes by default), its band
  * keys in the table (12 bytes per slot, 2-4 slots per key at a load of 1/4 to 1/2), its source
  * string, with `verify: 'exact'` the shingle set of each kept record (4 bytes per distinct
- * shingle, plus about 100 bytes of array object; freed when the record is removed), plus the
+ * shingle plus 12 bytes, packed in one array; freed when the record is removed), plus the
  * whole record while `best-quality` holds records until the end.
  */
 import type { Doc } from '../../core/doc.js';
@@ -32,7 +32,7 @@ import { makePermutations, signatureInto, similarity } from './signature.js';
 import { KeyTable, bandKeys } from './buckets.js';
 import { UnionFind } from './cluster.js';
 import type { KeepPolicy } from './policy.js';
-import { jaccardSorted, passes, shingleSet } from './verify.js';
+import { SetArena, jaccardSorted, passes } from './verify.js';
 import { compareSurvival, docScore } from './policy.js';
 
 /** Reject reason of a near duplicate. */
@@ -60,8 +60,7 @@ export class MinHashIndex {
   private readonly table = new KeyTable(1024);
   private readonly forest = new UnionFind();
   /** With `verify: 'exact'`: the shingle set of each record not (yet) removed. */
-  private readonly sets: (Int32Array | undefined)[] = [];
-  private setBytes = 0;
+  private readonly sets: SetArena | undefined;
   /** Records signed so far. */
   count = 0;
   /** Band matches (candidates), and survivor checks that failed (for stats). */
@@ -74,11 +73,12 @@ export class MinHashIndex {
     this.shingler = new Shingler(config);
     this.sigs = new Int32Array(this.k * 1024);
     this.keys = new Int32Array(2 * config.bands);
+    if (config.verify === 'exact') this.sets = new SetArena();
   }
 
   /** Bytes held by signatures, the band table and the shingle sets (not records or sources). */
   get bytes(): number {
-    return this.sigs.byteLength + this.table.bytes + this.setBytes;
+    return this.sigs.byteLength + this.table.bytes + (this.sets?.bytes ?? 0);
   }
 
   /**
@@ -97,11 +97,7 @@ export class MinHashIndex {
       this.sigs = grown;
     }
     signatureInto(sh, this.perm, this.sigs.subarray(i * k, (i + 1) * k));
-    if (this.config.verify === 'exact') {
-      const set = shingleSet(sh);
-      this.sets[i] = set;
-      this.setBytes += set.byteLength;
-    }
+    this.sets?.add(i, sh);
     return i;
   }
 
@@ -117,8 +113,8 @@ export class MinHashIndex {
 
   /** The similarity the decision uses: exact over the shingle sets with `verify: 'exact'`, else the estimate. */
   private decisive(i: number, j: number): number {
-    if (this.config.verify !== 'exact') return this.similarity(i, j);
-    return jaccardSorted(this.sets[i]!, this.sets[j]!);
+    if (this.sets === undefined) return this.similarity(i, j);
+    return jaccardSorted(this.sets.get(i), this.sets.get(j));
   }
 
   /** Judge record `i`, given that every better record has been visited already. */
@@ -146,11 +142,7 @@ export class MinHashIndex {
     }
     if (survivor < 0) return { survivor: -1, similarity: 1 };
     this.forest.link(i, survivor);
-    const set = this.sets[i];
-    if (set !== undefined) {
-      this.setBytes -= set.byteLength;
-      this.sets[i] = undefined;
-    }
+    this.sets?.free(i);
     return { survivor, similarity: sim };
   }
 }

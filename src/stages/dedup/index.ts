@@ -7,7 +7,7 @@ export { makePermutations, signature, signatureInto, similarity, EMPTY_SLOT } fr
 export type { Permutations } from './signature.js';
 export { bandKeys, KeyTable } from './buckets.js';
 export { UnionFind } from './cluster.js';
-export { shingleSet, jaccardSorted, passes, VERIFY_MODES } from './verify.js';
+export { shingleSet, jaccardSorted, passes, SetArena, VERIFY_MODES } from './verify.js';
 export type { VerifyMode } from './verify.js';
 export { MinHashIndex, minhashStage, MINHASH_REASON } from './filter.js';
 export type { Verdict } from './filter.js';

@@ -53,3 +53,88 @@ export function jaccardSorted(a: Int32Array, b: Int32Array): number {
 export function passes(mode: VerifyMode, s: number, threshold: number): boolean {
   return mode === 'none' || s >= threshold;
 }
+
+/**
+ * The shingle sets of the in-memory mode, packed in one growing array (no object per record):
+ * 4 bytes per distinct shingle plus 12 bytes per record. A freed set's space is reclaimed by
+ * compaction once freed space exceeds the live sets.
+ */
+export class SetArena {
+  private data = new Int32Array(1 << 16);
+  private used = 0;
+  private live = 0;
+  private start = new Float64Array(1024);
+  private len = new Int32Array(1024).fill(-1);
+
+  /** Bytes held. */
+  get bytes(): number {
+    return this.data.byteLength + this.start.byteLength + this.len.byteLength;
+  }
+
+  /** Store the set of `shingles` as record `i`'s (records are added in increasing order). */
+  add(i: number, shingles: Int32Array): void {
+    if (i >= this.len.length) {
+      let cap = this.len.length;
+      while (cap <= i) cap *= 2;
+      const st = new Float64Array(cap);
+      st.set(this.start);
+      const ln = new Int32Array(cap).fill(-1);
+      ln.set(this.len);
+      this.start = st;
+      this.len = ln;
+    }
+    const n = shingles.length;
+    if (this.used + n > this.data.length) this.reserve(n);
+    const at = this.used;
+    const view = this.data.subarray(at, at + n);
+    view.set(shingles);
+    view.sort();
+    let m = 0;
+    for (let j = 0; j < n; j++) if (j === 0 || view[j] !== view[j - 1]) view[m++] = view[j];
+    this.start[i] = at;
+    this.len[i] = m;
+    this.used += m;
+    this.live += m;
+  }
+
+  /** Record `i`'s set (a view, valid until the next `add` or `free`); throws when absent. */
+  get(i: number): Int32Array {
+    const n = this.len[i];
+    if (n === undefined || n < 0) throw new Error(`SetArena: no set for record ${i}`);
+    return this.data.subarray(this.start[i], this.start[i] + n);
+  }
+
+  /** Forget record `i`'s set. */
+  free(i: number): void {
+    const n = this.len[i];
+    if (n === undefined || n < 0) return;
+    this.len[i] = -1;
+    this.live -= n;
+    if (this.used - this.live > Math.max(this.live, 1 << 20)) this.compact(this.data.length);
+  }
+
+  private reserve(n: number): void {
+    if (this.used - this.live > this.live) this.compact(this.data.length);
+    if (this.used + n <= this.data.length) return;
+    let cap = this.data.length;
+    while (this.used + n > cap) cap *= 2;
+    const d = new Int32Array(cap);
+    d.set(this.data.subarray(0, this.used));
+    this.data = d;
+  }
+
+  /** Move the live sets to the front (in record order, which is also their order in `data`). */
+  private compact(cap: number): void {
+    const d = new Int32Array(cap);
+    let at = 0;
+    for (let i = 0; i < this.len.length; i++) {
+      const n = this.len[i];
+      if (n < 0) continue;
+      d.set(this.data.subarray(this.start[i], this.start[i] + n), at);
+      this.start[i] = at;
+      at += n;
+    }
+    this.data = d;
+    this.used = at;
+  }
+}

@@ -82,6 +82,26 @@ describe('on-disk MinHash', () => {
     expect(disk).toEqual(mem);
   });
 
+  it.each(['signature', 'none'])("makes the same decisions as the in-memory stage with verify '%s'", async (verify) => {
+    const dir = mkdtempSync(join(tmp, `v-${verify}-`));
+    const paths = writeShards(dir);
+    const run = await dedupOnDisk(paths, join(dir, 'work'), { options: { keep: 'first', verify } });
+    const disk = onDiskRemovals(join(dir, 'work'), run.shards);
+    expect(Object.keys(disk).length).toBeGreaterThan(20);
+    expect(disk).toEqual(await inMemory(paths, { keep: 'first', verify }));
+  });
+
+  it('counts the same candidates and failed checks as the in-memory stage', async () => {
+    const dir = mkdtempSync(join(tmp, 'n-'));
+    const paths = writeShards(dir);
+    const run = await dedupOnDisk(paths, join(dir, 'work'), { options: { keep: 'first' } });
+    const shards: MemShard[] = [...paths].sort().map((p) => ({ name: p, records: readJsonl(p) }));
+    const { stats } = await runDedup(shards, { keep: 'first' });
+    expect(run.cluster.candidates).toBe(stats.stages[0].counters.candidates);
+    expect(run.cluster.unverified).toBe(stats.stages[0].counters.candidates_unverified);
+    expect(run.cluster.unverified).toBeGreaterThan(0);
+  });
+
   it('gives the same result whatever order the shards are signed in', async () => {
     const dir = mkdtempSync(join(tmp, 'b-'));
     const paths = writeShards(dir);

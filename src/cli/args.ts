@@ -39,13 +39,15 @@ export function stageFlags(spec: OptionsSpec): Flag[] {
   for (const [key, o] of Object.entries(spec)) {
     const name = kebabCase(key);
     const def = o.default === null ? 'off' : Array.isArray(o.default) ? o.default.join(',') || 'none' : String(o.default);
+    // Some docs say their default in their own words; do not say it twice.
+    const help = /\(default\b/.test(o.doc) ? o.doc : `${o.doc} (default ${def})`;
     if (o.type === 'boolean') {
-      flags.push({ name, type: 'boolean', help: `${o.doc} (default ${def})` });
+      flags.push({ name, type: 'boolean', help });
       flags.push({ name: `no-${name}`, type: 'boolean', help: `turn --${name} off` });
       continue;
     }
     const arg = o.values ? o.values.join('|') : o.type === 'string[]' ? 'A,B,...' : o.type === 'string' ? 'VALUE' : 'N';
-    flags.push({ name, type: 'string', arg, help: `${o.doc} (default ${def})` });
+    flags.push({ name, type: 'string', arg, help });
     if (o.shortcuts && o.values) for (const v of o.values) flags.push({ name: v, type: 'boolean', help: `same as --${name} ${v}` });
   }
   return flags;

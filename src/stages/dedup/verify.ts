@@ -7,9 +7,10 @@
  * half of the candidates with a true J just under the threshold pass. `verify: 'exact'` (the
  * default) computes the exact Jaccard similarity of the two records' shingle-hash sets, which
  * are what the signature estimates: a record is removed only when its exact J with its
- * survivor is at least the threshold. The cost is memory (in-memory mode: 4 bytes per distinct
- * shingle of every kept record) or disk (on-disk mode: the same, per signed record), plus one
- * merge of two sorted arrays per candidate.
+ * survivor is at least the threshold. The cost is memory (in-memory mode: 4 bytes per shingle
+ * of every kept record, about 0.5-0.7 bytes per byte of English text) or disk (on-disk mode:
+ * the same, per signed record), a copy of the shingles per record, and a sort and a merge per
+ * record taking part in a check.
  */
 /** How a candidate pair is checked before a record is removed. */
 export type VerifyMode = 'exact' | 'signature' | 'none';
@@ -56,8 +57,10 @@ export function passes(mode: VerifyMode, s: number, threshold: number): boolean 
 
 /**
  * The shingle sets of the in-memory mode, packed in one growing array (no object per record):
- * 4 bytes per distinct shingle plus 12 bytes per record. A freed set's space is reclaimed by
- * compaction once freed space exceeds the live sets.
+ * 4 bytes per shingle plus 13 bytes per record. A record's shingles are stored as they come (a
+ * copy) and turned into a set (sorted, repeats dropped, in place) only when the record first
+ * takes part in a check, which few records do: signing pays a copy, not a sort. A freed set's
+ * space is reclaimed by compaction once freed space exceeds the live sets.
  */
 export class SetArena {
   private data = new Int32Array(1 << 16);
@@ -65,13 +68,19 @@ export class SetArena {
   private live = 0;
   private start = new Float64Array(1024);
   private len = new Int32Array(1024).fill(-1);
+  private ready = new Uint8Array(1024);
 
-  /** Bytes held. */
-  get bytes(): number {
-    return this.data.byteLength + this.start.byteLength + this.len.byteLength;
+  /** Bytes of the live sets and the per-record index (without spare capacity). */
+  get liveBytes(): number {
+    return this.live * 4 + this.start.byteLength + this.len.byteLength + this.ready.byteLength;
   }
 
-  /** Store the set of `shingles` as record `i`'s (records are added in increasing order). */
+  /** Bytes held, spare capacity included. */
+  get bytes(): number {
+    return this.data.byteLength + this.start.byteLength + this.len.byteLength + this.ready.byteLength;
+  }
+
+  /** Store the shingles of record `i` (records are added in increasing order). */
   add(i: number, shingles: Int32Array): void {
     if (i >= this.len.length) {
       let cap = this.len.length;
@@ -80,28 +89,37 @@ export class SetArena {
       st.set(this.start);
       const ln = new Int32Array(cap).fill(-1);
       ln.set(this.len);
+      const rd = new Uint8Array(cap);
+      rd.set(this.ready);
       this.start = st;
       this.len = ln;
+      this.ready = rd;
     }
     const n = shingles.length;
     if (this.used + n > this.data.length) this.reserve(n);
-    const at = this.used;
-    const view = this.data.subarray(at, at + n);
-    view.set(shingles);
-    view.sort();
-    let m = 0;
-    for (let j = 0; j < n; j++) if (j === 0 || view[j] !== view[j - 1]) view[m++] = view[j];
-    this.start[i] = at;
-    this.len[i] = m;
-    this.used += m;
-    this.live += m;
+    this.data.set(shingles, this.used);
+    this.start[i] = this.used;
+    this.len[i] = n;
+    this.ready[i] = 0;
+    this.used += n;
+    this.live += n;
   }
 
-  /** Record `i`'s set (a view, valid until the next `add` or `free`); throws when absent. */
+  /** Record `i`'s set, sorted without repeats (a view, valid until the next `add` or `free`); throws when absent. */
   get(i: number): Int32Array {
     const n = this.len[i];
     if (n === undefined || n < 0) throw new Error(`SetArena: no set for record ${i}`);
-    return this.data.subarray(this.start[i], this.start[i] + n);
+    const at = this.start[i];
+    if (this.ready[i] === 0) {
+      const view = this.data.subarray(at, at + n).sort();
+      let m = 0;
+      for (let j = 0; j < n; j++) if (j === 0 || view[j] !== view[j - 1]) view[m++] = view[j];
+      this.len[i] = m;
+      this.live -= n - m;
+      this.ready[i] = 1;
+      return view.subarray(0, m);
+    }
+    return this.data.subarray(at, at + n);
   }
 
   /** Forget record `i`'s set. */

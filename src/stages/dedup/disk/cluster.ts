@@ -10,7 +10,7 @@ import type { KeepPolicy } from '../policy.js';
 import { compareSurvival } from '../policy.js';
 import { similarity } from '../signature.js';
 import type { VerifyMode } from '../verify.js';
-import { jaccardSorted, passes } from '../verify.js';
+import { jaccardSorted, passes, shingleSet } from '../verify.js';
 import { EDGE, edgePath, linesPath, removedPath, setOffsetsPath, setPath } from './files.js';
 import { SignatureStore, loadMetas, resolveByQuality } from './buckets.js';
 
@@ -56,7 +56,7 @@ export class SetStore {
 
   constructor(private readonly workDir: string) {}
 
-  /** The shingle set of record `rec` of `shard` (a new array). */
+  /** The shingle set of record `rec` of `shard`, sorted without repeats (a new array). */
   read(shard: number, rec: number): Int32Array {
     let off = this.offsets.get(shard);
     let fd = this.fds.get(shard);
@@ -72,7 +72,7 @@ export class SetStore {
     const start = off[rec];
     const out = new Int32Array(off[rec + 1] - start);
     readSync(fd, new Uint8Array(out.buffer), 0, out.byteLength, start * 4);
-    return out;
+    return shingleSet(out);
   }
 
   close(): void {

@@ -5,7 +5,7 @@
  * - `sigs/<shard>.sig`   — signatures, `k` int32 each, in record order
  * - `sigs/<shard>.lines` — the 1-based input line of each signed record (uint32)
  * - `sigs/<shard>.scores`— its quality score (float64, NaN when none)
- * - `sigs/<shard>.set`   — with `verify: 'exact'`: each record's shingle set (sorted int32), concatenated
+ * - `sigs/<shard>.set`   — with `verify: 'exact'`: each record's shingle hashes (int32, as shingled), concatenated
  * - `sigs/<shard>.setoff`— where each record's set starts in `.set`, in values (float64, records + 1)
  * - `bands/<band>/<shard>.bkt` — `BUCKET_ENTRY` records sorted by (key, record)
  * - `edges/<band>.edg`   — candidates found in that band: member → best member of its bucket (`EDGE` records)

@@ -11,7 +11,6 @@ import { Shingler } from '../shingle.js';
 import { makePermutations, signatureInto } from '../signature.js';
 import { bandKeys } from '../buckets.js';
 import { qualityScore } from '../policy.js';
-import { shingleSet } from '../verify.js';
 import type { ShardMeta } from './files.js';
 import { BUCKET_ENTRY, bucketPath, linesPath, scoresPath, setOffsetsPath, setPath, sigMetaPath, sigPath } from './files.js';
 import { readLines } from './lines.js';
@@ -49,8 +48,8 @@ class Growable {
  * Read a JSONL shard, compute the MinHash signature of every record with text, and write the
  * files of `files.ts` under `workDir`. Lines that do not parse or have no usable text are
  * skipped (the pipeline's reader rejects them); records without any word or CJK character get
- * no signature and are never removed. With `verify: 'exact'` each record's shingle set is written
- * too (4 bytes per distinct shingle), for the exact check of step 3. Memory: the signatures are streamed to disk; the band
+ * no signature and are never removed. With `verify: 'exact'` each record's shingle hashes are written
+ * too (4 bytes per shingle), for the exact check of step 3. Memory: the signatures are streamed to disk; the band
  * keys (8 bytes × bands per record) are held until the shard ends, for sorting.
  */
 export async function computeSignatures(shardPath: string, workDir: string, job: SignatureJob): Promise<ShardMeta> {
@@ -116,10 +115,11 @@ export async function computeSignatures(shardPath: string, workDir: string, job:
     const sig = sigBuf.subarray(inChunk * k, (inChunk + 1) * k);
     signatureInto(sh, perm, sig);
     if (setOut !== undefined) {
-      const set = shingleSet(sh);
-      setValues += set.length;
+      // The shingles as they come (a copy): step 3 makes the sets of the few records it checks.
+      const raw = sh.slice();
+      setValues += raw.length;
       setOffsets.push(setValues);
-      if (!setOut.write(Buffer.from(set.buffer, set.byteOffset, set.byteLength))) await once(setOut, 'drain');
+      if (!setOut.write(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength))) await once(setOut, 'drain');
     }
     bandKeys(sig, 0, bands, rows, keyScratch);
     keys.reserve(2 * bands);

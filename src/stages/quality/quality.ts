@@ -10,7 +10,7 @@ import { C4Lines } from './c4.js';
 import { profile } from './profile.js';
 import type { RuleSet } from './ruleset.js';
 import { adjustRules, loadPreset, loadRuleSet } from './ruleset.js';
-import { overallScore } from './score.js';
+import { CompiledRules } from './score.js';
 import { SignalComputer } from './signals.js';
 
 /** Options of the `quality` stage. */
@@ -29,16 +29,36 @@ export const qualityOptions: OptionsSpec = {
   tagOnly: { type: 'boolean', default: false, doc: 'write signals and score but drop nothing' },
 };
 
-/** A rule set made ready to run: its signal computer and its C4 line pass. */
+/** A rule set made ready to run: its signal computer, rules, C4 line pass and attrs builder. */
 interface Compiled {
   set: RuleSet;
   computer: SignalComputer;
+  rules: CompiledRules;
   c4: C4Lines | undefined;
+  /** The `preset:<name>` counter key. */
+  counterKey: string;
+  build: AttrsBuilder;
+}
+
+/** Builds `attrs.quality`: the header fields, then every signal in `SignalComputer.names` order. */
+type AttrsBuilder = (preset: string, by: string, score: number, weakest: string | null, failed: string[], v: Float64Array) => Record<string, unknown>;
+
+/**
+ * A function returning `attrs.quality` as one object literal, so every record's object has the
+ * same fixed shape (a V8 hidden class) instead of being grown key by key. The keys are the
+ * signal names of the rule set (checked to be plain identifiers), inserted as JSON strings.
+ */
+function attrsBuilder(names: readonly string[]): AttrsBuilder {
+  for (const n of names) if (!/^[a-z][a-z0-9_]*$/.test(n)) throw new Error(`quality: bad signal name '${n}'`);
+  const fields = names.map((n, i) => `${JSON.stringify(n)}: v[${i}]`).join(', ');
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  return new Function('preset', 'by', 'score', 'weakest', 'failed', 'v', `return { preset: preset, preset_by: by, score: score, weakest: weakest, failed: failed, ${fields} };`) as AttrsBuilder;
 }
 
 function compile(set: RuleSet): Compiled {
   const c4 = set.c4 ? new C4Lines(set.c4) : undefined;
-  return { set, computer: new SignalComputer(set.signals, c4), c4 };
+  const computer = new SignalComputer(set.signals, c4);
+  return { set, computer, rules: new CompiledRules(set.rules, computer.names), c4, counterKey: `preset:${set.name}`, build: attrsBuilder(computer.names) };
 }
 
 function parseOverrides(list: readonly string[]): Map<string, number | null> {
@@ -109,17 +129,15 @@ export function createQuality(options: Record<string, unknown>): Stage {
           if (zh && p.nonSpaceChars > 0 && p.cjkChars / p.nonSpaceChars >= AUTO_CJK_SHARE) c = zh;
         }
       }
-      const { signals, c4 } = c.computer.compute(p);
-      const failed: string[] = [];
-      for (const r of c.set.rules) {
-        const v = signals[r.signal] ?? 0;
-        if ((r.min !== undefined && v < r.min) || (r.max !== undefined && v > r.max)) failed.push(r.code);
-      }
-      const { score, weakest } = overallScore(c.set.rules, signals);
-      doc.attrs.quality = { preset: c.set.name, preset_by: by, score, weakest, failed, ...signals };
+      const c4 = c.computer.run(p);
+      const values = c.computer.values;
+      const failed = c.rules.failed(values);
+      const weakest = c.rules.code(c.rules.weakest(values));
+      const score = c.rules.lastScore;
+      doc.attrs.quality = c.build(c.set.name, by, score, weakest, failed, values);
       const stats = ctx.stats;
       observe((stats.summaries['quality_score'] ??= emptySummary()), score);
-      count(stats.counters, `preset:${c.set.name}`);
+      count(stats.counters, c.counterKey);
       if (tagOnly) return undefined;
       if (failed.length > 0) return failed[0];
       if (dropBelow !== null && score < dropBelow) return 'quality:low_score';

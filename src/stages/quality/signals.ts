@@ -29,6 +29,43 @@ export interface SignalConfig {
   sentenceMarks: string;
 }
 
+// Signals every rule set computes, in the order they are written to attrs.quality; then come the
+// top and duplicate n-gram fractions, the FineWeb line signals and the C4 signals.
+const BASE_NAMES = [
+  'length', 'chars', 'cjk_chars', 'cjk_ratio', 'letter_ratio', 'digit_ratio', 'punct_ratio', 'control_chars', 'pinyin_brackets', 'pinyin_bracket_ratio',
+  'tokens', 'words', 'mean_word_length', 'cjk_word_ratio', 'hash_ratio', 'ellipsis_ratio', 'alpha_words_ratio', 'stop_words',
+  'lines', 'bullet_lines_ratio', 'end_ellipsis_lines_ratio',
+  'paragraphs', 'dup_para_frac', 'dup_para_char_frac', 'dup_line_frac', 'dup_line_char_frac',
+] as const;
+const LINE_NAMES = ['line_punct_ratio', 'sentence_line_ratio', 'short_line_ratio', 'code_line_ratio', 'char_dup_ratio', 'list_ratio'] as const;
+const C4_NAMES = ['c4_lines', 'c4_lines_removed', 'c4_sentences', 'c4_lorem_ipsum', 'c4_curly_bracket'] as const;
+const LENGTH = 0;
+const CHARS = 1;
+const CJK_CHARS = 2;
+const CJK_RATIO = 3;
+const LETTER_RATIO = 4;
+const DIGIT_RATIO = 5;
+const PUNCT_RATIO = 6;
+const CONTROL_CHARS = 7;
+const PINYIN_BRACKETS = 8;
+const PINYIN_BRACKET_RATIO = 9;
+const TOKENS = 10;
+const WORDS = 11;
+const MEAN_WORD_LENGTH = 12;
+const CJK_WORD_RATIO = 13;
+const HASH_RATIO = 14;
+const ELLIPSIS_RATIO = 15;
+const ALPHA_WORDS_RATIO = 16;
+const STOP_WORDS = 17;
+const LINES = 18;
+const BULLET_LINES_RATIO = 19;
+const END_ELLIPSIS_LINES_RATIO = 20;
+const PARAGRAPHS = 21;
+const DUP_PARA_FRAC = 22;
+const DUP_PARA_CHAR_FRAC = 23;
+const DUP_LINE_FRAC = 24;
+const DUP_LINE_CHAR_FRAC = 25;
+
 /** All signals of one document, by name (written to `doc.attrs.quality`). */
 export type Signals = Record<string, number>;
 
@@ -52,7 +89,22 @@ function powImul(base: number, n: number): number {
 
 /** Compiled signal settings: stop-word hashes and the terminal-punctuation table. */
 export class SignalComputer {
-  private readonly stop = new Map<number, number[]>();
+  /** Stop-word hashes: open addressing on the first hash, both hashes compared. */
+  private readonly stopH1: Int32Array;
+  private readonly stopH2: Int32Array;
+  private readonly stopUsed: Uint8Array;
+  private readonly stopMask: number;
+  private readonly stopCount: number;
+  /**
+   * Names of the signals in the order they are written to `attrs.quality`; `values[i]` is the
+   * value of `names[i]` after `run`.
+   */
+  readonly names: readonly string[];
+  readonly values: Float64Array;
+  private readonly topAt: number;
+  private readonly dupAt: number;
+  private readonly lineAt: number;
+  private readonly c4At: number;
   private readonly terminal = new Uint8Array(65536);
   private readonly marks = new Uint8Array(65536);
   private readonly c4: C4Lines | undefined;
@@ -65,11 +117,21 @@ export class SignalComputer {
     readonly config: SignalConfig,
     c4?: C4Lines,
   ) {
-    for (const w of config.stopWords) {
+    const multi = [...new Set(config.stopWords)];
+    let size = 16;
+    while (size < multi.length * 4) size *= 2;
+    this.stopH1 = new Int32Array(size);
+    this.stopH2 = new Int32Array(size);
+    this.stopUsed = new Uint8Array(size);
+    this.stopMask = size - 1;
+    this.stopCount = multi.length;
+    for (const w of multi) {
       const [h1, h2] = hashRange(w, 0, w.length);
-      const list = this.stop.get(h1);
-      if (list) list.push(h2);
-      else this.stop.set(h1, [h2]);
+      let i = h1 & this.stopMask;
+      while (this.stopUsed[i] === 1) i = (i + 1) & this.stopMask;
+      this.stopUsed[i] = 1;
+      this.stopH1[i] = h1;
+      this.stopH2[i] = h2;
     }
     for (const ch of config.terminalPunctuation) this.terminal[ch.charCodeAt(0)] = 1;
     for (const ch of config.sentenceMarks) this.marks[ch.charCodeAt(0)] = 1;
@@ -78,24 +140,48 @@ export class SignalComputer {
     this.dupSizes = [...new Set(config.dupNgrams)].sort((a, b) => a - b);
     this.topKeys = this.topSizes.map((n) => `top_${n}gram_frac`);
     this.dupKeys = this.dupSizes.map((n) => `dup_${n}gram_frac`);
+    const names: string[] = [...BASE_NAMES];
+    this.topAt = names.push(...this.topKeys) - this.topKeys.length;
+    this.dupAt = names.push(...this.dupKeys) - this.dupKeys.length;
+    this.lineAt = names.push(...LINE_NAMES) - LINE_NAMES.length;
+    this.c4At = c4 !== undefined ? names.push(...C4_NAMES) - C4_NAMES.length : -1;
+    this.names = names;
+    this.values = new Float64Array(names.length);
   }
 
-  /** Compute every signal of a profiled text; also returns the C4 line pass, when configured. */
+  /** Index of a signal in `names`/`values`, or -1 when this rule set does not compute it. */
+  indexOf(name: string): number {
+    return this.names.indexOf(name);
+  }
+
+  /** Compute every signal of a profiled text as a record by name; also returns the C4 line pass, when configured. */
   compute(p: TextProfile): { signals: Signals; c4: C4Result | undefined } {
+    const c4 = this.run(p);
+    const signals: Signals = {};
+    for (let i = 0; i < this.names.length; i++) signals[this.names[i]] = this.values[i];
+    return { signals, c4 };
+  }
+
+  /**
+   * Compute every signal of a profiled text into `values` (rounded to 6 decimals, in the order of
+   * `names`); returns the C4 line pass, when configured. Allocates nothing per record but the C4
+   * result.
+   */
+  run(p: TextProfile): C4Result | undefined {
     const text = p.text;
     const len = text.length;
     const nt = p.nTokens;
-    const s: Signals = {};
+    const v = this.values;
 
     // --- lengths and character make-up
-    s.length = len;
-    s.chars = p.nonSpaceChars;
-    s.cjk_chars = p.cjkChars;
-    s.cjk_ratio = ratio(p.cjkChars, p.nonSpaceChars);
-    s.letter_ratio = ratio(p.letterChars, p.nonSpaceChars);
-    s.digit_ratio = ratio(p.digitChars, p.nonSpaceChars);
-    s.punct_ratio = ratio(p.punctChars, p.nonSpaceChars);
-    s.control_chars = p.controls;
+    v[LENGTH] = len;
+    v[CHARS] = p.nonSpaceChars;
+    v[CJK_CHARS] = p.cjkChars;
+    v[CJK_RATIO] = ratio(p.cjkChars, p.nonSpaceChars);
+    v[LETTER_RATIO] = ratio(p.letterChars, p.nonSpaceChars);
+    v[DIGIT_RATIO] = ratio(p.digitChars, p.nonSpaceChars);
+    v[PUNCT_RATIO] = ratio(p.punctChars, p.nonSpaceChars);
+    v[CONTROL_CHARS] = p.controls;
 
     // --- words (Gopher quality)
     let words = 0;
@@ -105,8 +191,13 @@ export class SignalComputer {
     const kind = p.tokKind;
     const st = p.tokStart;
     const en = p.tokEnd;
-    const stopMap = this.stop;
-    const checkStop = stopMap.size > 0;
+    const checkStop = this.stopCount > 0;
+    const sH1 = this.stopH1;
+    const sH2 = this.stopH2;
+    const sUsed = this.stopUsed;
+    const sMask = this.stopMask;
+    const th1 = p.tokH1;
+    const th2 = p.tokH2;
     for (let i = 0; i < nt; i++) {
       const k = kind[i];
       if ((k & TOK_WORD) !== 0) {
@@ -115,8 +206,13 @@ export class SignalComputer {
       }
       if ((k & TOK_ALPHA) !== 0) alpha++;
       if (checkStop) {
-        const l = stopMap.get(p.tokH1[i]);
-        if (l !== undefined && l.includes(p.tokH2[i])) stop++;
+        const a = th1[i];
+        for (let j = a & sMask; sUsed[j] === 1; j = (j + 1) & sMask) {
+          if (sH1[j] === a && sH2[j] === th2[i]) {
+            stop++;
+            break;
+          }
+        }
       }
     }
     // "烟(yan)台市(shi)": pinyin in brackets after a CJK character, a Chinese spam trick to
@@ -136,16 +232,16 @@ export class SignalComputer {
       }
       if (lower) pinyin++;
     }
-    s.pinyin_brackets = pinyin;
-    s.pinyin_bracket_ratio = ratio(pinyin, p.cjkChars);
-    s.tokens = nt;
-    s.words = words;
-    s.mean_word_length = ratio(wordChars, words);
-    s.cjk_word_ratio = ratio(p.cjkChars, words);
-    s.hash_ratio = ratio(p.hashes, nt);
-    s.ellipsis_ratio = ratio(p.ellipses, nt);
-    s.alpha_words_ratio = ratio(alpha, nt);
-    s.stop_words = stop;
+    v[PINYIN_BRACKETS] = pinyin;
+    v[PINYIN_BRACKET_RATIO] = ratio(pinyin, p.cjkChars);
+    v[TOKENS] = nt;
+    v[WORDS] = words;
+    v[MEAN_WORD_LENGTH] = ratio(wordChars, words);
+    v[CJK_WORD_RATIO] = ratio(p.cjkChars, words);
+    v[HASH_RATIO] = ratio(p.hashes, nt);
+    v[ELLIPSIS_RATIO] = ratio(p.ellipses, nt);
+    v[ALPHA_WORDS_RATIO] = ratio(alpha, nt);
+    v[STOP_WORDS] = stop;
 
     // --- lines (Gopher quality uses str.splitlines(): no final empty line)
     let nSplit = p.nLines;
@@ -163,12 +259,12 @@ export class SignalComputer {
         if (z === 0x2026 || (z === 46 && b - a >= 3 && text.charCodeAt(b - 2) === 46 && text.charCodeAt(b - 3) === 46)) endEllipsis++;
       }
     }
-    s.lines = nSplit;
-    s.bullet_lines_ratio = ratio(bullets, nSplit);
-    s.end_ellipsis_lines_ratio = ratio(endEllipsis, nSplit);
+    v[LINES] = nSplit;
+    v[BULLET_LINES_RATIO] = ratio(bullets, nSplit);
+    v[END_ELLIPSIS_LINES_RATIO] = ratio(endEllipsis, nSplit);
 
     // --- repetition: paragraphs (text.strip() split on \n{2,}) and lines (split on \n+)
-    this.paragraphs(p, s);
+    this.paragraphs(p, v);
     counter.clear(p.nLines);
     let dupLines = 0;
     let dupLineChars = 0;
@@ -184,8 +280,8 @@ export class SignalComputer {
         dupLineChars += b - a;
       }
     }
-    s.dup_line_frac = ratio(dupLines, pieces);
-    s.dup_line_char_frac = ratio(dupLineChars, len);
+    v[DUP_LINE_FRAC] = ratio(dupLines, pieces);
+    v[DUP_LINE_CHAR_FRAC] = ratio(dupLineChars, len);
 
     // --- repetition: n-grams over the shared tokens, hashed as integers
     if (prefixLen.length < nt + 1) {
@@ -220,15 +316,16 @@ export class SignalComputer {
     if (tops.length > 0) this.markRepeated(p, tops[0], repTop);
     for (let k = 0; k < tops.length; k++) {
       if (k > 0) narrow(repTop, nt, tops[k] - tops[k - 1]);
-      s[this.topKeys[k]] = ratio(this.topNgram(p, tops[k], pl, repTop), len);
+      v[this.topAt + k] = ratio(this.topNgram(p, tops[k], pl, repTop), len);
     }
     if (dups.length > 0) this.markRepeated(p, dups[0], repDup);
     for (let k = 0; k < dups.length; k++) {
       if (k > 0) narrow(repDup, nt, dups[k] - dups[k - 1]);
-      s[this.dupKeys[k]] = ratio(this.dupNgram(p, dups[k], pl, repDup), len);
+      v[this.dupAt + k] = ratio(this.dupNgram(p, dups[k], pl, repDup), len);
     }
 
     // --- FineWeb line signals (non-empty lines of text.split('\n'))
+    const la = this.lineAt;
     counter.clear(p.nLines);
     let nonEmpty = 0;
     let punctEnd = 0;
@@ -260,28 +357,29 @@ export class SignalComputer {
       const slot = counter.add(p.lineH1[li], p.lineH2[li], li);
       if (counter.countAt(slot) > 1) dupChars += b - a;
     }
-    s.line_punct_ratio = ratio(punctEnd, nonEmpty);
-    s.sentence_line_ratio = ratio(sentenceLines, nonEmpty);
-    s.short_line_ratio = ratio(short, nonEmpty);
-    s.code_line_ratio = ratio(code, nonEmpty);
-    s.char_dup_ratio = ratio(dupChars, len - p.newlines);
-    s.list_ratio = ratio(p.newlines, nt);
+    v[la] = ratio(punctEnd, nonEmpty);
+    v[la + 1] = ratio(sentenceLines, nonEmpty);
+    v[la + 2] = ratio(short, nonEmpty);
+    v[la + 3] = ratio(code, nonEmpty);
+    v[la + 4] = ratio(dupChars, len - p.newlines);
+    v[la + 5] = ratio(p.newlines, nt);
 
     // --- C4 line rules
     let c4: C4Result | undefined;
     if (this.c4 !== undefined) {
+      const ca = this.c4At;
       c4 = this.c4.run(p);
-      s.c4_lines = c4.lines;
-      s.c4_lines_removed = c4.lines - c4.kept.length;
-      s.c4_sentences = c4.sentences;
-      s.c4_lorem_ipsum = c4.loremIpsum ? 1 : 0;
-      s.c4_curly_bracket = c4.curlyBracket ? 1 : 0;
+      v[ca] = c4.lines;
+      v[ca + 1] = c4.lines - c4.kept.length;
+      v[ca + 2] = c4.sentences;
+      v[ca + 3] = c4.loremIpsum ? 1 : 0;
+      v[ca + 4] = c4.curlyBracket ? 1 : 0;
     }
-    for (const k in s) s[k] = round6(s[k]);
-    return { signals: s, c4 };
+    for (let i = 0; i < v.length; i++) v[i] = round6(v[i]);
+    return c4;
   }
 
-  private paragraphs(p: TextProfile, s: Signals): void {
+  private paragraphs(p: TextProfile, v: Float64Array): void {
     const text = p.text;
     // Python str.strip(): the trimmed bounds of the whole text.
     let a = 0;
@@ -307,9 +405,9 @@ export class SignalComputer {
       start = end;
       while (start < b && text.charCodeAt(start) === 10) start++;
     }
-    s.paragraphs = paras;
-    s.dup_para_frac = ratio(dup, paras);
-    s.dup_para_char_frac = ratio(dupChars, text.length);
+    v[PARAGRAPHS] = paras;
+    v[DUP_PARA_FRAC] = ratio(dup, paras);
+    v[DUP_PARA_CHAR_FRAC] = ratio(dupChars, text.length);
   }
 
   /**

@@ -156,42 +156,46 @@ export class C4Lines {
     if (nLines > 0 && p.lineStart[nLines - 1] === text.length && text.length > 0) nLines--;
     if (text.length === 0) nLines = 0;
     const flags = this.flagLines(p);
+    // Only the checks a line reaches are computed, and a scan stops as soon as its answer is
+    // known; the decisions are those of checking everything in C4's order.
+    const maxWord = cfg.maxWordLength;
+    const minUnits = cfg.minPerLine;
+    const byWords = cfg.lineUnits === 'words';
+    const docBracket = cfg.removeCitations && text.indexOf('[') >= 0;
+    const docCurly = text.indexOf('{') >= 0;
+    const T = CHAR_CLASS;
     for (let li = 0; li < nLines; li++) {
       const s0 = p.lineTrimStart[li];
       const e0 = p.lineTrimEnd[li];
-      // words (white-space separated) and the longest of them
-      let units = 0;
-      let longest = 0;
-      let wl = 0;
-      let hasBracket = false;
-      let hasCurly = false;
-      for (let i = s0; i < e0; i++) {
-        const c = text.charCodeAt(i);
-        if ((CHAR_CLASS[c] & SPACE) !== 0) {
-          if (wl > 0) {
-            if (cfg.lineUnits === 'words') units++;
+      // a white-space separated word longer than maxWordLength needs a line at least that long
+      if (maxWord > 0 && e0 - s0 > maxWord) {
+        let longest = 0;
+        let wl = 0;
+        for (let i = s0; i < e0; i++) {
+          if ((T[text.charCodeAt(i)] & SPACE) !== 0) {
             if (wl > longest) longest = wl;
             wl = 0;
-          }
-        } else {
-          wl++;
-          if (cfg.lineUnits === 'chars') units++;
-          if (c === 91) hasBracket = true;
-          else if (c === 123 && (i === s0 || this.curlyExempt[text.charCodeAt(i - 1)] !== 1)) hasCurly = true;
+          } else wl++;
+        }
+        if (wl > longest) longest = wl;
+        if (longest > maxWord) {
+          removed.too_long_word++;
+          continue;
         }
       }
-      if (wl > 0) {
-        if (cfg.lineUnits === 'words') units++;
-        if (wl > longest) longest = wl;
-      }
-      if (cfg.maxWordLength > 0 && longest > cfg.maxWordLength) {
-        removed.too_long_word++;
-        continue;
+      let hasBracket = false;
+      if (docBracket) {
+        for (let i = s0; i < e0; i++) {
+          if (text.charCodeAt(i) === 91) {
+            hasBracket = true;
+            break;
+          }
+        }
       }
       let line = text;
       let s = s0;
       let e = e0;
-      if (cfg.removeCitations && hasBracket) {
+      if (hasBracket) {
         const stripped = text.slice(s0, e0);
         CITATION.lastIndex = 0;
         const cleaned = stripped.replace(CITATION, '');
@@ -206,9 +210,20 @@ export class C4Lines {
         removed.no_terminal_punct++;
         continue;
       }
-      if (units < cfg.minPerLine) {
-        removed.too_few_words++;
-        continue;
+      if (minUnits > 0) {
+        // words (white-space separated) or non-space characters of the original line, counted
+        // up to the minimum
+        let units = 0;
+        let prevSpace = true;
+        for (let i = s0; i < e0 && units < minUnits; i++) {
+          const space = (T[text.charCodeAt(i)] & SPACE) !== 0;
+          if (!space && (prevSpace || !byWords)) units++;
+          prevSpace = space;
+        }
+        if (units < minUnits) {
+          removed.too_few_words++;
+          continue;
+        }
       }
       // Phrases are looked up in the original line: a citation mark never splits one.
       const f = flags[li];
@@ -217,7 +232,14 @@ export class C4Lines {
         removed.javascript++;
         continue;
       }
-      if (hasCurly) curly = true;
+      if (docCurly && !curly) {
+        for (let i = s0; i < e0; i++) {
+          if (text.charCodeAt(i) === 123 && (i === s0 || this.curlyExempt[text.charCodeAt(i - 1)] !== 1)) {
+            curly = true;
+            break;
+          }
+        }
+      }
       if ((f & POLICY) !== 0) {
         removed.policy++;
         continue;

@@ -126,6 +126,22 @@ export function hashRange(text: string, start: number, end: number): [number, nu
   return [fmix(h1 ^ (end - start)), fmix(h2)];
 }
 
+/** Record token `t` = `text[start, end)` of the given kind, with its two hashes (as `hashRange`). */
+function emit(text: string, t: number, start: number, end: number, kind: number): void {
+  tokStart[t] = start;
+  tokEnd[t] = end;
+  tokKind[t] = kind;
+  let h1 = H1_SEED;
+  let h2 = H2_SEED;
+  for (let k = start; k < end; k++) {
+    const cc = text.charCodeAt(k);
+    h1 = Math.imul(h1 ^ cc, H1_MUL);
+    h2 = Math.imul(h2 + cc, H2_MUL) ^ (h2 >>> 15);
+  }
+  tokH1[t] = fmix(h1 ^ (end - start));
+  tokH2[t] = fmix(h2);
+}
+
 /**
  * ASCII symbols that stay inside a word, as in NLTK's Treebank tokenizer (which splits off only
  * `, ; : @ # $ % & ? !`, brackets, quotes, `...`, `--` and a sentence-final period).
@@ -166,22 +182,6 @@ export function profile(text: string): TextProfile {
   let ellipses = 0;
   let controls = 0;
 
-  const emit = (start: number, end: number, kind: number) => {
-    tokStart[nt] = start;
-    tokEnd[nt] = end;
-    tokKind[nt] = kind;
-    let h1 = H1_SEED;
-    let h2 = H2_SEED;
-    for (let k = start; k < end; k++) {
-      const cc = text.charCodeAt(k);
-      h1 = Math.imul(h1 ^ cc, H1_MUL);
-      h2 = Math.imul(h2 + cc, H2_MUL) ^ (h2 >>> 15);
-    }
-    tokH1[nt] = fmix(h1 ^ (end - start));
-    tokH2[nt] = fmix(h2);
-    nt++;
-  };
-
   let i = 0;
   while (i < n) {
     const c = text.charCodeAt(i);
@@ -202,7 +202,7 @@ export function profile(text: string): TextProfile {
       nonSpace++;
       cjk++;
       letters++;
-      emit(i, i + w, TOK_WORD | TOK_ALPHA | TOK_CJK);
+      emit(text, nt++, i, i + w, TOK_WORD | TOK_ALPHA | TOK_CJK);
       i += w;
       continue;
     }
@@ -217,7 +217,7 @@ export function profile(text: string): TextProfile {
       if (c === 35) hashes += run;
       else if (c === 46) ellipses += Math.floor(run / 3);
       else if (c === 0x2026) ellipses += run;
-      emit(i, j, 0);
+      emit(text, nt++, i, j, 0);
       i = j;
       continue;
     }
@@ -256,7 +256,7 @@ export function profile(text: string): TextProfile {
           const nx = text.charCodeAt(j + 1);
           const nt2 = j + 2 < n ? T[text.charCodeAt(j + 2)] : SPACE;
           const split = (p === 110 || p === 78) && (nx === 116 || nx === 84) && j - 1 > start && (nt2 & (LETTER | DIGIT)) === 0 ? j - 1 : j;
-          emit(start, split, kind | (split > start ? TOK_WORD : 0));
+          emit(text, nt++, start, split, kind | (split > start ? TOK_WORD : 0));
           kind = split < j ? TOK_WORD | TOK_ALPHA : 0;
           start = split;
         } else if ((cc === 44 || cc === 58) && j > start && (T[text.charCodeAt(j - 1)] & DIGIT) !== 0 && j + 1 < n && (T[text.charCodeAt(j + 1)] & DIGIT) !== 0) {
@@ -278,7 +278,7 @@ export function profile(text: string): TextProfile {
       j = start + 1;
       nonSpace++;
     }
-    emit(start, j, kind);
+    emit(text, nt++, start, j, kind);
     i = j;
   }
 

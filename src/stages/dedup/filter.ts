@@ -15,7 +15,8 @@
  * with `keep: first` the stage streams, and the on-disk mode, which collects the same
  * candidates band by band and checks them in the same order, makes the same decisions.
  *
- * Memory per record: its signature (4 bytes × bands × rows = 448 bytes by default), its band
+ * Memory per record: its signature (4 bytes × bands × rows = 448 bytes by default; not kept
+ * when the stage streams with `verify: 'exact'`, the default), its band
  * keys in the table (12 bytes per slot, 2-4 slots per key at a load of 1/4 to 1/2), its source
  * string, with `verify: 'exact'` the shingles of each kept record (4 bytes per shingle
  * plus 13 bytes, packed in one array; freed when the record is removed), plus the
@@ -67,11 +68,23 @@ export class MinHashIndex {
   candidates = 0;
   unverified = 0;
 
-  constructor(readonly config: MinHashConfig) {
+  /**
+   * With `streaming: true` (only valid with `verify: 'exact'`, and when every `sign` is
+   * followed by its `visit` before the next `sign`), signatures are not kept: the one being
+   * judged is all the index needs, because checks use the shingle sets. Saves 4 bytes × k per
+   * record.
+   */
+  private readonly streaming: boolean;
+
+  constructor(
+    readonly config: MinHashConfig,
+    opts: { streaming?: boolean } = {},
+  ) {
     this.k = config.bands * config.rows;
     this.perm = makePermutations(this.k, config.seed);
     this.shingler = new Shingler(config);
-    this.sigs = new Int32Array(this.k * 1024);
+    this.streaming = opts.streaming === true && config.verify === 'exact';
+    this.sigs = new Int32Array(this.k * (this.streaming ? 1 : 1024));
     this.keys = new Int32Array(2 * config.bands);
     if (config.verify === 'exact') this.sets = new SetArena();
   }
@@ -91,23 +104,31 @@ export class MinHashIndex {
     if (sh.length === 0) return -1;
     const i = this.count++;
     const k = this.k;
-    if ((i + 1) * k > this.sigs.length) {
+    const at = this.offset(i);
+    if (at + k > this.sigs.length) {
       const grown = new Int32Array(this.sigs.length * 2);
       grown.set(this.sigs);
       this.sigs = grown;
     }
-    signatureInto(sh, this.perm, this.sigs.subarray(i * k, (i + 1) * k));
+    signatureInto(sh, this.perm, this.sigs.subarray(at, at + k));
     this.sets?.add(i, sh);
     return i;
   }
 
-  /** The signature of record `i` (a view). */
-  signatureOf(i: number): Int32Array {
-    return this.sigs.subarray(i * this.k, (i + 1) * this.k);
+  /** Where record `i`'s signature starts in `sigs`. */
+  private offset(i: number): number {
+    return this.streaming ? 0 : i * this.k;
   }
 
-  /** Estimated Jaccard similarity of records `i` and `j`. */
+  /** The signature of record `i` (a view); in streaming mode only the last record signed has one. */
+  signatureOf(i: number): Int32Array {
+    if (this.streaming && i !== this.count - 1) throw new Error('MinHashIndex: signatures are not kept in streaming mode');
+    return this.sigs.subarray(this.offset(i), this.offset(i) + this.k);
+  }
+
+  /** Estimated Jaccard similarity of records `i` and `j` (not available in streaming mode). */
   similarity(i: number, j: number): number {
+    if (this.streaming) throw new Error('MinHashIndex: signatures are not kept in streaming mode');
     return similarity(this.sigs, i * this.k, this.sigs, j * this.k, this.k);
   }
 
@@ -120,7 +141,8 @@ export class MinHashIndex {
   /** Judge record `i`, given that every better record has been visited already. */
   visit(i: number): Verdict {
     const { bands, rows, threshold, verify } = this.config;
-    const keys = bandKeys(this.sigs, i * this.k, bands, rows, this.keys);
+    if (this.streaming && i !== this.count - 1) throw new Error('MinHashIndex: in streaming mode visit each record right after signing it');
+    const keys = bandKeys(this.sigs, this.offset(i), bands, rows, this.keys);
     let survivor = -1;
     let sim = 1;
     let tried: number[] | undefined;
@@ -160,7 +182,7 @@ export function minhashStage(config: MinHashConfig, keep: KeepPolicy, options: R
     needsText: true,
     options: Object.freeze({ ...options }),
     async *run(batches, ctx) {
-      const index = new MinHashIndex(config);
+      let index: MinHashIndex | undefined;
       const sources: string[] = [];
       const summary = (ctx.stats.summaries.similarity ??= emptySummary());
       let byQuality: boolean | undefined = keep === 'first' ? false : keep === 'best-quality' ? true : undefined;
@@ -172,6 +194,8 @@ export function minhashStage(config: MinHashConfig, keep: KeepPolicy, options: R
       const heldIndex: number[] = [];
       for await (const batch of batches) {
         if (byQuality === undefined && batch.length > 0) byQuality = !Number.isNaN(docScore(batch[0]));
+        // Streaming (keep first) with exact checks keeps no signatures.
+        index ??= new MinHashIndex(config, { streaming: byQuality === false });
         const out: Doc[] = [];
         for (const doc of batch) {
           const i = index.sign(getText(doc, ctx.textField));
@@ -192,7 +216,7 @@ export function minhashStage(config: MinHashConfig, keep: KeepPolicy, options: R
         }
         if (out.length > 0) yield out;
       }
-      if (byQuality && held.length > 0) {
+      if (index !== undefined && byQuality && held.length > 0) {
         const n = index.count;
         const scores = new Float64Array(n);
         const docOf: Doc[] = new Array(n);
@@ -219,8 +243,8 @@ export function minhashStage(config: MinHashConfig, keep: KeepPolicy, options: R
         }
         if (out.length > 0) yield out;
       }
-      count(ctx.stats.counters, 'candidates', index.candidates);
-      count(ctx.stats.counters, 'candidates_unverified', index.unverified);
+      count(ctx.stats.counters, 'candidates', index?.candidates ?? 0);
+      count(ctx.stats.counters, 'candidates_unverified', index?.unverified ?? 0);
     },
   };
 }

@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../../src/core/doc.js';
-import { SetArena, Shingler, jaccardSorted, shingleSet } from '../../../src/stages/dedup/index.js';
+import { MinHashIndex, SetArena, Shingler, dedupOptions, jaccardSorted, minHashConfig, shingleSet } from '../../../src/stages/dedup/index.js';
+import { resolveOptions } from '../../../src/core/options.js';
 import { readJsonl, runDedup } from './helpers.js';
 
 /** Jaccard similarity by the definition, with JS sets. */
@@ -137,5 +138,20 @@ describe('dedup --minhash verification', () => {
     const { rejects } = await runDedup([{ name: 'c', records: chain!.map((text) => ({ text })) }], { keep: 'first' });
     // b goes in favour of a; c, which matches b, is checked against a (the survivor) and stays.
     expect(rejects.map((x) => [x.source, x.detail?.survivor])).toEqual([['c:2', 'c:1']]);
+  });
+
+  it('decides the same with and without kept signatures (the streaming index keeps none)', () => {
+    const config = minHashConfig(resolveOptions('dedup', dedupOptions, {}));
+    const texts = edited(3).map((r) => String(r.text));
+    const kept = new MinHashIndex(config);
+    const streaming = new MinHashIndex(config, { streaming: true });
+    const a = texts.map((t) => kept.visit(kept.sign(t)));
+    const b = texts.map((t) => streaming.visit(streaming.sign(t)));
+    expect(a.filter((v) => v.survivor >= 0).length).toBeGreaterThan(5);
+    expect(b).toEqual(a);
+    expect(streaming.bytes).toBeLessThan(kept.bytes);
+    const i = streaming.sign(texts[0]);
+    streaming.sign(texts[1]);
+    expect(() => streaming.visit(i)).toThrow(/right after signing/);
   });
 });

@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
-import { Decompress } from 'fzstd';
+import { Gunzip as SalvageGunzip, Decompress as ZstdDecompress } from './codecs.js';
 
 /** Compression of a byte stream, told by its first bytes (not its name, which may lie). */
 export type Compression = 'none' | 'gzip' | 'zstd';
@@ -14,54 +14,121 @@ export function sniffCompression(head: Uint8Array): Compression {
 
 /** Read size for files: 1 MiB chunks measured fastest for line splitting. */
 export const READ_CHUNK = 1 << 20;
+/** Compressed bytes handed to zlib at a time, so the output waiting to be read stays small. */
+const GZIP_PIECE = 1 << 16;
 
-async function* gunzip(first: Buffer, rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
+const toBuffer = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.length);
+
+/**
+ * Decompress gzip with zlib (fast). zlib discards the output of the piece in which it meets
+ * damage (a corrupt block, trailing garbage, a cut file), so when it fails and the input can be
+ * read again, the stream is decoded once more with a pure-JS inflater that hands out every byte
+ * it decodes before the damage; the bytes already delivered are skipped. Multi-member gzip is
+ * read whole, as gzip itself does.
+ */
+async function* gunzip(first: Buffer, rest: AsyncIterator<Buffer>, reopen?: () => AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   const z = createGunzip({ chunkSize: 1 << 16 });
-  // Feed the compressed bytes from a separate task so the decompressed output can be pulled.
-  const feed = (async () => {
-    try {
-      if (!z.write(first)) await new Promise((r) => z.once('drain', r));
-      for (;;) {
-        const r = await rest.next();
-        if (r.done) break;
-        if (!z.write(r.value)) await new Promise((res) => z.once('drain', res));
-      }
-      z.end();
-    } catch (e) {
-      z.destroy(e as Error);
+  const out: Buffer[] = [];
+  let failure: Error | null = null;
+  let delivered = 0;
+  z.on('data', (d: Buffer) => out.push(d));
+  z.on('error', (e: Error) => {
+    failure ??= e;
+  });
+  // On damage zlib emits 'error' and may never call the write callback: wait for either.
+  const feed = (piece: Buffer): Promise<void> =>
+    new Promise((resolve) => {
+      const onError = (): void => resolve();
+      z.once('error', onError);
+      z.write(piece, () => {
+        z.off('error', onError);
+        resolve();
+      });
+    });
+  const drain = function* (): Generator<Buffer> {
+    while (out.length > 0) {
+      const b = out.shift()!;
+      delivered += b.length;
+      yield b;
     }
-  })();
-  try {
-    for await (const chunk of z) yield chunk as Buffer;
-  } finally {
-    await feed;
+  };
+  let chunk: Buffer | null = first;
+  while (chunk !== null && failure === null) {
+    for (let i = 0; i < chunk.length && failure === null; i += GZIP_PIECE) {
+      await feed(chunk.subarray(i, i + GZIP_PIECE));
+      yield* drain();
+    }
+    const r = await rest.next();
+    chunk = r.done ? null : r.value;
   }
+  if (failure === null) {
+    await new Promise<void>((resolve) => {
+      z.once('end', resolve);
+      z.once('error', () => resolve());
+      z.end();
+      z.resume();
+    });
+    yield* drain();
+  }
+  if (failure === null) return;
+  z.destroy();
+  if (reopen === undefined) throw failure;
+  yield* salvage(reopen, delivered);
+  throw failure;
+}
+
+/** Decode a damaged gzip again with fflate, skipping `skip` bytes already delivered; stops at the damage. */
+async function* salvage(reopen: () => AsyncIterable<Buffer>, skip: number): AsyncGenerator<Buffer> {
+  const out: Buffer[] = [];
+  let seen = 0;
+  const g = new SalvageGunzip((d) => {
+    const end = seen + d.length;
+    if (end > skip) out.push(toBuffer(d.subarray(Math.max(0, skip - seen))));
+    seen = end;
+  });
+  try {
+    for await (const c of reopen()) {
+      g.push(c);
+      yield* out.splice(0);
+    }
+    g.push(new Uint8Array(0), true);
+  } catch {
+    // The damage itself: what came before it is in `out`.
+  }
+  yield* out.splice(0);
 }
 
 async function* unzstd(first: Buffer, rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
   const out: Buffer[] = [];
-  const d = new Decompress((chunk) => {
-    if (chunk.length > 0) out.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
+  const d = new ZstdDecompress((chunk) => {
+    if (chunk.length > 0) out.push(toBuffer(chunk));
   });
-  d.push(first);
-  for (;;) {
-    while (out.length > 0) yield out.shift()!;
-    const r = await rest.next();
-    if (r.done) break;
-    d.push(r.value);
+  // fzstd hands out each block as it completes, even in a push that then throws on damage.
+  try {
+    d.push(first);
+    for (;;) {
+      yield* out.splice(0);
+      const r = await rest.next();
+      if (r.done) break;
+      d.push(r.value);
+    }
+    // Throws "unexpected EOF" when the last frame is incomplete.
+    d.push(new Uint8Array(0), true);
+  } catch (e) {
+    yield* out.splice(0);
+    throw e;
   }
-  // fzstd throws "unexpected EOF" here when the last frame is incomplete.
-  d.push(new Uint8Array(0), true);
-  while (out.length > 0) yield out.shift()!;
+  yield* out.splice(0);
 }
 
 /**
  * Decompressed chunks of a byte stream (plain, gzip or zstd, told by magic bytes).
- * A damaged or truncated stream yields what it could decode, then throws.
+ * A damaged or truncated stream yields what it could decode, then throws. `reopen`, when the
+ * input can be read again (a file), lets a damaged gzip give up every byte before the damage.
  */
-export async function* decoded(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+export async function* decoded(chunks: AsyncIterable<Buffer>, reopen?: () => AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   const it = chunks[Symbol.asyncIterator]();
-  let first = await it.next();
+  const first = await it.next();
   if (first.done) return;
   // Sniffing needs 4 bytes; a tiny first chunk (stdin) is topped up.
   let head = first.value;
@@ -71,7 +138,7 @@ export async function* decoded(chunks: AsyncIterable<Buffer>): AsyncGenerator<Bu
     head = Buffer.concat([head, more.value]);
   }
   const kind = sniffCompression(head);
-  if (kind === 'gzip') yield* gunzip(head, it);
+  if (kind === 'gzip') yield* gunzip(head, it, reopen);
   else if (kind === 'zstd') yield* unzstd(head, it);
   else {
     yield head;
@@ -85,6 +152,7 @@ export async function* decoded(chunks: AsyncIterable<Buffer>): AsyncGenerator<Bu
 
 /** Decompressed chunks of a file, or of stdin for `-`. */
 export function openDecoded(path: string): AsyncGenerator<Buffer> {
-  const raw: AsyncIterable<Buffer> = path === '-' ? process.stdin : createReadStream(path, { highWaterMark: READ_CHUNK });
-  return decoded(raw);
+  if (path === '-') return decoded(process.stdin);
+  const open = (): AsyncIterable<Buffer> => createReadStream(path, { highWaterMark: READ_CHUNK });
+  return decoded(open(), open);
 }

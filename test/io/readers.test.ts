@@ -72,6 +72,33 @@ describe('JSONL reader', () => {
     expect(d.read).toBe(d.docs.length + 1);
   });
 
+  it('keeps every record of a .gz followed by garbage, and reports the file', async () => {
+    const dir = await tempDir();
+    const many = Buffer.from(Array.from({ length: 3000 }, (_, i) => JSON.stringify({ i, text: `g ${i}` })).join('\n') + '\n');
+    const file = join(dir, 'trail.jsonl.gz');
+    await writeFile(file, Buffer.concat([gzipSync(many), Buffer.from('garbage\n')]));
+    const d = await drain(readFiles([file]));
+    expect(d.docs).toHaveLength(3000);
+    expect(d.fileErrors).toHaveLength(1);
+  });
+
+  it('keeps the records before a corrupt block in a .gz file (zlib drops them; the salvage decoder does not)', async () => {
+    const dir = await tempDir();
+    const many = Buffer.from(Array.from({ length: 60000 }, (_, i) => JSON.stringify({ i, text: `record number ${i} ${'abc '.repeat(i % 7)}` })).join('\n') + '\n');
+    const gz = Buffer.from(gzipSync(many));
+    const at = gz.length >> 1;
+    for (let k = at; k < at + 200; k++) gz[k] ^= 0x5a;
+    const file = join(dir, 'corrupt.jsonl.gz');
+    await writeFile(file, gz);
+    const d = await drain(readFiles([file]));
+    expect(d.fileErrors).toHaveLength(1);
+    // Every record decoded before the damage comes out in order; damaged lines are rejects, not lost.
+    const ids = d.docs.map((x) => x.data.i as number);
+    const prefix = ids.findIndex((v, k) => v !== k);
+    expect(prefix === -1 ? ids.length : prefix).toBeGreaterThan(20000);
+    expect(d.read).toBe(d.docs.length + d.rejects.length);
+  });
+
   it('keeps the records before the damage in a truncated .zst', async () => {
     // zstd decoders can only hand out whole blocks (128 KiB), so the input spans many.
     const many = Buffer.from(Array.from({ length: 100000 }, (_, i) => JSON.stringify({ i, text: `zstd ${i}` })).join('\n') + '\n');
@@ -116,6 +143,17 @@ describe('JSON array reader', () => {
     const d = await drain(readChunks('b.json', chunked(Buffer.from('[{"text":"a"},{"text":"b"},{"text": oops}]'), 7), 'json'));
     expect(d.docs.map((x) => x.data.text)).toEqual(['a', 'b']);
     expect(d.fileErrors).toHaveLength(1);
+  });
+
+  it('keeps every element before a syntax error in a real file, even within one read chunk', async () => {
+    const dir = await tempDir();
+    const file = join(dir, 'bad.json');
+    const good = Array.from({ length: 500 }, (_, i) => JSON.stringify({ text: `element ${i}` }));
+    await writeFile(file, '[' + good.join(',') + ',{"text": oops}]');
+    const d = await drain(readFiles([file]));
+    expect(d.docs.map((x) => x.data.text)).toEqual(good.map((g) => JSON.parse(g).text));
+    expect(d.fileErrors).toHaveLength(1);
+    expect(d.fileErrors[0].message).toMatch(/after element 500/);
   });
 
   it('tells a .json file of JSON lines from a JSON array by its first byte', async () => {

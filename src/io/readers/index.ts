@@ -55,7 +55,7 @@ async function* sniffJson(path: string, events: ReadEvents, s: ReadSettings): As
       yield r.value;
     }
   }
-  if (first === 0x5b) yield* readJsonArray(path, events, s, replay());
+  if (first === 0x5b) yield* readJsonArray(path, events, s, replay(), path !== '-');
   else yield* readJsonl(path, events, s, replay());
 }
 

@@ -1,51 +1,115 @@
-import { Readable } from 'node:stream';
+import { StringDecoder } from 'node:string_decoder';
 import streamArray from 'stream-json/streamers/stream-array.js';
+import { none } from 'stream-chain/defs.js';
 import type { Doc, JsonObject } from '../../core/doc.js';
 import type { ReadEvents } from '../../core/pipeline.js';
 import { openDecoded } from '../decode.js';
-import { batchesOf } from '../events.js';
 import { docFromValue } from './jsonl.js';
 import type { ReadSettings } from './options.js';
 
 const BATCH = 1000;
 
+interface Item {
+  key: number;
+  value: unknown;
+}
+type Parse = (input: string | typeof none) => AsyncIterable<Item>;
+
+/** Elements of one piece of text, in order; a syntax error throws after nothing from this piece. */
+async function parsePiece(parse: Parse, text: string | typeof none, out: Item[]): Promise<void> {
+  for await (const item of parse(text)) out.push(item);
+}
+
 /**
  * Read a JSON array file (XTuner `.json`) element by element with stream-json, so memory stays
  * flat. Sources are `file:[index]`. An element that is not an object is rejected as
- * `not_object`; a syntax error ends the file (records before it are kept) and is reported as a
- * file error.
+ * `not_object`. A syntax error ends the file and is reported as a file error; every element
+ * before it is kept: stream-json drops the elements of the chunk in which it fails, so for a
+ * file the text is parsed again up to that chunk and the chunk is fed one character at a time.
  */
-export async function* readJsonArray(path: string, events: ReadEvents, s: ReadSettings, chunks?: AsyncIterable<Buffer>): AsyncGenerator<Doc[]> {
+export async function* readJsonArray(
+  path: string,
+  events: ReadEvents,
+  s: ReadSettings,
+  chunks?: AsyncIterable<Buffer>,
+  /** The file can be read again from `path` (for the salvage after a syntax error). */
+  canReopen = chunks === undefined && path !== '-',
+): AsyncGenerator<Doc[]> {
+  let batch: Doc[] = [];
+  let n = 0;
   let bytes = 0;
-  async function* counted(): AsyncGenerator<Buffer> {
-    for await (const c of chunks ?? openDecoded(path)) {
-      bytes += c.length;
-      yield c;
-    }
-  }
-  const src = Readable.from(counted());
-  const items = streamArray.withParserAsStream();
-  src.on('error', (e) => items.destroy(e));
-  src.pipe(items);
-  let last = -1;
-  const take = (item: { key: number; value: unknown }): Doc | undefined => {
-    last = item.key;
+  let next = 0; // index of the next element to hand out
+  const take = (item: Item): void => {
+    if (item.key < next) return;
+    next = item.key + 1;
+    n++;
     const v = item.value;
     const source = `${path}:[${item.key}]`;
     if (v === null || typeof v !== 'object' || Array.isArray(v)) {
       const raw = JSON.stringify(v) ?? String(v);
       events.reject({ reason: 'not_object', source, raw: raw.slice(0, s.maxRawChars) });
-      return undefined;
-    }
-    return docFromValue(v as JsonObject, source);
+    } else batch.push(docFromValue(v as JsonObject, source));
   };
-  const onEnd = (e: Error | null): void => {
-    if (e) events.fileError({ file: path, message: `${e.message} (after element ${last + 1})`, recordsBefore: last + 1 });
-  };
-  for await (const { items: docs, seen } of batchesOf(items, take, BATCH, onEnd)) {
-    events.read(seen, bytes);
+  const flush = (): Doc[] => {
+    events.read(n, bytes);
+    n = 0;
     bytes = 0;
-    if (docs.length > 0) yield docs;
+    const b = batch;
+    batch = [];
+    return b;
+  };
+
+  let failedChunk = -1;
+  let failure: Error | null = null;
+  const parse = streamArray.withParser() as unknown as Parse;
+  const decoder = new StringDecoder('utf8');
+  let index = 0;
+  const items: Item[] = [];
+  try {
+    for await (const chunk of chunks ?? openDecoded(path)) {
+      bytes += chunk.length;
+      try {
+        await parsePiece(parse, decoder.write(chunk), items);
+      } catch (e) {
+        failedChunk = index;
+        failure = e as Error;
+        break;
+      }
+      index++;
+      for (const it of items.splice(0)) take(it);
+      if (batch.length >= BATCH || n >= BATCH) yield flush();
+    }
+    if (failure === null) await parsePiece(parse, none, items);
+  } catch (e) {
+    // A damaged compressed file or the parser's end-of-input check.
+    failure ??= e as Error;
   }
-  if (bytes > 0) events.read(0, bytes);
+  for (const it of items.splice(0)) take(it);
+  if (failedChunk >= 0 && canReopen) {
+    // Parse again up to the failing chunk, then feed it one character at a time.
+    const again = streamArray.withParser() as unknown as Parse;
+    const dec = new StringDecoder('utf8');
+    let i = 0;
+    try {
+      for await (const chunk of openDecoded(path)) {
+        const text = dec.write(chunk);
+        if (i < failedChunk) await parsePiece(again, text, items);
+        else {
+          for (const ch of text) {
+            await parsePiece(again, ch, items);
+            for (const it of items.splice(0)) take(it);
+          }
+          break;
+        }
+        for (const it of items.splice(0)) take(it);
+        i++;
+      }
+    } catch {
+      // The same syntax error: everything before it has been taken.
+    }
+    for (const it of items.splice(0)) take(it);
+  }
+  if (failure !== null) events.fileError({ file: path, message: `${failure.message} (after element ${next})`, recordsBefore: next });
+  const b = flush();
+  if (b.length > 0) yield b;
 }

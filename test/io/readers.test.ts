@@ -166,18 +166,25 @@ describe('JSON array reader', () => {
 });
 
 describe('CSV and TSV readers', () => {
-  const csv = Buffer.from('id,text\n1,"multi\nline, with comma"\n2,中文\n3,too,many\n4,"quoted ""q"""\n');
+  const csv = Buffer.from('\ufeffid,text\n1,"multi\nline, with comma"\n2,中文\n3,too,many\n4,"quoted ""q"""\n\n5,"bad"quote\n6,after bad quote\n7,"never closed\n');
   for (let size = 1; size <= 12; size++) {
-    it(`reads rows keyed by the header at chunk size ${size}`, async () => {
+    it(`reads rows keyed by the header, rejecting bad rows with their line, at chunk size ${size}`, async () => {
       const d = await drain(readChunks('t.csv', chunked(csv, size), 'csv'));
       expect(d.docs.map((x) => x.data)).toEqual([
         { id: '1', text: 'multi\nline, with comma' },
         { id: '2', text: '中文' },
         { id: '4', text: 'quoted "q"' },
+        { id: '5', text: '"bad"quote' },
+        { id: '6', text: 'after bad quote' },
       ]);
-      expect(d.docs.map((x) => x.source)).toEqual(['t.csv:2', 't.csv:3', 't.csv:5']);
-      expect(d.rejects.map((r) => [r.reason, r.source])).toEqual([['csv_columns', 't.csv:4']]);
-      expect(d.read).toBe(4);
+      expect(d.docs.map((x) => x.source)).toEqual(['t.csv:2', 't.csv:4', 't.csv:6', 't.csv:8', 't.csv:9']);
+      expect(d.rejects.map((r) => [r.reason, r.source, r.raw])).toEqual([
+        ['csv_columns', 't.csv:5', '3,too,many'],
+        ['blank_line', 't.csv:7', ''],
+        ['csv_quote', 't.csv:10', '7,"never closed'],
+      ]);
+      expect(d.read).toBe(8);
+      expect(d.fileErrors).toEqual([]);
     });
   }
 

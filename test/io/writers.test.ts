@@ -39,13 +39,37 @@ describe('JSONL writer', () => {
     expect(counts).toEqual([10, 10, 5]);
   });
 
+  it('cuts shards by size record by record: never over the limit, the same whatever the batches', async () => {
+    const dir = await tempDir();
+    const docs = records.map((r) => makeDoc(r, 'm'));
+    const shardsOf = async (sizes: number[], name: string): Promise<string[]> => {
+      const w = await JsonlWriter.create({ output: join(dir, name) + '/', shardBytes: 600 });
+      let i = 0;
+      for (const n of sizes) {
+        await w.write(docs.slice(i, i + n));
+        i += n;
+      }
+      await w.close();
+      return Promise.all(w.shards.map((f) => readFile(f, 'utf8')));
+    };
+    const one = await shardsOf([25], 'a');
+    const many = await shardsOf([1, 3, 7, 2, 12], 'b');
+    expect(many).toEqual(one);
+    expect(one.length).toBeGreaterThan(3);
+    for (const text of one) {
+      const lines = text.trim().split('\n').length;
+      expect(Buffer.byteLength(text) <= 600 || lines === 1).toBe(true);
+    }
+  });
+
   it('shards a file by size, inserting the shard number before the extension', async () => {
     const dir = await tempDir();
     const w = await JsonlWriter.create({ output: join(dir, 'clean.jsonl'), shardBytes: 1000 });
     await w.write(records.map((r) => makeDoc(r, 'm')));
     await w.write(records.map((r) => makeDoc(r, 'm')));
     await w.close();
-    expect(w.shards).toEqual([join(dir, 'clean-00000.jsonl'), join(dir, 'clean-00001.jsonl')]);
+    expect(w.shards.length).toBeGreaterThan(2);
+    expect(w.shards).toEqual(w.shards.map((_, i) => join(dir, `clean-${String(i).padStart(5, '0')}.jsonl`)));
     const back = await drain(readFiles(w.shards));
     expect(back.docs).toHaveLength(50);
   });

@@ -59,15 +59,27 @@ export class JsonlWriter implements DocSink {
   }
 
   async write(batch: Doc[]): Promise<void> {
-    let i = 0;
-    while (i < batch.length) {
-      // Split the batch at shard boundaries so record-count shards are exact.
-      const n = Math.min(batch.length - i, this.out.room());
-      let block = '';
-      for (let j = i; j < i + n; j++) block += JSON.stringify(outputRecord(batch[j], this.strip)) + '\n';
-      await this.out.write(block, n);
-      i += n;
+    const out = this.out;
+    const sized = out.bySize;
+    let block = '';
+    let n = 0;
+    let bytes = 0;
+    for (const doc of batch) {
+      const line = JSON.stringify(outputRecord(doc, this.strip)) + '\n';
+      const b = sized ? Buffer.byteLength(line) : 0;
+      // Cut shards record by record, so their boundaries depend only on the data.
+      if (!out.fits(n + 1, bytes + b)) {
+        if (n > 0) await out.write(block, n, bytes);
+        if (!out.fits(1, b)) await out.rollover();
+        block = '';
+        n = 0;
+        bytes = 0;
+      }
+      block += line;
+      n++;
+      bytes += b;
     }
+    if (n > 0) await out.write(block, n, bytes);
   }
 
   close(): Promise<void> {

@@ -124,8 +124,11 @@ export class ShardedWriter {
     return { final, tmp, file, gzip, lines: 0, bytes: 0 };
   }
 
-  /** Write a block of complete lines (each ending in `\n`) holding `count` lines. */
-  async write(block: string, count: number): Promise<void> {
+  /**
+   * Write a block of complete lines (each ending in `\n`) holding `count` lines and `bytes`
+   * UTF-8 bytes (needed only with `shardBytes`). Call `fits` first: this never rolls over.
+   */
+  async write(block: string, count: number, bytes = 0): Promise<void> {
     if (count === 0) return;
     if (this.o.output === '-') {
       this.lines += count;
@@ -134,7 +137,6 @@ export class ShardedWriter {
     }
     this.shard ??= await this.open();
     const s = this.shard;
-    const bytes = Buffer.byteLength(block);
     if (this.compression === 'zstd') {
       // Independent frames, concatenated: a valid zstd stream that any zstd reader decodes.
       const z = await zstdCodec();
@@ -146,13 +148,29 @@ export class ShardedWriter {
     s.lines += count;
     s.bytes += bytes;
     this.lines += count;
-    if ((this.o.shardRecords && s.lines >= this.o.shardRecords) || (this.o.shardBytes && s.bytes >= this.o.shardBytes)) await this.closeShard();
   }
 
-  /** True when the current shard can take `count` more lines without going over `shardRecords`. */
-  room(): number {
-    if (!this.o.shardRecords) return Infinity;
-    return this.o.shardRecords - (this.shard?.lines ?? 0);
+  /**
+   * True when `count` more lines of `bytes` bytes fit in the current shard. An empty shard takes
+   * anything (a record larger than the limit gets a shard of its own), so shard boundaries
+   * depend only on the records, never on how the input arrived.
+   */
+  fits(count: number, bytes: number): boolean {
+    const lines = (this.shard?.lines ?? 0) + count;
+    if (lines <= 1) return true;
+    if (this.o.shardRecords && lines > this.o.shardRecords) return false;
+    if (this.o.shardBytes && (this.shard?.bytes ?? 0) + bytes > this.o.shardBytes) return false;
+    return true;
+  }
+
+  /** True when shards are cut by size, so callers must count bytes. */
+  get bySize(): boolean {
+    return (this.o.shardBytes ?? 0) > 0;
+  }
+
+  /** Publish the current shard; the next write opens a new one. */
+  rollover(): Promise<void> {
+    return this.closeShard();
   }
 
   private async closeShard(): Promise<void> {

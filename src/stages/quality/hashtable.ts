@@ -30,11 +30,9 @@ export class KeyCounter {
     // table sized for the largest one so far would miss the cache on every probe.
     let cap = 1024;
     while (cap < expected * 2) cap *= 2;
+    // Slots beyond the part used so far hold stamps of older generations: stale, no need to zero.
     if (cap * 4 > this.cells.length) this.allocate(cap);
-    else {
-      if (cap - 1 > this.mask) this.cells.fill(0, (this.mask + 1) * 4, cap * 4);
-      this.mask = cap - 1;
-    }
+    else this.mask = cap - 1;
   }
 
   private allocate(cap: number): void {
@@ -112,6 +110,11 @@ export class KeyCounter {
     return this.slotOf(hi, lo) >= 0;
   }
 
+  /** Slots in use; changes only when the table grows (which moves every key to a new slot). */
+  get capacity(): number {
+    return this.mask + 1;
+  }
+
   countAt(slot: number): number {
     return this.cells[(slot << 2) + 3];
   }
@@ -121,11 +124,23 @@ export class KeyCounter {
   }
 
   private grow(): void {
-    const old = this.cells;
-    const oldFirsts = this.firsts;
-    const gen = this.gen;
     const oldCap = this.mask + 1;
-    this.allocate(Math.max(oldCap * 2, this.cells.length >>> 2));
+    const cap = oldCap * 2;
+    // Copy the keys in use out, then re-insert them into twice the slots: in the same storage
+    // when it is large enough (a new generation makes every old stamp stale), else in a new one.
+    // Reallocating the whole storage here would cost as much as the largest document ever seen.
+    const old = this.cells.slice(0, oldCap * 4);
+    const oldFirsts = this.firsts.slice(0, oldCap);
+    const gen = this.gen;
+    if (cap * 4 > this.cells.length) this.allocate(cap);
+    else {
+      this.gen++;
+      if (this.gen >= 0x7fffffff) {
+        this.cells.fill(0);
+        this.gen = 1;
+      }
+      this.mask = cap - 1;
+    }
     for (let i = 0; i < oldCap; i++) {
       const at = i << 2;
       if (old[at] !== gen) continue;

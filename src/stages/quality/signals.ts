@@ -72,10 +72,11 @@ export type Signals = Record<string, number>;
 const counter = new KeyCounter(1 << 14);
 let prefixLen = new Int32Array(0);
 let prefixA = new Int32Array(0);
-let repTop = new Uint8Array(0);
+/** Candidate flags, one byte per token position, and the same bytes as 32-bit words. */
+let rep = new Uint8Array(0);
+let rep32 = new Uint32Array(0);
 let seenOnce = new Int32Array(0);
 let seenTwice = new Int32Array(0);
-let repDup = new Uint8Array(0);
 let prefixB = new Int32Array(0);
 // Polynomial rolling hashes (mod 2^32) over token hashes: an n-gram's hash in O(1).
 const BASE_A = 0x01000193;
@@ -305,23 +306,29 @@ export class SignalComputer {
     }
     // An n-gram can repeat only where the shortest n-gram starting at the same token repeats,
     // so one full pass marks those positions and the other sizes visit only them.
-    if (repTop.length < nt + 1) {
-      repTop = new Uint8Array(prefixLen.length);
-      repDup = new Uint8Array(prefixLen.length);
+    if (rep.length < nt + 8) {
+      const size = (Math.max(prefixLen.length, nt) + 16) & ~3;
+      rep = new Uint8Array(size);
+      rep32 = new Uint32Array(rep.buffer);
     }
+    const r = rep;
     const tops = this.topSizes;
     const dups = this.dupSizes;
     // Sizes run in ascending order; before each size the candidate flags are narrowed: an
-    // (n+1)-gram at i repeats only if the n-grams at i and i+1 both do.
-    if (tops.length > 0) this.markRepeated(p, tops[0], repTop);
+    // (n+1)-gram at i repeats only if the n-grams at i and i+1 both do. With no candidate left,
+    // every larger size is 0 without a pass; the hash tables are sized by the candidates.
+    let live = 0;
+    if (tops.length > 0) live = this.markRepeated(p, tops[0], r);
     for (let k = 0; k < tops.length; k++) {
-      if (k > 0) narrow(repTop, nt, tops[k] - tops[k - 1]);
-      v[this.topAt + k] = ratio(this.topNgram(p, tops[k], pl, repTop), len);
+      if (k > 0 && live > 0) live = narrow(rep32, r, nt, tops[k] - tops[k - 1]);
+      v[this.topAt + k] = live > 0 ? ratio(this.topNgram(p, tops[k], pl, r, live), len) : 0;
     }
-    if (dups.length > 0) this.markRepeated(p, dups[0], repDup);
+    if (dups.length > 0) {
+      live = this.markRepeated(p, dups[0], r);
+    }
     for (let k = 0; k < dups.length; k++) {
-      if (k > 0) narrow(repDup, nt, dups[k] - dups[k - 1]);
-      v[this.dupAt + k] = ratio(this.dupNgram(p, dups[k], pl, repDup), len);
+      if (k > 0 && live > 0) live = narrow(rep32, r, nt, dups[k] - dups[k - 1]);
+      v[this.dupAt + k] = live > 0 ? ratio(this.dupNgram(p, dups[k], pl, r, live), len) : 0;
     }
 
     // --- FineWeb line signals (non-empty lines of text.split('\n'))
@@ -386,7 +393,7 @@ export class SignalComputer {
     let b = text.length;
     while (a < b && isSpace(text.charCodeAt(a))) a++;
     while (b > a && isSpace(text.charCodeAt(b - 1))) b--;
-    counter.clear(64);
+    counter.clear(p.nLines);
     let paras = 0;
     let dup = 0;
     let dupChars = 0;
@@ -415,10 +422,10 @@ export class SignalComputer {
    * passes over bit sets (seen once, seen twice) that fit in cache, instead of a hash table. Bit
    * collisions only add false candidates, which the exact counting that follows sorts out.
    */
-  private markRepeated(p: TextProfile, n: number, rep: Uint8Array): void {
+  private markRepeated(p: TextProfile, n: number, rep: Uint8Array): number {
     const nt = p.nTokens;
     rep.fill(0, 0, nt + 1);
-    if (nt < n) return;
+    if (nt < n) return 0;
     const grams = nt - n + 1;
     let bits = 1024;
     while (bits < grams * 16) bits *= 2;
@@ -445,23 +452,31 @@ export class SignalComputer {
       if ((once[w] & m) !== 0) twice[w] |= m;
       else once[w] |= m;
     }
+    let live = 0;
     for (let i = 0; i < grams; i++) {
       const a = (pa[i + n] - Math.imul(pa[i], ka)) | 0;
       const b = (pb[i + n] - Math.imul(pb[i], kb)) | 0;
       const bit = (Math.imul(a ^ (b >>> 3), 0x9e3779b1) >>> 0) & mask;
-      if ((twice[bit >>> 5] & (1 << (bit & 31))) !== 0) rep[i] = 1;
+      if ((twice[bit >>> 5] & (1 << (bit & 31))) !== 0) {
+        rep[i] = 1;
+        live++;
+      }
     }
+    return live;
   }
+
 
   /**
    * Characters covered by the most frequent n-gram (its length times its count; ties go to the
    * first seen, as `Counter.most_common`), datatrove's `find_top_duplicate`.
    */
-  private topNgram(p: TextProfile, n: number, pl: Int32Array, rep: Uint8Array): number {
+  private topNgram(p: TextProfile, n: number, pl: Int32Array, rep: Uint8Array, live: number): number {
     const nt = p.nTokens;
     if (nt < n) return 0;
     const grams = nt - n + 1;
-    counter.clear(grams);
+    // Size the table by the candidates, not the positions: a table that fits the cache is the
+    // difference between a hit and a miss on every probe.
+    counter.clear(live);
     const pa = prefixA;
     const pb = prefixB;
     const ka = powImul(BASE_A, n);
@@ -475,10 +490,13 @@ export class SignalComputer {
       const b = (pb[i + n] - Math.imul(pb[i], kb)) | 0;
       const slot = counter.add(a, b, i);
       const c = counter.countAt(slot);
-      const f = counter.firstAt(slot);
-      if (c > bestCount || (c === bestCount && f < bestFirst)) {
+      // the first index is read only when it can matter (a separate array: one more cache miss)
+      if (c > bestCount) {
         bestCount = c;
-        bestFirst = f;
+        bestFirst = counter.firstAt(slot);
+      } else if (c === bestCount) {
+        const f = counter.firstAt(slot);
+        if (f < bestFirst) bestFirst = f;
       }
     }
     // An n-gram seen once is not repetition (datatrove counts it anyway; that only matters for
@@ -492,10 +510,10 @@ export class SignalComputer {
    * Characters in n-grams that repeat an earlier n-gram, scanning left to right and jumping past
    * each repeat (datatrove's `find_all_duplicate`; the characters of the joined words, no spaces).
    */
-  private dupNgram(p: TextProfile, n: number, pl: Int32Array, rep: Uint8Array): number {
+  private dupNgram(p: TextProfile, n: number, pl: Int32Array, rep: Uint8Array, live: number): number {
     const nt = p.nTokens;
     if (nt < n) return 0;
-    counter.clear(nt - n + 1);
+    counter.clear(live);
     const pa = prefixA;
     const pb = prefixB;
     const ka = powImul(BASE_A, n);
@@ -547,9 +565,32 @@ function isCodeLine(text: string, a: number, b: number): boolean {
   return false;
 }
 
-/** Narrow n-gram candidate flags to (n+steps)-gram candidates, in place. */
-function narrow(rep: Uint8Array, nt: number, steps: number): void {
-  for (let k = 0; k < steps; k++) for (let i = 0; i < nt; i++) rep[i] &= rep[i + 1];
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
+/**
+ * Narrow n-gram candidate flags to (n+steps)-gram candidates in place (`rep[i] &= rep[i + 1]`,
+ * `steps` times, four flags per word on little-endian bytes); returns how many are left.
+ * `rep[nt]` is 0, so the bytes past it never reach a flag below it.
+ */
+function narrow(words: Uint32Array, rep: Uint8Array, nt: number, steps: number): number {
+  if (!LITTLE_ENDIAN) {
+    for (let k = 0; k < steps; k++) for (let i = 0; i < nt; i++) rep[i] &= rep[i + 1];
+    let n = 0;
+    for (let i = 0; i < nt; i++) n += rep[i];
+    return n;
+  }
+  const nw = (nt >>> 2) + 1;
+  for (let k = 0; k < steps; k++) {
+    for (let w = 0; w < nw; w++) {
+      const x = words[w];
+      words[w] = x & ((x >>> 8) | (words[w + 1] << 24));
+    }
+  }
+  let live = 0;
+  const full = nt >>> 2;
+  for (let w = 0; w < full; w++) live += Math.imul(words[w], 0x01010101) >>> 24;
+  for (let i = full << 2; i < nt; i++) live += rep[i];
+  return live;
 }
 
 function isSpace(c: number): boolean {

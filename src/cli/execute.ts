@@ -1,5 +1,5 @@
-import { writeFile, mkdir, rename } from 'node:fs/promises';
-import { dirname, join, basename } from 'node:path';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
 import { ExitCode, UsageError } from '../core/errors.js';
 import type { Stage } from '../core/stage.js';
 import type { RunStats } from '../core/stats.js';
@@ -8,7 +8,8 @@ import { pipeline } from '../core/pipeline.js';
 import { parseSize } from '../core/recipe.js';
 import { expandInputs } from '../io/inputs.js';
 import { readFiles, type InputFormat } from '../io/readers/index.js';
-import { JsonlWriter, type JsonlOptions } from '../io/writers/jsonl.js';
+import { isFolderOutput, JsonlWriter, type JsonlOptions } from '../io/writers/jsonl.js';
+import { whileRunning } from './interrupt.js';
 import type { DocSink } from '../core/pipeline.js';
 import { JsonArrayWriter } from '../io/writers/jsonArray.js';
 import { RejectsWriter } from '../io/writers/rejects.js';
@@ -31,6 +32,7 @@ export const IO_FLAGS: Flag[] = [
   { name: 'strip-attrs', type: 'boolean', help: 'leave the stage signals (attrs) out of the output (default when convert runs or the output is .json)' },
   { name: 'keep-attrs', type: 'boolean', help: 'keep the stage signals even when convert runs or the output is .json' },
   { name: 'wrap-arrays', type: 'string', arg: 'FIELD', help: 'a JSONL line holding an array becomes {FIELD: array} (e.g. messages) instead of a not_object reject' },
+  { name: 'overwrite', type: 'boolean', help: 'replace the shards of an earlier run in the output folder (default: refuse)' },
   { name: 'quiet', short: 'q', type: 'boolean', help: 'no progress line' },
   { name: 'help', short: 'h', type: 'boolean', help: 'show this help' },
 ];
@@ -44,6 +46,9 @@ function positiveInt(v: unknown, flag: string): number | undefined {
   return n;
 }
 
+/** The files `run` writes beside the shards; their names start with `_`, so reading the folder skips them. */
+export const RUN_FILES = ['_rejects.jsonl', '_stats.json', '_recipe.resolved.yaml'];
+
 /** Everything a command needs to run a pipeline over files. */
 export interface Job {
   command: string;
@@ -56,7 +61,20 @@ export interface Job {
   /** Called before reading, after the inputs were expanded (e.g. to write the resolved recipe). */
   beforeRun?(files: string[]): Promise<void>;
   /** Defaults that a recipe sets and flags may override. */
-  defaults?: { output?: string; shardRecords?: number; shardBytes?: number; compression?: OutputCompression; stripAttrs?: boolean; maxRejectRate?: number; rejects?: string; stats?: string; textField?: string };
+  defaults?: { overwrite?: boolean; output?: string; shardRecords?: number; shardBytes?: number; compression?: OutputCompression; stripAttrs?: boolean; maxRejectRate?: number; rejects?: string; stats?: string; textField?: string };
+}
+
+/**
+ * A folder output that already holds shards would mix two runs: refuse it, unless `overwrite`,
+ * when the old shards and run files are removed first.
+ */
+async function checkOutputFolder(output: string, overwrite: boolean): Promise<void> {
+  if (!(await isFolderOutput(output))) return;
+  const names = await readdir(output).catch(() => [] as string[]);
+  const old = names.filter((n) => /^part-\d{5,}\.jsonl(\.gz|\.zst)?$/.test(n) || RUN_FILES.includes(n));
+  if (old.length === 0) return;
+  if (!overwrite) throw new UsageError(`output folder '${output}' already holds ${old[0]}${old.length > 1 ? ` and ${old.length - 1} more` : ''} from an earlier run; remove them or pass --overwrite`);
+  for (const n of old) await rm(join(output, n), { force: true });
 }
 
 async function jsonlSink(o: JsonlOptions): Promise<{ writer: DocSink; shards(): readonly string[] }> {
@@ -90,26 +108,36 @@ export async function execute(job: Job): Promise<number> {
   if (txtMode !== 'file' && txtMode !== 'line') throw new UsageError(`--txt-mode must be file or line; got '${txtMode}'`);
   const compress = (v.compress as string | undefined) ?? d.compression ?? 'none';
   if (!['none', 'gzip', 'zstd'].includes(compress)) throw new UsageError(`--compress must be none, gzip or zstd; got '${compress}'`);
-  const rate = v['max-reject-rate'] !== undefined ? Number(v['max-reject-rate']) : (d.maxRejectRate ?? 0.1);
-  if (!(rate >= 0 && rate <= 1)) throw new UsageError(`--max-reject-rate must be between 0 and 1; got '${v['max-reject-rate']}'`);
+  const rawRate = v['max-reject-rate'];
+  const rate = rawRate !== undefined ? (typeof rawRate === 'string' && rawRate.trim() !== '' ? Number(rawRate) : NaN) : (d.maxRejectRate ?? 0.1);
+  if (!(rate >= 0 && rate <= 1)) throw new UsageError(`--max-reject-rate must be between 0 and 1; got '${rawRate}'`);
   const shardRecords = positiveInt(v['shard-records'], 'shard-records') ?? d.shardRecords;
   const shardBytes = v['shard-size'] !== undefined ? parseSize(v['shard-size']) : d.shardBytes;
   const output = (v.output as string | undefined) ?? d.output ?? '-';
   const rejectsPath = (v.rejects as string | undefined) ?? d.rejects;
   const statsPath = (v.stats as string | undefined) ?? d.stats;
   const textField = (v['text-field'] as string | undefined) ?? d.textField;
+  if (rejectsPath === '-') throw new UsageError('--rejects needs a file: stdout carries the records');
+  if (rejectsPath !== undefined && output !== '-' && resolve(rejectsPath) === resolve(output)) throw new UsageError('--rejects must not be the output file');
+  if (statsPath === '-' || (statsPath !== undefined && output !== '-' && resolve(statsPath) === resolve(output))) throw new UsageError('--stats needs a file of its own');
+  if (v['strip-attrs'] === true && v['keep-attrs'] === true) throw new UsageError('--strip-attrs and --keep-attrs contradict each other');
+  if (output.endsWith('.json') && (shardRecords || shardBytes)) throw new UsageError('a .json output is one JSON array file: use a .jsonl output or a folder to shard');
 
   const files = await expandInputs(job.inputs.length > 0 ? job.inputs : ['-']);
   if (files.includes('-') && process.stdin.isTTY) throw new UsageError(`no input: give files, or pipe JSONL into 'corpus-clean ${job.command}'`);
+  if (job.sink === undefined) await checkOutputFolder(output, v.overwrite === true || d.overwrite === true);
   await job.beforeRun?.(files);
 
-  if (v['strip-attrs'] === true && v['keep-attrs'] === true) throw new UsageError('--strip-attrs and --keep-attrs contradict each other');
   // XTuner needs one key set per file: a record with attrs beside one without breaks it.
   const xtunerOutput = output.endsWith('.json') || job.stages.some((s) => s.name === 'convert');
   const stripAttrs = v['keep-attrs'] === true ? false : v['strip-attrs'] === true || d.stripAttrs === true || xtunerOutput;
   const sink = job.sink ?? (await jsonlSink({ output, shardRecords, shardBytes, compression: compress as OutputCompression, stripAttrs }));
   const rejects = rejectsPath ? new RejectsWriter(rejectsPath) : undefined;
   const progress = progressPrinter(job.command, process.stderr.isTTY === true && v.quiet !== true);
+  const unregister = whileRunning(async () => {
+    progress.done();
+    await Promise.allSettled([sink.writer.abort(), rejects?.abort()]);
+  });
   let stats: RunStats;
   try {
     stats = await pipeline({
@@ -122,6 +150,7 @@ export async function execute(job: Job): Promise<number> {
       onProgress: progress.update,
     });
   } finally {
+    unregister();
     progress.done();
   }
   const bad = badInput(stats);

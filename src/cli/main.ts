@@ -3,6 +3,7 @@ import { ExitCode, UsageError } from '../core/errors.js';
 import { VERSION } from '../version.js';
 import type { Command } from './command.js';
 import { catCommand } from './commands/cat.js';
+import { outputClosed } from './interrupt.js';
 
 /**
  * All subcommands: the fixed ones, then one per registered stage. Loaded on demand, so `cat`
@@ -69,9 +70,9 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-// Closing stdout early (`| head`) is not an error.
+// Closing stdout early (`| head`) is not an error: stop, removing unfinished files.
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code === 'EPIPE') process.exit(ExitCode.ok);
+  if (e.code === 'EPIPE') outputClosed();
 });
 
 const code = await main(process.argv.slice(2));

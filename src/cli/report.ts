@@ -1,10 +1,16 @@
 import type { RunStats } from '../core/stats.js';
 import { balanced } from '../core/stats.js';
 
-/** Records rejected as bad input (did not parse, no usable text), as opposed to filtered by a stage. */
+/** Input reasons that are not damage: blank lines separate records in text and are common in JSONL. */
+const NOT_BAD = new Set(['blank_line']);
+
+/**
+ * Records rejected as bad input (did not parse, no usable text), as opposed to filtered by a
+ * stage on purpose or blank lines.
+ */
 export function badInput(s: RunStats): number {
   let n = 0;
-  for (const v of Object.values(s.input.dropped)) n += v;
+  for (const [reason, v] of Object.entries(s.input.dropped)) if (!NOT_BAD.has(reason)) n += v;
   return n;
 }
 

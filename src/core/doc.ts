@@ -51,8 +51,17 @@ export function textProblem(data: JsonObject, field?: string): string | null {
   if (f === undefined) return 'text_missing';
   const v = data[f];
   if (typeof v !== 'string') return 'text_not_string';
-  if (v.length === 0 || v.trim().length === 0) return 'text_empty';
-  return null;
+  // A loop rather than `trim()`: no copy of every text just to test it.
+  for (let i = 0; i < v.length; i++) if (!isTrimSpace(v.charCodeAt(i))) return null;
+  return 'text_empty';
+}
+
+/** Whitespace as `String.prototype.trim` sees it. */
+function isTrimSpace(c: number): boolean {
+  return (
+    c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff
+  );
 }
 
 /** Make a record from a parsed object. */

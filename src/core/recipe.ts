@@ -20,7 +20,7 @@ export interface RecipeOutput {
   stripAttrs: boolean;
 }
 
-/** A validated recipe: plain data, frozen, written next to the output as `recipe.resolved.yaml`. */
+/** A validated recipe: plain data, frozen, written next to the output as `_recipe.resolved.yaml`. */
 export interface Recipe {
   /** Name for logs; default the file name. */
   name: string;
@@ -39,12 +39,14 @@ const OUTPUT_KEYS = ['shardRecords', 'shardSize', 'shardBytes', 'compression', '
 
 /** Parse `256MB`, `1.5GiB`, `4096` into bytes. */
 export function parseSize(v: unknown): number {
-  if (typeof v === 'number' && v > 0) return Math.floor(v);
+  if (typeof v === 'number' && v >= 1) return Math.floor(v);
   const m = typeof v === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b?)\s*$/i.exec(v) : null;
   if (!m) throw new UsageError(`bad size ${JSON.stringify(v)}: use a number of bytes or e.g. 256MB, 1GB`);
   const mult = { '': 1, k: 1e3, m: 1e6, g: 1e9, t: 1e12 }[m[2].toLowerCase()]!;
   const bin = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[m[2].toLowerCase()]!;
-  return Math.floor(Number(m[1]) * (m[3].toLowerCase().startsWith('i') ? bin : mult));
+  const bytes = Math.floor(Number(m[1]) * (m[3].toLowerCase().startsWith('i') ? bin : mult));
+  if (bytes < 1) throw new UsageError(`bad size ${JSON.stringify(v)}: must be at least 1 byte`);
+  return bytes;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -37,7 +37,8 @@ export async function expandInputs(specs: readonly string[]): Promise<string[]> 
     const st = await stat(spec).catch(() => null);
     if (st?.isFile()) add(spec);
     else if (st?.isDirectory()) {
-      const found = (await glob('**/*', { cwd: spec, onlyFiles: true, dot: false })).filter(isInputName).sort(byCodePoint);
+      // Names starting with '_' or '.' are run files and temporaries (the Hadoop/Spark convention).
+      const found = (await glob('**/*', { cwd: spec, onlyFiles: true, dot: false, ignore: ['**/_*', '**/_*/**'] })).filter(isInputName).sort(byCodePoint);
       if (found.length === 0) throw new UsageError(`no input files (${INPUT_EXTENSIONS.join(', ')}, optionally .gz/.zst) in directory '${spec}'`);
       const base = spec.endsWith('/') ? spec : spec + '/';
       for (const f of found) add(base + f);

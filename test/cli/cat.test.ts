@@ -23,7 +23,7 @@ describe('corpus-clean cat', () => {
     ]);
     expect(rejects.every((x) => x.stage === 'read' && x.source.startsWith(BAD + ':'))).toBe(true);
     const stats = JSON.parse(await readFile(join(dir, 'stats.json'), 'utf8'));
-    expect(stats).toMatchObject({ read: 14, written: 5, rejected: 9, balanced: true, bad_input: 9 });
+    expect(stats).toMatchObject({ read: 14, written: 5, rejected: 9, balanced: true, bad_input: 7 });
     expect(stats.input.dropped).toMatchObject({ blank_line: 2, not_object: 2, json_parse: 1 });
   });
 
@@ -31,7 +31,7 @@ describe('corpus-clean cat', () => {
     const r = await runCli(['cat', BAD]);
     expect(r.code).toBe(1);
     expect(r.stdout.trim().split('\n')).toHaveLength(5);
-    expect(r.stderr).toMatch(/9 of 14 records were bad input .* > --max-reject-rate 0\.1/);
+    expect(r.stderr).toMatch(/7 of 14 records were bad input .* > --max-reject-rate 0\.1/);
   });
 
   it('passes records without text with --no-require-text', async () => {
@@ -112,5 +112,36 @@ describe('XTuner-friendly output', () => {
     const kept = await runCli(['cat', '--no-require-text', '--keep-attrs', '-o', join(dir, 'k.json')], { input: input.split('\n')[1] });
     expect(kept.code).toBe(0);
     expect(JSON.parse(await readFile(join(dir, 'k.json'), 'utf8'))[0].attrs).toEqual({ lang: 'en' });
+  });
+});
+
+describe('cut short from outside', () => {
+  it('SIGTERM removes the unfinished shard and temporary files, keeping only complete shards', async () => {
+    const { spawn } = await import('node:child_process');
+    const dir = await tempDir();
+    const big = join(dir, 'big.jsonl');
+    const line = JSON.stringify({ text: 'x'.repeat(2000) }) + '\n';
+    await writeFile(big, line.repeat(60000));
+    const p = spawn(process.execPath, [join(ROOT, 'dist/cli/main.js'), 'cat', big, '-o', join(dir, 'out') + '/', '--shard-records', '20000', '--rejects', join(dir, 'out/_rej.jsonl'), '-q'], { stdio: 'ignore' });
+    // Wait for the first shard's temporary file, then stop the run.
+    for (let i = 0; i < 200; i++) {
+      const names = await readdir(join(dir, 'out')).catch(() => [] as string[]);
+      if (names.some((n) => n.includes('.tmp-'))) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    p.kill('SIGTERM');
+    const code = await new Promise<number | null>((r) => p.on('close', r));
+    expect(code).toBe(143);
+    const names = await readdir(join(dir, 'out'));
+    expect(names.filter((n) => n.includes('.tmp-'))).toEqual([]);
+    for (const n of names) expect(n).toMatch(/^part-\d{5}\.jsonl$/);
+    for (const n of names) expect((await readFile(join(dir, 'out', n), 'utf8')).split('\n').length - 1).toBe(20000);
+  });
+
+  it('rejects and stats must be files of their own', async () => {
+    for (const args of [['--rejects', '-'], ['-o', '/tmp/same.jsonl', '--rejects', '/tmp/same.jsonl'], ['--shard-size', '0', '-o', '/tmp/x/'], ['--max-reject-rate', '']]) {
+      const r = await runCli(['cat', BAD, ...args]);
+      expect(r.code, args.join(' ')).toBe(2);
+    }
   });
 });

@@ -8,7 +8,7 @@ import { ROOT, runCli, tempDir } from '../helpers/run.js';
 
 async function folderBytes(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const f of (await readdir(dir)).sort()) if (f !== 'stats.json') out[f] = (await readFile(join(dir, f))).toString('base64');
+  for (const f of (await readdir(dir)).sort()) if (f !== '_stats.json') out[f] = (await readFile(join(dir, f))).toString('base64');
   return out;
 }
 
@@ -21,19 +21,19 @@ describe('corpus-clean run', () => {
     expect(r.code).toBe(0);
     const files = (await readdir(out)).sort();
     expect(files).toContain('part-00000.jsonl.gz');
-    expect(files).toEqual(expect.arrayContaining(['rejects.jsonl', 'stats.json', 'recipe.resolved.yaml']));
+    expect(files).toEqual(expect.arrayContaining(['_rejects.jsonl', '_stats.json', '_recipe.resolved.yaml']));
     expect(files.some((f) => f.includes('.tmp-'))).toBe(false);
-    const stats = JSON.parse(await readFile(join(out, 'stats.json'), 'utf8'));
+    const stats = JSON.parse(await readFile(join(out, '_stats.json'), 'utf8'));
     expect(stats.balanced).toBe(true);
     expect(stats.read).toBe(stats.written + stats.rejected);
     expect(stats.stages.map((s: { stage: string }) => s.stage)).toEqual(parse(await readFile(join(ROOT, 'rules/recipes/sample.yaml'), 'utf8')).stages.map((s: object) => Object.keys(s)[0]));
     let written = 0;
     for (const f of files.filter((x) => x.startsWith('part-'))) written += gunzipSync(await readFile(join(out, f))).toString().trim().split('\n').length;
     expect(written).toBe(stats.written);
-    const rejects = (await readFile(join(out, 'rejects.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const rejects = (await readFile(join(out, '_rejects.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     expect(rejects).toHaveLength(stats.rejected);
     expect(rejects.find((x) => x.reason === 'json_parse')?.source).toBe('fixtures/sample/repeats-and-damage.jsonl:6');
-    const resolved = parse(await readFile(join(out, 'recipe.resolved.yaml'), 'utf8'));
+    const resolved = parse(await readFile(join(out, '_recipe.resolved.yaml'), 'utf8'));
     expect(resolved.input_files).toEqual(stats.inputs);
     expect(resolved.stages[0].normalize).toMatchObject({ unicode: 'NFC' });
   });
@@ -43,6 +43,20 @@ describe('corpus-clean run', () => {
     await runCli(['run', 'rules/recipes/sample.yaml', '-o', join(dir, 'a')]);
     await runCli(['run', 'rules/recipes/sample.yaml', '-o', join(dir, 'b')]);
     expect(await folderBytes(join(dir, 'a'))).toEqual(await folderBytes(join(dir, 'b')));
+  });
+
+  it('refuses an output folder holding an earlier run unless --overwrite, and skips run files when reading it', async () => {
+    const dir = await tempDir();
+    const out = join(dir, 'out');
+    expect((await runCli(['run', 'rules/recipes/sample.yaml', '-o', out])).code).toBe(0);
+    const again = await runCli(['run', 'rules/recipes/sample.yaml', '-o', out]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/already holds .* from an earlier run; remove them or pass --overwrite/);
+    expect((await runCli(['run', 'rules/recipes/sample.yaml', '-o', out, '--overwrite'])).code).toBe(0);
+    const stats = JSON.parse(await readFile(join(out, '_stats.json'), 'utf8'));
+    const back = await runCli(['cat', out, '-q']);
+    expect(back.code).toBe(0);
+    expect(back.stderr).toContain(`read ${stats.written} = written ${stats.written} + rejected 0`);
   });
 
   it('checks the whole recipe before reading anything', async () => {

@@ -44,10 +44,13 @@ export function runCommand(registry: StageRegistry): Command {
 Run the stages of a recipe over its inputs. The whole recipe is checked before any record is
 read. The output folder receives:
   part-00000.jsonl.gz ...   the kept records (compression and sharding from the recipe)
-  rejects.jsonl             every removed record with stage, reason and file:line
-  stats.json                read = written + rejected, per stage in/out/dropped-by-reason/time
-  recipe.resolved.yaml      the recipe with every default filled in and the input files listed,
+  _rejects.jsonl            every removed record with stage, reason and file:line
+  _stats.json               read = written + rejected, per stage in/out/dropped-by-reason/time;
+                            written last, so its presence marks a finished run
+  _recipe.resolved.yaml     the recipe with every default filled in and the input files listed,
                             so the run can be reproduced exactly
+Files starting with '_' or '.' are skipped when a folder is read, so an output folder can be
+the input of the next run. An output folder holding an earlier run needs --overwrite.
 
 Options:
 ${flagHelp(RUN_FLAGS)}
@@ -71,8 +74,8 @@ ${flagHelp(RUN_FLAGS)}
         values: { ...p.values, output: undefined },
         defaults: {
           output: out.endsWith('/') ? out : out + '/',
-          rejects: join(out, 'rejects.jsonl'),
-          stats: join(out, 'stats.json'),
+          rejects: join(out, '_rejects.jsonl'),
+          stats: join(out, '_stats.json'),
           shardRecords: recipe.output.shardRecords,
           shardBytes: recipe.output.shardBytes,
           compression: recipe.output.compression,
@@ -91,7 +94,7 @@ ${flagHelp(RUN_FLAGS)}
             output: Object.fromEntries(Object.entries(recipe.output).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase()), v])),
             max_reject_rate: recipe.maxRejectRate,
           };
-          await writeAtomic(join(out, 'recipe.resolved.yaml'), stringify(resolved));
+          await writeAtomic(join(out, '_recipe.resolved.yaml'), stringify(resolved));
         },
       });
     },

@@ -44,6 +44,9 @@ async function zstdCodec(): Promise<ZstdSimple> {
   return zstd;
 }
 
+/** Makes temporary names unique within the process (two writers may aim at one folder). */
+let tempSerial = 0;
+
 /** One shard being written under a temporary name. */
 interface OpenShard {
   final: string;
@@ -113,7 +116,7 @@ export class ShardedWriter {
   private async open(): Promise<OpenShard> {
     const final = this.nameOf(this.index++);
     await mkdir(dirname(final), { recursive: true });
-    const tmp = join(dirname(final), `.${basename(final)}.tmp-${process.pid}`);
+    const tmp = join(dirname(final), `.${basename(final)}.tmp-${process.pid}-${tempSerial++}`);
     const file = createWriteStream(tmp);
     let gzip: Gzip | null = null;
     if (this.compression === 'gzip') {

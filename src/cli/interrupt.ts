@@ -1,0 +1,38 @@
+/**
+ * What happens when a run is cut short from outside: Ctrl-C (SIGINT), a kill (SIGTERM), or the
+ * reader of stdout going away (EPIPE, `| head`). The writers of the running job are aborted,
+ * so no temporary file is left and no shard that looks complete is half written, then the
+ * process exits: 130 for SIGINT, 143 for SIGTERM, 0 when the reader closed the pipe (it had
+ * what it wanted).
+ */
+let cleanup: (() => Promise<void>) | null = null;
+let installed = false;
+let stopping = false;
+
+function stop(code: number, message: string): void {
+  if (stopping) return;
+  stopping = true;
+  const done = (): void => {
+    process.stderr.write(message);
+    process.exit(code);
+  };
+  (cleanup ?? (async () => {}))().then(done, done);
+}
+
+/** Register the abort of the running job's writers; returns the function that unregisters it. */
+export function whileRunning(abort: () => Promise<void>): () => void {
+  if (!installed) {
+    installed = true;
+    process.on('SIGINT', () => stop(130, 'corpus-clean: interrupted; unfinished output removed\n'));
+    process.on('SIGTERM', () => stop(143, 'corpus-clean: terminated; unfinished output removed\n'));
+  }
+  cleanup = abort;
+  return () => {
+    if (cleanup === abort) cleanup = null;
+  };
+}
+
+/** stdout closed by its reader: stop quietly, removing unfinished files. */
+export function outputClosed(): void {
+  stop(0, '');
+}

@@ -324,7 +324,11 @@ export class SignalComputer {
       v[this.topAt + k] = live > 0 ? ratio(this.topNgram(p, tops[k], pl, r, live), len) : 0;
     }
     if (dups.length > 0) {
-      live = this.markRepeated(p, dups[0], r);
+      // The duplicate sizes start from the top-size candidates narrowed to the first duplicate
+      // size, and count bits only there (every occurrence of a repeated n-gram is a candidate).
+      const last = tops.length > 0 ? tops[tops.length - 1] : 0;
+      if (last > 0 && dups[0] >= last) live = live > 0 ? this.markRepeatedWithin(p, dups[0], r, narrow(rep32, r, nt, dups[0] - last)) : 0;
+      else live = this.markRepeated(p, dups[0], r);
     }
     for (let k = 0; k < dups.length; k++) {
       if (k > 0 && live > 0) live = narrow(rep32, r, nt, dups[k] - dups[k - 1]);
@@ -465,6 +469,55 @@ export class SignalComputer {
     return live;
   }
 
+  /**
+   * Like `markRepeated`, but only over the `live` positions already flagged (a superset of the
+   * repeated n-grams' positions): flags whose n-gram's bit was not seen twice are cleared.
+   */
+  private markRepeatedWithin(p: TextProfile, n: number, rep: Uint8Array, live: number): number {
+    const nt = p.nTokens;
+    if (nt < n || live === 0) {
+      rep.fill(0, 0, nt + 1);
+      return 0;
+    }
+    const grams = nt - n + 1;
+    rep.fill(0, grams, nt + 1);
+    let bits = 1024;
+    while (bits < live * 16) bits *= 2;
+    const words = bits >>> 5;
+    if (seenOnce.length < words) {
+      seenOnce = new Int32Array(words);
+      seenTwice = new Int32Array(words);
+    }
+    const once = seenOnce;
+    const twice = seenTwice;
+    once.fill(0, 0, words);
+    twice.fill(0, 0, words);
+    const mask = bits - 1;
+    const pa = prefixA;
+    const pb = prefixB;
+    const ka = powImul(BASE_A, n);
+    const kb = powImul(BASE_B, n);
+    for (let i = 0; i < grams; i++) {
+      if (rep[i] === 0) continue;
+      const a = (pa[i + n] - Math.imul(pa[i], ka)) | 0;
+      const b = (pb[i + n] - Math.imul(pb[i], kb)) | 0;
+      const bit = (Math.imul(a ^ (b >>> 3), 0x9e3779b1) >>> 0) & mask;
+      const w = bit >>> 5;
+      const m = 1 << (bit & 31);
+      if ((once[w] & m) !== 0) twice[w] |= m;
+      else once[w] |= m;
+    }
+    let left = 0;
+    for (let i = 0; i < grams; i++) {
+      if (rep[i] === 0) continue;
+      const a = (pa[i + n] - Math.imul(pa[i], ka)) | 0;
+      const b = (pb[i + n] - Math.imul(pb[i], kb)) | 0;
+      const bit = (Math.imul(a ^ (b >>> 3), 0x9e3779b1) >>> 0) & mask;
+      if ((twice[bit >>> 5] & (1 << (bit & 31))) !== 0) left++;
+      else rep[i] = 0;
+    }
+    return left;
+  }
 
   /**
    * Characters covered by the most frequent n-gram (its length times its count; ties go to the

@@ -202,7 +202,15 @@ export function profile(text: string): TextProfile {
       nonSpace++;
       cjk++;
       letters++;
-      emit(text, nt++, i, i + w, TOK_WORD | TOK_ALPHA | TOK_CJK);
+      if (w === 1) {
+        // emit() for a one-unit token, inlined: the common case of Chinese text
+        tokStart[nt] = i;
+        tokEnd[nt] = i + 1;
+        tokKind[nt] = TOK_WORD | TOK_ALPHA | TOK_CJK;
+        tokH1[nt] = fmix(Math.imul(H1_SEED ^ c, H1_MUL) ^ 1);
+        tokH2[nt] = fmix(Math.imul(H2_SEED + c, H2_MUL) ^ (H2_SEED >>> 15));
+        nt++;
+      } else emit(text, nt++, i, i + w, TOK_WORD | TOK_ALPHA | TOK_CJK);
       i += w;
       continue;
     }

@@ -7,6 +7,7 @@
  * Default mode measures, in ONE run and on the same records:
  *   - pass-through baseline: JSON.parse of every line + reading its text field;
  *   - quality: the same parse, then the `quality` stage (every signal, score, all rules).
+ * The last column, "stage alone", is the quality time without the parse.
  * Both are single-threaded and timed in process CPU time, so the MB/s figures are per core and
  * other load on a shared machine does not inflate them. MB/s counts the JSONL bytes parsed
  * and, separately, the UTF-8 bytes of the text fields analysed. Peak RSS is printed at the end.

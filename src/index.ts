@@ -62,7 +62,7 @@ export {
   removalsStage,
   dedupOnDisk,
 } from './stages/dedup/index.js';
-export type { MinHashConfig, KeepPolicy } from './stages/dedup/index.js';
+export type { MinHashConfig, KeepPolicy, VerifyMode, ClusterJob } from './stages/dedup/index.js';
 
 // Tokenizer and training-ready exports.
 export { SentencePieceTokenizer, INTERNLM2_SPECIAL_TOKENS, parseSentencePieceModel } from './tokenize/index.js';

@@ -10,15 +10,17 @@ import { outputClosed } from './interrupt.js';
  * (the I/O path) starts without the stage modules and their models.
  */
 export async function commands(): Promise<Command[]> {
-  const [{ defaultRegistry }, { runCommand }, { benchCommand }, { exportCommand }, { stageCommand }] = await Promise.all([
+  const [{ defaultRegistry }, { runCommand }, { benchCommand }, { exportCommand }, { stageCommand }, { dedupDiskCommand }] = await Promise.all([
     import('../stages/index.js'),
     import('./commands/run.js'),
     import('./commands/bench.js'),
     import('./commands/export.js'),
     import('./commands/stage.js'),
+    import('./commands/dedupDisk.js'),
   ]);
   const registry = defaultRegistry();
-  return [catCommand, runCommand(registry), benchCommand(registry), exportCommand, ...registry.names().map((n) => stageCommand(registry.get(n), registry))];
+  const stages = registry.names().map((n) => stageCommand(registry.get(n), registry));
+  return [catCommand, runCommand(registry), benchCommand(registry), exportCommand, ...stages, dedupDiskCommand];
 }
 
 /** Top-level help. */

@@ -1,4 +1,5 @@
 import type { Doc, JsonObject } from './doc.js';
+import { hasAttrs } from './doc.js';
 import type { StageStats } from './stats.js';
 import { count } from './stats.js';
 
@@ -107,7 +108,7 @@ export function stageContext(
       count(stats.dropped, reason);
       onReject();
       const r: Reject = { stage, reason, source: doc.source, record: doc.data };
-      if (Object.keys(doc.attrs).length > 0) r.attrs = doc.attrs;
+      if (hasAttrs(doc)) r.attrs = doc.attrs;
       if (detail !== undefined) r.detail = detail;
       sink.push(r);
     },

@@ -1,5 +1,5 @@
 import type { Doc, JsonObject } from '../../core/doc.js';
-import { makeDoc } from '../../core/doc.js';
+import { docAt, makeDoc } from '../../core/doc.js';
 import type { ReadEvents } from '../../core/pipeline.js';
 import { openDecoded } from '../decode.js';
 import { isBlank, LineSplitter, validUtf8 } from '../lines.js';
@@ -7,10 +7,10 @@ import type { ReadSettings } from './options.js';
 import { rawFields } from './options.js';
 
 /** A record from a parsed JSON value: its own `attrs` object, when present, carries over. */
-export function docFromValue(data: JsonObject, source: string): Doc {
-  const doc = makeDoc(data, source);
+export function docFromValue(data: JsonObject, source: string, line?: number): Doc {
+  const doc = line === undefined ? makeDoc(data, source) : docAt(data, source, line);
   const a = data.attrs;
-  if (a !== null && typeof a === 'object' && !Array.isArray(a)) doc.attrs = a as Record<string, unknown>;
+  if (a !== undefined && a !== null && typeof a === 'object' && !Array.isArray(a)) doc.attrs = a as Record<string, unknown>;
   return doc;
 }
 
@@ -45,7 +45,7 @@ export async function* readJsonl(path: string, events: ReadEvents, s: ReadSettin
     }
     if (Array.isArray(value) && s.wrapArrays !== undefined) value = { [s.wrapArrays]: value };
     else if (value === null || typeof value !== 'object' || Array.isArray(value)) return reject('not_object', lineNo, text);
-    batch.push(docFromValue(value as JsonObject, `${path}:${lineNo}`));
+    batch.push(docFromValue(value as JsonObject, path, lineNo));
   };
   const onLong = (head: Buffer, n: number, lineNo: number): void => {
     lines++;

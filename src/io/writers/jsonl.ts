@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import type { Doc } from '../../core/doc.js';
+import { hasAttrs } from '../../core/doc.js';
 import type { DocSink } from '../../core/pipeline.js';
 import type { ShardOptions } from './sharded.js';
 import { ShardedWriter } from './sharded.js';
@@ -18,12 +19,7 @@ export function outputRecord(doc: Doc, stripAttrs: boolean): Record<string, unkn
     const { attrs: _drop, ...rest } = data;
     return rest;
   }
-  if (data.attrs !== doc.attrs) {
-    for (const _ in doc.attrs) {
-      data.attrs = doc.attrs;
-      break;
-    }
-  }
+  if (hasAttrs(doc) && data.attrs !== doc.attrs) data.attrs = doc.attrs;
   return data;
 }
 

@@ -44,13 +44,16 @@ describe('JsonArrayWriter', () => {
 
   it('keeps or strips attrs like the JSONL writer', async () => {
     const d = dir();
-    const doc = makeDoc({ a: 1 }, 'x:1');
-    doc.attrs.lang = 'en';
+    const tagged = (): ReturnType<typeof makeDoc> => {
+      const doc = makeDoc({ a: 1 }, 'x:1');
+      doc.attrs.lang = 'en';
+      return doc;
+    };
     const keep = new JsonArrayWriter({ output: join(d, 'keep.json') });
-    await keep.write([structuredClone(doc)]);
+    await keep.write([tagged()]);
     await keep.close();
     const strip = new JsonArrayWriter({ output: join(d, 'strip.json'), stripAttrs: true });
-    await strip.write([structuredClone(doc)]);
+    await strip.write([tagged()]);
     await strip.close();
     expect(JSON.parse(readFileSync(join(d, 'keep.json'), 'utf8'))).toEqual([{ a: 1, attrs: { lang: 'en' } }]);
     expect(JSON.parse(readFileSync(join(d, 'strip.json'), 'utf8'))).toEqual([{ a: 1 }]);

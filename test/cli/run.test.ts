@@ -33,6 +33,9 @@ describe('corpus-clean run', () => {
     const rejects = (await readFile(join(out, '_rejects.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     expect(rejects).toHaveLength(stats.rejected);
     expect(rejects.find((x) => x.reason === 'json_parse')?.source).toBe('fixtures/sample/repeats-and-damage.jsonl:6');
+    // The README quotes this run's accounting line: keep it true.
+    const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
+    expect(readme).toContain(`read ${stats.read} = written ${stats.written} + rejected ${stats.rejected}`);
     const resolved = parse(await readFile(join(out, '_recipe.resolved.yaml'), 'utf8'));
     expect(resolved.input_files).toEqual(stats.inputs);
     expect(resolved.stages[0].normalize).toMatchObject({ unicode: 'NFC' });

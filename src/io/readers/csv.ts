@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import type { Doc } from '../../core/doc.js';
-import { makeDoc } from '../../core/doc.js';
+import { docAt } from '../../core/doc.js';
 import type { ReadEvents } from '../../core/pipeline.js';
 import { openDecoded } from '../decode.js';
 import { batchesOf } from '../events.js';
@@ -67,7 +67,7 @@ export async function* readCsv(path: string, events: ReadEvents, s: ReadSettings
   // The header is line 1; every record and every skipped record accounts for its lines, in order.
   let line = 1;
   const take = (p: Parsed): Doc => {
-    const doc = makeDoc(p.record, `${path}:${line + 1}`);
+    const doc = docAt(p.record, path, line + 1);
     line += linesOf(p.raw);
     return doc;
   };

@@ -1,5 +1,5 @@
 import type { Doc } from '../../core/doc.js';
-import { makeDoc } from '../../core/doc.js';
+import { docAt, makeDoc } from '../../core/doc.js';
 import type { ReadEvents } from '../../core/pipeline.js';
 import { openDecoded } from '../decode.js';
 import { isBlank, LineSplitter, validUtf8 } from '../lines.js';
@@ -24,7 +24,7 @@ export async function* readText(path: string, events: ReadEvents, s: ReadSetting
         if (!utf8 && !validUtf8(buf, start, end)) {
           return events.reject({ reason: 'invalid_utf8', source: `${path}:${lineNo}`, raw_base64: buf.toString('base64', start, end) });
         }
-        batch.push(makeDoc({ text: buf.toString('utf8', start, end) }, `${path}:${lineNo}`));
+        batch.push(docAt({ text: buf.toString('utf8', start, end) }, path, lineNo));
       },
       (head, n, lineNo) => {
         lines++;

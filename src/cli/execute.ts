@@ -178,6 +178,10 @@ export async function execute(job: Job): Promise<number> {
   if (missing > 0 && missing >= stats.read / 2) {
     process.stderr.write(`corpus-clean ${job.command}: note: ${missing} of ${stats.read} records have no ${textField ? `'${textField}'` : "'text' or 'content'"} field; name the text field with --text-field NAME${rejectsPath ? ` (their keys are in ${rejectsPath})` : ''}\n`);
   }
+  const arrays = stats.input.dropped.not_object ?? 0;
+  if (arrays > 0 && arrays >= stats.read / 2 && v['wrap-arrays'] === undefined) {
+    process.stderr.write(`corpus-clean ${job.command}: note: ${arrays} of ${stats.read} lines are JSON values that are not objects; if they are message lists (XTuner's OpenAI format), pass --wrap-arrays messages\n`);
+  }
   if (badRate > rate) {
     process.stderr.write(`corpus-clean ${job.command}: error: ${bad} of ${stats.read} records were bad input (${(badRate * 100).toFixed(1)} % > --max-reject-rate ${rate})${rejectsPath ? `; see ${rejectsPath}` : '; use --rejects FILE to see them'}\n`);
     code = ExitCode.dataOrIo;

@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import { isAbsolute } from 'node:path';
+import { isAbsolute, resolve } from 'node:path';
 import { glob } from 'tinyglobby';
 import { UsageError } from '../core/errors.js';
 
@@ -16,16 +16,18 @@ export function isInputName(name: string): boolean {
 const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
- * Expand files, directories (recursively, input extensions only) and glob patterns into a
- * de-duplicated, sorted list, so a run reads its inputs in the same order everywhere. `-` is
- * stdin and keeps its place. A path that matches nothing is a usage error.
+ * Expand files, directories (recursively, input extensions only) and glob patterns into one
+ * de-duplicated list in code-point order, so a run reads its inputs in the same order whatever
+ * order they were given in (a shell's glob order follows the locale) and "first" means the same
+ * everywhere. `-` (stdin) comes first. A path that matches nothing is a usage error.
  */
 export async function expandInputs(specs: readonly string[]): Promise<string[]> {
   const out: string[] = [];
   const seen = new Set<string>();
   const add = (p: string): void => {
-    if (!seen.has(p)) {
-      seen.add(p);
+    const key = p === '-' ? p : resolve(p);
+    if (!seen.has(key)) {
+      seen.add(key);
       out.push(p);
     }
   };
@@ -48,5 +50,5 @@ export async function expandInputs(specs: readonly string[]): Promise<string[]> 
       for (const f of found) add(f);
     } else throw new UsageError(`input not found: '${spec}'`);
   }
-  return out;
+  return out.sort((a, b) => (a === '-' ? -1 : b === '-' ? 1 : byCodePoint(a, b)));
 }

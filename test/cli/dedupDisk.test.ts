@@ -24,3 +24,21 @@ describe('corpus-clean dedup-disk', () => {
     expect(r.code).toBe(2);
   });
 });
+
+describe('input order', () => {
+  it('survivors do not depend on the order files are given in, and records without text are rejected in both modes', async () => {
+    const { writeFile, mkdir } = await import('node:fs/promises');
+    const dir = await tempDir();
+    await mkdir(join(dir, 'x'));
+    const text = 'the same long licence text repeated in two files so that one of them is a duplicate '.repeat(5);
+    await writeFile(join(dir, 'x/a.jsonl'), JSON.stringify({ id: 'A', text }) + '\n{"text":""}\n{"id":1}\n');
+    await writeFile(join(dir, 'x/b.jsonl'), JSON.stringify({ id: 'B', text }) + '\n');
+    const ids = async (args: string[]): Promise<string> => (await runCli(args)).stdout.trim().split('\n').map((l) => JSON.parse(l).id).join(',');
+    const ab = await ids(['dedup', join(dir, 'x/b.jsonl'), join(dir, 'x/a.jsonl'), '-q', '--max-reject-rate', '1']);
+    expect(ab).toBe('A');
+    expect(await ids(['dedup', join(dir, 'x/a.jsonl'), join(dir, 'x/b.jsonl'), '-q', '--max-reject-rate', '1'])).toBe('A');
+    const disk = await runCli(['dedup-disk', join(dir, 'x/b.jsonl'), join(dir, 'x/a.jsonl'), '--work', join(dir, 'w'), '-q', '--max-reject-rate', '1']);
+    expect(disk.stdout.trim().split('\n').map((l) => JSON.parse(l).id)).toEqual(['A']);
+    expect(disk.stderr).toMatch(/read 4 = written 1 \+ rejected 3/);
+  });
+});

@@ -54,6 +54,7 @@ ${flagHelp(IO)}
     const result = await dedupOnDisk(files, work, { options: { ...options, method: 'minhash' }, ...(textField ? { textField } : {}) });
     const c = result.cluster as { records?: number; removed?: number; candidates?: number };
     if (!quiet) process.stderr.write(`corpus-clean dedup-disk: ${c.removed} near-duplicates among ${c.records} records (${c.candidates} candidate pairs checked); writing the kept records\n`);
-    return execute({ command: 'dedup-disk', inputs: files, stages: [removalsStage(work)], values: p.values });
+    // requireText: records without usable text are rejected as the in-memory dedup rejects them.
+    return execute({ command: 'dedup-disk', inputs: files, stages: [removalsStage(work)], values: p.values, requireText: true });
   },
 };

@@ -7,6 +7,8 @@ const IMPLAUSIBLE = /[\p{Cc}\p{Cn}\p{Co}\p{Cs}\uFFFD]/u;
 /** The same without C1 controls, which the inner layer of double mojibake legitimately holds. */
 const IMPLAUSIBLE_BUT_C1 = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F\p{Cn}\p{Co}\p{Cs}\uFFFD]/u;
 const C1 = /[\x80-\x9F]/;
+/** One lowercase letter of Latin-1 Supplement or Latin Extended-A/B. */
+const LATIN_LOWER = /^(?=\p{Ll}$)[\u00C0-\u024F]$/u;
 
 /**
  * True when `s` may hold UTF-8 mojibake: some character is a UTF-8 lead byte read as
@@ -34,14 +36,23 @@ export function mayBeMojibake(s: string): boolean {
  * Returns the repaired text and how many runs were repaired (0: `s` itself is returned).
  */
 export function repairMojibake(s: string, depth = 0): { text: string; runs: number } {
-  let out = '';
-  let last = 0;
-  let runs = 0;
+  // First find every run and its repair; then decide which to apply.
+  const starts: number[] = [];
+  const ends: number[] = [];
+  const fixes: string[] = [];
+  // Every non-ASCII character of the text lies in a run that repairs: the text reads as
+  // mojibake throughout. A lone «, “ or a real CJK character says it holds real non-ASCII text.
+  let consistent = true;
   const n = s.length;
   let i = 0;
   while (i < n) {
     const c = s.charCodeAt(i);
-    if (c < 0x80 || cp1252Byte(c) < 0) {
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    if (cp1252Byte(c) < 0) {
+      consistent = false;
       i++;
       continue;
     }
@@ -53,27 +64,54 @@ export function repairMojibake(s: string, depth = 0): { text: string; runs: numb
       if (d >= 0xc2 && d <= 0xf4) hasLead = true;
       i++;
     }
-    if (!hasLead || i - start < 2) continue;
-    const bytes = new Uint8Array(i - start);
-    for (let k = start; k < i; k++) bytes[k - start] = cp1252Byte(s.charCodeAt(k));
-    let fixed: string;
-    try {
-      fixed = strictUtf8.decode(bytes);
-    } catch {
+    const fixed = hasLead && i - start >= 2 ? repairRun(s, start, i, depth) : null;
+    if (fixed === null) {
+      consistent = false;
       continue;
     }
-    if (IMPLAUSIBLE.test(fixed)) {
-      // Text mis-decoded twice: the first layer may hold C1 controls that are bytes of the
-      // second. Accept only when repairing that layer too leaves nothing implausible.
-      if (depth >= 2 || !C1.test(fixed) || IMPLAUSIBLE_BUT_C1.test(fixed)) continue;
-      const inner = repairMojibake(fixed, depth + 1);
-      if (inner.runs === 0 || IMPLAUSIBLE.test(inner.text)) continue;
-      fixed = inner.text;
-    }
-    out += s.slice(last, start) + fixed;
-    last = i;
+    starts.push(start);
+    ends.push(i);
+    fixes.push(fixed);
+  }
+  let out = '';
+  let last = 0;
+  let runs = 0;
+  for (let k = 0; k < fixes.length; k++) {
+    // A two-character run is one 2-byte character: "É»" may be mojibake of "ɻ" or real French
+    // in guillemets. In a text that also holds real non-ASCII characters, repair it only when it
+    // gives a lowercase Latin letter ("Å‘" → "ő", "Ã©" → "é"), the common case, which an
+    // uppercase letter before closing punctuation never gives. Longer runs (3- and 4-byte
+    // characters: curly quotes, CJK, emoji) are evidence enough on their own.
+    if (ends[k] - starts[k] === 2 && !consistent && !LATIN_LOWER.test(fixes[k])) continue;
+    out += s.slice(last, starts[k]) + fixes[k];
+    last = ends[k];
     runs++;
   }
   if (runs === 0) return { text: s, runs: 0 };
   return { text: out + s.slice(last), runs };
+}
+
+/** The repair of one run `s[start, end)`, or null when it is not unambiguous mojibake. */
+function repairRun(s: string, start: number, end: number, depth: number): string | null {
+  const bytes = new Uint8Array(end - start);
+  for (let k = start; k < end; k++) bytes[k - start] = cp1252Byte(s.charCodeAt(k));
+  let fixed: string;
+  try {
+    fixed = strictUtf8.decode(bytes);
+  } catch {
+    return null;
+  }
+  if (IMPLAUSIBLE.test(fixed)) {
+    // Text mis-decoded twice: the first layer may hold C1 controls that are bytes of the
+    // second. Accept only when repairing that layer too leaves nothing implausible.
+    if (depth >= 2 || !C1.test(fixed) || IMPLAUSIBLE_BUT_C1.test(fixed)) return null;
+    const inner = repairMojibake(fixed, depth + 1);
+    if (inner.runs === 0 || IMPLAUSIBLE.test(inner.text)) return null;
+    fixed = inner.text;
+  } else if (depth < 2 && mayBeMojibake(fixed)) {
+    // The repaired run may itself be mojibake (text mis-decoded twice): "Ã„Â«" → "Ä«" → "ī".
+    const inner = repairMojibake(fixed, depth + 1);
+    if (inner.runs > 0) fixed = inner.text;
+  }
+  return fixed;
 }

@@ -65,6 +65,14 @@ describe('mojibake repair on real text', () => {
     expect(repaired.join(' ')).toMatch(/különböző/);
   });
 
+  it('leaves real text with an accented capital before closing punctuation alone, and still repairs the mojibake beside it', () => {
+    for (const s of ['Le journal titrait «CAFÉ» et “ADIÓS” hier', '”JA, JAG ÄR HÄR PÅ”', 'die »BLÖD«-Zeitung', '«IRMÃ»']) {
+      expect(repairMojibake(s)).toEqual({ text: s, runs: 0 });
+    }
+    expect(repairMojibake('Ã© cafÃ© and «ÉTÉ»').text).toBe('é café and «ÉTÉ»');
+    expect(repairMojibake('A különbözÅ‘ fellépÅ‘k').text).toBe('A különböző fellépők');
+  });
+
   it('cp1252 table: the undefined bytes fall back to Latin-1 and round-trip', () => {
     const all = new Uint8Array(256).map((_, i) => i);
     expect(encodeCp1252(decodeCp1252(all))).toEqual(all);

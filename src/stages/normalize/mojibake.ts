@@ -9,6 +9,7 @@ const IMPLAUSIBLE_BUT_C1 = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F\p{Cn}\p{Co}\p{Cs}\uF
 const C1 = /[\x80-\x9F]/;
 /** One lowercase letter of Latin-1 Supplement or Latin Extended-A/B. */
 const LATIN_LOWER = /^(?=\p{Ll}$)[\u00C0-\u024F]$/u;
+const UPPER = /^\p{Lu}$/u;
 
 /**
  * True when `s` may hold UTF-8 mojibake: some character is a UTF-8 lead byte read as
@@ -78,11 +79,12 @@ export function repairMojibake(s: string, depth = 0): { text: string; runs: numb
   let runs = 0;
   for (let k = 0; k < fixes.length; k++) {
     // A two-character run is one 2-byte character: "É»" may be mojibake of "ɻ" or real French
-    // in guillemets. In a text that also holds real non-ASCII characters, repair it only when it
-    // gives a lowercase Latin letter ("Å‘" → "ő", "Ã©" → "é"), the common case, which an
-    // uppercase letter before closing punctuation never gives. Longer runs (3- and 4-byte
-    // characters: curly quotes, CJK, emoji) are evidence enough on their own.
-    if (ends[k] - starts[k] === 2 && !consistent && !LATIN_LOWER.test(fixes[k])) continue;
+    // in guillemets ("«CAFÉ»"). In a text that also holds real non-ASCII characters, repair it
+    // only when it gives a lowercase Latin letter ("Å‘" → "ő", "Ã©" → "é"), the common case,
+    // and is not preceded by a capital: a word in capitals ending in an accented capital before
+    // closing punctuation ("«IRMÃ»") is real text. Longer runs (3- and 4-byte characters: curly
+    // quotes, CJK, emoji) are evidence enough on their own.
+    if (ends[k] - starts[k] === 2 && !consistent && (!LATIN_LOWER.test(fixes[k]) || (starts[k] > 0 && UPPER.test(s[starts[k] - 1])))) continue;
     out += s.slice(last, starts[k]) + fixes[k];
     last = ends[k];
     runs++;

@@ -56,18 +56,22 @@ export type DateResult = { iso: string } | { problem: 'ambiguous' | 'unparsed' }
 /**
  * Rewrite a date to ISO 8601: `2018-06-18`, or `2018-06-18T18:54:52Z` when a time is given
  * (no zone in the input gives a local time without zone; `+0800` becomes `+08:00`, `GMT`/`UTC`/
- * `+00:00` become `Z`). Numbers are Unix times (seconds, or milliseconds when ≥ 1e11), UTC.
+ * `+00:00` become `Z`). A whole number from 1000 to 9999 is a year (`"2018"`); numbers from 1e8
+ * are Unix times (seconds, or milliseconds when ≥ 1e11), UTC; smaller ones are not rewritten.
  * ISO input comes out unchanged apart from that zone spelling, so the rewrite is idempotent.
  */
 export function toIsoDate(value: string | number): DateResult {
   if (typeof value === 'number') {
-    if (!Number.isFinite(value) || value < 0) return { problem: 'unparsed' };
+    // A bare year (2018) is not a Unix time in 1970; neither is any number before 1973.
+    if (Number.isInteger(value) && value >= 1000 && value <= 9999) return { iso: String(value) };
+    if (!Number.isFinite(value) || value < 1e8) return { problem: 'unparsed' };
     const ms = value >= 1e11 ? value : value * 1000;
     const d = new Date(ms);
     if (Number.isNaN(d.getTime()) || d.getUTCFullYear() > 9999) return { problem: 'unparsed' };
     return { iso: d.toISOString().replace('.000Z', 'Z') };
   }
   const s = value.trim();
+  if (/^\d{4}$/.test(s)) return { iso: s };
   let m = YMD.exec(s) ?? YMD_ZH.exec(s);
   if (m) return wrap(build(+m[1], +m[2], +m[3], m[4], m[5], m[6], m[7], m[8]));
   m = COMPACT.exec(s);

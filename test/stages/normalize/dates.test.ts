@@ -21,6 +21,7 @@ describe('toIsoDate', () => {
     ['Jun 18th 2018', '2018-06-18'],
     [1529347292, '2018-06-18T18:41:32Z'],
     [1529347292000, '2018-06-18T18:41:32Z'],
+    [2018, '2018'], // a bare year, not 1970-01-01T00:33:38Z
   ];
   for (const [input, iso] of cases) {
     it(`${JSON.stringify(input)} → ${iso}`, () => {
@@ -34,5 +35,7 @@ describe('toIsoDate', () => {
     expect(toIsoDate('2018-13-01')).toEqual({ problem: 'unparsed' });
     expect(toIsoDate('yesterday')).toEqual({ problem: 'unparsed' });
     expect(toIsoDate('2018-06-18T25:00')).toEqual({ problem: 'unparsed' });
+    expect(toIsoDate(42)).toEqual({ problem: 'unparsed' });
+    expect(toIsoDate(12_000)).toEqual({ problem: 'unparsed' });
   });
 });

@@ -40,6 +40,28 @@ export interface ChatMessage {
   train: boolean;
 }
 
+/**
+ * The roles of the InternLM2 chat template, and the names other formats give them: OpenAI's
+ * `tool`/`function` results are InternLM2's `environment`; ShareGPT's `human`/`gpt`.
+ */
+const INTERNLM2_ROLE: Readonly<Record<string, string>> = {
+  system: 'system',
+  user: 'user',
+  assistant: 'assistant',
+  environment: 'environment',
+  tool: 'environment',
+  function: 'environment',
+  human: 'user',
+  gpt: 'assistant',
+};
+
+/** A message with its role as the InternLM2 template names it; other roles are `bad_messages`. */
+function toInternLM2Role(m: ChatMessage, i: number): ChatMessage {
+  const role = INTERNLM2_ROLE[m.role];
+  if (role === undefined) throw new SampleError('bad_messages', `messages[${i}].role '${m.role}' has no InternLM2 role (system, user, assistant, environment)`);
+  return role === m.role ? m : { ...m, role };
+}
+
 /** True for `loss` values XTuner's `openai_map_fn` reads as "compute loss": absent, true or "true" (any case). */
 function lossFlag(v: unknown): boolean {
   return v === undefined || String(v).toLowerCase() === 'true';
@@ -66,7 +88,7 @@ export function chatMessages(record: JsonObject): ChatMessage[] | null {
       const { role, content, loss } = m as JsonObject;
       if (typeof role !== 'string' || role.length === 0) throw new SampleError('bad_messages', `messages[${i}].role is not a non-empty string`);
       if (typeof content !== 'string') throw new SampleError('bad_messages', `messages[${i}].content is not a string`);
-      return { role, content, train: role === 'assistant' && lossFlag(loss) };
+      return { role, content, train: (role === 'assistant' || role === 'gpt') && lossFlag(loss) };
     });
   }
   const conversation = record.conversation;
@@ -142,7 +164,7 @@ export function encodeSample(record: JsonObject, tok: SentencePieceTokenizer, op
     if (messages !== null) {
       if (messages.length > 0 && messages.every((m) => m.role === 'pretrain')) return encodePretrain(messages.map((m) => m.content).join(''), tok, opts);
       if (messages.length === 0) throw new SampleError('bad_messages', 'the chat has no messages');
-      const ids = encodeChat(messages, tok, opts);
+      const ids = encodeChat(messages.map(toInternLM2Role), tok, opts);
       if (!ids.some((x, i) => x > 0 && (i > 0 || !(opts.bos ?? true)))) throw new SampleError('no_target', 'no token of the chat is a training target');
       return ids;
     }

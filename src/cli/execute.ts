@@ -31,7 +31,7 @@ export const IO_FLAGS: Flag[] = [
   { name: 'max-reject-rate', type: 'string', arg: 'R', help: 'exit 1 when more than this fraction of input is bad (default 0.1)' },
   { name: 'strip-attrs', type: 'boolean', help: 'leave the stage signals (attrs) out of the output (default when convert runs or the output is .json)' },
   { name: 'keep-attrs', type: 'boolean', help: 'keep the stage signals even when convert runs or the output is .json' },
-  { name: 'wrap-arrays', type: 'string', arg: 'FIELD', help: 'a JSONL line holding an array becomes {FIELD: array} (e.g. messages) instead of a not_object reject' },
+  { name: 'wrap-arrays', type: 'string', arg: 'FIELD', help: 'a JSONL line holding an array becomes {FIELD: array} instead of a not_object reject (default: messages when convert runs, else off)' },
   { name: 'overwrite', type: 'boolean', help: 'replace the shards of an earlier run in the output folder (default: refuse)' },
   { name: 'quiet', short: 'q', type: 'boolean', help: 'no progress line' },
   { name: 'help', short: 'h', type: 'boolean', help: 'show this help' },
@@ -128,6 +128,9 @@ export async function execute(job: Job): Promise<number> {
   if (job.sink === undefined) await checkOutputFolder(output, v.overwrite === true || d.overwrite === true);
   await job.beforeRun?.(files);
 
+  // Before convert, a line holding a list is XTuner's OpenAI format: a list of messages.
+  const converts = job.stages.some((s) => s.name === 'convert');
+  const wrapArrays = (v['wrap-arrays'] as string | undefined) ?? (converts ? 'messages' : undefined);
   // XTuner needs one key set per file: a record with attrs beside one without breaks it.
   const xtunerOutput = output.endsWith('.json') || job.stages.some((s) => s.name === 'convert');
   const stripAttrs = v['keep-attrs'] === true ? false : v['strip-attrs'] === true || d.stripAttrs === true || xtunerOutput;
@@ -141,7 +144,7 @@ export async function execute(job: Job): Promise<number> {
   let stats: RunStats;
   try {
     stats = await pipeline({
-      source: readFiles(files, { format: format as InputFormat, txtMode, wrapArrays: v['wrap-arrays'] as string | undefined }),
+      source: readFiles(files, { format: format as InputFormat, txtMode, wrapArrays }),
       stages: job.stages,
       sink: sink.writer,
       rejects,
@@ -179,7 +182,7 @@ export async function execute(job: Job): Promise<number> {
     process.stderr.write(`corpus-clean ${job.command}: note: ${missing} of ${stats.read} records have no ${textField ? `'${textField}'` : "'text' or 'content'"} field; name the text field with --text-field NAME${rejectsPath ? ` (their keys are in ${rejectsPath})` : ''}\n`);
   }
   const arrays = stats.input.dropped.not_object ?? 0;
-  if (arrays > 0 && arrays >= stats.read / 2 && v['wrap-arrays'] === undefined) {
+  if (arrays > 0 && arrays >= stats.read / 2 && wrapArrays === undefined) {
     process.stderr.write(`corpus-clean ${job.command}: note: ${arrays} of ${stats.read} lines are JSON values that are not objects; if they are message lists (XTuner's OpenAI format), pass --wrap-arrays messages\n`);
   }
   if (badRate > rate) {

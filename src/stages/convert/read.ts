@@ -98,6 +98,10 @@ export function readShareGpt(data: JsonObject): ReadResult {
 /** OpenAI: `messages` (or `dialogs`) of `{role, content[, loss]}`. */
 export function readOpenAi(data: JsonObject | unknown[]): ReadResult {
   const list = Array.isArray(data) ? data : (data.messages ?? data.dialogs);
+  // XTuner v1 pretraining: `{"messages": [{"role": "pretrain", "content": ...}]}` is text.
+  if (Array.isArray(list) && list.length > 0 && list.every((m) => isObj(m) && m.role === 'pretrain' && typeof m.content === 'string')) {
+    return { kind: 'text', text: list.map((m) => (m as JsonObject).content as string).join('') };
+  }
   const m = readMessages(list, 'role', 'content', 'from', 'value');
   if (typeof m === 'string') return m;
   return { kind: 'chat', messages: m };

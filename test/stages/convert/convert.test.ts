@@ -150,3 +150,10 @@ describe('convert on the real SFT datasets (to XTuner conversation)', () => {
     }
   });
 });
+
+describe('XTuner v1 shapes', () => {
+  it('reads {"messages": [{"role": "pretrain"}]} as text', async () => {
+    const { readOpenAi } = await import('../../../src/stages/convert/read.js');
+    expect(readOpenAi({ messages: [{ role: 'pretrain', content: 'a ' }, { role: 'pretrain', content: 'b' }] })).toEqual({ kind: 'text', text: 'a b' });
+  });
+});

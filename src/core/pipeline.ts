@@ -96,28 +96,18 @@ async function* countOut(
 
 const nullRejects: ClosableRejectSink = { push() {}, async close() {}, async abort() {} };
 
-/** Reject records whose text is missing, not a string or empty, into the input stats. */
-function checkText(textField: string | undefined, ctx: StageContext): Stage {
-  return {
-    name: 'check-text',
-    needsText: false,
-    options: {},
-    async *run(batches) {
-      for await (const batch of batches) {
-        const out: Doc[] = [];
-        for (const doc of batch) {
-          const p = textProblem(doc.data, textField);
-          if (p === null) out.push(doc);
-          else ctx.reject(doc, p, textField === undefined ? undefined : { textField });
-        }
-        if (out.length > 0) yield out;
-      }
-    },
-  };
-}
-
-async function* passThrough(stage: Stage, batches: AsyncIterable<Doc[]>, ctx: StageContext): AsyncIterable<Doc[]> {
-  yield* stage.run(batches, ctx);
+/** Reject records whose text is missing, not a string or empty, into the input stats (stage `read`). */
+async function* checkText(batches: AsyncIterable<Doc[]>, textField: string | undefined, ctx: StageContext): AsyncIterable<Doc[]> {
+  const detail = textField === undefined ? undefined : { textField };
+  for await (const batch of batches) {
+    const out: Doc[] = [];
+    for (const doc of batch) {
+      const p = textProblem(doc.data, textField);
+      if (p === null) out.push(doc);
+      else ctx.reject(doc, p, detail);
+    }
+    if (out.length > 0) yield out;
+  }
 }
 
 /**
@@ -156,11 +146,11 @@ export async function pipeline(spec: PipelineSpec): Promise<RunStats> {
 
   let stream: AsyncIterable<Doc[]> = spec.source.read(events);
   spec.stages.forEach((stage, i) => {
-    if (i === firstTextStage) stream = passThrough(checkText(spec.textField, inputCtx), stream, inputCtx);
+    if (i === firstTextStage) stream = checkText(stream, spec.textField, inputCtx);
     const st = stats.stages[i];
     stream = countOut(stage, stream, st, stageContext(st, spec.textField, rejects, onReject));
   });
-  if (firstTextStage === 0 && spec.stages.length === 0) stream = passThrough(checkText(spec.textField, inputCtx), stream, inputCtx);
+  if (firstTextStage === 0 && spec.stages.length === 0) stream = checkText(stream, spec.textField, inputCtx);
 
   try {
     for await (const batch of stream) {

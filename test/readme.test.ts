@@ -19,6 +19,8 @@ describe('README', () => {
     } finally {
       console.log = log;
       await rm(file);
+      await rm(join(ROOT, 'out/example.jsonl.gz'), { force: true });
+      await rm(join(ROOT, 'out/example.rejects.jsonl'), { force: true });
     }
     const m = /^read (\d+) = written (\d+) \+ rejected (\d+)$/.exec(logs[0])!;
     expect(m).not.toBeNull();

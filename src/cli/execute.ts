@@ -6,7 +6,7 @@ import type { RunStats } from '../core/stats.js';
 import { balanced } from '../core/stats.js';
 import { pipeline } from '../core/pipeline.js';
 import { parseSize } from '../core/recipe.js';
-import { expandInputs } from '../io/inputs.js';
+import { expandInputs, isInputName } from '../io/inputs.js';
 import { readFiles, type InputFormat } from '../io/readers/index.js';
 import { isFolderOutput, JsonlWriter, type JsonlOptions } from '../io/writers/jsonl.js';
 import { whileRunning } from './interrupt.js';
@@ -49,6 +49,16 @@ function positiveInt(v: unknown, flag: string): number | undefined {
 /** The files `run` writes beside the shards; their names start with `_`, so reading the folder skips them. */
 export const RUN_FILES = ['_rejects.jsonl', '_stats.json', '_recipe.resolved.yaml'];
 
+/** The settings a run ends up with, recipe defaults and flags together. */
+export interface EffectiveSettings {
+  shardRecords?: number;
+  shardBytes?: number;
+  compression: OutputCompression;
+  maxRejectRate: number;
+  textField?: string;
+  stripAttrs?: boolean;
+}
+
 /** Everything a command needs to run a pipeline over files. */
 export interface Job {
   command: string;
@@ -58,8 +68,8 @@ export interface Job {
   requireText?: boolean;
   /** The writer, when it is not the JSONL writer that the output flags describe. */
   sink?: { writer: DocSink; shards(): readonly string[] };
-  /** Called before reading, after the inputs were expanded (e.g. to write the resolved recipe). */
-  beforeRun?(files: string[]): Promise<void>;
+  /** Called before reading, after the inputs were expanded and every flag checked (e.g. to write the resolved recipe). */
+  beforeRun?(files: string[], effective: EffectiveSettings): Promise<void>;
   /** Defaults that a recipe sets and flags may override. */
   defaults?: { overwrite?: boolean; output?: string; shardRecords?: number; shardBytes?: number; compression?: OutputCompression; stripAttrs?: boolean; maxRejectRate?: number; rejects?: string; stats?: string; textField?: string };
 }
@@ -124,9 +134,11 @@ export async function execute(job: Job): Promise<number> {
   if (output.endsWith('.json') && (shardRecords || shardBytes)) throw new UsageError('a .json output is one JSON array file: use a .jsonl output or a folder to shard');
 
   const files = await expandInputs(job.inputs.length > 0 ? job.inputs : ['-']);
+  const unknown = format === 'auto' ? files.find((f) => f !== '-' && !isInputName(f)) : undefined;
+  if (unknown !== undefined) throw new UsageError(`cannot tell the format of '${unknown}' from its name (.jsonl, .json, .csv, .tsv, .txt, optionally .gz/.zst); give --format`);
   if (files.includes('-') && process.stdin.isTTY) throw new UsageError(`no input: give files, or pipe JSONL into 'corpus-clean ${job.command}'`);
   if (job.sink === undefined) await checkOutputFolder(output, v.overwrite === true || d.overwrite === true);
-  await job.beforeRun?.(files);
+  await job.beforeRun?.(files, { shardRecords, shardBytes, compression: compress as OutputCompression, maxRejectRate: rate, textField, stripAttrs: v['strip-attrs'] === true ? true : v['keep-attrs'] === true ? false : d.stripAttrs });
 
   // Before convert, a line holding a list is XTuner's OpenAI format: a list of messages.
   const converts = job.stages.some((s) => s.name === 'convert');
@@ -180,6 +192,10 @@ export async function execute(job: Job): Promise<number> {
   const missing = stats.input.dropped.text_missing ?? 0;
   if (missing > 0 && missing >= stats.read / 2) {
     process.stderr.write(`corpus-clean ${job.command}: note: ${missing} of ${stats.read} records have no ${textField ? `'${textField}'` : "'text' or 'content'"} field; name the text field with --text-field NAME${rejectsPath ? ` (their keys are in ${rejectsPath})` : ''}\n`);
+  }
+  if (stats.written === 0 && stats.read > 0) {
+    const top = [stats.input, ...stats.stages].flatMap((st) => Object.entries(st.dropped).map(([r, n]) => [`${st.stage}/${r}`, n] as const)).sort((a, b) => b[1] - a[1])[0];
+    if (top !== undefined) process.stderr.write(`corpus-clean ${job.command}: note: nothing was written; most records were rejected as ${top[0]} (${top[1]} of ${stats.read})${rejectsPath ? `, see ${rejectsPath}` : ''}\n`);
   }
   const arrays = stats.input.dropped.not_object ?? 0;
   if (arrays > 0 && arrays >= stats.read / 2 && wrapArrays === undefined) {

@@ -22,10 +22,14 @@ function mb(bytes: number): string {
 export function accountingLine(command: string, s: RunStats): string {
   const secs = s.ms / 1000;
   const rate = secs > 0 ? `, ${mb(s.bytesRead / secs)} MB/s` : '';
-  const reasons = [s.input, ...s.stages]
-    .flatMap((st) => Object.entries(st.dropped).map(([r, n]) => `${st.stage}/${r} ${n}`))
-    .slice(0, 8)
-    .join(', ');
+  // The largest reasons first; the rest are counted, and all are in --stats.
+  const all = [s.input, ...s.stages]
+    .flatMap((st) => Object.entries(st.dropped).map(([r, n]) => ({ label: `${st.stage}/${r}`, n })))
+    .sort((a, b) => b.n - a.n || (a.label < b.label ? -1 : 1));
+  const shown = all.slice(0, 8).map((x) => `${x.label} ${x.n}`);
+  const rest = all.slice(8);
+  if (rest.length > 0) shown.push(`+${rest.length} more reasons, ${rest.reduce((a, x) => a + x.n, 0)} records`);
+  const reasons = shown.join(', ');
   const ok = balanced(s) ? '' : ' (MISMATCH: records unaccounted for; this is a bug, please report it)';
   return (
     `corpus-clean ${command}: read ${s.read} = written ${s.written} + rejected ${s.rejected}${ok}` +

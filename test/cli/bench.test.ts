@@ -20,7 +20,7 @@ describe('corpus-clean bench', () => {
   it('runs on the bundled sample with the sample recipe by default, and refuses two stage lists', async () => {
     const r = await runCli(['bench', '--json']);
     expect(r.code).toBe(0);
-    expect(JSON.parse(r.stdout).rows.map((x: { step: string }) => x.step)).toEqual(['read (pass-through)', 'normalize', 'langid', 'quality', 'dedup', 'dedup', 'whole pipeline']);
+    expect(JSON.parse(r.stdout).rows.map((x: { step: string }) => x.step)).toEqual(['read (pass-through)', 'normalize', 'langid', 'quality', 'dedup (exact)', 'dedup (minhash)', 'whole pipeline']);
     expect((await runCli(['bench', '--stages', 'normalize', '--recipe', 'rules/recipes/sample.yaml'])).code).toBe(2);
   });
 });

@@ -37,8 +37,8 @@ describe('corpus-clean run', () => {
     const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
     expect(readme).toContain(`read ${stats.read} = written ${stats.written} + rejected ${stats.rejected}`);
     const resolved = parse(await readFile(join(out, '_recipe.resolved.yaml'), 'utf8'));
-    expect(resolved.input_files).toEqual(stats.inputs);
-    expect(resolved.stages[0].normalize).toMatchObject({ unicode: 'NFC' });
+    expect(resolved.input).toEqual(stats.inputs);
+    expect(resolved.stages[0].normalize).toMatchObject({ unicode: 'NFC', max_blank_lines: 1 });
   });
 
   it('gives byte-identical output when run twice', async () => {
@@ -46,6 +46,18 @@ describe('corpus-clean run', () => {
     await runCli(['run', 'rules/recipes/sample.yaml', '-o', join(dir, 'a')]);
     await runCli(['run', 'rules/recipes/sample.yaml', '-o', join(dir, 'b')]);
     expect(await folderBytes(join(dir, 'a'))).toEqual(await folderBytes(join(dir, 'b')));
+  });
+
+  it('writes a resolved recipe that reproduces the run, flags included', async () => {
+    const dir = await tempDir();
+    const first = await runCli(['run', 'rules/recipes/sample.yaml', '-o', join(dir, 'a'), '--compress', 'zstd', '--shard-records', '50']);
+    expect(first.code).toBe(0);
+    const again = await runCli(['run', join(dir, 'a/_recipe.resolved.yaml'), '-o', join(dir, 'b')]);
+    expect(again.code).toBe(0);
+    const shards = (d: Record<string, string>): Record<string, string> => Object.fromEntries(Object.entries(d).filter(([k]) => k.startsWith('part-')));
+    const a = shards(await folderBytes(join(dir, 'a')));
+    expect(Object.keys(a)).toContain('part-00005.jsonl.zst');
+    expect(shards(await folderBytes(join(dir, 'b')))).toEqual(a);
   });
 
   it('refuses an output folder holding an earlier run unless --overwrite, and skips run files when reading it', async () => {

@@ -72,9 +72,10 @@ ${flagHelp(FLAGS)}
       const mb = read.bytesRead / 1e6;
       const bytesPerDoc = read.read > 0 ? read.bytesRead / read.read : 0;
       const rows: Row[] = [
-        { step: 'read (pass-through)', docs: read.read, seconds: read.ms / 1000, docsPerSec: read.read / (read.ms / 1000), mbPerSec: mb / (read.ms / 1000), dropped: 0 },
-        ...run.stages.map((s) => ({
-          step: s.stage,
+        { step: 'read (pass-through)', docs: read.read, seconds: read.ms / 1000, docsPerSec: read.read / (read.ms / 1000), mbPerSec: mb / (read.ms / 1000), dropped: read.rejected },
+        ...run.stages.map((s, i) => ({
+          // Two stages of one kind (exact and MinHash dedup) are told apart by their method.
+          step: run.stages.filter((x) => x.stage === s.stage).length > 1 && typeof stages[i].options.method === 'string' ? `${s.stage} (${stages[i].options.method})` : s.stage,
           docs: s.in,
           seconds: s.ms / 1000,
           docsPerSec: s.ms > 0 ? s.in / (s.ms / 1000) : 0,

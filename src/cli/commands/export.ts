@@ -17,7 +17,7 @@ type Target = (typeof TARGETS)[number];
 const OWN: Flag[] = [
   { name: 'format', type: 'string', arg: TARGETS.join('|'), help: 'what to write (default internevo; also given as the first argument)' },
   { name: 'tokenizer', short: 't', type: 'string', arg: 'MODEL', help: 'SentencePiece .model file (InternLM2: tokenizer.model); required for internevo and --min-length' },
-  { name: 'out', type: 'string', arg: 'DIR', help: 'internevo: output root, shards go to DIR/train/TYPE/; xtuner-v1: a file or folder/ (default stdout)' },
+  { name: 'out', short: 'o', type: 'string', arg: 'DIR', help: 'internevo: output root, shards go to DIR/train/TYPE/; xtuner-v1: a file or folder/ (default stdout)' },
   { name: 'type', type: 'string', arg: 'TYPE', help: 'internevo dataset type folder (cn, en, code, ...) (default en)' },
   { name: 'min-length', type: 'string', arg: 'N', help: 'reject samples with fewer than N tokens as too_short (default 0: off)' },
   { name: 'kind', type: 'string', arg: 'auto|pretrain|chat', help: 'auto: chat template for records with messages/conversation, else BOS+text+EOS (default auto)' },
@@ -26,7 +26,7 @@ const OWN: Flag[] = [
   { name: 'overwrite', type: 'boolean', help: 'internevo: replace shards already in DIR/train/TYPE/' },
   { name: 'input-format', type: 'string', arg: 'FMT', help: 'input format: auto (default), jsonl, json, csv, tsv, txt' },
 ];
-const INPUT = IO_FLAGS.filter((f) => ['rejects', 'stats', 'text-field', 'txt-mode', 'max-reject-rate', 'quiet', 'help'].includes(f.name));
+const INPUT = IO_FLAGS.filter((f) => ['rejects', 'stats', 'text-field', 'txt-mode', 'wrap-arrays', 'max-reject-rate', 'quiet', 'help'].includes(f.name));
 const FLAGS = [...OWN, ...INPUT];
 
 /** `corpus-clean export internevo|xtuner-v1`: training-ready shards. */

@@ -13,8 +13,14 @@ import { VERSION } from '../../version.js';
 
 const RUN_FLAGS: Flag[] = [
   { name: 'input', short: 'i', type: 'string', multiple: true, arg: 'PATH', help: 'input file, folder or glob (repeatable); replaces the recipe\'s input' },
-  ...IO_FLAGS.filter((f) => !['rejects', 'stats'].includes(f.name)),
+  { name: 'output', short: 'o', type: 'string', arg: 'DIR', help: 'output folder (default out/<recipe name>/)' },
+  ...IO_FLAGS.filter((f) => !['rejects', 'stats', 'output'].includes(f.name)),
 ];
+
+/** `minScore` → `min_score`, the spelling recipes use. */
+function snakeKeys(o: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase()), v]));
+}
 
 /** Load and validate a recipe file (YAML or JSON). */
 export async function loadRecipe(path: string, registry: StageRegistry): Promise<Recipe> {
@@ -83,18 +89,22 @@ ${flagHelp(RUN_FLAGS)}
           maxRejectRate: recipe.maxRejectRate,
           textField: recipe.textField,
         },
-        async beforeRun(files) {
+        async beforeRun(files, eff) {
+          // A recipe that `corpus-clean run` accepts as it is: the input files listed one by one,
+          // every stage option and the settings the flags chose written out, snake_case.
+          const output: Record<string, unknown> = { compression: eff.compression, strip_attrs: eff.stripAttrs ?? recipe.output.stripAttrs };
+          if (eff.shardRecords !== undefined) output.shard_records = eff.shardRecords;
+          if (eff.shardBytes !== undefined) output.shard_size = eff.shardBytes;
           const resolved = {
-            corpus_clean: VERSION,
             name: recipe.name,
-            input: inputs,
-            input_files: files,
-            ...(recipe.textField ? { text_field: recipe.textField } : {}),
-            stages: recipe.stages.map((s) => ({ [s.stage]: s.options })),
-            output: Object.fromEntries(Object.entries(recipe.output).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase()), v])),
-            max_reject_rate: recipe.maxRejectRate,
+            input: files,
+            ...(eff.textField ? { text_field: eff.textField } : {}),
+            stages: recipe.stages.map((s) => ({ [s.stage]: snakeKeys(s.options) })),
+            output,
+            max_reject_rate: eff.maxRejectRate,
           };
-          await writeAtomic(join(out, '_recipe.resolved.yaml'), stringify(resolved));
+          const header = `# Resolved by corpus-clean ${VERSION} from ${p.positionals[0]}${inputs !== files ? ` (input: ${inputs.join(', ')})` : ''}.\n# Run it again with: corpus-clean run _recipe.resolved.yaml -o DIR\n`;
+          await writeAtomic(join(out, '_recipe.resolved.yaml'), header + stringify(resolved));
         },
       });
     },

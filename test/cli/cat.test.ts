@@ -145,3 +145,28 @@ describe('cut short from outside', () => {
     }
   });
 });
+
+describe('messages that guide', () => {
+  it('refuses a file whose type cannot be told from its name, unless --format is given', async () => {
+    const dir = await tempDir();
+    const f = join(dir, 'data.warc.gz');
+    await writeFile(f, gzipSync('{"text":"x"}\n'));
+    const r = await runCli(['cat', f]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/cannot tell the format of .*data\.warc\.gz.* give --format/);
+    expect((await runCli(['cat', f, '--format', 'jsonl'])).code).toBe(0);
+  });
+
+  it('says when nothing was written, and lists the largest reasons first', async () => {
+    const input = Array.from({ length: 12 }, (_, i) => (i < 9 ? '{"id":1}' : `{"text": ${i}}`)).join('\n') + '\n';
+    const r = await runCli(['cat', '--max-reject-rate', '1'], { input });
+    expect(r.stderr).toContain('read 12 = written 0 + rejected 12 [read/text_missing 9, read/text_not_string 3]');
+    expect(r.stderr).toContain('note: nothing was written; most records were rejected as read/text_missing (9 of 12)');
+  });
+
+  it('a stage option named like an I/O flag keeps its name; the flag becomes --input-NAME', async () => {
+    const r = await runCli(['tokenize', '--format', 'xtuner-v1', '--input-format', 'jsonl'], { input: '{"text":"hello"}\n' });
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ content: 'hello' });
+  });
+});

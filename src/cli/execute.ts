@@ -49,6 +49,11 @@ function positiveInt(v: unknown, flag: string): number | undefined {
 /** The files `run` writes beside the shards; their names start with `_`, so reading the folder skips them. */
 export const RUN_FILES = ['_rejects.jsonl', '_stats.json', '_recipe.resolved.yaml'];
 
+/** What to try when every record was rejected for one reason. */
+const HINTS: Record<string, string> = {
+  'convert/convert:unknown_format': "records must be Alpaca, ShareGPT, OpenAI messages, XTuner conversation or text; map other field names first with 'corpus-clean repair --schema NAME' (or a schema file of your own)",
+};
+
 /** The settings a run ends up with, recipe defaults and flags together. */
 export interface EffectiveSettings {
   shardRecords?: number;
@@ -195,7 +200,7 @@ export async function execute(job: Job): Promise<number> {
   }
   if (stats.written === 0 && stats.read > 0) {
     const top = [stats.input, ...stats.stages].flatMap((st) => Object.entries(st.dropped).map(([r, n]) => [`${st.stage}/${r}`, n] as const)).sort((a, b) => b[1] - a[1])[0];
-    if (top !== undefined) process.stderr.write(`corpus-clean ${job.command}: note: nothing was written; most records were rejected as ${top[0]} (${top[1]} of ${stats.read})${rejectsPath ? `, see ${rejectsPath}` : ''}\n`);
+    if (top !== undefined) process.stderr.write(`corpus-clean ${job.command}: note: nothing was written; most records were rejected as ${top[0]} (${top[1]} of ${stats.read})${rejectsPath ? `, see ${rejectsPath}` : ''}${HINTS[top[0]] ? `; ${HINTS[top[0]]}` : ''}\n`);
   }
   const arrays = stats.input.dropped.not_object ?? 0;
   if (arrays > 0 && arrays >= stats.read / 2 && wrapArrays === undefined) {

@@ -1,4 +1,4 @@
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir, readdir, stat } from 'node:fs/promises';
 import { UsageError } from '../../core/errors.js';
 import type { OptionsSpec } from '../../core/options.js';
 import { resolveOptions } from '../../core/options.js';
@@ -42,18 +42,27 @@ ${flagHelp(IO)}
     if (work === undefined) throw new UsageError('dedup-disk: --work DIR is required');
     if (p.positionals.length === 0 || p.positionals.includes('-')) throw new UsageError('dedup-disk reads files (twice), not stdin: give .jsonl or .jsonl.gz inputs');
     const options = resolveOptions('dedup', DISK_OPTIONS, stageOptionValues(DISK_OPTIONS, p.values));
-    const files = await expandInputs(p.positionals);
-    const bad = files.find((f) => !/\.jsonl(\.gz)?$/.test(f));
+    const JSONL = /\.jsonl(\.gz)?$/;
+    // Named files must be JSONL; in folders, other files are passed over (and said so).
+    const named = [];
+    for (const spec of p.positionals) if ((await stat(spec).catch(() => null))?.isFile()) named.push(spec);
+    const bad = named.find((f) => !JSONL.test(f));
     if (bad !== undefined) throw new UsageError(`dedup-disk reads .jsonl and .jsonl.gz files; convert '${bad}' first with 'corpus-clean cat'`);
+    const all = await expandInputs(p.positionals);
+    const files = all.filter((f) => JSONL.test(f));
+    if (files.length === 0) throw new UsageError('dedup-disk found no .jsonl or .jsonl.gz files in its inputs');
+    if (files.length < all.length && p.values.quiet !== true) process.stderr.write(`corpus-clean dedup-disk: passing over ${all.length - files.length} files that are not .jsonl or .jsonl.gz (e.g. ${all.find((f) => !JSONL.test(f))})\n`);
     const existing = await readdir(work).catch(() => [] as string[]);
     if (existing.length > 0) throw new UsageError(`work folder '${work}' is not empty; give a new one`);
     await mkdir(work, { recursive: true });
     const textField = p.values['text-field'] as string | undefined;
     const quiet = p.values.quiet === true;
     if (!quiet) process.stderr.write(`corpus-clean dedup-disk: signatures, buckets and clusters of ${files.length} files in ${work}\n`);
+    const started = performance.now();
     const result = await dedupOnDisk(files, work, { options: { ...options, method: 'minhash' }, ...(textField ? { textField } : {}) });
+    const secs = ((performance.now() - started) / 1000).toFixed(2);
     const c = result.cluster as { records?: number; removed?: number; candidates?: number };
-    if (!quiet) process.stderr.write(`corpus-clean dedup-disk: ${c.removed} near-duplicates among ${c.records} records (${c.candidates} candidate pairs checked); writing the kept records\n`);
+    if (!quiet) process.stderr.write(`corpus-clean dedup-disk: ${c.removed} near-duplicates among ${c.records} records (${c.candidates} candidate pairs checked) in ${secs} s; writing the kept records\n`);
     // requireText: records without usable text are rejected as the in-memory dedup rejects them.
     return execute({ command: 'dedup-disk', inputs: files, stages: [removalsStage(work)], values: p.values, requireText: true });
   },

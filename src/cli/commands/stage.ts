@@ -23,7 +23,7 @@ export function stageCommand(factory: StageFactory, registry: StageRegistry): Co
     help() {
       return `Usage: corpus-clean ${factory.name} [inputs...] [options]
 
-${factory.summary}.
+${factory.summary[0].toUpperCase()}${factory.summary.slice(1)}.
 Reads inputs (or stdin) and writes JSONL (stdout by default); the same stage can be used in
 a recipe as '- ${factory.name}: {...}' with the options below in snake_case.
 

@@ -78,6 +78,11 @@ let rep32 = new Uint32Array(0);
 let seenOnce = new Int32Array(0);
 let seenTwice = new Int32Array(0);
 let prefixB = new Int32Array(0);
+/** `topNgram` partitions its candidates from this many on, into partitions of about `PARTITION_SIZE`. */
+const PARTITION_MIN = 1 << 12;
+const PARTITION_SIZE = 1 << 11;
+let partStart = new Int32Array(0);
+let partBuf = new Int32Array(0);
 // Polynomial rolling hashes (mod 2^32) over token hashes: an n-gram's hash in O(1).
 const BASE_A = 0x01000193;
 const BASE_B = 0x2c1b3c6d;
@@ -527,6 +532,7 @@ export class SignalComputer {
     const nt = p.nTokens;
     if (nt < n) return 0;
     const grams = nt - n + 1;
+    if (live >= PARTITION_MIN) return this.topNgramPartitioned(n, grams, pl, rep, live);
     // Size the table by the candidates, not the positions: a table that fits the cache is the
     // difference between a hit and a miss on every probe.
     counter.clear(live);
@@ -557,6 +563,75 @@ export class SignalComputer {
     if (bestCount < 2) return 0;
     bestLen = pl[bestFirst + n] - pl[bestFirst] + (this.config.ngramSeparator ? n - 1 : 0);
     return bestLen * bestCount;
+  }
+
+  /**
+   * `topNgram` for many candidates (a long book): the candidates are first scattered by the top
+   * bits of their hash into partitions small enough that each one's table stays in the cache, in
+   * position order; each partition is counted on its own. An n-gram falls in one partition only,
+   * so the most frequent one overall (count, then first position) is the best of the partitions'.
+   */
+  private topNgramPartitioned(n: number, grams: number, pl: Int32Array, rep: Uint8Array, live: number): number {
+    let bits = 1;
+    while (live >>> bits > PARTITION_SIZE && bits < 8) bits++;
+    const parts = 1 << bits;
+    const shift = 32 - bits;
+    if (partStart.length < parts + 1) partStart = new Int32Array(parts + 1);
+    if (partBuf.length < live * 3) partBuf = new Int32Array(Math.max(live * 3, partBuf.length * 2));
+    const start = partStart;
+    const buf = partBuf;
+    start.fill(0, 0, parts + 1);
+    const pa = prefixA;
+    const pb = prefixB;
+    const ka = powImul(BASE_A, n);
+    const kb = powImul(BASE_B, n);
+    for (let i = 0; i < grams; i++) {
+      if (rep[i] === 0) continue;
+      const a = (pa[i + n] - Math.imul(pa[i], ka)) | 0;
+      const b = (pb[i + n] - Math.imul(pb[i], kb)) | 0;
+      start[(Math.imul(b ^ (a >>> 11), 0x85ebca6b) >>> shift) + 1]++;
+    }
+    for (let k = 0; k < parts; k++) start[k + 1] += start[k];
+    // start[k] is now partition k's first entry; fill moves it to the next free entry.
+    for (let i = 0; i < grams; i++) {
+      if (rep[i] === 0) continue;
+      const a = (pa[i + n] - Math.imul(pa[i], ka)) | 0;
+      const b = (pb[i + n] - Math.imul(pb[i], kb)) | 0;
+      const k = Math.imul(b ^ (a >>> 11), 0x85ebca6b) >>> shift;
+      const at = start[k]++ * 3;
+      buf[at] = a;
+      buf[at + 1] = b;
+      buf[at + 2] = i;
+    }
+    let bestCount = 0;
+    let bestFirst = 0;
+    let from = 0;
+    for (let k = 0; k < parts; k++) {
+      const to = start[k];
+      if (to - from >= 2) {
+        counter.clear(to - from);
+        let count = 0;
+        let first = 0;
+        for (let e = from * 3; e < to * 3; e += 3) {
+          const slot = counter.add(buf[e], buf[e + 1], buf[e + 2]);
+          const c = counter.countAt(slot);
+          if (c > count) {
+            count = c;
+            first = counter.firstAt(slot);
+          } else if (c === count) {
+            const f = counter.firstAt(slot);
+            if (f < first) first = f;
+          }
+        }
+        if (count > bestCount || (count === bestCount && first < bestFirst)) {
+          bestCount = count;
+          bestFirst = first;
+        }
+      }
+      from = to;
+    }
+    if (bestCount < 2) return 0;
+    return (pl[bestFirst + n] - pl[bestFirst] + (this.config.ngramSeparator ? n - 1 : 0)) * bestCount;
   }
 
   /**

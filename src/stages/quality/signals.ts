@@ -86,6 +86,7 @@ let partBuf = new Int32Array(0);
 // Polynomial rolling hashes (mod 2^32) over token hashes: an n-gram's hash in O(1).
 const BASE_A = 0x01000193;
 const BASE_B = 0x2c1b3c6d;
+const PARA_SEED = 0x3c6ef372;
 
 function powImul(base: number, n: number): number {
   let r = 1;
@@ -407,12 +408,33 @@ export class SignalComputer {
     let dup = 0;
     let dupChars = 0;
     let start = a;
+    let li = 0;
     for (;;) {
       let end = text.indexOf('\n\n', start);
       if (end < 0 || end >= b) end = b;
       paras++;
-      const [h1, h2] = hashRange(text, start, end);
-      const slot = counter.add(h1, h2, paras);
+      // The paragraph's hash combines the hashes of its lines (pieces of lines at the ends of
+      // the stripped text), so its characters are not read again.
+      while (p.lineEnd[li] < start) li++;
+      let h1 = PARA_SEED;
+      let h2 = PARA_SEED;
+      let pieces = 0;
+      for (let k = li; k < p.nLines && p.lineStart[k] <= end; k++) {
+        const ls = p.lineStart[k];
+        const le = p.lineEnd[k];
+        let x1: number;
+        let x2: number;
+        if (ls >= start && le <= end) {
+          x1 = p.lineH1[k];
+          x2 = p.lineH2[k];
+        } else {
+          [x1, x2] = hashRange(text, ls > start ? ls : start, le < end ? le : end);
+        }
+        h1 = (Math.imul(h1, BASE_A) + x1) | 0;
+        h2 = (Math.imul(h2, BASE_B) + x2) | 0;
+        pieces++;
+      }
+      const slot = counter.add(prof.fmix(h1 ^ pieces), prof.fmix(h2 + pieces), paras);
       if (counter.countAt(slot) > 1) {
         dup++;
         dupChars += end - start;

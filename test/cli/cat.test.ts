@@ -170,3 +170,19 @@ describe('messages that guide', () => {
     expect(JSON.parse(r.stdout)).toEqual({ content: 'hello' });
   });
 });
+
+describe('small flags', () => {
+  it('--version prints the package version; --txt-mode line and --strip-attrs work from the CLI', async () => {
+    const v = await runCli(['--version']);
+    expect(v.code).toBe(0);
+    expect(v.stdout.trim()).toBe(JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')).version);
+    const dir = await tempDir();
+    const txt = join(dir, 'p.txt');
+    await writeFile(txt, 'first\n\nsecond\n');
+    const lines = await runCli(['cat', txt, '--txt-mode', 'line']);
+    expect(lines.code).toBe(0);
+    expect(lines.stdout).toBe('{"text":"first"}\n{"text":"second"}\n');
+    const strip = await runCli(['cat', '--strip-attrs'], { input: '{"text":"t","attrs":{"lang":"en"}}\n' });
+    expect(strip.stdout).toBe('{"text":"t"}\n');
+  });
+});

@@ -9,8 +9,14 @@ import type { FileError } from '../../src/core/stats.js';
 
 /** Repository root. */
 export const ROOT = resolve(import.meta.dirname, '../..');
-/** The shared real data beside the repository. */
-export const SHARED = resolve(ROOT, '../shared/data');
+/**
+ * The larger real data (../shared/data beside the repository). Tests that read it are an opt-in:
+ * set CORPUS_CLEAN_DATA=../shared/data (CI does). Guard such tests with
+ * `describe.runIf(HAS_SHARED)` / `it.runIf(HAS_SHARED)`; a plain clone skips them.
+ */
+export const HAS_SHARED = Boolean(process.env.CORPUS_CLEAN_DATA);
+/** Where the shared real data is (only read when HAS_SHARED). */
+export const SHARED = resolve(ROOT, process.env.CORPUS_CLEAN_DATA ?? '../shared/data');
 /** The built CLI (npm test builds it first). */
 export const CLI = join(ROOT, 'dist/cli/main.js');
 

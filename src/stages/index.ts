@@ -7,6 +7,7 @@ import { repairStage } from './repair/index.js';
 import { convertStage } from './convert/index.js';
 import { tokenize } from '../export/tokenize-stage.js';
 import { dedup } from './dedup/index.js';
+import { flaggedWordsStage } from './flagged-words/index.js';
 
 /** The stages that ship with corpus-clean, in the order `--help` lists them. */
 export const builtinStages: readonly StageFactory[] = [
@@ -15,6 +16,7 @@ export const builtinStages: readonly StageFactory[] = [
   convertStage,
   langId,
   qualityStage,
+  flaggedWordsStage,
   dedup,
   tokenize,
 ];

@@ -12,17 +12,18 @@
  *     many of those are spurious: their letters differ from their survivor's and they share
  *     less than 30 % of their 10-character grams (or of their min(10, length)-grams) with it,
  *     i.e. they match on common short phrases rather than on copied text. SHOW=1 prints them.
- * Run: npx tsx bench/dedup-charngram.ts
+ * Run: npx tsx bench/dedup-charngram.ts [--data DIR]   (DIR: a copy of shared/data, default ../shared/data)
  */
 import { readFileSync } from 'node:fs';
+import { data } from './data.js';
 import { MinHashIndex } from '../src/stages/dedup/filter.js';
 import { minHashConfig } from '../src/stages/dedup/options.js';
 import { resolveOptions } from '../src/core/options.js';
 import { dedupOptions } from '../src/stages/dedup/options.js';
 
-const DATA = '../shared/data/web/zh/';
+const ZH = data('web/zh') + '/';
 const read = (f: string, n = Infinity): string[] =>
-  readFileSync(DATA + f, 'utf8')
+  readFileSync(ZH + f, 'utf8')
     .split('\n')
     .filter(Boolean)
     .slice(0, n)

@@ -11,12 +11,13 @@
  * Reports: MB/s and docs/s per step, planted copies vs removed records, and the peak RSS of the
  * process (process.resourceUsage().maxRSS) after each step. A plain read of the same shards
  * (lines split, JSON.parse) is timed first as the baseline.
- * Run: npx tsx bench/dedup-disk.ts [--docs 200000] [--verify exact|signature|none] [--keep]
+ * Run: npx tsx bench/dedup-disk.ts [--data DIR] [--docs 200000] [--verify exact|signature|none] [--keep]
  */
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { data } from './data.js';
 import { resolveOptions } from '../src/core/options.js';
 import { dedupOptions, minHashConfig } from '../src/stages/dedup/options.js';
 import { buildBuckets, clusterBuckets, computeSignatures, filterShard, readLines } from '../src/stages/dedup/disk/index.js';
@@ -32,7 +33,7 @@ const rssMb = (): number => Math.round(process.resourceUsage().maxRSS / 1024);
 
 const vocab = [
   ...new Set(
-    readFileSync('../shared/data/web/en/c4_demo_llamafactory.jsonl', 'utf8')
+    readFileSync(data('web/en/c4_demo_llamafactory.jsonl'), 'utf8')
       .toLowerCase()
       .split(/[^a-z]+/)
       .filter((w) => w.length >= 2),

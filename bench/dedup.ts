@@ -19,9 +19,10 @@
  * precision = share of removed records whose exact J with their survivor is >= 0.72 (the default
  * threshold; also shown with >= 0.7 and >= 0.6); each set with verify 'exact' (default) and
  * 'signature' (the estimate from the 112 values). Speed: single thread = per core.
- * Run: npx tsx bench/dedup.ts   (about a minute; QUICK=1 for fewer speed docs)
+ * Run: npx tsx bench/dedup.ts [--data DIR]   (about a minute; QUICK=1 for fewer speed docs)
  */
 import { readFileSync } from 'node:fs';
+import { DATA } from './data.js';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
@@ -45,7 +46,7 @@ const { Minhash } = require('minhash') as { Minhash: new () => { update(s: strin
 
 const QUICK = process.env.QUICK === '1';
 const MEM_N = QUICK ? 50_000 : 200_000;
-const D = '../shared/data/';
+const D = DATA + '/';
 const jsonl = (f: string): Record<string, unknown>[] =>
   readFileSync(D + f, 'utf8')
     .split('\n')

@@ -7,16 +7,16 @@
  * (GNU time's %M), writing to /dev/null through stdout; runs them alternately `--reps` times
  * (default 3) and reports medians and the ratio cat / bare loop measured in the same run.
  *
- * Run: npm run build && npx tsx bench/io.ts [--mb 1024] [--reps 3]
+ * Run: npm run build && npx tsx bench/io.ts [--data DIR] [--mb 1024] [--reps 3]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, createWriteStream, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DATA } from './data.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const DATA = resolve(ROOT, '../shared/data');
 const { values } = parseArgs({ options: { mb: { type: 'string', default: '1024' }, reps: { type: 'string', default: '3' } } });
 const targetBytes = Number(values.mb) * 1e6;
 const reps = Number(values.reps);
@@ -62,7 +62,7 @@ const row = (name: string): { secs: number; mbps: number; rss: number } => {
 };
 const bare = row('bare');
 const cat = row('cat');
-console.log(`input: ${(size / 1e6).toFixed(0)} MB, ${lines} records (real JSONL from ${sources.length} files of ../shared/data, repeated); ${reps} alternating runs, medians`);
+console.log(`input: ${(size / 1e6).toFixed(0)} MB, ${lines} records (real JSONL from ${sources.length} files of ${DATA}, repeated); ${reps} alternating runs, medians`);
 console.log('| program | seconds | MB/s | docs/s | peak RSS MB |');
 console.log('|---|---|---|---|---|');
 for (const [name, r] of [['bare Node loop (split, JSON.parse, JSON.stringify, write)', bare], ['corpus-clean cat', cat]] as const) {

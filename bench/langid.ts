@@ -19,9 +19,10 @@
  *    with the whole text, and franc. Prints docs/s and MB/s end to end and inside the stage,
  *    and peak RSS. One thread: per-core figures.
  *
- * Run: npx tsx bench/langid.ts [path]
+ * Run: npx tsx bench/langid.ts [path] [--data DIR]
  */
 import { readFileSync } from 'node:fs';
+import { data } from './data.js';
 import type { JsonObject } from '../src/core/doc.js';
 import { pipeline } from '../src/core/pipeline.js';
 import type { Stage } from '../src/core/stage.js';
@@ -29,7 +30,7 @@ import { collect, fromRecords } from '../src/io/memory.js';
 import type { LangIdBackend, LangResult } from '../src/stages/langid/index.js';
 import { fastTextBackend, francBackend, langId, langIdOptions, modelText } from '../src/stages/langid/index.js';
 
-const path = process.argv[2] ?? '../shared/data/langid/langid_leipzig_lingua.jsonl';
+const path = process.argv[2] ?? data('langid/langid_leipzig_lingua.jsonl');
 interface Rec {
   text: string;
   iso639_1: string;

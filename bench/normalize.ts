@@ -14,12 +14,13 @@
  * Prints input MB/s and docs/s end to end, the ratio to `cat` measured in the same run, the
  * time spent inside the stage alone, and peak RSS. Output goes to a temporary file.
  *
- * Run: npx tsx bench/normalize.ts [--reps 3]
+ * Run: npx tsx bench/normalize.ts [--data DIR] [--reps 3]
  */
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DATA } from './data.js';
 import { pipeline } from '../src/core/pipeline.js';
 import type { Stage } from '../src/core/stage.js';
 import { readFiles } from '../src/io/readers/index.js';
@@ -27,7 +28,6 @@ import { JsonlWriter } from '../src/io/writers/jsonl.js';
 import { defaultRegistry } from '../src/stages/index.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const DATA = resolve(ROOT, '../shared/data');
 const { values } = parseArgs({ options: { reps: { type: 'string', default: '3' } } });
 const reps = Number(values.reps);
 const tmp = mkdtempSync(join(tmpdir(), 'bench-normalize-'));

@@ -9,12 +9,14 @@
  *
  *   npx tsx bench/quality-decisions-check.ts --save /tmp/quality-decisions.tsv   # before a change
  *   npx tsx bench/quality-decisions-check.ts --check /tmp/quality-decisions.tsv  # after: exit 1 on any difference
+ *   (both take --data DIR, a copy of shared/data; default ../shared/data)
  *
  * It measures nothing; it prints the number of records compared and the first differences.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { DATA } from './data.js';
 import type { Doc } from '../src/core/doc.js';
 import { makeDoc } from '../src/core/doc.js';
 import { resolveOptions } from '../src/core/options.js';
@@ -22,7 +24,6 @@ import type { StageContext } from '../src/core/stage.js';
 import { emptyStageStats } from '../src/core/stats.js';
 import { createQuality, qualityOptions } from '../src/stages/quality/index.js';
 
-const DATA = new URL('../../shared/data/', import.meta.url).pathname;
 const FIELD: Record<string, string> = {
   'chinesewebtext_cc2021-43_cleared1.jsonl': 'raw_content',
   'flagdata_quality_example_data.jsonl': 'raw_content',

@@ -16,9 +16,11 @@
  *   npx tsx bench/quality.ts --report    # per-file, per-rule drop tables (markdown)
  *   npx tsx bench/quality.ts --report --why web/en/c4_demo_llamafactory.jsonl
  *                                         # one line per record: kept/dropped, reason, first chars
+ *   Every form takes --data DIR (a copy of shared/data; default ../shared/data).
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { DATA } from './data.js';
 import type { Doc } from '../src/core/doc.js';
 import { makeDoc } from '../src/core/doc.js';
 import type { StageContext } from '../src/core/stage.js';
@@ -26,7 +28,6 @@ import { emptyStageStats } from '../src/core/stats.js';
 import { createQuality, qualityOptions } from '../src/stages/quality/index.js';
 import { resolveOptions } from '../src/core/options.js';
 
-const DATA = new URL('../../shared/data/', import.meta.url).pathname;
 
 /** Text field per file where it is not `text`/`content`. */
 const FIELD: Record<string, string> = {

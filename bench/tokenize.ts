@@ -14,16 +14,16 @@
  *     on the same texts in the same run, when python3 with sentencepiece is available; it is
  *     skipped with a message otherwise. Token totals are compared as a correctness check.
  * Each figure is the best of REPS (default 3) runs, for both sides, to damp the noise of a
- * shared machine. Prints peak RSS. Run: `npx tsx bench/tokenize.ts` (BENCH_MB=2 for more text).
+ * shared machine. Prints peak RSS. Run: `npx tsx bench/tokenize.ts [--data DIR]` (BENCH_MB=2 for more text).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SentencePieceTokenizer } from '../src/tokenize/tokenizer.js';
+import { DATA } from './data.js';
 
-const root = path.resolve(import.meta.dirname, '..');
-const data = path.resolve(root, '../shared/data');
+const data = DATA;
 const modelPath = path.join(data, 'tokenizers/internlm2.model');
 const budget = Number(process.env.BENCH_MB ?? '1') * 1024 * 1024;
 const reps = Number(process.env.REPS ?? '3');

@@ -1,9 +1,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, runCli, SHARED, tempDir } from '../helpers/run.js';
+import { ROOT, runCli, tempDir, TOKENIZER_MODEL } from '../helpers/run.js';
 
-const MODEL = join(SHARED, 'tokenizers/internlm2.model');
+const MODEL = TOKENIZER_MODEL;
 const EXPECTED = join(ROOT, 'fixtures/internevo/expected/train/en');
 
 describe('corpus-clean export', () => {

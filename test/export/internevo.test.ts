@@ -13,9 +13,10 @@ import { encodeSample, SampleError, tokensLine } from '../../src/export/sample.j
 import { tokenize, tokenizeStage } from '../../src/export/tokenize-stage.js';
 import { SentencePieceTokenizer } from '../../src/tokenize/tokenizer.js';
 import { resolveOptions } from '../../src/core/options.js';
+import { TOKENIZER_MODEL } from '../helpers/run.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
-const modelPath = path.resolve(repoRoot, '../shared/data/tokenizers/internlm2.model');
+const modelPath = TOKENIZER_MODEL;
 const fixtures = path.resolve(repoRoot, 'fixtures/internevo');
 const tok = SentencePieceTokenizer.loadSync(modelPath);
 const scratch = mkdtempSync(path.join(tmpdir(), 'internevo-test-'));

@@ -1,11 +1,10 @@
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { encodeSample, SampleError } from '../../src/export/sample.js';
 import { toXtunerV1 } from '../../src/export/xtuner-v1.js';
 import { SentencePieceTokenizer } from '../../src/tokenize/tokenizer.js';
-import { SHARED } from '../helpers/run.js';
+import { TOKENIZER_MODEL } from '../helpers/run.js';
 
-const tok = SentencePieceTokenizer.loadSync(path.join(SHARED, 'tokenizers/internlm2.model'));
+const tok = SentencePieceTokenizer.loadSync(TOKENIZER_MODEL);
 const chat = (roles: string[]): { messages: { role: string; content: string }[] } => ({ messages: roles.map((role, i) => ({ role, content: `turn ${i}` })) });
 
 describe('chat roles in the InternLM2 template', () => {

@@ -17,6 +17,8 @@ export const ROOT = resolve(import.meta.dirname, '../..');
 export const HAS_SHARED = Boolean(process.env.CORPUS_CLEAN_DATA);
 /** Where the shared real data is (only read when HAS_SHARED). */
 export const SHARED = resolve(ROOT, process.env.CORPUS_CLEAN_DATA ?? '../shared/data');
+/** The InternLM2 SentencePiece model, committed in fixtures/ (Apache-2.0, see its README). */
+export const TOKENIZER_MODEL = join(ROOT, 'fixtures/tokenizer/internlm2.model');
 /** The built CLI (npm test builds it first). */
 export const CLI = join(ROOT, 'dist/cli/main.js');
 

@@ -3,9 +3,10 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseSentencePieceModel, PieceType, ModelType } from '../../src/tokenize/sentencepiece-model.js';
 import { INTERNLM2_SPECIAL_TOKENS, SentencePieceTokenizer } from '../../src/tokenize/tokenizer.js';
+import { TOKENIZER_MODEL } from '../helpers/run.js';
 
 const repoRoot = path.resolve(import.meta.dirname, '../..');
-const modelPath = path.resolve(repoRoot, '../shared/data/tokenizers/internlm2.model');
+const modelPath = TOKENIZER_MODEL;
 const fixture = path.resolve(repoRoot, 'fixtures/tokenizer/expected_ids.jsonl');
 
 interface Case {

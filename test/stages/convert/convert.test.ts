@@ -6,6 +6,7 @@ import { fromRecords, collect } from '../../../src/io/memory.js';
 import { defaultRegistry } from '../../../src/stages/index.js';
 import { OUTPUT_FORMATS } from '../../../src/stages/convert/index.js';
 import { conversationViolations, messagesViolations, pretrainViolations } from './formatRules.js';
+import { HAS_SHARED, SHARED } from '../../helpers/run.js';
 
 type Rec = Record<string, unknown>;
 const FIX = new URL('../../../fixtures/convert/', import.meta.url);
@@ -47,7 +48,8 @@ describe('convert: golden fixtures, every input format × every output shape', (
           counters: stats.counters,
         };
         const file = new URL(`expected/${input}.${to}.json`, FIX);
-        if (update || !existsSync(file)) writeFileSync(file, JSON.stringify(got, null, 1) + '\n');
+        if (update) writeFileSync(file, JSON.stringify(got, null, 1) + '\n');
+        expect(existsSync(file), `missing golden ${file.pathname}: run UPDATE_GOLDEN=1 npm test`).toBe(true);
         expect(got).toEqual(JSON.parse(readFileSync(file, 'utf8')));
         expect(out.length + rejects.length).toBe(records.length);
         expect(violations(out, to)).toEqual([]);
@@ -102,9 +104,32 @@ describe('convert rules', () => {
   });
 });
 
-const SFT = new URL('../../../../shared/data/sft/', import.meta.url);
+describe('convert on committed slices of real SFT sets (fixtures/convert/real)', () => {
+  const REAL = new URL('real/', FIX);
+  it('converts Chinese Alpaca and rejects the tool-call conversations as tool_role', async () => {
+    const alpaca = await convert(readJsonl(new URL('alpaca_zh_demo_llamafactory.jsonl', REAL)), {}, 'alpaca_zh');
+    expect(alpaca.out).toHaveLength(20);
+    expect(conversationViolations(alpaca.out)).toEqual([]);
+    const tools = JSON.parse(readFileSync(new URL('sharegpt_toolcall_zh_demo_llamafactory.json', REAL), 'utf8')) as Rec[];
+    const t = await convert(tools, {}, 'toolcall');
+    expect(t.stats.dropped).toEqual({ 'convert:tool_role': 10 });
+    expect(t.out).toHaveLength(10);
+    expect(conversationViolations(t.out)).toEqual([]);
+  });
+  it('converts English ShareGPT and OpenAI records to OpenAI messages that XTuner v1 accepts', async () => {
+    for (const file of ['sharegpt_fastchat_dummy_conversation.jsonl', 'messages_kto_en_demo_llamafactory.jsonl', 'xtuner_openai_sft.jsonl']) {
+      const records = readJsonl(new URL(file, REAL)).map((r) => (Array.isArray(r) ? { messages: r } : r));
+      const { out, rejects } = await convert(records, { to: 'xtuner-openai' }, file);
+      expect(rejects, file).toEqual([]);
+      expect(out.length, file).toBe(records.length);
+      expect(messagesViolations(out), file).toEqual([]);
+    }
+  });
+});
 
-describe('convert on the real SFT datasets (to XTuner conversation)', () => {
+const SFT = new URL(`file://${SHARED}/sft/`);
+
+describe.runIf(HAS_SHARED)('convert on the real SFT datasets (to XTuner conversation)', () => {
   it('converts all of Stanford Alpaca: 52,002 records', async () => {
     const records = readJsonl(new URL('alpaca_data.jsonl', SFT));
     expect(records).toHaveLength(52002);

@@ -90,7 +90,8 @@ async function all(): Promise<string> {
 describe('quality decisions on the fixtures', () => {
   it('are exactly the recorded ones (decisions, signals and their order, texts after the stage, counters)', async () => {
     const got = await all();
-    if (process.env.UPDATE_GOLDEN === '1' || !existsSync(GOLDEN)) writeFileSync(GOLDEN, got);
+    if (process.env.UPDATE_GOLDEN === '1') writeFileSync(GOLDEN, got);
+    expect(existsSync(GOLDEN), `missing golden ${GOLDEN.toString()}: run UPDATE_GOLDEN=1 npm test`).toBe(true);
     const want = readFileSync(GOLDEN, 'utf8');
     const a = want.split('\n');
     const b = got.split('\n');

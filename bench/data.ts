@@ -1,0 +1,31 @@
+/**
+ * Where the benches read their real data: `--data DIR` on the command line (any position), else
+ * `CORPUS_CLEAN_DATA`, else `../shared/data` beside the repository. Relative paths are taken from
+ * the current directory. Importing this module removes `--data DIR` from `process.argv`, so each
+ * bench's own argument parsing never sees it (imports run before the importing module's body).
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+const ROOT = resolve(import.meta.dirname, '..');
+
+function takeDataArg(): string | undefined {
+  const argv = process.argv;
+  for (let i = 2; i < argv.length; i++) {
+    if (argv[i] === '--data' && i + 1 < argv.length) return argv.splice(i, 2)[1];
+    if (argv[i].startsWith('--data=')) return argv.splice(i, 1)[0].slice('--data='.length);
+  }
+  return undefined;
+}
+
+const given = takeDataArg() ?? process.env.CORPUS_CLEAN_DATA;
+/** The data folder (absolute). */
+export const DATA = given === undefined ? resolve(ROOT, '../shared/data') : resolve(given);
+
+if (!existsSync(DATA)) {
+  console.error(`bench: data folder ${DATA} not found; pass --data DIR (a copy of shared/data, see its PROVENANCE.md)`);
+  process.exit(2);
+}
+
+/** A path inside the data folder. */
+export const data = (...parts: string[]): string => resolve(DATA, ...parts);

@@ -7,7 +7,7 @@ import { balanced } from '../core/stats.js';
 import { pipeline } from '../core/pipeline.js';
 import { parseSize } from '../core/recipe.js';
 import { expandInputs, isInputName } from '../io/inputs.js';
-import { readFiles, type InputFormat } from '../io/readers/index.js';
+import { INPUT_FORMATS, readFiles, type InputFormat } from '../io/readers/index.js';
 import { isFolderOutput, JsonlWriter, type JsonlOptions } from '../io/writers/jsonl.js';
 import { whileRunning } from './interrupt.js';
 import type { DocSink } from '../core/pipeline.js';
@@ -26,7 +26,7 @@ export const IO_FLAGS: Flag[] = [
   { name: 'rejects', type: 'string', arg: 'FILE', help: 'write every rejected record here, with stage, reason and file:line' },
   { name: 'stats', type: 'string', arg: 'FILE', help: 'write the run statistics here as JSON' },
   { name: 'text-field', type: 'string', arg: 'NAME', help: 'field holding the text (default: text, else content)' },
-  { name: 'format', type: 'string', arg: 'FMT', help: 'input format: auto (default, by extension), jsonl, json, csv, tsv, txt' },
+  { name: 'format', type: 'string', arg: 'FMT', help: 'input format: auto (default, by extension), jsonl, json, csv, tsv, txt, parquet' },
   { name: 'txt-mode', type: 'string', arg: 'file|line', help: '.txt inputs: one record per file (default) or per line' },
   { name: 'max-reject-rate', type: 'string', arg: 'R', help: 'exit 1 when more than this fraction of input is bad (default 0.1)' },
   { name: 'strip-attrs', type: 'boolean', help: 'leave the stage signals (attrs) out of the output (default when convert runs or the output is .json)' },
@@ -37,7 +37,7 @@ export const IO_FLAGS: Flag[] = [
   { name: 'help', short: 'h', type: 'boolean', help: 'show this help' },
 ];
 
-const FORMATS: InputFormat[] = ['auto', 'jsonl', 'json', 'csv', 'tsv', 'txt'];
+const FORMATS: readonly InputFormat[] = INPUT_FORMATS;
 
 function positiveInt(v: unknown, flag: string): number | undefined {
   if (v === undefined) return undefined;
@@ -140,7 +140,7 @@ export async function execute(job: Job): Promise<number> {
 
   const files = await expandInputs(job.inputs.length > 0 ? job.inputs : ['-']);
   const unknown = format === 'auto' ? files.find((f) => f !== '-' && !isInputName(f)) : undefined;
-  if (unknown !== undefined) throw new UsageError(`cannot tell the format of '${unknown}' from its name (.jsonl, .json, .csv, .tsv, .txt, optionally .gz/.zst); give --format`);
+  if (unknown !== undefined) throw new UsageError(`cannot tell the format of '${unknown}' from its name (.jsonl, .json, .csv, .tsv, .txt, optionally .gz/.zst, or .parquet); give --format`);
   if (files.includes('-') && process.stdin.isTTY) throw new UsageError(`no input: give files, or pipe JSONL into 'corpus-clean ${job.command}'`);
   if (job.sink === undefined) await checkOutputFolder(output, v.overwrite === true || d.overwrite === true);
   await job.beforeRun?.(files, { shardRecords, shardBytes, compression: compress as OutputCompression, maxRejectRate: rate, textField, stripAttrs: v['strip-attrs'] === true ? true : v['keep-attrs'] === true ? false : d.stripAttrs });

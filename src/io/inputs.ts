@@ -9,6 +9,7 @@ const COMPRESSED = ['', '.gz', '.zst'];
 
 /** True when the name looks like an input we can read (`x.jsonl`, `x.jsonl.gz`, `x.csv.zst`, ...). */
 export function isInputName(name: string): boolean {
+  if (name.endsWith('.parquet')) return true;
   return INPUT_EXTENSIONS.some((e) => COMPRESSED.some((c) => name.endsWith(e + c)));
 }
 

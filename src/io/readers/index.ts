@@ -4,11 +4,14 @@ import { decoded, openDecoded } from '../decode.js';
 import { readCsv } from './csv.js';
 import { readJsonArray } from './jsonArray.js';
 import { readJsonl } from './jsonl.js';
+import { readParquet } from './parquet.js';
 import type { InputFormat, ReadOptions, ReadSettings } from './options.js';
 import { readSettings } from './options.js';
 import { readText } from './text.js';
 
 export type { InputFormat, ReadOptions } from './options.js';
+export { INPUT_FORMATS } from './options.js';
+export { readParquet, parquetToJson } from './parquet.js';
 export { readCsv } from './csv.js';
 export { readJsonArray } from './jsonArray.js';
 export { readJsonl } from './jsonl.js';
@@ -16,6 +19,7 @@ export { readText } from './text.js';
 
 /** The format of a file by its name, ignoring a `.gz`/`.zst` ending; `json` may still turn out to be JSON Lines. */
 export function formatOf(path: string): Exclude<InputFormat, 'auto'> {
+  if (path.endsWith('.parquet')) return 'parquet';
   const name = path.replace(/\.(gz|zst)$/, '');
   if (name.endsWith('.csv')) return 'csv';
   if (name.endsWith('.tsv')) return 'tsv';
@@ -68,6 +72,8 @@ function readOne(path: string, events: ReadEvents, s: ReadSettings): AsyncGenera
       return readCsv(path, events, s, '\t');
     case 'txt':
       return readText(path, events, s);
+    case 'parquet':
+      return readParquet(path, events, s);
     case 'json':
       return s.format === 'json' ? readJsonArray(path, events, s) : sniffJson(path, events, s);
     default:
@@ -92,6 +98,13 @@ export function readFiles(paths: readonly string[], options: ReadOptions = {}): 
   };
 }
 
+/** All chunks as one buffer (Parquet is read from its footer, so it cannot stream in). */
+async function collect(chunks: AsyncIterable<Buffer>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of chunks) parts.push(c);
+  return Buffer.concat(parts);
+}
+
 /** A source over in-memory byte chunks in one format, for tests and embedding. */
 export function readChunks(name: string, chunks: AsyncIterable<Buffer>, format: Exclude<InputFormat, 'auto'>, options: ReadOptions = {}): DocSource {
   const s = readSettings({ ...options, format });
@@ -102,6 +115,7 @@ export function readChunks(name: string, chunks: AsyncIterable<Buffer>, format: 
       if (format === 'jsonl') yield* readJsonl(name, events, s, d);
       else if (format === 'json') yield* readJsonArray(name, events, s, d);
       else if (format === 'csv' || format === 'tsv') yield* readCsv(name, events, s, format === 'csv' ? ',' : '\t', d);
+      else if (format === 'parquet') yield* readParquet(name, events, s, await collect(chunks));
       else yield* readText(name, events, s, d);
     },
   };

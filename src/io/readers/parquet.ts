@@ -1,0 +1,180 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import type { AsyncBuffer, Compressors, FileMetaData } from 'hyparquet';
+import { parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
+import { compressors as jsCompressors } from 'hyparquet-compressors';
+import type { Doc, JsonObject } from '../../core/doc.js';
+import { docAt } from '../../core/doc.js';
+import type { ReadEvents } from '../../core/pipeline.js';
+import type { ReadSettings } from './options.js';
+
+/** Records handed downstream at a time; a row group is cut into batches of this size. */
+const BATCH = 1000;
+
+/**
+ * Decompressors: hyparquet-compressors for Snappy, Zstd, LZ4; Node's own zlib for Gzip and
+ * Brotli, which is native code and measured 3-4x faster than the pure-JS versions
+ * (bench/parquet-choice.mjs, bench/RESULTS.md).
+ */
+export const PARQUET_DECOMPRESSORS: Compressors = {
+  ...jsCompressors,
+  GZIP: (input) => gunzipSync(input),
+  BROTLI: (input) => brotliDecompressSync(input),
+};
+
+/** Floor division of BigInts (`/` truncates toward zero). */
+function floorDiv(a: bigint, b: bigint): bigint {
+  const q = a / b;
+  return a % b !== 0n && a < 0n ? q - 1n : q;
+}
+
+/** An instant as ISO 8601 with `digits` fractional digits of second, nothing rounded away. */
+function isoFrom(units: bigint, perSecond: bigint, digits: number): string {
+  const sec = floorDiv(units, perSecond);
+  const frac = units - sec * perSecond;
+  const base = new Date(Number(sec) * 1000).toISOString();
+  return `${base.slice(0, -5)}.${frac.toString().padStart(digits, '0')}Z`;
+}
+
+/**
+ * Dates and timestamps as ISO 8601 strings at their full precision (hyparquet's defaults are
+ * `Date` objects, which keep milliseconds only: microsecond timestamps would lose digits).
+ */
+export const PARQUET_PARSERS = {
+  timestampFromMilliseconds: (ms: bigint): string => new Date(Number(ms)).toISOString(),
+  timestampFromMicroseconds: (us: bigint): string => isoFrom(us, 1_000_000n, 6),
+  timestampFromNanoseconds: (ns: bigint): string => isoFrom(ns, 1_000_000_000n, 9),
+  dateFromDays: (days: number): string => new Date(days * 86_400_000).toISOString().slice(0, 10),
+};
+
+/** A file as hyparquet's `AsyncBuffer`: positioned reads on one open handle. */
+function fileBuffer(fh: FileHandle, size: number): AsyncBuffer {
+  return {
+    byteLength: size,
+    async slice(start: number, end = size): Promise<ArrayBuffer> {
+      const buf = new Uint8Array(Math.max(0, end - start));
+      let off = 0;
+      while (off < buf.length) {
+        const { bytesRead } = await fh.read(buf, off, buf.length - off, start + off);
+        if (bytesRead === 0) throw new Error(`unexpected end of file at byte ${start + off}`);
+        off += bytesRead;
+      }
+      return buf.buffer;
+    },
+  };
+}
+
+/** An in-memory file (for `readChunks` and tests). */
+export function memoryBuffer(bytes: Uint8Array): AsyncBuffer {
+  return {
+    byteLength: bytes.length,
+    // A copy: `Buffer#slice` is a view whose `.buffer` is the whole (pooled) allocation.
+    slice: (start: number, end = bytes.length) => Uint8Array.prototype.slice.call(bytes, start, end).buffer,
+  };
+}
+
+/**
+ * A Parquet value as JSON: 64-bit integers become numbers when exact, else decimal strings (a
+ * JSON number cannot hold them and `JSON.stringify` throws on a BigInt); dates and timestamps
+ * become ISO 8601 strings; raw binary becomes base64; structs, lists and maps stay nested.
+ */
+export function parquetToJson(v: unknown): unknown {
+  if (v === null || v === undefined) return null;
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+      return v;
+    case 'number':
+      return Number.isFinite(v) ? v : null;
+    case 'bigint':
+      return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
+    case 'object':
+      break;
+    default:
+      return String(v);
+  }
+  if (Array.isArray(v)) {
+    const out = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = parquetToJson(v[i]);
+    return out;
+  }
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v.toISOString();
+  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.length).toString('base64');
+  if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<number>, (x) => parquetToJson(x));
+  if (v instanceof Map) {
+    const o: JsonObject = {};
+    for (const [k, x] of v) o[String(k)] = parquetToJson(x);
+    return o;
+  }
+  const o: JsonObject = {};
+  for (const k of Object.keys(v)) o[k] = parquetToJson((v as JsonObject)[k]);
+  return o;
+}
+
+/** A row as a record: only values that need it are converted (most are strings and numbers). */
+function rowToJson(row: Record<string, unknown>): JsonObject {
+  for (const k in row) {
+    const x = row[k];
+    const t = typeof x;
+    if (t === 'string' || t === 'boolean' || (t === 'number' && Number.isFinite(x))) continue;
+    row[k] = parquetToJson(x);
+  }
+  return row;
+}
+
+/**
+ * Read a Parquet file (hyparquet): every column becomes a field, nested types become JSON (see
+ * `parquetToJson`). Row groups are read one at a time, so memory holds one decoded row group.
+ * Sources are `file:row`, 1-based over the whole file. A file that is not Parquet (or whose
+ * footer is damaged) is a `fileError`; a row group that fails to decode is one reject,
+ * `parquet_row_group`, with the first row as its source and the rows it held in `detail`, and
+ * reading goes on with the next row group.
+ */
+export async function* readParquet(path: string, events: ReadEvents, _s: ReadSettings, bytes?: Uint8Array): AsyncGenerator<Doc[]> {
+  let fh: FileHandle | undefined;
+  let start = 0;
+  try {
+    let file: AsyncBuffer;
+    if (bytes !== undefined) file = memoryBuffer(bytes);
+    else {
+      fh = await open(path, 'r');
+      file = fileBuffer(fh, (await fh.stat()).size);
+    }
+    let metadata: FileMetaData;
+    try {
+      metadata = await parquetMetadataAsync(file);
+    } catch (e) {
+      events.fileError({ file: path, message: `not a readable Parquet file: ${(e as Error).message}`, recordsBefore: 0 });
+      return;
+    }
+    for (const rg of metadata.row_groups) {
+      const n = Number(rg.num_rows);
+      const end = start + n;
+      let size = 0;
+      for (const c of rg.columns) size += Number(c.meta_data?.total_compressed_size ?? 0);
+      let rows: Record<string, unknown>[];
+      try {
+        rows = await parquetReadObjects({ file, metadata, compressors: PARQUET_DECOMPRESSORS, parsers: PARQUET_PARSERS, rowStart: start, rowEnd: end });
+      } catch (e) {
+        events.read(1, size);
+        events.reject({ reason: 'parquet_row_group', source: `${path}:${start + 1}`, detail: { rows: n, error: (e as Error).message } });
+        start = end;
+        continue;
+      }
+      for (let i = 0; i < rows.length; i += BATCH) {
+        const stop = Math.min(rows.length, i + BATCH);
+        const batch: Doc[] = new Array(stop - i);
+        for (let j = i; j < stop; j++) batch[j - i] = docAt(rowToJson(rows[j]), path, start + j + 1);
+        // Bytes are the row group's compressed size, counted with its first batch.
+        events.read(batch.length, i === 0 ? size : 0);
+        yield batch;
+      }
+      if (rows.length === 0) events.read(0, size);
+      start = end;
+    }
+  } catch (e) {
+    events.fileError({ file: path, message: (e as Error).message, recordsBefore: start });
+  } finally {
+    await fh?.close();
+  }
+}

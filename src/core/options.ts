@@ -25,7 +25,21 @@ export type OptionsSpec = Readonly<Record<string, OptionSpec>>;
 
 /** `max_words`, `max-words` and `maxWords` all name the option `maxWords`. */
 export function camelCase(key: string): string {
-  return key.replace(/[-_]+([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+  // A loop rather than /[-_]+([a-z0-9])/g, which is quadratic on a long run of dashes.
+  let out = '';
+  for (let i = 0; i < key.length; ) {
+    let j = i;
+    while (j < key.length && (key[j] === '-' || key[j] === '_')) j++;
+    if (j === i) out += key[i++];
+    else if (j < key.length && /[a-z0-9]/.test(key[j])) {
+      out += key[j].toUpperCase();
+      i = j + 1;
+    } else {
+      out += key.slice(i, j);
+      i = j;
+    }
+  }
+  return out;
 }
 
 /** `maxWords` → `max-words`, for CLI flags. */

@@ -40,7 +40,7 @@ const OUTPUT_KEYS = ['shardRecords', 'shardSize', 'shardBytes', 'compression', '
 /** Parse `256MB`, `1.5GiB`, `4096` into bytes. */
 export function parseSize(v: unknown): number {
   if (typeof v === 'number' && v >= 1) return Math.floor(v);
-  const m = typeof v === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b?)\s*$/i.exec(v) : null;
+  const m = typeof v === 'string' ? /^(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b?)$/i.exec(v.trim()) : null;
   if (!m) throw new UsageError(`bad size ${JSON.stringify(v)}: use a number of bytes or e.g. 256MB, 1GB`);
   const mult = { '': 1, k: 1e3, m: 1e6, g: 1e9, t: 1e12 }[m[2].toLowerCase()]!;
   const bin = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[m[2].toLowerCase()]!;

@@ -75,7 +75,7 @@ export function parseNpyHeader(buf: Uint8Array): NpyHeader {
   const text = b.toString(major === 3 ? 'utf8' : 'latin1', start, start + hlen);
   const descr = /'descr':\s*'([^']*)'/.exec(text)?.[1];
   const fortran = /'fortran_order':\s*(True|False)/.exec(text)?.[1];
-  const shapeText = /'shape':\s*\(([^)]*)\)/.exec(text)?.[1];
+  const shapeText = /'shape':\s*\(([^()]*)\)/.exec(text)?.[1]; // [^()]: linear on a hostile header
   if (descr === undefined || fortran === undefined || shapeText === undefined) throw new Error(`bad .npy header: ${JSON.stringify(text)}`);
   const shape = shapeText
     .split(',')

@@ -6,8 +6,14 @@ export type Normalize = (text: string) => string;
 
 const SPACES = / /g;
 const LEADING = /^ +/;
-const TRAILING = / +$/;
 const RUNS = / {2,}/g;
+
+/** `t` without its trailing U+0020 spaces; a loop, because `/ +$/` is quadratic on space runs inside the text. */
+function trimTrailingSpaces(t: string): string {
+  let e = t.length;
+  while (e > 0 && t.charCodeAt(e - 1) === 0x20) e--;
+  return e === t.length ? t : t.slice(0, e);
+}
 
 /**
  * The SentencePiece normaliser for models whose rule set is `identity` (no precompiled charsmap),
@@ -26,7 +32,7 @@ export function makeNormalizer(spec: NormalizerSpec, trainer: TrainerSpec): Norm
   if (!squeeze && !dummy) return escape ? (t) => t.replace(SPACES, SPACE_SYMBOL) : (t) => t;
   return (text) => {
     let t = text;
-    if (squeeze) t = t.replace(LEADING, '').replace(TRAILING, '').replace(RUNS, ' ');
+    if (squeeze) t = trimTrailingSpaces(t.replace(LEADING, '')).replace(RUNS, ' ');
     if (t.length === 0) return t;
     if (dummy) t = suffix ? t + ' ' : ' ' + t;
     return escape ? t.replace(SPACES, SPACE_SYMBOL) : t;

@@ -27,16 +27,25 @@ export function tempDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'corpus-clean-test-'));
 }
 
-/** Spawn the CLI; resolves with exit code, stdout and stderr. */
-export function runCli(args: string[], opts: { input?: string | Buffer; cwd?: string } = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+/**
+ * Spawn the CLI; resolves with exit code, stdout and stderr. With `timeoutMs` the child is killed
+ * (SIGKILL) when it runs longer, and `signal` says so: a generous bound on work for tests of
+ * linear-time behaviour, never a speed assertion.
+ */
+export function runCli(args: string[], opts: { input?: string | Buffer; cwd?: string; timeoutMs?: number } = {}): Promise<{ code: number; stdout: string; stderr: string; signal?: NodeJS.Signals | null }> {
+  return runNode([CLI, ...args], opts);
+}
+
+/** Spawn `node ARGS` (see runCli). */
+export function runNode(args: string[], opts: { input?: string | Buffer; cwd?: string; timeoutMs?: number } = {}): Promise<{ code: number; stdout: string; stderr: string; signal?: NodeJS.Signals | null }> {
   return new Promise((res, rej) => {
-    const p = spawn(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+    const p = spawn(process.execPath, args, { cwd: opts.cwd ?? ROOT, stdio: ['pipe', 'pipe', 'pipe'], timeout: opts.timeoutMs, killSignal: 'SIGKILL' });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     p.stdout.on('data', (b: Buffer) => out.push(b));
     p.stderr.on('data', (b: Buffer) => err.push(b));
     p.on('error', rej);
-    p.on('close', (code) => res({ code: code ?? -1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }));
+    p.on('close', (code, signal) => res({ code: code ?? -1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), ...(signal ? { signal } : {}) }));
     p.stdin.end(opts.input ?? '');
   });
 }

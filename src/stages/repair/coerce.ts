@@ -5,7 +5,8 @@ import type { FieldType } from './schema.js';
 export type Coerced = { ok: true; value: unknown; changed: boolean } | { ok: false };
 
 const INT = /^[+-]?\d{1,15}$/;
-const NUM = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+// One way to match each string (`\d+(?:\.\d*)?`, not `\d+\.?\d*`): linear on long digit runs.
+const NUM = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 const TRUE = new Set(['true', 'True', 'TRUE', 'yes', 'Yes', '1']);
 const FALSE = new Set(['false', 'False', 'FALSE', 'no', 'No', '0']);
 

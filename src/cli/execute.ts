@@ -1,6 +1,7 @@
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ExitCode, UsageError } from '../core/errors.js';
+import { parseTextField, textFieldLabel, type TextField } from '../core/doc.js';
 import type { Stage } from '../core/stage.js';
 import type { RunStats } from '../core/stats.js';
 import { balanced } from '../core/stats.js';
@@ -15,7 +16,7 @@ import { JsonArrayWriter } from '../io/writers/jsonArray.js';
 import { RejectsWriter } from '../io/writers/rejects.js';
 import type { OutputCompression } from '../io/writers/sharded.js';
 import type { Flag, Parsed } from './args.js';
-import { accountingLine, badInput, progressPrinter } from './report.js';
+import { accountingLine, badInput, fileLines, fileWarnings, keysSeen, progressPrinter } from './report.js';
 
 /** Input, output and accounting flags shared by `cat` and every stage command. */
 export const IO_FLAGS: Flag[] = [
@@ -25,7 +26,7 @@ export const IO_FLAGS: Flag[] = [
   { name: 'compress', type: 'string', arg: 'none|gzip|zstd', help: 'compression of shards in a folder output (default none; files follow their name)' },
   { name: 'rejects', type: 'string', arg: 'FILE', help: 'write every rejected record here, with stage, reason and file:line' },
   { name: 'stats', type: 'string', arg: 'FILE', help: 'write the run statistics here as JSON' },
-  { name: 'text-field', type: 'string', arg: 'NAME', help: 'field holding the text (default: text, else content)' },
+  { name: 'text-field', type: 'string', arg: 'NAME[,NAME...]', help: 'field holding the text; a list is tried in order, e.g. text,content,raw_content (default: text, else content)' },
   { name: 'format', type: 'string', arg: 'FMT', help: 'input format: auto (default, by extension), jsonl, json, csv, tsv, txt, parquet' },
   { name: 'txt-mode', type: 'string', arg: 'file|line', help: '.txt inputs: one record per file (default) or per line' },
   { name: 'max-reject-rate', type: 'string', arg: 'R', help: 'exit 1 when more than this fraction of input is bad (default 0.1)' },
@@ -60,7 +61,7 @@ export interface EffectiveSettings {
   shardBytes?: number;
   compression: OutputCompression;
   maxRejectRate: number;
-  textField?: string;
+  textField?: TextField;
   stripAttrs?: boolean;
 }
 
@@ -76,7 +77,7 @@ export interface Job {
   /** Called before reading, after the inputs were expanded and every flag checked (e.g. to write the resolved recipe). */
   beforeRun?(files: string[], effective: EffectiveSettings): Promise<void>;
   /** Defaults that a recipe sets and flags may override. */
-  defaults?: { overwrite?: boolean; output?: string; shardRecords?: number; shardBytes?: number; compression?: OutputCompression; stripAttrs?: boolean; maxRejectRate?: number; rejects?: string; stats?: string; textField?: string };
+  defaults?: { overwrite?: boolean; output?: string; shardRecords?: number; shardBytes?: number; compression?: OutputCompression; stripAttrs?: boolean; maxRejectRate?: number; rejects?: string; stats?: string; textField?: TextField };
 }
 
 /**
@@ -131,7 +132,7 @@ export async function execute(job: Job): Promise<number> {
   const output = (v.output as string | undefined) ?? d.output ?? '-';
   const rejectsPath = (v.rejects as string | undefined) ?? d.rejects;
   const statsPath = (v.stats as string | undefined) ?? d.stats;
-  const textField = (v['text-field'] as string | undefined) ?? d.textField;
+  const textField = parseTextField(v['text-field']) ?? d.textField;
   if (rejectsPath === '-') throw new UsageError('--rejects needs a file: stdout carries the records');
   if (rejectsPath !== undefined && output !== '-' && resolve(rejectsPath) === resolve(output)) throw new UsageError('--rejects must not be the output file');
   if (statsPath === '-' || (statsPath !== undefined && output !== '-' && resolve(statsPath) === resolve(output))) throw new UsageError('--stats needs a file of its own');
@@ -189,6 +190,8 @@ export async function execute(job: Job): Promise<number> {
   };
   if (statsPath) await writeAtomic(statsPath, JSON.stringify(summary, null, 2) + '\n');
   process.stderr.write(accountingLine(job.command, stats) + '\n');
+  for (const line of fileLines(stats)) process.stderr.write(line + '\n');
+  for (const w of fileWarnings(stats, textField)) process.stderr.write(`corpus-clean ${job.command}: warning: ${w}\n`);
   let code: number = ExitCode.ok;
   for (const e of stats.fileErrors) {
     process.stderr.write(`corpus-clean ${job.command}: error: ${e.file}: ${e.message}; kept what was read before the damage\n`);
@@ -196,7 +199,8 @@ export async function execute(job: Job): Promise<number> {
   }
   const missing = stats.input.dropped.text_missing ?? 0;
   if (missing > 0 && missing >= stats.read / 2) {
-    process.stderr.write(`corpus-clean ${job.command}: note: ${missing} of ${stats.read} records have no ${textField ? `'${textField}'` : "'text' or 'content'"} field; name the text field with --text-field NAME${rejectsPath ? ` (their keys are in ${rejectsPath})` : ''}\n`);
+    const keys = keysSeen(stats);
+    process.stderr.write(`corpus-clean ${job.command}: note: ${missing} of ${stats.read} records have no ${textField ? `'${textFieldLabel(textField)}'` : "'text' or 'content'"} field${keys.length > 0 ? `; keys seen: ${keys.join(', ')}` : ''}; name the text field with --text-field NAME (a list is tried in order: --text-field text,${keys[0] ?? 'raw_content'})${rejectsPath ? ` (their keys are in ${rejectsPath})` : ''}\n`);
   }
   if (stats.written === 0 && stats.read > 0) {
     const top = [stats.input, ...stats.stages].flatMap((st) => Object.entries(st.dropped).map(([r, n]) => [`${st.stage}/${r}`, n] as const)).sort((a, b) => b[1] - a[1])[0];

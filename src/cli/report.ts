@@ -1,3 +1,4 @@
+import { textFieldLabel, type TextField } from '../core/doc.js';
 import type { RunStats } from '../core/stats.js';
 import { balanced } from '../core/stats.js';
 
@@ -59,4 +60,80 @@ export function progressPrinter(command: string, enabled: boolean): { update(s: 
       if (shown) process.stderr.write('\r\x1b[K');
     },
   };
+}
+
+/** Files listed one by one at the end of a run; more are summed up (all are in --stats). */
+const MAX_FILE_LINES = 20;
+
+function topReasons(reasons: Record<string, number>, n: number): string {
+  const all = Object.entries(reasons).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1));
+  const shown = all.slice(0, n).map(([r, k]) => `${r} ${k}`);
+  if (all.length > n) shown.push(`+${all.length - n} more`);
+  return shown.length > 0 ? ` [${shown.join(', ')}]` : '';
+}
+
+/**
+ * The end-of-run line per input file (when there is more than one): `read N = written W +
+ * rejected R` with its largest reasons. With many files, those that kept the smallest share come
+ * first, since they are the ones to look at.
+ */
+export function fileLines(s: RunStats): string[] {
+  const files = Object.entries(s.perFile ?? {});
+  if (files.length < 2) return [];
+  const keep = (f: { read: number; written: number }): number => (f.read > 0 ? f.written / f.read : 1);
+  const shown = files.length > MAX_FILE_LINES ? [...files].sort((a, b) => keep(a[1]) - keep(b[1])).slice(0, MAX_FILE_LINES) : files;
+  const lines = shown.map(([name, f]) => `  ${name}: read ${f.read} = written ${f.written} + rejected ${f.rejected}${topReasons(f.reasons, 3)}`);
+  if (files.length > MAX_FILE_LINES) lines.push(`  ... ${files.length - MAX_FILE_LINES} more files (the ${MAX_FILE_LINES} that kept the least are shown; all are in the stats)`);
+  return lines;
+}
+
+/** Keys seen on records without a text field, the most frequent first. */
+export function keysSeen(s: RunStats): string[] {
+  const all: Record<string, number> = {};
+  for (const f of Object.values(s.perFile ?? {})) for (const [k, n] of Object.entries(f.keysSeen)) all[k] = (all[k] ?? 0) + n;
+  return Object.entries(all).sort((a, b) => b[1] - a[1]).map(([k]) => k);
+}
+
+/** Share of a file's records above which one reason earns a warning. */
+export const ONE_REASON_SHARE = 0.9;
+/** A file needs this many records before one reason taking most of it is worth a warning. */
+const MIN_RECORDS_FOR_SHARE = 10;
+
+/** What to do about a reason that took (nearly) a whole file. */
+export function fixFor(reason: string, keys: string[], textField: TextField | undefined): string {
+  const [stage, code] = [reason.slice(0, reason.indexOf('/')), reason.slice(reason.indexOf('/') + 1)];
+  const field = textField === undefined ? "'text' or 'content'" : `'${textFieldLabel(textField)}'`;
+  const guess = keys.find((k) => /text|content|body|raw|document|passage/i.test(k));
+  if (code === 'text_missing') {
+    return `no ${field} field; keys seen: ${keys.slice(0, 8).join(', ') || 'none'}; use --text-field ${guess ?? 'NAME'} (a list is tried in order: --text-field ${textFieldLabel(textField)},${guess ?? 'NAME'}; text_field in a recipe)`;
+  }
+  if (code === 'text_empty' || code === 'text_not_string') return `the ${field} field is empty or not a string; name the field that holds the text with --text-field`;
+  if (stage === 'read') return `the file did not read as records (${code}); check its format (--format) and its encoding`;
+  if (code === 'langid:not_kept') return `its language is not in the langid stage's keep list (see the lang: counters); add it to keep, or leave the file out`;
+  if (code === 'langid:low_score') return 'the language identifier is unsure about its texts (short or mixed text?); lower langid min_score';
+  if (stage === 'quality') return `look at its samples in _report.html (or the rejects) and, if the rule is wrong for this source, relax it: quality set: [${code}=VALUE] or skip: [${code}]`;
+  if (stage === 'dedup') return 'the file repeats records already kept from other files (expected when sources overlap)';
+  return 'see its samples in _report.html or the rejects';
+}
+
+/**
+ * A warning per input file that yielded no record, or lost more than 90 % of its records to a
+ * single reason, naming the reason and what to do about it. Only when there is more than one
+ * file: for a single file the run-wide notes say the same.
+ */
+export function fileWarnings(s: RunStats, textField?: TextField): string[] {
+  const files = Object.entries(s.perFile ?? {});
+  if (files.length < 2) return [];
+  const out: string[] = [];
+  for (const [name, f] of files) {
+    if (f.read === 0) continue;
+    const top = Object.entries(f.reasons).sort((a, b) => b[1] - a[1])[0];
+    if (top === undefined) continue;
+    const keys = Object.entries(f.keysSeen).sort((a, b) => b[1] - a[1]).map(([k]) => k);
+    const [reason, n] = top;
+    const pct = ((100 * n) / f.read).toFixed(n === f.read ? 0 : 1);
+    if (f.written === 0) out.push(`${name}: none of its ${f.read} records was written; ${n} (${pct} %) rejected as ${reason}: ${fixFor(reason, keys, textField)}`);
+    else if (f.read >= MIN_RECORDS_FOR_SHARE && n > ONE_REASON_SHARE * f.read) out.push(`${name}: ${pct} % of its ${f.read} records were rejected as ${reason}: ${fixFor(reason, keys, textField)}`);
+  }
+  return out;
 }

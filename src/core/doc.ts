@@ -20,33 +20,50 @@ export interface Doc {
 /** Field names tried, in order, when no text field is given. */
 export const DEFAULT_TEXT_FIELDS: readonly string[] = ['text', 'content'];
 
+/** A text field: one name, or a list of names tried in order (`text,content,raw_content`). */
+export type TextField = string | readonly string[];
+
 /**
- * The name of the field holding the text of `data`: `field` when given, else the first of
- * `text`, `content` that is present. Returns `undefined` when none is present.
+ * The name of the field holding the text of `data`: `field` when given (the first present of a
+ * list), else the first of `text`, `content` that is present. Returns `undefined` when none is
+ * present.
  */
-export function textFieldOf(data: JsonObject, field?: string): string | undefined {
-  if (field !== undefined) return field in data ? field : undefined;
-  for (const f of DEFAULT_TEXT_FIELDS) if (f in data) return f;
+export function textFieldOf(data: JsonObject, field?: TextField): string | undefined {
+  if (typeof field === 'string') return field in data ? field : undefined;
+  for (const f of field ?? DEFAULT_TEXT_FIELDS) if (f in data) return f;
   return undefined;
 }
 
+/** A text-field setting read from a flag or a recipe: `a,b,c` (or a list) becomes a list tried in order. */
+export function parseTextField(v: unknown): TextField | undefined {
+  if (v === undefined || v === null) return undefined;
+  const list = (Array.isArray(v) ? v : String(v).split(',')).map((x) => String(x).trim()).filter((x) => x !== '');
+  if (list.length === 0) return undefined;
+  return list.length === 1 ? list[0] : Object.freeze(list);
+}
+
+/** A text-field setting as people write it: `text,content,raw_content`. */
+export function textFieldLabel(field: TextField | undefined): string {
+  return field === undefined ? DEFAULT_TEXT_FIELDS.join(',') : typeof field === 'string' ? field : field.join(',');
+}
+
 /** The text of a record whose text field has been checked (see `requireText`). */
-export function getText(doc: Doc, field?: string): string {
+export function getText(doc: Doc, field?: TextField): string {
   const f = textFieldOf(doc.data, field);
   const v = f === undefined ? undefined : doc.data[f];
   return typeof v === 'string' ? v : '';
 }
 
 /** Replace the text of a record, in the field it was read from. */
-export function setText(doc: Doc, text: string, field?: string): void {
-  doc.data[textFieldOf(doc.data, field) ?? field ?? 'text'] = text;
+export function setText(doc: Doc, text: string, field?: TextField): void {
+  doc.data[textFieldOf(doc.data, field) ?? (typeof field === 'string' ? field : field?.[0]) ?? 'text'] = text;
 }
 
 /**
  * Why a record's text is unusable, as a stable reason code, or `null` when it is a non-empty
  * string: `text_missing`, `text_not_string`, `text_empty`.
  */
-export function textProblem(data: JsonObject, field?: string): string | null {
+export function textProblem(data: JsonObject, field?: TextField): string | null {
   const f = textFieldOf(data, field);
   if (f === undefined) return 'text_missing';
   const v = data[f];
@@ -72,7 +89,7 @@ function isTrimSpace(c: number): boolean {
 class LazyDoc implements Doc {
   data: JsonObject;
   private readonly file: string;
-  private readonly line: number;
+  private line: number;
   private src: string | undefined;
   /** @internal */
   a: Record<string, unknown> | undefined;
@@ -91,6 +108,12 @@ class LazyDoc implements Doc {
 
   set source(v: string) {
     this.src = v;
+    this.line = 0;
+  }
+
+  /** The input file, without building the `file:line` string when it is known apart. */
+  fileName(): string {
+    return this.line > 0 ? this.file : fileOfSource(this.source);
   }
 
   get attrs(): Record<string, unknown> {
@@ -118,4 +141,15 @@ export function hasAttrs(doc: Doc): boolean {
   if (a === undefined) return false;
   for (const _ in a) return true;
   return false;
+}
+
+/** The file part of a `file:line` (or `file:[index]`) source. */
+export function fileOfSource(source: string): string {
+  const i = source.lastIndexOf(':');
+  return i > 0 ? source.slice(0, i) : source;
+}
+
+/** The input file a record came from (for per-file accounting). */
+export function sourceFile(doc: Doc): string {
+  return doc instanceof LazyDoc ? doc.fileName() : fileOfSource(doc.source);
 }

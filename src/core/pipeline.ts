@@ -1,9 +1,9 @@
-import type { Doc } from './doc.js';
-import { textProblem } from './doc.js';
+import type { Doc, JsonObject, TextField } from './doc.js';
+import { fileOfSource, sourceFile, textProblem } from './doc.js';
 import type { Reject, RejectSink, Stage, StageContext } from './stage.js';
 import { stageContext } from './stage.js';
-import type { FileError, RunStats, StageStats } from './stats.js';
-import { count, emptyRunStats } from './stats.js';
+import type { FileError, FileStats, RunStats, StageStats } from './stats.js';
+import { count, emptyFileStats, emptyRunStats, MAX_KEYS_SEEN } from './stats.js';
 
 /** What a source reports while it reads. */
 export interface ReadEvents {
@@ -44,8 +44,8 @@ export interface PipelineSpec {
   sink: DocSink;
   /** Where rejected records go; they are counted either way. */
   rejects?: ClosableRejectSink;
-  /** Text field; default automatic (`text`, then `content`). */
-  textField?: string;
+  /** Text field, or a list of fields tried in order; default automatic (`text`, then `content`). */
+  textField?: TextField;
   /**
    * Reject records without usable text before the first stage that reads text. Default: only
    * when some stage reads text; `true` checks before any stage, `false` never checks.
@@ -97,7 +97,7 @@ async function* countOut(
 const nullRejects: ClosableRejectSink = { push() {}, async close() {}, async abort() {} };
 
 /** Reject records whose text is missing, not a string or empty, into the input stats (stage `read`). */
-async function* checkText(batches: AsyncIterable<Doc[]>, textField: string | undefined, ctx: StageContext): AsyncIterable<Doc[]> {
+async function* checkText(batches: AsyncIterable<Doc[]>, textField: TextField | undefined, ctx: StageContext): AsyncIterable<Doc[]> {
   const detail = textField === undefined ? undefined : { textField };
   for await (const batch of batches) {
     const out: Doc[] = [];
@@ -107,6 +107,19 @@ async function* checkText(batches: AsyncIterable<Doc[]>, textField: string | und
       else ctx.reject(doc, p, detail);
     }
     if (out.length > 0) yield out;
+  }
+}
+
+/** Remember the keys of a record without text, so a warning can name the field to use. */
+function seeKeys(f: FileStats, record: JsonObject): void {
+  const seen = f.keysSeen;
+  let n = Object.keys(seen).length;
+  for (const k in record) {
+    if (k in seen) seen[k]++;
+    else if (n < MAX_KEYS_SEEN) {
+      seen[k] = 1;
+      n++;
+    }
   }
 }
 
@@ -120,22 +133,33 @@ export async function pipeline(spec: PipelineSpec): Promise<RunStats> {
   const started = now();
   const stats = emptyRunStats(spec.stages.map((s) => s.name));
   const rejects = spec.rejects ?? nullRejects;
-  const onReject = (): void => {
+  const perFile = stats.perFile;
+  const fileStats = (file: string): FileStats => (perFile[file] ??= emptyFileStats());
+  let current: FileStats = emptyFileStats();
+  const onReject = (r: Reject): void => {
     stats.rejected++;
+    const f = fileStats(fileOfSource(r.source));
+    f.rejected++;
+    count(f.reasons, `${r.stage}/${r.reason}`);
+    if (r.reason === 'text_missing' && r.record !== undefined) seeKeys(f, r.record);
   };
   const events: ReadEvents = {
     read(records, bytes) {
       stats.read += records;
       stats.input.in += records;
       stats.bytesRead += bytes;
+      current.read += records;
+      current.bytes += bytes;
     },
     reject(r) {
-      stats.rejected++;
       count(stats.input.dropped, r.reason);
-      rejects.push({ stage: 'read', ...r });
+      const full: Reject = { stage: 'read', ...r };
+      onReject(full);
+      rejects.push(full);
     },
-    file() {
+    file(path) {
       stats.files++;
+      current = fileStats(path);
     },
     fileError(e) {
       stats.fileErrors.push(e);
@@ -156,6 +180,13 @@ export async function pipeline(spec: PipelineSpec): Promise<RunStats> {
     for await (const batch of stream) {
       await spec.sink.write(batch);
       stats.written += batch.length;
+      let last = '';
+      let f: FileStats | undefined;
+      for (const doc of batch) {
+        const name = sourceFile(doc);
+        if (name !== last || f === undefined) f = fileStats((last = name));
+        f.written++;
+      }
       await rejects.flush?.();
       spec.onProgress?.(stats);
     }

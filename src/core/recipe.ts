@@ -1,4 +1,5 @@
 import { UsageError } from './errors.js';
+import { parseTextField, type TextField } from './doc.js';
 import { camelCase } from './options.js';
 import type { StageRegistry } from './registry.js';
 
@@ -26,8 +27,8 @@ export interface Recipe {
   name: string;
   /** Inputs (files, directories, globs), relative to the current directory. */
   input: string[];
-  /** Text field; `undefined` means automatic (`text`, then `content`). */
-  textField?: string;
+  /** Text field, or fields tried in order; `undefined` means automatic (`text`, then `content`). */
+  textField?: TextField;
   stages: RecipeStage[];
   output: RecipeOutput;
   /** Fraction of bad input (unparseable lines, missing text) above which the run exits 1; default 0.1. */
@@ -73,7 +74,9 @@ export function resolveRecipe(raw: unknown, registry: StageRegistry, defaultName
   const top = camelKeys(raw, TOP_KEYS, 'recipe');
   const input = top.input === undefined ? [] : Array.isArray(top.input) ? top.input : [top.input];
   if (!input.every((x) => typeof x === 'string')) throw new UsageError('recipe: `input` must be a path or a list of paths');
-  if (top.textField !== undefined && top.textField !== null && typeof top.textField !== 'string') throw new UsageError('recipe: `text_field` must be a string');
+  if (top.textField !== undefined && top.textField !== null && typeof top.textField !== 'string' && !(Array.isArray(top.textField) && top.textField.every((x) => typeof x === 'string'))) {
+    throw new UsageError('recipe: `text_field` must be a field name or a list of names tried in order (text_field: [text, content, raw_content])');
+  }
   if (!Array.isArray(top.stages)) throw new UsageError('recipe: `stages` must be a list');
   const stages: RecipeStage[] = top.stages.map((s: unknown, i: number) => {
     let name: string;
@@ -108,6 +111,7 @@ export function resolveRecipe(raw: unknown, registry: StageRegistry, defaultName
     output,
     maxRejectRate: rate,
   };
-  if (typeof top.textField === 'string') recipe.textField = top.textField;
+  const tf = parseTextField(top.textField);
+  if (tf !== undefined) recipe.textField = tf;
   return recipe;
 }

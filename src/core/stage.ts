@@ -1,4 +1,4 @@
-import type { Doc, JsonObject } from './doc.js';
+import type { Doc, JsonObject, TextField } from './doc.js';
 import { hasAttrs } from './doc.js';
 import type { StageStats } from './stats.js';
 import { count } from './stats.js';
@@ -33,7 +33,7 @@ export interface StageContext {
   /** The stage's own stats: the pipeline counts in/out/time; the stage adds counters and summaries. */
   readonly stats: StageStats;
   /** The text field given to the run, or undefined for automatic (`text`, then `content`). */
-  readonly textField: string | undefined;
+  readonly textField: TextField | undefined;
   /** Drop a record with a stable reason code: it is counted and sent to the rejects sink. */
   reject(doc: Doc, reason: string, detail?: Record<string, unknown>): void;
 }
@@ -96,9 +96,9 @@ export function docStage(spec: DocStageSpec): Stage {
 /** Make the context a pipeline gives one stage. */
 export function stageContext(
   stats: StageStats,
-  textField: string | undefined,
+  textField: TextField | undefined,
   sink: RejectSink,
-  onReject: () => void,
+  onReject: (r: Reject) => void,
 ): StageContext {
   const stage = stats.stage;
   return {
@@ -106,10 +106,10 @@ export function stageContext(
     textField,
     reject(doc, reason, detail) {
       count(stats.dropped, reason);
-      onReject();
       const r: Reject = { stage, reason, source: doc.source, record: doc.data };
       if (hasAttrs(doc)) r.attrs = doc.attrs;
       if (detail !== undefined) r.detail = detail;
+      onReject(r);
       sink.push(r);
     },
   };

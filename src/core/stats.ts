@@ -103,6 +103,49 @@ export interface FileError {
   recordsBefore: number;
 }
 
+/**
+ * Accounting of one input file: what was read from it, written from it, and rejected from it by
+ * `stage/reason`. Plain counts, so the stats of tasks that read different files (or parts of one
+ * file) merge by adding.
+ */
+export interface FileStats {
+  /** Records read from the file, including those that did not parse. */
+  read: number;
+  /** Bytes read from the file (after decompression). */
+  bytes: number;
+  /** Records of the file written to the output. */
+  written: number;
+  /** Records of the file rejected. */
+  rejected: number;
+  /** Rejected records by `stage/reason` (`read/text_missing`, `quality/gopher_quality:min_words`). */
+  reasons: Record<string, number>;
+  /** Keys of the records that had no text field, with how often each was seen (at most 20 keys). */
+  keysSeen: Record<string, number>;
+}
+
+/** New, empty accounting for one file. */
+export function emptyFileStats(): FileStats {
+  return { read: 0, bytes: 0, written: 0, rejected: 0, reasons: {}, keysSeen: {} };
+}
+
+/** Keys of records without text remembered per file: enough to name the right field. */
+export const MAX_KEYS_SEEN = 20;
+
+/** Merge the accounting of one file from two tasks. */
+export function mergeFileStats(a: FileStats, b: FileStats): FileStats {
+  const keysSeen = addCounts(a.keysSeen, b.keysSeen);
+  const keys = Object.keys(keysSeen);
+  if (keys.length > MAX_KEYS_SEEN) for (const k of keys.sort((x, y) => keysSeen[y] - keysSeen[x]).slice(MAX_KEYS_SEEN)) delete keysSeen[k];
+  return { read: a.read + b.read, bytes: a.bytes + b.bytes, written: a.written + b.written, rejected: a.rejected + b.rejected, reasons: addCounts(a.reasons, b.reasons), keysSeen };
+}
+
+/** Merge per-file accounting: files in either, counts added for files in both. */
+export function mergePerFile(a: Record<string, FileStats>, b: Record<string, FileStats>): Record<string, FileStats> {
+  const r: Record<string, FileStats> = { ...a };
+  for (const [f, v] of Object.entries(b)) r[f] = f in r ? mergeFileStats(r[f], v) : { ...v, reasons: { ...v.reasons }, keysSeen: { ...v.keysSeen } };
+  return r;
+}
+
 /** Statistics of one run (or one task of a run). */
 export interface RunStats {
   /** Records read, including those that did not parse. */
@@ -121,6 +164,8 @@ export interface RunStats {
   input: StageStats;
   /** One entry per stage, in pipeline order. */
   stages: StageStats[];
+  /** Per input file: read, written, rejected by `stage/reason`, in the order the files were read. */
+  perFile: Record<string, FileStats>;
   /** Wall time of the run in milliseconds. */
   ms: number;
 }
@@ -136,6 +181,7 @@ export function emptyRunStats(stageNames: readonly string[]): RunStats {
     fileErrors: [],
     input: emptyStageStats('read'),
     stages: stageNames.map(emptyStageStats),
+    perFile: {},
     ms: 0,
   };
 }
@@ -152,6 +198,7 @@ export function mergeRunStats(a: RunStats, b: RunStats): RunStats {
     fileErrors: [...a.fileErrors, ...b.fileErrors],
     input: mergeStageStats(a.input, b.input),
     stages: a.stages.map((s, i) => mergeStageStats(s, b.stages[i])),
+    perFile: mergePerFile(a.perFile ?? {}, b.perFile ?? {}),
     ms: Math.max(a.ms, b.ms),
   };
 }

@@ -1,5 +1,5 @@
 import type { JsonObject } from '../core/doc.js';
-import { textFieldOf } from '../core/doc.js';
+import { textFieldOf, type TextField } from '../core/doc.js';
 import type { SentencePieceTokenizer } from '../tokenize/tokenizer.js';
 
 /** A record that cannot become a training sample; `reason` is a stable reject code. */
@@ -21,7 +21,7 @@ export interface SampleOptions {
   /** Default `auto`. */
   kind?: SampleKind;
   /** Text field of pretraining records; default automatic (`text`, then `content`). */
-  textField?: string;
+  textField?: TextField;
   /** Add BOS before every sample. Default true. */
   bos?: boolean;
   /** Add EOS after a pretraining sample (InternEvo's tools/tokenizer.py does). Default true. */

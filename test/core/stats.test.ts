@@ -35,3 +35,19 @@ describe('stats merge', () => {
     expect(() => mergeRunStats(a, emptyRunStats([]))).toThrow();
   });
 });
+
+describe('per-file stats', () => {
+  it('merge by adding, for files in either task', () => {
+    const a = emptyRunStats([]);
+    const b = emptyRunStats([]);
+    a.perFile = { x: { read: 3, bytes: 30, written: 2, rejected: 1, reasons: { 'read/json_parse': 1 }, keysSeen: {} } };
+    b.perFile = {
+      x: { read: 1, bytes: 10, written: 0, rejected: 1, reasons: { 'read/text_missing': 1 }, keysSeen: { raw_content: 1 } },
+      y: { read: 2, bytes: 5, written: 2, rejected: 0, reasons: {}, keysSeen: {} },
+    };
+    const m = mergeRunStats(a, b);
+    expect(m.perFile.x).toEqual({ read: 4, bytes: 40, written: 2, rejected: 2, reasons: { 'read/json_parse': 1, 'read/text_missing': 1 }, keysSeen: { raw_content: 1 } });
+    expect(m.perFile.y.read).toBe(2);
+    expect(Object.keys(m.perFile)).toEqual(['x', 'y']);
+  });
+});

@@ -1,5 +1,6 @@
 import { join, resolve } from 'node:path';
 import { UsageError } from '../../core/errors.js';
+import { parseTextField } from '../../core/doc.js';
 import { pipeline } from '../../core/pipeline.js';
 import type { DocSink } from '../../core/pipeline.js';
 import type { StageRegistry } from '../../core/registry.js';
@@ -59,7 +60,7 @@ ${flagHelp(FLAGS)}
       if (p.values.help) return process.stdout.write(this.help()), 0;
       if (p.values.recipe && p.values.stages) throw new UsageError('give --recipe or --stages, not both');
       const files = await expandInputs(p.positionals.length > 0 ? p.positionals : [SAMPLE_INPUT]);
-      const textField = p.values['text-field'] as string | undefined;
+      const textField = parseTextField(p.values['text-field']);
       let stages: Stage[] = [];
       if (typeof p.values.stages === 'string') {
         for (const name of p.values.stages.split(',').map((s) => s.trim()).filter(Boolean)) stages.push(await registry.create(name));

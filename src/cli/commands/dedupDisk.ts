@@ -1,5 +1,6 @@
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { UsageError } from '../../core/errors.js';
+import { parseTextField } from '../../core/doc.js';
 import type { OptionsSpec } from '../../core/options.js';
 import { resolveOptions } from '../../core/options.js';
 import { dedupOnDisk, removalsStage } from '../../stages/dedup/disk/index.js';
@@ -55,7 +56,7 @@ ${flagHelp(IO)}
     const existing = await readdir(work).catch(() => [] as string[]);
     if (existing.length > 0) throw new UsageError(`work folder '${work}' is not empty; give a new one`);
     await mkdir(work, { recursive: true });
-    const textField = p.values['text-field'] as string | undefined;
+    const textField = parseTextField(p.values['text-field']);
     const quiet = p.values.quiet === true;
     if (!quiet) process.stderr.write(`corpus-clean dedup-disk: signatures, buckets and clusters of ${files.length} files in ${work}\n`);
     const started = performance.now();

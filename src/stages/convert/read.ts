@@ -1,5 +1,5 @@
 import type { JsonObject } from '../../core/doc.js';
-import { textFieldOf } from '../../core/doc.js';
+import { textFieldOf, type TextField } from '../../core/doc.js';
 import type { InputFormat, Msg, Parsed } from './model.js';
 import { ROLE_NAMES } from './model.js';
 
@@ -136,7 +136,7 @@ export function readXtuner(data: JsonObject): ReadResult {
 }
 
 /** Raw text: the run's text field, else `text`, then `content`. */
-export function readText(data: JsonObject, textField: string | undefined): ReadResult {
+export function readText(data: JsonObject, textField: TextField | undefined): ReadResult {
   const f = textFieldOf(data, textField);
   const v = f === undefined ? undefined : data[f];
   if (typeof v !== 'string') return f === undefined ? 'convert:unknown_format' : 'convert:bad_message';

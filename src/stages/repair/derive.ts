@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Doc, JsonObject } from '../../core/doc.js';
-import { textFieldOf } from '../../core/doc.js';
+import { textFieldOf, type TextField } from '../../core/doc.js';
 import { toIsoDate } from '../normalize/dates.js';
 import type { Derivation, FieldSpec } from './schema.js';
 
@@ -53,7 +53,7 @@ function canonical(v: unknown): string {
  * written by the language stage; `date`: the first of `field.from` (or `doc.attrs.date`) that
  * parses as a date, in ISO 8601.
  */
-export function derive(how: Derivation, field: FieldSpec, obj: JsonObject, doc: Doc, textField: string | undefined): unknown {
+export function derive(how: Derivation, field: FieldSpec, obj: JsonObject, doc: Doc, textField: TextField | undefined): unknown {
   const tf = textFieldOf(obj, textField);
   const text = tf !== undefined && typeof obj[tf] === 'string' ? (obj[tf] as string) : undefined;
   switch (how) {

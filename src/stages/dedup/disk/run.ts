@@ -15,7 +15,7 @@ import { computeSignatures } from './signatures.js';
 /** Options of `dedupOnDisk`: the `dedup` stage's options (`method` must be minhash) and the text field. */
 export interface DiskRunOptions {
   options?: Record<string, unknown>;
-  textField?: string;
+  textField?: import('../../../core/doc.js').TextField;
   /**
    * The order in which shards are signed (indices into the sorted list); a test hook showing
    * that processing order does not matter. Default: sorted order.

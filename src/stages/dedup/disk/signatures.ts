@@ -5,7 +5,7 @@
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { dirname } from 'node:path';
-import { textFieldOf, textProblem } from '../../../core/doc.js';
+import { textFieldOf, textProblem, type TextField } from '../../../core/doc.js';
 import type { MinHashConfig } from '../options.js';
 import { Shingler } from '../shingle.js';
 import { makePermutations, signatureInto } from '../signature.js';
@@ -21,7 +21,7 @@ export interface SignatureJob {
   shardIndex: number;
   config: MinHashConfig;
   /** Text field; default automatic (`text`, then `content`). */
-  textField?: string;
+  textField?: TextField;
   /**
    * The path written into survivors' sources (`path:line`); default `shardPath`. Give the path
    * exactly as the pipeline's reader names the file.

@@ -1,0 +1,66 @@
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { runCli, tempDir } from '../helpers/run.js';
+
+/** Per-file accounting: a file whose text is under another key must not vanish silently. */
+describe('per-file accounting', () => {
+  let dir: string;
+  let raw: string;
+  const good = 'fixtures/sample/licenses.jsonl';
+  beforeAll(async () => {
+    dir = await tempDir();
+    raw = join(dir, 'raw.jsonl');
+    const rows = Array.from({ length: 12 }, (_, i) => JSON.stringify({ url: `https://example.org/${i}`, title: `t${i}`, raw_content: `第${i}篇。这是一段足够长的中文文本，用来检查文本字段的列表。` }));
+    await writeFile(raw, rows.join('\n') + '\n');
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('prints a line per file and warns about a file that yields nothing, naming the keys and the fix', async () => {
+    const stats = join(dir, 'stats.json');
+    const r = await runCli(['normalize', good, raw, '-o', join(dir, 'o.jsonl'), '--stats', stats, '--max-reject-rate', '1']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`  ${raw}: read 12 = written 0 + rejected 12 [read/text_missing 12]`);
+    expect(r.stderr).toMatch(new RegExp(`  ${good}: read \\d+ = written \\d+ \\+ rejected 0`));
+    expect(r.stderr).toContain(`warning: ${raw}: none of its 12 records was written; 12 (100 %) rejected as read/text_missing: no 'text' or 'content' field; keys seen: url, title, raw_content; use --text-field raw_content`);
+    const s = JSON.parse(await readFile(stats, 'utf8'));
+    expect(s.perFile[raw]).toMatchObject({ read: 12, written: 0, rejected: 12, reasons: { 'read/text_missing': 12 }, keysSeen: { url: 12, title: 12, raw_content: 12 } });
+    expect(s.perFile[good].read).toBe(s.perFile[good].written);
+    // Per-file counts add up to the run's.
+    const files = Object.values(s.perFile) as { read: number; written: number; rejected: number }[];
+    expect(files.reduce((a, f) => a + f.read, 0)).toBe(s.read);
+    expect(files.reduce((a, f) => a + f.written, 0)).toBe(s.written);
+    expect(files.reduce((a, f) => a + f.rejected, 0)).toBe(s.rejected);
+  });
+
+  it('warns when one reason takes more than 90 % of a file', async () => {
+    const mixed = join(dir, 'mixed.jsonl');
+    const rows = Array.from({ length: 11 }, (_, i) => JSON.stringify({ raw_content: `page ${i}` }));
+    await writeFile(mixed, [...rows, JSON.stringify({ text: 'the one page with a text field' })].join('\n') + '\n');
+    const r = await runCli(['normalize', good, mixed, '-o', join(dir, 'q.jsonl'), '--max-reject-rate', '1']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`warning: ${mixed}: 91.7 % of its 12 records were rejected as read/text_missing: no 'text' or 'content' field; keys seen: raw_content; use --text-field raw_content`);
+    expect(r.stderr).not.toContain(`warning: ${good}`);
+  });
+
+  it('tries a list of text fields in order, from the flag and from a recipe', async () => {
+    const r = await runCli(['normalize', good, raw, '--text-field', 'text,raw_content', '-o', join(dir, 'l.jsonl')]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/read \d+ = written \d+ \+ rejected 0/);
+    expect(r.stderr).not.toContain('warning');
+    const recipe = join(dir, 'r.yaml');
+    await writeFile(recipe, `name: r\ninput: [${good}, ${raw}]\ntext_field: [text, raw_content]\nstages: [normalize]\n`);
+    const out = join(dir, 'run');
+    const rr = await runCli(['run', recipe, '-o', out]);
+    expect(rr.code).toBe(0);
+    expect(rr.stderr).toMatch(/rejected 0/);
+    const resolved = parse(await readFile(join(out, '_recipe.resolved.yaml'), 'utf8'));
+    expect(resolved.text_field).toEqual(['text', 'raw_content']);
+    const bad = join(dir, 'bad.yaml');
+    await writeFile(bad, `name: r\ninput: [${good}]\ntext_field: {a: 1}\nstages: [normalize]\n`);
+    const rb = await runCli(['run', bad, '-o', join(dir, 'bad')]);
+    expect(rb.code).toBe(2);
+    expect(rb.stderr).toContain('text_field` must be a field name or a list');
+  });
+});

@@ -200,7 +200,7 @@ export async function execute(job: Job): Promise<number> {
   const missing = stats.input.dropped.text_missing ?? 0;
   if (missing > 0 && missing >= stats.read / 2) {
     const keys = keysSeen(stats);
-    process.stderr.write(`corpus-clean ${job.command}: note: ${missing} of ${stats.read} records have no ${textField ? `'${textFieldLabel(textField)}'` : "'text' or 'content'"} field${keys.length > 0 ? `; keys seen: ${keys.join(', ')}` : ''}; name the text field with --text-field NAME (a list is tried in order: --text-field text,${keys[0] ?? 'raw_content'})${rejectsPath ? ` (their keys are in ${rejectsPath})` : ''}\n`);
+    process.stderr.write(`corpus-clean ${job.command}: note: ${missing} of ${stats.read} records have no ${textField ? `'${textFieldLabel(textField)}'` : "'text' or 'content'"} field; name the text field with --text-field NAME${keys.length > 0 ? ` (keys seen: ${keys.slice(0, 8).join(', ')}; a list is tried in order: --text-field text,NAME)` : ''}${rejectsPath ? ` (their keys are in ${rejectsPath})` : ''}\n`);
   }
   if (stats.written === 0 && stats.read > 0) {
     const top = [stats.input, ...stats.stages].flatMap((st) => Object.entries(st.dropped).map(([r, n]) => [`${st.stage}/${r}`, n] as const)).sort((a, b) => b[1] - a[1])[0];

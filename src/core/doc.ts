@@ -145,6 +145,8 @@ export function hasAttrs(doc: Doc): boolean {
 
 /** The file part of a `file:line` (or `file:[index]`) source. */
 export function fileOfSource(source: string): string {
+  // Records made in code may have no source at all.
+  if (typeof source !== 'string') return '(no source)';
   const i = source.lastIndexOf(':');
   return i > 0 ? source.slice(0, i) : source;
 }

@@ -1,5 +1,7 @@
 import type { Doc, JsonObject, TextField } from './doc.js';
-import { fileOfSource, sourceFile, textProblem } from './doc.js';
+import { fileOfSource, hasAttrs, sourceFile, textProblem } from './doc.js';
+import type { StageProfiler } from './profile.js';
+import { stageProfiler } from './profile.js';
 import type { Reject, RejectSink, Stage, StageContext } from './stage.js';
 import { stageContext } from './stage.js';
 import type { FileError, FileStats, RunStats, StageStats } from './stats.js';
@@ -51,6 +53,11 @@ export interface PipelineSpec {
    * when some stage reads text; `true` checks before any stage, `false` never checks.
    */
   requireText?: boolean;
+  /**
+   * Record histograms of the stages' signals (kept and dropped), near-duplicate cluster sizes and
+   * the languages written, for the report. Default false.
+   */
+  profile?: boolean;
   /** Called after each batch written, with the live stats. */
   onProgress?(stats: Readonly<RunStats>): void;
 }
@@ -79,6 +86,7 @@ async function* countOut(
   upstream: AsyncIterable<Doc[]>,
   stats: StageStats,
   ctx: StageContext,
+  profiler: StageProfiler | undefined,
 ): AsyncIterable<Doc[]> {
   const clock: Clock = { upstreamMs: 0 };
   const it = stage.run(countIn(upstream, stats, clock), ctx)[Symbol.asyncIterator]();
@@ -90,6 +98,7 @@ async function* countOut(
     if (r.done) return;
     if (r.value.length === 0) continue;
     stats.out += r.value.length;
+    profiler?.kept(r.value);
     yield r.value;
   }
 }
@@ -169,11 +178,16 @@ export async function pipeline(spec: PipelineSpec): Promise<RunStats> {
   const firstTextStage = spec.requireText === true ? 0 : spec.requireText === false ? -1 : spec.stages.findIndex((s) => s.needsText);
 
   let stream: AsyncIterable<Doc[]> = spec.source.read(events);
+  const profilers: StageProfiler[] = [];
   spec.stages.forEach((stage, i) => {
     if (i === firstTextStage) stream = checkText(stream, spec.textField, inputCtx);
     const st = stats.stages[i];
-    stream = countOut(stage, stream, st, stageContext(st, spec.textField, rejects, onReject));
+    const p = spec.profile === true ? stageProfiler(stage, st) : undefined;
+    if (p !== undefined) profilers.push(p);
+    const onStageReject = p === undefined ? onReject : (r: Reject): void => (onReject(r), p.dropped(r));
+    stream = countOut(stage, stream, st, stageContext(st, spec.textField, rejects, onStageReject), p);
   });
+  const langs = spec.profile === true ? (stats.writtenLangs = {}) : undefined;
   if (firstTextStage === 0 && spec.stages.length === 0) stream = checkText(stream, spec.textField, inputCtx);
 
   try {
@@ -186,10 +200,12 @@ export async function pipeline(spec: PipelineSpec): Promise<RunStats> {
         const name = sourceFile(doc);
         if (name !== last || f === undefined) f = fileStats((last = name));
         f.written++;
+        if (langs !== undefined && hasAttrs(doc) && typeof doc.attrs.lang === 'string') count(langs, doc.attrs.lang);
       }
       await rejects.flush?.();
       spec.onProgress?.(stats);
     }
+    for (const p of profilers) p.finish();
     await spec.sink.close();
     await rejects.close();
   } catch (e) {

@@ -1,6 +1,6 @@
 import type { Doc, JsonObject, TextField } from './doc.js';
 import { hasAttrs } from './doc.js';
-import type { StageStats } from './stats.js';
+import type { StageStats, Threshold } from './stats.js';
 import { count } from './stats.js';
 
 /** One rejected input: a line of the rejects file. */
@@ -49,6 +49,8 @@ export interface Stage {
   readonly needsText: boolean;
   /** Resolved options, written into the resolved recipe. */
   readonly options: Readonly<Record<string, unknown>>;
+  /** The stage's rules as thresholds on its signals, for reports (optional). */
+  readonly thresholds?: readonly Threshold[];
   /** Transform the stream. */
   run(batches: AsyncIterable<Doc[]>, ctx: StageContext): AsyncIterable<Doc[]>;
 }

@@ -1,3 +1,6 @@
+import type { Sketch } from './sketch.js';
+import { mergeSketch } from './sketch.js';
+
 /**
  * Statistics as plain values that merge: a run's stats are the merge of its tasks' stats,
  * whether they ran in one process, on many cores or as Slurm array tasks.
@@ -62,6 +65,38 @@ export interface StageStats {
   summaries: Record<string, Summary>;
   /** Wall time spent inside the stage, in milliseconds (excludes upstream work). */
   ms: number;
+  /**
+   * Histograms of the stage's signals over the records it kept and those it dropped (when the
+   * run profiles: `run` does), keyed by signal (`web-en/words`, `lang_score`, `similarity`).
+   */
+  signals?: Record<string, SignalSketch>;
+  /** Rules of the stage as signal thresholds, so a report can draw them on the histograms. */
+  thresholds?: Threshold[];
+  /** Near-duplicate clusters by size (records in the cluster, survivor included): size -> clusters. */
+  clusters?: Record<string, number>;
+}
+
+/** Histograms of one signal, kept and dropped apart. */
+export interface SignalSketch {
+  kept: Sketch;
+  dropped: Sketch;
+}
+
+/** A rule seen as a threshold on a signal: a record fails when `value < min` or `value > max`. */
+export interface Threshold {
+  /** Reason code of the rule (`gopher_quality:min_words`). */
+  code: string;
+  /** Signal key as in `StageStats.signals` (`web-en/words`). */
+  signal: string;
+  min?: number;
+  max?: number;
+}
+
+function mergeSignals(a: Record<string, SignalSketch> | undefined, b: Record<string, SignalSketch> | undefined): Record<string, SignalSketch> | undefined {
+  if (a === undefined || b === undefined) return a ?? b;
+  const r: Record<string, SignalSketch> = { ...a };
+  for (const [k, v] of Object.entries(b)) r[k] = k in r ? { kept: mergeSketch(r[k].kept, v.kept), dropped: mergeSketch(r[k].dropped, v.dropped) } : v;
+  return r;
 }
 
 /** New, empty stats for a stage. */
@@ -79,7 +114,7 @@ function addCounts(a: Record<string, number>, b: Record<string, number>): Record
 export function mergeStageStats(a: StageStats, b: StageStats): StageStats {
   const summaries: Record<string, Summary> = { ...a.summaries };
   for (const [k, v] of Object.entries(b.summaries)) summaries[k] = k in summaries ? mergeSummary(summaries[k], v) : { ...v };
-  return {
+  const r: StageStats = {
     stage: a.stage,
     in: a.in + b.in,
     out: a.out + b.out,
@@ -88,6 +123,11 @@ export function mergeStageStats(a: StageStats, b: StageStats): StageStats {
     summaries,
     ms: a.ms + b.ms,
   };
+  const signals = mergeSignals(a.signals, b.signals);
+  if (signals !== undefined) r.signals = signals;
+  if (a.thresholds ?? b.thresholds) r.thresholds = a.thresholds ?? b.thresholds;
+  if (a.clusters ?? b.clusters) r.clusters = addCounts(a.clusters ?? {}, b.clusters ?? {});
+  return r;
 }
 
 /** Increment a named counter. */
@@ -166,6 +206,8 @@ export interface RunStats {
   stages: StageStats[];
   /** Per input file: read, written, rejected by `stage/reason`, in the order the files were read. */
   perFile: Record<string, FileStats>;
+  /** Languages (`attrs.lang`) of the records written, when the run profiles and a stage tagged them. */
+  writtenLangs?: Record<string, number>;
   /** Wall time of the run in milliseconds. */
   ms: number;
 }
@@ -199,6 +241,7 @@ export function mergeRunStats(a: RunStats, b: RunStats): RunStats {
     input: mergeStageStats(a.input, b.input),
     stages: a.stages.map((s, i) => mergeStageStats(s, b.stages[i])),
     perFile: mergePerFile(a.perFile ?? {}, b.perFile ?? {}),
+    ...(a.writtenLangs ?? b.writtenLangs ? { writtenLangs: addCounts(a.writtenLangs ?? {}, b.writtenLangs ?? {}) } : {}),
     ms: Math.max(a.ms, b.ms),
   };
 }

@@ -111,7 +111,9 @@ export function createQuality(options: Record<string, unknown>): Stage {
   const dropBelow = options.dropBelowScore as number | null;
   const tagOnly = options.tagOnly === true;
 
-  return docStage({
+  // The rules as thresholds on `<preset>/<signal>`, so a report can draw them on the histograms.
+  const thresholds = compiled.flatMap((c) => c.set.rules.map((r) => ({ code: r.code, signal: `${c.set.name}/${r.signal}`, ...(r.min !== undefined ? { min: r.min } : {}), ...(r.max !== undefined ? { max: r.max } : {}) })));
+  const stage = docStage({
     name: 'quality',
     options: { ...options },
     apply(doc: Doc, ctx: StageContext) {
@@ -157,6 +159,7 @@ export function createQuality(options: Record<string, unknown>): Stage {
       return undefined;
     },
   });
+  return { ...stage, thresholds };
 }
 
 /** The `quality` stage factory: Gopher, C4 and FineWeb rules for English, their Chinese counterparts for Chinese. */

@@ -1,0 +1,107 @@
+import type { Doc } from './doc.js';
+import { hasAttrs } from './doc.js';
+import type { Reject, Stage } from './stage.js';
+import type { SignalSketch, StageStats, Threshold } from './stats.js';
+import { sketchAdd } from './sketch.js';
+
+/**
+ * What a profiling run records about one stage, for the report: histograms of its signals over
+ * kept and dropped records, and near-duplicate cluster sizes. Everything lands in `StageStats`
+ * as values that merge.
+ */
+export interface StageProfiler {
+  /** Records that left the stage. */
+  kept(docs: readonly Doc[]): void;
+  /** A record the stage rejected. */
+  dropped(r: Reject): void;
+  /** Called once at the end of the run. */
+  finish(): void;
+}
+
+function sketchOf(st: StageStats, key: string): SignalSketch {
+  const sig = (st.signals ??= {});
+  return (sig[key] ??= { kept: {}, dropped: {} });
+}
+
+type Attrs = Record<string, unknown>;
+
+/** `attrs.quality`: the signals that have a rule in the record's preset, and the score. */
+function qualityProfiler(stage: Stage, st: StageStats): StageProfiler {
+  const byPreset = new Map<string, string[]>();
+  for (const t of stage.thresholds ?? []) {
+    const slash = t.signal.indexOf('/');
+    const preset = t.signal.slice(0, slash);
+    const list = byPreset.get(preset) ?? ['score'];
+    const name = t.signal.slice(slash + 1);
+    if (!list.includes(name)) list.push(name);
+    byPreset.set(preset, list);
+  }
+  const see = (attrs: Attrs | undefined, side: 'kept' | 'dropped'): void => {
+    const q = attrs?.quality as Attrs | undefined;
+    if (q === undefined || typeof q.preset !== 'string') return;
+    for (const name of byPreset.get(q.preset) ?? ['score']) {
+      const v = q[name];
+      if (typeof v === 'number') sketchAdd(sketchOf(st, `${q.preset}/${name}`)[side], v);
+    }
+  };
+  return {
+    kept(docs) {
+      for (const d of docs) if (hasAttrs(d)) see(d.attrs, 'kept');
+    },
+    dropped(r) {
+      see(r.attrs, 'dropped');
+    },
+    finish() {},
+  };
+}
+
+/** `attrs.lang_score` against `min_score`. */
+function langidProfiler(st: StageStats): StageProfiler {
+  return {
+    kept(docs) {
+      for (const d of docs) {
+        const v = hasAttrs(d) ? d.attrs.lang_score : undefined;
+        if (typeof v === 'number') sketchAdd(sketchOf(st, 'lang_score').kept, v);
+      }
+    },
+    dropped(r) {
+      const v = r.attrs?.lang_score ?? r.detail?.score;
+      if (typeof v === 'number') sketchAdd(sketchOf(st, 'lang_score').dropped, v);
+    },
+    finish() {},
+  };
+}
+
+/** Similarity of each removed near-duplicate to its survivor, and cluster sizes by survivor. */
+function dedupProfiler(st: StageStats): StageProfiler {
+  const bySurvivor = new Map<string, number>();
+  return {
+    kept() {},
+    dropped(r) {
+      const s = r.detail?.similarity;
+      if (typeof s === 'number') sketchAdd(sketchOf(st, 'similarity').dropped, s);
+      const survivor = r.detail?.survivor;
+      if (typeof survivor === 'string') bySurvivor.set(survivor, (bySurvivor.get(survivor) ?? 0) + 1);
+    },
+    finish() {
+      if (bySurvivor.size === 0) return;
+      const sizes = (st.clusters ??= {});
+      for (const n of bySurvivor.values()) sizes[n + 1] = (sizes[n + 1] ?? 0) + 1;
+      bySurvivor.clear();
+    },
+  };
+}
+
+/** The profiler of a stage, or undefined when the stage has no signals to profile. */
+export function stageProfiler(stage: Stage, st: StageStats): StageProfiler | undefined {
+  const o = stage.options;
+  let p: StageProfiler | undefined;
+  if (stage.name === 'quality') p = qualityProfiler(stage, st);
+  else if (stage.name === 'langid') p = langidProfiler(st);
+  else if (stage.name === 'dedup') p = dedupProfiler(st);
+  const t: Threshold[] = [...(stage.thresholds ?? [])];
+  if (stage.name === 'langid' && typeof o.minScore === 'number') t.push({ code: 'langid:low_score', signal: 'lang_score', min: o.minScore });
+  if (stage.name === 'dedup' && o.method !== 'exact' && typeof o.threshold === 'number') t.push({ code: 'dedup:minhash', signal: 'similarity', min: o.threshold });
+  if (t.length > 0) st.thresholds = t;
+  return p;
+}

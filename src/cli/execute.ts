@@ -33,6 +33,7 @@ export const IO_FLAGS: Flag[] = [
   { name: 'strip-attrs', type: 'boolean', help: 'leave the stage signals (attrs) out of the output (default when convert runs or the output is .json)' },
   { name: 'keep-attrs', type: 'boolean', help: 'keep the stage signals even when convert runs or the output is .json' },
   { name: 'wrap-arrays', type: 'string', arg: 'FIELD', help: 'a JSONL line holding an array becomes {FIELD: array} instead of a not_object reject (default: messages when convert runs, else off)' },
+  { name: 'allow-empty', type: 'boolean', help: 'exit 0 even when no record is written (default: a run that writes nothing exits 1, saying why)' },
   { name: 'overwrite', type: 'boolean', help: 'replace the shards of an earlier run in the output folder (default: refuse)' },
   { name: 'quiet', short: 'q', type: 'boolean', help: 'no progress line' },
   { name: 'help', short: 'h', type: 'boolean', help: 'show this help' },
@@ -48,7 +49,7 @@ function positiveInt(v: unknown, flag: string): number | undefined {
 }
 
 /** The files `run` writes beside the shards; their names start with `_`, so reading the folder skips them. */
-export const RUN_FILES = ['_rejects.jsonl', '_stats.json', '_recipe.resolved.yaml'];
+export const RUN_FILES = ['_rejects.jsonl', '_stats.json', '_recipe.resolved.yaml', '_report.html'];
 
 /** What to try when every record was rejected for one reason. */
 const HINTS: Record<string, string> = {
@@ -72,6 +73,8 @@ export interface Job {
   stages: Stage[];
   values: Parsed['values'];
   requireText?: boolean;
+  /** Record signal histograms and the like for the report (see `PipelineSpec.profile`). */
+  profile?: boolean;
   /** The writer, when it is not the JSONL writer that the output flags describe. */
   sink?: { writer: DocSink; shards(): readonly string[] };
   /** Called before reading, after the inputs were expanded and every flag checked (e.g. to write the resolved recipe). */
@@ -168,6 +171,7 @@ export async function execute(job: Job): Promise<number> {
       rejects,
       textField,
       requireText: job.requireText,
+      profile: job.profile,
       onProgress: progress.update,
     });
   } finally {
@@ -212,6 +216,10 @@ export async function execute(job: Job): Promise<number> {
   }
   if (badRate > rate) {
     process.stderr.write(`corpus-clean ${job.command}: error: ${bad} of ${stats.read} records were bad input (${(badRate * 100).toFixed(1)} % > --max-reject-rate ${rate})${rejectsPath ? `; see ${rejectsPath}` : '; use --rejects FILE to see them'}\n`);
+    code = ExitCode.dataOrIo;
+  }
+  if (stats.written === 0 && v['allow-empty'] !== true) {
+    process.stderr.write(`corpus-clean ${job.command}: error: nothing was written${stats.read === 0 ? ': no record was read from the inputs' : ''}; pass --allow-empty when an empty output is expected\n`);
     code = ExitCode.dataOrIo;
   }
   if (!balanced(stats)) code = ExitCode.dataOrIo;

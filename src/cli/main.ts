@@ -10,17 +10,18 @@ import { outputClosed } from './interrupt.js';
  * (the I/O path) starts without the stage modules and their models.
  */
 export async function commands(): Promise<Command[]> {
-  const [{ defaultRegistry }, { runCommand }, { benchCommand }, { exportCommand }, { stageCommand }, { dedupDiskCommand }] = await Promise.all([
+  const [{ defaultRegistry }, { runCommand }, { benchCommand }, { exportCommand }, { stageCommand }, { dedupDiskCommand }, { reportCommand }] = await Promise.all([
     import('../stages/index.js'),
     import('./commands/run.js'),
     import('./commands/bench.js'),
     import('./commands/export.js'),
     import('./commands/stage.js'),
     import('./commands/dedupDisk.js'),
+    import('./commands/report.js'),
   ]);
   const registry = defaultRegistry();
   const stages = registry.names().map((n) => stageCommand(registry.get(n), registry));
-  return [catCommand, runCommand(registry), benchCommand(registry), exportCommand, ...stages, dedupDiskCommand];
+  return [catCommand, runCommand(registry), reportCommand, benchCommand(registry), exportCommand, ...stages, dedupDiskCommand];
 }
 
 /** Top-level help. */

@@ -8,7 +8,7 @@ import { ROOT, runCli, tempDir } from '../helpers/run.js';
 
 async function folderBytes(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const f of (await readdir(dir)).sort()) if (f !== '_stats.json') out[f] = (await readFile(join(dir, f))).toString('base64');
+  for (const f of (await readdir(dir)).sort()) if (f !== '_stats.json' && f !== '_report.html') out[f] = (await readFile(join(dir, f))).toString('base64');
   return out;
 }
 

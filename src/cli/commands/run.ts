@@ -10,6 +10,7 @@ import type { Flag } from '../args.js';
 import { flagHelp, parse } from '../args.js';
 import { execute, IO_FLAGS, writeAtomic } from '../execute.js';
 import { VERSION } from '../../version.js';
+import { writeReport } from '../../report/write.js';
 
 const RUN_FLAGS: Flag[] = [
   { name: 'input', short: 'i', type: 'string', multiple: true, arg: 'PATH', help: 'input file, folder or glob (repeatable); replaces the recipe\'s input' },
@@ -55,6 +56,9 @@ read. The output folder receives:
                             written last, so its presence marks a finished run
   _recipe.resolved.yaml     the recipe with every default filled in and the input files listed,
                             so the run can be reproduced exactly
+  _report.html              what the cleaning did, as one offline HTML page: funnel, per-file
+                            accounting, languages, signal histograms with thresholds, duplicates,
+                            samples per drop reason ('corpus-clean report DIR' makes it again)
 Files starting with '_' or '.' are skipped when a folder is read, so an output folder can be
 the input of the next run. An output folder holding an earlier run needs --overwrite.
 
@@ -73,8 +77,9 @@ ${flagHelp(RUN_FLAGS)}
       if (out === '-') throw new UsageError('run writes a folder; give --output DIR');
       const stages = [];
       for (const s of recipe.stages) stages.push(await registry.create(s.stage, s.options));
-      return execute({
+      const code = await execute({
         command: 'run',
+        profile: true,
         inputs,
         stages,
         values: { ...p.values, output: undefined },
@@ -107,6 +112,14 @@ ${flagHelp(RUN_FLAGS)}
           await writeAtomic(join(out, '_recipe.resolved.yaml'), header + stringify(resolved));
         },
       });
+      // The report reads what the run wrote; a report that fails must not lose the run's exit code.
+      try {
+        const page = await writeReport(out);
+        process.stderr.write(`corpus-clean run: report in ${page}\n`);
+      } catch (e) {
+        process.stderr.write(`corpus-clean run: warning: no report: ${(e as Error).message}\n`);
+      }
+      return code;
     },
   };
 }

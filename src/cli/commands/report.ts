@@ -1,0 +1,40 @@
+import { UsageError } from '../../core/errors.js';
+import { writeReport } from '../../report/write.js';
+import type { Command } from '../command.js';
+import type { Flag } from '../args.js';
+import { flagHelp, parse } from '../args.js';
+
+const FLAGS: Flag[] = [
+  { name: 'output', short: 'o', type: 'string', arg: 'FILE', help: 'write the page here (default <run-dir>/_report.html)' },
+  { name: 'help', short: 'h', type: 'boolean', help: 'show this help' },
+];
+
+/** `corpus-clean report <run-dir>`: the HTML report of a finished run. */
+export const reportCommand: Command = {
+  name: 'report',
+  summary: 'write the HTML report of a run folder: funnel, per-file accounting, languages, signal histograms, duplicates, samples',
+  help() {
+    return `Usage: corpus-clean report <run-dir> [-o FILE]
+
+Make the report of a finished 'corpus-clean run' from its folder (_stats.json, the rejects and
+_recipe.resolved.yaml): one self-contained HTML page that opens offline, with charts drawn as
+inline SVG and no script at all. It shows the funnel per stage with drop reasons; per input
+file what was read, written and rejected by reason (a file that lost everything stands out);
+languages before and after; a histogram of each quality signal with its thresholds, kept vs
+dropped; near-duplicate cluster sizes and similarity to survivors; repairs and normalisation
+by kind; time per stage; and a few sample records per drop reason. 'run' writes it at the end
+as _report.html; this command makes it again (after the rejects were sampled or moved, say).
+
+Options:
+${flagHelp(FLAGS)}
+`;
+  },
+  async run(argv) {
+    const p = parse('report', argv, FLAGS);
+    if (p.values.help) return process.stdout.write(this.help()), 0;
+    if (p.positionals.length !== 1) throw new UsageError(`report takes one run folder, got ${p.positionals.length}\nsee 'corpus-clean report --help'`);
+    const out = await writeReport(p.positionals[0], p.values.output as string | undefined);
+    process.stderr.write(`corpus-clean report: wrote ${out}\n`);
+    return 0;
+  },
+};

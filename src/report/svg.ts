@@ -1,0 +1,129 @@
+import { esc } from './escape.js';
+
+/**
+ * Small charts drawn on the server as inline SVG: horizontal bars, paired bars and histograms.
+ * They need no script in the page, so the report opens anywhere, offline, and nothing in it can
+ * run. Every label goes through `esc`.
+ */
+
+const W = 720;
+const FONT = 'font-size="11" font-family="system-ui, sans-serif"';
+
+/** Short numbers for axes and labels: 1234 -> 1,234; 0.123456 -> 0.1235. */
+export function num(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  if (Number.isInteger(x)) return x.toLocaleString('en-US');
+  const a = Math.abs(x);
+  return a >= 100 ? x.toFixed(0) : a >= 1 ? x.toFixed(2) : x.toPrecision(3);
+}
+
+function shorten(label: string, max: number): string {
+  const cps = Array.from(label);
+  return cps.length <= max ? label : '…' + cps.slice(cps.length - max + 1).join('');
+}
+
+function open(name: string, title: string, h: number): string {
+  return `<svg class="chart" data-chart="${esc(name)}" role="img" aria-label="${esc(title)}" viewBox="0 0 ${W} ${h}" width="${W}" height="${h}" xmlns="http://www.w3.org/2000/svg"><title>${esc(title)}</title>`;
+}
+
+/** One bar per item, longest first as given; `cls` colours a bar (`drop`, `keep`, `warn`). */
+export function hbars(name: string, title: string, items: { label: string; value: number; cls?: string; note?: string }[]): string {
+  const row = 18;
+  const left = 260;
+  const right = 110;
+  const h = items.length * row + 10;
+  const max = Math.max(1, ...items.map((i) => i.value));
+  const parts = [open(name, title, h)];
+  items.forEach((it, i) => {
+    const y = 5 + i * row;
+    const w = Math.max(it.value > 0 ? 1 : 0, ((W - left - right) * it.value) / max);
+    parts.push(
+      `<text x="${left - 6}" y="${y + 12}" text-anchor="end" ${FONT}>${esc(shorten(it.label, 42))}</text>`,
+      `<rect class="bar ${esc(it.cls ?? '')}" x="${left}" y="${y + 2}" width="${w.toFixed(1)}" height="${row - 5}"><title>${esc(it.label)}: ${esc(num(it.value))}${it.note ? ' ' + esc(it.note) : ''}</title></rect>`,
+      `<text x="${(left + w + 4).toFixed(1)}" y="${y + 12}" ${FONT}>${esc(num(it.value))}${it.note ? ' ' + esc(it.note) : ''}</text>`,
+    );
+  });
+  parts.push('</svg>');
+  return parts.join('');
+}
+
+/** Two bars per item (e.g. before and after, in and out), with a legend. */
+export function pairedBars(name: string, title: string, legend: [string, string], items: { label: string; a: number; b: number }[]): string {
+  const row = 26;
+  const left = 200;
+  const right = 80;
+  const h = items.length * row + 30;
+  const max = Math.max(1, ...items.flatMap((i) => [i.a, i.b]));
+  const sx = (v: number): number => ((W - left - right) * v) / max;
+  const parts = [open(name, title, h)];
+  parts.push(
+    `<rect class="bar a" x="${left}" y="4" width="10" height="10"/><text x="${left + 14}" y="13" ${FONT}>${esc(legend[0])}</text>`,
+    `<rect class="bar b" x="${left + 160}" y="4" width="10" height="10"/><text x="${left + 174}" y="13" ${FONT}>${esc(legend[1])}</text>`,
+  );
+  items.forEach((it, i) => {
+    const y = 24 + i * row;
+    parts.push(
+      `<text x="${left - 6}" y="${y + 15}" text-anchor="end" ${FONT}>${esc(shorten(it.label, 32))}</text>`,
+      `<rect class="bar a" x="${left}" y="${y + 2}" width="${Math.max(it.a > 0 ? 1 : 0, sx(it.a)).toFixed(1)}" height="10"><title>${esc(it.label)} ${esc(legend[0])}: ${esc(num(it.a))}</title></rect>`,
+      `<rect class="bar b" x="${left}" y="${y + 13}" width="${Math.max(it.b > 0 ? 1 : 0, sx(it.b)).toFixed(1)}" height="10"><title>${esc(it.label)} ${esc(legend[1])}: ${esc(num(it.b))}</title></rect>`,
+      `<text x="${(left + Math.max(sx(it.a), sx(it.b)) + 4).toFixed(1)}" y="${y + 15}" ${FONT}>${esc(num(it.a))} → ${esc(num(it.b))}</text>`,
+    );
+  });
+  parts.push('</svg>');
+  return parts.join('');
+}
+
+/** A bin of a histogram: values in [lo, hi), kept and dropped counts. */
+export interface Bin {
+  lo: number;
+  hi: number;
+  kept: number;
+  dropped: number;
+}
+
+/**
+ * A histogram with kept and dropped stacked, and the thresholds drawn as dashed lines. `log`
+ * spaces the x axis logarithmically (for counts that span decades).
+ */
+export function histogram(name: string, title: string, bins: Bin[], thresholds: { value: number; label: string }[], log: boolean): string {
+  const h = 170;
+  const left = 50;
+  const right = 20;
+  const top = 22;
+  const bottom = 30;
+  const parts = [open(name, title, h)];
+  if (bins.length === 0) return parts.join('') + `<text x="${left}" y="60" ${FONT}>no values</text></svg>`;
+  const lo = bins[0].lo;
+  const hi = bins[bins.length - 1].hi;
+  const tx = (v: number): number => (log ? Math.log(Math.max(v, lo)) : v);
+  const span = tx(hi) - tx(lo) || 1;
+  const sx = (v: number): number => left + ((W - left - right) * (tx(v) - tx(lo))) / span;
+  const max = Math.max(1, ...bins.map((b) => b.kept + b.dropped));
+  const sy = (n: number): number => ((h - top - bottom) * n) / max;
+  const base = h - bottom;
+  parts.push(`<line class="axis" x1="${left}" y1="${base}" x2="${W - right}" y2="${base}"/>`);
+  for (const b of bins) {
+    const x = sx(b.lo);
+    const w = Math.max(1, sx(b.hi) - x - 1);
+    const hk = sy(b.kept);
+    const hd = sy(b.dropped);
+    const range = `${num(b.lo)} – ${num(b.hi)}`;
+    if (b.kept > 0) parts.push(`<rect class="bar keep" x="${x.toFixed(1)}" y="${(base - hk).toFixed(1)}" width="${w.toFixed(1)}" height="${hk.toFixed(1)}"><title>${esc(range)}: ${b.kept} kept</title></rect>`);
+    if (b.dropped > 0) parts.push(`<rect class="bar drop" x="${x.toFixed(1)}" y="${(base - hk - hd).toFixed(1)}" width="${w.toFixed(1)}" height="${hd.toFixed(1)}"><title>${esc(range)}: ${b.dropped} dropped</title></rect>`);
+  }
+  parts.push(
+    `<text x="${left}" y="${h - 12}" ${FONT}>${esc(num(lo))}</text>`,
+    `<text x="${W - right}" y="${h - 12}" text-anchor="end" ${FONT}>${esc(num(hi))}${log ? ' (log scale)' : ''}</text>`,
+    `<text x="${left - 4}" y="${top + 4}" text-anchor="end" ${FONT}>${max}</text>`,
+  );
+  thresholds.forEach((t, i) => {
+    if (!(t.value >= lo && t.value <= hi)) {
+      parts.push(`<text class="thr" x="${W - right}" y="${12 + i * 12}" text-anchor="end" ${FONT}>${esc(t.label)} = ${esc(num(t.value))} (off the chart)</text>`);
+      return;
+    }
+    const x = sx(t.value).toFixed(1);
+    parts.push(`<line class="thr" x1="${x}" y1="${top - 6}" x2="${x}" y2="${base}"><title>${esc(t.label)} = ${esc(num(t.value))}</title></line>`, `<text class="thr" x="${x}" y="${10 + i * 11}" text-anchor="middle" ${FONT}>${esc(t.label)} ${esc(num(t.value))}</text>`);
+  });
+  parts.push('</svg>');
+  return parts.join('');
+}

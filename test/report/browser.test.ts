@@ -1,0 +1,105 @@
+import { existsSync, mkdtempSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, runCli, tempDir } from '../helpers/run.js';
+
+/**
+ * The report of a real run, opened in Debian's Chromium (CI installs it: see .ci/run). A plain
+ * clone without Chromium skips this file; CI never does.
+ */
+const CHROMIUM = '/usr/bin/chromium';
+const HAS_BROWSER = existsSync(CHROMIUM) || process.env.CI === 'true';
+
+/** Records that would run code if the report pasted them into the page unescaped. */
+const PLANTED = [
+  { text: '<script>window.__pwned = 1; document.title = "pwned";</script> short' },
+  { text: '"><img src=x onerror="window.__pwned = 2"> short' },
+  { text: "</pre><svg onload=\"window.__pwned = 3\"></svg><style>body{display:none}</style>" },
+];
+
+describe.runIf(HAS_BROWSER)('the HTML report in Chromium', () => {
+  let dir: string;
+  let out: string;
+  let evil: string;
+  beforeAll(async () => {
+    dir = await tempDir();
+    // The file name is data too.
+    evil = join(dir, 'evil"><b>bold.jsonl');
+    await writeFile(evil, PLANTED.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const recipe = join(dir, 'r.yaml');
+    await writeFile(recipe, (await readFile(join(ROOT, 'rules/recipes/sample.yaml'), 'utf8')).replace('  - fixtures/sample', `  - fixtures/sample\n  - ${JSON.stringify(evil)}`));
+    out = join(dir, 'out');
+    const r = await runCli(['run', recipe, '-o', out]);
+    expect(r.stderr).toContain(`report in ${join(out, '_report.html')}`);
+    expect(r.code).toBe(0);
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('renders every chart, with no console error, no request and nothing from the data running', async () => {
+    const { chromium } = await import('playwright-core');
+    const profile = mkdtempSync(join(tmpdir(), 'corpus-clean-chromium-'));
+    const browser = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      viewport: { width: 1150, height: 900 },
+    });
+    try {
+      const page = browser.pages()[0] ?? (await browser.newPage());
+      const errors: string[] = [];
+      const requests: string[] = [];
+      page.on('console', (m) => {
+        if (m.type() === 'error') errors.push(m.text());
+      });
+      page.on('pageerror', (e) => errors.push(String(e)));
+      page.on('request', (r) => requests.push(r.url()));
+      const url = 'file://' + join(out, '_report.html');
+      await page.goto(url);
+      await page.waitForLoadState('load');
+
+      const charts = await page.$$eval('svg.chart', (svgs) =>
+        svgs.map((s) => {
+          const box = s.getBoundingClientRect();
+          return { name: s.getAttribute('data-chart') ?? '', width: box.width, height: box.height, marks: s.querySelectorAll('rect, line').length };
+        }),
+      );
+      const names = charts.map((c) => c.name);
+      for (const want of ['funnel', 'files', 'languages', 'time', 'signal:langid:lang_score', 'signal:quality:web-en/words', 'signal:quality:web-zh/score', 'clusters:dedup #2', 'similarity:dedup #2', 'changes:normalize']) {
+        expect(names, `chart ${want}`).toContain(want);
+      }
+      for (const c of charts) {
+        expect(c.width, c.name).toBeGreaterThan(100);
+        expect(c.height, c.name).toBeGreaterThan(10);
+        expect(c.marks, c.name).toBeGreaterThan(0);
+      }
+
+      // Nothing from the data ran, loaded or changed the page.
+      expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+      expect(await page.title()).toBe('corpus-clean report: sample');
+      expect(await page.$$eval('script, img, iframe, object, embed', (e) => e.length)).toBe(0);
+      expect(await page.$$eval('svg:not(.chart)', (e) => e.length)).toBe(0);
+      expect(await page.evaluate(() => getComputedStyle(document.body).display)).toBe('block');
+      // ... and is shown as text, file name included.
+      const text = await page.evaluate(() => document.body.innerText);
+      expect(text).toContain('<script>window.__pwned = 1;');
+      expect(text).toContain('"><img src=x onerror="window.__pwned = 2">');
+      expect(text).toContain('evil"><b>bold.jsonl');
+      // A file that lost everything stands out.
+      const lost = await page.$$eval('tr.lost td:first-child', (tds) => tds.map((t) => t.textContent));
+      expect(lost).toEqual([evil]);
+
+      expect(errors).toEqual([]);
+      expect(requests).toEqual([url]);
+
+      const shots = join(ROOT, 'out', 'test-report');
+      await mkdir(shots, { recursive: true });
+      await page.screenshot({ path: join(shots, 'report.png'), fullPage: false });
+      expect(existsSync(join(shots, 'report.png'))).toBe(true);
+    } finally {
+      await browser.close();
+      await rm(profile, { recursive: true, force: true });
+    }
+  });
+});

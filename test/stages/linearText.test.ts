@@ -62,7 +62,7 @@ describe('linear time on 1 MB hostile records', () => {
   });
 
   it('the sample recipe (normalize, langid, quality, dedup) finishes and accounts for every record', async () => {
-    const r = await runCli(['run', 'rules/recipes/sample.yaml', '-i', join(dir, 'hostile.jsonl'), '-o', join(dir, 'out'), '--max-reject-rate', '1', '-q'], { timeoutMs: BOUND_MS });
+    const r = await runCli(['run', 'rules/recipes/sample.yaml', '-i', join(dir, 'hostile.jsonl'), '-o', join(dir, 'out'), '--max-reject-rate', '1', '--allow-empty', '-q'], { timeoutMs: BOUND_MS });
     expect(r.signal, 'killed after the bound: some regex is not linear').toBeUndefined();
     expect(r.code, r.stderr).toBe(0);
   }, BOUND_MS + 30_000);
@@ -76,7 +76,7 @@ describe('linear time on 1 MB hostile records', () => {
       '  - flagged-words: {}',
     ].join('\n');
     await writeFile(join(dir, 'r/recipe.yaml'), recipe + '\n');
-    const r = await runCli(['run', join(dir, 'r/recipe.yaml'), '-i', join(dir, 'hostile.jsonl'), '-o', join(dir, 'out2'), '--max-reject-rate', '1', '-q'], { timeoutMs: BOUND_MS });
+    const r = await runCli(['run', join(dir, 'r/recipe.yaml'), '-i', join(dir, 'hostile.jsonl'), '-o', join(dir, 'out2'), '--max-reject-rate', '1', '--allow-empty', '-q'], { timeoutMs: BOUND_MS });
     expect(r.signal, 'killed after the bound: some regex is not linear').toBeUndefined();
     expect(r.code, r.stderr).toBe(0);
   }, BOUND_MS + 30_000);

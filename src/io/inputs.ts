@@ -1,7 +1,8 @@
 import { stat } from 'node:fs/promises';
-import { isAbsolute, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { glob } from 'tinyglobby';
 import { UsageError } from '../core/errors.js';
+import { expandGlob } from '../core/glob.js';
 
 /** File name endings read when a directory is given. */
 export const INPUT_EXTENSIONS = ['.jsonl', '.json', '.csv', '.tsv', '.txt', '.ndjson'];
@@ -46,7 +47,8 @@ export async function expandInputs(specs: readonly string[]): Promise<string[]> 
       const base = spec.endsWith('/') ? spec : spec + '/';
       for (const f of found) add(base + f);
     } else if (/[*?[{]/.test(spec)) {
-      const found = (await glob(spec, { onlyFiles: true, expandDirectories: false, absolute: isAbsolute(spec) })).sort(byCodePoint);
+      // Our own matcher, not tinyglobby's: picomatch's regexes backtrack once per '*' (src/core/glob.ts).
+      const found = (await expandGlob(spec)).sort(byCodePoint);
       if (found.length === 0) throw new UsageError(`no files match '${spec}'`);
       for (const f of found) add(f);
     } else throw new UsageError(`input not found: '${spec}'`);

@@ -1,0 +1,248 @@
+import { readdir, realpath, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UsageError } from './errors.js';
+
+/*
+ * Glob patterns for input paths, matched without backtracking regexes. A regex built from a glob
+ * (what picomatch does) backtracks once per `*`: `*a*a*a*a*a*a*a*a*b.jsonl` over a few 67-character
+ * names took more than a minute. Here a path segment is matched by the two-pointer wildcard
+ * algorithm, which never goes back further than the last `*`: at most (name length x pattern
+ * length) steps, whatever the number of stars. `**` is matched the same way over whole segments.
+ *
+ * Supported: `*`, `?`, `[abc]`, `[a-z]`, `[!a]` / `[^a]`, `**` (any number of folders), `{a,b}`
+ * and `{1..9}` (expanded first, at most 1,024 patterns), `\` escapes. Names starting with `.` are
+ * matched only by a segment that starts with a literal `.`. Extended globs (`+(a|b)`, `!(x)`) are
+ * not supported: their characters are literal.
+ */
+
+const MAX_PATTERNS = 1024;
+
+type Token = { kind: 'char'; c: string } | { kind: 'any' } | { kind: 'star' } | { kind: 'class'; negated: boolean; items: Array<[string, string]> };
+
+/** Whether a path segment has glob syntax (after brace expansion). */
+function isMagic(seg: string): boolean {
+  return /[*?[\\]/.test(seg);
+}
+
+/** Parse one path segment into tokens (code points). */
+function parseSegment(seg: string): Token[] {
+  const cs = Array.from(seg);
+  const out: Token[] = [];
+  for (let i = 0; i < cs.length; i++) {
+    const c = cs[i];
+    if (c === '\\' && i + 1 < cs.length) out.push({ kind: 'char', c: cs[++i] });
+    else if (c === '?') out.push({ kind: 'any' });
+    else if (c === '*') {
+      if (out.at(-1)?.kind !== 'star') out.push({ kind: 'star' });
+    } else if (c === '[') {
+      let j = i + 1;
+      const negated = cs[j] === '!' || cs[j] === '^';
+      if (negated) j++;
+      const items: Array<[string, string]> = [];
+      let closed = false;
+      for (let first = true; j < cs.length; first = false) {
+        if (cs[j] === ']' && !first) {
+          closed = true;
+          break;
+        }
+        let lo = cs[j];
+        if (lo === '\\' && j + 1 < cs.length) lo = cs[++j];
+        if (cs[j + 1] === '-' && j + 2 < cs.length && cs[j + 2] !== ']') {
+          let hi = cs[j + 2];
+          j += 2;
+          if (hi === '\\' && j + 1 < cs.length) hi = cs[++j];
+          items.push([lo, hi]);
+        } else items.push([lo, lo]);
+        j++;
+      }
+      if (!closed) out.push({ kind: 'char', c: '[' });
+      else {
+        out.push({ kind: 'class', negated, items });
+        i = j;
+      }
+    } else out.push({ kind: 'char', c });
+  }
+  return out;
+}
+
+function matchOne(t: Token, c: string): boolean {
+  switch (t.kind) {
+    case 'char':
+      return t.c === c;
+    case 'any':
+      return true;
+    case 'class': {
+      const hit = t.items.some(([lo, hi]) => c >= lo && c <= hi);
+      return hit !== t.negated;
+    }
+    default:
+      return false;
+  }
+}
+
+/**
+ * The two-pointer wildcard match: on a mismatch, only the last `*` takes one more item. Generic
+ * over the item type so that `**` over path segments uses the same loop.
+ */
+function wildcard<T, I>(pattern: readonly T[], items: readonly I[], isStar: (t: T) => boolean, one: (t: T, item: I) => boolean): boolean {
+  let p = 0;
+  let n = 0;
+  let starP = -1;
+  let starN = 0;
+  while (n < items.length) {
+    if (p < pattern.length && !isStar(pattern[p]) && one(pattern[p], items[n])) {
+      p++;
+      n++;
+    } else if (p < pattern.length && isStar(pattern[p])) {
+      starP = p++;
+      starN = n;
+    } else if (starP >= 0) {
+      p = starP + 1;
+      n = ++starN;
+    } else return false;
+  }
+  while (p < pattern.length && isStar(pattern[p])) p++;
+  return p === pattern.length;
+}
+
+/** A matcher for one path segment (`*.jsonl`, `part-[0-9]?`). */
+export function segmentMatcher(seg: string): (name: string) => boolean {
+  const tokens = parseSegment(seg);
+  const dotOk = tokens[0]?.kind === 'char' && tokens[0].c === '.';
+  return (name) => (dotOk || !name.startsWith('.')) && wildcard(tokens, Array.from(name), (t) => t.kind === 'star', matchOne);
+}
+
+/** `{a,b}` and `{1..3}` expanded, outermost first; a UsageError past MAX_PATTERNS. */
+export function expandBraces(pattern: string): string[] {
+  const out: string[] = [];
+  const todo = [pattern];
+  while (todo.length > 0) {
+    const p = todo.pop()!;
+    const b = firstBrace(p);
+    if (b === null) {
+      out.push(p);
+      if (out.length > MAX_PATTERNS) throw new UsageError(`glob '${pattern}' expands to more than ${MAX_PATTERNS} patterns`);
+      continue;
+    }
+    const [start, end, alts] = b;
+    for (let i = alts.length - 1; i >= 0; i--) todo.push(p.slice(0, start) + alts[i] + p.slice(end + 1));
+    if (todo.length > MAX_PATTERNS) throw new UsageError(`glob '${pattern}' expands to more than ${MAX_PATTERNS} patterns`);
+  }
+  return out;
+}
+
+/** The first `{...}` with a top-level `,` or a `..` range: [start, end, alternatives]. */
+function firstBrace(p: string): [number, number, string[]] | null {
+  for (let i = 0; i < p.length; i++) {
+    if (p[i] === '\\') {
+      i++;
+      continue;
+    }
+    if (p[i] !== '{') continue;
+    let depth = 0;
+    const commas: number[] = [];
+    for (let j = i; j < p.length; j++) {
+      if (p[j] === '\\') {
+        j++;
+        continue;
+      }
+      if (p[j] === '{') depth++;
+      else if (p[j] === ',' && depth === 1) commas.push(j);
+      else if (p[j] === '}' && --depth === 0) {
+        const body = p.slice(i + 1, j);
+        if (commas.length > 0) {
+          const alts: string[] = [];
+          let from = i + 1;
+          for (const c of [...commas, j]) {
+            alts.push(p.slice(from, c));
+            from = c + 1;
+          }
+          return [i, j, alts];
+        }
+        const range = /^(-?\d+)\.\.(-?\d+)$/.exec(body);
+        if (range) {
+          const a = Number(range[1]);
+          const z = Number(range[2]);
+          if (Math.abs(z - a) >= MAX_PATTERNS) throw new UsageError(`glob range {${body}} is longer than ${MAX_PATTERNS}`);
+          const step = a <= z ? 1 : -1;
+          const alts: string[] = [];
+          for (let v = a; v !== z + step; v += step) alts.push(String(v));
+          return [i, j, alts];
+        }
+        break; // a brace without alternatives is literal; look for the next one
+      }
+    }
+  }
+  return null;
+}
+
+/**
+ * Files matching a glob pattern, as paths spelled from the pattern's literal start (`data/x/*.jsonl`
+ * gives `data/x/a.jsonl`; `/abs/*.jsonl` absolute paths). Only files (symlinks followed; a folder
+ * reached twice through links is read once). Unsorted, without duplicates.
+ */
+export async function expandGlob(pattern: string): Promise<string[]> {
+  const found = new Set<string>();
+  for (const p of expandBraces(pattern)) {
+    const segs = p.split('/');
+    let i = 0;
+    while (i < segs.length - 1 && !isMagic(segs[i])) i++;
+    const base = segs.slice(0, i).join('/');
+    const rest = segs.slice(i).filter((s, k, a) => s !== '' || k === a.length - 1);
+    // Consecutive `**` are one.
+    const parts = rest.filter((s, k) => !(s === '**' && rest[k - 1] === '**'));
+    await walk(base === '' && p.startsWith('/') ? '/' : base, parts.map((s) => (s === '**' ? null : s)), found, new Set());
+  }
+  return [...found];
+}
+
+type Part = string | null; // null = `**`
+
+async function walk(dir: string, parts: readonly Part[], found: Set<string>, seenDirs: Set<string>): Promise<void> {
+  const matchers = parts.map((s) => (s === null ? null : isMagic(s) ? segmentMatcher(s) : s));
+  const fsDir = (d: string): string => (d === '' ? '.' : d);
+  const spell = (d: string, name: string): string => (d === '' ? name : d.endsWith('/') ? d + name : `${d}/${name}`);
+  const kindOf = async (path: string): Promise<'file' | 'dir' | null> => {
+    const st = await stat(path).catch(() => null);
+    return st === null ? null : st.isFile() ? 'file' : st.isDirectory() ? 'dir' : null;
+  };
+  const visit = async (d: string, k: number): Promise<void> => {
+    if (k >= parts.length) return;
+    const m = matchers[k];
+    const last = k === parts.length - 1;
+    if (m === null) {
+      // `**`: zero folders here, or one more folder and `**` again.
+      const real = await realpath(fsDir(d)).catch(() => null);
+      if (real === null || seenDirs.has(`${real}\u0000${k}`)) return;
+      seenDirs.add(`${real}\u0000${k}`);
+      if (!last) await visit(d, k + 1);
+      const entries = await readdir(fsDir(d)).catch(() => [] as string[]);
+      for (const name of entries.sort()) {
+        if (name.startsWith('.')) continue;
+        const path = spell(d, name);
+        const kind = await kindOf(join(fsDir(d), name));
+        if (kind === 'dir') await visit(path, k);
+        else if (kind === 'file' && last) found.add(path);
+      }
+      return;
+    }
+    if (typeof m === 'string') {
+      // A literal segment: no listing needed.
+      const path = spell(d, m);
+      const kind = await kindOf(join(fsDir(d), m));
+      if (kind === 'file' && last) found.add(path);
+      else if (kind === 'dir' && !last) await visit(path, k + 1);
+      return;
+    }
+    const entries = await readdir(fsDir(d)).catch(() => [] as string[]);
+    for (const name of entries.sort()) {
+      if (!m(name)) continue;
+      const path = spell(d, name);
+      const kind = await kindOf(join(fsDir(d), name));
+      if (kind === 'file' && last) found.add(path);
+      else if (kind === 'dir' && !last) await visit(path, k + 1);
+    }
+  };
+  await visit(dir, 0);
+}
+

@@ -1,5 +1,4 @@
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { ExitCode, UsageError } from '../core/errors.js';
 import { parseTextField, textFieldLabel, type TextField } from '../core/doc.js';
 import type { Stage } from '../core/stage.js';
@@ -10,6 +9,8 @@ import { parseSize } from '../core/recipe.js';
 import { expandInputs, isInputName } from '../io/inputs.js';
 import { INPUT_FORMATS, readFiles, type InputFormat } from '../io/readers/index.js';
 import { isFolderOutput, JsonlWriter, type JsonlOptions } from '../io/writers/jsonl.js';
+import { checkOutputs, prepareOutput, RUN_FILES } from '../io/outputs.js';
+import { writeAtomic } from '../io/writers/atomic.js';
 import { whileRunning } from './interrupt.js';
 import type { DocSink } from '../core/pipeline.js';
 import { JsonArrayWriter } from '../io/writers/jsonArray.js';
@@ -48,8 +49,7 @@ function positiveInt(v: unknown, flag: string): number | undefined {
   return n;
 }
 
-/** The files `run` writes beside the shards; their names start with `_`, so reading the folder skips them. */
-export const RUN_FILES = ['_rejects.jsonl', '_stats.json', '_recipe.resolved.yaml', '_report.html'];
+export { RUN_FILES, writeAtomic };
 
 /** What to try when every record was rejected for one reason. */
 const HINTS: Record<string, string> = {
@@ -79,21 +79,12 @@ export interface Job {
   sink?: { writer: DocSink; shards(): readonly string[] };
   /** Called before reading, after the inputs were expanded and every flag checked (e.g. to write the resolved recipe). */
   beforeRun?(files: string[], effective: EffectiveSettings): Promise<void>;
+  /** Files written beside the output before reading (e.g. the resolved recipe): checked against the inputs. */
+  extraOutputs?: string[];
+  /** The result of `prepare`, when the command called it early (to check every flag before long work). */
+  prepared?: Prepared;
   /** Defaults that a recipe sets and flags may override. */
   defaults?: { overwrite?: boolean; output?: string; shardRecords?: number; shardBytes?: number; compression?: OutputCompression; stripAttrs?: boolean; maxRejectRate?: number; rejects?: string; stats?: string; textField?: TextField };
-}
-
-/**
- * A folder output that already holds shards would mix two runs: refuse it, unless `overwrite`,
- * when the old shards and run files are removed first.
- */
-async function checkOutputFolder(output: string, overwrite: boolean): Promise<void> {
-  if (!(await isFolderOutput(output))) return;
-  const names = await readdir(output).catch(() => [] as string[]);
-  const old = names.filter((n) => /^part-\d{5,}\.jsonl(\.gz|\.zst)?$/.test(n) || RUN_FILES.includes(n));
-  if (old.length === 0) return;
-  if (!overwrite) throw new UsageError(`output folder '${output}' already holds ${old[0]}${old.length > 1 ? ` and ${old.length - 1} more` : ''} from an earlier run; remove them or pass --overwrite`);
-  for (const n of old) await rm(join(output, n), { force: true });
 }
 
 async function jsonlSink(o: JsonlOptions): Promise<{ writer: DocSink; shards(): readonly string[] }> {
@@ -106,19 +97,27 @@ async function jsonlSink(o: JsonlOptions): Promise<{ writer: DocSink; shards(): 
   return { writer: w, shards: () => w.shards };
 }
 
-/** Write a file atomically (temporary name, then rename). */
-export async function writeAtomic(path: string, text: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = join(dirname(path), `.${basename(path)}.tmp-${process.pid}`);
-  await writeFile(tmp, text);
-  await rename(tmp, path);
-}
-
 /**
  * Run a job and return the exit code: 0 when all went well, 1 when bad input went over
  * `--max-reject-rate`, an input file was damaged, or the accounting did not add up.
  */
 export async function execute(job: Job): Promise<number> {
+  const p = job.prepared ?? (await prepare(job));
+  try {
+    return await executePrepared(job, p);
+  } finally {
+    p.release();
+  }
+}
+
+/** Flags checked, inputs expanded, outputs checked and locked: everything before the first record. */
+export type Prepared = Awaited<ReturnType<typeof prepare>>;
+
+/**
+ * Check every flag, expand the inputs, and check and lock the outputs, before any record is
+ * read or any output touched. Usage errors throw `UsageError`.
+ */
+export async function prepare(job: Job) {
   const v = job.values;
   const d = job.defaults ?? {};
   const format = (v.format as string | undefined) ?? 'auto';
@@ -146,7 +145,17 @@ export async function execute(job: Job): Promise<number> {
   const unknown = format === 'auto' ? files.find((f) => f !== '-' && !isInputName(f)) : undefined;
   if (unknown !== undefined) throw new UsageError(`cannot tell the format of '${unknown}' from its name (.jsonl, .json, .csv, .tsv, .txt, optionally .gz/.zst, or .parquet); give --format`);
   if (files.includes('-') && process.stdin.isTTY) throw new UsageError(`no input: give files, or pipe JSONL into 'corpus-clean ${job.command}'`);
-  if (job.sink === undefined) await checkOutputFolder(output, v.overwrite === true || d.overwrite === true);
+  const folder = output !== '-' && (await isFolderOutput(output));
+  const plan = { inputs: files, output, folder, sharded: !folder && Boolean(shardRecords || shardBytes), rejects: rejectsPath, stats: statsPath, extra: job.extraOutputs, overwrite: v.overwrite === true || d.overwrite === true };
+  await checkOutputs(plan);
+  const release = job.sink === undefined ? await prepareOutput(plan) : () => {};
+  return { format, txtMode: txtMode as 'file' | 'line', compress, rate, rawRate, shardRecords, shardBytes, output, rejectsPath, statsPath, textField, files, release };
+}
+
+async function executePrepared(job: Job, p: Prepared): Promise<number> {
+  const v = job.values;
+  const d = job.defaults ?? {};
+  const { format, txtMode, compress, rate, shardRecords, shardBytes, output, rejectsPath, statsPath, textField, files } = p;
   await job.beforeRun?.(files, { shardRecords, shardBytes, compression: compress as OutputCompression, maxRejectRate: rate, textField, stripAttrs: v['strip-attrs'] === true ? true : v['keep-attrs'] === true ? false : d.stripAttrs });
 
   // Before convert, a line holding a list is XTuner's OpenAI format: a list of messages.
@@ -192,10 +201,10 @@ export async function execute(job: Job): Promise<number> {
     max_reject_rate: rate,
     ...stats,
   };
-  if (statsPath) await writeAtomic(statsPath, JSON.stringify(summary, null, 2) + '\n');
   process.stderr.write(accountingLine(job.command, stats) + '\n');
   for (const line of fileLines(stats)) process.stderr.write(line + '\n');
   for (const w of fileWarnings(stats, textField)) process.stderr.write(`corpus-clean ${job.command}: warning: ${w}\n`);
+  if (statsPath) await writeAtomic(statsPath, JSON.stringify(summary, null, 2) + '\n');
   let code: number = ExitCode.ok;
   for (const e of stats.fileErrors) {
     process.stderr.write(`corpus-clean ${job.command}: error: ${e.file}: ${e.message}; kept what was read before the damage\n`);

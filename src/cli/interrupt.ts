@@ -7,16 +7,21 @@
  */
 let cleanup: (() => Promise<void>) | null = null;
 let installed = false;
-let stopping = false;
+let stoppingNow = false;
 
 function stop(code: number, message: string): void {
-  if (stopping) return;
-  stopping = true;
+  if (stoppingNow) return;
+  stoppingNow = true;
   const done = (): void => {
     process.stderr.write(message);
     process.exit(code);
   };
   (cleanup ?? (async () => {}))().then(done, done);
+}
+
+/** True once a signal (or a closed stdout) is stopping the process. */
+export function stopping(): boolean {
+  return stoppingNow;
 }
 
 /** Register the abort of the running job's writers; returns the function that unregisters it. */

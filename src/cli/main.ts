@@ -3,7 +3,7 @@ import { ExitCode, UsageError } from '../core/errors.js';
 import { VERSION } from '../version.js';
 import type { Command } from './command.js';
 import { catCommand } from './commands/cat.js';
-import { outputClosed } from './interrupt.js';
+import { outputClosed, stopping } from './interrupt.js';
 
 /**
  * All subcommands: the fixed ones, then one per registered stage. Loaded on demand, so `cat`
@@ -68,7 +68,12 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`corpus-clean: ${e.message}\n`);
       return ExitCode.usage;
     }
-    process.stderr.write(`corpus-clean${cmd ? ' ' + cmd.name : ''}: error: ${(e as Error).stack ?? String(e)}\n`);
+    // Cut short by a signal: the interrupt handler is removing the output and will exit.
+    if (stopping()) return await new Promise<number>(() => {});
+    // An I/O failure (full disk, no permission) is one line that names the path, not a trace.
+    const err = e as NodeJS.ErrnoException;
+    const message = typeof err.code === 'string' && err.code !== 'ERR_ASSERTION' ? err.message : (err.stack ?? String(e));
+    process.stderr.write(`corpus-clean${cmd ? ' ' + cmd.name : ''}: error: ${message}\n`);
     return ExitCode.dataOrIo;
   }
 }
@@ -77,6 +82,9 @@ export async function main(argv: string[]): Promise<number> {
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   if (e.code === 'EPIPE') outputClosed();
 });
+
+// stderr closed by its reader (`2>&1 >/dev/null | true`): the run's result does not depend on it.
+process.stderr.on('error', () => {});
 
 const code = await main(process.argv.slice(2));
 // Let stdout drain before leaving.

@@ -9,7 +9,7 @@ import { expandInputs } from '../../io/inputs.js';
 import type { Command } from '../command.js';
 import type { Flag } from '../args.js';
 import { flagHelp, parse, stageFlags, stageOptionValues } from '../args.js';
-import { execute, IO_FLAGS } from '../execute.js';
+import { execute, IO_FLAGS, prepare } from '../execute.js';
 
 /** The dedup options that apply on disk (MinHash only). */
 const DISK_OPTIONS: OptionsSpec = Object.fromEntries(Object.entries(dedupOptions as OptionsSpec).filter(([k]) => k !== 'method'));
@@ -53,6 +53,9 @@ ${flagHelp(IO)}
     const files = all.filter((f) => JSONL.test(f));
     if (files.length === 0) throw new UsageError('dedup-disk found no .jsonl or .jsonl.gz files in its inputs');
     if (files.length < all.length && p.values.quiet !== true) process.stderr.write(`corpus-clean dedup-disk: passing over ${all.length - files.length} files that are not .jsonl or .jsonl.gz (e.g. ${all.find((f) => !JSONL.test(f))})\n`);
+    // Every output flag is checked (and the output locked) before the hours of on-disk work.
+    const job = { command: 'dedup-disk', inputs: files, stages: [], values: p.values, requireText: true };
+    const prepared = await prepare(job);
     const existing = await readdir(work).catch(() => [] as string[]);
     if (existing.length > 0) throw new UsageError(`work folder '${work}' is not empty; give a new one`);
     await mkdir(work, { recursive: true });
@@ -65,6 +68,6 @@ ${flagHelp(IO)}
     const c = result.cluster as { records?: number; removed?: number; candidates?: number };
     if (!quiet) process.stderr.write(`corpus-clean dedup-disk: ${c.removed} near-duplicates among ${c.records} records (${c.candidates} candidate pairs checked) in ${secs} s; writing the kept records\n`);
     // requireText: records without usable text are rejected as the in-memory dedup rejects them.
-    return execute({ command: 'dedup-disk', inputs: files, stages: [removalsStage(work)], values: p.values, requireText: true });
+    return execute({ ...job, stages: [removalsStage(work)], prepared });
   },
 };

@@ -83,6 +83,7 @@ ${flagHelp(RUN_FLAGS)}
         inputs,
         stages,
         values: { ...p.values, output: undefined },
+        extraOutputs: [join(out, '_recipe.resolved.yaml')],
         defaults: {
           output: out.endsWith('/') ? out : out + '/',
           rejects: join(out, '_rejects.jsonl'),

@@ -5,6 +5,8 @@ import type { Doc } from '../../core/doc.js';
 import type { DocSink } from '../../core/pipeline.js';
 import { UsageError } from '../../core/errors.js';
 import { outputRecord } from './jsonl.js';
+import { outputTarget } from '../outputs.js';
+import { OutputError } from './sharded.js';
 
 /** Options of the JSON-array writer. */
 export interface JsonArrayOptions {
@@ -25,14 +27,15 @@ let serial = 0;
  */
 export class JsonArrayWriter implements DocSink {
   private handle: FileHandle | null = null;
-  private readonly tmp: string;
+  private tmp: string | null = null;
+  private target: string;
   private first = true;
   private done = false;
   private readonly strip: boolean;
 
   constructor(private readonly o: JsonArrayOptions) {
     if (o.output === '-' || o.output.endsWith('/')) throw new UsageError(`JSON array output must be a file path, got '${o.output}'`);
-    this.tmp = join(dirname(o.output), `.${basename(o.output)}.tmp-${process.pid}-${serial++}`);
+    this.target = o.output;
     this.strip = o.stripAttrs ?? false;
   }
 
@@ -42,10 +45,20 @@ export class JsonArrayWriter implements DocSink {
   }
 
   private async file(): Promise<FileHandle> {
+    if (this.done && this.handle === null) throw new Error('JsonArrayWriter: write after close or abort');
     if (this.handle === null) {
-      await mkdir(dirname(this.o.output), { recursive: true });
-      this.handle = await open(this.tmp, 'w');
-      await this.handle.write('[');
+      try {
+        await mkdir(dirname(this.o.output), { recursive: true });
+        const t = await outputTarget(this.o.output);
+        this.target = t.path;
+        // A device or FIFO is written in place; a file under a temporary name.
+        this.tmp = t.direct ? null : join(dirname(t.path), `.${basename(t.path)}.tmp-${process.pid}-${serial++}`);
+        this.handle = await open(this.tmp ?? t.path, 'w');
+        await this.handle.write('[');
+      } catch (e) {
+        await this.abort();
+        throw new OutputError(this.o.output, e as Error);
+      }
     }
     return this.handle;
   }
@@ -58,18 +71,30 @@ export class JsonArrayWriter implements DocSink {
       block += (this.first ? '\n' : ',\n') + JSON.stringify(outputRecord(doc, this.strip));
       this.first = false;
     }
-    await (await this.file()).write(block);
+    const h = await this.file();
+    try {
+      await h.write(block);
+    } catch (e) {
+      await this.abort();
+      throw new OutputError(this.o.output, e as Error);
+    }
   }
 
   async close(): Promise<void> {
     if (this.done) return;
     const h = await this.file();
     this.done = true;
-    await h.write(this.first ? ']\n' : '\n]\n');
-    await h.sync();
-    await h.close();
-    this.handle = null;
-    await rename(this.tmp, this.o.output);
+    try {
+      await h.write(this.first ? ']\n' : '\n]\n');
+      if (this.tmp !== null) await h.sync();
+      this.handle = null;
+      await h.close();
+      if (this.tmp !== null) await rename(this.tmp, this.target);
+    } catch (e) {
+      this.handle = h;
+      await this.abort();
+      throw new OutputError(this.o.output, e as Error);
+    }
   }
 
   async abort(): Promise<void> {
@@ -78,6 +103,6 @@ export class JsonArrayWriter implements DocSink {
       await this.handle.close().catch(() => {});
       this.handle = null;
     }
-    await unlink(this.tmp).catch(() => {});
+    if (this.tmp !== null) await unlink(this.tmp).catch(() => {});
   }
 }

@@ -15,6 +15,8 @@ export class RejectsWriter implements ClosableRejectSink {
   private pending = 0;
   /** Writes started by `push` when the buffer grew large; awaited by `flush`. */
   private chain: Promise<void> = Promise.resolve();
+  /** The first write failure; `flush` and `close` throw it (never an unhandled rejection). */
+  private failure: Error | null = null;
   /** Rejects pushed so far. */
   count = 0;
 
@@ -23,15 +25,25 @@ export class RejectsWriter implements ClosableRejectSink {
   }
 
   push(r: Reject): void {
-    this.buffer += JSON.stringify(r) + '\n';
-    this.pending++;
     this.count++;
+    // After a failure nothing more is kept: the run is about to stop with that failure.
+    if (this.failure !== null) return;
+    this.buffer += serialiseReject(r) + '\n';
+    this.pending++;
     // A long run of rejects with no record written in between must not grow memory.
-    if (this.buffer.length > 4 << 20) this.chain = this.chain.then(() => this.writeBuffered());
+    if (this.buffer.length > 4 << 20) this.queue();
+  }
+
+  private queue(): void {
+    this.chain = this.chain.then(() => this.writeBuffered()).catch((e: Error) => {
+      this.failure ??= e;
+      this.buffer = '';
+      this.pending = 0;
+    });
   }
 
   private writeBuffered(): Promise<void> {
-    if (this.pending === 0) return Promise.resolve();
+    if (this.pending === 0 || this.failure !== null) return Promise.resolve();
     const b = this.buffer;
     const n = this.pending;
     this.buffer = '';
@@ -39,9 +51,15 @@ export class RejectsWriter implements ClosableRejectSink {
     return this.out.write(b, n);
   }
 
+  /** True when enough is buffered that the reader should wait for `flush` before going on. */
+  get full(): boolean {
+    return this.buffer.length > 4 << 20;
+  }
+
   async flush(): Promise<void> {
-    this.chain = this.chain.then(() => this.writeBuffered());
+    this.queue();
     await this.chain;
+    if (this.failure !== null) throw this.failure;
   }
 
   async close(): Promise<void> {
@@ -49,7 +67,21 @@ export class RejectsWriter implements ClosableRejectSink {
     await this.out.close();
   }
 
-  abort(): Promise<void> {
-    return this.out.abort();
+  async abort(): Promise<void> {
+    await this.chain;
+    await this.out.abort();
+  }
+}
+
+/**
+ * One reject as a JSON line. A record that cannot be serialised (nested deeper than
+ * `JSON.stringify` can go) is written without it, saying so: a reject never stops a run.
+ */
+export function serialiseReject(r: Reject): string {
+  try {
+    return JSON.stringify(r);
+  } catch (e) {
+    const { record: _r, attrs: _a, ...rest } = r;
+    return JSON.stringify({ ...rest, detail: { ...(r.detail ?? {}), record_unserialisable: (e as Error).message } });
   }
 }

@@ -4,6 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { createGzip, type Gzip } from 'node:zlib';
 import { createRequire } from 'node:module';
 import { UsageError } from '../../core/errors.js';
+import { outputTarget } from '../outputs.js';
 
 /** Output compression, chosen by the file name's ending. */
 export type OutputCompression = 'none' | 'gzip' | 'zstd';
@@ -47,20 +48,33 @@ async function zstdCodec(): Promise<ZstdSimple> {
 /** Makes temporary names unique within the process (two writers may aim at one folder). */
 let tempSerial = 0;
 
-/** One shard being written under a temporary name. */
+/** One shard being written under a temporary name (or, for a device or FIFO, in place). */
 interface OpenShard {
   final: string;
-  tmp: string;
+  /** The temporary name, or null when written in place (`direct`). */
+  tmp: string | null;
   file: WriteStream;
   gzip: Gzip | null;
   lines: number;
   bytes: number;
+  /** The first error of the file or gzip stream; every later write or close throws it. */
+  failure: Error | null;
 }
 
-function waitDrain(s: NodeJS.WritableStream): Promise<void> {
+/** An I/O failure of an output, with the path in its message; the CLI prints it without a stack. */
+export class OutputError extends Error {
+  override name = 'OutputError';
+  constructor(path: string, cause: Error) {
+    super(`cannot write '${path}': ${cause.message}`, { cause });
+    (this as { code?: string }).code = (cause as NodeJS.ErrnoException).code;
+  }
+}
+
+function waitDrain(s: NodeJS.WritableStream, shard?: OpenShard): Promise<void> {
   return new Promise((resolve, reject) => {
     const done = (): void => {
       s.off('error', fail);
+      shard?.file.off('error', fail);
       resolve();
     };
     const fail = (e: Error): void => {
@@ -69,14 +83,28 @@ function waitDrain(s: NodeJS.WritableStream): Promise<void> {
     };
     s.once('drain', done);
     s.once('error', fail);
+    // gzip feeds the file: a failure of the file must end the wait too.
+    if (shard !== undefined && shard.file !== s) shard.file.once('error', fail);
   });
 }
 
-function finished(s: NodeJS.WritableStream & { end(): void }, file: WriteStream): Promise<void> {
+function finished(shard: OpenShard): Promise<void> {
   return new Promise((resolve, reject) => {
-    file.once('close', resolve);
-    file.once('error', reject);
+    if (shard.failure) return reject(shard.failure);
+    const s = shard.gzip ?? shard.file;
+    shard.file.once('close', () => (shard.failure ? reject(shard.failure) : resolve()));
+    shard.file.once('error', reject);
+    shard.gzip?.once('error', reject);
     s.end();
+  });
+}
+
+/** Wait until a stream's file descriptor is closed (so the file can be removed). */
+function closed(file: WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    if (file.closed || (file as { fd?: number | null }).fd === null) return resolve();
+    file.once('close', () => resolve());
+    setTimeout(resolve, 2000).unref();
   });
 }
 
@@ -84,13 +112,18 @@ function finished(s: NodeJS.WritableStream & { end(): void }, file: WriteStream)
  * Writes text lines into one or more shards. Each shard is written under a temporary name
  * (`.name.tmp-PID`) and renamed when complete, so a killed run leaves no shard that looks
  * complete. Shard names are a pure function of the options and the line count, so they are
- * the same on every run.
+ * the same on every run. An output that is a symlink is followed (its target is replaced); a
+ * device, FIFO or socket is written in place as a stream. Every I/O failure surfaces as one
+ * `OutputError` from `write` or `close`; after `abort` nothing is written or left behind.
  */
 export class ShardedWriter {
   private shard: OpenShard | null = null;
   private index = 0;
   private readonly folder: boolean;
   private readonly compression: OutputCompression;
+  private aborted = false;
+  /** A shard being closed, so `abort` can wait for it. */
+  private closing: Promise<void> | null = null;
   /** Paths of the completed shards, in order. */
   readonly written: string[] = [];
   /** Lines written in all. */
@@ -114,17 +147,47 @@ export class ShardedWriter {
   }
 
   private async open(): Promise<OpenShard> {
-    const final = this.nameOf(this.index++);
-    await mkdir(dirname(final), { recursive: true });
-    const tmp = join(dirname(final), `.${basename(final)}.tmp-${process.pid}-${tempSerial++}`);
-    const file = createWriteStream(tmp);
+    if (this.aborted) throw new Error('ShardedWriter: write after abort');
+    const name = this.nameOf(this.index++);
+    try {
+      await mkdir(dirname(name), { recursive: true });
+    } catch (e) {
+      throw new OutputError(name, e as Error);
+    }
+    const target = await outputTarget(name);
+    const final = target.path;
+    const tmp = target.direct ? null : join(dirname(final), `.${basename(final)}.tmp-${process.pid}-${tempSerial++}`);
+    const file = createWriteStream(tmp ?? final);
     let gzip: Gzip | null = null;
+    const shard: OpenShard = { final, tmp, file, gzip, lines: 0, bytes: 0, failure: null };
+    // Listeners from the start: an error with none would crash the process (ERR_STREAM_DESTROYED on abort).
+    file.on('error', (e) => {
+      shard.failure ??= new OutputError(final, e);
+    });
     if (this.compression === 'gzip') {
       gzip = createGzip();
+      shard.gzip = gzip;
+      gzip.on('error', (e) => {
+        shard.failure ??= new OutputError(final, e);
+        file.destroy();
+      });
       gzip.pipe(file);
-      gzip.on('error', (e) => file.destroy(e));
     }
-    return { final, tmp, file, gzip, lines: 0, bytes: 0 };
+    // The open itself may fail (ENOENT, EACCES): surface it on the first write.
+    await new Promise<void>((resolve) => {
+      if ((file as { fd?: number | null }).fd != null) return resolve();
+      file.once('open', () => resolve());
+      file.once('error', () => resolve());
+    });
+    if (this.aborted) {
+      await this.discard(shard);
+      throw new Error('ShardedWriter: write after abort');
+    }
+    if (shard.failure) {
+      await this.discard(shard);
+      throw shard.failure;
+    }
+    return shard;
   }
 
   /**
@@ -133,6 +196,7 @@ export class ShardedWriter {
    */
   async write(block: string, count: number, bytes = 0): Promise<void> {
     if (count === 0) return;
+    if (this.aborted) throw new Error('ShardedWriter: write after abort');
     if (this.o.output === '-') {
       this.lines += count;
       if (!process.stdout.write(block)) await waitDrain(process.stdout);
@@ -140,14 +204,20 @@ export class ShardedWriter {
     }
     this.shard ??= await this.open();
     const s = this.shard;
-    if (this.compression === 'zstd') {
-      // Independent frames, concatenated: a valid zstd stream that any zstd reader decodes.
-      const z = await zstdCodec();
-      if (!s.file.write(z.compress(Buffer.from(block), 3))) await waitDrain(s.file);
-    } else {
-      const target = s.gzip ?? s.file;
-      if (!target.write(block)) await waitDrain(target);
+    if (s.failure) throw s.failure;
+    try {
+      if (this.compression === 'zstd') {
+        // Independent frames, concatenated: a valid zstd stream that any zstd reader decodes.
+        const z = await zstdCodec();
+        if (!s.file.write(z.compress(Buffer.from(block), 3))) await waitDrain(s.file, s);
+      } else {
+        const target = s.gzip ?? s.file;
+        if (!target.write(block)) await waitDrain(target, s);
+      }
+    } catch (e) {
+      throw s.failure ?? new OutputError(s.final, e as Error);
     }
+    if (s.failure) throw s.failure;
     s.lines += count;
     s.bytes += bytes;
     this.lines += count;
@@ -176,29 +246,51 @@ export class ShardedWriter {
     return this.closeShard();
   }
 
-  private async closeShard(): Promise<void> {
+  private closeShard(): Promise<void> {
     const s = this.shard;
-    if (!s) return;
+    if (!s) return Promise.resolve();
     this.shard = null;
-    await finished(s.gzip ?? s.file, s.file);
-    await rename(s.tmp, s.final);
-    this.written.push(s.final);
+    const p = (async () => {
+      try {
+        await finished(s);
+        if (this.aborted) throw new Error('ShardedWriter: closed after abort');
+        if (s.tmp !== null) await rename(s.tmp, s.final);
+      } catch (e) {
+        await this.discard(s);
+        throw s.failure ?? (e instanceof OutputError || this.aborted ? e : new OutputError(s.final, e as Error));
+      }
+      this.written.push(s.final);
+    })();
+    this.closing = p.catch(() => {});
+    return p;
   }
 
   /** Finish: publish the last shard. A file output with no lines at all is still created (empty). */
   async close(): Promise<void> {
     if (this.o.output === '-') return;
+    if (this.aborted) throw new Error('ShardedWriter: close after abort');
     if (!this.folder && this.written.length === 0 && this.shard === null) this.shard = await this.open();
     await this.closeShard();
   }
 
+  /** Remove a shard's temporary, once its file is closed. */
+  private async discard(s: OpenShard): Promise<void> {
+    if (s.gzip !== null) {
+      s.gzip.unpipe(s.file);
+      s.gzip.destroy();
+    }
+    s.file.destroy();
+    await closed(s.file);
+    if (s.tmp !== null) await unlink(s.tmp).catch(() => {});
+  }
+
   /** Give up: remove the shard being written; completed shards stay (they are whole). */
   async abort(): Promise<void> {
+    this.aborted = true;
     const s = this.shard;
     this.shard = null;
-    if (!s) return;
-    s.gzip?.destroy();
-    s.file.destroy();
-    await unlink(s.tmp).catch(() => {});
+    if (s) await this.discard(s);
+    // A shard in the middle of being closed: its temporary is removed unless it was published.
+    if (this.closing) await this.closing;
   }
 }

@@ -1,0 +1,257 @@
+import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { access, lstat, mkdir, readdir, readlink, realpath, rm, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { basename, dirname, join, resolve, sep } from 'node:path';
+import { UsageError } from '../core/errors.js';
+
+/**
+ * Safety checks on the paths a run writes, made before anything is touched or read: an output
+ * that is also an input, a path that cannot work (a file where a folder is needed, an unwritable
+ * folder), an earlier run's shards, and a second run writing into the same place (a lock file
+ * holding the PID).
+ */
+
+/** The files `run` writes beside the shards; their names start with `_`, so reading the folder skips them. */
+export const RUN_FILES = ['_rejects.jsonl', '_stats.json', '_recipe.resolved.yaml', '_report.html'];
+/** The lock file in an output folder (hidden, so reading the folder skips it). */
+export const LOCK_NAME = '.corpus-clean.lock';
+
+/** What a run is about to write. */
+export interface OutputPlan {
+  /** Expanded input files (`-` for stdin). */
+  inputs: readonly string[];
+  /** `-`, a file, or a folder (ends in `/` or names an existing folder). */
+  output: string;
+  folder: boolean;
+  /** File mode: shard names `name-00000.ext` are used. */
+  sharded: boolean;
+  rejects?: string;
+  stats?: string;
+  /** Other files written beside the output (e.g. `run`'s resolved recipe). */
+  extra?: readonly string[];
+  overwrite: boolean;
+}
+
+/** The real path of `p` when it exists (links followed), else its absolute path. */
+async function real(p: string): Promise<string> {
+  return realpath(p).catch(() => resolve(p));
+}
+
+/** `child` is `parent` or lies under it (both absolute, resolved). */
+function within(child: string, parent: string): boolean {
+  return child === parent || child.startsWith(parent.endsWith(sep) ? parent : parent + sep);
+}
+
+/** The nearest ancestor of `p` that exists, with what it is. */
+async function nearestExisting(p: string): Promise<{ path: string; isDir: boolean }> {
+  let cur = resolve(p);
+  for (;;) {
+    const st = await stat(cur).catch(() => null);
+    if (st !== null) return { path: cur, isDir: st.isDirectory() };
+    const up = dirname(cur);
+    if (up === cur) return { path: cur, isDir: true };
+    cur = up;
+  }
+}
+
+/**
+ * A path that will be written (created with its parent folders) must be possible: no existing
+ * file where a folder is needed, and the folder it lands in must be writable.
+ */
+async function checkWritable(path: string, flag: string, asFolder: boolean): Promise<void> {
+  const st = await stat(resolve(path)).catch(() => null);
+  if (st !== null) {
+    if (asFolder && !st.isDirectory()) throw new UsageError(`${flag} '${path}' is a file, but a folder is needed (a path ending in / is a folder)`);
+    if (!asFolder && st.isDirectory()) throw new UsageError(`${flag} '${path}' is a folder, but a file is needed`);
+  }
+  const target = asFolder ? resolve(path) : dirname(resolve(path));
+  const near = await nearestExisting(target);
+  if (!near.isDir) throw new UsageError(`${flag} '${path}' cannot be created: '${near.path}' is a file, not a folder`);
+  try {
+    await access(near.path, constants.W_OK);
+  } catch {
+    throw new UsageError(`${flag} '${path}' cannot be written: no write permission in '${near.path}'`);
+  }
+}
+
+/** Shard names a file output `name.ext` uses when sharded: `name-00000.ext`. */
+export function shardPattern(output: string): RegExp {
+  const m = /^(.*?)((?:\.[A-Za-z0-9]+)*)$/.exec(basename(output))!;
+  const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`^${esc(m[1])}-\\d{5,}${esc(m[2])}$`);
+}
+
+/**
+ * Refuse outputs that overlap inputs or cannot be written; both checks come before anything is
+ * created or removed, so a refused run touches nothing.
+ */
+export async function checkOutputs(plan: OutputPlan): Promise<void> {
+  const inputs = await Promise.all(plan.inputs.filter((f) => f !== '-').map(async (f) => ({ name: f, real: await real(f) })));
+  const clash = async (path: string, flag: string, asFolder: boolean): Promise<void> => {
+    const r = await real(path);
+    for (const i of inputs) {
+      if (asFolder ? within(i.real, r) : i.real === r) {
+        throw new UsageError(
+          asFolder
+            ? `${flag} folder '${path}' holds the input '${i.name}': writing there would replace or mix with what is being read; write to a new folder`
+            : `${flag} '${path}' is also an input; writing it would destroy the input`,
+        );
+      }
+    }
+  };
+  if (plan.output !== '-') {
+    await clash(plan.output, '--output', plan.folder);
+    if (!plan.folder && plan.sharded) {
+      const re = shardPattern(plan.output);
+      for (const i of inputs) if (dirname(i.real) === (await real(dirname(resolve(plan.output)))) && re.test(basename(i.real))) throw new UsageError(`--output '${plan.output}' would write shards named like the input '${i.name}'; write to a new name`);
+    }
+    await checkWritable(plan.output, '--output', plan.folder);
+  }
+  if (plan.rejects !== undefined) {
+    await clash(plan.rejects, '--rejects', false);
+    await checkWritable(plan.rejects, '--rejects', false);
+  }
+  if (plan.stats !== undefined) {
+    await clash(plan.stats, '--stats', false);
+    await checkWritable(plan.stats, '--stats', false);
+  }
+  for (const e of plan.extra ?? []) await clash(e, '--output', false);
+}
+
+/** True when a process with this PID is alive. */
+function alive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+const held = new Map<string, number>();
+
+function releaseAll(): void {
+  for (const [path] of held) {
+    try {
+      unlinkSync(path);
+    } catch {
+      // already gone
+    }
+  }
+  held.clear();
+}
+process.once('exit', releaseAll);
+
+/**
+ * Take the output lock: a file holding this process's PID, created exclusively. A lock whose
+ * process is gone (a killed run) is taken over. Returns the function that releases it. Taking a
+ * lock this process already holds is allowed (one command may prepare, then run).
+ */
+export function lockOutput(path: string): () => void {
+  const lock = resolve(path);
+  if (held.has(lock)) {
+    held.set(lock, held.get(lock)! + 1);
+    return () => release(lock);
+  }
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(lock, 'wx');
+      writeSync(fd, `${process.pid}\n`);
+      closeSync(fd);
+      held.set(lock, 1);
+      return () => release(lock);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      let pid = NaN;
+      try {
+        pid = Number.parseInt(readFileSync(lock, 'utf8'), 10);
+      } catch {
+        // gone meanwhile: try again
+      }
+      if (alive(pid)) throw new UsageError(`another run (PID ${pid}) is writing to '${dirname(lock)}' (lock file ${lock}); wait for it, or remove the lock if that process is not corpus-clean`);
+      try {
+        unlinkSync(lock);
+      } catch {
+        // taken by someone else meanwhile: the next attempt says so
+      }
+    }
+  }
+  throw new UsageError(`cannot take the lock ${lock}`);
+}
+
+function release(lock: string): void {
+  const n = held.get(lock);
+  if (n === undefined) return;
+  if (n > 1) return void held.set(lock, n - 1);
+  held.delete(lock);
+  try {
+    unlinkSync(lock);
+  } catch {
+    // already gone
+  }
+}
+
+/** Hidden temporaries (`.name.tmp-PID-N`) left by a killed run. */
+const TEMP = /^\..+\.tmp-\d+(-\d+)?(\.[a-z]+)?$/;
+
+/**
+ * Prepare the output of a run, after `checkOutputs`: take the lock, then refuse an earlier
+ * run's shards (or remove them with `overwrite`, with the temporaries a killed run left).
+ * Returns the release of the lock.
+ */
+export async function prepareOutput(plan: OutputPlan): Promise<() => void> {
+  if (plan.output === '-') return () => {};
+  const dir = plan.folder ? plan.output : dirname(plan.output);
+  if (plan.folder || plan.sharded) await mkdir(dir, { recursive: true });
+  const lockPath = plan.folder ? join(dir, LOCK_NAME) : join(dir, `.${basename(plan.output)}.lock`);
+  const unlock = plan.folder || plan.sharded ? lockOutput(lockPath) : lockIfDir(lockPath);
+  try {
+    const names = await readdir(dir).catch(() => [] as string[]);
+    const re = plan.folder ? /^part-\d{5,}\.jsonl(\.gz|\.zst)?$/ : plan.sharded ? shardPattern(plan.output) : null;
+    const old = re === null ? [] : names.filter((n) => re.test(n) || (plan.folder && RUN_FILES.includes(n)));
+    if (old.length > 0) {
+      if (!plan.overwrite) throw new UsageError(`output ${plan.folder ? 'folder' : 'shards'} '${plan.output}' already hold${plan.folder ? 's' : ''} ${old[0]}${old.length > 1 ? ` and ${old.length - 1} more` : ''} from an earlier run; remove them or pass --overwrite`);
+      for (const n of old) await rm(join(dir, n), { force: true });
+    }
+    if (plan.overwrite && plan.folder) for (const n of names) if (TEMP.test(n)) await rm(join(dir, n), { force: true });
+    return unlock;
+  } catch (e) {
+    unlock();
+    throw e;
+  }
+}
+
+/** A single-file output is locked too when its folder exists (it always does by now, or will be made by the writer). */
+function lockIfDir(lockPath: string): () => void {
+  try {
+    return lockOutput(lockPath);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return () => {};
+    throw e;
+  }
+}
+
+/**
+ * Where an output file really goes: a symlink is followed (its target is replaced, the link
+ * stays); a device, FIFO or socket is written in place as a stream (`direct`), never replaced by
+ * a renamed temporary.
+ */
+export async function outputTarget(path: string): Promise<{ path: string; direct: boolean }> {
+  const l = await lstat(path).catch(() => null);
+  if (l === null) return { path, direct: false };
+  if (l.isSymbolicLink()) {
+    const st = await stat(path).catch(() => null);
+    if (st === null) {
+      // A dangling link: create its target.
+      const to = await readlink(path);
+      return { path: resolve(dirname(path), to), direct: false };
+    }
+    if (!st.isFile() && !st.isDirectory()) return { path, direct: true };
+    const r = await realpath(path).catch(() => null);
+    return r === null ? { path, direct: true } : { path: r, direct: false };
+  }
+  if (l.isFile() || l.isDirectory()) return { path, direct: false };
+  return { path, direct: true };
+}

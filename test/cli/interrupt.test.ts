@@ -1,0 +1,54 @@
+import { spawn } from 'node:child_process';
+import { readdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CLI, ROOT, tempDir } from '../helpers/run.js';
+
+// SIGINT/SIGTERM while shards roll over quickly (J2, J3): exit 130/143 with the "interrupted"
+// message, never a crash, and no temporary left. The signal is sent once the second shard is
+// published, so it lands while shards are being written.
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+function interrupted(args: string[], out: string, signal: NodeJS.Signals): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((res, rej) => {
+    const p = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    const err: Buffer[] = [];
+    p.stderr.on('data', (b: Buffer) => err.push(b));
+    p.on('error', rej);
+    let sent = false;
+    const poll = setInterval(async () => {
+      const names = await readdir(out).catch(() => [] as string[]);
+      if (!sent && names.includes('part-00002.jsonl.gz')) {
+        sent = true;
+        p.kill(signal);
+      }
+    }, 2);
+    p.on('close', (code) => {
+      clearInterval(poll);
+      res({ code, stderr: Buffer.concat(err).toString() });
+    });
+  });
+}
+
+describe('signals while shards are written', () => {
+  for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
+    it(`${signal}: exit ${code}, a clean message, no temporary (3 tries)`, async () => {
+      const dir = await tempDir();
+      dirs.push(dir);
+      const input = join(dir, 'in.jsonl');
+      const text = 'lorem ipsum dolor sit amet '.repeat(20);
+      await writeFile(input, Array.from({ length: 60000 }, (_, i) => JSON.stringify({ id: i, text })).join('\n') + '\n');
+      for (let t = 0; t < 3; t++) {
+        const out = join(dir, `out${t}`);
+        const r = await interrupted(['cat', input, '-o', out + '/', '--shard-records', '200', '--compress', 'gzip', '--rejects', join(out, '_rej.jsonl')], out, signal);
+        expect(r.code, r.stderr).toBe(code);
+        expect(r.stderr).toMatch(signal === 'SIGINT' ? /interrupted; unfinished output removed/ : /terminated; unfinished output removed/);
+        expect(r.stderr).not.toMatch(/ERR_STREAM_DESTROYED|\n\s+at /);
+        expect((await readdir(out)).filter((n) => n.startsWith('.'))).toEqual([]);
+      }
+    });
+  }
+});

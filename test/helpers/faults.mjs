@@ -1,0 +1,60 @@
+// Fault injection for the writers, loaded with `node --import`: FAULT=write|rename|close makes
+// that operation fail with ENOSPC (EIO for close) on every path matching the regex FAULT_PATH.
+// Covers the callback API that WriteStream uses (open/write/writev/close) and the promise API
+// (open → FileHandle, rename).
+import fs from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
+
+const kind = process.env.FAULT;
+const match = new RegExp(process.env.FAULT_PATH ?? '$^');
+const fail = (code, what) => Object.assign(new Error(`${code}: injected ${what} failure`), { code, errno: -28, syscall: what });
+const fds = new Set();
+
+const open = fs.open;
+fs.open = function (path, ...rest) {
+  const cb = rest.pop();
+  open.call(fs, path, ...rest, (err, fd) => {
+    if (!err && match.test(String(path))) fds.add(fd);
+    cb(err, fd);
+  });
+};
+if (kind === 'write') {
+  for (const name of ['write', 'writev']) {
+    const orig = fs[name];
+    fs[name] = function (fd, ...rest) {
+      if (!fds.has(fd)) return orig.call(fs, fd, ...rest);
+      const cb = rest.pop();
+      process.nextTick(() => cb(fail('ENOSPC', 'write')));
+    };
+  }
+}
+if (kind === 'close') {
+  const close = fs.close;
+  fs.close = function (fd, cb) {
+    if (!fds.has(fd)) return close.call(fs, fd, cb);
+    fds.delete(fd);
+    close.call(fs, fd, () => cb?.(fail('EIO', 'close')));
+  };
+}
+if (kind === 'rename') {
+  const rename = fs.promises.rename;
+  fs.promises.rename = async (a, b) => {
+    if (match.test(String(b))) throw fail('ENOSPC', 'rename');
+    return rename(a, b);
+  };
+}
+const popen = fs.promises.open;
+fs.promises.open = async (path, ...rest) => {
+  const h = await popen(path, ...rest);
+  if (!match.test(String(path))) return h;
+  return new Proxy(h, {
+    get(t, p) {
+      const v = t[p];
+      if (typeof v !== 'function') return v;
+      if (kind === 'write' && (p === 'write' || p === 'writeFile' || p === 'writev')) return async () => { throw fail('ENOSPC', 'write'); };
+      if (kind === 'close' && p === 'close') return async () => { await t.close(); throw fail('EIO', 'close'); };
+      return v.bind(t);
+    },
+  });
+};
+syncBuiltinESMExports();

@@ -1,0 +1,64 @@
+import { spawn } from 'node:child_process';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CLI, ROOT, tempDir } from '../../helpers/run.js';
+
+// Fault injection into every writer through the real CLI: write, rename and close fail on the
+// file named by FAULT_PATH (test/helpers/faults.mjs, loaded with --import). Each must end in one
+// clear message naming the path, exit 1, no stack trace and no temporary left.
+const INJECT = join(ROOT, 'test/helpers/faults.mjs');
+
+function runFaulty(args: string[], fault: string, path: string): Promise<{ code: number; stderr: string }> {
+  return new Promise((res, rej) => {
+    const p = spawn(process.execPath, ['--import', INJECT, CLI, ...args], { cwd: ROOT, env: { ...process.env, FAULT: fault, FAULT_PATH: path }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const err: Buffer[] = [];
+    p.stderr.on('data', (b: Buffer) => err.push(b));
+    p.on('error', rej);
+    p.on('close', (code) => res({ code: code ?? -1, stderr: Buffer.concat(err).toString() }));
+  });
+}
+
+async function listAll(dir: string): Promise<string[]> {
+  return (await readdir(dir, { recursive: true })).map(String);
+}
+
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+const input = Array.from({ length: 40 }, (_, i) => (i % 4 === 3 ? 'not json' : JSON.stringify({ id: i, text: `record number ${i}` }))).join('\n') + '\n';
+
+interface Case {
+  name: string;
+  args: (dir: string) => string[];
+  /** Regex on the target path whose write/rename/close fails. */
+  target: string;
+}
+const cases: Case[] = [
+  { name: 'a folder shard', args: (d) => ['cat', join(d, 'in.jsonl'), '-o', join(d, 'out') + '/', '--shard-records', '10', '--max-reject-rate', '1'], target: 'part-00001' },
+  { name: 'a gzip folder shard', args: (d) => ['cat', join(d, 'in.jsonl'), '-o', join(d, 'out') + '/', '--shard-records', '10', '--compress', 'gzip', '--max-reject-rate', '1'], target: 'part-00001' },
+  { name: 'a zstd file', args: (d) => ['cat', join(d, 'in.jsonl'), '-o', join(d, 'out/x.jsonl.zst'), '--max-reject-rate', '1'], target: 'x\\.jsonl\\.zst' },
+  { name: 'the rejects file', args: (d) => ['cat', join(d, 'in.jsonl'), '-o', join(d, 'out/x.jsonl'), '--rejects', join(d, 'out/rej.jsonl'), '--max-reject-rate', '1'], target: 'rej\\.jsonl' },
+  { name: 'the stats file', args: (d) => ['cat', join(d, 'in.jsonl'), '-o', join(d, 'out/x.jsonl'), '--stats', join(d, 'out/stats.json'), '--max-reject-rate', '1'], target: 'stats\\.json' },
+  { name: 'a JSON array file', args: (d) => ['cat', join(d, 'in.jsonl'), '-o', join(d, 'out/x.json'), '--max-reject-rate', '1'], target: 'x\\.json' },
+];
+
+describe('writers under injected I/O faults: one message, exit 1, no temporary', () => {
+  for (const c of cases) {
+    for (const fault of ['write', 'rename', 'close']) {
+      it(`${fault} failure on ${c.name}`, async () => {
+        const dir = await tempDir();
+        dirs.push(dir);
+        await writeFile(join(dir, 'in.jsonl'), input);
+        await mkdir(join(dir, 'out'));
+        const r = await runFaulty(c.args(dir), fault, c.target);
+        expect(r.code, r.stderr).toBe(1);
+        expect(r.stderr).toMatch(new RegExp(`error: cannot write '[^']*(${c.target})[^']*': (ENOSPC|EIO): injected ${fault} failure`));
+        expect(r.stderr).not.toMatch(/\n\s+at /);
+        expect((await listAll(dir)).filter((n) => n.includes('.tmp-'))).toEqual([]);
+      });
+    }
+  }
+});

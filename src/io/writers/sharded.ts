@@ -124,6 +124,8 @@ export class ShardedWriter {
   private aborted = false;
   /** A shard being closed, so `abort` can wait for it. */
   private closing: Promise<void> | null = null;
+  /** Every shard whose file exists and is not yet published or removed (an abort may come mid-open). */
+  private readonly live = new Set<OpenShard>();
   /** Paths of the completed shards, in order. */
   readonly written: string[] = [];
   /** Lines written in all. */
@@ -160,6 +162,7 @@ export class ShardedWriter {
     const file = createWriteStream(tmp ?? final);
     let gzip: Gzip | null = null;
     const shard: OpenShard = { final, tmp, file, gzip, lines: 0, bytes: 0, failure: null };
+    this.live.add(shard);
     // Listeners from the start: an error with none would crash the process (ERR_STREAM_DESTROYED on abort).
     file.on('error', (e) => {
       shard.failure ??= new OutputError(final, e);
@@ -255,6 +258,7 @@ export class ShardedWriter {
         await finished(s);
         if (this.aborted) throw new Error('ShardedWriter: closed after abort');
         if (s.tmp !== null) await rename(s.tmp, s.final);
+        this.live.delete(s);
       } catch (e) {
         await this.discard(s);
         throw s.failure ?? (e instanceof OutputError || this.aborted ? e : new OutputError(s.final, e as Error));
@@ -275,6 +279,7 @@ export class ShardedWriter {
 
   /** Remove a shard's temporary, once its file is closed. */
   private async discard(s: OpenShard): Promise<void> {
+    this.live.delete(s);
     if (s.gzip !== null) {
       s.gzip.unpipe(s.file);
       s.gzip.destroy();
@@ -287,9 +292,8 @@ export class ShardedWriter {
   /** Give up: remove the shard being written; completed shards stay (they are whole). */
   async abort(): Promise<void> {
     this.aborted = true;
-    const s = this.shard;
     this.shard = null;
-    if (s) await this.discard(s);
+    await Promise.all([...this.live].map((s) => this.discard(s)));
     // A shard in the middle of being closed: its temporary is removed unless it was published.
     if (this.closing) await this.closing;
   }

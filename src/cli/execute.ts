@@ -28,7 +28,7 @@ export const IO_FLAGS: Flag[] = [
   { name: 'rejects', type: 'string', arg: 'FILE', help: 'write every rejected record here, with stage, reason and file:line' },
   { name: 'stats', type: 'string', arg: 'FILE', help: 'write the run statistics here as JSON' },
   { name: 'text-field', type: 'string', arg: 'NAME[,NAME...]', help: 'field holding the text; a list is tried in order, e.g. text,content,raw_content (default: text, else content)' },
-  { name: 'format', type: 'string', arg: 'FMT', help: 'input format: auto (default, by extension), jsonl, json, csv, tsv, txt, parquet' },
+  { name: 'format', type: 'string', arg: 'FMT', help: 'input format: auto (default, by extension), jsonl, json, csv, tsv, txt, parquet, warc, html' },
   { name: 'txt-mode', type: 'string', arg: 'file|line', help: '.txt inputs: one record per file (default) or per line' },
   { name: 'max-reject-rate', type: 'string', arg: 'R', help: 'exit 1 when more than this fraction of input is bad (default 0.1)' },
   { name: 'strip-attrs', type: 'boolean', help: 'leave the stage signals (attrs) out of the output (default when convert runs or the output is .json)' },
@@ -143,7 +143,7 @@ export async function prepare(job: Job) {
 
   const files = await expandInputs(job.inputs.length > 0 ? job.inputs : ['-']);
   const unknown = format === 'auto' ? files.find((f) => f !== '-' && !isInputName(f)) : undefined;
-  if (unknown !== undefined) throw new UsageError(`cannot tell the format of '${unknown}' from its name (.jsonl, .json, .csv, .tsv, .txt, optionally .gz/.zst, or .parquet); give --format`);
+  if (unknown !== undefined) throw new UsageError(`cannot tell the format of '${unknown}' from its name (.jsonl, .json, .csv, .tsv, .txt, .warc, .wet, .html, optionally .gz/.zst, or .parquet); give --format`);
   if (files.includes('-') && process.stdin.isTTY) throw new UsageError(`no input: give files, or pipe JSONL into 'corpus-clean ${job.command}'`);
   const folder = output !== '-' && (await isFolderOutput(output));
   const plan = { inputs: files, output, folder, sharded: !folder && Boolean(shardRecords || shardBytes), rejects: rejectsPath, stats: statsPath, extra: job.extraOutputs, overwrite: v.overwrite === true || d.overwrite === true };

@@ -5,7 +5,7 @@ import { UsageError } from '../core/errors.js';
 import { expandGlob } from '../core/glob.js';
 
 /** File name endings read when a directory is given. */
-export const INPUT_EXTENSIONS = ['.jsonl', '.json', '.csv', '.tsv', '.txt', '.ndjson'];
+export const INPUT_EXTENSIONS = ['.jsonl', '.json', '.csv', '.tsv', '.txt', '.ndjson', '.warc', '.wet', '.html', '.htm'];
 const COMPRESSED = ['', '.gz', '.zst'];
 
 /** True when the name looks like an input we can read (`x.jsonl`, `x.jsonl.gz`, `x.csv.zst`, ...). */

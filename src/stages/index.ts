@@ -7,10 +7,12 @@ import { repairStage } from './repair/index.js';
 import { convertStage } from './convert/index.js';
 import { tokenize } from '../export/tokenize-stage.js';
 import { dedup } from './dedup/index.js';
+import { extractStage } from './extract/index.js';
 import { flaggedWordsStage } from './flagged-words/index.js';
 
 /** The stages that ship with corpus-clean, in the order `--help` lists them. */
 export const builtinStages: readonly StageFactory[] = [
+  extractStage,
   normalizeStage,
   repairStage,
   convertStage,

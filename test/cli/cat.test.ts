@@ -149,11 +149,11 @@ describe('cut short from outside', () => {
 describe('messages that guide', () => {
   it('refuses a file whose type cannot be told from its name, unless --format is given', async () => {
     const dir = await tempDir();
-    const f = join(dir, 'data.warc.gz');
+    const f = join(dir, 'data.dat.gz');
     await writeFile(f, gzipSync('{"text":"x"}\n'));
     const r = await runCli(['cat', f]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/cannot tell the format of .*data\.warc\.gz.* give --format/);
+    expect(r.stderr).toMatch(/cannot tell the format of .*data\.dat\.gz.* give --format/);
     expect((await runCli(['cat', f, '--format', 'jsonl'])).code).toBe(0);
   });
 

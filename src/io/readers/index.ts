@@ -4,7 +4,9 @@ import { decoded, openDecoded } from '../decode.js';
 import { readCsv } from './csv.js';
 import { readJsonArray } from './jsonArray.js';
 import { readJsonl } from './jsonl.js';
+import { readHtml } from './html.js';
 import { readParquet } from './parquet.js';
+import { readWarc } from './warc.js';
 import type { InputFormat, ReadOptions, ReadSettings } from './options.js';
 import { readSettings } from './options.js';
 import { readText } from './text.js';
@@ -12,6 +14,8 @@ import { readText } from './text.js';
 export type { InputFormat, ReadOptions } from './options.js';
 export { INPUT_FORMATS } from './options.js';
 export { readParquet, parquetToJson } from './parquet.js';
+export { readWarc } from './warc.js';
+export { readHtml } from './html.js';
 export { readCsv } from './csv.js';
 export { readJsonArray } from './jsonArray.js';
 export { readJsonl } from './jsonl.js';
@@ -24,6 +28,8 @@ export function formatOf(path: string): Exclude<InputFormat, 'auto'> {
   if (name.endsWith('.csv')) return 'csv';
   if (name.endsWith('.tsv')) return 'tsv';
   if (name.endsWith('.txt')) return 'txt';
+  if (name.endsWith('.warc') || name.endsWith('.wet')) return 'warc';
+  if (name.endsWith('.html') || name.endsWith('.htm')) return 'html';
   if (name.endsWith('.json')) return 'json';
   return 'jsonl';
 }
@@ -74,6 +80,10 @@ function readOne(path: string, events: ReadEvents, s: ReadSettings): AsyncGenera
       return readText(path, events, s);
     case 'parquet':
       return readParquet(path, events, s);
+    case 'warc':
+      return readWarc(path, events, s);
+    case 'html':
+      return readHtml(path, events, s);
     case 'json':
       return s.format === 'json' ? readJsonArray(path, events, s) : sniffJson(path, events, s);
     default:
@@ -115,6 +125,8 @@ export function readChunks(name: string, chunks: AsyncIterable<Buffer>, format: 
       if (format === 'jsonl') yield* readJsonl(name, events, s, d);
       else if (format === 'json') yield* readJsonArray(name, events, s, d);
       else if (format === 'csv' || format === 'tsv') yield* readCsv(name, events, s, format === 'csv' ? ',' : '\t', d);
+      else if (format === 'warc') yield* readWarc(name, events, s, chunks);
+      else if (format === 'html') yield* readHtml(name, events, s, d);
       else if (format === 'parquet') yield* readParquet(name, events, s, await collect(chunks));
       else yield* readText(name, events, s, d);
     },

@@ -1,10 +1,10 @@
 import type { ReadEvents } from '../../core/pipeline.js';
 
 /** Input formats. `auto` decides by extension (and, for `.json` and stdin, by the first byte). */
-export type InputFormat = 'auto' | 'jsonl' | 'json' | 'csv' | 'tsv' | 'txt' | 'parquet';
+export type InputFormat = 'auto' | 'jsonl' | 'json' | 'csv' | 'tsv' | 'txt' | 'parquet' | 'warc' | 'html';
 
 /** Every input format, `auto` first (for option checks and `--help`). */
-export const INPUT_FORMATS: readonly InputFormat[] = ['auto', 'jsonl', 'json', 'csv', 'tsv', 'txt', 'parquet'];
+export const INPUT_FORMATS: readonly InputFormat[] = ['auto', 'jsonl', 'json', 'csv', 'tsv', 'txt', 'parquet', 'warc', 'html'];
 
 /** Reader options. */
 export interface ReadOptions {

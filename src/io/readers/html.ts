@@ -1,0 +1,46 @@
+import type { Doc } from '../../core/doc.js';
+import { makeDoc } from '../../core/doc.js';
+import type { ReadEvents } from '../../core/pipeline.js';
+import { decodeHtml } from '../../stages/extract/charset.js';
+import { htmlToText } from '../../stages/extract/html.js';
+import { openDecoded } from '../decode.js';
+import type { ReadSettings } from './options.js';
+
+/**
+ * Read an HTML file (plain, gzip or zstd) as one record `{id: path, title, charset, text}`: the
+ * charset from a byte-order mark or the `<meta>` (else UTF-8), the text by `htmlToText`, the
+ * extractor of the `extract` stage. Rejects: `file_too_large` (over `maxLineBytes`),
+ * `extract_empty` (no text), `truncated_input` (a damaged compressed file).
+ */
+export async function* readHtml(path: string, events: ReadEvents, s: ReadSettings, chunks?: AsyncIterable<Buffer>): AsyncGenerator<Doc[]> {
+  const parts: Buffer[] = [];
+  let bytes = 0;
+  let damaged: Error | null = null;
+  try {
+    for await (const chunk of chunks ?? openDecoded(path)) {
+      parts.push(Buffer.from(chunk));
+      bytes += chunk.length;
+      if (bytes > s.maxLineBytes) break;
+    }
+  } catch (e) {
+    damaged = e as Error;
+  }
+  events.read(1, bytes);
+  const source = `${path}:1`;
+  if (damaged !== null) {
+    events.reject({ reason: 'truncated_input', source, detail: { bytes } });
+    events.fileError({ file: path, message: damaged.message, recordsBefore: 0 });
+    return;
+  }
+  if (bytes > s.maxLineBytes) {
+    events.reject({ reason: 'file_too_large', source, detail: { limit: s.maxLineBytes } });
+    return;
+  }
+  const decoded = decodeHtml(Buffer.concat(parts));
+  const r = htmlToText(decoded.html);
+  if (r.text === '') {
+    events.reject({ reason: 'extract_empty', source });
+    return;
+  }
+  yield [makeDoc({ id: path, title: r.title, charset: decoded.charset, text: r.text }, source)];
+}

@@ -1,0 +1,59 @@
+import type { OptionsSpec } from '../../core/options.js';
+import type { StageFactory } from '../../core/registry.js';
+import type { Stage } from '../../core/stage.js';
+import { docStage } from '../../core/stage.js';
+import { count } from '../../core/stats.js';
+import { htmlToText, type ExtractMethod } from './html.js';
+
+/** Options of `extract`, with their defaults. */
+export const extractOptions: OptionsSpec = {
+  field: { type: 'string', default: 'html', doc: 'field holding the HTML' },
+  to: { type: 'string', default: 'text', doc: 'field the extracted text is written to' },
+  method: {
+    type: 'string',
+    default: 'readability',
+    values: ['readability', 'page'],
+    doc: 'readability: the article Mozilla Readability finds (else the page text); page: the page less navigation, header, footer, asides',
+  },
+  minArticleShare: { type: 'number', default: 0.35, min: 0, max: 1, doc: 'readability: use the page text when the article holds less than this share of its letters' },
+  keepHtml: { type: 'boolean', default: false, doc: 'keep the HTML field beside the text (default: removed, it is most of the bytes)' },
+  title: { type: 'boolean', default: true, doc: 'write the page <title> to the field `title` when the record has none' },
+};
+
+/**
+ * Build the extract stage from resolved options: the HTML in `field` becomes plain text in `to`
+ * (see `htmlToText`). Rejects: `extract:no_html` (the field is missing or not a string),
+ * `extract:empty` (no text found). Counters `method:article` and `method:page` say how often
+ * Readability's article was used and how often the page text.
+ */
+export function createExtract(options: Record<string, unknown>): Stage {
+  const field = options.field as string;
+  const to = options.to as string;
+  const keepHtml = options.keepHtml as boolean;
+  const withTitle = options.title as boolean;
+  const o = { method: options.method as ExtractMethod, minArticleShare: options.minArticleShare as number };
+  return docStage({
+    name: 'extract',
+    needsText: false,
+    options,
+    apply(doc, ctx) {
+      const data = doc.data;
+      const html = data[field];
+      if (typeof html !== 'string') return 'extract:no_html';
+      const r = htmlToText(html, o);
+      if (!keepHtml && field !== to) delete data[field];
+      if (r.text === '') return 'extract:empty';
+      data[to] = r.text;
+      if (withTitle && r.title !== '' && data.title === undefined) data.title = r.title;
+      count(ctx.stats.counters, `method:${r.method}`);
+    },
+  });
+}
+
+/** `extract`: HTML to main text (Mozilla Readability over linkedom, with a page-text fallback). */
+export const extractStage: StageFactory = {
+  name: 'extract',
+  summary: 'HTML (an `html` field) to its main text: boilerplate removed, lines and tables kept',
+  options: extractOptions,
+  create: createExtract,
+};

@@ -1,0 +1,111 @@
+/**
+ * DOM to plain text, keeping the structure a reader sees: block elements start new lines,
+ * paragraphs, headings, lists and tables are separated by a blank line, `<br>` is a line
+ * break, each list item and each table row is a line (cells joined by ` | `), `<pre>` keeps its
+ * lines and indentation. Scripts, styles, forms' controls and other non-text elements are
+ * skipped. Works on any DOM with `nodeType`/`firstChild`/`nextSibling` (linkedom here).
+ */
+
+/** The few DOM members the walk needs. */
+export interface TextNode {
+  nodeType: number;
+  nodeName: string;
+  nodeValue: string | null;
+  firstChild: TextNode | null;
+  nextSibling: TextNode | null;
+  previousSibling: TextNode | null;
+}
+
+const SKIP = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE', 'SVG', 'IFRAME', 'OBJECT', 'CANVAS', 'HEAD', 'SELECT', 'BUTTON', 'INPUT', 'TEXTAREA', 'MATH', 'AUDIO', 'VIDEO', 'MAP']);
+/** Separated from what surrounds them by a blank line. */
+const PARAGRAPH = new Set(['P', 'H1', 'H2', 'H3', 'H4', 'H5', 'H6', 'PRE', 'BLOCKQUOTE', 'TABLE', 'UL', 'OL', 'DL', 'FIGURE', 'HR']);
+/** On lines of their own. */
+const BLOCK = new Set([
+  'ADDRESS', 'ARTICLE', 'ASIDE', 'DETAILS', 'DIALOG', 'DD', 'DIV', 'DT', 'FIELDSET', 'FIGCAPTION', 'FOOTER', 'FORM', 'HEADER',
+  'HGROUP', 'LI', 'MAIN', 'NAV', 'SECTION', 'TR', 'CAPTION', 'SUMMARY', 'THEAD', 'TBODY', 'TFOOT', 'LEGEND', 'BODY', 'HTML',
+]);
+const CELL = new Set(['TD', 'TH']);
+
+/** Marks a newline inside `<pre>`, so the line clean-up at the end leaves it alone. */
+const PRE_NL = '\uE000';
+/** Break markers: a block edge (one line break), a paragraph edge (a blank line), a `<br>` (one more). */
+const LINE = '\n';
+const PARA = '\uE001';
+const BR = '\uE002';
+const BREAKS = /(\n|\uE001|\uE002)/;
+const SPACES = /[ \t\n\r\f\v\u00a0]+/g;
+const PRE_NEWLINES = /\r?\n/g;
+
+/** Walks a DOM subtree into text parts; `\n` parts are breaks, everything else is text. */
+class Walker {
+  parts: string[] = [];
+  private pre = 0;
+
+  walk(node: TextNode): void {
+    for (let c = node.firstChild; c !== null; c = c.nextSibling) {
+      if (c.nodeType === 3) {
+        const v = c.nodeValue ?? '';
+        this.parts.push(this.pre > 0 ? v.replace(PRE_NEWLINES, PRE_NL) : v.replace(SPACES, ' '));
+      } else if (c.nodeType === 1) this.element(c);
+    }
+  }
+
+  private element(e: TextNode): void {
+    const name = e.nodeName.toUpperCase();
+    if (SKIP.has(name)) return;
+    if (name === 'BR') {
+      this.parts.push(this.pre > 0 ? PRE_NL : BR);
+      return;
+    }
+    if (CELL.has(name)) {
+      let prev = e.previousSibling;
+      while (prev !== null && prev.nodeType !== 1) prev = prev.previousSibling;
+      if (prev !== null && CELL.has(prev.nodeName.toUpperCase())) this.parts.push(' | ');
+      this.walk(e);
+      return;
+    }
+    const para = PARAGRAPH.has(name);
+    const block = para || BLOCK.has(name);
+    if (block) this.parts.push(para ? PARA : LINE);
+    if (name === 'PRE') this.pre++;
+    this.walk(e);
+    if (name === 'PRE') this.pre--;
+    if (block) this.parts.push(para ? PARA : LINE);
+  }
+}
+
+/**
+ * The text of a DOM subtree (see the module comment): lines trimmed, at most one blank line in a
+ * row, no blank lines at the ends.
+ */
+export function domToText(root: TextNode): string {
+  const w = new Walker();
+  if (root.nodeType === 3) return (root.nodeValue ?? '').replace(SPACES, ' ').trim();
+  w.walk(root);
+  // Breaks between two lines of text merge: the strongest wins, and two <br> make a blank line.
+  let out = '';
+  let line = '';
+  let brk = 0;
+  const flush = (): void => {
+    const t = line.trim();
+    line = '';
+    if (t === '') return;
+    if (out !== '') out += brk >= 2 ? '\n\n' : '\n';
+    out += t.includes(PRE_NL) ? t.split(PRE_NL).join('\n') : t;
+    brk = 0;
+  };
+  for (const seg of w.parts.join('').split(BREAKS)) {
+    if (seg === LINE) {
+      flush();
+      brk = Math.max(brk, 1);
+    } else if (seg === PARA) {
+      flush();
+      brk = 2;
+    } else if (seg === BR) {
+      flush();
+      brk = Math.min(2, brk + 1);
+    } else line += seg;
+  }
+  flush();
+  return out;
+}

@@ -1,0 +1,139 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFiles } from '../../../src/io/readers/index.js';
+import { drain, HAS_SHARED, ROOT, runCli, SHARED, tempDir } from '../../helpers/run.js';
+
+const FIX = join(ROOT, 'fixtures/warc');
+
+/** A WARC/1.0 record with a correct Content-Length. */
+function warcRecord(type: string, uri: string, id: string, block: Buffer, contentType = 'application/http; msgtype=response'): Buffer {
+  const head = `WARC/1.0\r\nWARC-Type: ${type}\r\nWARC-Target-URI: ${uri}\r\nWARC-Date: 2024-01-02T03:04:05Z\r\nWARC-Record-ID: <urn:uuid:${id}>\r\nContent-Type: ${contentType}\r\nContent-Length: ${block.length}\r\n\r\n`;
+  return Buffer.concat([Buffer.from(head), block, Buffer.from('\r\n\r\n')]);
+}
+function http(status: string, contentType: string, body: Buffer): Buffer {
+  return Buffer.concat([Buffer.from(`HTTP/1.1 ${status}\r\nContent-Type: ${contentType}\r\nContent-Length: ${body.length}\r\n\r\n`), body]);
+}
+
+describe('WARC reader on a slice of a real Common Crawl-style WARC (fixtures/warc)', () => {
+  for (const name of ['dolma-slice.warc.gz', 'dolma-slice.warc']) {
+    it(`${name}: one record per HTML response, with url, date, id, content type and text`, async () => {
+      const path = join(FIX, name);
+      const d = await drain(readFiles([path]));
+      expect(d.rejects).toEqual([]);
+      expect(d.fileErrors).toEqual([]);
+      expect(d.read).toBe(2);
+      expect(d.docs.map((x) => x.source)).toEqual([`${path}:3`, `${path}:5`]);
+      const [facts, zotero] = d.docs.map((x) => x.data);
+      expect(facts).toMatchObject({
+        url: 'https://soldaini.net/facts/',
+        date: '2024-04-25T16:24:45Z',
+        warc_record_id: 'urn:uuid:616F6005-E014-4447-B847-051775828114',
+        content_type: 'text/html; charset=utf-8',
+        charset: 'utf-8',
+        title: 'Facts',
+      });
+      expect(facts.text).toMatch(/^In no particular order, here are some facts about me:\n\nMy last name is pronounced/);
+      expect(zotero.url).toBe('https://maria-antoniak.github.io/2023/04/11/paperpile-to-zotero.html');
+      expect(typeof zotero.text === 'string' && zotero.text.length > 500).toBe(true);
+    });
+  }
+
+  it('counts the responses the way `zcat | grep -c "WARC-Type: response"` does', () => {
+    const n = Number(execFileSync('sh', ['-c', `zcat '${join(FIX, 'dolma-slice.warc.gz')}' | grep -ac 'WARC-Type: response'`], { encoding: 'utf8' }).trim());
+    expect(n).toBe(2);
+  });
+});
+
+describe('WARC reader: non-HTML, HTTP errors, charsets, WET and damage', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await tempDir();
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const gbkPage = readFileSync(join(ROOT, 'fixtures/html/zh-article-gbk.html'));
+  // The same GBK bytes with the <meta> removed: only the HTTP header names the charset.
+  const noMeta = Buffer.from(gbkPage.toString('latin1').replace('<meta charset="gbk">', ''), 'latin1');
+  const records = [
+    warcRecord('warcinfo', 'x', 'a0', Buffer.from('software: test\r\n'), 'application/warc-fields'),
+    warcRecord('response', 'https://e.org/img.png', 'a1', http('200 OK', 'image/png', Buffer.from([0x89, 0x50, 0x4e, 0x47]))),
+    warcRecord('response', 'https://e.org/missing', 'a2', http('404 Not Found', 'text/html', Buffer.from('<p>not here</p>'))),
+    warcRecord('response', 'https://e.org/zh', 'a3', http('200 OK', 'text/html; charset=GBK', noMeta)),
+    warcRecord('request', 'https://e.org/zh', 'a4', Buffer.from('GET /zh HTTP/1.1\r\n\r\n'), 'application/http; msgtype=request'),
+  ];
+
+  it('skips non-HTML and non-2xx responses with counted reasons, and takes the charset from the HTTP header', async () => {
+    const p = join(dir, 'mixed.warc.gz');
+    await writeFile(p, Buffer.concat(records.map((r) => gzipSync(r))));
+    const d = await drain(readFiles([p]));
+    expect(d.rejects.map((r) => [r.reason, r.source])).toEqual([
+      ['warc_not_html', `${p}:2`],
+      ['warc_http_status', `${p}:3`],
+    ]);
+    expect(d.rejects[0].detail).toMatchObject({ content_type: 'image/png', url: 'https://e.org/img.png' });
+    expect(d.docs).toHaveLength(1);
+    expect(d.docs[0].data).toMatchObject({ charset: 'gbk', title: '战国无双3', url: 'https://e.org/zh' });
+    expect(d.docs[0].data.text).toContain('锣鼓经是大陆传统器乐');
+    expect(d.read).toBe(d.docs.length + d.rejects.length);
+  });
+
+  it('reads WET conversion records as they are', async () => {
+    const p = join(dir, 'x.warc.wet');
+    await writeFile(p, warcRecord('conversion', 'https://e.org/', 'b1', Buffer.from('Line one.\nLine two, 中文.'), 'text/plain'));
+    const d = await drain(readFiles([p]));
+    expect(d.docs.map((x) => x.data)).toEqual([{ url: 'https://e.org/', date: '2024-01-02T03:04:05Z', warc_record_id: 'urn:uuid:b1', content_type: 'text/plain', text: 'Line one.\nLine two, 中文.' }]);
+  });
+
+  it('a damaged record is a reject and a file error, never a crash; the records before it are kept', async () => {
+    const good = gzipSync(records[3]);
+    const bad = gzipSync(records[3]);
+    bad.fill(0x41, 20, 60); // corrupt the deflate stream of the second member
+    const p = join(dir, 'damaged.warc.gz');
+    await writeFile(p, Buffer.concat([good, bad, good]));
+    const d = await drain(readFiles([p]));
+    expect(d.docs).toHaveLength(1);
+    expect(d.rejects.map((r) => r.reason)).toEqual(['warc_damaged']);
+    expect(d.rejects[0].source).toBe(`${p}:2`);
+    expect(d.fileErrors).toHaveLength(1);
+    expect(d.read).toBe(2);
+  });
+
+  it('a truncated record is a reject too', async () => {
+    const whole = Buffer.concat([records[3], records[3]]);
+    const p = join(dir, 'cut.warc');
+    await writeFile(p, whole.subarray(0, records[3].length + 300));
+    const d = await drain(readFiles([p]));
+    expect(d.docs).toHaveLength(1);
+    expect(d.rejects.map((r) => r.reason)).toEqual(['warc_damaged']);
+  });
+
+  it('the CLI reads .warc.gz and accounts for every response', async () => {
+    const r = await runCli(['cat', join(FIX, 'dolma-slice.warc.gz'), '-q']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n')).toHaveLength(2);
+  });
+});
+
+describe.runIf(HAS_SHARED)('WARC reader on the real samples in ../shared/data/web/en/raw', () => {
+  for (const name of ['dolma_cc_sample-0000.warc.gz', 'dolma_cc_sample-0001.warc.gz']) {
+    it(`${name}: as many records as responses, all HTML, none rejected`, async () => {
+      const path = join(SHARED, 'web/en/raw', name);
+      const expected = Number(execFileSync('sh', ['-c', `zcat '${path}' | grep -ac 'WARC-Type: response'`], { encoding: 'utf8' }).trim());
+      const d = await drain(readFiles([path]));
+      expect(expected).toBeGreaterThan(10);
+      expect(d.docs.length).toBe(expected);
+      expect(d.rejects).toEqual([]);
+      for (const doc of d.docs) {
+        expect(doc.data.url).toMatch(/^https:\/\//);
+        expect(doc.data.warc_record_id).toMatch(/^urn:uuid:/);
+        expect(typeof doc.data.text === 'string' && doc.data.text.length > 0).toBe(true);
+      }
+    });
+  }
+});

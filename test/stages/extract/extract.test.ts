@@ -1,0 +1,108 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { makeDoc } from '../../../src/core/doc.js';
+import { readFiles } from '../../../src/io/readers/index.js';
+import { defaultRegistry } from '../../../src/stages/index.js';
+import { decodeHtml, domToText, htmlToText } from '../../../src/stages/extract/index.js';
+import { parseHTML } from 'linkedom';
+import { drain, HAS_SHARED, ROOT, SHARED } from '../../helpers/run.js';
+import { pipeline } from '../../../src/core/pipeline.js';
+
+const HTML = join(ROOT, 'fixtures/html');
+const NAV = ['首页', '登录注册', '示例新闻网', '版权所有', '广告：点击领取优惠券', '统计代码不是正文', 'font: 14px'];
+
+describe('HTML files: charset from <meta>, article kept, navigation gone', () => {
+  for (const charset of ['gbk', 'gb18030']) {
+    it(`zh-article-${charset}.html`, async () => {
+      const bytes = readFileSync(join(HTML, `zh-article-${charset}.html`));
+      expect(() => new TextDecoder('utf-8', { fatal: true }).decode(bytes)).toThrow(); // really not UTF-8
+      const d = await drain(readFiles([join(HTML, `zh-article-${charset}.html`)]));
+      expect(d.rejects).toEqual([]);
+      const r = d.docs[0].data as Record<string, string>;
+      expect(r.charset).toBe(charset);
+      expect(r.title).toBe('战国无双3');
+      expect(r.text).toContain('锣鼓经是大陆传统器乐及戏曲里面常用的打击乐记谱方法');
+      expect(r.text).toContain('广茂铁路是中国广东省一条起自广州市广州西站');
+      // Tables and lists as lines.
+      expect(r.text.split('\n')).toContain('发行年份 | 2009');
+      expect(r.text.split('\n')).toContain('第二项：战国三杰');
+      for (const n of NAV) expect(r.text).not.toContain(n);
+    });
+  }
+
+  it('zh-article-big5.html (Traditional Chinese)', async () => {
+    const d = await drain(readFiles([join(HTML, 'zh-article-big5.html')]));
+    const r = d.docs[0].data as Record<string, string>;
+    expect(r.charset).toBe('big5');
+    expect(r.text).toContain('臺灣位於亞熱帶，夏天炎熱而潮濕，颱風季節從七月開始。');
+    expect(r.text).not.toContain('首頁');
+    expect(r.text).not.toContain('版權所有');
+  });
+
+  it('the real Chinese page (an app shell whose text is loaded by script): title decoded, no text, a counted reject', async () => {
+    const bytes = readFileSync(join(HTML, 'flagdata_html_demo_input.html'));
+    expect(htmlToText(decodeHtml(bytes).html).title).toBe('新华社分享页');
+    const d = await drain(readFiles([join(HTML, 'flagdata_html_demo_input.html')]));
+    expect(d.docs).toEqual([]);
+    expect(d.rejects.map((x) => x.reason)).toEqual(['extract_empty']);
+    expect(d.read).toBe(1);
+  });
+});
+
+describe('charset', () => {
+  const gbk = readFileSync(join(HTML, 'zh-article-gbk.html'));
+  it('takes the HTTP header first, then <meta>, then UTF-8', () => {
+    expect(decodeHtml(gbk, 'text/html; charset=GB2312')).toMatchObject({ charset: 'gbk', from: 'header' });
+    expect(decodeHtml(gbk, 'text/html')).toMatchObject({ charset: 'gbk', from: 'meta' });
+    expect(decodeHtml(Buffer.from('<p>é</p>'))).toMatchObject({ charset: 'utf-8', from: 'default', html: '<p>é</p>' });
+    expect(decodeHtml(Buffer.from('\ufeff<p>x</p>'))).toMatchObject({ from: 'bom', html: '<p>x</p>' });
+    expect(decodeHtml(gbk, 'text/html; charset=no-such-charset').from).toBe('meta');
+  });
+});
+
+describe('text layout', () => {
+  const text = (html: string): string => domToText(parseHTML(`<html><body>${html}</body></html>`).document.body as never);
+  it('<br> and <p> break lines; lists and table rows are lines; <pre> keeps its lines', () => {
+    expect(text('<p>one<br>two</p><p>three   <b>bold</b>\n words</p>')).toBe('one\ntwo\n\nthree bold words');
+    expect(text('<ul><li>a</li><li>b</li></ul><table><tr><th>k</th><th>v</th></tr><tr><td>x</td><td>1</td></tr></table>')).toBe('a\nb\n\nk | v\nx | 1');
+    expect(text('<pre>def f():\n    return 1</pre><script>no()</script><style>.x{}</style>')).toBe('def f():\n    return 1');
+  });
+});
+
+describe('the extract stage', () => {
+  const registry = defaultRegistry();
+  it('checks its options at construction, naming the bad one', async () => {
+    await expect(registry.create('extract', { methd: 'page' })).rejects.toThrow(/methd/);
+    await expect(registry.create('extract', { method: 'boilerpipe' })).rejects.toThrow(/readability, page/);
+  });
+
+  it('turns the html field of JSONL records into text, rejecting records without HTML', async () => {
+    const gbk = readFileSync(join(HTML, 'zh-article-gbk.html'));
+    const html = decodeHtml(gbk).html;
+    const docs = [makeDoc({ id: 1, html }, 'a:1'), makeDoc({ id: 2 }, 'a:2'), makeDoc({ id: 3, html: '<div></div>' }, 'a:3')];
+    const out: Record<string, unknown>[] = [];
+    const rejects: string[] = [];
+    const stats = await pipeline({
+      source: { async *read(ev) { ev.read(docs.length, 0); yield docs; } },
+      stages: [await registry.create('extract')],
+      sink: { write: (b) => void out.push(...b.map((x) => x.data)), close: async () => {}, abort: async () => {} },
+      rejects: { push: (r) => void rejects.push(r.reason), close: async () => {}, abort: async () => {} },
+    });
+    expect(out).toHaveLength(1);
+    expect(out[0].html).toBeUndefined();
+    expect(out[0].title).toBe('战国无双3');
+    expect(String(out[0].text)).toContain('锣鼓经是大陆传统器乐');
+    expect(rejects.sort()).toEqual(['extract:empty', 'extract:no_html']);
+    expect(stats.written + stats.rejected).toBe(3);
+  });
+});
+
+describe.runIf(HAS_SHARED)('the real Chinese HTML page in ../shared/data/web/zh/raw', () => {
+  it('is read as HTML: UTF-8 from its <meta>, its title, and no body text to keep', async () => {
+    const bytes = readFileSync(join(SHARED, 'web/zh/raw/flagdata_html_demo_input.txt'));
+    const d = decodeHtml(bytes);
+    expect(d).toMatchObject({ charset: 'utf-8', from: 'meta' });
+    expect(htmlToText(d.html)).toEqual({ text: '', title: '新华社分享页', method: 'page' });
+  });
+});

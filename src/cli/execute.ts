@@ -14,6 +14,8 @@ import { writeAtomic } from '../io/writers/atomic.js';
 import { whileRunning } from './interrupt.js';
 import type { DocSink } from '../core/pipeline.js';
 import { JsonArrayWriter } from '../io/writers/jsonArray.js';
+import { PARQUET_COMPRESSIONS, ParquetShardWriter, type ParquetCompression } from '../io/writers/parquet.js';
+import { parquetSchemaStage, SchemaHolder } from '../io/writers/parquetSchema.js';
 import { RejectsWriter } from '../io/writers/rejects.js';
 import type { OutputCompression } from '../io/writers/sharded.js';
 import type { Flag, Parsed } from './args.js';
@@ -24,7 +26,9 @@ export const IO_FLAGS: Flag[] = [
   { name: 'output', short: 'o', type: 'string', arg: 'PATH', help: 'write here: a file (x.jsonl, x.jsonl.gz, x.jsonl.zst), a folder (ending in /), or - for stdout (default)' },
   { name: 'shard-size', type: 'string', arg: 'SIZE', help: 'start a new shard after SIZE uncompressed bytes (e.g. 256MB)' },
   { name: 'shard-records', type: 'string', arg: 'N', help: 'start a new shard after N records' },
-  { name: 'compress', type: 'string', arg: 'none|gzip|zstd', help: 'compression of shards in a folder output (default none; files follow their name)' },
+  { name: 'compress', type: 'string', arg: 'none|gzip|zstd', help: 'compression of shards in a folder output (default none; files follow their name); Parquet: none|snappy|gzip|zstd|brotli (default snappy)' },
+  { name: 'output-format', type: 'string', arg: 'jsonl|parquet', help: 'output format (default: parquet for a .parquet output, else jsonl)' },
+  { name: 'row-group-size', type: 'string', arg: 'N', help: 'Parquet output: rows per row group (default 10000)' },
   { name: 'rejects', type: 'string', arg: 'FILE', help: 'write every rejected record here, with stage, reason and file:line' },
   { name: 'stats', type: 'string', arg: 'FILE', help: 'write the run statistics here as JSON' },
   { name: 'text-field', type: 'string', arg: 'NAME[,NAME...]', help: 'field holding the text; a list is tried in order, e.g. text,content,raw_content (default: text, else content)' },
@@ -124,8 +128,15 @@ export async function prepare(job: Job) {
   if (!FORMATS.includes(format as InputFormat)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}; got '${format}'`);
   const txtMode = (v['txt-mode'] as string | undefined) ?? 'file';
   if (txtMode !== 'file' && txtMode !== 'line') throw new UsageError(`--txt-mode must be file or line; got '${txtMode}'`);
-  const compress = (v.compress as string | undefined) ?? d.compression ?? 'none';
-  if (!['none', 'gzip', 'zstd'].includes(compress)) throw new UsageError(`--compress must be none, gzip or zstd; got '${compress}'`);
+  const outputName = (v.output as string | undefined) ?? d.output ?? '-';
+  const outputFormat = (v['output-format'] as string | undefined) ?? (outputName.endsWith('.parquet') ? 'parquet' : 'jsonl');
+  if (outputFormat !== 'jsonl' && outputFormat !== 'parquet') throw new UsageError(`--output-format must be jsonl or parquet; got '${outputFormat}'`);
+  const parquet = outputFormat === 'parquet';
+  const compress = (v.compress as string | undefined) ?? d.compression ?? (parquet ? 'snappy' : 'none');
+  if (parquet ? !(PARQUET_COMPRESSIONS as readonly string[]).includes(compress) : !['none', 'gzip', 'zstd'].includes(compress)) {
+    throw new UsageError(`--compress must be ${parquet ? PARQUET_COMPRESSIONS.join(', ') : 'none, gzip or zstd'}; got '${compress}'`);
+  }
+  const rowGroupSize = positiveInt(v['row-group-size'], 'row-group-size') ?? 10_000;
   const rawRate = v['max-reject-rate'];
   const rate = rawRate !== undefined ? (typeof rawRate === 'string' && rawRate.trim() !== '' ? Number(rawRate) : NaN) : (d.maxRejectRate ?? 0.1);
   if (!(rate >= 0 && rate <= 1)) throw new UsageError(`--max-reject-rate must be between 0 and 1; got '${rawRate}'`);
@@ -149,13 +160,13 @@ export async function prepare(job: Job) {
   const plan = { inputs: files, output, folder, sharded: !folder && Boolean(shardRecords || shardBytes), rejects: rejectsPath, stats: statsPath, extra: job.extraOutputs, overwrite: v.overwrite === true || d.overwrite === true };
   await checkOutputs(plan);
   const release = job.sink === undefined ? await prepareOutput(plan) : () => {};
-  return { format, txtMode: txtMode as 'file' | 'line', compress, rate, rawRate, shardRecords, shardBytes, output, rejectsPath, statsPath, textField, files, release };
+  return { format, txtMode: txtMode as 'file' | 'line', compress, rate, rawRate, shardRecords, shardBytes, output, rejectsPath, statsPath, textField, files, release, parquet, rowGroupSize };
 }
 
 async function executePrepared(job: Job, p: Prepared): Promise<number> {
   const v = job.values;
   const d = job.defaults ?? {};
-  const { format, txtMode, compress, rate, shardRecords, shardBytes, output, rejectsPath, statsPath, textField, files } = p;
+  const { format, txtMode, compress, rate, shardRecords, shardBytes, output, rejectsPath, statsPath, textField, files, parquet, rowGroupSize } = p;
   await job.beforeRun?.(files, { shardRecords, shardBytes, compression: compress as OutputCompression, maxRejectRate: rate, textField, stripAttrs: v['strip-attrs'] === true ? true : v['keep-attrs'] === true ? false : d.stripAttrs });
 
   // Before convert, a line holding a list is XTuner's OpenAI format: a list of messages.
@@ -164,7 +175,15 @@ async function executePrepared(job: Job, p: Prepared): Promise<number> {
   // XTuner needs one key set per file: a record with attrs beside one without breaks it.
   const xtunerOutput = output.endsWith('.json') || job.stages.some((s) => s.name === 'convert');
   const stripAttrs = v['keep-attrs'] === true ? false : v['strip-attrs'] === true || d.stripAttrs === true || xtunerOutput;
-  const sink = job.sink ?? (await jsonlSink({ output, shardRecords, shardBytes, compression: compress as OutputCompression, stripAttrs }));
+  let stages = job.stages;
+  let sink: { writer: DocSink; shards(): readonly string[] };
+  if (job.sink === undefined && parquet) {
+    // One schema for the run: the check stage rejects records that would break it, by name.
+    const schema = new SchemaHolder();
+    const w = await ParquetShardWriter.create({ output, rowGroupSize, compression: compress as ParquetCompression, shardRecords, stripAttrs, schema });
+    stages = [...job.stages, parquetSchemaStage(schema, rowGroupSize, stripAttrs)];
+    sink = { writer: w, shards: () => w.shards };
+  } else sink = job.sink ?? (await jsonlSink({ output, shardRecords, shardBytes, compression: compress as OutputCompression, stripAttrs }));
   const rejects = rejectsPath ? new RejectsWriter(rejectsPath) : undefined;
   const progress = progressPrinter(job.command, process.stderr.isTTY === true && v.quiet !== true);
   const unregister = whileRunning(async () => {
@@ -175,7 +194,7 @@ async function executePrepared(job: Job, p: Prepared): Promise<number> {
   try {
     stats = await pipeline({
       source: readFiles(files, { format: format as InputFormat, txtMode, wrapArrays }),
-      stages: job.stages,
+      stages,
       sink: sink.writer,
       rejects,
       textField,

@@ -209,7 +209,7 @@ export async function prepareOutput(plan: OutputPlan): Promise<() => void> {
   const unlock = plan.folder || plan.sharded ? lockOutput(lockPath) : lockIfDir(lockPath);
   try {
     const names = await readdir(dir).catch(() => [] as string[]);
-    const re = plan.folder ? /^part-\d{5,}\.jsonl(\.gz|\.zst)?$/ : plan.sharded ? shardPattern(plan.output) : null;
+    const re = plan.folder ? /^part-\d{5,}\.(jsonl(\.gz|\.zst)?|parquet)$/ : plan.sharded ? shardPattern(plan.output) : null;
     const old = re === null ? [] : names.filter((n) => re.test(n) || (plan.folder && RUN_FILES.includes(n)));
     if (old.length > 0) {
       if (!plan.overwrite) throw new UsageError(`output ${plan.folder ? 'folder' : 'shards'} '${plan.output}' already hold${plan.folder ? 's' : ''} ${old[0]}${old.length > 1 ? ` and ${old.length - 1} more` : ''} from an earlier run; remove them or pass --overwrite`);

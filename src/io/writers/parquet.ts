@@ -1,0 +1,222 @@
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { mkdir, rename, unlink } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { basename, dirname, join } from 'node:path';
+import { brotliCompressSync, gzipSync } from 'node:zlib';
+import type { SchemaElement } from 'hyparquet';
+import { ByteWriter, ParquetWriter, type Writer } from 'hyparquet-writer';
+import type { Doc } from '../../core/doc.js';
+import type { DocSink } from '../../core/pipeline.js';
+import { UsageError } from '../../core/errors.js';
+import { isFolderOutput, outputRecord } from './jsonl.js';
+import type { Column, ColumnKind } from './parquetSchema.js';
+import { SchemaHolder } from './parquetSchema.js';
+
+/** Column compression of written Parquet files. */
+export type ParquetCompression = 'none' | 'snappy' | 'gzip' | 'zstd' | 'brotli';
+/** Every Parquet compression, for option checks. */
+export const PARQUET_COMPRESSIONS: readonly ParquetCompression[] = ['none', 'snappy', 'gzip', 'zstd', 'brotli'];
+
+/** Options of the Parquet writer. */
+export interface ParquetOptions {
+  /** A folder (ending in `/`, or existing) for shards `part-00000.parquet` ..., or a `.parquet` file. */
+  output: string;
+  /** Rows per row group, the unit of memory when writing and when reading back; default 10,000. */
+  rowGroupSize?: number;
+  /** Column compression; default `snappy` (what pandas and Hugging Face datasets write). */
+  compression?: ParquetCompression;
+  /** Start a new file after this many rows (rounded up to whole row groups); default no limit. */
+  shardRecords?: number;
+  /** Leave the `attrs` signals out; default false (written as a JSON column). */
+  stripAttrs?: boolean;
+  /** The schema, shared with the check stage (`parquetSchemaStage`); default a new one. */
+  schema?: SchemaHolder;
+}
+
+const CODEC = { none: 'UNCOMPRESSED', snappy: 'SNAPPY', gzip: 'GZIP', zstd: 'ZSTD', brotli: 'BROTLI' } as const;
+
+interface ZstdSimple {
+  compress(data: Uint8Array, level: number): Uint8Array;
+}
+let zstd: ZstdSimple | null = null;
+async function zstdCodec(): Promise<ZstdSimple> {
+  if (zstd) return zstd;
+  const require = createRequire(import.meta.url);
+  const { ZstdCodec } = require('zstd-codec') as { ZstdCodec: { run(cb: (z: { Simple: new () => ZstdSimple }) => void): void } };
+  zstd = await new Promise<ZstdSimple>((resolve) => ZstdCodec.run((z) => resolve(new z.Simple())));
+  return zstd;
+}
+
+/** The Parquet schema elements of the run's columns (all optional: a field may be missing). */
+function schemaElements(columns: readonly Column[]): SchemaElement[] {
+  const el = (c: Column): SchemaElement => {
+    const base = { name: c.name, repetition_type: 'OPTIONAL' as const };
+    const k: ColumnKind = c.kind;
+    if (k === 'string') return { ...base, type: 'BYTE_ARRAY', converted_type: 'UTF8' };
+    if (k === 'boolean') return { ...base, type: 'BOOLEAN' };
+    if (k === 'int64') return { ...base, type: 'INT64' };
+    if (k === 'double') return { ...base, type: 'DOUBLE' };
+    return { ...base, type: 'BYTE_ARRAY', converted_type: 'JSON' };
+  };
+  return [{ name: 'root', num_children: columns.length }, ...columns.map(el)];
+}
+
+/** A `Writer` for hyparquet-writer that appends to an open file, flushing every 1 MB. */
+function fdWriter(fd: number): Writer {
+  const w = new ByteWriter() as unknown as Writer & { index: number };
+  const flush = (): void => {
+    if (w.index === 0) return;
+    const bytes = new Uint8Array(w.buffer, 0, w.index);
+    let off = 0;
+    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+    w.index = 0;
+  };
+  const ensure = w.ensure.bind(w);
+  w.ensure = (size: number): void => {
+    if (w.index > 1_000_000) flush();
+    ensure(size);
+  };
+  w.flush = flush;
+  w.finish = flush;
+  return w;
+}
+
+/** Makes temporary names unique within the process. */
+let serial = 0;
+
+interface OpenFile {
+  final: string;
+  tmp: string;
+  fd: number;
+  pw: ParquetWriter;
+  rows: number;
+}
+
+/**
+ * Writes records as Parquet files: each column one type for the whole run (see
+ * `parquetSchemaStage`, which must run before this sink and rejects what does not fit), one
+ * row group per `rowGroupSize` records, Snappy/Gzip/Zstd/Brotli or no compression. Each file is
+ * written under a temporary name and renamed when complete, like the JSONL shards.
+ */
+export class ParquetShardWriter implements DocSink {
+  readonly schema: SchemaHolder;
+  /** Paths of the completed files, in order. */
+  readonly written: string[] = [];
+  private readonly rowGroupSize: number;
+  private readonly compression: ParquetCompression;
+  private readonly strip: boolean;
+  private buffer: Record<string, unknown>[] = [];
+  private file: OpenFile | null = null;
+  private index = 0;
+  private compressors: Record<string, (b: Uint8Array) => Uint8Array> = {};
+
+  private constructor(private readonly o: ParquetOptions, private readonly folder: boolean) {
+    this.schema = o.schema ?? new SchemaHolder();
+    this.rowGroupSize = o.rowGroupSize ?? 10_000;
+    this.compression = o.compression ?? 'snappy';
+    this.strip = o.stripAttrs ?? false;
+    if (!Number.isInteger(this.rowGroupSize) || this.rowGroupSize < 1) throw new UsageError(`row group size must be a positive integer, got ${this.rowGroupSize}`);
+    if (!PARQUET_COMPRESSIONS.includes(this.compression)) throw new UsageError(`Parquet compression must be one of ${PARQUET_COMPRESSIONS.join(', ')}; got '${this.compression}'`);
+    if (o.output === '-') throw new UsageError('Parquet output needs a file or a folder, not stdout');
+    if (!folder && !o.output.endsWith('.parquet')) throw new UsageError(`a Parquet output file must end in .parquet, got '${o.output}'`);
+  }
+
+  /** Open a writer; decides folder or file mode from the output path. */
+  static async create(o: ParquetOptions): Promise<ParquetShardWriter> {
+    const w = new ParquetShardWriter(o, await isFolderOutput(o.output));
+    w.compressors = { GZIP: (b) => gzipSync(b), BROTLI: (b) => brotliCompressSync(b) };
+    if (w.compression === 'zstd') {
+      const z = await zstdCodec();
+      w.compressors.ZSTD = (b) => z.compress(b, 3);
+    }
+    return w;
+  }
+
+  /** Paths of completed files. */
+  get shards(): readonly string[] {
+    return this.written;
+  }
+
+  private nameOf(i: number): string {
+    const n = String(i).padStart(5, '0');
+    if (this.folder) return join(this.o.output, `part-${n}.parquet`);
+    if (!this.o.shardRecords) return this.o.output;
+    return this.o.output.replace(/\.parquet$/, `-${n}.parquet`);
+  }
+
+  private async open(): Promise<OpenFile> {
+    const final = this.nameOf(this.index++);
+    await mkdir(dirname(final), { recursive: true });
+    const tmp = join(dirname(final), `.${basename(final)}.tmp-${process.pid}-${serial++}`);
+    const fd = openSync(tmp, 'w');
+    const pw = new ParquetWriter({
+      writer: fdWriter(fd),
+      schema: schemaElements(this.columns()) as never,
+      codec: CODEC[this.compression],
+      compressors: this.compressors,
+      createdBy: 'corpus-clean (hyparquet-writer)',
+    });
+    return { final, tmp, fd, pw, rows: 0 };
+  }
+
+  private columns(): Column[] {
+    if (this.schema.columns === null) throw new Error('Parquet schema not set: parquetSchemaStage must run before the Parquet writer');
+    return this.schema.columns;
+  }
+
+  /** Write the buffered rows as one row group. */
+  private async flushGroup(): Promise<void> {
+    const rows = this.buffer;
+    if (rows.length === 0) return;
+    this.buffer = [];
+    if (this.file !== null && this.o.shardRecords && this.file.rows >= this.o.shardRecords) await this.closeFile();
+    this.file ??= await this.open();
+    const columnData = this.columns().map((c) => {
+      const data = new Array<unknown>(rows.length);
+      for (let i = 0; i < rows.length; i++) {
+        const v = rows[i][c.name];
+        data[i] = v === undefined || v === null ? null : c.kind === 'int64' ? BigInt(v as number) : v;
+      }
+      return { name: c.name, data };
+    });
+    await this.file.pw.write({ columnData: columnData as never, rowGroupSize: rows.length });
+    this.file.rows += rows.length;
+  }
+
+  async write(batch: Doc[]): Promise<void> {
+    for (const doc of batch) {
+      this.buffer.push(outputRecord(doc, this.strip));
+      if (this.buffer.length >= this.rowGroupSize) await this.flushGroup();
+    }
+  }
+
+  private async closeFile(): Promise<void> {
+    const f = this.file;
+    if (f === null) return;
+    this.file = null;
+    await f.pw.finish();
+    closeSync(f.fd);
+    await rename(f.tmp, f.final);
+    this.written.push(f.final);
+  }
+
+  /** Write the last row group and publish the file. A run with no records writes no file. */
+  async close(): Promise<void> {
+    await this.flushGroup();
+    await this.closeFile();
+  }
+
+  /** Give up: remove the file being written; completed files stay (they are whole). */
+  async abort(): Promise<void> {
+    const f = this.file;
+    this.file = null;
+    this.buffer = [];
+    if (f === null) return;
+    try {
+      closeSync(f.fd);
+    } catch {
+      // already closed
+    }
+    await unlink(f.tmp).catch(() => {});
+  }
+}

@@ -4,7 +4,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFiles } from '../../../src/io/readers/index.js';
+import { readChunks, readFiles } from '../../../src/io/readers/index.js';
 import { drain, HAS_SHARED, ROOT, runCli, SHARED, tempDir } from '../../helpers/run.js';
 
 const FIX = join(ROOT, 'fixtures/warc');
@@ -41,6 +41,19 @@ describe('WARC reader on a slice of a real Common Crawl-style WARC (fixtures/war
       expect(typeof zotero.text === 'string' && zotero.text.length > 500).toBe(true);
     });
   }
+
+  it('gives the same records whatever the chunk size the bytes arrive in (1 to 12 bytes)', async () => {
+    const bytes = readFileSync(join(FIX, 'dolma-slice.warc.gz'));
+    const whole = (await drain(readFiles([join(FIX, 'dolma-slice.warc.gz')]))).docs.map((d) => d.data);
+    for (let size = 1; size <= 12; size++) {
+      const chunks = (async function* () {
+        for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+      })();
+      const d = await drain(readChunks('slice.warc.gz', chunks, 'warc'));
+      expect(d.docs.map((x) => x.data), `chunk size ${size}`).toEqual(whole);
+      expect(d.rejects).toEqual([]);
+    }
+  });
 
   it('counts the responses the way `zcat | grep -c "WARC-Type: response"` does', () => {
     const n = Number(execFileSync('sh', ['-c', `zcat '${join(FIX, 'dolma-slice.warc.gz')}' | grep -ac 'WARC-Type: response'`], { encoding: 'utf8' }).trim());

@@ -42,7 +42,7 @@ export type { TextNormalizeConfig } from './stages/normalize/index.js';
 export { repairStage, repairObject, loadSchema, SHIPPED_SCHEMAS } from './stages/repair/index.js';
 export type { RecordSchema, FieldSpec } from './stages/repair/index.js';
 export { convertStage, createConvert, detectFormat, checkConversation, toConversation, toMessages } from './stages/convert/index.js';
-export { langId, langIdStage, fastTextBackend, francBackend, toIso1 } from './stages/langid/index.js';
+export { langId, langIdStage, cascadeBackend, cld2Backend, fastTextBackend, francBackend, toIso1 } from './stages/langid/index.js';
 export type { LangIdBackend, LangIdOptions } from './stages/langid/index.js';
 export { qualityStage } from './stages/quality/index.js';
 export {

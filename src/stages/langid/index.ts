@@ -1,8 +1,13 @@
 export type { LangIdBackend, LangResult } from './backend.js';
 export { UND } from './backend.js';
+export { cascadeBackend } from './cascade.js';
+export { cld2Backend, loadCld2 } from './cld2.js';
 export { fastTextBackend, loadLid176 } from './fasttext.js';
 export { francBackend } from './franc.js';
-export { fromFastTextLabel, fromFrancCode, iso1To3, toIso1 } from './iso639.js';
-export type { LangIdOptions } from './langid.js';
-export { LOW_SCORE, NOT_KEPT, langId, langIdOptions, langIdStage } from './langid.js';
+export { CHINESE_VARIETIES, fromCld2Code, fromFastTextLabel, fromFrancCode, iso1To3, toIso1, widenKeep } from './iso639.js';
+export type { LangIdBackendName, LangIdOptions } from './langid.js';
+export { LANGID_BACKENDS, LOW_SCORE, NOT_KEPT, langId, langIdOptions, langIdStage, loadBackend } from './langid.js';
 export { modelText } from './modelText.js';
+export { cut, isCodeLine, proseOf } from './prose.js';
+export type { ScriptCounts } from './script.js';
+export { emptyCounts, hanScript, scanScripts } from './script.js';

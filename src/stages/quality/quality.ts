@@ -1,4 +1,6 @@
 import type { Doc } from '../../core/doc.js';
+import { UND } from '../langid/backend.js';
+import { CHINESE_VARIETIES } from '../langid/iso639.js';
 import { getText, setText } from '../../core/doc.js';
 import { UsageError } from '../../core/errors.js';
 import type { OptionsSpec } from '../../core/options.js';
@@ -123,9 +125,11 @@ export function createQuality(options: Record<string, unknown>): Stage {
       let by = 'preset';
       if (auto) {
         const lang = doc.attrs.lang;
-        if (typeof lang === 'string') {
+        // yue, wuu and the other Chinese varieties take the Chinese rules too; und (too short to
+        // judge) falls back to the script share.
+        if (typeof lang === 'string' && lang !== UND) {
           by = 'lang';
-          if (lang === 'zh' && zh) c = zh;
+          if (CHINESE_VARIETIES.has(lang) && zh) c = zh;
         } else {
           by = 'script';
           if (zh && p.nonSpaceChars > 0 && p.cjkChars / p.nonSpaceChars >= AUTO_CJK_SHARE) c = zh;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fromFastTextLabel, fromFrancCode, iso1To3, toIso1 } from '../../../src/stages/langid/index.js';
+import { CHINESE_VARIETIES, fromCld2Code, fromFastTextLabel, fromFrancCode, iso1To3, toIso1, widenKeep } from '../../../src/stages/langid/index.js';
 import { modelText } from '../../../src/stages/langid/index.js';
 
 describe('ISO 639 mapping', () => {
@@ -17,7 +17,20 @@ describe('ISO 639 mapping', () => {
     expect(fromFrancCode('als')).toBe('sq');
     expect(fromFastTextLabel('als')).toBe('gsw');
     expect(fromFastTextLabel('zh')).toBe('zh');
-    expect(fromFastTextLabel('no')).toBe('no');
+    // lid.176 and CLD2 both say "no" for Bokmål text: reported as nb by every backend.
+    expect(fromFastTextLabel('no')).toBe('nb');
+  });
+
+  it('CLD2 codes: old Hebrew/Javanese/Norwegian codes and zh-Hant mapped; the rest unchanged', () => {
+    expect(['iw', 'jw', 'no', 'zh-Hant', 'zh', 'zu', 'nn'].map(fromCld2Code)).toEqual(['he', 'jv', 'nb', 'zh', 'zh', 'zu', 'nn']);
+  });
+
+  it('widenKeep: zh keeps the Chinese varieties, no keeps nb and nn; other codes stay alone', () => {
+    const w = widenKeep(['zh', 'no', 'en']);
+    for (const c of ['zh', 'yue', 'wuu', 'nb', 'nn', 'en']) expect(w.has(c), c).toBe(true);
+    expect(w.has('ja')).toBe(false);
+    expect([...widenKeep(['de'])]).toEqual(['de']);
+    expect(CHINESE_VARIETIES.has('yue')).toBe(true);
   });
 
   it('639-1 to 639-3 round-trips', () => {

@@ -100,6 +100,10 @@ describe('quality: presets and options', () => {
   it('auto picks by attrs.lang, else by CJK share', async () => {
     expect((await one(GOOD_ZH, {}, { lang: 'zh' })).q).toMatchObject({ preset: 'web-zh', preset_by: 'lang' });
     expect((await one(GOOD_ZH, {}, { lang: 'en' })).q).toMatchObject({ preset: 'web-en', preset_by: 'lang' });
+    // Cantonese and Wu (langid reports yue/wuu for Han text with their marks) take the Chinese rules.
+    expect((await one(GOOD_ZH, {}, { lang: 'yue' })).q).toMatchObject({ preset: 'web-zh', preset_by: 'lang' });
+    // und (too short for langid to judge) falls back to the script share.
+    expect((await one(GOOD_ZH, {}, { lang: 'und' })).q).toMatchObject({ preset: 'web-zh', preset_by: 'script' });
     expect((await one(GOOD_ZH)).q).toMatchObject({ preset: 'web-zh', preset_by: 'script' });
     expect((await one(GOOD_EN)).q).toMatchObject({ preset: 'web-en', preset_by: 'script' });
   });

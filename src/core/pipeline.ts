@@ -11,8 +11,11 @@ import { count, emptyFileStats, emptyRunStats, MAX_KEYS_SEEN } from './stats.js'
 export interface ReadEvents {
   /** Records (good or bad) and bytes consumed. */
   read(records: number, bytes: number): void;
-  /** An input that did not become a record (malformed JSON, invalid UTF-8, ...): stage `read`. */
-  reject(r: Omit<Reject, 'stage'>): void;
+  /**
+   * An input that did not become a record (malformed JSON, invalid UTF-8, ...): stage `read`.
+   * `count` (default 1) is the number of input records it stands for (a run of blank lines).
+   */
+  reject(r: Omit<Reject, 'stage'>, count?: number): void;
   /** A new input file was opened. */
   file(path: string): void;
   /** A whole file was damaged or unreadable; the records before the damage were kept. */
@@ -145,11 +148,11 @@ export async function pipeline(spec: PipelineSpec): Promise<RunStats> {
   const perFile = stats.perFile;
   const fileStats = (file: string): FileStats => (perFile[file] ??= emptyFileStats());
   let current: FileStats = emptyFileStats();
-  const onReject = (r: Reject): void => {
-    stats.rejected++;
+  const onReject = (r: Reject, n = 1): void => {
+    stats.rejected += n;
     const f = fileStats(fileOfSource(r.source));
-    f.rejected++;
-    count(f.reasons, `${r.stage}/${r.reason}`);
+    f.rejected += n;
+    count(f.reasons, `${r.stage}/${r.reason}`, n);
     if (r.reason === 'text_missing' && r.record !== undefined) seeKeys(f, r.record);
   };
   const events: ReadEvents = {
@@ -160,10 +163,10 @@ export async function pipeline(spec: PipelineSpec): Promise<RunStats> {
       current.read += records;
       current.bytes += bytes;
     },
-    reject(r) {
-      count(stats.input.dropped, r.reason);
+    reject(r, n = 1) {
+      count(stats.input.dropped, r.reason, n);
       const full: Reject = { stage: 'read', ...r };
-      onReject(full);
+      onReject(full, n);
       rejects.push(full);
     },
     file(path) {

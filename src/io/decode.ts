@@ -1,6 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { createGunzip } from 'node:zlib';
-import { Gunzip as SalvageGunzip, Decompress as ZstdDecompress } from './codecs.js';
+import { Gunzip as SalvageGunzip } from './codecs.js';
+import { unzstd } from './zstd.js';
 
 /** Compression of a byte stream, told by its first bytes (not its name, which may lie). */
 export type Compression = 'none' | 'gzip' | 'zstd';
@@ -16,6 +17,8 @@ export function sniffCompression(head: Uint8Array): Compression {
 export const READ_CHUNK = 1 << 20;
 /** Compressed bytes handed to zlib at a time, so the output waiting to be read stays small. */
 const GZIP_PIECE = 1 << 16;
+/** Compressed bytes handed to the salvage inflater at a time. */
+const SALVAGE_PIECE = 512;
 
 const toBuffer = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.length);
 
@@ -72,6 +75,10 @@ async function* gunzip(first: Buffer, rest: AsyncIterator<Buffer>, reopen?: () =
   }
   if (failure === null) return;
   z.destroy();
+  // The checksum at the end of a member catches damage that decoded without error: the
+  // records already read from it may be altered, and there is nothing left to salvage.
+  const f = failure as Error;
+  if (/incorrect data check|incorrect length check/.test(f.message)) throw new Error(`gzip: ${f.message}: the file is damaged and records read from it may be altered`);
   if (reopen === undefined) throw failure;
   yield* salvage(reopen, delivered);
   throw failure;
@@ -88,35 +95,16 @@ async function* salvage(reopen: () => AsyncIterable<Buffer>, skip: number): Asyn
   });
   try {
     for await (const c of reopen()) {
-      g.push(c);
-      yield* out.splice(0);
+      // Small pieces: fflate gives out nothing from a push that meets the damage, so the piece
+      // size bounds what is lost before it (the whole read chunk, 1 MiB, before).
+      for (let i = 0; i < c.length; i += SALVAGE_PIECE) {
+        g.push(c.subarray(i, i + SALVAGE_PIECE));
+        yield* out.splice(0);
+      }
     }
     g.push(new Uint8Array(0), true);
   } catch {
     // The damage itself: what came before it is in `out`.
-  }
-  yield* out.splice(0);
-}
-
-async function* unzstd(first: Buffer, rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
-  const out: Buffer[] = [];
-  const d = new ZstdDecompress((chunk) => {
-    if (chunk.length > 0) out.push(toBuffer(chunk));
-  });
-  // fzstd hands out each block as it completes, even in a push that then throws on damage.
-  try {
-    d.push(first);
-    for (;;) {
-      yield* out.splice(0);
-      const r = await rest.next();
-      if (r.done) break;
-      d.push(r.value);
-    }
-    // Throws "unexpected EOF" when the last frame is incomplete.
-    d.push(new Uint8Array(0), true);
-  } catch (e) {
-    yield* out.splice(0);
-    throw e;
   }
   yield* out.splice(0);
 }

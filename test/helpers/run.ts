@@ -67,8 +67,9 @@ export async function drain(source: DocSource): Promise<Drained> {
       d.read += n;
       d.bytes += b;
     },
-    reject(r) {
-      d.rejects.push(r);
+    reject(r, n = 1) {
+      // A run of blank lines is one reject standing for n lines: keep one entry per line.
+      for (let i = 0; i < n; i++) d.rejects.push(r);
     },
     file() {},
     fileError(e) {

@@ -6,6 +6,7 @@ import type { ReadEvents } from '../../core/pipeline.js';
 import { openDecoded } from '../decode.js';
 import { docFromValue } from './jsonl.js';
 import type { ReadSettings } from './options.js';
+import { rawFields } from './options.js';
 
 const BATCH = 1000;
 
@@ -46,8 +47,8 @@ export async function* readJsonArray(
     const v = item.value;
     const source = `${path}:[${item.key}]`;
     if (v === null || typeof v !== 'object' || Array.isArray(v)) {
-      const raw = JSON.stringify(v) ?? String(v);
-      events.reject({ reason: 'not_object', source, raw: raw.slice(0, s.maxRawChars) });
+      const r = rawFields(JSON.stringify(v) ?? String(v), s.maxRawChars);
+      events.reject({ reason: 'not_object', source, raw: r.raw, ...(r.detail ? { detail: r.detail } : {}) });
     } else batch.push(docFromValue(v as JsonObject, source));
   };
   const flush = (): Doc[] => {

@@ -2,6 +2,7 @@ import type { Doc, JsonObject } from '../../core/doc.js';
 import { docAt, makeDoc } from '../../core/doc.js';
 import type { ReadEvents } from '../../core/pipeline.js';
 import { openDecoded } from '../decode.js';
+import { hasUnsafeNumber, keepExact, MAX_DEPTH, tooDeep } from '../json.js';
 import { isBlank, LineSplitter, validUtf8 } from '../lines.js';
 import type { ReadSettings } from './options.js';
 import { rawFields } from './options.js';
@@ -15,16 +16,50 @@ export function docFromValue(data: JsonObject, source: string, line?: number): D
 }
 
 /**
+ * Counts a run of blank lines and rejects it once: a single blank line is one `blank_line`
+ * reject as before; a run of them is one reject carrying `lines` (and counted as that many), so
+ * ten million newlines cost one line in the rejects file, not a gigabyte.
+ */
+export class BlankRuns {
+  private first = 0;
+  private n = 0;
+
+  constructor(
+    private readonly path: string,
+    private readonly events: ReadEvents,
+  ) {}
+
+  add(lineNo: number): void {
+    if (this.n === 0) this.first = lineNo;
+    this.n++;
+  }
+
+  /** Reject the run seen so far, if any. */
+  flush(): void {
+    if (this.n === 0) return;
+    const source = `${this.path}:${this.first}`;
+    if (this.n === 1) this.events.reject({ reason: 'blank_line', source });
+    else this.events.reject({ reason: 'blank_line', source, detail: { lines: this.n, last_line: this.first + this.n - 1 } }, this.n);
+    this.n = 0;
+  }
+}
+
+/**
  * Read JSON Lines (plain, gzip or zstd). Every line is either a record or a reject with a
- * reason: `blank_line`, `invalid_utf8`, `json_parse`, `not_object`, `line_too_long`,
+ * reason: `blank_line` (a run of blank lines is one reject counting them), `invalid_utf8`,
+ * `json_parse`, `not_object`, `too_deep` (nested over 1,000 levels), `line_too_long`,
  * `truncated_input`. A damaged compressed file keeps the records before the damage and is
- * reported through `events.fileError`.
+ * reported through `events.fileError`. A record holding a number JavaScript cannot represent
+ * exactly (an integer over 2^53, `1e400`, `-0`) keeps its input line, so a writer gives back its
+ * bytes when no stage changed it.
  */
 export async function* readJsonl(path: string, events: ReadEvents, s: ReadSettings, chunks?: AsyncIterable<Buffer>): AsyncGenerator<Doc[]> {
   let batch: Doc[] = [];
   let lines = 0;
   let bytes = 0;
+  const blanks = new BlankRuns(path, events);
   const reject = (reason: string, line: number, raw?: string, extra?: Record<string, unknown>): void => {
+    blanks.flush();
     const r: { raw?: string; detail?: Record<string, unknown> } = raw === undefined ? {} : rawFields(raw, s.maxRawChars);
     const detail = r.detail || extra ? { ...r.detail, ...extra } : undefined;
     events.reject({ reason, source: `${path}:${line}`, ...(r.raw !== undefined ? { raw: r.raw } : {}), ...(detail ? { detail } : {}) });
@@ -32,11 +67,14 @@ export async function* readJsonl(path: string, events: ReadEvents, s: ReadSettin
   const onLine = (buf: Buffer, start: number, end: number, lineNo: number, utf8: boolean): void => {
     lines++;
     if (lineNo === 1 && end - start >= 3 && buf[start] === 0xef && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf) start += 3;
-    if (isBlank(buf, start, end)) return reject('blank_line', lineNo);
+    if (isBlank(buf, start, end)) return blanks.add(lineNo);
+    blanks.flush();
     if (!utf8 && !validUtf8(buf, start, end)) {
       return events.reject({ reason: 'invalid_utf8', source: `${path}:${lineNo}`, raw_base64: buf.toString('base64', start, end) });
     }
     const text = buf.toString('utf8', start, end);
+    // Deeper than this, writing the record (JSON.stringify) or a recursive stage would throw.
+    if (tooDeep(buf, start, end)) return reject('too_deep', lineNo, text, { limit: MAX_DEPTH });
     let value: unknown;
     try {
       value = JSON.parse(text);
@@ -45,6 +83,7 @@ export async function* readJsonl(path: string, events: ReadEvents, s: ReadSettin
     }
     if (Array.isArray(value) && s.wrapArrays !== undefined) value = { [s.wrapArrays]: value };
     else if (value === null || typeof value !== 'object' || Array.isArray(value)) return reject('not_object', lineNo, text);
+    if (hasUnsafeNumber(value)) keepExact(value as JsonObject, text);
     batch.push(docFromValue(value as JsonObject, path, lineNo));
   };
   const onLong = (head: Buffer, n: number, lineNo: number): void => {
@@ -60,23 +99,33 @@ export async function* readJsonl(path: string, events: ReadEvents, s: ReadSettin
     batch = [];
     return b;
   };
-  try {
-    for await (const chunk of chunks ?? openDecoded(path)) {
-      bytes += chunk.length;
-      splitter.push(chunk);
-      if (batch.length > 0 || lines > 0) {
-        const b = flush();
-        if (b.length > 0) yield b;
+  const it = (chunks ?? openDecoded(path))[Symbol.asyncIterator]();
+  for (;;) {
+    // Only reading and decoding are input damage; a failure in the handlers is a bug and propagates.
+    let r: IteratorResult<Buffer>;
+    try {
+      r = await it.next();
+    } catch (e) {
+      const partial = splitter.takePartial();
+      if (partial !== null && partial.length > 0) {
+        lines++;
+        reject('truncated_input', splitter.lineNo + 1, partial.toString('utf8'));
       }
+      blanks.flush();
+      events.fileError({ file: path, message: (e as Error).message, recordsBefore: splitter.lineNo });
+      break;
     }
-    splitter.end();
-  } catch (e) {
-    const partial = splitter.takePartial();
-    if (partial !== null && partial.length > 0) {
-      lines++;
-      reject('truncated_input', splitter.lineNo + 1, partial.toString('utf8'));
+    if (r.done) {
+      splitter.end();
+      blanks.flush();
+      break;
     }
-    events.fileError({ file: path, message: (e as Error).message, recordsBefore: splitter.lineNo });
+    bytes += r.value.length;
+    splitter.push(r.value);
+    if (batch.length > 0 || lines > 0) {
+      const b = flush();
+      if (b.length > 0) yield b;
+    }
   }
   const b = flush();
   if (b.length > 0) yield b;

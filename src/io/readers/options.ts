@@ -14,7 +14,7 @@ export interface ReadOptions {
   txtMode?: 'file' | 'line';
   /** Longer lines are rejected as `line_too_long` instead of held in memory; default 64 MiB. */
   maxLineBytes?: number;
-  /** Raw lines kept in rejects are cut to this many characters; default 1 MiB. */
+  /** Raw lines kept in rejects are cut to this many characters (saying so); default 64 Mi, the line limit, so a line is kept whole. */
   maxRawChars?: number;
   /** A JSONL line holding an array becomes `{[wrapArrays]: array}` (e.g. `messages`); default off (`not_object`). */
   wrapArrays?: string;
@@ -34,7 +34,7 @@ export function readSettings(o: ReadOptions = {}): ReadSettings {
     format: o.format ?? 'auto',
     txtMode: o.txtMode ?? 'file',
     maxLineBytes: o.maxLineBytes ?? 64 << 20,
-    maxRawChars: o.maxRawChars ?? 1 << 20,
+    maxRawChars: o.maxRawChars ?? o.maxLineBytes ?? 64 << 20,
     wrapArrays: o.wrapArrays,
   };
 }

@@ -4,6 +4,8 @@ import type { ReadEvents } from '../../core/pipeline.js';
 import { openDecoded } from '../decode.js';
 import { isBlank, LineSplitter, validUtf8 } from '../lines.js';
 import type { ReadSettings } from './options.js';
+import { rawFields } from './options.js';
+import { BlankRuns } from './jsonl.js';
 
 /**
  * Read plain text: the whole file as one record `{"id": path, "text": ...}` (default), or with
@@ -16,11 +18,13 @@ export async function* readText(path: string, events: ReadEvents, s: ReadSetting
     let batch: Doc[] = [];
     let lines = 0;
     let bytes = 0;
+    const blanks = new BlankRuns(path, events);
     const splitter = new LineSplitter(
       (buf, start, end, lineNo, utf8) => {
         lines++;
         if (lineNo === 1 && buf[start] === 0xef && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf) start += 3;
-        if (isBlank(buf, start, end)) return events.reject({ reason: 'blank_line', source: `${path}:${lineNo}` });
+        if (isBlank(buf, start, end)) return blanks.add(lineNo);
+        blanks.flush();
         if (!utf8 && !validUtf8(buf, start, end)) {
           return events.reject({ reason: 'invalid_utf8', source: `${path}:${lineNo}`, raw_base64: buf.toString('base64', start, end) });
         }
@@ -28,6 +32,7 @@ export async function* readText(path: string, events: ReadEvents, s: ReadSetting
       },
       (head, n, lineNo) => {
         lines++;
+        blanks.flush();
         events.reject({ reason: 'line_too_long', source: `${path}:${lineNo}`, raw: head.toString('utf8'), detail: { bytes: n } });
       },
       s.maxLineBytes,
@@ -45,7 +50,9 @@ export async function* readText(path: string, events: ReadEvents, s: ReadSetting
         }
       }
       splitter.end();
+      blanks.flush();
     } catch (e) {
+      blanks.flush();
       const partial = splitter.takePartial();
       if (partial !== null && partial.length > 0) {
         lines++;
@@ -74,7 +81,8 @@ export async function* readText(path: string, events: ReadEvents, s: ReadSetting
   if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3);
   const source = `${path}:1`;
   if (damaged !== null) {
-    events.reject({ reason: 'truncated_input', source, raw: buf.toString('utf8').slice(0, s.maxRawChars) });
+    const r = rawFields(buf.toString('utf8'), s.maxRawChars);
+    events.reject({ reason: 'truncated_input', source, raw: r.raw, ...(r.detail ? { detail: r.detail } : {}) });
     events.fileError({ file: path, message: damaged.message, recordsBefore: 0 });
   } else if (bytes > s.maxLineBytes) {
     events.reject({ reason: 'file_too_large', source, raw: buf.toString('utf8', 0, 4096), detail: { limit: s.maxLineBytes } });

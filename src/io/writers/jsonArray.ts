@@ -5,6 +5,7 @@ import type { Doc } from '../../core/doc.js';
 import type { DocSink } from '../../core/pipeline.js';
 import { UsageError } from '../../core/errors.js';
 import { outputRecord } from './jsonl.js';
+import { exactLine } from '../json.js';
 import { outputTarget } from '../outputs.js';
 import { OutputError } from './sharded.js';
 
@@ -68,7 +69,7 @@ export class JsonArrayWriter implements DocSink {
     if (batch.length === 0) return;
     let block = '';
     for (const doc of batch) {
-      block += (this.first ? '\n' : ',\n') + JSON.stringify(outputRecord(doc, this.strip));
+      block += (this.first ? '\n' : ',\n') + exactLine(doc.data, JSON.stringify(outputRecord(doc, this.strip)));
       this.first = false;
     }
     const h = await this.file();

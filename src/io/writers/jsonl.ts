@@ -4,6 +4,7 @@ import { hasAttrs } from '../../core/doc.js';
 import type { DocSink } from '../../core/pipeline.js';
 import type { ShardOptions } from './sharded.js';
 import { ShardedWriter } from './sharded.js';
+import { exactLine } from '../json.js';
 
 /** Options of the JSONL writer. */
 export interface JsonlOptions extends ShardOptions {
@@ -61,7 +62,8 @@ export class JsonlWriter implements DocSink {
     let n = 0;
     let bytes = 0;
     for (const doc of batch) {
-      const line = JSON.stringify(outputRecord(doc, this.strip)) + '\n';
+      // A record whose numbers JavaScript cannot hold keeps its input bytes while unchanged.
+      const line = exactLine(doc.data, JSON.stringify(outputRecord(doc, this.strip))) + '\n';
       const b = sized ? Buffer.byteLength(line) : 0;
       // Cut shards record by record, so their boundaries depend only on the data.
       if (!out.fits(n + 1, bytes + b)) {

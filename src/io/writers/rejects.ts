@@ -2,6 +2,7 @@ import type { ClosableRejectSink } from '../../core/pipeline.js';
 import type { Reject } from '../../core/stage.js';
 import type { ShardOptions } from './sharded.js';
 import { ShardedWriter } from './sharded.js';
+import { exactRaw } from '../json.js';
 
 /**
  * The rejects file: one JSON line per rejected input with `stage`, `reason`, `source`
@@ -78,6 +79,9 @@ export class RejectsWriter implements ClosableRejectSink {
  * `JSON.stringify` can go) is written without it, saying so: a reject never stops a run.
  */
 export function serialiseReject(r: Reject): string {
+  // The exact input line of a record whose numbers parsing changed, so the rejects lose nothing.
+  const raw = r.raw === undefined ? exactRaw(r.record) : undefined;
+  if (raw !== undefined) r = { ...r, raw };
   try {
     return JSON.stringify(r);
   } catch (e) {

@@ -1,0 +1,119 @@
+import type { JsonObject } from '../core/doc.js';
+
+/**
+ * JSON helpers for the readers and writers: a nesting limit checked on the bytes, and the exact
+ * bytes of records whose numbers JavaScript cannot hold.
+ */
+
+/** Records nested deeper than this are rejected as `too_deep` (JSON.stringify and recursive stages fail near 5,000). */
+export const MAX_DEPTH = 1000;
+
+const OPEN_BRACKET = 0x5b;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACKET = 0x5d;
+const CLOSE_BRACE = 0x7d;
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/**
+ * True when the JSON text in `buf[start, end)` nests deeper than `limit`. Cheap for ordinary
+ * lines: the brackets are counted with `indexOf` first (a depth over the limit needs that many
+ * opening brackets), and only a line with that many is scanned, string by string.
+ */
+export function tooDeep(buf: Buffer, start: number, end: number, limit = MAX_DEPTH): boolean {
+  if (end - start < 2 * limit) return false;
+  let n = 0;
+  for (let i = buf.indexOf(OPEN_BRACKET, start); i !== -1 && i < end && n < limit; i = buf.indexOf(OPEN_BRACKET, i + 1)) n++;
+  for (let i = buf.indexOf(OPEN_BRACE, start); i !== -1 && i < end && n < limit; i = buf.indexOf(OPEN_BRACE, i + 1)) n++;
+  if (n < limit) return false;
+  let depth = 0;
+  let inString = false;
+  for (let i = start; i < end; i++) {
+    const c = buf[i];
+    if (inString) {
+      if (c === BACKSLASH) i++;
+      else if (c === QUOTE) inString = false;
+    } else if (c === QUOTE) inString = true;
+    else if (c === OPEN_BRACKET || c === OPEN_BRACE) {
+      if (++depth > limit) return true;
+    } else if (c === CLOSE_BRACKET || c === CLOSE_BRACE) depth--;
+  }
+  return false;
+}
+
+/** Nesting depth of a parsed value, up to `limit + 1` (iterative: safe on any depth). */
+export function depthOf(value: unknown, limit = MAX_DEPTH): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, d] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (d > max) max = d;
+    if (max > limit) return max;
+    for (const x of Array.isArray(v) ? v : Object.values(v)) if (x !== null && typeof x === 'object') stack.push([x, d + 1]);
+  }
+  return max;
+}
+
+/** A number JSON.parse could not hold exactly: an integer beyond 2^53, an overflow to Infinity, or -0. */
+function unsafeNumber(v: number): boolean {
+  return Number.isInteger(v) ? !Number.isSafeInteger(v) || Object.is(v, -0) : !Number.isFinite(v);
+}
+
+/** True when a parsed value holds a number whose text was changed by parsing (see `unsafeNumber`). */
+export function hasUnsafeNumber(value: unknown): boolean {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'number') {
+      if (unsafeNumber(v)) return true;
+    } else if (v !== null && typeof v === 'object') {
+      if (Array.isArray(v)) for (const x of v) stack.push(x);
+      else for (const k in v) stack.push((v as JsonObject)[k]);
+    }
+  }
+  return false;
+}
+
+interface Exact {
+  /** The input line, byte for byte. */
+  raw: string;
+  /** `JSON.stringify` of the record as parsed: a later serialisation equal to it means "unchanged". */
+  plain: string;
+  /** The input had an `attrs` key of its own. */
+  hadAttrs: boolean;
+}
+
+/** The exact input of records whose numbers parsing changed, keyed by their data object. */
+const EXACT = new WeakMap<object, Exact>();
+
+/**
+ * Remember the input line of a record whose numbers JavaScript cannot hold, so a writer can
+ * give back its bytes while no stage changed it.
+ */
+export function keepExact(data: JsonObject, raw: string): void {
+  EXACT.set(data, { raw, plain: JSON.stringify(data), hadAttrs: 'attrs' in data });
+}
+
+/** The input line of a record kept by `keepExact`, if any (for the rejects file). */
+export function exactRaw(data: object | undefined): string | undefined {
+  return data === undefined ? undefined : EXACT.get(data)?.raw;
+}
+
+/**
+ * The line to write for a record: `line` (its serialisation), or the exact input bytes when
+ * the record was kept by `keepExact` and nothing changed it but the signals added under `attrs`.
+ * A record a stage changed is written as serialised (its unsafe numbers as JavaScript holds them).
+ */
+export function exactLine(data: JsonObject, line: string): string {
+  const e = EXACT.get(data);
+  if (e === undefined) return line;
+  if (line === e.plain) return e.raw;
+  if (!('attrs' in data) || e.hadAttrs) return line;
+  const { attrs, ...rest } = data;
+  if (JSON.stringify(rest) !== e.plain) return line;
+  const body = e.raw.trimEnd();
+  const close = body.lastIndexOf('}');
+  const inner = body.slice(0, close).trimEnd();
+  return `${inner}${inner.endsWith('{') ? '' : ','}"attrs":${JSON.stringify(attrs)}}`;
+}

@@ -9,6 +9,7 @@ import { tokenize } from '../export/tokenize-stage.js';
 import { dedup } from './dedup/index.js';
 import { extractStage } from './extract/index.js';
 import { flaggedWordsStage } from './flagged-words/index.js';
+import { piiStage } from './pii/index.js';
 
 /** The stages that ship with corpus-clean, in the order `--help` lists them. */
 export const builtinStages: readonly StageFactory[] = [
@@ -19,6 +20,7 @@ export const builtinStages: readonly StageFactory[] = [
   langId,
   qualityStage,
   flaggedWordsStage,
+  piiStage,
   dedup,
   tokenize,
 ];

@@ -1,0 +1,338 @@
+/**
+ * PII detectors. Every scan is a linear pass by hand (no backtracking regular expression runs
+ * over the whole text): e-mail addresses are grown outwards from each `@`, numbers are read as
+ * digit groups and then classified, IPv4 addresses from dotted digit groups, IPv6 only around
+ * colons. A candidate counts only when it passes its check: resident IDs their ISO 7064 check
+ * digit and a real birth date, bank cards the Luhn sum and a card-network prefix, phone numbers
+ * the numbering plan of their region.
+ */
+import { isIPv6 } from 'node:net';
+
+/** Kinds of PII, in the order they are reported. */
+export const PII_KINDS = ['email', 'phone', 'id', 'card', 'ip'] as const;
+export type PiiKind = (typeof PII_KINDS)[number];
+
+/** One finding: its kind, span [start, end) and, for phones, which plan matched. */
+export interface Span {
+  kind: PiiKind;
+  start: number;
+  end: number;
+  /** e.g. `cn_mobile`, `cn_landline`, `hk`, `tw`, `e164`, `ipv4`, `ipv6`. */
+  sub?: string;
+}
+
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+const isAlpha = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+const isAlnum = (c: number): boolean => isDigit(c) || isAlpha(c);
+/** Characters of an e-mail local part (RFC 5322 atext less the rare ones) and of a domain. */
+const isLocal = (c: number): boolean => isAlnum(c) || c === 46 || c === 95 || c === 37 || c === 43 || c === 45;
+const isDomain = (c: number): boolean => isAlnum(c) || c === 46 || c === 45;
+
+/** E-mail addresses: `local@domain.tld`, tld of 2+ letters, grown from each `@`. */
+export function findEmails(text: string, out: Span[]): void {
+  let from = 0;
+  for (;;) {
+    const at = text.indexOf('@', from);
+    if (at < 0) return;
+    from = at + 1;
+    let s = at;
+    while (s > 0 && isLocal(text.charCodeAt(s - 1)) && at - s < 64) s--;
+    while (s < at && (text.charCodeAt(s) === 46 || text.charCodeAt(s) === 45)) s++;
+    if (s === at) continue;
+    let e = at + 1;
+    while (e < text.length && isDomain(text.charCodeAt(e)) && e - at < 255) e++;
+    while (e > at + 1 && (text.charCodeAt(e - 1) === 46 || text.charCodeAt(e - 1) === 45)) e--;
+    const domain = text.slice(at + 1, e);
+    const dot = domain.lastIndexOf('.');
+    if (dot <= 0) continue;
+    const tld = domain.slice(dot + 1);
+    if (tld.length < 2 || !/^[A-Za-z]+$/.test(tld) || domain.includes('..')) continue;
+    out.push({ kind: 'email', start: s, end: e });
+    from = e;
+  }
+}
+
+/** Resident ID check digit (GB 11643, ISO 7064 MOD 11-2) of the first 17 digits. */
+export function idCheckDigit(first17: string): string {
+  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  let sum = 0;
+  for (let i = 0; i < 17; i++) sum += (first17.charCodeAt(i) - 48) * w[i];
+  return '10X98765432'[sum % 11];
+}
+
+/** An 18-character mainland resident ID: region code, a real birth date, check digit. */
+export function isResidentId(id: string): boolean {
+  if (!/^[1-9]\d{16}[\dXx]$/.test(id)) return false;
+  const region = Number(id.slice(0, 2));
+  if (region < 11 || region > 91) return false;
+  const y = Number(id.slice(6, 10));
+  const m = Number(id.slice(10, 12));
+  const d = Number(id.slice(12, 14));
+  if (y < 1900 || y > 2100 || m < 1 || m > 12 || d < 1) return false;
+  const dim = new Date(Date.UTC(y, m, 0)).getUTCDate();
+  if (d > dim) return false;
+  return idCheckDigit(id) === id[17].toUpperCase();
+}
+
+/** The Luhn check of a digit string. */
+export function luhn(digits: string): boolean {
+  let sum = 0;
+  let dbl = false;
+  for (let i = digits.length - 1; i >= 0; i--) {
+    let v = digits.charCodeAt(i) - 48;
+    if (dbl) {
+      v *= 2;
+      if (v > 9) v -= 9;
+    }
+    sum += v;
+    dbl = !dbl;
+  }
+  return sum % 10 === 0;
+}
+
+/** A bank card number: 16 to 19 digits, a network prefix (UnionPay 62, Visa 4, Mastercard 51-55/22-27, Amex 34/37 at 15, JCB 35), Luhn. */
+export function isBankCard(d: string): boolean {
+  const n = d.length;
+  if (n < 15 || n > 19) return false;
+  const p2 = Number(d.slice(0, 2));
+  const p4 = Number(d.slice(0, 4));
+  const ok =
+    (n === 15 && (p2 === 34 || p2 === 37)) ||
+    (n >= 16 && (p2 === 62 || d[0] === '4' || (p2 >= 51 && p2 <= 55) || (p4 >= 2221 && p4 <= 2720) || p2 === 35));
+  return ok && luhn(d);
+}
+
+/** A mainland mobile number without country code: 1[3-9] and 9 more digits. */
+const isCnMobile = (d: string): boolean => d.length === 11 && d[0] === '1' && d.charCodeAt(1) >= 51;
+
+/**
+ * Classify one number token (digits with single `-`/space separators and an optional leading
+ * `+` or parenthesised area code). `groups` are the digit groups as written.
+ */
+function classifyNumber(raw: string, groups: string[], plus: boolean, paren: boolean): { kind: PiiKind; sub: string } | null {
+  const d = groups.join('');
+  const n = d.length;
+  if (plus) {
+    if (d.startsWith('86') && isCnMobile(d.slice(2))) return { kind: 'phone', sub: 'cn_mobile' };
+    if (d.startsWith('852') && n === 11 && /[2-9]/.test(d[3])) return { kind: 'phone', sub: 'hk' };
+    if (d.startsWith('853') && n === 11) return { kind: 'phone', sub: 'mo' };
+    if (d.startsWith('886') && (n === 11 || n === 12)) return { kind: 'phone', sub: 'tw' };
+    if (n >= 8 && n <= 15 && d[0] !== '0') return { kind: 'phone', sub: 'e164' };
+    return null;
+  }
+  if (n === 18 && groups.length <= 3 && isResidentId(d)) return { kind: 'id', sub: 'cn_resident' };
+  if (n >= 15 && n <= 19 && (groups.length === 1 || groups.every((g, i) => g.length === 4 || i === groups.length - 1 || (n === 15 && (g.length === 6 || g.length === 5)))) && isBankCard(d)) {
+    return { kind: 'card', sub: 'card' };
+  }
+  if (isCnMobile(d) && (groups.length === 1 || (groups.length === 3 && groups[0].length === 3 && groups[1].length === 4))) return { kind: 'phone', sub: 'cn_mobile' };
+  if (d.startsWith('86') && groups.length >= 2 && groups[0] === '86' && isCnMobile(d.slice(2))) return { kind: 'phone', sub: 'cn_mobile' };
+  // Landline: area code 0xx or 0xxx written apart (a separator or parentheses), 7-8 digit number, optional extension.
+  if (d[0] === '0' && groups.length >= 2 && (groups[0].length === 3 || groups[0].length === 4) && d[1] !== '0') {
+    const local = groups.slice(1).join('');
+    if ((local.length === 7 || local.length === 8) && local[0] !== '0' && local[0] !== '1') return { kind: 'phone', sub: 'cn_landline' };
+  }
+  // Service numbers 400/800-xxx-xxxx.
+  if ((groups[0] === '400' || groups[0] === '800') && n === 10 && groups.length >= 2) return { kind: 'phone', sub: 'cn_service' };
+  // Taiwan mobile 09xx-xxx-xxx.
+  if (n === 10 && d.startsWith('09') && groups.length === 3 && groups[0].length === 4) return { kind: 'phone', sub: 'tw' };
+  void raw;
+  void paren;
+  return null;
+}
+
+/** Phone numbers, resident IDs and bank cards: read number tokens left to right and classify each. */
+export function findNumbers(text: string, out: Span[]): void {
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    const startsNumber = isDigit(c) || ((c === 43 || c === 40 || c === 0xff08) && i + 1 < n && isDigit(text.charCodeAt(i + 1)));
+    if (!startsNumber) {
+      i++;
+      continue;
+    }
+    const start = i;
+    // A number glued to letters, digits or a decimal point on the left is not a token start.
+    const prev = start > 0 ? text.charCodeAt(start - 1) : 32;
+    const glued = isAlnum(prev) || prev === 46 || prev === 95 || prev === 47 || prev === 45;
+    const plus = c === 43;
+    let paren = false;
+    if (c === 43) i++;
+    const groups: string[] = [];
+    const ends: number[] = [];
+    let g = i;
+    if (c === 40 || c === 0xff08) {
+      // (0755) 8888 8888 or (0755)88888888
+      let j = i + 1;
+      while (j < n && isDigit(text.charCodeAt(j))) j++;
+      const close = text.charCodeAt(j);
+      if ((close === 41 || close === 0xff09) && j - i - 1 >= 2 && j - i - 1 <= 4) {
+        groups.push(text.slice(i + 1, j));
+        ends.push(j + 1);
+        paren = true;
+        i = j + 1;
+        if (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 45) i++;
+        g = i;
+        if (!isDigit(text.charCodeAt(i))) {
+          i = start + 1;
+          continue;
+        }
+      } else {
+        i = start + 1;
+        continue;
+      }
+    }
+    for (;;) {
+      while (i < n && isDigit(text.charCodeAt(i))) i++;
+      const x = text.charCodeAt(i);
+      // X/x closes an 18-character resident ID.
+      if ((x === 88 || x === 120) && i - g === 17 && groups.length === 0) {
+        i++;
+        groups.push(text.slice(g, i));
+        ends.push(i);
+        break;
+      }
+      groups.push(text.slice(g, i));
+      ends.push(i);
+      if ((x === 45 || x === 32) && i + 1 < n && isDigit(text.charCodeAt(i + 1)) && groups.length < 6) {
+        i++;
+        g = i;
+        continue;
+      }
+      break;
+    }
+    const end = i;
+    const next = end < n ? text.charCodeAt(end) : 32;
+    const nextNext = end + 1 < n ? text.charCodeAt(end + 1) : 32;
+    // Letters may follow (电话:0731-88151902E-mail:); digits, '_', '@' and a decimal part may not.
+    const gluedRight = isDigit(next) || next === 95 || (next === 46 && isDigit(nextNext)) || next === 64;
+    if (!glued && !gluedRight) {
+      const k = classifyNumber(text.slice(start, end), groups, plus, paren);
+      if (k !== null) {
+        out.push({ kind: k.kind, start, end, sub: k.sub });
+        continue;
+      }
+      // A run of separated groups may hold a number followed by another one: retry with fewer groups.
+      let found = false;
+      for (let m = groups.length - 1; m >= 1 && !found; m--) {
+        const j = ends[m - 1];
+        const k2 = classifyNumber(text.slice(start, j), groups.slice(0, m), plus, paren);
+        if (k2 !== null) {
+          out.push({ kind: k2.kind, start, end: j, sub: k2.sub });
+          i = j;
+          found = true;
+        }
+      }
+      if (found) continue;
+    }
+    // Skip the rest of a glued token so its tail is not read as a new number.
+    while (i < n && (isAlnum(text.charCodeAt(i)) || text.charCodeAt(i) === 46)) i++;
+    if (i === start) i++;
+  }
+}
+
+/** Private, loopback, link-local and unspecified IPv4 addresses: not anybody's address. */
+function isPrivateV4(p: number[]): boolean {
+  return p[0] === 10 || p[0] === 127 || p[0] === 0 || (p[0] === 169 && p[1] === 254) || (p[0] === 172 && p[1] >= 16 && p[1] <= 31) || (p[0] === 192 && p[1] === 168) || p[0] >= 224 ||
+    // documentation ranges (RFC 5737)
+    (p[0] === 192 && p[1] === 0 && p[2] === 2) || (p[0] === 198 && p[1] === 51 && p[2] === 100) || (p[0] === 203 && p[1] === 0 && p[2] === 113);
+}
+
+/** IPv4 dotted quads (each part 0-255, no leading zeros, not part of a longer dotted number). */
+export function findIPv4(text: string, out: Span[], skipPrivate: boolean): void {
+  let from = 0;
+  for (;;) {
+    const dot = text.indexOf('.', from);
+    if (dot < 0) return;
+    from = dot + 1;
+    let s = dot;
+    while (s > 0 && isDigit(text.charCodeAt(s - 1)) && dot - s < 4) s--;
+    if (s === dot || dot - s > 3) continue;
+    const prev = s > 0 ? text.charCodeAt(s - 1) : 32;
+    if (isAlnum(prev) || prev === 46) continue;
+    const parts: number[] = [];
+    let i = s;
+    let okParts = true;
+    for (let k = 0; k < 4; k++) {
+      const g = i;
+      while (i < text.length && isDigit(text.charCodeAt(i)) && i - g < 4) i++;
+      const len = i - g;
+      if (len === 0 || len > 3 || (len > 1 && text.charCodeAt(g) === 48)) {
+        okParts = false;
+        break;
+      }
+      parts.push(Number(text.slice(g, i)));
+      if (k < 3) {
+        if (text.charCodeAt(i) !== 46) {
+          okParts = false;
+          break;
+        }
+        i++;
+      }
+    }
+    if (!okParts || parts.some((p) => p > 255)) continue;
+    const next = i < text.length ? text.charCodeAt(i) : 32;
+    if (isAlnum(next) || (next === 46 && isDigit(text.charCodeAt(i + 1)))) {
+      from = i;
+      continue;
+    }
+    from = i;
+    // Section and version numbers (12.1.1.1, 6.2.4.3): every part small. Real addresses with
+    // all four parts under 32 are rare (and the famous ones, 1.1.1.1 and 8.8.8.8, are not personal).
+    if (parts.every((p) => p < 32)) continue;
+    if (skipPrivate && isPrivateV4(parts)) continue;
+    out.push({ kind: 'ip', start: s, end: i, sub: 'ipv4' });
+  }
+}
+
+const isHex = (c: number): boolean => isDigit(c) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+
+/** IPv6 addresses: hex groups and colons around each `:`, checked with node's parser; at least 3 groups. */
+export function findIPv6(text: string, out: Span[], skipPrivate: boolean): void {
+  let from = 0;
+  for (;;) {
+    const colon = text.indexOf(':', from);
+    if (colon < 0) return;
+    let s = colon;
+    while (s > 0 && (isHex(text.charCodeAt(s - 1)) || text.charCodeAt(s - 1) === 58) && colon - s < 40) s--;
+    let e = colon;
+    while (e < text.length && (isHex(text.charCodeAt(e)) || text.charCodeAt(e) === 58 || text.charCodeAt(e) === 46) && e - s < 46) e++;
+    from = e + 1;
+    while (e > colon && text.charCodeAt(e - 1) === 46) e--;
+    const prev = s > 0 ? text.charCodeAt(s - 1) : 32;
+    const next = e < text.length ? text.charCodeAt(e) : 32;
+    if (isAlnum(prev) || isAlnum(next) || prev === 95 || next === 95) continue;
+    const cand = text.slice(s, e);
+    const groups = cand.split(':').filter((x) => x.length > 0);
+    if (groups.length < 3 || !isIPv6(cand)) continue;
+    const low = cand.toLowerCase();
+    if (skipPrivate && (low === '::1' || low.startsWith('fe80:') || low.startsWith('2001:db8:') || low.startsWith('2001:0db8:') || low.startsWith('fc') || low.startsWith('fd') || low.startsWith('::ffff:127.'))) continue;
+    out.push({ kind: 'ip', start: s, end: e, sub: 'ipv6' });
+  }
+}
+
+/** Every finding in `text`, sorted by start; overlapping findings keep the earlier (longer on ties). */
+export function findPii(text: string, kinds: ReadonlySet<PiiKind>, skipPrivateIp = true): Span[] {
+  const out: Span[] = [];
+  if (kinds.has('email') && text.includes('@')) findEmails(text, out);
+  if (kinds.has('phone') || kinds.has('id') || kinds.has('card')) {
+    const nums: Span[] = [];
+    findNumbers(text, nums);
+    for (const s of nums) if (kinds.has(s.kind)) out.push(s);
+  }
+  if (kinds.has('ip')) {
+    findIPv4(text, out, skipPrivateIp);
+    if (text.includes('::') || /[0-9a-f]{1,4}:[0-9a-f]{1,4}:[0-9a-f]{1,4}:/i.test(text)) findIPv6(text, out, skipPrivateIp);
+  }
+  if (out.length <= 1) return out;
+  out.sort((a, b) => a.start - b.start || b.end - a.end);
+  const kept: Span[] = [];
+  let lastEnd = -1;
+  for (const s of out) {
+    if (s.start >= lastEnd) {
+      kept.push(s);
+      lastEnd = s.end;
+    }
+  }
+  return kept;
+}

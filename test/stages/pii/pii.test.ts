@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { UsageError } from '../../../src/core/errors.js';
+import { findPii, idCheckDigit, isBankCard, isResidentId, luhn, PII_KINDS } from '../../../src/stages/pii/index.js';
+import type { PiiKind } from '../../../src/stages/pii/index.js';
+import { defaultRegistry } from '../../../src/stages/index.js';
+import { runStage } from '../../helpers/runStage.js';
+
+const ALL = new Set<PiiKind>(PII_KINDS);
+const found = (text: string) => findPii(text, ALL).map((s) => `${s.kind}:${text.slice(s.start, s.end)}`);
+
+/** A valid resident ID for a birth date (region 110105, sequence 123). */
+function makeId(birth: string): string {
+  const first = `110105${birth}123`;
+  return first + idCheckDigit(first);
+}
+
+/** A Luhn-valid card number from a prefix of length-1 digits. */
+function makeCard(prefix: string): string {
+  for (let d = 0; d < 10; d++) if (luhn(prefix + d)) return prefix + d;
+  throw new Error('unreachable');
+}
+
+describe('pii detectors: true positives', () => {
+  it('e-mail addresses, Chinese text around them', () => {
+    expect(found('邮箱：wlwnews@163.com。编辑')).toEqual(['email:wlwnews@163.com']);
+    expect(found('write to Joe.Bloggs+cc@mail.example.co.uk.')).toEqual(['email:Joe.Bloggs+cc@mail.example.co.uk']);
+  });
+  it('mainland mobiles, landlines, 400 numbers, HK, TW and E.164', () => {
+    expect(found('电话：13853306319 欢迎咨询')).toEqual(['phone:13853306319']);
+    expect(found('手机 138 5330 6319。')).toEqual(['phone:138 5330 6319']);
+    expect(found('+86 138-5330-6319')).toEqual(['phone:+86 138-5330-6319']);
+    expect(found('热线：029-83938886，或(0755) 8888 8888')).toEqual(['phone:029-83938886', 'phone:(0755) 8888 8888']);
+    expect(found('电话:0731-88151902E-mail')).toEqual(['phone:0731-88151902']);
+    expect(found('免费电话400-886-5590转655540')).toEqual(['phone:400-886-5590']);
+    expect(found('香港 +852 2345 6789，台湾 +886 2 2345 6789，手机 0912-345-678')).toEqual(['phone:+852 2345 6789', 'phone:+886 2 2345 6789', 'phone:0912-345-678']);
+    expect(found('Phone +41 41 544 78 00 Fax')).toEqual(['phone:+41 41 544 78 00']);
+    expect(found('0310-3202000 0310-3202111')).toEqual(['phone:0310-3202000', 'phone:0310-3202111']);
+  });
+  it('resident IDs with a valid check digit (X too)', () => {
+    const id = makeId('19900307');
+    expect(found(`身份证号${id}，`)).toEqual([`id:${id}`]);
+    let x = '';
+    for (let seq = 100; seq < 999 && !x; seq++) {
+      const first = `11010519900307${seq}`.slice(0, 17);
+      if (idCheckDigit(first) === 'X') x = first + 'X';
+    }
+    expect(isResidentId(x)).toBe(true);
+    expect(found(`证件 ${x} 。`)).toEqual([`id:${x}`]);
+  });
+  it('bank cards with a network prefix and a valid Luhn digit, grouped or not', () => {
+    const up = makeCard('622202100112345678'.slice(0, 18));
+    expect(isBankCard(up)).toBe(true);
+    expect(found(`卡号${up}。`)).toEqual([`card:${up}`]);
+    const visa = makeCard('411111111111111');
+    expect(found(`card ${visa.replace(/(\d{4})(?=\d)/g, '$1 ')} ok`)).toEqual([`card:${visa.replace(/(\d{4})(?=\d)/g, '$1 ')}`]);
+  });
+  it('public IPv4 and IPv6', () => {
+    expect(found('登录IP：123.234.123.89，')).toEqual(['ip:123.234.123.89']);
+    expect(found('via 2603:400a:ffff:bb8::801f:3e here')).toEqual(['ip:2603:400a:ffff:bb8::801f:3e']);
+  });
+});
+
+describe('pii detectors: numbers that are not PII', () => {
+  const notPii = [
+    '价格：¥13800元，原价￥1,380.00，优惠价 1380000',
+    '2021-04-17 13:30:45 发布；日期 20210417；时间戳 1634567890123',
+    '订单号：202104171234567890；流水号 13812345678901234；快递单号 773012345678901',
+    'ISBN 978-7-111-12345-6，ISBN 7-111-12345-X，ISBN 9787111123456',
+    '第 12.1.1.1 节；版本 6.2.4.3；Python 3.10.12.1',
+    '内网地址 192.168.0.1、127.0.0.1、10.0.0.1，文档地址 198.51.100.19 和 2001:db8::1',
+    '圆周率 3.14159265358979；增长 13.8530633%；坐标 113.2644,23.1291',
+    '随机 18 位数字 110105199003071234（校验位错）；123456789012345678',
+    '16 位非卡号 1234567812345678；时间 12:30:45；比分 3:1；C++ std::vector',
+    'sha1:FJEUC6FNIQO7DDB5CM5RYRKFPHCYP2J7 a1b2c3d4e5f6 0x13853306319',
+  ];
+  it.each(notPii)('%s', (text) => {
+    expect(found(text)).toEqual([]);
+  });
+});
+
+describe('pii stage', () => {
+  it('replaces by default, counts per kind in attrs and stats', async () => {
+    const id = makeId('19851231');
+    const r = await runStage('pii', [{ text: `联系：张三 13853306319，邮箱 zs@163.com，身份证 ${id}。` }, { text: '没有个人信息。' }]);
+    expect(r.kept.length).toBe(2);
+    expect(r.docs[0].data.text).toBe('联系：张三 <PHONE>，邮箱 <EMAIL>，身份证 <ID>。');
+    expect(r.docs[0].attrs.pii).toEqual({ email: 1, phone: 1, id: 1 });
+    expect(r.stats.counters['found:phone']).toBe(1);
+    expect(r.stats.counters['replaced:id']).toBe(1);
+    expect(r.stats.counters['records_changed']).toBe(1);
+    expect(r.docs[1].attrs.pii).toBeUndefined();
+  });
+  it('tag keeps the text and gives spans in code points (after an emoji too)', async () => {
+    const text = '😀 mail a@b.cn 电话 13853306319';
+    const r = await runStage('pii', [{ text }], { email: 'tag', phone: 'replace' });
+    const out = r.docs[0].data.text as string;
+    expect(out).toBe('😀 mail a@b.cn 电话 <PHONE>');
+    const spans = (r.docs[0].attrs.pii as { spans: [string, number, number][] }).spans;
+    expect(spans).toEqual([['email', 7, 13]]);
+    expect([...out].slice(7, 13).join('')).toBe('a@b.cn');
+  });
+  it('drop rejects with pii:<kind>; off ignores the kind', async () => {
+    const r = await runStage('pii', [{ text: '手机 13853306319' }, { text: 'a@b.cn' }], { phone: 'drop', email: 'off' });
+    expect(r.reasons).toEqual(['pii:phone', undefined]);
+    expect(r.docs[1].data.text).toBe('a@b.cn');
+  });
+  it('checks actions before the first record', async () => {
+    await expect(defaultRegistry().create('pii', { phone: 'mask' })).rejects.toThrow(UsageError);
+  });
+});

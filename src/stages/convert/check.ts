@@ -23,7 +23,7 @@ const blank = (s: string): boolean => s.trim() === '';
  * Bring a conversation into the shape XTuner trains on — optional system first, then strict
  * user/assistant alternation ending with an answer — repairing what a rule can and naming
  * what it cannot. Rules, in order:
- * - a tool/function/observation message: `convert:tool_role` (no target here can hold one);
+ * - a tool call or result: `convert:tool_role` (tool dialogues go through `checkToolDialogue`);
  * - leading system messages are joined with `\n`; an empty one is dropped; a system message
  *   after the dialogue started is `convert:role_order`; `defaultSystem` fills a missing one;
  * - an empty final answer is dropped with its question when earlier exchanges remain, else it
@@ -84,4 +84,78 @@ export function checkConversation(messages: readonly Msg[], defaultSystem: strin
   }
   if (pairs.length === 0) return 'convert:no_dialogue';
   return { system, pairs };
+}
+
+/** A checked tool dialogue: an optional system prompt and user, assistant (with or without calls) and tool messages. */
+export interface CheckedTools {
+  system: string;
+  messages: Msg[];
+}
+
+/** True when a conversation holds a tool call or a tool result. */
+export function hasTools(messages: readonly Msg[]): boolean {
+  return messages.some((m) => m.role === 'tool' || m.toolCalls !== undefined);
+}
+
+const isCall = (m: Msg | undefined): boolean => m !== undefined && m.role === 'assistant' && m.toolCalls !== undefined;
+
+/**
+ * Bring a tool dialogue into the shape XTuner v1 trains on (OpenAI messages with `tool_calls`
+ * and `tool` messages). Rules, in order, after the system rules of `checkConversation`:
+ * - assistant messages before the first user message are dropped;
+ * - consecutive user messages are joined with `\n`;
+ * - a tool result must follow a call or another result (`convert:orphan_tool_result`: the call
+ *   is missing, e.g. written into the answer's text), and a call must follow a user message or a
+ *   tool result (`convert:role_order` otherwise); an answer must follow a user message or a
+ *   tool result; an answer without text (and without calls) or an empty tool result is `convert:empty_turn`;
+ * - the dialogue must end with an answer: trailing user messages, unanswered calls and their
+ *   results are dropped (`trailing_user_dropped`), and `convert:trailing_user` when nothing is left.
+ */
+export function checkToolDialogue(messages: readonly Msg[], defaultSystem: string | null, repairs: RepairKind[]): CheckedTools | string {
+  let i = 0;
+  const systems: string[] = [];
+  for (; i < messages.length && messages[i].role === 'system'; i++) systems.push(messages[i].content);
+  const nonEmpty = systems.filter((s) => !blank(s));
+  if (nonEmpty.length < systems.length) repairs.push('empty_system_dropped');
+  if (nonEmpty.length > 1) repairs.push('system_merged');
+  let system = nonEmpty.join('\n');
+  if (system === '' && defaultSystem !== null && defaultSystem !== '') {
+    system = defaultSystem;
+    repairs.push('system_added');
+  }
+  let start = i;
+  while (start < messages.length && messages[start].role === 'assistant') start++;
+  if (start > i) repairs.push('leading_assistant_dropped');
+  const out: Msg[] = [];
+  let merged = false;
+  for (let j = start; j < messages.length; j++) {
+    const m = messages[j];
+    const prev = out[out.length - 1];
+    if (m.role === 'system') return 'convert:role_order';
+    if (m.role === 'user') {
+      if (blank(m.content)) return 'convert:empty_turn';
+      if (prev !== undefined && prev.role === 'user') {
+        out[out.length - 1] = { ...prev, content: prev.content + '\n' + m.content };
+        merged = true;
+      } else out.push(m);
+    } else if (m.role === 'tool') {
+      if (!(isCall(prev) || (prev !== undefined && prev.role === 'tool'))) return 'convert:orphan_tool_result';
+      if (blank(m.content)) return 'convert:empty_turn';
+      out.push(m);
+    } else {
+      if (prev === undefined || (prev.role !== 'user' && prev.role !== 'tool')) return 'convert:role_order';
+      if (m.toolCalls === undefined && blank(m.content)) {
+        // An empty final answer is dropped like a trailing question; an empty one inside is an error.
+        if (j === messages.length - 1) break;
+        return 'convert:empty_turn';
+      }
+      out.push(m);
+    }
+  }
+  if (merged) repairs.push('users_merged');
+  let end = out.length;
+  while (end > 0 && !(out[end - 1].role === 'assistant' && out[end - 1].toolCalls === undefined)) end--;
+  if (end === 0) return out.some((m) => m.role === 'assistant') ? 'convert:trailing_user' : 'convert:no_dialogue';
+  if (end < out.length) repairs.push('trailing_user_dropped');
+  return { system, messages: out.slice(0, end) };
 }

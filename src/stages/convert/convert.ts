@@ -7,13 +7,13 @@ import type { Stage } from '../../core/stage.js';
 import { docStage } from '../../core/stage.js';
 import { count } from '../../core/stats.js';
 import type { RepairKind } from './check.js';
-import { checkConversation } from './check.js';
+import { checkConversation, checkToolDialogue, hasTools } from './check.js';
 import type { InputFormat, OutputFormat } from './model.js';
 import { INPUT_FORMATS, OUTPUT_FORMATS } from './model.js';
 import type { AlpacaJoin, ReadResult } from './read.js';
 import { detectFormat, readAlpaca, readOpenAi, readShareGpt, readText, readXtuner } from './read.js';
 import type { LossMode } from './write.js';
-import { chatRecord, textRecord } from './write.js';
+import { chatRecord, textRecord, toolsRecord } from './write.js';
 
 /** Options of `convert`, with their defaults. */
 export const convertOptions: OptionsSpec = {
@@ -33,7 +33,27 @@ export const convertOptions: OptionsSpec = {
     doc: "Alpaca prompt: instruction + '\\n' + input when input is set (newline), or always, as XTuner's alpaca_map_fn (xtuner)",
   },
   keep: { type: 'string[]', default: [], doc: 'top-level fields copied to the output (one JSON type each across the run)' },
+  ktoField: {
+    type: 'string',
+    default: 'label',
+    nullable: true,
+    doc: 'KTO label field: a record whose label is false (an undesired answer) is rejected as convert:kto_undesired; null reads no label',
+  },
 };
+
+/** The tool list of a record (`tools`, a JSON array or a JSON string of one), null when absent; a reason code when malformed. */
+function readTools(data: JsonObject): unknown[] | null | string {
+  let t = data.tools;
+  if (t === undefined || t === null || t === '') return null;
+  if (typeof t === 'string') {
+    try {
+      t = JSON.parse(t);
+    } catch {
+      return 'convert:bad_tools';
+    }
+  }
+  return Array.isArray(t) ? t : 'convert:bad_tools';
+}
 
 function jsonType(v: unknown): string {
   return v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v;
@@ -50,8 +70,9 @@ export function createConvert(options: Record<string, unknown>): Stage {
   const loss = options.loss as LossMode;
   const join = options.alpacaJoin as AlpacaJoin;
   const keep = options.keep as string[];
+  const ktoField = options.ktoField as string | null;
   for (const k of keep) {
-    if (k === 'conversation' || k === 'messages' || k === 'text' || k === 'content') {
+    if (k === 'conversation' || k === 'messages' || k === 'text' || k === 'content' || k === 'tools') {
       throw new UsageError(`convert: option 'keep' cannot name '${k}', the output's own field`);
     }
   }
@@ -96,10 +117,28 @@ export function createConvert(options: Record<string, unknown>): Stage {
         if (parsed.text.trim() === '') return 'convert:empty_turn';
         out = textRecord(parsed.text, to);
       } else {
-        const c = checkConversation(parsed.messages, system, repairs);
-        if (typeof c === 'string') return c;
-        if (loss === 'omit' && c.pairs.some((p) => p.assistant.loss === false)) return 'convert:loss_flag';
-        out = chatRecord(c, to, loss);
+        // KTO (LLaMA-Factory's kto_tag): a `false` label marks an answer NOT to imitate. XTuner's
+        // SFT loaders have no such flag and its preference loaders (DPO, ORPO, reward) need
+        // paired prompt/chosen/rejected records, so an unpaired undesired answer is rejected.
+        if (ktoField !== null && !Array.isArray(data)) {
+          const label = obj[ktoField];
+          if (label === false || label === 'false') return 'convert:kto_undesired';
+          if (label === true || label === 'true') count(counters, 'kto_desired');
+        }
+        if (hasTools(parsed.messages)) {
+          const tools = Array.isArray(data) ? null : readTools(obj);
+          if (typeof tools === 'string') return tools;
+          const c = checkToolDialogue(parsed.messages, system, repairs);
+          if (typeof c === 'string') return c;
+          if (loss === 'omit' && c.messages.some((m) => m.loss === false)) return 'convert:loss_flag';
+          count(counters, 'tool_dialogues');
+          out = toolsRecord(c, tools, to, loss);
+        } else {
+          const c = checkConversation(parsed.messages, system, repairs);
+          if (typeof c === 'string') return c;
+          if (loss === 'omit' && c.pairs.some((p) => p.assistant.loss === false)) return 'convert:loss_flag';
+          out = chatRecord(c, to, loss);
+        }
       }
       for (const k of keep) {
         let v = Array.isArray(data) ? undefined : obj[k];

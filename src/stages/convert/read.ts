@@ -1,7 +1,7 @@
 import type { JsonObject } from '../../core/doc.js';
 import { textFieldOf, type TextField } from '../../core/doc.js';
-import type { InputFormat, Msg, Parsed } from './model.js';
-import { ROLE_NAMES } from './model.js';
+import type { InputFormat, Msg, Parsed, ToolCall } from './model.js';
+import { CALL_ROLES, ROLE_NAMES } from './model.js';
 
 /** How Alpaca's instruction and input are joined into the user turn. */
 export type AlpacaJoin = 'newline' | 'xtuner';
@@ -34,6 +34,39 @@ function lossFlag(v: unknown): boolean | undefined {
   return String(v).toLowerCase() === 'true';
 }
 
+/** One call as `{name, arguments}` (ShareGPT) or `{id, type, function: {name, arguments}}` (OpenAI); arguments become a JSON string. */
+function readCall(v: unknown): ToolCall | null {
+  if (!isObj(v)) return null;
+  const f = isObj(v.function) ? v.function : v;
+  const name = f.name;
+  if (typeof name !== 'string' || name.trim() === '') return null;
+  const a = f.arguments ?? f.parameters ?? {};
+  const args = typeof a === 'string' ? a : JSON.stringify(a);
+  const call: ToolCall = { name, arguments: args };
+  if (typeof v.id === 'string') call.id = v.id;
+  return call;
+}
+
+/** The calls of a ShareGPT `function_call` value (a JSON object or array) or an OpenAI `tool_calls` list. */
+function readCalls(v: unknown): ToolCall[] | null {
+  let x = v;
+  if (typeof x === 'string') {
+    try {
+      x = JSON.parse(x);
+    } catch {
+      return null;
+    }
+  }
+  const list = Array.isArray(x) ? x : [x];
+  const calls: ToolCall[] = [];
+  for (const c of list) {
+    const call = readCall(c);
+    if (call === null) return null;
+    calls.push(call);
+  }
+  return calls.length > 0 ? calls : null;
+}
+
 function readMessages(list: unknown, roleKey: string, contentKey: string, altRole: string, altContent: string): Msg[] | string {
   if (!Array.isArray(list)) return 'convert:bad_message';
   const out: Msg[] = [];
@@ -41,13 +74,32 @@ function readMessages(list: unknown, roleKey: string, contentKey: string, altRol
     if (!isObj(m)) return 'convert:bad_message';
     const r = m[roleKey] ?? m[altRole];
     if (typeof r !== 'string') return 'convert:bad_message';
-    const role = ROLE_NAMES[r.toLowerCase()];
+    const lower = r.toLowerCase();
+    const role = ROLE_NAMES[lower];
     if (role === undefined) return 'convert:unknown_role';
-    if (Array.isArray(m.tool_calls) && m.tool_calls.length > 0) return 'convert:tool_role';
-    const c = contentText(m[contentKey] ?? m[altContent]);
+    const raw = m[contentKey] ?? m[altContent];
+    if (CALL_ROLES.has(lower)) {
+      const calls = readCalls(raw);
+      if (calls === null) return 'convert:bad_tool_call';
+      out.push({ role: 'assistant', content: '', toolCalls: calls });
+      continue;
+    }
+    let toolCalls: ToolCall[] | undefined;
+    if (Array.isArray(m.tool_calls) && m.tool_calls.length > 0) {
+      if (role !== 'assistant') return 'convert:bad_tool_call';
+      const calls = readCalls(m.tool_calls);
+      if (calls === null) return 'convert:bad_tool_call';
+      toolCalls = calls;
+    }
+    const c = toolCalls !== undefined && (raw === null || raw === undefined) ? '' : contentText(raw);
     if (c === 'non_text') return 'convert:non_text_content';
     if (c === null) return 'convert:bad_message';
     const msg: Msg = { role, content: c };
+    if (toolCalls !== undefined) msg.toolCalls = toolCalls;
+    if (role === 'tool') {
+      if (typeof m.tool_call_id === 'string') msg.toolCallId = m.tool_call_id;
+      if (typeof m.name === 'string') msg.name = m.name;
+    }
     const loss = lossFlag(m.loss);
     if (loss !== undefined) msg.loss = loss;
     out.push(msg);
@@ -69,7 +121,9 @@ export function readAlpaca(data: JsonObject, join: AlpacaJoin): ReadResult {
   const input = data.input ?? '';
   if (typeof instruction !== 'string' || typeof input !== 'string') return 'convert:bad_message';
   if (typeof output !== 'string') return output === undefined || output === null ? 'convert:empty_turn' : 'convert:bad_message';
-  if (output.trim() === '<nooutput>') return 'convert:no_output';
+  // `<nooutput>` alone, or followed by why there is none ("<nooutput> - Visuals cannot be
+  // created by a language model."): either way there is no answer to train on.
+  if (output.trimStart().toLowerCase().startsWith('<nooutput>')) return 'convert:no_output';
   const messages: Msg[] = [];
   const bad = readSystem(data, messages);
   if (bad) return bad;

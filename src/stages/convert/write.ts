@@ -1,6 +1,6 @@
 import type { JsonObject } from '../../core/doc.js';
-import type { Checked } from './check.js';
-import type { OutputFormat } from './model.js';
+import type { Checked, CheckedTools } from './check.js';
+import type { Msg, OutputFormat, ToolCall } from './model.js';
 
 /** Whether loss flags are written: on every assistant message/turn (`all`) or on none (`omit`). */
 export type LossMode = 'omit' | 'all';
@@ -72,5 +72,98 @@ export function chatRecord(c: Checked, to: OutputFormat, loss: LossMode): JsonOb
       return { text: flatten(c) };
     case 'pretrain-content':
       return { content: flatten(c) };
+  }
+}
+
+/** A call in InternLM2's action syntax (InternLM chat_format.md): `<|action_start|><|plugin|>\n{"name", "parameters"}<|action_end|>`. */
+export function internlm2Action(c: ToolCall): string {
+  let params: unknown = c.arguments;
+  try {
+    params = JSON.parse(c.arguments);
+  } catch {
+    // arguments that are not JSON stay a string
+  }
+  return `<|action_start|><|plugin|>\n${JSON.stringify({ name: c.name, parameters: params })}<|action_end|>`;
+}
+
+/** An assistant message as text: its words, then its calls in InternLM2's action syntax. */
+function assistantText(m: Msg): string {
+  return m.content + (m.toolCalls ?? []).map(internlm2Action).join('');
+}
+
+/** The system prompt with the tool list (one JSON line) after a blank line. */
+function systemWithTools(system: string, tools: unknown[] | null): string {
+  if (tools === null || tools.length === 0) return system;
+  const list = JSON.stringify(tools);
+  return system === '' ? list : `${system}\n\n${list}`;
+}
+
+/**
+ * A tool dialogue as XTuner v0 conversation turns, which have no tool role: each assistant
+ * message ends a turn (its calls written in InternLM2's action syntax), and tool results become
+ * the next turn's input (joined by `\n`), which is trained without loss; the tool list goes into
+ * the first turn's system prompt.
+ */
+export function toolsToConversation(c: CheckedTools, tools: unknown[] | null, loss: LossMode): JsonObject {
+  const turns: JsonObject[] = [];
+  let input = '';
+  for (const m of c.messages) {
+    if (m.role === 'user' || m.role === 'tool') input = input === '' ? m.content : `${input}\n${m.content}`;
+    else if (m.role === 'assistant') {
+      const turn: JsonObject = { system: turns.length === 0 ? systemWithTools(c.system, tools) : '', input, output: assistantText(m) };
+      if (loss === 'all') turn.output_with_loss = m.loss !== false;
+      turns.push(turn);
+      input = '';
+    }
+  }
+  return { conversation: turns };
+}
+
+/**
+ * A tool dialogue as XTuner v1 OpenAI messages (`ChatMsg` allows role `tool`, `tool_calls`,
+ * `tool_call_id` and `name`; `tools` is read at the top level): calls as
+ * `{id?, type: "function", function: {name, arguments}}` with arguments a JSON string.
+ */
+export function toolsToMessages(c: CheckedTools, tools: unknown[] | null, loss: LossMode): JsonObject {
+  const messages: JsonObject[] = [];
+  if (c.system !== '') messages.push({ role: 'system', content: c.system });
+  for (const m of c.messages) {
+    const o: JsonObject = { role: m.role, content: m.content };
+    if (m.toolCalls !== undefined) {
+      o.tool_calls = m.toolCalls.map((t) => {
+        const call: JsonObject = {};
+        if (t.id !== undefined) call.id = t.id;
+        call.type = 'function';
+        call.function = { name: t.name, arguments: t.arguments };
+        return call;
+      });
+    }
+    if (m.role === 'tool') {
+      if (m.toolCallId !== undefined) o.tool_call_id = m.toolCallId;
+      if (m.name !== undefined) o.name = m.name;
+    }
+    if (m.role === 'assistant' && loss === 'all') o.loss = m.loss !== false;
+    messages.push(o);
+  }
+  const out: JsonObject = { messages };
+  if (tools !== null && tools.length > 0) out.tools = tools;
+  return out;
+}
+
+/** The output record for a checked tool dialogue. */
+export function toolsRecord(c: CheckedTools, tools: unknown[] | null, to: OutputFormat, loss: LossMode): JsonObject {
+  switch (to) {
+    case 'xtuner-conversation':
+      return toolsToConversation(c, tools, loss);
+    case 'xtuner-openai':
+      return toolsToMessages(c, tools, loss);
+    case 'pretrain-text':
+    case 'pretrain-content': {
+      const parts: string[] = [];
+      const sys = systemWithTools(c.system, tools);
+      if (sys !== '') parts.push(sys);
+      for (const m of c.messages) parts.push(m.role === 'assistant' ? assistantText(m) : m.content);
+      return to === 'pretrain-text' ? { text: parts.join('\n\n') } : { content: parts.join('\n\n') };
+    }
   }
 }

@@ -44,23 +44,32 @@ export function messagesViolations(records: readonly Rec[]): string[] {
     let expect: 'user' | 'assistant' = 'user';
     ms.forEach((m, j) => {
       if (!isObj(m)) return bad.push(`${i}.${j}: not an object`);
-      for (const k of Object.keys(m)) if (k !== 'role' && k !== 'content' && k !== 'loss') bad.push(`${i}.${j}: extra key ${k}`);
+      const calls = Array.isArray(m.tool_calls) && m.tool_calls.length > 0;
+      const allowed = m.role === 'tool' ? ['role', 'content', 'tool_call_id', 'name'] : m.role === 'assistant' ? ['role', 'content', 'loss', 'tool_calls'] : ['role', 'content', 'loss'];
+      for (const k of Object.keys(m)) if (!allowed.includes(k)) bad.push(`${i}.${j}: extra key ${k}`);
       if (!V1_ROLES.has(m.role as string)) bad.push(`${i}.${j}: role ${String(m.role)}`);
-      if (typeof m.content !== 'string' || m.content.trim() === '') bad.push(`${i}.${j}: empty or non-string content`);
+      if (typeof m.content !== 'string' || (m.content.trim() === '' && !calls)) bad.push(`${i}.${j}: empty or non-string content`);
       if (m.role === 'pretrain') return;
+      // Tool results follow a call or another result; the answer after them is still expected.
+      if (m.role === 'tool') {
+        const p = ms[j - 1] as Rec;
+        if (!(p.role === 'tool' || (p.role === 'assistant' && Array.isArray(p.tool_calls)))) bad.push(`${i}.${j}: tool result without a call`);
+        return;
+      }
       if (m.role === 'system') {
         if (j !== 0) bad.push(`${i}.${j}: system not first`);
         return;
       }
-      if (m.role !== expect) bad.push(`${i}.${j}: ${String(m.role)} where ${expect} expected`);
-      expect = expect === 'user' ? 'assistant' : 'user';
+      const afterTool = (ms[j - 1] as Rec | undefined)?.role === 'tool';
+      if (m.role !== expect && !(afterTool && m.role === 'assistant')) bad.push(`${i}.${j}: ${String(m.role)} where ${expect} expected`);
+      expect = calls ? 'assistant' : m.role === 'assistant' ? 'user' : 'assistant';
       if (m.role === 'assistant') {
         if ('loss' in m) withLoss++;
         else withoutLoss++;
       }
     });
     const last = ms[ms.length - 1] as Rec;
-    if (last.role !== 'assistant' && last.role !== 'pretrain') bad.push(`${i}: does not end with an assistant message`);
+    if ((last.role !== 'assistant' || Array.isArray(last.tool_calls)) && last.role !== 'pretrain') bad.push(`${i}: does not end with an assistant answer`);
   });
   if (withLoss > 0 && withoutLoss > 0) bad.push(`loss on ${withLoss} assistant messages but not on ${withoutLoss}`);
   return bad;

@@ -10,6 +10,7 @@ import { dedup } from './dedup/index.js';
 import { extractStage } from './extract/index.js';
 import { flaggedWordsStage } from './flagged-words/index.js';
 import { piiStage } from './pii/index.js';
+import { urlFilterStage } from './url-filter/index.js';
 
 /** The stages that ship with corpus-clean, in the order `--help` lists them. */
 export const builtinStages: readonly StageFactory[] = [
@@ -21,6 +22,7 @@ export const builtinStages: readonly StageFactory[] = [
   qualityStage,
   flaggedWordsStage,
   piiStage,
+  urlFilterStage,
   dedup,
   tokenize,
 ];

@@ -1,0 +1,75 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { UsageError } from '../../../src/core/errors.js';
+import { defaultRegistry } from '../../../src/stages/index.js';
+import { hostOf, matchUrl, parseUrlList } from '../../../src/stages/url-filter/index.js';
+import { runStage } from '../../helpers/runStage.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'cc-url-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+function list(name: string, text: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, text);
+  return p;
+}
+
+describe('url lists', () => {
+  it('reads domains, suffixes, hosts-file and adblock lines, globs and regexes', () => {
+    const l = parseUrlList('x', '# comment\n! adblock comment\nexample.com\n.bet\n*.casino.org\n0.0.0.0 ads.tracker.net\n||spam.cn^\n*/casino/*\nre:^https?://[^/]*\\d{7}\\.com/\nexample.com##.ad-banner\n');
+    expect([...l.domains].sort()).toEqual(['ads.tracker.net', 'example.com', 'spam.cn']);
+    expect([...l.suffixes].sort()).toEqual(['bet', 'casino.org']);
+    expect(l.rules).toBe(7);
+    expect(l.skipped).toBe(1);
+  });
+  it('parses hosts out of URLs', () => {
+    expect(hostOf('http://User:pw@WWW.Example.COM.:8080/a?b#c')).toBe('www.example.com');
+    expect(hostOf('example.com/path')).toBe('example.com');
+    expect(hostOf('https://[2001:db8::1]:443/')).toBe('[2001:db8::1]');
+  });
+  it('matches a domain with its subdomains, a suffix without itself, and patterns', () => {
+    const l = parseUrlList('x', 'example.com\n.bet\n*/casino/*\n');
+    const m = (u: string) => matchUrl(l, u, hostOf(u));
+    expect(m('https://example.com/')).toBe('domain:example.com');
+    expect(m('https://a.b.example.com/x')).toBe('domain:example.com');
+    expect(m('https://notexample.com/')).toBeNull();
+    expect(m('https://lucky.bet/')).toBe('suffix:bet');
+    expect(m('https://bet/')).toBeNull();
+    expect(m('https://news.cn/casino/today')).toBe('pattern');
+  });
+});
+
+describe('url-filter stage', () => {
+  const records = [
+    { url: 'http://335.3355703.com/news/2022/0314/61491.html', text: 'a' },
+    { url: 'https://tech.sina.com.cn/digi/1.shtml', text: 'b' },
+    { url: 'https://www.lucky.bet/', text: 'c' },
+    { text: 'no url' },
+    { url: 'https://ok.sina.com.cn/x', text: 'e' },
+  ];
+  it('drops with a reason naming the list; allow lists win; missing URLs are kept', async () => {
+    const gambling = list('gambling.txt', '3355703.com\n.bet\n');
+    const news = list('news.txt', 'sina.com.cn\n');
+    const allow = list('trusted.txt', 'ok.sina.com.cn\n');
+    const r = await runStage('url-filter', records, { block: [gambling, news], allow: [allow] });
+    expect(r.reasons).toEqual(['url_filter:gambling', 'url_filter:news', 'url_filter:gambling', undefined, undefined]);
+    expect(r.stats.counters['allowed:trusted']).toBe(1);
+    expect(r.stats.counters['no_url']).toBe(1);
+    expect(r.docs[0].attrs.url_filter).toEqual({ list: 'gambling', rule: 'domain:3355703.com' });
+  });
+  it('allow_only keeps only allowed URLs; missing: drop; a dotted URL field', async () => {
+    const allow = list('cn-news.txt', 'sina.com.cn\n');
+    const r = await runStage('url-filter', records, { allow: [allow], allowOnly: true, missing: 'drop' });
+    expect(r.reasons).toEqual(['url_filter:not_allowed', undefined, 'url_filter:not_allowed', 'url_filter:no_url', undefined]);
+    const nested = await runStage('url-filter', [{ metadata: { url: 'https://x.bet/' } }], { block: [list('b.txt', '.bet')], field: 'metadata.url' });
+    expect(nested.reasons).toEqual(['url_filter:b']);
+  });
+  it('checks its lists before the first record', async () => {
+    const reg = defaultRegistry();
+    await expect(reg.create('url-filter', {})).rejects.toThrow(UsageError);
+    await expect(reg.create('url-filter', { block: [join(dir, 'missing.txt')] })).rejects.toThrow(/cannot read/);
+    await expect(reg.create('url-filter', { block: [list('empty.txt', '# nothing\n')] })).rejects.toThrow(/no usable rule/);
+    await expect(reg.create('url-filter', { block: [list('bad.txt', 're:(\n')] })).rejects.toThrow(/bad regular expression/);
+  });
+});

@@ -46,6 +46,7 @@ describe('every built-in stage on odd records', () => {
   const registry = defaultRegistry();
   const options: Record<string, Record<string, unknown>> = {
     tokenize: { tokenizer: TOKENIZER_MODEL },
+    'url-filter': { block: [new URL('../../rules/url-lists/example-gambling.txt', import.meta.url).pathname] },
   };
   // A fresh stage per property run (stages such as dedup keep state), but the 1.5 MB tokenizer
   // model is loaded once: the registry's factory would load it on every create.

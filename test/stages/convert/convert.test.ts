@@ -106,22 +106,28 @@ describe('convert rules', () => {
 
 describe('convert on committed slices of real SFT sets (fixtures/convert/real)', () => {
   const REAL = new URL('real/', FIX);
-  it('converts Chinese Alpaca and rejects the tool-call conversations as tool_role', async () => {
+  it('converts Chinese Alpaca and the tool-call conversations (calls in InternLM2 action syntax)', async () => {
     const alpaca = await convert(readJsonl(new URL('alpaca_zh_demo_llamafactory.jsonl', REAL)), {}, 'alpaca_zh');
     expect(alpaca.out).toHaveLength(20);
     expect(conversationViolations(alpaca.out)).toEqual([]);
     const tools = JSON.parse(readFileSync(new URL('sharegpt_toolcall_zh_demo_llamafactory.json', REAL), 'utf8')) as Rec[];
     const t = await convert(tools, {}, 'toolcall');
-    expect(t.stats.dropped).toEqual({ 'convert:tool_role': 10 });
-    expect(t.out).toHaveLength(10);
+    expect(t.stats.dropped).toEqual({});
+    expect(t.out).toHaveLength(20);
+    expect(t.stats.counters.tool_dialogues).toBe(10);
     expect(conversationViolations(t.out)).toEqual([]);
+    const v1 = await convert(tools, { to: 'xtuner-openai' }, 'toolcall');
+    expect(v1.out).toHaveLength(20);
+    expect(messagesViolations(v1.out)).toEqual([]);
   });
   it('converts English ShareGPT and OpenAI records to OpenAI messages that XTuner v1 accepts', async () => {
     for (const file of ['sharegpt_fastchat_dummy_conversation.jsonl', 'messages_kto_en_demo_llamafactory.jsonl', 'xtuner_openai_sft.jsonl']) {
       const records = readJsonl(new URL(file, REAL)).map((r) => (Array.isArray(r) ? { messages: r } : r));
       const { out, rejects } = await convert(records, { to: 'xtuner-openai' }, file);
-      expect(rejects, file).toEqual([]);
-      expect(out.length, file).toBe(records.length);
+      // KTO: records labelled false are answers not to imitate.
+      const undesired = records.filter((r) => r.label === false).length;
+      expect(rejects.map((r) => r.reason), file).toEqual(Array(undesired).fill('convert:kto_undesired'));
+      expect(out.length, file).toBe(records.length - undesired);
       expect(messagesViolations(out), file).toEqual([]);
     }
   });

@@ -17,7 +17,7 @@ describe('public API', () => {
 
   it('the built-in registry builds every stage with its defaults, except those that need a file', async () => {
     const registry = api.defaultRegistry();
-    expect(registry.names()).toEqual(['extract', 'normalize', 'repair', 'convert', 'langid', 'quality', 'flagged-words', 'pii', 'url-filter', 'dedup', 'tokenize']);
+    expect(registry.names()).toEqual(['extract', 'normalize', 'repair', 'convert', 'langid', 'quality', 'flagged-words', 'pii', 'url-filter', 'paragraphs', 'dedup', 'tokenize']);
     for (const name of registry.names()) {
       if (name === 'tokenize' || name === 'url-filter') continue;
       const stage = await registry.create(name);

@@ -11,6 +11,7 @@ import { extractStage } from './extract/index.js';
 import { flaggedWordsStage } from './flagged-words/index.js';
 import { piiStage } from './pii/index.js';
 import { urlFilterStage } from './url-filter/index.js';
+import { paragraphsStage } from './paragraphs/index.js';
 
 /** The stages that ship with corpus-clean, in the order `--help` lists them. */
 export const builtinStages: readonly StageFactory[] = [
@@ -23,6 +24,7 @@ export const builtinStages: readonly StageFactory[] = [
   flaggedWordsStage,
   piiStage,
   urlFilterStage,
+  paragraphsStage,
   dedup,
   tokenize,
 ];

@@ -1,0 +1,241 @@
+/**
+ * `paragraphs`: remove paragraphs (or lines) that recur in many documents of the corpus —
+ * navigation, cookie notices, copyright footers, 转载请注明出处 — as CCNet and datatrove do with
+ * lines and dolma with paragraphs. Every occurrence of a unit found in at least
+ * `min_occurrences` documents is removed, so the result depends only on the corpus, never on
+ * the order of records or tasks. Counting uses a count-min sketch of fixed size (bounded
+ * memory; a count is never under-estimated), and the one-process form spills records to a
+ * temporary file between its two passes.
+ *
+ * A global stage: in the executor's phased form, every task counts its records into a sketch
+ * (`collect`), one step adds the sketches up (`merge`), and every task removes the frequent
+ * units from its own records (`apply`).
+ */
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import xxhash from 'xxhash-wasm';
+import type { Doc } from '../../core/doc.js';
+import { getText, makeDoc, setText } from '../../core/doc.js';
+import type { OptionsSpec } from '../../core/options.js';
+import type { StageFactory } from '../../core/registry.js';
+import type { Stage, StageContext } from '../../core/stage.js';
+import { count } from '../../core/stats.js';
+import { CountMinSketch } from './sketch.js';
+
+export const paragraphsOptions: OptionsSpec = {
+  unit: { type: 'string', default: 'paragraph', values: ['paragraph', 'line'], doc: 'what is counted and removed: paragraphs (split at blank lines) or lines' },
+  minOccurrences: { type: 'integer', default: 5, min: 2, max: 255, doc: 'remove a unit found in at least this many documents' },
+  minLength: { type: 'integer', default: 10, min: 1, doc: 'units shorter than this (characters, trimmed) are never counted or removed' },
+  minDocChars: { type: 'integer', default: 50, min: 0, doc: 'drop a document left with fewer non-space characters than this after removal (paragraphs:too_short)' },
+  sketchBytes: { type: 'integer', default: 64 * 1024 * 1024, min: 4096, doc: 'memory of the count-min sketch (4 rows of 8-bit counters), whatever the corpus size' },
+  spillDir: { type: 'string', default: null, nullable: true, doc: 'folder for the temporary spill of the one-process form (default: the system temp folder)' },
+};
+
+/** Reject reason of a document left too short. */
+export const TOO_SHORT = 'paragraphs:too_short';
+
+type H32 = (s: string, seed?: number) => number;
+let h32: Promise<H32> | undefined;
+const loadH32 = (): Promise<H32> => (h32 ??= xxhash().then((api) => (s: string, seed?: number) => api.h32(s, seed)));
+const SEED2 = 0x9747b28c;
+
+/** The units of a text and the separator that joins them again. */
+function units(text: string, unit: string): { parts: string[]; sep: string } {
+  if (unit === 'line') return { parts: text.split('\n'), sep: '\n' };
+  return { parts: text.split(/\n[ \t]*\n/), sep: '\n\n' };
+}
+
+/** Counting and removal, shared by the one-process and the phased forms. */
+export class ParagraphCounter {
+  constructor(
+    readonly opts: { unit: string; minOccurrences: number; minLength: number; minDocChars: number; sketchBytes: number },
+    private readonly hash: H32,
+  ) {}
+
+  /** Count the distinct long-enough units of one text into `sketch`. */
+  count(text: string, sketch: CountMinSketch, seen: Set<number>): void {
+    seen.clear();
+    for (const p of units(text, this.opts.unit).parts) {
+      const t = p.trim();
+      if (t.length < this.opts.minLength) continue;
+      const a = this.hash(t);
+      const b = this.hash(t, SEED2) | 1;
+      const key = (a >>> 0) * 2097152 + ((b >>> 0) & 0x1fffff);
+      if (seen.has(key)) continue;
+      seen.add(key);
+      sketch.add(a, b);
+    }
+  }
+
+  /** Remove frequent units from a record: returns a reject reason, or undefined (the text changed in place). */
+  apply(doc: Doc, ctx: StageContext, sketch: CountMinSketch): string | undefined {
+    const text = getText(doc, ctx.textField);
+    const { parts, sep } = units(text, this.opts.unit);
+    const kept: string[] = [];
+    let removed = 0;
+    let bytes = 0;
+    for (const p of parts) {
+      const t = p.trim();
+      if (t.length >= this.opts.minLength && sketch.estimate(this.hash(t), this.hash(t, SEED2) | 1) >= this.opts.minOccurrences) {
+        removed++;
+        bytes += Buffer.byteLength(p) + 1;
+      } else kept.push(p);
+    }
+    if (removed === 0) return undefined;
+    const counters = ctx.stats.counters;
+    count(counters, 'units_removed', removed);
+    count(counters, 'bytes_removed', bytes);
+    count(counters, 'docs_changed');
+    doc.attrs.paragraphs = { removed };
+    const next = kept.join(sep);
+    let nonSpace = 0;
+    for (let i = 0; i < next.length && nonSpace < this.opts.minDocChars; i++) if (next.charCodeAt(i) > 32 && next.charCodeAt(i) !== 0x3000) nonSpace++;
+    if (nonSpace < this.opts.minDocChars) return TOO_SHORT;
+    setText(doc, next, ctx.textField);
+    return undefined;
+  }
+}
+
+/** Where a global stage keeps its files, and how many tasks the run has (the executor's scope). */
+export interface ParagraphsScope {
+  workDir: string;
+  tasks: number;
+}
+
+const taskFile = (scope: ParagraphsScope, task: number): string => join(scope.workDir, `paragraphs-task-${task}.cms`);
+const mergedFile = (scope: ParagraphsScope): string => join(scope.workDir, 'paragraphs-merged.cms');
+
+/** Build the stage from resolved options. */
+export async function createParagraphs(options: Record<string, unknown>): Promise<Stage> {
+  const hash = await loadH32();
+  const opts = {
+    unit: options.unit as string,
+    minOccurrences: options.minOccurrences as number,
+    minLength: options.minLength as number,
+    minDocChars: options.minDocChars as number,
+    sketchBytes: options.sketchBytes as number,
+  };
+  const counter = new ParagraphCounter(opts, hash);
+  const spillDir = (options.spillDir as string | null) ?? tmpdir();
+  const frozen = Object.freeze({ ...options });
+
+  /** A stage that filters records with a sketch loaded on first use. */
+  const applyStage = (load: () => Promise<CountMinSketch>): Stage => ({
+    name: 'paragraphs',
+    needsText: true,
+    options: frozen,
+    async *run(batches, ctx) {
+      let sketch: CountMinSketch | undefined;
+      for await (const batch of batches) {
+        sketch ??= await load();
+        const out: Doc[] = [];
+        for (const doc of batch) {
+          const r = counter.apply(doc, ctx, sketch);
+          if (r === undefined) out.push(doc);
+          else ctx.reject(doc, r);
+        }
+        if (out.length > 0) yield out;
+      }
+    },
+  });
+
+  const global = {
+    collect(scope: ParagraphsScope, task: number): Stage {
+      return {
+        name: 'paragraphs',
+        needsText: true,
+        options: frozen,
+        async *run(batches, ctx) {
+          const sketch = new CountMinSketch(opts.sketchBytes);
+          const seen = new Set<number>();
+          for await (const batch of batches) {
+            for (const doc of batch) counter.count(getText(doc, ctx.textField), sketch, seen);
+            yield batch;
+          }
+          await sketch.save(taskFile(scope, task));
+        },
+      };
+    },
+    steps(tasks: number) {
+      return [
+        {
+          name: 'merge',
+          units: 1,
+          async run(scope: ParagraphsScope): Promise<Record<string, number>> {
+            const total = new CountMinSketch(opts.sketchBytes);
+            for (let t = 0; t < tasks; t++) total.merge(await CountMinSketch.load(taskFile(scope, t), opts.sketchBytes));
+            await total.save(mergedFile(scope));
+            return {};
+          },
+        },
+      ];
+    },
+    apply(scope: ParagraphsScope): Stage {
+      return applyStage(() => CountMinSketch.load(mergedFile(scope), opts.sketchBytes));
+    },
+  };
+
+  const stage = {
+    name: 'paragraphs',
+    needsText: true,
+    options: frozen,
+    scope: 'global' as const,
+    global,
+    /** One process: count every record while spilling it to disk, then re-read and filter. */
+    async *run(batches: AsyncIterable<Doc[]>, ctx: StageContext): AsyncIterable<Doc[]> {
+      const dir = await mkdtemp(join(spillDir, 'corpus-clean-paragraphs-'));
+      try {
+        const sketch = new CountMinSketch(opts.sketchBytes);
+        const seen = new Set<number>();
+        const file = join(dir, 'spill.jsonl');
+        const out = createWriteStream(file);
+        let n = 0;
+        for await (const batch of batches) {
+          let chunk = '';
+          for (const doc of batch) {
+            counter.count(getText(doc, ctx.textField), sketch, seen);
+            chunk += JSON.stringify({ s: doc.source, d: doc.data, a: doc.attrs }) + '\n';
+            n++;
+          }
+          if (!out.write(chunk)) await new Promise<void>((res) => out.once('drain', () => res()));
+        }
+        await new Promise<void>((res, rej) => out.end((e?: Error | null) => (e ? rej(e) : res())));
+        if (n === 0) return;
+        const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+        let batch: Doc[] = [];
+        for await (const line of lines) {
+          const r = JSON.parse(line) as { s: string; d: Record<string, unknown>; a: Record<string, unknown> };
+          const doc = makeDoc(r.d, r.s);
+          if (Object.keys(r.a).length > 0) doc.attrs = r.a;
+          const v = counter.apply(doc, ctx, sketch);
+          if (v === undefined) batch.push(doc);
+          else ctx.reject(doc, v);
+          if (batch.length >= 1000) {
+            yield batch;
+            batch = [];
+          }
+        }
+        if (batch.length > 0) yield batch;
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  };
+  return stage as Stage;
+}
+
+/** Task sketch files left in a work folder (for tests and cleanup). */
+export async function sketchFiles(workDir: string): Promise<string[]> {
+  return (await readdir(workDir)).filter((f) => f.startsWith('paragraphs-')).sort();
+}
+
+/** The `paragraphs` stage factory. */
+export const paragraphsStage: StageFactory = {
+  name: 'paragraphs',
+  summary: 'remove paragraphs or lines that recur in many documents (boilerplate) across the corpus; bounded memory, order-independent',
+  options: paragraphsOptions,
+  create: createParagraphs,
+};

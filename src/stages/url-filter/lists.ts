@@ -29,7 +29,8 @@ export interface UrlList {
 }
 
 const HOSTS_PREFIX = /^(?:0\.0\.0\.0|127\.0\.0\.1|::1?|::)\s+/;
-const DOMAIN = /^[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?)*$/;
+// Labels of letters, digits, '_' and '-', joined by dots (a label never holds a dot: linear).
+const DOMAIN = /^[a-z0-9_-]+(?:\.[a-z0-9_-]+)*$/;
 
 function globToRegex(glob: string): string {
   return glob.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\/]/g, '\\$&')).join('.*');

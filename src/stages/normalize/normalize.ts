@@ -10,6 +10,8 @@ import type { RecordSchema } from '../repair/schema.js';
 import { coerceRecord, normalizeDateField } from './recordFormat.js';
 import type { TextNormalizeConfig, UnicodeForm } from './textNormalizer.js';
 import { CHANGE_KINDS, TextNormalizer } from './textNormalizer.js';
+import type { ChineseMode } from './chinese.js';
+import { CHINESE_MODES, chineseConverter } from './chinese.js';
 
 /** Options of `normalize`, with their defaults. */
 export const normalizeOptions: OptionsSpec = {
@@ -30,9 +32,15 @@ export const normalizeOptions: OptionsSpec = {
   maxBlankLines: { type: 'integer', default: 1, min: 0, nullable: true, doc: 'longest run of blank lines kept; null keeps all' },
   schema: { type: 'string', default: null, nullable: true, doc: 'schema whose number/boolean/date fields are coerced (name or path)' },
   dateFields: { type: 'string[]', default: null, nullable: true, doc: 'fields whose dates are rewritten to ISO 8601' },
+  chinese: {
+    type: 'string',
+    default: 'none',
+    values: CHINESE_MODES,
+    doc: 'Chinese script conversion (OpenCC): t2s, tw2s (Taiwan, with phrases), hk2s to Simplified; s2t to Traditional; none (default)',
+  },
 };
 
-function normalizeDeep(v: unknown, tn: TextNormalizer, ch: { bits: number }): unknown {
+function normalizeDeep(v: unknown, tn: Pick<TextNormalizer, 'normalize'>, ch: { bits: number }): unknown {
   if (typeof v === 'string') return tn.normalize(v, ch);
   if (Array.isArray(v)) {
     for (let i = 0; i < v.length; i++) v[i] = normalizeDeep(v[i], tn, ch);
@@ -62,7 +70,21 @@ export function createNormalize(options: Record<string, unknown>): Stage {
     trailingSpace: options.trailingSpace as boolean,
     maxBlankLines: options.maxBlankLines as number | null,
   };
-  const tn = new TextNormalizer(config);
+  const base = new TextNormalizer(config);
+  const zh = chineseConverter(options.chinese as ChineseMode);
+  // Chinese conversion runs after the other normalisations, on the same strings; it is counted as `text:chinese`.
+  const tn: Pick<TextNormalizer, 'normalize'> =
+    zh === null
+      ? base
+      : {
+          normalize(s: string, ch: { bits: number }): string {
+            const out = base.normalize(s, ch);
+            const conv = zh(out);
+            if (conv !== out) zhChanged++;
+            return conv;
+          },
+        };
+  let zhChanged = 0;
   const fields = options.fields as string[] | null;
   const schema: RecordSchema | null = options.schema === null ? null : loadSchema(options.schema as string);
   const dateFields = (options.dateFields as string[] | null) ?? [];
@@ -86,6 +108,10 @@ export function createNormalize(options: Record<string, unknown>): Stage {
         for (const f of fields) if (f in data) data[f] = normalizeDeep(data[f], tn, ch);
       }
       record(ch.bits, ctx);
+      if (zhChanged > 0) {
+        count(ctx.stats.counters, 'text:chinese', zhChanged);
+        zhChanged = 0;
+      }
       if (schema !== null) coerceRecord(data, schema, ctx.stats.counters);
       for (const f of dateFields) normalizeDateField(data, f, ctx.stats.counters);
       return undefined;

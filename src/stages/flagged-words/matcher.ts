@@ -38,6 +38,8 @@ export class AhoCorasick {
   private readonly lengths: Int32Array;
   private readonly bounded: Uint8Array;
   private readonly root: Int32Array;
+  /** Full transitions (goto or failure, resolved) on ASCII code units: one lookup per step of English text. */
+  private ascii!: Int32Array;
   private keys: Float64Array;
   private vals: Int32Array;
   private mask: number;
@@ -134,6 +136,17 @@ export class AhoCorasick {
         queue.push(n);
       }
     }
+    // The ASCII rows of the automaton, filled in breadth-first order so a failure state's row is ready.
+    const ascii = new Int32Array(this.states * 128);
+    for (let c = 0; c < 128; c++) ascii[c] = this.root[c];
+    for (const st of queue) {
+      const f = this.fail[st];
+      for (let c = 0; c < 128; c++) {
+        const g = this.next(st, c);
+        ascii[st * 128 + c] = g > 0 ? g : ascii[f * 128 + c];
+      }
+    }
+    this.ascii = ascii;
   }
 
   /**
@@ -147,9 +160,13 @@ export class AhoCorasick {
     const dict = this.dict;
     let s = 0;
     const n = text.length;
+    const ascii = this.ascii;
     for (let i = 0; i < n; i++) {
       const c = fold(text.charCodeAt(i));
-      if (s === 0) {
+      if (c < 128) {
+        s = ascii[s * 128 + c];
+        if (s === 0) continue;
+      } else if (s === 0) {
         s = root[c];
         if (s === 0) continue;
       } else {

@@ -16,7 +16,6 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import xxhash from 'xxhash-wasm';
 import type { Doc } from '../../core/doc.js';
 import { getText, makeDoc, setText } from '../../core/doc.js';
 import type { OptionsSpec } from '../../core/options.js';
@@ -31,16 +30,38 @@ export const paragraphsOptions: OptionsSpec = {
   minLength: { type: 'integer', default: 10, min: 1, doc: 'units shorter than this (characters, trimmed) are never counted or removed' },
   minDocChars: { type: 'integer', default: 50, min: 0, doc: 'drop a document left with fewer non-space characters than this after removal (paragraphs:too_short)' },
   sketchBytes: { type: 'integer', default: 64 * 1024 * 1024, min: 4096, doc: 'memory of the count-min sketch (4 rows of 8-bit counters), whatever the corpus size' },
+  holdBytes: { type: 'integer', default: 256 * 1024 * 1024, min: 0, doc: 'one-process form: text held in memory between the two passes; past it, records spill to a temporary file' },
   spillDir: { type: 'string', default: null, nullable: true, doc: 'folder for the temporary spill of the one-process form (default: the system temp folder)' },
 };
 
 /** Reject reason of a document left too short. */
 export const TOO_SHORT = 'paragraphs:too_short';
 
-type H32 = (s: string, seed?: number) => number;
-let h32: Promise<H32> | undefined;
-const loadH32 = (): Promise<H32> => (h32 ??= xxhash().then((api) => (s: string, seed?: number) => api.h32(s, seed)));
-const SEED2 = 0x9747b28c;
+/**
+ * Two 32-bit hashes of a string's UTF-16 code units in one pass (FNV-1a and a multiply-rotate
+ * hash, each finished with murmur3's mixer), written to `H[0]`, `H[1]` (H[1] odd, for double
+ * hashing). Plain JavaScript: no UTF-8 encoding into WebAssembly memory per paragraph.
+ */
+const H = new Int32Array(2);
+function fmix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return h ^ (h >>> 16);
+}
+export function hash2(s: string): void {
+  let a = 0x811c9dc5;
+  let b = 0x9747b28c ^ s.length;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x5bd1e995);
+    b = (b << 13) | (b >>> 19);
+  }
+  H[0] = fmix(a ^ s.length);
+  H[1] = fmix(b) | 1;
+}
 
 /** The units of a text and the separator that joins them again. */
 function units(text: string, unit: string): { parts: string[]; sep: string } {
@@ -50,10 +71,7 @@ function units(text: string, unit: string): { parts: string[]; sep: string } {
 
 /** Counting and removal, shared by the one-process and the phased forms. */
 export class ParagraphCounter {
-  constructor(
-    readonly opts: { unit: string; minOccurrences: number; minLength: number; minDocChars: number; sketchBytes: number },
-    private readonly hash: H32,
-  ) {}
+  constructor(readonly opts: { unit: string; minOccurrences: number; minLength: number; minDocChars: number; sketchBytes: number }) {}
 
   /** Count the distinct long-enough units of one text into `sketch`. */
   count(text: string, sketch: CountMinSketch, seen: Set<number>): void {
@@ -61,8 +79,9 @@ export class ParagraphCounter {
     for (const p of units(text, this.opts.unit).parts) {
       const t = p.trim();
       if (t.length < this.opts.minLength) continue;
-      const a = this.hash(t);
-      const b = this.hash(t, SEED2) | 1;
+      hash2(t);
+      const a = H[0];
+      const b = H[1];
       const key = (a >>> 0) * 2097152 + ((b >>> 0) & 0x1fffff);
       if (seen.has(key)) continue;
       seen.add(key);
@@ -79,7 +98,7 @@ export class ParagraphCounter {
     let bytes = 0;
     for (const p of parts) {
       const t = p.trim();
-      if (t.length >= this.opts.minLength && sketch.estimate(this.hash(t), this.hash(t, SEED2) | 1) >= this.opts.minOccurrences) {
+      if (t.length >= this.opts.minLength && (hash2(t), sketch.estimate(H[0], H[1])) >= this.opts.minOccurrences) {
         removed++;
         bytes += Buffer.byteLength(p) + 1;
       } else kept.push(p);
@@ -110,7 +129,6 @@ const mergedFile = (scope: ParagraphsScope): string => join(scope.workDir, 'para
 
 /** Build the stage from resolved options. */
 export async function createParagraphs(options: Record<string, unknown>): Promise<Stage> {
-  const hash = await loadH32();
   const opts = {
     unit: options.unit as string,
     minOccurrences: options.minOccurrences as number,
@@ -118,8 +136,9 @@ export async function createParagraphs(options: Record<string, unknown>): Promis
     minDocChars: options.minDocChars as number,
     sketchBytes: options.sketchBytes as number,
   };
-  const counter = new ParagraphCounter(opts, hash);
+  const counter = new ParagraphCounter(opts);
   const spillDir = (options.spillDir as string | null) ?? tmpdir();
+  const holdBytes = options.holdBytes as number;
   const frozen = Object.freeze({ ...options });
 
   /** A stage that filters records with a sketch loaded on first use. */
@@ -184,27 +203,49 @@ export async function createParagraphs(options: Record<string, unknown>): Promis
     options: frozen,
     scope: 'global' as const,
     global,
-    /** One process: count every record while spilling it to disk, then re-read and filter. */
+    /**
+     * One process: count every record, holding records in memory up to `holdBytes` of text and
+     * spilling the rest to a temporary file, then filter them in their order.
+     */
     async *run(batches: AsyncIterable<Doc[]>, ctx: StageContext): AsyncIterable<Doc[]> {
-      const dir = await mkdtemp(join(spillDir, 'corpus-clean-paragraphs-'));
-      try {
-        const sketch = new CountMinSketch(opts.sketchBytes);
-        const seen = new Set<number>();
-        const file = join(dir, 'spill.jsonl');
-        const out = createWriteStream(file);
-        let n = 0;
-        for await (const batch of batches) {
-          let chunk = '';
-          for (const doc of batch) {
-            counter.count(getText(doc, ctx.textField), sketch, seen);
-            chunk += JSON.stringify({ s: doc.source, d: doc.data, a: doc.attrs }) + '\n';
-            n++;
-          }
-          if (!out.write(chunk)) await new Promise<void>((res) => out.once('drain', () => res()));
+      const sketch = new CountMinSketch(opts.sketchBytes);
+      const seen = new Set<number>();
+      const held: Doc[][] = [];
+      let heldBytes = 0;
+      let dir: string | undefined;
+      let out: ReturnType<typeof createWriteStream> | undefined;
+      const spill = async (batch: Doc[]): Promise<void> => {
+        if (out === undefined) {
+          dir = await mkdtemp(join(spillDir, 'corpus-clean-paragraphs-'));
+          out = createWriteStream(join(dir, 'spill.jsonl'));
         }
-        await new Promise<void>((res, rej) => out.end((e?: Error | null) => (e ? rej(e) : res())));
-        if (n === 0) return;
-        const lines = createInterface({ input: createReadStream(file), crlfDelay: Infinity });
+        let chunk = '';
+        for (const doc of batch) chunk += JSON.stringify({ s: doc.source, d: doc.data, a: doc.attrs }) + '\n';
+        if (!out.write(chunk)) await new Promise<void>((res) => out!.once('drain', () => res()));
+      };
+      try {
+        for await (const batch of batches) {
+          for (const doc of batch) {
+            const t = getText(doc, ctx.textField);
+            counter.count(t, sketch, seen);
+            heldBytes += 2 * t.length;
+          }
+          if (out === undefined && heldBytes <= holdBytes) held.push(batch);
+          else await spill(batch);
+        }
+        if (out !== undefined) await new Promise<void>((res, rej) => out!.end((e?: Error | null) => (e ? rej(e) : res())));
+        for (const batch of held) {
+          const kept: Doc[] = [];
+          for (const doc of batch) {
+            const v = counter.apply(doc, ctx, sketch);
+            if (v === undefined) kept.push(doc);
+            else ctx.reject(doc, v);
+          }
+          if (kept.length > 0) yield kept;
+        }
+        held.length = 0;
+        if (dir === undefined) return;
+        const lines = createInterface({ input: createReadStream(join(dir, 'spill.jsonl')), crlfDelay: Infinity });
         let batch: Doc[] = [];
         for await (const line of lines) {
           const r = JSON.parse(line) as { s: string; d: Record<string, unknown>; a: Record<string, unknown> };
@@ -220,7 +261,7 @@ export async function createParagraphs(options: Record<string, unknown>): Promis
         }
         if (batch.length > 0) yield batch;
       } finally {
-        await rm(dir, { recursive: true, force: true });
+        if (dir !== undefined) await rm(dir, { recursive: true, force: true });
       }
     },
   };

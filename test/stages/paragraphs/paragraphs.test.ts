@@ -61,11 +61,14 @@ describe('paragraphs stage', () => {
   });
   it('gives the same records for any order of input and any batching, sources and attrs kept', async () => {
     const records = Array.from({ length: 12 }, (_, i) => (i % 3 === 0 ? { text: body(i) } : page(i)));
-    const a = await runStage('paragraphs', records, { minOccurrences: 5 }, { batch: 5 });
-    const rev = await runStage('paragraphs', [...records].reverse(), { minOccurrences: 5 }, { batch: 2 });
+    const a = await runStage('paragraphs', structuredClone(records), { minOccurrences: 5 }, { batch: 5 });
+    // holdBytes 0: every record goes through the disk spill.
+    const rev = await runStage('paragraphs', structuredClone(records).reverse(), { minOccurrences: 5, holdBytes: 0 }, { batch: 2 });
     const out = (docs: Doc[]) => docs.map((d) => d.data.text as string).sort();
     expect(out(a.kept)).toEqual(out(rev.kept));
     expect(a.kept[1].source).toBe('t:2');
+    expect(rev.kept[0].source).toBe('t:1');
+    expect(rev.kept.find((d) => d.source === 't:2')?.attrs.paragraphs).toEqual({ removed: 2 });
   });
   it('the phased (global) form over tasks gives the one-process result, for any task order', async () => {
     const records = Array.from({ length: 9 }, (_, i) => page(i));

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { UsageError } from '../core/errors.js';
 import type { OptionsSpec } from '../core/options.js';
 import { kebabCase } from '../core/options.js';
+import { didYouMean } from '../core/suggest.js';
 
 /** A CLI flag: its name, whether it takes a value, and its help line. */
 export interface Flag {
@@ -21,16 +22,33 @@ export interface Parsed {
   positionals: string[];
 }
 
-/** Parse argv strictly: an unknown flag is a usage error that says where to look. */
+/**
+ * Parse argv strictly: an unknown flag is a usage error that names the closest flag and says
+ * where to look. Of `--x` and `--no-x`, the last one given wins, as in GNU tools.
+ */
 export function parse(command: string, argv: string[], flags: readonly Flag[]): Parsed {
   const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
   for (const f of flags) options[f.name] = { type: f.type, ...(f.short ? { short: f.short } : {}), ...(f.multiple ? { multiple: true } : {}) };
+  let r;
   try {
-    const r = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
-    return { values: r.values as Parsed['values'], positionals: r.positionals };
+    r = parseArgs({ args: argv, options, allowPositionals: true, strict: true, tokens: true });
   } catch (e) {
-    throw new UsageError(`${(e as Error).message.replace(/\. To specify a positional argument.*$/s, '')}\nsee 'corpus-clean ${command} --help'`);
+    const msg = (e as Error).message.replace(/\. To specify a positional argument.*$/s, '');
+    const unknown = /^Unknown option '(-{1,2})([^']*)'/.exec(msg);
+    const text = unknown
+      ? `unknown option '${unknown[1]}${unknown[2]}'${unknown[1] === '--' ? didYouMean(unknown[2], flags.map((f) => f.name), (c) => `'--${c}'`) : ''}`
+      : msg.charAt(0).toLowerCase() + msg.slice(1);
+    throw new UsageError(`${command}: ${text}\nsee 'corpus-clean ${command} --help'`);
   }
+  const values = r.values as Parsed['values'];
+  const last = new Map<string, number>();
+  for (const t of r.tokens ?? []) if (t.kind === 'option') last.set(t.name, t.index);
+  for (const f of flags) {
+    if (f.type !== 'boolean' || !f.name.startsWith('no-')) continue;
+    const pos = f.name.slice(3);
+    if (values[f.name] === true && values[pos] === true) delete values[(last.get(pos) ?? 0) > (last.get(f.name) ?? 0) ? f.name : pos];
+  }
+  return { values, positionals: r.positionals };
 }
 
 /** Flags for a stage's options: `--min-score N`, `--flag`/`--no-flag`, and value shortcuts (`--exact`). */

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { ExitCode, UsageError } from '../core/errors.js';
+import { didYouMean } from '../core/suggest.js';
 import { VERSION } from '../version.js';
 import type { Command } from './command.js';
 import { catCommand } from './commands/cat.js';
@@ -30,7 +31,7 @@ export function mainHelp(list: readonly Command[]): string {
   return `corpus-clean ${VERSION}: turn raw text corpora into clean training shards (InternEvo, XTuner)
 
 Usage: corpus-clean <command> [inputs...] [options]
-       corpus-clean <command> --help
+       corpus-clean <command> --help   (or: corpus-clean help <command>)
 
 Commands:
 ${list.map((c) => `  ${c.name.padEnd(width)}${c.summary}`).join('\n')}
@@ -50,9 +51,15 @@ failure (everything readable is still written); 2 usage error.
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   const list = name === 'cat' ? [catCommand] : await commands();
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  if (name === undefined) {
+    // No command is a usage error: the help goes to stderr, so `corpus-clean > x` does not fill x.
+    process.stderr.write(mainHelp(list));
+    return ExitCode.usage;
+  }
+  if (name === 'help' && rest.length > 0) return main([rest[0], '--help']);
+  if (name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(mainHelp(list));
-    return name === undefined ? ExitCode.usage : ExitCode.ok;
+    return ExitCode.ok;
   }
   if (name === '--version' || name === '-V') {
     process.stdout.write(VERSION + '\n');
@@ -60,7 +67,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const cmd = list.find((c) => c.name === name);
   try {
-    if (!cmd) throw new UsageError(`unknown command '${name}'; commands: ${list.map((c) => c.name).join(', ')}`);
+    if (!cmd) throw new UsageError(`unknown command '${name}'${didYouMean(name, list.map((c) => c.name))}; commands: ${list.map((c) => c.name).join(', ')}`);
 
     return await cmd.run(rest);
   } catch (e) {

@@ -1,4 +1,5 @@
 import { UsageError } from './errors.js';
+import { didYouMean } from './suggest.js';
 
 /** Types an option can have. `string[]` accepts a list or a comma-separated string. */
 export type OptionType = 'number' | 'integer' | 'string' | 'boolean' | 'string[]';
@@ -18,6 +19,23 @@ export interface OptionSpec {
   nullable?: boolean;
   /** CLI sugar for a `string` option with `values`: each value is also a bare flag (`--exact` = `--method exact`). */
   shortcuts?: boolean;
+  /** Older names still accepted in recipes and the API (camelCase), e.g. tokenize's `format` for `to`. */
+  aliases?: readonly string[];
+  /** The value is a file path (or a list of them): in a recipe it is relative to the recipe file. */
+  path?: boolean;
+}
+
+/**
+ * How messages name an option: as the user wrote it. `flag`: `--min-score` (the CLI); `recipe`:
+ * `min_score` (YAML/JSON recipes); `camel`: `minScore` (the library).
+ */
+export type OptionNaming = 'flag' | 'recipe' | 'camel';
+
+/** An option's name in the given style. */
+export function optionName(key: string, naming: OptionNaming = 'camel'): string {
+  if (naming === 'flag') return `--${kebabCase(key)}`;
+  if (naming === 'recipe') return key.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
+  return key;
 }
 
 /** The options of a stage, by camelCase name. */
@@ -47,8 +65,9 @@ export function kebabCase(key: string): string {
   return key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
 }
 
-function coerce(owner: string, name: string, spec: OptionSpec, value: unknown): unknown {
-  const where = `${owner}: option '${name}'`;
+function coerce(owner: string, name: string, spec: OptionSpec, value: unknown, naming: OptionNaming): unknown {
+  const shown = optionName(name, naming);
+  const where = naming === 'flag' ? `${owner}: ${shown}` : `${owner}: option '${shown}'`;
   if (value === null || value === 'null') {
     if (spec.nullable) return null;
     throw new UsageError(`${where} cannot be null`);
@@ -71,7 +90,7 @@ function coerce(owner: string, name: string, spec: OptionSpec, value: unknown): 
     case 'string':
       if (typeof value !== 'string') throw new UsageError(`${where} must be a string, got ${JSON.stringify(value)}`);
       if (spec.values && !spec.values.includes(value)) {
-        throw new UsageError(`${where} must be one of ${spec.values.join(', ')}; got '${value}'`);
+        throw new UsageError(`${where} must be one of ${spec.values.join(', ')}; got '${value}'${didYouMean(value, spec.values)}`);
       }
       return value;
     case 'string[]': {
@@ -81,7 +100,7 @@ function coerce(owner: string, name: string, spec: OptionSpec, value: unknown): 
       }
       if (spec.values) {
         const bad = list.find((s) => !spec.values!.includes(s));
-        if (bad !== undefined) throw new UsageError(`${where}: '${bad}' is not one of ${spec.values.join(', ')}`);
+        if (bad !== undefined) throw new UsageError(`${where}: '${bad}' is not one of ${spec.values.join(', ')}${didYouMean(bad, spec.values)}`);
       }
       return list;
     }
@@ -90,21 +109,30 @@ function coerce(owner: string, name: string, spec: OptionSpec, value: unknown): 
 
 /**
  * Check given options against a spec and fill in defaults. Keys may be camelCase, snake_case
- * or kebab-case. An unknown key is an error that names the allowed ones.
+ * or kebab-case. An unknown key is an error that names the allowed ones (and the closest one);
+ * messages name options in the `naming` style, the way the user wrote them.
  */
-export function resolveOptions(owner: string, spec: OptionsSpec, given: Readonly<Record<string, unknown>> = {}): Record<string, unknown> {
+export function resolveOptions(owner: string, spec: OptionsSpec, given: Readonly<Record<string, unknown>> = {}, naming: OptionNaming = 'camel'): Record<string, unknown> {
   const out: Record<string, unknown> = {};
+  const aliases = new Map<string, string>();
+  for (const [key, s] of Object.entries(spec)) for (const a of s.aliases ?? []) aliases.set(a, key);
   for (const [rawKey, value] of Object.entries(given)) {
-    const key = camelCase(rawKey);
+    let key = camelCase(rawKey);
+    if (spec[key] === undefined && aliases.has(key)) {
+      const to = aliases.get(key)!;
+      if (Object.keys(given).some((k) => camelCase(k) === to)) throw new UsageError(`${owner}: give '${optionName(to, naming)}' or its old name '${rawKey}', not both`);
+      key = to;
+    }
     const s = spec[key];
     if (s === undefined) {
-      const allowed = Object.keys(spec);
+      const allowed = Object.keys(spec).map((k) => optionName(k, naming));
+      const shown = naming === 'flag' ? `--${rawKey}` : rawKey;
       throw new UsageError(
-        `${owner}: unknown option '${rawKey}'` + (allowed.length ? `; allowed: ${allowed.join(', ')}` : '; it takes no options'),
+        `${owner}: unknown option '${shown}'` + (allowed.length ? `${didYouMean(optionName(camelCase(rawKey), naming), allowed)}; allowed: ${allowed.join(', ')}` : '; it takes no options'),
       );
     }
     if (value === undefined) continue;
-    out[key] = coerce(owner, key, s, value);
+    out[key] = coerce(owner, key, s, value, naming);
   }
   for (const [key, s] of Object.entries(spec)) if (!(key in out)) out[key] = s.default;
   return out;

@@ -1,6 +1,8 @@
 import { UsageError } from './errors.js';
 import { parseTextField, type TextField } from './doc.js';
-import { camelCase } from './options.js';
+import { isAbsolute, relative, resolve as resolvePath } from 'node:path';
+import { camelCase, resolveOptions, type OptionsSpec } from './options.js';
+import { didYouMean } from './suggest.js';
 import type { StageRegistry } from './registry.js';
 
 /** One stage of a recipe, options resolved (defaults filled in). */
@@ -25,7 +27,7 @@ export interface RecipeOutput {
 export interface Recipe {
   /** Name for logs; default the file name. */
   name: string;
-  /** Inputs (files, directories, globs), relative to the current directory. */
+  /** Inputs (files, directories, globs); relative ones start from the recipe's folder when it is known. */
   input: string[];
   /** Text field, or fields tried in order; `undefined` means automatic (`text`, then `content`). */
   textField?: TextField;
@@ -58,8 +60,43 @@ function camelKeys(o: Record<string, unknown>, allowed: string[], where: string)
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(o)) {
     const c = camelCase(k);
-    if (!allowed.includes(c)) throw new UsageError(`${where}: unknown key '${k}'; allowed: ${allowed.join(', ')}`);
+    if (!allowed.includes(c)) {
+      const snake = allowed.map((x) => x.replace(/[A-Z]/g, (m) => '_' + m.toLowerCase()));
+      throw new UsageError(`${where}: unknown key '${k}'${didYouMean(k, snake)}; allowed: ${snake.join(', ')}`);
+    }
     out[c] = v;
+  }
+  return out;
+}
+
+/** Where a recipe came from: its file (named in messages) and the folder its relative paths start from. */
+export interface RecipeSource {
+  /** The recipe file as the user gave it, e.g. `rules/recipes/sample.yaml`. */
+  file?: string;
+  /** Relative `input:` paths and file options (rule sets, word lists, models) start here; default the current directory. */
+  baseDir?: string;
+}
+
+/** A path written in a recipe, taken from the recipe's folder (`-`, absolute paths and plain names stay). */
+function fromRecipe(p: string, baseDir: string | undefined, plainNamesToo: boolean): string {
+  if (baseDir === undefined || p === '-' || isAbsolute(p)) return p;
+  if (!plainNamesToo && !p.includes('/') && !/\.[A-Za-z0-9]+$/.test(p)) return p; // a shipped name such as `alpaca`
+  const abs = resolvePath(baseDir, p);
+  if (!plainNamesToo) return abs;
+  // Inputs are spelled from the current directory when below it (messages and rejects stay short).
+  const rel = relative(process.cwd(), abs);
+  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : abs;
+}
+
+/** Stage options that are file paths, taken from the recipe's folder. */
+function recipePaths(spec: OptionsSpec, opts: Record<string, unknown>, baseDir: string | undefined): Record<string, unknown> {
+  if (baseDir === undefined) return opts;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(opts)) {
+    const s = spec[camelCase(k)];
+    if (s?.path && typeof v === 'string') out[k] = fromRecipe(v, baseDir, false);
+    else if (s?.path && Array.isArray(v)) out[k] = v.map((x) => (typeof x === 'string' ? fromRecipe(x, baseDir, false) : x));
+    else out[k] = v;
   }
   return out;
 }
@@ -67,18 +104,23 @@ function camelKeys(o: Record<string, unknown>, allowed: string[], where: string)
 /**
  * Validate a parsed recipe (from YAML or JSON) against the registry, before any record is read.
  * Stages are written as in Data-Juicer: a list of one-key maps (`- quality: {preset: web-en}`),
- * or bare names (`- normalize`), or `{stage: name, ...options}`.
+ * or bare names (`- normalize`), or `{stage: name, ...options}`. Messages name the recipe file
+ * and the stage (`sample.yaml: stages[1] (langid): unknown option 'min_scor'; did you mean
+ * 'min_score'?`), options in snake_case. With `source.baseDir`, relative paths in the recipe
+ * (`input:`, rule files, word lists, models) start from there, as in Data-Juicer and dolma configs.
  */
-export function resolveRecipe(raw: unknown, registry: StageRegistry, defaultName = 'recipe'): Recipe {
-  if (!isObject(raw)) throw new UsageError('a recipe must be a mapping with at least a `stages` list');
-  const top = camelKeys(raw, TOP_KEYS, 'recipe');
+export function resolveRecipe(raw: unknown, registry: StageRegistry, defaultName = 'recipe', source: RecipeSource = {}): Recipe {
+  const file = source.file ?? 'recipe';
+  if (!isObject(raw)) throw new UsageError(`${file}: a recipe must be a mapping with at least a \`stages\` list`);
+  const top = camelKeys(raw, TOP_KEYS, file);
   const input = top.input === undefined ? [] : Array.isArray(top.input) ? top.input : [top.input];
-  if (!input.every((x) => typeof x === 'string')) throw new UsageError('recipe: `input` must be a path or a list of paths');
+  if (!input.every((x) => typeof x === 'string')) throw new UsageError(`${file}: \`input\` must be a path or a list of paths`);
   if (top.textField !== undefined && top.textField !== null && typeof top.textField !== 'string' && !(Array.isArray(top.textField) && top.textField.every((x) => typeof x === 'string'))) {
-    throw new UsageError('recipe: `text_field` must be a field name or a list of names tried in order (text_field: [text, content, raw_content])');
+    throw new UsageError(`${file}: \`text_field\` must be a field name or a list of names tried in order (text_field: [text, content, raw_content])`);
   }
-  if (!Array.isArray(top.stages)) throw new UsageError('recipe: `stages` must be a list');
+  if (!Array.isArray(top.stages)) throw new UsageError(`${file}: \`stages\` must be a list`);
   const stages: RecipeStage[] = top.stages.map((s: unknown, i: number) => {
+    const at = `${file}: stages[${i}]`;
     let name: string;
     let opts: Record<string, unknown>;
     if (typeof s === 'string') [name, opts] = [s, {}];
@@ -87,26 +129,36 @@ export function resolveRecipe(raw: unknown, registry: StageRegistry, defaultName
       [name, opts] = [stage as string, rest];
     } else if (isObject(s) && Object.keys(s).length === 1) {
       const [k, v] = Object.entries(s)[0];
-      if (v !== null && v !== undefined && !isObject(v)) throw new UsageError(`recipe: stage ${i + 1} ('${k}'): options must be a mapping`);
+      if (v !== null && v !== undefined && !isObject(v)) throw new UsageError(`${at} (${k}): options must be a mapping`);
       [name, opts] = [k, (v as Record<string, unknown> | null) ?? {}];
-    } else throw new UsageError(`recipe: stage ${i + 1} must be a stage name or a one-key mapping {name: options}`);
-    return { stage: name, options: registry.resolve(name, opts) };
+    } else {
+      // The YAML slip: options at the indentation of `- quality:` become keys beside it.
+      const named = isObject(s) ? Object.entries(s).find(([k, v]) => (v === null || v === undefined) && registry.has(k)) : undefined;
+      if (named) {
+        const others = Object.keys(s as object).filter((k) => k !== named[0]);
+        throw new UsageError(`${at} (${named[0]}): ${others.map((k) => `'${k}'`).join(', ')} ${others.length > 1 ? 'are' : 'is'} beside '${named[0]}', not under it; indent the options two more spaces than '- ${named[0]}:'`);
+      }
+      throw new UsageError(`${at} must be a stage name or a one-key mapping {name: options}`);
+    }
+    if (!registry.has(name)) throw new UsageError(`${at}: unknown stage '${name}'${didYouMean(name, registry.names())}; known stages: ${registry.names().join(', ')}`);
+    const spec = registry.get(name).options;
+    return { stage: name, options: resolveOptions(`${at} (${name})`, spec, recipePaths(spec, opts, source.baseDir), 'recipe') };
   });
-  const o = isObject(top.output) ? camelKeys(top.output, OUTPUT_KEYS, 'recipe output') : {};
-  if (top.output !== undefined && !isObject(top.output)) throw new UsageError('recipe: `output` must be a mapping');
+  const o = isObject(top.output) ? camelKeys(top.output, OUTPUT_KEYS, `${file}: output`) : {};
+  if (top.output !== undefined && !isObject(top.output)) throw new UsageError(`${file}: \`output\` must be a mapping`);
   const compression = o.compression ?? 'gzip';
-  if (compression !== 'none' && compression !== 'gzip' && compression !== 'zstd') throw new UsageError(`recipe output: compression must be none, gzip or zstd; got ${JSON.stringify(compression)}`);
+  if (compression !== 'none' && compression !== 'gzip' && compression !== 'zstd') throw new UsageError(`${file}: output: compression must be none, gzip or zstd; got ${JSON.stringify(compression)}`);
   const output: RecipeOutput = { compression, stripAttrs: o.stripAttrs === true };
   if (o.shardRecords !== undefined) {
-    if (typeof o.shardRecords !== 'number' || !Number.isInteger(o.shardRecords) || o.shardRecords < 1) throw new UsageError('recipe output: shard_records must be a positive integer');
+    if (typeof o.shardRecords !== 'number' || !Number.isInteger(o.shardRecords) || o.shardRecords < 1) throw new UsageError(`${file}: output: shard_records must be a positive integer`);
     output.shardRecords = o.shardRecords;
   }
   if (o.shardSize !== undefined || o.shardBytes !== undefined) output.shardBytes = parseSize(o.shardSize ?? o.shardBytes);
   const rate = top.maxRejectRate ?? 0.1;
-  if (typeof rate !== 'number' || rate < 0 || rate > 1) throw new UsageError('recipe: max_reject_rate must be a number between 0 and 1');
+  if (typeof rate !== 'number' || rate < 0 || rate > 1) throw new UsageError(`${file}: max_reject_rate must be a number between 0 and 1`);
   const recipe: Recipe = {
     name: typeof top.name === 'string' ? top.name : defaultName,
-    input: input as string[],
+    input: (input as string[]).map((x) => fromRecipe(x, source.baseDir, true)),
     stages,
     output,
     maxRejectRate: rate,

@@ -1,6 +1,7 @@
 import { UsageError } from './errors.js';
-import type { OptionsSpec } from './options.js';
+import type { OptionNaming, OptionsSpec } from './options.js';
 import { resolveOptions } from './options.js';
+import { didYouMean } from './suggest.js';
 import type { Stage } from './stage.js';
 
 /** How to build a stage by name: what recipes, the CLI and the library share. */
@@ -39,17 +40,17 @@ export class StageRegistry {
   /** The factory, or a usage error that lists the known stages. */
   get(name: string): StageFactory {
     const f = this.byName.get(name);
-    if (f === undefined) throw new UsageError(`unknown stage '${name}'; known stages: ${this.names().join(', ')}`);
+    if (f === undefined) throw new UsageError(`unknown stage '${name}'${didYouMean(name, this.names())}; known stages: ${this.names().join(', ')}`);
     return f;
   }
 
   /** Resolve options without building (used to validate a whole recipe before reading). */
-  resolve(name: string, options: Readonly<Record<string, unknown>> = {}): Record<string, unknown> {
-    return resolveOptions(name, this.get(name).options, options);
+  resolve(name: string, options: Readonly<Record<string, unknown>> = {}, naming: OptionNaming = 'camel'): Record<string, unknown> {
+    return resolveOptions(name, this.get(name).options, options, naming);
   }
 
-  /** Build a stage from a name and options. */
-  async create(name: string, options: Readonly<Record<string, unknown>> = {}): Promise<Stage> {
-    return this.get(name).create(this.resolve(name, options));
+  /** Build a stage from a name and options (messages name options in the `naming` style). */
+  async create(name: string, options: Readonly<Record<string, unknown>> = {}, naming: OptionNaming = 'camel'): Promise<Stage> {
+    return this.get(name).create(this.resolve(name, options, naming));
   }
 }

@@ -24,10 +24,17 @@ export interface TokenizeOptions {
   specialInText: boolean;
 }
 
-/** Options of the `tokenize` stage, as the registry, recipes and the CLI see them. */
+/** The one help hint for a tokenizer model, shared by every command that takes one. */
+export const TOKENIZER_HINT = 'SentencePiece .model file (InternLM2: tokenizer.model from the model repo, also shipped as tokenizer_internlm2.model)';
+
+/**
+ * Options of the `tokenize` stage, as the registry, recipes and the CLI see them. The output kind
+ * is `to` (as in `convert`), so that `--format` means the input format in every command; the
+ * older name `format` is still accepted in recipes and the API.
+ */
 export const tokenizeOptionsSpec = {
-  tokenizer: { type: 'string', default: null, nullable: true, doc: 'SentencePiece .model file (InternLM2: tokenizer_internlm2.model)' },
-  format: { type: 'string', default: 'internevo', values: ['internevo', 'xtuner-v1'], doc: 'internevo: ids into attrs.tokens for the .bin writer; xtuner-v1: rewrite records as {"content"} / {"messages"}' },
+  tokenizer: { type: 'string', default: null, nullable: true, path: true, doc: TOKENIZER_HINT },
+  to: { type: 'string', default: 'internevo', values: ['internevo', 'xtuner-v1'], aliases: ['format'], doc: 'internevo: ids into attrs.tokens for the .bin writer; xtuner-v1: rewrite records as {"content"} / {"messages"}' },
   kind: { type: 'string', default: 'auto', values: ['auto', 'pretrain', 'chat'], doc: 'auto: chat when the record has messages/conversation, else pretraining text' },
   minLength: { type: 'integer', default: 0, min: 0, doc: 'reject samples with fewer tokens (reason too_short); 0 = off' },
   eos: { type: 'boolean', default: true, doc: 'append EOS to pretraining samples' },
@@ -43,7 +50,7 @@ export const tokenizeOptionsSpec = {
 export function tokenizeStage(options: TokenizeOptions, tokenizer?: SentencePieceTokenizer): Stage {
   const tok = tokenizer ?? (options.tokenizer === null ? undefined : SentencePieceTokenizer.loadSync(options.tokenizer));
   if (tok === undefined && (options.format === 'internevo' || options.minLength > 0)) {
-    throw new UsageError(`tokenize: option 'tokenizer' is required${options.format === 'internevo' ? ' for format internevo' : ' with minLength'}`);
+    throw new UsageError(`tokenize: a tokenizer model is required${options.format === 'internevo' ? ' for internevo output' : ' with a minimum length'} (--tokenizer MODEL, or tokenizer: in a recipe)`);
   }
   const sampleOpts: SampleOptions = { kind: options.kind, eos: options.eos, specialInText: options.specialInText };
   const minLength = options.minLength;
@@ -97,5 +104,5 @@ export const tokenize: StageFactory = {
   name: 'tokenize',
   summary: 'tokenize records for InternEvo shards (ids into attrs.tokens) or rewrite them for XTuner v1; rejects too_short',
   options: tokenizeOptionsSpec,
-  create: (o) => tokenizeStage(o as unknown as TokenizeOptions),
+  create: ({ to, ...o }) => tokenizeStage({ ...o, format: to } as unknown as TokenizeOptions),
 };

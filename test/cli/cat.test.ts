@@ -83,7 +83,7 @@ describe('corpus-clean cat', () => {
   it('exits 2 with a message on usage errors', async () => {
     for (const [args, msg] of [
       [['nope'], /unknown command 'nope'; commands: cat, run/],
-      [['cat', '--bogus'], /Unknown option '--bogus'[\s\S]*see 'corpus-clean cat --help'/],
+      [['cat', '--bogus'], /cat: unknown option '--bogus'[\s\S]*see 'corpus-clean cat --help'/],
       [['cat', BAD, '--format', 'xml'], /--format must be one of auto, jsonl, json, csv, tsv, txt(, [a-z]+)*; got 'xml'/],
       [['cat', 'missing.jsonl'], /input not found: 'missing.jsonl'/],
       [['cat', BAD, '--shard-records', '10'], /sharding .* needs --output/],
@@ -165,7 +165,7 @@ describe('messages that guide', () => {
   });
 
   it('a stage option named like an I/O flag keeps its name; the flag becomes --input-NAME', async () => {
-    const r = await runCli(['tokenize', '--format', 'xtuner-v1', '--input-format', 'jsonl'], { input: '{"text":"hello"}\n' });
+    const r = await runCli(['tokenize', '--to', 'xtuner-v1', '--format', 'jsonl'], { input: '{"text":"hello"}\n' });
     expect(r.code).toBe(0);
     expect(JSON.parse(r.stdout)).toEqual({ content: 'hello' });
   });

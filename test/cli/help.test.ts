@@ -21,10 +21,10 @@ describe('--help', () => {
     await golden('main', r.stdout.replace(/corpus-clean \d+\.\d+\.\d+\S*/, 'corpus-clean VERSION'));
   });
 
-  it('no arguments prints help and exits 2', async () => {
+  it('no arguments prints the usage to stderr and exits 2', async () => {
     const r = await runCli([]);
     expect(r.code).toBe(2);
-    expect(r.stdout).toContain('Usage: corpus-clean <command>');
+    expect(r.stderr).toContain('Usage: corpus-clean <command>');
   });
 
   it('every command has --help matching its golden file', async () => {

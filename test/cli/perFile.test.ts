@@ -2,7 +2,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { runCli, tempDir } from '../helpers/run.js';
+import { ROOT, runCli, tempDir } from '../helpers/run.js';
 
 /** Per-file accounting: a file whose text is under another key must not vanish silently. */
 describe('per-file accounting', () => {
@@ -50,7 +50,8 @@ describe('per-file accounting', () => {
     expect(r.stderr).toMatch(/read \d+ = written \d+ \+ rejected 0/);
     expect(r.stderr).not.toContain('warning');
     const recipe = join(dir, 'r.yaml');
-    await writeFile(recipe, `name: r\ninput: [${good}, ${raw}]\ntext_field: [text, raw_content]\nstages: [normalize]\n`);
+    // Recipe paths start from the recipe's folder (a temporary one here): give the sample's absolute path.
+    await writeFile(recipe, `name: r\ninput: [${join(ROOT, good)}, ${raw}]\ntext_field: [text, raw_content]\nstages: [normalize]\n`);
     const out = join(dir, 'run');
     const rr = await runCli(['run', recipe, '-o', out]);
     expect(rr.code).toBe(0);

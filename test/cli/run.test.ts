@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -37,7 +37,7 @@ describe('corpus-clean run', () => {
     const readme = await readFile(join(ROOT, 'README.md'), 'utf8');
     expect(readme).toContain(`read ${stats.read} = written ${stats.written} + rejected ${stats.rejected}`);
     const resolved = parse(await readFile(join(out, '_recipe.resolved.yaml'), 'utf8'));
-    expect(resolved.input).toEqual(stats.inputs);
+    expect(resolved.input).toEqual(stats.inputs.map((f: string) => resolve(ROOT, f))); // absolute: the resolved recipe lives in the output folder
     expect(resolved.stages[0].normalize).toMatchObject({ unicode: 'NFC', max_blank_lines: 1 });
   });
 
@@ -80,11 +80,11 @@ describe('corpus-clean run', () => {
     await writeFile(recipe, 'input: fixtures/sample\nstages:\n  - normalize: {}\n  - langid: {min_scor: 0.5}\n');
     const r = await runCli(['run', recipe, '-o', join(dir, 'out')]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/langid: unknown option 'min_scor'; allowed: .*minScore/);
+    expect(r.stderr).toMatch(/bad\.yaml: stages\[1\] \(langid\): unknown option 'min_scor'; did you mean 'min_score'\?; allowed: .*max_chars/);
     expect(existsSync(join(dir, 'out'))).toBe(false);
     await writeFile(recipe, 'stages: [nosuch]\n');
     const r2 = await runCli(['run', recipe, '-i', 'fixtures/sample', '-o', join(dir, 'out')]);
     expect(r2.code).toBe(2);
-    expect(r2.stderr).toMatch(/unknown stage 'nosuch'; known stages: /);
+    expect(r2.stderr).toMatch(/bad\.yaml: stages\[0\]: unknown stage 'nosuch'; known stages: /);
   });
 });

@@ -31,8 +31,8 @@ describe('recipes', () => {
   });
 
   it('names the allowed values when a stage, option or value is wrong', () => {
-    expect(() => resolveRecipe({ stages: ['lenght'] }, registry)).toThrow(/unknown stage 'lenght'; known stages: length/);
-    expect(() => resolveRecipe({ stages: [{ length: { min_char: 1 } }] }, registry)).toThrow(/unknown option 'min_char'; allowed: minChars, mode, langs/);
+    expect(() => resolveRecipe({ stages: ['lenght'] }, registry)).toThrow(/recipe: stages\[0\]: unknown stage 'lenght'; did you mean 'length'\?; known stages: length/);
+    expect(() => resolveRecipe({ stages: [{ length: { min_char: 1 } }] }, registry)).toThrow(/recipe: stages\[0\] \(length\): unknown option 'min_char'; did you mean 'min_chars'\?; allowed: min_chars, mode, langs/);
     expect(() => resolveRecipe({ stages: [{ length: { mode: 'keep' } }] }, registry)).toThrow(/must be one of drop, tag; got 'keep'/);
     expect(() => resolveRecipe({ stages: [{ length: { min_chars: -1 } }] }, registry)).toThrow(/>= 0/);
     expect(() => resolveRecipe({ stages: [], outptu: {} }, registry)).toThrow(UsageError);

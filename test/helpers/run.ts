@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { afterAll } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { DocSource, ReadEvents } from '../../src/core/pipeline.js';
@@ -22,9 +23,17 @@ export const TOKENIZER_MODEL = join(ROOT, 'fixtures/tokenizer/internlm2.model');
 /** The built CLI (npm test builds it first). */
 export const CLI = join(ROOT, 'dist/cli/main.js');
 
-/** A fresh temporary directory. */
-export function tempDir(): Promise<string> {
-  return mkdtemp(join(tmpdir(), 'corpus-clean-test-'));
+const made: string[] = [];
+// Every test file that uses these helpers removes the folders tempDir() made, when it ends.
+afterAll(async () => {
+  await Promise.all(made.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+});
+
+/** A fresh temporary directory, removed when the test file ends. */
+export async function tempDir(): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), 'corpus-clean-test-'));
+  made.push(d);
+  return d;
 }
 
 /**

@@ -29,7 +29,8 @@ describe.runIf(HAS_BROWSER)('the HTML report in Chromium', () => {
     evil = join(dir, 'evil"><b>bold.jsonl');
     await writeFile(evil, PLANTED.map((r) => JSON.stringify(r)).join('\n') + '\n');
     const recipe = join(dir, 'r.yaml');
-    await writeFile(recipe, (await readFile(join(ROOT, 'rules/recipes/sample.yaml'), 'utf8')).replace('  - fixtures/sample', `  - fixtures/sample\n  - ${JSON.stringify(evil)}`));
+    // Recipe paths start from the recipe's folder (a temporary one here): the sample's input is given absolute.
+    await writeFile(recipe, (await readFile(join(ROOT, 'rules/recipes/sample.yaml'), 'utf8')).replace('  - ../../fixtures/sample', `  - ${JSON.stringify(join(ROOT, 'fixtures/sample'))}\n  - ${JSON.stringify(evil)}`));
     out = join(dir, 'out');
     const r = await runCli(['run', recipe, '-o', out]);
     expect(r.stderr).toContain(`report in ${join(out, '_report.html')}`);

@@ -4,38 +4,43 @@ import { UsageError } from '../../core/errors.js';
 import { parseSize } from '../../core/recipe.js';
 import type { Stage } from '../../core/stage.js';
 import { InternEvoWriter } from '../../export/internevo-writer.js';
-import { tokenizeStage } from '../../export/tokenize-stage.js';
+import { TOKENIZER_HINT, tokenizeStage } from '../../export/tokenize-stage.js';
 import { SentencePieceTokenizer } from '../../tokenize/tokenizer.js';
 import type { Command } from '../command.js';
 import type { Flag } from '../args.js';
-import { flagHelp, parse } from '../args.js';
+import { flagHelp, parse, type Parsed } from '../args.js';
 import { execute, IO_FLAGS } from '../execute.js';
+import { didYouMean } from '../../core/suggest.js';
 
 const TARGETS = ['internevo', 'xtuner-v1'] as const;
 type Target = (typeof TARGETS)[number];
 
 const OWN: Flag[] = [
-  { name: 'format', type: 'string', arg: TARGETS.join('|'), help: 'what to write (default internevo; also given as the first argument)' },
-  { name: 'tokenizer', short: 't', type: 'string', arg: 'MODEL', help: 'SentencePiece .model file (InternLM2: tokenizer.model); required for internevo and --min-length' },
-  { name: 'out', short: 'o', type: 'string', arg: 'DIR', help: 'internevo: output root, shards go to DIR/train/TYPE/; xtuner-v1: a file or folder/ (default stdout)' },
+  { name: 'to', type: 'string', arg: TARGETS.join('|'), help: 'what to write (default internevo; also given as the first argument)' },
+  { name: 'tokenizer', short: 't', type: 'string', arg: 'MODEL', help: `${TOKENIZER_HINT}; required for internevo and --min-length` },
+  { name: 'output', short: 'o', type: 'string', arg: 'DIR', help: 'internevo: output root, shards go to DIR/train/TYPE/; xtuner-v1: a file or folder/ (default stdout)' },
   { name: 'type', type: 'string', arg: 'TYPE', help: 'internevo dataset type folder (cn, en, code, ...) (default en)' },
   { name: 'min-length', type: 'string', arg: 'N', help: 'reject samples with fewer than N tokens as too_short (default 0: off)' },
   { name: 'kind', type: 'string', arg: 'auto|pretrain|chat', help: 'auto: chat template for records with messages/conversation, else BOS+text+EOS (default auto)' },
   { name: 'max-shard-size', type: 'string', arg: 'SIZE', help: 'internevo: start a new .bin before it passes SIZE (default 512MiB)' },
   { name: 'meta-dtype', type: 'string', arg: '<i8|<i4', help: 'internevo: dtype of .bin.meta (default <i8, as np.save of a Python list)' },
   { name: 'overwrite', type: 'boolean', help: 'internevo: replace shards already in DIR/train/TYPE/' },
-  { name: 'input-format', type: 'string', arg: 'FMT', help: 'input format: auto (default), jsonl, json, csv, tsv, txt' },
 ];
-const INPUT = IO_FLAGS.filter((f) => ['rejects', 'stats', 'text-field', 'txt-mode', 'wrap-arrays', 'max-reject-rate', 'quiet', 'help'].includes(f.name));
-const FLAGS = [...OWN, ...INPUT];
+const INPUT = IO_FLAGS.filter((f) => ['format', 'rejects', 'stats', 'text-field', 'txt-mode', 'wrap-arrays', 'max-reject-rate', 'quiet', 'help'].includes(f.name));
+/** Older spellings, accepted but not shown: `--out` (now -o/--output) and `--input-format` (now --format). */
+const HIDDEN: Flag[] = [
+  { name: 'out', type: 'string', help: '' },
+  { name: 'input-format', type: 'string', help: '' },
+];
+const FLAGS = [...OWN, ...INPUT, ...HIDDEN];
 
 /** `corpus-clean export internevo|xtuner-v1`: training-ready shards. */
 export const exportCommand: Command = {
   name: 'export',
   summary: 'write InternEvo tokenized shards (.bin + .bin.meta) or XTuner v1 {"content"} JSONL',
   help() {
-    return `Usage: corpus-clean export internevo [inputs...] --tokenizer MODEL --out DIR [--type TYPE] [options]
-       corpus-clean export xtuner-v1 [inputs...] [--out FILE|DIR/] [options]
+    return `Usage: corpus-clean export internevo [inputs...] --tokenizer MODEL -o DIR [--type TYPE] [options]
+       corpus-clean export xtuner-v1 [inputs...] [-o FILE|DIR/] [options]
 
 internevo: tokenize every record with the SentencePiece model and write InternEvo's tokenized
 format: DIR/train/TYPE/part-00000.bin, one line per sample exactly as Python's
@@ -59,14 +64,21 @@ ${flagHelp(INPUT)}
     const p = parse('export', argv, FLAGS);
     if (p.values.help) return process.stdout.write(this.help()), 0;
     let inputs = p.positionals;
-    let target = p.values.format as string | undefined;
+    const v0 = p.values;
+    if (typeof v0.format === 'string' && (TARGETS as readonly string[]).includes(v0.format)) {
+      throw new UsageError(`export: --format is the input format (jsonl, csv, ...); say what to write as 'export ${v0.format}' or --to ${v0.format}`);
+    }
+    if (v0.out !== undefined && v0.output !== undefined) throw new UsageError('export: give -o/--output once (--out is its old name)');
+    if (v0['input-format'] !== undefined && v0.format !== undefined) throw new UsageError('export: give --format once (--input-format is its old name)');
+    const outFlag = (v0.output ?? v0.out) as string | undefined;
+    let target = p.values.to as string | undefined;
     if (inputs.length > 0 && (TARGETS as readonly string[]).includes(inputs[0])) {
-      if (target !== undefined && target !== inputs[0]) throw new UsageError(`export ${inputs[0]} contradicts --format ${target}`);
+      if (target !== undefined && target !== inputs[0]) throw new UsageError(`export ${inputs[0]} contradicts --to ${target}`);
       target = inputs[0];
       inputs = inputs.slice(1);
     }
     target ??= 'internevo';
-    if (!(TARGETS as readonly string[]).includes(target)) throw new UsageError(`export: format must be one of ${TARGETS.join(', ')}; got '${target}'`);
+    if (!(TARGETS as readonly string[]).includes(target)) throw new UsageError(`export: --to must be one of ${TARGETS.join(', ')}; got '${target}'${didYouMean(target, TARGETS)}`);
     const v = p.values;
     const minLength = v['min-length'] === undefined ? 0 : Number(v['min-length']);
     if (!Number.isInteger(minLength) || minLength < 0) throw new UsageError(`--min-length must be a whole number >= 0, got '${v['min-length']}'`);
@@ -88,12 +100,15 @@ ${flagHelp(INPUT)}
       { tokenizer: model ?? null, format: target as Target, kind: kind as 'auto', minLength, eos: true, specialInText: false },
       tok,
     );
-    const values = { ...v, format: v['input-format'] };
+    const values: Parsed['values'] = { ...v, format: v.format ?? v['input-format'], output: outFlag };
+    delete values.out;
+    delete values['input-format'];
+    delete values.to;
     if (target === 'xtuner-v1') {
-      return execute({ command: 'export', inputs, stages: [stage], values: { ...values, output: v.out, 'strip-attrs': true } });
+      return execute({ command: 'export', inputs, stages: [stage], values: { ...values, 'strip-attrs': true } });
     }
-    const out = v.out as string | undefined;
-    if (out === undefined) throw new UsageError('export internevo: --out DIR is required');
+    const out = outFlag;
+    if (out === undefined) throw new UsageError('export internevo: -o/--output DIR is required');
     const type = (v.type as string | undefined) ?? 'en';
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(type)) throw new UsageError(`--type must be a folder name like cn, en, code; got '${type}'`);
     if (v.overwrite !== true) {

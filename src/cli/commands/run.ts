@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { stringify, parse as parseYaml } from 'yaml';
 import { UsageError } from '../../core/errors.js';
 import type { Recipe } from '../../core/recipe.js';
@@ -37,7 +37,7 @@ export async function loadRecipe(path: string, registry: StageRegistry): Promise
   } catch (e) {
     throw new UsageError(`recipe '${path}' is not valid YAML/JSON: ${(e as Error).message}`);
   }
-  return resolveRecipe(raw, registry, basename(path).replace(/\.(ya?ml|json)$/, ''));
+  return resolveRecipe(raw, registry, basename(path).replace(/\.(ya?ml|json)$/, ''), { file: path, baseDir: dirname(path) });
 }
 
 /** `corpus-clean run <recipe>`: a whole recipe over a folder of shards. */
@@ -103,7 +103,8 @@ ${flagHelp(RUN_FLAGS)}
           if (eff.shardBytes !== undefined) output.shard_size = eff.shardBytes;
           const resolved = {
             name: recipe.name,
-            input: files,
+            // Absolute: the resolved recipe sits in the output folder, and recipe paths start from the recipe's folder.
+            input: files.map((f) => (f === '-' ? f : resolve(f))),
             ...(eff.textField ? { text_field: eff.textField } : {}),
             stages: recipe.stages.map((s) => ({ [s.stage]: snakeKeys(s.options) })),
             output,

@@ -37,7 +37,7 @@ ${flagHelp(io)}
     async run(argv) {
       const p = parse(factory.name, argv, flags);
       if (p.values.help) return process.stdout.write(this.help()), 0;
-      const stage = await registry.create(factory.name, stageOptionValues(factory.options, p.values));
+      const stage = await registry.create(factory.name, stageOptionValues(factory.options, p.values), 'flag');
       const values = { ...p.values };
       for (const [alias, name] of renamed) values[name] = p.values[alias];
       return execute({ command: factory.name, inputs: p.positionals, stages: [stage], values });

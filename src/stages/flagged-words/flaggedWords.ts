@@ -27,7 +27,7 @@ export const flaggedWordsOptions: OptionsSpec = {
     values: BUILTIN_LISTS,
     doc: `built-in lists to use: ${BUILTIN_LISTS.join(', ')}`,
   },
-  extraLists: { type: 'string[]', default: [], doc: 'more list files (one term per line, # comments, or a JSON array); named by file name' },
+  extraLists: { type: 'string[]', default: [], path: true, doc: 'more list files (one term per line, # comments, or a JSON array); named by file name' },
   fields: { type: 'string[]', default: [], doc: 'other fields (e.g. title) whose hits add to the count (not to the ratio)' },
   minCjkTermChars: { type: 'integer', default: 2, min: 1, doc: 'leave out terms with CJK characters shorter than this (single characters such as 性 hit ordinary words)' },
   minHits: { type: 'integer', default: 2, min: 1, doc: 'the ratio rules apply only from this many hits (one mild word in a short review is not spam)' },

@@ -30,7 +30,7 @@ export const normalizeOptions: OptionsSpec = {
   newlines: { type: 'boolean', default: true, doc: 'CRLF and CR to LF' },
   trailingSpace: { type: 'boolean', default: true, doc: 'remove spaces and tabs at line ends' },
   maxBlankLines: { type: 'integer', default: 1, min: 0, nullable: true, doc: 'longest run of blank lines kept; null keeps all' },
-  schema: { type: 'string', default: null, nullable: true, doc: 'schema whose number/boolean/date fields are coerced (name or path)' },
+  schema: { type: 'string', default: null, nullable: true, path: true, doc: 'schema whose number/boolean/date fields are coerced (name or path)' },
   dateFields: { type: 'string[]', default: null, nullable: true, doc: 'fields whose dates are rewritten to ISO 8601' },
   chinese: {
     type: 'string',

@@ -23,7 +23,7 @@ export const qualityOptions: OptionsSpec = {
     values: ['auto', 'web-en', 'web-zh'],
     doc: "rule set: web-en, web-zh, or auto (web-zh when attrs.lang is zh, else web-en; by CJK share when langid did not run)",
   },
-  rules: { type: 'string', default: null, nullable: true, doc: 'path to a custom rule-set YAML (replaces the preset)' },
+  rules: { type: 'string', default: null, nullable: true, path: true, doc: 'path to a custom rule-set YAML (replaces the preset)' },
   set: { type: 'string[]', default: [], doc: 'threshold overrides code=value, e.g. gopher_quality:min_words=100; value null turns a rule off' },
   skip: { type: 'string[]', default: [], doc: 'rules or rule groups to leave out, e.g. c4,fineweb:list_ratio' },
   c4LineFilter: { type: 'boolean', default: false, doc: 'remove lines failing the C4 line rules from kept records (counted)' },

@@ -117,6 +117,7 @@ export const repairOptions = {
   schema: {
     type: 'string',
     default: 'wanjuan-cc',
+    path: true,
     doc: `schema name (${SHIPPED_SCHEMAS.join(', ')}) or path to a schema YAML file`,
   },
 } as const;

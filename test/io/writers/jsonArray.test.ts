@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, readdirSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { JsonArrayWriter } from '../../../src/io/writers/jsonArray.js';
 import { makeDoc } from '../../../src/core/doc.js';
 import { pipeline } from '../../../src/core/pipeline.js';
@@ -9,7 +9,15 @@ import { fromRecords } from '../../../src/io/memory.js';
 import { defaultRegistry } from '../../../src/stages/index.js';
 import { UsageError } from '../../../src/core/errors.js';
 
-const dir = () => mkdtempSync(join(tmpdir(), 'jsonarray-'));
+const made: string[] = [];
+const dir = (): string => {
+  const d = mkdtempSync(join(tmpdir(), 'jsonarray-'));
+  made.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of made) rmSync(d, { recursive: true, force: true });
+});
 
 describe('JsonArrayWriter', () => {
   it('writes one JSON array, one record per line, only on close', async () => {

@@ -47,7 +47,7 @@ export function findEmails(text: string, out: Span[]): void {
     if (dot <= 0) continue;
     const tld = domain.slice(dot + 1);
     if (tld.length < 2 || !/^[A-Za-z]+$/.test(tld) || domain.includes('..')) continue;
-    out.push({ kind: 'email', start: s, end: e });
+    out.push({ kind: 'email', start: s, end: e, sub: 'email' });
     from = e;
   }
 }

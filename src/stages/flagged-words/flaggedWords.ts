@@ -14,7 +14,7 @@ import type { Stage, StageContext } from '../../core/stage.js';
 import { docStage } from '../../core/stage.js';
 import { count, emptySummary, observe } from '../../core/stats.js';
 import type { WordList } from './lists.js';
-import { BUILTIN_LISTS, builtinList, fileList } from './lists.js';
+import { BUILTIN_LISTS, builtinExceptions, builtinList, fileList } from './lists.js';
 import { AhoCorasick, isWordTerm, isWordUnit } from './matcher.js';
 
 /** Share of CJK characters above which a record without `attrs.lang` is judged as Chinese (as `quality` does). */
@@ -30,6 +30,7 @@ export const flaggedWordsOptions: OptionsSpec = {
   extraLists: { type: 'string[]', default: [], path: true, doc: 'more list files (one term per line, # comments, or a JSON array); named by file name' },
   fields: { type: 'string[]', default: [], doc: 'other fields (e.g. title) whose hits add to the count (not to the ratio)' },
   minCjkTermChars: { type: 'integer', default: 2, min: 1, doc: 'leave out terms with CJK characters shorter than this (single characters such as 性 hit ordinary words)' },
+  exceptions: { type: 'boolean', default: true, doc: 'ignore hits inside ordinary words that contain a term (rules/flagged-words/exceptions.txt: 水乳交融, 他妈妈, ...)' },
   minHits: { type: 'integer', default: 2, min: 1, doc: 'the ratio rules apply only from this many hits (one mild word in a short review is not spam)' },
   maxRatioZh: { type: 'number', default: 0.01, min: 0, nullable: true, doc: 'Chinese: drop when hits cover more than this share of non-space characters' },
   maxCountZh: { type: 'integer', default: 2, min: 0, nullable: true, doc: 'Chinese: drop when there are more hits than this' },
@@ -58,11 +59,27 @@ export class FlaggedMatcher {
   private readonly ac: AhoCorasick;
   private readonly listOf: Int32Array;
 
-  constructor(lists: readonly WordList[], minCjkTermChars = 2) {
+  /** True when some exception term exists (hits are then buffered and checked). */
+  private readonly hasExceptions: boolean;
+  private readonly buf: number[] = [];
+
+  /**
+   * `exceptions` are ordinary words that contain a flagged term (水乳交融 holds 乳交, 他妈妈 holds
+   * 他妈): they are matched too, and a flagged hit lying inside an exception hit is not counted.
+   */
+  constructor(lists: readonly WordList[], minCjkTermChars = 2, exceptions: readonly string[] = []) {
     this.lists = lists.map((l) => l.name);
     const index = new Map<string, number>();
     const terms: string[] = [];
     const listOf: number[] = [];
+    for (const raw of exceptions) {
+      const t = raw.toLowerCase();
+      if (t === '' || index.has(t)) continue;
+      index.set(t, terms.length);
+      terms.push(t);
+      listOf.push(-1);
+    }
+    this.hasExceptions = terms.length > 0;
     lists.forEach((l, li) => {
       for (const raw of l.terms) {
         const t = raw.toLowerCase();
@@ -77,24 +94,55 @@ export class FlaggedMatcher {
     this.listOf = Int32Array.from(listOf);
   }
 
+  /** Number of flagged terms (exceptions not counted). */
   get size(): number {
-    return this.ac.terms.length;
+    let n = 0;
+    for (let i = 0; i < this.listOf.length; i++) if (this.listOf[i] >= 0) n++;
+    return n;
   }
 
   /** Scan one text, adding to `acc`. Overlapping hits count once; covered counts code units under any hit. */
   scan(text: string, acc: Scan): void {
+    if (this.hasExceptions) {
+      // Buffer the hits (term, start, end), then drop flagged hits inside an exception hit.
+      const buf = this.buf;
+      buf.length = 0;
+      this.ac.scan(text, (t, start, end) => {
+        buf.push(t, start, end);
+      });
+      if (buf.length === 0) return;
+      const ex: number[] = [];
+      for (let i = 0; i < buf.length; i += 3) if (this.listOf[buf[i]] < 0) ex.push(buf[i + 1], buf[i + 2]);
+      let lastEnd = 0;
+      for (let i = 0; i < buf.length; i += 3) {
+        const t = buf[i];
+        if (this.listOf[t] < 0) continue;
+        const start = buf[i + 1];
+        const end = buf[i + 2];
+        let inside = false;
+        for (let k = 0; k < ex.length && !inside; k += 2) if (ex[k] <= start && end <= ex[k + 1]) inside = true;
+        if (inside) continue;
+        lastEnd = this.count(t, start, end, lastEnd, acc);
+      }
+      return;
+    }
     let lastEnd = 0;
+    this.ac.scan(text, (t, start, end) => {
+      lastEnd = this.count(t, start, end, lastEnd, acc);
+    });
+  }
+
+  /** Count one flagged hit; returns the new end of the covered run. */
+  private count(t: number, start: number, end: number, lastEnd: number, acc: Scan): number {
     const listOf = this.listOf;
     const terms = this.ac.terms;
-    this.ac.scan(text, (t, start, end) => {
-      if (start >= lastEnd) {
-        acc.hits++;
-        acc.byList[listOf[t]]++;
-        acc.covered += end - start;
-        if (acc.terms.length < MAX_TERMS_SHOWN && !acc.terms.includes(terms[t])) acc.terms.push(terms[t]);
-      } else if (end > lastEnd) acc.covered += end - lastEnd;
-      if (end > lastEnd) lastEnd = end;
-    });
+    if (start >= lastEnd) {
+      acc.hits++;
+      acc.byList[listOf[t]]++;
+      acc.covered += end - start;
+      if (acc.terms.length < MAX_TERMS_SHOWN && !acc.terms.includes(terms[t])) acc.terms.push(terms[t]);
+    } else if (end > lastEnd) acc.covered += end - lastEnd;
+    return end > lastEnd ? end : lastEnd;
   }
 
   newScan(): Scan {
@@ -135,7 +183,8 @@ export function createFlaggedWords(options: Record<string, unknown>): Stage {
     if (names.has(l.name)) throw new UsageError(`flagged-words: two lists are named '${l.name}'`);
     names.add(l.name);
   }
-  const matcher = new FlaggedMatcher(lists, options.minCjkTermChars as number);
+  const exceptions = options.exceptions === true ? builtinExceptions() : [];
+  const matcher = new FlaggedMatcher(lists, options.minCjkTermChars as number, exceptions);
   if (matcher.size === 0) throw new UsageError('flagged-words: the lists hold no terms');
   const fields = options.fields as string[];
   const maxRatioZh = options.maxRatioZh as number | null;

@@ -63,3 +63,9 @@ export function fileList(path: string): WordList {
   }
   return { name: basename(path, extname(path)), terms: parseList(text, path) };
 }
+
+/** Ordinary words that contain a flagged term (rules/flagged-words/exceptions.txt). */
+export function builtinExceptions(): string[] {
+  const path = fileURLToPath(new URL('exceptions.txt', RULES_DIR));
+  return parseList(readFileSync(path, 'utf8'), path);
+}

@@ -79,6 +79,13 @@ describe('flagged-words stage', () => {
     const r = await runStage('flagged-words', [{ text: '这本书写得像狗屎一样，不推荐。' }, { text: '你个傻逼，真是傻逼一个。' }, { text: '他是个傻逼。' }]);
     expect(r.reasons).toEqual([undefined, 'flagged_words:zh_ratio', undefined]);
   });
+  it('ignores hits inside ordinary words of the exception list (水乳交融, 他妈妈), unless exceptions is off', async () => {
+    const text = '叙事与描写水乳交融，水乳交融。他妈妈来了，他妈妈走了。';
+    const r = await runStage('flagged-words', [{ text }], { tagOnly: true });
+    expect((r.docs[0].attrs.flagged_words as { count: number }).count).toBe(0);
+    const off = await runStage('flagged-words', [{ text }], { exceptions: false });
+    expect(off.reasons).toEqual(['flagged_words:zh_ratio']);
+  });
   it('counts overlapping terms once (他妈 inside 他妈的)', async () => {
     const r = await runStage('flagged-words', [{ text: '他妈的' }], { tagOnly: true });
     expect((r.docs[0].attrs.flagged_words as { count: number }).count).toBe(1);

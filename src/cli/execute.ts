@@ -9,7 +9,11 @@ import { parseSize } from '../core/recipe.js';
 import { expandInputs, isInputName } from '../io/inputs.js';
 import { INPUT_FORMATS, readFiles, type InputFormat } from '../io/readers/index.js';
 import { isFolderOutput, JsonlWriter, type JsonlOptions } from '../io/writers/jsonl.js';
-import { checkOutputs, prepareOutput, RUN_FILES } from '../io/outputs.js';
+import { checkOutputs, LOCK_NAME, lockOutput, prepareOutput, RUN_FILES } from '../io/outputs.js';
+import { refuseUnfinished } from '../exec/markers.js';
+import type { RunSettings } from '../exec/plan.js';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { writeAtomic } from '../io/writers/atomic.js';
 import { whileRunning } from './interrupt.js';
 import type { DocSink } from '../core/pipeline.js';
@@ -40,6 +44,7 @@ export const IO_FLAGS: Flag[] = [
   { name: 'wrap-arrays', type: 'string', arg: 'FIELD', help: 'a JSONL line holding an array becomes {FIELD: array} instead of a not_object reject (default: messages when convert runs, else off)' },
   { name: 'allow-empty', type: 'boolean', help: 'exit 0 even when no record is written (default: a run that writes nothing exits 1, saying why)' },
   { name: 'overwrite', type: 'boolean', help: 'replace the shards of an earlier run in the output folder (default: refuse)' },
+  { name: 'allow-unfinished', type: 'boolean', help: "read an input folder of a run that did not finish (no _SUCCESS); default: refuse it" },
   { name: 'quiet', short: 'q', type: 'boolean', help: 'no progress line' },
   { name: 'help', short: 'h', type: 'boolean', help: 'show this help' },
 ];
@@ -87,6 +92,12 @@ export interface Job {
   extraOutputs?: string[];
   /** The result of `prepare`, when the command called it early (to check every flag before long work). */
   prepared?: Prepared;
+  /**
+   * Run as planned tasks on an executor (what `run` does) instead of one pipeline here: called
+   * after every flag was checked and the inputs expanded; it checks the output folder itself
+   * (the lock is taken here).
+   */
+  runTasks?(files: string[], settings: RunSettings, effective: EffectiveSettings): Promise<number>;
   /** Defaults that a recipe sets and flags may override. */
   defaults?: { overwrite?: boolean; output?: string; shardRecords?: number; shardBytes?: number; compression?: OutputCompression; stripAttrs?: boolean; maxRejectRate?: number; rejects?: string; stats?: string; textField?: TextField };
 }
@@ -152,6 +163,7 @@ export async function prepare(job: Job) {
   if (v['strip-attrs'] === true && v['keep-attrs'] === true) throw new UsageError('--strip-attrs and --keep-attrs contradict each other');
   if (output.endsWith('.json') && (shardRecords || shardBytes)) throw new UsageError('a .json output is one JSON array file: use a .jsonl output or a folder to shard');
 
+  await refuseUnfinished(job.inputs, v['allow-unfinished'] === true);
   const files = await expandInputs(job.inputs.length > 0 ? job.inputs : ['-']);
   const unknown = format === 'auto' ? files.find((f) => f !== '-' && !isInputName(f)) : undefined;
   if (unknown !== undefined) throw new UsageError(`cannot tell the format of '${unknown}' from its name (.jsonl, .json, .csv, .tsv, .txt, .warc, .wet, .html, optionally .gz/.zst, or .parquet); give --format`);
@@ -159,7 +171,8 @@ export async function prepare(job: Job) {
   const folder = output !== '-' && (await isFolderOutput(output));
   const plan = { inputs: files, output, folder, sharded: !folder && Boolean(shardRecords || shardBytes), rejects: rejectsPath, stats: statsPath, extra: job.extraOutputs, overwrite: v.overwrite === true || d.overwrite === true };
   await checkOutputs(plan);
-  const release = job.sink === undefined ? await prepareOutput(plan) : () => {};
+  // A planned run (executors) judges its folder itself (it may resume it); it takes the lock only.
+  const release = job.runTasks !== undefined ? (await mkdir(output, { recursive: true }), lockOutput(join(output, LOCK_NAME))) : job.sink === undefined ? await prepareOutput(plan) : () => {};
   return { format, txtMode: txtMode as 'file' | 'line', compress, rate, rawRate, shardRecords, shardBytes, output, rejectsPath, statsPath, textField, files, release, parquet, rowGroupSize };
 }
 
@@ -167,7 +180,23 @@ async function executePrepared(job: Job, p: Prepared): Promise<number> {
   const v = job.values;
   const d = job.defaults ?? {};
   const { format, txtMode, compress, rate, shardRecords, shardBytes, output, rejectsPath, statsPath, textField, files, parquet, rowGroupSize } = p;
-  await job.beforeRun?.(files, { shardRecords, shardBytes, compression: compress as OutputCompression, maxRejectRate: rate, textField, stripAttrs: v['strip-attrs'] === true ? true : v['keep-attrs'] === true ? false : d.stripAttrs });
+  const effective: EffectiveSettings = { shardRecords, shardBytes, compression: compress as OutputCompression, maxRejectRate: rate, textField, stripAttrs: v['strip-attrs'] === true ? true : v['keep-attrs'] === true ? false : d.stripAttrs };
+  if (job.runTasks !== undefined) {
+    if (parquet) throw new UsageError('run writes JSONL shards; Parquet output is for single commands (e.g. corpus-clean cat DIR -o x.parquet)');
+    const converts = job.stages.some((s) => s.name === 'convert');
+    const wrap = (v['wrap-arrays'] as string | undefined) ?? (converts ? 'messages' : undefined);
+    const strip = v['keep-attrs'] === true ? false : v['strip-attrs'] === true || d.stripAttrs === true || converts;
+    const settings: RunSettings = { format: format as InputFormat, txtMode: txtMode as 'file' | 'line', compression: compress as OutputCompression, stripAttrs: strip, maxRejectRate: rate };
+    if (wrap !== undefined) settings.wrapArrays = wrap;
+    if (textField !== undefined) settings.textField = textField;
+    if (job.requireText !== undefined) settings.requireText = job.requireText;
+    if (shardRecords !== undefined) settings.shardRecords = shardRecords;
+    if (shardBytes !== undefined) settings.shardBytes = shardBytes;
+    if (job.profile === true) settings.profile = true;
+    if (v['allow-empty'] === true) settings.allowEmpty = true;
+    return job.runTasks(files, settings, effective);
+  }
+  await job.beforeRun?.(files, effective);
 
   // Before convert, a line holding a list is XTuner's OpenAI format: a list of messages.
   const converts = job.stages.some((s) => s.name === 'convert');
@@ -206,6 +235,39 @@ async function executePrepared(job: Job, p: Prepared): Promise<number> {
     unregister();
     progress.done();
   }
+  return finishRun({ command: job.command, stats, inputs: files, output, shards: sink.shards(), rejectsPath, statsPath, maxRejectRate: rate, textField, wrapArrays, allowEmpty: v['allow-empty'] === true });
+}
+
+/** What `finishRun` reports on. */
+export interface Finished {
+  command: string;
+  stats: RunStats;
+  inputs: readonly string[];
+  output: string;
+  shards: readonly string[];
+  rejectsPath?: string;
+  statsPath?: string;
+  maxRejectRate: number;
+  textField?: TextField;
+  wrapArrays?: string;
+  /** Exit 0 even when nothing was written. */
+  allowEmpty?: boolean;
+  /** Extra fields for the stats file (e.g. the executor). */
+  extra?: Record<string, unknown>;
+}
+
+/**
+ * The end of every run, one task or many: write the stats file, print the accounting line and
+ * the notes, and decide the exit code (1 for damaged files, bad input over the reject rate,
+ * nothing written, or accounting that does not add up).
+ */
+export async function finishRun(f: Finished): Promise<number> {
+  const { stats, rejectsPath, statsPath, textField, wrapArrays } = f;
+  const rate = f.maxRejectRate;
+  const job = { command: f.command };
+  const files = f.inputs;
+  const output = f.output;
+  const sink = { shards: () => f.shards };
   const bad = badInput(stats);
   const badRate = stats.read > 0 ? bad / stats.read : 0;
   const summary = {
@@ -219,6 +281,7 @@ async function executePrepared(job: Job, p: Prepared): Promise<number> {
     bad_input_rate: badRate,
     max_reject_rate: rate,
     ...stats,
+    ...f.extra,
   };
   process.stderr.write(accountingLine(job.command, stats) + '\n');
   for (const line of fileLines(stats)) process.stderr.write(line + '\n');
@@ -246,10 +309,11 @@ async function executePrepared(job: Job, p: Prepared): Promise<number> {
     process.stderr.write(`corpus-clean ${job.command}: error: ${bad} of ${stats.read} records were bad input (${(badRate * 100).toFixed(1)} % > --max-reject-rate ${rate})${rejectsPath ? `; see ${rejectsPath}` : '; use --rejects FILE to see them'}\n`);
     code = ExitCode.dataOrIo;
   }
-  if (stats.written === 0 && v['allow-empty'] !== true) {
+  if (stats.written === 0 && f.allowEmpty !== true) {
     process.stderr.write(`corpus-clean ${job.command}: error: nothing was written${stats.read === 0 ? ': no record was read from the inputs' : ''}; pass --allow-empty when an empty output is expected\n`);
     code = ExitCode.dataOrIo;
   }
   if (!balanced(stats)) code = ExitCode.dataOrIo;
   return code;
 }
+

@@ -11,7 +11,7 @@ import { outputClosed, stopping } from './interrupt.js';
  * (the I/O path) starts without the stage modules and their models.
  */
 export async function commands(): Promise<Command[]> {
-  const [{ defaultRegistry }, { runCommand }, { benchCommand }, { exportCommand }, { stageCommand }, { dedupDiskCommand }, { reportCommand }] = await Promise.all([
+  const [{ defaultRegistry }, { runCommand }, { benchCommand }, { exportCommand }, { stageCommand }, { dedupDiskCommand }, { reportCommand }, { taskCommand, mergeCommand, statusCommand }] = await Promise.all([
     import('../stages/index.js'),
     import('./commands/run.js'),
     import('./commands/bench.js'),
@@ -19,10 +19,11 @@ export async function commands(): Promise<Command[]> {
     import('./commands/stage.js'),
     import('./commands/dedupDisk.js'),
     import('./commands/report.js'),
+    import('./commands/task.js'),
   ]);
   const registry = defaultRegistry();
   const stages = registry.names().map((n) => stageCommand(registry.get(n), registry));
-  return [catCommand, runCommand(registry), reportCommand, benchCommand(registry), exportCommand, ...stages, dedupDiskCommand];
+  return [catCommand, runCommand(registry), statusCommand, reportCommand, benchCommand(registry), exportCommand, ...stages, dedupDiskCommand, taskCommand(registry), mergeCommand];
 }
 
 /** Top-level help. */

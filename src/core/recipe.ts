@@ -35,9 +35,51 @@ export interface Recipe {
   output: RecipeOutput;
   /** Fraction of bad input (unparseable lines, missing text) above which the run exits 1; default 0.1. */
   maxRejectRate: number;
+  /** How `run` executes the recipe (flags override it). */
+  executor?: RecipeExecutor;
 }
 
-const TOP_KEYS = ['name', 'input', 'textField', 'stages', 'output', 'maxRejectRate'];
+/** The `executor:` section of a recipe: defaults for `run`'s executor flags. */
+export interface RecipeExecutor {
+  /** `local` (default) or `slurm`. */
+  kind?: 'local' | 'slurm';
+  /** Local workers; default all cores. */
+  workers?: number;
+  /** Bytes per task when a large JSONL file is cut; default 64 MiB. */
+  taskSize?: number;
+  /** Slurm: partition, time limit, memory, CPUs per task, array tasks running at once. */
+  partition?: string;
+  time?: string;
+  mem?: string;
+  cpusPerTask?: number;
+  parallel?: number;
+}
+
+const EXECUTOR_KEYS = ['kind', 'workers', 'taskSize', 'partition', 'time', 'mem', 'cpusPerTask', 'parallel'];
+
+function resolveExecutor(raw: unknown): RecipeExecutor {
+  if (!isObject(raw)) throw new UsageError('recipe: `executor` must be a mapping');
+  const e = camelKeys(raw, EXECUTOR_KEYS, 'recipe executor');
+  const out: RecipeExecutor = {};
+  if (e.kind !== undefined) {
+    if (e.kind !== 'local' && e.kind !== 'slurm') throw new UsageError(`recipe executor: kind must be local or slurm; got ${JSON.stringify(e.kind)}`);
+    out.kind = e.kind;
+  }
+  for (const k of ['workers', 'cpusPerTask', 'parallel'] as const) {
+    if (e[k] === undefined) continue;
+    if (typeof e[k] !== 'number' || !Number.isInteger(e[k]) || (e[k] as number) < 1) throw new UsageError(`recipe executor: ${k.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase())} must be a positive integer`);
+    out[k] = e[k] as number;
+  }
+  if (e.taskSize !== undefined) out.taskSize = parseSize(e.taskSize);
+  for (const k of ['partition', 'time', 'mem'] as const) {
+    if (e[k] === undefined) continue;
+    if (typeof e[k] !== 'string' && typeof e[k] !== 'number') throw new UsageError(`recipe executor: ${k} must be a string`);
+    out[k] = String(e[k]);
+  }
+  return out;
+}
+
+const TOP_KEYS = ['name', 'input', 'textField', 'stages', 'output', 'maxRejectRate', 'executor'];
 const OUTPUT_KEYS = ['shardRecords', 'shardSize', 'shardBytes', 'compression', 'stripAttrs'];
 
 /** Parse `256MB`, `1.5GiB`, `4096` into bytes. */
@@ -165,5 +207,6 @@ export function resolveRecipe(raw: unknown, registry: StageRegistry, defaultName
   };
   const tf = parseTextField(top.textField);
   if (tf !== undefined) recipe.textField = tf;
+  if (top.executor !== undefined && top.executor !== null) recipe.executor = resolveExecutor(top.executor);
   return recipe;
 }

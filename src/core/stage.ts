@@ -1,4 +1,5 @@
 import type { Doc, JsonObject, TextField } from './doc.js';
+import type { GlobalStage } from './global.js';
 import { hasAttrs } from './doc.js';
 import type { StageStats, Threshold } from './stats.js';
 import { count } from './stats.js';
@@ -53,6 +54,14 @@ export interface Stage {
   readonly thresholds?: readonly Threshold[];
   /** Transform the stream. */
   run(batches: AsyncIterable<Doc[]>, ctx: StageContext): AsyncIterable<Doc[]>;
+  /**
+   * `record` (default): records are judged one by one, so the stage runs inside every task.
+   * `global`: decisions need the whole run (dedup); executors cut the recipe into phases here
+   * and use `global`, while `run` stays the one-process form.
+   */
+  readonly scope?: 'record' | 'global';
+  /** The phased form of a global stage (see `GlobalStage`). */
+  readonly global?: GlobalStage;
 }
 
 /**

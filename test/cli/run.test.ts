@@ -8,7 +8,7 @@ import { ROOT, runCli, tempDir } from '../helpers/run.js';
 
 async function folderBytes(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
-  for (const f of (await readdir(dir)).sort()) if (f !== '_stats.json' && f !== '_report.html') out[f] = (await readFile(join(dir, f))).toString('base64');
+  for (const f of (await readdir(dir, { withFileTypes: true })).filter((e) => e.isFile()).map((e) => e.name).sort()) if (f !== '_stats.json' && f !== '_report.html') out[f] = (await readFile(join(dir, f))).toString('base64');
   return out;
 }
 
@@ -20,7 +20,8 @@ describe('corpus-clean run', () => {
     expect(r.stderr).toMatch(/corpus-clean run: read \d+ = written \d+ \+ rejected \d+/);
     expect(r.code).toBe(0);
     const files = (await readdir(out)).sort();
-    expect(files).toContain('part-00000.jsonl.gz');
+    expect(files).toContain('part-00000-00000.jsonl.gz');
+    expect(files).toContain('_SUCCESS');
     expect(files).toEqual(expect.arrayContaining(['_rejects.jsonl', '_stats.json', '_recipe.resolved.yaml']));
     expect(files.some((f) => f.includes('.tmp-'))).toBe(false);
     const stats = JSON.parse(await readFile(join(out, '_stats.json'), 'utf8'));
@@ -56,7 +57,7 @@ describe('corpus-clean run', () => {
     expect(again.code).toBe(0);
     const shards = (d: Record<string, string>): Record<string, string> => Object.fromEntries(Object.entries(d).filter(([k]) => k.startsWith('part-')));
     const a = shards(await folderBytes(join(dir, 'a')));
-    expect(Object.keys(a)).toContain('part-00005.jsonl.zst');
+    expect(Object.keys(a)).toContain('part-00002-00001.jsonl.zst');
     expect(shards(await folderBytes(join(dir, 'b')))).toEqual(a);
   });
 

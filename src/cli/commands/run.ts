@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { stringify, parse as parseYaml } from 'yaml';
 import { UsageError } from '../../core/errors.js';
@@ -8,15 +9,49 @@ import type { StageRegistry } from '../../core/registry.js';
 import type { Command } from '../command.js';
 import type { Flag } from '../args.js';
 import { flagHelp, parse } from '../args.js';
-import { execute, IO_FLAGS, writeAtomic } from '../execute.js';
+import { execute, IO_FLAGS, type EffectiveSettings } from '../execute.js';
+import { mkdir, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { ExitCode } from '../../core/errors.js';
+import { parseSize } from '../../core/recipe.js';
+import { whileRunning } from '../interrupt.js';
+import { prepareFolder } from '../../exec/folder.js';
+import { planPath } from '../../exec/layout.js';
+import { runLocal, UnitFailure } from '../../exec/local.js';
+import { removeStale, writeAtomic } from '../../exec/markers.js';
+import { mergeRun } from '../../exec/merge.js';
+import { DEFAULT_TASK_SIZE, planPhases, planTasks, type Plan, type RunSettings } from '../../exec/plan.js';
+import { doneUnits, totalUnits } from '../../exec/status.js';
+import { runSlurm, slurmYaml, type SlurmOptions } from '../../exec/slurm.js';
 import { VERSION } from '../../version.js';
 import { writeReport } from '../../report/write.js';
+import type { Stage } from '../../core/stage.js';
+
+const EXEC_FLAGS: Flag[] = [
+  { name: 'workers', short: 'w', type: 'string', arg: 'N', help: 'local executor: tasks run on N workers at once (default: every core, at most one per 16 MB of input)' },
+  { name: 'executor', type: 'string', arg: 'local|slurm', help: "where tasks run: 'local' (default) or 'slurm' (array jobs submitted with sbatch)" },
+  { name: 'task-size', type: 'string', arg: 'SIZE', help: 'plain JSONL files larger than SIZE are cut into tasks of about SIZE bytes on line boundaries (default 64MiB)' },
+  { name: 'worker-kind', type: 'string', arg: 'thread|process', help: 'local workers as threads (default) or child processes' },
+  { name: 'partition', type: 'string', arg: 'P', help: 'slurm: partition (default: the cluster default)' },
+  { name: 'time', type: 'string', arg: 'T', help: 'slurm: time limit of each array task, e.g. 1:00:00' },
+  { name: 'mem', type: 'string', arg: 'M', help: 'slurm: memory of each array task, e.g. 4G' },
+  { name: 'cpus-per-task', type: 'string', arg: 'C', help: 'slurm: CPUs of each array task (default 1)' },
+  { name: 'parallel', type: 'string', arg: 'N', help: 'slurm: at most N array tasks of a phase run at once (default: no limit)' },
+];
 
 const RUN_FLAGS: Flag[] = [
   { name: 'input', short: 'i', type: 'string', multiple: true, arg: 'PATH', help: 'input file, folder or glob (repeatable); replaces the recipe\'s input' },
   { name: 'output', short: 'o', type: 'string', arg: 'DIR', help: 'output folder (default out/<recipe name>/)' },
+  ...EXEC_FLAGS,
   ...IO_FLAGS.filter((f) => !['rejects', 'stats', 'output'].includes(f.name)),
 ];
+
+function positive(v: unknown, flag: string): number | undefined {
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${flag} must be a positive integer, got '${v}'`);
+  return n;
+}
 
 /** `minScore` → `min_score`, the spelling recipes use. */
 function snakeKeys(o: Record<string, unknown>): Record<string, unknown> {
@@ -48,19 +83,31 @@ export function runCommand(registry: StageRegistry): Command {
     help() {
       return `Usage: corpus-clean run <recipe.yaml> [--input PATH ...] [--output DIR] [options]
 
-Run the stages of a recipe over its inputs. The whole recipe is checked before any record is
-read. The output folder receives:
-  part-00000.jsonl.gz ...   the kept records (compression and sharding from the recipe)
+Run the stages of a recipe over its inputs, as tasks on every core (--workers) or as Slurm
+array jobs (--executor slurm). The whole recipe is checked before any record is read. Tasks
+are defined by the input alone: one per file, and plain JSONL files larger than --task-size
+are cut into byte ranges on line boundaries; so the output is the same for any number of
+workers, and on Slurm. The recipe is cut into phases at its global stages (dedup): every task
+runs up to the barrier, the dedup steps run over all tasks, then every task goes on.
+The output folder receives:
+  part-<task>-<n>.jsonl.gz  the kept records of each task (compression and sharding from the recipe)
   _rejects.jsonl            every removed record with stage, reason and file:line
-  _stats.json               read = written + rejected, per stage in/out/dropped-by-reason/time;
-                            written last, so its presence marks a finished run
+  _stats.json               read = written + rejected, per stage in/out/dropped-by-reason/time
+  _stats/<task>.json        each task's stats; _done/<phase>/<unit>: completion markers
   _recipe.resolved.yaml     the recipe with every default filled in and the input files listed,
                             so the run can be reproduced exactly
   _report.html              what the cleaning did, as one offline HTML page: funnel, per-file
                             accounting, languages, signal histograms with thresholds, duplicates,
                             samples per drop reason ('corpus-clean report DIR' makes it again)
-Files starting with '_' or '.' are skipped when a folder is read, so an output folder can be
-the input of the next run. An output folder holding an earlier run needs --overwrite.
+  _plan.json                the tasks and phases; _slurm/: sbatch scripts, job ids and logs
+  _SUCCESS                  written last: only a folder holding it is a finished run
+A run that was killed or failed is resumed by running the same command again: finished tasks
+are skipped, the temporaries of the killed run removed, and the output is byte for byte that
+of an uninterrupted run ('corpus-clean status DIR' says where it stands). A folder without
+_SUCCESS is refused as input by cat and run (unless --allow-unfinished). Files starting with
+'_' or '.' are skipped when a folder is read, so an output folder can be the input of the next
+run. An output folder holding a finished run, or an unfinished run of another recipe, needs
+--overwrite.
 
 Options:
 ${flagHelp(RUN_FLAGS)}
@@ -75,9 +122,26 @@ ${flagHelp(RUN_FLAGS)}
       if (inputs.length === 0) throw new UsageError('no input: set `input:` in the recipe or pass --input PATH');
       const out = (p.values.output as string | undefined) ?? join('out', recipe.name);
       if (out === '-') throw new UsageError('run writes a folder; give --output DIR');
-      const stages = [];
+      const stages: Stage[] = [];
       for (const s of recipe.stages) stages.push(await registry.create(s.stage, s.options));
-      const code = await execute({
+      const v = p.values;
+      const ex = recipe.executor ?? {};
+      const kind = (v.executor as string | undefined) ?? ex.kind ?? 'local';
+      if (kind !== 'local' && kind !== 'slurm') throw new UsageError(`--executor must be local or slurm; got '${kind}'`);
+      const asked = positive(v.workers, 'workers') ?? ex.workers;
+      const taskSize = v['task-size'] !== undefined ? parseSize(v['task-size']) : (ex.taskSize ?? DEFAULT_TASK_SIZE);
+      const workerKind = (v['worker-kind'] as string | undefined) ?? 'thread';
+      if (workerKind !== 'thread' && workerKind !== 'process') throw new UsageError(`--worker-kind must be thread or process; got '${workerKind}'`);
+      const slurm: SlurmOptions = {
+        partition: (v.partition as string | undefined) ?? ex.partition,
+        time: (v.time as string | undefined) ?? ex.time,
+        mem: (v.mem as string | undefined) ?? ex.mem,
+        cpusPerTask: positive(v['cpus-per-task'], 'cpus-per-task') ?? ex.cpusPerTask,
+        parallel: positive(v.parallel, 'parallel') ?? ex.parallel,
+      };
+      const dir = out.endsWith('/') ? out.slice(0, -1) : out;
+      let writeResolved: (files: string[], eff: EffectiveSettings) => Promise<void> = async () => {};
+      const job = {
         command: 'run',
         profile: true,
         inputs,
@@ -95,7 +159,36 @@ ${flagHelp(RUN_FLAGS)}
           maxRejectRate: recipe.maxRejectRate,
           textField: recipe.textField,
         },
-        async beforeRun(files, eff) {
+        runTasks: async (files: string[], settings: RunSettings, eff: EffectiveSettings): Promise<number> => {
+          const tasks = await planTasks(files, settings.format, taskSize);
+          // By default every core, but no more than one worker per 16 MB of input: starting a
+          // worker (its stages, their models) costs more than a small input takes.
+          const bytes = tasks.reduce((a, t) => a + t.bytes, 0);
+          const workers = asked ?? Math.max(1, Math.min(availableParallelism(), Math.ceil(bytes / 16e6)));
+          const plan: Plan = { version: 1, name: recipe.name, stages: recipe.stages, settings, inputs: files, tasks, taskSize, ...planPhases(stages, tasks.length) };
+          const state = await prepareFolder(dir, plan, v.overwrite === true);
+          await mkdir(dir, { recursive: true });
+          await writeResolved(files, eff);
+          if (state === 'fresh') await writeAtomic(planPath(dir), JSON.stringify(plan, null, 1) + '\n');
+          const started = (await stat(planPath(dir))).mtimeMs;
+          const quiet = v.quiet === true;
+          const progress = process.stderr.isTTY === true && !quiet;
+          if (state === 'resume' && !quiet) process.stderr.write(`corpus-clean run: resuming the unfinished run in ${dir}: ${doneUnits(dir, plan)} of ${totalUnits(plan)} units done\n`);
+          if (kind === 'slurm') return runSlurm(dir, plan, slurm, { progress, quiet });
+          const unregister = whileRunning(async () => void (await removeStale(dir)));
+          try {
+            await runLocal(dir, plan, stages, { workers, kind: workerKind, progress });
+          } catch (e) {
+            if (!(e instanceof UnitFailure)) throw e;
+            process.stderr.write(`corpus-clean run: error: ${e.message}\ncorpus-clean run: the run stopped; finished tasks are kept: run the same command again to resume\n`);
+            return ExitCode.dataOrIo;
+          } finally {
+            unregister();
+          }
+          return mergeRun(dir, plan, { started, executor: { kind: 'local', workers, worker_kind: workerKind, task_size: taskSize } });
+        },
+      };
+      writeResolved = async (files, eff) => {
           // A recipe that `corpus-clean run` accepts as it is: the input files listed one by one,
           // every stage option and the settings the flags chose written out, snake_case.
           const output: Record<string, unknown> = { compression: eff.compression, strip_attrs: eff.stripAttrs ?? recipe.output.stripAttrs };
@@ -109,17 +202,20 @@ ${flagHelp(RUN_FLAGS)}
             stages: recipe.stages.map((s) => ({ [s.stage]: snakeKeys(s.options) })),
             output,
             max_reject_rate: eff.maxRejectRate,
+            executor: { kind, task_size: taskSize, ...(kind === 'slurm' ? slurmYaml(slurm) : {}) },
           };
           const header = `# Resolved by corpus-clean ${VERSION} from ${p.positionals[0]}${inputs !== files ? ` (input: ${inputs.join(', ')})` : ''}.\n# Run it again with: corpus-clean run _recipe.resolved.yaml -o DIR\n`;
           await writeAtomic(join(out, '_recipe.resolved.yaml'), header + stringify(resolved));
-        },
-      });
+      };
+      const code = await execute(job);
       // The report reads what the run wrote; a report that fails must not lose the run's exit code.
-      try {
-        const page = await writeReport(out);
-        process.stderr.write(`corpus-clean run: report in ${page}\n`);
-      } catch (e) {
-        process.stderr.write(`corpus-clean run: warning: no report: ${(e as Error).message}\n`);
+      if (existsSync(join(dir, '_SUCCESS'))) {
+        try {
+          const page = await writeReport(out);
+          if (v.quiet !== true) process.stderr.write(`corpus-clean run: report in ${page}\n`);
+        } catch (e) {
+          process.stderr.write(`corpus-clean run: warning: no report: ${(e as Error).message}\n`);
+        }
       }
       return code;
     },

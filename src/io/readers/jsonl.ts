@@ -53,7 +53,14 @@ export class BlankRuns {
  * exactly (an integer over 2^53, `1e400`, `-0`) keeps its input line, so a writer gives back its
  * bytes when no stage changed it.
  */
-export async function* readJsonl(path: string, events: ReadEvents, s: ReadSettings, chunks?: AsyncIterable<Buffer>): AsyncGenerator<Doc[]> {
+export async function* readJsonl(
+  path: string,
+  events: ReadEvents,
+  s: ReadSettings,
+  chunks?: AsyncIterable<Buffer>,
+  /** Lines before the first chunk, when `chunks` is a byte range of the file that starts on a line (an executor's task). */
+  linesBefore = 0,
+): AsyncGenerator<Doc[]> {
   let batch: Doc[] = [];
   let lines = 0;
   let bytes = 0;
@@ -91,6 +98,7 @@ export async function* readJsonl(path: string, events: ReadEvents, s: ReadSettin
     reject('line_too_long', lineNo, head.toString('utf8'), { bytes: n, limit: s.maxLineBytes });
   };
   const splitter = new LineSplitter(onLine, onLong, s.maxLineBytes);
+  splitter.lineNo = linesBefore;
   const flush = (): Doc[] => {
     events.read(lines, bytes);
     lines = 0;

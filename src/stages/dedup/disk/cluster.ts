@@ -11,7 +11,7 @@ import { compareSurvival } from '../policy.js';
 import { similarity } from '../signature.js';
 import type { VerifyMode } from '../verify.js';
 import { jaccardSorted, passes, shingleSet } from '../verify.js';
-import { EDGE, edgePath, linesPath, removedPath, setOffsetsPath, setPath } from './files.js';
+import { EDGE, edgePath, linesPath, removedPath, setOffsetsPath, setPath, sourcesPath } from './files.js';
 import { SignatureStore, loadMetas, resolveByQuality } from './buckets.js';
 
 /** One record to remove, as written to `removed/<shard>.jsonl`. */
@@ -180,6 +180,18 @@ export function clusterBuckets(workDir: string, bands: number, job: ClusterJob):
     }
     return l;
   };
+  // Survivors are named by their source: the `.src` list when the signer kept one (an
+  // executor's task, whose records come from anywhere), else `path:line`.
+  const srcCache = new Map<number, string[] | null>();
+  const sourceOf = (shard: number, rec: number): string => {
+    let s = srcCache.get(shard);
+    if (s === undefined) {
+      const p = sourcesPath(workDir, shard);
+      s = existsSync(p) ? readFileSync(p, 'utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as string) : null;
+      srcCache.set(shard, s);
+    }
+    return s !== null ? s[rec] : `${metaOf.get(shard)!.path}:${linesOf(shard)[rec]}`;
+  };
   const out = new Map<number, string[]>();
   for (const id of unique) {
     const shard = Math.floor(id / SHARD);
@@ -189,7 +201,7 @@ export function clusterBuckets(workDir: string, bands: number, job: ClusterJob):
     const rRec = root % SHARD;
     const removal: Removal = {
       line: linesOf(shard)[rec],
-      survivor: `${metaOf.get(rShard)!.path}:${linesOf(rShard)[rRec]}`,
+      survivor: sourceOf(rShard, rRec),
       similarity: Math.round(simOf.get(id)! * 1000) / 1000,
     };
     let list = out.get(shard);

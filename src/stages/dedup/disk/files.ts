@@ -6,6 +6,7 @@
  * - `sigs/<shard>.lines` — the 1-based input line of each signed record (uint32)
  * - `sigs/<shard>.scores`— its quality score (float64, NaN when none)
  * - `sigs/<shard>.set`   — with `verify: 'exact'`: each record's shingle hashes (int32, as shingled), concatenated
+ * - `sigs/<shard>.src`   — optional: the source (`file:line`) of each signed record, one JSON string a line
  * - `sigs/<shard>.setoff`— where each record's set starts in `.set`, in values (float64, records + 1)
  * - `bands/<band>/<shard>.bkt` — `BUCKET_ENTRY` records sorted by (key, record)
  * - `edges/<band>.edg`   — candidates found in that band: member → best member of its bucket (`EDGE` records)
@@ -51,6 +52,7 @@ export const sigMetaPath = (dir: string, shard: number): string => join(dir, 'si
 export const sigPath = (dir: string, shard: number): string => join(dir, 'sigs', `${shardName(shard)}.sig`);
 export const linesPath = (dir: string, shard: number): string => join(dir, 'sigs', `${shardName(shard)}.lines`);
 export const scoresPath = (dir: string, shard: number): string => join(dir, 'sigs', `${shardName(shard)}.scores`);
+export const sourcesPath = (dir: string, shard: number): string => join(dir, 'sigs', `${shardName(shard)}.src`);
 export const setPath = (dir: string, shard: number): string => join(dir, 'sigs', `${shardName(shard)}.set`);
 export const setOffsetsPath = (dir: string, shard: number): string => join(dir, 'sigs', `${shardName(shard)}.setoff`);
 export const bucketPath = (dir: string, band: number, shard: number): string =>

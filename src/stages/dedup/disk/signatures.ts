@@ -2,18 +2,20 @@
  * On-disk step 1: one shard → its signatures and, per band, its bucket keys sorted by key.
  * Shards are independent: run this for every shard, in any order, on any number of workers.
  */
-import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, renameSync, writeFileSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { dirname } from 'node:path';
-import { textFieldOf, textProblem, type TextField } from '../../../core/doc.js';
+import { getText, textProblem, type TextField } from '../../../core/doc.js';
+import type { ReadEvents } from '../../../core/pipeline.js';
+import { readJsonl } from '../../../io/readers/jsonl.js';
+import { readSettings } from '../../../io/readers/options.js';
 import type { MinHashConfig } from '../options.js';
 import { Shingler } from '../shingle.js';
 import { makePermutations, signatureInto } from '../signature.js';
 import { bandKeys } from '../buckets.js';
 import { qualityScore } from '../policy.js';
 import type { ShardMeta } from './files.js';
-import { BUCKET_ENTRY, bucketPath, linesPath, scoresPath, setOffsetsPath, setPath, sigMetaPath, sigPath } from './files.js';
-import { readLines } from './lines.js';
+import { BUCKET_ENTRY, bucketPath, linesPath, scoresPath, setOffsetsPath, setPath, sigMetaPath, sigPath, sourcesPath } from './files.js';
 
 /** Options of `computeSignatures`. */
 export interface SignatureJob {
@@ -45,142 +47,191 @@ class Growable {
 }
 
 /**
- * Read a JSONL shard, compute the MinHash signature of every record with text, and write the
- * files of `files.ts` under `workDir`. Lines that do not parse or have no usable text are
- * skipped (the pipeline's reader rejects them); records without any word or CJK character get
- * no signature and are never removed. With `verify: 'exact'` each record's shingle hashes are written
- * too (4 bytes per shingle), for the exact check of step 3. Memory: the signatures are streamed to disk; the band
- * keys (8 bytes × bands per record) are held until the shard ends, for sorting.
+ * The signature files of one shard, written record by record: `add` each record with text in
+ * the run's order, then `finish`. `computeSignatures` feeds it from a JSONL file; an executor
+ * feeds it from the records flowing through a task, so nothing is read twice. Memory: the
+ * signatures are streamed to disk; the band keys (8 bytes × bands per record) are held until
+ * the shard ends, for sorting.
  */
-export async function computeSignatures(shardPath: string, workDir: string, job: SignatureJob): Promise<ShardMeta> {
-  const { config, shardIndex } = job;
-  const { bands, rows } = config;
-  const k = bands * rows;
-  const perm = makePermutations(k, config.seed);
-  const shingler = new Shingler(config);
-  mkdirSync(dirname(sigPath(workDir, shardIndex)), { recursive: true });
+export class SignatureWriter {
+  private readonly k: number;
+  private readonly perm;
+  private readonly shingler: Shingler;
+  private readonly sigOut: WriteStream;
+  private readonly setOut: WriteStream | undefined;
+  private readonly setOffsets: number[] = [0];
+  private setValues = 0;
+  private readonly chunkRecords = 4096;
+  private sigBuf: Int32Array;
+  private inChunk = 0;
+  private readonly keys: Growable;
+  private readonly lines: number[] = [];
+  private readonly scores: number[] = [];
+  private readonly sources: string[] | undefined;
+  private readonly keyScratch: Int32Array;
+  /** Lines (or records) seen, records without shingles, and lines that were not usable records. */
+  lineCount = 0;
+  noShingles = 0;
+  skipped = 0;
+  private firstScored: boolean | undefined;
 
-  const sigOut = createWriteStream(sigPath(workDir, shardIndex));
-  const withSets = config.verify === 'exact';
-  const setOut = withSets ? createWriteStream(setPath(workDir, shardIndex)) : undefined;
-  const setOffsets: number[] = [0];
-  let setValues = 0;
-  const chunkRecords = 4096;
-  let sigBuf = new Int32Array(k * chunkRecords);
-  let inChunk = 0;
-  const keys = new Growable(2 * bands * 1024);
-  const lines: number[] = [];
-  const scores: number[] = [];
-  const keyScratch = new Int32Array(2 * bands);
-  let lineCount = 0;
-  let noShingles = 0;
-  let skipped = 0;
-  let firstScored: boolean | undefined;
+  constructor(
+    private readonly workDir: string,
+    private readonly job: SignatureJob & { sourcePath: string; keepSources?: boolean },
+  ) {
+    const { config, shardIndex } = job;
+    this.k = config.bands * config.rows;
+    this.perm = makePermutations(this.k, config.seed);
+    this.shingler = new Shingler(config);
+    mkdirSync(dirname(sigPath(workDir, shardIndex)), { recursive: true });
+    this.sigOut = createWriteStream(sigPath(workDir, shardIndex));
+    this.setOut = config.verify === 'exact' ? createWriteStream(setPath(workDir, shardIndex)) : undefined;
+    this.sigBuf = new Int32Array(this.k * this.chunkRecords);
+    this.keys = new Growable(2 * config.bands * 1024);
+    this.keyScratch = new Int32Array(2 * config.bands);
+    if (job.keepSources) this.sources = [];
+  }
 
-  const flush = async (): Promise<void> => {
-    if (inChunk === 0) return;
-    const bytes = Buffer.from(sigBuf.buffer, 0, inChunk * k * 4);
-    sigBuf = new Int32Array(k * chunkRecords); // the stream keeps the old buffer until written
-    inChunk = 0;
-    if (!sigOut.write(bytes)) await once(sigOut, 'drain');
-  };
+  private async flush(): Promise<void> {
+    if (this.inChunk === 0) return;
+    const bytes = Buffer.from(this.sigBuf.buffer, 0, this.inChunk * this.k * 4);
+    this.sigBuf = new Int32Array(this.k * this.chunkRecords); // the stream keeps the old buffer until written
+    this.inChunk = 0;
+    if (!this.sigOut.write(bytes)) await once(this.sigOut, 'drain');
+  }
 
-  for await (const [line, raw] of readLines(shardPath)) {
-    lineCount = line;
-    if (raw.trim() === '') continue;
-    let data: unknown;
-    try {
-      data = JSON.parse(raw);
-    } catch {
-      skipped++;
-      continue;
-    }
-    if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-      skipped++;
-      continue;
-    }
-    const rec = data as Record<string, unknown>;
-    if (textProblem(rec, job.textField) !== null) {
-      skipped++;
-      continue;
-    }
-    const text = rec[textFieldOf(rec, job.textField)!] as string;
-    const score = qualityScore(rec.attrs);
-    firstScored ??= !Number.isNaN(score);
-    const sh = shingler.shingle(text);
+  /**
+   * Sign one record: its 1-based line (or record number), text, quality score (NaN when none)
+   * and, with `keepSources`, the source that survivors are named by.
+   */
+  async add(line: number, text: string, score: number, source?: string): Promise<void> {
+    this.lineCount = line;
+    this.firstScored ??= !Number.isNaN(score);
+    const sh = this.shingler.shingle(text);
     if (sh.length === 0) {
-      noShingles++;
-      continue;
+      this.noShingles++;
+      return;
     }
-    const sig = sigBuf.subarray(inChunk * k, (inChunk + 1) * k);
-    signatureInto(sh, perm, sig);
-    if (setOut !== undefined) {
+    const k = this.k;
+    const sig = this.sigBuf.subarray(this.inChunk * k, (this.inChunk + 1) * k);
+    signatureInto(sh, this.perm, sig);
+    if (this.setOut !== undefined) {
       // The shingles as they come (a copy): step 3 makes the sets of the few records it checks.
       const raw = sh.slice();
-      setValues += raw.length;
-      setOffsets.push(setValues);
-      if (!setOut.write(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength))) await once(setOut, 'drain');
+      this.setValues += raw.length;
+      this.setOffsets.push(this.setValues);
+      if (!this.setOut.write(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength))) await once(this.setOut, 'drain');
     }
-    bandKeys(sig, 0, bands, rows, keyScratch);
-    keys.reserve(2 * bands);
-    keys.buf.set(keyScratch, keys.n);
-    keys.n += 2 * bands;
-    lines.push(line);
-    scores.push(score);
-    if (++inChunk === chunkRecords) await flush();
-  }
-  await flush();
-  sigOut.end();
-  await once(sigOut, 'finish');
-  if (setOut !== undefined) {
-    setOut.end();
-    await once(setOut, 'finish');
-    writeFileSync(setOffsetsPath(workDir, shardIndex), new Float64Array(setOffsets));
+    const { bands, rows } = this.job.config;
+    bandKeys(sig, 0, bands, rows, this.keyScratch);
+    this.keys.reserve(2 * bands);
+    this.keys.buf.set(this.keyScratch, this.keys.n);
+    this.keys.n += 2 * bands;
+    this.lines.push(line);
+    this.scores.push(score);
+    this.sources?.push(source ?? `${this.job.sourcePath}:${line}`);
+    if (++this.inChunk === this.chunkRecords) await this.flush();
   }
 
-  const m = lines.length;
-  writeFileSync(linesPath(workDir, shardIndex), new Uint32Array(lines));
-  const scoreArr = new Float64Array(scores);
-  writeFileSync(scoresPath(workDir, shardIndex), scoreArr);
-
-  // Per band: entries sorted by (key hi, key lo, record) — signed int32 order, as everywhere.
-  const order = new Uint32Array(m);
-  const kb = keys.buf;
-  const entry = Buffer.alloc(m * BUCKET_ENTRY);
-  for (let band = 0; band < bands; band++) {
-    const stride = 2 * bands;
-    const o = 2 * band;
-    for (let i = 0; i < m; i++) order[i] = i;
-    order.sort((a, b) => kb[a * stride + o] - kb[b * stride + o] || kb[a * stride + o + 1] - kb[b * stride + o + 1] || a - b);
-    for (let j = 0; j < m; j++) {
-      const i = order[j];
-      const at = j * BUCKET_ENTRY;
-      entry.writeInt32LE(kb[i * stride + o], at);
-      entry.writeInt32LE(kb[i * stride + o + 1], at + 4);
-      entry.writeUInt32LE(shardIndex, at + 8);
-      entry.writeUInt32LE(i, at + 12);
-      entry.writeDoubleLE(scoreArr[i], at + 16);
+  /** Write the rest: line numbers, scores, per-band sorted bucket files, and the meta last. */
+  async finish(): Promise<ShardMeta> {
+    const { workDir } = this;
+    const { config, shardIndex } = this.job;
+    const { bands, rows } = config;
+    await this.flush();
+    this.sigOut.end();
+    await once(this.sigOut, 'finish');
+    if (this.setOut !== undefined) {
+      this.setOut.end();
+      await once(this.setOut, 'finish');
+      writeFileSync(setOffsetsPath(workDir, shardIndex), new Float64Array(this.setOffsets));
     }
-    const p = bucketPath(workDir, band, shardIndex);
-    mkdirSync(dirname(p), { recursive: true });
-    writeFileSync(p, entry);
-  }
+    const m = this.lines.length;
+    writeFileSync(linesPath(workDir, shardIndex), new Uint32Array(this.lines));
+    const scoreArr = new Float64Array(this.scores);
+    writeFileSync(scoresPath(workDir, shardIndex), scoreArr);
+    if (this.sources !== undefined) writeFileSync(sourcesPath(workDir, shardIndex), this.sources.map((s) => JSON.stringify(s)).join('\n') + (m > 0 ? '\n' : ''));
 
-  const meta: ShardMeta = {
-    path: job.sourcePath ?? shardPath,
-    shardIndex,
-    records: m,
-    lines: lineCount,
-    noShingles,
-    skipped,
-    firstScored: firstScored ?? false,
-    bands,
-    rows,
-    seed: config.seed,
-    verify: config.verify,
-    ngram: config.ngram,
-    charNgram: config.charNgram,
+    // Per band: entries sorted by (key hi, key lo, record) — signed int32 order, as everywhere.
+    const order = new Uint32Array(m);
+    const kb = this.keys.buf;
+    const entry = Buffer.alloc(m * BUCKET_ENTRY);
+    for (let band = 0; band < bands; band++) {
+      const stride = 2 * bands;
+      const o = 2 * band;
+      for (let i = 0; i < m; i++) order[i] = i;
+      order.sort((a, b) => kb[a * stride + o] - kb[b * stride + o] || kb[a * stride + o + 1] - kb[b * stride + o + 1] || a - b);
+      for (let j = 0; j < m; j++) {
+        const i = order[j];
+        const at = j * BUCKET_ENTRY;
+        entry.writeInt32LE(kb[i * stride + o], at);
+        entry.writeInt32LE(kb[i * stride + o + 1], at + 4);
+        entry.writeUInt32LE(shardIndex, at + 8);
+        entry.writeUInt32LE(i, at + 12);
+        entry.writeDoubleLE(scoreArr[i], at + 16);
+      }
+      const p = bucketPath(workDir, band, shardIndex);
+      mkdirSync(dirname(p), { recursive: true });
+      writeFileSync(p, entry);
+    }
+
+    const meta: ShardMeta = {
+      path: this.job.sourcePath,
+      shardIndex,
+      records: m,
+      lines: this.lineCount,
+      noShingles: this.noShingles,
+      skipped: this.skipped,
+      firstScored: this.firstScored ?? false,
+      bands,
+      rows,
+      seed: config.seed,
+      verify: config.verify,
+      ngram: config.ngram,
+      charNgram: config.charNgram,
+    };
+    // The meta is the shard's completion mark: written last, atomically.
+    const metaPath = sigMetaPath(workDir, shardIndex);
+    writeFileSync(metaPath + '.tmp', JSON.stringify(meta, null, 1) + '\n');
+    renameSync(metaPath + '.tmp', metaPath);
+    return meta;
+  }
+}
+
+/**
+ * Read a JSONL shard (plain, gzip or zstd, through the same reader as every command: a BOM, a
+ * damaged gzip and invalid UTF-8 are handled as everywhere), compute the MinHash signature of
+ * every record with text, and write the files of `files.ts` under `workDir`. Lines that do not
+ * parse or have no usable text are skipped (the pipeline's reader rejects them); records
+ * without any word or CJK character get no signature and are never removed. With
+ * `verify: 'exact'` each record's shingle hashes are written too (4 bytes per shingle), for
+ * the exact check of step 3. A damaged file keeps the records before the damage, as the
+ * pipeline's reader does.
+ */
+export async function computeSignatures(shardPath: string, workDir: string, job: SignatureJob): Promise<ShardMeta> {
+  const w = new SignatureWriter(workDir, { ...job, sourcePath: job.sourcePath ?? shardPath });
+  let lines = 0;
+  const events: ReadEvents = {
+    read(records) {
+      lines += records;
+    },
+    reject() {
+      w.skipped++;
+    },
+    file() {},
+    fileError() {},
   };
-  writeFileSync(sigMetaPath(workDir, shardIndex), JSON.stringify(meta, null, 1) + '\n');
-  return meta;
+  for await (const batch of readJsonl(shardPath, events, readSettings())) {
+    for (const doc of batch) {
+      if (textProblem(doc.data, job.textField) !== null) {
+        w.skipped++;
+        continue;
+      }
+      const src = doc.source;
+      const line = Number(src.slice(src.lastIndexOf(':') + 1));
+      await w.add(line, getText(doc, job.textField), qualityScore(doc.data.attrs));
+    }
+  }
+  w.lineCount = Math.max(w.lineCount, lines);
+  return w.finish();
 }

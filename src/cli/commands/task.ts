@@ -1,0 +1,120 @@
+import { existsSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { UsageError } from '../../core/errors.js';
+import type { StageRegistry } from '../../core/registry.js';
+import { planPath } from '../../exec/layout.js';
+import { isDone } from '../../exec/markers.js';
+import { mergeRun } from '../../exec/merge.js';
+import type { Plan } from '../../exec/plan.js';
+import { describeTask } from '../../exec/plan.js';
+import { statusReport } from '../../exec/status.js';
+import { buildStages, runUnit } from '../../exec/unit.js';
+import type { Command } from '../command.js';
+import type { Flag } from '../args.js';
+import { flagHelp, parse } from '../args.js';
+
+async function loadPlan(dir: string | undefined, command: string): Promise<Plan> {
+  if (dir === undefined) throw new UsageError(`${command} takes a run folder\nsee 'corpus-clean ${command} --help'`);
+  if (!existsSync(planPath(dir))) throw new UsageError(`'${dir}' is not a run folder: it has no _plan.json (written by 'corpus-clean run')`);
+  return JSON.parse(await readFile(planPath(dir), 'utf8')) as Plan;
+}
+
+const TASK_FLAGS: Flag[] = [
+  { name: 'phase', type: 'string', arg: 'P', help: 'phase index (0-based, as in _plan.json)' },
+  { name: 'unit', type: 'string', arg: 'U', help: 'unit of the phase: a task, a partition, a band' },
+  { name: 'help', short: 'h', type: 'boolean', help: 'show this help' },
+];
+
+/** `corpus-clean task <run-dir> --phase P --unit U`: one unit of a planned run (what Slurm array tasks call). */
+export function taskCommand(registry: StageRegistry): Command {
+  return {
+    name: 'task',
+    summary: "run one unit of a planned run (what the Slurm executor's array jobs call)",
+    help() {
+      return `Usage: corpus-clean task <run-dir> --phase P --unit U
+
+Run one unit of the plan in <run-dir>/_plan.json (written by 'corpus-clean run'): a task of a
+segment of the recipe, or a unit of a global stage's step. The unit writes its outputs, then its
+completion marker _done/<phase>/<unit>; a unit already marked done exits at once. The sbatch
+scripts of 'run --executor slurm' call this; it is also how to rerun one task by hand.
+
+Options:
+${flagHelp(TASK_FLAGS)}
+`;
+    },
+    async run(argv) {
+      const p = parse('task', argv, TASK_FLAGS);
+      if (p.values.help) return process.stdout.write(this.help()), 0;
+      const dir = p.positionals[0];
+      const plan = await loadPlan(dir, 'task');
+      const phase = Number(p.values.phase);
+      const unit = Number(p.values.unit);
+      if (!Number.isInteger(phase) || phase < 0 || phase >= plan.phases.length) throw new UsageError(`--phase must be 0 to ${plan.phases.length - 1}; got '${p.values.phase}'`);
+      const ph = plan.phases[phase];
+      if (!Number.isInteger(unit) || unit < 0 || unit >= ph.units) throw new UsageError(`--unit must be 0 to ${ph.units - 1} for phase ${ph.id}; got '${p.values.unit}'`);
+      const name = ph.kind === 'tasks' ? `task ${unit} of phase ${ph.id} (${describeTask(plan.tasks[unit])})` : `unit ${unit} of phase ${ph.id}`;
+      if (isDone(dir, ph.id, unit)) {
+        process.stderr.write(`corpus-clean task: ${name}: already done\n`);
+        return 0;
+      }
+      const t = performance.now();
+      await runUnit(dir, plan, await buildStages(plan, registry), phase, unit);
+      process.stderr.write(`corpus-clean task: ${name}: done in ${((performance.now() - t) / 1000).toFixed(2)} s\n`);
+      return 0;
+    },
+  };
+}
+
+const ONLY_HELP: Flag[] = [{ name: 'help', short: 'h', type: 'boolean', help: 'show this help' }];
+
+/** `corpus-clean merge <run-dir>`: the last step of a planned run. */
+export const mergeCommand: Command = {
+  name: 'merge',
+  summary: 'merge the stats and rejects of a planned run whose tasks are all done, then mark it finished',
+  help() {
+    return `Usage: corpus-clean merge <run-dir>
+
+The last step of a run (the Slurm executor's last job): check that every unit of the plan is
+done, merge the tasks' stats into _stats.json and their rejects into _rejects.jsonl, print the
+accounting line, write _SUCCESS and remove _work/. Exit code as for 'run': 1 when bad input
+went over max_reject_rate, an input was damaged, or the accounting does not add up.
+
+Options:
+${flagHelp(ONLY_HELP)}
+`;
+  },
+  async run(argv) {
+    const p = parse('merge', argv, ONLY_HELP);
+    if (p.values.help) return process.stdout.write(this.help()), 0;
+    const dir = p.positionals[0];
+    const plan = await loadPlan(dir, 'merge');
+    return mergeRun(dir, plan, { started: (await stat(planPath(dir))).mtimeMs, executor: { kind: process.env.SLURM_JOB_ID ? 'slurm' : 'merge' } });
+  },
+};
+
+/** `corpus-clean status <run-dir>`. */
+export const statusCommand: Command = {
+  name: 'status',
+  summary: 'say where a run stands: phases and tasks done, Slurm jobs running, pending or failed with reasons',
+  help() {
+    return `Usage: corpus-clean status <run-dir>
+
+Where a run stands, from its completion markers (_done/) and, for the Slurm executor, from
+squeue and scontrol: per phase the units done, the jobs running, pending or failed with their
+reason and exit code, and the tasks not done with their input. Exit code 0 when the run is
+finished (_SUCCESS), 1 when it is not.
+
+Options:
+${flagHelp(ONLY_HELP)}
+`;
+  },
+  async run(argv) {
+    const p = parse('status', argv, ONLY_HELP);
+    if (p.values.help) return process.stdout.write(this.help()), 0;
+    const dir = p.positionals[0];
+    if (dir === undefined) throw new UsageError("status takes a run folder\nsee 'corpus-clean status --help'");
+    const r = await statusReport(dir);
+    process.stdout.write(r.text);
+    return r.finished ? 0 : 1;
+  },
+};

@@ -1,0 +1,50 @@
+/** The state of an output folder before a run: fresh, resumable, finished, or foreign. */
+import { existsSync } from 'node:fs';
+import { readdir, readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UsageError } from '../core/errors.js';
+import { planPath, successPath } from './layout.js';
+import { removeStale } from './markers.js';
+import type { Plan } from './plan.js';
+import { planKey } from './plan.js';
+
+/** Names a run writes into its folder (besides the shards). */
+const RUN_NAMES = ['_plan.json', '_SUCCESS', '_stats.json', '_rejects.jsonl', '_recipe.resolved.yaml', '_done', '_stats', '_work', '_slurm'];
+const isShard = (n: string): boolean => /^part-\d{5,}(-\d{5,})?\.jsonl(\.gz|\.zst)?$/.test(n);
+
+/** What `prepareFolder` found. */
+export type FolderState = 'fresh' | 'resume';
+
+async function clear(dir: string, names: string[]): Promise<void> {
+  for (const n of names) await rm(join(dir, n), { recursive: true, force: true });
+}
+
+/**
+ * Get `dir` ready for `plan`: a new or empty folder is fresh; an unfinished run of the same plan
+ * resumes (its stale temporaries removed); anything else from an earlier run is refused unless
+ * `overwrite`, when it is removed first.
+ */
+export async function prepareFolder(dir: string, plan: Plan, overwrite: boolean): Promise<FolderState> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const old = names.filter((n) => isShard(n) || RUN_NAMES.includes(n) || (n.startsWith('.') && n.includes('.tmp-')));
+  if (old.length === 0) return 'fresh';
+  if (!overwrite && existsSync(planPath(dir)) && !existsSync(successPath(dir))) {
+    let earlier: Plan | undefined;
+    try {
+      earlier = JSON.parse(await readFile(planPath(dir), 'utf8')) as Plan;
+    } catch {
+      earlier = undefined;
+    }
+    if (earlier !== undefined && planKey(earlier) === planKey(plan)) {
+      await removeStale(dir);
+      return 'resume';
+    }
+    throw new UsageError(`output folder '${dir}' holds an unfinished run of a different recipe, inputs or settings; pass --overwrite to start again`);
+  }
+  if (!overwrite) {
+    const shown = old.find((n) => n !== '_plan.json') ?? old[0];
+    throw new UsageError(`output folder '${dir}' already holds ${shown}${old.length > 1 ? ` and ${old.length - 1} more` : ''} from an earlier run; remove them or pass --overwrite`);
+  }
+  await clear(dir, old);
+  return 'fresh';
+}

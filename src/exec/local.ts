@@ -1,0 +1,167 @@
+/**
+ * The local executor: the plan's phases in order, the units of each phase on `workers` threads
+ * (or child processes), skipping units that are already done. One worker runs everything in
+ * the calling thread. The first failing unit stops the run: units in flight finish, nothing
+ * of a later phase starts, and the error names the task and its input.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import type { Stage } from '../core/stage.js';
+import { planPath } from './layout.js';
+import { isDone } from './markers.js';
+import type { Plan } from './plan.js';
+import { describeTask } from './plan.js';
+import type { PhaseFigures } from './progress.js';
+import { PhaseProgress } from './progress.js';
+import { runUnit } from './unit.js';
+import type { FromWorker, ToWorker } from './worker.js';
+
+/** How local workers are made: threads (default) or child processes. */
+export type WorkerKind = 'thread' | 'process';
+
+/** Options of `runLocal`. */
+export interface LocalOptions {
+  workers: number;
+  kind?: WorkerKind;
+  progress: boolean;
+}
+
+/** A unit that failed: the run stops with this. */
+export class UnitFailure extends Error {}
+
+interface PoolWorker {
+  send(m: ToWorker): void;
+  on(f: (m: FromWorker) => void): void;
+  kill(): Promise<void>;
+  ready: Promise<void>;
+}
+
+const WORKER = fileURLToPath(new URL('./worker.js', import.meta.url));
+
+function spawnWorker(kind: WorkerKind, run: string): PoolWorker {
+  const data = { run, plan: planPath(run) };
+  let onMsg: (m: FromWorker) => void = () => {};
+  let ready!: () => void;
+  let failed!: (e: Error) => void;
+  const readyP = new Promise<void>((res, rej) => ((ready = res), (failed = rej)));
+  const dispatch = (m: FromWorker): void => (m.type === 'ready' ? ready() : onMsg(m));
+  if (kind === 'thread') {
+    const w = new Worker(WORKER, { workerData: data });
+    w.on('message', dispatch);
+    w.on('error', (e) => {
+      failed(e);
+      onMsg({ type: 'error', unit: -1, message: e.stack ?? String(e) });
+    });
+    return { send: (m) => w.postMessage(m), on: (f) => (onMsg = f), kill: async () => void (await w.terminate()), ready: readyP };
+  }
+  const c: ChildProcess = fork(WORKER, [], { env: { ...process.env, CORPUS_CLEAN_WORKER: JSON.stringify(data) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  c.on('message', (m) => dispatch(m as FromWorker));
+  c.on('exit', (code) => {
+    if (code !== 0) onMsg({ type: 'error', unit: -1, message: `worker process exited with code ${code}` });
+  });
+  return { send: (m) => c.send(m), on: (f) => (onMsg = f), kill: async () => void c.kill(), ready: readyP };
+}
+
+/** Run every phase of `plan` in `run`; resolves when all units are done. */
+export async function runLocal(run: string, plan: Plan, stages: readonly Stage[], o: LocalOptions): Promise<void> {
+  let pool: PoolWorker[] = [];
+  const unitName = (p: number, u: number): string => {
+    const ph = plan.phases[p];
+    return ph.kind === 'tasks' ? `task ${u} of phase ${ph.id} (${describeTask(plan.tasks[u])})` : `unit ${u} of phase ${ph.id}`;
+  };
+  try {
+    for (let p = 0; p < plan.phases.length; p++) {
+      const ph = plan.phases[p];
+      const todo: number[] = [];
+      for (let u = 0; u < ph.units; u++) if (!isDone(run, ph.id, u)) todo.push(u);
+      const weight = (u: number): number => (ph.kind === 'tasks' ? plan.tasks[u].bytes : 0);
+      const fig: PhaseFigures = { done: ph.units - todo.length, running: 0, units: ph.units, records: 0, bytes: 0, totalBytes: 0 };
+      if (ph.kind === 'tasks') for (let u = 0; u < ph.units; u++) fig.totalBytes += weight(u);
+      let doneBytes = 0;
+      for (let u = 0; u < ph.units; u++) if (!todo.includes(u)) doneBytes += weight(u);
+      fig.bytes = doneBytes;
+      const live = new Map<number, { records: number; bytes: number }>();
+      let doneRecords = 0;
+      const bar = new PhaseProgress(o.progress, plan, p);
+      const refresh = (): void => {
+        let b = doneBytes;
+        let r = doneRecords;
+        for (const [u, x] of live) {
+          b += Math.min(x.bytes, weight(u) || x.bytes);
+          r += x.records;
+        }
+        fig.bytes = b;
+        fig.records = r;
+        fig.running = live.size;
+        bar.update(fig);
+      };
+      if (todo.length === 0) continue;
+      if (o.workers <= 1 || todo.length === 1) {
+        for (const u of todo) {
+          live.set(u, { records: 0, bytes: 0 });
+          try {
+            await runUnit(run, plan, stages, p, u, (s) => {
+              live.set(u, { records: s.read, bytes: s.bytesRead });
+              refresh();
+            });
+          } catch (e) {
+            throw new UnitFailure(`${unitName(p, u)} failed: ${(e as Error).stack ?? String(e)}`);
+          }
+          doneRecords += live.get(u)!.records;
+          live.delete(u);
+          doneBytes += weight(u);
+          fig.done++;
+          refresh();
+        }
+        bar.done(fig);
+        continue;
+      }
+      if (pool.length === 0) {
+        pool = Array.from({ length: o.workers }, () => spawnWorker(o.kind ?? 'thread', run));
+        await Promise.all(pool.map((w) => w.ready));
+      }
+      await new Promise<void>((resolve, reject) => {
+        const queue = [...todo];
+        let inFlight = 0;
+        let failure: string | undefined;
+        const next = (w: PoolWorker): void => {
+          if (failure !== undefined || queue.length === 0) {
+            if (inFlight === 0) {
+              if (failure !== undefined) reject(new UnitFailure(failure));
+              else resolve();
+            }
+            return;
+          }
+          const u = queue.shift()!;
+          inFlight++;
+          live.set(u, { records: 0, bytes: 0 });
+          w.send({ phase: p, unit: u });
+        };
+        for (const w of pool) {
+          w.on((m) => {
+            if (m.type === 'ready') return;
+            if (m.type === 'progress') {
+              live.set(m.unit, { records: m.records, bytes: m.bytes });
+              refresh();
+              return;
+            }
+            inFlight--;
+            if (m.type === 'done') {
+              doneRecords += live.get(m.unit)?.records ?? 0;
+              doneBytes += weight(m.unit);
+              fig.done++;
+            } else failure ??= m.unit < 0 ? `a worker failed: ${m.message}` : `${unitName(p, m.unit)} failed: ${m.message}`;
+            live.delete(m.unit);
+            refresh();
+            next(w);
+          });
+        }
+        for (const w of pool) next(w);
+      });
+      bar.done(fig);
+    }
+  } finally {
+    await Promise.all(pool.map((w) => w.kill()));
+  }
+}

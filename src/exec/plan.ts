@@ -1,0 +1,184 @@
+/**
+ * The plan of a run: what `corpus-clean run` decides before any record is read, written to
+ * `_plan.json` so that workers, Slurm array tasks and a rerun all work from the same plan.
+ *
+ * Tasks are defined by the input alone: one per input file, and a large plain JSONL file is cut
+ * into byte ranges of about `taskSize` bytes on line boundaries (with the line number each range
+ * starts at, so sources stay `file:line`). The recipe is cut into segments at its global stages;
+ * the phases are: the tasks of segment 0, each global stage's steps, the tasks of the next
+ * segment, and so on. Nothing in the plan depends on the number of workers, so the output does not.
+ */
+import { open, stat } from 'node:fs/promises';
+import type { TextField } from '../core/doc.js';
+import { UsageError } from '../core/errors.js';
+import type { RecipeStage } from '../core/recipe.js';
+import type { Stage } from '../core/stage.js';
+import { formatOf, type InputFormat } from '../io/readers/index.js';
+import type { OutputCompression } from '../io/writers/sharded.js';
+
+/** The settings every task of a run shares. */
+export interface RunSettings {
+  format: InputFormat;
+  txtMode: 'file' | 'line';
+  wrapArrays?: string;
+  textField?: TextField;
+  requireText?: boolean;
+  shardRecords?: number;
+  shardBytes?: number;
+  compression: OutputCompression;
+  stripAttrs: boolean;
+  maxRejectRate: number;
+  /** Record signal histograms for the report. */
+  profile?: boolean;
+  /** Exit 0 even when nothing is written. */
+  allowEmpty?: boolean;
+}
+
+/** One task: a whole file, or a byte range of a plain JSONL file that starts and ends on a line. */
+export interface TaskSpec {
+  file: string;
+  /** Byte range `[start, end)`; absent for a whole file. */
+  start?: number;
+  end?: number;
+  /** Lines before `start`. */
+  linesBefore?: number;
+  /** Bytes to read (the range, or the file's size on disk). */
+  bytes: number;
+}
+
+/** One phase: the tasks of a segment, or one step of a global stage. */
+export interface PhaseSpec {
+  /** Folder name of its markers: `0-tasks`, `1-dedup-partitions`, ... */
+  id: string;
+  kind: 'tasks' | 'step';
+  /** Task phases: the segment they run. */
+  segment?: number;
+  /** Step phases: which global stage (index into `globals`) and which of its steps. */
+  global?: number;
+  step?: number;
+  units: number;
+}
+
+/** Everything a task needs, as plain data (`_plan.json`). */
+export interface Plan {
+  version: 1;
+  name: string;
+  /** The recipe's stages, options resolved. */
+  stages: RecipeStage[];
+  settings: RunSettings;
+  /** The expanded input files, in the run's order. */
+  inputs: string[];
+  tasks: TaskSpec[];
+  /** Target bytes per task (a file larger than this is cut). */
+  taskSize: number;
+  /** Per segment, the recipe indices of its record stages. */
+  segments: number[][];
+  /** The recipe index of the global stage after segment `k`. */
+  globals: number[];
+  phases: PhaseSpec[];
+}
+
+/** Default task size: large enough that per-task costs vanish, small enough to use every core on one file. */
+export const DEFAULT_TASK_SIZE = 64 * 1024 * 1024;
+
+async function isPlain(file: string): Promise<boolean> {
+  const fh = await open(file, 'r');
+  try {
+    const b = Buffer.alloc(4);
+    const { bytesRead } = await fh.read(b, 0, 4, 0);
+    if (bytesRead >= 2 && b[0] === 0x1f && b[1] === 0x8b) return false;
+    if (bytesRead >= 4 && b[0] === 0x28 && b[1] === 0xb5 && b[2] === 0x2f && b[3] === 0xfd) return false;
+    return true;
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Cut a plain JSONL file into ranges of about `size` bytes, each starting on a line, with the
+ * number of lines before it. One pass over the file counting newlines.
+ */
+export async function cutFile(file: string, total: number, size: number): Promise<TaskSpec[]> {
+  const n = Math.ceil(total / size);
+  if (n <= 1) return [{ file, bytes: total }];
+  const targets = Array.from({ length: n - 1 }, (_, i) => Math.round(((i + 1) * total) / n));
+  const cuts: { at: number; lines: number }[] = [{ at: 0, lines: 0 }];
+  const fh = await open(file, 'r');
+  try {
+    const buf = Buffer.alloc(4 << 20);
+    let pos = 0;
+    let lines = 0;
+    let next = 0;
+    while (next < targets.length) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+      if (bytesRead === 0) break;
+      let i = 0;
+      for (;;) {
+        const nl = buf.indexOf(10, i);
+        if (nl === -1 || nl >= bytesRead) break;
+        lines++;
+        const at = pos + nl + 1;
+        // A cut falls after the first newline at or past each target.
+        while (next < targets.length && at >= targets[next]) {
+          if (at < total && at > cuts[cuts.length - 1].at) cuts.push({ at, lines });
+          next++;
+        }
+        i = nl + 1;
+      }
+      pos += bytesRead;
+    }
+  } finally {
+    await fh.close();
+  }
+  return cuts.map((c, i) => {
+    const end = i + 1 < cuts.length ? cuts[i + 1].at : total;
+    return { file, start: c.at, end, linesBefore: c.lines, bytes: end - c.at };
+  });
+}
+
+/** The tasks of a run over `files`: one per file, large plain JSONL files cut into ranges. */
+export async function planTasks(files: readonly string[], format: InputFormat, taskSize: number): Promise<TaskSpec[]> {
+  const tasks: TaskSpec[] = [];
+  for (const file of files) {
+    if (file === '-') throw new UsageError('run reads files, not stdin: give --input PATH (or pipe into a stage command such as corpus-clean quality)');
+    const size = (await stat(file)).size;
+    const jsonl = format === 'jsonl' || (format === 'auto' && formatOf(file) === 'jsonl' && !/\.json$/.test(file));
+    if (jsonl && size > taskSize && (await isPlain(file))) tasks.push(...(await cutFile(file, size, taskSize)));
+    else tasks.push({ file, bytes: size });
+  }
+  return tasks;
+}
+
+/** Cut a recipe into segments at its global stages, and list the phases. */
+export function planPhases(stages: readonly Stage[], tasks: number): Pick<Plan, 'segments' | 'globals' | 'phases'> {
+  const segments: number[][] = [[]];
+  const globals: number[] = [];
+  stages.forEach((s, i) => {
+    if (s.scope === 'global' && s.global !== undefined) {
+      globals.push(i);
+      segments.push([]);
+    } else segments[segments.length - 1].push(i);
+  });
+  const phases: PhaseSpec[] = [];
+  let n = 0;
+  for (let k = 0; k < segments.length; k++) {
+    phases.push({ id: `${n++}-tasks`, kind: 'tasks', segment: k, units: tasks });
+    if (k < globals.length) {
+      const g = globals[k];
+      stages[g].global!.steps(tasks).forEach((step, j) => {
+        phases.push({ id: `${n++}-${stages[g].name}-${step.name}`, kind: 'step', global: k, step: j, units: step.units });
+      });
+    }
+  }
+  return { segments, globals, phases };
+}
+
+/** The part of a plan that must match for a rerun to resume it. */
+export function planKey(p: Plan): string {
+  return JSON.stringify({ ...p, name: undefined });
+}
+
+/** A task for messages: `file`, or `file bytes a-b (lines from N)`. */
+export function describeTask(t: TaskSpec): string {
+  return t.start === undefined ? t.file : `${t.file} bytes ${t.start}-${t.end} (from line ${(t.linesBefore ?? 0) + 1})`;
+}

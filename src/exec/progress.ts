@@ -1,0 +1,68 @@
+/**
+ * The progress line of a run on a terminal: one line per phase, rewritten at most twice a
+ * second, and left on screen when the phase ends. Silent when stderr is not a terminal or with
+ * `--quiet`.
+ */
+import type { Plan } from './plan.js';
+
+const mb = (b: number): string => (b / 1e6).toFixed(1);
+
+function eta(secs: number): string {
+  if (!Number.isFinite(secs) || secs < 0) return '?';
+  if (secs < 90) return `${Math.ceil(secs)} s`;
+  if (secs < 5400) return `${Math.ceil(secs / 60)} min`;
+  return `${(secs / 3600).toFixed(1)} h`;
+}
+
+/** Live figures of one phase. */
+export interface PhaseFigures {
+  done: number;
+  running: number;
+  failed?: number;
+  pending?: number;
+  units: number;
+  records: number;
+  /** Input bytes read by this phase (task phases). */
+  bytes: number;
+  /** Input bytes of the whole phase (task phases), for the percentage and ETA. */
+  totalBytes: number;
+}
+
+export class PhaseProgress {
+  private last = 0;
+  private shown = false;
+  private start = performance.now();
+
+  constructor(
+    private readonly enabled: boolean,
+    private readonly plan: Plan,
+    private readonly phaseIndex: number,
+  ) {}
+
+  line(f: PhaseFigures): string {
+    const ph = this.plan.phases[this.phaseIndex];
+    const head = `run: phase ${this.phaseIndex + 1}/${this.plan.phases.length} ${ph.id}`;
+    const units = `${f.done}/${f.units} ${ph.kind === 'tasks' ? 'tasks' : 'units'} done${f.running ? `, ${f.running} running` : ''}${f.pending ? `, ${f.pending} pending` : ''}${f.failed ? `, ${f.failed} failed` : ''}`;
+    if (ph.kind !== 'tasks' || f.totalBytes === 0) return `${head}: ${units}`;
+    const secs = (performance.now() - this.start) / 1000;
+    const rate = secs > 0 ? f.bytes / secs : 0;
+    const pct = Math.min(100, (100 * f.bytes) / f.totalBytes);
+    return `${head}: ${units}, ${f.records} records, ${mb(f.bytes)} of ${mb(f.totalBytes)} MB (${pct.toFixed(0)} %), ${mb(rate)} MB/s, ETA ${eta(rate > 0 ? (f.totalBytes - f.bytes) / rate : NaN)}`;
+  }
+
+  update(f: PhaseFigures, force = false): void {
+    if (!this.enabled) return;
+    const t = performance.now();
+    if (!force && t - this.last < 500) return;
+    this.last = t;
+    this.shown = true;
+    process.stderr.write(`\r\x1b[K${this.line(f)}`);
+  }
+
+  /** End the phase: its last line stays. */
+  done(f: PhaseFigures): void {
+    if (!this.enabled) return;
+    this.update(f, true);
+    if (this.shown) process.stderr.write('\n');
+  }
+}

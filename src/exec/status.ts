@@ -1,0 +1,56 @@
+/** Where a run stands: `corpus-clean status <run-dir>`. */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { planPath, slurmDir, successPath } from './layout.js';
+import { isDone } from './markers.js';
+import type { Plan } from './plan.js';
+import { describeTask } from './plan.js';
+import type { SubmittedJob } from './slurm.js';
+import { jobFacts, queueRows } from './slurm.js';
+
+export function totalUnits(plan: Plan): number {
+  return plan.phases.reduce((a, p) => a + p.units, 0);
+}
+
+export function doneUnits(run: string, plan: Plan): number {
+  let n = 0;
+  for (const ph of plan.phases) for (let u = 0; u < ph.units; u++) if (isDone(run, ph.id, u)) n++;
+  return n;
+}
+
+/** A report on a run folder, and whether the run is finished. */
+export async function statusReport(run: string): Promise<{ text: string; finished: boolean }> {
+  if (!existsSync(planPath(run))) return { text: `${run}: not a run folder (no _plan.json)\n`, finished: false };
+  const plan = JSON.parse(await readFile(planPath(run), 'utf8')) as Plan;
+  const finished = existsSync(successPath(run));
+  const lines = [`${run}: run '${plan.name}', ${plan.tasks.length} tasks over ${plan.inputs.length} input files, ${plan.phases.length} phases: ${finished ? 'finished (_SUCCESS)' : 'not finished (no _SUCCESS)'}`];
+  let jobs: SubmittedJob[] = [];
+  const jobsFile = join(slurmDir(run), 'jobs.json');
+  if (existsSync(jobsFile)) jobs = JSON.parse(await readFile(jobsFile, 'utf8')) as SubmittedJob[];
+  const rows = jobs.length > 0 ? await queueRows(jobs.map((j) => j.id)) : [];
+  for (let p = 0; p < plan.phases.length; p++) {
+    const ph = plan.phases[p];
+    const missing: number[] = [];
+    for (let u = 0; u < ph.units; u++) if (!isDone(run, ph.id, u)) missing.push(u);
+    lines.push(`  phase ${p + 1} ${ph.id}: ${ph.units - missing.length} of ${ph.units} ${ph.kind === 'tasks' ? 'tasks' : 'units'} done`);
+    for (const j of jobs.filter((x) => x.phase === p)) {
+      const mine = rows.filter((r) => r.id.split('_')[0] === j.id);
+      const by = new Map<string, number>();
+      for (const r of mine) by.set(r.state, (by.get(r.state) ?? 0) + 1);
+      lines.push(`    slurm job ${j.id}: ${mine.length === 0 ? 'no longer known to slurmctld' : [...by].map(([s, n]) => `${n} ${s}`).join(', ')}`);
+      for (const r of mine.filter((x) => !['COMPLETED', 'RUNNING', 'PENDING', 'COMPLETING'].includes(x.state) || x.reason === 'DependencyNeverSatisfied')) {
+        const f = (await jobFacts(r.id))[0];
+        lines.push(`      ${r.id} ${r.state} (reason ${f?.reason ?? r.reason}, exit code ${f?.exit ?? '?'})`);
+      }
+    }
+    if (!finished) for (const u of missing.slice(0, 5)) lines.push(`    not done: ${ph.kind === 'tasks' ? `task ${u} (${describeTask(plan.tasks[u])})` : `unit ${u}`}`);
+    if (!finished && missing.length > 5) lines.push(`    ... and ${missing.length - 5} more`);
+  }
+  const m = jobs.find((j) => j.phase === -1);
+  if (m !== undefined) {
+    const r = rows.find((x) => x.id === m.id);
+    lines.push(`  merge: slurm job ${m.id}: ${r === undefined ? 'no longer known to slurmctld' : `${r.state}${r.reason && r.reason !== 'None' ? ` (${r.reason})` : ''}`}`);
+  }
+  return { text: lines.join('\n') + '\n', finished };
+}

@@ -1,0 +1,140 @@
+/**
+ * Run one unit of a plan: a task of a segment (`pipeline()` over the task's input or spill,
+ * writing a spill or the final shards, its rejects and stats), or one unit of a global step.
+ * Every unit ends by writing its completion marker; one that has it is skipped by executors.
+ */
+import { readdir, readFile, rm } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import type { DocSink, DocSource } from '../core/pipeline.js';
+import { pipeline } from '../core/pipeline.js';
+import type { GlobalScope } from '../core/global.js';
+import type { StageRegistry } from '../core/registry.js';
+import type { Stage } from '../core/stage.js';
+import type { RunStats, StageStats } from '../core/stats.js';
+import { readFiles } from '../io/readers/index.js';
+import { readJsonl } from '../io/readers/jsonl.js';
+import { readSettings } from '../io/readers/options.js';
+import { JsonlWriter } from '../io/writers/jsonl.js';
+import { RejectsWriter } from '../io/writers/rejects.js';
+import { globalDir, segmentRejectsPath, segmentStatsPath, shardPrefix, spillPath, taskStatsPath } from './layout.js';
+import { markDone, writeAtomic } from './markers.js';
+import type { Plan, TaskSpec } from './plan.js';
+import { removeSpill, SpillWriter, spillSource } from './spill.js';
+
+/** Build the recipe's stages for a plan (each worker does this once). */
+export async function buildStages(plan: Plan, registry: StageRegistry): Promise<Stage[]> {
+  const out: Stage[] = [];
+  for (const s of plan.stages) out.push(await registry.create(s.stage, s.options));
+  return out;
+}
+
+/** The records of a task's input: a whole file, or its byte range read raw and split on lines. */
+export function taskSource(plan: Plan, t: TaskSpec): DocSource {
+  const s = plan.settings;
+  const options = { format: s.format, txtMode: s.txtMode, wrapArrays: s.wrapArrays };
+  if (t.start === undefined) return readFiles([t.file], options);
+  return {
+    async *read(events) {
+      if (t.start === 0) events.file(t.file);
+      const chunks = createReadStream(t.file, { start: t.start, end: t.end! - 1, highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>;
+      yield* readJsonl(t.file, events, readSettings(options), chunks, t.linesBefore ?? 0);
+    },
+  };
+}
+
+const scopeOf = (run: string, plan: Plan, g: number): GlobalScope => ({ workDir: globalDir(run, g), tasks: plan.tasks.length });
+
+/** Called with the live stats of a task while it runs. */
+export type UnitProgress = (s: Readonly<RunStats>) => void;
+
+/** Run unit `unit` of phase `phaseIndex`, then mark it done. */
+export async function runUnit(run: string, plan: Plan, stages: readonly Stage[], phaseIndex: number, unit: number, onProgress?: UnitProgress): Promise<void> {
+  const phase = plan.phases[phaseIndex];
+  // A fault for tests of failure handling, on any executor: CORPUS_CLEAN_FAIL_UNIT=<phase id>/<unit>.
+  if (process.env.CORPUS_CLEAN_FAIL_UNIT === `${phase.id}/${unit}`) throw new Error(`failing on purpose (CORPUS_CLEAN_FAIL_UNIT=${phase.id}/${unit})`);
+  if (phase.kind === 'step') {
+    const g = phase.global!;
+    const step = stages[plan.globals[g]].global!.steps(plan.tasks.length)[phase.step!];
+    const facts = await step.run(scopeOf(run, plan, g), unit);
+    await markDone(run, phase.id, unit, facts);
+    return;
+  }
+  const k = phase.segment!;
+  const t = unit;
+  const last = k === plan.segments.length - 1;
+  const s = plan.settings;
+  const own: Stage[] = [];
+  if (k > 0) own.push(stages[plan.globals[k - 1]].global!.apply(scopeOf(run, plan, k - 1), t));
+  for (const i of plan.segments[k]) own.push(stages[i]);
+  if (!last) own.push(stages[plan.globals[k]].global!.collect(scopeOf(run, plan, k), t));
+
+  let sink: DocSink;
+  if (last) {
+    // An earlier attempt of this task may have published some shards: start again from none.
+    const prefix = shardPrefix(t) + '-';
+    for (const f of await readdir(run)) if (f.startsWith(prefix)) await rm(`${run}/${f}`, { force: true });
+    sink = await JsonlWriter.create({ output: run.endsWith('/') ? run : run + '/', prefix: shardPrefix(t), shardRecords: s.shardRecords, shardBytes: s.shardBytes, compression: s.compression, stripAttrs: s.stripAttrs });
+  } else sink = new SpillWriter(spillPath(run, k, t));
+  const stats = await pipeline({
+    source: k === 0 ? taskSource(plan, plan.tasks[t]) : spillSource(spillPath(run, k - 1, t)),
+    stages: own,
+    sink,
+    rejects: new RejectsWriter(segmentRejectsPath(run, t, k)),
+    textField: s.textField,
+    requireText: k === 0 ? s.requireText : false,
+    profile: s.profile,
+    onProgress,
+  });
+  await writeAtomic(segmentStatsPath(run, t, k), JSON.stringify(stats) + '\n');
+  if (last) await writeAtomic(taskStatsPath(run, t), JSON.stringify(await composeTaskStats(run, plan, stages, t), null, 1) + '\n');
+  await markDone(run, phase.id, t);
+  if (k > 0) await removeSpill(spillPath(run, k - 1, t));
+}
+
+/**
+ * A task's stats across its segments, as one pipeline's: read and input rejects from the first
+ * segment, written from the last, each stage in recipe order (a global stage's are those of its
+ * apply step, with the collect time added).
+ */
+export async function composeTaskStats(run: string, plan: Plan, stages: readonly Stage[], t: number): Promise<RunStats> {
+  const seg: RunStats[] = [];
+  for (let k = 0; k < plan.segments.length; k++) seg.push(JSON.parse(await readFile(segmentStatsPath(run, t, k), 'utf8')) as RunStats);
+  const byRecipe: StageStats[] = new Array(plan.stages.length);
+  for (let k = 0; k < seg.length; k++) {
+    if (k > 0 && seg[k].read !== seg[k - 1].written) throw new Error(`task ${t}: segment ${k} read ${seg[k].read} records, segment ${k - 1} wrote ${seg[k - 1].written}`);
+    let at = 0;
+    if (k > 0) {
+      const g = plan.globals[k - 1];
+      const collect = seg[k - 1].stages[seg[k - 1].stages.length - 1];
+      byRecipe[g] = { ...seg[k].stages[0], stage: stages[g].name, ms: seg[k].stages[0].ms + collect.ms };
+      at = 1;
+    }
+    for (const i of plan.segments[k]) byRecipe[i] = seg[k].stages[at++];
+  }
+  const first = seg[0];
+  const lastSeg = seg[seg.length - 1];
+  // Per file: read from the first segment, written from the last, rejects from every one.
+  const perFile: RunStats['perFile'] = {};
+  for (const [f, v] of Object.entries(first.perFile ?? {})) perFile[f] = { ...v, written: 0, rejected: 0, reasons: {} };
+  for (let k = 0; k < seg.length; k++) {
+    for (const [f, v] of Object.entries(seg[k].perFile ?? {})) {
+      const p = (perFile[f] ??= { read: 0, bytes: 0, written: 0, rejected: 0, reasons: {}, keysSeen: {} });
+      p.rejected += v.rejected;
+      for (const [r, n] of Object.entries(v.reasons)) p.reasons[r] = (p.reasons[r] ?? 0) + n;
+      if (k === seg.length - 1) p.written = v.written;
+    }
+  }
+  return {
+    perFile,
+    ...(lastSeg.writtenLangs ? { writtenLangs: lastSeg.writtenLangs } : {}),
+    read: first.read,
+    written: lastSeg.written,
+    rejected: seg.reduce((a, x) => a + x.rejected, 0),
+    bytesRead: first.bytesRead,
+    files: first.files,
+    fileErrors: first.fileErrors,
+    input: first.input,
+    stages: byRecipe,
+    ms: seg.reduce((a, x) => a + x.ms, 0),
+  };
+}

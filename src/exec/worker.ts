@@ -1,0 +1,56 @@
+/**
+ * A local worker: a thread (or a child process) that builds the recipe's stages once, then runs
+ * the units it is sent (`{phase, unit}`), reading its task's bytes itself: only unit numbers and
+ * progress figures cross between workers and the main thread.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { readFile } from 'node:fs/promises';
+import { defaultRegistry } from '../stages/index.js';
+import type { Plan } from './plan.js';
+import { buildStages, runUnit } from './unit.js';
+
+/** Messages from the main thread. */
+export type ToWorker = { phase: number; unit: number } | { exit: true };
+/** Messages to the main thread. */
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'progress'; unit: number; records: number; bytes: number }
+  | { type: 'done'; unit: number }
+  | { type: 'error'; unit: number; message: string };
+
+const data = (workerData ?? JSON.parse(process.env.CORPUS_CLEAN_WORKER ?? '{}')) as { run: string; plan: string };
+const send = (m: FromWorker): void => {
+  if (parentPort) parentPort.postMessage(m);
+  else process.send!(m);
+};
+
+const plan = JSON.parse(await readFile(data.plan, 'utf8')) as Plan;
+const stages = await buildStages(plan, defaultRegistry());
+
+async function handle(m: ToWorker): Promise<void> {
+  if ('exit' in m) {
+    if (parentPort) parentPort.close();
+    else process.exit(0);
+    return;
+  }
+  let last = 0;
+  try {
+    await runUnit(data.run, plan, stages, m.phase, m.unit, (s) => {
+      const t = performance.now();
+      if (t - last < 250) return;
+      last = t;
+      send({ type: 'progress', unit: m.unit, records: s.read, bytes: s.bytesRead });
+    });
+    send({ type: 'done', unit: m.unit });
+  } catch (e) {
+    send({ type: 'error', unit: m.unit, message: (e as Error).stack ?? String(e) });
+  }
+}
+
+if (parentPort) parentPort.on('message', (m: ToWorker) => void handle(m));
+else {
+  process.on('message', (m: ToWorker) => void handle(m));
+  // The main process died (kill -9): stop, do not keep writing into a run folder.
+  process.on('disconnect', () => process.exit(1));
+}
+send({ type: 'ready' });

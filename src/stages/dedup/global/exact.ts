@@ -1,0 +1,161 @@
+/**
+ * Exact dedup in two phases, for executors. Collect: each task hashes its records
+ * (`xxh64(normalizeForExact(text))`, the in-memory stage's key) into `partitions` files by the
+ * hash's high bits, with the record's number and source. Partition step (one unit per
+ * partition, independent): read every task's entries of that partition in task order, keep the
+ * first record of each key, list the others per task with their survivor. Apply: a task drops
+ * the records listed for it, as `dedup:exact` with `{survivor}`. "First" is the run's order
+ * (task, then record), so the survivors are those of the one-process stage for any number of
+ * tasks or workers. Memory of a partition step: one key and one source per distinct text of
+ * the partition.
+ */
+import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync, openSync, readSync, closeSync } from 'node:fs';
+import { join } from 'node:path';
+import { getText } from '../../../core/doc.js';
+import type { GlobalScope, GlobalStage, GlobalStep } from '../../../core/global.js';
+import type { Stage } from '../../../core/stage.js';
+import { KeyTable } from '../buckets.js';
+import { EXACT_REASON, loadHash64, normalizeForExact } from '../exact.js';
+
+/** Partitions for a run of `tasks` tasks: a function of the input alone. */
+export function exactPartitions(tasks: number): number {
+  return Math.min(256, Math.max(1, Math.ceil(tasks / 2)));
+}
+
+const name = (i: number): string => String(i).padStart(6, '0');
+const keysPath = (dir: string, task: number): string => join(dir, 'keys', `${name(task)}.tsv`);
+const removedPath = (dir: string, part: number): string => join(dir, 'removed', `${name(part)}.tsv`);
+
+/** Write `text` to `path` atomically (the step may be killed and run again). */
+function writeWhole(path: string, text: string | Buffer): void {
+  writeFileSync(path + '.tmp', text);
+  renameSync(path + '.tmp', path);
+}
+
+/** Byte offsets of each partition (or task) section in a file, from its `.idx` sidecar. */
+function sections(path: string): number[] {
+  return JSON.parse(readFileSync(path + '.idx', 'utf8')) as number[];
+}
+
+function readSection(path: string, offsets: number[], i: number): string {
+  const len = offsets[i + 1] - offsets[i];
+  if (len === 0) return '';
+  const fd = openSync(path, 'r');
+  try {
+    const b = Buffer.alloc(len);
+    readSync(fd, b, 0, len, offsets[i]);
+    return b.toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Lines grouped into sections, written as one file plus the byte offset of each section. */
+function writeSections(path: string, groups: string[][]): void {
+  const offsets = [0];
+  const parts: Buffer[] = [];
+  for (const g of groups) {
+    const b = Buffer.from(g.join(''));
+    parts.push(b);
+    offsets.push(offsets[offsets.length - 1] + b.length);
+  }
+  writeWhole(path, Buffer.concat(parts));
+  writeWhole(path + '.idx', JSON.stringify(offsets));
+}
+
+/** The phased form of `dedup --exact`. */
+export function exactGlobal(): GlobalStage {
+  return {
+    collect(scope: GlobalScope, task: number): Stage {
+      const parts = exactPartitions(scope.tasks);
+      return {
+        name: 'dedup-collect',
+        needsText: true,
+        options: {},
+        async *run(batches, ctx) {
+          const h64 = await loadHash64();
+          const groups: string[][] = Array.from({ length: parts }, () => []);
+          let i = 0;
+          for await (const batch of batches) {
+            for (const doc of batch) {
+              const h = h64(normalizeForExact(getText(doc, ctx.textField)));
+              const hi = Number(BigInt.asIntN(32, h >> 32n));
+              const lo = Number(BigInt.asIntN(32, h));
+              groups[(hi >>> 0) % parts].push(`${hi}\t${lo}\t${i++}\t${JSON.stringify(doc.source)}\n`);
+            }
+            yield batch;
+          }
+          mkdirSync(join(scope.workDir, 'keys'), { recursive: true });
+          writeSections(keysPath(scope.workDir, task), groups);
+        },
+      };
+    },
+    steps(tasks: number): GlobalStep[] {
+      return [
+        {
+          name: 'partitions',
+          units: exactPartitions(tasks),
+          async run(scope, part) {
+            const seen = new KeyTable(1024);
+            const firsts: string[] = [];
+            const perTask: string[][] = Array.from({ length: scope.tasks }, () => []);
+            let removed = 0;
+            for (let t = 0; t < scope.tasks; t++) {
+              const p = keysPath(scope.workDir, t);
+              const text = readSection(p, sections(p), part);
+              let at = 0;
+              while (at < text.length) {
+                const nl = text.indexOf('\n', at);
+                const line = text.slice(at, nl);
+                at = nl + 1;
+                const t1 = line.indexOf('\t');
+                const t2 = line.indexOf('\t', t1 + 1);
+                const t3 = line.indexOf('\t', t2 + 1);
+                const hi = Number(line.slice(0, t1));
+                const lo = Number(line.slice(t1 + 1, t2));
+                const first = seen.putIfAbsent(hi, lo, firsts.length);
+                if (first === firsts.length) firsts.push(line.slice(t3 + 1));
+                else {
+                  perTask[t].push(`${line.slice(t2 + 1, t3)}\t${firsts[first]}\n`);
+                  removed++;
+                }
+              }
+            }
+            mkdirSync(join(scope.workDir, 'removed'), { recursive: true });
+            writeSections(removedPath(scope.workDir, part), perTask);
+            return { removed };
+          },
+        },
+      ];
+    },
+    apply(scope: GlobalScope, task: number): Stage {
+      return {
+        name: 'dedup',
+        needsText: false,
+        options: {},
+        async *run(batches, ctx) {
+          const survivors = new Map<number, string>();
+          for (let part = 0; part < exactPartitions(scope.tasks); part++) {
+            const p = removedPath(scope.workDir, part);
+            if (!existsSync(p)) throw new Error(`exact dedup: ${p} is missing; the partition step did not run`);
+            for (const line of readSection(p, sections(p), task).split('\n')) {
+              if (line === '') continue;
+              const tab = line.indexOf('\t');
+              survivors.set(Number(line.slice(0, tab)), JSON.parse(line.slice(tab + 1)) as string);
+            }
+          }
+          let i = 0;
+          for await (const batch of batches) {
+            const out = [];
+            for (const doc of batch) {
+              const s = survivors.get(i++);
+              if (s === undefined) out.push(doc);
+              else ctx.reject(doc, EXACT_REASON, { survivor: s });
+            }
+            if (out.length > 0) yield out;
+          }
+        },
+      };
+    },
+  };
+}

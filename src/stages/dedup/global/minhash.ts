@@ -1,0 +1,93 @@
+/**
+ * MinHash dedup in phases, for executors, built from the on-disk steps: collect = step 1
+ * (`SignatureWriter`, one shard per task, fed from the task's records), then step 2 per band
+ * (`buildBuckets`), step 3 once (`clusterBuckets`), and apply = each task drops the records of
+ * its own removal list. The on-disk steps make the in-memory stage's decisions (survival
+ * order: the run's order, or quality then order), so the output is the same for any number of
+ * tasks or workers.
+ */
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { getText } from '../../../core/doc.js';
+import type { GlobalScope, GlobalStage, GlobalStep } from '../../../core/global.js';
+import type { Stage } from '../../../core/stage.js';
+import { count, emptySummary, observe } from '../../../core/stats.js';
+import { buildBuckets } from '../disk/buckets.js';
+import { clusterBuckets } from '../disk/cluster.js';
+import { loadRemovals } from '../disk/filter.js';
+import type { ShardMeta } from '../disk/files.js';
+import { sigMetaPath } from '../disk/files.js';
+import { SignatureWriter } from '../disk/signatures.js';
+import { MINHASH_REASON } from '../filter.js';
+import type { MinHashConfig } from '../options.js';
+import type { KeepPolicy } from '../policy.js';
+import { docScore } from '../policy.js';
+
+/** The phased form of `dedup --minhash`. */
+export function minhashGlobal(config: MinHashConfig, keep: KeepPolicy): GlobalStage {
+  return {
+    collect(scope: GlobalScope, task: number): Stage {
+      return {
+        name: 'dedup-collect',
+        needsText: true,
+        options: {},
+        async *run(batches, ctx) {
+          // A rerun of a killed task starts from nothing: its meta marks a finished shard.
+          rmSync(sigMetaPath(scope.workDir, task), { force: true });
+          const w = new SignatureWriter(scope.workDir, { shardIndex: task, config, textField: ctx.textField, sourcePath: '', keepSources: true });
+          let i = 0;
+          for await (const batch of batches) {
+            for (const doc of batch) await w.add(++i, getText(doc, ctx.textField), docScore(doc), doc.source);
+            yield batch;
+          }
+          await w.finish();
+        },
+      };
+    },
+    steps(): GlobalStep[] {
+      return [
+        {
+          name: 'bands',
+          units: config.bands,
+          async run(scope, band) {
+            const r = buildBuckets(scope.workDir, band, { keep });
+            return { band_entries: r.entries };
+          },
+        },
+        {
+          name: 'cluster',
+          units: 1,
+          async run(scope) {
+            const r = clusterBuckets(scope.workDir, config.bands, { keep, threshold: config.threshold, verify: config.verify });
+            return { candidates: r.candidates, candidates_unverified: r.unverified };
+          },
+        },
+      ];
+    },
+    apply(scope: GlobalScope, task: number): Stage {
+      return {
+        name: 'dedup',
+        needsText: false,
+        options: {},
+        async *run(batches, ctx) {
+          const removals = loadRemovals(scope.workDir, task);
+          const metaPath = sigMetaPath(scope.workDir, task);
+          if (existsSync(metaPath)) count(ctx.stats.counters, 'no_shingles', (JSON.parse(readFileSync(metaPath, 'utf8')) as ShardMeta).noShingles);
+          const summary = (ctx.stats.summaries.similarity ??= emptySummary());
+          let line = 0;
+          for await (const batch of batches) {
+            const out = [];
+            for (const doc of batch) {
+              const r = removals.get(++line);
+              if (r === undefined) out.push(doc);
+              else {
+                observe(summary, r.similarity);
+                ctx.reject(doc, MINHASH_REASON, { survivor: r.survivor, similarity: r.similarity });
+              }
+            }
+            if (out.length > 0) yield out;
+          }
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,133 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CLI, HAS_SHARED, ROOT, runCli, SHARED, tempDir } from '../helpers/run.js';
+import { runOutput } from './helpers.js';
+
+// The sample recipe (normalize, langid, quality, exact dedup, MinHash dedup) over the bundled
+// real slice (fixtures/sample); a small --task-size cuts licenses.jsonl into many byte ranges.
+const SAMPLE = ['run', 'rules/recipes/sample.yaml', '--task-size', '40KB', '-q'];
+const dirs: string[] = [];
+const temp = async (): Promise<string> => {
+  const d = await tempDir();
+  dirs.push(d);
+  return d;
+};
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+describe('run on local workers', () => {
+  it('gives byte-identical shards and rejects for 1, 2 and 7 workers, the same records as one task, and marks the run finished', async () => {
+    const dir = await temp();
+    const outs: Record<string, string>[] = [];
+    for (const w of ['1', '2', '7']) {
+      const r = await runCli([...SAMPLE, '-o', join(dir, w), '--workers', w]);
+      expect(r.code, r.stderr).toBe(0);
+      outs.push(await runOutput(join(dir, w)));
+    }
+    expect(Object.keys(outs[0]).filter((f) => f.startsWith('part-')).length).toBeGreaterThan(4);
+    expect(outs[1]).toEqual(outs[0]);
+    expect(outs[2]).toEqual(outs[0]);
+    const plan = JSON.parse(await readFile(join(dir, '1', '_plan.json'), 'utf8'));
+    expect(plan.tasks.length).toBeGreaterThan(8);
+    expect(plan.tasks.some((t: { start?: number }) => (t.start ?? 0) > 0)).toBe(true);
+    expect(plan.phases.map((p: { id: string }) => p.id)).toEqual(['0-tasks', '1-dedup-partitions', '2-tasks', '3-dedup-bands', '4-dedup-cluster', '5-tasks']);
+    // The same kept records, in the same order, and the same rejects as one big task.
+    const one = await runCli(['run', 'rules/recipes/sample.yaml', '-q', '-o', join(dir, 'one'), '--task-size', '1GB']);
+    expect(one.code).toBe(0);
+    const records = async (d: string): Promise<string> => {
+      const { gunzipSync } = await import('node:zlib');
+      let s = '';
+      for (const f of (await readdir(d)).filter((x) => x.startsWith('part-')).sort()) s += gunzipSync(await readFile(join(d, f))).toString();
+      return s;
+    };
+    expect(await records(join(dir, '2'))).toBe(await records(join(dir, 'one')));
+    const rejects = async (d: string): Promise<string[]> => (await readFile(join(d, '_rejects.jsonl'), 'utf8')).trim().split('\n').sort();
+    expect(await rejects(join(dir, '2'))).toEqual(await rejects(join(dir, 'one')));
+    const stats = JSON.parse(await readFile(join(dir, '2', '_stats.json'), 'utf8'));
+    expect(stats.read).toBe(stats.written + stats.rejected);
+    expect(stats.tasks).toBe(plan.tasks.length);
+    expect(stats.stages.find((s: { stage: string; dropped: Record<string, number> }) => s.dropped['dedup:exact'])).toBeDefined();
+    expect(existsSync(join(dir, '2', '_work'))).toBe(false);
+  });
+
+  it('resumes after kill -9: the rerun skips finished tasks, removes stale temporaries and gives byte-identical output', async () => {
+    const dir = await temp();
+    const ref = await runCli([...SAMPLE, '-o', join(dir, 'ref'), '--workers', '2']);
+    expect(ref.code).toBe(0);
+    const out = join(dir, 'killed');
+    const child = spawn(process.execPath, [CLI, ...SAMPLE, '-o', out, '--workers', '2'], { cwd: ROOT, stdio: 'ignore' });
+    // Kill as soon as some tasks are done but the run is not finished.
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 20));
+      const done = await readdir(join(out, '_done', '0-tasks')).catch(() => [] as string[]);
+      if (done.length >= 2 || existsSync(join(out, '_SUCCESS'))) break;
+    }
+    child.kill('SIGKILL');
+    await new Promise((r) => child.on('close', r));
+    expect(existsSync(join(out, '_SUCCESS'))).toBe(false);
+    // A stale temporary of the killed run, and an unfinished folder refused as input.
+    await writeFile(join(out, '.part-00001-00000.jsonl.gz.tmp-99999-0'), 'half');
+    const cat = await runCli(['cat', out, '-q']);
+    expect(cat.code).toBe(2);
+    expect(cat.stderr).toMatch(/is an unfinished run \(no _SUCCESS\)/);
+    const status = await runCli(['status', out]);
+    expect(status.code).toBe(1);
+    expect(status.stdout).toMatch(/not finished/);
+    const again = await runCli([...SAMPLE.filter((a) => a !== '-q'), '-o', out, '--workers', '2']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/resuming the unfinished run .*: [1-9]\d* of \d+ units done/);
+    expect(await runOutput(out)).toEqual(await runOutput(join(dir, 'ref')));
+    expect((await readdir(out)).some((f) => f.includes('.tmp-'))).toBe(false);
+    expect((await runCli(['status', out])).code).toBe(0);
+    expect((await runCli(['cat', out, '-q'])).code).toBe(0);
+  });
+
+  it('a failing task stops the run with the task, its input and the reason; the rerun finishes it', async () => {
+    const dir = await temp();
+    const out = join(dir, 'o');
+    const r = await new Promise<{ code: number; stderr: string }>((res) => {
+      const p = spawn(process.execPath, [CLI, ...SAMPLE, '-o', out, '--workers', '2'], { cwd: ROOT, env: { ...process.env, CORPUS_CLEAN_FAIL_UNIT: '2-tasks/3' } });
+      let err = '';
+      p.stderr.on('data', (b: Buffer) => (err += b));
+      p.on('close', (code) => res({ code: code ?? -1, stderr: err }));
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/task 3 of phase 2-tasks \(fixtures\/sample\/licenses\.jsonl bytes \d+-\d+ \(from line \d+\)\) failed: .*failing on purpose/);
+    expect(existsSync(join(out, '_done', '3-dedup-bands'))).toBe(false);
+    expect(existsSync(join(out, '_SUCCESS'))).toBe(false);
+    const again = await runCli([...SAMPLE, '-o', out, '--workers', '2']);
+    expect(again.code).toBe(0);
+    expect(existsSync(join(out, '_SUCCESS'))).toBe(true);
+  });
+
+  it('refuses a finished run folder as output unless --overwrite, and an unfinished one of another plan', async () => {
+    const dir = await temp();
+    const out = join(dir, 'o');
+    expect((await runCli([...SAMPLE, '-o', out])).code).toBe(0);
+    const again = await runCli([...SAMPLE, '-o', out]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/already holds .* from an earlier run/);
+    await rm(join(out, '_SUCCESS'));
+    const other = await runCli([...SAMPLE, '-o', out, '--task-size', '1MB']);
+    expect(other.code).toBe(2);
+    expect(other.stderr).toMatch(/unfinished run of a different recipe, inputs or settings/);
+  });
+});
+
+describe.runIf(HAS_SHARED)('run on local workers over ../shared/data', () => {
+  it('gives byte-identical output for 1 and 2 workers on real web text, English and Chinese', async () => {
+    const dir = await temp();
+    const inputs = ['web/en/gutenberg_books.jsonl', 'web/en/article_extraction_benchmark_pages.jsonl', 'web/zh/douban_book_review_uer.jsonl', 'neardup/license_texts_licensee.jsonl'].flatMap((f) => ['-i', join(SHARED, f)]);
+    const outs = [];
+    for (const w of ['1', '2']) {
+      const r = await runCli(['run', 'rules/recipes/sample.yaml', ...inputs, '--task-size', '1MB', '-q', '-o', join(dir, w), '--workers', w]);
+      expect(r.code, r.stderr).toBe(0);
+      outs.push(await runOutput(join(dir, w)));
+    }
+    expect(outs[1]).toEqual(outs[0]);
+  });
+});

@@ -248,8 +248,16 @@ export async function runSlurm(runDir: string, plan: Plan, o: SlurmOptions, d: D
       const unit = at === undefined ? undefined : at + job.offset;
       const ph = job.phase >= 0 ? plan.phases[job.phase] : undefined;
       const what = ph === undefined ? 'the merge job' : ph.kind === 'tasks' ? `task ${unit} of phase ${ph.id} (${describeTask(plan.tasks[unit!])})` : `unit ${unit} of phase ${ph.id}`;
-      const active = rows.filter((r) => ACTIVE.has(r.state)).map((r) => baseJob(r.id));
-      if (active.length > 0) await run('scancel', [...new Set(active)]).catch(() => {});
+      // Slurm cancels the jobs after a failed one itself (--kill-on-invalid-dep=yes), a second
+      // or two later; whatever still waits after that is cancelled here. Tasks already
+      // running finish: their work is kept for the rerun.
+      const later = new Set(jobs.filter((j) => j.phase === -1 || j.phase > job.phase).map((j) => j.id));
+      for (let i = 0; i < 20; i++) {
+        const left = (await queueRows([...later])).filter((r) => r.state === 'PENDING');
+        if (left.length === 0) break;
+        if (i === 19) await run('scancel', [...new Set(left.map((r) => baseJob(r.id)))]).catch(() => {});
+        else await new Promise((r) => setTimeout(r, 500));
+      }
       process.stderr.write(
         `corpus-clean run: error: Slurm job ${failed.id}, ${what}, ended ${failed.state} (reason ${facts.reason ?? failed.reason}, exit code ${facts.exit ?? '?'}); the jobs after it are cancelled\n` +
           (await logTail(runDir, job, at)).replace(/^/gm, '  | ') +

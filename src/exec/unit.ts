@@ -21,10 +21,25 @@ import { markDone, writeAtomic } from './markers.js';
 import type { Plan, TaskSpec } from './plan.js';
 import { removeSpill, SpillWriter, spillSource } from './spill.js';
 
-/** Build the recipe's stages for a plan (each worker does this once). */
-export async function buildStages(plan: Plan, registry: StageRegistry): Promise<Stage[]> {
-  const out: Stage[] = [];
-  for (const s of plan.stages) out.push(await registry.create(s.stage, s.options));
+/**
+ * Build the recipe's stages for a plan (each worker does this once); with `phaseIndex`, only
+ * those that phase uses (a dedup step does not load the language model).
+ */
+export async function buildStages(plan: Plan, registry: StageRegistry, phaseIndex?: number): Promise<Stage[]> {
+  const wanted = new Set<number>(plan.stages.map((_, i) => i));
+  if (phaseIndex !== undefined) {
+    wanted.clear();
+    const ph = plan.phases[phaseIndex];
+    if (ph.kind === 'step') wanted.add(plan.globals[ph.global!]);
+    else {
+      const k = ph.segment!;
+      for (const i of plan.segments[k]) wanted.add(i);
+      if (k > 0) wanted.add(plan.globals[k - 1]);
+      if (k < plan.globals.length) wanted.add(plan.globals[k]);
+    }
+  }
+  const out: Stage[] = new Array(plan.stages.length);
+  for (const i of wanted) out[i] = await registry.create(plan.stages[i].stage, plan.stages[i].options);
   return out;
 }
 
@@ -106,7 +121,7 @@ export async function composeTaskStats(run: string, plan: Plan, stages: readonly
     if (k > 0) {
       const g = plan.globals[k - 1];
       const collect = seg[k - 1].stages[seg[k - 1].stages.length - 1];
-      byRecipe[g] = { ...seg[k].stages[0], stage: stages[g].name, ms: seg[k].stages[0].ms + collect.ms };
+      byRecipe[g] = { ...seg[k].stages[0], stage: plan.stages[g].stage, ms: seg[k].stages[0].ms + collect.ms };
       at = 1;
     }
     for (const i of plan.segments[k]) byRecipe[i] = seg[k].stages[at++];

@@ -41,14 +41,14 @@ export async function tempDir(): Promise<string> {
  * (SIGKILL) when it runs longer, and `signal` says so: a generous bound on work for tests of
  * linear-time behaviour, never a speed assertion.
  */
-export function runCli(args: string[], opts: { input?: string | Buffer; cwd?: string; timeoutMs?: number } = {}): Promise<{ code: number; stdout: string; stderr: string; signal?: NodeJS.Signals | null }> {
+export function runCli(args: string[], opts: { input?: string | Buffer; cwd?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<{ code: number; stdout: string; stderr: string; signal?: NodeJS.Signals | null }> {
   return runNode([CLI, ...args], opts);
 }
 
 /** Spawn `node ARGS` (see runCli). */
-export function runNode(args: string[], opts: { input?: string | Buffer; cwd?: string; timeoutMs?: number } = {}): Promise<{ code: number; stdout: string; stderr: string; signal?: NodeJS.Signals | null }> {
+export function runNode(args: string[], opts: { input?: string | Buffer; cwd?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<{ code: number; stdout: string; stderr: string; signal?: NodeJS.Signals | null }> {
   return new Promise((res, rej) => {
-    const p = spawn(process.execPath, args, { cwd: opts.cwd ?? ROOT, stdio: ['pipe', 'pipe', 'pipe'], timeout: opts.timeoutMs, killSignal: 'SIGKILL' });
+    const p = spawn(process.execPath, args, { cwd: opts.cwd ?? ROOT, stdio: ['pipe', 'pipe', 'pipe'], timeout: opts.timeoutMs, killSignal: 'SIGKILL', env: opts.env ? { ...process.env, ...opts.env } : process.env });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     p.stdout.on('data', (b: Buffer) => out.push(b));

@@ -58,7 +58,7 @@ ${flagHelp(TASK_FLAGS)}
         return 0;
       }
       const t = performance.now();
-      await runUnit(dir, plan, await buildStages(plan, registry), phase, unit);
+      await runUnit(dir, plan, await buildStages(plan, registry, phase), phase, unit);
       process.stderr.write(`corpus-clean task: ${name}: done in ${((performance.now() - t) / 1000).toFixed(2)} s\n`);
       return 0;
     },

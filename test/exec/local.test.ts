@@ -52,7 +52,7 @@ describe('run on local workers', () => {
     expect(stats.tasks).toBe(plan.tasks.length);
     expect(stats.stages.find((s: { stage: string; dropped: Record<string, number> }) => s.dropped['dedup:exact'])).toBeDefined();
     expect(existsSync(join(dir, '2', '_work'))).toBe(false);
-  });
+  }, 300_000);
 
   it('resumes after kill -9: the rerun skips finished tasks, removes stale temporaries and gives byte-identical output', async () => {
     const dir = await temp();
@@ -84,7 +84,7 @@ describe('run on local workers', () => {
     expect((await readdir(out)).some((f) => f.includes('.tmp-'))).toBe(false);
     expect((await runCli(['status', out])).code).toBe(0);
     expect((await runCli(['cat', out, '-q'])).code).toBe(0);
-  });
+  }, 300_000);
 
   it('a failing task stops the run with the task, its input and the reason; the rerun finishes it', async () => {
     const dir = await temp();
@@ -102,7 +102,7 @@ describe('run on local workers', () => {
     const again = await runCli([...SAMPLE, '-o', out, '--workers', '2']);
     expect(again.code).toBe(0);
     expect(existsSync(join(out, '_SUCCESS'))).toBe(true);
-  });
+  }, 300_000);
 
   it('refuses a finished run folder as output unless --overwrite, and an unfinished one of another plan', async () => {
     const dir = await temp();
@@ -115,7 +115,7 @@ describe('run on local workers', () => {
     const other = await runCli([...SAMPLE, '-o', out, '--task-size', '1MB']);
     expect(other.code).toBe(2);
     expect(other.stderr).toMatch(/unfinished run of a different recipe, inputs or settings/);
-  });
+  }, 300_000);
 });
 
 describe.runIf(HAS_SHARED)('run on local workers over ../shared/data', () => {
@@ -129,5 +129,5 @@ describe.runIf(HAS_SHARED)('run on local workers over ../shared/data', () => {
       outs.push(await runOutput(join(dir, w)));
     }
     expect(outs[1]).toEqual(outs[0]);
-  });
+  }, 300_000);
 });

@@ -180,7 +180,7 @@ describe('CSV and TSV readers', () => {
       expect(d.docs.map((x) => x.source)).toEqual(['t.csv:2', 't.csv:4', 't.csv:6', 't.csv:8', 't.csv:9']);
       expect(d.rejects.map((r) => [r.reason, r.source, r.raw])).toEqual([
         ['csv_columns', 't.csv:5', '3,too,many'],
-        ['blank_line', 't.csv:7', ''],
+        ['blank_line', 't.csv:7', undefined],
         ['csv_quote', 't.csv:10', '7,"never closed'],
       ]);
       expect(d.read).toBe(8);

@@ -1,90 +1,236 @@
-import { Readable } from 'node:stream';
-import { parse } from 'csv-parse';
 import type { Doc } from '../../core/doc.js';
 import { docAt } from '../../core/doc.js';
 import type { ReadEvents } from '../../core/pipeline.js';
 import { openDecoded } from '../decode.js';
-import { batchesOf } from '../events.js';
+import { LineSplitter, validUtf8 } from '../lines.js';
+import { BlankRuns } from './jsonl.js';
 import type { ReadSettings } from './options.js';
+import { rawFields } from './options.js';
 
 const BATCH = 1000;
+const QUOTE = 34;
 
-interface Parsed {
-  record: Record<string, string>;
-  raw: string;
+interface Line {
+  text: string;
+  no: number;
 }
 
-interface Skipped extends Error {
-  code?: string;
-  raw?: string;
-}
+/** One record parsed from the front of the pending lines, or why it could not be. */
+type Attempt = { fields: string[]; lines: number } | { more: true } | { quote: true };
 
-/** Lines a record's raw text spans (its terminator included). */
-function linesOf(raw: string): number {
-  let n = 0;
-  for (let i = raw.indexOf('\n'); i !== -1; i = raw.indexOf('\n', i + 1)) n++;
-  return raw.endsWith('\n') ? n : n + 1;
-}
-
-/** Stable reason codes for csv-parse's record errors. */
-function reasonOf(e: Skipped): string {
-  if (e.raw !== undefined && e.raw.trim() === '') return 'blank_line';
-  if (e.code === 'CSV_RECORD_INCONSISTENT_COLUMNS' || e.code === 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH') return 'csv_columns';
-  if (e.code?.includes('QUOTE')) return 'csv_quote';
-  return 'csv_parse';
+/**
+ * Parse one CSV record from `lines[from...]` (RFC 4180, with quotes inside an unquoted field,
+ * or text after a closing quote, taken as text, as csv-parse's `relax_quotes` did). A quoted
+ * field may span lines; `more` asks for the next line, `quote` says the quote is never closed in
+ * the lines there are (only returned when `final`).
+ */
+function parseRecord(lines: readonly Line[], from: number, delim: number, quoting: boolean, final: boolean): Attempt {
+  const fields: string[] = [];
+  let li = from;
+  let s = lines[li].text;
+  let i = 0;
+  for (;;) {
+    // One field starting at s[i].
+    if (quoting && s.charCodeAt(i) === QUOTE) {
+      let value = '';
+      let j = i + 1;
+      let cur = s;
+      let curLine = li;
+      let closed = false;
+      for (;;) {
+        const q = cur.indexOf('"', j);
+        if (q === -1) {
+          value += cur.slice(j);
+          if (curLine + 1 >= lines.length) return final ? { quote: true } : { more: true };
+          curLine++;
+          cur = lines[curLine].text;
+          value += '\n';
+          j = 0;
+          continue;
+        }
+        value += cur.slice(j, q);
+        if (cur.charCodeAt(q + 1) === QUOTE) {
+          value += '"';
+          j = q + 2;
+          continue;
+        }
+        j = q + 1;
+        closed = true;
+        break;
+      }
+      if (closed && (j === cur.length || cur.charCodeAt(j) === delim)) {
+        fields.push(value);
+        li = curLine;
+        s = cur;
+        if (j === cur.length) return { fields, lines: li - from + 1 };
+        i = j + 1;
+        continue;
+      }
+      // Text after the closing quote: the field is taken as it stands, up to the delimiter, on its first line.
+    }
+    const d = s.indexOf(String.fromCharCode(delim), i);
+    if (d === -1) {
+      fields.push(s.slice(i));
+      return { fields, lines: li - from + 1 };
+    }
+    fields.push(s.slice(i, d));
+    i = d + 1;
+  }
 }
 
 /**
- * Read CSV or TSV with a header row (csv-parse). Each row becomes a record keyed by the header;
- * values stay strings (a `repair` schema can coerce them). Sources are `file:line` of the row's
- * first line (a quoted field may span lines). A bad row is rejected with its raw text and the
- * reading goes on: `csv_columns` (wrong number of fields), `csv_quote` (a quote never closed),
- * `blank_line`, `csv_parse`. Quotes inside an unquoted field are taken as text (`relax_quotes`).
- *
- * Why not fast-csv, which the design named: on a malformed quote it ends the stream and drops
- * the rows already parsed in the same chunk; csv-parse skips just the bad row and says which.
+ * Read CSV or TSV with a header row. Each row becomes a record keyed by the header; values stay
+ * strings (a `repair` schema can coerce them). Sources are `file:line` of the row's first line
+ * (a quoted field may span lines). Nothing is lost: every physical line ends in a record or a
+ * reject with its raw text. `csv_columns`: a row with the wrong number of fields. `csv_quote`: a
+ * quote never closed (or a record over the size limit, or a multi-line record that does not
+ * give a row): only its first line is rejected and reading starts again on the next line, so
+ * one bad quote cannot swallow the rest of the file. `blank_line` (a run is one reject counted
+ * as its lines), `invalid_utf8`, `line_too_long`, `truncated_input` (the unfinished end of a
+ * damaged compressed file). A header with duplicate names keeps every column (the later ones
+ * are read as `name_2`, ...); such a header, or one that looks like data (an empty or numeric
+ * name), is counted and rejected as `csv_header` with the problem, so it is never silent.
  */
 export async function* readCsv(path: string, events: ReadEvents, s: ReadSettings, delimiter: ',' | '\t', chunks?: AsyncIterable<Buffer>): AsyncGenerator<Doc[]> {
+  const delim = delimiter.charCodeAt(0);
+  const quoting = delimiter !== '\t';
+  let header: string[] | null = null;
+  let batch: Doc[] = [];
+  let read = 0;
   let bytes = 0;
-  async function* counted(): AsyncGenerator<Buffer> {
-    for await (const c of chunks ?? openDecoded(path)) {
-      bytes += c.length;
-      yield c;
+  const blanks = new BlankRuns(path, events);
+  let pending: Line[] = [];
+  let pendingBytes = 0;
+  let start = 0;
+
+  const reject = (reason: string, line: number, raw: string, detail?: Record<string, unknown>): void => {
+    blanks.flush();
+    read++;
+    const r = rawFields(raw, s.maxRawChars);
+    const d = r.detail || detail ? { ...r.detail, ...detail } : undefined;
+    events.reject({ reason, source: `${path}:${line}`, raw: r.raw, ...(d ? { detail: d } : {}) });
+  };
+
+  const takeHeader = (fields: string[], line: Line): void => {
+    const seen = new Map<string, number>();
+    const problems: string[] = [];
+    header = fields.map((f, i) => {
+      const name = i === 0 ? f.replace(/^\ufeff/, '') : f;
+      const n = (seen.get(name) ?? 0) + 1;
+      seen.set(name, n);
+      if (n === 1) return name;
+      problems.push(`duplicate column '${name}' (read as '${name}_${n}')`);
+      return `${name}_${n}`;
+    });
+    const data = header.filter((h) => h.trim() === '' || /^[-+]?\d+(\.\d+)?$/.test(h.trim()));
+    if (data.length > 0) problems.push(`the first row looks like data, not a header (${data.map((h) => `'${h}'`).join(', ')}); CSV/TSV inputs need a header row`);
+    if (problems.length > 0) reject('csv_header', line.no, line.text, { problem: problems.join('; '), columns: header });
+  };
+
+  /** Parse what the pending lines hold; `final` at the end of the input. */
+  const drainPending = (final: boolean): void => {
+    while (start < pending.length) {
+      const first = pending[start];
+      if (first.text.trim() === '') {
+        read++;
+        blanks.add(first.no);
+        start++;
+        continue;
+      }
+      const over = pendingBytes > s.maxLineBytes;
+      const a = parseRecord(pending, start, delim, quoting, final || over);
+      if ('more' in a) break;
+      if ('quote' in a) {
+        // Never closed (or over the size limit): reject this line alone and start again on the next.
+        reject('csv_quote', first.no, first.text, over ? { limit: s.maxLineBytes } : undefined);
+        pendingBytes -= first.text.length;
+        start++;
+        continue;
+      }
+      const used = pending.slice(start, start + a.lines);
+      if (header === null) {
+        takeHeader(a.fields, first);
+      } else if (a.fields.length !== header.length) {
+        if (a.lines > 1) {
+          // A quoted field that ran over lines and did not give a row: the quote is the suspect.
+          reject('csv_quote', first.no, first.text, { error: `a quoted field spanning ${a.lines} lines gives ${a.fields.length} fields, the header has ${header.length}` });
+          pendingBytes -= first.text.length;
+          start++;
+          continue;
+        }
+        reject('csv_columns', first.no, first.text, { error: `${a.fields.length} fields, the header has ${header.length}` });
+      } else {
+        blanks.flush();
+        read++;
+        const record: Record<string, string> = {};
+        for (let k = 0; k < header.length; k++) record[header[k]] = a.fields[k];
+        batch.push(docAt(record, path, first.no));
+      }
+      for (const u of used) pendingBytes -= u.text.length;
+      start += a.lines;
     }
-  }
-  const src = Readable.from(counted());
-  const rows = parse({
-    columns: true,
-    delimiter,
-    quote: delimiter === '\t' ? false : '"',
-    bom: true,
-    raw: true,
-    relax_quotes: true,
-    skip_empty_lines: false,
-    skip_records_with_error: true,
-  });
-  src.on('error', (e) => rows.destroy(e));
-  // The header is line 1; every record and every skipped record accounts for its lines, in order.
-  let line = 1;
-  const take = (p: Parsed): Doc => {
-    const doc = docAt(p.record, path, line + 1);
-    line += linesOf(p.raw);
-    return doc;
+    if (start > 0 && (start >= 1024 || start === pending.length)) {
+      pending = pending.slice(start);
+      start = 0;
+    }
   };
-  const skip = (e: unknown): void => {
-    const err = e as Skipped;
-    const raw = err.raw ?? '';
-    events.reject({ reason: reasonOf(err), source: `${path}:${line + 1}`, raw: raw.replace(/\r?\n$/, '').slice(0, s.maxRawChars), detail: { error: err.message } });
-    line += Math.max(1, linesOf(raw));
-  };
-  const onEnd = (e: Error | null): void => {
-    if (e) events.fileError({ file: path, message: e.message, recordsBefore: line - 1 });
-  };
-  src.pipe(rows);
-  for await (const { items, seen } of batchesOf(rows, take, BATCH, onEnd, { skip })) {
-    events.read(seen, bytes);
+
+  const splitter = new LineSplitter(
+    (buf, b, e, no, utf8) => {
+      if (no === 1 && buf[b] === 0xef && buf[b + 1] === 0xbb && buf[b + 2] === 0xbf) b += 3;
+      if (!utf8 && !validUtf8(buf, b, e)) {
+        blanks.flush();
+        read++;
+        events.reject({ reason: 'invalid_utf8', source: `${path}:${no}`, raw_base64: buf.toString('base64', b, e) });
+        return;
+      }
+      const text = buf.toString('utf8', b, e);
+      pending.push({ text, no });
+      pendingBytes += text.length;
+      if (pending.length - start === 1 || pendingBytes > s.maxLineBytes || pending[pending.length - 1].text.includes('"')) drainPending(false);
+    },
+    (head, n, no) => {
+      drainPending(true);
+      reject('line_too_long', no, head.toString('utf8'), { bytes: n, limit: s.maxLineBytes });
+    },
+    s.maxLineBytes,
+  );
+  const flush = (): Doc[] => {
+    events.read(read, bytes);
+    read = 0;
     bytes = 0;
-    if (items.length > 0) yield items;
+    const b = batch;
+    batch = [];
+    return b;
+  };
+  const it = (chunks ?? openDecoded(path))[Symbol.asyncIterator]();
+  for (;;) {
+    let r: IteratorResult<Buffer>;
+    try {
+      r = await it.next();
+    } catch (e) {
+      // Damaged input: the rows still pending and the unfinished last line are what it cut.
+      drainPending(false);
+      const partial = splitter.takePartial();
+      const rest = pending.slice(start).map((l) => l.text);
+      if (partial !== null && partial.length > 0) rest.push(partial.toString('utf8'));
+      if (rest.length > 0) reject('truncated_input', pending[start]?.no ?? splitter.lineNo + 1, rest.join('\n'));
+      pending = [];
+      start = 0;
+      blanks.flush();
+      events.fileError({ file: path, message: (e as Error).message, recordsBefore: splitter.lineNo });
+      break;
+    }
+    if (r.done) {
+      splitter.end();
+      drainPending(true);
+      blanks.flush();
+      break;
+    }
+    bytes += r.value.length;
+    splitter.push(r.value);
+    if (batch.length >= BATCH || read >= BATCH) yield flush();
   }
-  if (bytes > 0) events.read(0, bytes);
+  const b = flush();
+  if (b.length > 0) yield b;
 }

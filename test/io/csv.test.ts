@@ -1,0 +1,78 @@
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { readChunks } from '../../src/io/readers/index.js';
+import { chunked, drain, runCli, tempDir } from '../helpers/run.js';
+
+// CSV damage (issue #10): a bad quote costs one line, never the rest of the file; records have a
+// size limit; a truncated file, a missing header and duplicate header names are never silent.
+async function* once(b: Buffer): AsyncGenerator<Buffer> {
+  yield b;
+}
+
+describe('CSV that is damaged or odd', () => {
+  it('an unclosed quote at row 50 of 100,000 costs that one line; every other row is read (B2)', async () => {
+    const lines = ['id,text', ...Array.from({ length: 100000 }, (_, i) => `${i},plain text number ${i} without any quote chars`)];
+    lines[50] = '49,"opening quote never closed';
+    const csv = lines.join('\n') + '\n';
+    const dir = await tempDir();
+    const r = await runCli(['cat', '--format', 'csv', '--rejects', join(dir, 'rej.jsonl'), '-q'], { input: csv });
+    expect(r.code, r.stderr.slice(0, 500)).toBe(0);
+    expect(r.stderr).toMatch(/read 100000 = written 99999 \+ rejected 1 /);
+    const rej = JSON.parse(await readFile(join(dir, 'rej.jsonl'), 'utf8'));
+    await rm(dir, { recursive: true, force: true });
+    expect(rej).toMatchObject({ reason: 'csv_quote', source: '-:51', raw: '49,"opening quote never closed' });
+    expect(r.stdout.trim().split('\n')).toHaveLength(99999);
+  });
+
+  it('a small file with an unclosed quote: one csv_quote reject, the rows after it read (S1)', async () => {
+    const csv = 'id,text\n1,a\n2,b\n3,"c\n4,d\n5,e\n6,f\n7,g\n8,h\n9,i\n10,j\n';
+    for (let size = 1; size <= 12; size++) {
+      const d = await drain(readChunks('s.csv', chunked(Buffer.from(csv), size), 'csv'));
+      expect(d.docs.map((x) => x.data.id)).toEqual(['1', '2', '4', '5', '6', '7', '8', '9', '10']);
+      expect(d.rejects.map((x) => [x.reason, x.source, x.raw])).toEqual([['csv_quote', 's.csv:4', '3,"c']]);
+      expect(d.read).toBe(10);
+    }
+  });
+
+  it('a quoted field over lines is still one record, and a closed quote resynchronises', async () => {
+    const csv = 'id,text\n1,"two\nlines"\n2,"a ""q"" b"\n3,"x"y\n';
+    const d = await drain(readChunks('m.csv', once(Buffer.from(csv)), 'csv'));
+    expect(d.docs.map((x) => x.data)).toEqual([{ id: '1', text: 'two\nlines' }, { id: '2', text: 'a "q" b' }, { id: '3', text: '"x"y' }]);
+    expect(d.read).toBe(3);
+  });
+
+  it('records have a size limit like JSON Lines (S3)', async () => {
+    const csv = 'id,text\n1,"' + 'x'.repeat(5000) + '"\n2,ok\n3,"' + 'yyyy\n'.repeat(3000) + '"\n4,fine\n';
+    const d = await drain(readChunks('big.csv', once(Buffer.from(csv)), 'csv', { maxLineBytes: 4096 }));
+    expect(d.docs.map((x) => x.data.id)).toEqual(['2', '4']);
+    expect(d.rejects[0]).toMatchObject({ reason: 'line_too_long', source: 'big.csv:2' });
+    // The multi-line record over the limit: its first line is a csv_quote reject, the rest are read as rows.
+    expect(d.rejects[1]).toMatchObject({ reason: 'csv_quote', source: 'big.csv:4' });
+    expect(d.read).toBe(d.docs.length + d.rejects.length);
+  });
+
+  it('a truncated compressed CSV ends in a truncated_input reject with the partial row', async () => {
+    const gz = gzipSync('id,text\n1,one\n2,two\n3,three and more text that is cut\n');
+    const d = await drain(readChunks('t.csv.gz', once(gz.subarray(0, gz.length - 12)), 'csv'));
+    expect(d.fileErrors).toHaveLength(1);
+    const last = d.rejects.at(-1)!;
+    expect(last.reason).toBe('truncated_input');
+    expect(d.read).toBe(d.docs.length + d.rejects.length);
+  });
+
+  it('a CSV without a header row says so: the first row is a csv_header reject, not silently eaten (S2)', async () => {
+    const d = await drain(readChunks('h.csv', once(Buffer.from('1,first row text\n2,second row text\n')), 'csv'));
+    expect(d.rejects[0]).toMatchObject({ reason: 'csv_header', source: 'h.csv:1', raw: '1,first row text' });
+    expect(String(d.rejects[0].detail?.problem)).toMatch(/looks like data/);
+    expect(d.read).toBe(2);
+  });
+
+  it('duplicate header names keep every column (S4)', async () => {
+    const d = await drain(readChunks('d.csv', once(Buffer.from('text,text,id\na,b,1\n')), 'csv'));
+    expect(d.docs.map((x) => x.data)).toEqual([{ text: 'a', text_2: 'b', id: '1' }]);
+    expect(d.rejects.map((x) => x.reason)).toEqual(['csv_header']);
+    expect(String(d.rejects[0].detail?.problem)).toMatch(/duplicate column 'text'/);
+  });
+});

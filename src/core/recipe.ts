@@ -3,12 +3,15 @@ import { parseTextField, type TextField } from './doc.js';
 import { isAbsolute, relative, resolve as resolvePath } from 'node:path';
 import { camelCase, resolveOptions, type OptionsSpec } from './options.js';
 import { didYouMean } from './suggest.js';
-import type { StageRegistry } from './registry.js';
+import type { StageFactory, StageRegistry } from './registry.js';
+import { pathToFileURL } from 'node:url';
 
 /** One stage of a recipe, options resolved (defaults filled in). */
 export interface RecipeStage {
   stage: string;
   options: Record<string, unknown>;
+  /** For a stage of your own (`- module: ./my-stage.js`): the module's absolute path. */
+  module?: string;
 }
 
 /** Output settings of a recipe. */
@@ -117,6 +120,54 @@ export interface RecipeSource {
   file?: string;
   /** Relative `input:` paths and file options (rule sets, word lists, models) start here; default the current directory. */
   baseDir?: string;
+  /** Stage name -> module path, for stages loaded by `loadStageModules`. */
+  modules?: ReadonlyMap<string, string>;
+}
+
+function isFactory(x: unknown): x is StageFactory {
+  return isObject(x) && typeof x.name === 'string' && typeof x.create === 'function' && isObject(x.options);
+}
+
+/**
+ * Load the stages of your own that a recipe names (`- module: ./my-stage.js`, options beside
+ * `module`), before any record is read. The module (path relative to the recipe file) exports a
+ * `StageFactory` (`{name, summary, options, create}`) as its default export or as any named
+ * export; it is registered under its name, its options are checked like a built-in stage's.
+ * Returns the recipe with those entries rewritten to `{stage: name, ...options}` and the map of
+ * stage name to module path (give both to `resolveRecipe`).
+ */
+export async function loadStageModules(raw: unknown, registry: StageRegistry, source: RecipeSource = {}): Promise<{ raw: unknown; modules: Map<string, string> }> {
+  const modules = new Map<string, string>();
+  if (!isObject(raw) || !Array.isArray(raw.stages)) return { raw, modules };
+  const file = source.file ?? 'recipe';
+  const stages = [];
+  for (const [i, s] of (raw.stages as unknown[]).entries()) {
+    if (!isObject(s) || s.module === undefined) {
+      stages.push(s);
+      continue;
+    }
+    const at = `${file}: stages[${i}]`;
+    if (typeof s.module !== 'string') throw new UsageError(`${at}: module must be a path to a JavaScript module`);
+    const path = resolvePath(source.baseDir ?? '.', s.module);
+    let mod: Record<string, unknown>;
+    try {
+      mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
+    } catch (e) {
+      throw new UsageError(`${at}: cannot load module '${s.module}' (${path}): ${(e as Error).message}`);
+    }
+    const factory = [mod.default, ...Object.values(mod)].find(isFactory);
+    if (factory === undefined) throw new UsageError(`${at}: module '${s.module}' exports no stage factory ({name, summary, options, create})`);
+    const known = modules.get(factory.name);
+    if (known !== undefined && known !== path) throw new UsageError(`${at}: stage name '${factory.name}' is already used by ${known}`);
+    if (known === undefined) {
+      if (registry.has(factory.name)) throw new UsageError(`${at}: module '${s.module}' names its stage '${factory.name}', which is a built-in stage; pick another name`);
+      registry.register(factory);
+      modules.set(factory.name, path);
+    }
+    const { module: _m, ...opts } = s;
+    stages.push({ stage: factory.name, ...opts });
+  }
+  return { raw: { ...raw, stages }, modules };
 }
 
 /** A path written in a recipe, taken from the recipe's folder (`-`, absolute paths and plain names stay). */
@@ -184,7 +235,8 @@ export function resolveRecipe(raw: unknown, registry: StageRegistry, defaultName
     }
     if (!registry.has(name)) throw new UsageError(`${at}: unknown stage '${name}'${didYouMean(name, registry.names())}; known stages: ${registry.names().join(', ')}`);
     const spec = registry.get(name).options;
-    return { stage: name, options: resolveOptions(`${at} (${name})`, spec, recipePaths(spec, opts, source.baseDir), 'recipe') };
+    const module = source.modules?.get(name);
+    return { stage: name, options: resolveOptions(`${at} (${name})`, spec, recipePaths(spec, opts, source.baseDir), 'recipe'), ...(module ? { module } : {}) };
   });
   const o = isObject(top.output) ? camelKeys(top.output, OUTPUT_KEYS, `${file}: output`) : {};
   if (top.output !== undefined && !isObject(top.output)) throw new UsageError(`${file}: \`output\` must be a mapping`);

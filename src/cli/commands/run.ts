@@ -4,7 +4,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { stringify, parse as parseYaml } from 'yaml';
 import { UsageError } from '../../core/errors.js';
 import type { Recipe } from '../../core/recipe.js';
-import { resolveRecipe } from '../../core/recipe.js';
+import { loadStageModules, resolveRecipe } from '../../core/recipe.js';
 import type { StageRegistry } from '../../core/registry.js';
 import type { Command } from '../command.js';
 import type { Flag } from '../args.js';
@@ -72,7 +72,9 @@ export async function loadRecipe(path: string, registry: StageRegistry): Promise
   } catch (e) {
     throw new UsageError(`recipe '${path}' is not valid YAML/JSON: ${(e as Error).message}`);
   }
-  return resolveRecipe(raw, registry, basename(path).replace(/\.(ya?ml|json)$/, ''), { file: path, baseDir: dirname(path) });
+  const source = { file: path, baseDir: dirname(path) };
+  const loaded = await loadStageModules(raw, registry, source);
+  return resolveRecipe(loaded.raw, registry, basename(path).replace(/\.(ya?ml|json)$/, ''), { ...source, modules: loaded.modules });
 }
 
 /** `corpus-clean run <recipe>`: a whole recipe over a folder of shards. */
@@ -199,7 +201,7 @@ ${flagHelp(RUN_FLAGS)}
             // Absolute: the resolved recipe sits in the output folder, and recipe paths start from the recipe's folder.
             input: files.map((f) => (f === '-' ? f : resolve(f))),
             ...(eff.textField ? { text_field: eff.textField } : {}),
-            stages: recipe.stages.map((s) => ({ [s.stage]: snakeKeys(s.options) })),
+            stages: recipe.stages.map((s) => (s.module ? { module: s.module, ...snakeKeys(s.options) } : { [s.stage]: snakeKeys(s.options) })),
             output,
             max_reject_rate: eff.maxRejectRate,
             executor: { kind, task_size: taskSize, ...(kind === 'slurm' ? slurmYaml(slurm) : {}) },

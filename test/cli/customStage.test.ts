@@ -1,0 +1,43 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { ROOT, runCli, tempDir } from '../helpers/run.js';
+
+/** Stages of your own in recipes (`- module: ./my-stage.js`), with the example in examples/custom-stage/. */
+describe('custom stage modules in recipes', () => {
+  it('runs the documented example from any folder: options checked and used, the resolved recipe reruns', async () => {
+    const dir = await tempDir();
+    const out = join(dir, 'out');
+    const r = await runCli(['run', join(ROOT, 'examples/custom-stage/recipe.yaml'), '-o', out], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const rejects = (await readFile(join(out, '_rejects.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(rejects.filter((x) => x.stage === 'min-chars').length).toBeGreaterThan(0);
+    expect(rejects.filter((x) => x.stage === 'min-chars').every((x) => x.reason === 'too_short:500')).toBe(true);
+    const resolved = parse(await readFile(join(out, '_recipe.resolved.yaml'), 'utf8'));
+    expect(resolved.stages[1]).toEqual({ module: join(ROOT, 'examples/custom-stage/min-chars.js'), min_chars: 500 });
+    const again = await runCli(['run', join(out, '_recipe.resolved.yaml'), '-o', join(dir, 'again')], { cwd: dir });
+    expect(again.code, again.stderr).toBe(0);
+    expect(await readFile(join(dir, 'again/_rejects.jsonl'), 'utf8')).toBe(await readFile(join(out, '_rejects.jsonl'), 'utf8'));
+  });
+
+  it('checks a module stage before reading: its options, its export and its name', async () => {
+    const dir = await tempDir();
+    const recipe = join(dir, 'r.yaml');
+    const mod = join(ROOT, 'examples/custom-stage/min-chars.js');
+    await writeFile(recipe, `input: [${JSON.stringify(join(ROOT, 'fixtures/sample'))}]\nstages:\n  - module: ${JSON.stringify(mod)}\n    min_char: 5\n`);
+    const bad = await runCli(['run', recipe, '-o', join(dir, 'o')]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(`${recipe}: stages[0] (min-chars): unknown option 'min_char'; did you mean 'min_chars'?`);
+    await writeFile(join(dir, 'empty.js'), 'export const x = 1;\n');
+    await writeFile(recipe, 'stages:\n  - module: ./empty.js\n');
+    expect((await runCli(['run', recipe, '-i', 'fixtures/sample', '-o', join(dir, 'o')])).stderr).toMatch(/stages\[0\]: module '\.\/empty\.js' exports no stage factory/);
+    await writeFile(join(dir, 'clash.js'), "export default { name: 'quality', summary: 'x', options: {}, create: () => ({ name: 'quality', needsText: false, options: {}, async *run(b) { yield* b; } }) };\n");
+    await writeFile(recipe, 'stages:\n  - module: ./clash.js\n');
+    expect((await runCli(['run', recipe, '-i', 'fixtures/sample', '-o', join(dir, 'o')])).stderr).toMatch(/names its stage 'quality', which is a built-in stage/);
+    await writeFile(recipe, 'stages:\n  - module: ./nowhere.js\n');
+    const missing = await runCli(['run', recipe, '-i', 'fixtures/sample', '-o', join(dir, 'o')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/cannot load module '\.\/nowhere\.js'/);
+  });
+});

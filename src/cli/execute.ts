@@ -63,6 +63,8 @@ export { RUN_FILES, writeAtomic };
 /** What to try when every record was rejected for one reason. */
 const HINTS: Record<string, string> = {
   'convert/convert:unknown_format': "records must be Alpaca, ShareGPT, OpenAI messages, XTuner conversation or text; map other field names first with 'corpus-clean repair --schema NAME' (or a schema file of your own)",
+  'tokenize/no_text': "tokenize reads pretraining text (text/content) or chat records as OpenAI messages or XTuner conversation; run 'corpus-clean convert' first for ShareGPT or Alpaca records (and 'corpus-clean repair --schema NAME' for other field names)",
+  'tokenize/bad_messages': "chat records must be OpenAI messages or XTuner conversation; run 'corpus-clean convert' first for ShareGPT or Alpaca records",
 };
 
 /** The settings a run ends up with, recipe defaults and flags together. */

@@ -91,3 +91,15 @@ describe('CLI conventions', () => {
     expect(old.stderr).toMatch(/--format is the input format .*'export internevo' or --to internevo/);
   });
 });
+
+describe('runs that write nothing say what to run first', () => {
+  it('export xtuner-v1 on ShareGPT points at convert; convert on BELLE points at repair', async () => {
+    const sharegpt = await readFile(join(ROOT, 'fixtures/convert/real/sharegpt_fastchat_dummy_conversation.jsonl'), 'utf8');
+    const e = await runCli(['export', 'xtuner-v1', '-q'], { input: sharegpt });
+    expect(e.code).toBe(1);
+    expect(e.stderr).toMatch(/nothing was written; most records were rejected as tokenize\/no_text .*run 'corpus-clean convert' first for ShareGPT/);
+    const c = await runCli(['convert', join(ROOT, 'fixtures/repair/belle_eval_slice.jsonl'), '-q']);
+    expect(c.code).toBe(1);
+    expect(c.stderr).toMatch(/convert:unknown_format .*corpus-clean repair --schema NAME/);
+  });
+});

@@ -37,7 +37,13 @@ export async function* readHtml(path: string, events: ReadEvents, s: ReadSetting
     return;
   }
   const decoded = decodeHtml(Buffer.concat(parts));
-  const r = htmlToText(decoded.html);
+  let r;
+  try {
+    r = htmlToText(decoded.html);
+  } catch (e) {
+    events.reject({ reason: 'extract_failed', source, detail: { error: (e as Error).message } });
+    return;
+  }
   if (r.text === '') {
     events.reject({ reason: 'extract_empty', source });
     return;

@@ -30,7 +30,7 @@ function bare(v: string | null | undefined): string | null {
  *
  * Rejects (each counted as one record read): `warc_not_html` (a response of another content
  * type, in `detail.content_type`), `warc_http_status` (not 2xx), `warc_too_large` (a body over
- * `maxLineBytes`), `extract_empty` (no text found), `warc_damaged` (the record cannot be
+ * `maxLineBytes`), `extract_empty` (no text found), `extract_failed` (the extractor threw), `warc_damaged` (the record cannot be
  * parsed; the rest of the file cannot be found reliably after it, so reading the file stops,
  * with a `fileError`, keeping the records before).
  */
@@ -101,6 +101,16 @@ export async function* readWarc(path: string, events: ReadEvents, s: ReadSetting
 }
 
 /**
+ * Bytes of a record's block that never arrived: warcio hands out a body cut short by the end of
+ * the file without a word. Read from its LimitReader's remaining `limit` (not in warcio's typed
+ * API; 0 when the field is not there).
+ */
+function missingBytes(record: WARCRecord): number {
+  const r = (record as unknown as { _reader?: { limit?: unknown } })._reader;
+  return typeof r?.limit === 'number' && r.limit > 0 ? r.limit : 0;
+}
+
+/**
  * One WARC record as a document (`Doc`), a reject (`null`, already reported), or not a document
  * at all (`undefined`: warcinfo, request, metadata, resource).
  */
@@ -117,6 +127,8 @@ async function toDoc(record: WARCRecord, path: string, n: number, source: string
   });
   if (type === 'conversion') {
     const body = await record.readFully(false);
+    const missing = missingBytes(record);
+    if (missing > 0) throw new Error(`the record is cut short: ${missing} bytes of its block are missing`);
     const text = new TextDecoder('utf-8').decode(body).trim();
     if (text === '') {
       events.reject({ reason: 'extract_empty', source, detail: meta() });
@@ -143,8 +155,16 @@ async function toDoc(record: WARCRecord, path: string, n: number, source: string
     return null;
   }
   const body = await record.readFully(true);
+  const missing = missingBytes(record);
+  if (missing > 0) throw new Error(`the record is cut short: ${missing} bytes of its block are missing`);
   const decoded = decodeHtml(body, contentType);
-  const r = htmlToText(decoded.html);
+  let r;
+  try {
+    r = htmlToText(decoded.html);
+  } catch (e) {
+    events.reject({ reason: 'extract_failed', source, detail: { ...meta(), error: (e as Error).message } });
+    return null;
+  }
   if (r.text === '') {
     events.reject({ reason: 'extract_empty', source, detail: meta() });
     return null;

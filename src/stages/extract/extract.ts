@@ -23,7 +23,7 @@ export const extractOptions: OptionsSpec = {
 /**
  * Build the extract stage from resolved options: the HTML in `field` becomes plain text in `to`
  * (see `htmlToText`). Rejects: `extract:no_html` (the field is missing or not a string),
- * `extract:empty` (no text found). Counters `method:article` and `method:page` say how often
+ * `extract:empty` (no text found), `extract:failed` (the parser or Readability threw). Counters `method:article` and `method:page` say how often
  * Readability's article was used and how often the page text.
  */
 export function createExtract(options: Record<string, unknown>): Stage {
@@ -40,7 +40,13 @@ export function createExtract(options: Record<string, unknown>): Stage {
       const data = doc.data;
       const html = data[field];
       if (typeof html !== 'string') return 'extract:no_html';
-      const r = htmlToText(html, o);
+      let r;
+      try {
+        r = htmlToText(html, o);
+      } catch (e) {
+        ctx.reject(doc, 'extract:failed', { error: (e as Error).message });
+        return;
+      }
       if (!keepHtml && field !== to) delete data[field];
       if (r.text === '') return 'extract:empty';
       data[to] = r.text;

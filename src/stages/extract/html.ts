@@ -29,16 +29,75 @@ export interface ExtractedText {
   method: 'article' | 'page';
 }
 
+/** Elements that are never main text: cut out of the HTML before it is parsed (see `cut`). */
+const NOT_TEXT_TAGS = ['script', 'style', 'noscript', 'template', 'svg', 'nav', 'footer', 'aside', 'iframe', 'select', 'button'];
+const opener = (tags: readonly string[]): RegExp => new RegExp(`<(${tags.join('|')})\\b|<!--`, 'gi');
+const NOT_TEXT = opener(NOT_TEXT_TAGS);
+const NOT_TEXT_OR_HEADER = opener([...NOT_TEXT_TAGS, 'header']);
+const CLOSERS: Record<string, RegExp> = Object.fromEntries([...NOT_TEXT_TAGS, 'header'].map((t) => [t, new RegExp(`</${t}\\s*>`, 'gi')]));
+CLOSERS['!--'] = /-->/g;
+
 /**
- * Elements that are never main text, cut out of the HTML before it is parsed: most of a modern
+ * The HTML less the elements `open` finds, each up to its first closing tag: most of a modern
  * page's bytes are scripts, styles and inline SVG, and not parsing them is most of the speed.
- * A lazy match ends at the first closing tag, so a nested `<nav>` leaves a stray end tag, which
- * the parser ignores.
+ * Linear in the length of the page: an element that is never closed is left to the parser, and
+ * its tag is not looked for again (a lazy regex to the closing tag would scan to the end of the
+ * page once per unclosed element). A nested `<nav>` leaves a stray end tag, which parsers ignore.
  */
-const NOT_TEXT = /<(script|style|noscript|template|svg|nav|footer|aside|iframe|select|button)\b[^>]*>[\s\S]*?<\/\1\s*>|<!--[\s\S]*?-->/gi;
-/** The page title, and the page header (site name, menus) that the page text leaves out. */
-const TITLE = /<title\b[^>]*>([\s\S]*?)<\/title\s*>/i;
-const HEADER = /<header\b[^>]*>[\s\S]*?<\/header\s*>/gi;
+function cut(html: string, open: RegExp): string {
+  const parts: string[] = [];
+  const unclosed = new Set<string>();
+  let pos = 0;
+  open.lastIndex = 0;
+  for (let m = open.exec(html); m !== null; m = open.exec(html)) {
+    const tag = m[1] === undefined ? '!--' : m[1].toLowerCase();
+    if (unclosed.has(tag)) continue;
+    const close = CLOSERS[tag];
+    close.lastIndex = open.lastIndex;
+    const c = close.exec(html);
+    if (c === null) {
+      unclosed.add(tag);
+      continue;
+    }
+    parts.push(html.slice(pos, m.index), ' ');
+    pos = c.index + c[0].length;
+    open.lastIndex = pos;
+  }
+  parts.push(html.slice(pos));
+  return parts.join('');
+}
+
+const TITLE_OPEN = /<title\b/i;
+const TITLE_CLOSE = /<\/title\s*>/gi;
+
+/**
+ * Readability's time grows much faster than the page's nesting depth (2,000 nested `<div>`s took
+ * minutes), and broken pages with thousands of unclosed elements exist: deeper pages than this
+ * go straight to the page text, which is linear.
+ */
+const MAX_READABILITY_DEPTH = 256;
+
+/** True when the tree under `root` is deeper than `limit` (an iterative walk that stops early). */
+function deeperThan(root: TextNode, limit: number): boolean {
+  let depth = 0;
+  let n = root.firstChild;
+  if (n !== null) depth = 1;
+  while (n !== null) {
+    if (depth > limit) return true;
+    if (n.firstChild !== null) {
+      n = n.firstChild;
+      depth++;
+      continue;
+    }
+    while (n !== null && n.nextSibling === null) {
+      n = n.parentNode;
+      depth--;
+      if (n === null || n === root) return false;
+    }
+    if (n !== null) n = n.nextSibling;
+  }
+  return false;
+}
 
 /** Letters and digits (not spaces or punctuation) in a string: how much text a part holds. */
 function weight(s: string): number {
@@ -52,8 +111,15 @@ function weight(s: string): number {
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
 function titleOf(html: string): string {
-  const m = TITLE.exec(html);
-  if (m === null) return '';
+  // Only the first <title>, found with linear scans (no lazy regex over the page).
+  const o = TITLE_OPEN.exec(html);
+  if (o === null) return '';
+  const gt = html.indexOf('>', o.index);
+  if (gt === -1) return '';
+  TITLE_CLOSE.lastIndex = gt + 1;
+  const c = TITLE_CLOSE.exec(html);
+  if (c === null) return '';
+  const m = [c[0], html.slice(gt + 1, c.index)];
   return m[1]
     .replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (all, e: string) => {
       if (e[0] === '#') {
@@ -68,17 +134,26 @@ function titleOf(html: string): string {
 
 interface DomDocument {
   body: TextNode | null;
-  documentElement: TextNode;
+  documentElement: TextNode | null;
 }
 
 function parse(html: string): DomDocument {
-  return parseHTML(html).document as unknown as DomDocument;
+  // linkedom makes a fragment (`<p>hi</p>`, common in an `html` field) the document element,
+  // beside an empty body, and throws when the markup makes no element at all (`<`, a lone
+  // doctype): such markup is parsed again inside <html><body>.
+  try {
+    const doc = parseHTML(html).document as unknown as DomDocument;
+    if (doc.documentElement?.nodeName.toUpperCase() === 'HTML') return doc;
+  } catch {
+    // parsed again below
+  }
+  return parseHTML(`<html><body>${html}</body></html>`).document as unknown as DomDocument;
 }
 
 /** The page text: everything but the elements that are never main text, and the page header. */
-function pageText(stripped: string): string {
-  const doc = parse(stripped.replace(HEADER, ' '));
-  return domToText(doc.body ?? doc.documentElement);
+function pageText(html: string): string {
+  const doc = parse(cut(html, NOT_TEXT_OR_HEADER));
+  return domToText((doc.body ?? doc.documentElement)!);
 }
 
 /**
@@ -87,12 +162,15 @@ function pageText(stripped: string): string {
  */
 export function htmlToText(html: string, o: HtmlToTextOptions = {}): ExtractedText {
   const title = titleOf(html);
-  const stripped = html.replace(NOT_TEXT, ' ');
-  if ((o.method ?? 'readability') === 'page') return { text: pageText(stripped), title, method: 'page' };
+  // linkedom throws on a document with no element at all.
+  if (html.indexOf('<') === -1) return { text: html.replace(/[ \t\n\r\f\v]+/g, ' ').trim(), title, method: 'page' };
+  if ((o.method ?? 'readability') === 'page') return { text: pageText(html), title, method: 'page' };
+  const stripped = cut(html, NOT_TEXT);
   const doc = parse(stripped);
-  const body = doc.body ?? doc.documentElement;
+  const body = (doc.body ?? doc.documentElement)!;
   const pageWeight = weight((body as unknown as { textContent: string | null }).textContent ?? '');
   let article: TextNode | null = null;
+  if (deeperThan(body, MAX_READABILITY_DEPTH)) return { text: pageText(html), title, method: 'page' };
   try {
     // `serializer` hands back the element itself, so the article is not serialised and re-parsed.
     const r = new Readability(doc as never, { charThreshold: 100, serializer: (el: unknown) => el as string }).parse();
@@ -105,5 +183,5 @@ export function htmlToText(html: string, o: HtmlToTextOptions = {}): ExtractedTe
     if (text !== '' && weight(text) >= (o.minArticleShare ?? 0.35) * pageWeight) return { text, title, method: 'article' };
   }
   // Readability changed the document: parse again for the page text (rare, and cheap next to it).
-  return { text: pageText(stripped), title, method: 'page' };
+  return { text: pageText(html), title, method: 'page' };
 }

@@ -14,6 +14,7 @@ export interface TextNode {
   firstChild: TextNode | null;
   nextSibling: TextNode | null;
   previousSibling: TextNode | null;
+  parentNode: TextNode | null;
 }
 
 const SKIP = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE', 'SVG', 'IFRAME', 'OBJECT', 'CANVAS', 'HEAD', 'SELECT', 'BUTTON', 'INPUT', 'TEXTAREA', 'MATH', 'AUDIO', 'VIDEO', 'MAP']);
@@ -36,41 +37,64 @@ const BREAKS = /(\n|\uE001|\uE002)/;
 const SPACES = /[ \t\n\r\f\v\u00a0]+/g;
 const PRE_NEWLINES = /\r?\n/g;
 
-/** Walks a DOM subtree into text parts; `\n` parts are breaks, everything else is text. */
+/**
+ * Walks a DOM subtree into text parts, without recursion (a page of 100,000 nested elements must
+ * not overflow the stack); break markers are parts of their own.
+ */
 class Walker {
   parts: string[] = [];
   private pre = 0;
 
-  walk(node: TextNode): void {
-    for (let c = node.firstChild; c !== null; c = c.nextSibling) {
-      if (c.nodeType === 3) {
-        const v = c.nodeValue ?? '';
+  walk(root: TextNode): void {
+    let n = root.firstChild;
+    while (n !== null) {
+      if (n.nodeType === 3) {
+        const v = n.nodeValue ?? '';
         this.parts.push(this.pre > 0 ? v.replace(PRE_NEWLINES, PRE_NL) : v.replace(SPACES, ' '));
-      } else if (c.nodeType === 1) this.element(c);
+      } else if (n.nodeType === 1 && this.enter(n) && n.firstChild !== null) {
+        n = n.firstChild;
+        continue;
+      } else if (n.nodeType === 1) this.leave(n);
+      // Next: the sibling, else up through the parents, leaving each, to one with a sibling.
+      while (n !== null && n.nextSibling === null) {
+        n = n.parentNode;
+        if (n === null || n === root) {
+          n = null;
+          break;
+        }
+        this.leave(n);
+      }
+      if (n !== null) n = n.nextSibling;
     }
   }
 
-  private element(e: TextNode): void {
+  /** Start an element; false when its content is not text (it is then not left either). */
+  private enter(e: TextNode): boolean {
     const name = e.nodeName.toUpperCase();
-    if (SKIP.has(name)) return;
+    if (SKIP.has(name)) return false;
     if (name === 'BR') {
       this.parts.push(this.pre > 0 ? PRE_NL : BR);
-      return;
+      return false;
     }
     if (CELL.has(name)) {
       let prev = e.previousSibling;
       while (prev !== null && prev.nodeType !== 1) prev = prev.previousSibling;
       if (prev !== null && CELL.has(prev.nodeName.toUpperCase())) this.parts.push(' | ');
-      this.walk(e);
-      return;
+      return true;
     }
-    const para = PARAGRAPH.has(name);
-    const block = para || BLOCK.has(name);
-    if (block) this.parts.push(para ? PARA : LINE);
+    if (PARAGRAPH.has(name)) this.parts.push(PARA);
+    else if (BLOCK.has(name)) this.parts.push(LINE);
     if (name === 'PRE') this.pre++;
-    this.walk(e);
+    return true;
+  }
+
+  /** End an element that `enter` accepted (or one without children). */
+  private leave(e: TextNode): void {
+    const name = e.nodeName.toUpperCase();
+    if (SKIP.has(name) || name === 'BR' || CELL.has(name)) return;
     if (name === 'PRE') this.pre--;
-    if (block) this.parts.push(para ? PARA : LINE);
+    if (PARAGRAPH.has(name)) this.parts.push(PARA);
+    else if (BLOCK.has(name)) this.parts.push(LINE);
   }
 }
 

@@ -124,6 +124,7 @@ describe('WARC reader: non-HTML, HTTP errors, charsets, WET and damage', () => {
     const d = await drain(readFiles([p]));
     expect(d.docs).toHaveLength(1);
     expect(d.rejects.map((r) => r.reason)).toEqual(['warc_damaged']);
+    expect(String(d.rejects[0].detail?.error)).toMatch(/cut short/);
   });
 
   it('the CLI reads .warc.gz and accounts for every response', async () => {

@@ -70,6 +70,28 @@ describe('text layout', () => {
   });
 });
 
+describe('HTML fragments (an html field holding part of a page)', () => {
+  it('are read as the body of a page', () => {
+    // Before: linkedom made the fragment the document element beside an empty body: no text.
+    expect(htmlToText('<p>hi there</p>').text).toBe('hi there');
+    expect(htmlToText('<div><p>Hello there</p><ul><li>one</li><li>two</li></ul></div>', { method: 'page' }).text).toBe('Hello there\n\none\ntwo');
+    expect(htmlToText('<!doctype html><p>hi').text).toBe('hi');
+  });
+});
+
+describe('hostile HTML never crashes or hangs the extractor', () => {
+  it('20,000 unclosed elements, nested or not: text or empty, never a stack overflow', () => {
+    // Before: a recursive walk overflowed the stack on deep nesting, and a lazy regex cut of
+    // unclosed <svg> scanned to the end once per element (minutes on 140 KB).
+    for (const unit of ['<div>x ', '<font>x ', '<header>x ', '<svg>x ', '<!-- x ', '<script>x ']) {
+      const r = htmlToText(`<html><body>${unit.repeat(20000)}</body></html>`);
+      expect(typeof r.text).toBe('string');
+    }
+    expect(htmlToText(`<html><body>${'<div>x '.repeat(20000)}</body></html>`).text.length).toBe(39999);
+    for (const odd of ['', '<', '<<<>>>', '<!doctype html>', '</p>', 'just text']) expect(() => htmlToText(odd)).not.toThrow();
+  });
+});
+
 describe('the extract stage', () => {
   const registry = defaultRegistry();
   it('checks its options at construction, naming the bad one', async () => {

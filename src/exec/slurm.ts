@@ -238,9 +238,21 @@ export async function runSlurm(runDir: string, plan: Plan, o: SlurmOptions, d: D
   const merge = jobs[jobs.length - 1];
   const bars = plan.phases.map((_, p) => new PhaseProgress(d.progress, plan, p));
   const closed = new Set<number>();
+  let unknown = 0;
   for (;;) {
     const rows = await queueRows(ids);
-    const failed = rows.find((r) => !ACTIVE.has(r.state) && r.state !== TERMINAL_OK && !(r.state === 'CANCELLED' && r.reason === 'DependencyNeverSatisfied'));
+    const m = rows.find((r) => r.id === merge.id);
+    // The merge ended (its exit code is the run's, 1 for bad input over the limit, say).
+    if (m !== undefined && !ACTIVE.has(m.state) && m.state !== 'CANCELLED') break;
+    if (rows.length === 0) {
+      if (existsSync(successPath(runDir))) break;
+      // Jobs purged from slurmctld's memory (or a restart): the markers say what is missing.
+      if (++unknown >= 30) {
+        process.stderr.write(`corpus-clean run: error: Slurm no longer knows the jobs ${ids.join(', ')} and the run is not finished; 'corpus-clean status ${runDir}' shows what is missing, running the same command again resumes\n`);
+        return ExitCode.dataOrIo;
+      }
+    } else unknown = 0;
+    const failed = rows.find((r) => r.id !== merge.id && !ACTIVE.has(r.state) && r.state !== TERMINAL_OK && !(r.state === 'CANCELLED' && r.reason === 'DependencyNeverSatisfied'));
     if (failed !== undefined) {
       const job = jobs.find((j) => j.id === baseJob(failed.id))!;
       const at = taskOf(failed.id);
@@ -282,9 +294,6 @@ export async function runSlurm(runDir: string, plan: Plan, o: SlurmOptions, d: D
         break;
       }
     }
-    const m = rows.find((r) => r.id === merge.id);
-    const gone = m === undefined && rows.length === 0;
-    if ((m !== undefined && !ACTIVE.has(m.state)) || (gone && existsSync(successPath(runDir)))) break;
     await new Promise((r) => setTimeout(r, poll));
   }
   const log = await logTail(runDir, merge, undefined);

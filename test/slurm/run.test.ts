@@ -1,0 +1,110 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ROOT, runCli, tempDir } from '../helpers/run.js';
+import { runOutput } from '../exec/helpers.js';
+
+/**
+ * The Slurm executor on a real Slurm (../shared/slurm/start-local.sh). Mandatory where
+ * CORPUS_CLEAN_SLURM=1 (.ci/run starts the cluster and sets it); skipped elsewhere.
+ */
+const SLURM = process.env.CORPUS_CLEAN_SLURM === '1';
+
+// Real text (the bundled slice), a recipe with both global stages; few MinHash bands keep the
+// number of array tasks (and so the test's time on a 2-core cluster) small.
+const RECIPE = `name: slurm-test
+input: [${ROOT}/fixtures/sample]
+stages:
+  - normalize: {}
+  - quality: {preset: auto}
+  - dedup: {method: exact}
+  - dedup: {method: minhash, bands: 4, rows: 8}
+output: {shard_records: 100, compression: gzip}
+`;
+
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+async function setup(): Promise<{ dir: string; recipe: string }> {
+  const dir = await tempDir();
+  dirs.push(dir);
+  const recipe = join(dir, 'recipe.yaml');
+  await writeFile(recipe, RECIPE);
+  return { dir, recipe };
+}
+
+interface Job {
+  id: string;
+  phase: number;
+}
+
+function states(ids: string[]): { id: string; state: string; reason: string }[] {
+  const out = execFileSync('squeue', ['-h', '-r', '-t', 'all', '-j', ids.join(','), '-o', '%i|%T|%r'], { encoding: 'utf8' });
+  return out
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      const [id, state, reason] = l.split('|');
+      return { id, state, reason };
+    });
+}
+
+describe('run --executor slurm', () => {
+  it.skipIf(SLURM)('Slurm tests skipped: set CORPUS_CLEAN_SLURM=1 with a cluster from ../shared/slurm/start-local.sh (.ci/run does)', () => {});
+
+  it.runIf(SLURM)(
+    'gives the same shards and rejects as the local executor, with arrays split beyond MaxArraySize',
+    async () => {
+      const { dir, recipe } = await setup();
+      const local = await runCli(['run', recipe, '-o', join(dir, 'local'), '--task-size', '150KB', '--workers', '2', '-q']);
+      expect(local.code, local.stderr).toBe(0);
+      // MaxArraySize 3 here: the 5 tasks of a phase go out as two arrays.
+      const slurm = await runCli(['run', recipe, '-o', join(dir, 'slurm'), '--task-size', '150KB', '--executor', 'slurm', '--time', '10'], { env: { CORPUS_CLEAN_SLURM_MAX_ARRAY: '3' } });
+      expect(slurm.code, slurm.stderr).toBe(0);
+      expect(slurm.stderr).toMatch(/read \d+ = written \d+ \+ rejected \d+/);
+      expect(await runOutput(join(dir, 'slurm'))).toEqual(await runOutput(join(dir, 'local')));
+      const jobs = JSON.parse(await readFile(join(dir, 'slurm', '_slurm', 'jobs.json'), 'utf8')) as Job[];
+      expect(jobs.filter((j) => j.phase === 0).length).toBe(2);
+      const script = await readFile(join(dir, 'slurm', '_slurm', 'phase-0-tasks.sbatch'), 'utf8');
+      expect(script).toMatch(/#SBATCH --time=10/);
+      expect((await runCli(['status', join(dir, 'slurm')])).stdout).toMatch(/finished \(_SUCCESS\)/);
+    },
+    600_000,
+  );
+
+  it.runIf(SLURM)(
+    'a failing array task stops the chain with the task, its input and the reason; dependents are cancelled; the rerun resumes',
+    async () => {
+      const { dir, recipe } = await setup();
+      const out = join(dir, 'o');
+      const r = await runCli(['run', recipe, '-o', out, '--task-size', '150KB', '--executor', 'slurm'], { env: { CORPUS_CLEAN_FAIL_UNIT: '0-tasks/2' } });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/Slurm job \d+_2, task 2 of phase 0-tasks \(\S*fixtures\/sample\/licenses\.jsonl bytes \d+-\d+ \(from line \d+\)\), ended FAILED \(reason NonZeroExitCode, exit code 1:0\)/);
+      expect(r.stderr).toMatch(/failing on purpose/);
+      expect(existsSync(join(out, '_SUCCESS'))).toBe(false);
+      const jobs = JSON.parse(await readFile(join(out, '_slurm', 'jobs.json'), 'utf8')) as Job[];
+      const later = jobs.filter((j) => j.phase !== 0).map((j) => j.id);
+      for (const s of states(later)) {
+        expect(s.state, s.id).toBe('CANCELLED');
+        expect(s.reason, s.id).toBe('DependencyNeverSatisfied');
+      }
+      const status = await runCli(['status', out]);
+      expect(status.code).toBe(1);
+      expect(status.stdout).toMatch(/FAILED \(reason NonZeroExitCode, exit code 1:0\)/);
+      expect(status.stdout).toMatch(/not done: task 2 \(\S*fixtures\/sample\/licenses\.jsonl/);
+      const again = await runCli(['run', recipe, '-o', out, '--task-size', '150KB', '--executor', 'slurm']);
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stderr).toMatch(/resuming the unfinished run/);
+      expect(existsSync(join(out, '_SUCCESS'))).toBe(true);
+      const local = await runCli(['run', recipe, '-o', join(dir, 'local'), '--task-size', '150KB', '-q']);
+      expect(local.code).toBe(0);
+      expect(await runOutput(out)).toEqual(await runOutput(join(dir, 'local')));
+    },
+    600_000,
+  );
+});

@@ -1,0 +1,134 @@
+/**
+ * bench/exec.ts: the local executor's scaling curve and its memory per worker, on real text.
+ *
+ * Input: the JSONL files of ../shared/data/web/en and web/zh (real English and Chinese web text,
+ * about 40 MB), concatenated and repeated into a temporary file of `--mb` MB (default 512). The
+ * copies after the first are exact duplicates: the sample recipe's exact dedup removes them, so
+ * MinHash sees one copy; normalize, langid and quality see every record.
+ *
+ * Measures, for `corpus-clean run rules/recipes/sample.yaml` on that file:
+ * - the scaling curve: wall time and MB/s for each of `--workers` (default 1,2; threads), and
+ *   2 workers as child processes (`--worker-kind process`), with the speed-up against 1 worker
+ *   measured in the same run;
+ * - how busy the machine was: the load average before and after, and the share of CPU time
+ *   (all cores, /proc/stat) spent outside this benchmark's runs while each run lasted;
+ * - peak RSS of one worker (`--workers 1`, which runs in the process itself; GNU time's %M) on
+ *   `--mem-mb` sizes (default 100,1000): it should stay flat as the input grows.
+ *
+ * Run: npm run build && npx tsx bench/exec.ts [--data DIR] [--mb 512] [--workers 1,2] [--mem-mb 100,1000] [--task-size 64MB]
+ */
+import { spawn } from 'node:child_process';
+import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DATA } from './data.js';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const CLI = join(ROOT, 'dist/cli/main.js');
+const { values } = parseArgs({
+  options: {
+    data: { type: 'string' },
+    mb: { type: 'string', default: '512' },
+    workers: { type: 'string', default: '1,2' },
+    'mem-mb': { type: 'string', default: '100,1000' },
+    'task-size': { type: 'string', default: '64MB' },
+    'no-process': { type: 'boolean', default: false },
+  },
+});
+
+const sources = ['web/en', 'web/zh']
+  .flatMap((d) => readdirSync(join(DATA, d)).filter((f) => f.endsWith('.jsonl')).map((f) => join(DATA, d, f)))
+  .sort();
+const seed = Buffer.concat(
+  sources.map((f) => {
+    const b = readFileSync(f);
+    return b[b.length - 1] === 10 ? b : Buffer.concat([b, Buffer.from('\n')]);
+  }),
+);
+const work = mkdtempSync(join(tmpdir(), 'corpus-clean-bench-exec-'));
+
+async function makeInput(mb: number): Promise<string> {
+  const path = join(work, `input-${mb}mb.jsonl`);
+  const w = createWriteStream(path);
+  let n = 0;
+  while (n < mb * 1e6) {
+    if (!w.write(seed)) await new Promise((r) => w.once('drain', r));
+    n += seed.length;
+  }
+  await new Promise((r) => w.end(r));
+  return path;
+}
+
+/** CPU jiffies of all cores: [busy, total]. */
+function cpu(): [number, number] {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const idle = f[3] + f[4];
+  const total = f.reduce((a, b) => a + b, 0);
+  return [total - idle, total];
+}
+
+interface Result {
+  label: string;
+  mb: number;
+  secs: number;
+  userSys: number;
+  rssMb: number;
+  otherBusy: number;
+  load: string;
+}
+
+/** Run the CLI under GNU time; returns wall, CPU and peak RSS, and how busy the rest of the machine was. */
+async function runOnce(label: string, input: string, args: string[]): Promise<Result> {
+  const out = join(work, 'out');
+  rmSync(out, { recursive: true, force: true });
+  const load = loadavg()[0].toFixed(2);
+  const [b0, t0] = cpu();
+  const started = performance.now();
+  const stderr = await new Promise<string>((res, rej) => {
+    const p = spawn('/usr/bin/time', ['-f', 'TIME %e %U %S %M', process.execPath, CLI, 'run', 'rules/recipes/sample.yaml', '-i', input, '-o', out, '-q', '--task-size', values['task-size']!, ...args], { cwd: ROOT });
+    let err = '';
+    p.stderr.on('data', (d: Buffer) => (err += d));
+    p.on('error', rej);
+    p.on('close', (code) => (code === 0 ? res(err) : rej(new Error(`${label}: exit ${code}\n${err}`))));
+  });
+  const secs = (performance.now() - started) / 1000;
+  const [b1, t1] = cpu();
+  const m = /TIME (\S+) (\S+) (\S+) (\d+)/.exec(stderr)!;
+  const userSys = Number(m[2]) + Number(m[3]);
+  const ticks = 100; // USER_HZ
+  const busySecs = (b1 - b0) / ticks;
+  const cores = availableParallelism();
+  // Busy CPU time not ours, as a share of all cores over the run.
+  const otherBusy = Math.max(0, (busySecs - userSys) / (((t1 - t0) / ticks / cores) * cores));
+  return { label, mb: statSync(input).size / 1e6, secs, userSys, rssMb: Number(m[4]) / 1024, otherBusy, load: `${load} -> ${loadavg()[0].toFixed(2)}` };
+}
+
+const row = (r: Result, base?: Result): string =>
+  `| ${r.label} | ${r.mb.toFixed(0)} | ${r.secs.toFixed(1)} | ${(r.mb / r.secs).toFixed(2)} | ${base ? (base.secs / r.secs).toFixed(2) + 'x' : '1.00x'} | ${r.userSys.toFixed(1)} | ${r.rssMb.toFixed(0)} | ${(r.otherBusy * 100).toFixed(0)} % | ${r.load} |`;
+
+console.log(`# bench/exec.ts on ${availableParallelism()} cores, ${new Date().toISOString()}, node ${process.version}`);
+console.log(`input: web/en + web/zh of ${DATA} (${(seed.length / 1e6).toFixed(1)} MB) repeated; recipe rules/recipes/sample.yaml; --task-size ${values['task-size']}\n`);
+console.log('| run | MB | wall s | MB/s | speed-up vs 1 worker | CPU s (user+sys) | peak RSS MB | other load (share of all cores busy outside this run) | loadavg 1 min before -> after |');
+console.log('|---|---|---|---|---|---|---|---|---|');
+const input = await makeInput(Number(values.mb));
+const results: Result[] = [];
+for (const w of values.workers!.split(',')) {
+  const r = await runOnce(`--workers ${w} (threads)`, input, ['--workers', w]);
+  results.push(r);
+  console.log(row(r, results[0]));
+}
+if (!values['no-process']) {
+  const r = await runOnce('--workers 2 --worker-kind process', input, ['--workers', '2', '--worker-kind', 'process']);
+  console.log(row(r, results[0]));
+}
+rmSync(input, { force: true });
+console.log('\nPeak RSS of one worker (`--workers 1` runs in the process itself) as the input grows:\n');
+console.log('| run | MB | wall s | MB/s | ratio | CPU s | peak RSS MB | other load | loadavg |');
+console.log('|---|---|---|---|---|---|---|---|---|');
+for (const mb of values['mem-mb']!.split(',').map(Number)) {
+  const path = await makeInput(mb);
+  console.log(row(await runOnce(`--workers 1, ${mb} MB`, path, ['--workers', '1'])));
+  rmSync(path, { force: true });
+}
+rmSync(work, { recursive: true, force: true });

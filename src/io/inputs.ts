@@ -1,4 +1,4 @@
-import { stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { glob } from 'tinyglobby';
 import { UsageError } from '../core/errors.js';
@@ -25,33 +25,38 @@ const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 
  */
 export async function expandInputs(specs: readonly string[]): Promise<string[]> {
   const out: string[] = [];
+  const keys = new Map<string, string>();
   const seen = new Set<string>();
-  const add = (p: string): void => {
-    const key = p === '-' ? p : resolve(p);
+  // The same file reached twice (spelled relative and absolute, or through a symlink, or a
+  // symlink loop in a folder) is read once; the order is that of the resolved paths, so it does
+  // not depend on how a path was spelled.
+  const add = async (p: string): Promise<void> => {
+    const key = p === '-' ? p : await realpath(p).catch(() => resolve(p));
     if (!seen.has(key)) {
       seen.add(key);
+      keys.set(p, key);
       out.push(p);
     }
   };
   for (const spec of specs) {
     if (spec === '-') {
-      add('-');
+      await add('-');
       continue;
     }
     const st = await stat(spec).catch(() => null);
-    if (st?.isFile()) add(spec);
+    if (st?.isFile()) await add(spec);
     else if (st?.isDirectory()) {
       // Names starting with '_' or '.' are run files and temporaries (the Hadoop/Spark convention).
       const found = (await glob('**/*', { cwd: spec, onlyFiles: true, dot: false, ignore: ['**/_*', '**/_*/**'] })).filter(isInputName).sort(byCodePoint);
       if (found.length === 0) throw new UsageError(`no input files (${INPUT_EXTENSIONS.join(', ')}, optionally .gz/.zst) in directory '${spec}'`);
       const base = spec.endsWith('/') ? spec : spec + '/';
-      for (const f of found) add(base + f);
+      for (const f of found) await add(base + f);
     } else if (/[*?[{]/.test(spec)) {
       // Our own matcher, not tinyglobby's: picomatch's regexes backtrack once per '*' (src/core/glob.ts).
       const found = (await expandGlob(spec)).sort(byCodePoint);
       if (found.length === 0) throw new UsageError(`no files match '${spec}'`);
-      for (const f of found) add(f);
+      for (const f of found) await add(f);
     } else throw new UsageError(`input not found: '${spec}'`);
   }
-  return out.sort((a, b) => (a === '-' ? -1 : b === '-' ? 1 : byCodePoint(a, b)));
+  return out.sort((a, b) => (a === '-' ? -1 : b === '-' ? 1 : byCodePoint(keys.get(a)!, keys.get(b)!)));
 }

@@ -76,3 +76,24 @@ describe('CSV that is damaged or odd', () => {
     expect(String(d.rejects[0].detail?.problem)).toMatch(/duplicate column 'text'/);
   });
 });
+
+describe('inputs reached twice or spelled differently (I1, I4)', () => {
+  it('a symlink loop reads each file once, and the order follows the resolved paths', async () => {
+    const { mkdir, symlink, writeFile } = await import('node:fs/promises');
+    const { expandInputs } = await import('../../src/io/inputs.js');
+    const dir = await tempDir();
+    await mkdir(join(dir, 'in/sub'), { recursive: true });
+    await writeFile(join(dir, 'in/a.jsonl'), '{"text":"a"}\n');
+    await writeFile(join(dir, 'in/sub/b.jsonl'), '{"text":"b"}\n');
+    await symlink('..', join(dir, 'in/sub/up'));
+    await symlink('sub', join(dir, 'in/loop1'));
+    await symlink('a.jsonl', join(dir, 'in/link.jsonl'));
+    const files = await expandInputs([join(dir, 'in')]);
+    expect(files).toHaveLength(2);
+    // 'zz' links to 'in': by spelling zz/a.jsonl sorts after in/sub/b.jsonl; by resolved path before it.
+    await symlink('in', join(dir, 'zz'));
+    const order = await expandInputs([join(dir, 'in/sub/b.jsonl'), join(dir, 'zz/a.jsonl')]);
+    expect(order).toEqual([join(dir, 'zz/a.jsonl'), join(dir, 'in/sub/b.jsonl')]);
+    await rm(dir, { recursive: true, force: true });
+  });
+});

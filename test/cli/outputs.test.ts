@@ -194,3 +194,15 @@ describe('dedup-disk checks its output flags before its long work (K2)', () => {
 });
 
 void ROOT;
+
+describe('recipe names cannot climb out of out/ (Y1)', () => {
+  it('a name with .. and no --output is refused before anything is written', async () => {
+    const dir = await scratch();
+    await writeFile(join(dir, 'in.jsonl'), lines(3));
+    await writeFile(join(dir, 'r.yaml'), 'name: ../../escaped\nstages: [normalize]\n');
+    const r = await runCli(['run', join(dir, 'r.yaml'), '-i', join(dir, 'in.jsonl')], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/would write outside out\//);
+    expect(await readdir(dir)).toEqual(['in.jsonl', 'r.yaml']);
+  });
+});

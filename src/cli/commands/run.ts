@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { stringify, parse as parseYaml } from 'yaml';
 import { UsageError } from '../../core/errors.js';
 import type { Recipe } from '../../core/recipe.js';
@@ -122,6 +122,8 @@ ${flagHelp(RUN_FLAGS)}
       const recipe = await loadRecipe(p.positionals[0], registry);
       const inputs = (p.values.input as string[] | undefined) ?? recipe.input;
       if (inputs.length === 0) throw new UsageError('no input: set `input:` in the recipe or pass --input PATH');
+      // The default output is out/<name>: a name that climbs out of it (../x, /abs) is refused.
+      if (p.values.output === undefined && (isAbsolute(recipe.name) || recipe.name.split(/[\\/]/).includes('..'))) throw new UsageError(`recipe name '${recipe.name}' would write outside out/; give --output DIR or a plain name`);
       const out = (p.values.output as string | undefined) ?? join('out', recipe.name);
       if (out === '-') throw new UsageError('run writes a folder; give --output DIR');
       const stages: Stage[] = [];

@@ -24,3 +24,33 @@ describe('corpus-clean bench', () => {
     expect((await runCli(['bench', '--stages', 'normalize', '--recipe', 'rules/recipes/sample.yaml'])).code).toBe(2);
   });
 });
+
+describe('corpus-clean bench tells the truth', () => {
+  it('shows what reading drops, cold and warm speed, peak memory and the machine', async () => {
+    const { tempDir } = await import('../helpers/run.js');
+    const { writeFile, rm } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const dir = await tempDir();
+    try {
+      const f = join(dir, 'in.jsonl');
+      await writeFile(f, '{"text":"one record with text"}\n{"raw_content":"no text field"}\nnot json\n');
+      const r = await runCli(['bench', f, '--stages', 'normalize', '--json']);
+      expect(r.code).toBe(0);
+      const out = JSON.parse(r.stdout);
+      expect(out.rows[0].dropped).toBe(2);
+      expect(out.rows[0].reasons).toEqual({ json_parse: 1, text_missing: 1 });
+      for (const row of out.rows) {
+        expect(row.peakRssMb).toBeGreaterThan(10);
+        expect(row.coldMbPerSec).toBeGreaterThanOrEqual(0);
+      }
+      expect(out.machine.cores).toBeGreaterThan(0);
+      expect(out.load).toHaveLength(3);
+      const table = await runCli(['bench', f, '--stages', 'normalize']);
+      expect(table.stdout).toContain('read dropped: json_parse 1, text_missing 1.');
+      expect(table.stdout).toMatch(/load average [\d.]+ [\d.]+ [\d.]+/);
+      expect(table.stdout).toContain('| step | docs in | seconds | docs/s | MB/s | x pass-through | MB/s cold | peak RSS MB | dropped |');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

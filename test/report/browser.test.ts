@@ -1,5 +1,5 @@
 import { existsSync, mkdtempSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,9 +28,12 @@ describe.runIf(HAS_BROWSER)('the HTML report in Chromium', () => {
     // The file name is data too.
     evil = join(dir, 'evil"><b>bold.jsonl');
     await writeFile(evil, PLANTED.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    // Inputs are read in the order of their resolved paths and the report shows the first few rejects
+    // of each reason: a copy of the sample beside the planted file keeps that file first wherever the
+    // clone and the temporary folder live.
+    await cp(join(ROOT, 'fixtures/sample'), join(dir, 'sample'), { recursive: true });
     const recipe = join(dir, 'r.yaml');
-    // Recipe paths start from the recipe's folder (a temporary one here): the sample's input is given absolute.
-    await writeFile(recipe, (await readFile(join(ROOT, 'rules/recipes/sample.yaml'), 'utf8')).replace('  - ../../fixtures/sample', `  - ${JSON.stringify(join(ROOT, 'fixtures/sample'))}\n  - ${JSON.stringify(evil)}`));
+    await writeFile(recipe, (await readFile(join(ROOT, 'rules/recipes/sample.yaml'), 'utf8')).replace('  - ../../fixtures/sample', `  - ${JSON.stringify(evil)}\n  - sample`));
     out = join(dir, 'out');
     const r = await runCli(['run', recipe, '-o', out]);
     expect(r.stderr).toContain(`report in ${join(out, '_report.html')}`);

@@ -17,3 +17,13 @@ describe('web recipes', () => {
     });
   }
 });
+
+describe('list files in a recipe', () => {
+  it('url-filter block/allow lists and flagged-words extra lists are taken from the recipe folder', () => {
+    const raw = { stages: [{ 'url-filter': { block: ['lists/gambling.txt'], allow: ['ok.txt'] } }, { 'flagged-words': { extra_lists: ['mine.txt'] } }] };
+    const r = resolveRecipe(raw, defaultRegistry(), 'x', { baseDir: '/data/recipes' });
+    expect(r.stages[0].options.block).toEqual(['/data/recipes/lists/gambling.txt']);
+    expect(r.stages[0].options.allow).toEqual(['/data/recipes/ok.txt']);
+    expect(r.stages[1].options.extraLists).toEqual(['/data/recipes/mine.txt']);
+  });
+});

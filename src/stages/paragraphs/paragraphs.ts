@@ -31,7 +31,7 @@ export const paragraphsOptions: OptionsSpec = {
   minDocChars: { type: 'integer', default: 50, min: 0, doc: 'drop a document left with fewer non-space characters than this after removal (paragraphs:too_short)' },
   sketchBytes: { type: 'integer', default: 64 * 1024 * 1024, min: 4096, doc: 'memory of the count-min sketch (4 rows of 8-bit counters), whatever the corpus size' },
   holdBytes: { type: 'integer', default: 256 * 1024 * 1024, min: 0, doc: 'one-process form: text held in memory between the two passes; past it, records spill to a temporary file' },
-  spillDir: { type: 'string', default: null, nullable: true, doc: 'folder for the temporary spill of the one-process form (default: the system temp folder)' },
+  spillDir: { type: 'string', default: null, nullable: true, path: true, doc: 'folder for the temporary spill of the one-process form (default: the system temp folder)' },
 };
 
 /** Reject reason of a document left too short. */

@@ -14,8 +14,8 @@ import type { UrlList } from './lists.js';
 import { hostOf, loadUrlList, matchUrl } from './lists.js';
 
 export const urlFilterOptions: OptionsSpec = {
-  block: { type: 'string[]', default: [], doc: 'block-list files (domains, .suffixes, hosts-file lines, ||adblock^ domains, globs, re:regex); reason url_filter:<file name>' },
-  allow: { type: 'string[]', default: [], doc: 'allow-list files in the same format; an allowed URL is never blocked' },
+  block: { type: 'string[]', default: [], path: true, doc: 'block-list files (domains, .suffixes, hosts-file lines, ||adblock^ domains, globs, re:regex); reason url_filter:<file name>' },
+  allow: { type: 'string[]', default: [], path: true, doc: 'allow-list files in the same format; an allowed URL is never blocked' },
   allowOnly: { type: 'boolean', default: false, doc: 'keep only URLs on an allow list (others: url_filter:not_allowed)' },
   field: { type: 'string', default: 'url', doc: "field holding the URL; a dotted path reaches into objects (metadata.url)" },
   missing: { type: 'string', default: 'keep', values: ['keep', 'drop'], doc: 'records without a URL: keep them, or drop them as url_filter:no_url' },

@@ -11,7 +11,7 @@ import { count, observe, emptySummary } from '../../core/stats.js';
 import { C4Lines } from './c4.js';
 import { profile } from './profile.js';
 import type { RuleSet } from './ruleset.js';
-import { adjustRules, loadPreset, loadRuleSet } from './ruleset.js';
+import { adjustRules, loadPreset, loadRuleSet, reasonPicker } from './ruleset.js';
 import { CompiledRules } from './score.js';
 import { SignalComputer } from './signals.js';
 
@@ -40,6 +40,8 @@ interface Compiled {
   /** The `preset:<name>` counter key. */
   counterKey: string;
   build: AttrsBuilder;
+  /** The drop reason among the failing rules (the rule set's `reason_order`). */
+  reason: (failed: readonly string[]) => string;
 }
 
 /** Builds `attrs.quality`: the header fields, then every signal in `SignalComputer.names` order. */
@@ -60,7 +62,7 @@ function attrsBuilder(names: readonly string[]): AttrsBuilder {
 function compile(set: RuleSet): Compiled {
   const c4 = set.c4 ? new C4Lines(set.c4) : undefined;
   const computer = new SignalComputer(set.signals, c4);
-  return { set, computer, rules: new CompiledRules(set.rules, computer.names), c4, counterKey: `preset:${set.name}`, build: attrsBuilder(computer.names) };
+  return { set, computer, rules: new CompiledRules(set.rules, computer.names), c4, counterKey: `preset:${set.name}`, build: attrsBuilder(computer.names), reason: reasonPicker(set) };
 }
 
 function parseOverrides(list: readonly string[]): Map<string, number | null> {
@@ -85,7 +87,8 @@ export const AUTO_CJK_SHARE = 0.3;
 
 /**
  * Build the quality stage: tag every record with its signals and score in `attrs.quality`, then
- * drop it with the code of the first failing rule (`gopher_repetition:top_2gram`, ...).
+ * drop it with the code of the most telling failing rule (the rule set's `reason_order`, then file
+ * order: `zh_quality:min_chars` for a short post that also repeats a 3-gram).
  *
  * Options (defaults): `preset` ('auto'), `rules` (null), `set` ([]), `skip` ([]),
  * `c4LineFilter` (false), `dropBelowScore` (null), `tagOnly` (false).
@@ -145,7 +148,7 @@ export function createQuality(options: Record<string, unknown>): Stage {
       observe((stats.summaries['quality_score'] ??= emptySummary()), score);
       count(stats.counters, c.counterKey);
       if (tagOnly) return undefined;
-      if (failed.length > 0) return failed[0];
+      if (failed.length > 0) return c.reason(failed);
       if (dropBelow !== null && score < dropBelow) return 'quality:low_score';
       if (lineFilter && c4 !== undefined && c.c4 !== undefined) {
         const removed = c4.lines - c4.kept.length;

@@ -26,8 +26,14 @@ export interface RuleSet {
   signals: SignalConfig;
   /** C4 line rules; absent when the rule set has none. */
   c4?: C4Config;
-  /** Rules in evaluation order: the first that fails gives the drop reason. */
+  /** Rules in file order; `attrs.quality.failed` lists the failing ones in this order. */
   rules: Rule[];
+  /**
+   * Which failing rule names the drop reason: the rules these codes or groups name come first
+   * (in this order; a group's rules in file order), then every other rule in file order.
+   * Empty: file order.
+   */
+  reasonOrder: string[];
 }
 
 /** Presets shipped in `rules/quality/<name>.yaml`. */
@@ -109,7 +115,7 @@ export function parseRuleSet(raw: unknown, where = 'rule set'): RuleSet {
     for (const k of Object.keys(o)) if (!keys.includes(k)) bad(`unknown key '${k}' in ${what}; allowed: ${keys.join(', ')}`);
   };
 
-  known(raw, ['name', 'language', 'description', 'signals', 'c4', 'rules'], 'the rule set');
+  known(raw, ['name', 'language', 'description', 'signals', 'c4', 'rules', 'reason_order'], 'the rule set');
   const sig = raw.signals ?? {};
   if (!isObj(sig)) return bad(`'signals' must be a mapping`);
   known(sig, ['stop_words', 'top_ngrams', 'dup_ngrams', 'ngram_separator', 'terminal_punctuation', 'short_line_length', 'sentence_marks'], 'signals');
@@ -170,6 +176,10 @@ export function parseRuleSet(raw: unknown, where = 'rule set'): RuleSet {
     if (r.doc !== undefined) rule.doc = str(r, 'doc');
     return rule;
   });
+  const reasonOrder = strs(raw, 'reason_order');
+  for (const entry of reasonOrder) {
+    if (!rules.some((r) => r.code === entry || groupOf(r.code) === entry)) bad(`reason_order: '${entry}' is neither a rule code nor a group of this rule set`);
+  }
   return {
     name: str(raw, 'name'),
     language: str(raw, 'language', 'und'),
@@ -177,6 +187,51 @@ export function parseRuleSet(raw: unknown, where = 'rule set'): RuleSet {
     signals,
     c4,
     rules,
+    reasonOrder,
+  };
+}
+
+/** The group of a rule code: `gopher_quality` for `gopher_quality:min_words`. */
+function groupOf(code: string): string {
+  return code.slice(0, code.indexOf(':'));
+}
+
+/**
+ * The rule codes of a rule set in drop-reason order: first the rules `reasonOrder` names (a
+ * group's rules in file order), then the others in file order. Skipped rules are left out.
+ */
+export function reasonRanking(set: Pick<RuleSet, 'rules' | 'reasonOrder'>): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const add = (code: string) => {
+    if (!seen.has(code)) {
+      seen.add(code);
+      out.push(code);
+    }
+  };
+  for (const entry of set.reasonOrder) for (const r of set.rules) if (r.code === entry || groupOf(r.code) === entry) add(r.code);
+  for (const r of set.rules) add(r.code);
+  return out;
+}
+
+/**
+ * A function giving the drop reason of a record from its failing rules (`failed`, in file order,
+ * not empty): the one that comes first in `reasonRanking(set)`.
+ */
+export function reasonPicker(set: Pick<RuleSet, 'rules' | 'reasonOrder'>): (failed: readonly string[]) => string {
+  if (set.reasonOrder.length === 0) return (failed) => failed[0];
+  const rank = new Map(reasonRanking(set).map((code, i) => [code, i]));
+  return (failed) => {
+    let best = failed[0];
+    let bestRank = rank.get(best) ?? Infinity;
+    for (let i = 1; i < failed.length; i++) {
+      const r = rank.get(failed[i]) ?? Infinity;
+      if (r < bestRank) {
+        best = failed[i];
+        bestRank = r;
+      }
+    }
+    return best;
   };
 }
 

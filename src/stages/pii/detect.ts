@@ -28,7 +28,102 @@ const isAlnum = (c: number): boolean => isDigit(c) || isAlpha(c);
 const isLocal = (c: number): boolean => isAlnum(c) || c === 46 || c === 95 || c === 37 || c === 43 || c === 45;
 const isDomain = (c: number): boolean => isAlnum(c) || c === 46 || c === 45;
 
-/** E-mail addresses: `local@domain.tld`, tld of 2+ letters, grown from each `@`. */
+/** A letter, mark or digit outside ASCII: what internationalised addresses (RFC 6530) add. */
+const WIDE = /[\p{L}\p{M}\p{N}]/u;
+/** Han, kana and Hangul: scripts written without spaces, so a run of them has no edge of its own. */
+const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}]/u;
+/** What may stand just before a non-ASCII local part: the start, a space, a bracket, a quote, a colon, a comma. */
+const OPENS = new Set([...' \t\n\r\u00a0\u3000<([{"\'“‘「『《〈【（［：:，,；;/|']);
+/**
+ * Top-level domains written in Han, kana or Hangul that are delegated (IANA root zone). In
+ * unspaced text the end of such a domain is known only by its TLD, so only these are accepted.
+ */
+const CJK_TLDS: readonly string[] = [
+  '中国', '中國', '香港', '台湾', '台灣', '澳門', '澳门', '新加坡', '公司', '网络', '網絡', '网址', '网店', '网站', '在线', '商城',
+  '商店', '商标', '广东', '佛山', '中文网', '企业', '娱乐', '游戏', '移动', '信息', '我爱你', '集团', '手机', '时尚', '微博', '八卦',
+  '政务', '公益', '健康', '招聘', '慈善', '世界', '购物', '书籍', '机构', '组织机构', '联通', '点看', '大拿', '天主教', '广告',
+  'コム', 'みんな', 'ストア', 'セール', 'ポイント', 'クラウド', 'ファッション', '한국', '닷컴', '닷넷', '삼성',
+].sort((a, b) => b.length - a.length);
+
+const isWide = (ch: string): boolean => ch.charCodeAt(0) > 127 && WIDE.test(ch);
+const isCjk = (ch: string): boolean => CJK.test(ch);
+
+/**
+ * Where an internationalised local part ending at `asciiStart` (the start of its ASCII tail, or
+ * `at`) begins, or -1 when it has none: letters outside ASCII are taken only as a whole run that
+ * stands after a space, bracket, quote, colon or comma, and never when the run mixes Han/kana/
+ * Hangul with ASCII (邀请到了debian-user@...: the prose ran into an ASCII address).
+ */
+function wideLocalStart(text: string, asciiStart: number, at: number): number {
+  let s = asciiStart;
+  let wide = false;
+  while (s > 0 && at - s < 64) {
+    const c = text.charCodeAt(s - 1);
+    if (isLocal(c)) s--;
+    else if (c > 127 && isWide(text[s - 1])) {
+      s--;
+      wide = true;
+    } else break;
+  }
+  if (!wide) return -1;
+  if (s > 0 && !OPENS.has(text[s - 1])) return -1;
+  const local = text.slice(s, at);
+  let cjk = false;
+  let ascii = false;
+  for (const ch of local) {
+    if (isCjk(ch)) cjk = true;
+    else if (ch.charCodeAt(0) < 128 && isAlnum(ch.charCodeAt(0))) ascii = true;
+  }
+  return cjk && ascii ? -1 : s;
+}
+
+/**
+ * The end of the domain after `at` (exclusive), or -1. ASCII domains end where their characters
+ * do; labels may also hold letters outside ASCII (例子.广告, mi-compañía.com, пошта.укр), but a
+ * label that switches between Han/kana/Hangul and other letters ends the domain at the switch
+ * (163.com编辑 is 163.com), and a Han/kana/Hangul top-level label must begin with a delegated
+ * one (例子.中国我们 is 例子.中国).
+ */
+function domainEnd(text: string, at: number): number {
+  let e = at + 1;
+  let labelStart = e;
+  let labelCjk: boolean | undefined;
+  while (e < text.length && e - at < 255) {
+    const c = text.charCodeAt(e);
+    if (c === 46) {
+      labelStart = e + 1;
+      labelCjk = undefined;
+      e++;
+      continue;
+    }
+    let cjk: boolean;
+    if (isDomain(c)) cjk = false;
+    else if (c > 127 && isWide(text[e])) cjk = isCjk(text[e]);
+    else break;
+    if (c !== 45 && labelCjk !== undefined && labelCjk !== cjk) break;
+    if (c !== 45) labelCjk ??= cjk;
+    e++;
+  }
+  while (e > at + 1 && (text.charCodeAt(e - 1) === 46 || text.charCodeAt(e - 1) === 45)) e--;
+  const dot = text.lastIndexOf('.', e - 1);
+  if (dot <= at + 1 || text.slice(at + 1, e).includes('..')) return -1;
+  const tld = text.slice(dot + 1, e);
+  if (/^[A-Za-z]{2,}$/.test(tld) || /^xn--[A-Za-z0-9-]{2,}$/i.test(tld)) return e;
+  if (isCjk(tld[0])) {
+    const t = CJK_TLDS.find((x) => tld.startsWith(x));
+    return t === undefined ? -1 : dot + 1 + t.length;
+  }
+  // Other scripts are written with spaces (рф, укр, ελ): the label is the TLD when it is letters.
+  return /^\p{L}[\p{L}\p{M}]+$/u.test(tld) && /[^\x00-\x7f]/.test(tld) ? e : -1;
+}
+
+/**
+ * E-mail addresses: `local@domain.tld`, grown from each `@`. ASCII addresses as RFC 5322 writes
+ * them (tld of 2+ letters); internationalised ones (RFC 6530: letters of any script in the local
+ * part and the domain) under the limits of `wideLocalStart` and `domainEnd`, so that an ASCII
+ * address inside unspaced Chinese keeps its own edges. sub `email_intl` marks those with a
+ * character outside ASCII.
+ */
 export function findEmails(text: string, out: Span[]): void {
   let from = 0;
   for (;;) {
@@ -37,17 +132,17 @@ export function findEmails(text: string, out: Span[]): void {
     from = at + 1;
     let s = at;
     while (s > 0 && isLocal(text.charCodeAt(s - 1)) && at - s < 64) s--;
+    if (s > 0 && text.charCodeAt(s - 1) > 127) {
+      const w = wideLocalStart(text, s, at);
+      if (w >= 0) s = w;
+    }
     while (s < at && (text.charCodeAt(s) === 46 || text.charCodeAt(s) === 45)) s++;
     if (s === at) continue;
-    let e = at + 1;
-    while (e < text.length && isDomain(text.charCodeAt(e)) && e - at < 255) e++;
-    while (e > at + 1 && (text.charCodeAt(e - 1) === 46 || text.charCodeAt(e - 1) === 45)) e--;
-    const domain = text.slice(at + 1, e);
-    const dot = domain.lastIndexOf('.');
-    if (dot <= 0) continue;
-    const tld = domain.slice(dot + 1);
-    if (tld.length < 2 || !/^[A-Za-z]+$/.test(tld) || domain.includes('..')) continue;
-    out.push({ kind: 'email', start: s, end: e, sub: 'email' });
+    const e = domainEnd(text, at);
+    if (e < 0) continue;
+    let intl = false;
+    for (let i = s; i < e; i++) if (text.charCodeAt(i) > 127) intl = true;
+    out.push({ kind: 'email', start: s, end: e, sub: intl ? 'email_intl' : 'email' });
     from = e;
   }
 }

@@ -25,6 +25,36 @@ describe('pii detectors: true positives', () => {
     expect(found('邮箱：wlwnews@163.com。编辑')).toEqual(['email:wlwnews@163.com']);
     expect(found('write to Joe.Bloggs+cc@mail.example.co.uk.')).toEqual(['email:Joe.Bloggs+cc@mail.example.co.uk']);
   });
+  it('internationalised e-mail addresses (RFC 6530): the real list of a Stack Exchange answer, IDN domains', () => {
+    // ../shared/data/web/en/datajuicer_stack_exchange.jsonl, an answer listing valid addresses.
+    const sub = (text: string) => findPii(text, ALL).map((s) => `${s.sub}:${text.slice(s.start, s.end)}`);
+    expect(sub('Latin (Unicode)   yo@mi-compañía.com   ')).toEqual(['email_intl:yo@mi-compañía.com']);
+    expect(sub('Chinese (Unicode)   用户@例子.广告          ')).toEqual(['email_intl:用户@例子.广告']);
+    expect(sub('Ukrainian (Unicode)   квіточка@пошта.укр          ')).toEqual(['email_intl:квіточка@пошта.укр']);
+    expect(sub('Greek (Unicode)   θσερ@εχαμπλε.ψομ          ')).toEqual(['email_intl:θσερ@εχαμπλε.ψομ']);
+    expect(sub('German (Unicode)   Dörte@Sörensen.example.com     (German')).toEqual(['email_intl:Dörte@Sörensen.example.com']);
+    expect(sub('Russian (Unicode)   аджай@экзампл.рус          ')).toEqual(['email_intl:аджай@экзампл.рус']);
+    expect(sub('ASCII user, IDN domain: info@例子.中国，或 admin@xn--fiqs8s.xn--55qx5d 。')).toEqual(['email_intl:info@例子.中国', 'email:admin@xn--fiqs8s.xn--55qx5d']);
+    // A Han domain in unspaced text ends with its delegated top-level label.
+    expect(found('邮箱：用户@例子.中国我们会回复')).toEqual(['email:用户@例子.中国']);
+    // A Han local part has no edge of its own in unspaced prose: the words before it go with it.
+    expect(found('发邮件至用户@例子.中国')).toEqual(['email:发邮件至用户@例子.中国']);
+  });
+  it('ASCII addresses inside unspaced Chinese keep their edges (real lines)', () => {
+    // ../shared/data/web/zh: debian_handbook_zh-CN, cluecorpussmall, flagdata, online-shopping reviews.
+    expect(found('这就解释了为什么衍生版被邀请到了debian-derivatives@lists.debian.org邮件列表中参与讨论')).toEqual(['email:debian-derivatives@lists.debian.org']);
+    expect(found('发送给12345@bugs.debian.org 的电子邮件')).toEqual(['email:12345@bugs.debian.org']);
+    expect(found('序列职称者优先。E-mail：572437855@qq.com联系电话')).toEqual(['email:572437855@qq.com']);
+    expect(found('电子信箱 service@cxfund.com.cn二十三、其它应披露的事项')).toEqual(['email:service@cxfund.com.cn']);
+    expect(found('一点都不好用！我的EMAIL:HRZJQ@163.COM我可以为我说的话负责')).toEqual(['email:HRZJQ@163.COM']);
+    expect(found('或发送新闻线索至邮箱wlwnews@163.com。编辑')).toEqual(['email:wlwnews@163.com']);
+  });
+  it('Weibo mentions and @ in prose are not addresses', () => {
+    expect(found('回复@人民日报:说得好')).toEqual([]);
+    expect(found('转发微博@新浪科技.今天的新闻')).toEqual([]);
+    expect(found('哈哈@张三 @李四.我们明天见')).toEqual([]);
+    expect(found('价格@3.5元/斤，数量@100.00')).toEqual([]);
+  });
   it('mainland mobiles, landlines, 400 numbers, HK, TW and E.164', () => {
     expect(found('电话：13853306319 欢迎咨询')).toEqual(['phone:13853306319']);
     expect(found('手机 138 5330 6319。')).toEqual(['phone:138 5330 6319']);

@@ -74,11 +74,28 @@ async function checkWritable(path: string, flag: string, asFolder: boolean): Pro
   }
 }
 
+/**
+ * A file name cut before its run of extensions: `data.v2.jsonl.gz` → [`data`, `.v2.jsonl.gz`]
+ * (an extension is `.` and letters or digits). One backwards scan: the regex this replaces
+ * (`^(.*?)((?:\.[A-Za-z0-9]+)*)$`) retried the tail at every position.
+ */
+export function splitExtensions(name: string): [string, string] {
+  const alnum = (c: number): boolean => (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+  let cut = name.length;
+  for (;;) {
+    let j = cut;
+    while (j > 0 && alnum(name.charCodeAt(j - 1))) j--;
+    if (j === cut || j === 0 || name.charCodeAt(j - 1) !== 46) break;
+    cut = j - 1;
+  }
+  return [name.slice(0, cut), name.slice(cut)];
+}
+
 /** Shard names a file output `name.ext` uses when sharded: `name-00000.ext`. */
 export function shardPattern(output: string): RegExp {
-  const m = /^(.*?)((?:\.[A-Za-z0-9]+)*)$/.exec(basename(output))!;
+  const [stem, ext] = splitExtensions(basename(output));
   const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`^${esc(m[1])}-\\d{5,}${esc(m[2])}$`);
+  return new RegExp(`^${esc(stem)}-\\d{5,}${esc(ext)}$`);
 }
 
 /**

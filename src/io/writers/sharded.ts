@@ -4,7 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { createGzip, type Gzip } from 'node:zlib';
 import { createRequire } from 'node:module';
 import { UsageError } from '../../core/errors.js';
-import { outputTarget } from '../outputs.js';
+import { outputTarget, splitExtensions } from '../outputs.js';
 
 /** Output compression, chosen by the file name's ending. */
 export type OutputCompression = 'none' | 'gzip' | 'zstd';
@@ -144,8 +144,8 @@ export class ShardedWriter {
       return join(this.o.output, `${this.o.prefix ?? 'part'}-${n}${ext}`);
     }
     if (!this.o.shardRecords && !this.o.shardBytes) return this.o.output;
-    const m = /^(.*?)((?:\.[A-Za-z0-9]+)*)$/.exec(basename(this.o.output))!;
-    return join(dirname(this.o.output), `${m[1]}-${n}${m[2]}`);
+    const [stem, ext] = splitExtensions(basename(this.o.output));
+    return join(dirname(this.o.output), `${stem}-${n}${ext}`);
   }
 
   private async open(): Promise<OpenShard> {

@@ -5,13 +5,20 @@
  * - `.example.com` or `*.example.com`: subdomains only (a suffix; `.bet` covers a whole TLD);
  * - `0.0.0.0 example.com`, `127.0.0.1 example.com`: hosts-file lines, as public blocklists publish them;
  * - `||example.com^`: adblock domain rules (other adblock syntax is skipped and counted);
- * - `re:<regex>`: a JavaScript regular expression tested on the whole URL;
- * - anything holding `/` or `*` otherwise: a glob on the whole URL (`*` = any run of characters).
+ * - `re:<regex>`: a regular expression (RE2 syntax: no backreferences or lookaround) searched in
+ *   the URL, case-insensitively;
+ * - anything holding `/` or `*` otherwise: a glob found anywhere in the URL (`*` = any run of
+ *   characters), case-insensitively.
+ *
+ * URLs come from the records, patterns from the user: nothing here may backtrack. Globs are
+ * matched piece by piece with `indexOf` (the first place each piece fits is always a right one, so
+ * nothing is retried); `re:` rules run on RE2JS, whose automaton is linear in the URL length.
  *
  * `#` and `!` start comment lines; blank lines are skipped.
  */
 import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
+import { RE2JS } from 're2js';
 import { UsageError } from '../../core/errors.js';
 
 /** One compiled list. */
@@ -21,8 +28,10 @@ export interface UrlList {
   domains: Set<string>;
   /** Suffixes (without the leading dot) matched by proper subdomains only. */
   suffixes: Set<string>;
-  /** Whole-URL patterns, as one regular expression, or null. */
-  pattern: RegExp | null;
+  /** Globs, each as its lower-cased pieces between `*`s. */
+  globs: string[][];
+  /** The `re:` rules as one linear-time expression, or null. */
+  pattern: RE2JS | null;
   /** Rules read, and lines skipped as unsupported. */
   rules: number;
   skipped: number;
@@ -32,13 +41,25 @@ const HOSTS_PREFIX = /^(?:0\.0\.0\.0|127\.0\.0\.1|::1?|::)\s+/;
 // Labels of letters, digits, '_' and '-', joined by dots (a label never holds a dot: linear).
 const DOMAIN = /^[a-z0-9_-]+(?:\.[a-z0-9_-]+)*$/;
 
-function globToRegex(glob: string): string {
-  return glob.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\/]/g, '\\$&')).join('.*');
+/**
+ * Whether the pieces of a glob (split at `*`) occur in `s` in order, without overlapping: the
+ * glob found anywhere in `s`. Taking the earliest place of each piece never loses a match, so
+ * this is a handful of `indexOf` calls, with no backtracking.
+ */
+export function globFound(pieces: readonly string[], s: string): boolean {
+  let at = 0;
+  for (const p of pieces) {
+    if (p === '') continue;
+    const i = s.indexOf(p, at);
+    if (i < 0) return false;
+    at = i + p.length;
+  }
+  return true;
 }
 
 /** Parse the text of a list file. */
 export function parseUrlList(name: string, text: string): UrlList {
-  const list: UrlList = { name, domains: new Set(), suffixes: new Set(), pattern: null, rules: 0, skipped: 0 };
+  const list: UrlList = { name, domains: new Set(), suffixes: new Set(), globs: [], pattern: null, rules: 0, skipped: 0 };
   const patterns: string[] = [];
   for (const raw of text.split(/\r?\n/)) {
     let line = raw.trim();
@@ -48,9 +69,11 @@ export function parseUrlList(name: string, text: string): UrlList {
     if (line.startsWith('re:')) {
       const src = line.slice(3);
       try {
-        new RegExp(src);
+        RE2JS.compile(src);
       } catch (e) {
-        throw new UsageError(`url-filter: list '${name}': bad regular expression '${src}': ${(e as Error).message}`);
+        throw new UsageError(
+          `url-filter: list '${name}': bad regular expression '${src}': ${(e as Error).message} (re: rules use RE2 syntax, which runs in linear time: no backreferences or lookaround)`,
+        );
       }
       patterns.push(`(?:${src})`);
       list.rules++;
@@ -75,13 +98,13 @@ export function parseUrlList(name: string, text: string): UrlList {
       continue;
     }
     if (line.includes('/') || line.includes('*')) {
-      patterns.push(`(?:${globToRegex(line)})`);
+      list.globs.push(line.toLowerCase().split('*'));
       list.rules++;
       continue;
     }
     list.skipped++;
   }
-  if (patterns.length > 0) list.pattern = new RegExp(patterns.join('|'), 'i');
+  if (patterns.length > 0) list.pattern = RE2JS.compile(patterns.join('|'), RE2JS.CASE_INSENSITIVE);
   return list;
 }
 
@@ -119,8 +142,11 @@ export function hostOf(url: string): string {
   return host.toLowerCase();
 }
 
-/** The rule of `list` that matches, or null: `domain:<d>`, `suffix:<s>` or `pattern`. */
-export function matchUrl(list: UrlList, url: string, host: string): string | null {
+/**
+ * The rule of `list` that matches, or null: `domain:<d>`, `suffix:<s>` or `pattern`. `lower` is
+ * the URL in lower case (for the globs), computed once by the caller for all lists.
+ */
+export function matchUrl(list: UrlList, url: string, host: string, lower = url.toLowerCase()): string | null {
   if (host !== '') {
     if (list.domains.has(host)) return `domain:${host}`;
     let dot = host.indexOf('.');
@@ -131,6 +157,7 @@ export function matchUrl(list: UrlList, url: string, host: string): string | nul
       dot = host.indexOf('.', dot + 1);
     }
   }
+  for (const g of list.globs) if (globFound(g, lower)) return 'pattern';
   if (list.pattern !== null && list.pattern.test(url)) return 'pattern';
   return null;
 }

@@ -58,8 +58,9 @@ export function createUrlFilter(options: Record<string, unknown>): Stage {
         return dropMissing ? 'url_filter:no_url' : undefined;
       }
       const host = hostOf(url);
+      const lower = url.toLowerCase();
       for (const l of allow) {
-        const rule = matchUrl(l, url, host);
+        const rule = matchUrl(l, url, host, lower);
         if (rule !== null) {
           count(ctx.stats.counters, `allowed:${l.name}`);
           return undefined;
@@ -67,7 +68,7 @@ export function createUrlFilter(options: Record<string, unknown>): Stage {
       }
       if (allowOnly) return 'url_filter:not_allowed';
       for (const l of block) {
-        const rule = matchUrl(l, url, host);
+        const rule = matchUrl(l, url, host, lower);
         if (rule !== null) {
           doc.attrs.url_filter = { list: l.name, rule };
           return `url_filter:${l.name}`;

@@ -37,6 +37,31 @@ describe('url lists', () => {
     expect(m('https://lucky.bet/')).toBe('suffix:bet');
     expect(m('https://bet/')).toBeNull();
     expect(m('https://news.cn/casino/today')).toBe('pattern');
+    expect(m('https://news.cn/CASINO/today')).toBe('pattern');
+    expect(m('https://news.cn/casinos')).toBeNull();
+  });
+  it('globs are found anywhere, pieces in order without overlap', () => {
+    const l = parseUrlList('x', 'ab*ba\n/ads/*banner\n');
+    const m = (u: string) => matchUrl(l, u, hostOf(u));
+    expect(m('http://x/aba')).toBeNull();
+    expect(m('http://x/abba')).toBe('pattern');
+    expect(m('http://x/ADS/big-Banner.png')).toBe('pattern');
+    expect(m('http://x/banner/ads/')).toBeNull();
+  });
+  // Issue #10: URLs come from records and patterns from users; neither may make matching
+  // backtrack. Before the fix these two ran for hours (a regex built from the glob, and V8's
+  // backtracking engine on a nested quantifier): the test then ends by its time limit.
+  it('hostile globs and regexes stay linear in the URL', () => {
+    const url = `http://x/${'a'.repeat(20000)}`;
+    const glob = parseUrlList('g', '*a*a*a*a*a*a*a*a*a*a*b\n');
+    expect(matchUrl(glob, url, hostOf(url))).toBeNull();
+    const re = parseUrlList('r', 're:(a+)+b\nre:(a|aa)*c$\n');
+    expect(matchUrl(re, url, hostOf(url))).toBeNull();
+    expect(matchUrl(re, `${url}b`, hostOf(url))).toBe('pattern');
+  });
+  it('refuses regex syntax that needs backtracking, saying so', () => {
+    expect(() => parseUrlList('r', 're:(a)\\1\n')).toThrow(/bad regular expression.*RE2/s);
+    expect(() => parseUrlList('r', 're:a(?=b)\n')).toThrow(/bad regular expression.*RE2/s);
   });
 });
 

@@ -1,3 +1,4 @@
+import { hasOwn, setOwn } from './own.js';
 /** A JSON object as read from a record. */
 export type JsonObject = Record<string, unknown>;
 
@@ -29,8 +30,8 @@ export type TextField = string | readonly string[];
  * present.
  */
 export function textFieldOf(data: JsonObject, field?: TextField): string | undefined {
-  if (typeof field === 'string') return field in data ? field : undefined;
-  for (const f of field ?? DEFAULT_TEXT_FIELDS) if (f in data) return f;
+  if (typeof field === 'string') return hasOwn(data, field) ? field : undefined;
+  for (const f of field ?? DEFAULT_TEXT_FIELDS) if (hasOwn(data, f)) return f;
   return undefined;
 }
 
@@ -56,7 +57,7 @@ export function getText(doc: Doc, field?: TextField): string {
 
 /** Replace the text of a record, in the field it was read from. */
 export function setText(doc: Doc, text: string, field?: TextField): void {
-  doc.data[textFieldOf(doc.data, field) ?? (typeof field === 'string' ? field : field?.[0]) ?? 'text'] = text;
+  setOwn(doc.data, textFieldOf(doc.data, field) ?? (typeof field === 'string' ? field : field?.[0]) ?? 'text', text);
 }
 
 /**

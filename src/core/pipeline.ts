@@ -6,6 +6,7 @@ import type { Reject, RejectSink, Stage, StageContext } from './stage.js';
 import { stageContext } from './stage.js';
 import type { FileError, FileStats, RunStats, StageStats } from './stats.js';
 import { count, emptyFileStats, emptyRunStats, MAX_KEYS_SEEN } from './stats.js';
+import { hasOwn, setOwn } from './own.js';
 
 /** What a source reports while it reads. */
 export interface ReadEvents {
@@ -127,9 +128,9 @@ function seeKeys(f: FileStats, record: JsonObject): void {
   const seen = f.keysSeen;
   let n = Object.keys(seen).length;
   for (const k in record) {
-    if (k in seen) seen[k]++;
+    if (hasOwn(seen, k)) seen[k]++;
     else if (n < MAX_KEYS_SEEN) {
-      seen[k] = 1;
+      setOwn(seen, k, 1);
       n++;
     }
   }

@@ -1,5 +1,6 @@
 import type { Sketch } from './sketch.js';
 import { mergeSketch } from './sketch.js';
+import { addCount } from './own.js';
 
 /**
  * Statistics as plain values that merge: a run's stats are the merge of its tasks' stats,
@@ -106,7 +107,7 @@ export function emptyStageStats(stage: string): StageStats {
 
 function addCounts(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
   const r: Record<string, number> = { ...a };
-  for (const [k, v] of Object.entries(b)) r[k] = (r[k] ?? 0) + v;
+  for (const [k, v] of Object.entries(b)) addCount(r, k, v);
   return r;
 }
 
@@ -132,7 +133,7 @@ export function mergeStageStats(a: StageStats, b: StageStats): StageStats {
 
 /** Increment a named counter. */
 export function count(map: Record<string, number>, key: string, by = 1): void {
-  map[key] = (map[key] ?? 0) + by;
+  addCount(map, key, by);
 }
 
 /** A problem with a whole input file (damaged compression, unreadable file). */

@@ -6,6 +6,7 @@ import { LineSplitter, validUtf8 } from '../lines.js';
 import { BlankRuns } from './jsonl.js';
 import type { ReadSettings } from './options.js';
 import { rawFields } from './options.js';
+import { setOwn } from '../../core/own.js';
 
 const BATCH = 1000;
 const QUOTE = 34;
@@ -163,7 +164,7 @@ export async function* readCsv(path: string, events: ReadEvents, s: ReadSettings
         blanks.flush();
         read++;
         const record: Record<string, string> = {};
-        for (let k = 0; k < header.length; k++) record[header[k]] = a.fields[k];
+        for (let k = 0; k < header.length; k++) setOwn(record, header[k], a.fields[k]);
         batch.push(docAt(record, path, first.no));
       }
       for (const u of used) pendingBytes -= u.text.length;

@@ -7,6 +7,7 @@ import type { Doc, JsonObject } from '../../core/doc.js';
 import { docAt } from '../../core/doc.js';
 import type { ReadEvents } from '../../core/pipeline.js';
 import type { ReadSettings } from './options.js';
+import { setOwn } from '../../core/own.js';
 
 /** Records handed downstream at a time; a row group is cut into batches of this size. */
 const BATCH = 1000;
@@ -103,11 +104,12 @@ export function parquetToJson(v: unknown): unknown {
   if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<number>, (x) => parquetToJson(x));
   if (v instanceof Map) {
     const o: JsonObject = {};
-    for (const [k, x] of v) o[String(k)] = parquetToJson(x);
+    // Map keys are data: a `__proto__` key must stay a field (see core/own.ts).
+    for (const [k, x] of v) setOwn(o, String(k), parquetToJson(x));
     return o;
   }
   const o: JsonObject = {};
-  for (const k of Object.keys(v)) o[k] = parquetToJson((v as JsonObject)[k]);
+  for (const k of Object.keys(v)) setOwn(o, k, parquetToJson((v as JsonObject)[k]));
   return o;
 }
 
@@ -117,7 +119,7 @@ function rowToJson(row: Record<string, unknown>): JsonObject {
     const x = row[k];
     const t = typeof x;
     if (t === 'string' || t === 'boolean' || (t === 'number' && Number.isFinite(x))) continue;
-    row[k] = parquetToJson(x);
+    setOwn(row, k, parquetToJson(x));
   }
   return row;
 }

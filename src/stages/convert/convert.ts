@@ -14,6 +14,7 @@ import type { AlpacaJoin, ReadResult } from './read.js';
 import { detectFormat, readAlpaca, readOpenAi, readShareGpt, readText, readXtuner } from './read.js';
 import type { LossMode } from './write.js';
 import { chatRecord, textRecord, toolsRecord } from './write.js';
+import { hasOwn, setOwn } from '../../core/own.js';
 
 /** Options of `convert`, with their defaults. */
 export const convertOptions: OptionsSpec = {
@@ -141,7 +142,7 @@ export function createConvert(options: Record<string, unknown>): Stage {
         }
       }
       for (const k of keep) {
-        let v = Array.isArray(data) ? undefined : obj[k];
+        let v = Array.isArray(data) || !hasOwn(obj, k) ? undefined : obj[k];
         if (v === undefined) {
           count(counters, `keep_missing:${k}`);
           v = null;
@@ -156,7 +157,7 @@ export function createConvert(options: Record<string, unknown>): Stage {
             } else return 'convert:mixed_type';
           }
         }
-        out[k] = v;
+        setOwn(out, k, v);
       }
       if (repairs.length > 0) {
         count(counters, 'records_repaired');

@@ -12,6 +12,7 @@ import type { TextNormalizeConfig, UnicodeForm } from './textNormalizer.js';
 import { CHANGE_KINDS, TextNormalizer } from './textNormalizer.js';
 import type { ChineseMode } from './chinese.js';
 import { CHINESE_MODES, chineseConverter } from './chinese.js';
+import { hasOwn, setOwn } from '../../core/own.js';
 
 /** Options of `normalize`, with their defaults. */
 export const normalizeOptions: OptionsSpec = {
@@ -105,7 +106,7 @@ export function createNormalize(options: Record<string, unknown>): Stage {
         const f = textFieldOf(data, ctx.textField);
         if (f !== undefined && typeof data[f] === 'string') data[f] = tn.normalize(data[f] as string, ch);
       } else {
-        for (const f of fields) if (f in data) data[f] = normalizeDeep(data[f], tn, ch);
+        for (const f of fields) if (hasOwn(data, f)) setOwn(data, f, normalizeDeep(data[f], tn, ch));
       }
       record(ch.bits, ctx);
       if (zhChanged > 0) {

@@ -7,6 +7,7 @@ import { coerceValue } from './coerce.js';
 import { derive } from './derive.js';
 import type { FieldSpec, RecordSchema } from './schema.js';
 import { loadSchema, SHIPPED_SCHEMAS } from './schema.js';
+import { hasOwn, setOwn } from '../../core/own.js';
 
 function isMissing(v: unknown, f: FieldSpec): boolean {
   if (v === undefined || v === null) return true;
@@ -32,7 +33,7 @@ export function repairObject(
   const pending: FieldSpec[] = [];
   for (const f of schema.fields) {
     used.add(f.name);
-    const v = obj[f.name];
+    const v = hasOwn(obj, f.name) ? obj[f.name] : undefined;
     if (!isMissing(v, f)) {
       values.set(f.name, v);
       count(counters, `${prefix}${f.name}:present`);
@@ -40,7 +41,7 @@ export function repairObject(
     }
     let found = false;
     for (const a of f.aliases) {
-      const av = obj[a];
+      const av = hasOwn(obj, a) ? obj[a] : undefined;
       if (!isMissing(av, f)) {
         values.set(f.name, av);
         used.add(a);
@@ -103,11 +104,11 @@ export function repairObject(
     values.set(f.name, value);
   }
   const out: JsonObject = {};
-  for (const f of schema.fields) if (values.has(f.name)) out[f.name] = values.get(f.name);
+  for (const f of schema.fields) if (values.has(f.name)) setOwn(out, f.name, values.get(f.name));
   for (const k of Object.keys(obj)) {
     if (used.has(k)) continue;
     if (schema.extra === 'drop') count(counters, `${prefix}${k}:dropped`);
-    else out[k] = obj[k];
+    else setOwn(out, k, obj[k]);
   }
   return out;
 }

@@ -17,6 +17,11 @@ const CR = 13;
  * Splits a byte stream into lines without copying complete lines that sit inside one chunk.
  * A line split across chunks is joined once. Lines longer than `maxLineBytes` are not kept
  * whole: their first bytes go to `onLong` so a huge line cannot exhaust memory.
+ *
+ * Line ends are LF or CRLF. A stream whose first line ends in a lone CR (classic Mac files, some
+ * spreadsheet exports) is read with CR, LF and CRLF all ending lines: otherwise the whole file
+ * would be one line (one `json_parse` reject, or a 64 MiB `line_too_long` keeping 4 KiB). The
+ * choice is made once, on the first line end, so a stray CR inside a line of an LF file is kept.
  */
 export class LineSplitter {
   private carry: Buffer[] = [];
@@ -26,6 +31,12 @@ export class LineSplitter {
   private discardBytes = 0;
   /** Lines seen so far, including the one being assembled. */
   lineNo = 0;
+  /** How lines end: not known before the first line end, then LF/CRLF or any of CR, LF, CRLF. */
+  private mode: 'unknown' | 'lf' | 'any' = 'unknown';
+  /** The first chunk, kept while its last byte is a CR whose next byte decides the mode. */
+  private undecided: Buffer | null = null;
+  /** In `any` mode: the last byte seen was a CR (an LF right after it ends nothing). */
+  private afterCR = false;
 
   constructor(
     private readonly onLine: LineHandler,
@@ -36,6 +47,55 @@ export class LineSplitter {
 
   /** Feed the next chunk. */
   push(chunk: Buffer): void {
+    if (this.mode !== 'lf') {
+      if (this.mode === 'unknown') {
+        if (this.undecided !== null) {
+          chunk = Buffer.concat([this.undecided, chunk]);
+          this.undecided = null;
+        }
+        const cr = chunk.indexOf(CR);
+        const nl = chunk.indexOf(NL);
+        if (cr === -1 || (nl !== -1 && nl < cr)) {
+          if (nl !== -1) this.mode = 'lf';
+        } else if (cr === chunk.length - 1) {
+          this.undecided = Buffer.from(chunk);
+          return;
+        } else this.mode = chunk[cr + 1] === NL ? 'lf' : 'any';
+      }
+      if (this.mode === 'any') chunk = this.crToLf(chunk);
+    }
+    this.split(chunk);
+  }
+
+  /** The stream ended right after its first line end, a CR: that line is complete. */
+  private decideAtEnd(): void {
+    if (this.undecided === null) return;
+    const u = this.undecided;
+    this.undecided = null;
+    this.mode = 'any';
+    this.split(this.crToLf(u));
+  }
+
+  /** The chunk with every CR made an LF, and an LF right after a CR dropped (`any` mode). */
+  private crToLf(chunk: Buffer): Buffer {
+    const out = Buffer.allocUnsafe(chunk.length);
+    let j = 0;
+    let afterCR = this.afterCR;
+    for (let i = 0; i < chunk.length; i++) {
+      const c = chunk[i];
+      if (c === CR) {
+        out[j++] = NL;
+        afterCR = true;
+      } else {
+        if (c !== NL || !afterCR) out[j++] = c;
+        afterCR = false;
+      }
+    }
+    this.afterCR = afterCR;
+    return out.subarray(0, j);
+  }
+
+  private split(chunk: Buffer): void {
     let pos = 0;
     const len = chunk.length;
     if (this.carryBytes > 0 || this.discarding) {
@@ -64,11 +124,13 @@ export class LineSplitter {
 
   /** Signal the end of the stream: a last line without a newline is still a line. */
   end(): void {
+    this.decideAtEnd();
     if (this.carryBytes > 0 || this.discarding) this.finishCarried();
   }
 
   /** The bytes of an unfinished last line (for reporting a truncated input), and drop them. */
   takePartial(): Buffer | null {
+    this.decideAtEnd();
     if (this.carryBytes === 0 && !this.discarding) return null;
     const b = this.discarding ? this.discardHead : Buffer.concat(this.carry, this.carryBytes);
     this.carry = [];

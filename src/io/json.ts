@@ -55,6 +55,54 @@ export function depthOf(value: unknown, limit = MAX_DEPTH): number {
   return max;
 }
 
+/**
+ * `JSON.stringify(value)` without recursion, for values too deep for it (it overflows the stack
+ * near 5,000 levels). Stops once the text passes `limit` characters (the caller cuts and flags it).
+ */
+export function stringifyDeep(value: unknown, limit = Infinity): string {
+  const out: string[] = [];
+  let length = 0;
+  const put = (s: string): void => {
+    out.push(s);
+    length += s.length;
+  };
+  type Frame = { close: string; items: Array<[string | null, unknown]>; i: number };
+  const open = (v: unknown): Frame | null => {
+    if (v === null || typeof v !== 'object' || typeof (v as { toJSON?: unknown }).toJSON === 'function') {
+      put(JSON.stringify(v) ?? 'null');
+      return null;
+    }
+    if (Array.isArray(v)) {
+      put('[');
+      return { close: ']', items: v.map((x) => [null, x]), i: 0 };
+    }
+    put('{');
+    const items: Array<[string | null, unknown]> = [];
+    for (const k of Object.keys(v)) {
+      const x = (v as Record<string, unknown>)[k];
+      if (x !== undefined && typeof x !== 'function' && typeof x !== 'symbol') items.push([k, x]);
+    }
+    return { close: '}', items, i: 0 };
+  };
+  const stack: Frame[] = [];
+  const first = open(value);
+  if (first) stack.push(first);
+  while (stack.length > 0 && length <= limit) {
+    const f = stack[stack.length - 1];
+    if (f.i === f.items.length) {
+      put(f.close);
+      stack.pop();
+      continue;
+    }
+    const [k, x] = f.items[f.i];
+    if (f.i++ > 0) put(',');
+    if (k !== null) put(`${JSON.stringify(k)}:`);
+    const g = open(x);
+    if (g) stack.push(g);
+  }
+  return out.join('');
+}
+
 /** A number JSON.parse could not hold exactly: an integer beyond 2^53, an overflow to Infinity, or -0. */
 function unsafeNumber(v: number): boolean {
   return Number.isInteger(v) ? !Number.isSafeInteger(v) || Object.is(v, -0) : !Number.isFinite(v);

@@ -4,6 +4,7 @@ import { none } from 'stream-chain/defs.js';
 import type { Doc, JsonObject } from '../../core/doc.js';
 import type { ReadEvents } from '../../core/pipeline.js';
 import { openDecoded } from '../decode.js';
+import { depthOf, MAX_DEPTH, stringifyDeep } from '../json.js';
 import { docFromValue } from './jsonl.js';
 import type { ReadSettings } from './options.js';
 import { rawFields } from './options.js';
@@ -46,7 +47,11 @@ export async function* readJsonArray(
     n++;
     const v = item.value;
     const source = `${path}:[${item.key}]`;
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+    if (v !== null && typeof v === 'object' && depthOf(v) > MAX_DEPTH) {
+      // Rejected here, as in JSONL: JSON.stringify (writers) and recursive stages overflow on it.
+      const r = rawFields(stringifyDeep(v, s.maxRawChars), s.maxRawChars);
+      events.reject({ reason: 'too_deep', source, raw: r.raw, detail: { limit: MAX_DEPTH, ...(r.detail ? { raw_truncated: true } : {}) } });
+    } else if (v === null || typeof v !== 'object' || Array.isArray(v)) {
       const r = rawFields(JSON.stringify(v) ?? String(v), s.maxRawChars);
       events.reject({ reason: 'not_object', source, raw: r.raw, ...(r.detail ? { detail: r.detail } : {}) });
     } else batch.push(docFromValue(v as JsonObject, source));

@@ -1,4 +1,5 @@
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { Gunzip as SalvageGunzip } from './codecs.js';
 import { unzstd } from './zstd.js';
@@ -138,9 +139,19 @@ export async function* decoded(chunks: AsyncIterable<Buffer>, reopen?: () => Asy
   }
 }
 
-/** Decompressed chunks of a file, or of stdin for `-`. */
+/**
+ * Decompressed chunks of a file, or of stdin for `-`. A file smaller than a read chunk is read
+ * with a buffer of its own size: a 1 MiB buffer per file (two, with the read that finds the end)
+ * made 50,000 one-record files take 47 s, most of it in the garbage collector.
+ */
 export function openDecoded(path: string): AsyncGenerator<Buffer> {
   if (path === '-') return decoded(process.stdin);
-  const open = (): AsyncIterable<Buffer> => createReadStream(path, { highWaterMark: READ_CHUNK });
-  return decoded(open(), open);
+  return openFile(path);
+}
+
+async function* openFile(path: string): AsyncGenerator<Buffer> {
+  const size = await stat(path).then((st) => (st.isFile() ? st.size : READ_CHUNK), () => READ_CHUNK);
+  const highWaterMark = size < READ_CHUNK ? Math.max(size + 1, 64) : READ_CHUNK;
+  const open = (): AsyncIterable<Buffer> => createReadStream(path, { highWaterMark });
+  yield* decoded(open(), open);
 }

@@ -24,6 +24,7 @@ import { RejectsWriter } from '../io/writers/rejects.js';
 import type { OutputCompression } from '../io/writers/sharded.js';
 import type { Flag, Parsed } from './args.js';
 import { accountingLine, badInput, fileLines, fileWarnings, keysSeen, progressPrinter } from './report.js';
+import { parseDecimal } from '../core/options.js';
 
 /** Input, output and accounting flags shared by `cat` and every stage command. */
 export const IO_FLAGS: Flag[] = [
@@ -53,7 +54,7 @@ const FORMATS: readonly InputFormat[] = INPUT_FORMATS;
 
 function positiveInt(v: unknown, flag: string): number | undefined {
   if (v === undefined) return undefined;
-  const n = Number(v);
+  const n = parseDecimal(v);
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${flag} must be a positive integer, got '${v}'`);
   return n;
 }
@@ -151,7 +152,7 @@ export async function prepare(job: Job) {
   }
   const rowGroupSize = positiveInt(v['row-group-size'], 'row-group-size') ?? 10_000;
   const rawRate = v['max-reject-rate'];
-  const rate = rawRate !== undefined ? (typeof rawRate === 'string' && rawRate.trim() !== '' ? Number(rawRate) : NaN) : (d.maxRejectRate ?? 0.1);
+  const rate = rawRate !== undefined ? parseDecimal(rawRate) : (d.maxRejectRate ?? 0.1);
   if (!(rate >= 0 && rate <= 1)) throw new UsageError(`--max-reject-rate must be between 0 and 1; got '${rawRate}'`);
   const shardRecords = positiveInt(v['shard-records'], 'shard-records') ?? d.shardRecords;
   const shardBytes = v['shard-size'] !== undefined ? parseSize(v['shard-size']) : d.shardBytes;

@@ -2,6 +2,17 @@ import { UsageError } from './errors.js';
 import { didYouMean } from './suggest.js';
 
 /** Types an option can have. `string[]` accepts a list or a comma-separated string. */
+/**
+ * A decimal number written by a user (`0.1`, `5`, `1e-3`, `+2`), or NaN. `Number()` alone also
+ * takes `0x1`, `0b1`, `0o7`, `Infinity` and the empty string (as 0), which no flag or option means.
+ */
+export function parseDecimal(v: unknown): number {
+  if (typeof v === 'number') return v;
+  if (typeof v !== 'string') return NaN;
+  const s = v.trim();
+  return /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/.test(s) ? Number(s) : NaN;
+}
+
 export type OptionType = 'number' | 'integer' | 'string' | 'boolean' | 'string[]';
 
 /** One option of a stage: its type, default and documentation. */
@@ -75,7 +86,7 @@ function coerce(owner: string, name: string, spec: OptionSpec, value: unknown, n
   switch (spec.type) {
     case 'number':
     case 'integer': {
-      const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+      const n = typeof value === 'string' ? parseDecimal(value) : value;
       if (typeof n !== 'number' || !Number.isFinite(n)) throw new UsageError(`${where} must be a number, got ${JSON.stringify(value)}`);
       if (spec.type === 'integer' && !Number.isInteger(n)) throw new UsageError(`${where} must be an integer, got ${n}`);
       if (spec.min !== undefined && n < spec.min) throw new UsageError(`${where} must be >= ${spec.min}, got ${n}`);

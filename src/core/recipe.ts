@@ -87,7 +87,7 @@ const OUTPUT_KEYS = ['shardRecords', 'shardSize', 'shardBytes', 'compression', '
 
 /** Parse `256MB`, `1.5GiB`, `4096` into bytes. */
 export function parseSize(v: unknown): number {
-  if (typeof v === 'number' && v >= 1) return Math.floor(v);
+  if (typeof v === 'number' && Number.isFinite(v) && v >= 1) return Math.floor(v);
   const m = typeof v === 'string' ? /^(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b?)$/i.exec(v.trim()) : null;
   if (!m) throw new UsageError(`bad size ${JSON.stringify(v)}: use a number of bytes or e.g. 256MB, 1GB`);
   const mult = { '': 1, k: 1e3, m: 1e6, g: 1e9, t: 1e12 }[m[2].toLowerCase()]!;
@@ -249,7 +249,7 @@ export function resolveRecipe(raw: unknown, registry: StageRegistry, defaultName
   }
   if (o.shardSize !== undefined || o.shardBytes !== undefined) output.shardBytes = parseSize(o.shardSize ?? o.shardBytes);
   const rate = top.maxRejectRate ?? 0.1;
-  if (typeof rate !== 'number' || rate < 0 || rate > 1) throw new UsageError(`${file}: max_reject_rate must be a number between 0 and 1`);
+  if (typeof rate !== 'number' || !(rate >= 0 && rate <= 1)) throw new UsageError(`${file}: max_reject_rate must be a number between 0 and 1; got ${typeof rate === 'number' ? String(rate) : JSON.stringify(rate)}`);
   const recipe: Recipe = {
     name: typeof top.name === 'string' ? top.name : defaultName,
     input: (input as string[]).map((x) => fromRecipe(x, source.baseDir, true)),

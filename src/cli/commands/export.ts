@@ -11,6 +11,7 @@ import type { Flag } from '../args.js';
 import { flagHelp, parse, type Parsed } from '../args.js';
 import { execute, IO_FLAGS } from '../execute.js';
 import { didYouMean } from '../../core/suggest.js';
+import { parseDecimal } from '../../core/options.js';
 
 const TARGETS = ['internevo', 'xtuner-v1'] as const;
 type Target = (typeof TARGETS)[number];
@@ -80,7 +81,7 @@ ${flagHelp(INPUT)}
     target ??= 'internevo';
     if (!(TARGETS as readonly string[]).includes(target)) throw new UsageError(`export: --to must be one of ${TARGETS.join(', ')}; got '${target}'${didYouMean(target, TARGETS)}`);
     const v = p.values;
-    const minLength = v['min-length'] === undefined ? 0 : Number(v['min-length']);
+    const minLength = v['min-length'] === undefined ? 0 : parseDecimal(v['min-length']);
     if (!Number.isInteger(minLength) || minLength < 0) throw new UsageError(`--min-length must be a whole number >= 0, got '${v['min-length']}'`);
     const kind = (v.kind as string | undefined) ?? 'auto';
     if (!['auto', 'pretrain', 'chat'].includes(kind)) throw new UsageError(`--kind must be auto, pretrain or chat; got '${kind}'`);

@@ -26,6 +26,7 @@ import { runSlurm, slurmYaml, type SlurmOptions } from '../../exec/slurm.js';
 import { VERSION } from '../../version.js';
 import { writeReport } from '../../report/write.js';
 import type { Stage } from '../../core/stage.js';
+import { parseDecimal } from '../../core/options.js';
 
 const EXEC_FLAGS: Flag[] = [
   { name: 'workers', short: 'w', type: 'string', arg: 'N', help: 'local executor: tasks run on N workers at once (default: every core, at most one per 16 MB of input)' },
@@ -48,7 +49,7 @@ const RUN_FLAGS: Flag[] = [
 
 function positive(v: unknown, flag: string): number | undefined {
   if (v === undefined) return undefined;
-  const n = Number(v);
+  const n = parseDecimal(v);
   if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${flag} must be a positive integer, got '${v}'`);
   return n;
 }

@@ -12,6 +12,7 @@ import { buildStages, runUnit } from '../../exec/unit.js';
 import type { Command } from '../command.js';
 import type { Flag } from '../args.js';
 import { flagHelp, parse } from '../args.js';
+import { parseDecimal } from '../../core/options.js';
 
 async function loadPlan(dir: string | undefined, command: string): Promise<Plan> {
   if (dir === undefined) throw new UsageError(`${command} takes a run folder\nsee 'corpus-clean ${command} --help'`);
@@ -47,8 +48,8 @@ ${flagHelp(TASK_FLAGS)}
       if (p.values.help) return process.stdout.write(this.help()), 0;
       const dir = p.positionals[0];
       const plan = await loadPlan(dir, 'task');
-      const phase = Number(p.values.phase);
-      const unit = Number(p.values.unit);
+      const phase = parseDecimal(p.values.phase);
+      const unit = parseDecimal(p.values.unit);
       if (!Number.isInteger(phase) || phase < 0 || phase >= plan.phases.length) throw new UsageError(`--phase must be 0 to ${plan.phases.length - 1}; got '${p.values.phase}'`);
       const ph = plan.phases[phase];
       if (!Number.isInteger(unit) || unit < 0 || unit >= ph.units) throw new UsageError(`--unit must be 0 to ${ph.units - 1} for phase ${ph.id}; got '${p.values.unit}'`);

@@ -14,6 +14,7 @@ import type { RuleSet } from './ruleset.js';
 import { adjustRules, loadPreset, loadRuleSet, reasonPicker } from './ruleset.js';
 import { CompiledRules } from './score.js';
 import { SignalComputer } from './signals.js';
+import { parseDecimal } from '../../core/options.js';
 
 /** Options of the `quality` stage. */
 export const qualityOptions: OptionsSpec = {
@@ -74,8 +75,8 @@ function parseOverrides(list: readonly string[]): Map<string, number | null> {
     const raw = item.slice(eq + 1).trim();
     if (raw === 'null' || raw === 'off') m.set(code, null);
     else {
-      const v = Number(raw);
-      if (raw === '' || !Number.isFinite(v)) throw new UsageError(`quality: option 'set': '${item}': value must be a number, null or off`);
+      const v = parseDecimal(raw);
+      if (!Number.isFinite(v)) throw new UsageError(`quality: option 'set': '${item}': value must be a number, null or off`);
       m.set(code, v);
     }
   }

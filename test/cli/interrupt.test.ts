@@ -52,3 +52,54 @@ describe('signals while shards are written', () => {
     });
   }
 });
+
+describe('export internevo on signals (K3)', () => {
+  it('SIGTERM while .bin shards roll over: exit 143, no stack trace, no hidden temporary (3 tries)', async () => {
+    const dir = await tempDir();
+    dirs.push(dir);
+    const input = join(dir, 'in.jsonl');
+    const text = 'lorem ipsum dolor sit amet consectetur '.repeat(10);
+    await writeFile(input, Array.from({ length: 20000 }, (_, i) => JSON.stringify({ id: i, text })).join('\n') + '\n');
+    for (let t = 0; t < 3; t++) {
+      const out = join(dir, `out${t}`);
+      const shards = join(out, 'train', 'en');
+      const r = await new Promise<{ code: number | null; stderr: string }>((res, rej) => {
+        const p = spawn(process.execPath, [CLI, 'export', 'internevo', input, '--tokenizer', join(ROOT, 'fixtures/tokenizer/internlm2.model'), '-o', out, '--max-shard-size', '20KB', '-q'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+        const err: Buffer[] = [];
+        p.stderr.on('data', (b: Buffer) => err.push(b));
+        p.on('error', rej);
+        let sent = false;
+        const poll = setInterval(async () => {
+          const names = await readdir(shards).catch(() => [] as string[]);
+          if (!sent && names.includes('part-00002.bin')) {
+            sent = true;
+            p.kill('SIGTERM');
+          }
+        }, 2);
+        p.on('close', (code) => {
+          clearInterval(poll);
+          res({ code, stderr: Buffer.concat(err).toString() });
+        });
+      });
+      expect(r.code, r.stderr).toBe(143);
+      expect(r.stderr).not.toMatch(/write after close|\n\s+at /);
+      expect((await readdir(shards)).filter((n) => n.startsWith('.'))).toEqual([]);
+    }
+  });
+});
+
+describe('stderr closed by the reader (J4)', () => {
+  it('a complete run exits 0 when nothing reads its accounting line', async () => {
+    const r = await new Promise<{ code: number | null; out: number }>((res, rej) => {
+      const p = spawn(process.execPath, [CLI, 'cat'], { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+      p.stderr.destroy();
+      let out = 0;
+      p.stdout.on('data', (b: Buffer) => (out += b.length));
+      p.on('error', rej);
+      p.on('close', (code) => res({ code, out }));
+      p.stdin.end(Array.from({ length: 2000 }, (_, i) => JSON.stringify({ text: `record ${i}` })).join('\n') + '\n');
+    });
+    expect(r.code).toBe(0);
+    expect(r.out).toBeGreaterThan(0);
+  });
+});

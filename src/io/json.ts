@@ -123,6 +123,84 @@ export function hasUnsafeNumber(value: unknown): boolean {
   return false;
 }
 
+/**
+ * One walk over a parsed value: whether it holds a number parsing changed (see `unsafeNumber`)
+ * and how many object keys it has, all levels together.
+ */
+export function scanParsed(value: unknown): { unsafe: boolean; keys: number } {
+  let unsafe = false;
+  let keys = 0;
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === 'number') {
+      if (!unsafe && unsafeNumber(v)) unsafe = true;
+    } else if (v !== null && typeof v === 'object') {
+      if (Array.isArray(v)) for (const x of v) stack.push(x);
+      else
+        for (const k in v) {
+          keys++;
+          stack.push((v as JsonObject)[k]);
+        }
+    }
+  }
+  return { unsafe, keys };
+}
+
+const isSpace = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 13;
+
+/**
+ * An upper bound on the keys written in a JSON text: colons whose previous non-space character is
+ * a quote. Every key is followed by one, so a text with no more of them than its parsed value has
+ * keys cannot repeat a key (`JSON.parse` keeps only the last of a repeated key).
+ */
+export function keyColons(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf(':'); i >= 0; i = text.indexOf(':', i + 1)) {
+    let j = i - 1;
+    while (j >= 0 && isSpace(text.charCodeAt(j))) j--;
+    if (j >= 0 && text.charCodeAt(j) === 34) n++;
+  }
+  return n;
+}
+
+/** The first key written twice in one object of a valid JSON text, or null. */
+export function duplicateKey(text: string): string | null {
+  const objects: Array<Set<string> | null> = [];
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 34) {
+      let j = i + 1;
+      let escaped = false;
+      while (j < n) {
+        const d = text.charCodeAt(j);
+        if (d === 92) {
+          escaped = true;
+          j += 2;
+        } else if (d === 34) break;
+        else j++;
+      }
+      let k = j + 1;
+      while (k < n && isSpace(text.charCodeAt(k))) k++;
+      const keys = objects.length > 0 ? objects[objects.length - 1] : null;
+      if (keys !== null && k < n && text.charCodeAt(k) === 58) {
+        const key = escaped ? (JSON.parse(text.slice(i, j + 1)) as string) : text.slice(i + 1, j);
+        if (keys.has(key)) return key;
+        keys.add(key);
+      }
+      i = j + 1;
+    } else {
+      if (c === 123) objects.push(new Set());
+      else if (c === 91) objects.push(null);
+      else if (c === 125 || c === 93) objects.pop();
+      i++;
+    }
+  }
+  return null;
+}
+
 interface Exact {
   /** The input line, byte for byte. */
   raw: string;

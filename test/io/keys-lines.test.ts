@@ -146,3 +146,25 @@ describe('odd inputs and numbers', () => {
     expect(r.stderr).toMatch(/max_reject_rate must be a number between 0 and 1; got NaN/);
   });
 });
+
+describe('duplicate keys (J6)', () => {
+  it('a JSONL object naming a key twice is rejected whole with the key; escapes and nesting count; look-alikes pass', async () => {
+    const lines = [
+      '{"text":"a","text":"b"}',
+      '{"text":"ok","m":{"x":1,"y":{"x":2}}}',
+      '{"text":"c","m":{"k":1,"\\u006b":2}}',
+      '{"text":"said \\"a\\": 1 and \\"a\\": 2","a":1}',
+      '{"text":"d", "n" : 1, "n" :2}',
+    ];
+    const dir = await tempDir();
+    const r = await runCli(['cat', '--max-reject-rate', '1', '--rejects', join(dir, 'rej.jsonl')], { input: lines.join('\n') + '\n' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(`${lines[1]}\n${lines[3]}\n`);
+    const rej = (await readFile(join(dir, 'rej.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(rej.map((x) => [x.reason, x.detail.key, x.raw])).toEqual([
+      ['duplicate_key', 'text', lines[0]],
+      ['duplicate_key', 'k', lines[2]],
+      ['duplicate_key', 'n', lines[4]],
+    ]);
+  });
+});

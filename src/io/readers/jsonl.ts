@@ -2,7 +2,7 @@ import type { Doc, JsonObject } from '../../core/doc.js';
 import { docAt, makeDoc } from '../../core/doc.js';
 import type { ReadEvents } from '../../core/pipeline.js';
 import { openDecoded } from '../decode.js';
-import { hasUnsafeNumber, keepExact, MAX_DEPTH, tooDeep } from '../json.js';
+import { duplicateKey, keepExact, keyColons, MAX_DEPTH, scanParsed, tooDeep } from '../json.js';
 import { isBlank, LineSplitter, validUtf8 } from '../lines.js';
 import type { ReadSettings } from './options.js';
 import { rawFields } from './options.js';
@@ -47,7 +47,8 @@ export class BlankRuns {
 /**
  * Read JSON Lines (plain, gzip or zstd). Every line is either a record or a reject with a
  * reason: `blank_line` (a run of blank lines is one reject counting them), `invalid_utf8`,
- * `json_parse`, `not_object`, `too_deep` (nested over 1,000 levels), `line_too_long`,
+ * `json_parse`, `not_object`, `too_deep` (nested over 1,000 levels), `duplicate_key` (an object
+ * naming a key twice: JSON.parse would keep only the last value; `detail.key`), `line_too_long`,
  * `truncated_input`. A damaged compressed file keeps the records before the damage and is
  * reported through `events.fileError`. A record holding a number JavaScript cannot represent
  * exactly (an integer over 2^53, `1e400`, `-0`) keeps its input line, so a writer gives back its
@@ -90,7 +91,13 @@ export async function* readJsonl(
     }
     if (Array.isArray(value) && s.wrapArrays !== undefined) value = { [s.wrapArrays]: value };
     else if (value === null || typeof value !== 'object' || Array.isArray(value)) return reject('not_object', lineNo, text);
-    if (hasUnsafeNumber(value)) keepExact(value as JsonObject, text);
+    const shape = scanParsed(value);
+    // JSON.parse keeps the last of a repeated key and drops the others without a word.
+    if (keyColons(text) > shape.keys) {
+      const key = duplicateKey(text);
+      if (key !== null) return reject('duplicate_key', lineNo, text, { key });
+    }
+    if (shape.unsafe) keepExact(value as JsonObject, text);
     batch.push(docFromValue(value as JsonObject, path, lineNo));
   };
   const onLong = (head: Buffer, n: number, lineNo: number): void => {

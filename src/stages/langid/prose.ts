@@ -4,7 +4,9 @@
  * sentences is still Chinese; the decision follows the sentences, not the markup.
  */
 
-const URL_LIKE = /\b(?:https?|ftp):\/\/[^\s<>"'）】」]+|\bwww\.[^\s<>"'）】」]+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+/g;
+// An address starts where its run of [\w.+-] starts (the lookbehind): tried at every position of a
+// long run, it rescanned the run each time, quadratic in the run (issue #10: linear regexes only).
+const URL_LIKE = /\b(?:https?|ftp):\/\/[^\s<>"'）】」]+|\bwww\.[^\s<>"'）】」]+|(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+/g;
 const TAG = /<\/?[A-Za-z][^<>\n]{0,200}>/g;
 const FENCE = /```[\s\S]*?(?:```|$)/g;
 

@@ -51,6 +51,12 @@ describe('prose', () => {
     expect(line('ok')).toBe(false);
   });
 
+  it('proseOf stays linear on a long run of word characters next to an @ (it was quadratic: 200k chars took minutes)', () => {
+    const run = 'a'.repeat(200000);
+    expect(proseOf(`${run} x@`, null)).toBe(`${run} x@`);
+    expect(proseOf(`${'a.'.repeat(100000)}! mail me: a.b+c@example.com.`, null)).toBe(`${'a.'.repeat(100000)}! mail me:  .`);
+  });
+
   it('proseOf drops URLs, tags and code lines, and returns the text itself when there is nothing to drop', () => {
     const zh = '该文档的简体中文翻译，具体翻译工作通过 weblate 进行。欢迎参加翻译: https://hosted.weblate.org/projects/debian-reference/';
     expect(proseOf(zh, null)).toBe('该文档的简体中文翻译，具体翻译工作通过 weblate 进行。欢迎参加翻译:  ');

@@ -10,7 +10,7 @@
  * machine inflates them less than wall time would. Best of `--rounds` (3) rounds; MB/s counts
  * the UTF-8 bytes of the texts.
  *
- *   npx tsx bench/zh-stages.ts [--rounds 3] [--data DIR]
+ *   npx tsx bench/zh-stages.ts [--rounds 3] [--only paragraphs,pii] [--data DIR]
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,6 +23,8 @@ import { defaultRegistry } from '../src/stages/index.js';
 
 const argv = process.argv.slice(2);
 const rounds = Number(argv[argv.indexOf('--rounds') + 1] ?? 3) || 3;
+/** `--only a,b`: run only the stages whose row name contains one of these (the pass-through and cat always run). */
+const only = argv.includes('--only') ? argv[argv.indexOf('--only') + 1].split(',') : undefined;
 
 interface Rec {
   text: string;
@@ -104,6 +106,7 @@ console.log('| stage | CPU s | MB/s per core | time vs cat |');
 console.log('|---|---:|---:|---:|');
 let base = 0;
 for (const [name, make] of stages) {
+  if (only !== undefined && !name.startsWith('pass') && !name.startsWith('cat') && !only.some((o) => name.includes(o))) continue;
   let best = Infinity;
   try {
     for (let r = 0; r < rounds; r++) best = Math.min(best, await time(await make(), recs));

@@ -204,6 +204,8 @@ export function duplicateKey(text: string): string | null {
 interface Exact {
   /** The input line, byte for byte. */
   raw: string;
+  /** Where each number parsing changed sits (a JSON-encoded key path), and its input text. */
+  numbers: Map<string, string>;
   /** `JSON.stringify` of the record as parsed: a later serialisation equal to it means "unchanged". */
   plain: string;
   /** The input had an `attrs` key of its own. */
@@ -218,7 +220,117 @@ const EXACT = new WeakMap<object, Exact>();
  * give back its bytes while no stage changed it.
  */
 export function keepExact(data: JsonObject, raw: string): void {
-  EXACT.set(data, { raw, plain: JSON.stringify(data), hadAttrs: 'attrs' in data });
+  EXACT.set(data, { raw, numbers: unsafeNumbersOf(raw), plain: JSON.stringify(data), hadAttrs: 'attrs' in data });
+}
+
+/**
+ * The numbers of a valid JSON text that JavaScript cannot hold, by key path (`["id"]`,
+ * `["a",0,"n"]`, JSON-encoded), with their text. One scan, tracking the path.
+ */
+function unsafeNumbersOf(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  // Per open container: its key path, and the current key (object) or index (array).
+  const stack: Array<{ path: Array<string | number>; key: string | number; array: boolean }> = [];
+  const n = text.length;
+  let i = 0;
+  let pendingKey: string | null = null;
+  const here = (): Array<string | number> => {
+    const top = stack[stack.length - 1];
+    return top === undefined ? [] : [...top.path, top.key];
+  };
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 34) {
+      let j = i + 1;
+      let escaped = false;
+      while (j < n) {
+        const d = text.charCodeAt(j);
+        if (d === 92) {
+          escaped = true;
+          j += 2;
+        } else if (d === 34) break;
+        else j++;
+      }
+      let k = j + 1;
+      while (k < n && isSpace(text.charCodeAt(k))) k++;
+      if (k < n && text.charCodeAt(k) === 58) pendingKey = escaped ? (JSON.parse(text.slice(i, j + 1)) as string) : text.slice(i + 1, j);
+      i = j + 1;
+    } else if (c === 58) {
+      const top = stack[stack.length - 1];
+      if (top !== undefined && pendingKey !== null) top.key = pendingKey;
+      pendingKey = null;
+      i++;
+    } else if (c === 44) {
+      const top = stack[stack.length - 1];
+      if (top?.array) top.key = (top.key as number) + 1;
+      i++;
+    } else if (c === 123 || c === 91) {
+      stack.push({ path: here(), key: c === 91 ? 0 : '', array: c === 91 });
+      i++;
+    } else if (c === 125 || c === 93) {
+      stack.pop();
+      i++;
+    } else if (c === 45 || (c >= 48 && c <= 57)) {
+      let j = i + 1;
+      while (j < n) {
+        const d = text.charCodeAt(j);
+        if ((d >= 48 && d <= 57) || d === 46 || d === 101 || d === 69 || d === 43 || d === 45) j++;
+        else break;
+      }
+      const token = text.slice(i, j);
+      if (unsafeNumber(Number(token))) out.set(JSON.stringify(here()), token);
+      i = j;
+    } else i++;
+  }
+  return out;
+}
+
+/**
+ * `JSON.stringify(value)`, except that a number at a path of `numbers` that still holds what
+ * its input text parsed to is written as that text (iterative, like `stringifyDeep`).
+ */
+function stringifyKeeping(value: unknown, numbers: Map<string, string>): string {
+  const out: string[] = [];
+  type Frame = { close: string; items: Array<[string | null, unknown, Array<string | number>]>; i: number };
+  const open = (v: unknown, path: Array<string | number>): Frame | null => {
+    if (typeof v === 'number') {
+      const t = numbers.get(JSON.stringify(path));
+      out.push(t !== undefined && Object.is(Number(t), v) ? t : JSON.stringify(v));
+      return null;
+    }
+    if (v === null || typeof v !== 'object' || typeof (v as { toJSON?: unknown }).toJSON === 'function') {
+      out.push(JSON.stringify(v) ?? 'null');
+      return null;
+    }
+    if (Array.isArray(v)) {
+      out.push('[');
+      return { close: ']', items: v.map((x, i) => [null, x, [...path, i]]), i: 0 };
+    }
+    out.push('{');
+    const items: Frame['items'] = [];
+    for (const k of Object.keys(v)) {
+      const x = (v as Record<string, unknown>)[k];
+      if (x !== undefined && typeof x !== 'function' && typeof x !== 'symbol') items.push([k, x, [...path, k]]);
+    }
+    return { close: '}', items, i: 0 };
+  };
+  const stack: Frame[] = [];
+  const first = open(value, []);
+  if (first) stack.push(first);
+  while (stack.length > 0) {
+    const f = stack[stack.length - 1];
+    if (f.i === f.items.length) {
+      out.push(f.close);
+      stack.pop();
+      continue;
+    }
+    const [k, x, path] = f.items[f.i];
+    if (f.i++ > 0) out.push(',');
+    if (k !== null) out.push(`${JSON.stringify(k)}:`);
+    const g = open(x, path);
+    if (g) stack.push(g);
+  }
+  return out.join('');
 }
 
 /** The input line of a record kept by `keepExact`, if any (for the rejects file). */
@@ -229,15 +341,17 @@ export function exactRaw(data: object | undefined): string | undefined {
 /**
  * The line to write for a record: `line` (its serialisation), or the exact input bytes when
  * the record was kept by `keepExact` and nothing changed it but the signals added under `attrs`.
- * A record a stage changed is written as serialised (its unsafe numbers as JavaScript holds them).
+ * A record a stage changed is serialised again from `out` (what `line` serialises), with every
+ * number parsing changed written as its input text while it still sits at its place unchanged.
  */
-export function exactLine(data: JsonObject, line: string): string {
+export function exactLine(data: JsonObject, line: string, out?: unknown): string {
   const e = EXACT.get(data);
   if (e === undefined) return line;
   if (line === e.plain) return e.raw;
-  if (!('attrs' in data) || e.hadAttrs) return line;
+  const changed = (): string => (out === undefined || e.numbers.size === 0 ? line : stringifyKeeping(out, e.numbers));
+  if (!('attrs' in data) || e.hadAttrs) return changed();
   const { attrs, ...rest } = data;
-  if (JSON.stringify(rest) !== e.plain) return line;
+  if (JSON.stringify(rest) !== e.plain) return changed();
   const body = e.raw.trimEnd();
   const close = body.lastIndexOf('}');
   const inner = body.slice(0, close).trimEnd();

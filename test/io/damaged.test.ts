@@ -158,12 +158,24 @@ describe('records that cannot be written whole', () => {
     await w.close();
     const want = input.trim().split('\n').map((l) => l.slice(0, -1) + ',"attrs":{"seen":true}}');
     expect((await readFile(join(dir, 'o.jsonl'), 'utf8')).trim().split('\n')).toEqual(want);
-    // A stage that changes the record: written as JavaScript holds it.
+    // A stage that changes the record: its numbers keep their input text while they sit where
+    // they were and hold what that text parsed to; a number a stage changed is written as it is.
     d.docs[0].data.text = 'changed';
+    d.docs[2].data.text = 'changed';
+    d.docs[3].data.z = 5;
     const w2 = await JsonlWriter.create({ output: join(dir, 'o2.jsonl') });
-    await w2.write([d.docs[0]]);
+    await w2.write([d.docs[0], d.docs[2], d.docs[3]]);
     await w2.close();
-    expect(await readFile(join(dir, 'o2.jsonl'), 'utf8')).toMatch(/^\{"text":"changed","id":18446744073709552000/);
+    expect((await readFile(join(dir, 'o2.jsonl'), 'utf8')).split('\n')).toEqual([
+      '{"text":"changed","id":18446744073709551617,"attrs":{"seen":true}}',
+      '{"text":"changed","n":1e400,"attrs":{"seen":true}}',
+      '{"text":"f","z":5,"attrs":{"seen":true}}',
+      '',
+    ]);
+    // Nested places, through the CLI with a stage that rewrites the text.
+    const nested = '{"text":"a &amp; b  \\t","m":{"ids":[1,18446744073709551617,{"x":-0}]},"k":9007199254740993}\n';
+    const n = await runCli(['normalize'], { input: nested });
+    expect(n.stdout).toBe('{"text":"a &amp; b","m":{"ids":[1,18446744073709551617,{"x":-0}]},"k":9007199254740993}\n');
   });
 
   it('a json_parse line over 1 MiB is kept whole in the rejects (J9)', async () => {

@@ -69,7 +69,8 @@ export class JsonArrayWriter implements DocSink {
     if (batch.length === 0) return;
     let block = '';
     for (const doc of batch) {
-      block += (this.first ? '\n' : ',\n') + exactLine(doc.data, JSON.stringify(outputRecord(doc, this.strip)));
+      const rec = outputRecord(doc, this.strip);
+      block += (this.first ? '\n' : ',\n') + exactLine(doc.data, JSON.stringify(rec), rec);
       this.first = false;
     }
     const h = await this.file();

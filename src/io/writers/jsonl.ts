@@ -63,7 +63,8 @@ export class JsonlWriter implements DocSink {
     let bytes = 0;
     for (const doc of batch) {
       // A record whose numbers JavaScript cannot hold keeps its input bytes while unchanged.
-      const line = exactLine(doc.data, JSON.stringify(outputRecord(doc, this.strip))) + '\n';
+      const rec = outputRecord(doc, this.strip);
+      const line = exactLine(doc.data, JSON.stringify(rec), rec) + '\n';
       const b = sized ? Buffer.byteLength(line) : 0;
       // Cut shards record by record, so their boundaries depend only on the data.
       if (!out.fits(n + 1, bytes + b)) {

@@ -58,6 +58,17 @@ const FLUSH_BYTES = 1 << 20;
  * always has its meta); `abort()` deletes them, so an interrupted run leaves no shard that looks
  * complete.
  */
+/** Whether a process with this id exists (EPERM: it exists, owned by someone else). */
+function alive(pid: number): boolean {
+  if (pid === process.pid) return true;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export class InternEvoWriter implements DocSink {
   /** Shards written, filled in by `close()`. */
   readonly shards: InternEvoShard[] = [];
@@ -131,6 +142,16 @@ export class InternEvoWriter implements DocSink {
       this.existing = (await readdir(this.dir)).filter((f) => shardName.test(f));
       if (this.existing.length > 0 && !this.overwrite) {
         throw new Error(`InternEvoWriter: ${this.dir} already holds shards (${this.existing[0]}, ...); remove them or set overwrite`);
+      }
+      if (this.overwrite) {
+        // Temporaries of a killed run (kill -9 leaves `.part-00007.PID.tmp.bin`): removed when
+        // their process is gone; a live one belongs to a run still writing here.
+        const esc = this.prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+        const temp = new RegExp(`^\\.${esc}-\\d{5,}\\.(\\d+)\\.tmp\\.(?:bin|meta)$`);
+        for (const f of await readdir(this.dir)) {
+          const m = temp.exec(f);
+          if (m !== null && !alive(Number(m[1]))) await rm(path.join(this.dir, f), { force: true });
+        }
       }
     }
     const bin = path.join(this.dir, `${this.prefix}-${String(n).padStart(5, '0')}.bin`);

@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
-import { readdir, rm, writeFile } from 'node:fs/promises';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CLI, ROOT, tempDir } from '../helpers/run.js';
+import { CLI, ROOT, runCli, tempDir } from '../helpers/run.js';
 
 // SIGINT/SIGTERM while shards roll over quickly (J2, J3): exit 130/143 with the "interrupted"
 // message, never a crash, and no temporary left. The signal is sent once the second shard is
@@ -85,6 +85,23 @@ describe('export internevo on signals (K3)', () => {
       expect(r.stderr).not.toMatch(/write after close|\n\s+at /);
       expect((await readdir(shards)).filter((n) => n.startsWith('.'))).toEqual([]);
     }
+  });
+});
+
+describe('export internevo after kill -9 (K3)', () => {
+  it('--overwrite removes the hidden temporaries of a dead run and keeps those of a live one', async () => {
+    const dir = await tempDir();
+    dirs.push(dir);
+    const shards = join(dir, 'out', 'train', 'en');
+    await mkdir(shards, { recursive: true });
+    const dead = spawnSync(process.execPath, ['-e', '']).pid!;
+    const stale = [`.part-00000.${dead}.tmp.bin`, `.part-00000.${dead}.tmp.meta`, `.part-00001.${dead}.tmp.bin`];
+    const live = `.part-00000.${process.pid}.tmp.bin`;
+    for (const f of [...stale, live]) await writeFile(join(shards, f), 'x');
+    await writeFile(join(dir, 'in.jsonl'), '{"text":"hello world"}\n');
+    const r = await runCli(['export', 'internevo', join(dir, 'in.jsonl'), '--tokenizer', join(ROOT, 'fixtures/tokenizer/internlm2.model'), '-o', join(dir, 'out'), '--overwrite', '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    expect((await readdir(shards)).sort()).toEqual([live, 'part-00000.bin', 'part-00000.bin.meta']);
   });
 });
 

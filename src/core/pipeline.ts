@@ -189,7 +189,9 @@ export async function pipeline(spec: PipelineSpec): Promise<RunStats> {
     const p = spec.profile === true ? stageProfiler(stage, st) : undefined;
     if (p !== undefined) profilers.push(p);
     const onStageReject = p === undefined ? onReject : (r: Reject): void => (onReject(r), p.dropped(r));
-    stream = countOut(stage, stream, st, stageContext(st, spec.textField, rejects, onStageReject), p);
+    // Without a rejects file or a profiler, nobody reads what a stage wrote on a record it drops.
+    const rejectAttrs = spec.rejects !== undefined || p !== undefined;
+    stream = countOut(stage, stream, st, stageContext(st, spec.textField, rejects, onStageReject, rejectAttrs), p);
   });
   const langs = spec.profile === true ? (stats.writtenLangs = {}) : undefined;
   if (firstTextStage === 0 && spec.stages.length === 0) stream = checkText(stream, spec.textField, inputCtx);

@@ -37,6 +37,11 @@ export interface StageContext {
   readonly textField: TextField | undefined;
   /** Drop a record with a stable reason code: it is counted and sent to the rejects sink. */
   reject(doc: Doc, reason: string, detail?: Record<string, unknown>): void;
+  /**
+   * False when nothing reads the attrs of a rejected record (no rejects file, no profiling), so a
+   * stage may skip building the signals of a record it drops. Undefined means true.
+   */
+  readonly rejectAttrs?: boolean;
 }
 
 /**
@@ -110,11 +115,13 @@ export function stageContext(
   textField: TextField | undefined,
   sink: RejectSink,
   onReject: (r: Reject) => void,
+  rejectAttrs = true,
 ): StageContext {
   const stage = stats.stage;
   return {
     stats,
     textField,
+    rejectAttrs,
     reject(doc, reason, detail) {
       count(stats.dropped, reason);
       const r: Reject = { stage, reason, source: doc.source, record: doc.data };

@@ -1,7 +1,7 @@
 import type { Doc } from '../../core/doc.js';
 import { UND } from '../langid/backend.js';
 import { CHINESE_VARIETIES } from '../langid/iso639.js';
-import { getText, setText } from '../../core/doc.js';
+import { getText, hasAttrs, setText } from '../../core/doc.js';
 import { UsageError } from '../../core/errors.js';
 import type { OptionsSpec } from '../../core/options.js';
 import type { StageFactory } from '../../core/registry.js';
@@ -9,7 +9,7 @@ import type { Stage, StageContext } from '../../core/stage.js';
 import { docStage } from '../../core/stage.js';
 import { count, observe, emptySummary } from '../../core/stats.js';
 import { C4Lines } from './c4.js';
-import { profile } from './profile.js';
+import { profileShared } from './profile.js';
 import type { RuleSet } from './ruleset.js';
 import { adjustRules, loadPreset, loadRuleSet, reasonPicker } from './ruleset.js';
 import { CompiledRules } from './score.js';
@@ -124,11 +124,11 @@ export function createQuality(options: Record<string, unknown>): Stage {
     options: { ...options },
     apply(doc: Doc, ctx: StageContext) {
       const text = getText(doc, ctx.textField);
-      const p = profile(text);
+      const p = profileShared(text);
       let c = en;
       let by = 'preset';
       if (auto) {
-        const lang = doc.attrs.lang;
+        const lang = hasAttrs(doc) ? doc.attrs.lang : undefined;
         // yue, wuu and the other Chinese varieties take the Chinese rules too; und (too short to
         // judge) falls back to the script share.
         if (typeof lang === 'string' && lang !== UND) {
@@ -142,15 +142,17 @@ export function createQuality(options: Record<string, unknown>): Stage {
       const c4 = c.computer.run(p);
       const values = c.computer.values;
       const failed = c.rules.failed(values);
-      const weakest = c.rules.code(c.rules.weakest(values));
+      const weakest = c.rules.weakest(values);
       const score = c.rules.lastScore;
-      doc.attrs.quality = c.build(c.set.name, by, score, weakest, failed, values);
       const stats = ctx.stats;
       observe((stats.summaries['quality_score'] ??= emptySummary()), score);
       count(stats.counters, c.counterKey);
+      const drop = tagOnly ? undefined : failed.length > 0 ? c.reason(failed) : dropBelow !== null && score < dropBelow ? 'quality:low_score' : undefined;
+      // A dropped record's signals are written only when something reads them (the rejects
+      // file, the report's histograms): most of the garbage of a run that drops most records.
+      if (drop === undefined || ctx.rejectAttrs !== false) doc.attrs.quality = c.build(c.set.name, by, score, c.rules.code(weakest), failed, values);
       if (tagOnly) return undefined;
-      if (failed.length > 0) return c.reason(failed);
-      if (dropBelow !== null && score < dropBelow) return 'quality:low_score';
+      if (drop !== undefined) return drop;
       if (lineFilter && c4 !== undefined && c.c4 !== undefined) {
         const removed = c4.lines - c4.kept.length;
         if (removed > 0 || c4.changed !== undefined) {

@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import type { Doc } from '../../../src/core/doc.js';
+import { hasAttrs } from '../../../src/core/doc.js';
+import type { ClosableRejectSink } from '../../../src/core/pipeline.js';
+import { pipeline } from '../../../src/core/pipeline.js';
+import type { Reject, Stage } from '../../../src/core/stage.js';
+import { collect, fromRecords } from '../../../src/io/memory.js';
+import { defaultRegistry } from '../../../src/stages/index.js';
+
+// A plain English paragraph that passes every web-en rule (distinct sentences, two lines).
+const SENTENCES = [
+  'The river runs past the old mill and the village green.',
+  'Children walk to the school with their books and lunches.',
+  'In the autumn the farmers bring apples to the market square.',
+  'A small library opened last year with a reading room for everyone.',
+  'Visitors often stop at the bakery to buy fresh bread and coffee.',
+  'The council meets on Tuesdays to discuss roads and repairs.',
+  'Many families have lived here for several generations now.',
+  'During winter the hills are covered with a thin layer of snow.',
+];
+const GOOD = SENTENCES.slice(0, 4).join(' ') + '\n' + SENTENCES.slice(4).join(' ');
+const RECORDS = [{ text: GOOD }, { text: 'short' }, { text: 'also far too short to keep' }];
+
+/** A stage after quality that records whether the records it sees carry attrs.quality. */
+function spy(seen: boolean[]): Stage {
+  return {
+    name: 'spy',
+    needsText: false,
+    options: {},
+    async *run(batches) {
+      for await (const b of batches) {
+        for (const d of b) seen.push(hasAttrs(d) && (d as Doc).attrs.quality !== undefined);
+        yield b;
+      }
+    },
+  };
+}
+
+function memoryRejects(): ClosableRejectSink & { list: Reject[] } {
+  const list: Reject[] = [];
+  return { list, push: (r) => void list.push(r), async close() {}, async abort() {} };
+}
+
+describe('quality: attrs of dropped records are built only when something reads them', () => {
+  it('the context says whether rejects are read: a rejects file or profiling', async () => {
+    const flags: (boolean | undefined)[] = [];
+    // named as a stage the profiler knows, so that `profile: true` gives it one
+    const probe: Stage = {
+      name: 'langid',
+      needsText: false,
+      options: {},
+      async *run(batches, ctx) {
+        flags.push(ctx.rejectAttrs);
+        for await (const b of batches) yield b;
+      },
+    };
+    await pipeline({ source: fromRecords(RECORDS), stages: [probe], sink: collect() });
+    await pipeline({ source: fromRecords(RECORDS), stages: [probe], sink: collect(), rejects: memoryRejects() });
+    await pipeline({ source: fromRecords(RECORDS), stages: [probe], sink: collect(), profile: true });
+    expect(flags).toEqual([false, true, true]);
+  });
+
+  it('same decisions, stats and kept records either way; rejects keep every signal', async () => {
+    const run = async (withRejects: boolean) => {
+      const stage = await defaultRegistry().create('quality', { preset: 'web-en' });
+      const seen: boolean[] = [];
+      const sink = collect();
+      const rejects = withRejects ? memoryRejects() : undefined;
+      const stats = await pipeline({ source: fromRecords(RECORDS), stages: [stage, spy(seen)], sink, rejects });
+      return { stats, seen, kept: sink.docs.map((d) => JSON.stringify(d.attrs)), rejects };
+    };
+    const a = await run(false);
+    const b = await run(true);
+    expect(a.kept).toHaveLength(1);
+    expect(a.kept).toEqual(b.kept);
+    expect(a.seen).toEqual([true]);
+    const strip = (s: typeof a.stats) => JSON.stringify({ ...s, ms: 0, stages: s.stages.map((x) => ({ ...x, ms: 0 })) });
+    expect(strip(a.stats)).toEqual(strip(b.stats));
+    expect(a.stats.stages[0].summaries.quality_score.n).toBe(3);
+    const rejected = b.rejects!.list;
+    expect(rejected).toHaveLength(2);
+    for (const r of rejected) {
+      const q = r.attrs?.quality as Record<string, unknown>;
+      expect(q.failed).toContain('gopher_quality:min_words');
+      expect(typeof q.words).toBe('number');
+    }
+  });
+});

@@ -4,6 +4,7 @@ import { didYouMean } from '../core/suggest.js';
 import { VERSION } from '../version.js';
 import type { Command } from './command.js';
 import { catCommand } from './commands/cat.js';
+import { stageOnly } from './stageModules.js';
 import { outputClosed, stopping } from './interrupt.js';
 
 /**
@@ -51,7 +52,8 @@ failure (everything readable is still written); 2 usage error.
 /** Run the CLI with arguments (without `node` and the script); returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  const list = name === 'cat' ? [catCommand] : await commands();
+  const one = name === 'cat' ? catCommand : name === undefined ? undefined : await stageOnly(name);
+  const list = one !== undefined ? [one] : await commands();
   if (name === undefined) {
     // No command is a usage error: the help goes to stderr, so `corpus-clean > x` does not fill x.
     process.stderr.write(mainHelp(list));

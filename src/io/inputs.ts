@@ -1,7 +1,6 @@
 import type { Stats } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
-import { glob } from 'tinyglobby';
 import { UsageError } from '../core/errors.js';
 import { expandGlob } from '../core/glob.js';
 
@@ -106,6 +105,7 @@ export async function expandInputs(specs: readonly string[]): Promise<string[]> 
     if (st?.isFile()) await add(spec);
     else if (st?.isDirectory()) {
       // Names starting with '_' or '.' are run files and temporaries (the Hadoop/Spark convention).
+      const { glob } = await import('tinyglobby');
       const found = (await glob('**/*', { cwd: spec, onlyFiles: true, dot: false, ignore: ['**/_*', '**/_*/**'] })).filter(isInputName).sort(byCodePoint);
       if (found.length === 0) throw new UsageError(`no input files (${INPUT_EXTENSIONS.join(', ')}, optionally .gz/.zst) in directory '${spec}'`);
       const base = spec.endsWith('/') ? spec : spec + '/';

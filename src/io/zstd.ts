@@ -1,4 +1,4 @@
-import xxhash from 'xxhash-wasm';
+import type xxhashInit from 'xxhash-wasm';
 import { Decompress } from './codecs.js';
 
 /**
@@ -15,7 +15,7 @@ import { Decompress } from './codecs.js';
 const ZSTD_MAGIC = 0xfd2fb528;
 const BLOCK_MAX = 128 << 10;
 
-let hasher: Awaited<ReturnType<typeof xxhash>> | null = null;
+let hasher: Awaited<ReturnType<typeof xxhashInit>> | null = null;
 
 /** Bytes of a chunk stream, taken by exact counts. */
 class ByteQueue {
@@ -69,7 +69,7 @@ class ByteQueue {
  * does not match (then the data already yielded from that frame may be altered).
  */
 export async function* unzstd(first: Buffer, rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
-  hasher ??= await xxhash();
+  hasher ??= await (await import('xxhash-wasm')).default();
   const q = new ByteQueue(
     (async function* () {
       yield first;

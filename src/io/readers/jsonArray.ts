@@ -1,5 +1,5 @@
 import { StringDecoder } from 'node:string_decoder';
-import streamArray from 'stream-json/streamers/stream-array.js';
+import type streamArrayModule from 'stream-json/streamers/stream-array.js';
 import { none } from 'stream-chain/defs.js';
 import type { Doc, JsonObject } from '../../core/doc.js';
 import type { ReadEvents } from '../../core/pipeline.js';
@@ -67,6 +67,8 @@ export async function* readJsonArray(
 
   let failedChunk = -1;
   let failure: Error | null = null;
+  // stream-json is loaded on first use (start-up of commands that read no JSON array).
+  const streamArray: typeof streamArrayModule = (await import('stream-json/streamers/stream-array.js')).default;
   const parse = streamArray.withParser() as unknown as Parse;
   const decoder = new StringDecoder('utf8');
   let index = 0;

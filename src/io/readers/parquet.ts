@@ -1,8 +1,6 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import type { AsyncBuffer, Compressors, FileMetaData } from 'hyparquet';
-import { parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
-import { compressors as jsCompressors } from 'hyparquet-compressors';
 import type { Doc, JsonObject } from '../../core/doc.js';
 import { docAt } from '../../core/doc.js';
 import type { ReadEvents } from '../../core/pipeline.js';
@@ -17,11 +15,15 @@ const BATCH = 1000;
  * Brotli, which is native code and measured 3-4x faster than the pure-JS versions
  * (bench/parquet-choice.mjs, bench/RESULTS.md).
  */
-export const PARQUET_DECOMPRESSORS: Compressors = {
-  ...jsCompressors,
-  GZIP: (input) => gunzipSync(input),
-  BROTLI: (input) => brotliDecompressSync(input),
-};
+export async function parquetDecompressors(): Promise<Compressors> {
+  // Loaded on first use, so commands that read no Parquet do not pay for them at start-up.
+  const { compressors: jsCompressors } = await import('hyparquet-compressors');
+  return {
+    ...jsCompressors,
+    GZIP: (input) => gunzipSync(input),
+    BROTLI: (input) => brotliDecompressSync(input),
+  };
+}
 
 /** Floor division of BigInts (`/` truncates toward zero). */
 function floorDiv(a: bigint, b: bigint): bigint {
@@ -142,6 +144,8 @@ export async function* readParquet(path: string, events: ReadEvents, _s: ReadSet
       fh = await open(path, 'r');
       file = fileBuffer(fh, (await fh.stat()).size);
     }
+    const { parquetMetadataAsync, parquetReadObjects } = await import('hyparquet');
+    const decompressors = await parquetDecompressors();
     let metadata: FileMetaData;
     try {
       metadata = await parquetMetadataAsync(file);
@@ -156,7 +160,7 @@ export async function* readParquet(path: string, events: ReadEvents, _s: ReadSet
       for (const c of rg.columns) size += Number(c.meta_data?.total_compressed_size ?? 0);
       let rows: Record<string, unknown>[];
       try {
-        rows = await parquetReadObjects({ file, metadata, compressors: PARQUET_DECOMPRESSORS, parsers: PARQUET_PARSERS, rowStart: start, rowEnd: end });
+        rows = await parquetReadObjects({ file, metadata, compressors: decompressors, parsers: PARQUET_PARSERS, rowStart: start, rowEnd: end });
       } catch (e) {
         events.read(1, size);
         events.reject({ reason: 'parquet_row_group', source: `${path}:${start + 1}`, detail: { rows: n, error: (e as Error).message } });

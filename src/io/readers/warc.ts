@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { WARCParser, type WARCRecord } from 'warcio';
+import type { WARCRecord } from 'warcio';
 import type { Doc, JsonObject } from '../../core/doc.js';
 import { docAt } from '../../core/doc.js';
 import type { ReadEvents } from '../../core/pipeline.js';
@@ -45,6 +45,8 @@ export async function* readWarc(path: string, events: ReadEvents, s: ReadSetting
       yield c as Buffer;
     }
   }
+  // warcio is loaded on first use (start-up of commands that read no WARC).
+  const { WARCParser } = await import('warcio');
   const parser = new WARCParser(Readable.from(counted()));
   const it = parser[Symbol.asyncIterator]();
   let n = 0;

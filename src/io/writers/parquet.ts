@@ -4,7 +4,10 @@ import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import type { SchemaElement } from 'hyparquet';
-import { ByteWriter, ParquetWriter, type Writer } from 'hyparquet-writer';
+import type { Writer } from 'hyparquet-writer';
+
+/** hyparquet-writer, loaded when the first Parquet shard is opened (start-up of other outputs). */
+let writerModule: typeof import('hyparquet-writer') | undefined;
 import type { Doc } from '../../core/doc.js';
 import type { DocSink } from '../../core/pipeline.js';
 import { UsageError } from '../../core/errors.js';
@@ -62,7 +65,7 @@ function schemaElements(columns: readonly Column[]): SchemaElement[] {
 }
 
 /** A `Writer` for hyparquet-writer that appends to an open file, flushing every 1 MB. */
-function fdWriter(fd: number): Writer {
+function fdWriter(fd: number, ByteWriter: typeof import('hyparquet-writer').ByteWriter): Writer {
   const w = new ByteWriter() as unknown as Writer & { index: number };
   const flush = (): void => {
     if (w.index === 0) return;
@@ -88,7 +91,7 @@ interface OpenFile {
   final: string;
   tmp: string;
   fd: number;
-  pw: ParquetWriter;
+  pw: import('hyparquet-writer').ParquetWriter;
   rows: number;
 }
 
@@ -148,9 +151,11 @@ export class ParquetShardWriter implements DocSink {
     const final = this.nameOf(this.index++);
     await mkdir(dirname(final), { recursive: true });
     const tmp = join(dirname(final), `.${basename(final)}.tmp-${process.pid}-${serial++}`);
+    writerModule ??= await import('hyparquet-writer');
+    const { ByteWriter, ParquetWriter } = writerModule;
     const fd = openSync(tmp, 'w');
     const pw = new ParquetWriter({
-      writer: fdWriter(fd),
+      writer: fdWriter(fd, ByteWriter),
       schema: schemaElements(this.columns()) as never,
       codec: CODEC[this.compression],
       compressors: this.compressors,

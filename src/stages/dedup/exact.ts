@@ -2,7 +2,6 @@
  * Exact deduplication: a 64-bit xxHash of the normalised text; the first record with a given
  * hash is kept, later ones are dropped with reason `dedup:exact` and the survivor's source.
  */
-import xxhash from 'xxhash-wasm';
 import { getText } from '../../core/doc.js';
 import type { Stage } from '../../core/stage.js';
 import { KeyTable } from './buckets.js';
@@ -29,7 +28,7 @@ let hasher: Promise<Hasher> | undefined;
 
 /** xxHash64 of a string (UTF-8 bytes), seed 0; the WebAssembly module is loaded once. */
 export function loadHash64(): Promise<Hasher> {
-  hasher ??= xxhash().then((api) => (s: string) => api.h64(s));
+  hasher ??= import('xxhash-wasm').then(({ default: xxhash }) => xxhash()).then((api) => (s: string) => api.h64(s));
   return hasher;
 }
 

@@ -1,7 +1,21 @@
-import { Readability } from '@mozilla/readability';
-import { parseHTML } from 'linkedom';
+import { createRequire } from 'node:module';
+import type { Readability as ReadabilityClass } from '@mozilla/readability';
+import type { parseHTML as ParseHTML } from 'linkedom';
 import type { TextNode } from './text.js';
 import { domToText } from './text.js';
+
+// linkedom and Readability are loaded on first use (their CommonJS builds, so `htmlToText` stays
+// synchronous): about 170 ms of start-up that commands reading no HTML do not pay.
+const load = createRequire(import.meta.url);
+let parseHTMLFn: typeof ParseHTML | undefined;
+let ReadabilityCtor: typeof ReadabilityClass | undefined;
+function parseHTML(html: string): ReturnType<typeof ParseHTML> {
+  parseHTMLFn ??= (load('linkedom') as { parseHTML: typeof ParseHTML }).parseHTML;
+  return parseHTMLFn(html);
+}
+function readability(): typeof ReadabilityClass {
+  return (ReadabilityCtor ??= (load('@mozilla/readability') as { Readability: typeof ReadabilityClass }).Readability);
+}
 
 /** How the main text is found. */
 export type ExtractMethod = 'readability' | 'page';
@@ -173,6 +187,7 @@ export function htmlToText(html: string, o: HtmlToTextOptions = {}): ExtractedTe
   if (deeperThan(body, MAX_READABILITY_DEPTH)) return { text: pageText(html), title, method: 'page' };
   try {
     // `serializer` hands back the element itself, so the article is not serialised and re-parsed.
+    const Readability = readability();
     const r = new Readability(doc as never, { charThreshold: 100, serializer: (el: unknown) => el as string }).parse();
     article = (r?.content as unknown as TextNode | null | undefined) ?? null;
   } catch {

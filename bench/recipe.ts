@@ -1,0 +1,88 @@
+/**
+ * bench/recipe.ts: the sample recipe and `quality` on >= 150 MB of the en+zh web mix, in CPU
+ * seconds per core, beside the pass-through (`corpus-clean cat`) measured in the same run
+ * (issue #16).
+ *
+ * Input: every JSONL file of ../shared/data/web/en and web/zh concatenated (34.3 MB, 89,533
+ * records), written `--copies` times (default 5: 171 MB, 447,665 records) as one file per copy in
+ * a temporary folder. The copies after the first are exact duplicates: normalize, langid and
+ * quality see every record, the recipe's exact dedup removes the copies, MinHash sees one copy.
+ * Text fields: text,content,raw_content (two web/zh files keep their text in raw_content).
+ *
+ * Each command is a whole `corpus-clean` process under GNU time (user + system CPU seconds, peak
+ * RSS), rounds alternating, best of `--rounds` (default 2):
+ *   cat      corpus-clean cat MIX -o OUT                               (pass-through)
+ *   quality  corpus-clean quality MIX -o OUT                            (preset auto, no rejects file)
+ *   run      corpus-clean run rules/recipes/sample.yaml -i MIX -o DIR --workers 1
+ *            (one process; writes shards, _rejects.jsonl, _stats.json, _report.html)
+ * The per-stage table comes from the run's _stats.json (each stage's wall time inside the
+ * process, reads of its input excluded), converted to CPU seconds with the run's CPU/wall ratio.
+ *
+ * Run: npm run build && npx tsx bench/recipe.ts [--data DIR] [--copies 5] [--rounds 2]
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DATA } from './data.js';
+import { best, concat, jsonlFiles, load, measure, type Cost } from './cpu.js';
+
+const { values } = parseArgs({ options: { copies: { type: 'string', default: '5' }, rounds: { type: 'string', default: '2' } } });
+const copies = Number(values.copies);
+const rounds = Number(values.rounds);
+const TF = ['--text-field', 'text,content,raw_content'];
+
+const dir = mkdtempSync(join(tmpdir(), 'cc-recipe-'));
+try {
+  const mix = join(dir, 'mix');
+  mkdirSync(mix);
+  const files = [...jsonlFiles(join(DATA, 'web/en')), ...jsonlFiles(join(DATA, 'web/zh'))];
+  let bytes = 0;
+  for (let c = 0; c < copies; c++) bytes += await concat(files, join(mix, `mix-${c}.jsonl`));
+  const MB = bytes / 1e6;
+  console.log(`load before: ${load()}`);
+  console.log(`input: ${files.length} files of web/en + web/zh, ${copies} copies, ${MB.toFixed(1)} MB; best of ${rounds} rounds; CPU = user + system of the whole process (GNU time), one process, one core\n`);
+  const runs: Record<'cat' | 'quality' | 'run', Cost[]> = { cat: [], quality: [], run: [] };
+  let stats: { stages: { stage: string; in: number; out: number; ms: number }[]; ms: number } | undefined;
+  let statsCost: Cost | undefined;
+  for (let r = 0; r < rounds; r++) {
+    runs.cat.push(measure(['cat', mix, ...TF, '-q', '-o', join(dir, 'cat.jsonl')]));
+    runs.quality.push(measure(['quality', mix, ...TF, '-q', '-o', join(dir, 'q.jsonl')]));
+    const out = join(dir, `run-${r}`);
+    const c = measure(['run', 'rules/recipes/sample.yaml', '-i', mix, '-o', out, '--workers', '1', ...TF, '-q']);
+    runs.run.push(c);
+    if (statsCost === undefined || c.cpu < statsCost.cpu) {
+      stats = JSON.parse(readFileSync(join(out, '_stats.json'), 'utf8'));
+      statsCost = c;
+    }
+    rmSync(out, { recursive: true, force: true });
+  }
+  const cat = best(runs.cat);
+  const q = best(runs.quality);
+  const run = best(runs.run);
+  for (const [k, c] of Object.entries({ cat, quality: q, run })) if (c.code !== 0) throw new Error(`${k} exited ${c.code}`);
+  const per = (c: Cost) => (MB / c.cpu).toFixed(1);
+  console.log('| command | CPU s | MB/s per core | x pass-through (cat CPU / its CPU) | wall s | peak RSS MB | target |');
+  console.log('|---|---:|---:|---:|---:|---:|---|');
+  console.log(`| cat (pass-through) | ${cat.cpu.toFixed(2)} | ${per(cat)} | 1.00 | ${cat.wall.toFixed(1)} | ${cat.rssMb.toFixed(0)} | |`);
+  console.log(`| quality (auto) | ${q.cpu.toFixed(2)} | ${per(q)} | **${(cat.cpu / q.cpu).toFixed(2)}x** | ${q.wall.toFixed(1)} | ${q.rssMb.toFixed(0)} | >= 0.3x |`);
+  console.log(`| run sample.yaml (--workers 1) | ${run.cpu.toFixed(2)} | **${per(run)}** | ${(cat.cpu / run.cpu).toFixed(2)}x | ${run.wall.toFixed(1)} | **${run.rssMb.toFixed(0)}** | >= 10 MB/s per core, <= 400 MB |`);
+  if (stats && statsCost) {
+    const k = statsCost.cpu / statsCost.wall;
+    console.log(`\nPer stage (the best run's _stats.json; wall time inside the process x its CPU/wall ratio ${k.toFixed(2)} = CPU s):\n`);
+    console.log('| stage | records in | records out | wall s | CPU s (est.) | MB/s per core of the input | share of the run |');
+    console.log('|---|---:|---:|---:|---:|---:|---:|');
+    let sum = 0;
+    stats.stages.forEach((s, i) => {
+      const w = s.ms / 1000;
+      sum += w;
+      const name = s.stage === 'dedup' ? (i === stats!.stages.length - 1 ? 'dedup (minhash)' : 'dedup (exact)') : s.stage;
+      console.log(`| ${name} | ${s.in} | ${s.out} | ${w.toFixed(2)} | ${(w * k).toFixed(2)} | ${(MB / (w * k)).toFixed(1)} | ${((100 * w) / statsCost!.wall).toFixed(0)} % |`);
+    });
+    const rest = statsCost.wall - sum;
+    console.log(`| reading, writing shards and rejects, report, start-up | | | ${rest.toFixed(2)} | ${(rest * k).toFixed(2)} | | ${((100 * rest) / statsCost.wall).toFixed(0)} % |`);
+  }
+  console.log(`\nload after: ${load()}`);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

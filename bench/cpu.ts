@@ -10,7 +10,8 @@ import { join, resolve } from 'node:path';
 import { finished } from 'node:stream/promises';
 
 export const ROOT = resolve(import.meta.dirname, '..');
-export const CLI = join(ROOT, 'dist/cli/main.js');
+/** The CLI measured: dist/cli/main.js, or `CORPUS_CLEAN_CLI` (another build, for a before/after in one run). */
+export const CLI = process.env.CORPUS_CLEAN_CLI ? resolve(process.env.CORPUS_CLEAN_CLI) : join(ROOT, 'dist/cli/main.js');
 const TIME = '/usr/bin/time';
 
 /** What one child process cost. */

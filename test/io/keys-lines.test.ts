@@ -6,6 +6,7 @@ import { addCount, setOwn } from '../../src/core/own.js';
 import { stringifyDeep } from '../../src/io/json.js';
 import { LineSplitter } from '../../src/io/lines.js';
 import { parquetToJson } from '../../src/io/readers/parquet.js';
+import { charsetOfContentType } from '../../src/stages/extract/charset.js';
 import { runCli, tempDir } from '../helpers/run.js';
 
 // Issue #10, the second round: field names that are JavaScript's own (J5), CR-only line ends
@@ -166,5 +167,14 @@ describe('duplicate keys (J6)', () => {
       ['duplicate_key', 'k', lines[2]],
       ['duplicate_key', 'n', lines[4]],
     ]);
+  });
+});
+
+describe('regexes on what records carry stay linear', () => {
+  // Before: `\s*["']?\s*` tried every split of the tab run (100k tabs: many minutes).
+  it('a Content-Type header with a long run of tabs', () => {
+    expect(charsetOfContentType(`text/html;charset=${'\t'.repeat(100000)}=R`)).toBeUndefined();
+    expect(charsetOfContentType('text/html; charset = " gbk"')).toBe('gbk');
+    expect(charsetOfContentType("text/html;charset='utf-8'")).toBe('utf-8');
   });
 });

@@ -5,8 +5,10 @@
  * resolved by `TextDecoder`, so `gb2312` decodes as GBK and `big5-hkscs` as Big5, as browsers do.
  */
 
-const META_CHARSET = /<meta\b[^>]*?\bcharset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)/i;
-const HEADER_CHARSET = /;\s*charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)/i;
+// `\s*(?:["']\s*)?` rather than `\s*["']?\s*`: two runs of spaces with nothing required between
+// them split a run of tabs every possible way, quadratic on a hostile header (issue #10).
+const META_CHARSET = /<meta\b[^>]*?\bcharset\s*=\s*(?:["']\s*)?([A-Za-z0-9._:-]+)/i;
+const HEADER_CHARSET = /;\s*charset\s*=\s*(?:["']\s*)?([A-Za-z0-9._:-]+)/i;
 
 /** The `charset` parameter of a `Content-Type` value, or undefined. */
 export function charsetOfContentType(contentType: string | null | undefined): string | undefined {

@@ -73,7 +73,8 @@ const extractors: Record<string, Extractor> = {
     const a = new Readability(parseHTML(h).document as never).parse();
     return a ? norm(a.textContent ?? '') : null;
   },
-  'Readability + page-text fallback (used)': async (h) => norm(htmlToText(h).text),
+  'Readability + page-text fallback (previous default)': async (h) => norm(htmlToText(h, { method: 'readability' }).text),
+  'main scorer + page-text fallback (default)': async (h) => norm(htmlToText(h).text),
   'page less nav/header/footer/aside': async (h) => norm(htmlToText(h, { method: 'page' }).text),
 };
 try {
@@ -89,21 +90,25 @@ try {
 const all = await pages();
 const bytes = all.reduce((s, p) => s + Buffer.byteLength(p), 0);
 console.log(`${all.length} pages, ${(bytes / 2 ** 20).toFixed(2)} MB of HTML; load ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
-console.log('| extractor | article text kept | boilerplate kept | MB/s | speed vs Readability alone |');
-console.log('|---|---|---|---|---|');
+console.log('| extractor | article text kept | boilerplate kept | MB/s (wall) | MB per CPU second | speed vs Readability alone (CPU) |');
+console.log('|---|---|---|---|---|---|');
 const refs = all.map(reference);
 let base = 0;
 for (const [name, fn] of Object.entries(extractors)) {
   let rec = 0;
   let leak = 0;
   let ms = 0;
+  let cpu = 0;
   const origLog = console.log;
   for (let i = 0; i < all.length; i++) {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     console.log = () => {}; // defuddle logs pages' JSON-LD errors
     let out = await fn(all[i]).catch(() => null);
     console.log = origLog;
     ms += performance.now() - t0;
+    const dc = process.cpuUsage(c0);
+    cpu += (dc.user + dc.system) / 1000;
     if (out === null || out.length < 50) out = fullText(all[i]);
     const { art, boil } = refs[i];
     const total = art.reduce((s, p) => s + p.length, 0);
@@ -111,6 +116,52 @@ for (const [name, fn] of Object.entries(extractors)) {
     leak += boil.length === 0 ? 0 : boil.filter((b) => out!.includes(b)).length / boil.length;
   }
   const mbs = bytes / 2 ** 20 / (ms / 1000);
-  if (name === 'Readability alone') base = mbs;
-  console.log(`| ${name} | ${(rec / all.length).toFixed(3)} | ${(leak / all.length).toFixed(3)} | ${mbs.toFixed(2)} | ${base ? (mbs / base).toFixed(2) + 'x' : '-'} |`);
+  const mbc = bytes / 2 ** 20 / (cpu / 1000);
+  if (name === 'Readability alone') base = mbc;
+  console.log(`| ${name} | ${(rec / all.length).toFixed(3)} | ${(leak / all.length).toFixed(3)} | ${mbs.toFixed(2)} | ${mbc.toFixed(2)} | ${base ? (mbc / base).toFixed(2) + 'x' : '-'} |`);
 }
+
+// The new default against the previous one, page by page: the share of the previous default's
+// text (its lines, whitespace-normalised, weighted by length) that the new default also gives,
+// and the share of the new default's text that the previous one gave too; and which pages
+// fell back to the page text.
+let kept = 0;
+let extra = 0;
+let same = 0;
+let both = 0;
+const lines = (t: string): Map<string, number> => {
+  const m = new Map<string, number>();
+  for (const l of t.split('\n')) {
+    const k = norm(l);
+    if (k !== '') m.set(k, (m.get(k) ?? 0) + 1);
+  }
+  return m;
+};
+const share = (a: Map<string, number>, b: Map<string, number>): number => {
+  let tot = 0;
+  let hit = 0;
+  for (const [l, c] of a) {
+    tot += l.length * c;
+    hit += l.length * Math.min(c, b.get(l) ?? 0);
+  }
+  return tot === 0 ? 1 : hit / tot;
+};
+const changed: string[] = [];
+for (let i = 0; i < all.length; i++) {
+  const prev = htmlToText(all[i], { method: 'readability' });
+  const cur = htmlToText(all[i]);
+  const p = lines(prev.text);
+  const c = lines(cur.text);
+  const k = share(p, c);
+  const x = share(c, p);
+  kept += k;
+  extra += x;
+  if (prev.text === cur.text) same++;
+  if (prev.method === cur.method) both++;
+  if (k < 0.8 || x < 0.8) changed.push(`page ${i + 1}: ${prev.method}->${cur.method}, previous kept ${k.toFixed(2)}, new in previous ${x.toFixed(2)}, ${prev.text.length}->${cur.text.length} chars`);
+}
+console.log(`\nnew default (main) against the previous default (readability), ${all.length} pages:`);
+console.log(`- previous default's text also in the new one: ${(kept / all.length).toFixed(3)} (mean share of characters, line by line)`);
+console.log(`- new default's text also in the previous one: ${(extra / all.length).toFixed(3)}`);
+console.log(`- identical text: ${same} pages; same choice (article or page text): ${both} pages`);
+for (const c of changed) console.log(`  - ${c}`);

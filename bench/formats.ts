@@ -6,7 +6,8 @@
  * (written by this project's writer, Snappy, row groups of 10,000).
  * Measures, single-threaded in this process, median of `--reps` runs:
  *   - baseline: the JSONL reader over alpaca_data.jsonl (MB/s of input), the pass-through;
- *   - HTML to text (`htmlToText`, default Readability with fallback, and `method: page`), MB/s of HTML;
+ *   - HTML to text (`htmlToText`: the default `main`, `method: readability` (the previous default)
+ *     and `method: page`), MB/s of HTML, also per CPU second of this process (the target is per core);
  *   - WARC reader over the two .warc.gz files (MB/s of uncompressed HTML bodies);
  *   - Parquet reader and writer on the Alpaca records (MB/s of the JSONL equivalent);
  * with each figure's ratio to the baseline, and the load average before and after.
@@ -26,7 +27,15 @@ import { ParquetShardWriter } from '../src/io/writers/parquet.js';
 import { parquetSchemaStage, SchemaHolder } from '../src/io/writers/parquetSchema.js';
 import { decodeHtml } from '../src/stages/extract/charset.js';
 import { htmlToText } from '../src/stages/extract/html.js';
-import { drain } from '../test/helpers/run.js';
+import type { DocSource, ReadEvents } from '../src/core/pipeline.js';
+
+/** Read a source to the end (records counted, not kept). */
+async function drain(source: DocSource): Promise<number> {
+  let n = 0;
+  const events: ReadEvents = { read() {}, reject() {}, file() {}, fileError() {} };
+  for await (const batch of source.read(events)) n += batch.length;
+  return n;
+}
 
 const DATA = resolve(import.meta.dirname, '../../shared/data');
 const { values } = parseArgs({ options: { reps: { type: 'string', default: '3' } } });
@@ -34,14 +43,19 @@ const reps = Number(values.reps);
 const load = (): string => readFileSync('/proc/loadavg', 'utf8').trim();
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function timed(f: () => Promise<unknown> | unknown): Promise<number> {
+/** Median wall seconds and median CPU seconds (user + system of this process) of `reps` runs. */
+async function timed(f: () => Promise<unknown> | unknown): Promise<[number, number]> {
   const times: number[] = [];
+  const cpus: number[] = [];
   for (let i = 0; i < reps; i++) {
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     await f();
+    const c = process.cpuUsage(c0);
     times.push((performance.now() - t0) / 1000);
+    cpus.push((c.user + c.system) / 1e6);
   }
-  return median(times);
+  return [median(times), median(cpus)];
 }
 
 const RAW = join(DATA, 'web/en/raw');
@@ -82,18 +96,23 @@ async function writeParquet(out: string): Promise<string[]> {
 
 try {
   console.log(`load before: ${load()}; reps ${reps}; HTML ${htmlMB.toFixed(2)} MB in ${pages.length} pages; JSONL ${jsonlMB.toFixed(1)} MB`);
-  const rows: [string, number, number][] = [];
-  const base = await timed(async () => drain(readFiles([jsonl])));
-  rows.push(['JSONL reader (baseline, pass-through)', jsonlMB, base]);
-  rows.push(['HTML to text, readability (default)', htmlMB, await timed(() => pages.forEach((p) => htmlToText(p)))]);
+  const rows: [string, number, [number, number]][] = [];
+  const [base] = await timed(async () => drain(readFiles([jsonl])));
+  rows.push(['JSONL reader (baseline, pass-through)', jsonlMB, [base, NaN]]);
+  rows.push(['HTML to text, main (default)', htmlMB, await timed(() => pages.forEach((p) => htmlToText(p)))]);
+  rows.push(['HTML to text, method readability (previous default)', htmlMB, await timed(() => pages.forEach((p) => htmlToText(p, { method: 'readability' })))]);
   rows.push(['HTML to text, method page', htmlMB, await timed(() => pages.forEach((p) => htmlToText(p, { method: 'page' })))]);
   rows.push(['WARC reader (.warc.gz, extraction included)', htmlMB, await timed(async () => drain(readFiles(warcs)))]);
   let shards: string[] = [];
+  rows[0][2][1] = (await timed(async () => drain(readFiles([jsonl]))))[1];
   rows.push(['Parquet writer (snappy)', jsonlMB, await timed(async () => (shards = await writeParquet(join(dir, `p-${Math.random()}.parquet`))))]);
   rows.push(['Parquet reader (snappy)', jsonlMB, await timed(async () => drain(readFiles(shards)))]);
-  console.log('| what | MB | s | MB/s | vs baseline |');
-  console.log('|---|---|---|---|---|');
-  for (const [name, mb, s] of rows) console.log(`| ${name} | ${mb.toFixed(2)} | ${s.toFixed(3)} | ${(mb / s).toFixed(2)} | ${(mb / s / (jsonlMB / base)).toFixed(3)} |`);
+  console.log('| what | MB | s | MB/s | vs baseline | MB per CPU second |');
+  console.log('|---|---|---|---|---|---|');
+  for (const [name, mb, [s, c]] of rows) {
+    const perCpu = Number.isNaN(c) ? '' : (mb / c).toFixed(2);
+    console.log(`| ${name} | ${mb.toFixed(2)} | ${s.toFixed(3)} | ${(mb / s).toFixed(2)} | ${(mb / s / (jsonlMB / base)).toFixed(3)} | ${perCpu} |`);
+  }
   console.log(`peak RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB (whole process, inputs held in memory); load after: ${load()}`);
 } finally {
   rmSync(dir, { recursive: true, force: true });

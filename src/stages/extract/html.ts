@@ -3,6 +3,8 @@ import type { Readability as ReadabilityClass } from '@mozilla/readability';
 import type { parseHTML as ParseHTML } from 'linkedom';
 import type { TextNode } from './text.js';
 import { domToText } from './text.js';
+import { mainText } from './main.js';
+import { parseLight } from './tree.js';
 
 // linkedom and Readability are loaded on first use (their CommonJS builds, so `htmlToText` stays
 // synchronous): about 170 ms of start-up that commands reading no HTML do not pay.
@@ -18,17 +20,19 @@ function readability(): typeof ReadabilityClass {
 }
 
 /** How the main text is found. */
-export type ExtractMethod = 'readability' | 'page';
+export type ExtractMethod = 'main' | 'readability' | 'page';
 
 /** Options of `htmlToText`. */
 export interface HtmlToTextOptions {
   /**
-   * `readability` (default): Mozilla Readability picks the article; `page`: the whole page less
-   * its navigation, header, footer, asides, scripts and styles (faster, keeps more).
+   * `main` (default): this project's one-pass main-content scorer (see `main.ts`), several times
+   * faster than Readability; `readability`: Mozilla Readability picks the article (the default
+   * before, kept for comparison); `page`: the whole page less its navigation, header, footer,
+   * asides, scripts and styles (keeps more).
    */
   method?: ExtractMethod;
   /**
-   * With `readability`: when the article holds less than this share of the page's letters (a
+   * With `main` and `readability`: when the article holds less than this share of the page's letters (a
    * home page, a list of links, a profile page), the page text is used instead; default 0.35.
    */
   minArticleShare?: number;
@@ -39,7 +43,7 @@ export interface ExtractedText {
   text: string;
   /** The `<title>`, or '' when none. */
   title: string;
-  /** `article` when Readability's article was used, `page` for the page text. */
+  /** `article` when the article found (by `main` or Readability) was used, `page` for the page text. */
   method: 'article' | 'page';
 }
 
@@ -166,8 +170,26 @@ function parse(html: string): DomDocument {
 
 /** The page text: everything but the elements that are never main text, and the page header. */
 function pageText(html: string): string {
-  const doc = parse(cut(html, NOT_TEXT_OR_HEADER));
-  return domToText((doc.body ?? doc.documentElement)!);
+  return domToText(parseLight(cut(html, NOT_TEXT_OR_HEADER)).body);
+}
+
+/** The weight (see `weight`) of all the text under `root`. */
+function textWeight(root: TextNode): number {
+  let w = 0;
+  let n = root.firstChild;
+  while (n !== null) {
+    if (n.nodeType === 3) w += weight(n.nodeValue ?? '');
+    else if (n.firstChild !== null) {
+      n = n.firstChild;
+      continue;
+    }
+    while (n !== null && n.nextSibling === null) {
+      n = n.parentNode;
+      if (n === root) n = null;
+    }
+    if (n !== null) n = n.nextSibling;
+  }
+  return w;
 }
 
 /**
@@ -178,8 +200,17 @@ export function htmlToText(html: string, o: HtmlToTextOptions = {}): ExtractedTe
   const title = titleOf(html);
   // linkedom throws on a document with no element at all.
   if (html.indexOf('<') === -1) return { text: html.replace(/[ \t\n\r\f\v]+/g, ' ').trim(), title, method: 'page' };
-  if ((o.method ?? 'readability') === 'page') return { text: pageText(html), title, method: 'page' };
+  const method = o.method ?? 'main';
+  if (method === 'page') return { text: pageText(html), title, method: 'page' };
   const stripped = cut(html, NOT_TEXT);
+  const share = o.minArticleShare ?? 0.35;
+  if (method === 'main') {
+    const body = parseLight(stripped).body;
+    const pageWeight = textWeight(body);
+    const text = mainText(body, (t) => t !== '' && weight(t) >= share * pageWeight);
+    if (text !== null) return { text, title, method: 'article' };
+    return { text: pageText(html), title, method: 'page' };
+  }
   const doc = parse(stripped);
   const body = (doc.body ?? doc.documentElement)!;
   const pageWeight = weight((body as unknown as { textContent: string | null }).textContent ?? '');
@@ -195,7 +226,7 @@ export function htmlToText(html: string, o: HtmlToTextOptions = {}): ExtractedTe
   }
   if (article !== null) {
     const text = domToText(article);
-    if (text !== '' && weight(text) >= (o.minArticleShare ?? 0.35) * pageWeight) return { text, title, method: 'article' };
+    if (text !== '' && weight(text) >= share * pageWeight) return { text, title, method: 'article' };
   }
   // Readability changed the document: parse again for the page text (rare, and cheap next to it).
   return { text: pageText(html), title, method: 'page' };

@@ -45,10 +45,15 @@ class Walker {
   parts: string[] = [];
   private pre = 0;
 
+  /** `skip`: elements left out with everything inside them. */
+  constructor(private readonly skip?: ReadonlySet<TextNode>) {}
+
   walk(root: TextNode): void {
     let n = root.firstChild;
     while (n !== null) {
-      if (n.nodeType === 3) {
+      if (n.nodeType === 1 && this.skip?.has(n)) {
+        // left out: go on with what follows it
+      } else if (n.nodeType === 3) {
         const v = n.nodeValue ?? '';
         this.parts.push(this.pre > 0 ? v.replace(PRE_NEWLINES, PRE_NL) : v.replace(SPACES, ' '));
       } else if (n.nodeType === 1 && this.enter(n) && n.firstChild !== null) {
@@ -69,7 +74,7 @@ class Walker {
   }
 
   /** Start an element; false when its content is not text (it is then not left either). */
-  private enter(e: TextNode): boolean {
+  enter(e: TextNode): boolean {
     const name = e.nodeName.toUpperCase();
     if (SKIP.has(name)) return false;
     if (name === 'BR') {
@@ -89,7 +94,7 @@ class Walker {
   }
 
   /** End an element that `enter` accepted (or one without children). */
-  private leave(e: TextNode): void {
+  leave(e: TextNode): void {
     const name = e.nodeName.toUpperCase();
     if (SKIP.has(name) || name === 'BR' || CELL.has(name)) return;
     if (name === 'PRE') this.pre--;
@@ -103,9 +108,29 @@ class Walker {
  * row, no blank lines at the ends.
  */
 export function domToText(root: TextNode): string {
-  const w = new Walker();
   if (root.nodeType === 3) return (root.nodeValue ?? '').replace(SPACES, ' ').trim();
+  const w = new Walker();
   w.walk(root);
+  return joinParts(w.parts);
+}
+
+/**
+ * The text of several elements in turn, each with its own line breaks, leaving out the elements
+ * in `skip` (and all inside them): how an article picked out of a page is written.
+ */
+export function elementsToText(roots: readonly TextNode[], skip?: ReadonlySet<TextNode>): string {
+  const w = new Walker(skip);
+  for (const r of roots) {
+    if (r.nodeType === 3) w.parts.push((r.nodeValue ?? '').replace(SPACES, ' '));
+    else if (r.nodeType === 1 && !skip?.has(r) && w.enter(r)) {
+      w.walk(r);
+      w.leave(r);
+    }
+  }
+  return joinParts(w.parts);
+}
+
+function joinParts(parts: string[]): string {
   // Breaks between two lines of text merge: the strongest wins, and two <br> make a blank line.
   let out = '';
   let line = '';
@@ -118,7 +143,7 @@ export function domToText(root: TextNode): string {
     out += t.includes(PRE_NL) ? t.split(PRE_NL).join('\n') : t;
     brk = 0;
   };
-  for (const seg of w.parts.join('').split(BREAKS)) {
+  for (const seg of parts.join('').split(BREAKS)) {
     if (seg === LINE) {
       flush();
       brk = Math.max(brk, 1);

@@ -36,7 +36,7 @@ describe('WARC reader on a slice of a real Common Crawl-style WARC (fixtures/war
         charset: 'utf-8',
         title: 'Facts',
       });
-      expect(facts.text).toMatch(/^In no particular order, here are some facts about me:\n\nMy last name is pronounced/);
+      expect(facts.text).toMatch(/^Facts\n\nIn no particular order, here are some facts about me:\n\nMy last name is pronounced/);
       expect(zotero.url).toBe('https://maria-antoniak.github.io/2023/04/11/paperpile-to-zotero.html');
       expect(typeof zotero.text === 'string' && zotero.text.length > 500).toBe(true);
     });

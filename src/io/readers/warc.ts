@@ -1,5 +1,6 @@
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
+import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { Readable } from 'node:stream';
 import type { WARCRecord } from 'warcio';
 import type { Doc, JsonObject } from '../../core/doc.js';
@@ -19,6 +20,68 @@ function bare(v: string | null | undefined): string | null {
   return v.startsWith('<') && v.endsWith('>') ? v.slice(1, -1) : v;
 }
 
+/** How far past a damaged record the next record header is looked for, per read. */
+const SCAN_WINDOW = 1 << 20;
+/** Bytes of a gzip member inflated to check that it starts a WARC record. */
+const PEEK = 1 << 14;
+const GZIP_MAGIC = Buffer.from([0x1f, 0x8b, 0x08]);
+const WARC_MAGIC = Buffer.from('WARC/1.');
+const WARC_LINE = /^\s*WARC\/1\.\d\s*$/;
+
+/** True when `b` (at `i`) is a WARC header line: `WARC/1.0` or `WARC/1.1` and a line end. */
+function isWarcLine(b: Buffer, i: number): boolean {
+  if (b.compare(WARC_MAGIC, 0, WARC_MAGIC.length, i, i + WARC_MAGIC.length) !== 0) return false;
+  const d = b[i + 7];
+  const e = b[i + 8];
+  return d >= 0x30 && d <= 0x39 && (e === 0x0d || e === 0x0a);
+}
+
+/** True when the gzip member at `p` of the file inflates to bytes starting a WARC record. */
+async function gzipRecordAt(fh: FileHandle, p: number): Promise<boolean> {
+  const buf = Buffer.alloc(PEEK);
+  const { bytesRead } = await fh.read(buf, 0, PEEK, p);
+  try {
+    // A flush at the end of the input: the start of a member inflates without the rest of it.
+    const out = gunzipSync(buf.subarray(0, bytesRead), { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+    return out.length >= 9 && isWarcLine(out, 0);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The file offset of the first record header at or after `from`: a gzip member that inflates
+ * to a `WARC/1.x` line (for `.warc.gz`), or a `WARC/1.x` line at the start of a line (else).
+ * Null when there is none to the end of the file. Reads the file in windows (a damaged record
+ * can be as long as the file).
+ */
+async function nextRecordStart(fh: FileHandle, from: number, size: number, gz: boolean): Promise<number | null> {
+  const magic = gz ? GZIP_MAGIC : WARC_MAGIC;
+  const buf = Buffer.alloc(SCAN_WINDOW + 16);
+  for (let pos = from; pos < size; pos += SCAN_WINDOW) {
+    const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+    const view = buf.subarray(0, bytesRead);
+    for (let i = view.indexOf(magic); i !== -1 && i < SCAN_WINDOW; i = view.indexOf(magic, i + 1)) {
+      const at = pos + i;
+      if (gz) {
+        if (await gzipRecordAt(fh, at)) return at;
+      } else if (i + 9 <= view.length && isWarcLine(view, i)) {
+        if (at === 0) return at;
+        const prev = Buffer.alloc(1);
+        await fh.read(prev, 0, 1, at - 1);
+        if (prev[0] === 0x0a) return at;
+      }
+    }
+  }
+  return null;
+}
+
+/** A damaged stretch of a WARC file: where its record starts (file offset) and why. */
+interface Damage {
+  at: number;
+  error: string;
+}
+
 /**
  * Read a WARC file (`.warc`, `.warc.gz` with one gzip member per record, or a WET file) with
  * warcio. Each HTML `response` record becomes `{url, date, warc_record_id, content_type,
@@ -26,80 +89,125 @@ function bare(v: string | null | undefined): string | null {
  * after decoding with the charset of the HTTP header, else of the `<meta>`. Each WET
  * `conversion` record becomes the same fields with its text as it is. Other record types
  * (`warcinfo`, `request`, `metadata`, `resource`) are not documents and are passed over.
- * Sources are `file:N`, N the 1-based number of the WARC record in the file.
+ * Sources are `file:N`, N the 1-based number of the WARC record in the file (a damaged stretch
+ * counts as one record).
  *
  * Rejects (each counted as one record read): `warc_not_html` (a response of another content
  * type, in `detail.content_type`), `warc_http_status` (not 2xx), `warc_too_large` (a body over
- * `maxLineBytes`), `extract_empty` (no text found), `extract_failed` (the extractor threw), `warc_damaged` (the record cannot be
- * parsed; the rest of the file cannot be found reliably after it, so reading the file stops,
- * with a `fileError`, keeping the records before).
+ * `maxLineBytes`), `extract_empty` (no text found), `extract_failed` (the extractor threw),
+ * `warc_damaged`: a record that cannot be parsed, a gzip member that does not inflate, or a
+ * record cut short. Reading then starts again at the next record header after the start of the
+ * damaged record (the next gzip member inflating to `WARC/1.x`, or the next `WARC/1.x` line),
+ * with `detail.resumed_at` its byte offset. When no record follows (a file cut short), or when
+ * the bytes come from a stream rather than a file (no going back), the damage also gives a
+ * `fileError` and reading the file stops there, keeping the records before.
  */
 export async function* readWarc(path: string, events: ReadEvents, s: ReadSettings, chunks?: AsyncIterable<Buffer>): AsyncGenerator<Doc[]> {
-  let bytes = 0;
-  let total = 0;
-  let stopped = false;
-  async function* counted(): AsyncGenerator<Uint8Array> {
-    for await (const c of chunks ?? createReadStream(path, { highWaterMark: 1 << 20 })) {
-      bytes += c.length;
-      total += c.length;
-      yield c as Buffer;
-    }
-  }
-  // warcio is loaded on first use (start-up of commands that read no WARC).
-  const { WARCParser } = await import('warcio');
-  const parser = new WARCParser(Readable.from(counted()));
-  const it = parser[Symbol.asyncIterator]();
+  let streamed = 0;
   let n = 0;
   let read = 0;
   let batch: Doc[] = [];
+  /** File offset up to which bytes were reported read. */
+  let reported = 0;
+  let position = 0;
   const flush = (): Doc[] => {
-    events.read(read, bytes);
+    events.read(read, Math.max(0, position - reported));
+    reported = Math.max(reported, position);
     read = 0;
-    bytes = 0;
     const b = batch;
     batch = [];
     return b;
   };
-  for (;;) {
-    let record: WARCRecord;
-    try {
-      const r = await it.next();
-      if (r.done) break;
-      record = r.value;
-    } catch (e) {
-      read++;
-      events.reject({ reason: 'warc_damaged', source: `${path}:${n + 1}`, detail: { error: (e as Error).message } });
-      events.fileError({ file: path, message: `WARC record ${n + 1} is damaged: ${(e as Error).message}`, recordsBefore: n });
-      stopped = true;
-      break;
+  const fh = chunks === undefined ? await open(path, 'r') : undefined;
+  let stream: ReturnType<typeof createReadStream> | undefined;
+  try {
+    const size = fh === undefined ? 0 : (await fh.stat()).size;
+    let gz = false;
+    if (fh !== undefined && size >= 2) {
+      const head = Buffer.alloc(2);
+      await fh.read(head, 0, 2, 0);
+      gz = head[0] === 0x1f && head[1] === 0x8b;
     }
-    n++;
-    const source = `${path}:${n}`;
-    try {
-      const doc = await toDoc(record, path, n, source, events, s);
-      if (doc !== undefined) read++;
-      if (doc) batch.push(doc);
-    } catch (e) {
+    // warcio is loaded on first use (start-up of commands that read no WARC).
+    const { WARCParser } = await import('warcio');
+    let base = 0;
+    for (;;) {
+      // One parser per stretch of good records: from the start, then from each place reading resumed.
+      stream = fh === undefined ? undefined : createReadStream(path, { start: base, highWaterMark: 1 << 20 });
+      const from = stream;
+      async function* counted(): AsyncGenerator<Uint8Array> {
+        for await (const c of chunks ?? from!) {
+          streamed += c.length;
+          yield c as Buffer;
+        }
+      }
+      const parser = new WARCParser(Readable.from(counted()));
+      const it = parser[Symbol.asyncIterator]();
+      let damage: Damage | null = null;
+      for (;;) {
+        let record: WARCRecord;
+        try {
+          const r = await it.next();
+          if (r.done) break;
+          record = r.value;
+        } catch (e) {
+          n++;
+          damage = { at: base + parser.offset, error: (e as Error).message };
+          break;
+        }
+        n++;
+        position = base + parser.offset;
+        const line = (record.warcHeaders as unknown as { statusline?: string }).statusline ?? '';
+        if (!WARC_LINE.test(line)) {
+          // Not a record header: the bytes where a record should start are damaged, or the record
+          // before was longer than its Content-Length said and swallowed the next one's start.
+          const prev = batch[batch.length - 1];
+          if (prev !== undefined && prev.source === `${path}:${n - 1}`) {
+            batch.pop();
+            events.reject({ reason: 'warc_damaged', source: prev.source, detail: { error: 'the record does not end where its Content-Length says (no record header follows it)' } });
+          }
+          damage = { at: base + parser.offset, error: `no WARC record header here: ${JSON.stringify(line.slice(0, 40))}` };
+          break;
+        }
+        try {
+          const doc = await toDoc(record, path, n, `${path}:${n}`, events, s);
+          if (doc !== undefined) read++;
+          if (doc) batch.push(doc);
+        } catch (e) {
+          damage = { at: base + parser.offset, error: (e as Error).message };
+          break;
+        }
+        if (batch.length >= BATCH) yield flush();
+      }
+      stream?.destroy();
+      if (damage === null) {
+        // warcio ends quietly at a gzip member it cannot inflate, or at a record cut short: the
+        // bytes after its last record tell. (A few stray line ends at the end of a file are fine.)
+        const end = fh === undefined ? streamed : size;
+        const left = end - (base + parser.offset);
+        if (left <= 4) break;
+        n++;
+        damage = { at: base + parser.offset, error: `${left} bytes after record ${n - 1} could not be read as WARC records` };
+      }
       read++;
-      events.reject({ reason: 'warc_damaged', source, detail: { error: (e as Error).message } });
-      events.fileError({ file: path, message: `WARC record ${n} is damaged: ${(e as Error).message}`, recordsBefore: n - 1 });
-      stopped = true;
-      break;
+      const next = fh === undefined ? null : await nextRecordStart(fh, damage.at + 1, size, gz);
+      const source = `${path}:${n}`;
+      if (next === null) {
+        events.reject({ reason: 'warc_damaged', source, detail: { error: damage.error, offset: damage.at } });
+        events.fileError({ file: path, message: `WARC record ${n} is damaged: ${damage.error}`, recordsBefore: n - 1 });
+        break;
+      }
+      events.reject({ reason: 'warc_damaged', source, detail: { error: damage.error, offset: damage.at, resumed_at: next } });
+      base = next;
+      position = next;
     }
-    if (batch.length >= BATCH) yield flush();
+    position = fh === undefined ? streamed : size;
+    const b = flush();
+    if (b.length > 0) yield b;
+  } finally {
+    stream?.destroy();
+    await fh?.close();
   }
-  // warcio ends quietly at a gzip member it cannot inflate, or at a record cut short: the
-  // bytes after its last record tell. (A few stray line ends at the end of a file are fine.)
-  // The size of a file, not what was read: warcio may stop before reading to the end.
-  if (chunks === undefined) total = Math.max(total, (await stat(path).catch(() => ({ size: 0 }))).size);
-  if (!stopped && total - parser.offset > 4) {
-    read++;
-    const error = `${total - parser.offset} bytes after record ${n} could not be read as WARC records`;
-    events.reject({ reason: 'warc_damaged', source: `${path}:${n + 1}`, detail: { error, offset: parser.offset } });
-    events.fileError({ file: path, message: `WARC record ${n + 1} is damaged: ${error}`, recordsBefore: n });
-  }
-  const b = flush();
-  if (b.length > 0) yield b;
 }
 
 /**

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gzipSync, inflateRawSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readChunks, readFiles } from '../../../src/io/readers/index.js';
 import { drain, HAS_SHARED, ROOT, runCli, SHARED, tempDir } from '../../helpers/run.js';
@@ -41,6 +41,46 @@ describe('WARC reader on a slice of a real Common Crawl-style WARC (fixtures/war
       expect(typeof zotero.text === 'string' && zotero.text.length > 500).toBe(true);
     });
   }
+
+  it('dolma-slice.warc.gz with its middle response damaged: that record is a reject, the records after it are read', async () => {
+    // Members (offsets of the 7 gzip members): 0 warcinfo, 441 request, 852 response (facts),
+    // 4236 request, 4678 response (zotero), 8226 metadata, 8542 resource.
+    const bytes = Buffer.from(readFileSync(join(FIX, 'dolma-slice.warc.gz')));
+    bytes.fill(0x41, 852 + 40, 852 + 400); // inside the deflate data of the facts response
+    const dir = await tempDir();
+    try {
+      const p = join(dir, 'mid-damaged.warc.gz');
+      await writeFile(p, bytes);
+      const d = await drain(readFiles([p]));
+      expect(d.docs.map((x) => [x.source, x.data.url])).toEqual([[`${p}:5`, 'https://maria-antoniak.github.io/2023/04/11/paperpile-to-zotero.html']]);
+      expect(d.rejects.map((r) => [r.reason, r.source])).toEqual([['warc_damaged', `${p}:3`]]);
+      expect(d.rejects[0].detail).toMatchObject({ offset: 852, resumed_at: 4236 });
+      expect(d.fileErrors).toEqual([]);
+      expect(d.read).toBe(2);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('dolma-slice.warc with a record header destroyed: that record is a reject, the next header is found', async () => {
+    const bytes = Buffer.from(readFileSync(join(FIX, 'dolma-slice.warc')));
+    const starts: number[] = [];
+    for (let i = bytes.indexOf('WARC/1.0'); i !== -1; i = bytes.indexOf('WARC/1.0', i + 1)) starts.push(i);
+    expect(starts).toHaveLength(7);
+    bytes.fill(0, starts[2], starts[2] + 30); // the facts response's first header lines
+    const dir = await tempDir();
+    try {
+      const p = join(dir, 'hdr-damaged.warc');
+      await writeFile(p, bytes);
+      const d = await drain(readFiles([p]));
+      expect(d.docs.map((x) => x.source)).toEqual([`${p}:5`]);
+      expect(d.rejects.map((r) => [r.reason, r.source])).toEqual([['warc_damaged', `${p}:3`]]);
+      expect(d.rejects[0].detail).toMatchObject({ offset: starts[2], resumed_at: starts[3] });
+      expect(d.fileErrors).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 
   it('gives the same records whatever the chunk size the bytes arrive in (1 to 12 bytes)', async () => {
     const bytes = readFileSync(join(FIX, 'dolma-slice.warc.gz'));
@@ -103,18 +143,35 @@ describe('WARC reader: non-HTML, HTTP errors, charsets, WET and damage', () => {
     expect(d.docs.map((x) => x.data)).toEqual([{ url: 'https://e.org/', date: '2024-01-02T03:04:05Z', warc_record_id: 'urn:uuid:b1', content_type: 'text/plain', text: 'Line one.\nLine two, 中文.' }]);
   });
 
-  it('a damaged record is a reject and a file error, never a crash; the records before it are kept', async () => {
+  it('a damaged record is a reject, never a crash; reading starts again at the next record', async () => {
     const good = gzipSync(records[3]);
     const bad = gzipSync(records[3]);
     bad.fill(0x41, 20, 60); // corrupt the deflate stream of the second member
     const p = join(dir, 'damaged.warc.gz');
     await writeFile(p, Buffer.concat([good, bad, good]));
     const d = await drain(readFiles([p]));
+    expect(d.docs.map((x) => x.source)).toEqual([`${p}:1`, `${p}:3`]);
+    expect(d.rejects.map((r) => [r.reason, r.source])).toEqual([['warc_damaged', `${p}:2`]]);
+    expect(d.rejects[0].detail).toMatchObject({ offset: good.length, resumed_at: good.length + bad.length });
+    expect(d.fileErrors).toEqual([]);
+    expect(d.read).toBe(3);
+    expect(d.bytes).toBe(good.length * 2 + bad.length);
+  });
+
+  it('damage at the end of a file (nothing to resume at) is a reject and a file error', async () => {
+    const good = gzipSync(records[3]);
+    const bad = gzipSync(records[3]);
+    bad.fill(0x41, 20, 60);
+    const p = join(dir, 'damaged-end.warc.gz');
+    await writeFile(p, Buffer.concat([good, bad]));
+    const d = await drain(readFiles([p]));
     expect(d.docs).toHaveLength(1);
     expect(d.rejects.map((r) => r.reason)).toEqual(['warc_damaged']);
-    expect(d.rejects[0].source).toBe(`${p}:2`);
     expect(d.fileErrors).toHaveLength(1);
-    expect(d.read).toBe(2);
+    // From a stream (no going back), damage stops the file as before.
+    const s = await drain(readChunks('x.warc.gz', (async function* () { yield Buffer.concat([good, bad, good]); })(), 'warc'));
+    expect(s.docs).toHaveLength(1);
+    expect(s.fileErrors).toHaveLength(1);
   });
 
   it('a truncated record is a reject too', async () => {
@@ -150,4 +207,35 @@ describe.runIf(HAS_SHARED)('WARC reader on the real samples in ../shared/data/we
       }
     });
   }
+
+  it('dolma_cc_sample-0000.warc.gz with a response in the middle damaged: every other response is still read', async () => {
+    const path = join(SHARED, 'web/en/raw/dolma_cc_sample-0000.warc.gz');
+    const clean = await drain(readFiles([path]));
+    const bytes = Buffer.from(readFileSync(path));
+    // The gzip members, walked with zlib (each member: header, deflate data, 8-byte trailer).
+    const members: number[] = [];
+    for (let p = 0; p < bytes.length; ) {
+      members.push(p);
+      const h = 10 + (bytes[p + 3] & 4 ? 2 + bytes.readUInt16LE(p + 10) : 0);
+      p += h + (inflateRawSync(bytes.subarray(p + h), { info: true }) as unknown as { engine: { bytesWritten: number } }).engine.bytesWritten + 8;
+    }
+    expect(members).toHaveLength(48);
+    const mid = members[24]; // record 25 of 48: a response
+    expect(inflateRawSync(bytes.subarray(mid + 12 + bytes.readUInt16LE(mid + 10))).subarray(0, 40).toString()).toContain('WARC-Type: response');
+    bytes.fill(0x41, mid + 60, mid + 600);
+    const dir = await tempDir();
+    try {
+      const p = join(dir, 'sample-damaged.warc.gz');
+      await writeFile(p, bytes);
+      const d = await drain(readFiles([p]));
+      expect(d.rejects.map((r) => [r.reason, r.source])).toEqual([['warc_damaged', `${p}:25`]]);
+      expect(d.fileErrors).toEqual([]);
+      expect(d.docs).toHaveLength(clean.docs.length - 1);
+      const after = d.docs.filter((x) => Number(x.source.split(':').pop()) > 25);
+      expect(after.length).toBeGreaterThan(5);
+      expect(after.map((x) => x.data)).toEqual(clean.docs.filter((x) => Number(x.source.split(':').pop()) > 25).map((x) => x.data));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -7,8 +7,14 @@
  * measured 3-5x faster than linkedom's `parseHTML` on the real WARC pages (bench/formats.ts
  * shows the effect on `htmlToText`). Iterative throughout: any nesting depth is fine.
  */
-import { Parser } from 'htmlparser2';
+import { createRequire } from 'node:module';
+import type { Parser as ParserClass } from 'htmlparser2';
 import type { TextNode } from './text.js';
+
+// htmlparser2 is loaded on first use (its CommonJS build, so parsing stays synchronous), like
+// linkedom in html.ts: commands that read no HTML do not pay for it at start-up.
+const load = createRequire(import.meta.url);
+let ParserCtor: typeof ParserClass | undefined;
 
 /** A node of the light tree: an element (1), a text (3) or the document (9). */
 export class LightNode implements TextNode {
@@ -72,7 +78,8 @@ export function parseLight(html: string): LightDocument {
   const document = new LightNode(9, '#document', null, null);
   let node = document;
   let body: LightNode | null = null;
-  const parser = new Parser(
+  ParserCtor ??= (load('htmlparser2') as { Parser: typeof ParserClass }).Parser;
+  const parser = new ParserCtor(
     {
       onopentag(name, attribs) {
         const upper = name.toUpperCase();

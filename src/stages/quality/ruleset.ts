@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../../core/errors.js';
 import type { C4Config } from './c4.js';
 import type { SignalConfig } from './signals.js';
@@ -63,11 +63,34 @@ export function loadPreset(name: string): RuleSet {
   return structuredClone(r);
 }
 
+/**
+ * The shipped presets as parsed by `npm run build` (scripts/quality-presets.mjs writes
+ * dist/stages/quality/presets.json, each entry beside its YAML text), or null when absent.
+ */
+let built: { yaml: string; json: unknown }[] | null | undefined;
+
+/**
+ * A rule-set file's YAML text as data: the build's parse when the text is exactly that of a
+ * shipped preset, else the YAML parser, loaded on first use (about 100 ms of start-up).
+ */
+function parseRuleText(text: string): unknown {
+  if (built === undefined) {
+    try {
+      built = JSON.parse(readFileSync(new URL('./presets.json', import.meta.url), 'utf8')) as { yaml: string; json: unknown }[];
+    } catch {
+      built = null;
+    }
+  }
+  const hit = built?.find((e) => e.yaml === text);
+  if (hit !== undefined) return structuredClone(hit.json);
+  return (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(text);
+}
+
 /** Read and check a rule-set YAML file. Errors name the file and the bad key. */
 export function loadRuleSet(path: string): RuleSet {
   let raw: unknown;
   try {
-    raw = parseYaml(readFileSync(path, 'utf8'));
+    raw = parseRuleText(readFileSync(path, 'utf8'));
   } catch (e) {
     throw new UsageError(`quality: cannot read rule set '${path}': ${(e as Error).message}`);
   }

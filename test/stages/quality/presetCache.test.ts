@@ -1,0 +1,48 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { loadRuleSet, PRESETS, presetPath } from '../../../src/stages/quality/index.js';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
+
+describe('quality presets parsed at build time (start-up without the YAML parser)', () => {
+  it('the build holds every preset exactly as its YAML parses', () => {
+    const built = JSON.parse(readFileSync(join(ROOT, 'dist/stages/quality/presets.json'), 'utf8')) as { file: string; yaml: string; json: unknown }[];
+    for (const name of PRESETS) {
+      const yaml = readFileSync(presetPath(name), 'utf8');
+      const e = built.find((x) => x.file === `${name}.yaml`);
+      expect(e?.yaml).toBe(yaml);
+      expect(e?.json).toEqual(parse(yaml));
+    }
+  });
+
+  it('the built stage loads both presets without loading yaml, with the same rules', () => {
+    const script = `
+      import { createRequire } from 'node:module';
+      const { loadPreset } = await import('./dist/stages/quality/ruleset.js');
+      const sets = ['web-en', 'web-zh'].map((n) => loadPreset(n));
+      const yamlLoaded = Object.keys(createRequire(import.meta.url).cache).some((k) => k.includes('/node_modules/yaml/'));
+      console.log(JSON.stringify({ yamlLoaded, sets }));`;
+    const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' }));
+    expect(out.yamlLoaded).toBe(false);
+    expect(out.sets[0]).toEqual(loadRuleSet(presetPath('web-en')));
+    expect(out.sets[1]).toEqual(loadRuleSet(presetPath('web-zh')));
+  });
+
+  it('an edited rule set is read from its YAML, not from the build', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cc-preset-'));
+    try {
+      const f = join(dir, 'mine.yaml');
+      const yaml = readFileSync(presetPath('web-en'), 'utf8');
+      const min = loadRuleSet(presetPath('web-en')).rules.find((r) => r.code === 'gopher_quality:min_words')!.min!;
+      writeFileSync(f, yaml.replace(new RegExp(`(min_words[\\s\\S]*?min: )${min}`), `$1${min + 1}`));
+      const script = `const { loadRuleSet } = await import('./dist/stages/quality/ruleset.js'); console.log(loadRuleSet(${JSON.stringify(f)}).rules.find((r) => r.code === 'gopher_quality:min_words').min);`;
+      expect(Number(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' }))).toBe(min + 1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

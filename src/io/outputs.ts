@@ -98,6 +98,39 @@ export function shardPattern(output: string): RegExp {
   return new RegExp(`^${esc(stem)}-\\d{5,}${esc(ext)}$`);
 }
 
+/** File names the writers produce: JSONL (optionally gzip/zstd), one JSON array, Parquet. */
+export const OUTPUT_ENDINGS = ['.jsonl', '.jsonl.gz', '.jsonl.zst', '.json', '.parquet'] as const;
+
+/**
+ * An existing device, FIFO or socket, or anything under /dev/ (some containers make /dev/null a
+ * plain file): written as a stream, never judged as an earlier run's result.
+ */
+async function isStreamTarget(path: string): Promise<boolean> {
+  if (resolve(path).startsWith('/dev/')) return true;
+  const st = await stat(path).catch(() => null);
+  return st !== null && !st.isFile() && !st.isDirectory();
+}
+
+/**
+ * A single-file output's name must say what is written in it: `.jsonl[.gz|.zst]` or `.json` for
+ * JSONL/JSON, `.parquet` for Parquet. Anything else (`x.json.bz2`, `x.txt`, `x`) would hold
+ * another format under a misleading name, so it is a usage error. An existing device, FIFO or
+ * socket (`/dev/null`) takes any name.
+ */
+export async function checkOutputName(output: string, parquet: boolean): Promise<void> {
+  if (await isStreamTarget(output)) return;
+  const ending = OUTPUT_ENDINGS.find((e) => output.endsWith(e));
+  if (parquet ? ending === '.parquet' : ending !== undefined && ending !== '.parquet') return;
+  const name = basename(output);
+  const stem = name.replace(/(\.[A-Za-z0-9]{1,8}){1,3}$/, '') || name;
+  const what = parquet
+    ? `--output-format parquet writes Parquet, so the name must end in .parquet (e.g. '${stem}.parquet')`
+    : ending === '.parquet'
+      ? `a .parquet name holds Parquet, but --output-format jsonl was given; name it '${stem}.jsonl'`
+      : `corpus-clean writes ${OUTPUT_ENDINGS.join(', ')} files, so this name would hold JSONL under a misleading name; name it e.g. '${stem}.jsonl', '${stem}.jsonl.gz' or '${stem}.jsonl.zst', or end it with / for a folder`;
+  throw new UsageError(`--output '${output}': ${what}`);
+}
+
 /**
  * Refuse outputs that overlap inputs or cannot be written; both checks come before anything is
  * created or removed, so a refused run touches nothing.
@@ -233,6 +266,12 @@ export async function prepareOutput(plan: OutputPlan): Promise<() => void> {
       for (const n of old) await rm(join(dir, n), { force: true });
     }
     if (plan.overwrite && plan.folder) for (const n of names) if (TEMP.test(n)) await rm(join(dir, n), { force: true });
+    // A single-file output that exists is an earlier run's result, like a folder's shards: kept
+    // unless --overwrite (a device or FIFO is a stream, not a result, and is written to).
+    if (!plan.folder && !plan.sharded && !plan.overwrite && !(await isStreamTarget(plan.output))) {
+      const st = await stat(plan.output).catch(() => null);
+      if (st?.isFile() === true) throw new UsageError(`output file '${plan.output}' already exists (an earlier run?); remove it or pass --overwrite`);
+    }
     return unlock;
   } catch (e) {
     unlock();

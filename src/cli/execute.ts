@@ -15,8 +15,8 @@ import type { RunSettings } from '../exec/plan.js';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeAtomic } from '../io/writers/atomic.js';
-import { whileRunning } from './interrupt.js';
-import type { DocSink } from '../core/pipeline.js';
+import { onOutputClosed, whileRunning } from './interrupt.js';
+import type { DocSink, DocSource } from '../core/pipeline.js';
 import { JsonArrayWriter } from '../io/writers/jsonArray.js';
 import { PARQUET_COMPRESSIONS, ParquetShardWriter, type ParquetCompression } from '../io/writers/parquet.js';
 import { parquetSchemaStage, SchemaHolder } from '../io/writers/parquetSchema.js';
@@ -223,10 +223,20 @@ async function executePrepared(job: Job, p: Prepared): Promise<number> {
     progress.done();
     await Promise.allSettled([sink.writer.abort(), rejects?.abort()]);
   });
+  // stdout closed by its reader (`| head`): stop reading, let what was read finish its way
+  // (rejects and stats are written), write nothing more, and exit 0 without a word.
+  const closed = { now: false };
+  const toStdout = output === '-' && job.sink === undefined;
+  const unregisterClosed = toStdout ? onOutputClosed(() => void (closed.now = true)) : () => {};
+  let source: DocSource = readFiles(files, { format: format as InputFormat, txtMode, wrapArrays });
+  if (toStdout) {
+    source = untilClosed(source, closed);
+    sink.writer = quietWhenClosed(sink.writer, closed);
+  }
   let stats: RunStats;
   try {
     stats = await pipeline({
-      source: readFiles(files, { format: format as InputFormat, txtMode, wrapArrays }),
+      source,
       stages,
       sink: sink.writer,
       rejects,
@@ -237,9 +247,61 @@ async function executePrepared(job: Job, p: Prepared): Promise<number> {
     });
   } finally {
     unregister();
+    unregisterClosed();
     progress.done();
   }
-  return finishRun({ command: job.command, stats, inputs: files, output, shards: sink.shards(), rejectsPath, statsPath, maxRejectRate: rate, textField, wrapArrays, allowEmpty: v['allow-empty'] === true });
+  const finished: Finished = { command: job.command, stats, inputs: files, output, shards: sink.shards(), rejectsPath, statsPath, maxRejectRate: rate, textField, wrapArrays, allowEmpty: v['allow-empty'] === true };
+  if (closed.now) return finishClosed(finished);
+  return finishRun(finished);
+}
+
+/** A source that stops reading once the output is closed (the records already read go on). */
+function untilClosed(src: DocSource, closed: { now: boolean }): DocSource {
+  return {
+    async *read(events) {
+      for await (const batch of src.read(events)) {
+        yield batch;
+        if (closed.now) return;
+      }
+    },
+  };
+}
+
+/** A sink that writes nothing more once stdout is closed, and ignores the closed pipe's errors. */
+function quietWhenClosed(w: DocSink, closed: { now: boolean }): DocSink {
+  const gone = (e: unknown): boolean => closed.now || (e as NodeJS.ErrnoException).code === 'EPIPE';
+  return {
+    async write(batch) {
+      if (closed.now) return;
+      try {
+        await w.write(batch);
+      } catch (e) {
+        if (!gone(e)) throw e;
+        closed.now = true;
+      }
+    },
+    async close() {
+      try {
+        await w.close();
+      } catch (e) {
+        if (!gone(e)) throw e;
+      }
+    },
+    abort: () => w.abort(),
+  };
+}
+
+/**
+ * The end of a run whose stdout reader went away (`| head`): the rejects were written by the
+ * pipeline; write the stats of what was read (with `output_closed: true`; records passed on
+ * after the reader left count as written) and exit 0 quietly, as `yes | head` does.
+ */
+async function finishClosed(f: Finished): Promise<number> {
+  if (f.statsPath) {
+    const summary = { command: f.command, inputs: f.inputs, output: f.output, shards: f.shards, rejects: f.rejectsPath ?? null, output_closed: true, balanced: balanced(f.stats), ...f.stats, ...f.extra };
+    await writeAtomic(f.statsPath, JSON.stringify(summary, null, 2) + '\n');
+  }
+  return ExitCode.ok;
 }
 
 /** What `finishRun` reports on. */

@@ -37,7 +37,29 @@ export function whileRunning(abort: () => Promise<void>): () => void {
   };
 }
 
-/** stdout closed by its reader: stop quietly, removing unfinished files. */
+let closedHandler: (() => void) | null = null;
+
+/**
+ * Register what a run writing to stdout does when its reader goes away (`| head`): it stops
+ * reading and finishes its rejects and stats. Returns the function that unregisters it.
+ */
+export function onOutputClosed(handler: () => void): () => void {
+  closedHandler = handler;
+  return () => {
+    if (closedHandler === handler) closedHandler = null;
+  };
+}
+
+/**
+ * stdout closed by its reader: the running job finishes quietly when it registered a handler
+ * (`onOutputClosed`), else the process stops quietly with exit 0, removing unfinished files.
+ */
 export function outputClosed(): void {
+  const h = closedHandler;
+  if (h !== null) {
+    closedHandler = null;
+    h();
+    return;
+  }
   stop(0, '');
 }

@@ -27,6 +27,7 @@ import { VERSION } from '../../version.js';
 import { writeReport } from '../../report/write.js';
 import type { Stage } from '../../core/stage.js';
 import { parseDecimal } from '../../core/options.js';
+import { didYouMean } from '../../core/suggest.js';
 
 const EXEC_FLAGS: Flag[] = [
   { name: 'workers', short: 'w', type: 'string', arg: 'N', help: 'local executor: tasks run on N workers at once (default: every core, at most one per 16 MB of input)' },
@@ -120,109 +121,178 @@ ${flagHelp(RUN_FLAGS)}
       const p = parse('run', argv, RUN_FLAGS);
       if (p.values.help) return process.stdout.write(this.help()), 0;
       if (p.positionals.length !== 1) throw new UsageError(`run takes one recipe file, got ${p.positionals.length}\nsee 'corpus-clean run --help'`);
-      const recipe = await loadRecipe(p.positionals[0], registry);
-      const inputs = (p.values.input as string[] | undefined) ?? recipe.input;
-      if (inputs.length === 0) throw new UsageError('no input: set `input:` in the recipe or pass --input PATH');
-      // The default output is out/<name>: a name that climbs out of it (../x, /abs) is refused.
-      if (p.values.output === undefined && (isAbsolute(recipe.name) || recipe.name.split(/[\\/]/).includes('..'))) throw new UsageError(`recipe name '${recipe.name}' would write outside out/; give --output DIR or a plain name`);
-      const out = (p.values.output as string | undefined) ?? join('out', recipe.name);
-      if (out === '-') throw new UsageError('run writes a folder; give --output DIR');
-      const stages: Stage[] = [];
-      for (const s of recipe.stages) stages.push(await registry.create(s.stage, s.options));
-      const v = p.values;
-      const ex = recipe.executor ?? {};
-      const kind = (v.executor as string | undefined) ?? ex.kind ?? 'local';
-      if (kind !== 'local' && kind !== 'slurm') throw new UsageError(`--executor must be local or slurm; got '${kind}'`);
-      const asked = positive(v.workers, 'workers') ?? ex.workers;
-      const taskSize = v['task-size'] !== undefined ? parseSize(v['task-size']) : (ex.taskSize ?? DEFAULT_TASK_SIZE);
-      const workerKind = (v['worker-kind'] as string | undefined) ?? 'thread';
-      if (workerKind !== 'thread' && workerKind !== 'process') throw new UsageError(`--worker-kind must be thread or process; got '${workerKind}'`);
-      const slurm: SlurmOptions = {
-        partition: (v.partition as string | undefined) ?? ex.partition,
-        time: (v.time as string | undefined) ?? ex.time,
-        mem: (v.mem as string | undefined) ?? ex.mem,
-        cpusPerTask: positive(v['cpus-per-task'], 'cpus-per-task') ?? ex.cpusPerTask,
-        parallel: positive(v.parallel, 'parallel') ?? ex.parallel,
-      };
-      const dir = out.endsWith('/') ? out.slice(0, -1) : out;
-      let writeResolved: (files: string[], eff: EffectiveSettings) => Promise<void> = async () => {};
-      const job = {
-        command: 'run',
-        profile: true,
-        inputs,
-        stages,
-        values: { ...p.values, output: undefined },
-        extraOutputs: [join(out, '_recipe.resolved.yaml')],
-        defaults: {
-          output: out.endsWith('/') ? out : out + '/',
-          rejects: join(out, '_rejects.jsonl'),
-          stats: join(out, '_stats.json'),
-          shardRecords: recipe.output.shardRecords,
-          shardBytes: recipe.output.shardBytes,
-          compression: recipe.output.compression,
-          stripAttrs: recipe.output.stripAttrs,
-          maxRejectRate: recipe.maxRejectRate,
-          textField: recipe.textField,
-        },
-        runTasks: async (files: string[], settings: RunSettings, eff: EffectiveSettings): Promise<number> => {
-          const tasks = await planTasks(files, settings.format, taskSize);
-          // By default every core, but no more than one worker per 16 MB of input: starting a
-          // worker (its stages, their models) costs more than a small input takes.
-          const bytes = tasks.reduce((a, t) => a + t.bytes, 0);
-          const workers = asked ?? Math.max(1, Math.min(availableParallelism(), Math.ceil(bytes / 16e6)));
-          const plan: Plan = { version: 1, name: recipe.name, stages: recipe.stages, settings, inputs: files, tasks, taskSize, ...planPhases(stages, tasks.length) };
-          const state = await prepareFolder(dir, plan, v.overwrite === true);
-          await mkdir(dir, { recursive: true });
-          await writeResolved(files, eff);
-          if (state === 'fresh') await writeAtomic(planPath(dir), JSON.stringify(plan, null, 1) + '\n');
-          const started = (await stat(planPath(dir))).mtimeMs;
-          const quiet = v.quiet === true;
-          const progress = process.stderr.isTTY === true && !quiet;
-          if (state === 'resume' && !quiet) process.stderr.write(`corpus-clean run: resuming the unfinished run in ${dir}: ${doneUnits(dir, plan)} of ${totalUnits(plan)} units done\n`);
-          if (kind === 'slurm') return runSlurm(dir, plan, slurm, { progress, quiet });
-          const unregister = whileRunning(async () => void (await removeStale(dir)));
-          try {
-            await runLocal(dir, plan, stages, { workers, kind: workerKind, progress });
-          } catch (e) {
-            if (!(e instanceof UnitFailure)) throw e;
-            process.stderr.write(`corpus-clean run: error: ${e.message}\ncorpus-clean run: the run stopped; finished tasks are kept: run the same command again to resume\n`);
-            return ExitCode.dataOrIo;
-          } finally {
-            unregister();
-          }
-          return mergeRun(dir, plan, { started, executor: { kind: 'local', workers, worker_kind: workerKind, task_size: taskSize } });
-        },
-      };
-      writeResolved = async (files, eff) => {
-          // A recipe that `corpus-clean run` accepts as it is: the input files listed one by one,
-          // every stage option and the settings the flags chose written out, snake_case.
-          const output: Record<string, unknown> = { compression: eff.compression, strip_attrs: eff.stripAttrs ?? recipe.output.stripAttrs };
-          if (eff.shardRecords !== undefined) output.shard_records = eff.shardRecords;
-          if (eff.shardBytes !== undefined) output.shard_size = eff.shardBytes;
-          const resolved = {
-            name: recipe.name,
-            // Absolute: the resolved recipe sits in the output folder, and recipe paths start from the recipe's folder.
-            input: files.map((f) => (f === '-' ? f : resolve(f))),
-            ...(eff.textField ? { text_field: eff.textField } : {}),
-            stages: recipe.stages.map((s) => (s.module ? { module: s.module, ...snakeKeys(s.options) } : { [s.stage]: snakeKeys(s.options) })),
-            output,
-            max_reject_rate: eff.maxRejectRate,
-            executor: { kind, task_size: taskSize, ...(kind === 'slurm' ? slurmYaml(slurm) : {}) },
-          };
-          const header = `# Resolved by corpus-clean ${VERSION} from ${p.positionals[0]}${inputs !== files ? ` (input: ${inputs.join(', ')})` : ''}.\n# Run it again with: corpus-clean run _recipe.resolved.yaml -o DIR\n`;
-          await writeAtomic(join(out, '_recipe.resolved.yaml'), header + stringify(resolved));
-      };
-      const code = await execute(job);
-      // The report reads what the run wrote; a report that fails must not lose the run's exit code.
-      if (existsSync(join(dir, '_SUCCESS'))) {
-        try {
-          const page = await writeReport(out);
-          if (v.quiet !== true) process.stderr.write(`corpus-clean run: report in ${page}\n`);
-        } catch (e) {
-          process.stderr.write(`corpus-clean run: warning: no report: ${(e as Error).message}\n`);
-        }
-      }
-      return code;
+      return runWith(p.positionals[0], p.values, registry);
     },
   };
+}
+
+/** What `run` does, once its flags are parsed (kebab-case names, as `parse` gives them). */
+async function runWith(recipePath: string, values: Record<string, unknown>, registry: StageRegistry): Promise<number> {
+  const p = { positionals: [recipePath], values };
+  const recipe = await loadRecipe(p.positionals[0], registry);
+  const inputs = (p.values.input as string[] | undefined) ?? recipe.input;
+  if (inputs.length === 0) throw new UsageError('no input: set `input:` in the recipe or pass --input PATH');
+  // The default output is out/<name>: a name that climbs out of it (../x, /abs) is refused.
+  if (p.values.output === undefined && (isAbsolute(recipe.name) || recipe.name.split(/[\\/]/).includes('..'))) throw new UsageError(`recipe name '${recipe.name}' would write outside out/; give --output DIR or a plain name`);
+  const out = (p.values.output as string | undefined) ?? join('out', recipe.name);
+  if (out === '-') throw new UsageError('run writes a folder; give --output DIR');
+  const stages: Stage[] = [];
+  for (const s of recipe.stages) stages.push(await registry.create(s.stage, s.options));
+  const v = p.values;
+  const ex = recipe.executor ?? {};
+  const kind = (v.executor as string | undefined) ?? ex.kind ?? 'local';
+  if (kind !== 'local' && kind !== 'slurm') throw new UsageError(`--executor must be local or slurm; got '${kind}'`);
+  const asked = positive(v.workers, 'workers') ?? ex.workers;
+  const taskSize = v['task-size'] !== undefined ? parseSize(v['task-size']) : (ex.taskSize ?? DEFAULT_TASK_SIZE);
+  const workerKind = (v['worker-kind'] as string | undefined) ?? 'thread';
+  if (workerKind !== 'thread' && workerKind !== 'process') throw new UsageError(`--worker-kind must be thread or process; got '${workerKind}'`);
+  const slurm: SlurmOptions = {
+    partition: (v.partition as string | undefined) ?? ex.partition,
+    time: (v.time as string | undefined) ?? ex.time,
+    mem: (v.mem as string | undefined) ?? ex.mem,
+    cpusPerTask: positive(v['cpus-per-task'], 'cpus-per-task') ?? ex.cpusPerTask,
+    parallel: positive(v.parallel, 'parallel') ?? ex.parallel,
+  };
+  const dir = out.endsWith('/') ? out.slice(0, -1) : out;
+  let writeResolved: (files: string[], eff: EffectiveSettings) => Promise<void> = async () => {};
+  const job = {
+    command: 'run',
+    profile: true,
+    inputs,
+    stages,
+    values: { ...p.values, output: undefined },
+    extraOutputs: [join(out, '_recipe.resolved.yaml')],
+    defaults: {
+      output: out.endsWith('/') ? out : out + '/',
+      rejects: join(out, '_rejects.jsonl'),
+      stats: join(out, '_stats.json'),
+      shardRecords: recipe.output.shardRecords,
+      shardBytes: recipe.output.shardBytes,
+      compression: recipe.output.compression,
+      stripAttrs: recipe.output.stripAttrs,
+      maxRejectRate: recipe.maxRejectRate,
+      textField: recipe.textField,
+    },
+    runTasks: async (files: string[], settings: RunSettings, eff: EffectiveSettings): Promise<number> => {
+      const tasks = await planTasks(files, settings.format, taskSize);
+      // By default every core, but no more than one worker per 16 MB of input: starting a
+      // worker (its stages, their models) costs more than a small input takes.
+      const bytes = tasks.reduce((a, t) => a + t.bytes, 0);
+      const workers = asked ?? Math.max(1, Math.min(availableParallelism(), Math.ceil(bytes / 16e6)));
+      const plan: Plan = { version: 1, name: recipe.name, stages: recipe.stages, settings, inputs: files, tasks, taskSize, ...planPhases(stages, tasks.length) };
+      const state = await prepareFolder(dir, plan, v.overwrite === true);
+      await mkdir(dir, { recursive: true });
+      await writeResolved(files, eff);
+      if (state === 'fresh') await writeAtomic(planPath(dir), JSON.stringify(plan, null, 1) + '\n');
+      const started = (await stat(planPath(dir))).mtimeMs;
+      const quiet = v.quiet === true;
+      const progress = process.stderr.isTTY === true && !quiet;
+      if (state === 'resume' && !quiet) process.stderr.write(`corpus-clean run: resuming the unfinished run in ${dir}: ${doneUnits(dir, plan)} of ${totalUnits(plan)} units done\n`);
+      if (kind === 'slurm') return runSlurm(dir, plan, slurm, { progress, quiet });
+      const unregister = whileRunning(async () => void (await removeStale(dir)));
+      try {
+        await runLocal(dir, plan, stages, { workers, kind: workerKind, progress });
+      } catch (e) {
+        if (!(e instanceof UnitFailure)) throw e;
+        process.stderr.write(`corpus-clean run: error: ${e.message}\ncorpus-clean run: the run stopped; finished tasks are kept: run the same command again to resume\n`);
+        return ExitCode.dataOrIo;
+      } finally {
+        unregister();
+      }
+      return mergeRun(dir, plan, { started, executor: { kind: 'local', workers, worker_kind: workerKind, task_size: taskSize } });
+    },
+  };
+  writeResolved = async (files, eff) => {
+      // A recipe that `corpus-clean run` accepts as it is: the input files listed one by one,
+      // every stage option and the settings the flags chose written out, snake_case.
+      const output: Record<string, unknown> = { compression: eff.compression, strip_attrs: eff.stripAttrs ?? recipe.output.stripAttrs };
+      if (eff.shardRecords !== undefined) output.shard_records = eff.shardRecords;
+      if (eff.shardBytes !== undefined) output.shard_size = eff.shardBytes;
+      const resolved = {
+        name: recipe.name,
+        // Absolute: the resolved recipe sits in the output folder, and recipe paths start from the recipe's folder.
+        input: files.map((f) => (f === '-' ? f : resolve(f))),
+        ...(eff.textField ? { text_field: eff.textField } : {}),
+        stages: recipe.stages.map((s) => (s.module ? { module: s.module, ...snakeKeys(s.options) } : { [s.stage]: snakeKeys(s.options) })),
+        output,
+        max_reject_rate: eff.maxRejectRate,
+        executor: { kind, task_size: taskSize, ...(kind === 'slurm' ? slurmYaml(slurm) : {}) },
+      };
+      const header = `# Resolved by corpus-clean ${VERSION} from ${p.positionals[0]}${inputs !== files ? ` (input: ${inputs.join(', ')})` : ''}.\n# Run it again with: corpus-clean run _recipe.resolved.yaml -o DIR\n`;
+      await writeAtomic(join(out, '_recipe.resolved.yaml'), header + stringify(resolved));
+  };
+  const code = await execute(job);
+  // The report reads what the run wrote; a report that fails must not lose the run's exit code.
+  if (existsSync(join(dir, '_SUCCESS'))) {
+    try {
+      const page = await writeReport(out);
+      if (v.quiet !== true) process.stderr.write(`corpus-clean run: report in ${page}\n`);
+    } catch (e) {
+      process.stderr.write(`corpus-clean run: warning: no report: ${(e as Error).message}\n`);
+    }
+  }
+  return code;
+}
+
+/** Options of `runRecipe`: the flags of `corpus-clean run`, camelCase (`taskSize`, `maxRejectRate`). */
+export interface RunRecipeOptions {
+  /** Inputs (files, folders, globs) replacing the recipe's `input:`. */
+  input?: string | string[];
+  /** Output folder (default `out/<recipe name>/`). */
+  output?: string;
+  /** Replace a finished run in the output folder (default: refuse, exit code 2 as a UsageError). */
+  overwrite?: boolean;
+  /** Local executor: tasks run on this many worker threads (default: every core, at most one per 16 MB). */
+  workers?: number;
+  executor?: 'local' | 'slurm';
+  /** Plain JSONL files larger than this are cut into tasks (`64MiB`, or bytes). */
+  taskSize?: string | number;
+  workerKind?: 'thread' | 'process';
+  /** No progress line. */
+  quiet?: boolean;
+  /** Where the recipe's stage names are looked up (default: the built-in stages). */
+  registry?: StageRegistry;
+  /** Any other flag of `corpus-clean run` by its camelCase name: `compress`, `shardRecords`, `maxRejectRate`, `textField`, ... */
+  [flag: string]: unknown;
+}
+
+/** What `runRecipe` returns. */
+export interface RunRecipeResult {
+  /** The CLI's exit code: 0 done; 1 bad input over the reject rate, damaged input, a failed task. */
+  code: number;
+  /** The output folder. */
+  output: string;
+  /** `_stats.json` of the run (read, written, rejected, per stage and file), or null when none was written. */
+  stats: Record<string, unknown> | null;
+}
+
+/**
+ * Run a recipe file the way `corpus-clean run` does: the recipe checked before any record is read,
+ * tasks on local workers (or Slurm), an output folder with shards, `_rejects.jsonl`,
+ * `_stats.json`, `_recipe.resolved.yaml`, `_report.html` and `_SUCCESS`, the overwrite guard and
+ * resuming. Usage errors throw `UsageError`. Progress and the accounting line go to stderr as
+ * in the CLI (`quiet` hides the progress line).
+ */
+export async function runRecipe(recipe: string, options: RunRecipeOptions = {}): Promise<RunRecipeResult> {
+  const { registry: given, ...rest } = options;
+  const registry = given ?? (await import('../../stages/index.js')).defaultRegistry();
+  const names = RUN_FLAGS.map((f) => f.name);
+  const values: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(rest)) {
+    if (value === undefined) continue;
+    const flag = key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+    const spec = RUN_FLAGS.find((f) => f.name === flag);
+    if (spec === undefined) throw new UsageError(`runRecipe: unknown option '${key}'${didYouMean(flag, names, (c) => `'${c.replace(/-([a-z])/g, (_m, l: string) => l.toUpperCase())}'`)}`);
+    if (spec.type === 'boolean') {
+      if (typeof value !== 'boolean') throw new UsageError(`runRecipe: option '${key}' must be true or false`);
+      values[flag] = value;
+    } else if (spec.multiple === true) values[flag] = (Array.isArray(value) ? value : [value]).map(String);
+    else values[flag] = String(value);
+  }
+  const code = await runWith(recipe, values, registry);
+  const loaded = await loadRecipe(recipe, registry);
+  const output = (values.output as string | undefined) ?? join('out', loaded.name);
+  const statsFile = join(output, '_stats.json');
+  const stats = existsSync(statsFile) ? (JSON.parse(await readFile(statsFile, 'utf8')) as Record<string, unknown>) : null;
+  return { code, output, stats };
 }

@@ -21,6 +21,7 @@ import { JsonArrayWriter } from '../io/writers/jsonArray.js';
 import { PARQUET_COMPRESSIONS, ParquetShardWriter, type ParquetCompression } from '../io/writers/parquet.js';
 import { parquetSchemaStage, SchemaHolder } from '../io/writers/parquetSchema.js';
 import { RejectsWriter } from '../io/writers/rejects.js';
+import { SampledRejects, type RejectAttrs } from '../core/rejectSink.js';
 import type { OutputCompression } from '../io/writers/sharded.js';
 import type { Flag, Parsed } from './args.js';
 import { accountingLine, badInput, fileLines, fileWarnings, keysSeen, progressPrinter } from './report.js';
@@ -35,6 +36,8 @@ export const IO_FLAGS: Flag[] = [
   { name: 'output-format', type: 'string', arg: 'jsonl|parquet', help: 'output format (default: parquet for a .parquet output, else jsonl)' },
   { name: 'row-group-size', type: 'string', arg: 'N', help: 'Parquet output: rows per row group (default 10000)' },
   { name: 'rejects', type: 'string', arg: 'FILE', help: 'write every rejected record here, with stage, reason and file:line' },
+  { name: 'rejects-attrs', type: 'string', arg: 'failing|all', help: "signals a reject keeps: only the failing rule's (default failing) or all" },
+  { name: 'rejects-sample', type: 'string', arg: 'N', help: 'keep at most N rejects per stage/reason (all are still counted; default: keep all)' },
   { name: 'stats', type: 'string', arg: 'FILE', help: 'write the run statistics here as JSON' },
   { name: 'text-field', type: 'string', arg: 'NAME[,NAME...]', help: 'field holding the text; a list is tried in order, e.g. text,content,raw_content (default: text, else content)' },
   { name: 'format', type: 'string', arg: 'FMT', help: 'input format: auto (default, by extension), jsonl, json, csv, tsv, txt, parquet, warc, html' },
@@ -51,6 +54,12 @@ export const IO_FLAGS: Flag[] = [
 ];
 
 const FORMATS: readonly InputFormat[] = INPUT_FORMATS;
+
+function nonNegativeInt(v: unknown, flag: string): number {
+  const n = Number(v);
+  if (typeof v !== 'string' || v.trim() === '' || !Number.isInteger(n) || n < 0) throw new UsageError(`--${flag} must be a whole number, got '${v}'`);
+  return n;
+}
 
 function positiveInt(v: unknown, flag: string): number | undefined {
   if (v === undefined) return undefined;
@@ -102,7 +111,7 @@ export interface Job {
    */
   runTasks?(files: string[], settings: RunSettings, effective: EffectiveSettings): Promise<number>;
   /** Defaults that a recipe sets and flags may override. */
-  defaults?: { overwrite?: boolean; output?: string; shardRecords?: number; shardBytes?: number; compression?: OutputCompression; stripAttrs?: boolean; maxRejectRate?: number; rejects?: string; stats?: string; textField?: TextField };
+  defaults?: { overwrite?: boolean; output?: string; shardRecords?: number; shardBytes?: number; compression?: OutputCompression; stripAttrs?: boolean; maxRejectRate?: number; rejects?: string; stats?: string; textField?: TextField; rejectsAttrs?: RejectAttrs; rejectsSample?: number };
 }
 
 async function jsonlSink(o: JsonlOptions): Promise<{ writer: DocSink; shards(): readonly string[] }> {
@@ -158,6 +167,9 @@ export async function prepare(job: Job) {
   const shardBytes = v['shard-size'] !== undefined ? parseSize(v['shard-size']) : d.shardBytes;
   const output = (v.output as string | undefined) ?? d.output ?? '-';
   const rejectsPath = (v.rejects as string | undefined) ?? d.rejects;
+  const rejectsAttrs = (v['rejects-attrs'] as string | undefined) ?? d.rejectsAttrs ?? 'failing';
+  if (rejectsAttrs !== 'failing' && rejectsAttrs !== 'all') throw new UsageError(`--rejects-attrs must be failing or all; got '${rejectsAttrs}'`);
+  const rejectsSample = v['rejects-sample'] !== undefined ? nonNegativeInt(v['rejects-sample'], 'rejects-sample') : d.rejectsSample;
   const statsPath = (v.stats as string | undefined) ?? d.stats;
   const textField = parseTextField(v['text-field']) ?? d.textField;
   if (rejectsPath === '-') throw new UsageError('--rejects needs a file: stdout carries the records');
@@ -177,13 +189,13 @@ export async function prepare(job: Job) {
   await checkOutputs(plan);
   // A planned run (executors) judges its folder itself (it may resume it); it takes the lock only.
   const release = job.runTasks !== undefined ? (await mkdir(output, { recursive: true }), lockOutput(join(output, LOCK_NAME))) : job.sink === undefined ? await prepareOutput(plan) : () => {};
-  return { format, txtMode: txtMode as 'file' | 'line', compress, rate, rawRate, shardRecords, shardBytes, output, rejectsPath, statsPath, textField, files, release, parquet, rowGroupSize };
+  return { format, txtMode: txtMode as 'file' | 'line', compress, rate, rawRate, shardRecords, shardBytes, output, rejectsPath, rejectsAttrs: rejectsAttrs as RejectAttrs, rejectsSample, statsPath, textField, files, release, parquet, rowGroupSize };
 }
 
 async function executePrepared(job: Job, p: Prepared): Promise<number> {
   const v = job.values;
   const d = job.defaults ?? {};
-  const { format, txtMode, compress, rate, shardRecords, shardBytes, output, rejectsPath, statsPath, textField, files, parquet, rowGroupSize } = p;
+  const { format, txtMode, compress, rate, shardRecords, shardBytes, output, rejectsPath, rejectsAttrs, rejectsSample, statsPath, textField, files, parquet, rowGroupSize } = p;
   const effective: EffectiveSettings = { shardRecords, shardBytes, compression: compress as OutputCompression, maxRejectRate: rate, textField, stripAttrs: v['strip-attrs'] === true ? true : v['keep-attrs'] === true ? false : d.stripAttrs };
   if (job.runTasks !== undefined) {
     if (parquet) throw new UsageError('run writes JSONL shards; Parquet output is for single commands (e.g. corpus-clean cat DIR -o x.parquet)');
@@ -197,6 +209,8 @@ async function executePrepared(job: Job, p: Prepared): Promise<number> {
     if (shardRecords !== undefined) settings.shardRecords = shardRecords;
     if (shardBytes !== undefined) settings.shardBytes = shardBytes;
     if (job.profile === true) settings.profile = true;
+    settings.rejectAttrs = rejectsAttrs;
+    if (rejectsSample !== undefined) settings.rejectsSample = rejectsSample;
     if (v['allow-empty'] === true) settings.allowEmpty = true;
     return job.runTasks(files, settings, effective);
   }
@@ -217,7 +231,9 @@ async function executePrepared(job: Job, p: Prepared): Promise<number> {
     stages = [...job.stages, parquetSchemaStage(schema, rowGroupSize, stripAttrs)];
     sink = { writer: w, shards: () => w.shards };
   } else sink = job.sink ?? (await jsonlSink({ output, shardRecords, shardBytes, compression: compress as OutputCompression, stripAttrs }));
-  const rejects = rejectsPath ? new RejectsWriter(rejectsPath) : undefined;
+  const writer = rejectsPath ? new RejectsWriter(rejectsPath) : undefined;
+  const sampled = writer && rejectsSample !== undefined ? new SampledRejects(writer, rejectsSample) : undefined;
+  const rejects = sampled ?? writer;
   const progress = progressPrinter(job.command, process.stderr.isTTY === true && v.quiet !== true);
   const unregister = whileRunning(async () => {
     progress.done();
@@ -243,6 +259,7 @@ async function executePrepared(job: Job, p: Prepared): Promise<number> {
       textField,
       requireText: job.requireText,
       profile: job.profile,
+      rejectAttrs: rejectsAttrs,
       onProgress: progress.update,
     });
   } finally {
@@ -250,7 +267,7 @@ async function executePrepared(job: Job, p: Prepared): Promise<number> {
     unregisterClosed();
     progress.done();
   }
-  const finished: Finished = { command: job.command, stats, inputs: files, output, shards: sink.shards(), rejectsPath, statsPath, maxRejectRate: rate, textField, wrapArrays, allowEmpty: v['allow-empty'] === true };
+  const finished: Finished = { command: job.command, stats, inputs: files, output, shards: sink.shards(), rejectsPath, statsPath, maxRejectRate: rate, textField, wrapArrays, allowEmpty: v['allow-empty'] === true, extra: rejectsPath ? { rejects_attrs: rejectsAttrs, ...(sampled ? { rejects_sample_per_reason: rejectsSample, rejects_left_out: sampled.skipped } : {}) } : undefined };
   if (closed.now) return finishClosed(finished);
   return finishRun(finished);
 }

@@ -1,7 +1,9 @@
 import type { Doc, JsonObject, TextField } from './doc.js';
 import { fileOfSource, hasAttrs, sourceFile, textProblem } from './doc.js';
 import type { StageProfiler } from './profile.js';
-import { stageProfiler } from './profile.js';
+import { stageProfiler, stageThresholds } from './profile.js';
+import type { RejectAttrs } from './rejectSink.js';
+import { slimReject } from './rejectSink.js';
 import type { Reject, RejectSink, Stage, StageContext } from './stage.js';
 import { stageContext } from './stage.js';
 import type { FileError, FileStats, RunStats, StageStats } from './stats.js';
@@ -62,6 +64,12 @@ export interface PipelineSpec {
    * the languages written, for the report. Default false.
    */
   profile?: boolean;
+  /**
+   * What a reject keeps of `attrs`: every signal (`all`, the default here), or only the signals
+   * of the rules that failed (`failing`, the CLI's default). The stats and the profile see every
+   * signal either way.
+   */
+  rejectAttrs?: RejectAttrs;
   /** Called after each batch written, with the live stats. */
   onProgress?(stats: Readonly<RunStats>): void;
 }
@@ -191,7 +199,9 @@ export async function pipeline(spec: PipelineSpec): Promise<RunStats> {
     const onStageReject = p === undefined ? onReject : (r: Reject): void => (onReject(r), p.dropped(r));
     // Without a rejects file or a profiler, nobody reads what a stage wrote on a record it drops.
     const rejectAttrs = spec.rejects !== undefined || p !== undefined;
-    stream = countOut(stage, stream, st, stageContext(st, spec.textField, rejects, onStageReject, rejectAttrs), p);
+    const thresholds = spec.rejectAttrs === 'failing' ? stageThresholds(stage) : [];
+    const sink: RejectSink = spec.rejectAttrs === 'failing' ? { push: (r) => rejects.push(slimReject(r, thresholds)) } : rejects;
+    stream = countOut(stage, stream, st, stageContext(st, spec.textField, sink, onStageReject, rejectAttrs), p);
   });
   const langs = spec.profile === true ? (stats.writtenLangs = {}) : undefined;
   if (firstTextStage === 0 && spec.stages.length === 0) stream = checkText(stream, spec.textField, inputCtx);

@@ -104,16 +104,90 @@ function dedupProfiler(st: StageStats): StageProfiler {
   };
 }
 
+/**
+ * `attrs.flagged_words`: the ratio and the count of hits, per language the stage judged by
+ * (`zh/ratio`, `en/count`, ...), against `max_ratio_zh`, `max_count_en`, ...; over the records
+ * with at least one hit.
+ */
+function flaggedWordsProfiler(st: StageStats): StageProfiler {
+  const see = (attrs: Attrs | undefined, side: 'kept' | 'dropped'): void => {
+    const f = attrs?.flagged_words as Attrs | undefined;
+    // Records without a hit (most of them) would be one bar at 0 that hides the rest.
+    if (f === undefined || f === null || typeof f !== 'object' || !(typeof f.count === 'number' && f.count > 0)) return;
+    const lang = f.lang === 'zh' ? 'zh' : 'en';
+    if (typeof f.ratio === 'number') sketchAdd(sketchOf(st, `${lang}/ratio`)[side], f.ratio);
+    if (typeof f.count === 'number') sketchAdd(sketchOf(st, `${lang}/count`)[side], f.count);
+  };
+  return {
+    kept(docs) {
+      for (const d of docs) if (hasAttrs(d)) see(d.attrs, 'kept');
+    },
+    dropped(r) {
+      see(r.attrs, 'dropped');
+    },
+    finish() {},
+  };
+}
+
+/**
+ * `attrs.pii`: findings per record, all kinds together (`found`) and per kind (`email`, ...),
+ * over the records with at least one finding (the others carry no `attrs.pii`).
+ */
+function piiProfiler(st: StageStats): StageProfiler {
+  const see = (attrs: Attrs | undefined, side: 'kept' | 'dropped'): void => {
+    const p = attrs?.pii as Attrs | undefined;
+    if (p === undefined || p === null || typeof p !== 'object') return;
+    let all = 0;
+    for (const [k, v] of Object.entries(p)) {
+      if (typeof v !== 'number') continue;
+      all += v;
+      sketchAdd(sketchOf(st, k)[side], v);
+    }
+    if (all > 0) sketchAdd(sketchOf(st, 'found')[side], all);
+  };
+  return {
+    kept(docs) {
+      for (const d of docs) if (hasAttrs(d)) see(d.attrs, 'kept');
+    },
+    dropped(r) {
+      see(r.attrs, 'dropped');
+    },
+    finish() {},
+  };
+}
+
+/**
+ * A stage's rules as thresholds on its signals: its own (`stage.thresholds`), and those of
+ * langid, MinHash dedup, flagged-words and pii from their options.
+ */
+export function stageThresholds(stage: Stage): Threshold[] {
+  const o = stage.options;
+  const t: Threshold[] = [...(stage.thresholds ?? [])];
+  if (stage.name === 'langid' && typeof o.minScore === 'number') t.push({ code: 'langid:low_score', signal: 'lang_score', min: o.minScore });
+  if (stage.name === 'dedup' && o.method !== 'exact' && typeof o.threshold === 'number') t.push({ code: 'dedup:minhash', signal: 'similarity', min: o.threshold });
+  if (stage.name === 'flagged-words' && o.tagOnly !== true) {
+    for (const lang of ['zh', 'en'] as const) {
+      const L = lang === 'zh' ? 'Zh' : 'En';
+      const ratio = o[`maxRatio${L}`];
+      const cnt = o[`maxCount${L}`];
+      if (typeof ratio === 'number') t.push({ code: `flagged_words:${lang}_ratio`, signal: `${lang}/ratio`, max: ratio });
+      if (typeof cnt === 'number') t.push({ code: `flagged_words:${lang}_count`, signal: `${lang}/count`, max: cnt });
+    }
+  }
+  // pii drops a record at its first finding of a kind set to `drop`: more than 0.
+  if (stage.name === 'pii') for (const [k, v] of Object.entries(o)) if (v === 'drop') t.push({ code: `pii:${k}`, signal: k, max: 0 });
+  return t;
+}
+
 /** The profiler of a stage, or undefined when the stage has no signals to profile. */
 export function stageProfiler(stage: Stage, st: StageStats): StageProfiler | undefined {
-  const o = stage.options;
   let p: StageProfiler | undefined;
   if (stage.name === 'quality') p = qualityProfiler(stage, st);
   else if (stage.name === 'langid') p = langidProfiler(st);
   else if (stage.name === 'dedup') p = dedupProfiler(st);
-  const t: Threshold[] = [...(stage.thresholds ?? [])];
-  if (stage.name === 'langid' && typeof o.minScore === 'number') t.push({ code: 'langid:low_score', signal: 'lang_score', min: o.minScore });
-  if (stage.name === 'dedup' && o.method !== 'exact' && typeof o.threshold === 'number') t.push({ code: 'dedup:minhash', signal: 'similarity', min: o.threshold });
+  else if (stage.name === 'flagged-words') p = flaggedWordsProfiler(st);
+  else if (stage.name === 'pii') p = piiProfiler(st);
+  const t = stageThresholds(stage);
   if (t.length > 0) st.thresholds = t;
   return p;
 }

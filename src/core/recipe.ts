@@ -40,6 +40,18 @@ export interface Recipe {
   maxRejectRate: number;
   /** How `run` executes the recipe (flags override it). */
   executor?: RecipeExecutor;
+  /** How `run` keeps its rejects (recipe key `rejects:`). */
+  rejects: RecipeRejects;
+}
+
+/** The `rejects:` section of a recipe: how `run` keeps its rejects (flags override it). */
+export interface RecipeRejects {
+  /** `failing` (default): only the signals of the rules that failed; `all`: every signal. */
+  attrs: 'failing' | 'all';
+  /** Keep at most this many rejects per `stage/reason` (all are still counted); absent: keep all. */
+  samplePerReason?: number;
+  /** Compression of `_rejects.jsonl`; absent: that of the shards. */
+  compression?: 'none' | 'gzip' | 'zstd';
 }
 
 /** The `executor:` section of a recipe: defaults for `run`'s executor flags. */
@@ -82,7 +94,28 @@ function resolveExecutor(raw: unknown): RecipeExecutor {
   return out;
 }
 
-const TOP_KEYS = ['name', 'input', 'textField', 'stages', 'output', 'maxRejectRate', 'executor'];
+const TOP_KEYS = ['name', 'input', 'textField', 'stages', 'output', 'maxRejectRate', 'executor', 'rejects'];
+const REJECTS_KEYS = ['attrs', 'samplePerReason', 'compression'];
+
+/** Check the `rejects:` section of a recipe. */
+function recipeRejects(raw: unknown, file: string): RecipeRejects {
+  if (raw !== undefined && raw !== null && !isObject(raw)) throw new UsageError(`${file}: \`rejects\` must be a mapping (attrs, sample_per_reason, compression)`);
+  const rj = isObject(raw) ? camelKeys(raw, REJECTS_KEYS, `${file}: rejects`) : {};
+  const out: RecipeRejects = { attrs: 'failing' };
+  if (rj.attrs !== undefined) {
+    if (rj.attrs !== 'failing' && rj.attrs !== 'all') throw new UsageError(`${file}: rejects: attrs must be failing or all; got ${JSON.stringify(rj.attrs)}`);
+    out.attrs = rj.attrs;
+  }
+  if (rj.samplePerReason !== undefined && rj.samplePerReason !== null) {
+    if (typeof rj.samplePerReason !== 'number' || !Number.isInteger(rj.samplePerReason) || rj.samplePerReason < 0) throw new UsageError(`${file}: rejects: sample_per_reason must be a whole number (0 keeps none)`);
+    out.samplePerReason = rj.samplePerReason;
+  }
+  if (rj.compression !== undefined) {
+    if (rj.compression !== 'none' && rj.compression !== 'gzip' && rj.compression !== 'zstd') throw new UsageError(`${file}: rejects: compression must be none, gzip or zstd; got ${JSON.stringify(rj.compression)}`);
+    out.compression = rj.compression;
+  }
+  return out;
+}
 const OUTPUT_KEYS = ['shardRecords', 'shardSize', 'shardBytes', 'compression', 'stripAttrs'];
 
 /** Parse `256MB`, `1.5GiB`, `4096` into bytes. */
@@ -256,6 +289,7 @@ export function resolveRecipe(raw: unknown, registry: StageRegistry, defaultName
     stages,
     output,
     maxRejectRate: rate,
+    rejects: recipeRejects(top.rejects, file),
   };
   const tf = parseTextField(top.textField);
   if (tf !== undefined) recipe.textField = tf;

@@ -9,7 +9,7 @@ import type { Plan } from './plan.js';
 import { planKey } from './plan.js';
 
 /** Names a run writes into its folder (besides the shards). */
-const RUN_NAMES = ['_plan.json', '_SUCCESS', '_stats.json', '_rejects.jsonl', '_recipe.resolved.yaml', '_done', '_stats', '_work', '_slurm'];
+const RUN_NAMES = ['_plan.json', '_SUCCESS', '_stats.json', '_rejects.jsonl', '_rejects.jsonl.gz', '_rejects.jsonl.zst', '_recipe.resolved.yaml', '_done', '_stats', '_work', '_slurm'];
 const isShard = (n: string): boolean => /^part-\d{5,}(-\d{5,})?\.jsonl(\.gz|\.zst)?$/.test(n);
 
 /** What `prepareFolder` found. */

@@ -5,12 +5,13 @@
  * - `part-<task>-<n>.jsonl[.gz|.zst]` — the kept records, per task, cut by the output settings
  * - `_plan.json` — the plan: settings, tasks (file and byte range), phases; a rerun resumes it
  * - `_done/<phase>/<unit>` — completion markers, written last by each unit (atomic rename)
- * - `_stats/<task>.json` — each task's stats; `_stats.json` — the merge; `_rejects.jsonl` — all rejects
+ * - `_stats/<task>.json` — each task's stats; `_stats.json` — the merge; `_rejects.jsonl[.gz|.zst]` — the rejects
  * - `_work/` — spills between phases, global stages' files, per-task rejects (removed at the end)
  * - `_slurm/` — sbatch scripts, job ids and logs of the Slurm executor
  * - `_SUCCESS` — written after everything else: only a folder holding it is a finished run
  */
 import { join } from 'node:path';
+import type { OutputCompression } from '../io/writers/sharded.js';
 
 export const taskName = (t: number): string => String(t).padStart(5, '0');
 export const PLAN = '_plan.json';
@@ -22,7 +23,11 @@ export const taskStatsPath = (run: string, t: number): string => join(run, '_sta
 export const workDir = (run: string): string => join(run, '_work');
 export const spillPath = (run: string, segment: number, t: number): string => join(run, '_work', 'spill', String(segment), `${taskName(t)}.jsonl`);
 export const globalDir = (run: string, g: number): string => join(run, '_work', 'global', String(g));
-export const segmentRejectsPath = (run: string, t: number, segment: number): string => join(run, '_work', 'rejects', `${taskName(t)}.${segment}.jsonl`);
+/** The ending of a rejects file compressed so: `.jsonl`, `.jsonl.gz`, `.jsonl.zst`. */
+export const rejectsExt = (c: OutputCompression | undefined): string => (c === 'gzip' ? '.jsonl.gz' : c === 'zstd' ? '.jsonl.zst' : '.jsonl');
+/** The merged rejects of a run: `_rejects.jsonl`, compressed as the plan says. */
+export const rejectsPath = (run: string, c: OutputCompression | undefined): string => join(run, '_rejects' + rejectsExt(c));
+export const segmentRejectsPath = (run: string, t: number, segment: number, c?: OutputCompression): string => join(run, '_work', 'rejects', `${taskName(t)}.${segment}${rejectsExt(c)}`);
 export const segmentStatsPath = (run: string, t: number, segment: number): string => join(run, '_work', 'stats', `${taskName(t)}.${segment}.json`);
 export const slurmDir = (run: string): string => join(run, '_slurm');
 /** The prefix of a task's shards: `part-00003` gives `part-00003-00000.jsonl.gz`, ... */

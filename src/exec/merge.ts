@@ -1,15 +1,17 @@
 /**
  * The merge at the end of a run: every task's stats merged into `_stats.json`, every task's
- * rejects concatenated into `_rejects.jsonl` (task order, then segment order), the accounting
+ * rejects joined into `_rejects.jsonl[.gz|.zst]` (task order, then segment order), the accounting
  * line, the reject-rate check and the exit code, then `_SUCCESS`, then `_work/` removed.
  */
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { readdir, readFile, rename, rm } from 'node:fs/promises';
 import { once } from 'node:events';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { openDecoded } from '../io/decode.js';
+import { ShardedWriter } from '../io/writers/sharded.js';
 import { mergeRunStats, type RunStats } from '../core/stats.js';
 import { finishRun } from '../cli/execute.js';
-import { segmentRejectsPath, successPath, taskStatsPath, workDir } from './layout.js';
+import { rejectsPath, segmentRejectsPath, successPath, taskStatsPath, workDir } from './layout.js';
 import { doneFacts, isDone, writeAtomic } from './markers.js';
 import type { Plan } from './plan.js';
 import { describeTask } from './plan.js';
@@ -47,20 +49,79 @@ export async function mergedStats(run: string, plan: Plan): Promise<RunStats> {
   return stats;
 }
 
-async function concatRejects(run: string, plan: Plan): Promise<void> {
-  const final = join(run, '_rejects.jsonl');
-  const tmp = join(run, `._rejects.jsonl.tmp-${process.pid}`);
-  const out = createWriteStream(tmp);
+/** The rejects of every task in task order, then segment order (segments hold different stages). */
+function segmentRejects(run: string, plan: Plan): string[] {
+  const out: string[] = [];
   for (let t = 0; t < plan.tasks.length; t++) {
     for (let k = 0; k < plan.segments.length; k++) {
-      const p = segmentRejectsPath(run, t, k);
-      if (!existsSync(p)) continue;
-      for await (const chunk of createReadStream(p)) if (!out.write(chunk)) await once(out, 'drain');
+      const p = segmentRejectsPath(run, t, k, plan.settings.rejectsCompression);
+      if (existsSync(p)) out.push(p);
     }
   }
-  out.end();
-  await once(out, 'close');
-  await rename(tmp, final);
+  return out;
+}
+
+/**
+ * Join the tasks' rejects into the run's rejects file. Files compressed alike are joined as
+ * they are (gzip members and zstd frames follow one another in one valid file), so a large run's
+ * rejects are compressed once, by the workers. With `rejectsSample`, each task kept the first N
+ * of each `stage/reason`; here the first N of each by task order are kept, so the file is the
+ * same for any number of workers. Returns the rejects written per `stage/reason` when sampled.
+ */
+async function joinRejects(run: string, plan: Plan): Promise<Record<string, number> | undefined> {
+  const c = plan.settings.rejectsCompression;
+  const final = rejectsPath(run, c);
+  const parts = segmentRejects(run, plan);
+  const n = plan.settings.rejectsSample;
+  if (n === undefined) {
+    const tmp = join(run, `.${basename(final)}.tmp-${process.pid}`);
+    const out = createWriteStream(tmp);
+    for (const p of parts) for await (const chunk of createReadStream(p)) if (!out.write(chunk)) await once(out, 'drain');
+    out.end();
+    await once(out, 'close');
+    await rename(tmp, final);
+    return undefined;
+  }
+  const kept: Record<string, number> = {};
+  const w = new ShardedWriter({ output: final }, false);
+  try {
+    for (const p of parts) {
+      let text = '';
+      let lines = 0;
+      for await (const line of decodedLines(p)) {
+        let key: string;
+        try {
+          const r = JSON.parse(line) as { stage?: unknown; reason?: unknown };
+          key = `${String(r.stage)}/${String(r.reason)}`;
+        } catch {
+          continue;
+        }
+        if ((kept[key] ?? 0) >= n) continue;
+        kept[key] = (kept[key] ?? 0) + 1;
+        text += line + '\n';
+        lines++;
+      }
+      if (lines > 0) await w.write(text, lines);
+    }
+    await w.close();
+  } catch (e) {
+    await w.abort().catch(() => {});
+    throw e;
+  }
+  return kept;
+}
+
+/** The lines of a (possibly compressed) file. */
+async function* decodedLines(path: string): AsyncGenerator<string> {
+  let rest = '';
+  const dec = new TextDecoder();
+  for await (const chunk of openDecoded(path)) {
+    const parts = (rest + dec.decode(chunk, { stream: true })).split('\n');
+    rest = parts.pop()!;
+    for (const l of parts) if (l !== '') yield l;
+  }
+  rest += dec.decode();
+  if (rest !== '') yield rest;
 }
 
 /**
@@ -72,7 +133,19 @@ export async function mergeRun(run: string, plan: Plan, opts: { started: number;
   if (missing.length > 0) throw new Error(`merge: ${missing.length} units are not done, e.g. ${missing[0]}`);
   const stats = await mergedStats(run, plan);
   stats.ms = Date.now() - opts.started;
-  await concatRejects(run, plan);
+  const sampled = await joinRejects(run, plan);
+  const rejects = rejectsPath(run, plan.settings.rejectsCompression);
+  // Rejects left out by the sample: every reject is counted in the stats, so what the file lacks is the difference.
+  const leftOut: Record<string, number> = {};
+  if (sampled !== undefined) {
+    for (const st of [stats.input, ...stats.stages]) {
+      for (const [r, k] of Object.entries(st.dropped)) {
+        const key = `${st.stage}/${r}`;
+        const gone = k - (sampled[key] ?? 0);
+        if (gone > 0) leftOut[key] = (leftOut[key] ?? 0) + gone;
+      }
+    }
+  }
   const shards = (await readdir(run)).filter((f) => f.startsWith('part-')).sort().map((f) => join(run, f));
   const code = await finishRun({
     command: 'run',
@@ -80,13 +153,18 @@ export async function mergeRun(run: string, plan: Plan, opts: { started: number;
     inputs: plan.inputs,
     output: run.endsWith('/') ? run : run + '/',
     shards,
-    rejectsPath: join(run, '_rejects.jsonl'),
+    rejectsPath: rejects,
     statsPath: join(run, '_stats.json'),
     maxRejectRate: plan.settings.maxRejectRate,
     textField: plan.settings.textField,
     wrapArrays: plan.settings.wrapArrays,
     allowEmpty: plan.settings.allowEmpty,
-    extra: { tasks: plan.tasks.length, executor: opts.executor },
+    extra: {
+      tasks: plan.tasks.length,
+      executor: opts.executor,
+      rejects_attrs: plan.settings.rejectAttrs ?? 'all',
+      ...(sampled !== undefined ? { rejects_sample_per_reason: plan.settings.rejectsSample, rejects_left_out: leftOut } : {}),
+    },
   });
   await writeAtomic(successPath(run), '');
   await rm(workDir(run), { recursive: true, force: true });

@@ -32,6 +32,12 @@ export interface RunSettings {
   profile?: boolean;
   /** Exit 0 even when nothing is written. */
   allowEmpty?: boolean;
+  /** What a reject keeps of `attrs` (see `PipelineSpec.rejectAttrs`); default all. */
+  rejectAttrs?: 'failing' | 'all';
+  /** Keep at most this many rejects per `stage/reason`: per task, then the first by task order at the merge. */
+  rejectsSample?: number;
+  /** Compression of the rejects (per task, and of the merged `_rejects.jsonl`); default none. */
+  rejectsCompression?: OutputCompression;
 }
 
 /** One task: a whole file, or a byte range of a plain JSONL file that starts and ends on a line. */

@@ -16,6 +16,7 @@ import { readJsonl } from '../io/readers/jsonl.js';
 import { readSettings } from '../io/readers/options.js';
 import { JsonlWriter } from '../io/writers/jsonl.js';
 import { RejectsWriter } from '../io/writers/rejects.js';
+import { SampledRejects } from '../core/rejectSink.js';
 import { globalDir, segmentRejectsPath, segmentStatsPath, shardPrefix, spillPath, taskStatsPath } from './layout.js';
 import { markDone, writeAtomic } from './markers.js';
 import type { Plan, TaskSpec } from './plan.js';
@@ -90,11 +91,16 @@ export async function runUnit(run: string, plan: Plan, stages: readonly Stage[],
     for (const f of await readdir(run)) if (f.startsWith(prefix)) await rm(`${run}/${f}`, { force: true });
     sink = await JsonlWriter.create({ output: run.endsWith('/') ? run : run + '/', prefix: shardPrefix(t), shardRecords: s.shardRecords, shardBytes: s.shardBytes, compression: s.compression, stripAttrs: s.stripAttrs });
   } else sink = new SpillWriter(spillPath(run, k, t));
+  // Compressed per task like the shards (the merge then joins them as they are); sampled per
+  // task, the merge keeping the first of each reason by task order.
+  const writer = new RejectsWriter(segmentRejectsPath(run, t, k, s.rejectsCompression));
+  const rejects = s.rejectsSample !== undefined ? new SampledRejects(writer, s.rejectsSample) : writer;
   const stats = await pipeline({
     source: k === 0 ? taskSource(plan, plan.tasks[t]) : spillSource(spillPath(run, k - 1, t)),
     stages: own,
     sink,
-    rejects: new RejectsWriter(segmentRejectsPath(run, t, k)),
+    rejects,
+    rejectAttrs: s.rejectAttrs,
     textField: s.textField,
     requireText: k === 0 ? s.requireText : false,
     profile: s.profile,

@@ -12,7 +12,7 @@ import { UsageError } from '../core/errors.js';
  */
 
 /** The files `run` writes beside the shards; their names start with `_`, so reading the folder skips them. */
-export const RUN_FILES = ['_rejects.jsonl', '_stats.json', '_recipe.resolved.yaml', '_report.html'];
+export const RUN_FILES = ['_rejects.jsonl', '_rejects.jsonl.gz', '_rejects.jsonl.zst', '_stats.json', '_recipe.resolved.yaml', '_report.html'];
 /** The lock file in an output folder (hidden, so reading the folder skips it). */
 export const LOCK_NAME = '.corpus-clean.lock';
 

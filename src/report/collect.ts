@@ -3,7 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { JsonObject, TextField } from '../core/doc.js';
-import { parseTextField, textFieldOf } from '../core/doc.js';
+import { fileOfSource, parseTextField, textFieldOf } from '../core/doc.js';
 import { UsageError } from '../core/errors.js';
 import type { ReadEvents } from '../core/pipeline.js';
 import type { RunStats } from '../core/stats.js';
@@ -23,7 +23,13 @@ export type RunSummary = RunStats & {
   shards?: string[];
   rejects?: string | null;
   balanced?: boolean;
-  rejectsSampled?: Record<string, number>;
+  /** Tasks merged (a planned run). */
+  tasks?: number;
+  /** `failing` or `all`: the signals each reject keeps. */
+  rejects_attrs?: string;
+  rejects_sample_per_reason?: number;
+  /** Rejects not in the file because of `sample_per_reason`, by `stage/reason`. */
+  rejects_left_out?: Record<string, number>;
 };
 
 /** One rejected record as the report shows it. */
@@ -86,7 +92,13 @@ function factsOf(r: JsonObject, signalOfCode: Map<string, string>): [string, str
   return facts;
 }
 
-/** Read the samples of each drop reason from the rejects file, stopping once every reason has enough. */
+/**
+ * Read the samples of each drop reason from the rejects file. They are spread over the input
+ * files: the first reject of each distinct file (in rejects order, which is input order) before a
+ * second one of the same file, so one large file does not fill every slot and the choice does not
+ * depend on how the files' paths sort. Reading stops once every reason has samples from enough
+ * distinct files.
+ */
 async function readSamples(file: string, stats: RunSummary, textField: TextField | undefined): Promise<Map<string, Sample[]>> {
   const want = new Set<string>();
   for (const st of [stats.input, ...stats.stages]) for (const r of Object.keys(st.dropped)) want.add(`${st.stage}/${r}`);
@@ -95,19 +107,34 @@ async function readSamples(file: string, stats: RunSummary, textField: TextField
     const slash = t.signal.indexOf('/');
     if (slash > 0) signalOfCode.set(`${t.signal.slice(0, slash)}|${t.code}`, t.signal.slice(slash + 1));
   }
-  const samples = new Map<string, Sample[]>();
+  // Per reason, the first SAMPLES_PER_REASON distinct files, each with up to that many rejects.
+  const byReason = new Map<string, Map<string, Sample[]>>();
   let full = 0;
   const events: ReadEvents = { read() {}, reject() {}, file() {}, fileError() {} };
   outer: for await (const batch of readFiles([file], { format: 'jsonl' }).read(events)) {
     for (const doc of batch) {
       const r = doc.data;
       const key = `${r.stage}/${r.reason}`;
-      const list = samples.get(key) ?? [];
+      let files = byReason.get(key);
+      if (files === undefined) byReason.set(key, (files = new Map()));
+      if (files.size >= SAMPLES_PER_REASON) continue;
+      const source = String(r.source ?? '');
+      const from = fileOfSource(source);
+      const list = files.get(from) ?? [];
       if (list.length >= SAMPLES_PER_REASON) continue;
-      list.push({ source: String(r.source ?? ''), text: cut(textOf(r, textField), SAMPLE_CHARS), facts: factsOf(r, signalOfCode) });
-      samples.set(key, list);
-      if (list.length === SAMPLES_PER_REASON && want.has(key) && ++full >= want.size) break outer;
+      list.push({ source, text: cut(textOf(r, textField), SAMPLE_CHARS), facts: factsOf(r, signalOfCode) });
+      files.set(from, list);
+      if (files.size === SAMPLES_PER_REASON && want.has(key) && ++full >= want.size) break outer;
     }
+  }
+  const samples = new Map<string, Sample[]>();
+  for (const [key, files] of byReason) {
+    const lists = [...files.values()];
+    const picked: Sample[] = [];
+    for (let round = 0; picked.length < SAMPLES_PER_REASON && lists.some((l) => l.length > round); round++) {
+      for (const l of lists) if (l[round] !== undefined && picked.length < SAMPLES_PER_REASON) picked.push(l[round]);
+    }
+    samples.set(key, picked);
   }
   return samples;
 }

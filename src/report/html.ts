@@ -44,6 +44,13 @@ function summarySection(d: RunData): string {
     ['time', `${secs.toFixed(2)} s (${secs > 0 ? (s.bytesRead / 1e6 / secs).toFixed(1) : '–'} MB/s)`],
     ['output', `${(s.shards ?? []).length} shards, ${(d.shardBytes / 1e6).toFixed(2)} MB`],
   ];
+  // A planned run: these stats are the merge of its tasks' (the same for any number of workers).
+  if (typeof s.tasks === 'number') rows.push(['tasks', `${num(s.tasks)} (stats and rejects merged in task order)`]);
+  if (s.rejects_left_out !== undefined) {
+    const left = Object.values(s.rejects_left_out).reduce((a, b) => a + b, 0);
+    rows.push(['rejects kept', `${num(s.rejected - left)} of ${num(s.rejected)}: at most ${num(s.rejects_sample_per_reason ?? 0)} per reason (sample_per_reason); every reject is counted above`]);
+  }
+  if (s.rejects_attrs === 'failing') rows.push(['reject signals', "only those of the rules that failed (rejects: {attrs: all} keeps all)"]);
   if (d.rejectsFile) rows.push(['rejects', `${d.rejectsFile} (${((d.rejectsBytes ?? 0) / 1e6).toFixed(2)} MB, ${pct(d.rejectsBytes ?? 0, s.bytesRead)} of the input bytes)`]);
   if (s.balanced === false || s.read !== s.written + s.rejected) rows.push(['accounting', 'MISMATCH: read ≠ written + rejected']);
   return `<table>${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>`;
@@ -94,9 +101,30 @@ function languageSection(d: RunData): string {
   return pairedBars('languages', 'Languages before (records reaching langid) and after (records written)', ['before (into langid)', 'after (written)'], top.map((l) => ({ label: l, a: before[l] ?? 0, b: after[l] ?? 0 }))) + (langs.length > top.length ? `<p class="muted">${langs.length - top.length} more languages in _stats.json.</p>` : '');
 }
 
+/** What a stage's histograms count, when it is not every record. */
+const SIGNAL_NOTES: Record<string, string> = {
+  'flagged-words': 'Records with at least one hit (the others have ratio and count 0), by the language the stage judged them in: ratio is the share of non-space characters covered by hits (zh) or hits per word (en).',
+  pii: 'Records with at least one finding: findings per record, all kinds together (found) and per kind.',
+};
+
+/** url-filter has no number to plot: its decisions, by list. */
+function urlFilterChart(d: RunData, st: StageStats, i: number): string {
+  const label = stageLabel(d.stats.stages, i);
+  const items: { label: string; value: number; cls?: string; note?: string }[] = [];
+  for (const [r, n] of Object.entries(st.dropped).sort((a, b) => b[1] - a[1])) items.push({ label: `blocked: ${r.replace(/^url_filter:/, '')}`, value: n, cls: 'drop', note: pct(n, st.in) });
+  for (const [k, n] of Object.entries(st.counters).sort((a, b) => b[1] - a[1])) {
+    if (k.startsWith('allowed:')) items.push({ label: `allowed: ${k.slice(8)}`, value: n, cls: 'keep', note: pct(n, st.in) });
+    else if (k === 'no_url') items.push({ label: 'no URL', value: n, cls: 'warn', note: pct(n, st.in) });
+  }
+  const passed = st.out - (st.counters.no_url ?? 0) - Object.entries(st.counters).filter(([k]) => k.startsWith('allowed:')).reduce((a, [, n]) => a + n, 0);
+  items.push({ label: 'on no list', value: Math.max(0, passed), note: pct(Math.max(0, passed), st.in) });
+  return `<h3>${esc(label)}</h3><p class="muted">URLs have no number to plot: the records each list blocked or allowed, and those with no URL (kept unless missing: drop).</p>${hbars(`signal:${label}:lists`, `${label}: decisions by list`, items)}`;
+}
+
 function signalSection(d: RunData): string {
   const out: string[] = [];
   d.stats.stages.forEach((st, i) => {
+    if (st.stage === 'url-filter') return void out.push(urlFilterChart(d, st, i));
     const signals = Object.entries(st.signals ?? {}).filter(([k]) => k !== 'similarity');
     if (signals.length === 0) return;
     const thr = st.thresholds ?? [];
@@ -106,7 +134,7 @@ function signalSection(d: RunData): string {
       return j < 0 ? 1e9 : j;
     };
     signals.sort((a, b) => order(a[0]) - order(b[0]) || (a[0] < b[0] ? -1 : 1));
-    out.push(`<h3>${esc(stageLabel(d.stats.stages, i))}</h3><div class="grid">`);
+    out.push(`<h3>${esc(stageLabel(d.stats.stages, i))}</h3>${SIGNAL_NOTES[st.stage] ? `<p class="muted">${esc(SIGNAL_NOTES[st.stage])}</p>` : ''}<div class="grid">`);
     for (const [key, sk] of signals) {
       const ts = thr.filter((t) => t.signal === key).flatMap((t) => [...(t.min !== undefined ? [{ value: t.min, label: `${t.code} min` }] : []), ...(t.max !== undefined ? [{ value: t.max, label: `${t.code} max` }] : [])]);
       const { bins, log } = binsOf(sk, ts.map((t) => t.value));
@@ -116,7 +144,7 @@ function signalSection(d: RunData): string {
     }
     out.push('</div>');
   });
-  return out.length > 0 ? '<p class="muted">Green: records the stage kept; red: records it dropped (by any of its rules). Dashed lines: the thresholds of the rules on this signal.</p>' + out.join('') : '<p class="muted">No signal histograms: the recipe has no quality or langid stage, or the run did not profile.</p>';
+  return out.length > 0 ? '<p class="muted">Green: records the stage kept; red: records it dropped (by any of its rules). Dashed lines: the thresholds of the rules on this signal.</p>' + out.join('') : '<p class="muted">No signal histograms: the recipe has none of quality, langid, flagged-words, pii or url-filter, or the run did not profile.</p>';
 }
 
 function dedupSection(d: RunData): string {
@@ -141,7 +169,7 @@ function dedupSection(d: RunData): string {
 function changesSection(d: RunData): string {
   const out: string[] = [];
   d.stats.stages.forEach((st, i) => {
-    if (st.stage === 'langid' || st.stage === 'dedup') return;
+    if (st.stage === 'langid' || st.stage === 'dedup' || st.stage === 'url-filter') return;
     const items = Object.entries(st.counters)
       .filter(([k]) => !k.startsWith('preset:'))
       .sort((a, b) => b[1] - a[1])
@@ -189,7 +217,7 @@ export function renderReport(d: RunData, warnings: string[], generated = new Dat
     ['funnel', 'Funnel: records per stage and drop reasons', funnelSection(d)],
     ['files', 'Per input file', fileSection(d, warnings)],
     ['languages', 'Languages before and after', languageSection(d)],
-    ['signals', 'Quality signals, kept vs dropped, with thresholds', signalSection(d)],
+    ['signals', 'Signals, kept vs dropped, with thresholds', signalSection(d)],
     ['dedup', 'Near-duplicates', dedupSection(d)],
     ['changes', 'Repairs and normalisation by kind', changesSection(d)],
     ['time', 'Throughput and time per stage', throughputSection(d)],

@@ -12,7 +12,8 @@ async function folderBytes(dir: string): Promise<Record<string, string>> {
   return out;
 }
 
-describe('corpus-clean run', () => {
+// Each test runs the sample recipe (a few seconds; more on a busy machine).
+describe('corpus-clean run', { timeout: 60_000 }, () => {
   it('runs the sample recipe into a folder with shards, rejects, stats and the resolved recipe', async () => {
     const dir = await tempDir();
     const out = join(dir, 'out');
@@ -22,7 +23,8 @@ describe('corpus-clean run', () => {
     const files = (await readdir(out)).sort();
     expect(files).toContain('part-00000-00000.jsonl.gz');
     expect(files).toContain('_SUCCESS');
-    expect(files).toEqual(expect.arrayContaining(['_rejects.jsonl', '_stats.json', '_recipe.resolved.yaml']));
+    // The rejects are compressed like the shards (gzip in the sample recipe).
+    expect(files).toEqual(expect.arrayContaining(['_rejects.jsonl.gz', '_stats.json', '_recipe.resolved.yaml', '_report.html']));
     expect(files.some((f) => f.includes('.tmp-'))).toBe(false);
     const stats = JSON.parse(await readFile(join(out, '_stats.json'), 'utf8'));
     expect(stats.balanced).toBe(true);
@@ -31,8 +33,15 @@ describe('corpus-clean run', () => {
     let written = 0;
     for (const f of files.filter((x) => x.startsWith('part-'))) written += gunzipSync(await readFile(join(out, f))).toString().trim().split('\n').length;
     expect(written).toBe(stats.written);
-    const rejects = (await readFile(join(out, '_rejects.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const rejects = gunzipSync(await readFile(join(out, '_rejects.jsonl.gz'))).toString().trim().split('\n').map((l) => JSON.parse(l));
     expect(rejects).toHaveLength(stats.rejected);
+    expect(stats.rejects).toBe(join(out, '_rejects.jsonl.gz'));
+    // By default a reject keeps only the signals of the rules that failed.
+    const q = rejects.find((x) => x.reason === 'gopher_quality:min_words');
+    expect(q.attrs.lang).toBeUndefined();
+    expect(q.attrs.quality.words).toBeTypeOf('number');
+    expect(q.attrs.quality.dup_5gram_frac).toBeUndefined();
+    expect(q.attrs.quality.failed).toContain('gopher_quality:min_words');
     expect(rejects.find((x) => x.reason === 'json_parse')?.source).toBe('fixtures/sample/repeats-and-damage.jsonl:6');
     // The README quotes this run's accounting line: keep it true.
     const readme = await readFile(join(ROOT, 'README.md'), 'utf8');

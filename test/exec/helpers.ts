@@ -9,7 +9,7 @@ import { join } from 'node:path';
 export async function runOutput(dir: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const f of (await readdir(dir)).sort()) {
-    if (f.startsWith('part-') || f === '_rejects.jsonl') out[f] = (await readFile(join(dir, f))).toString('base64');
+    if (f.startsWith('part-') || f.startsWith('_rejects.jsonl')) out[f] = (await readFile(join(dir, f))).toString('base64');
   }
   if (!existsSync(join(dir, '_SUCCESS'))) out._SUCCESS = 'missing';
   return out;

@@ -1,7 +1,7 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, tempDir } from '../helpers/run.js';
+import { ROOT, runCli, tempDir } from '../helpers/run.js';
 
 describe('corpus-clean report', () => {
   let dir: string;
@@ -34,5 +34,67 @@ describe('corpus-clean report', () => {
     const bad = await runCli(['report', dir]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("give the output folder of a finished 'corpus-clean run'");
+  });
+});
+
+/** A record long enough for the web-en rules but for `words`, so it is dropped for min_words only. */
+const short = (i: number, file: string): string => JSON.stringify({ text: `Record ${i} of ${file} is short.` });
+
+describe('the report\'s samples and merged tasks', { timeout: 180_000 }, () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await tempDir();
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('spreads the samples of a reason over input files: the first of each file before a second of one', async () => {
+    // a.jsonl comes first and has 5 rejects of the reason, b.jsonl one, c.jsonl one.
+    for (const [f, n] of [['a', 5], ['b', 1], ['c', 1]] as const) await writeFile(join(dir, `${f}.jsonl`), Array.from({ length: n }, (_, i) => short(i, f)).join('\n') + '\n');
+    await writeFile(join(dir, 's.yaml'), `name: s\ninput: [a.jsonl, b.jsonl, c.jsonl]\nstages:\n  - quality: {preset: web-en}\nmax_reject_rate: 1\n`);
+    const out = join(dir, 's-out');
+    const r = await runCli(['run', join(dir, 's.yaml'), '-o', out, '--allow-empty', '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    const html = await readFile(join(out, '_report.html'), 'utf8');
+    const section = html.slice(html.indexOf('<section id="samples">'));
+    const sources = [...section.matchAll(/<div class="muted">([^<]*)<\/div><pre class="sample">/g)].map((m) => m[1].replace(/^.*\//, ''));
+    expect(sources.slice(0, 3)).toEqual(['a.jsonl:1', 'b.jsonl:1', 'c.jsonl:1']);
+  });
+
+  it('is the same for 1 and 2 workers: the stats of every task merged (times and paths aside)', async () => {
+    const pages: string[] = [];
+    for (const w of ['1', '2']) {
+      const out = join(dir, `w${w}`);
+      const r = await runCli(['run', 'rules/recipes/sample.yaml', '-o', out, '--workers', w, '-q']);
+      expect(r.code, r.stderr).toBe(0);
+      const html = await readFile(join(out, '_report.html'), 'utf8');
+      expect(html).toContain('<th>tasks</th><td>4 (stats and rejects merged in task order)</td>');
+      pages.push(
+        html
+          .split(out).join('OUT')
+          .replace(/ · made by corpus-clean .*? UTC/, '')
+          .replace(/<tr><th>time<\/th><td>[^<]*<\/td><\/tr>/, '')
+          .replace(/<section id="time">[\s\S]*?<\/section>/, ''),
+      );
+    }
+    expect(pages[0]).toContain('<section id="signals">');
+    expect(pages[1]).toEqual(pages[0]);
+  });
+
+  it('draws the flagged-words, pii and url-filter signals, with the thresholds', async () => {
+    await writeFile(join(dir, 'block.txt'), 'spam.example\n');
+    const recs = [
+      { url: 'http://spam.example/a', text: 'Buy now at spam.example today.' },
+      { url: 'https://ok.org/p', text: 'Mail the gardener at gardener@ok.org any day of the week.' },
+    ];
+    await writeFile(join(dir, 'u.jsonl'), recs.map((x) => JSON.stringify(x)).join('\n') + '\n');
+    await writeFile(join(dir, 'f.yaml'), `name: f\ninput: [u.jsonl, ${JSON.stringify(join(ROOT, 'fixtures/sample'))}]\nstages:\n  - url-filter: {block: [block.txt]}\n  - pii: {email: drop}\n  - flagged-words: {}\nmax_reject_rate: 1\n`);
+    const out = join(dir, 'f-out');
+    const r = await runCli(['run', join(dir, 'f.yaml'), '-o', out, '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    const html = await readFile(join(out, '_report.html'), 'utf8');
+    for (const chart of ['signal:url-filter:lists', 'signal:pii:email', 'signal:pii:found', 'signal:flagged-words:en/ratio', 'signal:flagged-words:en/count']) expect(html).toContain(`data-chart="${chart}"`);
+    const en = html.slice(html.indexOf('data-chart="signal:flagged-words:en/ratio"'));
+    expect(en.slice(0, en.indexOf('</svg>'))).toContain('flagged_words:en_ratio max');
+    expect(html).toContain('>blocked: block<');
   });
 });

@@ -16,7 +16,8 @@ import { ExitCode } from '../../core/errors.js';
 import { parseSize } from '../../core/recipe.js';
 import { whileRunning } from '../interrupt.js';
 import { prepareFolder } from '../../exec/folder.js';
-import { planPath } from '../../exec/layout.js';
+import { planPath, rejectsPath } from '../../exec/layout.js';
+import type { OutputCompression } from '../../io/writers/sharded.js';
 import { runLocal, UnitFailure } from '../../exec/local.js';
 import { removeStale, writeAtomic } from '../../exec/markers.js';
 import { mergeRun } from '../../exec/merge.js';
@@ -46,6 +47,7 @@ const RUN_FLAGS: Flag[] = [
   { name: 'output', short: 'o', type: 'string', arg: 'DIR', help: 'output folder (default out/<recipe name>/)' },
   ...EXEC_FLAGS,
   ...IO_FLAGS.filter((f) => !['rejects', 'stats', 'output'].includes(f.name)),
+  { name: 'rejects-compress', type: 'string', arg: 'none|gzip|zstd', help: "compression of _rejects.jsonl (default: the recipe's rejects: {compression}, else that of the shards)" },
 ];
 
 function positive(v: unknown, flag: string): number | undefined {
@@ -95,7 +97,12 @@ workers, and on Slurm. The recipe is cut into phases at its global stages (dedup
 runs up to the barrier, the dedup steps run over all tasks, then every task goes on.
 The output folder receives:
   part-<task>-<n>.jsonl.gz  the kept records of each task (compression and sharding from the recipe)
-  _rejects.jsonl            every removed record with stage, reason and file:line
+  _rejects.jsonl.gz         every removed record with stage, reason, file:line and the signals of
+                            the rules that failed; compressed like the shards (.gz, .zst, or
+                            none) unless the recipe's rejects: {compression} or --rejects-compress
+                            says otherwise; rejects: {attrs: all} (--rejects-attrs all) keeps every
+                            signal, rejects: {sample_per_reason: N} (--rejects-sample N) keeps the
+                            first N of each reason by task order while _stats.json counts all
   _stats.json               read = written + rejected, per stage in/out/dropped-by-reason/time
   _stats/<task>.json        each task's stats; _done/<phase>/<unit>: completion markers
   _recipe.resolved.yaml     the recipe with every default filled in and the input files listed,
@@ -154,7 +161,10 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
     parallel: positive(v.parallel, 'parallel') ?? ex.parallel,
   };
   const dir = out.endsWith('/') ? out.slice(0, -1) : out;
+  const rejectsCompression = ((v['rejects-compress'] as string | undefined) ?? recipe.rejects.compression ?? (v.compress as string | undefined) ?? recipe.output.compression) as OutputCompression;
+  if (!['none', 'gzip', 'zstd'].includes(rejectsCompression)) throw new UsageError(`rejects compression (--rejects-compress, or else --compress) must be none, gzip or zstd; got '${rejectsCompression}'`);
   let writeResolved: (files: string[], eff: EffectiveSettings) => Promise<void> = async () => {};
+  let resolvedRejects: Record<string, unknown> | undefined;
   const job = {
     command: 'run',
     profile: true,
@@ -164,7 +174,9 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
     extraOutputs: [join(out, '_recipe.resolved.yaml')],
     defaults: {
       output: out.endsWith('/') ? out : out + '/',
-      rejects: join(out, '_rejects.jsonl'),
+      rejects: rejectsPath(dir, rejectsCompression),
+      rejectsAttrs: recipe.rejects.attrs,
+      rejectsSample: recipe.rejects.samplePerReason,
       stats: join(out, '_stats.json'),
       shardRecords: recipe.output.shardRecords,
       shardBytes: recipe.output.shardBytes,
@@ -174,6 +186,8 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
       textField: recipe.textField,
     },
     runTasks: async (files: string[], settings: RunSettings, eff: EffectiveSettings): Promise<number> => {
+      settings.rejectsCompression = rejectsCompression;
+      resolvedRejects = { attrs: settings.rejectAttrs, ...(settings.rejectsSample !== undefined ? { sample_per_reason: settings.rejectsSample } : {}), compression: rejectsCompression };
       const tasks = await planTasks(files, settings.format, taskSize);
       // By default every core, but no more than one worker per 16 MB of input: starting a
       // worker (its stages, their models) costs more than a small input takes.
@@ -216,6 +230,7 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
         stages: recipe.stages.map((s) => (s.module ? { module: s.module, ...snakeKeys(s.options) } : { [s.stage]: snakeKeys(s.options) })),
         output,
         max_reject_rate: eff.maxRejectRate,
+        ...(resolvedRejects ? { rejects: resolvedRejects } : {}),
         executor: { kind, task_size: taskSize, ...(kind === 'slurm' ? slurmYaml(slurm) : {}) },
       };
       const header = `# Resolved by corpus-clean ${VERSION} from ${p.positionals[0]}${inputs !== files ? ` (input: ${inputs.join(', ')})` : ''}.\n# Run it again with: corpus-clean run _recipe.resolved.yaml -o DIR\n`;

@@ -76,9 +76,10 @@ export const mergeCommand: Command = {
     return `Usage: corpus-clean merge <run-dir>
 
 The last step of a run (the Slurm executor's last job): check that every unit of the plan is
-done, merge the tasks' stats into _stats.json and their rejects into _rejects.jsonl, print the
-accounting line, write _SUCCESS and remove _work/. Exit code as for 'run': 1 when bad input
-went over max_reject_rate, an input was damaged, or the accounting does not add up.
+done, merge the tasks' stats into _stats.json and their rejects into _rejects.jsonl (.gz or
+.zst as the tasks wrote them), print the accounting line, write _SUCCESS and remove _work/.
+Exit code as for 'run': 1 when bad input went over max_reject_rate, an input was damaged, or
+the accounting does not add up.
 
 Options:
 ${flagHelp(ONLY_HELP)}

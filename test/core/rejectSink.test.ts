@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { SampledRejects, slimReject } from '../../src/core/rejectSink.js';
+import type { Reject } from '../../src/core/stage.js';
+
+describe('slimReject', () => {
+  const thresholds = [
+    { code: 'gopher_quality:min_words', signal: 'web-en/words', min: 50 },
+    { code: 'gopher_repetition:top_2gram', signal: 'web-en/top_2gram_frac', max: 0.2 },
+    { code: 'fineweb:char_dup_ratio', signal: 'web-en/char_dup_ratio', max: 0.01 },
+  ];
+  const r: Reject = {
+    stage: 'quality',
+    reason: 'gopher_repetition:top_2gram',
+    source: 'a.jsonl:3',
+    record: { text: 'x' },
+    attrs: { lang: 'en', lang_score: 0.9, quality: { preset: 'web-en', score: 0.1, failed: ['gopher_repetition:top_2gram', 'gopher_quality:min_words'], words: 3, top_2gram_frac: 0.5, char_dup_ratio: 0 } },
+  };
+
+  it('keeps the record and only the signals of the rules that failed', () => {
+    expect(slimReject(r, thresholds)).toEqual({
+      stage: 'quality',
+      reason: 'gopher_repetition:top_2gram',
+      source: 'a.jsonl:3',
+      record: { text: 'x' },
+      attrs: { quality: { preset: 'web-en', score: 0.1, failed: ['gopher_repetition:top_2gram', 'gopher_quality:min_words'], words: 3, top_2gram_frac: 0.5 } },
+    });
+  });
+
+  it('drops attrs when the stage has no rule on them (the detail says why)', () => {
+    const d: Reject = { stage: 'dedup', reason: 'dedup:exact', source: 'a:1', attrs: { quality: { score: 1 } }, detail: { survivor: 'a:0' } };
+    expect(slimReject(d, [])).toEqual({ stage: 'dedup', reason: 'dedup:exact', source: 'a:1', detail: { survivor: 'a:0' } });
+  });
+});
+
+describe('SampledRejects', () => {
+  it('passes on N per stage/reason and counts the rest', () => {
+    const got: Reject[] = [];
+    const s = new SampledRejects({ push: (r) => got.push(r), close: async () => {}, abort: async () => {} }, 2);
+    for (let i = 0; i < 5; i++) s.push({ stage: 'q', reason: 'a', source: `f:${i}` });
+    s.push({ stage: 'q', reason: 'b', source: 'f:9' });
+    expect(got.map((r) => r.source)).toEqual(['f:0', 'f:1', 'f:9']);
+    expect(s.skipped).toEqual({ 'q/a': 3 });
+  });
+});
+
+describe('slimReject for stages that record their decision', () => {
+  it('keeps the stage\'s own attrs whole and drops the other stages\' signals', () => {
+    const attrs = { lang: 'zh', lang_score: 0.99, quality: { preset: 'web-zh', score: 1, chars: 900 }, flagged_words: { lang: 'zh', count: 7, ratio: 0.04, lists: { zh_porn: 7 }, terms: ['x'] } };
+    const r: Reject = { stage: 'flagged-words', reason: 'flagged_words:zh_ratio', source: 'a:1', record: { text: 'x' }, attrs };
+    expect(slimReject(r, [{ code: 'flagged_words:zh_ratio', signal: 'zh/ratio', max: 0.01 }]).attrs).toEqual({ flagged_words: attrs.flagged_words });
+    const p: Reject = { stage: 'pii', reason: 'pii:email', source: 'a:2', attrs: { lang: 'en', pii: { email: 2 } } };
+    expect(slimReject(p, []).attrs).toEqual({ pii: { email: 2 } });
+    const u: Reject = { stage: 'url-filter', reason: 'url_filter:block', source: 'a:3', attrs: { lang: 'en', url_filter: { list: 'block', rule: 'x.com' } } };
+    expect(slimReject(u, []).attrs).toEqual({ url_filter: { list: 'block', rule: 'x.com' } });
+    const l: Reject = { stage: 'langid', reason: 'not_kept', source: 'a:4', attrs: { lang: 'fr', lang_score: 0.9, normalize: { x: 1 } } };
+    expect(slimReject(l, []).attrs).toEqual({ lang: 'fr', lang_score: 0.9 });
+  });
+});

@@ -34,6 +34,7 @@ const ways: [string, string[]][] = [
 const tmp = mkdtempSync(join(tmpdir(), 'corpus-clean-bench-rejects-'));
 try {
   console.log(`recipe: ${recipe}${inputs.length > 0 ? `, input: ${inputs.join(' ')}` : ''}; load before: ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  let input = '';
   console.log('| rejects | file | bytes | of the input bytes | rejects kept / rejected | seconds |');
   console.log('|---|---|---:|---:|---:|---:|');
   for (const [label, extra] of ways) {
@@ -43,12 +44,14 @@ try {
     const r = spawnSync(process.execPath, argv, { cwd: ROOT, encoding: 'utf8', maxBuffer: 1 << 26 });
     const secs = (performance.now() - t) / 1000;
     if (r.status !== 0 && r.status !== 1) throw new Error(`run failed (${r.status}): ${r.stderr}`);
-    const stats = JSON.parse(readFileSync(join(out, '_stats.json'), 'utf8')) as { rejects: string; bytesRead: number; rejected: number; rejects_left_out?: Record<string, number> };
+    const stats = JSON.parse(readFileSync(join(out, '_stats.json'), 'utf8')) as { rejects: string; bytesRead: number; read: number; rejected: number; rejects_left_out?: Record<string, number> };
     const bytes = statSync(stats.rejects).size;
     const left = Object.values(stats.rejects_left_out ?? {}).reduce((a, b) => a + b, 0);
     console.log(`| ${label} | ${stats.rejects.slice(out.length + 1)} | ${bytes.toLocaleString('en-US')} | ${((100 * bytes) / stats.bytesRead).toFixed(1)} % | ${(stats.rejected - left).toLocaleString('en-US')} / ${stats.rejected.toLocaleString('en-US')} | ${secs.toFixed(1)} |`);
     rmSync(out, { recursive: true, force: true });
+    input = `input: ${stats.bytesRead.toLocaleString('en-US')} bytes, ${stats.read.toLocaleString('en-US')} records`;
   }
+  console.log(input);
   console.log(`load after: ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 } finally {
   rmSync(tmp, { recursive: true, force: true });

@@ -161,11 +161,18 @@ function piiProfiler(st: StageStats): StageProfiler {
  * langid, MinHash dedup, flagged-words and pii from their options.
  */
 export function stageThresholds(stage: Stage): Threshold[] {
-  const o = stage.options;
-  const t: Threshold[] = [...(stage.thresholds ?? [])];
-  if (stage.name === 'langid' && typeof o.minScore === 'number') t.push({ code: 'langid:low_score', signal: 'lang_score', min: o.minScore });
-  if (stage.name === 'dedup' && o.method !== 'exact' && typeof o.threshold === 'number') t.push({ code: 'dedup:minhash', signal: 'similarity', min: o.threshold });
-  if (stage.name === 'flagged-words' && o.tagOnly !== true) {
+  return [...(stage.thresholds ?? []), ...optionThresholds(stage.name, stage.options)];
+}
+
+/**
+ * The thresholds a stage's options set (langid, MinHash dedup, flagged-words, pii): what a run
+ * on the execution layer adds to a global stage's stats, whose apply step does not carry them.
+ */
+export function optionThresholds(name: string, o: Readonly<Record<string, unknown>>): Threshold[] {
+  const t: Threshold[] = [];
+  if (name === 'langid' && typeof o.minScore === 'number') t.push({ code: 'langid:low_score', signal: 'lang_score', min: o.minScore });
+  if (name === 'dedup' && o.method !== 'exact' && typeof o.threshold === 'number') t.push({ code: 'dedup:minhash', signal: 'similarity', min: o.threshold });
+  if (name === 'flagged-words' && o.tagOnly !== true) {
     for (const lang of ['zh', 'en'] as const) {
       const L = lang === 'zh' ? 'Zh' : 'En';
       const ratio = o[`maxRatio${L}`];
@@ -175,7 +182,7 @@ export function stageThresholds(stage: Stage): Threshold[] {
     }
   }
   // pii drops a record at its first finding of a kind set to `drop`: more than 0.
-  if (stage.name === 'pii') for (const [k, v] of Object.entries(o)) if (v === 'drop') t.push({ code: `pii:${k}`, signal: k, max: 0 });
+  if (name === 'pii') for (const [k, v] of Object.entries(o)) if (v === 'drop') t.push({ code: `pii:${k}`, signal: k, max: 0 });
   return t;
 }
 

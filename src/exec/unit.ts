@@ -17,6 +17,7 @@ import { readSettings } from '../io/readers/options.js';
 import { JsonlWriter } from '../io/writers/jsonl.js';
 import { RejectsWriter } from '../io/writers/rejects.js';
 import { SampledRejects } from '../core/rejectSink.js';
+import { optionThresholds } from '../core/profile.js';
 import { globalDir, segmentRejectsPath, segmentStatsPath, shardPrefix, spillPath, taskStatsPath } from './layout.js';
 import { markDone, writeAtomic } from './markers.js';
 import type { Plan, TaskSpec } from './plan.js';
@@ -128,6 +129,9 @@ export async function composeTaskStats(run: string, plan: Plan, stages: readonly
       const g = plan.globals[k - 1];
       const collect = seg[k - 1].stages[seg[k - 1].stages.length - 1];
       byRecipe[g] = { ...seg[k].stages[0], stage: plan.stages[g].stage, ms: seg[k].stages[0].ms + collect.ms };
+      // The apply step does not carry the stage's options: the report's thresholds come from the plan.
+      const thresholds = plan.settings.profile === true ? optionThresholds(plan.stages[g].stage, plan.stages[g].options) : [];
+      if (thresholds.length > 0) byRecipe[g].thresholds = thresholds;
       at = 1;
     }
     for (const i of plan.segments[k]) byRecipe[i] = seg[k].stages[at++];

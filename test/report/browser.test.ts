@@ -12,11 +12,15 @@ import { ROOT, runCli, tempDir } from '../helpers/run.js';
 const CHROMIUM = '/usr/bin/chromium';
 const HAS_BROWSER = existsSync(CHROMIUM) || process.env.CI === 'true';
 
-/** Records that would run code if the report pasted them into the page unescaped. */
+/**
+ * Records that would run code if the report pasted them into the page unescaped. Each is dropped
+ * for a reason of its own (quality, url-filter, pii), so each is among the samples however many
+ * files share a reason (samples are spread over files).
+ */
 const PLANTED = [
   { text: '<script>window.__pwned = 1; document.title = "pwned";</script> short' },
-  { text: '"><img src=x onerror="window.__pwned = 2"> short' },
-  { text: "</pre><svg onload=\"window.__pwned = 3\"></svg><style>body{display:none}</style>" },
+  { url: 'http://spam.example/<b>x', text: '"><img src=x onerror="window.__pwned = 2"> short' },
+  { text: "</pre><svg onload=\"window.__pwned = 3\"></svg><style>body{display:none}</style> someone@example.org" },
 ];
 
 describe.runIf(HAS_BROWSER)('the HTML report in Chromium', () => {
@@ -33,7 +37,14 @@ describe.runIf(HAS_BROWSER)('the HTML report in Chromium', () => {
     // clone and the temporary folder live.
     await cp(join(ROOT, 'fixtures/sample'), join(dir, 'sample'), { recursive: true });
     const recipe = join(dir, 'r.yaml');
-    await writeFile(recipe, (await readFile(join(ROOT, 'rules/recipes/sample.yaml'), 'utf8')).replace('  - ../../fixtures/sample', `  - ${JSON.stringify(evil)}\n  - sample`));
+    await writeFile(join(dir, 'block.txt'), 'spam.example\n');
+    // The sample recipe with url-filter, pii and flagged-words in front, for their charts.
+    await writeFile(
+      recipe,
+      (await readFile(join(ROOT, 'rules/recipes/sample.yaml'), 'utf8'))
+        .replace('  - ../../fixtures/sample', `  - ${JSON.stringify(evil)}\n  - sample`)
+        .replace('stages:\n', 'stages:\n  - url-filter: {block: [block.txt]}\n  - pii: {email: drop}\n  - flagged-words: {}\n'),
+    );
     out = join(dir, 'out');
     const r = await runCli(['run', recipe, '-o', out]);
     expect(r.stderr).toContain(`report in ${join(out, '_report.html')}`);
@@ -70,8 +81,12 @@ describe.runIf(HAS_BROWSER)('the HTML report in Chromium', () => {
         }),
       );
       const names = charts.map((c) => c.name);
-      for (const want of ['funnel', 'files', 'languages', 'time', 'signal:langid:lang_score', 'signal:quality:web-en/words', 'signal:quality:web-zh/score', 'clusters:dedup #2', 'similarity:dedup #2', 'changes:normalize']) {
+      for (const want of ['funnel', 'files', 'languages', 'time', 'signal:langid:lang_score', 'signal:quality:web-en/words', 'signal:quality:web-zh/score', 'clusters:dedup #2', 'similarity:dedup #2', 'changes:normalize', 'signal:url-filter:lists', 'signal:pii:email', 'signal:pii:found', 'signal:flagged-words:en/ratio', 'signal:flagged-words:en/count']) {
         expect(names, `chart ${want}`).toContain(want);
+      }
+      // The thresholds are drawn: flagged-words' max ratio, langid's min score, MinHash's threshold.
+      for (const name of ['signal:flagged-words:en/ratio', 'signal:flagged-words:zh/ratio', 'signal:pii:email', 'signal:langid:lang_score', 'similarity:dedup #2']) {
+        expect(await page.$$eval(`svg.chart[data-chart="${name}"] line.thr`, (l) => l.length), name).toBeGreaterThan(0);
       }
       for (const c of charts) {
         expect(c.width, c.name).toBeGreaterThan(100);

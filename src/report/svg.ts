@@ -121,8 +121,11 @@ export function histogram(name: string, title: string, bins: Bin[], thresholds: 
       parts.push(`<text class="thr" x="${W - right}" y="${12 + i * 12}" text-anchor="end" ${FONT}>${esc(t.label)} = ${esc(num(t.value))} (off the chart)</text>`);
       return;
     }
-    const x = sx(t.value).toFixed(1);
-    parts.push(`<line class="thr" x1="${x}" y1="${top - 6}" x2="${x}" y2="${base}"><title>${esc(t.label)} = ${esc(num(t.value))}</title></line>`, `<text class="thr" x="${x}" y="${10 + i * 11}" text-anchor="middle" ${FONT}>${esc(t.label)} ${esc(num(t.value))}</text>`);
+    const px = sx(t.value);
+    const x = px.toFixed(1);
+    // A line near either edge has its label on the inner side, so the label is not cut off.
+    const anchor = px > W - right - 90 ? 'end' : px < left + 90 ? 'start' : 'middle';
+    parts.push(`<line class="thr" x1="${x}" y1="${top - 6}" x2="${x}" y2="${base}"><title>${esc(t.label)} = ${esc(num(t.value))}</title></line>`, `<text class="thr" x="${x}" y="${10 + i * 11}" text-anchor="${anchor}" ${FONT}>${esc(t.label)} ${esc(num(t.value))}</text>`);
   });
   parts.push('</svg>');
   return parts.join('');

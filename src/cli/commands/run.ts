@@ -283,7 +283,7 @@ export interface RunRecipeResult {
 
 /**
  * Run a recipe file the way `corpus-clean run` does: the recipe checked before any record is read,
- * tasks on local workers (or Slurm), an output folder with shards, `_rejects.jsonl`,
+ * tasks on local workers (or Slurm), an output folder with shards, `_rejects.jsonl[.gz|.zst]`,
  * `_stats.json`, `_recipe.resolved.yaml`, `_report.html` and `_SUCCESS`, the overwrite guard and
  * resuming. Usage errors throw `UsageError`. Progress and the accounting line go to stderr as
  * in the CLI (`quiet` hides the progress line).

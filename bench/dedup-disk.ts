@@ -20,7 +20,9 @@ import { join } from 'node:path';
 import { data } from './data.js';
 import { resolveOptions } from '../src/core/options.js';
 import { dedupOptions, minHashConfig } from '../src/stages/dedup/options.js';
-import { buildBuckets, clusterBuckets, computeSignatures, filterShard, readLines } from '../src/stages/dedup/disk/index.js';
+import { buildBuckets, clusterBuckets, computeSignatures, filterShard } from '../src/stages/dedup/disk/index.js';
+import { readJsonl } from '../src/io/readers/jsonl.js';
+import { readSettings } from '../src/io/readers/options.js';
 
 const arg = (name: string): string | undefined => {
   const i = process.argv.indexOf(name);
@@ -96,11 +98,12 @@ const step = (name: string, secs: number, extra = ''): void => {
   console.log(`done: ${rows[rows.length - 1]}`);
 };
 
-// Baseline: read and parse.
+// Baseline: read and parse, through the reader every command uses.
 t = performance.now();
 let parsed = 0;
-for (const p of shards) for await (const [, line] of readLines(p)) if (line) parsed += (JSON.parse(line) as { id: number }).id >= 0 ? 1 : 0;
-step('baseline: read lines + JSON.parse', (performance.now() - t) / 1000, `${parsed} records`);
+const quiet = { read() {}, reject() {}, file() {}, fileError() {} };
+for (const p of shards) for await (const batch of readJsonl(p, quiet, readSettings())) parsed += batch.length;
+step('baseline: read + parse (readJsonl)', (performance.now() - t) / 1000, `${parsed} records`);
 
 const options = resolveOptions('dedup', dedupOptions, { keep: 'first', verify: arg('--verify') ?? 'exact' });
 const config = minHashConfig(options);

@@ -192,7 +192,7 @@ export async function prepare(job: Job) {
   return { format, txtMode: txtMode as 'file' | 'line', compress, rate, rawRate, shardRecords, shardBytes, output, rejectsPath, rejectsAttrs: rejectsAttrs as RejectAttrs, rejectsSample, statsPath, textField, files, release, parquet, rowGroupSize };
 }
 
-async function executePrepared(job: Job, p: Prepared): Promise<number> {
+export async function executePrepared(job: Job, p: Prepared): Promise<number> {
   const v = job.values;
   const d = job.defaults ?? {};
   const { format, txtMode, compress, rate, shardRecords, shardBytes, output, rejectsPath, rejectsAttrs, rejectsSample, statsPath, textField, files, parquet, rowGroupSize } = p;

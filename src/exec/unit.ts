@@ -91,7 +91,9 @@ export async function runUnit(run: string, plan: Plan, stages: readonly Stage[],
     const prefix = shardPrefix(t) + '-';
     for (const f of await readdir(run)) if (f.startsWith(prefix)) await rm(`${run}/${f}`, { force: true });
     sink = await JsonlWriter.create({ output: run.endsWith('/') ? run : run + '/', prefix: shardPrefix(t), shardRecords: s.shardRecords, shardBytes: s.shardBytes, compression: s.compression, stripAttrs: s.stripAttrs });
-  } else sink = new SpillWriter(spillPath(run, k, t));
+  } else if (plan.phases.some((ph) => ph.kind === 'tasks' && ph.segment === k + 1)) sink = new SpillWriter(spillPath(run, k, t));
+  // A plan that stops at a barrier (dedup-disk: the signatures and decisions only) keeps no records.
+  else sink = { write() {}, async close() {}, async abort() {} };
   // Compressed per task like the shards (the merge then joins them as they are); sampled per
   // task, the merge keeping the first of each reason by task order.
   const writer = new RejectsWriter(segmentRejectsPath(run, t, k, s.rejectsCompression));

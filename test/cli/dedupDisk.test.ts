@@ -48,3 +48,41 @@ describe('input order', () => {
     expect(disk.stderr).toMatch(/read 4 = written 1 \+ rejected 3/);
   });
 });
+
+describe('dedup-disk on the execution layer', () => {
+  it('signs in tasks on workers; a BOM and a damaged gzip are read and counted as by dedup --minhash; output does not depend on workers', async () => {
+    const { mkdir, writeFile } = await import('node:fs/promises');
+    const { gzipSync } = await import('node:zlib');
+    const dir = await tempDir();
+    await mkdir(join(dir, 'in'));
+    const lic = (await readFile(join(ROOT, 'fixtures/dedup/licenses.jsonl'), 'utf8')).trim().split('\n');
+    // a.jsonl: a BOM, then the licence texts twice (cut into several tasks by --task-size);
+    // b.jsonl.gz: the texts again, the gzip cut short.
+    await writeFile(join(dir, 'in/a.jsonl'), Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from([...lic, ...lic].join('\n') + '\n')]));
+    const gz = gzipSync([...lic, ...lic, ...lic].join('\n') + '\n');
+    await writeFile(join(dir, 'in/b.jsonl.gz'), gz.subarray(0, gz.length - 200));
+    const mem = await runCli(['dedup', '--minhash', join(dir, 'in'), '-o', join(dir, 'mem.jsonl'), '--rejects', join(dir, 'mem.rej'), '--stats', join(dir, 'mem.stats'), '-q']);
+    expect(mem.code).toBe(1); // the damaged gzip
+    const accounting = (s: string): string => s.split('\n').find((l) => / read \d+ = /.test(l))!.replace(/^corpus-clean [a-z-]+: /, '').replace(/ in [\d.]+ s.*$/, '');
+    for (const w of ['1', '2']) {
+      const r = await runCli(['dedup-disk', join(dir, 'in'), '--work', join(dir, `w${w}`), '--workers', w, '--task-size', '20KB', '-o', join(dir, `disk${w}.jsonl`), '--rejects', join(dir, `disk${w}.rej`), '--stats', join(dir, `disk${w}.stats`), '-q']);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(/b\.jsonl\.gz: unexpected end of file; kept what was read before the damage/);
+      expect(accounting(r.stderr)).toBe(accounting(mem.stderr));
+      expect(accounting(r.stderr)).toMatch(/read\/truncated_input 1/);
+      expect(await readFile(join(dir, `disk${w}.jsonl`), 'utf8')).toBe(await readFile(join(dir, 'mem.jsonl'), 'utf8'));
+      expect(await readFile(join(dir, `disk${w}.rej`), 'utf8')).toBe(await readFile(join(dir, 'mem.rej'), 'utf8'));
+      const plan = JSON.parse(await readFile(join(dir, `w${w}`, '_plan.json'), 'utf8')) as { tasks: unknown[] };
+      expect(plan.tasks.length).toBeGreaterThan(2);
+    }
+    // The same command again on the same work folder resumes it: nothing to redo, same output.
+    const again = await runCli(['dedup-disk', join(dir, 'in'), '--work', join(dir, 'w2'), '--workers', '2', '--task-size', '20KB', '-o', join(dir, 'again.jsonl'), '--max-reject-rate', '1']);
+    expect(again.stderr).toMatch(/resuming in .*w2 \((\d+) of \1 units done\)/);
+    expect(await readFile(join(dir, 'again.jsonl'), 'utf8')).toBe(await readFile(join(dir, 'mem.jsonl'), 'utf8'));
+    // Other options on that work folder: refused.
+    const other = await runCli(['dedup-disk', join(dir, 'in'), '--work', join(dir, 'w2'), '--threshold', '0.9', '-o', join(dir, 'other.jsonl')]);
+    expect(other.code).toBe(2);
+    expect(other.stderr).toMatch(/holds the unfinished work of another dedup-disk command/);
+    await rm(dir, { recursive: true, force: true });
+  }, 120_000);
+});

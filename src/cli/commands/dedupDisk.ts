@@ -1,19 +1,37 @@
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { UsageError } from '../../core/errors.js';
 import { parseTextField } from '../../core/doc.js';
 import type { OptionsSpec } from '../../core/options.js';
 import { resolveOptions } from '../../core/options.js';
-import { dedupOnDisk, removalsStage } from '../../stages/dedup/disk/index.js';
+import { removalsStage } from '../../stages/dedup/disk/index.js';
+import { defaultRegistry } from '../../stages/index.js';
+import { ExitCode } from '../../core/errors.js';
+import { parseSize } from '../../core/recipe.js';
+import { prepareFolder } from '../../exec/folder.js';
+import { globalDir, planPath } from '../../exec/layout.js';
+import { runLocal, UnitFailure } from '../../exec/local.js';
+import { writeAtomic } from '../../exec/markers.js';
+import { DEFAULT_TASK_SIZE, planPhases, planTasks, type Plan, type RunSettings } from '../../exec/plan.js';
+import { doneUnits, totalUnits } from '../../exec/status.js';
+import { whileRunning } from '../interrupt.js';
+import { removeStale } from '../../exec/markers.js';
 import { dedupOptions } from '../../stages/dedup/options.js';
 import { expandInputs } from '../../io/inputs.js';
 import type { Command } from '../command.js';
 import type { Flag } from '../args.js';
 import { flagHelp, parse, stageFlags, stageOptionValues } from '../args.js';
-import { execute, IO_FLAGS, prepare } from '../execute.js';
+import { executePrepared, IO_FLAGS, prepare, type Job, type Prepared } from '../execute.js';
 
 /** The dedup options that apply on disk (MinHash only). */
 const DISK_OPTIONS: OptionsSpec = Object.fromEntries(Object.entries(dedupOptions as OptionsSpec).filter(([k]) => k !== 'method'));
-const OWN: Flag[] = [{ name: 'work', short: 'w', type: 'string', arg: 'DIR', help: 'work folder for signatures, buckets and removal lists (needs about 2 KB per record; must be empty or absent)' }, ...stageFlags(DISK_OPTIONS)];
+const OWN: Flag[] = [
+  { name: 'work', short: 'w', type: 'string', arg: 'DIR', help: 'work folder for signatures, buckets and removal lists (needs about 2 KB per record; new or empty, or the same command\'s unfinished work, which is resumed)' },
+  { name: 'workers', type: 'string', arg: 'N', help: 'steps 1-3 run as tasks on N workers at once (default: every core, at most one per 16 MB of input)' },
+  { name: 'task-size', type: 'string', arg: 'SIZE', help: 'plain JSONL files larger than SIZE are signed in tasks of about SIZE bytes (default 64MiB)' },
+  ...stageFlags(DISK_OPTIONS),
+];
 const IO = IO_FLAGS.filter((f) => f.name !== 'format' && f.name !== 'txt-mode' && f.name !== 'wrap-arrays');
 
 /** `corpus-clean dedup-disk`: MinHash near-duplicate removal for corpora larger than memory. */
@@ -24,10 +42,14 @@ export const dedupDiskCommand: Command = {
     return `Usage: corpus-clean dedup-disk <inputs...> --work DIR [-o OUT] [options]
 
 The same decisions as 'dedup --minhash', in steps that keep memory bounded: (1) signatures and
-shingles of every shard to DIR, (2) per-band sorted buckets, (3) clusters checked in survival
-order, giving a removal list per shard, (4) a pass over the inputs that writes the kept records
-and rejects the others as dedup:minhash with their survivor. Inputs are .jsonl or .jsonl.gz files
-or folders of them (read in code-point order, which defines "first").
+shingles of every task to DIR, (2) per-band sorted buckets, (3) clusters checked in survival
+order, giving a removal list per task, (4) a pass over the inputs that writes the kept records
+and rejects the others as dedup:minhash with their survivor. Steps 1-3 are the phases of
+'corpus-clean run' (tasks: one per file, large plain files cut by --task-size) on --workers;
+step 4 holds one task's removal list at a time. Inputs are read as by every command (a BOM, a
+damaged gzip, bad lines are counted and rejected the same way). Inputs are .jsonl or .jsonl.gz
+files or folders of them (read in code-point order, which defines "first"). Running the same
+command again on the same DIR reuses the finished steps (other output flags may be given).
 
 Options:
 ${flagHelp(OWN)}
@@ -55,19 +77,60 @@ ${flagHelp(IO)}
     if (files.length < all.length && p.values.quiet !== true) process.stderr.write(`corpus-clean dedup-disk: passing over ${all.length - files.length} files that are not .jsonl or .jsonl.gz (e.g. ${all.find((f) => !JSONL.test(f))})\n`);
     // Every output flag is checked (and the output locked) before the hours of on-disk work.
     const job = { command: 'dedup-disk', inputs: files, stages: [], values: p.values, requireText: true };
-    const prepared = await prepare(job);
-    const existing = await readdir(work).catch(() => [] as string[]);
-    if (existing.length > 0) throw new UsageError(`work folder '${work}' is not empty; give a new one`);
-    await mkdir(work, { recursive: true });
-    const textField = parseTextField(p.values['text-field']);
     const quiet = p.values.quiet === true;
-    if (!quiet) process.stderr.write(`corpus-clean dedup-disk: signatures, buckets and clusters of ${files.length} files in ${work}\n`);
-    const started = performance.now();
-    const result = await dedupOnDisk(files, work, { options: { ...options, method: 'minhash' }, ...(textField ? { textField } : {}) });
-    const secs = ((performance.now() - started) / 1000).toFixed(2);
-    const c = result.cluster as { records?: number; removed?: number; candidates?: number };
-    if (!quiet) process.stderr.write(`corpus-clean dedup-disk: ${c.removed} near-duplicates among ${c.records} records (${c.candidates} candidate pairs checked) in ${secs} s; writing the kept records\n`);
-    // requireText: records without usable text are rejected as the in-memory dedup rejects them.
-    return execute({ ...job, stages: [removalsStage(work)], prepared });
+    const asked = p.values.workers === undefined ? undefined : Number(p.values.workers);
+    if (asked !== undefined && !(Number.isInteger(asked) && asked >= 1)) throw new UsageError(`--workers must be a positive integer, got '${p.values.workers}'`);
+    const taskSize = p.values['task-size'] !== undefined ? parseSize(p.values['task-size']) : DEFAULT_TASK_SIZE;
+    const prepared = await prepare(job);
+    try {
+      return await onWorkers(work, options, job, prepared, { quiet, asked, taskSize });
+    } finally {
+      prepared.release();
+    }
   },
 };
+
+/**
+ * Steps 1-3 are the phases of a plan that stops at the dedup barrier: tasks (signatures, read
+ * through the readers of every command), bands, cluster; --work is its run folder, so the same
+ * command resumes it. Step 4 is one pass over the inputs here, through the same readers, each
+ * task's removals loaded when its records arrive.
+ */
+async function onWorkers(work: string, options: Record<string, unknown>, job: Job, prepared: Prepared, o: { quiet: boolean; asked?: number; taskSize: number }): Promise<number> {
+  const stage = await defaultRegistry().create('dedup', { ...options, method: 'minhash' });
+  const { quiet, asked, taskSize } = o;
+  const tasks = await planTasks(prepared.files, 'jsonl', taskSize);
+  const textField = prepared.textField;
+  // Only what steps 1-3 depend on: the output flags and the reject rate belong to step 4, so a
+  // rerun with other ones still resumes the work.
+  const settings: RunSettings = { format: 'jsonl', txtMode: 'file', compression: 'none', stripAttrs: false, maxRejectRate: 1, requireText: true };
+  if (textField !== undefined) settings.textField = textField;
+  const phases = planPhases([stage], tasks.length);
+  phases.phases = phases.phases.filter((ph) => !(ph.kind === 'tasks' && ph.segment === 1));
+  const plan: Plan = { version: 1, name: 'dedup-disk', stages: [{ stage: 'dedup', options: { ...options, method: 'minhash' } }], settings, inputs: prepared.files, tasks, taskSize, ...phases };
+  const existing = await readdir(work).catch(() => [] as string[]);
+  if (existing.length > 0 && !existsSync(planPath(work))) throw new UsageError(`work folder '${work}' is not empty; give a new one`);
+  const state = await prepareFolder(work, plan, false).catch((e: Error) => {
+    throw new UsageError(`work folder '${work}' holds the unfinished work of another dedup-disk command (other inputs or options); give a new one (${e.message})`);
+  });
+  await mkdir(work, { recursive: true });
+  if (state === 'fresh') await writeAtomic(planPath(work), JSON.stringify(plan, null, 1) + '\n');
+  const bytes = tasks.reduce((a, t) => a + t.bytes, 0);
+  const workers = asked ?? Math.max(1, Math.min(availableParallelism(), Math.ceil(bytes / 16e6)));
+  if (!quiet) process.stderr.write(`corpus-clean dedup-disk: ${state === 'resume' ? `resuming in ${work} (${doneUnits(work, plan)} of ${totalUnits(plan)} units done): ` : ''}signatures, buckets and clusters of ${prepared.files.length} files (${tasks.length} tasks, ${workers} workers) in ${work}\n`);
+  const started = performance.now();
+  const unregister = whileRunning(async () => void (await removeStale(work)));
+  try {
+    await runLocal(work, plan, [stage], { workers, progress: process.stderr.isTTY === true && !quiet });
+  } catch (e) {
+    if (!(e instanceof UnitFailure)) throw e;
+    process.stderr.write(`corpus-clean dedup-disk: error: ${e.message}\ncorpus-clean dedup-disk: stopped; finished tasks are kept in ${work}: run the same command again to resume\n`);
+    return ExitCode.dataOrIo;
+  } finally {
+    unregister();
+  }
+  const secs = ((performance.now() - started) / 1000).toFixed(2);
+  if (!quiet) process.stderr.write(`corpus-clean dedup-disk: decisions made in ${secs} s; writing the kept records\n`);
+  // requireText: records without usable text are rejected as the in-memory dedup rejects them.
+  return executePrepared({ ...job, stages: [removalsStage(globalDir(work, 0), tasks)] }, prepared);
+}

@@ -142,3 +142,66 @@ describe('on-disk MinHash', () => {
     expect(rejects.map((r) => r.source)).toEqual([...removed.keys()].map((l) => `${run.shards[last]}:${l}`));
   });
 });
+
+describe('step 4 reads through the readers of every command', () => {
+  const text = (i: number): string => licenses[[0, 10, 13][i]].text as string;
+
+  it('filterShard: a BOM on the first line and a gzip cut short are read as every command reads them', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const dir = mkdtempSync(join(tmp, 'bom-'));
+    const a = join(dir, 'a.jsonl');
+    const b = join(dir, 'b.jsonl.gz');
+    // a: the first record (behind a BOM) is the original; b repeats it, then the file is cut.
+    writeFileSync(a, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from([text(0), text(1)].map((t) => JSON.stringify({ text: t })).join('\n') + '\n')]));
+    const body = Array.from({ length: 60 }, (_, i) => JSON.stringify({ text: text(i % 3) })).join('\n') + '\n';
+    const gz = gzipSync(body);
+    writeFileSync(b, gz.subarray(0, gz.length - 40));
+    const run = await dedupOnDisk([a, b], join(dir, 'work'));
+    // b's removals: every record that repeats a or an earlier record of b.
+    const res = await filterShard(b, join(dir, 'work'), 1, join(dir, 'b.out.jsonl'), join(dir, 'b.rej.jsonl'));
+    expect(res.removed).toBe(loadRemovals(join(dir, 'work'), 1).size);
+    expect(res.removed).toBeGreaterThan(40);
+    const rejects = readFileSync(join(dir, 'b.rej.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { stage: string; reason: string; detail?: { survivor: string } });
+    expect(rejects.filter((r) => r.reason === 'dedup:minhash').every((r) => r.detail!.survivor.startsWith(a + ':') || r.detail!.survivor.startsWith(b + ':'))).toBe(true);
+    expect(rejects.some((r) => r.stage === 'read')).toBe(true); // the damage, named as every reader names it
+    // a: nothing removed, and the BOM record is kept as a record (not a line that fails to parse).
+    const resA = await filterShard(a, join(dir, 'work'), 0, join(dir, 'a.out.jsonl'));
+    expect(resA).toEqual({ kept: 2, removed: 0, bad: 0 });
+    expect(readFileSync(join(dir, 'a.out.jsonl'), 'utf8').split('\n')[0]).toBe(JSON.stringify({ text: text(0) }));
+    expect(run.shards).toEqual([a, b]);
+  });
+});
+
+describe('removalsStage (dedup-disk step 4)', () => {
+  it('holds only the removals of the task whose records arrive', async () => {
+    const { SignatureWriter } = await import('../../../src/stages/dedup/disk/signatures.js');
+    const { buildBuckets, clusterBuckets, removalsStage } = await import('../../../src/stages/dedup/disk/index.js');
+    const { minHashConfig, dedupOptions } = await import('../../../src/stages/dedup/options.js');
+    const { resolveOptions } = await import('../../../src/core/options.js');
+    const { pipeline } = await import('../../../src/core/pipeline.js');
+    const { collect } = await import('../../../src/io/memory.js');
+    const { shardSource } = await import('./helpers.js');
+    const { rmSync: rm } = await import('node:fs');
+    const config = minHashConfig(resolveOptions('dedup', dedupOptions, { method: 'minhash' }) as never);
+    const work = join(mkdtempSync(join(tmp, 'tasks-')), 'work');
+    const shards: MemShard[] = [
+      { name: 'x', records: licenses },
+      { name: 'y', records: edited(licenses.map((r) => r.text as string), 1, 7) },
+    ];
+    for (const [i, s] of shards.entries()) {
+      const w = new SignatureWriter(work, { shardIndex: i, config, sourcePath: '', keepSources: true });
+      for (const [j, r] of s.records.entries()) await w.add(j + 1, r.text as string, NaN, `${s.name}:${j + 1}`);
+      await w.finish();
+    }
+    for (let b = 0; b < config.bands; b++) buildBuckets(work, b, { keep: 'first' });
+    clusterBuckets(work, config.bands, { keep: 'first', threshold: config.threshold, verify: config.verify });
+    const expected = loadRemovals(work, 1).size;
+    expect(expected).toBeGreaterThan(5);
+    rm(join(work, 'removed', '000000.jsonl')); // task 0's list: not needed for task 1's records
+    const rejects: string[] = [];
+    const sink = collect();
+    await pipeline({ source: shardSource([shards[1]]), stages: [removalsStage(work, [{ file: 'x' }, { file: 'y' }])], sink, rejects: { push: (r) => void rejects.push(r.source), async close() {}, async abort() {} } });
+    expect(rejects.length).toBe(expected);
+    expect(sink.docs.length + rejects.length).toBe(shards[1].records.length);
+  });
+});

@@ -1,17 +1,22 @@
 /**
- * On-disk step 4: drop the removed records of a shard. `filterShard` does it file to file;
- * `removalsStage` does it inside a pipeline that reads the shards again.
+ * On-disk step 4: drop the removed records. `filterShard` does it file to file for one shard of
+ * `dedupOnDisk`; `removalsStage` does it inside a pipeline that reads the inputs again (what
+ * `corpus-clean dedup-disk` does after its signature tasks), holding one task's removals at a
+ * time. Both read through the readers of every command (`src/io/readers`): a BOM, a damaged
+ * gzip, blank and malformed lines are handled and counted as everywhere.
  */
-import { createWriteStream, existsSync, readFileSync } from 'node:fs';
-import { once } from 'node:events';
+import { existsSync, readFileSync } from 'node:fs';
+import { pipeline } from '../../../core/pipeline.js';
 import type { Stage } from '../../../core/stage.js';
+import { emptySummary, observe } from '../../../core/stats.js';
+import { readFiles } from '../../../io/readers/index.js';
+import { JsonlWriter } from '../../../io/writers/jsonl.js';
+import { RejectsWriter } from '../../../io/writers/rejects.js';
 import { MINHASH_REASON } from '../filter.js';
 import type { Removal } from './cluster.js';
-import { removedPath } from './files.js';
-import { loadMetas } from './buckets.js';
-import { readLines } from './lines.js';
+import { linesPath, removedPath, sourcesPath } from './files.js';
 
-/** The removals of one shard, by 1-based line. */
+/** The removals of one shard, by 1-based line (or record number, for an executor's task). */
 export function loadRemovals(workDir: string, shardIndex: number): Map<number, Removal> {
   const p = removedPath(workDir, shardIndex);
   const m = new Map<number, Removal>();
@@ -24,68 +29,46 @@ export function loadRemovals(workDir: string, shardIndex: number): Map<number, R
   return m;
 }
 
+/**
+ * The removals of one task signed by an executor (`SignatureWriter` with `keepSources`), by the
+ * source (`file:line`) of the removed record.
+ */
+export function loadTaskRemovals(workDir: string, task: number): Map<string, Removal> {
+  const byRecord = loadRemovals(workDir, task);
+  const out = new Map<string, Removal>();
+  if (byRecord.size === 0) return out;
+  const b = readFileSync(linesPath(workDir, task));
+  const lines = new Uint32Array(b.buffer, b.byteOffset, b.length / 4);
+  const sources = readFileSync(sourcesPath(workDir, task), 'utf8').split('\n');
+  for (let j = 0; j < lines.length; j++) {
+    const r = byRecord.get(lines[j]);
+    if (r !== undefined) out.set(JSON.parse(sources[j]) as string, r);
+  }
+  if (out.size !== byRecord.size) throw new Error(`loadTaskRemovals: task ${task} lists ${byRecord.size} removals but ${out.size} have a source`);
+  return out;
+}
+
 /** What `filterShard` did. */
 export interface FilterResult {
+  /** Records written. */
   kept: number;
+  /** Records removed as near-duplicates. */
   removed: number;
+  /** Lines the reader rejected (malformed, blank runs, ...), also written to the rejects. */
+  bad: number;
 }
 
+const lineOf = (source: string): number => Number(source.slice(source.lastIndexOf(':') + 1));
+
 /**
- * Copy `shardPath` to `outPath` without its removed lines; each removed record is written to
- * `rejectsPath` (when given) as a rejects line `{stage, reason, source, record, detail}`.
- * Lines are copied byte for byte otherwise (blank and unparsable lines included: they are not
- * this step's business).
+ * Copy the records of `shardPath` to `outPath` without its removed ones; each removed record is
+ * written to `rejectsPath` (when given) as a rejects line `{stage, reason, source, record,
+ * detail}`, as are the lines the reader rejects. Records are matched by line, as
+ * `computeSignatures` numbered them.
  */
-export async function filterShard(
-  shardPath: string,
-  workDir: string,
-  shardIndex: number,
-  outPath: string,
-  rejectsPath?: string,
-): Promise<FilterResult> {
+export async function filterShard(shardPath: string, workDir: string, shardIndex: number, outPath: string, rejectsPath?: string): Promise<FilterResult> {
   const removals = loadRemovals(workDir, shardIndex);
-  const meta = loadMetas(workDir).find((m) => m.shardIndex === shardIndex);
-  const source = meta?.path ?? shardPath;
-  const out = createWriteStream(outPath);
-  const rej = rejectsPath === undefined ? undefined : createWriteStream(rejectsPath);
-  const result: FilterResult = { kept: 0, removed: 0 };
-  for await (const [line, text] of readLines(shardPath)) {
-    const r = removals.get(line);
-    if (r === undefined) {
-      if (!out.write(text + '\n')) await once(out, 'drain');
-      if (text.trim() !== '') result.kept++;
-      continue;
-    }
-    result.removed++;
-    if (rej !== undefined) {
-      const reject = {
-        stage: 'dedup',
-        reason: MINHASH_REASON,
-        source: `${source}:${line}`,
-        record: JSON.parse(text) as unknown,
-        detail: { survivor: r.survivor, similarity: r.similarity },
-      };
-      if (!rej.write(JSON.stringify(reject) + '\n')) await once(rej, 'drain');
-    }
-  }
-  out.end();
-  await once(out, 'finish');
-  if (rej !== undefined) {
-    rej.end();
-    await once(rej, 'finish');
-  }
-  return result;
-}
-
-/**
- * A stage that drops the records `clusterBuckets` listed, matched by `source` (`path:line`, the
- * path as given to `computeSignatures`): how an executor applies the on-disk decisions while
- * re-reading the shards through a pipeline.
- */
-export function removalsStage(workDir: string): Stage {
-  const bySource = new Map<string, Removal>();
-  for (const m of loadMetas(workDir)) for (const r of loadRemovals(workDir, m.shardIndex).values()) bySource.set(`${m.path}:${r.line}`, r);
-  return {
+  const drop: Stage = {
     name: 'dedup',
     needsText: false,
     options: Object.freeze({ method: 'minhash', workDir }),
@@ -93,9 +76,75 @@ export function removalsStage(workDir: string): Stage {
       for await (const batch of batches) {
         const out = [];
         for (const doc of batch) {
-          const r = bySource.get(doc.source);
+          const r = removals.get(lineOf(doc.source));
           if (r === undefined) out.push(doc);
           else ctx.reject(doc, MINHASH_REASON, { survivor: r.survivor, similarity: r.similarity });
+        }
+        if (out.length > 0) yield out;
+      }
+    },
+  };
+  const stats = await pipeline({
+    source: readFiles([shardPath], { format: 'jsonl' }),
+    stages: [drop],
+    sink: await JsonlWriter.create({ output: outPath }),
+    rejects: rejectsPath === undefined ? undefined : new RejectsWriter(rejectsPath),
+    requireText: false,
+  });
+  const removed = stats.stages[0].dropped[MINHASH_REASON] ?? 0;
+  return { kept: stats.written, removed, bad: stats.rejected - removed };
+}
+
+/** A task of a plan, as `removalsStage` needs it: its file and the lines before its byte range. */
+export interface TaskRange {
+  file: string;
+  linesBefore?: number;
+}
+
+/**
+ * A stage that drops the records the cluster step listed, for a pipeline that reads the plan's
+ * inputs again in order: each record is matched by its source (`file:line`) against the
+ * removals of its own task, and only that task's list is in memory (loaded when its first
+ * record arrives, released at the next task).
+ */
+export function removalsStage(workDir: string, tasks: readonly TaskRange[]): Stage {
+  const byFile = new Map<string, number[]>();
+  tasks.forEach((t, i) => {
+    let l = byFile.get(t.file);
+    if (l === undefined) byFile.set(t.file, (l = []));
+    l.push(i);
+  });
+  const taskOf = (source: string): number => {
+    const cut = source.lastIndexOf(':');
+    const list = byFile.get(source.slice(0, cut));
+    if (list === undefined) throw new Error(`removalsStage: record ${source} is in no task of the plan`);
+    const line = Number(source.slice(cut + 1));
+    let t = list[0];
+    for (const i of list) if ((tasks[i].linesBefore ?? 0) < line) t = i;
+    return t;
+  };
+  return {
+    name: 'dedup',
+    needsText: false,
+    options: Object.freeze({ method: 'minhash' }),
+    async *run(batches, ctx) {
+      let task = -1;
+      let removals = new Map<string, Removal>();
+      const summary = (ctx.stats.summaries.similarity ??= emptySummary());
+      for await (const batch of batches) {
+        const out = [];
+        for (const doc of batch) {
+          const t = taskOf(doc.source);
+          if (t !== task) {
+            task = t;
+            removals = loadTaskRemovals(workDir, t);
+          }
+          const r = removals.get(doc.source);
+          if (r === undefined) out.push(doc);
+          else {
+            observe(summary, r.similarity);
+            ctx.reject(doc, MINHASH_REASON, { survivor: r.survivor, similarity: r.similarity });
+          }
         }
         if (out.length > 0) yield out;
       }

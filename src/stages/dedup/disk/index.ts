@@ -4,9 +4,8 @@ export { buildBuckets, loadMetas, resolveByQuality, SignatureStore } from './buc
 export type { BucketJob, BandResult } from './buckets.js';
 export { clusterBuckets, SetStore } from './cluster.js';
 export type { ClusterJob, ClusterResult, Removal } from './cluster.js';
-export { filterShard, loadRemovals, removalsStage } from './filter.js';
-export type { FilterResult } from './filter.js';
+export { filterShard, loadRemovals, loadTaskRemovals, removalsStage } from './filter.js';
+export type { FilterResult, TaskRange } from './filter.js';
 export type { ShardMeta } from './files.js';
-export { readLines } from './lines.js';
 export { dedupOnDisk } from './run.js';
 export type { DiskRunOptions, DiskRunResult } from './run.js';

@@ -4,7 +4,7 @@
  * Every unit ends by writing its completion marker; one that has it is skipped by executors.
  */
 import { readdir, readFile, rm } from 'node:fs/promises';
-import { createReadStream } from 'node:fs';
+import { createReadStream, mkdirSync } from 'node:fs';
 import type { DocSink, DocSource } from '../core/pipeline.js';
 import { pipeline } from '../core/pipeline.js';
 import type { GlobalScope } from '../core/global.js';
@@ -52,14 +52,21 @@ export function taskSource(plan: Plan, t: TaskSpec): DocSource {
   if (t.start === undefined) return readFiles([t.file], options);
   return {
     async *read(events) {
-      if (t.start === 0) events.file(t.file);
+      // Every range names its file, so that per-file accounting counts its records; the run
+      // counts the file once (see composeTaskStats).
+      events.file(t.file);
       const chunks = createReadStream(t.file, { start: t.start, end: t.end! - 1, highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>;
       yield* readJsonl(t.file, events, readSettings(options), chunks, t.linesBefore ?? 0);
     },
   };
 }
 
-const scopeOf = (run: string, plan: Plan, g: number): GlobalScope => ({ workDir: globalDir(run, g), tasks: plan.tasks.length });
+/** A global stage's scope: its own folder under `_work/global/`, made here (the stages expect it). */
+const scopeOf = (run: string, plan: Plan, g: number): GlobalScope => {
+  const workDir = globalDir(run, g);
+  mkdirSync(workDir, { recursive: true });
+  return { workDir, tasks: plan.tasks.length };
+};
 
 /** Called with the live stats of a task while it runs. */
 export type UnitProgress = (s: Readonly<RunStats>) => void;
@@ -158,7 +165,7 @@ export async function composeTaskStats(run: string, plan: Plan, stages: readonly
     written: lastSeg.written,
     rejected: seg.reduce((a, x) => a + x.rejected, 0),
     bytesRead: first.bytesRead,
-    files: first.files,
+    files: (plan.tasks[t].start ?? 0) > 0 ? 0 : first.files,
     fileErrors: first.fileErrors,
     input: first.input,
     stages: byRecipe,

@@ -119,6 +119,46 @@ describe('run on local workers', () => {
   }, 300_000);
 });
 
+describe('the paragraphs stage as a global phase', () => {
+  it('gives byte-identical output and the same per-file accounting for 1 and 2 workers and one task, equal to the stage commands', async () => {
+    const dir = await temp();
+    const recipe = join(dir, 'p.yaml');
+    // Lines found in 3 or more documents (licence boilerplate, web footers) are removed; a small
+    // sketch keeps the per-task files small.
+    await writeFile(recipe, `name: p\ninput: [${ROOT}/fixtures/sample]\nstages:\n  - normalize: {}\n  - paragraphs: {unit: line, min_occurrences: 3, sketch_bytes: 65536}\n  - dedup: {method: exact}\noutput: {shard_records: 100, compression: gzip}\n`);
+    for (const [name, extra] of [['w1', ['--workers', '1', '--task-size', '40KB']], ['w2', ['--workers', '2', '--task-size', '40KB']], ['one', ['--workers', '1', '--task-size', '1GB']]] as const) {
+      const r = await runCli(['run', recipe, '-o', join(dir, name), '-q', ...extra]);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const plan = JSON.parse(await readFile(join(dir, 'w1', '_plan.json'), 'utf8'));
+    expect(plan.phases.map((p: { id: string }) => p.id)).toEqual(['0-tasks', '1-paragraphs-merge', '2-tasks', '3-dedup-partitions', '4-tasks']);
+    expect(plan.tasks.length).toBeGreaterThan(8);
+    expect(await runOutput(join(dir, 'w2'))).toEqual(await runOutput(join(dir, 'w1')));
+    const { gunzipSync } = await import('node:zlib');
+    const records = async (d: string): Promise<string> => {
+      let s = '';
+      for (const f of (await readdir(d)).filter((x) => x.startsWith('part-')).sort()) s += gunzipSync(await readFile(join(d, f))).toString();
+      return s;
+    };
+    const kept = await records(join(dir, 'w1'));
+    expect(kept).toBe(await records(join(dir, 'one')));
+    const stats = async (d: string): Promise<{ files: number; perFile: unknown; stages: { stage: string; counters: Record<string, number> }[] }> => JSON.parse(await readFile(join(d, '_stats.json'), 'utf8'));
+    const [s1, s0] = [await stats(join(dir, 'w1')), await stats(join(dir, 'one'))];
+    expect(s1.perFile).toEqual(s0.perFile); // byte-range tasks count their records under their file
+    expect(s1.files).toBe(s0.files);
+    const para = (s: Awaited<ReturnType<typeof stats>>): object => ({ ...s.stages.find((x) => x.stage === 'paragraphs')!, ms: 0 });
+    expect(s1.stages.find((x) => x.stage === 'paragraphs')!.counters.units_removed).toBeGreaterThan(100);
+    expect(para(s1)).toEqual(para(s0));
+    // The same records as the one-process stage commands, chained.
+    const norm = await runCli(['normalize', join(ROOT, 'fixtures/sample'), '-o', join(dir, 'n.jsonl'), '-q']);
+    expect(norm.code).toBe(0);
+    const para2 = await runCli(['paragraphs', join(dir, 'n.jsonl'), '--unit', 'line', '--min-occurrences', '3', '--sketch-bytes', '65536', '-o', join(dir, 'p.jsonl'), '-q']);
+    expect(para2.code).toBe(0);
+    const ded = await runCli(['dedup', '--exact', join(dir, 'p.jsonl'), '-q']);
+    expect(ded.stdout).toBe(kept);
+  }, 300_000);
+});
+
 describe.runIf(HAS_SHARED)('run on local workers over ../shared/data', () => {
   it('gives byte-identical output for 1 and 2 workers on real web text, English and Chinese', async () => {
     const dir = await temp();

@@ -12,13 +12,15 @@ import { runOutput } from '../exec/helpers.js';
  */
 const SLURM = process.env.CORPUS_CLEAN_SLURM === '1';
 
-// Real text (the bundled slice), a recipe with both global stages; few MinHash bands keep the
+// Real text (the bundled slice), a recipe with the three global stages (paragraphs, exact and
+// MinHash dedup); few MinHash bands keep the
 // number of array tasks (and so the test's time on a 2-core cluster) small.
 const RECIPE = `name: slurm-test
 input: [${ROOT}/fixtures/sample]
 stages:
   - normalize: {}
   - quality: {preset: auto}
+  - paragraphs: {unit: line, min_occurrences: 3, sketch_bytes: 65536}
   - dedup: {method: exact}
   - dedup: {method: minhash, bands: 4, rows: 8}
 output: {shard_records: 100, compression: gzip}

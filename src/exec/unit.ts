@@ -8,7 +8,8 @@ import { createReadStream, mkdirSync } from 'node:fs';
 import type { DocSink, DocSource } from '../core/pipeline.js';
 import { pipeline } from '../core/pipeline.js';
 import type { GlobalScope } from '../core/global.js';
-import type { StageRegistry } from '../core/registry.js';
+import type { StageFactory, StageRegistry } from '../core/registry.js';
+import { pathToFileURL } from 'node:url';
 import type { Stage } from '../core/stage.js';
 import type { RunStats, StageStats } from '../core/stats.js';
 import { readFiles } from '../io/readers/index.js';
@@ -24,10 +25,26 @@ import type { Plan, TaskSpec } from './plan.js';
 import { removeSpill, SpillWriter, spillSource } from './spill.js';
 
 /**
+ * Register the recipe's stages of your own (`- module: ./my-stage.js`, kept in the plan as an
+ * absolute path) in `registry`: a worker thread, a child process or a Slurm task starts with
+ * the built-in stages only.
+ */
+export async function registerModules(plan: Plan, registry: StageRegistry): Promise<void> {
+  for (const s of plan.stages) {
+    if (s.module === undefined || registry.has(s.stage)) continue;
+    const mod = (await import(pathToFileURL(s.module).href)) as Record<string, unknown>;
+    const factory = [mod.default, ...Object.values(mod)].find((x): x is StageFactory => typeof x === 'object' && x !== null && (x as StageFactory).name === s.stage && typeof (x as StageFactory).create === 'function');
+    if (factory === undefined) throw new Error(`module ${s.module} no longer exports the stage '${s.stage}'`);
+    registry.register(factory);
+  }
+}
+
+/**
  * Build the recipe's stages for a plan (each worker does this once); with `phaseIndex`, only
  * those that phase uses (a dedup step does not load the language model).
  */
 export async function buildStages(plan: Plan, registry: StageRegistry, phaseIndex?: number): Promise<Stage[]> {
+  await registerModules(plan, registry);
   const wanted = new Set<number>(plan.stages.map((_, i) => i));
   if (phaseIndex !== undefined) {
     wanted.clear();

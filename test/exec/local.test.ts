@@ -119,6 +119,24 @@ describe('run on local workers', () => {
   }, 300_000);
 });
 
+describe('stages of your own on workers', () => {
+  it('worker threads and child processes load a recipe\'s `- module:` stage; output as with 1 worker', async () => {
+    const dir = await temp();
+    const recipe = join(dir, 'custom.yaml');
+    await writeFile(recipe, `name: custom\ninput: [${ROOT}/fixtures/sample/licenses.jsonl]\nstages:\n  - normalize\n  - module: ${ROOT}/examples/custom-stage/min-chars.js\n    min_chars: 2000\noutput: {compression: none}\n`);
+    const outs: Record<string, string>[] = [];
+    for (const [name, extra] of [['w1', ['--workers', '1']], ['w2', ['--workers', '2']], ['p2', ['--workers', '2', '--worker-kind', 'process']]] as const) {
+      const r = await runCli(['run', recipe, '-o', join(dir, name), '--task-size', '50KB', '-q', ...extra]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/\[min-chars\/too_short:2000 \d+\]/);
+      outs.push(await runOutput(join(dir, name)));
+    }
+    expect(Object.keys(outs[0]).filter((f) => f.startsWith('part-')).length).toBeGreaterThan(3);
+    expect(outs[1]).toEqual(outs[0]);
+    expect(outs[2]).toEqual(outs[0]);
+  }, 300_000);
+});
+
 describe('the paragraphs stage as a global phase', () => {
   it('gives byte-identical output and the same per-file accounting for 1 and 2 workers and one task, equal to the stage commands', async () => {
     const dir = await temp();

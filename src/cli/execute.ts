@@ -11,6 +11,7 @@ import { INPUT_FORMATS, readFiles, type InputFormat } from '../io/readers/index.
 import { isFolderOutput, JsonlWriter, type JsonlOptions } from '../io/writers/jsonl.js';
 import { checkOutputName, checkOutputs, LOCK_NAME, lockOutput, prepareOutput, RUN_FILES } from '../io/outputs.js';
 import { refuseUnfinished } from '../exec/markers.js';
+import { progressWanted } from '../exec/progress.js';
 import type { RunSettings } from '../exec/plan.js';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -234,7 +235,7 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
   const writer = rejectsPath ? new RejectsWriter(rejectsPath) : undefined;
   const sampled = writer && rejectsSample !== undefined ? new SampledRejects(writer, rejectsSample) : undefined;
   const rejects = sampled ?? writer;
-  const progress = progressPrinter(job.command, process.stderr.isTTY === true && v.quiet !== true);
+  const progress = progressPrinter(job.command, progressWanted(v.quiet === true));
   const unregister = whileRunning(async () => {
     progress.done();
     await Promise.allSettled([sink.writer.abort(), rejects?.abort()]);

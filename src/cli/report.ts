@@ -1,3 +1,4 @@
+import { progressInterval } from '../exec/progress.js';
 import { textFieldLabel, type TextField } from '../core/doc.js';
 import type { RunStats } from '../core/stats.js';
 import { balanced } from '../core/stats.js';
@@ -48,7 +49,7 @@ export function progressPrinter(command: string, enabled: boolean): { update(s: 
   return {
     update(s) {
       const t = performance.now();
-      if (t - last < 500) return;
+      if (t - last < progressInterval()) return;
       last = t;
       shown = true;
       const secs = (t - start) / 1000;

@@ -1,11 +1,30 @@
 /**
  * The progress line of a run on a terminal: one line per phase, rewritten at most twice a
  * second, and left on screen when the phase ends. Silent when stderr is not a terminal or with
- * `--quiet`.
+ * `--quiet`. `CORPUS_CLEAN_PROGRESS_MS=<ms>` shows it even when stderr is not a terminal (a
+ * log file, a test), rewritten at most every <ms> milliseconds (0: at every change).
  */
 import type { Plan } from './plan.js';
 
 const mb = (b: number): string => (b / 1e6).toFixed(1);
+
+/** The interval forced by `CORPUS_CLEAN_PROGRESS_MS`, or undefined. */
+function forcedInterval(): number | undefined {
+  const v = process.env.CORPUS_CLEAN_PROGRESS_MS;
+  if (v === undefined || v.trim() === '') return undefined;
+  const n = Number(v);
+  return Number.isFinite(n) && n >= 0 ? n : undefined;
+}
+
+/** Whether to show progress: on a terminal, or when forced; never with --quiet. */
+export function progressWanted(quiet: boolean): boolean {
+  return !quiet && (process.stderr.isTTY === true || forcedInterval() !== undefined);
+}
+
+/** Milliseconds between two rewrites of a progress line (500 unless forced). */
+export function progressInterval(): number {
+  return forcedInterval() ?? 500;
+}
 
 function eta(secs: number): string {
   if (!Number.isFinite(secs) || secs < 0) return '?';
@@ -53,7 +72,7 @@ export class PhaseProgress {
   update(f: PhaseFigures, force = false): void {
     if (!this.enabled) return;
     const t = performance.now();
-    if (!force && t - this.last < 500) return;
+    if (!force && t - this.last < progressInterval()) return;
     this.last = t;
     this.shown = true;
     process.stderr.write(`\r\x1b[K${this.line(f)}`);

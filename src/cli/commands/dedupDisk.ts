@@ -10,6 +10,7 @@ import { defaultRegistry } from '../../stages/index.js';
 import { ExitCode } from '../../core/errors.js';
 import { parseSize } from '../../core/recipe.js';
 import { prepareFolder } from '../../exec/folder.js';
+import { progressWanted } from '../../exec/progress.js';
 import { globalDir, planPath } from '../../exec/layout.js';
 import { runLocal, UnitFailure } from '../../exec/local.js';
 import { writeAtomic } from '../../exec/markers.js';
@@ -121,7 +122,7 @@ async function onWorkers(work: string, options: Record<string, unknown>, job: Jo
   const started = performance.now();
   const unregister = whileRunning(async () => void (await removeStale(work)));
   try {
-    await runLocal(work, plan, [stage], { workers, progress: process.stderr.isTTY === true && !quiet });
+    await runLocal(work, plan, [stage], { workers, progress: progressWanted(quiet) });
   } catch (e) {
     if (!(e instanceof UnitFailure)) throw e;
     process.stderr.write(`corpus-clean dedup-disk: error: ${e.message}\ncorpus-clean dedup-disk: stopped; finished tasks are kept in ${work}: run the same command again to resume\n`);

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { progressWanted } from '../../exec/progress.js';
 import { existsSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { stringify, parse as parseYaml } from 'yaml';
@@ -200,7 +201,7 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
       if (state === 'fresh') await writeAtomic(planPath(dir), JSON.stringify(plan, null, 1) + '\n');
       const started = (await stat(planPath(dir))).mtimeMs;
       const quiet = v.quiet === true;
-      const progress = process.stderr.isTTY === true && !quiet;
+      const progress = progressWanted(quiet);
       if (state === 'resume' && !quiet) process.stderr.write(`corpus-clean run: resuming the unfinished run in ${dir}: ${doneUnits(dir, plan)} of ${totalUnits(plan)} units done\n`);
       if (kind === 'slurm') return runSlurm(dir, plan, slurm, { progress, quiet });
       const unregister = whileRunning(async () => void (await removeStale(dir)));

@@ -15,7 +15,10 @@
  * - peak RSS of one worker (`--workers 1`, which runs in the process itself; GNU time's %M) on
  *   `--mem-mb` sizes (default 100,1000): it should stay flat as the input grows.
  *
- * Run: npm run build && npx tsx bench/exec.ts [--data DIR] [--mb 512] [--workers 1,2] [--mem-mb 100,1000] [--task-size 64MB]
+ * Run: npm run build && npx tsx bench/exec.ts [--data DIR] [--mb 512] [--workers 1,2] [--mem-mb 100,1000] [--task-size 64MB] [--no-process]
+ * (the defaults are the issue's targets: 512 MB for the scaling curve, 100 MB vs 1 GB for memory;
+ * about 5-10 min on 2 free cores, from ~75 CPU-seconds per 512 MB). It ends with a summary: one
+ * line per figure.
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -52,6 +55,7 @@ async function makeInput(mb: number): Promise<string> {
   const path = join(work, `input-${mb}mb.jsonl`);
   const w = createWriteStream(path);
   let n = 0;
+  // Whole copies of the seed (at least one): an input is never smaller than the seed.
   while (n < mb * 1e6) {
     if (!w.write(seed)) await new Promise((r) => w.once('drain', r));
     n += seed.length;
@@ -118,17 +122,34 @@ for (const w of values.workers!.split(',')) {
   results.push(r);
   console.log(row(r, results[0]));
 }
+let proc: Result | undefined;
 if (!values['no-process']) {
-  const r = await runOnce('--workers 2 --worker-kind process', input, ['--workers', '2', '--worker-kind', 'process']);
-  console.log(row(r, results[0]));
+  proc = await runOnce('--workers 2 --worker-kind process', input, ['--workers', '2', '--worker-kind', 'process']);
+  console.log(row(proc, results[0]));
 }
 rmSync(input, { force: true });
 console.log('\nPeak RSS of one worker (`--workers 1` runs in the process itself) as the input grows:\n');
-console.log('| run | MB | wall s | MB/s | ratio | CPU s | peak RSS MB | other load | loadavg |');
+console.log('| run | MB | wall s | MB/s | peak RSS vs the first size | CPU s | peak RSS MB | other load | loadavg |');
 console.log('|---|---|---|---|---|---|---|---|---|');
+const mem: Result[] = [];
 for (const mb of values['mem-mb']!.split(',').map(Number)) {
   const path = await makeInput(mb);
-  console.log(row(await runOnce(`--workers 1, ${mb} MB`, path, ['--workers', '1'])));
+  const r = await runOnce(`--workers 1, ${mb} MB`, path, ['--workers', '1']);
+  console.log(row(r).replace('| 1.00x |', `| ${(r.rssMb / (mem[0] ?? r).rssMb).toFixed(2)}x |`));
+  mem.push(r);
   rmSync(path, { force: true });
 }
 rmSync(work, { recursive: true, force: true });
+
+// One line per figure, for the lead's quiet-machine rerun.
+const base = results[0];
+console.log('\nSummary:');
+for (const r of results.slice(1)) {
+  console.log(`- scaling: ${r.label} ${(base.secs / r.secs).toFixed(2)}x the 1-worker throughput (${(r.mb / r.secs).toFixed(2)} vs ${(base.mb / base.secs).toFixed(2)} MB/s); CPU ${r.userSys.toFixed(1)} s vs ${base.userSys.toFixed(1)} s; other load ${(r.otherBusy * 100).toFixed(0)} % / ${(base.otherBusy * 100).toFixed(0)} % of all cores; loadavg ${base.load} | ${r.load}`);
+}
+if (proc !== undefined) console.log(`- child processes: ${(base.secs / proc.secs).toFixed(2)}x (threads: ${results.length > 1 ? (base.secs / results[1].secs).toFixed(2) : '?'}x); CPU ${proc.userSys.toFixed(1)} s; peak RSS of the largest process ${proc.rssMb.toFixed(0)} MB`);
+if (mem.length > 1) {
+  const a = mem[0];
+  const b = mem[mem.length - 1];
+  console.log(`- memory: input x${(b.mb / a.mb).toFixed(1)} (${a.mb.toFixed(0)} -> ${b.mb.toFixed(0)} MB), peak RSS of one worker x${(b.rssMb / a.rssMb).toFixed(2)} (${a.rssMb.toFixed(0)} -> ${b.rssMb.toFixed(0)} MB)`);
+}

@@ -4,7 +4,8 @@
  *
  * Tasks are defined by the input alone: one per input file, and a large plain JSONL file is cut
  * into byte ranges of about `taskSize` bytes on line boundaries (with the line number each range
- * starts at, so sources stay `file:line`). The recipe is cut into segments at its global stages;
+ * starts at, so sources stay `file:line`); a large Parquet file is cut into runs of whole row
+ * groups of about `taskSize` compressed bytes. The recipe is cut into segments at its global stages;
  * the phases are: the tasks of segment 0, each global stage's steps, the tasks of the next
  * segment, and so on. Nothing in the plan depends on the number of workers, so the output does not.
  */
@@ -14,6 +15,7 @@ import { UsageError } from '../core/errors.js';
 import type { RecipeStage } from '../core/recipe.js';
 import type { Stage } from '../core/stage.js';
 import { formatOf, type InputFormat } from '../io/readers/index.js';
+import { parquetRowGroups } from '../io/readers/parquet.js';
 import type { OutputCompression } from '../io/writers/sharded.js';
 
 /** The settings every task of a run shares. */
@@ -40,9 +42,14 @@ export interface RunSettings {
   rejectsCompression?: OutputCompression;
 }
 
-/** One task: a whole file, or a byte range of a plain JSONL file that starts and ends on a line. */
+/**
+ * One task: a whole file, a byte range of a plain JSONL file that starts and ends on a line, or
+ * a run of row groups of a Parquet file.
+ */
 export interface TaskSpec {
   file: string;
+  /** Parquet row groups `[first, end)`; absent for a whole file. */
+  rowGroups?: [number, number];
   /** Byte range `[start, end)`; absent for a whole file. */
   start?: number;
   end?: number;
@@ -142,14 +149,37 @@ export async function cutFile(file: string, total: number, size: number): Promis
   });
 }
 
-/** The tasks of a run over `files`: one per file, large plain JSONL files cut into ranges. */
+/**
+ * Cut a Parquet file into runs of whole row groups of about `size` compressed bytes (a file of
+ * one row group, or whose footer cannot be read, stays one task).
+ */
+export async function cutParquet(file: string, total: number, size: number): Promise<TaskSpec[]> {
+  const groups = await parquetRowGroups(file);
+  if (groups === undefined || groups.length <= 1) return [{ file, bytes: total }];
+  const tasks: TaskSpec[] = [];
+  let first = 0;
+  let bytes = 0;
+  for (let g = 0; g < groups.length; g++) {
+    bytes += groups[g].bytes;
+    if (bytes >= size || g === groups.length - 1) {
+      tasks.push({ file, rowGroups: [first, g + 1], bytes });
+      first = g + 1;
+      bytes = 0;
+    }
+  }
+  return tasks.length === 1 ? [{ file, bytes: total }] : tasks;
+}
+
+/** The tasks of a run over `files`: one per file, large plain JSONL files cut into ranges, large Parquet files into row groups. */
 export async function planTasks(files: readonly string[], format: InputFormat, taskSize: number): Promise<TaskSpec[]> {
   const tasks: TaskSpec[] = [];
   for (const file of files) {
     if (file === '-') throw new UsageError('run reads files, not stdin: give --input PATH (or pipe into a stage command such as corpus-clean quality)');
     const size = (await stat(file)).size;
     const jsonl = format === 'jsonl' || (format === 'auto' && formatOf(file) === 'jsonl' && !/\.json$/.test(file));
+    const parquet = format === 'parquet' || (format === 'auto' && formatOf(file) === 'parquet');
     if (jsonl && size > taskSize && (await isPlain(file))) tasks.push(...(await cutFile(file, size, taskSize)));
+    else if (parquet && size > taskSize) tasks.push(...(await cutParquet(file, size, taskSize)));
     else tasks.push({ file, bytes: size });
   }
   return tasks;
@@ -184,7 +214,8 @@ export function planKey(p: Plan): string {
   return JSON.stringify({ ...p, name: undefined });
 }
 
-/** A task for messages: `file`, or `file bytes a-b (lines from N)`. */
+/** A task for messages: `file`, `file bytes a-b (lines from N)` or `file row groups a-b`. */
 export function describeTask(t: TaskSpec): string {
+  if (t.rowGroups !== undefined) return `${t.file} row groups ${t.rowGroups[0]}-${t.rowGroups[1] - 1}`;
   return t.start === undefined ? t.file : `${t.file} bytes ${t.start}-${t.end} (from line ${(t.linesBefore ?? 0) + 1})`;
 }

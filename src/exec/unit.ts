@@ -14,6 +14,7 @@ import type { Stage } from '../core/stage.js';
 import type { RunStats, StageStats } from '../core/stats.js';
 import { readFiles } from '../io/readers/index.js';
 import { readJsonl } from '../io/readers/jsonl.js';
+import { readParquet } from '../io/readers/parquet.js';
 import { readSettings } from '../io/readers/options.js';
 import { JsonlWriter } from '../io/writers/jsonl.js';
 import { RejectsWriter } from '../io/writers/rejects.js';
@@ -62,10 +63,19 @@ export async function buildStages(plan: Plan, registry: StageRegistry, phaseInde
   return out;
 }
 
-/** The records of a task's input: a whole file, or its byte range read raw and split on lines. */
+/** The records of a task's input: a whole file, its byte range read raw and split on lines, or its row groups. */
 export function taskSource(plan: Plan, t: TaskSpec): DocSource {
   const s = plan.settings;
   const options = { format: s.format, txtMode: s.txtMode, wrapArrays: s.wrapArrays };
+  const groups = t.rowGroups;
+  if (groups !== undefined) {
+    return {
+      async *read(events) {
+        events.file(t.file);
+        yield* readParquet(t.file, events, readSettings(options), undefined, groups);
+      },
+    };
+  }
   if (t.start === undefined) return readFiles([t.file], options);
   return {
     async *read(events) {
@@ -182,7 +192,8 @@ export async function composeTaskStats(run: string, plan: Plan, stages: readonly
     written: lastSeg.written,
     rejected: seg.reduce((a, x) => a + x.rejected, 0),
     bytesRead: first.bytesRead,
-    files: (plan.tasks[t].start ?? 0) > 0 ? 0 : first.files,
+    // A file cut into tasks is counted by its first.
+    files: (plan.tasks[t].start ?? 0) > 0 || (plan.tasks[t].rowGroups?.[0] ?? 0) > 0 ? 0 : first.files,
     fileErrors: first.fileErrors,
     input: first.input,
     stages: byRecipe,

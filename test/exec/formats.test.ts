@@ -1,5 +1,7 @@
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT, runCli, tempDir } from '../helpers/run.js';
 import { runOutput } from './helpers.js';
@@ -32,5 +34,43 @@ describe('run on local workers over Parquet and WARC inputs', () => {
     expect(stats.read).toBe(stats.written + stats.rejected);
     expect(stats.written).toBe(5); // 3 distinct Parquet rows + 2 distinct pages
     expect(Object.keys(outs[0]).filter((f) => f.startsWith('part-')).length).toBeGreaterThan(1);
+  }, 300_000);
+
+  it('cuts a large Parquet file into row-group tasks: byte-identical for 1 and 2 workers, the same records, rejects and accounting as one task', async () => {
+    const dir = await tempDir();
+    dirs.push(dir);
+    // 150 real web records in 8 row groups of 20 rows (about 30 KB each).
+    const file = join(dir, 'web.parquet');
+    const made = await runCli(['cat', join(ROOT, 'fixtures/sample/web-en.jsonl.gz'), '-o', file, '--row-group-size', '20', '-q']);
+    expect(made.code, made.stderr).toBe(0);
+    const recipe = join(dir, 'pq.yaml');
+    await writeFile(recipe, `name: pq\ninput: [${file}]\nstages:\n  - normalize: {}\n  - quality: {preset: auto}\n  - dedup: {method: minhash}\noutput: {shard_records: 40}\nmax_reject_rate: 0.9\n`);
+    for (const [name, extra] of [['w1', ['--workers', '1', '--task-size', '50KB']], ['w2', ['--workers', '2', '--task-size', '50KB']], ['one', ['--workers', '1']]] as const) {
+      const r = await runCli(['run', recipe, '-q', '-o', join(dir, name), ...extra]);
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const plan = JSON.parse(await readFile(join(dir, 'w1', '_plan.json'), 'utf8'));
+    expect(plan.tasks.length).toBeGreaterThanOrEqual(4);
+    expect(plan.tasks.map((t: { rowGroups?: number[] }) => t.rowGroups)).toContainEqual([2, 4]);
+    expect(JSON.parse(await readFile(join(dir, 'one', '_plan.json'), 'utf8')).tasks.length).toBe(1);
+    expect(await runOutput(join(dir, 'w2'))).toEqual(await runOutput(join(dir, 'w1')));
+    const records = async (d: string): Promise<string> => {
+      let s = '';
+      for (const f of (await readdir(d)).filter((x) => x.startsWith('part-')).sort()) s += gunzipSync(await readFile(join(d, f))).toString();
+      return s;
+    };
+    const kept = await records(join(dir, 'w1'));
+    expect(kept === (await records(join(dir, 'one'))), 'the kept records differ from one task').toBe(true);
+    const rejects = async (d: string): Promise<string> => readFile(join(d, '_rejects.jsonl'), 'utf8').catch(() => gunzipSync(readFileSync(join(d, '_rejects.jsonl.gz'))).toString());
+    const r1 = await rejects(join(dir, 'w1'));
+    expect(r1 === (await rejects(join(dir, 'one'))), 'the rejects differ from one task').toBe(true);
+    // Sources count rows from the start of the file in every task.
+    const rows = [...r1.matchAll(/web\.parquet:(\d+)/g)].map((m) => Number(m[1]));
+    expect(Math.max(...rows)).toBeGreaterThan(100);
+    const stats = async (d: string): Promise<{ read: number; written: number; rejected: number; files: number; bytesRead: number; perFile: unknown }> => JSON.parse(await readFile(join(d, '_stats.json'), 'utf8'));
+    const [s1, s0] = [await stats(join(dir, 'w1')), await stats(join(dir, 'one'))];
+    expect(s1.read).toBe(150);
+    const pick = (s: typeof s1): object => ({ read: s.read, written: s.written, rejected: s.rejected, files: s.files, bytesRead: s.bytesRead, perFile: s.perFile });
+    expect(pick(s1)).toEqual(pick(s0));
   }, 300_000);
 });

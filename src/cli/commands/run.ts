@@ -34,7 +34,7 @@ import { didYouMean } from '../../core/suggest.js';
 const EXEC_FLAGS: Flag[] = [
   { name: 'workers', short: 'w', type: 'string', arg: 'N', help: 'local executor: tasks run on N workers at once (default: every core, at most one per 16 MB of input)' },
   { name: 'executor', type: 'string', arg: 'local|slurm', help: "where tasks run: 'local' (default) or 'slurm' (array jobs submitted with sbatch)" },
-  { name: 'task-size', type: 'string', arg: 'SIZE', help: 'plain JSONL files larger than SIZE are cut into tasks of about SIZE bytes on line boundaries (default 64MiB)' },
+  { name: 'task-size', type: 'string', arg: 'SIZE', help: 'plain JSONL files larger than SIZE are cut into tasks of about SIZE bytes on line boundaries, Parquet files into runs of row groups (default 64MiB)' },
   { name: 'worker-kind', type: 'string', arg: 'thread|process', help: 'local workers as threads (default) or child processes' },
   { name: 'partition', type: 'string', arg: 'P', help: 'slurm: partition (default: the cluster default)' },
   { name: 'time', type: 'string', arg: 'T', help: 'slurm: time limit of each array task, e.g. 1:00:00' },
@@ -92,8 +92,8 @@ export function runCommand(registry: StageRegistry): Command {
 
 Run the stages of a recipe over its inputs, as tasks on every core (--workers) or as Slurm
 array jobs (--executor slurm). The whole recipe is checked before any record is read. Tasks
-are defined by the input alone: one per file, and plain JSONL files larger than --task-size
-are cut into byte ranges on line boundaries; so the output is the same for any number of
+are defined by the input alone: one per file, plain JSONL files larger than --task-size are
+cut into byte ranges on line boundaries, and Parquet files into runs of row groups; so the output is the same for any number of
 workers, and on Slurm. The recipe is cut into phases at its global stages (dedup): every task
 runs up to the barrier, the dedup steps run over all tasks, then every task goes on.
 The output folder receives:

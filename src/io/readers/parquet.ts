@@ -126,15 +126,46 @@ function rowToJson(row: Record<string, unknown>): JsonObject {
   return row;
 }
 
+/** A row group as the plan sees it: its rows and its compressed bytes. */
+export interface RowGroupSize {
+  rows: number;
+  bytes: number;
+}
+
+/** The compressed bytes of a row group's columns. */
+function groupBytes(rg: FileMetaData['row_groups'][number]): number {
+  let size = 0;
+  for (const c of rg.columns) size += Number(c.meta_data?.total_compressed_size ?? 0);
+  return size;
+}
+
+/**
+ * The row groups of a Parquet file, from its footer (for cutting a large file into tasks of
+ * whole row groups); undefined when the footer cannot be read (the reader then names the error).
+ */
+export async function parquetRowGroups(path: string): Promise<RowGroupSize[] | undefined> {
+  const fh = await open(path, 'r');
+  try {
+    const { parquetMetadataAsync } = await import('hyparquet');
+    const metadata = await parquetMetadataAsync(fileBuffer(fh, (await fh.stat()).size));
+    return metadata.row_groups.map((rg) => ({ rows: Number(rg.num_rows), bytes: groupBytes(rg) }));
+  } catch {
+    return undefined;
+  } finally {
+    await fh.close();
+  }
+}
+
 /**
  * Read a Parquet file (hyparquet): every column becomes a field, nested types become JSON (see
  * `parquetToJson`). Row groups are read one at a time, so memory holds one decoded row group.
  * Sources are `file:row`, 1-based over the whole file. A file that is not Parquet (or whose
  * footer is damaged) is a `fileError`; a row group that fails to decode is one reject,
  * `parquet_row_group`, with the first row as its source and the rows it held in `detail`, and
- * reading goes on with the next row group.
+ * reading goes on with the next row group. With `groups` (`[first, end)`), only those row groups
+ * are read (a task of a run; sources still count rows from the start of the file).
  */
-export async function* readParquet(path: string, events: ReadEvents, _s: ReadSettings, bytes?: Uint8Array): AsyncGenerator<Doc[]> {
+export async function* readParquet(path: string, events: ReadEvents, _s: ReadSettings, bytes?: Uint8Array, groups?: readonly [number, number]): AsyncGenerator<Doc[]> {
   let fh: FileHandle | undefined;
   let start = 0;
   try {
@@ -153,11 +184,12 @@ export async function* readParquet(path: string, events: ReadEvents, _s: ReadSet
       events.fileError({ file: path, message: `not a readable Parquet file: ${(e as Error).message}`, recordsBefore: 0 });
       return;
     }
-    for (const rg of metadata.row_groups) {
+    const [first, stop] = groups ?? [0, metadata.row_groups.length];
+    for (let g = 0; g < first && g < metadata.row_groups.length; g++) start += Number(metadata.row_groups[g].num_rows);
+    for (const rg of metadata.row_groups.slice(first, stop)) {
       const n = Number(rg.num_rows);
       const end = start + n;
-      let size = 0;
-      for (const c of rg.columns) size += Number(c.meta_data?.total_compressed_size ?? 0);
+      const size = groupBytes(rg);
       let rows: Record<string, unknown>[];
       try {
         rows = await parquetReadObjects({ file, metadata, compressors: decompressors, parsers: PARQUET_PARSERS, rowStart: start, rowEnd: end });

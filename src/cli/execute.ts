@@ -1,3 +1,4 @@
+import { refuseEscapedNames, showPath } from '../core/fsname.js';
 import { resolve } from 'node:path';
 import { ExitCode, UsageError } from '../core/errors.js';
 import { parseTextField, textFieldLabel, type TextField } from '../core/doc.js';
@@ -181,6 +182,7 @@ export async function prepare(job: Job) {
 
   await refuseUnfinished(job.inputs, v['allow-unfinished'] === true);
   const files = await expandInputs(job.inputs.length > 0 ? job.inputs : ['-']);
+  if (job.runTasks !== undefined) refuseEscapedNames(files, job.command);
   const unknown = format === 'auto' ? files.find((f) => f !== '-' && !isInputName(f)) : undefined;
   if (unknown !== undefined) throw new UsageError(`cannot tell the format of '${unknown}' from its name (.jsonl, .json, .csv, .tsv, .txt, .warc, .wet, .html, optionally .gz/.zst, or .parquet); give --format`);
   if (files.includes('-') && process.stdin.isTTY) throw new UsageError(`no input: give files, or pipe JSONL into 'corpus-clean ${job.command}'`);
@@ -373,7 +375,7 @@ export async function finishRun(f: Finished): Promise<number> {
   if (statsPath) await writeAtomic(statsPath, JSON.stringify(summary, null, 2) + '\n');
   let code: number = ExitCode.ok;
   for (const e of stats.fileErrors) {
-    process.stderr.write(`corpus-clean ${job.command}: error: ${e.file}: ${e.message}; kept what was read before the damage\n`);
+    process.stderr.write(`corpus-clean ${job.command}: error: ${showPath(e.file)}: ${e.message}; kept what was read before the damage\n`);
     code = ExitCode.dataOrIo;
   }
   const missing = stats.input.dropped.text_missing ?? 0;

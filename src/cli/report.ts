@@ -1,3 +1,4 @@
+import { showPath } from '../core/fsname.js';
 import { progressInterval } from '../exec/progress.js';
 import { textFieldLabel, type TextField } from '../core/doc.js';
 import type { RunStats } from '../core/stats.js';
@@ -83,7 +84,7 @@ export function fileLines(s: RunStats): string[] {
   if (files.length < 2) return [];
   const keep = (f: { read: number; written: number }): number => (f.read > 0 ? f.written / f.read : 1);
   const shown = files.length > MAX_FILE_LINES ? [...files].sort((a, b) => keep(a[1]) - keep(b[1])).slice(0, MAX_FILE_LINES) : files;
-  const lines = shown.map(([name, f]) => `  ${name}: read ${f.read} = written ${f.written} + rejected ${f.rejected}${topReasons(f.reasons, 3)}`);
+  const lines = shown.map(([name, f]) => `  ${showPath(name)}: read ${f.read} = written ${f.written} + rejected ${f.rejected}${topReasons(f.reasons, 3)}`);
   if (files.length > MAX_FILE_LINES) lines.push(`  ... ${files.length - MAX_FILE_LINES} more files (the ${MAX_FILE_LINES} that kept the least are shown; all are in the stats)`);
   return lines;
 }
@@ -133,8 +134,8 @@ export function fileWarnings(s: RunStats, textField?: TextField): string[] {
     const keys = Object.entries(f.keysSeen).sort((a, b) => b[1] - a[1]).map(([k]) => k);
     const [reason, n] = top;
     const pct = ((100 * n) / f.read).toFixed(n === f.read ? 0 : 1);
-    if (f.written === 0) out.push(`${name}: none of its ${f.read} records was written; ${n} (${pct} %) rejected as ${reason}: ${fixFor(reason, keys, textField)}`);
-    else if (f.read >= MIN_RECORDS_FOR_SHARE && n > ONE_REASON_SHARE * f.read) out.push(`${name}: ${pct} % of its ${f.read} records were rejected as ${reason}: ${fixFor(reason, keys, textField)}`);
+    if (f.written === 0) out.push(`${showPath(name)}: none of its ${f.read} records was written; ${n} (${pct} %) rejected as ${reason}: ${fixFor(reason, keys, textField)}`);
+    else if (f.read >= MIN_RECORDS_FOR_SHARE && n > ONE_REASON_SHARE * f.read) out.push(`${showPath(name)}: ${pct} % of its ${f.read} records were rejected as ${reason}: ${fixFor(reason, keys, textField)}`);
   }
   return out;
 }

@@ -1,4 +1,5 @@
-import { readdir, realpath, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
+import { fsPath, readNames, realPath } from './fsname.js';
 import { join } from 'node:path';
 import { UsageError } from './errors.js';
 
@@ -203,7 +204,7 @@ async function walk(dir: string, parts: readonly Part[], found: Set<string>, see
   const fsDir = (d: string): string => (d === '' ? '.' : d);
   const spell = (d: string, name: string): string => (d === '' ? name : d.endsWith('/') ? d + name : `${d}/${name}`);
   const kindOf = async (path: string): Promise<'file' | 'dir' | null> => {
-    const st = await stat(path).catch(() => null);
+    const st = await stat(fsPath(path)).catch(() => null);
     return st === null ? null : st.isFile() ? 'file' : st.isDirectory() ? 'dir' : null;
   };
   const visit = async (d: string, k: number): Promise<void> => {
@@ -212,11 +213,11 @@ async function walk(dir: string, parts: readonly Part[], found: Set<string>, see
     const last = k === parts.length - 1;
     if (m === null) {
       // `**`: zero folders here, or one more folder and `**` again.
-      const real = await realpath(fsDir(d)).catch(() => null);
+      const real = await realPath(fsDir(d)).catch(() => null);
       if (real === null || seenDirs.has(`${real}\u0000${k}`)) return;
       seenDirs.add(`${real}\u0000${k}`);
       if (!last) await visit(d, k + 1);
-      const entries = await readdir(fsDir(d)).catch(() => [] as string[]);
+      const entries = (await readNames(fsDir(d)).catch(() => [])).map((e) => e.name);
       for (const name of entries.sort()) {
         if (name.startsWith('.')) continue;
         const path = spell(d, name);
@@ -234,7 +235,7 @@ async function walk(dir: string, parts: readonly Part[], found: Set<string>, see
       else if (kind === 'dir' && !last) await visit(path, k + 1);
       return;
     }
-    const entries = await readdir(fsDir(d)).catch(() => [] as string[]);
+    const entries = (await readNames(fsDir(d)).catch(() => [])).map((e) => e.name);
     for (const name of entries.sort()) {
       if (!m(name)) continue;
       const path = spell(d, name);

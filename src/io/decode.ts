@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { Gunzip as SalvageGunzip } from './codecs.js';
 import { unzstd } from './zstd.js';
+import { fsPath } from '../core/fsname.js';
 
 /** Compression of a byte stream, told by its first bytes (not its name, which may lie). */
 export type Compression = 'none' | 'gzip' | 'zstd';
@@ -150,8 +151,8 @@ export function openDecoded(path: string): AsyncGenerator<Buffer> {
 }
 
 async function* openFile(path: string): AsyncGenerator<Buffer> {
-  const size = await stat(path).then((st) => (st.isFile() ? st.size : READ_CHUNK), () => READ_CHUNK);
+  const size = await stat(fsPath(path)).then((st) => (st.isFile() ? st.size : READ_CHUNK), () => READ_CHUNK);
   const highWaterMark = size < READ_CHUNK ? Math.max(size + 1, 64) : READ_CHUNK;
-  const open = (): AsyncIterable<Buffer> => createReadStream(path, { highWaterMark });
+  const open = (): AsyncIterable<Buffer> => createReadStream(fsPath(path), { highWaterMark });
   yield* decoded(open(), open);
 }

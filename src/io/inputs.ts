@@ -1,6 +1,7 @@
 import type { Stats } from 'node:fs';
-import { readdir, realpath, stat } from 'node:fs/promises';
-import { basename, dirname, resolve } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { fsPath, readNames, realPath, showPath } from '../core/fsname.js';
 import { UsageError } from '../core/errors.js';
 import { expandGlob } from '../core/glob.js';
 
@@ -26,47 +27,67 @@ function kindOf(st: Stats): string {
   return 'not a regular file';
 }
 
-/** A file name's bytes, with those that are not UTF-8 shown as `\xNN`. */
-function showBytes(name: Buffer): string {
-  let out = '';
-  let i = 0;
-  while (i < name.length) {
-    // The longest prefix from i that decodes cleanly as whole characters.
-    let j = Math.min(name.length, i + 4);
-    for (; j > i; j--) {
-      const part = name.subarray(i, j);
-      const text = part.toString('utf8');
-      if (!text.includes('\uFFFD') && Buffer.from(text, 'utf8').equals(part)) {
-        out += text;
-        break;
-      }
+/**
+ * Node reads command-line arguments as UTF-8, so a name holding other bytes (Latin-1 `caf\xe9`,
+ * GBK) arrives with U+FFFD in place of each such byte and names no file. Find the files it can
+ * stand for: each segment holding U+FFFD is matched against the folder's names as bytes. Spellings
+ * that exist are returned (several when the lost bytes differed: `caf\xe9` and `caf\xe8`).
+ */
+async function recoverSpelling(spec: string): Promise<string[]> {
+  const segs = spec.split('/');
+  let prefixes = [''];
+  for (let k = 0; k < segs.length; k++) {
+    const seg = segs[k];
+    const join = (pre: string, name: string): string => (k === 0 ? name : `${pre}/${name}`);
+    if (!seg.includes('\uFFFD')) {
+      prefixes = prefixes.map((pre) => join(pre, seg));
+      continue;
     }
-    if (j > i) i = j;
-    else out += `\\x${name[i++].toString(16).padStart(2, '0')}`;
+    const next: string[] = [];
+    for (const pre of prefixes) {
+      const dir = k === 0 ? '.' : pre === '' ? '/' : pre;
+      const names = await readNames(dir).catch(() => []);
+      for (const e of names) if ((fsPath(e.name) as Buffer | string).toString() === seg) next.push(join(pre, e.name));
+    }
+    prefixes = next.slice(0, 20);
   }
-  return out;
+  const found: string[] = [];
+  for (const p of prefixes) if (await stat(fsPath(p)).then(() => true, () => false)) found.push(p);
+  return found;
 }
 
 /**
- * Node hands file names to JavaScript as UTF-8 text; a name holding other bytes (Latin-1 `caf\xe9`,
- * GBK) comes back with U+FFFD in it and names no file. Such names cannot be opened from here, so
- * they are a usage error naming the real bytes, before anything is read (they used to fail
- * mid-run as ENOENT, reported as damaged input).
+ * The input files under a folder (input name endings only), as paths relative to it, links
+ * followed, each folder read once (a link loop ends). Names starting with `_` or `.` are run files
+ * and temporaries (the Hadoop/Spark convention) and skipped. Names are read as bytes, so a name
+ * that is not UTF-8 is kept (see core/fsname.ts).
  */
-async function refuseUndecodable(paths: readonly string[]): Promise<void> {
-  const bad: string[] = [];
-  for (const p of paths) {
-    if (!p.includes('\uFFFD')) continue;
-    if (await stat(p).then(() => true, () => false)) continue;
-    const dir = dirname(p);
-    const names = await readdir(dir, { encoding: 'buffer' }).catch(() => [] as Buffer[]);
-    const raw = names.find((n) => n.toString('utf8') === basename(p));
-    bad.push(raw ? `${dir}/${showBytes(raw)}` : p);
-  }
-  if (bad.length > 0) {
-    const shown = bad.slice(0, 5).map((b) => `'${b}'`).join(', ') + (bad.length > 5 ? ` and ${bad.length - 5} more` : '');
-    throw new UsageError(`${bad.length} input file name(s) are not valid UTF-8 and cannot be opened: ${shown}; rename them to UTF-8 (e.g. convmv -f latin1 -t utf8 --notest FILES)`);
-  }
+async function listFolder(root: string): Promise<string[]> {
+  const found: string[] = [];
+  const seen = new Set<string>();
+  const visit = async (dir: string, rel: string): Promise<void> => {
+    const real = await realPath(dir).catch(() => null);
+    if (real === null || seen.has(real)) return;
+    seen.add(real);
+    const entries = await readNames(dir).catch((e: NodeJS.ErrnoException) => {
+      if (rel === '') throw new UsageError(`cannot read input folder '${showPath(root)}': ${e.message}`);
+      return [];
+    });
+    for (const e of entries) {
+      if (e.name.startsWith('.') || e.name.startsWith('_')) continue;
+      const path = `${dir}/${e.name}`;
+      const r = rel === '' ? e.name : `${rel}/${e.name}`;
+      let kind: 'file' | 'dir' | null = e.isFile() ? 'file' : e.isDirectory() ? 'dir' : null;
+      if (e.isSymbolicLink()) {
+        const st = await stat(fsPath(path)).catch(() => null);
+        kind = st?.isFile() ? 'file' : st?.isDirectory() ? 'dir' : null;
+      }
+      if (kind === 'dir') await visit(path, r);
+      else if (kind === 'file' && isInputName(e.name)) found.push(r);
+    }
+  };
+  await visit(root.length > 1 && root.endsWith('/') ? root.slice(0, -1) : root, '');
+  return found.sort(byCodePoint);
 }
 
 /**
@@ -83,45 +104,49 @@ export async function expandInputs(specs: readonly string[]): Promise<string[]> 
   // symlink loop in a folder) is read once; the order is that of the resolved paths, so it does
   // not depend on how a path was spelled.
   const add = async (p: string): Promise<void> => {
-    const key = p === '-' ? p : await realpath(p).catch(() => resolve(p));
+    const key = p === '-' ? p : await realPath(p).catch(() => resolve(p));
     if (!seen.has(key)) {
       seen.add(key);
       keys.set(p, key);
       out.push(p);
     }
   };
-  for (const spec of specs) {
-    if (spec === '-') {
+  for (const given of specs) {
+    if (given === '-') {
       await add('-');
       continue;
     }
+    let spec = given;
     let st: Stats | null = null;
     try {
-      st = await stat(spec);
+      st = await stat(fsPath(spec));
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new UsageError(`cannot read input '${spec}': ${(e as Error).message}`);
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new UsageError(`cannot read input '${showPath(spec)}': ${(e as Error).message}`);
+    }
+    if (st === null && spec.includes('\uFFFD')) {
+      // A name that is not UTF-8, typed or globbed by the shell: found by its bytes when only one fits.
+      const found = await recoverSpelling(spec);
+      if (found.length > 1) throw new UsageError(`input '${spec}' is not valid UTF-8 and could be any of ${found.map((f) => `'${showPath(f)}'`).join(', ')}: give their folder or a glob pattern instead`);
+      if (found.length === 1) {
+        spec = found[0];
+        st = await stat(fsPath(spec)).catch(() => null);
+      }
     }
     if (st?.isFile()) await add(spec);
     else if (st?.isDirectory()) {
-      // Names starting with '_' or '.' are run files and temporaries (the Hadoop/Spark convention).
-      const { glob } = await import('tinyglobby');
-      const found = (await glob('**/*', { cwd: spec, onlyFiles: true, dot: false, ignore: ['**/_*', '**/_*/**'] })).filter(isInputName).sort(byCodePoint);
-      if (found.length === 0) throw new UsageError(`no input files (${INPUT_EXTENSIONS.join(', ')}, optionally .gz/.zst) in directory '${spec}'`);
+      const found = await listFolder(spec);
+      if (found.length === 0) throw new UsageError(`no input files (${INPUT_EXTENSIONS.join(', ')}, optionally .gz/.zst) in directory '${showPath(spec)}'`);
       const base = spec.endsWith('/') ? spec : spec + '/';
-      await refuseUndecodable(found.map((f) => base + f));
       for (const f of found) await add(base + f);
     } else if (/[*?[{]/.test(spec)) {
       // Our own matcher, not tinyglobby's: picomatch's regexes backtrack once per '*' (src/core/glob.ts).
       const found = (await expandGlob(spec)).sort(byCodePoint);
       if (found.length === 0) throw new UsageError(`no files match '${spec}'`);
-      await refuseUndecodable(found);
       for (const f of found) await add(f);
     } else if (st !== null) {
-      throw new UsageError(`input '${spec}' is ${kindOf(st)}, not a file or folder: pipe it in as stdin instead (-i - < '${spec}')`);
-    } else if (spec.includes('\uFFFD')) {
-      throw new UsageError(`input not found: '${spec}': the name was not valid UTF-8 when given (Node reads arguments as UTF-8, so such a name cannot be passed); rename the file to UTF-8`);
-    } else throw new UsageError(`input not found: '${spec}'`);
+      throw new UsageError(`input '${showPath(spec)}' is ${kindOf(st)}, not a file or folder: pipe it in as stdin instead (-i - < '${showPath(spec)}')`);
+    } else throw new UsageError(`input not found: '${showPath(spec)}'`);
   }
   return out.sort((a, b) => (a === '-' ? -1 : b === '-' ? 1 : byCodePoint(keys.get(a)!, keys.get(b)!)));
 }

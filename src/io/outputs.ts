@@ -2,6 +2,7 @@ import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:f
 import { access, lstat, mkdir, readdir, readlink, realpath, rm, stat } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
+import { realPath } from '../core/fsname.js';
 import { UsageError } from '../core/errors.js';
 
 /**
@@ -34,7 +35,7 @@ export interface OutputPlan {
 
 /** The real path of `p` when it exists (links followed), else its absolute path. */
 async function real(p: string): Promise<string> {
-  return realpath(p).catch(() => resolve(p));
+  return realPath(p).catch(() => resolve(p));
 }
 
 /** `child` is `parent` or lies under it (both absolute, resolved). */

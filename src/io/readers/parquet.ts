@@ -6,6 +6,7 @@ import { docAt } from '../../core/doc.js';
 import type { ReadEvents } from '../../core/pipeline.js';
 import type { ReadSettings } from './options.js';
 import { setOwn } from '../../core/own.js';
+import { fsPath } from '../../core/fsname.js';
 
 /** Records handed downstream at a time; a row group is cut into batches of this size. */
 const BATCH = 1000;
@@ -172,7 +173,7 @@ export async function* readParquet(path: string, events: ReadEvents, _s: ReadSet
     let file: AsyncBuffer;
     if (bytes !== undefined) file = memoryBuffer(bytes);
     else {
-      fh = await open(path, 'r');
+      fh = await open(fsPath(path), 'r');
       file = fileBuffer(fh, (await fh.stat()).size);
     }
     const { parquetMetadataAsync, parquetReadObjects } = await import('hyparquet');

@@ -9,6 +9,7 @@ import type { ReadEvents } from '../../core/pipeline.js';
 import { decodeHtml } from '../../stages/extract/charset.js';
 import { htmlToText } from '../../stages/extract/html.js';
 import type { ReadSettings } from './options.js';
+import { fsPath } from '../../core/fsname.js';
 
 /** Records handed downstream at a time (extraction is the slow part, so batches stay small). */
 const BATCH = 64;
@@ -118,7 +119,7 @@ export async function* readWarc(path: string, events: ReadEvents, s: ReadSetting
     batch = [];
     return b;
   };
-  const fh = chunks === undefined ? await open(path, 'r') : undefined;
+  const fh = chunks === undefined ? await open(fsPath(path), 'r') : undefined;
   let stream: ReturnType<typeof createReadStream> | undefined;
   try {
     const size = fh === undefined ? 0 : (await fh.stat()).size;
@@ -133,7 +134,7 @@ export async function* readWarc(path: string, events: ReadEvents, s: ReadSetting
     let base = 0;
     for (;;) {
       // One parser per stretch of good records: from the start, then from each place reading resumed.
-      stream = fh === undefined ? undefined : createReadStream(path, { start: base, highWaterMark: 1 << 20 });
+      stream = fh === undefined ? undefined : createReadStream(fsPath(path), { start: base, highWaterMark: 1 << 20 });
       const from = stream;
       async function* counted(): AsyncGenerator<Uint8Array> {
         for await (const c of chunks ?? from!) {

@@ -108,21 +108,6 @@ function unsafeNumber(v: number): boolean {
   return Number.isInteger(v) ? !Number.isSafeInteger(v) || Object.is(v, -0) : !Number.isFinite(v);
 }
 
-/** True when a parsed value holds a number whose text was changed by parsing (see `unsafeNumber`). */
-export function hasUnsafeNumber(value: unknown): boolean {
-  const stack: unknown[] = [value];
-  while (stack.length > 0) {
-    const v = stack.pop();
-    if (typeof v === 'number') {
-      if (unsafeNumber(v)) return true;
-    } else if (v !== null && typeof v === 'object') {
-      if (Array.isArray(v)) for (const x of v) stack.push(x);
-      else for (const k in v) stack.push((v as JsonObject)[k]);
-    }
-  }
-  return false;
-}
-
 /**
  * One walk over a parsed value: whether it holds a number parsing changed (see `unsafeNumber`)
  * and how many object keys it has, all levels together.
@@ -164,6 +149,37 @@ export function keyColons(text: string): number {
   return n;
 }
 
+/** Set by `stringEnd`: the string it ended holds an escape. */
+let escapedString = false;
+
+/**
+ * At the opening quote `text[i]` of a JSON string: the index of its closing quote (or the text's
+ * length when it has none); `escapedString` says whether it holds an escape.
+ */
+function stringEnd(text: string, i: number): number {
+  const n = text.length;
+  let j = i + 1;
+  escapedString = false;
+  while (j < n) {
+    const d = text.charCodeAt(j);
+    if (d === 92) {
+      escapedString = true;
+      j += 2;
+    } else if (d === 34) break;
+    else j++;
+  }
+  return j;
+}
+
+/** The key whose string is `text[open, close]` when a `:` follows it, else null (call right after `stringEnd`). */
+function keyAt(text: string, open: number, close: number): string | null {
+  const n = text.length;
+  let k = close + 1;
+  while (k < n && isSpace(text.charCodeAt(k))) k++;
+  if (k >= n || text.charCodeAt(k) !== 58) return null;
+  return escapedString ? (JSON.parse(text.slice(open, close + 1)) as string) : text.slice(open + 1, close);
+}
+
 /** The first key written twice in one object of a valid JSON text, or null. */
 export function duplicateKey(text: string): string | null {
   const objects: Array<Set<string> | null> = [];
@@ -172,23 +188,14 @@ export function duplicateKey(text: string): string | null {
   while (i < n) {
     const c = text.charCodeAt(i);
     if (c === 34) {
-      let j = i + 1;
-      let escaped = false;
-      while (j < n) {
-        const d = text.charCodeAt(j);
-        if (d === 92) {
-          escaped = true;
-          j += 2;
-        } else if (d === 34) break;
-        else j++;
-      }
-      let k = j + 1;
-      while (k < n && isSpace(text.charCodeAt(k))) k++;
+      const j = stringEnd(text, i);
       const keys = objects.length > 0 ? objects[objects.length - 1] : null;
-      if (keys !== null && k < n && text.charCodeAt(k) === 58) {
-        const key = escaped ? (JSON.parse(text.slice(i, j + 1)) as string) : text.slice(i + 1, j);
-        if (keys.has(key)) return key;
-        keys.add(key);
+      if (keys !== null) {
+        const key = keyAt(text, i, j);
+        if (key !== null) {
+          if (keys.has(key)) return key;
+          keys.add(key);
+        }
       }
       i = j + 1;
     } else {
@@ -199,6 +206,25 @@ export function duplicateKey(text: string): string | null {
     }
   }
   return null;
+}
+
+/** A valid JSON text without the spaces and line breaks between its tokens (strings kept as written). */
+export function compactJson(text: string): string {
+  const out: string[] = [];
+  const n = text.length;
+  let from = 0;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 34) i = stringEnd(text, i) + 1;
+    else if (isSpace(c)) {
+      if (i > from) out.push(text.slice(from, i));
+      while (i < n && isSpace(text.charCodeAt(i))) i++;
+      from = i;
+    } else i++;
+  }
+  if (n > from) out.push(text.slice(from, n));
+  return out.join('');
 }
 
 interface Exact {
@@ -241,19 +267,9 @@ function unsafeNumbersOf(text: string): Map<string, string> {
   while (i < n) {
     const c = text.charCodeAt(i);
     if (c === 34) {
-      let j = i + 1;
-      let escaped = false;
-      while (j < n) {
-        const d = text.charCodeAt(j);
-        if (d === 92) {
-          escaped = true;
-          j += 2;
-        } else if (d === 34) break;
-        else j++;
-      }
-      let k = j + 1;
-      while (k < n && isSpace(text.charCodeAt(k))) k++;
-      if (k < n && text.charCodeAt(k) === 58) pendingKey = escaped ? (JSON.parse(text.slice(i, j + 1)) as string) : text.slice(i + 1, j);
+      const j = stringEnd(text, i);
+      const key = keyAt(text, i, j);
+      if (key !== null) pendingKey = key;
       i = j + 1;
     } else if (c === 58) {
       const top = stack[stack.length - 1];

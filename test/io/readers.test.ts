@@ -139,21 +139,23 @@ describe('JSON array reader', () => {
     });
   }
 
-  it('keeps the elements before a syntax error and reports the file', async () => {
-    const d = await drain(readChunks('b.json', chunked(Buffer.from('[{"text":"a"},{"text":"b"},{"text": oops}]'), 7), 'json'));
-    expect(d.docs.map((x) => x.data.text)).toEqual(['a', 'b']);
-    expect(d.fileErrors).toHaveLength(1);
+  it('an element that does not parse is a json_parse reject; the elements after it are read', async () => {
+    const d = await drain(readChunks('b.json', chunked(Buffer.from('[{"text":"a"},{"text":"b"},{"text": oops},{"text":"c"}]'), 7), 'json'));
+    expect(d.docs.map((x) => x.data.text)).toEqual(['a', 'b', 'c']);
+    expect(d.rejects.map((r) => [r.reason, r.source, r.raw])).toEqual([['json_parse', 'b.json:[2]', '{"text": oops}']]);
+    expect(d.fileErrors).toHaveLength(0);
+    expect(d.read).toBe(4);
   });
 
-  it('keeps every element before a syntax error in a real file, even within one read chunk', async () => {
+  it('keeps every element before a broken structure in a real file, naming the byte', async () => {
     const dir = await tempDir();
     const file = join(dir, 'bad.json');
     const good = Array.from({ length: 500 }, (_, i) => JSON.stringify({ text: `element ${i}` }));
-    await writeFile(file, '[' + good.join(',') + ',{"text": oops}]');
+    await writeFile(file, '[' + good.join(',') + ',{"text": "x"]},{"text":"after"}]');
     const d = await drain(readFiles([file]));
     expect(d.docs.map((x) => x.data.text)).toEqual(good.map((g) => JSON.parse(g).text));
     expect(d.fileErrors).toHaveLength(1);
-    expect(d.fileErrors[0].message).toMatch(/after element 500/);
+    expect(d.fileErrors[0].message).toMatch(/unexpected \] at byte \d+ \(after element 500\)/);
   });
 
   it('tells a .json file of JSON lines from a JSON array by its first byte', async () => {

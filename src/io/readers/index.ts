@@ -65,7 +65,7 @@ async function* sniffJson(path: string, events: ReadEvents, s: ReadSettings): As
       yield r.value;
     }
   }
-  if (first === 0x5b) yield* readJsonArray(path, events, s, replay(), path !== '-');
+  if (first === 0x5b) yield* readJsonArray(path, events, s, replay());
   else yield* readJsonl(path, events, s, replay());
 }
 

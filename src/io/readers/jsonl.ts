@@ -2,7 +2,7 @@ import type { Doc, JsonObject } from '../../core/doc.js';
 import { docAt, makeDoc } from '../../core/doc.js';
 import type { ReadEvents } from '../../core/pipeline.js';
 import { openDecoded } from '../decode.js';
-import { duplicateKey, keepExact, keyColons, MAX_DEPTH, scanParsed, tooDeep } from '../json.js';
+import { compactJson, duplicateKey, keepExact, keyColons, MAX_DEPTH, scanParsed, tooDeep } from '../json.js';
 import { isBlank, LineSplitter, validUtf8 } from '../lines.js';
 import type { ReadSettings } from './options.js';
 import { rawFields } from './options.js';
@@ -13,6 +13,43 @@ export function docFromValue(data: JsonObject, source: string, line?: number): D
   const a = data.attrs;
   if (a !== undefined && a !== null && typeof a === 'object' && !Array.isArray(a)) doc.attrs = a as Record<string, unknown>;
   return doc;
+}
+
+/** Why a JSON text is not a record: the reject's reason, the text, and its details. */
+export class Unfit {
+  constructor(
+    readonly reason: string,
+    readonly text: string,
+    readonly extra?: Record<string, unknown>,
+  ) {}
+}
+
+/**
+ * A JSON text (a JSONL line, a JSON-array element: valid UTF-8) as a record, or why it is not one:
+ * `too_deep`, `json_parse`, `not_object`, `duplicate_key`. A record holding a number JavaScript
+ * cannot represent exactly keeps its input text (`keepExact`), without the spaces and line breaks
+ * between tokens when `compact` (a pretty-printed array element spans lines).
+ */
+export function parseRecord(buf: Buffer, start: number, end: number, wrapArrays: string | undefined, compact: boolean): JsonObject | Unfit {
+  const text = buf.toString('utf8', start, end);
+  // Deeper than this, writing the record (JSON.stringify) or a recursive stage would throw.
+  if (tooDeep(buf, start, end)) return new Unfit('too_deep', text, { limit: MAX_DEPTH });
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    return new Unfit('json_parse', text, { error: (e as Error).message });
+  }
+  if (Array.isArray(value) && wrapArrays !== undefined) value = { [wrapArrays]: value };
+  else if (value === null || typeof value !== 'object' || Array.isArray(value)) return new Unfit('not_object', text);
+  const shape = scanParsed(value);
+  // JSON.parse keeps the last of a repeated key and drops the others without a word.
+  if (keyColons(text) > shape.keys) {
+    const key = duplicateKey(text);
+    if (key !== null) return new Unfit('duplicate_key', text, { key });
+  }
+  if (shape.unsafe) keepExact(value as JsonObject, compact ? compactJson(text) : text);
+  return value as JsonObject;
 }
 
 /**
@@ -80,25 +117,9 @@ export async function* readJsonl(
     if (!utf8 && !validUtf8(buf, start, end)) {
       return events.reject({ reason: 'invalid_utf8', source: `${path}:${lineNo}`, raw_base64: buf.toString('base64', start, end) });
     }
-    const text = buf.toString('utf8', start, end);
-    // Deeper than this, writing the record (JSON.stringify) or a recursive stage would throw.
-    if (tooDeep(buf, start, end)) return reject('too_deep', lineNo, text, { limit: MAX_DEPTH });
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (e) {
-      return reject('json_parse', lineNo, text, { error: (e as Error).message });
-    }
-    if (Array.isArray(value) && s.wrapArrays !== undefined) value = { [s.wrapArrays]: value };
-    else if (value === null || typeof value !== 'object' || Array.isArray(value)) return reject('not_object', lineNo, text);
-    const shape = scanParsed(value);
-    // JSON.parse keeps the last of a repeated key and drops the others without a word.
-    if (keyColons(text) > shape.keys) {
-      const key = duplicateKey(text);
-      if (key !== null) return reject('duplicate_key', lineNo, text, { key });
-    }
-    if (shape.unsafe) keepExact(value as JsonObject, text);
-    batch.push(docFromValue(value as JsonObject, path, lineNo));
+    const r = parseRecord(buf, start, end, s.wrapArrays, false);
+    if (r instanceof Unfit) return reject(r.reason, lineNo, r.text, r.extra);
+    batch.push(docFromValue(r, path, lineNo));
   };
   const onLong = (head: Buffer, n: number, lineNo: number): void => {
     lines++;

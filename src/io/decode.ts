@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { Gunzip as SalvageGunzip } from './codecs.js';
+import { Holdback } from './holdback.js';
 import { unzstd } from './zstd.js';
 import { fsPath } from '../core/fsname.js';
 
@@ -50,12 +51,16 @@ async function* gunzip(first: Buffer, rest: AsyncIterator<Buffer>, reopen?: () =
         resolve();
       });
     });
-  const drain = function* (): Generator<Buffer> {
-    while (out.length > 0) {
-      const b = out.shift()!;
+  // The CRC of each member is checked at its end: decoded bytes wait for it (holdback.ts).
+  const hold = new Holdback();
+  const count = function* (bs: Iterable<Buffer>): Generator<Buffer> {
+    for (const b of bs) {
       delivered += b.length;
       yield b;
     }
+  };
+  const drain = function* (): Generator<Buffer> {
+    while (out.length > 0) yield* count(hold.push(out.shift()!));
   };
   let chunk: Buffer | null = first;
   while (chunk !== null && failure === null) {
@@ -75,12 +80,19 @@ async function* gunzip(first: Buffer, rest: AsyncIterator<Buffer>, reopen?: () =
     });
     yield* drain();
   }
-  if (failure === null) return;
+  if (failure === null) {
+    // zlib ends the stream after checking the last member's CRC. (Members are not told apart
+    // here: a multi-member file is held back as a whole, up to the limit.)
+    yield* count(hold.passed());
+    return;
+  }
   z.destroy();
-  // The checksum at the end of a member catches damage that decoded without error: the
-  // records already read from it may be altered, and there is nothing left to salvage.
+  // The checksum at the end of a member catches damage that decoded without error: what it
+  // covers is not read (up to the hold limit), and there is nothing left to salvage.
   const f = failure as Error;
-  if (/incorrect data check|incorrect length check/.test(f.message)) throw new Error(`gzip: ${f.message}: the file is damaged and records read from it may be altered`);
+  if (/incorrect data check|incorrect length check/.test(f.message)) throw new Error(`gzip: ${f.message}: the file is damaged; ${hold.failed()}`);
+  // Other damage (a corrupt block, a cut file): every byte decoded before it is kept.
+  yield* count(hold.giveUp());
   if (reopen === undefined) throw failure;
   yield* salvage(reopen, delivered);
   throw failure;

@@ -1,5 +1,6 @@
 import type xxhashInit from 'xxhash-wasm';
 import { Decompress } from './codecs.js';
+import { Holdback } from './holdback.js';
 
 /**
  * zstd decoding in bounded steps, with the frame checksum verified.
@@ -81,53 +82,66 @@ export async function* unzstd(first: Buffer, rest: AsyncIterator<Buffer>): Async
     })(),
   );
   let frame = 0;
-  while (!(await q.atEnd())) {
-    const start = q.offset;
-    const magic = (await q.take(4)).readUInt32LE(0);
-    if ((magic & 0xfffffff0) === 0x184d2a50) {
-      const size = (await q.take(4)).readUInt32LE(0);
-      await q.take(size);
-      continue;
-    }
-    if (magic !== ZSTD_MAGIC) throw new Error(`zstd: not a zstd frame at byte ${start} (damaged data or trailing garbage)`);
-    frame++;
-    const fhd = (await q.take(1))[0];
-    const fcsFlag = fhd >> 6;
-    const single = (fhd >> 5) & 1;
-    const checksum = (fhd >> 2) & 1;
-    if ((fhd >> 3) & 1) throw new Error(`zstd: damaged frame header at byte ${start}`);
-    const didSize = [0, 1, 2, 4][fhd & 3];
-    const fcsSize = [single ? 1 : 0, 2, 4, 8][fcsFlag];
-    const header = Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd, fhd]), await q.take((single ? 0 : 1) + didSize + fcsSize)]);
-    const out: Buffer[] = [];
-    const d = new Decompress((chunk) => {
-      if (chunk.length > 0) out.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
-    });
-    const h = checksum ? hasher.create64(0n) : null;
-    d.push(header);
-    for (;;) {
-      const bh = await q.take(3);
-      const v = bh[0] | (bh[1] << 8) | (bh[2] << 16);
-      const last = v & 1;
-      const type = (v >> 1) & 3;
-      const size = v >>> 3;
-      if (type === 3 || (type !== 1 && size > BLOCK_MAX)) throw new Error(`zstd: damaged block header at byte ${q.offset - 3}`);
-      const body = await q.take(type === 1 ? 1 : size);
-      try {
-        d.push(Buffer.concat([bh, body]));
-      } catch (e) {
-        throw new Error(`zstd: damaged block at byte ${q.offset - body.length - 3}: ${(e as Error).message}`);
+  // A frame's checksum is checked at its end: decoded bytes wait for it (holdback.ts).
+  const hold = new Holdback();
+  try {
+    while (!(await q.atEnd())) {
+      const start = q.offset;
+      const magic = (await q.take(4)).readUInt32LE(0);
+      if ((magic & 0xfffffff0) === 0x184d2a50) {
+        const size = (await q.take(4)).readUInt32LE(0);
+        await q.take(size);
+        continue;
       }
-      for (const c of out.splice(0)) {
-        h?.update(c);
-        yield c;
+      if (magic !== ZSTD_MAGIC) throw new Error(`zstd: not a zstd frame at byte ${start} (damaged data or trailing garbage)`);
+      frame++;
+      const fhd = (await q.take(1))[0];
+      const fcsFlag = fhd >> 6;
+      const single = (fhd >> 5) & 1;
+      const checksum = (fhd >> 2) & 1;
+      if ((fhd >> 3) & 1) throw new Error(`zstd: damaged frame header at byte ${start}`);
+      const didSize = [0, 1, 2, 4][fhd & 3];
+      const fcsSize = [single ? 1 : 0, 2, 4, 8][fcsFlag];
+      const header = Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd, fhd]), await q.take((single ? 0 : 1) + didSize + fcsSize)]);
+      const out: Buffer[] = [];
+      const d = new Decompress((chunk) => {
+        if (chunk.length > 0) out.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
+      });
+      const h = checksum ? hasher.create64(0n) : null;
+      d.push(header);
+      for (;;) {
+        const bh = await q.take(3);
+        const v = bh[0] | (bh[1] << 8) | (bh[2] << 16);
+        const last = v & 1;
+        const type = (v >> 1) & 3;
+        const size = v >>> 3;
+        if (type === 3 || (type !== 1 && size > BLOCK_MAX)) throw new Error(`zstd: damaged block header at byte ${q.offset - 3}`);
+        const body = await q.take(type === 1 ? 1 : size);
+        try {
+          d.push(Buffer.concat([bh, body]));
+        } catch (e) {
+          throw new Error(`zstd: damaged block at byte ${q.offset - body.length - 3}: ${(e as Error).message}`);
+        }
+        for (const c of out.splice(0)) {
+          // A frame without a checksum has nothing to wait for.
+          if (h === null) yield c;
+          else {
+            h.update(c);
+            yield* hold.push(c);
+          }
+        }
+        if (last) break;
       }
-      if (last) break;
+      if (checksum) {
+        const want = (await q.take(4)).readUInt32LE(0);
+        const got = Number(h!.digest() & 0xffffffffn);
+        if (want !== got) throw new Error(`zstd: frame ${frame} checksum mismatch: the data is damaged; ${hold.failed()}`);
+      }
+      yield* hold.passed();
     }
-    if (checksum) {
-      const want = (await q.take(4)).readUInt32LE(0);
-      const got = Number(h!.digest() & 0xffffffffn);
-      if (want !== got) throw new Error(`zstd: frame ${frame} checksum mismatch (the data is damaged; records read from this frame may be altered)`);
-    }
+  } catch (e) {
+    // Damage that is not a checksum (a damaged block, a cut file): the bytes decoded before it are kept.
+    if (!/checksum mismatch/.test((e as Error).message)) yield* hold.giveUp();
+    throw e;
   }
 }

@@ -93,7 +93,7 @@ describe('gzip', () => {
     expect(intact).toBeGreaterThan(215);
   });
 
-  it('damage only the CRC catches says the records may be altered (C4)', async () => {
+  it('damage only the CRC catches: the records it covers are held back and not read; past the hold limit, named as possibly altered (C4)', async () => {
     const dir = await scratch();
     const plain = await readFile(join(FIX, 'records.jsonl'));
     const gz = gzipSync(plain, { level: 0 });
@@ -101,7 +101,37 @@ describe('gzip', () => {
     await writeFile(join(dir, 'crc.jsonl.gz'), gz);
     const d = await drain(readFiles([join(dir, 'crc.jsonl.gz')]));
     expect(d.fileErrors).toHaveLength(1);
-    expect(d.fileErrors[0].message).toMatch(/may be altered/);
+    expect(d.fileErrors[0].message).toMatch(/incorrect data check.*nothing decoded since the last good check was read/);
+    // Before, the records decoded before the check (the altered one among them) were handed on.
+    expect(d.docs).toHaveLength(0);
+    // The same file whole and good: every record, after the check.
+    await writeFile(join(dir, 'ok.jsonl.gz'), Buffer.concat([gzipSync(plain), gzipSync(plain)]));
+    const ok = await drain(readFiles([join(dir, 'ok.jsonl.gz')]));
+    expect(ok.fileErrors).toHaveLength(0);
+    expect(ok.docs).toHaveLength(2 * plain.toString().trim().split('\n').length);
+    // A member larger than the hold limit is handed on as it comes, and the error says so.
+    process.env.CORPUS_CLEAN_HOLD_UNCHECKED = '2000';
+    try {
+      const big = await drain(readFiles([join(dir, 'crc.jsonl.gz')]));
+      expect(big.docs.length).toBeGreaterThan(100);
+      expect(big.fileErrors[0].message).toMatch(/read already \(more than the 2.0 KiB held back.*may be altered/);
+    } finally {
+      delete process.env.CORPUS_CLEAN_HOLD_UNCHECKED;
+    }
+  });
+
+  it('zstd: a frame whose checksum fails gives none of its records (C4 for zstd)', async () => {
+    const good = await readFile(join(FIX, 'records.jsonl.zst'));
+    let mismatches = 0;
+    for (let at = 20; at < good.length - 8; at += 97) {
+      const bad = Buffer.from(good);
+      bad[at] ^= 0x20;
+      const d = await drain(readChunks('z.jsonl.zst', once(bad), 'jsonl'));
+      if (!/checksum mismatch/.test(d.fileErrors[0]?.message ?? '')) continue;
+      mismatches++;
+      expect(d.docs, `flip at ${at}`).toHaveLength(0);
+    }
+    expect(mismatches).toBeGreaterThan(0);
   });
 });
 

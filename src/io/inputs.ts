@@ -62,8 +62,8 @@ async function recoverSpelling(spec: string): Promise<string[]> {
  * and temporaries (the Hadoop/Spark convention) and skipped. Names are read as bytes, so a name
  * that is not UTF-8 is kept (see core/fsname.ts).
  */
-async function listFolder(root: string): Promise<string[]> {
-  const found: string[] = [];
+async function listFolder(root: string): Promise<Array<{ rel: string; real: string }>> {
+  const found: Array<{ rel: string; real: string }> = [];
   const seen = new Set<string>();
   const visit = async (dir: string, rel: string): Promise<void> => {
     const real = await realPath(dir).catch(() => null);
@@ -83,11 +83,12 @@ async function listFolder(root: string): Promise<string[]> {
         kind = st?.isFile() ? 'file' : st?.isDirectory() ? 'dir' : null;
       }
       if (kind === 'dir') await visit(path, r);
-      else if (kind === 'file' && isInputName(e.name)) found.push(r);
+      // A plain file's real path is its folder's, plus its name: no realpath call per file.
+      else if (kind === 'file' && isInputName(e.name)) found.push({ rel: r, real: e.isSymbolicLink() ? await realPath(path).catch(() => resolve(path)) : real.endsWith('/') ? real + e.name : `${real}/${e.name}` });
     }
   };
   await visit(root.length > 1 && root.endsWith('/') ? root.slice(0, -1) : root, '');
-  return found.sort(byCodePoint);
+  return found.sort((a, b) => byCodePoint(a.rel, b.rel));
 }
 
 /**
@@ -103,8 +104,8 @@ export async function expandInputs(specs: readonly string[]): Promise<string[]> 
   // The same file reached twice (spelled relative and absolute, or through a symlink, or a
   // symlink loop in a folder) is read once; the order is that of the resolved paths, so it does
   // not depend on how a path was spelled.
-  const add = async (p: string): Promise<void> => {
-    const key = p === '-' ? p : await realPath(p).catch(() => resolve(p));
+  const add = async (p: string, real?: string): Promise<void> => {
+    const key = p === '-' ? p : (real ?? (await realPath(p).catch(() => resolve(p))));
     if (!seen.has(key)) {
       seen.add(key);
       keys.set(p, key);
@@ -138,7 +139,7 @@ export async function expandInputs(specs: readonly string[]): Promise<string[]> 
       const found = await listFolder(spec);
       if (found.length === 0) throw new UsageError(`no input files (${INPUT_EXTENSIONS.join(', ')}, optionally .gz/.zst) in directory '${showPath(spec)}'`);
       const base = spec.endsWith('/') ? spec : spec + '/';
-      for (const f of found) await add(base + f);
+      for (const f of found) await add(base + f.rel, f.real);
     } else if (/[*?[{]/.test(spec)) {
       // Our own matcher, not tinyglobby's: picomatch's regexes backtrack once per '*' (src/core/glob.ts).
       const found = (await expandGlob(spec)).sort(byCodePoint);

@@ -47,6 +47,7 @@ class ByteQueue {
   }
 
   async take(n: number): Promise<Buffer> {
+    if (n === 0) return Buffer.alloc(0); // an empty raw block (the frame of an empty input)
     if (!(await this.has(n))) throw new Error(`zstd: unexpected end of data at byte ${this.offset + this.size} (the file is cut short)`);
     let out: Buffer;
     if (this.parts[0].length >= n) {
@@ -108,6 +109,7 @@ export async function* unzstd(first: Buffer, rest: AsyncIterator<Buffer>): Async
         if (chunk.length > 0) out.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
       });
       const h = checksum ? hasher.create64(0n) : null;
+      let sum: Buffer | null = null;
       d.push(header);
       for (;;) {
         const bh = await q.take(3);
@@ -117,10 +119,14 @@ export async function* unzstd(first: Buffer, rest: AsyncIterator<Buffer>): Async
         const size = v >>> 3;
         if (type === 3 || (type !== 1 && size > BLOCK_MAX)) throw new Error(`zstd: damaged block header at byte ${q.offset - 3}`);
         const body = await q.take(type === 1 ? 1 : size);
+        // The frame's checksum goes with its last block, pushed as `final`: fzstd holds back a
+        // frame shorter than 18 bytes until told the input ended (a 3-byte file from the zstd
+        // CLI was read as damaged, and a tiny last frame of our own output was lost).
+        if (last && checksum) sum = await q.take(4);
         try {
-          d.push(Buffer.concat([bh, body]));
+          d.push(last && sum ? Buffer.concat([bh, body, sum]) : Buffer.concat([bh, body]), last === 1);
         } catch (e) {
-          throw new Error(`zstd: damaged block at byte ${q.offset - body.length - 3}: ${(e as Error).message}`);
+          throw new Error(`zstd: damaged block at byte ${q.offset - body.length - 3 - (last && sum ? 4 : 0)}: ${(e as Error).message}`);
         }
         for (const c of out.splice(0)) {
           // A frame without a checksum has nothing to wait for.
@@ -133,7 +139,7 @@ export async function* unzstd(first: Buffer, rest: AsyncIterator<Buffer>): Async
         if (last) break;
       }
       if (checksum) {
-        const want = (await q.take(4)).readUInt32LE(0);
+        const want = sum!.readUInt32LE(0);
         const got = Number(h!.digest() & 0xffffffffn);
         if (want !== got) throw new Error(`zstd: frame ${frame} checksum mismatch: the data is damaged; ${hold.failed()}`);
       }

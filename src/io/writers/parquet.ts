@@ -1,6 +1,5 @@
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { mkdir, rename, unlink } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import type { SchemaElement } from 'hyparquet';
@@ -14,6 +13,7 @@ import { UsageError } from '../../core/errors.js';
 import { isFolderOutput, outputRecord } from './jsonl.js';
 import type { Column, ColumnKind } from './parquetSchema.js';
 import { SchemaHolder } from './parquetSchema.js';
+import { zstdEncoder } from '../zstdEncode.js';
 
 /** Column compression of written Parquet files. */
 export type ParquetCompression = 'none' | 'snappy' | 'gzip' | 'zstd' | 'brotli';
@@ -37,18 +37,6 @@ export interface ParquetOptions {
 }
 
 const CODEC = { none: 'UNCOMPRESSED', snappy: 'SNAPPY', gzip: 'GZIP', zstd: 'ZSTD', brotli: 'BROTLI' } as const;
-
-interface ZstdSimple {
-  compress(data: Uint8Array, level: number): Uint8Array;
-}
-let zstd: ZstdSimple | null = null;
-async function zstdCodec(): Promise<ZstdSimple> {
-  if (zstd) return zstd;
-  const require = createRequire(import.meta.url);
-  const { ZstdCodec } = require('zstd-codec') as { ZstdCodec: { run(cb: (z: { Simple: new () => ZstdSimple }) => void): void } };
-  zstd = await new Promise<ZstdSimple>((resolve) => ZstdCodec.run((z) => resolve(new z.Simple())));
-  return zstd;
-}
 
 /** The Parquet schema elements of the run's columns (all optional: a field may be missing). */
 function schemaElements(columns: readonly Column[]): SchemaElement[] {
@@ -129,8 +117,8 @@ export class ParquetShardWriter implements DocSink {
     const w = new ParquetShardWriter(o, await isFolderOutput(o.output));
     w.compressors = { GZIP: (b) => gzipSync(b), BROTLI: (b) => brotliCompressSync(b) };
     if (w.compression === 'zstd') {
-      const z = await zstdCodec();
-      w.compressors.ZSTD = (b) => z.compress(b, 3);
+      const encode = await zstdEncoder();
+      w.compressors.ZSTD = (b) => encode(b);
     }
     return w;
   }

@@ -2,9 +2,9 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { createGzip, type Gzip } from 'node:zlib';
-import { createRequire } from 'node:module';
 import { UsageError } from '../../core/errors.js';
 import { outputTarget, splitExtensions } from '../outputs.js';
+import { zstdEncoder } from '../zstdEncode.js';
 
 /** Output compression, chosen by the file name's ending. */
 export type OutputCompression = 'none' | 'gzip' | 'zstd';
@@ -29,20 +29,6 @@ export interface ShardOptions {
   compression?: OutputCompression;
   /** Folder mode: base name of the shards; default `part`. */
   prefix?: string;
-}
-
-interface ZstdSimple {
-  compress(data: Uint8Array, level: number): Uint8Array;
-}
-
-let zstd: ZstdSimple | null = null;
-/** zstd-codec is an Emscripten build: load it once, on first use. */
-async function zstdCodec(): Promise<ZstdSimple> {
-  if (zstd) return zstd;
-  const require = createRequire(import.meta.url);
-  const { ZstdCodec } = require('zstd-codec') as { ZstdCodec: { run(cb: (z: { Simple: new () => ZstdSimple }) => void): void } };
-  zstd = await new Promise<ZstdSimple>((resolve) => ZstdCodec.run((z) => resolve(new z.Simple())));
-  return zstd;
 }
 
 /** Makes temporary names unique within the process (two writers may aim at one folder). */
@@ -211,8 +197,8 @@ export class ShardedWriter {
     try {
       if (this.compression === 'zstd') {
         // Independent frames, concatenated: a valid zstd stream that any zstd reader decodes.
-        const z = await zstdCodec();
-        if (!s.file.write(z.compress(Buffer.from(block), 3))) await waitDrain(s.file, s);
+        const encode = await zstdEncoder();
+        if (!s.file.write(encode(Buffer.from(block)))) await waitDrain(s.file, s);
       } else {
         const target = s.gzip ?? s.file;
         if (!target.write(block)) await waitDrain(target, s);

@@ -2,6 +2,7 @@ import * as chars from './chars.js';
 
 const CHAR_CLASS = chars.CHAR_CLASS;
 const SPACE = chars.SPACE;
+const CJK = chars.CJK;
 import type { TextProfile } from './profile.js';
 
 /** Settings of the C4 line rules (datatrove `C4QualityFilter` defaults in the `web-en` preset). */
@@ -18,6 +19,12 @@ export interface C4Config {
   minPerLine: number;
   /** Lines with a white-space separated word longer than this are removed (C4: 1000); 0 = off. */
   maxWordLength: number;
+  /**
+   * For `maxWordLength`, each CJK character is a word of its own (default false, as in C4). Chinese
+   * puts no spaces between words, so without this a fluent line over 1000 characters is one
+   * "word" and the whole line is removed (the `web-zh` preset turns it on).
+   */
+  cjkWords: boolean;
   /** Strip Wikipedia citation marks `[1]`, `[edit]`, `[citation needed]` first (C4: true). */
   removeCitations: boolean;
   /** Remove lines mentioning javascript (C4: true). */
@@ -171,8 +178,9 @@ export class C4Lines {
       if (maxWord > 0 && e0 - s0 > maxWord) {
         let longest = 0;
         let wl = 0;
+        const breaks = cfg.cjkWords ? SPACE | CJK : SPACE;
         for (let i = s0; i < e0; i++) {
-          if ((T[text.charCodeAt(i)] & SPACE) !== 0) {
+          if ((T[text.charCodeAt(i)] & breaks) !== 0) {
             if (wl > longest) longest = wl;
             wl = 0;
           } else wl++;

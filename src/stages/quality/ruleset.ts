@@ -159,7 +159,7 @@ export function parseRuleSet(raw: unknown, where = 'rule set'): RuleSet {
     if (!isObj(c)) return bad(`'c4' must be a mapping`);
     known(
       c,
-      ['end_punctuation', 'exclude_ellipsis', 'require_terminal_punct', 'line_units', 'min_per_line', 'max_word_length', 'remove_citations', 'javascript', 'policy', 'sentence_ends', 'sentence_ends_anywhere', 'curly_exempt_after'],
+      ['end_punctuation', 'exclude_ellipsis', 'require_terminal_punct', 'line_units', 'min_per_line', 'max_word_length', 'cjk_words', 'remove_citations', 'javascript', 'policy', 'sentence_ends', 'sentence_ends_anywhere', 'curly_exempt_after'],
       'c4',
     );
     const units = str(c, 'line_units', 'words');
@@ -171,6 +171,7 @@ export function parseRuleSet(raw: unknown, where = 'rule set'): RuleSet {
       lineUnits: units as 'words' | 'chars',
       minPerLine: num(c, 'min_per_line', 3),
       maxWordLength: num(c, 'max_word_length', 1000),
+      cjkWords: bool(c, 'cjk_words', false),
       removeCitations: bool(c, 'remove_citations', true),
       javascript: bool(c, 'javascript', true),
       policy: strs(c, 'policy').map((p) => p.toLowerCase()),

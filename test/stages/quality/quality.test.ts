@@ -97,6 +97,23 @@ describe('quality: presets and options', () => {
     expect(zh.q.preset).toBe('web-zh');
   });
 
+  it('web-zh: a fluent unspaced Chinese line over 1000 characters keeps its sentences (cjk_words)', async () => {
+    // Chinese has no spaces: C4's long-word rule saw such a line as one 1000+-character "word",
+    // removed it, and the document failed zh_c4:min_sentences with c4_sentences 0.
+    const line = fixture('zh_wiki.jsonl')
+      .map((r) => r.text.replace(/\s+/g, ''))
+      .join('')
+      .slice(0, 1500);
+    expect(line.length).toBe(1500);
+    const zh = await one(line, { preset: 'web-zh' });
+    expect(zh.q.c4_lines_removed).toBe(0);
+    expect(zh.q.c4_sentences as number).toBeGreaterThan(10);
+    expect(zh.q.failed).not.toContain('zh_c4:min_sentences');
+    // English keeps C4's rule: a 1001-character token still removes its line
+    const en = await one(GOOD_EN + '\n' + 'x'.repeat(1001) + '.', { preset: 'web-en' });
+    expect(en.q.c4_lines_removed).toBe(1);
+  });
+
   it('auto picks by attrs.lang, else by CJK share', async () => {
     expect((await one(GOOD_ZH, {}, { lang: 'zh' })).q).toMatchObject({ preset: 'web-zh', preset_by: 'lang' });
     expect((await one(GOOD_ZH, {}, { lang: 'en' })).q).toMatchObject({ preset: 'web-en', preset_by: 'lang' });

@@ -6,6 +6,7 @@ import type { Command } from './command.js';
 import { catCommand } from './commands/cat.js';
 import { stageOnly } from './stageModules.js';
 import { outputClosed, stopping } from './interrupt.js';
+import { showLines } from '../core/show.js';
 
 /**
  * All subcommands: the fixed ones, then one per registered stage. Loaded on demand, so `cat`
@@ -75,7 +76,7 @@ export async function main(argv: string[]): Promise<number> {
     return await cmd.run(rest);
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`corpus-clean: ${e.message}\n`);
+      process.stderr.write(`corpus-clean: ${showLines(e.message)}\n`);
       return ExitCode.usage;
     }
     // Cut short by a signal: the interrupt handler is removing the output and will exit.
@@ -83,7 +84,7 @@ export async function main(argv: string[]): Promise<number> {
     // An I/O failure (full disk, no permission) is one line that names the path, not a trace.
     const err = e as NodeJS.ErrnoException;
     const message = typeof err.code === 'string' && err.code !== 'ERR_ASSERTION' ? err.message : (err.stack ?? String(e));
-    process.stderr.write(`corpus-clean${cmd ? ' ' + cmd.name : ''}: error: ${message}\n`);
+    process.stderr.write(`corpus-clean${cmd ? ' ' + cmd.name : ''}: error: ${showLines(message)}\n`);
     return ExitCode.dataOrIo;
   }
 }

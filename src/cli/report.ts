@@ -3,6 +3,7 @@ import { progressInterval } from '../exec/progress.js';
 import { textFieldLabel, type TextField } from '../core/doc.js';
 import type { RunStats } from '../core/stats.js';
 import { balanced } from '../core/stats.js';
+import { showText } from '../core/show.js';
 
 /** Input reasons that are not damage: blank lines separate records in text and are common in JSONL. */
 const NOT_BAD = new Set(['blank_line']);
@@ -93,7 +94,7 @@ export function fileLines(s: RunStats): string[] {
 export function keysSeen(s: RunStats): string[] {
   const all: Record<string, number> = {};
   for (const f of Object.values(s.perFile ?? {})) for (const [k, n] of Object.entries(f.keysSeen)) all[k] = (all[k] ?? 0) + n;
-  return Object.entries(all).sort((a, b) => b[1] - a[1]).map(([k]) => k);
+  return Object.entries(all).sort((a, b) => b[1] - a[1]).map(([k]) => showText(k));
 }
 
 /** Share of a file's records above which one reason earns a warning. */
@@ -131,7 +132,7 @@ export function fileWarnings(s: RunStats, textField?: TextField): string[] {
     if (f.read === 0) continue;
     const top = Object.entries(f.reasons).sort((a, b) => b[1] - a[1])[0];
     if (top === undefined) continue;
-    const keys = Object.entries(f.keysSeen).sort((a, b) => b[1] - a[1]).map(([k]) => k);
+    const keys = Object.entries(f.keysSeen).sort((a, b) => b[1] - a[1]).map(([k]) => showText(k));
     const [reason, n] = top;
     const pct = ((100 * n) / f.read).toFixed(n === f.read ? 0 : 1);
     if (f.written === 0) out.push(`${showPath(name)}: none of its ${f.read} records was written; ${n} (${pct} %) rejected as ${reason}: ${fixFor(reason, keys, textField)}`);

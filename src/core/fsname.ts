@@ -1,6 +1,7 @@
 import type { Dirent } from 'node:fs';
 import { readdir, realpath } from 'node:fs/promises';
 import { UsageError } from './errors.js';
+import { showText } from './show.js';
 
 /*
  * File names that are not UTF-8. Linux names are bytes; Node turns them into text as UTF-8 and
@@ -55,10 +56,10 @@ export function fsPath(p: string): string | Buffer {
   return Buffer.concat(parts);
 }
 
-/** A path for messages: escaped bytes as `\xNN`. */
+/** A path for messages: escaped bytes as `\xNN`, control and bidi characters escaped (core/show.ts). */
 export function showPath(p: string): string {
-  if (!ESCAPED.test(p)) return p;
-  return p.replace(/(?<![\uD800-\uDBFF])[\uDC80-\uDCFF]/g, (c) => `\\x${(c.charCodeAt(0) - 0xdc00).toString(16).padStart(2, '0')}`);
+  if (!ESCAPED.test(p)) return showText(p);
+  return showText(p).replace(/(?<![\uD800-\uDBFF])[\uDC80-\uDCFF]/g, (c) => `\\x${(c.charCodeAt(0) - 0xdc00).toString(16).padStart(2, '0')}`);
 }
 
 /** `readdir` with each name as `nameFromBytes` text. */

@@ -17,6 +17,7 @@ import type { Stage } from '../core/stage.js';
 import { formatOf, type InputFormat } from '../io/readers/index.js';
 import { parquetRowGroups } from '../io/readers/parquet.js';
 import type { OutputCompression } from '../io/writers/sharded.js';
+import { showPath } from '../core/fsname.js';
 
 /** The settings every task of a run shares. */
 export interface RunSettings {
@@ -216,6 +217,6 @@ export function planKey(p: Plan): string {
 
 /** A task for messages: `file`, `file bytes a-b (lines from N)` or `file row groups a-b`. */
 export function describeTask(t: TaskSpec): string {
-  if (t.rowGroups !== undefined) return `${t.file} row groups ${t.rowGroups[0]}-${t.rowGroups[1] - 1}`;
-  return t.start === undefined ? t.file : `${t.file} bytes ${t.start}-${t.end} (from line ${(t.linesBefore ?? 0) + 1})`;
+  if (t.rowGroups !== undefined) return `${showPath(t.file)} row groups ${t.rowGroups[0]}-${t.rowGroups[1] - 1}`;
+  return t.start === undefined ? showPath(t.file) : `${showPath(t.file)} bytes ${t.start}-${t.end} (from line ${(t.linesBefore ?? 0) + 1})`;
 }

@@ -1,0 +1,25 @@
+/**
+ * Text from the data (file names, record keys) shown in terminal messages. A hostile corpus must
+ * not reach the operator's terminal raw: an escape sequence could clear the screen or retitle
+ * the window, a newline could forge an accounting line, a bidi override could reorder a name.
+ * Control characters (C0, DEL, C1) and bidi controls are shown as `\xNN` / `\u{NNNN}`, as `ls`
+ * and git quote names.
+ */
+// eslint-disable-next-line no-control-regex
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/** `s` with every control or bidi character escaped; unchanged when it has none. */
+export function showText(s: string): string {
+  UNSAFE.lastIndex = 0;
+  if (!UNSAFE.test(s)) return s;
+  UNSAFE.lastIndex = 0;
+  return s.replace(UNSAFE, (c) => {
+    const n = c.charCodeAt(0);
+    return n <= 0xff ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u{${n.toString(16)}}`;
+  });
+}
+
+/** Each line of a (multi-line) message through showText: its line breaks kept, nothing else raw. */
+export function showLines(s: string): string {
+  return s.split('\n').map(showText).join('\n');
+}

@@ -547,14 +547,14 @@ export class SignalComputer {
   }
 
   /**
-   * Characters covered by the most frequent n-gram (its length times its count; ties go to the
-   * first seen, as `Counter.most_common`), datatrove's `find_top_duplicate`.
+   * Characters covered by the most frequent n-gram (ties go to the first seen, as
+   * `Counter.most_common`), datatrove's `find_top_duplicate` but counting a character once.
    */
   private topNgram(p: TextProfile, n: number, pl: Int32Array, rep: Uint8Array, live: number): number {
     const nt = p.nTokens;
     if (nt < n) return 0;
     const grams = nt - n + 1;
-    if (live >= PARTITION_MIN) return this.topNgramPartitioned(n, grams, pl, rep, live);
+    if (live >= PARTITION_MIN) return this.topNgramPartitioned(p, n, grams, pl, rep, live);
     // Size the table by the candidates, not the positions: a table that fits the cache is the
     // difference between a hit and a miss on every probe.
     counter.clear(live);
@@ -564,7 +564,6 @@ export class SignalComputer {
     const kb = powImul(BASE_B, n);
     let bestCount = 0;
     let bestFirst = 0;
-    let bestLen = 0;
     for (let i = 0; i < grams; i++) {
       if (rep[i] === 0) continue;
       const a = (pa[i + n] - Math.imul(pa[i], ka)) | 0;
@@ -583,8 +582,38 @@ export class SignalComputer {
     // An n-gram seen once is not repetition (datatrove counts it anyway; that only matters for
     // texts short enough to fail the length rules).
     if (bestCount < 2) return 0;
-    bestLen = pl[bestFirst + n] - pl[bestFirst] + (this.config.ngramSeparator ? n - 1 : 0);
-    return bestLen * bestCount;
+    return this.covered(p, n, grams, bestFirst, pl, rep);
+  }
+
+  /**
+   * Characters inside the occurrences of the n-gram first seen at token `first`, each character
+   * once: occurrences that overlap ("凸凸凸凸", "ha ha ha") share their characters, so the result
+   * is a fraction of the text (datatrove multiplies the length by the count, which runs to 6 for
+   * a 6-gram over a run of one character). Without overlaps both are the same.
+   */
+  private covered(p: TextProfile, n: number, grams: number, first: number, pl: Int32Array, rep: Uint8Array): number {
+    const ka = powImul(BASE_A, n);
+    const kb = powImul(BASE_B, n);
+    const pa = prefixA;
+    const pb = prefixB;
+    const a0 = (pa[first + n] - Math.imul(pa[first], ka)) | 0;
+    const b0 = (pb[first + n] - Math.imul(pb[first], kb)) | 0;
+    const sep = this.config.ngramSeparator;
+    const st = p.tokStart;
+    const en = p.tokEnd;
+    let chars = 0;
+    let end = 0; // tokens before `end` are counted
+    for (let i = first; i < grams; i++) {
+      if (rep[i] === 0) continue;
+      if (((pa[i + n] - Math.imul(pa[i], ka)) | 0) !== a0 || ((pb[i + n] - Math.imul(pb[i], kb)) | 0) !== b0) continue;
+      const s = i > end ? i : end;
+      chars += pl[i + n] - pl[s];
+      // One separator between two tokens (datatrove joins them with a space), but only where the
+      // text has a character between them: unspaced Chinese has none to count.
+      if (sep) for (let k = s === i ? i : s - 1; k < i + n - 1; k++) if (st[k + 1] > en[k]) chars++;
+      end = i + n;
+    }
+    return chars;
   }
 
   /**
@@ -593,7 +622,7 @@ export class SignalComputer {
    * position order; each partition is counted on its own. An n-gram falls in one partition only,
    * so the most frequent one overall (count, then first position) is the best of the partitions'.
    */
-  private topNgramPartitioned(n: number, grams: number, pl: Int32Array, rep: Uint8Array, live: number): number {
+  private topNgramPartitioned(p: TextProfile, n: number, grams: number, pl: Int32Array, rep: Uint8Array, live: number): number {
     let bits = 1;
     while (live >>> bits > PARTITION_SIZE && bits < 8) bits++;
     const parts = 1 << bits;
@@ -653,7 +682,7 @@ export class SignalComputer {
       from = to;
     }
     if (bestCount < 2) return 0;
-    return (pl[bestFirst + n] - pl[bestFirst] + (this.config.ngramSeparator ? n - 1 : 0)) * bestCount;
+    return this.covered(p, n, grams, bestFirst, pl, rep);
   }
 
   /**

@@ -317,3 +317,39 @@ describe('quality: tokens', () => {
     expect(toks).toEqual(['Do', "n't", 'edit', '/etc/apt/sources.list', ',', 'e.g.', 'use', 'U.S.', '3.14', 'and', '1,000', 'users', '.', '中', '文', '，', '测', '试', '。']);
   });
 });
+
+describe('top n-gram fractions are fractions of the text', () => {
+  // A run of one character (Weibo "凸凸凸...", "嘿嘿嘿") or one word makes the top n-gram's
+  // occurrences overlap; counting its length once per occurrence gave top_6gram_frac 5.78.
+  const texts = [
+    '凸'.repeat(300),
+    '哈'.repeat(30),
+    'ha '.repeat(100),
+    'spam '.repeat(200),
+    '母上：你笑什么。我：嘿嘿嘿嘿嘿嘿。母上：不就是他俩吗？我：嘿嘿嘿嘿嘿嘿，不用理我，你不懂。',
+    'a b a b a b a b a b a b a b a b a b a b',
+  ];
+  for (const preset of ['web-en', 'web-zh']) {
+    it(`never exceed 1 (${preset})`, async () => {
+      const { out } = await run(texts, { preset, tagOnly: true });
+      for (const o of out) for (const [k, v] of Object.entries(o.q)) if (/^top_\d+gram_frac$/.test(k)) expect(v, `${k} of ${o.text.slice(0, 20)}`).toBeLessThanOrEqual(1);
+    });
+  }
+  it('count each character once: a run of one character is the whole text', async () => {
+    const o = await one('凸'.repeat(300), { preset: 'web-zh', tagOnly: true });
+    expect(o.q.top_6gram_frac).toBe(1);
+    expect(o.q.top_3gram_frac).toBe(1);
+  });
+  it('count the covered characters of overlapping occurrences (嘿 x6 twice in 46 characters)', async () => {
+    const t = '母上：你笑什么。我：嘿嘿嘿嘿嘿嘿。母上：不就是他俩吗？我：嘿嘿嘿嘿嘿嘿，不用理我，你不懂。';
+    const o = await one(t, { preset: 'web-zh', tagOnly: true });
+    // 嘿嘿嘿 occurs 4 times in each run of six, the runs cover 12 characters.
+    expect(o.q.top_3gram_frac).toBeCloseTo(12 / t.length, 6);
+  });
+  it('without overlaps the value is datatrove\'s (length x count, a space between words)', async () => {
+    const t = 'the cat sat on the mat while the cat ate the rat and the cat ran off';
+    const o = await one(t, { preset: 'web-en', tagOnly: true });
+    // "the cat" x3: (3 + 1 + 3) x 3 = 21 characters
+    expect(o.q.top_2gram_frac).toBeCloseTo(21 / t.length, 6);
+  });
+});

@@ -25,6 +25,22 @@ function sketchOf(st: StageStats, key: string): SignalSketch {
 
 type Attrs = Record<string, unknown>;
 
+/**
+ * A profiler that reads what the stage wrote in `attrs`: `see` is called with the attrs of every
+ * record kept (those that have attrs) and of every record dropped.
+ */
+function attrsProfiler(see: (attrs: Attrs | undefined, side: 'kept' | 'dropped') => void): StageProfiler {
+  return {
+    kept(docs) {
+      for (const d of docs) if (hasAttrs(d)) see(d.attrs, 'kept');
+    },
+    dropped(r) {
+      see(r.attrs, 'dropped');
+    },
+    finish() {},
+  };
+}
+
 /** `attrs.quality`: the signals that have a rule in the record's preset, and the score. */
 function qualityProfiler(stage: Stage, st: StageStats): StageProfiler {
   const byPreset = new Map<string, string[]>();
@@ -56,15 +72,7 @@ function qualityProfiler(stage: Stage, st: StageStats): StageProfiler {
       if (typeof v === 'number') sketchAdd(sketchOf(st, k.keys[i])[side], v);
     }
   };
-  return {
-    kept(docs) {
-      for (const d of docs) if (hasAttrs(d)) see(d.attrs, 'kept');
-    },
-    dropped(r) {
-      see(r.attrs, 'dropped');
-    },
-    finish() {},
-  };
+  return attrsProfiler(see);
 }
 
 /** `attrs.lang_score` against `min_score`. */
@@ -118,15 +126,7 @@ function flaggedWordsProfiler(st: StageStats): StageProfiler {
     if (typeof f.ratio === 'number') sketchAdd(sketchOf(st, `${lang}/ratio`)[side], f.ratio);
     if (typeof f.count === 'number') sketchAdd(sketchOf(st, `${lang}/count`)[side], f.count);
   };
-  return {
-    kept(docs) {
-      for (const d of docs) if (hasAttrs(d)) see(d.attrs, 'kept');
-    },
-    dropped(r) {
-      see(r.attrs, 'dropped');
-    },
-    finish() {},
-  };
+  return attrsProfiler(see);
 }
 
 /**
@@ -145,15 +145,7 @@ function piiProfiler(st: StageStats): StageProfiler {
     }
     if (all > 0) sketchAdd(sketchOf(st, 'found')[side], all);
   };
-  return {
-    kept(docs) {
-      for (const d of docs) if (hasAttrs(d)) see(d.attrs, 'kept');
-    },
-    dropped(r) {
-      see(r.attrs, 'dropped');
-    },
-    finish() {},
-  };
+  return attrsProfiler(see);
 }
 
 /**

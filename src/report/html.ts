@@ -166,6 +166,25 @@ function dedupSection(d: RunData): string {
   return out.length > 0 ? out.join('') : '<p class="muted">The recipe has no dedup stage.</p>';
 }
 
+/**
+ * Counters that count something other than records (bytes, lines, findings): a share of the
+ * records into the stage means nothing for them (bytes_removed showed as "315.6 %").
+ */
+const COUNTER_UNITS: [RegExp, string][] = [
+  [/^bytes_/, 'bytes'],
+  [/^units_removed$/, 'paragraphs or lines'],
+  [/^c4_lines_removed(:|$)/, 'lines'],
+  [/^(found|replaced):/, 'findings'],
+  [/^candidates/, 'pairs'],
+];
+
+/** The note after a counter's value: its share of the records into the stage, or its unit. */
+export function counterNote(key: string, value: number, st: StageStats, bytesRead: number): string {
+  const unit = COUNTER_UNITS.find(([re]) => re.test(key))?.[1];
+  if (unit === undefined) return `(${pct(value, st.in)} of records)`;
+  return unit === 'bytes' ? `bytes (${pct(value, bytesRead)} of the input bytes)` : unit;
+}
+
 function changesSection(d: RunData): string {
   const out: string[] = [];
   d.stats.stages.forEach((st, i) => {
@@ -176,7 +195,7 @@ function changesSection(d: RunData): string {
       .slice(0, 30);
     if (items.length === 0) return;
     const label = stageLabel(d.stats.stages, i);
-    out.push(`<h3>${esc(label)}</h3>` + hbars(`changes:${label}`, `${label}: changes by kind`, items.map(([k, v]) => ({ label: k, value: v, note: `(${pct(v, st.in)})` }))));
+    out.push(`<h3>${esc(label)}</h3>` + hbars(`changes:${label}`, `${label}: changes by kind`, items.map(([k, v]) => ({ label: k, value: v, note: counterNote(k, v, st, d.stats.bytesRead) }))));
   });
   return out.length > 0 ? out.join('') : '<p class="muted">No stage counted repairs or changes.</p>';
 }

@@ -17,9 +17,33 @@ export function num(x: number): string {
   return a >= 100 ? x.toFixed(0) : a >= 1 ? x.toFixed(2) : x.toPrecision(3);
 }
 
-function shorten(label: string, max: number): string {
+/**
+ * About how wide a label is at 11 px in a sans-serif font, on the safe side: Han, kana, Hangul and
+ * other wide characters are a full em; capitals, m, w, @, % and arrows 10 px; other characters
+ * 6.8 px (digits and most small letters are narrower). Used to keep every label inside its chart.
+ */
+export function textWidth(s: string): number {
+  let w = 0;
+  for (const ch of s) {
+    const c = ch.codePointAt(0)!;
+    w += c >= 0x1100 && (c <= 0x115f || (c >= 0x2e80 && c <= 0xa4cf) || (c >= 0xac00 && c <= 0xd7a3) || (c >= 0xf900 && c <= 0xfaff) || (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60) || (c >= 0xffe0 && c <= 0xffe6) || c >= 0x1f300) ? 11 : c === 0x2192 || c === 0x40 || c === 0x25 || c === 0x6d || c === 0x77 || (c >= 0x41 && c <= 0x5a) ? 10 : 6.8;
+  }
+  return w;
+}
+
+/** The label cut from the left (file names differ at their end) to fit `px` pixels. */
+function shorten(label: string, px: number): string {
+  if (textWidth(label) <= px) return label;
   const cps = Array.from(label);
-  return cps.length <= max ? label : '…' + cps.slice(cps.length - max + 1).join('');
+  let w = textWidth('…');
+  let i = cps.length;
+  while (i > 0 && w + textWidth(cps[i - 1]) <= px) w += textWidth(cps[--i]);
+  return '…' + cps.slice(i).join('');
+}
+
+/** Room on the right of the bars for the widest of `labels` (at least `min`), so none is cut off. */
+function rightRoom(labels: string[], min: number): number {
+  return Math.min(W / 2, Math.max(min, ...labels.map((l) => textWidth(l) + 8)));
 }
 
 function open(name: string, title: string, h: number): string {
@@ -30,7 +54,8 @@ function open(name: string, title: string, h: number): string {
 export function hbars(name: string, title: string, items: { label: string; value: number; cls?: string; note?: string }[]): string {
   const row = 18;
   const left = 260;
-  const right = 110;
+  const valueLabel = (it: { value: number; note?: string }): string => `${num(it.value)}${it.note ? ' ' + it.note : ''}`;
+  const right = rightRoom(items.map(valueLabel), 60);
   const h = items.length * row + 10;
   const max = Math.max(1, ...items.map((i) => i.value));
   const parts = [open(name, title, h)];
@@ -38,9 +63,9 @@ export function hbars(name: string, title: string, items: { label: string; value
     const y = 5 + i * row;
     const w = Math.max(it.value > 0 ? 1 : 0, ((W - left - right) * it.value) / max);
     parts.push(
-      `<text x="${left - 6}" y="${y + 12}" text-anchor="end" ${FONT}>${esc(shorten(it.label, 42))}</text>`,
+      `<text x="${left - 6}" y="${y + 12}" text-anchor="end" ${FONT}>${esc(shorten(it.label, left - 10))}</text>`,
       `<rect class="bar ${esc(it.cls ?? '')}" x="${left}" y="${y + 2}" width="${w.toFixed(1)}" height="${row - 5}"><title>${esc(it.label)}: ${esc(num(it.value))}${it.note ? ' ' + esc(it.note) : ''}</title></rect>`,
-      `<text x="${(left + w + 4).toFixed(1)}" y="${y + 12}" ${FONT}>${esc(num(it.value))}${it.note ? ' ' + esc(it.note) : ''}</text>`,
+      `<text x="${(left + w + 4).toFixed(1)}" y="${y + 12}" ${FONT}>${esc(valueLabel(it))}</text>`,
     );
   });
   parts.push('</svg>');
@@ -51,7 +76,8 @@ export function hbars(name: string, title: string, items: { label: string; value
 export function pairedBars(name: string, title: string, legend: [string, string], items: { label: string; a: number; b: number }[]): string {
   const row = 26;
   const left = 200;
-  const right = 80;
+  const pairLabel = (it: { a: number; b: number }): string => `${num(it.a)} → ${num(it.b)}`;
+  const right = rightRoom(items.map(pairLabel), 60);
   const h = items.length * row + 30;
   const max = Math.max(1, ...items.flatMap((i) => [i.a, i.b]));
   const sx = (v: number): number => ((W - left - right) * v) / max;
@@ -63,10 +89,10 @@ export function pairedBars(name: string, title: string, legend: [string, string]
   items.forEach((it, i) => {
     const y = 24 + i * row;
     parts.push(
-      `<text x="${left - 6}" y="${y + 15}" text-anchor="end" ${FONT}>${esc(shorten(it.label, 32))}</text>`,
+      `<text x="${left - 6}" y="${y + 15}" text-anchor="end" ${FONT}>${esc(shorten(it.label, left - 10))}</text>`,
       `<rect class="bar a" x="${left}" y="${y + 2}" width="${Math.max(it.a > 0 ? 1 : 0, sx(it.a)).toFixed(1)}" height="10"><title>${esc(it.label)} ${esc(legend[0])}: ${esc(num(it.a))}</title></rect>`,
       `<rect class="bar b" x="${left}" y="${y + 13}" width="${Math.max(it.b > 0 ? 1 : 0, sx(it.b)).toFixed(1)}" height="10"><title>${esc(it.label)} ${esc(legend[1])}: ${esc(num(it.b))}</title></rect>`,
-      `<text x="${(left + Math.max(sx(it.a), sx(it.b)) + 4).toFixed(1)}" y="${y + 15}" ${FONT}>${esc(num(it.a))} → ${esc(num(it.b))}</text>`,
+      `<text x="${(left + Math.max(sx(it.a), sx(it.b)) + 4).toFixed(1)}" y="${y + 15}" ${FONT}>${esc(pairLabel(it))}</text>`,
     );
   });
   parts.push('</svg>');

@@ -23,7 +23,20 @@ const PLANTED = [
   { text: "</pre><svg onload=\"window.__pwned = 3\"></svg><style>body{display:none}</style> someone@example.org" },
 ];
 
-describe.runIf(HAS_BROWSER)('the HTML report in Chromium', () => {
+/** The labels of the page's charts that reach past the chart's left or right edge (run in the page). */
+function labelsOutside(): string[] {
+  const out: string[] = [];
+  for (const svg of Array.from(document.querySelectorAll('svg.chart'))) {
+    const width = (svg as SVGSVGElement).viewBox.baseVal.width;
+    for (const t of Array.from(svg.querySelectorAll('text'))) {
+      const b = (t as SVGTextElement).getBBox();
+      if (b.x < 0 || b.x + b.width > width + 0.5) out.push(`${svg.getAttribute('data-chart')}: "${t.textContent}" spans ${b.x.toFixed(0)}..${(b.x + b.width).toFixed(0)} of ${width}`);
+    }
+  }
+  return out;
+}
+
+describe.runIf(HAS_BROWSER)('the HTML report in Chromium', { timeout: 120_000 }, () => {
   let dir: string;
   let out: string;
   let evil: string;
@@ -49,8 +62,36 @@ describe.runIf(HAS_BROWSER)('the HTML report in Chromium', () => {
     const r = await runCli(['run', recipe, '-o', out]);
     expect(r.stderr).toContain(`report in ${join(out, '_report.html')}`);
     expect(r.code).toBe(0);
-  });
+  }, 180_000);
   afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('keeps the labels of large runs and long names inside the charts', async () => {
+    // The funnel of the web-zh run cut its labels ("88,705 → 88,5"); long file names and counters with notes too.
+    const { hbars, pairedBars } = await import('../../src/report/svg.js');
+    const funnel = pairedBars('funnel', 'funnel', ['in', 'out'], [
+      { label: 'read', a: 88_705, b: 88_705 },
+      { label: 'normalize', a: 88_705, b: 88_597 },
+      { label: 'langid', a: 88_597, b: 77_512 },
+      { label: 'paragraphs', a: 9_876, b: 9_870 },
+    ]);
+    const files = hbars('files', 'files', [
+      { label: '/work/shared/data/web/zh/chinesewebtext_cc2021-43_cleared1_WWWWWWWWWWMMMMMMMMMM.jsonl', value: 100, cls: 'keep', note: '% of 1,234,567' },
+      { label: '中文网页数据集的一个非常非常长的文件名称用来测试标签是否会被截断的情况.jsonl', value: 3.5, note: '% of 88,705' },
+      { label: 'bytes_removed', value: 123_456_789, note: 'bytes (12.3 % of the input bytes)' },
+    ]);
+    const page1 = join(dir, 'labels.html');
+    await writeFile(page1, `<!doctype html><html><head><meta charset="utf-8"></head><body>${funnel}${files}</body></html>`);
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--headless', '--no-sandbox', '--disable-gpu'] });
+    try {
+      const page = await browser.newPage();
+      await page.goto('file://' + page1);
+      expect(await page.$$eval('svg.chart text', (t) => t.length)).toBeGreaterThan(8);
+      expect(await page.evaluate(labelsOutside)).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  });
 
   it('renders every chart, with no console error, no request and nothing from the data running', async () => {
     const { chromium } = await import('playwright-core');
@@ -93,6 +134,9 @@ describe.runIf(HAS_BROWSER)('the HTML report in Chromium', () => {
         expect(c.height, c.name).toBeGreaterThan(10);
         expect(c.marks, c.name).toBeGreaterThan(0);
       }
+
+      // Every label sits inside its chart.
+      expect(await page.evaluate(labelsOutside)).toEqual([]);
 
       // Nothing from the data ran, loaded or changed the page.
       expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();

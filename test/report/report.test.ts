@@ -97,4 +97,24 @@ describe('the report\'s samples and merged tasks', { timeout: 180_000 }, () => {
     expect(en.slice(0, en.indexOf('</svg>'))).toContain('flagged_words:en_ratio max');
     expect(html).toContain('>blocked: block<');
   });
+
+  it('shows a counter of bytes, lines or findings against its own base, never as a share of records', async () => {
+    // 12 records: one unique paragraph each and two boilerplate paragraphs every page has; two e-mails each.
+    const recs = Array.from({ length: 12 }, (_, i) => ({
+      text: `Page ${i} has its own story about the river number ${i} and the mill.\n\nCopyright 2026 Example Corp. All rights reserved, every page has this footer.\n\nFollow us on the social networks of Example Corp for news and offers.\n\nWrite to a${i}@example.org or b${i}@example.org today.`,
+    }));
+    await writeFile(join(dir, 'p.jsonl'), recs.map((x) => JSON.stringify(x)).join('\n') + '\n');
+    await writeFile(join(dir, 'p.yaml'), `name: p\ninput: [p.jsonl]\nstages:\n  - paragraphs: {min_occurrences: 2, min_doc_chars: 0}\n  - pii: {}\nmax_reject_rate: 1\n`);
+    const out = join(dir, 'p-out');
+    const r = await runCli(['run', join(dir, 'p.yaml'), '-o', out, '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    const html = await readFile(join(out, '_report.html'), 'utf8');
+    const changes = html.slice(html.indexOf('<section id="changes">'), html.indexOf('<section id="time">'));
+    // bytes_removed: 12 x 2 footers of ~70 bytes = ~1,700 bytes, which was shown as a share of the 12 records.
+    expect(changes).toMatch(/bytes_removed: [\d,]+ bytes \([\d.]+ % of the input bytes\)/);
+    expect(changes).toMatch(/units_removed: 24 paragraphs or lines</);
+    expect(changes).toMatch(/found:email: 24 findings</);
+    expect(changes).toMatch(/docs_changed: 12 \(100.0 % of records\)/);
+    for (const m of html.matchAll(/([\d.]+) %/g)) expect(Number(m[1]), m[0]).toBeLessThanOrEqual(100);
+  });
 });

@@ -16,6 +16,7 @@ import { availableParallelism } from 'node:os';
 import { ExitCode } from '../../core/errors.js';
 import { parseSize } from '../../core/recipe.js';
 import { whileRunning } from '../interrupt.js';
+import { startAttempt, workedMs } from '../attempts.js';
 import { prepareFolder } from '../../exec/folder.js';
 import { planPath, rejectsPath } from '../../exec/layout.js';
 import type { OutputCompression } from '../../io/writers/sharded.js';
@@ -199,7 +200,7 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
       await mkdir(dir, { recursive: true });
       await writeResolved(files, eff);
       if (state === 'fresh') await writeAtomic(planPath(dir), JSON.stringify(plan, null, 1) + '\n');
-      const started = (await stat(planPath(dir))).mtimeMs;
+      const starts = await startAttempt(dir, state === 'fresh', (await stat(planPath(dir))).mtimeMs);
       const quiet = v.quiet === true;
       const progress = progressWanted(quiet);
       if (state === 'resume' && !quiet) process.stderr.write(`corpus-clean run: resuming the unfinished run in ${dir}: ${doneUnits(dir, plan)} of ${totalUnits(plan)} units done\n`);
@@ -214,7 +215,9 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
       } finally {
         unregister();
       }
-      return mergeRun(dir, plan, { started, executor: { kind: 'local', workers, worker_kind: workerKind, task_size: taskSize } });
+      // The merge reports the time since `started`: the time worked by every attempt, not the gaps between them.
+      const now = Date.now();
+      return mergeRun(dir, plan, { started: now - (await workedMs(dir, starts, now)), executor: { kind: 'local', workers, worker_kind: workerKind, task_size: taskSize } });
     },
   };
   writeResolved = async (files, eff) => {

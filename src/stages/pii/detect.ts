@@ -333,6 +333,14 @@ function isPrivateV4(p: number[]): boolean {
     (p[0] === 192 && p[1] === 0 && p[2] === 2) || (p[0] === 198 && p[1] === 51 && p[2] === 100) || (p[0] === 203 && p[1] === 0 && p[2] === 113);
 }
 
+/**
+ * The words just before a dotted quad that make it an address even when all its parts are small
+ * (a section or version number otherwise): IP, DNS, ping, host, gateway, server, 地址, 网关,
+ * 服务器, 主机, then at most a colon or equals sign and a verb (为, 是, 设为, 改为 ...). A word in between ("服务器版本
+ * 1.2.3.4") makes it a version again.
+ */
+const IP_CONTEXT = /(?:(?:^|[^a-z])(?:ip(?:v4)?|dns|ping|host|gateway|(?:name)?server|resolver)(?:\s*address)?|地址|网关|服务器|主机|解析)\s*[:：=]?\s*(?:设为|设置为|改为|填|用|为|是)?\s*[:：]?\s*$/i;
+
 /** IPv4 dotted quads (each part 0-255, no leading zeros, not part of a longer dotted number). */
 export function findIPv4(text: string, out: Span[], skipPrivate: boolean): void {
   let from = 0;
@@ -372,9 +380,9 @@ export function findIPv4(text: string, out: Span[], skipPrivate: boolean): void 
       continue;
     }
     from = i;
-    // Section and version numbers (12.1.1.1, 6.2.4.3): every part small. Real addresses with
-    // all four parts under 32 are rare (and the famous ones, 1.1.1.1 and 8.8.8.8, are not personal).
-    if (parts.every((p) => p < 32)) continue;
+    // Section and version numbers (12.1.1.1, 6.2.4.3): every part small. Such a quad is taken
+    // as an address only right after a word that says so ("DNS 8.8.8.8", "IP：1.12.3.4").
+    if (parts.every((p) => p < 32) && !IP_CONTEXT.test(text.slice(Math.max(0, s - 24), s))) continue;
     if (skipPrivate && isPrivateV4(parts)) continue;
     out.push({ kind: 'ip', start: s, end: i, sub: 'ipv4' });
   }

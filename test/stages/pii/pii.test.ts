@@ -90,6 +90,31 @@ describe('pii detectors: true positives', () => {
   });
 });
 
+describe('pii: small dotted quads and placeholder landlines (review F13)', () => {
+  it('a quad of small parts is an address right after a word that says so', () => {
+    expect(found('DNS 8.8.8.8')).toEqual(['ip:8.8.8.8']);
+    expect(found('首选 DNS 设为 8.8.8.8，备用 DNS：8.8.4.4')).toEqual(['ip:8.8.8.8', 'ip:8.8.4.4']);
+    expect(found('IP地址：1.12.3.4；登录IP：9.9.9.9')).toEqual(['ip:1.12.3.4', 'ip:9.9.9.9']);
+    // ../shared/data/web/en/debian_handbook_en.jsonl (and its zh-CN translation): the only small quads of 189 in the web data this takes.
+    expect(found('nameserver 212.27.32.177\nnameserver 8.8.8.8\n')).toEqual(['ip:212.27.32.177', 'ip:8.8.8.8']);
+    expect(found('ping 1.1.1.1 -c 3')).toEqual(['ip:1.1.1.1']);
+  });
+  it.each([
+    '第 12.1.1.1 节；见 3.1.2.4',
+    'version 1.2.3.4 of the server',
+    '服务器版本 1.2.3.4',
+    'chip 1.2.3.4, zip 2.3.4.5',
+    '日期 2021.10.1.5',
+    'Python 3.10.12.1',
+  ])('and a section or version number otherwise: %s', (text) => {
+    expect(found(text)).toEqual([]);
+  });
+  it('010-12345678 is not a Beijing number (local numbers never begin with 0 or 1: 1xxxx are service numbers); 010-62751234 is', () => {
+    expect(found('座机 010-12345678')).toEqual([]);
+    expect(found('座机 010-62751234，传真 (0755) 8765 4321')).toEqual(['phone:010-62751234', 'phone:(0755) 8765 4321']);
+  });
+});
+
 describe('pii detectors: numbers that are not PII', () => {
   const notPii = [
     '价格：¥13800元，原价￥1,380.00，优惠价 1380000',

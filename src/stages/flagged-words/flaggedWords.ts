@@ -14,7 +14,7 @@ import type { Stage, StageContext } from '../../core/stage.js';
 import { docStage } from '../../core/stage.js';
 import { count, emptySummary, observe } from '../../core/stats.js';
 import type { WordList } from './lists.js';
-import { BUILTIN_LISTS, builtinExceptions, builtinList, fileList } from './lists.js';
+import { BUILTIN_LISTS, builtinExceptions, builtinList, builtinTopicTerms, fileList } from './lists.js';
 import { AhoCorasick, isWordTerm, isWordUnit } from './matcher.js';
 
 /** Share of CJK characters above which a record without `attrs.lang` is judged as Chinese (as `quality` does). */
@@ -30,6 +30,11 @@ export const flaggedWordsOptions: OptionsSpec = {
   extraLists: { type: 'string[]', default: [], path: true, doc: 'more list files (one term per line, # comments, or a JSON array); named by file name' },
   fields: { type: 'string[]', default: [], doc: 'other fields (e.g. title) whose hits add to the count (not to the ratio)' },
   minCjkTermChars: { type: 'integer', default: 2, min: 1, doc: 'leave out terms with CJK characters shorter than this (single characters such as 性 hit ordinary words)' },
+  topicTerms: {
+    type: 'boolean',
+    default: true,
+    doc: 'terms that name a crime or vice (rules/flagged-words/topic.txt: 强奸, 色情, 代孕, rape, sex ...), and English-list terms in Chinese text (XXX is a placeholder there), make a record fail only together with another hit: news reports on such things',
+  },
   exceptions: { type: 'boolean', default: true, doc: 'ignore hits inside ordinary words that contain a term (rules/flagged-words/exceptions.txt: 水乳交融, 他妈妈, ...)' },
   minHits: { type: 'integer', default: 2, min: 1, doc: 'the ratio rules apply only from this many hits (one mild word in a short review is not spam)' },
   maxRatioZh: { type: 'number', default: 0.01, min: 0, nullable: true, doc: 'Chinese: drop when hits cover more than this share of non-space characters' },
@@ -48,6 +53,10 @@ const MAX_TERMS_SHOWN = 5;
 /** Counts of one scan. */
 interface Scan {
   hits: number;
+  /** Hits of topic terms (and of the `weakList` in this scan): they count only beside another hit. */
+  weak: number;
+  /** A list whose hits are weak in this scan (-1: none). */
+  weakList: number;
   covered: number;
   byList: Int32Array;
   terms: string[];
@@ -58,6 +67,8 @@ export class FlaggedMatcher {
   readonly lists: readonly string[];
   private readonly ac: AhoCorasick;
   private readonly listOf: Int32Array;
+  /** 1 for a topic term (counts only beside another hit). */
+  private readonly topic: Uint8Array;
 
   /** True when some exception term exists (hits are then buffered and checked). */
   private readonly hasExceptions: boolean;
@@ -67,7 +78,7 @@ export class FlaggedMatcher {
    * `exceptions` are ordinary words that contain a flagged term (水乳交融 holds 乳交, 他妈妈 holds
    * 他妈): they are matched too, and a flagged hit lying inside an exception hit is not counted.
    */
-  constructor(lists: readonly WordList[], minCjkTermChars = 2, exceptions: readonly string[] = []) {
+  constructor(lists: readonly WordList[], minCjkTermChars = 2, exceptions: readonly string[] = [], topicTerms: readonly string[] = []) {
     this.lists = lists.map((l) => l.name);
     const index = new Map<string, number>();
     const terms: string[] = [];
@@ -92,6 +103,11 @@ export class FlaggedMatcher {
     });
     this.ac = new AhoCorasick(terms);
     this.listOf = Int32Array.from(listOf);
+    this.topic = new Uint8Array(terms.length);
+    for (const raw of topicTerms) {
+      const i = index.get(raw.toLowerCase());
+      if (i !== undefined && listOf[i] >= 0) this.topic[i] = 1;
+    }
   }
 
   /** Number of flagged terms (exceptions not counted). */
@@ -138,6 +154,7 @@ export class FlaggedMatcher {
     const terms = this.ac.terms;
     if (start >= lastEnd) {
       acc.hits++;
+      if (this.topic[t] === 1 || listOf[t] === acc.weakList) acc.weak++;
       acc.byList[listOf[t]]++;
       acc.covered += end - start;
       if (acc.terms.length < MAX_TERMS_SHOWN && !acc.terms.includes(terms[t])) acc.terms.push(terms[t]);
@@ -146,7 +163,7 @@ export class FlaggedMatcher {
   }
 
   newScan(): Scan {
-    return { hits: 0, covered: 0, byList: new Int32Array(this.lists.length), terms: [] };
+    return { hits: 0, weak: 0, weakList: -1, byList: new Int32Array(this.lists.length), covered: 0, terms: [] };
   }
 }
 
@@ -184,7 +201,10 @@ export function createFlaggedWords(options: Record<string, unknown>): Stage {
     names.add(l.name);
   }
   const exceptions = options.exceptions === true ? builtinExceptions() : [];
-  const matcher = new FlaggedMatcher(lists, options.minCjkTermChars as number, exceptions);
+  const topicTerms = options.topicTerms === true;
+  const matcher = new FlaggedMatcher(lists, options.minCjkTermChars as number, exceptions, topicTerms ? builtinTopicTerms() : []);
+  // In Chinese text, the English list's hits are weak too: Latin words there are placeholders (祝XXX生日快乐), names and loanwords.
+  const enList = topicTerms ? lists.findIndex((l) => l.name === 'ldnoobw-en') : -1;
   if (matcher.size === 0) throw new UsageError('flagged-words: the lists hold no terms');
   const fields = options.fields as string[];
   const maxRatioZh = options.maxRatioZh as number | null;
@@ -199,7 +219,11 @@ export function createFlaggedWords(options: Record<string, unknown>): Stage {
     options: { ...options },
     apply(doc: Doc, ctx: StageContext) {
       const text = getText(doc, ctx.textField);
+      const m = measure(text);
+      const lang = doc.attrs.lang;
+      const zh = typeof lang === 'string' ? lang === 'zh' : m.nonSpace > 0 && m.cjk / m.nonSpace >= CJK_SHARE;
       const acc = matcher.newScan();
+      if (zh) acc.weakList = enList;
       matcher.scan(text, acc);
       const textHits = acc.hits;
       const covered = acc.covered;
@@ -207,13 +231,10 @@ export function createFlaggedWords(options: Record<string, unknown>): Stage {
         const v = doc.data[f];
         if (typeof v === 'string' && v.length > 0) matcher.scan(v, acc);
       }
-      const m = measure(text);
-      const lang = doc.attrs.lang;
-      const zh = typeof lang === 'string' ? lang === 'zh' : m.nonSpace > 0 && m.cjk / m.nonSpace >= CJK_SHARE;
       const ratio = zh ? (m.nonSpace > 0 ? covered / m.nonSpace : 0) : m.words > 0 ? textHits / m.words : 0;
       const byList: Record<string, number> = {};
       for (let i = 0; i < acc.byList.length; i++) if (acc.byList[i] > 0) byList[matcher.lists[i]] = acc.byList[i];
-      doc.attrs.flagged_words = { lang: zh ? 'zh' : 'en', count: acc.hits, ratio, lists: byList, terms: acc.terms };
+      doc.attrs.flagged_words = { lang: zh ? 'zh' : 'en', count: acc.hits, ratio, lists: byList, terms: acc.terms, ...(acc.weak > 0 ? { weak: acc.weak } : {}) };
       const stats = ctx.stats;
       observe((stats.summaries['flagged_ratio'] ??= emptySummary()), ratio);
       if (acc.hits > 0) {
@@ -221,6 +242,11 @@ export function createFlaggedWords(options: Record<string, unknown>): Stage {
         for (const name of Object.keys(byList)) count(stats.counters, `list:${name}`);
       }
       if (tagOnly) return undefined;
+      // Only weak hits (topic terms): a report about the thing, not the thing.
+      if (acc.weak === acc.hits) {
+        if (acc.hits > 0) count(stats.counters, 'topic_only_kept');
+        return undefined;
+      }
       if (zh) {
         if (maxRatioZh !== null && acc.hits >= minHits && ratio > maxRatioZh) return 'flagged_words:zh_ratio';
         if (maxCountZh !== null && acc.hits > maxCountZh) return 'flagged_words:zh_count';

@@ -69,3 +69,9 @@ export function builtinExceptions(): string[] {
   const path = fileURLToPath(new URL('exceptions.txt', RULES_DIR));
   return parseList(readFileSync(path, 'utf8'), path);
 }
+
+/** Terms that name a crime or vice: they count only beside another hit (rules/flagged-words/topic.txt). */
+export function builtinTopicTerms(): string[] {
+  const path = fileURLToPath(new URL('topic.txt', RULES_DIR));
+  return parseList(readFileSync(path, 'utf8'), path);
+}

@@ -75,6 +75,28 @@ describe('flagged-words stage', () => {
     const wiki = await runStage('flagged-words', fixture('zh_wiki.jsonl'));
     expect(wiki.kept.length).toBe(20);
   });
+  it('keeps news that names a crime or vice (topic terms count only beside another hit); explicit terms still drop', async () => {
+    // Xinhua (色情 x4, ratio 0.0101), the Baiyin murder case (强奸 x8), illegal surrogacy (代孕 x20): dropped before.
+    const news = await runStage('flagged-words', fixture('zh_news_cluecorpussmall.jsonl'));
+    expect(news.reasons).toEqual([undefined, undefined, undefined]);
+    expect(news.docs.map((d) => (d.attrs.flagged_words as { count: number; weak: number }).weak)).toEqual([4, 8, 20]);
+    expect(news.stats.counters['topic_only_kept']).toBe(3);
+    const sex = await runStage('flagged-words', fixture('zh_sex_cluecorpussmall.jsonl'));
+    expect(sex.reasons).toEqual(['flagged_words:zh_ratio', 'flagged_words:zh_ratio']);
+    // A topic term beside a profanity counts: 2 hits.
+    const both = await runStage('flagged-words', [{ text: '他妈的，这简直是强奸民意。' }]);
+    expect(both.reasons).toEqual(['flagged_words:zh_ratio']);
+    // English news: "rape allegation" and "sex" name the case.
+    const en = 'Sweden has dropped its investigation into the rape allegation against him. Prosecutors said the sex crime case could not go on after so many years, and lawyers for the woman said they were disappointed by the decision today.';
+    expect((await runStage('flagged-words', [{ text: en }])).reasons).toEqual([undefined]);
+    // topic_terms: false counts them alone, as before.
+    const old = await runStage('flagged-words', [...fixture('zh_news_cluecorpussmall.jsonl'), { text: en }], { topicTerms: false });
+    expect(old.reasons).toEqual(['flagged_words:zh_ratio', 'flagged_words:zh_ratio', 'flagged_words:zh_count', 'flagged_words:en_ratio']);
+  });
+  it('English-list hits in Chinese text count only beside another hit: XXX is a name placeholder there', async () => {
+    const r = await runStage('flagged-words', [{ text: '在群里发口令红包，内容是祝XXX生日快乐，然后XXX刷屏了。' }, { text: '祝XXX生日快乐，你个傻逼。' }]);
+    expect(r.reasons).toEqual([undefined, 'flagged_words:zh_ratio']);
+  });
   it('one mild word in a short review is kept (min_hits); two insults in a short post are not', async () => {
     const r = await runStage('flagged-words', [{ text: '这本书写得像狗屎一样，不推荐。' }, { text: '你个傻逼，真是傻逼一个。' }, { text: '他是个傻逼。' }]);
     expect(r.reasons).toEqual([undefined, 'flagged_words:zh_ratio', undefined]);

@@ -94,9 +94,10 @@ export class Shingler {
   lastCjkTokens = 0;
 
   /**
-   * Shingle hashes of `text` (a view into an internal buffer). Empty when the text has no
-   * word or CJK character at all. A text with fewer tokens than the n-gram width gives one
-   * shingle of all its tokens.
+   * Shingle hashes of `text` (a view into an internal buffer). A text with fewer tokens than
+   * the n-gram width gives one shingle of all its tokens; a text with no word or CJK character
+   * at all ("……", "￥", "- -") one shingle of its characters (`symbolShingle`). Empty only for
+   * an empty or all-space text.
    */
   shingle(text: string): Int32Array {
     const s = text.toLowerCase();
@@ -138,7 +139,7 @@ export class Shingler {
     if (inWord) tokens[nt++] = fmix32(h);
     this.lastTokens = nt;
     this.lastCjkTokens = ncjk;
-    if (nt === 0) return this.shingles.subarray(0, 0);
+    if (nt === 0) return this.symbolShingle(s);
     const n = Math.min(ncjk * 2 > nt ? this.charNgram : this.ngram, nt);
     const count = nt - n + 1;
     let out = this.shingles;
@@ -149,5 +150,31 @@ export class Shingler {
       out[i] = fmix32(x);
     }
     return out.subarray(0, count);
+  }
+
+  /**
+   * The one shingle of a text without any word: a hash of its characters, runs of white space
+   * read as one space and left out at the ends. Exact copies of such texts ("……" posted again
+   * and again) get the same signature and are duplicates (similarity 1); they used to have no
+   * shingle, so MinHash kept every copy. A different symbol text is another shingle (similarity 0).
+   */
+  private symbolShingle(s: string): Int32Array {
+    let x = 0x2f3a5b7d;
+    let n = 0;
+    let space = false;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (c <= 32 || c === 0x3000 || c === 0xa0 || c === 0x2028 || c === 0x2029) {
+        space = n > 0;
+        continue;
+      }
+      if (space) x = Math.imul(x ^ 32, 0x01000193);
+      space = false;
+      x = Math.imul(x ^ c, 0x01000193);
+      n++;
+    }
+    if (n === 0) return this.shingles.subarray(0, 0);
+    this.shingles[0] = fmix32(x ^ n);
+    return this.shingles.subarray(0, 1);
   }
 }

@@ -116,7 +116,19 @@ describe('dedup --minhash', () => {
     const recs = [{ text: '!!! ???' }, { text: '--- ...' }, { text: 'real words here and there' }];
     const { kept, stats } = await runDedup([{ name: 'x', records: recs }]);
     expect(kept).toHaveLength(3);
-    expect(stats.stages[0].counters.no_shingles).toBe(2);
+    expect(stats.stages[0].counters.no_shingles).toBeUndefined();
+  });
+
+  it('removes exact copies of texts without any word (review F15: "……", "￥", "- -" kept in every copy)', async () => {
+    const texts = ['……………………', '￥', '- -', '……………………', '￥', '-  -', ' - - ', '……', 'real words here and there'];
+    const { kept, rejects } = await runDedup([{ name: 'x', records: texts.map((text) => ({ text })) }]);
+    expect(kept.map((d) => getText(d))).toEqual(['……………………', '￥', '- -', '……', 'real words here and there']);
+    expect(rejects.map((r) => [r.source, r.reason, r.detail?.survivor, r.detail?.similarity])).toEqual([
+      ['x:4', 'dedup:minhash', 'x:1', 1],
+      ['x:5', 'dedup:minhash', 'x:2', 1],
+      ['x:6', 'dedup:minhash', 'x:3', 1],
+      ['x:7', 'dedup:minhash', 'x:3', 1],
+    ]);
   });
 
   it('does not merge unrelated short texts', async () => {

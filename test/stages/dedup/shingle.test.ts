@@ -45,9 +45,12 @@ describe('Shingler', () => {
     expect(sh.lastCjkTokens).toBe(3);
   });
 
-  it('gives one shingle to a text shorter than n, none to a text without words', () => {
+  it('gives one shingle to a text shorter than n, one of its characters to a text without words, none to an empty one', () => {
     expect(shingles('hello world')).toHaveLength(1);
-    expect(shingles('... !!! ---')).toHaveLength(0);
+    expect(shingles('... !!! ---')).toHaveLength(1);
+    expect(shingles(' ... !!!\n ---')).toEqual(shingles('... !!! ---'));
+    expect(shingles('... !!! --')).not.toEqual(shingles('... !!! ---'));
     expect(shingles('')).toHaveLength(0);
+    expect(shingles(' \n\t　')).toHaveLength(0);
   });
 });

@@ -34,6 +34,12 @@ export const convertOptions: OptionsSpec = {
     doc: "Alpaca prompt: instruction + '\\n' + input when input is set (newline), or always, as XTuner's alpaca_map_fn (xtuner)",
   },
   keep: { type: 'string[]', default: [], doc: 'top-level fields copied to the output (one JSON type each across the run)' },
+  toolResults: {
+    type: 'string',
+    default: 'reject',
+    values: ['reject', 'input'],
+    doc: "XTuner v0 conversation only: a tool dialogue's results have no role there (its internlm2_chat template writes every input as a user turn; InternLM2 reads them in an environment turn): reject the dialogue as convert:tool_result_v0 (use --to xtuner-openai, whose tool messages XTuner v1 reads), or write each result as the next turn's input as XTuner's msagent_react_map_fn does with observations",
+  },
   ktoField: {
     type: 'string',
     default: 'label',
@@ -72,6 +78,7 @@ export function createConvert(options: Record<string, unknown>): Stage {
   const join = options.alpacaJoin as AlpacaJoin;
   const keep = options.keep as string[];
   const ktoField = options.ktoField as string | null;
+  const toolResultsAsInput = options.toolResults === 'input';
   for (const k of keep) {
     if (k === 'conversation' || k === 'messages' || k === 'text' || k === 'content' || k === 'tools') {
       throw new UsageError(`convert: option 'keep' cannot name '${k}', the output's own field`);
@@ -132,6 +139,9 @@ export function createConvert(options: Record<string, unknown>): Stage {
           const c = checkToolDialogue(parsed.messages, system, repairs);
           if (typeof c === 'string') return c;
           if (loss === 'omit' && c.messages.some((m) => m.loss === false)) return 'convert:loss_flag';
+          // XTuner v0's turns are {system, input, output}: a tool result would be rendered as
+          // the user's words. A call that is the dialogue's last word has no result to place.
+          if (to === 'xtuner-conversation' && !toolResultsAsInput && c.messages.some((m) => m.role === 'tool')) return 'convert:tool_result_v0';
           count(counters, 'tool_dialogues');
           out = toolsRecord(c, tools, to, loss);
         } else {

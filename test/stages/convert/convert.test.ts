@@ -111,7 +111,11 @@ describe('convert on committed slices of real SFT sets (fixtures/convert/real)',
     expect(alpaca.out).toHaveLength(20);
     expect(conversationViolations(alpaca.out)).toEqual([]);
     const tools = JSON.parse(readFileSync(new URL('sharegpt_toolcall_zh_demo_llamafactory.json', REAL), 'utf8')) as Rec[];
-    const t = await convert(tools, {}, 'toolcall');
+    // XTuner v0 has no role for a tool result: those dialogues are rejected unless tool_results: input.
+    const v0 = await convert(tools, {}, 'toolcall');
+    expect(v0.stats.dropped).toEqual({ 'convert:tool_result_v0': 10 });
+    expect(v0.out).toHaveLength(10);
+    const t = await convert(tools, { toolResults: 'input' }, 'toolcall');
     expect(t.stats.dropped).toEqual({});
     expect(t.out).toHaveLength(20);
     expect(t.stats.counters.tool_dialogues).toBe(10);
@@ -159,9 +163,9 @@ describe.runIf(HAS_SHARED)('convert on the real SFT datasets (to XTuner conversa
     ['alpaca_zh_carbonz0.jsonl', 20465, 20454, { 'convert:empty_turn': 11 }, {}],
     ['alpaca_zh_demo_llamafactory.jsonl', 1000, 1000, {}, {}],
     ['sharegpt_zh_medicalgpt_1k.jsonl', 1000, 998, { 'convert:empty_turn': 1, 'convert:trailing_user': 1 }, { 'repair:trailing_user_dropped': 6 }],
-    // Tool dialogues convert (calls in InternLM2's action syntax, results as the next input);
-    // 2 records give results of calls that were never made.
-    ['sharegpt_toolcall_zh_demo_llamafactory.json', 300, 298, { 'convert:orphan_tool_result': 2 }, {}],
+    // Tool dialogues with results have no role for them in XTuner v0 (convert:tool_result_v0;
+    // tool_results: input or --to xtuner-openai keeps them); 2 records give results of calls that were never made.
+    ['sharegpt_toolcall_zh_demo_llamafactory.json', 300, 141, { 'convert:orphan_tool_result': 2, 'convert:tool_result_v0': 157 }, {}],
   ];
   for (const [file, n, converted, dropped, repairs] of chinese) {
     it(`converts ${file}`, async () => {

@@ -63,8 +63,19 @@ describe('convert: SFT pitfalls', () => {
     expect(r.stats.counters.tool_dialogues).toBe(1);
   });
 
-  it('the same dialogue as XTuner v0 turns: calls in InternLM2 action syntax, results as the next input', async () => {
+  it('XTuner v0 turns cannot hold a tool result (no environment role): rejected by default, with the reason', async () => {
+    // #12 / review F16: the result became the next turn's input, which XTuner's internlm2_chat
+    // template renders as a user turn: the model learned that users type tool results.
     const r = await runStage('convert', [toolDialogue]);
+    expect(r.reasons).toEqual(['convert:tool_result_v0']);
+    // XTuner v1 messages keep the result in a tool message.
+    const v1 = await runStage('convert', [toolDialogue], { to: 'xtuner-openai' });
+    expect(v1.reasons).toEqual([undefined]);
+    expect((v1.docs[0].data as { messages: Rec[] }).messages.map((m) => m.role)).toContain('tool');
+  });
+
+  it('tool_results: input writes the v0 turns as XTuner\'s msagent_react_map_fn does: calls in InternLM2 action syntax, results as the next input', async () => {
+    const r = await runStage('convert', [toolDialogue], { toolResults: 'input' });
     const conv = (r.docs[0].data as { conversation: Rec[] }).conversation;
     expect(conv).toEqual([
       {
@@ -92,10 +103,15 @@ describe('convert: SFT pitfalls', () => {
 });
 
 describe.runIf(HAS_SHARED)('convert: SFT pitfalls on ../shared/data/sft', () => {
-  it('the tool-call sample: 298 of 300 convert (157 with tool calls) for both XTuner shapes; 2 have results of calls never made', async () => {
+  it('the tool-call sample: 298 of 300 convert (157 with tool calls) to XTuner v1 and to v0 with tool_results: input; 2 have results of calls never made', async () => {
     const records = JSON.parse(readFileSync(join(SHARED, 'sft/sharegpt_toolcall_zh_demo_llamafactory.json'), 'utf8')) as Rec[];
-    for (const to of ['xtuner-conversation', 'xtuner-openai']) {
-      const r = await runStage('convert', records, { to });
+    // XTuner v0 by default: the 157 dialogues with tool results have no role for them.
+    const v0 = await runStage('convert', records);
+    expect(v0.stats.dropped).toEqual({ 'convert:orphan_tool_result': 2, 'convert:tool_result_v0': 157 });
+    expect(v0.kept.length).toBe(141);
+    for (const opts of [{ to: 'xtuner-conversation', toolResults: 'input' }, { to: 'xtuner-openai' }]) {
+      const to = opts.to;
+      const r = await runStage('convert', records, opts);
       // Two records put the call into the answer's text ("AI 计算折扣: {...}") and then give its
       // result: there is no call to attach the result to.
       expect(r.stats.dropped, to).toEqual({ 'convert:orphan_tool_result': 2 });

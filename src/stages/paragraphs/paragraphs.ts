@@ -11,18 +11,17 @@
  * (`collect`), one step adds the sketches up (`merge`), and every task removes the frequent
  * units from its own records (`apply`).
  */
-import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import type { Doc } from '../../core/doc.js';
-import { getText, makeDoc, setText } from '../../core/doc.js';
+import { getText, setText } from '../../core/doc.js';
 import type { OptionsSpec } from '../../core/options.js';
 import type { StageFactory } from '../../core/registry.js';
 import type { Stage, StageContext } from '../../core/stage.js';
 import { count } from '../../core/stats.js';
 import { CountMinSketch } from './sketch.js';
+import { readSpill, SpillWriter } from './spill.js';
 
 export const paragraphsOptions: OptionsSpec = {
   unit: { type: 'string', default: 'paragraph', values: ['paragraph', 'line'], doc: 'what is counted and removed: paragraphs (split at blank lines) or lines' },
@@ -213,15 +212,13 @@ export async function createParagraphs(options: Record<string, unknown>): Promis
       const held: Doc[][] = [];
       let heldBytes = 0;
       let dir: string | undefined;
-      let out: ReturnType<typeof createWriteStream> | undefined;
+      let out: SpillWriter | undefined;
       const spill = async (batch: Doc[]): Promise<void> => {
         if (out === undefined) {
           dir = await mkdtemp(join(spillDir, 'corpus-clean-paragraphs-'));
-          out = createWriteStream(join(dir, 'spill.jsonl'));
+          out = new SpillWriter(join(dir, 'spill.bin'));
         }
-        let chunk = '';
-        for (const doc of batch) chunk += JSON.stringify({ s: doc.source, d: doc.data, a: doc.attrs }) + '\n';
-        if (!out.write(chunk)) await new Promise<void>((res) => out!.once('drain', () => res()));
+        await out.write(batch, ctx.textField);
       };
       try {
         for await (const batch of batches) {
@@ -233,7 +230,7 @@ export async function createParagraphs(options: Record<string, unknown>): Promis
           if (out === undefined && heldBytes <= holdBytes) held.push(batch);
           else await spill(batch);
         }
-        if (out !== undefined) await new Promise<void>((res, rej) => out!.end((e?: Error | null) => (e ? rej(e) : res())));
+        if (out !== undefined) await out.end();
         for (const batch of held) {
           const kept: Doc[] = [];
           for (const doc of batch) {
@@ -245,21 +242,15 @@ export async function createParagraphs(options: Record<string, unknown>): Promis
         }
         held.length = 0;
         if (dir === undefined) return;
-        const lines = createInterface({ input: createReadStream(join(dir, 'spill.jsonl')), crlfDelay: Infinity });
-        let batch: Doc[] = [];
-        for await (const line of lines) {
-          const r = JSON.parse(line) as { s: string; d: Record<string, unknown>; a: Record<string, unknown> };
-          const doc = makeDoc(r.d, r.s);
-          if (Object.keys(r.a).length > 0) doc.attrs = r.a;
-          const v = counter.apply(doc, ctx, sketch);
-          if (v === undefined) batch.push(doc);
-          else ctx.reject(doc, v);
-          if (batch.length >= 1000) {
-            yield batch;
-            batch = [];
+        for await (const spilled of readSpill(join(dir, 'spill.bin'))) {
+          const kept: Doc[] = [];
+          for (const doc of spilled) {
+            const v = counter.apply(doc, ctx, sketch);
+            if (v === undefined) kept.push(doc);
+            else ctx.reject(doc, v);
           }
+          if (kept.length > 0) yield kept;
         }
-        if (batch.length > 0) yield batch;
       } finally {
         if (dir !== undefined) await rm(dir, { recursive: true, force: true });
       }

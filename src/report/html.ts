@@ -103,7 +103,7 @@ function languageSection(d: RunData): string {
 
 /** What a stage's histograms count, when it is not every record. */
 const SIGNAL_NOTES: Record<string, string> = {
-  'flagged-words': 'Records with at least one hit (the others have ratio and count 0), by the language the stage judged them in: ratio is the share of non-space characters covered by hits (zh) or hits per word (en).',
+  'flagged-words': 'Records with at least one hit (the others have ratio and count 0), by the language the stage judged them in: ratio is the share of non-space characters covered by hits (zh) or hits per word (en). A record whose hits are all topic terms (强奸, 色情, rape ...: news names them) is kept whatever its ratio, so green can stand past a threshold.',
   pii: 'Records with at least one finding: findings per record, all kinds together (found) and per kind.',
 };
 

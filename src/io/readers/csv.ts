@@ -7,6 +7,7 @@ import { BlankRuns } from './jsonl.js';
 import type { ReadSettings } from './options.js';
 import { rawFields } from './options.js';
 import { setOwn } from '../../core/own.js';
+import { rethrowIoFailure } from '../ioFailure.js';
 
 const BATCH = 1000;
 const QUOTE = 34;
@@ -210,6 +211,7 @@ export async function* readCsv(path: string, events: ReadEvents, s: ReadSettings
     try {
       r = await it.next();
     } catch (e) {
+      rethrowIoFailure(e);
       // Damaged input: the rows still pending and the unfinished last line are what it cut.
       drainPending(false);
       const partial = splitter.takePartial();

@@ -5,6 +5,7 @@ import { decodeHtml } from '../../stages/extract/charset.js';
 import { htmlToText } from '../../stages/extract/html.js';
 import { openDecoded } from '../decode.js';
 import type { ReadSettings } from './options.js';
+import { rethrowIoFailure } from '../ioFailure.js';
 
 /**
  * Read an HTML file (plain, gzip or zstd) as one record `{id: path, title, charset, text}`: the
@@ -23,6 +24,7 @@ export async function* readHtml(path: string, events: ReadEvents, s: ReadSetting
       if (bytes > s.maxLineBytes) break;
     }
   } catch (e) {
+    rethrowIoFailure(e);
     damaged = e as Error;
   }
   events.read(1, bytes);

@@ -10,6 +10,7 @@ import { readWarc } from './warc.js';
 import type { InputFormat, ReadOptions, ReadSettings } from './options.js';
 import { readSettings } from './options.js';
 import { readText } from './text.js';
+import { rethrowIoFailure } from '../ioFailure.js';
 
 export type { InputFormat, ReadOptions } from './options.js';
 export { INPUT_FORMATS } from './options.js';
@@ -41,6 +42,7 @@ async function* sniffJson(path: string, events: ReadEvents, s: ReadSettings): As
   let first = -1;
   for (;;) {
     const r = await it.next().catch((e: Error) => {
+      rethrowIoFailure(e);
       events.fileError({ file: path, message: e.message, recordsBefore: 0 });
       return { done: true as const, value: undefined };
     });

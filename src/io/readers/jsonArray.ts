@@ -6,6 +6,7 @@ import { validUtf8 } from '../lines.js';
 import { docFromValue, parseRecord, Unfit } from './jsonl.js';
 import type { ReadSettings } from './options.js';
 import { rawFields } from './options.js';
+import { rethrowIoFailure } from '../ioFailure.js';
 
 /**
  * Read a JSON array file (XTuner `.json`) element by element, so memory stays flat: the bytes
@@ -63,6 +64,7 @@ export async function* readJsonArray(path: string, events: ReadEvents, s: ReadSe
     try {
       r = await it.next();
     } catch (e) {
+      rethrowIoFailure(e);
       damage = (e as Error).message;
       break;
     }

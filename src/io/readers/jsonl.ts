@@ -6,6 +6,7 @@ import { compactJson, duplicateKey, keepExact, keyColons, MAX_DEPTH, scanParsed,
 import { isBlank, LineSplitter, validUtf8 } from '../lines.js';
 import type { ReadSettings } from './options.js';
 import { rawFields } from './options.js';
+import { rethrowIoFailure } from '../ioFailure.js';
 
 /** A record from a parsed JSON value: its own `attrs` object, when present, carries over. */
 export function docFromValue(data: JsonObject, source: string, line?: number): Doc {
@@ -142,6 +143,7 @@ export async function* readJsonl(
     try {
       r = await it.next();
     } catch (e) {
+      rethrowIoFailure(e);
       const partial = splitter.takePartial();
       if (partial !== null && partial.length > 0) {
         lines++;

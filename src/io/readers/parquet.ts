@@ -7,6 +7,7 @@ import type { ReadEvents } from '../../core/pipeline.js';
 import type { ReadSettings } from './options.js';
 import { setOwn } from '../../core/own.js';
 import { fsPath } from '../../core/fsname.js';
+import { rethrowIoFailure } from '../ioFailure.js';
 
 /** Records handed downstream at a time; a row group is cut into batches of this size. */
 const BATCH = 1000;
@@ -182,6 +183,7 @@ export async function* readParquet(path: string, events: ReadEvents, _s: ReadSet
     try {
       metadata = await parquetMetadataAsync(file);
     } catch (e) {
+      rethrowIoFailure(e);
       events.fileError({ file: path, message: `not a readable Parquet file: ${(e as Error).message}`, recordsBefore: 0 });
       return;
     }
@@ -195,6 +197,7 @@ export async function* readParquet(path: string, events: ReadEvents, _s: ReadSet
       try {
         rows = await parquetReadObjects({ file, metadata, compressors: decompressors, parsers: PARQUET_PARSERS, rowStart: start, rowEnd: end });
       } catch (e) {
+        rethrowIoFailure(e);
         events.read(1, size);
         events.reject({ reason: 'parquet_row_group', source: `${path}:${start + 1}`, detail: { rows: n, error: (e as Error).message } });
         start = end;
@@ -212,6 +215,7 @@ export async function* readParquet(path: string, events: ReadEvents, _s: ReadSet
       start = end;
     }
   } catch (e) {
+    rethrowIoFailure(e);
     events.fileError({ file: path, message: (e as Error).message, recordsBefore: start });
   } finally {
     await fh?.close();

@@ -6,6 +6,7 @@ import { isBlank, LineSplitter, validUtf8 } from '../lines.js';
 import type { ReadSettings } from './options.js';
 import { rawFields } from './options.js';
 import { BlankRuns } from './jsonl.js';
+import { rethrowIoFailure } from '../ioFailure.js';
 
 /**
  * Read plain text: the whole file as one record `{"id": path, "text": ...}` (default), or with
@@ -52,6 +53,7 @@ export async function* readText(path: string, events: ReadEvents, s: ReadSetting
       splitter.end();
       blanks.flush();
     } catch (e) {
+      rethrowIoFailure(e);
       blanks.flush();
       const partial = splitter.takePartial();
       if (partial !== null && partial.length > 0) {
@@ -74,6 +76,7 @@ export async function* readText(path: string, events: ReadEvents, s: ReadSetting
       if (bytes > s.maxLineBytes) break;
     }
   } catch (e) {
+    rethrowIoFailure(e);
     damaged = e as Error;
   }
   events.read(1, bytes);

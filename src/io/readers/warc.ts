@@ -10,6 +10,7 @@ import { decodeHtml } from '../../stages/extract/charset.js';
 import { htmlToText } from '../../stages/extract/html.js';
 import type { ReadSettings } from './options.js';
 import { fsPath } from '../../core/fsname.js';
+import { rethrowIoFailure } from '../ioFailure.js';
 
 /** Records handed downstream at a time (extraction is the slow part, so batches stay small). */
 const BATCH = 64;
@@ -152,6 +153,7 @@ export async function* readWarc(path: string, events: ReadEvents, s: ReadSetting
           if (r.done) break;
           record = r.value;
         } catch (e) {
+          rethrowIoFailure(e);
           n++;
           damage = { at: base + parser.offset, error: (e as Error).message };
           break;
@@ -175,6 +177,7 @@ export async function* readWarc(path: string, events: ReadEvents, s: ReadSetting
           if (doc !== undefined) read++;
           if (doc) batch.push(doc);
         } catch (e) {
+          rethrowIoFailure(e);
           damage = { at: base + parser.offset, error: (e as Error).message };
           break;
         }

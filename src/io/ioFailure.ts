@@ -1,0 +1,14 @@
+/**
+ * Damaged bytes versus a failing file system.
+ *
+ * Readers turn input damage (a cut gzip, a bad zstd block, a broken Parquet footer) into a
+ * `fileError` and keep what they read before it: the data is bad, the run goes on. An error of
+ * the operating system itself (it carries a `syscall`: ENOENT when a file vanished mid-run, EIO,
+ * EACCES, ESTALE) is not damage of the data: reading the same file again may well work. Such an
+ * error is thrown on, so the task fails (no completion marker, nothing downstream, a rerun redoes
+ * it) and a single command stops with exit 1 naming the path, instead of a run that looks
+ * finished with a whole input missing.
+ */
+export function rethrowIoFailure(e: unknown): void {
+  if (e !== null && typeof e === 'object' && typeof (e as { syscall?: unknown }).syscall === 'string') throw e;
+}

@@ -118,7 +118,10 @@ export async function runLocal(run: string, plan: Plan, stages: readonly Stage[]
         continue;
       }
       if (pool.length === 0) {
-        pool = Array.from({ length: o.workers }, () => spawnWorker(o.kind ?? 'thread', run));
+        // Never more workers than units to run at once: `--workers 1000` on a plan of 14 units
+        // started 1000 threads (1.4 GB in 20 s) for nothing.
+        const most = Math.max(...plan.phases.map((x) => x.units));
+        pool = Array.from({ length: Math.min(o.workers, most) }, () => spawnWorker(o.kind ?? 'thread', run));
         await Promise.all(pool.map((w) => w.ready));
       }
       await new Promise<void>((resolve, reject) => {

@@ -6,12 +6,12 @@
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { readdir, readFile, rename, rm } from 'node:fs/promises';
 import { once } from 'node:events';
-import { basename, join } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { openDecoded } from '../io/decode.js';
 import { ShardedWriter } from '../io/writers/sharded.js';
 import { mergeRunStats, type RunStats } from '../core/stats.js';
 import { finishRun } from '../cli/execute.js';
-import { rejectsPath, segmentRejectsPath, successPath, taskStatsPath, workDir } from './layout.js';
+import { rejectsPath, segmentRejectsPath, segmentStatsPath, successPath, taskStatsPath, workDir } from './layout.js';
 import { doneFacts, isDone, writeAtomic } from './markers.js';
 import type { Plan } from './plan.js';
 import { describeTask } from './plan.js';
@@ -49,14 +49,38 @@ export async function mergedStats(run: string, plan: Plan): Promise<RunStats> {
   return stats;
 }
 
-/** The rejects of every task in task order, then segment order (segments hold different stages). */
-function segmentRejects(run: string, plan: Plan): string[] {
+/** Rejects a task segment counted (its stats in `_work/stats/`), or undefined when its stats are gone. */
+async function segmentRejectCount(run: string, t: number, k: number): Promise<number | undefined> {
+  const text = await readFile(segmentStatsPath(run, t, k), 'utf8').catch(() => undefined);
+  if (text === undefined) return undefined;
+  const s = JSON.parse(text) as RunStats;
+  let n = 0;
+  for (const st of [s.input, ...s.stages]) for (const k2 of Object.values(st.dropped)) n += k2;
+  return n;
+}
+
+/**
+ * The rejects of every task in task order, then segment order (segments hold different stages).
+ * A segment that counted rejects must have its file: when it is gone (a second merge after the
+ * first removed `_work/`, a merge beside another one), the merge fails naming the missing files
+ * rather than write a rejects file without them.
+ */
+async function segmentRejects(run: string, plan: Plan): Promise<string[]> {
   const out: string[] = [];
+  const missing: string[] = [];
   for (let t = 0; t < plan.tasks.length; t++) {
     for (let k = 0; k < plan.segments.length; k++) {
       const p = segmentRejectsPath(run, t, k, plan.settings.rejectsCompression);
       if (existsSync(p)) out.push(p);
+      else {
+        const n = await segmentRejectCount(run, t, k);
+        if (n === undefined) missing.push(`${relative(run, segmentStatsPath(run, t, k))} (task ${t}'s stats)`);
+        else if (n > 0) missing.push(`${relative(run, p)} (task ${t}, ${n} rejects)`);
+      }
     }
+  }
+  if (missing.length > 0) {
+    throw new Error(`merge: the rejects of ${missing.length} task segments are missing in '${run}': ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', ...' : ''}; the merged rejects would lack them, so nothing was written (rerun the run with --overwrite to redo it)`);
   }
   return out;
 }
@@ -71,7 +95,7 @@ function segmentRejects(run: string, plan: Plan): string[] {
 async function joinRejects(run: string, plan: Plan): Promise<Record<string, number> | undefined> {
   const c = plan.settings.rejectsCompression;
   const final = rejectsPath(run, c);
-  const parts = segmentRejects(run, plan);
+  const parts = await segmentRejects(run, plan);
   const n = plan.settings.rejectsSample;
   if (n === undefined) {
     const tmp = join(run, `.${basename(final)}.tmp-${process.pid}`);
@@ -129,6 +153,14 @@ async function* decodedLines(path: string): AsyncGenerator<string> {
  * (for the rate in the accounting line).
  */
 export async function mergeRun(run: string, plan: Plan, opts: { started: number; executor: Record<string, unknown> }): Promise<number> {
+  // A finished run is merged already (its `_work/` is gone): a second merge, by hand or a
+  // requeued Slurm merge job, changes nothing and ends as the first one did.
+  const finished = await readFile(successPath(run), 'utf8').catch(() => undefined);
+  if (finished !== undefined) {
+    const code = Number((/"exit_code":\s*(\d+)/.exec(finished) ?? [])[1] ?? 0);
+    process.stderr.write(`corpus-clean merge: '${run}' is a finished run (${basename(successPath(run))}): merged already, nothing changed; its accounting is in ${join(run, '_stats.json')}\n`);
+    return code;
+  }
   const missing = missingUnits(run, plan);
   if (missing.length > 0) throw new Error(`merge: ${missing.length} units are not done, e.g. ${missing[0]}`);
   const stats = await mergedStats(run, plan);
@@ -166,7 +198,8 @@ export async function mergeRun(run: string, plan: Plan, opts: { started: number;
       ...(sampled !== undefined ? { rejects_sample_per_reason: plan.settings.rejectsSample, rejects_left_out: leftOut } : {}),
     },
   });
-  await writeAtomic(successPath(run), '');
+  // The exit code is kept, so that a second merge of the finished run ends the same way.
+  await writeAtomic(successPath(run), JSON.stringify({ exit_code: code }) + '\n');
   await rm(workDir(run), { recursive: true, force: true });
   return code;
 }

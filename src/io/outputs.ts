@@ -132,6 +132,24 @@ export async function checkOutputName(output: string, parquet: boolean): Promise
   throw new UsageError(`--output '${output}': ${what}`);
 }
 
+/** Endings that name a compression or a format corpus-clean never writes in a side file. */
+const FOREIGN_ENDINGS = ['.bz2', '.xz', '.lz4', '.lzma', '.zip', '.7z', '.br', '.tar', '.parquet', '.csv', '.tsv'];
+
+/**
+ * The name of `--rejects` (JSONL, gzip or zstd by its ending) or `--stats` (one JSON document)
+ * must not promise another format: `r.json.bz2` would hold plain JSONL, `s.json.gz` plain JSON.
+ * Names without such an ending (`mem.rej`) are taken as they are; devices and FIFOs too.
+ */
+export async function checkSideOutputName(path: string, flag: '--rejects' | '--stats'): Promise<void> {
+  if (await isStreamTarget(path)) return;
+  const lower = basename(path).toLowerCase();
+  const foreign = [...FOREIGN_ENDINGS, ...(flag === '--stats' ? ['.gz', '.zst'] : ['.json'])].find((e) => lower.endsWith(e));
+  if (foreign === undefined) return;
+  const stem = basename(path).replace(/(\.[A-Za-z0-9]{1,8}){1,3}$/, '') || basename(path);
+  const what = flag === '--rejects' ? `the rejects are JSONL (compressed by a .gz or .zst ending); name it e.g. '${stem}.jsonl' or '${stem}.jsonl.gz'` : `the stats are one uncompressed JSON document; name it e.g. '${stem}.json'`;
+  throw new UsageError(`${flag} '${path}': a ${foreign} name would hold another format; ${what}`);
+}
+
 /**
  * Refuse outputs that overlap inputs or cannot be written; both checks come before anything is
  * created or removed, so a refused run touches nothing.
@@ -159,10 +177,12 @@ export async function checkOutputs(plan: OutputPlan): Promise<void> {
     await checkWritable(plan.output, '--output', plan.folder);
   }
   if (plan.rejects !== undefined) {
+    await checkSideOutputName(plan.rejects, '--rejects');
     await clash(plan.rejects, '--rejects', false);
     await checkWritable(plan.rejects, '--rejects', false);
   }
   if (plan.stats !== undefined) {
+    await checkSideOutputName(plan.stats, '--stats');
     await clash(plan.stats, '--stats', false);
     await checkWritable(plan.stats, '--stats', false);
   }

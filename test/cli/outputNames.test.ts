@@ -59,4 +59,19 @@ describe('output names and existing output files', () => {
       expect((await runCli(['cat', input, '-o', join(dir, name), '-q', '--overwrite'])).code, name).toBe(0);
     }
   });
+
+  it('--rejects and --stats names do not promise another format either (exit 2, nothing created)', async () => {
+    for (const [flag, name, ending] of [['--rejects', 'r.json.bz2', '.bz2'], ['--rejects', 'r.json', '.json'], ['--rejects', 'r.jsonl.xz', '.xz'], ['--stats', 's.json.gz', '.gz'], ['--stats', 's.parquet', '.parquet']]) {
+      const r = await runCli(['quality', input, '-o', join(dir, `side-${name}.jsonl`), flag, join(dir, name)]);
+      expect(r.code, name).toBe(2);
+      expect(r.stdout, name).toBe('');
+      expect(r.stderr, name).toContain(`${flag} '${join(dir, name)}': a ${ending} name would hold another format`);
+      expect(existsSync(join(dir, name)), name).toBe(false);
+      expect(existsSync(join(dir, `side-${name}.jsonl`)), name).toBe(false);
+    }
+    // what is written: JSONL rejects, plain or compressed by the name; stats in any other name
+    const ok = await runCli(['quality', input, '-o', join(dir, 'side-ok.jsonl'), '--rejects', join(dir, 'r.jsonl.gz'), '--stats', join(dir, 'run.stats'), '-q', '--allow-empty']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect((await readFile(join(dir, 'r.jsonl.gz'))).subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
+  });
 });

@@ -44,11 +44,31 @@ const EXEC_FLAGS: Flag[] = [
   { name: 'parallel', type: 'string', arg: 'N', help: 'slurm: at most N array tasks of a phase run at once (default: no limit)' },
 ];
 
+/**
+ * The input/output flags of the stage commands that `run` does not take: its output is a folder
+ * of JSONL shards with `_rejects` and `_stats.json` inside (no Parquet, so no row groups).
+ */
+const NOT_FOR_RUN = ['output', 'rejects', 'stats', 'output-format', 'row-group-size'];
+
+/** Where `run`'s defaults differ from a stage command's: they come from the recipe. */
+const RUN_HELP: Record<string, string> = {
+  'shard-size': "start a new shard after SIZE uncompressed bytes, e.g. 256MB (default: the recipe's output: shard_size, else one shard per task)",
+  'shard-records': "start a new shard after N records (default: the recipe's output: shard_records)",
+  compress: "compression of the shards (default: the recipe's output: compression, else gzip)",
+  'rejects-attrs': "signals a reject keeps: only the failing rule's or all (default: the recipe's rejects: attrs, else failing)",
+  'rejects-sample': "keep at most N rejects per stage/reason (all are still counted; default: the recipe's rejects: sample_per_reason, else all)",
+  'text-field': "field holding the text; a list is tried in order, e.g. text,content,raw_content (default: the recipe's text_field, else text, else content)",
+  'max-reject-rate': "exit 1 when more than this fraction of input is bad (default: the recipe's max_reject_rate, else 0.1)",
+  'strip-attrs': "leave the stage signals (attrs) out of the shards (default: the recipe's output: strip_attrs; on when convert runs)",
+  'keep-attrs': 'keep the stage signals even when convert runs',
+  overwrite: 'replace a finished run, or an unfinished run of another recipe, in the output folder (default: refuse)',
+};
+
 const RUN_FLAGS: Flag[] = [
   { name: 'input', short: 'i', type: 'string', multiple: true, arg: 'PATH', help: 'input file, folder or glob (repeatable); replaces the recipe\'s input' },
   { name: 'output', short: 'o', type: 'string', arg: 'DIR', help: 'output folder (default out/<recipe name>/)' },
   ...EXEC_FLAGS,
-  ...IO_FLAGS.filter((f) => !['rejects', 'stats', 'output'].includes(f.name)),
+  ...IO_FLAGS.filter((f) => !NOT_FOR_RUN.includes(f.name)).map((f) => (RUN_HELP[f.name] ? { ...f, help: RUN_HELP[f.name] } : f)),
   { name: 'rejects-compress', type: 'string', arg: 'none|gzip|zstd', help: "compression of _rejects.jsonl (default: the recipe's rejects: {compression}, else that of the shards)" },
 ];
 

@@ -1,0 +1,84 @@
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, runCli, tempDir } from '../helpers/run.js';
+
+// `run --help` says what run does: no Parquet output (run writes JSONL shards), and the defaults
+// it states (compression, attrs, reject rate) are the ones a run without those settings uses.
+
+const INPUT = join(ROOT, 'fixtures/sample/licenses.jsonl');
+
+/** The option lines of a help text: `--name` -> its help. */
+function options(help: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const lines = help.slice(help.indexOf('\nOptions:\n')).split('\n');
+  let last = '';
+  for (const l of lines) {
+    const m = /^\s+(?:-\w, )?--([a-z-]+)(?: \S+)?(?:\s+(.*))?$/.exec(l);
+    if (m) {
+      last = m[1];
+      out.set(last, m[2] ?? '');
+    } else if (last && /^\s{20,}\S/.test(l)) out.set(last, (out.get(last) + ' ' + l.trim()).trim());
+  }
+  return out;
+}
+
+describe('run --help agrees with what run does', () => {
+  let dir: string;
+  let help: Map<string, string>;
+  let recipe: string;
+  beforeAll(async () => {
+    dir = await tempDir();
+    const r = await runCli(['run', '--help']);
+    expect(r.code).toBe(0);
+    help = options(r.stdout);
+    // A recipe that sets nothing about its output: the defaults of the help apply.
+    recipe = join(dir, 'bare.yaml');
+    await writeFile(recipe, `name: bare\ninput: [${INPUT}]\nstages:\n  - quality: {preset: web-en}\n`);
+  });
+
+  it('lists no Parquet option, and run refuses them as unknown (exit 2)', async () => {
+    expect(help.size).toBeGreaterThan(20);
+    expect(help.has('output-format')).toBe(false);
+    expect(help.has('row-group-size')).toBe(false);
+    for (const [flag, text] of help) expect(text, flag).not.toMatch(/Parquet output|snappy|brotli/);
+    for (const args of [['--output-format', 'parquet'], ['--row-group-size', '10']]) {
+      const r = await runCli(['run', recipe, '-o', join(dir, 'pq'), ...args]);
+      expect(r.code, args[0]).toBe(2);
+      expect(r.stderr, args[0]).toContain(`unknown option '${args[0]}'`);
+      expect(r.stdout).toBe('');
+    }
+    // Single commands do write Parquet and keep the options.
+    const cat = await runCli(['cat', '--help']);
+    expect(cat.stdout).toContain('--output-format jsonl|parquet');
+  });
+
+  it('the stated defaults are what a run without those settings writes', async () => {
+    const compress = /else (none|gzip|zstd)\)/.exec(help.get('compress') ?? '');
+    expect(compress, help.get('compress')).not.toBeNull();
+    const ending = { none: '.jsonl', gzip: '.jsonl.gz', zstd: '.jsonl.zst' }[compress![1] as 'none' | 'gzip' | 'zstd'];
+    expect(help.get('rejects-compress')).toContain('else that of the shards');
+    expect(help.get('max-reject-rate')).toContain("the recipe's max_reject_rate, else 0.1");
+    expect(help.get('strip-attrs')).toContain("the recipe's output: strip_attrs");
+    expect(help.get('shard-size')).toContain('else one shard per task');
+
+    const out = join(dir, 'bare');
+    const r = await runCli(['run', recipe, '-o', out, '--workers', '1', '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    const files = await readdir(out);
+    const shards = files.filter((f) => f.startsWith('part-'));
+    expect(shards).toEqual([`part-00000-00000${ending}`]); // one task, one shard, the stated compression
+    expect(files).toContain(`_rejects${ending}`);
+    const first = JSON.parse(gunzipSync(await readFile(join(out, shards[0]))).toString().split('\n')[0]);
+    expect(first.attrs?.quality).toBeDefined(); // attrs kept: strip_attrs is off by default
+    const resolved = await readFile(join(out, '_recipe.resolved.yaml'), 'utf8');
+    expect(resolved).toContain(`compression: ${compress![1]}`);
+    expect(resolved).toContain('max_reject_rate: 0.1');
+
+    // A flag given wins over the recipe, as the help says.
+    const z = await runCli(['run', recipe, '-o', join(dir, 'z'), '--compress', 'zstd', '-q']);
+    expect(z.code, z.stderr).toBe(0);
+    expect((await readdir(join(dir, 'z'))).filter((f) => f.startsWith('part-'))).toEqual(['part-00000-00000.jsonl.zst']);
+  });
+});

@@ -13,32 +13,16 @@
  * defuddle is not a dependency: `npm i --no-save defuddle` first to include it.
  * Run: npm run build && npx tsx bench/extract-choice.ts
  */
-import { readdirSync, readFileSync } from 'node:fs';
-import { createReadStream } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Readability } from '@mozilla/readability';
 import { parseHTML } from 'linkedom';
-import { WARCParser } from 'warcio';
-import { decodeHtml } from '../src/stages/extract/charset.js';
 import { htmlToText } from '../src/stages/extract/html.js';
+import { lineShare as share, textLines as lines, warcHtmlPages } from './extract-pages.js';
 
 const RAW = resolve(import.meta.dirname, '../../shared/data/web/en/raw');
 const norm = (s: string): string => s.replace(/\s+/g, ' ').trim();
 const BOILER = 'nav, footer, header, aside, [role=navigation], [role=contentinfo], [role=banner]';
-
-async function pages(): Promise<string[]> {
-  const out: string[] = [];
-  for (const f of readdirSync(RAW).filter((x) => x.endsWith('.warc.gz')).sort()) {
-    for await (const r of new WARCParser(createReadStream(resolve(RAW, f)))) {
-      if (r.warcType !== 'response') {
-        await r.skipFully();
-        continue;
-      }
-      out.push(decodeHtml(await r.readFully(true), r.httpHeaders?.headers.get('content-type')).html);
-    }
-  }
-  return out;
-}
 
 function reference(html: string): { art: string[]; boil: string[] } {
   const { document } = parseHTML(html);
@@ -87,7 +71,7 @@ try {
   console.log('(defuddle not installed: npm i --no-save defuddle to include it)');
 }
 
-const all = await pages();
+const all = await warcHtmlPages(RAW);
 const bytes = all.reduce((s, p) => s + Buffer.byteLength(p), 0);
 console.log(`${all.length} pages, ${(bytes / 2 ** 20).toFixed(2)} MB of HTML; load ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
 console.log('| extractor | article text kept | boilerplate kept | MB/s (wall) | MB per CPU second | speed vs Readability alone (CPU) |');
@@ -129,23 +113,6 @@ let kept = 0;
 let extra = 0;
 let same = 0;
 let both = 0;
-const lines = (t: string): Map<string, number> => {
-  const m = new Map<string, number>();
-  for (const l of t.split('\n')) {
-    const k = norm(l);
-    if (k !== '') m.set(k, (m.get(k) ?? 0) + 1);
-  }
-  return m;
-};
-const share = (a: Map<string, number>, b: Map<string, number>): number => {
-  let tot = 0;
-  let hit = 0;
-  for (const [l, c] of a) {
-    tot += l.length * c;
-    hit += l.length * Math.min(c, b.get(l) ?? 0);
-  }
-  return tot === 0 ? 1 : hit / tot;
-};
 const changed: string[] = [];
 for (let i = 0; i < all.length; i++) {
   const prev = htmlToText(all[i], { method: 'readability' });

@@ -8,6 +8,7 @@ import type { NpyIntDtype } from './npy.js';
 import { encodeNpy } from './npy.js';
 import type { SampleOptions } from './sample.js';
 import { encodeSample, tokensLine } from './sample.js';
+import { removeDeadTemporaries } from '../io/outputs.js';
 
 /** Options of `InternEvoWriter`. */
 export interface InternEvoWriterOptions {
@@ -58,17 +59,6 @@ const FLUSH_BYTES = 1 << 20;
  * always has its meta); `abort()` deletes them, so an interrupted run leaves no shard that looks
  * complete.
  */
-/** Whether a process with this id exists (EPERM: it exists, owned by someone else). */
-function alive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 export class InternEvoWriter implements DocSink {
   /** Shards written, filled in by `close()`. */
   readonly shards: InternEvoShard[] = [];
@@ -147,11 +137,7 @@ export class InternEvoWriter implements DocSink {
         // Temporaries of a killed run (kill -9 leaves `.part-00007.PID.tmp.bin`): removed when
         // their process is gone; a live one belongs to a run still writing here.
         const esc = this.prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-        const temp = new RegExp(`^\\.${esc}-\\d{5,}\\.(\\d+)\\.tmp\\.(?:bin|meta)$`);
-        for (const f of await readdir(this.dir)) {
-          const m = temp.exec(f);
-          if (m !== null && !alive(Number(m[1]))) await rm(path.join(this.dir, f), { force: true });
-        }
+        await removeDeadTemporaries(this.dir, new RegExp(`^\\.${esc}-\\d{5,}\\.(\\d+)\\.tmp\\.(?:bin|meta)$`));
       }
     }
     const bin = path.join(this.dir, `${this.prefix}-${String(n).padStart(5, '0')}.bin`);

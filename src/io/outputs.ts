@@ -189,8 +189,8 @@ export async function checkOutputs(plan: OutputPlan): Promise<void> {
   for (const e of plan.extra ?? []) await clash(e, '--output', false);
 }
 
-/** True when a process with this PID is alive. */
-function alive(pid: number): boolean {
+/** True when a process with this PID is alive (EPERM: it exists, owned by someone else). */
+export function processAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   if (pid === process.pid) return true;
   try {
@@ -198,6 +198,17 @@ function alive(pid: number): boolean {
     return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Remove the temporaries a killed writer left in `dir`: the names `pattern` matches, whose first
+ * group is the writing process's PID, when that process is gone (a live one is still writing).
+ */
+export async function removeDeadTemporaries(dir: string, pattern: RegExp): Promise<void> {
+  for (const f of await readdir(dir).catch(() => [] as string[])) {
+    const m = pattern.exec(f);
+    if (m !== null && !processAlive(Number(m[1]))) await rm(join(dir, f), { force: true });
   }
 }
 
@@ -241,7 +252,7 @@ export function lockOutput(path: string): () => void {
       } catch {
         // gone meanwhile: try again
       }
-      if (alive(pid)) throw new UsageError(`another run (PID ${pid}) is writing to '${dirname(lock)}' (lock file ${lock}); wait for it, or remove the lock if that process is not corpus-clean`);
+      if (processAlive(pid)) throw new UsageError(`another run (PID ${pid}) is writing to '${dirname(lock)}' (lock file ${lock}); wait for it, or remove the lock if that process is not corpus-clean`);
       try {
         unlinkSync(lock);
       } catch {

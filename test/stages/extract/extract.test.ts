@@ -8,6 +8,7 @@ import { decodeHtml, domToText, htmlToText } from '../../../src/stages/extract/i
 import { parseHTML } from 'linkedom';
 import { drain, HAS_SHARED, ROOT, SHARED } from '../../helpers/run.js';
 import { pipeline } from '../../../src/core/pipeline.js';
+import { lineShare, textLines, warcHtmlPages } from '../../../bench/extract-pages.js';
 
 const HTML = join(ROOT, 'fixtures/html');
 const NAV = ['首页', '登录注册', '示例新闻网', '版权所有', '广告：点击领取优惠券', '统计代码不是正文', 'font: 14px'];
@@ -144,44 +145,15 @@ describe('the default extractor (main): a one-pass main-content scorer', () => {
 
 describe.runIf(HAS_SHARED)('the default extractor against the previous default (Readability) on the real WARC pages', () => {
   it('keeps nearly all of the text Readability kept, and adds little it did not', async () => {
-    const { WARCParser } = await import('warcio');
-    const { createReadStream, readdirSync } = await import('node:fs');
-    const raw = join(SHARED, 'web/en/raw');
-    const pages: string[] = [];
-    for (const f of readdirSync(raw).filter((x) => x.endsWith('.warc.gz')).sort()) {
-      for await (const r of new WARCParser(createReadStream(join(raw, f)))) {
-        if (r.warcType !== 'response') {
-          await r.skipFully();
-          continue;
-        }
-        pages.push(decodeHtml(await r.readFully(true), r.httpHeaders?.headers.get('content-type')).html);
-      }
-    }
-    const lines = (t: string): Map<string, number> => {
-      const m = new Map<string, number>();
-      for (const l of t.split('\n')) {
-        const k = l.replace(/\s+/g, ' ').trim();
-        if (k !== '') m.set(k, (m.get(k) ?? 0) + 1);
-      }
-      return m;
-    };
-    const share = (a: Map<string, number>, b: Map<string, number>): number => {
-      let tot = 0;
-      let hit = 0;
-      for (const [l, c] of a) {
-        tot += l.length * c;
-        hit += l.length * Math.min(c, b.get(l) ?? 0);
-      }
-      return tot === 0 ? 1 : hit / tot;
-    };
+    const pages = await warcHtmlPages(join(SHARED, 'web/en/raw'));
     let kept = 0;
     let added = 0;
     for (const p of pages) {
-      const prev = lines(htmlToText(p, { method: 'readability' }).text);
-      const cur = lines(htmlToText(p).text);
+      const prev = textLines(htmlToText(p, { method: 'readability' }).text);
+      const cur = textLines(htmlToText(p).text);
       expect(cur.size > 0).toBe(prev.size > 0);
-      kept += share(prev, cur);
-      added += 1 - share(cur, prev);
+      kept += lineShare(prev, cur);
+      added += 1 - lineShare(cur, prev);
     }
     expect(pages).toHaveLength(37);
     // bench/extract-choice.ts prints these (0.959 and 0.023 when written) with the per-page detail.

@@ -325,6 +325,9 @@ async function finishClosed(f: Finished): Promise<number> {
   return ExitCode.ok;
 }
 
+/** Top-level keys of SFT samples (Alpaca, ShareGPT, OpenAI messages, XTuner, preference data). */
+const SFT_KEYS = new Set(['instruction', 'output', 'conversations', 'conversation', 'messages', 'prompt', 'response', 'chosen', 'rejected', 'query']);
+
 /** What `finishRun` reports on. */
 export interface Finished {
   command: string;
@@ -385,6 +388,11 @@ export async function finishRun(f: Finished): Promise<number> {
   if (missing > 0 && missing >= stats.read / 2) {
     const keys = keysSeen(stats);
     process.stderr.write(`corpus-clean ${job.command}: note: ${missing} of ${stats.read} records have no ${textField ? `'${textFieldLabel(textField)}'` : "'text' or 'content'"} field; name the text field with --text-field NAME${keys.length > 0 ? ` (keys seen: ${keys.slice(0, 8).join(', ')}; a list is tried in order: --text-field text,NAME)` : ''}${rejectsPath ? ` (their keys are in ${rejectsPath})` : ''}\n`);
+    const sft = keys.filter((k) => SFT_KEYS.has(k));
+    if (sft.length > 0) {
+      const copy = job.command === 'cat' ? '; to copy them as they are, pass --no-require-text' : '';
+      process.stderr.write(`corpus-clean ${job.command}: note: the records look like SFT samples (${sft.slice(0, 4).join(', ')}): text stages need one text, so turn them into text first with 'corpus-clean convert --to pretrain-text --keep ${keys.slice(0, 8).join(',')}' and convert them back at the end (README "Cleaning SFT samples")${copy}\n`);
+    }
   }
   if (stats.written === 0 && stats.read > 0) {
     const top = [stats.input, ...stats.stages].flatMap((st) => Object.entries(st.dropped).map(([r, n]) => [`${st.stage}/${r}`, n] as const)).sort((a, b) => b[1] - a[1])[0];

@@ -137,7 +137,7 @@ export async function expandInputs(specs: readonly string[]): Promise<string[]> 
     if (st?.isFile()) await add(spec);
     else if (st?.isDirectory()) {
       const found = await listFolder(spec);
-      if (found.length === 0) throw new UsageError(`no input files (${INPUT_EXTENSIONS.join(', ')}, optionally .gz/.zst) in directory '${showPath(spec)}'`);
+      if (found.length === 0) throw new UsageError(`no input files (${INPUT_EXTENSIONS.join(', ')}, optionally .gz/.zst, or .parquet) in directory '${showPath(spec)}'`);
       const base = spec.endsWith('/') ? spec : spec + '/';
       for (const f of found) await add(base + f.rel, f.real);
     } else if (/[*?[{]/.test(spec)) {

@@ -22,10 +22,21 @@ describe('SFT samples through the text stages (README "Cleaning SFT samples")', 
     await writeFile(input, [...lines, ...lines.slice(0, 3)].join('\n') + '\n');
   });
 
-  it('without conversion the text stages find no text', async () => {
+  it('without conversion the text stages find no text, and the note says what to run (review F8)', async () => {
     const r = await runCli(['dedup', '--exact', input, '-o', join(dir, 'none.jsonl')]);
     expect(r.code).toBe(1);
+    expect(r.stdout).toBe('');
     expect(r.stderr).toContain('read 23 = written 0 + rejected 23 [read/text_missing 23]');
+    expect(r.stderr).toContain("note: the records look like SFT samples (instruction, output): text stages need one text, so turn them into text first with 'corpus-clean convert --to pretrain-text --keep instruction,input,output' and convert them back at the end (README \"Cleaning SFT samples\")\n");
+    // cat, the conversion command, can also copy them as they are.
+    const c = await runCli(['cat', input, '-o', join(dir, 'none2.jsonl')]);
+    expect(c.code).toBe(1);
+    expect(c.stderr).toContain('; to copy them as they are, pass --no-require-text');
+    expect((await runCli(['cat', input, '--no-require-text', '-o', join(dir, 'copy.jsonl'), '-q'])).code).toBe(0);
+    // Not for records that are not SFT samples.
+    const web = await runCli(['dedup', '--exact', '-o', join(dir, 'w.jsonl'), '--allow-empty', '--max-reject-rate', '1'], { input: '{"raw_content":"x"}\n'.repeat(3) });
+    expect(web.stderr).toContain('records have no');
+    expect(web.stderr).not.toContain('SFT samples');
   });
 
   it('the documented pipe: convert to text keeping the fields, dedup, quality --tag-only, convert back', async () => {

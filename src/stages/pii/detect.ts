@@ -228,6 +228,12 @@ function classifyNumber(raw: string, groups: string[], plus: boolean, paren: boo
   }
   // Service numbers 400/800-xxx-xxxx.
   if ((groups[0] === '400' || groups[0] === '800') && n === 10 && groups.length >= 2) return { kind: 'phone', sub: 'cn_service' };
+  // Taiwan landline: a 2-digit area code 02-08 written apart, 7-8 digits not starting with 0 or 1
+  // (02-2345-6789, (02)2345-6789, 07-331-2345).
+  if (d[0] === '0' && groups.length >= 2 && groups[0].length === 2 && d.charCodeAt(1) >= 50 && d.charCodeAt(1) <= 56) {
+    const local = groups.slice(1).join('');
+    if ((local.length === 7 || local.length === 8) && local[0] !== '0' && local[0] !== '1') return { kind: 'phone', sub: 'tw' };
+  }
   // Taiwan mobile 09xx-xxx-xxx.
   if (n === 10 && d.startsWith('09') && groups.length === 3 && groups[0].length === 4) return { kind: 'phone', sub: 'tw' };
   void raw;

@@ -109,6 +109,11 @@ describe('pii: small dotted quads and placeholder landlines (review F13)', () =>
   ])('and a section or version number otherwise: %s', (text) => {
     expect(found(text)).toEqual([]);
   });
+  it('Taiwan landlines with a 2-digit area code (review M6); dates and codes of that shape are not', () => {
+    expect(found('台湾 02-2345-6789 请来电')).toEqual(['phone:02-2345-6789']);
+    expect(found('台北市 (02)2345-6789，高雄 07-331-2345')).toEqual(['phone:(02)2345-6789', 'phone:07-331-2345']);
+    expect(found('日期 02-23-2023，型号 02-1234-5678，编号 09-2345-6789')).toEqual([]);
+  });
   it('010-12345678 is not a Beijing number (local numbers never begin with 0 or 1: 1xxxx are service numbers); 010-62751234 is', () => {
     expect(found('座机 010-12345678')).toEqual([]);
     expect(found('座机 010-62751234，传真 (0755) 8765 4321')).toEqual(['phone:010-62751234', 'phone:(0755) 8765 4321']);

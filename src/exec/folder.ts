@@ -6,7 +6,7 @@ import { UsageError } from '../core/errors.js';
 import { planPath, successPath } from './layout.js';
 import { removeStale } from './markers.js';
 import type { Plan } from './plan.js';
-import { planKey } from './plan.js';
+import { changedInputs, inputFacts, planKey } from './plan.js';
 
 /** Names a run writes into its folder (besides the shards). */
 const RUN_NAMES = ['_plan.json', '_SUCCESS', '_stats.json', '_rejects.jsonl', '_rejects.jsonl.gz', '_rejects.jsonl.zst', '_recipe.resolved.yaml', '_done', '_stats', '_work', '_slurm'];
@@ -21,10 +21,12 @@ async function clear(dir: string, names: string[]): Promise<void> {
 
 /**
  * Get `dir` ready for `plan`: a new or empty folder is fresh; an unfinished run of the same plan
- * resumes (its stale temporaries removed); anything else from an earlier run is refused unless
- * `overwrite`, when it is removed first.
+ * over unchanged inputs resumes (its stale temporaries removed); anything else from an earlier
+ * run is refused unless `overwrite`, when it is removed first. Sets `plan.inputFacts`.
  */
 export async function prepareFolder(dir: string, plan: Plan, overwrite: boolean): Promise<FolderState> {
+  // What the inputs are now; written with the plan, so that a rerun sees an input changed since.
+  plan.inputFacts ??= await inputFacts(plan.inputs);
   const names = await readdir(dir).catch(() => [] as string[]);
   const old = names.filter((n) => isShard(n) || RUN_NAMES.includes(n) || (n.startsWith('.') && n.includes('.tmp-')));
   if (old.length === 0) return 'fresh';
@@ -34,6 +36,10 @@ export async function prepareFolder(dir: string, plan: Plan, overwrite: boolean)
       earlier = JSON.parse(await readFile(planPath(dir), 'utf8')) as Plan;
     } catch {
       earlier = undefined;
+    }
+    const changed = earlier === undefined ? [] : changedInputs(earlier, plan);
+    if (changed.length > 0) {
+      throw new UsageError(`output folder '${dir}' holds an unfinished run whose input changed since: ${changed.slice(0, 3).join(', ')}${changed.length > 3 ? ` and ${changed.length - 3} more` : ''}; its finished tasks read the old content, so it cannot be resumed; pass --overwrite to start again`);
     }
     if (earlier !== undefined && planKey(earlier) === planKey(plan)) {
       await removeStale(dir);

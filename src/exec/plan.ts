@@ -90,6 +90,50 @@ export interface Plan {
   /** The recipe index of the global stage after segment `k`. */
   globals: number[];
   phases: PhaseSpec[];
+  /**
+   * Per input (as `inputs`), what tells cheaply whether its content changed since the plan was
+   * made: a rerun that finds one changed refuses to resume (absent in plans of older versions).
+   */
+  inputFacts?: InputFacts[];
+}
+
+/** Size, modification and change times (ns) and inode of an input file when the plan was made. */
+export interface InputFacts {
+  size: number;
+  mtimeNs: string;
+  ctimeNs: string;
+  ino: string;
+}
+
+/** The facts of each input file (the device is left out: it may differ between the nodes of a cluster). */
+export async function inputFacts(files: readonly string[]): Promise<InputFacts[]> {
+  const out: InputFacts[] = [];
+  for (const f of files) {
+    const st = await stat(f, { bigint: true });
+    out.push({ size: Number(st.size), mtimeNs: String(st.mtimeNs), ctimeNs: String(st.ctimeNs), ino: String(st.ino) });
+  }
+  return out;
+}
+
+/**
+ * The inputs of `earlier` whose content may have changed since: another size, modification or
+ * change time, or another file (inode) at the same path. One line each, for a message.
+ */
+export function changedInputs(earlier: Plan, now: Plan): string[] {
+  if (earlier.inputFacts === undefined || now.inputFacts === undefined) return [];
+  const out: string[] = [];
+  earlier.inputs.forEach((file, i) => {
+    const j = now.inputs.indexOf(file);
+    const a = earlier.inputFacts![i];
+    const b = j === -1 ? undefined : now.inputFacts![j];
+    if (a === undefined || b === undefined) return;
+    const iso = (ns: string): string => new Date(Number(BigInt(ns) / 1_000_000n)).toISOString();
+    if (a.size !== b.size) out.push(`'${file}' (${a.size} bytes then, ${b.size} now)`);
+    else if (a.ino !== b.ino) out.push(`'${file}' (another file now: it was replaced)`);
+    else if (a.mtimeNs !== b.mtimeNs) out.push(`'${file}' (modified ${iso(b.mtimeNs)}, was ${iso(a.mtimeNs)})`);
+    else if (a.ctimeNs !== b.ctimeNs) out.push(`'${file}' (changed ${iso(b.ctimeNs)}, was ${iso(a.ctimeNs)})`);
+  });
+  return out;
 }
 
 /** Default task size: large enough that per-task costs vanish, small enough to use every core on one file. */
@@ -212,7 +256,7 @@ export function planPhases(stages: readonly Stage[], tasks: number): Pick<Plan, 
 
 /** The part of a plan that must match for a rerun to resume it. */
 export function planKey(p: Plan): string {
-  return JSON.stringify({ ...p, name: undefined });
+  return JSON.stringify({ ...p, name: undefined, inputFacts: undefined });
 }
 
 /** A task for messages: `file`, `file bytes a-b (lines from N)` or `file row groups a-b`. */

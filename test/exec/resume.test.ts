@@ -1,8 +1,9 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readFile, rm } from 'node:fs/promises';
+import { cp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli, tempDir } from '../helpers/run.js';
+import { ROOT, runCli, tempDir } from '../helpers/run.js';
 import { runOutput } from './helpers.js';
 
 // The sample recipe over the bundled real slice (fixtures/sample), cut into a few tasks.
@@ -40,5 +41,45 @@ describe('merge of a run folder', () => {
     expect(lost.stderr).toMatch(/the rejects of \d+ task segments are missing in .*_work\/stats\/00000\.0\.json \(task 0's stats\)/);
     expect(existsSync(join(out, '_SUCCESS'))).toBe(false);
     expect({ ...(await runOutput(out)), _SUCCESS: undefined }).toEqual({ ...before, _SUCCESS: undefined });
+  }, 300_000);
+});
+
+describe('rerun of an unfinished run whose input changed', () => {
+  it('resumes over unchanged inputs; refuses an input edited in place with the same size, even with its mtime set back', async () => {
+    const dir = await temp();
+    const inputs = join(dir, 'in');
+    await cp(join(ROOT, 'fixtures/sample'), inputs, { recursive: true });
+    const out = join(dir, 'o');
+    const args = [...SAMPLE, '-i', inputs, '-o', out];
+    // A run that stops after its first phase (a task of phase 2 fails): some tasks are finished.
+    const failing = { env: { CORPUS_CLEAN_FAIL_UNIT: '2-tasks/0' } };
+    expect((await runCli(args, failing)).code).toBe(1);
+    const plan = JSON.parse(await readFile(join(out, '_plan.json'), 'utf8'));
+    expect(plan.inputFacts).toHaveLength(plan.inputs.length);
+    // Nothing changed: the rerun resumes (and stops at the same unit again).
+    const same = await runCli(args.filter((a) => a !== '-q'), failing);
+    expect(same.code, same.stderr).toBe(1);
+    expect(same.stderr).toMatch(/resuming the unfinished run/);
+    // The same bytes count, another content (what `sed -i` does).
+    const file = join(inputs, 'licenses.jsonl');
+    const before = await stat(file);
+    await writeFile(join(dir, 'times'), '');
+    execFileSync('touch', ['-r', file, join(dir, 'times')]); // its times, to the nanosecond
+    const text = await readFile(file, 'utf8');
+    await writeFile(file, text.replace(/the /g, 'THE '));
+    expect((await stat(file)).size).toBe(before.size);
+    const edited = await runCli(args);
+    expect(edited.code).toBe(2);
+    expect(edited.stderr).toMatch(/holds an unfinished run whose input changed since: '[^']*licenses\.jsonl' \(modified .*\); .*pass --overwrite to start again/);
+    // Its modification time set back as it was: the change time still tells.
+    execFileSync('touch', ['-r', join(dir, 'times'), file]);
+    expect((await stat(file, { bigint: true })).mtimeNs).toBe((await stat(join(dir, 'times'), { bigint: true })).mtimeNs);
+    const hidden = await runCli(args);
+    expect(hidden.code).toBe(2);
+    expect(hidden.stderr).toMatch(/whose input changed since: '[^']*licenses\.jsonl' \(changed /);
+    expect(existsSync(join(out, '_SUCCESS'))).toBe(false);
+    // --overwrite starts again from the new content.
+    const fresh = await runCli([...args, '--overwrite']);
+    expect(fresh.code, fresh.stderr).toBe(0);
   }, 300_000);
 });

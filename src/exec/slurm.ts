@@ -204,14 +204,14 @@ export async function jobFacts(id: string): Promise<{ state?: string; reason?: s
 const baseJob = (rowId: string): string => rowId.split('_')[0];
 const taskOf = (rowId: string): number | undefined => (rowId.includes('_') && !rowId.includes('[') ? Number(rowId.split('_')[1]) : undefined);
 
-async function logTail(runDir: string, job: SubmittedJob, arrayTask: number | undefined): Promise<string> {
+async function logTail(runDir: string, job: SubmittedJob, arrayTask: number | undefined, lines = 6): Promise<string> {
   const logs = join(slurmDir(runDir), 'logs');
   const names = await readdir(logs).catch(() => [] as string[]);
   const want = arrayTask === undefined ? `-${job.id}.log` : `-${job.id}_${arrayTask}.log`;
   const f = names.find((n) => n.endsWith(want));
   if (f === undefined) return '';
   const text = await readFile(join(logs, f), 'utf8');
-  return text.split('\n').filter((l) => l.trim() !== '').slice(-6).join('\n');
+  return text.split('\n').filter((l) => l.trim() !== '').slice(-lines).join('\n');
 }
 
 /** Options of the driver. */
@@ -296,7 +296,8 @@ export async function runSlurm(runDir: string, plan: Plan, o: SlurmOptions, d: D
     }
     await new Promise((r) => setTimeout(r, poll));
   }
-  const log = await logTail(runDir, merge, undefined);
+  // The merge's whole log: the accounting line, one line per input file (at most 20), warnings.
+  const log = await logTail(runDir, merge, undefined, 200);
   if (!d.quiet && log) process.stderr.write(log + '\n');
   const facts = (await jobFacts(merge.id))[0];
   const code = Number((facts?.exit ?? '0:0').split(':')[0]);

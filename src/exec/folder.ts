@@ -22,9 +22,10 @@ async function clear(dir: string, names: string[]): Promise<void> {
 /**
  * Get `dir` ready for `plan`: a new or empty folder is fresh; an unfinished run of the same plan
  * over unchanged inputs resumes (its stale temporaries removed); anything else from an earlier
- * run is refused unless `overwrite`, when it is removed first. Sets `plan.inputFacts`.
+ * run is refused unless `overwrite`, when it is removed first. Sets `plan.inputFacts`. With
+ * `jobsAlive` (an earlier run's Slurm jobs still running), temporaries are left to them.
  */
-export async function prepareFolder(dir: string, plan: Plan, overwrite: boolean): Promise<FolderState> {
+export async function prepareFolder(dir: string, plan: Plan, overwrite: boolean, o: { jobsAlive?: boolean } = {}): Promise<FolderState> {
   // What the inputs are now; written with the plan, so that a rerun sees an input changed since.
   plan.inputFacts ??= await inputFacts(plan.inputs);
   const names = await readdir(dir).catch(() => [] as string[]);
@@ -42,7 +43,8 @@ export async function prepareFolder(dir: string, plan: Plan, overwrite: boolean)
       throw new UsageError(`output folder '${dir}' holds an unfinished run whose input changed since: ${changed.slice(0, 3).join(', ')}${changed.length > 3 ? ` and ${changed.length - 3} more` : ''}; its finished tasks read the old content, so it cannot be resumed; pass --overwrite to start again`);
     }
     if (earlier !== undefined && planKey(earlier) === planKey(plan)) {
-      await removeStale(dir);
+      // Jobs of the earlier run still at work (Slurm) own their temporaries.
+      if (o.jobsAlive !== true) await removeStale(dir);
       return 'resume';
     }
     throw new UsageError(`output folder '${dir}' holds an unfinished run of a different recipe, inputs or settings; pass --overwrite to start again`);

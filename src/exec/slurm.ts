@@ -12,7 +12,7 @@ import { chmod, mkdir, readFile, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import { ExitCode } from '../core/errors.js';
+import { ExitCode, UsageError } from '../core/errors.js';
 import { slurmDir, successPath } from './layout.js';
 import { isDone, writeAtomic } from './markers.js';
 import type { Plan } from './plan.js';
@@ -163,13 +163,83 @@ export async function submitPlan(runDir: string, plan: Plan, o: SlurmOptions): P
       const id = await sbatch([`--array=${spec}`, `--export=ALL,CC_OFFSET=${offset}`, ...depArgs()], scripts.phases[p]);
       ids.push(id);
       jobs.push({ id, phase: p, offset, units: block });
+      // Recorded as soon as submitted: a rerun after this driver is killed finds every live job.
+      await writeAtomic(jobsPath(runDir), JSON.stringify(jobs, null, 1) + '\n');
     }
     deps = ids;
   }
   const id = await sbatch(depArgs(), scripts.merge);
   jobs.push({ id, phase: -1, offset: 0, units: [0] });
-  await writeAtomic(join(slurmDir(runDir), 'jobs.json'), JSON.stringify(jobs, null, 1) + '\n');
+  await writeAtomic(jobsPath(runDir), JSON.stringify(jobs, null, 1) + '\n');
   return jobs;
+}
+
+const jobsPath = (runDir: string): string => join(slurmDir(runDir), 'jobs.json');
+
+/** The jobs the last driver of this folder submitted (`_slurm/jobs.json`); empty when none. */
+async function recordedJobs(runDir: string): Promise<SubmittedJob[]> {
+  const text = await readFile(jobsPath(runDir), 'utf8').catch(() => undefined);
+  if (text === undefined) return [];
+  try {
+    return JSON.parse(text) as SubmittedJob[];
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The Slurm jobs of this run folder that are still queued or running (job ids, arrays by their
+ * base id): the jobs of the user whose batch script is in the folder's `_slurm/`, so a job
+ * submitted by a driver killed before it recorded it is found too. Empty without `_slurm/`.
+ * Throws when squeue cannot be asked: a second writer chain must never be started blind.
+ */
+export async function liveJobs(runDir: string): Promise<string[]> {
+  if (!existsSync(slurmDir(runDir))) return [];
+  const mine = resolve(slurmDir(runDir));
+  const known = new Set((await recordedJobs(runDir)).map((j) => j.id));
+  let stdout: string;
+  try {
+    ({ stdout } = await run('squeue', ['-h', '--me', '-o', '%F|%T|%o']));
+  } catch (e) {
+    const err = e as { stderr?: string; message: string; code?: unknown };
+    // No Slurm on this machine: no job of it can be running here.
+    if (err.code === 'ENOENT') return [];
+    throw new UsageError(`cannot tell whether Slurm jobs of the earlier run in '${runDir}' are still queued or running (squeue: ${(err.stderr ?? err.message).trim()}); nothing was submitted`);
+  }
+  const ids = new Set<string>();
+  for (const l of stdout.split('\n')) {
+    const [id, state, script] = l.split('|');
+    if (script === undefined || !ACTIVE.has(state.trim())) continue;
+    if (script.trim().startsWith(mine + '/') || known.has(id.trim())) ids.add(id.trim());
+  }
+  return [...ids].sort((a, b) => Number(a) - Number(b));
+}
+
+/** Why a folder with live jobs is not written again: the jobs and how to stop them. */
+export function liveJobsMessage(runDir: string, ids: readonly string[]): string {
+  return `output folder '${runDir}' has Slurm jobs of an earlier run still queued or running (${ids.join(', ')}); two runs must not write one folder: wait for them ('corpus-clean status ${runDir}'; the same command with --executor slurm follows them) or stop them with 'scancel ${ids.join(' ')}'`;
+}
+
+/**
+ * The jobs to follow: those of an earlier driver of this folder when they are still alive (a
+ * driver killed while its chain runs: the rerun attaches to the chain instead of submitting a
+ * second one beside it), else the units not done, submitted now.
+ */
+async function attachOrSubmit(runDir: string, plan: Plan, o: SlurmOptions, say: (s: string) => void): Promise<SubmittedJob[]> {
+  const live = await liveJobs(runDir);
+  if (live.length === 0) {
+    const jobs = await submitPlan(runDir, plan, o);
+    say(`submitted ${jobs.length} Slurm jobs (${jobs.map((j) => j.id).join(', ')}); scripts and logs in ${slurmDir(runDir)}`);
+    return jobs;
+  }
+  const recorded = await recordedJobs(runDir);
+  const known = new Set(recorded.map((j) => j.id));
+  // A chain whose merge job was recorded, and no live job outside it: that chain, followed to its end.
+  if (recorded.some((j) => j.phase === -1) && live.every((id) => known.has(id))) {
+    say(`the Slurm jobs of an earlier run of this folder are still queued or running (${live.join(', ')}): following them instead of submitting again ('scancel ${live.join(' ')}' stops them)`);
+    return recorded;
+  }
+  throw new UsageError(liveJobsMessage(runDir, live));
 }
 
 /** One row of `squeue -r`: job id (`12_3` for array task 3 of 12), state, reason. */
@@ -228,11 +298,10 @@ export interface DriveOptions {
  * it are cancelled by Slurm, and any left are cancelled here).
  */
 export async function runSlurm(runDir: string, plan: Plan, o: SlurmOptions, d: DriveOptions): Promise<number> {
-  const jobs = await submitPlan(runDir, plan, o);
   const say = (s: string): void => {
     if (!d.quiet) process.stderr.write(`corpus-clean run: ${s}\n`);
   };
-  say(`submitted ${jobs.length} Slurm jobs (${jobs.map((j) => j.id).join(', ')}); scripts and logs in ${slurmDir(runDir)}`);
+  const jobs = await attachOrSubmit(runDir, plan, o, say);
   const poll = (d.pollSeconds ?? Number(process.env.CORPUS_CLEAN_SLURM_POLL ?? 1)) * 1000;
   const ids = jobs.map((j) => j.id);
   const merge = jobs[jobs.length - 1];

@@ -1,8 +1,10 @@
-import { execFileSync } from 'node:child_process';
-import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ROOT, runCli, tempDir } from '../helpers/run.js';
+import { CLI, ROOT, runCli, tempDir } from '../helpers/run.js';
+import { runOutput } from '../exec/helpers.js';
 
 /**
  * Reruns of a Slurm run on a real Slurm (../shared/slurm/start-local.sh). Mandatory where
@@ -37,6 +39,11 @@ async function setup(): Promise<{ dir: string; recipe: string }> {
   return { dir, recipe };
 }
 
+interface Job {
+  id: string;
+  phase: number;
+}
+
 describe('rerun of a Slurm run', () => {
   it.skipIf(SLURM)('Slurm tests skipped: set CORPUS_CLEAN_SLURM=1 with a cluster from ../shared/slurm/start-local.sh (.ci/run does)', () => {});
 
@@ -48,6 +55,49 @@ describe('rerun of a Slurm run', () => {
       expect(r.code, r.stderr).toBe(0);
       expect(r.stderr).toMatch(/corpus-clean (run|merge): read \d+ = written \d+ \+ rejected \d+/);
       for (const f of ['repeats-and-damage.jsonl', 'web-en.jsonl.gz', 'licenses-0.jsonl', 'licenses-4.jsonl']) expect(r.stderr).toContain(f);
+    },
+    600_000,
+  );
+
+  it.runIf(SLURM)(
+    'after its driver is killed, a rerun follows the live job chain instead of submitting a second one; other writers are refused naming the jobs',
+    async () => {
+      const { dir, recipe } = await setup();
+      const out = join(dir, 'o');
+      const args = ['run', recipe, '-o', out, '--executor', 'slurm'];
+      const driver = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: 'ignore' });
+      // Kill the driver once its whole chain is submitted (the merge job recorded).
+      const jobsFile = join(out, '_slurm', 'jobs.json');
+      let jobs: Job[] = [];
+      for (let i = 0; i < 600; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        jobs = existsSync(jobsFile) ? (JSON.parse(await readFile(jobsFile, 'utf8').catch(() => '[]')) as Job[]) : [];
+        if (jobs.some((j) => j.phase === -1)) break;
+      }
+      driver.kill('SIGKILL');
+      await new Promise((r) => driver.on('close', r));
+      const ids = jobs.map((j) => j.id);
+      jobsToCancel.push(...ids);
+      const merge = jobs.find((j) => j.phase === -1)!.id;
+      // The merge held, so that the chain is surely alive while other writers are tried.
+      execFileSync('scontrol', ['hold', merge]);
+      for (const other of [['run', recipe, '-o', out, '--executor', 'local'], [...args, '--overwrite']]) {
+        const r = await runCli(other);
+        expect(r.code, r.stderr).toBe(2);
+        expect(r.stderr).toMatch(new RegExp(`has Slurm jobs of an earlier run still queued or running \\([^)]*${merge}\\).*scancel [0-9 ]*${merge}`));
+      }
+      execFileSync('scontrol', ['release', merge]);
+      const again = await runCli(args);
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stderr).toMatch(/following them instead of submitting again/);
+      expect(again.stderr).not.toMatch(/submitted \d+ Slurm jobs/);
+      expect(again.stderr).toMatch(/read \d+ = written \d+ \+ rejected [1-9]\d*/);
+      // One chain only: the same jobs recorded, one merge log, and the output of a local run.
+      expect((JSON.parse(await readFile(jobsFile, 'utf8')) as Job[]).map((j) => j.id)).toEqual(ids);
+      expect((await readdir(join(out, '_slurm', 'logs'))).filter((f) => f.includes('-merge-'))).toHaveLength(1);
+      const local = await runCli(['run', recipe, '-o', join(dir, 'local'), '-q']);
+      expect(local.code).toBe(0);
+      expect(await runOutput(out)).toEqual(await runOutput(join(dir, 'local')));
     },
     600_000,
   );

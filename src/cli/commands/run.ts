@@ -25,7 +25,7 @@ import { removeStale, writeAtomic } from '../../exec/markers.js';
 import { mergeRun } from '../../exec/merge.js';
 import { DEFAULT_TASK_SIZE, planPhases, planTasks, type Plan, type RunSettings } from '../../exec/plan.js';
 import { doneUnits, totalUnits } from '../../exec/status.js';
-import { runSlurm, slurmYaml, type SlurmOptions } from '../../exec/slurm.js';
+import { liveJobs, liveJobsMessage, runSlurm, slurmYaml, type SlurmOptions } from '../../exec/slurm.js';
 import { VERSION } from '../../version.js';
 import { writeReport } from '../../report/write.js';
 import type { Stage } from '../../core/stage.js';
@@ -216,7 +216,10 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
       const bytes = tasks.reduce((a, t) => a + t.bytes, 0);
       const workers = asked ?? Math.max(1, Math.min(availableParallelism(), Math.ceil(bytes / 16e6)));
       const plan: Plan = { version: 1, name: recipe.name, stages: recipe.stages, settings, inputs: files, tasks, taskSize, ...planPhases(stages, tasks.length) };
-      const state = await prepareFolder(dir, plan, v.overwrite === true);
+      // A Slurm chain of an earlier run still writing here: only the Slurm executor may follow it.
+      const live = await liveJobs(dir);
+      if (live.length > 0 && (kind !== 'slurm' || v.overwrite === true)) throw new UsageError(liveJobsMessage(dir, live));
+      const state = await prepareFolder(dir, plan, v.overwrite === true, { jobsAlive: live.length > 0 });
       await mkdir(dir, { recursive: true });
       await writeResolved(files, eff);
       if (state === 'fresh') await writeAtomic(planPath(dir), JSON.stringify(plan, null, 1) + '\n');

@@ -242,7 +242,21 @@ function profileInto(text: string, out: Mutable<TextProfile> | undefined): TextP
       if (c === 35) hashes += run;
       else if (c === 46) ellipses += Math.floor(run / 3);
       else if (c === 0x2026) ellipses += run;
-      emit(text, nt++, i, j, 0);
+      if (w === 1) {
+        // emit() for a run of one character, inlined: its hashes need no second read
+        let h1 = H1_SEED;
+        let h2 = H2_SEED;
+        for (let k = i; k < j; k++) {
+          h1 = Math.imul(h1 ^ c, H1_MUL);
+          h2 = Math.imul(h2 + c, H2_MUL) ^ (h2 >>> 15);
+        }
+        tokStart[nt] = i;
+        tokEnd[nt] = j;
+        tokKind[nt] = 0;
+        tokH1[nt] = fmix(h1 ^ (j - i));
+        tokH2[nt] = fmix(h2);
+        nt++;
+      } else emit(text, nt++, i, j, 0);
       i = j;
       continue;
     }
@@ -253,6 +267,12 @@ function profileInto(text: string, out: Mutable<TextProfile> | undefined): TextP
     let kind = 0;
     let hasDot = false;
     let j = i;
+    // The token's hashes are built as the scan goes (each character is read once): h1/h2 hash
+    // text[start, j), q1/q2 text[start, j - 1) (a contraction "n't" splits off the last one).
+    let h1 = H1_SEED;
+    let h2 = H2_SEED;
+    let q1 = H1_SEED;
+    let q2 = H2_SEED;
     while (j < n) {
       const cc = text.charCodeAt(j);
       let k = T[cc];
@@ -272,6 +292,8 @@ function profileInto(text: string, out: Mutable<TextProfile> | undefined): TextP
               j++;
               puncts++;
               nonSpace++;
+              h1 = Math.imul(h1 ^ 46, H1_MUL);
+              h2 = Math.imul(h2 + 46, H2_MUL) ^ (h2 >>> 15);
             }
             break;
           }
@@ -281,9 +303,23 @@ function profileInto(text: string, out: Mutable<TextProfile> | undefined): TextP
           const nx = text.charCodeAt(j + 1);
           const nt2 = j + 2 < n ? T[text.charCodeAt(j + 2)] : SPACE;
           const split = (p === 110 || p === 78) && (nx === 116 || nx === 84) && j - 1 > start && (nt2 & (LETTER | DIGIT)) === 0 ? j - 1 : j;
-          emit(text, nt++, start, split, kind | (split > start ? TOK_WORD : 0));
+          const sk = kind | (split > start ? TOK_WORD : 0);
+          tokStart[nt] = start;
+          tokEnd[nt] = split;
+          tokKind[nt] = sk;
+          tokH1[nt] = fmix((split === j ? h1 : q1) ^ (split - start));
+          tokH2[nt] = fmix(split === j ? h2 : q2);
+          nt++;
           kind = split < j ? TOK_WORD | TOK_ALPHA : 0;
           start = split;
+          if (split < j) {
+            // the new token starts with the "n" of "n't"
+            h1 = Math.imul(H1_SEED ^ p, H1_MUL);
+            h2 = Math.imul(H2_SEED + p, H2_MUL) ^ (H2_SEED >>> 15);
+          } else {
+            h1 = H1_SEED;
+            h2 = H2_SEED;
+          }
         } else if ((cc === 44 || cc === 58) && j > start && (T[text.charCodeAt(j - 1)] & DIGIT) !== 0 && j + 1 < n && (T[text.charCodeAt(j + 1)] & DIGIT) !== 0) {
           // "1,000" and "10:30"
         } else if (INNER[cc] === 0) break;
@@ -296,14 +332,32 @@ function profileInto(text: string, out: Mutable<TextProfile> | undefined): TextP
         } else if ((k & DIGIT) !== 0) digits++;
       }
       nonSpace++;
+      q1 = h1;
+      q2 = h2;
+      h1 = Math.imul(h1 ^ cc, H1_MUL);
+      h2 = Math.imul(h2 + cc, H2_MUL) ^ (h2 >>> 15);
+      if (cw === 2) {
+        const lo = text.charCodeAt(j + 1);
+        q1 = h1;
+        q2 = h2;
+        h1 = Math.imul(h1 ^ lo, H1_MUL);
+        h2 = Math.imul(h2 + lo, H2_MUL) ^ (h2 >>> 15);
+      }
       j += cw;
     }
     if (j === start) {
       // defensive: never loop without progress
       j = start + 1;
       nonSpace++;
+      emit(text, nt++, start, j, kind);
+    } else {
+      tokStart[nt] = start;
+      tokEnd[nt] = j;
+      tokKind[nt] = kind;
+      tokH1[nt] = fmix(h1 ^ (j - start));
+      tokH2[nt] = fmix(h2);
+      nt++;
     }
-    emit(text, nt++, start, j, kind);
     i = j;
   }
 

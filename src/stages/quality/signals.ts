@@ -102,6 +102,8 @@ export class SignalComputer {
   private readonly stopUsed: Uint8Array;
   private readonly stopMask: number;
   private readonly stopCount: number;
+  /** One-character stop words, by UTF-16 code unit (a one-unit token is looked up here). */
+  private readonly stop1 = new Uint8Array(65536);
   /**
    * Names of the signals in the order they are written to `attrs.quality`; `values[i]` is the
    * value of `names[i]` after `run`.
@@ -133,6 +135,7 @@ export class SignalComputer {
     this.stopMask = size - 1;
     this.stopCount = multi.length;
     for (const w of multi) {
+      if (w.length === 1) this.stop1[w.charCodeAt(0)] = 1;
       const [h1, h2] = hashRange(w, 0, w.length);
       let i = h1 & this.stopMask;
       while (this.stopUsed[i] === 1) i = (i + 1) & this.stopMask;
@@ -190,54 +193,85 @@ export class SignalComputer {
     v[PUNCT_RATIO] = ratio(p.punctChars, p.nonSpaceChars);
     v[CONTROL_CHARS] = p.controls;
 
-    // --- words (Gopher quality)
+    // --- words (Gopher quality), stop words, pinyin in brackets and the n-gram prefix sums: one
+    // pass over the tokens
     let words = 0;
     let wordChars = 0;
     let alpha = 0;
     let stop = 0;
+    let pinyin = 0;
     const kind = p.tokKind;
     const st = p.tokStart;
     const en = p.tokEnd;
     const checkStop = this.stopCount > 0;
+    const stop1 = this.stop1;
     const sH1 = this.stopH1;
     const sH2 = this.stopH2;
     const sUsed = this.stopUsed;
     const sMask = this.stopMask;
     const th1 = p.tokH1;
     const th2 = p.tokH2;
+    // Polynomial rolling hashes (mod 2^32) over token hashes: an n-gram's hash in O(1).
+    if (prefixLen.length < nt + 1) {
+      const size = Math.max(nt + 1, prefixLen.length * 2);
+      prefixLen = new Int32Array(size);
+      prefixA = new Int32Array(size);
+      prefixB = new Int32Array(size);
+    }
+    const pl = prefixLen;
+    const pa = prefixA;
+    const pb = prefixB;
+    pl[0] = 0;
+    pa[0] = 0;
+    pb[0] = 0;
+    let sumLen = 0;
+    let sumA = 0;
+    let sumB = 0;
     for (let i = 0; i < nt; i++) {
       const k = kind[i];
+      const s = st[i];
+      const tl = en[i] - s;
       if ((k & TOK_WORD) !== 0) {
         words++;
-        wordChars += en[i] - st[i];
+        wordChars += tl;
       }
       if ((k & TOK_ALPHA) !== 0) alpha++;
+      const a = th1[i];
+      const b = th2[i];
       if (checkStop) {
-        const a = th1[i];
-        for (let j = a & sMask; sUsed[j] === 1; j = (j + 1) & sMask) {
-          if (sH1[j] === a && sH2[j] === th2[i]) {
-            stop++;
-            break;
+        // A one-unit token (a CJK character, a punctuation mark) is looked up by its character.
+        if (tl === 1) stop += stop1[text.charCodeAt(s)];
+        else {
+          for (let j = a & sMask; sUsed[j] === 1; j = (j + 1) & sMask) {
+            if (sH1[j] === a && sH2[j] === b) {
+              stop++;
+              break;
+            }
           }
         }
       }
-    }
-    // "烟(yan)台市(shi)": pinyin in brackets after a CJK character, a Chinese spam trick to
-    // slip past keyword filters. Counted on the shared tokens.
-    let pinyin = 0;
-    for (let i = 1; i + 2 < nt; i++) {
-      const open = text.charCodeAt(st[i]);
-      if ((open !== 40 && open !== 0xff08) || en[i] - st[i] !== 1 || (kind[i - 1] & TOK_CJK) === 0 || en[i - 1] !== st[i]) continue;
-      const wl = en[i + 1] - st[i + 1];
-      if (wl < 1 || wl > 6 || st[i + 1] !== en[i]) continue;
-      const close = text.charCodeAt(st[i + 2]);
-      if ((close !== 41 && close !== 0xff09) || st[i + 2] !== en[i + 1]) continue;
-      let lower = true;
-      for (let k = st[i + 1]; k < en[i + 1]; k++) {
-        const c = text.charCodeAt(k);
-        if (c < 97 || c > 122) lower = false;
+      sumLen += tl;
+      sumA = (Math.imul(sumA, BASE_A) + a) | 0;
+      sumB = (Math.imul(sumB, BASE_B) + b) | 0;
+      pl[i + 1] = sumLen;
+      pa[i + 1] = sumA;
+      pb[i + 1] = sumB;
+      // "烟(yan)台市(shi)": pinyin in brackets after a CJK character, a Chinese spam trick to
+      // slip past keyword filters. An opening bracket is a one-unit token of its own (kind 0).
+      if (k === 0 && tl === 1 && i >= 1 && i + 2 < nt) {
+        const open = text.charCodeAt(s);
+        if ((open !== 40 && open !== 0xff08) || (kind[i - 1] & TOK_CJK) === 0 || en[i - 1] !== s) continue;
+        const wl = en[i + 1] - st[i + 1];
+        if (wl < 1 || wl > 6 || st[i + 1] !== en[i]) continue;
+        const close = text.charCodeAt(st[i + 2]);
+        if ((close !== 41 && close !== 0xff09) || st[i + 2] !== en[i + 1]) continue;
+        let lower = true;
+        for (let q = st[i + 1]; q < en[i + 1]; q++) {
+          const c = text.charCodeAt(q);
+          if (c < 97 || c > 122) lower = false;
+        }
+        if (lower) pinyin++;
       }
-      if (lower) pinyin++;
     }
     v[PINYIN_BRACKETS] = pinyin;
     v[PINYIN_BRACKET_RATIO] = ratio(pinyin, p.cjkChars);
@@ -290,26 +324,7 @@ export class SignalComputer {
     v[DUP_LINE_FRAC] = ratio(dupLines, pieces);
     v[DUP_LINE_CHAR_FRAC] = ratio(dupLineChars, len);
 
-    // --- repetition: n-grams over the shared tokens, hashed as integers
-    if (prefixLen.length < nt + 1) {
-      const size = Math.max(nt + 1, prefixLen.length * 2);
-      prefixLen = new Int32Array(size);
-      prefixA = new Int32Array(size);
-      prefixB = new Int32Array(size);
-    }
-    const pl = prefixLen;
-    const pa = prefixA;
-    const pb = prefixB;
-    pl[0] = 0;
-    pa[0] = 0;
-    pb[0] = 0;
-    const h1 = p.tokH1;
-    const h2 = p.tokH2;
-    for (let i = 0; i < nt; i++) {
-      pl[i + 1] = pl[i] + (en[i] - st[i]);
-      pa[i + 1] = (Math.imul(pa[i], BASE_A) + h1[i]) | 0;
-      pb[i + 1] = (Math.imul(pb[i], BASE_B) + h2[i]) | 0;
-    }
+    // --- repetition: n-grams over the shared tokens, hashed as integers (prefix sums above)
     // An n-gram can repeat only where the shortest n-gram starting at the same token repeats,
     // so one full pass marks those positions and the other sizes visit only them.
     if (rep.length < nt + 8) {

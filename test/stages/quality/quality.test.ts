@@ -9,6 +9,8 @@ import { emptyStageStats } from '../../../src/core/stats.js';
 import { collect, fromRecords } from '../../../src/io/memory.js';
 import { defaultRegistry } from '../../../src/stages/index.js';
 import { loadPreset, parseRuleSet, PRESETS, profile, ruleScore } from '../../../src/stages/quality/index.js';
+import { hashRange, profileShared } from '../../../src/stages/quality/profile.js';
+import { SignalComputer } from '../../../src/stages/quality/signals.js';
 
 const fixture = (name: string) =>
   readFileSync(new URL(`../../../fixtures/quality/${name}`, import.meta.url), 'utf8')
@@ -315,6 +317,34 @@ describe('quality: tokens', () => {
     const p = profile(t);
     const toks = Array.from({ length: p.nTokens }, (_, i) => t.slice(p.tokStart[i], p.tokEnd[i]));
     expect(toks).toEqual(['Do', "n't", 'edit', '/etc/apt/sources.list', ',', 'e.g.', 'use', 'U.S.', '3.14', 'and', '1,000', 'users', '.', '中', '文', '，', '测', '试', '。']);
+  });
+
+  // The tokeniser hashes a word while it scans it (each character read once); the hashes must be
+  // those of the token's text, whatever split the word: contractions, a final period kept or
+  // split off, astral characters, runs of punctuation.
+  it('gives every token the hashes of its text (hashRange), for tricky splits', () => {
+    const texts = [
+      "Don't, DON'T can't won\u2019t ain't o'clock John's n't 'quoted' rock'n'roll",
+      'U.S. end. e.g. a.b.c. 3.14 1,000 10:30 ... -- !!! ?? …… /etc/apt e-mail',
+      'x😀y 😀😀 a\u0301b 𠀀字 (yan)台 “引号” \ud800 lone',
+      "isn't.\nWasn't\n\nshouldn't've",
+    ];
+    for (const t of texts) {
+      for (const p of [profile(t), profileShared(t)]) {
+        expect(p.nTokens).toBeGreaterThan(3);
+        for (let i = 0; i < p.nTokens; i++) {
+          const tok = t.slice(p.tokStart[i], p.tokEnd[i]);
+          expect([tok, p.tokH1[i], p.tokH2[i]]).toEqual([tok, ...hashRange(t, p.tokStart[i], p.tokEnd[i])]);
+        }
+      }
+    }
+  });
+
+  it('counts stop words of one character (a CJK character, a mark) and of several', () => {
+    const c = new SignalComputer({ ...loadPreset('web-en').signals, stopWords: ['的', 'the', 'and', '&', '😀'] });
+    c.run(profile('the cat and 的 dog 的的 & the😀 theme andes'));
+    // the, and, 的, 的, 的, &, the, 😀 (an astral character is two code units: looked up by hash)
+    expect(c.values[c.indexOf('stop_words')]).toBe(8);
   });
 });
 

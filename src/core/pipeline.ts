@@ -3,7 +3,7 @@ import { fileOfSource, hasAttrs, sourceFile, textProblem } from './doc.js';
 import type { StageProfiler } from './profile.js';
 import { stageProfiler, stageThresholds } from './profile.js';
 import type { RejectAttrs } from './rejectSink.js';
-import { slimReject } from './rejectSink.js';
+import { rejectSlimmer } from './rejectSink.js';
 import type { Reject, RejectSink, Stage, StageContext } from './stage.js';
 import { stageContext } from './stage.js';
 import type { FileError, FileStats, RunStats, StageStats } from './stats.js';
@@ -199,8 +199,8 @@ export async function pipeline(spec: PipelineSpec): Promise<RunStats> {
     const onStageReject = p === undefined ? onReject : (r: Reject): void => (onReject(r), p.dropped(r));
     // Without a rejects file or a profiler, nobody reads what a stage wrote on a record it drops.
     const rejectAttrs = spec.rejects !== undefined || p !== undefined;
-    const thresholds = spec.rejectAttrs === 'failing' ? stageThresholds(stage) : [];
-    const sink: RejectSink = spec.rejectAttrs === 'failing' ? { push: (r) => rejects.push(slimReject(r, thresholds)) } : rejects;
+    const slim = spec.rejectAttrs === 'failing' ? rejectSlimmer(stageThresholds(stage)) : undefined;
+    const sink: RejectSink = slim !== undefined ? { push: (r) => rejects.push(slim(r)) } : rejects;
     stream = countOut(stage, stream, st, stageContext(st, spec.textField, sink, onStageReject, rejectAttrs), p);
   });
   const langs = spec.profile === true ? (stats.writtenLangs = {}) : undefined;

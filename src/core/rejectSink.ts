@@ -24,30 +24,85 @@ const OWN_ATTRS: Record<string, readonly string[]> = {
  * rejects file of a web crawl is then about the size of the records it holds, not four times that.
  */
 export function slimReject(r: Reject, thresholds: readonly Threshold[] | undefined): Reject {
-  if (r.attrs === undefined) return r;
-  const { attrs, ...rest } = r;
-  const kept: Record<string, unknown> = {};
-  for (const k of OWN_ATTRS[r.stage] ?? []) if (attrs[k] !== undefined) kept[k] = attrs[k];
-  // The reason is the first rule that failed; the others that failed are kept too (a record
-  // dropped for repetition may also be short).
-  const codes = new Set([r.reason]);
-  for (const v of Object.values(attrs)) {
-    const failed = v !== null && typeof v === 'object' ? (v as Record<string, unknown>).failed : undefined;
-    if (Array.isArray(failed)) for (const c of failed) codes.add(String(c));
-  }
-  const signals = OWN_ATTRS[r.stage] !== undefined ? [] : (thresholds ?? []).filter((t) => codes.has(t.code)).map((t) => t.signal.slice(t.signal.indexOf('/') + 1));
-  for (const [family, value] of Object.entries(signals.length > 0 ? attrs : {})) {
-    // A signal stored flat (`attrs.lang_score`) is kept when a failing rule compares it.
-    if (signals.includes(family)) kept[family] = value;
-    if (value === null || typeof value !== 'object' || Array.isArray(value)) continue;
-    const v = value as Record<string, unknown>;
-    const part: Record<string, unknown> = {};
-    for (const k of ['preset', 'score', 'failed']) if (k in v) part[k] = v[k];
+  return rejectSlimmer(thresholds ?? [])(r);
+}
+
+const HEADER = ['preset', 'score', 'failed'] as const;
+
+/**
+ * `slimReject` for one stage's thresholds, made once: which thresholds each rule code has is
+ * looked up, not found by scanning every threshold per reject (this runs for every record a
+ * run drops, most of a web crawl).
+ */
+export function rejectSlimmer(thresholds: readonly Threshold[]): (r: Reject) => Reject {
+  // The signal each threshold compares (without its `<preset>/`), and the thresholds of each code.
+  const names = thresholds.map((t) => t.signal.slice(t.signal.indexOf('/') + 1));
+  const byCode = new Map<string, number[]>();
+  thresholds.forEach((t, i) => {
+    const list = byCode.get(t.code);
+    if (list === undefined) byCode.set(t.code, [i]);
+    else list.push(i);
+  });
+  const at: number[] = [];
+  /** The signals the failing rules compare, in threshold order, without repeats. */
+  const failingSignals = (reason: string, attrs: Record<string, unknown>): string[] => {
+    at.length = 0;
+    // The reason is the first rule that failed; the others that failed are kept too (a record
+    // dropped for repetition may also be short).
+    const seen: string[] = [reason];
+    for (const i of byCode.get(reason) ?? []) at.push(i);
+    for (const k of Object.keys(attrs)) {
+      const v = attrs[k];
+      const failed = v !== null && typeof v === 'object' ? (v as Record<string, unknown>).failed : undefined;
+      if (!Array.isArray(failed)) continue;
+      for (const c of failed) {
+        const code = String(c);
+        if (seen.includes(code)) continue;
+        seen.push(code);
+        for (const i of byCode.get(code) ?? []) at.push(i);
+      }
+    }
+    if (at.length > 1) at.sort((a, b) => a - b);
+    const out: string[] = [];
+    for (const i of at) if (!out.includes(names[i])) out.push(names[i]);
+    return out;
+  };
+  return (r) => {
+    const attrs = r.attrs;
+    if (attrs === undefined) return r;
+    const kept: Record<string, unknown> = {};
     let any = false;
-    for (const s of signals) if (s in v) ((part[s] = v[s]), (any = true));
-    if (any) kept[family] = part;
-  }
-  return Object.keys(kept).length > 0 ? { ...rest, attrs: kept } : rest;
+    const own = OWN_ATTRS[r.stage];
+    if (own !== undefined) {
+      for (const k of own) if (attrs[k] !== undefined) ((kept[k] = attrs[k]), (any = true));
+    } else {
+      const signals = failingSignals(r.reason, attrs);
+      if (signals.length > 0) {
+        for (const family of Object.keys(attrs)) {
+          const value = attrs[family];
+          // A signal stored flat (`attrs.lang_score`) is kept when a failing rule compares it.
+          if (signals.includes(family)) ((kept[family] = value), (any = true));
+          if (value === null || typeof value !== 'object' || Array.isArray(value)) continue;
+          const v = value as Record<string, unknown>;
+          let part: Record<string, unknown> | undefined;
+          for (const s of signals) {
+            if (!(s in v)) continue;
+            if (part === undefined) {
+              part = {};
+              for (const h of HEADER) if (h in v) part[h] = v[h];
+            }
+            part[s] = v[s];
+          }
+          if (part !== undefined) ((kept[family] = part), (any = true));
+        }
+      }
+    }
+    // The reject's own keys in their order, `attrs` last (as `{ ...rest, attrs }`).
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(r)) if (k !== 'attrs') out[k] = (r as unknown as Record<string, unknown>)[k];
+    if (any) out.attrs = kept;
+    return out as unknown as Reject;
+  };
 }
 
 /**

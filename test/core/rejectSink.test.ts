@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SampledRejects, slimReject } from '../../src/core/rejectSink.js';
+import { rejectSlimmer, SampledRejects, slimReject } from '../../src/core/rejectSink.js';
 import type { Reject } from '../../src/core/stage.js';
 
 describe('slimReject', () => {
@@ -54,5 +54,44 @@ describe('slimReject for stages that record their decision', () => {
     expect(slimReject(u, []).attrs).toEqual({ url_filter: { list: 'block', rule: 'x.com' } });
     const l: Reject = { stage: 'langid', reason: 'not_kept', source: 'a:4', attrs: { lang: 'fr', lang_score: 0.9, normalize: { x: 1 } } };
     expect(slimReject(l, []).attrs).toEqual({ lang: 'fr', lang_score: 0.9 });
+  });
+});
+
+describe('rejectSlimmer (slimReject made once per stage)', () => {
+  it('writes the same line as slimReject: keys in order, signals in threshold order, each once', () => {
+    const thresholds = [
+      { code: 'a:len', signal: 'web-zh/chars', min: 10 },
+      { code: 'b:ratio', signal: 'web-zh/punct_ratio', max: 0.2 },
+      { code: 'c:len_max', signal: 'web-zh/chars', max: 1000 },
+      { code: 'd:lines', signal: 'web-zh/lines', min: 2 },
+      { code: 'a:len', signal: 'web-en/chars', min: 50 },
+    ];
+    const r: Reject = {
+      stage: 'quality',
+      reason: 'd:lines',
+      source: 'z.jsonl:9',
+      record: { text: 'x', id: 1 },
+      attrs: { lang: 'zh', quality: { preset: 'web-zh', preset_by: 'lang', score: 0, weakest: 'a:len', failed: ['b:ratio', 'a:len', 'c:len_max'], chars: 3, punct_ratio: 0.5, lines: 1, words: 1 } },
+      detail: { note: 1 },
+    };
+    const slim = rejectSlimmer(thresholds);
+    const expected = {
+      stage: 'quality',
+      reason: 'd:lines',
+      source: 'z.jsonl:9',
+      record: { text: 'x', id: 1 },
+      detail: { note: 1 },
+      attrs: { quality: { preset: 'web-zh', score: 0, failed: ['b:ratio', 'a:len', 'c:len_max'], chars: 3, punct_ratio: 0.5, lines: 1 } },
+    };
+    // JSON text, so the key order (what a rejects file holds) is compared too
+    expect(JSON.stringify(slim(r))).toBe(JSON.stringify(expected));
+    expect(JSON.stringify(slimReject(r, thresholds))).toBe(JSON.stringify(expected));
+    // the same slimmer for the next reject: nothing carried over
+    const q: Reject = { stage: 'quality', reason: 'b:ratio', source: 'z.jsonl:10', attrs: { quality: { preset: 'web-zh', score: 0.2, failed: ['b:ratio'], chars: 30, punct_ratio: 0.5 } } };
+    expect(JSON.stringify(slim(q))).toBe(JSON.stringify({ stage: 'quality', reason: 'b:ratio', source: 'z.jsonl:10', attrs: { quality: { preset: 'web-zh', score: 0.2, failed: ['b:ratio'], punct_ratio: 0.5 } } }));
+    // a flat signal (attrs.lang_score) a failing rule compares is kept as it is
+    const l = rejectSlimmer([{ code: 'langid:low_score', signal: 'lang_score', min: 0.6 }]);
+    expect(l({ stage: 'x', reason: 'langid:low_score', source: 's:1', attrs: { lang: 'en', lang_score: 0.2 } }).attrs).toEqual({ lang_score: 0.2 });
+    expect(l({ stage: 'x', reason: 'other', source: 's:2', attrs: { lang: 'en', lang_score: 0.2 } })).toEqual({ stage: 'x', reason: 'other', source: 's:2' });
   });
 });

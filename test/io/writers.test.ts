@@ -1,5 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { makeDoc } from '../../src/core/doc.js';
 import { pipeline } from '../../src/core/pipeline.js';
@@ -117,5 +118,29 @@ describe('rejects writer in a pipeline', () => {
       { stage: 'read', reason: 'text_empty', source: 'mem:3', record: { text: '   ' } },
       { stage: 'read', reason: 'text_not_string', source: 'mem:4', record: { text: 3 } },
     ]);
+  });
+});
+
+describe('rejects writer: compression', () => {
+  it('gzips a rejects file at level 1 (the gzip header says "fastest"), and it reads back', async () => {
+    const dir = await tempDir();
+    const out = join(dir, 'rejects.jsonl.gz');
+    const w = new RejectsWriter(out);
+    for (let i = 0; i < 50; i++) w.push({ stage: 'quality', reason: 'zh_quality:min_chars', source: `a.jsonl:${i}`, record: { text: `短 ${i}` } });
+    await w.close();
+    const gz = await readFile(out);
+    // RFC 1952: byte 8 (XFL) is 4 when the compressor used its fastest algorithm, 0 at level 6
+    expect([gz[0], gz[1], gz[8]]).toEqual([0x1f, 0x8b, 4]);
+    const lines = gunzipSync(gz).toString('utf8').trim().split('\n');
+    expect(lines).toHaveLength(50);
+    expect(JSON.parse(lines[49])).toEqual({ stage: 'quality', reason: 'zh_quality:min_chars', source: 'a.jsonl:49', record: { text: '短 49' } });
+  });
+
+  it('keeps zlib\'s default level for the shards', async () => {
+    const dir = await tempDir();
+    const w = await JsonlWriter.create({ output: join(dir, 'out.jsonl.gz') });
+    await w.write(records.map((r, i) => makeDoc(r, `m:${i}`)));
+    await w.close();
+    expect((await readFile(join(dir, 'out.jsonl.gz')))[8]).toBe(0);
   });
 });

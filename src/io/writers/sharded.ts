@@ -29,6 +29,8 @@ export interface ShardOptions {
   compression?: OutputCompression;
   /** Folder mode: base name of the shards; default `part`. */
   prefix?: string;
+  /** gzip level (1 fastest .. 9 smallest); default zlib's (6). */
+  gzipLevel?: number;
 }
 
 /** Makes temporary names unique within the process (two writers may aim at one folder). */
@@ -154,7 +156,7 @@ export class ShardedWriter {
       shard.failure ??= new OutputError(final, e);
     });
     if (this.compression === 'gzip') {
-      gzip = createGzip();
+      gzip = createGzip(this.o.gzipLevel === undefined ? undefined : { level: this.o.gzipLevel });
       shard.gzip = gzip;
       gzip.on('error', (e) => {
         shard.failure ??= new OutputError(final, e);

@@ -41,6 +41,11 @@ export interface DocSink {
 export interface ClosableRejectSink extends RejectSink {
   /** Write out what was pushed; called after each batch so memory stays bounded. */
   flush?(): Promise<void>;
+  /**
+   * False when `push(r)` would only count `r` (a sampled rejects file that has enough of its
+   * reason): the pipeline then hands it on as it is, without slimming its attrs first.
+   */
+  keeps?(r: Reject): boolean;
   close(): Promise<void>;
   abort(): Promise<void>;
 }
@@ -200,7 +205,7 @@ export async function pipeline(spec: PipelineSpec): Promise<RunStats> {
     // Without a rejects file or a profiler, nobody reads what a stage wrote on a record it drops.
     const rejectAttrs = spec.rejects !== undefined || p !== undefined;
     const slim = spec.rejectAttrs === 'failing' ? rejectSlimmer(stageThresholds(stage)) : undefined;
-    const sink: RejectSink = slim !== undefined ? { push: (r) => rejects.push(slim(r)) } : rejects;
+    const sink: RejectSink = slim !== undefined ? { push: (r) => rejects.push(rejects.keeps?.(r) === false ? r : slim(r)) } : rejects;
     stream = countOut(stage, stream, st, stageContext(st, spec.textField, sink, onStageReject, rejectAttrs), p);
   });
   const langs = spec.profile === true ? (stats.writtenLangs = {}) : undefined;

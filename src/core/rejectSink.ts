@@ -120,6 +120,10 @@ export class SampledRejects implements ClosableRejectSink {
     private readonly perReason: number,
   ) {}
 
+  keeps(r: Reject): boolean {
+    return (this.seen.get(`${r.stage}/${r.reason}`) ?? 0) < this.perReason;
+  }
+
   push(r: Reject): void {
     const key = `${r.stage}/${r.reason}`;
     const n = (this.seen.get(key) ?? 0) + 1;

@@ -40,6 +40,8 @@ describe('SampledRejects', () => {
     s.push({ stage: 'q', reason: 'b', source: 'f:9' });
     expect(got.map((r) => r.source)).toEqual(['f:0', 'f:1', 'f:9']);
     expect(s.skipped).toEqual({ 'q/a': 3 });
+    // keeps(): whether the next push of that reason would be passed on
+    expect([s.keeps({ stage: 'q', reason: 'a', source: 'f:10' }), s.keeps({ stage: 'q', reason: 'b', source: 'f:11' }), s.keeps({ stage: 'q', reason: 'c', source: 'f:12' })]).toEqual([false, true, true]);
   });
 });
 

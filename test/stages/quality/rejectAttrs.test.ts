@@ -86,3 +86,26 @@ describe('quality: attrs of dropped records are built only when something reads 
     }
   });
 });
+
+describe('slim rejects: a reject the rejects file samples out is not slimmed', () => {
+  it('the pipeline slims only what the sink keeps (keeps()), the rest goes on as it is', async () => {
+    const stage = await defaultRegistry().create('quality', { preset: 'web-en' });
+    const got: Reject[] = [];
+    let asked = 0;
+    // keeps the first reject only, as a rejects file sampling one per reason would
+    const sink: ClosableRejectSink = {
+      keeps: () => asked++ === 0,
+      push: (r) => void got.push(r),
+      async close() {},
+      async abort() {},
+    };
+    await pipeline({ source: fromRecords(RECORDS), stages: [stage], sink: collect(), rejects: sink, rejectAttrs: 'failing' });
+    expect(got).toHaveLength(2);
+    const q = (r: Reject) => Object.keys(r.attrs?.quality as Record<string, unknown>);
+    // slimmed: the header and the signals of the failing rules
+    expect(q(got[0]).slice(0, 4)).toEqual(['preset', 'score', 'failed', 'words']);
+    expect(q(got[0]).length).toBeLessThan(10);
+    // not slimmed: every signal (nobody writes it)
+    expect(q(got[1]).length).toBeGreaterThan(30);
+  });
+});

@@ -52,13 +52,21 @@ function qualityProfiler(stage: Stage, st: StageStats): StageProfiler {
     if (!list.includes(name)) list.push(name);
     byPreset.set(preset, list);
   }
-  // The `<preset>/<signal>` keys of each preset, made once (not one string per signal per record).
-  const keysOf = new Map<string, { names: string[]; keys: string[] }>();
-  const keys = (preset: string): { names: string[]; keys: string[] } => {
+  // The `<preset>/<signal>` keys of each preset, made once (not one string per signal per record),
+  // and the histogram of each, found once (not looked up by name per signal per record) while
+  // `st.signals` is the same object.
+  interface PresetKeys {
+    names: string[];
+    keys: string[];
+    sketches: (SignalSketch | undefined)[];
+    of: Record<string, SignalSketch> | undefined;
+  }
+  const keysOf = new Map<string, PresetKeys>();
+  const keys = (preset: string): PresetKeys => {
     let k = keysOf.get(preset);
     if (k === undefined) {
       const names = byPreset.get(preset) ?? ['score'];
-      k = { names, keys: names.map((n) => `${preset}/${n}`) };
+      k = { names, keys: names.map((n) => `${preset}/${n}`), sketches: [], of: undefined };
       keysOf.set(preset, k);
     }
     return k;
@@ -67,9 +75,19 @@ function qualityProfiler(stage: Stage, st: StageStats): StageProfiler {
     const q = attrs?.quality as Attrs | undefined;
     if (q === undefined || typeof q.preset !== 'string') return;
     const k = keys(q.preset);
+    if (k.of !== st.signals) {
+      k.sketches = [];
+      k.of = st.signals;
+    }
     for (let i = 0; i < k.names.length; i++) {
       const v = q[k.names[i]];
-      if (typeof v === 'number') sketchAdd(sketchOf(st, k.keys[i])[side], v);
+      if (typeof v !== 'number') continue;
+      let s = k.sketches[i];
+      if (s === undefined) {
+        s = k.sketches[i] = sketchOf(st, k.keys[i]);
+        k.of = st.signals;
+      }
+      sketchAdd(s[side], v);
     }
   };
   return attrsProfiler(see);

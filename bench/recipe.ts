@@ -18,7 +18,11 @@
  * The per-stage table comes from the run's _stats.json (each stage's wall time inside the
  * process, reads of its input excluded), converted to CPU seconds with the run's CPU/wall ratio.
  *
- * Run: npm run build && npx tsx bench/recipe.ts [--data DIR] [--copies 5] [--rounds 2]
+ * With `--before PATH/dist/cli/main.js` (another build, e.g. main before a change, built in a
+ * `git worktree`), every round also runs `quality` and `run` with that build, alternating with
+ * this one, and a before/after table (CPU ratios in the same run) is printed first.
+ *
+ * Run: npm run build && npx tsx bench/recipe.ts [--data DIR] [--copies 5] [--rounds 2] [--before CLI]
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,7 +31,8 @@ import { parseArgs } from 'node:util';
 import { DATA } from './data.js';
 import { best, concat, jsonlFiles, load, measure, type Cost } from './cpu.js';
 
-const { values } = parseArgs({ options: { copies: { type: 'string', default: '5' }, rounds: { type: 'string', default: '2' } } });
+const { values } = parseArgs({ options: { copies: { type: 'string', default: '5' }, rounds: { type: 'string', default: '2' }, before: { type: 'string' } } });
+const before = values.before;
 const copies = Number(values.copies);
 const rounds = Number(values.rounds);
 const TF = ['--text-field', 'text,content,raw_content'];
@@ -43,11 +48,20 @@ try {
   console.log(`load before: ${load()}`);
   console.log(`input: ${files.length} files of web/en + web/zh, ${copies} copies, ${MB.toFixed(1)} MB; best of ${rounds} rounds; CPU = user + system of the whole process (GNU time), one process, one core\n`);
   const runs: Record<'cat' | 'quality' | 'run', Cost[]> = { cat: [], quality: [], run: [] };
+  const old: Record<'quality' | 'run', Cost[]> = { quality: [], run: [] };
+  /** The same command with the `--before` build (node BEFORE args). */
+  const measureBefore = (args: string[]): Cost => measure([before!, ...args], false);
   let stats: { stages: { stage: string; in: number; out: number; ms: number }[]; ms: number } | undefined;
   let statsCost: Cost | undefined;
   for (let r = 0; r < rounds; r++) {
     runs.cat.push(measure(['cat', mix, ...TF, '-q', '-o', join(dir, 'cat.jsonl')]));
+    if (before !== undefined) old.quality.push(measureBefore(['quality', mix, ...TF, '-q', '-o', join(dir, 'q0.jsonl')]));
     runs.quality.push(measure(['quality', mix, ...TF, '-q', '-o', join(dir, 'q.jsonl')]));
+    if (before !== undefined) {
+      const out0 = join(dir, `run0-${r}`);
+      old.run.push(measureBefore(['run', 'rules/recipes/sample.yaml', '-i', mix, '-o', out0, '--workers', '1', ...TF, '-q']));
+      rmSync(out0, { recursive: true, force: true });
+    }
     const out = join(dir, `run-${r}`);
     const c = measure(['run', 'rules/recipes/sample.yaml', '-i', mix, '-o', out, '--workers', '1', ...TF, '-q']);
     runs.run.push(c);
@@ -62,6 +76,18 @@ try {
   const run = best(runs.run);
   for (const [k, c] of Object.entries({ cat, quality: q, run })) if (c.code !== 0) throw new Error(`${k} exited ${c.code}`);
   const per = (c: Cost) => (MB / c.cpu).toFixed(1);
+  if (before !== undefined) {
+    const q0 = best(old.quality);
+    const r0 = best(old.run);
+    for (const [k, c] of Object.entries({ q0, r0 })) if (c.code !== 0) throw new Error(`before ${k} exited ${c.code}`);
+    console.log(`Before (${before}) and after (${CLI}), alternating in one run; cat ${cat.cpu.toFixed(2)} s CPU:\n`);
+    console.log('| command | before CPU s | after CPU s | after / before | before x cat | after x cat | before MB/s per core | after MB/s per core | before RSS MB | after RSS MB |');
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+    for (const [name, b, a] of [['quality (auto)', q0, q], ['run sample.yaml (--workers 1)', r0, run]] as const) {
+      console.log(`| ${name} | ${b.cpu.toFixed(2)} | ${a.cpu.toFixed(2)} | **${(a.cpu / b.cpu).toFixed(2)}** | ${(cat.cpu / b.cpu).toFixed(2)}x | ${(cat.cpu / a.cpu).toFixed(2)}x | ${per(b)} | ${per(a)} | ${b.rssMb.toFixed(0)} | ${a.rssMb.toFixed(0)} |`);
+    }
+    console.log('');
+  }
   console.log('| command | CPU s | MB/s per core | x pass-through (cat CPU / its CPU) | wall s | peak RSS MB | target |');
   console.log('|---|---:|---:|---:|---:|---:|---|');
   console.log(`| cat (pass-through) | ${cat.cpu.toFixed(2)} | ${per(cat)} | 1.00 | ${cat.wall.toFixed(1)} | ${cat.rssMb.toFixed(0)} | |`);

@@ -42,12 +42,13 @@ try {
   const runs: Record<string, Cost[]> = { node: [], quality: [], minhash: [], cat: [] };
   for (let r = 0; r < rounds; r++) {
     runs.node.push(measure(['-e', '0'], false));
-    runs.cat.push(measure(['cat', slice, '-q', '-o', join(dir, 'cat.jsonl')]));
-    runs.quality.push(measure(['quality', slice, '--preset', 'web-en', '-q', '-o', join(dir, 'q.jsonl')]));
-    runs.minhash.push(measure(['dedup', slice, '-q', '-o', join(dir, 'd.jsonl')]));
+    runs.cat.push(measure(['cat', slice, '-q', '-o', join(dir, 'cat.jsonl'), '--overwrite']));
+    runs.quality.push(measure(['quality', slice, '--preset', 'web-en', '-q', '-o', join(dir, 'q.jsonl'), '--overwrite']));
+    runs.minhash.push(measure(['dedup', slice, '-q', '-o', join(dir, 'd.jsonl'), '--overwrite']));
   }
   const b = Object.fromEntries(Object.entries(runs).map(([k, v]) => [k, best(v)])) as Record<string, Cost>;
-  for (const k of ['quality', 'minhash', 'cat']) if (b[k].code !== 0) throw new Error(`${k} exited ${b[k].code}`);
+  // every run, not only the best: a refused output or a usage error would be timed as a fast run
+  for (const [k, v] of Object.entries(runs)) for (const c of v) if (c.code !== 0) throw new Error(`${k} exited ${c.code}`);
   console.log('| what | our CPU s | our wall s | datatrove CPU s (quoted rate x slice) | ratio (datatrove / ours) | target |');
   console.log('|---|---:|---:|---:|---:|---:|');
   console.log(`| node -e 0 (start-up floor) | ${b.node.cpu.toFixed(2)} | ${b.node.wall.toFixed(2)} | | | |`);

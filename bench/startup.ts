@@ -31,15 +31,22 @@ try {
   writeFileSync(file, out);
   const cmds: [string, string[], boolean][] = [
     ['node -e 0', ['-e', '0'], false],
-    ['corpus-clean cat', ['cat', file, '-q', '-o', join(dir, 'c.jsonl')], true],
-    ['corpus-clean quality', ['quality', file, '-q', '-o', join(dir, 'q.jsonl')], true],
-    ['corpus-clean langid', ['langid', file, '-q', '-o', join(dir, 'l.jsonl')], true],
+    ['corpus-clean cat', ['cat', file, '-q', '-o', join(dir, 'c.jsonl'), '--overwrite'], true],
+    ['corpus-clean quality', ['quality', file, '-q', '-o', join(dir, 'q.jsonl'), '--overwrite'], true],
+    ['corpus-clean langid', ['langid', file, '-q', '-o', join(dir, 'l.jsonl'), '--overwrite'], true],
     ['corpus-clean --help', ['--help'], true],
   ];
   console.log(`load before: ${load()}`);
   console.log(`input: ${Buffer.byteLength(out)} bytes, ${out.split('\n').length - 1} records; ${rounds} rounds, medians\n`);
   const res = new Map<string, Cost[]>();
-  for (let r = 0; r < rounds; r++) for (const [name, args, cli] of cmds) res.set(name, [...(res.get(name) ?? []), measure(args, cli)]);
+  for (let r = 0; r < rounds; r++) {
+    for (const [name, args, cli] of cmds) {
+      const c = measure(args, cli);
+      // a failing command (a refused output, a usage error) would be timed as a fast start-up
+      if (c.code !== 0) throw new Error(`${name} exited ${c.code} in round ${r + 1}`);
+      res.set(name, [...(res.get(name) ?? []), c]);
+    }
+  }
   const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   console.log('| command | wall s (median) | CPU s (median) | peak RSS MB | target |');
   console.log('|---|---:|---:|---:|---|');

@@ -29,7 +29,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DATA } from './data.js';
-import { best, concat, jsonlFiles, load, measure, type Cost } from './cpu.js';
+import { best, CLI, concat, jsonlFiles, load, measure, type Cost } from './cpu.js';
 
 const { values } = parseArgs({ options: { copies: { type: 'string', default: '5' }, rounds: { type: 'string', default: '2' }, before: { type: 'string' } } });
 const before = values.before;
@@ -50,7 +50,11 @@ try {
   const runs: Record<'cat' | 'quality' | 'run', Cost[]> = { cat: [], quality: [], run: [] };
   const old: Record<'quality' | 'run', Cost[]> = { quality: [], run: [] };
   /** The same command with the `--before` build (node BEFORE args). */
-  const measureBefore = (args: string[]): Cost => measure([before!, ...args], false);
+  const measureBefore = (args: string[]): Cost => {
+    const c = measure([before!, ...args], false);
+    console.log(`  before ${args[0]}: ${c.cpu.toFixed(2)} s CPU, ${c.wall.toFixed(1)} s wall, ${c.rssMb.toFixed(0)} MB, exit ${c.code}`);
+    return c;
+  };
   let stats: { stages: { stage: string; in: number; out: number; ms: number }[]; ms: number } | undefined;
   let statsCost: Cost | undefined;
   for (let r = 0; r < rounds; r++) {

@@ -15,7 +15,11 @@
  * - peak RSS of one worker (`--workers 1`, which runs in the process itself; GNU time's %M) on
  *   `--mem-mb` sizes (default 100,1000): it should stay flat as the input grows.
  *
- * Run: npm run build && npx tsx bench/exec.ts [--data DIR] [--mb 512] [--workers 1,2] [--mem-mb 100,1000] [--task-size 64MB] [--no-process]
+ * - where each run's time went: the timeline `run` writes into _stats.json (`executor.timeline`):
+ *   per phase its wall time, the units' busy and CPU time, and parallel efficiency (see
+ *   `timelineTable`), with the time before and after the phases (start-up, plan, merge, report).
+ *
+ * Run: npm run build && npx tsx bench/exec.ts [--data DIR] [--mb 512] [--workers 1,2] [--mem-mb 100,1000 (or '' for none)] [--task-size SIZE (default: run's)] [--no-process]
  * (the defaults are the issue's targets: 512 MB for the scaling curve, 100 MB vs 1 GB for memory;
  * about 5-10 min on 2 free cores, from ~75 CPU-seconds per 512 MB). It ends with a summary: one
  * line per figure.
@@ -26,6 +30,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DATA } from './data.js';
+import type { Timeline } from '../src/exec/timing.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const CLI = join(ROOT, 'dist/cli/main.js');
@@ -35,7 +40,7 @@ const { values } = parseArgs({
     mb: { type: 'string', default: '512' },
     workers: { type: 'string', default: '1,2' },
     'mem-mb': { type: 'string', default: '100,1000' },
-    'task-size': { type: 'string', default: '64MB' },
+    'task-size': { type: 'string' },
     'no-process': { type: 'boolean', default: false },
   },
 });
@@ -80,6 +85,8 @@ interface Result {
   rssMb: number;
   otherBusy: number;
   load: string;
+  /** `executor.timeline` of the run's _stats.json. */
+  timeline?: Timeline;
 }
 
 /** Run the CLI under GNU time; returns wall, CPU and peak RSS, and how busy the rest of the machine was. */
@@ -90,7 +97,8 @@ async function runOnce(label: string, input: string, args: string[]): Promise<Re
   const [b0, t0] = cpu();
   const started = performance.now();
   const stderr = await new Promise<string>((res, rej) => {
-    const p = spawn('/usr/bin/time', ['-f', 'TIME %e %U %S %M', process.execPath, CLI, 'run', 'rules/recipes/sample.yaml', '-i', input, '-o', out, '-q', '--task-size', values['task-size']!, ...args], { cwd: ROOT });
+    const taskSize = values['task-size'] !== undefined ? ['--task-size', values['task-size']] : [];
+    const p = spawn('/usr/bin/time', ['-f', 'TIME %e %U %S %M', process.execPath, CLI, 'run', 'rules/recipes/sample.yaml', '-i', input, '-o', out, '-q', ...taskSize, ...args], { cwd: ROOT });
     let err = '';
     p.stderr.on('data', (d: Buffer) => (err += d));
     p.on('error', rej);
@@ -105,14 +113,42 @@ async function runOnce(label: string, input: string, args: string[]): Promise<Re
   const cores = availableParallelism();
   // Busy CPU time not ours, as a share of all cores over the run.
   const otherBusy = Math.max(0, (busySecs - userSys) / (((t1 - t0) / ticks / cores) * cores));
-  return { label, mb: statSync(input).size / 1e6, secs, userSys, rssMb: Number(m[4]) / 1024, otherBusy, load: `${load} -> ${loadavg()[0].toFixed(2)}` };
+  const timeline = (JSON.parse(readFileSync(join(out, '_stats.json'), 'utf8')) as { executor?: { timeline?: Timeline } }).executor?.timeline;
+  return { label, mb: statSync(input).size / 1e6, secs, userSys, rssMb: Number(m[4]) / 1024, otherBusy, load: `${load} -> ${loadavg()[0].toFixed(2)}`, timeline };
+}
+
+/**
+ * Where a run's wall time went (its _stats.json timeline): before the phases (start-up, reading
+ * the recipe, planning), starting workers, each phase, after the phases (merge, report). Per
+ * phase: busy = the units' wall time, CPU = their threads' CPU time, wait = time those threads
+ * waited for a core (other load); efficiency = busy / (wall x workers); schedule = the units'
+ * CPU time laid out on idle workers in hand-out order, as CPU / (that x workers): the share of
+ * the workers a phase can use whatever else runs on the machine (1: the units split evenly).
+ */
+function timelineTable(r: Result): string {
+  const t = r.timeline;
+  if (t === undefined) return `(${r.label}: no timeline in _stats.json)\n`;
+  const s = (ms: number): string => (ms / 1000).toFixed(1);
+  const w = t.workers;
+  const after = r.secs * 1000 - t.before_ms - t.total_ms;
+  const rows = [
+    `| ${r.label}: before the phases (start-up, recipe, plan) | | ${s(t.before_ms)} | | | | | ${(0).toFixed(2)} | |`,
+    ...(t.start_workers_ms > 0 ? [`| start ${w} workers (modules, stages) | | ${s(t.start_workers_ms)} | | | | | 0.00 | |`] : []),
+    ...t.phases.map((p) => `| ${p.id} | ${p.ran} | ${s(p.wall_ms)} | ${s(p.busy_ms)} | ${s(p.cpu_ms)} | ${s(p.wait_ms)} | ${s(p.longest_ms)} | ${(p.busy_ms / (p.wall_ms * w)).toFixed(2)} | ${p.ideal_ms > 0 ? (p.cpu_ms / (p.ideal_ms * w)).toFixed(2) : ''} |`),
+    `| after the phases (merge, report) | | ${s(after)} | | | | | 0.00 | |`,
+  ];
+  const busy = t.phases.reduce((a, p) => a + p.busy_ms, 0);
+  const cpu = t.phases.reduce((a, p) => a + p.cpu_ms, 0);
+  const ideal = t.phases.reduce((a, p) => a + p.ideal_ms, 0);
+  rows.push(`| **whole run** | | ${r.secs.toFixed(1)} | ${s(busy)} | ${s(cpu)} | | | ${(busy / (r.secs * 1000 * w)).toFixed(2)} | ${(cpu / (ideal * w)).toFixed(2)} (phases) |`);
+  return rows.join('\n') + '\n';
 }
 
 const row = (r: Result, base?: Result): string =>
   `| ${r.label} | ${r.mb.toFixed(0)} | ${r.secs.toFixed(1)} | ${(r.mb / r.secs).toFixed(2)} | ${base ? (base.secs / r.secs).toFixed(2) + 'x' : '1.00x'} | ${r.userSys.toFixed(1)} | ${r.rssMb.toFixed(0)} | ${(r.otherBusy * 100).toFixed(0)} % | ${r.load} |`;
 
 console.log(`# bench/exec.ts on ${availableParallelism()} cores, ${new Date().toISOString()}, node ${process.version}`);
-console.log(`input: web/en + web/zh of ${DATA} (${(seed.length / 1e6).toFixed(1)} MB) repeated; recipe rules/recipes/sample.yaml; --task-size ${values['task-size']}\n`);
+console.log(`input: web/en + web/zh of ${DATA} (${(seed.length / 1e6).toFixed(1)} MB) repeated; recipe rules/recipes/sample.yaml; --task-size ${values['task-size'] ?? '(the default)'}\n`);
 console.log('| run | MB | wall s | MB/s | speed-up vs 1 worker | CPU s (user+sys) | peak RSS MB | other load (share of all cores busy outside this run) | loadavg 1 min before -> after |');
 console.log('|---|---|---|---|---|---|---|---|---|');
 const input = await makeInput(Number(values.mb));
@@ -128,11 +164,15 @@ if (!values['no-process']) {
   console.log(row(proc, results[0]));
 }
 rmSync(input, { force: true });
+console.log('\nWhere the time went (the timeline in each run\'s _stats.json; see timelineTable in bench/exec.ts):\n');
+console.log('| phase | units | wall s | busy s | CPU s | wait s | longest unit s | efficiency busy/(wall x workers) | schedule (load-independent) |');
+console.log('|---|---|---|---|---|---|---|---|---|');
+for (const r of [...results, ...(proc ? [proc] : [])]) process.stdout.write(timelineTable(r));
 console.log('\nPeak RSS of one worker (`--workers 1` runs in the process itself) as the input grows:\n');
 console.log('| run | MB | wall s | MB/s | peak RSS vs the first size | CPU s | peak RSS MB | other load | loadavg |');
 console.log('|---|---|---|---|---|---|---|---|---|');
 const mem: Result[] = [];
-for (const mb of values['mem-mb']!.split(',').map(Number)) {
+for (const mb of values['mem-mb']!.split(',').filter((x) => x !== '').map(Number)) {
   const path = await makeInput(mb);
   const r = await runOnce(`--workers 1, ${mb} MB`, path, ['--workers', '1']);
   console.log(row(r).replace('| 1.00x |', `| ${(r.rssMb / (mem[0] ?? r).rssMb).toFixed(2)}x |`));
@@ -146,6 +186,13 @@ const base = results[0];
 console.log('\nSummary:');
 for (const r of results.slice(1)) {
   console.log(`- scaling: ${r.label} ${(base.secs / r.secs).toFixed(2)}x the 1-worker throughput (${(r.mb / r.secs).toFixed(2)} vs ${(base.mb / base.secs).toFixed(2)} MB/s); CPU ${r.userSys.toFixed(1)} s vs ${base.userSys.toFixed(1)} s; other load ${(r.otherBusy * 100).toFixed(0)} % / ${(base.otherBusy * 100).toFixed(0)} % of all cores; loadavg ${base.load} | ${r.load}`);
+}
+for (const r of [...results, ...(proc ? [proc] : [])]) {
+  const t = r.timeline;
+  if (t === undefined) continue;
+  const busy = t.phases.reduce((a, p) => a + p.busy_ms, 0);
+  const serial = t.before_ms + t.start_workers_ms + (r.secs * 1000 - t.before_ms - t.total_ms);
+  console.log(`- where the time went, ${r.label}: units busy ${((100 * busy) / (r.secs * 1000 * t.workers)).toFixed(0)} % of wall x ${t.workers} workers; outside the phases (start-up, plan, workers' start, merge, report) ${(serial / 1000).toFixed(1)} s of ${r.secs.toFixed(1)} s`);
 }
 if (proc !== undefined) console.log(`- child processes: ${(base.secs / proc.secs).toFixed(2)}x (threads: ${results.length > 1 ? (base.secs / results[1].secs).toFixed(2) : '?'}x); CPU ${proc.userSys.toFixed(1)} s; peak RSS of the largest process ${proc.rssMb.toFixed(0)} MB`);
 if (mem.length > 1) {

@@ -6,6 +6,8 @@
  * what it wanted).
  */
 let cleanup: (() => Promise<void>) | null = null;
+/** Said after the interruption message (e.g. how to resume). */
+let afterwards = '';
 let installed = false;
 let stoppingNow = false;
 
@@ -13,7 +15,7 @@ function stop(code: number, message: string): void {
   if (stoppingNow) return;
   stoppingNow = true;
   const done = (): void => {
-    process.stderr.write(message);
+    process.stderr.write(message === '' || afterwards === '' ? message : message.replace(/\n$/, `; ${afterwards}\n`));
     process.exit(code);
   };
   (cleanup ?? (async () => {}))().then(done, done);
@@ -24,16 +26,23 @@ export function stopping(): boolean {
   return stoppingNow;
 }
 
-/** Register the abort of the running job's writers; returns the function that unregisters it. */
-export function whileRunning(abort: () => Promise<void>): () => void {
+/**
+ * Register the abort of the running job's writers; returns the function that unregisters it.
+ * `note` is added to the message of a signal (a planned run: how to resume it).
+ */
+export function whileRunning(abort: () => Promise<void>, note = ''): () => void {
   if (!installed) {
     installed = true;
     process.on('SIGINT', () => stop(130, 'corpus-clean: interrupted; unfinished output removed\n'));
     process.on('SIGTERM', () => stop(143, 'corpus-clean: terminated; unfinished output removed\n'));
   }
   cleanup = abort;
+  afterwards = note;
   return () => {
-    if (cleanup === abort) cleanup = null;
+    if (cleanup === abort) {
+      cleanup = null;
+      afterwards = '';
+    }
   };
 }
 

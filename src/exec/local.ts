@@ -8,12 +8,14 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
 import type { Stage } from '../core/stage.js';
-import { planPath } from './layout.js';
+import { statSync } from 'node:fs';
+import { planPath, spillPath } from './layout.js';
 import { isDone } from './markers.js';
 import type { Plan } from './plan.js';
 import { describeTask } from './plan.js';
 import type { PhaseFigures } from './progress.js';
 import { PhaseProgress } from './progress.js';
+import { PhaseClock, timeUnit, type Timeline } from './timing.js';
 import { runUnit } from './unit.js';
 import type { FromWorker, ToWorker } from './worker.js';
 
@@ -63,9 +65,34 @@ function spawnWorker(kind: WorkerKind, run: string): PoolWorker {
   return { send: (m) => c.send(m), on: (f) => (onMsg = f), kill: async () => void c.kill(), ready: readyP };
 }
 
-/** Run every phase of `plan` in `run`; resolves when all units are done. */
-export async function runLocal(run: string, plan: Plan, stages: readonly Stage[], o: LocalOptions): Promise<void> {
+/**
+ * The order units of phase `p` are handed to workers: the largest task first (its input bytes,
+ * or for a phase after a barrier the records its previous phase left it, by spill size), so
+ * that the phase does not end with one large task running alone; ties and steps in unit order.
+ * The order decides nothing in the output (each task writes its own files, merged in task order).
+ */
+export function handOutOrder(run: string, plan: Plan, p: number, todo: readonly number[]): number[] {
+  const ph = plan.phases[p];
+  if (ph.kind !== 'tasks') return [...todo];
+  const k = ph.segment!;
+  const size = (u: number): number => {
+    if (k === 0) return plan.tasks[u].bytes;
+    try {
+      return statSync(spillPath(run, k - 1, u)).size;
+    } catch {
+      return plan.tasks[u].bytes;
+    }
+  };
+  const w = new Map(todo.map((u) => [u, size(u)]));
+  return [...todo].sort((a, b) => w.get(b)! - w.get(a)! || a - b);
+}
+
+/** Run every phase of `plan` in `run`; resolves when all units are done, with where the time went. */
+export async function runLocal(run: string, plan: Plan, stages: readonly Stage[], o: LocalOptions): Promise<Timeline> {
   let pool: PoolWorker[] = [];
+  const t0 = performance.now();
+  const workers = Math.max(1, o.workers);
+  const timeline: Timeline = { workers, before_ms: t0, start_workers_ms: 0, phases: [], total_ms: 0 };
   const unitName = (p: number, u: number): string => {
     const ph = plan.phases[p];
     return ph.kind === 'tasks' ? `task ${u} of phase ${ph.id} (${describeTask(plan.tasks[u])})` : `unit ${u} of phase ${ph.id}`;
@@ -97,14 +124,19 @@ export async function runLocal(run: string, plan: Plan, stages: readonly Stage[]
         bar.update(fig);
       };
       if (todo.length === 0) continue;
+      const clock = new PhaseClock(ph.id, ph.units, todo.length, t0, workers);
       if (o.workers <= 1 || todo.length === 1) {
-        for (const u of todo) {
+        clock.start();
+        for (const [order, u] of todo.entries()) {
           live.set(u, { records: 0, bytes: 0 });
           try {
-            await runUnit(run, plan, stages, p, u, (s) => {
-              live.set(u, { records: s.read, bytes: s.bytesRead });
-              refresh();
-            });
+            const [, times] = await timeUnit(() =>
+              runUnit(run, plan, stages, p, u, (s) => {
+                live.set(u, { records: s.read, bytes: s.bytesRead });
+                refresh();
+              }),
+            );
+            clock.unit(order, times);
           } catch (e) {
             throw new UnitFailure(`${unitName(p, u)} failed: ${(e as Error).stack ?? String(e)}`);
           }
@@ -114,18 +146,23 @@ export async function runLocal(run: string, plan: Plan, stages: readonly Stage[]
           fig.done++;
           refresh();
         }
+        timeline.phases.push(clock.end());
         bar.done(fig);
         continue;
       }
       if (pool.length === 0) {
+        const s0 = performance.now();
         // Never more workers than units to run at once: `--workers 1000` on a plan of 14 units
         // started 1000 threads (1.4 GB in 20 s) for nothing.
         const most = Math.max(...plan.phases.map((x) => x.units));
         pool = Array.from({ length: Math.min(o.workers, most) }, () => spawnWorker(o.kind ?? 'thread', run));
         await Promise.all(pool.map((w) => w.ready));
+        timeline.start_workers_ms += performance.now() - s0;
       }
+      clock.start();
+      const handedOut = new Map<number, number>();
       await new Promise<void>((resolve, reject) => {
-        const queue = [...todo];
+        const queue = handOutOrder(run, plan, p, todo);
         let inFlight = 0;
         let failure: string | undefined;
         const next = (w: PoolWorker): void => {
@@ -137,6 +174,7 @@ export async function runLocal(run: string, plan: Plan, stages: readonly Stage[]
             return;
           }
           const u = queue.shift()!;
+          handedOut.set(u, handedOut.size);
           inFlight++;
           live.set(u, { records: 0, bytes: 0 });
           w.send({ phase: p, unit: u });
@@ -151,6 +189,7 @@ export async function runLocal(run: string, plan: Plan, stages: readonly Stage[]
             }
             inFlight--;
             if (m.type === 'done') {
+              clock.unit(handedOut.get(m.unit)!, m.times);
               doneRecords += live.get(m.unit)?.records ?? 0;
               doneBytes += weight(m.unit);
               fig.done++;
@@ -162,8 +201,11 @@ export async function runLocal(run: string, plan: Plan, stages: readonly Stage[]
         }
         for (const w of pool) next(w);
       });
+      timeline.phases.push(clock.end());
       bar.done(fig);
     }
+    timeline.total_ms = performance.now() - t0;
+    return timeline;
   } finally {
     await Promise.all(pool.map((w) => w.kill()));
   }

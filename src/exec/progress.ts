@@ -60,7 +60,9 @@ export class PhaseProgress {
 
   line(f: PhaseFigures): string {
     const ph = this.plan.phases[this.phaseIndex];
-    const head = `run: phase ${this.phaseIndex + 1}/${this.plan.phases.length} ${ph.id}`;
+    // Phase ids carry their number from 0 (0-tasks, 1-dedup-partitions, ...): the line names the
+    // last one rather than counting a second time from 1.
+    const head = `run: phase ${ph.id} of 0-${this.plan.phases.length - 1}`;
     const units = `${f.done}/${f.units} ${ph.kind === 'tasks' ? 'tasks' : 'units'} done${f.running ? `, ${f.running} running` : ''}${f.pending ? `, ${f.pending} pending` : ''}${f.failed ? `, ${f.failed} failed` : ''}`;
     if (ph.kind !== 'tasks' || f.totalBytes === 0) return `${head}: ${units}`;
     const secs = (performance.now() - this.start) / 1000;

@@ -104,7 +104,7 @@ export async function writeScripts(runDir: string, plan: Plan, o: SlurmOptions):
     const text = [
       '#!/bin/bash',
       ...header(abs, o, `cc-${plan.name}-${ph.id}`),
-      `# corpus-clean run '${plan.name}', phase ${p + 1} of ${plan.phases.length}: ${what}; ${ph.units} units.`,
+      `# corpus-clean run '${plan.name}', phase ${ph.id} of 0-${plan.phases.length - 1}: ${what}; ${ph.units} units.`,
       '# Submitted as array jobs by `corpus-clean run --executor slurm`; the array index plus',
       '# CC_OFFSET is the unit. A unit already marked done in _done/ exits at once.',
       'set -euo pipefail',

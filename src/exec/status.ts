@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isAlive, lockHolder, LOCK_NAME } from '../io/outputs.js';
 import { planPath, slurmDir, successPath } from './layout.js';
 import { isDone } from './markers.js';
 import type { Plan } from './plan.js';
@@ -33,7 +34,8 @@ export async function statusReport(run: string): Promise<{ text: string; finishe
     const ph = plan.phases[p];
     const missing: number[] = [];
     for (let u = 0; u < ph.units; u++) if (!isDone(run, ph.id, u)) missing.push(u);
-    lines.push(`  phase ${p + 1} ${ph.id}: ${ph.units - missing.length} of ${ph.units} ${ph.kind === 'tasks' ? 'tasks' : 'units'} done`);
+    // The phase id carries its number (0-tasks, 1-dedup-partitions, ...): no second count.
+    lines.push(`  phase ${ph.id}: ${ph.units - missing.length} of ${ph.units} ${ph.kind === 'tasks' ? 'tasks' : 'units'} done`);
     for (const j of jobs.filter((x) => x.phase === p)) {
       const mine = rows.filter((r) => r.id.split('_')[0] === j.id);
       const by = new Map<string, number>();
@@ -52,5 +54,24 @@ export async function statusReport(run: string): Promise<{ text: string; finishe
     const r = rows.find((x) => x.id === m.id);
     lines.push(`  merge: slurm job ${m.id}: ${r === undefined ? 'no longer known to slurmctld' : `${r.state}${r.reason && r.reason !== 'None' ? ` (${r.reason})` : ''}`}`);
   }
+  if (!finished) lines.push(nextStep(run, plan, jobs.length > 0, rows.length > 0));
   return { text: lines.join('\n') + '\n', finished };
+}
+
+/** The PID of a live process holding the run folder's lock (a `run` at work), if any. */
+function liveHolder(run: string): number | undefined {
+  const pid = lockHolder(join(run, LOCK_NAME));
+  return pid !== undefined && isAlive(pid) ? pid : undefined;
+}
+
+/** What to do about an unfinished run: wait for it, resume it, or merge it. */
+function nextStep(run: string, plan: Plan, slurm: boolean, queued: boolean): string {
+  const pid = liveHolder(run);
+  if (pid !== undefined) return `  running: process ${pid} is working on it (rerun nothing; 'corpus-clean status ${run}' again later)`;
+  if (slurm && queued) return `  running on Slurm: jobs of this run are still known to slurmctld (see above); a failed job stops the chain, then run the same command again to resume`;
+  const missing = totalUnits(plan) - doneUnits(run, plan);
+  const how = plan.name === 'dedup-disk' ? 'run the same dedup-disk command again' : 'run the same command again';
+  if (missing === 0 && plan.name === 'dedup-disk') return `  steps 1-3 are done: ${how} (with the same --work) to write the kept records`;
+  if (missing === 0) return `  not running: every unit is done, only the merge is missing: ${how} (it merges), or 'corpus-clean merge ${run}'`;
+  return `  not running: ${missing} of ${totalUnits(plan)} units are not done; ${how} to resume (finished units are kept)`;
 }

@@ -7,6 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { readFile } from 'node:fs/promises';
 import { defaultRegistry } from '../stages/index.js';
 import type { Plan } from './plan.js';
+import { timeUnit, type UnitTimes } from './timing.js';
 import { buildStages, runUnit } from './unit.js';
 
 /** Messages from the main thread. */
@@ -15,7 +16,7 @@ export type ToWorker = { phase: number; unit: number } | { exit: true };
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'progress'; unit: number; records: number; bytes: number }
-  | { type: 'done'; unit: number }
+  | { type: 'done'; unit: number; times: UnitTimes }
   | { type: 'error'; unit: number; message: string };
 
 const data = (workerData ?? JSON.parse(process.env.CORPUS_CLEAN_WORKER ?? '{}')) as { run: string; plan: string };
@@ -35,13 +36,13 @@ async function handle(m: ToWorker): Promise<void> {
   }
   let last = 0;
   try {
-    await runUnit(data.run, plan, stages, m.phase, m.unit, (s) => {
+    const [, times] = await timeUnit(() => runUnit(data.run, plan, stages, m.phase, m.unit, (s) => {
       const t = performance.now();
       if (t - last < 250) return;
       last = t;
       send({ type: 'progress', unit: m.unit, records: s.read, bytes: s.bytesRead });
-    });
-    send({ type: 'done', unit: m.unit });
+    }));
+    send({ type: 'done', unit: m.unit, times });
   } catch (e) {
     send({ type: 'error', unit: m.unit, message: (e as Error).stack ?? String(e) });
   }

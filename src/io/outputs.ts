@@ -189,6 +189,21 @@ export async function checkOutputs(plan: OutputPlan): Promise<void> {
   for (const e of plan.extra ?? []) await clash(e, '--output', false);
 }
 
+/** The PID written in a lock file, or undefined when there is none (or it is unreadable). */
+export function lockHolder(lock: string): number | undefined {
+  try {
+    const pid = Number.parseInt(readFileSync(lock, 'utf8'), 10);
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when a process with this PID is alive. */
+export function isAlive(pid: number): boolean {
+  return processAlive(pid);
+}
+
 /** True when a process with this PID is alive (EPERM: it exists, owned by someone else). */
 export function processAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;

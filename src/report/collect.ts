@@ -96,10 +96,14 @@ function factsOf(r: JsonObject, signalOfCode: Map<string, string>): [string, str
  * Read the samples of each drop reason from the rejects file. They are spread over the input
  * files: the first reject of each distinct file (in rejects order, which is input order) before a
  * second one of the same file, so one large file does not fill every slot and the choice does not
- * depend on how the files' paths sort. Reading stops once every reason has samples from enough
- * distinct files.
+ * depend on how the files' paths sort. Reading stops as soon as no later reject can change the
+ * samples: every reason has its first `SAMPLES_PER_REASON` files (then it takes no more), or all
+ * the files the per-file stats give it, each with its first `SAMPLES_PER_REASON` rejects (or all
+ * it has). Without that stop, a run over one large file read and parsed its whole rejects
+ * file, in one thread after all the workers (bench/exec.ts). `seen.records` counts the rejects
+ * read.
  */
-async function readSamples(file: string, stats: RunSummary, textField: TextField | undefined): Promise<Map<string, Sample[]>> {
+export async function readSamples(file: string, stats: RunSummary, textField: TextField | undefined, seen: { records: number } = { records: 0 }): Promise<Map<string, Sample[]>> {
   const want = new Set<string>();
   for (const st of [stats.input, ...stats.stages]) for (const r of Object.keys(st.dropped)) want.add(`${st.stage}/${r}`);
   const signalOfCode = new Map<string, string>();
@@ -107,12 +111,33 @@ async function readSamples(file: string, stats: RunSummary, textField: TextField
     const slash = t.signal.indexOf('/');
     if (slash > 0) signalOfCode.set(`${t.signal.slice(0, slash)}|${t.code}`, t.signal.slice(slash + 1));
   }
+  // Per reason, the files that reject for it and how often (from the per-file stats): what a
+  // reason's samples can at most be made of. A reason the stats do not spread over files is
+  // never complete (the whole file is read, as before).
+  const filesOf = new Map<string, Map<string, number>>();
+  for (const [f, pf] of Object.entries(stats.perFile ?? {})) {
+    for (const [key, n] of Object.entries(pf.reasons ?? {})) {
+      if (n <= 0) continue;
+      let m = filesOf.get(key);
+      if (m === undefined) filesOf.set(key, (m = new Map()));
+      m.set(f, n);
+    }
+  }
+  const complete = (key: string, files: Map<string, Sample[]>): boolean => {
+    // With SAMPLES_PER_REASON files a reason takes no more rejects.
+    if (files.size >= SAMPLES_PER_REASON) return true;
+    const all = filesOf.get(key);
+    if (all === undefined || files.size < all.size) return false;
+    for (const [f, list] of files) if (list.length < Math.min(SAMPLES_PER_REASON, all.get(f) ?? Infinity)) return false;
+    return true;
+  };
   // Per reason, the first SAMPLES_PER_REASON distinct files, each with up to that many rejects.
   const byReason = new Map<string, Map<string, Sample[]>>();
-  let full = 0;
+  const done = new Set<string>();
   const events: ReadEvents = { read() {}, reject() {}, file() {}, fileError() {} };
   outer: for await (const batch of readFiles([file], { format: 'jsonl' }).read(events)) {
     for (const doc of batch) {
+      seen.records++;
       const r = doc.data;
       const key = `${r.stage}/${r.reason}`;
       let files = byReason.get(key);
@@ -124,7 +149,10 @@ async function readSamples(file: string, stats: RunSummary, textField: TextField
       if (list.length >= SAMPLES_PER_REASON) continue;
       list.push({ source, text: cut(textOf(r, textField), SAMPLE_CHARS), facts: factsOf(r, signalOfCode) });
       files.set(from, list);
-      if (files.size === SAMPLES_PER_REASON && want.has(key) && ++full >= want.size) break outer;
+      if (want.has(key) && !done.has(key) && complete(key, files)) {
+        done.add(key);
+        if (done.size >= want.size) break outer;
+      }
     }
   }
   const samples = new Map<string, Sample[]>();

@@ -120,7 +120,7 @@ async function onWorkers(work: string, options: Record<string, unknown>, job: Jo
   const workers = asked ?? Math.max(1, Math.min(availableParallelism(), Math.ceil(bytes / 16e6)));
   if (!quiet) process.stderr.write(`corpus-clean dedup-disk: ${state === 'resume' ? `resuming in ${work} (${doneUnits(work, plan)} of ${totalUnits(plan)} units done): ` : ''}signatures, buckets and clusters of ${prepared.files.length} files (${tasks.length} tasks, ${workers} workers) in ${work}\n`);
   const started = performance.now();
-  const unregister = whileRunning(async () => void (await removeStale(work)));
+  const unregister = whileRunning(async () => void (await removeStale(work)), `finished tasks are kept in ${work}: run the same command again to resume`);
   try {
     await runLocal(work, plan, [stage], { workers, progress: progressWanted(quiet) });
   } catch (e) {

@@ -21,6 +21,7 @@ import { prepareFolder } from '../../exec/folder.js';
 import { planPath, rejectsPath } from '../../exec/layout.js';
 import type { OutputCompression } from '../../io/writers/sharded.js';
 import { runLocal, UnitFailure } from '../../exec/local.js';
+import { roundTimeline, type Timeline } from '../../exec/timing.js';
 import { removeStale, writeAtomic } from '../../exec/markers.js';
 import { mergeRun } from '../../exec/merge.js';
 import { DEFAULT_TASK_SIZE, planPhases, planTasks, type Plan, type RunSettings } from '../../exec/plan.js';
@@ -228,9 +229,10 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
       const progress = progressWanted(quiet);
       if (state === 'resume' && !quiet) process.stderr.write(`corpus-clean run: resuming the unfinished run in ${dir}: ${doneUnits(dir, plan)} of ${totalUnits(plan)} units done\n`);
       if (kind === 'slurm') return runSlurm(dir, plan, slurm, { progress, quiet });
-      const unregister = whileRunning(async () => void (await removeStale(dir)));
+      const unregister = whileRunning(async () => void (await removeStale(dir)), 'finished tasks are kept: run the same command again to resume');
+      let timeline: Timeline;
       try {
-        await runLocal(dir, plan, stages, { workers, kind: workerKind, progress });
+        timeline = await runLocal(dir, plan, stages, { workers, kind: workerKind, progress });
       } catch (e) {
         if (!(e instanceof UnitFailure)) throw e;
         process.stderr.write(`corpus-clean run: error: ${e.message}\ncorpus-clean run: the run stopped; finished tasks are kept: run the same command again to resume\n`);
@@ -240,7 +242,7 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
       }
       // The merge reports the time since `started`: the time worked by every attempt, not the gaps between them.
       const now = Date.now();
-      return mergeRun(dir, plan, { started: now - (await workedMs(dir, starts, now)), executor: { kind: 'local', workers, worker_kind: workerKind, task_size: taskSize } });
+      return mergeRun(dir, plan, { started: now - (await workedMs(dir, starts, now)), executor: { kind: 'local', workers, worker_kind: workerKind, task_size: taskSize, timeline: roundTimeline(timeline) } });
     },
   };
   writeResolved = async (files, eff) => {

@@ -1,0 +1,62 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cp, readdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CLI, ROOT, runCli, tempDir } from '../helpers/run.js';
+
+// The sample recipe over the bundled slice, cut into several tasks.
+const SAMPLE = ['run', 'rules/recipes/sample.yaml', '--task-size', '40KB'];
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+describe('status of an unfinished run says what to do', { timeout: 300_000 }, () => {
+  it('numbers each phase once, says a stopped run is not running and how to resume; a live run, a run missing only its merge', async () => {
+    const dir = await tempDir();
+    dirs.push(dir);
+    const out = join(dir, 'o');
+    // A run stopped by a failing task: units of later phases are not done.
+    const failed = await runCli([...SAMPLE, '-q', '-o', out, '--workers', '1'], { env: { CORPUS_CLEAN_FAIL_UNIT: '2-tasks/1' } });
+    expect(failed.code).toBe(1);
+    const s = await runCli(['status', out]);
+    expect(s.code).toBe(1);
+    expect(s.stdout).toMatch(/^ {2}phase 0-tasks: (\d+) of \1 tasks done$/m);
+    expect(s.stdout).toMatch(/^ {2}phase 2-tasks: \d+ of \d+ tasks done$/m);
+    expect(s.stdout).not.toMatch(/phase \d+ \d+-/);
+    expect(s.stdout).toMatch(/not running: \d+ of \d+ units are not done; run the same command again to resume \(finished units are kept\)/);
+    // A live process holding the run's lock: it is running, nothing to do.
+    await writeFile(join(out, '.corpus-clean.lock'), String(process.pid));
+    expect((await runCli(['status', out])).stdout).toMatch(new RegExp(`running: process ${process.pid} is working on it`));
+    await rm(join(out, '.corpus-clean.lock'));
+    // Finish it, then take away _SUCCESS: every unit is done, only the merge is missing.
+    expect((await runCli([...SAMPLE, '-q', '-o', out, '--workers', '1'])).code).toBe(0);
+    const unmerged = join(dir, 'unmerged');
+    await cp(out, unmerged, { recursive: true });
+    await rm(join(unmerged, '_SUCCESS'));
+    const m = await runCli(['status', unmerged]);
+    expect(m.code).toBe(1);
+    expect(m.stdout).toMatch(/every unit is done, only the merge is missing/);
+    expect((await runCli(['status', out])).stdout).not.toMatch(/not running|merge is missing/);
+  });
+
+  it('Ctrl-C on a run says the finished tasks are kept and how to resume', async () => {
+    const dir = await tempDir();
+    dirs.push(dir);
+    const out = join(dir, 'o');
+    const child = spawn(process.execPath, [CLI, ...SAMPLE, '-q', '-o', out, '--workers', '1'], { cwd: ROOT });
+    let err = '';
+    child.stderr.on('data', (b: Buffer) => (err += b));
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 20));
+      const done = await readdir(join(out, '_done', '0-tasks')).catch(() => [] as string[]);
+      if (done.length >= 1 || existsSync(join(out, '_SUCCESS'))) break;
+    }
+    child.kill('SIGINT');
+    const code = await new Promise((r) => child.on('close', r));
+    expect(existsSync(join(out, '_SUCCESS'))).toBe(false);
+    expect(code).toBe(130);
+    expect(err).toMatch(/interrupted; unfinished output removed; finished tasks are kept: run the same command again to resume/);
+  });
+});

@@ -14,7 +14,7 @@ import { progressWanted } from '../../exec/progress.js';
 import { globalDir, planPath } from '../../exec/layout.js';
 import { runLocal, UnitFailure } from '../../exec/local.js';
 import { writeAtomic } from '../../exec/markers.js';
-import { DEFAULT_TASK_SIZE, planPhases, planTasks, type Plan, type RunSettings } from '../../exec/plan.js';
+import { autoTaskSize, planPhases, planTasks, type Plan, type RunSettings } from '../../exec/plan.js';
 import { doneUnits, totalUnits } from '../../exec/status.js';
 import { whileRunning } from '../interrupt.js';
 import { removeStale } from '../../exec/markers.js';
@@ -30,7 +30,7 @@ const DISK_OPTIONS: OptionsSpec = Object.fromEntries(Object.entries(dedupOptions
 const OWN: Flag[] = [
   { name: 'work', short: 'w', type: 'string', arg: 'DIR', help: 'work folder for signatures, buckets and removal lists (needs about 2 KB per record; new or empty, or the same command\'s unfinished work, which is resumed)' },
   { name: 'workers', type: 'string', arg: 'N', help: 'steps 1-3 run as tasks on N workers at once (default: every core, at most one per 16 MB of input)' },
-  { name: 'task-size', type: 'string', arg: 'SIZE', help: 'plain JSONL files larger than SIZE are signed in tasks of about SIZE bytes (default 64MiB)' },
+  { name: 'task-size', type: 'string', arg: 'SIZE', help: 'plain JSONL files larger than SIZE are signed in tasks of about SIZE bytes (default: about 1/32 of the input, 8 to 64 MiB)' },
   ...stageFlags(DISK_OPTIONS),
 ];
 const IO = IO_FLAGS.filter((f) => f.name !== 'format' && f.name !== 'txt-mode' && f.name !== 'wrap-arrays');
@@ -81,7 +81,7 @@ ${flagHelp(IO)}
     const quiet = p.values.quiet === true;
     const asked = p.values.workers === undefined ? undefined : Number(p.values.workers);
     if (asked !== undefined && !(Number.isInteger(asked) && asked >= 1)) throw new UsageError(`--workers must be a positive integer, got '${p.values.workers}'`);
-    const taskSize = p.values['task-size'] !== undefined ? parseSize(p.values['task-size']) : DEFAULT_TASK_SIZE;
+    const taskSize = p.values['task-size'] !== undefined ? parseSize(p.values['task-size']) : undefined;
     const prepared = await prepare(job);
     try {
       return await onWorkers(work, options, job, prepared, { quiet, asked, taskSize });
@@ -97,9 +97,10 @@ ${flagHelp(IO)}
  * command resumes it. Step 4 is one pass over the inputs here, through the same readers, each
  * task's removals loaded when its records arrive.
  */
-async function onWorkers(work: string, options: Record<string, unknown>, job: Job, prepared: Prepared, o: { quiet: boolean; asked?: number; taskSize: number }): Promise<number> {
+async function onWorkers(work: string, options: Record<string, unknown>, job: Job, prepared: Prepared, o: { quiet: boolean; asked?: number; taskSize?: number }): Promise<number> {
   const stage = await defaultRegistry().create('dedup', { ...options, method: 'minhash' });
-  const { quiet, asked, taskSize } = o;
+  const { quiet, asked } = o;
+  const taskSize = o.taskSize ?? (await autoTaskSize(prepared.files));
   const tasks = await planTasks(prepared.files, 'jsonl', taskSize);
   const textField = prepared.textField;
   // Only what steps 1-3 depend on: the output flags and the reject rate belong to step 4, so a

@@ -113,6 +113,8 @@ export interface Job {
    * (the lock is taken here).
    */
   runTasks?(files: string[], settings: RunSettings, effective: EffectiveSettings): Promise<number>;
+  /** When the command began (`Date.now()`), if before this pass (dedup-disk's steps 1-3): the accounting line's time counts from then. */
+  startedAt?: number;
   /** Defaults that a recipe sets and flags may override. */
   defaults?: { overwrite?: boolean; output?: string; shardRecords?: number; shardBytes?: number; compression?: OutputCompression; stripAttrs?: boolean; maxRejectRate?: number; rejects?: string; stats?: string; textField?: TextField; rejectsAttrs?: RejectAttrs; rejectsSample?: number };
 }
@@ -271,6 +273,7 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
     unregisterClosed();
     progress.done();
   }
+  if (job.startedAt !== undefined) stats.ms = Date.now() - job.startedAt;
   const finished: Finished = { command: job.command, stats, inputs: files, output, shards: sink.shards(), rejectsPath, statsPath, maxRejectRate: rate, textField, wrapArrays, allowEmpty: v['allow-empty'] === true, extra: rejectsPath ? { rejects_attrs: rejectsAttrs, ...(sampled ? { rejects_sample_per_reason: rejectsSample, rejects_left_out: sampled.skipped } : {}) } : undefined };
   if (closed.now) return finishClosed(finished);
   return finishRun(finished);

@@ -290,8 +290,8 @@ function release(lock: string): void {
   }
 }
 
-/** Hidden temporaries (`.name.tmp-PID-N`) left by a killed run. */
-const TEMP = /^\..+\.tmp-\d+(-\d+)?(\.[a-z]+)?$/;
+/** Hidden temporaries (`.name.tmp-PID-N`, `.name.tmp-PID-aN` of small files) left by a killed run. */
+const TEMP = /^\..+\.tmp-\d+(-a?\d+)?(\.[a-z]+)?$/;
 
 /**
  * Prepare the output of a run, after `checkOutputs`: take the lock, then refuse an earlier
@@ -313,6 +313,11 @@ export async function prepareOutput(plan: OutputPlan): Promise<() => void> {
       for (const n of old) await rm(join(dir, n), { force: true });
     }
     if (plan.overwrite && plan.folder) for (const n of names) if (TEMP.test(n)) await rm(join(dir, n), { force: true });
+    // The temporaries of a killed run (its PID is gone; we hold the lock) are never results:
+    // removed whatever the flags, beside the output, the rejects and the stats, so a rerun
+    // leaves none behind.
+    await removeDeadTemps(dir, plan.folder ? '' : stem(plan.output));
+    for (const f of [plan.rejects, plan.stats]) if (f !== undefined && f !== '-') await removeDeadTemps(dirname(f), stem(f));
     // A single-file output that exists is an earlier run's result, like a folder's shards: kept
     // unless --overwrite (a device or FIFO is a stream, not a result, and is written to).
     if (!plan.folder && !plan.sharded && !plan.overwrite && !(await isStreamTarget(plan.output))) {
@@ -323,6 +328,18 @@ export async function prepareOutput(plan: OutputPlan): Promise<() => void> {
   } catch (e) {
     unlock();
     throw e;
+  }
+}
+
+/** `.name` of a file without its format ending: the start of its temporaries' and shards' temporaries' names. */
+const stem = (path: string): string => `.${basename(path).replace(/\.(jsonl|json|parquet)(\.gz|\.zst)?$/, '')}`;
+
+/** Remove the temporaries in `dir` starting with `prefix` whose process is gone. */
+async function removeDeadTemps(dir: string, prefix: string): Promise<void> {
+  for (const n of await readdir(dir).catch(() => [] as string[])) {
+    if (!TEMP.test(n) || !n.startsWith(prefix)) continue;
+    const pid = Number(/\.tmp-(\d+)/.exec(n)![1]);
+    if (!alive(pid)) await rm(join(dir, n), { force: true });
   }
 }
 

@@ -86,3 +86,41 @@ describe('dedup-disk on the execution layer', () => {
     await rm(dir, { recursive: true, force: true });
   }, 120_000);
 });
+
+describe('dedup-disk reads what dedup reads', () => {
+  it('.txt, .zst, CSV and Parquet cut into row-group tasks: the same output, rejects and accounting as dedup --minhash; the time is the whole command\'s', async () => {
+    const { copyFile, mkdir, writeFile } = await import('node:fs/promises');
+    const dir = await tempDir();
+    const inp = join(dir, 'in');
+    await mkdir(inp);
+    const lic = (await readFile(join(ROOT, 'fixtures/dedup/licenses.jsonl'), 'utf8')).trim().split('\n');
+    const texts = lic.map((l) => (JSON.parse(l) as { text: string }).text);
+    // A Parquet file of small row groups (several tasks with --task-size), holding the texts twice.
+    await writeFile(join(dir, 'p.jsonl'), [...lic, ...lic].join('\n') + '\n');
+    const pq = await runCli(['cat', join(dir, 'p.jsonl'), '-o', join(inp, 'a.parquet'), '--row-group-size', '4', '-q']);
+    expect(pq.code, pq.stderr).toBe(0);
+    // Two text files with one licence each (a near copy of a Parquet row), a CSV, and the zstd sample twice.
+    await writeFile(join(inp, 'b.txt'), texts[0]);
+    await writeFile(join(inp, 'c.txt'), texts[1] + ' ');
+    await writeFile(join(inp, 'd.csv'), 'text,id\n' + texts.slice(2, 5).map((t, i) => `"${t.replace(/"/g, '""')}",${i}`).join('\n') + '\n');
+    await copyFile(join(ROOT, 'fixtures/sample/web-zh.jsonl.zst'), join(inp, 'e.jsonl.zst'));
+    await copyFile(join(ROOT, 'fixtures/sample/web-zh.jsonl.zst'), join(inp, 'f.jsonl.zst'));
+    const mem = await runCli(['dedup', '--minhash', inp, '-o', join(dir, 'mem.jsonl'), '--rejects', join(dir, 'mem.rej'), '--max-reject-rate', '1']);
+    expect(mem.code, mem.stderr).toBe(0);
+    const accounting = (s: string): string => s.split('\n').find((l) => / read \d+ = /.test(l))!.replace(/^corpus-clean [a-z-]+: /, '').replace(/ in [\d.]+ s.*$/, '');
+    expect(accounting(mem.stderr)).toMatch(/dedup\/dedup:minhash \d+/);
+    const r = await runCli(['dedup-disk', inp, '--work', join(dir, 'w'), '--task-size', '2KB', '--workers', '2', '-o', join(dir, 'disk.jsonl'), '--rejects', join(dir, 'disk.rej'), '--max-reject-rate', '1']);
+    expect(r.code, r.stderr).toBe(0);
+    const plan = JSON.parse(await readFile(join(dir, 'w', '_plan.json'), 'utf8')) as { tasks: { file: string; rowGroups?: number[] }[] };
+    expect(plan.tasks.filter((t) => t.rowGroups !== undefined).length).toBeGreaterThan(1);
+    expect(plan.tasks.map((t) => t.file.replace(/^.*\//, ''))).toEqual(expect.arrayContaining(['b.txt', 'c.txt', 'd.csv', 'e.jsonl.zst', 'f.jsonl.zst']));
+    expect(accounting(r.stderr)).toBe(accounting(mem.stderr));
+    expect(await readFile(join(dir, 'disk.jsonl'), 'utf8')).toBe(await readFile(join(dir, 'mem.jsonl'), 'utf8'));
+    expect(await readFile(join(dir, 'disk.rej'), 'utf8')).toBe(await readFile(join(dir, 'mem.rej'), 'utf8'));
+    // The accounting line's time covers the signatures, buckets and clusters too.
+    const decided = Number(/decisions made in ([\d.]+) s/.exec(r.stderr)![1]);
+    const whole = Number(/ read \d+ = .* in ([\d.]+) s/.exec(r.stderr)![1]);
+    expect(whole).toBeGreaterThanOrEqual(decided);
+    await rm(dir, { recursive: true, force: true });
+  }, 120_000);
+});

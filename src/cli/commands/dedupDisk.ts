@@ -19,7 +19,7 @@ import { doneUnits, totalUnits } from '../../exec/status.js';
 import { whileRunning } from '../interrupt.js';
 import { removeStale } from '../../exec/markers.js';
 import { dedupOptions } from '../../stages/dedup/options.js';
-import { expandInputs } from '../../io/inputs.js';
+import type { InputFormat } from '../../io/readers/index.js';
 import type { Command } from '../command.js';
 import type { Flag } from '../args.js';
 import { flagHelp, parse, stageFlags, stageOptionValues } from '../args.js';
@@ -33,7 +33,7 @@ const OWN: Flag[] = [
   { name: 'task-size', type: 'string', arg: 'SIZE', help: 'plain JSONL files larger than SIZE are signed in tasks of about SIZE bytes (default: about 1/32 of the input, 8 to 64 MiB)' },
   ...stageFlags(DISK_OPTIONS),
 ];
-const IO = IO_FLAGS.filter((f) => f.name !== 'format' && f.name !== 'txt-mode' && f.name !== 'wrap-arrays');
+const IO = IO_FLAGS;
 
 /** `corpus-clean dedup-disk`: MinHash near-duplicate removal for corpora larger than memory. */
 export const dedupDiskCommand: Command = {
@@ -46,11 +46,20 @@ The same decisions as 'dedup --minhash', in steps that keep memory bounded: (1) 
 shingles of every task to DIR, (2) per-band sorted buckets, (3) clusters checked in survival
 order, giving a removal list per task, (4) a pass over the inputs that writes the kept records
 and rejects the others as dedup:minhash with their survivor. Steps 1-3 are the phases of
-'corpus-clean run' (tasks: one per file, large plain files cut by --task-size) on --workers;
-step 4 holds one task's removal list at a time. Inputs are read as by every command (a BOM, a
-damaged gzip, bad lines are counted and rejected the same way). Inputs are .jsonl or .jsonl.gz
-files or folders of them (read in code-point order, which defines "first"). Running the same
-command again on the same DIR reuses the finished steps (other output flags may be given).
+'corpus-clean run' (tasks: one per file, large plain JSONL and Parquet files cut by
+--task-size) on --workers; step 4 holds one task's removal list at a time. Inputs are read as
+by 'dedup' and every command (JSONL, JSON arrays, CSV/TSV, text, Parquet, WARC, HTML; .gz and
+.zst; folders in code-point order, which defines "first"; a BOM, a damaged file, bad lines are
+counted and rejected the same way). The accounting line's time is the whole command's.
+
+Memory: one task's signatures while signing, one band's buckets while merging them, the
+candidate pairs (about 50 bytes each) and the clusters in step 3, one task's removals in step 4.
+The survivor policy (--keep) does not change it: a record's quality score is kept beside its
+signature on disk (8 bytes), so best-quality costs no memory here, while 'dedup --keep
+best-quality' in one process holds every record until the end of its input.
+
+Running the same command again on the same DIR resumes it: finished tasks and steps are kept,
+the temporaries of a killed run removed (other output flags may be given).
 
 Options:
 ${flagHelp(OWN)}
@@ -64,20 +73,11 @@ ${flagHelp(IO)}
     if (p.values.help) return process.stdout.write(this.help()), 0;
     const work = p.values.work as string | undefined;
     if (work === undefined) throw new UsageError('dedup-disk: --work DIR is required');
-    if (p.positionals.length === 0 || p.positionals.includes('-')) throw new UsageError('dedup-disk reads files (twice), not stdin: give .jsonl or .jsonl.gz inputs');
+    if (p.positionals.length === 0 || p.positionals.includes('-')) throw new UsageError('dedup-disk reads its inputs twice (signatures, then the kept records), not stdin: give files or folders');
     const options = resolveOptions('dedup', DISK_OPTIONS, stageOptionValues(DISK_OPTIONS, p.values));
-    const JSONL = /\.jsonl(\.gz)?$/;
-    // Named files must be JSONL; in folders, other files are passed over (and said so).
-    const named = [];
-    for (const spec of p.positionals) if ((await stat(spec).catch(() => null))?.isFile()) named.push(spec);
-    const bad = named.find((f) => !JSONL.test(f));
-    if (bad !== undefined) throw new UsageError(`dedup-disk reads .jsonl and .jsonl.gz files; convert '${bad}' first with 'corpus-clean cat'`);
-    const all = await expandInputs(p.positionals);
-    const files = all.filter((f) => JSONL.test(f));
-    if (files.length === 0) throw new UsageError('dedup-disk found no .jsonl or .jsonl.gz files in its inputs');
-    if (files.length < all.length && p.values.quiet !== true) process.stderr.write(`corpus-clean dedup-disk: passing over ${all.length - files.length} files that are not .jsonl or .jsonl.gz (e.g. ${all.find((f) => !JSONL.test(f))})\n`);
     // Every output flag is checked (and the output locked) before the hours of on-disk work.
-    const job = { command: 'dedup-disk', inputs: files, stages: [], values: p.values, requireText: true };
+    // The inputs of every command (as `dedup` reads them), expanded by prepare.
+    const job: Job = { command: 'dedup-disk', inputs: p.positionals, stages: [], values: p.values, requireText: true, startedAt: Date.now() };
     const quiet = p.values.quiet === true;
     const asked = p.values.workers === undefined ? undefined : Number(p.values.workers);
     if (asked !== undefined && !(Number.isInteger(asked) && asked >= 1)) throw new UsageError(`--workers must be a positive integer, got '${p.values.workers}'`);
@@ -101,11 +101,14 @@ async function onWorkers(work: string, options: Record<string, unknown>, job: Jo
   const stage = await defaultRegistry().create('dedup', { ...options, method: 'minhash' });
   const { quiet, asked } = o;
   const taskSize = o.taskSize ?? (await autoTaskSize(prepared.files));
-  const tasks = await planTasks(prepared.files, 'jsonl', taskSize);
+  const format = prepared.format as InputFormat;
+  const tasks = await planTasks(prepared.files, format, taskSize);
   const textField = prepared.textField;
-  // Only what steps 1-3 depend on: the output flags and the reject rate belong to step 4, so a
-  // rerun with other ones still resumes the work.
-  const settings: RunSettings = { format: 'jsonl', txtMode: 'file', compression: 'none', stripAttrs: false, maxRejectRate: 1, requireText: true };
+  // Only what steps 1-3 depend on (how the inputs are read): the output flags and the reject
+  // rate belong to step 4, so a rerun with other ones still resumes the work.
+  const settings: RunSettings = { format, txtMode: prepared.txtMode, compression: 'none', stripAttrs: false, maxRejectRate: 1, requireText: true };
+  const wrap = job.values['wrap-arrays'] as string | undefined;
+  if (wrap !== undefined) settings.wrapArrays = wrap;
   if (textField !== undefined) settings.textField = textField;
   const phases = planPhases([stage], tasks.length);
   phases.phases = phases.phases.filter((ph) => !(ph.kind === 'tasks' && ph.segment === 1));

@@ -14,7 +14,8 @@ import { JsonlWriter } from '../../../io/writers/jsonl.js';
 import { RejectsWriter } from '../../../io/writers/rejects.js';
 import { MINHASH_REASON } from '../filter.js';
 import type { Removal } from './cluster.js';
-import { linesPath, removedPath, sourcesPath } from './files.js';
+import type { ShardMeta } from './files.js';
+import { linesPath, removedPath, sigMetaPath, sourcesPath } from './files.js';
 
 /** The removals of one shard, by 1-based line (or record number, for an executor's task). */
 export function loadRemovals(workDir: string, shardIndex: number): Map<number, Removal> {
@@ -95,7 +96,7 @@ export async function filterShard(shardPath: string, workDir: string, shardIndex
   return { kept: stats.written, removed, bad: stats.rejected - removed };
 }
 
-/** A task of a plan, as `removalsStage` needs it: its file and the lines before its byte range. */
+/** A task of a plan, as `removalsStage` needs it (only their number and order matter). */
 export interface TaskRange {
   file: string;
   linesBefore?: number;
@@ -103,25 +104,18 @@ export interface TaskRange {
 
 /**
  * A stage that drops the records the cluster step listed, for a pipeline that reads the plan's
- * inputs again in order: each record is matched by its source (`file:line`) against the
- * removals of its own task, and only that task's list is in memory (loaded when its first
- * record arrives, released at the next task).
+ * inputs again in order, through the same readers and with the same text field: the records
+ * that reach it are those the signature tasks saw, task after task, in the same order. So each
+ * task's records are the next `lines` of its signature meta (whatever the input format and
+ * however a file was cut: byte ranges, Parquet row groups), only that task's removals are in
+ * memory (loaded when its first record arrives), and each is matched by its source. A task
+ * whose removals were not all met (an input changed since its signatures) stops the pass.
  */
 export function removalsStage(workDir: string, tasks: readonly TaskRange[]): Stage {
-  const byFile = new Map<string, number[]>();
-  tasks.forEach((t, i) => {
-    let l = byFile.get(t.file);
-    if (l === undefined) byFile.set(t.file, (l = []));
-    l.push(i);
-  });
-  const taskOf = (source: string): number => {
-    const cut = source.lastIndexOf(':');
-    const list = byFile.get(source.slice(0, cut));
-    if (list === undefined) throw new Error(`removalsStage: record ${source} is in no task of the plan`);
-    const line = Number(source.slice(cut + 1));
-    let t = list[0];
-    for (const i of list) if ((tasks[i].linesBefore ?? 0) < line) t = i;
-    return t;
+  const recordsOf = (t: number): number => {
+    const p = sigMetaPath(workDir, t);
+    if (!existsSync(p)) throw new Error(`removalsStage: ${p} is missing; the signature task ${t} did not run`);
+    return (JSON.parse(readFileSync(p, 'utf8')) as ShardMeta).lines;
   };
   return {
     name: 'dedup',
@@ -129,25 +123,38 @@ export function removalsStage(workDir: string, tasks: readonly TaskRange[]): Sta
     options: Object.freeze({ method: 'minhash' }),
     async *run(batches, ctx) {
       let task = -1;
+      let left = 0;
+      let met = 0;
       let removals = new Map<string, Removal>();
+      const finishTask = (): void => {
+        if (task >= 0 && met !== removals.size) throw new Error(`removalsStage: task ${task} (${tasks[task].file}) lists ${removals.size} records to remove but ${met} of them were read again; did an input change since its signatures?`);
+      };
       const summary = (ctx.stats.summaries.similarity ??= emptySummary());
       for await (const batch of batches) {
         const out = [];
         for (const doc of batch) {
-          const t = taskOf(doc.source);
-          if (t !== task) {
-            task = t;
-            removals = loadTaskRemovals(workDir, t);
+          while (left === 0) {
+            finishTask();
+            if (++task >= tasks.length) throw new Error(`removalsStage: record ${doc.source} is past the records the signature tasks saw; did an input change since its signatures?`);
+            left = recordsOf(task);
+            removals = left > 0 ? loadTaskRemovals(workDir, task) : new Map();
+            met = 0;
           }
+          left--;
           const r = removals.get(doc.source);
           if (r === undefined) out.push(doc);
           else {
+            met++;
             observe(summary, r.similarity);
             ctx.reject(doc, MINHASH_REASON, { survivor: r.survivor, similarity: r.similarity });
           }
         }
         if (out.length > 0) yield out;
       }
+      if (left > 0) throw new Error(`removalsStage: the inputs ended ${left} records before the end of task ${task} (${tasks[task].file}); did an input change since its signatures?`);
+      finishTask();
+      // Tasks after the last record read must have had no records.
+      for (let t = task + 1; t < tasks.length; t++) if (recordsOf(t) > 0) throw new Error(`removalsStage: the inputs ended before task ${t} (${tasks[t].file}); did an input change since its signatures?`);
     },
   };
 }

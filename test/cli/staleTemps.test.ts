@@ -1,0 +1,46 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli, tempDir } from '../helpers/run.js';
+
+// No process has this PID (above Linux's largest pid_max): the temporaries of a killed run.
+const DEAD = 4194305;
+
+describe('a rerun removes the temporaries a killed run left, without --overwrite', () => {
+  let dir: string;
+  let input: string;
+  beforeAll(async () => {
+    dir = await tempDir();
+    input = join(dir, 'in.jsonl');
+    await writeFile(input, '{"text":"one record"}\n{"text":"another record"}\n');
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('in an output folder: a dead process\'s shard temporaries go, a live one\'s stay', async () => {
+    const out = join(dir, 'od');
+    await mkdir(out);
+    await writeFile(join(out, `.part-00000.jsonl.tmp-${DEAD}-0`), 'half a shard');
+    await writeFile(join(out, `.part-00003.jsonl.gz.tmp-${DEAD}-7`), 'half a shard');
+    await writeFile(join(out, `.part-00001.jsonl.tmp-${process.pid}-0`), 'being written');
+    const r = await runCli(['cat', input, '-o', out + '/', '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    expect((await readdir(out)).sort()).toEqual([`.part-00001.jsonl.tmp-${process.pid}-0`, 'part-00000.jsonl']);
+  });
+
+  it('beside a file output, its rejects and its stats (dedup-disk and every command)', async () => {
+    const o = join(dir, 'f');
+    await mkdir(join(o, 'rej'), { recursive: true });
+    await mkdir(join(o, 'st'));
+    const stale = [join(o, `.out.jsonl.tmp-${DEAD}-0`), join(o, `.out-00002.jsonl.tmp-${DEAD}-1`), join(o, 'rej', `.r.jsonl.tmp-${DEAD}-2`), join(o, 'st', `.s.json.tmp-${DEAD}-a0`)];
+    for (const f of stale) await writeFile(f, 'half');
+    // Someone else's temporary beside the output stays.
+    await writeFile(join(o, `.other.jsonl.tmp-${DEAD}-0`), 'not ours');
+    const r = await runCli(['cat', input, '-o', join(o, 'out.jsonl'), '--rejects', join(o, 'rej', 'r.jsonl'), '--stats', join(o, 'st', 's.json'), '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    for (const f of stale) expect(existsSync(f), f).toBe(false);
+    expect(existsSync(join(o, `.other.jsonl.tmp-${DEAD}-0`))).toBe(true);
+    const d = await runCli(['dedup-disk', input, '--work', join(o, 'w'), '-o', join(o, 'dd.jsonl'), '-q']);
+    expect(d.code, d.stderr).toBe(0);
+  });
+});

@@ -162,6 +162,17 @@ export async function autoTaskSize(files: readonly string[]): Promise<number> {
   return taskSizeFor(total);
 }
 
+/**
+ * The default task size of a recipe: `autoTaskSize`, except with stages whose cost per task is
+ * large whatever the task's size (paragraphs saves, merges and loads a count-min sketch of
+ * `sketch_bytes`, 64 MiB by default, per task): those keep the largest default, so more tasks
+ * do not multiply that cost.
+ */
+export async function defaultTaskSize(stageNames: readonly string[], files: readonly string[]): Promise<number> {
+  if (stageNames.includes('paragraphs')) return DEFAULT_TASK_SIZE;
+  return autoTaskSize(files);
+}
+
 async function isPlain(file: string): Promise<boolean> {
   const fh = await open(file, 'r');
   try {

@@ -5,7 +5,7 @@ import { handOutOrder } from '../../src/exec/local.js';
 import { spillPath } from '../../src/exec/layout.js';
 import type { Plan } from '../../src/exec/plan.js';
 import { listSchedule, type Timeline } from '../../src/exec/timing.js';
-import { taskSizeFor } from '../../src/exec/plan.js';
+import { DEFAULT_TASK_SIZE, defaultTaskSize, taskSizeFor } from '../../src/exec/plan.js';
 import { runCli, tempDir } from '../helpers/run.js';
 
 const dirs: string[] = [];
@@ -31,6 +31,12 @@ describe('where a run\'s time goes', () => {
     expect(taskSizeFor(2 * 1024 * mib)).toBe(64 * mib);
     expect(taskSizeFor(100e6)).toBe(8 * mib);
     expect(taskSizeFor(0)).toBe(8 * mib);
+  });
+
+  it('keeps 64 MiB tasks for a recipe with paragraphs (a sketch per task, whatever its size)', async () => {
+    const files = ['fixtures/sample/licenses.jsonl'];
+    expect(await defaultTaskSize(['normalize', 'dedup'], files)).toBe(8 * 1024 * 1024);
+    expect(await defaultTaskSize(['normalize', 'paragraphs', 'dedup'], files)).toBe(DEFAULT_TASK_SIZE);
   });
 
   it('hands out the largest task first: input bytes before a barrier, the spill after it', async () => {

@@ -24,7 +24,7 @@ import { runLocal, UnitFailure } from '../../exec/local.js';
 import { roundTimeline, type Timeline } from '../../exec/timing.js';
 import { removeStale, writeAtomic } from '../../exec/markers.js';
 import { mergeRun } from '../../exec/merge.js';
-import { autoTaskSize, DEFAULT_TASK_SIZE, planPhases, planTasks, type Plan, type RunSettings } from '../../exec/plan.js';
+import { defaultTaskSize, DEFAULT_TASK_SIZE, planPhases, planTasks, type Plan, type RunSettings } from '../../exec/plan.js';
 import { doneUnits, totalUnits } from '../../exec/status.js';
 import { liveJobs, liveJobsMessage, runSlurm, slurmYaml, type SlurmOptions } from '../../exec/slurm.js';
 import { VERSION } from '../../version.js';
@@ -36,7 +36,7 @@ import { didYouMean } from '../../core/suggest.js';
 const EXEC_FLAGS: Flag[] = [
   { name: 'workers', short: 'w', type: 'string', arg: 'N', help: 'local executor: tasks run on N workers at once (default: every core, at most one per 16 MB of input)' },
   { name: 'executor', type: 'string', arg: 'local|slurm', help: "where tasks run: 'local' (default) or 'slurm' (array jobs submitted with sbatch)" },
-  { name: 'task-size', type: 'string', arg: 'SIZE', help: 'plain JSONL files larger than SIZE are cut into tasks of about SIZE bytes on line boundaries, Parquet files into runs of row groups (default: about 1/32 of the input, 8 to 64 MiB)' },
+  { name: 'task-size', type: 'string', arg: 'SIZE', help: 'plain JSONL files larger than SIZE are cut into tasks of about SIZE bytes on line boundaries, Parquet files into runs of row groups (default: about 1/32 of the input, 8 to 64 MiB; 64 MiB with paragraphs)' },
   { name: 'worker-kind', type: 'string', arg: 'thread|process', help: 'local workers as threads (default) or child processes' },
   { name: 'partition', type: 'string', arg: 'P', help: 'slurm: partition (default: the cluster default)' },
   { name: 'time', type: 'string', arg: 'T', help: 'slurm: time limit of each array task, e.g. 1:00:00' },
@@ -213,7 +213,7 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
     runTasks: async (files: string[], settings: RunSettings, eff: EffectiveSettings): Promise<number> => {
       settings.rejectsCompression = rejectsCompression;
       resolvedRejects = { attrs: settings.rejectAttrs, ...(settings.rejectsSample !== undefined ? { sample_per_reason: settings.rejectsSample } : {}), compression: rejectsCompression };
-      taskSize = askedTaskSize ?? (await autoTaskSize(files));
+      taskSize = askedTaskSize ?? (await defaultTaskSize(stages.map((x) => x.name), files));
       const tasks = await planTasks(files, settings.format, taskSize);
       // By default every core, but no more than one worker per 16 MB of input: starting a
       // worker (its stages, their models) costs more than a small input takes.

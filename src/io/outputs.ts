@@ -339,7 +339,7 @@ async function removeDeadTemps(dir: string, prefix: string): Promise<void> {
   for (const n of await readdir(dir).catch(() => [] as string[])) {
     if (!TEMP.test(n) || !n.startsWith(prefix)) continue;
     const pid = Number(/\.tmp-(\d+)/.exec(n)![1]);
-    if (!alive(pid)) await rm(join(dir, n), { force: true });
+    if (!processAlive(pid)) await rm(join(dir, n), { force: true });
   }
 }
 

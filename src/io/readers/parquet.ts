@@ -172,6 +172,12 @@ export async function* readParquet(path: string, events: ReadEvents, _s: ReadSet
   let start = 0;
   try {
     let file: AsyncBuffer;
+    // stdin: Parquet is read from its footer, so the whole input is held in memory.
+    if (bytes === undefined && path === '-') {
+      const parts: Buffer[] = [];
+      for await (const c of process.stdin as AsyncIterable<Buffer>) parts.push(c);
+      bytes = Buffer.concat(parts);
+    }
     if (bytes !== undefined) file = memoryBuffer(bytes);
     else {
       fh = await open(fsPath(path), 'r');

@@ -29,6 +29,8 @@ const PEEK = 1 << 14;
 const GZIP_MAGIC = Buffer.from([0x1f, 0x8b, 0x08]);
 const WARC_MAGIC = Buffer.from('WARC/1.');
 const WARC_LINE = /^\s*WARC\/1\.\d\s*$/;
+/** A header line cut short: `W`, `WA`, ... `WARC/1.`. */
+const WARC_LINE_START = /^\s*W(A(R(C(\/(1\.?)?)?)?)?)?\s*$/;
 
 /** True when `b` (at `i`) is a WARC header line: `WARC/1.0` or `WARC/1.1` and a line end. */
 function isWarcLine(b: Buffer, i: number): boolean {
@@ -102,10 +104,16 @@ interface Damage {
  * damaged record (the next gzip member inflating to `WARC/1.x`, or the next `WARC/1.x` line),
  * with `detail.resumed_at` its byte offset. When no record follows (a file cut short), or when
  * the bytes come from a stream rather than a file (no going back), the damage also gives a
- * `fileError` and reading the file stops there, keeping the records before.
+ * `fileError` and reading the file stops there, keeping the records before. `-` reads stdin.
  */
 export async function* readWarc(path: string, events: ReadEvents, s: ReadSettings, chunks?: AsyncIterable<Buffer>): AsyncGenerator<Doc[]> {
+  // stdin is a stream: no going back to resume after damage.
+  if (chunks === undefined && path === '-') chunks = process.stdin as AsyncIterable<Buffer>;
   let streamed = 0;
+  /** The last bytes of the input (of a plain WARC, to check what follows the last record). */
+  let tail = Buffer.alloc(0);
+  /** Where the block of the last record read ended (plain WARC: a file offset). */
+  let blockEnd = 0;
   let n = 0;
   let read = 0;
   let batch: Doc[] = [];
@@ -140,6 +148,7 @@ export async function* readWarc(path: string, events: ReadEvents, s: ReadSetting
       async function* counted(): AsyncGenerator<Uint8Array> {
         for await (const c of chunks ?? from!) {
           streamed += c.length;
+          tail = Buffer.concat([tail, c as Buffer]).subarray(-TAIL);
           yield c as Buffer;
         }
       }
@@ -164,12 +173,18 @@ export async function* readWarc(path: string, events: ReadEvents, s: ReadSetting
         if (!WARC_LINE.test(line)) {
           // Not a record header: the bytes where a record should start are damaged, or the record
           // before was longer than its Content-Length said and swallowed the next one's start.
+          // (Not when the line is the start of a record header cut short by the end of the input.)
           const prev = batch[batch.length - 1];
-          if (prev !== undefined && prev.source === `${path}:${n - 1}`) {
+          if (prev !== undefined && prev.source === `${path}:${n - 1}` && !WARC_LINE_START.test(line)) {
             batch.pop();
             events.reject({ reason: 'warc_damaged', source: prev.source, detail: { error: 'the record does not end where its Content-Length says (no record header follows it)' } });
           }
           damage = { at: base + parser.offset, error: `no WARC record header here: ${JSON.stringify(line.slice(0, 40))}` };
+          break;
+        }
+        const bad = headerDamage(record);
+        if (bad !== null) {
+          damage = { at: base + parser.offset, error: bad };
           break;
         }
         try {
@@ -181,6 +196,7 @@ export async function* readWarc(path: string, events: ReadEvents, s: ReadSetting
           damage = { at: base + parser.offset, error: (e as Error).message };
           break;
         }
+        blockEnd = base + readOffset(parser);
         if (batch.length >= BATCH) yield flush();
       }
       stream?.destroy();
@@ -188,10 +204,21 @@ export async function* readWarc(path: string, events: ReadEvents, s: ReadSetting
         // warcio ends quietly at a gzip member it cannot inflate, or at a record cut short: the
         // bytes after its last record tell. (A few stray line ends at the end of a file are fine.)
         const end = fh === undefined ? streamed : size;
-        const left = end - (base + parser.offset);
-        if (left <= 4) break;
-        n++;
-        damage = { at: base + parser.offset, error: `${left} bytes after record ${n - 1} could not be read as WARC records` };
+        if (gz) {
+          const left = end - (base + parser.offset);
+          if (left <= 4) break;
+          n++;
+          damage = { at: base + parser.offset, error: `${left} bytes after record ${n - 1} could not be read as WARC records` };
+        } else {
+          // Plain: only line ends may follow the last block (warcio takes any 2-byte line, such
+          // as the `WA` of a record cut short, for a blank one).
+          const left = end - blockEnd;
+          let after = left <= TAIL ? (fh === undefined ? tail.subarray(tail.length - left) : Buffer.alloc(left)) : undefined;
+          if (after !== undefined && fh !== undefined) after = after.subarray(0, (await fh.read(after, 0, left, blockEnd)).bytesRead);
+          if (after !== undefined && after.every((c) => c === 0x0d || c === 0x0a)) break;
+          n++;
+          damage = { at: blockEnd, error: `${left} bytes after record ${n - 1} could not be read as WARC records` };
+        }
       }
       read++;
       const next = fh === undefined ? null : await nextRecordStart(fh, damage.at + 1, size, gz);
@@ -214,14 +241,62 @@ export async function* readWarc(path: string, events: ReadEvents, s: ReadSetting
   }
 }
 
+/** Bytes of the end of a plain WARC checked for stray bytes after the last record. */
+const TAIL = 64;
+
+/** The offset in the (decompressed) input that warcio has read to (not in its typed API). */
+function readOffset(parser: unknown): number {
+  const r = (parser as { _reader?: { getReadOffset?: () => number } })._reader;
+  return typeof r?.getReadOffset === 'function' ? r.getReadOffset() : 0;
+}
+
 /**
- * Bytes of a record's block that never arrived: warcio hands out a body cut short by the end of
- * the file without a word. Read from its LimitReader's remaining `limit` (not in warcio's typed
- * API; 0 when the field is not there).
+ * What is left of a record's block to read, from its LimitReader's `limit` (not in warcio's
+ * typed API; undefined when the field is not there). After the block was read, a positive value
+ * is bytes that never arrived (warcio hands out a block cut short by the end of the input without
+ * a word); right after the headers, a negative one means the HTTP headers ran past the block.
  */
-function missingBytes(record: WARCRecord): number {
+function blockLeft(record: WARCRecord): number | undefined {
   const r = (record as unknown as { _reader?: { limit?: unknown } })._reader;
-  return typeof r?.limit === 'number' && r.limit > 0 ? r.limit : 0;
+  return typeof r?.limit === 'number' ? r.limit : undefined;
+}
+
+function missingBytes(record: WARCRecord): number {
+  const left = blockLeft(record);
+  return left !== undefined && left > 0 ? left : 0;
+}
+
+/**
+ * Why a record's headers cannot be trusted, or null. A WARC record must say how long its block
+ * is: without a Content-Length (the header block was cut short before it, or is damaged) warcio
+ * takes the block as empty, and with one that is not a number it reads the rest of the input as
+ * the block. warcio reads HTTP headers up to the next blank line, wherever it is: headers longer
+ * than the block ran into the next record.
+ */
+function headerDamage(record: WARCRecord): string | null {
+  const cl = record.warcHeader('Content-Length');
+  if (cl === null || cl === undefined) return 'the record has no Content-Length (its WARC headers are cut short or damaged)';
+  if (!/^\s*\d+\s*$/.test(cl)) return `the record's Content-Length is not a number: ${JSON.stringify(cl.slice(0, 40))}`;
+  const left = blockLeft(record);
+  // With no header lines at all (`GET / HTTP/1.1` and a blank line ending the block), warcio
+  // reads the 2 bytes of line end after the block too.
+  const empty = left === -2 && record.httpHeaders !== null && [...record.httpHeaders.headers.keys()].length === 0;
+  if (left !== undefined && left < 0 && !empty) return `the record's HTTP headers run ${-left} bytes past the end of its block`;
+  return null;
+}
+
+/**
+ * Read past a record's block, chunk by chunk, and mark it consumed. warcio's own `skipFully`
+ * loops forever without yielding when the input ends inside the block (its skip returns 0 at
+ * the end and it tries again): a file cut short hung the reader and, the event loop never
+ * turning, made the process deaf to SIGTERM. Here the block's reader ends with the input, and
+ * the bytes that never came make the record damaged.
+ */
+async function skipBlock(record: WARCRecord): Promise<void> {
+  for await (const chunk of record.reader) void chunk;
+  record.consumed = 'skipped';
+  const missing = missingBytes(record);
+  if (missing > 0) throw new Error(`the record is cut short: ${missing} bytes of its block are missing`);
 }
 
 /**
@@ -231,7 +306,7 @@ function missingBytes(record: WARCRecord): number {
 async function toDoc(record: WARCRecord, path: string, n: number, source: string, events: ReadEvents, s: ReadSettings): Promise<Doc | null | undefined> {
   const type = record.warcType;
   if (type !== 'response' && type !== 'conversion') {
-    await record.skipFully();
+    await skipBlock(record);
     return undefined;
   }
   const meta = (): JsonObject => ({
@@ -254,17 +329,17 @@ async function toDoc(record: WARCRecord, path: string, n: number, source: string
   const contentType = http?.headers.get('content-type') ?? null;
   const status = http?.statusCode === undefined ? undefined : Number(http.statusCode);
   if (status !== undefined && (status < 200 || status > 299)) {
-    await record.skipFully();
+    await skipBlock(record);
     events.reject({ reason: 'warc_http_status', source, detail: { ...meta(), status } });
     return null;
   }
   if (contentType === null || !HTML_TYPES.test(contentType)) {
-    await record.skipFully();
+    await skipBlock(record);
     events.reject({ reason: 'warc_not_html', source, detail: { ...meta(), content_type: contentType } });
     return null;
   }
   if (record.warcContentLength > s.maxLineBytes) {
-    await record.skipFully();
+    await skipBlock(record);
     events.reject({ reason: 'warc_too_large', source, detail: { ...meta(), bytes: record.warcContentLength, limit: s.maxLineBytes } });
     return null;
   }

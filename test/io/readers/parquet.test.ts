@@ -121,4 +121,10 @@ describe('Parquet reader: row groups, damage, folders and the CLI', () => {
     expect(lines).toHaveLength(6);
     expect(lines[3].text).toBe(jsonl('dolma_cc_en_head-3.jsonl')[0].text);
   });
+
+  it('the CLI reads Parquet from stdin with --format parquet', async () => {
+    const r = await runCli(['cat', '-', '--format', 'parquet', '-q'], { input: readFileSync(join(FIX, 'dolma-zstd.parquet')), timeoutMs: 60_000 });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { text: string }).text)).toEqual(jsonl('dolma_cc_en_head-3.jsonl').map((x) => x.text));
+  });
 });

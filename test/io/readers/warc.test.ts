@@ -191,6 +191,81 @@ describe('WARC reader: non-HTML, HTTP errors, charsets, WET and damage', () => {
   });
 });
 
+describe('WARC input cut short anywhere: a named damage and exit 1, never a hang (spawned CLI with a time limit)', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await tempDir();
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  /** `cat` over the first `at` bytes of `bytes`: killed after 60 s, so a hang fails the test instead of hanging it. */
+  async function catCut(bytes: Buffer, at: number, name: string): Promise<{ code: number; signal?: NodeJS.Signals | null; lines: number; stderr: string }> {
+    const p = join(dir, `${at}-${name}`);
+    await writeFile(p, bytes.subarray(0, at));
+    const r = await runCli(['cat', p], { timeoutMs: 60_000 });
+    return { code: r.code, signal: r.signal, lines: r.stdout.trim() === '' ? 0 : r.stdout.trim().split('\n').length, stderr: r.stderr };
+  }
+
+  // fixtures/warc/dolma-slice.warc: record 3 (the facts response) starts at 1115, its WARC
+  // Content-Length line at 1629, its HTTP headers at 1653 and its body at 2306; record 4 starts at
+  // 8441; record 5 (the zotero response) has its HTTP headers at 9645-10359.
+  const plain = readFileSync(join(FIX, 'dolma-slice.warc'));
+  const cuts: [number, number, string][] = [
+    [1600, 0, 'in the WARC headers, before Content-Length'],
+    [1651, 0, 'after Content-Length, before the blank line'],
+    [1700, 0, 'in the HTTP headers'],
+    [1728, 0, 'in the HTTP headers (the case the fuzz found)'],
+    [2306, 0, 'where the body starts'],
+    [3000, 0, 'in the body'],
+    [8443, 1, 'two bytes into the next record'],
+    [8446, 1, "in the next record's first line"],
+    [9800, 1, "in the next response's HTTP headers"],
+  ];
+  for (const [at, kept, where] of cuts) {
+    it(`.warc cut at ${at} (${where}): the records before, a damaged record, exit 1`, async () => {
+      const r = await catCut(plain, at, 'slice.warc');
+      expect(r.signal ?? null, 'killed after 60 s: the reader hung').toBeNull();
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.lines).toBe(kept);
+      expect(r.stderr).toMatch(/WARC record \d+ is damaged/);
+    }, 90_000);
+  }
+
+  it('.warc.gz cut inside members: the same', async () => {
+    // Members: 852 the facts response, 4236 a request, 4678 the zotero response.
+    const gz = readFileSync(join(FIX, 'dolma-slice.warc.gz'));
+    for (const [at, kept] of [[900, 0], [1900, 0], [4700, 1], [5000, 1]]) {
+      const r = await catCut(gz, at, 'slice.warc.gz');
+      expect(r.signal ?? null, `cut at ${at}: killed after 60 s`).toBeNull();
+      expect([at, r.code, r.lines], r.stderr).toEqual([at, 1, kept]);
+      expect(r.stderr).toMatch(/damaged/);
+    }
+  }, 300_000);
+
+  it('the same from stdin (--format warc): the whole slice gives its 2 pages, a cut one the damage and exit 1', async () => {
+    const whole = await runCli(['cat', '-', '--format', 'warc', '-q'], { input: readFileSync(join(FIX, 'dolma-slice.warc.gz')), timeoutMs: 60_000 });
+    expect(whole.code, whole.stderr).toBe(0);
+    expect(whole.stdout.trim().split('\n')).toHaveLength(2);
+    const cut = await runCli(['cat', '-', '--format', 'warc'], { input: plain.subarray(0, 1728), timeoutMs: 60_000 });
+    expect(cut.signal ?? null).toBeNull();
+    expect(cut.code, cut.stderr).toBe(1);
+    expect(cut.stderr).toMatch(/WARC record 3 is damaged: the record is cut short/);
+  }, 150_000);
+
+  it('a WET file cut in a conversion record\'s headers or text: the same', async () => {
+    const one = warcRecord('conversion', 'https://e.org/1', 'c1', Buffer.from('First page text.'), 'text/plain');
+    const two = warcRecord('conversion', 'https://e.org/2', 'c2', Buffer.from('Second page text, a little longer.'), 'text/plain');
+    const wet = Buffer.concat([one, two]);
+    for (const at of [one.length + 30, one.length + two.indexOf('Content-Length') + 5, one.length + two.indexOf('Second') + 3]) {
+      const r = await catCut(wet, at, 'x.warc.wet');
+      expect(r.signal ?? null, `cut at ${at}: killed after 60 s`).toBeNull();
+      expect([at, r.code, r.lines], r.stderr).toEqual([at, 1, 1]);
+    }
+  }, 300_000);
+});
+
 describe.runIf(HAS_SHARED)('WARC reader on the real samples in ../shared/data/web/en/raw', () => {
   for (const name of ['dolma_cc_sample-0000.warc.gz', 'dolma_cc_sample-0001.warc.gz']) {
     it(`${name}: as many records as responses, all HTML, none rejected`, async () => {

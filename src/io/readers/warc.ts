@@ -114,6 +114,7 @@ export async function* readWarc(path: string, events: ReadEvents, s: ReadSetting
   let tail = Buffer.alloc(0);
   /** Where the block of the last record read ended (plain WARC: a file offset). */
   let blockEnd = 0;
+  let head = Buffer.alloc(0);
   let n = 0;
   let read = 0;
   let batch: Doc[] = [];
@@ -147,6 +148,9 @@ export async function* readWarc(path: string, events: ReadEvents, s: ReadSetting
       const from = stream;
       async function* counted(): AsyncGenerator<Uint8Array> {
         for await (const c of chunks ?? from!) {
+          // A stream is told gzip or plain by its first two bytes too (a file by its head, above).
+          if (fh === undefined && streamed < 2) head = Buffer.concat([head, c as Buffer]).subarray(0, 2);
+          if (fh === undefined && head.length === 2) gz = head[0] === 0x1f && head[1] === 0x8b;
           streamed += c.length;
           tail = Buffer.concat([tail, c as Buffer]).subarray(-TAIL);
           yield c as Buffer;

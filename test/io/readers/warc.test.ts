@@ -252,6 +252,11 @@ describe('WARC input cut short anywhere: a named damage and exit 1, never a hang
     expect(cut.signal ?? null).toBeNull();
     expect(cut.code, cut.stderr).toBe(1);
     expect(cut.stderr).toMatch(/WARC record 3 is damaged: the record is cut short/);
+    // .warc.gz on stdin cut inside the zotero response's member: the facts page, then the damage.
+    const gzCut = await runCli(['cat', '-', '--format', 'warc'], { input: readFileSync(join(FIX, 'dolma-slice.warc.gz')).subarray(0, 5000), timeoutMs: 60_000 });
+    expect(gzCut.code, gzCut.stderr).toBe(1);
+    expect(gzCut.stdout.trim().split('\n')).toHaveLength(1);
+    expect(gzCut.stderr).toMatch(/WARC record 5 is damaged/);
   }, 150_000);
 
   it('a WET file cut in a conversion record\'s headers or text: the same', async () => {

@@ -8,6 +8,7 @@ import type { ReadSettings } from './options.js';
 import { setOwn } from '../../core/own.js';
 import { fsPath } from '../../core/fsname.js';
 import { rethrowIoFailure } from '../ioFailure.js';
+import { MAX_DEPTH } from '../json.js';
 
 /** Records handed downstream at a time; a row group is cut into batches of this size. */
 const BATCH = 1000;
@@ -128,6 +129,23 @@ function rowToJson(row: Record<string, unknown>): JsonObject {
   return row;
 }
 
+/**
+ * How deep a Parquet schema nests: the most ancestors of any column, counting the root (a flat
+ * file is 1). Read from the flat, depth-first schema list with a stack, not recursively.
+ */
+export function schemaDepth(schema: readonly { num_children?: number }[]): number {
+  let max = 0;
+  const open: number[] = []; // children still to come, per group being walked
+  for (const el of schema) {
+    max = Math.max(max, open.length);
+    if (open.length > 0) open[open.length - 1]--;
+    const n = el.num_children ?? 0;
+    if (n > 0) open.push(n);
+    while (open.length > 0 && open[open.length - 1] <= 0) open.pop();
+  }
+  return max;
+}
+
 /** A row group as the plan sees it: its rows and its compressed bytes. */
 export interface RowGroupSize {
   rows: number;
@@ -162,7 +180,8 @@ export async function parquetRowGroups(path: string): Promise<RowGroupSize[] | u
  * Read a Parquet file (hyparquet): every column becomes a field, nested types become JSON (see
  * `parquetToJson`). Row groups are read one at a time, so memory holds one decoded row group.
  * Sources are `file:row`, 1-based over the whole file. A file that is not Parquet (or whose
- * footer is damaged) is a `fileError`; a row group that fails to decode is one reject,
+ * footer is damaged), or whose schema nests deeper than `MAX_DEPTH` (1,000) levels, is a
+ * `fileError`; a row group that fails to decode is one reject,
  * `parquet_row_group`, with the first row as its source and the rows it held in `detail`, and
  * reading goes on with the next row group. With `groups` (`[first, end)`), only those row groups
  * are read (a task of a run; sources still count rows from the start of the file).
@@ -195,6 +214,12 @@ export async function* readParquet(path: string, events: ReadEvents, _s: ReadSet
     }
     const [first, stop] = groups ?? [0, metadata.row_groups.length];
     for (let g = 0; g < first && g < metadata.row_groups.length; g++) start += Number(metadata.row_groups[g].num_rows);
+    const depth = schemaDepth(metadata.schema);
+    if (depth > MAX_DEPTH) {
+      // hyparquet builds the schema tree and assembles values recursively: refused before that.
+      events.fileError({ file: path, message: `the Parquet schema nests ${depth} levels deep (records are limited to ${MAX_DEPTH} levels)`, recordsBefore: 0 });
+      return;
+    }
     for (const rg of metadata.row_groups.slice(first, stop)) {
       const n = Number(rg.num_rows);
       const end = start + n;

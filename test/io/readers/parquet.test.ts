@@ -128,3 +128,145 @@ describe('Parquet reader: row groups, damage, folders and the CLI', () => {
     expect(r.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { text: string }).text)).toEqual(jsonl('dolma_cc_en_head-3.jsonl').map((x) => x.text));
   });
 });
+
+/**
+ * A Parquet file whose schema nests `depth` optional groups around one INT32 column, its footer
+ * written by hand in Thrift's compact protocol (hyparquet-writer itself overflows its stack past
+ * a few thousand levels). With `rows`, one row group whose column chunk is 16 bytes of garbage.
+ */
+function deepParquet(depth: number, rows: number): Buffer {
+  const out: number[] = [];
+  const varint = (v: number | bigint): void => {
+    let n = BigInt(v);
+    do {
+      let b = Number(n & 0x7fn);
+      n >>= 7n;
+      if (n) b |= 0x80;
+      out.push(b);
+    } while (n);
+  };
+  const zz = (v: number): void => varint((BigInt(v) << 1n) ^ (BigInt(v) >> 63n));
+  const last = [0];
+  const field = (id: number, type: number): void => {
+    const d = id - last[last.length - 1];
+    if (d > 0 && d <= 15) out.push((d << 4) | type);
+    else {
+      out.push(type);
+      zz(id);
+    }
+    last[last.length - 1] = id;
+  };
+  const i32 = (id: number, v: number): void => (field(id, 5), zz(v));
+  const i64 = (id: number, v: number): void => (field(id, 6), zz(v));
+  const str = (s: string): void => {
+    const b = Buffer.from(s);
+    varint(b.length);
+    out.push(...b);
+  };
+  const list = (id: number, type: number, n: number): void => {
+    field(id, 9);
+    if (n < 15) out.push((n << 4) | type);
+    else {
+      out.push(0xf0 | type);
+      varint(n);
+    }
+  };
+  const struct = (fn: () => void): void => {
+    last.push(0);
+    fn();
+    out.push(0);
+    last.pop();
+  };
+  const element = (name: string, children?: number, type?: number): void =>
+    struct(() => {
+      if (type !== undefined) i32(1, type);
+      if (name !== 'root') i32(3, 1); // OPTIONAL
+      field(4, 8);
+      str(name);
+      if (children !== undefined) i32(5, children);
+    });
+  const path = [...Array.from({ length: depth }, (_, i) => `s${i}`), 'leaf'];
+  const data = Buffer.alloc(rows > 0 ? 16 : 0, 0x41);
+  struct(() => {
+    i32(1, 2); // version
+    list(2, 12, depth + 2); // schema
+    element('root', 1);
+    for (let i = 0; i < depth; i++) element(`s${i}`, 1);
+    element('leaf', undefined, 1); // INT32
+    i64(3, rows);
+    list(4, 12, rows > 0 ? 1 : 0); // row groups
+    if (rows > 0)
+      struct(() => {
+        list(1, 12, 1);
+        struct(() => {
+          i64(2, 4);
+          field(3, 12);
+          struct(() => {
+            i32(1, 1); // INT32
+            list(2, 5, 1);
+            zz(0); // PLAIN
+            list(3, 8, path.length);
+            for (const p of path) str(p);
+            i32(4, 0); // UNCOMPRESSED
+            i64(5, rows);
+            i64(6, data.length);
+            i64(7, data.length);
+            i64(9, 4); // data page offset
+          });
+        });
+        i64(2, data.length);
+        i64(3, rows);
+      });
+  });
+  const meta = Buffer.from(out);
+  const len = Buffer.alloc(4);
+  len.writeUInt32LE(meta.length);
+  return Buffer.concat([Buffer.from('PAR1'), data, meta, len, Buffer.from('PAR1')]);
+}
+
+describe('Parquet reader: a schema nested thousands of levels deep', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await tempDir();
+  });
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('is a file error naming the depth, never a stack overflow: in the library and the CLI', async () => {
+    // The hand-made footer is read: 5 levels with a garbage column chunk are one row-group reject.
+    const shallow = await drain(readChunks('shallow.parquet', (async function* () { yield deepParquet(5, 2); })(), 'parquet'));
+    expect(shallow.rejects.map((r) => r.reason)).toEqual(['parquet_row_group']);
+    expect(String(shallow.rejects[0].detail?.error)).not.toMatch(/call stack/);
+    for (const [depth, rows] of [[1500, 2], [20_000, 2], [200_000, 0]]) {
+      const p = join(dir, `deep-${depth}.parquet`);
+      await writeFile(p, deepParquet(depth, rows));
+      const d = await drain(readFiles([p]));
+      expect(d.docs).toEqual([]);
+      expect(d.rejects).toEqual([]);
+      expect(d.fileErrors.map((e) => e.message)).toEqual([`the Parquet schema nests ${depth + 1} levels deep (records are limited to 1000 levels)`]);
+      const r = await runCli(['cat', p, '--no-require-text'], { timeoutMs: 120_000 });
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(/the Parquet schema nests \d+ levels deep/);
+      expect(r.stderr).not.toMatch(/RangeError|call stack|\n\s+at /);
+    }
+  }, 300_000);
+
+  it('a real file written by hyparquet-writer with values 1,200 levels deep: the same file error', async () => {
+    const depth = 1200;
+    const schema = [{ name: 'root', num_children: 2 }, { name: 'id', type: 'INT32' as const, repetition_type: 'REQUIRED' as const }];
+    for (let i = 0; i < depth; i++) schema.push({ name: `s${i}`, repetition_type: 'OPTIONAL', num_children: 1 } as never);
+    schema.push({ name: 'leaf', type: 'INT32', repetition_type: 'OPTIONAL' } as never);
+    const nest = (v: number): object => {
+      let o: object = { leaf: v };
+      for (let i = depth - 1; i > 0; i--) o = { [`s${i}`]: o };
+      return o;
+    };
+    const p = join(dir, 'deep-values.parquet');
+    await writeFile(p, Buffer.from(parquetWriteBuffer({ schema, columnData: [{ name: 'id', data: [1, 2] }, { name: 's0', data: [nest(7), nest(8)] }] } as never)));
+    const d = await drain(readFiles([p]));
+    expect(d.docs).toEqual([]);
+    expect(d.fileErrors.map((e) => e.message)).toEqual([`the Parquet schema nests ${depth + 1} levels deep (records are limited to 1000 levels)`]);
+  }, 120_000);
+});
+

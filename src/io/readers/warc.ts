@@ -11,6 +11,7 @@ import { htmlToText } from '../../stages/extract/html.js';
 import type { ReadSettings } from './options.js';
 import { fsPath } from '../../core/fsname.js';
 import { rethrowIoFailure } from '../ioFailure.js';
+import { decoded, openDecoded, sniffCompression } from '../decode.js';
 
 /** Records handed downstream at a time (extraction is the slow part, so batches stay small). */
 const BATCH = 64;
@@ -80,6 +81,41 @@ async function nextRecordStart(fh: FileHandle, from: number, size: number, gz: b
   return null;
 }
 
+/** True when the file starts with a zstd frame. */
+async function isZstdFile(path: string): Promise<boolean> {
+  const fh = await open(fsPath(path), 'r');
+  try {
+    const head = Buffer.alloc(4);
+    const { bytesRead } = await fh.read(head, 0, 4, 0);
+    return sniffCompression(head.subarray(0, bytesRead)) === 'zstd';
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The chunks as they are, or decompressed when they start with a zstd frame. */
+async function* unZstd(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  const it = chunks[Symbol.asyncIterator]();
+  const head: Buffer[] = [];
+  let n = 0;
+  while (n < 4) {
+    const r = await it.next();
+    if (r.done) break;
+    head.push(r.value);
+    n += r.value.length;
+  }
+  async function* all(): AsyncGenerator<Buffer> {
+    yield* head;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return;
+      yield r.value;
+    }
+  }
+  if (sniffCompression(Buffer.concat(head)) === 'zstd') yield* decoded(all());
+  else yield* all();
+}
+
 /** A damaged stretch of a WARC file: where its record starts (file offset) and why. */
 interface Damage {
   at: number;
@@ -104,11 +140,15 @@ interface Damage {
  * damaged record (the next gzip member inflating to `WARC/1.x`, or the next `WARC/1.x` line),
  * with `detail.resumed_at` its byte offset. When no record follows (a file cut short), or when
  * the bytes come from a stream rather than a file (no going back), the damage also gives a
- * `fileError` and reading the file stops there, keeping the records before. `-` reads stdin.
+ * `fileError` and reading the file stops there, keeping the records before. `-` reads stdin;
+ * a zstd-compressed WARC (file or stream) is decompressed as it is read, as a stream.
  */
 export async function* readWarc(path: string, events: ReadEvents, s: ReadSettings, chunks?: AsyncIterable<Buffer>): AsyncGenerator<Doc[]> {
-  // stdin is a stream: no going back to resume after damage.
-  if (chunks === undefined && path === '-') chunks = process.stdin as AsyncIterable<Buffer>;
+  // A stream (stdin, or a zstd file decompressed as it is read) cannot go back to resume after
+  // damage. gzip is left to warcio, which reads one member per record.
+  if (chunks === undefined && path === '-') chunks = unZstd(process.stdin as AsyncIterable<Buffer>);
+  else if (chunks === undefined && (await isZstdFile(path))) chunks = openDecoded(path);
+  else if (chunks !== undefined) chunks = unZstd(chunks);
   let streamed = 0;
   /** The last bytes of the input (of a plain WARC, to check what follows the last record). */
   let tail = Buffer.alloc(0);

@@ -259,6 +259,21 @@ describe('WARC input cut short anywhere: a named damage and exit 1, never a hang
     expect(gzCut.stderr).toMatch(/WARC record 5 is damaged/);
   }, 150_000);
 
+  it('a zstd-compressed .warc.zst is read (it was one warc_damaged), and cut short it is damage, not a hang', async () => {
+    const { zstdEncoder } = await import('../../../src/io/zstdEncode.js');
+    const zst = Buffer.from((await zstdEncoder())(plain));
+    const p = join(dir, 'slice.warc.zst');
+    await writeFile(p, zst);
+    const d = await drain(readFiles([p]));
+    expect(d.rejects).toEqual([]);
+    expect(d.fileErrors).toEqual([]);
+    expect(d.docs.map((x) => x.data.url)).toEqual(['https://soldaini.net/facts/', 'https://maria-antoniak.github.io/2023/04/11/paperpile-to-zotero.html']);
+    const cut = await catCut(Buffer.from((await zstdEncoder())(plain.subarray(0, 1728))), Infinity, 'cut.warc.zst');
+    expect(cut.signal ?? null).toBeNull();
+    expect(cut.code, cut.stderr).toBe(1);
+    expect(cut.stderr).toMatch(/WARC record 3 is damaged/);
+  }, 150_000);
+
   it('a WET file cut in a conversion record\'s headers or text: the same', async () => {
     const one = warcRecord('conversion', 'https://e.org/1', 'c1', Buffer.from('First page text.'), 'text/plain');
     const two = warcRecord('conversion', 'https://e.org/2', 'c2', Buffer.from('Second page text, a little longer.'), 'text/plain');

@@ -11,16 +11,16 @@
  * methods that drop those elements by name.
  *
  * defuddle is not a dependency: `npm i --no-save defuddle` first to include it.
- * Run: npm run build && npx tsx bench/extract-choice.ts
+ * Run: npm run build && npx tsx bench/extract-choice.ts [--data DIR]
  */
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { Readability } from '@mozilla/readability';
 import { parseHTML } from 'linkedom';
 import { htmlToText } from '../src/stages/extract/html.js';
 import { lineShare as share, textLines as lines, warcHtmlPages } from './extract-pages.js';
+import { data } from './data.js';
 
-const RAW = resolve(import.meta.dirname, '../../shared/data/web/en/raw');
+const RAW = data('web/en/raw');
 const norm = (s: string): string => s.replace(/\s+/g, ' ').trim();
 const BOILER = 'nav, footer, header, aside, [role=navigation], [role=contentinfo], [role=banner]';
 

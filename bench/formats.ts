@@ -12,12 +12,12 @@
  *   - Parquet reader and writer on the Alpaca records (MB/s of the JSONL equivalent);
  * with each figure's ratio to the baseline, and the load average before and after.
  *
- * Run: npx tsx bench/formats.ts [--reps 3]
+ * Run: npx tsx bench/formats.ts [--reps 3] [--data DIR]
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createReadStream } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { WARCParser } from 'warcio';
 import { makeDoc } from '../src/core/doc.js';
@@ -28,6 +28,7 @@ import { parquetSchemaStage, SchemaHolder } from '../src/io/writers/parquetSchem
 import { decodeHtml } from '../src/stages/extract/charset.js';
 import { htmlToText } from '../src/stages/extract/html.js';
 import type { DocSource, ReadEvents } from '../src/core/pipeline.js';
+import { DATA } from './data.js';
 
 /** Read a source to the end (records counted, not kept). */
 async function drain(source: DocSource): Promise<number> {
@@ -37,7 +38,6 @@ async function drain(source: DocSource): Promise<number> {
   return n;
 }
 
-const DATA = resolve(import.meta.dirname, '../../shared/data');
 const { values } = parseArgs({ options: { reps: { type: 'string', default: '3' } } });
 const reps = Number(values.reps);
 const load = (): string => readFileSync('/proc/loadavg', 'utf8').trim();

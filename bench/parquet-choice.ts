@@ -11,7 +11,7 @@
  * Ratios are against `hyparquet+zlib` in the same run.
  *
  * parquet-wasm and apache-arrow are not dependencies: install them without saving first.
- * Run: npm i --no-save parquet-wasm apache-arrow && npx tsx bench/parquet-choice.ts
+ * Run: npm i --no-save parquet-wasm apache-arrow && npx tsx bench/parquet-choice.ts [--data DIR]
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, openAsBlob, rmSync, statSync } from 'node:fs';
@@ -19,9 +19,10 @@ import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { data } from './data.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const SRC = resolve(ROOT, '../shared/data/sft/alpaca_data.jsonl');
+const SRC = data('sft/alpaca_data.jsonl');
 const CODECS = ['snappy', 'zstd', 'gzip', 'brotli'];
 const READERS = ['hyparquet+zlib', 'hyparquet', 'parquet-wasm'];
 

@@ -11,16 +11,17 @@
  * the uncapped peak grows, the growth is garbage V8 let pile up between collections (it sizes
  * its heap by the allocation rate), not memory held per row group.
  *
- * Run: npm run build && npx tsx bench/parquet-memory.ts [--times 8]
+ * Run: npm run build && npx tsx bench/parquet-memory.ts [--times 8] [--data DIR]
  */
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { data } from './data.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const SRC = resolve(ROOT, '../shared/data/sft/alpaca_data.jsonl');
+const SRC = data('sft/alpaca_data.jsonl');
 const CLI = join(ROOT, 'dist/cli/main.js');
 const { values } = parseArgs({ options: { times: { type: 'string', default: '8' } } });
 const dir = mkdtempSync(join(tmpdir(), 'parquet-memory-'));

@@ -124,3 +124,24 @@ describe('dedup-disk reads what dedup reads', () => {
     await rm(dir, { recursive: true, force: true });
   }, 120_000);
 });
+
+describe('dedup-disk locks its work folder', () => {
+  it('a second command on a work folder in use is refused, status says it runs; a dead lock is taken over', async () => {
+    const { mkdir, writeFile } = await import('node:fs/promises');
+    const dir = await tempDir();
+    const work = join(dir, 'w');
+    const args = ['dedup-disk', join(ROOT, 'fixtures/dedup'), '--work', work, '-q'];
+    // A killed command's lock (no such PID) in an otherwise empty folder: taken over.
+    await mkdir(work);
+    await writeFile(join(work, '.corpus-clean.lock'), '4194305\n');
+    const first = await runCli([...args, '-o', join(dir, 'a.jsonl')]);
+    expect(first.code, first.stderr).toBe(0);
+    // A live process holds it: refused, and status says it is at work.
+    await writeFile(join(work, '.corpus-clean.lock'), `${process.pid}\n`);
+    const second = await runCli([...args, '-o', join(dir, 'b.jsonl')]);
+    expect(second.code).toBe(2);
+    expect(second.stderr).toMatch(new RegExp(`another run \\(PID ${process.pid}\\) is writing to`));
+    expect((await runCli(['status', work])).stdout).toMatch(new RegExp(`running: process ${process.pid} is working on it`));
+    await rm(dir, { recursive: true, force: true });
+  }, 120_000);
+});

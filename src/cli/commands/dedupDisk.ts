@@ -1,4 +1,7 @@
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Stage } from '../../core/stage.js';
+import { LOCK_NAME, lockOutput } from '../../io/outputs.js';
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { UsageError } from '../../core/errors.js';
@@ -113,12 +116,24 @@ async function onWorkers(work: string, options: Record<string, unknown>, job: Jo
   const phases = planPhases([stage], tasks.length);
   phases.phases = phases.phases.filter((ph) => !(ph.kind === 'tasks' && ph.segment === 1));
   const plan: Plan = { version: 1, name: 'dedup-disk', stages: [{ stage: 'dedup', options: { ...options, method: 'minhash' } }], settings, inputs: prepared.files, tasks, taskSize, ...phases };
-  const existing = await readdir(work).catch(() => [] as string[]);
+  const existing = (await readdir(work).catch(() => [] as string[])).filter((n) => n !== LOCK_NAME);
   if (existing.length > 0 && !existsSync(planPath(work))) throw new UsageError(`work folder '${work}' is not empty; give a new one`);
+  await mkdir(work, { recursive: true });
+  // One command at a time on a work folder (a second would redo the same units); status tells
+  // a live one by this lock. A killed command's lock is taken over.
+  const unlock = lockOutput(join(work, LOCK_NAME));
+  try {
+    return await onWork(work, plan, stage, job, prepared, { quiet, asked, tasks });
+  } finally {
+    unlock();
+  }
+}
+
+async function onWork(work: string, plan: Plan, stage: Stage, job: Job, prepared: Prepared, o: { quiet: boolean; asked?: number; tasks: Plan['tasks'] }): Promise<number> {
+  const { quiet, asked, tasks } = o;
   const state = await prepareFolder(work, plan, false).catch((e: Error) => {
     throw new UsageError(`work folder '${work}' holds the unfinished work of another dedup-disk command (other inputs or options); give a new one (${e.message})`);
   });
-  await mkdir(work, { recursive: true });
   if (state === 'fresh') await writeAtomic(planPath(work), JSON.stringify(plan, null, 1) + '\n');
   const bytes = tasks.reduce((a, t) => a + t.bytes, 0);
   const workers = asked ?? Math.max(1, Math.min(availableParallelism(), Math.ceil(bytes / 16e6)));

@@ -181,6 +181,7 @@ export async function prepare(job: Job) {
   if (rejectsPath !== undefined && output !== '-' && resolve(rejectsPath) === resolve(output)) throw new UsageError('--rejects must not be the output file');
   if (statsPath === '-' || (statsPath !== undefined && output !== '-' && resolve(statsPath) === resolve(output))) throw new UsageError('--stats needs a file of its own');
   if (v['strip-attrs'] === true && v['keep-attrs'] === true) throw new UsageError('--strip-attrs and --keep-attrs contradict each other');
+  if (parquet && shardBytes) throw new UsageError('--shard-size is for JSONL shards: a Parquet file is cut by rows, give --shard-records N');
   if (output.endsWith('.json') && (shardRecords || shardBytes)) throw new UsageError('a .json output is one JSON array file: use a .jsonl output or a folder to shard');
 
   await refuseUnfinished(job.inputs, v['allow-unfinished'] === true);

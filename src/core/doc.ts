@@ -24,14 +24,20 @@ export const DEFAULT_TEXT_FIELDS: readonly string[] = ['text', 'content'];
 /** A text field: one name, or a list of names tried in order (`text,content,raw_content`). */
 export type TextField = string | readonly string[];
 
+/** A field that holds something: present and not null (a null field is as good as absent). */
+function filled(data: JsonObject, f: string): boolean {
+  return hasOwn(data, f) && data[f] !== null;
+}
+
 /**
- * The name of the field holding the text of `data`: `field` when given (the first present of a
- * list), else the first of `text`, `content` that is present. Returns `undefined` when none is
- * present.
+ * The name of the field holding the text of `data`: `field` when given (the first of a list that
+ * is present and not null), else the first of `text`, `content` that is present and not null.
+ * Returns `undefined` when none is (a null field is skipped like an absent one: Parquet and
+ * union-schema outputs give every record every column, null where it had none).
  */
 export function textFieldOf(data: JsonObject, field?: TextField): string | undefined {
-  if (typeof field === 'string') return hasOwn(data, field) ? field : undefined;
-  for (const f of field ?? DEFAULT_TEXT_FIELDS) if (hasOwn(data, f)) return f;
+  if (typeof field === 'string') return filled(data, field) ? field : undefined;
+  for (const f of field ?? DEFAULT_TEXT_FIELDS) if (filled(data, f)) return f;
   return undefined;
 }
 
@@ -62,7 +68,8 @@ export function setText(doc: Doc, text: string, field?: TextField): void {
 
 /**
  * Why a record's text is unusable, as a stable reason code, or `null` when it is a non-empty
- * string: `text_missing`, `text_not_string`, `text_empty`.
+ * string: `text_missing` (no field of the list present and non-null), `text_not_string` (the
+ * first such field holds a number, object, ...), `text_empty`.
  */
 export function textProblem(data: JsonObject, field?: TextField): string | null {
   const f = textFieldOf(data, field);

@@ -49,6 +49,19 @@ describe('corpus-clean cat', () => {
     expect(ok.stdout).toBe('{"id":1,"body":"a"}\n');
   });
 
+  it('a --text-field list skips a null or absent field and tries the next; text_not_string only for a non-null non-string', async () => {
+    const input = ['{"text":null,"raw_content":"page one"}', '{"content":null,"raw_content":"page two"}', '{"text":null,"content":7,"raw_content":"x"}', '{"text":null,"raw_content":null}'].join('\n') + '\n';
+    const r = await runCli(['cat', '--text-field', 'text,content,raw_content', '--max-reject-rate', '1'], { input });
+    expect(r.stdout.trim().split('\n').map((l) => JSON.parse(l).raw_content)).toEqual(['page one', 'page two']);
+    expect(r.stderr).toContain('rejected 2 [read/text_missing 1, read/text_not_string 1]');
+    // The default list (text, content) and a single named field behave the same way.
+    const d = await runCli(['cat'], { input: '{"text":null,"content":"from content"}\n' });
+    expect(d.code).toBe(0);
+    expect(JSON.parse(d.stdout).content).toBe('from content');
+    const one = await runCli(['cat', '--text-field', 'body', '--max-reject-rate', '1'], { input: '{"body":null}\n' });
+    expect(one.stderr).toContain('[read/text_missing 1]');
+  });
+
   it('reads stdin, gzip included', async () => {
     const r = await runCli(['cat', '-'], { input: gzipSync('{"text":"from stdin"}\n') });
     expect(r.code).toBe(0);

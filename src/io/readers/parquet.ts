@@ -181,9 +181,9 @@ export async function parquetRowGroups(path: string): Promise<RowGroupSize[] | u
  * `parquetToJson`). Row groups are read one at a time, so memory holds one decoded row group.
  * Sources are `file:row`, 1-based over the whole file. A file that is not Parquet (or whose
  * footer is damaged), or whose schema nests deeper than `MAX_DEPTH` (1,000) levels, is a
- * `fileError`; a row group that fails to decode is one reject,
- * `parquet_row_group`, with the first row as its source and the rows it held in `detail`, and
- * reading goes on with the next row group. With `groups` (`[first, end)`), only those row groups
+ * `fileError`; a row group that fails to decode is one reject entry,
+ * `parquet_row_group`, with the first row as its source and the rows it held in `detail`,
+ * counted as that many rows read and rejected, and reading goes on with the next row group. With `groups` (`[first, end)`), only those row groups
  * are read (a task of a run; sources still count rows from the start of the file).
  */
 export async function* readParquet(path: string, events: ReadEvents, _s: ReadSettings, bytes?: Uint8Array, groups?: readonly [number, number]): AsyncGenerator<Doc[]> {
@@ -229,8 +229,10 @@ export async function* readParquet(path: string, events: ReadEvents, _s: ReadSet
         rows = await parquetReadObjects({ file, metadata, compressors: decompressors, parsers: PARQUET_PARSERS, rowStart: start, rowEnd: end });
       } catch (e) {
         rethrowIoFailure(e);
-        events.read(1, size);
-        events.reject({ reason: 'parquet_row_group', source: `${path}:${start + 1}`, detail: { rows: n, error: (e as Error).message } });
+        // Every row the footer promises is counted as read and as rejected: a lost row group of
+        // 100 rows is 100 rejects in the accounting and in --max-reject-rate, in one entry.
+        events.read(n, size);
+        events.reject({ reason: 'parquet_row_group', source: `${path}:${start + 1}`, detail: { rows: n, last_row: end, error: (e as Error).message } }, n);
         start = end;
         continue;
       }

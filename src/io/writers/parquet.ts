@@ -28,7 +28,7 @@ export interface ParquetOptions {
   rowGroupSize?: number;
   /** Column compression; default `snappy` (what pandas and Hugging Face datasets write). */
   compression?: ParquetCompression;
-  /** Start a new file after this many rows (rounded up to whole row groups); default no limit. */
+  /** Start a new file after this many rows (a row group is cut short where a file ends); default no limit. */
   shardRecords?: number;
   /** Leave the `attrs` signals out; default false (written as a JSON column). */
   stripAttrs?: boolean;
@@ -179,8 +179,17 @@ export class ParquetShardWriter implements DocSink {
   async write(batch: Doc[]): Promise<void> {
     for (const doc of batch) {
       this.buffer.push(outputRecord(doc, this.strip));
-      if (this.buffer.length >= this.rowGroupSize) await this.flushGroup();
+      if (this.buffer.length >= this.groupLimit()) await this.flushGroup();
     }
+  }
+
+  /** Rows the current row group may take: `rowGroupSize`, or fewer where the file ends (`shardRecords`). */
+  private groupLimit(): number {
+    const per = this.o.shardRecords;
+    if (!per) return this.rowGroupSize;
+    // The file's rows so far; a full file is closed by the next flush, which opens a new one.
+    const rows = this.file === null || this.file.rows >= per ? 0 : this.file.rows;
+    return Math.min(this.rowGroupSize, per - rows);
   }
 
   private async closeFile(): Promise<void> {

@@ -89,7 +89,7 @@ describe('Parquet reader: row groups, damage, folders and the CLI', () => {
     expect(d.fileErrors[0].message).toMatch(/not a readable Parquet file/);
   });
 
-  it('a damaged row group is one reject naming its rows; the other row groups are read', async () => {
+  it('a damaged row group is one reject entry counting all its rows (read and rejected); the other row groups are read', async () => {
     const n = 3000;
     const text = Array.from({ length: n }, (_, i) => `record number ${i} ` + 'x'.repeat(i % 50));
     const buf = Buffer.from(parquetWriteBuffer({ columnData: [{ name: 'text', data: text, type: 'STRING' }], rowGroupSize: 1000, codec: 'UNCOMPRESSED' }));
@@ -100,13 +100,23 @@ describe('Parquet reader: row groups, damage, folders and the CLI', () => {
     const p = join(dir, 'damaged.parquet');
     await writeFile(p, buf);
     const d = await drain(readFiles([p]));
-    expect(d.rejects).toHaveLength(1);
+    // drain keeps one entry per counted row: the one reject stands for the 1000 rows.
+    expect(d.rejects).toHaveLength(1000);
+    expect(new Set(d.rejects).size).toBe(1);
     expect(d.rejects[0].reason).toBe('parquet_row_group');
     expect(d.rejects[0].source).toBe(`${p}:1001`);
-    expect(d.rejects[0].detail).toMatchObject({ rows: 1000 });
+    expect(d.rejects[0].detail).toMatchObject({ rows: 1000, last_row: 2000 });
     expect(d.docs.length).toBe(2000);
     expect(d.docs[1000].data.text).toBe(text[2000]);
+    expect(d.read).toBe(n);
     expect(d.read).toBe(d.docs.length + d.rejects.length);
+
+    // The CLI: the accounting is in rows, and --max-reject-rate sees 1000 of 3000 rows lost.
+    const rej = join(dir, 'damaged-rejects.jsonl');
+    const r = await runCli(['cat', p, '-o', join(dir, 'damaged-out.jsonl'), '--rejects', rej, '--max-reject-rate', '0.1']);
+    expect(r.stderr).toMatch(/read 3,?000 = written 2,?000 \+ rejected 1,?000/);
+    expect(r.code).toBe(1);
+    expect(readFileSync(rej, 'utf8').trim().split('\n')).toHaveLength(1);
   });
 
   it('the CLI reads a folder of Parquet files by extension', async () => {

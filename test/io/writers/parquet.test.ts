@@ -142,6 +142,27 @@ describe('Parquet writer', () => {
     expect(b.code).toBe(0);
     expect(readdirSync(join(dir, 'cli-dir')).filter((f) => f.endsWith('.parquet'))).toEqual(['part-00000.parquet']);
   });
+
+  it('--shard-records cuts Parquet files at exactly N rows, as for JSONL (folder and file outputs); --shard-size is refused', async () => {
+    const input = join(dir, 'shards-in.jsonl');
+    await writeFile(input, Array.from({ length: 1404 }, (_, i) => JSON.stringify({ id: i, text: `t${i}` })).join('\n') + '\n');
+    const out = join(dir, 'shards-cli') + '/';
+    const r = await runCli(['cat', input, '-o', out, '--output-format', 'parquet', '--shard-records', '300', '-q']);
+    expect(r.code).toBe(0);
+    const names = readdirSync(out).filter((f) => f.endsWith('.parquet')).sort();
+    expect(names).toEqual(['part-00000.parquet', 'part-00001.parquet', 'part-00002.parquet', 'part-00003.parquet', 'part-00004.parquet']);
+    const { parquetMetadata } = await import('hyparquet');
+    expect(names.map((n) => Number(parquetMetadata(readFileSync(join(out, n))).num_rows))).toEqual([300, 300, 300, 300, 204]);
+    expect((await readBack(names.map((n) => join(out, n)))).map((x) => x.id)).toEqual(Array.from({ length: 1404 }, (_, i) => i));
+    const f = await runCli(['cat', input, '-o', join(dir, 'shards-file.parquet'), '--shard-records', '1000', '--row-group-size', '300', '-q']);
+    expect(f.code).toBe(0);
+    const m0 = parquetMetadata(readFileSync(join(dir, 'shards-file-00000.parquet')));
+    expect(m0.row_groups.map((g) => Number(g.num_rows))).toEqual([300, 300, 300, 100]);
+    expect(Number(parquetMetadata(readFileSync(join(dir, 'shards-file-00001.parquet'))).num_rows)).toBe(404);
+    const bad = await runCli(['cat', input, '-o', join(dir, 'x.parquet'), '--shard-size', '1MB']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--shard-records/);
+  });
 });
 
 describe.runIf(HAS_SHARED)('Parquet round trip on a real SFT file', () => {

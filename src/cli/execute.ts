@@ -379,7 +379,9 @@ export async function finishRun(f: Finished): Promise<number> {
   };
   process.stderr.write(accountingLine(job.command, stats) + '\n');
   for (const line of fileLines(stats)) process.stderr.write(line + '\n');
-  for (const w of fileWarnings(stats, textField, job.command)) process.stderr.write(`corpus-clean ${job.command}: warning: ${w}\n`);
+  // A single command writes no _report.html: name the rejects file it wrote, or how to get one.
+  const samples = rejectsPath ? `the rejects (${showPath(rejectsPath)})` : 'the rejects (none were kept: give --rejects FILE)';
+  for (const w of fileWarnings(stats, textField, job.command, samples)) process.stderr.write(`corpus-clean ${job.command}: warning: ${w}\n`);
   const dominant = dominantRules(stats).map((d) => `quality/${d.reason}`);
   for (const n of dominantNotes(stats, job.command)) process.stderr.write(`corpus-clean ${job.command}: note: ${n}\n`);
   if (statsPath) await writeAtomic(statsPath, JSON.stringify(summary, null, 2) + '\n');

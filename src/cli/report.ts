@@ -104,7 +104,7 @@ export const ONE_REASON_SHARE = 0.9;
 const MIN_RECORDS_FOR_SHARE = 10;
 
 /** What to do about a reason that took (nearly) a whole file. */
-export function fixFor(reason: string, keys: string[], textField: TextField | undefined, s?: RunStats, command = 'run'): string {
+export function fixFor(reason: string, keys: string[], textField: TextField | undefined, s?: RunStats, command = 'run', samples = '_report.html (or the rejects)'): string {
   const [stage, code] = [reason.slice(0, reason.indexOf('/')), reason.slice(reason.indexOf('/') + 1)];
   const field = textField === undefined ? "'text' or 'content'" : `'${textFieldLabel(textField)}'`;
   const guess = keys.find((k) => /text|content|body|raw|document|passage/i.test(k));
@@ -115,9 +115,9 @@ export function fixFor(reason: string, keys: string[], textField: TextField | un
   if (stage === 'read') return `the file did not read as records (${code}); check its format (--format) and its encoding`;
   if (code === 'langid:not_kept') return `its language is not in the langid stage's keep list (see the lang: counters); add it to keep, or leave the file out`;
   if (code === 'langid:low_score') return 'the language identifier is unsure about its texts (short or mixed text?); lower langid min_score';
-  if (stage === 'quality') return qualityFix(code, s, command);
+  if (stage === 'quality') return qualityFix(code, s, command, samples);
   if (stage === 'dedup') return 'the file repeats records already kept from other files (expected when sources overlap)';
-  return 'see its samples in _report.html or the rejects';
+  return `see its samples in ${samples}`;
 }
 
 /**
@@ -125,7 +125,7 @@ export function fixFor(reason: string, keys: string[], textField: TextField | un
  * rules most of the records it dropped in this run also fail (leaving out only the first moves
  * them to the next).
  */
-function qualityFix(code: string, s: RunStats | undefined, command: string): string {
+function qualityFix(code: string, s: RunStats | undefined, command: string, samples: string): string {
   const st = s?.stages.find((x) => x.stage === 'quality' && (x.dropped[code] ?? 0) > 0);
   const { skip, also, dropped } = st ? rulesToSkip(st, code) : { skip: [code], also: [], dropped: 0 };
   const leaveOut = skip.length > 0 ? skip : [code];
@@ -133,15 +133,17 @@ function qualityFix(code: string, s: RunStats | undefined, command: string): str
   const skipped = command === 'quality' ? `--skip ${leaveOut.join(',')}` : `quality skip: [${leaveOut.join(', ')}]`;
   const others = also.length > 0 ? ` (in this run, of the ${dropped} records dropped as ${code}, ${also.map(([r, n]) => `${n} also fail ${r}`).join(', ')})` : '';
   const readme = leaveOut.every((r) => LINE_RULE.test(r)) ? '; line rules drop text stored without line breaks: README "When one rule dominates"' : '';
-  return `look at its samples in _report.html (or the rejects) and, if the rule is wrong for this source, relax it: ${set} or ${skipped}${others}${readme}`;
+  return `look at its samples in ${samples} and, if the rule is wrong for this source, relax it: ${set} or ${skipped}${others}${readme}`;
 }
 
 /**
  * A warning per input file that yielded no record, or lost more than 90 % of its records to a
  * single reason, naming the reason and what to do about it. Only when there is more than one
- * file: for a single file the run-wide notes say the same.
+ * file: for a single file the run-wide notes say the same. `samples` names where the rejected
+ * records can be seen as it exists: the report's page by default, the rejects file (or how to
+ * keep one) for a command that writes no report.
  */
-export function fileWarnings(s: RunStats, textField?: TextField, command = 'run'): string[] {
+export function fileWarnings(s: RunStats, textField?: TextField, command = 'run', samples?: string): string[] {
   const files = Object.entries(s.perFile ?? {});
   if (files.length < 2) return [];
   const out: string[] = [];
@@ -152,8 +154,8 @@ export function fileWarnings(s: RunStats, textField?: TextField, command = 'run'
     const keys = Object.entries(f.keysSeen).sort((a, b) => b[1] - a[1]).map(([k]) => showText(k));
     const [reason, n] = top;
     const pct = ((100 * n) / f.read).toFixed(n === f.read ? 0 : 1);
-    if (f.written === 0) out.push(`${showPath(name)}: none of its ${f.read} records was written; ${n} (${pct} %) rejected as ${reason}: ${fixFor(reason, keys, textField, s, command)}`);
-    else if (f.read >= MIN_RECORDS_FOR_SHARE && n > ONE_REASON_SHARE * f.read) out.push(`${showPath(name)}: ${pct} % of its ${f.read} records were rejected as ${reason}: ${fixFor(reason, keys, textField, s, command)}`);
+    if (f.written === 0) out.push(`${showPath(name)}: none of its ${f.read} records was written; ${n} (${pct} %) rejected as ${reason}: ${fixFor(reason, keys, textField, s, command, samples)}`);
+    else if (f.read >= MIN_RECORDS_FOR_SHARE && n > ONE_REASON_SHARE * f.read) out.push(`${showPath(name)}: ${pct} % of its ${f.read} records were rejected as ${reason}: ${fixFor(reason, keys, textField, s, command, samples)}`);
   }
   return out;
 }

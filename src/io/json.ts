@@ -305,7 +305,7 @@ function unsafeNumbersOf(text: string): Map<string, string> {
  * `JSON.stringify(value)`, except that a number at a path of `numbers` that still holds what
  * its input text parsed to is written as that text (iterative, like `stringifyDeep`).
  */
-function stringifyKeeping(value: unknown, numbers: Map<string, string>): string {
+export function stringifyKeeping(value: unknown, numbers: ReadonlyMap<string, string>, base: Array<string | number> = []): string {
   const out: string[] = [];
   type Frame = { close: string; items: Array<[string | null, unknown, Array<string | number>]>; i: number };
   const open = (v: unknown, path: Array<string | number>): Frame | null => {
@@ -331,7 +331,7 @@ function stringifyKeeping(value: unknown, numbers: Map<string, string>): string 
     return { close: '}', items, i: 0 };
   };
   const stack: Frame[] = [];
-  const first = open(value, []);
+  const first = open(value, base);
   if (first) stack.push(first);
   while (stack.length > 0) {
     const f = stack[stack.length - 1];
@@ -347,6 +347,15 @@ function stringifyKeeping(value: unknown, numbers: Map<string, string>): string 
     if (g) stack.push(g);
   }
   return out.join('');
+}
+
+/**
+ * The input text of the numbers JavaScript could not hold in a record kept by `keepExact`, by
+ * JSON-encoded key path (`["id"]`), or undefined when it has none. A writer checks that the
+ * number at a path still equals what its text parses to before using the text.
+ */
+export function exactNumbers(data: object): ReadonlyMap<string, string> | undefined {
+  return EXACT.get(data)?.numbers;
 }
 
 /** The input line of a record kept by `keepExact`, if any (for the rejects file). */

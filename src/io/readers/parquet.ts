@@ -8,7 +8,17 @@ import type { ReadSettings } from './options.js';
 import { setOwn } from '../../core/own.js';
 import { fsPath } from '../../core/fsname.js';
 import { rethrowIoFailure } from '../ioFailure.js';
-import { MAX_DEPTH } from '../json.js';
+import { compactJson, keepExact, MAX_DEPTH, scanParsed } from '../json.js';
+
+/** A JSON column's value holding a number JavaScript cannot hold exactly, with its text. */
+class ExactJson {
+  constructor(
+    readonly value: unknown,
+    readonly text: string,
+  ) {}
+}
+
+const textDecoder = new TextDecoder();
 
 /** Records handed downstream at a time; a row group is cut into batches of this size. */
 const BATCH = 1000;
@@ -51,6 +61,13 @@ export const PARQUET_PARSERS = {
   timestampFromMicroseconds: (us: bigint): string => isoFrom(us, 1_000_000n, 6),
   timestampFromNanoseconds: (ns: bigint): string => isoFrom(ns, 1_000_000_000n, 9),
   dateFromDays: (days: number): string => new Date(days * 86_400_000).toISOString().slice(0, 10),
+  /** A JSON column's text; one holding a big integer (or 1e400, -0) keeps its text for the writers. */
+  jsonFromBytes: (bytes: Uint8Array | undefined): unknown => {
+    if (bytes === undefined || bytes === null) return bytes;
+    const text = textDecoder.decode(bytes);
+    const value: unknown = JSON.parse(text);
+    return scanParsed(value).unsafe ? new ExactJson(value, compactJson(text)) : value;
+  },
 };
 
 /** A file as hyparquet's `AsyncBuffer`: positioned reads on one open handle. */
@@ -81,7 +98,8 @@ export function memoryBuffer(bytes: Uint8Array): AsyncBuffer {
 
 /**
  * A Parquet value as JSON: 64-bit integers become numbers when exact, else decimal strings (a
- * JSON number cannot hold them and `JSON.stringify` throws on a BigInt); dates and timestamps
+ * JSON number cannot hold them and `JSON.stringify` throws on a BigInt; a top-level column's
+ * are numbers with their digits kept, see `rowToJson`); dates and timestamps
  * become ISO 8601 strings; raw binary becomes base64; structs, lists and maps stay nested.
  */
 export function parquetToJson(v: unknown): unknown {
@@ -95,6 +113,7 @@ export function parquetToJson(v: unknown): unknown {
     case 'bigint':
       return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
     case 'object':
+      if (v instanceof ExactJson) return v.value;
       break;
     default:
       return String(v);
@@ -118,13 +137,31 @@ export function parquetToJson(v: unknown): unknown {
   return o;
 }
 
-/** A row as a record: only values that need it are converted (most are strings and numbers). */
+/**
+ * A row as a record: only values that need it are converted (most are strings and numbers). A
+ * top-level INT64 past 2^53 becomes a number whose digits are kept (as the JSONL reader keeps
+ * them: `keepExact`), so the writers give them back exactly; so do a JSON column's big numbers
+ * and a DOUBLE -0.
+ */
 function rowToJson(row: Record<string, unknown>): JsonObject {
+  let exact: Map<string, string> | undefined;
   for (const k in row) {
     const x = row[k];
     const t = typeof x;
-    if (t === 'string' || t === 'boolean' || (t === 'number' && Number.isFinite(x))) continue;
-    setOwn(row, k, parquetToJson(x));
+    if (t === 'string' || t === 'boolean' || (t === 'number' && Number.isFinite(x) && !Object.is(x, -0))) continue;
+    if (t === 'bigint' && !Number.isSafeInteger(Number(x))) {
+      (exact ??= new Map()).set(k, (x as bigint).toString());
+      setOwn(row, k, Number(x));
+    } else if (x instanceof ExactJson) {
+      (exact ??= new Map()).set(k, x.text);
+      setOwn(row, k, x.value);
+    } else if (Object.is(x, -0)) (exact ??= new Map()).set(k, '-0');
+    else setOwn(row, k, parquetToJson(x));
+  }
+  if (exact !== undefined) {
+    const parts: string[] = [];
+    for (const k of Object.keys(row)) parts.push(`${JSON.stringify(k)}:${exact.get(k) ?? JSON.stringify(row[k])}`);
+    keepExact(row, `{${parts.join(',')}}`);
   }
   return row;
 }

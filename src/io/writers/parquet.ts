@@ -1,4 +1,4 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, openSync, writeSync } from 'node:fs';
 import { mkdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
@@ -12,7 +12,11 @@ import type { DocSink } from '../../core/pipeline.js';
 import { UsageError } from '../../core/errors.js';
 import { isFolderOutput, outputRecord } from './jsonl.js';
 import type { Column, ColumnKind } from './parquetSchema.js';
-import { SchemaHolder } from './parquetSchema.js';
+import { exactToken, INTEGER_TEXT, SchemaHolder } from './parquetSchema.js';
+import { exactLine, exactNumbers, stringifyKeeping } from '../json.js';
+import { LineSplitter } from '../lines.js';
+import { parseRecord, Unfit } from '../readers/jsonl.js';
+import type { JsonObject } from '../../core/doc.js';
 import { zstdEncoder } from '../zstdEncode.js';
 
 /** Column compression of written Parquet files. */
@@ -38,7 +42,11 @@ export interface ParquetOptions {
 
 const CODEC = { none: 'UNCOMPRESSED', snappy: 'SNAPPY', gzip: 'GZIP', zstd: 'ZSTD', brotli: 'BROTLI' } as const;
 
-/** The Parquet schema elements of the run's columns (all optional: a field may be missing). */
+/**
+ * The Parquet schema elements of the run's columns (all optional: a field may be missing). JSON
+ * columns are handed to hyparquet-writer as plain BYTE_ARRAY holding the exact JSON text we make
+ * (its own JSON conversion would round big integers), and marked JSON in the footer by `markJson`.
+ */
 function schemaElements(columns: readonly Column[]): SchemaElement[] {
   const el = (c: Column): SchemaElement => {
     const base = { name: c.name, repetition_type: 'OPTIONAL' as const };
@@ -47,9 +55,29 @@ function schemaElements(columns: readonly Column[]): SchemaElement[] {
     if (k === 'boolean') return { ...base, type: 'BOOLEAN' };
     if (k === 'int64') return { ...base, type: 'INT64' };
     if (k === 'double') return { ...base, type: 'DOUBLE' };
-    return { ...base, type: 'BYTE_ARRAY', converted_type: 'JSON' };
+    return { ...base, type: 'BYTE_ARRAY' };
   };
   return [{ name: 'root', num_children: columns.length }, ...columns.map(el)];
+}
+
+/** Mark the JSON columns as such, for the footer (after the last row group is written). */
+function markJson(schema: SchemaElement[], columns: readonly Column[]): void {
+  columns.forEach((c, i) => {
+    if (c.kind === 'json') schema[i + 1].converted_type = 'JSON';
+  });
+}
+
+const utf8 = new TextEncoder();
+
+/** A record's value as its column stores it; exact texts (`numbers`) give back big integers' digits. */
+function columnValue(c: Column, v: unknown, numbers: ReadonlyMap<string, string> | undefined): unknown {
+  if (v === undefined || v === null) return null;
+  if (c.kind === 'int64') {
+    const t = exactToken(numbers, c.name, v as number);
+    return BigInt(t !== undefined && INTEGER_TEXT.test(t) ? t : (v as number));
+  }
+  if (c.kind === 'json') return utf8.encode(numbers === undefined ? JSON.stringify(v) : stringifyKeeping(v, numbers, [c.name]));
+  return v;
 }
 
 /** A `Writer` for hyparquet-writer that appends to an open file, flushing every 1 MB. */
@@ -80,14 +108,29 @@ interface OpenFile {
   tmp: string;
   fd: number;
   pw: import('hyparquet-writer').ParquetWriter;
+  schema: SchemaElement[];
   rows: number;
 }
 
+/** Records spilled while the run's schema is learned: one JSON line each, exact numbers kept. */
+interface Spill {
+  path: string;
+  fd: number;
+  parts: string[];
+  size: number;
+  records: number;
+}
+
 /**
- * Writes records as Parquet files: each column one type for the whole run (see
- * `parquetSchemaStage`, which must run before this sink and rejects what does not fit), one
- * row group per `rowGroupSize` records, Snappy/Gzip/Zstd/Brotli or no compression. Each file is
- * written under a temporary name and renamed when complete, like the JSONL shards.
+ * Writes records as Parquet files whose schema is the union of the fields of the whole run (see
+ * `SchemaHolder`: a field some records lack is a column, null where they lack it; a column whose
+ * values mix kinds is a JSON column). The schema is known only at the end, so records are spilled
+ * first, as JSON lines in a temporary file beside the output (disk: about the run's output as
+ * JSONL; memory: one row group), and written as Parquet by `close`: one row group per
+ * `rowGroupSize` records, a new file every `shardRecords` records, Snappy/Gzip/Zstd/Brotli or no
+ * compression. `parquetSchemaStage` runs before this sink and rejects the values Parquet cannot
+ * hold. Each file is written under a temporary name and renamed when complete, like the JSONL
+ * shards.
  */
 export class ParquetShardWriter implements DocSink {
   readonly schema: SchemaHolder;
@@ -99,6 +142,7 @@ export class ParquetShardWriter implements DocSink {
   private buffer: Record<string, unknown>[] = [];
   private file: OpenFile | null = null;
   private index = 0;
+  private spill: Spill | null = null;
   private compressors: Record<string, (b: Uint8Array) => Uint8Array> = {};
 
   private constructor(private readonly o: ParquetOptions, private readonly folder: boolean) {
@@ -142,18 +186,18 @@ export class ParquetShardWriter implements DocSink {
     writerModule ??= await import('hyparquet-writer');
     const { ByteWriter, ParquetWriter } = writerModule;
     const fd = openSync(tmp, 'w');
+    const schema = schemaElements(this.columns());
     const pw = new ParquetWriter({
       writer: fdWriter(fd, ByteWriter),
-      schema: schemaElements(this.columns()) as never,
+      schema: schema as never,
       codec: CODEC[this.compression],
       compressors: this.compressors,
       createdBy: 'corpus-clean (hyparquet-writer)',
     });
-    return { final, tmp, fd, pw, rows: 0 };
+    return { final, tmp, fd, pw, schema, rows: 0 };
   }
 
   private columns(): Column[] {
-    if (this.schema.columns === null) throw new Error('Parquet schema not set: parquetSchemaStage must run before the Parquet writer');
     return this.schema.columns;
   }
 
@@ -164,21 +208,74 @@ export class ParquetShardWriter implements DocSink {
     this.buffer = [];
     if (this.file !== null && this.o.shardRecords && this.file.rows >= this.o.shardRecords) await this.closeFile();
     this.file ??= await this.open();
+    const numbers = rows.map((r) => exactNumbers(r));
     const columnData = this.columns().map((c) => {
       const data = new Array<unknown>(rows.length);
-      for (let i = 0; i < rows.length; i++) {
-        const v = rows[i][c.name];
-        data[i] = v === undefined || v === null ? null : c.kind === 'int64' ? BigInt(v as number) : v;
-      }
+      for (let i = 0; i < rows.length; i++) data[i] = columnValue(c, rows[i][c.name], numbers[i]);
       return { name: c.name, data };
     });
     await this.file.pw.write({ columnData: columnData as never, rowGroupSize: rows.length });
     this.file.rows += rows.length;
   }
 
+  /** Take records: each joins the schema and is spilled as its exact JSON line. */
   async write(batch: Doc[]): Promise<void> {
+    if (batch.length === 0) return;
+    const sp = this.spill ?? (this.spill = await this.openSpill());
     for (const doc of batch) {
-      this.buffer.push(outputRecord(doc, this.strip));
+      const rec = outputRecord(doc, this.strip);
+      this.schema.observe(rec, exactNumbers(doc.data));
+      const line = exactLine(doc.data, JSON.stringify(rec), rec) + '\n';
+      sp.parts.push(line);
+      sp.size += line.length;
+      sp.records++;
+      if (sp.size > 1 << 20) this.flushSpill(sp);
+    }
+  }
+
+  private async openSpill(): Promise<Spill> {
+    const final = this.nameOf(0);
+    await mkdir(dirname(final), { recursive: true });
+    // Named like the other temporaries (`.name.tmp-*`), which a rerun or `run` clears away.
+    const path = join(dirname(final), `.${basename(final)}.tmp-${process.pid}-${serial++}.spill.jsonl`);
+    return { path, fd: openSync(path, 'w'), parts: [], size: 0, records: 0 };
+  }
+
+  private flushSpill(sp: Spill): void {
+    if (sp.parts.length === 0) return;
+    const bytes = Buffer.from(sp.parts.join(''), 'utf8');
+    sp.parts = [];
+    sp.size = 0;
+    let off = 0;
+    while (off < bytes.length) off += writeSync(sp.fd, bytes, off, bytes.length - off);
+  }
+
+  /** Read the spill back (records parsed as the JSONL reader does: big numbers keep their digits) into row groups. */
+  private async writeSpilled(sp: Spill): Promise<void> {
+    let pending: JsonObject[] = [];
+    const splitter = new LineSplitter(
+      (buf, start, end) => {
+        const r = parseRecord(buf, start, end, undefined, false);
+        if (r instanceof Unfit) throw new Error(`Parquet spill ${sp.path}: a line did not read back (${r.reason})`);
+        pending.push(r);
+      },
+      () => {
+        throw new Error(`Parquet spill ${sp.path}: a line too long to read back`);
+      },
+      Number.MAX_SAFE_INTEGER,
+    );
+    for await (const chunk of createReadStream(sp.path, { highWaterMark: 1 << 20 })) {
+      splitter.push(chunk as Buffer);
+      const recs = pending;
+      pending = [];
+      for (const r of recs) {
+        this.buffer.push(r);
+        if (this.buffer.length >= this.groupLimit()) await this.flushGroup();
+      }
+    }
+    splitter.end();
+    for (const r of pending) {
+      this.buffer.push(r);
       if (this.buffer.length >= this.groupLimit()) await this.flushGroup();
     }
   }
@@ -196,20 +293,40 @@ export class ParquetShardWriter implements DocSink {
     const f = this.file;
     if (f === null) return;
     this.file = null;
+    markJson(f.schema, this.columns());
     await f.pw.finish();
     closeSync(f.fd);
     await rename(f.tmp, f.final);
     this.written.push(f.final);
   }
 
-  /** Write the last row group and publish the file. A run with no records writes no file. */
+  /** Write the spilled records as Parquet with the run's schema and publish the files. A run with no records writes no file. */
   async close(): Promise<void> {
+    const sp = this.spill;
+    if (sp !== null) {
+      this.flushSpill(sp);
+      closeSync(sp.fd);
+      sp.fd = -1;
+      await this.writeSpilled(sp);
+      await unlink(sp.path);
+      this.spill = null;
+    }
     await this.flushGroup();
     await this.closeFile();
   }
 
   /** Give up: remove the file being written; completed files stay (they are whole). */
   async abort(): Promise<void> {
+    const sp = this.spill;
+    this.spill = null;
+    if (sp !== null) {
+      try {
+        if (sp.fd >= 0) closeSync(sp.fd);
+      } catch {
+        // already closed
+      }
+      await unlink(sp.path).catch(() => {});
+    }
     const f = this.file;
     this.file = null;
     this.buffer = [];

@@ -1,10 +1,12 @@
-import type { Doc, JsonObject } from '../../core/doc.js';
+import type { JsonObject } from '../../core/doc.js';
 import type { Stage } from '../../core/stage.js';
+import { exactNumbers } from '../json.js';
 import { outputRecord } from './jsonl.js';
 
 /**
- * Column kinds of a written Parquet file. `json` holds any JSON value (nested objects, arrays,
- * and columns whose values mix kinds), so it is also the kind of a column seen only as null.
+ * Column kinds of a written Parquet file. `json` holds any JSON value as its exact JSON text
+ * (nested objects, arrays, columns whose values mix kinds, integers beyond 64 bits), so it is
+ * also the kind of a column seen only as null.
  */
 export type ColumnKind = 'string' | 'boolean' | 'int64' | 'double' | 'json';
 
@@ -14,118 +16,131 @@ export interface Column {
   kind: ColumnKind;
 }
 
-function kindOf(v: unknown): ColumnKind | null {
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+/** A JSON number written as a plain integer (no fraction, no exponent). */
+export const INTEGER_TEXT = /^-?\d+$/;
+
+/** The input text of the number at top-level `field` when it still holds what that text parses to. */
+export function exactToken(numbers: ReadonlyMap<string, string> | undefined, field: string, v: number): string | undefined {
+  const t = numbers?.get(JSON.stringify([field]));
+  return t !== undefined && Object.is(Number(t), v) ? t : undefined;
+}
+
+/**
+ * The kind of a top-level value, and whether it is an integer past 2^53 (exact only in INT64 or
+ * JSON: a DOUBLE column would round it). `token` is the number's input text when JavaScript could
+ * not hold it (see io/json.ts `keepExact`): an integer that fits 64 bits is INT64, a larger one
+ * JSON (its digits kept as JSON text), `-0` DOUBLE (which keeps the sign).
+ */
+function kindOf(v: unknown, token?: string): { kind: ColumnKind; big: boolean } | null {
   if (v === null || v === undefined) return null;
   switch (typeof v) {
     case 'string':
-      return 'string';
+      return { kind: 'string', big: false };
     case 'boolean':
-      return 'boolean';
-    case 'number':
-      // Past 2^53 a JS number is a double that happens to be whole: stored as DOUBLE it reads
-      // back as the same number (the reader turns INT64 past 2^53 into decimal strings).
-      return Number.isSafeInteger(v) ? 'int64' : 'double';
+      return { kind: 'boolean', big: false };
+    case 'number': {
+      if (token !== undefined && INTEGER_TEXT.test(token) && !Object.is(v, -0)) {
+        const b = BigInt(token);
+        return b >= INT64_MIN && b <= INT64_MAX ? { kind: 'int64', big: !Number.isSafeInteger(v) } : { kind: 'json', big: true };
+      }
+      return { kind: Number.isSafeInteger(v) && !Object.is(v, -0) ? 'int64' : 'double', big: false };
+    }
     default:
-      return 'json';
+      return { kind: 'json', big: false };
   }
 }
 
-/** The kind a column takes when values of kinds `a` and `b` meet in its first row group. */
-function widen(a: ColumnKind | null, b: ColumnKind | null): ColumnKind | null {
+/** The kind a column takes when values of kinds `a` and `b` meet in it (`big`: it holds integers past 2^53). */
+function widen(a: ColumnKind | null, b: ColumnKind | null, big: boolean): ColumnKind | null {
   if (a === null) return b;
   if (b === null || a === b) return a;
-  if ((a === 'int64' && b === 'double') || (a === 'double' && b === 'int64')) return 'double';
+  // Integers and other numbers share a DOUBLE column, unless an integer past 2^53 would round.
+  if ((a === 'int64' && b === 'double') || (a === 'double' && b === 'int64')) return big ? 'json' : 'double';
   return 'json';
 }
 
-/** True when a value can be stored in a column of this kind without loss. */
-export function fits(kind: ColumnKind, v: unknown): boolean {
-  if (v === null || v === undefined || kind === 'json') return true;
-  const k = kindOf(v);
-  return k === kind || (kind === 'double' && k === 'int64');
-}
-
 /**
- * The schema of a run, taken from the records of its first row group: the columns in the
- * order their names first appear; a column whose values are all strings is a string column,
- * all integers an INT64 column, all numbers a DOUBLE column, all booleans a BOOLEAN column;
- * anything else (objects, arrays, mixed kinds, only nulls) a JSON column.
+ * The schema of a run: the union of the fields of every record written, in the order their
+ * names first appear, each column of one kind: a column whose values are all strings is a STRING
+ * column, all integers that fit 64 bits INT64, all numbers DOUBLE (unless an integer past 2^53
+ * is among them), all booleans BOOLEAN; anything else (objects, arrays, mixed kinds, integers
+ * beyond 64 bits, only nulls) a JSON column holding each value's exact JSON text.
  */
-export function inferSchema(records: readonly JsonObject[]): Column[] {
-  const kinds = new Map<string, ColumnKind | null>();
-  for (const r of records) {
-    for (const k of Object.keys(r)) {
-      const v = r[k];
-      kinds.set(k, kinds.has(k) ? widen(kinds.get(k)!, kindOf(v)) : kindOf(v));
-    }
-  }
-  return [...kinds].map(([name, kind]) => ({ name, kind: kind ?? 'json' }));
-}
-
-/** Shared between the check stage and the writer: the schema, once it is known. */
 export class SchemaHolder {
-  columns: Column[] | null = null;
-  private index = new Map<string, Column>();
+  private readonly seen = new Map<string, { kind: ColumnKind | null; big: boolean }>();
+  private fixed: Column[] | null = null;
 
+  /** Fix the columns (for a writer used without records to learn from, e.g. tests). */
   set(columns: Column[]): void {
-    this.columns = columns;
-    this.index = new Map(columns.map((c) => [c.name, c]));
+    this.fixed = columns;
   }
 
-  /** Why a record does not fit the schema (a reason and the field), or null when it fits. */
-  problem(r: JsonObject): { reason: string; detail: Record<string, unknown> } | null {
+  /** Take a record's fields into the union (`numbers`: its exact number texts, see `exactNumbers`). */
+  observe(r: JsonObject, numbers?: ReadonlyMap<string, string>): void {
     for (const k of Object.keys(r)) {
-      const c = this.index.get(k);
       const v = r[k];
-      if (c === undefined) {
-        if (v === null || v === undefined) continue;
-        return { reason: 'parquet:new_field', detail: { field: k, columns: this.columns!.map((x) => x.name) } };
+      const got = kindOf(v, typeof v === 'number' ? exactToken(numbers, k, v) : undefined);
+      const c = this.seen.get(k);
+      if (c === undefined) this.seen.set(k, { kind: got?.kind ?? null, big: got?.big ?? false });
+      else if (got !== null) {
+        c.big ||= got.big;
+        c.kind = widen(c.kind, got.kind, c.big);
       }
-      if (!fits(c.kind, v)) return { reason: 'parquet:type', detail: { field: k, expected: c.kind, got: kindOf(v) } };
     }
-    return null;
+  }
+
+  /** The columns: those set, else the union of the fields observed. */
+  get columns(): Column[] {
+    return this.fixed ?? [...this.seen].map(([name, c]) => ({ name, kind: c.kind ?? 'json' }));
   }
 }
 
+/** A string Parquet cannot store as it is: it holds a lone surrogate (UTF-8 has no encoding for one). */
+function illFormed(s: string): boolean {
+  return !(s as string & { isWellFormed(): boolean }).isWellFormed();
+}
+
 /**
- * The stage that keeps a Parquet run's schema stable, placed last before the Parquet writer: it
- * holds back the first `rowGroupSize` records to infer the schema (see `inferSchema`), then
- * rejects each record that does not fit, naming the field: `parquet:new_field` (a field the
- * schema has no column for) or `parquet:type` (a value of another kind, e.g. a string in an
- * INT64 column). Memory: one row group, which the writer holds anyway.
+ * Why a record cannot be written to Parquet without a change, or null when it can:
+ * `parquet:lone_surrogate` (a field name, or a top-level string value, holding a UTF-16 lone
+ * surrogate: Parquet strings are UTF-8, where it would become U+FFFD; nested values keep it, as a
+ * JSON escape), `parquet:number` (a top-level number no DOUBLE holds, such as `1e400`, which
+ * JavaScript reads as Infinity). The field is named in `detail.field`.
  */
-export function parquetSchemaStage(holder: SchemaHolder, rowGroupSize: number, stripAttrs: boolean): Stage {
+export function parquetProblem(r: JsonObject, numbers?: ReadonlyMap<string, string>): { reason: string; detail: Record<string, unknown> } | null {
+  for (const k of Object.keys(r)) {
+    if (illFormed(k)) return { reason: 'parquet:lone_surrogate', detail: { field: k, in: 'name' } };
+    const v = r[k];
+    if (typeof v === 'string' && illFormed(v)) return { reason: 'parquet:lone_surrogate', detail: { field: k, in: 'value' } };
+    if (typeof v === 'number' && !Number.isFinite(v)) {
+      return { reason: 'parquet:number', detail: { field: k, value: numbers?.get(JSON.stringify([k])) ?? String(v), why: 'no Parquet number holds it (DOUBLE overflows)' } };
+    }
+  }
+  return null;
+}
+
+/**
+ * The stage placed last before the Parquet writer: it rejects each record that Parquet cannot
+ * hold without changing a value (see `parquetProblem`), naming the field. Every other record is
+ * written: the writer's schema is the union of the fields of the run (see `SchemaHolder`), so a
+ * new field or a value of another kind is never a reject. `holder` and `rowGroupSize` are kept
+ * for the callers' sake.
+ */
+export function parquetSchemaStage(_holder: SchemaHolder, rowGroupSize: number, stripAttrs: boolean): Stage {
   return {
     name: 'parquet-schema',
     needsText: false,
     options: Object.freeze({ rowGroupSize }),
     async *run(batches, ctx) {
-      let held: Doc[] = [];
-      const check = (batch: Doc[]): Doc[] => {
-        const out: Doc[] = [];
+      for await (const batch of batches) {
+        const out = [];
         for (const doc of batch) {
-          const p = holder.problem(outputRecord(doc, stripAttrs));
+          const p = parquetProblem(outputRecord(doc, stripAttrs), exactNumbers(doc.data));
           if (p === null) out.push(doc);
           else ctx.reject(doc, p.reason, p.detail);
         }
-        return out;
-      };
-      for await (const batch of batches) {
-        if (holder.columns === null) {
-          held.push(...batch);
-          if (held.length < rowGroupSize) continue;
-          holder.set(inferSchema(held.slice(0, rowGroupSize).map((d) => outputRecord(d, stripAttrs))));
-          const out = check(held);
-          held = [];
-          if (out.length > 0) yield out;
-          continue;
-        }
-        const out = check(batch);
-        if (out.length > 0) yield out;
-      }
-      if (holder.columns === null) {
-        holder.set(inferSchema(held.map((d) => outputRecord(d, stripAttrs))));
-        const out = check(held);
         if (out.length > 0) yield out;
       }
     },

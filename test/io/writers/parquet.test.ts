@@ -7,6 +7,7 @@ import { makeDoc, type Doc, type JsonObject } from '../../../src/core/doc.js';
 import { pipeline } from '../../../src/core/pipeline.js';
 import type { Reject } from '../../../src/core/stage.js';
 import { readFiles } from '../../../src/io/readers/index.js';
+import { exactNumbers } from '../../../src/io/json.js';
 import { ParquetShardWriter, type ParquetCompression } from '../../../src/io/writers/parquet.js';
 import { parquetSchemaStage, SchemaHolder } from '../../../src/io/writers/parquetSchema.js';
 import { drain, HAS_SHARED, ROOT, runCli, SHARED, tempDir } from '../../helpers/run.js';
@@ -25,6 +26,25 @@ async function writeParquet(records: JsonObject[], output: string, o: { rowGroup
           ev.read(Math.min(100, docs.length - i), 0);
           yield docs.slice(i, i + 100);
         }
+      },
+    },
+    stages: [parquetSchemaStage(schema, rowGroupSize, true)],
+    sink: writer,
+    rejects: { push: (r) => void rejects.push(r), close: async () => {}, abort: async () => {} },
+  });
+  return { rejects, shards: writer.shards };
+}
+
+/** Write records as read (with their exact numbers) through the schema stage and the Parquet writer. */
+async function writeDocs(docs: Doc[], output: string, rowGroupSize: number): Promise<{ rejects: Reject[]; shards: readonly string[] }> {
+  const schema = new SchemaHolder();
+  const writer = await ParquetShardWriter.create({ output, schema, rowGroupSize, stripAttrs: true });
+  const rejects: Reject[] = [];
+  await pipeline({
+    source: {
+      async *read(ev) {
+        ev.read(docs.length, 0);
+        yield docs;
       },
     },
     stages: [parquetSchemaStage(schema, rowGroupSize, true)],
@@ -82,16 +102,110 @@ describe('Parquet writer', () => {
     );
   });
 
-  it('keeps one type per column across the run, rejecting the record that breaks it and naming the field', async () => {
+  it('round trips JSONL text with big integers, -0 and absent fields exactly (property: every number keeps its digits)', async () => {
+    // Leaves include integers past 2^53 and past 64 bits, written into the JSONL text as digits.
+    const BIG = '"#BIG#';
+    const leaf = fc.oneof(fc.string({ unit: 'grapheme' }), fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null), fc.bigInt({ min: -(2n ** 70n), max: 2n ** 70n }));
+    const value = fc.letrec((tie) => ({
+      v: fc.oneof({ depthSize: 'small' }, leaf, fc.array(tie('v'), { maxLength: 3 }), fc.dictionary(fc.string({ unit: 'grapheme' }), tie('v'), { maxKeys: 3 })),
+    })).v;
+    const rec = fc.record({ text: fc.string({ unit: 'grapheme' }), id: fc.oneof(fc.integer(), fc.bigInt({ min: -(2n ** 66n), max: 2n ** 66n })), meta: value, opt: leaf }, { requiredKeys: ['text'] });
+    const line = (r: unknown): string => JSON.stringify(r, (_k, v: unknown) => (typeof v === 'bigint' ? `${BIG.slice(1)}${v}` : v)).replace(/"#BIG#(-?\d+)"/g, '$1');
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(rec, { minLength: 1, maxLength: 20 }), async (recs) => {
+        const input = join(dir, `propx-${n}.jsonl`);
+        await writeFile(input, recs.map(line).join('\n') + '\n');
+        const jsonl = await drain(readFiles([input]));
+        const out = join(dir, `propx-${n++}.parquet`);
+        const { rejects, shards } = await writeDocs(jsonl.docs, out, 7);
+        expect(rejects).toEqual([]);
+        const back = (await drain(readFiles([...shards]))).docs.map((d) => d.data);
+        const columns = Object.keys(back[0]);
+        // The same values (absent fields as null), and every number the JSONL reader kept exactly kept at the same place.
+        expect(back).toEqual(jsonl.docs.map((d) => Object.fromEntries(columns.map((k) => [k, k in d.data ? d.data[k] : null]))));
+        // (Integers written as digits; a double written with an exponent is the same double, in DOUBLE or JSON.)
+        const ints = (data: object): Record<string, string> => Object.fromEntries([...(exactNumbers(data) ?? [])].filter(([, t]) => /^-?\d+$/.test(t)));
+        expect(back.map(ints)).toEqual(jsonl.docs.map((d) => ints(d.data)));
+      }),
+      { numRuns: Number(process.env.PQ_RUNS ?? 25) },
+    );
+  });
+
+  it('cat of a folder of differently shaped sources to one .parquet keeps every record (review N3); a warning names the rejects file that exists', async () => {
+    const folder = join(dir, 'mixed-sources');
+    await mkdir(folder);
+    // Like weibo (id int, label) beside FlagData (id string, raw_content) beside a source whose values Parquet cannot hold.
+    await writeFile(join(folder, 'a.jsonl'), Array.from({ length: 30 }, (_, i) => JSON.stringify({ text: `微博 ${i}`, id: i, label: 'happy' })).join('\n') + '\n');
+    await writeFile(join(folder, 'b.jsonl'), Array.from({ length: 20 }, (_, i) => JSON.stringify({ id: `q${i}`, raw_content: `页面 ${i}`, meta: { k: i } })).join('\n') + '\n');
+    await writeFile(join(folder, 'c.jsonl'), Array.from({ length: 12 }, (_, i) => `{"text":"bad \\ud800 ${i}"}`).join('\n') + '\n');
+    const out = join(dir, 'mixed.parquet');
+    const r = await runCli(['cat', folder, '--text-field', 'text,content,raw_content', '-o', out, '--max-reject-rate', '0.5']);
+    expect(r.stderr).toContain('read 62 = written 50 + rejected 12 [parquet-schema/parquet:lone_surrogate 12]');
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/c\.jsonl: none of its 12 records was written; 12 \(100 %\) rejected as parquet-schema\/parquet:lone_surrogate: see its samples in the rejects \(none were kept: give --rejects FILE\)/);
+    expect(r.stderr).not.toContain('_report.html');
+    const back = await readBack([out]);
+    expect(back).toHaveLength(50);
+    expect(back[0]).toEqual({ text: '微博 0', id: 0, label: 'happy', raw_content: null, meta: null });
+    expect(back[30]).toEqual({ text: null, id: 'q0', label: null, raw_content: '页面 0', meta: { k: 0 } });
+    // Read back with the same list: the null text is skipped, raw_content is the text (N4).
+    const again = await runCli(['cat', out, '--text-field', 'text,content,raw_content', '-q']);
+    expect(again.code).toBe(0);
+    expect(again.stdout.trim().split('\n')).toHaveLength(50);
+    const withRejects = await runCli(['cat', folder, '--text-field', 'text,content,raw_content', '-o', join(dir, 'mixed2.parquet'), '--rejects', join(dir, 'mixed2-rejects.jsonl'), '--max-reject-rate', '0.5']);
+    expect(withRejects.stderr).toContain(`see its samples in the rejects (${join(dir, 'mixed2-rejects.jsonl')})`);
+  });
+
+  it('the schema is the union of the run: new fields are columns, mixed kinds a JSON column; nothing is rejected for its shape', async () => {
     const recs: JsonObject[] = [{ text: 'a', n: 1 }, { text: 'b', n: 2 }, { text: 'c', n: 'three' }, { text: 'd', extra: true }, { text: 'e', n: 5.5 }, { text: 'f', n: null }];
     const { rejects, shards } = await writeParquet(recs, join(dir, 'schema.parquet'), { rowGroupSize: 2 });
-    expect(rejects.map((r) => [r.stage, r.reason, r.source, r.detail?.field])).toEqual([
-      ['parquet-schema', 'parquet:type', 'mem:3', 'n'],
-      ['parquet-schema', 'parquet:new_field', 'mem:4', 'extra'],
-      ['parquet-schema', 'parquet:type', 'mem:5', 'n'],
-    ]);
-    expect(rejects[0].detail).toMatchObject({ expected: 'int64', got: 'string' });
-    expect(await readBack(shards)).toEqual([{ text: 'a', n: 1 }, { text: 'b', n: 2 }, { text: 'f', n: null }]);
+    expect(rejects).toEqual([]);
+    // Absent fields come back as null: a Parquet row has every column (see the README).
+    expect(await readBack(shards)).toEqual(recs.map((r) => ({ text: r.text, n: r.n ?? null, extra: r.extra ?? null })));
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const c = await (await DuckDBInstance.create(':memory:')).connect();
+    const types = (await c.runAndReadAll(`DESCRIBE SELECT * FROM '${shards[0]}'`)).getRows().map((r) => [r[0], r[1]]);
+    expect(types).toEqual([['text', 'VARCHAR'], ['n', 'JSON'], ['extra', 'BOOLEAN']]);
+  });
+
+  it('keeps big integers, -0 and nested big numbers exactly; rejects 1e400 and lone surrogates naming the field (never changes them)', async () => {
+    const lines = [
+      '{"text":"a","id":18446744073709551617,"n":1}',
+      '{"text":"b","id":1,"n":"two"}',
+      '{"text":"c","id":-9223372036854775809,"n":1.5,"o":{"k":[1,{"z":null}]}}',
+      '{"text":"d","n":null,"e":1e400}',
+      '{"text":"e\\u0000nul \\ud800 lone"}',
+      '{"text":"f","i64":9223372036854775807,"neg":-9223372036854775808,"m":-0,"deep":{"x":123456789012345678901234567890,"s":"\\udc00","inf":1e400}}',
+      '{"text":"g","i64":9007199254740993}',
+    ];
+    const input = join(dir, 'exact.jsonl');
+    await writeFile(input, lines.join('\n') + '\n');
+    const out = join(dir, 'exact.parquet');
+    const rej = join(dir, 'exact-rejects.jsonl');
+    const w = await runCli(['cat', input, '-o', out, '--rejects', rej, '--max-reject-rate', '1', '-q']);
+    expect(w.stderr).toContain('read 7 = written 5 + rejected 2 [parquet-schema/parquet:lone_surrogate 1, parquet-schema/parquet:number 1]');
+    const rejects = readFileSync(rej, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Reject & { raw?: string });
+    expect(rejects.map((r) => [r.reason, r.source.replace(/.*:/, ''), r.detail?.field])).toEqual([['parquet:number', '4', 'e'], ['parquet:lone_surrogate', '5', 'text']]);
+    expect(rejects[0].raw).toBe(lines[3]);
+    const back = await runCli(['cat', out, '-q']);
+    const nulls = { text: null, id: null, n: null, o: null, i64: null, neg: null, m: null, deep: null };
+    const fill = (l: string): string => {
+      // The expected line: the input's text of each field, in the columns' order, null where absent.
+      const own = JSON.parse(l.replace(/(-?\d{16,}|1e400|-0)(?=[,}\]])/g, '"#$1"')) as Record<string, unknown>;
+      const parts = Object.keys(nulls).map((k) => `${JSON.stringify(k)}:${k in own ? JSON.stringify(own[k]).replace(/"#([^"]*)"/g, '$1') : 'null'}`);
+      return `{${parts.join(',')}}`;
+    };
+    expect(back.stdout.trim().split('\n')).toEqual([lines[0], lines[1], lines[2], lines[5], lines[6]].map(fill));
+    expect(back.stdout).toContain('"id":18446744073709551617');
+    expect(back.stdout).toContain('"deep":{"x":123456789012345678901234567890,"s":"\\udc00","inf":1e400}');
+    expect(back.stdout).toContain('"i64":9007199254740993');
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const c = await (await DuckDBInstance.create(':memory:')).connect();
+    const types = Object.fromEntries((await c.runAndReadAll(`DESCRIBE SELECT * FROM '${out}'`)).getRows().map((r) => [r[0], r[1]]));
+    expect(types).toMatchObject({ text: 'VARCHAR', id: 'JSON', i64: 'BIGINT', neg: 'BIGINT', m: 'DOUBLE', deep: 'JSON' });
+    const i64 = (await c.runAndReadAll(`SELECT i64::VARCHAR FROM '${out}' WHERE i64 IS NOT NULL`)).getRows().map((r) => r[0]);
+    expect(i64).toEqual(['9223372036854775807', '9007199254740993']);
   });
 
   it('row-group size and shards are configurable; a failed run leaves no file that looks complete', async () => {

@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { Gunzip as SalvageGunzip } from './codecs.js';
@@ -164,7 +164,21 @@ export function openDecoded(path: string): AsyncGenerator<Buffer> {
 
 async function* openFile(path: string): AsyncGenerator<Buffer> {
   const size = await stat(fsPath(path)).then((st) => (st.isFile() ? st.size : READ_CHUNK), () => READ_CHUNK);
-  const highWaterMark = size < READ_CHUNK ? Math.max(size + 1, 64) : READ_CHUNK;
+  if (size <= SMALL_FILE) {
+    // A small file in one synchronous read: a stream's open, reads and close are each a trip
+    // through libuv's thread pool, which is most of the time for many small files.
+    const whole = (): AsyncIterable<Buffer> => once(readFileSync(fsPath(path)));
+    yield* decoded(whole(), whole);
+    return;
+  }
+  const highWaterMark = size < READ_CHUNK ? size + 1 : READ_CHUNK;
   const open = (): AsyncIterable<Buffer> => createReadStream(fsPath(path), { highWaterMark });
   yield* decoded(open(), open);
+}
+
+/** Files up to this size are read whole, synchronously. */
+const SMALL_FILE = 64 << 10;
+
+async function* once(b: Buffer): AsyncGenerator<Buffer> {
+  if (b.length > 0) yield b;
 }

@@ -1,4 +1,4 @@
-import { refuseEscapedNames, showPath } from '../core/fsname.js';
+import { showPath } from '../core/fsname.js';
 import { resolve } from 'node:path';
 import { ExitCode, UsageError } from '../core/errors.js';
 import { parseTextField, textFieldLabel, type TextField } from '../core/doc.js';
@@ -186,7 +186,6 @@ export async function prepare(job: Job) {
 
   await refuseUnfinished(job.inputs, v['allow-unfinished'] === true);
   const files = await expandInputs(job.inputs.length > 0 ? job.inputs : ['-']);
-  if (job.runTasks !== undefined) refuseEscapedNames(files, job.command);
   const unknown = format === 'auto' ? files.find((f) => f !== '-' && !isInputName(f)) : undefined;
   if (unknown !== undefined) throw new UsageError(`cannot tell the format of '${unknown}' from its name (.jsonl, .json, .csv, .tsv, .txt, .warc, .wet, .html, optionally .gz/.zst, or .parquet); give --format`);
   if (files.includes('-') && process.stdin.isTTY) throw new UsageError(`no input: give files, or pipe JSONL into 'corpus-clean ${job.command}'`);

@@ -73,14 +73,3 @@ export async function realPath(p: string): Promise<string> {
   return nameFromBytes(await realpath(fsPath(p), { encoding: 'buffer' }));
 }
 
-/**
- * `run` plans and reads its tasks in src/exec, which opens files by their text name: a name that
- * is not UTF-8 is refused there before anything is written, naming it (the stage commands and
- * `cat` read such files).
- */
-export function refuseEscapedNames(files: readonly string[], command: string): void {
-  const bad = files.filter((f) => ESCAPED.test(f));
-  if (bad.length === 0) return;
-  const shown = bad.slice(0, 5).map((b) => `'${showPath(b)}'`).join(', ') + (bad.length > 5 ? ` and ${bad.length - 5} more` : '');
-  throw new UsageError(`${command} cannot read files whose names are not UTF-8 yet (its task planner opens files by their UTF-8 name): ${shown}; read them with cat or a stage command, or rename them to UTF-8 (e.g. convmv -f latin1 -t utf8 --notest FILES)`);
-}

@@ -17,7 +17,7 @@ import type { Stage } from '../core/stage.js';
 import { formatOf, type InputFormat } from '../io/readers/index.js';
 import { parquetRowGroups } from '../io/readers/parquet.js';
 import type { OutputCompression } from '../io/writers/sharded.js';
-import { showPath } from '../core/fsname.js';
+import { fsPath, showPath } from '../core/fsname.js';
 
 /** The settings every task of a run shares. */
 export interface RunSettings {
@@ -109,7 +109,7 @@ export interface InputFacts {
 export async function inputFacts(files: readonly string[]): Promise<InputFacts[]> {
   const out: InputFacts[] = [];
   for (const f of files) {
-    const st = await stat(f, { bigint: true });
+    const st = await stat(fsPath(f), { bigint: true });
     out.push({ size: Number(st.size), mtimeNs: String(st.mtimeNs), ctimeNs: String(st.ctimeNs), ino: String(st.ino) });
   }
   return out;
@@ -158,7 +158,7 @@ export function taskSizeFor(total: number): number {
 /** `taskSizeFor` the total size of `files`. */
 export async function autoTaskSize(files: readonly string[]): Promise<number> {
   let total = 0;
-  for (const f of files) if (f !== '-') total += (await stat(f)).size;
+  for (const f of files) if (f !== '-') total += (await stat(fsPath(f))).size;
   return taskSizeFor(total);
 }
 
@@ -174,7 +174,7 @@ export async function defaultTaskSize(stageNames: readonly string[], files: read
 }
 
 async function isPlain(file: string): Promise<boolean> {
-  const fh = await open(file, 'r');
+  const fh = await open(fsPath(file), 'r');
   try {
     const b = Buffer.alloc(4);
     const { bytesRead } = await fh.read(b, 0, 4, 0);
@@ -195,7 +195,7 @@ export async function cutFile(file: string, total: number, size: number): Promis
   if (n <= 1) return [{ file, bytes: total }];
   const targets = Array.from({ length: n - 1 }, (_, i) => Math.round(((i + 1) * total) / n));
   const cuts: { at: number; lines: number }[] = [{ at: 0, lines: 0 }];
-  const fh = await open(file, 'r');
+  const fh = await open(fsPath(file), 'r');
   try {
     const buf = Buffer.alloc(4 << 20);
     let pos = 0;
@@ -254,7 +254,7 @@ export async function planTasks(files: readonly string[], format: InputFormat, t
   const tasks: TaskSpec[] = [];
   for (const file of files) {
     if (file === '-') throw new UsageError('run reads files, not stdin: give --input PATH (or pipe into a stage command such as corpus-clean quality)');
-    const size = (await stat(file)).size;
+    const size = (await stat(fsPath(file))).size;
     const jsonl = format === 'jsonl' || (format === 'auto' && formatOf(file) === 'jsonl' && !/\.json$/.test(file));
     const parquet = format === 'parquet' || (format === 'auto' && formatOf(file) === 'parquet');
     if (jsonl && size > taskSize && (await isPlain(file))) tasks.push(...(await cutFile(file, size, taskSize)));

@@ -24,6 +24,7 @@ import { globalDir, segmentRejectsPath, segmentStatsPath, shardPrefix, spillPath
 import { markDone, writeAtomic } from './markers.js';
 import type { Plan, TaskSpec } from './plan.js';
 import { removeSpill, SpillWriter, spillSource } from './spill.js';
+import { fsPath } from '../core/fsname.js';
 
 /**
  * Register the recipe's stages of your own (`- module: ./my-stage.js`, kept in the plan as an
@@ -82,7 +83,7 @@ export function taskSource(plan: Plan, t: TaskSpec): DocSource {
       // Every range names its file, so that per-file accounting counts its records; the run
       // counts the file once (see composeTaskStats).
       events.file(t.file);
-      const chunks = createReadStream(t.file, { start: t.start, end: t.end! - 1, highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>;
+      const chunks = createReadStream(fsPath(t.file), { start: t.start, end: t.end! - 1, highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>;
       yield* readJsonl(t.file, events, readSettings(options), chunks, t.linesBefore ?? 0);
     },
   };

@@ -31,7 +31,7 @@ describe('file names that are not UTF-8', () => {
     expect(nameFromBytes(bytesName('caf', 0xe8))).not.toBe(nameFromBytes(bytesName('caf', 0xe9)));
   });
 
-  it('cat, a stage command, a glob and a typed name read them; rejects and stats name them losslessly; run refuses them', async () => {
+  it('cat, a stage command, a glob and a typed name read them; rejects and stats name them losslessly; run reads them too', async () => {
     const dir = await tempDir();
     const sub = join(dir, 'in');
     await mkdir(sub);
@@ -74,13 +74,18 @@ describe('file names that are not UTF-8', () => {
     const two = await runCli(['cat', join(sub, 'caf\uFFFD.jsonl')]);
     expect(two.code).toBe(2);
     expect(two.stderr).toMatch(/not valid UTF-8 and could be any of .*caf\\xe8\.jsonl.*caf\\xe9\.jsonl/);
-    // run plans its tasks in src/exec, which opens files by text name: refused before anything is written.
+    // run plans and reads its tasks (threads, and per-file stats) by the same escaped names.
     await writeFile(join(dir, 'r.yaml'), 'stages:\n  - normalize: {}\n');
-    const out = join(dir, 'out');
-    const run = await runCli(['run', join(dir, 'r.yaml'), '-i', sub, '-o', out]);
-    expect(run.code).toBe(2);
-    expect(run.stderr).toMatch(/not UTF-8 yet.*caf\\xe8\.jsonl/);
-    expect(existsSync(out)).toBe(false);
+    for (const w of ['1', '2']) {
+      const out = join(dir, `out${w}`);
+      const run = await runCli(['run', join(dir, 'r.yaml'), '-i', sub, '-o', out, '-w', w, '-q', '--max-reject-rate', '1']);
+      expect(run.stderr).not.toMatch(/ENOENT|not UTF-8 yet/);
+      expect(run.code).toBe(0);
+      const back = await runCli(['cat', out, '-q']);
+      expect(back.stdout.trim().split('\n').map((l) => JSON.parse(l).text).sort()).toEqual(['a', 'b', 'c', 'plain text file']);
+      const rs = JSON.parse(await readFile(join(out, '_stats.json'), 'utf8')) as { perFile: Record<string, { read: number }> };
+      expect(rs.perFile[`${sub}/caf\udce8.jsonl`].read).toBe(2);
+    }
     await rm(dir, { recursive: true });
   });
 });

@@ -201,7 +201,7 @@ function groupBytes(rg: FileMetaData['row_groups'][number]): number {
  * whole row groups); undefined when the footer cannot be read (the reader then names the error).
  */
 export async function parquetRowGroups(path: string): Promise<RowGroupSize[] | undefined> {
-  const fh = await open(path, 'r');
+  const fh = await open(fsPath(path), 'r');
   try {
     const { parquetMetadataAsync } = await import('hyparquet');
     const metadata = await parquetMetadataAsync(fileBuffer(fh, (await fh.stat()).size));

@@ -12,3 +12,14 @@ export const ExitCode = {
   /** Usage error: bad flag, unknown stage or option, unreadable recipe. */
   usage: 2,
 } as const;
+
+/**
+ * How a failure is told: an I/O failure (an error with a system code such as ENOSPC, EACCES,
+ * ENOENT, also when wrapped with the path, as OutputError is) is its one-line message; anything
+ * else is a bug, told with its stack so that it can be found.
+ */
+export function failureText(e: unknown): string {
+  if (!(e instanceof Error)) return String(e);
+  const code = (e as NodeJS.ErrnoException).code;
+  return typeof code === 'string' && /^E[A-Z0-9]+$/.test(code) ? e.message : (e.stack ?? e.message);
+}

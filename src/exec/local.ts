@@ -18,6 +18,7 @@ import { PhaseProgress } from './progress.js';
 import { PhaseClock, timeUnit, type Timeline } from './timing.js';
 import { runUnit } from './unit.js';
 import type { FromWorker, ToWorker } from './worker.js';
+import { failureText } from '../core/errors.js';
 
 /** How local workers are made: threads (default) or child processes. */
 export type WorkerKind = 'thread' | 'process';
@@ -53,7 +54,7 @@ function spawnWorker(kind: WorkerKind, run: string): PoolWorker {
     w.on('message', dispatch);
     w.on('error', (e) => {
       failed(e);
-      onMsg({ type: 'error', unit: -1, message: e.stack ?? String(e) });
+      onMsg({ type: 'error', unit: -1, message: failureText(e) });
     });
     return { send: (m) => w.postMessage(m), on: (f) => (onMsg = f), kill: async () => void (await w.terminate()), ready: readyP };
   }
@@ -138,7 +139,7 @@ export async function runLocal(run: string, plan: Plan, stages: readonly Stage[]
             );
             clock.unit(order, times);
           } catch (e) {
-            throw new UnitFailure(`${unitName(p, u)} failed: ${(e as Error).stack ?? String(e)}`);
+            throw new UnitFailure(`${unitName(p, u)} failed: ${failureText(e)}`);
           }
           doneRecords += live.get(u)!.records;
           live.delete(u);
@@ -155,7 +156,7 @@ export async function runLocal(run: string, plan: Plan, stages: readonly Stage[]
         // Never more workers than units to run at once: `--workers 1000` on a plan of 14 units
         // started 1000 threads (1.4 GB in 20 s) for nothing.
         const most = Math.max(...plan.phases.map((x) => x.units));
-        pool = Array.from({ length: Math.min(o.workers, most) }, () => spawnWorker(o.kind ?? 'thread', run));
+        pool = Array.from({ length: Math.min(o.workers, most) }, () => spawnWorker(o.kind ?? 'process', run));
         await Promise.all(pool.map((w) => w.ready));
         timeline.start_workers_ms += performance.now() - s0;
       }

@@ -9,6 +9,7 @@ import { defaultRegistry } from '../stages/index.js';
 import type { Plan } from './plan.js';
 import { timeUnit, type UnitTimes } from './timing.js';
 import { buildStages, runUnit } from './unit.js';
+import { failureText } from '../core/errors.js';
 
 /** Messages from the main thread. */
 export type ToWorker = { phase: number; unit: number } | { exit: true };
@@ -44,7 +45,7 @@ async function handle(m: ToWorker): Promise<void> {
     }));
     send({ type: 'done', unit: m.unit, times });
   } catch (e) {
-    send({ type: 'error', unit: m.unit, message: (e as Error).stack ?? String(e) });
+    send({ type: 'error', unit: m.unit, message: failureText(e) });
   }
 }
 

@@ -62,3 +62,17 @@ describe('writers under injected I/O faults: one message, exit 1, no temporary',
     }
   }
 });
+
+describe('run: a task that cannot write (review M8)', () => {
+  it('fails with one line naming the path and how to resume, no stack frames', async () => {
+    const dir = await tempDir();
+    dirs.push(dir);
+    await writeFile(join(dir, 'in.jsonl'), input);
+    await writeFile(join(dir, 'r.yaml'), 'stages:\n  - normalize: {}\n');
+    const r = await runFaulty(['run', join(dir, 'r.yaml'), '-i', join(dir, 'in.jsonl'), '-o', join(dir, 'out'), '-w', '1', '-q', '--max-reject-rate', '1'], 'write', '_work/rejects/');
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/failed: cannot write '[^']*_work\/rejects\/[^']*': ENOSPC: injected write failure/);
+    expect(r.stderr).toMatch(/run the same command again to resume/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});

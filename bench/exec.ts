@@ -8,7 +8,7 @@
  *
  * Measures, for `corpus-clean run rules/recipes/sample.yaml` on that file:
  * - the scaling curve: wall time and MB/s for each of `--workers` (default 1,2; threads), and
- *   2 workers as child processes (`--worker-kind process`), with the speed-up against 1 worker
+ *   2 workers as child processes (`--worker-kind process`, the default of run), with the speed-up against 1 worker
  *   measured in the same run;
  * - how busy the machine was: the load average before and after, and the share of CPU time
  *   (all cores, /proc/stat) spent outside this benchmark's runs while each run lasted;
@@ -154,7 +154,7 @@ console.log('|---|---|---|---|---|---|---|---|---|');
 const input = await makeInput(Number(values.mb));
 const results: Result[] = [];
 for (const w of values.workers!.split(',')) {
-  const r = await runOnce(`--workers ${w} (threads)`, input, ['--workers', w]);
+  const r = await runOnce(`--workers ${w} (threads)`, input, ['--workers', w, '--worker-kind', 'thread']);
   results.push(r);
   console.log(row(r, results[0]));
 }

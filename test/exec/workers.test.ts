@@ -9,7 +9,7 @@ describe('--workers far above the work', () => {
     const { readdirSync } = await import('node:fs');
     const { CLI } = await import('../helpers/run.js');
     const dir = await tempDir();
-    const p = spawn(process.execPath, [CLI, 'run', 'rules/recipes/sample.yaml', '-o', join(dir, 'o'), '-q', '--task-size', '150KB', '--workers', '300'], { cwd: ROOT, stdio: 'ignore' });
+    const p = spawn(process.execPath, [CLI, 'run', 'rules/recipes/sample.yaml', '-o', join(dir, 'o'), '-q', '--task-size', '150KB', '--workers', '300', '--worker-kind', 'thread'], { cwd: ROOT, stdio: 'ignore' });
     let most = 0;
     const poll = setInterval(() => {
       try {

@@ -37,7 +37,7 @@ const EXEC_FLAGS: Flag[] = [
   { name: 'workers', short: 'w', type: 'string', arg: 'N', help: 'local executor: tasks run on N workers at once (default: every core, at most one per 16 MB of input)' },
   { name: 'executor', type: 'string', arg: 'local|slurm', help: "where tasks run: 'local' (default) or 'slurm' (array jobs submitted with sbatch)" },
   { name: 'task-size', type: 'string', arg: 'SIZE', help: 'plain JSONL files larger than SIZE are cut into tasks of about SIZE bytes on line boundaries, Parquet files into runs of row groups (default: about 1/32 of the input, 8 to 64 MiB; 64 MiB with paragraphs)' },
-  { name: 'worker-kind', type: 'string', arg: 'thread|process', help: 'local workers as threads (default) or child processes' },
+  { name: 'worker-kind', type: 'string', arg: 'thread|process', help: 'local workers as child processes (default) or threads' },
   { name: 'partition', type: 'string', arg: 'P', help: 'slurm: partition (default: the cluster default)' },
   { name: 'time', type: 'string', arg: 'T', help: 'slurm: time limit of each array task, e.g. 1:00:00' },
   { name: 'mem', type: 'string', arg: 'M', help: 'slurm: memory of each array task, e.g. 4G' },
@@ -176,7 +176,7 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
   // Without --task-size or executor.task_size, a size chosen from the input (see taskSizeFor).
   const askedTaskSize = v['task-size'] !== undefined ? parseSize(v['task-size']) : ex.taskSize;
   let taskSize = askedTaskSize ?? DEFAULT_TASK_SIZE;
-  const workerKind = (v['worker-kind'] as string | undefined) ?? 'thread';
+  const workerKind = (v['worker-kind'] as string | undefined) ?? 'process';
   if (workerKind !== 'thread' && workerKind !== 'process') throw new UsageError(`--worker-kind must be thread or process; got '${workerKind}'`);
   const slurm: SlurmOptions = {
     partition: (v.partition as string | undefined) ?? ex.partition,
@@ -289,11 +289,12 @@ export interface RunRecipeOptions {
   output?: string;
   /** Replace a finished run in the output folder (default: refuse, exit code 2 as a UsageError). */
   overwrite?: boolean;
-  /** Local executor: tasks run on this many worker threads (default: every core, at most one per 16 MB). */
+  /** Local executor: tasks run on this many workers (default: every core, at most one per 16 MB). */
   workers?: number;
   executor?: 'local' | 'slurm';
   /** Plain JSONL files larger than this are cut into tasks (`64MiB`, or bytes; default about 1/32 of the input, 8 to 64 MiB). */
   taskSize?: string | number;
+  /** Local workers as child processes (default: measured faster on 2 cores, bench/exec.ts) or threads. */
   workerKind?: 'thread' | 'process';
   /** No progress line. */
   quiet?: boolean;

@@ -90,7 +90,9 @@ function finished(shard: OpenShard): Promise<void> {
 /** Wait until a stream's file descriptor is closed (so the file can be removed). */
 function closed(file: WriteStream): Promise<void> {
   return new Promise((resolve) => {
-    if (file.closed || (file as { fd?: number | null }).fd === null) return resolve();
+    // Not `fd === null`: a stream destroyed while its open is still pending has no fd yet, and
+    // its file appears when the open completes; 'close' comes after that (then it can be removed).
+    if (file.closed) return resolve();
     file.once('close', () => resolve());
     setTimeout(resolve, 2000).unref();
   });
@@ -112,6 +114,8 @@ export class ShardedWriter {
   private aborted = false;
   /** A shard being closed, so `abort` can wait for it. */
   private closing: Promise<void> | null = null;
+  /** The shard being opened, if any: an abort waits for it (it may create its file after the abort began). */
+  private opening: Promise<unknown> | null = null;
   /** Every shard whose file exists and is not yet published or removed (an abort may come mid-open). */
   private readonly live = new Set<OpenShard>();
   /** Paths of the completed shards, in order. */
@@ -136,7 +140,13 @@ export class ShardedWriter {
     return join(dirname(this.o.output), `${stem}-${n}${ext}`);
   }
 
-  private async open(): Promise<OpenShard> {
+  private open(): Promise<OpenShard> {
+    const p = this.openShard();
+    this.opening = p.catch(() => {});
+    return p;
+  }
+
+  private async openShard(): Promise<OpenShard> {
     if (this.aborted) throw new Error('ShardedWriter: write after abort');
     const name = this.nameOf(this.index++);
     try {
@@ -169,6 +179,7 @@ export class ShardedWriter {
       if ((file as { fd?: number | null }).fd != null) return resolve();
       file.once('open', () => resolve());
       file.once('error', () => resolve());
+      file.once('close', () => resolve());
     });
     if (this.aborted) {
       await this.discard(shard);
@@ -282,6 +293,8 @@ export class ShardedWriter {
     this.aborted = true;
     this.shard = null;
     await Promise.all([...this.live].map((s) => this.discard(s)));
+    // A shard in the middle of being opened discards itself once its open ends (see openShard).
+    if (this.opening) await this.opening;
     // A shard in the middle of being closed: its temporary is removed unless it was published.
     if (this.closing) await this.closing;
   }

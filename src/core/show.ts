@@ -6,14 +6,13 @@
  * and git quote names.
  */
 // eslint-disable-next-line no-control-regex
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+const UNSAFE_ALL = new RegExp(UNSAFE.source, 'g');
 
 /** `s` with every control or bidi character escaped; unchanged when it has none. */
 export function showText(s: string): string {
-  UNSAFE.lastIndex = 0;
   if (!UNSAFE.test(s)) return s;
-  UNSAFE.lastIndex = 0;
-  return s.replace(UNSAFE, (c) => {
+  return s.replace(UNSAFE_ALL, (c) => {
     const n = c.charCodeAt(0);
     return n <= 0xff ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u{${n.toString(16)}}`;
   });

@@ -12,3 +12,17 @@
 export function rethrowIoFailure(e: unknown): void {
   if (e !== null && typeof e === 'object' && typeof (e as { syscall?: unknown }).syscall === 'string') throw e;
 }
+
+/**
+ * The next chunk of an input, or the damage that stopped it (an Error): what every reader's loop
+ * needs. A failure of the operating system is thrown on (see above); only reading and decoding
+ * are caught, so a failure in the reader's own handling of a chunk propagates as the bug it is.
+ */
+export async function nextChunk(it: AsyncIterator<Buffer>): Promise<IteratorResult<Buffer> | Error> {
+  try {
+    return await it.next();
+  } catch (e) {
+    rethrowIoFailure(e);
+    return e instanceof Error ? e : new Error(String(e));
+  }
+}

@@ -7,7 +7,7 @@ import { BlankRuns } from './jsonl.js';
 import type { ReadSettings } from './options.js';
 import { rawFields } from './options.js';
 import { setOwn } from '../../core/own.js';
-import { rethrowIoFailure } from '../ioFailure.js';
+import { nextChunk } from '../ioFailure.js';
 
 const BATCH = 1000;
 const QUOTE = 34;
@@ -207,11 +207,8 @@ export async function* readCsv(path: string, events: ReadEvents, s: ReadSettings
   };
   const it = (chunks ?? openDecoded(path))[Symbol.asyncIterator]();
   for (;;) {
-    let r: IteratorResult<Buffer>;
-    try {
-      r = await it.next();
-    } catch (e) {
-      rethrowIoFailure(e);
+    const r = await nextChunk(it);
+    if (r instanceof Error) {
       // Damaged input: the rows still pending and the unfinished last line are what it cut.
       drainPending(false);
       const partial = splitter.takePartial();
@@ -221,7 +218,7 @@ export async function* readCsv(path: string, events: ReadEvents, s: ReadSettings
       pending = [];
       start = 0;
       blanks.flush();
-      events.fileError({ file: path, message: (e as Error).message, recordsBefore: splitter.lineNo });
+      events.fileError({ file: path, message: r.message, recordsBefore: splitter.lineNo });
       break;
     }
     if (r.done) {

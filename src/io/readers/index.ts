@@ -10,7 +10,7 @@ import { readWarc } from './warc.js';
 import type { InputFormat, ReadOptions, ReadSettings } from './options.js';
 import { readSettings } from './options.js';
 import { readText } from './text.js';
-import { rethrowIoFailure } from '../ioFailure.js';
+import { nextChunk } from '../ioFailure.js';
 
 export type { InputFormat, ReadOptions } from './options.js';
 export { INPUT_FORMATS } from './options.js';
@@ -41,11 +41,11 @@ async function* sniffJson(path: string, events: ReadEvents, s: ReadSettings): As
   const head: Buffer[] = [];
   let first = -1;
   for (;;) {
-    const r = await it.next().catch((e: Error) => {
-      rethrowIoFailure(e);
-      events.fileError({ file: path, message: e.message, recordsBefore: 0 });
-      return { done: true as const, value: undefined };
-    });
+    const r = await nextChunk(it);
+    if (r instanceof Error) {
+      events.fileError({ file: path, message: r.message, recordsBefore: 0 });
+      break;
+    }
     if (r.done) break;
     head.push(r.value);
     const b = r.value;

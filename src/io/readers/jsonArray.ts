@@ -6,7 +6,7 @@ import { validUtf8 } from '../lines.js';
 import { docFromValue, parseRecord, Unfit } from './jsonl.js';
 import type { ReadSettings } from './options.js';
 import { rawFields } from './options.js';
-import { rethrowIoFailure } from '../ioFailure.js';
+import { nextChunk } from '../ioFailure.js';
 
 /**
  * Read a JSON array file (XTuner `.json`) element by element, so memory stays flat: the bytes
@@ -59,13 +59,9 @@ export async function* readJsonArray(path: string, events: ReadEvents, s: ReadSe
   const it = (chunks ?? openDecoded(path))[Symbol.asyncIterator]();
   let damage: string | null = null;
   for (;;) {
-    // Only reading and decoding are input damage; a failure in the handlers is a bug and propagates.
-    let r: IteratorResult<Buffer>;
-    try {
-      r = await it.next();
-    } catch (e) {
-      rethrowIoFailure(e);
-      damage = (e as Error).message;
+    const r = await nextChunk(it);
+    if (r instanceof Error) {
+      damage = r.message;
       break;
     }
     if (r.done) break;

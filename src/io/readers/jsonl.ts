@@ -6,7 +6,7 @@ import { compactJson, duplicateKey, keepExact, keyColons, MAX_DEPTH, scanParsed,
 import { isBlank, LineSplitter, validUtf8 } from '../lines.js';
 import type { ReadSettings } from './options.js';
 import { rawFields } from './options.js';
-import { rethrowIoFailure } from '../ioFailure.js';
+import { nextChunk } from '../ioFailure.js';
 
 /** A record from a parsed JSON value: its own `attrs` object, when present, carries over. */
 export function docFromValue(data: JsonObject, source: string, line?: number): Doc {
@@ -138,19 +138,15 @@ export async function* readJsonl(
   };
   const it = (chunks ?? openDecoded(path))[Symbol.asyncIterator]();
   for (;;) {
-    // Only reading and decoding are input damage; a failure in the handlers is a bug and propagates.
-    let r: IteratorResult<Buffer>;
-    try {
-      r = await it.next();
-    } catch (e) {
-      rethrowIoFailure(e);
+    const r = await nextChunk(it);
+    if (r instanceof Error) {
       const partial = splitter.takePartial();
       if (partial !== null && partial.length > 0) {
         lines++;
         reject('truncated_input', splitter.lineNo + 1, partial.toString('utf8'));
       }
       blanks.flush();
-      events.fileError({ file: path, message: (e as Error).message, recordsBefore: splitter.lineNo });
+      events.fileError({ file: path, message: r.message, recordsBefore: splitter.lineNo });
       break;
     }
     if (r.done) {

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { ExitCode, UsageError } from '../core/errors.js';
+import { ExitCode, failureText, UsageError } from '../core/errors.js';
 import { didYouMean } from '../core/suggest.js';
 import { VERSION } from '../version.js';
 import type { Command } from './command.js';
@@ -82,9 +82,7 @@ export async function main(argv: string[]): Promise<number> {
     // Cut short by a signal: the interrupt handler is removing the output and will exit.
     if (stopping()) return await new Promise<number>(() => {});
     // An I/O failure (full disk, no permission) is one line that names the path, not a trace.
-    const err = e as NodeJS.ErrnoException;
-    const message = typeof err.code === 'string' && err.code !== 'ERR_ASSERTION' ? err.message : (err.stack ?? String(e));
-    process.stderr.write(`corpus-clean${cmd ? ' ' + cmd.name : ''}: error: ${showLines(message)}\n`);
+    process.stderr.write(`corpus-clean${cmd ? ' ' + cmd.name : ''}: error: ${showLines(failureText(e))}\n`);
     return ExitCode.dataOrIo;
   }
 }

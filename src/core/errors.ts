@@ -14,12 +14,13 @@ export const ExitCode = {
 } as const;
 
 /**
- * How a failure is told: an I/O failure (an error with a system code such as ENOSPC, EACCES,
- * ENOENT, also when wrapped with the path, as OutputError is) is its one-line message; anything
- * else is a bug, told with its stack so that it can be found.
+ * How a failure is told, by the CLI and by a failed task: an error with a code (ENOSPC, EACCES,
+ * ENOENT, also when wrapped with the path, as OutputError is; Node's own ERR_* codes) is its
+ * one-line message; anything else (and a failed assertion) is a bug, told with its stack so
+ * that it can be found.
  */
 export function failureText(e: unknown): string {
   if (!(e instanceof Error)) return String(e);
   const code = (e as NodeJS.ErrnoException).code;
-  return typeof code === 'string' && /^E[A-Z0-9]+$/.test(code) ? e.message : (e.stack ?? e.message);
+  return typeof code === 'string' && code !== 'ERR_ASSERTION' ? e.message : (e.stack ?? e.message);
 }

@@ -14,8 +14,10 @@ let stoppingNow = false;
 function stop(code: number, message: string): void {
   if (stoppingNow) return;
   stoppingNow = true;
+  // Taken now: the job may unregister itself (and its note) while its output is being removed.
+  const note = afterwards;
   const done = (): void => {
-    process.stderr.write(message === '' || afterwards === '' ? message : message.replace(/\n$/, `; ${afterwards}\n`));
+    process.stderr.write(message === '' || note === '' ? message : message.replace(/\n$/, `; ${note}\n`));
     process.exit(code);
   };
   (cleanup ?? (async () => {}))().then(done, done);

@@ -41,22 +41,28 @@ describe('status of an unfinished run says what to do', { timeout: 300_000 }, ()
     expect((await runCli(['status', out])).stdout).not.toMatch(/not running|merge is missing/);
   });
 
-  it('Ctrl-C on a run says the finished tasks are kept and how to resume', async () => {
-    const dir = await tempDir();
-    dirs.push(dir);
-    const out = join(dir, 'o');
-    const child = spawn(process.execPath, [CLI, ...SAMPLE, '-q', '-o', out, '--workers', '1'], { cwd: ROOT });
-    let err = '';
-    child.stderr.on('data', (b: Buffer) => (err += b));
-    for (;;) {
-      await new Promise((r) => setTimeout(r, 20));
-      const done = await readdir(join(out, '_done', '0-tasks')).catch(() => [] as string[]);
-      if (done.length >= 1 || existsSync(join(out, '_SUCCESS'))) break;
+  it('Ctrl-C on a run says the finished tasks are kept and how to resume, also while a task marks itself done', async () => {
+    // Interrupted as the first done-marker appears (its temporary, or the marker): the removal of
+    // temporaries made the marker's rename fail, and the run printed that task as failed
+    // (a CI run, and 3 of 20 tries before the fix). 8 tries.
+    for (let i = 0; i < 8; i++) {
+      const dir = await tempDir();
+      dirs.push(dir);
+      const out = join(dir, 'o');
+      const child = spawn(process.execPath, [CLI, ...SAMPLE, '-q', '-o', out, '--workers', '1'], { cwd: ROOT });
+      let err = '';
+      child.stderr.on('data', (b: Buffer) => (err += b));
+      for (;;) {
+        await new Promise((r) => setImmediate(r));
+        const done = await readdir(join(out, '_done', '0-tasks')).catch(() => [] as string[]);
+        if (done.length >= 1 || existsSync(join(out, '_SUCCESS'))) break;
+      }
+      child.kill('SIGINT');
+      const code = await new Promise((r) => child.on('close', r));
+      expect(existsSync(join(out, '_SUCCESS'))).toBe(false);
+      expect(code).toBe(130);
+      expect(err).not.toMatch(/error:/);
+      expect(err).toMatch(/interrupted; unfinished output removed; finished tasks are kept: run the same command again to resume/);
     }
-    child.kill('SIGINT');
-    const code = await new Promise((r) => child.on('close', r));
-    expect(existsSync(join(out, '_SUCCESS'))).toBe(false);
-    expect(code).toBe(130);
-    expect(err).toMatch(/interrupted; unfinished output removed; finished tasks are kept: run the same command again to resume/);
   });
 });

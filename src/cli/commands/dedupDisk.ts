@@ -19,7 +19,7 @@ import { runLocal, UnitFailure } from '../../exec/local.js';
 import { writeAtomic } from '../../exec/markers.js';
 import { autoTaskSize, planPhases, planTasks, type Plan, type RunSettings } from '../../exec/plan.js';
 import { doneUnits, totalUnits } from '../../exec/status.js';
-import { whileRunning } from '../interrupt.js';
+import { stopping, whileRunning } from '../interrupt.js';
 import { removeStale } from '../../exec/markers.js';
 import { dedupOptions } from '../../stages/dedup/options.js';
 import type { InputFormat } from '../../io/readers/index.js';
@@ -143,7 +143,8 @@ async function onWork(work: string, plan: Plan, stage: Stage, job: Job, prepared
   try {
     await runLocal(work, plan, [stage], { workers, progress: progressWanted(quiet) });
   } catch (e) {
-    if (!(e instanceof UnitFailure)) throw e;
+    // Cut short by a signal: a task failing on the removal of its temporaries is not the news; main waits for the interrupt handler.
+    if (!(e instanceof UnitFailure) || stopping()) throw e;
     process.stderr.write(`corpus-clean dedup-disk: error: ${e.message}\ncorpus-clean dedup-disk: stopped; finished tasks are kept in ${work}: run the same command again to resume\n`);
     return ExitCode.dataOrIo;
   } finally {

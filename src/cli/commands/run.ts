@@ -15,7 +15,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { ExitCode } from '../../core/errors.js';
 import { parseSize } from '../../core/recipe.js';
-import { whileRunning } from '../interrupt.js';
+import { stopping, whileRunning } from '../interrupt.js';
 import { startAttempt, workedMs } from '../attempts.js';
 import { prepareFolder } from '../../exec/folder.js';
 import { planPath, rejectsPath } from '../../exec/layout.js';
@@ -237,7 +237,8 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
       try {
         timeline = await runLocal(dir, plan, stages, { workers, kind: workerKind, progress });
       } catch (e) {
-        if (!(e instanceof UnitFailure)) throw e;
+        // Cut short by a signal: a task failing as its temporaries are removed is not the news; main waits for the interrupt handler.
+        if (!(e instanceof UnitFailure) || stopping()) throw e;
         process.stderr.write(`corpus-clean run: error: ${e.message}\ncorpus-clean run: the run stopped; finished tasks are kept: run the same command again to resume\n`);
         return ExitCode.dataOrIo;
       } finally {

@@ -241,10 +241,35 @@ function classifyNumber(raw: string, groups: string[], plus: boolean, paren: boo
   return null;
 }
 
+/**
+ * Contact labels that may follow a number with no space in real pages (电话:0731-88151902E-mail:,
+ * Fax: 03-5613699E-mail:); any other letter right after a number makes it part of a code.
+ */
+const LABEL_AFTER = /^(?:e-?mail|mail|fax|tel|phone|mobile|cell|qq|wechat|weixin|web|www|http|url|add(?:ress)?|zip|postcode)(?![a-z])/i;
+
+/**
+ * Whether the character at `at` glues a number to what follows, the mirror of the left edge: a
+ * digit, '_' or '@'; a letter (but a contact label, see LABEL_AFTER); '-', '.' or '_' before a
+ * letter or digit (02-2345-6789-A1, 02-2345-6789.5); '/' before a letter (02-2345-6789/B). '/'
+ * before a digit is a list of numbers (13800138000/13900139000); CJK and other punctuation may follow.
+ */
+function gluedAfter(text: string, at: number): boolean {
+  if (at >= text.length) return false;
+  const x = text.charCodeAt(at);
+  if (isDigit(x) || x === 95 || x === 64) return true;
+  if (isAlpha(x)) return !LABEL_AFTER.test(text.slice(at, at + 10));
+  const y = at + 1 < text.length ? text.charCodeAt(at + 1) : 32;
+  if (x === 45 || x === 46) return isAlnum(y);
+  if (x === 47) return isAlpha(y);
+  return false;
+}
+
 /** Phone numbers, resident IDs and bank cards: read number tokens left to right and classify each. */
 export function findNumbers(text: string, out: Span[]): void {
   const n = text.length;
   let i = 0;
+  /** The end of the last number found (a '/' there may start the next one). */
+  let lastEnd = -1;
   while (i < n) {
     const c = text.charCodeAt(i);
     const startsNumber = isDigit(c) || ((c === 43 || c === 40 || c === 0xff08) && i + 1 < n && isDigit(text.charCodeAt(i + 1)));
@@ -253,9 +278,10 @@ export function findNumbers(text: string, out: Span[]): void {
       continue;
     }
     const start = i;
-    // A number glued to letters, digits or a decimal point on the left is not a token start.
+    // A number glued to letters, digits, a decimal point, '_', '-' or '/' on the left is not a
+    // token start; '/' is let through right after a number just found (电话(021)38568888/400-820-6666).
     const prev = start > 0 ? text.charCodeAt(start - 1) : 32;
-    const glued = isAlnum(prev) || prev === 46 || prev === 95 || prev === 47 || prev === 45;
+    const glued = isAlnum(prev) || prev === 46 || prev === 95 || prev === 45 || (prev === 47 && lastEnd !== start - 1);
     const plus = c === 43;
     let paren = false;
     if (c === 43) i++;
@@ -303,26 +329,33 @@ export function findNumbers(text: string, out: Span[]): void {
       break;
     }
     const end = i;
-    const next = end < n ? text.charCodeAt(end) : 32;
-    const nextNext = end + 1 < n ? text.charCodeAt(end + 1) : 32;
-    // Letters may follow (电话:0731-88151902E-mail:); digits, '_', '@' and a decimal part may not.
-    const gluedRight = isDigit(next) || next === 95 || (next === 46 && isDigit(nextNext)) || next === 64;
-    if (!glued && !gluedRight) {
+    if (!glued && !gluedAfter(text, end)) {
       const k = classifyNumber(text.slice(start, end), groups, plus, paren);
       if (k !== null) {
         out.push({ kind: k.kind, start, end, sub: k.sub });
+        lastEnd = end;
         continue;
       }
-      // A run of separated groups may hold a number followed by another one: retry with fewer groups.
+      // A run of separated groups may hold a number followed by another one: retry with fewer
+      // groups. After a space the rest is another number (0310-3202000 0310-3202111); after a
+      // hyphen it is part of this token, so the prefix counts only as a mainland landline or
+      // service number with a 1-5 digit extension (010-84183311-3389), and the span takes it.
       let found = false;
       for (let m = groups.length - 1; m >= 1 && !found; m--) {
         const j = ends[m - 1];
         const k2 = classifyNumber(text.slice(start, j), groups.slice(0, m), plus, paren);
-        if (k2 !== null) {
+        if (k2 === null) continue;
+        if (text.charCodeAt(j) === 45) {
+          const extension = m === groups.length - 1 && groups[m].length <= 5 && (k2.sub === 'cn_landline' || k2.sub === 'cn_service');
+          if (!extension) break;
+          out.push({ kind: k2.kind, start, end, sub: k2.sub });
+          i = end;
+        } else {
           out.push({ kind: k2.kind, start, end: j, sub: k2.sub });
           i = j;
-          found = true;
         }
+        lastEnd = i;
+        found = true;
       }
       if (found) continue;
     }

@@ -120,6 +120,59 @@ describe('pii: small dotted quads and placeholder landlines (review F13)', () =>
   });
 });
 
+describe('pii: the right edge of a number mirrors the left (review-late F7)', () => {
+  // The left edge already refused letters, digits, '-', '.', '_' and '/'; the right one refused
+  // only digits and '-digit', so order and part codes ending in letters were rewritten.
+  it.each([
+    '訂單編號 02-2345-6789-A1',
+    '批號 02-2345-6789X',
+    '零件 P/N 02-2345-6789/B',
+    '02-2345-6789-01',
+    '0912-345-678X 0912-345-678-A1',
+    '13853306319-A1 13853306319X 13853306319/B 13853306319.com',
+    '010-62751234-A1 010-62751234X 010-62751234/B',
+    '400-886-5590X 400-886-5590-A1',
+    '+852 2345 6789X +852 2345 6789-A1 +886 2 2345 6789Z',
+    '(0755) 8888 8888B (0755)88888888-C2',
+  ])('a code that ends in letters (or -digits) is not a phone: %s', (text) => {
+    expect(found(text)).toEqual([]);
+  });
+  it('nor is a resident ID or a card number glued to letters after it', () => {
+    const id = makeId('19900307');
+    for (const tail of ['-A1', 'Z', '/B', '.5']) expect(found(`号码 ${id}${tail}`)).toEqual([]);
+    const card = makeCard('622202100112345678'.slice(0, 18));
+    expect(found(`卡 ${card}A`)).toEqual([]);
+    expect(found(`卡 ${card}。`)).toEqual([`card:${card}`]);
+  });
+  it('held: these numbers are still replaced, and CJK or punctuation may follow', async () => {
+    for (const t of ['02-2345-6789', '(02)2345-6789', '0912-345-678', '+886-2-2345-6789', '(07)234-5678']) {
+      expect(found(`電話 ${t}`)).toEqual([`phone:${t}`]);
+      expect(found(`電話 ${t}。`)).toEqual([`phone:${t}`]);
+      expect(found(`電話${t}請來電`)).toEqual([`phone:${t}`]);
+      expect(found(`電話 ${t}/分機`)).toEqual([`phone:${t}`]);
+    }
+    const r = await runStage('pii', [{ text: '台北 02-2345-6789，訂單 02-2345-6789-A1' }]);
+    expect(r.docs[0].data.text).toBe('台北 <PHONE>，訂單 02-2345-6789-A1');
+  });
+  it.each(['單號 A02-2345-6789', 'SKU02-2345-6789', '002-2345-6789-01', '1202-2345-6789', '2023-12-25', '2023/12/25 12:34:56', '民國112-01-05', 'ORD-2023-1225-0001', '2023-1225-6789', 'ISBN 978-986-123-456-7', 'AB-12345678', '1.2.3456.7890', '02-2345-6789.5', '(02)2345', '比分 02-23'])(
+    'held: left alone: %s',
+    (text) => {
+      expect(found(text)).toEqual([]);
+    },
+  );
+  it('real lines: a contact label may follow, a mainland extension goes with its number, and a number after / is read', () => {
+    // ../shared/data/web/zh/cluecorpussmall_sampled_uer.jsonl and web/en/article_extraction_benchmark_pages.jsonl
+    expect(found('联系人：罗小姐电话:0731-88151902E-mail：g')).toEqual(['phone:0731-88151902']);
+    expect(found(' or 03-7619056 Fax: 03-5613699E-mail: subs')).toEqual(['phone:03-7619056', 'phone:03-5613699']);
+    // ../shared/data/web/zh/flagdata_quality_example_data.jsonl (fund prospectuses): the extension
+    // was left behind before (<PHONE>-3389); a number after '/' was not read at all.
+    expect(found('传真：010-84183311-3389  客户')).toEqual(['phone:010-84183311-3389']);
+    expect(found('传真 021-61009800-1000/1001')).toEqual(['phone:021-61009800-1000']);
+    expect(found('咨询电话：(021)38568888/400-820-0860')).toEqual(['phone:(021)38568888', 'phone:400-820-0860']);
+    expect(found('手机 13800138000/13900139000')).toEqual(['phone:13800138000', 'phone:13900139000']);
+  });
+});
+
 describe('pii detectors: numbers that are not PII', () => {
   const notPii = [
     '价格：¥13800元，原价￥1,380.00，优惠价 1380000',

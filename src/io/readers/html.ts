@@ -1,7 +1,7 @@
 import type { Doc } from '../../core/doc.js';
 import { makeDoc } from '../../core/doc.js';
 import type { ReadEvents } from '../../core/pipeline.js';
-import { decodeHtml } from '../../stages/extract/charset.js';
+import { decodeHtml, declaredOf } from '../../stages/extract/charset.js';
 import { htmlToText } from '../../stages/extract/html.js';
 import { openDecoded } from '../decode.js';
 import type { ReadSettings } from './options.js';
@@ -9,7 +9,8 @@ import { rethrowIoFailure } from '../ioFailure.js';
 
 /**
  * Read an HTML file (plain, gzip or zstd) as one record `{id: path, title, charset, text}`: the
- * charset from a byte-order mark or the `<meta>` (else UTF-8), the text by `htmlToText`, the
+ * charset by `decodeHtml` (a byte-order mark, the `<meta>`, else a guess; `charset_declared` when
+ * valid UTF-8 overruled the `<meta>`), the text by `htmlToText`, the
  * extractor of the `extract` stage. Rejects: `file_too_large` (over `maxLineBytes`),
  * `extract_empty` (no text), `truncated_input` (a damaged compressed file).
  */
@@ -50,5 +51,5 @@ export async function* readHtml(path: string, events: ReadEvents, s: ReadSetting
     events.reject({ reason: 'extract_empty', source });
     return;
   }
-  yield [makeDoc({ id: path, title: r.title, charset: decoded.charset, text: r.text }, source)];
+  yield [makeDoc({ id: path, title: r.title, charset: decoded.charset, ...declaredOf(decoded), text: r.text }, source)];
 }

@@ -6,7 +6,7 @@ import type { WARCRecord } from 'warcio';
 import type { Doc, JsonObject } from '../../core/doc.js';
 import { docAt } from '../../core/doc.js';
 import type { ReadEvents } from '../../core/pipeline.js';
-import { decodeHtml } from '../../stages/extract/charset.js';
+import { decodeHtml, declaredOf } from '../../stages/extract/charset.js';
 import { htmlToText } from '../../stages/extract/html.js';
 import type { ReadSettings } from './options.js';
 import { fsPath } from '../../core/fsname.js';
@@ -126,7 +126,8 @@ interface Damage {
  * Read a WARC file (`.warc`, `.warc.gz` with one gzip member per record, or a WET file) with
  * warcio. Each HTML `response` record becomes `{url, date, warc_record_id, content_type,
  * charset, title, text}`, the text extracted by `htmlToText` (the `extract` stage's extractor)
- * after decoding with the charset of the HTTP header, else of the `<meta>`. Each WET
+ * after decoding with the charset of the HTTP header, else of the `<meta>`, else a guess
+ * (`decodeHtml`; `charset_declared` is added when valid UTF-8 overruled the declared charset). Each WET
  * `conversion` record becomes the same fields with its text as it is. Other record types
  * (`warcinfo`, `request`, `metadata`, `resource`) are not documents and are passed over.
  * Sources are `file:N`, N the 1-based number of the WARC record in the file (a damaged stretch
@@ -402,5 +403,5 @@ async function toDoc(record: WARCRecord, path: string, n: number, source: string
     events.reject({ reason: 'extract_empty', source, detail: meta() });
     return null;
   }
-  return docAt({ ...meta(), content_type: contentType, charset: decoded.charset, title: r.title, text: r.text }, path, n);
+  return docAt({ ...meta(), content_type: contentType, charset: decoded.charset, ...declaredOf(decoded), title: r.title, text: r.text }, path, n);
 }

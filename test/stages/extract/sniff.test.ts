@@ -1,6 +1,13 @@
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { decodeHtml } from '../../../src/stages/extract/charset.js';
+import { decodeHtml, hanScore } from '../../../src/stages/extract/charset.js';
 import { htmlToText } from '../../../src/stages/extract/html.js';
+import { readFiles } from '../../../src/io/readers/index.js';
+import { drain } from '../../helpers/run.js';
 
 // A Chinese page in GBK that declares no charset (no header, no <meta>) was decoded as UTF-8:
 // its text became U+FFFD, exit 0, no reject (review F14).
@@ -30,5 +37,111 @@ describe('extract: the charset of a page that declares none', () => {
     const d = decodeHtml(Buffer.from(page('<meta charset="utf-8">'), 'utf8'));
     expect(d).toMatchObject({ charset: 'utf-8', from: 'meta' });
     expect(decodeHtml(Buffer.from([0xc4, 0xe3]), 'text/html; charset=gbk')).toMatchObject({ html: '你', from: 'header' });
+  });
+});
+
+// review-late F2/F3 on real text: fixtures/charset (Debian Reference zh-tw / zh-cn paragraphs).
+const CHARSET = join(dirname(fileURLToPath(import.meta.url)), '../../../fixtures/charset');
+const fx = (name: string): Buffer => readFileSync(join(CHARSET, name));
+const TW = '輸入你的使用者名稱和密碼可以登入到非特權使用者帳號';
+const CN = '输入你的用户名和密码可以登录到非特权用户帐号';
+
+describe('extract: an undeclared Big5 page is told from GBK by its common characters (review-late F3)', () => {
+  it('Big5 bytes of Traditional text are read as Big5, not as GB18030 garbage', () => {
+    const d = decodeHtml(fx('tw-big5.html'));
+    expect(d).toMatchObject({ charset: 'big5', from: 'sniffed' });
+    expect(htmlToText(d.html).text).toContain(TW);
+  });
+  it('a short Big5 page (a title and one clause) too', () => {
+    const d = decodeHtml(fx('tw-big5-short.html'));
+    expect(d).toMatchObject({ charset: 'big5', from: 'sniffed' });
+    expect(d.html).toContain('<title>參考手冊</title>');
+    expect(d.html).toContain('如果你在安裝 Debian 的過程中');
+  });
+  it('held: GBK stays GB18030, Simplified or Traditional text alike', () => {
+    const cn = decodeHtml(fx('cn-gbk.html'));
+    expect(cn).toMatchObject({ charset: 'gb18030', from: 'sniffed' });
+    expect(htmlToText(cn.html).text).toContain(CN);
+    const tw = decodeHtml(fx('tw-gbk.html'));
+    expect(tw).toMatchObject({ charset: 'gb18030', from: 'sniffed' });
+    expect(htmlToText(tw.html).text).toContain(TW);
+  });
+  it('a UTF-8 page cut inside its last character is UTF-8, not GB18030 (zhwiki_cmrc2018_contexts line 23)', () => {
+    const t = '司马晏被刘曜所杀，时年三十一。晋愍帝即位，谥号敬，追赠太保。';
+    const b = Buffer.from(`<html><body><p>${t}</p></body></html>`, 'utf8');
+    const d = decodeHtml(b.subarray(0, b.indexOf('</p>') - 1));
+    expect(d.charset).toBe('utf-8');
+    expect(d.html).toContain(t.slice(0, -1));
+  });
+  it('the score: common characters count, what a wrong reading makes counts against', () => {
+    expect(hanScore('这是中文')).toBe(4);
+    expect(hanScore('硂琌⊿Τ絪絏羉砰いゅ')).toBeLessThan(0);
+    expect(hanScore('abc')).toBe(0);
+    expect(hanScore('\ufffd')).toBe(-2);
+  });
+});
+
+describe('extract: valid UTF-8 overrules a declared legacy charset (review-late F2)', () => {
+  it('a UTF-8 page whose <meta> says gb2312 is read as UTF-8, and the declaration is kept in `declared`', () => {
+    const d = decodeHtml(fx('cn-utf8-says-gbk.html'));
+    expect(d).toMatchObject({ charset: 'utf-8', from: 'sniffed', declared: 'gbk' });
+    expect(htmlToText(d.html).text).toContain(CN);
+  });
+  it('the same when the <meta> says big5, and when the HTTP header says gbk', () => {
+    expect(decodeHtml(fx('tw-utf8-says-big5.html'))).toMatchObject({ charset: 'utf-8', from: 'sniffed', declared: 'big5' });
+    const d = decodeHtml(fx('cn-utf8-says-gbk.html'), 'text/html; charset=GBK');
+    expect(d).toMatchObject({ charset: 'utf-8', from: 'sniffed', declared: 'gbk' });
+    expect(d.html).toContain(CN);
+  });
+  it('a short one (6 characters) too: the score decides under 8 multibyte sequences', () => {
+    const d = decodeHtml(fx('cn-utf8-says-gbk-short.html'));
+    expect(d).toMatchObject({ charset: 'utf-8', declared: 'gbk' });
+    expect(d.html).toContain('<p>界面</p>');
+  });
+  it('held: real GBK and Big5 pages that declare their charset keep it', () => {
+    for (const [name, label, cs] of [['cn-gbk.html', 'gbk', 'gbk'], ['tw-big5.html', 'big5', 'big5'], ['tw-gbk.html', 'gb2312', 'gbk']]) {
+      const d = decodeHtml(fx(name), `text/html; charset=${label}`);
+      expect(d).toMatchObject({ charset: cs, from: 'header' });
+      expect(d.declared).toBeUndefined();
+    }
+  });
+  it('held: a short GBK page whose bytes happen to be valid UTF-8 keeps GBK (什么 is ʲô in UTF-8)', () => {
+    const b = Buffer.concat([Buffer.from('<meta charset="gbk"><title>'), Buffer.from('cab2c3b4', 'hex'), Buffer.from('</title>')]);
+    expect(new TextDecoder('utf-8', { fatal: true }).decode(b)).toContain('ʲô');
+    expect(decodeHtml(b)).toMatchObject({ charset: 'gbk', from: 'meta', html: '<meta charset="gbk"><title>什么</title>' });
+  });
+  it('a Latin page in UTF-8 that says windows-1252 is UTF-8; an ASCII page keeps its declaration', () => {
+    expect(decodeHtml(Buffer.from('<meta charset="iso-8859-1"><p>café crème</p>', 'utf8'))).toMatchObject({ charset: 'utf-8', declared: 'windows-1252', html: '<meta charset="iso-8859-1"><p>café crème</p>' });
+    expect(decodeHtml(Buffer.from('<meta charset="gbk"><p>ascii</p>'))).toMatchObject({ charset: 'gbk', from: 'meta' });
+  });
+});
+
+describe('readers: the decision is on the record (review-late F2/F3)', () => {
+  it('an .html file: charset utf-8 and charset_declared gbk; an undeclared Big5 file: charset big5', async () => {
+    const d = await drain(readFiles([join(CHARSET, 'cn-utf8-says-gbk.html'), join(CHARSET, 'tw-big5.html'), join(CHARSET, 'cn-gbk.html')]));
+    expect(d.rejects).toEqual([]);
+    const [a, b, c] = d.docs.map((x) => x.data);
+    expect(a).toMatchObject({ charset: 'utf-8', charset_declared: 'gbk', title: 'Debian 参考手册' });
+    expect(a.text).toContain(CN);
+    expect(b).toMatchObject({ charset: 'big5', title: 'Debian 參考手冊' });
+    expect(b.text).toContain(TW);
+    expect(c).toMatchObject({ charset: 'gb18030' });
+    for (const r of [b, c]) expect(Object.keys(r)).not.toContain('charset_declared');
+  });
+  it('a WARC response whose HTTP header says gbk over a UTF-8 body', async () => {
+    const body = fx('cn-utf8-says-gbk.html');
+    const http = Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=gbk\r\nContent-Length: ${body.length}\r\n\r\n`), body]);
+    const head = `WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: https://e.org/zh\r\nWARC-Date: 2024-01-02T03:04:05Z\r\nWARC-Record-ID: <urn:uuid:f2>\r\nContent-Type: application/http; msgtype=response\r\nContent-Length: ${http.length}\r\n\r\n`;
+    const dir = await mkdtemp(join(tmpdir(), 'cc-charset-'));
+    try {
+      const p = join(dir, 'f2.warc');
+      await writeFile(p, Buffer.concat([Buffer.from(head), http, Buffer.from('\r\n\r\n')]));
+      const d = await drain(readFiles([p]));
+      expect(d.rejects).toEqual([]);
+      expect(d.docs[0].data).toMatchObject({ charset: 'utf-8', charset_declared: 'gbk', content_type: 'text/html; charset=gbk' });
+      expect(d.docs[0].data.text).toContain(CN);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -8,6 +8,7 @@ import type { ReadSettings } from './options.js';
 import { setOwn } from '../../core/own.js';
 import { fsPath } from '../../core/fsname.js';
 import { rethrowIoFailure } from '../ioFailure.js';
+import { verifyZstd } from '../zstd.js';
 import { compactJson, keepExact, MAX_DEPTH, scanParsed } from '../json.js';
 
 /** A JSON column's value holding a number JavaScript cannot hold exactly, with its text. */
@@ -31,8 +32,17 @@ const BATCH = 1000;
 export async function parquetDecompressors(): Promise<Compressors> {
   // Loaded on first use, so commands that read no Parquet do not pay for them at start-up.
   const { compressors: jsCompressors } = await import('hyparquet-compressors');
+  const { h64Raw } = await (await import('xxhash-wasm')).default();
+  const zstd = jsCompressors.ZSTD!;
   return {
     ...jsCompressors,
+    // fzstd checks neither a frame's checksum nor its content size: a flipped byte in a page's
+    // literals changed a text value silently (corpus-clean writes the checksum, as zstd does).
+    ZSTD: (input, outputLength) => {
+      const out = zstd(input, outputLength);
+      verifyZstd(input, out, h64Raw);
+      return out;
+    },
     GZIP: (input) => gunzipSync(input),
     BROTLI: (input) => brotliDecompressSync(input),
   };

@@ -41,4 +41,15 @@ describe('corpus-clean export', () => {
     expect(u.code).toBe(2);
     expect(u.stderr).toMatch(/--tokenizer MODEL is required/);
   });
+
+  it('nothing written: says to pass --allow-empty, and export takes it (was: unknown option)', async () => {
+    const dir = await tempDir();
+    const args = ['export', 'xtuner-v1', 'fixtures/internevo/input.jsonl', '--tokenizer', MODEL, '--min-length', '100000', '-o', join(dir, 'o.jsonl'), '--max-reject-rate', '1'];
+    const empty = await runCli(args);
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toMatch(/nothing was written; pass --allow-empty/);
+    const allowed = await runCli([...args.slice(0, -3), join(dir, 'o2.jsonl'), '--max-reject-rate', '1', '--allow-empty']);
+    expect(allowed.stderr).not.toMatch(/unknown option/);
+    expect(allowed.code).toBe(0);
+  });
 });

@@ -9,6 +9,7 @@ import { once } from 'node:events';
 import { basename, join, relative } from 'node:path';
 import { openDecoded } from '../io/decode.js';
 import { ShardedWriter } from '../io/writers/sharded.js';
+import { REJECTS_GZIP_LEVEL } from '../io/writers/rejects.js';
 import { mergeRunStats, type RunStats } from '../core/stats.js';
 import { finishRun } from '../cli/execute.js';
 import { rejectsPath, segmentRejectsPath, segmentStatsPath, successPath, taskStatsPath, workDir } from './layout.js';
@@ -107,7 +108,7 @@ async function joinRejects(run: string, plan: Plan): Promise<Record<string, numb
     return undefined;
   }
   const kept: Record<string, number> = {};
-  const w = new ShardedWriter({ output: final }, false);
+  const w = new ShardedWriter({ output: final, gzipLevel: REJECTS_GZIP_LEVEL }, false);
   try {
     for (const p of parts) {
       let text = '';

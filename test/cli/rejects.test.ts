@@ -63,6 +63,20 @@ describe('rejects you can afford to keep', { timeout: 120_000 }, () => {
     expect(html).toContain(`${rejects.length} of ${stats.rejected}: at most 1 per reason`);
   });
 
+  it('a sampled rejects file is gzipped at the rejects level like a full one (was: the merge wrote it at zlib default level 6)', async () => {
+    const recipe = join(dir, 'g.yaml');
+    const sample = await readFile(join(ROOT, 'rules/recipes/sample.yaml'), 'utf8');
+    await writeFile(recipe, sample.replace('max_reject_rate: 0.1', 'max_reject_rate: 0.1\nrejects:\n  sample_per_reason: 1\n'));
+    for (const [name, r] of [['full', 'rules/recipes/sample.yaml'], ['sampled', recipe]]) {
+      const out = join(dir, `gz-${name}`);
+      const run = await runCli(['run', r, '-i', 'fixtures/sample', '-o', out, '--workers', '1', '-q']);
+      expect(run.code, run.stderr).toBe(0);
+      // Byte 8 of a gzip member (XFL) is 4 when zlib compressed it at level 1, 0 at its default.
+      const gz = await readFile(join(out, '_rejects.jsonl.gz'));
+      expect([gz[0], gz[1], gz[8]], name).toEqual([0x1f, 0x8b, 4]);
+    }
+  });
+
   it('a --rejects file is compressed by its name, and --rejects-sample and --rejects-attrs work outside run', async () => {
     const file = join(dir, 'r.jsonl.gz');
     const r = await runCli(['quality', 'fixtures/sample/licenses.jsonl', '-o', join(dir, 'q.jsonl'), '--rejects', file, '--rejects-sample', '2']);

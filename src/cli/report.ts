@@ -108,7 +108,7 @@ export function fixFor(reason: string, keys: string[], textField: TextField | un
   const [stage, code] = [reason.slice(0, reason.indexOf('/')), reason.slice(reason.indexOf('/') + 1)];
   const field = textField === undefined ? "'text' or 'content'" : `'${textFieldLabel(textField)}'`;
   const guess = keys.find((k) => /text|content|body|raw|document|passage/i.test(k));
-  if (code === 'text_missing') {
+  if (code === 'text_missing' || code === 'no_text') {
     return `no ${field} field; keys seen: ${keys.slice(0, 8).join(', ') || 'none'}; use --text-field ${guess ?? 'NAME'} (a list is tried in order: --text-field ${textFieldLabel(textField)},${guess ?? 'NAME'}; text_field in a recipe)`;
   }
   if (code === 'text_empty' || code === 'text_not_string') return `the ${field} field is empty or not a string; name the field that holds the text with --text-field`;

@@ -167,7 +167,8 @@ export async function pipeline(spec: PipelineSpec): Promise<RunStats> {
     const f = fileStats(fileOfSource(r.source));
     f.rejected += n;
     count(f.reasons, `${r.stage}/${r.reason}`, n);
-    if (r.reason === 'text_missing' && r.record !== undefined) seeKeys(f, r.record);
+    // A record without text: at reading, or at a stage that needs one (tokenize's no_text in `export`).
+    if ((r.reason === 'text_missing' || r.reason === 'no_text') && r.record !== undefined) seeKeys(f, r.record);
   };
   const events: ReadEvents = {
     read(records, bytes) {

@@ -7,6 +7,7 @@ import { readdir, readFile, rm } from 'node:fs/promises';
 import { createReadStream, mkdirSync } from 'node:fs';
 import type { DocSink, DocSource } from '../core/pipeline.js';
 import { pipeline } from '../core/pipeline.js';
+import { addCount } from '../core/own.js';
 import type { GlobalScope } from '../core/global.js';
 import type { StageFactory, StageRegistry } from '../core/registry.js';
 import { pathToFileURL } from 'node:url';
@@ -184,6 +185,8 @@ export async function composeTaskStats(run: string, plan: Plan, stages: readonly
       p.rejected += v.rejected;
       for (const [r, n] of Object.entries(v.reasons)) p.reasons[r] = (p.reasons[r] ?? 0) + n;
       if (k === seg.length - 1) p.written = v.written;
+      // Keys of records without text seen by a later segment's stage (tokenize's no_text).
+      if (k > 0) for (const [key, n] of Object.entries(v.keysSeen ?? {})) addCount(p.keysSeen, key, n);
     }
   }
   return {

@@ -52,4 +52,11 @@ describe('corpus-clean export', () => {
     expect(allowed.stderr).not.toMatch(/unknown option/);
     expect(allowed.code).toBe(0);
   });
+
+  it("a file whose text is under another field: export's warning names the keys and the --text-field to give (was: 'see its samples')", async () => {
+    const dir = await tempDir();
+    const r = await runCli(['export', 'internevo', 'fixtures/export-no-text/raw_content.jsonl', 'fixtures/export-no-text/text.jsonl', '--tokenizer', MODEL, '-o', dir]);
+    expect(r.stderr).toMatch(/read 24 = written 12 \+ rejected 12/);
+    expect(r.stderr).toMatch(/raw_content\.jsonl: none of its 12 records was written; 12 \(100 %\) rejected as tokenize\/no_text: .*keys seen: id, raw_content; use --text-field raw_content/);
+  });
 });

@@ -6,7 +6,7 @@ import { UsageError } from '../core/errors.js';
 import { planPath, successPath } from './layout.js';
 import { removeStale } from './markers.js';
 import type { Plan } from './plan.js';
-import { changedInputs, inputFacts, planKey } from './plan.js';
+import { changedInputs, inputFacts, planDifference, planKey } from './plan.js';
 
 /** Names a run writes into its folder (besides the shards). */
 const RUN_NAMES = ['_plan.json', '_SUCCESS', '_stats.json', '_rejects.jsonl', '_rejects.jsonl.gz', '_rejects.jsonl.zst', '_recipe.resolved.yaml', '_done', '_stats', '_work', '_slurm'];
@@ -47,7 +47,8 @@ export async function prepareFolder(dir: string, plan: Plan, overwrite: boolean,
       if (o.jobsAlive !== true) await removeStale(dir);
       return 'resume';
     }
-    throw new UsageError(`output folder '${dir}' holds an unfinished run of a different recipe, inputs or settings; pass --overwrite to start again`);
+    const diff = earlier === undefined ? [] : planDifference(earlier, plan);
+    throw new UsageError(`output folder '${dir}' holds an unfinished run of a different recipe, inputs or settings${diff.length > 0 ? ` (${diff.slice(0, 3).join('; ')})` : earlier === undefined ? ' (its _plan.json does not read)' : ''}; pass --overwrite to start again`);
   }
   if (!overwrite) {
     const shown = old.find((n) => n !== '_plan.json') ?? old[0];

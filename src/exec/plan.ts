@@ -293,6 +293,48 @@ export function planKey(p: Plan): string {
   return JSON.stringify({ ...p, name: undefined, inputFacts: undefined });
 }
 
+/** A value for a message: JSON, cut short. */
+function brief(v: unknown): string {
+  const s = v === undefined ? 'unset' : JSON.stringify(v);
+  return s.length > 60 ? s.slice(0, 57) + '...' : s;
+}
+
+/** How a user sets each run setting (flag, or recipe key where no flag sets it). */
+const SETTING_NAMES: Record<string, string> = {
+  format: '--format', txtMode: '--txt-mode', wrapArrays: '--wrap-arrays', textField: '--text-field', requireText: 'require_text',
+  shardRecords: '--shard-records', shardBytes: '--shard-size', compression: '--compress', stripAttrs: '--strip-attrs',
+  maxRejectRate: '--max-reject-rate', profile: 'profile', allowEmpty: '--allow-empty', rejectAttrs: '--rejects-attrs',
+  rejectsSample: '--rejects-sample', rejectsCompression: '--rejects-compress',
+};
+
+/**
+ * What differs between two plans that `planKey` tells apart, for the message refusing to resume:
+ * the settings by name with both values, else the stages, the inputs, the task size or the tasks.
+ */
+export function planDifference(was: Plan, now: Plan): string[] {
+  const out: string[] = [];
+  const a = was.settings as unknown as Record<string, unknown>;
+  const b = now.settings as unknown as Record<string, unknown>;
+  for (const k of [...new Set([...Object.keys(a ?? {}), ...Object.keys(b ?? {})])].sort()) {
+    if (JSON.stringify(a?.[k]) !== JSON.stringify(b?.[k])) out.push(`${SETTING_NAMES[k] ?? k} was ${brief(a?.[k])}, now ${brief(b?.[k])}`);
+  }
+  if (was.taskSize !== now.taskSize) out.push(`--task-size was ${was.taskSize} bytes, now ${now.taskSize}`);
+  if (JSON.stringify(was.stages) !== JSON.stringify(now.stages)) {
+    const n = Math.max(was.stages?.length ?? 0, now.stages?.length ?? 0);
+    let i = 0;
+    while (i < n && JSON.stringify(was.stages?.[i]) === JSON.stringify(now.stages?.[i])) i++;
+    out.push(`the recipe's stages differ from stage ${i + 1} on (was ${brief(was.stages?.[i])}, now ${brief(now.stages?.[i])})`);
+  }
+  if (JSON.stringify(was.inputs) !== JSON.stringify(now.inputs)) {
+    const gone = (was.inputs ?? []).filter((f) => !now.inputs.includes(f));
+    const added = now.inputs.filter((f) => !(was.inputs ?? []).includes(f));
+    out.push(`the inputs differ (${was.inputs?.length ?? 0} files, now ${now.inputs.length}${gone.length > 0 ? `; no longer: ${showPath(gone[0])}${gone.length > 1 ? ` and ${gone.length - 1} more` : ''}` : ''}${added.length > 0 ? `; new: ${showPath(added[0])}${added.length > 1 ? ` and ${added.length - 1} more` : ''}` : ''})`);
+  }
+  if (out.length === 0 && JSON.stringify(was.tasks) !== JSON.stringify(now.tasks)) out.push('the inputs are cut into other tasks (an input changed size?)');
+  if (out.length === 0 && was.version !== now.version) out.push(`the plan was written by another version (${brief(was.version)})`);
+  return out;
+}
+
 /** A task for messages: `file`, `file bytes a-b (lines from N)` or `file row groups a-b`. */
 export function describeTask(t: TaskSpec): string {
   if (t.rowGroups !== undefined) return `${showPath(t.file)} row groups ${t.rowGroups[0]}-${t.rowGroups[1] - 1}`;

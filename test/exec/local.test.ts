@@ -115,7 +115,11 @@ describe('run on local workers', () => {
     await rm(join(out, '_SUCCESS'));
     const other = await runCli([...SAMPLE, '-o', out, '--task-size', '1MB']);
     expect(other.code).toBe(2);
-    expect(other.stderr).toMatch(/unfinished run of a different recipe, inputs or settings/);
+    expect(other.stderr).toMatch(/unfinished run of a different recipe, inputs or settings \(--task-size was \d+ bytes, now 1000000\); pass --overwrite/);
+    // The message names what differs (was: only 'a different recipe, inputs or settings').
+    const field = await runCli([...SAMPLE, '-o', out, '--text-field', 'body', '--rejects-compress', 'none']);
+    expect(field.code).toBe(2);
+    expect(field.stderr).toMatch(/--rejects-compress was "gzip", now "none"; --text-field was unset, now "body"/);
   }, 300_000);
 });
 

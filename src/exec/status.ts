@@ -6,7 +6,7 @@ import { isAlive, lockHolder, LOCK_NAME } from '../io/outputs.js';
 import { planPath, slurmDir, successPath } from './layout.js';
 import { isDone } from './markers.js';
 import type { Plan } from './plan.js';
-import { describeTask } from './plan.js';
+import { changedInputs, describeTask, inputFacts } from './plan.js';
 import type { SubmittedJob } from './slurm.js';
 import { jobFacts, queueRows } from './slurm.js';
 
@@ -54,7 +54,7 @@ export async function statusReport(run: string): Promise<{ text: string; finishe
     const r = rows.find((x) => x.id === m.id);
     lines.push(`  merge: slurm job ${m.id}: ${r === undefined ? 'no longer known to slurmctld' : `${r.state}${r.reason && r.reason !== 'None' ? ` (${r.reason})` : ''}`}`);
   }
-  if (!finished) lines.push(nextStep(run, plan, jobs.length > 0, rows.length > 0));
+  if (!finished) lines.push(await nextStep(run, plan, jobs.length > 0, rows.length > 0));
   return { text: lines.join('\n') + '\n', finished };
 }
 
@@ -64,12 +64,26 @@ function liveHolder(run: string): number | undefined {
   return pid !== undefined && isAlive(pid) ? pid : undefined;
 }
 
+/** Inputs that changed since the plan was made (a rerun refuses to resume then). */
+async function changedSince(plan: Plan): Promise<string[]> {
+  if (plan.inputFacts === undefined) return [];
+  try {
+    return changedInputs(plan, { ...plan, inputFacts: await inputFacts(plan.inputs) });
+  } catch (e) {
+    return [`an input cannot be read now: ${(e as Error).message}`];
+  }
+}
+
 /** What to do about an unfinished run: wait for it, resume it, or merge it. */
-function nextStep(run: string, plan: Plan, slurm: boolean, queued: boolean): string {
+async function nextStep(run: string, plan: Plan, slurm: boolean, queued: boolean): Promise<string> {
   const pid = liveHolder(run);
   if (pid !== undefined) return `  running: process ${pid} is working on it (rerun nothing; 'corpus-clean status ${run}' again later)`;
   if (slurm && queued) return `  running on Slurm: jobs of this run are still known to slurmctld (see above); a failed job stops the chain, then run the same command again to resume`;
   const missing = totalUnits(plan) - doneUnits(run, plan);
+  const changed = await changedSince(plan);
+  if (changed.length > 0) {
+    return `  not running, and it cannot be resumed: ${changed.length === 1 ? 'an input' : `${changed.length} inputs`} changed since it began (${changed.slice(0, 2).join(', ')}${changed.length > 2 ? ', ...' : ''}) and its finished units read the old content; ${plan.name === 'dedup-disk' ? 'run the command again with a new --work folder' : 'run the command again with --overwrite to start over'}`;
+  }
   const how = plan.name === 'dedup-disk' ? 'run the same dedup-disk command again' : 'run the same command again';
   if (missing === 0 && plan.name === 'dedup-disk') return `  steps 1-3 are done: ${how} (with the same --work) to write the kept records`;
   if (missing === 0) return `  not running: every unit is done, only the merge is missing: ${how} (it merges), or 'corpus-clean merge ${run}'`;

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, readdir, rm, writeFile } from 'node:fs/promises';
+import { appendFile, cp, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI, ROOT, runCli, tempDir } from '../helpers/run.js';
@@ -64,5 +64,25 @@ describe('status of an unfinished run says what to do', { timeout: 300_000 }, ()
       expect(err).not.toMatch(/error:/);
       expect(err).toMatch(/interrupted; unfinished output removed; finished tasks are kept: run the same command again to resume/);
     }
+  });
+
+  it('an unfinished run whose input changed: status says it cannot be resumed, as the rerun does (was: "run the same command again to resume")', async () => {
+    const dir = await tempDir();
+    dirs.push(dir);
+    const input = join(dir, 'in');
+    await cp(join(ROOT, 'fixtures/sample'), input, { recursive: true });
+    const out = join(dir, 'o');
+    const args = [...SAMPLE, '-i', input, '-q', '-o', out, '--workers', '1'];
+    expect((await runCli(args, { env: { CORPUS_CLEAN_FAIL_UNIT: '2-tasks/1' } })).code).toBe(1);
+    expect((await runCli(['status', out])).stdout).toMatch(/run the same command again to resume/);
+    const file = join(input, (await readdir(input)).filter((n) => n.endsWith('.jsonl')).sort()[0]);
+    await appendFile(file, '{"text": "one more line"}\n');
+    const s = await runCli(['status', out]);
+    expect(s.code).toBe(1);
+    expect(s.stdout).not.toMatch(/run the same command again to resume/);
+    expect(s.stdout).toMatch(/not running, and it cannot be resumed: an input changed since it began \('.*' \(\d+ bytes then, \d+ now\)\).*--overwrite to start over/);
+    const again = await runCli(args);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/input changed since/);
   });
 });

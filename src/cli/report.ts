@@ -1,5 +1,5 @@
 import { showPath } from '../core/fsname.js';
-import { progressInterval } from '../exec/progress.js';
+import { clearProgress, progressInterval, writeProgress } from '../exec/progress.js';
 import { textFieldLabel, type TextField } from '../core/doc.js';
 import type { RunStats } from '../core/stats.js';
 import { balanced } from '../core/stats.js';
@@ -56,12 +56,10 @@ export function progressPrinter(command: string, enabled: boolean): { update(s: 
       last = t;
       shown = true;
       const secs = (t - start) / 1000;
-      process.stderr.write(
-        `\r\x1b[K${command}: ${s.files} files, read ${s.read}, written ${s.written}, rejected ${s.rejected}, ${mb(s.bytesRead)} MB at ${mb(s.bytesRead / secs)} MB/s`,
-      );
+      writeProgress(`${command}: ${s.files} files, read ${s.read}, written ${s.written}, rejected ${s.rejected}, ${mb(s.bytesRead)} MB at ${mb(s.bytesRead / secs)} MB/s`);
     },
     done() {
-      if (shown) process.stderr.write('\r\x1b[K');
+      if (shown) clearProgress();
     },
   };
 }

@@ -21,6 +21,19 @@ export function progressWanted(quiet: boolean): boolean {
   return !quiet && (process.stderr.isTTY === true || forcedInterval() !== undefined);
 }
 
+/**
+ * Show a progress line: rewritten in place on a terminal; off a terminal (a log file, with
+ * CORPUS_CLEAN_PROGRESS_MS) one plain line each time, without carriage returns or escapes.
+ */
+export function writeProgress(line: string): void {
+  process.stderr.write(process.stderr.isTTY === true ? `\r\x1b[K${line}` : `${line}\n`);
+}
+
+/** Take a progress line away before other output (on a terminal; a log keeps its lines). */
+export function clearProgress(): void {
+  if (process.stderr.isTTY === true) process.stderr.write('\r\x1b[K');
+}
+
 /** Milliseconds between two rewrites of a progress line (500 unless forced). */
 export function progressInterval(): number {
   return forcedInterval() ?? 500;
@@ -77,13 +90,13 @@ export class PhaseProgress {
     if (!force && t - this.last < progressInterval()) return;
     this.last = t;
     this.shown = true;
-    process.stderr.write(`\r\x1b[K${this.line(f)}`);
+    writeProgress(this.line(f));
   }
 
   /** End the phase: its last line stays. */
   done(f: PhaseFigures): void {
     if (!this.enabled) return;
     this.update(f, true);
-    if (this.shown) process.stderr.write('\n');
+    if (this.shown && process.stderr.isTTY === true) process.stderr.write('\n');
   }
 }

@@ -21,6 +21,8 @@ describe('progress line', () => {
     const args = ['run', recipe, '--workers', '2', '--task-size', '100KB'];
     const r = await runCli([...args, '-o', join(dir, 'a')], { env: { CORPUS_CLEAN_PROGRESS_MS: '0' } });
     expect(r.code, r.stderr).toBe(0);
+    // Off a terminal (a log file): plain lines, no carriage return or escape (was: \r\x1b[K before each).
+    expect(r.stderr).not.toMatch(/\r|\x1b/);
     const ls = lines(r.stderr);
     const task = /^run: phase (0|2)-tasks of 0-2: (\d+)\/(\d+) tasks done(, \d+ running)?, \d+ records, \d+\.\d of (\d+\.\d) MB \((\d+) %\), \d+\.\d MB\/s, ETA (\d+ s|\d+ min|\d+\.\d h|\?)$/;
     const first = ls.filter((l) => l.startsWith('run: phase 0-tasks of 0-2'));
@@ -46,6 +48,7 @@ describe('progress line', () => {
   it('a single command: files, records read/written/rejected, MB and MB/s', async () => {
     const r = await runCli(['cat', join(ROOT, 'fixtures/sample'), '-o', '-'], { env: { CORPUS_CLEAN_PROGRESS_MS: '0' } });
     expect(r.code).toBe(0);
+    expect(r.stderr).not.toMatch(/\r|\x1b/);
     expect(lines(r.stderr).some((l) => /^cat: \d+ files, read \d+, written \d+, rejected \d+, \d+\.\d MB at \d+\.\d MB\/s$/.test(l))).toBe(true);
   });
 });

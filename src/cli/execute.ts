@@ -383,6 +383,12 @@ export async function finishRun(f: Finished): Promise<number> {
   for (const w of fileWarnings(stats, textField, job.command, samples)) process.stderr.write(`corpus-clean ${job.command}: warning: ${w}\n`);
   const dominant = dominantRules(stats).map((d) => `quality/${d.reason}`);
   for (const n of dominantNotes(stats, job.command)) process.stderr.write(`corpus-clean ${job.command}: note: ${n}\n`);
+  // Tool dialogues rejected by a convert to XTuner v0: say how to keep them (a share of the input, never a per-file warning).
+  const tools = stats.stages.filter((x) => x.stage === 'convert').reduce((a, x) => a + (x.dropped['convert:tool_result_v0'] ?? 0), 0);
+  if (tools > 0) {
+    const how = job.command === 'run' ? 'convert options to: xtuner-openai, or tool_results: input' : '--to xtuner-openai, or --tool-results input';
+    process.stderr.write(`corpus-clean ${job.command}: note: ${tools} of ${stats.read} records are tool dialogues, rejected as convert:tool_result_v0 (XTuner v0 conversations have no role for tool results); to keep them: ${how} (each result as the next turn's input)\n`);
+  }
   if (statsPath) await writeAtomic(statsPath, JSON.stringify(summary, null, 2) + '\n');
   let code: number = ExitCode.ok;
   for (const e of stats.fileErrors) {

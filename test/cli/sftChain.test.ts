@@ -88,4 +88,14 @@ describe('text under another field (README "Text under another field")', () => {
     expect(out).toHaveLength(5);
     expect(out[0]).toEqual({ text: kept.raw_content, url: 'https://example.org/0', title: 't0' });
   });
+
+  it('convert to XTuner v0 rejecting tool dialogues says how to keep them (new-user review 3 #4: no hint)', async () => {
+    const dir = await tempDir();
+    const r = await runCli(['convert', join(ROOT, 'fixtures/convert/real/sharegpt_toolcall_zh_demo_llamafactory.json'), '-o', join(dir, 'v0.json')]);
+    expect(r.stderr).toMatch(/read 20 = written 10 \+ rejected 10 \[convert\/convert:tool_result_v0 10\]/);
+    expect(r.stderr).toMatch(/note: 10 of 20 records are tool dialogues, rejected as convert:tool_result_v0 .*to keep them: --to xtuner-openai, or --tool-results input/);
+    const v1 = await runCli(['convert', join(ROOT, 'fixtures/convert/real/sharegpt_toolcall_zh_demo_llamafactory.json'), '--to', 'xtuner-openai', '-o', join(dir, 'v1.json')]);
+    expect(v1.stderr).toMatch(/written 20 \+ rejected 0/);
+    expect(v1.stderr).not.toMatch(/tool dialogues/);
+  });
 });

@@ -20,7 +20,9 @@
  * Reference zh-cn (web/zh) encoded in GBK, and the Leipzig sentences in Taiwan Traditional
  * (opencc-js `twp`) encoded in Big5 and in GBK, each wrapped in `<html><body><p>` with no
  * declaration (200 windows per cell, seeded); and the same texts in UTF-8 under a `<meta>` that
- * names the legacy charset (valid UTF-8 should overrule it) or in that charset (it should stay).
+ * names the legacy charset (valid UTF-8 should overrule it) or in that charset (it should stay);
+ * the legacy bytes under a `<meta charset="utf-8">` (the reverse mislabel: read in their own
+ * charset) and the UTF-8 text with one byte set to 0xff under that `<meta>` (it should stay UTF-8).
  * The encoders are the inverse of `TextDecoder`'s tables (Node has no GBK or Big5 encoder);
  * characters a charset lacks are left out of that window.
  *
@@ -160,15 +162,18 @@ const window = (pool: string[], len: number): string => {
   const at = rand(t.length - len + 1);
   return t.slice(at, at + len);
 };
-console.log('\n| held-out text, encoding | 8 chars | 20 | 60 | 200 | declared, kept | UTF-8 under that <meta>, read as UTF-8 |');
-console.log('|---|---:|---:|---:|---:|---:|---:|');
+console.log('\n| held-out text, encoding | 8 chars | 20 | 60 | 200 | declared, kept | UTF-8 under that <meta>, read as UTF-8 | these bytes under a utf-8 <meta>: 8 / 20 / 60 / 200 chars read right | UTF-8 with one stray byte under a utf-8 <meta>, stays UTF-8 |');
+console.log('|---|---:|---:|---:|---:|---:|---:|---|---:|');
 for (const [name, pool, enc, guessed, declared] of sets) {
   const cells: string[] = [];
+  const reverse: string[] = [];
+  let stray = 0;
   let kept = 0;
   let overruled = 0;
   let total = 0;
   for (const len of [8, 20, 60, 200]) {
     let right = 0;
+    let underUtf8 = 0;
     let n = 0;
     while (n < 200) {
       const t = window(pool, len);
@@ -179,11 +184,18 @@ for (const [name, pool, enc, guessed, declared] of sets) {
       if (decodeHtml(page).charset === guessed) right++;
       const meta = Buffer.from(`<meta charset="${declared}">`);
       if (decodeHtml(Buffer.concat([meta, page])).charset === declared) kept++;
-      if (decodeHtml(Buffer.concat([meta, Buffer.from(`<html><body><p>${t}</p></body></html>`)])).charset === 'utf-8') overruled++;
+      const utf8 = Buffer.from(`<html><body><p>${t}</p></body></html>`);
+      if (decodeHtml(Buffer.concat([meta, utf8])).charset === 'utf-8') overruled++;
+      const metaUtf8 = Buffer.from('<meta charset="utf-8">');
+      if (decodeHtml(Buffer.concat([metaUtf8, page])).charset === guessed) underUtf8++;
+      const broken = Buffer.from(utf8);
+      broken[15 + rand(broken.length - 33)] = 0xff;
+      if (decodeHtml(Buffer.concat([metaUtf8, broken])).charset === 'utf-8') stray++;
       total++;
     }
     cells.push(`${((100 * right) / n).toFixed(1)} %`);
+    reverse.push(`${((100 * underUtf8) / n).toFixed(1)}`);
   }
-  console.log(`| ${name} | ${cells.join(' | ')} | ${((100 * kept) / total).toFixed(1)} % | ${((100 * overruled) / total).toFixed(1)} % |`);
+  console.log(`| ${name} | ${cells.join(' | ')} | ${((100 * kept) / total).toFixed(1)} % | ${((100 * overruled) / total).toFixed(1)} % | ${reverse.join(' / ')} % | ${((100 * stray) / total).toFixed(1)} % |`);
 }
 console.log(`\nload after: ${load()}`);

@@ -11,6 +11,9 @@
  *   valid UTF-8 (none of 20,000 GBK windows of 6+ Chinese characters were), while UTF-8 pages
  *   that say `gbk` or `gb2312` are common in Chinese crawls. `declared` then names the charset
  *   that was overruled.
+ * - The reverse mislabel: a page declared UTF-8 whose bytes are mostly invalid UTF-8 and read
+ *   plainly as Chinese in GB18030 or Big5 (the guess below) is read so (`legacyOverUtf8`), again
+ *   with `declared: 'utf-8'`.
  * - With no declaration, UTF-8 if the bytes are valid UTF-8; else the best-scoring reading
  *   among UTF-8 with U+FFFD for its invalid bytes, GB18030 (a superset of GBK and GB2312, the
  *   usual undeclared charset of Chinese crawls) and Big5 (ties in that order). GB18030 and
@@ -69,7 +72,7 @@ export interface DecodedHtml {
    * undeclared page, or valid UTF-8 over a declared legacy charset) or `default` (UTF-8).
    */
   from: 'bom' | 'header' | 'meta' | 'sniffed' | 'default';
-  /** The charset the header or `<meta>` declared, when valid UTF-8 overruled it (`gbk`, `big5` ...). */
+  /** The charset the header or `<meta>` declared, when the bytes overruled it (`gbk`, `big5`, `utf-8` ...). */
   declared?: string;
 }
 
@@ -91,6 +94,10 @@ export function decodeHtml(bytes: Uint8Array, contentType?: string | null): Deco
   // A page that says UTF-16 in a <meta> is not UTF-16 (it would not be readable as ASCII): UTF-8.
   if (d !== undefined && from === 'meta' && d.encoding.startsWith('utf-16')) d = undefined;
   if (d === undefined) return guess(bytes);
+  if (d.encoding === 'utf-8' && !isUtf8(bytes)) {
+    const legacy = legacyOverUtf8(bytes);
+    if (legacy !== undefined) return { ...legacy, declared: 'utf-8' };
+  }
   if (d.encoding !== 'utf-8' && !d.encoding.startsWith('utf-16') && utf8Overrules(bytes, d.encoding)) {
     return { html: decoder('utf-8').decode(bytes), charset: 'utf-8', from: 'sniffed', declared: d.encoding };
   }
@@ -176,4 +183,30 @@ function guess(bytes: Uint8Array): DecodedHtml {
   }
   const html = sample.length === bytes.length ? bestText : decoder(best).decode(bytes);
   return { html, charset: best, from: best === 'utf-8' ? 'default' : 'sniffed' };
+}
+
+/**
+ * A page declared UTF-8 whose bytes are not: its GB18030 or Big5 reading (the scored guess) when
+ * at least a quarter of its UTF-8 reading's non-ASCII characters are U+FFFD and that reading is
+ * plainly Chinese (a score of at least 4 and of half its non-ASCII characters); else undefined,
+ * and the page is read as the UTF-8 it says it is. A UTF-8 page with a few stray bytes, or a
+ * Latin-1 page under a UTF-8 label, stays UTF-8.
+ */
+function legacyOverUtf8(bytes: Uint8Array): DecodedHtml | undefined {
+  const u = decoder('utf-8').decode(bytes.subarray(0, SAMPLE_BYTES));
+  let high = 0;
+  let bad = 0;
+  for (let i = 0; i < u.length; i++) {
+    const x = u.charCodeAt(i);
+    if (x >= 0x80) high++;
+    if (x === 0xfffd) bad++;
+  }
+  if (bad * 4 < high) return undefined;
+  const g = guess(bytes);
+  if (g.charset === 'utf-8') return undefined;
+  const text = g.html.length > u.length ? g.html.slice(0, u.length) : g.html;
+  let chars = 0;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 0x80) chars++;
+  const score = hanScore(text);
+  return score >= 4 && score * 2 >= chars ? g : undefined;
 }

@@ -116,6 +116,25 @@ describe('extract: valid UTF-8 overrules a declared legacy charset (review-late 
   });
 });
 
+describe('extract: a GBK or Big5 page that says UTF-8 (the reverse of review-late F2)', () => {
+  it('is read in the charset its bytes are in, with declared: utf-8', () => {
+    const cn = decodeHtml(fx('cn-gbk.html'), 'text/html; charset=utf-8');
+    expect(cn).toMatchObject({ charset: 'gb18030', from: 'sniffed', declared: 'utf-8' });
+    expect(htmlToText(cn.html).text).toContain(CN);
+    const tw = Buffer.from(fx('tw-big5.html').toString('latin1').replace('<head>', '<head><meta charset="utf-8">'), 'latin1');
+    expect(decodeHtml(tw)).toMatchObject({ charset: 'big5', from: 'sniffed', declared: 'utf-8' });
+    expect(htmlToText(decodeHtml(tw).html).text).toContain(TW);
+  });
+  it('held: a UTF-8 page with a stray byte, and a Latin-1 page under a UTF-8 label, stay UTF-8', () => {
+    const u = Buffer.from(`<p>${CN}，${CN}</p>`);
+    u[20] = 0xff;
+    expect(decodeHtml(u, 'text/html; charset=utf-8')).toMatchObject({ charset: 'utf-8', from: 'header' });
+    const fr = Buffer.from('<p>Le café était très élégant à côté de la forêt, où nous étions déjà.</p>', 'latin1');
+    expect(decodeHtml(fr, 'text/html; charset=utf-8')).toMatchObject({ charset: 'utf-8', from: 'header' });
+    expect(decodeHtml(fr, 'text/html; charset=utf-8').declared).toBeUndefined();
+  });
+});
+
 describe('readers: the decision is on the record (review-late F2/F3)', () => {
   it('an .html file: charset utf-8 and charset_declared gbk; an undeclared Big5 file: charset big5', async () => {
     const d = await drain(readFiles([join(CHARSET, 'cn-utf8-says-gbk.html'), join(CHARSET, 'tw-big5.html'), join(CHARSET, 'cn-gbk.html')]));

@@ -10,7 +10,7 @@ import { rethrowIoFailure } from '../ioFailure.js';
 /**
  * Read an HTML file (plain, gzip or zstd) as one record `{id: path, title, charset, text}`: the
  * charset by `decodeHtml` (a byte-order mark, the `<meta>`, else a guess; `charset_declared` when
- * valid UTF-8 overruled the `<meta>`), the text by `htmlToText`, the
+ * the bytes overruled the `<meta>`), the text by `htmlToText`, the
  * extractor of the `extract` stage. Rejects: `file_too_large` (over `maxLineBytes`),
  * `extract_empty` (no text), `truncated_input` (a damaged compressed file).
  */

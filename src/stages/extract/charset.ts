@@ -106,7 +106,7 @@ export function decodeHtml(bytes: Uint8Array, contentType?: string | null): Deco
 
 /**
  * The record field that shows a declaration overruled: `{charset_declared: 'gbk'}` beside
- * `charset: 'utf-8'`, or nothing when the declared charset was used (or none was declared).
+ * `charset: 'utf-8'` (or `utf-8` beside `gb18030`), or nothing when the declared charset was used (or none was declared).
  */
 export function declaredOf(d: DecodedHtml): { charset_declared?: string } {
   return d.declared === undefined ? {} : { charset_declared: d.declared };

@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { UsageError } from '../core/errors.js';
 import type { OptionsSpec } from '../core/options.js';
-import { kebabCase } from '../core/options.js';
+import { kebabCase, parseWhole } from '../core/options.js';
+import { showText } from '../core/show.js';
 import { didYouMean } from '../core/suggest.js';
 
 /** A CLI flag: its name, whether it takes a value, and its help line. */
@@ -102,4 +103,20 @@ export function flagHelp(flags: readonly Flag[]): string {
       return l.length + 2 > width ? `  ${l}\n  ${' '.repeat(width)}${f.help}` : `  ${l.padEnd(width)}${f.help}`;
     })
     .join('\n');
+}
+
+/**
+ * A count given by a flag (`--workers 8`, `--shard-records 1000`): plain decimal digits, at
+ * least `min`; undefined when the flag is absent. `1e9`, `0x10`, `8.0` and numbers past 2^53 are
+ * usage errors: a count is never meant in those forms, and `--workers 1e9` was taken as a
+ * billion.
+ */
+export function countFlag(v: unknown, flag: string, min = 1): number | undefined {
+  if (v === undefined) return undefined;
+  const n = parseWhole(v);
+  if (Number.isNaN(n) || n < min) {
+    const what = min === 1 ? 'a positive integer' : min === 0 ? 'a whole number (0 or more)' : `a whole number >= ${min}`;
+    throw new UsageError(`--${flag} must be ${what} in plain digits (e.g. 8), got '${showText(String(v))}'`);
+  }
+  return n;
 }

@@ -34,12 +34,12 @@ export async function startAttempt(dir: string, fresh: boolean, planned: number,
 }
 
 /** The mtimes of the files below `dir`, in ms. */
-async function mtimes(dir: string): Promise<number[]> {
-  const out: number[] = [];
+async function mtimes(dir: string, out: number[] = []): Promise<number[]> {
   const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
   for (const e of entries) {
     const p = join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await mtimes(p)));
+    // Into one array, not push(...sub): a folder of 100k+ markers would overflow a spread.
+    if (e.isDirectory()) await mtimes(p, out);
     else out.push((await stat(p)).mtimeMs);
   }
   return out;

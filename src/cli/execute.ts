@@ -26,6 +26,7 @@ import { RejectsWriter } from '../io/writers/rejects.js';
 import { SampledRejects, type RejectAttrs } from '../core/rejectSink.js';
 import type { OutputCompression } from '../io/writers/sharded.js';
 import type { Flag, Parsed } from './args.js';
+import { countFlag } from './args.js';
 import { accountingLine, badInput, fileLines, fileWarnings, keysSeen, progressPrinter } from './report.js';
 import { dominantNotes, dominantRules } from './dominant.js';
 import { parseDecimal } from '../core/options.js';
@@ -57,19 +58,6 @@ export const IO_FLAGS: Flag[] = [
 ];
 
 const FORMATS: readonly InputFormat[] = INPUT_FORMATS;
-
-function nonNegativeInt(v: unknown, flag: string): number {
-  const n = Number(v);
-  if (typeof v !== 'string' || v.trim() === '' || !Number.isInteger(n) || n < 0) throw new UsageError(`--${flag} must be a whole number, got '${v}'`);
-  return n;
-}
-
-function positiveInt(v: unknown, flag: string): number | undefined {
-  if (v === undefined) return undefined;
-  const n = parseDecimal(v);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${flag} must be a positive integer, got '${v}'`);
-  return n;
-}
 
 export { RUN_FILES, writeAtomic };
 
@@ -164,17 +152,17 @@ export async function prepare(job: Job) {
   if (parquet ? !(PARQUET_COMPRESSIONS as readonly string[]).includes(compress) : !['none', 'gzip', 'zstd'].includes(compress)) {
     throw new UsageError(`--compress must be ${parquet ? PARQUET_COMPRESSIONS.join(', ') : 'none, gzip or zstd'}; got '${compress}'`);
   }
-  const rowGroupSize = positiveInt(v['row-group-size'], 'row-group-size') ?? 10_000;
+  const rowGroupSize = countFlag(v['row-group-size'], 'row-group-size') ?? 10_000;
   const rawRate = v['max-reject-rate'];
   const rate = rawRate !== undefined ? parseDecimal(rawRate) : (d.maxRejectRate ?? 0.1);
   if (!(rate >= 0 && rate <= 1)) throw new UsageError(`--max-reject-rate must be between 0 and 1; got '${rawRate}'`);
-  const shardRecords = positiveInt(v['shard-records'], 'shard-records') ?? d.shardRecords;
+  const shardRecords = countFlag(v['shard-records'], 'shard-records') ?? d.shardRecords;
   const shardBytes = v['shard-size'] !== undefined ? parseSize(v['shard-size']) : d.shardBytes;
   const output = (v.output as string | undefined) ?? d.output ?? '-';
   const rejectsPath = (v.rejects as string | undefined) ?? d.rejects;
   const rejectsAttrs = (v['rejects-attrs'] as string | undefined) ?? d.rejectsAttrs ?? 'failing';
   if (rejectsAttrs !== 'failing' && rejectsAttrs !== 'all') throw new UsageError(`--rejects-attrs must be failing or all; got '${rejectsAttrs}'`);
-  const rejectsSample = v['rejects-sample'] !== undefined ? nonNegativeInt(v['rejects-sample'], 'rejects-sample') : d.rejectsSample;
+  const rejectsSample = countFlag(v['rejects-sample'], 'rejects-sample', 0) ?? d.rejectsSample;
   const statsPath = (v.stats as string | undefined) ?? d.stats;
   const textField = parseTextField(v['text-field']) ?? d.textField;
   if (rejectsPath === '-') throw new UsageError('--rejects needs a file: stdout carries the records');

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { writeStdoutSync } from '../io/stdout.js';
 import { ExitCode, failureText, UsageError } from '../core/errors.js';
 import { didYouMean } from '../core/suggest.js';
 import { VERSION } from '../version.js';
@@ -61,16 +62,16 @@ export async function main(argv: string[]): Promise<number> {
     return ExitCode.usage;
   }
   if (name === 'help' && rest.length > 0) return main([rest[0], '--help']);
-  if (name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(mainHelp(list));
-    return ExitCode.ok;
-  }
-  if (name === '--version' || name === '-V') {
-    process.stdout.write(VERSION + '\n');
-    return ExitCode.ok;
-  }
   const cmd = list.find((c) => c.name === name);
   try {
+    if (name === '--help' || name === '-h' || name === 'help') {
+      writeStdoutSync(mainHelp(list));
+      return ExitCode.ok;
+    }
+    if (name === '--version' || name === '-V') {
+      writeStdoutSync(VERSION + '\n');
+      return ExitCode.ok;
+    }
     if (!cmd) throw new UsageError(`unknown command '${name}'${didYouMean(name, list.map((c) => c.name))}; commands: ${list.map((c) => c.name).join(', ')}`);
 
     return await cmd.run(rest);

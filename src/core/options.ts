@@ -1,4 +1,5 @@
 import { UsageError } from './errors.js';
+import { showText } from './show.js';
 import { didYouMean } from './suggest.js';
 
 /** Types an option can have. `string[]` accepts a list or a comma-separated string. */
@@ -11,6 +12,20 @@ export function parseDecimal(v: unknown): number {
   if (typeof v !== 'string') return NaN;
   const s = v.trim();
   return /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/.test(s) ? Number(s) : NaN;
+}
+
+/**
+ * A whole number written in plain decimal digits (`8`, `+8`, `-3`), or NaN. Counts and sizes
+ * of things to make (workers, shards, tasks) are taken only in this form: `1e9` is an integer to
+ * `Number()`, and `--workers 1e9` sized an array of a billion slots. Numbers past 2^53 are NaN.
+ */
+export function parseWhole(v: unknown): number {
+  if (typeof v === 'number') return Number.isSafeInteger(v) ? v : NaN;
+  if (typeof v !== 'string') return NaN;
+  const s = v.trim();
+  if (!/^[+-]?\d+$/.test(s)) return NaN;
+  const n = Number(s);
+  return Number.isSafeInteger(n) ? n : NaN;
 }
 
 export type OptionType = 'number' | 'integer' | 'string' | 'boolean' | 'string[]';
@@ -86,8 +101,8 @@ function coerce(owner: string, name: string, spec: OptionSpec, value: unknown, n
   switch (spec.type) {
     case 'number':
     case 'integer': {
-      const n = typeof value === 'string' ? parseDecimal(value) : value;
-      if (typeof n !== 'number' || !Number.isFinite(n)) throw new UsageError(`${where} must be a number, got ${JSON.stringify(value)}`);
+      const n = typeof value === 'string' ? (spec.type === 'integer' ? parseWhole(value) : parseDecimal(value)) : value;
+      if (typeof n !== 'number' || !Number.isFinite(n)) throw new UsageError(`${where} must be ${spec.type === 'integer' ? 'a whole number in plain digits' : 'a number'}, got ${showText(JSON.stringify(value))}`);
       if (spec.type === 'integer' && !Number.isInteger(n)) throw new UsageError(`${where} must be an integer, got ${n}`);
       if (spec.min !== undefined && n < spec.min) throw new UsageError(`${where} must be >= ${spec.min}, got ${n}`);
       if (spec.max !== undefined && n > spec.max) throw new UsageError(`${where} must be <= ${spec.max}, got ${n}`);
@@ -101,7 +116,7 @@ function coerce(owner: string, name: string, spec: OptionSpec, value: unknown, n
     case 'string':
       if (typeof value !== 'string') throw new UsageError(`${where} must be a string, got ${JSON.stringify(value)}`);
       if (spec.values && !spec.values.includes(value)) {
-        throw new UsageError(`${where} must be one of ${spec.values.join(', ')}; got '${value}'${didYouMean(value, spec.values)}`);
+        throw new UsageError(`${where} must be one of ${spec.values.join(', ')}; got '${showText(value)}'${didYouMean(value, spec.values)}`);
       }
       return value;
     case 'string[]': {
@@ -111,7 +126,7 @@ function coerce(owner: string, name: string, spec: OptionSpec, value: unknown, n
       }
       if (spec.values) {
         const bad = list.find((s) => !spec.values!.includes(s));
-        if (bad !== undefined) throw new UsageError(`${where}: '${bad}' is not one of ${spec.values.join(', ')}${didYouMean(bad, spec.values)}`);
+        if (bad !== undefined) throw new UsageError(`${where}: '${showText(bad)}' is not one of ${spec.values.join(', ')}${didYouMean(bad, spec.values)}`);
       }
       return list;
     }

@@ -30,6 +30,32 @@ export interface LocalOptions {
   progress: boolean;
 }
 
+/** At most this many local workers per core, whatever is asked: more only cost memory and switching. */
+export const WORKERS_PER_CORE = 4;
+
+/**
+ * How many workers a local run of `plan` uses. Asked for (`--workers`, `executor.workers`): that
+ * many, but at most WORKERS_PER_CORE per core, decided before anything is sized by it (an ask of
+ * 1e9 once sized an array of a billion slots); an ask over the cores comes with a note saying
+ * what is started (the pool never starts more workers than a phase has units). Not asked: every
+ * core, but no more than one worker per 16 MB of input (starting a worker, its stages and
+ * models, costs more than a small input takes).
+ */
+export function localWorkers(asked: number | undefined, plan: Plan, cores: number, flag = '--workers'): { workers: number; note?: string } {
+  if (asked === undefined) {
+    let bytes = 0;
+    for (const t of plan.tasks) bytes += t.bytes;
+    return { workers: Math.max(1, Math.min(cores, Math.ceil(bytes / 16e6))) };
+  }
+  const workers = Math.min(asked, WORKERS_PER_CORE * cores);
+  if (asked <= cores) return { workers };
+  let units = 1;
+  for (const ph of plan.phases) units = Math.max(units, ph.units);
+  const started = Math.min(workers, units);
+  const why = started < workers ? `one per task of the ${units}` : `at most ${WORKERS_PER_CORE} per core`;
+  return { workers, note: `note: ${flag} ${asked} is more than the ${cores} cores here; starting ${started} worker${started === 1 ? '' : 's'} (${why})` };
+}
+
 /** A unit that failed: the run stops with this. */
 export class UnitFailure extends Error {}
 
@@ -155,7 +181,8 @@ export async function runLocal(run: string, plan: Plan, stages: readonly Stage[]
         const s0 = performance.now();
         // Never more workers than units to run at once: `--workers 1000` on a plan of 14 units
         // started 1000 threads (1.4 GB in 20 s) for nothing.
-        const most = Math.max(...plan.phases.map((x) => x.units));
+        let most = 1;
+        for (const x of plan.phases) most = Math.max(most, x.units);
         pool = Array.from({ length: Math.min(o.workers, most) }, () => spawnWorker(o.kind ?? 'process', run));
         await Promise.all(pool.map((w) => w.ready));
         timeline.start_workers_ms += performance.now() - s0;

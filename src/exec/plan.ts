@@ -257,9 +257,10 @@ export async function planTasks(files: readonly string[], format: InputFormat, t
     const size = (await stat(fsPath(file))).size;
     const jsonl = format === 'jsonl' || (format === 'auto' && formatOf(file) === 'jsonl' && !/\.json$/.test(file));
     const parquet = format === 'parquet' || (format === 'auto' && formatOf(file) === 'parquet');
-    if (jsonl && size > taskSize && (await isPlain(file))) tasks.push(...(await cutFile(file, size, taskSize)));
-    else if (parquet && size > taskSize) tasks.push(...(await cutParquet(file, size, taskSize)));
-    else tasks.push({ file, bytes: size });
+    // A loop, not push(...pieces): a small --task-size cuts a file into more pieces than a
+    // spread's arguments may number (~100k), which threw "Maximum call stack size exceeded".
+    const pieces = jsonl && size > taskSize && (await isPlain(file)) ? await cutFile(file, size, taskSize) : parquet && size > taskSize ? await cutParquet(file, size, taskSize) : [{ file, bytes: size }];
+    for (const t of pieces) tasks.push(t);
   }
   return tasks;
 }

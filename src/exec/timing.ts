@@ -46,13 +46,17 @@ export async function timeUnit<T>(f: () => Promise<T>): Promise<[T, UnitTimes]> 
  * `workers` idle workers, each taking the next unit when it is free.
  */
 export function listSchedule(costs: readonly number[], workers: number): number {
-  const free = new Array<number>(Math.max(1, workers)).fill(0);
+  // Workers beyond the number of units never get one: no slot for them (and no spread of a
+  // large array into Math.max, which overflows the stack past ~100k arguments).
+  const free = new Array<number>(Math.max(1, Math.min(workers, costs.length))).fill(0);
   for (const c of costs) {
     let k = 0;
     for (let i = 1; i < free.length; i++) if (free[i] < free[k]) k = i;
     free[k] += c;
   }
-  return Math.max(...free);
+  let most = 0;
+  for (const f of free) most = Math.max(most, f);
+  return most;
 }
 
 /** Where the time of one phase went, for this attempt of the run. */

@@ -1,3 +1,4 @@
+import { writeStdoutSync } from '../../io/stdout.js';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../../core/errors.js';
@@ -99,7 +100,7 @@ ${flagHelp(FLAGS)}
     },
     async run(argv) {
       const p = parse('bench', argv, FLAGS);
-      if (p.values.help) return process.stdout.write(this.help()), 0;
+      if (p.values.help) return writeStdoutSync(this.help()), 0;
       if (p.values.recipe && p.values.stages) throw new UsageError('give --recipe or --stages, not both');
       const files = await expandInputs(p.positionals.length > 0 ? p.positionals : [SAMPLE_INPUT]);
       const textField = parseTextField(p.values['text-field']);
@@ -172,7 +173,7 @@ ${flagHelp(FLAGS)}
       const command = `corpus-clean bench ${argv.join(' ')}`.trim();
       const date = new Date().toISOString();
       if (p.values.json) {
-        process.stdout.write(JSON.stringify({ date, command, machine, load, cpuShare: warm.cpuShare, files, bytes: read.stats.bytesRead, docs: read.stats.read, rows }, null, 2) + '\n');
+        writeStdoutSync(JSON.stringify({ date, command, machine, load, cpuShare: warm.cpuShare, files, bytes: read.stats.bytesRead, docs: read.stats.read, rows }, null, 2) + '\n');
         return 0;
       }
       const fmt = (x: number, d = 1): string => x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
@@ -191,7 +192,7 @@ ${flagHelp(FLAGS)}
       ];
       if (warm.cpuShare < 0.8) out.push('', `The measured pass got ${(100 * warm.cpuShare).toFixed(0)} % of a core (CPU time over wall time): other processes share this machine, and every figure above is wall time, about ${fmt(1 / Math.max(0.01, warm.cpuShare), 1)}x slower than on an idle core. Compare ratios (x pass-through), not absolute figures.`);
       if (mb < 20) out.push('', `Note: ${fmt(mb)} MB is little data: per-stage figures carry start-up and timer noise; give tens of MB of your own shards for figures that hold at scale.`);
-      process.stdout.write(out.join('\n') + '\n');
+      writeStdoutSync(out.join('\n') + '\n');
       return 0;
     },
   };

@@ -1,3 +1,4 @@
+import { writeStdoutSync } from '../../io/stdout.js';
 import type { Command } from '../command.js';
 import { parse, flagHelp } from '../args.js';
 import type { Flag } from '../args.js';
@@ -26,7 +27,7 @@ ${flagHelp(FLAGS)}
   },
   async run(argv) {
     const p = parse('cat', argv, FLAGS);
-    if (p.values.help) return process.stdout.write(this.help()), 0;
+    if (p.values.help) return writeStdoutSync(this.help()), 0;
     return execute({ command: 'cat', inputs: p.positionals, stages: [], values: p.values, requireText: p.values['no-require-text'] !== true });
   },
 };

@@ -1,3 +1,4 @@
+import { writeStdoutSync } from '../../io/stdout.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Stage } from '../../core/stage.js';
@@ -15,7 +16,7 @@ import { parseSize } from '../../core/recipe.js';
 import { prepareFolder } from '../../exec/folder.js';
 import { progressWanted } from '../../exec/progress.js';
 import { globalDir, planPath } from '../../exec/layout.js';
-import { runLocal, UnitFailure } from '../../exec/local.js';
+import { localWorkers, runLocal, UnitFailure } from '../../exec/local.js';
 import { writeAtomic } from '../../exec/markers.js';
 import { autoTaskSize, planPhases, planTasks, type Plan, type RunSettings } from '../../exec/plan.js';
 import { doneUnits, totalUnits } from '../../exec/status.js';
@@ -25,7 +26,7 @@ import { dedupOptions } from '../../stages/dedup/options.js';
 import type { InputFormat } from '../../io/readers/index.js';
 import type { Command } from '../command.js';
 import type { Flag } from '../args.js';
-import { flagHelp, parse, stageFlags, stageOptionValues } from '../args.js';
+import { countFlag, flagHelp, parse, stageFlags, stageOptionValues } from '../args.js';
 import { executePrepared, IO_FLAGS, prepare, type Job, type Prepared } from '../execute.js';
 
 /** The dedup options that apply on disk (MinHash only). */
@@ -73,7 +74,7 @@ ${flagHelp(IO)}
   },
   async run(argv) {
     const p = parse('dedup-disk', argv, [...OWN, ...IO]);
-    if (p.values.help) return process.stdout.write(this.help()), 0;
+    if (p.values.help) return writeStdoutSync(this.help()), 0;
     const work = p.values.work as string | undefined;
     if (work === undefined) throw new UsageError('dedup-disk: --work DIR is required');
     if (p.positionals.length === 0 || p.positionals.includes('-')) throw new UsageError('dedup-disk reads its inputs twice (signatures, then the kept records), not stdin: give files or folders');
@@ -82,8 +83,7 @@ ${flagHelp(IO)}
     // The inputs of every command (as `dedup` reads them), expanded by prepare.
     const job: Job = { command: 'dedup-disk', inputs: p.positionals, stages: [], values: p.values, requireText: true, startedAt: Date.now() };
     const quiet = p.values.quiet === true;
-    const asked = p.values.workers === undefined ? undefined : Number(p.values.workers);
-    if (asked !== undefined && !(Number.isInteger(asked) && asked >= 1)) throw new UsageError(`--workers must be a positive integer, got '${p.values.workers}'`);
+    const asked = countFlag(p.values.workers, 'workers');
     const taskSize = p.values['task-size'] !== undefined ? parseSize(p.values['task-size']) : undefined;
     const prepared = await prepare(job);
     try {
@@ -135,8 +135,8 @@ async function onWork(work: string, plan: Plan, stage: Stage, job: Job, prepared
     throw new UsageError(`work folder '${work}' holds the unfinished work of another dedup-disk command (other inputs or options); give a new one (${e.message})`);
   });
   if (state === 'fresh') await writeAtomic(planPath(work), JSON.stringify(plan, null, 1) + '\n');
-  const bytes = tasks.reduce((a, t) => a + t.bytes, 0);
-  const workers = asked ?? Math.max(1, Math.min(availableParallelism(), Math.ceil(bytes / 16e6)));
+  const { workers, note } = localWorkers(asked, plan, availableParallelism());
+  if (note !== undefined) process.stderr.write(`corpus-clean dedup-disk: ${note}\n`);
   if (!quiet) process.stderr.write(`corpus-clean dedup-disk: ${state === 'resume' ? `resuming in ${work} (${doneUnits(work, plan)} of ${totalUnits(plan)} units done): ` : ''}signatures, buckets and clusters of ${prepared.files.length} files (${tasks.length} tasks, ${workers} workers) in ${work}\n`);
   const started = performance.now();
   const unregister = whileRunning(async () => void (await removeStale(work)), `finished tasks are kept in ${work}: run the same command again to resume`);

@@ -1,3 +1,4 @@
+import { writeStdoutSync } from '../../io/stdout.js';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '../../core/errors.js';
@@ -8,10 +9,9 @@ import { TOKENIZER_HINT, tokenizeStage } from '../../export/tokenize-stage.js';
 import { SentencePieceTokenizer } from '../../tokenize/tokenizer.js';
 import type { Command } from '../command.js';
 import type { Flag } from '../args.js';
-import { flagHelp, parse, type Parsed } from '../args.js';
+import { countFlag, flagHelp, parse, type Parsed } from '../args.js';
 import { execute, IO_FLAGS } from '../execute.js';
 import { didYouMean } from '../../core/suggest.js';
-import { parseDecimal } from '../../core/options.js';
 
 const TARGETS = ['internevo', 'xtuner-v1'] as const;
 type Target = (typeof TARGETS)[number];
@@ -63,7 +63,7 @@ ${flagHelp(INPUT)}
   },
   async run(argv) {
     const p = parse('export', argv, FLAGS);
-    if (p.values.help) return process.stdout.write(this.help()), 0;
+    if (p.values.help) return writeStdoutSync(this.help()), 0;
     let inputs = p.positionals;
     const v0 = p.values;
     if (typeof v0.format === 'string' && (TARGETS as readonly string[]).includes(v0.format)) {
@@ -81,8 +81,7 @@ ${flagHelp(INPUT)}
     target ??= 'internevo';
     if (!(TARGETS as readonly string[]).includes(target)) throw new UsageError(`export: --to must be one of ${TARGETS.join(', ')}; got '${target}'${didYouMean(target, TARGETS)}`);
     const v = p.values;
-    const minLength = v['min-length'] === undefined ? 0 : parseDecimal(v['min-length']);
-    if (!Number.isInteger(minLength) || minLength < 0) throw new UsageError(`--min-length must be a whole number >= 0, got '${v['min-length']}'`);
+    const minLength = countFlag(v['min-length'], 'min-length', 0) ?? 0;
     const kind = (v.kind as string | undefined) ?? 'auto';
     if (!['auto', 'pretrain', 'chat'].includes(kind)) throw new UsageError(`--kind must be auto, pretrain or chat; got '${kind}'`);
     const metaDtype = (v['meta-dtype'] as string | undefined) ?? '<i8';

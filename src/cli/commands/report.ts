@@ -1,3 +1,4 @@
+import { writeStdoutSync } from '../../io/stdout.js';
 import { UsageError } from '../../core/errors.js';
 import { writeReport } from '../../report/write.js';
 import type { Command } from '../command.js';
@@ -31,7 +32,7 @@ ${flagHelp(FLAGS)}
   },
   async run(argv) {
     const p = parse('report', argv, FLAGS);
-    if (p.values.help) return process.stdout.write(this.help()), 0;
+    if (p.values.help) return writeStdoutSync(this.help()), 0;
     if (p.positionals.length !== 1) throw new UsageError(`report takes one run folder, got ${p.positionals.length}\nsee 'corpus-clean report --help'`);
     const out = await writeReport(p.positionals[0], p.values.output as string | undefined);
     process.stderr.write(`corpus-clean report: wrote ${out}\n`);

@@ -1,3 +1,4 @@
+import { writeStdoutSync } from '../../io/stdout.js';
 import { readFile } from 'node:fs/promises';
 import { progressWanted } from '../../exec/progress.js';
 import { existsSync } from 'node:fs';
@@ -9,7 +10,7 @@ import { loadStageModules, resolveRecipe } from '../../core/recipe.js';
 import type { StageRegistry } from '../../core/registry.js';
 import type { Command } from '../command.js';
 import type { Flag } from '../args.js';
-import { flagHelp, parse } from '../args.js';
+import { countFlag, flagHelp, parse } from '../args.js';
 import { execute, IO_FLAGS, type EffectiveSettings } from '../execute.js';
 import { mkdir, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -20,7 +21,7 @@ import { startAttempt, workedMs } from '../attempts.js';
 import { prepareFolder } from '../../exec/folder.js';
 import { planPath, rejectsPath } from '../../exec/layout.js';
 import type { OutputCompression } from '../../io/writers/sharded.js';
-import { runLocal, UnitFailure } from '../../exec/local.js';
+import { localWorkers, runLocal, UnitFailure } from '../../exec/local.js';
 import { roundTimeline, type Timeline } from '../../exec/timing.js';
 import { removeStale, writeAtomic } from '../../exec/markers.js';
 import { mergeRun } from '../../exec/merge.js';
@@ -30,7 +31,6 @@ import { liveJobs, liveJobsMessage, runSlurm, slurmYaml, type SlurmOptions } fro
 import { VERSION } from '../../version.js';
 import { writeReport } from '../../report/write.js';
 import type { Stage } from '../../core/stage.js';
-import { parseDecimal } from '../../core/options.js';
 import { didYouMean } from '../../core/suggest.js';
 
 const EXEC_FLAGS: Flag[] = [
@@ -72,13 +72,6 @@ const RUN_FLAGS: Flag[] = [
   ...IO_FLAGS.filter((f) => !NOT_FOR_RUN.includes(f.name)).map((f) => (RUN_HELP[f.name] ? { ...f, help: RUN_HELP[f.name] } : f)),
   { name: 'rejects-compress', type: 'string', arg: 'none|gzip|zstd', help: "compression of _rejects.jsonl (default: the recipe's rejects: {compression}, else that of the shards)" },
 ];
-
-function positive(v: unknown, flag: string): number | undefined {
-  if (v === undefined) return undefined;
-  const n = parseDecimal(v);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${flag} must be a positive integer, got '${v}'`);
-  return n;
-}
 
 /** `minScore` → `min_score`, the spelling recipes use. */
 function snakeKeys(o: Record<string, unknown>): Record<string, unknown> {
@@ -149,7 +142,7 @@ ${flagHelp(RUN_FLAGS)}
     },
     async run(argv) {
       const p = parse('run', argv, RUN_FLAGS);
-      if (p.values.help) return process.stdout.write(this.help()), 0;
+      if (p.values.help) return writeStdoutSync(this.help()), 0;
       if (p.positionals.length !== 1) throw new UsageError(`run takes one recipe file, got ${p.positionals.length}\nsee 'corpus-clean run --help'`);
       return runWith(p.positionals[0], p.values, registry);
     },
@@ -172,7 +165,7 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
   const ex = recipe.executor ?? {};
   const kind = (v.executor as string | undefined) ?? ex.kind ?? 'local';
   if (kind !== 'local' && kind !== 'slurm') throw new UsageError(`--executor must be local or slurm; got '${kind}'`);
-  const asked = positive(v.workers, 'workers') ?? ex.workers;
+  const asked = countFlag(v.workers, 'workers') ?? ex.workers;
   // Without --task-size or executor.task_size, a size chosen from the input (see taskSizeFor).
   const askedTaskSize = v['task-size'] !== undefined ? parseSize(v['task-size']) : ex.taskSize;
   let taskSize = askedTaskSize ?? DEFAULT_TASK_SIZE;
@@ -182,8 +175,8 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
     partition: (v.partition as string | undefined) ?? ex.partition,
     time: (v.time as string | undefined) ?? ex.time,
     mem: (v.mem as string | undefined) ?? ex.mem,
-    cpusPerTask: positive(v['cpus-per-task'], 'cpus-per-task') ?? ex.cpusPerTask,
-    parallel: positive(v.parallel, 'parallel') ?? ex.parallel,
+    cpusPerTask: countFlag(v['cpus-per-task'], 'cpus-per-task') ?? ex.cpusPerTask,
+    parallel: countFlag(v.parallel, 'parallel') ?? ex.parallel,
   };
   const dir = out.endsWith('/') ? out.slice(0, -1) : out;
   const rejectsCompression = ((v['rejects-compress'] as string | undefined) ?? recipe.rejects.compression ?? (v.compress as string | undefined) ?? recipe.output.compression) as OutputCompression;
@@ -215,11 +208,8 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
       resolvedRejects = { attrs: settings.rejectAttrs, ...(settings.rejectsSample !== undefined ? { sample_per_reason: settings.rejectsSample } : {}), compression: rejectsCompression };
       taskSize = askedTaskSize ?? (await defaultTaskSize(stages.map((x) => x.name), files));
       const tasks = await planTasks(files, settings.format, taskSize);
-      // By default every core, but no more than one worker per 16 MB of input: starting a
-      // worker (its stages, their models) costs more than a small input takes.
-      const bytes = tasks.reduce((a, t) => a + t.bytes, 0);
-      const workers = asked ?? Math.max(1, Math.min(availableParallelism(), Math.ceil(bytes / 16e6)));
       const plan: Plan = { version: 1, name: recipe.name, stages: recipe.stages, settings, inputs: files, tasks, taskSize, ...planPhases(stages, tasks.length) };
+      const { workers, note: workersNote } = localWorkers(asked, plan, availableParallelism(), v.workers !== undefined ? '--workers' : 'executor: workers');
       // A Slurm chain of an earlier run still writing here: only the Slurm executor may follow it.
       const live = await liveJobs(dir);
       if (live.length > 0 && (kind !== 'slurm' || v.overwrite === true)) throw new UsageError(liveJobsMessage(dir, live));
@@ -232,6 +222,7 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
       const progress = progressWanted(quiet);
       if (state === 'resume' && !quiet) process.stderr.write(`corpus-clean run: resuming the unfinished run in ${dir}: ${doneUnits(dir, plan)} of ${totalUnits(plan)} units done\n`);
       if (kind === 'slurm') return runSlurm(dir, plan, slurm, { progress, quiet });
+      if (workersNote !== undefined) process.stderr.write(`corpus-clean run: ${workersNote}\n`);
       const unregister = whileRunning(async () => void (await removeStale(dir)), 'finished tasks are kept: run the same command again to resume');
       let timeline: Timeline;
       try {

@@ -1,3 +1,4 @@
+import { writeStdoutSync } from '../../io/stdout.js';
 import type { StageFactory, StageRegistry } from '../../core/registry.js';
 import type { Command } from '../command.js';
 import type { Flag } from '../args.js';
@@ -36,7 +37,7 @@ ${flagHelp(io)}
     },
     async run(argv) {
       const p = parse(factory.name, argv, flags);
-      if (p.values.help) return process.stdout.write(this.help()), 0;
+      if (p.values.help) return writeStdoutSync(this.help()), 0;
       const stage = await registry.create(factory.name, stageOptionValues(factory.options, p.values), 'flag');
       const values = { ...p.values };
       for (const [alias, name] of renamed) values[name] = p.values[alias];

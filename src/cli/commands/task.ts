@@ -1,3 +1,4 @@
+import { writeStdoutSync } from '../../io/stdout.js';
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { UsageError } from '../../core/errors.js';
@@ -12,7 +13,8 @@ import { buildStages, runUnit } from '../../exec/unit.js';
 import type { Command } from '../command.js';
 import type { Flag } from '../args.js';
 import { flagHelp, parse } from '../args.js';
-import { parseDecimal } from '../../core/options.js';
+import { parseWhole } from '../../core/options.js';
+import { showText } from '../../core/show.js';
 
 async function loadPlan(dir: string | undefined, command: string): Promise<Plan> {
   if (dir === undefined) throw new UsageError(`${command} takes a run folder\nsee 'corpus-clean ${command} --help'`);
@@ -45,14 +47,14 @@ ${flagHelp(TASK_FLAGS)}
     },
     async run(argv) {
       const p = parse('task', argv, TASK_FLAGS);
-      if (p.values.help) return process.stdout.write(this.help()), 0;
+      if (p.values.help) return writeStdoutSync(this.help()), 0;
       const dir = p.positionals[0];
       const plan = await loadPlan(dir, 'task');
-      const phase = parseDecimal(p.values.phase);
-      const unit = parseDecimal(p.values.unit);
-      if (!Number.isInteger(phase) || phase < 0 || phase >= plan.phases.length) throw new UsageError(`--phase must be 0 to ${plan.phases.length - 1}; got '${p.values.phase}'`);
+      const phase = parseWhole(p.values.phase);
+      const unit = parseWhole(p.values.unit);
+      if (!Number.isInteger(phase) || phase < 0 || phase >= plan.phases.length) throw new UsageError(`--phase must be 0 to ${plan.phases.length - 1}; got '${showText(String(p.values.phase))}'`);
       const ph = plan.phases[phase];
-      if (!Number.isInteger(unit) || unit < 0 || unit >= ph.units) throw new UsageError(`--unit must be 0 to ${ph.units - 1} for phase ${ph.id}; got '${p.values.unit}'`);
+      if (!Number.isInteger(unit) || unit < 0 || unit >= ph.units) throw new UsageError(`--unit must be 0 to ${ph.units - 1} for phase ${ph.id}; got '${showText(String(p.values.unit))}'`);
       const name = ph.kind === 'tasks' ? `task ${unit} of phase ${ph.id} (${describeTask(plan.tasks[unit])})` : `unit ${unit} of phase ${ph.id}`;
       if (isDone(dir, ph.id, unit)) {
         process.stderr.write(`corpus-clean task: ${name}: already done\n`);
@@ -88,7 +90,7 @@ ${flagHelp(ONLY_HELP)}
   },
   async run(argv) {
     const p = parse('merge', argv, ONLY_HELP);
-    if (p.values.help) return process.stdout.write(this.help()), 0;
+    if (p.values.help) return writeStdoutSync(this.help()), 0;
     const dir = p.positionals[0];
     const plan = await loadPlan(dir, 'merge');
     return mergeRun(dir, plan, { started: (await stat(planPath(dir))).mtimeMs, executor: { kind: process.env.SLURM_JOB_ID ? 'slurm' : 'merge' } });
@@ -113,11 +115,11 @@ ${flagHelp(ONLY_HELP)}
   },
   async run(argv) {
     const p = parse('status', argv, ONLY_HELP);
-    if (p.values.help) return process.stdout.write(this.help()), 0;
+    if (p.values.help) return writeStdoutSync(this.help()), 0;
     const dir = p.positionals[0];
     if (dir === undefined) throw new UsageError("status takes a run folder\nsee 'corpus-clean status --help'");
     const r = await statusReport(dir);
-    process.stdout.write(r.text);
+    writeStdoutSync(r.text);
     return r.finished ? 0 : 1;
   },
 };

@@ -4,6 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { createGzip, type Gzip } from 'node:zlib';
 import { UsageError } from '../../core/errors.js';
 import { outputTarget, splitExtensions } from '../outputs.js';
+import { writeStdout } from '../stdout.js';
 import { zstdEncoder } from '../zstdEncode.js';
 
 /** Output compression, chosen by the file name's ending. */
@@ -201,7 +202,7 @@ export class ShardedWriter {
     if (this.aborted) throw new Error('ShardedWriter: write after abort');
     if (this.o.output === '-') {
       this.lines += count;
-      if (!process.stdout.write(block)) await waitDrain(process.stdout);
+      await writeStdout(block);
       return;
     }
     this.shard ??= await this.open();

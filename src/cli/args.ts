@@ -37,7 +37,7 @@ export function parse(command: string, argv: string[], flags: readonly Flag[]): 
     const msg = (e as Error).message.replace(/\. To specify a positional argument.*$/s, '');
     const unknown = /^Unknown option '(-{1,2})([^']*)'/.exec(msg);
     const text = unknown
-      ? `unknown option '${unknown[1]}${unknown[2]}'${unknown[1] === '--' ? didYouMean(unknown[2], flags.map((f) => f.name), (c) => `'--${c}'`) : ''}`
+      ? `unknown option '${unknown[1]}${showText(unknown[2])}'${unknown[1] === '--' ? didYouMean(unknown[2], flags.map((f) => f.name), (c) => `'--${c}'`) : ''}`
       : msg.charAt(0).toLowerCase() + msg.slice(1);
     throw new UsageError(`${command}: ${text}\nsee 'corpus-clean ${command} --help'`);
   }

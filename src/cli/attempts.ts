@@ -1,6 +1,7 @@
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { workDir } from '../exec/layout.js';
+import { makeDir } from '../io/dirs.js';
 
 /**
  * The time a `run` spent working, over all its invocations: a run that was stopped and resumed
@@ -28,7 +29,7 @@ export async function startAttempt(dir: string, fresh: boolean, planned: number,
     }
   }
   starts = fresh ? [planned] : [...(starts.length > 0 ? starts : [planned]), now];
-  await mkdir(workDir(dir), { recursive: true });
+  await makeDir(workDir(dir), 'work folder');
   await writeFile(attemptsPath(dir), JSON.stringify(starts) + '\n');
   return starts;
 }

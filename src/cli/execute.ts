@@ -14,7 +14,6 @@ import { checkOutputName, checkOutputs, LOCK_NAME, lockOutput, prepareOutput, RU
 import { refuseUnfinished } from '../exec/markers.js';
 import { progressWanted } from '../exec/progress.js';
 import type { RunSettings } from '../exec/plan.js';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeAtomic } from '../io/writers/atomic.js';
 import { onOutputClosed, whileRunning } from './interrupt.js';
@@ -30,6 +29,8 @@ import { countFlag } from './args.js';
 import { accountingLine, badInput, fileLines, fileWarnings, keysSeen, progressPrinter } from './report.js';
 import { dominantNotes, dominantRules } from './dominant.js';
 import { parseDecimal } from '../core/options.js';
+import { makeDir } from '../io/dirs.js';
+import { showText } from '../core/show.js';
 
 /** Input, output and accounting flags shared by `cat` and every stage command. */
 export const IO_FLAGS: Flag[] = [
@@ -141,27 +142,27 @@ export async function prepare(job: Job) {
   const v = job.values;
   const d = job.defaults ?? {};
   const format = (v.format as string | undefined) ?? 'auto';
-  if (!FORMATS.includes(format as InputFormat)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}; got '${format}'`);
+  if (!FORMATS.includes(format as InputFormat)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')}; got '${showText(format)}'`);
   const txtMode = (v['txt-mode'] as string | undefined) ?? 'file';
-  if (txtMode !== 'file' && txtMode !== 'line') throw new UsageError(`--txt-mode must be file or line; got '${txtMode}'`);
+  if (txtMode !== 'file' && txtMode !== 'line') throw new UsageError(`--txt-mode must be file or line; got '${showText(txtMode)}'`);
   const outputName = (v.output as string | undefined) ?? d.output ?? '-';
   const outputFormat = (v['output-format'] as string | undefined) ?? (outputName.endsWith('.parquet') ? 'parquet' : 'jsonl');
-  if (outputFormat !== 'jsonl' && outputFormat !== 'parquet') throw new UsageError(`--output-format must be jsonl or parquet; got '${outputFormat}'`);
+  if (outputFormat !== 'jsonl' && outputFormat !== 'parquet') throw new UsageError(`--output-format must be jsonl or parquet; got '${showText(outputFormat)}'`);
   const parquet = outputFormat === 'parquet';
   const compress = (v.compress as string | undefined) ?? d.compression ?? (parquet ? 'snappy' : 'none');
   if (parquet ? !(PARQUET_COMPRESSIONS as readonly string[]).includes(compress) : !['none', 'gzip', 'zstd'].includes(compress)) {
-    throw new UsageError(`--compress must be ${parquet ? PARQUET_COMPRESSIONS.join(', ') : 'none, gzip or zstd'}; got '${compress}'`);
+    throw new UsageError(`--compress must be ${parquet ? PARQUET_COMPRESSIONS.join(', ') : 'none, gzip or zstd'}; got '${showText(compress)}'`);
   }
   const rowGroupSize = countFlag(v['row-group-size'], 'row-group-size') ?? 10_000;
   const rawRate = v['max-reject-rate'];
   const rate = rawRate !== undefined ? parseDecimal(rawRate) : (d.maxRejectRate ?? 0.1);
-  if (!(rate >= 0 && rate <= 1)) throw new UsageError(`--max-reject-rate must be between 0 and 1; got '${rawRate}'`);
+  if (!(rate >= 0 && rate <= 1)) throw new UsageError(`--max-reject-rate must be between 0 and 1; got '${showText(String(rawRate))}'`);
   const shardRecords = countFlag(v['shard-records'], 'shard-records') ?? d.shardRecords;
   const shardBytes = v['shard-size'] !== undefined ? parseSize(v['shard-size']) : d.shardBytes;
   const output = (v.output as string | undefined) ?? d.output ?? '-';
   const rejectsPath = (v.rejects as string | undefined) ?? d.rejects;
   const rejectsAttrs = (v['rejects-attrs'] as string | undefined) ?? d.rejectsAttrs ?? 'failing';
-  if (rejectsAttrs !== 'failing' && rejectsAttrs !== 'all') throw new UsageError(`--rejects-attrs must be failing or all; got '${rejectsAttrs}'`);
+  if (rejectsAttrs !== 'failing' && rejectsAttrs !== 'all') throw new UsageError(`--rejects-attrs must be failing or all; got '${showText(rejectsAttrs)}'`);
   const rejectsSample = countFlag(v['rejects-sample'], 'rejects-sample', 0) ?? d.rejectsSample;
   const statsPath = (v.stats as string | undefined) ?? d.stats;
   const textField = parseTextField(v['text-field']) ?? d.textField;
@@ -175,14 +176,14 @@ export async function prepare(job: Job) {
   await refuseUnfinished(job.inputs, v['allow-unfinished'] === true);
   const files = await expandInputs(job.inputs.length > 0 ? job.inputs : ['-']);
   const unknown = format === 'auto' ? files.find((f) => f !== '-' && !isInputName(f)) : undefined;
-  if (unknown !== undefined) throw new UsageError(`cannot tell the format of '${unknown}' from its name (.jsonl, .json, .csv, .tsv, .txt, .warc, .wet, .html, optionally .gz/.zst, or .parquet); give --format`);
+  if (unknown !== undefined) throw new UsageError(`cannot tell the format of '${showPath(unknown)}' from its name (.jsonl, .json, .csv, .tsv, .txt, .warc, .wet, .html, optionally .gz/.zst, or .parquet); give --format`);
   if (files.includes('-') && process.stdin.isTTY) throw new UsageError(`no input: give files, or pipe JSONL into 'corpus-clean ${job.command}'`);
   const folder = output !== '-' && (await isFolderOutput(output));
   if (!folder && output !== '-' && job.sink === undefined && job.runTasks === undefined) await checkOutputName(output, parquet);
   const plan = { inputs: files, output, folder, sharded: !folder && Boolean(shardRecords || shardBytes), rejects: rejectsPath, stats: statsPath, extra: job.extraOutputs, overwrite: v.overwrite === true || d.overwrite === true };
   await checkOutputs(plan);
   // A planned run (executors) judges its folder itself (it may resume it); it takes the lock only.
-  const release = job.runTasks !== undefined ? (await mkdir(output, { recursive: true }), lockOutput(join(output, LOCK_NAME))) : job.sink === undefined ? await prepareOutput(plan) : () => {};
+  const release = job.runTasks !== undefined ? (await makeDir(output, 'output folder'), lockOutput(join(output, LOCK_NAME))) : job.sink === undefined ? await prepareOutput(plan) : () => {};
   return { format, txtMode: txtMode as 'file' | 'line', compress, rate, rawRate, shardRecords, shardBytes, output, rejectsPath, rejectsAttrs: rejectsAttrs as RejectAttrs, rejectsSample, statsPath, textField, files, release, parquet, rowGroupSize };
 }
 
@@ -386,7 +387,7 @@ export async function finishRun(f: Finished): Promise<number> {
   const missing = stats.input.dropped.text_missing ?? 0;
   if (missing > 0 && missing >= stats.read / 2) {
     const keys = keysSeen(stats);
-    process.stderr.write(`corpus-clean ${job.command}: note: ${missing} of ${stats.read} records have no ${textField ? `'${textFieldLabel(textField)}'` : "'text' or 'content'"} field; name the text field with --text-field NAME${keys.length > 0 ? ` (keys seen: ${keys.slice(0, 8).join(', ')}; a list is tried in order: --text-field text,NAME)` : ''}${rejectsPath ? ` (their keys are in ${rejectsPath})` : ''}\n`);
+    process.stderr.write(`corpus-clean ${job.command}: note: ${missing} of ${stats.read} records have no ${textField ? `'${showText(textFieldLabel(textField))}'` : "'text' or 'content'"} field; name the text field with --text-field NAME${keys.length > 0 ? ` (keys seen: ${keys.slice(0, 8).join(', ')}; a list is tried in order: --text-field text,NAME)` : ''}${rejectsPath ? ` (their keys are in ${showPath(rejectsPath)})` : ''}\n`);
     const sft = keys.filter((k) => SFT_KEYS.has(k));
     if (sft.length > 0) {
       const copy = job.command === 'cat' ? '; to copy them as they are, pass --no-require-text' : '';
@@ -395,14 +396,14 @@ export async function finishRun(f: Finished): Promise<number> {
   }
   if (stats.written === 0 && stats.read > 0) {
     const top = [stats.input, ...stats.stages].flatMap((st) => Object.entries(st.dropped).map(([r, n]) => [`${st.stage}/${r}`, n] as const)).sort((a, b) => b[1] - a[1])[0];
-    if (top !== undefined && !dominant.includes(top[0])) process.stderr.write(`corpus-clean ${job.command}: note: nothing was written; most records were rejected as ${top[0]} (${top[1]} of ${stats.read})${rejectsPath ? `, see ${rejectsPath}` : ''}${HINTS[top[0]] ? `; ${HINTS[top[0]]}` : ''}\n`);
+    if (top !== undefined && !dominant.includes(top[0])) process.stderr.write(`corpus-clean ${job.command}: note: nothing was written; most records were rejected as ${top[0]} (${top[1]} of ${stats.read})${rejectsPath ? `, see ${showPath(rejectsPath)}` : ''}${HINTS[top[0]] ? `; ${HINTS[top[0]]}` : ''}\n`);
   }
   const arrays = stats.input.dropped.not_object ?? 0;
   if (arrays > 0 && arrays >= stats.read / 2 && wrapArrays === undefined) {
     process.stderr.write(`corpus-clean ${job.command}: note: ${arrays} of ${stats.read} lines are JSON values that are not objects; if they are message lists (XTuner's OpenAI format), pass --wrap-arrays messages\n`);
   }
   if (badRate > rate) {
-    process.stderr.write(`corpus-clean ${job.command}: error: ${bad} of ${stats.read} records were bad input (${(badRate * 100).toFixed(1)} % > --max-reject-rate ${rate})${rejectsPath ? `; see ${rejectsPath}` : '; use --rejects FILE to see them'}\n`);
+    process.stderr.write(`corpus-clean ${job.command}: error: ${bad} of ${stats.read} records were bad input (${(badRate * 100).toFixed(1)} % > --max-reject-rate ${rate})${rejectsPath ? `; see ${showPath(rejectsPath)}` : '; use --rejects FILE to see them'}\n`);
     code = ExitCode.dataOrIo;
   }
   if (stats.written === 0 && f.allowEmpty !== true) {

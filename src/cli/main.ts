@@ -7,7 +7,7 @@ import type { Command } from './command.js';
 import { catCommand } from './commands/cat.js';
 import { stageOnly } from './stageModules.js';
 import { outputClosed, stopping } from './interrupt.js';
-import { showLines } from '../core/show.js';
+import { showLines, showText } from '../core/show.js';
 
 /**
  * All subcommands: the fixed ones, then one per registered stage. Loaded on demand, so `cat`
@@ -72,7 +72,7 @@ export async function main(argv: string[]): Promise<number> {
       writeStdoutSync(VERSION + '\n');
       return ExitCode.ok;
     }
-    if (!cmd) throw new UsageError(`unknown command '${name}'${didYouMean(name, list.map((c) => c.name))}; commands: ${list.map((c) => c.name).join(', ')}`);
+    if (!cmd) throw new UsageError(`unknown command '${showText(name)}'${didYouMean(name, list.map((c) => c.name))}; commands: ${list.map((c) => c.name).join(', ')}`);
 
     return await cmd.run(rest);
   } catch (e) {

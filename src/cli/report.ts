@@ -104,7 +104,7 @@ const MIN_RECORDS_FOR_SHARE = 10;
 /** What to do about a reason that took (nearly) a whole file. */
 export function fixFor(reason: string, keys: string[], textField: TextField | undefined, s?: RunStats, command = 'run', samples = '_report.html (or the rejects)'): string {
   const [stage, code] = [reason.slice(0, reason.indexOf('/')), reason.slice(reason.indexOf('/') + 1)];
-  const field = textField === undefined ? "'text' or 'content'" : `'${textFieldLabel(textField)}'`;
+  const field = textField === undefined ? "'text' or 'content'" : `'${showText(textFieldLabel(textField))}'`;
   const guess = keys.find((k) => /text|content|body|raw|document|passage/i.test(k));
   if (code === 'text_missing' || code === 'no_text') {
     return `no ${field} field; keys seen: ${keys.slice(0, 8).join(', ') || 'none'}; use --text-field ${guess ?? 'NAME'} (a list is tried in order: --text-field ${textFieldLabel(textField)},${guess ?? 'NAME'}; text_field in a recipe)`;

@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { fsPath, readNames, realPath } from './fsname.js';
 import { join } from 'node:path';
 import { UsageError } from './errors.js';
+import { showText } from './show.js';
 
 /*
  * Glob patterns for input paths, matched without backtracking regexes. A regex built from a glob
@@ -122,12 +123,12 @@ export function expandBraces(pattern: string): string[] {
     const b = firstBrace(p);
     if (b === null) {
       out.push(p);
-      if (out.length > MAX_PATTERNS) throw new UsageError(`glob '${pattern}' expands to more than ${MAX_PATTERNS} patterns`);
+      if (out.length > MAX_PATTERNS) throw new UsageError(`glob '${showText(pattern)}' expands to more than ${MAX_PATTERNS} patterns`);
       continue;
     }
     const [start, end, alts] = b;
     for (let i = alts.length - 1; i >= 0; i--) todo.push(p.slice(0, start) + alts[i] + p.slice(end + 1));
-    if (todo.length > MAX_PATTERNS) throw new UsageError(`glob '${pattern}' expands to more than ${MAX_PATTERNS} patterns`);
+    if (todo.length > MAX_PATTERNS) throw new UsageError(`glob '${showText(pattern)}' expands to more than ${MAX_PATTERNS} patterns`);
   }
   return out;
 }

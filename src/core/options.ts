@@ -146,7 +146,7 @@ export function resolveOptions(owner: string, spec: OptionsSpec, given: Readonly
     let key = camelCase(rawKey);
     if (spec[key] === undefined && aliases.has(key)) {
       const to = aliases.get(key)!;
-      if (Object.keys(given).some((k) => camelCase(k) === to)) throw new UsageError(`${owner}: give '${optionName(to, naming)}' or its old name '${rawKey}', not both`);
+      if (Object.keys(given).some((k) => camelCase(k) === to)) throw new UsageError(`${owner}: give '${showText(optionName(to, naming))}' or its old name '${showText(rawKey)}', not both`);
       key = to;
     }
     const s = spec[key];
@@ -154,7 +154,7 @@ export function resolveOptions(owner: string, spec: OptionsSpec, given: Readonly
       const allowed = Object.keys(spec).map((k) => optionName(k, naming));
       const shown = naming === 'flag' ? `--${rawKey}` : rawKey;
       throw new UsageError(
-        `${owner}: unknown option '${shown}'` + (allowed.length ? `${didYouMean(optionName(camelCase(rawKey), naming), allowed)}; allowed: ${allowed.join(', ')}` : '; it takes no options'),
+        `${owner}: unknown option '${showText(shown)}'` + (allowed.length ? `${didYouMean(optionName(camelCase(rawKey), naming), allowed)}; allowed: ${allowed.join(', ')}` : '; it takes no options'),
       );
     }
     if (value === undefined) continue;

@@ -5,6 +5,8 @@ import { camelCase, resolveOptions, type OptionsSpec } from './options.js';
 import { didYouMean } from './suggest.js';
 import type { StageFactory, StageRegistry } from './registry.js';
 import { pathToFileURL } from 'node:url';
+import { showText } from './show.js';
+import { showPath } from './fsname.js';
 
 /** One stage of a recipe, options resolved (defaults filled in). */
 export interface RecipeStage {
@@ -140,7 +142,7 @@ function camelKeys(o: Record<string, unknown>, allowed: string[], where: string)
     const c = camelCase(k);
     if (!allowed.includes(c)) {
       const snake = allowed.map((x) => x.replace(/[A-Z]/g, (m) => '_' + m.toLowerCase()));
-      throw new UsageError(`${where}: unknown key '${k}'${didYouMean(k, snake)}; allowed: ${snake.join(', ')}`);
+      throw new UsageError(`${where}: unknown key '${showText(k)}'${didYouMean(k, snake)}; allowed: ${snake.join(', ')}`);
     }
     out[c] = v;
   }
@@ -186,14 +188,14 @@ export async function loadStageModules(raw: unknown, registry: StageRegistry, so
     try {
       mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
     } catch (e) {
-      throw new UsageError(`${at}: cannot load module '${s.module}' (${path}): ${(e as Error).message}`);
+      throw new UsageError(`${at}: cannot load module '${showText(s.module)}' (${showPath(path)}): ${(e as Error).message}`);
     }
     const factory = [mod.default, ...Object.values(mod)].find(isFactory);
-    if (factory === undefined) throw new UsageError(`${at}: module '${s.module}' exports no stage factory ({name, summary, options, create})`);
+    if (factory === undefined) throw new UsageError(`${at}: module '${showText(s.module)}' exports no stage factory ({name, summary, options, create})`);
     const known = modules.get(factory.name);
-    if (known !== undefined && known !== path) throw new UsageError(`${at}: stage name '${factory.name}' is already used by ${known}`);
+    if (known !== undefined && known !== path) throw new UsageError(`${at}: stage name '${showText(factory.name)}' is already used by ${known}`);
     if (known === undefined) {
-      if (registry.has(factory.name)) throw new UsageError(`${at}: module '${s.module}' names its stage '${factory.name}', which is a built-in stage; pick another name`);
+      if (registry.has(factory.name)) throw new UsageError(`${at}: module '${showText(s.module)}' names its stage '${showText(factory.name)}', which is a built-in stage; pick another name`);
       registry.register(factory);
       modules.set(factory.name, path);
     }
@@ -262,11 +264,11 @@ export function resolveRecipe(raw: unknown, registry: StageRegistry, defaultName
       const named = isObject(s) ? Object.entries(s).find(([k, v]) => (v === null || v === undefined) && registry.has(k)) : undefined;
       if (named) {
         const others = Object.keys(s as object).filter((k) => k !== named[0]);
-        throw new UsageError(`${at} (${named[0]}): ${others.map((k) => `'${k}'`).join(', ')} ${others.length > 1 ? 'are' : 'is'} beside '${named[0]}', not under it; indent the options two more spaces than '- ${named[0]}:'`);
+        throw new UsageError(`${at} (${named[0]}): ${others.map((k) => `'${showText(k)}'`).join(', ')} ${others.length > 1 ? 'are' : 'is'} beside '${showText(named[0])}', not under it; indent the options two more spaces than '- ${named[0]}:'`);
       }
       throw new UsageError(`${at} must be a stage name or a one-key mapping {name: options}`);
     }
-    if (!registry.has(name)) throw new UsageError(`${at}: unknown stage '${name}'${didYouMean(name, registry.names())}; known stages: ${registry.names().join(', ')}`);
+    if (!registry.has(name)) throw new UsageError(`${at}: unknown stage '${showText(name)}'${didYouMean(name, registry.names())}; known stages: ${registry.names().join(', ')}`);
     const spec = registry.get(name).options;
     const module = source.modules?.get(name);
     return { stage: name, options: resolveOptions(`${at} (${name})`, spec, recipePaths(spec, opts, source.baseDir), 'recipe'), ...(module ? { module } : {}) };

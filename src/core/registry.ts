@@ -3,6 +3,7 @@ import type { OptionNaming, OptionsSpec } from './options.js';
 import { resolveOptions } from './options.js';
 import { didYouMean } from './suggest.js';
 import type { Stage } from './stage.js';
+import { showText } from './show.js';
 
 /** How to build a stage by name: what recipes, the CLI and the library share. */
 export interface StageFactory {
@@ -40,7 +41,7 @@ export class StageRegistry {
   /** The factory, or a usage error that lists the known stages. */
   get(name: string): StageFactory {
     const f = this.byName.get(name);
-    if (f === undefined) throw new UsageError(`unknown stage '${name}'${didYouMean(name, this.names())}; known stages: ${this.names().join(', ')}`);
+    if (f === undefined) throw new UsageError(`unknown stage '${showText(name)}'${didYouMean(name, this.names())}; known stages: ${this.names().join(', ')}`);
     return f;
   }
 

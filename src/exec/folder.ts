@@ -7,6 +7,7 @@ import { planPath, successPath } from './layout.js';
 import { removeStale } from './markers.js';
 import type { Plan } from './plan.js';
 import { changedInputs, inputFacts, planDifference, planKey } from './plan.js';
+import { showPath } from '../core/fsname.js';
 
 /** Names a run writes into its folder (besides the shards). */
 const RUN_NAMES = ['_plan.json', '_SUCCESS', '_stats.json', '_rejects.jsonl', '_rejects.jsonl.gz', '_rejects.jsonl.zst', '_recipe.resolved.yaml', '_done', '_stats', '_work', '_slurm'];
@@ -40,7 +41,7 @@ export async function prepareFolder(dir: string, plan: Plan, overwrite: boolean,
     }
     const changed = earlier === undefined ? [] : changedInputs(earlier, plan);
     if (changed.length > 0) {
-      throw new UsageError(`output folder '${dir}' holds an unfinished run whose input changed since: ${changed.slice(0, 3).join(', ')}${changed.length > 3 ? ` and ${changed.length - 3} more` : ''}; its finished tasks read the old content, so it cannot be resumed; pass --overwrite to start again`);
+      throw new UsageError(`output folder '${showPath(dir)}' holds an unfinished run whose input changed since: ${changed.slice(0, 3).join(', ')}${changed.length > 3 ? ` and ${changed.length - 3} more` : ''}; its finished tasks read the old content, so it cannot be resumed; pass --overwrite to start again`);
     }
     if (earlier !== undefined && planKey(earlier) === planKey(plan)) {
       // Jobs of the earlier run still at work (Slurm) own their temporaries.
@@ -48,11 +49,11 @@ export async function prepareFolder(dir: string, plan: Plan, overwrite: boolean,
       return 'resume';
     }
     const diff = earlier === undefined ? [] : planDifference(earlier, plan);
-    throw new UsageError(`output folder '${dir}' holds an unfinished run of a different recipe, inputs or settings${diff.length > 0 ? ` (${diff.slice(0, 3).join('; ')})` : earlier === undefined ? ' (its _plan.json does not read)' : ''}; pass --overwrite to start again`);
+    throw new UsageError(`output folder '${showPath(dir)}' holds an unfinished run of a different recipe, inputs or settings${diff.length > 0 ? ` (${diff.slice(0, 3).join('; ')})` : earlier === undefined ? ' (its _plan.json does not read)' : ''}; pass --overwrite to start again`);
   }
   if (!overwrite) {
     const shown = old.find((n) => n !== '_plan.json') ?? old[0];
-    throw new UsageError(`output folder '${dir}' already holds ${shown}${old.length > 1 ? ` and ${old.length - 1} more` : ''} from an earlier run; remove them or pass --overwrite`);
+    throw new UsageError(`output folder '${showPath(dir)}' already holds ${shown}${old.length > 1 ? ` and ${old.length - 1} more` : ''} from an earlier run; remove them or pass --overwrite`);
   }
   await clear(dir, old);
   return 'fresh';

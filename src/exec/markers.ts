@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { writeAtomic } from '../io/writers/atomic.js';
 import { UsageError } from '../core/errors.js';
 import { donePath, PLAN, SUCCESS } from './layout.js';
+import { showPath } from '../core/fsname.js';
 
 /** Atomic small-file writes: the one implementation of the I/O layer. */
 export { writeAtomic };
@@ -57,7 +58,7 @@ export async function refuseUnfinished(specs: readonly string[], allow: boolean)
     if (s === '-') continue;
     const st = await stat(s).catch(() => null);
     if (st?.isDirectory() && isUnfinishedRun(s)) {
-      throw new UsageError(`'${s}' is an unfinished run (no ${SUCCESS}): its shards may be incomplete; finish it with 'corpus-clean run' again (it resumes), see 'corpus-clean status ${s}', or pass --allow-unfinished`);
+      throw new UsageError(`'${showPath(s)}' is an unfinished run (no ${SUCCESS}): its shards may be incomplete; finish it with 'corpus-clean run' again (it resumes), see 'corpus-clean status ${showPath(s)}', or pass --allow-unfinished`);
     }
   }
 }

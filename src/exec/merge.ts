@@ -16,6 +16,7 @@ import { rejectsPath, segmentRejectsPath, segmentStatsPath, successPath, taskSta
 import { doneFacts, isDone, writeAtomic } from './markers.js';
 import type { Plan } from './plan.js';
 import { describeTask } from './plan.js';
+import { showPath } from '../core/fsname.js';
 
 /** Counters of global steps that belong in the stage's stats. */
 const STEP_COUNTERS = ['candidates', 'candidates_unverified'];
@@ -81,7 +82,7 @@ async function segmentRejects(run: string, plan: Plan): Promise<string[]> {
     }
   }
   if (missing.length > 0) {
-    throw new Error(`merge: the rejects of ${missing.length} task segments are missing in '${run}': ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', ...' : ''}; the merged rejects would lack them, so nothing was written (rerun the run with --overwrite to redo it)`);
+    throw new Error(`merge: the rejects of ${missing.length} task segments are missing in '${showPath(run)}': ${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', ...' : ''}; the merged rejects would lack them, so nothing was written (rerun the run with --overwrite to redo it)`);
   }
   return out;
 }
@@ -159,7 +160,7 @@ export async function mergeRun(run: string, plan: Plan, opts: { started: number;
   const finished = await readFile(successPath(run), 'utf8').catch(() => undefined);
   if (finished !== undefined) {
     const code = Number((/"exit_code":\s*(\d+)/.exec(finished) ?? [])[1] ?? 0);
-    process.stderr.write(`corpus-clean merge: '${run}' is a finished run (${basename(successPath(run))}): merged already, nothing changed; its accounting is in ${join(run, '_stats.json')}\n`);
+    process.stderr.write(`corpus-clean merge: '${showPath(run)}' is a finished run (${basename(successPath(run))}): merged already, nothing changed; its accounting is in ${showPath(join(run, '_stats.json'))}\n`);
     return code;
   }
   const missing = missingUnits(run, plan);

@@ -128,10 +128,10 @@ export function changedInputs(earlier: Plan, now: Plan): string[] {
     const b = j === -1 ? undefined : now.inputFacts![j];
     if (a === undefined || b === undefined) return;
     const iso = (ns: string): string => new Date(Number(BigInt(ns) / 1_000_000n)).toISOString();
-    if (a.size !== b.size) out.push(`'${file}' (${a.size} bytes then, ${b.size} now)`);
-    else if (a.ino !== b.ino) out.push(`'${file}' (another file now: it was replaced)`);
-    else if (a.mtimeNs !== b.mtimeNs) out.push(`'${file}' (modified ${iso(b.mtimeNs)}, was ${iso(a.mtimeNs)})`);
-    else if (a.ctimeNs !== b.ctimeNs) out.push(`'${file}' (changed ${iso(b.ctimeNs)}, was ${iso(a.ctimeNs)})`);
+    if (a.size !== b.size) out.push(`'${showPath(file)}' (${a.size} bytes then, ${b.size} now)`);
+    else if (a.ino !== b.ino) out.push(`'${showPath(file)}' (another file now: it was replaced)`);
+    else if (a.mtimeNs !== b.mtimeNs) out.push(`'${showPath(file)}' (modified ${iso(b.mtimeNs)}, was ${iso(a.mtimeNs)})`);
+    else if (a.ctimeNs !== b.ctimeNs) out.push(`'${showPath(file)}' (changed ${iso(b.ctimeNs)}, was ${iso(a.ctimeNs)})`);
   });
   return out;
 }

@@ -8,7 +8,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, readdir } from 'node:fs/promises';
+import { chmod, readFile, readdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,8 @@ import { isDone, writeAtomic } from './markers.js';
 import type { Plan } from './plan.js';
 import { describeTask } from './plan.js';
 import { PhaseProgress } from './progress.js';
+import { makeDir } from '../io/dirs.js';
+import { showPath } from '../core/fsname.js';
 
 const run = promisify(execFile);
 
@@ -96,7 +98,7 @@ function header(runDir: string, o: SlurmOptions, name: string): string[] {
 export async function writeScripts(runDir: string, plan: Plan, o: SlurmOptions): Promise<{ phases: string[]; merge: string }> {
   const abs = resolve(runDir);
   const dir = join(abs, '_slurm');
-  await mkdir(join(dir, 'logs'), { recursive: true });
+  await makeDir(join(dir, 'logs'));
   const phases: string[] = [];
   for (let p = 0; p < plan.phases.length; p++) {
     const ph = plan.phases[p];
@@ -104,7 +106,7 @@ export async function writeScripts(runDir: string, plan: Plan, o: SlurmOptions):
     const text = [
       '#!/bin/bash',
       ...header(abs, o, `cc-${plan.name}-${ph.id}`),
-      `# corpus-clean run '${plan.name}', phase ${ph.id} of 0-${plan.phases.length - 1}: ${what}; ${ph.units} units.`,
+      `# corpus-clean run '${showPath(plan.name)}', phase ${ph.id} of 0-${plan.phases.length - 1}: ${what}; ${ph.units} units.`,
       '# Submitted as array jobs by `corpus-clean run --executor slurm`; the array index plus',
       '# CC_OFFSET is the unit. A unit already marked done in _done/ exits at once.',
       'set -euo pipefail',
@@ -122,7 +124,7 @@ export async function writeScripts(runDir: string, plan: Plan, o: SlurmOptions):
     [
       '#!/bin/bash',
       ...header(abs, o, `cc-${plan.name}-merge`).map((l) => l.replace('%x-%A_%a.log', '%x-%j.log')),
-      `# corpus-clean run '${plan.name}': merge the stats and rejects of every task, then write _SUCCESS.`,
+      `# corpus-clean run '${showPath(plan.name)}': merge the stats and rejects of every task, then write _SUCCESS.`,
       'set -euo pipefail',
       `exec ${q(process.execPath)} ${q(CLI)} merge ${q(abs)}`,
       '',
@@ -204,7 +206,7 @@ export async function liveJobs(runDir: string): Promise<string[]> {
     const err = e as { stderr?: string; message: string; code?: unknown };
     // No Slurm on this machine: no job of it can be running here.
     if (err.code === 'ENOENT') return [];
-    throw new UsageError(`cannot tell whether Slurm jobs of the earlier run in '${runDir}' are still queued or running (squeue: ${(err.stderr ?? err.message).trim()}); nothing was submitted`);
+    throw new UsageError(`cannot tell whether Slurm jobs of the earlier run in '${showPath(runDir)}' are still queued or running (squeue: ${(err.stderr ?? err.message).trim()}); nothing was submitted`);
   }
   const ids = new Set<string>();
   for (const l of stdout.split('\n')) {
@@ -217,7 +219,7 @@ export async function liveJobs(runDir: string): Promise<string[]> {
 
 /** Why a folder with live jobs is not written again: the jobs and how to stop them. */
 export function liveJobsMessage(runDir: string, ids: readonly string[]): string {
-  return `output folder '${runDir}' has Slurm jobs of an earlier run still queued or running (${ids.join(', ')}); two runs must not write one folder: wait for them ('corpus-clean status ${runDir}'; the same command with --executor slurm follows them) or stop them with 'scancel ${ids.join(' ')}'`;
+  return `output folder '${showPath(runDir)}' has Slurm jobs of an earlier run still queued or running (${ids.join(', ')}); two runs must not write one folder: wait for them ('corpus-clean status ${showPath(runDir)}'; the same command with --executor slurm follows them) or stop them with 'scancel ${ids.join(' ')}'`;
 }
 
 /**
@@ -317,7 +319,7 @@ export async function runSlurm(runDir: string, plan: Plan, o: SlurmOptions, d: D
       if (existsSync(successPath(runDir))) break;
       // Jobs purged from slurmctld's memory (or a restart): the markers say what is missing.
       if (++unknown >= 30) {
-        process.stderr.write(`corpus-clean run: error: Slurm no longer knows the jobs ${ids.join(', ')} and the run is not finished; 'corpus-clean status ${runDir}' shows what is missing, running the same command again resumes\n`);
+        process.stderr.write(`corpus-clean run: error: Slurm no longer knows the jobs ${ids.join(', ')} and the run is not finished; 'corpus-clean status ${showPath(runDir)}' shows what is missing, running the same command again resumes\n`);
         return ExitCode.dataOrIo;
       }
     } else unknown = 0;

@@ -5,7 +5,7 @@
  * close; read back through the JSONL reader.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, readFile, rename, rm } from 'node:fs/promises';
+import { readFile, rename, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { dirname } from 'node:path';
 import type { Doc } from '../core/doc.js';
@@ -14,6 +14,7 @@ import type { DocSink, DocSource } from '../core/pipeline.js';
 import { readJsonl, docFromValue } from '../io/readers/jsonl.js';
 import { readSettings } from '../io/readers/options.js';
 import { outputRecord } from '../io/writers/jsonl.js';
+import { makeDir } from '../io/dirs.js';
 
 const sourcesOf = (path: string): string => path.replace(/\.jsonl$/, '.src');
 
@@ -34,7 +35,7 @@ export class SpillWriter implements DocSink {
   constructor(private readonly path: string) {}
 
   private async open(): Promise<void> {
-    await mkdir(dirname(this.path), { recursive: true });
+    await makeDir(dirname(this.path), 'spill folder');
     this.data = createWriteStream(this.path + '.tmp');
     this.src = createWriteStream(sourcesOf(this.path) + '.tmp');
   }

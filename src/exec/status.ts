@@ -9,6 +9,7 @@ import type { Plan } from './plan.js';
 import { changedInputs, describeTask, inputFacts } from './plan.js';
 import type { SubmittedJob } from './slurm.js';
 import { jobFacts, queueRows } from './slurm.js';
+import { showPath } from '../core/fsname.js';
 
 export function totalUnits(plan: Plan): number {
   return plan.phases.reduce((a, p) => a + p.units, 0);
@@ -25,7 +26,7 @@ export async function statusReport(run: string): Promise<{ text: string; finishe
   if (!existsSync(planPath(run))) return { text: `${run}: not a run folder (no _plan.json)\n`, finished: false };
   const plan = JSON.parse(await readFile(planPath(run), 'utf8')) as Plan;
   const finished = existsSync(successPath(run));
-  const lines = [`${run}: run '${plan.name}', ${plan.tasks.length} tasks over ${plan.inputs.length} input files, ${plan.phases.length} phases: ${finished ? 'finished (_SUCCESS)' : 'not finished (no _SUCCESS)'}`];
+  const lines = [`${showPath(run)}: run '${showPath(plan.name)}', ${plan.tasks.length} tasks over ${plan.inputs.length} input files, ${plan.phases.length} phases: ${finished ? 'finished (_SUCCESS)' : 'not finished (no _SUCCESS)'}`];
   let jobs: SubmittedJob[] = [];
   const jobsFile = join(slurmDir(run), 'jobs.json');
   if (existsSync(jobsFile)) jobs = JSON.parse(await readFile(jobsFile, 'utf8')) as SubmittedJob[];

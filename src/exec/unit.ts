@@ -4,7 +4,7 @@
  * Every unit ends by writing its completion marker; one that has it is skipped by executors.
  */
 import { readdir, readFile, rm } from 'node:fs/promises';
-import { createReadStream, mkdirSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import type { DocSink, DocSource } from '../core/pipeline.js';
 import { pipeline } from '../core/pipeline.js';
 import { addCount } from '../core/own.js';
@@ -26,6 +26,8 @@ import { markDone, writeAtomic } from './markers.js';
 import type { Plan, TaskSpec } from './plan.js';
 import { removeSpill, SpillWriter, spillSource } from './spill.js';
 import { fsPath } from '../core/fsname.js';
+import { makeDirSync } from '../io/dirs.js';
+import { showText } from '../core/show.js';
 
 /**
  * Register the recipe's stages of your own (`- module: ./my-stage.js`, kept in the plan as an
@@ -37,7 +39,7 @@ export async function registerModules(plan: Plan, registry: StageRegistry): Prom
     if (s.module === undefined || registry.has(s.stage)) continue;
     const mod = (await import(pathToFileURL(s.module).href)) as Record<string, unknown>;
     const factory = [mod.default, ...Object.values(mod)].find((x): x is StageFactory => typeof x === 'object' && x !== null && (x as StageFactory).name === s.stage && typeof (x as StageFactory).create === 'function');
-    if (factory === undefined) throw new Error(`module ${s.module} no longer exports the stage '${s.stage}'`);
+    if (factory === undefined) throw new Error(`module ${s.module} no longer exports the stage '${showText(s.stage)}'`);
     registry.register(factory);
   }
 }
@@ -93,7 +95,7 @@ export function taskSource(plan: Plan, t: TaskSpec): DocSource {
 /** A global stage's scope: its own folder under `_work/global/`, made here (the stages expect it). */
 const scopeOf = (run: string, plan: Plan, g: number): GlobalScope => {
   const workDir = globalDir(run, g);
-  mkdirSync(workDir, { recursive: true });
+  makeDirSync(workDir, 'work folder');
   return { workDir, tasks: plan.tasks.length };
 };
 

@@ -1,4 +1,4 @@
-import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
+import { open, readdir, rename, rm } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Doc } from '../core/doc.js';
@@ -9,6 +9,7 @@ import { encodeNpy } from './npy.js';
 import type { SampleOptions } from './sample.js';
 import { encodeSample, tokensLine } from './sample.js';
 import { removeDeadTemporaries } from '../io/outputs.js';
+import { makeDir } from '../io/dirs.js';
 
 /** Options of `InternEvoWriter`. */
 export interface InternEvoWriterOptions {
@@ -125,7 +126,7 @@ export class InternEvoWriter implements DocSink {
   }
 
   private async startShard(): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
+    await makeDir(this.dir, 'output folder');
     const n = this.pending.length;
     if (n === 0) {
       const shardName = new RegExp(`^${this.prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-\\d{5,}\\.bin(\\.meta)?$`);

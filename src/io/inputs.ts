@@ -128,7 +128,7 @@ export async function expandInputs(specs: readonly string[]): Promise<string[]> 
     if (st === null && spec.includes('\uFFFD')) {
       // A name that is not UTF-8, typed or globbed by the shell: found by its bytes when only one fits.
       const found = await recoverSpelling(spec);
-      if (found.length > 1) throw new UsageError(`input '${spec}' is not valid UTF-8 and could be any of ${found.map((f) => `'${showPath(f)}'`).join(', ')}: give their folder or a glob pattern instead`);
+      if (found.length > 1) throw new UsageError(`input '${showPath(spec)}' is not valid UTF-8 and could be any of ${found.map((f) => `'${showPath(f)}'`).join(', ')}: give their folder or a glob pattern instead`);
       if (found.length === 1) {
         spec = found[0];
         st = await stat(fsPath(spec)).catch(() => null);
@@ -143,7 +143,7 @@ export async function expandInputs(specs: readonly string[]): Promise<string[]> 
     } else if (/[*?[{]/.test(spec)) {
       // Our own matcher, not tinyglobby's: picomatch's regexes backtrack once per '*' (src/core/glob.ts).
       const found = (await expandGlob(spec)).sort(byCodePoint);
-      if (found.length === 0) throw new UsageError(`no files match '${spec}'`);
+      if (found.length === 0) throw new UsageError(`no files match '${showPath(spec)}'`);
       for (const f of found) await add(f);
     } else if (st !== null) {
       throw new UsageError(`input '${showPath(spec)}' is ${kindOf(st)}, not a file or folder: pipe it in as stdin instead (-i - < '${showPath(spec)}')`);

@@ -1,9 +1,10 @@
 import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
-import { access, lstat, mkdir, readdir, readlink, realpath, rm, stat } from 'node:fs/promises';
+import { access, lstat, readdir, readlink, realpath, rm, stat } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
-import { realPath } from '../core/fsname.js';
+import { realPath, showPath } from '../core/fsname.js';
 import { UsageError } from '../core/errors.js';
+import { makeDir } from './dirs.js';
 
 /**
  * Safety checks on the paths a run writes, made before anything is touched or read: an output
@@ -43,12 +44,16 @@ function within(child: string, parent: string): boolean {
   return child === parent || child.startsWith(parent.endsWith(sep) ? parent : parent + sep);
 }
 
-/** The nearest ancestor of `p` that exists, with what it is. */
-async function nearestExisting(p: string): Promise<{ path: string; isDir: boolean }> {
+/**
+ * The nearest ancestor of `p` that exists, with what it is; `link` when it is a symbolic link
+ * to nothing (nothing can be made under it: Node's recursive mkdir spun on one for ever).
+ */
+async function nearestExisting(p: string): Promise<{ path: string; isDir: boolean; link?: string }> {
   let cur = resolve(p);
   for (;;) {
     const st = await stat(cur).catch(() => null);
     if (st !== null) return { path: cur, isDir: st.isDirectory() };
+    if ((await lstat(cur).catch(() => null))?.isSymbolicLink()) return { path: cur, isDir: false, link: await readlink(cur).catch(() => '?') };
     const up = dirname(cur);
     if (up === cur) return { path: cur, isDir: true };
     cur = up;
@@ -62,16 +67,17 @@ async function nearestExisting(p: string): Promise<{ path: string; isDir: boolea
 async function checkWritable(path: string, flag: string, asFolder: boolean): Promise<void> {
   const st = await stat(resolve(path)).catch(() => null);
   if (st !== null) {
-    if (asFolder && !st.isDirectory()) throw new UsageError(`${flag} '${path}' is a file, but a folder is needed (a path ending in / is a folder)`);
-    if (!asFolder && st.isDirectory()) throw new UsageError(`${flag} '${path}' is a folder, but a file is needed`);
+    if (asFolder && !st.isDirectory()) throw new UsageError(`${flag} '${showPath(path)}' is a file, but a folder is needed (a path ending in / is a folder)`);
+    if (!asFolder && st.isDirectory()) throw new UsageError(`${flag} '${showPath(path)}' is a folder, but a file is needed`);
   }
   const target = asFolder ? resolve(path) : dirname(resolve(path));
   const near = await nearestExisting(target);
-  if (!near.isDir) throw new UsageError(`${flag} '${path}' cannot be created: '${near.path}' is a file, not a folder`);
+  if (near.link !== undefined) throw new UsageError(`${flag} '${showPath(path)}' cannot be created: '${showPath(near.path)}' is a symbolic link to '${showPath(near.link)}', which does not exist`);
+  if (!near.isDir) throw new UsageError(`${flag} '${showPath(path)}' cannot be created: '${showPath(near.path)}' is a file, not a folder`);
   try {
     await access(near.path, constants.W_OK);
   } catch {
-    throw new UsageError(`${flag} '${path}' cannot be written: no write permission in '${near.path}'`);
+    throw new UsageError(`${flag} '${showPath(path)}' cannot be written: no write permission in '${showPath(near.path)}'`);
   }
 }
 
@@ -125,11 +131,11 @@ export async function checkOutputName(output: string, parquet: boolean): Promise
   const name = basename(output);
   const stem = name.replace(/(\.[A-Za-z0-9]{1,8}){1,3}$/, '') || name;
   const what = parquet
-    ? `--output-format parquet writes Parquet, so the name must end in .parquet (e.g. '${stem}.parquet')`
+    ? `--output-format parquet writes Parquet, so the name must end in .parquet (e.g. '${showPath(stem)}.parquet')`
     : ending === '.parquet'
-      ? `a .parquet name holds Parquet, but --output-format jsonl was given; name it '${stem}.jsonl'`
-      : `corpus-clean writes ${OUTPUT_ENDINGS.join(', ')} files, so this name would hold JSONL under a misleading name; name it e.g. '${stem}.jsonl', '${stem}.jsonl.gz' or '${stem}.jsonl.zst', or end it with / for a folder`;
-  throw new UsageError(`--output '${output}': ${what}`);
+      ? `a .parquet name holds Parquet, but --output-format jsonl was given; name it '${showPath(stem)}.jsonl'`
+      : `corpus-clean writes ${OUTPUT_ENDINGS.join(', ')} files, so this name would hold JSONL under a misleading name; name it e.g. '${showPath(stem)}.jsonl', '${showPath(stem)}.jsonl.gz' or '${showPath(stem)}.jsonl.zst', or end it with / for a folder`;
+  throw new UsageError(`--output '${showPath(output)}': ${what}`);
 }
 
 /** Endings that name a compression or a format corpus-clean never writes in a side file. */
@@ -146,8 +152,8 @@ export async function checkSideOutputName(path: string, flag: '--rejects' | '--s
   const foreign = [...FOREIGN_ENDINGS, ...(flag === '--stats' ? ['.gz', '.zst'] : ['.json'])].find((e) => lower.endsWith(e));
   if (foreign === undefined) return;
   const stem = basename(path).replace(/(\.[A-Za-z0-9]{1,8}){1,3}$/, '') || basename(path);
-  const what = flag === '--rejects' ? `the rejects are JSONL (compressed by a .gz or .zst ending); name it e.g. '${stem}.jsonl' or '${stem}.jsonl.gz'` : `the stats are one uncompressed JSON document; name it e.g. '${stem}.json'`;
-  throw new UsageError(`${flag} '${path}': a ${foreign} name would hold another format; ${what}`);
+  const what = flag === '--rejects' ? `the rejects are JSONL (compressed by a .gz or .zst ending); name it e.g. '${showPath(stem)}.jsonl' or '${showPath(stem)}.jsonl.gz'` : `the stats are one uncompressed JSON document; name it e.g. '${showPath(stem)}.json'`;
+  throw new UsageError(`${flag} '${showPath(path)}': a ${foreign} name would hold another format; ${what}`);
 }
 
 /**
@@ -162,8 +168,8 @@ export async function checkOutputs(plan: OutputPlan): Promise<void> {
       if (asFolder ? within(i.real, r) : i.real === r) {
         throw new UsageError(
           asFolder
-            ? `${flag} folder '${path}' holds the input '${i.name}': writing there would replace or mix with what is being read; write to a new folder`
-            : `${flag} '${path}' is also an input; writing it would destroy the input`,
+            ? `${flag} folder '${showPath(path)}' holds the input '${showPath(i.name)}': writing there would replace or mix with what is being read; write to a new folder`
+            : `${flag} '${showPath(path)}' is also an input; writing it would destroy the input`,
         );
       }
     }
@@ -172,7 +178,7 @@ export async function checkOutputs(plan: OutputPlan): Promise<void> {
     await clash(plan.output, '--output', plan.folder);
     if (!plan.folder && plan.sharded) {
       const re = shardPattern(plan.output);
-      for (const i of inputs) if (dirname(i.real) === (await real(dirname(resolve(plan.output)))) && re.test(basename(i.real))) throw new UsageError(`--output '${plan.output}' would write shards named like the input '${i.name}'; write to a new name`);
+      for (const i of inputs) if (dirname(i.real) === (await real(dirname(resolve(plan.output)))) && re.test(basename(i.real))) throw new UsageError(`--output '${showPath(plan.output)}' would write shards named like the input '${showPath(i.name)}'; write to a new name`);
     }
     await checkWritable(plan.output, '--output', plan.folder);
   }
@@ -267,7 +273,7 @@ export function lockOutput(path: string): () => void {
       } catch {
         // gone meanwhile: try again
       }
-      if (processAlive(pid)) throw new UsageError(`another run (PID ${pid}) is writing to '${dirname(lock)}' (lock file ${lock}); wait for it, or remove the lock if that process is not corpus-clean`);
+      if (processAlive(pid)) throw new UsageError(`another run (PID ${pid}) is writing to '${showPath(dirname(lock))}' (lock file ${showPath(lock)}); wait for it, or remove the lock if that process is not corpus-clean`);
       try {
         unlinkSync(lock);
       } catch {
@@ -301,7 +307,10 @@ const TEMP = /^\..+\.tmp-\d+(-a?\d+)?(\.[a-z]+)?$/;
 export async function prepareOutput(plan: OutputPlan): Promise<() => void> {
   if (plan.output === '-') return () => {};
   const dir = plan.folder ? plan.output : dirname(plan.output);
-  if (plan.folder || plan.sharded) await mkdir(dir, { recursive: true });
+  // Every folder an output lands in is made now, before the first record is read: one that
+  // cannot be made (under /proc or /sys, no permission) fails here, not after the run's work.
+  await makeDir(dir, 'output folder');
+  for (const [f, flag] of [[plan.rejects, '--rejects'], [plan.stats, '--stats']] as const) if (f !== undefined && f !== '-') await makeDir(dirname(f), `${flag} folder`);
   const lockPath = plan.folder ? join(dir, LOCK_NAME) : join(dir, `.${basename(plan.output)}.lock`);
   const unlock = plan.folder || plan.sharded ? lockOutput(lockPath) : lockIfDir(lockPath);
   try {
@@ -309,7 +318,7 @@ export async function prepareOutput(plan: OutputPlan): Promise<() => void> {
     const re = plan.folder ? /^part-\d{5,}\.(jsonl(\.gz|\.zst)?|parquet)$/ : plan.sharded ? shardPattern(plan.output) : null;
     const old = re === null ? [] : names.filter((n) => re.test(n) || (plan.folder && RUN_FILES.includes(n)));
     if (old.length > 0) {
-      if (!plan.overwrite) throw new UsageError(`output ${plan.folder ? 'folder' : 'shards'} '${plan.output}' already hold${plan.folder ? 's' : ''} ${old[0]}${old.length > 1 ? ` and ${old.length - 1} more` : ''} from an earlier run; remove them or pass --overwrite`);
+      if (!plan.overwrite) throw new UsageError(`output ${plan.folder ? 'folder' : 'shards'} '${showPath(plan.output)}' already hold${plan.folder ? 's' : ''} ${old[0]}${old.length > 1 ? ` and ${old.length - 1} more` : ''} from an earlier run; remove them or pass --overwrite`);
       for (const n of old) await rm(join(dir, n), { force: true });
     }
     if (plan.overwrite && plan.folder) for (const n of names) if (TEMP.test(n)) await rm(join(dir, n), { force: true });
@@ -322,7 +331,7 @@ export async function prepareOutput(plan: OutputPlan): Promise<() => void> {
     // unless --overwrite (a device or FIFO is a stream, not a result, and is written to).
     if (!plan.folder && !plan.sharded && !plan.overwrite && !(await isStreamTarget(plan.output))) {
       const st = await stat(plan.output).catch(() => null);
-      if (st?.isFile() === true) throw new UsageError(`output file '${plan.output}' already exists (an earlier run?); remove it or pass --overwrite`);
+      if (st?.isFile() === true) throw new UsageError(`output file '${showPath(plan.output)}' already exists (an earlier run?); remove it or pass --overwrite`);
     }
     return unlock;
   } catch (e) {

@@ -9,6 +9,7 @@ import type { ReadEvents } from '../core/pipeline.js';
 import type { RunStats } from '../core/stats.js';
 import { readFiles } from '../io/readers/index.js';
 import { cut } from './escape.js';
+import { showPath } from '../core/fsname.js';
 
 /** Sample records shown per drop reason. */
 export const SAMPLES_PER_REASON = 3;
@@ -174,7 +175,7 @@ export async function collectRun(dir: string): Promise<RunData> {
   try {
     stats = JSON.parse(await readFile(statsPath, 'utf8')) as RunSummary;
   } catch (e) {
-    throw new UsageError(`cannot read '${statsPath}' (${(e as Error).message.split('\n')[0]}): give the output folder of a finished 'corpus-clean run'`);
+    throw new UsageError(`cannot read '${showPath(statsPath)}' (${(e as Error).message.split('\n')[0]}): give the output folder of a finished 'corpus-clean run'`);
   }
   stats.perFile ??= {};
   const recipePath = join(dir, '_recipe.resolved.yaml');

@@ -123,7 +123,7 @@ describe('odd inputs and numbers', () => {
     const ok = await runCli(['cat', '--max-reject-rate', '1e-1'], { input: '{"text":"a"}\n' });
     expect(ok.code).toBe(0);
     expect((await runCli(['cat', '--shard-records', '0x10', '-o', '/tmp/never-written.jsonl'], { input: '' })).code).toBe(2);
-    expect((await runCli(['langid', '--min-chars', '0x5'], { input: '' })).stderr).toMatch(/must be a number, got "0x5"/);
+    expect((await runCli(['langid', '--min-chars', '0x5'], { input: '' })).stderr).toMatch(/must be a whole number in plain digits, got "0x5"/);
     expect((await runCli(['quality', '--set', 'gopher_quality:min_words=0x5'], { input: '' })).stderr).toMatch(/value must be a number/);
     const dir = await tempDir();
     await writeFile(join(dir, 'r.yaml'), 'name: n\nmax_reject_rate: .nan\nstages: [normalize]\n');

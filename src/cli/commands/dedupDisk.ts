@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Stage } from '../../core/stage.js';
 import { LOCK_NAME, lockOutput } from '../../io/outputs.js';
-import { mkdir, readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { UsageError } from '../../core/errors.js';
 import { parseTextField } from '../../core/doc.js';
@@ -28,12 +28,14 @@ import type { Command } from '../command.js';
 import type { Flag } from '../args.js';
 import { countFlag, flagHelp, parse, stageFlags, stageOptionValues } from '../args.js';
 import { executePrepared, IO_FLAGS, prepare, type Job, type Prepared } from '../execute.js';
+import { makeDir } from '../../io/dirs.js';
+import { showPath } from '../../core/fsname.js';
 
 /** The dedup options that apply on disk (MinHash only). */
 const DISK_OPTIONS: OptionsSpec = Object.fromEntries(Object.entries(dedupOptions as OptionsSpec).filter(([k]) => k !== 'method'));
 const OWN: Flag[] = [
   { name: 'work', short: 'w', type: 'string', arg: 'DIR', help: 'work folder for signatures, buckets and removal lists (needs about 2 KB per record; new or empty, or the same command\'s unfinished work, which is resumed)' },
-  { name: 'workers', type: 'string', arg: 'N', help: 'steps 1-3 run as tasks on N workers at once (default: every core, at most one per 16 MB of input)' },
+  { name: 'workers', type: 'string', arg: 'N', help: 'steps 1-3 run as tasks on N workers at once (default: every core, at most one per 16 MB of input; at most 4 per core)' },
   { name: 'task-size', type: 'string', arg: 'SIZE', help: 'plain JSONL files larger than SIZE are signed in tasks of about SIZE bytes (default: about 1/32 of the input, 8 to 64 MiB)' },
   ...stageFlags(DISK_OPTIONS),
 ];
@@ -117,8 +119,8 @@ async function onWorkers(work: string, options: Record<string, unknown>, job: Jo
   phases.phases = phases.phases.filter((ph) => !(ph.kind === 'tasks' && ph.segment === 1));
   const plan: Plan = { version: 1, name: 'dedup-disk', stages: [{ stage: 'dedup', options: { ...options, method: 'minhash' } }], settings, inputs: prepared.files, tasks, taskSize, ...phases };
   const existing = (await readdir(work).catch(() => [] as string[])).filter((n) => n !== LOCK_NAME);
-  if (existing.length > 0 && !existsSync(planPath(work))) throw new UsageError(`work folder '${work}' is not empty; give a new one`);
-  await mkdir(work, { recursive: true });
+  if (existing.length > 0 && !existsSync(planPath(work))) throw new UsageError(`work folder '${showPath(work)}' is not empty; give a new one`);
+  await makeDir(work, 'work folder');
   // One command at a time on a work folder (a second would redo the same units); status tells
   // a live one by this lock. A killed command's lock is taken over.
   const unlock = lockOutput(join(work, LOCK_NAME));
@@ -132,20 +134,20 @@ async function onWorkers(work: string, options: Record<string, unknown>, job: Jo
 async function onWork(work: string, plan: Plan, stage: Stage, job: Job, prepared: Prepared, o: { quiet: boolean; asked?: number; tasks: Plan['tasks'] }): Promise<number> {
   const { quiet, asked, tasks } = o;
   const state = await prepareFolder(work, plan, false).catch((e: Error) => {
-    throw new UsageError(`work folder '${work}' holds the unfinished work of another dedup-disk command (other inputs or options); give a new one (${e.message})`);
+    throw new UsageError(`work folder '${showPath(work)}' holds the unfinished work of another dedup-disk command (other inputs or options); give a new one (${e.message})`);
   });
   if (state === 'fresh') await writeAtomic(planPath(work), JSON.stringify(plan, null, 1) + '\n');
   const { workers, note } = localWorkers(asked, plan, availableParallelism());
   if (note !== undefined) process.stderr.write(`corpus-clean dedup-disk: ${note}\n`);
-  if (!quiet) process.stderr.write(`corpus-clean dedup-disk: ${state === 'resume' ? `resuming in ${work} (${doneUnits(work, plan)} of ${totalUnits(plan)} units done): ` : ''}signatures, buckets and clusters of ${prepared.files.length} files (${tasks.length} tasks, ${workers} workers) in ${work}\n`);
+  if (!quiet) process.stderr.write(`corpus-clean dedup-disk: ${state === 'resume' ? `resuming in ${showPath(work)} (${doneUnits(work, plan)} of ${totalUnits(plan)} units done): ` : ''}signatures, buckets and clusters of ${prepared.files.length} files (${tasks.length} tasks, ${workers} workers) in ${work}\n`);
   const started = performance.now();
-  const unregister = whileRunning(async () => void (await removeStale(work)), `finished tasks are kept in ${work}: run the same command again to resume`);
+  const unregister = whileRunning(async () => void (await removeStale(work)), `finished tasks are kept in ${showPath(work)}: run the same command again to resume`);
   try {
     await runLocal(work, plan, [stage], { workers, progress: progressWanted(quiet) });
   } catch (e) {
     // Cut short by a signal: a task failing on the removal of its temporaries is not the news; main waits for the interrupt handler.
     if (!(e instanceof UnitFailure) || stopping()) throw e;
-    process.stderr.write(`corpus-clean dedup-disk: error: ${e.message}\ncorpus-clean dedup-disk: stopped; finished tasks are kept in ${work}: run the same command again to resume\n`);
+    process.stderr.write(`corpus-clean dedup-disk: error: ${e.message}\ncorpus-clean dedup-disk: stopped; finished tasks are kept in ${showPath(work)}: run the same command again to resume\n`);
     return ExitCode.dataOrIo;
   } finally {
     unregister();

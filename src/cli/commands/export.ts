@@ -12,6 +12,8 @@ import type { Flag } from '../args.js';
 import { countFlag, flagHelp, parse, type Parsed } from '../args.js';
 import { execute, IO_FLAGS } from '../execute.js';
 import { didYouMean } from '../../core/suggest.js';
+import { showText } from '../../core/show.js';
+import { showPath } from '../../core/fsname.js';
 
 const TARGETS = ['internevo', 'xtuner-v1'] as const;
 type Target = (typeof TARGETS)[number];
@@ -79,13 +81,13 @@ ${flagHelp(INPUT)}
       inputs = inputs.slice(1);
     }
     target ??= 'internevo';
-    if (!(TARGETS as readonly string[]).includes(target)) throw new UsageError(`export: --to must be one of ${TARGETS.join(', ')}; got '${target}'${didYouMean(target, TARGETS)}`);
+    if (!(TARGETS as readonly string[]).includes(target)) throw new UsageError(`export: --to must be one of ${TARGETS.join(', ')}; got '${showText(target)}'${didYouMean(target, TARGETS)}`);
     const v = p.values;
     const minLength = countFlag(v['min-length'], 'min-length', 0) ?? 0;
     const kind = (v.kind as string | undefined) ?? 'auto';
-    if (!['auto', 'pretrain', 'chat'].includes(kind)) throw new UsageError(`--kind must be auto, pretrain or chat; got '${kind}'`);
+    if (!['auto', 'pretrain', 'chat'].includes(kind)) throw new UsageError(`--kind must be auto, pretrain or chat; got '${showText(kind)}'`);
     const metaDtype = (v['meta-dtype'] as string | undefined) ?? '<i8';
-    if (metaDtype !== '<i8' && metaDtype !== '<i4') throw new UsageError(`--meta-dtype must be <i8 or <i4; got '${metaDtype}'`);
+    if (metaDtype !== '<i8' && metaDtype !== '<i4') throw new UsageError(`--meta-dtype must be <i8 or <i4; got '${showText(metaDtype)}'`);
     const model = v.tokenizer as string | undefined;
     if (model === undefined && (target === 'internevo' || minLength > 0)) throw new UsageError(`export ${target}: --tokenizer MODEL is required${target === 'internevo' ? '' : ' with --min-length'}`);
     let tok: SentencePieceTokenizer | undefined;
@@ -93,7 +95,7 @@ ${flagHelp(INPUT)}
       try {
         tok = await SentencePieceTokenizer.load(model);
       } catch (e) {
-        throw new UsageError(`cannot load tokenizer '${model}': ${(e as Error).message}`);
+        throw new UsageError(`cannot load tokenizer '${showPath(model)}': ${(e as Error).message}`);
       }
     }
     const stage: Stage = tokenizeStage(
@@ -110,7 +112,7 @@ ${flagHelp(INPUT)}
     const out = outFlag;
     if (out === undefined) throw new UsageError('export internevo: -o/--output DIR is required');
     const type = (v.type as string | undefined) ?? 'en';
-    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(type)) throw new UsageError(`--type must be a folder name like cn, en, code; got '${type}'`);
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(type)) throw new UsageError(`--type must be a folder name like cn, en, code; got '${showText(type)}'`);
     if (v.overwrite !== true) {
       const existing = (await readdir(join(out, 'train', type)).catch(() => [] as string[])).filter((f) => f.endsWith('.bin'));
       if (existing.length > 0) throw new UsageError(`${join(out, 'train', type)} already holds shards (${existing[0]}, ...); remove them or pass --overwrite`);

@@ -12,7 +12,7 @@ import type { Command } from '../command.js';
 import type { Flag } from '../args.js';
 import { countFlag, flagHelp, parse } from '../args.js';
 import { execute, IO_FLAGS, type EffectiveSettings } from '../execute.js';
-import { mkdir, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { ExitCode } from '../../core/errors.js';
 import { parseSize } from '../../core/recipe.js';
@@ -32,9 +32,12 @@ import { VERSION } from '../../version.js';
 import { writeReport } from '../../report/write.js';
 import type { Stage } from '../../core/stage.js';
 import { didYouMean } from '../../core/suggest.js';
+import { makeDir } from '../../io/dirs.js';
+import { showText } from '../../core/show.js';
+import { showPath } from '../../core/fsname.js';
 
 const EXEC_FLAGS: Flag[] = [
-  { name: 'workers', short: 'w', type: 'string', arg: 'N', help: 'local executor: tasks run on N workers at once (default: every core, at most one per 16 MB of input)' },
+  { name: 'workers', short: 'w', type: 'string', arg: 'N', help: 'local executor: tasks run on N workers at once (default: every core, at most one per 16 MB of input; at most 4 per core)' },
   { name: 'executor', type: 'string', arg: 'local|slurm', help: "where tasks run: 'local' (default) or 'slurm' (array jobs submitted with sbatch)" },
   { name: 'task-size', type: 'string', arg: 'SIZE', help: 'plain JSONL files larger than SIZE are cut into tasks of about SIZE bytes on line boundaries, Parquet files into runs of row groups (default: about 1/32 of the input, 8 to 64 MiB; 64 MiB with paragraphs)' },
   { name: 'worker-kind', type: 'string', arg: 'thread|process', help: 'local workers as child processes (default) or threads' },
@@ -84,13 +87,13 @@ export async function loadRecipe(path: string, registry: StageRegistry): Promise
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
-    throw new UsageError(`cannot read recipe '${path}': ${(e as Error).message}`);
+    throw new UsageError(`cannot read recipe '${showPath(path)}': ${(e as Error).message}`);
   }
   let raw: unknown;
   try {
     raw = parseYaml(text);
   } catch (e) {
-    throw new UsageError(`recipe '${path}' is not valid YAML/JSON: ${(e as Error).message}`);
+    throw new UsageError(`recipe '${showPath(path)}' is not valid YAML/JSON: ${(e as Error).message}`);
   }
   const source = { file: path, baseDir: dirname(path) };
   const loaded = await loadStageModules(raw, registry, source);
@@ -156,7 +159,7 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
   const inputs = (p.values.input as string[] | undefined) ?? recipe.input;
   if (inputs.length === 0) throw new UsageError('no input: set `input:` in the recipe or pass --input PATH');
   // The default output is out/<name>: a name that climbs out of it (../x, /abs) is refused.
-  if (p.values.output === undefined && (isAbsolute(recipe.name) || recipe.name.split(/[\\/]/).includes('..'))) throw new UsageError(`recipe name '${recipe.name}' would write outside out/; give --output DIR or a plain name`);
+  if (p.values.output === undefined && (isAbsolute(recipe.name) || recipe.name.split(/[\\/]/).includes('..'))) throw new UsageError(`recipe name '${showPath(recipe.name)}' would write outside out/; give --output DIR or a plain name`);
   const out = (p.values.output as string | undefined) ?? join('out', recipe.name);
   if (out === '-') throw new UsageError('run writes a folder; give --output DIR');
   const stages: Stage[] = [];
@@ -164,13 +167,13 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
   const v = p.values;
   const ex = recipe.executor ?? {};
   const kind = (v.executor as string | undefined) ?? ex.kind ?? 'local';
-  if (kind !== 'local' && kind !== 'slurm') throw new UsageError(`--executor must be local or slurm; got '${kind}'`);
+  if (kind !== 'local' && kind !== 'slurm') throw new UsageError(`--executor must be local or slurm; got '${showText(kind)}'`);
   const asked = countFlag(v.workers, 'workers') ?? ex.workers;
   // Without --task-size or executor.task_size, a size chosen from the input (see taskSizeFor).
   const askedTaskSize = v['task-size'] !== undefined ? parseSize(v['task-size']) : ex.taskSize;
   let taskSize = askedTaskSize ?? DEFAULT_TASK_SIZE;
   const workerKind = (v['worker-kind'] as string | undefined) ?? 'process';
-  if (workerKind !== 'thread' && workerKind !== 'process') throw new UsageError(`--worker-kind must be thread or process; got '${workerKind}'`);
+  if (workerKind !== 'thread' && workerKind !== 'process') throw new UsageError(`--worker-kind must be thread or process; got '${showText(workerKind)}'`);
   const slurm: SlurmOptions = {
     partition: (v.partition as string | undefined) ?? ex.partition,
     time: (v.time as string | undefined) ?? ex.time,
@@ -180,7 +183,7 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
   };
   const dir = out.endsWith('/') ? out.slice(0, -1) : out;
   const rejectsCompression = ((v['rejects-compress'] as string | undefined) ?? recipe.rejects.compression ?? (v.compress as string | undefined) ?? recipe.output.compression) as OutputCompression;
-  if (!['none', 'gzip', 'zstd'].includes(rejectsCompression)) throw new UsageError(`rejects compression (--rejects-compress, or else --compress) must be none, gzip or zstd; got '${rejectsCompression}'`);
+  if (!['none', 'gzip', 'zstd'].includes(rejectsCompression)) throw new UsageError(`rejects compression (--rejects-compress, or else --compress) must be none, gzip or zstd; got '${showText(rejectsCompression)}'`);
   let writeResolved: (files: string[], eff: EffectiveSettings) => Promise<void> = async () => {};
   let resolvedRejects: Record<string, unknown> | undefined;
   const job = {
@@ -214,13 +217,13 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
       const live = await liveJobs(dir);
       if (live.length > 0 && (kind !== 'slurm' || v.overwrite === true)) throw new UsageError(liveJobsMessage(dir, live));
       const state = await prepareFolder(dir, plan, v.overwrite === true, { jobsAlive: live.length > 0 });
-      await mkdir(dir, { recursive: true });
+      await makeDir(dir, 'output folder');
       await writeResolved(files, eff);
       if (state === 'fresh') await writeAtomic(planPath(dir), JSON.stringify(plan, null, 1) + '\n');
       const starts = await startAttempt(dir, state === 'fresh', (await stat(planPath(dir))).mtimeMs);
       const quiet = v.quiet === true;
       const progress = progressWanted(quiet);
-      if (state === 'resume' && !quiet) process.stderr.write(`corpus-clean run: resuming the unfinished run in ${dir}: ${doneUnits(dir, plan)} of ${totalUnits(plan)} units done\n`);
+      if (state === 'resume' && !quiet) process.stderr.write(`corpus-clean run: resuming the unfinished run in ${showPath(dir)}: ${doneUnits(dir, plan)} of ${totalUnits(plan)} units done\n`);
       if (kind === 'slurm') return runSlurm(dir, plan, slurm, { progress, quiet });
       if (workersNote !== undefined) process.stderr.write(`corpus-clean run: ${workersNote}\n`);
       const unregister = whileRunning(async () => void (await removeStale(dir)), 'finished tasks are kept: run the same command again to resume');
@@ -265,7 +268,7 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
   if (existsSync(join(dir, '_SUCCESS'))) {
     try {
       const page = await writeReport(out);
-      if (v.quiet !== true) process.stderr.write(`corpus-clean run: report in ${page}\n`);
+      if (v.quiet !== true) process.stderr.write(`corpus-clean run: report in ${showPath(page)}\n`);
     } catch (e) {
       process.stderr.write(`corpus-clean run: warning: no report: ${(e as Error).message}\n`);
     }
@@ -322,9 +325,9 @@ export async function runRecipe(recipe: string, options: RunRecipeOptions = {}):
     if (value === undefined) continue;
     const flag = key.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
     const spec = RUN_FLAGS.find((f) => f.name === flag);
-    if (spec === undefined) throw new UsageError(`runRecipe: unknown option '${key}'${didYouMean(flag, names, (c) => `'${c.replace(/-([a-z])/g, (_m, l: string) => l.toUpperCase())}'`)}`);
+    if (spec === undefined) throw new UsageError(`runRecipe: unknown option '${showText(key)}'${didYouMean(flag, names, (c) => `'${c.replace(/-([a-z])/g, (_m, l: string) => l.toUpperCase())}'`)}`);
     if (spec.type === 'boolean') {
-      if (typeof value !== 'boolean') throw new UsageError(`runRecipe: option '${key}' must be true or false`);
+      if (typeof value !== 'boolean') throw new UsageError(`runRecipe: option '${showText(key)}' must be true or false`);
       values[flag] = value;
     } else if (spec.multiple === true) values[flag] = (Array.isArray(value) ? value : [value]).map(String);
     else values[flag] = String(value);

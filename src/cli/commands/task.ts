@@ -15,10 +15,11 @@ import type { Flag } from '../args.js';
 import { flagHelp, parse } from '../args.js';
 import { parseWhole } from '../../core/options.js';
 import { showText } from '../../core/show.js';
+import { showPath } from '../../core/fsname.js';
 
 async function loadPlan(dir: string | undefined, command: string): Promise<Plan> {
   if (dir === undefined) throw new UsageError(`${command} takes a run folder\nsee 'corpus-clean ${command} --help'`);
-  if (!existsSync(planPath(dir))) throw new UsageError(`'${dir}' is not a run folder: it has no _plan.json (written by 'corpus-clean run')`);
+  if (!existsSync(planPath(dir))) throw new UsageError(`'${showPath(dir)}' is not a run folder: it has no _plan.json (written by 'corpus-clean run')`);
   return JSON.parse(await readFile(planPath(dir), 'utf8')) as Plan;
 }
 

@@ -1,7 +1,8 @@
-import { mkdir, open, rename, unlink, writeFile } from 'node:fs/promises';
+import { open, rename, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { outputTarget } from '../outputs.js';
 import { OutputError } from './sharded.js';
+import { makeDir } from '../dirs.js';
 
 let serial = 0;
 
@@ -11,11 +12,7 @@ let serial = 0;
  * `OutputError` naming the path is thrown.
  */
 export async function writeAtomic(path: string, text: string): Promise<void> {
-  try {
-    await mkdir(dirname(path), { recursive: true });
-  } catch (e) {
-    throw new OutputError(path, e as Error);
-  }
+  await makeDir(dirname(path));
   const target = await outputTarget(path);
   if (target.direct) {
     try {

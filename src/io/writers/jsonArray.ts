@@ -1,4 +1,4 @@
-import { open, rename, unlink, mkdir } from 'node:fs/promises';
+import { open, rename, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Doc } from '../../core/doc.js';
@@ -8,6 +8,8 @@ import { outputRecord } from './jsonl.js';
 import { exactLine } from '../json.js';
 import { outputTarget } from '../outputs.js';
 import { OutputError } from './sharded.js';
+import { FolderError, makeDir } from '../dirs.js';
+import { showPath } from '../../core/fsname.js';
 
 /** Options of the JSON-array writer. */
 export interface JsonArrayOptions {
@@ -35,7 +37,7 @@ export class JsonArrayWriter implements DocSink {
   private readonly strip: boolean;
 
   constructor(private readonly o: JsonArrayOptions) {
-    if (o.output === '-' || o.output.endsWith('/')) throw new UsageError(`JSON array output must be a file path, got '${o.output}'`);
+    if (o.output === '-' || o.output.endsWith('/')) throw new UsageError(`JSON array output must be a file path, got '${showPath(o.output)}'`);
     this.target = o.output;
     this.strip = o.stripAttrs ?? false;
   }
@@ -49,7 +51,7 @@ export class JsonArrayWriter implements DocSink {
     if (this.done && this.handle === null) throw new Error('JsonArrayWriter: write after close or abort');
     if (this.handle === null) {
       try {
-        await mkdir(dirname(this.o.output), { recursive: true });
+        await makeDir(dirname(this.o.output));
         const t = await outputTarget(this.o.output);
         this.target = t.path;
         // A device or FIFO is written in place; a file under a temporary name.
@@ -58,7 +60,7 @@ export class JsonArrayWriter implements DocSink {
         await this.handle.write('[');
       } catch (e) {
         await this.abort();
-        throw new OutputError(this.o.output, e as Error);
+        throw e instanceof FolderError ? e : new OutputError(this.o.output, e as Error);
       }
     }
     return this.handle;

@@ -1,5 +1,5 @@
 import { closeSync, createReadStream, openSync, writeSync } from 'node:fs';
-import { mkdir, rename, unlink } from 'node:fs/promises';
+import { rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import type { SchemaElement } from 'hyparquet';
@@ -18,6 +18,9 @@ import { LineSplitter } from '../lines.js';
 import { parseRecord, Unfit } from '../readers/jsonl.js';
 import type { JsonObject } from '../../core/doc.js';
 import { zstdEncoder } from '../zstdEncode.js';
+import { makeDir } from '../dirs.js';
+import { showText } from '../../core/show.js';
+import { showPath } from '../../core/fsname.js';
 
 /** Column compression of written Parquet files. */
 export type ParquetCompression = 'none' | 'snappy' | 'gzip' | 'zstd' | 'brotli';
@@ -151,9 +154,9 @@ export class ParquetShardWriter implements DocSink {
     this.compression = o.compression ?? 'snappy';
     this.strip = o.stripAttrs ?? false;
     if (!Number.isInteger(this.rowGroupSize) || this.rowGroupSize < 1) throw new UsageError(`row group size must be a positive integer, got ${this.rowGroupSize}`);
-    if (!PARQUET_COMPRESSIONS.includes(this.compression)) throw new UsageError(`Parquet compression must be one of ${PARQUET_COMPRESSIONS.join(', ')}; got '${this.compression}'`);
+    if (!PARQUET_COMPRESSIONS.includes(this.compression)) throw new UsageError(`Parquet compression must be one of ${PARQUET_COMPRESSIONS.join(', ')}; got '${showText(this.compression)}'`);
     if (o.output === '-') throw new UsageError('Parquet output needs a file or a folder, not stdout');
-    if (!folder && !o.output.endsWith('.parquet')) throw new UsageError(`a Parquet output file must end in .parquet, got '${o.output}'`);
+    if (!folder && !o.output.endsWith('.parquet')) throw new UsageError(`a Parquet output file must end in .parquet, got '${showPath(o.output)}'`);
   }
 
   /** Open a writer; decides folder or file mode from the output path. */
@@ -181,7 +184,7 @@ export class ParquetShardWriter implements DocSink {
 
   private async open(): Promise<OpenFile> {
     const final = this.nameOf(this.index++);
-    await mkdir(dirname(final), { recursive: true });
+    await makeDir(dirname(final));
     const tmp = join(dirname(final), `.${basename(final)}.tmp-${process.pid}-${serial++}`);
     writerModule ??= await import('hyparquet-writer');
     const { ByteWriter, ParquetWriter } = writerModule;
@@ -235,7 +238,7 @@ export class ParquetShardWriter implements DocSink {
 
   private async openSpill(): Promise<Spill> {
     const final = this.nameOf(0);
-    await mkdir(dirname(final), { recursive: true });
+    await makeDir(dirname(final));
     // Named like the other temporaries (`.name.tmp-*`), which a rerun or `run` clears away.
     const path = join(dirname(final), `.${basename(final)}.tmp-${process.pid}-${serial++}.spill.jsonl`);
     return { path, fd: openSync(path, 'w'), parts: [], size: 0, records: 0 };

@@ -1,11 +1,13 @@
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { mkdir, rename, unlink } from 'node:fs/promises';
+import { rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { createGzip, type Gzip } from 'node:zlib';
 import { UsageError } from '../../core/errors.js';
 import { outputTarget, splitExtensions } from '../outputs.js';
 import { writeStdout } from '../stdout.js';
 import { zstdEncoder } from '../zstdEncode.js';
+import { makeDir } from '../dirs.js';
+import { showPath } from '../../core/fsname.js';
 
 /** Output compression, chosen by the file name's ending. */
 export type OutputCompression = 'none' | 'gzip' | 'zstd';
@@ -54,7 +56,7 @@ interface OpenShard {
 export class OutputError extends Error {
   override name = 'OutputError';
   constructor(path: string, cause: Error) {
-    super(`cannot write '${path}': ${cause.message}`, { cause });
+    super(`cannot write '${showPath(path)}': ${cause.message}`, { cause });
     (this as { code?: string }).code = (cause as NodeJS.ErrnoException).code;
   }
 }
@@ -150,11 +152,7 @@ export class ShardedWriter {
   private async openShard(): Promise<OpenShard> {
     if (this.aborted) throw new Error('ShardedWriter: write after abort');
     const name = this.nameOf(this.index++);
-    try {
-      await mkdir(dirname(name), { recursive: true });
-    } catch (e) {
-      throw new OutputError(name, e as Error);
-    }
+    await makeDir(dirname(name));
     const target = await outputTarget(name);
     const final = target.path;
     const tmp = target.direct ? null : join(dirname(final), `.${basename(final)}.tmp-${process.pid}-${tempSerial++}`);

@@ -15,6 +15,7 @@ import { detectFormat, readAlpaca, readOpenAi, readShareGpt, readText, readXtune
 import type { LossMode } from './write.js';
 import { chatRecord, textRecord, toolsRecord } from './write.js';
 import { hasOwn, setOwn } from '../../core/own.js';
+import { showText } from '../../core/show.js';
 
 /** Options of `convert`, with their defaults. */
 export const convertOptions: OptionsSpec = {
@@ -81,7 +82,7 @@ export function createConvert(options: Record<string, unknown>): Stage {
   const toolResultsAsInput = options.toolResults === 'input';
   for (const k of keep) {
     if (k === 'conversation' || k === 'messages' || k === 'text' || k === 'content' || k === 'tools') {
-      throw new UsageError(`convert: option 'keep' cannot name '${k}', the output's own field`);
+      throw new UsageError(`convert: option 'keep' cannot name '${showText(k)}', the output's own field`);
     }
   }
   // The JSON type each kept field had first: one file, one schema.

@@ -16,6 +16,7 @@ import { count, emptySummary, observe } from '../../core/stats.js';
 import type { WordList } from './lists.js';
 import { BUILTIN_LISTS, builtinExceptions, builtinList, builtinTopicTerms, fileList } from './lists.js';
 import { AhoCorasick, isWordTerm, isWordUnit } from './matcher.js';
+import { showText } from '../../core/show.js';
 
 /** Share of CJK characters above which a record without `attrs.lang` is judged as Chinese (as `quality` does). */
 export const CJK_SHARE = 0.3;
@@ -197,7 +198,7 @@ export function createFlaggedWords(options: Record<string, unknown>): Stage {
   for (const p of options.extraLists as string[]) lists.push(fileList(p));
   const names = new Set<string>();
   for (const l of lists) {
-    if (names.has(l.name)) throw new UsageError(`flagged-words: two lists are named '${l.name}'`);
+    if (names.has(l.name)) throw new UsageError(`flagged-words: two lists are named '${showText(l.name)}'`);
     names.add(l.name);
   }
   const exceptions = options.exceptions === true ? builtinExceptions() : [];

@@ -7,6 +7,8 @@ import { createRequire } from 'node:module';
 import { basename, extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../../core/errors.js';
+import { showText } from '../../core/show.js';
+import { showPath } from '../../core/fsname.js';
 
 /** A named list of terms. */
 export interface WordList {
@@ -48,7 +50,7 @@ export function builtinList(name: string): WordList {
     const exclude = new Set(parseList(readFileSync(excludePath, 'utf8'), excludePath).map((t) => t.toLowerCase()));
     return { name, terms: terms.map((s) => s.trim()).filter((t) => t && !exclude.has(t.toLowerCase())) };
   }
-  if (!(BUILTIN_LISTS as readonly string[]).includes(name)) throw new UsageError(`flagged-words: unknown list '${name}'; built-in: ${BUILTIN_LISTS.join(', ')}`);
+  if (!(BUILTIN_LISTS as readonly string[]).includes(name)) throw new UsageError(`flagged-words: unknown list '${showText(name)}'; built-in: ${BUILTIN_LISTS.join(', ')}`);
   const path = fileURLToPath(new URL(`${name}.txt`, RULES_DIR));
   return { name, terms: parseList(readFileSync(path, 'utf8'), path) };
 }
@@ -59,7 +61,7 @@ export function fileList(path: string): WordList {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new UsageError(`flagged-words: cannot read list '${path}': ${(e as Error).message}`);
+    throw new UsageError(`flagged-words: cannot read list '${showPath(path)}': ${(e as Error).message}`);
   }
   return { name: basename(path, extname(path)), terms: parseList(text, path) };
 }

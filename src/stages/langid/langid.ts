@@ -16,6 +16,7 @@ import { modelText } from './modelText.js';
 import { cut, proseOf } from './prose.js';
 import type { ScriptCounts } from './script.js';
 import { emptyCounts, hanScript, scanScripts } from './script.js';
+import { showText } from '../../core/show.js';
 
 /** Reason code: the backend's score for its best language is below `minScore`. */
 export const LOW_SCORE = 'langid:low_score';
@@ -180,7 +181,7 @@ function decide(
 export function langIdStage(options: LangIdOptions, backend: LangIdBackend, dialectJudge?: LangIdBackend): Stage {
   if (options.keep !== null) {
     const bad = options.keep.find((c) => !/^[a-z]{2,3}$/i.test(c));
-    if (bad !== undefined) throw new UsageError(`langid: option 'keep': '${bad}' is not an ISO 639 code (two or three letters, e.g. zh,en)`);
+    if (bad !== undefined) throw new UsageError(`langid: option 'keep': '${showText(bad)}' is not an ISO 639 code (two or three letters, e.g. zh,en)`);
   }
   const strict = options.strictCodes === true;
   const listed = options.keep === null ? null : [...new Set(options.keep.map(toIso1))];

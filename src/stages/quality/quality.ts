@@ -15,6 +15,8 @@ import { adjustRules, loadPreset, loadRuleSet, reasonPicker } from './ruleset.js
 import { CompiledRules } from './score.js';
 import { SignalComputer } from './signals.js';
 import { parseDecimal } from '../../core/options.js';
+import { showText } from '../../core/show.js';
+import { showPath } from '../../core/fsname.js';
 
 /** Options of the `quality` stage. */
 export const qualityOptions: OptionsSpec = {
@@ -54,7 +56,7 @@ type AttrsBuilder = (preset: string, by: string, score: number, weakest: string 
  * signal names of the rule set (checked to be plain identifiers), inserted as JSON strings.
  */
 function attrsBuilder(names: readonly string[]): AttrsBuilder {
-  for (const n of names) if (!/^[a-z][a-z0-9_]*$/.test(n)) throw new Error(`quality: bad signal name '${n}'`);
+  for (const n of names) if (!/^[a-z][a-z0-9_]*$/.test(n)) throw new Error(`quality: bad signal name '${showText(n)}'`);
   const fields = names.map((n, i) => `${JSON.stringify(n)}: v[${i}]`).join(', ');
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
   return new Function('preset', 'by', 'score', 'weakest', 'failed', 'v', `return { preset: preset, preset_by: by, score: score, weakest: weakest, failed: failed, ${fields} };`) as AttrsBuilder;
@@ -70,13 +72,13 @@ function parseOverrides(list: readonly string[]): Map<string, number | null> {
   const m = new Map<string, number | null>();
   for (const item of list) {
     const eq = item.indexOf('=');
-    if (eq <= 0) throw new UsageError(`quality: option 'set': '${item}' must look like code=value (e.g. gopher_quality:min_words=100)`);
+    if (eq <= 0) throw new UsageError(`quality: option 'set': '${showText(item)}' must look like code=value (e.g. gopher_quality:min_words=100)`);
     const code = item.slice(0, eq).trim();
     const raw = item.slice(eq + 1).trim();
     if (raw === 'null' || raw === 'off') m.set(code, null);
     else {
       const v = parseDecimal(raw);
-      if (!Number.isFinite(v)) throw new UsageError(`quality: option 'set': '${item}': value must be a number, null or off`);
+      if (!Number.isFinite(v)) throw new UsageError(`quality: option 'set': '${showText(item)}': value must be a number, null or off`);
       m.set(code, v);
     }
   }
@@ -115,11 +117,11 @@ export function createQuality(options: Record<string, unknown>): Stage {
   const adjusted = sets.map((s) => adjustRules(s, overrides, skip));
   const allCodes = new Set(sets.flatMap((s) => s.rules.map((r) => r.code)));
   for (const code of overrides.keys()) {
-    if (!allCodes.has(code)) throw new UsageError(`quality: option 'set': unknown rule '${code}'; known: ${[...allCodes].join(', ')}`);
+    if (!allCodes.has(code)) throw new UsageError(`quality: option 'set': unknown rule '${showText(code)}'; known: ${[...allCodes].join(', ')}`);
   }
   const groups = new Set([...allCodes].map((c) => c.slice(0, c.indexOf(':'))));
   for (const s of skip) {
-    if (!allCodes.has(s) && !groups.has(s)) throw new UsageError(`quality: option 'skip': unknown rule or group '${s}'; groups: ${[...groups].join(', ')}`);
+    if (!allCodes.has(s) && !groups.has(s)) throw new UsageError(`quality: option 'skip': unknown rule or group '${showPath(s)}'; groups: ${[...groups].join(', ')}`);
   }
   const compiled = adjusted.map((a) => compile(a.rules));
   const en = compiled[0];

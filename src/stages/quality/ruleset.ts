@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { UsageError } from '../../core/errors.js';
 import type { C4Config } from './c4.js';
 import type { SignalConfig } from './signals.js';
+import { showText } from '../../core/show.js';
+import { showPath } from '../../core/fsname.js';
 
 /** One rule: a signal compared with a threshold. A document fails when `value < min` or `value > max`. */
 export interface Rule {
@@ -92,7 +94,7 @@ export function loadRuleSet(path: string): RuleSet {
   try {
     raw = parseRuleText(readFileSync(path, 'utf8'));
   } catch (e) {
-    throw new UsageError(`quality: cannot read rule set '${path}': ${(e as Error).message}`);
+    throw new UsageError(`quality: cannot read rule set '${showPath(path)}': ${(e as Error).message}`);
   }
   return parseRuleSet(raw, path);
 }
@@ -111,31 +113,31 @@ export function parseRuleSet(raw: unknown, where = 'rule set'): RuleSet {
   if (!isObj(raw)) return bad('must be a mapping with name, signals and rules');
   const str = (o: Obj, k: string, d?: string): string => {
     const v = o[k] ?? d;
-    if (typeof v !== 'string') return bad(`'${k}' must be a string`);
+    if (typeof v !== 'string') return bad(`'${showText(k)}' must be a string`);
     return v;
   };
   const num = (o: Obj, k: string, d?: number): number => {
     const v = o[k] ?? d;
-    if (typeof v !== 'number' || !Number.isFinite(v)) return bad(`'${k}' must be a number`);
+    if (typeof v !== 'number' || !Number.isFinite(v)) return bad(`'${showText(k)}' must be a number`);
     return v;
   };
   const bool = (o: Obj, k: string, d: boolean): boolean => {
     const v = o[k] ?? d;
-    if (typeof v !== 'boolean') return bad(`'${k}' must be true or false`);
+    if (typeof v !== 'boolean') return bad(`'${showText(k)}' must be true or false`);
     return v;
   };
   const strs = (o: Obj, k: string, d: string[] = []): string[] => {
     const v = o[k] ?? d;
-    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) return bad(`'${k}' must be a list of strings`);
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) return bad(`'${showText(k)}' must be a list of strings`);
     return v as string[];
   };
   const ints = (o: Obj, k: string): number[] => {
     const v = o[k] ?? [];
-    if (!Array.isArray(v) || !v.every((x) => Number.isInteger(x) && x >= 1 && x <= 64)) return bad(`'${k}' must be a list of integers 1..64`);
+    if (!Array.isArray(v) || !v.every((x) => Number.isInteger(x) && x >= 1 && x <= 64)) return bad(`'${showText(k)}' must be a list of integers 1..64`);
     return v as number[];
   };
   const known = (o: Obj, keys: string[], what: string) => {
-    for (const k of Object.keys(o)) if (!keys.includes(k)) bad(`unknown key '${k}' in ${what}; allowed: ${keys.join(', ')}`);
+    for (const k of Object.keys(o)) if (!keys.includes(k)) bad(`unknown key '${showText(k)}' in ${what}; allowed: ${keys.join(', ')}`);
   };
 
   known(raw, ['name', 'language', 'description', 'signals', 'c4', 'rules', 'reason_order'], 'the rule set');
@@ -151,7 +153,7 @@ export function parseRuleSet(raw: unknown, where = 'rule set'): RuleSet {
     shortLineLength: num(sig, 'short_line_length', 30),
     sentenceMarks: str(sig, 'sentence_marks', ''),
   };
-  for (const w of signals.stopWords) if (w.length === 0 || /\s/u.test(w)) bad(`stop word '${w}' must be one word`);
+  for (const w of signals.stopWords) if (w.length === 0 || /\s/u.test(w)) bad(`stop word '${showText(w)}' must be one word`);
 
   let c4: C4Config | undefined;
   if (raw.c4 !== undefined) {
@@ -188,11 +190,11 @@ export function parseRuleSet(raw: unknown, where = 'rule set'): RuleSet {
     if (!isObj(r)) return bad(`rules[${i}] must be a mapping`);
     known(r, ['code', 'signal', 'min', 'max', 'doc'], `rules[${i}]`);
     const code = str(r, 'code');
-    if (!/^[a-z0-9_]+:[a-z0-9_]+$/.test(code)) bad(`rules[${i}].code '${code}' must look like group:name (lower case)`);
-    if (codes.has(code)) bad(`rule code '${code}' appears twice`);
+    if (!/^[a-z0-9_]+:[a-z0-9_]+$/.test(code)) bad(`rules[${i}].code '${showText(code)}' must look like group:name (lower case)`);
+    if (codes.has(code)) bad(`rule code '${showText(code)}' appears twice`);
     codes.add(code);
     const signal = str(r, 'signal');
-    if (!known_signals.includes(signal)) bad(`rules[${i}] (${code}): unknown signal '${signal}'; known: ${known_signals.join(', ')}`);
+    if (!known_signals.includes(signal)) bad(`rules[${i}] (${code}): unknown signal '${showText(signal)}'; known: ${known_signals.join(', ')}`);
     const rule: Rule = { code, signal };
     if (r.min !== undefined) rule.min = num(r, 'min');
     if (r.max !== undefined) rule.max = num(r, 'max');
@@ -202,7 +204,7 @@ export function parseRuleSet(raw: unknown, where = 'rule set'): RuleSet {
   });
   const reasonOrder = strs(raw, 'reason_order');
   for (const entry of reasonOrder) {
-    if (!rules.some((r) => r.code === entry || groupOf(r.code) === entry)) bad(`reason_order: '${entry}' is neither a rule code nor a group of this rule set`);
+    if (!rules.some((r) => r.code === entry || groupOf(r.code) === entry)) bad(`reason_order: '${showText(entry)}' is neither a rule code nor a group of this rule set`);
   }
   return {
     name: str(raw, 'name'),

@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../../core/errors.js';
+import { showText } from '../../core/show.js';
+import { showPath } from '../../core/fsname.js';
 
 /** JSON types a schema field can declare. `date` is an ISO 8601 string. */
 export const FIELD_TYPES = ['string', 'integer', 'number', 'boolean', 'date', 'array', 'object', 'any'] as const;
@@ -56,26 +58,26 @@ const FIELD_KEYS = new Set(['type', 'required', 'aliases', 'default', 'derive', 
 
 function parseField(where: string, name: string, raw: unknown): FieldSpec {
   const spec: Record<string, unknown> = typeof raw === 'string' ? { type: raw } : isObj(raw) ? raw : {};
-  if (!isObj(raw) && typeof raw !== 'string') throw new UsageError(`${where}: field '${name}' must be a type name or a mapping`);
+  if (!isObj(raw) && typeof raw !== 'string') throw new UsageError(`${where}: field '${showText(name)}' must be a type name or a mapping`);
   for (const k of Object.keys(spec)) {
-    if (!FIELD_KEYS.has(k)) throw new UsageError(`${where}: field '${name}': unknown key '${k}'; allowed: ${[...FIELD_KEYS].join(', ')}`);
+    if (!FIELD_KEYS.has(k)) throw new UsageError(`${where}: field '${showText(name)}': unknown key '${showText(k)}'; allowed: ${[...FIELD_KEYS].join(', ')}`);
   }
   const type = (spec.type ?? 'any') as FieldType;
-  if (!FIELD_TYPES.includes(type)) throw new UsageError(`${where}: field '${name}': type must be one of ${FIELD_TYPES.join(', ')}; got '${String(spec.type)}'`);
+  if (!FIELD_TYPES.includes(type)) throw new UsageError(`${where}: field '${showText(name)}': type must be one of ${FIELD_TYPES.join(', ')}; got '${showText(String(spec.type))}'`);
   const list = (k: string): string[] => {
     const v = spec[k];
     if (v === undefined) return [];
     const l = typeof v === 'string' ? [v] : v;
-    if (!Array.isArray(l) || !l.every((x) => typeof x === 'string')) throw new UsageError(`${where}: field '${name}': '${k}' must be a list of field names`);
+    if (!Array.isArray(l) || !l.every((x) => typeof x === 'string')) throw new UsageError(`${where}: field '${showText(name)}': '${showText(k)}' must be a list of field names`);
     return l;
   };
   const derive = spec.derive as Derivation | undefined;
   if (derive !== undefined && !DERIVATIONS.includes(derive)) {
-    throw new UsageError(`${where}: field '${name}': derive must be one of ${DERIVATIONS.join(', ')}; got '${String(derive)}'`);
+    throw new UsageError(`${where}: field '${showText(name)}': derive must be one of ${DERIVATIONS.join(', ')}; got '${showText(String(derive))}'`);
   }
   let items: RecordSchema | undefined;
   if (spec.items !== undefined) {
-    if (type !== 'array') throw new UsageError(`${where}: field '${name}': 'items' needs type array`);
+    if (type !== 'array') throw new UsageError(`${where}: field '${showText(name)}': 'items' needs type array`);
     items = parseSchemaObject(`${where}: ${name}[]`, spec.items, `${name}[]`);
   }
   const out: FieldSpec = {
@@ -123,7 +125,7 @@ export function loadSchema(nameOrPath: string): RecordSchema {
   const shipped = join(SCHEMA_DIR, `${nameOrPath}.yaml`);
   const path = /^[\w-]+$/.test(nameOrPath) ? shipped : nameOrPath;
   if (!existsSync(path)) {
-    throw new UsageError(`schema '${nameOrPath}' not found; shipped schemas: ${SHIPPED_SCHEMAS.join(', ')}; or give a path to a .yaml file`);
+    throw new UsageError(`schema '${showPath(nameOrPath)}' not found; shipped schemas: ${SHIPPED_SCHEMAS.join(', ')}; or give a path to a .yaml file`);
   }
   let raw: unknown;
   try {

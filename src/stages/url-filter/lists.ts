@@ -20,6 +20,8 @@ import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { RE2JS } from 're2js';
 import { UsageError } from '../../core/errors.js';
+import { showText } from '../../core/show.js';
+import { showPath } from '../../core/fsname.js';
 
 /** One compiled list. */
 export interface UrlList {
@@ -72,7 +74,7 @@ export function parseUrlList(name: string, text: string): UrlList {
         RE2JS.compile(src);
       } catch (e) {
         throw new UsageError(
-          `url-filter: list '${name}': bad regular expression '${src}': ${(e as Error).message} (re: rules use RE2 syntax, which runs in linear time: no backreferences or lookaround)`,
+          `url-filter: list '${showText(name)}': bad regular expression '${showText(src)}': ${(e as Error).message} (re: rules use RE2 syntax, which runs in linear time: no backreferences or lookaround)`,
         );
       }
       patterns.push(`(?:${src})`);
@@ -114,7 +116,7 @@ export function loadUrlList(path: string): UrlList {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new UsageError(`url-filter: cannot read list '${path}': ${(e as Error).message}`);
+    throw new UsageError(`url-filter: cannot read list '${showPath(path)}': ${(e as Error).message}`);
   }
   return parseUrlList(basename(path, extname(path)), text);
 }

@@ -12,6 +12,7 @@ import { docStage } from '../../core/stage.js';
 import { count } from '../../core/stats.js';
 import type { UrlList } from './lists.js';
 import { hostOf, loadUrlList, matchUrl } from './lists.js';
+import { showText } from '../../core/show.js';
 
 export const urlFilterOptions: OptionsSpec = {
   block: { type: 'string[]', default: [], path: true, doc: 'block-list files (domains, .suffixes, hosts-file lines, ||adblock^ domains, globs, re:regex); reason url_filter:<file name>' },
@@ -40,11 +41,11 @@ export function createUrlFilter(options: Record<string, unknown>): Stage {
   if (allowOnly && allow.length === 0) throw new UsageError('url-filter: allow_only needs at least one allow list');
   const names = new Set<string>();
   for (const l of [...block, ...allow]) {
-    if (l.rules === 0) throw new UsageError(`url-filter: list '${l.name}' holds no usable rule`);
-    if (names.has(l.name)) throw new UsageError(`url-filter: two lists are named '${l.name}'; reason codes name lists, so names must differ`);
+    if (l.rules === 0) throw new UsageError(`url-filter: list '${showText(l.name)}' holds no usable rule`);
+    if (names.has(l.name)) throw new UsageError(`url-filter: two lists are named '${showText(l.name)}'; reason codes name lists, so names must differ`);
     names.add(l.name);
   }
-  for (const n of ['no_url', 'not_allowed']) if (names.has(n)) throw new UsageError(`url-filter: a list may not be named '${n}'`);
+  for (const n of ['no_url', 'not_allowed']) if (names.has(n)) throw new UsageError(`url-filter: a list may not be named '${showText(n)}'`);
   const path = (options.field as string).split('.');
   const dropMissing = options.missing === 'drop';
   return docStage({

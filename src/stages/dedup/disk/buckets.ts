@@ -4,12 +4,13 @@
  * finds first under that key). Bands are independent: run this for every band, in any order,
  * on any number of workers. Candidates are checked in step 3, against their cluster's survivor.
  */
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { KeepPolicy } from '../policy.js';
 import { compareSurvival } from '../policy.js';
 import type { ShardMeta } from './files.js';
 import { BUCKET_ENTRY, EDGE, RecordReader, bucketPath, edgePath, sigPath } from './files.js';
+import { makeDirSync } from '../../../io/dirs.js';
 
 /** The metadata of every shard signed in `workDir`, by shard index. */
 export function loadMetas(workDir: string): ShardMeta[] {
@@ -79,7 +80,7 @@ export function buildBuckets(workDir: string, band: number, job: BucketJob): Ban
   const metas = loadMetas(workDir).filter((m) => m.records > 0);
   const result: BandResult = { band, entries: 0, candidates: 0 };
   const out = edgePath(workDir, band);
-  mkdirSync(dirname(out), { recursive: true });
+  makeDirSync(dirname(out));
   if (metas.length === 0) {
     writeFileSync(out, Buffer.alloc(0));
     return result;

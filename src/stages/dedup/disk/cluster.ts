@@ -3,7 +3,7 @@
  * survival order → per shard, the records to remove with their survivor and similarity. One
  * task; its memory is proportional to the number of candidates, not of records.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { UnionFind } from '../cluster.js';
 import type { KeepPolicy } from '../policy.js';
@@ -13,6 +13,7 @@ import type { VerifyMode } from '../verify.js';
 import { jaccardSorted, passes, shingleSet } from '../verify.js';
 import { EDGE, edgePath, linesPath, removedPath, setOffsetsPath, setPath, sourcesPath } from './files.js';
 import { SignatureStore, loadMetas, resolveByQuality } from './buckets.js';
+import { makeDirSync } from '../../../io/dirs.js';
 
 /** One record to remove, as written to `removed/<shard>.jsonl`. */
 export interface Removal {
@@ -213,7 +214,7 @@ export function clusterBuckets(workDir: string, bands: number, job: ClusterJob):
     const list = out.get(m.shardIndex) ?? [];
     perShard[m.shardIndex] = list.length;
     const p = removedPath(workDir, m.shardIndex);
-    mkdirSync(dirname(p), { recursive: true });
+    makeDirSync(dirname(p));
     writeFileSync(p, list.length > 0 ? list.join('\n') + '\n' : '');
   }
   return { shards: metas.length, records: metas.reduce((s, m) => s + m.records, 0), removed: unique.length, candidates, unverified, perShard };

@@ -2,7 +2,7 @@
  * On-disk step 1: one shard → its signatures and, per band, its bucket keys sorted by key.
  * Shards are independent: run this for every shard, in any order, on any number of workers.
  */
-import { createWriteStream, mkdirSync, renameSync, writeFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, renameSync, writeFileSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { dirname } from 'node:path';
 import { getText, textProblem, type TextField } from '../../../core/doc.js';
@@ -16,6 +16,7 @@ import { bandKeys } from '../buckets.js';
 import { qualityScore } from '../policy.js';
 import type { ShardMeta } from './files.js';
 import { BUCKET_ENTRY, bucketPath, linesPath, scoresPath, setOffsetsPath, setPath, sigMetaPath, sigPath, sourcesPath } from './files.js';
+import { makeDirSync } from '../../../io/dirs.js';
 
 /** Options of `computeSignatures`. */
 export interface SignatureJob {
@@ -83,7 +84,7 @@ export class SignatureWriter {
     this.k = config.bands * config.rows;
     this.perm = makePermutations(this.k, config.seed);
     this.shingler = new Shingler(config);
-    mkdirSync(dirname(sigPath(workDir, shardIndex)), { recursive: true });
+    makeDirSync(dirname(sigPath(workDir, shardIndex)));
     this.sigOut = createWriteStream(sigPath(workDir, shardIndex));
     this.setOut = config.verify === 'exact' ? createWriteStream(setPath(workDir, shardIndex)) : undefined;
     this.sigBuf = new Int32Array(this.k * this.chunkRecords);
@@ -171,7 +172,7 @@ export class SignatureWriter {
         entry.writeDoubleLE(scoreArr[i], at + 16);
       }
       const p = bucketPath(workDir, band, shardIndex);
-      mkdirSync(dirname(p), { recursive: true });
+      makeDirSync(dirname(p));
       writeFileSync(p, entry);
     }
 

@@ -9,13 +9,14 @@
  * tasks or workers. Memory of a partition step: one key and one source per distinct text of
  * the partition.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync, existsSync, openSync, readSync, closeSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync, existsSync, openSync, readSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { getText } from '../../../core/doc.js';
 import type { GlobalScope, GlobalStage, GlobalStep } from '../../../core/global.js';
 import type { Stage } from '../../../core/stage.js';
 import { KeyTable } from '../buckets.js';
 import { EXACT_REASON, loadHash64, normalizeForExact } from '../exact.js';
+import { makeDirSync } from '../../../io/dirs.js';
 
 /** Partitions for a run of `tasks` tasks: a function of the input alone. */
 export function exactPartitions(tasks: number): number {
@@ -85,7 +86,7 @@ export function exactGlobal(): GlobalStage {
             }
             yield batch;
           }
-          mkdirSync(join(scope.workDir, 'keys'), { recursive: true });
+          makeDirSync(join(scope.workDir, 'keys'));
           writeSections(keysPath(scope.workDir, task), groups);
         },
       };
@@ -121,7 +122,7 @@ export function exactGlobal(): GlobalStage {
                 }
               }
             }
-            mkdirSync(join(scope.workDir, 'removed'), { recursive: true });
+            makeDirSync(join(scope.workDir, 'removed'));
             writeSections(removedPath(scope.workDir, part), perTask);
             return { removed };
           },

@@ -7,7 +7,7 @@ import { rejectSlimmer } from './rejectSink.js';
 import type { Reject, RejectSink, Stage, StageContext } from './stage.js';
 import { stageContext } from './stage.js';
 import type { FileError, FileStats, RunStats, StageStats } from './stats.js';
-import { count, emptyFileStats, emptyRunStats, MAX_KEYS_SEEN } from './stats.js';
+import { count, emptyFileStats, emptyRunStats, MAX_KEYS_SEEN, pairKeys } from './stats.js';
 import { hasOwn, setOwn } from './own.js';
 
 /** What a source reports while it reads. */
@@ -162,11 +162,12 @@ export async function pipeline(spec: PipelineSpec): Promise<RunStats> {
   const perFile = stats.perFile;
   const fileStats = (file: string): FileStats => (perFile[file] ??= emptyFileStats());
   let current: FileStats = emptyFileStats();
+  const reasonKey = pairKeys('/');
   const onReject = (r: Reject, n = 1): void => {
     stats.rejected += n;
     const f = fileStats(fileOfSource(r.source));
     f.rejected += n;
-    count(f.reasons, `${r.stage}/${r.reason}`, n);
+    count(f.reasons, reasonKey(r.stage, r.reason), n);
     // A record without text: at reading, or at a stage that needs one (tokenize's no_text in `export`).
     if ((r.reason === 'text_missing' || r.reason === 'no_text') && r.record !== undefined) seeKeys(f, r.record);
   };
@@ -206,8 +207,11 @@ export async function pipeline(spec: PipelineSpec): Promise<RunStats> {
     // Without a rejects file or a profiler, nobody reads what a stage wrote on a record it drops.
     const rejectAttrs = spec.rejects !== undefined || p !== undefined;
     const slim = spec.rejectAttrs === 'failing' ? rejectSlimmer(stageThresholds(stage)) : undefined;
+    // Slim rejects keep the failing rules' signals and the profiler reads the rules' signals:
+    // then no other signal of a dropped record is read.
+    const ruleSignals = spec.rejects === undefined || slim !== undefined;
     const sink: RejectSink = slim !== undefined ? { push: (r) => rejects.push(rejects.keeps?.(r) === false ? r : slim(r)) } : rejects;
-    stream = countOut(stage, stream, st, stageContext(st, spec.textField, sink, onStageReject, rejectAttrs), p);
+    stream = countOut(stage, stream, st, stageContext(st, spec.textField, sink, onStageReject, rejectAttrs, ruleSignals), p);
   });
   const langs = spec.profile === true ? (stats.writtenLangs = {}) : undefined;
   if (firstTextStage === 0 && spec.stages.length === 0) stream = checkText(stream, spec.textField, inputCtx);

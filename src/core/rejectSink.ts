@@ -29,6 +29,9 @@ export function slimReject(r: Reject, thresholds: readonly Threshold[] | undefin
 
 const HEADER = ['preset', 'score', 'failed'] as const;
 
+/** Combinations of failing codes whose signals a slimmer remembers. */
+const MEMO_LIMIT = 10_000;
+
 /**
  * `slimReject` for one stage's thresholds, made once: which thresholds each rule code has is
  * looked up, not found by scanning every threshold per reject (this runs for every record a
@@ -43,29 +46,51 @@ export function rejectSlimmer(thresholds: readonly Threshold[]): (r: Reject) => 
     if (list === undefined) byCode.set(t.code, [i]);
     else list.push(i);
   });
-  const at: number[] = [];
   /** The signals the failing rules compare, in threshold order, without repeats. */
+  const signalsOf = (codes: readonly string[]): string[] => {
+    const at: number[] = [];
+    for (const code of codes) for (const i of byCode.get(code) ?? []) at.push(i);
+    at.sort((a, b) => a - b);
+    const out: string[] = [];
+    for (const i of at) if (!out.includes(names[i])) out.push(names[i]);
+    return out;
+  };
+  // The answer for each reason and list of failing codes, found once: a run drops most records
+  // for a handful of combinations. A path of maps, one step per code (no key string per reject).
+  interface Memo {
+    next: Map<string, Memo> | undefined;
+    signals: string[] | undefined;
+  }
+  const memo: Memo = { next: undefined, signals: undefined };
+  let memoSize = 0;
+  const step = (node: Memo, code: string): Memo => {
+    let next = node.next?.get(code);
+    if (next === undefined) {
+      next = { next: undefined, signals: undefined };
+      // Records that came with attrs of their own may name any codes: the memo stays bounded.
+      if (memoSize < MEMO_LIMIT) ((node.next ??= new Map()).set(code, next), memoSize++);
+    }
+    return next;
+  };
+  const codes: string[] = [];
   const failingSignals = (reason: string, attrs: Record<string, unknown>): string[] => {
-    at.length = 0;
     // The reason is the first rule that failed; the others that failed are kept too (a record
-    // dropped for repetition may also be short).
-    const seen: string[] = [reason];
-    for (const i of byCode.get(reason) ?? []) at.push(i);
-    for (const k of Object.keys(attrs)) {
+    // dropped for repetition may also be short). Codes without a threshold change nothing.
+    codes.length = 0;
+    codes.push(reason);
+    let node = step(memo, reason);
+    for (const k in attrs) {
       const v = attrs[k];
       const failed = v !== null && typeof v === 'object' ? (v as Record<string, unknown>).failed : undefined;
       if (!Array.isArray(failed)) continue;
       for (const c of failed) {
-        const code = String(c);
-        if (seen.includes(code)) continue;
-        seen.push(code);
-        for (const i of byCode.get(code) ?? []) at.push(i);
+        const code = typeof c === 'string' ? c : String(c);
+        if (!byCode.has(code) || codes.includes(code)) continue;
+        codes.push(code);
+        node = step(node, code);
       }
     }
-    if (at.length > 1) at.sort((a, b) => a - b);
-    const out: string[] = [];
-    for (const i of at) if (!out.includes(names[i])) out.push(names[i]);
-    return out;
+    return (node.signals ??= signalsOf(codes));
   };
   return (r) => {
     const attrs = r.attrs;

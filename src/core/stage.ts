@@ -42,6 +42,12 @@ export interface StageContext {
    * stage may skip building the signals of a record it drops. Undefined means true.
    */
   readonly rejectAttrs?: boolean;
+  /**
+   * True when, of the signals a stage writes on a record it drops, only those its rules compare
+   * (its `thresholds`) are read: the rejects keep the failing rules' signals, the report's
+   * histograms are drawn for the rules' signals. A stage may then leave the others out.
+   */
+  readonly rejectRuleSignals?: boolean;
 }
 
 /**
@@ -116,12 +122,14 @@ export function stageContext(
   sink: RejectSink,
   onReject: (r: Reject) => void,
   rejectAttrs = true,
+  rejectRuleSignals = false,
 ): StageContext {
   const stage = stats.stage;
   return {
     stats,
     textField,
     rejectAttrs,
+    rejectRuleSignals,
     reject(doc, reason, detail) {
       count(stats.dropped, reason);
       const r: Reject = { stage, reason, source: doc.source, record: doc.data };

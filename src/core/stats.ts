@@ -143,6 +143,35 @@ export function count(map: Record<string, number>, key: string, by = 1): void {
   addCount(map, key, by);
 }
 
+/**
+ * `a + sep + b`, made once per pair and then the same string: a counter key built anew for every
+ * record (`quality/zh_quality:min_chars` for each reject) is a new string that has to be hashed
+ * and looked up in V8's string table before it can find the count.
+ */
+export function pairKeys(sep: string): (a: string, b: string) => string {
+  const byA = new Map<string, Map<string, string>>();
+  let size = 0;
+  return (a, b) => {
+    let m = byA.get(a);
+    if (m === undefined) {
+      if (size >= PAIR_KEYS_LIMIT) return a + sep + b;
+      byA.set(a, (m = new Map()));
+    }
+    let k = m.get(b);
+    if (k === undefined) {
+      k = a + sep + b;
+      if (size < PAIR_KEYS_LIMIT) {
+        m.set(b, k);
+        size++;
+      }
+    }
+    return k;
+  };
+}
+
+/** Pairs a `pairKeys` remembers (reasons and rule codes are few; a stage making up reasons per record is not). */
+const PAIR_KEYS_LIMIT = 10_000;
+
 /** A problem with a whole input file (damaged compression, unreadable file). */
 export interface FileError {
   file: string;

@@ -97,3 +97,51 @@ describe('rejectSlimmer (slimReject made once per stage)', () => {
     expect(l({ stage: 'x', reason: 'other', source: 's:2', attrs: { lang: 'en', lang_score: 0.2 } })).toEqual({ stage: 'x', reason: 'other', source: 's:2' });
   });
 });
+
+describe('rejectSlimmer remembers the signals of each combination of failing rules', () => {
+  const thresholds = [
+    { code: 'a:len', signal: 'web-zh/chars', min: 10 },
+    { code: 'b:ratio', signal: 'web-zh/punct_ratio', max: 0.2 },
+    { code: 'd:lines', signal: 'web-zh/lines', min: 2 },
+  ];
+  const q = (reason: string, failed: unknown[]): Reject => ({
+    stage: 'quality',
+    reason,
+    source: 'z:1',
+    attrs: { quality: { preset: 'web-zh', score: 0, failed, chars: 3, punct_ratio: 0.5, lines: 1 } },
+  });
+  const kept = (r: Reject) => Object.keys((r.attrs as { quality: Record<string, unknown> }).quality).slice(3);
+
+  it('the same reason with other failing rules, in any order, before and after: each its own signals', () => {
+    const slim = rejectSlimmer(thresholds);
+    const cases: [string, unknown[], string[]][] = [
+      ['a:len', ['a:len'], ['chars']],
+      ['a:len', ['a:len', 'd:lines'], ['chars', 'lines']],
+      ['a:len', ['a:len'], ['chars']],
+      ['a:len', ['d:lines', 'a:len', 'b:ratio'], ['chars', 'punct_ratio', 'lines']],
+      ['a:len', ['a:len', 'd:lines', 'b:ratio'], ['chars', 'punct_ratio', 'lines']],
+      ['a:len', ['a:len', 'd:lines'], ['chars', 'lines']],
+      ['d:lines', ['a:len', 'd:lines'], ['chars', 'lines']],
+      ['d:lines', ['d:lines'], ['lines']],
+      // a code without a threshold (a record's own attrs may carry any) changes nothing
+      ['d:lines', ['d:lines', 'zz:unknown', 7], ['lines']],
+      ['b:ratio', ['zz:unknown', 'b:ratio'], ['punct_ratio']],
+    ];
+    for (const [reason, failed, signals] of cases) {
+      expect(kept(slim(q(reason, failed))), `${reason} ${JSON.stringify(failed)}`).toEqual(signals);
+      expect(kept(slimReject(q(reason, failed), thresholds))).toEqual(signals);
+    }
+  });
+
+  it('stays right past the number of combinations it remembers', () => {
+    const many = Array.from({ length: 200 }, (_, i) => ({ code: `r:${i}`, signal: `web-zh/s${i}`, max: 0 }));
+    const slim = rejectSlimmer(many);
+    for (let i = 0; i < 200; i++) {
+      for (let j = 0; j < 200; j += 3) {
+        const attrs = { quality: { preset: 'web-zh', score: 0, failed: [`r:${i}`, `r:${j}`], [`s${i}`]: 1, [`s${j}`]: 2 } };
+        const got = Object.keys((slim({ stage: 'quality', reason: `r:${i}`, source: 's', attrs }).attrs as { quality: object }).quality).slice(3);
+        expect(got).toEqual(i === j ? [`s${i}`] : i < j ? [`s${i}`, `s${j}`] : [`s${j}`, `s${i}`]);
+      }
+    }
+  });
+});

@@ -15,9 +15,18 @@ export const REJECTS_GZIP_LEVEL = 1;
  */
 export class RejectsWriter implements ClosableRejectSink {
   private readonly out: ShardedWriter;
-  private buffer = '';
+  /**
+   * The lines pushed since the last write, as UTF-8 bytes: each reject is encoded as it comes, so
+   * its string dies young (a 4 MB string of rejects that waited for the next write was copied by
+   * every young-generation collection until then, and flattened once more to be encoded).
+   */
+  private chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+  private pos = 0;
+  /** Filled chunks not yet handed to the writer. */
+  private filled: Buffer[] = [];
+  private filledBytes = 0;
   private pending = 0;
-  /** Writes started by `push` when the buffer grew large; awaited by `flush`. */
+  /** Writes started by `push` when much was buffered; awaited by `flush`. */
   private chain: Promise<void> = Promise.resolve();
   /** The first write failure; `flush` and `close` throw it (never an unhandled rejection). */
   private failure: Error | null = null;
@@ -34,32 +43,62 @@ export class RejectsWriter implements ClosableRejectSink {
     this.count++;
     // After a failure nothing more is kept: the run is about to stop with that failure.
     if (this.failure !== null) return;
-    this.buffer += serialiseReject(r) + '\n';
+    this.append(serialiseReject(r));
     this.pending++;
     // A long run of rejects with no record written in between must not grow memory.
-    if (this.buffer.length > 4 << 20) this.queue();
+    if (this.filledBytes + this.pos > FLUSH_BYTES) this.queue();
+  }
+
+  /** Encode one line (and its newline) after the others. */
+  private append(line: string): void {
+    // A UTF-16 unit takes at most 3 bytes in UTF-8 (a surrogate pair: 4 bytes for 2 units).
+    if (this.pos + line.length * 3 + 1 > this.chunk.length) {
+      this.cut();
+      if (line.length * 3 + 1 > this.chunk.length) {
+        const b = Buffer.from(line + '\n');
+        this.filled.push(b);
+        this.filledBytes += b.length;
+        return;
+      }
+    }
+    this.pos += this.chunk.write(line, this.pos);
+    this.chunk[this.pos++] = 10;
+  }
+
+  /** Move what the chunk holds into a buffer of its own (the chunk is used again). */
+  private cut(): void {
+    if (this.pos === 0) return;
+    const b = Buffer.allocUnsafe(this.pos);
+    this.chunk.copy(b, 0, 0, this.pos);
+    this.filled.push(b);
+    this.filledBytes += this.pos;
+    this.pos = 0;
   }
 
   private queue(): void {
     this.chain = this.chain.then(() => this.writeBuffered()).catch((e: Error) => {
       this.failure ??= e;
-      this.buffer = '';
+      this.filled = [];
+      this.filledBytes = 0;
+      this.pos = 0;
       this.pending = 0;
     });
   }
 
   private writeBuffered(): Promise<void> {
+    this.cut();
     if (this.pending === 0 || this.failure !== null) return Promise.resolve();
-    const b = this.buffer;
+    const b = this.filled.length === 1 ? this.filled[0] : Buffer.concat(this.filled, this.filledBytes);
     const n = this.pending;
-    this.buffer = '';
+    this.filled = [];
+    this.filledBytes = 0;
     this.pending = 0;
     return this.out.write(b, n);
   }
 
   /** True when enough is buffered that the reader should wait for `flush` before going on. */
   get full(): boolean {
-    return this.buffer.length > 4 << 20;
+    return this.filledBytes + this.pos > FLUSH_BYTES;
   }
 
   async flush(): Promise<void> {
@@ -78,6 +117,11 @@ export class RejectsWriter implements ClosableRejectSink {
     await this.out.abort();
   }
 }
+
+/** Bytes of rejects encoded into one chunk before it is set aside. */
+const CHUNK_BYTES = 256 << 10;
+/** Bytes of rejects held before they are written, even with no batch written in between. */
+const FLUSH_BYTES = 4 << 20;
 
 /**
  * One reject as a JSON line. A record that cannot be serialised (nested deeper than

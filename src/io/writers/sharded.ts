@@ -192,10 +192,10 @@ export class ShardedWriter {
   }
 
   /**
-   * Write a block of complete lines (each ending in `\n`) holding `count` lines and `bytes`
+   * Write a block of complete lines (each ending in `\n`; a string, or its UTF-8 bytes) holding `count` lines and `bytes`
    * UTF-8 bytes (needed only with `shardBytes`). Call `fits` first: this never rolls over.
    */
-  async write(block: string, count: number, bytes = 0): Promise<void> {
+  async write(block: string | Buffer, count: number, bytes = 0): Promise<void> {
     if (count === 0) return;
     if (this.aborted) throw new Error('ShardedWriter: write after abort');
     if (this.o.output === '-') {
@@ -210,7 +210,7 @@ export class ShardedWriter {
       if (this.compression === 'zstd') {
         // Independent frames, concatenated: a valid zstd stream that any zstd reader decodes.
         const encode = await zstdEncoder();
-        if (!s.file.write(encode(Buffer.from(block)))) await waitDrain(s.file, s);
+        if (!s.file.write(encode(typeof block === 'string' ? Buffer.from(block) : block))) await waitDrain(s.file, s);
       } else {
         const target = s.gzip ?? s.file;
         if (!target.write(block)) await waitDrain(target, s);

@@ -7,7 +7,7 @@ import type { OptionsSpec } from '../../core/options.js';
 import type { StageFactory } from '../../core/registry.js';
 import type { Stage, StageContext } from '../../core/stage.js';
 import { docStage } from '../../core/stage.js';
-import { count, observe, emptySummary } from '../../core/stats.js';
+import { count, observe, emptySummary, pairKeys } from '../../core/stats.js';
 import { C4Lines } from './c4.js';
 import { profileShared } from './profile.js';
 import type { RuleSet } from './ruleset.js';
@@ -43,6 +43,8 @@ interface Compiled {
   /** The `preset:<name>` counter key. */
   counterKey: string;
   build: AttrsBuilder;
+  /** `build` with only the signals that a rule compares (for a dropped record, when that is all that is read). */
+  buildRules: AttrsBuilder;
   /** The drop reason among the failing rules (the rule set's `reason_order`). */
   reason: (failed: readonly string[]) => string;
 }
@@ -53,11 +55,15 @@ type AttrsBuilder = (preset: string, by: string, score: number, weakest: string 
 /**
  * A function returning `attrs.quality` as one object literal, so every record's object has the
  * same fixed shape (a V8 hidden class) instead of being grown key by key. The keys are the
- * signal names of the rule set (checked to be plain identifiers), inserted as JSON strings.
+ * signal names of the rule set (checked to be plain identifiers), inserted as JSON strings; with
+ * `only`, just the signals named there (in `names` order).
  */
-function attrsBuilder(names: readonly string[]): AttrsBuilder {
+function attrsBuilder(names: readonly string[], only?: ReadonlySet<string>): AttrsBuilder {
   for (const n of names) if (!/^[a-z][a-z0-9_]*$/.test(n)) throw new Error(`quality: bad signal name '${showText(n)}'`);
-  const fields = names.map((n, i) => `${JSON.stringify(n)}: v[${i}]`).join(', ');
+  const fields = names
+    .map((n, i) => (only === undefined || only.has(n) ? `${JSON.stringify(n)}: v[${i}]` : ''))
+    .filter((f) => f !== '')
+    .join(', ');
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
   return new Function('preset', 'by', 'score', 'weakest', 'failed', 'v', `return { preset: preset, preset_by: by, score: score, weakest: weakest, failed: failed, ${fields} };`) as AttrsBuilder;
 }
@@ -65,7 +71,17 @@ function attrsBuilder(names: readonly string[]): AttrsBuilder {
 function compile(set: RuleSet): Compiled {
   const c4 = set.c4 ? new C4Lines(set.c4) : undefined;
   const computer = new SignalComputer(set.signals, c4);
-  return { set, computer, rules: new CompiledRules(set.rules, computer.names), c4, counterKey: `preset:${set.name}`, build: attrsBuilder(computer.names), reason: reasonPicker(set) };
+  const ruleSignals = new Set(set.rules.map((r) => r.signal));
+  return {
+    set,
+    computer,
+    rules: new CompiledRules(set.rules, computer.names),
+    c4,
+    counterKey: `preset:${set.name}`,
+    build: attrsBuilder(computer.names),
+    buildRules: attrsBuilder(computer.names, ruleSignals),
+    reason: reasonPicker(set),
+  };
 }
 
 function parseOverrides(list: readonly string[]): Map<string, number | null> {
@@ -95,10 +111,13 @@ export const AUTO_CJK_SHARE = 0.3;
  * lines. Merged across tasks like the counters.
  */
 function countWhy(why: Record<string, number>, reason: string, failed: readonly string[], oneLine: boolean, noC4Line: boolean): void {
-  for (const f of failed) if (f !== reason) count(why, `${reason}|also:${f}`);
-  if (oneLine) count(why, `${reason}|one_line`);
-  if (noC4Line) count(why, `${reason}|no_c4_line`);
+  for (const f of failed) if (f !== reason) count(why, WHY_ALSO(reason, f));
+  if (oneLine) count(why, WHY_KEY(reason, 'one_line'));
+  if (noC4Line) count(why, WHY_KEY(reason, 'no_c4_line'));
 }
+
+const WHY_KEY = pairKeys('|');
+const WHY_ALSO = pairKeys('|also:');
 
 /**
  * Build the quality stage: tag every record with its signals and score in `attrs.quality`, then
@@ -163,8 +182,10 @@ export function createQuality(options: Record<string, unknown>): Stage {
       count(stats.counters, c.counterKey);
       const drop = tagOnly ? undefined : failed.length > 0 ? c.reason(failed) : dropBelow !== null && score < dropBelow ? 'quality:low_score' : undefined;
       // A dropped record's signals are written only when something reads them (the rejects
-      // file, the report's histograms): most of the garbage of a run that drops most records.
-      if (drop === undefined || ctx.rejectAttrs !== false) doc.attrs.quality = c.build(c.set.name, by, score, c.rules.code(weakest), failed, values);
+      // file, the report's histograms), and only its rules' signals when nothing reads the
+      // others (slim rejects): most of the garbage of a run that drops most records.
+      if (drop === undefined) doc.attrs.quality = c.build(c.set.name, by, score, c.rules.code(weakest), failed, values);
+      else if (ctx.rejectAttrs !== false) doc.attrs.quality = (ctx.rejectRuleSignals === true ? c.buildRules : c.build)(c.set.name, by, score, c.rules.code(weakest), failed, values);
       if (tagOnly) return undefined;
       if (drop !== undefined) {
         if (failed.length > 0) countWhy((stats.why ??= {}), drop, failed, p.nLines === 1, c4 !== undefined && c4.lines > 0 && c4.kept.length === 0);

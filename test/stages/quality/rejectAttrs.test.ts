@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { Doc } from '../../../src/core/doc.js';
-import { hasAttrs } from '../../../src/core/doc.js';
+import { hasAttrs, makeDoc } from '../../../src/core/doc.js';
 import type { ClosableRejectSink } from '../../../src/core/pipeline.js';
 import { pipeline } from '../../../src/core/pipeline.js';
-import type { Reject, Stage } from '../../../src/core/stage.js';
+import type { Reject, Stage, StageContext } from '../../../src/core/stage.js';
+import { stageContext } from '../../../src/core/stage.js';
+import { emptyStageStats } from '../../../src/core/stats.js';
 import { collect, fromRecords } from '../../../src/io/memory.js';
 import { defaultRegistry } from '../../../src/stages/index.js';
 
@@ -60,6 +62,45 @@ describe('quality: attrs of dropped records are built only when something reads 
     expect(flags).toEqual([false, true, true]);
   });
 
+  it('the context says when only the signals of the rules are read from a dropped record: slim rejects or none, not rejects: all', async () => {
+    const flags: (boolean | undefined)[] = [];
+    const probe: Stage = {
+      name: 'langid',
+      needsText: false,
+      options: {},
+      async *run(batches, ctx) {
+        flags.push(ctx.rejectRuleSignals);
+        for await (const b of batches) yield b;
+      },
+    };
+    await pipeline({ source: fromRecords(RECORDS), stages: [probe], sink: collect(), profile: true });
+    await pipeline({ source: fromRecords(RECORDS), stages: [probe], sink: collect(), rejects: memoryRejects(), rejectAttrs: 'failing' });
+    await pipeline({ source: fromRecords(RECORDS), stages: [probe], sink: collect(), rejects: memoryRejects() });
+    await pipeline({ source: fromRecords(RECORDS), stages: [probe], sink: collect(), rejects: memoryRejects(), rejectAttrs: 'all' });
+    expect(flags).toEqual([true, true, false, false]);
+  });
+
+  it('a dropped record carries only the signals its rules compare when only those are read (kept records: every signal)', async () => {
+    const stage = await defaultRegistry().create('quality', { preset: 'web-en' });
+    const ruleSignals = new Set((stage.thresholds ?? []).map((t) => t.signal.slice(t.signal.indexOf('/') + 1)));
+    const keysOf = async (rejectRuleSignals: boolean) => {
+      const rejected: Reject[] = [];
+      const kept: Doc[] = [];
+      const ctx: StageContext = stageContext(emptyStageStats('quality'), undefined, { push: (r) => void rejected.push(r) }, () => {}, true, rejectRuleSignals);
+      for await (const b of stage.run((async function* () { yield RECORDS.map((data, i) => makeDoc({ ...data }, `memory:${i + 1}`)); })(), ctx)) kept.push(...b);
+      const keys = (a: Record<string, unknown> | undefined) => Object.keys(a?.quality as Record<string, unknown>);
+      return { dropped: rejected.map((r) => keys(r.attrs)), kept: kept.map((d) => keys(d.attrs)) };
+    };
+    const all = await keysOf(false);
+    const rules = await keysOf(true);
+    const header = ['preset', 'preset_by', 'score', 'weakest', 'failed'];
+    expect(rules.dropped).toHaveLength(2);
+    for (const k of rules.dropped) expect(k).toEqual(all.dropped[0].filter((n) => header.includes(n) || ruleSignals.has(n)));
+    expect(rules.dropped[0].length).toBeLessThan(all.dropped[0].length);
+    expect(rules.kept).toEqual(all.kept);
+    expect(rules.kept[0]).toEqual(all.dropped[0]);
+  });
+
   it('same decisions, stats and kept records either way; rejects keep every signal', async () => {
     const run = async (withRejects: boolean) => {
       const stage = await defaultRegistry().create('quality', { preset: 'web-en' });
@@ -105,7 +146,7 @@ describe('slim rejects: a reject the rejects file samples out is not slimmed', (
     // slimmed: the header and the signals of the failing rules
     expect(q(got[0]).slice(0, 4)).toEqual(['preset', 'score', 'failed', 'words']);
     expect(q(got[0]).length).toBeLessThan(10);
-    // not slimmed: every signal (nobody writes it)
-    expect(q(got[1]).length).toBeGreaterThan(30);
+    // not slimmed: the signals of every rule (nobody writes it)
+    expect(q(got[1]).length).toBeGreaterThan(20);
   });
 });

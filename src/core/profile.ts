@@ -2,7 +2,7 @@ import type { Doc } from './doc.js';
 import { hasAttrs } from './doc.js';
 import type { Reject, Stage } from './stage.js';
 import type { SignalSketch, StageStats, Threshold } from './stats.js';
-import { sketchAdd } from './sketch.js';
+import { sketchAdd, SketchCounts } from './sketch.js';
 
 /**
  * What a profiling run records about one stage, for the report: histograms of its signals over
@@ -54,19 +54,24 @@ function qualityProfiler(stage: Stage, st: StageStats): StageProfiler {
   }
   // The `<preset>/<signal>` keys of each preset, made once (not one string per signal per record),
   // and the histogram of each, found once (not looked up by name per signal per record) while
-  // `st.signals` is the same object.
+  // `st.signals` is the same object; values are counted in typed arrays (SketchCounts) and
+  // written into the histograms at the end.
   interface PresetKeys {
     names: string[];
     keys: string[];
-    sketches: (SignalSketch | undefined)[];
+    counts: { kept: SketchCounts; dropped: SketchCounts }[];
     of: Record<string, SignalSketch> | undefined;
   }
   const keysOf = new Map<string, PresetKeys>();
+  const all: SketchCounts[] = [];
+  const flush = (): void => {
+    for (const c of all) c.flush();
+  };
   const keys = (preset: string): PresetKeys => {
     let k = keysOf.get(preset);
     if (k === undefined) {
       const names = byPreset.get(preset) ?? ['score'];
-      k = { names, keys: names.map((n) => `${preset}/${n}`), sketches: [], of: undefined };
+      k = { names, keys: names.map((n) => `${preset}/${n}`), counts: [], of: undefined };
       keysOf.set(preset, k);
     }
     return k;
@@ -76,21 +81,25 @@ function qualityProfiler(stage: Stage, st: StageStats): StageProfiler {
     if (q === undefined || typeof q.preset !== 'string') return;
     const k = keys(q.preset);
     if (k.of !== st.signals) {
-      k.sketches = [];
+      // histograms made anew (st.signals replaced): what was counted goes into the old ones
+      flush();
+      k.counts = [];
       k.of = st.signals;
     }
     for (let i = 0; i < k.names.length; i++) {
       const v = q[k.names[i]];
       if (typeof v !== 'number') continue;
-      let s = k.sketches[i];
-      if (s === undefined) {
-        s = k.sketches[i] = sketchOf(st, k.keys[i]);
+      let c = k.counts[i];
+      if (c === undefined) {
+        const s = sketchOf(st, k.keys[i]);
+        c = k.counts[i] = { kept: new SketchCounts(s.kept), dropped: new SketchCounts(s.dropped) };
+        all.push(c.kept, c.dropped);
         k.of = st.signals;
       }
-      sketchAdd(s[side], v);
+      c[side].add(v);
     }
   };
-  return attrsProfiler(see);
+  return { ...attrsProfiler(see), finish: flush };
 }
 
 /** `attrs.lang_score` against `min_score`. */

@@ -38,6 +38,67 @@ export function sketchAdd(s: Sketch, x: number): void {
   s[k] = (s[k] ?? 0) + 1;
 }
 
+/** Buckets of `SketchCounts`: zero, then the positive and the negative ones of `sketchKey`'s range. */
+const SPAN = 2 * KEY_RANGE + 1;
+
+/**
+ * Values counted for one sketch in a typed array and written into it by `flush`, bucket by
+ * bucket in the order each was first seen, so the sketch ends up exactly as `sketchAdd` per value
+ * would have left it (same counts, same key order). For the report's histograms of a run, where
+ * `sketchAdd`'s property lookup per signal per record was most of the profiler's time.
+ */
+export class SketchCounts {
+  private readonly counts = new Float64Array(1 + 2 * SPAN);
+  /** Buckets in the order they were first seen since the last flush; beyond the range: -1 - index in `other`. */
+  private readonly order: number[] = [];
+  private other: { key: string; n: number }[] | undefined;
+
+  constructor(readonly into: Sketch) {}
+
+  /** Count one value (NaN and infinities are left out, as `sketchAdd` does). */
+  add(x: number): void {
+    if (!Number.isFinite(x)) return;
+    let b = 0;
+    if (x !== 0) {
+      const i = Math.ceil(Math.log(Math.abs(x)) / LOG_GAMMA);
+      if (i < -KEY_RANGE || i > KEY_RANGE) return this.addOther(sketchKey(x));
+      b = (x > 0 ? 1 : 1 + SPAN) + i + KEY_RANGE;
+    }
+    if (this.counts[b]++ === 0) this.order.push(b);
+  }
+
+  private addOther(key: string): void {
+    const other = (this.other ??= []);
+    const at = other.findIndex((o) => o.key === key);
+    if (at >= 0) other[at].n++;
+    else {
+      other.push({ key, n: 1 });
+      this.order.push(-other.length);
+    }
+  }
+
+  /** Add what was counted into the sketch, and start again from nothing. */
+  flush(): void {
+    const s = this.into;
+    for (const b of this.order) {
+      let k: string;
+      let n: number;
+      if (b < 0) {
+        const o = this.other![-1 - b];
+        k = o.key;
+        n = o.n;
+      } else {
+        k = b === 0 ? 'z' : b <= SPAN ? P_KEYS[b - 1] : N_KEYS[b - 1 - SPAN];
+        n = this.counts[b];
+        this.counts[b] = 0;
+      }
+      s[k] = (s[k] ?? 0) + n;
+    }
+    this.order.length = 0;
+    this.other = undefined;
+  }
+}
+
 /** Add two sketches into a new one. */
 export function mergeSketch(a: Sketch, b: Sketch): Sketch {
   const r: Sketch = { ...a };

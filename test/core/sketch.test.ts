@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { mergeSketch, sketchAdd, sketchBounds, sketchCount, sketchKey, type Sketch } from '../../src/core/sketch.js';
+import { mergeSketch, sketchAdd, sketchBounds, sketchCount, SketchCounts, sketchKey, type Sketch } from '../../src/core/sketch.js';
 
 describe('sketch', () => {
   it('puts every value inside the bounds of its bucket, zero and negatives apart', () => {
@@ -33,3 +33,26 @@ describe('sketch', () => {
     );
   });
 });
+
+describe('SketchCounts (values counted in a typed array, written into the sketch at flush)', () => {
+  it('leaves the sketch exactly as sketchAdd per value would: counts and key order, zero, negatives, out-of-range and non-finite values', () => {
+    let seed = 7;
+    const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+    const special = [0, -0, NaN, Infinity, -Infinity, 1e-30, -1e-30, 1e30, -1e30, 1, 0.5, -2, 123456];
+    const values = Array.from({ length: 5000 }, (_, i) => (i % 37 === 0 ? special[i % special.length] : rand() < 0.5 ? Math.round(rand() * 1e6) / 1e6 : Math.floor((rand() - 0.2) * 500)));
+    const plain: Record<string, number> = {};
+    for (const v of values) sketchAdd(plain, v);
+    const into: Record<string, number> = {};
+    const c = new SketchCounts(into);
+    values.forEach((v, i) => {
+      c.add(v);
+      // flushed now and then, as a histogram may be replaced mid-run: still the same result
+      if (i % 1500 === 1499) c.flush();
+    });
+    c.flush();
+    expect(JSON.stringify(into)).toBe(JSON.stringify(plain));
+    expect(Object.keys(into).length).toBeGreaterThan(50);
+    expect(into).toHaveProperty(['p-724']);
+  });
+});
+

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { emptyRunStats, emptySummary, mergeRunStats, mergeSummary, observe } from '../../src/core/stats.js';
+import { emptyRunStats, emptySummary, mergeRunStats, mergeSummary, observe, pairKeys } from '../../src/core/stats.js';
 
 describe('stats merge', () => {
   it('merging summaries of two halves equals the summary of the whole', () => {
@@ -49,5 +49,20 @@ describe('per-file stats', () => {
     expect(m.perFile.x).toEqual({ read: 4, bytes: 40, written: 2, rejected: 2, reasons: { 'read/json_parse': 1, 'read/text_missing': 1 }, keysSeen: { raw_content: 1 } });
     expect(m.perFile.y.read).toBe(2);
     expect(Object.keys(m.perFile)).toEqual(['x', 'y']);
+  });
+});
+
+describe('pairKeys', () => {
+  it('joins a pair once and gives back that same string, for any names', () => {
+    const key = pairKeys('/');
+    const a = key('quality', 'zh_quality:min_chars');
+    expect(a).toBe('quality/zh_quality:min_chars');
+    expect(key('quality', 'zh_quality:min_chars')).toBe(a);
+    expect(key('quality', 'x')).toBe('quality/x');
+    expect(key('read', '__proto__')).toBe('read/__proto__');
+    expect(key('constructor', 'toString')).toBe('constructor/toString');
+    // past what it remembers, still the right string
+    for (let i = 0; i < 12_000; i++) expect(key(`s${i % 50}`, `r${i}`)).toBe(`s${i % 50}/r${i}`);
+    expect(key('quality', 'zh_quality:min_chars')).toBe('quality/zh_quality:min_chars');
   });
 });

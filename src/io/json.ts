@@ -108,14 +108,21 @@ function unsafeNumber(v: number): boolean {
   return Number.isInteger(v) ? !Number.isSafeInteger(v) || Object.is(v, -0) : !Number.isFinite(v);
 }
 
+/** What `scanParsed` found; one object, filled again by every call. */
+const SHAPE = { unsafe: false, keys: 0 };
+/** The values `scanParsed` has still to visit: kept between calls, so a record costs no new array. */
+const PENDING: unknown[] = [];
+
 /**
  * One walk over a parsed value: whether it holds a number parsing changed (see `unsafeNumber`)
- * and how many object keys it has, all levels together.
+ * and how many object keys it has, all levels together. The answer is valid until the next call.
  */
-export function scanParsed(value: unknown): { unsafe: boolean; keys: number } {
+export function scanParsed(value: unknown): { readonly unsafe: boolean; readonly keys: number } {
   let unsafe = false;
   let keys = 0;
-  const stack: unknown[] = [value];
+  const stack = PENDING;
+  stack.length = 0;
+  stack.push(value);
   while (stack.length > 0) {
     const v = stack.pop();
     if (typeof v === 'number') {
@@ -129,7 +136,9 @@ export function scanParsed(value: unknown): { unsafe: boolean; keys: number } {
         }
     }
   }
-  return { unsafe, keys };
+  SHAPE.unsafe = unsafe;
+  SHAPE.keys = keys;
+  return SHAPE;
 }
 
 const isSpace = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 13;

@@ -3,7 +3,7 @@
  * writing a spill or the final shards, its rejects and stats), or one unit of a global step.
  * Every unit ends by writing its completion marker; one that has it is skipped by executors.
  */
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import type { DocSink, DocSource } from '../core/pipeline.js';
 import { pipeline } from '../core/pipeline.js';
@@ -25,7 +25,7 @@ import { globalDir, segmentRejectsPath, segmentStatsPath, shardPrefix, spillPath
 import { markDone, writeAtomic } from './markers.js';
 import type { Plan, TaskSpec } from './plan.js';
 import { removeSpill, SpillWriter, spillSource } from './spill.js';
-import { fsPath } from '../core/fsname.js';
+import { fsPath, showPath } from '../core/fsname.js';
 import { makeDirSync } from '../io/dirs.js';
 import { showText } from '../core/show.js';
 
@@ -92,6 +92,22 @@ export function taskSource(plan: Plan, t: TaskSpec): DocSource {
   };
 }
 
+/**
+ * Fail the task when its input is not the file the run planned: another size or modification
+ * time than `_plan.json` holds (truncated, appended to or rewritten since). Checked before and
+ * after the task reads it, so records of a file that shrank mid-run are never silently missing.
+ */
+async function checkInput(plan: Plan, t: TaskSpec): Promise<void> {
+  const i = plan.inputs.indexOf(t.file);
+  const was = i === -1 ? undefined : plan.inputFacts?.[i];
+  if (was === undefined || t.file === '-') return;
+  const st = await stat(fsPath(t.file), { bigint: true });
+  const size = Number(st.size);
+  if (size === was.size && String(st.mtimeNs) === was.mtimeNs) return;
+  const what = size !== was.size ? `${was.size} bytes when planned, ${size} now` : `modified ${new Date(Number(st.mtimeNs / 1_000_000n)).toISOString()}, after the run was planned`;
+  throw new Error(`input '${showPath(t.file)}' changed while the run used it (${what}); its records cannot all be accounted for: run again with --overwrite once it is complete`);
+}
+
 /** A global stage's scope: its own folder under `_work/global/`, made here (the stages expect it). */
 const scopeOf = (run: string, plan: Plan, g: number): GlobalScope => {
   const workDir = globalDir(run, g);
@@ -136,6 +152,7 @@ export async function runUnit(run: string, plan: Plan, stages: readonly Stage[],
   // task, the merge keeping the first of each reason by task order.
   const writer = new RejectsWriter(segmentRejectsPath(run, t, k, s.rejectsCompression));
   const rejects = s.rejectsSample !== undefined ? new SampledRejects(writer, s.rejectsSample) : writer;
+  if (k === 0) await checkInput(plan, plan.tasks[t]);
   const stats = await pipeline({
     source: k === 0 ? taskSource(plan, plan.tasks[t]) : spillSource(spillPath(run, k - 1, t)),
     stages: own,
@@ -147,6 +164,7 @@ export async function runUnit(run: string, plan: Plan, stages: readonly Stage[],
     profile: s.profile,
     onProgress,
   });
+  if (k === 0) await checkInput(plan, plan.tasks[t]);
   await writeAtomic(segmentStatsPath(run, t, k), JSON.stringify(stats) + '\n');
   if (last) await writeAtomic(taskStatsPath(run, t), JSON.stringify(await composeTaskStats(run, plan, stages, t), null, 1) + '\n');
   await markDone(run, phase.id, t);

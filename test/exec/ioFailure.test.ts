@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { cp, readFile, rm } from 'node:fs/promises';
+import { appendFile, cp, readFile, rm, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readFiles } from '../../src/io/readers/index.js';
@@ -32,5 +32,30 @@ describe('an input the file system cannot read', () => {
     expect(task.stderr).toMatch(/ENOENT/);
     expect(existsSync(join(out, '_done', '0-tasks', '00001'))).toBe(false);
     expect(existsSync(join(out, '_SUCCESS'))).toBe(false);
+  });
+
+  it('a task whose input shrank (or changed) since the run planned it fails, naming the file and both sizes (was: its records silently missing, exit 0)', async () => {
+    const dir = await tempDir();
+    await cp(join(ROOT, 'fixtures/sample'), join(dir, 'in'), { recursive: true });
+    const out = join(dir, 'out');
+    const first = await runCli(['run', 'rules/recipes/sample.yaml', '-i', join(dir, 'in'), '-o', out, '-q', '-w', '1', '--task-size', '40KB'], { env: { CORPUS_CLEAN_FAIL_UNIT: '0-tasks/1' } });
+    expect(first.code).toBe(1);
+    const plan = JSON.parse(await readFile(join(out, '_plan.json'), 'utf8')) as { tasks: { file: string; start?: number }[] };
+    // A byte-range task of a file cut into several: the file is truncated before that range.
+    const u = plan.tasks.findIndex((t, i) => i > 0 && t.start !== undefined && t.start > 0);
+    expect(u).toBeGreaterThan(0);
+    await truncate(plan.tasks[u].file, plan.tasks[u].start! - 10);
+    const task = await runCli(['task', out, '--phase', '0', '--unit', String(u)]);
+    expect(task.code).toBe(1);
+    expect(task.stderr).toMatch(/input '.*' changed while the run used it \(\d+ bytes when planned, \d+ now\)/);
+    expect(existsSync(join(out, '_done', '0-tasks', String(u).padStart(5, '0')))).toBe(false);
+    // A whole-file task whose file was appended to: the same.
+    const w = plan.tasks.findIndex((t, i) => i > 0 && t.start === undefined);
+    if (w > 0) {
+      await appendFile(plan.tasks[w].file, '{"text": "late"}\n');
+      const t2 = await runCli(['task', out, '--phase', '0', '--unit', String(w)]);
+      expect(t2.code).toBe(1);
+      expect(t2.stderr).toMatch(/changed while the run used it/);
+    }
   });
 });

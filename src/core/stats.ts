@@ -25,6 +25,8 @@ export function emptySummary(): Summary {
 
 /** Add one value to a summary in place. */
 export function observe(s: Summary, x: number): void {
+  // -0 counts as 0: min/max would otherwise depend on the order of 0 and -0 (Math.min(0, -0) is -0).
+  if (x === 0) x = 0;
   s.n++;
   s.sum += x;
   if (x < s.min) s.min = x;

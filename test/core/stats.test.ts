@@ -24,6 +24,21 @@ describe('stats merge', () => {
     );
   });
 
+  it('0 and -0 in either half: the merged min and max are those of the whole (fast-check once found [0, 5e-324, -0, 0])', () => {
+    for (const [xs, k] of [[[0, 5e-324, -0, 0], 2], [[-0, 0], 1], [[0, -0], 1]] as [number[], number][]) {
+      const a = emptySummary();
+      const b = emptySummary();
+      const all = emptySummary();
+      xs.forEach((x, i) => {
+        observe(i < k ? a : b, x);
+        observe(all, x);
+      });
+      const m = mergeSummary(a, b);
+      expect(Object.is(m.min, all.min), String(xs)).toBe(true);
+      expect(Object.is(m.max, all.max), String(xs)).toBe(true);
+    }
+  });
+
   it('adds run stats of two tasks', () => {
     const a = emptyRunStats(['q']);
     const b = emptyRunStats(['q']);

@@ -1,7 +1,7 @@
 import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { fsPath, readNames, realPath, showPath } from '../core/fsname.js';
+import { fsPath, nameFromText, readNames, realPath, showPath } from '../core/fsname.js';
 import { UsageError } from '../core/errors.js';
 import { expandGlob } from '../core/glob.js';
 
@@ -47,7 +47,7 @@ async function recoverSpelling(spec: string): Promise<string[]> {
     for (const pre of prefixes) {
       const dir = k === 0 ? '.' : pre === '' ? '/' : pre;
       const names = await readNames(dir).catch(() => []);
-      for (const e of names) if ((fsPath(e.name) as Buffer | string).toString() === seg) next.push(join(pre, e.name));
+      for (const e of names) if (nameFromText(fsPath(e.name).toString()) === seg) next.push(join(pre, e.name));
     }
     prefixes = next.slice(0, 20);
   }
@@ -117,13 +117,20 @@ export async function expandInputs(specs: readonly string[]): Promise<string[]> 
       await add('-');
       continue;
     }
-    let spec = given;
+    // The path as typed, in the escaped form of core/fsname.ts (only a backslash can change);
+    // when nothing is there, the path read as that form (`caf\xe9.jsonl` copied from a message,
+    // `_recipe.resolved.yaml`'s list).
+    let spec = nameFromText(given);
     let st: Stats | null = null;
     try {
       st = await stat(fsPath(spec));
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new UsageError(`cannot read input '${showPath(spec)}': ${(e as Error).message}`);
+    }
+    if (st === null && spec !== given) {
+      st = await stat(fsPath(given)).catch(() => null);
+      if (st !== null) spec = given;
     }
     if (st === null && spec.includes('\uFFFD')) {
       // A name that is not UTF-8, typed or globbed by the shell: found by its bytes when only one fits.
@@ -140,10 +147,11 @@ export async function expandInputs(specs: readonly string[]): Promise<string[]> 
       if (found.length === 0) throw new UsageError(`no input files (${INPUT_EXTENSIONS.join(', ')}, optionally .gz/.zst, or .parquet) in directory '${showPath(spec)}'`);
       const base = spec.endsWith('/') ? spec : spec + '/';
       for (const f of found) await add(base + f.rel, f.real);
-    } else if (/[*?[{]/.test(spec)) {
+    } else if (/[*?[{]/.test(given)) {
       // Our own matcher, not tinyglobby's: picomatch's regexes backtrack once per '*' (src/core/glob.ts).
-      const found = (await expandGlob(spec)).sort(byCodePoint);
-      if (found.length === 0) throw new UsageError(`no files match '${showPath(spec)}'`);
+      // A pattern keeps its own backslashes (escapes); the names it matches are in the escaped form.
+      const found = (await expandGlob(given)).sort(byCodePoint);
+      if (found.length === 0) throw new UsageError(`no files match '${showPath(given)}'`);
       for (const f of found) await add(f);
     } else if (st !== null) {
       throw new UsageError(`input '${showPath(spec)}' is ${kindOf(st)}, not a file or folder: pipe it in as stdin instead (-i - < '${showPath(spec)}')`);

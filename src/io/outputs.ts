@@ -2,7 +2,7 @@ import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:f
 import { access, lstat, readdir, readlink, realpath, rm, stat } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
-import { realPath, showPath } from '../core/fsname.js';
+import { nameFromText, realPath, showPath } from '../core/fsname.js';
 import { UsageError } from '../core/errors.js';
 import { makeDir } from './dirs.js';
 
@@ -163,7 +163,8 @@ export async function checkSideOutputName(path: string, flag: '--rejects' | '--s
 export async function checkOutputs(plan: OutputPlan): Promise<void> {
   const inputs = await Promise.all(plan.inputs.filter((f) => f !== '-').map(async (f) => ({ name: f, real: await real(f) })));
   const clash = async (path: string, flag: string, asFolder: boolean): Promise<void> => {
-    const r = await real(path);
+    // A path typed by the user, compared with inputs named in the escaped form (core/fsname.ts).
+    const r = await real(nameFromText(path));
     for (const i of inputs) {
       if (asFolder ? within(i.real, r) : i.real === r) {
         throw new UsageError(
@@ -178,7 +179,7 @@ export async function checkOutputs(plan: OutputPlan): Promise<void> {
     await clash(plan.output, '--output', plan.folder);
     if (!plan.folder && plan.sharded) {
       const re = shardPattern(plan.output);
-      for (const i of inputs) if (dirname(i.real) === (await real(dirname(resolve(plan.output)))) && re.test(basename(i.real))) throw new UsageError(`--output '${showPath(plan.output)}' would write shards named like the input '${showPath(i.name)}'; write to a new name`);
+      for (const i of inputs) if (dirname(i.real) === (await real(nameFromText(dirname(resolve(plan.output))))) && re.test(basename(i.real))) throw new UsageError(`--output '${showPath(plan.output)}' would write shards named like the input '${showPath(i.name)}'; write to a new name`);
     }
     await checkWritable(plan.output, '--output', plan.folder);
   }

@@ -14,11 +14,13 @@ export function rethrowIoFailure(e: unknown): void {
 }
 
 /**
- * The next chunk of an input, or the damage that stopped it (an Error): what every reader's loop
- * needs. A failure of the operating system is thrown on (see above); only reading and decoding
- * are caught, so a failure in the reader's own handling of a chunk propagates as the bug it is.
+ * The next chunk of an input (or the next WARC record), or the damage that stopped it (an Error):
+ * what every reader's loop needs. A failure of the operating system is thrown on (see above); only
+ * reading and decoding are caught, so a failure in the reader's own handling of a chunk propagates
+ * as the bug it is. A loop that stops before the end closes the input with `it.return()`, as a
+ * `for await` would.
  */
-export async function nextChunk(it: AsyncIterator<Buffer>): Promise<IteratorResult<Buffer> | Error> {
+export async function nextChunk<T = Buffer>(it: AsyncIterator<T>): Promise<IteratorResult<T> | Error> {
   try {
     return await it.next();
   } catch (e) {

@@ -5,7 +5,7 @@ import { decodeHtml, declaredOf } from '../../stages/extract/charset.js';
 import { htmlToText } from '../../stages/extract/html.js';
 import { openDecoded } from '../decode.js';
 import type { ReadSettings } from './options.js';
-import { rethrowIoFailure } from '../ioFailure.js';
+import { nextChunk } from '../ioFailure.js';
 
 /**
  * Read an HTML file (plain, gzip or zstd) as one record `{id: path, title, charset, text}`: the
@@ -18,15 +18,17 @@ export async function* readHtml(path: string, events: ReadEvents, s: ReadSetting
   const parts: Buffer[] = [];
   let bytes = 0;
   let damaged: Error | null = null;
-  try {
-    for await (const chunk of chunks ?? openDecoded(path)) {
-      parts.push(Buffer.from(chunk));
-      bytes += chunk.length;
-      if (bytes > s.maxLineBytes) break;
+  const it = (chunks ?? openDecoded(path))[Symbol.asyncIterator]();
+  for (;;) {
+    const r = await nextChunk(it);
+    if (r instanceof Error) damaged = r;
+    if (r instanceof Error || r.done) break;
+    parts.push(Buffer.from(r.value));
+    bytes += r.value.length;
+    if (bytes > s.maxLineBytes) {
+      await it.return?.();
+      break;
     }
-  } catch (e) {
-    rethrowIoFailure(e);
-    damaged = e as Error;
   }
   events.read(1, bytes);
   const source = `${path}:1`;

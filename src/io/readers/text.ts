@@ -6,7 +6,7 @@ import { isBlank, LineSplitter, validUtf8 } from '../lines.js';
 import type { ReadSettings } from './options.js';
 import { rawFields } from './options.js';
 import { BlankRuns } from './jsonl.js';
-import { rethrowIoFailure } from '../ioFailure.js';
+import { nextChunk } from '../ioFailure.js';
 
 /**
  * Read plain text: the whole file as one record `{"id": path, "text": ...}` (default), or with
@@ -38,10 +38,30 @@ export async function* readText(path: string, events: ReadEvents, s: ReadSetting
       },
       s.maxLineBytes,
     );
+    const it = (chunks ?? openDecoded(path))[Symbol.asyncIterator]();
+    let open = true;
     try {
-      for await (const chunk of chunks ?? openDecoded(path)) {
-        bytes += chunk.length;
-        splitter.push(chunk);
+      for (;;) {
+        const r = await nextChunk(it);
+        if (r instanceof Error) {
+          open = false;
+          blanks.flush();
+          const partial = splitter.takePartial();
+          if (partial !== null && partial.length > 0) {
+            lines++;
+            events.reject({ reason: 'truncated_input', source: `${path}:${splitter.lineNo + 1}`, raw: partial.toString('utf8') });
+          }
+          events.fileError({ file: path, message: r.message, recordsBefore: splitter.lineNo });
+          break;
+        }
+        if (r.done) {
+          open = false;
+          splitter.end();
+          blanks.flush();
+          break;
+        }
+        bytes += r.value.length;
+        splitter.push(r.value);
         events.read(lines, bytes);
         lines = 0;
         bytes = 0;
@@ -50,17 +70,9 @@ export async function* readText(path: string, events: ReadEvents, s: ReadSetting
           batch = [];
         }
       }
-      splitter.end();
-      blanks.flush();
-    } catch (e) {
-      rethrowIoFailure(e);
-      blanks.flush();
-      const partial = splitter.takePartial();
-      if (partial !== null && partial.length > 0) {
-        lines++;
-        events.reject({ reason: 'truncated_input', source: `${path}:${splitter.lineNo + 1}`, raw: partial.toString('utf8') });
-      }
-      events.fileError({ file: path, message: (e as Error).message, recordsBefore: splitter.lineNo });
+    } finally {
+      // The consumer stopped early (or a line's handling threw): close the input.
+      if (open) await it.return?.();
     }
     events.read(lines, bytes);
     if (batch.length > 0) yield batch;
@@ -69,15 +81,17 @@ export async function* readText(path: string, events: ReadEvents, s: ReadSetting
   const parts: Buffer[] = [];
   let bytes = 0;
   let damaged: Error | null = null;
-  try {
-    for await (const chunk of chunks ?? openDecoded(path)) {
-      parts.push(Buffer.from(chunk));
-      bytes += chunk.length;
-      if (bytes > s.maxLineBytes) break;
+  const it = (chunks ?? openDecoded(path))[Symbol.asyncIterator]();
+  for (;;) {
+    const r = await nextChunk(it);
+    if (r instanceof Error) damaged = r;
+    if (r instanceof Error || r.done) break;
+    parts.push(Buffer.from(r.value));
+    bytes += r.value.length;
+    if (bytes > s.maxLineBytes) {
+      await it.return?.();
+      break;
     }
-  } catch (e) {
-    rethrowIoFailure(e);
-    damaged = e as Error;
   }
   events.read(1, bytes);
   let buf = Buffer.concat(parts);

@@ -10,7 +10,7 @@ import { decodeHtml, declaredOf } from '../../stages/extract/charset.js';
 import { htmlToText } from '../../stages/extract/html.js';
 import type { ReadSettings } from './options.js';
 import { fsPath } from '../../core/fsname.js';
-import { rethrowIoFailure } from '../ioFailure.js';
+import { nextChunk, rethrowIoFailure } from '../ioFailure.js';
 import { decoded, openDecoded, sniffCompression } from '../decode.js';
 
 /** Records handed downstream at a time (extraction is the slow part, so batches stay small). */
@@ -201,17 +201,14 @@ export async function* readWarc(path: string, events: ReadEvents, s: ReadSetting
       const it = parser[Symbol.asyncIterator]();
       let damage: Damage | null = null;
       for (;;) {
-        let record: WARCRecord;
-        try {
-          const r = await it.next();
-          if (r.done) break;
-          record = r.value;
-        } catch (e) {
-          rethrowIoFailure(e);
+        const r = await nextChunk<WARCRecord>(it);
+        if (r instanceof Error) {
           n++;
-          damage = { at: base + parser.offset, error: (e as Error).message };
+          damage = { at: base + parser.offset, error: r.message };
           break;
         }
+        if (r.done) break;
+        const record = r.value;
         n++;
         position = base + parser.offset;
         const line = (record.warcHeaders as unknown as { statusline?: string }).statusline ?? '';

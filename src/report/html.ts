@@ -1,4 +1,5 @@
 import type { FileStats, StageStats } from '../core/stats.js';
+import { showPath } from '../core/fsname.js';
 import { sketchCount } from '../core/sketch.js';
 import { VERSION } from '../version.js';
 import { binsOf } from './bins.js';
@@ -78,13 +79,14 @@ function fileSection(d: RunData, warnings: string[]): string {
     const one = top[0] !== undefined && f.read >= 10 && top[0][1] > 0.9 * f.read;
     const cls = f.read > 0 && f.written === 0 ? 'lost' : one ? 'warn' : '';
     const reasons = top.slice(0, 4).map(([r, n]) => `${esc(r)} ${num(n)}`).join(', ') + (top.length > 4 ? `, +${top.length - 4} more` : '');
-    return `<tr class="${cls}"><td>${esc(name)}</td><td class="n">${num(f.read)}</td><td class="n">${num(f.written)}</td><td class="n">${num(f.rejected)}</td><td class="n">${pct(f.written, f.read)}</td><td>${reasons}</td></tr>`;
+    return `<tr class="${cls}"><td>${esc(showPath(name))}</td><td class="n">${num(f.read)}</td><td class="n">${num(f.written)}</td><td class="n">${num(f.rejected)}</td><td class="n">${pct(f.written, f.read)}</td><td>${reasons}</td></tr>`;
   });
   const shown = files.slice(0, 60);
   const chart = hbars(
     'files',
     'Share of each input file kept',
-    shown.map(([name, f]) => ({ label: name, value: f.read > 0 ? Math.round((1000 * f.written) / f.read) / 10 : 0, cls: f.read > 0 && f.written === 0 ? 'drop' : 'keep', note: `% of ${num(f.read)}` })),
+    // File names as on stderr (control and bidi characters escaped), one spelling on the page.
+    shown.map(([name, f]) => ({ label: showPath(name), value: f.read > 0 ? Math.round((1000 * f.written) / f.read) / 10 : 0, cls: f.read > 0 && f.written === 0 ? 'drop' : 'keep', note: `% of ${num(f.read)}` })),
   );
   const warn = warnings.length > 0 ? `<ul class="warnings">${warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>` : '';
   return `${warn}${chart}${files.length > shown.length ? `<p class="muted">Chart shows the first ${shown.length} of ${files.length} files; the table has all.</p>` : ''}<table><tr><th>file</th><th class="n">read</th><th class="n">written</th><th class="n">rejected</th><th class="n">kept</th><th>rejected by</th></tr>${rows.join('')}</table>`;
@@ -221,7 +223,7 @@ function samplesSection(d: RunData): string {
       out.push(`<h3 id="r-${esc(encodeURIComponent(key))}">${esc(key)} <span class="muted">${num(n)} records</span></h3>`);
       if (list.length === 0) out.push('<p class="muted">No sample in the rejects file.</p>');
       for (const x of list) {
-        out.push(`<div class="muted">${esc(x.source)}</div><pre class="sample">${esc(x.text)}</pre>`);
+        out.push(`<div class="muted">${esc(showPath(x.source))}</div><pre class="sample">${esc(x.text)}</pre>`);
         if (x.facts.length > 0) out.push(`<div class="facts">${x.facts.map(([k, v]) => `${esc(k)}: <code>${esc(v)}</code>`).join(' · ')}</div>`);
       }
     }

@@ -147,23 +147,25 @@ describe('file names that are not UTF-8', () => {
     await writeFile(join(sub, 'lit\\xe9.jsonl'), '{"text":"backslash one"}\n{bad\n');
     await writeFile(bytesName(`${sub}/p`, 0xe9, '.html'), '<html><head><title>T</title></head><body><p>A page whose name is Latin-1.</p></body></html>');
     await writeFile(join(sub, 'ok.jsonl'), '{"text":"plain"}\n');
+    // A name with ESC and a newline too: the report shows it as stderr does, not raw.
+    await writeFile(bytesName(`${sub}/n\x1b[31mew\nl`, 0xe9, '.jsonl'), '{"text":"control"}\n');
     await writeFile(join(dir, 'r.yaml'), 'stages:\n  - normalize: {}\n');
     const out = join(dir, 'out');
     const args = ['run', join(dir, 'r.yaml'), '-i', sub, '-o', out, '--max-reject-rate', '1'];
     // The last task fails: the run stops with the others done; the rerun resumes from _plan.json.
-    const first = await runCli(args, { env: { CORPUS_CLEAN_FAIL_UNIT: '0-tasks/3' } });
+    const first = await runCli(args, { env: { CORPUS_CLEAN_FAIL_UNIT: '0-tasks/4' } });
     expect(first.code, first.stderr).toBe(1);
     const plan = JSON.parse(await readFile(join(out, '_plan.json'), 'utf8')) as { tasks: Array<{ file: string }> };
-    expect(plan.tasks).toHaveLength(4);
-    expect(plan.tasks[3].file).toBe(`${sub}/p\\xe9.html`);
+    expect(plan.tasks).toHaveLength(5);
+    expect(plan.tasks[4].file).toBe(`${sub}/p\\xe9.html`);
     // The failed unit run by itself from the plan, as a Slurm array task runs it; then the rerun.
-    const task = await runCli(['task', out, '--phase', '0', '--unit', '3']);
+    const task = await runCli(['task', out, '--phase', '0', '--unit', '4']);
     expect(task.code, task.stderr).toBe(0);
     const again = await runCli(args);
     expect(again.code, again.stderr).toBe(0);
-    expect(again.stderr).toMatch(/resuming the unfinished run .*: 4 of 4 units done/);
+    expect(again.stderr).toMatch(/resuming the unfinished run .*: 5 of 5 units done/);
     const back = await runCli(['cat', out, '-q']);
-    expect(back.stdout.trim().split('\n').map((l) => JSON.parse(l).text).sort()).toEqual(['A page whose name is Latin-1.', 'backslash one', 'latin one', 'latin two', 'plain']);
+    expect(back.stdout.trim().split('\n').map((l) => JSON.parse(l).text).sort()).toEqual(['A page whose name is Latin-1.', 'backslash one', 'control', 'latin one', 'latin two', 'plain']);
 
     const latin = `${sub}/caf\\xe9.jsonl`;
     const literal = `${sub}/lit\\\\xe9.jsonl`;
@@ -187,7 +189,7 @@ describe('file names that are not UTF-8', () => {
     }
     // The names where they belong: the plan's tasks and the stats, the rejects' source, the
     // resolved recipe's inputs, the HTML record's id (in a shard).
-    expect(plan.tasks.map((t) => t.file).sort()).toEqual([latin, literal, `${sub}/ok.jsonl`, page].sort());
+    expect(plan.tasks.map((t) => t.file).sort()).toEqual([latin, literal, `${sub}/n\x1b[31mew\nl\\xe9.jsonl`, `${sub}/ok.jsonl`, page].sort());
     for (const name of [latin, literal, page]) for (const f of ['_plan.json', '_stats.json', '_recipe.resolved.yaml']) expect(seen, `${f} ${name}`).toContain(`${f} ${name}`);
     expect(seen).toContain(`_rejects.jsonl.gz ${latin}`);
     expect(seen).toContain(`_rejects.jsonl.gz ${literal}`);
@@ -197,6 +199,9 @@ describe('file names that are not UTF-8', () => {
     expect(report).toContain('caf\\xe9.jsonl');
     expect(report.match(/caf[^<>"]{0,12}\.jsonl/g)?.every((m) => m === 'caf\\xe9.jsonl')).toBe(true);
     expect(report).toContain('lit\\\\xe9.jsonl');
+    expect(report).toContain('n\\x1b[31mew\\x0al\\xe9.jsonl');
+    expect(report).not.toContain('\x1b');
+    expect(again.stderr).toContain('n\\x1b[31mew\\x0al\\xe9.jsonl: read 1 = written 1');
     // A name copied from a message opens its file; a real backslash typed as it is too (the
     // name as typed is tried first).
     expect(JSON.parse((await runCli(['cat', latin, '-q'])).stdout.split('\n')[0]).text).toBe('latin one');

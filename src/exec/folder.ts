@@ -8,6 +8,7 @@ import { removeStale } from './markers.js';
 import type { Plan } from './plan.js';
 import { changedInputs, inputFacts, planDifference, planKey } from './plan.js';
 import { showPath } from '../core/fsname.js';
+import { processAlive } from '../io/outputs.js';
 
 /** Names a run writes into its folder (besides the shards). */
 const RUN_NAMES = ['_plan.json', '_SUCCESS', '_stats.json', '_rejects.jsonl', '_rejects.jsonl.gz', '_rejects.jsonl.zst', '_recipe.resolved.yaml', '_done', '_stats', '_work', '_slurm'];
@@ -29,7 +30,21 @@ async function clear(dir: string, names: string[]): Promise<void> {
 export async function prepareFolder(dir: string, plan: Plan, overwrite: boolean, o: { jobsAlive?: boolean } = {}): Promise<FolderState> {
   // What the inputs are now; written with the plan, so that a rerun sees an input changed since.
   plan.inputFacts ??= await inputFacts(plan.inputs);
-  const names = await readdir(dir).catch(() => [] as string[]);
+  let names = await readdir(dir).catch(() => [] as string[]);
+  // Temporaries of a dead process (a run killed before it wrote its plan) are ours to remove: a
+  // folder holding only those is fresh. Not while Slurm jobs of a run are alive (their PIDs are
+  // on other nodes).
+  if (o.jobsAlive !== true) {
+    let removed = false;
+    for (const n of names) {
+      const m = /^\..+\.tmp-(\d+)/.exec(n);
+      if (m !== null && !processAlive(Number(m[1]))) {
+        await rm(join(dir, n), { force: true });
+        removed = true;
+      }
+    }
+    if (removed) names = await readdir(dir).catch(() => [] as string[]);
+  }
   const old = names.filter((n) => isShard(n) || RUN_NAMES.includes(n) || (n.startsWith('.') && n.includes('.tmp-')));
   if (old.length === 0) return 'fresh';
   if (!overwrite && existsSync(planPath(dir)) && !existsSync(successPath(dir))) {

@@ -134,12 +134,10 @@ export class InternEvoWriter implements DocSink {
       if (this.existing.length > 0 && !this.overwrite) {
         throw new Error(`InternEvoWriter: ${this.dir} already holds shards (${this.existing[0]}, ...); remove them or set overwrite`);
       }
-      if (this.overwrite) {
-        // Temporaries of a killed run (kill -9 leaves `.part-00007.PID.tmp.bin`): removed when
-        // their process is gone; a live one belongs to a run still writing here.
-        const esc = this.prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-        await removeDeadTemporaries(this.dir, new RegExp(`^\\.${esc}-\\d{5,}\\.(\\d+)\\.tmp\\.(?:bin|meta)$`));
-      }
+      // Temporaries of a killed run (kill -9 leaves `.part-00007.PID.tmp.bin`): removed when
+      // their process is gone, with or without overwrite; a live one belongs to a run still writing here.
+      const esc = this.prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      await removeDeadTemporaries(this.dir, new RegExp(`^\\.${esc}-\\d{5,}\\.(\\d+)\\.tmp\\.(?:bin|meta)$`));
     }
     const bin = path.join(this.dir, `${this.prefix}-${String(n).padStart(5, '0')}.bin`);
     const tmp = path.join(this.dir, `.${this.prefix}-${String(n).padStart(5, '0')}.${process.pid}.tmp`);

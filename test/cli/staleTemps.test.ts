@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, tempDir } from '../helpers/run.js';
+import { runCli, tempDir, TOKENIZER_MODEL } from '../helpers/run.js';
 
 // No process has this PID (above Linux's largest pid_max): the temporaries of a killed run.
 const DEAD = 4194305;
@@ -42,5 +42,22 @@ describe('a rerun removes the temporaries a killed run left, without --overwrite
     expect(existsSync(join(o, `.other.jsonl.tmp-${DEAD}-0`))).toBe(true);
     const d = await runCli(['dedup-disk', input, '--work', join(o, 'w'), '-o', join(o, 'dd.jsonl'), '-q']);
     expect(d.code, d.stderr).toBe(0);
+  });
+
+  it('run: a folder holding only a killed run\'s temporaries (killed before its plan) is fresh; export: its own dead temporaries are not shards (hostile review 2 M2, M6: both refused, exit 2)', async () => {
+    const out = join(dir, 'early');
+    await mkdir(out);
+    await writeFile(join(out, `._recipe.resolved.yaml.tmp-${DEAD}-a0`), '');
+    await writeFile(join(out, `.part-00000-00000.jsonl.zst.tmp-${DEAD}-a0`), 'x');
+    const r = await runCli(['run', 'rules/recipes/sample.yaml', '-i', input, '-o', out, '-q', '--allow-empty']);
+    expect(r.code, r.stderr).toBe(0);
+    expect((await readdir(out)).filter((n) => n.includes('.tmp-'))).toEqual([]);
+    const ie = join(dir, 'ie');
+    await mkdir(join(ie, 'train', 'cn'), { recursive: true });
+    await writeFile(join(ie, 'train', 'cn', `.part-00000.${DEAD}.tmp.bin`), 'x');
+    await writeFile(join(ie, 'train', 'cn', `.part-00000.${DEAD}.tmp.meta`), 'x');
+    const e = await runCli(['export', 'internevo', input, '--tokenizer', TOKENIZER_MODEL, '-o', ie, '--type', 'cn', '-q']);
+    expect(e.code, e.stderr).toBe(0);
+    expect((await readdir(join(ie, 'train', 'cn'))).sort()).toEqual(['part-00000.bin', 'part-00000.bin.meta']);
   });
 });

@@ -114,7 +114,8 @@ ${flagHelp(INPUT)}
     const type = (v.type as string | undefined) ?? 'en';
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(type)) throw new UsageError(`--type must be a folder name like cn, en, code; got '${showText(type)}'`);
     if (v.overwrite !== true) {
-      const existing = (await readdir(join(out, 'train', type)).catch(() => [] as string[])).filter((f) => f.endsWith('.bin'));
+      // Shards only: a killed export's temporaries (.part-N.PID.tmp.bin) are the writer's to remove.
+      const existing = (await readdir(join(out, 'train', type)).catch(() => [] as string[])).filter((f) => f.endsWith('.bin') && !f.startsWith('.'));
       if (existing.length > 0) throw new UsageError(`${join(out, 'train', type)} already holds shards (${existing[0]}, ...); remove them or pass --overwrite`);
     }
     const writer = new InternEvoWriter({

@@ -243,9 +243,10 @@ function classifyNumber(raw: string, groups: string[], plus: boolean, paren: boo
 
 /**
  * Contact labels that may follow a number with no space in real pages (电话:0731-88151902E-mail:,
- * Fax: 03-5613699E-mail:); any other letter right after a number makes it part of a code.
+ * Fax: 03-5613699E-mail:), and an extension (02-2345-6789x12, 0912-345-678ext12: redacting a code
+ * by mistake costs less than leaking a phone); any other letter right after a number makes it part of a code.
  */
-const LABEL_AFTER = /^(?:e-?mail|mail|fax|tel|phone|mobile|cell|qq|wechat|weixin|web|www|http|url|add(?:ress)?|zip|postcode)(?![a-z])/i;
+const LABEL_AFTER = /^(?:e-?mail|mail|fax|tel|phone|mobile|cell|qq|wechat|weixin|web|www|http|url|add(?:ress)?|zip|postcode|x\d{1,6}(?!\d)|ext\.?\s?\d{1,6}(?!\d))(?![a-z])/i;
 
 /**
  * Whether the character at `at` glues a number to what follows, the mirror of the left edge: a

@@ -160,6 +160,15 @@ describe('pii: the right edge of a number mirrors the left (review-late F7)', ()
       expect(found(text)).toEqual([]);
     },
   );
+  it('an extension written x12 or ext12 after a number: the number is still replaced (hostile review 2 L2: left in clear after F7)', () => {
+    expect(found('Tel 02-2345-6789x12')).toEqual(['phone:02-2345-6789']);
+    expect(found('电话 010-65529988x12')).toEqual(['phone:010-65529988']);
+    expect(found('Tel 0912-345-678ext12')).toEqual(['phone:0912-345-678']);
+    expect(found('Tel 0912-345-678 ext. 12')).toEqual(['phone:0912-345-678']);
+    expect(found('電話 +886-2-2345-6789X12')).toEqual(['phone:+886-2-2345-6789']);
+    // Still codes: a letter alone, or x + digits glued to more letters.
+    expect(found('批號 02-2345-6789X 02-2345-6789x12AB')).toEqual([]);
+  });
   it('real lines: a contact label may follow, a mainland extension goes with its number, and a number after / is read', () => {
     // ../shared/data/web/zh/cluecorpussmall_sampled_uer.jsonl and web/en/article_extraction_benchmark_pages.jsonl
     expect(found('联系人：罗小姐电话:0731-88151902E-mail：g')).toEqual(['phone:0731-88151902']);

@@ -17,6 +17,7 @@ import { doneFacts, isDone, writeAtomic } from './markers.js';
 import type { Plan } from './plan.js';
 import { describeTask } from './plan.js';
 import { showPath } from '../core/fsname.js';
+import { REJECTS_INDEX_PARTS, type RejectsIndex } from '../report/collect.js';
 
 /** Counters of global steps that belong in the stage's stats. */
 const STEP_COUNTERS = ['candidates', 'candidates_unverified'];
@@ -67,13 +68,13 @@ async function segmentRejectCount(run: string, t: number, k: number): Promise<nu
  * first removed `_work/`, a merge beside another one), the merge fails naming the missing files
  * rather than write a rejects file without them.
  */
-async function segmentRejects(run: string, plan: Plan): Promise<string[]> {
-  const out: string[] = [];
+async function segmentRejects(run: string, plan: Plan): Promise<{ path: string; t: number; k: number }[]> {
+  const out: { path: string; t: number; k: number }[] = [];
   const missing: string[] = [];
   for (let t = 0; t < plan.tasks.length; t++) {
     for (let k = 0; k < plan.segments.length; k++) {
       const p = segmentRejectsPath(run, t, k, plan.settings.rejectsCompression);
-      if (existsSync(p)) out.push(p);
+      if (existsSync(p)) out.push({ path: p, t, k });
       else {
         const n = await segmentRejectCount(run, t, k);
         if (n === undefined) missing.push(`${relative(run, segmentStatsPath(run, t, k))} (task ${t}'s stats)`);
@@ -94,19 +95,28 @@ async function segmentRejects(run: string, plan: Plan): Promise<string[]> {
  * of each `stage/reason`; here the first N of each by task order are kept, so the file is the
  * same for any number of workers. Returns the rejects written per `stage/reason` when sampled.
  */
-async function joinRejects(run: string, plan: Plan): Promise<Record<string, number> | undefined> {
+async function joinRejects(run: string, plan: Plan): Promise<{ kept?: Record<string, number>; index?: RejectsIndex }> {
   const c = plan.settings.rejectsCompression;
   const final = rejectsPath(run, c);
-  const parts = await segmentRejects(run, plan);
+  const segments = await segmentRejects(run, plan);
+  const parts = segments.map((x) => x.path);
   const n = plan.settings.rejectsSample;
   if (n === undefined) {
     const tmp = join(run, `.${basename(final)}.tmp-${process.pid}`);
     const out = createWriteStream(tmp);
-    for (const p of parts) for await (const chunk of createReadStream(p)) if (!out.write(chunk)) await once(out, 'drain');
+    const sizes: number[] = [];
+    for (const p of parts) {
+      let size = 0;
+      for await (const chunk of createReadStream(p) as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        if (!out.write(chunk)) await once(out, 'drain');
+      }
+      sizes.push(size);
+    }
     out.end();
     await once(out, 'close');
     await rename(tmp, final);
-    return undefined;
+    return { index: await rejectsIndex(run, basename(final), segments, sizes) };
   }
   const kept: Record<string, number> = {};
   const w = new ShardedWriter({ output: final, gzipLevel: REJECTS_GZIP_LEVEL }, false);
@@ -134,7 +144,29 @@ async function joinRejects(run: string, plan: Plan): Promise<Record<string, numb
     await w.abort().catch(() => {});
     throw e;
   }
-  return kept;
+  return { kept };
+}
+
+/**
+ * Where each reason is in the joined rejects file, from each segment's per-file stats (the
+ * `stage/reason` of every reject it wrote): the report then reads only the parts its samples
+ * come from (a run over one large file read most of its rejects, in one thread after all the
+ * workers). Undefined when a segment's stats are gone (the report reads the whole file).
+ */
+async function rejectsIndex(run: string, file: string, segments: readonly { t: number; k: number }[], sizes: readonly number[]): Promise<RejectsIndex | undefined> {
+  const reasons: RejectsIndex['reasons'] = {};
+  for (const [i, { t, k }] of segments.entries()) {
+    const text = await readFile(segmentStatsPath(run, t, k), 'utf8').catch(() => undefined);
+    if (text === undefined) return undefined;
+    const keys = new Set<string>();
+    for (const f of Object.values((JSON.parse(text) as RunStats).perFile ?? {})) for (const [key, m] of Object.entries(f.reasons)) if (m > 0) keys.add(key);
+    for (const key of keys) {
+      const e = (reasons[key] ??= { first: [], parts: 0 });
+      if (e.first.length < REJECTS_INDEX_PARTS) e.first.push(i);
+      e.parts++;
+    }
+  }
+  return { file, bytes: sizes.reduce((a, b) => a + b, 0), parts: [...sizes], reasons };
 }
 
 /** The lines of a (possibly compressed) file. */
@@ -167,7 +199,7 @@ export async function mergeRun(run: string, plan: Plan, opts: { started: number;
   if (missing.length > 0) throw new Error(`merge: ${missing.length} units are not done, e.g. ${missing[0]}`);
   const stats = await mergedStats(run, plan);
   stats.ms = Date.now() - opts.started;
-  const sampled = await joinRejects(run, plan);
+  const { kept: sampled, index } = await joinRejects(run, plan);
   const rejects = rejectsPath(run, plan.settings.rejectsCompression);
   // Rejects left out by the sample: every reject is counted in the stats, so what the file lacks is the difference.
   const leftOut: Record<string, number> = {};
@@ -198,6 +230,7 @@ export async function mergeRun(run: string, plan: Plan, opts: { started: number;
       executor: opts.executor,
       rejects_attrs: plan.settings.rejectAttrs ?? 'all',
       ...(sampled !== undefined ? { rejects_sample_per_reason: plan.settings.rejectsSample, rejects_left_out: leftOut } : {}),
+      ...(index !== undefined ? { rejects_index: index } : {}),
     },
   });
   // The exit code is kept, so that a second merge of the finished run ends the same way.

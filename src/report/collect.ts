@@ -1,13 +1,15 @@
-import { existsSync } from 'node:fs';
+import { createReadStream, existsSync, statSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { JsonObject, TextField } from '../core/doc.js';
 import { fileOfSource, parseTextField, textFieldOf } from '../core/doc.js';
 import { UsageError } from '../core/errors.js';
 import type { ReadEvents } from '../core/pipeline.js';
 import type { RunStats } from '../core/stats.js';
-import { readFiles } from '../io/readers/index.js';
+import { decoded, openDecoded } from '../io/decode.js';
+import { readJsonl } from '../io/readers/jsonl.js';
+import { readSettings } from '../io/readers/options.js';
 import { cut } from './escape.js';
 import { showPath } from '../core/fsname.js';
 
@@ -31,7 +33,41 @@ export type RunSummary = RunStats & {
   rejects_sample_per_reason?: number;
   /** Rejects not in the file because of `sample_per_reason`, by `stage/reason`. */
   rejects_left_out?: Record<string, number>;
+  /** Where the joined rejects file holds each reason (written by `run`'s merge). */
+  rejects_index?: RejectsIndex;
 };
+
+/**
+ * Where each `stage/reason` is in a rejects file joined from parts (a planned run's task
+ * segments, each compressed on its own: gzip members, zstd frames or plain lines), so that the
+ * report reads only the parts its samples can come from. Used only for the file it was made
+ * for (same name, same size).
+ */
+export interface RejectsIndex {
+  /** The file's name and size. */
+  file: string;
+  bytes: number;
+  /** Bytes of each part, in file order. */
+  parts: number[];
+  /** Per `stage/reason`: the first parts holding it (at most `REJECTS_INDEX_PARTS`) and how many parts hold it. */
+  reasons: Record<string, { first: number[]; parts: number }>;
+}
+
+/** Parts named per reason in a `RejectsIndex`: past them the report reads every part while the reason lacks samples. */
+export const REJECTS_INDEX_PARTS = 16;
+
+/** The index of `file` when it describes that file as it is, else undefined (the whole file is read). */
+function usableIndex(file: string, stats: RunSummary): RejectsIndex | undefined {
+  const x = stats.rejects_index;
+  if (x === undefined || x === null || typeof x !== 'object' || !Array.isArray(x.parts) || typeof x.reasons !== 'object' || x.reasons === null) return undefined;
+  if (x.file !== basename(file) || x.parts.reduce((a, b) => a + b, 0) !== x.bytes) return undefined;
+  try {
+    if (statSync(file).size !== x.bytes) return undefined;
+  } catch {
+    return undefined;
+  }
+  return x;
+}
 
 /** One rejected record as the report shows it. */
 export interface Sample {
@@ -136,23 +172,72 @@ export async function readSamples(file: string, stats: RunSummary, textField: Te
   const byReason = new Map<string, Map<string, Sample[]>>();
   const done = new Set<string>();
   const events: ReadEvents = { read() {}, reject() {}, file() {}, fileError() {} };
-  outer: for await (const batch of readFiles([file], { format: 'jsonl' }).read(events)) {
-    for (const doc of batch) {
-      seen.records++;
-      const r = doc.data;
-      const key = `${r.stage}/${r.reason}`;
-      let files = byReason.get(key);
-      if (files === undefined) byReason.set(key, (files = new Map()));
-      if (files.size >= SAMPLES_PER_REASON) continue;
-      const source = String(r.source ?? '');
-      const from = fileOfSource(source);
-      const list = files.get(from) ?? [];
-      if (list.length >= SAMPLES_PER_REASON) continue;
-      list.push({ source, text: cut(textOf(r, textField), SAMPLE_CHARS), facts: factsOf(r, signalOfCode) });
-      files.set(from, list);
-      if (want.has(key) && !done.has(key) && complete(key, files)) {
-        done.add(key);
-        if (done.size >= want.size) break outer;
+  // With the merge's index, only the parts holding a reason that still lacks samples are read:
+  // the rest hold only rejects the loop below would pass over, so the samples are the same.
+  const index = usableIndex(file, stats);
+  const needed = (p: number): boolean => {
+    for (const [key, e] of Object.entries(index!.reasons)) {
+      if (done.has(key)) continue;
+      if (e.first.includes(p) || (e.parts > e.first.length && p > e.first[e.first.length - 1])) return true;
+    }
+    return false;
+  };
+  // The lines of the file (or of the parts needed), a chunk's worth at a time; reading stops at
+  // damage, keeping what came before (as the JSONL reader does).
+  const lines = async function* (): AsyncGenerator<Buffer[]> {
+    try {
+      if (index === undefined) {
+        yield* linesOf(openDecoded(file));
+        return;
+      }
+      let at = 0;
+      for (let p = 0; p < index.parts.length; p++) {
+        const start = at;
+        at += index.parts[p];
+        if (index.parts[p] === 0 || !needed(p)) continue;
+        yield* linesOf(decoded(createReadStream(file, { start, end: at - 1 }) as AsyncIterable<Buffer>));
+      }
+    } catch {
+      return;
+    }
+  };
+  const settings = readSettings({ format: 'jsonl' });
+  /** Take one reject; true when every reason is complete. */
+  const take = (r: JsonObject): boolean => {
+    const key = `${r.stage}/${r.reason}`;
+    let files = byReason.get(key);
+    if (files === undefined) byReason.set(key, (files = new Map()));
+    if (files.size >= SAMPLES_PER_REASON) return false;
+    const source = String(r.source ?? '');
+    const from = fileOfSource(source);
+    const list = files.get(from) ?? [];
+    if (list.length >= SAMPLES_PER_REASON) return false;
+    list.push({ source, text: cut(textOf(r, textField), SAMPLE_CHARS), facts: factsOf(r, signalOfCode) });
+    files.set(from, list);
+    if (want.has(key) && !done.has(key) && complete(key, files)) {
+      done.add(key);
+      if (done.size >= want.size) return true;
+    }
+    return false;
+  };
+  outer: for await (const chunk of lines()) {
+    for (const line of chunk) {
+      // Most lines are passed over (their reason or file has its samples): told from the line's
+      // start, as the writer puts it, without parsing the record. Any other line (escapes in
+      // those fields, a reason not seen yet, a line to keep) is parsed as the JSONL reader does.
+      const m = HEAD.exec(line.toString("utf8", 0, Math.min(line.length, 256)));
+      if (m !== null) {
+        const files = byReason.get(`${m[1]}/${m[2]}`);
+        if (files !== undefined && (files.size >= SAMPLES_PER_REASON || (files.get(fileOfSource(m[3]))?.length ?? 0) >= SAMPLES_PER_REASON)) {
+          seen.records++;
+          continue;
+        }
+      }
+      for await (const batch of readJsonl(file, events, settings, one(line))) {
+        for (const doc of batch) {
+          seen.records++;
+          if (take(doc.data)) break outer;
+        }
       }
     }
   }
@@ -166,6 +251,30 @@ export async function readSamples(file: string, stats: RunSummary, textField: Te
     samples.set(key, picked);
   }
   return samples;
+}
+
+/** The start of a rejects line as the writer puts it: stage, reason and source, without escapes. */
+const HEAD = /^\{"stage":"([^"\\]*)","reason":"([^"\\]*)","source":"([^"\\]*)"/;
+
+async function* one(b: Buffer): AsyncGenerator<Buffer> {
+  yield b;
+}
+
+/** The lines of decoded chunks (without their newlines), as the lines each chunk completes. */
+async function* linesOf(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer[]> {
+  let rest: Buffer[] = [];
+  for await (const c of chunks) {
+    const out: Buffer[] = [];
+    let at = 0;
+    for (let nl = c.indexOf(10); nl >= 0; nl = c.indexOf(10, at)) {
+      out.push(rest.length > 0 ? Buffer.concat([...rest, c.subarray(at, nl)]) : c.subarray(at, nl));
+      rest = [];
+      at = nl + 1;
+    }
+    if (at < c.length) rest.push(c.subarray(at));
+    if (out.length > 0) yield out;
+  }
+  if (rest.length > 0) yield [Buffer.concat(rest)];
 }
 
 /** Read what a run folder holds: its stats, resolved recipe and sample rejects. */

@@ -1,4 +1,5 @@
 import { rm, writeFile } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readSamples, type RunSummary } from '../../src/report/collect.js';
@@ -46,5 +47,69 @@ describe('the report reads only the rejects its samples come from', () => {
     const again = await readSamples(file, { ...stats, perFile: {} }, undefined, all);
     expect(all.records).toBe(2002);
     expect(again).toEqual(samples);
+  });
+});
+
+describe("the report reads only the parts of a run's rejects its samples come from", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await tempDir();
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('skips the parts of the merge index whose reasons have their samples, with the samples of a full read', async () => {
+    // Three parts joined as the merge joins task segments (gzip members one after another):
+    // part 0 gives a.jsonl's `long` its 3 samples (its only file: complete), part 1 holds only
+    // more of them, part 2 has c.jsonl's `rare`, still lacking its sample when part 1 begins.
+    const part = (lines: string[]): Buffer => gzipSync(lines.join('\n') + '\n');
+    const p0 = part([1, 2, 3].map((i) => reject('a.jsonl', i, 'long')));
+    const p1 = part(Array.from({ length: 500 }, (_, i) => reject('a.jsonl', 10 + i, 'long')));
+    const p2 = part([reject('c.jsonl', 1, 'rare'), reject('a.jsonl', 900, 'long')]);
+    const file = join(dir, '_rejects.jsonl.gz');
+    await writeFile(file, Buffer.concat([p0, p1, p2]));
+    const stats = {
+      input: { stage: 'read', dropped: {} },
+      stages: [stage({ long: 504, rare: 1 })],
+      perFile: {
+        'a.jsonl': { read: 504, bytes: 0, written: 0, rejected: 504, reasons: { 'quality/long': 504 } },
+        'c.jsonl': { read: 1, bytes: 0, written: 0, rejected: 1, reasons: { 'quality/rare': 1 } },
+      },
+      rejects_index: {
+        file: '_rejects.jsonl.gz',
+        bytes: p0.length + p1.length + p2.length,
+        parts: [p0.length, p1.length, p2.length],
+        reasons: { 'quality/long': { first: [0, 1, 2], parts: 3 }, 'quality/rare': { first: [2], parts: 1 } },
+      },
+    } as unknown as RunSummary;
+    const seen = { records: 0 };
+    const samples = await readSamples(file, stats, undefined, seen);
+    // Part 1 (500 rejects of a.jsonl, whose samples part 0 gave) is not read; part 2's first line completes all.
+    expect(seen.records).toBe(4);
+    expect(samples.get('quality/long')!.map((s) => s.source)).toEqual(['a.jsonl:1', 'a.jsonl:2', 'a.jsonl:3']);
+    expect(samples.get('quality/rare')!.map((s) => s.source)).toEqual(['c.jsonl:1']);
+    const all = { records: 0 };
+    expect(await readSamples(file, { ...stats, rejects_index: undefined }, undefined, all)).toEqual(samples);
+    expect(all.records).toBe(504);
+    // An index made for another file (other size) is not used.
+    const other = { records: 0 };
+    const stale = { ...stats, rejects_index: { ...stats.rejects_index!, bytes: 1, parts: [1] } } as RunSummary;
+    expect(await readSamples(file, stale, undefined, other)).toEqual(samples);
+    expect(other.records).toBe(504);
+  });
+
+  it('gives the samples of a full parse whatever the lines look like (escapes, other key order)', async () => {
+    const lines = [
+      reject('a.jsonl', 1, 'long'),
+      JSON.stringify({ reason: 'long', stage: 'quality', source: 'b.jsonl:1', record: { text: 'other order' } }),
+      JSON.stringify({ stage: 'quality', reason: 'long', source: 'c "quoted".jsonl:1', record: { text: 'escaped source' } }),
+      ...Array.from({ length: 20 }, (_, i) => reject('a.jsonl', 2 + i, 'long')),
+      '{"stage":"quality","reason":"long","source":"d.jsonl:1", this is not JSON',
+      reject('d.jsonl', 2, 'long'),
+    ];
+    const file = join(dir, 'mixed.jsonl');
+    await writeFile(file, lines.join('\n') + '\n');
+    const stats = { input: { stage: 'read', dropped: {} }, stages: [stage({ long: 25 })], perFile: {} } as unknown as RunSummary;
+    const samples = await readSamples(file, stats, undefined);
+    expect(samples.get('quality/long')!.map((s) => s.source)).toEqual(['a.jsonl:1', 'b.jsonl:1', 'c "quoted".jsonl:1']);
   });
 });

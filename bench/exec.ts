@@ -19,7 +19,7 @@
  *   per phase its wall time, the units' busy and CPU time, and parallel efficiency (see
  *   `timelineTable`), with the time before and after the phases (start-up, plan, merge, report).
  *
- * Run: npm run build && npx tsx bench/exec.ts [--data DIR] [--mb 512] [--workers 1,2] [--mem-mb 100,1000 (or '' for none)] [--task-size SIZE (default: run's)] [--no-process]
+ * Run: npm run build && npx tsx bench/exec.ts [--data DIR] [--mb 512] [--workers 1,2] [--mem-mb 100,1000 (or '' for none)] [--task-size SIZE (default: run's)] [--no-process] [--v8-defaults (also 1 worker and 2 processes with V8's default flags: CORPUS_CLEAN_V8_FLAGS='')]
  * (the defaults are the issue's targets: 512 MB for the scaling curve, 100 MB vs 1 GB for memory;
  * about 5-10 min on 2 free cores, from ~75 CPU-seconds per 512 MB). It ends with a summary: one
  * line per figure.
@@ -42,6 +42,7 @@ const { values } = parseArgs({
     'mem-mb': { type: 'string', default: '100,1000' },
     'task-size': { type: 'string' },
     'no-process': { type: 'boolean', default: false },
+    'v8-defaults': { type: 'boolean', default: false },
   },
 });
 
@@ -90,7 +91,7 @@ interface Result {
 }
 
 /** Run the CLI under GNU time; returns wall, CPU and peak RSS, and how busy the rest of the machine was. */
-async function runOnce(label: string, input: string, args: string[]): Promise<Result> {
+async function runOnce(label: string, input: string, args: string[], env: Record<string, string> = {}): Promise<Result> {
   const out = join(work, 'out');
   rmSync(out, { recursive: true, force: true });
   const load = loadavg()[0].toFixed(2);
@@ -98,7 +99,7 @@ async function runOnce(label: string, input: string, args: string[]): Promise<Re
   const started = performance.now();
   const stderr = await new Promise<string>((res, rej) => {
     const taskSize = values['task-size'] !== undefined ? ['--task-size', values['task-size']] : [];
-    const p = spawn('/usr/bin/time', ['-f', 'TIME %e %U %S %M', process.execPath, CLI, 'run', 'rules/recipes/sample.yaml', '-i', input, '-o', out, '-q', ...taskSize, ...args], { cwd: ROOT });
+    const p = spawn('/usr/bin/time', ['-f', 'TIME %e %U %S %M', process.execPath, CLI, 'run', 'rules/recipes/sample.yaml', '-i', input, '-o', out, '-q', ...taskSize, ...args], { cwd: ROOT, env: { ...process.env, ...env } });
     let err = '';
     p.stderr.on('data', (d: Buffer) => (err += d));
     p.on('error', rej);
@@ -163,11 +164,23 @@ if (!values['no-process']) {
   proc = await runOnce('--workers 2 --worker-kind process', input, ['--workers', '2', '--worker-kind', 'process']);
   console.log(row(proc, results[0]));
 }
+// The same runs with V8's default flags (src/exec/v8.ts), to show what those flags change.
+const v8: Result[] = [];
+if (values['v8-defaults']) {
+  for (const [label, args] of [
+    ['--workers 1 (threads), V8 defaults', ['--workers', '1', '--worker-kind', 'thread']],
+    ['--workers 2 --worker-kind process, V8 defaults', ['--workers', '2', '--worker-kind', 'process']],
+  ] as const) {
+    const r = await runOnce(label, input, [...args], { CORPUS_CLEAN_V8_FLAGS: '' });
+    v8.push(r);
+    console.log(row(r, v8[0]));
+  }
+}
 rmSync(input, { force: true });
 console.log('\nWhere the time went (the timeline in each run\'s _stats.json; see timelineTable in bench/exec.ts):\n');
 console.log('| phase | units | wall s | busy s | CPU s | wait s | longest unit s | efficiency busy/(wall x workers) | schedule (load-independent) |');
 console.log('|---|---|---|---|---|---|---|---|---|');
-for (const r of [...results, ...(proc ? [proc] : [])]) process.stdout.write(timelineTable(r));
+for (const r of [...results, ...(proc ? [proc] : []), ...v8]) process.stdout.write(timelineTable(r));
 console.log('\nPeak RSS of one worker (`--workers 1` runs in the process itself) as the input grows:\n');
 console.log('| run | MB | wall s | MB/s | peak RSS vs the first size | CPU s | peak RSS MB | other load | loadavg |');
 console.log('|---|---|---|---|---|---|---|---|---|');
@@ -187,14 +200,19 @@ console.log('\nSummary:');
 for (const r of results.slice(1)) {
   console.log(`- scaling: ${r.label} ${(base.secs / r.secs).toFixed(2)}x the 1-worker throughput (${(r.mb / r.secs).toFixed(2)} vs ${(base.mb / base.secs).toFixed(2)} MB/s); CPU ${r.userSys.toFixed(1)} s vs ${base.userSys.toFixed(1)} s; other load ${(r.otherBusy * 100).toFixed(0)} % / ${(base.otherBusy * 100).toFixed(0)} % of all cores; loadavg ${base.load} | ${r.load}`);
 }
-for (const r of [...results, ...(proc ? [proc] : [])]) {
+for (const r of [...results, ...(proc ? [proc] : []), ...v8]) {
   const t = r.timeline;
   if (t === undefined) continue;
   const busy = t.phases.reduce((a, p) => a + p.busy_ms, 0);
   const serial = t.before_ms + t.start_workers_ms + (r.secs * 1000 - t.before_ms - t.total_ms);
-  console.log(`- where the time went, ${r.label}: units busy ${((100 * busy) / (r.secs * 1000 * t.workers)).toFixed(0)} % of wall x ${t.workers} workers; outside the phases (start-up, plan, workers' start, merge, report) ${(serial / 1000).toFixed(1)} s of ${r.secs.toFixed(1)} s`);
+  const unitsCpu = t.phases.reduce((a, p) => a + p.cpu_ms, 0) / 1000;
+  console.log(`- where the time went, ${r.label}: units busy ${((100 * busy) / (r.secs * 1000 * t.workers)).toFixed(0)} % of wall x ${t.workers} workers; outside the phases (start-up, plan, workers' start, merge, report) ${(serial / 1000).toFixed(1)} s of ${r.secs.toFixed(1)} s; CPU ${r.userSys.toFixed(1)} s, of it ${unitsCpu.toFixed(1)} s in the threads running units and ${(r.userSys - unitsCpu).toFixed(1)} s (${((100 * (r.userSys - unitsCpu)) / r.userSys).toFixed(0)} %) elsewhere (V8's compiler and GC threads, zlib on libuv's pool, the main thread's merge and report)`);
 }
 if (proc !== undefined) console.log(`- child processes: ${(base.secs / proc.secs).toFixed(2)}x (threads: ${results.length > 1 ? (base.secs / results[1].secs).toFixed(2) : '?'}x); CPU ${proc.userSys.toFixed(1)} s; peak RSS of the largest process ${proc.rssMb.toFixed(0)} MB`);
+if (v8.length === 2) {
+  const [a, b] = v8;
+  console.log(`- V8 flags (src/exec/v8.ts) vs V8's defaults: 1 worker ${base.secs.toFixed(1)} vs ${a.secs.toFixed(1)} s wall, ${base.userSys.toFixed(1)} vs ${a.userSys.toFixed(1)} CPU s${proc ? `; 2 processes ${proc.secs.toFixed(1)} vs ${b.secs.toFixed(1)} s wall, ${proc.userSys.toFixed(1)} vs ${b.userSys.toFixed(1)} CPU s; speed-up ${(base.secs / proc.secs).toFixed(2)}x with them, ${(a.secs / b.secs).toFixed(2)}x with V8's defaults` : ''}`);
+}
 if (mem.length > 1) {
   const a = mem[0];
   const b = mem[mem.length - 1];

@@ -19,6 +19,7 @@ import { PhaseClock, timeUnit, type Timeline } from './timing.js';
 import { runUnit } from './unit.js';
 import type { FromWorker, ToWorker } from './worker.js';
 import { failureText } from '../core/errors.js';
+import { tuneV8 } from './v8.js';
 
 /** How local workers are made: threads (default) or child processes. */
 export type WorkerKind = 'thread' | 'process';
@@ -118,6 +119,8 @@ export function handOutOrder(run: string, plan: Plan, p: number, todo: readonly 
 export async function runLocal(run: string, plan: Plan, stages: readonly Stage[], o: LocalOptions): Promise<Timeline> {
   let pool: PoolWorker[] = [];
   const t0 = performance.now();
+  // Before any unit runs here, and inherited by every worker (threads share them, processes read the same environment).
+  tuneV8();
   const workers = Math.max(1, o.workers);
   const timeline: Timeline = { workers, before_ms: t0, start_workers_ms: 0, phases: [], total_ms: 0 };
   const unitName = (p: number, u: number): string => {

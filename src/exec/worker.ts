@@ -10,6 +10,7 @@ import type { Plan } from './plan.js';
 import { timeUnit, type UnitTimes } from './timing.js';
 import { buildStages, runUnit } from './unit.js';
 import { failureText } from '../core/errors.js';
+import { tuneV8 } from './v8.js';
 
 /** Messages from the main thread. */
 export type ToWorker = { phase: number; unit: number } | { exit: true };
@@ -20,6 +21,7 @@ export type FromWorker =
   | { type: 'done'; unit: number; times: UnitTimes }
   | { type: 'error'; unit: number; message: string };
 
+tuneV8();
 const data = (workerData ?? JSON.parse(process.env.CORPUS_CLEAN_WORKER ?? '{}')) as { run: string; plan: string };
 const send = (m: FromWorker): void => {
   if (parentPort) parentPort.postMessage(m);

@@ -10,6 +10,7 @@ import type { Plan } from '../../exec/plan.js';
 import { describeTask } from '../../exec/plan.js';
 import { statusReport } from '../../exec/status.js';
 import { buildStages, runUnit } from '../../exec/unit.js';
+import { tuneV8 } from '../../exec/v8.js';
 import type { Command } from '../command.js';
 import type { Flag } from '../args.js';
 import { flagHelp, parse } from '../args.js';
@@ -62,6 +63,7 @@ ${flagHelp(TASK_FLAGS)}
         return 0;
       }
       const t = performance.now();
+      tuneV8();
       await runUnit(dir, plan, await buildStages(plan, registry, phase), phase, unit);
       process.stderr.write(`corpus-clean task: ${name}: done in ${((performance.now() - t) / 1000).toFixed(2)} s\n`);
       return 0;

@@ -1,0 +1,34 @@
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { unitV8Flags, V8_FLAGS } from '../../src/exec/v8.js';
+import { runCli, tempDir } from '../helpers/run.js';
+
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+describe('V8 flags of the threads that run units', () => {
+  it('are a 16x interrupt budget unless CORPUS_CLEAN_V8_FLAGS says otherwise (empty: V8 defaults)', () => {
+    expect(V8_FLAGS).toEqual(['--interrupt-budget=1081344']);
+    expect(unitV8Flags({})).toEqual(['--interrupt-budget=1081344']);
+    expect(unitV8Flags({ CORPUS_CLEAN_V8_FLAGS: '' })).toEqual([]);
+    expect(unitV8Flags({ CORPUS_CLEAN_V8_FLAGS: ' --a  --b=2 ' })).toEqual(['--a', '--b=2']);
+  });
+
+  // The flags reach every thread that runs units: told by a flag that prints (V8's --trace-opt).
+  for (const [label, args] of [
+    ['one worker (the calling thread)', ['--workers', '1']],
+    ['worker processes', ['--workers', '2', '--worker-kind', 'process']],
+    ['worker threads', ['--workers', '2', '--worker-kind', 'thread']],
+  ] as const) {
+    it(`reach ${label}`, async () => {
+      const dir = await tempDir();
+      dirs.push(dir);
+      const r = await runCli(['run', 'rules/recipes/sample.yaml', '--task-size', '40KB', '-q', '-o', join(dir, 'out'), ...args], { env: { CORPUS_CLEAN_V8_FLAGS: '--trace-opt' } });
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toMatch(/\[(marking|compiling method) /);
+    }, 120_000);
+  }
+});

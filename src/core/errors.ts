@@ -1,3 +1,5 @@
+import { errorText } from './show.js';
+
 /** A mistake in how the tool was called (bad flag, unknown stage, bad option): exit code 2. */
 export class UsageError extends Error {
   override name = 'UsageError';
@@ -22,5 +24,5 @@ export const ExitCode = {
 export function failureText(e: unknown): string {
   if (!(e instanceof Error)) return String(e);
   const code = (e as NodeJS.ErrnoException).code;
-  return typeof code === 'string' && code !== 'ERR_ASSERTION' ? e.message : (e.stack ?? e.message);
+  return typeof code === 'string' && code !== 'ERR_ASSERTION' ? errorText(e) : (e.stack ?? e.message);
 }

@@ -5,7 +5,7 @@ import { camelCase, resolveOptions, type OptionsSpec } from './options.js';
 import { didYouMean } from './suggest.js';
 import type { StageFactory, StageRegistry } from './registry.js';
 import { pathToFileURL } from 'node:url';
-import { showText } from './show.js';
+import { showText, errorText } from './show.js';
 import { showPath } from './fsname.js';
 
 /** One stage of a recipe, options resolved (defaults filled in). */
@@ -188,7 +188,7 @@ export async function loadStageModules(raw: unknown, registry: StageRegistry, so
     try {
       mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
     } catch (e) {
-      throw new UsageError(`${at}: cannot load module '${showText(s.module)}' (${showPath(path)}): ${(e as Error).message}`);
+      throw new UsageError(`${at}: cannot load module '${showText(s.module)}' (${showPath(path)}): ${errorText(e)}`);
     }
     const factory = [mod.default, ...Object.values(mod)].find(isFactory);
     if (factory === undefined) throw new UsageError(`${at}: module '${showText(s.module)}' exports no stage factory ({name, summary, options, create})`);

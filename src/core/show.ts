@@ -22,3 +22,19 @@ export function showText(s: string): string {
 export function showLines(s: string): string {
   return s.split('\n').map(showText).join('\n');
 }
+
+/**
+ * The message of an error, with the paths a system error carries (`path`, `dest`, also those of
+ * its `cause`) through showText: Node appends them raw (`ENOENT: ..., open 'a<newline>b'`).
+ */
+export function errorText(e: unknown): string {
+  if (!(e instanceof Error)) return String(e);
+  let msg = e.message;
+  for (let x: unknown = e, depth = 0; x instanceof Error && depth < 4; x = x.cause, depth++) {
+    for (const k of ['path', 'dest'] as const) {
+      const p = (x as { path?: unknown; dest?: unknown })[k];
+      if (typeof p === 'string' && p !== showText(p)) msg = msg.split(p).join(showText(p));
+    }
+  }
+  return msg;
+}

@@ -12,6 +12,7 @@ import { readJsonl } from '../io/readers/jsonl.js';
 import { readSettings } from '../io/readers/options.js';
 import { cut } from './escape.js';
 import { showPath } from '../core/fsname.js';
+import { errorText } from '../core/show.js';
 
 /** Sample records shown per drop reason. */
 export const SAMPLES_PER_REASON = 3;
@@ -284,7 +285,7 @@ export async function collectRun(dir: string): Promise<RunData> {
   try {
     stats = JSON.parse(await readFile(statsPath, 'utf8')) as RunSummary;
   } catch (e) {
-    throw new UsageError(`cannot read '${showPath(statsPath)}' (${(e as Error).message.split('\n')[0]}): give the output folder of a finished 'corpus-clean run'`);
+    throw new UsageError(`cannot read '${showPath(statsPath)}' (${errorText(e).split('\n')[0]}): give the output folder of a finished 'corpus-clean run'`);
   }
   stats.perFile ??= {};
   const recipePath = join(dir, '_recipe.resolved.yaml');

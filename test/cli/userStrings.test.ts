@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -69,5 +70,16 @@ describe('user strings in messages are escaped', () => {
       escaped(r.stderr, what);
       expect(r.code, what).toBe(2);
     }
+  });
+
+  it('paths inside system errors (Node appends them raw): a recipe that cannot be read, an output that cannot be opened', async () => {
+    const recipe = await runCli(['run', join(dir, `no${H}.yaml`)]);
+    escaped(recipe.stderr, 'recipe');
+    expect(recipe.stderr).toContain(`ENOENT: no such file or directory, open '${join(dir, `no${SHOWN}.yaml`)}'`);
+    expect(recipe.code).toBe(2);
+    if (!existsSync('/proc/self')) return;
+    const out = await runCli(['cat', input, '-o', `/proc/${H}.jsonl`]);
+    escaped(out.stderr, 'output');
+    expect(out.code).toBe(1);
   });
 });

@@ -12,7 +12,7 @@ import type { Flag } from '../args.js';
 import { countFlag, flagHelp, parse, type Parsed } from '../args.js';
 import { execute, IO_FLAGS } from '../execute.js';
 import { didYouMean } from '../../core/suggest.js';
-import { showText } from '../../core/show.js';
+import { showText, errorText } from '../../core/show.js';
 import { showPath } from '../../core/fsname.js';
 
 const TARGETS = ['internevo', 'xtuner-v1'] as const;
@@ -95,7 +95,7 @@ ${flagHelp(INPUT)}
       try {
         tok = await SentencePieceTokenizer.load(model);
       } catch (e) {
-        throw new UsageError(`cannot load tokenizer '${showPath(model)}': ${(e as Error).message}`);
+        throw new UsageError(`cannot load tokenizer '${showPath(model)}': ${errorText(e)}`);
       }
     }
     const stage: Stage = tokenizeStage(

@@ -33,7 +33,7 @@ import { writeReport } from '../../report/write.js';
 import type { Stage } from '../../core/stage.js';
 import { didYouMean } from '../../core/suggest.js';
 import { makeDir } from '../../io/dirs.js';
-import { showText } from '../../core/show.js';
+import { showText, errorText } from '../../core/show.js';
 import { showPath } from '../../core/fsname.js';
 
 const EXEC_FLAGS: Flag[] = [
@@ -87,7 +87,7 @@ export async function loadRecipe(path: string, registry: StageRegistry): Promise
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
-    throw new UsageError(`cannot read recipe '${showPath(path)}': ${(e as Error).message}`);
+    throw new UsageError(`cannot read recipe '${showPath(path)}': ${errorText(e)}`);
   }
   let raw: unknown;
   try {
@@ -270,7 +270,7 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
       const page = await writeReport(out);
       if (v.quiet !== true) process.stderr.write(`corpus-clean run: report in ${showPath(page)}\n`);
     } catch (e) {
-      process.stderr.write(`corpus-clean run: warning: no report: ${(e as Error).message}\n`);
+      process.stderr.write(`corpus-clean run: warning: no report: ${errorText(e)}\n`);
     }
   }
   return code;

@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { basename, extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../../core/errors.js';
-import { showText } from '../../core/show.js';
+import { showText, errorText } from '../../core/show.js';
 import { showPath } from '../../core/fsname.js';
 
 /** A named list of terms. */
@@ -61,7 +61,7 @@ export function fileList(path: string): WordList {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new UsageError(`flagged-words: cannot read list '${showPath(path)}': ${(e as Error).message}`);
+    throw new UsageError(`flagged-words: cannot read list '${showPath(path)}': ${errorText(e)}`);
   }
   return { name: basename(path, extname(path)), terms: parseList(text, path) };
 }

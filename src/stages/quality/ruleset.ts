@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { UsageError } from '../../core/errors.js';
 import type { C4Config } from './c4.js';
 import type { SignalConfig } from './signals.js';
-import { showText } from '../../core/show.js';
+import { showText, errorText } from '../../core/show.js';
 import { showPath } from '../../core/fsname.js';
 
 /** One rule: a signal compared with a threshold. A document fails when `value < min` or `value > max`. */
@@ -94,7 +94,7 @@ export function loadRuleSet(path: string): RuleSet {
   try {
     raw = parseRuleText(readFileSync(path, 'utf8'));
   } catch (e) {
-    throw new UsageError(`quality: cannot read rule set '${showPath(path)}': ${(e as Error).message}`);
+    throw new UsageError(`quality: cannot read rule set '${showPath(path)}': ${errorText(e)}`);
   }
   return parseRuleSet(raw, path);
 }

@@ -20,7 +20,7 @@ import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { RE2JS } from 're2js';
 import { UsageError } from '../../core/errors.js';
-import { showText } from '../../core/show.js';
+import { showText, errorText } from '../../core/show.js';
 import { showPath } from '../../core/fsname.js';
 
 /** One compiled list. */
@@ -116,7 +116,7 @@ export function loadUrlList(path: string): UrlList {
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw new UsageError(`url-filter: cannot read list '${showPath(path)}': ${(e as Error).message}`);
+    throw new UsageError(`url-filter: cannot read list '${showPath(path)}': ${errorText(e)}`);
   }
   return parseUrlList(basename(path, extname(path)), text);
 }

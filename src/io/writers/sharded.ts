@@ -272,6 +272,17 @@ export class ShardedWriter {
     if (this.o.output === '-') return;
     if (this.aborted) throw new Error('ShardedWriter: close after abort');
     if (!this.folder && this.written.length === 0 && this.shard === null) this.shard = await this.open();
+    // An empty file is no zstd stream (`zstd -t` rejects 0 bytes): an empty output gets the one
+    // empty frame zstd itself writes for empty input (an empty gzip output is a valid member already).
+    const s = this.shard;
+    if (this.compression === 'zstd' && s !== null && s.lines === 0) {
+      const encode = await zstdEncoder();
+      try {
+        if (!s.file.write(encode(new Uint8Array(0)))) await waitDrain(s.file, s);
+      } catch (e) {
+        throw s.failure ?? new OutputError(s.final, e as Error);
+      }
+    }
     await this.closeShard();
   }
 

@@ -3,9 +3,8 @@ import { makeDoc } from '../../core/doc.js';
 import type { ReadEvents } from '../../core/pipeline.js';
 import { decodeHtml, declaredOf } from '../../stages/extract/charset.js';
 import { htmlToText } from '../../stages/extract/html.js';
-import { openDecoded } from '../decode.js';
 import type { ReadSettings } from './options.js';
-import { nextChunk } from '../ioFailure.js';
+import { readWhole } from './whole.js';
 
 /**
  * Read an HTML file (plain, gzip or zstd) as one record `{id: path, title, charset, text}`: the
@@ -15,21 +14,7 @@ import { nextChunk } from '../ioFailure.js';
  * `extract_empty` (no text), `truncated_input` (a damaged compressed file).
  */
 export async function* readHtml(path: string, events: ReadEvents, s: ReadSettings, chunks?: AsyncIterable<Buffer>): AsyncGenerator<Doc[]> {
-  const parts: Buffer[] = [];
-  let bytes = 0;
-  let damaged: Error | null = null;
-  const it = (chunks ?? openDecoded(path))[Symbol.asyncIterator]();
-  for (;;) {
-    const r = await nextChunk(it);
-    if (r instanceof Error) damaged = r;
-    if (r instanceof Error || r.done) break;
-    parts.push(Buffer.from(r.value));
-    bytes += r.value.length;
-    if (bytes > s.maxLineBytes) {
-      await it.return?.();
-      break;
-    }
-  }
+  const { buf, bytes, damaged } = await readWhole(path, s.maxLineBytes, chunks);
   events.read(1, bytes);
   const source = `${path}:1`;
   if (damaged !== null) {
@@ -41,7 +26,7 @@ export async function* readHtml(path: string, events: ReadEvents, s: ReadSetting
     events.reject({ reason: 'file_too_large', source, detail: { limit: s.maxLineBytes } });
     return;
   }
-  const decoded = decodeHtml(Buffer.concat(parts));
+  const decoded = decodeHtml(buf);
   let r;
   try {
     r = htmlToText(decoded.html);

@@ -7,6 +7,7 @@ import type { ReadSettings } from './options.js';
 import { rawFields } from './options.js';
 import { BlankRuns } from './jsonl.js';
 import { nextChunk } from '../ioFailure.js';
+import { readWhole } from './whole.js';
 
 /**
  * Read plain text: the whole file as one record `{"id": path, "text": ...}` (default), or with
@@ -78,23 +79,10 @@ export async function* readText(path: string, events: ReadEvents, s: ReadSetting
     if (batch.length > 0) yield batch;
     return;
   }
-  const parts: Buffer[] = [];
-  let bytes = 0;
-  let damaged: Error | null = null;
-  const it = (chunks ?? openDecoded(path))[Symbol.asyncIterator]();
-  for (;;) {
-    const r = await nextChunk(it);
-    if (r instanceof Error) damaged = r;
-    if (r instanceof Error || r.done) break;
-    parts.push(Buffer.from(r.value));
-    bytes += r.value.length;
-    if (bytes > s.maxLineBytes) {
-      await it.return?.();
-      break;
-    }
-  }
+  const whole = await readWhole(path, s.maxLineBytes, chunks);
+  const { bytes, damaged } = whole;
   events.read(1, bytes);
-  let buf = Buffer.concat(parts);
+  let buf = whole.buf;
   if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3);
   const source = `${path}:1`;
   if (damaged !== null) {

@@ -11,10 +11,11 @@ import { expandInputs, isInputName } from '../io/inputs.js';
 import { INPUT_FORMATS, readFiles, type InputFormat } from '../io/readers/index.js';
 import { isFolderOutput, JsonlWriter, type JsonlOptions } from '../io/writers/jsonl.js';
 import { checkOutputName, checkOutputs, LOCK_NAME, lockOutput, prepareOutput, RUN_FILES } from '../io/outputs.js';
-import { refuseUnfinished } from '../exec/markers.js';
+import { refuseUnfinished, refuseUnfinishedShards } from '../exec/markers.js';
 import { progressWanted } from '../exec/progress.js';
 import type { RunSettings } from '../exec/plan.js';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { SUCCESS } from '../exec/layout.js';
 import { writeAtomic } from '../io/writers/atomic.js';
 import { onOutputClosed, whileRunning } from './interrupt.js';
 import type { DocSink, DocSource } from '../core/pipeline.js';
@@ -53,7 +54,7 @@ export const IO_FLAGS: Flag[] = [
   { name: 'wrap-arrays', type: 'string', arg: 'FIELD', help: 'a JSONL line holding an array becomes {FIELD: array} instead of a not_object reject (default: messages when convert runs, else off)' },
   { name: 'allow-empty', type: 'boolean', help: 'exit 0 even when no record is written (default: a run that writes nothing exits 1, saying why)' },
   { name: 'overwrite', type: 'boolean', help: 'replace an existing output file, or the shards of an earlier run in the output folder (default: refuse)' },
-  { name: 'allow-unfinished', type: 'boolean', help: "read an input folder of a run that did not finish (no _SUCCESS); default: refuse it" },
+  { name: 'allow-unfinished', type: 'boolean', help: 'read an unfinished output: a run folder or shard folder without _SUCCESS, or shards beside the lock of a killed command (default: refuse it)' },
   { name: 'quiet', short: 'q', type: 'boolean', help: 'no progress line' },
   { name: 'help', short: 'h', type: 'boolean', help: 'show this help' },
 ];
@@ -175,16 +176,17 @@ export async function prepare(job: Job) {
 
   await refuseUnfinished(job.inputs, v['allow-unfinished'] === true);
   const files = await expandInputs(job.inputs.length > 0 ? job.inputs : ['-']);
+  await refuseUnfinishedShards(files, v['allow-unfinished'] === true);
   const unknown = format === 'auto' ? files.find((f) => f !== '-' && !isInputName(f)) : undefined;
   if (unknown !== undefined) throw new UsageError(`cannot tell the format of '${showPath(unknown)}' from its name (.jsonl, .json, .csv, .tsv, .txt, .warc, .wet, .html, optionally .gz/.zst, or .parquet); give --format`);
   if (files.includes('-') && process.stdin.isTTY) throw new UsageError(`no input: give files, or pipe JSONL into 'corpus-clean ${job.command}'`);
   const folder = output !== '-' && (await isFolderOutput(output));
   if (!folder && output !== '-' && job.sink === undefined && job.runTasks === undefined) await checkOutputName(output, parquet);
-  const plan = { inputs: files, output, folder, sharded: !folder && Boolean(shardRecords || shardBytes), rejects: rejectsPath, stats: statsPath, extra: job.extraOutputs, overwrite: v.overwrite === true || d.overwrite === true };
+  const plan = { inputs: files, output, folder, sharded: !folder && Boolean(shardRecords || shardBytes), rejects: rejectsPath, stats: statsPath, extra: job.extraOutputs, overwrite: v.overwrite === true || d.overwrite === true, note: (n: string) => process.stderr.write(`corpus-clean ${job.command}: note: ${n}\n`) };
   await checkOutputs(plan);
   // A planned run (executors) judges its folder itself (it may resume it); it takes the lock only.
   const release = job.runTasks !== undefined ? (await makeDir(output, 'output folder'), lockOutput(join(output, LOCK_NAME))) : job.sink === undefined ? await prepareOutput(plan) : () => {};
-  return { format, txtMode: txtMode as 'file' | 'line', compress, rate, rawRate, shardRecords, shardBytes, output, rejectsPath, rejectsAttrs: rejectsAttrs as RejectAttrs, rejectsSample, statsPath, textField, files, release, parquet, rowGroupSize };
+  return { format, txtMode: txtMode as 'file' | 'line', compress, rate, rawRate, shardRecords, shardBytes, output, folder, rejectsPath, rejectsAttrs: rejectsAttrs as RejectAttrs, rejectsSample, statsPath, textField, files, release, parquet, rowGroupSize };
 }
 
 export async function executePrepared(job: Job, p: Prepared): Promise<number> {
@@ -230,9 +232,12 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
   const sampled = writer && rejectsSample !== undefined ? new SampledRejects(writer, rejectsSample) : undefined;
   const rejects = sampled ?? writer;
   const progress = progressPrinter(job.command, progressWanted(v.quiet === true));
+  // Until the output is marked finished, an interruption or a failure removes everything this
+  // command wrote (the shards it completed too): what is left is either finished or nothing.
+  const abortAll = async (): Promise<void> => void (await Promise.allSettled([sink.writer.abort(), rejects?.abort()]));
   const unregister = whileRunning(async () => {
     progress.done();
-    await Promise.allSettled([sink.writer.abort(), rejects?.abort()]);
+    await abortAll();
   });
   // stdout closed by its reader (`| head`): stop reading, let what was read finish its way
   // (rejects and stats are written), write nothing more, and exit 0 without a word.
@@ -257,15 +262,38 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
       rejectAttrs: rejectsAttrs,
       onProgress: progress.update,
     });
-  } finally {
+  } catch (e) {
     unregister();
+    throw e;
+  } finally {
     unregisterClosed();
     progress.done();
   }
-  if (job.startedAt !== undefined) stats.ms = Date.now() - job.startedAt;
-  const finished: Finished = { command: job.command, stats, inputs: files, output, shards: sink.shards(), rejectsPath, statsPath, maxRejectRate: rate, textField, wrapArrays, allowEmpty: v['allow-empty'] === true, extra: rejectsPath ? { rejects_attrs: rejectsAttrs, ...(sampled ? { rejects_sample_per_reason: rejectsSample, rejects_left_out: sampled.skipped } : {}) } : undefined };
-  if (closed.now) return finishClosed(finished);
-  return finishRun(finished);
+  try {
+    if (job.startedAt !== undefined) stats.ms = Date.now() - job.startedAt;
+    const finished: Finished = { command: job.command, stats, inputs: files, output, shards: sink.shards(), rejectsPath, statsPath, maxRejectRate: rate, textField, wrapArrays, allowEmpty: v['allow-empty'] === true, extra: rejectsPath ? { rejects_attrs: rejectsAttrs, ...(sampled ? { rejects_sample_per_reason: rejectsSample, rejects_left_out: sampled.skipped } : {}) } : undefined };
+    if (closed.now) return await finishClosed(finished);
+    const code = await finishRun(finished);
+    // A folder output is finished once `_SUCCESS` is in it, written last (as a run folder's):
+    // readers refuse a shard folder without it (exec/markers.ts refuseUnfinished).
+    if (p.folder && job.sink === undefined) await markFinished(output, job.command, code, stats.written, finished.shards);
+    return code;
+  } catch (e) {
+    if (!closed.now) await abortAll();
+    throw e;
+  } finally {
+    unregister();
+  }
+}
+
+/**
+ * Write a finished folder output's `_SUCCESS` (Hadoop/Spark's name, as `run` writes it): a small
+ * JSON manifest with the exit code, the record count and the shard names, so a reader can also
+ * check that no shard is missing.
+ */
+export async function markFinished(folder: string, command: string, code: number, records: number, shards: readonly string[]): Promise<void> {
+  const manifest = { exit_code: code, command, records, shards: shards.map((f) => basename(f)) };
+  await writeAtomic(join(folder, SUCCESS), JSON.stringify(manifest) + '\n');
 }
 
 /** A source that stops reading once the output is closed (the records already read go on). */

@@ -17,6 +17,10 @@ import { makeDir } from './dirs.js';
 export const RUN_FILES = ['_rejects.jsonl', '_rejects.jsonl.gz', '_rejects.jsonl.zst', '_stats.json', '_recipe.resolved.yaml', '_report.html'];
 /** The lock file in an output folder (hidden, so reading the folder skips it). */
 export const LOCK_NAME = '.corpus-clean.lock';
+/** The completion marker of an output folder, written last (exec/layout.ts SUCCESS). */
+export const SUCCESS_NAME = '_SUCCESS';
+/** Shard names of a folder output of a single command (cat, a stage, convert, dedup-disk). */
+export const SHARD_NAME = /^part-\d{5,}\.(jsonl(\.gz|\.zst)?|parquet)$/;
 
 /** What a run is about to write. */
 export interface OutputPlan {
@@ -32,6 +36,8 @@ export interface OutputPlan {
   /** Other files written beside the output (e.g. `run`'s resolved recipe). */
   extra?: readonly string[];
   overwrite: boolean;
+  /** Tells what preparing did on its own (starting over after a killed run). */
+  note?: (text: string) => void;
 }
 
 /** The real path of `p` when it exists (links followed), else its absolute path. */
@@ -313,12 +319,20 @@ export async function prepareOutput(plan: OutputPlan): Promise<() => void> {
   await makeDir(dir, 'output folder');
   for (const [f, flag] of [[plan.rejects, '--rejects'], [plan.stats, '--stats']] as const) if (f !== undefined && f !== '-') await makeDir(dirname(f), `${flag} folder`);
   const lockPath = plan.folder ? join(dir, LOCK_NAME) : join(dir, `.${basename(plan.output)}.lock`);
+  // A lock left by a process that is gone: that command was killed (kill -9) while writing here.
+  const before = lockHolder(lockPath);
+  const killed = before !== undefined && !processAlive(before) ? before : undefined;
   const unlock = plan.folder || plan.sharded ? lockOutput(lockPath) : lockIfDir(lockPath);
   try {
     const names = await readdir(dir).catch(() => [] as string[]);
-    const re = plan.folder ? /^part-\d{5,}\.(jsonl(\.gz|\.zst)?|parquet)$/ : plan.sharded ? shardPattern(plan.output) : null;
-    const old = re === null ? [] : names.filter((n) => re.test(n) || (plan.folder && RUN_FILES.includes(n)));
-    if (old.length > 0) {
+    const re = plan.folder ? SHARD_NAME : plan.sharded ? shardPattern(plan.output) : null;
+    const old = re === null ? [] : names.filter((n) => re.test(n) || (plan.folder && (RUN_FILES.includes(n) || n === SUCCESS_NAME)));
+    // The shards of a killed command (its lock is dead; a folder without _SUCCESS) are no result:
+    // the same command starts over (a run folder resumes instead: it is not prepared here).
+    if (old.length > 0 && !plan.overwrite && killed !== undefined && !(plan.folder && names.includes(SUCCESS_NAME))) {
+      plan.note?.(`'${showPath(plan.output)}' holds ${old.length} file${old.length === 1 ? '' : 's'} of an unfinished output (the command writing it, PID ${killed}, was killed); starting over`);
+      for (const n of old) await rm(join(dir, n), { force: true });
+    } else if (old.length > 0) {
       if (!plan.overwrite) throw new UsageError(`output ${plan.folder ? 'folder' : 'shards'} '${showPath(plan.output)}' already hold${plan.folder ? 's' : ''} ${old[0]}${old.length > 1 ? ` and ${old.length - 1} more` : ''} from an earlier run; remove them or pass --overwrite`);
       for (const n of old) await rm(join(dir, n), { force: true });
     }

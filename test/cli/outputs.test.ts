@@ -24,12 +24,14 @@ describe('outputs that are also inputs are refused before anything is touched', 
     const out = join(dir, 'out');
     await mkdir(out);
     await writeFile(join(out, 'part-00000.jsonl'), lines(20));
+    // A finished output folder (an unfinished one is refused as input before this check).
+    await writeFile(join(out, '_SUCCESS'), '');
     await writeFile(join(dir, 'r.yaml'), 'name: r\nstages: [normalize]\noutput: {compression: none}\n');
     const r = await runCli(['run', join(dir, 'r.yaml'), '-i', out, '-o', out, '--overwrite']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/holds the input .*part-00000\.jsonl/);
     expect(await readFile(join(out, 'part-00000.jsonl'), 'utf8')).toBe(lines(20));
-    expect((await readdir(out)).sort()).toEqual(['part-00000.jsonl']);
+    expect((await readdir(out)).sort()).toEqual(['_SUCCESS', 'part-00000.jsonl']);
   });
 
   it('an output folder under an input folder is refused too (-i out -o out/v2 --overwrite)', async () => {
@@ -147,7 +149,7 @@ describe('one output, one run at a time', () => {
     await writeFile(join(out, '.corpus-clean.lock'), '999999999\n');
     const ok = await runCli(['cat', input, '-o', out + '/']);
     expect(ok.code).toBe(0);
-    expect(await readdir(out)).toEqual(['part-00000.jsonl']);
+    expect((await readdir(out)).sort()).toEqual(['_SUCCESS', 'part-00000.jsonl']);
   });
 
   it('a file-mode shard set of an earlier run is refused, and replaced whole with --overwrite (D6)', async () => {
@@ -174,7 +176,7 @@ describe('one output, one run at a time', () => {
     await writeFile(join(out, '.part-00001.jsonl.gz.tmp-123-4'), 'half');
     await writeFile(join(out, '._rejects.jsonl.tmp-123-0'), 'half');
     expect((await runCli(['cat', input, '-o', out + '/', '--overwrite'])).code).toBe(0);
-    expect(await readdir(out)).toEqual(['part-00000.jsonl']);
+    expect((await readdir(out)).sort()).toEqual(['_SUCCESS', 'part-00000.jsonl']);
   });
 });
 

@@ -25,7 +25,7 @@ describe('a rerun removes the temporaries a killed run left, without --overwrite
     await writeFile(join(out, `.part-00001.jsonl.tmp-${process.pid}-0`), 'being written');
     const r = await runCli(['cat', input, '-o', out + '/', '-q']);
     expect(r.code, r.stderr).toBe(0);
-    expect((await readdir(out)).sort()).toEqual([`.part-00001.jsonl.tmp-${process.pid}-0`, 'part-00000.jsonl']);
+    expect((await readdir(out)).sort()).toEqual([`.part-00001.jsonl.tmp-${process.pid}-0`, '_SUCCESS', 'part-00000.jsonl']);
   });
 
   it('beside a file output, its rejects and its stats (dedup-disk and every command)', async () => {

@@ -34,6 +34,8 @@ export class JsonArrayWriter implements DocSink {
   private target: string;
   private first = true;
   private done = false;
+  /** The file was renamed into place by `close`. */
+  private published = false;
   private readonly strip: boolean;
 
   constructor(private readonly o: JsonArrayOptions) {
@@ -93,7 +95,10 @@ export class JsonArrayWriter implements DocSink {
       if (this.tmp !== null) await h.sync();
       this.handle = null;
       await h.close();
-      if (this.tmp !== null) await rename(this.tmp, this.target);
+      if (this.tmp !== null) {
+        await rename(this.tmp, this.target);
+        this.published = true;
+      }
     } catch (e) {
       this.handle = h;
       await this.abort();
@@ -101,8 +106,13 @@ export class JsonArrayWriter implements DocSink {
     }
   }
 
+  /** Give up: remove the temporary, or the file when it was published already (the run was cut short after it). */
   async abort(): Promise<void> {
     this.done = true;
+    if (this.published) {
+      this.published = false;
+      await unlink(this.target).catch(() => {});
+    }
     if (this.handle !== null) {
       await this.handle.close().catch(() => {});
       this.handle = null;

@@ -318,8 +318,9 @@ export class ParquetShardWriter implements DocSink {
     await this.closeFile();
   }
 
-  /** Give up: remove the file being written; completed files stay (they are whole). */
+  /** Give up: remove the file being written and the files completed before (an output cut short is not a result). */
   async abort(): Promise<void> {
+    for (const f of this.written.splice(0)) await unlink(f).catch(() => {});
     const sp = this.spill;
     this.spill = null;
     if (sp !== null) {

@@ -123,6 +123,8 @@ export class ShardedWriter {
   private readonly live = new Set<OpenShard>();
   /** Paths of the completed shards, in order. */
   readonly written: string[] = [];
+  /** The completed shards this writer renamed into place (not devices or FIFOs written in place): what `abort` removes. */
+  private readonly published: string[] = [];
   /** Lines written in all. */
   lines = 0;
 
@@ -255,7 +257,10 @@ export class ShardedWriter {
       try {
         await finished(s);
         if (this.aborted) throw new Error('ShardedWriter: closed after abort');
-        if (s.tmp !== null) await rename(s.tmp, s.final);
+        if (s.tmp !== null) {
+          await rename(s.tmp, s.final);
+          this.published.push(s.final);
+        }
         this.live.delete(s);
       } catch (e) {
         await this.discard(s);
@@ -298,7 +303,11 @@ export class ShardedWriter {
     if (s.tmp !== null) await unlink(s.tmp).catch(() => {});
   }
 
-  /** Give up: remove the shard being written; completed shards stay (they are whole). */
+  /**
+   * Give up: remove the shard being written and the shards this writer completed before (an
+   * output cut short is not a result: a set of whole shards would look complete, M5). Also after
+   * `close`, until the caller marked the output finished. Devices and FIFOs are left alone.
+   */
   async abort(): Promise<void> {
     this.aborted = true;
     this.shard = null;
@@ -307,5 +316,6 @@ export class ShardedWriter {
     if (this.opening) await this.opening;
     // A shard in the middle of being closed: its temporary is removed unless it was published.
     if (this.closing) await this.closing;
+    for (const f of this.published.splice(0)) await unlink(f).catch(() => {});
   }
 }

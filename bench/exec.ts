@@ -134,7 +134,7 @@ function timelineTable(r: Result): string {
   const after = r.secs * 1000 - t.before_ms - t.total_ms;
   const rows = [
     `| ${r.label}: before the phases (start-up, recipe, plan) | | ${s(t.before_ms)} | | | | | ${(0).toFixed(2)} | |`,
-    ...(t.start_workers_ms > 0 ? [`| start ${w} workers (modules, stages) | | ${s(t.start_workers_ms)} | | | | | 0.00 | |`] : []),
+    ...((t.workers_ready_ms ?? 0) > 0 ? [`| (the other ${w - 1} worker${w > 2 ? 's' : ''} starting beside the calling thread's units: ready after) | | (${s(t.workers_ready_ms)}) | | | | | | |`] : []),
     ...t.phases.map((p) => `| ${p.id} | ${p.ran} | ${s(p.wall_ms)} | ${s(p.busy_ms)} | ${s(p.cpu_ms)} | ${s(p.wait_ms)} | ${s(p.longest_ms)} | ${(p.busy_ms / (p.wall_ms * w)).toFixed(2)} | ${p.ideal_ms > 0 ? (p.cpu_ms / (p.ideal_ms * w)).toFixed(2) : ''} |`),
     `| after the phases (merge, report) | | ${s(after)} | | | | | 0.00 | |`,
   ];
@@ -204,9 +204,10 @@ for (const r of [...results, ...(proc ? [proc] : []), ...v8]) {
   const t = r.timeline;
   if (t === undefined) continue;
   const busy = t.phases.reduce((a, p) => a + p.busy_ms, 0);
-  const serial = t.before_ms + t.start_workers_ms + (r.secs * 1000 - t.before_ms - t.total_ms);
+  // The phases begin at once (the calling thread runs units while the other workers start): what is serial is before and after them.
+  const serial = r.secs * 1000 - t.phases.reduce((a, p) => a + p.wall_ms, 0);
   const unitsCpu = t.phases.reduce((a, p) => a + p.cpu_ms, 0) / 1000;
-  console.log(`- where the time went, ${r.label}: units busy ${((100 * busy) / (r.secs * 1000 * t.workers)).toFixed(0)} % of wall x ${t.workers} workers; outside the phases (start-up, plan, workers' start, merge, report) ${(serial / 1000).toFixed(1)} s of ${r.secs.toFixed(1)} s; CPU ${r.userSys.toFixed(1)} s, of it ${unitsCpu.toFixed(1)} s in the threads running units and ${(r.userSys - unitsCpu).toFixed(1)} s (${((100 * (r.userSys - unitsCpu)) / r.userSys).toFixed(0)} %) elsewhere (V8's compiler and GC threads, zlib on libuv's pool, the main thread's merge and report)`);
+  console.log(`- where the time went, ${r.label}: units busy ${((100 * busy) / (r.secs * 1000 * t.workers)).toFixed(0)} % of wall x ${t.workers} workers; outside the phases (start-up, plan, merge, report) ${(serial / 1000).toFixed(1)} s of ${r.secs.toFixed(1)} s; CPU ${r.userSys.toFixed(1)} s, of it ${unitsCpu.toFixed(1)} s in the threads running units and ${(r.userSys - unitsCpu).toFixed(1)} s (${((100 * (r.userSys - unitsCpu)) / r.userSys).toFixed(0)} %) elsewhere (V8's compiler and GC threads, zlib on libuv's pool, the main thread's merge and report)`);
 }
 if (proc !== undefined) console.log(`- child processes: ${(base.secs / proc.secs).toFixed(2)}x (threads: ${results.length > 1 ? (base.secs / results[1].secs).toFixed(2) : '?'}x); CPU ${proc.userSys.toFixed(1)} s; peak RSS of the largest process ${proc.rssMb.toFixed(0)} MB`);
 if (v8.length === 2) {

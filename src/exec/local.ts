@@ -67,6 +67,29 @@ interface PoolWorker {
   ready: Promise<void>;
 }
 
+/**
+ * The calling thread as one of the pool's workers: it runs the units it is handed with the
+ * stages the run built already, while the other workers start (their modules and stages take
+ * about a second each, which the run used to wait for with every core idle), and it handles the
+ * other workers' messages between its own batches.
+ */
+function callingThread(run: string, plan: Plan, stages: readonly Stage[]): PoolWorker {
+  let onMsg: (m: FromWorker) => void = () => {};
+  return {
+    send(m) {
+      if ('exit' in m) return;
+      const { phase, unit } = m;
+      void timeUnit(() => runUnit(run, plan, stages, phase, unit, (s) => onMsg({ type: 'progress', unit, records: s.read, bytes: s.bytesRead }))).then(
+        ([, times]) => onMsg({ type: 'done', unit, times }),
+        (e) => onMsg({ type: 'error', unit, message: failureText(e) }),
+      );
+    },
+    on: (f) => (onMsg = f),
+    kill: async () => {},
+    ready: Promise.resolve(),
+  };
+}
+
 const WORKER = fileURLToPath(new URL('./worker.js', import.meta.url));
 
 function spawnWorker(kind: WorkerKind, run: string): PoolWorker {
@@ -122,7 +145,7 @@ export async function runLocal(run: string, plan: Plan, stages: readonly Stage[]
   // Before any unit runs here, and inherited by every worker (threads share them, processes read the same environment).
   tuneV8();
   const workers = Math.max(1, o.workers);
-  const timeline: Timeline = { workers, before_ms: t0, start_workers_ms: 0, phases: [], total_ms: 0 };
+  const timeline: Timeline = { workers, before_ms: t0, workers_ready_ms: 0, phases: [], total_ms: 0 };
   const unitName = (p: number, u: number): string => {
     const ph = plan.phases[p];
     return ph.kind === 'tasks' ? `task ${u} of phase ${ph.id} (${describeTask(plan.tasks[u])})` : `unit ${u} of phase ${ph.id}`;
@@ -181,32 +204,37 @@ export async function runLocal(run: string, plan: Plan, stages: readonly Stage[]
         continue;
       }
       if (pool.length === 0) {
-        const s0 = performance.now();
         // Never more workers than units to run at once: `--workers 1000` on a plan of 14 units
-        // started 1000 threads (1.4 GB in 20 s) for nothing.
+        // started 1000 threads (1.4 GB in 20 s) for nothing. The calling thread is the first
+        // worker; the others are handed units as each becomes ready.
         let most = 1;
         for (const x of plan.phases) most = Math.max(most, x.units);
-        pool = Array.from({ length: Math.min(o.workers, most) }, () => spawnWorker(o.kind ?? 'process', run));
-        await Promise.all(pool.map((w) => w.ready));
-        timeline.start_workers_ms += performance.now() - s0;
+        const s0 = performance.now();
+        pool = [callingThread(run, plan, stages), ...Array.from({ length: Math.min(o.workers, most) - 1 }, () => spawnWorker(o.kind ?? 'process', run))];
+        void Promise.all(pool.map((w) => w.ready)).then(
+          () => (timeline.workers_ready_ms = performance.now() - s0),
+          () => {},
+        );
       }
       clock.start();
       const handedOut = new Map<number, number>();
       await new Promise<void>((resolve, reject) => {
         const queue = handOutOrder(run, plan, p, todo);
-        let inFlight = 0;
+        // The unit each worker runs; a worker that died is handed no more.
+        const running = new Map<PoolWorker, number>();
+        const dead = new Set<PoolWorker>();
         let failure: string | undefined;
+        const settle = (): void => {
+          if (running.size > 0) return;
+          if (failure !== undefined) reject(new UnitFailure(failure));
+          else if (queue.length === 0) resolve();
+          else if (pool.every((w) => dead.has(w))) reject(new UnitFailure('every worker failed'));
+        };
         const next = (w: PoolWorker): void => {
-          if (failure !== undefined || queue.length === 0) {
-            if (inFlight === 0) {
-              if (failure !== undefined) reject(new UnitFailure(failure));
-              else resolve();
-            }
-            return;
-          }
+          if (failure !== undefined || queue.length === 0 || dead.has(w) || running.has(w)) return settle();
           const u = queue.shift()!;
           handedOut.set(u, handedOut.size);
-          inFlight++;
+          running.set(w, u);
           live.set(u, { records: 0, bytes: 0 });
           w.send({ phase: p, unit: u });
         };
@@ -218,19 +246,33 @@ export async function runLocal(run: string, plan: Plan, stages: readonly Stage[]
               refresh();
               return;
             }
-            inFlight--;
+            // A worker's own failure (unit -1: it could not start, or it died) fails the unit it ran, if any.
+            const u = m.type === 'error' && m.unit < 0 ? running.get(w) : m.unit;
+            running.delete(w);
             if (m.type === 'done') {
               clock.unit(handedOut.get(m.unit)!, m.times);
               doneRecords += live.get(m.unit)?.records ?? 0;
               doneBytes += weight(m.unit);
               fig.done++;
-            } else failure ??= m.unit < 0 ? `a worker failed: ${m.message}` : `${unitName(p, m.unit)} failed: ${m.message}`;
-            live.delete(m.unit);
+            } else {
+              if (m.unit < 0) dead.add(w);
+              failure ??= u === undefined ? `a worker failed: ${m.message}` : `${unitName(p, u)} failed: ${m.message}`;
+            }
+            if (u !== undefined) live.delete(u);
             refresh();
             next(w);
           });
         }
-        for (const w of pool) next(w);
+        for (const w of pool) {
+          w.ready.then(
+            () => next(w),
+            () => {
+              // The error itself comes as a message (a failed worker).
+              dead.add(w);
+              settle();
+            },
+          );
+        }
       });
       timeline.phases.push(clock.end());
       bar.done(fig);

@@ -85,8 +85,11 @@ export interface Timeline {
   workers: number;
   /** From the process's start to the executor's start (reading the recipe, planning). */
   before_ms: number;
-  /** Time to start the workers and build their stages (0 with one worker: it runs in the calling thread). */
-  start_workers_ms: number;
+  /**
+   * From starting the other workers until every one of them was ready (its modules and stages
+   * built); the calling thread runs units meanwhile. 0 with one worker (only the calling thread).
+   */
+  workers_ready_ms: number;
   phases: PhaseTiming[];
   /** Everything the executor took. */
   total_ms: number;
@@ -135,7 +138,7 @@ export function roundTimeline(t: Timeline): Timeline {
   return {
     ...t,
     before_ms: r(t.before_ms),
-    start_workers_ms: r(t.start_workers_ms),
+    workers_ready_ms: r(t.workers_ready_ms),
     total_ms: r(t.total_ms),
     phases: t.phases.map((p) => ({ ...p, start_ms: r(p.start_ms), wall_ms: r(p.wall_ms), busy_ms: r(p.busy_ms), cpu_ms: r(p.cpu_ms), wait_ms: r(p.wait_ms), longest_ms: r(p.longest_ms), ideal_ms: r(p.ideal_ms) })),
   };

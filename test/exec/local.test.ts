@@ -141,6 +141,28 @@ describe('stages of your own on workers', () => {
   }, 300_000);
 });
 
+describe('a worker that cannot start', () => {
+  // A stage module that loads in the calling thread but throws where a worker loads it: the run
+  // fails naming the reason, and does not wait forever for the worker (a child process that
+  // died before it was ready hung the run). Its records take 25 ms each, so that the calling
+  // thread is still at work when the worker fails.
+  for (const kind of ['process', 'thread']) {
+    it(`fails the run with the reason (worker ${kind === 'process' ? 'processes' : 'threads'})`, async () => {
+      const dir = await temp();
+      const mod = join(dir, 'fragile.js');
+      await writeFile(mod, `import { isMainThread } from 'node:worker_threads';\nimport { docStage } from '${ROOT}/dist/index.js';\nif (!isMainThread || process.env.CORPUS_CLEAN_WORKER !== undefined) throw new Error('fragile cannot start here');\nexport default { name: 'fragile', summary: 'keeps everything', options: {}, create: () => docStage({ name: 'fragile', options: {}, apply: () => { const t = Date.now() + 25; while (Date.now() < t); } }) };\n`);
+      const recipe = join(dir, 'fragile.yaml');
+      await writeFile(recipe, `name: fragile\ninput: [${ROOT}/fixtures/sample/licenses.jsonl]\nstages:\n  - normalize\n  - module: ${mod}\noutput: {compression: none}\n`);
+      const r = await runCli(['run', recipe, '-o', join(dir, 'o'), '--task-size', '50KB', '-q', '--workers', '2', '--worker-kind', kind], { timeoutMs: 60_000 });
+      expect(r.signal, r.stderr).toBeUndefined();
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(/corpus-clean run: error: .*(fragile cannot start here|worker process exited with code 1)/);
+      expect(r.stderr).toMatch(/run the same command again to resume/);
+      expect(existsSync(join(dir, 'o', '_SUCCESS'))).toBe(false);
+    }, 120_000);
+  }
+});
+
 describe('the paragraphs stage as a global phase', () => {
   it('gives byte-identical output and the same per-file accounting for 1 and 2 workers and one task, equal to the stage commands', async () => {
     const dir = await temp();

@@ -28,6 +28,8 @@ export const rejectsExt = (c: OutputCompression | undefined): string => (c === '
 /** The merged rejects of a run: `_rejects.jsonl`, compressed as the plan says. */
 export const rejectsPath = (run: string, c: OutputCompression | undefined): string => join(run, '_rejects' + rejectsExt(c));
 export const segmentRejectsPath = (run: string, t: number, segment: number, c?: OutputCompression): string => join(run, '_work', 'rejects', `${taskName(t)}.${segment}${rejectsExt(c)}`);
+/** The report's sample candidates among a task segment's rejects (see samples.ts). */
+export const segmentSamplesPath = (run: string, t: number, segment: number): string => join(run, '_work', 'samples', `${taskName(t)}.${segment}.jsonl`);
 export const segmentStatsPath = (run: string, t: number, segment: number): string => join(run, '_work', 'stats', `${taskName(t)}.${segment}.json`);
 export const slurmDir = (run: string): string => join(run, '_slurm');
 /** The prefix of a task's shards: `part-00003` gives `part-00003-00000.jsonl.gz`, ... */

@@ -12,12 +12,14 @@ import { ShardedWriter } from '../io/writers/sharded.js';
 import { REJECTS_GZIP_LEVEL } from '../io/writers/rejects.js';
 import { mergeRunStats, type RunStats } from '../core/stats.js';
 import { finishRun } from '../cli/execute.js';
-import { rejectsPath, segmentRejectsPath, segmentStatsPath, successPath, taskStatsPath, workDir } from './layout.js';
+import { rejectsPath, segmentRejectsPath, segmentSamplesPath, segmentStatsPath, successPath, taskStatsPath, workDir } from './layout.js';
 import { doneFacts, isDone, writeAtomic } from './markers.js';
 import type { Plan } from './plan.js';
 import { describeTask } from './plan.js';
 import { showPath } from '../core/fsname.js';
 import { REJECTS_INDEX_PARTS, type RejectsIndex } from '../report/collect.js';
+import { readSampleLines, type SampleEntry } from './samples.js';
+import type { SegmentStats } from './unit.js';
 
 /** Counters of global steps that belong in the stage's stats. */
 const STEP_COUNTERS = ['candidates', 'candidates_unverified'];
@@ -95,7 +97,7 @@ async function segmentRejects(run: string, plan: Plan): Promise<{ path: string; 
  * of each `stage/reason`; here the first N of each by task order are kept, so the file is the
  * same for any number of workers. Returns the rejects written per `stage/reason` when sampled.
  */
-async function joinRejects(run: string, plan: Plan): Promise<{ kept?: Record<string, number>; index?: RejectsIndex }> {
+async function joinRejects(run: string, plan: Plan): Promise<{ kept?: Record<string, number>; index?: RejectsIndex; sampleLines?: string[] }> {
   const c = plan.settings.rejectsCompression;
   const final = rejectsPath(run, c);
   const segments = await segmentRejects(run, plan);
@@ -116,7 +118,7 @@ async function joinRejects(run: string, plan: Plan): Promise<{ kept?: Record<str
     out.end();
     await once(out, 'close');
     await rename(tmp, final);
-    return { index: await rejectsIndex(run, basename(final), segments, sizes) };
+    return rejectsIndex(run, basename(final), segments, sizes);
   }
   const kept: Record<string, number> = {};
   const w = new ShardedWriter({ output: final, gzipLevel: REJECTS_GZIP_LEVEL }, false);
@@ -149,24 +151,34 @@ async function joinRejects(run: string, plan: Plan): Promise<{ kept?: Record<str
 
 /**
  * Where each reason is in the joined rejects file, from each segment's per-file stats (the
- * `stage/reason` of every reject it wrote): the report then reads only the parts its samples
- * come from (a run over one large file read most of its rejects, in one thread after all the
- * workers). Undefined when a segment's stats are gone (the report reads the whole file).
+ * `stage/reason` of every reject it wrote): `corpus-clean report` then reads only the parts its
+ * samples come from (a run over one large file read most of its rejects, in one thread after all
+ * the workers). Undefined when a segment's stats are gone (the report reads the whole file).
+ * With it, the sample candidates of every segment joined (see samples.ts): the report `run`
+ * writes reads those and not the file; undefined when a segment has none (made by an older
+ * version before a resume).
  */
-async function rejectsIndex(run: string, file: string, segments: readonly { t: number; k: number }[], sizes: readonly number[]): Promise<RejectsIndex | undefined> {
+async function rejectsIndex(run: string, file: string, segments: readonly { t: number; k: number }[], sizes: readonly number[]): Promise<{ index?: RejectsIndex; sampleLines?: string[] }> {
   const reasons: RejectsIndex['reasons'] = {};
+  const entries: SampleEntry[][] = [];
   for (const [i, { t, k }] of segments.entries()) {
     const text = await readFile(segmentStatsPath(run, t, k), 'utf8').catch(() => undefined);
-    if (text === undefined) return undefined;
+    if (text === undefined) return {};
+    const seg = JSON.parse(text) as SegmentStats;
+    if (Array.isArray(seg.sample_lines)) entries.push(seg.sample_lines);
     const keys = new Set<string>();
-    for (const f of Object.values((JSON.parse(text) as RunStats).perFile ?? {})) for (const [key, m] of Object.entries(f.reasons)) if (m > 0) keys.add(key);
+    for (const f of Object.values(seg.perFile ?? {})) for (const [key, m] of Object.entries(f.reasons)) if (m > 0) keys.add(key);
     for (const key of keys) {
       const e = (reasons[key] ??= { first: [], parts: 0 });
       if (e.first.length < REJECTS_INDEX_PARTS) e.first.push(i);
       e.parts++;
     }
   }
-  return { file, bytes: sizes.reduce((a, b) => a + b, 0), parts: [...sizes], reasons };
+  const index = { file, bytes: sizes.reduce((a, b) => a + b, 0), parts: [...sizes], reasons };
+  if (entries.length < segments.length) return { index };
+  // Only the report's speed depends on them: a file that cannot be read leaves it to read the rejects.
+  const sampleLines = await readSampleLines(segments.map(({ t, k }) => segmentSamplesPath(run, t, k)), entries).catch(() => undefined);
+  return { index, ...(sampleLines !== undefined ? { sampleLines } : {}) };
 }
 
 /** The lines of a (possibly compressed) file. */
@@ -186,7 +198,7 @@ async function* decodedLines(path: string): AsyncGenerator<string> {
  * Merge a run whose units are all done; returns the exit code. `started` is when the run began
  * (for the rate in the accounting line).
  */
-export async function mergeRun(run: string, plan: Plan, opts: { started: number; executor: Record<string, unknown> }): Promise<number> {
+export async function mergeRun(run: string, plan: Plan, opts: { started: number; executor: Record<string, unknown>; samples?: { lines?: string[] } }): Promise<number> {
   // A finished run is merged already (its `_work/` is gone): a second merge, by hand or a
   // requeued Slurm merge job, changes nothing and ends as the first one did.
   const finished = await readFile(successPath(run), 'utf8').catch(() => undefined);
@@ -199,7 +211,8 @@ export async function mergeRun(run: string, plan: Plan, opts: { started: number;
   if (missing.length > 0) throw new Error(`merge: ${missing.length} units are not done, e.g. ${missing[0]}`);
   const stats = await mergedStats(run, plan);
   stats.ms = Date.now() - opts.started;
-  const { kept: sampled, index } = await joinRejects(run, plan);
+  const { kept: sampled, index, sampleLines } = await joinRejects(run, plan);
+  if (opts.samples !== undefined) opts.samples.lines = sampleLines;
   const rejects = rejectsPath(run, plan.settings.rejectsCompression);
   // Rejects left out by the sample: every reject is counted in the stats, so what the file lacks is the difference.
   const leftOut: Record<string, number> = {};

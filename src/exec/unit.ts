@@ -21,10 +21,11 @@ import { JsonlWriter } from '../io/writers/jsonl.js';
 import { RejectsWriter } from '../io/writers/rejects.js';
 import { SampledRejects } from '../core/rejectSink.js';
 import { optionThresholds } from '../core/profile.js';
-import { globalDir, segmentRejectsPath, segmentStatsPath, shardPrefix, spillPath, taskStatsPath } from './layout.js';
+import { globalDir, segmentRejectsPath, segmentSamplesPath, segmentStatsPath, shardPrefix, spillPath, taskStatsPath } from './layout.js';
 import { markDone, writeAtomic } from './markers.js';
 import type { Plan, TaskSpec } from './plan.js';
 import { removeSpill, SpillWriter, spillSource } from './spill.js';
+import { SampleLinesSink, type SampleEntry } from './samples.js';
 import { fsPath, showPath } from '../core/fsname.js';
 import { makeDirSync } from '../io/dirs.js';
 import { showText } from '../core/show.js';
@@ -115,6 +116,9 @@ const scopeOf = (run: string, plan: Plan, g: number): GlobalScope => {
   return { workDir, tasks: plan.tasks.length };
 };
 
+/** What a task segment writes to `_work/stats/`: its stats, and the report's sample candidates among its rejects (when unsampled; their lines in `_work/samples/`). */
+export type SegmentStats = RunStats & { sample_lines?: SampleEntry[] };
+
 /** Called with the live stats of a task while it runs. */
 export type UnitProgress = (s: Readonly<RunStats>) => void;
 
@@ -151,7 +155,10 @@ export async function runUnit(run: string, plan: Plan, stages: readonly Stage[],
   // Compressed per task like the shards (the merge then joins them as they are); sampled per
   // task, the merge keeping the first of each reason by task order.
   const writer = new RejectsWriter(segmentRejectsPath(run, t, k, s.rejectsCompression));
-  const rejects = s.rejectsSample !== undefined ? new SampledRejects(writer, s.rejectsSample) : writer;
+  // Unsampled, the report's sample candidates are kept beside (see samples.ts): sampled, the
+  // merge's choice decides what the file holds, and the report reads it.
+  const candidates = s.rejectsSample === undefined ? new SampleLinesSink(writer) : undefined;
+  const rejects = candidates ?? new SampledRejects(writer, s.rejectsSample!);
   if (k === 0) await checkInput(plan, plan.tasks[t]);
   const stats = await pipeline({
     source: k === 0 ? taskSource(plan, plan.tasks[t]) : spillSource(spillPath(run, k - 1, t)),
@@ -165,7 +172,8 @@ export async function runUnit(run: string, plan: Plan, stages: readonly Stage[],
     onProgress,
   });
   if (k === 0) await checkInput(plan, plan.tasks[t]);
-  await writeAtomic(segmentStatsPath(run, t, k), JSON.stringify(stats) + '\n');
+  const segment: SegmentStats = candidates !== undefined ? { ...stats, sample_lines: await candidates.write(segmentSamplesPath(run, t, k)) } : stats;
+  await writeAtomic(segmentStatsPath(run, t, k), JSON.stringify(segment) + '\n');
   if (last) await writeAtomic(taskStatsPath(run, t), JSON.stringify(await composeTaskStats(run, plan, stages, t), null, 1) + '\n');
   await markDone(run, phase.id, t);
   if (k > 0) await removeSpill(spillPath(run, k - 1, t));

@@ -70,6 +70,32 @@ function usableIndex(file: string, stats: RunSummary): RejectsIndex | undefined 
   return x;
 }
 
+/**
+ * Which rejects can be among a reason's samples, told one reject at a time in file order: the
+ * first `SAMPLES_PER_REASON` files of each `stage/reason` (by `sampleFileOf` of the source), each
+ * with its first `SAMPLES_PER_REASON` rejects, the rule `readSamples` takes them by. Run over each
+ * part of a joined rejects file alone (a task segment, in the worker that writes it) and then over
+ * the parts' candidates in file order (the merge), it keeps every reject `readSamples` would take
+ * from the whole file, in order: at most `SAMPLES_PER_REASON`^2 lines per reason for the report to
+ * read, instead of most of the file.
+ */
+export class SampleCandidates {
+  private readonly files = new Map<string, Map<string, number>>();
+
+  /** True when the reject of `key` (`stage/reason`) from `file` may be a sample. */
+  offer(key: string, file: string): boolean {
+    let files = this.files.get(key);
+    if (files === undefined) this.files.set(key, (files = new Map()));
+    const n = files.get(file);
+    if (n === undefined ? files.size >= SAMPLES_PER_REASON : n >= SAMPLES_PER_REASON) return false;
+    files.set(file, (n ?? 0) + 1);
+    return true;
+  }
+}
+
+/** The input file a reject's source names, as the report groups samples by it. */
+export const sampleFileOf = (source: unknown): string => fileOfSource(String(source ?? ''));
+
 /** One rejected record as the report shows it. */
 export interface Sample {
   source: string;
@@ -141,7 +167,7 @@ function factsOf(r: JsonObject, signalOfCode: Map<string, string>): [string, str
  * file, in one thread after all the workers (bench/exec.ts). `seen.records` counts the rejects
  * read.
  */
-export async function readSamples(file: string, stats: RunSummary, textField: TextField | undefined, seen: { records: number } = { records: 0 }): Promise<Map<string, Sample[]>> {
+export async function readSamples(file: string, stats: RunSummary, textField: TextField | undefined, seen: { records: number } = { records: 0 }, candidates?: readonly string[]): Promise<Map<string, Sample[]>> {
   const want = new Set<string>();
   for (const st of [stats.input, ...stats.stages]) for (const r of Object.keys(st.dropped)) want.add(`${st.stage}/${r}`);
   const signalOfCode = new Map<string, string>();
@@ -187,6 +213,11 @@ export async function readSamples(file: string, stats: RunSummary, textField: Te
   // damage, keeping what came before (as the JSONL reader does).
   const lines = async function* (): AsyncGenerator<Buffer[]> {
     try {
+      // The lines that can be samples, kept by the run's merge (see SampleCandidates).
+      if (candidates !== undefined) {
+        yield candidates.map((l) => Buffer.from(l));
+        return;
+      }
       if (index === undefined) {
         yield* linesOf(openDecoded(file));
         return;
@@ -210,7 +241,7 @@ export async function readSamples(file: string, stats: RunSummary, textField: Te
     if (files === undefined) byReason.set(key, (files = new Map()));
     if (files.size >= SAMPLES_PER_REASON) return false;
     const source = String(r.source ?? '');
-    const from = fileOfSource(source);
+    const from = sampleFileOf(source);
     const list = files.get(from) ?? [];
     if (list.length >= SAMPLES_PER_REASON) return false;
     list.push({ source, text: cut(textOf(r, textField), SAMPLE_CHARS), facts: factsOf(r, signalOfCode) });
@@ -278,8 +309,12 @@ async function* linesOf(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer[]>
   if (rest.length > 0) yield [Buffer.concat(rest)];
 }
 
-/** Read what a run folder holds: its stats, resolved recipe and sample rejects. */
-export async function collectRun(dir: string): Promise<RunData> {
+/**
+ * Read what a run folder holds: its stats, resolved recipe and sample rejects (from
+ * `sampleLines` when given: the candidates the run's merge kept from its rejects, see
+ * SampleCandidates; else from the rejects file).
+ */
+export async function collectRun(dir: string, sampleLines?: readonly string[]): Promise<RunData> {
   const statsPath = join(dir, '_stats.json');
   let stats: RunSummary;
   try {
@@ -298,7 +333,7 @@ export async function collectRun(dir: string): Promise<RunData> {
     if (typeof r?.name === 'string') name = r.name;
   }
   const rejectsFile = findRejects(dir, stats);
-  const samples = rejectsFile ? await readSamples(rejectsFile, stats, textField) : new Map<string, Sample[]>();
+  const samples = rejectsFile ? await readSamples(rejectsFile, stats, textField, undefined, sampleLines) : new Map<string, Sample[]>();
   let shardBytes = 0;
   for (const s of stats.shards ?? []) shardBytes += (await stat(s).catch(() => ({ size: 0 }))).size;
   return { dir, name, stats, recipeText, samples, rejectsFile, rejectsBytes: rejectsFile ? (await stat(rejectsFile)).size : undefined, shardBytes };

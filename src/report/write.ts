@@ -8,9 +8,12 @@ import { makeDir } from '../io/dirs.js';
 /** The report's name in a run folder. */
 export const REPORT_FILE = '_report.html';
 
-/** Make the report of a run folder and write it (atomically) to `output`, default `<dir>/_report.html`. */
-export async function writeReport(dir: string, output = join(dir, REPORT_FILE)): Promise<string> {
-  const data = await collectRun(dir);
+/**
+ * Make the report of a run folder and write it (atomically) to `output`, default
+ * `<dir>/_report.html`; `sampleLines`: the sample candidates the run's merge kept (see collectRun).
+ */
+export async function writeReport(dir: string, output = join(dir, REPORT_FILE), sampleLines?: readonly string[]): Promise<string> {
+  const data = await collectRun(dir, sampleLines);
   const html = renderReport(data, fileWarnings(data.stats));
   await makeDir(dirname(output), 'report folder');
   const tmp = join(dirname(output), `.${basename(output)}.tmp-${process.pid}`);

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readSamples, type RunSummary } from '../../src/report/collect.js';
+import { mergeRun } from '../../src/exec/merge.js';
+import type { Plan } from '../../src/exec/plan.js';
 import { runCli, tempDir } from '../helpers/run.js';
 
 const dirs: string[] = [];
@@ -41,5 +43,48 @@ describe("the merge's index of the rejects file", () => {
     const samples = await readSamples(file, stats, undefined, seen);
     expect(await readSamples(file, { ...stats, rejects_index: undefined }, undefined, all)).toEqual(samples);
     expect(seen.records).toBeLessThanOrEqual(all.records);
+  }, 300_000);
+});
+
+describe("the report's samples after run", () => {
+  it("come from the candidates the workers kept and the merge joined, the samples of the whole rejects file; the page is the report command's (but for its time)", async () => {
+    const dir = await tempDir();
+    dirs.push(dir);
+    const out = join(dir, 'run');
+    // The run stops in its last phase, whose units are then run by hand: the merge is called here.
+    const plan0 = ['run', 'rules/recipes/sample.yaml', '--task-size', '40KB', '-q', '-o', out, '--workers', '2'];
+    const stop = await runCli(plan0, { env: { CORPUS_CLEAN_FAIL_UNIT: '5-tasks/0' } });
+    expect(stop.code, stop.stderr).toBe(1);
+    const plan = JSON.parse(await readFile(join(out, '_plan.json'), 'utf8')) as Plan;
+    expect(plan.phases[5].id).toBe('5-tasks');
+    for (let u = 0; u < plan.phases[5].units; u++) {
+      const task = await runCli(['task', out, '--phase', '5', '--unit', String(u)]);
+      expect(task.code, task.stderr).toBe(0);
+    }
+    const samples: { lines?: string[] } = {};
+    const code = await mergeRun(out, plan, { started: Date.now(), executor: { kind: 'test' }, samples });
+    expect(code).toBe(0);
+    const stats = JSON.parse(await readFile(join(out, '_stats.json'), 'utf8')) as RunSummary;
+    const reasons = [stats.input, ...stats.stages].flatMap((st) => Object.keys(st.dropped).map((r) => `${st.stage}/${r}`));
+    expect(samples.lines).toBeDefined();
+    expect(samples.lines!.length).toBeLessThanOrEqual(9 * reasons.length);
+    const file = join(out, '_rejects.jsonl.gz');
+    const lines = gunzipSync(await readFile(file)).toString('utf8').split('\n').filter((l) => l !== '');
+    expect(samples.lines!.length).toBeLessThan(lines.length);
+    // Every candidate is a line of the file, in the file's order.
+    let at = 0;
+    for (const l of samples.lines!) {
+      at = lines.indexOf(l, at) + 1;
+      expect(at).toBeGreaterThan(0);
+    }
+    const full = await readSamples(file, { ...stats, rejects_index: undefined, perFile: {} }, undefined);
+    expect(await readSamples(file, stats, undefined, undefined, samples.lines)).toEqual(full);
+    // The page `run` writes (from the candidates) is the one `corpus-clean report` makes from the file.
+    const again = await runCli([...plan0, '--overwrite']);
+    expect(again.code, again.stderr).toBe(0);
+    const rep = await runCli(['report', out, '-o', join(dir, 'report.html')]);
+    expect(rep.code, rep.stderr).toBe(0);
+    const page = async (f: string): Promise<string> => (await readFile(f, 'utf8')).replace(/ on \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/, '');
+    expect(await page(join(dir, 'report.html'))).toBe(await page(join(out, '_report.html')));
   }, 300_000);
 });

@@ -2,7 +2,8 @@ import { rm, writeFile } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readSamples, type RunSummary } from '../../src/report/collect.js';
+import { readSamples, SampleCandidates, sampleFileOf, type RunSummary } from '../../src/report/collect.js';
+import { chooseSampleLines, type SampleEntry } from '../../src/exec/samples.js';
 import { tempDir } from '../helpers/run.js';
 
 /** A rejects line as the run writes it. */
@@ -111,5 +112,69 @@ describe("the report reads only the parts of a run's rejects its samples come fr
     const stats = { input: { stage: 'read', dropped: {} }, stages: [stage({ long: 25 })], perFile: {} } as unknown as RunSummary;
     const samples = await readSamples(file, stats, undefined);
     expect(samples.get('quality/long')!.map((s) => s.source)).toEqual(['a.jsonl:1', 'b.jsonl:1', 'c "quoted".jsonl:1']);
+  });
+});
+
+describe("the report's sample candidates, kept per part of the rejects and joined by the merge", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await tempDir();
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('hold every reject the report takes from the whole file: the same samples from a few lines per reason', async () => {
+    // Random runs: rejects of 4 reasons over 7 files in random order, cut into random parts (a
+    // task segment each), the candidates kept per part then joined in part order.
+    let seed = 7;
+    const rand = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n);
+    for (let trial = 0; trial < 150; trial++) {
+      const lines: string[] = [];
+      const at = new Map<string, number>();
+      const reasons: Record<string, number> = {};
+      const perFile: Record<string, { read: number; bytes: number; written: number; rejected: number; reasons: Record<string, number> }> = {};
+      for (let i = 0, n = 1 + rand(120); i < n; i++) {
+        const file = `f${rand(1 + rand(7))}.jsonl`;
+        const reason = `r${rand(4)}`;
+        const line = (at.get(file) ?? 0) + 1;
+        at.set(file, line);
+        lines.push(reject(file, line, reason));
+        reasons[reason] = (reasons[reason] ?? 0) + 1;
+        const f = (perFile[file] ??= { read: 0, bytes: 0, written: 0, rejected: 0, reasons: {} });
+        f.reasons[`quality/${reason}`] = (f.reasons[`quality/${reason}`] ?? 0) + 1;
+      }
+      const parts: SampleEntry[][] = [];
+      const partLines: string[][] = [];
+      for (let i = 0; i < lines.length; ) {
+        const end = i + 1 + rand(30);
+        const c = new SampleCandidates();
+        const part: SampleEntry[] = [];
+        const kept: string[] = [];
+        for (const l of lines.slice(i, end)) {
+          const r = JSON.parse(l) as { stage: string; reason: string; source: string };
+          const key = `${r.stage}/${r.reason}`;
+          if (c.offer(key, sampleFileOf(r.source))) part.push([key, sampleFileOf(r.source), l.length + 1]), kept.push(l);
+        }
+        parts.push(part);
+        partLines.push(kept);
+        i = end;
+      }
+      const candidates = chooseSampleLines(parts).map(([p, i]) => partLines[p][i]);
+      const file = join(dir, `t${trial}.jsonl`);
+      await writeFile(file, lines.join('\n') + '\n');
+      const stats = { input: { stage: 'read', dropped: {} }, stages: [stage(reasons)], perFile } as unknown as RunSummary;
+      const full = await readSamples(file, stats, undefined);
+      expect(await readSamples(file, stats, undefined, undefined, candidates), `trial ${trial}`).toEqual(full);
+      // At most 3 files of 3 rejects per reason.
+      expect(candidates.length).toBeLessThanOrEqual(9 * Object.keys(reasons).length);
+    }
+  });
+
+  it('keep a file met before in a part past its first three files', () => {
+    // The part alone would drop d's reject (its fourth file), and the report would not take it either.
+    const c = new SampleCandidates();
+    expect(['a', 'b', 'c', 'd'].map((f) => c.offer('q/x', f))).toEqual([true, true, true, false]);
+    expect([1, 2, 3].map(() => c.offer('q/y', 'a'))).toEqual([true, true, true]);
+    expect(c.offer('q/y', 'a')).toBe(false);
+    expect(c.offer('q/x', 'a')).toBe(true);
   });
 });

@@ -185,6 +185,8 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
   const rejectsCompression = ((v['rejects-compress'] as string | undefined) ?? recipe.rejects.compression ?? (v.compress as string | undefined) ?? recipe.output.compression) as OutputCompression;
   if (!['none', 'gzip', 'zstd'].includes(rejectsCompression)) throw new UsageError(`rejects compression (--rejects-compress, or else --compress) must be none, gzip or zstd; got '${showText(rejectsCompression)}'`);
   let writeResolved: (files: string[], eff: EffectiveSettings) => Promise<void> = async () => {};
+  // The report's sample candidates, kept by the merge (the report then does not read the rejects file).
+  const samples: { lines?: string[] } = {};
   let resolvedRejects: Record<string, unknown> | undefined;
   const job = {
     command: 'run',
@@ -240,7 +242,7 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
       }
       // The merge reports the time since `started`: the time worked by every attempt, not the gaps between them.
       const now = Date.now();
-      return mergeRun(dir, plan, { started: now - (await workedMs(dir, starts, now)), executor: { kind: 'local', workers, worker_kind: workerKind, task_size: taskSize, timeline: roundTimeline(timeline) } });
+      return mergeRun(dir, plan, { started: now - (await workedMs(dir, starts, now)), executor: { kind: 'local', workers, worker_kind: workerKind, task_size: taskSize, timeline: roundTimeline(timeline) }, samples });
     },
   };
   writeResolved = async (files, eff) => {
@@ -267,7 +269,7 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
   // The report reads what the run wrote; a report that fails must not lose the run's exit code.
   if (existsSync(join(dir, '_SUCCESS'))) {
     try {
-      const page = await writeReport(out);
+      const page = await writeReport(out, undefined, samples.lines);
       if (v.quiet !== true) process.stderr.write(`corpus-clean run: report in ${showPath(page)}\n`);
     } catch (e) {
       process.stderr.write(`corpus-clean run: warning: no report: ${errorText(e)}\n`);

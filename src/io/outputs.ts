@@ -303,8 +303,12 @@ function release(lock: string): void {
   }
 }
 
-/** Hidden temporaries (`.name.tmp-PID-N`, `.name.tmp-PID-aN` of small files) left by a killed run. */
-const TEMP = /^\..+\.tmp-\d+(-a?\d+)?(\.[a-z]+)?$/;
+/**
+ * Hidden temporaries left by a killed run: `.name.tmp-PID-N` (shards), `.name.tmp-PID-aN` (small
+ * files) and `.name.tmp-PID-N.spill.jsonl` (the records a Parquet writer holds until its schema is
+ * known: the whole input).
+ */
+const TEMP = /^\..+\.tmp-\d+(-a?\d+)?(\.spill\.jsonl|\.[a-z]+)?$/;
 
 /**
  * Prepare the output of a run, after `checkOutputs`: take the lock, then refuse an earlier

@@ -409,7 +409,7 @@ export async function finishRun(f: Finished): Promise<number> {
   if (statsPath) await writeAtomic(statsPath, JSON.stringify(summary, null, 2) + '\n');
   let code: number = ExitCode.ok;
   for (const e of stats.fileErrors) {
-    process.stderr.write(`corpus-clean ${job.command}: error: ${showPath(e.file)}: ${e.message}; kept what was read before the damage\n`);
+    process.stderr.write(`corpus-clean ${job.command}: error: ${showPath(e.file)}: ${e.message}; ${e.kept ?? 'kept what was read before the damage'}\n`);
     code = ExitCode.dataOrIo;
   }
   const missing = stats.input.dropped.text_missing ?? 0;

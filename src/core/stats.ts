@@ -180,6 +180,8 @@ export interface FileError {
   message: string;
   /** Records read from the file before the problem. */
   recordsBefore: number;
+  /** What was kept, when not only the records before the damage (a Parquet file's other row groups). */
+  kept?: string;
 }
 
 /**

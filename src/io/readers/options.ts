@@ -18,6 +18,8 @@ export interface ReadOptions {
   maxRawChars?: number;
   /** A JSONL line holding an array becomes `{[wrapArrays]: array}` (e.g. `messages`); default off (`not_object`). */
   wrapArrays?: string;
+  /** Check the page checksums of Parquet files (PageHeader.crc, where a page has one); default true. False only to measure what it costs (bench/parquet-crc.ts). */
+  parquetPageChecks?: boolean;
 }
 
 /** Resolved reader options. */
@@ -27,6 +29,7 @@ export interface ReadSettings {
   maxLineBytes: number;
   maxRawChars: number;
   wrapArrays: string | undefined;
+  parquetPageChecks: boolean;
 }
 
 export function readSettings(o: ReadOptions = {}): ReadSettings {
@@ -36,6 +39,7 @@ export function readSettings(o: ReadOptions = {}): ReadSettings {
     maxLineBytes: o.maxLineBytes ?? 64 << 20,
     maxRawChars: o.maxRawChars ?? o.maxLineBytes ?? 64 << 20,
     wrapArrays: o.wrapArrays,
+    parquetPageChecks: o.parquetPageChecks ?? true,
   };
 }
 

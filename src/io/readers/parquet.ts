@@ -10,6 +10,8 @@ import { fsPath } from '../../core/fsname.js';
 import { rethrowIoFailure } from '../ioFailure.js';
 import { verifyZstd } from '../zstd.js';
 import { compactJson, keepExact, MAX_DEPTH, scanParsed } from '../json.js';
+import { crc32 } from '../crc32.js';
+import { showText } from '../../core/show.js';
 
 /** A JSON column's value holding a number JavaScript cannot hold exactly, with its text. */
 class ExactJson {
@@ -199,6 +201,13 @@ export interface RowGroupSize {
   bytes: number;
 }
 
+/** The first byte of a row group's column chunks (where its damage is looked for). */
+function groupStartByte(rg: FileMetaData['row_groups'][number]): number {
+  let at = Infinity;
+  for (const c of rg.columns) at = Math.min(at, chunkRange(c)?.[0] ?? Infinity);
+  return Number.isFinite(at) ? at : 0;
+}
+
 /** The compressed bytes of a row group's columns. */
 function groupBytes(rg: FileMetaData['row_groups'][number]): number {
   let size = 0;
@@ -223,6 +232,84 @@ export async function parquetRowGroups(path: string): Promise<RowGroupSize[] | u
   }
 }
 
+/** A column chunk's bytes: from its dictionary page if it has one (as hyparquet reads it), `total_compressed_size` long. */
+function chunkRange(c: FileMetaData['row_groups'][number]['columns'][number]): [number, number] | undefined {
+  const m = c.meta_data;
+  if (m === undefined) return undefined;
+  const start = Number(m.dictionary_page_offset || m.data_page_offset);
+  return [start, start + Number(m.total_compressed_size)];
+}
+
+/** A page whose stored CRC-32 differs from its bytes' (parquet-format PageHeader.crc). */
+export class PageChecksumError extends Error {}
+
+/**
+ * Check the page checksums of one column chunk (`bytes` holds the file from byte `base`): every
+ * page whose header has a crc must have bytes with that CRC-32, else `PageChecksumError` naming
+ * the column and the page's byte offset. A page without a crc cannot be checked (most writers
+ * leave it out: pyarrow's default, DuckDB). A header that does not read stops the walk: decoding
+ * the row group then meets the same damage and names it.
+ */
+export function verifyChunkPages(bytes: Uint8Array, base: number, range: readonly [number, number], column: string, parquetHeader: typeof import('hyparquet/src/column.js').parquetHeader): number {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const [, end] = range;
+  let at = range[0];
+  let checked = 0;
+  while (at < end) {
+    const reader = { view, offset: at - base };
+    let header: ReturnType<typeof parquetHeader>;
+    try {
+      header = parquetHeader(reader);
+    } catch {
+      return checked;
+    }
+    const dataStart = base + reader.offset;
+    const size = header.compressed_page_size;
+    if (!(size >= 0) || dataStart + size > end) return checked;
+    if (header.crc !== undefined) {
+      const page = bytes.subarray(dataStart - base, dataStart - base + size);
+      const actual = crc32(page);
+      if (actual !== header.crc >>> 0) {
+        throw new PageChecksumError(`page checksum mismatch in column '${showText(column)}': the ${header.type ?? 'page'} at byte ${at} (${size} bytes) has CRC-32 ${hex(actual)}, its header says ${hex(header.crc >>> 0)}`);
+      }
+      checked++;
+    }
+    at = dataStart + size;
+  }
+  return checked;
+}
+
+function hex(n: number): string {
+  return `0x${n.toString(16).padStart(8, '0')}`;
+}
+
+/**
+ * Read a row group's column chunks once, check their page checksums (`verifyChunkPages`), and
+ * give back a file that serves those bytes from memory (hyparquet reads them next), so checking
+ * costs no second read.
+ */
+async function verifiedGroup(file: AsyncBuffer, rg: FileMetaData['row_groups'][number], parquetHeader: typeof import('hyparquet/src/column.js').parquetHeader): Promise<AsyncBuffer> {
+  const ranges = rg.columns.map((c) => chunkRange(c));
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const r of ranges) {
+    if (r === undefined) continue;
+    lo = Math.min(lo, r[0]);
+    hi = Math.max(hi, r[1]);
+  }
+  // A footer with chunks outside the file: hyparquet names that when it reads them.
+  if (!(lo < hi) || lo < 0 || hi > file.byteLength) return file;
+  const bytes = new Uint8Array(await file.slice(lo, hi));
+  rg.columns.forEach((c, i) => {
+    const r = ranges[i];
+    if (r !== undefined) verifyChunkPages(bytes, lo, r, c.meta_data?.path_in_schema.join('.') ?? String(i), parquetHeader);
+  });
+  return {
+    byteLength: file.byteLength,
+    slice: (start: number, end = file.byteLength) => (start >= lo && end <= hi ? bytes.slice(start - lo, end - lo).buffer : file.slice(start, end)),
+  };
+}
+
 /**
  * Read a Parquet file (hyparquet): every column becomes a field, nested types become JSON (see
  * `parquetToJson`). Row groups are read one at a time, so memory holds one decoded row group.
@@ -233,9 +320,10 @@ export async function parquetRowGroups(path: string): Promise<RowGroupSize[] | u
  * counted as that many rows read and rejected, and reading goes on with the next row group. With `groups` (`[first, end)`), only those row groups
  * are read (a task of a run; sources still count rows from the start of the file).
  */
-export async function* readParquet(path: string, events: ReadEvents, _s: ReadSettings, bytes?: Uint8Array, groups?: readonly [number, number]): AsyncGenerator<Doc[]> {
+export async function* readParquet(path: string, events: ReadEvents, s: ReadSettings, bytes?: Uint8Array, groups?: readonly [number, number]): AsyncGenerator<Doc[]> {
   let fh: FileHandle | undefined;
   let start = 0;
+  const damaged: { rows: number; at: number; error: string }[] = [];
   try {
     let file: AsyncBuffer;
     // stdin: Parquet is read from its footer, so the whole input is held in memory.
@@ -250,6 +338,7 @@ export async function* readParquet(path: string, events: ReadEvents, _s: ReadSet
       file = fileBuffer(fh, (await fh.stat()).size);
     }
     const { parquetMetadataAsync, parquetReadObjects } = await import('hyparquet');
+    const { parquetHeader } = await import('hyparquet/src/column.js');
     const decompressors = await parquetDecompressors();
     let metadata: FileMetaData;
     try {
@@ -273,13 +362,17 @@ export async function* readParquet(path: string, events: ReadEvents, _s: ReadSet
       const size = groupBytes(rg);
       let rows: Record<string, unknown>[];
       try {
-        rows = await parquetReadObjects({ file, metadata, compressors: decompressors, parsers: PARQUET_PARSERS, rowStart: start, rowEnd: end });
+        const group = s.parquetPageChecks === false ? file : await verifiedGroup(file, rg, parquetHeader);
+        rows = await parquetReadObjects({ file: group, metadata, compressors: decompressors, parsers: PARQUET_PARSERS, rowStart: start, rowEnd: end });
       } catch (e) {
         rethrowIoFailure(e);
         // Every row the footer promises is counted as read and as rejected: a lost row group of
         // 100 rows is 100 rejects in the accounting and in --max-reject-rate, in one entry.
         events.read(n, size);
-        events.reject({ reason: 'parquet_row_group', source: `${path}:${start + 1}`, detail: { rows: n, last_row: end, error: (e as Error).message } }, n);
+        const at = groupStartByte(rg);
+        const error = (e as Error).message;
+        events.reject({ reason: 'parquet_row_group', source: `${path}:${start + 1}`, detail: { rows: n, last_row: end, byte: at, error } }, n);
+        damaged.push({ rows: n, at, error });
         start = end;
         continue;
       }
@@ -293,6 +386,17 @@ export async function* readParquet(path: string, events: ReadEvents, _s: ReadSet
       }
       if (rows.length === 0) events.read(0, size);
       start = end;
+    }
+    if (damaged.length > 0) {
+      // Damaged input exits 1 (as a damaged gzip or zstd file does), though the other row groups were read.
+      const rows = damaged.reduce((a, d) => a + d.rows, 0);
+      const first = damaged[0];
+      events.fileError({
+        file: path,
+        message: `${damaged.length} damaged row group${damaged.length === 1 ? '' : 's'} (${rows} rows; the first at byte ${first.at}: ${first.error})`,
+        recordsBefore: start,
+        kept: 'kept the other row groups; the damaged ones are counted as rejected (read/parquet_row_group)',
+      });
     }
   } catch (e) {
     rethrowIoFailure(e);

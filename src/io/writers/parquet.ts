@@ -7,6 +7,8 @@ import type { Writer } from 'hyparquet-writer';
 
 /** hyparquet-writer, loaded when the first Parquet shard is opened (start-up of other outputs). */
 let writerModule: typeof import('hyparquet-writer') | undefined;
+/** hyparquet-writer's Snappy, given to the ParquetWriter explicitly so that its pages get checksums too. */
+let snappy: ((b: Uint8Array) => Uint8Array) | undefined;
 import type { Doc } from '../../core/doc.js';
 import type { DocSink } from '../../core/pipeline.js';
 import { UsageError } from '../../core/errors.js';
@@ -21,6 +23,7 @@ import { zstdEncoder } from '../zstdEncode.js';
 import { makeDir } from '../dirs.js';
 import { showText } from '../../core/show.js';
 import { showPath } from '../../core/fsname.js';
+import { PageChecksumWriter } from './parquetChecksum.js';
 
 /** Column compression of written Parquet files. */
 export type ParquetCompression = 'none' | 'snappy' | 'gzip' | 'zstd' | 'brotli';
@@ -41,6 +44,8 @@ export interface ParquetOptions {
   stripAttrs?: boolean;
   /** The schema, shared with the check stage (`parquetSchemaStage`); default a new one. */
   schema?: SchemaHolder;
+  /** Give every page a CRC-32 (PageHeader.crc), which the reader checks; default true. False only to measure what it costs (bench/parquet-crc.ts). */
+  pageChecksums?: boolean;
 }
 
 const CODEC = { none: 'UNCOMPRESSED', snappy: 'SNAPPY', gzip: 'GZIP', zstd: 'ZSTD', brotli: 'BROTLI' } as const;
@@ -111,6 +116,8 @@ interface OpenFile {
   tmp: string;
   fd: number;
   pw: import('hyparquet-writer').ParquetWriter;
+  /** Puts each page's CRC-32 into its header (null: `pageChecksums: false`). */
+  pages: PageChecksumWriter | null;
   schema: SchemaElement[];
   rows: number;
 }
@@ -187,17 +194,20 @@ export class ParquetShardWriter implements DocSink {
     await makeDir(dirname(final));
     const tmp = join(dirname(final), `.${basename(final)}.tmp-${process.pid}-${serial++}`);
     writerModule ??= await import('hyparquet-writer');
+    snappy ??= (await import('hyparquet-writer/src/snappy.js')).snappyCompress;
     const { ByteWriter, ParquetWriter } = writerModule;
     const fd = openSync(tmp, 'w');
     const schema = schemaElements(this.columns());
+    const out = fdWriter(fd, ByteWriter);
+    const pages = this.o.pageChecksums === false ? null : new PageChecksumWriter(out, () => new ByteWriter() as unknown as Writer);
     const pw = new ParquetWriter({
-      writer: fdWriter(fd, ByteWriter),
+      writer: pages ?? out,
       schema: schema as never,
       codec: CODEC[this.compression],
-      compressors: this.compressors,
+      compressors: pages === null ? this.compressors : pages.compressors({ SNAPPY: snappy, ...this.compressors }),
       createdBy: 'corpus-clean (hyparquet-writer)',
     });
-    return { final, tmp, fd, pw, schema, rows: 0 };
+    return { final, tmp, fd, pw, pages, schema, rows: 0 };
   }
 
   private columns(): Column[] {
@@ -217,7 +227,9 @@ export class ParquetShardWriter implements DocSink {
       for (let i = 0; i < rows.length; i++) data[i] = columnValue(c, rows[i][c.name], numbers[i]);
       return { name: c.name, data };
     });
+    const before = this.file.pw.row_groups.length;
     await this.file.pw.write({ columnData: columnData as never, rowGroupSize: rows.length });
+    this.file.pages?.settle(this.file.pw.row_groups.slice(before));
     this.file.rows += rows.length;
   }
 

@@ -1,0 +1,144 @@
+import { readFileSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parquetMetadata } from 'hyparquet';
+import { parquetHeader } from 'hyparquet/src/column.js';
+import { readFiles } from '../../../src/io/readers/index.js';
+import { crc32, crc32Js } from '../../../src/io/crc32.js';
+import { headerWithCrc } from '../../../src/io/writers/parquetChecksum.js';
+import { drain, type Drained, ROOT, runCli, tempDir } from '../../helpers/run.js';
+
+/** A page of a Parquet file: where its header starts, where its stored bytes are. */
+interface Page {
+  column: string;
+  type: string;
+  at: number;
+  data: number;
+  size: number;
+  crc: number | undefined;
+}
+
+/** Every page of every column chunk, walked from the footer's offsets. */
+function pagesOf(buf: Buffer): Page[] {
+  const ab = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length);
+  const view = new DataView(ab);
+  const pages: Page[] = [];
+  for (const rg of parquetMetadata(ab).row_groups) {
+    for (const c of rg.columns) {
+      const m = c.meta_data!;
+      const start = Number(m.dictionary_page_offset || m.data_page_offset);
+      const end = start + Number(m.total_compressed_size);
+      const r = { view, offset: start };
+      while (r.offset < end) {
+        const at = r.offset;
+        const h = parquetHeader(r);
+        pages.push({ column: m.path_in_schema.join('.'), type: h.type, at, data: r.offset, size: h.compressed_page_size, crc: h.crc });
+        r.offset += h.compressed_page_size;
+      }
+    }
+  }
+  return pages;
+}
+
+/** The row of a `file:row` source. */
+const row = (source: string): string => source.slice(source.lastIndexOf(':') + 1);
+
+/** Row -> record text of a clean read, to compare damaged reads with. */
+const bysource = (d: Drained): Map<string, string> => new Map(d.docs.map((x) => [row(x.source), JSON.stringify(x.data)]));
+
+/** Records of a damaged read that differ from the clean read's record at the same row. */
+const altered = (d: Drained, clean: Map<string, string>): string[] => d.docs.filter((x) => clean.get(row(x.source)) !== JSON.stringify(x.data)).map((x) => x.source);
+
+describe('Parquet page checksums (hostile review 2 H1)', () => {
+  let dir: string;
+  let input: string;
+  beforeAll(async () => {
+    dir = await tempDir();
+    // Real web text (fixtures/sample), with an integer and a repeated label, so that files hold
+    // plain and dictionary pages of strings and numbers.
+    const texts = gunzipSync(readFileSync(join(ROOT, 'fixtures/sample/web-en.jsonl.gz'))).toString('utf8').split('\n').filter(Boolean);
+    input = join(dir, 'in.jsonl');
+    await writeFile(input, texts.map((l, i) => JSON.stringify({ text: (JSON.parse(l) as { text: string }).text, n: i * 7919, site: ['news', 'blog', 'shop'][i % 3] })).join('\n') + '\n');
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('the JavaScript CRC-32 agrees with zlib\'s on bytes of every length up to 300', () => {
+    const b = Buffer.from(Array.from({ length: 300 }, (_, i) => (i * 131 + 7) & 0xff));
+    for (let n = 0; n <= 300; n += 13) expect(crc32Js(b.subarray(0, n))).toBe(crc32(b.subarray(0, n)));
+    expect(crc32(Buffer.from('123456789'))).toBe(0xcbf43926);
+  });
+
+  it('a header gets field 4 between fields 3 and 5/7/8, and keeps every other field', () => {
+    for (const next of [0x2c, 0x4c, 0x5c]) {
+      // type 0, uncompressed 100, compressed 64, then a struct field (delta 2, 4 or 5) holding STOP.
+      const h = Uint8Array.from([0x15, 0x00, 0x15, 0xc8, 0x01, 0x15, 0x80, 0x01, next, 0x00, 0x00]);
+      const { header, size } = headerWithCrc(h, 0xdeadbeef);
+      expect(size).toBe(64);
+      const parsed = parquetHeader({ view: new DataView(header.buffer, header.byteOffset, header.byteLength), offset: 0 });
+      expect(parsed.crc! >>> 0).toBe(0xdeadbeef);
+      expect([parsed.uncompressed_page_size, parsed.compressed_page_size]).toEqual([100, 64]);
+      expect(Boolean(parsed.data_page_header ?? parsed.dictionary_page_header ?? parsed.data_page_header_v2)).toBe(true);
+    }
+  });
+
+  for (const compression of ['snappy', 'none', 'brotli']) {
+    it(`${compression}: every page carries the CRC-32 of its stored bytes; a flipped byte in any page is a rejected row group naming the byte, never an altered record`, async () => {
+      const p = join(dir, `w-${compression}.parquet`);
+      const w = await runCli(['cat', input, '--output', p, '--compress', compression, '--row-group-size', '50', '-q']);
+      expect(w.code, w.stderr).toBe(0);
+      const buf = readFileSync(p);
+      const pages = pagesOf(buf);
+      expect(new Set(pages.map((x) => x.type))).toEqual(new Set(['DICTIONARY_PAGE', 'DATA_PAGE_V2']));
+      for (const pg of pages) expect(pg.crc === undefined ? undefined : pg.crc >>> 0, `${pg.column} ${pg.type} at ${pg.at}`).toBe(crc32(buf.subarray(pg.data, pg.data + pg.size)));
+
+      const clean = await drain(readFiles([p]));
+      expect(clean.fileErrors).toEqual([]);
+      expect(clean.docs).toHaveLength(170);
+      const cleanText = bysource(clean);
+      const copy = join(dir, `damaged-${compression}.parquet`);
+      // Deterministic damage: the first, middle and last stored byte of every page, all bits or one.
+      let tried = 0;
+      for (const pg of pages) {
+        for (const [off, xor] of [[0, 0xff], [pg.size >> 1, 0x01], [pg.size >> 1, 0x80], [pg.size - 1, 0xff]] as const) {
+          if (pg.size === 0) continue;
+          const b = Buffer.from(buf);
+          b[pg.data + off] ^= xor;
+          await writeFile(copy, b);
+          const d = await drain(readFiles([copy]));
+          const where = `${pg.column} ${pg.type} at ${pg.at}, byte +${off} ^${xor}`;
+          expect(altered(d, cleanText), where).toEqual([]);
+          expect(d.fileErrors, where).toHaveLength(1);
+          expect(d.fileErrors[0].message, where).toContain(`page checksum mismatch in column '${pg.column}': the ${pg.type} at byte ${pg.at}`);
+          expect(d.rejects.length, where).toBeGreaterThan(0);
+          expect(new Set(d.rejects.map((r) => r.reason)), where).toEqual(new Set(['parquet_row_group']));
+          expect(d.read, where).toBe(170);
+          expect(d.docs.length + d.rejects.length, where).toBe(170);
+          tried++;
+        }
+      }
+      expect(tried).toBeGreaterThan(30);
+    }, 120_000);
+  }
+
+  it('the CLI: a damaged page exits 1 naming the file and the byte; the rejects hold the row group; the other row groups are written', async () => {
+    const p = join(dir, 'cli.parquet');
+    expect((await runCli(['cat', input, '--output', p, '--row-group-size', '50', '-q'])).code).toBe(0);
+    const buf = readFileSync(p);
+    const pg = pagesOf(buf).filter((x) => x.column === 'text')[1];
+    buf[pg.data + (pg.size >> 1)] ^= 0x04;
+    const bad = join(dir, 'cli-bad.parquet');
+    await writeFile(bad, buf);
+    const rej = join(dir, 'cli-rejects.jsonl');
+    const r = await runCli(['cat', bad, '--output', join(dir, 'cli-out.jsonl'), '--rejects', rej, '--max-reject-rate', '1']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/read 170 = written 120 \+ rejected 50/);
+    expect(r.stderr).toContain(`${bad}: 1 damaged row group (50 rows; the first at byte`);
+    expect(r.stderr).toContain(`page checksum mismatch in column 'text': the DATA_PAGE_V2 at byte ${pg.at}`);
+    expect(r.stderr).toContain('kept the other row groups');
+    const rejects = readFileSync(rej, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { reason: string; source: string; detail: { rows: number } });
+    expect(rejects).toHaveLength(1);
+    expect(rejects[0]).toMatchObject({ reason: 'parquet_row_group', source: `${bad}:51`, detail: { rows: 50 } });
+  }, 60_000);
+});

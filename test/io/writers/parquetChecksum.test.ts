@@ -142,3 +142,85 @@ describe('Parquet page checksums (hostile review 2 H1)', () => {
     expect(rejects[0]).toMatchObject({ reason: 'parquet_row_group', source: `${bad}:51`, detail: { rows: 50 } });
   }, 60_000);
 });
+
+/**
+ * A Parquet file laid out as parquet-mr and pyarrow (`write_page_checksum=True`) write one, not
+ * as corpus-clean does: v1 data pages (levels and values compressed together), PLAIN values, a
+ * CRC-32 in every page header. Built here byte by byte (no pyarrow on this machine), with
+ * hyparquet-writer's thrift and footer serializers and its Snappy.
+ */
+async function v1File(texts: string[], perPage: number): Promise<Buffer> {
+  const { ByteWriter } = await import('hyparquet-writer');
+  const { serializeTCompactProtocol } = await import('hyparquet-writer/src/thrift.js');
+  const { writeMetadata } = await import('hyparquet-writer/src/metadata.js');
+  const { snappyCompress } = await import('hyparquet-writer/src/snappy.js');
+  const w = new ByteWriter();
+  w.appendUint32(0x31524150); // PAR1
+  const start = w.offset;
+  let uncompressed = 0;
+  for (let i = 0; i < texts.length; i += perPage) {
+    const values = texts.slice(i, i + perPage);
+    const body = new ByteWriter();
+    // Definition levels (all 1: present) as one RLE run, with its 4-byte length first.
+    body.appendUint32(2);
+    body.appendVarInt(values.length << 1);
+    body.appendUint8(1);
+    for (const v of values) {
+      const b = new TextEncoder().encode(v);
+      body.appendUint32(b.length);
+      body.appendBytes(b);
+    }
+    const raw = body.getBytes();
+    const stored = snappyCompress(raw);
+    const header = new ByteWriter();
+    // PageHeader: type DATA_PAGE (0), sizes, crc, DataPageHeader (num_values, PLAIN, RLE, RLE).
+    serializeTCompactProtocol(header, { field_1: 0, field_2: raw.length, field_3: stored.length, field_4: crc32(stored) | 0, field_5: { field_1: values.length, field_2: 0, field_3: 3, field_4: 3 } });
+    w.appendBytes(header.getBytes());
+    w.appendBytes(stored);
+    uncompressed += header.offset + raw.length;
+  }
+  const size = w.offset - start;
+  writeMetadata(w, {
+    version: 1,
+    schema: [{ name: 'schema', num_children: 1 }, { name: 'text', type: 'BYTE_ARRAY', repetition_type: 'OPTIONAL', converted_type: 'UTF8' }],
+    num_rows: BigInt(texts.length),
+    row_groups: [{
+      columns: [{ file_offset: BigInt(start), meta_data: { type: 'BYTE_ARRAY', encodings: ['PLAIN', 'RLE'], path_in_schema: ['text'], codec: 'SNAPPY', num_values: BigInt(texts.length), total_uncompressed_size: BigInt(uncompressed), total_compressed_size: BigInt(size), data_page_offset: BigInt(start) } }],
+      total_byte_size: BigInt(uncompressed),
+      num_rows: BigInt(texts.length),
+    }],
+    created_by: 'parquet-mr version 1.13.1 (layout only: made by corpus-clean tests)',
+    metadata_length: 0,
+  } as never);
+  w.appendUint32(0x31524150);
+  return Buffer.from(w.getBytes());
+}
+
+describe('Parquet page checksums written by other tools (v1 data pages)', () => {
+  it('verify when right (DuckDB reads the file too); a flipped byte in any page is caught the same way', async () => {
+    const dir = await tempDir();
+    const texts = Array.from({ length: 40 }, (_, i) => `第${i}行 line ${i}: ` + 'words '.repeat(i % 7));
+    const buf = await v1File(texts, 10);
+    const p = join(dir, 'v1.parquet');
+    await writeFile(p, buf);
+    const pages = pagesOf(buf);
+    expect(pages.map((x) => x.type)).toEqual(['DATA_PAGE', 'DATA_PAGE', 'DATA_PAGE', 'DATA_PAGE']);
+    const clean = await drain(readFiles([p]));
+    expect(clean.fileErrors).toEqual([]);
+    expect(clean.docs.map((x) => x.data.text)).toEqual(texts);
+    // A real Parquet file: DuckDB reads it the same.
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const c = await (await DuckDBInstance.create(':memory:')).connect();
+    expect((await c.runAndReadAll(`select text from '${p}'`)).getRows().map((r) => r[0])).toEqual(texts);
+    for (const pg of pages) {
+      const b = Buffer.from(buf);
+      b[pg.data + (pg.size >> 1)] ^= 0x20;
+      await writeFile(p, b);
+      const d = await drain(readFiles([p]));
+      expect(d.docs).toEqual([]);
+      expect(d.rejects).toHaveLength(40);
+      expect(d.fileErrors[0].message).toContain(`page checksum mismatch in column 'text': the DATA_PAGE at byte ${pg.at}`);
+    }
+    await rm(dir, { recursive: true, force: true });
+  }, 60_000);
+});

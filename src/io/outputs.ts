@@ -230,13 +230,14 @@ export function processAlive(pid: number): boolean {
 }
 
 /**
- * Remove the temporaries a killed writer left in `dir`: the names `pattern` matches, whose first
- * group is the writing process's PID, when that process is gone (a live one is still writing).
+ * Remove the temporaries a killed writer left in `dir` (files, or folders with what they hold):
+ * the names `pattern` matches, whose first group is the writing process's PID, when that process
+ * is gone (a live one is still writing).
  */
 export async function removeDeadTemporaries(dir: string, pattern: RegExp): Promise<void> {
   for (const f of await readdir(dir).catch(() => [] as string[])) {
     const m = pattern.exec(f);
-    if (m !== null && !processAlive(Number(m[1]))) await rm(join(dir, f), { force: true });
+    if (m !== null && !processAlive(Number(m[1]))) await rm(join(dir, f), { recursive: true, force: true });
   }
 }
 

@@ -12,6 +12,7 @@
  * units from its own records (`apply`).
  */
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { removeDeadTemporaries } from '../../io/outputs.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Doc } from '../../core/doc.js';
@@ -215,7 +216,10 @@ export async function createParagraphs(options: Record<string, unknown>): Promis
       let out: SpillWriter | undefined;
       const spill = async (batch: Doc[]): Promise<void> => {
         if (out === undefined) {
-          dir = await mkdtemp(join(spillDir, 'corpus-clean-paragraphs-'));
+          // The spill folders of killed runs (kill -9 skips the `finally` below) are removed
+          // when their process is gone: the PID is in the name for that.
+          await removeDeadTemporaries(spillDir, /^corpus-clean-paragraphs-(\d+)-/);
+          dir = await mkdtemp(join(spillDir, `corpus-clean-paragraphs-${process.pid}-`));
           out = new SpillWriter(join(dir, 'spill.bin'));
         }
         await out.write(batch, ctx.textField);

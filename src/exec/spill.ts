@@ -1,25 +1,72 @@
 /**
- * The records between two phases of a task: JSON Lines with the stage signals kept under
- * `attrs`, and beside it the source (`file:line`) of every record, so the next phase's rejects
- * and survivors still name the original input. Written under temporary names and renamed at
- * close; read back through the JSONL reader.
+ * The records between two phases of a task: JSON Lines of the records as they are (a record
+ * holding numbers JavaScript cannot represent keeps its exact text, as in the shards), and beside
+ * it one JSON line per record with its source (`file:line`) and the stage signals (`attrs`), so
+ * the next phase's rejects and survivors still name the original input and give back its bytes.
+ * Written under temporary names and renamed at close; read back through the JSONL reader.
  */
-import { createWriteStream, type WriteStream } from 'node:fs';
-import { readFile, rename, rm } from 'node:fs/promises';
+import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
 import { once } from 'node:events';
 import { dirname } from 'node:path';
-import type { Doc } from '../core/doc.js';
-import { makeDoc } from '../core/doc.js';
+import type { Doc, JsonObject } from '../core/doc.js';
+import { hasAttrs, makeDoc } from '../core/doc.js';
 import type { DocSink, DocSource } from '../core/pipeline.js';
 import { readJsonl, docFromValue } from '../io/readers/jsonl.js';
 import { readSettings } from '../io/readers/options.js';
 import { outputRecord } from '../io/writers/jsonl.js';
+import { exactLine } from '../io/json.js';
 import { makeDir } from '../io/dirs.js';
 
 const sourcesOf = (path: string): string => path.replace(/\.jsonl$/, '.src');
 
-async function put(s: WriteStream, text: string): Promise<void> {
-  if (!s.write(text)) await once(s, 'drain');
+/** Bytes of lines encoded into one chunk before a new one is started. */
+const CHUNK_BYTES = 256 << 10;
+
+/**
+ * Lines encoded as UTF-8 straight into byte chunks as they come (no string of the whole batch
+ * built, flattened and encoded again): `take` hands the chunks over for one write.
+ */
+class LineChunks {
+  private chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+  private pos = 0;
+  private parts: Buffer[] = [];
+
+  add(line: string): void {
+    // A UTF-16 unit takes at most 3 bytes in UTF-8 (a surrogate pair: 4 bytes for 2 units).
+    if (this.pos + line.length * 3 + 1 > this.chunk.length) {
+      this.cut();
+      if (line.length * 3 + 1 > CHUNK_BYTES) {
+        this.parts.push(Buffer.from(line + '\n'));
+        return;
+      }
+      this.chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+    }
+    this.pos += this.chunk.write(line, this.pos);
+    this.chunk[this.pos++] = 10;
+  }
+
+  /** Set what the chunk holds aside; the rest of the chunk is used for the next lines. */
+  private cut(): void {
+    if (this.pos === 0) return;
+    this.parts.push(this.chunk.subarray(0, this.pos));
+    this.chunk = this.chunk.subarray(this.pos);
+    this.pos = 0;
+  }
+
+  /** The bytes added since the last call (the buffers are the caller's from now on). */
+  take(): Buffer[] {
+    this.cut();
+    const p = this.parts;
+    this.parts = [];
+    return p;
+  }
+}
+
+async function put(s: WriteStream, parts: Buffer[]): Promise<void> {
+  let ok = true;
+  for (const b of parts) ok = s.write(b);
+  if (!ok) await once(s, 'drain');
 }
 
 async function end(s: WriteStream): Promise<void> {
@@ -31,6 +78,8 @@ async function end(s: WriteStream): Promise<void> {
 export class SpillWriter implements DocSink {
   private data: WriteStream | undefined;
   private src: WriteStream | undefined;
+  private readonly dataLines = new LineChunks();
+  private readonly srcLines = new LineChunks();
 
   constructor(private readonly path: string) {}
 
@@ -42,17 +91,22 @@ export class SpillWriter implements DocSink {
 
   async write(batch: Doc[]): Promise<void> {
     if (this.data === undefined) await this.open();
-    let d = '';
-    let s = '';
     for (const doc of batch) {
-      // A record that came with its own `attrs` is marked (the source in brackets), so the next
-      // phase gives back the record as it was: the signals beside it, not inside it.
-      const own = 'attrs' in doc.data;
-      d += JSON.stringify(outputRecord(doc, false)) + '\n';
-      s += (own ? `[${JSON.stringify(doc.source)}]` : JSON.stringify(doc.source)) + '\n';
+      const data = doc.data;
+      if ('attrs' in data) {
+        // A record that came with its own `attrs` keeps the signals inside it, as a shard would,
+        // and is marked (the source in brackets): the next phase gives back the record as it was.
+        const rec = outputRecord(doc, false);
+        this.dataLines.add(exactLine(data, JSON.stringify(rec), rec));
+        this.srcLines.add(`[${JSON.stringify(doc.source)}]`);
+      } else {
+        // The record as read (its exact input text while no stage changed it); the signals beside it.
+        this.dataLines.add(exactLine(data, JSON.stringify(data), data));
+        this.srcLines.add(hasAttrs(doc) ? `{"s":${JSON.stringify(doc.source)},"a":${JSON.stringify(doc.attrs)}}` : JSON.stringify(doc.source));
+      }
     }
-    await put(this.data!, d);
-    await put(this.src!, s);
+    await put(this.data!, this.dataLines.take());
+    await put(this.src!, this.srcLines.take());
   }
 
   async close(): Promise<void> {
@@ -71,13 +125,51 @@ export class SpillWriter implements DocSink {
   }
 }
 
+/** The lines of a spill's sources file, read as they are needed (they hold the records' signals). */
+class SourceLines {
+  private readonly it: AsyncIterator<string>;
+  private lines: string[] = [];
+  private at = 0;
+  private rest = '';
+  private done = false;
+
+  constructor(private readonly path: string) {
+    this.it = (createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 }) as AsyncIterable<string>)[Symbol.asyncIterator]();
+  }
+
+  /** The next line when it has been read already (no wait per record), else undefined. */
+  ready(): string | undefined {
+    return this.at < this.lines.length ? this.lines[this.at++] : undefined;
+  }
+
+  /** The next line, or undefined at the end of the file. */
+  async next(): Promise<string | undefined> {
+    while (this.at >= this.lines.length) {
+      if (this.done) return undefined;
+      const r = await this.it.next();
+      if (r.done) {
+        this.done = true;
+        this.lines = this.rest === '' ? [] : [this.rest];
+        this.rest = '';
+      } else {
+        this.lines = (this.rest + r.value).split('\n');
+        this.rest = this.lines.pop()!;
+      }
+      this.at = 0;
+    }
+    return this.lines[this.at++];
+  }
+
+  async close(): Promise<void> {
+    await this.it.return?.();
+  }
+}
+
 /** The records of a spill, with their original sources and signals. */
 export function spillSource(path: string): DocSource {
   return {
     async *read(events) {
-      // About 60 bytes per record: small beside the records of a task.
-      const sources = (await readFile(sourcesOf(path), 'utf8')).split('\n');
-      let n = 0;
+      const sources = new SourceLines(sourcesOf(path));
       const inner: typeof events = {
         read: events.read,
         file() {},
@@ -88,21 +180,33 @@ export function spillSource(path: string): DocSource {
           throw new Error(`spill ${path} is damaged at ${r.source}: ${r.reason}`);
         },
       };
-      for await (const batch of readJsonl(path, inner, readSettings())) {
-        const out: Doc[] = new Array(batch.length);
-        for (let i = 0; i < batch.length; i++) {
-          const s = sources[n++];
-          if (s === undefined || s === '') throw new Error(`spill ${path}: fewer sources than records`);
-          const src = JSON.parse(s) as string | [string];
-          if (Array.isArray(src)) out[i] = docFromValue(batch[i].data, src[0]);
-          else {
-            const { attrs, ...data } = batch[i].data;
-            const doc = makeDoc(data, src);
-            if (attrs !== undefined) doc.attrs = attrs as Record<string, unknown>;
-            out[i] = doc;
+      try {
+        for await (const batch of readJsonl(path, inner, readSettings())) {
+          const out: Doc[] = new Array(batch.length);
+          for (let i = 0; i < batch.length; i++) {
+            const s = sources.ready() ?? (await sources.next());
+            if (s === undefined || s === '') throw new Error(`spill ${path}: fewer sources than records`);
+            const src = JSON.parse(s) as string | [string] | { s: string; a: Record<string, unknown> };
+            const data = batch[i].data;
+            if (Array.isArray(src)) out[i] = docFromValue(data, src[0]);
+            else if (typeof src === 'string') {
+              if ('attrs' in data) {
+                // a spill of an earlier build, which kept the signals inside the record
+                const { attrs, ...rest } = data;
+                const doc = makeDoc(rest, src);
+                if (attrs !== undefined) doc.attrs = attrs as Record<string, unknown>;
+                out[i] = doc;
+              } else out[i] = makeDoc(data, src);
+            } else {
+              const doc = makeDoc(data as JsonObject, src.s);
+              doc.attrs = src.a;
+              out[i] = doc;
+            }
           }
+          yield out;
         }
-        yield out;
+      } finally {
+        await sources.close();
       }
     },
   };

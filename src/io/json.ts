@@ -258,6 +258,30 @@ export function keepExact(data: JsonObject, raw: string): void {
   EXACT.set(data, { raw, numbers: unsafeNumbersOf(raw), plain: JSON.stringify(data), hadAttrs: 'attrs' in data });
 }
 
+/** What `keepExact` remembers of a record, as JSON values: for a spill that writes records and reads them back. */
+export type ExactState = [raw: string, plain: string, hadAttrs: boolean];
+
+/** The exact input `keepExact` remembers for `data`, or undefined (most records). */
+export function exactState(data: object): ExactState | undefined {
+  const e = EXACT.get(data);
+  return e === undefined ? undefined : [e.raw, e.plain, e.hadAttrs];
+}
+
+/**
+ * `JSON.stringify(value)` for `value`, a copy of `data` or `data` itself, with the numbers that
+ * parsing `data`'s input changed written as their input text (`-0`, `1e400`, big integers), so
+ * that parsing the result gives back the same values: for a spill of `data`.
+ */
+export function stringifyExact(data: object, value: unknown): string {
+  const e = EXACT.get(data);
+  return e === undefined || e.numbers.size === 0 ? JSON.stringify(value) : stringifyKeeping(value, e.numbers);
+}
+
+/** Give a record read back from a spill what `exactState` said of the record written. */
+export function restoreExact(data: JsonObject, s: ExactState): void {
+  EXACT.set(data, { raw: s[0], numbers: unsafeNumbersOf(s[0]), plain: s[1], hadAttrs: s[2] });
+}
+
 /**
  * The numbers of a valid JSON text that JavaScript cannot hold, by key path (`["id"]`,
  * `["a",0,"n"]`, JSON-encoded), with their text. One scan, tracking the path.

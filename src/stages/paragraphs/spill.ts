@@ -2,7 +2,8 @@
  * The spill file of the one-process `paragraphs` stage: records written between its two passes
  * and read back in order. A frame per record: two little-endian u32 (the header's length in
  * bytes, the text's length in UTF-16 code units), the header (JSON of the source, the record
- * with its text field set to null, and attrs), then the text as UTF-16LE. Text is the bulk of a
+ * with its text field set to null, and attrs; and the exact input of a record holding numbers
+ * JavaScript cannot hold, io/json.ts `exactState`), then the text as UTF-16LE. Text is the bulk of a
  * record and goes through no JSON escaping and no UTF-8 transcoding both ways: the JSON-lines
  * spill this replaces spent most of its time in `JSON.stringify` of the text and in UTF-8
  * encoding and decoding (bench/zh-stages.ts, all spilled: 24-29 MB/s per core; see RESULTS).
@@ -11,6 +12,8 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import type { Doc, JsonObject } from '../../core/doc.js';
 import { hasAttrs, makeDoc, textFieldOf } from '../../core/doc.js';
 import type { TextField } from '../../core/doc.js';
+import type { ExactState } from '../../io/json.js';
+import { exactState, restoreExact, stringifyExact } from '../../io/json.js';
 
 /** Writes records to a spill file. */
 export class SpillWriter {
@@ -37,7 +40,13 @@ export class SpillWriter {
         d = { ...data };
         d[f] = null;
       }
-      const head = Buffer.from(JSON.stringify({ s: doc.source, f: field, d, a: hasAttrs(doc) ? doc.attrs : null }), 'utf8');
+      // A record holding numbers JavaScript cannot hold brings back its exact input (io/json.ts).
+      const x = exactState(data);
+      const a = hasAttrs(doc) ? doc.attrs : null;
+      const head = Buffer.from(
+        x === undefined ? JSON.stringify({ s: doc.source, f: field, d, a }) : `{"s":${JSON.stringify(doc.source)},"f":${JSON.stringify(field)},"d":${stringifyExact(data, d)},"a":${JSON.stringify(a)},"x":${JSON.stringify(x)}}`,
+        'utf8',
+      );
       const lens = Buffer.allocUnsafe(8);
       lens.writeUInt32LE(head.length, 0);
       lens.writeUInt32LE(text.length, 4);
@@ -68,8 +77,9 @@ export async function* readSpill(path: string, size = 1000): AsyncGenerator<Doc[
       const textBytes = 2 * buf.readUInt32LE(at + 4);
       const end = at + 8 + headLen + textBytes;
       if (end > buf.length) break;
-      const h = JSON.parse(buf.toString('utf8', at + 8, at + 8 + headLen)) as { s: string; f: string | null; d: JsonObject; a: Record<string, unknown> | null };
+      const h = JSON.parse(buf.toString('utf8', at + 8, at + 8 + headLen)) as { s: string; f: string | null; d: JsonObject; a: Record<string, unknown> | null; x?: ExactState };
       if (h.f !== null) h.d[h.f] = buf.toString('utf16le', at + 8 + headLen, end);
+      if (h.x !== undefined) restoreExact(h.d, h.x);
       const doc = makeDoc(h.d, h.s);
       if (h.a !== null) doc.attrs = h.a;
       batch.push(doc);

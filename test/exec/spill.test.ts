@@ -1,0 +1,98 @@
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Doc, JsonObject } from '../../src/core/doc.js';
+import type { ReadEvents } from '../../src/core/pipeline.js';
+import { SpillWriter, spillSource } from '../../src/exec/spill.js';
+import { exactLine } from '../../src/io/json.js';
+import { docFromValue, parseRecord, Unfit } from '../../src/io/readers/jsonl.js';
+import { outputRecord } from '../../src/io/writers/jsonl.js';
+import { runCli, tempDir } from '../helpers/run.js';
+
+/** A record read from one JSONL line, as the reader makes it. */
+function read(line: string, n: number): Doc {
+  const b = Buffer.from(line);
+  const v = parseRecord(b, 0, b.length, undefined, false);
+  if (v instanceof Unfit) throw new Error(v.reason);
+  return docFromValue(v as JsonObject, 'in.jsonl', n);
+}
+
+/** The line a shard gets for a record (JsonlWriter's serialisation). */
+function shardLine(doc: Doc): string {
+  const rec = outputRecord(doc, false);
+  return exactLine(doc.data, JSON.stringify(rec), rec);
+}
+
+const events: ReadEvents = {
+  read() {},
+  file() {},
+  fileError(e) {
+    throw new Error(e.message);
+  },
+  reject(r) {
+    throw new Error(r.reason);
+  },
+};
+
+const LINES = [
+  // a number JavaScript cannot hold, and stage signals added
+  '{"id":12345678901234567891, "text":"big id"}',
+  // its own attrs, a number JavaScript cannot hold, and stage signals added to those attrs
+  '{"n":1e400,"text":"own attrs","attrs":{"seen":true}}',
+  // nothing special, no signals
+  '{"text":"plain \\u00e9 \u4e2d\u6587"}',
+  // signals, -0 kept as written
+  '{"x":-0,"text":"minus zero"}',
+  // a number JavaScript cannot hold in a record a stage changed
+  '{"id": 98765432109876543210, "text":"to be changed"}',
+];
+
+function docsOf(): Doc[] {
+  const docs = LINES.map((l, i) => read(l, i + 1));
+  docs[0].attrs.lang = 'en';
+  docs[0].attrs.quality = { score: 0.5, failed: [] };
+  docs[1].attrs.lang = 'zh';
+  docs[3].attrs.lang = 'fr';
+  docs[4].data.text = 'changed';
+  docs[4].attrs.lang = 'en';
+  return docs;
+}
+
+describe('the spill between two phases of a task', () => {
+  it('gives back every record with its source, signals and exact numbers, as the shards would write it without a spill', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'spill', '00000.jsonl');
+    const w = new SpillWriter(path);
+    await w.write(docsOf().slice(0, 2));
+    await w.write(docsOf().slice(2));
+    await w.close();
+    const back: Doc[] = [];
+    for await (const batch of spillSource(path).read(events)) back.push(...batch);
+    const expected = docsOf();
+    expect(back.map((d) => d.source)).toEqual(expected.map((d) => d.source));
+    expect(back.map((d) => d.attrs)).toEqual(expected.map((d) => d.attrs));
+    expect(back.map(shardLine)).toEqual(expected.map(shardLine));
+    expect(back.map(shardLine)[4]).toBe('{"id":98765432109876543210,"text":"changed","attrs":{"lang":"en"}}');
+    expect(back.map(shardLine)[0]).toBe('{"id":12345678901234567891, "text":"big id","attrs":{"lang":"en","quality":{"score":0.5,"failed":[]}}}');
+  });
+
+  it('keeps the exact numbers of a record through a run with a dedup phase (shards and rejects)', async () => {
+    const dir = await tempDir();
+    const input = join(dir, 'in.jsonl');
+    const text = 'The quick brown fox jumps over the lazy dog. This is a sentence of plain English prose.';
+    await writeFile(input, `{"id":12345678901234567891,"text":"${text}"}\n{"id":2,"text":"Another line of ordinary text."}\n{"id":12345678901234567893,"text":"${text}"}\n`);
+    const recipe = join(dir, 'r.yaml');
+    await writeFile(recipe, 'name: t\nstages:\n  - normalize: {}\n  - dedup:\n      method: exact\n  - normalize: {}\noutput:\n  compression: none\nrejects:\n  compression: none\nmax_reject_rate: 0.9\n');
+    for (const w of ['1', '2']) {
+      const out = join(dir, `out${w}`);
+      const r = await runCli(['run', recipe, '-i', input, '-o', out, '--workers', w, '-q']);
+      expect(r.code, r.stderr).toBe(0);
+      let shards = '';
+      for (const f of (await readdir(out)).filter((x) => x.startsWith('part-')).sort()) shards += await readFile(join(out, f), 'utf8');
+      expect(shards).toContain('{"id":12345678901234567891,"text":');
+      const rejects = (await readFile(join(out, '_rejects.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+      expect(rejects.map((x) => x.reason)).toEqual(['dedup:exact']);
+      expect(rejects[0].raw).toBe(`{"id":12345678901234567893,"text":"${text}"}`);
+    }
+  }, 60_000);
+});

@@ -41,6 +41,11 @@ export function sketchAdd(s: Sketch, x: number): void {
 /** Buckets of `SketchCounts`: zero, then the positive and the negative ones of `sketchKey`'s range. */
 const SPAN = 2 * KEY_RANGE + 1;
 
+/** Integers up to this have their `SketchCounts` bucket in `INT_BUCKET` (computed as `add` does). */
+const SMALL_INTS = 1 << 12;
+const INT_BUCKET = new Int32Array(SMALL_INTS + 1);
+for (let x = 1; x <= SMALL_INTS; x++) INT_BUCKET[x] = 1 + Math.ceil(Math.log(x) / LOG_GAMMA) + KEY_RANGE;
+
 /**
  * Values counted for one sketch in a typed array and written into it by `flush`, bucket by
  * bucket in the order each was first seen, so the sketch ends up exactly as `sketchAdd` per value
@@ -57,9 +62,11 @@ export class SketchCounts {
 
   /** Count one value (NaN and infinities are left out, as `sketchAdd` does). */
   add(x: number): void {
-    if (!Number.isFinite(x)) return;
     let b = 0;
-    if (x !== 0) {
+    // Counts (characters, lines, sentences) are small integers: their bucket is looked up.
+    if (x > 0 && x <= SMALL_INTS && Number.isInteger(x)) b = INT_BUCKET[x];
+    else if (!Number.isFinite(x)) return;
+    else if (x !== 0) {
       const i = Math.ceil(Math.log(Math.abs(x)) / LOG_GAMMA);
       if (i < -KEY_RANGE || i > KEY_RANGE) return this.addOther(sketchKey(x));
       b = (x > 0 ? 1 : 1 + SPAN) + i + KEY_RANGE;

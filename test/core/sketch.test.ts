@@ -35,6 +35,17 @@ describe('sketch', () => {
 });
 
 describe('SketchCounts (values counted in a typed array, written into the sketch at flush)', () => {
+  it('puts every integer (small ones are looked up in a table) where sketchAdd puts it', () => {
+    const values = [...Array.from({ length: 5000 }, (_, i) => i), 4095, 4096, 4097, 65536, 1e6 + 1, 2 ** 40, -1, -4096];
+    const plain: Record<string, number> = {};
+    for (const v of values) sketchAdd(plain, v);
+    const into: Record<string, number> = {};
+    const c = new SketchCounts(into);
+    for (const v of values) c.add(v);
+    c.flush();
+    expect(JSON.stringify(into)).toBe(JSON.stringify(plain));
+  });
+
   it('leaves the sketch exactly as sketchAdd per value would: counts and key order, zero, negatives, out-of-range and non-finite values', () => {
     let seed = 7;
     const rand = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);

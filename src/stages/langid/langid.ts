@@ -4,7 +4,7 @@ import { UsageError } from '../../core/errors.js';
 import type { OptionsSpec } from '../../core/options.js';
 import type { StageFactory } from '../../core/registry.js';
 import type { Stage } from '../../core/stage.js';
-import { count, emptySummary, observe } from '../../core/stats.js';
+import { count, emptySummary, observe, pairKeys } from '../../core/stats.js';
 import type { LangIdBackend, LangResult } from './backend.js';
 import { UND } from './backend.js';
 import { cascadeBackend } from './cascade.js';
@@ -115,6 +115,9 @@ export const CJK_WEIGHT = 4;
 const KANA_SHARE_DEN = 5;
 const NOT_JA_MARKS = 2;
 
+/** The counter keys `lang:<code>` and `by:<how>`, made once each (not a new string per record to look up). */
+const COUNTER_KEY = pairKeys(':');
+
 /** How a record's language was decided. */
 type DecidedBy = 'script' | 'model' | 'short';
 
@@ -224,8 +227,8 @@ export function langIdStage(options: LangIdOptions, backend: LangIdBackend, dial
           doc.attrs.lang = lang;
           doc.attrs.lang_score = score;
           if (CHINESE_VARIETIES.has(lang)) doc.attrs.lang_script = hanScript(s);
-          count(counters, 'lang:' + lang);
-          count(counters, 'by:' + by);
+          count(counters, COUNTER_KEY('lang', lang));
+          count(counters, COUNTER_KEY('by', by));
           observe(scores, score);
           if (minScore !== null && score < minScore) ctx.reject(doc, LOW_SCORE, { lang, score });
           else if (keep !== null && !keep.has(lang)) ctx.reject(doc, NOT_KEPT, { lang, score });

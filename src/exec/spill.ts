@@ -33,17 +33,35 @@ class LineChunks {
   private parts: Buffer[] = [];
 
   add(line: string): void {
-    // A UTF-16 unit takes at most 3 bytes in UTF-8 (a surrogate pair: 4 bytes for 2 units).
-    if (this.pos + line.length * 3 + 1 > this.chunk.length) {
-      this.cut();
-      if (line.length * 3 + 1 > CHUNK_BYTES) {
-        this.parts.push(Buffer.from(line + '\n'));
-        return;
-      }
-      this.chunk = Buffer.allocUnsafe(CHUNK_BYTES);
-    }
+    const n = line.length * 3 + 1;
+    this.room(n > CHUNK_BYTES ? Buffer.byteLength(line) + 1 : n);
     this.pos += this.chunk.write(line, this.pos);
     this.chunk[this.pos++] = 10;
+  }
+
+  /** One line of the pieces `a`, `b`, `c`, `d`, `e` (each written as it is: no joined string made). */
+  add5(a: string, b: string, c: string, d: string, e: string): void {
+    const n = (a.length + b.length + c.length + d.length + e.length) * 3 + 1;
+    this.room(n > CHUNK_BYTES ? Buffer.byteLength(a) + Buffer.byteLength(b) + Buffer.byteLength(c) + Buffer.byteLength(d) + Buffer.byteLength(e) + 1 : n);
+    const k = this.chunk;
+    let p = this.pos;
+    p += k.write(a, p);
+    p += k.write(b, p);
+    p += k.write(c, p);
+    p += k.write(d, p);
+    p += k.write(e, p);
+    k[p++] = 10;
+    this.pos = p;
+  }
+
+  /**
+   * Make room for `need` bytes (a line's UTF-16 units times 3, the most UTF-8 can take, and its
+   * newline; a long line's exact size, so a huge record does not get three times its size).
+   */
+  private room(need: number): void {
+    if (this.pos + need <= this.chunk.length) return;
+    this.cut();
+    if (need > this.chunk.length) this.chunk = Buffer.allocUnsafe(Math.max(need, CHUNK_BYTES));
   }
 
   /** Set what the chunk holds aside; the rest of the chunk is used for the next lines. */
@@ -102,7 +120,8 @@ export class SpillWriter implements DocSink {
       } else {
         // The record as read (its exact input text while no stage changed it); the signals beside it.
         this.dataLines.add(exactLine(data, JSON.stringify(data), data));
-        this.srcLines.add(hasAttrs(doc) ? `{"s":${JSON.stringify(doc.source)},"a":${JSON.stringify(doc.attrs)}}` : JSON.stringify(doc.source));
+        if (hasAttrs(doc)) this.srcLines.add5('{"s":', JSON.stringify(doc.source), ',"a":', JSON.stringify(doc.attrs), '}');
+        else this.srcLines.add(JSON.stringify(doc.source));
       }
     }
     await put(this.data!, this.dataLines.take());

@@ -45,6 +45,9 @@ const LINES = [
   '{"x":-0,"text":"minus zero"}',
   // a number JavaScript cannot hold in a record a stage changed
   '{"id": 98765432109876543210, "text":"to be changed"}',
+  // lines longer than the writer's chunks (one with long signals)
+  `{"text":"${'长文本 text '.repeat(40_000)}"}`,
+  `{"text":"short","n":2}`,
 ];
 
 function docsOf(): Doc[] {
@@ -55,6 +58,7 @@ function docsOf(): Doc[] {
   docs[3].attrs.lang = 'fr';
   docs[4].data.text = 'changed';
   docs[4].attrs.lang = 'en';
+  docs[6].attrs.long = 'x'.repeat(300_000);
   return docs;
 }
 
@@ -64,7 +68,8 @@ describe('the spill between two phases of a task', () => {
     const path = join(dir, 'spill', '00000.jsonl');
     const w = new SpillWriter(path);
     await w.write(docsOf().slice(0, 2));
-    await w.write(docsOf().slice(2));
+    await w.write(docsOf().slice(2, 5));
+    await w.write(docsOf().slice(5));
     await w.close();
     const back: Doc[] = [];
     for await (const batch of spillSource(path).read(events)) back.push(...batch);

@@ -204,7 +204,14 @@ export async function pipeline(spec: PipelineSpec): Promise<RunStats> {
       current = fileStats(path);
     },
     fileError(e) {
-      stats.fileErrors.push(e);
+      const { rejected, ...err } = e;
+      stats.fileErrors.push(err);
+      if (rejected === true) return;
+      // The damaged stretch is one reject, counted as one record read (its records cannot be
+      // counted): the rejects file names it, the accounting balances and --max-reject-rate sees it.
+      events.read(1, 0);
+      const detail = { error: e.message, ...(e.offset !== undefined ? { offset: e.offset } : {}), ...(e.heldBack !== undefined ? { held_back_bytes: e.heldBack } : {}) };
+      events.reject({ reason: 'damaged_input', source: `${e.file}:${e.recordsBefore + 1}`, detail });
     },
   };
   const inputCtx = stageContext(stats.input, spec.textField, rejects, onReject);

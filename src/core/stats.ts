@@ -182,6 +182,12 @@ export interface FileError {
   recordsBefore: number;
   /** What was kept, when not only the records before the damage (a Parquet file's other row groups). */
   kept?: string;
+  /** Byte of the file (compressed, for a `.gz`/`.zst`) where the damage showed, when known. */
+  offset?: number;
+  /** Decoded bytes dropped because the check covering them failed (held back, never read). */
+  heldBack?: number;
+  /** The reader already rejected the stretch this error stands for (`warc_damaged`, a whole-file `truncated_input`, the partial line of a file cut short): no `damaged_input` is added. */
+  rejected?: boolean;
 }
 
 /**

@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { Gunzip as SalvageGunzip } from './codecs.js';
 import { Holdback } from './holdback.js';
+import { InputDamage } from './ioFailure.js';
 import { unzstd } from './zstd.js';
 import { fsPath } from '../core/fsname.js';
 
@@ -37,6 +38,8 @@ async function* gunzip(first: Buffer, rest: AsyncIterator<Buffer>, reopen?: () =
   const out: Buffer[] = [];
   let failure: Error | null = null;
   let delivered = 0;
+  /** Compressed bytes handed to zlib (where damage showed, to the piece). */
+  let fed = 0;
   z.on('data', (d: Buffer) => out.push(d));
   z.on('error', (e: Error) => {
     failure ??= e;
@@ -65,7 +68,9 @@ async function* gunzip(first: Buffer, rest: AsyncIterator<Buffer>, reopen?: () =
   let chunk: Buffer | null = first;
   while (chunk !== null && failure === null) {
     for (let i = 0; i < chunk.length && failure === null; i += GZIP_PIECE) {
-      await feed(chunk.subarray(i, i + GZIP_PIECE));
+      const piece = chunk.subarray(i, i + GZIP_PIECE);
+      await feed(piece);
+      if (failure === null) fed += piece.length;
       yield* drain();
     }
     const r = await rest.next();
@@ -90,12 +95,16 @@ async function* gunzip(first: Buffer, rest: AsyncIterator<Buffer>, reopen?: () =
   // The checksum at the end of a member catches damage that decoded without error: what it
   // covers is not read (up to the hold limit), and there is nothing left to salvage.
   const f = failure as Error;
-  if (/incorrect data check|incorrect length check/.test(f.message)) throw new Error(`gzip: ${f.message}: the file is damaged; ${hold.failed()}`);
+  if (/incorrect data check|incorrect length check/.test(f.message)) {
+    const said = hold.failed();
+    throw new InputDamage(`gzip: ${f.message}: the file is damaged; ${said}`, { offset: fed, heldBack: hold.dropped });
+  }
   // Other damage (a corrupt block, a cut file): every byte decoded before it is kept.
+  const damage = new InputDamage(f.message, { offset: fed, cut: (f as NodeJS.ErrnoException).code === 'Z_BUF_ERROR' });
   yield* count(hold.giveUp());
-  if (reopen === undefined) throw failure;
+  if (reopen === undefined) throw damage;
   yield* salvage(reopen, delivered);
-  throw failure;
+  throw damage;
 }
 
 /** Decode a damaged gzip again with fflate, skipping `skip` bytes already delivered; stops at the damage. */
@@ -164,6 +173,10 @@ export function openDecoded(path: string): AsyncGenerator<Buffer> {
 
 async function* openFile(path: string): AsyncGenerator<Buffer> {
   const size = await stat(fsPath(path)).then((st) => (st.isFile() ? st.size : READ_CHUNK), () => READ_CHUNK);
+  if (size === 0) {
+    const empty = emptyCompressed(path);
+    if (empty !== null) throw empty;
+  }
   if (size <= SMALL_FILE) {
     // A small file in one synchronous read: a stream's open, reads and close are each a trip
     // through libuv's thread pool, which is most of the time for many small files.
@@ -174,6 +187,18 @@ async function* openFile(path: string): AsyncGenerator<Buffer> {
   const highWaterMark = size < READ_CHUNK ? size + 1 : READ_CHUNK;
   const open = (): AsyncIterable<Buffer> => createReadStream(fsPath(path), { highWaterMark });
   yield* decoded(open(), open);
+}
+
+/**
+ * A `.gz` or `.zst` file of 0 bytes is damage, not an empty input: no compressor writes nothing
+ * (gzip's smallest member is 20 bytes, zstd's smallest frame 9; `gzip -t` and `zstd -t` call
+ * such a file damaged). It is what a failed copy or a `> file` accident leaves. Null for other names.
+ */
+export function emptyCompressed(path: string): InputDamage | null {
+  const m = /\.(gz|zst)$/i.exec(path);
+  if (m === null) return null;
+  const what = m[1].toLowerCase() === 'gz' ? 'a gzip file holds at least one 20-byte member' : 'a zstd file holds at least one 9-byte frame';
+  return new InputDamage(`the file is empty (0 bytes), but ${what}: it was cut to nothing (a failed copy?)`, { offset: 0, cut: true });
 }
 
 /** Files up to this size are read whole, synchronously. */

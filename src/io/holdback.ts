@@ -26,6 +26,8 @@ export class Holdback {
   private heldBytes = 0;
   /** Bytes handed on since the last passed check (the limit was passed). */
   private unchecked = 0;
+  /** Decoded bytes the last failed check dropped. */
+  dropped = 0;
 
   constructor(readonly limit = holdLimit()) {}
 
@@ -55,6 +57,7 @@ export class Holdback {
   /** A check failed: drop what is held and say what happened to the bytes it covered. */
   failed(): string {
     const dropped = this.heldBytes;
+    this.dropped = dropped;
     this.held = [];
     this.heldBytes = 0;
     const parts: string[] = [];

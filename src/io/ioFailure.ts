@@ -1,3 +1,5 @@
+import type { FileError } from '../core/stats.js';
+
 /**
  * Damaged bytes versus a failing file system.
  *
@@ -27,4 +29,42 @@ export async function nextChunk<T = Buffer>(it: AsyncIterator<T>): Promise<Itera
     rethrowIoFailure(e);
     return e instanceof Error ? e : new Error(String(e));
   }
+}
+
+/**
+ * Damage of an input's bytes, with where it showed: the byte offset in the file (compressed, for
+ * a `.gz`/`.zst`), the decoded bytes dropped because the check covering them failed, and whether
+ * the file merely ends early (`cut`: a partial last line then stands for the loss). The reader
+ * turns it into a `fileError` and the pipeline into one `read/damaged_input` reject.
+ */
+export class InputDamage extends Error {
+  override name = 'InputDamage';
+  constructor(
+    message: string,
+    readonly info: { offset?: number; heldBack?: number; cut?: boolean } = {},
+  ) {
+    super(message);
+  }
+}
+
+/** Where an error says the damage is, for a reject's detail (empty for other errors). */
+export function damageInfo(e: unknown): { offset?: number; heldBack?: number; cut?: boolean } {
+  return e instanceof InputDamage ? e.info : {};
+}
+
+/**
+ * The `fileError` of a reader stopped by `e`. `partialRejected`: the reader has rejected the
+ * partial last record (`truncated_input`); when the file merely ends early, that reject stands
+ * for the loss and no `damaged_input` is added (`rejected`).
+ */
+export function fileErrorOf(file: string, e: Error, recordsBefore: number, partialRejected = false): FileError {
+  const info = damageInfo(e);
+  return {
+    file,
+    message: e.message,
+    recordsBefore,
+    ...(info.offset !== undefined ? { offset: info.offset } : {}),
+    ...(info.heldBack !== undefined ? { heldBack: info.heldBack } : {}),
+    ...(partialRejected && info.cut === true ? { rejected: true } : {}),
+  };
 }

@@ -1,6 +1,7 @@
 import type xxhashInit from 'xxhash-wasm';
 import { Decompress } from './codecs.js';
 import { Holdback } from './holdback.js';
+import { damageInfo, InputDamage } from './ioFailure.js';
 
 /**
  * zstd decoding in bounded steps, with the frame checksum verified.
@@ -22,10 +23,14 @@ const BLOCK_MAX = 128 << 10;
 let hasher: Awaited<ReturnType<typeof xxhashInit>> | null = null;
 
 /** A frame whose check failed (checksum or content size): what it decoded is dropped, not salvaged. */
-class CheckFailed extends Error {}
+class CheckFailed extends InputDamage {}
 
 /** The input ended inside a frame: cut short (or a size field before the end is damaged). */
-class CutShort extends Error {}
+class CutShort extends InputDamage {
+  constructor(message: string, end: number) {
+    super(message, { offset: end, cut: true });
+  }
+}
 
 /** Bytes of a chunk stream, taken by exact counts. */
 class ByteQueue {
@@ -57,7 +62,7 @@ class ByteQueue {
 
   async take(n: number): Promise<Buffer> {
     if (n === 0) return Buffer.alloc(0); // an empty raw block (the frame of an empty input)
-    if (!(await this.has(n))) throw new CutShort(`zstd: unexpected end of data at byte ${this.offset + this.size} (the file is cut short, or damaged)`);
+    if (!(await this.has(n))) throw new CutShort(`zstd: unexpected end of data at byte ${this.offset + this.size} (the file is cut short, or damaged)`, this.offset + this.size);
     let out: Buffer;
     if (this.parts[0].length >= n) {
       out = this.parts[0].subarray(0, n);
@@ -104,8 +109,8 @@ function contentSize(header: Buffer, at: number, n: number): number | null {
 async function blockBody(q: ByteQueue, at: number, size: number): Promise<Buffer> {
   if (await q.has(size)) return q.take(size);
   const magic = q.magicAhead();
-  if (magic >= 0) throw new Error(`zstd: the block at byte ${at} declares ${size} bytes, past the end of the file at byte ${q.end}, and a zstd frame starts inside it at byte ${magic}: the block header is damaged`);
-  throw new CutShort(`zstd: the file ends at byte ${q.end} inside the block at byte ${at} (it declares ${size} bytes): the file is cut short, or that block header is damaged`);
+  if (magic >= 0) throw new InputDamage(`zstd: the block at byte ${at} declares ${size} bytes, past the end of the file at byte ${q.end}, and a zstd frame starts inside it at byte ${magic}: the block header is damaged`, { offset: at });
+  throw new CutShort(`zstd: the file ends at byte ${q.end} inside the block at byte ${at} (it declares ${size} bytes): the file is cut short, or that block header is damaged`, q.end);
 }
 
 /**
@@ -130,6 +135,11 @@ export async function* unzstd(first: Buffer, rest: AsyncIterator<Buffer>): Async
   let checked = false;
   // A frame's checksum and size are checked at its end: decoded bytes wait for them (holdback.ts).
   const hold = new Holdback();
+  /** A failed check at the current byte: what was held back is dropped (and said). */
+  const checkFailed = (message: string): CheckFailed => {
+    const said = hold.failed();
+    return new CheckFailed(`${message}; ${said}`, { offset: q.offset, heldBack: hold.dropped });
+  };
   try {
     while (!(await q.atEnd())) {
       const start = q.offset;
@@ -139,13 +149,13 @@ export async function* unzstd(first: Buffer, rest: AsyncIterator<Buffer>): Async
         await q.take(size);
         continue;
       }
-      if (magic !== ZSTD_MAGIC) throw new Error(`zstd: not a zstd frame at byte ${start} (damaged data or trailing garbage)`);
+      if (magic !== ZSTD_MAGIC) throw new InputDamage(`zstd: not a zstd frame at byte ${start} (damaged data or trailing garbage)`, { offset: start });
       frame++;
       const fhd = (await q.take(1))[0];
       const fcsFlag = fhd >> 6;
       const single = (fhd >> 5) & 1;
       const checksum = (fhd >> 2) & 1;
-      if ((fhd >> 3) & 1) throw new Error(`zstd: damaged frame header at byte ${start}`);
+      if ((fhd >> 3) & 1) throw new InputDamage(`zstd: damaged frame header at byte ${start}`, { offset: start });
       const didSize = [0, 1, 2, 4][fhd & 3];
       const fcsSize = [single ? 1 : 0, 2, 4, 8][fcsFlag];
       const header = Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd, fhd]), await q.take((single ? 0 : 1) + didSize + fcsSize)]);
@@ -166,7 +176,7 @@ export async function* unzstd(first: Buffer, rest: AsyncIterator<Buffer>): Async
         const last = v & 1;
         const type = (v >> 1) & 3;
         const size = v >>> 3;
-        if (type === 3 || (type !== 1 && size > BLOCK_MAX)) throw new Error(`zstd: damaged block header at byte ${q.offset - 3}`);
+        if (type === 3 || (type !== 1 && size > BLOCK_MAX)) throw new InputDamage(`zstd: damaged block header at byte ${q.offset - 3}`, { offset: q.offset - 3 });
         const body = type === 1 ? await q.take(1) : await blockBody(q, q.offset - 3, size);
         // The frame's checksum goes with its last block, pushed as `final`: fzstd holds back a
         // frame shorter than 18 bytes until told the input ended (a 3-byte file from the zstd
@@ -174,13 +184,16 @@ export async function* unzstd(first: Buffer, rest: AsyncIterator<Buffer>): Async
         if (last && checksum) sum = await q.take(4);
         try {
           d.push(last && sum ? Buffer.concat([bh, body, sum]) : Buffer.concat([bh, body]), last === 1);
-        } catch (e) {
-          throw new Error(`zstd: damaged block at byte ${q.offset - body.length - 3 - (last && sum ? 4 : 0)}: ${(e as Error).message}`);
+        } catch {
+          // The decoder's own words are about its internals ("Invalid typed array length: -33030151"
+          // for a frame header whose size fields were flipped): say what is wrong with the data.
+          const at = q.offset - body.length - 3 - (last && sum ? 4 : 0);
+          throw new InputDamage(`zstd: the block at byte ${at} (frame ${frame}, which starts at byte ${start}) does not decode: the block or the frame header is damaged`, { offset: at });
         }
         for (const c of out.splice(0)) {
           decodedBytes += c.length;
           if (declared !== null && decodedBytes > declared) {
-            throw new CheckFailed(`zstd: frame ${frame} decodes to more than the ${declared} bytes its header says: the data is damaged; ${hold.failed()}`);
+            throw checkFailed(`zstd: frame ${frame} decodes to more than the ${declared} bytes its header says: the data is damaged`);
           }
           h?.update(c);
           // A frame with neither a checksum nor a size has nothing to wait for.
@@ -192,10 +205,10 @@ export async function* unzstd(first: Buffer, rest: AsyncIterator<Buffer>): Async
       if (checksum) {
         const want = sum!.readUInt32LE(0);
         const got = Number(h!.digest() & 0xffffffffn);
-        if (want !== got) throw new CheckFailed(`zstd: frame ${frame} checksum mismatch: the data is damaged; ${hold.failed()}`);
+        if (want !== got) throw checkFailed(`zstd: frame ${frame} checksum mismatch: the data is damaged`);
       }
       if (declared !== null && decodedBytes !== declared) {
-        throw new CheckFailed(`zstd: frame ${frame} decodes to ${decodedBytes} bytes, but its header says ${declared}: the data is damaged; ${hold.failed()}`);
+        throw checkFailed(`zstd: frame ${frame} decodes to ${decodedBytes} bytes, but its header says ${declared}: the data is damaged`);
       }
       yield* hold.passed();
       checked = false;
@@ -210,7 +223,8 @@ export async function* unzstd(first: Buffer, rest: AsyncIterator<Buffer>): Async
     // Damage found inside a frame that has a check (a damaged block or block header): it may lie
     // before the point where it showed (a flipped offset copies the wrong bytes and decodes on),
     // and the check that would tell can no longer be made, so what the frame decoded is dropped.
-    throw new Error(`${(e as Error).message}; ${hold.failed()}`);
+    const said = hold.failed();
+    throw new InputDamage(`${(e as Error).message}; ${said}`, { ...damageInfo(e), heldBack: hold.dropped });
   }
 }
 

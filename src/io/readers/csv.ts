@@ -7,7 +7,7 @@ import { BlankRuns } from './jsonl.js';
 import type { ReadSettings } from './options.js';
 import { rawFields } from './options.js';
 import { setOwn } from '../../core/own.js';
-import { nextChunk } from '../ioFailure.js';
+import { fileErrorOf, nextChunk } from '../ioFailure.js';
 
 const BATCH = 1000;
 const QUOTE = 34;
@@ -218,7 +218,7 @@ export async function* readCsv(path: string, events: ReadEvents, s: ReadSettings
       pending = [];
       start = 0;
       blanks.flush();
-      events.fileError({ file: path, message: r.message, recordsBefore: splitter.lineNo });
+      events.fileError(fileErrorOf(path, r, splitter.lineNo, rest.length > 0));
       break;
     }
     if (r.done) {

@@ -5,12 +5,15 @@ import { decodeHtml, declaredOf } from '../../stages/extract/charset.js';
 import { htmlToText } from '../../stages/extract/html.js';
 import type { ReadSettings } from './options.js';
 import { readWhole } from './whole.js';
+import { fileErrorOf } from '../ioFailure.js';
+import { binaryKind } from './binary.js';
 
 /**
  * Read an HTML file (plain, gzip or zstd) as one record `{id: path, title, charset, text}`: the
  * charset by `decodeHtml` (a byte-order mark, the `<meta>`, else a guess; `charset_declared` when
  * the bytes overruled the `<meta>`), the text by `htmlToText`, the
  * extractor of the `extract` stage. Rejects: `file_too_large` (over `maxLineBytes`),
+ * `binary_content` (an executable, PDF, image or archive, or bytes with NULs: `detail.kind`),
  * `extract_empty` (no text), `truncated_input` (a damaged compressed file).
  */
 export async function* readHtml(path: string, events: ReadEvents, s: ReadSettings, chunks?: AsyncIterable<Buffer>): AsyncGenerator<Doc[]> {
@@ -19,7 +22,8 @@ export async function* readHtml(path: string, events: ReadEvents, s: ReadSetting
   const source = `${path}:1`;
   if (damaged !== null) {
     events.reject({ reason: 'truncated_input', source, detail: { bytes } });
-    events.fileError({ file: path, message: damaged.message, recordsBefore: 0 });
+    // The file is one record, rejected whole: that reject stands for the damage.
+    events.fileError({ ...fileErrorOf(path, damaged, 0), rejected: true });
     return;
   }
   if (bytes > s.maxLineBytes) {
@@ -27,6 +31,12 @@ export async function* readHtml(path: string, events: ReadEvents, s: ReadSetting
     return;
   }
   const decoded = decodeHtml(buf);
+  // An executable, PDF, image or archive under an HTML name: not a page (its "text" would be NULs).
+  const binary = binaryKind(buf, decoded.charset);
+  if (binary !== null) {
+    events.reject({ reason: 'binary_content', source, detail: { kind: binary, bytes } });
+    return;
+  }
   let r;
   try {
     r = htmlToText(decoded.html);

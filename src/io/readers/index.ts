@@ -10,7 +10,7 @@ import { readWarc } from './warc.js';
 import type { InputFormat, ReadOptions, ReadSettings } from './options.js';
 import { readSettings } from './options.js';
 import { readText } from './text.js';
-import { nextChunk } from '../ioFailure.js';
+import { fileErrorOf, nextChunk } from '../ioFailure.js';
 
 export type { InputFormat, ReadOptions } from './options.js';
 export { INPUT_FORMATS } from './options.js';
@@ -43,7 +43,7 @@ async function* sniffJson(path: string, events: ReadEvents, s: ReadSettings): As
   for (;;) {
     const r = await nextChunk(it);
     if (r instanceof Error) {
-      events.fileError({ file: path, message: r.message, recordsBefore: 0 });
+      events.fileError(fileErrorOf(path, r, 0));
       break;
     }
     if (r.done) break;

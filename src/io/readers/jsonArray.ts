@@ -6,7 +6,7 @@ import { validUtf8 } from '../lines.js';
 import { docFromValue, parseRecord, Unfit } from './jsonl.js';
 import type { ReadSettings } from './options.js';
 import { rawFields } from './options.js';
-import { nextChunk } from '../ioFailure.js';
+import { damageInfo, fileErrorOf, InputDamage, nextChunk } from '../ioFailure.js';
 
 /**
  * Read a JSON array file (XTuner `.json`) element by element, so memory stays flat: the bytes
@@ -57,11 +57,11 @@ export async function* readJsonArray(path: string, events: ReadEvents, s: ReadSe
     return b;
   };
   const it = (chunks ?? openDecoded(path))[Symbol.asyncIterator]();
-  let damage: string | null = null;
+  let damage: Error | null = null;
   for (;;) {
     const r = await nextChunk(it);
     if (r instanceof Error) {
-      damage = r.message;
+      damage = r;
       break;
     }
     if (r.done) break;
@@ -73,18 +73,23 @@ export async function* readJsonArray(path: string, events: ReadEvents, s: ReadSe
       if (b.length > 0) yield b;
     }
   }
+  /** The input ended inside the array (cut short): a partial element rejected stands for the loss. */
+  let endedInside = false;
+  let partialRejected = false;
   if (splitter.error === null) {
     splitter.end();
+    endedInside = damage === null && splitter.error !== null;
     if (splitter.error !== null || damage !== null) {
       const partial = splitter.takePartial();
       if (partial !== null) {
         n++;
+        partialRejected = true;
         reject('truncated_input', splitter.index, partial.toString('utf8'));
       }
     }
   }
-  const problem = damage ?? splitter.error;
-  if (problem !== null) events.fileError({ file: path, message: damage !== null ? `${damage} (after element ${splitter.index})` : problem, recordsBefore: splitter.index });
+  if (damage !== null) events.fileError(fileErrorOf(path, new InputDamage(`${damage.message} (after element ${splitter.index})`, damageInfo(damage)), splitter.index, partialRejected));
+  else if (splitter.error !== null) events.fileError({ file: path, message: splitter.error, recordsBefore: splitter.index, ...(endedInside && partialRejected ? { rejected: true } : {}) });
   const b = flush();
   if (b.length > 0) yield b;
 }

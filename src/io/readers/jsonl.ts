@@ -6,7 +6,7 @@ import { compactJson, duplicateKey, keepExact, keyColons, MAX_DEPTH, scanParsed,
 import { isBlank, LineSplitter, validUtf8 } from '../lines.js';
 import type { ReadSettings } from './options.js';
 import { rawFields } from './options.js';
-import { nextChunk } from '../ioFailure.js';
+import { fileErrorOf, nextChunk } from '../ioFailure.js';
 
 /** A record from a parsed JSON value: its own `attrs` object, when present, carries over. */
 export function docFromValue(data: JsonObject, source: string, line?: number): Doc {
@@ -141,12 +141,13 @@ export async function* readJsonl(
     const r = await nextChunk(it);
     if (r instanceof Error) {
       const partial = splitter.takePartial();
-      if (partial !== null && partial.length > 0) {
+      const cut = partial !== null && partial.length > 0;
+      if (cut) {
         lines++;
         reject('truncated_input', splitter.lineNo + 1, partial.toString('utf8'));
       }
       blanks.flush();
-      events.fileError({ file: path, message: r.message, recordsBefore: splitter.lineNo });
+      events.fileError(fileErrorOf(path, r, splitter.lineNo, cut));
       break;
     }
     if (r.done) {

@@ -341,6 +341,12 @@ export async function* readParquet(path: string, events: ReadEvents, s: ReadSett
     const { parquetHeader } = await import('hyparquet/src/column.js');
     const decompressors = await parquetDecompressors();
     let metadata: FileMetaData;
+    // A file too short to hold the two magic numbers and the footer length (a 0-byte file, a
+    // failed copy): hyparquet's own words are about a DataView ("Offset is outside the bounds").
+    if (file.byteLength < 12) {
+      events.fileError({ file: path, message: `not a Parquet file: it is ${file.byteLength} bytes long, and a Parquet file holds at least 12 (PAR1, the footer length, PAR1): it was cut short or is empty`, recordsBefore: 0 });
+      return;
+    }
     try {
       metadata = await parquetMetadataAsync(file);
     } catch (e) {
@@ -396,6 +402,8 @@ export async function* readParquet(path: string, events: ReadEvents, s: ReadSett
         message: `${damaged.length} damaged row group${damaged.length === 1 ? '' : 's'} (${rows} rows; the first at byte ${first.at}: ${first.error})`,
         recordsBefore: start,
         kept: 'kept the other row groups; the damaged ones are counted as rejected (read/parquet_row_group)',
+        // Each damaged row group is a parquet_row_group reject already: no damaged_input besides.
+        rejected: true,
       });
     }
   } catch (e) {

@@ -6,7 +6,7 @@ import { isBlank, LineSplitter, validUtf8 } from '../lines.js';
 import type { ReadSettings } from './options.js';
 import { rawFields } from './options.js';
 import { BlankRuns } from './jsonl.js';
-import { nextChunk } from '../ioFailure.js';
+import { fileErrorOf, nextChunk } from '../ioFailure.js';
 import { readWhole } from './whole.js';
 
 /**
@@ -48,11 +48,12 @@ export async function* readText(path: string, events: ReadEvents, s: ReadSetting
           open = false;
           blanks.flush();
           const partial = splitter.takePartial();
-          if (partial !== null && partial.length > 0) {
+          const cut = partial !== null && partial.length > 0;
+          if (cut) {
             lines++;
             events.reject({ reason: 'truncated_input', source: `${path}:${splitter.lineNo + 1}`, raw: partial.toString('utf8') });
           }
-          events.fileError({ file: path, message: r.message, recordsBefore: splitter.lineNo });
+          events.fileError(fileErrorOf(path, r, splitter.lineNo, cut));
           break;
         }
         if (r.done) {
@@ -88,7 +89,8 @@ export async function* readText(path: string, events: ReadEvents, s: ReadSetting
   if (damaged !== null) {
     const r = rawFields(buf.toString('utf8'), s.maxRawChars);
     events.reject({ reason: 'truncated_input', source, raw: r.raw, ...(r.detail ? { detail: r.detail } : {}) });
-    events.fileError({ file: path, message: damaged.message, recordsBefore: 0 });
+    // The file is one record, rejected whole: that reject stands for the damage.
+    events.fileError({ ...fileErrorOf(path, damaged, 0), rejected: true });
   } else if (bytes > s.maxLineBytes) {
     events.reject({ reason: 'file_too_large', source, raw: buf.toString('utf8', 0, 4096), detail: { limit: s.maxLineBytes } });
   } else if (!validUtf8(buf, 0, buf.length)) {

@@ -10,8 +10,9 @@ import { decodeHtml, declaredOf } from '../../stages/extract/charset.js';
 import { htmlToText } from '../../stages/extract/html.js';
 import type { ReadSettings } from './options.js';
 import { fsPath } from '../../core/fsname.js';
-import { nextChunk, rethrowIoFailure } from '../ioFailure.js';
-import { decoded, openDecoded, sniffCompression } from '../decode.js';
+import { fileErrorOf, nextChunk, rethrowIoFailure } from '../ioFailure.js';
+import { binaryKind } from './binary.js';
+import { decoded, emptyCompressed, openDecoded, sniffCompression } from '../decode.js';
 
 /** Records handed downstream at a time (extraction is the slow part, so batches stay small). */
 const BATCH = 64;
@@ -134,7 +135,7 @@ interface Damage {
  * counts as one record).
  *
  * Rejects (each counted as one record read): `warc_not_html` (a response of another content
- * type, in `detail.content_type`), `warc_http_status` (not 2xx), `warc_too_large` (a body over
+ * type, in `detail.content_type`, or labelled HTML but binary: `detail.binary` says what), `warc_http_status` (not 2xx), `warc_too_large` (a body over
  * `maxLineBytes`), `extract_empty` (no text found), `extract_failed` (the extractor threw),
  * `warc_damaged`: a record that cannot be parsed, a gzip member that does not inflate, or a
  * record cut short. Reading then starts again at the next record header after the start of the
@@ -174,6 +175,11 @@ export async function* readWarc(path: string, events: ReadEvents, s: ReadSetting
   let stream: ReturnType<typeof createReadStream> | undefined;
   try {
     const size = fh === undefined ? 0 : (await fh.stat()).size;
+    const empty = fh !== undefined && size === 0 ? emptyCompressed(path) : null;
+    if (empty !== null) {
+      events.fileError(fileErrorOf(path, empty, 0));
+      return;
+    }
     let gz = false;
     if (fh !== undefined && size >= 2) {
       const head = Buffer.alloc(2);
@@ -267,7 +273,7 @@ export async function* readWarc(path: string, events: ReadEvents, s: ReadSetting
       const source = `${path}:${n}`;
       if (next === null) {
         events.reject({ reason: 'warc_damaged', source, detail: { error: damage.error, offset: damage.at } });
-        events.fileError({ file: path, message: `WARC record ${n} is damaged: ${damage.error}`, recordsBefore: n - 1 });
+        events.fileError({ file: path, message: `WARC record ${n} is damaged: ${damage.error}`, recordsBefore: n - 1, rejected: true });
         break;
       }
       events.reject({ reason: 'warc_damaged', source, detail: { error: damage.error, offset: damage.at, resumed_at: next } });
@@ -389,6 +395,12 @@ async function toDoc(record: WARCRecord, path: string, n: number, source: string
   const missing = missingBytes(record);
   if (missing > 0) throw new Error(`the record is cut short: ${missing} bytes of its block are missing`);
   const decoded = decodeHtml(body, contentType);
+  // A body that is a binary file under a text/html header (a server's mislabel): not a page.
+  const binary = binaryKind(body, decoded.charset);
+  if (binary !== null) {
+    events.reject({ reason: 'warc_not_html', source, detail: { ...meta(), content_type: contentType, binary } });
+    return null;
+  }
   let r;
   try {
     r = htmlToText(decoded.html);

@@ -7,7 +7,7 @@ import type { RunStats } from '../core/stats.js';
 import { balanced } from '../core/stats.js';
 import { pipeline } from '../core/pipeline.js';
 import { parseSize } from '../core/recipe.js';
-import { expandInputs, isInputName } from '../io/inputs.js';
+import { expandInputs, isInputName, isLost, type SkippedInput } from '../io/inputs.js';
 import { INPUT_FORMATS, readFiles, type InputFormat } from '../io/readers/index.js';
 import { isFolderOutput, JsonlWriter, type JsonlOptions } from '../io/writers/jsonl.js';
 import { checkOutputName, checkOutputs, LOCK_NAME, lockOutput, prepareOutput, RUN_FILES } from '../io/outputs.js';
@@ -102,7 +102,7 @@ export interface Job {
    * after every flag was checked and the inputs expanded; it checks the output folder itself
    * (the lock is taken here).
    */
-  runTasks?(files: string[], settings: RunSettings, effective: EffectiveSettings): Promise<number>;
+  runTasks?(files: string[], settings: RunSettings, effective: EffectiveSettings, skipped: SkippedInput[]): Promise<number>;
   /** When the command began (`Date.now()`), if before this pass (dedup-disk's steps 1-3): the accounting line's time counts from then. */
   startedAt?: number;
   /** Defaults that a recipe sets and flags may override. */
@@ -175,7 +175,8 @@ export async function prepare(job: Job) {
   if (output.endsWith('.json') && (shardRecords || shardBytes)) throw new UsageError('a .json output is one JSON array file: use a .jsonl output or a folder to shard');
 
   await refuseUnfinished(job.inputs, v['allow-unfinished'] === true);
-  const files = await expandInputs(job.inputs.length > 0 ? job.inputs : ['-']);
+  const skipped: SkippedInput[] = [];
+  const files = await expandInputs(job.inputs.length > 0 ? job.inputs : ['-'], skipped);
   await refuseUnfinishedShards(files, v['allow-unfinished'] === true);
   const unknown = format === 'auto' ? files.find((f) => f !== '-' && !isInputName(f)) : undefined;
   if (unknown !== undefined) throw new UsageError(`cannot tell the format of '${showPath(unknown)}' from its name (.jsonl, .json, .csv, .tsv, .txt, .warc, .wet, .html, optionally .gz/.zst, or .parquet); give --format`);
@@ -186,13 +187,15 @@ export async function prepare(job: Job) {
   await checkOutputs(plan);
   // A planned run (executors) judges its folder itself (it may resume it); it takes the lock only.
   const release = job.runTasks !== undefined ? (await makeDir(output, 'output folder'), lockOutput(join(output, LOCK_NAME))) : job.sink === undefined ? await prepareOutput(plan) : () => {};
-  return { format, txtMode: txtMode as 'file' | 'line', compress, rate, rawRate, shardRecords, shardBytes, output, folder, rejectsPath, rejectsAttrs: rejectsAttrs as RejectAttrs, rejectsSample, statsPath, textField, files, release, parquet, rowGroupSize };
+  // Every input name not read is said before reading, one line each (and kept for the stats).
+  for (const s of skipped) process.stderr.write(`corpus-clean ${job.command}: warning: skipped '${showPath(s.name)}': ${s.reason}\n`);
+  return { format, txtMode: txtMode as 'file' | 'line', compress, rate, rawRate, shardRecords, shardBytes, output, folder, rejectsPath, rejectsAttrs: rejectsAttrs as RejectAttrs, rejectsSample, statsPath, textField, files, skipped, release, parquet, rowGroupSize };
 }
 
 export async function executePrepared(job: Job, p: Prepared): Promise<number> {
   const v = job.values;
   const d = job.defaults ?? {};
-  const { format, txtMode, compress, rate, shardRecords, shardBytes, output, rejectsPath, rejectsAttrs, rejectsSample, statsPath, textField, files, parquet, rowGroupSize } = p;
+  const { format, txtMode, compress, rate, shardRecords, shardBytes, output, rejectsPath, rejectsAttrs, rejectsSample, statsPath, textField, files, skipped, parquet, rowGroupSize } = p;
   const effective: EffectiveSettings = { shardRecords, shardBytes, compression: compress as OutputCompression, maxRejectRate: rate, textField, stripAttrs: v['strip-attrs'] === true ? true : v['keep-attrs'] === true ? false : d.stripAttrs };
   if (job.runTasks !== undefined) {
     if (parquet) throw new UsageError('run writes JSONL shards; Parquet output is for single commands (e.g. corpus-clean cat DIR -o x.parquet)');
@@ -209,7 +212,7 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
     settings.rejectAttrs = rejectsAttrs;
     if (rejectsSample !== undefined) settings.rejectsSample = rejectsSample;
     if (v['allow-empty'] === true) settings.allowEmpty = true;
-    return job.runTasks(files, settings, effective);
+    return job.runTasks(files, settings, effective, skipped);
   }
   await job.beforeRun?.(files, effective);
 
@@ -271,7 +274,7 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
   }
   try {
     if (job.startedAt !== undefined) stats.ms = Date.now() - job.startedAt;
-    const finished: Finished = { command: job.command, stats, inputs: files, output, shards: sink.shards(), rejectsPath, statsPath, maxRejectRate: rate, textField, wrapArrays, allowEmpty: v['allow-empty'] === true, extra: rejectsPath ? { rejects_attrs: rejectsAttrs, ...(sampled ? { rejects_sample_per_reason: rejectsSample, rejects_left_out: sampled.skipped } : {}) } : undefined };
+    const finished: Finished = { command: job.command, stats, inputs: files, skipped, output, shards: sink.shards(), rejectsPath, statsPath, maxRejectRate: rate, textField, wrapArrays, allowEmpty: v['allow-empty'] === true, extra: rejectsPath ? { rejects_attrs: rejectsAttrs, ...(sampled ? { rejects_sample_per_reason: rejectsSample, rejects_left_out: sampled.skipped } : {}) } : undefined };
     if (closed.now) return await finishClosed(finished);
     const code = await finishRun(finished);
     // A folder output is finished once `_SUCCESS` is in it, written last (as a run folder's):
@@ -339,7 +342,7 @@ function quietWhenClosed(w: DocSink, closed: { now: boolean }): DocSink {
  */
 async function finishClosed(f: Finished): Promise<number> {
   if (f.statsPath) {
-    const summary = { command: f.command, inputs: f.inputs, output: f.output, shards: f.shards, rejects: f.rejectsPath ?? null, output_closed: true, balanced: balanced(f.stats), ...f.stats, ...f.extra };
+    const summary = { command: f.command, inputs: f.inputs, skipped: f.skipped ?? [], output: f.output, shards: f.shards, rejects: f.rejectsPath ?? null, output_closed: true, balanced: balanced(f.stats), ...f.stats, ...f.extra };
     await writeAtomic(f.statsPath, JSON.stringify(summary, null, 2) + '\n');
   }
   return ExitCode.ok;
@@ -353,6 +356,8 @@ export interface Finished {
   command: string;
   stats: RunStats;
   inputs: readonly string[];
+  /** Input names not read (see expandInputs): listed in the stats; a lost one makes the exit code 1. */
+  skipped?: readonly SkippedInput[];
   output: string;
   shards: readonly string[];
   rejectsPath?: string;
@@ -383,6 +388,7 @@ export async function finishRun(f: Finished): Promise<number> {
   const summary = {
     command: job.command,
     inputs: files,
+    skipped: f.skipped ?? [],
     output,
     shards: sink.shards(),
     rejects: rejectsPath ?? null,
@@ -410,6 +416,13 @@ export async function finishRun(f: Finished): Promise<number> {
   let code: number = ExitCode.ok;
   for (const e of stats.fileErrors) {
     process.stderr.write(`corpus-clean ${job.command}: error: ${showPath(e.file)}: ${e.message}; ${e.kept ?? 'kept what was read before the damage'}\n`);
+    code = ExitCode.dataOrIo;
+  }
+  // An input name that could not be read (a dangling link, a link loop, a FIFO in a folder) is an
+  // I/O failure of the run, as a damaged file is: the rest was read, and the exit code says so.
+  const lost = (f.skipped ?? []).filter(isLost);
+  if (lost.length > 0) {
+    process.stderr.write(`corpus-clean ${job.command}: error: ${lost.length === 1 ? `an input was not read ('${showPath(lost[0].name)}': ${lost[0].reason})` : `${lost.length} inputs were not read (the warnings above; 'skipped' in the stats)`}\n`);
     code = ExitCode.dataOrIo;
   }
   const missing = stats.input.dropped.text_missing ?? 0;

@@ -1,5 +1,6 @@
-import { stat } from 'node:fs/promises';
-import { fsPath, readNames, realPath } from './fsname.js';
+import type { Stats } from 'node:fs';
+import { readlink, stat } from 'node:fs/promises';
+import { fsPath, nameFromBytes, readNames, realPath, showPath } from './fsname.js';
 import { join } from 'node:path';
 import { UsageError } from './errors.js';
 import { showText } from './show.js';
@@ -18,6 +19,46 @@ import { showText } from './show.js';
  */
 
 const MAX_PATTERNS = 1024;
+
+/** What a path that is neither a file nor a folder is, for messages. */
+export function kindOfStats(st: Stats): string {
+  if (st.isFIFO()) return 'a FIFO (named pipe)';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice()) return 'a character device';
+  if (st.isBlockDevice()) return 'a block device';
+  return 'not a regular file';
+}
+
+/** How to read a FIFO, socket or device: commands that read stdin take it; `run` reads files only. */
+export function streamAdvice(path: string): string {
+  return `pipe it in instead (corpus-clean cat -o FILE < '${showPath(path)}'; run reads files only: save it to a file first)`;
+}
+
+/** A directory entry reached by a walk: a file, a folder, or why it cannot be read as either. */
+export type EntryKind = { kind: 'file' | 'dir' | 'none' } | { kind: 'other'; reason: string };
+
+/**
+ * What `path` is, links followed: a file, a folder, or (`other`) a dangling symbolic link, a link
+ * loop, a FIFO, socket or device, or a name that cannot be looked at, with the reason in words;
+ * `none` when nothing is there (not even a link).
+ */
+export async function entryKind(path: string): Promise<EntryKind> {
+  try {
+    const st = await stat(fsPath(path));
+    if (st.isFile()) return { kind: 'file' };
+    if (st.isDirectory()) return { kind: 'dir' };
+    return { kind: 'other', reason: `${kindOfStats(st)}, not a file: not read; ${streamAdvice(path)}` };
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'ELOOP') return { kind: 'other', reason: 'a loop of symbolic links (following it never reaches a file): not read' };
+    if (err.code === 'ENOENT') {
+      const to = await readlink(fsPath(path), { encoding: 'buffer' }).then(nameFromBytes, () => null);
+      if (to !== null) return { kind: 'other', reason: `a dangling symbolic link (to '${showPath(to)}', which does not exist): not read` };
+      return { kind: 'none' };
+    }
+    return { kind: 'other', reason: `cannot be looked at (${err.code ?? err.message}): not read` };
+  }
+}
 
 type Token = { kind: 'char'; c: string } | { kind: 'any' } | { kind: 'star' } | { kind: 'class'; negated: boolean; items: Array<[string, string]> };
 
@@ -183,7 +224,7 @@ function firstBrace(p: string): [number, number, string[]] | null {
  * gives `data/x/a.jsonl`; `/abs/*.jsonl` absolute paths). Only files (symlinks followed; a folder
  * reached twice through links is read once). Unsorted, without duplicates.
  */
-export async function expandGlob(pattern: string): Promise<string[]> {
+export async function expandGlob(pattern: string, onSkip?: (path: string, reason: string) => void): Promise<string[]> {
   const found = new Set<string>();
   for (const p of expandBraces(pattern)) {
     const segs = p.split('/');
@@ -193,20 +234,26 @@ export async function expandGlob(pattern: string): Promise<string[]> {
     const rest = segs.slice(i).filter((s, k, a) => s !== '' || k === a.length - 1);
     // Consecutive `**` are one.
     const parts = rest.filter((s, k) => !(s === '**' && rest[k - 1] === '**'));
-    await walk(base === '' && p.startsWith('/') ? '/' : base, parts.map((s) => (s === '**' ? null : s)), found, new Set());
+    await walk(base === '' && p.startsWith('/') ? '/' : base, parts.map((s) => (s === '**' ? null : s)), found, new Set(), onSkip);
   }
   return [...found];
 }
 
 type Part = string | null; // null = `**`
 
-async function walk(dir: string, parts: readonly Part[], found: Set<string>, seenDirs: Set<string>): Promise<void> {
+async function walk(dir: string, parts: readonly Part[], found: Set<string>, seenDirs: Set<string>, onSkip?: (path: string, reason: string) => void): Promise<void> {
   const matchers = parts.map((s) => (s === null ? null : isMagic(s) ? segmentMatcher(s) : s));
   const fsDir = (d: string): string => (d === '' ? '.' : d);
   const spell = (d: string, name: string): string => (d === '' ? name : d.endsWith('/') ? d + name : `${d}/${name}`);
-  const kindOf = async (path: string): Promise<'file' | 'dir' | null> => {
-    const st = await stat(fsPath(path)).catch(() => null);
-    return st === null ? null : st.isFile() ? 'file' : st.isDirectory() ? 'dir' : null;
+  // A name the last segment matched that is neither a file nor a folder (a dangling link, a FIFO)
+  // is reported, not dropped without a word. (`spelled`: the path as the match spells it.)
+  const kindOf = async (path: string, spelled?: string): Promise<'file' | 'dir' | null> => {
+    const k = await entryKind(path);
+    if (k.kind === 'other') {
+      if (spelled !== undefined) onSkip?.(spelled, k.reason);
+      return null;
+    }
+    return k.kind === 'none' ? null : k.kind;
   };
   const visit = async (d: string, k: number): Promise<void> => {
     if (k >= parts.length) return;
@@ -222,7 +269,7 @@ async function walk(dir: string, parts: readonly Part[], found: Set<string>, see
       for (const name of entries.sort()) {
         if (name.startsWith('.')) continue;
         const path = spell(d, name);
-        const kind = await kindOf(join(fsDir(d), name));
+        const kind = await kindOf(join(fsDir(d), name), last ? path : undefined);
         if (kind === 'dir') await visit(path, k);
         else if (kind === 'file' && last) found.add(path);
       }
@@ -231,7 +278,7 @@ async function walk(dir: string, parts: readonly Part[], found: Set<string>, see
     if (typeof m === 'string') {
       // A literal segment: no listing needed.
       const path = spell(d, m);
-      const kind = await kindOf(join(fsDir(d), m));
+      const kind = await kindOf(join(fsDir(d), m), last ? path : undefined);
       if (kind === 'file' && last) found.add(path);
       else if (kind === 'dir' && !last) await visit(path, k + 1);
       return;
@@ -240,7 +287,7 @@ async function walk(dir: string, parts: readonly Part[], found: Set<string>, see
     for (const name of entries.sort()) {
       if (!m(name)) continue;
       const path = spell(d, name);
-      const kind = await kindOf(join(fsDir(d), name));
+      const kind = await kindOf(join(fsDir(d), name), last ? path : undefined);
       if (kind === 'file' && last) found.add(path);
       else if (kind === 'dir' && !last) await visit(path, k + 1);
     }

@@ -230,6 +230,7 @@ export async function mergeRun(run: string, plan: Plan, opts: { started: number;
     command: 'run',
     stats,
     inputs: plan.inputs,
+    skipped: plan.skipped ?? [],
     output: run.endsWith('/') ? run : run + '/',
     shards,
     rejectsPath: rejects,

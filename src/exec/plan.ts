@@ -9,6 +9,7 @@
  * the phases are: the tasks of segment 0, each global stage's steps, the tasks of the next
  * segment, and so on. Nothing in the plan depends on the number of workers, so the output does not.
  */
+import type { SkippedInput } from '../io/inputs.js';
 import { open, stat } from 'node:fs/promises';
 import type { TextField } from '../core/doc.js';
 import { UsageError } from '../core/errors.js';
@@ -82,6 +83,8 @@ export interface Plan {
   settings: RunSettings;
   /** The expanded input files, in the run's order. */
   inputs: string[];
+  /** Input names the expansion did not read (dangling links, FIFOs, second names of a file), with why: in `_stats.json` too. */
+  skipped?: SkippedInput[];
   tasks: TaskSpec[];
   /** Target bytes per task (a file larger than this is cut). */
   taskSize: number;
@@ -291,7 +294,7 @@ export function planPhases(stages: readonly Stage[], tasks: number): Pick<Plan, 
 
 /** The part of a plan that must match for a rerun to resume it. */
 export function planKey(p: Plan): string {
-  return JSON.stringify({ ...p, name: undefined, inputFacts: undefined });
+  return JSON.stringify({ ...p, name: undefined, inputFacts: undefined, skipped: undefined });
 }
 
 /** A value for a message: JSON, cut short. */
@@ -329,7 +332,9 @@ export function planDifference(was: Plan, now: Plan): string[] {
   if (JSON.stringify(was.inputs) !== JSON.stringify(now.inputs)) {
     const gone = (was.inputs ?? []).filter((f) => !now.inputs.includes(f));
     const added = now.inputs.filter((f) => !(was.inputs ?? []).includes(f));
-    out.push(`the inputs differ (${was.inputs?.length ?? 0} files, now ${now.inputs.length}${gone.length > 0 ? `; no longer: ${showPath(gone[0])}${gone.length > 1 ? ` and ${gone.length - 1} more` : ''}` : ''}${added.length > 0 ? `; new: ${showPath(added[0])}${added.length > 1 ? ` and ${added.length - 1} more` : ''}` : ''})`);
+    // The same files, read in another order: the tasks (and shards) would follow another order.
+    if (gone.length === 0 && added.length === 0 && was.inputs?.length === now.inputs.length) out.push(`the same ${now.inputs.length} inputs in another order (a folder's files are read in the order of their names since 2026-12-03, a symbolic link by its own name, no longer by its target's)`);
+    else out.push(`the inputs differ (${was.inputs?.length ?? 0} files, now ${now.inputs.length}${gone.length > 0 ? `; no longer: ${showPath(gone[0])}${gone.length > 1 ? ` and ${gone.length - 1} more` : ''}` : ''}${added.length > 0 ? `; new: ${showPath(added[0])}${added.length > 1 ? ` and ${added.length - 1} more` : ''}` : ''})`);
   }
   if (out.length === 0 && JSON.stringify(was.tasks) !== JSON.stringify(now.tasks)) out.push('the inputs are cut into other tasks (an input changed size?)');
   if (out.length === 0 && was.version !== now.version) out.push(`the plan was written by another version (${brief(was.version)})`);

@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fsPath, nameFromText, readNames, realPath, showPath } from '../core/fsname.js';
 import { UsageError } from '../core/errors.js';
-import { expandGlob } from '../core/glob.js';
+import { entryKind, expandGlob, kindOfStats, streamAdvice } from '../core/glob.js';
 
 /** File name endings read when a directory is given. */
 export const INPUT_EXTENSIONS = ['.jsonl', '.json', '.csv', '.tsv', '.txt', '.ndjson', '.warc', '.wet', '.html', '.htm'];
@@ -17,15 +17,6 @@ export function isInputName(name: string): boolean {
 
 /** Code-point order, so the order of inputs does not depend on the locale. */
 const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
-
-/** What a path that is neither a file nor a folder is, for messages. */
-function kindOf(st: Stats): string {
-  if (st.isFIFO()) return 'a FIFO (named pipe)';
-  if (st.isSocket()) return 'a socket';
-  if (st.isCharacterDevice()) return 'a character device';
-  if (st.isBlockDevice()) return 'a block device';
-  return 'not a regular file';
-}
 
 /**
  * Node reads command-line arguments as UTF-8, so a name holding other bytes (Latin-1 `caf\xe9`,
@@ -57,64 +48,86 @@ async function recoverSpelling(spec: string): Promise<string[]> {
 }
 
 /**
+ * An input name that was not read: a dangling symbolic link, a link loop, a FIFO, socket or
+ * device, a folder that cannot be listed (`reason` says which: these are lost, and the run exits
+ * 1 after reading the rest), or a second name of a file or folder read under another name
+ * (`same_as`: read once, under that name).
+ */
+export interface SkippedInput {
+  name: string;
+  reason: string;
+  same_as?: string;
+}
+
+/** True when a skipped input's data was not read at all (not a second name of something read). */
+export const isLost = (s: SkippedInput): boolean => s.same_as === undefined;
+
+/**
  * The input files under a folder (input name endings only), as paths relative to it, links
  * followed, each folder read once (a link loop ends). Names starting with `_` or `.` are run files
  * and temporaries (the Hadoop/Spark convention) and skipped. Names are read as bytes, so a name
- * that is not UTF-8 is kept (see core/fsname.ts).
+ * that is not UTF-8 is kept (see core/fsname.ts). An entry with an input name (or no extension,
+ * as a folder has) that is not a file or folder, and a folder reached a second time, go to
+ * `skipped` with the reason.
  */
-async function listFolder(root: string): Promise<Array<{ rel: string; real: string }>> {
+async function listFolder(root: string, skipped: SkippedInput[]): Promise<Array<{ rel: string; real: string }>> {
   const found: Array<{ rel: string; real: string }> = [];
-  const seen = new Set<string>();
+  const seen = new Map<string, string>();
+  const top = root.length > 1 && root.endsWith('/') ? root.slice(0, -1) : root;
   const visit = async (dir: string, rel: string): Promise<void> => {
     const real = await realPath(dir).catch(() => null);
-    if (real === null || seen.has(real)) return;
-    seen.add(real);
+    if (real === null) return;
+    const first = seen.get(real);
+    if (first !== undefined) {
+      skipped.push({ name: dir, reason: `the same folder as '${showPath(first)}' (read once, under that name)`, same_as: first });
+      return;
+    }
+    seen.set(real, dir);
     const entries = await readNames(dir).catch((e: NodeJS.ErrnoException) => {
       if (rel === '') throw new UsageError(`cannot read input folder '${showPath(root)}': ${e.message}`);
+      skipped.push({ name: dir, reason: `a folder that cannot be listed (${e.code ?? e.message}): not read` });
       return [];
     });
+    // In name order, so which of two names of one folder is read does not depend on the file system.
+    entries.sort((a, b) => byCodePoint(a.name, b.name));
     for (const e of entries) {
       if (e.name.startsWith('.') || e.name.startsWith('_')) continue;
       const path = `${dir}/${e.name}`;
       const r = rel === '' ? e.name : `${rel}/${e.name}`;
       let kind: 'file' | 'dir' | null = e.isFile() ? 'file' : e.isDirectory() ? 'dir' : null;
-      if (e.isSymbolicLink()) {
-        const st = await stat(fsPath(path)).catch(() => null);
-        kind = st?.isFile() ? 'file' : st?.isDirectory() ? 'dir' : null;
+      if (kind === null) {
+        const k = await entryKind(path);
+        if (k.kind === 'file' || k.kind === 'dir') kind = k.kind;
+        else if (k.kind === 'other' && (isInputName(e.name) || !e.name.includes('.'))) skipped.push({ name: path, reason: k.reason });
       }
       if (kind === 'dir') await visit(path, r);
       // A plain file's real path is its folder's, plus its name: no realpath call per file.
       else if (kind === 'file' && isInputName(e.name)) found.push({ rel: r, real: e.isSymbolicLink() ? await realPath(path).catch(() => resolve(path)) : real.endsWith('/') ? real + e.name : `${real}/${e.name}` });
     }
   };
-  await visit(root.length > 1 && root.endsWith('/') ? root.slice(0, -1) : root, '');
-  return found.sort((a, b) => byCodePoint(a.rel, b.rel));
+  await visit(top, '');
+  return found;
 }
 
 /**
  * Expand files, directories (recursively, input extensions only) and glob patterns into one
- * de-duplicated list in code-point order, so a run reads its inputs in the same order whatever
- * order they were given in (a shell's glob order follows the locale) and "first" means the same
- * everywhere. `-` (stdin) comes first. A path that matches nothing is a usage error.
+ * de-duplicated list in code-point order of the names as spelled (made absolute, so a path
+ * spelled relative and absolute sorts the same; a symbolic link sorts by its own name, not its
+ * target's), so a run reads its inputs in the same order whatever order they were given in (a
+ * shell's glob order follows the locale) and "first" means the same everywhere. `-` (stdin)
+ * comes first. A path that matches nothing is a usage error.
+ *
+ * The same file reached under two names (a link beside its target, a folder and a file in it,
+ * relative and absolute spellings) is read once, under the name that sorts first. Names not
+ * read go to `skipped` when given, with the reason: second names (`same_as`), and entries of a
+ * folder or matches of a glob that cannot be read (dangling links, link loops, FIFOs, devices).
  */
-export async function expandInputs(specs: readonly string[]): Promise<string[]> {
-  const out: string[] = [];
-  const keys = new Map<string, string>();
-  const seen = new Set<string>();
-  // The same file reached twice (spelled relative and absolute, or through a symlink, or a
-  // symlink loop in a folder) is read once; the order is that of the resolved paths, so it does
-  // not depend on how a path was spelled.
-  const add = async (p: string, real?: string): Promise<void> => {
-    const key = p === '-' ? p : (real ?? (await realPath(p).catch(() => resolve(p))));
-    if (!seen.has(key)) {
-      seen.add(key);
-      keys.set(p, key);
-      out.push(p);
-    }
-  };
+export async function expandInputs(specs: readonly string[], skipped: SkippedInput[] = []): Promise<string[]> {
+  const found: Array<{ name: string; real?: string }> = [];
+  let stdin = false;
   for (const given of specs) {
     if (given === '-') {
-      await add('-');
+      stdin = true;
       continue;
     }
     // The path as typed, in the escaped form of core/fsname.ts (only a backslash can change);
@@ -134,28 +147,51 @@ export async function expandInputs(specs: readonly string[]): Promise<string[]> 
     }
     if (st === null && spec.includes('\uFFFD')) {
       // A name that is not UTF-8, typed or globbed by the shell: found by its bytes when only one fits.
-      const found = await recoverSpelling(spec);
-      if (found.length > 1) throw new UsageError(`input '${showPath(spec)}' is not valid UTF-8 and could be any of ${found.map((f) => `'${showPath(f)}'`).join(', ')}: give their folder or a glob pattern instead`);
-      if (found.length === 1) {
-        spec = found[0];
+      const spelled = await recoverSpelling(spec);
+      if (spelled.length > 1) throw new UsageError(`input '${showPath(spec)}' is not valid UTF-8 and could be any of ${spelled.map((f) => `'${showPath(f)}'`).join(', ')}: give their folder or a glob pattern instead`);
+      if (spelled.length === 1) {
+        spec = spelled[0];
         st = await stat(fsPath(spec)).catch(() => null);
       }
     }
-    if (st?.isFile()) await add(spec);
+    if (st?.isFile()) found.push({ name: spec });
     else if (st?.isDirectory()) {
-      const found = await listFolder(spec);
-      if (found.length === 0) throw new UsageError(`no input files (${INPUT_EXTENSIONS.join(', ')}, optionally .gz/.zst, or .parquet) in directory '${showPath(spec)}'`);
+      const inFolder = await listFolder(spec, skipped);
+      if (inFolder.length === 0) throw new UsageError(`no input files (${INPUT_EXTENSIONS.join(', ')}, optionally .gz/.zst, or .parquet) in directory '${showPath(spec)}'${skippedNote(skipped)}`);
       const base = spec.endsWith('/') ? spec : spec + '/';
-      for (const f of found) await add(base + f.rel, f.real);
+      for (const f of inFolder) found.push({ name: base + f.rel, real: f.real });
     } else if (/[*?[{]/.test(given)) {
       // Our own matcher, not tinyglobby's: picomatch's regexes backtrack once per '*' (src/core/glob.ts).
       // A pattern keeps its own backslashes (escapes); the names it matches are in the escaped form.
-      const found = (await expandGlob(given)).sort(byCodePoint);
-      if (found.length === 0) throw new UsageError(`no files match '${showPath(given)}'`);
-      for (const f of found) await add(f);
+      const matched = await expandGlob(given, (name, reason) => skipped.push({ name, reason }));
+      if (matched.length === 0) throw new UsageError(`no files match '${showPath(given)}'${skippedNote(skipped)}`);
+      for (const f of matched) found.push({ name: f });
     } else if (st !== null) {
-      throw new UsageError(`input '${showPath(spec)}' is ${kindOf(st)}, not a file or folder: pipe it in as stdin instead (-i - < '${showPath(spec)}')`);
+      throw new UsageError(`input '${showPath(spec)}' is ${kindOfStats(st)}, not a file or folder: ${streamAdvice(spec)}`);
     } else throw new UsageError(`input not found: '${showPath(spec)}'`);
   }
-  return out.sort((a, b) => (a === '-' ? -1 : b === '-' ? 1 : byCodePoint(keys.get(a)!, keys.get(b)!)));
+  const keyed = found.map((f) => ({ ...f, key: resolve(f.name) }));
+  keyed.sort((a, b) => byCodePoint(a.key, b.key) || byCodePoint(a.name, b.name));
+  // The same file under two names is read once, under the name that sorts first.
+  const out: string[] = stdin ? ['-'] : [];
+  const first = new Map<string, string>();
+  for (const f of keyed) {
+    const real = f.real ?? (await realPath(f.name).catch(() => f.key));
+    const was = first.get(real);
+    if (was === undefined) {
+      first.set(real, f.name);
+      out.push(f.name);
+    } else if (f.name !== was && f.key !== resolve(was)) skipped.push({ name: f.name, reason: `the same file as '${showPath(was)}' (read once, under that name)`, same_as: was });
+  }
+  // A name met twice (a folder and a glob over it) is reported once.
+  const once = new Map(skipped.map((x) => [x.name, x]));
+  skipped.splice(0, skipped.length, ...[...once.values()].sort((a, b) => byCodePoint(a.name, b.name)));
+  return out;
+}
+
+/** For a "no input" message: what was seen but could not be read. */
+function skippedNote(skipped: readonly SkippedInput[]): string {
+  const lost = skipped.filter(isLost);
+  if (lost.length === 0) return '';
+  return ` (${lost.length === 1 ? `'${showPath(lost[0].name)}' is` : `${lost.length} names are`} not readable: ${lost[0].reason})`;
 }

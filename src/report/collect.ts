@@ -23,6 +23,8 @@ export const SAMPLE_CHARS = 600;
 export type RunSummary = RunStats & {
   command?: string;
   inputs?: string[];
+  /** Input names not read, with why (see io/inputs.ts `SkippedInput`). */
+  skipped?: Array<{ name: string; reason: string; same_as?: string }>;
   output?: string;
   shards?: string[];
   rejects?: string | null;

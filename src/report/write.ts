@@ -4,6 +4,7 @@ import { fileWarnings } from '../cli/report.js';
 import { collectRun } from './collect.js';
 import { renderReport } from './html.js';
 import { makeDir } from '../io/dirs.js';
+import { showPath } from '../core/fsname.js';
 
 /** The report's name in a run folder. */
 export const REPORT_FILE = '_report.html';
@@ -14,7 +15,10 @@ export const REPORT_FILE = '_report.html';
  */
 export async function writeReport(dir: string, output = join(dir, REPORT_FILE), sampleLines?: readonly string[]): Promise<string> {
   const data = await collectRun(dir, sampleLines);
-  const html = renderReport(data, fileWarnings(data.stats));
+  // Input names the run did not read (dangling links, FIFOs, second names of a file) head the list.
+  const skipped = Array.isArray(data.stats.skipped) ? data.stats.skipped : [];
+  const notRead = skipped.map((s) => `input '${showPath(String(s.name))}' skipped: ${String(s.reason)}`);
+  const html = renderReport(data, [...notRead, ...fileWarnings(data.stats)]);
   await makeDir(dirname(output), 'report folder');
   const tmp = join(dirname(output), `.${basename(output)}.tmp-${process.pid}`);
   await writeFile(tmp, html);

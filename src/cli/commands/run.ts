@@ -1,3 +1,4 @@
+import type { SkippedInput } from '../../io/inputs.js';
 import { writeStdoutSync } from '../../io/stdout.js';
 import { readFile } from 'node:fs/promises';
 import { progressWanted } from '../../exec/progress.js';
@@ -208,12 +209,12 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
       maxRejectRate: recipe.maxRejectRate,
       textField: recipe.textField,
     },
-    runTasks: async (files: string[], settings: RunSettings, eff: EffectiveSettings): Promise<number> => {
+    runTasks: async (files: string[], settings: RunSettings, eff: EffectiveSettings, skipped: SkippedInput[]): Promise<number> => {
       settings.rejectsCompression = rejectsCompression;
       resolvedRejects = { attrs: settings.rejectAttrs, ...(settings.rejectsSample !== undefined ? { sample_per_reason: settings.rejectsSample } : {}), compression: rejectsCompression };
       taskSize = askedTaskSize ?? (await defaultTaskSize(stages.map((x) => x.name), files));
       const tasks = await planTasks(files, settings.format, taskSize);
-      const plan: Plan = { version: 1, name: recipe.name, stages: recipe.stages, settings, inputs: files, tasks, taskSize, ...planPhases(stages, tasks.length) };
+      const plan: Plan = { version: 1, name: recipe.name, stages: recipe.stages, settings, inputs: files, ...(skipped.length > 0 ? { skipped } : {}), tasks, taskSize, ...planPhases(stages, tasks.length) };
       const { workers, note: workersNote } = localWorkers(asked, plan, availableParallelism(), v.workers !== undefined ? '--workers' : 'executor: workers');
       // A Slurm chain of an earlier run still writing here: only the Slurm executor may follow it.
       const live = await liveJobs(dir);

@@ -1,0 +1,123 @@
+import { execFileSync } from 'node:child_process';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { planDifference, type Plan } from '../../src/exec/plan.js';
+import { expandInputs, type SkippedInput } from '../../src/io/inputs.js';
+import { runCli, tempDir } from '../helpers/run.js';
+
+// Issue #10, hostile review 2 M3: a folder walk (and a glob) skipped dangling symbolic links, link
+// loops, FIFOs and second names of one file without a word, exit 0, nothing in the stats. Every
+// name not read is now said (one warning line each), listed as `skipped` in the stats (and in a
+// run's _plan.json and report), and a name whose data could not be read makes the exit code 1
+// after the rest was read. A folder's files are read in the order of their names.
+
+/** A folder with three files, two links to one file outside it, a dangling link, a link loop, a FIFO and a link back up. */
+async function hostileFolder(): Promise<{ dir: string; t: string }> {
+  const dir = await tempDir();
+  const t = join(dir, 't');
+  await mkdir(join(t, 'sub'), { recursive: true });
+  for (const n of ['a', 'b']) await writeFile(join(t, `${n}.jsonl`), `{"text":"${n}"}\n`);
+  await writeFile(join(t, 'sub/s.jsonl'), '{"text":"s"}\n');
+  await writeFile(join(dir, 'outside.jsonl'), '{"text":"outside"}\n');
+  await symlink('../outside.jsonl', join(t, '0link.jsonl'));
+  await symlink('../outside.jsonl', join(t, 'zlink.jsonl'));
+  await symlink('/nonexistent/x', join(t, 'dangling.jsonl'));
+  await symlink('loopb.jsonl', join(dir, 'loopa.jsonl'));
+  await symlink('loopa.jsonl', join(dir, 'loopb.jsonl'));
+  await symlink('../loopa.jsonl', join(t, 'loop.jsonl'));
+  await symlink('..', join(t, 'sub/up'));
+  // A dangling link whose name is no input (as README.md beside the data): left alone, as such names are.
+  await symlink('/nonexistent/y', join(t, 'notes.md'));
+  execFileSync('mkfifo', [join(t, 'f.jsonl')]);
+  return { dir, t };
+}
+
+const byName = (s: SkippedInput[]): Record<string, string> => Object.fromEntries(s.map((x) => [x.name, x.reason]));
+
+describe('names a folder walk does not read are said (M3)', () => {
+  it('expandInputs: each skipped name with its reason; second names with same_as; links sorted by their own names', async () => {
+    const { t } = await hostileFolder();
+    const skipped: SkippedInput[] = [];
+    const files = await expandInputs([t], skipped);
+    expect(files).toEqual([`${t}/0link.jsonl`, `${t}/a.jsonl`, `${t}/b.jsonl`, `${t}/sub/s.jsonl`]);
+    const r = byName(skipped);
+    expect(Object.keys(r)).toEqual([`${t}/dangling.jsonl`, `${t}/f.jsonl`, `${t}/loop.jsonl`, `${t}/sub/up`, `${t}/zlink.jsonl`]);
+    expect(r[`${t}/dangling.jsonl`]).toMatch(/dangling symbolic link \(to '\/nonexistent\/x'/);
+    expect(r[`${t}/loop.jsonl`]).toMatch(/loop of symbolic links/);
+    expect(r[`${t}/f.jsonl`]).toMatch(/FIFO/);
+    expect(skipped.find((s) => s.name === `${t}/zlink.jsonl`)?.same_as).toBe(`${t}/0link.jsonl`);
+    expect(skipped.find((s) => s.name === `${t}/sub/up`)?.same_as).toBe(t);
+    expect(skipped.filter((s) => s.same_as === undefined)).toHaveLength(3);
+  });
+
+  it('cat DIR: one warning line per skipped name, `skipped` in --stats, exit 1 after the rest is written', async () => {
+    const { dir, t } = await hostileFolder();
+    const out = join(dir, 'o.jsonl');
+    const st = join(dir, 'st.json');
+    const r = await runCli(['cat', t, '-o', out, '--stats', st, '-q']);
+    expect(r.code).toBe(1);
+    const warnings = r.stderr.split('\n').filter((l) => l.startsWith('corpus-clean cat: warning: skipped '));
+    expect(warnings).toHaveLength(5);
+    expect(r.stderr).toContain(`warning: skipped '${t}/zlink.jsonl': the same file as '${t}/0link.jsonl'`);
+    expect(r.stderr).toMatch(/error: 3 inputs were not read/);
+    expect(r.stderr).not.toContain('notes.md');
+    // Everything readable was written, the link by its own name's place (0link first).
+    expect((await readFile(out, 'utf8')).trim().split('\n').map((l) => JSON.parse(l).text)).toEqual(['outside', 'a', 'b', 's']);
+    const stats = JSON.parse(await readFile(st, 'utf8'));
+    expect(stats.skipped.map((s: SkippedInput) => s.name)).toEqual([`${t}/dangling.jsonl`, `${t}/f.jsonl`, `${t}/loop.jsonl`, `${t}/sub/up`, `${t}/zlink.jsonl`]);
+  });
+
+  it('a glob says the same of the names it matched', async () => {
+    const { dir, t } = await hostileFolder();
+    const r = await runCli(['cat', `${t}/*.jsonl`, '-o', join(dir, 'g.jsonl'), '-q']);
+    expect(r.code).toBe(1);
+    for (const n of ['dangling.jsonl', 'loop.jsonl', 'f.jsonl', 'zlink.jsonl']) expect(r.stderr).toContain(`warning: skipped '${t}/${n}'`);
+    expect((await readFile(join(dir, 'g.jsonl'), 'utf8')).trim().split('\n')).toHaveLength(3);
+  });
+
+  it('second names only: read once, said, exit 0', async () => {
+    const dir = await tempDir();
+    await mkdir(join(dir, 'd'));
+    await writeFile(join(dir, 'd/a.jsonl'), '{"text":"a"}\n');
+    await symlink('a.jsonl', join(dir, 'd/b.jsonl'));
+    const st = join(dir, 'st.json');
+    const r = await runCli(['cat', join(dir, 'd'), '-o', join(dir, 'o.jsonl'), '--stats', st, '-q']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`warning: skipped '${dir}/d/b.jsonl': the same file as '${dir}/d/a.jsonl' (read once, under that name)`);
+    expect(JSON.parse(await readFile(st, 'utf8')).skipped).toEqual([{ name: `${dir}/d/b.jsonl`, reason: `the same file as '${dir}/d/a.jsonl' (read once, under that name)`, same_as: `${dir}/d/a.jsonl` }]);
+  });
+
+  it('a folder of nothing but unreadable names: the usage error says why', async () => {
+    const dir = await tempDir();
+    await mkdir(join(dir, 'd'));
+    await symlink('/nonexistent/z', join(dir, 'd/x.jsonl'));
+    const r = await runCli(['cat', join(dir, 'd'), '-q']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/no input files .* \('.*x\.jsonl' is not readable: a dangling symbolic link/);
+  });
+
+  it('run: the skipped names are in _stats.json, _plan.json and _report.html; exit 1', async () => {
+    const { dir, t } = await hostileFolder();
+    const recipe = join(dir, 'r.yaml');
+    await writeFile(recipe, 'name: walk\nstages:\n  - normalize: {}\n');
+    const out = join(dir, 'run');
+    const r = await runCli(['run', recipe, '--input', t, '--output', out, '--workers', '1', '-q']);
+    expect(r.code).toBe(1);
+    expect(r.stderr.split('\n').filter((l) => l.startsWith('corpus-clean run: warning: skipped '))).toHaveLength(5);
+    const stats = JSON.parse(await readFile(join(out, '_stats.json'), 'utf8'));
+    const plan = JSON.parse(await readFile(join(out, '_plan.json'), 'utf8'));
+    expect(stats.skipped).toHaveLength(5);
+    expect(plan.skipped).toEqual(stats.skipped);
+    expect(plan.inputs).toEqual([`${t}/0link.jsonl`, `${t}/a.jsonl`, `${t}/b.jsonl`, `${t}/sub/s.jsonl`]);
+    const html = await readFile(join(out, '_report.html'), 'utf8');
+    expect(html).toContain('dangling.jsonl');
+    expect(html).toContain('a dangling symbolic link');
+  }, 120_000);
+
+  it('a run planned in another input order is refused with a message that says so', () => {
+    const base = { version: 1, name: 'x', stages: [], settings: {}, tasks: [], taskSize: 1, segments: [], globals: [], phases: [] } as unknown as Plan;
+    const diff = planDifference({ ...base, inputs: ['/d/link.jsonl', '/d/a.jsonl'] }, { ...base, inputs: ['/d/a.jsonl', '/d/link.jsonl'] });
+    expect(diff.join('; ')).toMatch(/the same 2 inputs in another order/);
+  });
+});

@@ -111,7 +111,8 @@ describe('odd inputs and numbers', () => {
     execFileSync('mkfifo', [fifo]);
     const r = await runCli(['cat', fifo]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/is a FIFO \(named pipe\).*-i - </);
+    // The advice works: `cat` reads stdin (it has no -i; hostile review 2 M3), `run` reads files only.
+    expect(r.stderr).toMatch(/is a FIFO \(named pipe\).*corpus-clean cat -o FILE < '.*f\.jsonl'; run reads files only/);
   });
 
   it('numbers: 0x1, 1e0x, Infinity and empty strings are refused; .nan in a recipe is named (Misc)', async () => {

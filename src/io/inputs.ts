@@ -123,7 +123,8 @@ async function listFolder(root: string, skipped: SkippedInput[]): Promise<Array<
  * folder or matches of a glob that cannot be read (dangling links, link loops, FIFOs, devices).
  */
 export async function expandInputs(specs: readonly string[], skipped: SkippedInput[] = []): Promise<string[]> {
-  const found: Array<{ name: string; real?: string }> = [];
+  // `key`: the name made absolute (what the order follows).
+  const found: Array<{ name: string; key: string; real?: string }> = [];
   let stdin = false;
   for (const given of specs) {
     if (given === '-') {
@@ -154,23 +155,26 @@ export async function expandInputs(specs: readonly string[], skipped: SkippedInp
         st = await stat(fsPath(spec)).catch(() => null);
       }
     }
-    if (st?.isFile()) found.push({ name: spec });
+    if (st?.isFile()) found.push({ name: spec, key: resolve(spec) });
     else if (st?.isDirectory()) {
       const inFolder = await listFolder(spec, skipped);
       if (inFolder.length === 0) throw new UsageError(`no input files (${INPUT_EXTENSIONS.join(', ')}, optionally .gz/.zst, or .parquet) in directory '${showPath(spec)}'${skippedNote(skipped)}`);
       const base = spec.endsWith('/') ? spec : spec + '/';
-      for (const f of inFolder) found.push({ name: base + f.rel, real: f.real });
+      // The folder made absolute once: a name read from it holds no `.` or `..` segment.
+      const abs = resolve(spec);
+      const absBase = abs.endsWith('/') ? abs : abs + '/';
+      for (const f of inFolder) found.push({ name: base + f.rel, key: absBase + f.rel, real: f.real });
     } else if (/[*?[{]/.test(given)) {
       // Our own matcher, not tinyglobby's: picomatch's regexes backtrack once per '*' (src/core/glob.ts).
       // A pattern keeps its own backslashes (escapes); the names it matches are in the escaped form.
       const matched = await expandGlob(given, (name, reason) => skipped.push({ name, reason }));
       if (matched.length === 0) throw new UsageError(`no files match '${showPath(given)}'${skippedNote(skipped)}`);
-      for (const f of matched) found.push({ name: f });
+      for (const f of matched) found.push({ name: f, key: resolve(f) });
     } else if (st !== null) {
       throw new UsageError(`input '${showPath(spec)}' is ${kindOfStats(st)}, not a file or folder: ${streamAdvice(spec)}`);
     } else throw new UsageError(`input not found: '${showPath(spec)}'`);
   }
-  const keyed = found.map((f) => ({ ...f, key: resolve(f.name) }));
+  const keyed = found;
   keyed.sort((a, b) => byCodePoint(a.key, b.key) || byCodePoint(a.name, b.name));
   // The same file under two names is read once, under the name that sorts first.
   const out: string[] = stdin ? ['-'] : [];

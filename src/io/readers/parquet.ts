@@ -12,6 +12,7 @@ import { verifyZstd } from '../zstd.js';
 import { compactJson, keepExact, MAX_DEPTH, scanParsed } from '../json.js';
 import { crc32 } from '../crc32.js';
 import { showText } from '../../core/show.js';
+import { FOOTER_CRC_KEY, FOOTER_CRC_MARK, footerCrc, footerCrcAt } from '../parquetFooter.js';
 
 /** A JSON column's value holding a number JavaScript cannot hold exactly, with its text. */
 class ExactJson {
@@ -240,6 +241,30 @@ function chunkRange(c: FileMetaData['row_groups'][number]['columns'][number]): [
   return [start, start + Number(m.total_compressed_size)];
 }
 
+/**
+ * Check the footer checksum of a file corpus-clean wrote: a message saying what is wrong, or
+ * undefined. Found in the footer's raw bytes, not in the parsed metadata (a flipped byte can make
+ * thrift misparse the rest, losing the entry from the parsed form): the `FOOTER_CRC_KEY` entry is
+ * checked wherever it is; without it, `FOOTER_CRC_MARK` (in `created_by`) or the parsed entry
+ * means the entry was lost to damage. Files without either (other tools, corpus-clean before
+ * 2026-12-03) are not checked.
+ */
+async function footerDamage(file: AsyncBuffer, metadata: FileMetaData): Promise<string | undefined> {
+  const size = file.byteLength;
+  const len = new DataView(await file.slice(size - 8, size - 4)).getUint32(0, true);
+  const meta = new Uint8Array(await file.slice(size - 8 - len, size - 8));
+  const at = footerCrcAt(meta);
+  const where = `the footer (bytes ${size - 8 - len}-${size - 8})`;
+  if (at < 0) {
+    const marked = Buffer.from(meta.buffer, meta.byteOffset, meta.length).includes(FOOTER_CRC_MARK) || metadata.key_value_metadata?.some((kv) => kv.key === FOOTER_CRC_KEY) === true;
+    return marked ? `${where} has lost its checksum entry: it is damaged` : undefined;
+  }
+  const want = Number.parseInt(new TextDecoder().decode(meta.subarray(at, at + 8)), 16);
+  const actual = footerCrc(meta, at);
+  if (actual !== want) return `footer checksum mismatch: ${where} has CRC-32 ${hex(actual)}, its checksum entry says ${Number.isNaN(want) ? 'something unreadable' : hex(want)}; the footer is damaged`;
+  return undefined;
+}
+
 /** A page whose stored CRC-32 differs from its bytes' (parquet-format PageHeader.crc). */
 export class PageChecksumError extends Error {}
 
@@ -353,6 +378,13 @@ export async function* readParquet(path: string, events: ReadEvents, s: ReadSett
       rethrowIoFailure(e);
       events.fileError({ file: path, message: `not a readable Parquet file: ${(e as Error).message}`, recordsBefore: 0 });
       return;
+    }
+    if (s.parquetPageChecks !== false) {
+      const damage = await footerDamage(file, metadata);
+      if (damage !== undefined) {
+        events.fileError({ file: path, message: damage, recordsBefore: 0 });
+        return;
+      }
     }
     const [first, stop] = groups ?? [0, metadata.row_groups.length];
     for (let g = 0; g < first && g < metadata.row_groups.length; g++) start += Number(metadata.row_groups[g].num_rows);

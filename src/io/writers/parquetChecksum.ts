@@ -1,6 +1,7 @@
 import type { RowGroup } from 'hyparquet';
 import type { Writer } from 'hyparquet-writer';
 import { crc32 } from '../crc32.js';
+import { footerCrc, footerCrcAt } from '../parquetFooter.js';
 
 /** A page compressor, as hyparquet-writer calls it: page bytes in, stored bytes out. */
 type Compress = (bytes: Uint8Array) => Uint8Array;
@@ -82,6 +83,8 @@ export class PageChecksumWriter implements Writer {
   private headerLength = -1;
   /** Pages written since the last `settle`: [file offset, bytes its header grew by]. */
   private grown: [number, number][] = [];
+  /** From `sealFooter` on: the rest of the file (indexes, footer), held until `finish`. */
+  private tail: Writer | null = null;
 
   constructor(
     private readonly out: Writer,
@@ -106,11 +109,22 @@ export class PageChecksumWriter implements Writer {
   }
 
   private target(): Writer {
-    return this.held ?? this.out;
+    return this.held ?? this.tail ?? this.out;
   }
 
   get offset(): number {
-    return this.out.offset + (this.held?.offset ?? 0);
+    return this.out.offset + (this.held?.offset ?? this.tail?.offset ?? 0);
+  }
+
+  /**
+   * Call before the ParquetWriter's `finish` (whose footer has the `FOOTER_CRC_KEY` entry, value
+   * `00000000`): the footer is held, and written at `finish` with the CRC-32 of its bytes in that
+   * entry (parquet-format has no footer checksum; a flipped byte there could rename a column or
+   * drop a row group unseen).
+   */
+  sealFooter(): void {
+    if (this.held !== null) throw new Error('Parquet writer: the footer began in the middle of a page');
+    this.tail = this.makeBuffer();
   }
   get buffer(): ArrayBuffer {
     return this.out.buffer;
@@ -121,7 +135,7 @@ export class PageChecksumWriter implements Writer {
 
   appendBytes(value: Uint8Array): void {
     const h = this.held;
-    if (h === null) return this.out.appendBytes(value);
+    if (h === null) return this.target().appendBytes(value);
     // The header is thrift numbers only (appendUint8/appendZigZag): the first bytes appended end it.
     if (this.headerLength < 0) this.headerLength = h.offset;
     h.appendBytes(value);
@@ -166,6 +180,18 @@ export class PageChecksumWriter implements Writer {
   }
   finish(): void | Promise<void> {
     if (this.held !== null) throw new Error('Parquet writer: finished in the middle of a page');
+    const t = this.tail;
+    if (t !== null) {
+      this.tail = null;
+      const bytes = Uint8Array.from(t.getBytes());
+      const n = bytes.length;
+      const len = new DataView(bytes.buffer).getUint32(n - 8, true);
+      const meta = bytes.subarray(n - 8 - len, n - 8);
+      const at = footerCrcAt(meta);
+      if (at < 0) throw new Error('Parquet writer: the footer has no checksum entry');
+      meta.set(new TextEncoder().encode(footerCrc(meta, at).toString(16).padStart(8, '0')), at);
+      this.out.appendBytes(bytes);
+    }
     return this.out.finish();
   }
   getBuffer(): ArrayBuffer {

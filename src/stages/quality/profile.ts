@@ -121,7 +121,7 @@ export function hashRange(text: string, start: number, end: number): [number, nu
   for (let i = start; i < end; i++) {
     const c = text.charCodeAt(i);
     h1 = Math.imul(h1 ^ c, H1_MUL);
-    h2 = Math.imul(h2 + c, H2_MUL) ^ (h2 >>> 15);
+    h2 = Math.imul((h2 + c) | 0, H2_MUL) ^ (h2 >>> 15);
   }
   return [fmix(h1 ^ (end - start)), fmix(h2)];
 }
@@ -136,7 +136,7 @@ function emit(text: string, t: number, start: number, end: number, kind: number)
   for (let k = start; k < end; k++) {
     const cc = text.charCodeAt(k);
     h1 = Math.imul(h1 ^ cc, H1_MUL);
-    h2 = Math.imul(h2 + cc, H2_MUL) ^ (h2 >>> 15);
+    h2 = Math.imul((h2 + cc) | 0, H2_MUL) ^ (h2 >>> 15);
   }
   tokH1[t] = fmix(h1 ^ (end - start));
   tokH2[t] = fmix(h2);
@@ -182,6 +182,46 @@ const SHARED: Mutable<TextProfile> = profileInto('', undefined) as Mutable<TextP
  */
 export function profileShared(text: string): TextProfile {
   return profileInto(text, SHARED);
+}
+
+/**
+ * Lines of `text` (split on "\n") into the line arrays, each with its trimmed bounds and a hash
+ * of its raw content; returns their number. A function of its own, not a loop at the end of
+ * `profileInto`: V8 optimises (and, when a record first needs more line slots, deoptimises) it
+ * without recompiling the large tokeniser, which cost tens of ms of CPU each time
+ * (bench/results/profile.md section 7).
+ */
+function splitLines(text: string): number {
+  const n = text.length;
+  const T = CHAR_CLASS;
+  let nl = 0;
+  let ls = 0;
+  for (;;) {
+    let le = text.indexOf('\n', ls);
+    if (le < 0) le = n;
+    if (nl >= lineCap) growLines();
+    lineStart[nl] = ls;
+    lineEnd[nl] = le;
+    let ts = ls;
+    while (ts < le && (T[text.charCodeAt(ts)] & SPACE) !== 0) ts++;
+    let te = le;
+    while (te > ts && (T[text.charCodeAt(te - 1)] & SPACE) !== 0) te--;
+    lineTrimStart[nl] = ts;
+    lineTrimEnd[nl] = te;
+    let h1 = H1_SEED;
+    let h2 = H2_SEED;
+    for (let k = ls; k < le; k++) {
+      const cc = text.charCodeAt(k);
+      h1 = Math.imul(h1 ^ cc, H1_MUL);
+      h2 = Math.imul((h2 + cc) | 0, H2_MUL) ^ (h2 >>> 15);
+    }
+    lineH1[nl] = fmix(h1 ^ (le - ls));
+    lineH2[nl] = fmix(h2);
+    nl++;
+    if (le >= n) break;
+    ls = le + 1;
+  }
+  return nl;
 }
 
 function profileInto(text: string, out: Mutable<TextProfile> | undefined): TextProfile {
@@ -248,7 +288,7 @@ function profileInto(text: string, out: Mutable<TextProfile> | undefined): TextP
         let h2 = H2_SEED;
         for (let k = i; k < j; k++) {
           h1 = Math.imul(h1 ^ c, H1_MUL);
-          h2 = Math.imul(h2 + c, H2_MUL) ^ (h2 >>> 15);
+          h2 = Math.imul((h2 + c) | 0, H2_MUL) ^ (h2 >>> 15);
         }
         tokStart[nt] = i;
         tokEnd[nt] = j;
@@ -293,7 +333,7 @@ function profileInto(text: string, out: Mutable<TextProfile> | undefined): TextP
               puncts++;
               nonSpace++;
               h1 = Math.imul(h1 ^ 46, H1_MUL);
-              h2 = Math.imul(h2 + 46, H2_MUL) ^ (h2 >>> 15);
+              h2 = Math.imul((h2 + 46) | 0, H2_MUL) ^ (h2 >>> 15);
             }
             break;
           }
@@ -335,13 +375,13 @@ function profileInto(text: string, out: Mutable<TextProfile> | undefined): TextP
       q1 = h1;
       q2 = h2;
       h1 = Math.imul(h1 ^ cc, H1_MUL);
-      h2 = Math.imul(h2 + cc, H2_MUL) ^ (h2 >>> 15);
+      h2 = Math.imul((h2 + cc) | 0, H2_MUL) ^ (h2 >>> 15);
       if (cw === 2) {
         const lo = text.charCodeAt(j + 1);
         q1 = h1;
         q2 = h2;
         h1 = Math.imul(h1 ^ lo, H1_MUL);
-        h2 = Math.imul(h2 + lo, H2_MUL) ^ (h2 >>> 15);
+        h2 = Math.imul((h2 + lo) | 0, H2_MUL) ^ (h2 >>> 15);
       }
       j += cw;
     }
@@ -361,34 +401,7 @@ function profileInto(text: string, out: Mutable<TextProfile> | undefined): TextP
     i = j;
   }
 
-  // Lines: split on "\n", each with its trimmed bounds and a hash of its raw content.
-  let nl = 0;
-  let ls = 0;
-  for (;;) {
-    let le = text.indexOf('\n', ls);
-    if (le < 0) le = n;
-    if (nl >= lineCap) growLines();
-    lineStart[nl] = ls;
-    lineEnd[nl] = le;
-    let ts = ls;
-    while (ts < le && (T[text.charCodeAt(ts)] & SPACE) !== 0) ts++;
-    let te = le;
-    while (te > ts && (T[text.charCodeAt(te - 1)] & SPACE) !== 0) te--;
-    lineTrimStart[nl] = ts;
-    lineTrimEnd[nl] = te;
-    let h1 = H1_SEED;
-    let h2 = H2_SEED;
-    for (let k = ls; k < le; k++) {
-      const cc = text.charCodeAt(k);
-      h1 = Math.imul(h1 ^ cc, H1_MUL);
-      h2 = Math.imul(h2 + cc, H2_MUL) ^ (h2 >>> 15);
-    }
-    lineH1[nl] = fmix(h1 ^ (le - ls));
-    lineH2[nl] = fmix(h2);
-    nl++;
-    if (le >= n) break;
-    ls = le + 1;
-  }
+  const nl = splitLines(text);
 
   if (out === undefined) {
     return {

@@ -14,6 +14,7 @@ import type { RuleSet } from './ruleset.js';
 import { adjustRules, loadPreset, loadRuleSet, reasonPicker } from './ruleset.js';
 import { CompiledRules } from './score.js';
 import { SignalComputer } from './signals.js';
+import { warmUp } from './warm.js';
 import { parseDecimal } from '../../core/options.js';
 import { showText } from '../../core/show.js';
 import { showPath } from '../../core/fsname.js';
@@ -101,6 +102,13 @@ function parseOverrides(list: readonly string[]): Map<string, number | null> {
   return m;
 }
 
+/**
+ * Characters of input text after which the stage warms its loops (warm.ts): below this, V8 has
+ * not optimised them yet and the warm-up would cost more than it saves (~10 ms of CPU; a 1 KB
+ * input never pays it).
+ */
+export const WARM_AFTER = 4096;
+
 /** Share of CJK characters above which `auto` picks web-zh when no language signal is present. */
 export const AUTO_CJK_SHARE = 0.3;
 
@@ -152,11 +160,15 @@ export function createQuality(options: Record<string, unknown>): Stage {
 
   // The rules as thresholds on `<preset>/<signal>`, so a report can draw them on the histograms.
   const thresholds = compiled.flatMap((c) => c.set.rules.map((r) => ({ code: r.code, signal: `${c.set.name}/${r.signal}`, ...(r.min !== undefined ? { min: r.min } : {}), ...(r.max !== undefined ? { max: r.max } : {}) })));
+  // The hot loops get their type feedback from warm.ts's texts before V8 optimises them, once
+  // the input is long enough for that to happen at all: a short file never pays the warm-up.
+  let unwarmed = WARM_AFTER;
   const stage = docStage({
     name: 'quality',
     options: { ...options },
     apply(doc: Doc, ctx: StageContext) {
       const text = getText(doc, ctx.textField);
+      if (unwarmed > 0 && (unwarmed -= text.length) <= 0) for (const k of compiled) warmUp(k.computer, k.c4);
       const p = profileShared(text);
       let c = en;
       let by = 'preset';

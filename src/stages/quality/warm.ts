@@ -1,0 +1,105 @@
+import type { C4Lines } from './c4.js';
+import { profileShared } from './profile.js';
+import type { SignalComputer } from './signals.js';
+
+/**
+ * Warm-up texts for the quality loops: between them they take the branches of the tokeniser
+ * (`profileInto`), the line split, the signal pass (`SignalComputer.run` and the n-gram helpers)
+ * and the C4 line pass, for English and Chinese rule sets.
+ *
+ * Why: V8 optimises a hot function with the type feedback its interpreter has gathered so far.
+ * A branch no record has taken yet has no feedback, and the first record that takes it throws
+ * the optimised code away ("insufficient type feedback"): the record finishes in the
+ * interpreter and TurboFan compiles the function again, tens of ms of CPU for these large
+ * functions. Code after a loop that V8 optimised mid-call (on-stack replacement) before that
+ * code ever ran deoptimises on every later record that reaches it. On the 10 MB English slice of
+ * issue #16 that was 31 deopts and 57 compiles of the quality functions, about a third of the
+ * command's CPU (bench/results/profile.md, section 7). Running these ~5 KB once, in the
+ * interpreter, gives the branches their feedback before anything is optimised.
+ *
+ * Left to the records: the scratch buffers' growth (the first calls grow them before V8 has
+ * given the functions feedback vectors) and `topNgramPartitioned`, which only runs on texts of
+ * more than ~4,000 repeated n-grams (a warm-up text that long costs more than it saves); each is
+ * a small function of its own or a one-off.
+ *
+ * The texts are plain data: the warm-up's results are thrown away, and every scratch buffer it
+ * touches is reset by the next record (test/stages/quality/warm.test.ts checks both, and which
+ * branches the texts take).
+ */
+const EN = [
+  "Don't stop. John's car can't go to the U.S. at 10:30, it costs $1,000 or 3.14 per e-mail.",
+  'See /etc/apt/sources.list -- really!!! #tag #2... wait\u2026 (yes) "quoted" \'single\' isn\'t O\'Neil\'s v1.5.2 a+b=c x_y ~home ^up |pipe \\back end.',
+  'Caf\u00e9 na\u0131\u0308ve \ud835\udc00\ud835\udc01 math letters, emoji \ud83d\ude00\ud83d\ude00 and a lone \ud800 surrogate; x\u00b2 and \u00bd.',
+  'Lorem ipsum dolor sit amet, consectetur adipiscing elit.',
+  'Please enable JavaScript to view the comments powered by Disqus.',
+  'We use cookies to improve your experience; see our privacy policy and terms of use.',
+  'Albert Einstein was a physicist [1] born in Ulm [edit] in 1879 [citation needed].',
+  'function f(x) { return x; }',
+  'x = compute(y);',
+  'a[i] = b;',
+  'call();',
+  '// a comment line',
+  '//@someone: a repost',
+  '/* block comment */',
+  '- a bullet item that ends without a period',
+  '\u2022 another bullet item, ending in an ellipsis...',
+  'An ellipsis character ends this line\u2026',
+  'He said "Stop!" and she asked \u201cWhy?\u201d Then they left.) Fine.',
+  'short',
+  '  indented line with trailing space.  ',
+  '\tcontrol \u0001 characters \u007f and \u0085 and \u0096 here\r',
+  'The quick brown fox jumps over the lazy dog. The quick brown fox jumps over the lazy dog.',
+  'A dot before a math letter: a.\ud835\udc00 and x */',
+  '//',
+];
+const ZH = [
+  '\u70df(yan)\u53f0\u5e02(shi)\u7684\u5929\u6c14\u5f88\u597d\u3002\u6211\u4eec\u53bb\u4e86\u5317\u4eac\uff01\u4f60\u597d\u5417\uff1f',
+  '\u300c\u5f15\u53f7\u300d\uff08\u62ec\u53f7\uff09\u3001\u987f\u53f7\uff0c\u9017\u53f7\uff1b\u5206\u53f7\uff1a\u5192\u53f7\u2026\u2026\u7ed3\u675f\u3002',
+  '\ud840\udc00\ud840\udc01\u6269\u5c55\u5b57\u7b26 \uff76\uff80\uff76\uff85 \u3072\u3089\u304c\u306a \u30ab\u30bf\u30ab\u30ca \u3005\u3007 \u4e2d\u6587\u91cc\u7684English words\u548c\u6570\u5b57123\u3002',
+  '-{zh-hans:\u8ba1\u7b97\u673a;zh-hant:\u96fb\u8166}-\u662f\u4e00\u79cd\u673a\u5668\u3002',
+  '\u6ca1\u6709\u6807\u70b9\u7684\u4e00\u884c',
+  '\u6211\u4eec\u4f7f\u7528cookie\u3002\u8bf7\u542f\u7528javascript\u3002',
+  '\u8fd9\u662f\u4e00\u53e5\u3002\u540e\u9762\u6ca1\u6709\u6807\u70b9 \u4e2d(Abc)\u6587(abcdefgh)\u5b57(ab]\u5199(ab) x',
+];
+
+let texts: string[] | undefined;
+
+/** The warm-up texts, as the JSON reader gives strings (flat, not built by concatenation). */
+export function warmTexts(): string[] {
+  if (texts !== undefined) return texts;
+  const en = EN.join('\n');
+  const zh = ZH.join('\n');
+  const list = [
+    // lines and paragraphs repeated (one paragraph twice), leading and trailing white space
+    ` \n${en}\n\n${zh}\n\n\n${EN[0]}\n\n${EN[0]}\n`,
+    `${'w'.repeat(1001)} a line with a very long word.\n${'\u5b57'.repeat(1001)}\u3002\n${EN[1]}`,
+    'one two three four five six seven eight nine ten. '.repeat(6),
+    'p q r s t u. q r s t v. p q r s w.',
+    '  indented first line\nsecond line.',
+    'ha '.repeat(12),
+    '\u51f8'.repeat(12),
+    'one line, no newline   ',
+    'a first line\nand a last line   ',
+    "It isn't",
+    '',
+    '\n',
+    '\n\n',
+    'x',
+    '.',
+  ];
+  texts = JSON.parse(JSON.stringify(list)) as string[];
+  return texts;
+}
+
+/** How many times `warmUp` ran in this process (for tests). */
+export let warmUps = 0;
+
+/** Run the profile, signal and C4 passes over the warm-up texts once; results are discarded. */
+export function warmUp(computer: SignalComputer, c4: C4Lines | undefined): void {
+  warmUps++;
+  for (const t of warmTexts()) {
+    const p = profileShared(t);
+    const res = computer.run(p);
+    if (c4 !== undefined && res !== undefined) c4.keptText(p, res);
+  }
+}

@@ -1,0 +1,136 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { makeDoc } from '../../../src/core/doc.js';
+import type { StageContext } from '../../../src/core/stage.js';
+import { emptyStageStats } from '../../../src/core/stats.js';
+import { defaultRegistry } from '../../../src/stages/index.js';
+import { C4Lines } from '../../../src/stages/quality/c4.js';
+import { WARM_AFTER } from '../../../src/stages/quality/quality.js';
+import { profileShared } from '../../../src/stages/quality/profile.js';
+import { loadPreset } from '../../../src/stages/quality/ruleset.js';
+import { SignalComputer } from '../../../src/stages/quality/signals.js';
+import * as warm from '../../../src/stages/quality/warm.js';
+import { warmTexts, warmUp } from '../../../src/stages/quality/warm.js';
+import { ROOT, runNode } from '../../helpers/run.js';
+
+/**
+ * Blocks of the hot quality functions that the warm-up texts may leave unrun: unreachable or
+ * defensive code, branches of rule-set settings the presets do not use, and table growth (a
+ * one-off). Anything else left unrun means a record can reach a branch without type feedback
+ * and deoptimise the function (see src/stages/quality/warm.ts): add a warm-up text that takes it.
+ * Each entry: `file function: the block's first characters` (white space collapsed).
+ */
+const MAY_STAY_COLD = [
+  'profile.js profileInto: : 0', // a contraction split that leaves an empty token: cannot happen
+  'profile.js profileInto: { // defensive: never loop without progress',
+  'signals.js run: : 0', // rule sets without top n-gram sizes
+  'signals.js run: else live = this.markRepeated(p, dups[0], r);',
+  'signals.js markRepeatedWithin: { rep.fill(0, 0, nt + 1); return 0; }',
+  'signals.js markRepeatedWithin: { seenOnce = new Int32Array(words); seenTwice = n', // growth, from here on
+  'signals.js markRepeated: { seenOnce = new Int32Array(words);',
+  'signals.js run: { const size = ',
+  'profile.js splitLines: growLines();',
+  'c4.js flagLines: lineFlags = new Uint8Array(',
+  'signals.js topNgram: return 0;',
+  'signals.js topNgram: return this.topNgramPartitioned(', // texts of > 4,000 repeated n-grams
+  'signals.js topNgramPartitioned: (never called)',
+  'signals.js dupNgram: return 0;',
+  'signals.js isCodeLine: return false;',
+  'signals.js narrow: { for (let k = 0; k < steps; k++) for (let i = 0; i < nt; i++) rep', // big-endian
+  'c4.js endsWithTerminal: && e - s >= p.length', // end punctuation of several characters
+  'c4.js endsWithTerminal: && line.startsWith(p, e - p.length)',
+  'c4.js endsWithTerminal: ok = true;',
+  'hashtable.js clear: { this.cells.fill(0); this.gen = 1; }', // 2^31 generations
+  'hashtable.js clear: this.allocate(cap);',
+  'hashtable.js insert: { this.grow(); free = ~this.slotOf(hi, lo); }',
+  'hashtable.js grow: (never called)',
+];
+
+/** Run the warm-up alone in a child under V8 block coverage; list the unrun blocks of the hot functions. */
+const COVERAGE = `
+import { Session } from 'node:inspector/promises';
+import { readFileSync } from 'node:fs';
+const dist = process.argv[1];
+const s = new Session();
+s.connect();
+await s.post('Profiler.enable');
+await s.post('Profiler.startPreciseCoverage', { callCount: true, detailed: true });
+const q = await import(dist + '/stages/quality/index.js');
+const { warmUp } = await import(dist + '/stages/quality/warm.js');
+for (const name of ['web-en', 'web-zh']) {
+  const set = q.loadPreset(name);
+  const c4 = set.c4 ? new q.C4Lines(set.c4) : undefined;
+  warmUp(new q.SignalComputer(set.signals, c4), c4);
+}
+const { result } = await s.post('Profiler.takePreciseCoverage');
+const hot = new Set(['profileInto', 'splitLines', 'emit', 'startsWord', 'run', 'paragraphs', 'markRepeated', 'markRepeatedWithin', 'topNgram', 'topNgramPartitioned', 'covered', 'dupNgram', 'narrow', 'isCodeLine', 'flagLines', 'endsWithTerminal', 'sentences', 'keptText', 'slotOf', 'insert', 'add', 'seenOrAdd', 'clear', 'grow']);
+const out = [];
+for (const sc of result) {
+  const m = /stages\\/quality\\/(profile|signals|c4|hashtable)\\.js$/.exec(sc.url);
+  if (!m) continue;
+  const src = readFileSync(new URL(sc.url), 'utf8');
+  for (const f of sc.functions) {
+    if (!hot.has(f.functionName)) continue;
+    if (f.ranges[0].count === 0) { out.push(m[1] + '.js ' + f.functionName + ': (never called)'); continue; }
+    for (const r of f.ranges) if (r.count === 0) out.push(m[1] + '.js ' + f.functionName + ': ' + src.slice(r.startOffset, r.endOffset).replace(/\\s+/g, ' ').trim().slice(0, 80));
+  }
+}
+console.log(JSON.stringify(out));
+`;
+
+describe('quality warm-up', () => {
+  it('takes every branch of the hot loops (so no record meets one without type feedback)', async () => {
+    const r = await runNode(['--input-type=module', '-e', COVERAGE, join(ROOT, 'dist')]);
+    expect(r.stderr).toBe('');
+    const cold = (JSON.parse(r.stdout) as string[]).filter((b) => !MAY_STAY_COLD.some((ok) => b.startsWith(ok)));
+    expect(cold).toEqual([]);
+  });
+
+  it('leaves no trace: the signals of a text are the same before and after it', () => {
+    for (const name of ['web-en', 'web-zh']) {
+      const set = loadPreset(name);
+      const c4 = set.c4 ? new C4Lines(set.c4) : undefined;
+      const fresh = new SignalComputer(set.signals, c4);
+      const samples = ['Hello there. This is a normal sentence with words.', '\u4f60\u597d\uff0c\u4e16\u754c\u3002\u4eca\u5929\u5929\u6c14\u5f88\u597d\u3002', ...warmTexts().slice(0, 4)];
+      const before = samples.map((t) => {
+        const p = profileShared(t);
+        const res = fresh.run(p);
+        return [[...fresh.values], res && { ...res, kept: [...res.kept] }];
+      });
+      warmUp(fresh, c4);
+      warmUp(fresh, c4);
+      const after = samples.map((t) => {
+        const p = profileShared(t);
+        const res = fresh.run(p);
+        return [[...fresh.values], res && { ...res, kept: [...res.kept] }];
+      });
+      expect(after).toEqual(before);
+    }
+  });
+
+  it('the stage warms its rule sets once its input passes WARM_AFTER characters, not before', async () => {
+    const stage = await defaultRegistry().create('quality', { preset: 'auto' });
+    const ctx: StageContext = { stats: emptyStageStats('quality'), textField: undefined, reject() {} };
+    const drain = async (texts: string[]) => {
+      async function* one() {
+        yield texts.map((t, i) => makeDoc({ text: t }, `t:${i + 1}`));
+      }
+      for await (const _ of stage.run(one(), ctx));
+    };
+    const at = warm.warmUps;
+    const short = 'A short record of a few words. '.repeat(10);
+    await drain(Array.from({ length: Math.floor((WARM_AFTER - 1) / short.length) }, () => short));
+    expect(warm.warmUps).toBe(at); // a short input never pays the warm-up
+    await drain([short, short]);
+    expect(warm.warmUps).toBe(at + 2); // both rule sets of 'auto' (web-en, web-zh), once
+    await drain([short.repeat(20)]);
+    expect(warm.warmUps).toBe(at + 2);
+  });
+
+  it('texts are flat strings, as the JSON reader gives them, and cover both scripts', () => {
+    const t = warmTexts();
+    expect(t.some((x) => /[a-z]/.test(x))).toBe(true);
+    expect(t.some((x) => /\p{Script=Han}/u.test(x))).toBe(true);
+    expect(t.some((x) => /[\u{20000}-\u{2FFFF}]/u.test(x))).toBe(true);
+  });
+});

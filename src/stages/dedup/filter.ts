@@ -29,6 +29,7 @@ import { count, emptySummary, observe } from '../../core/stats.js';
 import type { MinHashConfig } from './options.js';
 import { Shingler } from './shingle.js';
 import type { Permutations } from './signature.js';
+import { WARM_AFTER, warmMinHash } from './warm.js';
 import { makePermutations, signatureInto, similarity } from './signature.js';
 import { KeyTable, bandKeys } from './buckets.js';
 import { UnionFind } from './cluster.js';
@@ -56,6 +57,8 @@ export class MinHashIndex {
   readonly k: number;
   readonly perm: Permutations;
   private readonly shingler: Shingler;
+  /** Characters left to read before the warm-up (warm.ts). */
+  private unwarmed = WARM_AFTER;
   private sigs: Int32Array;
   private readonly keys: Int32Array;
   private readonly table = new KeyTable(1024);
@@ -100,6 +103,8 @@ export class MinHashIndex {
    * is neither deduplicated nor a survivor).
    */
   sign(text: string): number {
+    // warm.ts: once the input is long enough for V8 to optimise the loops at all
+    if (this.unwarmed > 0 && (this.unwarmed -= text.length) <= 0) warmMinHash(this.shingler, this.perm);
     const sh = this.shingler.shingle(text);
     if (sh.length === 0) return -1;
     const i = this.count++;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { makePermutations, signature, similarity } from '../../../src/stages/dedup/signature.js';
+import { EMPTY_SLOT, makePermutations, signature, signatureInto, similarity } from '../../../src/stages/dedup/signature.js';
 import { fmix32 } from '../../../src/stages/dedup/shingle.js';
 
 /** Two shingle sets of sizes with a chosen exact Jaccard similarity. */
@@ -23,6 +23,22 @@ function pair(union: number, jaccard: number, salt: number): { a: Int32Array; b:
 
 describe('MinHash signatures', () => {
   const perm = makePermutations(112, 1);
+
+  it('are, slot by slot, the minimum of a*x + b (mod 2^32, signed) over the shingles, for any k', () => {
+    // the unrolled loop (four permutations per pass, then the rest one by one) against the definition
+    const plain = (sh: Int32Array, p: ReturnType<typeof makePermutations>): number[] =>
+      Array.from({ length: p.k }, (_, i) => sh.reduce((m, x) => Math.min(m, (Math.imul(p.a[i], x) + p.b[i]) | 0), EMPTY_SLOT));
+    const shingles = Int32Array.from({ length: 57 }, (_, i) => fmix32(i * 7919 + 1));
+    for (const k of [1, 2, 3, 4, 5, 6, 7, 8, 9, 112, 113, 115]) {
+      const p = makePermutations(k, 3);
+      for (const sh of [shingles, shingles.subarray(0, 1), shingles.subarray(0, 0)]) {
+        const out = new Int32Array(k + 2).fill(42);
+        signatureInto(sh, p, out.subarray(1, k + 1));
+        expect([...out.subarray(1, k + 1)]).toEqual(plain(sh, p));
+        expect([out[0], out[k + 1]]).toEqual([42, 42]);
+      }
+    }
+  });
 
   it('are deterministic for a seed and differ between seeds', () => {
     const s = Int32Array.from([1, 2, 3, 4, 5].map(fmix32));

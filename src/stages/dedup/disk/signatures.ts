@@ -12,6 +12,7 @@ import { readSettings } from '../../../io/readers/options.js';
 import type { MinHashConfig } from '../options.js';
 import { Shingler } from '../shingle.js';
 import { makePermutations, signatureInto } from '../signature.js';
+import { WARM_AFTER, warmMinHash } from '../warm.js';
 import { bandKeys } from '../buckets.js';
 import { qualityScore } from '../policy.js';
 import type { ShardMeta } from './files.js';
@@ -58,6 +59,8 @@ export class SignatureWriter {
   private readonly k: number;
   private readonly perm;
   private readonly shingler: Shingler;
+  /** Characters left to read before the warm-up (warm.ts). */
+  private unwarmed = WARM_AFTER;
   private readonly sigOut: WriteStream;
   private readonly setOut: WriteStream | undefined;
   private readonly setOffsets: number[] = [0];
@@ -106,6 +109,8 @@ export class SignatureWriter {
    * and, with `keepSources`, the source that survivors are named by.
    */
   async add(line: number, text: string, score: number, source?: string): Promise<void> {
+    // warm.ts: once the input is long enough for V8 to optimise the loops at all
+    if (this.unwarmed > 0 && (this.unwarmed -= text.length) <= 0) warmMinHash(this.shingler, this.perm);
     this.lineCount = line;
     this.firstScored ??= !Number.isNaN(score);
     const sh = this.shingler.shingle(text);

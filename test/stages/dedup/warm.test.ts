@@ -1,0 +1,71 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Shingler } from '../../../src/stages/dedup/shingle.js';
+import { makePermutations, signature } from '../../../src/stages/dedup/signature.js';
+import { MinHashIndex } from '../../../src/stages/dedup/filter.js';
+import { dedupOptions, minHashConfig } from '../../../src/stages/dedup/options.js';
+import { resolveOptions } from '../../../src/core/options.js';
+import * as warm from '../../../src/stages/dedup/warm.js';
+import { warmMinHash } from '../../../src/stages/dedup/warm.js';
+import { ROOT, runNode } from '../../helpers/run.js';
+
+/** Run the MinHash warm-up alone under V8 block coverage; list the unrun blocks of shingle/signature. */
+const COVERAGE = `
+import { Session } from 'node:inspector/promises';
+import { readFileSync } from 'node:fs';
+const dist = process.argv[1];
+const s = new Session();
+s.connect();
+await s.post('Profiler.enable');
+await s.post('Profiler.startPreciseCoverage', { callCount: true, detailed: true });
+const { Shingler } = await import(dist + '/stages/dedup/shingle.js');
+const { makePermutations } = await import(dist + '/stages/dedup/signature.js');
+const { warmMinHash } = await import(dist + '/stages/dedup/warm.js');
+warmMinHash(new Shingler({ ngram: 5, charNgram: 3 }), makePermutations(112, 1));
+const { result } = await s.post('Profiler.takePreciseCoverage');
+const out = [];
+for (const sc of result) {
+  const m = /stages\\/dedup\\/(shingle|signature)\\.js$/.exec(sc.url);
+  if (!m) continue;
+  const src = readFileSync(new URL(sc.url), 'utf8');
+  for (const f of sc.functions) {
+    if (!['shingle', 'symbolShingle', 'signatureInto', 'fmix32'].includes(f.functionName)) continue;
+    if (f.ranges[0].count === 0) { out.push(f.functionName + ': (never called)'); continue; }
+    for (const r of f.ranges) if (r.count === 0) out.push(f.functionName + ': ' + src.slice(r.startOffset, r.endOffset).replace(/\\s+/g, ' ').trim().slice(0, 60));
+  }
+}
+console.log(JSON.stringify(out));
+`;
+
+describe('MinHash warm-up', () => {
+  it('takes every branch of shingle and signatureInto (so no record meets one without type feedback)', async () => {
+    const r = await runNode(['--input-type=module', '-e', COVERAGE, join(ROOT, 'dist')]);
+    expect(r.stderr).toBe('');
+    // the one-by-one tail of signatureInto runs only when k is not a multiple of 4 (112 is)
+    const cold = (JSON.parse(r.stdout) as string[]).filter((b) => !b.startsWith('signatureInto: { const ai = a[i]; const bi = b[i];'));
+    expect(cold).toEqual([]);
+  });
+
+  it('an index warms once its input passes WARM_AFTER characters, not before', () => {
+    const index = new MinHashIndex(minHashConfig(resolveOptions('dedup', dedupOptions, {})));
+    const at = warm.warmUps;
+    const text = 'A record of a few words that make some shingles here. ';
+    for (let n = text.length; n < warm.WARM_AFTER; n += text.length) index.sign(text);
+    expect(warm.warmUps).toBe(at); // a short input never pays the warm-up
+    index.sign(text);
+    expect(warm.warmUps).toBe(at + 1);
+    index.sign(text.repeat(100));
+    expect(warm.warmUps).toBe(at + 1);
+    expect(index.count).toBeGreaterThan(70);
+  });
+
+  it('leaves no trace: shingles and signatures are the same before and after it', () => {
+    const sh = new Shingler({ ngram: 5, charNgram: 3 });
+    const perm = makePermutations(112, 1);
+    const texts = ['A plain English sentence with enough words to make shingles.', '\u4eca\u5929\u5929\u6c14\u5f88\u597d\u3002', '\u2026\u2026'];
+    const before = texts.map((t) => [[...sh.shingle(t)], sh.lastTokens, sh.lastCjkTokens, [...signature(sh.shingle(t), perm)]]);
+    warmMinHash(sh, perm);
+    const after = texts.map((t) => [[...sh.shingle(t)], sh.lastTokens, sh.lastCjkTokens, [...signature(sh.shingle(t), perm)]]);
+    expect(after).toEqual(before);
+  });
+});

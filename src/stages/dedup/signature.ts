@@ -55,7 +55,7 @@ export function signatureInto(shingles: Int32Array, perm: Permutations, out: Int
   let i = 0;
   // Four permutations per pass over the shingles: a quarter of the loads, and 15 live values
   // that still fit x64's 16 registers (two per pass took 1.35-1.8x the CPU on the 10 MB slice:
-  // bench/results/profile.md section 7).
+  // bench/results/profile.md section 8).
   for (; i + 3 < k; i += 4) {
     const a0 = a[i];
     const b0 = b[i];

@@ -12,7 +12,7 @@ import { signatureInto } from './signature.js';
  * (on-stack replacement) before the code after the loop has ever run, so that code has no type
  * feedback; every later record that reached it left the optimised code again ("insufficient
  * type feedback"): 12 such deopts of `shingle` and 5 of `signatureInto` on the 10 MB English
- * slice of issue #16 (bench/results/profile.md, section 7). Running these texts once, when the
+ * slice of issue #16 (bench/results/profile.md, section 8). Running these texts once, when the
  * index has read `WARM_AFTER` characters, gives every branch its feedback first, for about a
  * millisecond.
  */

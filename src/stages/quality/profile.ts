@@ -189,7 +189,7 @@ export function profileShared(text: string): TextProfile {
  * of its raw content; returns their number. A function of its own, not a loop at the end of
  * `profileInto`: V8 optimises (and, when a record first needs more line slots, deoptimises) it
  * without recompiling the large tokeniser, which cost tens of ms of CPU each time
- * (bench/results/profile.md section 7).
+ * (bench/results/profile.md section 8).
  */
 function splitLines(text: string): number {
   const n = text.length;

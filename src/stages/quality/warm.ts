@@ -14,7 +14,7 @@ import type { SignalComputer } from './signals.js';
  * functions. Code after a loop that V8 optimised mid-call (on-stack replacement) before that
  * code ever ran deoptimises on every later record that reaches it. On the 10 MB English slice of
  * issue #16 that was 31 deopts and 57 compiles of the quality functions, about a third of the
- * command's CPU (bench/results/profile.md, section 7). Running these ~5 KB once, in the
+ * command's CPU (bench/results/profile.md, section 8). Running these ~5 KB once, in the
  * interpreter, gives the branches their feedback before anything is optimised.
  *
  * Left to the records: the scratch buffers' growth (the first calls grow them before V8 has

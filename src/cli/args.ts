@@ -39,7 +39,7 @@ export function parse(command: string, argv: string[], flags: readonly Flag[]): 
     const text = unknown
       ? `unknown option '${unknown[1]}${showText(unknown[2])}'${unknown[1] === '--' ? didYouMean(unknown[2], flags.map((f) => f.name), (c) => `'--${c}'`) : ''}`
       : msg.charAt(0).toLowerCase() + msg.slice(1);
-    throw new UsageError(`${command}: ${text}\nsee 'corpus-clean ${command} --help'`);
+    throw new UsageError(`${command}: ${text}`, [`see 'corpus-clean ${command} --help'`]);
   }
   const values = r.values as Parsed['values'];
   const last = new Map<string, number>();

@@ -415,7 +415,7 @@ export async function finishRun(f: Finished): Promise<number> {
   if (statsPath) await writeAtomic(statsPath, JSON.stringify(summary, null, 2) + '\n');
   let code: number = ExitCode.ok;
   for (const e of stats.fileErrors) {
-    process.stderr.write(`corpus-clean ${job.command}: error: ${showPath(e.file)}: ${e.message}; ${e.kept ?? 'kept what was read before the damage'}\n`);
+    process.stderr.write(`corpus-clean ${job.command}: error: ${showPath(e.file)}: ${showText(e.message)}; ${e.kept ?? 'kept what was read before the damage'}\n`);
     code = ExitCode.dataOrIo;
   }
   // An input name that could not be read (a dangling link, a link loop, a FIFO in a folder) is an

@@ -1,13 +1,18 @@
 #!/usr/bin/env node
 import { writeStdoutSync } from '../io/stdout.js';
-import { ExitCode, failureText, UsageError } from '../core/errors.js';
+import { debugWanted, ExitCode, failureText, UsageError } from '../core/errors.js';
 import { didYouMean } from '../core/suggest.js';
 import { VERSION } from '../version.js';
 import type { Command } from './command.js';
 import { catCommand } from './commands/cat.js';
 import { stageOnly } from './stageModules.js';
 import { outputClosed, stopping } from './interrupt.js';
-import { showLines, showText } from '../core/show.js';
+import { showText } from '../core/show.js';
+
+/** The stack frames of an error, one escaped line each (CORPUS_CLEAN_DEBUG=1). */
+function stackLines(e: Error): string {
+  return (e.stack ?? '').split('\n').slice(1).map((l) => showText(l) + '\n').join('');
+}
 
 /**
  * All subcommands: the fixed ones, then one per registered stage. Loaded on demand, so `cat`
@@ -76,14 +81,20 @@ export async function main(argv: string[]): Promise<number> {
 
     return await cmd.run(rest);
   } catch (e) {
+    // One line per message: a newline inside it (from a path, a value, an OS error text) is shown
+    // escaped, as every control character; only the lines an error declares (`more`) and a bug's
+    // stack are lines of their own.
     if (e instanceof UsageError) {
-      process.stderr.write(`corpus-clean: ${showLines(e.message)}\n`);
+      process.stderr.write(`corpus-clean: ${showText(e.message)}\n${e.more.map((l) => showText(l) + '\n').join('')}${debugWanted() ? stackLines(e) : ''}`);
       return ExitCode.usage;
     }
     // Cut short by a signal: the interrupt handler is removing the output and will exit.
     if (stopping()) return await new Promise<number>(() => {});
-    // An I/O failure (full disk, no permission) is one line that names the path, not a trace.
-    process.stderr.write(`corpus-clean${cmd ? ' ' + cmd.name : ''}: error: ${showLines(failureText(e))}\n`);
+    // A failure we raised or the system reported (full disk, no permission, a worker killed) is
+    // one line that names the path; a bug keeps its stack (and every failure with CORPUS_CLEAN_DEBUG=1).
+    const text = failureText(e);
+    const [first, ...frames] = text.split('\n');
+    process.stderr.write(`corpus-clean${cmd ? ' ' + cmd.name : ''}: error: ${showText(first)}\n${frames.map((l) => showText(l) + '\n').join('')}`);
     return ExitCode.dataOrIo;
   }
 }

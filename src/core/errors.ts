@@ -3,6 +3,16 @@ import { errorText } from './show.js';
 /** A mistake in how the tool was called (bad flag, unknown stage, bad option): exit code 2. */
 export class UsageError extends Error {
   override name = 'UsageError';
+  /**
+   * Lines shown after the message (`see 'corpus-clean run --help'`, a YAML code frame): the only
+   * line breaks the CLI prints; a newline inside the message itself (from a path or an OS error
+   * text) is shown escaped.
+   */
+  readonly more: readonly string[];
+  constructor(message: string, more: readonly string[] = []) {
+    super(message);
+    this.more = more;
+  }
 }
 
 /** Exit codes scripts can rely on. */
@@ -15,14 +25,28 @@ export const ExitCode = {
   usage: 2,
 } as const;
 
+/** JavaScript's own errors: thrown by a bug in corpus-clean, never raised on purpose. */
+const BUGS = ['TypeError', 'ReferenceError', 'RangeError', 'SyntaxError', 'AssertionError', 'EvalError', 'URIError'];
+
+/** True when `e` is a bug (a JavaScript error or a failed assertion), not a failure we raised or the system reported. */
+export function isBug(e: unknown): boolean {
+  return e instanceof Error && (BUGS.includes(e.name) || (e as NodeJS.ErrnoException).code === 'ERR_ASSERTION');
+}
+
+/** True when stacks are wanted (`CORPUS_CLEAN_DEBUG=1`): every failure then carries its stack. */
+export function debugWanted(): boolean {
+  const d = process.env.CORPUS_CLEAN_DEBUG;
+  return d !== undefined && d !== '' && d !== '0';
+}
+
 /**
- * How a failure is told, by the CLI and by a failed task: an error with a code (ENOSPC, EACCES,
- * ENOENT, also when wrapped with the path, as OutputError is; Node's own ERR_* codes) is its
- * one-line message; anything else (and a failed assertion) is a bug, told with its stack so
- * that it can be found.
+ * How a failure is told, by the CLI and by a failed task: one line, its message (the paths a
+ * system error carries escaped, see errorText), without the "Error: " of its stack. A bug (a
+ * TypeError and its kin, a failed assertion) is told with its stack so that it can be found;
+ * with CORPUS_CLEAN_DEBUG=1 every failure is.
  */
 export function failureText(e: unknown): string {
   if (!(e instanceof Error)) return String(e);
-  const code = (e as NodeJS.ErrnoException).code;
-  return typeof code === 'string' && code !== 'ERR_ASSERTION' ? errorText(e) : (e.stack ?? e.message);
+  if (isBug(e) || debugWanted()) return e.stack ?? `${e.name}: ${e.message}`;
+  return errorText(e);
 }

@@ -24,11 +24,13 @@ export function showLines(s: string): string {
 }
 
 /**
- * The message of an error, with the paths a system error carries (`path`, `dest`, also those of
- * its `cause`) through showText: Node appends them raw (`ENOENT: ..., open 'a<newline>b'`).
+ * The message of an error as one safe line: the one place where the text of an operating-system
+ * error (Node appends the path raw: `ENOENT: ..., open 'a<newline>b'`) enters our messages. The
+ * paths it carries (`path`, `dest`, also those of its `cause`) are shown as showText shows them,
+ * and every other control character of the message is escaped too.
  */
 export function errorText(e: unknown): string {
-  if (!(e instanceof Error)) return String(e);
+  if (!(e instanceof Error)) return showText(String(e));
   let msg = e.message;
   for (let x: unknown = e, depth = 0; x instanceof Error && depth < 4; x = x.cause, depth++) {
     for (const k of ['path', 'dest'] as const) {
@@ -36,5 +38,5 @@ export function errorText(e: unknown): string {
       if (typeof p === 'string' && p !== showText(p)) msg = msg.split(p).join(showText(p));
     }
   }
-  return msg;
+  return showText(msg);
 }

@@ -110,8 +110,13 @@ function spawnWorker(kind: WorkerKind, run: string): PoolWorker {
   }
   const c: ChildProcess = fork(WORKER, [], { env: { ...process.env, CORPUS_CLEAN_WORKER: JSON.stringify(data) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   c.on('message', (m) => dispatch(m as FromWorker));
-  c.on('exit', (code) => {
-    if (code !== 0) onMsg({ type: 'error', unit: -1, message: `worker process exited with code ${code}` });
+  // Handing a unit to a worker that has just died (killed between two units) fails here; its
+  // exit, told below, stops the run: the failed send must not crash it (ERR_IPC_CHANNEL_CLOSED).
+  c.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'ERR_IPC_CHANNEL_CLOSED') onMsg({ type: 'error', unit: -1, message: failureText(e) });
+  });
+  c.on('exit', (code, signal) => {
+    if (code !== 0) onMsg({ type: 'error', unit: -1, message: signal !== null ? `worker process (PID ${c.pid}) was killed by ${signal}` : `worker process (PID ${c.pid}) exited with code ${code}` });
   });
   return { send: (m) => c.send(m), on: (f) => (onMsg = f), kill: async () => void c.kill(), ready: readyP };
 }

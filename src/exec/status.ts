@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isAlive, lockHolder, LOCK_NAME } from '../io/outputs.js';
+import { errorText } from '../core/show.js';
 import { planPath, slurmDir, successPath } from './layout.js';
 import { isDone } from './markers.js';
 import type { Plan } from './plan.js';
@@ -71,7 +72,7 @@ async function changedSince(plan: Plan): Promise<string[]> {
   try {
     return changedInputs(plan, { ...plan, inputFacts: await inputFacts(plan.inputs) });
   } catch (e) {
-    return [`an input cannot be read now: ${(e as Error).message}`];
+    return [`an input cannot be read now: ${errorText(e)}`];
   }
 }
 

@@ -37,6 +37,8 @@ async function handle(m: ToWorker): Promise<void> {
     else process.exit(0);
     return;
   }
+  // A fault for tests of failure handling: a worker process killed by a signal as it takes a unit.
+  if (!parentPort && process.env.CORPUS_CLEAN_KILL_WORKER !== undefined) process.kill(process.pid, process.env.CORPUS_CLEAN_KILL_WORKER as NodeJS.Signals);
   let last = 0;
   try {
     const [, times] = await timeUnit(() => runUnit(data.run, plan, stages, m.phase, m.unit, (s) => {

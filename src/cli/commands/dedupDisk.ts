@@ -139,7 +139,7 @@ async function onWork(work: string, plan: Plan, stage: Stage, job: Job, prepared
   if (state === 'fresh') await writeAtomic(planPath(work), JSON.stringify(plan, null, 1) + '\n');
   const { workers, note } = localWorkers(asked, plan, availableParallelism());
   if (note !== undefined) process.stderr.write(`corpus-clean dedup-disk: ${note}\n`);
-  if (!quiet) process.stderr.write(`corpus-clean dedup-disk: ${state === 'resume' ? `resuming in ${showPath(work)} (${doneUnits(work, plan)} of ${totalUnits(plan)} units done): ` : ''}signatures, buckets and clusters of ${prepared.files.length} files (${tasks.length} tasks, ${workers} workers) in ${work}\n`);
+  if (!quiet) process.stderr.write(`corpus-clean dedup-disk: ${state === 'resume' ? `resuming in ${showPath(work)} (${doneUnits(work, plan)} of ${totalUnits(plan)} units done): ` : ''}signatures, buckets and clusters of ${prepared.files.length} files (${tasks.length} tasks, ${workers} workers) in ${showPath(work)}\n`);
   const started = performance.now();
   const unregister = whileRunning(async () => void (await removeStale(work)), `finished tasks are kept in ${showPath(work)}: run the same command again to resume`);
   try {

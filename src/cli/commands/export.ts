@@ -14,6 +14,8 @@ import { execute, IO_FLAGS } from '../execute.js';
 import { didYouMean } from '../../core/suggest.js';
 import { showText, errorText } from '../../core/show.js';
 import { showPath } from '../../core/fsname.js';
+import { makeDir } from '../../io/dirs.js';
+import { LOCK_NAME, lockOutput } from '../../io/outputs.js';
 
 const TARGETS = ['internevo', 'xtuner-v1'] as const;
 type Target = (typeof TARGETS)[number];
@@ -118,13 +120,22 @@ ${flagHelp(INPUT)}
       const existing = (await readdir(join(out, 'train', type)).catch(() => [] as string[])).filter((f) => f.endsWith('.bin') && !f.startsWith('.'));
       if (existing.length > 0) throw new UsageError(`${join(out, 'train', type)} already holds shards (${existing[0]}, ...); remove them or pass --overwrite`);
     }
-    const writer = new InternEvoWriter({
-      outDir: out,
-      type,
-      overwrite: v.overwrite === true,
-      metaDtype,
-      ...(v['max-shard-size'] !== undefined ? { maxShardBytes: parseSize(v['max-shard-size']) } : {}),
-    });
-    return execute({ command: 'export', inputs, stages: [stage], values, sink: { writer, shards: () => writer.shards.map((s) => s.path) } });
+    // One export at a time into a shard folder, as run and cat lock theirs: a second one is
+    // refused (exit 2, one line) before it reads anything; a killed one's lock is taken over.
+    const shardDir = join(out, 'train', type);
+    await makeDir(shardDir, 'output folder');
+    const unlock = lockOutput(join(shardDir, LOCK_NAME));
+    try {
+      const writer = new InternEvoWriter({
+        outDir: out,
+        type,
+        overwrite: v.overwrite === true,
+        metaDtype,
+        ...(v['max-shard-size'] !== undefined ? { maxShardBytes: parseSize(v['max-shard-size']) } : {}),
+      });
+      return await execute({ command: 'export', inputs, stages: [stage], values, sink: { writer, shards: () => writer.shards.map((s) => s.path) } });
+    } finally {
+      unlock();
+    }
   },
 };

@@ -34,7 +34,7 @@ ${flagHelp(FLAGS)}
   async run(argv) {
     const p = parse('report', argv, FLAGS);
     if (p.values.help) return writeStdoutSync(this.help()), 0;
-    if (p.positionals.length !== 1) throw new UsageError(`report takes one run folder, got ${p.positionals.length}\nsee 'corpus-clean report --help'`);
+    if (p.positionals.length !== 1) throw new UsageError(`report takes one run folder, got ${p.positionals.length}`, ["see 'corpus-clean report --help'"]);
     const out = await writeReport(p.positionals[0], p.values.output as string | undefined);
     process.stderr.write(`corpus-clean report: wrote ${showPath(out)}\n`);
     return 0;

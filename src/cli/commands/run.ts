@@ -94,7 +94,9 @@ export async function loadRecipe(path: string, registry: StageRegistry): Promise
   try {
     raw = parseYaml(text);
   } catch (e) {
-    throw new UsageError(`recipe '${showPath(path)}' is not valid YAML/JSON: ${(e as Error).message}`);
+    // The parser's code frame (the recipe's lines, a caret) is shown as lines of their own.
+    const [first, ...frame] = (e as Error).message.replace(/\n+$/, '').split('\n');
+    throw new UsageError(`recipe '${showPath(path)}' is not valid YAML/JSON: ${first}`, frame);
   }
   const source = { file: path, baseDir: dirname(path) };
   const loaded = await loadStageModules(raw, registry, source);
@@ -147,7 +149,7 @@ ${flagHelp(RUN_FLAGS)}
     async run(argv) {
       const p = parse('run', argv, RUN_FLAGS);
       if (p.values.help) return writeStdoutSync(this.help()), 0;
-      if (p.positionals.length !== 1) throw new UsageError(`run takes one recipe file, got ${p.positionals.length}\nsee 'corpus-clean run --help'`);
+      if (p.positionals.length !== 1) throw new UsageError(`run takes one recipe file, got ${p.positionals.length}`, ["see 'corpus-clean run --help'"]);
       return runWith(p.positionals[0], p.values, registry);
     },
   };

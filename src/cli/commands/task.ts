@@ -19,7 +19,7 @@ import { showText } from '../../core/show.js';
 import { showPath } from '../../core/fsname.js';
 
 async function loadPlan(dir: string | undefined, command: string): Promise<Plan> {
-  if (dir === undefined) throw new UsageError(`${command} takes a run folder\nsee 'corpus-clean ${command} --help'`);
+  if (dir === undefined) throw new UsageError(`${command} takes a run folder`, [`see 'corpus-clean ${command} --help'`]);
   if (!existsSync(planPath(dir))) throw new UsageError(`'${showPath(dir)}' is not a run folder: it has no _plan.json (written by 'corpus-clean run')`);
   return JSON.parse(await readFile(planPath(dir), 'utf8')) as Plan;
 }
@@ -120,7 +120,7 @@ ${flagHelp(ONLY_HELP)}
     const p = parse('status', argv, ONLY_HELP);
     if (p.values.help) return writeStdoutSync(this.help()), 0;
     const dir = p.positionals[0];
-    if (dir === undefined) throw new UsageError("status takes a run folder\nsee 'corpus-clean status --help'");
+    if (dir === undefined) throw new UsageError('status takes a run folder', ["see 'corpus-clean status --help'"]);
     const r = await statusReport(dir);
     writeStdoutSync(r.text);
     return r.finished ? 0 : 1;

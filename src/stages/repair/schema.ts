@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../../core/errors.js';
-import { showText } from '../../core/show.js';
+import { errorText, showText } from '../../core/show.js';
 import { showPath } from '../../core/fsname.js';
 
 /** JSON types a schema field can declare. `date` is an ISO 8601 string. */
@@ -131,7 +131,7 @@ export function loadSchema(nameOrPath: string): RecordSchema {
   try {
     raw = parseYaml(readFileSync(path, 'utf8'));
   } catch (e) {
-    throw new UsageError(`schema ${path}: ${(e as Error).message}`);
+    throw new UsageError(`schema '${showPath(path)}': ${errorText(e)}`);
   }
   const schema = parseSchemaObject(`schema ${path}`, raw, nameOrPath);
   cache.set(nameOrPath, schema);

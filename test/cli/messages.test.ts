@@ -88,22 +88,24 @@ describe('no raw control character reaches stderr (hostile review 2, M8)', () =>
   }, 600_000);
 
   it('the cases of the review: dedup-disk work folder, recipe, tokenizer, url-filter list, tokenize, repair schema', async () => {
+    // A folder of its own: the fuzz above leaves files named with E in its scratch folder.
+    const own = await tempDir();
     const cases: Array<[string[], RegExp]> = [
-      [['dedup-disk', input, '--work', join(dir, 'dd', E), '-o', '/dev/null'], /signatures, buckets and clusters of 1 files .* in .*Z\\x1b\[31mQ\\x0aFORGED\n/],
+      [['dedup-disk', input, '--work', join(own, 'dd', E), '-o', '/dev/null'], /signatures, buckets and clusters of 1 files .* in .*Z\\x1b\[31mQ\\x0aFORGED\n/],
       [['run', `${E}.yaml`], /cannot read recipe 'Z\\x1b\[31mQ\\x0aFORGED\.yaml': ENOENT: no such file or directory, open 'Z\\x1b\[31mQ\\x0aFORGED\.yaml'\n$/],
-      [['export', 'internevo', input, '-t', `${E}.model`, '-o', join(dir, 'ex')], /cannot load tokenizer 'Z\\x1b\[31mQ\\x0aFORGED\.model': .*Z\\x1b\[31mQ\\x0aFORGED\.model'\n$/],
+      [['export', 'internevo', input, '-t', `${E}.model`, '-o', join(own, 'ex')], /cannot load tokenizer 'Z\\x1b\[31mQ\\x0aFORGED\.model': .*Z\\x1b\[31mQ\\x0aFORGED\.model'\n$/],
       [['url-filter', input, '--block', E], /cannot read list 'Z\\x1b\[31mQ\\x0aFORGED': ENOENT[^\n]*\n$/],
       [['tokenize', input, '--tokenizer', E], /ENOENT: no such file or directory, open '[^\n]*Z\\x1b\[31mQ\\x0aFORGED'\n$/],
-      [['repair', input, '--schema', dir + '/'], /schema '.*': EISDIR: illegal operation on a directory, read\n$/],
+      [['repair', input, '--schema', own + '/'], /schema '.*': EISDIR: illegal operation on a directory, read\n$/],
     ];
     for (const [args, want] of cases) {
-      const r = await runCli(args, { cwd: dir });
+      const r = await runCli(args, { cwd: own });
       clean(r.stderr, args.join(' '));
       expect(r.stderr, args.join(' ')).toMatch(want);
     }
-    const folder = join(dir, `s${E}`);
+    const folder = join(own, `s${E}`);
     await mkdir(folder);
-    const r = await runCli(['repair', input, '--schema', folder], { cwd: dir });
+    const r = await runCli(['repair', input, '--schema', folder], { cwd: own });
     clean(r.stderr, 'repair --schema folder');
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   }, 120_000);

@@ -156,7 +156,7 @@ describe('a worker that cannot start', () => {
       const r = await runCli(['run', recipe, '-o', join(dir, 'o'), '--task-size', '50KB', '-q', '--workers', '2', '--worker-kind', kind], { timeoutMs: 60_000 });
       expect(r.signal, r.stderr).toBeUndefined();
       expect(r.code, r.stderr).toBe(1);
-      expect(r.stderr).toMatch(/corpus-clean run: error: .*(fragile cannot start here|worker process exited with code 1)/);
+      expect(r.stderr).toMatch(/corpus-clean run: error: .*(fragile cannot start here|worker process (\(PID \d+\) )?exited with code 1)/);
       expect(r.stderr).toMatch(/run the same command again to resume/);
       expect(existsSync(join(dir, 'o', '_SUCCESS'))).toBe(false);
     }, 120_000);

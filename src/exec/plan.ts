@@ -2,10 +2,11 @@
  * The plan of a run: what `corpus-clean run` decides before any record is read, written to
  * `_plan.json` so that workers, Slurm array tasks and a rerun all work from the same plan.
  *
- * Tasks are defined by the input alone: one per input file, and a large plain JSONL file is cut
- * into byte ranges of about `taskSize` bytes on line boundaries (with the line number each range
- * starts at, so sources stay `file:line`); a large Parquet file is cut into runs of whole row
- * groups of about `taskSize` compressed bytes. The recipe is cut into segments at its global stages;
+ * Tasks are defined by the input alone: consecutive small files (in the run's sorted order) are
+ * packed into one task of up to `taskSize` bytes, a large plain JSONL file is cut into byte ranges
+ * of about `taskSize` bytes on line boundaries (with the line number each range starts at, so
+ * sources stay `file:line`), a large Parquet file into runs of whole row groups of about
+ * `taskSize` compressed bytes, and any other file is a task of its own. The recipe is cut into segments at its global stages;
  * the phases are: the tasks of segment 0, each global stage's steps, the tasks of the next
  * segment, and so on. Nothing in the plan depends on the number of workers, so the output does not.
  */
@@ -45,11 +46,14 @@ export interface RunSettings {
 }
 
 /**
- * One task: a whole file, a byte range of a plain JSONL file that starts and ends on a line, or
- * a run of row groups of a Parquet file.
+ * One task: a whole file, several whole small files read one after another, a byte range of a
+ * plain JSONL file that starts and ends on a line, or a run of row groups of a Parquet file.
  */
 export interface TaskSpec {
+  /** The file (of a pack: its first). */
   file: string;
+  /** A pack of whole files, in the run's order (`file` is the first); absent for a task of one file. */
+  files?: string[];
   /** Parquet row groups `[first, end)`; absent for a whole file. */
   rowGroups?: [number, number];
   /** Byte range `[start, end)`; absent for a whole file. */
@@ -57,9 +61,18 @@ export interface TaskSpec {
   end?: number;
   /** Lines before `start`. */
   linesBefore?: number;
-  /** Bytes to read (the range, or the file's size on disk). */
+  /** Bytes to read (the range, or the file's size on disk; of a pack, the sum of its files'). */
   bytes: number;
 }
+
+/** The input files a task reads, in order. */
+export const taskFiles = (t: TaskSpec): string[] => t.files ?? [t.file];
+
+/**
+ * The plan's format. 2: small files packed into one task (`TaskSpec.files`); an unfinished run
+ * folder of version 1 (one task per file) is refused with a message naming the version.
+ */
+export const PLAN_VERSION = 2;
 
 /** One phase: the tasks of a segment, or one step of a global stage. */
 export interface PhaseSpec {
@@ -76,7 +89,7 @@ export interface PhaseSpec {
 
 /** Everything a task needs, as plain data (`_plan.json`). */
 export interface Plan {
-  version: 1;
+  version: typeof PLAN_VERSION;
   name: string;
   /** The recipe's stages, options resolved. */
   stages: RecipeStage[];
@@ -125,8 +138,9 @@ export async function inputFacts(files: readonly string[]): Promise<InputFacts[]
 export function changedInputs(earlier: Plan, now: Plan): string[] {
   if (earlier.inputFacts === undefined || now.inputFacts === undefined) return [];
   const out: string[] = [];
+  const at = new Map(now.inputs.map((f, j) => [f, j]));
   earlier.inputs.forEach((file, i) => {
-    const j = now.inputs.indexOf(file);
+    const j = at.get(file) ?? -1;
     const a = earlier.inputFacts![i];
     const b = j === -1 ? undefined : now.inputFacts![j];
     if (a === undefined || b === undefined) return;
@@ -137,6 +151,19 @@ export function changedInputs(earlier: Plan, now: Plan): string[] {
     else if (a.ctimeNs !== b.ctimeNs) out.push(`'${showPath(file)}' (changed ${iso(b.ctimeNs)}, was ${iso(a.ctimeNs)})`);
   });
   return out;
+}
+
+/**
+ * The smallest --task-size accepted: 1 KiB, about one web page's text, so a task holds a record
+ * or a few. Tests cut small fixtures with it; for real work a task below about 1 MiB costs more
+ * than it does (each costs ~30 ms of CPU, about 300 KB of records' work, and ~6 files).
+ */
+export const MIN_TASK_SIZE = 1024;
+
+/** `size` as a task size (from --task-size or `executor: task_size`), or a usage error. */
+export function checkTaskSize(size: number, from = '--task-size'): number {
+  if (!(size >= MIN_TASK_SIZE)) throw new UsageError(`${from} must be at least 1KiB (${MIN_TASK_SIZE} bytes); got ${size} bytes (a task below about 1MiB costs more in bookkeeping than its records take)`);
+  return size;
 }
 
 /** The largest default task size: large enough that per-task costs vanish, small enough to use every core on one file. */
@@ -196,6 +223,7 @@ async function isPlain(file: string): Promise<boolean> {
 export async function cutFile(file: string, total: number, size: number): Promise<TaskSpec[]> {
   const n = Math.ceil(total / size);
   if (n <= 1) return [{ file, bytes: total }];
+  if (n > MAX_PIECES) throw new UsageError(`--task-size ${size} bytes would cut '${showPath(file)}' into ${n} tasks, more than ${MAX_PIECES}; give a larger --task-size`);
   const targets = Array.from({ length: n - 1 }, (_, i) => Math.round(((i + 1) * total) / n));
   const cuts: { at: number; lines: number }[] = [{ at: 0, lines: 0 }];
   const fh = await open(fsPath(file), 'r');
@@ -252,19 +280,44 @@ export async function cutParquet(file: string, total: number, size: number): Pro
   return tasks.length === 1 ? [{ file, bytes: total }] : tasks;
 }
 
-/** The tasks of a run over `files`: one per file, large plain JSONL files cut into ranges, large Parquet files into row groups. */
+/** The most tasks one file may be cut into (each costs files: markers, stats, spills, and ~30 ms of CPU). */
+export const MAX_PIECES = 100_000;
+
+/**
+ * The tasks of a run over `files`, in their order: a large plain JSONL file cut into ranges, a
+ * large Parquet file into row groups, and runs of consecutive whole files packed into one task
+ * while their sizes add up to at most `taskSize` (2,000 files of one record each were 2,000
+ * tasks: 2,000 tiny shards, stats files and markers per phase; datatrove and Spark pack so too).
+ * A function of the files and `taskSize` alone, never of the workers.
+ */
 export async function planTasks(files: readonly string[], format: InputFormat, taskSize: number): Promise<TaskSpec[]> {
   const tasks: TaskSpec[] = [];
+  let pack: TaskSpec | undefined;
+  const close = (): void => {
+    if (pack !== undefined) tasks.push(pack.files!.length === 1 ? { file: pack.file, bytes: pack.bytes } : pack);
+    pack = undefined;
+  };
   for (const file of files) {
     if (file === '-') throw new UsageError('run reads files, not stdin: give --input PATH (or pipe into a stage command such as corpus-clean quality)');
     const size = (await stat(fsPath(file))).size;
+    if (size <= taskSize) {
+      if (pack !== undefined && pack.bytes + size > taskSize) close();
+      if (pack === undefined) pack = { file, files: [file], bytes: size };
+      else {
+        pack.files!.push(file);
+        pack.bytes += size;
+      }
+      continue;
+    }
+    close();
     const jsonl = format === 'jsonl' || (format === 'auto' && formatOf(file) === 'jsonl' && !/\.json$/.test(file));
     const parquet = format === 'parquet' || (format === 'auto' && formatOf(file) === 'parquet');
     // A loop, not push(...pieces): a small --task-size cuts a file into more pieces than a
     // spread's arguments may number (~100k), which threw "Maximum call stack size exceeded".
-    const pieces = jsonl && size > taskSize && (await isPlain(file)) ? await cutFile(file, size, taskSize) : parquet && size > taskSize ? await cutParquet(file, size, taskSize) : [{ file, bytes: size }];
+    const pieces = jsonl && (await isPlain(file)) ? await cutFile(file, size, taskSize) : parquet ? await cutParquet(file, size, taskSize) : [{ file, bytes: size }];
     for (const t of pieces) tasks.push(t);
   }
+  close();
   return tasks;
 }
 
@@ -316,6 +369,8 @@ const SETTING_NAMES: Record<string, string> = {
  * the settings by name with both values, else the stages, the inputs, the task size or the tasks.
  */
 export function planDifference(was: Plan, now: Plan): string[] {
+  // Another version cuts the same inputs into other tasks: say so rather than "other tasks".
+  if (was.version !== now.version) return [`the plan was written by another version of corpus-clean (plan version ${brief(was.version)}, now ${now.version})`];
   const out: string[] = [];
   const a = was.settings as unknown as Record<string, unknown>;
   const b = now.settings as unknown as Record<string, unknown>;
@@ -330,19 +385,21 @@ export function planDifference(was: Plan, now: Plan): string[] {
     out.push(`the recipe's stages differ from stage ${i + 1} on (was ${brief(was.stages?.[i])}, now ${brief(now.stages?.[i])})`);
   }
   if (JSON.stringify(was.inputs) !== JSON.stringify(now.inputs)) {
-    const gone = (was.inputs ?? []).filter((f) => !now.inputs.includes(f));
-    const added = now.inputs.filter((f) => !(was.inputs ?? []).includes(f));
+    const nowSet = new Set(now.inputs);
+    const wasSet = new Set(was.inputs ?? []);
+    const gone = (was.inputs ?? []).filter((f) => !nowSet.has(f));
+    const added = now.inputs.filter((f) => !wasSet.has(f));
     // The same files, read in another order: the tasks (and shards) would follow another order.
     if (gone.length === 0 && added.length === 0 && was.inputs?.length === now.inputs.length) out.push(`the same ${now.inputs.length} inputs in another order (a folder's files are read in the order of their names since 2026-12-03, a symbolic link by its own name, no longer by its target's)`);
     else out.push(`the inputs differ (${was.inputs?.length ?? 0} files, now ${now.inputs.length}${gone.length > 0 ? `; no longer: ${showPath(gone[0])}${gone.length > 1 ? ` and ${gone.length - 1} more` : ''}` : ''}${added.length > 0 ? `; new: ${showPath(added[0])}${added.length > 1 ? ` and ${added.length - 1} more` : ''}` : ''})`);
   }
   if (out.length === 0 && JSON.stringify(was.tasks) !== JSON.stringify(now.tasks)) out.push('the inputs are cut into other tasks (an input changed size?)');
-  if (out.length === 0 && was.version !== now.version) out.push(`the plan was written by another version (${brief(was.version)})`);
   return out;
 }
 
-/** A task for messages: `file`, `file bytes a-b (lines from N)` or `file row groups a-b`. */
+/** A task for messages: `file`, `first to last (N files)`, `file bytes a-b (lines from N)` or `file row groups a-b`. */
 export function describeTask(t: TaskSpec): string {
+  if (t.files !== undefined && t.files.length > 1) return `${showPath(t.files[0])} to ${showPath(t.files[t.files.length - 1])} (${t.files.length} files)`;
   if (t.rowGroups !== undefined) return `${showPath(t.file)} row groups ${t.rowGroups[0]}-${t.rowGroups[1] - 1}`;
   return t.start === undefined ? showPath(t.file) : `${showPath(t.file)} bytes ${t.start}-${t.end} (from line ${(t.linesBefore ?? 0) + 1})`;
 }

@@ -12,7 +12,8 @@ describe('MinHash dedup of texts without words, on every path', { timeout: 180_0
   it('dedup, dedup-disk and run keep one copy of each', async () => {
     const dir = await tempDir();
     const input = join(dir, 'in.jsonl');
-    await writeFile(input, TEXTS.map((text) => JSON.stringify({ text })).join('\n') + '\n');
+    // Each record padded to ~330 bytes, so that --task-size 1KiB (the smallest) cuts the file into several tasks.
+    await writeFile(input, TEXTS.map((text) => JSON.stringify({ text, pad: 'x'.repeat(300) })).join('\n') + '\n');
     const want = ['……………………', '￥', '- -', 'A real sentence with words in it.'];
     const texts = async (p: string): Promise<string[]> => (await readFile(p, 'utf8')).split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { text: string }).text);
 
@@ -25,8 +26,9 @@ describe('MinHash dedup of texts without words, on every path', { timeout: 180_0
     expect(await texts(join(dir, 'disk.jsonl'))).toEqual(want);
 
     await writeFile(join(dir, 'r.yaml'), `name: r\ninput: [in.jsonl]\nstages:\n  - dedup: {}\noutput: {compression: none}\nmax_reject_rate: 1\n`);
-    const run = await runCli(['run', join(dir, 'r.yaml'), '-o', join(dir, 'run'), '-q', '--task-size', '40B']);
+    const run = await runCli(['run', join(dir, 'r.yaml'), '-o', join(dir, 'run'), '-q', '--task-size', '1KiB']);
     expect(run.code, run.stderr).toBe(0);
+    expect((JSON.parse(await readFile(join(dir, 'run', '_plan.json'), 'utf8')) as { tasks: unknown[] }).tasks.length).toBeGreaterThan(2);
     const stats = JSON.parse(await readFile(join(dir, 'run', '_stats.json'), 'utf8')) as { written: number; stages: { dropped: Record<string, number> }[] };
     expect(stats.written).toBe(4);
     expect(stats.stages[0].dropped).toEqual({ 'dedup:minhash': 4 });

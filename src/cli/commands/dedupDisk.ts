@@ -18,7 +18,7 @@ import { progressWanted } from '../../exec/progress.js';
 import { globalDir, planPath } from '../../exec/layout.js';
 import { localWorkers, runLocal, UnitFailure } from '../../exec/local.js';
 import { writeAtomic } from '../../exec/markers.js';
-import { autoTaskSize, planPhases, planTasks, type Plan, type RunSettings } from '../../exec/plan.js';
+import { autoTaskSize, checkTaskSize, PLAN_VERSION, planPhases, planTasks, type Plan, type RunSettings } from '../../exec/plan.js';
 import { doneUnits, totalUnits } from '../../exec/status.js';
 import { stopping, whileRunning } from '../interrupt.js';
 import { removeStale } from '../../exec/markers.js';
@@ -36,7 +36,7 @@ const DISK_OPTIONS: OptionsSpec = Object.fromEntries(Object.entries(dedupOptions
 const OWN: Flag[] = [
   { name: 'work', short: 'w', type: 'string', arg: 'DIR', help: 'work folder for signatures, buckets and removal lists (needs about 2 KB per record; new or empty, or the same command\'s unfinished work, which is resumed)' },
   { name: 'workers', type: 'string', arg: 'N', help: 'steps 1-3 run as tasks on N workers at once (default: every core, at most one per 16 MB of input; at most 4 per core)' },
-  { name: 'task-size', type: 'string', arg: 'SIZE', help: 'plain JSONL files larger than SIZE are signed in tasks of about SIZE bytes (default: about 1/32 of the input, 8 to 64 MiB)' },
+  { name: 'task-size', type: 'string', arg: 'SIZE', help: 'smaller files are packed into tasks of up to SIZE bytes, plain JSONL files larger than SIZE are signed in tasks of about SIZE bytes (default: about 1/32 of the input, 8 to 64 MiB; at least 1KiB)' },
   ...stageFlags(DISK_OPTIONS),
 ];
 const IO = IO_FLAGS;
@@ -52,7 +52,7 @@ The same decisions as 'dedup --minhash', in steps that keep memory bounded: (1) 
 shingles of every task to DIR, (2) per-band sorted buckets, (3) clusters checked in survival
 order, giving a removal list per task, (4) a pass over the inputs that writes the kept records
 and rejects the others as dedup:minhash with their survivor. Steps 1-3 are the phases of
-'corpus-clean run' (tasks: one per file, large plain JSONL and Parquet files cut by
+'corpus-clean run' (tasks: small files packed and large plain JSONL and Parquet files cut by
 --task-size) on --workers; step 4 holds one task's removal list at a time. Inputs are read as
 by 'dedup' and every command (JSONL, JSON arrays, CSV/TSV, text, Parquet, WARC, HTML; .gz and
 .zst; folders in code-point order, which defines "first"; a BOM, a damaged file, bad lines are
@@ -86,7 +86,7 @@ ${flagHelp(IO)}
     const job: Job = { command: 'dedup-disk', inputs: p.positionals, stages: [], values: p.values, requireText: true, startedAt: Date.now() };
     const quiet = p.values.quiet === true;
     const asked = countFlag(p.values.workers, 'workers');
-    const taskSize = p.values['task-size'] !== undefined ? parseSize(p.values['task-size']) : undefined;
+    const taskSize = p.values['task-size'] !== undefined ? checkTaskSize(parseSize(p.values['task-size'])) : undefined;
     const prepared = await prepare(job);
     try {
       return await onWorkers(work, options, job, prepared, { quiet, asked, taskSize });
@@ -117,7 +117,7 @@ async function onWorkers(work: string, options: Record<string, unknown>, job: Jo
   if (textField !== undefined) settings.textField = textField;
   const phases = planPhases([stage], tasks.length);
   phases.phases = phases.phases.filter((ph) => !(ph.kind === 'tasks' && ph.segment === 1));
-  const plan: Plan = { version: 1, name: 'dedup-disk', stages: [{ stage: 'dedup', options: { ...options, method: 'minhash' } }], settings, inputs: prepared.files, tasks, taskSize, ...phases };
+  const plan: Plan = { version: PLAN_VERSION, name: 'dedup-disk', stages: [{ stage: 'dedup', options: { ...options, method: 'minhash' } }], settings, inputs: prepared.files, tasks, taskSize, ...phases };
   const existing = (await readdir(work).catch(() => [] as string[])).filter((n) => n !== LOCK_NAME);
   if (existing.length > 0 && !existsSync(planPath(work))) throw new UsageError(`work folder '${showPath(work)}' is not empty; give a new one`);
   await makeDir(work, 'work folder');

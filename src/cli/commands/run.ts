@@ -26,7 +26,7 @@ import { localWorkers, runLocal, UnitFailure } from '../../exec/local.js';
 import { roundTimeline, type Timeline } from '../../exec/timing.js';
 import { removeStale, writeAtomic } from '../../exec/markers.js';
 import { mergeRun } from '../../exec/merge.js';
-import { defaultTaskSize, DEFAULT_TASK_SIZE, planPhases, planTasks, type Plan, type RunSettings } from '../../exec/plan.js';
+import { checkTaskSize, defaultTaskSize, DEFAULT_TASK_SIZE, PLAN_VERSION, planPhases, planTasks, type Plan, type RunSettings } from '../../exec/plan.js';
 import { doneUnits, totalUnits } from '../../exec/status.js';
 import { liveJobs, liveJobsMessage, runSlurm, slurmYaml, type SlurmOptions } from '../../exec/slurm.js';
 import { VERSION } from '../../version.js';
@@ -40,7 +40,7 @@ import { showPath } from '../../core/fsname.js';
 const EXEC_FLAGS: Flag[] = [
   { name: 'workers', short: 'w', type: 'string', arg: 'N', help: 'local executor: tasks run on N workers at once (default: every core, at most one per 16 MB of input; at most 4 per core)' },
   { name: 'executor', type: 'string', arg: 'local|slurm', help: "where tasks run: 'local' (default) or 'slurm' (array jobs submitted with sbatch)" },
-  { name: 'task-size', type: 'string', arg: 'SIZE', help: 'plain JSONL files larger than SIZE are cut into tasks of about SIZE bytes on line boundaries, Parquet files into runs of row groups (default: about 1/32 of the input, 8 to 64 MiB; 64 MiB with paragraphs)' },
+  { name: 'task-size', type: 'string', arg: 'SIZE', help: 'smaller files are packed into tasks of up to SIZE bytes; plain JSONL files larger than SIZE are cut into tasks of about SIZE bytes on line boundaries, Parquet files into runs of row groups (default: about 1/32 of the input, 8 to 64 MiB; 64 MiB with paragraphs; at least 1KiB, and below about 1MiB each task costs more than its records)' },
   { name: 'worker-kind', type: 'string', arg: 'thread|process', help: 'local workers as child processes (default) or threads' },
   { name: 'partition', type: 'string', arg: 'P', help: 'slurm: partition (default: the cluster default)' },
   { name: 'time', type: 'string', arg: 'T', help: 'slurm: time limit of each array task, e.g. 1:00:00' },
@@ -113,8 +113,9 @@ export function runCommand(registry: StageRegistry): Command {
 
 Run the stages of a recipe over its inputs, as tasks on every core (--workers) or as Slurm
 array jobs (--executor slurm). The whole recipe is checked before any record is read. Tasks
-are defined by the input alone: one per file, plain JSONL files larger than --task-size are
-cut into byte ranges on line boundaries, and Parquet files into runs of row groups; so the output is the same for any number of
+are defined by the input alone: consecutive files smaller than --task-size are packed into one
+task up to that size, plain JSONL files larger than it are cut into byte ranges on line
+boundaries, and Parquet files into runs of row groups; so the output is the same for any number of
 workers, and on Slurm. The recipe is cut into phases at its global stages (dedup): every task
 runs up to the barrier, the dedup steps run over all tasks, then every task goes on.
 The output folder receives:
@@ -173,7 +174,7 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
   if (kind !== 'local' && kind !== 'slurm') throw new UsageError(`--executor must be local or slurm; got '${showText(kind)}'`);
   const asked = countFlag(v.workers, 'workers') ?? ex.workers;
   // Without --task-size or executor.task_size, a size chosen from the input (see taskSizeFor).
-  const askedTaskSize = v['task-size'] !== undefined ? parseSize(v['task-size']) : ex.taskSize;
+  const askedTaskSize = v['task-size'] !== undefined ? checkTaskSize(parseSize(v['task-size'])) : ex.taskSize !== undefined ? checkTaskSize(ex.taskSize, 'executor: task_size') : undefined;
   let taskSize = askedTaskSize ?? DEFAULT_TASK_SIZE;
   const workerKind = (v['worker-kind'] as string | undefined) ?? 'process';
   if (workerKind !== 'thread' && workerKind !== 'process') throw new UsageError(`--worker-kind must be thread or process; got '${showText(workerKind)}'`);
@@ -216,7 +217,7 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
       resolvedRejects = { attrs: settings.rejectAttrs, ...(settings.rejectsSample !== undefined ? { sample_per_reason: settings.rejectsSample } : {}), compression: rejectsCompression };
       taskSize = askedTaskSize ?? (await defaultTaskSize(stages.map((x) => x.name), files));
       const tasks = await planTasks(files, settings.format, taskSize);
-      const plan: Plan = { version: 1, name: recipe.name, stages: recipe.stages, settings, inputs: files, ...(skipped.length > 0 ? { skipped } : {}), tasks, taskSize, ...planPhases(stages, tasks.length) };
+      const plan: Plan = { version: PLAN_VERSION, name: recipe.name, stages: recipe.stages, settings, inputs: files, ...(skipped.length > 0 ? { skipped } : {}), tasks, taskSize, ...planPhases(stages, tasks.length) };
       const { workers, note: workersNote } = localWorkers(asked, plan, availableParallelism(), v.workers !== undefined ? '--workers' : 'executor: workers');
       // A Slurm chain of an earlier run still writing here: only the Slurm executor may follow it.
       const live = await liveJobs(dir);

@@ -9,13 +9,17 @@ import type { Plan } from './plan.js';
 import { changedInputs, inputFacts, planDifference, planKey } from './plan.js';
 import { showPath } from '../core/fsname.js';
 import { processAlive } from '../io/outputs.js';
+import { leftovers } from './merge.js';
 
 /** Names a run writes into its folder (besides the shards). */
 const RUN_NAMES = ['_plan.json', '_SUCCESS', '_stats.json', '_rejects.jsonl', '_rejects.jsonl.gz', '_rejects.jsonl.zst', '_recipe.resolved.yaml', '_done', '_stats', '_work', '_slurm'];
 const isShard = (n: string): boolean => /^part-\d{5,}(-\d{5,})?\.jsonl(\.gz|\.zst)?$/.test(n);
 
-/** What `prepareFolder` found. */
-export type FolderState = 'fresh' | 'resume';
+/**
+ * What `prepareFolder` found: `finished` is a finished run of the same plan whose last steps
+ * (its report, the removal of `_work/`) a kill cut short: the rerun does only those.
+ */
+export type FolderState = 'fresh' | 'resume' | 'finished';
 
 async function clear(dir: string, names: string[]): Promise<void> {
   for (const n of names) await rm(join(dir, n), { recursive: true, force: true });
@@ -65,6 +69,10 @@ export async function prepareFolder(dir: string, plan: Plan, overwrite: boolean,
     }
     const diff = earlier === undefined ? [] : planDifference(earlier, plan);
     throw new UsageError(`output folder '${showPath(dir)}' holds an unfinished run of a different recipe, inputs or settings${diff.length > 0 ? ` (${diff.slice(0, 3).join('; ')})` : earlier === undefined ? ' (its _plan.json does not read)' : ''}; pass --overwrite to start again`);
+  }
+  if (!overwrite && existsSync(successPath(dir)) && leftovers(dir).length > 0) {
+    const earlier = await readFile(planPath(dir), 'utf8').then((t) => JSON.parse(t) as Plan, () => undefined);
+    if (earlier !== undefined && planKey(earlier) === planKey(plan)) return 'finished';
   }
   if (!overwrite) {
     const shown = old.find((n) => n !== '_plan.json') ?? old[0];

@@ -1,7 +1,9 @@
 /**
  * The merge at the end of a run: every task's stats merged into `_stats.json`, every task's
  * rejects joined into `_rejects.jsonl[.gz|.zst]` (task order, then segment order), the accounting
- * line, the reject-rate check and the exit code, then `_SUCCESS`, then `_work/` removed.
+ * line, the reject-rate check and the exit code, the report (`_report.html`), then `_SUCCESS`,
+ * then `_work/` removed. A kill after `_SUCCESS` leaves at most `_work/` behind, which the next
+ * merge or rerun of the same command removes (`finishLeftovers`).
  */
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { readdir, readFile, rename, rm } from 'node:fs/promises';
@@ -20,6 +22,8 @@ import { showPath } from '../core/fsname.js';
 import { REJECTS_INDEX_PARTS, type RejectsIndex } from '../report/collect.js';
 import { readSampleLines, type SampleEntry } from './samples.js';
 import type { SegmentStats } from './unit.js';
+import { REPORT_FILE, writeReport } from '../report/write.js';
+import { errorText } from '../core/show.js';
 
 /** Counters of global steps that belong in the stage's stats. */
 const STEP_COUNTERS = ['candidates', 'candidates_unverified'];
@@ -198,21 +202,20 @@ async function* decodedLines(path: string): AsyncGenerator<string> {
  * Merge a run whose units are all done; returns the exit code. `started` is when the run began
  * (for the rate in the accounting line).
  */
-export async function mergeRun(run: string, plan: Plan, opts: { started: number; executor: Record<string, unknown>; samples?: { lines?: string[] } }): Promise<number> {
+export async function mergeRun(run: string, plan: Plan, opts: { started: number; executor: Record<string, unknown> }): Promise<number> {
   // A finished run is merged already (its `_work/` is gone): a second merge, by hand or a
   // requeued Slurm merge job, changes nothing and ends as the first one did.
   const finished = await readFile(successPath(run), 'utf8').catch(() => undefined);
   if (finished !== undefined) {
-    const code = Number((/"exit_code":\s*(\d+)/.exec(finished) ?? [])[1] ?? 0);
-    process.stderr.write(`corpus-clean merge: '${showPath(run)}' is a finished run (${basename(successPath(run))}): merged already, nothing changed; its accounting is in ${showPath(join(run, '_stats.json'))}\n`);
-    return code;
+    const left = await finishLeftovers(run, 'merge');
+    process.stderr.write(`corpus-clean merge: '${showPath(run)}' is a finished run (${basename(successPath(run))}): merged already, ${left.length > 0 ? `only ${left.join(' and ')}` : 'nothing changed'}; its accounting is in ${showPath(join(run, '_stats.json'))}\n`);
+    return successCode(finished);
   }
   const missing = missingUnits(run, plan);
   if (missing.length > 0) throw new Error(`merge: ${missing.length} units are not done, e.g. ${missing[0]}`);
   const stats = await mergedStats(run, plan);
   stats.ms = Date.now() - opts.started;
   const { kept: sampled, index, sampleLines } = await joinRejects(run, plan);
-  if (opts.samples !== undefined) opts.samples.lines = sampleLines;
   const rejects = rejectsPath(run, plan.settings.rejectsCompression);
   // Rejects left out by the sample: every reject is counted in the stats, so what the file lacks is the difference.
   const leftOut: Record<string, number> = {};
@@ -247,8 +250,48 @@ export async function mergeRun(run: string, plan: Plan, opts: { started: number;
       ...(index !== undefined ? { rejects_index: index } : {}),
     },
   });
+  // The report before `_SUCCESS`: a run killed between them is not finished, and its rerun merges again.
+  await report(run, 'run', sampleLines);
   // The exit code is kept, so that a second merge of the finished run ends the same way.
   await writeAtomic(successPath(run), JSON.stringify({ exit_code: code }) + '\n');
   await rm(workDir(run), { recursive: true, force: true });
   return code;
+}
+
+/** The exit code a finished run's `_SUCCESS` holds (an empty one, of older runs: 0). */
+export function successCode(text: string): number {
+  return Number((/"exit_code":\s*(\d+)/.exec(text) ?? [])[1] ?? 0);
+}
+
+/** Write a run's report; one that fails is a warning (it must not lose the run's exit code). */
+async function report(run: string, command: string, sampleLines?: readonly string[]): Promise<boolean> {
+  try {
+    await writeReport(run, undefined, sampleLines);
+    return true;
+  } catch (e) {
+    process.stderr.write(`corpus-clean ${command}: warning: no report: ${errorText(e)}\n`);
+    return false;
+  }
+}
+
+/** What a finished run still lacks: its report, or the removal of `_work/` (a kill after `_SUCCESS`). */
+export function leftovers(run: string): string[] {
+  const out: string[] = [];
+  if (!existsSync(join(run, REPORT_FILE))) out.push(`no ${REPORT_FILE}`);
+  if (existsSync(workDir(run))) out.push('_work/ left');
+  return out;
+}
+
+/**
+ * Do the last steps of a finished run that a kill cut short (or whose report failed): write the
+ * missing report, remove `_work/`. Returns what was done, for a message.
+ */
+export async function finishLeftovers(run: string, command: string): Promise<string[]> {
+  const done: string[] = [];
+  if (!existsSync(join(run, REPORT_FILE)) && (await report(run, command))) done.push(`wrote its missing ${REPORT_FILE}`);
+  if (existsSync(workDir(run))) {
+    await rm(workDir(run), { recursive: true, force: true });
+    done.push('removed the _work/ left behind');
+  }
+  return done;
 }

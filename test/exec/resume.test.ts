@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT, runCli, tempDir } from '../helpers/run.js';
@@ -81,5 +81,49 @@ describe('rerun of an unfinished run whose input changed', () => {
     // --overwrite starts again from the new content.
     const fresh = await runCli([...args, '--overwrite']);
     expect(fresh.code, fresh.stderr).toBe(0);
+  }, 300_000);
+});
+
+describe('a run killed after its _SUCCESS (hostile review 2 L3)', () => {
+  it('writes the report before _SUCCESS; a rerun of the same command writes a missing report and removes a _work/ left behind, then is refused as finished', async () => {
+    const dir = await temp();
+    const out = join(dir, 'o');
+    const args = [...SAMPLE.filter((a) => a !== '-q'), '-o', out];
+    const r = await runCli(args);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/report in .*_report\.html/);
+    // The report is written before _SUCCESS, the last thing the merge writes but the removal of _work/.
+    const [page, success] = [await stat(join(out, '_report.html'), { bigint: true }), await stat(join(out, '_SUCCESS'), { bigint: true })];
+    expect(page.mtimeNs <= success.mtimeNs).toBe(true);
+    const before = await runOutput(out);
+    const stats = await readFile(join(out, '_stats.json'), 'utf8');
+    const html = await readFile(join(out, '_report.html'), 'utf8');
+    // What a kill -9 after _SUCCESS leaves: no report (older order), _work/ not yet removed.
+    await rm(join(out, '_report.html'));
+    await mkdir(join(out, '_work', 'spill', '1'), { recursive: true });
+    await writeFile(join(out, '_work', 'spill', '1', '00000.jsonl'), '{"text":"x"}\n');
+    // Another command into it is still refused (not finished by a different plan).
+    const other = await runCli([...args, '--task-size', '300KB']);
+    expect(other.code).toBe(2);
+    expect(other.stderr).toMatch(/already holds .* from an earlier run; remove them or pass --overwrite/);
+    const again = await runCli(args);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toMatch(/is a finished run of this command \(_SUCCESS\) whose last steps were cut short: wrote its missing _report\.html and removed the _work\/ left behind; its accounting is in .*_stats\.json/);
+    expect(again.stderr).toMatch(/report in .*_report\.html/);
+    expect(existsSync(join(out, '_work'))).toBe(false);
+    const undated = (t: string): string => t.replace(/ on \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/, '');
+    expect(undated(await readFile(join(out, '_report.html'), 'utf8'))).toBe(undated(html));
+    expect(await readFile(join(out, '_stats.json'), 'utf8')).toBe(stats);
+    expect(await runOutput(out)).toEqual(before);
+    // Nothing left to finish: refused as any finished run.
+    const third = await runCli(args);
+    expect(third.code).toBe(2);
+    expect(third.stderr).toMatch(/already holds .* from an earlier run; remove them or pass --overwrite/);
+    // The merge command finishes the same leftovers.
+    await mkdir(join(out, '_work'));
+    const merge = await runCli(['merge', out]);
+    expect(merge.code, merge.stderr).toBe(0);
+    expect(merge.stderr).toMatch(/merged already, only removed the _work\/ left behind/);
+    expect(existsSync(join(out, '_work'))).toBe(false);
   }, 300_000);
 });

@@ -20,17 +20,17 @@ import { parseSize } from '../../core/recipe.js';
 import { stopping, whileRunning } from '../interrupt.js';
 import { startAttempt, workedMs } from '../attempts.js';
 import { prepareFolder } from '../../exec/folder.js';
-import { planPath, rejectsPath } from '../../exec/layout.js';
+import { planPath, rejectsPath, SUCCESS } from '../../exec/layout.js';
 import type { OutputCompression } from '../../io/writers/sharded.js';
 import { localWorkers, runLocal, UnitFailure } from '../../exec/local.js';
 import { roundTimeline, type Timeline } from '../../exec/timing.js';
 import { removeStale, writeAtomic } from '../../exec/markers.js';
-import { mergeRun } from '../../exec/merge.js';
+import { finishLeftovers, mergeRun, successCode } from '../../exec/merge.js';
 import { checkTaskSize, defaultTaskSize, DEFAULT_TASK_SIZE, PLAN_VERSION, planPhases, planTasks, type Plan, type RunSettings } from '../../exec/plan.js';
 import { doneUnits, totalUnits } from '../../exec/status.js';
 import { liveJobs, liveJobsMessage, runSlurm, slurmYaml, type SlurmOptions } from '../../exec/slurm.js';
 import { VERSION } from '../../version.js';
-import { writeReport } from '../../report/write.js';
+import { REPORT_FILE } from '../../report/write.js';
 import type { Stage } from '../../core/stage.js';
 import { didYouMean } from '../../core/suggest.js';
 import { makeDir } from '../../io/dirs.js';
@@ -189,8 +189,6 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
   const rejectsCompression = ((v['rejects-compress'] as string | undefined) ?? recipe.rejects.compression ?? (v.compress as string | undefined) ?? recipe.output.compression) as OutputCompression;
   if (!['none', 'gzip', 'zstd'].includes(rejectsCompression)) throw new UsageError(`rejects compression (--rejects-compress, or else --compress) must be none, gzip or zstd; got '${showText(rejectsCompression)}'`);
   let writeResolved: (files: string[], eff: EffectiveSettings) => Promise<void> = async () => {};
-  // The report's sample candidates, kept by the merge (the report then does not read the rejects file).
-  const samples: { lines?: string[] } = {};
   let resolvedRejects: Record<string, unknown> | undefined;
   const job = {
     command: 'run',
@@ -223,6 +221,12 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
       const live = await liveJobs(dir);
       if (live.length > 0 && (kind !== 'slurm' || v.overwrite === true)) throw new UsageError(liveJobsMessage(dir, live));
       const state = await prepareFolder(dir, plan, v.overwrite === true, { jobsAlive: live.length > 0 });
+      if (state === 'finished') {
+        // Killed after its _SUCCESS (before its report or the removal of _work/): finish those only.
+        const done = await finishLeftovers(dir, 'run');
+        if (!v.quiet) process.stderr.write(`corpus-clean run: '${showPath(dir)}' is a finished run of this command (${SUCCESS}) whose last steps were cut short: ${done.length > 0 ? done.join(' and ') : 'nothing done'}; its accounting is in ${showPath(join(dir, '_stats.json'))}\n`);
+        return successCode(await readFile(join(dir, SUCCESS), 'utf8'));
+      }
       await makeDir(dir, 'output folder');
       await writeResolved(files, eff);
       if (state === 'fresh') await writeAtomic(planPath(dir), JSON.stringify(plan, null, 1) + '\n');
@@ -246,7 +250,7 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
       }
       // The merge reports the time since `started`: the time worked by every attempt, not the gaps between them.
       const now = Date.now();
-      return mergeRun(dir, plan, { started: now - (await workedMs(dir, starts, now)), executor: { kind: 'local', workers, worker_kind: workerKind, task_size: taskSize, timeline: roundTimeline(timeline) }, samples });
+      return mergeRun(dir, plan, { started: now - (await workedMs(dir, starts, now)), executor: { kind: 'local', workers, worker_kind: workerKind, task_size: taskSize, timeline: roundTimeline(timeline) } });
     },
   };
   writeResolved = async (files, eff) => {
@@ -270,15 +274,8 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
       await writeAtomic(join(out, '_recipe.resolved.yaml'), header + stringify(resolved));
   };
   const code = await execute(job);
-  // The report reads what the run wrote; a report that fails must not lose the run's exit code.
-  if (existsSync(join(dir, '_SUCCESS'))) {
-    try {
-      const page = await writeReport(out, undefined, samples.lines);
-      if (v.quiet !== true) process.stderr.write(`corpus-clean run: report in ${showPath(page)}\n`);
-    } catch (e) {
-      process.stderr.write(`corpus-clean run: warning: no report: ${errorText(e)}\n`);
-    }
-  }
+  // The merge wrote the report (before _SUCCESS; one that failed is a warning, not the exit code).
+  if (v.quiet !== true && existsSync(join(dir, SUCCESS)) && existsSync(join(dir, REPORT_FILE))) process.stderr.write(`corpus-clean run: report in ${showPath(join(out, REPORT_FILE))}\n`);
   return code;
 }
 

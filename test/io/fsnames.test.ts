@@ -152,18 +152,18 @@ describe('file names that are not UTF-8', () => {
     await writeFile(join(dir, 'r.yaml'), 'stages:\n  - normalize: {}\n');
     const out = join(dir, 'out');
     const args = ['run', join(dir, 'r.yaml'), '-i', sub, '-o', out, '--max-reject-rate', '1'];
-    // The last task fails: the run stops with the others done; the rerun resumes from _plan.json.
-    const first = await runCli(args, { env: { CORPUS_CLEAN_FAIL_UNIT: '0-tasks/4' } });
+    // The task fails (the five small files are packed into one task): the run stops; the rerun resumes from _plan.json.
+    const first = await runCli(args, { env: { CORPUS_CLEAN_FAIL_UNIT: '0-tasks/0' } });
     expect(first.code, first.stderr).toBe(1);
-    const plan = JSON.parse(await readFile(join(out, '_plan.json'), 'utf8')) as { tasks: Array<{ file: string }> };
-    expect(plan.tasks).toHaveLength(5);
-    expect(plan.tasks[4].file).toBe(`${sub}/p\\xe9.html`);
+    const plan = JSON.parse(await readFile(join(out, '_plan.json'), 'utf8')) as { tasks: Array<{ file: string; files?: string[] }> };
+    expect(plan.tasks).toHaveLength(1);
+    expect(plan.tasks[0].files?.[4]).toBe(`${sub}/p\\xe9.html`);
     // The failed unit run by itself from the plan, as a Slurm array task runs it; then the rerun.
-    const task = await runCli(['task', out, '--phase', '0', '--unit', '4']);
+    const task = await runCli(['task', out, '--phase', '0', '--unit', '0']);
     expect(task.code, task.stderr).toBe(0);
     const again = await runCli(args);
     expect(again.code, again.stderr).toBe(0);
-    expect(again.stderr).toMatch(/resuming the unfinished run .*: 5 of 5 units done/);
+    expect(again.stderr).toMatch(/resuming the unfinished run .*: 1 of 1 units done/);
     const back = await runCli(['cat', out, '-q']);
     expect(back.stdout.trim().split('\n').map((l) => JSON.parse(l).text).sort()).toEqual(['A page whose name is Latin-1.', 'backslash one', 'control', 'latin one', 'latin two', 'plain']);
 
@@ -189,7 +189,7 @@ describe('file names that are not UTF-8', () => {
     }
     // The names where they belong: the plan's tasks and the stats, the rejects' source, the
     // resolved recipe's inputs, the HTML record's id (in a shard).
-    expect(plan.tasks.map((t) => t.file).sort()).toEqual([latin, literal, `${sub}/n\x1b[31mew\nl\\xe9.jsonl`, `${sub}/ok.jsonl`, page].sort());
+    expect(plan.tasks.flatMap((t) => t.files ?? [t.file]).sort()).toEqual([latin, literal, `${sub}/n\x1b[31mew\nl\\xe9.jsonl`, `${sub}/ok.jsonl`, page].sort());
     for (const name of [latin, literal, page]) for (const f of ['_plan.json', '_stats.json', '_recipe.resolved.yaml']) expect(seen, `${f} ${name}`).toContain(`${f} ${name}`);
     expect(seen).toContain(`_rejects.jsonl.gz ${latin}`);
     expect(seen).toContain(`_rejects.jsonl.gz ${literal}`);

@@ -20,6 +20,18 @@ import { makeDir } from '../io/dirs.js';
 
 const sourcesOf = (path: string): string => path.replace(/\.jsonl$/, '.src');
 
+/**
+ * A spill that cannot be read back as it was written (cut short, emptied, edited, gone). The
+ * task that wrote it is marked done, so a rerun would fail the same way: the task reading it
+ * removes it and un-marks the tasks that wrote it (see `runUnit`).
+ */
+export class SpillDamage extends Error {
+  readonly code = 'ERR_SPILL_DAMAGED';
+  constructor(readonly path: string, what: string) {
+    super(`spill ${path} is damaged: ${what}`);
+  }
+}
+
 /** Bytes of lines encoded into one chunk before a new one is started. */
 const CHUNK_BYTES = 256 << 10;
 
@@ -193,19 +205,26 @@ export function spillSource(path: string): DocSource {
         read: events.read,
         file() {},
         fileError(e) {
-          throw new Error(`spill ${path} is damaged: ${e.message}`);
+          throw new SpillDamage(path, e.message);
         },
         reject(r) {
-          throw new Error(`spill ${path} is damaged at ${r.source}: ${r.reason}`);
+          throw new SpillDamage(path, `${r.reason} at ${r.source}`);
         },
       };
+      let n = 0;
       try {
         for await (const batch of readJsonl(path, inner, readSettings())) {
           const out: Doc[] = new Array(batch.length);
           for (let i = 0; i < batch.length; i++) {
             const s = sources.ready() ?? (await sources.next());
-            if (s === undefined || s === '') throw new Error(`spill ${path}: fewer sources than records`);
-            const src = JSON.parse(s) as string | [string] | { s: string; a: Record<string, unknown> };
+            if (s === undefined || s === '') throw new SpillDamage(path, 'more records than its sources file lists');
+            n++;
+            let src: string | [string] | { s: string; a: Record<string, unknown> };
+            try {
+              src = JSON.parse(s) as typeof src;
+            } catch {
+              throw new SpillDamage(path, `line ${n} of its sources file does not read`);
+            }
             const data = batch[i].data;
             if (Array.isArray(src)) out[i] = docFromValue(data, src[0]);
             else if (typeof src === 'string') {
@@ -224,6 +243,13 @@ export function spillSource(path: string): DocSource {
           }
           yield out;
         }
+        // Cut short on a line boundary, or emptied: fewer records than were written.
+        let more = 0;
+        for (let s = sources.ready() ?? (await sources.next()); s !== undefined; s = sources.ready() ?? (await sources.next())) if (s !== '') more++;
+        if (more > 0) throw new SpillDamage(path, `it holds ${n} records, its sources file lists ${n + more}`);
+      } catch (e) {
+        const gone = (e as NodeJS.ErrnoException).code === 'ENOENT';
+        throw gone ? new SpillDamage(path, (e as NodeJS.ErrnoException).path === sourcesOf(path) ? `its sources file ${sourcesOf(path)} is gone` : 'it is gone') : e;
       } finally {
         await sources.close();
       }

@@ -21,10 +21,10 @@ import { JsonlWriter } from '../io/writers/jsonl.js';
 import { RejectsWriter } from '../io/writers/rejects.js';
 import { SampledRejects } from '../core/rejectSink.js';
 import { optionThresholds } from '../core/profile.js';
-import { globalDir, segmentRejectsPath, segmentSamplesPath, segmentStatsPath, shardPrefix, spillPath, taskStatsPath } from './layout.js';
+import { donePath, globalDir, segmentRejectsPath, segmentSamplesPath, segmentStatsPath, shardPrefix, spillPath, taskStatsPath } from './layout.js';
 import { markDone, writeAtomic } from './markers.js';
 import { taskFiles, type Plan, type TaskSpec } from './plan.js';
-import { removeSpill, SpillWriter, spillSource } from './spill.js';
+import { removeSpill, SpillDamage, SpillWriter, spillSource } from './spill.js';
 import { SampleLinesSink, type SampleEntry } from './samples.js';
 import { fsPath, showPath } from '../core/fsname.js';
 import { makeDirSync } from '../io/dirs.js';
@@ -116,7 +116,8 @@ async function checkInput(plan: Plan, t: TaskSpec): Promise<void> {
     const size = Number(st.size);
     if (size === was.size && String(st.mtimeNs) === was.mtimeNs) continue;
     const what = size !== was.size ? `${was.size} bytes when planned, ${size} now` : `modified ${new Date(Number(st.mtimeNs / 1_000_000n)).toISOString()}, after the run was planned`;
-    throw new Error(`input '${showPath(file)}' changed while the run used it (${what}); its records cannot all be accounted for: run again with --overwrite once it is complete`);
+    // A code: told as its one line (failureText), not as a bug with its stack.
+    throw Object.assign(new Error(`input '${showPath(file)}' changed while the run used it (${what}); its records cannot all be accounted for: run again with --overwrite once it is complete`), { code: 'ERR_INPUT_CHANGED' });
   }
 }
 
@@ -171,23 +172,43 @@ export async function runUnit(run: string, plan: Plan, stages: readonly Stage[],
   const candidates = s.rejectsSample === undefined ? new SampleLinesSink(writer) : undefined;
   const rejects = candidates ?? new SampledRejects(writer, s.rejectsSample!);
   if (k === 0) await checkInput(plan, plan.tasks[t]);
-  const stats = await pipeline({
-    source: k === 0 ? taskSource(plan, plan.tasks[t]) : spillSource(spillPath(run, k - 1, t)),
-    stages: own,
-    sink,
-    rejects,
-    rejectAttrs: s.rejectAttrs,
-    textField: s.textField,
-    requireText: k === 0 ? s.requireText : false,
-    profile: s.profile,
-    onProgress,
-  });
+  let stats: RunStats;
+  try {
+    stats = await pipeline({
+      source: k === 0 ? taskSource(plan, plan.tasks[t]) : spillSource(spillPath(run, k - 1, t)),
+      stages: own,
+      sink,
+      rejects,
+      rejectAttrs: s.rejectAttrs,
+      textField: s.textField,
+      requireText: k === 0 ? s.requireText : false,
+      profile: s.profile,
+      onProgress,
+    });
+  } catch (e) {
+    if (e instanceof SpillDamage) throw await redoWriters(run, plan, k, t, e);
+    throw e;
+  }
   if (k === 0) await checkInput(plan, plan.tasks[t]);
   const segment: SegmentStats = candidates !== undefined ? { ...stats, sample_lines: await candidates.write(segmentSamplesPath(run, t, k)) } : stats;
   await writeAtomic(segmentStatsPath(run, t, k), JSON.stringify(segment) + '\n');
   if (last) await writeAtomic(taskStatsPath(run, t), JSON.stringify(await composeTaskStats(run, plan, stages, t), null, 1) + '\n');
   await markDone(run, phase.id, t);
   if (k > 0) await removeSpill(spillPath(run, k - 1, t));
+}
+
+/**
+ * Segment `k` of task `t` found the spill it reads damaged: every rerun would fail the same way,
+ * since the tasks that wrote it are marked done. Remove the spill and un-mark task `t` in the
+ * task phases of every earlier segment (each removed the spill it read once done, so the task
+ * starts again from its input); the global steps between them are kept (the task writes the
+ * same files for them again). Returns the error to fail with, saying so.
+ */
+async function redoWriters(run: string, plan: Plan, k: number, t: number, e: SpillDamage): Promise<Error> {
+  await removeSpill(spillPath(run, k - 1, t));
+  const phases = plan.phases.filter((ph) => ph.kind === 'tasks' && ph.segment! < k).map((ph) => ph.id);
+  for (const id of phases) await rm(donePath(run, id, t), { force: true });
+  return Object.assign(new Error(`${e.message}; it was removed and task ${t} of phase${phases.length > 1 ? 's' : ''} ${phases.join(', ')} un-marked, so that the run redoes it`), { code: e.code });
 }
 
 /**
@@ -200,7 +221,7 @@ export async function composeTaskStats(run: string, plan: Plan, stages: readonly
   for (let k = 0; k < plan.segments.length; k++) seg.push(JSON.parse(await readFile(segmentStatsPath(run, t, k), 'utf8')) as RunStats);
   const byRecipe: StageStats[] = new Array(plan.stages.length);
   for (let k = 0; k < seg.length; k++) {
-    if (k > 0 && seg[k].read !== seg[k - 1].written) throw new Error(`task ${t}: segment ${k} read ${seg[k].read} records, segment ${k - 1} wrote ${seg[k - 1].written}`);
+    if (k > 0 && seg[k].read !== seg[k - 1].written) throw Object.assign(new Error(`task ${t}: segment ${k} read ${seg[k].read} records, segment ${k - 1} wrote ${seg[k - 1].written}; run again with --overwrite`), { code: 'ERR_SEGMENTS_DIFFER' });
     let at = 0;
     if (k > 0) {
       const g = plan.globals[k - 1];

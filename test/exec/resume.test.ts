@@ -127,3 +127,35 @@ describe('a run killed after its _SUCCESS (hostile review 2 L3)', () => {
     expect(existsSync(join(out, '_work'))).toBe(false);
   }, 300_000);
 });
+
+describe('a damaged spill in _work (hostile review 2 L7)', () => {
+  it('un-marks the tasks that wrote it, so that the rerun redoes them and finishes byte-identical; the message has no "Error: " or stack', async () => {
+    const dir = await temp();
+    const ref = join(dir, 'ref');
+    expect((await runCli([...SAMPLE, '-o', ref])).code).toBe(0);
+    const out = join(dir, 'o');
+    const args = [...SAMPLE, '-o', out, '--workers', '1'];
+    // Stopped in the last phase: the spills of phase 2 (read by phase 5) are there.
+    expect((await runCli(args, { env: { CORPUS_CLEAN_FAIL_UNIT: '5-tasks/0' } })).code).toBe(1);
+    const spill = (t: number): string => join(out, '_work', 'spill', '1', `0000${t}.jsonl`);
+    const half = await readFile(spill(1));
+    expect(half.length).toBeGreaterThan(100);
+    await writeFile(spill(1), half.subarray(0, Math.floor(half.length / 2))); // cut mid-record
+    await writeFile(spill(2), ''); // emptied: no record fails to parse, the count tells
+    const messages: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await runCli(args);
+      if (r.code === 0) break;
+      expect(r.code).toBe(1);
+      expect(r.stderr).not.toMatch(/Error: |\n\s+at /);
+      expect(r.stderr).toMatch(/the run stopped; finished tasks are kept: run the same command again to resume/);
+      messages.push(r.stderr);
+    }
+    expect(messages).toHaveLength(2);
+    const all = messages.join('\n');
+    expect(all).toMatch(/task 1 of phase 5-tasks \(.*\) failed: spill .*_work\/spill\/1\/00001\.jsonl is damaged: json_parse at .*; it was removed and task 1 of phases 0-tasks, 2-tasks un-marked, so that the run redoes it/);
+    expect(all).toMatch(/task 2 of phase 5-tasks \(.*\) failed: spill .*00002\.jsonl is damaged: it holds 0 records, its sources file lists \d+; it was removed and task 2 of phases 0-tasks, 2-tasks un-marked/);
+    expect(existsSync(join(out, '_SUCCESS'))).toBe(true);
+    expect(await runOutput(out)).toEqual(await runOutput(ref));
+  }, 300_000);
+});

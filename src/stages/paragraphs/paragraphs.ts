@@ -13,6 +13,7 @@
  */
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { removeDeadTemporaries } from '../../io/outputs.js';
+import { statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Doc } from '../../core/doc.js';
@@ -21,7 +22,7 @@ import type { OptionsSpec } from '../../core/options.js';
 import type { StageFactory } from '../../core/registry.js';
 import type { Stage, StageContext } from '../../core/stage.js';
 import { count } from '../../core/stats.js';
-import { CountMinSketch } from './sketch.js';
+import { CountMinSketch, GrowingSketch, mergeSketchFile, type Counts } from './sketch.js';
 import { readSpill, SpillWriter } from './spill.js';
 
 export const paragraphsOptions: OptionsSpec = {
@@ -29,7 +30,7 @@ export const paragraphsOptions: OptionsSpec = {
   minOccurrences: { type: 'integer', default: 5, min: 2, max: 255, doc: 'remove a unit found in at least this many documents' },
   minLength: { type: 'integer', default: 10, min: 1, doc: 'units shorter than this (characters, trimmed) are never counted or removed' },
   minDocChars: { type: 'integer', default: 50, min: 0, doc: 'drop a document left with fewer non-space characters than this after removal (paragraphs:too_short)' },
-  sketchBytes: { type: 'integer', default: 64 * 1024 * 1024, min: 4096, doc: 'memory of the count-min sketch (4 rows of 8-bit counters), whatever the corpus size' },
+  sketchBytes: { type: 'integer', default: 64 * 1024 * 1024, min: 4096, max: 1024 * 1024 * 1024, doc: 'most memory of the count-min sketch (4 rows of 8-bit counters): the whole run\'s, loaded by every task that filters; a task\'s own sketch holds only the cells it touched while they are few (at most 1 GiB: files are read whole, and every worker holds one)' },
   holdBytes: { type: 'integer', default: 256 * 1024 * 1024, min: 0, doc: 'one-process form: text held in memory between the two passes; past it, records spill to a temporary file' },
   spillDir: { type: 'string', default: null, nullable: true, path: true, doc: 'folder for the temporary spill of the one-process form (default: the system temp folder)' },
 };
@@ -74,7 +75,7 @@ export class ParagraphCounter {
   constructor(readonly opts: { unit: string; minOccurrences: number; minLength: number; minDocChars: number; sketchBytes: number }) {}
 
   /** Count the distinct long-enough units of one text into `sketch`. */
-  count(text: string, sketch: CountMinSketch, seen: Set<number>): void {
+  count(text: string, sketch: Counts, seen: Set<number>): void {
     seen.clear();
     for (const p of units(text, this.opts.unit).parts) {
       const t = p.trim();
@@ -90,7 +91,7 @@ export class ParagraphCounter {
   }
 
   /** Remove frequent units from a record: returns a reject reason, or undefined (the text changed in place). */
-  apply(doc: Doc, ctx: StageContext, sketch: CountMinSketch): string | undefined {
+  apply(doc: Doc, ctx: StageContext, sketch: Counts): string | undefined {
     const text = getText(doc, ctx.textField);
     const { parts, sep } = units(text, this.opts.unit);
     const kept: string[] = [];
@@ -142,12 +143,12 @@ export async function createParagraphs(options: Record<string, unknown>): Promis
   const frozen = Object.freeze({ ...options });
 
   /** A stage that filters records with a sketch loaded on first use. */
-  const applyStage = (load: () => Promise<CountMinSketch>): Stage => ({
+  const applyStage = (load: () => Promise<Counts>): Stage => ({
     name: 'paragraphs',
     needsText: true,
     options: frozen,
     async *run(batches, ctx) {
-      let sketch: CountMinSketch | undefined;
+      let sketch: Counts | undefined;
       for await (const batch of batches) {
         sketch ??= await load();
         const out: Doc[] = [];
@@ -161,6 +162,7 @@ export async function createParagraphs(options: Record<string, unknown>): Promis
     },
   });
 
+  let merged: { key: string; sketch: Promise<CountMinSketch> } | undefined;
   const global = {
     collect(scope: ParagraphsScope, task: number): Stage {
       return {
@@ -168,7 +170,8 @@ export async function createParagraphs(options: Record<string, unknown>): Promis
         needsText: true,
         options: frozen,
         async *run(batches, ctx) {
-          const sketch = new CountMinSketch(opts.sketchBytes);
+          // As large as the task's distinct units need (a small task: a few KB), at most sketchBytes.
+          const sketch = new GrowingSketch(opts.sketchBytes);
           const seen = new Set<number>();
           for await (const batch of batches) {
             for (const doc of batch) counter.count(getText(doc, ctx.textField), sketch, seen);
@@ -185,7 +188,7 @@ export async function createParagraphs(options: Record<string, unknown>): Promis
           units: 1,
           async run(scope: ParagraphsScope): Promise<Record<string, number>> {
             const total = new CountMinSketch(opts.sketchBytes);
-            for (let t = 0; t < tasks; t++) total.merge(await CountMinSketch.load(taskFile(scope, t), opts.sketchBytes));
+            for (let t = 0; t < tasks; t++) await mergeSketchFile(total, taskFile(scope, t));
             await total.save(mergedFile(scope));
             return {};
           },
@@ -193,7 +196,14 @@ export async function createParagraphs(options: Record<string, unknown>): Promis
       ];
     },
     apply(scope: ParagraphsScope): Stage {
-      return applyStage(() => CountMinSketch.load(mergedFile(scope), opts.sketchBytes));
+      // Loaded once per worker for all its tasks (it was read again, sketchBytes, for every task).
+      return applyStage(() => {
+        const path = mergedFile(scope);
+        const st = statSync(path);
+        const key = `${path}\0${st.size}\0${st.mtimeMs}`;
+        if (merged?.key !== key) merged = { key, sketch: CountMinSketch.load(path, opts.sketchBytes) };
+        return merged.sketch;
+      });
     },
   };
 
@@ -208,7 +218,7 @@ export async function createParagraphs(options: Record<string, unknown>): Promis
      * spilling the rest to a temporary file, then filter them in their order.
      */
     async *run(batches: AsyncIterable<Doc[]>, ctx: StageContext): AsyncIterable<Doc[]> {
-      const sketch = new CountMinSketch(opts.sketchBytes);
+      const sketch = new GrowingSketch(opts.sketchBytes);
       const seen = new Set<number>();
       const held: Doc[][] = [];
       let heldBytes = 0;

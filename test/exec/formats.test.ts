@@ -23,7 +23,8 @@ describe('run on local workers over Parquet and WARC inputs', () => {
     await writeFile(recipe, `name: formats\ninput:\n${inputs.map((i) => `  - ${i}\n`).join('')}stages:\n  - normalize: {}\n  - dedup:\n      method: exact\noutput:\n  shard_records: 2\nmax_reject_rate: 0.9\n`);
     const outs: Record<string, string>[] = [];
     for (const w of ['1', '2']) {
-      const r = await runCli(['run', recipe, '-q', '-o', join(dir, w), '--workers', w]);
+      // 8000 bytes: each file a task of its own (each is 7-9 KB or larger, no two fit in one task).
+      const r = await runCli(['run', recipe, '-q', '-o', join(dir, w), '--workers', w, '--task-size', '8000']);
       expect(r.code, r.stderr).toBe(0);
       outs.push(await runOutput(join(dir, w)));
     }

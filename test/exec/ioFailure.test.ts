@@ -22,7 +22,7 @@ describe('an input the file system cannot read', () => {
     await cp(join(ROOT, 'fixtures/sample'), join(dir, 'in'), { recursive: true });
     const out = join(dir, 'out');
     // Stop the run at task 1 so the plan exists with task 0 done.
-    const first = await runCli(['run', 'rules/recipes/sample.yaml', '-i', join(dir, 'in'), '-o', out, '-q', '-w', '1'], { env: { CORPUS_CLEAN_FAIL_UNIT: '0-tasks/1' } });
+    const first = await runCli(['run', 'rules/recipes/sample.yaml', '-i', join(dir, 'in'), '-o', out, '-q', '-w', '1', '--task-size', '200KB'], { env: { CORPUS_CLEAN_FAIL_UNIT: '0-tasks/1' } });
     expect(first.code).toBe(1);
     const plan = JSON.parse(await readFile(join(out, '_plan.json'), 'utf8')) as { tasks: { file: string }[] };
     const file = plan.tasks[1].file;

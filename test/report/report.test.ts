@@ -64,10 +64,11 @@ describe('the report\'s samples and merged tasks', { timeout: 180_000 }, () => {
     const pages: string[] = [];
     for (const w of ['1', '2']) {
       const out = join(dir, `w${w}`);
-      const r = await runCli(['run', 'rules/recipes/sample.yaml', '-o', out, '--workers', w, '-q']);
+      // 200KB: six tasks (licenses.jsonl cut in three; small files would be packed into one).
+      const r = await runCli(['run', 'rules/recipes/sample.yaml', '-o', out, '--workers', w, '-q', '--task-size', '200KB']);
       expect(r.code, r.stderr).toBe(0);
       const html = await readFile(join(out, '_report.html'), 'utf8');
-      expect(html).toContain('<th>tasks</th><td>4 (stats and rejects merged in task order)</td>');
+      expect(html).toContain('<th>tasks</th><td>6 (stats and rejects merged in task order)</td>');
       pages.push(
         html
           .split(out).join('OUT')

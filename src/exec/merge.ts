@@ -202,7 +202,7 @@ async function* decodedLines(path: string): AsyncGenerator<string> {
  * Merge a run whose units are all done; returns the exit code. `started` is when the run began
  * (for the rate in the accounting line).
  */
-export async function mergeRun(run: string, plan: Plan, opts: { started: number; executor: Record<string, unknown> }): Promise<number> {
+export async function mergeRun(run: string, plan: Plan, opts: { started: number; executor: Record<string, unknown>; samples?: { lines?: string[] } }): Promise<number> {
   // A finished run is merged already (its `_work/` is gone): a second merge, by hand or a
   // requeued Slurm merge job, changes nothing and ends as the first one did.
   const finished = await readFile(successPath(run), 'utf8').catch(() => undefined);
@@ -216,6 +216,8 @@ export async function mergeRun(run: string, plan: Plan, opts: { started: number;
   const stats = await mergedStats(run, plan);
   stats.ms = Date.now() - opts.started;
   const { kept: sampled, index, sampleLines } = await joinRejects(run, plan);
+  // The report's sample candidates (the merge writes the report with them; also handed back to the caller).
+  if (opts.samples !== undefined) opts.samples.lines = sampleLines;
   const rejects = rejectsPath(run, plan.settings.rejectsCompression);
   // Rejects left out by the sample: every reject is counted in the stats, so what the file lacks is the difference.
   const leftOut: Record<string, number> = {};

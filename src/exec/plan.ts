@@ -18,6 +18,7 @@ import type { RecipeStage } from '../core/recipe.js';
 import type { Stage } from '../core/stage.js';
 import { formatOf, type InputFormat } from '../io/readers/index.js';
 import { parquetRowGroups } from '../io/readers/parquet.js';
+import { wideBom } from '../io/readers/utf16.js';
 import type { OutputCompression } from '../io/writers/sharded.js';
 import { fsPath, showPath } from '../core/fsname.js';
 
@@ -210,6 +211,9 @@ async function isPlain(file: string): Promise<boolean> {
     const { bytesRead } = await fh.read(b, 0, 4, 0);
     if (bytesRead >= 2 && b[0] === 0x1f && b[1] === 0x8b) return false;
     if (bytesRead >= 4 && b[0] === 0x28 && b[1] === 0xb5 && b[2] === 0x2f && b[3] === 0xfd) return false;
+    // A UTF-16/32 file stays one task, so that its reader sees the byte-order mark and names it
+    // (a range past the start would read as invalid UTF-8 lines).
+    if (wideBom(b.subarray(0, bytesRead)) !== undefined) return false;
     return true;
   } finally {
     await fh.close();

@@ -2,6 +2,7 @@ import type { Doc } from '../../core/doc.js';
 import { docAt } from '../../core/doc.js';
 import type { ReadEvents } from '../../core/pipeline.js';
 import { openDecoded } from '../decode.js';
+import { refuseWideBom } from './utf16.js';
 import { LineSplitter, validUtf8 } from '../lines.js';
 import { BlankRuns } from './jsonl.js';
 import type { ReadSettings } from './options.js';
@@ -205,7 +206,7 @@ export async function* readCsv(path: string, events: ReadEvents, s: ReadSettings
     batch = [];
     return b;
   };
-  const it = (chunks ?? openDecoded(path))[Symbol.asyncIterator]();
+  const it = refuseWideBom(chunks ?? openDecoded(path))[Symbol.asyncIterator]();
   for (;;) {
     const r = await nextChunk(it);
     if (r instanceof Error) {

@@ -1,6 +1,7 @@
 import type { Doc } from '../../core/doc.js';
 import type { ReadEvents } from '../../core/pipeline.js';
 import { openDecoded } from '../decode.js';
+import { refuseWideBom } from './utf16.js';
 import { ArraySplitter } from '../elements.js';
 import { validUtf8 } from '../lines.js';
 import { docFromValue, parseRecord, Unfit } from './jsonl.js';
@@ -56,7 +57,7 @@ export async function* readJsonArray(path: string, events: ReadEvents, s: ReadSe
     batch = [];
     return b;
   };
-  const it = (chunks ?? openDecoded(path))[Symbol.asyncIterator]();
+  const it = refuseWideBom(chunks ?? openDecoded(path))[Symbol.asyncIterator]();
   let damage: Error | null = null;
   for (;;) {
     const r = await nextChunk(it);

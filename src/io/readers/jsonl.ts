@@ -2,6 +2,7 @@ import type { Doc, JsonObject } from '../../core/doc.js';
 import { docAt, makeDoc } from '../../core/doc.js';
 import type { ReadEvents } from '../../core/pipeline.js';
 import { openDecoded } from '../decode.js';
+import { refuseWideBom } from './utf16.js';
 import { compactJson, duplicateKey, keepExact, keyColons, MAX_DEPTH, scanParsed, tooDeep } from '../json.js';
 import { isBlank, LineSplitter, validUtf8 } from '../lines.js';
 import type { ReadSettings } from './options.js';
@@ -136,7 +137,9 @@ export async function* readJsonl(
     batch = [];
     return b;
   };
-  const it = (chunks ?? openDecoded(path))[Symbol.asyncIterator]();
+  // A task's byte range past the start of a file has no byte-order mark to look at.
+  const input = chunks ?? openDecoded(path);
+  const it = (linesBefore === 0 ? refuseWideBom(input) : input)[Symbol.asyncIterator]();
   for (;;) {
     const r = await nextChunk(it);
     if (r instanceof Error) {

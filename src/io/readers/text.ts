@@ -2,6 +2,7 @@ import type { Doc } from '../../core/doc.js';
 import { docAt, makeDoc } from '../../core/doc.js';
 import type { ReadEvents } from '../../core/pipeline.js';
 import { openDecoded } from '../decode.js';
+import { refuseWideBom } from './utf16.js';
 import { isBlank, LineSplitter, validUtf8 } from '../lines.js';
 import type { ReadSettings } from './options.js';
 import { rawFields } from './options.js';
@@ -39,7 +40,7 @@ export async function* readText(path: string, events: ReadEvents, s: ReadSetting
       },
       s.maxLineBytes,
     );
-    const it = (chunks ?? openDecoded(path))[Symbol.asyncIterator]();
+    const it = refuseWideBom(chunks ?? openDecoded(path))[Symbol.asyncIterator]();
     let open = true;
     try {
       for (;;) {
@@ -74,14 +75,19 @@ export async function* readText(path: string, events: ReadEvents, s: ReadSetting
       }
     } finally {
       // The consumer stopped early (or a line's handling threw): close the input.
-      if (open) await it.return?.();
+      if (open) await it.return?.(undefined);
     }
     events.read(lines, bytes);
     if (batch.length > 0) yield batch;
     return;
   }
-  const whole = await readWhole(path, s.maxLineBytes, chunks);
+  const whole = await readWhole(path, s.maxLineBytes, refuseWideBom(chunks ?? openDecoded(path)));
   const { bytes, damaged } = whole;
+  if (damaged !== null && bytes === 0) {
+    // Nothing of the file was read (damage at byte 0, a UTF-16 file): no record to count or reject.
+    events.fileError({ file: path, message: damaged.message, recordsBefore: 0 });
+    return;
+  }
   events.read(1, bytes);
   let buf = whole.buf;
   if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3);

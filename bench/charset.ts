@@ -16,28 +16,40 @@
  *
  * Then how often the charset comes out right, on windows of 8, 20, 60 and 200 characters of
  * held-out text (none of it among the sources of the common-character lists,
- * scripts/han-frequency.mjs): the Leipzig zho sentences (../shared/data/langid) and the Debian
- * Reference zh-cn (web/zh) encoded in GBK, and the Leipzig sentences in Taiwan Traditional
- * (opencc-js `twp`) encoded in Big5 and in GBK, each wrapped in `<html><body><p>` with no
- * declaration (200 windows per cell, seeded); and the same texts in UTF-8 under a `<meta>` that
- * names the legacy charset (valid UTF-8 should overrule it) or in that charset (it should stay);
- * the legacy bytes under a `<meta charset="utf-8">` (the reverse mislabel: read in their own
+ * scripts/han-frequency.mjs and scripts/ja-ko-frequency.mjs): the Leipzig zho sentences
+ * (../shared/data/langid) and the Debian Reference zh-cn (web/zh) encoded in GBK, the Leipzig
+ * sentences in Taiwan Traditional (opencc-js `twp`) encoded in Big5 and in GBK, the Leipzig jpn
+ * sentences in Shift_JIS and EUC-JP, kor in EUC-KR, fra/deu/por in windows-1252 (not spa: the Leipzig Spanish sentences lost their accents) and rus in
+ * windows-1251, each wrapped in `<html><body><p>` with no declaration (200 windows per cell,
+ * seeded; a window without a non-ASCII byte is drawn again); whether a wrong guess is marked
+ * `guess: 'low'` and a right one is not; and the same texts in UTF-8 under a `<meta>` that names
+ * the legacy charset (valid UTF-8 should overrule it) or in that charset (it should stay); the
+ * legacy bytes under a `<meta charset="utf-8">` (the reverse mislabel: read in their own
  * charset) and the UTF-8 text with one byte set to 0xff under that `<meta>` (it should stay UTF-8).
- * The encoders are the inverse of `TextDecoder`'s tables (Node has no GBK or Big5 encoder);
- * characters a charset lacks are left out of that window.
+ * The encoders are the inverse of the decoders' tables (Node has no legacy encoder); characters
+ * a charset lacks are left out of that window.
  *
- * Run: npx tsx bench/charset.ts [--reps 20] [--data DIR]
+ * `--before FILE` measures an earlier charset.ts beside the current one in the same run (cost
+ * and accuracy), e.g. the one before the M4 change:
+ *   mkdir -p /tmp/old && git show 9f10292:src/stages/extract/charset.ts > /tmp/old/charset.ts &&
+ *   git show 9f10292:src/stages/extract/hanFrequency.ts > /tmp/old/hanFrequency.ts &&
+ *   npx tsx bench/charset.ts --before /tmp/old/charset.ts
+ *
+ * Run: npx tsx bench/charset.ts [--reps 20] [--data DIR] [--before FILE]
  */
 import { createReadStream, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import OpenCC from 'opencc-js';
 import { WARCParser } from 'warcio';
-import { decodeHtml } from '../src/stages/extract/charset.js';
+import { decodeHtml, decoderFor, type PageDecoder } from '../src/stages/extract/charset.js';
 import { htmlToText } from '../src/stages/extract/html.js';
 import { DATA } from './data.js';
 
-const { values } = parseArgs({ options: { reps: { type: 'string', default: '20' }, data: { type: 'string' } } });
+const { values } = parseArgs({ options: { reps: { type: 'string', default: '20' }, data: { type: 'string' }, before: { type: 'string' } } });
+type Decode = typeof decodeHtml;
+/** `--before FILE`: an earlier charset.ts (see the header) measured beside the current one, in the same run. */
+const before: Decode | undefined = values.before === undefined ? undefined : ((await import(resolve(values.before))) as { decodeHtml: Decode }).decodeHtml;
 const reps = Number(values.reps);
 const load = (): string => readFileSync('/proc/loadavg', 'utf8').trim();
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -87,31 +99,8 @@ function cpu(f: () => void): number {
   return xs.sort((a, b) => a - b)[1];
 }
 
-console.log(`# bench/charset.ts, ${new Date().toISOString()}, --reps ${reps}`);
-console.log(`load before: ${load()}\n`);
-console.log('| pages | MB | charset right | plain decode MB/s | decodeHtml MB/s | decodeHtml / plain decode | decodeHtml / htmlToText |');
-console.log('|---|---:|---:|---:|---:|---:|---:|');
-for (const [name, set, times] of [['warc (37 real pages)', warc, reps], ['zh declared (3)', zhDeclared, reps * 100], ['zh undeclared (6)', zhUndeclared, reps * 100], ['zh UTF-8 mislabelled (2)', zhMislabelled, reps * 100]] as const) {
-  const reps = times;
-  const mb = set.reduce((s, p) => s + p.bytes.length, 0) / 2 ** 20;
-  const right = set.filter((p) => decodeHtml(p.bytes, p.contentType).charset === p.label).length;
-  const decs = set.map((p) => new TextDecoder(p.label));
-  const plain = cpu(() => {
-    for (let i = 0; i < reps; i++) for (let k = 0; k < set.length; k++) decs[k].decode(set[k].bytes);
-  });
-  const dec = cpu(() => {
-    for (let i = 0; i < reps; i++) for (const p of set) decodeHtml(p.bytes, p.contentType);
-  });
-  const htmls = set.map((p) => decodeHtml(p.bytes, p.contentType).html);
-  const extractReps = Math.max(1, Math.round(reps / 10));
-  const ext = cpu(() => {
-    for (let i = 0; i < extractReps; i++) for (const h of htmls) htmlToText(h);
-  }) * (reps / extractReps);
-  const f = (x: number): string => ((mb * reps) / x).toFixed(0);
-  console.log(`| ${name} | ${mb.toFixed(2)} | ${right}/${set.length} | ${f(plain)} | ${f(dec)} | ${(dec / plain).toFixed(2)}x | ${((100 * dec) / ext).toFixed(1)} % |`);
-}
 
-/** An encoder for a double-byte charset: the inverse of its decoder over every 2-byte sequence. */
+/** An encoder for a legacy charset: the inverse of its decoder over every 2-byte sequence, then every single byte (Node has none for GBK, Big5, Shift_JIS, EUC-JP, EUC-KR). */
 function encoderOf(label: string): (text: string) => Buffer {
   const table = new Map<string, number>();
   const dec = new TextDecoder(label, { fatal: true });
@@ -125,6 +114,12 @@ function encoderOf(label: string): (text: string) => Buffer {
       }
     }
   }
+  // Single bytes by our decoder: Node's TextDecoder reads windows-1252 as ISO-8859-1 (see charset.ts).
+  const single = decoderFor(label) as PageDecoder;
+  for (let a = 0x80; a <= 0xff; a++) {
+    const ch = single.decode(Uint8Array.of(a));
+    if (ch.length === 1 && ch !== '\ufffd' && !table.has(ch)) table.set(ch, a);
+  }
   return (text) => {
     const out: number[] = [];
     for (const ch of text) {
@@ -132,7 +127,9 @@ function encoderOf(label: string): (text: string) => Buffer {
       if (c < 0x80) out.push(c);
       else {
         const v = table.get(ch);
-        if (v !== undefined) out.push(v >> 8, v & 0xff);
+        if (v === undefined) continue;
+        if (v > 0xff) out.push(v >> 8, v & 0xff);
+        else out.push(v);
       }
     }
     return Buffer.from(out);
@@ -144,17 +141,27 @@ const rand = (n: number): number => {
   seed = (seed * 1103515245 + 12345) % 2147483648;
   return seed % n;
 };
-const zho = readFileSync(join(DATA, 'langid/langid_leipzig_lingua.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"lang": "zho"')).map((l) => JSON.parse(l).text as string);
+const leipzig = readFileSync(join(DATA, 'langid/langid_leipzig_lingua.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { text: string; lang: string });
+const lang = (code: string): string[] => leipzig.filter((r) => r.lang === code).map((r) => r.text);
+const zho = lang('zho');
 const debianCn = readFileSync(join(DATA, 'web/zh/debian_reference_zh-cn.jsonl'), 'utf8').split('\n').filter(Boolean).flatMap((l) => (JSON.parse(l).text as string).split('\n\n')).filter((p) => /[\u4e00-\u9fff]{10}/.test(p));
 const toTw = OpenCC.Converter({ from: 'cn', to: 'twp' });
 const zhoTw = zho.map((t) => toTw(t));
-const gbk = encoderOf('gbk');
-const big5 = encoderOf('big5');
-const sets: [string, string[], (t: string) => Buffer, string, string][] = [
-  ['Leipzig zho, GBK', zho, gbk, 'gb18030', 'gbk'],
-  ['Debian Reference zh-cn, GBK', debianCn, gbk, 'gb18030', 'gbk'],
-  ['Leipzig zho in Traditional, Big5', zhoTw, big5, 'big5', 'big5'],
-  ['Leipzig zho in Traditional, GBK', zhoTw, gbk, 'gb18030', 'gbk'],
+const enc: Record<string, (t: string) => Buffer> = {};
+for (const c of ['gbk', 'big5', 'shift_jis', 'euc-jp', 'euc-kr', 'windows-1252', 'windows-1251']) enc[c] = encoderOf(c);
+/** [name, held-out texts, encoding of the bytes, the charset a right guess names, the label a declaration uses] */
+const sets: [string, string[], string, string, string][] = [
+  ['Leipzig zho, GBK', zho, 'gbk', 'gb18030', 'gbk'],
+  ['Debian Reference zh-cn, GBK', debianCn, 'gbk', 'gb18030', 'gbk'],
+  ['Leipzig zho in Traditional, Big5', zhoTw, 'big5', 'big5', 'big5'],
+  ['Leipzig zho in Traditional, GBK', zhoTw, 'gbk', 'gb18030', 'gbk'],
+  ['Leipzig jpn, Shift_JIS', lang('jpn'), 'shift_jis', 'shift_jis', 'shift_jis'],
+  ['Leipzig jpn, EUC-JP', lang('jpn'), 'euc-jp', 'euc-jp', 'euc-jp'],
+  ['Leipzig kor, EUC-KR', lang('kor'), 'euc-kr', 'euc-kr', 'euc-kr'],
+  ['Leipzig fra, windows-1252', lang('fra'), 'windows-1252', 'windows-1252', 'windows-1252'],
+  ['Leipzig deu, windows-1252', lang('deu'), 'windows-1252', 'windows-1252', 'windows-1252'],
+  ['Leipzig por, windows-1252', lang('por'), 'windows-1252', 'windows-1252', 'windows-1252'],
+  ['Leipzig rus, windows-1251', lang('rus'), 'windows-1251', 'windows-1251', 'windows-1251'],
 ];
 const window = (pool: string[], len: number): string => {
   let t = pool[rand(pool.length)];
@@ -162,40 +169,102 @@ const window = (pool: string[], len: number): string => {
   const at = rand(t.length - len + 1);
   return t.slice(at, at + len);
 };
-console.log('\n| held-out text, encoding | 8 chars | 20 | 60 | 200 | declared, kept | UTF-8 under that <meta>, read as UTF-8 | these bytes under a utf-8 <meta>: 8 / 20 / 60 / 200 chars read right | UTF-8 with one stray byte under a utf-8 <meta>, stays UTF-8 |');
-console.log('|---|---:|---:|---:|---:|---:|---:|---|---:|');
-for (const [name, pool, enc, guessed, declared] of sets) {
-  const cells: string[] = [];
-  const reverse: string[] = [];
-  let stray = 0;
-  let kept = 0;
-  let overruled = 0;
-  let total = 0;
-  for (const len of [8, 20, 60, 200]) {
-    let right = 0;
-    let underUtf8 = 0;
-    let n = 0;
-    while (n < 200) {
-      const t = window(pool, len);
-      const bytes = enc(t);
-      if (!bytes.some((b) => b >= 0x80)) continue;
-      n++;
-      const page = Buffer.concat([Buffer.from('<html><body><p>'), bytes, Buffer.from('</p></body></html>')]);
-      if (decodeHtml(page).charset === guessed) right++;
-      const meta = Buffer.from(`<meta charset="${declared}">`);
-      if (decodeHtml(Buffer.concat([meta, page])).charset === declared) kept++;
-      const utf8 = Buffer.from(`<html><body><p>${t}</p></body></html>`);
-      if (decodeHtml(Buffer.concat([meta, utf8])).charset === 'utf-8') overruled++;
-      const metaUtf8 = Buffer.from('<meta charset="utf-8">');
-      if (decodeHtml(Buffer.concat([metaUtf8, page])).charset === guessed) underUtf8++;
-      const broken = Buffer.from(utf8);
-      broken[15 + rand(broken.length - 33)] = 0xff;
-      if (decodeHtml(Buffer.concat([metaUtf8, broken])).charset === 'utf-8') stray++;
-      total++;
-    }
-    cells.push(`${((100 * right) / n).toFixed(1)} %`);
-    reverse.push(`${((100 * underUtf8) / n).toFixed(1)}`);
+
+// The cost: a page of 20 held-out sentences per set, undeclared (the guess runs on every one).
+const heldPages = (which: string[]): Page[] =>
+  sets
+    .filter((x) => which.includes(x[0]))
+    .map(([, pool, e, right]) => ({ bytes: Buffer.concat([Buffer.from('<html><body><p>'), enc[e](pool.slice(0, 20).join('</p>\n<p>')), Buffer.from('</p></body></html>')]), label: right }));
+const cjkUndeclared = heldPages(['Leipzig jpn, Shift_JIS', 'Leipzig jpn, EUC-JP', 'Leipzig kor, EUC-KR']);
+const latinUndeclared = heldPages(['Leipzig fra, windows-1252', 'Leipzig deu, windows-1252', 'Leipzig por, windows-1252', 'Leipzig rus, windows-1251']);
+
+console.log(`# bench/charset.ts, ${new Date().toISOString()}, --reps ${reps}${values.before ? `, --before ${values.before}` : ''}`);
+console.log(`load before: ${load()}\n`);
+const impls: [string, Decode][] = [['now', decodeHtml], ...(before ? ([['before', before]] as [string, Decode][]) : [])];
+console.log(`| pages | MB | ${impls.map(([n]) => `charset right (${n})`).join(' | ')} | plain decode MB/s | ${impls.map(([n]) => `decodeHtml MB/s (${n}) | decodeHtml / plain decode (${n})`).join(' | ')} | decodeHtml / htmlToText |`);
+console.log(`|---|---:|${impls.map(() => '---:|').join('')}---:|${impls.map(() => '---:|---:|').join('')}---:|`);
+for (const [name, set, times] of [
+  ['warc (37 real pages)', warc, reps],
+  ['zh declared (3)', zhDeclared, reps * 100],
+  ['zh undeclared (6)', zhUndeclared, reps * 100],
+  ['zh UTF-8 mislabelled (2)', zhMislabelled, reps * 100],
+  ['ja/ko undeclared, held-out (3)', cjkUndeclared, reps * 100],
+  ['fr/de/pt/ru undeclared, held-out (4)', latinUndeclared, reps * 100],
+] as const) {
+  const reps = times;
+  const mb = set.reduce((s, p) => s + p.bytes.length, 0) / 2 ** 20;
+  const decs = set.map((p) => new TextDecoder(p.label));
+  const plain = cpu(() => {
+    for (let i = 0; i < reps; i++) for (let k = 0; k < set.length; k++) decs[k].decode(set[k].bytes);
+  });
+  const f = (x: number): string => ((mb * reps) / x).toFixed(0);
+  const rights: string[] = [];
+  const costs: string[] = [];
+  for (const [, d] of impls) {
+    rights.push(`${set.filter((p) => d(p.bytes, p.contentType).charset === p.label).length}/${set.length}`);
+    const t = cpu(() => {
+      for (let i = 0; i < reps; i++) for (const p of set) d(p.bytes, p.contentType);
+    });
+    costs.push(`${f(t)} | ${(t / plain).toFixed(2)}x`);
   }
-  console.log(`| ${name} | ${cells.join(' | ')} | ${((100 * kept) / total).toFixed(1)} % | ${((100 * overruled) / total).toFixed(1)} % | ${reverse.join(' / ')} % | ${((100 * stray) / total).toFixed(1)} % |`);
+  const dec = cpu(() => {
+    for (let i = 0; i < reps; i++) for (const p of set) decodeHtml(p.bytes, p.contentType);
+  });
+  const htmls = set.map((p) => decodeHtml(p.bytes, p.contentType).html);
+  const extractReps = Math.max(1, Math.round(reps / 10));
+  const ext = cpu(() => {
+    for (let i = 0; i < extractReps; i++) for (const h of htmls) htmlToText(h);
+  }) * (reps / extractReps);
+  console.log(`| ${name} | ${mb.toFixed(2)} | ${rights.join(' | ')} | ${f(plain)} | ${costs.join(' | ')} | ${((100 * dec) / ext).toFixed(1)} % |`);
+}
+
+const pct = (a: number, n: number): string => ((100 * a) / n).toFixed(1);
+for (const [implName, d] of impls) {
+  console.log(`\n## ${implName}: held-out text, 200 windows per cell (seeded), charset right in %`);
+  console.log('\n| held-out text, encoding | undeclared: 8 chars | 20 | 60 | 200 | undeclared, wrong and not flagged low | undeclared, right but flagged low | declared, kept | UTF-8 under that <meta>, read as UTF-8 | these bytes under a utf-8 <meta>: 8 / 20 / 60 / 200 chars read right | UTF-8 with one stray byte under a utf-8 <meta>, stays UTF-8 |');
+  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|');
+  seed = 12345;
+  for (const [name, pool, e, guessed, declared] of sets) {
+    const cells: string[] = [];
+    const reverse: string[] = [];
+    let stray = 0;
+    let kept = 0;
+    let overruled = 0;
+    let total = 0;
+    let silentWrong = 0;
+    let rightLow = 0;
+    for (const len of [8, 20, 60, 200]) {
+      let right = 0;
+      let underUtf8 = 0;
+      let n = 0;
+      let tries = 0;
+      while (n < 200) {
+        if (++tries > 200_000) throw new Error(`${name}: too few windows of ${len} characters with a non-ASCII byte`);
+        const t = window(pool, len);
+        const bytes = enc[e](t);
+        if (!bytes.some((b) => b >= 0x80)) continue;
+        n++;
+        const page = Buffer.concat([Buffer.from('<html><body><p>'), bytes, Buffer.from('</p></body></html>')]);
+        const g = d(page) as ReturnType<Decode> & { guess?: string };
+        if (g.charset === guessed) {
+          right++;
+          if (g.guess === 'low') rightLow++;
+        } else if (g.guess !== 'low') silentWrong++;
+        const meta = Buffer.from(`<meta charset="${declared}">`);
+        if (d(Buffer.concat([meta, page])).charset === new TextDecoder(declared).encoding) kept++;
+        const utf8 = Buffer.from(`<html><body><p>${t}</p></body></html>`);
+        if (d(Buffer.concat([meta, utf8])).charset === 'utf-8') overruled++;
+        const metaUtf8 = Buffer.from('<meta charset="utf-8">');
+        if (d(Buffer.concat([metaUtf8, page])).charset === guessed) underUtf8++;
+        const broken = Buffer.from(utf8);
+        broken[15 + rand(broken.length - 33)] = 0xff;
+        if (d(Buffer.concat([metaUtf8, broken])).charset === 'utf-8') stray++;
+        total++;
+      }
+      cells.push(`${pct(right, n)}`);
+      reverse.push(pct(underUtf8, n));
+    }
+    console.log(`| ${name} | ${cells.join(' | ')} | ${pct(silentWrong, total)} | ${pct(rightLow, total)} | ${pct(kept, total)} | ${pct(overruled, total)} | ${reverse.join(' / ')} | ${pct(stray, total)} |`);
+  }
 }
 console.log(`\nload after: ${load()}`);

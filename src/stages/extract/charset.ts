@@ -4,27 +4,34 @@
  * (the order of the WHATWG encoding sniffing algorithm). Labels are resolved by `TextDecoder`,
  * so `gb2312` decodes as GBK and `big5-hkscs` as Big5, as browsers do.
  *
- * Two departures from a browser, both for mislabelled and unlabelled Chinese pages:
+ * Departures from a browser, for mislabelled and unlabelled pages:
  * - A declared charset other than UTF-8/UTF-16 loses to UTF-8 when the bytes are valid UTF-8 and
  *   hold a multibyte sequence, unless they are short (under 8 multibyte sequences) and read
- *   better in the declared charset by the score below: real GBK or Big5 text is almost never
- *   valid UTF-8 (none of 20,000 GBK windows of 6+ Chinese characters were), while UTF-8 pages
- *   that say `gbk` or `gb2312` are common in Chinese crawls. `declared` then names the charset
- *   that was overruled.
+ *   better in the declared charset by the Chinese score below: real GBK or Big5 text is almost
+ *   never valid UTF-8 (none of 20,000 GBK windows of 6+ Chinese characters were), while UTF-8
+ *   pages that say `gbk` or `gb2312` are common in Chinese crawls. `declared` then names the
+ *   charset that was overruled.
  * - The reverse mislabel: a page declared UTF-8 whose bytes are mostly invalid UTF-8 and read
- *   plainly as Chinese in GB18030 or Big5 (the guess below) is read so (`legacyOverUtf8`), again
- *   with `declared: 'utf-8'`.
+ *   plainly in another charset (the guess below) is read so (`legacyOverUtf8`), again with
+ *   `declared: 'utf-8'`; when no reading is plain it stays UTF-8, marked `guess: 'low'`.
  * - With no declaration, UTF-8 if the bytes are valid UTF-8; else the best-scoring reading
- *   among UTF-8 with U+FFFD for its invalid bytes, GB18030 (a superset of GBK and GB2312, the
- *   usual undeclared charset of Chinese crawls) and Big5 (ties in that order). GB18030 and
- *   Big5 both accept most byte pairs, so a decoding without errors proves nothing: the score
- *   counts the characters that are among the 800 most frequent of Simplified or Traditional
- *   Chinese (hanFrequency.ts, made by scripts/han-frequency.mjs) and takes off kana, bopomofo,
- *   box drawing, private-use, compatibility and Extension A characters and U+FFFD, which the
- *   wrong one of the two produces (Big5 read as GBK: `硂琌⊿Τ絪絏羉砰いゅ`). `from: 'sniffed'`.
+ *   (`READINGS`, ties in that order): UTF-8 with U+FFFD for its invalid bytes, GB18030 (a
+ *   superset of GBK and GB2312, the usual undeclared charset of Chinese crawls), Big5,
+ *   Shift_JIS, EUC-JP, EUC-KR, windows-1252 and windows-1251; windows-1252 (WHATWG's default for
+ *   most locales) when none scores above 0. Double-byte charsets accept most byte pairs, so a
+ *   decoding without errors proves nothing: each reading is scored as the language its charset
+ *   is for. Chinese counts the characters among the 800 most frequent of Simplified or
+ *   Traditional Chinese (hanFrequency.ts, made by scripts/han-frequency.mjs) and takes off kana,
+ *   bopomofo, box drawing, private-use, compatibility and Extension A characters, which the
+ *   wrong one of GBK and Big5 produces (Big5 read as GBK: `硂琌⊿Τ絪絏羉砰いゅ`); Japanese counts
+ *   kana and common kanji (jaKoFrequency.ts, scripts/ja-ko-frequency.mjs) and needs a kana;
+ *   Korean counts common Hangul syllables; windows-1252 and windows-1251 count accented or
+ *   Cyrillic letters in words shaped like words (`alphabetScore`). U+FFFD counts -2 everywhere.
+ *   `from: 'sniffed'`, and `guess: 'low'` when even the best reading is poor.
  */
 import { isUtf8 } from 'node:buffer';
 import { COMMON_SIMPLIFIED, COMMON_TRADITIONAL } from './hanFrequency.js';
+import { COMMON_HANGUL, COMMON_KANJI } from './jaKoFrequency.js';
 
 // `\s*(?:["']\s*)?` rather than `\s*["']?\s*`: two runs of spaces with nothing required between
 // them split a run of tabs every possible way, quadratic on a hostile header (issue #10).
@@ -37,19 +44,45 @@ export function charsetOfContentType(contentType: string | null | undefined): st
   return HEADER_CHARSET.exec(contentType)?.[1];
 }
 
+/** What decodes a page: a `TextDecoder`, or `Windows1252` in its place. */
+export interface PageDecoder {
+  readonly encoding: string;
+  decode(bytes: Uint8Array): string;
+}
+
+/**
+ * The WHATWG windows-1252 decoder (the one `latin1`, `iso-8859-1`, `ascii` and `windows-1252`
+ * name). Node 20's `TextDecoder` takes those labels for ISO-8859-1 (nodejs/node#56542): bytes
+ * 0x80-0x9F come out as C1 control characters (`d\u0092Engel`) instead of `€ ‚ ƒ „ … ’ “ ” –` and
+ * the rest. This decodes as ISO-8859-1 and then maps those 27 bytes, leaving the 5 that
+ * windows-1252 does not define as their C1 characters, as WHATWG does.
+ */
+const C1_1252 = '\u20ac\x81\u201a\u0192\u201e\u2026\u2020\u2021\u02c6\u2030\u0160\u2039\u0152\x8d\u017d\x8f\x90\u2018\u2019\u201c\u201d\u2022\u2013\u2014\u02dc\u2122\u0161\u203a\u0153\x9d\u017e\u0178';
+const C1 = /[\x80-\x9f]/g;
+class Windows1252 implements PageDecoder {
+  readonly encoding = 'windows-1252';
+  decode(bytes: Uint8Array): string {
+    const s = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+    C1.lastIndex = 0;
+    return C1.test(s) ? s.replace(C1, (c) => C1_1252[c.charCodeAt(0) - 0x80]) : s;
+  }
+}
+const windows1252 = new Windows1252();
+
 /**
  * Decoders by label, made once: a `TextDecoder` costs more to build than to decode a small page
  * with, and a non-streaming `decode` keeps no state between calls. `null`: a label it does not know.
  */
-const decoders = new Map<string, InstanceType<typeof TextDecoder> | null>();
+const decoders = new Map<string, PageDecoder | null>();
 
 /** A (non-fatal) decoder for a label, or undefined when `TextDecoder` does not know it. */
-function decoderFor(label: string): InstanceType<typeof TextDecoder> | undefined {
+export function decoderFor(label: string): PageDecoder | undefined {
   const key = label.toLowerCase();
   let d = decoders.get(key);
   if (d === undefined) {
     try {
       d = new TextDecoder(key);
+      if (d.encoding === 'windows-1252') d = windows1252;
     } catch {
       d = null;
     }
@@ -60,7 +93,7 @@ function decoderFor(label: string): InstanceType<typeof TextDecoder> | undefined
 }
 
 /** The decoder of a label known to exist (`utf-8`, `gb18030`, `big5`, a decoder's `encoding`). */
-const decoder = (label: string): InstanceType<typeof TextDecoder> => decoderFor(label) as InstanceType<typeof TextDecoder>;
+const decoder = (label: string): PageDecoder => decoderFor(label) as PageDecoder;
 
 /** How an HTML document was decoded. */
 export interface DecodedHtml {
@@ -74,6 +107,13 @@ export interface DecodedHtml {
   from: 'bom' | 'header' | 'meta' | 'sniffed' | 'default';
   /** The charset the header or `<meta>` declared, when the bytes overruled it (`gbk`, `big5`, `utf-8` ...). */
   declared?: string;
+  /**
+   * `low` when the text may well be garbage: the charset was guessed and even the best reading
+   * scores poorly (under half its non-ASCII characters look like text of its language; then
+   * windows-1252 when nothing scores at all), or a page declared UTF-8 is mostly invalid UTF-8 and
+   * reads plainly in no other charset either.
+   */
+  guess?: 'low';
 }
 
 /** Decode HTML bytes (see the module comment for the order); invalid bytes become U+FFFD. */
@@ -96,6 +136,7 @@ export function decodeHtml(bytes: Uint8Array, contentType?: string | null): Deco
   if (d === undefined) return guess(bytes);
   if (d.encoding === 'utf-8' && !isUtf8(bytes)) {
     const legacy = legacyOverUtf8(bytes);
+    if (legacy === 'garbage') return { html: d.decode(bytes), charset: 'utf-8', from, guess: 'low' };
     if (legacy !== undefined) return { ...legacy, declared: 'utf-8' };
   }
   if (d.encoding !== 'utf-8' && !d.encoding.startsWith('utf-16') && utf8Overrules(bytes, d.encoding)) {
@@ -105,11 +146,12 @@ export function decodeHtml(bytes: Uint8Array, contentType?: string | null): Deco
 }
 
 /**
- * The record field that shows a declaration overruled: `{charset_declared: 'gbk'}` beside
- * `charset: 'utf-8'` (or `utf-8` beside `gb18030`), or nothing when the declared charset was used (or none was declared).
+ * The record fields that show a declaration overruled: `{charset_declared: 'gbk'}` beside
+ * `charset: 'utf-8'` (or `utf-8` beside `gb18030`), nothing when the declared charset was used (or
+ * none was declared); and `charset_guess: 'low'` when the text may be garbage (`DecodedHtml.guess`).
  */
-export function declaredOf(d: DecodedHtml): { charset_declared?: string } {
-  return d.declared === undefined ? {} : { charset_declared: d.declared };
+export function declaredOf(d: DecodedHtml): { charset_declared?: string; charset_guess?: 'low' } {
+  return { ...(d.declared === undefined ? {} : { charset_declared: d.declared }), ...(d.guess === undefined ? {} : { charset_guess: d.guess }) };
 }
 
 /** Bytes read to score a decoding (the whole page is decoded once, by the winner). */
@@ -127,15 +169,34 @@ function utf8Overrules(bytes: Uint8Array, encoding: string): boolean {
   return hanScore(decoder('utf-8').decode(sample)) >= hanScore(decoder(encoding).decode(sample));
 }
 
-/** Common Han characters (either list), one flag per BMP code point. */
+/** Flags per BMP code unit: common Chinese Han, common Japanese kanji (or Chinese Han), common Hangul syllable. */
+const ZH = 1;
+const JA = 2;
+const KO = 4;
 let common: Uint8Array | undefined;
-function commonHan(): Uint8Array {
+function commonChars(): Uint8Array {
   if (common === undefined) {
     common = new Uint8Array(0x10000);
-    for (const list of [COMMON_SIMPLIFIED, COMMON_TRADITIONAL]) for (let i = 0; i < list.length; i++) common[list.charCodeAt(i)] = 1;
+    for (const list of [COMMON_SIMPLIFIED, COMMON_TRADITIONAL]) for (let i = 0; i < list.length; i++) common[list.charCodeAt(i)] |= ZH | JA;
+    for (let i = 0; i < COMMON_KANJI.length; i++) common[COMMON_KANJI.charCodeAt(i)] |= JA;
+    for (let i = 0; i < COMMON_HANGUL.length; i++) common[COMMON_HANGUL.charCodeAt(i)] |= KO;
   }
   return common;
 }
+
+/** Characters a wrong double-byte reading makes: box drawing, private use, CJK compatibility, Extension A, half-width katakana. */
+function oddCjk(x: number): boolean {
+  return (
+    (x >= 0x2500 && x <= 0x257f) || // box drawing
+    (x >= 0xe000 && x <= 0xf8ff) || // private use (GBK's user-defined rows, Shift_JIS's)
+    (x >= 0xf900 && x <= 0xfaff) || // CJK compatibility ideographs
+    (x >= 0x3400 && x <= 0x4dbf) || // CJK Extension A
+    (x >= 0xff61 && x <= 0xff9f) // half-width katakana
+  );
+}
+const isKana = (x: number): boolean => (x >= 0x3041 && x <= 0x3096) || (x >= 0x30a1 && x <= 0x30fa) || x === 0x30fc;
+const isHangulJamo = (x: number): boolean => x >= 0x3131 && x <= 0x318e;
+const isHangul = (x: number): boolean => x >= 0xac00 && x <= 0xd7a3;
 
 /**
  * How much a decoding reads like Chinese: +1 for each character among the most frequent of
@@ -143,56 +204,249 @@ function commonHan(): Uint8Array {
  * CJK-compatibility or Extension A character, -2 for each U+FFFD; other characters count 0.
  */
 export function hanScore(s: string): number {
-  const c = commonHan();
+  const c = commonChars();
   let score = 0;
   for (let i = 0; i < s.length; i++) {
     const x = s.charCodeAt(i);
     if (x < 0x80) continue;
-    if (c[x] === 1) score++;
+    if ((c[x] & ZH) !== 0) score++;
     else if (x === 0xfffd) score -= 2;
-    else if (
-      (x >= 0x3040 && x <= 0x312f) || // kana, bopomofo
-      (x >= 0x2500 && x <= 0x257f) || // box drawing
-      (x >= 0xe000 && x <= 0xf8ff) || // private use (GBK's user-defined rows)
-      (x >= 0xf900 && x <= 0xfaff) || // CJK compatibility ideographs
-      (x >= 0x3400 && x <= 0x4dbf) || // CJK Extension A
-      (x >= 0xff61 && x <= 0xff9f) // half-width katakana
-    ) score--;
+    else if ((x >= 0x3040 && x <= 0x312f) || oddCjk(x)) score--; // kana, bopomofo, ...
   }
   return score;
 }
 
-/** The readings tried for a page that declares nothing and is not valid UTF-8, ties in this order. */
-const GUESSES = ['utf-8', 'gb18030', 'big5'];
+/**
+ * How much a decoding reads like Japanese: +1 for each kana and each common kanji (the most
+ * frequent of Japanese, jaKoFrequency.ts, or of Chinese), -1 for each Hangul, bopomofo and what
+ * `oddCjk` names (half-width katakana among them), -2 for each U+FFFD. A reading without a single
+ * kana is not Japanese: its score is at most 0.
+ */
+export function kanaScore(s: string): number {
+  const c = commonChars();
+  let score = 0;
+  let kana = 0;
+  for (let i = 0; i < s.length; i++) {
+    const x = s.charCodeAt(i);
+    if (x < 0x80) continue;
+    if (isKana(x)) {
+      kana++;
+      score++;
+    } else if ((c[x] & JA) !== 0) score++;
+    else if (x === 0xfffd) score -= 2;
+    else if (isHangul(x) || isHangulJamo(x) || (x >= 0x3100 && x <= 0x312f) || oddCjk(x)) score--;
+  }
+  return kana === 0 ? Math.min(0, score) : score;
+}
 
-/** Decode undeclared bytes: UTF-8 when valid, else the best-scoring reading of GUESSES. */
-function guess(bytes: Uint8Array): DecodedHtml {
-  if (isUtf8(bytes)) return { html: decoder('utf-8').decode(bytes), charset: 'utf-8', from: 'default' };
-  const sample = bytes.subarray(0, SAMPLE_BYTES);
+/**
+ * How much a decoding reads like Korean: +1 for each common Hangul syllable (jaKoFrequency.ts),
+ * -1 for each lone jamo, kana, bopomofo and what `oddCjk` names, -2 for each U+FFFD; Hanja and
+ * other syllables count 0. Without a common syllable the score is at most 0.
+ */
+export function hangulScore(s: string): number {
+  const c = commonChars();
+  let score = 0;
+  let hits = 0;
+  for (let i = 0; i < s.length; i++) {
+    const x = s.charCodeAt(i);
+    if (x < 0x80) continue;
+    if ((c[x] & KO) !== 0) {
+      hits++;
+      score++;
+    } else if (x === 0xfffd) score -= 2;
+    else if (isHangulJamo(x) || (x >= 0x3040 && x <= 0x312f) || oddCjk(x)) score--;
+  }
+  return hits === 0 ? Math.min(0, score) : score;
+}
+
+/** Letter classes for the alphabetic scores, per code unit below U+0500: 1 lower, 2 upper. */
+let cases: Uint8Array | undefined;
+function caseOf(): Uint8Array {
+  if (cases === undefined) {
+    cases = new Uint8Array(0x500);
+    for (let x = 0x41; x < 0x500; x++) {
+      const ch = String.fromCharCode(x);
+      if (!/\p{L}/u.test(ch)) continue;
+      cases[x] = ch.toLowerCase() !== ch ? 2 : 1;
+    }
+  }
+  return cases;
+}
+/** Punctuation that stands next to words in Latin and Cyrillic text: quotes, dashes, ellipsis, ¡ ¿, №. */
+const besideWords = new Set([0x2018, 0x2019, 0x201c, 0x201d, 0x201e, 0xab, 0xbb, 0x2013, 0x2014, 0x2026, 0xa1, 0xbf, 0x2116]);
+
+/**
+ * How much a decoding reads like text in a small alphabet, Latin (`script` 0: letters U+00C0-U+024F
+ * besides ASCII) or Cyrillic (1: U+0400-U+045F), the two scored single-byte readings
+ * (windows-1252, windows-1251). A word (a run of letters) holding letters of the script scores
+ * +1 per such letter when its case is that of a word (lower, Capitalised or UPPER), it mixes no
+ * ASCII letter into Cyrillic, and (Latin) at most 2 or at most half its letters are accented (+2
+ * when it also holds two or more ASCII letters: `également`); else -1 per such letter. Double-byte text read in a single-byte charset gives runs of accented
+ * letters and symbols, in random case (GBK `中文` in windows-1252 is `ÖÐÎÄ`); UTF-8 read as
+ * windows-1252 gives `Ã©`. Other characters in U+0080-U+02FF and the charset's punctuation:
+ * +1 between ASCII characters (a `©`, a `’` in `don’t`), 0 for quotes and dashes beside a word,
+ * else -1; C1 controls and U+FFFD -2.
+ */
+export function alphabetScore(s: string, script: 0 | 1): number {
+  const cs = caseOf();
+  const lo = script === 0 ? 0xc0 : 0x400;
+  const hi = script === 0 ? 0x24f : 0x45f;
+  let score = 0;
+  let i = 0;
+  const n = s.length;
+  while (i < n) {
+    const x = s.charCodeAt(i);
+    const ascii = x < 0x80;
+    if (ascii && !((x >= 0x61 && x <= 0x7a) || (x >= 0x41 && x <= 0x5a))) {
+      i++;
+      continue;
+    }
+    if (ascii || (x >= lo && x <= hi && cs[x] !== 0)) {
+      // One word (a run of ASCII letters and letters of the script): its letters of the script, its case and mix.
+      let own = 0;
+      let len = 0;
+      let shapeOk = true;
+      let upper = 0;
+      let lower = 0;
+      for (; i < n; i++) {
+        const y = s.charCodeAt(i);
+        let c: number;
+        if (y < 0x80) {
+          if (y >= 0x61 && y <= 0x7a) c = 1;
+          else if (y >= 0x41 && y <= 0x5a) c = 2;
+          else break;
+        } else if (y >= lo && y <= hi && cs[y] !== 0) {
+          c = cs[y];
+          own++;
+        } else break;
+        len++;
+        if (c === 2) {
+          // An upper-case letter after a lower-case one (`cAfÉ`) is not a word's case,
+          if (lower > 0) shapeOk = false;
+          upper++;
+        } else {
+          // nor a lower-case letter after two upper-case ones (`ÖÐa`).
+          if (upper > 1) shapeOk = false;
+          lower++;
+        }
+      }
+      if (own === 0) continue;
+      const ok = shapeOk && (script === 0 ? own <= 2 || own * 2 <= len : own === len);
+      // A good word with two or more ASCII letters (`également`, `Größe`) is the common case of real
+      // text, and rare in a wrong reading: its letters count twice.
+      score += ok ? (len - own >= 2 ? 2 * own : own) : -own;
+      continue;
+    }
+    // A character that is not a letter of either kind.
+    if (x === 0xfffd || (x >= 0x80 && x <= 0x9f)) score -= 2;
+    else if (x <= 0x2ff || (x >= 0x2000 && x <= 0x2122)) {
+      const p = i > 0 ? s.charCodeAt(i - 1) : 0x20;
+      const q = i + 1 < n ? s.charCodeAt(i + 1) : 0x20;
+      if (p < 0x80 && q < 0x80) score++;
+      else if (!(besideWords.has(x) && (p < 0x80 || (p >= lo && p <= hi && cs[p] !== 0)) && (q < 0x80 || (q >= lo && q <= hi && cs[q] !== 0)))) score--;
+      // (a quote or dash beside a word counts neither for nor against)
+    }
+    i++;
+  }
+  return score;
+}
+
+/** A reading of undeclared bytes, and the score that judges it (by the language its charset is for). */
+interface Reading {
+  label: string;
+  score: (s: string) => number;
+}
+const latinScore = (s: string): number => alphabetScore(s, 0);
+const cyrillicScore = (s: string): number => alphabetScore(s, 1);
+/** The UTF-8 reading (with U+FFFD for its invalid bytes) may hold any language: its best score. */
+const anyScore = (s: string): number => Math.max(hanScore(s), kanaScore(s), hangulScore(s), latinScore(s), cyrillicScore(s));
+
+/**
+ * The readings tried for a page that declares nothing and is not valid UTF-8, ties in this order.
+ * windows-1252 is WHATWG's default for most locales, and the fallback when nothing scores.
+ */
+const READINGS: Reading[] = [
+  { label: 'utf-8', score: anyScore },
+  { label: 'gb18030', score: hanScore },
+  { label: 'big5', score: hanScore },
+  { label: 'shift_jis', score: kanaScore },
+  { label: 'euc-jp', score: kanaScore },
+  { label: 'euc-kr', score: hangulScore },
+  { label: 'windows-1252', score: latinScore },
+  { label: 'windows-1251', score: cyrillicScore },
+];
+
+/** The non-ASCII code units of a string. */
+function nonAscii(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) >= 0x80) n++;
+  return n;
+}
+
+/**
+ * The most any score can give a decoding: +1 per non-ASCII character that is not U+FFFD, -2 per
+ * U+FFFD (one cheap pass; a reading that cannot beat the best so far is not scored).
+ */
+function scoreBound(s: string): number {
+  let bound = 0;
+  for (let i = 0; i < s.length; i++) {
+    const x = s.charCodeAt(i);
+    if (x >= 0x80) bound += x === 0xfffd ? -2 : 1;
+  }
+  return bound;
+}
+
+/**
+ * The best reading of bytes that are not valid UTF-8, its score and its sample text. A reading
+ * must score above 0 to count (one whose `scoreBound` is not above the best so far is not
+ * scored); when none does, windows-1252, WHATWG's default.
+ */
+function bestReading(sample: Uint8Array): { label: string; score: number; text: string } {
   let best = '';
-  let bestScore = -Infinity;
+  let bestScore = 0;
   let bestText = '';
-  for (const label of GUESSES) {
-    const text = decoder(label).decode(sample);
-    const score = hanScore(text);
+  for (const r of READINGS) {
+    const text = decoder(r.label).decode(sample);
+    if (scoreBound(text) <= bestScore) continue;
+    const score = r.score(text);
     if (score > bestScore) {
-      best = label;
+      best = r.label;
       bestScore = score;
       bestText = text;
     }
   }
-  const html = sample.length === bytes.length ? bestText : decoder(best).decode(bytes);
-  return { html, charset: best, from: best === 'utf-8' ? 'default' : 'sniffed' };
+  if (best === '') {
+    best = 'windows-1252';
+    bestText = decoder(best).decode(sample);
+    bestScore = latinScore(bestText);
+  }
+  return { label: best, score: bestScore, text: bestText };
+}
+
+/** Whether a score is plain: positive, and at least half the reading's non-ASCII characters. */
+const plain = (score: number, text: string): boolean => score > 0 && score * 2 >= nonAscii(text);
+
+/** Decode undeclared bytes: UTF-8 when valid, else the best-scoring reading (READINGS). */
+function guess(bytes: Uint8Array): DecodedHtml {
+  if (isUtf8(bytes)) return { html: decoder('utf-8').decode(bytes), charset: 'utf-8', from: 'default' };
+  const sample = bytes.subarray(0, SAMPLE_BYTES);
+  const b = bestReading(sample);
+  const html = sample.length === bytes.length ? b.text : decoder(b.label).decode(bytes);
+  const d: DecodedHtml = { html, charset: decoder(b.label).encoding, from: b.label === 'utf-8' ? 'default' : 'sniffed' };
+  if (!plain(b.score, b.text)) d.guess = 'low';
+  return d;
 }
 
 /**
- * A page declared UTF-8 whose bytes are not: its GB18030 or Big5 reading (the scored guess) when
- * at least a quarter of its UTF-8 reading's non-ASCII characters are U+FFFD and that reading is
- * plainly Chinese (a score of at least 4 and of half its non-ASCII characters); else undefined,
- * and the page is read as the UTF-8 it says it is. A UTF-8 page with a few stray bytes, or a
- * Latin-1 page under a UTF-8 label, stays UTF-8.
+ * A page declared UTF-8 whose bytes are not: its best other reading (the scored guess) when at
+ * least a quarter of its UTF-8 reading's non-ASCII characters are U+FFFD and that reading is
+ * plain text of its language (a score of at least 4 and of half its non-ASCII characters); else
+ * undefined, and the page is read as the UTF-8 it says it is. A UTF-8 page with a few stray bytes
+ * stays UTF-8. `garbage` when no reading is plain either (a Greek windows-1253 page under a UTF-8
+ * label): the page stays UTF-8 (U+FFFD for the invalid bytes) and is marked `guess: 'low'`.
  */
-function legacyOverUtf8(bytes: Uint8Array): DecodedHtml | undefined {
+function legacyOverUtf8(bytes: Uint8Array): DecodedHtml | 'garbage' | undefined {
   const u = decoder('utf-8').decode(bytes.subarray(0, SAMPLE_BYTES));
   let high = 0;
   let bad = 0;
@@ -204,9 +458,9 @@ function legacyOverUtf8(bytes: Uint8Array): DecodedHtml | undefined {
   if (bad * 4 < high) return undefined;
   const g = guess(bytes);
   if (g.charset === 'utf-8') return undefined;
+  if (g.guess === 'low') return 'garbage';
+  const r = READINGS.find((x) => decoder(x.label).encoding === g.charset) as Reading;
   const text = g.html.length > u.length ? g.html.slice(0, u.length) : g.html;
-  let chars = 0;
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 0x80) chars++;
-  const score = hanScore(text);
-  return score >= 4 && score * 2 >= chars ? g : undefined;
+  const score = r.score(text);
+  return score >= 4 && plain(score, text) ? g : undefined;
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { decodeHtml, hanScore } from '../../../src/stages/extract/charset.js';
+import { alphabetScore, decodeHtml, hangulScore, hanScore, kanaScore } from '../../../src/stages/extract/charset.js';
 import { htmlToText } from '../../../src/stages/extract/html.js';
 import { readFiles } from '../../../src/io/readers/index.js';
 import { drain } from '../../helpers/run.js';
@@ -125,13 +125,83 @@ describe('extract: a GBK or Big5 page that says UTF-8 (the reverse of review-lat
     expect(decodeHtml(tw)).toMatchObject({ charset: 'big5', from: 'sniffed', declared: 'utf-8' });
     expect(htmlToText(decodeHtml(tw).html).text).toContain(TW);
   });
-  it('held: a UTF-8 page with a stray byte, and a Latin-1 page under a UTF-8 label, stay UTF-8', () => {
+  it('held: a UTF-8 page with a stray byte stays UTF-8', () => {
     const u = Buffer.from(`<p>${CN}，${CN}</p>`);
     u[20] = 0xff;
-    expect(decodeHtml(u, 'text/html; charset=utf-8')).toMatchObject({ charset: 'utf-8', from: 'header' });
-    const fr = Buffer.from('<p>Le café était très élégant à côté de la forêt, où nous étions déjà.</p>', 'latin1');
-    expect(decodeHtml(fr, 'text/html; charset=utf-8')).toMatchObject({ charset: 'utf-8', from: 'header' });
-    expect(decodeHtml(fr, 'text/html; charset=utf-8').declared).toBeUndefined();
+    const d = decodeHtml(u, 'text/html; charset=utf-8');
+    expect(d).toMatchObject({ charset: 'utf-8', from: 'header' });
+    expect(d.declared).toBeUndefined();
+    expect(d.guess).toBeUndefined();
+  });
+});
+
+// review-hostile2 M4: undeclared windows-1252, Shift_JIS, EUC-JP and EUC-KR pages were decoded as
+// GB18030/Big5 garbage (`Caf� cr鑝e`, `偙傟偼暥帤`), and the same bytes under a UTF-8 label as
+// U+FFFD soup, with nothing to say so. fixtures/charset/*-{shift_jis,euc-jp,...}.html: real
+// Leipzig sentences (make_legacy.py), no declaration.
+const LEGACY: [string, string, string][] = [
+  ['ja-shift_jis.html', 'shift_jis', 'プレミアムペイントする建物は、ひび割れを出すのか'],
+  ['ja-euc-jp.html', 'euc-jp', 'プレミアムペイントする建物は、ひび割れを出すのか'],
+  ['ko-euc-kr.html', 'euc-kr', '북핵외교를 전담하는 별도조직인 한반도평화교섭본부가'],
+  ['fr-de-pt-windows-1252.html', 'windows-1252', 'Les motifs personnels se rapportent'],
+  ['ru-windows-1251.html', 'windows-1251', 'Оба святых должны были бороться практически'],
+];
+
+describe('extract: undeclared Japanese, Korean, Western and Cyrillic pages (review-hostile2 M4)', () => {
+  it.each(LEGACY)('%s is read as %s, not as GB18030/Big5 garbage', (name, charset, text) => {
+    const d = decodeHtml(fx(name));
+    expect(d).toMatchObject({ charset, from: 'sniffed' });
+    expect(d.guess).toBeUndefined();
+    expect(htmlToText(d.html).text).toContain(text);
+    expect(d.html).not.toMatch(/[\ufffd\x80-\x9f]/);
+  });
+  it('the accents of the windows-1252 page come out right (French, German, Portuguese)', () => {
+    const t = htmlToText(decodeHtml(fx('fr-de-pt-windows-1252.html')).html).text;
+    for (const w of ['nécessaire', 'déménagement', 'à la pièce', 'können', 'Inocêncio', 'atribuições']) expect(t).toContain(w);
+  });
+  it('a page in none of them (Greek in windows-1253) is windows-1252, WHATWG\'s default, marked low', () => {
+    const d = decodeHtml(fx('el-windows-1253.html'));
+    expect(d).toMatchObject({ charset: 'windows-1252', from: 'sniffed', guess: 'low' });
+  });
+  it('held: the Chinese fixtures still read as before, and are not marked', () => {
+    for (const [name, cs] of [['cn-gbk.html', 'gb18030'], ['tw-gbk.html', 'gb18030'], ['tw-big5.html', 'big5'], ['tw-big5-short.html', 'big5']]) {
+      const d = decodeHtml(fx(name));
+      expect(d, name).toMatchObject({ charset: cs, from: 'sniffed' });
+      expect(d.guess, name).toBeUndefined();
+    }
+  });
+  it('the scores: kana and common kanji for Japanese (a kana needed), common Hangul for Korean, word-shaped letters for the alphabets', () => {
+    expect(kanaScore('これは日本語です')).toBe(8);
+    expect(kanaScore('日本')).toBe(0);
+    expect(hangulScore('한국어입니다')).toBeGreaterThan(3);
+    expect(hangulScore('ㅎㄱ')).toBeLessThan(0);
+    expect(alphabetScore('un café très élégant', 0)).toBeGreaterThan(0);
+    expect(alphabetScore('ÖÐÎÄ×Ö·û', 0)).toBeLessThan(0); // GBK 中文字符 read as windows-1252
+    expect(alphabetScore('CafÃ© crÃ¨me', 0)).toBeLessThan(0); // UTF-8 read as windows-1252
+    expect(alphabetScore('Привет, мир', 1)).toBeGreaterThan(0);
+    expect(alphabetScore('Cafй', 1)).toBeLessThan(0); // windows-1252 read as windows-1251
+  });
+});
+
+describe('extract: Japanese, Korean, Western and Cyrillic bytes under a UTF-8 label (review-hostile2 M4, after 5deef2b)', () => {
+  it.each(LEGACY)('%s under charset=utf-8 is read as %s, with declared utf-8', (name, charset, text) => {
+    const d = decodeHtml(fx(name), 'text/html; charset=utf-8');
+    expect(d).toMatchObject({ charset, from: 'sniffed', declared: 'utf-8' });
+    expect(htmlToText(d.html).text).toContain(text);
+    const m = Buffer.from(fx(name).toString('latin1').replace('<head>', '<head><meta charset="utf-8">'), 'latin1');
+    expect(decodeHtml(m)).toMatchObject({ charset, declared: 'utf-8' });
+  });
+  it('mostly invalid UTF-8 that reads plainly in no charset stays UTF-8, marked low', () => {
+    const d = decodeHtml(fx('el-windows-1253.html'), 'text/html; charset=utf-8');
+    expect(d).toMatchObject({ charset: 'utf-8', from: 'header', guess: 'low' });
+    expect(d.declared).toBeUndefined();
+  });
+  it('a page that says iso-8859-1 gets windows-1252\'s quotes and euro sign, not C1 controls (Node reads that label as ISO-8859-1)', () => {
+    const b = Buffer.concat([Buffer.from('<meta charset="iso-8859-1"><p>l'), Buffer.from([0x92]), Buffer.from('été coûte 5 ', 'latin1'), Buffer.from([0x80, 0x20, 0x93]), Buffer.from('oui'), Buffer.from([0x94]), Buffer.from('</p>')]);
+    for (const d of [decodeHtml(b), decodeHtml(b, 'text/html; charset=windows-1252'), decodeHtml(b.subarray(b.indexOf('<p>')))]) {
+      expect(d.charset).toBe('windows-1252');
+      expect(d.html).toContain('<p>l’été coûte 5 € “oui”</p>');
+    }
   });
 });
 
@@ -146,6 +216,35 @@ describe('readers: the decision is on the record (review-late F2/F3)', () => {
     expect(b.text).toContain(TW);
     expect(c).toMatchObject({ charset: 'gb18030' });
     for (const r of [b, c]) expect(Object.keys(r)).not.toContain('charset_declared');
+  });
+  it('M4: undeclared Shift_JIS and EUC-KR files and WARC responses (no charset in the header) are read right; a poor guess is marked charset_guess low', async () => {
+    const d = await drain(readFiles([join(CHARSET, 'ja-shift_jis.html'), join(CHARSET, 'ko-euc-kr.html'), join(CHARSET, 'el-windows-1253.html')]));
+    expect(d.rejects).toEqual([]);
+    const [ja, ko, el] = d.docs.map((x) => x.data);
+    expect(ja).toMatchObject({ charset: 'shift_jis' });
+    expect(ja.text).toContain('プレミアムペイントする建物は');
+    expect(ko).toMatchObject({ charset: 'euc-kr' });
+    expect(ko.text).toContain('한반도평화교섭본부가');
+    for (const r of [ja, ko]) expect(Object.keys(r)).not.toContain('charset_guess');
+    expect(el).toMatchObject({ charset: 'windows-1252', charset_guess: 'low' });
+    const dir = await mkdtemp(join(tmpdir(), 'cc-charset-'));
+    try {
+      const recs = ['ja-euc-jp.html', 'fr-de-pt-windows-1252.html'].map((name, i) => {
+        const body = fx(name);
+        const http = Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: ${body.length}\r\n\r\n`), body]);
+        const head = `WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: https://e.org/${i}\r\nWARC-Date: 2024-01-02T03:04:05Z\r\nWARC-Record-ID: <urn:uuid:m4-${i}>\r\nContent-Type: application/http; msgtype=response\r\nContent-Length: ${http.length}\r\n\r\n`;
+        return Buffer.concat([Buffer.from(head), http, Buffer.from('\r\n\r\n')]);
+      });
+      const p = join(dir, 'm4.warc');
+      await writeFile(p, Buffer.concat(recs));
+      const w = await drain(readFiles([p]));
+      expect(w.rejects).toEqual([]);
+      expect(w.docs.map((x) => x.data.charset)).toEqual(['euc-jp', 'windows-1252']);
+      expect(w.docs[0].data.text).toContain('プレミアムペイントする建物は');
+      expect(w.docs[1].data.text).toContain('déménagement');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
   it('a WARC response whose HTTP header says gbk over a UTF-8 body', async () => {
     const body = fx('cn-utf8-says-gbk.html');

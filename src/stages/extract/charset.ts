@@ -198,9 +198,12 @@ const isKana = (x: number): boolean => (x >= 0x3041 && x <= 0x3096) || (x >= 0x3
 const isHangulJamo = (x: number): boolean => x >= 0x3131 && x <= 0x318e;
 const isHangul = (x: number): boolean => x >= 0xac00 && x <= 0xd7a3;
 
+/** The common punctuation of Chinese text: ，。、；：？！（）《》“”‘’…— */
+const CJK_PUNCT = new Set([0xff0c, 0x3002, 0x3001, 0xff1b, 0xff1a, 0xff1f, 0xff01, 0xff08, 0xff09, 0x300a, 0x300b, 0x201c, 0x201d, 0x2018, 0x2019, 0x2026, 0x2014]);
+
 /**
  * How much a decoding reads like Chinese: +1 for each character among the most frequent of
- * Simplified or Traditional Chinese, -1 for each kana, bopomofo, box-drawing, private-use,
+ * Simplified or Traditional Chinese and each common Chinese punctuation mark (，。“”…), -1 for each kana, bopomofo, box-drawing, private-use,
  * CJK-compatibility or Extension A character, -2 for each U+FFFD; other characters count 0.
  */
 export function hanScore(s: string): number {
@@ -209,7 +212,7 @@ export function hanScore(s: string): number {
   for (let i = 0; i < s.length; i++) {
     const x = s.charCodeAt(i);
     if (x < 0x80) continue;
-    if ((c[x] & ZH) !== 0) score++;
+    if ((c[x] & ZH) !== 0 || CJK_PUNCT.has(x)) score++;
     else if (x === 0xfffd) score -= 2;
     else if ((x >= 0x3040 && x <= 0x312f) || oddCjk(x)) score--; // kana, bopomofo, ...
   }
@@ -273,6 +276,12 @@ function caseOf(): Uint8Array {
   }
   return cases;
 }
+/** Russian vowels, lower and upper case. */
+const VOWELS = new Set([...'аеёиоуыэюяАЕЁИОУЫЭЮЯіїєІЇЄ'].map((c) => c.charCodeAt(0)));
+function hasVowel(s: string, from: number, to: number): boolean {
+  for (let k = from; k < to; k++) if (VOWELS.has(s.charCodeAt(k))) return true;
+  return false;
+}
 /** Punctuation that stands next to words in Latin and Cyrillic text: quotes, dashes, ellipsis, ¡ ¿, №. */
 const besideWords = new Set([0x2018, 0x2019, 0x201c, 0x201d, 0x201e, 0xab, 0xbb, 0x2013, 0x2014, 0x2026, 0xa1, 0xbf, 0x2116]);
 
@@ -280,9 +289,11 @@ const besideWords = new Set([0x2018, 0x2019, 0x201c, 0x201d, 0x201e, 0xab, 0xbb,
  * How much a decoding reads like text in a small alphabet, Latin (`script` 0: letters U+00C0-U+024F
  * besides ASCII) or Cyrillic (1: U+0400-U+045F), the two scored single-byte readings
  * (windows-1252, windows-1251). A word (a run of letters) holding letters of the script scores
- * +1 per such letter when its case is that of a word (lower, Capitalised or UPPER), it mixes no
- * ASCII letter into Cyrillic, and (Latin) at most 2 or at most half its letters are accented (+2
- * when it also holds two or more ASCII letters: `également`); else -1 per such letter. Double-byte text read in a single-byte charset gives runs of accented
+ * +1 per such letter when its case is that of a word (lower, Capitalised or UPPER) and, for Latin,
+ * it is one letter or holds ASCII letters too and at most 2 or at most half its letters are
+ * accented (+2 when it holds two or more ASCII letters: `également`); for Cyrillic, it mixes no
+ * ASCII letter in and holds a vowel, and counts its length less 2 (a Chinese character read as
+ * windows-1251 is two letters); else -1 per such letter. Double-byte text read in a single-byte charset gives runs of accented
  * letters and symbols, in random case (GBK `中文` in windows-1252 is `ÖÐÎÄ`); UTF-8 read as
  * windows-1252 gives `Ã©`. Other characters in U+0080-U+02FF and the charset's punctuation:
  * +1 between ASCII characters (a `©`, a `’` in `don’t`), 0 for quotes and dashes beside a word,
@@ -332,7 +343,19 @@ export function alphabetScore(s: string, script: 0 | 1): number {
         }
       }
       if (own === 0) continue;
-      const ok = shapeOk && (script === 0 ? own <= 2 || own * 2 <= len : own === len);
+      const ok =
+        shapeOk &&
+        (script === 0
+          ? // Latin: a few accented letters among ASCII ones, or a one-letter word (`à`, `é`).
+            len === 1 || (own < len && (own <= 2 || own * 2 <= len))
+          : // Cyrillic: no ASCII letter in it, and a vowel.
+            own === len && hasVowel(s, i - len, i));
+      // A well-formed Cyrillic word counts its letters but two: a Chinese character read as
+      // windows-1251 is two letters, so `на` is no evidence, and `Хвёц` (这个) no more than 这个.
+      if (script === 1 && ok) {
+        score += len - 2;
+        continue;
+      }
       // A good word with two or more ASCII letters (`également`, `Größe`) is the common case of real
       // text, and rare in a wrong reading: its letters count twice.
       score += ok ? (len - own >= 2 ? 2 * own : own) : -own;

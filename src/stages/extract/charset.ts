@@ -166,7 +166,8 @@ function utf8Overrules(bytes: Uint8Array, encoding: string): boolean {
   if (leads === 0 || !isUtf8(bytes)) return false;
   if (leads >= SURE_UTF8) return true;
   const sample = bytes.subarray(0, SAMPLE_BYTES);
-  return hanScore(decoder('utf-8').decode(sample)) >= hanScore(decoder(encoding).decode(sample));
+  // Without punctuation: windows-1252 reads UTF-8's continuation bytes as “ ” — …
+  return hanScore(decoder('utf-8').decode(sample), false) >= hanScore(decoder(encoding).decode(sample), false);
 }
 
 /** Flags per BMP code unit: common Chinese Han, common Japanese kanji (or Chinese Han), common Hangul syllable. */
@@ -206,13 +207,13 @@ const CJK_PUNCT = new Set([0xff0c, 0x3002, 0x3001, 0xff1b, 0xff1a, 0xff1f, 0xff0
  * Simplified or Traditional Chinese and each common Chinese punctuation mark (，。“”…), -1 for each kana, bopomofo, box-drawing, private-use,
  * CJK-compatibility or Extension A character, -2 for each U+FFFD; other characters count 0.
  */
-export function hanScore(s: string): number {
+export function hanScore(s: string, punctuation = true): number {
   const c = commonChars();
   let score = 0;
   for (let i = 0; i < s.length; i++) {
     const x = s.charCodeAt(i);
     if (x < 0x80) continue;
-    if ((c[x] & ZH) !== 0 || CJK_PUNCT.has(x)) score++;
+    if ((c[x] & ZH) !== 0 || (punctuation && CJK_PUNCT.has(x))) score++;
     else if (x === 0xfffd) score -= 2;
     else if ((x >= 0x3040 && x <= 0x312f) || oddCjk(x)) score--; // kana, bopomofo, ...
   }
@@ -447,8 +448,11 @@ function bestReading(sample: Uint8Array): { label: string; score: number; text: 
   return { label: best, score: bestScore, text: bestText };
 }
 
-/** Whether a score is plain: positive, and at least half the reading's non-ASCII characters. */
-const plain = (score: number, text: string): boolean => score > 0 && score * 2 >= nonAscii(text);
+/**
+ * Whether a reading's score is plain: positive, and at least half its non-ASCII characters (a
+ * third for windows-1251, whose words count their letters less two).
+ */
+const plain = (score: number, text: string, label: string): boolean => score > 0 && score * (label === 'windows-1251' ? 3 : 2) >= nonAscii(text);
 
 /** Decode undeclared bytes: UTF-8 when valid, else the best-scoring reading (READINGS). */
 function guess(bytes: Uint8Array): DecodedHtml {
@@ -457,7 +461,7 @@ function guess(bytes: Uint8Array): DecodedHtml {
   const b = bestReading(sample);
   const html = sample.length === bytes.length ? b.text : decoder(b.label).decode(bytes);
   const d: DecodedHtml = { html, charset: decoder(b.label).encoding, from: b.label === 'utf-8' ? 'default' : 'sniffed' };
-  if (!plain(b.score, b.text)) d.guess = 'low';
+  if (!plain(b.score, b.text, b.label)) d.guess = 'low';
   return d;
 }
 
@@ -485,5 +489,5 @@ function legacyOverUtf8(bytes: Uint8Array): DecodedHtml | 'garbage' | undefined 
   const r = READINGS.find((x) => decoder(x.label).encoding === g.charset) as Reading;
   const text = g.html.length > u.length ? g.html.slice(0, u.length) : g.html;
   const score = r.score(text);
-  return score >= 4 && plain(score, text) ? g : undefined;
+  return score >= 4 && plain(score, text, g.charset) ? g : undefined;
 }

@@ -11,7 +11,7 @@ import { binaryKind } from './binary.js';
 /**
  * Read an HTML file (plain, gzip or zstd) as one record `{id: path, title, charset, text}`: the
  * charset by `decodeHtml` (a byte-order mark, the `<meta>`, else a guess; `charset_declared` when
- * the bytes overruled the `<meta>`), the text by `htmlToText`, the
+ * the bytes overruled the `<meta>`, `charset_guess: 'low'` when the text may be garbage), the text by `htmlToText`, the
  * extractor of the `extract` stage. Rejects: `file_too_large` (over `maxLineBytes`),
  * `binary_content` (an executable, PDF, image or archive, or bytes with NULs: `detail.kind`),
  * `extract_empty` (no text), `truncated_input` (a damaged compressed file).

@@ -128,7 +128,7 @@ interface Damage {
  * warcio. Each HTML `response` record becomes `{url, date, warc_record_id, content_type,
  * charset, title, text}`, the text extracted by `htmlToText` (the `extract` stage's extractor)
  * after decoding with the charset of the HTTP header, else of the `<meta>`, else a guess
- * (`decodeHtml`; `charset_declared` is added when the bytes overruled the declared charset). Each WET
+ * (`decodeHtml`; `charset_declared` is added when the bytes overruled the declared charset, `charset_guess: 'low'` when the text may be garbage). Each WET
  * `conversion` record becomes the same fields with its text as it is. Other record types
  * (`warcinfo`, `request`, `metadata`, `resource`) are not documents and are passed over.
  * Sources are `file:N`, N the 1-based number of the WARC record in the file (a damaged stretch

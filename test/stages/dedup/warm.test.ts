@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Shingler } from '../../../src/stages/dedup/shingle.js';
 import { makePermutations, signature } from '../../../src/stages/dedup/signature.js';
@@ -7,42 +6,22 @@ import { dedupOptions, minHashConfig } from '../../../src/stages/dedup/options.j
 import { resolveOptions } from '../../../src/core/options.js';
 import * as warm from '../../../src/stages/dedup/warm.js';
 import { warmMinHash } from '../../../src/stages/dedup/warm.js';
-import { ROOT, runNode } from '../../helpers/run.js';
+import { unrunBlocks } from '../../helpers/coverage.js';
 
-/** Run the MinHash warm-up alone under V8 block coverage; list the unrun blocks of shingle/signature. */
-const COVERAGE = `
-import { Session } from 'node:inspector/promises';
-import { readFileSync } from 'node:fs';
-const dist = process.argv[1];
-const s = new Session();
-s.connect();
-await s.post('Profiler.enable');
-await s.post('Profiler.startPreciseCoverage', { callCount: true, detailed: true });
+/** The MinHash warm-up alone, to be run under V8 block coverage (unrunBlocks). */
+const SETUP = `
 const { Shingler } = await import(dist + '/stages/dedup/shingle.js');
 const { makePermutations } = await import(dist + '/stages/dedup/signature.js');
 const { warmMinHash } = await import(dist + '/stages/dedup/warm.js');
 warmMinHash(new Shingler({ ngram: 5, charNgram: 3 }), makePermutations(112, 1));
-const { result } = await s.post('Profiler.takePreciseCoverage');
-const out = [];
-for (const sc of result) {
-  const m = /stages\\/dedup\\/(shingle|signature)\\.js$/.exec(sc.url);
-  if (!m) continue;
-  const src = readFileSync(new URL(sc.url), 'utf8');
-  for (const f of sc.functions) {
-    if (!['shingle', 'symbolShingle', 'signatureInto', 'fmix32'].includes(f.functionName)) continue;
-    if (f.ranges[0].count === 0) { out.push(f.functionName + ': (never called)'); continue; }
-    for (const r of f.ranges) if (r.count === 0) out.push(f.functionName + ': ' + src.slice(r.startOffset, r.endOffset).replace(/\\s+/g, ' ').trim().slice(0, 60));
-  }
-}
-console.log(JSON.stringify(out));
 `;
 
 describe('MinHash warm-up', () => {
   it('takes every branch of shingle and signatureInto (so no record meets one without type feedback)', async () => {
-    const r = await runNode(['--input-type=module', '-e', COVERAGE, join(ROOT, 'dist')]);
+    const r = await unrunBlocks(SETUP, 'stages/dedup/(shingle|signature)\\.js$', ['shingle', 'symbolShingle', 'signatureInto', 'fmix32']);
     expect(r.stderr).toBe('');
     // the one-by-one tail of signatureInto runs only when k is not a multiple of 4 (112 is)
-    const cold = (JSON.parse(r.stdout) as string[]).filter((b) => !b.startsWith('signatureInto: { const ai = a[i]; const bi = b[i];'));
+    const cold = r.blocks.filter((b) => !b.startsWith('signature.js signatureInto: { const ai = a[i]; const bi = b[i];'));
     expect(cold).toEqual([]);
   });
 

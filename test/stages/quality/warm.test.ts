@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { makeDoc } from '../../../src/core/doc.js';
 import type { StageContext } from '../../../src/core/stage.js';
@@ -11,7 +10,7 @@ import { loadPreset } from '../../../src/stages/quality/ruleset.js';
 import { SignalComputer } from '../../../src/stages/quality/signals.js';
 import * as warm from '../../../src/stages/quality/warm.js';
 import { warmTexts, warmUp } from '../../../src/stages/quality/warm.js';
-import { ROOT, runNode } from '../../helpers/run.js';
+import { unrunBlocks } from '../../helpers/coverage.js';
 
 /**
  * Blocks of the hot quality functions that the warm-up texts may leave unrun: unreachable or
@@ -46,15 +45,8 @@ const MAY_STAY_COLD = [
   'hashtable.js grow: (never called)',
 ];
 
-/** Run the warm-up alone in a child under V8 block coverage; list the unrun blocks of the hot functions. */
-const COVERAGE = `
-import { Session } from 'node:inspector/promises';
-import { readFileSync } from 'node:fs';
-const dist = process.argv[1];
-const s = new Session();
-s.connect();
-await s.post('Profiler.enable');
-await s.post('Profiler.startPreciseCoverage', { callCount: true, detailed: true });
+/** The quality warm-up alone, to be run under V8 block coverage (unrunBlocks). */
+const SETUP = `
 const q = await import(dist + '/stages/quality/index.js');
 const { warmUp } = await import(dist + '/stages/quality/warm.js');
 for (const name of ['web-en', 'web-zh']) {
@@ -62,27 +54,14 @@ for (const name of ['web-en', 'web-zh']) {
   const c4 = set.c4 ? new q.C4Lines(set.c4) : undefined;
   warmUp(new q.SignalComputer(set.signals, c4), c4);
 }
-const { result } = await s.post('Profiler.takePreciseCoverage');
-const hot = new Set(['profileInto', 'splitLines', 'emit', 'startsWord', 'run', 'paragraphs', 'markRepeated', 'markRepeatedWithin', 'topNgram', 'topNgramPartitioned', 'covered', 'dupNgram', 'narrow', 'isCodeLine', 'flagLines', 'endsWithTerminal', 'sentences', 'keptText', 'slotOf', 'insert', 'add', 'seenOrAdd', 'clear', 'grow']);
-const out = [];
-for (const sc of result) {
-  const m = /stages\\/quality\\/(profile|signals|c4|hashtable)\\.js$/.exec(sc.url);
-  if (!m) continue;
-  const src = readFileSync(new URL(sc.url), 'utf8');
-  for (const f of sc.functions) {
-    if (!hot.has(f.functionName)) continue;
-    if (f.ranges[0].count === 0) { out.push(m[1] + '.js ' + f.functionName + ': (never called)'); continue; }
-    for (const r of f.ranges) if (r.count === 0) out.push(m[1] + '.js ' + f.functionName + ': ' + src.slice(r.startOffset, r.endOffset).replace(/\\s+/g, ' ').trim().slice(0, 80));
-  }
-}
-console.log(JSON.stringify(out));
 `;
+const HOT = ['profileInto', 'splitLines', 'emit', 'startsWord', 'run', 'paragraphs', 'markRepeated', 'markRepeatedWithin', 'topNgram', 'topNgramPartitioned', 'covered', 'dupNgram', 'narrow', 'isCodeLine', 'flagLines', 'endsWithTerminal', 'sentences', 'keptText', 'slotOf', 'insert', 'add', 'seenOrAdd', 'clear', 'grow'];
 
 describe('quality warm-up', () => {
   it('takes every branch of the hot loops (so no record meets one without type feedback)', async () => {
-    const r = await runNode(['--input-type=module', '-e', COVERAGE, join(ROOT, 'dist')]);
+    const r = await unrunBlocks(SETUP, 'stages/quality/(profile|signals|c4|hashtable)\\.js$', HOT);
     expect(r.stderr).toBe('');
-    const cold = (JSON.parse(r.stdout) as string[]).filter((b) => !MAY_STAY_COLD.some((ok) => b.startsWith(ok)));
+    const cold = r.blocks.filter((b) => !MAY_STAY_COLD.some((ok) => b.startsWith(ok)));
     expect(cold).toEqual([]);
   });
 

@@ -12,7 +12,7 @@ import { verifyZstd } from '../zstd.js';
 import { compactJson, keepExact, MAX_DEPTH, scanParsed } from '../json.js';
 import { crc32 } from '../crc32.js';
 import { showText } from '../../core/show.js';
-import { FOOTER_CRC_KEY, FOOTER_CRC_MARK, footerCrc, footerCrcAt } from '../parquetFooter.js';
+import { CREATED_BY_CHECKED, FOOTER_CRC_KEY, footerChecked, footerCrc, footerCrcAt } from '../parquetFooter.js';
 
 /** A JSON column's value holding a number JavaScript cannot hold exactly, with its text. */
 class ExactJson {
@@ -256,9 +256,11 @@ async function footerDamage(file: AsyncBuffer, metadata: FileMetaData): Promise<
   const at = footerCrcAt(meta);
   const where = `the footer (bytes ${size - 8 - len}-${size - 8})`;
   if (at < 0) {
-    const marked = Buffer.from(meta.buffer, meta.byteOffset, meta.length).includes(FOOTER_CRC_MARK) || metadata.key_value_metadata?.some((kv) => kv.key === FOOTER_CRC_KEY) === true;
+    const marked = footerChecked(meta) || (metadata.created_by === CREATED_BY_CHECKED && metadata.key_value_metadata?.some((kv) => kv.key === FOOTER_CRC_KEY) === true);
     return marked ? `${where} has lost its checksum entry: it is damaged` : undefined;
   }
+  // Another tool's rewrite of our file keeps the entry but not our created_by: not ours to check.
+  if (!footerChecked(meta, at + 8) && metadata.created_by !== CREATED_BY_CHECKED) return undefined;
   const want = Number.parseInt(new TextDecoder().decode(meta.subarray(at, at + 8)), 16);
   const actual = footerCrc(meta, at);
   if (actual !== want) return `footer checksum mismatch: ${where} has CRC-32 ${hex(actual)}, its checksum entry says ${Number.isNaN(want) ? 'something unreadable' : hex(want)}; the footer is damaged`;

@@ -24,7 +24,7 @@ import { makeDir } from '../dirs.js';
 import { showText } from '../../core/show.js';
 import { showPath } from '../../core/fsname.js';
 import { PageChecksumWriter } from './parquetChecksum.js';
-import { FOOTER_CRC_KEY, FOOTER_CRC_MARK, FOOTER_CRC_PLACEHOLDER } from '../parquetFooter.js';
+import { CREATED_BY_CHECKED, FOOTER_CRC_KEY, FOOTER_CRC_PLACEHOLDER } from '../parquetFooter.js';
 
 /** Column compression of written Parquet files. */
 export type ParquetCompression = 'none' | 'snappy' | 'gzip' | 'zstd' | 'brotli';
@@ -206,7 +206,7 @@ export class ParquetShardWriter implements DocSink {
       schema: schema as never,
       codec: CODEC[this.compression],
       compressors: pages === null ? this.compressors : pages.compressors({ SNAPPY: snappy, ...this.compressors }),
-      createdBy: pages === null ? 'corpus-clean (hyparquet-writer)' : `corpus-clean (hyparquet-writer; page crc, ${FOOTER_CRC_MARK})`,
+      createdBy: pages === null ? 'corpus-clean (hyparquet-writer)' : CREATED_BY_CHECKED,
       // The footer's own checksum, filled in by `pages.sealFooter` when the file is finished.
       kvMetadata: pages === null ? undefined : [{ key: FOOTER_CRC_KEY, value: FOOTER_CRC_PLACEHOLDER }],
     });

@@ -8,6 +8,7 @@ import { parquetHeader } from 'hyparquet/src/column.js';
 import { readFiles } from '../../../src/io/readers/index.js';
 import { crc32, crc32Js } from '../../../src/io/crc32.js';
 import { headerWithCrc } from '../../../src/io/writers/parquetChecksum.js';
+import { CREATED_BY_CHECKED } from '../../../src/io/parquetFooter.js';
 import { drain, type Drained, ROOT, runCli, tempDir } from '../../helpers/run.js';
 
 /** A page of a Parquet file: where its header starts, where its stored bytes are. */
@@ -131,6 +132,8 @@ describe('Parquet page checksums (hostile review 2 H1)', () => {
     const clean = await drain(readFiles([p]));
     const cleanText = bysource(clean);
     const footerAt = buf.length - 8 - buf.readUInt32LE(buf.length - 8);
+    const createdBy = buf.indexOf(CREATED_BY_CHECKED, footerAt);
+    expect(createdBy).toBeGreaterThan(footerAt);
     const copy = join(dir, 'meta-damaged.parquet');
     let caught = 0;
     let footerCaught = 0;
@@ -142,9 +145,12 @@ describe('Parquet page checksums (hostile review 2 H1)', () => {
       const d = await drain(readFiles([copy]));
       const where = `byte ${pos} (${pos >= footerAt ? 'footer' : 'page header'})`;
       expect(altered(d, cleanText), where).toEqual([]);
-      // Every footer byte is covered by its checksum; elsewhere, either everything came back or
-      // the file is an error: rows are never lost without a word.
-      if (pos >= footerAt) expect(d.fileErrors, where).toHaveLength(1);
+      // Every footer byte is covered by its checksum (but a flip in created_by, which says the
+      // footer is ours to check, only makes the file another tool's: its data is intact);
+      // elsewhere, either everything came back or the file is an error: rows are never lost
+      // without a word.
+      const inCreatedBy = pos >= createdBy && pos < createdBy + CREATED_BY_CHECKED.length;
+      if (pos >= footerAt && !inCreatedBy) expect(d.fileErrors, where).toHaveLength(1);
       if (d.fileErrors.length === 0) expect(d.docs.length, where).toBe(170);
       else {
         caught++;
@@ -157,6 +163,29 @@ describe('Parquet page checksums (hostile review 2 H1)', () => {
     expect(footerCaught).toBeGreaterThan(500);
     expect(caught).toBeGreaterThan(footerCaught);
   }, 300_000);
+
+  it('a file another tool rewrote (our checksum entry kept, its own created_by) is read, not refused as damaged (hostile review 3 N7)', async () => {
+    const p = join(dir, 'rewritten.parquet');
+    expect((await runCli(['cat', input, '--output', p, '--row-group-size', '50', '-q'])).code).toBe(0);
+    const buf = readFileSync(p);
+    const at = buf.indexOf(CREATED_BY_CHECKED, buf.length - 8 - buf.readUInt32LE(buf.length - 8));
+    buf.write('parquet-cpp-arrow version 18.1.0'.padEnd(CREATED_BY_CHECKED.length, ' '), at, 'latin1');
+    await writeFile(p, buf);
+    const d = await drain(readFiles([p]));
+    expect(d.fileErrors).toEqual([]);
+    expect(d.docs.length).toBe(170);
+  });
+
+  it('a field named like the checksum entry is written as it is and does not take the checksum (hostile review 3 N8)', async () => {
+    const inp = join(dir, 'field.jsonl');
+    const name = 'corpus-clean.footer_crc32\u0018\u000812345678';
+    await writeFile(inp, [1, 2, 3].map((i) => JSON.stringify({ text: `record ${i}`, [name]: `v${i}` })).join('\n') + '\n');
+    const p = join(dir, 'field.parquet');
+    expect((await runCli(['cat', inp, '--output', p, '-q'])).code).toBe(0);
+    const d = await drain(readFiles([p]));
+    expect(d.fileErrors).toEqual([]);
+    expect(d.docs.map((x) => (x.data as Record<string, unknown>)[name])).toEqual(['v1', 'v2', 'v3']);
+  });
 
   it('the CLI: a damaged page exits 1 naming the file and the byte; the rejects hold the row group; the other row groups are written', async () => {
     const p = join(dir, 'cli.parquet');

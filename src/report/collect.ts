@@ -120,8 +120,18 @@ export interface RunData {
 }
 
 /** The rejects file of a run folder, whatever its compression. */
+/**
+ * A file a run wrote into its folder, as `_stats.json` names it (relative to where the run was
+ * started, or absolute): found in `dir` by its name first, so that a report made from another
+ * folder, or of a run folder copied or moved elsewhere, finds it.
+ */
+function inRunFolder(dir: string, p: string): string {
+  const here = join(dir, basename(p));
+  return existsSync(here) ? here : p;
+}
+
 export function findRejects(dir: string, stats: RunSummary): string | undefined {
-  if (typeof stats.rejects === 'string' && existsSync(stats.rejects)) return stats.rejects;
+  if (typeof stats.rejects === 'string' && existsSync(inRunFolder(dir, stats.rejects))) return inRunFolder(dir, stats.rejects);
   for (const n of ['_rejects.jsonl', '_rejects.jsonl.gz', '_rejects.jsonl.zst']) if (existsSync(join(dir, n))) return join(dir, n);
   return undefined;
 }
@@ -337,6 +347,6 @@ export async function collectRun(dir: string, sampleLines?: readonly string[]): 
   const rejectsFile = findRejects(dir, stats);
   const samples = rejectsFile ? await readSamples(rejectsFile, stats, textField, undefined, sampleLines) : new Map<string, Sample[]>();
   let shardBytes = 0;
-  for (const s of stats.shards ?? []) shardBytes += (await stat(s).catch(() => ({ size: 0 }))).size;
+  for (const s of stats.shards ?? []) shardBytes += (await stat(inRunFolder(dir, s)).catch(() => ({ size: 0 }))).size;
   return { dir, name, stats, recipeText, samples, rejectsFile, rejectsBytes: rejectsFile ? (await stat(rejectsFile)).size : undefined, shardBytes };
 }

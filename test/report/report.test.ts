@@ -1,4 +1,4 @@
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, runCli, tempDir } from '../helpers/run.js';
@@ -34,6 +34,21 @@ describe('corpus-clean report', () => {
     const bad = await runCli(['report', dir]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("give the output folder of a finished 'corpus-clean run'");
+  });
+
+  it('a run folder moved elsewhere: the report still finds its shards and rejects (new-user review 4)', async () => {
+    const first = join(dir, 'moved-from');
+    const r = await runCli(['run', 'rules/recipes/sample.yaml', '-o', first, '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    const moved = join(dir, 'moved-to');
+    await rename(first, moved);
+    const page = join(dir, 'moved.html');
+    expect((await runCli(['report', moved, '-o', page])).code).toBe(0);
+    const html = await readFile(page, 'utf8');
+    const mb = /(\d+) shards, ([\d.]+) MB/.exec(html);
+    expect(mb).not.toBeNull();
+    expect(Number(mb![2])).toBeGreaterThan(0);
+    expect(html).toContain(join(moved, '_rejects.jsonl'));
   });
 });
 

@@ -172,7 +172,9 @@ export function openDecoded(path: string): AsyncGenerator<Buffer> {
 }
 
 async function* openFile(path: string): AsyncGenerator<Buffer> {
-  const size = await stat(fsPath(path)).then((st) => (st.isFile() ? st.size : READ_CHUNK), () => READ_CHUNK);
+  const st = await stat(fsPath(path)).catch(() => null);
+  const isFile = st?.isFile() === true;
+  const size = isFile ? st!.size : READ_CHUNK;
   if (size === 0) {
     const empty = emptyCompressed(path);
     if (empty !== null) throw empty;
@@ -186,7 +188,21 @@ async function* openFile(path: string): AsyncGenerator<Buffer> {
   }
   const highWaterMark = size < READ_CHUNK ? size + 1 : READ_CHUNK;
   const open = (): AsyncIterable<Buffer> => createReadStream(fsPath(path), { highWaterMark });
-  yield* decoded(open(), open);
+  yield* decoded(isFile ? whole(open(), size) : open(), open);
+}
+
+/**
+ * The bytes of a regular file that had `size` bytes when it was opened: a file that ends sooner
+ * was cut or rewritten while it was read (hostile review 3 H2: 24,049 of 36,372 lines lost with
+ * exit 0), which is damage, named, never a quiet early end.
+ */
+async function* whole(chunks: AsyncIterable<Buffer>, size: number): AsyncGenerator<Buffer> {
+  let n = 0;
+  for await (const b of chunks) {
+    n += b.length;
+    yield b;
+  }
+  if (n < size) throw new InputDamage(`the file shrank while it was read: ${size} bytes when it was opened, it ended after ${n} (cut or rewritten by something else?)`, { offset: n, cut: true });
 }
 
 /**

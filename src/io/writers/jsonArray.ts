@@ -107,7 +107,15 @@ export class JsonArrayWriter implements DocSink {
   }
 
   /** Give up: remove the temporary, or the file when it was published already (the run was cut short after it). */
-  async abort(): Promise<void> {
+  abort(): Promise<void> {
+    // One abort for all callers: a second one waits for the removal (see ShardedWriter.abort).
+    this.aborting ??= this.removeAll();
+    return this.aborting;
+  }
+
+  private aborting: Promise<void> | null = null;
+
+  private async removeAll(): Promise<void> {
     this.done = true;
     if (this.published) {
       this.published = false;

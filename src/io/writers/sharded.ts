@@ -115,8 +115,8 @@ export class ShardedWriter {
   private readonly folder: boolean;
   private readonly compression: OutputCompression;
   private aborted = false;
-  /** A shard being closed, so `abort` can wait for it. */
-  private closing: Promise<void> | null = null;
+  /** Every shard close in flight (a rollover does not wait for the one before): an abort waits for all. */
+  private readonly closing = new Set<Promise<void>>();
   /** The shard being opened, if any: an abort waits for it (it may create its file after the abort began). */
   private opening: Promise<unknown> | null = null;
   /** Every shard whose file exists and is not yet published or removed (an abort may come mid-open). */
@@ -268,7 +268,9 @@ export class ShardedWriter {
       }
       this.written.push(s.final);
     })();
-    this.closing = p.catch(() => {});
+    const settled = p.catch(() => {});
+    this.closing.add(settled);
+    void settled.then(() => this.closing.delete(settled));
     return p;
   }
 
@@ -308,14 +310,26 @@ export class ShardedWriter {
    * output cut short is not a result: a set of whole shards would look complete, M5). Also after
    * `close`, until the caller marked the output finished. Devices and FIFOs are left alone.
    */
-  async abort(): Promise<void> {
+  abort(): Promise<void> {
+    // One abort for all callers: a second caller (the signal's clean-up while the job aborts on
+    // its own) must wait for the removal to end, not find the list already taken and let the
+    // process exit with shards still there (seen in CI: SIGINT left two shards).
+    this.aborting ??= this.removeAll();
+    return this.aborting;
+  }
+
+  private aborting: Promise<void> | null = null;
+
+  private async removeAll(): Promise<void> {
     this.aborted = true;
     this.shard = null;
     await Promise.all([...this.live].map((s) => this.discard(s)));
     // A shard in the middle of being opened discards itself once its open ends (see openShard).
     if (this.opening) await this.opening;
-    // A shard in the middle of being closed: its temporary is removed unless it was published.
-    if (this.closing) await this.closing;
+    // Shards in the middle of being closed (one per rollover still renaming): each removes its
+    // temporary, or is published and then removed below. Waiting only for the latest one let an
+    // earlier shard be renamed into place after the removal (seen in CI: SIGINT left two shards).
+    await Promise.all([...this.closing]);
     for (const f of this.published.splice(0)) await unlink(f).catch(() => {});
   }
 }

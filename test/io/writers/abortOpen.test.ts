@@ -31,3 +31,26 @@ describe('ShardedWriter.abort while a shard is being opened', () => {
     expect(left).toEqual([]);
   });
 });
+
+// Two callers abort at once (the job on its own and the signal's clean-up): the second must not
+// resolve before the first has removed every completed shard (CI once saw SIGINT leave two of
+// three: the second abort found the list already taken and the process exited).
+const TWICE = `
+const { ShardedWriter } = await import(${JSON.stringify(join(ROOT, 'dist/io/writers/sharded.js'))});
+const out = process.argv[1];
+const w = new ShardedWriter({ output: out, compression: 'gzip', shardRecords: 1 }, true);
+for (let i = 0; i < 4; i++) await w.write('{"text":"a"}\\n', 1);
+w.abort();
+await w.abort();
+process.exit(0);
+`;
+
+describe('ShardedWriter.abort called twice at once', () => {
+  it('the second call resolves only once every published shard is removed', async () => {
+    const dir = await tempDir();
+    const out = join(dir, 'o');
+    const r = await runNode(['--input-type=module', '-e', TWICE, out + '/']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readdirSync(out)).toEqual([]);
+  });
+});

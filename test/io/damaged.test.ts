@@ -64,7 +64,9 @@ describe('zstd', () => {
     }
     expect(total).toBe(blocks * (128 << 10));
     // The old decoder turned the whole 1 MiB read chunk into 256 MiB before handing any of it out.
-    expect(peak).toBeLessThan(64 << 20);
+    // (The process's array buffers also hold chunks the garbage collector has not freed yet: at
+    // 64 MiB this failed once in CI under load with 64.3 MiB, so the bound is half the old peak.)
+    expect(peak).toBeLessThan(128 << 20);
   });
 
   it('a cut file ends in a named error after the records before the cut', async () => {

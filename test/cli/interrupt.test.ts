@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CLI, ROOT, runCli, tempDir } from '../helpers/run.js';
+import { CLI, ROOT, runCli, signalWhen, tempDir } from '../helpers/run.js';
 
 // SIGINT/SIGTERM while shards roll over quickly (J2, J3): exit 130/143 with the "interrupted"
 // message, never a crash, and no temporary left. The signal is sent once the second shard is
@@ -13,24 +13,7 @@ afterAll(async () => {
 });
 
 function interrupted(args: string[], out: string, signal: NodeJS.Signals): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((res, rej) => {
-    const p = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
-    const err: Buffer[] = [];
-    p.stderr.on('data', (b: Buffer) => err.push(b));
-    p.on('error', rej);
-    let sent = false;
-    const poll = setInterval(async () => {
-      const names = await readdir(out).catch(() => [] as string[]);
-      if (!sent && names.includes('part-00002.jsonl.gz')) {
-        sent = true;
-        p.kill(signal);
-      }
-    }, 2);
-    p.on('close', (code) => {
-      clearInterval(poll);
-      res({ code, stderr: Buffer.concat(err).toString() });
-    });
-  });
+  return signalWhen(args, out, (names) => names.includes('part-00002.jsonl.gz'), signal);
 }
 
 describe('signals while shards are written', () => {

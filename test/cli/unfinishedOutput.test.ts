@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CLI, ROOT, runCli, tempDir } from '../helpers/run.js';
+import { CLI, ROOT, runCli, signalWhen, tempDir } from '../helpers/run.js';
 
 // Hostile review 2, M5: a `cat -o DIR/` killed (-9) or stopped (SIGTERM) left a set of whole,
 // valid shards that nothing told apart from a finished output; reading the folder back gave
@@ -20,28 +20,6 @@ beforeAll(async () => {
   const text = 'lorem ipsum dolor sit amet '.repeat(20);
   await writeFile(input, Array.from({ length: 40000 }, (_, i) => JSON.stringify({ id: i, text })).join('\n') + '\n');
 });
-
-/** Start the CLI and send `signal` once `ready(names in watched)` holds; resolves when it ends. */
-function cutShort(args: string[], watched: string, ready: (names: string[]) => boolean, signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
-  return new Promise((res, rej) => {
-    const p = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
-    const err: Buffer[] = [];
-    p.stderr.on('data', (b: Buffer) => err.push(b));
-    p.on('error', rej);
-    let sent = false;
-    const poll = setInterval(async () => {
-      const names = await readdir(watched).catch(() => [] as string[]);
-      if (!sent && ready(names)) {
-        sent = true;
-        p.kill(signal);
-      }
-    }, 2);
-    p.on('close', (code, sig) => {
-      clearInterval(poll);
-      res({ code, signal: sig, stderr: Buffer.concat(err).toString() });
-    });
-  });
-}
 
 /** Every file of a folder (names starting with `.` too) with its bytes. */
 async function files(d: string): Promise<Record<string, string>> {
@@ -67,7 +45,7 @@ describe('a folder output is finished only with _SUCCESS (M5)', () => {
   it('kill -9 mid-write: the folder is refused as input (--allow-unfinished reads it); the same command starts over, byte-identical', async () => {
     const out = join(dir, 'k9') + '/';
     const args = ['cat', input, '-o', out, '--shard-records', '2000', '--compress', 'gzip', '-q'];
-    const k = await cutShort(args, out, (n) => n.includes('part-00002.jsonl.gz'), 'SIGKILL');
+    const k = await signalWhen(args, out, (n) => n.includes('part-00002.jsonl.gz'), 'SIGKILL');
     expect(k.signal).toBe('SIGKILL');
     const left = await readdir(out);
     expect(shards(left).length).toBeGreaterThan(0);
@@ -91,7 +69,7 @@ describe('a folder output is finished only with _SUCCESS (M5)', () => {
       let r: Awaited<ReturnType<typeof cutShort>> = { code: 0, signal: null, stderr: '' };
       for (let t = 0; t < 3 && r.code === 0; t++) {
         out = join(dir, `s-${signal}-${t}`) + '/';
-        r = await cutShort(['cat', input, '-o', out, '--shard-records', '2000', '--compress', 'gzip', '--rejects', join(out, '_rej.jsonl'), '-q'], out, (n) => n.includes('part-00002.jsonl.gz'), signal);
+        r = await signalWhen(['cat', input, '-o', out, '--shard-records', '2000', '--compress', 'gzip', '--rejects', join(out, '_rej.jsonl'), '-q'], out, (n) => n.includes('part-00002.jsonl.gz'), signal);
       }
       expect(r.code, r.stderr).toBe(code);
       expect(r.stderr).toMatch(/unfinished output removed/);
@@ -157,7 +135,7 @@ describe('a file-mode shard set (-o out.jsonl --shard-records N)', () => {
     expect((await runCli(argsTo(ref))).code).toBe(0);
     const fk = join(dir, 'fk');
     await mkdir(fk);
-    const k = await cutShort(argsTo(fk), fk, (n) => n.includes('out-00002.jsonl'), 'SIGKILL');
+    const k = await signalWhen(argsTo(fk), fk, (n) => n.includes('out-00002.jsonl'), 'SIGKILL');
     expect(k.signal).toBe('SIGKILL');
     expect(existsSync(join(fk, '.out.jsonl.lock'))).toBe(true);
     const read = await runCli(['cat', join(fk, 'out-00000.jsonl'), '-q']);
@@ -171,7 +149,7 @@ describe('a file-mode shard set (-o out.jsonl --shard-records N)', () => {
 
     const ft = join(dir, 'ft');
     await mkdir(ft);
-    const t = await cutShort(argsTo(ft), ft, (n) => n.includes('out-00002.jsonl'), 'SIGTERM');
+    const t = await signalWhen(argsTo(ft), ft, (n) => n.includes('out-00002.jsonl'), 'SIGTERM');
     expect(t.code, t.stderr).toBe(143);
     expect(await readdir(ft)).toEqual([]);
   }, 60_000);

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { afterAll } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -92,4 +92,29 @@ export async function drain(source: DocSource): Promise<Drained> {
 /** Split a buffer into chunks of `size` bytes, as an async iterable. */
 export async function* chunked(buf: Buffer, size: number): AsyncGenerator<Buffer> {
   for (let i = 0; i < buf.length; i += size) yield buf.subarray(i, i + size);
+}
+
+/**
+ * Start the CLI with `args` and send it `signal` once `ready` says yes to the names in the folder
+ * `watched` (polled every 2 ms): a signal that lands while output is being written.
+ */
+export function signalWhen(args: string[], watched: string, ready: (names: string[]) => boolean, signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+  return new Promise((res, rej) => {
+    const p = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    const err: Buffer[] = [];
+    p.stderr.on('data', (b: Buffer) => err.push(b));
+    p.on('error', rej);
+    let sent = false;
+    const poll = setInterval(async () => {
+      const names = await readdir(watched).catch(() => [] as string[]);
+      if (!sent && ready(names)) {
+        sent = true;
+        p.kill(signal);
+      }
+    }, 2);
+    p.on('close', (code, sig) => {
+      clearInterval(poll);
+      res({ code, signal: sig, stderr: Buffer.concat(err).toString() });
+    });
+  });
 }

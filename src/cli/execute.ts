@@ -9,6 +9,7 @@ import { pipeline } from '../core/pipeline.js';
 import { parseSize } from '../core/recipe.js';
 import { expandInputs, isInputName, isLost, type SkippedInput } from '../io/inputs.js';
 import { INPUT_FORMATS, readFiles, type InputFormat } from '../io/readers/index.js';
+import { htmlFieldFor } from '../io/readers/options.js';
 import { isFolderOutput, JsonlWriter, type JsonlOptions } from '../io/writers/jsonl.js';
 import { checkOutputName, checkOutputs, LOCK_NAME, lockOutput, prepareOutput, RUN_FILES } from '../io/outputs.js';
 import { refuseUnfinished, refuseUnfinishedShards } from '../exec/markers.js';
@@ -247,7 +248,7 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
   const closed = { now: false };
   const toStdout = output === '-' && job.sink === undefined;
   const unregisterClosed = toStdout ? onOutputClosed(() => void (closed.now = true)) : () => {};
-  let source: DocSource = readFiles(files, { format: format as InputFormat, txtMode, wrapArrays });
+  let source: DocSource = readFiles(files, { format: format as InputFormat, txtMode, wrapArrays, htmlField: htmlFieldFor(job.stages[0]) });
   if (toStdout) {
     source = untilClosed(source, closed);
     sink.writer = quietWhenClosed(sink.writer, closed);

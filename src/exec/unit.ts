@@ -16,7 +16,7 @@ import type { RunStats, StageStats } from '../core/stats.js';
 import { readFiles } from '../io/readers/index.js';
 import { readJsonl } from '../io/readers/jsonl.js';
 import { readParquet } from '../io/readers/parquet.js';
-import { readSettings } from '../io/readers/options.js';
+import { htmlFieldFor, readSettings } from '../io/readers/options.js';
 import { JsonlWriter } from '../io/writers/jsonl.js';
 import { RejectsWriter } from '../io/writers/rejects.js';
 import { SampledRejects } from '../core/rejectSink.js';
@@ -71,7 +71,9 @@ export async function buildStages(plan: Plan, registry: StageRegistry, phaseInde
 /** The records of a task's input: a whole file, a pack of whole files in order, a byte range read raw and split on lines, or row groups. */
 export function taskSource(plan: Plan, t: TaskSpec): DocSource {
   const s = plan.settings;
-  const options = { format: s.format, txtMode: s.txtMode, wrapArrays: s.wrapArrays };
+  const first = plan.stages[0];
+  const htmlField = htmlFieldFor(first === undefined ? undefined : { name: first.stage, options: first.options });
+  const options = { format: s.format, txtMode: s.txtMode, wrapArrays: s.wrapArrays, htmlField };
   const groups = t.rowGroups;
   if (groups !== undefined) {
     return {

@@ -14,7 +14,8 @@ import { binaryKind } from './binary.js';
  * the bytes overruled the `<meta>`, `charset_guess: 'low'` when the text may be garbage), the text by `htmlToText`, the
  * extractor of the `extract` stage. Rejects: `file_too_large` (over `maxLineBytes`),
  * `binary_content` (an executable, PDF, image or archive, or bytes with NULs: `detail.kind`),
- * `extract_empty` (no text), `truncated_input` (a damaged compressed file).
+ * `extract_empty` (no text), `truncated_input` (a damaged compressed file). With `htmlField` set
+ * (an `extract` stage follows) the record is `{id, charset, [htmlField]: page}`, not extracted here.
  */
 export async function* readHtml(path: string, events: ReadEvents, s: ReadSettings, chunks?: AsyncIterable<Buffer>): AsyncGenerator<Doc[]> {
   const { buf, bytes, damaged } = await readWhole(path, s.maxLineBytes, chunks);
@@ -35,6 +36,11 @@ export async function* readHtml(path: string, events: ReadEvents, s: ReadSetting
   const binary = binaryKind(buf, decoded.charset);
   if (binary !== null) {
     events.reject({ reason: 'binary_content', source, detail: { kind: binary, bytes } });
+    return;
+  }
+  if (s.htmlField !== undefined) {
+    // An `extract` stage comes next and extracts with its own options.
+    yield [makeDoc({ id: path, charset: decoded.charset, ...declaredOf(decoded), [s.htmlField]: decoded.html }, source)];
     return;
   }
   let r;

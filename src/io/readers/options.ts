@@ -20,6 +20,13 @@ export interface ReadOptions {
   wrapArrays?: string;
   /** Check the page checksums of Parquet files (PageHeader.crc, where a page has one); default true. False only to measure what it costs (bench/parquet-crc.ts). */
   parquetPageChecks?: boolean;
+  /**
+   * `.html` and WARC inputs: by default the reader extracts each page's main text (`text`, `title`).
+   * With a field name, it keeps the decoded page unextracted in that field instead, for an
+   * `extract` stage to do the extraction with its own options (the CLI sets this when a command's
+   * or recipe's first stage is `extract`).
+   */
+  htmlField?: string;
 }
 
 /** Resolved reader options. */
@@ -30,6 +37,7 @@ export interface ReadSettings {
   maxRawChars: number;
   wrapArrays: string | undefined;
   parquetPageChecks: boolean;
+  htmlField: string | undefined;
 }
 
 export function readSettings(o: ReadOptions = {}): ReadSettings {
@@ -40,7 +48,19 @@ export function readSettings(o: ReadOptions = {}): ReadSettings {
     maxRawChars: o.maxRawChars ?? o.maxLineBytes ?? 64 << 20,
     wrapArrays: o.wrapArrays,
     parquetPageChecks: o.parquetPageChecks ?? true,
+    htmlField: o.htmlField,
   };
+}
+
+/**
+ * The `htmlField` reader option for a list of stages: when the first is `extract`, `.html` and
+ * WARC pages are kept for it in its `field` (default `html`) instead of being extracted by the
+ * reader, so that its `method` and other options apply to them.
+ */
+export function htmlFieldFor(first: { name: string; options: Readonly<Record<string, unknown>> } | undefined): string | undefined {
+  if (first?.name !== 'extract') return undefined;
+  const field = first.options.field;
+  return typeof field === 'string' ? field : 'html';
 }
 
 /** Cut a raw line for the rejects file, saying so when it was cut. */

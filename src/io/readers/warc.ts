@@ -401,6 +401,10 @@ async function toDoc(record: WARCRecord, path: string, n: number, source: string
     events.reject({ reason: 'warc_not_html', source, detail: { ...meta(), content_type: contentType, binary } });
     return null;
   }
+  if (s.htmlField !== undefined) {
+    // An `extract` stage comes next and extracts with its own options.
+    return docAt({ ...meta(), content_type: contentType, charset: decoded.charset, ...declaredOf(decoded), [s.htmlField]: decoded.html }, path, n);
+  }
   let r;
   try {
     r = htmlToText(decoded.html);

@@ -59,7 +59,7 @@ export function createExtract(options: Record<string, unknown>): Stage {
 /** `extract`: HTML to main text (a one-pass main-content scorer, or Readability, with a page-text fallback). */
 export const extractStage: StageFactory = {
   name: 'extract',
-  summary: 'HTML (an `html` field) to its main text: boilerplate removed, lines and tables kept',
+  summary: 'HTML (an `html` field, or .html and WARC pages) to its main text: boilerplate removed, lines and tables kept',
   options: extractOptions,
   create: createExtract,
 };

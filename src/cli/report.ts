@@ -112,6 +112,7 @@ export function fixFor(reason: string, keys: string[], textField: TextField | un
   if (code === 'text_empty' || code === 'text_not_string') return `the ${field} field is empty or not a string; name the field that holds the text with --text-field`;
   if (stage === 'read') return `the file did not read as records (${code}); check its format (--format) and its encoding`;
   if (code === 'langid:not_kept') return `its language is not in the langid stage's keep list (see the lang: counters); add it to keep, or leave the file out`;
+  if (code === 'langid:too_short') return 'its texts are shorter than langid min_chars (letters of prose; a Han character counts 2): lower min_chars (0 keeps them, lang from the script), or leave length to the quality stage';
   if (code === 'langid:low_score') return 'the language identifier is unsure about its texts (short or mixed text?); lower langid min_score';
   if (stage === 'quality') return qualityFix(code, s, command, samples);
   if (stage === 'dedup') return 'the file repeats records already kept from other files (expected when sources overlap)';

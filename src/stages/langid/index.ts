@@ -6,7 +6,7 @@ export { fastTextBackend, loadLid176 } from './fasttext.js';
 export { francBackend } from './franc.js';
 export { CHINESE_VARIETIES, fromCld2Code, fromFastTextLabel, fromFrancCode, iso1To3, toIso1, widenKeep } from './iso639.js';
 export type { LangIdBackendName, LangIdOptions } from './langid.js';
-export { LANGID_BACKENDS, LOW_SCORE, NOT_KEPT, langId, langIdOptions, langIdStage, loadBackend } from './langid.js';
+export { LANGID_BACKENDS, LOW_SCORE, NOT_KEPT, TOO_SHORT, langId, langIdOptions, langIdStage, loadBackend } from './langid.js';
 export { modelText } from './modelText.js';
 export { cut, isCodeLine, proseOf } from './prose.js';
 export type { ScriptCounts } from './script.js';

@@ -20,6 +20,8 @@ import { showText } from '../../core/show.js';
 
 /** Reason code: the backend's score for its best language is below `minScore`. */
 export const LOW_SCORE = 'langid:low_score';
+/** Reason code: fewer letters of prose than `minChars`, so no language can be judged (score 0, below `minScore`). */
+export const TOO_SHORT = 'langid:too_short';
 /** Reason code: the language is not in `keep`. */
 export const NOT_KEPT = 'langid:not_kept';
 
@@ -176,7 +178,7 @@ function decide(
 /**
  * Build the stage from resolved options and ready backends. Writes `attrs.lang` (ISO 639-1
  * where one exists), `attrs.lang_score` and, for Chinese, `attrs.lang_script` (`Hans`|`Hant`);
- * drops with `langid:low_score`, then `langid:not_kept`, both with detail `{lang, score}`.
+ * drops with `langid:too_short` (below `minChars`: score 0) or `langid:low_score`, then `langid:not_kept`, all with detail `{lang, score}`.
  * Counts `lang:<code>` per record seen, how each was decided (`by:script`, `by:model`,
  * `by:short`) and summarises `lang_score`. `dialectJudge` (default: none) is the model asked
  * whether Han text with Cantonese or Wu marks is yue or wuu.
@@ -230,7 +232,7 @@ export function langIdStage(options: LangIdOptions, backend: LangIdBackend, dial
           count(counters, COUNTER_KEY('lang', lang));
           count(counters, COUNTER_KEY('by', by));
           observe(scores, score);
-          if (minScore !== null && score < minScore) ctx.reject(doc, LOW_SCORE, { lang, score });
+          if (minScore !== null && score < minScore) ctx.reject(doc, by === 'short' ? TOO_SHORT : LOW_SCORE, { lang, score });
           else if (keep !== null && !keep.has(lang)) ctx.reject(doc, NOT_KEPT, { lang, score });
           else out.push(doc);
         }

@@ -8,7 +8,7 @@ import { resolveOptions } from '../../../src/core/options.js';
 import type { RunStats } from '../../../src/core/stats.js';
 import { collect, fromRecords } from '../../../src/io/memory.js';
 import type { LangIdBackend } from '../../../src/stages/langid/index.js';
-import { LOW_SCORE, NOT_KEPT, langId, langIdOptions, langIdStage } from '../../../src/stages/langid/index.js';
+import { LOW_SCORE, NOT_KEPT, TOO_SHORT, langId, langIdOptions, langIdStage } from '../../../src/stages/langid/index.js';
 import { defaultRegistry } from '../../../src/stages/index.js';
 
 interface Sample extends JsonObject {
@@ -126,9 +126,19 @@ describe('langid, default backend (cascade: CLD2, then fastText when CLD2 is uns
   });
 
   it('minScore default 0.65 drops text with no language with langid:low_score before the keep check', async () => {
-    const { kept, rejects } = await run([{ text: '12:30 - 14:45 / 2015-11-23 #42 (3) 7.5% ...' }, ...of('en').slice(0, 2)], { keep: ['en'] });
-    expect(kept).toHaveLength(2);
-    expect(rejects.map((r) => r.reason)).toEqual([LOW_SCORE]);
+    const { kept, rejects } = await run([{ text: 'ok ok ok lol haha xd omg brb ttyl idk smh' }, ...of('en').slice(0, 2)], { keep: ['zh'] });
+    expect(kept).toHaveLength(0);
+    expect(rejects.map((r) => r.reason)).toEqual([LOW_SCORE, NOT_KEPT, NOT_KEPT]);
+  });
+
+  it('text below minChars is dropped as langid:too_short (not low_score), with the script\'s guess as lang', async () => {
+    const { kept, rejects } = await run([{ text: '很奇特的一本书。。' }, { text: '12:30 - 14:45 / 2015-11-23 #42 (3) 7.5% ...' }, ...of('en').slice(0, 1)], { keep: ['en', 'zh'] });
+    expect(kept).toHaveLength(1);
+    expect(rejects.map((r) => [r.reason, r.detail])).toEqual([
+      [TOO_SHORT, { lang: 'zh', score: 0 }],
+      [TOO_SHORT, { lang: 'und', score: 0 }],
+    ]);
+    expect((await run([{ text: '很奇特的一本书。。' }], { minChars: 0 })).kept[0].attrs).toMatchObject({ lang: 'zh', lang_score: 1 });
   });
 
   it('minScore null never drops for score; keep null keeps every language', async () => {

@@ -12,6 +12,7 @@ export default {
     minChars: { type: 'integer', default: 200, min: 0, doc: 'shortest text kept, in characters' },
   },
   create: ({ minChars }) =>
-    // Return a reason code to drop a record, nothing to keep it.
-    docStage({ name: 'min-chars', options: { minChars }, apply: (doc) => (getText(doc).length < minChars ? `too_short:${minChars}` : undefined) }),
+    // Return a reason code to drop a record, nothing to keep it. `ctx.textField` is the run's text
+    // field (--text-field, text_field in the recipe): without it getText reads `text`, else `content`.
+    docStage({ name: 'min-chars', options: { minChars }, apply: (doc, ctx) => (getText(doc, ctx.textField).length < minChars ? `too_short:${minChars}` : undefined) }),
 };

@@ -188,7 +188,7 @@ export async function loadStageModules(raw: unknown, registry: StageRegistry, so
     try {
       mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
     } catch (e) {
-      throw new UsageError(`${at}: cannot load module '${showText(s.module)}' (${showPath(path)}): ${errorText(e)}`);
+      throw new UsageError(`${at}: cannot load module '${showText(s.module)}' (${showPath(path)}): ${errorText(e)}${moduleHint(e)}`);
     }
     const factory = [mod.default, ...Object.values(mod)].find(isFactory);
     if (factory === undefined) throw new UsageError(`${at}: module '${showText(s.module)}' exports no stage factory ({name, summary, options, create})`);
@@ -297,4 +297,16 @@ export function resolveRecipe(raw: unknown, registry: StageRegistry, defaultName
   if (tf !== undefined) recipe.textField = tf;
   if (top.executor !== undefined && top.executor !== null) recipe.executor = resolveExecutor(top.executor);
   return recipe;
+}
+
+/** What to do when a stage module cannot be loaded for a reason its author can fix. */
+function moduleHint(e: unknown): string {
+  const m = e instanceof Error ? e.message : String(e);
+  if (/Cannot find (package|module) 'corpus-clean'/.test(m)) {
+    return "; the module imports 'corpus-clean', which must resolve from the module's folder: 'npm install corpus-clean' (or 'npm link corpus-clean') in that project";
+  }
+  if (/Cannot use import statement outside a module|require is not defined in ES module scope/.test(m)) {
+    return "; name the module .mjs (an ES module) or set \"type\": \"module\" in its package.json";
+  }
+  return '';
 }

@@ -21,6 +21,31 @@ describe('custom stage modules in recipes', () => {
     expect(await readFile(join(dir, 'again/_rejects.jsonl'), 'utf8')).toBe(await readFile(join(out, '_rejects.jsonl'), 'utf8'));
   });
 
+  it('the example reads the run\'s text field (text_field: raw_content), not only text/content', async () => {
+    const dir = await tempDir();
+    const long = 'A sentence of the raw content field, long enough. '.repeat(12);
+    await writeFile(join(dir, 'in.jsonl'), `${JSON.stringify({ raw_content: long })}\n${JSON.stringify({ raw_content: 'too short' })}\n`);
+    const recipe = join(dir, 'r.yaml');
+    const mod = join(ROOT, 'examples/custom-stage/min-chars.js');
+    await writeFile(recipe, `input: [in.jsonl]\ntext_field: raw_content\nstages:\n  - module: ${JSON.stringify(mod)}\n    min_chars: 300\noutput: {compression: none}\n`);
+    const out = join(dir, 'out');
+    const r = await runCli(['run', recipe, '-o', out, '--workers', '1']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/read 2 = written 1 \+ rejected 1/);
+    const back = await runCli(['cat', out + '/', '--text-field', 'raw_content']);
+    expect(JSON.parse(back.stdout.trim()).raw_content).toBe(long);
+  });
+
+  it('says how to make corpus-clean resolvable when a module outside the package imports it', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'min-chars.mjs'), await readFile(join(ROOT, 'examples/custom-stage/min-chars.js'), 'utf8'));
+    const recipe = join(dir, 'r.yaml');
+    await writeFile(recipe, 'stages:\n  - module: ./min-chars.mjs\n');
+    const r = await runCli(['run', recipe, '-i', join(ROOT, 'fixtures/sample'), '-o', join(dir, 'o')], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/cannot load module '\.\/min-chars\.mjs'.*'npm install corpus-clean'/);
+  });
+
   it('checks a module stage before reading: its options, its export and its name', async () => {
     const dir = await tempDir();
     const recipe = join(dir, 'r.yaml');

@@ -142,10 +142,11 @@ function qualityFix(code: string, s: RunStats | undefined, command: string, samp
  * records can be seen as it exists: the report's page by default, the rejects file (or how to
  * keep one) for a command that writes no report.
  */
-export function fileWarnings(s: RunStats, textField?: TextField, command = 'run', samples?: string): string[] {
+export function fileWarnings(s: RunStats, textField?: TextField, command = 'run', samples?: string, limit = FILE_WARNINGS_SHOWN): string[] {
   const files = Object.entries(s.perFile ?? {});
   if (files.length < 2) return [];
   const out: string[] = [];
+  const lost: number[] = [];
   for (const [name, f] of files) {
     if (f.read === 0) continue;
     const top = Object.entries(f.reasons).sort((a, b) => b[1] - a[1])[0];
@@ -155,6 +156,23 @@ export function fileWarnings(s: RunStats, textField?: TextField, command = 'run'
     const pct = ((100 * n) / f.read).toFixed(n === f.read ? 0 : 1);
     if (f.written === 0) out.push(`${showPath(name)}: none of its ${f.read} records was written; ${n} (${pct} %) rejected as ${reason}: ${fixFor(reason, keys, textField, s, command, samples)}`);
     else if (f.read >= MIN_RECORDS_FOR_SHARE && n > ONE_REASON_SHARE * f.read) out.push(`${showPath(name)}: ${pct} % of its ${f.read} records were rejected as ${reason}: ${fixFor(reason, keys, textField, s, command, samples)}`);
+    else continue;
+    lost.push(f.read - f.written);
   }
-  return out;
+  if (out.length <= limit) return out;
+  // Many small files (one page each): the `limit` that lost the most records, in file order, and a count of the rest.
+  const order = lost.map((n, i) => i).sort((a, b) => lost[b] - lost[a] || a - b);
+  const shown = new Set(order.slice(0, limit));
+  let records = 0;
+  for (const i of order.slice(limit)) records += lost[i];
+  const rest = out.length - limit;
+  return [
+    ...out.filter((_, i) => shown.has(i)),
+    `and ${rest} more ${rest === 1 ? 'file' : 'files'} like these (${records} ${records === 1 ? 'record' : 'records'} lost in all; the ${limit} that lost the most are shown above): every file is listed under perFile in the stats (_stats.json, --stats FILE)`,
+  ];
 }
+
+/** Per-file warnings shown on stderr (the report shows more: REPORT_FILE_WARNINGS). */
+export const FILE_WARNINGS_SHOWN = 20;
+/** Per-file warnings the report lists. */
+export const REPORT_FILE_WARNINGS = 200;

@@ -1,6 +1,6 @@
 import { rename, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { fileWarnings } from '../cli/report.js';
+import { fileWarnings, REPORT_FILE_WARNINGS } from '../cli/report.js';
 import { collectRun } from './collect.js';
 import { renderReport } from './html.js';
 import { makeDir } from '../io/dirs.js';
@@ -18,7 +18,7 @@ export async function writeReport(dir: string, output = join(dir, REPORT_FILE), 
   // Input names the run did not read (dangling links, FIFOs, second names of a file) head the list.
   const skipped = Array.isArray(data.stats.skipped) ? data.stats.skipped : [];
   const notRead = skipped.map((s) => `input '${showPath(String(s.name))}' skipped: ${String(s.reason)}`);
-  const html = renderReport(data, [...notRead, ...fileWarnings(data.stats)]);
+  const html = renderReport(data, [...notRead, ...fileWarnings(data.stats, undefined, 'run', undefined, REPORT_FILE_WARNINGS)]);
   await makeDir(dirname(output), 'report folder');
   const tmp = join(dirname(output), `.${basename(output)}.tmp-${process.pid}`);
   await writeFile(tmp, html);

@@ -65,3 +65,20 @@ describe('per-file accounting', () => {
     expect(rb.stderr).toContain('text_field` must be a field name or a list');
   });
 });
+
+describe('per-file warnings over many small files', () => {
+  it('shows the 20 files that lost the most, in file order, and counts the rest in one line', async () => {
+    const { fileWarnings } = await import('../../src/cli/report.js');
+    const perFile: Record<string, unknown> = {};
+    // 30 files that lost every record: file i read i+1 records.
+    for (let i = 0; i < 30; i++) perFile[`f${String(i).padStart(2, '0')}.jsonl`] = { read: i + 1, written: 0, rejected: i + 1, reasons: { 'read/text_missing': i + 1 }, keysSeen: { url: i + 1 } };
+    perFile['good.jsonl'] = { read: 5, written: 5, rejected: 0, reasons: {}, keysSeen: { text: 5 } };
+    const stats = { read: 470, written: 5, rejected: 465, stages: [], perFile } as unknown as Parameters<typeof fileWarnings>[0];
+    const w = fileWarnings(stats);
+    expect(w).toHaveLength(21);
+    // f10 .. f29 lost the most (11 .. 30 records), listed in file order; f00 .. f09 (55 records) are counted.
+    expect(w.slice(0, 20).map((l) => l.slice(0, 7))).toEqual(Array.from({ length: 20 }, (_, i) => `f${i + 10}.jso`));
+    expect(w[20]).toBe('and 10 more files like these (55 records lost in all; the 20 that lost the most are shown above): every file is listed under perFile in the stats (_stats.json, --stats FILE)');
+    expect(fileWarnings(stats, undefined, 'run', undefined, 100)).toHaveLength(30);
+  });
+});

@@ -41,6 +41,7 @@ export interface TextProfile {
   /** Offsets of the line without leading/trailing white space (`lstrip`/`rstrip`). */
   lineTrimStart: Int32Array;
   lineTrimEnd: Int32Array;
+  /** Hashes of each line's raw content; 0 for a text of one line (a line alone repeats nothing). */
   lineH1: Int32Array;
   lineH2: Int32Array;
   /** Characters that are not white space. */
@@ -196,8 +197,24 @@ function splitLines(text: string): number {
   const T = CHAR_CLASS;
   let nl = 0;
   let ls = 0;
+  let le = text.indexOf('\n');
+  if (le < 0) {
+    // One line (most short posts): a line alone repeats nothing, so its hash is never compared
+    // and is not computed (0). The signals take the same shortcut (SignalComputer.run).
+    if (lineCap === 0) growLines();
+    lineStart[0] = 0;
+    lineEnd[0] = n;
+    let ts = 0;
+    while (ts < n && (T[text.charCodeAt(ts)] & SPACE) !== 0) ts++;
+    let te = n;
+    while (te > ts && (T[text.charCodeAt(te - 1)] & SPACE) !== 0) te--;
+    lineTrimStart[0] = ts;
+    lineTrimEnd[0] = te;
+    lineH1[0] = 0;
+    lineH2[0] = 0;
+    return 1;
+  }
   for (;;) {
-    let le = text.indexOf('\n', ls);
     if (le < 0) le = n;
     if (nl >= lineCap) growLines();
     lineStart[nl] = ls;
@@ -220,6 +237,7 @@ function splitLines(text: string): number {
     nl++;
     if (le >= n) break;
     ls = le + 1;
+    le = text.indexOf('\n', ls);
   }
   return nl;
 }

@@ -305,12 +305,19 @@ export class SignalComputer {
     v[END_ELLIPSIS_LINES_RATIO] = ratio(endEllipsis, nSplit);
 
     // --- repetition: paragraphs (text.strip() split on \n{2,}) and lines (split on \n+)
-    this.paragraphs(p, v);
-    counter.clear(p.nLines);
+    // A text of one line is one paragraph and one line: nothing in it can repeat, and its line
+    // has no hash (profile.ts), so the counting below is skipped.
+    const oneLine = p.nLines === 1;
+    if (oneLine) {
+      v[PARAGRAPHS] = 1;
+      v[DUP_PARA_FRAC] = 0;
+      v[DUP_PARA_CHAR_FRAC] = 0;
+    } else this.paragraphs(p, v);
+    if (!oneLine) counter.clear(p.nLines);
     let dupLines = 0;
     let dupLineChars = 0;
-    let pieces = 0;
-    for (let li = 0; li < p.nLines; li++) {
+    let pieces = oneLine ? 1 : 0;
+    for (let li = 0; li < p.nLines && !oneLine; li++) {
       const a = p.lineStart[li];
       const b = p.lineEnd[li];
       if (b === a && li !== 0 && li !== p.nLines - 1) continue;
@@ -358,7 +365,7 @@ export class SignalComputer {
 
     // --- FineWeb line signals (non-empty lines of text.split('\n'))
     const la = this.lineAt;
-    counter.clear(p.nLines);
+    if (!oneLine) counter.clear(p.nLines);
     let nonEmpty = 0;
     let punctEnd = 0;
     let sentenceLines = 0;
@@ -386,6 +393,7 @@ export class SignalComputer {
       }
       if (b - a <= shortLen) short++;
       if (isCodeLine(text, p.lineTrimStart[li], p.lineTrimEnd[li])) code++;
+      if (oneLine) continue;
       const slot = counter.add(p.lineH1[li], p.lineH2[li], li);
       if (counter.countAt(slot) > 1) dupChars += b - a;
     }

@@ -79,6 +79,7 @@ export function warmTexts(): string[] {
     'ha '.repeat(12),
     '\u51f8'.repeat(12),
     'one line, no newline   ',
+    '  one indented line',
     'a first line\nand a last line   ',
     "It isn't",
     '',

@@ -340,6 +340,33 @@ describe('quality: tokens', () => {
     }
   });
 
+  // Most short posts are one line (319,545 of the 319,550 zh_quality:min_chars rejects of the
+  // bench mix): a line alone repeats nothing, so its hash is not computed and the repetition
+  // counts are skipped; a second line (even an empty one) takes the full count again.
+  it('does not hash the line of a one-line text, and its repetition signals stay those of one line and one paragraph', () => {
+    const zh = loadPreset('web-zh');
+    const c = new SignalComputer(zh.signals);
+    const at = (name: string) => c.values[c.indexOf(name)];
+    for (const t of ['', '   ', 'a\r', ' 今天天气很好，我们去公园散步吧。 ', '哈哈哈哈哈哈哈哈哈哈哈哈', '\t{ x = 1; }']) {
+      const p = profile(t);
+      expect([t, p.nLines, p.lineH1[0], p.lineH2[0]]).toEqual([t, 1, 0, 0]);
+      expect([p.lineStart[0], p.lineEnd[0], t.slice(p.lineTrimStart[0], p.lineTrimEnd[0])]).toEqual([0, t.length, t.trim()]);
+      c.run(p);
+      const got = ['paragraphs', 'dup_para_frac', 'dup_para_char_frac', 'dup_line_frac', 'dup_line_char_frac', 'char_dup_ratio', 'lines'].map(at);
+      expect([t, ...got]).toEqual([t, 1, 0, 0, 0, 0, 0, t.length === 0 ? 0 : 1]);
+    }
+    for (const t of ['同一行同一行\n同一行同一行', '同一行同一行\n\n同一行同一行', '同一行同一行\n']) {
+      const p = profile(t);
+      expect(p.lineH1[0]).toBe(hashRange(t, p.lineStart[0], p.lineEnd[0])[0]);
+      c.run(p);
+      if (t.endsWith('\n')) expect([t, at('dup_line_frac'), at('paragraphs')]).toEqual([t, 0, 1]);
+      else expect([t, at('dup_line_frac') > 0, at('char_dup_ratio') > 0]).toEqual([t, true, true]);
+    }
+    expect(at('dup_para_frac')).toBe(0);
+    c.run(profile('同一行同一行\n\n同一行同一行'));
+    expect(at('dup_para_frac')).toBe(0.5);
+  });
+
   it('counts stop words of one character (a CJK character, a mark) and of several', () => {
     const c = new SignalComputer({ ...loadPreset('web-en').signals, stopWords: ['的', 'the', 'and', '&', '😀'] });
     c.run(profile('the cat and 的 dog 的的 & the😀 theme andes'));

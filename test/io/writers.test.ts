@@ -63,6 +63,34 @@ describe('JSONL writer', () => {
     }
   });
 
+  // The writer encodes each line into a byte buffer as it comes and sends a large batch out in
+  // pieces: the bytes, and the shard cuts by size, must be those of the JSON lines themselves.
+  it('writes a batch of several MB (lines over a MB, multibyte and astral text) byte for byte, cut by size where the lines say', async () => {
+    const dir = await tempDir();
+    const big = Array.from({ length: 40 }, (_, i) => ({ i, text: (i % 3 === 0 ? '字😀é' : 'ab').repeat(i % 7 === 0 ? 200_000 : 5_000 + i) }));
+    const lines = big.map((r) => JSON.stringify(r) + '\n');
+    const limit = 3 << 20;
+    // The cuts, made independently: a shard takes lines while their bytes fit (an empty shard takes any line).
+    const want: string[] = [];
+    let cur = '';
+    for (const l of lines) {
+      if (cur !== '' && Buffer.byteLength(cur + l) > limit) {
+        want.push(cur);
+        cur = '';
+      }
+      cur += l;
+    }
+    want.push(cur);
+    for (const [name, shardBytes] of [['whole', 0], ['cut', limit]] as const) {
+      const w = await JsonlWriter.create({ output: join(dir, name) + '/', ...(shardBytes > 0 ? { shardBytes } : {}) });
+      await w.write(big.map((r) => makeDoc(r, 'm')));
+      await w.close();
+      const got = await Promise.all(w.shards.map((f) => readFile(f)));
+      expect(got.map((b) => b.length)).toEqual(shardBytes > 0 ? want.map((t) => Buffer.byteLength(t)) : [Buffer.byteLength(lines.join(''))]);
+      expect(Buffer.concat(got).equals(Buffer.from(lines.join('')))).toBe(true);
+    }
+  });
+
   it('shards a file by size, inserting the shard number before the extension', async () => {
     const dir = await tempDir();
     const w = await JsonlWriter.create({ output: join(dir, 'clean.jsonl'), shardBytes: 1000 });

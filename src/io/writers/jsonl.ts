@@ -34,11 +34,15 @@ export async function isFolderOutput(output: string): Promise<boolean> {
 
 /**
  * JSON Lines writer (stdout, a file, or a folder of shards; gzip/zstd by name), atomic per
- * shard. Records are serialised with `JSON.stringify`, one batch per write.
+ * shard. Records are serialised with `JSON.stringify`, one batch per write: each line is encoded
+ * into a byte buffer as it comes (no batch string to build, flatten and encode again; the exact
+ * byte count of each line, needed to cut shards by size, comes from the encoding).
  */
 export class JsonlWriter implements DocSink {
   private readonly out: ShardedWriter;
   private readonly strip: boolean;
+  /** Scratch for one batch's lines (reused; each write gets a copy of its bytes). */
+  private buf = Buffer.allocUnsafe(LINE_BYTES);
 
   private constructor(o: JsonlOptions, folder: boolean) {
     this.out = new ShardedWriter(o, folder);
@@ -57,28 +61,42 @@ export class JsonlWriter implements DocSink {
 
   async write(batch: Doc[]): Promise<void> {
     const out = this.out;
-    const sized = out.bySize;
-    let block = '';
     let n = 0;
-    let bytes = 0;
+    let pos = 0;
     for (const doc of batch) {
       // A record whose numbers JavaScript cannot hold keeps its input bytes while unchanged.
       const rec = outputRecord(doc, this.strip);
-      const line = exactLine(doc.data, JSON.stringify(rec), rec) + '\n';
-      const b = sized ? Buffer.byteLength(line) : 0;
-      // Cut shards record by record, so their boundaries depend only on the data.
-      if (!out.fits(n + 1, bytes + b)) {
-        if (n > 0) await out.write(block, n, bytes);
-        if (!out.fits(1, b)) await out.rollover();
-        block = '';
-        n = 0;
-        bytes = 0;
+      const line = exactLine(doc.data, JSON.stringify(rec), rec);
+      // A UTF-16 unit takes at most 3 bytes in UTF-8 (a surrogate pair: 4 bytes for 2 units).
+      const room = pos + line.length * 3 + 1;
+      if (room > this.buf.length) {
+        const bigger = Buffer.allocUnsafe(Math.max(room, this.buf.length * 2));
+        this.buf.copy(bigger, 0, 0, pos);
+        this.buf = bigger;
       }
-      block += line;
+      const buf = this.buf;
+      const at = pos;
+      pos += buf.write(line, pos);
+      buf[pos++] = 10;
+      // Cut shards record by record, so their boundaries depend only on the data.
+      if (!out.fits(n + 1, pos)) {
+        if (n > 0) await out.write(bytesOf(buf, 0, at), n, at);
+        if (!out.fits(1, pos - at)) await out.rollover();
+        buf.copyWithin(0, at, pos);
+        pos -= at;
+        n = 0;
+      }
       n++;
-      bytes += b;
+      // A large batch goes out in pieces: the scratch stays about LINE_BYTES.
+      if (pos >= LINE_BYTES) {
+        await out.write(bytesOf(buf, 0, pos), n, pos);
+        n = 0;
+        pos = 0;
+      }
     }
-    if (n > 0) await out.write(block, n, bytes);
+    if (n > 0) await out.write(bytesOf(this.buf, 0, pos), n, pos);
+    // One huge record does not keep its scratch for the rest of the run.
+    if (this.buf.length > 4 * LINE_BYTES) this.buf = Buffer.allocUnsafe(LINE_BYTES);
   }
 
   close(): Promise<void> {
@@ -88,4 +106,14 @@ export class JsonlWriter implements DocSink {
   abort(): Promise<void> {
     return this.out.abort();
   }
+}
+
+/** Initial scratch of a JSONL writer's batch (grown for a larger batch). */
+const LINE_BYTES = 1 << 20;
+
+/** A copy of `buf[start, end)`: a stream keeps what it is given until it is written out. */
+function bytesOf(buf: Buffer, start: number, end: number): Buffer {
+  const b = Buffer.allocUnsafe(end - start);
+  buf.copy(b, 0, start, end);
+  return b;
 }

@@ -12,6 +12,7 @@
  */
 import type { SkippedInput } from '../io/inputs.js';
 import { open, stat } from 'node:fs/promises';
+import { isAbsolute, normalize, resolve, sep } from 'node:path';
 import type { TextField } from '../core/doc.js';
 import { UsageError } from '../core/errors.js';
 import type { RecipeStage } from '../core/recipe.js';
@@ -392,11 +393,32 @@ export function planDifference(was: Plan, now: Plan): string[] {
     const gone = (was.inputs ?? []).filter((f) => !nowSet.has(f));
     const added = now.inputs.filter((f) => !wasSet.has(f));
     // The same files, read in another order: the tasks (and shards) would follow another order.
-    if (gone.length === 0 && added.length === 0 && was.inputs?.length === now.inputs.length) out.push(`the same ${now.inputs.length} inputs in another order (a folder's files are read in the order of their names since 2026-12-03, a symbolic link by its own name, no longer by its target's)`);
+    const moved = sameFilesRespelled(was, now);
+    if (moved !== undefined) out.push(moved);
+    else if (gone.length === 0 && added.length === 0 && was.inputs?.length === now.inputs.length) out.push(`the same ${now.inputs.length} inputs in another order (a folder's files are read in the order of their names since 2026-12-03, a symbolic link by its own name, no longer by its target's)`);
     else out.push(`the inputs differ (${was.inputs?.length ?? 0} files, now ${now.inputs.length}${gone.length > 0 ? `; no longer: ${showPath(gone[0])}${gone.length > 1 ? ` and ${gone.length - 1} more` : ''}` : ''}${added.length > 0 ? `; new: ${showPath(added[0])}${added.length > 1 ? ` and ${added.length - 1} more` : ''}` : ''})`);
   }
   if (out.length === 0 && JSON.stringify(was.tasks) !== JSON.stringify(now.tasks)) out.push('the inputs are cut into other tasks (an input changed size?)');
   return out;
+}
+
+/**
+ * When the inputs are the same files (same inodes and sizes, in the same order) spelled another
+ * way (relative then, absolute now, or from another folder), say so and how to resume: the plan
+ * keeps the paths as they were first given, relative to the folder the run was started from.
+ */
+function sameFilesRespelled(was: Plan, now: Plan): string | undefined {
+  const a = was.inputs ?? [];
+  const fa = was.inputFacts;
+  const fb = now.inputFacts;
+  if (a.length !== now.inputs.length || a.length === 0 || fa === undefined || fb === undefined) return undefined;
+  for (let i = 0; i < a.length; i++) if (fa[i] === undefined || fb[i] === undefined || fa[i].ino !== fb[i].ino || fa[i].size !== fb[i].size) return undefined;
+  // The folder the earlier run was started from, when its relative paths resolve from one.
+  const first = a[0];
+  const abs = resolve(now.inputs[0]);
+  const from = !isAbsolute(first) && abs.endsWith(sep + normalize(first)) ? abs.slice(0, abs.length - normalize(first).length - 1) || sep : undefined;
+  const where = from !== undefined && a.every((f, i) => resolve(from, f) === resolve(now.inputs[i])) ? ` from '${showPath(from)}'` : '';
+  return `the same ${a.length === 1 ? 'input file' : `${a.length} input files`}, named another way (was '${showPath(first)}', now '${showPath(now.inputs[0])}'): the run keeps its inputs as first given; run the command again${where} with the inputs named as then (${a.slice(0, 3).map((f) => `'${showPath(f)}'`).join(', ')}${a.length > 3 ? ', ...' : ''}) to resume`;
 }
 
 /** A task for messages: `file`, `first to last (N files)`, `file bytes a-b (lines from N)` or `file row groups a-b`. */

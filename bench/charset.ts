@@ -1,6 +1,6 @@
 /**
  * bench/charset.ts: the cost of `decodeHtml` (src/stages/extract/charset.ts: declared charset,
- * valid UTF-8 over a declared legacy one, the scored guess between UTF-8, GB18030 and Big5) beside
+ * valid UTF-8 over a declared legacy one, the scored guess over its readings) beside
  * one plain decode of the same bytes in the right charset by a `TextDecoder` made beforehand
  * (the least any reader must do) and beside `htmlToText` (the extraction that follows), in one run.
  *
@@ -29,27 +29,28 @@
  * The encoders are the inverse of the decoders' tables (Node has no legacy encoder); characters
  * a charset lacks are left out of that window.
  *
- * `--before FILE` measures an earlier charset.ts beside the current one in the same run (cost
- * and accuracy), e.g. the one before the M4 change:
+ * `--before FILE` (repeatable) measures an earlier charset.ts beside the current one in the same
+ * run (cost and accuracy), named by its folder, e.g. the one before the M4 change:
  *   mkdir -p /tmp/old && git show 9f10292:src/stages/extract/charset.ts > /tmp/old/charset.ts &&
  *   git show 9f10292:src/stages/extract/hanFrequency.ts > /tmp/old/hanFrequency.ts &&
  *   npx tsx bench/charset.ts --before /tmp/old/charset.ts
  *
- * Run: npx tsx bench/charset.ts [--reps 20] [--data DIR] [--before FILE]
+ * Run: npx tsx bench/charset.ts [--reps 20] [--data DIR] [--before FILE ...]
  */
 import { createReadStream, readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import OpenCC from 'opencc-js';
 import { WARCParser } from 'warcio';
-import { decodeHtml, decoderFor, type PageDecoder } from '../src/stages/extract/charset.js';
+import { decodeHtml } from '../src/stages/extract/charset.js';
 import { htmlToText } from '../src/stages/extract/html.js';
+import { enc, rand, reseed, sets, window } from './charsetText.js';
 import { DATA } from './data.js';
 
-const { values } = parseArgs({ options: { reps: { type: 'string', default: '20' }, data: { type: 'string' }, before: { type: 'string' } } });
+const { values } = parseArgs({ options: { reps: { type: 'string', default: '20' }, data: { type: 'string' }, before: { type: 'string', multiple: true } } });
 type Decode = typeof decodeHtml;
-/** `--before FILE`: an earlier charset.ts (see the header) measured beside the current one, in the same run. */
-const before: Decode | undefined = values.before === undefined ? undefined : ((await import(resolve(values.before))) as { decodeHtml: Decode }).decodeHtml;
+/** `--before FILE`: earlier charset.ts files (see the header) measured beside the current one, in the same run, named by their folder. */
+const befores: [string, Decode][] = [];
+for (const f of values.before ?? []) befores.push([`before: ${basename(dirname(resolve(f)))}`, ((await import(resolve(f))) as { decodeHtml: Decode }).decodeHtml]);
 const reps = Number(values.reps);
 const load = (): string => readFileSync('/proc/loadavg', 'utf8').trim();
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -100,76 +101,6 @@ function cpu(f: () => void): number {
 }
 
 
-/** An encoder for a legacy charset: the inverse of its decoder over every 2-byte sequence, then every single byte (Node has none for GBK, Big5, Shift_JIS, EUC-JP, EUC-KR). */
-function encoderOf(label: string): (text: string) => Buffer {
-  const table = new Map<string, number>();
-  const dec = new TextDecoder(label, { fatal: true });
-  for (let a = 0x81; a <= 0xfe; a++) {
-    for (let b = 0x40; b <= 0xfe; b++) {
-      try {
-        const ch = dec.decode(Uint8Array.of(a, b));
-        if (ch.length === 1 && !table.has(ch)) table.set(ch, (a << 8) | b);
-      } catch {
-        // not a character here
-      }
-    }
-  }
-  // Single bytes by our decoder: Node's TextDecoder reads windows-1252 as ISO-8859-1 (see charset.ts).
-  const single = decoderFor(label) as PageDecoder;
-  for (let a = 0x80; a <= 0xff; a++) {
-    const ch = single.decode(Uint8Array.of(a));
-    if (ch.length === 1 && ch !== '\ufffd' && !table.has(ch)) table.set(ch, a);
-  }
-  return (text) => {
-    const out: number[] = [];
-    for (const ch of text) {
-      const c = ch.codePointAt(0) as number;
-      if (c < 0x80) out.push(c);
-      else {
-        const v = table.get(ch);
-        if (v === undefined) continue;
-        if (v > 0xff) out.push(v >> 8, v & 0xff);
-        else out.push(v);
-      }
-    }
-    return Buffer.from(out);
-  };
-}
-
-let seed = 12345;
-const rand = (n: number): number => {
-  seed = (seed * 1103515245 + 12345) % 2147483648;
-  return seed % n;
-};
-const leipzig = readFileSync(join(DATA, 'langid/langid_leipzig_lingua.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { text: string; lang: string });
-const lang = (code: string): string[] => leipzig.filter((r) => r.lang === code).map((r) => r.text);
-const zho = lang('zho');
-const debianCn = readFileSync(join(DATA, 'web/zh/debian_reference_zh-cn.jsonl'), 'utf8').split('\n').filter(Boolean).flatMap((l) => (JSON.parse(l).text as string).split('\n\n')).filter((p) => /[\u4e00-\u9fff]{10}/.test(p));
-const toTw = OpenCC.Converter({ from: 'cn', to: 'twp' });
-const zhoTw = zho.map((t) => toTw(t));
-const enc: Record<string, (t: string) => Buffer> = {};
-for (const c of ['gbk', 'big5', 'shift_jis', 'euc-jp', 'euc-kr', 'windows-1252', 'windows-1251']) enc[c] = encoderOf(c);
-/** [name, held-out texts, encoding of the bytes, the charset a right guess names, the label a declaration uses] */
-const sets: [string, string[], string, string, string][] = [
-  ['Leipzig zho, GBK', zho, 'gbk', 'gb18030', 'gbk'],
-  ['Debian Reference zh-cn, GBK', debianCn, 'gbk', 'gb18030', 'gbk'],
-  ['Leipzig zho in Traditional, Big5', zhoTw, 'big5', 'big5', 'big5'],
-  ['Leipzig zho in Traditional, GBK', zhoTw, 'gbk', 'gb18030', 'gbk'],
-  ['Leipzig jpn, Shift_JIS', lang('jpn'), 'shift_jis', 'shift_jis', 'shift_jis'],
-  ['Leipzig jpn, EUC-JP', lang('jpn'), 'euc-jp', 'euc-jp', 'euc-jp'],
-  ['Leipzig kor, EUC-KR', lang('kor'), 'euc-kr', 'euc-kr', 'euc-kr'],
-  ['Leipzig fra, windows-1252', lang('fra'), 'windows-1252', 'windows-1252', 'windows-1252'],
-  ['Leipzig deu, windows-1252', lang('deu'), 'windows-1252', 'windows-1252', 'windows-1252'],
-  ['Leipzig por, windows-1252', lang('por'), 'windows-1252', 'windows-1252', 'windows-1252'],
-  ['Leipzig rus, windows-1251', lang('rus'), 'windows-1251', 'windows-1251', 'windows-1251'],
-];
-const window = (pool: string[], len: number): string => {
-  let t = pool[rand(pool.length)];
-  while (t.length < len) t += pool[rand(pool.length)];
-  const at = rand(t.length - len + 1);
-  return t.slice(at, at + len);
-};
-
 // The cost: a page of 20 held-out sentences per set, undeclared (the guess runs on every one).
 const heldPages = (which: string[]): Page[] =>
   sets
@@ -178,9 +109,9 @@ const heldPages = (which: string[]): Page[] =>
 const cjkUndeclared = heldPages(['Leipzig jpn, Shift_JIS', 'Leipzig jpn, EUC-JP', 'Leipzig kor, EUC-KR']);
 const latinUndeclared = heldPages(['Leipzig fra, windows-1252', 'Leipzig deu, windows-1252', 'Leipzig por, windows-1252', 'Leipzig rus, windows-1251']);
 
-console.log(`# bench/charset.ts, ${new Date().toISOString()}, --reps ${reps}${values.before ? `, --before ${values.before}` : ''}`);
+console.log(`# bench/charset.ts, ${new Date().toISOString()}, --reps ${reps}${(values.before ?? []).map((f) => `, --before ${f}`).join('')}`);
 console.log(`load before: ${load()}\n`);
-const impls: [string, Decode][] = [['now', decodeHtml], ...(before ? ([['before', before]] as [string, Decode][]) : [])];
+const impls: [string, Decode][] = [['now', decodeHtml], ...befores];
 console.log(`| pages | MB | ${impls.map(([n]) => `charset right (${n})`).join(' | ')} | plain decode MB/s | ${impls.map(([n]) => `decodeHtml MB/s (${n}) | decodeHtml / plain decode (${n})`).join(' | ')} | decodeHtml / htmlToText |`);
 console.log(`|---|---:|${impls.map(() => '---:|').join('')}---:|${impls.map(() => '---:|---:|').join('')}---:|`);
 for (const [name, set, times] of [
@@ -223,7 +154,7 @@ for (const [implName, d] of impls) {
   console.log(`\n## ${implName}: held-out text, 200 windows per cell (seeded), charset right in %`);
   console.log('\n| held-out text, encoding | undeclared: 8 chars | 20 | 60 | 200 | undeclared, wrong and not flagged low | undeclared, right but flagged low | declared, kept | UTF-8 under that <meta>, read as UTF-8 | these bytes under a utf-8 <meta>: 8 / 20 / 60 / 200 chars read right | UTF-8 with one stray byte under a utf-8 <meta>, stays UTF-8 |');
   console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|');
-  seed = 12345;
+  reseed();
   for (const [name, pool, e, guessed, declared] of sets) {
     const cells: string[] = [];
     const reverse: string[] = [];

@@ -28,6 +28,11 @@
  *   Korean counts common Hangul syllables; windows-1252 and windows-1251 count accented or
  *   Cyrillic letters in words shaped like words (`alphabetScore`). U+FFFD counts -2 everywhere.
  *   `from: 'sniffed'`, and `guess: 'low'` when even the best reading is poor.
+ *   The cost: one pass over the bytes (`scanBytes`) rules out, without decoding them, the UTF-8
+ *   and single-byte readings that cannot beat the best so far and the Japanese and Korean ones
+ *   without a kana or Hangul byte pair; a decisive reading (`decisive`) ends the search. So an
+ *   undeclared GBK page is decoded once, as GB18030 (bench/charset.ts; bench/charset-same.ts
+ *   finds no page decoded otherwise than by the search over every reading).
  */
 import { isUtf8 } from 'node:buffer';
 import { COMMON_SIMPLIFIED, COMMON_TRADITIONAL } from './hanFrequency.js';
@@ -380,6 +385,12 @@ export function alphabetScore(s: string, script: 0 | 1): number {
 interface Reading {
   label: string;
   score: (s: string) => number;
+  /**
+   * What the byte scan must have found for this reading to score above 0 (`kanaScore` needs a
+   * kana, `hangulScore` a common Hangul syllable), or `single` for a single-byte charset, whose
+   * `scoreBound` is the number of bytes >= 0x80 (no byte decodes to U+FFFD in windows-1252 or 1251).
+   */
+  needs?: 'sjisKana' | 'eucJpKana' | 'hangul' | 'single';
 }
 const latinScore = (s: string): number => alphabetScore(s, 0);
 const cyrillicScore = (s: string): number => alphabetScore(s, 1);
@@ -394,11 +405,11 @@ const READINGS: Reading[] = [
   { label: 'utf-8', score: anyScore },
   { label: 'gb18030', score: hanScore },
   { label: 'big5', score: hanScore },
-  { label: 'shift_jis', score: kanaScore },
-  { label: 'euc-jp', score: kanaScore },
-  { label: 'euc-kr', score: hangulScore },
-  { label: 'windows-1252', score: latinScore },
-  { label: 'windows-1251', score: cyrillicScore },
+  { label: 'shift_jis', score: kanaScore, needs: 'sjisKana' },
+  { label: 'euc-jp', score: kanaScore, needs: 'eucJpKana' },
+  { label: 'euc-kr', score: hangulScore, needs: 'hangul' },
+  { label: 'windows-1252', score: latinScore, needs: 'single' },
+  { label: 'windows-1251', score: cyrillicScore, needs: 'single' },
 ];
 
 /** The non-ASCII code units of a string. */
@@ -421,47 +432,170 @@ function scoreBound(s: string): number {
   return bound;
 }
 
+/** What one pass over the bytes tells before any reading is decoded (`scanBytes`). */
+export interface ByteScan {
+  /** Bytes >= 0x80: the `scoreBound` of a single-byte reading. */
+  high: number;
+  /** The UTF-8 reading (WHATWG's decoder, as `TextDecoder`): its ASCII characters, its other code units, and the U+FFFD among those. */
+  ascii: number;
+  utf8Units: number;
+  utf8Bad: number;
+  /** Non-ASCII characters the UTF-8 reading gets from valid sequences (U+FFFD itself aside). */
+  utf8Chars: number;
+  /** A byte pair that Shift_JIS / EUC-JP reads as a kana, one that EUC-KR reads as a common Hangul syllable. */
+  sjisKana: boolean;
+  eucJpKana: boolean;
+  hangul: boolean;
+}
+
 /**
- * The best reading of bytes that are not valid UTF-8, its score and its sample text. A reading
- * must score above 0 to count (one whose `scoreBound` is not above the best so far is not
- * scored); when none does, windows-1252, WHATWG's default.
+ * One pass over the bytes: the counts of the UTF-8 reading (WHATWG's UTF-8 decoder, counting
+ * instead of decoding: a sequence cut short or a byte that cannot start one is one U+FFFD, and
+ * the byte that broke a sequence is read again), the bytes >= 0x80, and whether some pair of
+ * adjacent bytes is one that Shift_JIS or EUC-JP decodes to a kana (`isKana`) or EUC-KR to a
+ * common Hangul syllable. Every kana or syllable those decoders give comes from two adjacent bytes
+ * that decode to it on their own, wherever the decoder stands, so "no such pair" proves the
+ * reading has none (test/stages/extract/sniff.test.ts checks the pairs against `TextDecoder`):
+ *   Shift_JIS kana: 81 5B, 82 9F-F1, 83 40-96;  EUC-JP: A1 BC, A4 A1-F3, A5 A1-F6;
+ *   EUC-KR common Hangul: B0-C8 then A1-FE (a superset).
  */
-function bestReading(sample: Uint8Array): { label: string; score: number; text: string } {
+export function scanBytes(b: Uint8Array): ByteScan {
+  let high = 0;
+  let ascii = 0;
+  let units = 0;
+  let bad = 0;
+  let chars = 0;
+  let sjisKana = false;
+  let eucJpKana = false;
+  let hangul = false;
+  let needed = 0;
+  let seen = 0;
+  let lower = 0x80;
+  let upper = 0xbf;
+  const n = b.length;
+  for (let i = 0; i < n; i++) {
+    const x = b[i];
+    if (x >= 0x80) {
+      high++;
+      const y = i + 1 < n ? b[i + 1] : 0;
+      if (x <= 0x83) sjisKana ||= (x === 0x81 && y === 0x5b) || (x === 0x82 && y >= 0x9f && y <= 0xf1) || (x === 0x83 && y >= 0x40 && y <= 0x96 && y !== 0x7f);
+      else if (x >= 0xa1 && x <= 0xa5) eucJpKana ||= (x === 0xa1 && y === 0xbc) || (x === 0xa4 && y >= 0xa1 && y <= 0xf3) || (x === 0xa5 && y >= 0xa1 && y <= 0xf6);
+      else if (x >= 0xb0 && x <= 0xc8) hangul ||= y >= 0xa1 && y <= 0xfe;
+    }
+    // The UTF-8 reading, byte by byte (WHATWG "UTF-8 decoder").
+    if (needed !== 0) {
+      if (x >= lower && x <= upper) {
+        lower = 0x80;
+        upper = 0xbf;
+        if (++seen === needed) {
+          units += needed === 3 ? 2 : 1; // a code point past U+FFFF is two code units
+          if (x === 0xbd && needed === 2 && b[i - 1] === 0xbf && b[i - 2] === 0xef) bad++; // U+FFFD itself
+          else chars++;
+          needed = 0;
+        }
+        continue;
+      }
+      // A sequence cut short: one U+FFFD, and this byte starts afresh.
+      units++;
+      bad++;
+      needed = 0;
+      lower = 0x80;
+      upper = 0xbf;
+    }
+    if (x < 0x80) ascii++;
+    else if (x >= 0xc2 && x <= 0xdf) needed = 1;
+    else if (x >= 0xe0 && x <= 0xef) {
+      if (x === 0xe0) lower = 0xa0;
+      if (x === 0xed) upper = 0x9f;
+      needed = 2;
+    } else if (x >= 0xf0 && x <= 0xf4) {
+      if (x === 0xf0) lower = 0x90;
+      if (x === 0xf4) upper = 0x8f;
+      needed = 3;
+    } else {
+      units++;
+      bad++;
+    }
+    seen = 0;
+  }
+  if (needed !== 0) {
+    units++;
+    bad++;
+  }
+  return { high, ascii, utf8Units: units, utf8Bad: bad, utf8Chars: chars, sjisKana, eucJpKana, hangul };
+}
+
+/** A best reading is decisive, and no later reading is tried, from this score ... */
+const DECISIVE_SCORE = 16;
+/** ... when at least 3/4 of its non-ASCII characters score (nearly all of it reads as its language). */
+const decisive = (score: number, units: number): boolean => score >= DECISIVE_SCORE && score * 4 >= units * 3;
+
+/** The best reading of some bytes: its label, score, text and non-ASCII code units. */
+interface Best {
+  label: string;
+  score: number;
+  text: string;
+  units: number;
+}
+
+/**
+ * The best reading of bytes that are not valid UTF-8 (one pass, `scanBytes`, first). A reading
+ * must score above 0 to count (one whose `scoreBound` is not above the best so far is not scored);
+ * when none does, windows-1252, WHATWG's default. Readings the scan rules out are not decoded:
+ * UTF-8 and the single-byte ones by their `scoreBound`, Shift_JIS and EUC-JP without a kana pair,
+ * EUC-KR without a Hangul pair (they cannot score above 0). The search stops at a decisive
+ * reading (`decisive`: in bench/charset.ts no later reading ever beat one).
+ */
+function bestReading(sample: Uint8Array, scan: ByteScan): Best {
   let best = '';
   let bestScore = 0;
   let bestText = '';
+  let bestUnits = 0;
   for (const r of READINGS) {
+    if (r.needs === 'single') {
+      if (scan.high <= bestScore) continue;
+    } else if (r.needs !== undefined) {
+      if (!scan[r.needs]) continue;
+    } else if (r.label === 'utf-8' && scan.utf8Units - 3 * scan.utf8Bad <= bestScore) continue;
     const text = decoder(r.label).decode(sample);
-    if (scoreBound(text) <= bestScore) continue;
+    // Every score but the UTF-8 and windows-1252 ones is at most `scoreBound`: no need to check it.
+    if (r.label === 'utf-8' && scoreBound(text) <= bestScore) continue;
     const score = r.score(text);
     if (score > bestScore) {
       best = r.label;
       bestScore = score;
       bestText = text;
+      bestUnits = nonAscii(text);
+      if (decisive(score, bestUnits)) break;
     }
   }
   if (best === '') {
     best = 'windows-1252';
     bestText = decoder(best).decode(sample);
     bestScore = latinScore(bestText);
+    bestUnits = nonAscii(bestText);
   }
-  return { label: best, score: bestScore, text: bestText };
+  return { label: best, score: bestScore, text: bestText, units: bestUnits };
 }
 
 /**
  * Whether a reading's score is plain: positive, and at least half its non-ASCII characters (a
  * third for windows-1251, whose words count their letters less two).
  */
-const plain = (score: number, text: string, label: string): boolean => score > 0 && score * (label === 'windows-1251' ? 3 : 2) >= nonAscii(text);
+const plain = (score: number, units: number, label: string): boolean => score > 0 && score * (label === 'windows-1251' ? 3 : 2) >= units;
 
 /** Decode undeclared bytes: UTF-8 when valid, else the best-scoring reading (READINGS). */
 function guess(bytes: Uint8Array): DecodedHtml {
   if (isUtf8(bytes)) return { html: decoder('utf-8').decode(bytes), charset: 'utf-8', from: 'default' };
   const sample = bytes.subarray(0, SAMPLE_BYTES);
-  const b = bestReading(sample);
+  return guessed(bytes, sample, bestReading(sample, scanBytes(sample)));
+}
+
+/** The page decoded by its best reading (`bestReading` of its sample). */
+function guessed(bytes: Uint8Array, sample: Uint8Array, b: Best): DecodedHtml {
   const html = sample.length === bytes.length ? b.text : decoder(b.label).decode(bytes);
   const d: DecodedHtml = { html, charset: decoder(b.label).encoding, from: b.label === 'utf-8' ? 'default' : 'sniffed' };
-  if (!plain(b.score, b.text, b.label)) d.guess = 'low';
+  if (!plain(b.score, b.units, b.label)) d.guess = 'low';
   return d;
 }
 
@@ -474,20 +608,16 @@ function guess(bytes: Uint8Array): DecodedHtml {
  * label): the page stays UTF-8 (U+FFFD for the invalid bytes) and is marked `guess: 'low'`.
  */
 function legacyOverUtf8(bytes: Uint8Array): DecodedHtml | 'garbage' | undefined {
-  const u = decoder('utf-8').decode(bytes.subarray(0, SAMPLE_BYTES));
-  let high = 0;
-  let bad = 0;
-  for (let i = 0; i < u.length; i++) {
-    const x = u.charCodeAt(i);
-    if (x >= 0x80) high++;
-    if (x === 0xfffd) bad++;
-  }
-  if (bad * 4 < high) return undefined;
-  const g = guess(bytes);
+  const sample = bytes.subarray(0, SAMPLE_BYTES);
+  const scan = scanBytes(sample);
+  if (scan.utf8Bad * 4 < scan.utf8Units) return undefined;
+  const b = bestReading(sample, scan);
+  const g = guessed(bytes, sample, b);
   if (g.charset === 'utf-8') return undefined;
   if (g.guess === 'low') return 'garbage';
-  const r = READINGS.find((x) => decoder(x.label).encoding === g.charset) as Reading;
-  const text = g.html.length > u.length ? g.html.slice(0, u.length) : g.html;
-  const score = r.score(text);
-  return score >= 4 && plain(score, text, g.charset) ? g : undefined;
+  // Judged on as many characters as the UTF-8 reading has (a double-byte reading is shorter).
+  const length = scan.ascii + scan.utf8Units;
+  const text = g.html.length > length ? g.html.slice(0, length) : g.html;
+  const score = text === b.text ? b.score : (READINGS.find((x) => x.label === b.label) as Reading).score(text);
+  return score >= 4 && plain(score, text === b.text ? b.units : nonAscii(text), b.label) ? g : undefined;
 }

@@ -3,8 +3,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
-import { alphabetScore, decodeHtml, hangulScore, hanScore, kanaScore } from '../../../src/stages/extract/charset.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { alphabetScore, decodeHtml, hangulScore, hanScore, kanaScore, scanBytes } from '../../../src/stages/extract/charset.js';
+import { COMMON_HANGUL } from '../../../src/stages/extract/jaKoFrequency.js';
 import { htmlToText } from '../../../src/stages/extract/html.js';
 import { readFiles } from '../../../src/io/readers/index.js';
 import { drain } from '../../helpers/run.js';
@@ -261,5 +262,87 @@ describe('readers: the decision is on the record (review-late F2/F3)', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+// #10/#16: the M4 guess decoded every undeclared page 8 times (24.8x a plain decode on small
+// Chinese pages). The byte scan rules readings out before decoding them, and a decisive reading
+// ends the search; bench/charset-same.ts checks that no decision changed.
+describe('extract: the guess decodes only the readings that can win (#10 cost)', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+  const decodes = (bytes: Uint8Array): [string, string[]] => {
+    const labels: string[] = [];
+    const real = TextDecoder.prototype.decode;
+    vi.spyOn(TextDecoder.prototype, 'decode').mockImplementation(function (this: TextDecoder, ...a: Parameters<TextDecoder['decode']>) {
+      labels.push(this.encoding);
+      return real.apply(this, a);
+    });
+    const d = decodeHtml(bytes);
+    vi.restoreAllMocks();
+    return [d.charset, labels];
+  };
+  it('an undeclared GBK page is decoded once, as GB18030; a Big5 page as GB18030 and Big5', () => {
+    expect(decodes(fx('cn-gbk.html'))).toEqual(['gb18030', ['gb18030']]);
+    expect(decodes(fx('tw-gbk.html'))).toEqual(['gb18030', ['gb18030']]);
+    expect(decodes(fx('tw-big5.html'))).toEqual(['big5', ['gb18030', 'big5']]);
+  });
+  it('Japanese and Korean pages are not decoded as the charsets the byte scan rules out; Western ones in no Japanese or Korean charset', () => {
+    expect(decodes(fx('ja-shift_jis.html'))).toEqual(['shift_jis', ['gb18030', 'big5', 'shift_jis']]);
+    const [ko, koLabels] = decodes(fx('ko-euc-kr.html'));
+    expect(ko).toBe('euc-kr');
+    expect(koLabels).not.toContain('shift_jis');
+    const [fr, frLabels] = decodes(fx('fr-de-pt-windows-1252.html'));
+    expect(fr).toBe('windows-1252');
+    expect(frLabels.filter((l) => ['utf-8', 'shift_jis', 'euc-jp', 'euc-kr'].includes(l))).toEqual([]);
+  });
+  it('the byte scan counts the UTF-8 reading as TextDecoder decodes it (its non-ASCII code units, its U+FFFD)', () => {
+    let seed = 7;
+    const rnd = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const pieces = [[0x61], [0xc3, 0xa9], [0xe4, 0xb8, 0xad], [0xf0, 0x9f, 0x98, 0x80], [0xef, 0xbf, 0xbd], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80], [0xe0, 0x80], [0xc0, 0xaf], [0xff], [0x80], [0xf0, 0x90]];
+    for (let k = 0; k < 3000; k++) {
+      const bytes: number[] = [];
+      for (let j = rnd(12); j >= 0; j--) {
+        const p = pieces[rnd(pieces.length)];
+        bytes.push(...(rnd(4) === 0 ? p.slice(0, 1 + rnd(p.length)) : p));
+        if (rnd(5) === 0) bytes.push(0x80 + rnd(128));
+      }
+      const b = Uint8Array.from(bytes);
+      const u = new TextDecoder().decode(b);
+      const units = [...u].reduce((n, c) => n + (c.charCodeAt(0) >= 0x80 ? c.length : 0), 0);
+      const bad = [...u].filter((c) => c === '\ufffd').length;
+      const s = scanBytes(b);
+      expect([s.ascii, s.utf8Units, s.utf8Bad, s.utf8Chars], Buffer.from(b).toString('hex')).toEqual([u.length - units, units, bad, units - bad - [...u].filter((c) => c.length === 2).length]);
+    }
+  });
+  it('every byte pair Shift_JIS or EUC-JP decodes to a kana, and EUC-KR to a common Hangul syllable, is one the scan finds', () => {
+    const isKana = (x: number): boolean => (x >= 0x3041 && x <= 0x3096) || (x >= 0x30a1 && x <= 0x30fa) || x === 0x30fc;
+    const hangul = new Set([...COMMON_HANGUL].map((c) => c.charCodeAt(0)));
+    const cases: [string, (x: number) => boolean, 'sjisKana' | 'eucJpKana' | 'hangul'][] = [
+      ['shift_jis', isKana, 'sjisKana'],
+      ['euc-jp', isKana, 'eucJpKana'],
+      ['euc-kr', (x) => hangul.has(x), 'hangul'],
+    ];
+    for (const [label, wanted, flag] of cases) {
+      const d = new TextDecoder(label);
+      let found = 0;
+      for (let a = 0; a < 256; a++) {
+        expect([...d.decode(Uint8Array.of(a))].some((c) => wanted(c.charCodeAt(0))), `${label} ${a}`).toBe(false);
+        for (let b = 0; b < 256; b++) {
+          const pair = Uint8Array.of(a, b);
+          if (![...d.decode(pair)].some((c) => wanted(c.charCodeAt(0)))) continue;
+          found++;
+          if (!scanBytes(pair)[flag]) expect.fail(`${label}: ${a.toString(16)} ${b.toString(16)} is not found by the scan`);
+        }
+      }
+      expect(found, label).toBeGreaterThan(150);
+    }
+    // A three-byte EUC-JP sequence (0x8F, JIS X 0212) holds no kana.
+    const euc = new TextDecoder('euc-jp');
+    for (let a = 0xa1; a <= 0xfe; a++) for (let b = 0xa1; b <= 0xfe; b++) expect([...euc.decode(Uint8Array.of(0x8f, a, b))].some((c) => isKana(c.charCodeAt(0)))).toBe(false);
   });
 });

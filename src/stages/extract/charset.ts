@@ -13,7 +13,9 @@
  *   charset that was overruled.
  * - The reverse mislabel: a page declared UTF-8 whose bytes are mostly invalid UTF-8 and read
  *   plainly in another charset (the guess below) is read so (`legacyOverUtf8`), again with
- *   `declared: 'utf-8'`; when no reading is plain it stays UTF-8, marked `guess: 'low'`.
+ *   `declared: 'utf-8'`; when no reading is plain it stays UTF-8, marked `guess: 'low'`. A short
+ *   one (under the bar of a score of 4) is read so, marked low, when the UTF-8 reading would keep
+ *   none of its non-ASCII characters; else it stays UTF-8, marked low.
  * - With no declaration, UTF-8 if the bytes are valid UTF-8; else the best-scoring reading
  *   (`READINGS`, ties in that order): UTF-8 with U+FFFD for its invalid bytes, GB18030 (a
  *   superset of GBK and GB2312, the usual undeclared charset of Chinese crawls), Big5,
@@ -141,7 +143,7 @@ export function decodeHtml(bytes: Uint8Array, contentType?: string | null): Deco
   if (d === undefined) return guess(bytes);
   if (d.encoding === 'utf-8' && !isUtf8(bytes)) {
     const legacy = legacyOverUtf8(bytes);
-    if (legacy === 'garbage') return { html: d.decode(bytes), charset: 'utf-8', from, guess: 'low' };
+    if (legacy === 'low') return { html: d.decode(bytes), charset: 'utf-8', from, guess: 'low' };
     if (legacy !== undefined) return { ...legacy, declared: 'utf-8' };
   }
   if (d.encoding !== 'utf-8' && !d.encoding.startsWith('utf-16') && utf8Overrules(bytes, d.encoding)) {
@@ -600,24 +602,30 @@ function guessed(bytes: Uint8Array, sample: Uint8Array, b: Best): DecodedHtml {
 }
 
 /**
- * A page declared UTF-8 whose bytes are not: its best other reading (the scored guess) when at
- * least a quarter of its UTF-8 reading's non-ASCII characters are U+FFFD and that reading is
- * plain text of its language (a score of at least 4 and of half its non-ASCII characters); else
- * undefined, and the page is read as the UTF-8 it says it is. A UTF-8 page with a few stray bytes
- * stays UTF-8. `garbage` when no reading is plain either (a Greek windows-1253 page under a UTF-8
- * label): the page stays UTF-8 (U+FFFD for the invalid bytes) and is marked `guess: 'low'`.
+ * A page declared UTF-8 whose bytes are not. When at most a quarter of its UTF-8 reading's
+ * non-ASCII characters are U+FFFD (a UTF-8 page with a few stray bytes): undefined, and the page
+ * is read as the UTF-8 it says it is. Else its best other reading (the scored guess) when that
+ * reading is plain text of its language (a score of at least 4 and of half its non-ASCII
+ * characters). Below that bar:
+ * - when the UTF-8 reading keeps no character of the bytes (every non-ASCII byte is U+FFFD there:
+ *   `Caf\xe9`, a few Shift_JIS kana) and the best reading is plain, that reading, marked
+ *   `guess: 'low'` (review-hostile3 N9: it was UTF-8's U+FFFD, unmarked); nothing the label
+ *   could be right about is lost;
+ * - else `low`: the page stays UTF-8 (U+FFFD for the invalid bytes), marked `guess: 'low'`; so
+ *   also when no reading is plain (a Greek windows-1253 page under a UTF-8 label), or when the
+ *   UTF-8 reading, U+FFFD and all, is still the best.
  */
-function legacyOverUtf8(bytes: Uint8Array): DecodedHtml | 'garbage' | undefined {
+function legacyOverUtf8(bytes: Uint8Array): DecodedHtml | 'low' | undefined {
   const sample = bytes.subarray(0, SAMPLE_BYTES);
   const scan = scanBytes(sample);
   if (scan.utf8Bad * 4 < scan.utf8Units) return undefined;
   const b = bestReading(sample, scan);
   const g = guessed(bytes, sample, b);
-  if (g.charset === 'utf-8') return undefined;
-  if (g.guess === 'low') return 'garbage';
+  if (g.charset === 'utf-8' || g.guess === 'low') return 'low';
   // Judged on as many characters as the UTF-8 reading has (a double-byte reading is shorter).
   const length = scan.ascii + scan.utf8Units;
   const text = g.html.length > length ? g.html.slice(0, length) : g.html;
   const score = text === b.text ? b.score : (READINGS.find((x) => x.label === b.label) as Reading).score(text);
-  return score >= 4 && plain(score, text === b.text ? b.units : nonAscii(text), b.label) ? g : undefined;
+  if (score >= 4 && plain(score, text === b.text ? b.units : nonAscii(text), b.label)) return g;
+  return scan.utf8Chars === 0 ? { ...g, guess: 'low' } : 'low';
 }

@@ -346,3 +346,45 @@ describe('extract: the guess decodes only the readings that can win (#10 cost)',
     for (let a = 0xa1; a <= 0xfe; a++) for (let b = 0xa1; b <= 0xfe; b++) expect([...euc.decode(Uint8Array.of(0x8f, a, b))].some((c) => isKana(c.charCodeAt(0)))).toBe(false);
   });
 });
+
+// review-hostile3 N9: a short legacy text under a UTF-8 label (`<meta charset=utf-8>` + `Caf\xe9`,
+// Shift_JIS テスト) stayed `charset: utf-8` with U+FFFD and no flag: the page was changed silently.
+const N9_CAFE = Buffer.concat([Buffer.from('<meta charset=utf-8><p>Caf'), Buffer.from([0xe9]), Buffer.from('</p>')]);
+const N9_TESUTO = Buffer.concat([Buffer.from('<meta charset="utf-8"><p>'), Buffer.from('836583588367', 'hex'), Buffer.from('</p>')]); // テスト in Shift_JIS
+describe('extract: a short legacy text under a UTF-8 label is read in its charset, marked low (review-hostile3 N9)', () => {
+  it('Caf\\xe9 and Shift_JIS テスト under <meta charset=utf-8> or the header: their charset, declared utf-8, guess low', () => {
+    expect(decodeHtml(N9_CAFE)).toMatchObject({ html: '<meta charset=utf-8><p>Café</p>', charset: 'windows-1252', from: 'sniffed', declared: 'utf-8', guess: 'low' });
+    expect(decodeHtml(N9_CAFE.subarray(20), 'text/html; charset=utf-8')).toMatchObject({ html: '<p>Café</p>', charset: 'windows-1252', declared: 'utf-8', guess: 'low' });
+    expect(decodeHtml(N9_TESUTO)).toMatchObject({ html: '<meta charset="utf-8"><p>テスト</p>', charset: 'shift_jis', declared: 'utf-8', guess: 'low' });
+  });
+  it('when the UTF-8 reading keeps some characters (naïve), the page stays UTF-8, marked low', () => {
+    const d = decodeHtml(Buffer.concat([Buffer.from('<meta charset=utf-8><p>naïve Caf'), Buffer.from([0xe9]), Buffer.from('</p>')]));
+    expect(d).toMatchObject({ html: '<meta charset=utf-8><p>naïve Caf\ufffd</p>', charset: 'utf-8', from: 'meta', guess: 'low' });
+  });
+  it('held: long legacy text under the label is read unmarked; UTF-8 with a stray byte among its characters stays UTF-8 unmarked', () => {
+    const d = decodeHtml(fx('fr-de-pt-windows-1252.html'), 'text/html; charset=utf-8');
+    expect(d).toMatchObject({ charset: 'windows-1252', declared: 'utf-8' });
+    expect(d.guess).toBeUndefined();
+    const u = Buffer.from('<meta charset=utf-8><p>un café très élégant, déjà vu</p>');
+    u[u.indexOf('vu')] = 0xff;
+    expect(decodeHtml(u)).toMatchObject({ charset: 'utf-8', from: 'meta' });
+    expect(decodeHtml(u).guess).toBeUndefined();
+  });
+  it('the HTML and WARC readers put it on the record (charset, charset_declared, charset_guess)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cc-charset-'));
+    try {
+      await writeFile(join(dir, 'cafe.html'), N9_CAFE);
+      const body = N9_TESUTO;
+      const http = Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: ${body.length}\r\n\r\n`), body]);
+      const head = `WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: https://e.org/n9\r\nWARC-Date: 2024-01-02T03:04:05Z\r\nWARC-Record-ID: <urn:uuid:n9>\r\nContent-Type: application/http; msgtype=response\r\nContent-Length: ${http.length}\r\n\r\n`;
+      await writeFile(join(dir, 'n9.warc'), Buffer.concat([Buffer.from(head), http, Buffer.from('\r\n\r\n')]));
+      const d = await drain(readFiles([join(dir, 'cafe.html'), join(dir, 'n9.warc')]));
+      expect(d.rejects).toEqual([]);
+      const [html, warc] = d.docs.map((x) => x.data);
+      expect(html).toMatchObject({ charset: 'windows-1252', charset_declared: 'utf-8', charset_guess: 'low', text: 'Café' });
+      expect(warc).toMatchObject({ charset: 'shift_jis', charset_declared: 'utf-8', charset_guess: 'low', text: 'テスト' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -30,7 +30,7 @@
  *   Korean counts common Hangul syllables; windows-1252 and windows-1251 count accented or
  *   Cyrillic letters in words shaped like words (`alphabetScore`). U+FFFD counts -2 everywhere.
  *   `from: 'sniffed'`, and `guess: 'low'` when even the best reading is poor.
- *   The cost: one pass over the bytes (`scanBytes`) rules out, without decoding them, the UTF-8
+ *   The cost: passes over the bytes (`utf8Counts`, `scanPairs`) rule out, without decoding them, the UTF-8
  *   and single-byte readings that cannot beat the best so far and the Japanese and Korean ones
  *   without a kana or Hangul byte pair; a decisive reading (`decisive`) ends the search. So an
  *   undeclared GBK page is decoded once, as GB18030 (bench/charset.ts; bench/charset-same.ts
@@ -210,6 +210,12 @@ const isHangul = (x: number): boolean => x >= 0xac00 && x <= 0xd7a3;
 const CJK_PUNCT = new Set([0xff0c, 0x3002, 0x3001, 0xff1b, 0xff1a, 0xff1f, 0xff01, 0xff08, 0xff09, 0x300a, 0x300b, 0x201c, 0x201d, 0x2018, 0x2019, 0x2026, 0x2014]);
 
 /**
+ * The non-ASCII code units of the string `hanScore`, `kanaScore` or `hangulScore` scored last
+ * (counted on the way, so that the guess needs no pass of its own for them).
+ */
+let scoredUnits = 0;
+
+/**
  * How much a decoding reads like Chinese: +1 for each character among the most frequent of
  * Simplified or Traditional Chinese and each common Chinese punctuation mark (，。“”…), -1 for each kana, bopomofo, box-drawing, private-use,
  * CJK-compatibility or Extension A character, -2 for each U+FFFD; other characters count 0.
@@ -217,13 +223,16 @@ const CJK_PUNCT = new Set([0xff0c, 0x3002, 0x3001, 0xff1b, 0xff1a, 0xff1f, 0xff0
 export function hanScore(s: string, punctuation = true): number {
   const c = commonChars();
   let score = 0;
+  let units = 0;
   for (let i = 0; i < s.length; i++) {
     const x = s.charCodeAt(i);
     if (x < 0x80) continue;
+    units++;
     if ((c[x] & ZH) !== 0 || (punctuation && CJK_PUNCT.has(x))) score++;
     else if (x === 0xfffd) score -= 2;
     else if ((x >= 0x3040 && x <= 0x312f) || oddCjk(x)) score--; // kana, bopomofo, ...
   }
+  scoredUnits = units;
   return score;
 }
 
@@ -237,9 +246,11 @@ export function kanaScore(s: string): number {
   const c = commonChars();
   let score = 0;
   let kana = 0;
+  let units = 0;
   for (let i = 0; i < s.length; i++) {
     const x = s.charCodeAt(i);
     if (x < 0x80) continue;
+    units++;
     if (isKana(x)) {
       kana++;
       score++;
@@ -247,6 +258,7 @@ export function kanaScore(s: string): number {
     else if (x === 0xfffd) score -= 2;
     else if (isHangul(x) || isHangulJamo(x) || (x >= 0x3100 && x <= 0x312f) || oddCjk(x)) score--;
   }
+  scoredUnits = units;
   return kana === 0 ? Math.min(0, score) : score;
 }
 
@@ -259,15 +271,18 @@ export function hangulScore(s: string): number {
   const c = commonChars();
   let score = 0;
   let hits = 0;
+  let units = 0;
   for (let i = 0; i < s.length; i++) {
     const x = s.charCodeAt(i);
     if (x < 0x80) continue;
+    units++;
     if ((c[x] & KO) !== 0) {
       hits++;
       score++;
     } else if (x === 0xfffd) score -= 2;
     else if (isHangulJamo(x) || (x >= 0x3040 && x <= 0x312f) || oddCjk(x)) score--;
   }
+  scoredUnits = units;
   return hits === 0 ? Math.min(0, score) : score;
 }
 
@@ -434,16 +449,10 @@ function scoreBound(s: string): number {
   return bound;
 }
 
-/** What one pass over the bytes tells before any reading is decoded (`scanBytes`). */
-export interface ByteScan {
+/** What a pass over the bytes tells before a reading is decoded (`scanPairs`). */
+interface PairScan {
   /** Bytes >= 0x80: the `scoreBound` of a single-byte reading. */
   high: number;
-  /** The UTF-8 reading (WHATWG's decoder, as `TextDecoder`): its ASCII characters, its other code units, and the U+FFFD among those. */
-  ascii: number;
-  utf8Units: number;
-  utf8Bad: number;
-  /** Non-ASCII characters the UTF-8 reading gets from valid sequences (U+FFFD itself aside). */
-  utf8Chars: number;
   /** A byte pair that Shift_JIS / EUC-JP reads as a kana, one that EUC-KR reads as a common Hangul syllable. */
   sjisKana: boolean;
   eucJpKana: boolean;
@@ -451,80 +460,103 @@ export interface ByteScan {
 }
 
 /**
- * One pass over the bytes: the counts of the UTF-8 reading (WHATWG's UTF-8 decoder, counting
- * instead of decoding: a sequence cut short or a byte that cannot start one is one U+FFFD, and
- * the byte that broke a sequence is read again), the bytes >= 0x80, and whether some pair of
- * adjacent bytes is one that Shift_JIS or EUC-JP decodes to a kana (`isKana`) or EUC-KR to a
- * common Hangul syllable. Every kana or syllable those decoders give comes from two adjacent bytes
- * that decode to it on their own, wherever the decoder stands, so "no such pair" proves the
- * reading has none (test/stages/extract/sniff.test.ts checks the pairs against `TextDecoder`):
+ * One pass over the bytes: the bytes >= 0x80, and whether some pair of adjacent bytes is one that
+ * Shift_JIS or EUC-JP decodes to a kana (`isKana`) or EUC-KR to a common Hangul syllable. Every
+ * kana or syllable those decoders give comes from two adjacent bytes that decode to it on their
+ * own, wherever the decoder stands, so "no such pair" proves the reading has none
+ * (test/stages/extract/sniff.test.ts checks the pairs against `TextDecoder`):
  *   Shift_JIS kana: 81 5B, 82 9F-F1, 83 40-96;  EUC-JP: A1 BC, A4 A1-F3, A5 A1-F6;
  *   EUC-KR common Hangul: B0-C8 then A1-FE (a superset).
  */
-export function scanBytes(b: Uint8Array): ByteScan {
+function scanPairs(b: Uint8Array): PairScan {
+  const n = b.length;
   let high = 0;
+  let sjisKana = false;
+  let eucJpKana = false;
+  let hangul = false;
+  for (let i = 0; i < n; i++) {
+    const x = b[i];
+    if (x < 0x80) continue;
+    high++;
+    const y = i + 1 < n ? b[i + 1] : 0;
+    if (x <= 0x83) sjisKana ||= (x === 0x81 && y === 0x5b) || (x === 0x82 && y >= 0x9f && y <= 0xf1) || (x === 0x83 && y >= 0x40 && y <= 0x96 && y !== 0x7f);
+    else if (x >= 0xa1 && x <= 0xa5) eucJpKana ||= (x === 0xa1 && y === 0xbc) || (x === 0xa4 && y >= 0xa1 && y <= 0xf3) || (x === 0xa5 && y >= 0xa1 && y <= 0xf6);
+    else if (x >= 0xb0 && x <= 0xc8) hangul ||= y >= 0xa1 && y <= 0xfe;
+  }
+  return { high, sjisKana, eucJpKana, hangul };
+}
+
+/** The UTF-8 reading of some bytes, counted (`utf8Counts`). */
+interface Utf8Counts {
+  /** Its ASCII characters, its other code units, and the U+FFFD among those. */
+  ascii: number;
+  units: number;
+  bad: number;
+  /** Non-ASCII characters it gets from valid sequences (U+FFFD itself aside). */
+  chars: number;
+}
+
+/**
+ * The UTF-8 reading of some bytes, counted instead of decoded: WHATWG's "UTF-8 decoder" (as
+ * `TextDecoder`), looking ahead instead of keeping state: a sequence ends at its first byte out of
+ * range, which makes one U+FFFD and is read again. With `atMost`: null as soon as the reading's
+ * `scoreBound` (units less 3 per U+FFFD) cannot end above it (what is left of the bytes adds at
+ * most one per two bytes).
+ */
+function utf8Counts(b: Uint8Array, atMost?: number): Utf8Counts | null {
+  const n = b.length;
   let ascii = 0;
   let units = 0;
   let bad = 0;
   let chars = 0;
-  let sjisKana = false;
-  let eucJpKana = false;
-  let hangul = false;
-  let needed = 0;
-  let seen = 0;
-  let lower = 0x80;
-  let upper = 0xbf;
-  const n = b.length;
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  while (i < n) {
     const x = b[i];
-    if (x >= 0x80) {
-      high++;
-      const y = i + 1 < n ? b[i + 1] : 0;
-      if (x <= 0x83) sjisKana ||= (x === 0x81 && y === 0x5b) || (x === 0x82 && y >= 0x9f && y <= 0xf1) || (x === 0x83 && y >= 0x40 && y <= 0x96 && y !== 0x7f);
-      else if (x >= 0xa1 && x <= 0xa5) eucJpKana ||= (x === 0xa1 && y === 0xbc) || (x === 0xa4 && y >= 0xa1 && y <= 0xf3) || (x === 0xa5 && y >= 0xa1 && y <= 0xf6);
-      else if (x >= 0xb0 && x <= 0xc8) hangul ||= y >= 0xa1 && y <= 0xfe;
+    if (x < 0x80) {
+      ascii++;
+      i++;
+      continue;
     }
-    // The UTF-8 reading, byte by byte (WHATWG "UTF-8 decoder").
-    if (needed !== 0) {
-      if (x >= lower && x <= upper) {
-        lower = 0x80;
-        upper = 0xbf;
-        if (++seen === needed) {
-          units += needed === 3 ? 2 : 1; // a code point past U+FFFF is two code units
-          if (x === 0xbd && needed === 2 && b[i - 1] === 0xbf && b[i - 2] === 0xef) bad++; // U+FFFD itself
-          else chars++;
-          needed = 0;
-        }
-        continue;
-      }
-      // A sequence cut short: one U+FFFD, and this byte starts afresh.
-      units++;
-      bad++;
-      needed = 0;
+    units++;
+    let need: number;
+    let lower = 0x80;
+    let upper = 0xbf;
+    if (x >= 0xc2 && x <= 0xdf) need = 1;
+    else if (x >= 0xe0 && x <= 0xef) {
+      need = 2;
+      if (x === 0xe0) lower = 0xa0;
+      else if (x === 0xed) upper = 0x9f;
+    } else if (x >= 0xf0 && x <= 0xf4) {
+      need = 3;
+      if (x === 0xf0) lower = 0x90;
+      else if (x === 0xf4) upper = 0x8f;
+    } else need = 0;
+    let k = 1;
+    for (; k <= need; k++) {
+      const c = i + k < n ? b[i + k] : -1;
+      if (c < lower || c > upper) break;
       lower = 0x80;
       upper = 0xbf;
     }
-    if (x < 0x80) ascii++;
-    else if (x >= 0xc2 && x <= 0xdf) needed = 1;
-    else if (x >= 0xe0 && x <= 0xef) {
-      if (x === 0xe0) lower = 0xa0;
-      if (x === 0xed) upper = 0x9f;
-      needed = 2;
-    } else if (x >= 0xf0 && x <= 0xf4) {
-      if (x === 0xf0) lower = 0x90;
-      if (x === 0xf4) upper = 0x8f;
-      needed = 3;
-    } else {
-      units++;
+    if (need === 0 || k <= need) {
+      // A byte that starts nothing, or a sequence cut short (the byte that broke it starts afresh).
       bad++;
+      i += k;
+      if (atMost !== undefined && units - 3 * bad + ((n - i) >> 1) <= atMost) return null;
+      continue;
     }
-    seen = 0;
+    if (need === 3) units++; // a code point past U+FFFF is two code units
+    if (need === 2 && x === 0xef && b[i + 1] === 0xbf && b[i + 2] === 0xbd) bad++; // U+FFFD itself
+    else chars++;
+    i += need + 1;
   }
-  if (needed !== 0) {
-    units++;
-    bad++;
-  }
-  return { high, ascii, utf8Units: units, utf8Bad: bad, utf8Chars: chars, sjisKana, eucJpKana, hangul };
+  return { ascii, units, bad, chars };
+}
+
+/** Both scans, for tests: `scanPairs` and `utf8Counts`, as `utf8Units`, `utf8Bad`, `utf8Chars`. */
+export function scanBytes(b: Uint8Array): PairScan & { ascii: number; utf8Units: number; utf8Bad: number; utf8Chars: number } {
+  const u = utf8Counts(b) as Utf8Counts;
+  return { ...scanPairs(b), ascii: u.ascii, utf8Units: u.units, utf8Bad: u.bad, utf8Chars: u.chars };
 }
 
 /** A best reading is decisive, and no later reading is tried, from this score ... */
@@ -541,33 +573,41 @@ interface Best {
 }
 
 /**
- * The best reading of bytes that are not valid UTF-8 (one pass, `scanBytes`, first). A reading
- * must score above 0 to count (one whose `scoreBound` is not above the best so far is not scored);
- * when none does, windows-1252, WHATWG's default. Readings the scan rules out are not decoded:
- * UTF-8 and the single-byte ones by their `scoreBound`, Shift_JIS and EUC-JP without a kana pair,
- * EUC-KR without a Hangul pair (they cannot score above 0). The search stops at a decisive
- * reading (`decisive`: in bench/charset.ts no later reading ever beat one).
+ * The best reading of bytes that are not valid UTF-8. A reading must score above 0 to count (one
+ * whose `scoreBound` is not above the best so far is not scored); when none does, windows-1252,
+ * WHATWG's default. Readings a pass over the bytes rules out are not decoded: UTF-8 and the
+ * single-byte ones by their `scoreBound` (`utf8Counts`, `scanPairs`), Shift_JIS and EUC-JP
+ * without a kana pair, EUC-KR without a Hangul pair (they cannot score above 0). The search stops
+ * at a decisive reading (`decisive`: in bench/charset.ts no later reading ever beat one).
+ * `utf8`: the counts of the UTF-8 reading when the caller has them.
  */
-function bestReading(sample: Uint8Array, scan: ByteScan): Best {
+function bestReading(sample: Uint8Array, utf8?: Utf8Counts): Best {
   let best = '';
   let bestScore = 0;
   let bestText = '';
   let bestUnits = 0;
+  let pairs: PairScan | undefined;
   for (const r of READINGS) {
     if (r.needs === 'single') {
-      if (scan.high <= bestScore) continue;
+      pairs ??= scanPairs(sample);
+      if (pairs.high <= bestScore) continue;
     } else if (r.needs !== undefined) {
-      if (!scan[r.needs]) continue;
-    } else if (r.label === 'utf-8' && scan.utf8Units - 3 * scan.utf8Bad <= bestScore) continue;
+      pairs ??= scanPairs(sample);
+      if (!pairs[r.needs]) continue;
+    } else if (r.label === 'utf-8') {
+      const u = utf8 ?? utf8Counts(sample, bestScore);
+      if (u === null || u.units - 3 * u.bad <= bestScore) continue;
+    }
     const text = decoder(r.label).decode(sample);
     // Every score but the UTF-8 and windows-1252 ones is at most `scoreBound`: no need to check it.
     if (r.label === 'utf-8' && scoreBound(text) <= bestScore) continue;
+    scoredUnits = -1;
     const score = r.score(text);
     if (score > bestScore) {
       best = r.label;
       bestScore = score;
       bestText = text;
-      bestUnits = nonAscii(text);
+      bestUnits = scoredUnits >= 0 && r.score !== anyScore ? scoredUnits : nonAscii(text);
       if (decisive(score, bestUnits)) break;
     }
   }
@@ -590,7 +630,7 @@ const plain = (score: number, units: number, label: string): boolean => score > 
 function guess(bytes: Uint8Array): DecodedHtml {
   if (isUtf8(bytes)) return { html: decoder('utf-8').decode(bytes), charset: 'utf-8', from: 'default' };
   const sample = bytes.subarray(0, SAMPLE_BYTES);
-  return guessed(bytes, sample, bestReading(sample, scanBytes(sample)));
+  return guessed(bytes, sample, bestReading(sample));
 }
 
 /** The page decoded by its best reading (`bestReading` of its sample). */
@@ -617,15 +657,15 @@ function guessed(bytes: Uint8Array, sample: Uint8Array, b: Best): DecodedHtml {
  */
 function legacyOverUtf8(bytes: Uint8Array): DecodedHtml | 'low' | undefined {
   const sample = bytes.subarray(0, SAMPLE_BYTES);
-  const scan = scanBytes(sample);
-  if (scan.utf8Bad * 4 < scan.utf8Units) return undefined;
-  const b = bestReading(sample, scan);
+  const u = utf8Counts(sample) as Utf8Counts;
+  if (u.bad * 4 < u.units) return undefined;
+  const b = bestReading(sample, u);
   const g = guessed(bytes, sample, b);
   if (g.charset === 'utf-8' || g.guess === 'low') return 'low';
   // Judged on as many characters as the UTF-8 reading has (a double-byte reading is shorter).
-  const length = scan.ascii + scan.utf8Units;
+  const length = u.ascii + u.units;
   const text = g.html.length > length ? g.html.slice(0, length) : g.html;
   const score = text === b.text ? b.score : (READINGS.find((x) => x.label === b.label) as Reading).score(text);
   if (score >= 4 && plain(score, text === b.text ? b.units : nonAscii(text), b.label)) return g;
-  return scan.utf8Chars === 0 ? { ...g, guess: 'low' } : 'low';
+  return u.chars === 0 ? { ...g, guess: 'low' } : 'low';
 }

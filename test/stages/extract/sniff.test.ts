@@ -8,7 +8,7 @@ import { alphabetScore, decodeHtml, hangulScore, hanScore, kanaScore, scanBytes 
 import { COMMON_HANGUL } from '../../../src/stages/extract/jaKoFrequency.js';
 import { htmlToText } from '../../../src/stages/extract/html.js';
 import { readFiles } from '../../../src/io/readers/index.js';
-import { drain } from '../../helpers/run.js';
+import { drain, runCli } from '../../helpers/run.js';
 
 // A Chinese page in GBK that declares no charset (no header, no <meta>) was decoded as UTF-8:
 // its text became U+FFFD, exit 0, no reject (review F14).
@@ -383,6 +383,27 @@ describe('extract: a short legacy text under a UTF-8 label is read in its charse
       const [html, warc] = d.docs.map((x) => x.data);
       expect(html).toMatchObject({ charset: 'windows-1252', charset_declared: 'utf-8', charset_guess: 'low', text: 'Café' });
       expect(warc).toMatchObject({ charset: 'shift_jis', charset_declared: 'utf-8', charset_guess: 'low', text: 'テスト' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+// The siblings of N9: the extract command on .html and WARC inputs (ea61017: the readers hand it
+// the decoded page) carries the same charset decision as `cat`.
+describe('the extract command on .html and WARC inputs takes the readers\' charset path', () => {
+  it('writes the text with charset, charset_declared and charset_guess, rc 0', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cc-charset-'));
+    try {
+      await writeFile(join(dir, 'cafe.html'), N9_CAFE);
+      const http = Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: ${N9_TESUTO.length}\r\n\r\n`), N9_TESUTO]);
+      const head = `WARC/1.0\r\nWARC-Type: response\r\nWARC-Target-URI: https://e.org/n9\r\nWARC-Date: 2024-01-02T03:04:05Z\r\nWARC-Record-ID: <urn:uuid:n9>\r\nContent-Type: application/http; msgtype=response\r\nContent-Length: ${http.length}\r\n\r\n`;
+      await writeFile(join(dir, 'n9.warc'), Buffer.concat([Buffer.from(head), http, Buffer.from('\r\n\r\n')]));
+      const r = await runCli(['extract', join(dir, 'cafe.html'), join(dir, 'n9.warc'), '--method', 'page'], { timeoutMs: 60_000 });
+      expect(r.code, r.stderr).toBe(0);
+      const recs = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(recs[0]).toMatchObject({ charset: 'windows-1252', charset_declared: 'utf-8', charset_guess: 'low', text: 'Café' });
+      expect(recs[1]).toMatchObject({ charset: 'shift_jis', charset_declared: 'utf-8', charset_guess: 'low', text: 'テスト' });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -1,9 +1,10 @@
-import { readFile, rm, stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readSamples, type RunSummary } from '../../src/report/collect.js';
-import { mergeRun } from '../../src/exec/merge.js';
+import { appendFiles, mergeRun } from '../../src/exec/merge.js';
 import type { Plan } from '../../src/exec/plan.js';
 import { runCli, tempDir } from '../helpers/run.js';
 
@@ -87,4 +88,21 @@ describe("the report's samples after run", () => {
     const page = async (f: string): Promise<string> => (await readFile(f, 'utf8')).replace(/ on \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/, '');
     expect(await page(join(dir, 'report.html'))).toBe(await page(join(out, '_report.html')));
   }, 300_000);
+});
+
+describe("the merge's join of the tasks' rejects", () => {
+  it('writes the parts one after the other (larger than its buffer, empty, a byte) and returns their sizes', async () => {
+    const dir = await tempDir();
+    dirs.push(dir);
+    const big = randomBytes(9 * 1024 * 1024 + 17);
+    const parts: [string, Buffer][] = [['a', Buffer.from('x')], ['b', Buffer.alloc(0)], ['c', big], ['d', Buffer.from('tail\n')]];
+    for (const [n, b] of parts) await writeFile(join(dir, n), b);
+    const out = join(dir, 'joined');
+    const sizes = await appendFiles(parts.map(([n]) => join(dir, n)), out);
+    expect(sizes).toEqual(parts.map(([, b]) => b.length));
+    expect((await readFile(out)).equals(Buffer.concat(parts.map(([, b]) => b)))).toBe(true);
+    // No parts: an empty file.
+    expect(await appendFiles([], join(dir, 'none'))).toEqual([]);
+    expect((await stat(join(dir, 'none'))).size).toBe(0);
+  });
 });

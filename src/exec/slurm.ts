@@ -8,7 +8,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chmod, readFile, readdir } from 'node:fs/promises';
+import { chmod, readFile, readdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -149,6 +149,16 @@ export async function submitPlan(runDir: string, plan: Plan, o: SlurmOptions): P
   const scripts = await writeScripts(runDir, plan, o);
   const max = await maxArraySize();
   const jobs: SubmittedJob[] = [];
+  // From the first sbatch on, jobs may be queued: only a failure of that first one clears the folder again.
+  await rm(nothingSubmittedPath(runDir), { force: true });
+  const first = async <T>(f: () => Promise<T>): Promise<T> => {
+    try {
+      return await f();
+    } catch (e) {
+      if (jobs.length === 0) await writeAtomic(nothingSubmittedPath(runDir), `${new Date().toISOString()} ${(e as Error).message}\n`);
+      throw e;
+    }
+  };
   let deps: string[] = [];
   const depArgs = (): string[] => (deps.length > 0 ? [`--dependency=afterok:${deps.join(':')}`, '--kill-on-invalid-dep=yes'] : []);
   for (let p = 0; p < plan.phases.length; p++) {
@@ -162,7 +172,7 @@ export async function submitPlan(runDir: string, plan: Plan, o: SlurmOptions): P
       const block = todo.filter((u) => u >= offset && u < offset + max);
       if (block.length === 0) continue;
       const spec = arraySpec(block.map((u) => u - offset)) + (o.parallel ? `%${o.parallel}` : '');
-      const id = await sbatch([`--array=${spec}`, `--export=ALL,CC_OFFSET=${offset}`, ...depArgs()], scripts.phases[p]);
+      const id = await first(() => sbatch([`--array=${spec}`, `--export=ALL,CC_OFFSET=${offset}`, ...depArgs()], scripts.phases[p]));
       ids.push(id);
       jobs.push({ id, phase: p, offset, units: block });
       // Recorded as soon as submitted: a rerun after this driver is killed finds every live job.
@@ -170,13 +180,18 @@ export async function submitPlan(runDir: string, plan: Plan, o: SlurmOptions): P
     }
     deps = ids;
   }
-  const id = await sbatch(depArgs(), scripts.merge);
+  const id = await first(() => sbatch(depArgs(), scripts.merge));
   jobs.push({ id, phase: -1, offset: 0, units: [0] });
   await writeAtomic(jobsPath(runDir), JSON.stringify(jobs, null, 1) + '\n');
   return jobs;
 }
 
 const jobsPath = (runDir: string): string => join(slurmDir(runDir), 'jobs.json');
+/**
+ * Written when the first sbatch of a driver failed (no controller, a bad partition): no job of
+ * that attempt can be queued, so a rerun (local or Slurm) need not ask squeue about them.
+ */
+const nothingSubmittedPath = (runDir: string): string => join(slurmDir(runDir), 'nothing-submitted');
 
 /** The jobs the last driver of this folder submitted (`_slurm/jobs.json`); empty when none. */
 async function recordedJobs(runDir: string): Promise<SubmittedJob[]> {
@@ -197,6 +212,8 @@ async function recordedJobs(runDir: string): Promise<SubmittedJob[]> {
  */
 export async function liveJobs(runDir: string): Promise<string[]> {
   if (!existsSync(slurmDir(runDir))) return [];
+  // The last driver's first sbatch failed: nothing of this folder was ever queued since.
+  if (existsSync(nothingSubmittedPath(runDir))) return [];
   const mine = resolve(slurmDir(runDir));
   const known = new Set((await recordedJobs(runDir)).map((j) => j.id));
   let stdout: string;

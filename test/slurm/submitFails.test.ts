@@ -1,0 +1,36 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT, runCli, tempDir } from '../helpers/run.js';
+
+/**
+ * A Slurm run whose first sbatch fails (here a partition that does not exist; on a machine whose
+ * controller is down, that too) has queued nothing: the folder must not stay locked behind
+ * "cannot tell whether Slurm jobs ... are still queued". Runs wherever the Slurm client is installed.
+ */
+const HAS_SBATCH = (() => {
+  try {
+    execFileSync('sh', ['-c', 'command -v sbatch'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+if (!HAS_SBATCH) console.log('test/slurm/submitFails.test.ts: skipped: no sbatch on this machine (install Slurm or run .ci/run)');
+
+describe.runIf(HAS_SBATCH)('a Slurm run whose first sbatch fails', () => {
+  it('leaves the folder free: a local rerun is not refused for jobs that never were', async () => {
+    const dir = await tempDir();
+    const out = join(dir, 'out');
+    const args = ['run', join(ROOT, 'rules/recipes/sample.yaml'), '-o', out, '-q'];
+    const first = await runCli([...args, '--executor', 'slurm', '--partition', 'no-such-partition-cc'], { timeoutMs: 60_000 });
+    expect(first.code).toBe(1);
+    expect(first.stderr).toMatch(/sbatch failed/);
+    expect(existsSync(join(out, '_slurm/nothing-submitted'))).toBe(true);
+    const local = await runCli([...args, '--executor', 'local', '--workers', '1']);
+    expect(local.stderr).not.toMatch(/cannot tell whether/);
+    expect(local.code, local.stderr).toBe(0);
+    expect(existsSync(join(out, '_SUCCESS'))).toBe(true);
+  });
+});

@@ -71,6 +71,12 @@ const HINTS: Record<string, string> = {
   'tokenize/bad_messages': "chat records must be OpenAI messages or XTuner conversation; run 'corpus-clean convert' first for ShareGPT or Alpaca records",
 };
 
+/** Where a command's messages go, one line each: stderr, or a library caller's list (`runRecipe({quiet: true})`). */
+export type Say = (line: string) => void;
+
+/** Messages to stderr, as the CLI prints them. */
+export const toStderr: Say = (line) => void process.stderr.write(line + '\n');
+
 /** The settings a run ends up with, recipe defaults and flags together. */
 export interface EffectiveSettings {
   shardRecords?: number;
@@ -106,6 +112,8 @@ export interface Job {
   runTasks?(files: string[], settings: RunSettings, effective: EffectiveSettings, skipped: SkippedInput[]): Promise<number>;
   /** When the command began (`Date.now()`), if before this pass (dedup-disk's steps 1-3): the accounting line's time counts from then. */
   startedAt?: number;
+  /** Where the accounting line, notes and warnings go (default stderr). */
+  say?: Say;
   /** Defaults that a recipe sets and flags may override. */
   defaults?: { overwrite?: boolean; output?: string; shardRecords?: number; shardBytes?: number; compression?: OutputCompression; stripAttrs?: boolean; maxRejectRate?: number; rejects?: string; stats?: string; textField?: TextField; rejectsAttrs?: RejectAttrs; rejectsSample?: number };
 }
@@ -184,12 +192,13 @@ export async function prepare(job: Job) {
   if (files.includes('-') && process.stdin.isTTY) throw new UsageError(`no input: give files, or pipe JSONL into 'corpus-clean ${job.command}'`);
   const folder = output !== '-' && (await isFolderOutput(output));
   if (!folder && output !== '-' && job.sink === undefined && job.runTasks === undefined) await checkOutputName(output, parquet);
-  const plan = { inputs: files, output, folder, sharded: !folder && Boolean(shardRecords || shardBytes), rejects: rejectsPath, stats: statsPath, extra: job.extraOutputs, overwrite: v.overwrite === true || d.overwrite === true, note: (n: string) => process.stderr.write(`corpus-clean ${job.command}: note: ${n}\n`) };
+  const say = job.say ?? toStderr;
+  const plan = { inputs: files, output, folder, sharded: !folder && Boolean(shardRecords || shardBytes), rejects: rejectsPath, stats: statsPath, extra: job.extraOutputs, overwrite: v.overwrite === true || d.overwrite === true, note: (n: string) => say(`corpus-clean ${job.command}: note: ${n}`) };
   await checkOutputs(plan);
   // A planned run (executors) judges its folder itself (it may resume it); it takes the lock only.
   const release = job.runTasks !== undefined ? (await makeDir(output, 'output folder'), lockOutput(join(output, LOCK_NAME))) : job.sink === undefined ? await prepareOutput(plan) : () => {};
   // Every input name not read is said before reading, one line each (and kept for the stats).
-  for (const s of skipped) process.stderr.write(`corpus-clean ${job.command}: warning: skipped '${showPath(s.name)}': ${s.reason}\n`);
+  for (const s of skipped) say(`corpus-clean ${job.command}: warning: skipped '${showPath(s.name)}': ${s.reason}`);
   return { format, txtMode: txtMode as 'file' | 'line', compress, rate, rawRate, shardRecords, shardBytes, output, folder, rejectsPath, rejectsAttrs: rejectsAttrs as RejectAttrs, rejectsSample, statsPath, textField, files, skipped, release, parquet, rowGroupSize };
 }
 
@@ -275,7 +284,7 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
   }
   try {
     if (job.startedAt !== undefined) stats.ms = Date.now() - job.startedAt;
-    const finished: Finished = { command: job.command, stats, inputs: files, skipped, output, shards: sink.shards(), rejectsPath, statsPath, maxRejectRate: rate, textField, wrapArrays, allowEmpty: v['allow-empty'] === true, extra: rejectsPath ? { rejects_attrs: rejectsAttrs, ...(sampled ? { rejects_sample_per_reason: rejectsSample, rejects_left_out: sampled.skipped } : {}) } : undefined };
+    const finished: Finished = { say: job.say, command: job.command, stats, inputs: files, skipped, output, shards: sink.shards(), rejectsPath, statsPath, maxRejectRate: rate, textField, wrapArrays, allowEmpty: v['allow-empty'] === true, extra: rejectsPath ? { rejects_attrs: rejectsAttrs, ...(sampled ? { rejects_sample_per_reason: rejectsSample, rejects_left_out: sampled.skipped } : {}) } : undefined };
     if (closed.now) return await finishClosed(finished);
     const code = await finishRun(finished);
     // A folder output is finished once `_SUCCESS` is in it, written last (as a run folder's):
@@ -370,6 +379,8 @@ export interface Finished {
   allowEmpty?: boolean;
   /** Extra fields for the stats file (e.g. the executor). */
   extra?: Record<string, unknown>;
+  /** Where the accounting line, notes, warnings and errors go (default stderr). */
+  say?: Say;
 }
 
 /**
@@ -379,6 +390,7 @@ export interface Finished {
  */
 export async function finishRun(f: Finished): Promise<number> {
   const { stats, rejectsPath, statsPath, textField, wrapArrays } = f;
+  const say = f.say ?? toStderr;
   const rate = f.maxRejectRate;
   const job = { command: f.command };
   const files = f.inputs;
@@ -400,56 +412,56 @@ export async function finishRun(f: Finished): Promise<number> {
     ...stats,
     ...f.extra,
   };
-  process.stderr.write(accountingLine(job.command, stats) + '\n');
-  for (const line of fileLines(stats)) process.stderr.write(line + '\n');
+  say(accountingLine(job.command, stats));
+  for (const line of fileLines(stats)) say(line);
   // A single command writes no _report.html: name the rejects file it wrote, or how to get one.
   const samples = rejectsPath ? `the rejects (${showPath(rejectsPath)})` : 'the rejects (none were kept: give --rejects FILE)';
-  for (const w of fileWarnings(stats, textField, job.command, samples)) process.stderr.write(`corpus-clean ${job.command}: warning: ${w}\n`);
+  for (const w of fileWarnings(stats, textField, job.command, samples)) say(`corpus-clean ${job.command}: warning: ${w}`);
   const dominant = dominantRules(stats).map((d) => `quality/${d.reason}`);
-  for (const n of dominantNotes(stats, job.command)) process.stderr.write(`corpus-clean ${job.command}: note: ${n}\n`);
+  for (const n of dominantNotes(stats, job.command)) say(`corpus-clean ${job.command}: note: ${n}`);
   // Tool dialogues rejected by a convert to XTuner v0: say how to keep them (a share of the input, never a per-file warning).
   const tools = stats.stages.filter((x) => x.stage === 'convert').reduce((a, x) => a + (x.dropped['convert:tool_result_v0'] ?? 0), 0);
   if (tools > 0) {
     const how = job.command === 'run' ? 'convert options to: xtuner-openai, or tool_results: input' : '--to xtuner-openai, or --tool-results input';
-    process.stderr.write(`corpus-clean ${job.command}: note: ${tools} of ${stats.read} records are tool dialogues, rejected as convert:tool_result_v0 (XTuner v0 conversations have no role for tool results); to keep them: ${how} (each result as the next turn's input)\n`);
+    say(`corpus-clean ${job.command}: note: ${tools} of ${stats.read} records are tool dialogues, rejected as convert:tool_result_v0 (XTuner v0 conversations have no role for tool results); to keep them: ${how} (each result as the next turn's input)`);
   }
   if (statsPath) await writeAtomic(statsPath, JSON.stringify(summary, null, 2) + '\n');
   let code: number = ExitCode.ok;
   for (const e of stats.fileErrors) {
-    process.stderr.write(`corpus-clean ${job.command}: error: ${showPath(e.file)}: ${showText(e.message)}; ${e.kept ?? 'kept what was read before the damage'}\n`);
+    say(`corpus-clean ${job.command}: error: ${showPath(e.file)}: ${showText(e.message)}; ${e.kept ?? 'kept what was read before the damage'}`);
     code = ExitCode.dataOrIo;
   }
   // An input name that could not be read (a dangling link, a link loop, a FIFO in a folder) is an
   // I/O failure of the run, as a damaged file is: the rest was read, and the exit code says so.
   const lost = (f.skipped ?? []).filter(isLost);
   if (lost.length > 0) {
-    process.stderr.write(`corpus-clean ${job.command}: error: ${lost.length === 1 ? `an input was not read ('${showPath(lost[0].name)}': ${lost[0].reason})` : `${lost.length} inputs were not read (the warnings above; 'skipped' in the stats)`}\n`);
+    say(`corpus-clean ${job.command}: error: ${lost.length === 1 ? `an input was not read ('${showPath(lost[0].name)}': ${lost[0].reason})` : `${lost.length} inputs were not read (the warnings above; 'skipped' in the stats)`}`);
     code = ExitCode.dataOrIo;
   }
   const missing = stats.input.dropped.text_missing ?? 0;
   if (missing > 0 && missing >= stats.read / 2) {
     const keys = keysSeen(stats);
-    process.stderr.write(`corpus-clean ${job.command}: note: ${missing} of ${stats.read} records have no ${textField ? `'${showText(textFieldLabel(textField))}'` : "'text' or 'content'"} field; name the text field with --text-field NAME${keys.length > 0 ? ` (keys seen: ${keys.slice(0, 8).join(', ')}; a list is tried in order: --text-field text,NAME)` : ''}${rejectsPath ? ` (their keys are in ${showPath(rejectsPath)})` : ''}\n`);
+    say(`corpus-clean ${job.command}: note: ${missing} of ${stats.read} records have no ${textField ? `'${showText(textFieldLabel(textField))}'` : "'text' or 'content'"} field; name the text field with --text-field NAME${keys.length > 0 ? ` (keys seen: ${keys.slice(0, 8).join(', ')}; a list is tried in order: --text-field text,NAME)` : ''}${rejectsPath ? ` (their keys are in ${showPath(rejectsPath)})` : ''}`);
     const sft = keys.filter((k) => SFT_KEYS.has(k));
     if (sft.length > 0) {
       const copy = job.command === 'cat' ? '; to copy them as they are, pass --no-require-text' : '';
-      process.stderr.write(`corpus-clean ${job.command}: note: the records look like SFT samples (${sft.slice(0, 4).join(', ')}): text stages need one text, so turn them into text first with 'corpus-clean convert --to pretrain-text --keep ${keys.slice(0, 8).join(',')}' and convert them back at the end (README "Cleaning SFT samples")${copy}\n`);
+      say(`corpus-clean ${job.command}: note: the records look like SFT samples (${sft.slice(0, 4).join(', ')}): text stages need one text, so turn them into text first with 'corpus-clean convert --to pretrain-text --keep ${keys.slice(0, 8).join(',')}' and convert them back at the end (README "Cleaning SFT samples")${copy}`);
     }
   }
   if (stats.written === 0 && stats.read > 0) {
     const top = [stats.input, ...stats.stages].flatMap((st) => Object.entries(st.dropped).map(([r, n]) => [`${st.stage}/${r}`, n] as const)).sort((a, b) => b[1] - a[1])[0];
-    if (top !== undefined && !dominant.includes(top[0])) process.stderr.write(`corpus-clean ${job.command}: note: nothing was written; most records were rejected as ${top[0]} (${top[1]} of ${stats.read})${rejectsPath ? `, see ${showPath(rejectsPath)}` : ''}${HINTS[top[0]] ? `; ${HINTS[top[0]]}` : ''}\n`);
+    if (top !== undefined && !dominant.includes(top[0])) say(`corpus-clean ${job.command}: note: nothing was written; most records were rejected as ${top[0]} (${top[1]} of ${stats.read})${rejectsPath ? `, see ${showPath(rejectsPath)}` : ''}${HINTS[top[0]] ? `; ${HINTS[top[0]]}` : ''}`);
   }
   const arrays = stats.input.dropped.not_object ?? 0;
   if (arrays > 0 && arrays >= stats.read / 2 && wrapArrays === undefined) {
-    process.stderr.write(`corpus-clean ${job.command}: note: ${arrays} of ${stats.read} lines are JSON values that are not objects; if they are message lists (XTuner's OpenAI format), pass --wrap-arrays messages\n`);
+    say(`corpus-clean ${job.command}: note: ${arrays} of ${stats.read} lines are JSON values that are not objects; if they are message lists (XTuner's OpenAI format), pass --wrap-arrays messages`);
   }
   if (badRate > rate) {
-    process.stderr.write(`corpus-clean ${job.command}: error: ${bad} of ${stats.read} records were bad input (${(badRate * 100).toFixed(1)} % > --max-reject-rate ${rate})${rejectsPath ? `; see ${showPath(rejectsPath)}` : '; use --rejects FILE to see them'}\n`);
+    say(`corpus-clean ${job.command}: error: ${bad} of ${stats.read} records were bad input (${(badRate * 100).toFixed(1)} % > --max-reject-rate ${rate})${rejectsPath ? `; see ${showPath(rejectsPath)}` : '; use --rejects FILE to see them'}`);
     code = ExitCode.dataOrIo;
   }
   if (stats.written === 0 && f.allowEmpty !== true) {
-    process.stderr.write(`corpus-clean ${job.command}: error: nothing was written${stats.read === 0 ? ': no record was read from the inputs' : ''}; pass --allow-empty when an empty output is expected\n`);
+    say(`corpus-clean ${job.command}: error: nothing was written${stats.read === 0 ? ': no record was read from the inputs' : ''}; pass --allow-empty when an empty output is expected`);
     code = ExitCode.dataOrIo;
   }
   if (!balanced(stats)) code = ExitCode.dataOrIo;

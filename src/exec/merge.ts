@@ -12,7 +12,7 @@ import { openDecoded } from '../io/decode.js';
 import { ShardedWriter } from '../io/writers/sharded.js';
 import { REJECTS_GZIP_LEVEL } from '../io/writers/rejects.js';
 import { mergeRunStats, type RunStats } from '../core/stats.js';
-import { finishRun } from '../cli/execute.js';
+import { finishRun, toStderr, type Say } from '../cli/execute.js';
 import { rejectsPath, segmentRejectsPath, segmentSamplesPath, segmentStatsPath, successPath, taskStatsPath, workDir } from './layout.js';
 import { doneFacts, isDone, writeAtomic } from './markers.js';
 import type { Plan } from './plan.js';
@@ -225,13 +225,14 @@ async function* decodedLines(path: string): AsyncGenerator<string> {
  * Merge a run whose units are all done; returns the exit code. `started` is when the run began
  * (for the rate in the accounting line).
  */
-export async function mergeRun(run: string, plan: Plan, opts: { started: number; executor: Record<string, unknown>; samples?: { lines?: string[] } }): Promise<number> {
+export async function mergeRun(run: string, plan: Plan, opts: { started: number; executor: Record<string, unknown>; samples?: { lines?: string[] }; say?: Say }): Promise<number> {
+  const say = opts.say ?? toStderr;
   // A finished run is merged already (its `_work/` is gone): a second merge, by hand or a
   // requeued Slurm merge job, changes nothing and ends as the first one did.
   const finished = await readFile(successPath(run), 'utf8').catch(() => undefined);
   if (finished !== undefined) {
-    const left = await finishLeftovers(run, 'merge');
-    process.stderr.write(`corpus-clean merge: '${showPath(run)}' is a finished run (${basename(successPath(run))}): merged already, ${left.length > 0 ? `only ${left.join(' and ')}` : 'nothing changed'}; its accounting is in ${showPath(join(run, '_stats.json'))}\n`);
+    const left = await finishLeftovers(run, 'merge', say);
+    say(`corpus-clean merge: '${showPath(run)}' is a finished run (${basename(successPath(run))}): merged already, ${left.length > 0 ? `only ${left.join(' and ')}` : 'nothing changed'}; its accounting is in ${showPath(join(run, '_stats.json'))}`);
     return successCode(finished);
   }
   const missing = missingUnits(run, plan);
@@ -258,6 +259,7 @@ export async function mergeRun(run: string, plan: Plan, opts: { started: number;
   }
   const shards = (await readdir(run)).filter((f) => f.startsWith('part-')).sort().map((f) => join(run, f));
   const code = await finishRun({
+    say,
     command: 'run',
     stats,
     inputs: plan.inputs,
@@ -279,7 +281,7 @@ export async function mergeRun(run: string, plan: Plan, opts: { started: number;
     },
   });
   // The report before `_SUCCESS`: a run killed between them is not finished, and its rerun merges again.
-  await report(run, 'run', sampleLines);
+  await report(run, 'run', sampleLines, say);
   // The exit code is kept, so that a second merge of the finished run ends the same way.
   await writeAtomic(successPath(run), JSON.stringify({ exit_code: code }) + '\n');
   await rm(workDir(run), { recursive: true, force: true });
@@ -292,12 +294,12 @@ export function successCode(text: string): number {
 }
 
 /** Write a run's report; one that fails is a warning (it must not lose the run's exit code). */
-async function report(run: string, command: string, sampleLines?: readonly string[]): Promise<boolean> {
+async function report(run: string, command: string, sampleLines?: readonly string[], say: Say = toStderr): Promise<boolean> {
   try {
     await writeReport(run, undefined, sampleLines);
     return true;
   } catch (e) {
-    process.stderr.write(`corpus-clean ${command}: warning: no report: ${errorText(e)}\n`);
+    say(`corpus-clean ${command}: warning: no report: ${errorText(e)}`);
     return false;
   }
 }
@@ -314,9 +316,9 @@ export function leftovers(run: string): string[] {
  * Do the last steps of a finished run that a kill cut short (or whose report failed): write the
  * missing report, remove `_work/`. Returns what was done, for a message.
  */
-export async function finishLeftovers(run: string, command: string): Promise<string[]> {
+export async function finishLeftovers(run: string, command: string, say: Say = toStderr): Promise<string[]> {
   const done: string[] = [];
-  if (!existsSync(join(run, REPORT_FILE)) && (await report(run, command))) done.push(`wrote its missing ${REPORT_FILE}`);
+  if (!existsSync(join(run, REPORT_FILE)) && (await report(run, command, undefined, say))) done.push(`wrote its missing ${REPORT_FILE}`);
   if (existsSync(workDir(run))) {
     await rm(workDir(run), { recursive: true, force: true });
     done.push('removed the _work/ left behind');

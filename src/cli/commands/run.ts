@@ -12,7 +12,7 @@ import type { StageRegistry } from '../../core/registry.js';
 import type { Command } from '../command.js';
 import type { Flag } from '../args.js';
 import { countFlag, flagHelp, parse } from '../args.js';
-import { execute, IO_FLAGS, type EffectiveSettings } from '../execute.js';
+import { execute, IO_FLAGS, toStderr, type EffectiveSettings, type Say } from '../execute.js';
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { ExitCode } from '../../core/errors.js';
@@ -157,7 +157,7 @@ ${flagHelp(RUN_FLAGS)}
 }
 
 /** What `run` does, once its flags are parsed (kebab-case names, as `parse` gives them). */
-async function runWith(recipePath: string, values: Record<string, unknown>, registry: StageRegistry): Promise<number> {
+async function runWith(recipePath: string, values: Record<string, unknown>, registry: StageRegistry, say: Say = toStderr): Promise<number> {
   const p = { positionals: [recipePath], values };
   const recipe = await loadRecipe(p.positionals[0], registry);
   const inputs = (p.values.input as string[] | undefined) ?? recipe.input;
@@ -192,6 +192,7 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
   let resolvedRejects: Record<string, unknown> | undefined;
   const job = {
     command: 'run',
+    say,
     profile: true,
     inputs,
     stages,
@@ -223,8 +224,8 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
       const state = await prepareFolder(dir, plan, v.overwrite === true, { jobsAlive: live.length > 0 });
       if (state === 'finished') {
         // Killed after its _SUCCESS (before its report or the removal of _work/): finish those only.
-        const done = await finishLeftovers(dir, 'run');
-        if (!v.quiet) process.stderr.write(`corpus-clean run: '${showPath(dir)}' is a finished run of this command (${SUCCESS}) whose last steps were cut short: ${done.length > 0 ? done.join(' and ') : 'nothing done'}; its accounting is in ${showPath(join(dir, '_stats.json'))}\n`);
+        const done = await finishLeftovers(dir, 'run', say);
+        if (!v.quiet) say(`corpus-clean run: '${showPath(dir)}' is a finished run of this command (${SUCCESS}) whose last steps were cut short: ${done.length > 0 ? done.join(' and ') : 'nothing done'}; its accounting is in ${showPath(join(dir, '_stats.json'))}`);
         return successCode(await readFile(join(dir, SUCCESS), 'utf8'));
       }
       await makeDir(dir, 'output folder');
@@ -233,9 +234,9 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
       const starts = await startAttempt(dir, state === 'fresh', (await stat(planPath(dir))).mtimeMs);
       const quiet = v.quiet === true;
       const progress = progressWanted(quiet);
-      if (state === 'resume' && !quiet) process.stderr.write(`corpus-clean run: resuming the unfinished run in ${showPath(dir)}: ${doneUnits(dir, plan)} of ${totalUnits(plan)} units done\n`);
+      if (state === 'resume' && !quiet) say(`corpus-clean run: resuming the unfinished run in ${showPath(dir)}: ${doneUnits(dir, plan)} of ${totalUnits(plan)} units done`);
       if (kind === 'slurm') return runSlurm(dir, plan, slurm, { progress, quiet });
-      if (workersNote !== undefined) process.stderr.write(`corpus-clean run: ${workersNote}\n`);
+      if (workersNote !== undefined) say(`corpus-clean run: ${workersNote}`);
       const unregister = whileRunning(async () => void (await removeStale(dir)), 'finished tasks are kept: run the same command again to resume');
       let timeline: Timeline;
       try {
@@ -243,14 +244,15 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
       } catch (e) {
         // Cut short by a signal: a task failing as its temporaries are removed is not the news; main waits for the interrupt handler.
         if (!(e instanceof UnitFailure) || stopping()) throw e;
-        process.stderr.write(`corpus-clean run: error: ${e.message}\ncorpus-clean run: the run stopped; finished tasks are kept: run the same command again to resume\n`);
+        say(`corpus-clean run: error: ${e.message}`);
+        say('corpus-clean run: the run stopped; finished tasks are kept: run the same command again to resume');
         return ExitCode.dataOrIo;
       } finally {
         unregister();
       }
       // The merge reports the time since `started`: the time worked by every attempt, not the gaps between them.
       const now = Date.now();
-      return mergeRun(dir, plan, { started: now - (await workedMs(dir, starts, now)), executor: { kind: 'local', workers, worker_kind: workerKind, task_size: taskSize, timeline: roundTimeline(timeline) } });
+      return mergeRun(dir, plan, { say, started: now - (await workedMs(dir, starts, now)), executor: { kind: 'local', workers, worker_kind: workerKind, task_size: taskSize, timeline: roundTimeline(timeline) } });
     },
   };
   writeResolved = async (files, eff) => {
@@ -275,7 +277,7 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
   };
   const code = await execute(job);
   // The merge wrote the report (before _SUCCESS; one that failed is a warning, not the exit code).
-  if (v.quiet !== true && existsSync(join(dir, SUCCESS)) && existsSync(join(dir, REPORT_FILE))) process.stderr.write(`corpus-clean run: report in ${showPath(join(out, REPORT_FILE))}\n`);
+  if (v.quiet !== true && existsSync(join(dir, SUCCESS)) && existsSync(join(dir, REPORT_FILE))) say(`corpus-clean run: report in ${showPath(join(out, REPORT_FILE))}`);
   return code;
 }
 
@@ -294,7 +296,7 @@ export interface RunRecipeOptions {
   taskSize?: string | number;
   /** Local workers as child processes (default: measured faster on 2 cores, bench/exec.ts) or threads. */
   workerKind?: 'thread' | 'process';
-  /** No progress line. */
+  /** Nothing on stderr: no progress line, no accounting line, per-file lines, notes or warnings (they are in the result's `messages`). */
   quiet?: boolean;
   /** Where the recipe's stage names are looked up (default: the built-in stages). */
   registry?: StageRegistry;
@@ -310,14 +312,19 @@ export interface RunRecipeResult {
   output: string;
   /** `_stats.json` of the run (read, written, rejected, per stage and file), or null when none was written. */
   stats: Record<string, unknown> | null;
+  /** The accounting line (`corpus-clean run: read N = written W + rejected R [...] in ...`), or null when the run did not get that far. */
+  accounting: string | null;
+  /** Every line the CLI would print on stderr (the accounting line, per-file lines, notes, warnings, errors), printed or not (`quiet`). */
+  messages: string[];
 }
 
 /**
  * Run a recipe file the way `corpus-clean run` does: the recipe checked before any record is read,
  * tasks on local workers (or Slurm), an output folder with shards, `_rejects.jsonl[.gz|.zst]`,
  * `_stats.json`, `_recipe.resolved.yaml`, `_report.html` and `_SUCCESS`, the overwrite guard and
- * resuming. Usage errors throw `UsageError`. Progress and the accounting line go to stderr as
- * in the CLI (`quiet` hides the progress line).
+ * resuming. Usage errors throw `UsageError`. Progress, the accounting line and the notes go to
+ * stderr as in the CLI; with `quiet` nothing does, and the result carries the lines (`accounting`,
+ * `messages`) beside the stats.
  */
 export async function runRecipe(recipe: string, options: RunRecipeOptions = {}): Promise<RunRecipeResult> {
   const { registry: given, ...rest } = options;
@@ -335,10 +342,16 @@ export async function runRecipe(recipe: string, options: RunRecipeOptions = {}):
     } else if (spec.multiple === true) values[flag] = (Array.isArray(value) ? value : [value]).map(String);
     else values[flag] = String(value);
   }
-  const code = await runWith(recipe, values, registry);
+  const messages: string[] = [];
+  const say: Say = (line) => {
+    messages.push(line);
+    if (values.quiet !== true) toStderr(line);
+  };
+  const code = await runWith(recipe, values, registry, say);
+  const accounting = messages.find((l) => /^corpus-clean run: read \d+ = /.test(l)) ?? null;
   const loaded = await loadRecipe(recipe, registry);
   const output = (values.output as string | undefined) ?? join('out', loaded.name);
   const statsFile = join(output, '_stats.json');
   const stats = existsSync(statsFile) ? (JSON.parse(await readFile(statsFile, 'utf8')) as Record<string, unknown>) : null;
-  return { code, output, stats };
+  return { code, output, stats, accounting, messages };
 }

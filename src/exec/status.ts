@@ -1,7 +1,7 @@
 /** Where a run stands: `corpus-clean status <run-dir>`. */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { isAlive, lockHolder, LOCK_NAME } from '../io/outputs.js';
 import { errorText } from '../core/show.js';
 import { planPath, slurmDir, successPath } from './layout.js';
@@ -11,6 +11,7 @@ import { changedInputs, describeTask, inputFacts } from './plan.js';
 import type { SubmittedJob } from './slurm.js';
 import { jobFacts, queueRows } from './slurm.js';
 import { showPath } from '../core/fsname.js';
+import { commandLine, recordedCommand } from './command.js';
 
 export function totalUnits(plan: Plan): number {
   return plan.phases.reduce((a, p) => a + p.units, 0);
@@ -66,28 +67,35 @@ function liveHolder(run: string): number | undefined {
   return pid !== undefined && isAlive(pid) ? pid : undefined;
 }
 
-/** Inputs that changed since the plan was made (a rerun refuses to resume then). */
-async function changedSince(plan: Plan): Promise<string[]> {
+/**
+ * Inputs that changed since the plan was made (a rerun refuses to resume then). Relative input
+ * names start from `cwd`, the folder the run ran in (status may be asked from another).
+ */
+async function changedSince(plan: Plan, cwd?: string): Promise<string[]> {
   if (plan.inputFacts === undefined) return [];
   try {
-    return changedInputs(plan, { ...plan, inputFacts: await inputFacts(plan.inputs) });
+    return changedInputs(plan, { ...plan, inputFacts: await inputFacts(cwd === undefined ? plan.inputs : plan.inputs.map((f) => resolve(cwd, f))) });
   } catch (e) {
     return [`an input cannot be read now: ${errorText(e)}`];
   }
 }
 
-/** What to do about an unfinished run: wait for it, resume it, or merge it. */
+/** What to do about an unfinished run: wait for it, resume it, or merge it; with the command to run when it was recorded. */
 async function nextStep(run: string, plan: Plan, slurm: boolean, queued: boolean): Promise<string> {
   const pid = liveHolder(run);
   if (pid !== undefined) return `  running: process ${pid} is working on it (rerun nothing; 'corpus-clean status ${run}' again later)`;
   if (slurm && queued) return `  running on Slurm: jobs of this run are still known to slurmctld (see above); a failed job stops the chain, then run the same command again to resume`;
   const missing = totalUnits(plan) - doneUnits(run, plan);
-  const changed = await changedSince(plan);
+  const recorded = await recordedCommand(run);
+  const changed = await changedSince(plan, recorded?.cwd);
+  // The command itself on a line of its own, ready to paste (absent for runs begun by older versions).
+  const cmd = (extra: string[] = []): string => (recorded === undefined ? '' : `:\n    ${commandLine(recorded, extra)}`);
   if (changed.length > 0) {
-    return `  not running, and it cannot be resumed: ${changed.length === 1 ? 'an input' : `${changed.length} inputs`} changed since it began (${changed.slice(0, 2).join(', ')}${changed.length > 2 ? ', ...' : ''}) and its finished units read the old content; ${plan.name === 'dedup-disk' ? 'run the command again with a new --work folder' : 'run the command again with --overwrite to start over'}`;
+    const lead = `  not running, and it cannot be resumed: ${changed.length === 1 ? 'an input' : `${changed.length} inputs`} changed since it began (${changed.slice(0, 2).join(', ')}${changed.length > 2 ? ', ...' : ''}) and its finished units read the old content; `;
+    return lead + (plan.name === 'dedup-disk' ? 'run the command again with a new --work folder' : `run the command again with --overwrite to start over${cmd(['--overwrite'])}`);
   }
   const how = plan.name === 'dedup-disk' ? 'run the same dedup-disk command again' : 'run the same command again';
-  if (missing === 0 && plan.name === 'dedup-disk') return `  steps 1-3 are done: ${how} (with the same --work) to write the kept records`;
-  if (missing === 0) return `  not running: every unit is done, only the merge is missing: ${how} (it merges), or 'corpus-clean merge ${run}'`;
-  return `  not running: ${missing} of ${totalUnits(plan)} units are not done; ${how} to resume (finished units are kept)`;
+  if (missing === 0 && plan.name === 'dedup-disk') return `  steps 1-3 are done: ${how} (with the same --work) to write the kept records${cmd()}`;
+  if (missing === 0) return `  not running: every unit is done, only the merge is missing: ${how} (it merges), or 'corpus-clean merge ${run}'${cmd()}`;
+  return `  not running: ${missing} of ${totalUnits(plan)} units are not done; ${how} to resume (finished units are kept)${cmd()}`;
 }

@@ -16,6 +16,7 @@ import { parseSize } from '../../core/recipe.js';
 import { prepareFolder } from '../../exec/folder.js';
 import { progressWanted } from '../../exec/progress.js';
 import { globalDir, planPath } from '../../exec/layout.js';
+import { recordCommand } from '../../exec/command.js';
 import { localWorkers, runLocal, UnitFailure } from '../../exec/local.js';
 import { writeAtomic } from '../../exec/markers.js';
 import { autoTaskSize, checkTaskSize, PLAN_VERSION, planPhases, planTasks, type Plan, type RunSettings } from '../../exec/plan.js';
@@ -137,6 +138,8 @@ async function onWork(work: string, plan: Plan, stage: Stage, job: Job, prepared
     throw new UsageError(`work folder '${showPath(work)}' holds the unfinished work of another dedup-disk command (other inputs or options); give a new one (${e.message})`);
   });
   if (state === 'fresh') await writeAtomic(planPath(work), JSON.stringify(plan, null, 1) + '\n');
+  // For `corpus-clean status`: the exact command that resumes this work (dedup-disk is a CLI command only).
+  await recordCommand(work, process.argv.slice(2));
   const { workers, note } = localWorkers(asked, plan, availableParallelism());
   if (note !== undefined) process.stderr.write(`corpus-clean dedup-disk: ${note}\n`);
   if (!quiet) process.stderr.write(`corpus-clean dedup-disk: ${state === 'resume' ? `resuming in ${showPath(work)} (${doneUnits(work, plan)} of ${totalUnits(plan)} units done): ` : ''}signatures, buckets and clusters of ${prepared.files.length} files (${tasks.length} tasks, ${workers} workers) in ${showPath(work)}\n`);

@@ -2,6 +2,7 @@ import { writeStdoutSync } from '../../io/stdout.js';
 import { UsageError } from '../../core/errors.js';
 import { showPath } from '../../core/fsname.js';
 import { writeReport } from '../../report/write.js';
+import { checkRunFolder } from '../runFolder.js';
 import type { Command } from '../command.js';
 import type { Flag } from '../args.js';
 import { flagHelp, parse } from '../args.js';
@@ -35,7 +36,8 @@ ${flagHelp(FLAGS)}
     const p = parse('report', argv, FLAGS);
     if (p.values.help) return writeStdoutSync(this.help()), 0;
     if (p.positionals.length !== 1) throw new UsageError(`report takes one run folder, got ${p.positionals.length}`, ["see 'corpus-clean report --help'"]);
-    const out = await writeReport(p.positionals[0], p.values.output as string | undefined);
+    const dir = await checkRunFolder(p.positionals[0], 'report', '_stats.json');
+    const out = await writeReport(dir, p.values.output as string | undefined);
     process.stderr.write(`corpus-clean report: wrote ${showPath(out)}\n`);
     return 0;
   },

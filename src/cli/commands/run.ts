@@ -19,6 +19,7 @@ import { ExitCode } from '../../core/errors.js';
 import { parseSize } from '../../core/recipe.js';
 import { stopping, whileRunning } from '../interrupt.js';
 import { startAttempt, workedMs } from '../attempts.js';
+import { recordCommand } from '../../exec/command.js';
 import { prepareFolder } from '../../exec/folder.js';
 import { planPath, rejectsPath, SUCCESS } from '../../exec/layout.js';
 import type { OutputCompression } from '../../io/writers/sharded.js';
@@ -151,13 +152,13 @@ ${flagHelp(RUN_FLAGS)}
       const p = parse('run', argv, RUN_FLAGS);
       if (p.values.help) return writeStdoutSync(this.help()), 0;
       if (p.positionals.length !== 1) throw new UsageError(`run takes one recipe file, got ${p.positionals.length}`, ["see 'corpus-clean run --help'"]);
-      return runWith(p.positionals[0], p.values, registry);
+      return runWith(p.positionals[0], p.values, registry, toStderr, ['run', ...argv]);
     },
   };
 }
 
 /** What `run` does, once its flags are parsed (kebab-case names, as `parse` gives them). */
-async function runWith(recipePath: string, values: Record<string, unknown>, registry: StageRegistry, say: Say = toStderr): Promise<number> {
+async function runWith(recipePath: string, values: Record<string, unknown>, registry: StageRegistry, say: Say = toStderr, argv: readonly string[] = ['run', recipePath]): Promise<number> {
   const p = { positionals: [recipePath], values };
   const recipe = await loadRecipe(p.positionals[0], registry);
   const inputs = (p.values.input as string[] | undefined) ?? recipe.input;
@@ -232,6 +233,8 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
       await writeResolved(files, eff);
       if (state === 'fresh') await writeAtomic(planPath(dir), JSON.stringify(plan, null, 1) + '\n');
       const starts = await startAttempt(dir, state === 'fresh', (await stat(planPath(dir))).mtimeMs);
+      // For `corpus-clean status`: the exact command that resumes this run.
+      await recordCommand(dir, argv);
       const quiet = v.quiet === true;
       const progress = progressWanted(quiet);
       if (state === 'resume' && !quiet) say(`corpus-clean run: resuming the unfinished run in ${showPath(dir)}: ${doneUnits(dir, plan)} of ${totalUnits(plan)} units done`);
@@ -347,7 +350,14 @@ export async function runRecipe(recipe: string, options: RunRecipeOptions = {}):
     messages.push(line);
     if (values.quiet !== true) toStderr(line);
   };
-  const code = await runWith(recipe, values, registry, say);
+  // The command line `corpus-clean run` takes for these options (what `status` says to run to resume).
+  const argv = ['run', recipe];
+  for (const [flag, value] of Object.entries(values)) {
+    if (value === true) argv.push(`--${flag}`);
+    else if (Array.isArray(value)) for (const x of value) argv.push(`--${flag}`, String(x));
+    else if (value !== false) argv.push(`--${flag}`, String(value));
+  }
+  const code = await runWith(recipe, values, registry, say, argv);
   const accounting = messages.find((l) => /^corpus-clean run: read \d+ = /.test(l)) ?? null;
   const loaded = await loadRecipe(recipe, registry);
   const output = (values.output as string | undefined) ?? join('out', loaded.name);

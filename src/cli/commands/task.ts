@@ -4,6 +4,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { UsageError } from '../../core/errors.js';
 import type { StageRegistry } from '../../core/registry.js';
 import { planPath } from '../../exec/layout.js';
+import { checkRunFolder } from '../runFolder.js';
 import { isDone } from '../../exec/markers.js';
 import { mergeRun } from '../../exec/merge.js';
 import type { Plan } from '../../exec/plan.js';
@@ -19,9 +20,8 @@ import { showText } from '../../core/show.js';
 import { showPath } from '../../core/fsname.js';
 
 async function loadPlan(dir: string | undefined, command: string): Promise<Plan> {
-  if (dir === undefined) throw new UsageError(`${command} takes a run folder`, [`see 'corpus-clean ${command} --help'`]);
-  if (!existsSync(planPath(dir))) throw new UsageError(`'${showPath(dir)}' is not a run folder: it has no _plan.json (written by 'corpus-clean run')`);
-  return JSON.parse(await readFile(planPath(dir), 'utf8')) as Plan;
+  const d = await checkRunFolder(dir, command);
+  return JSON.parse(await readFile(planPath(d), 'utf8')) as Plan;
 }
 
 const TASK_FLAGS: Flag[] = [
@@ -109,8 +109,10 @@ export const statusCommand: Command = {
 
 Where a run stands, from its completion markers (_done/) and, for the Slurm executor, from
 squeue and scontrol: per phase the units done, the jobs running, pending or failed with their
-reason and exit code, and the tasks not done with their input. Exit code 0 when the run is
-finished (_SUCCESS), 1 when it is not.
+reason and exit code, and the tasks not done with their input; for a stopped run, the exact
+command that resumes it (or starts it over with --overwrite when an input changed), with the
+folder it ran in. Exit code 0 when the run is finished (_SUCCESS), 1 when it is not, 2 when the
+folder does not exist or is not a run folder (no _plan.json).
 
 Options:
 ${flagHelp(ONLY_HELP)}
@@ -119,8 +121,8 @@ ${flagHelp(ONLY_HELP)}
   async run(argv) {
     const p = parse('status', argv, ONLY_HELP);
     if (p.values.help) return writeStdoutSync(this.help()), 0;
-    const dir = p.positionals[0];
-    if (dir === undefined) throw new UsageError('status takes a run folder', ["see 'corpus-clean status --help'"]);
+    if (p.positionals.length > 1) throw new UsageError(`status takes one run folder, got ${p.positionals.length}`, ["see 'corpus-clean status --help'"]);
+    const dir = await checkRunFolder(p.positionals[0], 'status');
     const r = await statusReport(dir);
     writeStdoutSync(r.text);
     return r.finished ? 0 : 1;

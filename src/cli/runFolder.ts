@@ -1,0 +1,24 @@
+import { existsSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { UsageError } from '../core/errors.js';
+import { showPath } from '../core/fsname.js';
+import { SUCCESS } from '../exec/layout.js';
+
+/**
+ * Refuse, as a usage error (exit 2), a folder argument of status, report, task or merge that does
+ * not exist, is not a folder, or lacks the file of a run that the command needs (`_plan.json`, or
+ * `_stats.json` for a report). A finished stage command's output folder is named as such.
+ */
+export async function checkRunFolder(dir: string | undefined, command: string, need: '_plan.json' | '_stats.json' = '_plan.json'): Promise<string> {
+  if (dir === undefined) throw new UsageError(`${command} takes a run folder`, [`see 'corpus-clean ${command} --help'`]);
+  const st = await stat(dir).catch(() => undefined);
+  if (st === undefined) throw new UsageError(`'${showPath(dir)}' does not exist: give the output folder of a 'corpus-clean run'`);
+  if (!st.isDirectory()) throw new UsageError(`'${showPath(dir)}' is not a folder: give the output folder of a 'corpus-clean run'`);
+  if (!existsSync(join(dir, need))) {
+    const by = /"command":\s*"([a-z-]+)"/.exec(await readFile(join(dir, SUCCESS), 'utf8').catch(() => ''))?.[1];
+    const what = by !== undefined && by !== 'run' ? `; it is the finished output of 'corpus-clean ${by}'` : '';
+    throw new UsageError(`'${showPath(dir)}' is not a run folder: it has no ${need} (written by 'corpus-clean run'${need === '_stats.json' ? ' at its end' : ''})${what}`);
+  }
+  return dir;
+}

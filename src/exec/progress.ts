@@ -5,6 +5,58 @@
  * log file, a test), rewritten at most every <ms> milliseconds (0: at every change).
  */
 import type { Plan } from './plan.js';
+import type { RecipeStage } from '../core/recipe.js';
+
+/** A global stage as a reader says it: `exact dedup`, `MinHash near-dedup`, else its name. */
+function globalLabel(s: RecipeStage): string {
+  if (s.stage === 'dedup') return s.options.method === 'exact' ? 'exact dedup' : 'MinHash near-dedup';
+  return s.stage;
+}
+
+/** What a global stage's tasks do before its steps (collect) and after them (apply). */
+function globalWork(s: RecipeStage, when: 'collect' | 'apply'): string {
+  if (s.stage === 'dedup') {
+    const exact = s.options.method === 'exact';
+    if (when === 'collect') return exact ? 'hashing texts for exact dedup' : 'MinHash signatures for near-dedup';
+    return exact ? 'exact dedup: dropping the copies' : 'near-dedup: dropping near-duplicates';
+  }
+  return `${s.stage}: ${when === 'collect' ? 'collecting' : 'applying its result'}`;
+}
+
+/** What the steps of the built-in global stages do, by step name. */
+const STEPS: Record<string, string> = {
+  partitions: 'finding the copies, one hash partition at a time',
+  bands: 'grouping the signatures by band',
+  cluster: 'clustering the near-duplicates',
+};
+
+/**
+ * What phase `p` of a plan does, in words: for the tasks of a segment, reading (the first),
+ * the end of the global stage before it, the record stages by name, the start of the global
+ * stage after it, or writing the shards (the last); for a step, the global stage and the step.
+ */
+export function phaseTitle(plan: Plan, p: number): string {
+  const ph = plan.phases[p];
+  if (ph.kind === 'step') {
+    const s = plan.stages[plan.globals[ph.global!]];
+    const step = ph.id.replace(/^\d+-/, '').slice(s.stage.length + 1);
+    return `${globalLabel(s)}: ${STEPS[step] ?? `step '${step}'`}`;
+  }
+  const k = ph.segment!;
+  const parts: string[] = [];
+  if (k === 0) parts.push('reading the inputs');
+  else parts.push(globalWork(plan.stages[plan.globals[k - 1]], 'apply'));
+  const names = plan.segments[k].map((i) => plan.stages[i].stage);
+  if (names.length > 0) parts.push(names.join(', '));
+  if (k < plan.globals.length) parts.push(globalWork(plan.stages[plan.globals[k]], 'collect'));
+  else parts.push('writing the shards');
+  return parts.join(', ');
+}
+
+/** `phase 1 of 6 (reading the inputs, normalize, quality, ...)`: numbered from 1, with what it does. */
+export function phaseName(plan: Plan, p: number): string {
+  return `phase ${p + 1} of ${plan.phases.length} (${phaseTitle(plan, p)})`;
+}
 
 const mb = (b: number): string => (b / 1e6).toFixed(1);
 
@@ -73,9 +125,9 @@ export class PhaseProgress {
 
   line(f: PhaseFigures): string {
     const ph = this.plan.phases[this.phaseIndex];
-    // Phase ids carry their number from 0 (0-tasks, 1-dedup-partitions, ...): the line names the
-    // last one rather than counting a second time from 1.
-    const head = `run: phase ${ph.id} of 0-${this.plan.phases.length - 1}`;
+    // Numbered from 1 and said in words ("phase 0-tasks of 0-7" was cryptic); the ids (0-tasks,
+    // 1-dedup-partitions, ...) are the folders of the markers.
+    const head = `${this.plan.name === 'dedup-disk' ? 'dedup-disk' : 'run'}: ${phaseName(this.plan, this.phaseIndex)}`;
     const units = `${f.done}/${f.units} ${ph.kind === 'tasks' ? 'tasks' : 'units'} done${f.running ? `, ${f.running} running` : ''}${f.pending ? `, ${f.pending} pending` : ''}${f.failed ? `, ${f.failed} failed` : ''}`;
     if (ph.kind !== 'tasks' || f.totalBytes === 0) return `${head}: ${units}`;
     const secs = (performance.now() - this.start) / 1000;

@@ -17,7 +17,7 @@ import { slurmDir, successPath } from './layout.js';
 import { isDone, writeAtomic } from './markers.js';
 import type { Plan } from './plan.js';
 import { describeTask } from './plan.js';
-import { PhaseProgress } from './progress.js';
+import { PhaseProgress, phaseName } from './progress.js';
 import { makeDir } from '../io/dirs.js';
 import { showPath } from '../core/fsname.js';
 
@@ -106,7 +106,7 @@ export async function writeScripts(runDir: string, plan: Plan, o: SlurmOptions):
     const text = [
       '#!/bin/bash',
       ...header(abs, o, `cc-${plan.name}-${ph.id}`),
-      `# corpus-clean run '${showPath(plan.name)}', phase ${ph.id} of 0-${plan.phases.length - 1}: ${what}; ${ph.units} units.`,
+      `# corpus-clean run '${showPath(plan.name)}', ${phaseName(plan, p)}, markers in _done/${ph.id}/: ${what}; ${ph.units} units.`,
       '# Submitted as array jobs by `corpus-clean run --executor slurm`; the array index plus',
       '# CC_OFFSET is the unit. A unit already marked done in _done/ exits at once.',
       'set -euo pipefail',

@@ -12,6 +12,7 @@ import type { SubmittedJob } from './slurm.js';
 import { jobFacts, queueRows } from './slurm.js';
 import { showPath } from '../core/fsname.js';
 import { commandLine, recordedCommand } from './command.js';
+import { phaseName } from './progress.js';
 
 export function totalUnits(plan: Plan): number {
   return plan.phases.reduce((a, p) => a + p.units, 0);
@@ -37,8 +38,8 @@ export async function statusReport(run: string): Promise<{ text: string; finishe
     const ph = plan.phases[p];
     const missing: number[] = [];
     for (let u = 0; u < ph.units; u++) if (!isDone(run, ph.id, u)) missing.push(u);
-    // The phase id carries its number (0-tasks, 1-dedup-partitions, ...): no second count.
-    lines.push(`  phase ${ph.id}: ${ph.units - missing.length} of ${ph.units} ${ph.kind === 'tasks' ? 'tasks' : 'units'} done`);
+    // Numbered from 1 and said in words; the id names the folder of its markers (_done/<id>/).
+    lines.push(`  ${phaseName(plan, p)} [${ph.id}]: ${ph.units - missing.length} of ${ph.units} ${ph.kind === 'tasks' ? 'tasks' : 'units'} done`);
     for (const j of jobs.filter((x) => x.phase === p)) {
       const mine = rows.filter((r) => r.id.split('_')[0] === j.id);
       const by = new Map<string, number>();

@@ -24,8 +24,9 @@ describe('progress line', () => {
     // Off a terminal (a log file): plain lines, no carriage return or escape (was: \r\x1b[K before each).
     expect(r.stderr).not.toMatch(/\r|\x1b/);
     const ls = lines(r.stderr);
-    const task = /^run: phase (0|2)-tasks of 0-2: (\d+)\/(\d+) tasks done(, \d+ running)?, \d+ records, \d+\.\d of (\d+\.\d) MB \((\d+) %\), \d+\.\d MB\/s, ETA (\d+ s|\d+ min|\d+\.\d h|\?)$/;
-    const first = ls.filter((l) => l.startsWith('run: phase 0-tasks of 0-2'));
+    const task = /^run: phase (1|3) of 3 \([^)]*\): (\d+)\/(\d+) tasks done(, \d+ running)?, \d+ records, \d+\.\d of (\d+\.\d) MB \((\d+) %\), \d+\.\d MB\/s, ETA (\d+ s|\d+ min|\d+\.\d h|\?)$/;
+    // Numbered from 1 and said in words (was: 'run: phase 0-tasks of 0-2').
+    const first = ls.filter((l) => l.startsWith('run: phase 1 of 3 (reading the inputs, normalize, hashing texts for exact dedup): '));
     expect(first.length).toBeGreaterThan(1);
     for (const l of first) expect(l).toMatch(task);
     // The phase's last line: every task done, 100 % of the input bytes.
@@ -34,8 +35,8 @@ describe('progress line', () => {
     expect(Number(end[3])).toBeGreaterThan(4);
     expect(end[6]).toBe('100');
     // The dedup step between the task phases: units done / total.
-    expect(ls.some((l) => /^run: phase 1-dedup-partitions of 0-2: (\d+)\/\1 units done$/.test(l))).toBe(true);
-    expect(ls.some((l) => l.startsWith('run: phase 2-tasks of 0-2') && task.test(l))).toBe(true);
+    expect(ls.some((l) => /^run: phase 2 of 3 \(exact dedup: finding the copies, one hash partition at a time\): (\d+)\/\1 units done$/.test(l))).toBe(true);
+    expect(ls.some((l) => l.startsWith('run: phase 3 of 3 (exact dedup: dropping the copies, writing the shards): ') && task.test(l))).toBe(true);
     // --quiet silences it; so does a pipe without the variable.
     const q = await runCli([...args, '-o', join(dir, 'b'), '-q'], { env: { CORPUS_CLEAN_PROGRESS_MS: '0' } });
     expect(q.code).toBe(0);

@@ -22,8 +22,9 @@ describe('status of an unfinished run says what to do', { timeout: 300_000 }, ()
     expect(failed.code).toBe(1);
     const s = await runCli(['status', out]);
     expect(s.code).toBe(1);
-    expect(s.stdout).toMatch(/^ {2}phase 0-tasks: (\d+) of \1 tasks done$/m);
-    expect(s.stdout).toMatch(/^ {2}phase 2-tasks: \d+ of \d+ tasks done$/m);
+    expect(s.stdout).toMatch(/^ {2}phase 1 of 6 \(reading the inputs, normalize, langid, quality, hashing texts for exact dedup\) \[0-tasks\]: (\d+) of \1 tasks done$/m);
+    expect(s.stdout).toMatch(/^ {2}phase 3 of 6 \(exact dedup: dropping the copies, MinHash signatures for near-dedup\) \[2-tasks\]: \d+ of \d+ tasks done$/m);
+    expect(s.stdout).toMatch(/^ {2}phase 4 of 6 \(MinHash near-dedup: grouping the signatures by band\) \[3-dedup-bands\]: 0 of \d+ units done$/m);
     expect(s.stdout).not.toMatch(/phase \d+ \d+-/);
     expect(s.stdout).toMatch(/not running: \d+ of \d+ units are not done; run the same command again to resume \(finished units are kept\)/);
     // A live process holding the run's lock: it is running, nothing to do.

@@ -32,6 +32,7 @@ import { accountingLine, badInput, fileLines, fileWarnings, keysSeen, progressPr
 import { dominantNotes, dominantRules } from './dominant.js';
 import { parseDecimal } from '../core/options.js';
 import { makeDir } from '../io/dirs.js';
+import { refuseRemote } from '../io/remote.js';
 import { showText } from '../core/show.js';
 
 /** Input, output and accounting flags shared by `cat` and every stage command. */
@@ -183,6 +184,10 @@ export async function prepare(job: Job) {
   if (parquet && shardBytes) throw new UsageError('--shard-size is for JSONL shards: a Parquet file is cut by rows, give --shard-records N');
   if (output.endsWith('.json') && (shardRecords || shardBytes)) throw new UsageError('a .json output is one JSON array file: use a .jsonl output or a folder to shard');
 
+  // Outputs on s3://, hf://, ...: local files only (an input URL is refused by expandInputs).
+  if (output !== '-') refuseRemote(output, 'output');
+  if (rejectsPath !== undefined) refuseRemote(rejectsPath, '--rejects');
+  if (statsPath !== undefined) refuseRemote(statsPath, '--stats');
   await refuseUnfinished(job.inputs, v['allow-unfinished'] === true);
   const skipped: SkippedInput[] = [];
   const files = await expandInputs(job.inputs.length > 0 ? job.inputs : ['-'], skipped);

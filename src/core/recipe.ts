@@ -1,3 +1,4 @@
+import { dataJuicerHint, dataJuicerOp } from './dataJuicer.js';
 import { UsageError } from './errors.js';
 import { parseTextField, type TextField } from './doc.js';
 import { isAbsolute, relative, resolve as resolvePath } from 'node:path';
@@ -207,7 +208,8 @@ export async function loadStageModules(raw: unknown, registry: StageRegistry, so
 
 /** A path written in a recipe, taken from the recipe's folder (`-`, absolute paths and plain names stay). */
 function fromRecipe(p: string, baseDir: string | undefined, plainNamesToo: boolean): string {
-  if (baseDir === undefined || p === '-' || isAbsolute(p)) return p;
+  // A URL stays as written (the input check refuses it by name: local files only).
+  if (baseDir === undefined || p === '-' || isAbsolute(p) || /^[A-Za-z][A-Za-z0-9+.-]+:\/\//.test(p)) return p;
   if (!plainNamesToo && !p.includes('/') && !/\.[A-Za-z0-9]+$/.test(p)) return p; // a shipped name such as `alpaca`
   const abs = resolvePath(baseDir, p);
   if (!plainNamesToo) return abs;
@@ -240,6 +242,9 @@ function recipePaths(spec: OptionsSpec, opts: Record<string, unknown>, baseDir: 
 export function resolveRecipe(raw: unknown, registry: StageRegistry, defaultName = 'recipe', source: RecipeSource = {}): Recipe {
   const file = source.file ?? 'recipe';
   if (!isObject(raw)) throw new UsageError(`${file}: a recipe must be a mapping with at least a \`stages\` list`);
+  // A Data-Juicer config (project_name, dataset_path, process: ...): how its keys and ops map here.
+  const dj = dataJuicerHint(raw);
+  if (dj !== undefined) throw new UsageError(`${file}: ${dj[0]}`, dj.slice(1));
   const top = camelKeys(raw, TOP_KEYS, file);
   const input = top.input === undefined ? [] : Array.isArray(top.input) ? top.input : [top.input];
   if (!input.every((x) => typeof x === 'string')) throw new UsageError(`${file}: \`input\` must be a path or a list of paths`);
@@ -268,7 +273,8 @@ export function resolveRecipe(raw: unknown, registry: StageRegistry, defaultName
       }
       throw new UsageError(`${at} must be a stage name or a one-key mapping {name: options}`);
     }
-    if (!registry.has(name)) throw new UsageError(`${at}: unknown stage '${showText(name)}'${didYouMean(name, registry.names())}; known stages: ${registry.names().join(', ')}`);
+    const djOp = dataJuicerOp(name);
+    if (!registry.has(name)) throw new UsageError(`${at}: unknown stage '${showText(name)}'${djOp !== undefined ? ` (a Data-Juicer op; here: ${djOp})` : didYouMean(name, registry.names())}; known stages: ${registry.names().join(', ')}`);
     const spec = registry.get(name).options;
     const module = source.modules?.get(name);
     return { stage: name, options: resolveOptions(`${at} (${name})`, spec, recipePaths(spec, opts, source.baseDir), 'recipe'), ...(module ? { module } : {}) };

@@ -1,3 +1,4 @@
+import { refuseRemote } from './remote.js';
 import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -131,6 +132,8 @@ export async function expandInputs(specs: readonly string[], skipped: SkippedInp
       stdin = true;
       continue;
     }
+    // s3://, hf://, ...: local files only, said as such (was "input not found").
+    refuseRemote(given);
     // The path as typed, in the escaped form of core/fsname.ts (only a backslash can change);
     // when nothing is there, the path read as that form (`caf\xe9.jsonl` copied from a message,
     // `_recipe.resolved.yaml`'s list).

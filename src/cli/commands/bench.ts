@@ -72,6 +72,10 @@ function stepName(stages: Stage[], i: number): string {
   return stages.filter((x) => x.name === s.name).length > 1 && typeof s.options.method === 'string' ? `${s.name} (${s.options.method})` : s.name;
 }
 
+/** Under the table: what its ratio column means (a stage above 1 read as "faster than reading"). */
+export const PASS_THROUGH_NOTE =
+  'x pass-through: the step\'s MB/s over the reader\'s (the first row); a stage\'s time leaves out reading and the stages before it, so a cheap stage shows above 1 (5.0 means it takes a fifth of the time reading takes, not that it makes anything faster), and the whole pipeline row (reading included) is what a run costs against reading alone.';
+
 /** `corpus-clean bench`: throughput and memory of reading and of each stage, on the user's shards or the bundled sample. */
 export function benchCommand(registry: StageRegistry): Command {
   return {
@@ -188,6 +192,8 @@ ${flagHelp(FLAGS)}
         '| step | docs in | seconds | docs/s | MB/s | x pass-through | MB/s cold | peak RSS MB | dropped |',
         '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
         ...rows.map((r) => `| ${r.step} | ${r.docs} | ${fmt(r.seconds, 3)} | ${fmt(r.docsPerSec, 0)} | ${fmt(r.mbPerSec)} | ${pass > 0 ? fmt(r.mbPerSec / pass, 2) : '-'} | ${fmt(r.coldMbPerSec)} | ${fmt(r.peakRssMb, 0)} | ${r.dropped} |`),
+        '',
+        PASS_THROUGH_NOTE,
         ...(reasons ? ['', `read dropped: ${reasons}.`] : []),
       ];
       if (warm.cpuShare < 0.8) out.push('', `The measured pass got ${(100 * warm.cpuShare).toFixed(0)} % of a core (CPU time over wall time): other processes share this machine, and every figure above is wall time, about ${fmt(1 / Math.max(0.01, warm.cpuShare), 1)}x slower than on an idle core. Compare ratios (x pass-through), not absolute figures.`);

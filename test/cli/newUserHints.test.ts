@@ -1,0 +1,60 @@
+import { existsSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ROOT, runCli, tempDir } from '../helpers/run.js';
+
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const d of dirs) await rm(d, { recursive: true, force: true });
+});
+
+// review-newuser4 #5 and #6: what a datatrove or Data-Juicer user tries first.
+describe('remote paths and Data-Juicer configs are answered, not "not found" / "unknown key"', { timeout: 120_000 }, () => {
+  it('s3:// and hf:// inputs and outputs are refused as remote URLs (exit 2), in recipes too; nothing named s3: is created', async () => {
+    const dir = await tempDir();
+    dirs.push(dir);
+    const lic = join(ROOT, 'fixtures/sample/licenses.jsonl');
+    const cases: [string[], RegExp][] = [
+      [['cat', 's3://bucket/x.jsonl.gz', '-o', 'y.jsonl'], /input 's3:\/\/bucket\/x\.jsonl\.gz': remote URLs are not supported .*copy the files locally/],
+      [['quality', 'hf://datasets/org/name/train.parquet'], /input 'hf:\/\/datasets\/org\/name\/train\.parquet': remote URLs are not supported/],
+      [['cat', lic, '-o', 's3://bucket/out/'], /output 's3:\/\/bucket\/out\/': remote URLs are not supported/],
+      [['cat', lic, '-o', 'y.jsonl', '--rejects', 'gs://b/r.jsonl'], /--rejects 'gs:\/\/b\/r\.jsonl': remote URLs are not supported/],
+      [['cat', 'file:///nowhere/a.jsonl'], /is a file:\/\/ URL: give the path itself \('\/nowhere\/a\.jsonl'\)/],
+    ];
+    for (const [args, msg] of cases) {
+      const r = await runCli(args, { cwd: dir });
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(msg);
+      expect(r.stderr).not.toMatch(/not found/);
+    }
+    await writeFile(join(dir, 'r.yaml'), 'name: r\ninput: s3://bucket/data/\nstages:\n  - normalize: {}\n');
+    const r = await runCli(['run', 'r.yaml'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/input 's3:\/\/bucket\/data\/': remote URLs are not supported/);
+    const o = await runCli(['run', 'r.yaml', '-i', lic, '-o', 'hf://org/out'], { cwd: dir });
+    expect(o.code).toBe(2);
+    expect(o.stderr).toMatch(/output 'hf:\/\/org\/out\/': remote URLs are not supported/);
+    for (const n of ['s3:', 'hf:', 'gs:', 'y.jsonl', 'out']) expect(existsSync(join(dir, n)), n).toBe(false);
+  });
+
+  it('a Data-Juicer config gets a hint mapping its keys and ops to ours; a Data-Juicer op in stages names our stage', async () => {
+    const dir = await tempDir();
+    dirs.push(dir);
+    await writeFile(
+      join(dir, 'dj.yaml'),
+      'project_name: demo\ndataset_path: ./data.jsonl\nexport_path: ./out.jsonl\nnp: 4\nprocess:\n  - language_id_score_filter:\n      lang: en\n      min_score: 0.8\n  - document_deduplicator:\n  - perplexity_filter:\n      max_ppl: 1500\n',
+    );
+    const r = await runCli(['run', 'dj.yaml'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/dj\.yaml: this looks like a Data-Juicer config/);
+    expect(r.stderr).not.toMatch(/unknown key/);
+    for (const line of ['  project_name -> name:', '  dataset_path -> input:', '  np -> executor: {workers: N}', '  process -> stages:', '  - language_id_score_filter -> langid', '  - document_deduplicator -> dedup {method: exact}', '  - perplexity_filter -> no counterpart here']) {
+      expect(r.stderr).toContain(line);
+    }
+    await writeFile(join(dir, 'mixed.yaml'), 'name: m\ninput: x.jsonl\nstages:\n  - document_minhash_deduplicator: {}\n');
+    const m = await runCli(['run', 'mixed.yaml'], { cwd: dir });
+    expect(m.code).toBe(2);
+    expect(m.stderr).toMatch(/unknown stage 'document_minhash_deduplicator' \(a Data-Juicer op; here: dedup \{method: minhash\}\)/);
+  });
+});

@@ -18,7 +18,7 @@ export async function checkRunFolder(dir: string | undefined, command: string, n
   if (!existsSync(join(dir, need))) {
     const by = /"command":\s*"([a-z-]+)"/.exec(await readFile(join(dir, SUCCESS), 'utf8').catch(() => ''))?.[1];
     const what = by !== undefined && by !== 'run' ? `; it is the finished output of 'corpus-clean ${by}'` : '';
-    throw new UsageError(`'${showPath(dir)}' is not a run folder: it has no ${need} (written by 'corpus-clean run'${need === '_stats.json' ? ' at its end' : ''})${what}`);
+    throw new UsageError(`'${showPath(dir)}' is not a run folder: it has no ${need} (written by 'corpus-clean run'${need === '_stats.json' ? ' at its end' : ''})${what}; give the output folder of a ${need === '_stats.json' ? 'finished ' : ''}'corpus-clean run'`);
   }
   return dir;
 }

@@ -33,6 +33,7 @@ import { dominantNotes, dominantRules } from './dominant.js';
 import { parseDecimal } from '../core/options.js';
 import { makeDir } from '../io/dirs.js';
 import { refuseRemote } from '../io/remote.js';
+import { limitRecords, type LimitState } from '../io/readers/limit.js';
 import { showText } from '../core/show.js';
 
 /** Input, output and accounting flags shared by `cat` and every stage command. */
@@ -56,6 +57,7 @@ export const IO_FLAGS: Flag[] = [
   { name: 'wrap-arrays', type: 'string', arg: 'FIELD', help: 'a JSONL line holding an array becomes {FIELD: array} instead of a not_object reject (default: messages when convert runs, else off)' },
   { name: 'allow-empty', type: 'boolean', help: 'exit 0 even when no record is written (default: a run that writes nothing exits 1, saying why)' },
   { name: 'overwrite', type: 'boolean', help: 'replace an existing output file, or the shards of an earlier run in the output folder (default: refuse)' },
+  { name: 'limit', type: 'string', arg: 'N', help: 'read only the first N records of the inputs, in input order (every record counts: good, bad or blank), then stop; the accounting says so (default: all)' },
   { name: 'allow-unfinished', type: 'boolean', help: 'read an unfinished output: a run folder or shard folder without _SUCCESS, or shards beside the lock of a killed command (default: refuse it)' },
   { name: 'quiet', short: 'q', type: 'boolean', help: 'no progress line' },
   { name: 'help', short: 'h', type: 'boolean', help: 'show this help' },
@@ -175,6 +177,7 @@ export async function prepare(job: Job) {
   const rejectsAttrs = (v['rejects-attrs'] as string | undefined) ?? d.rejectsAttrs ?? 'failing';
   if (rejectsAttrs !== 'failing' && rejectsAttrs !== 'all') throw new UsageError(`--rejects-attrs must be failing or all; got '${showText(rejectsAttrs)}'`);
   const rejectsSample = countFlag(v['rejects-sample'], 'rejects-sample', 0) ?? d.rejectsSample;
+  const limit = countFlag(v.limit, 'limit');
   const statsPath = (v.stats as string | undefined) ?? d.stats;
   const textField = parseTextField(v['text-field']) ?? d.textField;
   if (rejectsPath === '-') throw new UsageError('--rejects needs a file: stdout carries the records');
@@ -204,7 +207,7 @@ export async function prepare(job: Job) {
   const release = job.runTasks !== undefined ? (await makeDir(output, 'output folder'), lockOutput(join(output, LOCK_NAME))) : job.sink === undefined ? await prepareOutput(plan) : () => {};
   // Every input name not read is said before reading, one line each (and kept for the stats).
   for (const s of skipped) say(`corpus-clean ${job.command}: warning: skipped '${showPath(s.name)}': ${s.reason}`);
-  return { format, txtMode: txtMode as 'file' | 'line', compress, rate, rawRate, shardRecords, shardBytes, output, folder, rejectsPath, rejectsAttrs: rejectsAttrs as RejectAttrs, rejectsSample, statsPath, textField, files, skipped, release, parquet, rowGroupSize };
+  return { limit, format, txtMode: txtMode as 'file' | 'line', compress, rate, rawRate, shardRecords, shardBytes, output, folder, rejectsPath, rejectsAttrs: rejectsAttrs as RejectAttrs, rejectsSample, statsPath, textField, files, skipped, release, parquet, rowGroupSize };
 }
 
 export async function executePrepared(job: Job, p: Prepared): Promise<number> {
@@ -227,6 +230,7 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
     settings.rejectAttrs = rejectsAttrs;
     if (rejectsSample !== undefined) settings.rejectsSample = rejectsSample;
     if (v['allow-empty'] === true) settings.allowEmpty = true;
+    if (p.limit !== undefined) settings.limit = p.limit;
     return job.runTasks(files, settings, effective, skipped);
   }
   await job.beforeRun?.(files, effective);
@@ -263,6 +267,9 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
   const toStdout = output === '-' && job.sink === undefined;
   const unregisterClosed = toStdout ? onOutputClosed(() => void (closed.now = true)) : () => {};
   let source: DocSource = readFiles(files, { format: format as InputFormat, txtMode, wrapArrays, htmlField: htmlFieldFor(job.stages[0]) });
+  // --limit N: the first N records in input order, then the reading stops.
+  const limited: LimitState = { reached: false };
+  if (p.limit !== undefined) source = limitRecords(source, p.limit, limited);
   if (toStdout) {
     source = untilClosed(source, closed);
     sink.writer = quietWhenClosed(sink.writer, closed);
@@ -289,7 +296,7 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
   }
   try {
     if (job.startedAt !== undefined) stats.ms = Date.now() - job.startedAt;
-    const finished: Finished = { say: job.say, command: job.command, stats, inputs: files, skipped, output, shards: sink.shards(), rejectsPath, statsPath, maxRejectRate: rate, textField, wrapArrays, allowEmpty: v['allow-empty'] === true, extra: rejectsPath ? { rejects_attrs: rejectsAttrs, ...(sampled ? { rejects_sample_per_reason: rejectsSample, rejects_left_out: sampled.skipped } : {}) } : undefined };
+    const finished: Finished = { ...(p.limit !== undefined ? { limit: { n: p.limit, reached: limited.reached } } : {}), say: job.say, command: job.command, stats, inputs: files, skipped, output, shards: sink.shards(), rejectsPath, statsPath, maxRejectRate: rate, textField, wrapArrays, allowEmpty: v['allow-empty'] === true, extra: rejectsPath ? { rejects_attrs: rejectsAttrs, ...(sampled ? { rejects_sample_per_reason: rejectsSample, rejects_left_out: sampled.skipped } : {}) } : undefined };
     if (closed.now) return await finishClosed(finished);
     const code = await finishRun(finished);
     // A folder output is finished once `_SUCCESS` is in it, written last (as a run folder's):
@@ -386,6 +393,8 @@ export interface Finished {
   extra?: Record<string, unknown>;
   /** Where the accounting line, notes, warnings and errors go (default stderr). */
   say?: Say;
+  /** `--limit N`, and whether the inputs held more records than N (the reading stopped there). */
+  limit?: { n: number; reached: boolean };
 }
 
 /**
@@ -414,10 +423,12 @@ export async function finishRun(f: Finished): Promise<number> {
     bad_input: bad,
     bad_input_rate: badRate,
     max_reject_rate: rate,
+    ...(f.limit !== undefined ? { limit: f.limit.n, limit_reached: f.limit.reached } : {}),
     ...stats,
     ...f.extra,
   };
-  say(accountingLine(job.command, stats));
+  // A run cut by --limit says so on its accounting line: its figures are of the first N records.
+  say(accountingLine(job.command, stats) + (f.limit?.reached === true ? `; stopped at --limit ${f.limit.n} (the inputs hold more records)` : ''));
   for (const line of fileLines(stats)) say(line);
   // A single command writes no _report.html: name the rejects file it wrote, or how to get one.
   const samples = rejectsPath ? `the rejects (${showPath(rejectsPath)})` : 'the rejects (none were kept: give --rejects FILE)';

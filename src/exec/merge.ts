@@ -260,6 +260,7 @@ export async function mergeRun(run: string, plan: Plan, opts: { started: number;
   const shards = (await readdir(run)).filter((f) => f.startsWith('part-')).sort().map((f) => join(run, f));
   const code = await finishRun({
     say,
+    ...(plan.settings.limit !== undefined ? { limit: { n: plan.settings.limit, reached: plan.limitReached === true } } : {}),
     command: 'run',
     stats,
     inputs: plan.inputs,

@@ -45,6 +45,8 @@ export interface RunSettings {
   rejectsSample?: number;
   /** Compression of the rejects (per task, and of the merged `_rejects.jsonl`); default none. */
   rejectsCompression?: OutputCompression;
+  /** `--limit N`: the first N records of the inputs in order (the plan keeps the tasks holding them; see `limitTasks`). */
+  limit?: number;
 }
 
 /**
@@ -65,6 +67,8 @@ export interface TaskSpec {
   linesBefore?: number;
   /** Bytes to read (the range, or the file's size on disk; of a pack, the sum of its files'). */
   bytes: number;
+  /** `--limit`: the task reads only its first `limit` records (the last task of a limited run). */
+  limit?: number;
 }
 
 /** The input files a task reads, in order. */
@@ -113,6 +117,8 @@ export interface Plan {
    * made: a rerun that finds one changed refuses to resume (absent in plans of older versions).
    */
   inputFacts?: InputFacts[];
+  /** `--limit`: the inputs hold more records than the limit (the accounting says the run stopped there). */
+  limitReached?: boolean;
 }
 
 /** Size, modification and change times (ns) and inode of an input file when the plan was made. */
@@ -364,7 +370,7 @@ const SETTING_NAMES: Record<string, string> = {
   format: '--format', txtMode: '--txt-mode', wrapArrays: '--wrap-arrays', textField: '--text-field', requireText: 'require_text',
   shardRecords: '--shard-records', shardBytes: '--shard-size', compression: '--compress', stripAttrs: '--strip-attrs',
   maxRejectRate: '--max-reject-rate', profile: 'profile', allowEmpty: '--allow-empty', rejectAttrs: '--rejects-attrs',
-  rejectsSample: '--rejects-sample', rejectsCompression: '--rejects-compress',
+  rejectsSample: '--rejects-sample', rejectsCompression: '--rejects-compress', limit: '--limit',
 };
 
 /**

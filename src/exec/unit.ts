@@ -14,6 +14,7 @@ import { pathToFileURL } from 'node:url';
 import type { Stage } from '../core/stage.js';
 import type { RunStats, StageStats } from '../core/stats.js';
 import { readFiles } from '../io/readers/index.js';
+import { limitRecords } from '../io/readers/limit.js';
 import { readJsonl } from '../io/readers/jsonl.js';
 import { readParquet } from '../io/readers/parquet.js';
 import { htmlFieldFor, readSettings } from '../io/readers/options.js';
@@ -70,6 +71,11 @@ export async function buildStages(plan: Plan, registry: StageRegistry, phaseInde
 
 /** The records of a task's input: a whole file, a pack of whole files in order, a byte range read raw and split on lines, or row groups. */
 export function taskSource(plan: Plan, t: TaskSpec): DocSource {
+  // The last task of a run cut by --limit reads only its share of the first N records.
+  return t.limit === undefined ? wholeTaskSource(plan, t) : limitRecords(wholeTaskSource(plan, t), t.limit);
+}
+
+function wholeTaskSource(plan: Plan, t: TaskSpec): DocSource {
   const s = plan.settings;
   const first = plan.stages[0];
   const htmlField = htmlFieldFor(first === undefined ? undefined : { name: first.stage, options: first.options });

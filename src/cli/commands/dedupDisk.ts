@@ -40,7 +40,8 @@ const OWN: Flag[] = [
   { name: 'task-size', type: 'string', arg: 'SIZE', help: 'smaller files are packed into tasks of up to SIZE bytes, plain JSONL files larger than SIZE are signed in tasks of about SIZE bytes (default: about 1/32 of the input, 8 to 64 MiB; at least 1KiB)' },
   ...stageFlags(DISK_OPTIONS),
 ];
-const IO = IO_FLAGS;
+// No --limit: steps 1-3 would sign every record and step 4 read only the first N.
+const IO = IO_FLAGS.filter((f) => f.name !== 'limit');
 
 /** `corpus-clean dedup-disk`: MinHash near-duplicate removal for corpora larger than memory. */
 export const dedupDiskCommand: Command = {

@@ -20,6 +20,8 @@ import { parseSize } from '../../core/recipe.js';
 import { stopping, whileRunning } from '../interrupt.js';
 import { startAttempt, workedMs } from '../attempts.js';
 import { recordCommand } from '../../exec/command.js';
+import { limitTasks } from '../../exec/limit.js';
+import { taskSource } from '../../exec/unit.js';
 import { prepareFolder } from '../../exec/folder.js';
 import { planPath, rejectsPath, SUCCESS } from '../../exec/layout.js';
 import type { OutputCompression } from '../../io/writers/sharded.js';
@@ -68,6 +70,7 @@ const RUN_HELP: Record<string, string> = {
   'strip-attrs': "leave the stage signals (attrs) out of the shards (default: the recipe's output: strip_attrs; on when convert runs)",
   'keep-attrs': 'keep the stage signals even when convert runs',
   overwrite: 'replace a finished run, or an unfinished run of another recipe, in the output folder (default: refuse)',
+  limit: 'read only the first N records of the inputs in input order (every record counts: good, bad or blank): the plan keeps the tasks holding them, counted when it is made, and the last stops after its share, so any number of workers gives the same output; part of the plan (another N is another run); the accounting says it stopped (default: all)',
 };
 
 const RUN_FLAGS: Flag[] = [
@@ -216,8 +219,11 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
       settings.rejectsCompression = rejectsCompression;
       resolvedRejects = { attrs: settings.rejectAttrs, ...(settings.rejectsSample !== undefined ? { sample_per_reason: settings.rejectsSample } : {}), compression: rejectsCompression };
       taskSize = askedTaskSize ?? (await defaultTaskSize(stages.map((x) => x.name), files));
-      const tasks = await planTasks(files, settings.format, taskSize);
-      const plan: Plan = { version: PLAN_VERSION, name: recipe.name, stages: recipe.stages, settings, inputs: files, ...(skipped.length > 0 ? { skipped } : {}), tasks, taskSize, ...planPhases(stages, tasks.length) };
+      let tasks = await planTasks(files, settings.format, taskSize);
+      // --limit N: the tasks holding the first N records in input order (settled here, for any worker count).
+      let limitReached = false;
+      if (settings.limit !== undefined) ({ tasks, reached: limitReached } = await limitTasks(settings, tasks, settings.limit, taskSource));
+      const plan: Plan = { version: PLAN_VERSION, name: recipe.name, stages: recipe.stages, settings, inputs: files, ...(skipped.length > 0 ? { skipped } : {}), tasks, taskSize, ...(limitReached ? { limitReached } : {}), ...planPhases(stages, tasks.length) };
       const { workers, note: workersNote } = localWorkers(asked, plan, availableParallelism(), v.workers !== undefined ? '--workers' : 'executor: workers');
       // A Slurm chain of an earlier run still writing here: only the Slurm executor may follow it.
       const live = await liveJobs(dir);

@@ -7,7 +7,7 @@
  * limit is part of the plan (a rerun with another limit is another run).
  */
 import type { DocSource, ReadEvents } from '../core/pipeline.js';
-import type { Plan, RunSettings, TaskSpec } from './plan.js';
+import type { Plan, TaskSpec } from './plan.js';
 import { limitRecords } from '../io/readers/limit.js';
 
 /** Records `source` reads, counting at most `max` (and reading no further). */
@@ -27,15 +27,15 @@ export async function countRecords(source: DocSource, max: number): Promise<numb
 
 /**
  * The tasks holding the first `n` records (`tasks` in input order), the last one limited to its
- * share, and whether the inputs hold more. `source` gives a task's records as the task reads them.
+ * share, and whether the inputs hold more. `source` gives a task's records as the task reads them
+ * (from the plan's settings and stages: the first stage decides how HTML is read).
  */
-export async function limitTasks(settings: RunSettings, tasks: readonly TaskSpec[], n: number, source: (plan: Plan, t: TaskSpec) => DocSource): Promise<{ tasks: TaskSpec[]; reached: boolean }> {
-  const plan = { settings } as Plan;
+export async function limitTasks(plan: Pick<Plan, 'settings' | 'stages'>, tasks: readonly TaskSpec[], n: number, source: (plan: Plan, t: TaskSpec) => DocSource): Promise<{ tasks: TaskSpec[]; reached: boolean }> {
   const out: TaskSpec[] = [];
   let left = n;
   for (const t of tasks) {
     // One more than is left: a task holding more than that ends the limited run.
-    const count = await countRecords(source(plan, t), left + 1);
+    const count = await countRecords(source(plan as Plan, t), left + 1);
     if (count <= left) {
       // An empty task after the limit was reached changes nothing: left out.
       if (left > 0) out.push(t);

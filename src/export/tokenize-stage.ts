@@ -3,6 +3,11 @@ import { UsageError } from '../core/errors.js';
 import type { StageFactory } from '../core/registry.js';
 import type { Stage } from '../core/stage.js';
 import { count, emptySummary, observe } from '../core/stats.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { errorText } from '../core/show.js';
+import { showPath } from '../core/fsname.js';
+import { parseSentencePieceModel } from '../tokenize/sentencepiece-model.js';
 import { SentencePieceTokenizer } from '../tokenize/tokenizer.js';
 import type { SampleKind, SampleOptions } from './sample.js';
 import { encodeSample, SampleError } from './sample.js';
@@ -24,8 +29,35 @@ export interface TokenizeOptions {
   specialInText: boolean;
 }
 
+/** InternLM2's tokenizer model as this package ships it (Apache-2.0; fixtures/tokenizer/README.md). */
+export const BUNDLED_INTERNLM2 = resolve(import.meta.dirname, '../../fixtures/tokenizer/internlm2.model');
+
 /** The one help hint for a tokenizer model, shared by every command that takes one. */
-export const TOKENIZER_HINT = 'SentencePiece .model file (InternLM2: tokenizer.model from the model repo, also shipped as tokenizer_internlm2.model)';
+export const TOKENIZER_HINT = "SentencePiece .model file (InternLM2's tokenizer.model is bundled: fixtures/tokenizer/internlm2.model in this package)";
+
+/**
+ * Load a tokenizer model for a command or a stage, or a usage error naming the file and what is
+ * wrong with it: not found, a folder, or not a SentencePiece model (a Hugging Face
+ * tokenizer.json, say), with where the bundled InternLM2 model is.
+ */
+export function loadTokenizer(path: string): SentencePieceTokenizer {
+  const bundled = existsSync(BUNDLED_INTERNLM2) ? `; InternLM2's is bundled: --tokenizer ${showPath(BUNDLED_INTERNLM2)}` : '';
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new UsageError(`tokenizer model '${showPath(path)}' not found${bundled}`);
+    if (code === 'EISDIR') throw new UsageError(`--tokenizer '${showPath(path)}' is a folder; give the .model file${bundled}`);
+    throw new UsageError(`cannot read tokenizer model '${showPath(path)}': ${errorText(e)}`);
+  }
+  try {
+    return new SentencePieceTokenizer(parseSentencePieceModel(bytes));
+  } catch (e) {
+    const hf = /\.json$/i.test(path) || bytes.subarray(0, 64).toString('latin1').trimStart().startsWith('{') ? ' (a Hugging Face tokenizer.json is not supported: give the SentencePiece tokenizer.model)' : '';
+    throw new UsageError(`--tokenizer '${showPath(path)}' is not a SentencePiece .model file${hf}: ${errorText(e)}${bundled}`);
+  }
+}
 
 /**
  * Options of the `tokenize` stage, as the registry, recipes and the CLI see them. The output kind
@@ -48,7 +80,7 @@ export const tokenizeOptionsSpec = {
  * summary `tokens_per_sample`.
  */
 export function tokenizeStage(options: TokenizeOptions, tokenizer?: SentencePieceTokenizer): Stage {
-  const tok = tokenizer ?? (options.tokenizer === null ? undefined : SentencePieceTokenizer.loadSync(options.tokenizer));
+  const tok = tokenizer ?? (options.tokenizer === null ? undefined : loadTokenizer(options.tokenizer));
   if (tok === undefined && (options.format === 'internevo' || options.minLength > 0)) {
     throw new UsageError(`tokenize: a tokenizer model is required${options.format === 'internevo' ? ' for internevo output' : ' with a minimum length'} (--tokenizer MODEL, or tokenizer: in a recipe)`);
   }

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { writeStdoutSync } from '../../io/stdout.js';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -5,7 +6,7 @@ import { UsageError } from '../../core/errors.js';
 import { parseSize } from '../../core/recipe.js';
 import type { Stage } from '../../core/stage.js';
 import { InternEvoWriter } from '../../export/internevo-writer.js';
-import { TOKENIZER_HINT, tokenizeStage } from '../../export/tokenize-stage.js';
+import { loadTokenizer, TOKENIZER_HINT, tokenizeStage } from '../../export/tokenize-stage.js';
 import { SentencePieceTokenizer } from '../../tokenize/tokenizer.js';
 import type { Command } from '../command.js';
 import type { Flag } from '../args.js';
@@ -82,6 +83,10 @@ ${flagHelp(INPUT)}
       target = inputs[0];
       inputs = inputs.slice(1);
     }
+    // A first word that is no file and looks like a target name misspelt: say so, not "--tokenizer is required".
+    if (target === undefined && inputs.length > 0 && !existsSync(inputs[0]) && !/[./\\*?]/.test(inputs[0])) {
+      throw new UsageError(`export: unknown target '${showText(inputs[0])}'${didYouMean(inputs[0], TARGETS)} (targets: ${TARGETS.join(', ')}; an input file of that name does not exist)`);
+    }
     target ??= 'internevo';
     if (!(TARGETS as readonly string[]).includes(target)) throw new UsageError(`export: --to must be one of ${TARGETS.join(', ')}; got '${showText(target)}'${didYouMean(target, TARGETS)}`);
     const v = p.values;
@@ -94,11 +99,7 @@ ${flagHelp(INPUT)}
     if (model === undefined && (target === 'internevo' || minLength > 0)) throw new UsageError(`export ${target}: --tokenizer MODEL is required${target === 'internevo' ? '' : ' with --min-length'}`);
     let tok: SentencePieceTokenizer | undefined;
     if (model !== undefined) {
-      try {
-        tok = await SentencePieceTokenizer.load(model);
-      } catch (e) {
-        throw new UsageError(`cannot load tokenizer '${showPath(model)}': ${errorText(e)}`);
-      }
+      tok = loadTokenizer(model);
     }
     const stage: Stage = tokenizeStage(
       { tokenizer: model ?? null, format: target as Target, kind: kind as 'auto', minLength, eos: true, specialInText: false },

@@ -13,6 +13,7 @@ import { jobFacts, queueRows } from './slurm.js';
 import { showPath } from '../core/fsname.js';
 import { commandLine, recordedCommand } from './command.js';
 import { phaseName } from './progress.js';
+import { successCode } from './merge.js';
 
 export function totalUnits(plan: Plan): number {
   return plan.phases.reduce((a, p) => a + p.units, 0);
@@ -25,11 +26,14 @@ export function doneUnits(run: string, plan: Plan): number {
 }
 
 /** A report on a run folder, and whether the run is finished. */
-export async function statusReport(run: string): Promise<{ text: string; finished: boolean }> {
-  if (!existsSync(planPath(run))) return { text: `${run}: not a run folder (no _plan.json)\n`, finished: false };
+export async function statusReport(run: string): Promise<{ text: string; finished: boolean; code: number }> {
+  if (!existsSync(planPath(run))) return { text: `${run}: not a run folder (no _plan.json)\n`, finished: false, code: 2 };
   const plan = JSON.parse(await readFile(planPath(run), 'utf8')) as Plan;
   const finished = existsSync(successPath(run));
-  const lines = [`${showPath(run)}: run '${showPath(plan.name)}', ${plan.tasks.length} tasks over ${plan.inputs.length} input files, ${plan.phases.length} phases: ${finished ? 'finished (_SUCCESS)' : 'not finished (no _SUCCESS)'}`];
+  // A finished run keeps its exit code in _SUCCESS: 1 when its bad input passed the reject rate, an input was damaged or an I/O failed.
+  const code = finished ? successCode(await readFile(successPath(run), 'utf8').catch(() => '')) : 1;
+  const state = !finished ? 'not finished (no _SUCCESS)' : code === 0 ? 'finished (_SUCCESS)' : `finished (_SUCCESS) with exit code ${code}: bad input over --max-reject-rate, a damaged input or an I/O failure (see _report.html and _stats.json)`;
+  const lines = [`${showPath(run)}: run '${showPath(plan.name)}', ${plan.tasks.length} tasks over ${plan.inputs.length} input files, ${plan.phases.length} phases: ${state}`];
   let jobs: SubmittedJob[] = [];
   const jobsFile = join(slurmDir(run), 'jobs.json');
   if (existsSync(jobsFile)) jobs = JSON.parse(await readFile(jobsFile, 'utf8')) as SubmittedJob[];
@@ -59,7 +63,7 @@ export async function statusReport(run: string): Promise<{ text: string; finishe
     lines.push(`  merge: slurm job ${m.id}: ${r === undefined ? 'no longer known to slurmctld' : `${r.state}${r.reason && r.reason !== 'None' ? ` (${r.reason})` : ''}`}`);
   }
   if (!finished) lines.push(await nextStep(run, plan, jobs.length > 0, rows.length > 0));
-  return { text: lines.join('\n') + '\n', finished };
+  return { text: lines.join('\n') + '\n', finished, code };
 }
 
 /** The PID of a live process holding the run folder's lock (a `run` at work), if any. */

@@ -87,3 +87,26 @@ describe('status of an unfinished run says what to do', { timeout: 300_000 }, ()
     expect(again.stderr).toMatch(/input changed since/);
   });
 });
+
+describe('status of a finished run that failed its checks', () => {
+  it('says the run finished with exit code 1 and exits 1, not 0 (a script gating on status must not ship it)', async () => {
+    const dir = await tempDir();
+    dirs.push(dir);
+    const input = join(dir, 'bad.jsonl');
+    await writeFile(input, '{"text":"a"}\n{"text":"b"}\n{bad\n');
+    const recipe = join(dir, 'pass.yaml');
+    await writeFile(recipe, 'name: pass\nstages:\n  - normalize: {}\n');
+    const out = join(dir, 'o');
+    expect((await runCli(['run', recipe, '--input', input, '-o', out, '-q'])).code).toBe(1);
+    expect(existsSync(join(out, '_SUCCESS'))).toBe(true);
+    const s = await runCli(['status', out]);
+    expect(s.stdout).toMatch(/: finished \(_SUCCESS\) with exit code 1: bad input over --max-reject-rate/);
+    expect(s.code).toBe(1);
+    // The same run with the bad line allowed: finished, exit 0.
+    const ok = join(dir, 'ok');
+    expect((await runCli(['run', recipe, '--input', input, '-o', ok, '-q', '--max-reject-rate', '0.5'])).code).toBe(0);
+    const t = await runCli(['status', ok]);
+    expect(t.code).toBe(0);
+    expect(t.stdout).toMatch(/: finished \(_SUCCESS\)\n/);
+  });
+});

@@ -111,8 +111,10 @@ Where a run stands, from its completion markers (_done/) and, for the Slurm exec
 squeue and scontrol: per phase the units done, the jobs running, pending or failed with their
 reason and exit code, and the tasks not done with their input; for a stopped run, the exact
 command that resumes it (or starts it over with --overwrite when an input changed), with the
-folder it ran in. Exit code 0 when the run is finished (_SUCCESS), 1 when it is not, 2 when the
-folder does not exist or is not a run folder (no _plan.json).
+folder it ran in. Exit code 0 when the run is finished (_SUCCESS) and its own exit code was 0;
+1 when it is not finished, or finished with exit code 1 (bad input over --max-reject-rate, a
+damaged input: the first line says which); 2 when the folder does not exist or is not a run
+folder (no _plan.json).
 
 Options:
 ${flagHelp(ONLY_HELP)}
@@ -125,6 +127,6 @@ ${flagHelp(ONLY_HELP)}
     const dir = await checkRunFolder(p.positionals[0], 'status');
     const r = await statusReport(dir);
     writeStdoutSync(r.text);
-    return r.finished ? 0 : 1;
+    return r.code;
   },
 };

@@ -444,7 +444,7 @@ export async function finishRun(f: Finished): Promise<number> {
   if (statsPath) await writeAtomic(statsPath, JSON.stringify(summary, null, 2) + '\n');
   let code: number = ExitCode.ok;
   for (const e of stats.fileErrors) {
-    say(`corpus-clean ${job.command}: error: ${showPath(e.file)}: ${showText(e.message)}; ${e.kept ?? 'kept what was read before the damage'}`);
+    say(`corpus-clean ${job.command}: error: ${showPath(e.file)}: ${showText(e.message)}; ${e.kept ?? (e.recordsBefore > 0 ? 'kept what was read before the damage' : 'nothing of it was read')}`);
     code = ExitCode.dataOrIo;
   }
   // An input name that could not be read (a dangling link, a link loop, a FIFO in a folder) is an

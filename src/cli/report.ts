@@ -110,6 +110,9 @@ export function fixFor(reason: string, keys: string[], textField: TextField | un
     return `no ${field} field; keys seen: ${keys.slice(0, 8).join(', ') || 'none'}; use --text-field ${guess ?? 'NAME'} (a list is tried in order: --text-field ${textFieldLabel(textField)},${guess ?? 'NAME'}; text_field in a recipe)`;
   }
   if (code === 'text_empty' || code === 'text_not_string') return `the ${field} field is empty or not a string; name the field that holds the text with --text-field`;
+  // Damage is not a format question: the bytes are wrong, and only another copy helps.
+  if (code === 'damaged_input' || code === 'truncated_input') return `the file is damaged or cut short (${code}; the error line names the byte); read an intact copy of it`;
+  if (code === 'binary_content') return 'the file is not text (binary_content: an executable, an image, NUL bytes); leave it out';
   if (stage === 'read') return `the file did not read as records (${code}); check its format (--format) and its encoding`;
   if (code === 'langid:not_kept') return `its language is not in the langid stage's keep list (see the lang: counters); add it to keep, or leave the file out`;
   if (code === 'langid:too_short') return 'its texts are shorter than langid min_chars (letters of prose; a Han character counts 2): lower min_chars (0 keeps them, lang from the script), or leave length to the quality stage';

@@ -50,3 +50,19 @@ export function failureText(e: unknown): string {
   if (isBug(e) || debugWanted()) return e.stack ?? `${e.name}: ${e.message}`;
   return errorText(e);
 }
+
+/** The `code` an error carries (`ENOSPC`, `ERR_INPUT_CHANGED`), if it is a string. */
+export function errorCode(e: unknown): string | undefined {
+  const c = e instanceof Error ? (e as NodeJS.ErrnoException).code : undefined;
+  return typeof c === 'string' ? c : undefined;
+}
+
+/**
+ * What to do after a task failed, for the line that follows its error: a task whose input
+ * changed cannot be resumed (its finished tasks read the old file), so its error says
+ * `--overwrite` and no "run the same command again" is added; any other failure keeps what
+ * finished for a rerun.
+ */
+export function afterFailure(code: string | undefined, kept: string): string {
+  return code === 'ERR_INPUT_CHANGED' ? 'stopped' : `stopped; ${kept}: run the same command again to resume`;
+}

@@ -18,7 +18,7 @@ import { PhaseProgress } from './progress.js';
 import { PhaseClock, timeUnit, type Timeline } from './timing.js';
 import { runUnit } from './unit.js';
 import type { FromWorker, ToWorker } from './worker.js';
-import { failureText } from '../core/errors.js';
+import { errorCode, failureText } from '../core/errors.js';
 import { tuneV8 } from './v8.js';
 
 /** How local workers are made: threads (default) or child processes. */
@@ -58,7 +58,15 @@ export function localWorkers(asked: number | undefined, plan: Plan, cores: numbe
 }
 
 /** A unit that failed: the run stops with this. */
-export class UnitFailure extends Error {}
+/** A task that failed; `code` is its error's code (`ERR_INPUT_CHANGED`: a rerun cannot resume it). */
+export class UnitFailure extends Error {
+  constructor(
+    message: string,
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
 
 interface PoolWorker {
   send(m: ToWorker): void;
@@ -81,7 +89,7 @@ function callingThread(run: string, plan: Plan, stages: readonly Stage[]): PoolW
       const { phase, unit } = m;
       void timeUnit(() => runUnit(run, plan, stages, phase, unit, (s) => onMsg({ type: 'progress', unit, records: s.read, bytes: s.bytesRead }))).then(
         ([, times]) => onMsg({ type: 'done', unit, times }),
-        (e) => onMsg({ type: 'error', unit, message: failureText(e) }),
+        (e) => onMsg({ type: 'error', unit, message: failureText(e), code: errorCode(e) }),
       );
     },
     on: (f) => (onMsg = f),
@@ -196,7 +204,7 @@ export async function runLocal(run: string, plan: Plan, stages: readonly Stage[]
             );
             clock.unit(order, times);
           } catch (e) {
-            throw new UnitFailure(`${unitName(p, u)} failed: ${failureText(e)}`);
+            throw new UnitFailure(`${unitName(p, u)} failed: ${failureText(e)}`, errorCode(e));
           }
           doneRecords += live.get(u)!.records;
           live.delete(u);
@@ -229,9 +237,10 @@ export async function runLocal(run: string, plan: Plan, stages: readonly Stage[]
         const running = new Map<PoolWorker, number>();
         const dead = new Set<PoolWorker>();
         let failure: string | undefined;
+        let failureCode: string | undefined;
         const settle = (): void => {
           if (running.size > 0) return;
-          if (failure !== undefined) reject(new UnitFailure(failure));
+          if (failure !== undefined) reject(new UnitFailure(failure, failureCode));
           else if (queue.length === 0) resolve();
           else if (pool.every((w) => dead.has(w))) reject(new UnitFailure('every worker failed'));
         };
@@ -261,6 +270,7 @@ export async function runLocal(run: string, plan: Plan, stages: readonly Stage[]
               fig.done++;
             } else {
               if (m.unit < 0) dead.add(w);
+              if (failure === undefined) failureCode = m.code;
               failure ??= u === undefined ? `a worker failed: ${m.message}` : `${unitName(p, u)} failed: ${m.message}`;
             }
             if (u !== undefined) live.delete(u);

@@ -9,7 +9,7 @@ import { defaultRegistry } from '../stages/index.js';
 import type { Plan } from './plan.js';
 import { timeUnit, type UnitTimes } from './timing.js';
 import { buildStages, runUnit } from './unit.js';
-import { failureText } from '../core/errors.js';
+import { errorCode, failureText } from '../core/errors.js';
 import { tuneV8 } from './v8.js';
 
 /** Messages from the main thread. */
@@ -19,7 +19,7 @@ export type FromWorker =
   | { type: 'ready' }
   | { type: 'progress'; unit: number; records: number; bytes: number }
   | { type: 'done'; unit: number; times: UnitTimes }
-  | { type: 'error'; unit: number; message: string };
+  | { type: 'error'; unit: number; message: string; code?: string };
 
 tuneV8();
 const data = (workerData ?? JSON.parse(process.env.CORPUS_CLEAN_WORKER ?? '{}')) as { run: string; plan: string };
@@ -49,7 +49,7 @@ async function handle(m: ToWorker): Promise<void> {
     }));
     send({ type: 'done', unit: m.unit, times });
   } catch (e) {
-    send({ type: 'error', unit: m.unit, message: failureText(e) });
+    send({ type: 'error', unit: m.unit, message: failureText(e), code: errorCode(e) });
   }
 }
 

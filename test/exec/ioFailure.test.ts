@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { appendFile, cp, readFile, rm, truncate } from 'node:fs/promises';
+import { appendFile, cp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readFiles } from '../../src/io/readers/index.js';
@@ -56,6 +56,22 @@ describe('an input the file system cannot read', () => {
       const t2 = await runCli(['task', out, '--phase', '0', '--unit', String(w)]);
       expect(t2.code).toBe(1);
       expect(t2.stderr).toMatch(/changed while the run used it/);
+    }
+  });
+  it('a run whose input shrinks while it reads says once what to do: --overwrite, not "run the same command again to resume" too', async () => {
+    const dir = await tempDir();
+    const input = join(dir, 'in.jsonl');
+    await writeFile(input, Array.from({ length: 2000 }, (_, i) => JSON.stringify({ text: `record ${i} `.repeat(20) })).join('\n') + '\n');
+    // A stage of the test's own that cuts the input short as the first batch passes it.
+    await writeFile(join(dir, 'cut.mjs'), `import { truncateSync } from 'node:fs';\nlet done = false;\nexport default { name: 'cut', summary: 'cuts the input', options: {}, create: () => ({ name: 'cut', needsText: false, options: {}, async *run(b) { for await (const x of b) { if (!done) { done = true; truncateSync(${JSON.stringify(input)}, 100); } yield x; } } }) };\n`);
+    await writeFile(join(dir, 'r.yaml'), 'stages:\n  - module: ./cut.mjs\n');
+    for (const workers of ['1', '2']) {
+      await writeFile(input, Array.from({ length: 2000 }, (_, i) => JSON.stringify({ text: `record ${i} `.repeat(20) })).join('\n') + '\n');
+      const r = await runCli(['run', join(dir, 'r.yaml'), '-i', input, '-o', join(dir, `out${workers}`), '-q', '-w', workers], { cwd: dir });
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(/changed while the run used it .*run again with --overwrite once it is complete/);
+      expect(r.stderr).not.toMatch(/run the same command again/);
+      expect(r.stderr).toMatch(/corpus-clean run: the run stopped\n/);
     }
   });
 });

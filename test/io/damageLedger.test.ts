@@ -49,8 +49,24 @@ describe('a 0-byte compressed input is damaged, not empty (M1)', () => {
       expect(r.stderr).toContain(`read 1 = written 0 + rejected 1 [read/${reason} 1]`);
       const rs = await rejectsOf(rej);
       expect(rs.map((x) => [x.reason, x.source])).toEqual([[reason, `${p}:1`]]);
+      // Nothing was read before the damage, so the error line does not say something was kept (review 3).
+      expect(r.stderr).toMatch(/; nothing of it was read\n/);
+      expect(r.stderr).not.toContain('kept what was read');
     });
   }
+
+  it('beside a good file, the warning for a damaged one says it is damaged, not to check its format (review 3)', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'a.jsonl'), '{"text":"good"}\n');
+    await writeFile(join(dir, 'b.jsonl.gz'), '');
+    await writeFile(join(dir, 'c.jsonl'), '{"text":"x"\n');
+    const r = await runCli(['cat', join(dir, 'a.jsonl'), join(dir, 'b.jsonl.gz'), join(dir, 'c.jsonl'), '-o', join(dir, 'out.jsonl')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('b.jsonl.gz: none of its 1 records was written; 1 (100 %) rejected as read/damaged_input: the file is damaged or cut short');
+    expect(r.stderr).not.toMatch(/b\.jsonl\.gz: none.*check its format/);
+    // A record that does not parse is still a format question.
+    expect(r.stderr).toMatch(/c\.jsonl: none of its 1 records was written; .*read\/json_parse: .*check its format/);
+  });
 
   it('a 0-byte plain .jsonl stays an empty input (exit 0 with --allow-empty, nothing rejected)', async () => {
     const dir = await tempDir();

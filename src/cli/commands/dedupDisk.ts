@@ -11,7 +11,7 @@ import type { OptionsSpec } from '../../core/options.js';
 import { resolveOptions } from '../../core/options.js';
 import { removalsStage } from '../../stages/dedup/disk/index.js';
 import { defaultRegistry } from '../../stages/index.js';
-import { ExitCode } from '../../core/errors.js';
+import { afterFailure, ExitCode } from '../../core/errors.js';
 import { parseSize } from '../../core/recipe.js';
 import { prepareFolder } from '../../exec/folder.js';
 import { progressWanted } from '../../exec/progress.js';
@@ -151,7 +151,7 @@ async function onWork(work: string, plan: Plan, stage: Stage, job: Job, prepared
   } catch (e) {
     // Cut short by a signal: a task failing on the removal of its temporaries is not the news; main waits for the interrupt handler.
     if (!(e instanceof UnitFailure) || stopping()) throw e;
-    process.stderr.write(`corpus-clean dedup-disk: error: ${e.message}\ncorpus-clean dedup-disk: stopped; finished tasks are kept in ${showPath(work)}: run the same command again to resume\n`);
+    process.stderr.write(`corpus-clean dedup-disk: error: ${e.message}\ncorpus-clean dedup-disk: ${afterFailure(e.code, `finished tasks are kept in ${showPath(work)}`)}\n`);
     return ExitCode.dataOrIo;
   } finally {
     unregister();

@@ -15,7 +15,7 @@ import { countFlag, flagHelp, parse } from '../args.js';
 import { execute, IO_FLAGS, toStderr, type EffectiveSettings, type Say } from '../execute.js';
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { ExitCode } from '../../core/errors.js';
+import { afterFailure, ExitCode } from '../../core/errors.js';
 import { parseSize } from '../../core/recipe.js';
 import { stopping, whileRunning } from '../interrupt.js';
 import { startAttempt, workedMs } from '../attempts.js';
@@ -254,7 +254,7 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
         // Cut short by a signal: a task failing as its temporaries are removed is not the news; main waits for the interrupt handler.
         if (!(e instanceof UnitFailure) || stopping()) throw e;
         say(`corpus-clean run: error: ${e.message}`);
-        say('corpus-clean run: the run stopped; finished tasks are kept: run the same command again to resume');
+        say(`corpus-clean run: the run ${afterFailure(e.code, 'finished tasks are kept')}`);
         return ExitCode.dataOrIo;
       } finally {
         unregister();

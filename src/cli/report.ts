@@ -109,6 +109,7 @@ export function fixFor(reason: string, keys: string[], textField: TextField | un
   if (code === 'text_missing' || code === 'no_text') {
     return `no ${field} field; keys seen: ${keys.slice(0, 8).join(', ') || 'none'}; use --text-field ${guess ?? 'NAME'} (a list is tried in order: --text-field ${textFieldLabel(textField)},${guess ?? 'NAME'}; text_field in a recipe)`;
   }
+  if (stage === 'normalize' && code === 'text_empty') return 'its texts hold nothing but characters normalize removes (NULs, control or zero-width characters): the file is likely damaged (zeroed) or not text';
   if (code === 'text_empty' || code === 'text_not_string') return `the ${field} field is empty or not a string; name the field that holds the text with --text-field`;
   // Damage is not a format question: the bytes are wrong, and only another copy helps.
   if (code === 'damaged_input' || code === 'truncated_input') return `the file is damaged or cut short (${code}; the error line names the byte); read an intact copy of it`;

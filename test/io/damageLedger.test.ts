@@ -244,3 +244,41 @@ describe('binary bodies are not pages (L8)', () => {
     expect(JSON.parse((await readFile(out, 'utf8')).trim()).text).toBe('real page');
   });
 });
+
+describe('NUL bytes in text inputs are binary_content, not text (review 3 N3)', () => {
+  it('.txt: a file of zeros, a zeroed stretch inside text, an ELF; line mode: the line; CSV: the row; plain text and UTF-8 read', async () => {
+    const dir = await tempDir();
+    const zeros = Buffer.alloc(10000);
+    await writeFile(join(dir, 'z.txt'), zeros);
+    await writeFile(join(dir, 'zl.txt'), Buffer.concat([Buffer.from('line one\n'), Buffer.alloc(3000), Buffer.from('\nline two\n')]));
+    // The zeroed stretch deep in a large file (beyond git's 8,000-byte window) is found too.
+    await writeFile(join(dir, 'deep.txt'), Buffer.concat([Buffer.from('text '.repeat(4000)), Buffer.alloc(10), Buffer.from('more\n')]));
+    await writeFile(join(dir, 'elf.txt'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0x41, 0x42]));
+    await writeFile(join(dir, 'ok.txt'), '纯文本 plain text\n');
+    const rej = join(dir, 'rej.jsonl');
+    const out = join(dir, 'out.jsonl');
+    const r = await runCli(['cat', dir, '-o', out, '--rejects', rej, '--max-reject-rate', '1', '-q', '--overwrite']);
+    expect(r.code, r.stderr).toBe(0);
+    const rs = await rejectsOf(rej);
+    expect(rs.map((x) => [x.reason, x.source.slice(dir.length + 1), x.detail?.kind, x.detail?.offset]).sort()).toEqual([
+      ['binary_content', 'deep.txt:1', 'NUL bytes', 20000],
+      ['binary_content', 'elf.txt:1', 'ELF executable', undefined],
+      ['binary_content', 'z.txt:1', 'NUL bytes', 0],
+      ['binary_content', 'zl.txt:1', 'NUL bytes', 9],
+    ]);
+    // The text of a rejected file is kept in the rejects (cut to the raw limit).
+    expect((rs.find((x) => x.source.endsWith('zl.txt:1')) as { raw?: string }).raw?.startsWith('line one\n\0')).toBe(true);
+    expect((await readFile(out, 'utf8')).trim().split('\n').map((l) => JSON.parse(l).text)).toEqual(['纯文本 plain text\n']);
+
+    const line = await runCli(['cat', join(dir, 'zl.txt'), '--txt-mode', 'line', '-o', out, '--rejects', rej, '--max-reject-rate', '1', '-q', '--overwrite']);
+    expect(line.code, line.stderr).toBe(0);
+    expect((await rejectsOf(rej)).map((x) => [x.reason, x.source.slice(dir.length + 1), x.detail?.offset])).toEqual([['binary_content', 'zl.txt:2', 0]]);
+    expect((await readFile(out, 'utf8')).trim().split('\n').map((l) => JSON.parse(l).text)).toEqual(['line one', 'line two']);
+
+    await writeFile(join(dir, 'n.csv'), 'id,text\n1,ok\n2,"x\0y"\n3,fine\n');
+    const csv = await runCli(['cat', join(dir, 'n.csv'), '-o', out, '--rejects', rej, '--max-reject-rate', '1', '-q', '--overwrite']);
+    expect(csv.code, csv.stderr).toBe(0);
+    expect((await rejectsOf(rej)).map((x) => [x.reason, x.source.slice(dir.length + 1), x.detail?.kind])).toEqual([['binary_content', 'n.csv:3', 'NUL bytes']]);
+    expect((await readFile(out, 'utf8')).trim().split('\n').map((l) => JSON.parse(l).text)).toEqual(['ok', 'fine']);
+  });
+});

@@ -30,3 +30,14 @@ export function binaryKind(bytes: Uint8Array, charset?: string): string | null {
   for (let i = 0; i < n; i++) if (bytes[i] === 0) return 'NUL bytes';
   return null;
 }
+
+/**
+ * Whether a whole text file is binary: a magic number at its start, or a NUL byte anywhere
+ * (`offset`: the first). Unlike a page, a text file is read whole, so a zeroed stretch deep in
+ * it (a crash after a size-extending write) is found too; `indexOf` makes that one fast scan.
+ */
+export function textBinaryKind(bytes: Buffer): { kind: string; offset?: number } | null {
+  for (const [kind, magic] of MAGIC) if (bytes.length >= magic.length && magic.every((b, i) => bytes[i] === b)) return { kind };
+  const nul = bytes.indexOf(0);
+  return nul < 0 ? null : { kind: 'NUL bytes', offset: nul };
+}

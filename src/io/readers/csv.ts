@@ -162,6 +162,10 @@ export async function* readCsv(path: string, events: ReadEvents, s: ReadSettings
           continue;
         }
         reject('csv_columns', first.no, first.text, { error: `${a.fields.length} fields, the header has ${header.length}` });
+      } else if (a.fields.some((f) => f.includes('\0'))) {
+        // A row holding NUL bytes (a zeroed stretch after a crash, binary data) is not text.
+        const raw = used.map((u) => u.text).join('\n');
+        reject('binary_content', first.no, raw, { kind: 'NUL bytes', offset: raw.indexOf('\0') });
       } else {
         blanks.flush();
         read++;

@@ -9,6 +9,7 @@ import { rawFields } from './options.js';
 import { BlankRuns } from './jsonl.js';
 import { fileErrorOf, nextChunk } from '../ioFailure.js';
 import { readWhole } from './whole.js';
+import { textBinaryKind } from './binary.js';
 
 /**
  * Read plain text: the whole file as one record `{"id": path, "text": ...}` (default), or with
@@ -30,6 +31,12 @@ export async function* readText(path: string, events: ReadEvents, s: ReadSetting
         blanks.flush();
         if (!utf8 && !validUtf8(buf, start, end)) {
           return events.reject({ reason: 'invalid_utf8', source: `${path}:${lineNo}`, raw_base64: buf.toString('base64', start, end) });
+        }
+        // A line holding NUL bytes (a zeroed stretch of a file after a crash) is not text.
+        const nul = buf.indexOf(0, start);
+        if (nul >= 0 && nul < end) {
+          const r = rawFields(buf.toString('utf8', start, end), s.maxRawChars);
+          return events.reject({ reason: 'binary_content', source: `${path}:${lineNo}`, raw: r.raw, detail: { ...r.detail, kind: 'NUL bytes', offset: nul - start } });
         }
         batch.push(docAt({ text: buf.toString('utf8', start, end) }, path, lineNo));
       },
@@ -89,6 +96,7 @@ export async function* readText(path: string, events: ReadEvents, s: ReadSetting
     return;
   }
   events.read(1, bytes);
+  let binary: { kind: string; offset?: number } | null;
   let buf = whole.buf;
   if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3);
   const source = `${path}:1`;
@@ -99,6 +107,11 @@ export async function* readText(path: string, events: ReadEvents, s: ReadSetting
     events.fileError({ ...fileErrorOf(path, damaged, 0), rejected: true });
   } else if (bytes > s.maxLineBytes) {
     events.reject({ reason: 'file_too_large', source, raw: buf.toString('utf8', 0, 4096), detail: { limit: s.maxLineBytes } });
+  } else if ((binary = textBinaryKind(buf)) !== null) {
+    // A file of zeros (what a crash leaves after a size-extending write) or an executable, an
+    // image, an archive under a .txt name: not text (as the HTML reader tells such pages).
+    const r = rawFields(buf.toString('utf8'), s.maxRawChars);
+    events.reject({ reason: 'binary_content', source, raw: r.raw, detail: { ...r.detail, ...binary, bytes } });
   } else if (!validUtf8(buf, 0, buf.length)) {
     events.reject({ reason: 'invalid_utf8', source, raw_base64: buf.toString('base64') });
   } else {

@@ -1,5 +1,5 @@
 import type { JsonObject } from '../../core/doc.js';
-import { textFieldOf } from '../../core/doc.js';
+import { textFieldOf, textProblem } from '../../core/doc.js';
 import type { OptionsSpec } from '../../core/options.js';
 import type { StageFactory } from '../../core/registry.js';
 import type { Stage, StageContext } from '../../core/stage.js';
@@ -102,6 +102,9 @@ export function createNormalize(options: Record<string, unknown>): Stage {
     apply(doc, ctx) {
       const data = doc.data;
       ch.bits = 0;
+      // A text made only of what normalize removes (NULs, control and zero-width characters):
+      // emptied, it is no document; rejected with a reason instead of written as "".
+      const hadText = textProblem(data, ctx.textField) === null;
       if (fields === null) {
         const f = textFieldOf(data, ctx.textField);
         if (f !== undefined && typeof data[f] === 'string') data[f] = tn.normalize(data[f] as string, ch);
@@ -115,6 +118,7 @@ export function createNormalize(options: Record<string, unknown>): Stage {
       }
       if (schema !== null) coerceRecord(data, schema, ctx.stats.counters);
       for (const f of dateFields) normalizeDateField(data, f, ctx.stats.counters);
+      if (hadText && textProblem(data, ctx.textField) === 'text_empty') return 'text_empty';
       return undefined;
     },
   });

@@ -37,6 +37,8 @@ export const paragraphsOptions: OptionsSpec = {
 
 /** Reject reason of a document left too short. */
 export const TOO_SHORT = 'paragraphs:too_short';
+/** Every paragraph of the text was removed (only with min_doc_chars 0; else that is too_short). */
+export const TEXT_EMPTY = 'paragraphs:text_empty';
 
 /**
  * Two 32-bit hashes of a string's UTF-16 code units in one pass (FNV-1a and a multiply-rotate
@@ -112,8 +114,11 @@ export class ParagraphCounter {
     doc.attrs.paragraphs = { removed };
     const next = kept.join(sep);
     let nonSpace = 0;
-    for (let i = 0; i < next.length && nonSpace < this.opts.minDocChars; i++) if (next.charCodeAt(i) > 32 && next.charCodeAt(i) !== 0x3000) nonSpace++;
+    const need = Math.max(1, this.opts.minDocChars);
+    for (let i = 0; i < next.length && nonSpace < need; i++) if (next.charCodeAt(i) > 32 && next.charCodeAt(i) !== 0x3000) nonSpace++;
     if (nonSpace < this.opts.minDocChars) return TOO_SHORT;
+    // Every paragraph removed (min_doc_chars 0): an empty text is no document.
+    if (nonSpace === 0) return TEXT_EMPTY;
     setText(doc, next, ctx.textField);
     return undefined;
   }

@@ -3,6 +3,7 @@ import { pipeline } from '../../../src/core/pipeline.js';
 import { UsageError } from '../../../src/core/errors.js';
 import { fromRecords, collect } from '../../../src/io/memory.js';
 import { defaultRegistry } from '../../../src/stages/index.js';
+import { fixFor } from '../../../src/cli/report.js';
 
 async function run(records: Record<string, unknown>[], options: Record<string, unknown> = {}) {
   const stage = await defaultRegistry().create('normalize', options);
@@ -29,6 +30,19 @@ describe('normalize stage', () => {
       'text:unicode': 1,
     });
     expect(stats.out).toBe(3);
+  });
+
+  it('a text it empties (only NULs, control or zero-width characters) is rejected as text_empty, not written as "" (review 3 N4)', async () => {
+    const { out, stats } = await run([{ text: '\u0000\u0000\u0000' }, { text: '\u200b\u0007' }, { text: 'kept\u0000' }, { content: '\u0000', id: 4 }]);
+    expect(out).toEqual([{ text: 'kept' }]);
+    expect(stats.dropped).toEqual({ text_empty: 3 });
+    // Named fields: the text field emptied is rejected too; other fields may be empty.
+    const named = await run([{ text: '\u0000', title: 'x' }, { text: 'ok', title: '\u0000' }], { fields: ['text', 'title'] });
+    expect(named.out).toEqual([{ text: 'ok', title: '' }]);
+    expect(named.stats.dropped).toEqual({ text_empty: 1 });
+    // The per-file advice: not the reader's "name the field with --text-field".
+    expect(fixFor('normalize/text_empty', ['text'], undefined)).toMatch(/characters normalize removes/);
+    expect(fixFor('read/text_empty', ['text'], undefined)).toMatch(/--text-field/);
   });
 
   it('normalises named fields, strings nested in conversations included', async () => {

@@ -41,6 +41,13 @@ describe('paragraphs stage', () => {
     expect(r.stats.counters.bytes_removed).toBe(6 * (Buffer.byteLength(NAV) + 1 + Buffer.byteLength(COPY) + 1));
     expect(r.kept[0].attrs.paragraphs).toEqual({ removed: 2 });
   });
+  it('with min_doc_chars 0, a document left with nothing is rejected as paragraphs:text_empty, not written as "" (review 3 N4 sibling)', async () => {
+    const records = [...Array.from({ length: 5 }, () => ({ text: `${NAV}\n\n${COPY}` })), page(9)];
+    const r = await runStage('paragraphs', records, { minOccurrences: 5, minDocChars: 0 });
+    expect(r.kept.map((d) => d.data.text)).toEqual([body(9)]);
+    expect(r.stats.dropped).toEqual({ 'paragraphs:text_empty': 5 });
+  });
+
   it('leaves paragraphs below min_occurrences or min_length alone, and counts a paragraph once per document', async () => {
     const twice = `${NAV}\n\n${NAV}\n\n${body(1)}`;
     const r = await runStage('paragraphs', [{ text: twice }, page(2), page(3), page(4)], { minOccurrences: 5 });

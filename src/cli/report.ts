@@ -112,7 +112,7 @@ export function fixFor(reason: string, keys: string[], textField: TextField | un
   if (stage === 'normalize' && code === 'text_empty') return 'its texts hold nothing but characters normalize removes (NULs, control or zero-width characters): the file is likely damaged (zeroed) or not text';
   if (code === 'text_empty' || code === 'text_not_string') return `the ${field} field is empty or not a string; name the field that holds the text with --text-field`;
   // Damage is not a format question: the bytes are wrong, and only another copy helps.
-  if (code === 'damaged_input' || code === 'truncated_input') return `the file is damaged or cut short (${code}; the error line names the byte); read an intact copy of it`;
+  if (code === 'damaged_input' || code === 'truncated_input') return `the file is damaged or cut short (${code}; the error line says where); read an intact copy of it`;
   if (code === 'binary_content') return 'the file is not text (binary_content: an executable, an image, NUL bytes); leave it out';
   if (stage === 'read') return `the file did not read as records (${code}); check its format (--format) and its encoding`;
   if (code === 'langid:not_kept') return `its language is not in the langid stage's keep list (see the lang: counters); add it to keep, or leave the file out`;

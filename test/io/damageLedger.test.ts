@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { runCli, tempDir } from '../helpers/run.js';
+import { ROOT, runCli, tempDir } from '../helpers/run.js';
 
 // Issue #10, hostile review 2: M1 (second half) a 0-byte compressed input is damage, not an empty
 // input; L1 a damaged input is one `read/damaged_input` reject in the ledger (the accounting
@@ -280,5 +280,45 @@ describe('NUL bytes in text inputs are binary_content, not text (review 3 N3)', 
     expect(csv.code, csv.stderr).toBe(0);
     expect((await rejectsOf(rej)).map((x) => [x.reason, x.source.slice(dir.length + 1), x.detail?.kind])).toEqual([['binary_content', 'n.csv:3', 'NUL bytes']]);
     expect((await readFile(out, 'utf8')).trim().split('\n').map((l) => JSON.parse(l).text)).toEqual(['ok', 'fine']);
+  });
+});
+
+describe('a Parquet file whose footer is damaged is one read/damaged_input, exit 1 (brief item 3: a guard; it already held on main)', () => {
+  it('ours (cut, footer length, flipped footer byte) and a third-party file (cut, footer length): named, one reject, balanced', async () => {
+    const dir = await tempDir();
+    const src = join(dir, 'src.jsonl');
+    await writeFile(src, jsonl(60_000));
+    const ours = join(dir, 'ours.parquet');
+    expect((await runCli(['cat', src, '-o', ours, '--row-group-size', '200', '-q'])).code).toBe(0);
+    const damaged = (b: Buffer): Array<[string, Buffer]> => {
+      const footerAt = b.length - 8 - b.readUInt32LE(b.length - 8);
+      const len = Buffer.from(b);
+      len.writeUInt32LE(b.length * 2, b.length - 8);
+      return [
+        ['cut20', b.subarray(0, b.length - 20)],
+        ['cuthalf', b.subarray(0, footerAt + ((b.length - footerAt) >> 1))],
+        ['length', len],
+      ];
+    };
+    const ob = await readFile(ours);
+    // A byte early in the footer (the schema), which its CRC-32 entry covers.
+    const flip = Buffer.from(ob);
+    flip[ob.length - 8 - ob.readUInt32LE(ob.length - 8) + 20] ^= 0x10;
+    const third = await readFile(join(ROOT, 'fixtures/parquet/dolma-snappy.parquet'));
+    const cases: Array<[string, Buffer]> = [...damaged(ob).map(([n, b]): [string, Buffer] => [`ours-${n}`, b]), ['ours-flip', flip], ...damaged(third).map(([n, b]): [string, Buffer] => [`duckdb-${n}`, b])];
+    for (const [name, bytes] of cases) {
+      const p = join(dir, `${name}.parquet`);
+      await writeFile(p, bytes);
+      const rej = join(dir, `${name}.rej.jsonl`);
+      const st = join(dir, `${name}.stats.json`);
+      const r = await runCli(['cat', p, '-o', join(dir, `${name}.out.jsonl`), '--rejects', rej, '--stats', st, '--allow-empty', '-q']);
+      expect(r.code, name).toBe(1);
+      expect(r.stderr, name).toContain(`error: ${p}: `);
+      expect(r.stderr, name).toMatch(/footer/);
+      const rs = await rejectsOf(rej);
+      expect(rs.map((x) => [x.reason, x.source]), name).toEqual([['damaged_input', `${p}:1`]]);
+      const stats = JSON.parse(await readFile(st, 'utf8'));
+      expect([stats.read, stats.written, stats.balanced], name).toEqual([1, 0, true]);
+    }
   });
 });

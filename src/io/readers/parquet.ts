@@ -378,7 +378,7 @@ export async function* readParquet(path: string, events: ReadEvents, s: ReadSett
       metadata = await parquetMetadataAsync(file);
     } catch (e) {
       rethrowIoFailure(e);
-      events.fileError({ file: path, message: `not a readable Parquet file: ${(e as Error).message}`, recordsBefore: 0 });
+      events.fileError({ file: path, message: `not a readable Parquet file: its footer does not decode (${(e as Error).message}): the file is cut short or its footer is damaged`, recordsBefore: 0 });
       return;
     }
     if (s.parquetPageChecks !== false) {

@@ -31,6 +31,8 @@ export const segmentRejectsPath = (run: string, t: number, segment: number, c?: 
 /** The report's sample candidates among a task segment's rejects (see samples.ts). */
 export const segmentSamplesPath = (run: string, t: number, segment: number): string => join(run, '_work', 'samples', `${taskName(t)}.${segment}.jsonl`);
 export const segmentStatsPath = (run: string, t: number, segment: number): string => join(run, '_work', 'stats', `${taskName(t)}.${segment}.json`);
+/** The seal of what a task segment left for the merge (its stats, rejects, sample lines; the task's stats after the last): sizes and CRC-32s (core/workSeal.ts). */
+export const segmentSealPath = (run: string, t: number, segment: number): string => join(run, '_work', 'seals', `${taskName(t)}.${segment}.json`);
 export const slurmDir = (run: string): string => join(run, '_slurm');
 /** The prefix of a task's shards: `part-00003` gives `part-00003-00000.jsonl.gz`, ... */
 export const shardPrefix = (t: number): string => `part-${taskName(t)}`;

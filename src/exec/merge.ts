@@ -13,7 +13,9 @@ import { ShardedWriter } from '../io/writers/sharded.js';
 import { REJECTS_GZIP_LEVEL } from '../io/writers/rejects.js';
 import { mergeRunStats, type RunStats } from '../core/stats.js';
 import { finishRun, toStderr, type Say } from '../cli/execute.js';
-import { rejectsPath, segmentRejectsPath, segmentSamplesPath, segmentStatsPath, successPath, taskStatsPath, workDir } from './layout.js';
+import { rejectsPath, segmentRejectsPath, segmentSamplesPath, segmentSealPath, segmentStatsPath, successPath, taskStatsPath, workDir } from './layout.js';
+import { checkAt, WorkDamage } from '../core/workSeal.js';
+import { redoTask } from './unit.js';
 import { doneFacts, isDone, writeAtomic } from './markers.js';
 import type { Plan } from './plan.js';
 import { describeTask } from './plan.js';
@@ -36,6 +38,30 @@ export function missingUnits(run: string, plan: Plan): string[] {
     }
   }
   return out;
+}
+
+/**
+ * Check what every task segment left for the merge against its seal (sizes and CRC-32s): a
+ * damaged or missing file would fail every merge the same way (its task is marked done), or
+ * (segment rejects are joined as they are) be copied into the run's rejects unnoticed. The task
+ * is un-marked, so that the next run redoes it; the merge fails saying so. A segment without a
+ * seal (done by a version before the seals) is not checked: redoing every such task would cost
+ * one rerun each.
+ */
+async function checkSegments(run: string, plan: Plan): Promise<void> {
+  for (let t = 0; t < plan.tasks.length; t++) {
+    for (let k = 0; k < plan.segments.length; k++) {
+      const seal = segmentSealPath(run, t, k);
+      if (!existsSync(seal)) continue;
+      try {
+        checkAt(seal, run, { task: t });
+      } catch (e) {
+        if (!(e instanceof WorkDamage)) throw e;
+        const err = await redoTask(run, plan, t, e);
+        throw Object.assign(new Error(`merge: ${err.message}: run the same command again`), { code: e.code });
+      }
+    }
+  }
 }
 
 /** Merge the stats of every task, with the global steps' counters. */
@@ -237,6 +263,7 @@ export async function mergeRun(run: string, plan: Plan, opts: { started: number;
   }
   const missing = missingUnits(run, plan);
   if (missing.length > 0) throw new Error(`merge: ${missing.length} units are not done, e.g. ${missing[0]}`);
+  await checkSegments(run, plan);
   // The two read different files: the tasks' stats parsed while the rejects are copied (the merge runs alone after the workers).
   const [a, b] = await Promise.allSettled([mergedStats(run, plan), joinRejects(run, plan)]);
   if (a.status === 'rejected') throw a.reason;

@@ -4,7 +4,8 @@
  * Every unit ends by writing its completion marker; one that has it is skipped by executors.
  */
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
-import { createReadStream } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { DocSink, DocSource } from '../core/pipeline.js';
 import { pipeline } from '../core/pipeline.js';
 import { addCount } from '../core/own.js';
@@ -22,10 +23,11 @@ import { JsonlWriter } from '../io/writers/jsonl.js';
 import { RejectsWriter } from '../io/writers/rejects.js';
 import { SampledRejects } from '../core/rejectSink.js';
 import { optionThresholds } from '../core/profile.js';
-import { donePath, globalDir, segmentRejectsPath, segmentSamplesPath, segmentStatsPath, shardPrefix, spillPath, taskStatsPath } from './layout.js';
+import { donePath, globalDir, segmentRejectsPath, segmentSamplesPath, segmentSealPath, segmentStatsPath, shardPrefix, spillPath, taskStatsPath } from './layout.js';
 import { markDone, writeAtomic } from './markers.js';
 import { taskFiles, type Plan, type TaskSpec } from './plan.js';
 import { removeSpill, SpillDamage, SpillWriter, spillSource } from './spill.js';
+import { checkAt, sealAt, WorkDamage } from '../core/workSeal.js';
 import { SampleLinesSink, type SampleEntry } from './samples.js';
 import { fsPath, showPath } from '../core/fsname.js';
 import { makeDirSync } from '../io/dirs.js';
@@ -150,7 +152,13 @@ export async function runUnit(run: string, plan: Plan, stages: readonly Stage[],
   if (phase.kind === 'step') {
     const g = phase.global!;
     const step = stages[plan.globals[g]].global!.steps(plan.tasks.length)[phase.step!];
-    const facts = await step.run(scopeOf(run, plan, g), unit);
+    let facts: Record<string, number>;
+    try {
+      facts = await step.run(scopeOf(run, plan, g), unit);
+    } catch (e) {
+      if (e instanceof WorkDamage) throw await redoWorkWriter(run, plan, g, e);
+      throw e;
+    }
     await markDone(run, phase.id, unit, facts);
     return;
   }
@@ -195,12 +203,26 @@ export async function runUnit(run: string, plan: Plan, stages: readonly Stage[],
     });
   } catch (e) {
     if (e instanceof SpillDamage) throw await redoWriters(run, plan, k, t, e);
+    // The apply step of the global stage before this segment found one of its files damaged.
+    if (e instanceof WorkDamage) throw await redoWorkWriter(run, plan, k - 1, e);
     throw e;
   }
   if (k === 0) await checkInput(plan, plan.tasks[t]);
   const segment: SegmentStats = candidates !== undefined ? { ...stats, sample_lines: await candidates.write(segmentSamplesPath(run, t, k)) } : stats;
   await writeAtomic(segmentStatsPath(run, t, k), JSON.stringify(segment) + '\n');
-  if (last) await writeAtomic(taskStatsPath(run, t), JSON.stringify(await composeTaskStats(run, plan, stages, t), null, 1) + '\n');
+  if (last) {
+    let composed: RunStats;
+    try {
+      composed = await composeTaskStats(run, plan, stages, t);
+    } catch (e) {
+      if (e instanceof WorkDamage) throw await redoTask(run, plan, t, e);
+      throw e;
+    }
+    await writeAtomic(taskStatsPath(run, t), JSON.stringify(composed, null, 1) + '\n');
+  }
+  // What the merge (and a later segment's stats) read of this segment, sealed: a damaged one is redone, not merged.
+  const left = [segmentRejectsPath(run, t, k, s.rejectsCompression), segmentSamplesPath(run, t, k), segmentStatsPath(run, t, k), ...(last ? [taskStatsPath(run, t)] : [])];
+  sealAt(segmentSealPath(run, t, k), run, left.filter((f) => existsSync(f)));
   await markDone(run, phase.id, t);
   if (k > 0) await removeSpill(spillPath(run, k - 1, t));
 }
@@ -220,13 +242,56 @@ async function redoWriters(run: string, plan: Plan, k: number, t: number, e: Spi
 }
 
 /**
+ * A file task `t` left for the merge (or for its last segment) is damaged: remove it and its
+ * seal and un-mark the task in every task phase, so that the run does it again from its input
+ * (writing the same files). Returns the error to fail with, saying so.
+ */
+export async function redoTask(run: string, plan: Plan, t: number, e: WorkDamage): Promise<Error> {
+  await rm(e.path, { force: true });
+  if (e.seal !== undefined) await rm(e.seal, { force: true });
+  const phases = plan.phases.filter((ph) => ph.kind === 'tasks').map((ph) => ph.id);
+  for (const id of phases) await rm(donePath(run, id, t), { force: true });
+  return Object.assign(new Error(`${e.message}; it was removed and task ${t} of phase${phases.length > 1 ? 's' : ''} ${phases.join(', ')} un-marked, so that the run redoes it`), { code: e.code });
+}
+
+/**
+ * A file of global stage `g`'s work folder is damaged (see core/workSeal.ts): every rerun would
+ * fail the same way, since the unit that wrote it is marked done. Remove it (and its seal) and
+ * un-mark its writer: a task's collect runs in the task phase of segment `g`, and each earlier
+ * segment removed the spill it read, so the task is un-marked in all of them (it starts again
+ * from its input and writes the same files); a step's unit is un-marked in that step's phase.
+ * Returns the error to fail with, saying so.
+ */
+async function redoWorkWriter(run: string, plan: Plan, g: number, e: WorkDamage): Promise<Error> {
+  await rm(e.path, { force: true });
+  if (e.seal !== undefined) await rm(e.seal, { force: true });
+  let what: string;
+  if ('task' in e.writer) {
+    const t = e.writer.task;
+    const phases = plan.phases.filter((ph) => ph.kind === 'tasks' && ph.segment! <= g).map((ph) => ph.id);
+    for (const id of phases) await rm(donePath(run, id, t), { force: true });
+    what = `task ${t} of phase${phases.length > 1 ? 's' : ''} ${phases.join(', ')}`;
+  } else {
+    const w = e.writer;
+    const ph = plan.phases.find((x) => x.kind === 'step' && x.global === g && x.step === w.step)!;
+    await rm(donePath(run, ph.id, w.unit), { force: true });
+    what = `unit ${w.unit} of phase ${ph.id}`;
+  }
+  return Object.assign(new Error(`${e.message}; it was removed and ${what} un-marked, so that the run redoes it`), { code: e.code });
+}
+
+/**
  * A task's stats across its segments, as one pipeline's: read and input rejects from the first
  * segment, written from the last, each stage in recipe order (a global stage's are those of its
  * apply step, with the collect time added).
  */
 export async function composeTaskStats(run: string, plan: Plan, stages: readonly Stage[], t: number): Promise<RunStats> {
   const seg: RunStats[] = [];
-  for (let k = 0; k < plan.segments.length; k++) seg.push(JSON.parse(await readFile(segmentStatsPath(run, t, k), 'utf8')) as RunStats);
+  for (let k = 0; k < plan.segments.length; k++) {
+    // An earlier segment's stats (written and sealed by an earlier unit); this segment's were just written.
+    if (k < plan.segments.length - 1) checkAt(segmentSealPath(run, t, k), run, { task: t }, (rel) => join(run, rel) === segmentStatsPath(run, t, k));
+    seg.push(JSON.parse(await readFile(segmentStatsPath(run, t, k), 'utf8')) as RunStats);
+  }
   const byRecipe: StageStats[] = new Array(plan.stages.length);
   for (let k = 0; k < seg.length; k++) {
     if (k > 0 && seg[k].read !== seg[k - 1].written) throw Object.assign(new Error(`task ${t}: segment ${k} read ${seg[k].read} records, segment ${k - 1} wrote ${seg[k - 1].written}; run again with --overwrite`), { code: 'ERR_SEGMENTS_DIFFER' });

@@ -23,6 +23,7 @@ import type { StageFactory } from '../../core/registry.js';
 import type { Stage, StageContext } from '../../core/stage.js';
 import { count } from '../../core/stats.js';
 import { CountMinSketch, GrowingSketch, mergeSketchFile, type Counts } from './sketch.js';
+import { checkSeal, sealFiles } from '../../core/workSeal.js';
 import { readSpill, SpillWriter } from './spill.js';
 
 export const paragraphsOptions: OptionsSpec = {
@@ -183,6 +184,7 @@ export async function createParagraphs(options: Record<string, unknown>): Promis
             yield batch;
           }
           await sketch.save(taskFile(scope, task));
+          sealFiles(scope.workDir, { task }, [taskFile(scope, task)]);
         },
       };
     },
@@ -193,8 +195,12 @@ export async function createParagraphs(options: Record<string, unknown>): Promis
           units: 1,
           async run(scope: ParagraphsScope): Promise<Record<string, number>> {
             const total = new CountMinSketch(opts.sketchBytes);
-            for (let t = 0; t < tasks; t++) await mergeSketchFile(total, taskFile(scope, t));
+            for (let t = 0; t < tasks; t++) {
+              checkSeal(scope.workDir, { task: t });
+              await mergeSketchFile(total, taskFile(scope, t));
+            }
             await total.save(mergedFile(scope));
+            sealFiles(scope.workDir, { step: 0, unit: 0 }, [mergedFile(scope)]);
             return {};
           },
         },
@@ -206,7 +212,10 @@ export async function createParagraphs(options: Record<string, unknown>): Promis
         const path = mergedFile(scope);
         const st = statSync(path);
         const key = `${path}\0${st.size}\0${st.mtimeMs}`;
-        if (merged?.key !== key) merged = { key, sketch: CountMinSketch.load(path, opts.sketchBytes) };
+        if (merged?.key !== key) {
+          checkSeal(scope.workDir, { step: 0, unit: 0 });
+          merged = { key, sketch: CountMinSketch.load(path, opts.sketchBytes) };
+        }
         return merged.sketch;
       });
     },

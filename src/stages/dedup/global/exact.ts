@@ -9,7 +9,7 @@
  * tasks or workers. Memory of a partition step: one key and one source per distinct text of
  * the partition.
  */
-import { readFileSync, renameSync, writeFileSync, existsSync, openSync, readSync, closeSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync, openSync, readSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { getText } from '../../../core/doc.js';
 import type { GlobalScope, GlobalStage, GlobalStep } from '../../../core/global.js';
@@ -17,6 +17,7 @@ import type { Stage } from '../../../core/stage.js';
 import { KeyTable } from '../buckets.js';
 import { EXACT_REASON, loadHash64, normalizeForExact } from '../exact.js';
 import { makeDirSync } from '../../../io/dirs.js';
+import { checkSeal, sealFiles, WorkDamage } from '../../../core/workSeal.js';
 
 /** Partitions for a run of `tasks` tasks: a function of the input alone. */
 export function exactPartitions(tasks: number): number {
@@ -88,6 +89,7 @@ export function exactGlobal(): GlobalStage {
           }
           makeDirSync(join(scope.workDir, 'keys'));
           writeSections(keysPath(scope.workDir, task), groups);
+          sealFiles(scope.workDir, { task }, [keysPath(scope.workDir, task), keysPath(scope.workDir, task) + '.idx']);
         },
       };
     },
@@ -103,7 +105,12 @@ export function exactGlobal(): GlobalStage {
             let removed = 0;
             for (let t = 0; t < scope.tasks; t++) {
               const p = keysPath(scope.workDir, t);
+              // Every partition reads a section of every task's keys: checked by size here (a
+              // CRC-32 of the whole file per partition would read it once per partition), and
+              // each line by its form below.
+              checkSeal(scope.workDir, { task: t }, undefined, (rel) => rel.endsWith('.idx'));
               const text = readSection(p, sections(p), part);
+              if (text !== '' && !text.endsWith('\n')) throw new WorkDamage(p, `section ${part} does not end a line`, { task: t });
               let at = 0;
               while (at < text.length) {
                 const nl = text.indexOf('\n', at);
@@ -114,6 +121,9 @@ export function exactGlobal(): GlobalStage {
                 const t3 = line.indexOf('\t', t2 + 1);
                 const hi = Number(line.slice(0, t1));
                 const lo = Number(line.slice(t1 + 1, t2));
+                if (t1 <= 0 || t2 <= t1 || t3 <= t2 || !Number.isInteger(hi) || !Number.isInteger(lo) || !/^\d+$/.test(line.slice(t2 + 1, t3)) || line[t3 + 1] !== '"') {
+                  throw new WorkDamage(p, `a line of section ${part} does not read as a key: ${JSON.stringify(line.slice(0, 80))}`, { task: t });
+                }
                 const first = seen.putIfAbsent(hi, lo, firsts.length);
                 if (first === firsts.length) firsts.push(line.slice(t3 + 1));
                 else {
@@ -124,6 +134,7 @@ export function exactGlobal(): GlobalStage {
             }
             makeDirSync(join(scope.workDir, 'removed'));
             writeSections(removedPath(scope.workDir, part), perTask);
+            sealFiles(scope.workDir, { step: 0, unit: part }, [removedPath(scope.workDir, part), removedPath(scope.workDir, part) + '.idx']);
             return { removed };
           },
         },
@@ -138,11 +149,23 @@ export function exactGlobal(): GlobalStage {
           const survivors = new Map<number, string>();
           for (let part = 0; part < exactPartitions(scope.tasks); part++) {
             const p = removedPath(scope.workDir, part);
-            if (!existsSync(p)) throw new Error(`exact dedup: ${p} is missing; the partition step did not run`);
-            for (const line of readSection(p, sections(p), task).split('\n')) {
+            const writer = { step: 0, unit: part };
+            // Every task reads a section of every partition's list: checked by size (and the
+            // offsets file by CRC-32), each line by its form.
+            checkSeal(scope.workDir, writer, undefined, (rel) => rel.endsWith('.idx'));
+            const text = readSection(p, sections(p), task);
+            if (text !== '' && !text.endsWith('\n')) throw new WorkDamage(p, `section ${task} does not end a line`, writer);
+            for (const line of text.split('\n')) {
               if (line === '') continue;
               const tab = line.indexOf('\t');
-              survivors.set(Number(line.slice(0, tab)), JSON.parse(line.slice(tab + 1)) as string);
+              let survivor: unknown;
+              try {
+                survivor = JSON.parse(line.slice(tab + 1));
+              } catch {
+                survivor = undefined;
+              }
+              if (tab <= 0 || !/^\d+$/.test(line.slice(0, tab)) || typeof survivor !== 'string') throw new WorkDamage(p, `a line of section ${task} does not read as a removal: ${JSON.stringify(line.slice(0, 80))}`, writer);
+              survivors.set(Number(line.slice(0, tab)), survivor);
             }
           }
           let i = 0;

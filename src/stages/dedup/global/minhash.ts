@@ -15,7 +15,9 @@ import { buildBuckets } from '../disk/buckets.js';
 import { clusterBuckets } from '../disk/cluster.js';
 import { loadRemovals } from '../disk/filter.js';
 import type { ShardMeta } from '../disk/files.js';
-import { sigMetaPath } from '../disk/files.js';
+import { bucketPath, edgePath, linesPath, removedPath, scoresPath, setOffsetsPath, setPath, sigMetaPath, sigPath, sourcesPath } from '../disk/files.js';
+import { checkSeal, sealFiles } from '../../../core/workSeal.js';
+import { join, sep } from 'node:path';
 import { SignatureWriter } from '../disk/signatures.js';
 import { MINHASH_REASON } from '../filter.js';
 import type { MinHashConfig } from '../options.js';
@@ -40,6 +42,10 @@ export function minhashGlobal(config: MinHashConfig, keep: KeepPolicy): GlobalSt
             yield batch;
           }
           await w.finish();
+          const dir = scope.workDir;
+          const files = [sigMetaPath, sigPath, linesPath, scoresPath, sourcesPath, setPath, setOffsetsPath].map((f) => f(dir, task));
+          for (let b = 0; b < config.bands; b++) files.push(bucketPath(dir, b, task));
+          sealFiles(dir, { task }, files.filter((f) => existsSync(f)));
         },
       };
     },
@@ -49,7 +55,12 @@ export function minhashGlobal(config: MinHashConfig, keep: KeepPolicy): GlobalSt
           name: 'bands',
           units: config.bands,
           async run(scope, band) {
+            // Each band reads its own bucket files and every shard's meta once (CRC-32 checked);
+            // the signatures are read by every band, so they are checked by size.
+            const mine = `bands${sep}${String(band).padStart(4, '0')}${sep}`;
+            for (let t = 0; t < scope.tasks; t++) checkSeal(scope.workDir, { task: t }, (rel) => rel.startsWith(mine) || rel.startsWith(`sigs${sep}`), (rel) => !rel.endsWith('.sig'));
             const r = buildBuckets(scope.workDir, band, { keep });
+            sealFiles(scope.workDir, { step: 0, unit: band }, [edgePath(scope.workDir, band)]);
             return { band_entries: r.entries };
           },
         },
@@ -57,7 +68,10 @@ export function minhashGlobal(config: MinHashConfig, keep: KeepPolicy): GlobalSt
           name: 'cluster',
           units: 1,
           async run(scope) {
+            for (let b = 0; b < config.bands; b++) checkSeal(scope.workDir, { step: 0, unit: b });
+            for (let t = 0; t < scope.tasks; t++) checkSeal(scope.workDir, { task: t }, (rel) => rel.startsWith(`sigs${sep}`), (rel) => !rel.endsWith('.sig'));
             const r = clusterBuckets(scope.workDir, config.bands, { keep, threshold: config.threshold, verify: config.verify });
+            sealFiles(scope.workDir, { step: 1, unit: 0 }, Array.from({ length: scope.tasks }, (_, t) => removedPath(scope.workDir, t)).filter((f) => existsSync(f)));
             return { candidates: r.candidates, candidates_unverified: r.unverified };
           },
         },
@@ -69,6 +83,9 @@ export function minhashGlobal(config: MinHashConfig, keep: KeepPolicy): GlobalSt
         needsText: false,
         options: {},
         async *run(batches, ctx) {
+          const own = removedPath(scope.workDir, task);
+          checkSeal(scope.workDir, { step: 1, unit: 0 }, (rel) => join(scope.workDir, rel) === own);
+          checkSeal(scope.workDir, { task }, (rel) => join(scope.workDir, rel) === sigMetaPath(scope.workDir, task));
           const removals = loadRemovals(scope.workDir, task);
           const metaPath = sigMetaPath(scope.workDir, task);
           if (existsSync(metaPath)) count(ctx.stats.counters, 'no_shingles', (JSON.parse(readFileSync(metaPath, 'utf8')) as ShardMeta).noShingles);

@@ -1,0 +1,110 @@
+/**
+ * Seals for the files a global stage keeps in its work folder between phases (#10: a damaged
+ * one failed every rerun the same way, since the unit that wrote it is marked done). The unit
+ * that writes files seals them (each one's size and CRC-32, in a small JSON file written last,
+ * atomically); a unit that reads them checks the seal first. A file that is gone, of another
+ * size, or (where checked) of another CRC-32, or a seal that is gone or does not read, is a
+ * `WorkDamage` naming the unit that wrote it: the executor removes it and un-marks that unit,
+ * so the next run redoes it (as for a damaged spill).
+ */
+import { closeSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
+import { crc32 } from '../io/crc32.js';
+import { makeDirSync } from '../io/dirs.js';
+import * as zlib from 'node:zlib';
+
+/** Who wrote a file of a global stage's folder: task `task`'s collect, or unit `unit` of step `step`. */
+export type WorkWriter = { task: number } | { step: number; unit: number };
+
+/** A file of a global stage's work folder that does not read back as it was written. */
+export class WorkDamage extends Error {
+  readonly code = 'ERR_WORK_DAMAGED';
+  constructor(
+    readonly path: string,
+    what: string,
+    readonly writer: WorkWriter,
+    /** The seal that lists it: removed with it, so nothing reads the file before it is written again. */
+    readonly seal?: string,
+  ) {
+    super(`${path} is damaged: ${what}`);
+  }
+}
+
+interface SealEntry {
+  size: number;
+  crc: number;
+}
+
+/** Where the seal of one writer lives: `<workDir>/seals/task-00003.json`, `.../step0-00012.json`. */
+export function sealPath(workDir: string, w: WorkWriter): string {
+  const n = (i: number): string => String(i).padStart(5, '0');
+  return join(workDir, 'seals', 'task' in w ? `task-${n(w.task)}.json` : `step${w.step}-${n(w.unit)}.json`);
+}
+
+const native = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
+
+/** CRC-32 of a file, read in 4 MiB pieces (native zlib where Node has it). */
+function fileCrc(path: string): number {
+  const fd = openSync(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(4 << 20);
+    if (native === undefined) {
+      const parts: Buffer[] = [];
+      for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) parts.push(Buffer.from(buf.subarray(0, n)));
+      return crc32(Buffer.concat(parts));
+    }
+    let c = 0;
+    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) c = native(buf.subarray(0, n), c);
+    return c >>> 0;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Seal `files` (written by `writer` under `workDir`): their sizes and CRC-32s, written last. */
+export function sealFiles(workDir: string, writer: WorkWriter, files: readonly string[]): void {
+  sealAt(sealPath(workDir, writer), workDir, files);
+}
+
+/** Seal `files` (under `base`) in the seal file `seal`. */
+export function sealAt(seal: string, base: string, files: readonly string[]): void {
+  const entries: Record<string, SealEntry> = {};
+  for (const f of files) entries[relative(base, f)] = { size: statSync(f).size, crc: fileCrc(f) };
+  makeDirSync(dirname(seal));
+  const tmp = join(dirname(seal), `.${basename(seal)}.tmp-${process.pid}`);
+  writeFileSync(tmp, JSON.stringify(entries) + '\n');
+  renameSync(tmp, seal);
+}
+
+/**
+ * Check the files `writer` sealed that `want` selects (all by default): each present with its
+ * size, and its CRC-32 unless `crc` says not (a file every unit of a step reads whole anyway is
+ * checked by size, not hashed once per unit). Throws `WorkDamage` naming the writer.
+ */
+export function checkSeal(workDir: string, writer: WorkWriter, want: (rel: string) => boolean = () => true, crc: (rel: string) => boolean = () => true): void {
+  checkAt(sealPath(workDir, writer), workDir, writer, want, crc);
+}
+
+/** Check the files the seal file `seal` lists (under `base`), as `checkSeal` does. */
+export function checkAt(seal: string, base: string, writer: WorkWriter, want: (rel: string) => boolean = () => true, crc: (rel: string) => boolean = () => true): void {
+  let entries: Record<string, SealEntry>;
+  try {
+    entries = JSON.parse(readFileSync(seal, 'utf8')) as Record<string, SealEntry>;
+    if (entries === null || typeof entries !== 'object') throw new Error('not an object');
+  } catch (e) {
+    const gone = (e as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new WorkDamage(seal, gone ? 'the seal of the files its writer left is gone' : 'the seal of the files its writer left does not read', writer, seal);
+  }
+  for (const [rel, e] of Object.entries(entries)) {
+    if (!want(rel)) continue;
+    const path = join(base, rel);
+    let size: number;
+    try {
+      size = statSync(path).size;
+    } catch {
+      throw new WorkDamage(path, 'it is gone', writer, seal);
+    }
+    if (size !== e.size) throw new WorkDamage(path, `it holds ${size} bytes, ${e.size} were written`, writer, seal);
+    if (crc(rel) && fileCrc(path) !== e.crc) throw new WorkDamage(path, `its CRC-32 is not the one written (0x${e.crc.toString(16).padStart(8, '0')})`, writer, seal);
+  }
+}

@@ -56,9 +56,10 @@ export function minhashGlobal(config: MinHashConfig, keep: KeepPolicy): GlobalSt
           units: config.bands,
           async run(scope, band) {
             // Each band reads its own bucket files and every shard's meta once (CRC-32 checked);
-            // the signatures are read by every band, so they are checked by size.
+            // the signatures at its candidates only, in every band: checked by size.
             const mine = `bands${sep}${String(band).padStart(4, '0')}${sep}`;
-            for (let t = 0; t < scope.tasks; t++) checkSeal(scope.workDir, { task: t }, (rel) => rel.startsWith(mine) || rel.startsWith(`sigs${sep}`), (rel) => !rel.endsWith('.sig'));
+            const reads = (rel: string): boolean => rel.startsWith(mine) || (rel.startsWith(`sigs${sep}`) && (rel.endsWith('.json') || rel.endsWith('.sig')));
+            for (let t = 0; t < scope.tasks; t++) checkSeal(scope.workDir, { task: t }, reads, (rel) => !rel.endsWith('.sig'));
             const r = buildBuckets(scope.workDir, band, { keep });
             sealFiles(scope.workDir, { step: 0, unit: band }, [edgePath(scope.workDir, band)]);
             return { band_entries: r.entries };
@@ -69,7 +70,8 @@ export function minhashGlobal(config: MinHashConfig, keep: KeepPolicy): GlobalSt
           units: 1,
           async run(scope) {
             for (let b = 0; b < config.bands; b++) checkSeal(scope.workDir, { step: 0, unit: b });
-            for (let t = 0; t < scope.tasks; t++) checkSeal(scope.workDir, { task: t }, (rel) => rel.startsWith(`sigs${sep}`), (rel) => !rel.endsWith('.sig'));
+            // Signatures and shingle sets are read at the candidates only: checked by size (a CRC-32 would read them whole).
+            for (let t = 0; t < scope.tasks; t++) checkSeal(scope.workDir, { task: t }, (rel) => rel.startsWith(`sigs${sep}`), (rel) => !rel.endsWith('.sig') && !rel.endsWith('.set'));
             const r = clusterBuckets(scope.workDir, config.bands, { keep, threshold: config.threshold, verify: config.verify });
             sealFiles(scope.workDir, { step: 1, unit: 0 }, Array.from({ length: scope.tasks }, (_, t) => removedPath(scope.workDir, t)).filter((f) => existsSync(f)));
             return { candidates: r.candidates, candidates_unverified: r.unverified };

@@ -33,8 +33,11 @@ export async function* readText(path: string, events: ReadEvents, s: ReadSetting
           return events.reject({ reason: 'invalid_utf8', source: `${path}:${lineNo}`, raw_base64: buf.toString('base64', start, end) });
         }
         // A line holding NUL bytes (a zeroed stretch of a file after a crash) is not text.
-        const nul = buf.indexOf(0, start);
-        if (nul >= 0 && nul < end) {
+        // On the line's bytes only (a view): indexOf from `start` on the whole chunk would scan to
+        // the chunk's end for every line of a file without NULs.
+        const at = buf.subarray(start, end).indexOf(0);
+        const nul = at < 0 ? -1 : start + at;
+        if (nul >= 0) {
           const r = rawFields(buf.toString('utf8', start, end), s.maxRawChars);
           return events.reject({ reason: 'binary_content', source: `${path}:${lineNo}`, raw: r.raw, detail: { ...r.detail, kind: 'NUL bytes', offset: nul - start } });
         }

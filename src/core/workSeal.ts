@@ -43,8 +43,11 @@ export function sealPath(workDir: string, w: WorkWriter): string {
 
 const native = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
 
-/** CRC-32 of a file, read in 4 MiB pieces (native zlib where Node has it). */
+/** CRC-32 of a file: read whole up to 4 MiB, else in 4 MiB pieces (native zlib where Node has it). */
 function fileCrc(path: string): number {
+  // Most sealed files are small (stats, metadata, a task's keys): a 4 MiB buffer for each cost
+  // more than the CRC itself.
+  if (statSync(path).size <= 4 << 20) return crc32(readFileSync(path));
   const fd = openSync(path, 'r');
   try {
     const buf = Buffer.allocUnsafe(4 << 20);

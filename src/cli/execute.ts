@@ -11,11 +11,11 @@ import { expandInputs, isInputName, isLost, type SkippedInput } from '../io/inpu
 import { INPUT_FORMATS, readFiles, type InputFormat } from '../io/readers/index.js';
 import { htmlFieldFor } from '../io/readers/options.js';
 import { isFolderOutput, JsonlWriter, type JsonlOptions } from '../io/writers/jsonl.js';
-import { checkOutputName, checkOutputs, LOCK_NAME, lockOutput, prepareOutput, RUN_FILES } from '../io/outputs.js';
-import { refuseUnfinished, refuseUnfinishedShards } from '../exec/markers.js';
+import { checkOutputName, checkOutputs, LOCK_NAME, lockOutput, prepareOutput, RUN_FILES, setMarkerName } from '../io/outputs.js';
+import { checkInputFolders, refuseUnfinished, writeManifest } from '../exec/markers.js';
 import { progressWanted } from '../exec/progress.js';
 import type { RunSettings } from '../exec/plan.js';
-import { basename, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { SUCCESS } from '../exec/layout.js';
 import { writeAtomic } from '../io/writers/atomic.js';
 import { onOutputClosed, whileRunning } from './interrupt.js';
@@ -58,7 +58,7 @@ export const IO_FLAGS: Flag[] = [
   { name: 'allow-empty', type: 'boolean', help: 'exit 0 even when no record is written (default: a run that writes nothing exits 1, saying why)' },
   { name: 'overwrite', type: 'boolean', help: 'replace an existing output file, or the shards of an earlier run in the output folder (default: refuse)' },
   { name: 'limit', type: 'string', arg: 'N', help: 'read only the first N records of the inputs, in input order (every record counts: good, bad or blank), then stop; the accounting says so (default: all)' },
-  { name: 'allow-unfinished', type: 'boolean', help: 'read an unfinished output: a run folder or shard folder without _SUCCESS, or shards beside the lock of a killed command (default: refuse it)' },
+  { name: 'allow-unfinished', type: 'boolean', help: 'read an unfinished output as it is: a run or shard folder (also inside a folder input) without _SUCCESS or missing a shard it lists, shards out-NNNNN.jsonl without out.jsonl._SUCCESS (default: refuse it)' },
   { name: 'quiet', short: 'q', type: 'boolean', help: 'no progress line' },
   { name: 'help', short: 'h', type: 'boolean', help: 'show this help' },
 ];
@@ -191,10 +191,15 @@ export async function prepare(job: Job) {
   if (output !== '-') refuseRemote(output, 'output');
   if (rejectsPath !== undefined) refuseRemote(rejectsPath, '--rejects');
   if (statsPath !== undefined) refuseRemote(statsPath, '--stats');
-  await refuseUnfinished(job.inputs, v['allow-unfinished'] === true);
+  // Unfinished outputs are refused as input: the folders named first (a folder holding only a
+  // killed command's lock has nothing to list), then every folder the walk entered and the
+  // folder of every file read (exec/markers.ts).
+  const allowUnfinished = v['allow-unfinished'] === true;
+  await refuseUnfinished(job.inputs, allowUnfinished);
   const skipped: SkippedInput[] = [];
-  const files = await expandInputs(job.inputs.length > 0 ? job.inputs : ['-'], skipped);
-  await refuseUnfinishedShards(files, v['allow-unfinished'] === true);
+  const entered: string[] = [];
+  const expanded = await expandInputs(job.inputs.length > 0 ? job.inputs : ['-'], skipped, entered);
+  const { files, leftOut } = await checkInputFolders(expanded, entered, allowUnfinished);
   const unknown = format === 'auto' ? files.find((f) => f !== '-' && !isInputName(f)) : undefined;
   if (unknown !== undefined) throw new UsageError(`cannot tell the format of '${showPath(unknown)}' from its name (.jsonl, .json, .csv, .tsv, .txt, .warc, .wet, .html, optionally .gz/.zst, or .parquet); give --format`);
   if (files.includes('-') && process.stdin.isTTY) throw new UsageError(`no input: give files, or pipe JSONL into 'corpus-clean ${job.command}'`);
@@ -207,7 +212,8 @@ export async function prepare(job: Job) {
   const release = job.runTasks !== undefined ? (await makeDir(output, 'output folder'), lockOutput(join(output, LOCK_NAME))) : job.sink === undefined ? await prepareOutput(plan) : () => {};
   // Every input name not read is said before reading, one line each (and kept for the stats).
   for (const s of skipped) say(`corpus-clean ${job.command}: warning: skipped '${showPath(s.name)}': ${s.reason}`);
-  return { limit, format, txtMode: txtMode as 'file' | 'line', compress, rate, rawRate, shardRecords, shardBytes, output, folder, rejectsPath, rejectsAttrs: rejectsAttrs as RejectAttrs, rejectsSample, statsPath, textField, files, skipped, release, parquet, rowGroupSize };
+  for (const f of leftOut) say(`corpus-clean ${job.command}: note: not read: '${showPath(f)}', which is not one of the shards its folder's ${SUCCESS} lists (a finished output is read as its shards)`);
+  return { limit, format, txtMode: txtMode as 'file' | 'line', compress, rate, rawRate, shardRecords, shardBytes, output, folder, sharded: plan.sharded && !output.startsWith('/dev/'), rejectsPath, rejectsAttrs: rejectsAttrs as RejectAttrs, rejectsSample, statsPath, textField, files, skipped, release, parquet, rowGroupSize };
 }
 
 export async function executePrepared(job: Job, p: Prepared): Promise<number> {
@@ -299,9 +305,12 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
     const finished: Finished = { ...(p.limit !== undefined ? { limit: { n: p.limit, reached: limited.reached } } : {}), say: job.say, command: job.command, stats, inputs: files, skipped, output, shards: sink.shards(), rejectsPath, statsPath, maxRejectRate: rate, textField, wrapArrays, allowEmpty: v['allow-empty'] === true, extra: rejectsPath ? { rejects_attrs: rejectsAttrs, ...(sampled ? { rejects_sample_per_reason: rejectsSample, rejects_left_out: sampled.skipped } : {}) } : undefined };
     if (closed.now) return await finishClosed(finished);
     const code = await finishRun(finished);
-    // A folder output is finished once `_SUCCESS` is in it, written last (as a run folder's):
-    // readers refuse a shard folder without it (exec/markers.ts refuseUnfinished).
-    if (p.folder && job.sink === undefined) await markFinished(output, job.command, code, stats.written, finished.shards);
+    // A folder output is finished once `_SUCCESS` is in it, written last (as a run folder's),
+    // a file-mode shard set once `out.jsonl._SUCCESS` is beside it: readers refuse shards
+    // without it, or not matching its list (exec/markers.ts).
+    const manifest = { exit_code: code, command: job.command, records: stats.written, shards: finished.shards };
+    if (p.folder && job.sink === undefined) await writeManifest(join(output, SUCCESS), manifest);
+    else if (p.sharded && job.sink === undefined && finished.shards.length > 0) await writeManifest(join(dirname(output), setMarkerName(output)), manifest);
     return code;
   } catch (e) {
     if (!closed.now) await abortAll();
@@ -309,16 +318,6 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
   } finally {
     unregister();
   }
-}
-
-/**
- * Write a finished folder output's `_SUCCESS` (Hadoop/Spark's name, as `run` writes it): a small
- * JSON manifest with the exit code, the record count and the shard names, so a reader can also
- * check that no shard is missing.
- */
-export async function markFinished(folder: string, command: string, code: number, records: number, shards: readonly string[]): Promise<void> {
-  const manifest = { exit_code: code, command, records, shards: shards.map((f) => basename(f)) };
-  await writeAtomic(join(folder, SUCCESS), JSON.stringify(manifest) + '\n');
 }
 
 /** A source that stops reading once the output is closed (the records already read go on). */

@@ -16,7 +16,7 @@ import { finishRun, toStderr, type Say } from '../cli/execute.js';
 import { rejectsPath, segmentRejectsPath, segmentSamplesPath, segmentSealPath, segmentStatsPath, successPath, taskStatsPath, workDir } from './layout.js';
 import { checkAt, WorkDamage } from '../core/workSeal.js';
 import { redoTask } from './unit.js';
-import { doneFacts, isDone, writeAtomic } from './markers.js';
+import { doneFacts, isDone, writeManifest } from './markers.js';
 import type { Plan } from './plan.js';
 import { describeTask } from './plan.js';
 import { showPath } from '../core/fsname.js';
@@ -310,8 +310,9 @@ export async function mergeRun(run: string, plan: Plan, opts: { started: number;
   });
   // The report before `_SUCCESS`: a run killed between them is not finished, and its rerun merges again.
   await report(run, 'run', sampleLines, say);
-  // The exit code is kept, so that a second merge of the finished run ends the same way.
-  await writeAtomic(successPath(run), JSON.stringify({ exit_code: code }) + '\n');
+  // The exit code is kept, so that a second merge of the finished run ends the same way; the
+  // command, records and shard names as every folder output's manifest (readers check the list).
+  await writeManifest(successPath(run), { exit_code: code, command: 'run', records: stats.written, shards });
   await rm(workDir(run), { recursive: true, force: true });
   return code;
 }

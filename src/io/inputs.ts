@@ -71,7 +71,7 @@ export const isLost = (s: SkippedInput): boolean => s.same_as === undefined;
  * as a folder has) that is not a file or folder, and a folder reached a second time, go to
  * `skipped` with the reason.
  */
-async function listFolder(root: string, skipped: SkippedInput[]): Promise<Array<{ rel: string; real: string }>> {
+async function listFolder(root: string, skipped: SkippedInput[], entered?: string[]): Promise<Array<{ rel: string; real: string }>> {
   const found: Array<{ rel: string; real: string }> = [];
   const seen = new Map<string, string>();
   const top = root.length > 1 && root.endsWith('/') ? root.slice(0, -1) : root;
@@ -84,6 +84,7 @@ async function listFolder(root: string, skipped: SkippedInput[]): Promise<Array<
       return;
     }
     seen.set(real, dir);
+    entered?.push(dir);
     const entries = await readNames(dir).catch((e: NodeJS.ErrnoException) => {
       if (rel === '') throw new UsageError(`cannot read input folder '${showPath(root)}': ${e.message}`);
       skipped.push({ name: dir, reason: `a folder that cannot be listed (${e.code ?? e.message}): not read` });
@@ -122,8 +123,11 @@ async function listFolder(root: string, skipped: SkippedInput[]): Promise<Array<
  * relative and absolute spellings) is read once, under the name that sorts first. Names not
  * read go to `skipped` when given, with the reason: second names (`same_as`), and entries of a
  * folder or matches of a glob that cannot be read (dangling links, link loops, FIFOs, devices).
+ * `entered`, when given, receives every folder the walk of a folder input entered (as spelled),
+ * for the checks of unfinished outputs (exec/markers.ts). A glob never yields a completion marker
+ * (`_SUCCESS`, `out.jsonl._SUCCESS`): it is no record.
  */
-export async function expandInputs(specs: readonly string[], skipped: SkippedInput[] = []): Promise<string[]> {
+export async function expandInputs(specs: readonly string[], skipped: SkippedInput[] = [], entered?: string[]): Promise<string[]> {
   // `key`: the name made absolute (what the order follows).
   const found: Array<{ name: string; key: string; real?: string }> = [];
   let stdin = false;
@@ -160,7 +164,7 @@ export async function expandInputs(specs: readonly string[], skipped: SkippedInp
     }
     if (st?.isFile()) found.push({ name: spec, key: resolve(spec) });
     else if (st?.isDirectory()) {
-      const inFolder = await listFolder(spec, skipped);
+      const inFolder = await listFolder(spec, skipped, entered);
       if (inFolder.length === 0) throw new UsageError(`no input files (${INPUT_EXTENSIONS.join(', ')}, optionally .gz/.zst, or .parquet) in directory '${showPath(spec)}'${skippedNote(skipped)}`);
       const base = spec.endsWith('/') ? spec : spec + '/';
       // The folder made absolute once: a name read from it holds no `.` or `..` segment.
@@ -170,7 +174,7 @@ export async function expandInputs(specs: readonly string[], skipped: SkippedInp
     } else if (/[*?[{]/.test(given)) {
       // Our own matcher, not tinyglobby's: picomatch's regexes backtrack once per '*' (src/core/glob.ts).
       // A pattern keeps its own backslashes (escapes); the names it matches are in the escaped form.
-      const matched = await expandGlob(given, (name, reason) => skipped.push({ name, reason }));
+      const matched = (await expandGlob(given, (name, reason) => skipped.push({ name, reason }))).filter((f) => !/(^|[/.])_SUCCESS$/.test(f));
       if (matched.length === 0) throw new UsageError(`no files match '${showPath(given)}'${skippedNote(skipped)}`);
       for (const f of matched) found.push({ name: f, key: resolve(f) });
     } else if (st !== null) {

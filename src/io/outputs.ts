@@ -5,6 +5,7 @@ import { basename, dirname, join, resolve, sep } from 'node:path';
 import { nameFromText, realPath, showPath } from '../core/fsname.js';
 import { UsageError } from '../core/errors.js';
 import { makeDir } from './dirs.js';
+import { isInputName } from './inputs.js';
 
 /**
  * Safety checks on the paths a run writes, made before anything is touched or read: an output
@@ -21,6 +22,18 @@ export const LOCK_NAME = '.corpus-clean.lock';
 export const SUCCESS_NAME = '_SUCCESS';
 /** Shard names of a folder output of a single command (cat, a stage, convert, dedup-disk). */
 export const SHARD_NAME = /^part-\d{5,}\.(jsonl(\.gz|\.zst)?|parquet)$/;
+/** Shard names of any folder output: a single command's (`part-00000.jsonl`) or a run's (`part-00000-00001.jsonl.zst`). */
+export const FOLDER_SHARD = /^part-\d{5,}(-\d{5,})?\.(jsonl(\.gz|\.zst)?|parquet)$/;
+/**
+ * A file-mode shard (`-o out.jsonl --shard-records N` writes `out-00000.jsonl` ...): the output's
+ * name is group 1 + group 3 (`out` + `.jsonl`).
+ */
+export const FILE_SHARD = /^(.+)-(\d{5,})(\.jsonl(?:\.gz|\.zst)?|\.parquet)$/;
+/**
+ * The completion marker of a file-mode shard set `out.jsonl`: `out.jsonl._SUCCESS` beside its
+ * shards, written last (a manifest, as a folder's `_SUCCESS`).
+ */
+export const setMarkerName = (output: string): string => `${basename(output)}.${SUCCESS_NAME}`;
 
 /** What a run is about to write. */
 export interface OutputPlan {
@@ -309,7 +322,7 @@ function release(lock: string): void {
  * files) and `.name.tmp-PID-N.spill.jsonl` (the records a Parquet writer holds until its schema is
  * known: the whole input).
  */
-const TEMP = /^\..+\.tmp-\d+(-a?\d+)?(\.spill\.jsonl|\.[a-z]+)?$/;
+export const TEMP = /^\..+\.tmp-\d+(-a?\d+)?(\.spill\.jsonl|\.[a-z]+)?$/;
 
 /**
  * Prepare the output of a run, after `checkOutputs`: take the lock, then refuse an earlier
@@ -331,10 +344,15 @@ export async function prepareOutput(plan: OutputPlan): Promise<() => void> {
   try {
     const names = await readdir(dir).catch(() => [] as string[]);
     const re = plan.folder ? SHARD_NAME : plan.sharded ? shardPattern(plan.output) : null;
-    const old = re === null ? [] : names.filter((n) => re.test(n) || (plan.folder && (RUN_FILES.includes(n) || n === SUCCESS_NAME)));
+    // A folder output is read back as its shards (its _SUCCESS lists them): a file of someone
+    // else's that a reader would take as input (notes.txt, data.jsonl) must not sit among them.
+    const foreign = plan.folder ? names.filter((n) => !n.startsWith('.') && !n.startsWith('_') && isInputName(n) && !FOLDER_SHARD.test(n)) : [];
+    if (foreign.length > 0) throw new UsageError(`output folder '${showPath(plan.output)}' already holds '${showPath(foreign[0])}'${foreign.length > 1 ? ` and ${foreign.length - 1} more` : ''}, not written by corpus-clean: reading the folder back would take only the shards its _SUCCESS lists, so that file would be left out; write to a new or empty folder`);
+    const marker = plan.sharded ? setMarkerName(plan.output) : SUCCESS_NAME;
+    const old = re === null ? [] : names.filter((n) => re.test(n) || ((plan.folder || plan.sharded) && n === marker) || (plan.folder && RUN_FILES.includes(n))).sort();
     // The shards of a killed command (its lock is dead; a folder without _SUCCESS) are no result:
     // the same command starts over (a run folder resumes instead: it is not prepared here).
-    if (old.length > 0 && !plan.overwrite && killed !== undefined && !(plan.folder && names.includes(SUCCESS_NAME))) {
+    if (old.length > 0 && !plan.overwrite && killed !== undefined && !names.includes(marker)) {
       plan.note?.(`'${showPath(plan.output)}' holds ${old.length} file${old.length === 1 ? '' : 's'} of an unfinished output (the command writing it, PID ${killed}, was killed); starting over`);
       for (const n of old) await rm(join(dir, n), { force: true });
     } else if (old.length > 0) {

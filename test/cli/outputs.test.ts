@@ -161,9 +161,9 @@ describe('one output, one run at a time', () => {
     expect((await readdir(dir)).filter((n) => n.startsWith('out-'))).toHaveLength(6);
     const again = await runCli(['cat', input, '-o', out, '--shard-records', '10']);
     expect(again.code).toBe(2);
-    expect(again.stderr).toMatch(/already hold out-00000\.jsonl and 5 more/);
+    expect(again.stderr).toMatch(/already hold out-00000\.jsonl and 6 more/); // 5 more shards and the set's marker out.jsonl._SUCCESS
     expect((await runCli(['cat', input, '-o', out, '--shard-records', '10', '--overwrite'])).code).toBe(0);
-    expect((await readdir(dir)).filter((n) => n.startsWith('out-')).sort()).toEqual(['out-00000.jsonl', 'out-00001.jsonl', 'out-00002.jsonl']);
+    expect((await readdir(dir)).filter((n) => n.startsWith('out')).sort()).toEqual(['out-00000.jsonl', 'out-00001.jsonl', 'out-00002.jsonl', 'out.jsonl._SUCCESS']);
   });
 
   it('--overwrite removes the temporaries a killed run left (M-a)', async () => {

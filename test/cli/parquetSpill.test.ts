@@ -68,6 +68,6 @@ describe('Parquet output: the spill of a killed run is removed by the next run (
     await writeFile(shardSpill, records(10, 'dead'));
     const s = await runCli(['cat', input, '--output', join(files, 'out.parquet'), '--shard-records', '20', '-q']);
     expect(s.code, s.stderr).toBe(0);
-    expect((await readdir(files)).sort()).toEqual(['out-00000.parquet', 'out-00001.parquet', 'out-00002.parquet']);
+    expect((await readdir(files)).sort()).toEqual(['out-00000.parquet', 'out-00001.parquet', 'out-00002.parquet', 'out.parquet._SUCCESS']);
   }, 60_000);
 });

@@ -138,11 +138,13 @@ The output folder receives:
                             accounting, languages, signal histograms with thresholds, duplicates,
                             samples per drop reason ('corpus-clean report DIR' makes it again)
   _plan.json                the tasks and phases; _slurm/: sbatch scripts, job ids and logs
-  _SUCCESS                  written last: only a folder holding it is a finished run
+  _SUCCESS                  written last: only a folder holding it is a finished run; a JSON
+                            manifest {exit_code, command, records, shards: [names]}
 A run that was killed or failed is resumed by running the same command again: finished tasks
 are skipped, the temporaries of the killed run removed, and the output is byte for byte that
 of an uninterrupted run ('corpus-clean status DIR' says where it stands). A folder without
-_SUCCESS is refused as input by cat and run (unless --allow-unfinished). Files starting with
+_SUCCESS, or missing a shard it lists, is refused as input by every command, also inside a
+folder input (unless --allow-unfinished). Files starting with
 '_' or '.' are skipped when a folder is read, so an output folder can be the input of the next
 run. An output folder holding a finished run, or an unfinished run of another recipe, needs
 --overwrite.

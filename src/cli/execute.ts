@@ -305,6 +305,13 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
     const finished: Finished = { ...(p.limit !== undefined ? { limit: { n: p.limit, reached: limited.reached } } : {}), say: job.say, command: job.command, stats, inputs: files, skipped, output, shards: sink.shards(), rejectsPath, statsPath, maxRejectRate: rate, textField, wrapArrays, allowEmpty: v['allow-empty'] === true, extra: rejectsPath ? { rejects_attrs: rejectsAttrs, ...(sampled ? { rejects_sample_per_reason: rejectsSample, rejects_left_out: sampled.skipped } : {}) } : undefined };
     if (closed.now) return await finishClosed(finished);
     const code = await finishRun(finished);
+    if (code !== 0 && stats.written === 0) {
+      // Nothing written and a failure: no output is left (the empty file of a command that read
+      // nothing usable would pass for an earlier run's result and block the rerun its message
+      // suggests). The rejects and stats stay: they say why.
+      await sink.writer.abort();
+      return code;
+    }
     // A folder output is finished once `_SUCCESS` is in it, written last (as a run folder's),
     // a file-mode shard set once `out.jsonl._SUCCESS` is beside it: readers refuse shards
     // without it, or not matching its list (exec/markers.ts).

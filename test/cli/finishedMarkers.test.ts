@@ -1,7 +1,8 @@
+import { existsSync } from 'node:fs';
 import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCli, tempDir } from '../helpers/run.js';
+import { runCli, tempDir, TOKENIZER_MODEL } from '../helpers/run.js';
 
 // Hostile review 3 (N1, N2, N6) and new-user review 4 (#2, #9): the completion markers of
 // finished outputs are checked wherever an output is read, and hold what a reader needs.
@@ -9,6 +10,7 @@ import { runCli, tempDir } from '../helpers/run.js';
 // - N2: `_SUCCESS`'s shard list is compared with the shards there; other files are not records.
 // - #9: a run folder's `_SUCCESS` is the same manifest as every other folder output's.
 // - N6: a file-mode shard set (`-o a.jsonl --shard-records N`) has a marker `a.jsonl._SUCCESS`.
+// - #2: a command that wrote nothing and failed leaves no output to block its rerun.
 
 const DEAD = 999_999; // a PID that is not running (pid_max is below it here and in CI's containers)
 
@@ -207,5 +209,51 @@ describe('N6: a file-mode shard set has a completion marker', () => {
     await writeFile(join(f, 'other.jsonl'), '{"text":"x"}\n');
     const one = await runCli(['cat', join(f, 'other.jsonl'), '-q']);
     expect(one.code, one.stderr).toBe(0);
+  });
+});
+
+describe('#2: a command that writes nothing and fails leaves no output', () => {
+  const sft = '{"instruction":"say hi","output":"hi"}\n';
+  it.each([
+    ['e.jsonl', []],
+    ['e.jsonl.gz', []],
+    ['e.json', []],
+    ['e.parquet', []],
+    ['sh.jsonl', ['--shard-records', '5']],
+    ['folder/', []],
+  ])('cat -o %s: exit 1, nothing left but the rejects; the rerun the message suggests needs no --overwrite', async (name, extra) => {
+    const d = join(dir, `two-${name.replace(/\W/g, '_')}`);
+    await mkdir(d);
+    const src = join(d, 'sft.jsonl');
+    await writeFile(src, sft);
+    const out = join(d, name);
+    const r = await runCli(['cat', src, '-o', out, ...extra, '--rejects', join(d, 'rej.jsonl'), '-q']);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain('nothing was written');
+    const left = (await readdir(d)).sort();
+    expect(left).toEqual(name.endsWith('/') ? ['folder', 'rej.jsonl', 'sft.jsonl'] : ['rej.jsonl', 'sft.jsonl']);
+    if (name.endsWith('/')) expect(await readdir(out)).toEqual([]);
+    const again = await runCli(['cat', src, '-o', out, ...extra, '--no-require-text', '-q']);
+    expect(again.code, again.stderr).toBe(0);
+  });
+
+  it('export xtuner-v1 and export internevo: exit 1, no output file; the rerun works without --overwrite', async () => {
+    const d = join(dir, 'two-export');
+    await mkdir(d);
+    const src = join(d, 'sft.jsonl');
+    await writeFile(src, sft);
+    const x = await runCli(['export', 'xtuner-v1', src, '-o', join(d, 'xv1.jsonl'), '-q']);
+    expect(x.code, x.stderr).toBe(1);
+    expect(existsSync(join(d, 'xv1.jsonl'))).toBe(false);
+    const conv = join(d, 'conv.jsonl');
+    expect((await runCli(['convert', src, '-o', conv, '--to', 'xtuner-openai', '-q'])).code).toBe(0);
+    const again = await runCli(['export', 'xtuner-v1', conv, '-o', join(d, 'xv1.jsonl'), '-q']);
+    expect(again.code, again.stderr).toBe(0);
+    const ie = join(d, 'ie');
+    const i = await runCli(['export', 'internevo', src, '-o', ie, '-t', TOKENIZER_MODEL, '-q']);
+    expect(i.code, i.stderr).toBe(1);
+    expect(await readdir(join(ie, 'train', 'en'))).toEqual([]);
+    const iAgain = await runCli(['export', 'internevo', conv, '-o', ie, '-t', TOKENIZER_MODEL, '-q']);
+    expect(iAgain.code, iAgain.stderr).toBe(0);
   });
 });

@@ -99,6 +99,13 @@ describe('N2: the shard list of _SUCCESS is checked', () => {
     const ok = await runCli(['cat', m, '-q', '--allow-unfinished']);
     expect(ok.code, ok.stderr).toBe(0);
     expect(lines(ok.stdout)).toBe(20);
+    // export refuses it the same way, and takes the flag its message names.
+    const x = await runCli(['export', 'xtuner-v1', m, '-q']);
+    expect(x.code).toBe(2);
+    expect(x.stderr).toContain('pass --allow-unfinished');
+    const xOk = await runCli(['export', 'xtuner-v1', m, '-q', '--allow-unfinished']);
+    expect(xOk.code, xOk.stderr).toBe(0);
+    expect(lines(xOk.stdout)).toBe(20);
   });
 
   it('a shard the list does not name is refused (duplicate data)', async () => {

@@ -32,7 +32,7 @@ const OWN: Flag[] = [
   { name: 'meta-dtype', type: 'string', arg: '<i8|<i4', help: 'internevo: dtype of .bin.meta (default <i8, as np.save of a Python list)' },
   { name: 'overwrite', type: 'boolean', help: 'replace an existing output file (xtuner-v1) or the shards already in DIR/train/TYPE/ (internevo)' },
 ];
-const INPUT = IO_FLAGS.filter((f) => ['format', 'rejects', 'stats', 'text-field', 'txt-mode', 'wrap-arrays', 'max-reject-rate', 'allow-empty', 'limit', 'quiet', 'help'].includes(f.name));
+const INPUT = IO_FLAGS.filter((f) => ['format', 'rejects', 'stats', 'text-field', 'txt-mode', 'wrap-arrays', 'max-reject-rate', 'allow-empty', 'allow-unfinished', 'limit', 'quiet', 'help'].includes(f.name));
 /** Older spellings, accepted but not shown: `--out` (now -o/--output) and `--input-format` (now --format). */
 const HIDDEN: Flag[] = [
   { name: 'out', type: 'string', help: '' },

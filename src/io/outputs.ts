@@ -340,7 +340,10 @@ export async function prepareOutput(plan: OutputPlan): Promise<() => void> {
   // A lock left by a process that is gone: that command was killed (kill -9) while writing here.
   const before = lockHolder(lockPath);
   const killed = before !== undefined && !processAlive(before) ? before : undefined;
-  const unlock = plan.folder || plan.sharded ? lockOutput(lockPath) : lockIfDir(lockPath);
+  // A device or FIFO (`-o /dev/null`) is a stream, not a result: any number of commands may
+  // write to it at once, and no lock file goes into /dev (two runs to /dev/null refused each other).
+  const stream = !plan.folder && !plan.sharded && (await isStreamTarget(plan.output));
+  const unlock = plan.folder || plan.sharded ? lockOutput(lockPath) : stream ? () => {} : lockIfDir(lockPath);
   try {
     const names = await readdir(dir).catch(() => [] as string[]);
     const re = plan.folder ? SHARD_NAME : plan.sharded ? shardPattern(plan.output) : null;
@@ -367,7 +370,7 @@ export async function prepareOutput(plan: OutputPlan): Promise<() => void> {
     for (const f of [plan.rejects, plan.stats]) if (f !== undefined && f !== '-') await removeDeadTemps(dirname(f), stem(f));
     // A single-file output that exists is an earlier run's result, like a folder's shards: kept
     // unless --overwrite (a device or FIFO is a stream, not a result, and is written to).
-    if (!plan.folder && !plan.sharded && !plan.overwrite && !(await isStreamTarget(plan.output))) {
+    if (!plan.folder && !plan.sharded && !plan.overwrite && !stream) {
       const st = await stat(plan.output).catch(() => null);
       if (st?.isFile() === true) throw new UsageError(`output file '${showPath(plan.output)}' already exists (an earlier run?); remove it or pass --overwrite`);
     }

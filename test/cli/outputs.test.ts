@@ -133,6 +133,24 @@ describe('devices, FIFOs and symlinks named as output (B4)', () => {
 });
 
 describe('one output, one run at a time', () => {
+  it('a FIFO or device output is a stream and takes no lock: commands writing to it at once do not refuse each other', async () => {
+    // Seen in CI: two commands with -o /dev/null at once, the second refused by /dev/.null.lock.
+    const dir = await scratch();
+    const input = join(dir, 'in.jsonl');
+    await writeFile(input, lines(3));
+    const fifo = join(dir, 'p');
+    execFileSync('mkfifo', [fifo]);
+    await writeFile(join(dir, '.p.lock'), `${process.pid}\n`); // a live holder, as a second writer sees
+    const got = join(dir, 'got');
+    const reader = spawn('sh', ['-c', 'cat "$1" > "$2"', 'sh', fifo, got]);
+    const closed = new Promise((res) => reader.on('close', res));
+    const r = await runCli(['cat', input, '-o', fifo, '-q'], { timeoutMs: 60_000 });
+    if (r.code !== 0) await writeFile(fifo, ''); // let the reader end when the writer was refused
+    await closed;
+    expect(r.code, r.stderr).toBe(0);
+    expect((await readFile(got, 'utf8')).trim().split('\n')).toHaveLength(3);
+  });
+
   it('a second run into a locked folder is refused; a stale lock (dead PID) is taken over (D5)', async () => {
     const dir = await scratch();
     const input = join(dir, 'in.jsonl');

@@ -58,7 +58,7 @@ export const IO_FLAGS: Flag[] = [
   { name: 'allow-empty', type: 'boolean', help: 'exit 0 even when no record is written (default: a run that writes nothing exits 1, saying why)' },
   { name: 'overwrite', type: 'boolean', help: 'replace an existing output file, or the shards of an earlier run in the output folder (default: refuse)' },
   { name: 'limit', type: 'string', arg: 'N', help: 'read only the first N records of the inputs, in input order (every record counts: good, bad or blank), then stop; the accounting says so (default: all)' },
-  { name: 'allow-unfinished', type: 'boolean', help: 'read an unfinished output as it is: a run or shard folder (also inside a folder input) without _SUCCESS or missing a shard it lists, shards out-NNNNN.jsonl without out.jsonl._SUCCESS (default: refuse it)' },
+  { name: 'allow-unfinished', type: 'boolean', help: 'read an unfinished output as it is: a run or shard folder (also inside a folder input) without _SUCCESS or missing a shard it lists, shards out-NNNNN.jsonl beside their lock or not matching out.jsonl._SUCCESS (default: refuse it)' },
   { name: 'quiet', short: 'q', type: 'boolean', help: 'no progress line' },
   { name: 'help', short: 'h', type: 'boolean', help: 'show this help' },
 ];

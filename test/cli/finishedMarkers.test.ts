@@ -175,7 +175,7 @@ describe('#9: a run folder gets the same _SUCCESS manifest; status and resume st
 });
 
 describe('N6: a file-mode shard set has a completion marker', () => {
-  it('-o a.jsonl --shard-records N writes a.jsonl._SUCCESS last; a copy without it, or with the lock deleted mid-write, is refused', async () => {
+  it('-o a.jsonl --shard-records N writes a.jsonl._SUCCESS last; shards beside a dead lock, or not matching the marker, are refused; without either they are read', async () => {
     const f = join(dir, 'n6');
     const r = await runCli(['cat', input, '-o', join(f, 'a.jsonl'), '--shard-records', '10', '-q']);
     expect(r.code, r.stderr).toBe(0);
@@ -184,23 +184,40 @@ describe('N6: a file-mode shard set has a completion marker', () => {
     const back = await runCli(['cat', f, '-q']);
     expect(back.code, back.stderr).toBe(0);
     expect(lines(back.stdout)).toBe(30);
-    // What a kill -9 leaves, copied without the (hidden) lock: two whole shards, no marker.
+    // What a kill -9 leaves, copied without the (hidden) lock: two whole shards, no marker. With
+    // no trace of ours the names prove nothing (other datasets use them): read as they are.
     const copy = join(dir, 'n6copy');
     await mkdir(copy);
     for (const n of ['a-00000.jsonl', 'a-00001.jsonl']) await cp(join(f, n), join(copy, n));
+    const plain = await runCli(['cat', copy, '-q']);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(lines(plain.stdout)).toBe(20);
+    // Beside the lock of a killed writer: refused, by folder, shard named, glob.
+    await writeFile(join(copy, '.a.jsonl.lock'), `${DEAD}\n`);
     for (const spec of [copy, join(copy, 'a-00000.jsonl'), join(copy, 'a-*.jsonl')]) {
       const c = await runCli(['cat', spec, '-q']);
       expect(c.code, spec).toBe(2);
-      expect(c.stderr).toContain("is a shard of 'a.jsonl' (-o a.jsonl --shard-records/--shard-size), but its completion marker 'a.jsonl._SUCCESS', written last, is not beside it");
+      expect(c.stderr).toContain(`is a shard of an unfinished output (the command writing it, PID ${DEAD}, was killed`);
     }
     const ok = await runCli(['cat', copy, '-q', '--allow-unfinished']);
     expect(ok.code, ok.stderr).toBe(0);
     expect(lines(ok.stdout)).toBe(20);
+    await rm(join(copy, '.a.jsonl.lock'));
     // The marker copied, a shard not: the list says which is missing.
     await cp(join(f, 'a.jsonl._SUCCESS'), join(copy, 'a.jsonl._SUCCESS'));
     const m = await runCli(['cat', copy, '-q']);
     expect(m.code).toBe(2);
     expect(m.stderr).toContain("the shard set '" + join(copy, 'a.jsonl') + "' lacks 1 of the 3 shards its a.jsonl._SUCCESS lists (a-00002.jsonl)");
+  });
+
+  it('third-party sets named like shards, with no trace of ours, are read (hostile review 4 P1)', async () => {
+    const hf = join(dir, 'hf');
+    await mkdir(hf);
+    for (const n of ['data-00000-of-00002.jsonl', 'data-00001-of-00002.jsonl', 'train-00000.jsonl', 'train-00001.jsonl']) await writeFile(join(hf, n), `{"text":"${n}"}\n`);
+    for (const spec of [hf, join(hf, 'train-00000.jsonl'), join(hf, 'data-*.jsonl')]) {
+      const c = await runCli(['cat', spec, '-q']);
+      expect(c.code, `${spec}: ${c.stderr}`).toBe(0);
+    }
   });
 
   it('a rerun with --overwrite replaces the shards and the marker; other files beside the set are not checked', async () => {

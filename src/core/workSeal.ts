@@ -3,9 +3,10 @@
  * one failed every rerun the same way, since the unit that wrote it is marked done). The unit
  * that writes files seals them (each one's size and CRC-32, in a small JSON file written last,
  * atomically); a unit that reads them checks the seal first. A file that is gone, of another
- * size, or (where checked) of another CRC-32, or a seal that is gone or does not read, is a
+ * size, or (where checked) of another CRC-32, or a seal that does not read, is a
  * `WorkDamage` naming the unit that wrote it: the executor removes it and un-marks that unit,
- * so the next run redoes it (as for a damaged spill).
+ * so the next run redoes it (as for a damaged spill). A unit without a seal (done by a version
+ * before the seals) is not checked.
  */
 import { closeSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
@@ -95,8 +96,10 @@ export function checkAt(seal: string, base: string, writer: WorkWriter, want: (r
     entries = JSON.parse(readFileSync(seal, 'utf8')) as Record<string, SealEntry>;
     if (entries === null || typeof entries !== 'object') throw new Error('not an object');
   } catch (e) {
-    const gone = (e as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new WorkDamage(seal, gone ? 'the seal of the files its writer left is gone' : 'the seal of the files its writer left does not read', writer, seal);
+    // No seal: a unit done by a version before the seals (a run resumed across an upgrade). Its
+    // files cannot be checked; redoing every such unit would cost one rerun each.
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw new WorkDamage(seal, 'the seal of the files its writer left does not read', writer, seal);
   }
   for (const [rel, e] of Object.entries(entries)) {
     if (!want(rel)) continue;

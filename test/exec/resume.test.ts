@@ -256,4 +256,16 @@ describe('damaged files of global stages in _work', () => {
     expect(all).toMatch(/merge: .*_work\/stats\/00002\.0\.json is damaged: it holds \d+ bytes, \d+ were written; it was removed and task 2 of phases 0-tasks, 2-tasks, 5-tasks un-marked/);
     expect(await runOutput(out)).toEqual(await runOutput(ref));
   }, 400_000);
+  it('a run whose done units have no seals (begun by a version before them) resumes in one rerun, unchecked (hostile review 4)', async () => {
+    const dir = await temp();
+    const ref = join(dir, 'ref');
+    expect((await runCli([...SAMPLE, '-o', ref])).code).toBe(0);
+    const out = join(dir, 'o');
+    const args = [...SAMPLE, '-o', out, '--workers', '1'];
+    expect((await runCli(args, { env: { CORPUS_CLEAN_FAIL_UNIT: '5-tasks/0' } })).code).toBe(1);
+    for (const d of [join(out, '_work', 'seals'), join(out, '_work', 'global', '0', 'seals'), join(out, '_work', 'global', '1', 'seals')]) await rm(d, { recursive: true, force: true });
+    const r = await runCli(args);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await runOutput(out)).toEqual(await runOutput(ref));
+  }, 400_000);
 });

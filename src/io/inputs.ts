@@ -16,6 +16,31 @@ export function isInputName(name: string): boolean {
   return INPUT_EXTENSIONS.some((e) => COMPRESSED.some((c) => name.endsWith(e + c)));
 }
 
+/** Compressions and containers corpus-clean does not read, by ending: what to do instead. */
+const UNREAD_ENDINGS: ReadonlyArray<[RegExp, string]> = [
+  [/\.bz2$/i, 'bzip2 is not read: decompress it (bzip2 -dc) or pipe it in'],
+  [/\.xz$/i, 'xz is not read: decompress it (xz -dc) or pipe it in'],
+  [/\.lz4$/i, 'lz4 is not read: decompress it (lz4 -dc) or pipe it in'],
+  [/\.br$/i, 'brotli is not read: decompress it (brotli -dc) or pipe it in'],
+  [/\.(zip|7z|tar|tgz|rar)$/i, 'an archive is not read: unpack it and give its files'],
+  [/\.gzip$/i, "a '.gzip' ending is not read: rename it to end in .gz"],
+  [/\.zstd$/i, "a '.zstd' ending is not read: rename it to end in .zst"],
+  [/\.arrow$/i, 'Arrow files (a Hugging Face save_to_disk folder) are not read: write the dataset as Parquet or JSONL (to_parquet, to_json)'],
+  [/\.jsonlines$/i, "a '.jsonlines' ending is not read: rename it to .jsonl"],
+];
+
+/**
+ * Why a file in a folder that looks like data (a data extension in its name, an unread
+ * compression or an upper-case extension) is not read, or undefined for other names (README.md,
+ * a script): such files are listed as skipped, never passed over silently.
+ */
+export function unreadDataName(name: string): string | undefined {
+  if (isInputName(name)) return undefined;
+  for (const [re, why] of UNREAD_ENDINGS) if (re.test(name)) return why;
+  if (isInputName(name.toLowerCase())) return 'its extension is not lower case: rename it (names are matched as written: .jsonl, .csv, ...) or give the file itself with --format';
+  return undefined;
+}
+
 /** Code-point order, so the order of inputs does not depend on the locale. */
 const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -104,7 +129,10 @@ async function listFolder(root: string, skipped: SkippedInput[], entered?: strin
       }
       if (kind === 'dir') await visit(path, r);
       // A plain file's real path is its folder's, plus its name: no realpath call per file.
-      else if (kind === 'file' && isInputName(e.name)) found.push({ rel: r, real: e.isSymbolicLink() ? await realPath(path).catch(() => resolve(path)) : real.endsWith('/') ? real + e.name : `${real}/${e.name}` });
+      else if (kind === 'file' && !isInputName(e.name)) {
+        const why = unreadDataName(e.name);
+        if (why !== undefined) skipped.push({ name: path, reason: why });
+      } else if (kind === 'file') found.push({ rel: r, real: e.isSymbolicLink() ? await realPath(path).catch(() => resolve(path)) : real.endsWith('/') ? real + e.name : `${real}/${e.name}` });
     }
   };
   await visit(top, '');

@@ -121,3 +121,24 @@ describe('names a folder walk does not read are said (M3)', () => {
     expect(diff.join('; ')).toMatch(/the same 2 inputs in another order/);
   });
 });
+
+describe('data files a folder walk cannot read are said, not passed over (new-user review 5 #25)', () => {
+  it('bzip2/xz/archives/upper-case extensions/.arrow are skipped with why, exit 1; README.md and scripts stay silent', async () => {
+    const dir = await tempDir();
+    const d = join(dir, 'd');
+    await mkdir(d);
+    await writeFile(join(d, 'ok.jsonl'), '{"text":"ok"}\n');
+    for (const n of ['part-0.jsonl.bz2', 'part-1.jsonl.xz', 'A.JSONL', 'b.json.gzip', 'c.jsonlines', 'data-00000-of-00001.arrow', 'dump.zip']) await writeFile(join(d, n), 'x');
+    for (const n of ['README.md', 'make.sh', 'LICENSE']) await writeFile(join(d, n), 'x');
+    const st = join(dir, 'st.json');
+    const r = await runCli(['cat', d, '-o', join(dir, 'o.jsonl'), '--stats', st, '-q']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`warning: skipped '${d}/part-0.jsonl.bz2': bzip2 is not read: decompress it (bzip2 -dc) or pipe it in`);
+    expect(r.stderr).toContain(`warning: skipped '${d}/A.JSONL': its extension is not lower case`);
+    expect(r.stderr).toMatch(/error: 7 inputs were not read/);
+    for (const n of ['README.md', 'make.sh', 'LICENSE']) expect(r.stderr).not.toContain(n);
+    const stats = JSON.parse(await readFile(st, 'utf8'));
+    expect(stats.skipped.map((s: SkippedInput) => s.name.slice(d.length + 1))).toEqual(['A.JSONL', 'b.json.gzip', 'c.jsonlines', 'data-00000-of-00001.arrow', 'dump.zip', 'part-0.jsonl.bz2', 'part-1.jsonl.xz']);
+    expect(await readFile(join(dir, 'o.jsonl'), 'utf8')).toBe('{"text":"ok"}\n');
+  });
+});

@@ -8,7 +8,7 @@
  * so the next run redoes it (as for a damaged spill). A unit without a seal (done by a version
  * before the seals) is not checked.
  */
-import { closeSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { crc32 } from '../io/crc32.js';
 import { makeDirSync } from '../io/dirs.js';
@@ -34,6 +34,27 @@ export class WorkDamage extends Error {
 interface SealEntry {
   size: number;
   crc: number;
+}
+
+/**
+ * Written into `<workDir>/seals/` when a run is planned: every unit of that run seals its files,
+ * so a seal that is missing there is damage, not a unit done by an older version.
+ */
+export const SEALED_FROM_START = 'SEALED-FROM-START';
+
+/** Whether the run holding `seal` was planned with seals: SEALED_FROM_START in its `_work/seals/` (a few folders up). */
+function sealedFromStart(seal: string): boolean {
+  let d = dirname(seal);
+  for (let i = 0; i < 5; i++, d = dirname(d)) {
+    if (existsSync(join(d, SEALED_FROM_START)) || existsSync(join(d, 'seals', SEALED_FROM_START))) return true;
+  }
+  return false;
+}
+
+/** Mark a freshly planned run's work folder as sealed from its start (see SEALED_FROM_START). */
+export function markSealedFromStart(workDir: string): void {
+  mkdirSync(join(workDir, 'seals'), { recursive: true });
+  writeFileSync(join(workDir, 'seals', SEALED_FROM_START), 'every unit of this run seals the files it leaves\n');
 }
 
 /** Where the seal of one writer lives: `<workDir>/seals/task-00003.json`, `.../step0-00012.json`. */
@@ -96,9 +117,13 @@ export function checkAt(seal: string, base: string, writer: WorkWriter, want: (r
     entries = JSON.parse(readFileSync(seal, 'utf8')) as Record<string, SealEntry>;
     if (entries === null || typeof entries !== 'object') throw new Error('not an object');
   } catch (e) {
-    // No seal: a unit done by a version before the seals (a run resumed across an upgrade). Its
-    // files cannot be checked; redoing every such unit would cost one rerun each.
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    // No seal: a unit done by a version before the seals (a run resumed across an upgrade: its
+    // files cannot be checked; redoing every such unit would cost one rerun each), unless the run
+    // was planned with seals from its start (SEALED_FROM_START): then the seal itself was lost.
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+      if (!sealedFromStart(seal)) return;
+      throw new WorkDamage(seal, 'the seal of the files its writer left is gone', writer, seal);
+    }
     throw new WorkDamage(seal, 'the seal of the files its writer left does not read', writer, seal);
   }
   for (const [rel, e] of Object.entries(entries)) {

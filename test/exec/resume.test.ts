@@ -268,4 +268,18 @@ describe('damaged files of global stages in _work', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(await runOutput(out)).toEqual(await runOutput(ref));
   }, 400_000);
+  it('in a run planned with seals, a seal that is gone is damage: its writer is redone, not trusted unchecked (hostile review 4 N22)', async () => {
+    const dir = await temp();
+    const ref = join(dir, 'ref');
+    expect((await runCli([...SAMPLE, '-o', ref])).code).toBe(0);
+    const out = join(dir, 'o');
+    const args = [...SAMPLE, '-o', out, '--workers', '1'];
+    expect((await runCli(args, { env: { CORPUS_CLEAN_FAIL_UNIT: '5-tasks/0' } })).code).toBe(1);
+    const g = join(out, '_work', 'global', '1');
+    await rm(join(g, 'seals', 'task-00000.json'));
+    await writeFile(join(g, 'sigs', '000000.lines'), '');
+    const all = (await rerunToEnd(args, 4)).join('\n');
+    expect(all).toMatch(/the seal of the files its writer left is gone/);
+    expect(await runOutput(out)).toEqual(await runOutput(ref));
+  }, 400_000);
 });

@@ -15,7 +15,8 @@ import { afterFailure, ExitCode } from '../../core/errors.js';
 import { parseSize } from '../../core/recipe.js';
 import { prepareFolder } from '../../exec/folder.js';
 import { progressWanted } from '../../exec/progress.js';
-import { globalDir, planPath } from '../../exec/layout.js';
+import { globalDir, planPath, workDir } from '../../exec/layout.js';
+import { markSealedFromStart } from '../../core/workSeal.js';
 import { recordCommand } from '../../exec/command.js';
 import { localWorkers, runLocal, UnitFailure } from '../../exec/local.js';
 import { writeAtomic } from '../../exec/markers.js';
@@ -138,6 +139,7 @@ async function onWork(work: string, plan: Plan, stage: Stage, job: Job, prepared
   const state = await prepareFolder(work, plan, false).catch((e: Error) => {
     throw new UsageError(`work folder '${showPath(work)}' holds the unfinished work of another dedup-disk command (other inputs or options); give a new one (${e.message})`);
   });
+  if (state === 'fresh') markSealedFromStart(workDir(work));
   if (state === 'fresh') await writeAtomic(planPath(work), JSON.stringify(plan, null, 1) + '\n');
   // For `corpus-clean status`: the exact command that resumes this work (dedup-disk is a CLI command only).
   await recordCommand(work, process.argv.slice(2));

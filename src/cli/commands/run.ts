@@ -23,7 +23,8 @@ import { recordCommand } from '../../exec/command.js';
 import { limitTasks } from '../../exec/limit.js';
 import { taskSource } from '../../exec/unit.js';
 import { prepareFolder } from '../../exec/folder.js';
-import { planPath, rejectsPath, SUCCESS } from '../../exec/layout.js';
+import { planPath, rejectsPath, SUCCESS, workDir } from '../../exec/layout.js';
+import { markSealedFromStart } from '../../core/workSeal.js';
 import type { OutputCompression } from '../../io/writers/sharded.js';
 import { localWorkers, runLocal, UnitFailure } from '../../exec/local.js';
 import { roundTimeline, type Timeline } from '../../exec/timing.js';
@@ -239,6 +240,7 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
       }
       await makeDir(dir, 'output folder');
       await writeResolved(files, eff);
+      if (state === 'fresh') markSealedFromStart(workDir(dir));
       if (state === 'fresh') await writeAtomic(planPath(dir), JSON.stringify(plan, null, 1) + '\n');
       const starts = await startAttempt(dir, state === 'fresh', (await stat(planPath(dir))).mtimeMs);
       // For `corpus-clean status`: the exact command that resumes this run.

@@ -315,7 +315,7 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
     // A folder output is finished once `_SUCCESS` is in it, written last (as a run folder's),
     // a file-mode shard set once `out.jsonl._SUCCESS` is beside it: readers refuse shards
     // without it, or not matching its list (exec/markers.ts).
-    const manifest = { exit_code: code, command: job.command, records: stats.written, shards: finished.shards };
+    const manifest = { exit_code: code, command: job.command, records: stats.written, shards: finished.shards, ...(finished.limit?.reached === true ? { limit: finished.limit.n } : {}) };
     if (p.folder && job.sink === undefined) await writeManifest(join(output, SUCCESS), manifest);
     else if (p.sharded && job.sink === undefined && finished.shards.length > 0) await writeManifest(join(dirname(output), setMarkerName(output)), manifest);
     return code;

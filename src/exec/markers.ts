@@ -59,11 +59,14 @@ export interface Manifest {
   command: string;
   records: number;
   shards: string[];
+  /** Present when --limit N stopped the reading: the output is a sample of its inputs. */
+  limit?: number;
 }
 
 /** Write a finished output's marker at `path` (atomically), listing its shards by name. */
-export async function writeManifest(path: string, m: { exit_code: number; command: string; records: number; shards: readonly string[] }): Promise<void> {
-  const manifest: Manifest = { exit_code: m.exit_code, command: m.command, records: m.records, shards: m.shards.map((f) => basename(f)) };
+export async function writeManifest(path: string, m: { exit_code: number; command: string; records: number; shards: readonly string[]; limit?: number }): Promise<void> {
+  // `limit`: the output holds only what the first N records of the inputs gave (--limit N stopped the reading).
+  const manifest: Manifest = { exit_code: m.exit_code, command: m.command, records: m.records, shards: m.shards.map((f) => basename(f)), ...(m.limit !== undefined ? { limit: m.limit } : {}) };
   await writeAtomic(path, JSON.stringify(manifest) + '\n');
 }
 

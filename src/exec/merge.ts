@@ -312,7 +312,7 @@ export async function mergeRun(run: string, plan: Plan, opts: { started: number;
   await report(run, 'run', sampleLines, say);
   // The exit code is kept, so that a second merge of the finished run ends the same way; the
   // command, records and shard names as every folder output's manifest (readers check the list).
-  await writeManifest(successPath(run), { exit_code: code, command: 'run', records: stats.written, shards });
+  await writeManifest(successPath(run), { exit_code: code, command: 'run', records: stats.written, shards, ...(plan.settings.limit !== undefined && plan.limitReached === true ? { limit: plan.settings.limit } : {}) });
   await rm(workDir(run), { recursive: true, force: true });
   return code;
 }

@@ -79,6 +79,8 @@ describe('--limit N: the first N records in input order', { timeout: 300_000 }, 
       expect(accounting(r.stderr)).toMatch(/^corpus-clean run: read 50 = .*; stopped at --limit 50 \(the inputs hold more records\)$/);
       const stats = JSON.parse(await readFile(join(out, '_stats.json'), 'utf8')) as Record<string, unknown>;
       expect(stats).toMatchObject({ read: 50, limit: 50, limit_reached: true });
+      // The completion marker says the output is a sample (hostile review 4 N16).
+      expect(JSON.parse(await readFile(join(out, '_SUCCESS'), 'utf8'))).toMatchObject({ exit_code: 0, command: 'run', limit: 50 });
       outs.push(out);
     }
     const shards = (await readdir(outs[0])).filter((n) => n.startsWith('part-')).sort();
@@ -97,5 +99,17 @@ describe('--limit N: the first N records in input order', { timeout: 300_000 }, 
     // Another limit is another run: the unfinished-run check names it (here the run is finished: refused as such).
     const again = await runCli(['run', recipe, '--limit', '60', '--task-size', '40KB', '-o', outs[0]]);
     expect(again.code).toBe(2);
+  });
+});
+
+describe('--limit in the completion marker', () => {
+  it('a folder output cut by --limit says so in its _SUCCESS; one read whole does not', async () => {
+    const dir = await tempDir();
+    const f = join(dir, 'a.jsonl');
+    await writeFile(f, Array.from({ length: 5 }, (_, i) => JSON.stringify({ text: `record ${i}` })).join('\n') + '\n');
+    expect((await runCli(['cat', f, '--limit', '2', '-o', join(dir, 'cut') + '/'])).code).toBe(0);
+    expect(JSON.parse(await readFile(join(dir, 'cut', '_SUCCESS'), 'utf8'))).toMatchObject({ records: 2, limit: 2 });
+    expect((await runCli(['cat', f, '--limit', '9', '-o', join(dir, 'whole') + '/'])).code).toBe(0);
+    expect(JSON.parse(await readFile(join(dir, 'whole', '_SUCCESS'), 'utf8')).limit).toBeUndefined();
   });
 });

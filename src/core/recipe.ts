@@ -305,11 +305,14 @@ export function resolveRecipe(raw: unknown, registry: StageRegistry, defaultName
   return recipe;
 }
 
+/** The folder of this package (the clone or the installed package), for install hints. */
+const PACKAGE_ROOT = resolvePath(import.meta.dirname, '../..');
+
 /** What to do when a stage module cannot be loaded for a reason its author can fix. */
 function moduleHint(e: unknown): string {
   const m = e instanceof Error ? e.message : String(e);
   if (/Cannot find (package|module) 'corpus-clean'/.test(m)) {
-    return "; the module imports 'corpus-clean', which must resolve from the module's folder: 'npm install corpus-clean' (or 'npm link corpus-clean') in that project";
+    return `; the module imports 'corpus-clean', which must resolve from the module's folder: in that project, 'npm install ${showPath(PACKAGE_ROOT)}' (this installation; or the .tgz of 'npm pack')`;
   }
   if (/Cannot use import statement outside a module|require is not defined in ES module scope/.test(m)) {
     return "; name the module .mjs (an ES module) or set \"type\": \"module\" in its package.json";

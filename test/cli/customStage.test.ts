@@ -43,7 +43,7 @@ describe('custom stage modules in recipes', () => {
     await writeFile(recipe, 'stages:\n  - module: ./min-chars.mjs\n');
     const r = await runCli(['run', recipe, '-i', join(ROOT, 'fixtures/sample'), '-o', join(dir, 'o')], { cwd: dir });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/cannot load module '\.\/min-chars\.mjs'.*'npm install corpus-clean'/);
+    expect(r.stderr).toContain(`'npm install ${ROOT}' (this installation; or the .tgz of 'npm pack')`);
   });
 
   it('checks a module stage before reading: its options, its export and its name', async () => {

@@ -40,6 +40,7 @@ import { didYouMean } from '../../core/suggest.js';
 import { makeDir } from '../../io/dirs.js';
 import { showText, errorText } from '../../core/show.js';
 import { showPath } from '../../core/fsname.js';
+import { isInputName } from '../../io/inputs.js';
 
 const EXEC_FLAGS: Flag[] = [
   { name: 'workers', short: 'w', type: 'string', arg: 'N', help: 'local executor: tasks run on N workers at once (default: every core, at most one per 16 MB of input; at most 4 per core)' },
@@ -193,6 +194,10 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
     parallel: countFlag(v.parallel, 'parallel') ?? ex.parallel,
   };
   const dir = out.endsWith('/') ? out.slice(0, -1) : out;
+  // `run` writes a folder of shards: a new folder named like a data file would pass for one.
+  if (!out.endsWith('/') && isInputName(basename(dir)) && !existsSync(dir)) {
+    throw new UsageError(`run writes a folder of shards, not a file: -o '${showPath(out)}' would be a folder named like a data file; name a folder (-o ${showPath(dir.replace(/\.[a-z]+(\.(gz|zst))?$/, ''))}) and join its shards afterwards if you need one file ('corpus-clean cat DIR/ -o ${showPath(basename(dir))}'), or end the name with / to have that folder name`);
+  }
   const rejectsCompression = ((v['rejects-compress'] as string | undefined) ?? recipe.rejects.compression ?? (v.compress as string | undefined) ?? recipe.output.compression) as OutputCompression;
   if (!['none', 'gzip', 'zstd'].includes(rejectsCompression)) throw new UsageError(`rejects compression (--rejects-compress, or else --compress) must be none, gzip or zstd; got '${showText(rejectsCompression)}'`);
   let writeResolved: (files: string[], eff: EffectiveSettings) => Promise<void> = async () => {};

@@ -81,7 +81,7 @@ describe('CLI conventions', () => {
       expect(help).toMatch(/-o, --output /);
       expect(help).toMatch(/--format FMT +input format/);
       expect(help).not.toMatch(/--out |--input-format/);
-      expect(help).toContain('SentencePiece .model file (InternLM2: tokenizer.model from the model repo, also shipped as tokenizer_internlm2.model)');
+      expect(help).toContain("SentencePiece .model file (InternLM2's tokenizer.model is bundled: fixtures/tokenizer/internlm2.model in this package)");
     }
     const r = await runCli(['export', 'xtuner-v1', '--format', 'jsonl', '-o', join(dir, 'x.jsonl'), '-q'], { input: '{"text":"hello"}\n' });
     expect(r.code, r.stderr).toBe(0);

@@ -262,7 +262,7 @@ export async function redoTask(run: string, plan: Plan, t: number, e: WorkDamage
  * from its input and writes the same files); a step's unit is un-marked in that step's phase.
  * Returns the error to fail with, saying so.
  */
-async function redoWorkWriter(run: string, plan: Plan, g: number, e: WorkDamage): Promise<Error> {
+export async function redoWorkWriter(run: string, plan: Plan, g: number, e: WorkDamage): Promise<Error> {
   await rm(e.path, { force: true });
   if (e.seal !== undefined) await rm(e.seal, { force: true });
   let what: string;

@@ -1,4 +1,4 @@
-import { readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HAS_SHARED, ROOT, runCli, SHARED, tempDir } from '../helpers/run.js';
@@ -144,4 +144,27 @@ describe('dedup-disk locks its work folder', () => {
     expect((await runCli(['status', work])).stdout).toMatch(new RegExp(`running: process ${process.pid} is working on it`));
     await rm(dir, { recursive: true, force: true });
   }, 120_000);
+});
+
+describe('dedup-disk: a damaged removal list in its work folder', () => {
+  it('is named and its clustering redone by the next run, never trusted (hostile review 4 N18)', async () => {
+    const dir = await tempDir();
+    const input = join(ROOT, 'fixtures/dedup');
+    const work = join(dir, 'work');
+    const args = (o: string): string[] => ['dedup-disk', input, '--work', work, '-o', join(dir, o), '-q', '--max-reject-rate', '1'];
+    expect((await runCli(args('first.jsonl'))).code).toBe(0);
+    const first = await readFile(join(dir, 'first.jsonl'), 'utf8');
+    const removed = join(work, '_work', 'global', '0', 'removed');
+    const lists = (await readdir(removed)).filter((n) => n.endsWith('.jsonl')).sort();
+    let emptied = '';
+    for (const n of lists) if ((await readFile(join(removed, n))).length > 0) { emptied = n; break; }
+    expect(emptied).not.toBe('');
+    await writeFile(join(removed, emptied), '');
+    const bad = await runCli(args('second.jsonl'));
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(new RegExp(`removed/${emptied.replace('.', '\\.')} is damaged: it holds 0 bytes, \\d+ were written; it was removed and unit 0 of phase \\S+ un-marked`));
+    const again = await runCli(args('third.jsonl'));
+    expect(again.code, again.stderr).toBe(0);
+    expect(await readFile(join(dir, 'third.jsonl'), 'utf8')).toBe(first);
+  });
 });

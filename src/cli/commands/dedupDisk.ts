@@ -16,7 +16,8 @@ import { parseSize } from '../../core/recipe.js';
 import { prepareFolder } from '../../exec/folder.js';
 import { progressWanted } from '../../exec/progress.js';
 import { globalDir, planPath, workDir } from '../../exec/layout.js';
-import { markSealedFromStart } from '../../core/workSeal.js';
+import { checkSeal, markSealedFromStart, WorkDamage } from '../../core/workSeal.js';
+import { redoWorkWriter } from '../../exec/unit.js';
 import { recordCommand } from '../../exec/command.js';
 import { localWorkers, runLocal, UnitFailure } from '../../exec/local.js';
 import { writeAtomic } from '../../exec/markers.js';
@@ -160,6 +161,17 @@ async function onWork(work: string, plan: Plan, stage: Stage, job: Job, prepared
   }
   const secs = ((performance.now() - started) / 1000).toFixed(2);
   if (!quiet) process.stderr.write(`corpus-clean dedup-disk: decisions made in ${secs} s; writing the kept records\n`);
+  // The removal lists step 4 reads are checked against the seal their clustering unit wrote: a
+  // damaged one (a finished or killed work folder) is removed and that unit redone by the next
+  // run, never trusted (it would write near-duplicates, or drop records, without a word).
+  try {
+    checkSeal(globalDir(work, 0), { step: 1, unit: 0 });
+  } catch (e) {
+    if (!(e instanceof WorkDamage)) throw e;
+    const err = await redoWorkWriter(work, plan, 0, e);
+    process.stderr.write(`corpus-clean dedup-disk: error: ${err.message}\ncorpus-clean dedup-disk: run the same command again: it redoes that step (finished units are kept in ${showPath(work)})\n`);
+    return ExitCode.dataOrIo;
+  }
   // requireText: records without usable text are rejected as the in-memory dedup rejects them.
   return executePrepared({ ...job, stages: [removalsStage(globalDir(work, 0), tasks)] }, prepared);
 }

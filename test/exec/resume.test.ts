@@ -166,6 +166,16 @@ describe('a damaged spill in _work (hostile review 2 L7)', () => {
 // damaged one un-marks its writer, so the reruns redo it and finish byte-identical. Before, each
 // failed every rerun the same way (or, a flipped byte, changed the dedup decisions silently).
 describe('damaged files of global stages in _work', () => {
+  /** A finished run of the sample recipe (`ref`) and one stopped by a unit failing (`out`; `args` rerun it). */
+  async function stoppedAt(unit: string): Promise<{ ref: string; out: string; args: string[] }> {
+    const dir = await temp();
+    const ref = join(dir, 'ref');
+    expect((await runCli([...SAMPLE, '-o', ref])).code).toBe(0);
+    const out = join(dir, 'o');
+    const args = [...SAMPLE, '-o', out, '--workers', '1'];
+    expect((await runCli(args, { env: { CORPUS_CLEAN_FAIL_UNIT: unit } })).code).toBe(1);
+    return { ref, out, args };
+  }
   /** Rerun until it finishes: every failure one line, no stack; the messages of the failures. */
   async function rerunToEnd(args: string[], most: number): Promise<string[]> {
     const messages: string[] = [];
@@ -191,12 +201,7 @@ describe('damaged files of global stages in _work', () => {
   };
 
   it('MinHash: a removal list flipped, an edge file flipped and a bucket file emptied are redone by their writers (cluster, band, task)', async () => {
-    const dir = await temp();
-    const ref = join(dir, 'ref');
-    expect((await runCli([...SAMPLE, '-o', ref])).code).toBe(0);
-    const out = join(dir, 'o');
-    const args = [...SAMPLE, '-o', out, '--workers', '1'];
-    expect((await runCli(args, { env: { CORPUS_CLEAN_FAIL_UNIT: '5-tasks/0' } })).code).toBe(1);
+    const { ref, out, args } = await stoppedAt('5-tasks/0');
     const g = join(out, '_work', 'global', '1');
     await flip(join(g, 'removed', '000002.jsonl'), 3);
     await flip(join(g, 'edges', '0003.edg'), 5);
@@ -209,12 +214,7 @@ describe('damaged files of global stages in _work', () => {
   }, 400_000);
 
   it('exact dedup: a removal list cut short and a keys file flipped in its offsets are redone by their writers (partition, task)', async () => {
-    const dir = await temp();
-    const ref = join(dir, 'ref');
-    expect((await runCli([...SAMPLE, '-o', ref])).code).toBe(0);
-    const out = join(dir, 'o');
-    const args = [...SAMPLE, '-o', out, '--workers', '1'];
-    expect((await runCli(args, { env: { CORPUS_CLEAN_FAIL_UNIT: '2-tasks/0' } })).code).toBe(1);
+    const { ref, out, args } = await stoppedAt('2-tasks/0');
     const g = join(out, '_work', 'global', '0');
     await cut(join(g, 'removed', '000001.tsv'));
     await flip(join(g, 'keys', '000002.tsv.idx'), 2);
@@ -243,12 +243,7 @@ describe('damaged files of global stages in _work', () => {
     expect(await runOutput(out)).toEqual(await runOutput(ref));
   }, 400_000);
   it('what a task left for the merge (its rejects flipped, an earlier segment\'s stats cut) is redone by the task, not merged or failed forever', async () => {
-    const dir = await temp();
-    const ref = join(dir, 'ref');
-    expect((await runCli([...SAMPLE, '-o', ref])).code).toBe(0);
-    const out = join(dir, 'o');
-    const args = [...SAMPLE, '-o', out, '--workers', '1'];
-    expect((await runCli(args, { env: { CORPUS_CLEAN_FAIL_UNIT: '5-tasks/5' } })).code).toBe(1);
+    const { ref, out, args } = await stoppedAt('5-tasks/5');
     await flip(join(out, '_work', 'rejects', '00001.2.jsonl.gz'), 400);
     await cut(join(out, '_work', 'stats', '00002.0.json'));
     const all = (await rerunToEnd(args, 3)).join('\n');
@@ -257,24 +252,14 @@ describe('damaged files of global stages in _work', () => {
     expect(await runOutput(out)).toEqual(await runOutput(ref));
   }, 400_000);
   it('a run whose done units have no seals (begun by a version before them) resumes in one rerun, unchecked (hostile review 4)', async () => {
-    const dir = await temp();
-    const ref = join(dir, 'ref');
-    expect((await runCli([...SAMPLE, '-o', ref])).code).toBe(0);
-    const out = join(dir, 'o');
-    const args = [...SAMPLE, '-o', out, '--workers', '1'];
-    expect((await runCli(args, { env: { CORPUS_CLEAN_FAIL_UNIT: '5-tasks/0' } })).code).toBe(1);
+    const { ref, out, args } = await stoppedAt('5-tasks/0');
     for (const d of [join(out, '_work', 'seals'), join(out, '_work', 'global', '0', 'seals'), join(out, '_work', 'global', '1', 'seals')]) await rm(d, { recursive: true, force: true });
     const r = await runCli(args);
     expect(r.code, r.stderr).toBe(0);
     expect(await runOutput(out)).toEqual(await runOutput(ref));
   }, 400_000);
   it('in a run planned with seals, a seal that is gone is damage: its writer is redone, not trusted unchecked (hostile review 4 N22)', async () => {
-    const dir = await temp();
-    const ref = join(dir, 'ref');
-    expect((await runCli([...SAMPLE, '-o', ref])).code).toBe(0);
-    const out = join(dir, 'o');
-    const args = [...SAMPLE, '-o', out, '--workers', '1'];
-    expect((await runCli(args, { env: { CORPUS_CLEAN_FAIL_UNIT: '5-tasks/0' } })).code).toBe(1);
+    const { ref, out, args } = await stoppedAt('5-tasks/0');
     const g = join(out, '_work', 'global', '1');
     await rm(join(g, 'seals', 'task-00000.json'));
     await writeFile(join(g, 'sigs', '000000.lines'), '');

@@ -84,7 +84,9 @@ export const toStderr: Say = (line) => void process.stderr.write(line + '\n');
 export interface EffectiveSettings {
   shardRecords?: number;
   shardBytes?: number;
-  compression: OutputCompression;
+  compression: OutputCompression | ParquetCompression;
+  /** Parquet output: rows per row group. */
+  rowGroupSize?: number;
   maxRejectRate: number;
   textField?: TextField;
   stripAttrs?: boolean;
@@ -118,7 +120,7 @@ export interface Job {
   /** Where the accounting line, notes and warnings go (default stderr). */
   say?: Say;
   /** Defaults that a recipe sets and flags may override. */
-  defaults?: { overwrite?: boolean; output?: string; shardRecords?: number; shardBytes?: number; compression?: OutputCompression; stripAttrs?: boolean; maxRejectRate?: number; rejects?: string; stats?: string; textField?: TextField; rejectsAttrs?: RejectAttrs; rejectsSample?: number };
+  defaults?: { overwrite?: boolean; output?: string; outputFormat?: 'jsonl' | 'parquet'; rowGroupSize?: number; shardRecords?: number; shardBytes?: number; compression?: OutputCompression | ParquetCompression; stripAttrs?: boolean; maxRejectRate?: number; rejects?: string; stats?: string; textField?: TextField; rejectsAttrs?: RejectAttrs; rejectsSample?: number };
 }
 
 async function jsonlSink(o: JsonlOptions): Promise<{ writer: DocSink; shards(): readonly string[] }> {
@@ -159,14 +161,15 @@ export async function prepare(job: Job) {
   const txtMode = (v['txt-mode'] as string | undefined) ?? 'file';
   if (txtMode !== 'file' && txtMode !== 'line') throw new UsageError(`--txt-mode must be file or line; got '${showText(txtMode)}'`);
   const outputName = (v.output as string | undefined) ?? d.output ?? '-';
-  const outputFormat = (v['output-format'] as string | undefined) ?? (outputName.endsWith('.parquet') ? 'parquet' : 'jsonl');
+  const outputFormat = (v['output-format'] as string | undefined) ?? d.outputFormat ?? (outputName.endsWith('.parquet') ? 'parquet' : 'jsonl');
   if (outputFormat !== 'jsonl' && outputFormat !== 'parquet') throw new UsageError(`--output-format must be jsonl or parquet; got '${showText(outputFormat)}'`);
   const parquet = outputFormat === 'parquet';
   const compress = (v.compress as string | undefined) ?? d.compression ?? (parquet ? 'snappy' : 'none');
   if (parquet ? !(PARQUET_COMPRESSIONS as readonly string[]).includes(compress) : !['none', 'gzip', 'zstd'].includes(compress)) {
     throw new UsageError(`--compress must be ${parquet ? PARQUET_COMPRESSIONS.join(', ') : 'none, gzip or zstd'}; got '${showText(compress)}'`);
   }
-  const rowGroupSize = countFlag(v['row-group-size'], 'row-group-size') ?? 10_000;
+  const rowGroupSize = countFlag(v['row-group-size'], 'row-group-size') ?? d.rowGroupSize ?? 10_000;
+  if (!parquet && v['row-group-size'] !== undefined) throw new UsageError('--row-group-size is for Parquet output (--output-format parquet, or a .parquet output)');
   const rawRate = v['max-reject-rate'];
   const rate = rawRate !== undefined ? parseDecimal(rawRate) : (d.maxRejectRate ?? 0.1);
   if (!(rate >= 0 && rate <= 1)) throw new UsageError(`--max-reject-rate must be between 0 and 1; got '${showText(String(rawRate))}'`);
@@ -220,13 +223,12 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
   const v = job.values;
   const d = job.defaults ?? {};
   const { format, txtMode, compress, rate, shardRecords, shardBytes, output, rejectsPath, rejectsAttrs, rejectsSample, statsPath, textField, files, skipped, parquet, rowGroupSize } = p;
-  const effective: EffectiveSettings = { shardRecords, shardBytes, compression: compress as OutputCompression, maxRejectRate: rate, textField, stripAttrs: v['strip-attrs'] === true ? true : v['keep-attrs'] === true ? false : d.stripAttrs };
+  const effective: EffectiveSettings = { shardRecords, shardBytes, compression: compress as OutputCompression, ...(parquet ? { rowGroupSize } : {}), maxRejectRate: rate, textField, stripAttrs: v['strip-attrs'] === true ? true : v['keep-attrs'] === true ? false : d.stripAttrs };
   if (job.runTasks !== undefined) {
-    if (parquet) throw new UsageError('run writes JSONL shards; Parquet output is for single commands (e.g. corpus-clean cat DIR -o x.parquet)');
     const converts = job.stages.some((s) => s.name === 'convert');
     const wrap = (v['wrap-arrays'] as string | undefined) ?? (converts ? 'messages' : undefined);
     const strip = v['keep-attrs'] === true ? false : v['strip-attrs'] === true || d.stripAttrs === true || converts;
-    const settings: RunSettings = { format: format as InputFormat, txtMode: txtMode as 'file' | 'line', compression: compress as OutputCompression, stripAttrs: strip, maxRejectRate: rate };
+    const settings: RunSettings = { format: format as InputFormat, txtMode: txtMode as 'file' | 'line', compression: compress as OutputCompression | ParquetCompression, stripAttrs: strip, maxRejectRate: rate };
     if (wrap !== undefined) settings.wrapArrays = wrap;
     if (textField !== undefined) settings.textField = textField;
     if (job.requireText !== undefined) settings.requireText = job.requireText;
@@ -237,6 +239,8 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
     if (rejectsSample !== undefined) settings.rejectsSample = rejectsSample;
     if (v['allow-empty'] === true) settings.allowEmpty = true;
     if (p.limit !== undefined) settings.limit = p.limit;
+    // Parquet shards: only then in the plan, so a JSONL run's plan (and its resume) is as before.
+    if (parquet) Object.assign(settings, { outputFormat: 'parquet', rowGroupSize });
     return job.runTasks(files, settings, effective, skipped);
   }
   await job.beforeRun?.(files, effective);

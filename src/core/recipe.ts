@@ -23,10 +23,14 @@ export interface RecipeOutput {
   shardRecords?: number;
   /** Start a new shard after this many uncompressed bytes. */
   shardBytes?: number;
-  /** Shard compression; default `gzip`. */
-  compression: 'none' | 'gzip' | 'zstd';
+  /** Shard compression; default `gzip` (JSONL), `snappy` (Parquet: also `none`, `gzip`, `zstd`, `brotli`). */
+  compression: 'none' | 'gzip' | 'zstd' | 'snappy' | 'brotli';
   /** Drop the `attrs` signals from output records; default false. */
   stripAttrs: boolean;
+  /** `parquet`: the shards are Parquet files (`format: parquet`); absent: JSONL. */
+  format?: 'parquet';
+  /** Parquet shards: rows per row group (`row_group_size`; default 10,000). */
+  rowGroupSize?: number;
 }
 
 /** A validated recipe: plain data, frozen, written next to the output as `_recipe.resolved.yaml`. */
@@ -119,7 +123,7 @@ function recipeRejects(raw: unknown, file: string): RecipeRejects {
   }
   return out;
 }
-const OUTPUT_KEYS = ['shardRecords', 'shardSize', 'shardBytes', 'compression', 'stripAttrs'];
+const OUTPUT_KEYS = ['format', 'shardRecords', 'shardSize', 'shardBytes', 'compression', 'stripAttrs', 'rowGroupSize'];
 
 /** Parse `256MB`, `1.5GiB`, `4096` into bytes. */
 export function parseSize(v: unknown): number {
@@ -281,14 +285,24 @@ export function resolveRecipe(raw: unknown, registry: StageRegistry, defaultName
   });
   const o = isObject(top.output) ? camelKeys(top.output, OUTPUT_KEYS, `${file}: output`) : {};
   if (top.output !== undefined && !isObject(top.output)) throw new UsageError(`${file}: \`output\` must be a mapping`);
-  const compression = o.compression ?? 'gzip';
-  if (compression !== 'none' && compression !== 'gzip' && compression !== 'zstd') throw new UsageError(`${file}: output: compression must be none, gzip or zstd; got ${JSON.stringify(compression)}`);
-  const output: RecipeOutput = { compression, stripAttrs: o.stripAttrs === true };
+  const format = o.format ?? 'jsonl';
+  if (format !== 'jsonl' && format !== 'parquet') throw new UsageError(`${file}: output: format must be jsonl or parquet; got ${JSON.stringify(format)}`);
+  const parquet = format === 'parquet';
+  const compression = o.compression ?? (parquet ? 'snappy' : 'gzip');
+  const codecs = parquet ? ['none', 'snappy', 'gzip', 'zstd', 'brotli'] : ['none', 'gzip', 'zstd'];
+  if (!codecs.includes(compression as string)) throw new UsageError(`${file}: output: compression ${parquet ? 'of Parquet shards ' : ''}must be ${codecs.slice(0, -1).join(', ')} or ${codecs[codecs.length - 1]}; got ${JSON.stringify(compression)}`);
+  const output: RecipeOutput = { compression: compression as RecipeOutput['compression'], stripAttrs: o.stripAttrs === true, ...(parquet ? { format: 'parquet' as const } : {}) };
+  if (o.rowGroupSize !== undefined) {
+    if (!parquet) throw new UsageError(`${file}: output: row_group_size is for Parquet shards (format: parquet)`);
+    if (typeof o.rowGroupSize !== 'number' || !Number.isInteger(o.rowGroupSize) || o.rowGroupSize < 1) throw new UsageError(`${file}: output: row_group_size must be a positive integer`);
+    output.rowGroupSize = o.rowGroupSize;
+  }
   if (o.shardRecords !== undefined) {
     if (typeof o.shardRecords !== 'number' || !Number.isInteger(o.shardRecords) || o.shardRecords < 1) throw new UsageError(`${file}: output: shard_records must be a positive integer`);
     output.shardRecords = o.shardRecords;
   }
   if (o.shardSize !== undefined || o.shardBytes !== undefined) output.shardBytes = parseSize(o.shardSize ?? o.shardBytes);
+  if (parquet && output.shardBytes !== undefined) throw new UsageError(`${file}: output: shard_size is for JSONL shards: a Parquet file is cut by rows, give shard_records`);
   const rate = top.maxRejectRate ?? 0.1;
   if (typeof rate !== 'number' || !(rate >= 0 && rate <= 1)) throw new UsageError(`${file}: max_reject_rate must be a number between 0 and 1; got ${typeof rate === 'number' ? String(rate) : JSON.stringify(rate)}`);
   const recipe: Recipe = {

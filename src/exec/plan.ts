@@ -21,6 +21,7 @@ import { formatOf, type InputFormat } from '../io/readers/index.js';
 import { parquetRowGroups } from '../io/readers/parquet.js';
 import { wideBom } from '../io/readers/utf16.js';
 import type { OutputCompression } from '../io/writers/sharded.js';
+import type { ParquetCompression } from '../io/writers/parquet.js';
 import { fsPath, showPath } from '../core/fsname.js';
 
 /** The settings every task of a run shares. */
@@ -32,7 +33,12 @@ export interface RunSettings {
   requireText?: boolean;
   shardRecords?: number;
   shardBytes?: number;
-  compression: OutputCompression;
+  /** Of the shards: JSONL's none/gzip/zstd, or a Parquet codec (none/snappy/gzip/zstd/brotli) when `outputFormat` is parquet. */
+  compression: OutputCompression | ParquetCompression;
+  /** `parquet`: the last segment writes Parquet shards `part-<task>-<n>.parquet`; absent: JSONL (so plans of JSONL runs are as before). */
+  outputFormat?: 'parquet';
+  /** Parquet shards: rows per row group. */
+  rowGroupSize?: number;
   stripAttrs: boolean;
   maxRejectRate: number;
   /** Record signal histograms for the report. */
@@ -370,7 +376,7 @@ const SETTING_NAMES: Record<string, string> = {
   format: '--format', txtMode: '--txt-mode', wrapArrays: '--wrap-arrays', textField: '--text-field', requireText: 'require_text',
   shardRecords: '--shard-records', shardBytes: '--shard-size', compression: '--compress', stripAttrs: '--strip-attrs',
   maxRejectRate: '--max-reject-rate', profile: 'profile', allowEmpty: '--allow-empty', rejectAttrs: '--rejects-attrs',
-  rejectsSample: '--rejects-sample', rejectsCompression: '--rejects-compress', limit: '--limit',
+  rejectsSample: '--rejects-sample', rejectsCompression: '--rejects-compress', limit: '--limit', outputFormat: '--output-format', rowGroupSize: '--row-group-size',
 };
 
 /**

@@ -20,6 +20,9 @@ import { readJsonl } from '../io/readers/jsonl.js';
 import { readParquet } from '../io/readers/parquet.js';
 import { htmlFieldFor, readSettings } from '../io/readers/options.js';
 import { JsonlWriter } from '../io/writers/jsonl.js';
+import { ParquetShardWriter, type ParquetCompression } from '../io/writers/parquet.js';
+import { parquetSchemaStage, SchemaHolder } from '../io/writers/parquetSchema.js';
+import type { OutputCompression } from '../io/writers/sharded.js';
 import { RejectsWriter } from '../io/writers/rejects.js';
 import { SampledRejects } from '../core/rejectSink.js';
 import { optionThresholds } from '../core/profile.js';
@@ -176,7 +179,14 @@ export async function runUnit(run: string, plan: Plan, stages: readonly Stage[],
     // An earlier attempt of this task may have published some shards: start again from none.
     const prefix = shardPrefix(t) + '-';
     for (const f of await readdir(run)) if (f.startsWith(prefix)) await rm(`${run}/${f}`, { force: true });
-    sink = await JsonlWriter.create({ output: run.endsWith('/') ? run : run + '/', prefix: shardPrefix(t), shardRecords: s.shardRecords, shardBytes: s.shardBytes, compression: s.compression, stripAttrs: s.stripAttrs });
+    const output = run.endsWith('/') ? run : run + '/';
+    if (s.outputFormat === 'parquet') {
+      // Parquet shards: each with the schema of this task's records (so the same for any number
+      // of workers); the check stage before it rejects, by field, what Parquet cannot hold.
+      const schema = new SchemaHolder();
+      sink = await ParquetShardWriter.create({ output, prefix: shardPrefix(t), rowGroupSize: s.rowGroupSize, compression: s.compression as ParquetCompression, shardRecords: s.shardRecords, stripAttrs: s.stripAttrs, schema });
+      own.push(parquetSchemaStage(schema, s.rowGroupSize ?? 10_000, s.stripAttrs));
+    } else sink = await JsonlWriter.create({ output, prefix: shardPrefix(t), shardRecords: s.shardRecords, shardBytes: s.shardBytes, compression: s.compression as OutputCompression, stripAttrs: s.stripAttrs });
   } else if (plan.phases.some((ph) => ph.kind === 'tasks' && ph.segment === k + 1)) sink = new SpillWriter(spillPath(run, k, t));
   // A plan that stops at a barrier (dedup-disk: the signatures and decisions only) keeps no records.
   else sink = { write() {}, async close() {}, async abort() {} };
@@ -307,6 +317,9 @@ export async function composeTaskStats(run: string, plan: Plan, stages: readonly
     }
     for (const i of plan.segments[k]) byRecipe[i] = seg[k].stages[at++];
   }
+  // Parquet shards: the check stage the last segment ran after the recipe's (its rejects are the run's too).
+  const lastStages = seg[seg.length - 1].stages;
+  if (plan.settings.outputFormat === 'parquet' && lastStages[lastStages.length - 1]?.stage === 'parquet-schema') byRecipe.push(lastStages[lastStages.length - 1]);
   const first = seg[0];
   const lastSeg = seg[seg.length - 1];
   // Per file: read from the first segment, written from the last, rejects from every one.

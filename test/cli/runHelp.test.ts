@@ -4,8 +4,9 @@ import { gunzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, runCli, tempDir } from '../helpers/run.js';
 
-// `run --help` says what run does: no Parquet output (run writes JSONL shards), and the defaults
-// it states (compression, attrs, reject rate) are the ones a run without those settings uses.
+// `run --help` says what run does: its Parquet options (--output-format, --row-group-size) are
+// taken, and the defaults it states (compression, attrs, reject rate) are the ones a run without
+// those settings uses.
 
 const INPUT = join(ROOT, 'fixtures/sample/licenses.jsonl');
 
@@ -38,27 +39,21 @@ describe('run --help agrees with what run does', () => {
     await writeFile(recipe, `name: bare\ninput: [${INPUT}]\nstages:\n  - quality: {preset: web-en}\n`);
   });
 
-  it('lists no Parquet option, and run refuses them as unknown (exit 2)', async () => {
+  it('lists the Parquet options with their defaults, and run takes them (new-user review 5 #12)', async () => {
     expect(help.size).toBeGreaterThan(20);
-    expect(help.has('output-format')).toBe(false);
-    expect(help.has('row-group-size')).toBe(false);
-    for (const [flag, text] of help) expect(text, flag).not.toMatch(/Parquet output|snappy|brotli/);
-    for (const args of [['--output-format', 'parquet'], ['--row-group-size', '10']]) {
-      const r = await runCli(['run', recipe, '-o', join(dir, 'pq'), ...args]);
-      expect(r.code, args[0]).toBe(2);
-      expect(r.stderr, args[0]).toContain(`unknown option '${args[0]}'`);
-      expect(r.stdout).toBe('');
-    }
-    // Single commands do write Parquet and keep the options.
-    const cat = await runCli(['cat', '--help']);
-    expect(cat.stdout).toContain('--output-format jsonl|parquet');
+    expect(help.get('output-format')).toContain("the recipe's output: format, else jsonl");
+    expect(help.get('row-group-size')).toContain("the recipe's output: row_group_size, else 10000");
+    expect(help.get('compress')).toMatch(/none\|snappy\|gzip\|zstd\|brotli for Parquet \(default: the recipe's, else snappy\)/);
+    const r = await runCli(['run', recipe, '-o', join(dir, 'pq'), '--output-format', 'parquet', '--row-group-size', '10', '--workers', '1', '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    expect((await readdir(join(dir, 'pq'))).filter((f) => f.startsWith('part-'))).toEqual(['part-00000-00000.parquet']);
   });
 
   it('the stated defaults are what a run without those settings writes', async () => {
-    const compress = /else (none|gzip|zstd)\)/.exec(help.get('compress') ?? '');
+    const compress = /for JSONL \(default: the recipe's output: compression, else (none|gzip|zstd)\)/.exec(help.get('compress') ?? '');
     expect(compress, help.get('compress')).not.toBeNull();
     const ending = { none: '.jsonl', gzip: '.jsonl.gz', zstd: '.jsonl.zst' }[compress![1] as 'none' | 'gzip' | 'zstd'];
-    expect(help.get('rejects-compress')).toContain('else that of the shards');
+    expect(help.get('rejects-compress')).toContain('else that of the shards; gzip when the shards are Parquet');
     expect(help.get('max-reject-rate')).toContain("the recipe's max_reject_rate, else 0.1");
     expect(help.get('strip-attrs')).toContain("the recipe's output: strip_attrs");
     expect(help.get('shard-size')).toContain('else one shard per task');

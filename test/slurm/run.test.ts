@@ -80,6 +80,24 @@ describe('run --executor slurm', () => {
   );
 
   it.runIf(SLURM)(
+    'Parquet shards (output: {format: parquet}) byte-identical to the local executor\'s (new-user review 5 #12)',
+    async () => {
+      const { dir } = await setup();
+      const recipe = join(dir, 'pq.yaml');
+      await writeFile(recipe, RECIPE.replace('output: {shard_records: 100, compression: gzip}', 'output: {format: parquet, shard_records: 100, row_group_size: 40}'));
+      const local = await runCli(['run', recipe, '-o', join(dir, 'local'), '--task-size', '150KB', '--workers', '1', '-q']);
+      expect(local.code, local.stderr).toBe(0);
+      const slurm = await runCli(['run', recipe, '-o', join(dir, 'slurm'), '--task-size', '150KB', '--executor', 'slurm', '--time', '10']);
+      expect(slurm.code, slurm.stderr).toBe(0);
+      const out = await runOutput(join(dir, 'slurm'));
+      expect(Object.keys(out).filter((f) => f.endsWith('.parquet')).length).toBeGreaterThan(1);
+      expect(out).toEqual(await runOutput(join(dir, 'local')));
+      expect(await readFile(join(dir, 'slurm', '_SUCCESS'), 'utf8')).toBe(await readFile(join(dir, 'local', '_SUCCESS'), 'utf8'));
+    },
+    600_000,
+  );
+
+  it.runIf(SLURM)(
     'a failing array task stops the chain with the task, its input and the reason; dependents are cancelled; the rerun resumes',
     async () => {
       const { dir, recipe } = await setup();

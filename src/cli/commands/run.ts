@@ -56,15 +56,17 @@ const EXEC_FLAGS: Flag[] = [
 
 /**
  * The input/output flags of the stage commands that `run` does not take: its output is a folder
- * of JSONL shards with `_rejects` and `_stats.json` inside (no Parquet, so no row groups).
+ * of shards (JSONL or Parquet) with `_rejects` and `_stats.json` inside.
  */
-const NOT_FOR_RUN = ['output', 'rejects', 'stats', 'output-format', 'row-group-size'];
+const NOT_FOR_RUN = ['output', 'rejects', 'stats'];
 
 /** Where `run`'s defaults differ from a stage command's: they come from the recipe. */
 const RUN_HELP: Record<string, string> = {
   'shard-size': "start a new shard after SIZE uncompressed bytes, e.g. 256MB (default: the recipe's output: shard_size, else one shard per task)",
   'shard-records': "start a new shard after N records (default: the recipe's output: shard_records)",
-  compress: "compression of the shards (default: the recipe's output: compression, else gzip)",
+  compress: "compression of the shards: none|gzip|zstd for JSONL (default: the recipe's output: compression, else gzip); none|snappy|gzip|zstd|brotli for Parquet (default: the recipe's, else snappy)",
+  'output-format': "the shards as JSON lines, or as Parquet files part-<task>-<n>.parquet, each with the schema of its task's records (default: the recipe's output: format, else jsonl)",
+  'row-group-size': "Parquet shards: rows per row group (default: the recipe's output: row_group_size, else 10000)",
   'rejects-attrs': "signals a reject keeps: only the failing rule's or all (default: the recipe's rejects: attrs, else failing)",
   'rejects-sample': "keep at most N rejects per stage/reason (all are still counted; default: the recipe's rejects: sample_per_reason, else all)",
   'text-field': "field holding the text; a list is tried in order, e.g. text,content,raw_content (default: the recipe's text_field, else text, else content)",
@@ -80,7 +82,7 @@ const RUN_FLAGS: Flag[] = [
   { name: 'output', short: 'o', type: 'string', arg: 'DIR', help: 'output folder (default out/<recipe name>/)' },
   ...EXEC_FLAGS,
   ...IO_FLAGS.filter((f) => !NOT_FOR_RUN.includes(f.name)).map((f) => (RUN_HELP[f.name] ? { ...f, help: RUN_HELP[f.name] } : f)),
-  { name: 'rejects-compress', type: 'string', arg: 'none|gzip|zstd', help: "compression of _rejects.jsonl (default: the recipe's rejects: {compression}, else that of the shards)" },
+  { name: 'rejects-compress', type: 'string', arg: 'none|gzip|zstd', help: "compression of _rejects.jsonl (default: the recipe's rejects: {compression}, else that of the shards; gzip when the shards are Parquet)" },
 ];
 
 /** `minScore` → `min_score`, the spelling recipes use. */
@@ -125,13 +127,18 @@ boundaries, and Parquet files into runs of row groups; so the output is the same
 workers, and on Slurm. The recipe is cut into phases at its global stages (dedup): every task
 runs up to the barrier, the dedup steps run over all tasks, then every task goes on.
 The output folder receives:
-  part-<task>-<n>.jsonl.gz  the kept records of each task (compression and sharding from the recipe)
+  part-<task>-<n>.jsonl.gz  the kept records of each task (compression and sharding from the recipe);
+                            with output: {format: parquet} (--output-format parquet) Parquet files
+                            part-<task>-<n>.parquet, Snappy, row groups of 10,000 rows, each file
+                            with the columns of its task's records (read a folder of them by
+                            column name, e.g. DuckDB's union_by_name)
   _rejects.jsonl.gz         every removed record with stage, reason, file:line and the signals of
-                            the rules that failed; compressed like the shards (.gz, .zst, or
-                            none) unless the recipe's rejects: {compression} or --rejects-compress
-                            says otherwise; rejects: {attrs: all} (--rejects-attrs all) keeps every
-                            signal, rejects: {sample_per_reason: N} (--rejects-sample N) keeps the
-                            first N of each reason by task order while _stats.json counts all
+                            the rules that failed; compressed like JSONL shards (.gz, .zst, or
+                            none; gzip beside Parquet shards) unless the recipe's rejects:
+                            {compression} or --rejects-compress says otherwise; rejects:
+                            {attrs: all} (--rejects-attrs all) keeps every signal, rejects:
+                            {sample_per_reason: N} (--rejects-sample N) keeps the first N of
+                            each reason by task order while _stats.json counts all
   _stats.json               read = written + rejected, per stage in/out/dropped-by-reason/time
   _stats/<task>.json        each task's stats; _done/<phase>/<unit>: completion markers
   _recipe.resolved.yaml     the recipe with every default filled in and the input files listed,
@@ -198,7 +205,13 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
   if (!out.endsWith('/') && isInputName(basename(dir)) && !existsSync(dir)) {
     throw new UsageError(`run writes a folder of shards, not a file: -o '${showPath(out)}' would be a folder named like a data file; name a folder (-o ${showPath(dir.replace(/\.[a-z]+(\.(gz|zst))?$/, ''))}) and join its shards afterwards if you need one file ('corpus-clean cat DIR/ -o ${showPath(basename(dir))}'), or end the name with / to have that folder name`);
   }
-  const rejectsCompression = ((v['rejects-compress'] as string | undefined) ?? recipe.rejects.compression ?? (v.compress as string | undefined) ?? recipe.output.compression) as OutputCompression;
+  // Parquet or JSONL shards: the flag, else the recipe. A flag that changes the recipe's format
+  // leaves its compression (a codec of the other format) to --compress or the format's default.
+  const outputFormat = (v['output-format'] as string | undefined) ?? recipe.output.format ?? 'jsonl';
+  const parquet = outputFormat === 'parquet';
+  const recipeCompression = (recipe.output.format ?? 'jsonl') === outputFormat ? recipe.output.compression : undefined;
+  // The rejects are JSON lines: compressed as JSONL shards would be, gzip beside Parquet shards.
+  const rejectsCompression = ((v['rejects-compress'] as string | undefined) ?? recipe.rejects.compression ?? (parquet ? 'gzip' : ((v.compress as string | undefined) ?? recipeCompression ?? 'gzip'))) as OutputCompression;
   if (!['none', 'gzip', 'zstd'].includes(rejectsCompression)) throw new UsageError(`rejects compression (--rejects-compress, or else --compress) must be none, gzip or zstd; got '${showText(rejectsCompression)}'`);
   let writeResolved: (files: string[], eff: EffectiveSettings) => Promise<void> = async () => {};
   let resolvedRejects: Record<string, unknown> | undefined;
@@ -218,7 +231,9 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
       stats: join(out, '_stats.json'),
       shardRecords: recipe.output.shardRecords,
       shardBytes: recipe.output.shardBytes,
-      compression: recipe.output.compression,
+      compression: recipeCompression ?? (parquet ? 'snappy' : 'gzip'),
+      outputFormat: recipe.output.format ?? ('jsonl' as const),
+      ...(recipe.output.rowGroupSize !== undefined ? { rowGroupSize: recipe.output.rowGroupSize } : {}),
       stripAttrs: recipe.output.stripAttrs,
       maxRejectRate: recipe.maxRejectRate,
       textField: recipe.textField,
@@ -276,7 +291,8 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
   writeResolved = async (files, eff) => {
       // A recipe that `corpus-clean run` accepts as it is: the input files listed one by one,
       // every stage option and the settings the flags chose written out, snake_case.
-      const output: Record<string, unknown> = { compression: eff.compression, strip_attrs: eff.stripAttrs ?? recipe.output.stripAttrs };
+      const output: Record<string, unknown> = { ...(parquet ? { format: 'parquet' } : {}), compression: eff.compression, strip_attrs: eff.stripAttrs ?? recipe.output.stripAttrs };
+      if (parquet) output.row_group_size = eff.rowGroupSize;
       if (eff.shardRecords !== undefined) output.shard_records = eff.shardRecords;
       if (eff.shardBytes !== undefined) output.shard_size = eff.shardBytes;
       const resolved = {

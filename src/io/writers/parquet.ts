@@ -39,6 +39,8 @@ export interface ParquetOptions {
   rowGroupSize?: number;
   /** Column compression; default `snappy` (what pandas and Hugging Face datasets write). */
   compression?: ParquetCompression;
+  /** Folder mode: base name of the files (`part-00003` gives `part-00003-00000.parquet`, ...); default `part` (`part-00000.parquet`). */
+  prefix?: string;
   /** Start a new file after this many rows (a row group is cut short where a file ends); default no limit. */
   shardRecords?: number;
   /** Leave the `attrs` signals out; default false (written as a JSON column). */
@@ -185,7 +187,7 @@ export class ParquetShardWriter implements DocSink {
 
   private nameOf(i: number): string {
     const n = String(i).padStart(5, '0');
-    if (this.folder) return join(this.o.output, `part-${n}.parquet`);
+    if (this.folder) return join(this.o.output, `${this.o.prefix ?? 'part'}-${n}.parquet`);
     if (!this.o.shardRecords) return this.o.output;
     return this.o.output.replace(/\.parquet$/, `-${n}.parquet`);
   }

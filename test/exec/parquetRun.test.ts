@@ -200,6 +200,26 @@ describe('run writes Parquet shards (output: {format: parquet}, --output-format 
     expect(await runOutput(out)).toEqual(await runOutput(await reference(pq)));
   }, 300_000);
 
+  it('the seals of _work work as for JSONL: a task\'s stats left for the merge cut short is redone by the task (its Parquet shards rewritten), byte-identical at the end', async () => {
+    const ref = await reference(pq);
+    const tasks = JSON.parse(await readFile(join(ref, '_plan.json'), 'utf8')).tasks.length as number;
+    const out = join(dir, 'sealed');
+    const args = ['run', pq, '-o', out, '--workers', '1', ...TASKS];
+    // Stopped at the last task of the last phase: every other task has written its shards and left its files for the merge.
+    expect((await runCli(args, { env: { CORPUS_CLEAN_FAIL_UNIT: `2-tasks/${tasks - 1}` } })).code).toBe(1);
+    const stats = join(out, '_work', 'stats', '00001.1.json');
+    const text = await readFile(stats, 'utf8');
+    await writeFile(stats, text.slice(0, text.length - 10));
+    const shardsBefore = (await parquetShards(out)).filter((f) => f.startsWith('part-00001-'));
+    expect(shardsBefore.length).toBeGreaterThan(0);
+    const first = await runCli(args);
+    expect(first.code).toBe(1);
+    expect(first.stderr).toMatch(/merge: .*_work\/stats\/00001\.1\.json is damaged: it holds \d+ bytes, \d+ were written; it was removed and task 1 of phases 0-tasks, 2-tasks un-marked, so that the run redoes it/);
+    const again = await runCli(args);
+    expect(again.code, again.stderr).toBe(0);
+    expect(await runOutput(out)).toEqual(await runOutput(ref));
+  }, 300_000);
+
   it('a record Parquet cannot hold is a reject of the run, named by field (parquet-schema), and the accounting balances', async () => {
     const input = join(dir, 'surrogate.jsonl');
     const good = (i: number): string => JSON.stringify({ id: i, text: `Record number ${i} has plain text in it.` });

@@ -12,7 +12,7 @@ import { INPUT_FORMATS, readFiles, type InputFormat } from '../io/readers/index.
 import { htmlFieldFor } from '../io/readers/options.js';
 import { isFolderOutput, JsonlWriter, type JsonlOptions } from '../io/writers/jsonl.js';
 import { checkOutputName, checkOutputs, LOCK_NAME, lockOutput, prepareOutput, RUN_FILES, setMarkerName } from '../io/outputs.js';
-import { checkInputFolders, refuseUnfinished, writeManifest } from '../exec/markers.js';
+import { checkInputFolders, refuseUnfinished, writeManifest, type UnfinishedInput } from '../exec/markers.js';
 import { progressWanted } from '../exec/progress.js';
 import type { RunSettings } from '../exec/plan.js';
 import { dirname, join } from 'node:path';
@@ -58,7 +58,7 @@ export const IO_FLAGS: Flag[] = [
   { name: 'allow-empty', type: 'boolean', help: 'exit 0 even when no record is written (default: a run that writes nothing exits 1, saying why)' },
   { name: 'overwrite', type: 'boolean', help: 'replace an existing output file, or the shards of an earlier run in the output folder (default: refuse)' },
   { name: 'limit', type: 'string', arg: 'N', help: 'read only the first N records of the inputs, in input order (every record counts: good, bad or blank), then stop; the accounting says so (default: all)' },
-  { name: 'allow-unfinished', type: 'boolean', help: 'read an unfinished output as it is: a run or shard folder (also inside a folder input) without _SUCCESS or missing a shard it lists, shards out-NNNNN.jsonl beside their lock or not matching out.jsonl._SUCCESS (default: refuse it)' },
+  { name: 'allow-unfinished', type: 'boolean', help: 'read an unfinished output as it is, with a warning each and the list in the stats (unfinished_inputs): a run or shard folder (also inside a folder input) without _SUCCESS (killed, or failed: _FAILED), missing a shard it lists or with one of another size, shards out-NNNNN.jsonl beside their lock or not matching out.jsonl._SUCCESS (default: refuse it)' },
   { name: 'quiet', short: 'q', type: 'boolean', help: 'no progress line' },
   { name: 'help', short: 'h', type: 'boolean', help: 'show this help' },
 ];
@@ -114,7 +114,7 @@ export interface Job {
    * after every flag was checked and the inputs expanded; it checks the output folder itself
    * (the lock is taken here).
    */
-  runTasks?(files: string[], settings: RunSettings, effective: EffectiveSettings, skipped: SkippedInput[]): Promise<number>;
+  runTasks?(files: string[], settings: RunSettings, effective: EffectiveSettings, skipped: SkippedInput[], unfinished: UnfinishedInput[]): Promise<number>;
   /** When the command began (`Date.now()`), if before this pass (dedup-disk's steps 1-3): the accounting line's time counts from then. */
   startedAt?: number;
   /** Where the accounting line, notes and warnings go (default stderr). */
@@ -123,14 +123,14 @@ export interface Job {
   defaults?: { overwrite?: boolean; output?: string; outputFormat?: 'jsonl' | 'parquet'; rowGroupSize?: number; shardRecords?: number; shardBytes?: number; compression?: OutputCompression | ParquetCompression; stripAttrs?: boolean; maxRejectRate?: number; rejects?: string; stats?: string; textField?: TextField; rejectsAttrs?: RejectAttrs; rejectsSample?: number };
 }
 
-async function jsonlSink(o: JsonlOptions): Promise<{ writer: DocSink; shards(): readonly string[] }> {
+async function jsonlSink(o: JsonlOptions): Promise<{ writer: DocSink; shards(): readonly string[]; records?(): readonly number[] }> {
   if (o.output.endsWith('.json')) {
     if (o.shardRecords || o.shardBytes) throw new UsageError('a .json output is one JSON array file: use a .jsonl output or a folder to shard');
     const a = new JsonArrayWriter({ output: o.output, stripAttrs: o.stripAttrs });
     return { writer: a, shards: () => [a.path] };
   }
   const w = await JsonlWriter.create(o);
-  return { writer: w, shards: () => w.shards };
+  return { writer: w, shards: () => w.shards, records: () => w.shardRecords };
 }
 
 /**
@@ -198,11 +198,15 @@ export async function prepare(job: Job) {
   // killed command's lock has nothing to list), then every folder the walk entered and the
   // folder of every file read (exec/markers.ts).
   const allowUnfinished = v['allow-unfinished'] === true;
-  await refuseUnfinished(job.inputs, allowUnfinished);
+  const unfinishedNamed = await refuseUnfinished(job.inputs, allowUnfinished);
   const skipped: SkippedInput[] = [];
   const entered: string[] = [];
   const expanded = await expandInputs(job.inputs.length > 0 ? job.inputs : ['-'], skipped, entered);
-  const { files, leftOut } = await checkInputFolders(expanded, entered, allowUnfinished);
+  const { files, leftOut, unfinished: unfinishedMet } = await checkInputFolders(expanded, entered, allowUnfinished);
+  // --allow-unfinished reads them, and says so: a warning each, and the list in the stats and the
+  // output's manifest, so that what is made from an incomplete input does not pass for complete.
+  const unfinished: UnfinishedInput[] = [];
+  for (const u of [...unfinishedNamed, ...unfinishedMet]) if (!unfinished.some((x) => x.input === u.input)) unfinished.push(u);
   const unknown = format === 'auto' ? files.find((f) => f !== '-' && !isInputName(f)) : undefined;
   if (unknown !== undefined) throw new UsageError(`cannot tell the format of '${showPath(unknown)}' from its name (.jsonl, .json, .csv, .tsv, .txt, .warc, .wet, .html, optionally .gz/.zst, or .parquet); give --format`);
   if (files.includes('-') && process.stdin.isTTY) throw new UsageError(`no input: give files, or pipe JSONL into 'corpus-clean ${job.command}'`);
@@ -215,14 +219,15 @@ export async function prepare(job: Job) {
   const release = job.runTasks !== undefined ? (await makeDir(output, 'output folder'), lockOutput(join(output, LOCK_NAME))) : job.sink === undefined ? await prepareOutput(plan) : () => {};
   // Every input name not read is said before reading, one line each (and kept for the stats).
   for (const s of skipped) say(`corpus-clean ${job.command}: warning: skipped '${showPath(s.name)}': ${s.reason}`);
+  for (const u of unfinished) say(`corpus-clean ${job.command}: warning: reading an unfinished input as it is (--allow-unfinished): ${u.problem}`);
   for (const f of leftOut) say(`corpus-clean ${job.command}: note: not read: '${showPath(f)}', which is not one of the shards its folder's ${SUCCESS} lists (a finished output is read as its shards)`);
-  return { limit, format, txtMode: txtMode as 'file' | 'line', compress, rate, rawRate, shardRecords, shardBytes, output, folder, sharded: plan.sharded && !output.startsWith('/dev/'), rejectsPath, rejectsAttrs: rejectsAttrs as RejectAttrs, rejectsSample, statsPath, textField, files, skipped, release, parquet, rowGroupSize };
+  return { limit, format, txtMode: txtMode as 'file' | 'line', compress, rate, rawRate, shardRecords, shardBytes, output, folder, sharded: plan.sharded && !output.startsWith('/dev/'), rejectsPath, rejectsAttrs: rejectsAttrs as RejectAttrs, rejectsSample, statsPath, textField, files, skipped, unfinished, release, parquet, rowGroupSize };
 }
 
 export async function executePrepared(job: Job, p: Prepared): Promise<number> {
   const v = job.values;
   const d = job.defaults ?? {};
-  const { format, txtMode, compress, rate, shardRecords, shardBytes, output, rejectsPath, rejectsAttrs, rejectsSample, statsPath, textField, files, skipped, parquet, rowGroupSize } = p;
+  const { format, txtMode, compress, rate, shardRecords, shardBytes, output, rejectsPath, rejectsAttrs, rejectsSample, statsPath, textField, files, skipped, unfinished, parquet, rowGroupSize } = p;
   const effective: EffectiveSettings = { shardRecords, shardBytes, compression: compress as OutputCompression, ...(parquet ? { rowGroupSize } : {}), maxRejectRate: rate, textField, stripAttrs: v['strip-attrs'] === true ? true : v['keep-attrs'] === true ? false : d.stripAttrs };
   if (job.runTasks !== undefined) {
     const converts = job.stages.some((s) => s.name === 'convert');
@@ -241,7 +246,7 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
     if (p.limit !== undefined) settings.limit = p.limit;
     // Parquet shards: only then in the plan, so a JSONL run's plan (and its resume) is as before.
     if (parquet) Object.assign(settings, { outputFormat: 'parquet', rowGroupSize });
-    return job.runTasks(files, settings, effective, skipped);
+    return job.runTasks(files, settings, effective, skipped, unfinished);
   }
   await job.beforeRun?.(files, effective);
 
@@ -252,13 +257,13 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
   const xtunerOutput = output.endsWith('.json') || job.stages.some((s) => s.name === 'convert');
   const stripAttrs = v['keep-attrs'] === true ? false : v['strip-attrs'] === true || d.stripAttrs === true || xtunerOutput;
   let stages = job.stages;
-  let sink: { writer: DocSink; shards(): readonly string[] };
+  let sink: { writer: DocSink; shards(): readonly string[]; records?(): readonly number[] };
   if (job.sink === undefined && parquet) {
     // One schema for the run: the check stage rejects records that would break it, by name.
     const schema = new SchemaHolder();
     const w = await ParquetShardWriter.create({ output, rowGroupSize, compression: compress as ParquetCompression, shardRecords, stripAttrs, schema });
     stages = [...job.stages, parquetSchemaStage(schema, rowGroupSize, stripAttrs)];
-    sink = { writer: w, shards: () => w.shards };
+    sink = { writer: w, shards: () => w.shards, records: () => w.writtenRows };
   } else sink = job.sink ?? (await jsonlSink({ output, shardRecords, shardBytes, compression: compress as OutputCompression, stripAttrs }));
   const writer = rejectsPath ? new RejectsWriter(rejectsPath) : undefined;
   const sampled = writer && rejectsSample !== undefined ? new SampledRejects(writer, rejectsSample) : undefined;
@@ -306,7 +311,7 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
   }
   try {
     if (job.startedAt !== undefined) stats.ms = Date.now() - job.startedAt;
-    const finished: Finished = { ...(p.limit !== undefined ? { limit: { n: p.limit, reached: limited.reached } } : {}), say: job.say, command: job.command, stats, inputs: files, skipped, output, shards: sink.shards(), rejectsPath, statsPath, maxRejectRate: rate, textField, wrapArrays, allowEmpty: v['allow-empty'] === true, extra: rejectsPath ? { rejects_attrs: rejectsAttrs, ...(sampled ? { rejects_sample_per_reason: rejectsSample, rejects_left_out: sampled.skipped } : {}) } : undefined };
+    const finished: Finished = { ...(p.limit !== undefined ? { limit: { n: p.limit, reached: limited.reached } } : {}), say: job.say, command: job.command, stats, inputs: files, skipped, unfinished, output, shards: sink.shards(), rejectsPath, statsPath, maxRejectRate: rate, textField, wrapArrays, allowEmpty: v['allow-empty'] === true, extra: rejectsPath ? { rejects_attrs: rejectsAttrs, ...(sampled ? { rejects_sample_per_reason: rejectsSample, rejects_left_out: sampled.skipped } : {}) } : undefined };
     if (closed.now) return await finishClosed(finished);
     const code = await finishRun(finished);
     if (code !== 0 && stats.written === 0) {
@@ -319,7 +324,7 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
     // A folder output is finished once `_SUCCESS` is in it, written last (as a run folder's),
     // a file-mode shard set once `out.jsonl._SUCCESS` is beside it: readers refuse shards
     // without it, or not matching its list (exec/markers.ts).
-    const manifest = { exit_code: code, command: job.command, records: stats.written, shards: finished.shards, ...(finished.limit?.reached === true ? { limit: finished.limit.n } : {}) };
+    const manifest = { exit_code: code, command: job.command, records: stats.written, shards: finished.shards, unfinished, ...(sink.records !== undefined ? { shardRecords: sink.records() } : {}), ...(finished.limit?.reached === true ? { limit: finished.limit.n } : {}) };
     if (p.folder && job.sink === undefined) await writeManifest(join(output, SUCCESS), manifest);
     else if (p.sharded && job.sink === undefined && finished.shards.length > 0) await writeManifest(join(dirname(output), setMarkerName(output)), manifest);
     return code;
@@ -390,6 +395,8 @@ export interface Finished {
   inputs: readonly string[];
   /** Input names not read (see expandInputs): listed in the stats; a lost one makes the exit code 1. */
   skipped?: readonly SkippedInput[];
+  /** Inputs read as they were with --allow-unfinished, with what was wrong: listed in the stats (`unfinished_inputs`). */
+  unfinished?: readonly UnfinishedInput[];
   output: string;
   shards: readonly string[];
   rejectsPath?: string;
@@ -426,6 +433,7 @@ export async function finishRun(f: Finished): Promise<number> {
     command: job.command,
     inputs: files,
     skipped: f.skipped ?? [],
+    ...(f.unfinished !== undefined && f.unfinished.length > 0 ? { unfinished_inputs: f.unfinished } : {}),
     output,
     shards: sink.shards(),
     rejects: rejectsPath ?? null,

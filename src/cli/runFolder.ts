@@ -16,7 +16,7 @@ export async function checkRunFolder(dir: string | undefined, command: string, n
   if (st === undefined) throw new UsageError(`'${showPath(dir)}' does not exist: give the output folder of a 'corpus-clean run'`);
   if (!st.isDirectory()) throw new UsageError(`'${showPath(dir)}' is not a folder: give the output folder of a 'corpus-clean run'`);
   if (!existsSync(join(dir, need))) {
-    const by = /"command":\s*"([a-z-]+)"/.exec(await readFile(join(dir, SUCCESS), 'utf8').catch(() => ''))?.[1];
+    const by = /"command":\s*"([a-z-]+)"/.exec(await readFile(join(dir, SUCCESS), 'utf8').catch(() => readFile(join(dir, '_FAILED'), 'utf8')).catch(() => ''))?.[1];
     const what = by !== undefined && by !== 'run' ? `; it is the finished output of 'corpus-clean ${by}'` : '';
     throw new UsageError(`'${showPath(dir)}' is not a run folder: it has no ${need} (written by 'corpus-clean run'${need === '_stats.json' ? ' at its end' : ''})${what}; give the output folder of a ${need === '_stats.json' ? 'finished ' : ''}'corpus-clean run'`);
   }

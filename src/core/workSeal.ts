@@ -42,11 +42,39 @@ interface SealEntry {
  */
 export const SEALED_FROM_START = 'SEALED-FROM-START';
 
-/** Whether the run holding `seal` was planned with seals: SEALED_FROM_START in its `_work/seals/` (a few folders up). */
+/** Per run folder: whether its `_plan.json` says `"sealed": true` (read once per process). */
+const planSealed = new Map<string, boolean>();
+
+function planSaysSealed(dir: string): boolean {
+  let known = planSealed.get(dir);
+  if (known === undefined) {
+    let text = '';
+    try {
+      text = readFileSync(join(dir, '_plan.json'), 'utf8');
+    } catch {
+      return false;
+    }
+    try {
+      known = (JSON.parse(text) as { sealed?: unknown }).sealed === true;
+    } catch {
+      known = false;
+    }
+    planSealed.set(dir, known);
+  }
+  return known;
+}
+
+/**
+ * Whether the run holding `seal` was planned with seals: SEALED_FROM_START in its `_work/seals/`,
+ * or `"sealed": true` in its `_plan.json` (a few folders up). The plan's mark is the one a
+ * resume cannot do without: deleting the file mark as well as the seals does not switch the
+ * checks off (hostile review 4, N22 residue).
+ */
 function sealedFromStart(seal: string): boolean {
   let d = dirname(seal);
   for (let i = 0; i < 5; i++, d = dirname(d)) {
     if (existsSync(join(d, SEALED_FROM_START)) || existsSync(join(d, 'seals', SEALED_FROM_START))) return true;
+    if (existsSync(join(d, '_plan.json')) && planSaysSealed(d)) return true;
   }
   return false;
 }

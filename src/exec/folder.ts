@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '../core/errors.js';
-import { planPath, successPath } from './layout.js';
+import { failedPath, planPath, successPath } from './layout.js';
 import { removeStale } from './markers.js';
 import type { Plan } from './plan.js';
 import { changedInputs, inputFacts, planDifference, planKey } from './plan.js';
@@ -12,7 +12,7 @@ import { processAlive } from '../io/outputs.js';
 import { leftovers } from './merge.js';
 
 /** Names a run writes into its folder (besides the shards). */
-const RUN_NAMES = ['_plan.json', '_SUCCESS', '_stats.json', '_rejects.jsonl', '_rejects.jsonl.gz', '_rejects.jsonl.zst', '_recipe.resolved.yaml', '_done', '_stats', '_work', '_slurm'];
+const RUN_NAMES = ['_plan.json', '_SUCCESS', '_FAILED', '_stats.json', '_rejects.jsonl', '_rejects.jsonl.gz', '_rejects.jsonl.zst', '_recipe.resolved.yaml', '_done', '_stats', '_work', '_slurm'];
 const isShard = (n: string): boolean => /^part-\d{5,}(-\d{5,})?\.jsonl(\.gz|\.zst)?$/.test(n);
 
 /**
@@ -31,7 +31,7 @@ async function clear(dir: string, names: string[]): Promise<void> {
  * run is refused unless `overwrite`, when it is removed first. Sets `plan.inputFacts`. With
  * `jobsAlive` (an earlier run's Slurm jobs still running), temporaries are left to them.
  */
-export async function prepareFolder(dir: string, plan: Plan, overwrite: boolean, o: { jobsAlive?: boolean } = {}): Promise<FolderState> {
+export async function prepareFolder(dir: string, plan: Plan, overwrite: boolean, o: { jobsAlive?: boolean; note?: (line: string) => void } = {}): Promise<FolderState> {
   // What the inputs are now; written with the plan, so that a rerun sees an input changed since.
   plan.inputFacts ??= await inputFacts(plan.inputs);
   let names = await readdir(dir).catch(() => [] as string[]);
@@ -51,6 +51,14 @@ export async function prepareFolder(dir: string, plan: Plan, overwrite: boolean,
   }
   const old = names.filter((n) => isShard(n) || RUN_NAMES.includes(n) || (n.startsWith('.') && n.includes('.tmp-')));
   if (old.length === 0) return 'fresh';
+  // A run that failed (exit 1: `_FAILED`, no `_SUCCESS`) is no result to keep or resume: its
+  // rerun, the corrected one or the same, starts over without --overwrite (new-user review 5 #31;
+  // datatrove reruns what has no completion marker).
+  if (existsSync(failedPath(dir)) && !existsSync(successPath(dir))) {
+    o.note?.(`'${showPath(dir)}' holds a run that failed (its _FAILED); starting over`);
+    await clear(dir, old);
+    return 'fresh';
+  }
   if (!overwrite && existsSync(planPath(dir)) && !existsSync(successPath(dir))) {
     let earlier: Plan | undefined;
     try {

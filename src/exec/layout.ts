@@ -18,6 +18,9 @@ export const PLAN = '_plan.json';
 export const SUCCESS = '_SUCCESS';
 export const planPath = (run: string): string => join(run, PLAN);
 export const successPath = (run: string): string => join(run, SUCCESS);
+/** Written instead of `_SUCCESS` by a run or command that exited 1: the same manifest; readers refuse the folder, a rerun starts over. */
+export const FAILED = '_FAILED';
+export const failedPath = (run: string): string => join(run, FAILED);
 export const donePath = (run: string, phase: string, unit: number): string => join(run, '_done', phase, taskName(unit));
 export const taskStatsPath = (run: string, t: number): string => join(run, '_stats', `${taskName(t)}.json`);
 export const workDir = (run: string): string => join(run, '_work');

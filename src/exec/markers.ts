@@ -1,12 +1,13 @@
 /** Completion markers, stale temporaries, and the rule that only a finished run folder is read. */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { FILE_SHARD, FOLDER_SHARD, LOCK_NAME, lockHolder, processAlive, setMarkerName, TEMP } from '../io/outputs.js';
+import { FILE_SHARD, FOLDER_SHARD, LOCK_NAME, lockHolder, processAlive, setFailedName, setMarkerName, TEMP } from '../io/outputs.js';
 import { writeAtomic } from '../io/writers/atomic.js';
 import { UsageError } from '../core/errors.js';
-import { donePath, PLAN, SUCCESS } from './layout.js';
+import { donePath, FAILED, PLAN, SUCCESS } from './layout.js';
 import { showPath } from '../core/fsname.js';
+import { showText } from '../core/show.js';
 
 /** Atomic small-file writes: the one implementation of the I/O layer. */
 export { writeAtomic };
@@ -59,25 +60,90 @@ export interface Manifest {
   command: string;
   records: number;
   shards: string[];
+  /** The size of each shard in bytes, by name (a reader compares them with a stat: a shard cut, emptied or replaced). Since session 7. */
+  bytes?: Record<string, number>;
+  /** The records of each shard, by name, where the writer counted them (not `run`'s shards). Since session 7. */
+  shard_records?: Record<string, number>;
   /** Present when --limit N stopped the reading: the output is a sample of its inputs. */
   limit?: number;
+  /** Inputs read as they were with --allow-unfinished (an unfinished output), with what was wrong: the output is of an incomplete input. */
+  unfinished_inputs?: UnfinishedInput[];
 }
 
-/** Write a finished output's marker at `path` (atomically), listing its shards by name. */
-export async function writeManifest(path: string, m: { exit_code: number; command: string; records: number; shards: readonly string[]; limit?: number }): Promise<void> {
+/** What a manifest is written from: shard paths (stat'ed for their sizes) and, optionally, their record counts in the same order. */
+export interface ManifestFacts {
+  exit_code: number;
+  command: string;
+  records: number;
+  shards: readonly string[];
+  shardRecords?: readonly number[];
+  limit?: number;
+  unfinished?: readonly UnfinishedInput[];
+}
+
+/** The name a marker takes when its command exited 1: `_SUCCESS` → `_FAILED`, `out.jsonl._SUCCESS` → `out.jsonl._FAILED`. */
+export const failedMarker = (successPath: string): string => successPath.replace(/_SUCCESS$/, FAILED);
+
+/**
+ * Write a finished output's marker (atomically), listing its shards by name, with their sizes:
+ * at `path` (`_SUCCESS`) when the command exited 0, else beside it as `_FAILED` (new-user review
+ * 5 #31: as with Hadoop's and datatrove's markers, `_SUCCESS` means the job succeeded; a failed
+ * output is refused as input and replaced by the rerun without --overwrite).
+ */
+export async function writeManifest(path: string, m: ManifestFacts): Promise<void> {
+  const target = m.exit_code === 0 ? path : failedMarker(path);
+  await rm(m.exit_code === 0 ? failedMarker(path) : path, { force: true });
+  const bytes: Record<string, number> = {};
+  for (const f of m.shards) bytes[basename(f)] = (await stat(f)).size;
+  const counts = m.shardRecords !== undefined && m.shardRecords.length === m.shards.length ? Object.fromEntries(m.shards.map((f, i) => [basename(f), m.shardRecords![i]])) : undefined;
   // `limit`: the output holds only what the first N records of the inputs gave (--limit N stopped the reading).
-  const manifest: Manifest = { exit_code: m.exit_code, command: m.command, records: m.records, shards: m.shards.map((f) => basename(f)), ...(m.limit !== undefined ? { limit: m.limit } : {}) };
-  await writeAtomic(path, JSON.stringify(manifest) + '\n');
+  const manifest: Manifest = { exit_code: m.exit_code, command: m.command, records: m.records, shards: m.shards.map((f) => basename(f)), bytes, ...(counts !== undefined ? { shard_records: counts } : {}), ...(m.limit !== undefined ? { limit: m.limit } : {}), ...(m.unfinished !== undefined && m.unfinished.length > 0 ? { unfinished_inputs: [...m.unfinished] } : {}) };
+  await writeAtomic(target, JSON.stringify(manifest) + '\n');
 }
 
-/** The shard list of a marker, or undefined when it lists none (empty, Hadoop's, an older run's `{"exit_code":0}`). */
-export function manifestShards(path: string): string[] | undefined {
+/**
+ * A completion marker as read: `empty` (Hadoop's, or a stage command's folder before manifests),
+ * a manifest, or `unreadable` with why (garbage, cut, a string exit code: not what we write).
+ */
+export type MarkerRead = { kind: 'empty' } | { kind: 'manifest'; m: Partial<Manifest> & { exit_code: number } } | { kind: 'unreadable'; why: string };
+
+const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isInteger(n) && n >= 0;
+const countsByName = (o: unknown): o is Record<string, number> => o !== null && typeof o === 'object' && !Array.isArray(o) && Object.values(o).every(isCount);
+
+/** Read and check a completion marker's content (see `MarkerRead`). */
+export function parseMarker(text: string): MarkerRead {
+  if (text.trim() === '') return { kind: 'empty' };
+  let m: unknown;
   try {
-    const m = JSON.parse(readFileSync(path, 'utf8')) as Partial<Manifest> | null;
-    return m !== null && typeof m === 'object' && Array.isArray(m.shards) && m.shards.every((n) => typeof n === 'string') ? m.shards : undefined;
+    m = JSON.parse(text);
   } catch {
-    return undefined;
+    return { kind: 'unreadable', why: `it is not JSON (${text.length} bytes)` };
   }
+  if (m === null || typeof m !== 'object' || Array.isArray(m)) return { kind: 'unreadable', why: 'it is not a JSON object' };
+  const o = m as Record<string, unknown>;
+  if (!isCount(o.exit_code)) return { kind: 'unreadable', why: `its exit_code is ${JSON.stringify(o.exit_code) ?? 'missing'}, not a whole number` };
+  if (o.shards !== undefined && !(Array.isArray(o.shards) && o.shards.every((n) => typeof n === 'string'))) return { kind: 'unreadable', why: 'its shards are not a list of names' };
+  if (o.records !== undefined && !isCount(o.records)) return { kind: 'unreadable', why: 'its records are not a whole number' };
+  if (o.bytes !== undefined && !countsByName(o.bytes)) return { kind: 'unreadable', why: 'its bytes are not sizes by shard name' };
+  if (o.shard_records !== undefined && !countsByName(o.shard_records)) return { kind: 'unreadable', why: 'its shard_records are not counts by shard name' };
+  return { kind: 'manifest', m: o as Partial<Manifest> & { exit_code: number } };
+}
+
+/** Read the completion marker at `path` (a marker that cannot be read at all is `unreadable`). */
+export function readMarker(path: string): MarkerRead {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    return { kind: 'unreadable', why: `it cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'})` };
+  }
+  return parseMarker(text);
+}
+
+/** The shard list of a marker, or undefined when it lists none (empty, Hadoop's, an older run's `{"exit_code":0}`, or unreadable). */
+export function manifestShards(path: string): string[] | undefined {
+  const r = readMarker(path);
+  return r.kind === 'manifest' ? r.m.shards : undefined;
 }
 
 /** Who holds a lock: still writing, or killed. */
@@ -98,41 +164,103 @@ function someNames(names: readonly string[]): string {
   return names.slice(0, 3).map((n) => showPath(n)).join(', ') + (names.length > 3 ? ` and ${names.length - 3} more` : '');
 }
 
-/** Compare the shards a marker lists with those present; undefined when they agree. */
-function manifestProblem(what: string, marker: string, listed: readonly string[], present: readonly string[]): string | undefined {
+/** `n` bytes, said briefly. */
+const sized = (n: number): string => `${n} byte${n === 1 ? '' : 's'}`;
+
+/**
+ * Compare the shards a marker lists with those present (by name), then the sizes of the shards
+ * read (`reading`: the names read, or 'all') with those it records (one stat each), then its
+ * record total with its per-shard counts; undefined when they agree.
+ */
+function manifestProblem(what: string, dir: string, marker: string, m: Partial<Manifest>, present: readonly string[], reading: ReadonlySet<string> | 'all'): Problem | undefined {
+  const listed = m.shards;
+  if (listed === undefined) return undefined;
   const here = new Set(present);
   const missing = listed.filter((n) => !here.has(n));
-  if (missing.length > 0) return `${what} lacks ${missing.length} of the ${listed.length} shards its ${showPath(marker)} lists (${someNames(missing)}): an interrupted copy? copy it again, or pass --allow-unfinished to read what is there`;
+  if (missing.length > 0) return problem(`${what} lacks ${missing.length} of the ${listed.length} shards its ${showPath(marker)} lists (${someNames(missing)})`, ': an interrupted copy? copy it again, or pass --allow-unfinished to read what is there');
   const known = new Set(listed);
   const extra = present.filter((n) => !known.has(n));
-  if (extra.length > 0) return `${what} holds ${someNames(extra)}, which its ${showPath(marker)} does not list (it lists ${listed.length} shard${listed.length === 1 ? '' : 's'}): added after the command finished? remove ${extra.length === 1 ? 'it' : 'them'}, or pass --allow-unfinished to read every shard there`;
+  if (extra.length > 0) return problem(`${what} holds ${someNames(extra)}, which its ${showPath(marker)} does not list (it lists ${listed.length} shard${listed.length === 1 ? '' : 's'})`, `: added after the command finished? remove ${extra.length === 1 ? 'it' : 'them'}, or pass --allow-unfinished to read every shard there`);
+  // Sizes (manifests since session 7): a shard emptied by a failed copy, cut, or swapped for
+  // another's bytes has the right name and the wrong size. A stat per shard read, no reading.
+  if (m.bytes !== undefined) {
+    for (const n of listed) {
+      if (reading !== 'all' && !reading.has(n)) continue;
+      const want = m.bytes[n];
+      if (want === undefined) continue;
+      let size: number;
+      try {
+        size = statSync(join(dir, n)).size;
+      } catch {
+        continue;
+      }
+      if (size !== want) return problem(`${what} holds ${showPath(n)} of ${sized(size)}, but its ${showPath(marker)} says ${sized(want)}`, `: ${size === 0 ? 'emptied' : size < want ? 'cut short' : 'grown or replaced'} after the command finished (a failed copy, a full disk?); copy it again or rerun the command that wrote it, or pass --allow-unfinished to read it as it is`);
+    }
+  }
+  if (m.shard_records !== undefined && m.records !== undefined) {
+    const sum = listed.reduce((a, n) => a + (m.shard_records![n] ?? 0), 0);
+    if (sum !== m.records) return problem(`${what}: its ${showPath(marker)} says ${m.records} records, but its shards' counts add up to ${sum}`, ': the marker was changed after the command finished; rerun the command that wrote it, or pass --allow-unfinished to read the shards as they are');
+  }
   return undefined;
+}
+
+/** Why a marker that is there does not count as one (garbage, cut, a string exit code), or undefined. */
+function markerDamage(dir: string, marker: string, r: MarkerRead, run: boolean): string | undefined {
+  if (r.kind === 'unreadable') return `its ${showPath(marker)} does not read as the completion manifest corpus-clean writes (${r.why})`;
+  // A run always writes its manifest: an empty `_SUCCESS` beside `_plan.json` was emptied.
+  if (r.kind === 'empty' && run) return `its ${showPath(marker)} is empty, and a run writes its manifest there`;
+  return undefined;
+}
+
+/** What is wrong with an input: `problem` (for a warning when it is read anyway) and the whole refusal `message` (with the remedy). */
+export interface Problem {
+  problem: string;
+  message: string;
+}
+
+const problem = (what: string, remedy: string): Problem => ({ problem: what, message: what + remedy });
+
+/** `_FAILED` of a command or run that exited 1: what it says, for a message. */
+function failedWhat(path: string): string {
+  const r = readMarker(path);
+  return r.kind === 'manifest' ? `'corpus-clean ${showText(String(r.m.command ?? '?'))}' exited ${r.m.exit_code}` : 'it exited 1';
 }
 
 /**
  * Why the files read from folder `dir` (all of them: a folder walk; or the names in `reading`)
  * must not be read as they are, or undefined:
- * - a run folder without `_SUCCESS` (killed or failed: it resumes);
+ * - a folder whose command failed (`_FAILED`, no `_SUCCESS`): its shards are no result;
+ * - a run folder without `_SUCCESS` (killed: it resumes);
  * - a folder output without `_SUCCESS` holding the output lock, shards `part-N.*`, or a
  *   temporary (`.name.tmp-PID-N`) of a shard (when the whole folder is read: any temporary);
- * - a folder whose `_SUCCESS` lists shards that are not there, or whose shards it does not list;
- * - a file-mode shard set read (`out-00000.jsonl` ...) beside its lock, or not matching the list
- *   of its marker `out.jsonl._SUCCESS` (a set with neither is read: such names are common).
+ * - a `_SUCCESS` beside shards that is not our manifest (garbage; emptied in a run folder);
+ * - a folder whose `_SUCCESS` lists shards that are not there, or whose shards it does not list,
+ *   or whose shards' sizes (one stat each) or record counts are not the ones it records;
+ * - a file-mode shard set read (`out-00000.jsonl` ...) beside its lock, or its command failed
+ *   (`out.jsonl._FAILED`), or not matching its marker `out.jsonl._SUCCESS` (a set with none of
+ *   these is read: such names are common).
  */
-export function folderProblem(dir: string, names: readonly string[], reading: ReadonlySet<string> | 'all'): string | undefined {
+export function folderProblem(dir: string, names: readonly string[], reading: ReadonlySet<string> | 'all'): Problem | undefined {
   const has = new Set(names);
   const d = showPath(dir);
+  if (has.has(FAILED) && !has.has(SUCCESS)) {
+    return problem(`'${d}' is the output of a command that failed (${failedWhat(join(dir, FAILED))}; its ${FAILED})`, `: its shards are not a finished result; fix what its messages said and run the command again (it starts over), or pass --allow-unfinished`);
+  }
   if (has.has(PLAN) && !has.has(SUCCESS)) {
-    return `'${d}' is an unfinished run (no ${SUCCESS}): its shards may be incomplete; finish it with 'corpus-clean run' again (it resumes), see 'corpus-clean status ${d}', or pass --allow-unfinished`;
+    return problem(`'${d}' is an unfinished run (no ${SUCCESS})`, `: its shards may be incomplete; finish it with 'corpus-clean run' again (it resumes), see 'corpus-clean status ${d}', or pass --allow-unfinished`);
   }
   const shards = names.filter((n) => FOLDER_SHARD.test(n));
   if (!has.has(SUCCESS)) {
     const temp = names.find((n) => TEMP.test(n) && (reading === 'all' || FOLDER_SHARD.test(n.slice(1, n.indexOf('.tmp-')))));
     const why = has.has(LOCK_NAME) ? lockWhy(join(dir, LOCK_NAME)) : shards.length > 0 ? `${showPath(shards[0])} is there, but no ${SUCCESS}: the command writing it did not finish` : temp !== undefined ? tempWhy(temp) : undefined;
-    if (why !== undefined) return `'${d}' is an unfinished output (${why}): its shards may be incomplete; run the command that wrote it again (it starts over), or pass --allow-unfinished`;
-  } else {
-    const listed = manifestShards(join(dir, SUCCESS));
-    const bad = listed === undefined ? undefined : manifestProblem(`'${d}'`, SUCCESS, listed, shards);
+    if (why !== undefined) return problem(`'${d}' is an unfinished output (${why})`, ': its shards may be incomplete; run the command that wrote it again (it starts over), or pass --allow-unfinished');
+  } else if (shards.length > 0 || has.has(PLAN)) {
+    // A marker beside shards of ours that is not what we write (garbage, cut, emptied in a run
+    // folder, a string exit code) is no marker: the folder is unfinished as far as a reader knows.
+    const r = readMarker(join(dir, SUCCESS));
+    const damage = markerDamage(dir, SUCCESS, r, has.has(PLAN));
+    if (damage !== undefined) return problem(`'${d}' is an unfinished output (${damage})`, ': its shards may be incomplete; run the command that wrote it again, or pass --allow-unfinished');
+    const bad = r.kind === 'manifest' ? manifestProblem(`'${d}'`, dir, SUCCESS, r.m, shards, reading) : undefined;
     if (bad !== undefined) return bad;
   }
   // File-mode shard sets with a shard read: `out-00000.jsonl` belongs to `out.jsonl`.
@@ -146,26 +274,39 @@ export function folderProblem(dir: string, names: readonly string[], reading: Re
     if (reading !== 'all' && !members.some((n) => reading.has(n))) continue;
     const lock = `.${set}.lock`;
     if (has.has(lock)) {
-      return `'${showPath(join(dir, members[0]))}' is a shard of an unfinished output (${lockWhy(join(dir, lock))}; lock ${showPath(join(dir, lock))}): the set may be incomplete; run the command that wrote it again (it starts over), or pass --allow-unfinished`;
+      return problem(`'${showPath(join(dir, members[0]))}' is a shard of an unfinished output (${lockWhy(join(dir, lock))}; lock ${showPath(join(dir, lock))})`, ': the set may be incomplete; run the command that wrote it again (it starts over), or pass --allow-unfinished');
+    }
+    const marker = setMarkerName(set);
+    const failed = setFailedName(set);
+    if (has.has(failed) && !has.has(marker)) {
+      return problem(`the shard set '${showPath(join(dir, set))}' is the output of a command that failed (${failedWhat(join(dir, failed))}; its ${showPath(failed)})`, ': its shards are not a finished result; fix what its messages said and run the command again (it starts over), or pass --allow-unfinished');
     }
     // Without a trace of ours (the lock, the marker) the names alone prove nothing: Hugging Face's
     // `train-00000-of-00001.parquet`, `data-00000.jsonl` are read as they are (hostile review 4 P1).
-    const marker = setMarkerName(set);
     if (!has.has(marker)) continue;
-    const listed = manifestShards(join(dir, marker));
-    const bad = listed === undefined ? undefined : manifestProblem(`the shard set '${showPath(join(dir, set))}'`, marker, listed, members);
+    const r = readMarker(join(dir, marker));
+    const damage = markerDamage(dir, marker, r, false);
+    if (damage !== undefined) return problem(`the shard set '${showPath(join(dir, set))}' is an unfinished output (${damage})`, ': the set may be incomplete; run the command that wrote it again, or pass --allow-unfinished');
+    const bad = r.kind === 'manifest' ? manifestProblem(`the shard set '${showPath(join(dir, set))}'`, dir, marker, r.m, members, reading === 'all' ? 'all' : new Set(members.filter((n) => reading.has(n)))) : undefined;
     if (bad !== undefined) return bad;
   }
   return undefined;
 }
 
+/** An input read as it is with --allow-unfinished: the folder and what is missing or differs. */
+export interface UnfinishedInput {
+  input: string;
+  problem: string;
+}
+
 /**
  * Refuse input folders that are unfinished runs or unfinished folder outputs (their shards may
- * be partial or missing), unless `allow`. Called on the input specs before they are expanded, so
- * a folder holding nothing readable yet (only a lock) is named as unfinished, not as empty.
+ * be partial or missing), unless `allow`: then each is returned with what is wrong (a run made
+ * from it says so). Called on the input specs before they are expanded, so a folder holding
+ * nothing readable yet (only a lock) is named as unfinished, not as empty.
  */
-export async function refuseUnfinished(specs: readonly string[], allow: boolean): Promise<void> {
-  if (allow) return;
+export async function refuseUnfinished(specs: readonly string[], allow: boolean): Promise<UnfinishedInput[]> {
+  const found: UnfinishedInput[] = [];
   for (const s of specs) {
     if (s === '-') continue;
     let names: string[];
@@ -175,17 +316,21 @@ export async function refuseUnfinished(specs: readonly string[], allow: boolean)
       continue;
     }
     const why = folderProblem(s, names, 'all');
-    if (why !== undefined) throw new UsageError(why);
+    if (why === undefined) continue;
+    if (!allow) throw new UsageError(why.message);
+    found.push({ input: s.replace(/\/+$/, '') || '/', problem: why.problem });
   }
+  return found;
 }
 
 /**
  * After expansion: check every folder a folder walk entered (`entered`: all its files are read)
- * and the folder of every other file read (globs, files named), unless `allow` (see
- * `folderProblem`). In a folder whose `_SUCCESS` lists its shards, other files met by a folder
- * walk (notes.txt) are not records: they are left out (`leftOut`), and the rest returned.
+ * and the folder of every other file read (globs, files named) (see `folderProblem`); refused
+ * unless `allow`, when each is returned in `unfinished`. In a folder whose `_SUCCESS` lists its
+ * shards, other files met by a folder walk (notes.txt) are not records: they are left out
+ * (`leftOut`), and the rest returned.
  */
-export async function checkInputFolders(files: readonly string[], entered: readonly string[], allow: boolean): Promise<{ files: string[]; leftOut: string[] }> {
+export async function checkInputFolders(files: readonly string[], entered: readonly string[], allow: boolean): Promise<{ files: string[]; leftOut: string[]; unfinished: UnfinishedInput[] }> {
   const walked = new Set(entered.map((d) => d.replace(/\/+$/, '') || '/'));
   const byDir = new Map<string, Set<string>>();
   for (const f of files) {
@@ -196,12 +341,14 @@ export async function checkInputFolders(files: readonly string[], entered: reado
   }
   const dirs = new Set([...walked, ...byDir.keys()]);
   const listed = new Map<string, Set<string>>();
+  const unfinished: UnfinishedInput[] = [];
   for (const dir of dirs) {
     const names = await readdir(dir).catch(() => null);
     if (names === null) continue;
-    if (!allow) {
-      const why = folderProblem(dir, names, walked.has(dir) ? 'all' : (byDir.get(dir) ?? new Set()));
-      if (why !== undefined) throw new UsageError(why);
+    const why = folderProblem(dir, names, walked.has(dir) ? 'all' : (byDir.get(dir) ?? new Set()));
+    if (why !== undefined) {
+      if (!allow) throw new UsageError(why.message);
+      unfinished.push({ input: dir, problem: why.problem });
     }
     if (walked.has(dir) && names.includes(SUCCESS)) {
       const shards = manifestShards(join(dir, SUCCESS));
@@ -215,5 +362,5 @@ export async function checkInputFolders(files: readonly string[], entered: reado
     if (shards !== undefined && !shards.has(basename(f)) && !FOLDER_SHARD.test(basename(f))) leftOut.push(f);
     else kept.push(f);
   }
-  return { files: kept, leftOut };
+  return { files: kept, leftOut, unfinished };
 }

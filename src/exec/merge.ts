@@ -13,10 +13,10 @@ import { ShardedWriter } from '../io/writers/sharded.js';
 import { REJECTS_GZIP_LEVEL } from '../io/writers/rejects.js';
 import { mergeRunStats, type RunStats } from '../core/stats.js';
 import { finishRun, toStderr, type Say } from '../cli/execute.js';
-import { rejectsPath, segmentRejectsPath, segmentSamplesPath, segmentSealPath, segmentStatsPath, successPath, taskStatsPath, workDir } from './layout.js';
+import { rejectsPath, segmentRejectsPath, segmentSamplesPath, segmentSealPath, segmentStatsPath, failedPath, successPath, taskStatsPath, workDir } from './layout.js';
 import { checkAt, WorkDamage } from '../core/workSeal.js';
 import { redoTask } from './unit.js';
-import { doneFacts, isDone, writeManifest } from './markers.js';
+import { doneFacts, isDone, parseMarker, writeManifest } from './markers.js';
 import type { Plan } from './plan.js';
 import { describeTask } from './plan.js';
 import { showPath } from '../core/fsname.js';
@@ -255,10 +255,12 @@ export async function mergeRun(run: string, plan: Plan, opts: { started: number;
   const say = opts.say ?? toStderr;
   // A finished run is merged already (its `_work/` is gone): a second merge, by hand or a
   // requeued Slurm merge job, changes nothing and ends as the first one did.
-  const finished = await readFile(successPath(run), 'utf8').catch(() => undefined);
+  // A run that failed is merged already too (its marker is `_FAILED`).
+  const marker = existsSync(successPath(run)) ? successPath(run) : failedPath(run);
+  const finished = await readFile(marker, 'utf8').catch(() => undefined);
   if (finished !== undefined) {
     const left = await finishLeftovers(run, 'merge', say);
-    say(`corpus-clean merge: '${showPath(run)}' is a finished run (${basename(successPath(run))}): merged already, ${left.length > 0 ? `only ${left.join(' and ')}` : 'nothing changed'}; its accounting is in ${showPath(join(run, '_stats.json'))}`);
+    say(`corpus-clean merge: '${showPath(run)}' is a finished run (${basename(marker)}): merged already, ${left.length > 0 ? `only ${left.join(' and ')}` : 'nothing changed'}; its accounting is in ${showPath(join(run, '_stats.json'))}`);
     return successCode(finished);
   }
   const missing = missingUnits(run, plan);
@@ -292,6 +294,7 @@ export async function mergeRun(run: string, plan: Plan, opts: { started: number;
     stats,
     inputs: plan.inputs,
     skipped: plan.skipped ?? [],
+    unfinished: plan.unfinished ?? [],
     output: run.endsWith('/') ? run : run + '/',
     shards,
     rejectsPath: rejects,
@@ -312,14 +315,18 @@ export async function mergeRun(run: string, plan: Plan, opts: { started: number;
   await report(run, 'run', sampleLines, say);
   // The exit code is kept, so that a second merge of the finished run ends the same way; the
   // command, records and shard names as every folder output's manifest (readers check the list).
-  await writeManifest(successPath(run), { exit_code: code, command: 'run', records: stats.written, shards, ...(plan.settings.limit !== undefined && plan.limitReached === true ? { limit: plan.settings.limit } : {}) });
+  await writeManifest(successPath(run), { exit_code: code, command: 'run', records: stats.written, shards, ...(plan.settings.limit !== undefined && plan.limitReached === true ? { limit: plan.settings.limit } : {}), unfinished: plan.unfinished });
   await rm(workDir(run), { recursive: true, force: true });
   return code;
 }
 
-/** The exit code a finished run's `_SUCCESS` holds (an empty one, of older runs: 0). */
+/**
+ * The exit code a finished run's `_SUCCESS` holds; 1 when it is not the manifest a run writes
+ * (empty, garbage, a string exit code: nothing says the run succeeded).
+ */
 export function successCode(text: string): number {
-  return Number((/"exit_code":\s*(\d+)/.exec(text) ?? [])[1] ?? 0);
+  const r = parseMarker(text);
+  return r.kind === 'manifest' ? r.m.exit_code : 1;
 }
 
 /** Write a run's report; one that fails is a warning (it must not lose the run's exit code). */

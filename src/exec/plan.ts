@@ -10,6 +10,7 @@
  * the phases are: the tasks of segment 0, each global stage's steps, the tasks of the next
  * segment, and so on. Nothing in the plan depends on the number of workers, so the output does not.
  */
+import type { UnfinishedInput } from './markers.js';
 import type { SkippedInput } from '../io/inputs.js';
 import { open, stat } from 'node:fs/promises';
 import { isAbsolute, normalize, resolve, sep } from 'node:path';
@@ -125,6 +126,10 @@ export interface Plan {
   inputFacts?: InputFacts[];
   /** `--limit`: the inputs hold more records than the limit (the accounting says the run stopped there). */
   limitReached?: boolean;
+  /** Planned by a version whose units seal their work files: a seal missing is damage (core/workSeal.ts). Not part of `planKey`. */
+  sealed?: boolean;
+  /** Inputs read with --allow-unfinished that are unfinished outputs, with what is missing or differs: in `_stats.json` and `_SUCCESS` too. Not part of `planKey`. */
+  unfinished?: UnfinishedInput[];
 }
 
 /** Size, modification and change times (ns) and inode of an input file when the plan was made. */
@@ -362,7 +367,7 @@ export function planPhases(stages: readonly Stage[], tasks: number): Pick<Plan, 
 
 /** The part of a plan that must match for a rerun to resume it. */
 export function planKey(p: Plan): string {
-  return JSON.stringify({ ...p, name: undefined, inputFacts: undefined, skipped: undefined });
+  return JSON.stringify({ ...p, name: undefined, inputFacts: undefined, skipped: undefined, sealed: undefined, unfinished: undefined });
 }
 
 /** A value for a message: JSON, cut short. */

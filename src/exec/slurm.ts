@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { ExitCode, UsageError } from '../core/errors.js';
-import { slurmDir, successPath } from './layout.js';
+import { failedPath, slurmDir, successPath } from './layout.js';
 import { isDone, writeAtomic } from './markers.js';
 import type { Plan } from './plan.js';
 import { describeTask } from './plan.js';
@@ -333,7 +333,7 @@ export async function runSlurm(runDir: string, plan: Plan, o: SlurmOptions, d: D
     // The merge ended (its exit code is the run's, 1 for bad input over the limit, say).
     if (m !== undefined && !ACTIVE.has(m.state) && m.state !== 'CANCELLED') break;
     if (rows.length === 0) {
-      if (existsSync(successPath(runDir))) break;
+      if (existsSync(successPath(runDir)) || existsSync(failedPath(runDir))) break;
       // Jobs purged from slurmctld's memory (or a restart): the markers say what is missing.
       if (++unknown >= 30) {
         process.stderr.write(`corpus-clean run: error: Slurm no longer knows the jobs ${ids.join(', ')} and the run is not finished; 'corpus-clean status ${showPath(runDir)}' shows what is missing, running the same command again resumes\n`);
@@ -389,5 +389,5 @@ export async function runSlurm(runDir: string, plan: Plan, o: SlurmOptions, d: D
   if (!d.quiet && log) process.stderr.write(log + '\n');
   const facts = (await jobFacts(merge.id))[0];
   const code = Number((facts?.exit ?? '0:0').split(':')[0]);
-  return existsSync(successPath(runDir)) ? code : ExitCode.dataOrIo;
+  return existsSync(successPath(runDir)) || existsSync(failedPath(runDir)) ? code : ExitCode.dataOrIo;
 }

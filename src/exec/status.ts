@@ -1,11 +1,11 @@
 /** Where a run stands: `corpus-clean status <run-dir>`. */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { isAlive, lockHolder, LOCK_NAME } from '../io/outputs.js';
 import { errorText } from '../core/show.js';
-import { planPath, slurmDir, successPath } from './layout.js';
-import { isDone } from './markers.js';
+import { failedPath, planPath, slurmDir, successPath } from './layout.js';
+import { isDone, readMarker } from './markers.js';
 import type { Plan } from './plan.js';
 import { changedInputs, describeTask, inputFacts } from './plan.js';
 import type { SubmittedJob } from './slurm.js';
@@ -29,10 +29,18 @@ export function doneUnits(run: string, plan: Plan): number {
 export async function statusReport(run: string): Promise<{ text: string; finished: boolean; code: number }> {
   if (!existsSync(planPath(run))) return { text: `${run}: not a run folder (no _plan.json)\n`, finished: false, code: 2 };
   const plan = JSON.parse(await readFile(planPath(run), 'utf8')) as Plan;
-  const finished = existsSync(successPath(run));
-  // A finished run keeps its exit code in _SUCCESS: 1 when its bad input passed the reject rate, an input was damaged or an I/O failed.
-  const code = finished ? successCode(await readFile(successPath(run), 'utf8').catch(() => '')) : 1;
-  const state = !finished ? 'not finished (no _SUCCESS)' : code === 0 ? 'finished (_SUCCESS)' : `finished (_SUCCESS) with exit code ${code}: bad input over --max-reject-rate, a damaged input or an I/O failure (see _report.html and _stats.json)`;
+  // A run that exited 1 wrote `_FAILED` (the same manifest) instead of `_SUCCESS`: finished, failed.
+  const failed = !existsSync(successPath(run)) && existsSync(failedPath(run));
+  const markerPath = failed ? failedPath(run) : successPath(run);
+  const marked = failed || existsSync(successPath(run));
+  // A finished run keeps its exit code in _SUCCESS: 1 when its bad input passed the reject rate,
+  // an input was damaged or an I/O failed. A _SUCCESS that is not the manifest a run writes
+  // (garbage, emptied, a string exit code) says nothing: the run is not known to be finished.
+  const marker = marked ? readMarker(markerPath) : undefined;
+  const damaged = marker !== undefined && marker.kind !== 'manifest' ? (marker.kind === 'empty' ? 'it is empty' : marker.why) : undefined;
+  const finished = marked && damaged === undefined;
+  const code = finished ? successCode(await readFile(markerPath, 'utf8').catch(() => '')) : 1;
+  const state = failed && finished ? `finished with exit code ${code} (_FAILED, no _SUCCESS): bad input over --max-reject-rate, nothing written, a damaged input or an I/O failure (see _report.html and _stats.json); its output is not read as a finished result, and the corrected command (or the same) run again starts over` : damaged !== undefined ? `not known to be finished: its ${basename(markerPath)} is damaged (${damaged}; a run writes its manifest {exit_code, command, records, shards} there), so its shards cannot be trusted; run it again with --overwrite` : !finished ? 'not finished (no _SUCCESS)' : code === 0 ? 'finished (_SUCCESS)' : `finished (_SUCCESS) with exit code ${code}: bad input over --max-reject-rate, a damaged input or an I/O failure (see _report.html and _stats.json)`;
   const lines = [`${showPath(run)}: run '${showPath(plan.name)}', ${plan.tasks.length} tasks over ${plan.inputs.length} input files, ${plan.phases.length} phases: ${state}`];
   let jobs: SubmittedJob[] = [];
   const jobsFile = join(slurmDir(run), 'jobs.json');
@@ -54,15 +62,15 @@ export async function statusReport(run: string): Promise<{ text: string; finishe
         lines.push(`      ${r.id} ${r.state} (reason ${f?.reason ?? r.reason}, exit code ${f?.exit ?? '?'})`);
       }
     }
-    if (!finished) for (const u of missing.slice(0, 5)) lines.push(`    not done: ${ph.kind === 'tasks' ? `task ${u} (${describeTask(plan.tasks[u])})` : `unit ${u}`}`);
-    if (!finished && missing.length > 5) lines.push(`    ... and ${missing.length - 5} more`);
+    if (!marked) for (const u of missing.slice(0, 5)) lines.push(`    not done: ${ph.kind === 'tasks' ? `task ${u} (${describeTask(plan.tasks[u])})` : `unit ${u}`}`);
+    if (!marked && missing.length > 5) lines.push(`    ... and ${missing.length - 5} more`);
   }
   const m = jobs.find((j) => j.phase === -1);
   if (m !== undefined) {
     const r = rows.find((x) => x.id === m.id);
     lines.push(`  merge: slurm job ${m.id}: ${r === undefined ? 'no longer known to slurmctld' : `${r.state}${r.reason && r.reason !== 'None' ? ` (${r.reason})` : ''}`}`);
   }
-  if (!finished) lines.push(await nextStep(run, plan, jobs.length > 0, rows.length > 0));
+  if (!finished && damaged === undefined) lines.push(await nextStep(run, plan, jobs.length > 0, rows.length > 0));
   return { text: lines.join('\n') + '\n', finished, code };
 }
 

@@ -34,6 +34,10 @@ export const FILE_SHARD = /^(.+)-(\d{5,})(\.jsonl(?:\.gz|\.zst)?|\.parquet)$/;
  * shards, written last (a manifest, as a folder's `_SUCCESS`).
  */
 export const setMarkerName = (output: string): string => `${basename(output)}.${SUCCESS_NAME}`;
+/** What a command that exited 1 writes instead of `_SUCCESS` (exec/layout.ts FAILED). */
+export const FAILED_NAME = '_FAILED';
+/** The marker of a file-mode shard set whose command exited 1: `out.jsonl._FAILED`. */
+export const setFailedName = (output: string): string => `${basename(output)}.${FAILED_NAME}`;
 
 /** What a run is about to write. */
 export interface OutputPlan {
@@ -346,21 +350,47 @@ export async function prepareOutput(plan: OutputPlan): Promise<() => void> {
   const unlock = plan.folder || plan.sharded ? lockOutput(lockPath) : stream ? () => {} : lockIfDir(lockPath);
   try {
     const names = await readdir(dir).catch(() => [] as string[]);
-    const re = plan.folder ? SHARD_NAME : plan.sharded ? shardPattern(plan.output) : null;
     // A folder output is read back as its shards (its _SUCCESS lists them): a file of someone
     // else's that a reader would take as input (notes.txt, data.jsonl) must not sit among them.
     const foreign = plan.folder ? names.filter((n) => !n.startsWith('.') && !n.startsWith('_') && isInputName(n) && !FOLDER_SHARD.test(n)) : [];
     if (foreign.length > 0) throw new UsageError(`output folder '${showPath(plan.output)}' already holds '${showPath(foreign[0])}'${foreign.length > 1 ? ` and ${foreign.length - 1} more` : ''}, not written by corpus-clean: reading the folder back would take only the shards its _SUCCESS lists, so that file would be left out; write to a new or empty folder`);
-    const marker = plan.sharded ? setMarkerName(plan.output) : SUCCESS_NAME;
-    const old = re === null ? [] : names.filter((n) => re.test(n) || ((plan.folder || plan.sharded) && n === marker) || (plan.folder && RUN_FILES.includes(n))).sort();
-    // The shards of a killed command (its lock is dead; a folder without _SUCCESS) are no result:
-    // the same command starts over (a run folder resumes instead: it is not prepared here).
-    if (old.length > 0 && !plan.overwrite && killed !== undefined && !names.includes(marker)) {
-      plan.note?.(`'${showPath(plan.output)}' holds ${old.length} file${old.length === 1 ? '' : 's'} of an unfinished output (the command writing it, PID ${killed}, was killed); starting over`);
-      for (const n of old) await rm(join(dir, n), { force: true });
-    } else if (old.length > 0) {
-      if (!plan.overwrite) throw new UsageError(`output ${plan.folder ? 'folder' : 'shards'} '${showPath(plan.output)}' already hold${plan.folder ? 's' : ''} ${old[0]}${old.length > 1 ? ` and ${old.length - 1} more` : ''} from an earlier run; remove them or pass --overwrite`);
-      for (const n of old) await rm(join(dir, n), { force: true });
+    // A file output `a.jsonl` and the same name sharded (`a-00000.jsonl` ..., marker
+    // `a.jsonl._SUCCESS`) are one output (hostile review 4 N19): a rerun in either form sees the
+    // other's files as an earlier run's. The plain form counts a set as ours only with a trace of
+    // ours (its marker, or the shared lock of a killed command): Hugging Face's `train-00000.jsonl`
+    // beside `-o train.jsonl` is not touched (P1).
+    const base = basename(plan.output);
+    const setMarker = setMarkerName(plan.output);
+    const setRe = plan.folder || stream ? null : shardPattern(plan.output);
+    const setFailed = setFailedName(plan.output);
+    const ours = plan.sharded || names.includes(setMarker) || names.includes(setFailed) || killed !== undefined;
+    const marker = plan.folder ? SUCCESS_NAME : setMarker;
+    const failed = plan.folder ? FAILED_NAME : setFailed;
+    const old = plan.folder
+      ? names.filter((n) => SHARD_NAME.test(n) || n === marker || n === failed || RUN_FILES.includes(n)).sort()
+      : setRe !== null && ours
+        ? names.filter((n) => setRe.test(n) || n === setMarker || n === setFailed || (plan.sharded && n === base)).sort()
+        : [];
+    // The shards of a killed command (its lock is dead; no marker) are no result, nor those of a
+    // command that failed (exit 1: `_FAILED`, no `_SUCCESS`): the same command, or the corrected
+    // one, starts over (a run folder resumes instead: it is not prepared here). A plain file of
+    // the same name is a finished result: it is not part of that.
+    const gaveUp = names.includes(failed) && !names.includes(marker);
+    const unfinished = !plan.overwrite && (killed !== undefined || gaveUp) && !names.includes(marker) ? old.filter((n) => plan.folder || n !== base) : [];
+    if (unfinished.length > 0) {
+      const why = gaveUp ? `of the output of a command that failed (its ${failed})` : `of an unfinished output (the command writing it, PID ${killed}, was killed)`;
+      plan.note?.(`'${showPath(plan.output)}' holds ${unfinished.length} file${unfinished.length === 1 ? '' : 's'} ${why}; starting over`);
+      for (const n of unfinished) await rm(join(dir, n), { force: true });
+    }
+    const earlier = old.filter((n) => !unfinished.includes(n));
+    if (earlier.length > 0) {
+      const more = earlier.length > 1 ? ` and ${earlier.length - 1} more` : '';
+      if (!plan.overwrite) {
+        if (plan.folder) throw new UsageError(`output folder '${showPath(plan.output)}' already holds ${earlier[0]}${more} from an earlier run; remove them or pass --overwrite`);
+        const form = plan.sharded ? (earlier.includes(base) ? ' (the same name written unsharded)' : '') : ' (the same name written as shards with --shard-records/--shard-size)';
+        throw new UsageError(`output ${plan.sharded ? 'shards' : 'file'} '${showPath(plan.output)}' already ${plan.sharded ? 'hold' : 'has beside it'} ${earlier[0]}${more} from an earlier run${form}; remove them or pass --overwrite`);
+      }
+      for (const n of earlier) await rm(join(dir, n), { force: true });
     }
     if (plan.overwrite && plan.folder) for (const n of names) if (TEMP.test(n)) await rm(join(dir, n), { force: true });
     // The temporaries of a killed run (its PID is gone; we hold the lock) are never results:

@@ -25,6 +25,8 @@ export type RunSummary = RunStats & {
   inputs?: string[];
   /** Input names not read, with why (see io/inputs.ts `SkippedInput`). */
   skipped?: Array<{ name: string; reason: string; same_as?: string }>;
+  /** Inputs read as they were with --allow-unfinished (unfinished outputs), with what was wrong. */
+  unfinished_inputs?: Array<{ input: string; problem: string }>;
   output?: string;
   shards?: string[];
   rejects?: string | null;

@@ -18,7 +18,10 @@ export async function writeReport(dir: string, output = join(dir, REPORT_FILE), 
   // Input names the run did not read (dangling links, FIFOs, second names of a file) head the list.
   const skipped = Array.isArray(data.stats.skipped) ? data.stats.skipped : [];
   const notRead = skipped.map((s) => `input '${showPath(String(s.name))}' skipped: ${String(s.reason)}`);
-  const html = renderReport(data, [...notRead, ...fileWarnings(data.stats, undefined, 'run', undefined, REPORT_FILE_WARNINGS)]);
+  // Inputs read as they were with --allow-unfinished: the result is of an incomplete input.
+  const unfinished = Array.isArray(data.stats.unfinished_inputs) ? data.stats.unfinished_inputs : [];
+  const incomplete = unfinished.map((u) => `input '${showPath(String(u.input))}' read as it is (--allow-unfinished), an unfinished output: ${String(u.problem)}`);
+  const html = renderReport(data, [...incomplete, ...notRead, ...fileWarnings(data.stats, undefined, 'run', undefined, REPORT_FILE_WARNINGS)]);
   await makeDir(dirname(output), 'report folder');
   const tmp = join(dirname(output), `.${basename(output)}.tmp-${process.pid}`);
   await writeFile(tmp, html);

@@ -158,7 +158,7 @@ describe('#9: a run folder gets the same _SUCCESS manifest; status and resume st
     const manifest = JSON.parse(await readFile(join(out, '_SUCCESS'), 'utf8'));
     const parts = (await readdir(out)).filter((n) => n.startsWith('part-')).sort();
     expect(parts.length).toBe(3);
-    expect(manifest).toEqual({ exit_code: 0, command: 'run', records: 30, shards: parts });
+    expect(manifest).toMatchObject({ exit_code: 0, command: 'run', records: 30, shards: parts });
     const st = await runCli(['status', out]);
     expect(st.code, st.stderr).toBe(0);
     expect(st.stdout + st.stderr).toContain('finished (_SUCCESS)');
@@ -180,7 +180,7 @@ describe('N6: a file-mode shard set has a completion marker', () => {
     const r = await runCli(['cat', input, '-o', join(f, 'a.jsonl'), '--shard-records', '10', '-q']);
     expect(r.code, r.stderr).toBe(0);
     expect((await readdir(f)).sort()).toEqual(['a-00000.jsonl', 'a-00001.jsonl', 'a-00002.jsonl', 'a.jsonl._SUCCESS']);
-    expect(JSON.parse(await readFile(join(f, 'a.jsonl._SUCCESS'), 'utf8'))).toEqual({ exit_code: 0, command: 'cat', records: 30, shards: ['a-00000.jsonl', 'a-00001.jsonl', 'a-00002.jsonl'] });
+    expect(JSON.parse(await readFile(join(f, 'a.jsonl._SUCCESS'), 'utf8'))).toMatchObject({ exit_code: 0, command: 'cat', records: 30, shards: ['a-00000.jsonl', 'a-00001.jsonl', 'a-00002.jsonl'] });
     const back = await runCli(['cat', f, '-q']);
     expect(back.code, back.stderr).toBe(0);
     expect(lines(back.stdout)).toBe(30);

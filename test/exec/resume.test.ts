@@ -267,4 +267,16 @@ describe('damaged files of global stages in _work', () => {
     expect(all).toMatch(/the seal of the files its writer left is gone/);
     expect(await runOutput(out)).toEqual(await runOutput(ref));
   }, 400_000);
+
+  it('deleting the SEALED-FROM-START file as well does not switch the checks off: the plan says sealed too (hostile review 4 N22 residue)', async () => {
+    const { ref, out, args } = await stoppedAt('5-tasks/0');
+    expect(JSON.parse(await readFile(join(out, '_plan.json'), 'utf8')).sealed).toBe(true);
+    const g = join(out, '_work', 'global', '1');
+    await rm(join(g, 'seals', 'task-00000.json'));
+    await rm(join(out, '_work', 'seals', 'SEALED-FROM-START'));
+    await writeFile(join(g, 'sigs', '000000.lines'), '');
+    const all = (await rerunToEnd(args, 4)).join('\n');
+    expect(all).toMatch(/the seal of the files its writer left is gone/);
+    expect(await runOutput(out)).toEqual(await runOutput(ref));
+  }, 400_000);
 });

@@ -98,9 +98,11 @@ describe('status of a finished run that failed its checks', () => {
     await writeFile(recipe, 'name: pass\nstages:\n  - normalize: {}\n');
     const out = join(dir, 'o');
     expect((await runCli(['run', recipe, '--input', input, '-o', out, '-q'])).code).toBe(1);
-    expect(existsSync(join(out, '_SUCCESS'))).toBe(true);
+    // A run that exits 1 writes its manifest as _FAILED, not _SUCCESS (new-user review 5 #31).
+    expect(existsSync(join(out, '_SUCCESS'))).toBe(false);
+    expect(existsSync(join(out, '_FAILED'))).toBe(true);
     const s = await runCli(['status', out]);
-    expect(s.stdout).toMatch(/: finished \(_SUCCESS\) with exit code 1: bad input over --max-reject-rate/);
+    expect(s.stdout).toMatch(/: finished with exit code 1 \(_FAILED, no _SUCCESS\): bad input over --max-reject-rate/);
     expect(s.code).toBe(1);
     // The same run with the bad line allowed: finished, exit 0.
     const ok = join(dir, 'ok');

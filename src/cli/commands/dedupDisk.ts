@@ -140,7 +140,11 @@ async function onWork(work: string, plan: Plan, stage: Stage, job: Job, prepared
   const state = await prepareFolder(work, plan, false).catch((e: Error) => {
     throw new UsageError(`work folder '${showPath(work)}' holds the unfinished work of another dedup-disk command (other inputs or options); give a new one (${e.message})`);
   });
-  if (state === 'fresh') markSealedFromStart(workDir(work));
+  // Sealed from the start: in the plan (which a resume needs) and in _work/seals/.
+  if (state === 'fresh') {
+    markSealedFromStart(workDir(work));
+    plan.sealed = true;
+  }
   if (state === 'fresh') await writeAtomic(planPath(work), JSON.stringify(plan, null, 1) + '\n');
   // For `corpus-clean status`: the exact command that resumes this work (dedup-disk is a CLI command only).
   await recordCommand(work, process.argv.slice(2));

@@ -23,7 +23,8 @@ import { recordCommand } from '../../exec/command.js';
 import { limitTasks } from '../../exec/limit.js';
 import { taskSource } from '../../exec/unit.js';
 import { prepareFolder } from '../../exec/folder.js';
-import { planPath, rejectsPath, SUCCESS, workDir } from '../../exec/layout.js';
+import { FAILED, planPath, rejectsPath, SUCCESS, workDir } from '../../exec/layout.js';
+import type { UnfinishedInput } from '../../exec/markers.js';
 import { markSealedFromStart } from '../../core/workSeal.js';
 import type { OutputCompression } from '../../io/writers/sharded.js';
 import { localWorkers, runLocal, UnitFailure } from '../../exec/local.js';
@@ -148,7 +149,10 @@ The output folder receives:
                             samples per drop reason ('corpus-clean report DIR' makes it again)
   _plan.json                the tasks and phases; _slurm/: sbatch scripts, job ids and logs
   _SUCCESS                  written last: only a folder holding it is a finished run; a JSON
-                            manifest {exit_code, command, records, shards: [names]}
+                            manifest {exit_code, command, records, shards: [names],
+                            bytes: {name: size}} (readers compare each shard's size);
+                            a run that exits 1 writes it as _FAILED instead (refused as
+                            input; the next run into the folder starts over)
 A run that was killed or failed is resumed by running the same command again: finished tasks
 are skipped, the temporaries of the killed run removed, and the output is byte for byte that
 of an uninterrupted run ('corpus-clean status DIR' says where it stands). A folder without
@@ -238,7 +242,7 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
       maxRejectRate: recipe.maxRejectRate,
       textField: recipe.textField,
     },
-    runTasks: async (files: string[], settings: RunSettings, eff: EffectiveSettings, skipped: SkippedInput[]): Promise<number> => {
+    runTasks: async (files: string[], settings: RunSettings, eff: EffectiveSettings, skipped: SkippedInput[], unfinished: UnfinishedInput[]): Promise<number> => {
       settings.rejectsCompression = rejectsCompression;
       resolvedRejects = { attrs: settings.rejectAttrs, ...(settings.rejectsSample !== undefined ? { sample_per_reason: settings.rejectsSample } : {}), compression: rejectsCompression };
       taskSize = askedTaskSize ?? (await defaultTaskSize(stages.map((x) => x.name), files));
@@ -246,12 +250,12 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
       // --limit N: the tasks holding the first N records in input order (settled here, for any worker count).
       let limitReached = false;
       if (settings.limit !== undefined) ({ tasks, reached: limitReached } = await limitTasks({ settings, stages: recipe.stages }, tasks, settings.limit, taskSource));
-      const plan: Plan = { version: PLAN_VERSION, name: recipe.name, stages: recipe.stages, settings, inputs: files, ...(skipped.length > 0 ? { skipped } : {}), tasks, taskSize, ...(limitReached ? { limitReached } : {}), ...planPhases(stages, tasks.length) };
+      const plan: Plan = { version: PLAN_VERSION, name: recipe.name, stages: recipe.stages, settings, inputs: files, ...(skipped.length > 0 ? { skipped } : {}), ...(unfinished.length > 0 ? { unfinished } : {}), tasks, taskSize, ...(limitReached ? { limitReached } : {}), ...planPhases(stages, tasks.length) };
       const { workers, note: workersNote } = localWorkers(asked, plan, availableParallelism(), v.workers !== undefined ? '--workers' : 'executor: workers');
       // A Slurm chain of an earlier run still writing here: only the Slurm executor may follow it.
       const live = await liveJobs(dir);
       if (live.length > 0 && (kind !== 'slurm' || v.overwrite === true)) throw new UsageError(liveJobsMessage(dir, live));
-      const state = await prepareFolder(dir, plan, v.overwrite === true, { jobsAlive: live.length > 0 });
+      const state = await prepareFolder(dir, plan, v.overwrite === true, { jobsAlive: live.length > 0, note: (n) => say(`corpus-clean run: note: ${n}`) });
       if (state === 'finished') {
         // Killed after its _SUCCESS (before its report or the removal of _work/): finish those only.
         const done = await finishLeftovers(dir, 'run', say);
@@ -260,7 +264,11 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
       }
       await makeDir(dir, 'output folder');
       await writeResolved(files, eff);
-      if (state === 'fresh') markSealedFromStart(workDir(dir));
+      // Sealed from the start: in the plan (which a resume needs) and in _work/seals/.
+      if (state === 'fresh') {
+        markSealedFromStart(workDir(dir));
+        plan.sealed = true;
+      }
       if (state === 'fresh') await writeAtomic(planPath(dir), JSON.stringify(plan, null, 1) + '\n');
       const starts = await startAttempt(dir, state === 'fresh', (await stat(planPath(dir))).mtimeMs);
       // For `corpus-clean status`: the exact command that resumes this run.
@@ -311,7 +319,7 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
   };
   const code = await execute(job);
   // The merge wrote the report (before _SUCCESS; one that failed is a warning, not the exit code).
-  if (v.quiet !== true && existsSync(join(dir, SUCCESS)) && existsSync(join(dir, REPORT_FILE))) say(`corpus-clean run: report in ${showPath(join(out, REPORT_FILE))}`);
+  if (v.quiet !== true && (existsSync(join(dir, SUCCESS)) || existsSync(join(dir, FAILED))) && existsSync(join(dir, REPORT_FILE))) say(`corpus-clean run: report in ${showPath(join(out, REPORT_FILE))}`);
   return code;
 }
 

@@ -59,6 +59,11 @@ export class JsonlWriter implements DocSink {
     return this.out.written;
   }
 
+  /** Records of each completed shard, in the order of `shards`. */
+  get shardRecords(): readonly number[] {
+    return this.out.writtenLines;
+  }
+
   async write(batch: Doc[]): Promise<void> {
     const out = this.out;
     let n = 0;

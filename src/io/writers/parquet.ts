@@ -149,6 +149,8 @@ export class ParquetShardWriter implements DocSink {
   readonly schema: SchemaHolder;
   /** Paths of the completed files, in order. */
   readonly written: string[] = [];
+  /** The rows of each completed file, in the same order (for the completion manifest). */
+  readonly writtenRows: number[] = [];
   private readonly rowGroupSize: number;
   private readonly compression: ParquetCompression;
   private readonly strip: boolean;
@@ -319,6 +321,7 @@ export class ParquetShardWriter implements DocSink {
     closeSync(f.fd);
     await rename(f.tmp, f.final);
     this.written.push(f.final);
+    this.writtenRows.push(f.rows);
   }
 
   /** Write the spilled records as Parquet with the run's schema and publish the files. A run with no records writes no file. */

@@ -123,6 +123,8 @@ export class ShardedWriter {
   private readonly live = new Set<OpenShard>();
   /** Paths of the completed shards, in order. */
   readonly written: string[] = [];
+  /** The lines of each completed shard, in the same order (for the completion manifest). */
+  readonly writtenLines: number[] = [];
   /** The completed shards this writer renamed into place (not devices or FIFOs written in place): what `abort` removes. */
   private readonly published: string[] = [];
   /** Lines written in all. */
@@ -267,6 +269,7 @@ export class ShardedWriter {
         throw s.failure ?? (e instanceof OutputError || this.aborted ? e : new OutputError(s.final, e as Error));
       }
       this.written.push(s.final);
+      this.writtenLines.push(s.lines);
     })();
     const settled = p.catch(() => {});
     this.closing.add(settled);

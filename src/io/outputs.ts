@@ -1,4 +1,4 @@
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { access, lstat, readdir, readlink, realpath, rm, stat } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
@@ -203,6 +203,16 @@ export async function checkOutputs(plan: OutputPlan): Promise<void> {
     if (!plan.folder && plan.sharded) {
       const re = shardPattern(plan.output);
       for (const i of inputs) if (dirname(i.real) === (await real(nameFromText(dirname(resolve(plan.output))))) && re.test(basename(i.real))) throw new UsageError(`--output '${showPath(plan.output)}' would write shards named like the input '${showPath(i.name)}'; write to a new name`);
+    } else if (!plan.folder) {
+      // A plain output replaces the same name's shard set when it is ours (N19, prepareOutput):
+      // never when those shards are being read.
+      const dir = dirname(plan.output);
+      const base = basename(plan.output);
+      const ours = [setMarkerName(plan.output), setFailedName(plan.output), `.${base}.lock`].some((n) => existsSync(join(dir, n)));
+      if (ours) {
+        const re = shardPattern(plan.output);
+        for (const i of inputs) if (dirname(i.real) === (await real(nameFromText(dirname(resolve(plan.output))))) && re.test(basename(i.real))) throw new UsageError(`--output '${showPath(plan.output)}' would replace the shard set of the same name, which holds the input '${showPath(i.name)}'; write to a new name`);
+      }
     }
     await checkWritable(plan.output, '--output', plan.folder);
   }

@@ -306,3 +306,14 @@ describe('#31: a command or run that exits 1 writes _FAILED, not _SUCCESS; its r
     }
   });
 });
+
+describe('N19 sibling: a plain output that would replace its own shard set refuses when the set is the input', () => {
+  it('cat f/a-*.jsonl -o f/a.jsonl --overwrite: exit 2, the shards untouched', async () => {
+    const f = join(dir, 'n19d');
+    expect((await runCli(['cat', input, '-o', join(f, 'a.jsonl'), '--shard-records', '10', '-q'])).code).toBe(0);
+    const r = await runCli(['cat', join(f, 'a-*.jsonl'), '-o', join(f, 'a.jsonl'), '--overwrite', '-q']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`would replace the shard set of the same name, which holds the input '${join(f, 'a-00000.jsonl')}'`);
+    expect((await readdir(f)).sort()).toEqual(['a-00000.jsonl', 'a-00001.jsonl', 'a-00002.jsonl', 'a.jsonl._SUCCESS']);
+  });
+});

@@ -207,7 +207,9 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
   const dir = out.endsWith('/') ? out.slice(0, -1) : out;
   // `run` writes a folder of shards: a new folder named like a data file would pass for one.
   if (!out.endsWith('/') && isInputName(basename(dir)) && !existsSync(dir)) {
-    throw new UsageError(`run writes a folder of shards, not a file: -o '${showPath(out)}' would be a folder named like a data file; name a folder (-o ${showPath(dir.replace(/\.[a-z]+(\.(gz|zst))?$/, ''))}) and join its shards afterwards if you need one file ('corpus-clean cat DIR/ -o ${showPath(basename(dir))}'), or end the name with / to have that folder name`);
+    // A .parquet name asks for Parquet: say how run writes Parquet shards (new-user review 5 #12).
+    const pqHint = dir.endsWith('.parquet') && (v['output-format'] ?? recipe.output.format) !== 'parquet' ? '; for Parquet shards give --output-format parquet (or the recipe\'s output: {format: parquet})' : '';
+    throw new UsageError(`run writes a folder of shards, not a file: -o '${showPath(out)}' would be a folder named like a data file; name a folder (-o ${showPath(dir.replace(/\.[a-z]+(\.(gz|zst))?$/, ''))}) and join its shards afterwards if you need one file ('corpus-clean cat DIR/ -o ${showPath(basename(dir))}'), or end the name with / to have that folder name${pqHint}`);
   }
   // Parquet or JSONL shards: the flag, else the recipe. A flag that changes the recipe's format
   // leaves its compression (a codec of the other format) to --compress or the format's default.

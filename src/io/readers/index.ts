@@ -35,44 +35,124 @@ export function formatOf(path: string): Exclude<InputFormat, 'auto'> {
   return 'jsonl';
 }
 
-/** Peek at the decoded stream: a `.json` file (or stdin) whose first non-space byte is `[` is a JSON array. */
+/** A JSONL line this long that begins with `[` is taken for a one-line JSON array instead (see `stdinIsArray`). */
+const STDIN_SNIFF_BYTES = 8 << 20;
+
+/**
+ * Whether stdin that begins with `[` (at `at` in `head`) is a JSON array rather than JSON Lines
+ * of arrays (which `--wrap-arrays` reads). A JSON array is told by its first line: a pretty-printed
+ * array's first line (`[`, or `[{...},`) is not a whole JSON value; a JSON Lines input's is, and
+ * another line follows it. A single line holding an array is JSON Lines only when `--wrap-arrays`
+ * is set and its elements look like chat messages (`role`/`from`), else the array's elements are
+ * the records. `more` is false when the input ended within `head`.
+ */
+function stdinIsArray(head: Buffer, at: number, more: boolean, wrap: string | undefined): boolean {
+  const nl = head.indexOf(10, at);
+  if (nl === -1) {
+    if (more) return true; // no line end in the first STDIN_SNIFF_BYTES: not a JSON Lines record
+  }
+  const end = nl === -1 ? head.length : nl;
+  let value: unknown;
+  try {
+    value = JSON.parse(head.subarray(at, end).toString('utf8'));
+  } catch {
+    return true;
+  }
+  let rest = nl === -1 ? head.length : nl + 1;
+  while (rest < head.length && isSpaceByte(head[rest])) rest++;
+  if (rest < head.length || (more && rest === head.length)) return false;
+  if (wrap === undefined || !Array.isArray(value)) return true;
+  const chat = value.length > 0 && value.every((m) => m !== null && typeof m === 'object' && !Array.isArray(m) && ('role' in m || 'from' in m));
+  return !chat;
+}
+
+function isSpaceByte(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13;
+}
+
+/**
+ * Peek at the decoded stream: a `.json` file whose first non-space byte is `[` is a JSON array;
+ * stdin too, unless its first line is a whole JSON value (JSON Lines, see `stdinIsArray`).
+ */
 async function* sniffJson(path: string, events: ReadEvents, s: ReadSettings): AsyncGenerator<Doc[]> {
   const it = openDecoded(path);
   const head: Buffer[] = [];
   let first = -1;
+  let firstAt = -1;
+  let size = 0;
+  let ended = false;
   for (;;) {
     const r = await nextChunk(it);
     if (r instanceof Error) {
       events.fileError(fileErrorOf(path, r, 0));
+      ended = true;
       break;
     }
-    if (r.done) break;
+    if (r.done) {
+      ended = true;
+      break;
+    }
     head.push(r.value);
     const b = r.value;
     let i = head.length === 1 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? 3 : 0;
     for (; i < b.length; i++) {
       const c = b[i];
-      if (c !== 32 && c !== 9 && c !== 10 && c !== 13) {
+      if (!isSpaceByte(c)) {
         first = c;
+        firstAt = size + i;
         break;
       }
     }
+    size += b.length;
     if (first !== -1) break;
+  }
+  let array = first === 0x5b;
+  if (array && path === '-') {
+    // stdin has no name to go by: read on to the end of the first line and the next non-space byte.
+    let nl = -1;
+    let scanned = firstAt;
+    let next = false;
+    const scan = (b: Buffer, base: number): void => {
+      for (let j = Math.max(0, scanned - base); j < b.length && !next; j++) {
+        if (nl === -1) {
+          if (b[j] === 10) nl = base + j;
+        } else if (!isSpaceByte(b[j])) next = true;
+      }
+      scanned = base + b.length;
+    };
+    let base = 0;
+    for (const b of head) {
+      scan(b, base);
+      base += b.length;
+    }
+    while (!ended && !next && (nl !== -1 || size - firstAt < STDIN_SNIFF_BYTES)) {
+      const r = await nextChunk(it);
+      if (r instanceof Error || r.done) {
+        if (r instanceof Error) events.fileError(fileErrorOf(path, r, 0));
+        ended = true;
+        break;
+      }
+      head.push(r.value);
+      scan(r.value, size);
+      size += r.value.length;
+    }
+    array = stdinIsArray(Buffer.concat(head), firstAt, !ended, s.wrapArrays);
   }
   async function* replay(): AsyncGenerator<Buffer> {
     yield* head;
+    if (ended) return;
     for (;;) {
       const r = await it.next();
       if (r.done) return;
       yield r.value;
     }
   }
-  if (first === 0x5b) yield* readJsonArray(path, events, s, replay());
+  if (array) yield* readJsonArray(path, events, s, replay());
   else yield* readJsonl(path, events, s, replay());
 }
 
 function readOne(path: string, events: ReadEvents, s: ReadSettings): AsyncGenerator<Doc[]> {
-  const f = s.format !== 'auto' ? s.format : path === '-' ? 'jsonl' : formatOf(path);
+  const f = s.format !== 'auto' ? s.format : path === '-' ? 'json' : formatOf(path);
   switch (f) {
     case 'csv':
       return readCsv(path, events, s, ',');
@@ -95,7 +175,8 @@ function readOne(path: string, events: ReadEvents, s: ReadSettings): AsyncGenera
 
 /**
  * A source over files, in the order given (see `expandInputs` for a deterministic order).
- * `-` reads stdin (JSON Lines unless a format is given). Plain, gzip and zstd inputs are told
+ * `-` reads stdin (JSON Lines, or a JSON array when it begins with `[` and its first line is not a
+ * whole JSON value; or the format given). Plain, gzip and zstd inputs are told
  * apart by their first bytes.
  */
 export function readFiles(paths: readonly string[], options: ReadOptions = {}): DocSource {

@@ -28,7 +28,7 @@ import { SampledRejects, type RejectAttrs } from '../core/rejectSink.js';
 import type { OutputCompression } from '../io/writers/sharded.js';
 import type { Flag, Parsed } from './args.js';
 import { countFlag } from './args.js';
-import { accountingLine, badInput, fileLines, fileWarnings, keysSeen, progressPrinter } from './report.js';
+import { accountingLine, badInput, encodingNotes, fileLines, fileWarnings, keysSeen, progressPrinter } from './report.js';
 import { dominantNotes, dominantRules } from './dominant.js';
 import { parseDecimal } from '../core/options.js';
 import { makeDir } from '../io/dirs.js';
@@ -482,6 +482,7 @@ export async function finishRun(f: Finished): Promise<number> {
       say(`corpus-clean ${job.command}: note: the records look like SFT samples (${sft.slice(0, 4).join(', ')}): text stages need one text, so turn them into text first with 'corpus-clean convert --to pretrain-text --keep ${keys.slice(0, 8).join(',')}' and convert them back at the end (README "Cleaning SFT samples")${copy}`);
     }
   }
+  for (const n of encodingNotes(stats)) say(`corpus-clean ${job.command}: note: ${n}`);
   if (stats.written === 0 && stats.read > 0) {
     const top = [stats.input, ...stats.stages].flatMap((st) => Object.entries(st.dropped).map(([r, n]) => [`${st.stage}/${r}`, n] as const)).sort((a, b) => b[1] - a[1])[0];
     if (top !== undefined && !dominant.includes(top[0])) say(`corpus-clean ${job.command}: note: nothing was written; most records were rejected as ${top[0]} (${top[1]} of ${stats.read})${rejectsPath ? `, see ${showPath(rejectsPath)}` : ''}${HINTS[top[0]] ? `; ${HINTS[top[0]]}` : ''}`);

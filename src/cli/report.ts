@@ -1,7 +1,9 @@
 import { showPath } from '../core/fsname.js';
 import { clearProgress, progressInterval, writeProgress } from '../exec/progress.js';
 import { textFieldLabel, type TextField } from '../core/doc.js';
-import type { RunStats } from '../core/stats.js';
+import type { FileStats, RunStats } from '../core/stats.js';
+import { charsetNames, likelyCharset } from '../io/readers/encoding.js';
+import { shellWord } from '../exec/command.js';
 import { balanced } from '../core/stats.js';
 import { showText } from '../core/show.js';
 import { LINE_RULE, rulesToSkip } from './dominant.js';
@@ -102,8 +104,10 @@ export const ONE_REASON_SHARE = 0.9;
 const MIN_RECORDS_FOR_SHARE = 10;
 
 /** What to do about a reason that took (nearly) a whole file. */
-export function fixFor(reason: string, keys: string[], textField: TextField | undefined, s?: RunStats, command = 'run', samples = '_report.html (or the rejects)'): string {
+export function fixFor(reason: string, keys: string[], textField: TextField | undefined, s?: RunStats, command = 'run', samples = '_report.html (or the rejects)', file?: FileStats): string {
   const [stage, code] = [reason.slice(0, reason.indexOf('/')), reason.slice(reason.indexOf('/') + 1)];
+  const charset = code === 'invalid_utf8' ? likelyCharset(file?.encodings) : undefined;
+  if (charset !== undefined) return `the file is not UTF-8: its bytes read as ${charsetNames(charset).label} text; convert it to UTF-8 first (iconv -f ${charsetNames(charset).iconv} -t UTF-8)`;
   const field = textField === undefined ? "'text' or 'content'" : `'${showText(textFieldLabel(textField))}'`;
   const guess = keys.find((k) => /text|content|body|raw|document|passage/i.test(k));
   if (code === 'text_missing' || code === 'no_text') {
@@ -158,8 +162,8 @@ export function fileWarnings(s: RunStats, textField?: TextField, command = 'run'
     const keys = Object.entries(f.keysSeen).sort((a, b) => b[1] - a[1]).map(([k]) => showText(k));
     const [reason, n] = top;
     const pct = ((100 * n) / f.read).toFixed(n === f.read ? 0 : 1);
-    if (f.written === 0) out.push(`${showPath(name)}: none of its ${f.read} records was written; ${n} (${pct} %) rejected as ${reason}: ${fixFor(reason, keys, textField, s, command, samples)}`);
-    else if (f.read >= MIN_RECORDS_FOR_SHARE && n > ONE_REASON_SHARE * f.read) out.push(`${showPath(name)}: ${pct} % of its ${f.read} records were rejected as ${reason}: ${fixFor(reason, keys, textField, s, command, samples)}`);
+    if (f.written === 0) out.push(`${showPath(name)}: none of its ${f.read} records was written; ${n} (${pct} %) rejected as ${reason}: ${fixFor(reason, keys, textField, s, command, samples, f)}`);
+    else if (f.read >= MIN_RECORDS_FOR_SHARE && n > ONE_REASON_SHARE * f.read) out.push(`${showPath(name)}: ${pct} % of its ${f.read} records were rejected as ${reason}: ${fixFor(reason, keys, textField, s, command, samples, f)}`);
     else continue;
     lost.push(f.read - f.written);
   }
@@ -174,6 +178,50 @@ export function fileWarnings(s: RunStats, textField?: TextField, command = 'run'
     ...out.filter((_, i) => shown.has(i)),
     `and ${rest} more ${rest === 1 ? 'file' : 'files'} like these (${records} ${records === 1 ? 'record' : 'records'} lost in all; the ${limit} that lost the most are shown above): every file is listed under perFile in the stats (_stats.json, --stats FILE)`,
   ];
+}
+
+/** The same file name with `.utf8` before its extension (`a.jsonl` -> `a.utf8.jsonl`), for a converted copy. */
+function utf8Name(name: string): string {
+  const m = /^(.*?)((?:\.[A-Za-z0-9]{1,8})?)$/.exec(name.replace(/\.(gz|zst)$/, '')) as RegExpExecArray;
+  return `${m[1]}.utf8${m[2]}`;
+}
+
+/**
+ * Notes for inputs that are not UTF-8 but read plainly in another charset (GBK, Big5, ...): at
+ * least half of a file's records were `invalid_utf8` and most of those sampled read as one charset
+ * (`FileStats.encodings`). One note per charset naming the files, with the iconv command that
+ * converts the first (a compressed file is decompressed into it; stdin converts in the pipe).
+ */
+export function encodingNotes(s: RunStats): string[] {
+  const by = new Map<string, [string, FileStats][]>();
+  for (const [name, f] of Object.entries(s.perFile ?? {})) {
+    const bad = f.reasons['read/invalid_utf8'] ?? 0;
+    const c = likelyCharset(f.encodings);
+    if (c === undefined || bad === 0 || bad * 2 < f.read) continue;
+    by.set(c, [...(by.get(c) ?? []), [name, f]]);
+  }
+  const out: string[] = [];
+  for (const [c, files] of by) {
+    const { label, iconv } = charsetNames(c);
+    const [name, f] = files[0];
+    const bad = f.reasons['read/invalid_utf8'] ?? 0;
+    const which =
+      files.length === 1
+        ? `${name === '-' ? 'stdin' : showPath(name)} is not UTF-8 (${bad} of its ${f.read} records are invalid_utf8): its bytes read as ${label} text`
+        : `${files.length} files are not UTF-8 (${files.slice(0, 3).map(([n]) => showPath(n)).join(', ')}${files.length > 3 ? ` and ${files.length - 3} more` : ''}): their bytes read as ${label} text`;
+    const conv = `iconv -f ${iconv} -t UTF-8`;
+    let how: string;
+    if (name === '-') how = `put '${conv}' in the pipe before corpus-clean`;
+    else {
+      const plain = !/\.(gz|zst)$/.test(name);
+      const src = shellWord(name);
+      const dst = shellWord(utf8Name(name));
+      how = plain ? `${conv} ${src} > ${dst}` : `${/\.gz$/.test(name) ? 'zcat' : 'zstdcat'} ${src} | ${conv} > ${dst}`;
+      how = `convert ${files.length === 1 ? 'it' : 'each'} first, e.g. ${how}`;
+    }
+    out.push(`${which}; corpus-clean reads UTF-8 only: ${how}`);
+  }
+  return out;
 }
 
 /** Per-file warnings shown on stderr (the report shows more: REPORT_FILE_WARNINGS). */

@@ -9,6 +9,7 @@ import { stageContext } from './stage.js';
 import type { FileError, FileStats, RunStats, StageStats } from './stats.js';
 import { count, emptyFileStats, emptyRunStats, MAX_KEYS_SEEN, pairKeys } from './stats.js';
 import { hasOwn, setOwn } from './own.js';
+import { charsetOfReject, ENCODING_SAMPLES } from '../io/readers/encoding.js';
 
 /** What a source reports while it reads. */
 export interface ReadEvents {
@@ -149,6 +150,16 @@ function seeKeys(f: FileStats, record: JsonObject): void {
   }
 }
 
+/** Count the charset of the first `ENCODING_SAMPLES` invalid_utf8 records of a file (`FileStats.encodings`). */
+function seeCharset(f: FileStats, rawBase64: string): void {
+  const seen = (f.encodings ??= {});
+  let n = 0;
+  for (const k in seen) n += seen[k];
+  if (n >= ENCODING_SAMPLES) return;
+  const c = charsetOfReject(rawBase64);
+  seen[c] = (seen[c] ?? 0) + 1;
+}
+
 /**
  * Run a pipeline to the end and return its stats. Every record read ends up written or
  * rejected: `read = written + rejected` holds for the returned stats (see `balanced`).
@@ -184,6 +195,8 @@ export async function pipeline(spec: PipelineSpec): Promise<RunStats> {
     count(f.reasons, reasonKey(r.stage, r.reason), n);
     // A record without text: at reading, or at a stage that needs one (tokenize's no_text in `export`).
     if ((r.reason === 'text_missing' || r.reason === 'no_text') && r.record !== undefined) seeKeys(f, r.record);
+    // Bytes that are not UTF-8: which charset they read in (GBK, Big5 ...), for the end-of-run hint.
+    if (r.reason === 'invalid_utf8' && r.raw_base64 !== undefined) seeCharset(f, r.raw_base64);
   };
   const events: ReadEvents = {
     read(records, bytes) {

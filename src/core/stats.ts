@@ -208,6 +208,12 @@ export interface FileStats {
   reasons: Record<string, number>;
   /** Keys of the records that had no text field, with how often each was seen (at most 20 keys). */
   keysSeen: Record<string, number>;
+  /**
+   * Of the file's `invalid_utf8` records, the first ones (up to 100) by the charset their bytes
+   * read plainly in (`gb18030`, `big5`, ...; `unknown`): so the end of a run can say "this file is
+   * GBK: convert it with iconv". Absent when the file had none.
+   */
+  encodings?: Record<string, number>;
 }
 
 /** New, empty accounting for one file. */
@@ -223,13 +229,14 @@ export function mergeFileStats(a: FileStats, b: FileStats): FileStats {
   const keysSeen = addCounts(a.keysSeen, b.keysSeen);
   const keys = Object.keys(keysSeen);
   if (keys.length > MAX_KEYS_SEEN) for (const k of keys.sort((x, y) => keysSeen[y] - keysSeen[x]).slice(MAX_KEYS_SEEN)) delete keysSeen[k];
-  return { read: a.read + b.read, bytes: a.bytes + b.bytes, written: a.written + b.written, rejected: a.rejected + b.rejected, reasons: addCounts(a.reasons, b.reasons), keysSeen };
+  const encodings = a.encodings || b.encodings ? addCounts(a.encodings ?? {}, b.encodings ?? {}) : undefined;
+  return { read: a.read + b.read, bytes: a.bytes + b.bytes, written: a.written + b.written, rejected: a.rejected + b.rejected, reasons: addCounts(a.reasons, b.reasons), keysSeen, ...(encodings ? { encodings } : {}) };
 }
 
 /** Merge per-file accounting: files in either, counts added for files in both. */
 export function mergePerFile(a: Record<string, FileStats>, b: Record<string, FileStats>): Record<string, FileStats> {
   const r: Record<string, FileStats> = { ...a };
-  for (const [f, v] of Object.entries(b)) r[f] = f in r ? mergeFileStats(r[f], v) : { ...v, reasons: { ...v.reasons }, keysSeen: { ...v.keysSeen } };
+  for (const [f, v] of Object.entries(b)) r[f] = f in r ? mergeFileStats(r[f], v) : { ...v, reasons: { ...v.reasons }, keysSeen: { ...v.keysSeen }, ...(v.encodings ? { encodings: { ...v.encodings } } : {}) };
   return r;
 }
 

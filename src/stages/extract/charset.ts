@@ -669,3 +669,16 @@ function legacyOverUtf8(bytes: Uint8Array): DecodedHtml | 'low' | undefined {
   if (score >= 4 && plain(score, text === b.text ? b.units : nonAscii(text), b.label)) return g;
   return u.chars === 0 ? { ...g, guess: 'low' } : 'low';
 }
+
+/**
+ * The charset that bytes which are not valid UTF-8 read plainly in (`gb18030`, `big5`,
+ * `shift_jis`, `euc-kr`, `windows-1252`, ...), judged as a page declared UTF-8 is
+ * (`legacyOverUtf8`); undefined when no reading is plain, when the guess is low, or when the
+ * bytes are UTF-8 with a few stray bytes. For the readers' `invalid_utf8` rejects: a GBK file
+ * read as UTF-8 is said to be GBK, with the command that converts it.
+ */
+export function charsetOfNonUtf8(bytes: Uint8Array): string | undefined {
+  if (isUtf8(bytes)) return undefined;
+  const g = legacyOverUtf8(bytes);
+  return typeof g === 'object' && g.guess === undefined ? g.charset : undefined;
+}

@@ -28,6 +28,7 @@ import { SampledRejects, type RejectAttrs } from '../core/rejectSink.js';
 import type { OutputCompression } from '../io/writers/sharded.js';
 import type { Flag, Parsed } from './args.js';
 import { countFlag } from './args.js';
+import { textFieldNote } from './textFieldHint.js';
 import { accountingLine, badInput, encodingNotes, fileLines, fileWarnings, keysSeen, progressPrinter } from './report.js';
 import { dominantNotes, dominantRules } from './dominant.js';
 import { parseDecimal } from '../core/options.js';
@@ -481,6 +482,12 @@ export async function finishRun(f: Finished): Promise<number> {
       const copy = job.command === 'cat' ? '; to copy them as they are, pass --no-require-text' : '';
       say(`corpus-clean ${job.command}: note: the records look like SFT samples (${sft.slice(0, 4).join(', ')}): text stages need one text, so turn them into text first with 'corpus-clean convert --to pretrain-text --keep ${keys.slice(0, 8).join(',')}' and convert them back at the end (README "Cleaning SFT samples")${copy}`);
     }
+  }
+  // Fewer than half without text (the note above is for most), or no text at a later stage
+  // (tokenize in export): name the field that holds it, as the run that wrote the inputs did.
+  if (!(missing > 0 && missing >= stats.read / 2)) {
+    const n = textFieldNote(stats, textField, files);
+    if (n !== undefined) say(`corpus-clean ${job.command}: note: ${n}`);
   }
   for (const n of encodingNotes(stats)) say(`corpus-clean ${job.command}: note: ${n}`);
   if (stats.written === 0 && stats.read > 0) {

@@ -4,6 +4,7 @@ import { textFieldLabel, type TextField } from '../core/doc.js';
 import type { FileStats, RunStats } from '../core/stats.js';
 import { charsetNames, likelyCharset } from '../io/readers/encoding.js';
 import { shellWord } from '../exec/command.js';
+import { TEXT_LIKE_KEY } from './textFieldHint.js';
 import { balanced } from '../core/stats.js';
 import { showText } from '../core/show.js';
 import { LINE_RULE, rulesToSkip } from './dominant.js';
@@ -109,7 +110,7 @@ export function fixFor(reason: string, keys: string[], textField: TextField | un
   const charset = code === 'invalid_utf8' ? likelyCharset(file?.encodings) : undefined;
   if (charset !== undefined) return `the file is not UTF-8: its bytes read as ${charsetNames(charset).label} text; convert it to UTF-8 first (iconv -f ${charsetNames(charset).iconv} -t UTF-8)`;
   const field = textField === undefined ? "'text' or 'content'" : `'${showText(textFieldLabel(textField))}'`;
-  const guess = keys.find((k) => /text|content|body|raw|document|passage/i.test(k));
+  const guess = keys.find((k) => TEXT_LIKE_KEY.test(k));
   if (code === 'text_missing' || code === 'no_text') {
     return `no ${field} field; keys seen: ${keys.slice(0, 8).join(', ') || 'none'}; use --text-field ${guess ?? 'NAME'} (a list is tried in order: --text-field ${textFieldLabel(textField)},${guess ?? 'NAME'}; text_field in a recipe)`;
   }

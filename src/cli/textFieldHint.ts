@@ -1,0 +1,59 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { showPath } from '../core/fsname.js';
+import { parseTextField, textFieldLabel, type TextField } from '../core/doc.js';
+import type { RunStats } from '../core/stats.js';
+import { showText } from '../core/show.js';
+
+/** A key that likely holds a record's text (`raw_content`, `body`, `document` ...). */
+export const TEXT_LIKE_KEY = /text|content|body|raw|document|passage/i;
+
+/**
+ * The text field of the run that wrote these inputs: a run folder's `_recipe.resolved.yaml`
+ * (`text_field:`), when every input comes from such a folder that names one. Undefined otherwise.
+ */
+export function runTextField(inputs: readonly string[]): { folder: string; field: TextField } | undefined {
+  let found: { folder: string; field: TextField } | undefined;
+  for (const dir of new Set(inputs.filter((f) => f !== '-').map((f) => dirname(f)))) {
+    const recipe = join(dir, '_recipe.resolved.yaml');
+    if (!existsSync(recipe)) return undefined;
+    let field: TextField | undefined;
+    try {
+      field = parseTextField((parseYaml(readFileSync(recipe, 'utf8')) as { text_field?: unknown } | null)?.text_field);
+    } catch {
+      return undefined;
+    }
+    if (field === undefined) return undefined;
+    if (found !== undefined && textFieldLabel(found.field) !== textFieldLabel(field)) return undefined;
+    found ??= { folder: dir, field };
+  }
+  return found;
+}
+
+/**
+ * A note for records rejected for having no text (`read/text_missing`, `tokenize/no_text` in
+ * `export`) that hold a field which looks like text under another name (`raw_content`): the
+ * `--text-field` to pass, from the run folder that wrote the inputs when it names one. Undefined
+ * when no such field was seen on at least half of them.
+ */
+export function textFieldNote(s: RunStats, textField: TextField | undefined, inputs: readonly string[]): string | undefined {
+  const reasons: [string, number][] = [];
+  if ((s.input.dropped.text_missing ?? 0) > 0) reasons.push(['read/text_missing', s.input.dropped.text_missing]);
+  for (const st of s.stages) if ((st.dropped.no_text ?? 0) > 0) reasons.push([`${st.stage}/no_text`, st.dropped.no_text]);
+  const n = reasons.reduce((a, [, k]) => a + k, 0);
+  if (n === 0) return undefined;
+  const seen: Record<string, number> = {};
+  for (const f of Object.values(s.perFile ?? {})) for (const [k, c] of Object.entries(f.keysSeen)) seen[k] = (seen[k] ?? 0) + c;
+  const current = new Set(textFieldLabel(textField).split(','));
+  const key = Object.entries(seen)
+    .filter(([k, c]) => TEXT_LIKE_KEY.test(k) && !current.has(k) && c * 2 >= n)
+    .sort((a, b) => b[1] - a[1])[0]?.[0];
+  if (key === undefined) return undefined;
+  const run = runTextField(inputs);
+  const wanted = run !== undefined && textFieldLabel(run.field).split(',').includes(key) ? textFieldLabel(run.field) : `${textFieldLabel(textField)},${key}`;
+  const field = textField === undefined ? "'text' or 'content'" : `'${showText(textFieldLabel(textField))}'`;
+  const why = reasons.map(([r, k]) => `${r} ${k}`).join(', ');
+  const from = run !== undefined && textFieldLabel(run.field) === wanted ? ` (the run that wrote ${showPath(run.folder)}/ read text_field ${wanted}: every command that reads its output needs it again)` : '';
+  return `${n} of ${s.read} records were rejected for having no ${field} field (${why}), but hold '${showText(key)}'; to read it, pass --text-field ${showText(wanted)}${from}`;
+}

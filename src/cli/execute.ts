@@ -389,6 +389,39 @@ async function finishClosed(f: Finished): Promise<number> {
 /** Top-level keys of SFT samples (Alpaca, ShareGPT, OpenAI messages, XTuner, preference data). */
 const SFT_KEYS = new Set(['instruction', 'output', 'conversations', 'conversation', 'messages', 'prompt', 'response', 'chosen', 'rejected', 'query']);
 
+/** The fields that tell each convert input format (detectFormat), for a note that names one. */
+const FORMAT_KEYS: Record<string, string> = {
+  alpaca: 'instruction, output',
+  sharegpt: 'conversations',
+  openai: 'messages',
+  xtuner: 'conversation',
+  text: 'text or content',
+};
+
+/**
+ * `convert --from X` over records of another format: the reader of X rejects them
+ * (`convert:bad_message` ...) and the stage counts what they look like (`looks_like:alpaca`).
+ * One note per convert stage that rejected records so: the format they look like, and the fix.
+ */
+function convertFromNotes(stats: RunStats, command: string): string[] {
+  const out: string[] = [];
+  for (const st of stats.stages) {
+    if (st.stage !== 'convert') continue;
+    const looks = Object.entries(st.counters ?? {})
+      .filter(([k]) => k.startsWith('looks_like:'))
+      .sort((a, b) => b[1] - a[1]);
+    if (looks.length === 0) continue;
+    const from = Object.keys(st.counters ?? {}).find((k) => k.startsWith('from:'))?.slice(5);
+    const [key, n] = looks[0];
+    const fmt = key.slice('looks_like:'.length);
+    const rejected = Object.values(st.dropped).reduce((a, x) => a + x, 0);
+    const fix = command === 'run' ? `set from: auto (or from: ${fmt}) in the recipe's convert stage` : `drop --from (convert tells the format of each record) or pass --from ${fmt}`;
+    const given = from === undefined ? '' : command === 'run' ? ` (from: ${from})` : ` (--from ${from})`;
+    out.push(`${n} of the ${rejected} records convert rejected${given} look like ${fmt} (${FORMAT_KEYS[fmt] ?? fmt}); ${fix}`);
+  }
+  return out;
+}
+
 /** What `finishRun` reports on. */
 export interface Finished {
   command: string;
@@ -460,6 +493,7 @@ export async function finishRun(f: Finished): Promise<number> {
     const how = job.command === 'run' ? 'convert options to: xtuner-openai, or tool_results: input' : '--to xtuner-openai, or --tool-results input';
     say(`corpus-clean ${job.command}: note: ${tools} of ${stats.read} records are tool dialogues, rejected as convert:tool_result_v0 (XTuner v0 conversations have no role for tool results); to keep them: ${how} (each result as the next turn's input)`);
   }
+  for (const n of convertFromNotes(stats, job.command)) say(`corpus-clean ${job.command}: note: ${n}`);
   if (statsPath) await writeAtomic(statsPath, JSON.stringify(summary, null, 2) + '\n');
   let code: number = ExitCode.ok;
   for (const e of stats.fileErrors) {

@@ -96,9 +96,18 @@ export function createConvert(options: Record<string, unknown>): Stage {
       const counters = ctx.stats.counters;
       const data = doc.data as JsonObject | unknown[];
       let fmt = from === 'auto' ? detectFormat(data) : from;
+      // A record that --from's reader rejects but that looks like another format: counted
+      // (`looks_like:alpaca`), so the end of the run can name the --from it needs.
+      const misread = (reason: string): string => {
+        if (from !== 'auto') {
+          const seen = detectFormat(data);
+          if (seen !== null && seen !== from) count(counters, `looks_like:${seen}`);
+        }
+        return reason;
+      };
       if (fmt === null && !Array.isArray(data) && textFieldOf(data, ctx.textField) !== undefined) fmt = 'text';
       if (fmt === null) return 'convert:unknown_format';
-      if (Array.isArray(data) && fmt !== 'openai') return 'convert:unknown_format';
+      if (Array.isArray(data) && fmt !== 'openai') return misread('convert:unknown_format');
       count(counters, `from:${fmt}`);
       const obj = data as JsonObject;
       let parsed: ReadResult;
@@ -119,7 +128,7 @@ export function createConvert(options: Record<string, unknown>): Stage {
           parsed = readText(obj, ctx.textField);
           break;
       }
-      if (typeof parsed === 'string') return parsed;
+      if (typeof parsed === 'string') return misread(parsed);
       let out: JsonObject;
       repairs.length = 0;
       if (parsed.kind === 'text') {

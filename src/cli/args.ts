@@ -21,6 +21,12 @@ export interface Flag {
 export interface Parsed {
   values: Record<string, string | boolean | string[] | undefined>;
   positionals: string[];
+  /**
+   * For a repeatable flag (`-i`), the positionals that came right after one of its values, before
+   * the next option: `-i data/*.jsonl` expanded by the shell gives `-i a.jsonl b.jsonl`, and `b.jsonl`
+   * is listed here (it is in `positionals` too). A command that takes them as more values says so.
+   */
+  following: Record<string, string[]>;
 }
 
 /**
@@ -49,7 +55,14 @@ export function parse(command: string, argv: string[], flags: readonly Flag[]): 
     const pos = f.name.slice(3);
     if (values[f.name] === true && values[pos] === true) delete values[(last.get(pos) ?? 0) > (last.get(f.name) ?? 0) ? f.name : pos];
   }
-  return { values, positionals: r.positionals };
+  const following: Record<string, string[]> = {};
+  let after: string | undefined;
+  for (const t of r.tokens ?? []) {
+    if (t.kind === 'option') after = options[t.name]?.multiple === true && t.value !== undefined ? t.name : undefined;
+    else if (t.kind === 'positional' && after !== undefined) (following[after] ??= []).push(t.value);
+    else after = undefined;
+  }
+  return { values, positionals: r.positionals, following };
 }
 
 /** Flags for a stage's options: `--min-score N`, `--flag`/`--no-flag`, and value shortcuts (`--exact`). */

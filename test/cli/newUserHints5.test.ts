@@ -25,4 +25,21 @@ describe('review-newuser5 hints', { timeout: 120_000 }, () => {
     expect(right.code).toBe(0);
     expect(right.stderr).not.toContain('look like');
   });
+
+  it('#34: run r.yaml -i a b reads both (a shell glob after -i); a stray argument is named with how to give inputs', async () => {
+    const dir = await tempDir();
+    dirs.push(dir);
+    const text = join(ROOT, 'fixtures/export-no-text/text.jsonl');
+    await writeFile(join(dir, 'r.yaml'), 'name: r\nstages:\n  - normalize: {}\n');
+    const both = await runCli(['run', 'r.yaml', '-i', text, join(ROOT, 'fixtures/sample/licenses.jsonl'), '-o', 'o1', '-q'], { cwd: dir });
+    expect(both.code, both.stderr).toBe(0);
+    expect(both.stderr).toContain('read 52 = written 52');
+    const recipeLast = await runCli(['run', '-i', text, join(ROOT, 'fixtures/sample/licenses.jsonl'), 'r.yaml', '-o', 'o2', '-q'], { cwd: dir });
+    expect(recipeLast.code, recipeLast.stderr).toBe(0);
+    expect(recipeLast.stderr).toContain('read 52 = written 52');
+    const stray = await runCli(['run', 'r.yaml', text, '-o', 'o3'], { cwd: dir });
+    expect(stray.code).toBe(2);
+    expect(stray.stderr).toContain("unexpected argument '" + text + "': run takes one recipe file, got 2");
+    expect(stray.stderr).toContain('inputs go after -i: repeat it (-i a.jsonl -i b.jsonl), list them right after it');
+  });
 });

@@ -79,7 +79,7 @@ const RUN_HELP: Record<string, string> = {
 };
 
 const RUN_FLAGS: Flag[] = [
-  { name: 'input', short: 'i', type: 'string', multiple: true, arg: 'PATH', help: 'input file, folder or glob (repeatable); replaces the recipe\'s input' },
+  { name: 'input', short: 'i', type: 'string', multiple: true, arg: 'PATH', help: 'input file, folder or glob (repeatable; the words right after it are inputs too: -i data/*.jsonl); replaces the recipe\'s input' },
   { name: 'output', short: 'o', type: 'string', arg: 'DIR', help: 'output folder (default out/<recipe name>/)' },
   ...EXEC_FLAGS,
   ...IO_FLAGS.filter((f) => !NOT_FOR_RUN.includes(f.name)).map((f) => (RUN_HELP[f.name] ? { ...f, help: RUN_HELP[f.name] } : f)),
@@ -169,8 +169,20 @@ ${flagHelp(RUN_FLAGS)}
     async run(argv) {
       const p = parse('run', argv, RUN_FLAGS);
       if (p.values.help) return writeStdoutSync(this.help()), 0;
-      if (p.positionals.length !== 1) throw new UsageError(`run takes one recipe file, got ${p.positionals.length}`, ["see 'corpus-clean run --help'"]);
-      return runWith(p.positionals[0], p.values, registry, toStderr, ['run', ...argv]);
+      // `-i a.jsonl b.jsonl` (a shell glob after -i): the words after an input are inputs too,
+      // except a recipe (.yaml/.yml is never an input format).
+      const more = (p.following.input ?? []).filter((w) => !/\.ya?ml$/i.test(w));
+      const rest = [...p.positionals];
+      for (const w of more) rest.splice(rest.indexOf(w), 1);
+      if (rest.length !== 1) {
+        const extra = rest.length > 1 ? `unexpected argument '${showPath(rest[1])}': ` : '';
+        throw new UsageError(`${extra}run takes one recipe file, got ${rest.length}${rest.length > 1 ? ` (${rest.map((w) => `'${showPath(w)}'`).join(', ')})` : ''}`, [
+          "inputs go after -i: repeat it (-i a.jsonl -i b.jsonl), list them right after it (-i a.jsonl b.jsonl, or a shell glob: -i data/*.jsonl), or give a folder",
+          "see 'corpus-clean run --help'",
+        ]);
+      }
+      const values = more.length > 0 ? { ...p.values, input: [...((p.values.input as string[] | undefined) ?? []), ...more] } : p.values;
+      return runWith(rest[0], values, registry, toStderr, ['run', ...argv]);
     },
   };
 }

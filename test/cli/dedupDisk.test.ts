@@ -82,7 +82,8 @@ describe('dedup-disk on the execution layer', () => {
     // Other options on that work folder: refused.
     const other = await runCli(['dedup-disk', join(dir, 'in'), '--work', join(dir, 'w2'), '--threshold', '0.9', '-o', join(dir, 'other.jsonl')]);
     expect(other.code).toBe(2);
-    expect(other.stderr).toMatch(/holds the unfinished work of another dedup-disk command/);
+    // Its units are all done (the command failed only on the damaged gzip): called finished (review-newuser5 #30).
+    expect(other.stderr).toMatch(/holds the finished \(kept\) work of another dedup-disk command/);
     await rm(dir, { recursive: true, force: true });
   }, 120_000);
 });
@@ -109,7 +110,7 @@ describe('dedup-disk reads what dedup reads', () => {
     expect(mem.code, mem.stderr).toBe(0);
     const accounting = (s: string): string => s.split('\n').find((l) => / read \d+ = /.test(l))!.replace(/^corpus-clean [a-z-]+: /, '').replace(/ in [\d.]+ s.*$/, '');
     expect(accounting(mem.stderr)).toMatch(/dedup\/dedup:minhash \d+/);
-    const r = await runCli(['dedup-disk', inp, '--work', join(dir, 'w'), '--task-size', '2KB', '--workers', '2', '-o', join(dir, 'disk.jsonl'), '--rejects', join(dir, 'disk.rej'), '--max-reject-rate', '1']);
+    const r = await runCli(['dedup-disk', inp, '--work', join(dir, 'w'), '--keep-work', '--task-size', '2KB', '--workers', '2', '-o', join(dir, 'disk.jsonl'), '--rejects', join(dir, 'disk.rej'), '--max-reject-rate', '1']);
     expect(r.code, r.stderr).toBe(0);
     const plan = JSON.parse(await readFile(join(dir, 'w', '_plan.json'), 'utf8')) as { tasks: { file: string; rowGroups?: number[] }[] };
     expect(plan.tasks.filter((t) => t.rowGroups !== undefined).length).toBeGreaterThan(1);
@@ -130,7 +131,7 @@ describe('dedup-disk locks its work folder', () => {
     const { mkdir, writeFile } = await import('node:fs/promises');
     const dir = await tempDir();
     const work = join(dir, 'w');
-    const args = ['dedup-disk', join(ROOT, 'fixtures/dedup'), '--work', work, '-q'];
+    const args = ['dedup-disk', join(ROOT, 'fixtures/dedup'), '--work', work, '--keep-work', '-q'];
     // A killed command's lock (no such PID) in an otherwise empty folder: taken over.
     await mkdir(work);
     await writeFile(join(work, '.corpus-clean.lock'), '4194305\n');
@@ -151,7 +152,7 @@ describe('dedup-disk: a damaged removal list in its work folder', () => {
     const dir = await tempDir();
     const input = join(ROOT, 'fixtures/dedup');
     const work = join(dir, 'work');
-    const args = (o: string): string[] => ['dedup-disk', input, '--work', work, '-o', join(dir, o), '-q', '--max-reject-rate', '1'];
+    const args = (o: string): string[] => ['dedup-disk', input, '--work', work, '--keep-work', '-o', join(dir, o), '-q', '--max-reject-rate', '1'];
     expect((await runCli(args('first.jsonl'))).code).toBe(0);
     const first = await readFile(join(dir, 'first.jsonl'), 'utf8');
     const removed = join(work, '_work', 'global', '0', 'removed');
@@ -167,4 +168,38 @@ describe('dedup-disk: a damaged removal list in its work folder', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(await readFile(join(dir, 'third.jsonl'), 'utf8')).toBe(first);
   });
+});
+
+// review-newuser5 #30: the work folder (2-3x the input) stayed after a successful run, and a
+// later command called it "unfinished".
+describe('dedup-disk removes its work folder when it succeeds', () => {
+  it('removed after exit 0; kept with --keep-work (said, with its size) and after a failure; a kept finished folder is called finished', async () => {
+    const { mkdir } = await import('node:fs/promises');
+    const { existsSync } = await import('node:fs');
+    const dir = await tempDir();
+    const input = join(ROOT, 'fixtures/dedup');
+    const ok = await runCli(['dedup-disk', input, '--work', join(dir, 'w1'), '-o', join(dir, 'a.jsonl'), '-q']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(existsSync(join(dir, 'w1'))).toBe(false);
+    expect(ok.stderr).not.toContain('work files kept');
+    // An empty folder given as --work: its contents go, and the folder too.
+    await mkdir(join(dir, 'w2'));
+    expect((await runCli(['dedup-disk', input, '--work', join(dir, 'w2'), '-o', join(dir, 'b.jsonl'), '-q'])).code).toBe(0);
+    expect(existsSync(join(dir, 'w2'))).toBe(false);
+    const kept = await runCli(['dedup-disk', input, '--work', join(dir, 'w3'), '--keep-work', '-o', join(dir, 'c.jsonl'), '-q']);
+    expect(kept.code).toBe(0);
+    expect(kept.stderr).toMatch(/work files kept in .*w3 \(\d+\.\d MB: --keep-work; the same command again reuses its decisions\); remove the folder when done/);
+    expect(existsSync(join(dir, 'w3', '_plan.json'))).toBe(true);
+    expect(await readFile(join(dir, 'c.jsonl'), 'utf8')).toBe(await readFile(join(dir, 'a.jsonl'), 'utf8'));
+    const other = await runCli(['dedup-disk', input, '--work', join(dir, 'w3'), '--threshold', '0.9', '-o', join(dir, 'd.jsonl')]);
+    expect(other.code).toBe(2);
+    expect(other.stderr).toMatch(/holds the finished \(kept\) work of another dedup-disk command/);
+    // A failed run (too many rejects) keeps the work for the rerun, and says so.
+    await writeFile(join(dir, 'bad.jsonl'), '{"text":"one"}\n{"id":2}\n{"id":3}\n');
+    const failed = await runCli(['dedup-disk', join(dir, 'bad.jsonl'), '--work', join(dir, 'w4'), '-o', join(dir, 'e.jsonl'), '-q']);
+    expect(failed.code).toBe(1);
+    expect(existsSync(join(dir, 'w4', '_plan.json'))).toBe(true);
+    expect(failed.stderr).toMatch(/work files kept in .*w4 \(\d+\.\d MB: the same command again reuses its finished steps\)/);
+    await rm(dir, { recursive: true, force: true });
+  }, 120_000);
 });

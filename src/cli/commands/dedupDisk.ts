@@ -1,9 +1,9 @@
 import { writeStdoutSync } from '../../io/stdout.js';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import type { Stage } from '../../core/stage.js';
 import { LOCK_NAME, lockOutput } from '../../io/outputs.js';
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, rm, rmdir, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { UsageError } from '../../core/errors.js';
 import { parseTextField } from '../../core/doc.js';
@@ -38,6 +38,7 @@ import { showPath } from '../../core/fsname.js';
 const DISK_OPTIONS: OptionsSpec = Object.fromEntries(Object.entries(dedupOptions as OptionsSpec).filter(([k]) => k !== 'method'));
 const OWN: Flag[] = [
   { name: 'work', short: 'w', type: 'string', arg: 'DIR', help: 'work folder for signatures, buckets and removal lists (needs about 2 KB per record; new or empty, or the same command\'s unfinished work, which is resumed)' },
+  { name: 'keep-work', type: 'boolean', help: 'keep the work folder after a successful run (the same command then reuses its decisions); by default it is removed, as run removes its _work/' },
   { name: 'workers', type: 'string', arg: 'N', help: 'steps 1-3 run as tasks on N workers at once (default: every core, at most one per 16 MB of input; at most 4 per core)' },
   { name: 'task-size', type: 'string', arg: 'SIZE', help: 'smaller files are packed into tasks of up to SIZE bytes, plain JSONL files larger than SIZE are signed in tasks of about SIZE bytes (default: about 1/32 of the input, 8 to 64 MiB; at least 1KiB)' },
   ...stageFlags(DISK_OPTIONS),
@@ -69,7 +70,8 @@ signature on disk (8 bytes), so best-quality costs no memory here, while 'dedup 
 best-quality' in one process holds every record until the end of its input.
 
 Running the same command again on the same DIR resumes it: finished tasks and steps are kept,
-the temporaries of a killed run removed (other output flags may be given).
+the temporaries of a killed run removed (other output flags may be given). When the command
+succeeds (exit 0) DIR is removed, unless --keep-work; when it fails, DIR is kept for the rerun.
 
 Options:
 ${flagHelp(OWN)}
@@ -128,17 +130,62 @@ async function onWorkers(work: string, options: Record<string, unknown>, job: Jo
   // One command at a time on a work folder (a second would redo the same units); status tells
   // a live one by this lock. A killed command's lock is taken over.
   const unlock = lockOutput(join(work, LOCK_NAME));
+  const said = { kept: false };
+  let code: number;
   try {
-    return await onWork(work, plan, stage, job, prepared, { quiet, asked, tasks });
+    code = await onWork(work, plan, stage, job, prepared, { quiet, asked, tasks, said });
   } finally {
     unlock();
   }
+  await afterWork(work, code, job, said.kept);
+  return code;
 }
 
-async function onWork(work: string, plan: Plan, stage: Stage, job: Job, prepared: Prepared, o: { quiet: boolean; asked?: number; tasks: Plan['tasks'] }): Promise<number> {
+/** Bytes of the files under a folder. */
+async function folderBytes(dir: string): Promise<number> {
+  let n = 0;
+  for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) n += await folderBytes(p);
+    else if (e.isFile()) n += (await stat(p).catch(() => ({ size: 0 }))).size;
+  }
+  return n;
+}
+
+/**
+ * The work folder after the command: removed when it succeeded (its signatures, buckets and
+ * removal lists are 2-3x the input; `run` removes its `_work/` too), unless `--keep-work` or an
+ * output was written inside it; kept, and said so with its size, otherwise. A folder that held
+ * nothing else is removed whole (not the current folder or one above it).
+ */
+async function afterWork(work: string, code: number, job: Job, said: boolean): Promise<void> {
+  const abs = resolve(work);
+  const inside = (['output', 'rejects', 'stats'] as const)
+    .map((k) => job.values[k])
+    .find((v): v is string => typeof v === 'string' && v !== '-' && relative(abs, resolve(v)) !== '' && !relative(abs, resolve(v)).startsWith('..') && !isAbsolute(relative(abs, resolve(v))));
+  if (code === ExitCode.ok && job.values['keep-work'] !== true && inside === undefined) {
+    for (const name of await readdir(abs)) await rm(join(abs, name), { recursive: true, force: true });
+    const here = relative(abs, process.cwd());
+    if (here.startsWith('..') || isAbsolute(here)) await rmdir(abs).catch(() => undefined);
+    return;
+  }
+  if (said) return;
+  const mb = ((await folderBytes(abs)) / 1e6).toFixed(1);
+  const why = code !== ExitCode.ok ? 'the same command again reuses its finished steps' : inside !== undefined ? `an output ('${showPath(inside)}') is inside it; the same command again reuses its decisions` : '--keep-work; the same command again reuses its decisions';
+  process.stderr.write(`corpus-clean dedup-disk: work files kept in ${showPath(work)} (${mb} MB: ${why}); remove the folder when done\n`);
+}
+
+async function onWork(work: string, plan: Plan, stage: Stage, job: Job, prepared: Prepared, o: { quiet: boolean; asked?: number; tasks: Plan['tasks']; said: { kept: boolean } }): Promise<number> {
   const { quiet, asked, tasks } = o;
   const state = await prepareFolder(work, plan, false).catch((e: Error) => {
-    throw new UsageError(`work folder '${showPath(work)}' holds the unfinished work of another dedup-disk command (other inputs or options); give a new one (${e.message})`);
+    let finished = false;
+    try {
+      const was = JSON.parse(readFileSync(planPath(work), 'utf8')) as Plan;
+      finished = doneUnits(work, was) === totalUnits(was);
+    } catch {
+      // an unreadable plan: called unfinished
+    }
+    throw new UsageError(`work folder '${showPath(work)}' holds the ${finished ? 'finished (kept)' : 'unfinished'} work of another dedup-disk command (other inputs or options); give a new one (${e.message})`);
   });
   // Sealed from the start: in the plan (which a resume needs) and in _work/seals/.
   if (state === 'fresh') {
@@ -159,6 +206,7 @@ async function onWork(work: string, plan: Plan, stage: Stage, job: Job, prepared
     // Cut short by a signal: a task failing on the removal of its temporaries is not the news; main waits for the interrupt handler.
     if (!(e instanceof UnitFailure) || stopping()) throw e;
     process.stderr.write(`corpus-clean dedup-disk: error: ${e.message}\ncorpus-clean dedup-disk: ${afterFailure(e.code, `finished tasks are kept in ${showPath(work)}`)}\n`);
+    o.said.kept = true;
     return ExitCode.dataOrIo;
   } finally {
     unregister();
@@ -174,6 +222,7 @@ async function onWork(work: string, plan: Plan, stage: Stage, job: Job, prepared
     if (!(e instanceof WorkDamage)) throw e;
     const err = await redoWorkWriter(work, plan, 0, e);
     process.stderr.write(`corpus-clean dedup-disk: error: ${err.message}\ncorpus-clean dedup-disk: run the same command again: it redoes that step (finished units are kept in ${showPath(work)})\n`);
+    o.said.kept = true;
     return ExitCode.dataOrIo;
   }
   // requireText: records without usable text are rejected as the in-memory dedup rejects them.

@@ -100,6 +100,25 @@ function callingThread(run: string, plan: Plan, stages: readonly Stage[]): PoolW
 
 const WORKER = fileURLToPath(new URL('./worker.js', import.meta.url));
 
+/**
+ * How a worker process ended, for the run's error. SIGKILL is not sent by corpus-clean (it stops
+ * workers with SIGTERM or an exit message): when nobody killed it by hand, it is most often the
+ * kernel's out-of-memory killer, so the message says where to look and what uses less memory.
+ */
+export function workerExit(pid: number | undefined, code: number | null, signal: NodeJS.Signals | null): string {
+  if (signal === null) return `worker process (PID ${pid}) exited with code ${code}`;
+  const oom = signal === 'SIGKILL' ? ' (not by corpus-clean: when nobody killed it, this is most often the kernel out of memory, see dmesg or journalctl -k; fewer --workers or a smaller --task-size use less)' : '';
+  return `worker process (PID ${pid}) was killed by ${signal}${oom}`;
+}
+
+/**
+ * The failure of a worker that died between units: which unit it last finished (or that it had
+ * run none), so the message says where the run was. `last` is `unitName` of that unit.
+ */
+export function idleWorkerFailure(message: string, last: string | undefined): string {
+  return `a worker failed while it ran no unit (${last === undefined ? 'before its first unit' : `after ${last}, which it finished`}): ${message}`;
+}
+
 function spawnWorker(kind: WorkerKind, run: string): PoolWorker {
   const data = { run, plan: planPath(run) };
   let onMsg: (m: FromWorker) => void = () => {};
@@ -124,7 +143,7 @@ function spawnWorker(kind: WorkerKind, run: string): PoolWorker {
     if (e.code !== 'ERR_IPC_CHANNEL_CLOSED') onMsg({ type: 'error', unit: -1, message: failureText(e) });
   });
   c.on('exit', (code, signal) => {
-    if (code !== 0) onMsg({ type: 'error', unit: -1, message: signal !== null ? `worker process (PID ${c.pid}) was killed by ${signal}` : `worker process (PID ${c.pid}) exited with code ${code}` });
+    if (code !== 0) onMsg({ type: 'error', unit: -1, message: workerExit(c.pid, code, signal) });
   });
   return { send: (m) => c.send(m), on: (f) => (onMsg = f), kill: async () => void c.kill(), ready: readyP };
 }
@@ -159,6 +178,8 @@ export async function runLocal(run: string, plan: Plan, stages: readonly Stage[]
   tuneV8();
   const workers = Math.max(1, o.workers);
   const timeline: Timeline = { workers, before_ms: t0, workers_ready_ms: 0, phases: [], total_ms: 0 };
+  // The unit each pool worker last finished, across phases (for a worker that dies between units).
+  const lastDone = new Map<PoolWorker, string>();
   const unitName = (p: number, u: number): string => {
     const ph = plan.phases[p];
     return ph.kind === 'tasks' ? `task ${u} of phase ${ph.id} (${describeTask(plan.tasks[u])})` : `unit ${u} of phase ${ph.id}`;
@@ -264,6 +285,7 @@ export async function runLocal(run: string, plan: Plan, stages: readonly Stage[]
             const u = m.type === 'error' && m.unit < 0 ? running.get(w) : m.unit;
             running.delete(w);
             if (m.type === 'done') {
+              lastDone.set(w, unitName(p, m.unit));
               clock.unit(handedOut.get(m.unit)!, m.times);
               doneRecords += live.get(m.unit)?.records ?? 0;
               doneBytes += weight(m.unit);
@@ -271,7 +293,7 @@ export async function runLocal(run: string, plan: Plan, stages: readonly Stage[]
             } else {
               if (m.unit < 0) dead.add(w);
               if (failure === undefined) failureCode = m.code;
-              failure ??= u === undefined ? `a worker failed: ${m.message}` : `${unitName(p, u)} failed: ${m.message}`;
+              failure ??= u === undefined ? idleWorkerFailure(m.message, lastDone.get(w)) : `${unitName(p, u)} failed: ${m.message}`;
             }
             if (u !== undefined) live.delete(u);
             refresh();

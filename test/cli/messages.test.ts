@@ -161,6 +161,8 @@ describe('errors we raise are one line; a stack only with CORPUS_CLEAN_DEBUG=1',
     const r = await runCli(['run', recipe, '--input', big, '-o', join(dir, 'wk'), '--workers', '2', '--worker-kind', 'process', '--task-size', '1MB', '-q'], { env: { CORPUS_CLEAN_KILL_WORKER: 'SIGKILL' }, timeoutMs: 110_000 });
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/failed: worker process \(PID \d+\) was killed by SIGKILL/);
+    // review-newuser5 #24: the task it held is named, and an unexplained SIGKILL gets the out-of-memory hint.
+    expect(r.stderr).toMatch(/task \d+ of phase \S+ \(.*big\.jsonl.*\) failed: worker process \(PID \d+\) was killed by SIGKILL \(not by corpus-clean: .*out of memory, see dmesg .*fewer --workers or a smaller --task-size use less\)/);
     expect(r.stderr).not.toMatch(/code null|\n\s+at /);
   }, 120_000);
 });

@@ -15,6 +15,7 @@ import type { Flag } from '../args.js';
 import { flagHelp, parse } from '../args.js';
 import { VERSION } from '../../version.js';
 import { loadRecipe } from './run.js';
+import { clearProgress, progressInterval, progressWanted, writeProgress } from '../../exec/progress.js';
 
 const PACKAGE_ROOT = resolve(import.meta.dirname, '../../..');
 const SAMPLE_INPUT = join(PACKAGE_ROOT, 'fixtures/sample');
@@ -47,7 +48,27 @@ interface Row {
 }
 
 /** Run a pipeline while sampling the process's resident memory; returns the stats and the peak RSS in MB. */
-async function measured(files: string[], stages: Stage[], textField: TextField | undefined, requireText?: boolean): Promise<{ stats: RunStats; peakMb: number; cpuShare: number }> {
+/**
+ * One progress line per pass on stderr (a terminal, or CORPUS_CLEAN_PROGRESS_MS): bench reads its
+ * inputs 2 + (stages) times, minutes each on tens of MB, and was silent throughout.
+ */
+export interface BenchProgress {
+  enabled: boolean;
+  /** Passes in all, and the bytes one pass reads (known after the first). */
+  passes: number;
+  bytes?: number;
+}
+
+async function measured(files: string[], stages: Stage[], textField: TextField | undefined, requireText: boolean | undefined, pass: { n: number; label: string; progress: BenchProgress }): Promise<{ stats: RunStats; peakMb: number; cpuShare: number }> {
+  const pr = pass.progress;
+  let lastShown = 0;
+  const show = (s: Readonly<RunStats>): void => {
+    const t = performance.now();
+    if (!pr.enabled || t - lastShown < progressInterval()) return;
+    lastShown = t;
+    const of = pr.bytes !== undefined ? ` of ${(pr.bytes / 1e6).toFixed(1)}` : '';
+    writeProgress(`bench: pass ${pass.n} of ${pr.passes} (${pass.label}): ${(s.bytesRead / 1e6).toFixed(1)}${of} MB, ${s.read} records`);
+  };
   let peak = process.memoryUsage.rss();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -55,7 +76,9 @@ async function measured(files: string[], stages: Stage[], textField: TextField |
     peak = Math.max(peak, process.memoryUsage.rss());
   }, 10);
   try {
-    const stats = await pipeline({ source: readFiles(files), stages, sink: discard(), textField, requireText });
+    if (pr.enabled) writeProgress(`bench: pass ${pass.n} of ${pr.passes} (${pass.label})`);
+    const stats = await pipeline({ source: readFiles(files), stages, sink: discard(), textField, requireText, onProgress: show });
+    if (pr.enabled) clearProgress();
     peak = Math.max(peak, process.memoryUsage.rss());
     const cpu = process.cpuUsage(cpu0);
     // CPU time over wall time: well under 1 when other processes share the cores.
@@ -121,9 +144,11 @@ ${flagHelp(FLAGS)}
         return out;
       };
       const load = loadavg();
-      const read = await measured(files, [], textField, false);
+      const progress: BenchProgress = { enabled: progressWanted(false), passes: 2 + specs.length };
+      const read = await measured(files, [], textField, false, { n: 1, label: 'reading alone, the pass-through', progress });
+      progress.bytes = read.stats.bytesRead;
       const coldStages = await make();
-      const cold = await measured(files, coldStages, textField);
+      const cold = await measured(files, coldStages, textField, undefined, { n: 2, label: 'every stage, cold', progress });
       // Memory up to each stage: a pipeline of the stages before it and itself. The last of these
       // runs is the whole pipeline, warm: its stage times are the ones reported.
       const peaks: number[] = [];
@@ -131,7 +156,7 @@ ${flagHelp(FLAGS)}
       let stages = coldStages;
       for (let i = 0; i < specs.length; i++) {
         const s = await make();
-        const r = await measured(files, s.slice(0, i + 1), textField);
+        const r = await measured(files, s.slice(0, i + 1), textField, undefined, { n: 3 + i, label: i === specs.length - 1 ? 'every stage, warm (the measured pass)' : `the stages up to ${specs[i].name}, for its memory`, progress });
         peaks.push(r.peakMb);
         if (i === specs.length - 1) [warm, stages] = [r, s];
       }

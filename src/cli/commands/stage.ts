@@ -3,7 +3,8 @@ import type { StageFactory, StageRegistry } from '../../core/registry.js';
 import type { Command } from '../command.js';
 import type { Flag } from '../args.js';
 import { flagHelp, parse, stageFlags, stageOptionValues } from '../args.js';
-import { execute, IO_FLAGS } from '../execute.js';
+import { execute, IO_FLAGS, toStderr } from '../execute.js';
+import { loadSchema, repairOptions, SHIPPED_SCHEMAS } from '../../stages/repair/index.js';
 
 /** A subcommand that runs one stage over its inputs: `corpus-clean quality`, `corpus-clean dedup`, ... */
 export function stageCommand(factory: StageFactory, registry: StageRegistry): Command {
@@ -41,7 +42,20 @@ ${flagHelp(io)}
       const stage = await registry.create(factory.name, stageOptionValues(factory.options, p.values), 'flag');
       const values = { ...p.values };
       for (const [alias, name] of renamed) values[name] = p.values[alias];
-      return execute({ command: factory.name, inputs: p.positionals, stages: [stage], values });
+      // review-newuser5 #20: `repair` without --schema rewrites records into its default schema
+      // (WanJuan-CC: `text` becomes `content`); say so before reading, with how to choose another.
+      const beforeRun = factory.name === 'repair' && p.values.schema === undefined ? async () => void toStderr(`corpus-clean repair: note: ${defaultSchemaNote()}`) : undefined;
+      return execute({ command: factory.name, inputs: p.positionals, stages: [stage], values, ...(beforeRun ? { beforeRun } : {}) });
     },
   };
+}
+
+/** What `repair` without `--schema` does: the default schema, where the text goes, and the others. */
+function defaultSchemaNote(): string {
+  const name = repairOptions.schema.default;
+  const schema = loadSchema(name);
+  const text = schema.fields.find((f) => f.name === schema.text);
+  const moves = text !== undefined && text.aliases.length > 0 ? `; the text goes to '${text.name}' (taken from ${text.aliases.join(', ')})` : '';
+  const others = SHIPPED_SCHEMAS.filter((x) => x !== name).join(', ');
+  return `no --schema given: records are brought to the default schema, ${name}: ${schema.description}${moves}; for another shape pass --schema NAME (${others}) or a schema YAML file`;
 }

@@ -494,6 +494,10 @@ export async function finishRun(f: Finished): Promise<number> {
     say(`corpus-clean ${job.command}: note: ${tools} of ${stats.read} records are tool dialogues, rejected as convert:tool_result_v0 (XTuner v0 conversations have no role for tool results); to keep them: ${how} (each result as the next turn's input)`);
   }
   for (const n of convertFromNotes(stats, job.command)) say(`corpus-clean ${job.command}: note: ${n}`);
+  // review-newuser5 #28: the one-process dedup after quality (the README's pipe) holds every record
+  // to keep the best-quality copy; `run` and `dedup-disk` decide on disk and never get here.
+  const held = stats.stages.reduce((a, x) => a + (x.stage === 'dedup' ? (x.counters.held_for_quality ?? 0) : 0), 0);
+  if (held > 0) say(`corpus-clean ${job.command}: note: dedup held all ${held} records in memory until the input ended, to keep the best-quality copy of each cluster (keep auto: the records carry a quality score); its memory grows with the input: --keep first streams, 'dedup-disk' and 'run' decide on disk`);
   if (statsPath) await writeAtomic(statsPath, JSON.stringify(summary, null, 2) + '\n');
   let code: number = ExitCode.ok;
   for (const e of stats.fileErrors) {

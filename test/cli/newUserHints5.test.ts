@@ -42,4 +42,40 @@ describe('review-newuser5 hints', { timeout: 120_000 }, () => {
     expect(stray.stderr).toContain("unexpected argument '" + text + "': run takes one recipe file, got 2");
     expect(stray.stderr).toContain('inputs go after -i: repeat it (-i a.jsonl -i b.jsonl), list them right after it');
   });
+
+  it('#33: bench shows a progress line per pass (on a terminal, or with CORPUS_CLEAN_PROGRESS_MS)', async () => {
+    const lic = join(ROOT, 'fixtures/sample/licenses.jsonl');
+    const r = await runCli(['bench', lic, '--stages', 'normalize,quality'], { env: { CORPUS_CLEAN_PROGRESS_MS: '1' } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('bench: pass 1 of 4 (reading alone, the pass-through)');
+    expect(r.stderr).toContain('bench: pass 2 of 4 (every stage, cold)');
+    expect(r.stderr).toContain('bench: pass 3 of 4 (the stages up to normalize, for its memory)');
+    expect(r.stderr).toContain('bench: pass 4 of 4 (every stage, warm (the measured pass))');
+    expect(r.stdout).toContain('| whole pipeline |');
+    // Off a terminal and unasked: nothing.
+    const quiet = await runCli(['bench', lic, '--stages', 'normalize']);
+    expect(quiet.stderr).toBe('');
+  });
+
+  it('#20: repair without --schema says which schema it applies and how to choose another', async () => {
+    const r = await runCli(['repair'], { input: '{"text":"hello world"}\n' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).content).toBe('hello world');
+    expect(r.stderr).toMatch(
+      /repair: note: no --schema given: records are brought to the default schema, wanjuan-cc: WanJuan-CC pretraining record \(.*\); the text goes to 'content' \(taken from text, body, raw_content\); for another shape pass --schema NAME \(wanjuan, alpaca, sharegpt, openai-messages, xtuner-conversation\) or a schema YAML file/,
+    );
+    const named = await runCli(['repair', '--schema', 'wanjuan-cc'], { input: '{"text":"hello world"}\n' });
+    expect(named.stderr).not.toContain('note: no --schema');
+  });
+
+  it('#28: dedup after quality (the README pipe) says it holds every record; --keep first does not', async () => {
+    const web = join(ROOT, 'fixtures/sample/web-en.jsonl.gz');
+    const q = await runCli(['quality', web, '-q']);
+    expect(q.code, q.stderr).toBe(0);
+    const d = await runCli(['dedup', '-q', '-o', '/dev/null'], { input: q.stdout });
+    expect(d.code, d.stderr).toBe(0);
+    expect(d.stderr).toMatch(/note: dedup held all \d+ records in memory until the input ended, to keep the best-quality copy of each cluster .*--keep first streams, 'dedup-disk' and 'run' decide on disk/);
+    const first = await runCli(['dedup', '--keep', 'first', '-q', '-o', '/dev/null'], { input: q.stdout });
+    expect(first.stderr).not.toContain('held all');
+  });
 });

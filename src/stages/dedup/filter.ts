@@ -222,6 +222,9 @@ export function minhashStage(config: MinHashConfig, keep: KeepPolicy, options: R
         if (out.length > 0) yield out;
       }
       if (index !== undefined && byQuality && held.length > 0) {
+        // Every record was held until the input ended (to keep the best-quality copy): counted, so
+        // the command can say so (its memory grows with the input; `keep: first` streams).
+        count(ctx.stats.counters, 'held_for_quality', held.length);
         const n = index.count;
         const scores = new Float64Array(n);
         const docOf: Doc[] = new Array(n);

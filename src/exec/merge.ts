@@ -65,10 +65,11 @@ async function checkSegments(run: string, plan: Plan): Promise<void> {
 }
 
 /** Merge the stats of every task, with the global steps' counters. */
-export async function mergedStats(run: string, plan: Plan): Promise<RunStats> {
+export async function mergedStats(run: string, plan: Plan, perTask?: number[]): Promise<RunStats> {
   let stats: RunStats | undefined;
   for (let t = 0; t < plan.tasks.length; t++) {
     const s = JSON.parse(await readFile(taskStatsPath(run, t), 'utf8')) as RunStats;
+    perTask?.push(s.written);
     stats = stats === undefined ? s : mergeRunStats(stats, s);
   }
   if (stats === undefined) throw new Error('merge: a run without tasks');
@@ -267,7 +268,8 @@ export async function mergeRun(run: string, plan: Plan, opts: { started: number;
   if (missing.length > 0) throw new Error(`merge: ${missing.length} units are not done, e.g. ${missing[0]}`);
   await checkSegments(run, plan);
   // The two read different files: the tasks' stats parsed while the rejects are copied (the merge runs alone after the workers).
-  const [a, b] = await Promise.allSettled([mergedStats(run, plan), joinRejects(run, plan)]);
+  const perTask: number[] = [];
+  const [a, b] = await Promise.allSettled([mergedStats(run, plan, perTask), joinRejects(run, plan)]);
   if (a.status === 'rejected') throw a.reason;
   if (b.status === 'rejected') throw b.reason;
   const [stats, { kept: sampled, index, sampleLines }] = [a.value, b.value];
@@ -315,9 +317,28 @@ export async function mergeRun(run: string, plan: Plan, opts: { started: number;
   await report(run, 'run', sampleLines, say);
   // The exit code is kept, so that a second merge of the finished run ends the same way; the
   // command, records and shard names as every folder output's manifest (readers check the list).
-  await writeManifest(successPath(run), { exit_code: code, command: 'run', records: stats.written, shards, ...(plan.settings.limit !== undefined && plan.limitReached === true ? { limit: plan.settings.limit } : {}), unfinished: plan.unfinished });
+  await writeManifest(successPath(run), { exit_code: code, command: 'run', records: stats.written, shards, ...shardCounts(shards, perTask), ...(plan.settings.limit !== undefined && plan.limitReached === true ? { limit: plan.settings.limit } : {}), unfinished: plan.unfinished });
   await rm(workDir(run), { recursive: true, force: true });
   return code;
+}
+
+/**
+ * The records of each shard, when every task wrote at most one (`part-<task>-00000.*`, the
+ * default): a task's count is its stats' `written`. Tasks cut into several shards (shard_records,
+ * shard_size) leave the counts out: knowing them would take a count per shard from the writers.
+ */
+function shardCounts(shards: readonly string[], perTask: readonly number[]): { shardRecords?: number[] } {
+  const byTask = new Map<number, number>();
+  const counts: number[] = [];
+  for (const f of shards) {
+    const t = Number(/^part-(\d+)-\d+\./.exec(basename(f))?.[1]);
+    if (!Number.isInteger(t) || perTask[t] === undefined || byTask.has(t)) return {};
+    byTask.set(t, 1);
+    counts.push(perTask[t]);
+  }
+  // A task that wrote records and no shard (or the other way round) is no run this describes.
+  for (let t = 0; t < perTask.length; t++) if ((perTask[t] > 0) !== byTask.has(t)) return {};
+  return { shardRecords: counts };
 }
 
 /**

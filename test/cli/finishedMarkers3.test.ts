@@ -113,6 +113,27 @@ describe('N15: the manifest records each shard size and record count; reading co
     }
   });
 
+  it('a run folder with one shard per task (the default) records them too: an edited records total is refused', async () => {
+    const recipe = join(dir, 'r15b.yaml');
+    await writeFile(recipe, 'name: r15b\nstages:\n  - normalize\n');
+    const out = join(dir, 'r15b');
+    const r = await runCli(['run', recipe, '--input', input, '-o', out, '--task-size', '1KiB', '--compress', 'none', '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    const m = JSON.parse(await readFile(join(out, '_SUCCESS'), 'utf8'));
+    expect(m.shards.length).toBeGreaterThan(1);
+    let sum = 0;
+    for (const n of m.shards) {
+      const c = lines(await readFile(join(out, n), 'utf8'));
+      expect(m.shard_records[n], n).toBe(c);
+      sum += c;
+    }
+    expect(sum).toBe(30);
+    await writeFile(join(out, '_SUCCESS'), JSON.stringify({ ...m, records: 99 }) + '\n');
+    const c = await runCli(['cat', out, '-q']);
+    expect(c.code).toBe(2);
+    expect(c.stderr).toContain("its _SUCCESS says 99 records, but its shards' counts add up to 30");
+  });
+
   it('Parquet shards: sizes and row counts recorded and checked', async () => {
     const out = join(dir, 'pq15') + '/';
     const r = await runCli(['cat', input, '-o', out, '--output-format', 'parquet', '--shard-records', '10', '-q']);

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT, runCli, tempDir } from '../helpers/run.js';
@@ -254,6 +254,13 @@ describe('damaged files of global stages in _work', () => {
   it('a run whose done units have no seals (begun by a version before them) resumes in one rerun, unchecked (hostile review 4)', async () => {
     const { ref, out, args } = await stoppedAt('5-tasks/0');
     for (const d of [join(out, '_work', 'seals'), join(out, '_work', 'global', '0', 'seals'), join(out, '_work', 'global', '1', 'seals')]) await rm(d, { recursive: true, force: true });
+    // A version before the seals wrote no "sealed" into its plan either (the mark a resume reads).
+    const planFile = join(out, '_plan.json');
+    const was = await stat(planFile);
+    const plan = JSON.parse(await readFile(planFile, 'utf8'));
+    delete plan.sealed;
+    await writeFile(planFile, JSON.stringify(plan, null, 1) + '\n');
+    await utimes(planFile, was.atime, was.mtime);
     const r = await runCli(args);
     expect(r.code, r.stderr).toBe(0);
     expect(await runOutput(out)).toEqual(await runOutput(ref));

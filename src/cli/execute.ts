@@ -203,11 +203,13 @@ export async function prepare(job: Job) {
   const skipped: SkippedInput[] = [];
   const entered: string[] = [];
   const expanded = await expandInputs(job.inputs.length > 0 ? job.inputs : ['-'], skipped, entered);
-  const { files, leftOut, unfinished: unfinishedMet } = await checkInputFolders(expanded, entered, allowUnfinished);
+  const { files, leftOut, unfinished: unfinishedMet, inherited } = await checkInputFolders(expanded, entered, allowUnfinished);
   // --allow-unfinished reads them, and says so: a warning each, and the list in the stats and the
   // output's manifest, so that what is made from an incomplete input does not pass for complete.
   const unfinished: UnfinishedInput[] = [];
   for (const u of [...unfinishedNamed, ...unfinishedMet]) if (!unfinished.some((x) => x.input === u.input)) unfinished.push(u);
+  // A finished input made from unfinished ones passes that on (listed as well, with its own warning).
+  for (const u of inherited) if (!unfinished.some((x) => x.input === u.input)) unfinished.push(u);
   const unknown = format === 'auto' ? files.find((f) => f !== '-' && !isInputName(f)) : undefined;
   if (unknown !== undefined) throw new UsageError(`cannot tell the format of '${showPath(unknown)}' from its name (.jsonl, .json, .csv, .tsv, .txt, .warc, .wet, .html, optionally .gz/.zst, or .parquet); give --format`);
   if (files.includes('-') && process.stdin.isTTY) throw new UsageError(`no input: give files, or pipe JSONL into 'corpus-clean ${job.command}'`);
@@ -220,7 +222,7 @@ export async function prepare(job: Job) {
   const release = job.runTasks !== undefined ? (await makeDir(output, 'output folder'), lockOutput(join(output, LOCK_NAME))) : job.sink === undefined ? await prepareOutput(plan) : () => {};
   // Every input name not read is said before reading, one line each (and kept for the stats).
   for (const s of skipped) say(`corpus-clean ${job.command}: warning: skipped '${showPath(s.name)}': ${s.reason}`);
-  for (const u of unfinished) say(`corpus-clean ${job.command}: warning: reading an unfinished input as it is (--allow-unfinished): ${u.problem}`);
+  for (const u of unfinished) say(`corpus-clean ${job.command}: warning: ${inherited.includes(u) ? u.problem : `reading an unfinished input as it is (--allow-unfinished): ${u.problem}`}`);
   for (const f of leftOut) say(`corpus-clean ${job.command}: note: not read: '${showPath(f)}', which is not one of the shards its folder's ${SUCCESS} lists (a finished output is read as its shards)`);
   return { limit, format, txtMode: txtMode as 'file' | 'line', compress, rate, rawRate, shardRecords, shardBytes, output, folder, sharded: plan.sharded && !output.startsWith('/dev/'), rejectsPath, rejectsAttrs: rejectsAttrs as RejectAttrs, rejectsSample, statsPath, textField, files, skipped, unfinished, release, parquet, rowGroupSize };
 }

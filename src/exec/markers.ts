@@ -330,7 +330,7 @@ export async function refuseUnfinished(specs: readonly string[], allow: boolean)
  * shards, other files met by a folder walk (notes.txt) are not records: they are left out
  * (`leftOut`), and the rest returned.
  */
-export async function checkInputFolders(files: readonly string[], entered: readonly string[], allow: boolean): Promise<{ files: string[]; leftOut: string[]; unfinished: UnfinishedInput[] }> {
+export async function checkInputFolders(files: readonly string[], entered: readonly string[], allow: boolean): Promise<{ files: string[]; leftOut: string[]; unfinished: UnfinishedInput[]; inherited: UnfinishedInput[] }> {
   const walked = new Set(entered.map((d) => d.replace(/\/+$/, '') || '/'));
   const byDir = new Map<string, Set<string>>();
   for (const f of files) {
@@ -342,6 +342,9 @@ export async function checkInputFolders(files: readonly string[], entered: reado
   const dirs = new Set([...walked, ...byDir.keys()]);
   const listed = new Map<string, Set<string>>();
   const unfinished: UnfinishedInput[] = [];
+  // Finished outputs that were made from unfinished inputs (their manifest lists them): what is
+  // made from them is of an incomplete input too, and says so (hostile review 4 N21).
+  const inherited: UnfinishedInput[] = [];
   for (const dir of dirs) {
     const names = await readdir(dir).catch(() => null);
     if (names === null) continue;
@@ -350,9 +353,11 @@ export async function checkInputFolders(files: readonly string[], entered: reado
       if (!allow) throw new UsageError(why.message);
       unfinished.push({ input: dir, problem: why.problem });
     }
-    if (walked.has(dir) && names.includes(SUCCESS)) {
-      const shards = manifestShards(join(dir, SUCCESS));
-      if (shards !== undefined) listed.set(dir, new Set(shards));
+    if (names.includes(SUCCESS)) {
+      const r = readMarker(join(dir, SUCCESS));
+      const from = r.kind === 'manifest' && Array.isArray(r.m.unfinished_inputs) ? r.m.unfinished_inputs : [];
+      if (from.length > 0) inherited.push({ input: dir, problem: `'${showPath(dir)}' was made from ${from.length} unfinished input${from.length === 1 ? '' : 's'} read as ${from.length === 1 ? 'it was' : 'they were'} (--allow-unfinished): ${from.slice(0, 3).map((u) => showText(String(u.problem))).join('; ')}${from.length > 3 ? ` and ${from.length - 3} more` : ''}` });
+      if (walked.has(dir) && r.kind === 'manifest' && r.m.shards !== undefined) listed.set(dir, new Set(r.m.shards));
     }
   }
   const kept: string[] = [];
@@ -362,5 +367,5 @@ export async function checkInputFolders(files: readonly string[], entered: reado
     if (shards !== undefined && !shards.has(basename(f)) && !FOLDER_SHARD.test(basename(f))) leftOut.push(f);
     else kept.push(f);
   }
-  return { files: kept, leftOut, unfinished };
+  return { files: kept, leftOut, unfinished, inherited };
 }

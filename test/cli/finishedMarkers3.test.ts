@@ -253,6 +253,13 @@ describe('N21: --allow-unfinished leaves a trace', () => {
     expect(m.unfinished_inputs.find((u: { input: string }) => u.input === a).problem).toContain('lacks 1 of the 3 shards');
     // Without the flag: refused, as before.
     expect((await runCli(['cat', top, '-q'])).code).toBe(2);
+    // Reading that output later: it is finished (read without the flag), and says what it was made from; the next output lists it too.
+    const stats2 = join(dir, 'n21stats2.json');
+    const next = await runCli(['cat', out, '-o', join(dir, 'n21next') + '/', '--stats', stats2, '-q']);
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.stderr).toContain(`corpus-clean cat: warning: '${join(dir, 'n21out')}' was made from 2 unfinished inputs read as they were (--allow-unfinished): `);
+    expect(JSON.parse(await readFile(stats2, 'utf8')).unfinished_inputs[0].input).toBe(join(dir, 'n21out'));
+    expect(JSON.parse(await readFile(join(dir, 'n21next', '_SUCCESS'), 'utf8')).unfinished_inputs.length).toBe(1);
   });
 
   it('run: the warning, and the list in _stats.json, _SUCCESS and _report.html', async () => {

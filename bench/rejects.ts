@@ -4,7 +4,8 @@
  *
  *   before         --rejects-attrs all --rejects-compress none  (every signal, plain JSONL: the old default)
  *   slim           --rejects-compress none                       (only the failing rules' signals)
- *   default        (slim, compressed like the shards)
+ *   gzip           --rejects-compress gzip                       (slim, gzip level 1)
+ *   default        (slim, compressed: zstd level 1 for gzip shards)
  *   sample 1       --rejects-sample 1                            (slim, compressed, one reject per reason)
  *
  * Usage: npm run build && npx tsx bench/rejects.ts [--recipe R] [--input PATH ...] [--workers N]
@@ -27,6 +28,7 @@ const workers = opt('--workers')[0];
 const ways: [string, string[]][] = [
   ['before (attrs all, none)', ['--rejects-attrs', 'all', '--rejects-compress', 'none']],
   ['slim (none)', ['--rejects-compress', 'none']],
+  ['gzip (slim, --rejects-compress gzip)', ['--rejects-compress', 'gzip']],
   ['default (slim, compressed)', []],
   ['sample_per_reason 1', ['--rejects-sample', '1']],
 ];

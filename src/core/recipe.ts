@@ -57,7 +57,7 @@ export interface RecipeRejects {
   attrs: 'failing' | 'all';
   /** Keep at most this many rejects per `stage/reason` (all are still counted); absent: keep all. */
   samplePerReason?: number;
-  /** Compression of `_rejects.jsonl`; absent: that of the shards. */
+  /** Compression of `_rejects.jsonl`; absent: that of the shards, zstd for gzip shards. */
   compression?: 'none' | 'gzip' | 'zstd';
 }
 

@@ -10,7 +10,7 @@ import { open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import { openDecoded } from '../io/decode.js';
 import { ShardedWriter } from '../io/writers/sharded.js';
-import { REJECTS_GZIP_LEVEL } from '../io/writers/rejects.js';
+import { REJECTS_GZIP_LEVEL, REJECTS_ZSTD_LEVEL } from '../io/writers/rejects.js';
 import { mergeRunStats, type RunStats } from '../core/stats.js';
 import { finishRun, toStderr, type Say } from '../cli/execute.js';
 import { rejectsPath, segmentRejectsPath, segmentSamplesPath, segmentSealPath, segmentStatsPath, failedPath, successPath, taskStatsPath, workDir } from './layout.js';
@@ -140,7 +140,7 @@ async function joinRejects(run: string, plan: Plan): Promise<{ kept?: Record<str
     return rejectsIndex(run, basename(final), segments, sizes);
   }
   const kept: Record<string, number> = {};
-  const w = new ShardedWriter({ output: final, gzipLevel: REJECTS_GZIP_LEVEL }, false);
+  const w = new ShardedWriter({ output: final, gzipLevel: REJECTS_GZIP_LEVEL, zstdLevel: REJECTS_ZSTD_LEVEL }, false);
   try {
     for (const p of parts) {
       let text = '';

@@ -53,8 +53,8 @@ console.log(JSON.stringify({ written: stats.written, texts: sink.docs.map((d) =>
     expect(r).toMatchObject({ written: 2, texts: ['HELLO', 'WORLD'], code: 0, workers: 2 });
     expect(r.read).toBeGreaterThan(0);
     expect(r.again).toMatch(/--overwrite/);
-    // The rejects are compressed like the shards (gzip, the recipe default).
-    for (const f of ['_SUCCESS', '_stats.json', '_recipe.resolved.yaml', '_rejects.jsonl.gz']) expect(existsSync(join(proj, 'out-run', f)), f).toBe(true);
+    // The rejects of gzip shards (the recipe default) are zstd.
+    for (const f of ['_SUCCESS', '_stats.json', '_recipe.resolved.yaml', '_rejects.jsonl.zst']) expect(existsSync(join(proj, 'out-run', f)), f).toBe(true);
     expect(await readFile(join(proj, 'out-run/_recipe.resolved.yaml'), 'utf8')).toMatch(/quality:/);
   }, 600_000);
 });

@@ -91,7 +91,7 @@ describe('--limit N: the first N records in input order', { timeout: 300_000 }, 
       expect((await readFile(join(outs[1], s))).equals(a), s).toBe(true);
       text += gunzipSync(a).toString();
     }
-    for (const f of ['_rejects.jsonl.gz']) expect((await readFile(join(outs[1], f))).equals(await readFile(join(outs[0], f))), f).toBe(true);
+    for (const f of ['_rejects.jsonl.zst']) expect((await readFile(join(outs[1], f))).equals(await readFile(join(outs[0], f))), f).toBe(true);
     // The same records as `normalize --limit 50` over the same inputs.
     const one = execFileSync(process.execPath, [join(ROOT, 'dist/cli/main.js'), 'normalize', join(ROOT, 'fixtures/sample'), '--limit', '50', '--max-reject-rate', '1'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString();
     const data = (s: string): unknown[] => s.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { text?: unknown }).text);

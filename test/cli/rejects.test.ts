@@ -1,8 +1,8 @@
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, runCli, tempDir } from '../helpers/run.js';
+import { readDecoded, ROOT, runCli, tempDir } from '../helpers/run.js';
 
 const lines = (buf: Buffer | string): Record<string, any>[] => buf.toString().trim().split('\n').map((l) => JSON.parse(l));
 
@@ -70,12 +70,31 @@ describe('rejects you can afford to keep', { timeout: 120_000 }, () => {
     await writeFile(recipe, sample.replace('max_reject_rate: 0.1', 'max_reject_rate: 0.1\nrejects:\n  sample_per_reason: 1\n'));
     for (const [name, r] of [['full', 'rules/recipes/sample.yaml'], ['sampled', recipe]]) {
       const out = join(dir, `gz-${name}`);
-      const run = await runCli(['run', r, '-i', 'fixtures/sample', '-o', out, '--workers', '1', '-q']);
+      const run = await runCli(['run', r, '-i', 'fixtures/sample', '-o', out, '--workers', '1', '-q', '--rejects-compress', 'gzip']);
       expect(run.code, run.stderr).toBe(0);
       // Byte 8 of a gzip member (XFL) is 4 when zlib compressed it at level 1, 0 at its default.
       const gz = await readFile(join(out, '_rejects.jsonl.gz'));
       expect([gz[0], gz[1], gz[8]], name).toEqual([0x1f, 0x8b, 4]);
     }
+  });
+
+  it('gzip shards get zstd rejects unless told otherwise, holding what gzip rejects hold (was: gzip, twice the CPU for the same size)', async () => {
+    const out = join(dir, 'zst-default');
+    const run = await runCli(['run', 'rules/recipes/sample.yaml', '-i', 'fixtures/sample', '-o', out, '--workers', '1', '-q']);
+    expect(run.code, run.stderr).toBe(0);
+    const files = await readdir(out);
+    expect(files).toContain('_rejects.jsonl.zst');
+    expect(files).not.toContain('_rejects.jsonl.gz');
+    expect(files.filter((f) => f.startsWith('part-')).every((f) => f.endsWith('.jsonl.gz'))).toBe(true);
+    expect(await readFile(join(out, '_recipe.resolved.yaml'), 'utf8')).toMatch(/rejects:[^]*compression: zstd/);
+    // The same lines as the gzip rejects of the same run.
+    const gz = join(dir, 'zst-gz');
+    expect((await runCli(['run', 'rules/recipes/sample.yaml', '-i', 'fixtures/sample', '-o', gz, '--workers', '1', '-q', '--rejects-compress', 'gzip'])).code).toBe(0);
+    expect((await readDecoded(join(out, '_rejects.jsonl.zst'))).toString()).toBe(gunzipSync(await readFile(join(gz, '_rejects.jsonl.gz'))).toString());
+    // Shards named otherwise keep rejects alike: none gives none.
+    const plain = join(dir, 'zst-none');
+    expect((await runCli(['run', 'rules/recipes/sample.yaml', '-i', 'fixtures/sample', '-o', plain, '--workers', '1', '-q', '--compress', 'none'])).code).toBe(0);
+    expect(await readdir(plain)).toContain('_rejects.jsonl');
   });
 
   it('a --rejects file is compressed by its name, and --rejects-sample and --rejects-attrs work outside run', async () => {

@@ -53,7 +53,7 @@ describe('run --help agrees with what run does', () => {
     const compress = /for JSONL \(default: the recipe's output: compression, else (none|gzip|zstd)\)/.exec(help.get('compress') ?? '');
     expect(compress, help.get('compress')).not.toBeNull();
     const ending = { none: '.jsonl', gzip: '.jsonl.gz', zstd: '.jsonl.zst' }[compress![1] as 'none' | 'gzip' | 'zstd'];
-    expect(help.get('rejects-compress')).toContain('else that of the shards; gzip when the shards are Parquet');
+    expect(help.get('rejects-compress')).toContain('else that of the shards, zstd for gzip shards; gzip when the shards are Parquet');
     expect(help.get('max-reject-rate')).toContain("the recipe's max_reject_rate, else 0.1");
     expect(help.get('strip-attrs')).toContain("the recipe's output: strip_attrs");
     expect(help.get('shard-size')).toContain('else one shard per task');
@@ -64,7 +64,7 @@ describe('run --help agrees with what run does', () => {
     const files = await readdir(out);
     const shards = files.filter((f) => f.startsWith('part-'));
     expect(shards).toEqual([`part-00000-00000${ending}`]); // one task, one shard, the stated compression
-    expect(files).toContain(`_rejects${ending}`);
+    expect(files).toContain(`_rejects${compress![1] === 'gzip' ? '.jsonl.zst' : ending}`); // zstd rejects for gzip shards, as the help says
     const first = JSON.parse(gunzipSync(await readFile(join(out, shards[0]))).toString().split('\n')[0]);
     expect(first.attrs?.quality).toBeDefined(); // attrs kept: strip_attrs is off by default
     const resolved = await readFile(join(out, '_recipe.resolved.yaml'), 'utf8');

@@ -1,9 +1,8 @@
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ROOT, runCli, tempDir } from '../helpers/run.js';
+import { readDecoded, ROOT, runCli, tempDir } from '../helpers/run.js';
 import { runOutput } from './helpers.js';
 
 const dirs: string[] = [];
@@ -62,7 +61,7 @@ describe('run on local workers over Parquet and WARC inputs', () => {
     };
     const kept = await records(join(dir, 'w1'));
     expect(kept === (await records(join(dir, 'one'))), 'the kept records differ from one task').toBe(true);
-    const rejects = async (d: string): Promise<string> => readFile(join(d, '_rejects.jsonl'), 'utf8').catch(() => gunzipSync(readFileSync(join(d, '_rejects.jsonl.gz'))).toString());
+    const rejects = async (d: string): Promise<string> => readFile(join(d, '_rejects.jsonl'), 'utf8').catch(async () => (await readDecoded(join(d, '_rejects.jsonl.zst'))).toString());
     const r1 = await rejects(join(dir, 'w1'));
     expect(r1 === (await rejects(join(dir, 'one'))), 'the rejects differ from one task').toBe(true);
     // Sources count rows from the start of the file in every task.

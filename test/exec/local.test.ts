@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CLI, HAS_SHARED, ROOT, runCli, SHARED, tempDir } from '../helpers/run.js';
+import { CLI, HAS_SHARED, readDecoded, ROOT, runCli, SHARED, tempDir } from '../helpers/run.js';
 import { runOutput } from './helpers.js';
 
 // The sample recipe (normalize, langid, quality, exact dedup, MinHash dedup) over the bundled
@@ -45,8 +45,8 @@ describe('run on local workers', () => {
       return s;
     };
     expect(await records(join(dir, '2'))).toBe(await records(join(dir, 'one')));
-    // The rejects are compressed like the shards (gzip in the sample recipe).
-    const rejects = async (d: string): Promise<string[]> => (await import('node:zlib')).gunzipSync(await readFile(join(d, '_rejects.jsonl.gz'))).toString().trim().split('\n').sort();
+    // The rejects of gzip shards (the sample recipe's) are zstd.
+    const rejects = async (d: string): Promise<string[]> => (await readDecoded(join(d, '_rejects.jsonl.zst'))).toString().trim().split('\n').sort();
     expect(await rejects(join(dir, '2'))).toEqual(await rejects(join(dir, 'one')));
     const stats = JSON.parse(await readFile(join(dir, '2', '_stats.json'), 'utf8'));
     expect(stats.read).toBe(stats.written + stats.rejected);
@@ -119,7 +119,7 @@ describe('run on local workers', () => {
     // The message names what differs (was: only 'a different recipe, inputs or settings').
     const field = await runCli([...SAMPLE, '-o', out, '--text-field', 'body', '--rejects-compress', 'none']);
     expect(field.code).toBe(2);
-    expect(field.stderr).toMatch(/--rejects-compress was "gzip", now "none"; --text-field was unset, now "body"/);
+    expect(field.stderr).toMatch(/--rejects-compress was "zstd", now "none"; --text-field was unset, now "body"/);
   }, 300_000);
 });
 

@@ -18,7 +18,7 @@ describe("the merge's index of the rejects file", () => {
     const dir = await tempDir();
     dirs.push(dir);
     const out = join(dir, 'run');
-    const r = await runCli(['run', 'rules/recipes/sample.yaml', '--task-size', '40KB', '-q', '-o', out, '--workers', '2']);
+    const r = await runCli(['run', 'rules/recipes/sample.yaml', '--task-size', '40KB', '-q', '-o', out, '--workers', '2', '--rejects-compress', 'gzip']);
     expect(r.code, r.stderr).toBe(0);
     const stats = JSON.parse(await readFile(join(out, '_stats.json'), 'utf8')) as RunSummary;
     const index = stats.rejects_index!;
@@ -53,7 +53,7 @@ describe("the report's samples after run", () => {
     dirs.push(dir);
     const out = join(dir, 'run');
     // The run stops in its last phase, whose units are then run by hand: the merge is called here.
-    const plan0 = ['run', 'rules/recipes/sample.yaml', '--task-size', '40KB', '-q', '-o', out, '--workers', '2'];
+    const plan0 = ['run', 'rules/recipes/sample.yaml', '--task-size', '40KB', '-q', '-o', out, '--workers', '2', '--rejects-compress', 'gzip'];
     const stop = await runCli(plan0, { env: { CORPUS_CLEAN_FAIL_UNIT: '5-tasks/0' } });
     expect(stop.code, stop.stderr).toBe(1);
     const plan = JSON.parse(await readFile(join(out, '_plan.json'), 'utf8')) as Plan;

@@ -244,10 +244,10 @@ describe('damaged files of global stages in _work', () => {
   }, 400_000);
   it('what a task left for the merge (its rejects flipped, an earlier segment\'s stats cut) is redone by the task, not merged or failed forever', async () => {
     const { ref, out, args } = await stoppedAt('5-tasks/5');
-    await flip(join(out, '_work', 'rejects', '00001.2.jsonl.gz'), 400);
+    await flip(join(out, '_work', 'rejects', '00001.2.jsonl.zst'), 400);
     await cut(join(out, '_work', 'stats', '00002.0.json'));
     const all = (await rerunToEnd(args, 3)).join('\n');
-    expect(all).toMatch(/merge: .*_work\/rejects\/00001\.2\.jsonl\.gz is damaged: its CRC-32 .*; it was removed and task 1 of phases 0-tasks, 2-tasks, 5-tasks un-marked, so that the run redoes it/);
+    expect(all).toMatch(/merge: .*_work\/rejects\/00001\.2\.jsonl\.zst is damaged: its CRC-32 .*; it was removed and task 1 of phases 0-tasks, 2-tasks, 5-tasks un-marked, so that the run redoes it/);
     expect(all).toMatch(/merge: .*_work\/stats\/00002\.0\.json is damaged: it holds \d+ bytes, \d+ were written; it was removed and task 2 of phases 0-tasks, 2-tasks, 5-tasks un-marked/);
     expect(await runOutput(out)).toEqual(await runOutput(ref));
   }, 400_000);

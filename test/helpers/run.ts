@@ -8,6 +8,14 @@ import type { Doc } from '../../src/core/doc.js';
 import type { Reject } from '../../src/core/stage.js';
 import type { FileError } from '../../src/core/stats.js';
 
+/** The bytes of a file, decompressed as its name says (.gz, .zst or plain). */
+export async function readDecoded(path: string): Promise<Buffer> {
+  const { openDecoded } = await import('../../src/io/decode.js');
+  const chunks: Buffer[] = [];
+  for await (const c of openDecoded(path)) chunks.push(c);
+  return Buffer.concat(chunks);
+}
+
 /** Repository root. */
 export const ROOT = resolve(import.meta.dirname, '../..');
 /**

@@ -158,7 +158,7 @@ describe('a damaged input is in the rejects ledger (L1)', () => {
     const stats = JSON.parse(await readFile(join(out, '_stats.json'), 'utf8'));
     expect(stats.input.dropped.damaged_input).toBe(1);
     expect(stats.balanced).toBe(true);
-    const rejects = (await runCli(['cat', join(out, '_rejects.jsonl.gz'), '--no-require-text', '-q'])).stdout.split('\n').filter((l) => l.includes('damaged_input'));
+    const rejects = (await runCli(['cat', join(out, '_rejects.jsonl.zst'), '--no-require-text', '-q'])).stdout.split('\n').filter((l) => l.includes('damaged_input'));
     expect(rejects).toHaveLength(1);
   }, 60_000);
 

@@ -177,7 +177,7 @@ describe('file names that are not UTF-8', () => {
     // their strings holds a lone surrogate; none holds U+FFFD (the lossy form).
     const seen = new Set<string>();
     const files = await filesUnder(out);
-    for (const f of ['_plan.json', '_stats.json', '_recipe.resolved.yaml', '_report.html', '_rejects.jsonl.gz']) expect(files).toContain(f);
+    for (const f of ['_plan.json', '_stats.json', '_recipe.resolved.yaml', '_report.html', '_rejects.jsonl.zst']) expect(files).toContain(f);
     for (const f of files) {
       const text = new TextDecoder('utf-8', { fatal: true }).decode(await contents(join(out, f)));
       expect(text, f).not.toContain('\uFFFD');
@@ -191,8 +191,8 @@ describe('file names that are not UTF-8', () => {
     // resolved recipe's inputs, the HTML record's id (in a shard).
     expect(plan.tasks.flatMap((t) => t.files ?? [t.file]).sort()).toEqual([latin, literal, `${sub}/n\x1b[31mew\nl\\xe9.jsonl`, `${sub}/ok.jsonl`, page].sort());
     for (const name of [latin, literal, page]) for (const f of ['_plan.json', '_stats.json', '_recipe.resolved.yaml']) expect(seen, `${f} ${name}`).toContain(`${f} ${name}`);
-    expect(seen).toContain(`_rejects.jsonl.gz ${latin}`);
-    expect(seen).toContain(`_rejects.jsonl.gz ${literal}`);
+    expect(seen).toContain(`_rejects.jsonl.zst ${latin}`);
+    expect(seen).toContain(`_rejects.jsonl.zst ${literal}`);
     expect([...seen].some((s) => s.startsWith('part-') && s.endsWith(page))).toBe(true);
     // The report: each name one way, as in the JSON, HTML-escaped only where HTML needs it.
     const report = await readFile(join(out, '_report.html'), 'utf8');

@@ -7,7 +7,9 @@ import { pipeline } from '../../src/core/pipeline.js';
 import { fromRecords } from '../../src/io/memory.js';
 import { readFiles } from '../../src/io/readers/index.js';
 import { JsonlWriter } from '../../src/io/writers/jsonl.js';
-import { RejectsWriter } from '../../src/io/writers/rejects.js';
+import { defaultRejectsCompression, RejectsWriter } from '../../src/io/writers/rejects.js';
+import { zstdEncoder } from '../../src/io/zstdEncode.js';
+import { openDecoded } from '../../src/io/decode.js';
 import { drain, tempDir } from '../helpers/run.js';
 
 const records = Array.from({ length: 25 }, (_, i) => ({ id: i, text: `记录 ${i} record with é and 😀 ` + 'x'.repeat(i * 10) }));
@@ -162,6 +164,32 @@ describe('rejects writer: compression', () => {
     const lines = gunzipSync(gz).toString('utf8').trim().split('\n');
     expect(lines).toHaveLength(50);
     expect(JSON.parse(lines[49])).toEqual({ stage: 'quality', reason: 'zh_quality:min_chars', source: 'a.jsonl:49', record: { text: '短 49' } });
+  });
+
+  it('compresses a zstd rejects file at level 1 (the bytes zstd level 1 gives, not those of its default 3), and it reads back', async () => {
+    const dir = await tempDir();
+    const out = join(dir, 'rejects.jsonl.zst');
+    const w = new RejectsWriter(out);
+    let text = '';
+    for (let i = 0; i < 2000; i++) {
+      const r = { stage: 'quality', reason: i % 3 === 0 ? 'gopher_quality:min_words' : 'zh_quality:min_chars', source: `a.jsonl:${i}`, record: { text: `短 ${(i * 7919) % 1013} words ${i} ${'ab'.repeat(i % 17)}` } };
+      w.push(r);
+      text += JSON.stringify(r) + '\n';
+    }
+    await w.close();
+    const zst = await readFile(out);
+    const encode = await zstdEncoder();
+    expect(Buffer.from(encode(Buffer.from(text), 3)).equals(zst)).toBe(false);
+    expect(Buffer.from(encode(Buffer.from(text), 1)).equals(zst)).toBe(true);
+    const chunks: Buffer[] = [];
+    for await (const c of openDecoded(out)) chunks.push(c);
+    expect(Buffer.concat(chunks).toString('utf8')).toBe(text);
+  });
+
+  it('gives gzip shards zstd rejects by default, and other shards rejects compressed alike', () => {
+    expect(defaultRejectsCompression('gzip')).toBe('zstd');
+    expect(defaultRejectsCompression('zstd')).toBe('zstd');
+    expect(defaultRejectsCompression('none')).toBe('none');
   });
 
   it('keeps zlib\'s default level for the shards', async () => {

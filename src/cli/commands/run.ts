@@ -27,6 +27,7 @@ import { FAILED, planPath, rejectsPath, SUCCESS, workDir } from '../../exec/layo
 import type { UnfinishedInput } from '../../exec/markers.js';
 import { markSealedFromStart } from '../../core/workSeal.js';
 import type { OutputCompression } from '../../io/writers/sharded.js';
+import { defaultRejectsCompression } from '../../io/writers/rejects.js';
 import { localWorkers, runLocal, UnitFailure } from '../../exec/local.js';
 import { roundTimeline, type Timeline } from '../../exec/timing.js';
 import { removeStale, writeAtomic } from '../../exec/markers.js';
@@ -83,7 +84,7 @@ const RUN_FLAGS: Flag[] = [
   { name: 'output', short: 'o', type: 'string', arg: 'DIR', help: 'output folder (default out/<recipe name>/)' },
   ...EXEC_FLAGS,
   ...IO_FLAGS.filter((f) => !NOT_FOR_RUN.includes(f.name)).map((f) => (RUN_HELP[f.name] ? { ...f, help: RUN_HELP[f.name] } : f)),
-  { name: 'rejects-compress', type: 'string', arg: 'none|gzip|zstd', help: "compression of _rejects.jsonl (default: the recipe's rejects: {compression}, else that of the shards; gzip when the shards are Parquet)" },
+  { name: 'rejects-compress', type: 'string', arg: 'none|gzip|zstd', help: "compression of _rejects.jsonl (default: the recipe's rejects: {compression}, else that of the shards, zstd for gzip shards; gzip when the shards are Parquet)" },
 ];
 
 /** `minScore` → `min_score`, the spelling recipes use. */
@@ -133,13 +134,14 @@ The output folder receives:
                             part-<task>-<n>.parquet, Snappy, row groups of 10,000 rows, each file
                             with the columns of its task's records (read a folder of them by
                             column name, e.g. DuckDB's union_by_name)
-  _rejects.jsonl.gz         every removed record with stage, reason, file:line and the signals of
-                            the rules that failed; compressed like JSONL shards (.gz, .zst, or
-                            none; gzip beside Parquet shards) unless the recipe's rejects:
-                            {compression} or --rejects-compress says otherwise; rejects:
-                            {attrs: all} (--rejects-attrs all) keeps every signal, rejects:
-                            {sample_per_reason: N} (--rejects-sample N) keeps the first N of
-                            each reason by task order while _stats.json counts all
+  _rejects.jsonl.zst        every removed record with stage, reason, file:line and the signals of
+                            the rules that failed; compressed like JSONL shards (.zst, or none),
+                            zstd for gzip shards (half the CPU of gzip for the same size), gzip
+                            beside Parquet shards, unless the recipe's rejects: {compression} or
+                            --rejects-compress says otherwise; rejects: {attrs: all}
+                            (--rejects-attrs all) keeps every signal, rejects: {sample_per_reason:
+                            N} (--rejects-sample N) keeps the first N of each reason by task order
+                            while _stats.json counts all
   _stats.json               read = written + rejected, per stage in/out/dropped-by-reason/time
   _stats/<task>.json        each task's stats; _done/<phase>/<unit>: completion markers
   _recipe.resolved.yaml     the recipe with every default filled in and the input files listed,
@@ -228,8 +230,9 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
   const outputFormat = (v['output-format'] as string | undefined) ?? recipe.output.format ?? 'jsonl';
   const parquet = outputFormat === 'parquet';
   const recipeCompression = (recipe.output.format ?? 'jsonl') === outputFormat ? recipe.output.compression : undefined;
-  // The rejects are JSON lines: compressed as JSONL shards would be, gzip beside Parquet shards.
-  const rejectsCompression = ((v['rejects-compress'] as string | undefined) ?? recipe.rejects.compression ?? (parquet ? 'gzip' : ((v.compress as string | undefined) ?? recipeCompression ?? 'gzip'))) as OutputCompression;
+  // The rejects are JSON lines: compressed as JSONL shards would be, except that gzip shards get
+  // zstd rejects (half the CPU, same size); gzip beside Parquet shards.
+  const rejectsCompression = ((v['rejects-compress'] as string | undefined) ?? recipe.rejects.compression ?? (parquet ? 'gzip' : defaultRejectsCompression(((v.compress as string | undefined) ?? recipeCompression ?? 'gzip') as OutputCompression))) as OutputCompression;
   if (!['none', 'gzip', 'zstd'].includes(rejectsCompression)) throw new UsageError(`rejects compression (--rejects-compress, or else --compress) must be none, gzip or zstd; got '${showText(rejectsCompression)}'`);
   let writeResolved: (files: string[], eff: EffectiveSettings) => Promise<void> = async () => {};
   let resolvedRejects: Record<string, unknown> | undefined;

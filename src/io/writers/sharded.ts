@@ -34,6 +34,8 @@ export interface ShardOptions {
   prefix?: string;
   /** gzip level (1 fastest .. 9 smallest); default zlib's (6). */
   gzipLevel?: number;
+  /** zstd level (negative: faster, 1 .. 19: smaller); default 3 (the zstd CLI's). */
+  zstdLevel?: number;
 }
 
 /** Makes temporary names unique within the process (two writers may aim at one folder). */
@@ -214,7 +216,7 @@ export class ShardedWriter {
       if (this.compression === 'zstd') {
         // Independent frames, concatenated: a valid zstd stream that any zstd reader decodes.
         const encode = await zstdEncoder();
-        if (!s.file.write(encode(typeof block === 'string' ? Buffer.from(block) : block))) await waitDrain(s.file, s);
+        if (!s.file.write(encode(typeof block === 'string' ? Buffer.from(block) : block, this.o.zstdLevel))) await waitDrain(s.file, s);
       } else {
         const target = s.gzip ?? s.file;
         if (!target.write(block)) await waitDrain(target, s);

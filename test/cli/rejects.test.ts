@@ -89,11 +89,13 @@ describe('rejects you can afford to keep', { timeout: 120_000 }, () => {
     expect(await readFile(join(out, '_recipe.resolved.yaml'), 'utf8')).toMatch(/rejects:[^]*compression: zstd/);
     // The same lines as the gzip rejects of the same run.
     const gz = join(dir, 'zst-gz');
-    expect((await runCli(['run', 'rules/recipes/sample.yaml', '-i', 'fixtures/sample', '-o', gz, '--workers', '1', '-q', '--rejects-compress', 'gzip'])).code).toBe(0);
+    const g = await runCli(['run', 'rules/recipes/sample.yaml', '-i', 'fixtures/sample', '-o', gz, '--workers', '1', '-q', '--rejects-compress', 'gzip']);
+    expect(g.code, g.stderr).toBe(0);
     expect((await readDecoded(join(out, '_rejects.jsonl.zst'))).toString()).toBe(gunzipSync(await readFile(join(gz, '_rejects.jsonl.gz'))).toString());
     // Shards named otherwise keep rejects alike: none gives none.
     const plain = join(dir, 'zst-none');
-    expect((await runCli(['run', 'rules/recipes/sample.yaml', '-i', 'fixtures/sample', '-o', plain, '--workers', '1', '-q', '--compress', 'none'])).code).toBe(0);
+    const p = await runCli(['run', 'rules/recipes/sample.yaml', '-i', 'fixtures/sample', '-o', plain, '--workers', '1', '-q', '--compress', 'none']);
+    expect(p.code, p.stderr).toBe(0);
     expect(await readdir(plain)).toContain('_rejects.jsonl');
   });
 

@@ -115,16 +115,33 @@ const H2_SEED = 0x1b873593;
 const H1_MUL = 0x01000193;
 const H2_MUL = 0x5bd1e995;
 
-/** Two independent 32-bit hashes of `text[start, end)`, as computed for tokens and lines. */
-export function hashRange(text: string, start: number, end: number): [number, number] {
+/**
+ * The two hashes of `text[start, end)` into `h1s[at]` and `h2s[at]`: h1 is FNV-1a over the UTF-16
+ * units, h2 a multiply-xor mix, each finished with fmix (h1 with the length folded in). The one
+ * loop over a range that tokens met whole (`emit`), lines and `hashRange` share. The tokeniser's
+ * scan takes the same steps inline as it reads a word (each character read once; a call per
+ * character there is not always inlined in a function that large): the test "keeps the token,
+ * line and range hashes of their definition" pins that they agree.
+ */
+function hashInto(text: string, start: number, end: number, h1s: Int32Array, h2s: Int32Array, at: number): void {
   let h1 = H1_SEED;
   let h2 = H2_SEED;
-  for (let i = start; i < end; i++) {
-    const c = text.charCodeAt(i);
+  for (let k = start; k < end; k++) {
+    const c = text.charCodeAt(k);
     h1 = Math.imul(h1 ^ c, H1_MUL);
     h2 = Math.imul((h2 + c) | 0, H2_MUL) ^ (h2 >>> 15);
   }
-  return [fmix(h1 ^ (end - start)), fmix(h2)];
+  h1s[at] = fmix(h1 ^ (end - start));
+  h2s[at] = fmix(h2);
+}
+
+const RANGE1 = new Int32Array(1);
+const RANGE2 = new Int32Array(1);
+
+/** Two independent 32-bit hashes of `text[start, end)`, as computed for tokens and lines. */
+export function hashRange(text: string, start: number, end: number): [number, number] {
+  hashInto(text, start, end, RANGE1, RANGE2, 0);
+  return [RANGE1[0], RANGE2[0]];
 }
 
 /** Record token `t` = `text[start, end)` of the given kind, with its two hashes (as `hashRange`). */
@@ -132,15 +149,7 @@ function emit(text: string, t: number, start: number, end: number, kind: number)
   tokStart[t] = start;
   tokEnd[t] = end;
   tokKind[t] = kind;
-  let h1 = H1_SEED;
-  let h2 = H2_SEED;
-  for (let k = start; k < end; k++) {
-    const cc = text.charCodeAt(k);
-    h1 = Math.imul(h1 ^ cc, H1_MUL);
-    h2 = Math.imul((h2 + cc) | 0, H2_MUL) ^ (h2 >>> 15);
-  }
-  tokH1[t] = fmix(h1 ^ (end - start));
-  tokH2[t] = fmix(h2);
+  hashInto(text, start, end, tokH1, tokH2, t);
 }
 
 /**
@@ -225,15 +234,7 @@ function splitLines(text: string): number {
     while (te > ts && (T[text.charCodeAt(te - 1)] & SPACE) !== 0) te--;
     lineTrimStart[nl] = ts;
     lineTrimEnd[nl] = te;
-    let h1 = H1_SEED;
-    let h2 = H2_SEED;
-    for (let k = ls; k < le; k++) {
-      const cc = text.charCodeAt(k);
-      h1 = Math.imul(h1 ^ cc, H1_MUL);
-      h2 = Math.imul((h2 + cc) | 0, H2_MUL) ^ (h2 >>> 15);
-    }
-    lineH1[nl] = fmix(h1 ^ (le - ls));
-    lineH2[nl] = fmix(h2);
+    hashInto(text, ls, le, lineH1, lineH2, nl);
     nl++;
     if (le >= n) break;
     ls = le + 1;

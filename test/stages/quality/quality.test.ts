@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Doc } from '../../../src/core/doc.js';
@@ -338,6 +339,25 @@ describe('quality: tokens', () => {
         }
       }
     }
+  });
+
+  // The hashes decide which n-grams, lines and paragraphs repeat: their values are pinned (as main
+  // 2662e7d computed them) so that a change to the shared hash steps shows here, not as a shift
+  // in some record's decision.
+  it('keeps the token, line and range hashes of their definition (pinned values)', () => {
+    expect(hashRange('a', 0, 1)).toEqual([711464985, 667610318]);
+    expect(hashRange('字', 0, 1)).toEqual([-770882481, -551009878]);
+    const out: unknown[] = [];
+    for (const t of ["Don't stop: U.S. e.g. 3.14 ... 😀 x\n今天天气很好！！\n\nshouldn't've", 'a', '', '字']) {
+      out.push(hashRange(t, 0, t.length));
+      const p = profileShared(t);
+      const toks: number[][] = [];
+      for (let i = 0; i < p.nTokens; i++) toks.push([p.tokH1[i], p.tokH2[i]]);
+      const lines: number[][] = [];
+      for (let i = 0; i < p.nLines; i++) lines.push([p.lineH1[i], p.lineH2[i]]);
+      out.push(toks, lines);
+    }
+    expect(createHash('md5').update(JSON.stringify(out)).digest('hex')).toBe('09c8555a1df77ef42fc5d154367ec6f1');
   });
 
   // Most short posts are one line (319,545 of the 319,550 zh_quality:min_chars rejects of the

@@ -9,8 +9,12 @@ import { balanced } from '../core/stats.js';
 import { showText } from '../core/show.js';
 import { LINE_RULE, rulesToSkip } from './dominant.js';
 
-/** Input reasons that are not damage: blank lines separate records in text and are common in JSONL. */
-const NOT_BAD = new Set(['blank_line']);
+/**
+ * Input reasons that are not damage: blank lines separate records in text and are common in JSONL;
+ * an empty (or whitespace-only) text is a document with nothing in it (a script-only or image page),
+ * which filters drop as datatrove and Data-Juicer do, not a file whose lines do not parse.
+ */
+const NOT_BAD = new Set(['blank_line', 'text_empty']);
 
 /**
  * Records rejected as bad input (did not parse, no usable text), as opposed to filtered by a

@@ -23,7 +23,7 @@ describe('corpus-clean cat', () => {
     ]);
     expect(rejects.every((x) => x.stage === 'read' && x.source.startsWith(BAD + ':'))).toBe(true);
     const stats = JSON.parse(await readFile(join(dir, 'stats.json'), 'utf8'));
-    expect(stats).toMatchObject({ read: 14, written: 5, rejected: 9, balanced: true, bad_input: 7 });
+    expect(stats).toMatchObject({ read: 14, written: 5, rejected: 9, balanced: true, bad_input: 6 });
     expect(stats.input.dropped).toMatchObject({ blank_line: 2, not_object: 2, json_parse: 1 });
   });
 
@@ -31,7 +31,17 @@ describe('corpus-clean cat', () => {
     const r = await runCli(['cat', BAD]);
     expect(r.code).toBe(1);
     expect(r.stdout.trim().split('\n')).toHaveLength(5);
-    expect(r.stderr).toMatch(/7 of 14 records were bad input .* > --max-reject-rate 0\.1/);
+    expect(r.stderr).toMatch(/6 of 14 records were bad input .* > --max-reject-rate 0\.1/);
+  });
+
+  it('an empty text is dropped, not bad input: 20 of 100 empty texts exit 0 (new-user review 6 #3)', async () => {
+    const lines = Array.from({ length: 100 }, (_, i) => JSON.stringify({ id: i, text: i % 5 === 0 ? (i % 10 === 0 ? '' : '  ') : `text ${i}` }));
+    const r = await runCli(['cat'], { input: lines.join('\n') + '\n' });
+    expect(r.stderr).toMatch(/read 100 = written 80 \+ rejected 20 \[read\/text_empty 20\]/);
+    expect(r.code).toBe(0);
+    const miss = await runCli(['cat'], { input: lines.map((l, i) => (i % 5 === 0 ? `{"id":${i}}` : l)).join('\n') + '\n' });
+    expect(miss.code).toBe(1);
+    expect(miss.stderr).toMatch(/20 of 100 records were bad input/);
   });
 
   it('passes records without text with --no-require-text', async () => {

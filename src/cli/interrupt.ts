@@ -1,9 +1,9 @@
 /**
- * What happens when a run is cut short from outside: Ctrl-C (SIGINT), a kill (SIGTERM), or the
- * reader of stdout going away (EPIPE, `| head`). The writers of the running job are aborted,
- * so no temporary file is left and no shard that looks complete is half written, then the
- * process exits: 130 for SIGINT, 143 for SIGTERM, 0 when the reader closed the pipe (it had
- * what it wanted).
+ * What happens when a run is cut short from outside: Ctrl-C (SIGINT), a kill (SIGTERM), a hang-up
+ * (SIGHUP: the terminal or ssh session closed), or the reader of stdout going away (EPIPE,
+ * `| head`). The writers of the running job are aborted, so no temporary file is left and no
+ * shard that looks complete is half written, then the process exits: 130 for SIGINT, 143 for
+ * SIGTERM, 129 for SIGHUP, 0 when the reader closed the pipe (it had what it wanted).
  */
 let cleanup: (() => Promise<void>) | null = null;
 /** Said after the interruption message (e.g. how to resume). */
@@ -37,6 +37,9 @@ export function whileRunning(abort: () => Promise<void>, note = ''): () => void 
     installed = true;
     process.on('SIGINT', () => stop(130, 'corpus-clean: interrupted; unfinished output removed\n'));
     process.on('SIGTERM', () => stop(143, 'corpus-clean: terminated; unfinished output removed\n'));
+    // Without a handler a hang-up kills the process where it stands (exit 129, no word), leaving
+    // the lock and temporaries as kill -9 does; it is the signal a long job most often gets.
+    process.on('SIGHUP', () => stop(129, 'corpus-clean: hung up (SIGHUP: its terminal or session closed); unfinished output removed\n'));
   }
   cleanup = abort;
   afterwards = note;

@@ -17,7 +17,7 @@ function interrupted(args: string[], out: string, signal: NodeJS.Signals): Promi
 }
 
 describe('signals while shards are written', () => {
-  for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130]] as const) {
+  for (const [signal, code] of [['SIGTERM', 143], ['SIGINT', 130], ['SIGHUP', 129]] as const) {
     it(`${signal}: exit ${code}, a clean message, no temporary (3 tries)`, async () => {
       const dir = await tempDir();
       dirs.push(dir);
@@ -28,7 +28,7 @@ describe('signals while shards are written', () => {
         const out = join(dir, `out${t}`);
         const r = await interrupted(['cat', input, '-o', out + '/', '--shard-records', '200', '--compress', 'gzip', '--rejects', join(out, '_rej.jsonl')], out, signal);
         expect(r.code, r.stderr).toBe(code);
-        expect(r.stderr).toMatch(signal === 'SIGINT' ? /interrupted; unfinished output removed/ : /terminated; unfinished output removed/);
+        expect(r.stderr).toMatch({ SIGINT: /interrupted; unfinished output removed/, SIGTERM: /terminated; unfinished output removed/, SIGHUP: /hung up \(SIGHUP[^\n]*; unfinished output removed/ }[signal]);
         expect(r.stderr).not.toMatch(/ERR_STREAM_DESTROYED|\n\s+at /);
         expect((await readdir(out)).filter((n) => n.startsWith('.'))).toEqual([]);
       }

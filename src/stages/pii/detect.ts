@@ -105,7 +105,11 @@ function domainEnd(text: string, at: number): number {
     e++;
   }
   while (e > at + 1 && (text.charCodeAt(e - 1) === 46 || text.charCodeAt(e - 1) === 45)) e--;
-  const dot = text.lastIndexOf('.', e - 1);
+  // The last dot of the domain, looked for between `at` and `e` only (at most 255 characters):
+  // a search back to the start of the text for every '@' made texts of many '@' and no '.'
+  // quadratic (review-hostile5 F2).
+  let dot = e - 1;
+  while (dot > at && text.charCodeAt(dot) !== 46) dot--;
   if (dot <= at + 1 || text.slice(at + 1, e).includes('..')) return -1;
   const tld = text.slice(dot + 1, e);
   if (/^[A-Za-z]{2,}$/.test(tld) || /^xn--[A-Za-z0-9-]{2,}$/i.test(tld)) return e;

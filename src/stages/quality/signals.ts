@@ -750,8 +750,9 @@ function isCodeLine(text: string, a: number, b: number): boolean {
   if (z === 59 && b - a >= 2) {
     const y = text.charCodeAt(b - 2);
     if (y === 41 || y === 93) return true;
-    const eq = text.indexOf('=', a);
-    if (eq >= 0 && eq < b) return true;
+    // Looked for in the line only: indexOf would scan to the end of the text for every line
+    // without '=' (the shape of review-hostile5 F2).
+    for (let i = a; i < b; i++) if (text.charCodeAt(i) === 61) return true;
   }
   if (b - a >= 2) {
     const c0 = text.charCodeAt(a);

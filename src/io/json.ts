@@ -258,13 +258,42 @@ export function keepExact(data: JsonObject, raw: string): void {
   EXACT.set(data, { raw, numbers: unsafeNumbersOf(raw), plain: JSON.stringify(data), hadAttrs: 'attrs' in data });
 }
 
-/** What `keepExact` remembers of a record, as JSON values: for a spill that writes records and reads them back. */
-export type ExactState = [raw: string, plain: string, hadAttrs: boolean];
+/**
+ * What `keepExact` remembers of a record, as JSON values: for a spill that writes records and
+ * reads them back (`moved`: the number texts by key path when a stage moved them, see `moveExact`).
+ */
+export type ExactState = [raw: string, plain: string, hadAttrs: boolean, moved?: Array<[string, string]>];
 
 /** The exact input `keepExact` remembers for `data`, or undefined (most records). */
 export function exactState(data: object): ExactState | undefined {
   const e = EXACT.get(data);
-  return e === undefined ? undefined : [e.raw, e.plain, e.hadAttrs];
+  if (e === undefined) return undefined;
+  return e.plain === MOVED ? [e.raw, e.plain, e.hadAttrs, [...e.numbers]] : [e.raw, e.plain, e.hadAttrs];
+}
+
+/** `plain` of a record a stage rebuilt: no serialisation equals it, so its input line is never written for it. */
+const MOVED = '\u0000moved';
+
+/**
+ * Give `to`, a record a stage built from `from` (moving fields, as `repair` does), the number
+ * texts of `from` that JavaScript cannot hold, at their new key paths: `where` maps an old path
+ * to its new one, or undefined for a value the stage dropped. A writer then gives back their
+ * digits (18446744073709551617, 1e400, -0) wherever the value still sits unchanged.
+ */
+export function moveExact(from: object, to: JsonObject, where: (path: Array<string | number>) => Array<string | number> | undefined): void {
+  const e = EXACT.get(from);
+  if (e === undefined || e.numbers.size === 0) return;
+  const numbers = new Map<string, string>();
+  for (const [p, t] of e.numbers) {
+    const q = where(JSON.parse(p) as Array<string | number>);
+    if (q !== undefined) numbers.set(JSON.stringify(q), t);
+  }
+  if (numbers.size > 0) EXACT.set(to, { raw: e.raw, numbers, plain: MOVED, hadAttrs: e.hadAttrs });
+}
+
+/** The number texts kept for `data` at `path` (JSON-encoded key path), if any. */
+export function exactNumberAt(data: object, path: Array<string | number>): string | undefined {
+  return EXACT.get(data)?.numbers.get(JSON.stringify(path));
 }
 
 /**
@@ -279,7 +308,7 @@ export function stringifyExact(data: object, value: unknown): string {
 
 /** Give a record read back from a spill what `exactState` said of the record written. */
 export function restoreExact(data: JsonObject, s: ExactState): void {
-  EXACT.set(data, { raw: s[0], numbers: unsafeNumbersOf(s[0]), plain: s[1], hadAttrs: s[2] });
+  EXACT.set(data, { raw: s[0], numbers: s[3] !== undefined ? new Map(s[3]) : unsafeNumbersOf(s[0]), plain: s[1], hadAttrs: s[2] });
 }
 
 /**

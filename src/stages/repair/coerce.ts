@@ -11,6 +11,18 @@ const TRUE = new Set(['true', 'True', 'TRUE', 'yes', 'Yes', '1']);
 const FALSE = new Set(['false', 'False', 'FALSE', 'no', 'No', '0']);
 
 /**
+ * A numeric string as a number when a double holds it as written: at most 15 significant digits,
+ * finite, not an underflow to 0 ("18446744073709551617", "1e400", "1e-400" fail: a number
+ * that cannot be held exactly is a reject, never rounded).
+ */
+function exactNumber(s: string): Coerced {
+  const n = Number(s);
+  const mantissa = s.replace(/^[+-]/, '').replace(/[eE].*$/, '').replace('.', '').replace(/^0+/, '').replace(/0+$/, '');
+  if (!Number.isFinite(n) || mantissa.length > 15 || (n === 0 && mantissa.length > 0)) return { ok: false };
+  return { ok: true, value: n, changed: true };
+}
+
+/**
  * Bring a value to a declared type where the conversion loses nothing: numeric strings to
  * numbers, `"true"`/`"false"` (and yes/no/1/0) to booleans, numbers and booleans to strings,
  * dates in common forms to ISO 8601. Anything else fails.
@@ -29,7 +41,7 @@ export function coerceValue(v: unknown, type: FieldType): Coerced {
       return { ok: false };
     case 'number':
       if (typeof v === 'number') return Number.isFinite(v) ? { ok: true, value: v, changed: false } : { ok: false };
-      if (typeof v === 'string' && NUM.test(v.trim())) return { ok: true, value: Number(v.trim()), changed: true };
+      if (typeof v === 'string' && NUM.test(v.trim())) return exactNumber(v.trim());
       return { ok: false };
     case 'boolean':
       if (typeof v === 'boolean') return { ok: true, value: v, changed: false };

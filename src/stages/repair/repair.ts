@@ -8,6 +8,31 @@ import { derive } from './derive.js';
 import type { FieldSpec, RecordSchema } from './schema.js';
 import { loadSchema, SHIPPED_SCHEMAS } from './schema.js';
 import { hasOwn, setOwn } from '../../core/own.js';
+import { exactNumberAt, moveExact } from '../../io/json.js';
+
+/**
+ * Where the values of an input object went (old key -> new key), with the same for each
+ * repaired item of an array field: how the number texts of the input follow their values.
+ */
+export interface Moves {
+  /** The input record (the owner of the exact number texts) and this object's key path in it. */
+  root: object;
+  path: Array<string | number>;
+  to: Map<string, { key: string; items?: Moves[] }>;
+}
+
+/** The new key path of an input path, or undefined when repair dropped or replaced its value. */
+function movedPath(m: Moves, path: Array<string | number>): Array<string | number> | undefined {
+  const [k, ...rest] = path;
+  const t = typeof k === 'string' ? m.to.get(k) : undefined;
+  if (t === undefined) return undefined;
+  if (t.items !== undefined && rest.length > 0 && typeof rest[0] === 'number') {
+    const sub = t.items[rest[0]];
+    const q = sub === undefined ? undefined : movedPath(sub, rest.slice(1));
+    return q === undefined ? undefined : [t.key, rest[0], ...q];
+  }
+  return [t.key, ...rest];
+}
 
 function isMissing(v: unknown, f: FieldSpec): boolean {
   if (v === undefined || v === null) return true;
@@ -26,16 +51,20 @@ export function repairObject(
   doc: Doc,
   ctx: StageContext,
   prefix = '',
+  moves?: Moves,
 ): JsonObject | string {
   const counters = ctx.stats.counters;
   const values = new Map<string, unknown>();
   const used = new Set<string>();
   const pending: FieldSpec[] = [];
+  /** The input key each field's value came from (present or aliased). */
+  const source = new Map<string, string>();
   for (const f of schema.fields) {
     used.add(f.name);
     const v = hasOwn(obj, f.name) ? obj[f.name] : undefined;
     if (!isMissing(v, f)) {
       values.set(f.name, v);
+      source.set(f.name, f.name);
       count(counters, `${prefix}${f.name}:present`);
       continue;
     }
@@ -44,6 +73,7 @@ export function repairObject(
       const av = hasOwn(obj, a) ? obj[a] : undefined;
       if (!isMissing(av, f)) {
         values.set(f.name, av);
+        source.set(f.name, a);
         used.add(a);
         count(counters, `${prefix}${f.name}:aliased`);
         found = true;
@@ -85,7 +115,15 @@ export function repairObject(
       return `type:${prefix}${f.name}`;
     }
     let value = c.value;
+    const from = source.get(f.name);
+    // A number JavaScript cannot hold (18446744073709551617, 1e400) made a string: its digits as written.
+    if (c.changed && typeof v === 'number' && f.type === 'string' && moves !== undefined && from !== undefined) {
+      const text = exactNumberAt(moves.root, [...moves.path, from]);
+      if (text !== undefined) value = text;
+    }
     if (c.changed) count(counters, `${prefix}${f.name}:coerced`);
+    // Values that are still the input's (not coerced) keep their number texts at the new key.
+    if (moves !== undefined && from !== undefined && !c.changed) moves.to.set(from, { key: f.name });
     if (f.items !== undefined) {
       const arr = value as unknown[];
       const out: unknown[] = new Array(arr.length);
@@ -95,9 +133,14 @@ export function repairObject(
           count(counters, `${prefix}${f.name}:type`);
           return `type:${prefix}${f.name}[]`;
         }
-        const r = repairObject(item as JsonObject, f.items, doc, ctx, `${prefix}${f.name}[].`);
+        const sub: Moves | undefined = moves !== undefined && from !== undefined && !c.changed ? { root: moves.root, path: [...moves.path, from, i], to: new Map() } : undefined;
+        const r = repairObject(item as JsonObject, f.items, doc, ctx, `${prefix}${f.name}[].`, sub);
         if (typeof r === 'string') return r;
         out[i] = r;
+        if (sub !== undefined) {
+          const t = moves!.to.get(from!);
+          if (t !== undefined) (t.items ??= [])[i] = sub;
+        }
       }
       value = out;
     }
@@ -108,7 +151,10 @@ export function repairObject(
   for (const k of Object.keys(obj)) {
     if (used.has(k)) continue;
     if (schema.extra === 'drop') count(counters, `${prefix}${k}:dropped`);
-    else setOwn(out, k, obj[k]);
+    else {
+      setOwn(out, k, obj[k]);
+      moves?.to.set(k, { key: k });
+    }
   }
   return out;
 }
@@ -140,8 +186,11 @@ export const repairStage: StageFactory = {
       needsText: false,
       options,
       apply(doc, ctx) {
-        const r = repairObject(doc.data, schema, doc, ctx);
+        const moves: Moves = { root: doc.data, path: [], to: new Map() };
+        const r = repairObject(doc.data, schema, doc, ctx, '', moves);
         if (typeof r === 'string') return r;
+        // Numbers JavaScript cannot hold keep their input digits where their values went (review-hostile5 F13).
+        moveExact(doc.data, r, (p) => movedPath(moves, p));
         doc.data = r;
         return undefined;
       },

@@ -1,11 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { pipeline } from '../../../src/core/pipeline.js';
 import { fromRecords, collect } from '../../../src/io/memory.js';
 import { defaultRegistry } from '../../../src/stages/index.js';
 import { loadSchema, SHIPPED_SCHEMAS, parseSchemaObject } from '../../../src/stages/repair/index.js';
 import type { Doc } from '../../../src/core/doc.js';
-import { HAS_SHARED, ROOT, SHARED } from '../../helpers/run.js';
+import { HAS_SHARED, ROOT, SHARED, runCli, tempDir } from '../../helpers/run.js';
 
 const wanjuanCc = JSON.parse(readFileSync(new URL('../../../fixtures/repair/wanjuan_cc_readme_sample.jsonl', import.meta.url) /* copy of shared/data/wanjuan */, 'utf8'));
 
@@ -102,5 +103,50 @@ describe('repair stage', () => {
     expect(() => parseSchemaObject('test', { fields: { a: { type: 'int' } } })).toThrow(/type must be one of/);
     expect(() => parseSchemaObject('test', { fields: { a: { derive: 'magic' } } })).toThrow(/derive must be one of/);
     expect(() => parseSchemaObject('test', { fields: { a: { requred: true } } })).toThrow(/unknown key 'requred'/);
+  });
+});
+
+describe('repair keeps the numbers it does not own (review-hostile5 F13)', () => {
+  const run = async (line: string, args: string[]): Promise<string> => {
+    const r = await runCli(['repair', '-', '-q', ...args], { input: `${line}\n` });
+    expect(r.code, r.stderr).toBe(0);
+    return r.stdout;
+  };
+  it('writes big integers, 1e400 and -0.0 of moved and extra fields as their input digits', async () => {
+    const out = await run('{"text":"alpha beta gamma","n":18446744073709551617,"f":1e400,"g":-0.0}', ['--schema', 'wanjuan-cc']);
+    expect(out).toContain('"n":18446744073709551617,"f":1e400,"g":-0.0}');
+    expect(out).toContain('"content":"alpha beta gamma"');
+  });
+  it('keeps nested big integers, and those of an aliased field at its new name', async () => {
+    const out = await run('{"instruction":"hi","output":"there","n":18446744073709551617,"meta":{"id":12345678901234567890123}}', ['--schema', 'alpaca']);
+    expect(out).toContain('"n":18446744073709551617,"meta":{"id":12345678901234567890123}');
+    const dir = await tempDir();
+    try {
+      const schema = join(dir, 's.yaml');
+      writeFileSync(schema, 'name: s\ntext: text\nfields:\n  text: {type: string, required: true}\n  count: {type: integer, aliases: [n]}\n  label: {type: string}\n  items: {type: array, items: {fields: {v: {type: integer}}}}\n');
+      const o2 = await run('{"text":"x","n":18446744073709551617,"label":12345678901234567890,"items":[{"v":99999999999999999999}]}', ['--schema', schema]);
+      // the aliased value at its new key, a number made a string from its digits, an item of a repaired array
+      expect(o2).toContain('"count":18446744073709551617');
+      expect(o2).toContain('"label":"12345678901234567890"');
+      expect(o2).toContain('"items":[{"v":99999999999999999999}]');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+  it('rejects a numeric string a double cannot hold as a number, never rounds it', async () => {
+    const dir = await tempDir();
+    try {
+      const schema = join(dir, 's.yaml');
+      writeFileSync(schema, 'name: s\ntext: text\nfields:\n  text: {type: string, required: true}\n  x: {type: number}\n');
+      for (const v of ['18446744073709551617', '1e400', '1.5e-400']) {
+        const r = await runCli(['repair', '-', '--schema', schema, '--max-reject-rate', '1', '--allow-empty'], { input: `{"text":"a","x":"${v}"}\n` });
+        expect(r.stdout, v).toBe('');
+        expect(r.stderr, v).toMatch(/type:x/);
+      }
+      const ok = await run('{"text":"a","x":"0.000125"}', ['--schema', schema]);
+      expect(ok).toContain('"x":0.000125');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { showPath } from '../core/fsname.js';
 import { parseTextField, textFieldLabel, type TextField } from '../core/doc.js';
 import type { RunStats } from '../core/stats.js';
@@ -20,7 +20,9 @@ export function runTextField(inputs: readonly string[]): { folder: string; field
     if (!existsSync(recipe)) return undefined;
     let field: TextField | undefined;
     try {
-      field = parseTextField((parseYaml(readFileSync(recipe, 'utf8')) as { text_field?: unknown } | null)?.text_field);
+      // yaml is loaded here, when a run folder is read, not at every command's start-up (#16).
+      const { parse } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
+      field = parseTextField((parse(readFileSync(recipe, 'utf8')) as { text_field?: unknown } | null)?.text_field);
     } catch {
       return undefined;
     }

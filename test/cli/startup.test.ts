@@ -1,6 +1,9 @@
+import { rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { builtinStages } from '../../src/stages/index.js';
 import { STAGE_MODULES, stageOnly } from '../../src/cli/stageModules.js';
+import { CLI, runNode, tempDir } from '../helpers/run.js';
 
 describe('start-up: a stage command loads only its own module', () => {
   it('every built-in stage is found where STAGE_MODULES says, as the same factory', async () => {
@@ -14,5 +17,24 @@ describe('start-up: a stage command loads only its own module', () => {
     expect(q?.help()).toContain('Usage: corpus-clean quality');
     expect(await stageOnly('run')).toBeUndefined();
     expect(await stageOnly('toString')).toBeUndefined();
+  });
+
+  // Issue #16: `quality` on a 1 KB file in <= 0.25 s wall. The YAML parser (about 90 files) came
+  // back into every stage command's start-up through the text-field note and the repair note.
+  it('a stage command over a small file loads no YAML parser and not the repair stage', async () => {
+    const dir = await tempDir();
+    try {
+      const hook = join(dir, 'loaded.cjs');
+      await writeFile(hook, "process.on('exit', () => { process.stderr.write('\\nYAML ' + Object.keys(require('module')._cache).filter((k) => k.includes('/node_modules/yaml/')).length + '\\n'); });\n");
+      const input = join(dir, 'one.jsonl');
+      await writeFile(input, JSON.stringify({ text: 'The cat sat on the mat. It was a sunny day and the cat was happy there.' }) + '\n');
+      for (const cmd of ['quality', 'normalize']) {
+        const r = await runNode(['-r', hook, CLI, cmd, input, '-o', join(dir, `${cmd}.jsonl`), '-q', '--max-reject-rate', '1']);
+        expect([0, 1], r.stderr).toContain(r.code); // quality drops the short text: exit 1, "wrote nothing"
+        expect(r.stderr, cmd).toMatch(/\nYAML 0\n/);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -4,7 +4,6 @@ import type { Command } from '../command.js';
 import type { Flag } from '../args.js';
 import { flagHelp, parse, stageFlags, stageOptionValues } from '../args.js';
 import { execute, IO_FLAGS, toStderr } from '../execute.js';
-import { loadSchema, repairOptions, SHIPPED_SCHEMAS } from '../../stages/repair/index.js';
 
 /** A subcommand that runs one stage over its inputs: `corpus-clean quality`, `corpus-clean dedup`, ... */
 export function stageCommand(factory: StageFactory, registry: StageRegistry): Command {
@@ -44,14 +43,16 @@ ${flagHelp(io)}
       for (const [alias, name] of renamed) values[name] = p.values[alias];
       // review-newuser5 #20: `repair` without --schema rewrites records into its default schema
       // (WanJuan-CC: `text` becomes `content`); say so before reading, with how to choose another.
-      const beforeRun = factory.name === 'repair' && p.values.schema === undefined ? async () => void toStderr(`corpus-clean repair: note: ${defaultSchemaNote()}`) : undefined;
+      const beforeRun = factory.name === 'repair' && p.values.schema === undefined ? async () => void toStderr(`corpus-clean repair: note: ${await defaultSchemaNote()}`) : undefined;
       return execute({ command: factory.name, inputs: p.positionals, stages: [stage], values, ...(beforeRun ? { beforeRun } : {}) });
     },
   };
 }
 
 /** What `repair` without `--schema` does: the default schema, where the text goes, and the others. */
-function defaultSchemaNote(): string {
+async function defaultSchemaNote(): Promise<string> {
+  // The repair stage's module (and its YAML schemas) only for `repair`: not at every stage command's start-up (#16).
+  const { loadSchema, repairOptions, SHIPPED_SCHEMAS } = await import('../../stages/repair/index.js');
   const name = repairOptions.schema.default;
   const schema = loadSchema(name);
   const text = schema.fields.find((f) => f.name === schema.text);

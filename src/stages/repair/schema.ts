@@ -1,7 +1,7 @@
 import { readFileSync, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { dirname, join, resolve } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { UsageError } from '../../core/errors.js';
 import { errorText, showText } from '../../core/show.js';
 import { showPath } from '../../core/fsname.js';
@@ -129,7 +129,8 @@ export function loadSchema(nameOrPath: string): RecordSchema {
   }
   let raw: unknown;
   try {
-    raw = parseYaml(readFileSync(path, 'utf8'));
+    // yaml only when a schema is read: normalize imports this module and mostly reads none (#16 start-up).
+    raw = (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(readFileSync(path, 'utf8'));
   } catch (e) {
     throw new UsageError(`schema '${showPath(path)}': ${errorText(e)}`);
   }

@@ -23,6 +23,8 @@ class ExactJson {
 }
 
 const textDecoder = new TextDecoder();
+/** Decodes a string value as it is: a leading U+FEFF is a character of the value, not a byte-order mark. */
+const stringDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /** Records handed downstream at a time; a row group is cut into batches of this size. */
 const BATCH = 1000;
@@ -70,6 +72,11 @@ function isoFrom(units: bigint, perSecond: bigint, digits: number): string {
  * `Date` objects, which keep milliseconds only: microsecond timestamps would lose digits).
  */
 export const PARQUET_PARSERS = {
+  /**
+   * A string value with every character it holds: hyparquet's default decoder is a plain
+   * `TextDecoder`, which drops a leading U+FEFF from each value (review-hostile5 F7).
+   */
+  stringFromBytes: (bytes: Uint8Array | undefined): string | undefined => (bytes === undefined || bytes === null ? bytes : stringDecoder.decode(bytes)),
   timestampFromMilliseconds: (ms: bigint): string => new Date(Number(ms)).toISOString(),
   timestampFromMicroseconds: (us: bigint): string => isoFrom(us, 1_000_000n, 6),
   timestampFromNanoseconds: (ns: bigint): string => isoFrom(ns, 1_000_000_000n, 9),

@@ -62,6 +62,22 @@ ${flagHelp(TASK_FLAGS)}
         process.stderr.write(`corpus-clean task: ${name}: already done\n`);
         return 0;
       }
+      // A unit reads what every unit of the earlier phases left: run before them, it would take
+      // seals not yet written for damage and un-mark finished units (review-hostile5 F14).
+      for (let q = 0; q < phase; q++) {
+        const pq = plan.phases[q];
+        let missing = 0;
+        let first = -1;
+        for (let u = 0; u < pq.units; u++) {
+          if (!isDone(dir, pq.id, u)) {
+            missing++;
+            if (first < 0) first = u;
+          }
+        }
+        if (missing > 0) {
+          throw new Error(`${name} needs every unit of the earlier phases; phase ${pq.id}: ${missing} of ${pq.units} units not done (e.g. ${pq.kind === 'tasks' ? 'task' : 'unit'} ${first}: corpus-clean task ${showPath(dir)} --phase ${q} --unit ${first}); nothing was changed`);
+        }
+      }
       const t = performance.now();
       tuneV8();
       await runUnit(dir, plan, await buildStages(plan, registry, phase), phase, unit);

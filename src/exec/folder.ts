@@ -16,8 +16,8 @@ const RUN_NAMES = ['_plan.json', '_SUCCESS', '_FAILED', '_stats.json', '_rejects
 const isShard = (n: string): boolean => /^part-\d{5,}(-\d{5,})?\.jsonl(\.gz|\.zst)?$/.test(n);
 
 /**
- * What `prepareFolder` found: `finished` is a finished run of the same plan whose last steps
- * (its report, the removal of `_work/`) a kill cut short: the rerun does only those.
+ * What `prepareFolder` found: `finished` is a finished run of the same plan over unchanged inputs:
+ * the rerun does only the last steps a kill may have cut short (its report, the removal of `_work/`).
  */
 export type FolderState = 'fresh' | 'resume' | 'finished';
 
@@ -78,9 +78,12 @@ export async function prepareFolder(dir: string, plan: Plan, overwrite: boolean,
     const diff = earlier === undefined ? [] : planDifference(earlier, plan);
     throw new UsageError(`output folder '${showPath(dir)}' holds an unfinished run of a different recipe, inputs or settings${diff.length > 0 ? ` (${diff.slice(0, 3).join('; ')})` : earlier === undefined ? ' (its _plan.json does not read)' : ''}; pass --overwrite to start again`);
   }
-  if (!overwrite && existsSync(successPath(dir)) && leftovers(dir).length > 0) {
+  // A finished run of the same plan over unchanged inputs: the rerun has nothing to do but the
+  // last steps a kill may have cut short (its report, the removal of _work/), as datatrove skips
+  // tasks whose completion marker exists, so a retry wrapper gets the run's own exit code.
+  if (!overwrite && existsSync(successPath(dir))) {
     const earlier = await readFile(planPath(dir), 'utf8').then((t) => JSON.parse(t) as Plan, () => undefined);
-    if (earlier !== undefined && planKey(earlier) === planKey(plan)) return 'finished';
+    if (earlier !== undefined && planKey(earlier) === planKey(plan) && changedInputs(earlier, plan).length === 0) return 'finished';
   }
   if (!overwrite) {
     const shown = old.find((n) => n !== '_plan.json') ?? old[0];

@@ -74,7 +74,7 @@ describe('corpus-clean run', { timeout: 60_000 }, () => {
     const dir = await tempDir();
     const out = join(dir, 'out');
     expect((await runCli(['run', 'rules/recipes/sample.yaml', '-o', out])).code).toBe(0);
-    const again = await runCli(['run', 'rules/recipes/sample.yaml', '-o', out]);
+    const again = await runCli(['run', 'rules/recipes/sample.yaml', '-o', out, '--task-size', '1MB']);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/already holds .* from an earlier run; remove them or pass --overwrite/);
     expect((await runCli(['run', 'rules/recipes/sample.yaml', '-o', out, '--overwrite'])).code).toBe(0);

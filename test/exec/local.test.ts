@@ -105,13 +105,18 @@ describe('run on local workers', () => {
     expect(existsSync(join(out, '_SUCCESS'))).toBe(true);
   }, 300_000);
 
-  it('refuses a finished run folder as output unless --overwrite, and an unfinished one of another plan', async () => {
+  it('a finished run folder: the same command has nothing to do, another is refused unless --overwrite; an unfinished one of another plan too', async () => {
     const dir = await temp();
     const out = join(dir, 'o');
     expect((await runCli([...SAMPLE, '-o', out])).code).toBe(0);
     const again = await runCli([...SAMPLE, '-o', out]);
-    expect(again.code).toBe(2);
-    expect(again.stderr).toMatch(/already holds .* from an earlier run/);
+    expect(again.code, again.stderr).toBe(0);
+    const said = await runCli([...SAMPLE.filter((a) => a !== '-q'), '-o', out]);
+    expect(said.code, said.stderr).toBe(0);
+    expect(said.stderr).toMatch(/already a finished run of this command over the same inputs .*: nothing to do/);
+    const another = await runCli([...SAMPLE, '-o', out, '--task-size', '1MB']);
+    expect(another.code).toBe(2);
+    expect(another.stderr).toMatch(/already holds .* from an earlier run/);
     await rm(join(out, '_SUCCESS'));
     const other = await runCli([...SAMPLE, '-o', out, '--task-size', '1MB']);
     expect(other.code).toBe(2);

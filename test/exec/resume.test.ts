@@ -115,10 +115,11 @@ describe('a run killed after its _SUCCESS (hostile review 2 L3)', () => {
     expect(undated(await readFile(join(out, '_report.html'), 'utf8'))).toBe(undated(html));
     expect(await readFile(join(out, '_stats.json'), 'utf8')).toBe(stats);
     expect(await runOutput(out)).toEqual(before);
-    // Nothing left to finish: refused as any finished run.
+    // Nothing left to finish: nothing to do, the run's own exit code (new-user review 6 #6).
     const third = await runCli(args);
-    expect(third.code).toBe(2);
-    expect(third.stderr).toMatch(/already holds .* from an earlier run; remove them or pass --overwrite/);
+    expect(third.code, third.stderr).toBe(0);
+    expect(third.stderr).toMatch(/is already a finished run of this command over the same inputs \(_SUCCESS: read \d+ = written \d+ \+ rejected \d+\): nothing to do; pass --overwrite to run it again/);
+    expect(await runOutput(out)).toEqual(before);
     // The merge command finishes the same leftovers.
     await mkdir(join(out, '_work'));
     const merge = await runCli(['merge', out]);

@@ -2,7 +2,7 @@ import type { SkippedInput } from '../../io/inputs.js';
 import { writeStdoutSync } from '../../io/stdout.js';
 import { readFile } from 'node:fs/promises';
 import { progressWanted } from '../../exec/progress.js';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { stringify, parse as parseYaml } from 'yaml';
 import { UsageError } from '../../core/errors.js';
@@ -276,7 +276,10 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
       if (state === 'finished') {
         // Killed after its _SUCCESS (before its report or the removal of _work/): finish those only.
         const done = await finishLeftovers(dir, 'run', say);
-        if (!v.quiet) say(`corpus-clean run: '${showPath(dir)}' is a finished run of this command (${SUCCESS}) whose last steps were cut short: ${done.length > 0 ? done.join(' and ') : 'nothing done'}; its accounting is in ${showPath(join(dir, '_stats.json'))}`);
+        if (!v.quiet) {
+          if (done.length > 0) say(`corpus-clean run: '${showPath(dir)}' is a finished run of this command (${SUCCESS}) whose last steps were cut short: ${done.join(' and ')}; its accounting is in ${showPath(join(dir, '_stats.json'))}`);
+          else say(`corpus-clean run: '${showPath(dir)}' is already a finished run of this command over the same inputs (${SUCCESS}${accounting(dir)}): nothing to do; pass --overwrite to run it again`);
+        }
         return successCode(await readFile(join(dir, SUCCESS), 'utf8'));
       }
       await makeDir(dir, 'output folder');
@@ -420,4 +423,14 @@ export async function runRecipe(recipe: string, options: RunRecipeOptions = {}):
   const statsFile = join(output, '_stats.json');
   const stats = existsSync(statsFile) ? (JSON.parse(await readFile(statsFile, 'utf8')) as Record<string, unknown>) : null;
   return { code, output, stats, accounting, messages };
+}
+
+/** `: read N = written W + rejected R` from a finished run's _stats.json, or '' when it does not read. */
+function accounting(dir: string): string {
+  try {
+    const s = JSON.parse(readFileSync(join(dir, '_stats.json'), 'utf8')) as { read?: unknown; written?: unknown; rejected?: unknown };
+    return typeof s.read === 'number' ? `: read ${s.read} = written ${String(s.written)} + rejected ${String(s.rejected)}` : '';
+  } catch {
+    return '';
+  }
 }

@@ -203,3 +203,31 @@ describe('dedup-disk removes its work folder when it succeeds', () => {
     await rm(dir, { recursive: true, force: true });
   }, 120_000);
 });
+
+describe('dedup-disk: damaged signature files its last step reads', () => {
+  it('record numbers scrambled in place (same size) are named and their task redone, not other records dropped (hostile review 4 P2 sibling)', async () => {
+    const dir = await tempDir();
+    const input = join(ROOT, 'fixtures/dedup');
+    const work = join(dir, 'work');
+    const args = (o: string): string[] => ['dedup-disk', input, '--work', work, '--keep-work', '-o', join(dir, o), '-q', '--max-reject-rate', '1'];
+    expect((await runCli(args('first.jsonl'))).code).toBe(0);
+    const first = await readFile(join(dir, 'first.jsonl'), 'utf8');
+    const g = join(work, '_work', 'global', '0');
+    const lists = (await readdir(join(g, 'removed'))).filter((n) => n.endsWith('.jsonl')).sort();
+    let task = '';
+    for (const n of lists) if ((await readFile(join(g, 'removed', n))).length > 0) { task = n.slice(0, -'.jsonl'.length); break; }
+    expect(task).not.toBe('');
+    // The 1-based record numbers (uint32): each one moved on by one, so removals would land on other records.
+    const p = join(g, 'sigs', `${task}.lines`);
+    const b = await readFile(p);
+    for (let i = 0; i < b.length; i += 4) b.writeUInt32LE(b.readUInt32LE(i) + 1, i);
+    await writeFile(p, b);
+    const bad = await runCli(args('second.jsonl'));
+    expect(bad.code, bad.stderr).toBe(1);
+    expect(bad.stderr).toMatch(new RegExp(`sigs/${task}\\.lines is damaged: its CRC-32 is not the one written \\(0x[0-9a-f]{8}\\); it was removed and task ${Number(task)} of phase \\S+ un-marked`));
+    const again = await runCli(args('third.jsonl'));
+    expect(again.code, again.stderr).toBe(0);
+    expect(await readFile(join(dir, 'third.jsonl'), 'utf8')).toBe(first);
+    await rm(dir, { recursive: true, force: true });
+  });
+});

@@ -168,12 +168,12 @@ describe('a damaged spill in _work (hostile review 2 L7)', () => {
 // failed every rerun the same way (or, a flipped byte, changed the dedup decisions silently).
 describe('damaged files of global stages in _work', () => {
   /** A finished run of the sample recipe (`ref`) and one stopped by a unit failing (`out`; `args` rerun it). */
-  async function stoppedAt(unit: string): Promise<{ ref: string; out: string; args: string[] }> {
+  async function stoppedAt(unit: string, base: string[] = SAMPLE): Promise<{ ref: string; out: string; args: string[] }> {
     const dir = await temp();
     const ref = join(dir, 'ref');
-    expect((await runCli([...SAMPLE, '-o', ref])).code).toBe(0);
+    expect((await runCli([...base, '-o', ref])).code).toBe(0);
     const out = join(dir, 'o');
-    const args = [...SAMPLE, '-o', out, '--workers', '1'];
+    const args = [...base, '-o', out, '--workers', '1'];
     expect((await runCli(args, { env: { CORPUS_CLEAN_FAIL_UNIT: unit } })).code).toBe(1);
     return { ref, out, args };
   }
@@ -213,6 +213,83 @@ describe('damaged files of global stages in _work', () => {
     expect(all).toMatch(/unit 3 of phase 3-dedup-bands failed: .*bands\/0003\/000004\.bkt is damaged: it holds 0 bytes, \d+ were written; it was removed and task 4 of phases 0-tasks, 2-tasks un-marked/);
     expect(await runOutput(out)).toEqual(await runOutput(ref));
   }, 400_000);
+
+  // Damage that keeps a file's size (a bad sector, a faulty copy) in files read a piece at a time
+  // (hostile review 4 P2): each piece read is checked against its own CRC-32.
+  /** XOR `[from, to)` of a file with 0xa5: same size, every byte changed. */
+  const scramble = async (path: string, from = 0, to?: number): Promise<void> => {
+    const b = await readFile(path);
+    for (let i = from; i < (to ?? b.length); i++) b[i] ^= 0xa5;
+    await writeFile(path, b);
+  };
+  it('MinHash: the shingle sets of a task scrambled (same size) before the cluster reads them: that task is redone, not near-duplicates kept (P2)', async () => {
+    const { ref, out, args } = await stoppedAt('4-dedup-cluster/0');
+    // Task 2 has near-duplicates (its removal list is not empty: the test above flips it), so the cluster reads its sets.
+    await scramble(join(out, '_work', 'global', '1', 'sigs', '000002.set'));
+    const all = (await rerunToEnd(args, 3)).join('\n');
+    expect(all).toMatch(/unit 0 of phase 4-dedup-cluster failed: .*sigs\/000002\.set is damaged: the shingle set of its record \d+ is not the one written \(its CRC-32 differs\); it was removed and task 2 of phases 0-tasks, 2-tasks un-marked/);
+    expect(await runOutput(out)).toEqual(await runOutput(ref));
+  }, 400_000);
+  it('MinHash with verify: signature: the signatures of a task scrambled (same size) are found the same way (P2)', async () => {
+    const dir = await temp();
+    const recipe = join(dir, 'sig.yaml');
+    const sample = await readFile(join(ROOT, 'rules/recipes/sample.yaml'), 'utf8');
+    await writeFile(recipe, sample.replace('../../fixtures/sample', JSON.stringify(join(ROOT, 'fixtures/sample'))).replace(/method: minhash/, 'method: minhash\n      verify: signature'));
+    const { ref, out, args } = await stoppedAt('4-dedup-cluster/0', ['run', recipe, ...SAMPLE.slice(2)]);
+    await scramble(join(out, '_work', 'global', '1', 'sigs', '000002.sig'));
+    const all = (await rerunToEnd(args, 3)).join('\n');
+    expect(all).toMatch(/unit 0 of phase 4-dedup-cluster failed: .*sigs\/000002\.sig is damaged: the signature of its record \d+ is not the one written \(its CRC-32 differs\); it was removed and task 2 of phases 0-tasks, 2-tasks un-marked/);
+    expect(await runOutput(out)).toEqual(await runOutput(ref));
+  }, 400_000);
+  it('exact dedup: a key changed in place (same size) in the section a partition reads, and a record number changed in a removal list, are redone by their writers (P2)', async () => {
+    // Keys: stop at partition 1 (it has duplicates: the test above cuts its list) and change the
+    // key of a line whose key another line repeats, so that the duplicate would be kept.
+    const k = await stoppedAt('1-dedup-partitions/1');
+    const g = join(k.out, '_work', 'global', '0');
+    const offsetsOf = async (p: string): Promise<number[]> => {
+      const x = JSON.parse(await readFile(p + '.idx', 'utf8')) as number[] | { offsets: number[] };
+      return Array.isArray(x) ? x : x.offsets;
+    };
+    const seen = new Set<string>();
+    let target: { task: number; at: number } | undefined;
+    for (let t = 0; target === undefined && existsSync(join(g, 'keys', `00000${t}.tsv`)); t++) {
+      const p = join(g, 'keys', `00000${t}.tsv`);
+      const off = await offsetsOf(p);
+      const text = (await readFile(p)).subarray(off[1], off[2]).toString('latin1');
+      let at = 0;
+      for (const line of text.split('\n').filter((l) => l !== '')) {
+        const key = line.split('\t').slice(0, 2).join('\t');
+        if (seen.has(key)) {
+          // The last digit of the key's low half.
+          target = { task: t, at: off[1] + at + line.indexOf('\t', line.indexOf('\t') + 1) - 1 };
+          break;
+        }
+        seen.add(key);
+        at += line.length + 1;
+      }
+    }
+    expect(target).toBeDefined();
+    const keys = join(g, 'keys', `00000${target!.task}.tsv`);
+    const kb = await readFile(keys);
+    kb[target!.at] = kb[target!.at] === 0x39 ? 0x30 : kb[target!.at] + 1;
+    await writeFile(keys, kb);
+    const all = (await rerunToEnd(k.args, 3)).join('\n');
+    expect(all).toMatch(new RegExp(`unit 1 of phase 1-dedup-partitions failed: .*keys/00000${target!.task}\\.tsv is damaged: section 1's CRC-32 is not the one written; it was removed and task ${target!.task} of phase 0-tasks un-marked`));
+    expect(await runOutput(k.out)).toEqual(await runOutput(k.ref));
+
+    // Removal list: stop at the apply and change the last digit of a record number.
+    const r = await stoppedAt('2-tasks/0');
+    const list = join(r.out, '_work', 'global', '0', 'removed', '000001.tsv');
+    const off = await offsetsOf(list);
+    const task = off.findIndex((o, i) => i + 1 < off.length && off[i + 1] > o);
+    const lb = await readFile(list);
+    const digit = lb.indexOf(0x09, off[task]) - 1;
+    lb[digit] = lb[digit] === 0x39 ? 0x30 : lb[digit] + 1;
+    await writeFile(list, lb);
+    const all2 = (await rerunToEnd(r.args, 3)).join('\n');
+    expect(all2).toMatch(new RegExp(`task ${task} of phase 2-tasks \\(.*\\) failed: .*removed/000001\\.tsv is damaged: section ${task}'s CRC-32 is not the one written; it was removed and unit 1 of phase 1-dedup-partitions un-marked`));
+    expect(await runOutput(r.out)).toEqual(await runOutput(r.ref));
+  }, 600_000);
 
   it('exact dedup: a removal list cut short and a keys file flipped in its offsets are redone by their writers (partition, task)', async () => {
     const { ref, out, args } = await stoppedAt('2-tasks/0');

@@ -1,6 +1,6 @@
 import { writeStdoutSync } from '../../io/stdout.js';
 import { existsSync, readFileSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Stage } from '../../core/stage.js';
 import { LOCK_NAME, lockOutput } from '../../io/outputs.js';
 import { readdir, rm, rmdir, stat } from 'node:fs/promises';
@@ -215,13 +215,16 @@ async function onWork(work: string, plan: Plan, stage: Stage, job: Job, prepared
   if (!quiet) process.stderr.write(`corpus-clean dedup-disk: decisions made in ${secs} s; writing the kept records\n`);
   // The removal lists step 4 reads are checked against the seal their clustering unit wrote: a
   // damaged one (a finished or killed work folder) is removed and that unit redone by the next
-  // run, never trusted (it would write near-duplicates, or drop records, without a word).
+  // run, never trusted (it would write near-duplicates, or drop records, without a word). So are
+  // the signature metas, record numbers and sources it reads (each task's seal).
   try {
     checkSeal(globalDir(work, 0), { step: 1, unit: 0 });
+    const step4 = (rel: string): boolean => rel.startsWith(`sigs${sep}`) && (rel.endsWith('.json') || rel.endsWith('.lines') || rel.endsWith('.src'));
+    for (let t = 0; t < tasks.length; t++) checkSeal(globalDir(work, 0), { task: t }, step4);
   } catch (e) {
     if (!(e instanceof WorkDamage)) throw e;
     const err = await redoWorkWriter(work, plan, 0, e);
-    process.stderr.write(`corpus-clean dedup-disk: error: ${err.message}\ncorpus-clean dedup-disk: run the same command again: it redoes that step (finished units are kept in ${showPath(work)})\n`);
+    process.stderr.write(`corpus-clean dedup-disk: error: ${err.message}\ncorpus-clean dedup-disk: run the same command again: it redoes what was un-marked (finished units are kept in ${showPath(work)})\n`);
     o.said.kept = true;
     return ExitCode.dataOrIo;
   }

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import type { KeepPolicy } from '../policy.js';
 import { compareSurvival } from '../policy.js';
 import type { ShardMeta } from './files.js';
-import { BUCKET_ENTRY, EDGE, RecordReader, bucketPath, edgePath, sigPath } from './files.js';
+import { BUCKET_ENTRY, EDGE, RecordChecks, RecordReader, bucketPath, edgePath, sigPath } from './files.js';
 import { makeDirSync } from '../../../io/dirs.js';
 
 /** The metadata of every shard signed in `workDir`, by shard index. */
@@ -36,6 +36,8 @@ export class SignatureStore {
   constructor(
     private readonly workDir: string,
     readonly k: number,
+    /** Record CRC-32s to check each signature read against (none: not checked). */
+    private readonly checks?: RecordChecks,
   ) {
     this.bytes = Buffer.alloc(k * 4);
   }
@@ -48,6 +50,7 @@ export class SignatureStore {
       this.fds.set(shard, fd);
     }
     readSync(fd, this.bytes, 0, this.bytes.length, rec * this.k * 4);
+    this.checks?.signature(shard, rec, this.bytes);
     for (let i = 0; i < this.k; i++) out[i] = this.bytes.readInt32LE(i * 4);
     return out;
   }

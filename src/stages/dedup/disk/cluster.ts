@@ -11,7 +11,7 @@ import { compareSurvival } from '../policy.js';
 import { similarity } from '../signature.js';
 import type { VerifyMode } from '../verify.js';
 import { jaccardSorted, passes, shingleSet } from '../verify.js';
-import { EDGE, edgePath, linesPath, removedPath, setOffsetsPath, setPath, sourcesPath } from './files.js';
+import { EDGE, RecordChecks, edgePath, linesPath, removedPath, setOffsetsPath, setPath, sourcesPath } from './files.js';
 import { SignatureStore, loadMetas, resolveByQuality } from './buckets.js';
 import { makeDirSync } from '../../../io/dirs.js';
 
@@ -55,7 +55,11 @@ export class SetStore {
   private readonly fds = new Map<number, number>();
   private readonly offsets = new Map<number, Float64Array>();
 
-  constructor(private readonly workDir: string) {}
+  constructor(
+    private readonly workDir: string,
+    /** Record CRC-32s to check each set read against (none: not checked). */
+    private readonly checks?: RecordChecks,
+  ) {}
 
   /** The shingle set of record `rec` of `shard`, sorted without repeats (a new array). */
   read(shard: number, rec: number): Int32Array {
@@ -73,6 +77,7 @@ export class SetStore {
     const start = off[rec];
     const out = new Int32Array(off[rec + 1] - start);
     readSync(fd, new Uint8Array(out.buffer), 0, out.byteLength, start * 4);
+    this.checks?.set(shard, rec, new Uint8Array(out.buffer));
     return shingleSet(out);
   }
 
@@ -123,8 +128,11 @@ export function clusterBuckets(workDir: string, bands: number, job: ClusterJob):
   if (job.verify === 'exact' && metas.some((m) => m.records > 0 && m.verify !== 'exact')) {
     throw new Error("clusterBuckets: verify 'exact' needs shards signed with verify 'exact' (their shingle sets)");
   }
-  const sigs = new SignatureStore(workDir, k);
-  const sets = new SetStore(workDir);
+  // Signatures and sets are read at the candidates only: each one read is checked against its
+  // record CRC-32 (a damaged one throws RecordDamage instead of changing a decision).
+  const checks = new RecordChecks(workDir);
+  const sigs = new SignatureStore(workDir, k, checks);
+  const sets = new SetStore(workDir, checks);
   const sigA = new Int32Array(k);
   const sigB = new Int32Array(k);
   let cachedRoot = -1;

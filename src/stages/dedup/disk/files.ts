@@ -8,6 +8,9 @@
  * - `sigs/<shard>.set`   — with `verify: 'exact'`: each record's shingle hashes (int32, as shingled), concatenated
  * - `sigs/<shard>.src`   — optional: the source (`file:line`) of each signed record, one JSON string a line
  * - `sigs/<shard>.setoff`— where each record's set starts in `.set`, in values (float64, records + 1)
+ * - `sigs/<shard>.crc`   — per signed record, the CRC-32 of its signature's bytes and of its set's
+ *                          bytes (uint32 pairs; 0 without sets): step 3 reads signatures and sets
+ *                          at its candidates only, and checks each one it reads against these
  * - `bands/<band>/<shard>.bkt` — `BUCKET_ENTRY` records sorted by (key, record)
  * - `edges/<band>.edg`   — candidates found in that band: member → best member of its bucket (`EDGE` records)
  * - `removed/<shard>.jsonl` — the records to drop: `{line, survivor, similarity}`
@@ -15,8 +18,9 @@
  * `<shard>` is the shard's index in the run's sorted shard list, zero-padded to 6 digits.
  * Binary files are little-endian typed-array dumps.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
 import { join } from 'node:path';
+import { crc32 } from '../../../io/crc32.js';
 import type { VerifyMode } from '../verify.js';
 
 /** Bytes of one bucket entry: key hi, key lo (int32), shard, record (uint32), score (float64). */
@@ -55,6 +59,7 @@ export const scoresPath = (dir: string, shard: number): string => join(dir, 'sig
 export const sourcesPath = (dir: string, shard: number): string => join(dir, 'sigs', `${shardName(shard)}.src`);
 export const setPath = (dir: string, shard: number): string => join(dir, 'sigs', `${shardName(shard)}.set`);
 export const setOffsetsPath = (dir: string, shard: number): string => join(dir, 'sigs', `${shardName(shard)}.setoff`);
+export const recordCrcPath = (dir: string, shard: number): string => join(dir, 'sigs', `${shardName(shard)}.crc`);
 export const bucketPath = (dir: string, band: number, shard: number): string =>
   join(dir, 'bands', String(band).padStart(4, '0'), `${shardName(shard)}.bkt`);
 export const edgePath = (dir: string, band: number): string => join(dir, 'edges', `${String(band).padStart(4, '0')}.edg`);
@@ -100,5 +105,58 @@ export class RecordReader {
 
   close(): void {
     closeSync(this.fd);
+  }
+}
+
+/** A signature or shingle set read back that is not the one its shard's signer wrote (its record CRC-32 differs). */
+export class RecordDamage extends Error {
+  /** What is wrong, without the path (for `WorkDamage`). */
+  readonly what: string;
+  constructor(
+    readonly path: string,
+    readonly shard: number,
+    readonly record: number,
+    kind: 'signature' | 'shingle set',
+  ) {
+    const what = `the ${kind} of its record ${record} is not the one written (its CRC-32 differs)`;
+    super(`${path} is damaged: ${what}`);
+    this.what = what;
+  }
+}
+
+/**
+ * The record CRC-32s of the shards (`sigs/<shard>.crc`), loaded per shard on first use: a
+ * signature or set read at a candidate is checked against them, so the check costs what is
+ * read, not the whole file. A shard signed before these files existed has none and is not
+ * checked (its seal, which would list the file, does not).
+ */
+export class RecordChecks {
+  private readonly crcs = new Map<number, Uint32Array | null>();
+
+  constructor(private readonly workDir: string) {}
+
+  private of(shard: number): Uint32Array | null {
+    let c = this.crcs.get(shard);
+    if (c === undefined) {
+      const p = recordCrcPath(this.workDir, shard);
+      if (existsSync(p)) {
+        const b = readFileSync(p);
+        c = new Uint32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.length - (b.length % 4)));
+      } else c = null;
+      this.crcs.set(shard, c);
+    }
+    return c;
+  }
+
+  /** Check the signature bytes of record `rec` of `shard`; throws `RecordDamage`. */
+  signature(shard: number, rec: number, bytes: Uint8Array): void {
+    const c = this.of(shard);
+    if (c !== null && (2 * rec >= c.length || crc32(bytes) !== c[2 * rec])) throw new RecordDamage(sigPath(this.workDir, shard), shard, rec, 'signature');
+  }
+
+  /** Check the shingle-set bytes of record `rec` of `shard`; throws `RecordDamage`. */
+  set(shard: number, rec: number, bytes: Uint8Array): void {
+    const c = this.of(shard);
+    if (c !== null && (2 * rec + 1 >= c.length || crc32(bytes) !== c[2 * rec + 1])) throw new RecordDamage(setPath(this.workDir, shard), shard, rec, 'shingle set');
   }
 }

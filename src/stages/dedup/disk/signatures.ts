@@ -16,7 +16,8 @@ import { WARM_AFTER, warmMinHash } from '../warm.js';
 import { bandKeys } from '../buckets.js';
 import { qualityScore } from '../policy.js';
 import type { ShardMeta } from './files.js';
-import { BUCKET_ENTRY, bucketPath, linesPath, scoresPath, setOffsetsPath, setPath, sigMetaPath, sigPath, sourcesPath } from './files.js';
+import { BUCKET_ENTRY, bucketPath, linesPath, recordCrcPath, scoresPath, setOffsetsPath, setPath, sigMetaPath, sigPath, sourcesPath } from './files.js';
+import { crc32 } from '../../../io/crc32.js';
 import { makeDirSync } from '../../../io/dirs.js';
 
 /** Options of `computeSignatures`. */
@@ -71,6 +72,8 @@ export class SignatureWriter {
   private readonly keys: Growable;
   private readonly lines: number[] = [];
   private readonly scores: number[] = [];
+  /** Per record, the CRC-32 of its signature bytes and of its set bytes (files.ts `.crc`). */
+  private readonly crcs: number[] = [];
   private readonly sources: string[] | undefined;
   private readonly keyScratch: Int32Array;
   /** Lines (or records) seen, records without shingles, and lines that were not usable records. */
@@ -121,9 +124,12 @@ export class SignatureWriter {
     const k = this.k;
     const sig = this.sigBuf.subarray(this.inChunk * k, (this.inChunk + 1) * k);
     signatureInto(sh, this.perm, sig);
-    if (this.setOut !== undefined) {
+    this.crcs.push(crc32(new Uint8Array(sig.buffer, sig.byteOffset, sig.byteLength)));
+    if (this.setOut === undefined) this.crcs.push(0);
+    else {
       // The shingles as they come (a copy): step 3 makes the sets of the few records it checks.
       const raw = sh.slice();
+      this.crcs.push(crc32(new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength)));
       this.setValues += raw.length;
       this.setOffsets.push(this.setValues);
       if (!this.setOut.write(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength))) await once(this.setOut, 'drain');
@@ -154,6 +160,7 @@ export class SignatureWriter {
     }
     const m = this.lines.length;
     writeFileSync(linesPath(workDir, shardIndex), new Uint32Array(this.lines));
+    writeFileSync(recordCrcPath(workDir, shardIndex), new Uint32Array(this.crcs));
     const scoreArr = new Float64Array(this.scores);
     writeFileSync(scoresPath(workDir, shardIndex), scoreArr);
     if (this.sources !== undefined) writeFileSync(sourcesPath(workDir, shardIndex), this.sources.map((s) => JSON.stringify(s)).join('\n') + (m > 0 ? '\n' : ''));

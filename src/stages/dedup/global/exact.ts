@@ -17,7 +17,8 @@ import type { Stage } from '../../../core/stage.js';
 import { KeyTable } from '../buckets.js';
 import { EXACT_REASON, loadHash64, normalizeForExact } from '../exact.js';
 import { makeDirSync } from '../../../io/dirs.js';
-import { checkSeal, sealFiles, WorkDamage } from '../../../core/workSeal.js';
+import { checkSeal, sealFiles, sealPath, WorkDamage, type WorkWriter } from '../../../core/workSeal.js';
+import { crc32 } from '../../../io/crc32.js';
 
 /** Partitions for a run of `tasks` tasks: a function of the input alone. */
 export function exactPartitions(tasks: number): number {
@@ -34,35 +35,52 @@ function writeWhole(path: string, text: string | Buffer): void {
   renameSync(path + '.tmp', path);
 }
 
-/** Byte offsets of each partition (or task) section in a file, from its `.idx` sidecar. */
-function sections(path: string): number[] {
-  return JSON.parse(readFileSync(path + '.idx', 'utf8')) as number[];
+/**
+ * A sectioned file's `.idx` sidecar: the byte offset of each partition (or task) section and,
+ * since the sections are read one per unit (every partition reads a section of every task's
+ * keys, every task a section of every partition's list), each section's CRC-32, checked when the
+ * section is read. An `.idx` written before the section CRCs is a plain array of offsets.
+ */
+interface Sections {
+  offsets: number[];
+  crcs?: number[];
 }
 
-function readSection(path: string, offsets: number[], i: number): string {
+function sections(path: string): Sections {
+  const x = JSON.parse(readFileSync(path + '.idx', 'utf8')) as number[] | Sections;
+  return Array.isArray(x) ? { offsets: x } : x;
+}
+
+/** Section `i` of a sectioned file, checked against its CRC-32 (a mismatch throws `WorkDamage` naming `writer`). */
+function readSection(path: string, idx: Sections, i: number, writer: WorkWriter, workDir: string): string {
+  const { offsets, crcs } = idx;
   const len = offsets[i + 1] - offsets[i];
-  if (len === 0) return '';
-  const fd = openSync(path, 'r');
-  try {
-    const b = Buffer.alloc(len);
-    readSync(fd, b, 0, len, offsets[i]);
-    return b.toString('utf8');
-  } finally {
-    closeSync(fd);
+  const b = Buffer.alloc(len);
+  if (len > 0) {
+    const fd = openSync(path, 'r');
+    try {
+      readSync(fd, b, 0, len, offsets[i]);
+    } finally {
+      closeSync(fd);
+    }
   }
+  if (crcs !== undefined && crc32(b) !== crcs[i]) throw new WorkDamage(path, `section ${i}'s CRC-32 is not the one written`, writer, sealPath(workDir, writer));
+  return b.toString('utf8');
 }
 
-/** Lines grouped into sections, written as one file plus the byte offset of each section. */
+/** Lines grouped into sections, written as one file plus each section's byte offset and CRC-32. */
 function writeSections(path: string, groups: string[][]): void {
   const offsets = [0];
+  const crcs: number[] = [];
   const parts: Buffer[] = [];
   for (const g of groups) {
     const b = Buffer.from(g.join(''));
     parts.push(b);
     offsets.push(offsets[offsets.length - 1] + b.length);
+    crcs.push(crc32(b));
   }
   writeWhole(path, Buffer.concat(parts));
-  writeWhole(path + '.idx', JSON.stringify(offsets));
+  writeWhole(path + '.idx', JSON.stringify({ offsets, crcs } satisfies Sections));
 }
 
 /** The phased form of `dedup --exact`. */
@@ -105,11 +123,12 @@ export function exactGlobal(): GlobalStage {
             let removed = 0;
             for (let t = 0; t < scope.tasks; t++) {
               const p = keysPath(scope.workDir, t);
-              // Every partition reads a section of every task's keys: checked by size here (a
-              // CRC-32 of the whole file per partition would read it once per partition), and
-              // each line by its form below.
+              // Every partition reads a section of every task's keys: the file is checked by size
+              // here (a CRC-32 of the whole file per partition would read it once per partition),
+              // the section read by its own CRC-32 (in the `.idx`, itself checked whole), and each
+              // line by its form below.
               checkSeal(scope.workDir, { task: t }, undefined, (rel) => rel.endsWith('.idx'));
-              const text = readSection(p, sections(p), part);
+              const text = readSection(p, sections(p), part, { task: t }, scope.workDir);
               if (text !== '' && !text.endsWith('\n')) throw new WorkDamage(p, `section ${part} does not end a line`, { task: t });
               let at = 0;
               while (at < text.length) {
@@ -150,10 +169,10 @@ export function exactGlobal(): GlobalStage {
           for (let part = 0; part < exactPartitions(scope.tasks); part++) {
             const p = removedPath(scope.workDir, part);
             const writer = { step: 0, unit: part };
-            // Every task reads a section of every partition's list: checked by size (and the
-            // offsets file by CRC-32), each line by its form.
+            // Every task reads a section of every partition's list: the file checked by size, the
+            // section by its CRC-32 (the offsets file by its own), each line by its form.
             checkSeal(scope.workDir, writer, undefined, (rel) => rel.endsWith('.idx'));
-            const text = readSection(p, sections(p), task);
+            const text = readSection(p, sections(p), task, writer, scope.workDir);
             if (text !== '' && !text.endsWith('\n')) throw new WorkDamage(p, `section ${task} does not end a line`, writer);
             for (const line of text.split('\n')) {
               if (line === '') continue;

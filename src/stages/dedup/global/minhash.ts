@@ -15,8 +15,8 @@ import { buildBuckets } from '../disk/buckets.js';
 import { clusterBuckets } from '../disk/cluster.js';
 import { loadRemovals } from '../disk/filter.js';
 import type { ShardMeta } from '../disk/files.js';
-import { bucketPath, edgePath, linesPath, removedPath, scoresPath, setOffsetsPath, setPath, sigMetaPath, sigPath, sourcesPath } from '../disk/files.js';
-import { checkSeal, sealFiles } from '../../../core/workSeal.js';
+import { bucketPath, edgePath, linesPath, RecordDamage, recordCrcPath, removedPath, scoresPath, setOffsetsPath, setPath, sigMetaPath, sigPath, sourcesPath } from '../disk/files.js';
+import { checkSeal, sealFiles, sealPath, WorkDamage } from '../../../core/workSeal.js';
 import { join, sep } from 'node:path';
 import { SignatureWriter } from '../disk/signatures.js';
 import { MINHASH_REASON } from '../filter.js';
@@ -43,7 +43,7 @@ export function minhashGlobal(config: MinHashConfig, keep: KeepPolicy): GlobalSt
           }
           await w.finish();
           const dir = scope.workDir;
-          const files = [sigMetaPath, sigPath, linesPath, scoresPath, sourcesPath, setPath, setOffsetsPath].map((f) => f(dir, task));
+          const files = [sigMetaPath, sigPath, linesPath, scoresPath, sourcesPath, setPath, setOffsetsPath, recordCrcPath].map((f) => f(dir, task));
           for (let b = 0; b < config.bands; b++) files.push(bucketPath(dir, b, task));
           sealFiles(dir, { task }, files.filter((f) => existsSync(f)));
         },
@@ -55,11 +55,10 @@ export function minhashGlobal(config: MinHashConfig, keep: KeepPolicy): GlobalSt
           name: 'bands',
           units: config.bands,
           async run(scope, band) {
-            // Each band reads its own bucket files and every shard's meta once (CRC-32 checked);
-            // the signatures at its candidates only, in every band: checked by size.
+            // Each band reads its own bucket files and every shard's meta, nothing else (CRC-32 checked).
             const mine = `bands${sep}${String(band).padStart(4, '0')}${sep}`;
-            const reads = (rel: string): boolean => rel.startsWith(mine) || (rel.startsWith(`sigs${sep}`) && (rel.endsWith('.json') || rel.endsWith('.sig')));
-            for (let t = 0; t < scope.tasks; t++) checkSeal(scope.workDir, { task: t }, reads, (rel) => !rel.endsWith('.sig'));
+            const reads = (rel: string): boolean => rel.startsWith(mine) || (rel.startsWith(`sigs${sep}`) && rel.endsWith('.json'));
+            for (let t = 0; t < scope.tasks; t++) checkSeal(scope.workDir, { task: t }, reads);
             const r = buildBuckets(scope.workDir, band, { keep });
             sealFiles(scope.workDir, { step: 0, unit: band }, [edgePath(scope.workDir, band)]);
             return { band_entries: r.entries };
@@ -70,9 +69,18 @@ export function minhashGlobal(config: MinHashConfig, keep: KeepPolicy): GlobalSt
           units: 1,
           async run(scope) {
             for (let b = 0; b < config.bands; b++) checkSeal(scope.workDir, { step: 0, unit: b });
-            // Signatures and shingle sets are read at the candidates only: checked by size (a CRC-32 would read them whole).
+            // Signatures and shingle sets are read at the candidates only: here by size (a CRC-32
+            // of the whole file would read it all), and each record read against its own CRC-32
+            // (the `.crc` file, itself checked whole here).
             for (let t = 0; t < scope.tasks; t++) checkSeal(scope.workDir, { task: t }, (rel) => rel.startsWith(`sigs${sep}`), (rel) => !rel.endsWith('.sig') && !rel.endsWith('.set'));
-            const r = clusterBuckets(scope.workDir, config.bands, { keep, threshold: config.threshold, verify: config.verify });
+            let r;
+            try {
+              r = clusterBuckets(scope.workDir, config.bands, { keep, threshold: config.threshold, verify: config.verify });
+            } catch (e) {
+              // A damaged record: its task wrote it (shard = task); redoing that task writes it again.
+              if (e instanceof RecordDamage) throw new WorkDamage(e.path, e.what, { task: e.shard }, sealPath(scope.workDir, { task: e.shard }));
+              throw e;
+            }
             sealFiles(scope.workDir, { step: 1, unit: 0 }, Array.from({ length: scope.tasks }, (_, t) => removedPath(scope.workDir, t)).filter((f) => existsSync(f)));
             return { candidates: r.candidates, candidates_unverified: r.unverified };
           },

@@ -1,6 +1,6 @@
 import { refuseRemote } from './remote.js';
 import type { Stats } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fsPath, nameFromText, readNames, realPath, showPath } from '../core/fsname.js';
 import { UsageError } from '../core/errors.js';
@@ -36,9 +36,79 @@ const UNREAD_ENDINGS: ReadonlyArray<[RegExp, string]> = [
  */
 export function unreadDataName(name: string): string | undefined {
   if (isInputName(name)) return undefined;
+  if (/\.tar\.(gz|zst)$/i.test(name)) return 'an archive is not read: unpack it and give its files';
   for (const [re, why] of UNREAD_ENDINGS) if (re.test(name)) return why;
   if (isInputName(name.toLowerCase())) return 'its extension is not lower case: rename it (names are matched as written: .jsonl, .csv, ...) or give the file itself with --format';
-  return undefined;
+  return leftoverName(name);
+}
+
+/** Data extensions as a part of a name (`x.jsonl.1` holds one before its last ending). */
+const DATA_PARTS = new Set([...INPUT_EXTENSIONS.map((e) => e.slice(1)), 'parquet']);
+/** Endings beside data that describe it (checksums, signatures, indexes): not data, passed over quietly. */
+const SIDECARS = /^(md5|sha1|sha256|sha512|crc|crc32|idx|sig|asc|minisig)$/i;
+
+/**
+ * Names that hold data under an ending that says it is not (yet, or no longer) the file to read:
+ * a partial download (`x.jsonl.part`), a temporary (`x.jsonl.tmp`), a backup or a numbered copy
+ * (`x.jsonl.bak`, `x.jsonl.1`, `x.jsonl~`), a compressed file whose name does not say what it holds
+ * (`x.gz`, `x.zst`), or a data extension followed by another ending. Each is named (what it is,
+ * what to do): reading a partial or temporary file would take a cut copy for the data, a backup or
+ * numbered copy would read records twice, and guessing a format from nothing is not safe.
+ */
+function leftoverName(name: string, after = ''): string | undefined {
+  if (name.endsWith('~') && isInputName(name.slice(0, -1))) return `a backup copy (an editor's '~'): not read, so that its records are not read twice; rename it to '${showPath(name.slice(0, -1))}${after}' to read it`;
+  const parts = name.split('.');
+  const last = parts[parts.length - 1];
+  const stem = parts.slice(0, -1).join('.');
+  // Names go into the reason escaped, as the warning's own name is (a hostile name holds ESC, newlines).
+  const shown = showPath(stem);
+  if (parts.length >= 2 && /^(gz|zst)$/i.test(last)) {
+    // `x.log.gz` says what it holds (not data); `x.jsonl.1.gz` is a numbered copy; `j.gz` says nothing.
+    if (parts.length >= 3) return leftoverName(stem, `.${last}`);
+    return `compressed (.${last}), but its name does not say what it holds: rename it to end in the format and then .${last} ('${shown}.jsonl.${last}', '${shown}.csv.${last}', ...) or give the file itself with --format`;
+  }
+  // A data extension before the last ending (x.jsonl.1, h.json.txt.gz.part): the last ending says why it is not read.
+  let at = -1;
+  for (let i = parts.length - 2; i >= 1; i--) if (DATA_PARTS.has(parts[i].toLowerCase())) { at = i; break; }
+  if (at < 0 || SIDECARS.test(last)) return undefined;
+  const end = `'.${showPath(last)}'`;
+  const asInput = isInputName(stem) ? `'${shown}${after}'` : undefined;
+  if (/^(part|partial|crdownload|download|incomplete|opdownload|!ut|aria2)$/i.test(last)) return `a partial download (${end}): not read, as it may be cut short; let the download finish${asInput !== undefined ? `, which names it ${asInput}` : ''}`;
+  if (/^(tmp|temp)$/i.test(last)) return `a temporary file (${end}): what was writing it may not have finished; not read${asInput !== undefined ? `: rename it to ${asInput} once it is complete` : ''}`;
+  if (/^(bak|old|orig|backup|save|sav|prev)$/i.test(last)) return `a backup copy (${end}): not read, so that its records are not read twice${asInput !== undefined ? `; rename it to ${asInput} to read it` : ''}`;
+  if (/^\d+$/.test(last)) return `a numbered copy (${end}, as wget, browsers and log rotation name a second copy): not read, so that its records are not read twice${asInput !== undefined ? `; rename it to ${asInput} to read it` : ''}`;
+  return `its name ends in ${end} after the data extension '.${showPath(parts[at])}': not read; rename it to end in a data extension (.jsonl, .csv, ..., optionally .gz/.zst) to read it`;
+}
+
+/**
+ * Why a file without any extension (`part-00000`, as Hadoop and Spark name their output; `k`) is
+ * not read although it holds data, from its first bytes: JSON, gzip, zstd, Parquet or WARC. Plain
+ * text (`LICENSE`, `Makefile`) is passed over quietly. Undefined when it does not look like data.
+ */
+export async function unreadDataContent(path: string, name: string): Promise<string | undefined> {
+  let head: Buffer;
+  try {
+    const f = await open(fsPath(path), 'r');
+    try {
+      const b = Buffer.alloc(512);
+      const { bytesRead } = await f.read(b, 0, b.length, 0);
+      head = b.subarray(0, bytesRead);
+    } finally {
+      await f.close();
+    }
+  } catch {
+    return undefined;
+  }
+  const what =
+    head[0] === 0x1f && head[1] === 0x8b ? 'gzip data' :
+    head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528 ? 'zstd data' :
+    head.subarray(0, 4).toString('latin1') === 'PAR1' ? 'a Parquet file' :
+    head.subarray(0, 5).toString('latin1') === 'WARC/' ? 'a WARC file' :
+    /^(\xef\xbb\xbf)?[ \t\r\n]*[{[]/.test(head.toString('latin1')) ? 'JSON' : undefined;
+  if (what === undefined) return undefined;
+  const n = showPath(name);
+  const hint = what === 'gzip data' || what === 'zstd data' ? `rename it to say its format ('${n}.jsonl.${what === 'gzip data' ? 'gz' : 'zst'}')` : what === 'JSON' ? `rename it ('${n}.jsonl', or '${n}.json' for one array)` : `rename it to end in .${what === 'a WARC file' ? 'warc' : 'parquet'}`;
+  return `it holds ${what} but its name has no extension, which says the format: not read; ${hint} or give the file itself with --format`;
 }
 
 /** Code-point order, so the order of inputs does not depend on the locale. */
@@ -130,7 +200,7 @@ async function listFolder(root: string, skipped: SkippedInput[], entered?: strin
       if (kind === 'dir') await visit(path, r);
       // A plain file's real path is its folder's, plus its name: no realpath call per file.
       else if (kind === 'file' && !isInputName(e.name)) {
-        const why = unreadDataName(e.name);
+        const why = unreadDataName(e.name) ?? (e.name.includes('.') ? undefined : await unreadDataContent(path, e.name));
         if (why !== undefined) skipped.push({ name: path, reason: why });
       } else if (kind === 'file') found.push({ rel: r, real: e.isSymbolicLink() ? await realPath(path).catch(() => resolve(path)) : real.endsWith('/') ? real + e.name : `${real}/${e.name}` });
     }

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { planDifference, type Plan } from '../../src/exec/plan.js';
 import { expandInputs, type SkippedInput } from '../../src/io/inputs.js';
@@ -140,5 +141,62 @@ describe('data files a folder walk cannot read are said, not passed over (new-us
     const stats = JSON.parse(await readFile(st, 'utf8'));
     expect(stats.skipped.map((s: SkippedInput) => s.name.slice(d.length + 1))).toEqual(['A.JSONL', 'b.json.gzip', 'c.jsonlines', 'data-00000-of-00001.arrow', 'dump.zip', 'part-0.jsonl.bz2', 'part-1.jsonl.xz']);
     expect(await readFile(join(dir, 'o.jsonl'), 'utf8')).toBe('{"text":"ok"}\n');
+  });
+});
+
+describe('names a folder walk passed over silently (hostile review 4 N17 residue)', () => {
+  it('compressed without a format, partial downloads, temporaries, backups, numbered copies and extension-less data are named with what to do, exit 1; LICENSE, checksums and _/. names stay silent', async () => {
+    const dir = await tempDir();
+    const d = join(dir, 'd');
+    await mkdir(d);
+    const rec = '{"text":"x"}\n';
+    await writeFile(join(d, 'ok.jsonl'), '{"text":"ok"}\n');
+    await writeFile(join(d, 'j.gz'), gzipSync(rec));
+    await writeFile(join(d, 'h.json.txt.gz.part'), gzipSync(rec));
+    await writeFile(join(d, 'n.jsonl.1.gz'), gzipSync(rec));
+    await writeFile(join(d, 'part-00000'), gzipSync(rec));
+    await writeFile(join(d, 'w.tar.gz'), gzipSync('x'));
+    for (const n of ['i.zst', 'k', 'f.jsonl.1', 'g.jsonl.bak', 'l.jsonl.tmp', 'm.jsonl~', 'y.csv.weird']) await writeFile(join(d, n), rec);
+    // Silent: text without an extension, a checksum beside its data, a compressed log, _ and . names.
+    await writeFile(join(d, 'LICENSE'), 'MIT License\n');
+    await writeFile(join(d, 'ok.jsonl.md5'), 'abc  ok.jsonl\n');
+    await writeFile(join(d, 'notes.log.gz'), gzipSync('x'));
+    for (const n of ['_x.jsonl', '.x.jsonl']) await writeFile(join(d, n), rec);
+    const st = join(dir, 'st.json');
+    const r = await runCli(['cat', d, '-o', join(dir, 'o.jsonl'), '--stats', st, '-q']);
+    expect(r.code).toBe(1);
+    const warn = (n: string, why: string): void => expect(r.stderr).toContain(`warning: skipped '${d}/${n}': ${why}`);
+    warn('j.gz', "compressed (.gz), but its name does not say what it holds: rename it to end in the format and then .gz ('j.jsonl.gz', 'j.csv.gz', ...) or give the file itself with --format");
+    warn('i.zst', 'compressed (.zst), but its name does not say what it holds');
+    warn('h.json.txt.gz.part', "a partial download ('.part'): not read, as it may be cut short; let the download finish, which names it 'h.json.txt.gz'");
+    warn('k', "it holds JSON but its name has no extension, which says the format: not read; rename it ('k.jsonl', or 'k.json' for one array) or give the file itself with --format");
+    warn('part-00000', "it holds gzip data but its name has no extension, which says the format: not read; rename it to say its format ('part-00000.jsonl.gz')");
+    warn('f.jsonl.1', "a numbered copy ('.1', as wget, browsers and log rotation name a second copy): not read, so that its records are not read twice; rename it to 'f.jsonl' to read it");
+    warn('n.jsonl.1.gz', "a numbered copy ('.1', as wget, browsers and log rotation name a second copy): not read, so that its records are not read twice; rename it to 'n.jsonl.gz' to read it");
+    warn('g.jsonl.bak', "a backup copy ('.bak'): not read, so that its records are not read twice; rename it to 'g.jsonl' to read it");
+    warn('m.jsonl~', "a backup copy (an editor's '~')");
+    warn('l.jsonl.tmp', "a temporary file ('.tmp'): what was writing it may not have finished; not read: rename it to 'l.jsonl' once it is complete");
+    warn('y.csv.weird', "its name ends in '.weird' after the data extension '.csv': not read");
+    warn('w.tar.gz', 'an archive is not read');
+    expect(r.stderr).toMatch(/error: 12 inputs were not read/);
+    for (const n of ['LICENSE', 'ok.jsonl.md5', 'notes.log.gz', '_x.jsonl', '.x.jsonl']) expect(r.stderr).not.toContain(`/${n}'`);
+    const stats = JSON.parse(await readFile(st, 'utf8'));
+    expect(stats.skipped.length).toBe(12);
+    expect(await readFile(join(dir, 'o.jsonl'), 'utf8')).toBe('{"text":"ok"}\n');
+    // Named alone, with --format, such a file is read.
+    const one = await runCli(['cat', join(d, 'j.gz'), '--format', 'jsonl', '-q']);
+    expect(one.code).toBe(0);
+    expect(one.stdout).toBe(rec);
+  });
+  it('a hostile name is escaped in the reason too', async () => {
+    const dir = await tempDir();
+    const d = join(dir, 'd');
+    await mkdir(d);
+    await writeFile(join(d, 'ok.jsonl'), '{"text":"ok"}\n');
+    await writeFile(join(d, 'a\x1b[31mX\nY.jsonl.bak'), '{"text":"x"}\n');
+    const r = await runCli(['cat', d, '-o', join(dir, 'o.jsonl'), '-q']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).not.toContain('\x1b');
+    expect(r.stderr).toContain("rename it to 'a\\x1b[31mX\\x0aY.jsonl' to read it");
   });
 });

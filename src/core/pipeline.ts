@@ -223,7 +223,7 @@ export async function pipeline(spec: PipelineSpec): Promise<RunStats> {
       // The damaged stretch is one reject, counted as one record read (its records cannot be
       // counted): the rejects file names it, the accounting balances and --max-reject-rate sees it.
       events.read(1, 0);
-      const detail = { error: e.message, ...(e.offset !== undefined ? { offset: e.offset } : {}), ...(e.heldBack !== undefined ? { held_back_bytes: e.heldBack } : {}) };
+      const detail = { error: e.message, ...(e.offset !== undefined ? { offset: e.offset } : {}), ...(e.heldBack !== undefined ? { held_back_bytes: e.heldBack } : {}), ...(e.resumedAt !== undefined ? { resumed_at: e.resumedAt } : {}) };
       events.reject({ reason: 'damaged_input', source: `${e.file}:${e.recordsBefore + 1}`, detail });
     },
   };

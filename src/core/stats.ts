@@ -186,6 +186,8 @@ export interface FileError {
   offset?: number;
   /** Decoded bytes dropped because the check covering them failed (held back, never read). */
   heldBack?: number;
+  /** Where reading went on after the damage (the next zstd frame whose checksum verifies), when it did. */
+  resumedAt?: number;
   /** The reader already rejected the stretch this error stands for (`warc_damaged`, a whole-file `truncated_input`, the partial line of a file cut short): no `damaged_input` is added. */
   rejected?: boolean;
 }

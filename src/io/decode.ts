@@ -136,8 +136,10 @@ async function* salvage(reopen: () => AsyncIterable<Buffer>, skip: number): Asyn
  * Decompressed chunks of a byte stream (plain, gzip or zstd, told by magic bytes).
  * A damaged or truncated stream yields what it could decode, then throws. `reopen`, when the
  * input can be read again (a file), lets a damaged gzip give up every byte before the damage.
+ * `gaps`: the reader takes gap chunks (zstd.ts `gapOf`), so a zstd stream goes on after a damaged
+ * frame at the next frame whose checksum verifies.
  */
-export async function* decoded(chunks: AsyncIterable<Buffer>, reopen?: () => AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+export async function* decoded(chunks: AsyncIterable<Buffer>, reopen?: () => AsyncIterable<Buffer>, gaps = false): AsyncGenerator<Buffer> {
   const it = chunks[Symbol.asyncIterator]();
   const first = await it.next();
   if (first.done) return;
@@ -150,7 +152,7 @@ export async function* decoded(chunks: AsyncIterable<Buffer>, reopen?: () => Asy
   }
   const kind = sniffCompression(head);
   if (kind === 'gzip') yield* gunzip(head, it, reopen);
-  else if (kind === 'zstd') yield* unzstd(head, it);
+  else if (kind === 'zstd') yield* unzstd(head, it, gaps);
   else {
     yield head;
     for (;;) {
@@ -166,12 +168,12 @@ export async function* decoded(chunks: AsyncIterable<Buffer>, reopen?: () => Asy
  * with a buffer of its own size: a 1 MiB buffer per file (two, with the read that finds the end)
  * made 50,000 one-record files take 47 s, most of it in the garbage collector.
  */
-export function openDecoded(path: string): AsyncGenerator<Buffer> {
-  if (path === '-') return decoded(process.stdin);
-  return openFile(path);
+export function openDecoded(path: string, gaps = false): AsyncGenerator<Buffer> {
+  if (path === '-') return decoded(process.stdin, undefined, gaps);
+  return openFile(path, gaps);
 }
 
-async function* openFile(path: string): AsyncGenerator<Buffer> {
+async function* openFile(path: string, gaps: boolean): AsyncGenerator<Buffer> {
   const st = await stat(fsPath(path)).catch(() => null);
   const isFile = st?.isFile() === true;
   const size = isFile ? st!.size : READ_CHUNK;
@@ -183,12 +185,12 @@ async function* openFile(path: string): AsyncGenerator<Buffer> {
     // A small file in one synchronous read: a stream's open, reads and close are each a trip
     // through libuv's thread pool, which is most of the time for many small files.
     const whole = (): AsyncIterable<Buffer> => once(readFileSync(fsPath(path)));
-    yield* decoded(whole(), whole);
+    yield* decoded(whole(), whole, gaps);
     return;
   }
   const highWaterMark = size < READ_CHUNK ? size + 1 : READ_CHUNK;
   const open = (): AsyncIterable<Buffer> => createReadStream(fsPath(path), { highWaterMark });
-  yield* decoded(isFile ? whole(open(), size) : open(), open);
+  yield* decoded(isFile ? whole(open(), size) : open(), open, gaps);
 }
 
 /**

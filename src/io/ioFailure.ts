@@ -41,14 +41,22 @@ export class InputDamage extends Error {
   override name = 'InputDamage';
   constructor(
     message: string,
-    readonly info: { offset?: number; heldBack?: number; cut?: boolean } = {},
+    readonly info: DamageInfo = {},
   ) {
     super(message);
   }
 }
 
+/** Where damage showed (compressed byte), decoded bytes dropped, a mere early end, and where reading went on after it (a zstd frame). */
+export interface DamageInfo {
+  offset?: number;
+  heldBack?: number;
+  cut?: boolean;
+  resumedAt?: number;
+}
+
 /** Where an error says the damage is, for a reject's detail (empty for other errors). */
-export function damageInfo(e: unknown): { offset?: number; heldBack?: number; cut?: boolean } {
+export function damageInfo(e: unknown): DamageInfo {
   return e instanceof InputDamage ? e.info : {};
 }
 
@@ -65,6 +73,7 @@ export function fileErrorOf(file: string, e: Error, recordsBefore: number, parti
     recordsBefore,
     ...(info.offset !== undefined ? { offset: info.offset } : {}),
     ...(info.heldBack !== undefined ? { heldBack: info.heldBack } : {}),
+    ...(info.resumedAt !== undefined ? { resumedAt: info.resumedAt, kept: `kept what was read before the damage, and read on from byte ${info.resumedAt}, the next zstd frame that decodes with a valid checksum` } : {}),
     ...(partialRejected && info.cut === true ? { rejected: true } : {}),
   };
 }

@@ -19,6 +19,8 @@ import { damageInfo, InputDamage } from './ioFailure.js';
 
 const ZSTD_MAGIC = 0xfd2fb528;
 const BLOCK_MAX = 128 << 10;
+/** Compressed bytes of a frame kept for a resync to read again (a frame's start is searched in them). */
+const KEEP_MAX = 16 << 20;
 
 let hasher: Awaited<ReturnType<typeof xxhashInit>> | null = null;
 
@@ -75,7 +77,64 @@ class ByteQueue {
     }
     this.size -= n;
     this.offset += n;
+    if (this.kept !== null) {
+      if (this.keptBytes + n > KEEP_MAX) this.kept = null;
+      else {
+        this.kept.push(out);
+        this.keptBytes += n;
+      }
+    }
     return out;
+  }
+
+  /**
+   * The bytes taken since `keep()`, kept (up to `KEEP_MAX`) so that a resync can read them again
+   * (`unread`): the next good frame may start inside a damaged one.
+   */
+  private kept: Buffer[] | null = null;
+  private keptBytes = 0;
+  /** Where the kept bytes start (an absolute offset). */
+  keptFrom = 0;
+
+  keep(): void {
+    this.kept = [];
+    this.keptBytes = 0;
+    this.keptFrom = this.offset;
+  }
+
+  /** The kept bytes from absolute offset `from` on (none when they were not kept: too many). */
+  keptSince(from: number): Buffer {
+    if (this.kept === null || from < this.keptFrom) return Buffer.alloc(0);
+    return Buffer.concat(this.kept, this.keptBytes).subarray(from - this.keptFrom);
+  }
+
+  /** Put bytes taken back in front, to be taken again. */
+  unread(b: Buffer): void {
+    if (b.length === 0) return;
+    this.parts.unshift(b);
+    this.size += b.length;
+    this.offset -= b.length;
+    this.kept = null;
+  }
+
+  /** Drop the bytes before the next zstd frame magic; its absolute offset, or -1 at the end of the input. */
+  async seekMagic(): Promise<number> {
+    for (;;) {
+      const all = Buffer.concat(this.parts, this.size);
+      const at = all.indexOf(MAGIC_BYTES);
+      if (at >= 0) {
+        this.parts = [all.subarray(at)];
+        this.size -= at;
+        this.offset += at;
+        return this.offset;
+      }
+      // Keep the last 3 bytes: a magic may straddle the next chunk.
+      const drop = Math.max(0, all.length - 3);
+      this.parts = drop < all.length ? [all.subarray(drop)] : [];
+      this.size -= drop;
+      this.offset += drop;
+      if (!(await this.has(this.size + 1))) return -1;
+    }
   }
 
   /** Offset of the end of the bytes here (after `has` returned false: of the whole input). */
@@ -113,12 +172,122 @@ async function blockBody(q: ByteQueue, at: number, size: number): Promise<Buffer
   throw new CutShort(`zstd: the file ends at byte ${q.end} inside the block at byte ${at} (it declares ${size} bytes): the file is cut short, or that block header is damaged`, q.end);
 }
 
+/** A frame's header, read after its magic. */
+interface FrameHeader {
+  /** The header's bytes, magic included (fzstd decodes from them). */
+  bytes: Buffer;
+  checksum: boolean;
+  /** Frame_Content_Size, or null without one. */
+  declared: number | null;
+}
+
+/** Read a frame header after its magic (taken), starting at `start`. */
+async function frameHeader(q: ByteQueue, start: number): Promise<FrameHeader> {
+  const fhd = (await q.take(1))[0];
+  const fcsFlag = fhd >> 6;
+  const single = (fhd >> 5) & 1;
+  if ((fhd >> 3) & 1) throw new InputDamage(`zstd: damaged frame header at byte ${start}`, { offset: start });
+  const didSize = [0, 1, 2, 4][fhd & 3];
+  const fcsSize = [single ? 1 : 0, 2, 4, 8][fcsFlag];
+  const bytes = Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd, fhd]), await q.take((single ? 0 : 1) + didSize + fcsSize)]);
+  return { bytes, checksum: ((fhd >> 2) & 1) === 1, declared: contentSize(bytes, bytes.length - fcsSize, fcsSize) };
+}
+
+/** A frame's check at its end failed (checksum or content size): the message, without what became of the bytes. */
+class FrameCheck extends Error {}
+
 /**
- * Decompressed chunks of a zstd stream (one or more frames). Throws, after yielding everything
- * decoded before it, on a truncated stream, a damaged block, or a frame whose content checksum
- * does not match (then the data already yielded from that frame may be altered).
+ * The decoded chunks of one frame, block by block (each push to fzstd holds one block: at most
+ * 128 KiB of output, taken by the consumer before the next is decoded). At the frame's end its
+ * checksum and declared size are checked (`FrameCheck` when they fail; also as soon as more than
+ * the declared size came out). Damage inside a block is an `InputDamage`, a cut file `CutShort`.
  */
-export async function* unzstd(first: Buffer, rest: AsyncIterator<Buffer>): AsyncGenerator<Buffer> {
+async function* frameBody(q: ByteQueue, hdr: FrameHeader, frame: number, start: number): AsyncGenerator<Buffer> {
+  const { checksum, declared } = hdr;
+  let decodedBytes = 0;
+  const out: Buffer[] = [];
+  const d = new Decompress((chunk) => {
+    if (chunk.length > 0) out.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
+  });
+  const h = checksum ? hasher!.create64(0n) : null;
+  let sum: Buffer | null = null;
+  d.push(hdr.bytes);
+  for (;;) {
+    const bh = await q.take(3);
+    const v = bh[0] | (bh[1] << 8) | (bh[2] << 16);
+    const last = v & 1;
+    const type = (v >> 1) & 3;
+    const size = v >>> 3;
+    if (type === 3 || (type !== 1 && size > BLOCK_MAX)) throw new InputDamage(`zstd: damaged block header at byte ${q.offset - 3}`, { offset: q.offset - 3 });
+    const body = type === 1 ? await q.take(1) : await blockBody(q, q.offset - 3, size);
+    // The frame's checksum goes with its last block, pushed as `final`: fzstd holds back a
+    // frame shorter than 18 bytes until told the input ended (a 3-byte file from the zstd
+    // CLI was read as damaged, and a tiny last frame of our own output was lost).
+    if (last && checksum) sum = await q.take(4);
+    try {
+      d.push(last && sum ? Buffer.concat([bh, body, sum]) : Buffer.concat([bh, body]), last === 1);
+    } catch {
+      // The decoder's own words are about its internals ("Invalid typed array length: -33030151"
+      // for a frame header whose size fields were flipped): say what is wrong with the data.
+      const at = q.offset - body.length - 3 - (last && sum ? 4 : 0);
+      throw new InputDamage(`zstd: the block at byte ${at} (frame ${frame}, which starts at byte ${start}) does not decode: the block or the frame header is damaged`, { offset: at });
+    }
+    for (const c of out.splice(0)) {
+      decodedBytes += c.length;
+      if (declared !== null && decodedBytes > declared) throw new FrameCheck(`zstd: frame ${frame} decodes to more than the ${declared} bytes its header says: the data is damaged`);
+      h?.update(c);
+      yield c;
+    }
+    if (last) break;
+  }
+  if (checksum && sum!.readUInt32LE(0) !== Number(h!.digest() & 0xffffffffn)) throw new FrameCheck(`zstd: frame ${frame} checksum mismatch: the data is damaged`);
+  if (declared !== null && decodedBytes !== declared) throw new FrameCheck(`zstd: frame ${frame} decodes to ${decodedBytes} bytes, but its header says ${declared}: the data is damaged`);
+}
+
+/**
+ * After damage: the next frame from byte `from` on that decodes whole with a valid content
+ * checksum (and its declared size, where it has one), with its decoded bytes; null when none does
+ * before the end of the input. A frame start is found by its magic, and only a frame that carries
+ * a checksum is taken (one without cannot be told from bytes that happen to look like a frame
+ * header): a false magic inside compressed data then passes only with a chance of 2^-32. A
+ * candidate is decoded into memory up to `limit` bytes (the hold-back limit): one that decodes to
+ * more cannot be checked before it is read, and is passed over. Skippable frames are skipped
+ * over by the search like any other bytes.
+ */
+async function resync(q: ByteQueue, from: number, limit: number): Promise<{ at: number; chunks: Buffer[] } | null> {
+  q.unread(q.keptSince(from));
+  for (;;) {
+    const at = await q.seekMagic();
+    if (at < 0) return null;
+    q.keep();
+    try {
+      await q.take(4);
+      const hdr = await frameHeader(q, at);
+      if (!hdr.checksum) throw new FrameCheck('no checksum');
+      const chunks: Buffer[] = [];
+      let n = 0;
+      for await (const c of frameBody(q, hdr, 0, at)) {
+        n += c.length;
+        if (n > limit) throw new FrameCheck('too large to check');
+        chunks.push(c);
+      }
+      return { at, chunks };
+    } catch {
+      // Not a frame that checks: search on from the byte after its magic.
+      q.unread(q.keptSince(at + 1));
+    }
+  }
+}
+
+/**
+ * Decompressed chunks of a zstd stream (one or more frames). Without `gaps`, throws, after
+ * yielding everything decoded before it, on a truncated stream, a damaged block, or a frame whose
+ * check fails (what that frame decoded is held back and dropped, see holdback.ts). With `gaps`,
+ * damage followed by a frame that decodes with a valid checksum is a gap instead: the damage is
+ * yielded in-band as a gap chunk (`gapChunk`, a 0-byte Buffer the reader asks with `gapOf`),
+ * then reading goes on from that frame; damage with no such frame after it throws as before.
+ */
+export async function* unzstd(first: Buffer, rest: AsyncIterator<Buffer>, gaps = false): AsyncGenerator<Buffer> {
   hasher ??= await (await import('xxhash-wasm')).default();
   const q = new ByteQueue(
     (async function* () {
@@ -131,101 +300,78 @@ export async function* unzstd(first: Buffer, rest: AsyncIterator<Buffer>): Async
     })(),
   );
   let frame = 0;
-  /** The frame being decoded has a check at its end (its bytes are held for it). */
-  let checked = false;
   // A frame's checksum and size are checked at its end: decoded bytes wait for them (holdback.ts).
   const hold = new Holdback();
-  /** A failed check at the current byte: what was held back is dropped (and said). */
-  const checkFailed = (message: string): CheckFailed => {
-    const said = hold.failed();
-    return new CheckFailed(`${message}; ${said}`, { offset: q.offset, heldBack: hold.dropped });
-  };
-  try {
-    while (!(await q.atEnd())) {
-      const start = q.offset;
-      const magic = (await q.take(4)).readUInt32LE(0);
-      if ((magic & 0xfffffff0) === 0x184d2a50) {
-        const size = (await q.take(4)).readUInt32LE(0);
-        await q.take(size);
-        continue;
-      }
-      if (magic !== ZSTD_MAGIC) throw new InputDamage(`zstd: not a zstd frame at byte ${start} (damaged data or trailing garbage)`, { offset: start });
-      frame++;
-      const fhd = (await q.take(1))[0];
-      const fcsFlag = fhd >> 6;
-      const single = (fhd >> 5) & 1;
-      const checksum = (fhd >> 2) & 1;
-      if ((fhd >> 3) & 1) throw new InputDamage(`zstd: damaged frame header at byte ${start}`, { offset: start });
-      const didSize = [0, 1, 2, 4][fhd & 3];
-      const fcsSize = [single ? 1 : 0, 2, 4, 8][fcsFlag];
-      const header = Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd, fhd]), await q.take((single ? 0 : 1) + didSize + fcsSize)]);
-      const declared = contentSize(header, header.length - fcsSize, fcsSize);
-      // Bytes from a frame with something to check at its end wait for that check (holdback.ts).
-      checked = checksum === 1 || declared !== null;
-      let decodedBytes = 0;
-      const out: Buffer[] = [];
-      const d = new Decompress((chunk) => {
-        if (chunk.length > 0) out.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
-      });
-      const h = checksum ? hasher.create64(0n) : null;
-      let sum: Buffer | null = null;
-      d.push(header);
-      for (;;) {
-        const bh = await q.take(3);
-        const v = bh[0] | (bh[1] << 8) | (bh[2] << 16);
-        const last = v & 1;
-        const type = (v >> 1) & 3;
-        const size = v >>> 3;
-        if (type === 3 || (type !== 1 && size > BLOCK_MAX)) throw new InputDamage(`zstd: damaged block header at byte ${q.offset - 3}`, { offset: q.offset - 3 });
-        const body = type === 1 ? await q.take(1) : await blockBody(q, q.offset - 3, size);
-        // The frame's checksum goes with its last block, pushed as `final`: fzstd holds back a
-        // frame shorter than 18 bytes until told the input ended (a 3-byte file from the zstd
-        // CLI was read as damaged, and a tiny last frame of our own output was lost).
-        if (last && checksum) sum = await q.take(4);
-        try {
-          d.push(last && sum ? Buffer.concat([bh, body, sum]) : Buffer.concat([bh, body]), last === 1);
-        } catch {
-          // The decoder's own words are about its internals ("Invalid typed array length: -33030151"
-          // for a frame header whose size fields were flipped): say what is wrong with the data.
-          const at = q.offset - body.length - 3 - (last && sum ? 4 : 0);
-          throw new InputDamage(`zstd: the block at byte ${at} (frame ${frame}, which starts at byte ${start}) does not decode: the block or the frame header is damaged`, { offset: at });
+  for (;;) {
+    /** Where the frame being read starts (or the bytes that are not one). */
+    let start = q.offset;
+    /** The frame being decoded has a check at its end (its bytes are held for it). */
+    let checked = false;
+    let damage: InputDamage;
+    try {
+      while (!(await q.atEnd())) {
+        start = q.offset;
+        if (gaps) q.keep();
+        const magic = (await q.take(4)).readUInt32LE(0);
+        if ((magic & 0xfffffff0) === 0x184d2a50) {
+          const size = (await q.take(4)).readUInt32LE(0);
+          await q.take(size);
+          continue;
         }
-        for (const c of out.splice(0)) {
-          decodedBytes += c.length;
-          if (declared !== null && decodedBytes > declared) {
-            throw checkFailed(`zstd: frame ${frame} decodes to more than the ${declared} bytes its header says: the data is damaged`);
-          }
-          h?.update(c);
+        if (magic !== ZSTD_MAGIC) throw new InputDamage(`zstd: not a zstd frame at byte ${start} (damaged data or trailing garbage)`, { offset: start });
+        frame++;
+        const hdr = await frameHeader(q, start);
+        // Bytes from a frame with something to check at its end wait for that check (holdback.ts).
+        checked = hdr.checksum || hdr.declared !== null;
+        for await (const c of frameBody(q, hdr, frame, start)) {
           // A frame with neither a checksum nor a size has nothing to wait for.
           if (checked) yield* hold.push(c);
           else yield c;
         }
-        if (last) break;
+        yield* hold.passed();
+        checked = false;
       }
-      if (checksum) {
-        const want = sum!.readUInt32LE(0);
-        const got = Number(h!.digest() & 0xffffffffn);
-        if (want !== got) throw checkFailed(`zstd: frame ${frame} checksum mismatch: the data is damaged`);
+      return;
+    } catch (e) {
+      if (e instanceof FrameCheck) {
+        // The check failed: what the frame decoded is dropped, not salvaged.
+        const said = hold.failed();
+        damage = new CheckFailed(`${e.message}; ${said}`, { offset: q.offset, heldBack: hold.dropped });
+      } else if (!(e instanceof InputDamage)) throw e;
+      else if (e instanceof CutShort || !checked) {
+        // A file cut short, or damage in a frame without a check: the bytes decoded before it are
+        // kept (salvage).
+        yield* hold.giveUp();
+        damage = e;
+      } else {
+        // Damage found inside a frame that has a check (a damaged block or block header): it may
+        // lie before the point where it showed (a flipped offset copies the wrong bytes and
+        // decodes on), and the check that would tell can no longer be made, so what the frame
+        // decoded is dropped.
+        const said = hold.failed();
+        damage = new InputDamage(`${e.message}; ${said}`, { ...damageInfo(e), heldBack: hold.dropped });
       }
-      if (declared !== null && decodedBytes !== declared) {
-        throw checkFailed(`zstd: frame ${frame} decodes to ${decodedBytes} bytes, but its header says ${declared}: the data is damaged`);
-      }
-      yield* hold.passed();
-      checked = false;
     }
-  } catch (e) {
-    if (e instanceof CheckFailed) throw e;
-    // A file cut short: the bytes decoded before the cut are kept (salvage).
-    if (e instanceof CutShort || !checked) {
-      yield* hold.giveUp();
-      throw e;
-    }
-    // Damage found inside a frame that has a check (a damaged block or block header): it may lie
-    // before the point where it showed (a flipped offset copies the wrong bytes and decodes on),
-    // and the check that would tell can no longer be made, so what the frame decoded is dropped.
-    const said = hold.failed();
-    throw new InputDamage(`${(e as Error).message}; ${said}`, { ...damageInfo(e), heldBack: hold.dropped });
+    // A cut file has nothing after the damage to go on with.
+    const next = gaps && !(damage instanceof CutShort) ? await resync(q, start + 1, hold.limit) : null;
+    if (next === null) throw damage;
+    const info = { ...damage.info, resumedAt: next.at };
+    yield* hold.passed(); // (nothing is held now; what is read on starts a new count)
+    yield gapChunk(new InputDamage(damage.message, info));
+    yield* next.chunks;
   }
+}
+
+const GAP = Symbol('zstd gap');
+
+/** A 0-byte chunk standing for a damaged stretch that reading went on after (see `unzstd`). */
+export function gapChunk(e: InputDamage): Buffer {
+  return Object.assign(Buffer.alloc(0), { [GAP]: e });
+}
+
+/** The damage a gap chunk stands for, or undefined for a chunk of data. */
+export function gapOf(b: Buffer): InputDamage | undefined {
+  return b.length === 0 ? (b as Buffer & { [GAP]?: InputDamage })[GAP] : undefined;
 }
 
 /**

@@ -8,6 +8,7 @@ import { isBlank, LineSplitter, validUtf8 } from '../lines.js';
 import type { ReadSettings } from './options.js';
 import { rawFields } from './options.js';
 import { fileErrorOf, nextChunk } from '../ioFailure.js';
+import { gapOf } from '../zstd.js';
 
 /** A record from a parsed JSON value: its own `attrs` object, when present, carries over. */
 export function docFromValue(data: JsonObject, source: string, line?: number): Doc {
@@ -111,20 +112,32 @@ export async function* readJsonl(
     const detail = r.detail || extra ? { ...r.detail, ...extra } : undefined;
     events.reject({ reason, source: `${path}:${line}`, ...(r.raw !== undefined ? { raw: r.raw } : {}), ...(detail ? { detail } : {}) });
   };
+  /**
+   * The line next to a damaged stretch that was read past (a zstd gap): part of it may be lost.
+   * It is a record only when it parses whole as one (a JSON object is never a prefix or a suffix
+   * of a longer one-line object, so a whole parse means nothing of it was lost); else it is a
+   * `truncated_input` reject, never glued to the line on the other side of the stretch.
+   */
+  let nextToGap = false;
   const onLine = (buf: Buffer, start: number, end: number, lineNo: number, utf8: boolean): void => {
     lines++;
+    const atGap = nextToGap;
+    nextToGap = false;
+    // The stretch ended right before a line end: that is the end of the line it cut, not a line.
+    if (atGap && end === start) return void lines--;
     if (lineNo === 1 && end - start >= 3 && buf[start] === 0xef && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf) start += 3;
     if (isBlank(buf, start, end)) return blanks.add(lineNo);
     blanks.flush();
     if (!utf8 && !validUtf8(buf, start, end)) {
-      return events.reject({ reason: 'invalid_utf8', source: `${path}:${lineNo}`, raw_base64: buf.toString('base64', start, end) });
+      return events.reject({ reason: atGap ? 'truncated_input' : 'invalid_utf8', source: `${path}:${lineNo}`, raw_base64: buf.toString('base64', start, end), ...(atGap ? { detail: { next_to_damage: true } } : {}) });
     }
     const r = parseRecord(buf, start, end, s.wrapArrays, false);
-    if (r instanceof Unfit) return reject(r.reason, lineNo, r.text, r.extra);
+    if (r instanceof Unfit) return atGap ? reject('truncated_input', lineNo, r.text, { next_to_damage: true }) : reject(r.reason, lineNo, r.text, r.extra);
     batch.push(docFromValue(r, path, lineNo));
   };
   const onLong = (head: Buffer, n: number, lineNo: number): void => {
     lines++;
+    nextToGap = false;
     reject('line_too_long', lineNo, head.toString('utf8'), { bytes: n, limit: s.maxLineBytes });
   };
   const splitter = new LineSplitter(onLine, onLong, s.maxLineBytes);
@@ -137,11 +150,29 @@ export async function* readJsonl(
     batch = [];
     return b;
   };
-  // A task's byte range past the start of a file has no byte-order mark to look at.
-  const input = chunks ?? openDecoded(path);
+  // A task's byte range past the start of a file has no byte-order mark to look at. A zstd file
+  // goes on after a damaged frame (gap chunks, below).
+  const input = chunks ?? openDecoded(path, true);
   const it = (linesBefore === 0 ? refuseWideBom(input) : input)[Symbol.asyncIterator]();
   for (;;) {
     const r = await nextChunk(it);
+    const gap = r instanceof Error || r.done === true ? undefined : gapOf(r.value);
+    if (gap !== undefined) {
+      // A damaged stretch read past: the line it cut before it, the stretch itself (one
+      // damaged_input), and the line it cut after it (the next line). Line numbers after it count
+      // the lines read: those inside the stretch cannot be counted.
+      const partial = splitter.takePartial();
+      if (partial !== null && partial.length > 0) {
+        nextToGap = true;
+        splitter.lineNo++;
+        onLine(partial, 0, partial.length, splitter.lineNo, false);
+      }
+      blanks.flush();
+      events.fileError(fileErrorOf(path, gap, splitter.lineNo));
+      splitter.lineNo++; // the stretch's own number (its damaged_input reject's source)
+      nextToGap = true;
+      continue;
+    }
     if (r instanceof Error) {
       const partial = splitter.takePartial();
       const cut = partial !== null && partial.length > 0;

@@ -33,6 +33,18 @@ export async function* refuseWideBom(chunks: AsyncIterable<Buffer>): AsyncGenera
   let head: Buffer[] = [];
   let n = 0;
   for await (const c of chunks) {
+    if (c.length === 0) {
+      // A gap chunk (a damaged stretch read past, zstd.ts): what came before it goes first.
+      if (n > 0) {
+        const all = Buffer.concat(head);
+        check(all);
+        head = [];
+        n = -1;
+        yield all;
+      }
+      yield c;
+      continue;
+    }
     if (head.length === 0 && n === 0 && c.length >= 4) {
       check(c);
       n = -1;

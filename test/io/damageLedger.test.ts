@@ -158,7 +158,8 @@ describe('a damaged input is in the rejects ledger (L1)', () => {
     const stats = JSON.parse(await readFile(join(out, '_stats.json'), 'utf8'));
     expect(stats.input.dropped.damaged_input).toBe(1);
     expect(stats.balanced).toBe(true);
-    const rejects = (await runCli(['cat', join(out, '_rejects.jsonl.zst'), '--no-require-text', '-q'])).stdout.split('\n').filter((l) => l.includes('damaged_input'));
+    // (--allow-unfinished: the run exited 1, so its folder holds _FAILED and readers refuse it without it.)
+    const rejects = (await runCli(['cat', join(out, '_rejects.jsonl.zst'), '--no-require-text', '--allow-unfinished', '-q'])).stdout.split('\n').filter((l) => l.includes('damaged_input'));
     expect(rejects).toHaveLength(1);
   }, 60_000);
 

@@ -27,6 +27,7 @@ const UNREAD_ENDINGS: ReadonlyArray<[RegExp, string]> = [
   [/\.zstd$/i, "a '.zstd' ending is not read: rename it to end in .zst"],
   [/\.arrow$/i, 'Arrow files (a Hugging Face save_to_disk folder) are not read: write the dataset as Parquet or JSONL (to_parquet, to_json)'],
   [/\.jsonlines$/i, "a '.jsonlines' ending is not read: rename it to .jsonl"],
+  [/\.jl$/i, "a '.jl' ending (JSON Lines, as Scrapy writes them) is not read: rename it to .jsonl"],
 ];
 
 /**
@@ -56,6 +57,9 @@ const SIDECARS = /^(md5|sha1|sha256|sha512|crc|crc32|idx|sig|asc|minisig)$/i;
  * numbered copy would read records twice, and guessing a format from nothing is not safe.
  */
 function leftoverName(name: string, after = ''): string | undefined {
+  // `s.jsonl (1)`: a browser's or file manager's second copy of a name (`s (1).jsonl` has an input name, and is read).
+  const copy = / \(\d+\)$/.exec(name);
+  if (copy !== null && isInputName(name.slice(0, copy.index))) return `a second copy ('${showPath(copy[0].trim())}', as browsers and file managers name one): not read, so that its records are not read twice; rename it to '${showPath(name.slice(0, copy.index))}${after}' to read it`;
   if (name.endsWith('~') && isInputName(name.slice(0, -1))) return `a backup copy (an editor's '~'): not read, so that its records are not read twice; rename it to '${showPath(name.slice(0, -1))}${after}' to read it`;
   const parts = name.split('.');
   const last = parts[parts.length - 1];

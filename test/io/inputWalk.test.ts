@@ -156,7 +156,7 @@ describe('names a folder walk passed over silently (hostile review 4 N17 residue
     await writeFile(join(d, 'n.jsonl.1.gz'), gzipSync(rec));
     await writeFile(join(d, 'part-00000'), gzipSync(rec));
     await writeFile(join(d, 'w.tar.gz'), gzipSync('x'));
-    for (const n of ['i.zst', 'k', 'f.jsonl.1', 'g.jsonl.bak', 'l.jsonl.tmp', 'm.jsonl~', 'y.csv.weird']) await writeFile(join(d, n), rec);
+    for (const n of ['i.zst', 'k', 'f.jsonl.1', 'g.jsonl.bak', 'l.jsonl.tmp', 'm.jsonl~', 'y.csv.weird', 'r.jl', 's.jsonl (1)']) await writeFile(join(d, n), rec);
     // Silent: text without an extension, a checksum beside its data, a compressed log, _ and . names.
     await writeFile(join(d, 'LICENSE'), 'MIT License\n');
     await writeFile(join(d, 'ok.jsonl.md5'), 'abc  ok.jsonl\n');
@@ -178,10 +178,12 @@ describe('names a folder walk passed over silently (hostile review 4 N17 residue
     warn('l.jsonl.tmp', "a temporary file ('.tmp'): what was writing it may not have finished; not read: rename it to 'l.jsonl' once it is complete");
     warn('y.csv.weird', "its name ends in '.weird' after the data extension '.csv': not read");
     warn('w.tar.gz', 'an archive is not read');
-    expect(r.stderr).toMatch(/error: 12 inputs were not read/);
+    warn('r.jl', "a '.jl' ending (JSON Lines, as Scrapy writes them) is not read: rename it to .jsonl");
+    warn('s.jsonl (1)', "a second copy ('(1)', as browsers and file managers name one): not read, so that its records are not read twice; rename it to 's.jsonl' to read it");
+    expect(r.stderr).toMatch(/error: 14 inputs were not read/);
     for (const n of ['LICENSE', 'ok.jsonl.md5', 'notes.log.gz', '_x.jsonl', '.x.jsonl']) expect(r.stderr).not.toContain(`/${n}'`);
     const stats = JSON.parse(await readFile(st, 'utf8'));
-    expect(stats.skipped.length).toBe(12);
+    expect(stats.skipped.length).toBe(14);
     expect(await readFile(join(dir, 'o.jsonl'), 'utf8')).toBe('{"text":"ok"}\n');
     // Named alone, with --format, such a file is read.
     const one = await runCli(['cat', join(d, 'j.gz'), '--format', 'jsonl', '-q']);

@@ -346,6 +346,10 @@ export async function checkInputFolders(files: readonly string[], entered: reado
   // made from them is of an incomplete input too, and says so (hostile review 4 N21).
   const inherited: UnfinishedInput[] = [];
   for (const dir of dirs) {
+    // A run's or command's own files named on their own (`_rejects.jsonl.zst`, `_stats.json` of a
+    // failed or unfinished run) are read as they are: they say why it failed. The marker checks
+    // are for its shards.
+    if (!walked.has(dir) && [...(byDir.get(dir) ?? [])].every((n) => n.startsWith('_'))) continue;
     const names = await readdir(dir).catch(() => null);
     if (names === null) continue;
     const why = folderProblem(dir, names, walked.has(dir) ? 'all' : (byDir.get(dir) ?? new Set()));

@@ -13,7 +13,7 @@
  */
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { removeDeadTemporaries } from '../../io/outputs.js';
-import { statSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Doc } from '../../core/doc.js';
@@ -238,16 +238,23 @@ export async function createParagraphs(options: Record<string, unknown>): Promis
       let heldBytes = 0;
       let dir: string | undefined;
       let out: SpillWriter | undefined;
+      let onExit: (() => void) | undefined;
       const spill = async (batch: Doc[]): Promise<void> => {
         if (out === undefined) {
-          // The spill folders of killed runs (kill -9 skips the `finally` below) are removed
-          // when their process is gone: the PID is in the name for that.
-          await removeDeadTemporaries(spillDir, /^corpus-clean-paragraphs-(\d+)-/);
           dir = await mkdtemp(join(spillDir, `corpus-clean-paragraphs-${process.pid}-`));
+          // A signal ends the process with process.exit, which skips the `finally` below: the
+          // spill is removed on exit too (review-hostile5 F8).
+          const d = dir;
+          onExit = () => rmSync(d, { recursive: true, force: true });
+          process.on('exit', onExit);
           out = new SpillWriter(join(dir, 'spill.bin'));
         }
         await out.write(batch, ctx.textField);
       };
+      // The spill folders of killed runs (kill -9 skips the `finally` below) are removed when
+      // their process is gone (the PID is in the name for that): at the start of every run, not
+      // only of one that spills, so a later small run clears them too (review-hostile5 F8).
+      await removeDeadTemporaries(spillDir, /^corpus-clean-paragraphs-(\d+)-/);
       try {
         for await (const batch of batches) {
           for (const doc of batch) {
@@ -280,7 +287,9 @@ export async function createParagraphs(options: Record<string, unknown>): Promis
           if (kept.length > 0) yield kept;
         }
       } finally {
+        out?.destroy();
         if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+        if (onExit !== undefined) process.off('exit', onExit);
       }
     },
   };

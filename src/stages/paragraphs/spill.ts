@@ -19,9 +19,23 @@ import { exactState, restoreExact, stringifyExact } from '../../io/json.js';
 export class SpillWriter {
   private readonly out: ReturnType<typeof createWriteStream>;
   private parts: Buffer[] = [];
+  /** The stream's failure (a full disk: ENOSPC), said once by the next write or end. */
+  private failed: Error | undefined;
+  private wake: (() => void) | undefined;
 
-  constructor(path: string) {
+  constructor(private readonly path: string) {
     this.out = createWriteStream(path);
+    // Without a handler a failed write (a full --spill-dir) killed the process with a raw trace
+    // (review-hostile5 F8): the error is kept and thrown by the next call, naming the file.
+    this.out.on('error', (e: Error) => {
+      this.failed ??= e;
+      this.wake?.();
+    });
+  }
+
+  private check(): void {
+    const e = this.failed;
+    if (e !== undefined) throw Object.assign(new Error(`cannot write the paragraphs spill '${this.path}': ${e.message}`), { code: (e as NodeJS.ErrnoException).code });
   }
 
   /** Append a batch of records (waits when the stream asks to). */
@@ -54,12 +68,30 @@ export class SpillWriter {
     }
     const chunk = Buffer.concat(parts);
     parts.length = 0;
-    if (!this.out.write(chunk)) await new Promise<void>((res) => this.out.once('drain', () => res()));
+    this.check();
+    if (!this.out.write(chunk)) {
+      await new Promise<void>((res) => {
+        this.wake = res;
+        this.out.once('drain', () => res());
+      });
+      this.wake = undefined;
+    }
+    this.check();
   }
 
   /** Flush and close the file. */
-  end(): Promise<void> {
-    return new Promise<void>((res, rej) => this.out.end((e?: Error | null) => (e ? rej(e) : res())));
+  async end(): Promise<void> {
+    this.check();
+    await new Promise<void>((res) => {
+      this.wake = res;
+      this.out.end(() => res());
+    });
+    this.check();
+  }
+
+  /** Close the file after a failure (its folder is removed by the caller). */
+  destroy(): void {
+    this.out.destroy();
   }
 }
 

@@ -3,6 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runStage } from '../../helpers/runStage.js';
+import { signalWhen } from '../../helpers/run.js';
+import { makeDoc } from '../../../src/core/doc.js';
+import { SpillWriter } from '../../../src/stages/paragraphs/spill.js';
 
 // No process has this PID (above Linux's largest pid_max): a killed run's spill folder.
 const DEAD = 4194305;
@@ -29,4 +32,61 @@ describe('paragraphs: the spill folder of a killed run', () => {
       rmSync(spillDir, { recursive: true, force: true });
     }
   });
+});
+
+describe('paragraphs: the spill on every exit path (review-hostile5 F8)', () => {
+  it('a dead run\'s spill folder is removed by a later run that does not spill', async () => {
+    const spillDir = mkdtempSync(join(tmpdir(), 'cc-par-spill-'));
+    try {
+      const dead = join(spillDir, `corpus-clean-paragraphs-${DEAD}-AbC123`);
+      mkdirSync(dead);
+      writeFileSync(join(dead, 'spill.bin'), Buffer.alloc(1000));
+      const r = await runStage('paragraphs', [{ text: 'one short text' }], { spillDir });
+      expect(r.kept.length).toBe(1);
+      expect(readdirSync(spillDir)).toEqual([]);
+    } finally {
+      rmSync(spillDir, { recursive: true, force: true });
+    }
+  });
+
+  it('a spill write that fails is one error naming the spill file, not an unhandled stream error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cc-par-spill-'));
+    try {
+      // A path whose folder does not exist: the stream fails as a full disk's does, by an 'error' event.
+      const path = join(dir, 'gone', 'spill.bin');
+      const w = new SpillWriter(path);
+      const doc = makeDoc({ text: 'x'.repeat(100) }, 'a.jsonl:1');
+      let err: unknown;
+      try {
+        for (let i = 0; i < 50; i++) await w.write([doc], undefined);
+        await w.end();
+      } catch (e) {
+        err = e;
+      }
+      expect(String(err)).toContain(`cannot write the paragraphs spill '${path}'`);
+      expect((err as NodeJS.ErrnoException).code).toBe('ENOENT');
+      w.destroy();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    it(`${signal} while spilling leaves no spill folder`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'cc-par-sig-'));
+      try {
+        const spillDir = join(dir, 'sp');
+        mkdirSync(spillDir);
+        const input = join(dir, 'in.jsonl');
+        const lines: string[] = [];
+        for (let i = 0; i < 40_000; i++) lines.push(JSON.stringify({ text: `record ${i} ${'word '.repeat(40)}\n\nfooter line shared by all` }));
+        writeFileSync(input, `${lines.join('\n')}\n`);
+        const r = await signalWhen(['paragraphs', input, '-o', join(dir, 'o.jsonl'), '--spill-dir', spillDir, '--hold-bytes', '0'], spillDir, (names) => names.some((n) => n.startsWith('corpus-clean-paragraphs-')), signal);
+        expect(r.code, r.stderr).toBe(signal === 'SIGINT' ? 130 : 143);
+        expect(readdirSync(spillDir)).toEqual([]);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }, 120_000);
+  }
 });

@@ -158,8 +158,12 @@ describe('a damaged input is in the rejects ledger (L1)', () => {
     const stats = JSON.parse(await readFile(join(out, '_stats.json'), 'utf8'));
     expect(stats.input.dropped.damaged_input).toBe(1);
     expect(stats.balanced).toBe(true);
-    // (--allow-unfinished: the run exited 1, so its folder holds _FAILED and readers refuse it without it.)
-    const rejects = (await runCli(['cat', join(out, '_rejects.jsonl.zst'), '--no-require-text', '--allow-unfinished', '-q'])).stdout.split('\n').filter((l) => l.includes('damaged_input'));
+    // The run exited 1 (its folder holds _FAILED): its shards are refused as input, but its own
+    // rejects, named on their own, are read without --allow-unfinished: they say why it failed.
+    const read = await runCli(['cat', join(out, '_rejects.jsonl.zst'), '--no-require-text', '-q']);
+    expect(read.code, read.stderr).toBe(0);
+    const rejects = read.stdout.split('\n').filter((l) => l.includes('damaged_input'));
+    expect((await runCli(['cat', out, '-q'])).stderr).toMatch(/is the output of a command that failed/);
     expect(rejects).toHaveLength(1);
   }, 60_000);
 

@@ -317,27 +317,37 @@ export async function mergeRun(run: string, plan: Plan, opts: { started: number;
   await report(run, 'run', sampleLines, say);
   // The exit code is kept, so that a second merge of the finished run ends the same way; the
   // command, records and shard names as every folder output's manifest (readers check the list).
-  await writeManifest(successPath(run), { exit_code: code, command: 'run', records: stats.written, shards, ...shardCounts(shards, perTask), ...(plan.settings.limit !== undefined && plan.limitReached === true ? { limit: plan.settings.limit } : {}), unfinished: plan.unfinished });
+  await writeManifest(successPath(run), { exit_code: code, command: 'run', records: stats.written, shards, ...(await shardCounts(run, plan, shards, perTask)), ...(plan.settings.limit !== undefined && plan.limitReached === true ? { limit: plan.settings.limit } : {}), unfinished: plan.unfinished });
   await rm(workDir(run), { recursive: true, force: true });
   return code;
 }
 
 /**
- * The records of each shard, when every task wrote at most one (`part-<task>-00000.*`, the
- * default): a task's count is its stats' `written`. Tasks cut into several shards (shard_records,
- * shard_size) leave the counts out: knowing them would take a count per shard from the writers.
+ * The records of each shard: as the last segment of each task counted them (its stats); for a
+ * task whose stats lack them (a segment written by an older version), its `written` when it
+ * wrote one shard. Left out when any shard's count is unknown.
  */
-function shardCounts(shards: readonly string[], perTask: readonly number[]): { shardRecords?: number[] } {
+async function shardCounts(run: string, plan: Plan, shards: readonly string[], perTask: readonly number[]): Promise<{ shardRecords?: number[] }> {
+  const last = plan.segments.length - 1;
+  const counted = new Map<string, number>();
+  for (let t = 0; t < plan.tasks.length; t++) {
+    const text = await readFile(segmentStatsPath(run, t, last), 'utf8').catch(() => undefined);
+    const seg = text === undefined ? undefined : (JSON.parse(text) as SegmentStats);
+    for (const [n, c] of Object.entries(seg?.shard_records ?? {})) counted.set(n, c);
+  }
   const byTask = new Map<number, number>();
-  const counts: number[] = [];
   for (const f of shards) {
     const t = Number(/^part-(\d+)-\d+\./.exec(basename(f))?.[1]);
-    if (!Number.isInteger(t) || perTask[t] === undefined || byTask.has(t)) return {};
-    byTask.set(t, 1);
-    counts.push(perTask[t]);
+    if (Number.isInteger(t)) byTask.set(t, (byTask.get(t) ?? 0) + 1);
   }
-  // A task that wrote records and no shard (or the other way round) is no run this describes.
-  for (let t = 0; t < perTask.length; t++) if ((perTask[t] > 0) !== byTask.has(t)) return {};
+  const counts: number[] = [];
+  for (const f of shards) {
+    const n = basename(f);
+    const t = Number(/^part-(\d+)-\d+\./.exec(n)?.[1]);
+    const c = counted.get(n) ?? (byTask.get(t) === 1 ? perTask[t] : undefined);
+    if (c === undefined) return {};
+    counts.push(c);
+  }
   return { shardRecords: counts };
 }
 

@@ -5,7 +5,7 @@
  */
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { createReadStream, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { DocSink, DocSource } from '../core/pipeline.js';
 import { pipeline } from '../core/pipeline.js';
 import { addCount } from '../core/own.js';
@@ -142,7 +142,7 @@ const scopeOf = (run: string, plan: Plan, g: number): GlobalScope => {
 };
 
 /** What a task segment writes to `_work/stats/`: its stats, and the report's sample candidates among its rejects (when unsampled; their lines in `_work/samples/`). */
-export type SegmentStats = RunStats & { sample_lines?: SampleEntry[] };
+export type SegmentStats = RunStats & { sample_lines?: SampleEntry[]; /** The last segment: the records of each shard it wrote, by name (for the run's _SUCCESS). */ shard_records?: Record<string, number> };
 
 /** Called with the live stats of a task while it runs. */
 export type UnitProgress = (s: Readonly<RunStats>) => void;
@@ -219,6 +219,12 @@ export async function runUnit(run: string, plan: Plan, stages: readonly Stage[],
   }
   if (k === 0) await checkInput(plan, plan.tasks[t]);
   const segment: SegmentStats = candidates !== undefined ? { ...stats, sample_lines: await candidates.write(segmentSamplesPath(run, t, k)) } : stats;
+  // The records of each shard the last segment wrote: the merge lists them in _SUCCESS, where
+  // readers compare them with its records total.
+  if (last && (sink instanceof JsonlWriter || sink instanceof ParquetShardWriter)) {
+    const counts = sink instanceof JsonlWriter ? sink.shardRecords : sink.writtenRows;
+    if (counts.length === sink.shards.length) segment.shard_records = Object.fromEntries(sink.shards.map((f, i) => [basename(f), counts[i]]));
+  }
   await writeAtomic(segmentStatsPath(run, t, k), JSON.stringify(segment) + '\n');
   if (last) {
     let composed: RunStats;

@@ -96,6 +96,9 @@ describe('N15: the manifest records each shard size and record count; reading co
     const m = JSON.parse(await readFile(join(out, '_SUCCESS'), 'utf8'));
     const parts = (await readdir(out)).filter((n) => n.startsWith('part-')).sort();
     expect(Object.keys(m.bytes).sort()).toEqual(parts);
+    // Several shards per task (--shard-records): each counted by the task's writer.
+    expect(parts.length).toBe(3);
+    expect(parts.map((n) => m.shard_records[n])).toEqual([10, 10, 10]);
     await truncate(join(out, parts[1]), 0);
     const c = await runCli(['cat', out, '-q']);
     expect(c.code).toBe(2);

@@ -115,7 +115,7 @@ export interface Job {
    * after every flag was checked and the inputs expanded; it checks the output folder itself
    * (the lock is taken here).
    */
-  runTasks?(files: string[], settings: RunSettings, effective: EffectiveSettings, skipped: SkippedInput[], unfinished: UnfinishedInput[]): Promise<number>;
+  runTasks?(files: string[], settings: RunSettings, effective: EffectiveSettings, skipped: SkippedInput[], unfinished: UnfinishedInput[], expected: Record<string, number>): Promise<number>;
   /** When the command began (`Date.now()`), if before this pass (dedup-disk's steps 1-3): the accounting line's time counts from then. */
   startedAt?: number;
   /** Where the accounting line, notes and warnings go (default stderr). */
@@ -203,7 +203,7 @@ export async function prepare(job: Job) {
   const skipped: SkippedInput[] = [];
   const entered: string[] = [];
   const expanded = await expandInputs(job.inputs.length > 0 ? job.inputs : ['-'], skipped, entered);
-  const { files, leftOut, unfinished: unfinishedMet, inherited } = await checkInputFolders(expanded, entered, allowUnfinished);
+  const { files, leftOut, unfinished: unfinishedMet, inherited, expected } = await checkInputFolders(expanded, entered, allowUnfinished);
   // --allow-unfinished reads them, and says so: a warning each, and the list in the stats and the
   // output's manifest, so that what is made from an incomplete input does not pass for complete.
   const unfinished: UnfinishedInput[] = [];
@@ -224,13 +224,13 @@ export async function prepare(job: Job) {
   for (const s of skipped) say(`corpus-clean ${job.command}: warning: skipped '${showPath(s.name)}': ${s.reason}`);
   for (const u of unfinished) say(`corpus-clean ${job.command}: warning: ${inherited.includes(u) ? u.problem : `reading an unfinished input as it is (--allow-unfinished): ${u.problem}`}`);
   for (const f of leftOut) say(`corpus-clean ${job.command}: note: not read: '${showPath(f)}', which is not one of the shards its folder's ${SUCCESS} lists (a finished output is read as its shards)`);
-  return { limit, format, txtMode: txtMode as 'file' | 'line', compress, rate, rawRate, shardRecords, shardBytes, output, folder, sharded: plan.sharded && !output.startsWith('/dev/'), rejectsPath, rejectsAttrs: rejectsAttrs as RejectAttrs, rejectsSample, statsPath, textField, files, skipped, unfinished, release, parquet, rowGroupSize };
+  return { limit, format, txtMode: txtMode as 'file' | 'line', compress, rate, rawRate, shardRecords, shardBytes, output, folder, sharded: plan.sharded && !output.startsWith('/dev/'), rejectsPath, rejectsAttrs: rejectsAttrs as RejectAttrs, rejectsSample, statsPath, textField, files, skipped, unfinished, expected, release, parquet, rowGroupSize };
 }
 
 export async function executePrepared(job: Job, p: Prepared): Promise<number> {
   const v = job.values;
   const d = job.defaults ?? {};
-  const { format, txtMode, compress, rate, shardRecords, shardBytes, output, rejectsPath, rejectsAttrs, rejectsSample, statsPath, textField, files, skipped, unfinished, parquet, rowGroupSize } = p;
+  const { format, txtMode, compress, rate, shardRecords, shardBytes, output, rejectsPath, rejectsAttrs, rejectsSample, statsPath, textField, files, skipped, unfinished, expected, parquet, rowGroupSize } = p;
   const effective: EffectiveSettings = { shardRecords, shardBytes, compression: compress as OutputCompression, ...(parquet ? { rowGroupSize } : {}), maxRejectRate: rate, textField, stripAttrs: v['strip-attrs'] === true ? true : v['keep-attrs'] === true ? false : d.stripAttrs };
   if (job.runTasks !== undefined) {
     const converts = job.stages.some((s) => s.name === 'convert');
@@ -249,7 +249,7 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
     if (p.limit !== undefined) settings.limit = p.limit;
     // Parquet shards: only then in the plan, so a JSONL run's plan (and its resume) is as before.
     if (parquet) Object.assign(settings, { outputFormat: 'parquet', rowGroupSize });
-    return job.runTasks(files, settings, effective, skipped, unfinished);
+    return job.runTasks(files, settings, effective, skipped, unfinished, expected);
   }
   await job.beforeRun?.(files, effective);
 
@@ -314,7 +314,7 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
   }
   try {
     if (job.startedAt !== undefined) stats.ms = Date.now() - job.startedAt;
-    const finished: Finished = { ...(p.limit !== undefined ? { limit: { n: p.limit, reached: limited.reached } } : {}), say: job.say, command: job.command, stats, inputs: files, skipped, unfinished, output, shards: sink.shards(), rejectsPath, statsPath, maxRejectRate: rate, textField, wrapArrays, allowEmpty: v['allow-empty'] === true, extra: rejectsPath ? { rejects_attrs: rejectsAttrs, ...(sampled ? { rejects_sample_per_reason: rejectsSample, rejects_left_out: sampled.skipped } : {}) } : undefined };
+    const finished: Finished = { ...(p.limit !== undefined ? { limit: { n: p.limit, reached: limited.reached } } : {}), say: job.say, command: job.command, stats, inputs: files, skipped, unfinished, expectedRecords: expected, output, shards: sink.shards(), rejectsPath, statsPath, maxRejectRate: rate, textField, wrapArrays, allowEmpty: v['allow-empty'] === true, extra: rejectsPath ? { rejects_attrs: rejectsAttrs, ...(sampled ? { rejects_sample_per_reason: rejectsSample, rejects_left_out: sampled.skipped } : {}) } : undefined };
     if (closed.now) return await finishClosed(finished);
     const code = await finishRun(finished);
     if (code !== 0 && stats.written === 0) {
@@ -433,6 +433,8 @@ export interface Finished {
   skipped?: readonly SkippedInput[];
   /** Inputs read as they were with --allow-unfinished, with what was wrong: listed in the stats (`unfinished_inputs`). */
   unfinished?: readonly UnfinishedInput[];
+  /** Shards of finished outputs read, with the records their manifest says they hold: compared with what was read. */
+  expectedRecords?: Readonly<Record<string, number>>;
   output: string;
   shards: readonly string[];
   rejectsPath?: string;
@@ -512,6 +514,16 @@ export async function finishRun(f: Finished): Promise<number> {
   if (lost.length > 0) {
     say(`corpus-clean ${job.command}: error: ${lost.length === 1 ? `an input was not read ('${showPath(lost[0].name)}': ${lost[0].reason})` : `${lost.length} inputs were not read (the warnings above; 'skipped' in the stats)`}`);
     code = ExitCode.dataOrIo;
+  }
+  // A shard of a finished output that held another number of records than its manifest says
+  // (changed without changing its size: a line edited, padded): the run read something else.
+  if (f.limit?.reached !== true) {
+    for (const [file, want] of Object.entries(f.expectedRecords ?? {})) {
+      const got = stats.perFile?.[file]?.read;
+      if (got === undefined || got === want) continue;
+      say(`corpus-clean ${job.command}: error: ${showPath(file)}: read ${got} records, its folder's ${SUCCESS} says it holds ${want}: changed after the command that wrote it finished (its size is the one recorded: a line edited or replaced?); copy it again or rerun that command`);
+      code = ExitCode.dataOrIo;
+    }
   }
   const missing = stats.input.dropped.text_missing ?? 0;
   if (missing > 0 && missing >= stats.read / 2) {

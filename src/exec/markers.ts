@@ -220,10 +220,15 @@ export interface Problem {
 
 const problem = (what: string, remedy: string): Problem => ({ problem: what, message: what + remedy });
 
+/** A failed command's manifest, for a message: `'corpus-clean run' exited 1`. */
+function exitedWhat(r: MarkerRead): string {
+  if (r.kind !== 'manifest') return 'it exited 1';
+  return r.m.command !== undefined ? `'corpus-clean ${showText(String(r.m.command))}' exited ${r.m.exit_code}` : `it exited ${r.m.exit_code}`;
+}
+
 /** `_FAILED` of a command or run that exited 1: what it says, for a message. */
 function failedWhat(path: string): string {
-  const r = readMarker(path);
-  return r.kind === 'manifest' ? `'corpus-clean ${showText(String(r.m.command ?? '?'))}' exited ${r.m.exit_code}` : 'it exited 1';
+  return exitedWhat(readMarker(path));
 }
 
 /**
@@ -254,7 +259,12 @@ export function folderProblem(dir: string, names: readonly string[], reading: Re
     const temp = names.find((n) => TEMP.test(n) && (reading === 'all' || FOLDER_SHARD.test(n.slice(1, n.indexOf('.tmp-')))));
     const why = has.has(LOCK_NAME) ? lockWhy(join(dir, LOCK_NAME)) : shards.length > 0 ? `${showPath(shards[0])} is there, but no ${SUCCESS}: the command writing it did not finish` : temp !== undefined ? tempWhy(temp) : undefined;
     if (why !== undefined) return problem(`'${d}' is an unfinished output (${why})`, ': its shards may be incomplete; run the command that wrote it again (it starts over), or pass --allow-unfinished');
-  } else if (shards.length > 0 || has.has(PLAN)) {
+  } else {
+    // A `_SUCCESS` with an exit code other than 0: written by a version before `_FAILED`.
+    const r = readMarker(join(dir, SUCCESS));
+    if (r.kind === 'manifest' && r.m.exit_code !== 0) return problem(`'${d}' is the output of a command that failed (${exitedWhat(r)}; its ${SUCCESS}, written by a version before ${FAILED})`, ': its shards are not a finished result; fix what its messages said and run the command again (it starts over), or pass --allow-unfinished');
+  }
+  if (has.has(SUCCESS) && (shards.length > 0 || has.has(PLAN))) {
     // A marker beside shards of ours that is not what we write (garbage, cut, emptied in a run
     // folder, a string exit code) is no marker: the folder is unfinished as far as a reader knows.
     const r = readMarker(join(dir, SUCCESS));
@@ -285,6 +295,7 @@ export function folderProblem(dir: string, names: readonly string[], reading: Re
     // `train-00000-of-00001.parquet`, `data-00000.jsonl` are read as they are (hostile review 4 P1).
     if (!has.has(marker)) continue;
     const r = readMarker(join(dir, marker));
+    if (r.kind === 'manifest' && r.m.exit_code !== 0) return problem(`the shard set '${showPath(join(dir, set))}' is the output of a command that failed (${exitedWhat(r)}; its ${showPath(marker)}, written by a version before ${FAILED})`, ': its shards are not a finished result; fix what its messages said and run the command again (it starts over), or pass --allow-unfinished');
     const damage = markerDamage(dir, marker, r, false);
     if (damage !== undefined) return problem(`the shard set '${showPath(join(dir, set))}' is an unfinished output (${damage})`, ': the set may be incomplete; run the command that wrote it again, or pass --allow-unfinished');
     const bad = r.kind === 'manifest' ? manifestProblem(`the shard set '${showPath(join(dir, set))}'`, dir, marker, r.m, members, reading === 'all' ? 'all' : new Set(members.filter((n) => reading.has(n)))) : undefined;
@@ -330,7 +341,7 @@ export async function refuseUnfinished(specs: readonly string[], allow: boolean)
  * shards, other files met by a folder walk (notes.txt) are not records: they are left out
  * (`leftOut`), and the rest returned.
  */
-export async function checkInputFolders(files: readonly string[], entered: readonly string[], allow: boolean): Promise<{ files: string[]; leftOut: string[]; unfinished: UnfinishedInput[]; inherited: UnfinishedInput[] }> {
+export async function checkInputFolders(files: readonly string[], entered: readonly string[], allow: boolean): Promise<{ files: string[]; leftOut: string[]; unfinished: UnfinishedInput[]; inherited: UnfinishedInput[]; expected: Record<string, number> }> {
   const walked = new Set(entered.map((d) => d.replace(/\/+$/, '') || '/'));
   const byDir = new Map<string, Set<string>>();
   for (const f of files) {
@@ -345,6 +356,9 @@ export async function checkInputFolders(files: readonly string[], entered: reado
   // Finished outputs that were made from unfinished inputs (their manifest lists them): what is
   // made from them is of an incomplete input too, and says so (hostile review 4 N21).
   const inherited: UnfinishedInput[] = [];
+  // The records each shard read should hold, by file as read (its manifest's shard_records): the
+  // end of the run compares them with what was read (a shard changed without changing its size).
+  const expected: Record<string, number> = {};
   for (const dir of dirs) {
     // A run's or command's own files named on their own (`_rejects.jsonl.zst`, `_stats.json` of a
     // failed or unfinished run) are read as they are: they say why it failed. The marker checks
@@ -362,6 +376,10 @@ export async function checkInputFolders(files: readonly string[], entered: reado
       const from = r.kind === 'manifest' && Array.isArray(r.m.unfinished_inputs) ? r.m.unfinished_inputs : [];
       if (from.length > 0) inherited.push({ input: dir, problem: `'${showPath(dir)}' was made from ${from.length} unfinished input${from.length === 1 ? '' : 's'} read as ${from.length === 1 ? 'it was' : 'they were'} (--allow-unfinished): ${from.slice(0, 3).map((u) => showText(String(u.problem))).join('; ')}${from.length > 3 ? ` and ${from.length - 3} more` : ''}` });
       if (walked.has(dir) && r.kind === 'manifest' && r.m.shards !== undefined) listed.set(dir, new Set(r.m.shards));
+      // Not for a folder read as it is with --allow-unfinished: its counts are known not to hold.
+      if (why === undefined && r.kind === 'manifest' && r.m.shard_records !== undefined) {
+        for (const f of files) if (f !== '-' && dirname(f) === dir && r.m.shard_records[basename(f)] !== undefined) expected[f] = r.m.shard_records[basename(f)];
+      }
     }
   }
   const kept: string[] = [];
@@ -371,5 +389,5 @@ export async function checkInputFolders(files: readonly string[], entered: reado
     if (shards !== undefined && !shards.has(basename(f)) && !FOLDER_SHARD.test(basename(f))) leftOut.push(f);
     else kept.push(f);
   }
-  return { files: kept, leftOut, unfinished, inherited };
+  return { files: kept, leftOut, unfinished, inherited, expected };
 }

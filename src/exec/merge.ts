@@ -297,6 +297,7 @@ export async function mergeRun(run: string, plan: Plan, opts: { started: number;
     inputs: plan.inputs,
     skipped: plan.skipped ?? [],
     unfinished: plan.unfinished ?? [],
+    ...(plan.expectedRecords !== undefined ? { expectedRecords: plan.expectedRecords } : {}),
     output: run.endsWith('/') ? run : run + '/',
     shards,
     rejectsPath: rejects,

@@ -130,6 +130,8 @@ export interface Plan {
   sealed?: boolean;
   /** Inputs read with --allow-unfinished that are unfinished outputs, with what is missing or differs: in `_stats.json` and `_SUCCESS` too. Not part of `planKey`. */
   unfinished?: UnfinishedInput[];
+  /** Shards of finished outputs among the inputs, with the records their manifest says they hold (compared at the merge). Not part of `planKey`. */
+  expectedRecords?: Record<string, number>;
 }
 
 /** Size, modification and change times (ns) and inode of an input file when the plan was made. */
@@ -367,7 +369,7 @@ export function planPhases(stages: readonly Stage[], tasks: number): Pick<Plan, 
 
 /** The part of a plan that must match for a rerun to resume it. */
 export function planKey(p: Plan): string {
-  return JSON.stringify({ ...p, name: undefined, inputFacts: undefined, skipped: undefined, sealed: undefined, unfinished: undefined });
+  return JSON.stringify({ ...p, name: undefined, inputFacts: undefined, skipped: undefined, sealed: undefined, unfinished: undefined, expectedRecords: undefined });
 }
 
 /** A value for a message: JSON, cut short. */

@@ -348,3 +348,29 @@ describe('N19 sibling: a plain output that would replace its own shard set refus
     expect((await readdir(f)).sort()).toEqual(['a-00000.jsonl', 'a-00001.jsonl', 'a-00002.jsonl', 'a.jsonl._SUCCESS']);
   });
 });
+
+describe('hostile review 5 (lead 19:47): an older failed _SUCCESS, and same-size damage', () => {
+  it('a folder whose _SUCCESS (an older build) says exit_code 1 is refused as _FAILED is', async () => {
+    const old = await copyOfFinished('oldfailed');
+    await writeFile(join(old, '_SUCCESS'), '{"exit_code":1}\n');
+    const r = await runCli(['cat', old, '-q']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`'${old}' is the output of a command that failed (it exited 1; its _SUCCESS, written by a version before _FAILED)`);
+    expect((await runCli(['cat', old, '-q', '--allow-unfinished'])).code).toBe(0);
+  });
+
+  it('a shard with a line removed and padded to its size: read, then exit 1 naming it (its record count is not the manifest\'s)', async () => {
+    const pad = await copyOfFinished('padded');
+    const p = join(pad, 'part-00001.jsonl');
+    const rows = (await readFile(p, 'utf8')).split('\n').filter((l) => l !== '');
+    const gone = rows.splice(3, 1)[0];
+    await writeFile(p, rows.join('\n') + ' '.repeat(gone.length + 1) + '\n');
+    const r = await runCli(['cat', pad, '-q']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`corpus-clean cat: error: ${p}: read 9 records, its folder's _SUCCESS says it holds 10`);
+    expect(lines(r.stdout)).toBe(29);
+    // --limit stops early: no comparison. A good copy: no error.
+    expect((await runCli(['cat', pad, '-q', '--limit', '5'])).code).toBe(0);
+    expect((await runCli(['cat', finished, '-q'])).code).toBe(0);
+  });
+});

@@ -57,6 +57,8 @@ const SIDECARS = /^(md5|sha1|sha256|sha512|crc|crc32|idx|sig|asc|minisig)$/i;
  * numbered copy would read records twice, and guessing a format from nothing is not safe.
  */
 function leftoverName(name: string, after = ''): string | undefined {
+  // The completion marker of a file-mode shard set (`out.jsonl._SUCCESS`, `out.jsonl._FAILED`): no data, passed over.
+  if (/\._(SUCCESS|FAILED)$/.test(name)) return undefined;
   // `s.jsonl (1)`: a browser's or file manager's second copy of a name (`s (1).jsonl` has an input name, and is read).
   const copy = / \(\d+\)$/.exec(name);
   if (copy !== null && isInputName(name.slice(0, copy.index))) return `a second copy ('${showPath(copy[0].trim())}', as browsers and file managers name one): not read, so that its records are not read twice; rename it to '${showPath(name.slice(0, copy.index))}${after}' to read it`;

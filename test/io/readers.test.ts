@@ -245,3 +245,17 @@ describe('expandInputs', () => {
     expect(await readFile(a[0], 'utf8')).toContain('"text"');
   });
 });
+
+describe('JSONL: a byte-order mark at the start of a line in the middle of a file (review-hostile5 F15)', () => {
+  it('is read as the record after it, as at the start of the file', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'mid-bom.jsonl');
+    const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+    await writeFile(path, Buffer.concat([bom, Buffer.from('{"text":"one"}\n'), bom, Buffer.from('{"text":"two","n":18446744073709551617}\n{"text":"three"}\n')]));
+    const d = await drain(readFiles([path]));
+    expect(d.rejects).toEqual([]);
+    expect(d.docs.map((x) => x.data.text)).toEqual(['one', 'two', 'three']);
+    const { rm } = await import('node:fs/promises');
+    await rm(dir, { recursive: true, force: true });
+  });
+});

@@ -10,6 +10,7 @@ import type { SampleOptions } from './sample.js';
 import { encodeSample, tokensLine } from './sample.js';
 import { removeDeadTemporaries } from '../io/outputs.js';
 import { makeDir } from '../io/dirs.js';
+import { namedOutputError } from '../io/writers/sharded.js';
 
 /** Options of `InternEvoWriter`. */
 export interface InternEvoWriterOptions {
@@ -98,6 +99,15 @@ export class InternEvoWriter implements DocSink {
   }
 
   async write(batch: Doc[]): Promise<void> {
+    try {
+      await this.take(batch);
+    } catch (e) {
+      // ENOSPC while a shard is written: "cannot write 'DIR/train/TYPE': ENOSPC ..." (hostile review 5 F9).
+      throw namedOutputError(this.dir, e);
+    }
+  }
+
+  private async take(batch: Doc[]): Promise<void> {
     if (this.done) throw new Error('InternEvoWriter: write after close/abort');
     for (const doc of batch) {
       const ids = this.idsOf(doc);
@@ -174,6 +184,14 @@ export class InternEvoWriter implements DocSink {
 
   /** Finish the last shard and publish every shard under its final name. */
   async close(): Promise<void> {
+    try {
+      await this.publish();
+    } catch (e) {
+      throw namedOutputError(this.dir, e);
+    }
+  }
+
+  private async publish(): Promise<void> {
     if (this.done) return;
     await this.finishShard();
     for (const p of this.pending) {

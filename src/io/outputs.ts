@@ -52,6 +52,8 @@ export interface OutputPlan {
   stats?: string;
   /** Other files written beside the output (e.g. `run`'s resolved recipe). */
   extra?: readonly string[];
+  /** The inputs as named (folders, files, patterns): an output inside a named folder is refused. */
+  roots?: readonly string[];
   overwrite: boolean;
   /** Tells what preparing did on its own (starting over after a killed run). */
   note?: (text: string) => void;
@@ -184,6 +186,14 @@ export async function checkSideOutputName(path: string, flag: '--rejects' | '--s
  * created or removed, so a refused run touches nothing.
  */
 export async function checkOutputs(plan: OutputPlan): Promise<void> {
+  if (plan.output !== '-') checkOutputText(plan.output, '--output');
+  if (plan.rejects !== undefined) checkOutputText(plan.rejects, '--rejects');
+  if (plan.stats !== undefined) checkOutputText(plan.stats, '--stats');
+  for (const e of plan.extra ?? []) checkOutputText(e, '--output');
+  // A device or FIFO is one stream: shards `/dev/null-00000.jsonl` would be plain files in /dev.
+  if (plan.output !== '-' && plan.sharded && (await isStreamTarget(plan.output))) {
+    throw new UsageError(`--output '${showPath(plan.output)}' is a device or FIFO, written as one stream: it cannot be cut into shards (--shard-records/--shard-size); drop those, or write to a file or a folder`);
+  }
   const inputs = await Promise.all(plan.inputs.filter((f) => f !== '-').map(async (f) => ({ name: f, real: await real(f) })));
   const clash = async (path: string, flag: string, asFolder: boolean): Promise<void> => {
     // A path typed by the user, compared with inputs named in the escaped form (core/fsname.ts).
@@ -227,6 +237,82 @@ export async function checkOutputs(plan: OutputPlan): Promise<void> {
     await checkWritable(plan.stats, '--stats', false);
   }
   for (const e of plan.extra ?? []) await clash(e, '--output', false);
+  if (plan.output !== '-') await checkInsideInputFolder(plan.output, plan.roots ?? []);
+  await checkCollisions(plan);
+}
+
+/**
+ * A name decoded from bytes that are not UTF-8 holds U+FFFD: the file would be made under another
+ * name than the one typed (and two such names would be one file), so it is refused. (Input names
+ * are found by their bytes on disk; an output name has no bytes on disk to be found by.)
+ */
+export function checkOutputText(path: string, flag: string): void {
+  if (path.includes('\uFFFD')) throw new UsageError(`${flag} '${showPath(path)}' is not valid UTF-8 (bytes that are not UTF-8 arrive as U+FFFD): the file would be made under another name than the one given; use a UTF-8 name`);
+}
+
+/**
+ * An output inside a folder named as input would be read as input by the next command over that
+ * folder (its records twice), as an input inside the output folder is refused (`clash`).
+ */
+async function checkInsideInputFolder(output: string, roots: readonly string[]): Promise<void> {
+  const out = await real(nameFromText(output));
+  for (const root of roots) {
+    if (root === '-') continue;
+    const st = await stat(root).catch(() => null);
+    if (st === null || !st.isDirectory()) continue;
+    const r = await real(root);
+    if (within(out, r)) throw new UsageError(`--output '${showPath(output)}' lies inside the input folder '${showPath(root)}': the next read of that folder would take the output as input too; write outside it`);
+  }
+}
+
+/**
+ * The outputs of one command must not be one another's files: `--rejects`/`--stats` naming a
+ * shard, the manifest or lock of the output (`-o o/ --rejects o/part-00000.jsonl`, `--stats
+ * o/_SUCCESS`, `-o o.jsonl --shard-records 1 --rejects o.jsonl._SUCCESS`), or each other.
+ */
+async function checkCollisions(plan: OutputPlan): Promise<void> {
+  const out = plan.output === '-' ? undefined : await real(nameFromText(plan.output));
+  const outDir = out === undefined ? undefined : plan.folder ? out : dirname(out);
+  const base = basename(plan.output);
+  const side = [
+    ['--rejects', plan.rejects],
+    ['--stats', plan.stats],
+  ].filter((x): x is [string, string] => x[1] !== undefined);
+  const seen: [string, string][] = [];
+  for (const [flag, path] of side) {
+    const r = await real(nameFromText(path));
+    const name = basename(r);
+    const other = seen.find(([, p]) => p === r);
+    if (other !== undefined) throw new UsageError(`${flag} '${showPath(path)}' is also ${other[0]}: each needs a file of its own`);
+    seen.push([flag, r]);
+    if (out === undefined || dirname(r) !== outDir) continue;
+    const owned = plan.folder
+      ? FOLDER_SHARD.test(name) || name === SUCCESS_NAME || name === FAILED_NAME || name === LOCK_NAME || TEMP.test(name)
+      : r === out || name === setMarkerName(plan.output) || name === setFailedName(plan.output) || name === `.${base}.lock` || (plan.sharded && shardPattern(plan.output).test(name));
+    if (owned) throw new UsageError(`${flag} '${showPath(path)}' is one of the files the output '${showPath(plan.output)}' writes (${plan.folder ? 'its shards, _SUCCESS, _FAILED and lock' : 'its shards, its marker and lock'}); the one would replace the other: give it another name`);
+  }
+}
+
+/**
+ * Open-for-writing checks of one file a command writes outside the stage pipeline (the page of
+ * `report -o`), the rules of `checkOutputs`/`prepareOutput`: a name that is UTF-8 and ends in one
+ * of `endings`, a device or FIFO taken as a stream (any name), a symlink followed (its target
+ * judged), a file that exists refused without --overwrite, and a file of the folder `own.dir`
+ * refused always but `own.name` (that folder's own copy, rewritten by the command).
+ */
+export async function checkFileOutput(path: string, o: { flag: string; overwrite: boolean; endings: readonly string[]; own?: { dir: string; name: string } }): Promise<void> {
+  checkOutputText(path, o.flag);
+  if (await isStreamTarget(path)) return;
+  if (!o.endings.some((e) => path.toLowerCase().endsWith(e))) throw new UsageError(`${o.flag} '${showPath(path)}': this file holds ${o.endings[0].slice(1).toUpperCase()}, so its name must end in ${o.endings.join(' or ')}`);
+  await checkWritable(path, o.flag, false);
+  const r = await real(path);
+  if (o.own !== undefined) {
+    const dir = await real(o.own.dir);
+    if (r === join(dir, o.own.name)) return;
+    if (within(r, dir) && existsSync(r)) throw new UsageError(`${o.flag} '${showPath(path)}' is a file of '${showPath(o.own.dir)}', the folder being read: writing it would destroy what it is made from (its own copy is '${showPath(join(o.own.dir, o.own.name))}')`);
+  }
+  const st = await stat(r).catch(() => null);
+  if (st?.isFile() === true && !o.overwrite) throw new UsageError(`${o.flag} file '${showPath(path)}' already exists; remove it or pass --overwrite`);
 }
 
 /** The PID written in a lock file, or undefined when there is none (or it is unreadable). */
@@ -301,7 +387,8 @@ export function lockOutput(path: string): () => void {
       held.set(lock, 1);
       return () => release(lock);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      // A full disk or a failing file system: one line naming the lock (its code kept for lockIfDir).
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw Object.assign(new Error(`cannot write '${showPath(lock)}': ${(e as Error).message}`, { cause: e }), { code: (e as NodeJS.ErrnoException).code });
       let pid = NaN;
       try {
         pid = Number.parseInt(readFileSync(lock, 'utf8'), 10);
@@ -357,8 +444,22 @@ export async function prepareOutput(plan: OutputPlan): Promise<() => void> {
   // A device or FIFO (`-o /dev/null`) is a stream, not a result: any number of commands may
   // write to it at once, and no lock file goes into /dev (two runs to /dev/null refused each other).
   const stream = !plan.folder && !plan.sharded && (await isStreamTarget(plan.output));
-  const unlock = plan.folder || plan.sharded ? lockOutput(lockPath) : stream ? () => {} : lockIfDir(lockPath);
+  const unlockOutput = plan.folder || plan.sharded ? lockOutput(lockPath) : stream ? () => {} : lockIfDir(lockPath);
+  // `--rejects`/`--stats` files take the rule of a single-file output (hostile review 5 F5): a lock
+  // `.name.lock` beside them, so a second command naming the same file is refused while the first
+  // writes it, and an existing file is an earlier run's result, kept unless --overwrite.
+  const sideLocks: (() => void)[] = [];
+  const unlock = (): void => {
+    for (const u of sideLocks.splice(0)) u();
+    unlockOutput();
+  };
   try {
+    for (const [f, flag] of [[plan.rejects, '--rejects'], [plan.stats, '--stats']] as const) {
+      if (f === undefined || f === '-' || (await isStreamTarget(f))) continue;
+      sideLocks.push(lockOutput(join(dirname(f), `.${basename(f)}.lock`)));
+      const st = await stat(f).catch(() => null);
+      if (st?.isFile() === true && !plan.overwrite) throw new UsageError(`${flag} file '${showPath(f)}' already exists (an earlier run?); remove it or pass --overwrite`);
+    }
     const names = await readdir(dir).catch(() => [] as string[]);
     // A folder output is read back as its shards (its _SUCCESS lists them): a file of someone
     // else's that a reader would take as input (notes.txt, data.jsonl) must not sit among them.
@@ -449,6 +550,9 @@ function lockIfDir(lockPath: string): () => void {
  * a renamed temporary.
  */
 export async function outputTarget(path: string): Promise<{ path: string; direct: boolean }> {
+  // Anything under /dev/ is written in place, as isStreamTarget judges it (some containers make
+  // /dev/null a plain file: a rename there would still replace it for every process).
+  if (resolve(path).startsWith('/dev/')) return { path, direct: true };
   const l = await lstat(path).catch(() => null);
   if (l === null) return { path, direct: false };
   if (l.isSymbolicLink()) {

@@ -1,16 +1,15 @@
-import { rename, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileWarnings, REPORT_FILE_WARNINGS } from '../cli/report.js';
 import { collectRun } from './collect.js';
 import { renderReport } from './html.js';
-import { makeDir } from '../io/dirs.js';
+import { writeAtomic } from '../io/writers/atomic.js';
 import { showPath } from '../core/fsname.js';
 
 /** The report's name in a run folder. */
 export const REPORT_FILE = '_report.html';
 
 /**
- * Make the report of a run folder and write it (atomically) to `output`, default
+ * Make the report of a run folder and write it (atomically, writeAtomic) to `output`, default
  * `<dir>/_report.html`; `sampleLines`: the sample candidates the run's merge kept (see collectRun).
  */
 export async function writeReport(dir: string, output = join(dir, REPORT_FILE), sampleLines?: readonly string[]): Promise<string> {
@@ -22,9 +21,9 @@ export async function writeReport(dir: string, output = join(dir, REPORT_FILE), 
   const unfinished = Array.isArray(data.stats.unfinished_inputs) ? data.stats.unfinished_inputs : [];
   const incomplete = unfinished.map((u) => `input '${showPath(String(u.input))}' read as it is (--allow-unfinished), an unfinished output: ${String(u.problem)}`);
   const html = renderReport(data, [...incomplete, ...notRead, ...fileWarnings(data.stats, undefined, 'run', undefined, REPORT_FILE_WARNINGS)]);
-  await makeDir(dirname(output), 'report folder');
-  const tmp = join(dirname(output), `.${basename(output)}.tmp-${process.pid}`);
-  await writeFile(tmp, html);
-  await rename(tmp, output);
+  // The writers' small-file path: a symlink followed, a device or FIFO written as a stream, a
+  // temporary renamed into place and removed on failure, one error naming the file (ENOSPC).
+  // `report -o` checks the path first (checkFileOutput in cli/commands/report.ts).
+  await writeAtomic(output, html);
   return output;
 }

@@ -18,7 +18,19 @@ fs.open = function (path, ...rest) {
     cb(err, fd);
   });
 };
+// The sync API (the Parquet writer writes its files and spill with openSync/writeSync).
+const openSync = fs.openSync;
+fs.openSync = function (path, ...rest) {
+  const fd = openSync.call(fs, path, ...rest);
+  if (match.test(String(path))) fds.add(fd);
+  return fd;
+};
 if (kind === 'write') {
+  const writeSync = fs.writeSync;
+  fs.writeSync = function (fd, ...rest) {
+    if (fds.has(fd)) throw fail('ENOSPC', 'write');
+    return writeSync.call(fs, fd, ...rest);
+  };
   for (const name of ['write', 'writev']) {
     const orig = fs[name];
     fs[name] = function (fd, ...rest) {

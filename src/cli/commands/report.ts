@@ -1,14 +1,17 @@
+import { join } from 'node:path';
 import { writeStdoutSync } from '../../io/stdout.js';
 import { UsageError } from '../../core/errors.js';
 import { showPath } from '../../core/fsname.js';
-import { writeReport } from '../../report/write.js';
+import { REPORT_FILE, writeReport } from '../../report/write.js';
+import { checkFileOutput } from '../../io/outputs.js';
 import { checkRunFolder } from '../runFolder.js';
 import type { Command } from '../command.js';
 import type { Flag } from '../args.js';
 import { flagHelp, parse } from '../args.js';
 
 const FLAGS: Flag[] = [
-  { name: 'output', short: 'o', type: 'string', arg: 'FILE', help: 'write the page here (default <run-dir>/_report.html)' },
+  { name: 'output', short: 'o', type: 'string', arg: 'FILE', help: 'write the page here, a .html name (default <run-dir>/_report.html); a device or FIFO is written as a stream' },
+  { name: 'overwrite', type: 'boolean', help: 'replace an existing -o file (the run folder\'s own _report.html is always rewritten; its other files never)' },
   { name: 'help', short: 'h', type: 'boolean', help: 'show this help' },
 ];
 
@@ -17,7 +20,7 @@ export const reportCommand: Command = {
   name: 'report',
   summary: 'write the HTML report of a run folder: funnel, per-file accounting, languages, signal histograms, duplicates, samples',
   help() {
-    return `Usage: corpus-clean report <run-dir> [-o FILE]
+    return `Usage: corpus-clean report <run-dir> [-o FILE] [--overwrite]
 
 Make the report of a finished 'corpus-clean run' from its folder (_stats.json, the rejects and
 _recipe.resolved.yaml): one self-contained HTML page that opens offline, with charts drawn as
@@ -37,7 +40,10 @@ ${flagHelp(FLAGS)}
     if (p.values.help) return writeStdoutSync(this.help()), 0;
     if (p.positionals.length !== 1) throw new UsageError(`report takes one run folder, got ${p.positionals.length}`, ["see 'corpus-clean report --help'"]);
     const dir = await checkRunFolder(p.positionals[0], 'report', '_stats.json');
-    const out = await writeReport(dir, p.values.output as string | undefined);
+    const output = (p.values.output as string | undefined) ?? join(dir, REPORT_FILE);
+    // The rules of every command's outputs (io/outputs.ts), checked before the page is made.
+    await checkFileOutput(output, { flag: '--output', overwrite: p.values.overwrite === true, endings: ['.html', '.htm'], own: { dir, name: REPORT_FILE } });
+    const out = await writeReport(dir, output);
     process.stderr.write(`corpus-clean report: wrote ${showPath(out)}\n`);
     return 0;
   },

@@ -24,6 +24,7 @@ import { makeDir } from '../dirs.js';
 import { showText } from '../../core/show.js';
 import { showPath } from '../../core/fsname.js';
 import { PageChecksumWriter } from './parquetChecksum.js';
+import { namedOutputError } from './sharded.js';
 import { CREATED_BY_CHECKED, FOOTER_CRC_KEY, FOOTER_CRC_PLACEHOLDER } from '../parquetFooter.js';
 
 /** Column compression of written Parquet files. */
@@ -242,6 +243,15 @@ export class ParquetShardWriter implements DocSink {
 
   /** Take records: each joins the schema and is spilled as its exact JSON line. */
   async write(batch: Doc[]): Promise<void> {
+    try {
+      await this.take(batch);
+    } catch (e) {
+      // ENOSPC in the spill or a file: "cannot write 'o.parquet': ENOSPC ..." (hostile review 5 F9).
+      throw namedOutputError(this.o.output, e);
+    }
+  }
+
+  private async take(batch: Doc[]): Promise<void> {
     if (batch.length === 0) return;
     const sp = this.spill ?? (this.spill = await this.openSpill());
     for (const doc of batch) {
@@ -319,13 +329,25 @@ export class ParquetShardWriter implements DocSink {
     f.pages?.sealFooter();
     await f.pw.finish();
     closeSync(f.fd);
-    await rename(f.tmp, f.final);
+    // The file is no longer `this.file`: a failed rename must remove its temporary here (abort cannot).
+    await rename(f.tmp, f.final).catch(async (e: unknown) => {
+      await unlink(f.tmp).catch(() => {});
+      throw e;
+    });
     this.written.push(f.final);
     this.writtenRows.push(f.rows);
   }
 
   /** Write the spilled records as Parquet with the run's schema and publish the files. A run with no records writes no file. */
   async close(): Promise<void> {
+    try {
+      await this.finish();
+    } catch (e) {
+      throw namedOutputError(this.o.output, e);
+    }
+  }
+
+  private async finish(): Promise<void> {
     const sp = this.spill;
     if (sp !== null) {
       this.flushSpill(sp);

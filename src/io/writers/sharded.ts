@@ -63,6 +63,16 @@ export class OutputError extends Error {
   }
 }
 
+/**
+ * A failure of the file system while writing (it carries a `syscall`: ENOSPC, EIO, EACCES) as one
+ * `OutputError` naming the output the user gave; any other error (a bug, a usage error, one
+ * already named) is passed on as it is. For writers that do their own file I/O (Parquet, InternEvo).
+ */
+export function namedOutputError(path: string, e: unknown): unknown {
+  if (e instanceof OutputError || e === null || typeof e !== 'object' || typeof (e as { syscall?: unknown }).syscall !== 'string') return e;
+  return new OutputError(path, e as Error);
+}
+
 function waitDrain(s: NodeJS.WritableStream, shard?: OpenShard): Promise<void> {
   return new Promise((resolve, reject) => {
     const done = (): void => {

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CLI, ROOT, tempDir } from '../../helpers/run.js';
+import { CLI, ROOT, tempDir, TOKENIZER_MODEL } from '../../helpers/run.js';
 
 // Fault injection into every writer through the real CLI: write, rename and close fail on the
 // file named by FAULT_PATH (test/helpers/faults.mjs, loaded with --import). Each must end in one
@@ -61,6 +61,43 @@ describe('writers under injected I/O faults: one message, exit 1, no temporary',
       });
     }
   }
+});
+
+// Hostile review 5 F9: these said only "error: ENOSPC: no space left on device, write" (no file
+// named), and report left its temporary.
+describe('full disk while writing Parquet, an InternEvo export and a report: the file named, nothing left', () => {
+  const rejected = (d: string): string[] => [join(d, 'in.jsonl'), '--max-reject-rate', '1'];
+  const f9: { name: string; args: (d: string) => string[]; target: string; named: string; faults: string[] }[] = [
+    { name: 'cat -o x.parquet', args: (d) => ['cat', ...rejected(d), '-o', join(d, 'out/x.parquet')], target: 'x\\.parquet(\\.tmp|$)', named: 'x\\.parquet', faults: ['write', 'rename'] },
+    { name: 'export --to internevo', args: (d) => ['export', ...rejected(d), '--to', 'internevo', '--tokenizer', TOKENIZER_MODEL, '-o', join(d, 'out/e'), '--type', 'en'], target: 'part-00000', named: 'out/e/train/en', faults: ['write', 'rename'] },
+  ];
+  for (const c of f9) {
+    for (const fault of c.faults) {
+      it(`${fault} failure: ${c.name}`, async () => {
+        const dir = await tempDir();
+        dirs.push(dir);
+        await writeFile(join(dir, 'in.jsonl'), input);
+        await mkdir(join(dir, 'out'));
+        const r = await runFaulty(c.args(dir), fault, c.target);
+        expect(r.code, r.stderr).toBe(1);
+        expect(r.stderr).toMatch(new RegExp(`error: cannot write '[^']*${c.named}[^']*': ENOSPC: injected ${fault} failure`));
+        expect(r.stderr).not.toMatch(/\n\s+at /);
+        expect((await listAll(dir)).filter((n) => /\.tmp/.test(n))).toEqual([]);
+      });
+    }
+  }
+  it.each(['write', 'rename'])('%s failure: report -o page.html', async (fault) => {
+    const dir = await tempDir();
+    dirs.push(dir);
+    await writeFile(join(dir, 'in.jsonl'), input);
+    await writeFile(join(dir, 'r.yaml'), 'stages:\n  - normalize: {}\n');
+    const run = await runFaulty(['run', join(dir, 'r.yaml'), '-i', join(dir, 'in.jsonl'), '-o', join(dir, 'out'), '-q', '--max-reject-rate', '1'], 'write', '$^');
+    expect(run.code, run.stderr).toBe(0);
+    const r = await runFaulty(['report', join(dir, 'out'), '-o', join(dir, 'page.html')], fault, 'page\\.html');
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`error: cannot write '[^']*page\\.html': ENOSPC: injected ${fault} failure`));
+    expect((await listAll(dir)).filter((n) => n.includes('.tmp-'))).toEqual([]);
+  });
 });
 
 describe('run: a task that cannot write (review M8)', () => {

@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -203,7 +203,10 @@ describe('binary bodies are not pages (L8)', () => {
   const elf = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), Buffer.alloc(64), Buffer.from('/lib64/ld-linux-x86-64.so.2\0GLIBC_2.2.5\0<html>')]);
 
   it('.html files: an ELF, a PDF, a PNG and a page with NUL bytes are read/binary_content; UTF-16 pages and plain pages are read', async () => {
-    const dir = await tempDir();
+    // The outputs beside the input folder, not in it (an output inside an input folder is refused).
+    const top = await tempDir();
+    const dir = join(top, 'in');
+    await mkdir(dir);
     const files: Record<string, Buffer> = {
       'elf.html': elf,
       'pdf.html': Buffer.from('%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<< /Type /Catalog >>\nendobj\n', 'latin1'),
@@ -213,8 +216,8 @@ describe('binary bodies are not pages (L8)', () => {
       'ok.html': Buffer.from('<html><body><p>plain page</p></body></html>'),
     };
     for (const [n, b] of Object.entries(files)) await writeFile(join(dir, n), b);
-    const rej = join(dir, 'rej.jsonl');
-    const out = join(dir, 'out.jsonl');
+    const rej = join(top, 'rej.jsonl');
+    const out = join(top, 'out.jsonl');
     const r = await runCli(['cat', dir, '-o', out, '--rejects', rej, '--max-reject-rate', '1', '-q']);
     expect(r.code).toBe(0);
     const rs = await rejectsOf(rej);
@@ -252,7 +255,10 @@ describe('binary bodies are not pages (L8)', () => {
 
 describe('NUL bytes in text inputs are binary_content, not text (review 3 N3)', () => {
   it('.txt: a file of zeros, a zeroed stretch inside text, an ELF; line mode: the line; CSV: the row; plain text and UTF-8 read', async () => {
-    const dir = await tempDir();
+    // The outputs beside the input folder, not in it (an output inside an input folder is refused).
+    const top = await tempDir();
+    const dir = join(top, 'in');
+    await mkdir(dir);
     const zeros = Buffer.alloc(10000);
     await writeFile(join(dir, 'z.txt'), zeros);
     await writeFile(join(dir, 'zl.txt'), Buffer.concat([Buffer.from('line one\n'), Buffer.alloc(3000), Buffer.from('\nline two\n')]));
@@ -260,8 +266,8 @@ describe('NUL bytes in text inputs are binary_content, not text (review 3 N3)', 
     await writeFile(join(dir, 'deep.txt'), Buffer.concat([Buffer.from('text '.repeat(4000)), Buffer.alloc(10), Buffer.from('more\n')]));
     await writeFile(join(dir, 'elf.txt'), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0x41, 0x42]));
     await writeFile(join(dir, 'ok.txt'), '纯文本 plain text\n');
-    const rej = join(dir, 'rej.jsonl');
-    const out = join(dir, 'out.jsonl');
+    const rej = join(top, 'rej.jsonl');
+    const out = join(top, 'out.jsonl');
     const r = await runCli(['cat', dir, '-o', out, '--rejects', rej, '--max-reject-rate', '1', '-q', '--overwrite']);
     expect(r.code, r.stderr).toBe(0);
     const rs = await rejectsOf(rej);

@@ -217,9 +217,12 @@ describe('file names that are not UTF-8', () => {
   it('the HTML reader names a record by its path: a Latin-1 name goes to Parquet (it was a lone-surrogate reject)', async () => {
     const dir = await tempDir();
     await writeFile(bytesName(`${dir}/p`, 0xe9, '.html'), '<html><body><p>Hello world, a page.</p></body></html>');
-    const r = await runCli(['cat', dir, '--output', join(dir, 'o.parquet')]);
+    // Beside the input folder, not in it (an output inside an input folder is refused).
+    const out = `${dir}.o.parquet`;
+    const r = await runCli(['cat', dir, '--output', out]);
     expect(r.code, r.stderr).toBe(0);
-    const back = await runCli(['cat', join(dir, 'o.parquet'), '-q']);
+    const back = await runCli(['cat', out, '-q']);
+    await rm(out, { force: true });
     expect(JSON.parse(back.stdout).id).toBe(`${dir}/p\\xe9.html`);
     await rm(dir, { recursive: true });
   });

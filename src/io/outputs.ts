@@ -280,6 +280,8 @@ async function checkCollisions(plan: OutputPlan): Promise<void> {
   ].filter((x): x is [string, string] => x[1] !== undefined);
   const seen: [string, string][] = [];
   for (const [flag, path] of side) {
+    // A device or FIFO is a stream any number of outputs may write (`--rejects /dev/null --stats /dev/null`).
+    if (await isStreamTarget(path)) continue;
     const r = await real(nameFromText(path));
     const name = basename(r);
     const other = seen.find(([, p]) => p === r);

@@ -85,13 +85,14 @@ describe('devices, FIFOs and symlinks named as output (B4)', () => {
     await writeFile(input, lines(4));
     await writeFile(join(dir, 'real.jsonl'), 'precious\n');
     await symlink('real.jsonl', join(dir, 'link.jsonl'));
-    // An existing output file is an earlier result: refused without --overwrite (issue #15), target untouched.
+    // An existing output file is an earlier result: refused without --overwrite (issue #15), target
+    // untouched; an existing --stats file too (hostile review 5 F5).
     const refused = await runCli(['cat', input, '-o', join(dir, 'link.jsonl')]);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/already exists .*--overwrite/);
     expect(await readFile(join(dir, 'real.jsonl'), 'utf8')).toBe('precious\n');
     for (const flag of ['-o', '--stats']) {
-      const args = flag === '-o' ? ['cat', input, '-o', join(dir, 'link.jsonl'), '--overwrite'] : ['cat', input, '-o', join(dir, 'x.jsonl'), '--stats', join(dir, 'link.jsonl')];
+      const args = flag === '-o' ? ['cat', input, '-o', join(dir, 'link.jsonl'), '--overwrite'] : ['cat', input, '-o', join(dir, 'x.jsonl'), '--stats', join(dir, 'link.jsonl'), '--overwrite'];
       const r = await runCli(args);
       expect(r.code).toBe(0);
       expect((await lstat(join(dir, 'link.jsonl'))).isSymbolicLink()).toBe(true);

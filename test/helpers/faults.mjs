@@ -14,7 +14,10 @@ const open = fs.open;
 fs.open = function (path, ...rest) {
   const cb = rest.pop();
   open.call(fs, path, ...rest, (err, fd) => {
-    if (!err && match.test(String(path))) fds.add(fd);
+    if (!err) {
+      if (match.test(String(path))) fds.add(fd);
+      else fds.delete(fd);
+    }
     cb(err, fd);
   });
 };
@@ -23,7 +26,14 @@ const openSync = fs.openSync;
 fs.openSync = function (path, ...rest) {
   const fd = openSync.call(fs, path, ...rest);
   if (match.test(String(path))) fds.add(fd);
+  else fds.delete(fd);
   return fd;
+};
+// A closed fd's number is reused by the next open: it no longer names the file that matched.
+const closeSync = fs.closeSync;
+fs.closeSync = function (fd) {
+  fds.delete(fd);
+  return closeSync.call(fs, fd);
 };
 if (kind === 'write') {
   const writeSync = fs.writeSync;

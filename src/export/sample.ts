@@ -1,6 +1,8 @@
 import type { JsonObject } from '../core/doc.js';
 import { textFieldOf, type TextField } from '../core/doc.js';
 import type { SentencePieceTokenizer } from '../tokenize/tokenizer.js';
+import { internlm2Action } from '../stages/convert/write.js';
+import type { ToolCall } from '../stages/convert/model.js';
 
 /** A record that cannot become a training sample; `reason` is a stable reject code. */
 export class SampleError extends Error {
@@ -38,6 +40,36 @@ export interface ChatMessage {
   content: string;
   /** Whether the message's tokens are training targets. */
   train: boolean;
+  /** OpenAI `tool_calls` of an assistant message, arguments as a JSON string. */
+  toolCalls?: ToolCall[];
+  /** `tool_call_id` and `name` of a tool result. */
+  toolCallId?: string;
+  name?: string;
+}
+
+/** An OpenAI `tool_calls` list (`[{id?, type, function: {name, arguments}}]`, or `{name, arguments}` items) as `ToolCall`s. */
+function readToolCalls(v: unknown, i: number): ToolCall[] | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v)) throw new SampleError('bad_messages', `messages[${i}].tool_calls is not a list`);
+  if (v.length === 0) return undefined;
+  return v.map((c, j) => {
+    const call = c !== null && typeof c === 'object' && !Array.isArray(c) ? (c as JsonObject) : undefined;
+    const fn = call !== undefined && call.function !== null && typeof call.function === 'object' && !Array.isArray(call.function) ? (call.function as JsonObject) : call;
+    const name = fn?.name;
+    if (typeof name !== 'string' || name.length === 0) throw new SampleError('bad_messages', `messages[${i}].tool_calls[${j}] has no function name`);
+    const args = fn?.arguments ?? fn?.parameters ?? {};
+    const out: ToolCall = { name, arguments: typeof args === 'string' ? args : JSON.stringify(args) };
+    if (typeof call?.id === 'string') out.id = call.id;
+    return out;
+  });
+}
+
+/** The record's top-level OpenAI `tools` list, or null when it has none. */
+export function chatTools(record: JsonObject): unknown[] | null {
+  const tools = record.tools;
+  if (tools === undefined || tools === null) return null;
+  if (!Array.isArray(tools)) throw new SampleError('bad_messages', '`tools` is not a list');
+  return tools.length === 0 ? null : tools;
 }
 
 /**
@@ -85,10 +117,16 @@ export function chatMessages(record: JsonObject): ChatMessage[] | null {
   if (Array.isArray(messages)) {
     return messages.map((m, i) => {
       if (m === null || typeof m !== 'object' || Array.isArray(m)) throw new SampleError('bad_messages', `messages[${i}] is not an object`);
-      const { role, content, loss } = m as JsonObject;
+      const { role, content, loss, tool_call_id: toolCallId, name } = m as JsonObject;
       if (typeof role !== 'string' || role.length === 0) throw new SampleError('bad_messages', `messages[${i}].role is not a non-empty string`);
-      if (typeof content !== 'string') throw new SampleError('bad_messages', `messages[${i}].content is not a string`);
-      return { role, content, train: (role === 'assistant' || role === 'gpt') && lossFlag(loss) };
+      const toolCalls = readToolCalls((m as JsonObject).tool_calls, i);
+      // OpenAI writes `content: null` on a message that only calls tools.
+      if (typeof content !== 'string' && !(toolCalls !== undefined && (content === null || content === undefined))) throw new SampleError('bad_messages', `messages[${i}].content is not a string`);
+      const msg: ChatMessage = { role, content: typeof content === 'string' ? content : '', train: (role === 'assistant' || role === 'gpt') && lossFlag(loss) };
+      if (toolCalls !== undefined) msg.toolCalls = toolCalls;
+      if (typeof toolCallId === 'string') msg.toolCallId = toolCallId;
+      if (typeof name === 'string') msg.name = name;
+      return msg;
     });
   }
   const conversation = record.conversation;
@@ -141,6 +179,12 @@ export function encodeChat(messages: readonly ChatMessage[], tok: SentencePieceT
       push(out, tok.encode(m.content, special), sign);
       out.push(sign * imEnd);
       push(out, newline, sign);
+    } else if (m.role.includes(' name=<|')) {
+      // A named system or environment turn (InternLM2 chat_format.md): the name is a special token.
+      push(out, tok.encode(`${m.role}\n`, { special: true }), -1);
+      push(out, tok.encode(m.content, special), -1);
+      out.push(-imEnd);
+      push(out, newline, -1);
     } else {
       push(out, tok.encode(`${m.role}\n${m.content}`, special), -1);
       out.push(-imEnd);
@@ -164,7 +208,7 @@ export function encodeSample(record: JsonObject, tok: SentencePieceTokenizer, op
     if (messages !== null) {
       if (messages.length > 0 && messages.every((m) => m.role === 'pretrain')) return encodePretrain(messages.map((m) => m.content).join(''), tok, opts);
       if (messages.length === 0) throw new SampleError('bad_messages', 'the chat has no messages');
-      const ids = encodeChat(messages.map(toInternLM2Role), tok, opts);
+      const ids = encodeChat(withTools(messages.map(toInternLM2Role), chatTools(record)), tok, opts);
       if (!ids.some((x, i) => x > 0 && (i > 0 || !(opts.bos ?? true)))) throw new SampleError('no_target', 'no token of the chat is a training target');
       return ids;
     }
@@ -174,6 +218,31 @@ export function encodeSample(record: JsonObject, tok: SentencePieceTokenizer, op
   const text = field === undefined ? undefined : record[field];
   if (typeof text !== 'string' || text.length === 0) throw new SampleError('no_text', 'the record has no text');
   return encodePretrain(text, tok, opts);
+}
+
+/**
+ * A tool dialogue in InternLM2's plugin format (InternLM chat_format.md): each call appended to its
+ * assistant message as `<|action_start|><|plugin|>\n{"name", "parameters"}<|action_end|>` (the
+ * same text `convert --tool-results input` writes for XTuner v0), the `tools` list as a
+ * `system name=<|plugin|>` turn after the system prompt, and tool results as
+ * `environment name=<|plugin|>`. Chats without calls or tools are returned unchanged.
+ */
+function withTools(messages: ChatMessage[], tools: unknown[] | null): ChatMessage[] {
+  const calls = messages.some((m) => m.toolCalls !== undefined);
+  if (!calls && tools === null) return messages;
+  const out: ChatMessage[] = [];
+  let placed = tools === null;
+  for (const m of messages) {
+    if (!placed && m.role !== 'system') {
+      out.push({ role: 'system name=<|plugin|>', content: JSON.stringify(tools), train: false });
+      placed = true;
+    }
+    if (m.role === 'assistant' && m.toolCalls !== undefined) out.push({ ...m, content: m.content + m.toolCalls.map(internlm2Action).join('') });
+    else if (m.role === 'environment') out.push({ ...m, role: 'environment name=<|plugin|>' });
+    else out.push(m);
+  }
+  if (!placed) out.push({ role: 'system name=<|plugin|>', content: JSON.stringify(tools), train: false });
+  return out;
 }
 
 function encodePretrain(text: string, tok: SentencePieceTokenizer, opts: SampleOptions): number[] {

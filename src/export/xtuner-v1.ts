@@ -1,7 +1,7 @@
 import type { JsonObject } from '../core/doc.js';
 import { textFieldOf } from '../core/doc.js';
 import type { SampleOptions } from './sample.js';
-import { chatMessages, SampleError } from './sample.js';
+import { chatMessages, chatTools, SampleError } from './sample.js';
 
 /** Roles XTuner v1's `ChatMsg` accepts. */
 export const XTUNER_V1_ROLES: readonly string[] = ['assistant', 'user', 'system', 'developer', 'pretrain', 'tool'];
@@ -23,9 +23,22 @@ export function toXtunerV1(record: JsonObject, opts: SampleOptions = {}): JsonOb
       if (bad !== undefined) throw new SampleError('bad_messages', `role '${bad.role}' is not one of ${XTUNER_V1_ROLES.join(', ')}`);
       // XTuner drops a chat whose labels are all -100 without a word; say so here instead.
       if (!messages.some((m) => m.train || m.role === 'pretrain')) throw new SampleError('no_target', 'no message of the chat is a training target');
-      return {
-        messages: messages.map((m) => (m.role === 'assistant' && !m.train ? { role: m.role, content: m.content, loss: false } : { role: m.role, content: m.content })),
+      const out: JsonObject = {
+        messages: messages.map((m) => {
+          const o: JsonObject = { role: m.role, content: m.content };
+          // Tool dialogues keep their calls and results as XTuner v1's ChatMsg reads them.
+          if (m.toolCalls !== undefined) {
+            o.tool_calls = m.toolCalls.map((t) => (t.id === undefined ? { type: 'function', function: { name: t.name, arguments: t.arguments } } : { id: t.id, type: 'function', function: { name: t.name, arguments: t.arguments } }));
+          }
+          if (m.toolCallId !== undefined) o.tool_call_id = m.toolCallId;
+          if (m.name !== undefined && m.role === 'tool') o.name = m.name;
+          if (m.role === 'assistant' && !m.train) o.loss = false;
+          return o;
+        }),
       };
+      const tools = chatTools(record);
+      if (tools !== null) out.tools = tools;
+      return out;
     }
     if (kind === 'chat') throw new SampleError('bad_messages', 'the record has neither `messages` nor `conversation`');
   }

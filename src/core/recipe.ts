@@ -25,6 +25,8 @@ export interface RecipeOutput {
   shardBytes?: number;
   /** Shard compression; default `gzip` (JSONL), `snappy` (Parquet: also `none`, `gzip`, `zstd`, `brotli`). */
   compression: 'none' | 'gzip' | 'zstd' | 'snappy' | 'brotli';
+  /** True when the recipe names `compression` (not the format's default). */
+  compressionGiven?: boolean;
   /** Drop the `attrs` signals from output records; default false. */
   stripAttrs: boolean;
   /** `parquet`: the shards are Parquet files (`format: parquet`); absent: JSONL. */
@@ -291,7 +293,7 @@ export function resolveRecipe(raw: unknown, registry: StageRegistry, defaultName
   const compression = o.compression ?? (parquet ? 'snappy' : 'gzip');
   const codecs = parquet ? ['none', 'snappy', 'gzip', 'zstd', 'brotli'] : ['none', 'gzip', 'zstd'];
   if (!codecs.includes(compression as string)) throw new UsageError(`${file}: output: compression ${parquet ? 'of Parquet shards ' : ''}must be ${codecs.slice(0, -1).join(', ')} or ${codecs[codecs.length - 1]}; got ${JSON.stringify(compression)}`);
-  const output: RecipeOutput = { compression: compression as RecipeOutput['compression'], stripAttrs: o.stripAttrs === true, ...(parquet ? { format: 'parquet' as const } : {}) };
+  const output: RecipeOutput = { compression: compression as RecipeOutput['compression'], ...(o.compression !== undefined ? { compressionGiven: true } : {}), stripAttrs: o.stripAttrs === true, ...(parquet ? { format: 'parquet' as const } : {}) };
   if (o.rowGroupSize !== undefined) {
     if (!parquet) throw new UsageError(`${file}: output: row_group_size is for Parquet shards (format: parquet)`);
     if (typeof o.rowGroupSize !== 'number' || !Number.isInteger(o.rowGroupSize) || o.rowGroupSize < 1) throw new UsageError(`${file}: output: row_group_size must be a positive integer`);

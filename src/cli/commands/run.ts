@@ -66,7 +66,7 @@ const NOT_FOR_RUN = ['output', 'rejects', 'stats'];
 const RUN_HELP: Record<string, string> = {
   'shard-size': "start a new shard after SIZE uncompressed bytes, e.g. 256MB (default: the recipe's output: shard_size, else one shard per task)",
   'shard-records': "start a new shard after N records (default: the recipe's output: shard_records)",
-  compress: "compression of the shards: none|gzip|zstd for JSONL (default: the recipe's output: compression, else gzip); none|snappy|gzip|zstd|brotli for Parquet (default: the recipe's, else snappy)",
+  compress: "compression of the shards: none|gzip|zstd for JSONL, none|snappy|gzip|zstd|brotli for Parquet (default: the recipe's output: compression when the format written has that codec, with either output format, else gzip for JSONL and snappy for Parquet)",
   'output-format': "the shards as JSON lines, or as Parquet files part-<task>-<n>.parquet, each with the schema of its task's records (default: the recipe's output: format, else jsonl)",
   'row-group-size': "Parquet shards: rows per row group (default: the recipe's output: row_group_size, else 10000)",
   'rejects-attrs': "signals a reject keeps: only the failing rule's or all (default: the recipe's rejects: attrs, else failing)",
@@ -225,11 +225,24 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
     const pqHint = dir.endsWith('.parquet') && (v['output-format'] ?? recipe.output.format) !== 'parquet' ? '; for Parquet shards give --output-format parquet (or the recipe\'s output: {format: parquet})' : '';
     throw new UsageError(`run writes a folder of shards, not a file: -o '${showPath(out)}' would be a folder named like a data file; name a folder (-o ${showPath(dir.replace(/\.[a-z]+(\.(gz|zst))?$/, ''))}) and join its shards afterwards if you need one file ('corpus-clean cat DIR/ -o ${showPath(basename(dir))}'), or end the name with / to have that folder name${pqHint}`);
   }
-  // Parquet or JSONL shards: the flag, else the recipe. A flag that changes the recipe's format
-  // leaves its compression (a codec of the other format) to --compress or the format's default.
+  // Parquet or JSONL shards: the flag, else the recipe. One rule for the codec: --compress, else
+  // the recipe's compression when the format written has that codec (none, gzip and zstd are
+  // both formats'; snappy and brotli Parquet's), else the format's default (gzip JSONL, snappy
+  // Parquet); so --output-format parquet over a recipe's compression: gzip gives gzip, as
+  // format: parquet in the recipe does (new-user review 6 #4).
   const outputFormat = (v['output-format'] as string | undefined) ?? recipe.output.format ?? 'jsonl';
   const parquet = outputFormat === 'parquet';
-  const recipeCompression = (recipe.output.format ?? 'jsonl') === outputFormat ? recipe.output.compression : undefined;
+  const sameFormat = (recipe.output.format ?? 'jsonl') === outputFormat;
+  const recipeCompression = sameFormat || (recipe.output.compressionGiven === true && (parquet || ['none', 'gzip', 'zstd'].includes(recipe.output.compression))) ? recipe.output.compression : undefined;
+  // The recipe's shard_size cuts JSONL shards; --output-format parquet over a JSONL recipe cuts by
+  // rows instead (its shard_records, --shard-records or one file per task), with a note, rather
+  // than refusing a flag the user did not give (new-user review 6 #4).
+  let recipeShardBytes = recipe.output.shardBytes;
+  if (parquet && recipe.output.format !== 'parquet' && recipeShardBytes !== undefined && v['shard-size'] === undefined) {
+    const rows = (v['shard-records'] as string | undefined) ?? (recipe.output.shardRecords !== undefined ? String(recipe.output.shardRecords) : undefined);
+    if (!v.quiet) say(`corpus-clean run: note: the recipe's output: shard_size (${recipeShardBytes} bytes) is for JSONL shards and is not used with --output-format parquet: Parquet files are cut by rows (${rows !== undefined ? `${rows} records per file` : 'one file per task; --shard-records N to cut them'})`);
+    recipeShardBytes = undefined;
+  }
   // The rejects are JSON lines: compressed as JSONL shards would be, except that gzip shards get
   // zstd rejects (half the CPU, same size); gzip beside Parquet shards.
   const rejectsCompression = ((v['rejects-compress'] as string | undefined) ?? recipe.rejects.compression ?? (parquet ? 'gzip' : defaultRejectsCompression(((v.compress as string | undefined) ?? recipeCompression ?? 'gzip') as OutputCompression))) as OutputCompression;
@@ -251,7 +264,7 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
       rejectsSample: recipe.rejects.samplePerReason,
       stats: join(out, '_stats.json'),
       shardRecords: recipe.output.shardRecords,
-      shardBytes: recipe.output.shardBytes,
+      shardBytes: recipeShardBytes,
       compression: recipeCompression ?? (parquet ? 'snappy' : 'gzip'),
       outputFormat: recipe.output.format ?? ('jsonl' as const),
       ...(recipe.output.rowGroupSize !== undefined ? { rowGroupSize: recipe.output.rowGroupSize } : {}),

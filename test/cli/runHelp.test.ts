@@ -43,7 +43,7 @@ describe('run --help agrees with what run does', () => {
     expect(help.size).toBeGreaterThan(20);
     expect(help.get('output-format')).toContain("the recipe's output: format, else jsonl");
     expect(help.get('row-group-size')).toContain("the recipe's output: row_group_size, else 10000");
-    expect(help.get('compress')).toMatch(/none\|snappy\|gzip\|zstd\|brotli for Parquet \(default: the recipe's, else snappy\)/);
+    expect(help.get('compress')).toMatch(/none\|snappy\|gzip\|zstd\|brotli for Parquet \(default: the recipe's output: compression, also under --output-format parquet, when it is a Parquet codec, else snappy\)/);
     const r = await runCli(['run', recipe, '-o', join(dir, 'pq'), '--output-format', 'parquet', '--row-group-size', '10', '--workers', '1', '-q']);
     expect(r.code, r.stderr).toBe(0);
     expect((await readdir(join(dir, 'pq'))).filter((f) => f.startsWith('part-'))).toEqual(['part-00000-00000.parquet']);

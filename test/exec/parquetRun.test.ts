@@ -147,11 +147,12 @@ describe('run writes Parquet shards (output: {format: parquet}, --output-format 
     expect(m.row_groups[0].columns[0].meta_data?.codec).toBe('ZSTD');
     expect(Number(m.row_groups[0].num_rows)).toBeLessThanOrEqual(30);
     expect((await readdir(join(dir, 'flag'))).filter((f) => f.startsWith('_rejects'))).toEqual(['_rejects.jsonl.gz']);
-    // Without --compress, the recipe's gzip (a JSONL setting) does not carry over: Parquet's default, Snappy.
+    // Without --compress, the recipe's gzip carries over (a Parquet codec too), as format: parquet in
+    // the recipe gives (one rule; new-user review 6 #4: it was Snappy here, gzip there).
     const d = await runCli(['run', plain, '-o', join(dir, 'flag-default'), '--output-format', 'parquet', '--workers', '2', ...TASKS]);
     expect(d.code, d.stderr).toBe(0);
     const first = (await parquetShards(join(dir, 'flag-default')))[0];
-    expect(parquetMetadata(readFileSync(join(dir, 'flag-default', first))).row_groups[0].columns[0].meta_data?.codec).toBe('SNAPPY');
+    expect(parquetMetadata(readFileSync(join(dir, 'flag-default', first))).row_groups[0].columns[0].meta_data?.codec).toBe('GZIP');
   }, 300_000);
 
   it('resumes after kill -9 of the driver: stale temporaries and shards of unfinished tasks removed, byte-identical to an uninterrupted run', async () => {

@@ -66,7 +66,7 @@ const NOT_FOR_RUN = ['output', 'rejects', 'stats'];
 const RUN_HELP: Record<string, string> = {
   'shard-size': "start a new shard after SIZE uncompressed bytes, e.g. 256MB (default: the recipe's output: shard_size, else one shard per task)",
   'shard-records': "start a new shard after N records (default: the recipe's output: shard_records)",
-  compress: "compression of the shards: none|gzip|zstd for JSONL, none|snappy|gzip|zstd|brotli for Parquet (default: the recipe's output: compression when the format written has that codec, with either output format, else gzip for JSONL and snappy for Parquet)",
+  compress: "compression of the shards: none|gzip|zstd for JSONL (default: the recipe's output: compression, else gzip); none|snappy|gzip|zstd|brotli for Parquet (default: the recipe's output: compression, also under --output-format parquet, when it is a Parquet codec, else snappy)",
   'output-format': "the shards as JSON lines, or as Parquet files part-<task>-<n>.parquet, each with the schema of its task's records (default: the recipe's output: format, else jsonl)",
   'row-group-size': "Parquet shards: rows per row group (default: the recipe's output: row_group_size, else 10000)",
   'rejects-attrs': "signals a reject keeps: only the failing rule's or all (default: the recipe's rejects: attrs, else failing)",

@@ -28,7 +28,7 @@ import { SampledRejects, type RejectAttrs } from '../core/rejectSink.js';
 import type { OutputCompression } from '../io/writers/sharded.js';
 import type { Flag, Parsed } from './args.js';
 import { countFlag } from './args.js';
-import { textFieldNote } from './textFieldHint.js';
+import { textElsewhere, textFieldNote } from './textFieldHint.js';
 import { accountingLine, badInput, encodingNotes, fileLines, fileWarnings, keysSeen, progressPrinter } from './report.js';
 import { dominantNotes, dominantRules } from './dominant.js';
 import { parseDecimal } from '../core/options.js';
@@ -465,7 +465,9 @@ export async function finishRun(f: Finished): Promise<number> {
   const files = f.inputs;
   const output = f.output;
   const sink = { shards: () => f.shards };
-  const bad = badInput(stats);
+  // Empty texts are dropped documents, not bad input, unless their text is in another field.
+  const elsewhere = textElsewhere(stats);
+  const bad = badInput(stats) + (elsewhere?.empty ?? 0);
   const badRate = stats.read > 0 ? bad / stats.read : 0;
   const summary = {
     command: job.command,
@@ -540,6 +542,10 @@ export async function finishRun(f: Finished): Promise<number> {
   if (!(missing > 0 && missing >= stats.read / 2)) {
     const n = textFieldNote(stats, textField, files);
     if (n !== undefined) say(`corpus-clean ${job.command}: note: ${n}`);
+  }
+  if (elsewhere !== undefined) {
+    const field = textField ? `'${showText(textFieldLabel(textField))}'` : "'text' (the first of text,content present)";
+    say(`corpus-clean ${job.command}: note: ${elsewhere.empty} of ${stats.read} records have an empty ${field} field, and ${elsewhere.n} of them hold text in '${showText(elsewhere.key)}': name it with --text-field ${showText(elsewhere.key)} (counted as bad input, not as empty documents)`);
   }
   for (const n of encodingNotes(stats)) say(`corpus-clean ${job.command}: note: ${n}`);
   if (stats.written === 0 && stats.read > 0) {

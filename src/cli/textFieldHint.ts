@@ -6,8 +6,8 @@ import { parseTextField, textFieldLabel, type TextField } from '../core/doc.js';
 import type { RunStats } from '../core/stats.js';
 import { showText } from '../core/show.js';
 
-/** A key that likely holds a record's text (`raw_content`, `body`, `document` ...). */
-export const TEXT_LIKE_KEY = /text|content|body|raw|document|passage/i;
+import { TEXT_LIKE_KEY } from '../core/doc.js';
+export { TEXT_LIKE_KEY };
 
 /**
  * The text field of the run that wrote these inputs: a run folder's `_recipe.resolved.yaml`
@@ -31,6 +31,20 @@ export function runTextField(inputs: readonly string[]): { folder: string; field
     found ??= { folder: dir, field };
   }
   return found;
+}
+
+/**
+ * Records rejected as `read/text_empty` whose text is in another field: the text-like key that a
+ * non-empty string filled in at least half of them (`{"text": "", "content": "..."}`), or
+ * undefined. Such records are no empty documents but a wrong --text-field: bad input.
+ */
+export function textElsewhere(s: RunStats): { key: string; n: number; empty: number } | undefined {
+  const empty = s.input.dropped.text_empty ?? 0;
+  if (empty === 0) return undefined;
+  const seen: Record<string, number> = {};
+  for (const f of Object.values(s.perFile ?? {})) for (const [k, c] of Object.entries(f.emptyTextKeys ?? {})) seen[k] = (seen[k] ?? 0) + c;
+  const best = Object.entries(seen).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0];
+  return best !== undefined && best[1] * 2 >= empty ? { key: best[0], n: best[1], empty } : undefined;
 }
 
 /**

@@ -163,3 +163,6 @@ export function fileOfSource(source: string): string {
 export function sourceFile(doc: Doc): string {
   return doc instanceof LazyDoc ? doc.fileName() : fileOfSource(doc.source);
 }
+
+/** A key that likely holds a record's text (`raw_content`, `body`, `document` ...). */
+export const TEXT_LIKE_KEY = /text|content|body|raw|document|passage/i;

@@ -1,5 +1,5 @@
 import type { Doc, JsonObject, TextField } from './doc.js';
-import { fileOfSource, hasAttrs, sourceFile, textProblem } from './doc.js';
+import { fileOfSource, hasAttrs, sourceFile, TEXT_LIKE_KEY, textProblem } from './doc.js';
 import type { StageProfiler } from './profile.js';
 import { stageProfiler, stageThresholds } from './profile.js';
 import type { RejectAttrs } from './rejectSink.js';
@@ -150,6 +150,17 @@ function seeKeys(f: FileStats, record: JsonObject): void {
   }
 }
 
+/** Count the text-like keys of an empty-text record that hold a non-empty string (`FileStats.emptyTextKeys`). */
+function seeTextElsewhere(f: FileStats, record: JsonObject): void {
+  for (const k in record) {
+    const v = record[k];
+    if (typeof v !== 'string' || !TEXT_LIKE_KEY.test(k) || !/\S/.test(v)) continue;
+    const seen = (f.emptyTextKeys ??= {});
+    if (hasOwn(seen, k)) seen[k]++;
+    else if (Object.keys(seen).length < MAX_KEYS_SEEN) setOwn(seen, k, 1);
+  }
+}
+
 /** Count the charset of the first `ENCODING_SAMPLES` invalid_utf8 records of a file (`FileStats.encodings`). */
 function seeCharset(f: FileStats, rawBase64: string): void {
   const seen = (f.encodings ??= {});
@@ -195,6 +206,8 @@ export async function pipeline(spec: PipelineSpec): Promise<RunStats> {
     count(f.reasons, reasonKey(r.stage, r.reason), n);
     // A record without text: at reading, or at a stage that needs one (tokenize's no_text in `export`).
     if ((r.reason === 'text_missing' || r.reason === 'no_text') && r.record !== undefined) seeKeys(f, r.record);
+    // An empty text beside a text-like field that holds one: the text is in another field.
+    if (r.reason === 'text_empty' && r.record !== undefined) seeTextElsewhere(f, r.record);
     // Bytes that are not UTF-8: which charset they read in (GBK, Big5 ...), for the end-of-run hint.
     if (r.reason === 'invalid_utf8' && r.raw_base64 !== undefined) seeCharset(f, r.raw_base64);
   };

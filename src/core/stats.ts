@@ -216,6 +216,11 @@ export interface FileStats {
    * GBK: convert it with iconv". Absent when the file had none.
    */
   encodings?: Record<string, number>;
+  /**
+   * Of the file's `text_empty` records, the text-like keys (`content`, `raw_content` ...) that held
+   * a non-empty string instead: the text is in another field. Absent when none did.
+   */
+  emptyTextKeys?: Record<string, number>;
 }
 
 /** New, empty accounting for one file. */
@@ -232,13 +237,14 @@ export function mergeFileStats(a: FileStats, b: FileStats): FileStats {
   const keys = Object.keys(keysSeen);
   if (keys.length > MAX_KEYS_SEEN) for (const k of keys.sort((x, y) => keysSeen[y] - keysSeen[x]).slice(MAX_KEYS_SEEN)) delete keysSeen[k];
   const encodings = a.encodings || b.encodings ? addCounts(a.encodings ?? {}, b.encodings ?? {}) : undefined;
-  return { read: a.read + b.read, bytes: a.bytes + b.bytes, written: a.written + b.written, rejected: a.rejected + b.rejected, reasons: addCounts(a.reasons, b.reasons), keysSeen, ...(encodings ? { encodings } : {}) };
+  const emptyTextKeys = a.emptyTextKeys || b.emptyTextKeys ? addCounts(a.emptyTextKeys ?? {}, b.emptyTextKeys ?? {}) : undefined;
+  return { read: a.read + b.read, bytes: a.bytes + b.bytes, written: a.written + b.written, rejected: a.rejected + b.rejected, reasons: addCounts(a.reasons, b.reasons), keysSeen, ...(encodings ? { encodings } : {}), ...(emptyTextKeys ? { emptyTextKeys } : {}) };
 }
 
 /** Merge per-file accounting: files in either, counts added for files in both. */
 export function mergePerFile(a: Record<string, FileStats>, b: Record<string, FileStats>): Record<string, FileStats> {
   const r: Record<string, FileStats> = { ...a };
-  for (const [f, v] of Object.entries(b)) r[f] = f in r ? mergeFileStats(r[f], v) : { ...v, reasons: { ...v.reasons }, keysSeen: { ...v.keysSeen }, ...(v.encodings ? { encodings: { ...v.encodings } } : {}) };
+  for (const [f, v] of Object.entries(b)) r[f] = f in r ? mergeFileStats(r[f], v) : { ...v, reasons: { ...v.reasons }, keysSeen: { ...v.keysSeen }, ...(v.encodings ? { encodings: { ...v.encodings } } : {}), ...(v.emptyTextKeys ? { emptyTextKeys: { ...v.emptyTextKeys } } : {}) };
   return r;
 }
 

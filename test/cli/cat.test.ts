@@ -44,6 +44,15 @@ describe('corpus-clean cat', () => {
     expect(miss.stderr).toMatch(/20 of 100 records were bad input/);
   });
 
+  it('empty texts whose text is in another field are bad input, with the field to name (hostile review 5 F23)', async () => {
+    const lines = Array.from({ length: 100 }, (_, i) => JSON.stringify(i % 10 === 0 ? { id: i, text: `text ${i}` } : { id: i, text: '', content: `the text of ${i}` }));
+    const r = await runCli(['cat'], { input: lines.join('\n') + '\n' });
+    expect(r.stderr).toMatch(/read 100 = written 10 \+ rejected 90 \[read\/text_empty 90\]/);
+    expect(r.stderr).toMatch(/note: 90 of 100 records have an empty 'text' .* field, and 90 of them hold text in 'content': name it with --text-field content/);
+    expect(r.stderr).toMatch(/90 of 100 records were bad input/);
+    expect(r.code).toBe(1);
+  });
+
   it('passes records without text with --no-require-text', async () => {
     const r = await runCli(['cat', '--no-require-text', '--max-reject-rate', '1'], { input: '{"id":1}\n{"text":"t"}\n' });
     expect(r.code).toBe(0);

@@ -447,9 +447,10 @@ export async function prepareOutput(plan: OutputPlan): Promise<() => void> {
   // write to it at once, and no lock file goes into /dev (two runs to /dev/null refused each other).
   const stream = !plan.folder && !plan.sharded && (await isStreamTarget(plan.output));
   const unlockOutput = plan.folder || plan.sharded ? lockOutput(lockPath) : stream ? () => {} : lockIfDir(lockPath);
-  // `--rejects`/`--stats` files take the rule of a single-file output (hostile review 5 F5): a lock
+  // `--rejects`/`--stats` files are locked as a single-file output is (hostile review 5 F5): a lock
   // `.name.lock` beside them, so a second command naming the same file is refused while the first
-  // writes it, and an existing file is an earlier run's result, kept unless --overwrite.
+  // writes it. An existing one is replaced: a command that failed keeps its rejects and stats (they
+  // say why), and the corrected rerun its message suggests must not need --overwrite (review 5 P-1).
   const sideLocks: (() => void)[] = [];
   const unlock = (): void => {
     for (const u of sideLocks.splice(0)) u();
@@ -459,8 +460,6 @@ export async function prepareOutput(plan: OutputPlan): Promise<() => void> {
     for (const [f, flag] of [[plan.rejects, '--rejects'], [plan.stats, '--stats']] as const) {
       if (f === undefined || f === '-' || (await isStreamTarget(f))) continue;
       sideLocks.push(lockOutput(join(dirname(f), `.${basename(f)}.lock`)));
-      const st = await stat(f).catch(() => null);
-      if (st?.isFile() === true && !plan.overwrite) throw new UsageError(`${flag} file '${showPath(f)}' already exists (an earlier run?); remove it or pass --overwrite`);
     }
     const names = await readdir(dir).catch(() => [] as string[]);
     // A folder output is read back as its shards (its _SUCCESS lists them): a file of someone

@@ -1,5 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { lstat, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, runCli, tempDir } from '../helpers/run.js';
@@ -130,19 +131,15 @@ describe('a stream target is not sharded; a non-UTF-8 output name is refused (F4
 });
 
 describe('--rejects/--stats take the rule of -o (F5)', () => {
-  it('an existing rejects or stats file is kept without --overwrite', async () => {
-    await writeFile(join(dir, 'rj.jsonl'), 'earlier\n');
-    await writeFile(join(dir, 'st.json'), '{"earlier":1}\n');
-    const a = await cat('mixbad.jsonl', '-o', 'y1.jsonl', '--rejects', 'rj.jsonl', '--max-reject-rate', '1');
-    expect(a.code, a.stderr).toBe(2);
-    expect(a.stderr).toContain("--rejects file 'rj.jsonl' already exists");
-    const b = await cat('mixbad.jsonl', '-o', 'y1.jsonl', '--stats', 'st.json', '--max-reject-rate', '1');
-    expect(b.code, b.stderr).toBe(2);
-    expect(b.stderr).toContain("--stats file 'st.json' already exists");
-    expect(await readFile(join(dir, 'rj.jsonl'), 'utf8')).toBe('earlier\n');
-    const c = await cat('mixbad.jsonl', '-o', 'y1.jsonl', '--rejects', 'rj.jsonl', '--stats', 'st.json', '--max-reject-rate', '1', '--overwrite', '-q');
-    expect(c.code, c.stderr).toBe(0);
-    expect((await readFile(join(dir, 'rj.jsonl'), 'utf8')).split('\n').filter(Boolean)).toHaveLength(2);
+  it('the rejects and stats a failed command kept are replaced by its corrected rerun, without --overwrite (P-1)', async () => {
+    await writeFile(join(dir, 'allbad.jsonl'), '{bad\n{bad2\n');
+    const failed = await cat('allbad.jsonl', '-o', 'ob.jsonl', '--rejects', 'rb.jsonl', '--stats', 'sb.json');
+    expect(failed.code, failed.stderr).toBe(1);
+    expect(existsSync(join(dir, 'ob.jsonl'))).toBe(false);
+    expect((await readFile(join(dir, 'rb.jsonl'), 'utf8')).split('\n').filter(Boolean)).toHaveLength(2);
+    const again = await cat('mixbad.jsonl', '-o', 'ob.jsonl', '--rejects', 'rb.jsonl', '--stats', 'sb.json', '--max-reject-rate', '1', '-q');
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(await readFile(join(dir, 'sb.json'), 'utf8')).read).toBeGreaterThan(2);
   });
 
   it('a rejects file another live command is writing (its lock) is refused', async () => {

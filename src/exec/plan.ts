@@ -397,7 +397,12 @@ export function planDifference(was: Plan, now: Plan): string[] {
   const a = was.settings as unknown as Record<string, unknown>;
   const b = now.settings as unknown as Record<string, unknown>;
   for (const k of [...new Set([...Object.keys(a ?? {}), ...Object.keys(b ?? {})])].sort()) {
-    if (JSON.stringify(a?.[k]) !== JSON.stringify(b?.[k])) out.push(`${SETTING_NAMES[k] ?? k} was ${brief(a?.[k])}, now ${brief(b?.[k])}`);
+    if (JSON.stringify(a?.[k]) === JSON.stringify(b?.[k])) continue;
+    // A flag's earlier value given again resumes the run: say so (a default that changed between
+    // versions, as the rejects' compression did, is otherwise a dead end).
+    const flag = SETTING_NAMES[k];
+    const again = flag?.startsWith('--') === true && (typeof a?.[k] === 'string' || typeof a?.[k] === 'number') ? ` (give ${flag} ${String(a[k])} to resume it)` : '';
+    out.push(`${flag ?? k} was ${brief(a?.[k])}, now ${brief(b?.[k])}${again}`);
   }
   if (was.taskSize !== now.taskSize) out.push(`--task-size was ${was.taskSize} bytes, now ${now.taskSize}`);
   if (JSON.stringify(was.stages) !== JSON.stringify(now.stages)) {

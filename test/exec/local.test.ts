@@ -124,7 +124,7 @@ describe('run on local workers', () => {
     // The message names what differs (was: only 'a different recipe, inputs or settings').
     const field = await runCli([...SAMPLE, '-o', out, '--text-field', 'body', '--rejects-compress', 'none']);
     expect(field.code).toBe(2);
-    expect(field.stderr).toMatch(/--rejects-compress was "zstd", now "none"; --text-field was unset, now "body"/);
+    expect(field.stderr).toMatch(/--rejects-compress was "zstd", now "none" \(give --rejects-compress zstd to resume it\); --text-field was unset, now "body"/);
   }, 300_000);
 });
 

@@ -24,6 +24,13 @@ export interface ReadEvents {
   file(path: string): void;
   /** A whole file was damaged or unreadable; the records before the damage were kept. */
   fileError(e: FileError): void;
+  /**
+   * A promise to wait for before reading on, when the rejects written so far are more than the
+   * rejects writer holds (a long stretch of bad lines with no record in between: nothing else
+   * waits for the writer then); undefined when there is no need to wait. Readers call it between
+   * chunks.
+   */
+  drain?(): Promise<void> | undefined;
 }
 
 /** Where records come from: readers over files, or arrays in code. */
@@ -42,6 +49,8 @@ export interface DocSink {
 export interface ClosableRejectSink extends RejectSink {
   /** Write out what was pushed; called after each batch so memory stays bounded. */
   flush?(): Promise<void>;
+  /** True when so much is pushed and not yet written that the reader should wait for `flush`. */
+  readonly full?: boolean;
   /**
    * False when `push(r)` would only count `r` (a sampled rejects file that has enough of its
    * reason): the pipeline then hands it on as it is, without slimming its attrs first.
@@ -228,6 +237,9 @@ export async function pipeline(spec: PipelineSpec): Promise<RunStats> {
     file(path) {
       stats.files++;
       current = fileStats(path);
+    },
+    drain() {
+      return rejects.full === true ? rejects.flush?.() : undefined;
     },
     fileError(e) {
       const { rejected, ...err } = e;

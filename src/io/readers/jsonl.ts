@@ -199,6 +199,10 @@ export async function* readJsonl(
       const b = flush();
       if (b.length > 0) yield b;
     }
+    // Lines that were all rejects: wait for the rejects writer when it holds much (hostile review
+    // 5 F22: a million junk lines grew memory to 719 MB, nothing waiting for their rejects).
+    const wait = events.drain?.();
+    if (wait !== undefined) await wait;
   }
   const b = flush();
   if (b.length > 0) yield b;

@@ -39,6 +39,8 @@ export class RejectsWriter implements ClosableRejectSink {
   private filled: Buffer[] = [];
   private filledBytes = 0;
   private pending = 0;
+  /** A write queued by `push` that has not started yet. */
+  private queued = false;
   /** Writes started by `push` when much was buffered; awaited by `flush`. */
   private chain: Promise<void> = Promise.resolve();
   /** The first write failure; `flush` and `close` throw it (never an unhandled rejection). */
@@ -59,8 +61,12 @@ export class RejectsWriter implements ClosableRejectSink {
     if (this.failure !== null) return;
     this.append(serialiseReject(r));
     this.pending++;
-    // A long run of rejects with no record written in between must not grow memory.
-    if (this.filledBytes + this.pos > FLUSH_BYTES) this.queue();
+    // A long run of rejects with no record written in between must not grow memory: one write
+    // queued at a time (not one promise per reject until it starts).
+    if (!this.queued && this.filledBytes + this.pos > FLUSH_BYTES) {
+      this.queued = true;
+      this.queue();
+    }
   }
 
   /** Encode one line (and its newline) after the others. */
@@ -100,6 +106,7 @@ export class RejectsWriter implements ClosableRejectSink {
   }
 
   private writeBuffered(): Promise<void> {
+    this.queued = false;
     this.cut();
     if (this.pending === 0 || this.failure !== null) return Promise.resolve();
     const b = this.filled.length === 1 ? this.filled[0] : Buffer.concat(this.filled, this.filledBytes);

@@ -38,6 +38,7 @@ const EN = [
   'x = compute(y);',
   'a[i] = b;',
   'call();',
+  'return total;',
   '// a comment line',
   '//@someone: a repost',
   '/* block comment */',

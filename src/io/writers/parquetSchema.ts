@@ -5,8 +5,9 @@ import { outputRecord } from './jsonl.js';
 
 /**
  * Column kinds of a written Parquet file. `json` holds any JSON value as its exact JSON text
- * (nested objects, arrays, columns whose values mix kinds, integers beyond 64 bits), so it is
- * also the kind of a column seen only as null.
+ * (nested objects, arrays, columns whose values mix kinds, integers beyond 64 bits). A column
+ * seen only as null is `string`: readers join it with the same field's column of another file
+ * (a STRING with anything; a JSON column with a STRING one fails in DuckDB's union_by_name).
  */
 export type ColumnKind = 'string' | 'boolean' | 'int64' | 'double' | 'json';
 
@@ -65,8 +66,9 @@ function widen(a: ColumnKind | null, b: ColumnKind | null, big: boolean): Column
  * The schema of a run: the union of the fields of every record written, in the order their
  * names first appear, each column of one kind: a column whose values are all strings is a STRING
  * column, all integers that fit 64 bits INT64, all numbers DOUBLE (unless an integer past 2^53
- * is among them), all booleans BOOLEAN; anything else (objects, arrays, mixed kinds, integers
- * beyond 64 bits, only nulls) a JSON column holding each value's exact JSON text.
+ * is among them), all booleans BOOLEAN, only nulls STRING (so that the shards of one run, each
+ * with its own schema, join by name); anything else (objects, arrays, mixed kinds, integers
+ * beyond 64 bits) a JSON column holding each value's exact JSON text.
  */
 export class SchemaHolder {
   private readonly seen = new Map<string, { kind: ColumnKind | null; big: boolean }>();
@@ -93,7 +95,7 @@ export class SchemaHolder {
 
   /** The columns: those set, else the union of the fields observed. */
   get columns(): Column[] {
-    return this.fixed ?? [...this.seen].map(([name, c]) => ({ name, kind: c.kind ?? 'json' }));
+    return this.fixed ?? [...this.seen].map(([name, c]) => ({ name, kind: c.kind ?? 'string' }));
   }
 }
 

@@ -71,6 +71,24 @@ describe('Parquet writer', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it('a column of only nulls is STRING: files where a field is null throughout join by name with those where it holds strings (new-user review 6 #2)', async () => {
+    const a = join(dir, 'nulls-a.jsonl');
+    const b = join(dir, 'nulls-b.jsonl');
+    await writeFile(a, '{"text":"one","note":null,"score":1}\n{"text":"two","note":null,"score":2}\n');
+    await writeFile(b, '{"text":"three","note":"x","score":0.5}\n');
+    for (const f of [a, b]) expect((await runCli(['cat', f, '-o', f.replace('.jsonl', '.parquet'), '-q'])).code).toBe(0);
+    const holder = new SchemaHolder();
+    holder.observe({ text: 't', note: null });
+    expect(holder.columns).toEqual([{ name: 'text', kind: 'string' }, { name: 'note', kind: 'string' }]);
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const c = await (await DuckDBInstance.create(':memory:')).connect();
+    const files = [a, b].map((f) => `'${f.replace('.jsonl', '.parquet')}'`).join(', ');
+    const got = (await c.runAndReadAll(`SELECT count(*), count(note), sum(score) FROM read_parquet([${files}], union_by_name = true)`)).getRows()[0].map(Number);
+    expect(got).toEqual([3, 1, 3.5]);
+    const back = await runCli(['cat', a.replace('.jsonl', '.parquet'), '-q']);
+    expect(back.stdout).toBe('{"text":"one","note":null,"score":1}\n{"text":"two","note":null,"score":2}\n');
+  });
+
   for (const compression of ['none', 'snappy', 'gzip', 'zstd', 'brotli'] as const) {
     it(`JSONL -> Parquet -> JSONL loses nothing on real records (${compression})`, async () => {
       const recs = realRecords().map((r, i) => ({ ...r, big: 2 ** 53 + 2 * i, neg: -(2 ** 60), ratio: i / 3, ok: i % 2 === 0, 'emoji 字段': '🙂 Ёж 中文' }));

@@ -12,9 +12,10 @@ import { LINE_RULE, rulesToSkip } from './dominant.js';
 /**
  * Input reasons that are not damage: blank lines separate records in text and are common in JSONL;
  * an empty (or whitespace-only) text is a document with nothing in it (a script-only or image page),
- * which filters drop as datatrove and Data-Juicer do, not a file whose lines do not parse.
+ * which filters drop as datatrove and Data-Juicer do, not a file whose lines do not parse; so is a
+ * page that extracts to nothing (`extract_empty`: a script-only or image-only page or response).
  */
-const NOT_BAD = new Set(['blank_line', 'text_empty']);
+const NOT_BAD = new Set(['blank_line', 'text_empty', 'extract_empty']);
 
 /**
  * Records rejected as bad input (did not parse, no usable text), as opposed to filtered by a
@@ -123,6 +124,7 @@ export function fixFor(reason: string, keys: string[], textField: TextField | un
   // Damage is not a format question: the bytes are wrong, and only another copy helps.
   if (code === 'damaged_input' || code === 'truncated_input') return `the file is damaged or cut short (${code}; the error line says where); read an intact copy of it`;
   if (code === 'binary_content') return 'the file is not text (binary_content: an executable, an image, NUL bytes); leave it out';
+  if (code === 'extract_empty') return 'the page has no text to extract (extract_empty: a script-only or image-only page); nothing to do unless every page says so (then check --method)';
   if (stage === 'read') return `the file did not read as records (${code}); check its format (--format) and its encoding`;
   if (code === 'langid:not_kept') return `its language is not in the langid stage's keep list (see the lang: counters); add it to keep, or leave the file out`;
   if (code === 'langid:too_short') return 'its texts are shorter than langid min_chars (letters of prose; a Han character counts 2): lower min_chars (0 keeps them, lang from the script), or leave length to the quality stage';

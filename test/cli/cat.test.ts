@@ -53,6 +53,17 @@ describe('corpus-clean cat', () => {
     expect(r.code).toBe(1);
   });
 
+  it('pages that extract to nothing are not bad input (new-user review 6 #3): 2 script-only pages of 8 exit 0', async () => {
+    const dir = await tempDir();
+    const para = 'The river town kept its old stone bridge, and every spring the market filled the square with farmers, potters and travelling musicians who played until late in the evening. ';
+    for (let i = 0; i < 6; i++) await writeFile(join(dir, `p${i}.html`), `<!doctype html><html><head><title>Page ${i}</title></head><body><article><h1>Story ${i}</h1><p>${para.repeat(4)}</p><p>${para.repeat(3)}</p></article></body></html>`);
+    for (let i = 0; i < 2; i++) await writeFile(join(dir, `js${i}.html`), '<!doctype html><html><head><script src="app.js"></script></head><body><div id="root"></div></body></html>');
+    const r = await runCli(['cat', dir]);
+    expect(r.stderr).toMatch(/read 8 = written 6 \+ rejected 2 \[read\/extract_empty 2\]/);
+    expect(r.stderr).not.toMatch(/check its format/);
+    expect(r.code, r.stderr).toBe(0);
+  });
+
   it('passes records without text with --no-require-text', async () => {
     const r = await runCli(['cat', '--no-require-text', '--max-reject-rate', '1'], { input: '{"id":1}\n{"text":"t"}\n' });
     expect(r.code).toBe(0);

@@ -4,8 +4,8 @@
  * the current directory. Importing this module removes `--data DIR` from `process.argv`, so each
  * bench's own argument parsing never sees it (imports run before the importing module's body).
  */
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
@@ -29,3 +29,19 @@ if (!existsSync(DATA)) {
 
 /** A path inside the data folder. */
 export const data = (...parts: string[]): string => resolve(DATA, ...parts);
+
+/**
+ * The `.jsonl` files of these folders of the data folder (`web/en`, `web/zh` ...), in name order,
+ * joined into one buffer, each ending in a newline: the seed the benches repeat to their size.
+ */
+export function jsonlSeed(folders: readonly string[]): Buffer {
+  const files = folders
+    .flatMap((d) => readdirSync(join(DATA, d)).filter((f) => f.endsWith('.jsonl')).map((f) => join(DATA, d, f)))
+    .sort();
+  return Buffer.concat(
+    files.map((f) => {
+      const b = readFileSync(f);
+      return b[b.length - 1] === 10 ? b : Buffer.concat([b, Buffer.from('\n')]);
+    }),
+  );
+}

@@ -31,11 +31,11 @@
  * line per figure.
  */
 import { spawn } from 'node:child_process';
-import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DATA } from './data.js';
+import { DATA, jsonlSeed } from './data.js';
 import type { Timeline } from '../src/exec/timing.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -53,15 +53,7 @@ const { values } = parseArgs({
   },
 });
 
-const sources = ['web/en', 'web/zh']
-  .flatMap((d) => readdirSync(join(DATA, d)).filter((f) => f.endsWith('.jsonl')).map((f) => join(DATA, d, f)))
-  .sort();
-const seed = Buffer.concat(
-  sources.map((f) => {
-    const b = readFileSync(f);
-    return b[b.length - 1] === 10 ? b : Buffer.concat([b, Buffer.from('\n')]);
-  }),
-);
+const seed = jsonlSeed(['web/en', 'web/zh']);
 const work = mkdtempSync(join(tmpdir(), 'corpus-clean-bench-exec-'));
 
 /** Whole copies of the seed (at least one) making at least `mb` MB: an input is never smaller than the seed. */

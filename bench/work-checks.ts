@@ -23,7 +23,7 @@ import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync } fro
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { DATA } from './data.js';
+import { jsonlSeed } from './data.js';
 import type { Timeline } from '../src/exec/timing.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
@@ -43,15 +43,7 @@ const builds = [
   { label: 'this', cli: join(ROOT, 'dist/cli/main.js') },
 ];
 
-const sources = ['web/en', 'web/zh']
-  .flatMap((d) => readdirSync(join(DATA, d)).filter((f) => f.endsWith('.jsonl')).map((f) => join(DATA, d, f)))
-  .sort();
-const seed = Buffer.concat(
-  sources.map((f) => {
-    const b = readFileSync(f);
-    return b[b.length - 1] === 10 ? b : Buffer.concat([b, Buffer.from('\n')]);
-  }),
-);
+const seed = jsonlSeed(['web/en', 'web/zh']);
 const work = mkdtempSync(join(tmpdir(), 'corpus-clean-bench-checks-'));
 const input = join(work, 'input.jsonl');
 {

@@ -59,9 +59,22 @@ export interface OutputPlan {
   note?: (text: string) => void;
 }
 
-/** The real path of `p` when it exists (links followed), else its absolute path. */
-async function real(p: string): Promise<string> {
-  return realPath(p).catch(() => resolve(p));
+/**
+ * The real path of `p`, links followed, also when it does not exist yet: the real path of its
+ * nearest existing ancestor with the rest appended (`link/sub` with `link -> in` is `in/sub`), a
+ * dangling link taken as its target (the writers create that). Outputs are compared with inputs
+ * by these paths: an output through a symbolic link into an input folder is inside it.
+ */
+async function real(p: string, hops = 0): Promise<string> {
+  const abs = resolve(p);
+  const whole = await realPath(abs).catch(() => null);
+  if (whole !== null) return whole;
+  if (hops < 40 && (await lstat(abs).catch(() => null))?.isSymbolicLink()) {
+    const to = await readlink(abs).catch(() => null);
+    if (to !== null) return real(resolve(dirname(abs), to), hops + 1);
+  }
+  const up = dirname(abs);
+  return up === abs ? abs : join(await real(up, hops), basename(abs));
 }
 
 /** `child` is `parent` or lies under it (both absolute, resolved). */

@@ -424,6 +424,29 @@ function convertFromNotes(stats: RunStats, command: string): string[] {
   return out;
 }
 
+/**
+ * url-filter found no URL in any record it saw (new-user review 6 #1: URLs under `metadata.url`
+ * or `info.url` passed a block list silently, all kept as `no_url`): one warning per such stage,
+ * with the URL-like field its records do hold, when one was seen.
+ */
+export function urlFilterWarnings(stats: RunStats, command: string): string[] {
+  const out: string[] = [];
+  const many = stats.stages.filter((x) => x.stage === 'url-filter').length > 1;
+  stats.stages.forEach((st, i) => {
+    if (st.stage !== 'url-filter' || st.in === 0 || (st.counters.no_url ?? 0) < st.in) return;
+    const where = many ? `url-filter (stage ${i + 1})` : 'url-filter';
+    const dropped = st.dropped['url_filter:no_url'] ?? 0;
+    const what = dropped > 0 ? `${dropped === 1 ? 'it was' : `all ${dropped} were`} dropped as url_filter:no_url` : 'no record was filtered';
+    const [key, n] = Object.entries(st.counters)
+      .filter(([k]) => k.startsWith('url_key:'))
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0] ?? [];
+    const pass = (f: string) => (command === 'run' ? `field: ${f} in the recipe's url-filter stage` : `--field ${f}`);
+    const hint = key !== undefined ? `; ${n} of ${st.in} hold one at '${showText(key.slice(8))}': pass ${pass(showText(key.slice(8)))}` : `; name the field that holds it with ${pass('NAME')} (a dotted path reaches into objects)`;
+    out.push(`${where} found no URL in ${st.in === 1 ? 'the record' : `any of the ${st.in} records`} it saw (it looks in its field option: by default url, then metadata.url, then meta.url), so ${what}${hint}`);
+  });
+  return out;
+}
+
 /** What `finishRun` reports on. */
 export interface Finished {
   command: string;
@@ -500,6 +523,7 @@ export async function finishRun(f: Finished): Promise<number> {
     say(`corpus-clean ${job.command}: note: ${tools} of ${stats.read} records are tool dialogues, rejected as convert:tool_result_v0 (XTuner v0 conversations have no role for tool results); to keep them: ${how} (each result as the next turn's input)`);
   }
   for (const n of convertFromNotes(stats, job.command)) say(`corpus-clean ${job.command}: note: ${n}`);
+  for (const w of urlFilterWarnings(stats, job.command)) say(`corpus-clean ${job.command}: warning: ${w}`);
   // review-newuser5 #28: the one-process dedup after quality (the README's pipe) holds every record
   // to keep the best-quality copy; `run` and `dedup-disk` decide on disk and never get here.
   const held = stats.stages.reduce((a, x) => a + (x.stage === 'dedup' ? (x.counters.held_for_quality ?? 0) : 0), 0);

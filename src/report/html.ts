@@ -110,15 +110,18 @@ const SIGNAL_NOTES: Record<string, string> = {
 };
 
 /** url-filter has no number to plot: its decisions, by list. */
-function urlFilterChart(d: RunData, st: StageStats, i: number): string {
+export function urlFilterChart(d: RunData, st: StageStats, i: number): string {
   const label = stageLabel(d.stats.stages, i);
   const items: { label: string; value: number; cls?: string; note?: string }[] = [];
   for (const [r, n] of Object.entries(st.dropped).sort((a, b) => b[1] - a[1])) items.push({ label: `blocked: ${r.replace(/^url_filter:/, '')}`, value: n, cls: 'drop', note: pct(n, st.in) });
+  // Records without a URL are counted as no_url whether kept or dropped (missing: drop, then
+  // also a reason above); here they are the kept ones, which alone are in `out`.
+  const noUrlKept = (st.counters.no_url ?? 0) - (st.dropped['url_filter:no_url'] ?? 0);
   for (const [k, n] of Object.entries(st.counters).sort((a, b) => b[1] - a[1])) {
     if (k.startsWith('allowed:')) items.push({ label: `allowed: ${k.slice(8)}`, value: n, cls: 'keep', note: pct(n, st.in) });
-    else if (k === 'no_url') items.push({ label: 'no URL', value: n, cls: 'warn', note: pct(n, st.in) });
+    else if (k === 'no_url' && noUrlKept > 0) items.push({ label: 'no URL', value: noUrlKept, cls: 'warn', note: pct(noUrlKept, st.in) });
   }
-  const passed = st.out - (st.counters.no_url ?? 0) - Object.entries(st.counters).filter(([k]) => k.startsWith('allowed:')).reduce((a, [, n]) => a + n, 0);
+  const passed = st.out - noUrlKept - Object.entries(st.counters).filter(([k]) => k.startsWith('allowed:')).reduce((a, [, n]) => a + n, 0);
   items.push({ label: 'on no list', value: Math.max(0, passed), note: pct(Math.max(0, passed), st.in) });
   return `<h3>${esc(label)}</h3><p class="muted">URLs have no number to plot: the records each list blocked or allowed, and those with no URL (kept unless missing: drop).</p>${hbars(`signal:${label}:lists`, `${label}: decisions by list`, items)}`;
 }

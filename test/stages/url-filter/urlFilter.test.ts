@@ -6,6 +6,10 @@ import { UsageError } from '../../../src/core/errors.js';
 import { defaultRegistry } from '../../../src/stages/index.js';
 import { hostOf, matchUrl, parseUrlList } from '../../../src/stages/url-filter/index.js';
 import { runStage } from '../../helpers/runStage.js';
+import { runCli, tempDir } from '../../helpers/run.js';
+import { urlFilterChart } from '../../../src/report/html.js';
+import type { RunData } from '../../../src/report/collect.js';
+import { writeFile } from 'node:fs/promises';
 
 const dir = mkdtempSync(join(tmpdir(), 'cc-url-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -96,5 +100,56 @@ describe('url-filter stage', () => {
     await expect(reg.create('url-filter', { block: [join(dir, 'missing.txt')] })).rejects.toThrow(/cannot read/);
     await expect(reg.create('url-filter', { block: [list('empty.txt', '# nothing\n')] })).rejects.toThrow(/no usable rule/);
     await expect(reg.create('url-filter', { block: [list('bad.txt', 're:(\n')] })).rejects.toThrow(/bad regular expression/);
+  });
+});
+
+// New-user review 6 #1: datatrove and Dolma write the URL under metadata.url, RedPajama and
+// Data-Juicer under meta.url; url-filter read only `url`, so a block list passed every record
+// silently (all counted no_url, kept).
+describe('url-filter: where the URL is', () => {
+  const block = () => list('spam.txt', 'spam.example\n');
+  it('looks at url, then metadata.url, then meta.url by default, and counts where it found each', async () => {
+    const r = await runStage('url-filter', [
+      { text: 'a', metadata: { url: 'https://spam.example/a' } },
+      { text: 'b', meta: { url: 'https://www.spam.example/b' } },
+      { text: 'c', url: 'https://ok.org/', metadata: { url: 'https://spam.example/c' } },
+      { text: 'd', metadata: { url: 'https://ok.org/d' } },
+    ], { block: [block()] });
+    expect(r.reasons).toEqual(['url_filter:spam', 'url_filter:spam', undefined, undefined]);
+    expect(r.stats.counters).toMatchObject({ 'url_at:metadata.url': 2, 'url_at:meta.url': 1, 'url_at:url': 1 });
+    expect(r.stats.counters.no_url).toBeUndefined();
+  });
+  it('a field given is the only one looked at (a list is tried in order)', async () => {
+    const recs = [{ text: 'a', url: 'https://spam.example/', info: { url: 'https://ok.org/' } }];
+    expect((await runStage('url-filter', recs, { block: [block()], field: 'info.url' })).reasons).toEqual([undefined]);
+    expect((await runStage('url-filter', recs, { block: [block()], field: 'info.url,url' })).reasons).toEqual([undefined]);
+    expect((await runStage('url-filter', recs, { block: [block()], field: ['source', 'url'] })).reasons).toEqual(['url_filter:spam']);
+  });
+  it('counts the URL-like keys of records without a URL, for the end-of-run warning', async () => {
+    const r = await runStage('url-filter', [{ text: 'a', info: { url: 'https://spam.example/' } }, { text: 'b', 'WARC-Target-URI': 'http://x/' }, { text: 'c' }], { block: [block()] });
+    expect(r.stats.counters).toEqual({ no_url: 3, 'url_key:info.url': 1, 'url_key:WARC-Target-URI': 1 });
+  });
+  it('the CLI warns once when no record had a URL, naming the field that holds one', async () => {
+    const d = await tempDir();
+    const b = block();
+    await writeFile(join(d, 'info.jsonl'), '{"text":"a","info":{"url":"https://spam.example/a"}}\n{"text":"b","info":{"url":"https://ok.org/b"}}\n');
+    const r = await runCli(['url-filter', join(d, 'info.jsonl'), '--block', b]);
+    expect(r.code).toBe(0);
+    expect(r.stderr.match(/warning: url-filter found no URL/g)).toHaveLength(1);
+    expect(r.stderr).toContain("url-filter found no URL in any of the 2 records it saw (it looks in its field option: by default url, then metadata.url, then meta.url), so no record was filtered; 2 of 2 hold one at 'info.url': pass --field info.url");
+    const fixed = await runCli(['url-filter', join(d, 'info.jsonl'), '--block', b, '--field', 'info.url']);
+    expect(fixed.stderr).not.toContain('warning');
+    expect(fixed.stdout.trim().split('\n')).toHaveLength(1);
+    // Under metadata.url (datatrove, Dolma) it is found without --field.
+    await writeFile(join(d, 'md.jsonl'), '{"text":"a","metadata":{"url":"https://spam.example/a"}}\n{"text":"b","metadata":{"url":"https://ok.org/b"}}\n');
+    const md = await runCli(['url-filter', join(d, 'md.jsonl'), '--block', b]);
+    expect(md.stderr).not.toContain('warning');
+    expect(md.stdout).not.toContain('spam.example');
+  });
+  it('the report counts records without a URL once when missing: drop drops them', () => {
+    const st = { stage: 'url-filter', in: 4, out: 2, dropped: { 'url_filter:no_url': 2 }, counters: { no_url: 2 }, summaries: {}, ms: 0 };
+    const svg = urlFilterChart({ stats: { stages: [st] } } as unknown as RunData, st, 0);
+    expect(svg).toContain('on no list: 2 ');
+    expect(svg).not.toContain('>no URL<');
   });
 });

@@ -75,6 +75,15 @@ describe('CSV that is damaged or odd', () => {
     expect(d.rejects.map((x) => x.reason)).toEqual(['csv_header']);
     expect(String(d.rejects[0].detail?.problem)).toMatch(/duplicate column 'text'/);
   });
+
+  it('a duplicate is renamed to a name the header does not hold already: text,text_2,text keeps all three values (hostile 6 F1)', async () => {
+    const d = await drain(readChunks('d.csv', once(Buffer.from('text,text_2,text\na,b,c\n')), 'csv'));
+    expect(d.docs.map((x) => x.data)).toEqual([{ text: 'a', text_2: 'b', text_3: 'c' }]);
+    expect(d.rejects[0].detail).toMatchObject({ columns: ['text', 'text_2', 'text_3'] });
+    expect(String(d.rejects[0].detail?.problem)).toMatch(/duplicate column 'text' \(read as 'text_3'\)/);
+    const e = await drain(readChunks('e.csv', once(Buffer.from('a,a,a_2\n1,2,3\n')), 'csv'));
+    expect(e.docs.map((x) => x.data)).toEqual([{ a: '1', a_3: '2', a_2: '3' }]);
+  });
 });
 
 describe('inputs reached twice or spelled differently (I1, I4)', () => {

@@ -115,15 +115,23 @@ export async function* readCsv(path: string, events: ReadEvents, s: ReadSettings
   };
 
   const takeHeader = (fields: string[], line: Line): void => {
-    const seen = new Map<string, number>();
+    const names = fields.map((f, i) => (i === 0 ? f.replace(/^\ufeff/, '') : f));
+    // A later duplicate gets the first free `name_N`: free of every name the header spells too,
+    // so `text,text_2,text` reads the third column as text_3, not over the real text_2.
+    const taken = new Set(names);
+    const seen = new Set<string>();
     const problems: string[] = [];
-    header = fields.map((f, i) => {
-      const name = i === 0 ? f.replace(/^\ufeff/, '') : f;
-      const n = (seen.get(name) ?? 0) + 1;
-      seen.set(name, n);
-      if (n === 1) return name;
-      problems.push(`duplicate column '${name}' (read as '${name}_${n}')`);
-      return `${name}_${n}`;
+    header = names.map((name) => {
+      if (!seen.has(name)) {
+        seen.add(name);
+        return name;
+      }
+      let n = 2;
+      while (taken.has(`${name}_${n}`)) n++;
+      const as = `${name}_${n}`;
+      taken.add(as);
+      problems.push(`duplicate column '${name}' (read as '${as}')`);
+      return as;
     });
     const data = header.filter((h) => h.trim() === '' || /^[-+]?\d+(\.\d+)?$/.test(h.trim()));
     if (data.length > 0) problems.push(`the first row looks like data, not a header (${data.map((h) => `'${h}'`).join(', ')}); CSV/TSV inputs need a header row`);

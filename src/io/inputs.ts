@@ -290,8 +290,14 @@ export async function expandInputs(specs: readonly string[], skipped: SkippedInp
   // The same file under two names is read once, under the name that sorts first.
   const out: string[] = stdin ? ['-'] : [];
   const first = new Map<string, string>();
-  for (const f of keyed) {
-    const real = f.real ?? (await realPath(f.name).catch(() => f.key));
+  // A hard link is a second name too (`cp -al` snapshots, rsync --link-dest): one stat per file,
+  // 256 at a time, keyed by device and inode where the file has more than one link.
+  const links: Array<string | undefined> = [];
+  for (let i = 0; i < keyed.length; i += 256) {
+    links.push(...(await Promise.all(keyed.slice(i, i + 256).map((f) => stat(fsPath(f.name)).then((st) => (st.nlink > 1 ? `inode ${st.dev}:${st.ino}` : undefined), () => undefined)))));
+  }
+  for (const [i, f] of keyed.entries()) {
+    const real = links[i] ?? f.real ?? (await realPath(f.name).catch(() => f.key));
     const was = first.get(real);
     if (was === undefined) {
       first.set(real, f.name);

@@ -87,6 +87,20 @@ describe('CSV that is damaged or odd', () => {
 });
 
 describe('inputs reached twice or spelled differently (I1, I4)', () => {
+  it('a hard link is a second name: read once, said as same_as (hostile review 6 F5)', async () => {
+    const { link, mkdir, writeFile } = await import('node:fs/promises');
+    const { expandInputs } = await import('../../src/io/inputs.js');
+    const dir = await tempDir();
+    await mkdir(join(dir, 'hl'));
+    await writeFile(join(dir, 'hl/a.jsonl'), '{"text":"one"}\n');
+    await writeFile(join(dir, 'hl/c.jsonl'), '{"text":"one"}\n');
+    await link(join(dir, 'hl/a.jsonl'), join(dir, 'hl/b.jsonl'));
+    const skipped: Array<{ name: string; same_as?: string }> = [];
+    expect(await expandInputs([join(dir, 'hl')], skipped)).toEqual([join(dir, 'hl/a.jsonl'), join(dir, 'hl/c.jsonl')]);
+    expect(skipped).toMatchObject([{ name: join(dir, 'hl/b.jsonl'), same_as: join(dir, 'hl/a.jsonl') }]);
+    await rm(dir, { recursive: true, force: true });
+  });
+
   it('a symlink loop reads each file once, and the order follows the names (absolute), not the link targets', async () => {
     const { mkdir, symlink, writeFile } = await import('node:fs/promises');
     const { expandInputs } = await import('../../src/io/inputs.js');

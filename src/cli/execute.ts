@@ -28,7 +28,7 @@ import { SampledRejects, type RejectAttrs } from '../core/rejectSink.js';
 import type { OutputCompression } from '../io/writers/sharded.js';
 import type { Flag, Parsed } from './args.js';
 import { countFlag } from './args.js';
-import { textElsewhere, textFieldNote } from './textFieldHint.js';
+import { runTextField, textElsewhere, textFieldNote } from './textFieldHint.js';
 import { accountingLine, badInput, encodingNotes, fileLines, fileWarnings, keysSeen, progressPrinter } from './report.js';
 import { dominantNotes, dominantRules } from './dominant.js';
 import { parseDecimal } from '../core/options.js';
@@ -183,7 +183,7 @@ export async function prepare(job: Job) {
   const rejectsSample = countFlag(v['rejects-sample'], 'rejects-sample', 0) ?? d.rejectsSample;
   const limit = countFlag(v.limit, 'limit');
   const statsPath = (v.stats as string | undefined) ?? d.stats;
-  const textField = parseTextField(v['text-field']) ?? d.textField;
+  let textField = parseTextField(v['text-field']) ?? d.textField;
   if (rejectsPath === '-') throw new UsageError('--rejects needs a file: stdout carries the records');
   if (rejectsPath !== undefined && output !== '-' && resolve(rejectsPath) === resolve(output)) throw new UsageError('--rejects must not be the output file');
   if (statsPath === '-' || (statsPath !== undefined && output !== '-' && resolve(statsPath) === resolve(output))) throw new UsageError('--stats needs a file of its own');
@@ -216,6 +216,15 @@ export async function prepare(job: Job) {
   const folder = output !== '-' && (await isFolderOutput(output));
   if (!folder && output !== '-' && job.sink === undefined && job.runTasks === undefined) await checkOutputName(output, parquet);
   const say = job.say ?? toStderr;
+  // A run folder read without --text-field: its own text_field (in _recipe.resolved.yaml), said
+  // once. Records whose text is under `raw_content` were lost as no_text here otherwise (new-user 7 #1).
+  if (textField === undefined) {
+    const run = runTextField(files);
+    if (run !== undefined && textFieldLabel(run.field) !== textFieldLabel(undefined)) {
+      textField = run.field;
+      say(`corpus-clean ${job.command}: note: reading text_field ${showText(textFieldLabel(run.field))}, as the run that wrote ${showPath(run.folder)}/ did (--text-field chooses another)`);
+    }
+  }
   const plan = { inputs: files, output, folder, sharded: !folder && Boolean(shardRecords || shardBytes), rejects: rejectsPath, stats: statsPath, extra: job.extraOutputs, roots: job.inputs, overwrite: v.overwrite === true || d.overwrite === true, note: (n: string) => say(`corpus-clean ${job.command}: note: ${n}`) };
   await checkOutputs(plan);
   // A planned run (executors) judges its folder itself (it may resume it); it takes the lock only.

@@ -125,7 +125,13 @@ class LazyDoc implements Doc {
   }
 
   get attrs(): Record<string, unknown> {
-    return (this.a ??= {});
+    // An input record's own `attrs` object (signals of an earlier command, from any reader:
+    // JSONL, Parquet, CSV) is where new signals join it, never replaced by an empty one.
+    if (this.a === undefined) {
+      const own = this.data.attrs;
+      this.a = own !== null && typeof own === 'object' && !Array.isArray(own) ? (own as Record<string, unknown>) : {};
+    }
+    return this.a;
   }
 
   set attrs(v: Record<string, unknown>) {

@@ -139,8 +139,10 @@ async function* checkText(batches: AsyncIterable<Doc[]>, textField: TextField | 
     const out: Doc[] = [];
     for (const doc of batch) {
       const p = textProblem(doc.data, textField);
-      if (p === null) out.push(doc);
-      else ctx.reject(doc, p, detail);
+      // `attrs` is where stages write their signals: a string or a list there would be replaced.
+      const a = doc.data.attrs;
+      if (p === null && (a === undefined || a === null || (typeof a === 'object' && !Array.isArray(a)))) out.push(doc);
+      else ctx.reject(doc, p ?? 'attrs_not_object', p === null ? { problem: "'attrs' holds signals of the stages: an object (or null), here a " + (Array.isArray(a) ? 'list' : typeof a) + '; rename the field' } : detail);
     }
     if (out.length > 0) yield out;
   }

@@ -150,6 +150,13 @@ export function createQuality(options: Record<string, unknown>): Stage {
   for (const s of skip) {
     if (!allCodes.has(s) && !groups.has(s)) throw new UsageError(`quality: option 'skip': unknown rule or group '${showPath(s)}'; groups: ${[...groups].join(', ')}`);
   }
+  // A threshold set on a rule that skip leaves out would never run, while the resolved recipe
+  // says it was set (new-user review 7 #6).
+  for (const [code, value] of overrides) {
+    if (value === null) continue;
+    const by = skip.find((s) => s === code || s === code.slice(0, code.indexOf(':')));
+    if (by !== undefined) throw new UsageError(`quality: option 'set' gives '${showText(code)}' a threshold, but 'skip' leaves ${by === code ? 'that rule' : `its group '${showText(by)}'`} out: remove one of the two (to run only some rules of a group, skip the others by name)`);
+  }
   const compiled = adjusted.map((a) => compile(a.rules));
   const en = compiled[0];
   const zh = compiled.find((c) => c.set.language === 'zh');

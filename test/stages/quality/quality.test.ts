@@ -134,6 +134,11 @@ describe('quality: presets and options', () => {
     await expect(reg.create('quality', { set: 'gopher_quality:nope=3' })).rejects.toThrow(/unknown rule 'gopher_quality:nope'/);
     await expect(reg.create('quality', { set: 'gopher_quality:min_words' })).rejects.toThrow(/code=value/);
     await expect(reg.create('quality', { skip: 'bogus' })).rejects.toThrow(/unknown rule or group/);
+    // A threshold on a skipped rule would never run (new-user review 7 #6); 'off' on one is harmless.
+    await expect(reg.create('quality', { skip: 'gopher_quality', set: 'gopher_quality:min_words=50' })).rejects.toThrow(/leaves its group 'gopher_quality' out/);
+    await expect(reg.create('quality', { skip: 'gopher_quality:alpha_words', set: 'gopher_quality:alpha_words=0.5' })).rejects.toThrow(/leaves that rule out/);
+    await expect(reg.create('quality', { skip: 'c4', set: 'gopher_quality:min_words=50' })).resolves.toBeDefined();
+    await expect(reg.create('quality', { skip: 'gopher_quality', set: 'gopher_quality:min_words=off' })).resolves.toBeDefined();
     expect(() => parseRuleSet({ name: 'x', rules: [{ code: 'a:b', signal: 'nope', max: 1 }] })).toThrow(/unknown signal 'nope'/);
     expect(() => parseRuleSet({ name: 'x', rules: [{ code: 'a:b', signal: 'words' }] })).toThrow(/exactly one of min, max/);
   });

@@ -1,3 +1,4 @@
+import type { RunStats } from '../../core/stats.js';
 import type { SkippedInput } from '../../io/inputs.js';
 import { writeStdoutSync } from '../../io/stdout.js';
 import { readFile } from 'node:fs/promises';
@@ -385,8 +386,11 @@ export interface RunRecipeResult {
   code: number;
   /** The output folder. */
   output: string;
-  /** `_stats.json` of the run (read, written, rejected, per stage and file), or null when none was written. */
-  stats: Record<string, unknown> | null;
+  /**
+   * `_stats.json` of the run, or null when none was written: the counts of `RunStats` (read, written,
+   * rejected, per stage and file) and the run's own fields (`command`, `shards`, `executor`, ...).
+   */
+  stats: (RunStats & Record<string, unknown>) | null;
   /** The accounting line (`corpus-clean run: read N = written W + rejected R [...] in ...`), or null when the run did not get that far. */
   accounting: string | null;
   /** Every line the CLI would print on stderr (the accounting line, per-file lines, notes, warnings, errors), printed or not (`quiet`). */
@@ -434,7 +438,7 @@ export async function runRecipe(recipe: string, options: RunRecipeOptions = {}):
   const loaded = await loadRecipe(recipe, registry);
   const output = (values.output as string | undefined) ?? join('out', loaded.name);
   const statsFile = join(output, '_stats.json');
-  const stats = existsSync(statsFile) ? (JSON.parse(await readFile(statsFile, 'utf8')) as Record<string, unknown>) : null;
+  const stats = existsSync(statsFile) ? (JSON.parse(await readFile(statsFile, 'utf8')) as RunStats & Record<string, unknown>) : null;
   return { code, output, stats, accounting, messages };
 }
 

@@ -93,14 +93,23 @@ export function sealPath(workDir: string, w: WorkWriter): string {
 
 const native = (zlib as { crc32?: (data: Uint8Array, value?: number) => number }).crc32;
 
-/** CRC-32 of a file: read whole up to 4 MiB, else in 4 MiB pieces (native zlib where Node has it). */
+/** The buffer `fileCrc` reads into, kept for the process (made on first use). */
+let crcBuf: Buffer | undefined;
+/** Bytes `fileCrc` reads at a time. */
+const CRC_CHUNK = 1 << 20;
+
+/**
+ * CRC-32 of a file, read in 1 MiB pieces into one buffer kept for the process (native zlib where
+ * Node has it). A fresh buffer per file (`readFileSync`, or a 4 MiB one per call) cost 15x the
+ * CRC itself: every sealed segment's rejects (2-3 MB each, 79 MB per run of the sample recipe
+ * over the 171 MB bench mix) came into new memory, page-faulted in, twice per run (sealed, then
+ * checked at the merge): 470-510 ms against 24-34 ms for the same 25 files (bench/RESULTS.md,
+ * "Issue 16, seventh pass").
+ */
 function fileCrc(path: string): number {
-  // Most sealed files are small (stats, metadata, a task's keys): a 4 MiB buffer for each cost
-  // more than the CRC itself.
-  if (statSync(path).size <= 4 << 20) return crc32(readFileSync(path));
   const fd = openSync(path, 'r');
   try {
-    const buf = Buffer.allocUnsafe(4 << 20);
+    const buf = (crcBuf ??= Buffer.allocUnsafe(CRC_CHUNK));
     if (native === undefined) {
       const parts: Buffer[] = [];
       for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) parts.push(Buffer.from(buf.subarray(0, n)));

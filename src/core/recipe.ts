@@ -59,7 +59,7 @@ export interface RecipeRejects {
   attrs: 'failing' | 'all';
   /** Keep at most this many rejects per `stage/reason` (all are still counted); absent: keep all. */
   samplePerReason?: number;
-  /** Compression of `_rejects.jsonl`; absent: that of the shards, zstd for gzip shards. */
+  /** Compression of `_rejects.jsonl`; absent: zstd beside compressed shards (JSONL or Parquet), none beside uncompressed ones. */
   compression?: 'none' | 'gzip' | 'zstd';
 }
 

@@ -53,7 +53,7 @@ describe('run --help agrees with what run does', () => {
     const compress = /for JSONL \(default: the recipe's output: compression, else (none|gzip|zstd)\)/.exec(help.get('compress') ?? '');
     expect(compress, help.get('compress')).not.toBeNull();
     const ending = { none: '.jsonl', gzip: '.jsonl.gz', zstd: '.jsonl.zst' }[compress![1] as 'none' | 'gzip' | 'zstd'];
-    expect(help.get('rejects-compress')).toContain('else that of the shards, zstd for gzip shards; gzip when the shards are Parquet');
+    expect(help.get('rejects-compress')).toContain('else zstd beside compressed shards of either format, none beside uncompressed ones');
     expect(help.get('max-reject-rate')).toContain("the recipe's max_reject_rate, else 0.1");
     expect(help.get('strip-attrs')).toContain("the recipe's output: strip_attrs");
     expect(help.get('shard-size')).toContain('else one shard per task');

@@ -2,9 +2,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, ROOT, runCli, tempDir } from '../helpers/run.js';
+import { CLI, readDecoded, ROOT, runCli, tempDir } from '../helpers/run.js';
 import { runOutput } from './helpers.js';
 
 // `corpus-clean run` writing Parquet shards (new-user review 5 #12): a recipe's
@@ -96,8 +95,8 @@ describe('run writes Parquet shards (output: {format: parquet}, --output-format 
     const resolved = await readFile(join(out, '_recipe.resolved.yaml'), 'utf8');
     expect(resolved).toMatch(/output:\n {2}format: parquet\n {2}compression: snappy\n/);
     expect(resolved).toContain('row_group_size: 20');
-    // The rejects stay JSON lines (gzip, the run's default for them beside Parquet shards).
-    expect(existsSync(join(out, '_rejects.jsonl.gz'))).toBe(true);
+    // The rejects stay JSON lines (zstd level 1, the run's default beside compressed shards of either format).
+    expect(existsSync(join(out, '_rejects.jsonl.zst'))).toBe(true);
   }, 300_000);
 
   it('read back by cat, by hyparquet and by DuckDB, the records are those of the same run to JSONL', async () => {
@@ -146,7 +145,7 @@ describe('run writes Parquet shards (output: {format: parquet}, --output-format 
     const m = parquetMetadata(readFileSync(join(dir, 'flag', names[0])));
     expect(m.row_groups[0].columns[0].meta_data?.codec).toBe('ZSTD');
     expect(Number(m.row_groups[0].num_rows)).toBeLessThanOrEqual(30);
-    expect((await readdir(join(dir, 'flag'))).filter((f) => f.startsWith('_rejects'))).toEqual(['_rejects.jsonl.gz']);
+    expect((await readdir(join(dir, 'flag'))).filter((f) => f.startsWith('_rejects'))).toEqual(['_rejects.jsonl.zst']);
     // Without --compress, the recipe's gzip carries over (a Parquet codec too), as format: parquet in
     // the recipe gives (one rule; new-user review 6 #4: it was Snappy here, gzip there).
     const d = await runCli(['run', plain, '-o', join(dir, 'flag-default'), '--output-format', 'parquet', '--workers', '2', ...TASKS]);
@@ -232,9 +231,20 @@ describe('run writes Parquet shards (output: {format: parquet}, --output-format 
     const stats = JSON.parse(await readFile(join(dir, 'sur', '_stats.json'), 'utf8'));
     expect(stats).toMatchObject({ read: 3, written: 2, rejected: 1, balanced: true });
     expect(stats.stages.map((s: { stage: string }) => s.stage)).toEqual(['normalize', 'parquet-schema']);
-    const rejects = lines(gunzipSync(await readFile(join(dir, 'sur', '_rejects.jsonl.gz'))).toString());
+    const rejects = lines((await readDecoded(join(dir, 'sur', '_rejects.jsonl.zst'))).toString());
     expect(rejects).toHaveLength(1);
     expect(rejects[0]).toMatchObject({ stage: 'parquet-schema', reason: 'parquet:lone_surrogate' });
+    // Every reader of a run's rejects reads them beside Parquet shards as beside JSONL ones (#16:
+    // zstd there too, where they were gzip): cat, report and status.
+    const cat = await runCli(['cat', join(dir, 'sur', '_rejects.jsonl.zst'), '--no-require-text', '-q']);
+    expect(cat.code, cat.stderr).toBe(0);
+    expect(lines(cat.stdout)).toEqual(rejects);
+    const rep = await runCli(['report', join(dir, 'sur'), '-o', join(dir, 'sur-report.html')]);
+    expect(rep.code, rep.stderr).toBe(0);
+    expect(await readFile(join(dir, 'sur-report.html'), 'utf8')).toContain('parquet:lone_surrogate');
+    const st = await runCli(['status', join(dir, 'sur')]);
+    expect(st.code, st.stderr).toBe(0);
+    expect(st.stdout).toContain('finished (_SUCCESS)');
   }, 120_000);
 
   it('refuses what Parquet shards cannot be: shard_size (bytes), row_group_size for JSONL, an unknown format', async () => {

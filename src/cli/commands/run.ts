@@ -85,7 +85,7 @@ const RUN_FLAGS: Flag[] = [
   { name: 'output', short: 'o', type: 'string', arg: 'DIR', help: 'output folder (default out/<recipe name>/)' },
   ...EXEC_FLAGS,
   ...IO_FLAGS.filter((f) => !NOT_FOR_RUN.includes(f.name)).map((f) => (RUN_HELP[f.name] ? { ...f, help: RUN_HELP[f.name] } : f)),
-  { name: 'rejects-compress', type: 'string', arg: 'none|gzip|zstd', help: "compression of _rejects.jsonl (default: the recipe's rejects: {compression}, else that of the shards, zstd for gzip shards; gzip when the shards are Parquet)" },
+  { name: 'rejects-compress', type: 'string', arg: 'none|gzip|zstd', help: "compression of _rejects.jsonl (default: the recipe's rejects: {compression}, else zstd beside compressed shards of either format, none beside uncompressed ones)" },
 ];
 
 /** `minScore` → `min_score`, the spelling recipes use. */
@@ -136,9 +136,9 @@ The output folder receives:
                             with the columns of its task's records (read a folder of them by
                             column name, e.g. DuckDB's union_by_name)
   _rejects.jsonl.zst        every removed record with stage, reason, file:line and the signals of
-                            the rules that failed; compressed like JSONL shards (.zst, or none),
-                            zstd for gzip shards (half the CPU of gzip for the same size), gzip
-                            beside Parquet shards, unless the recipe's rejects: {compression} or
+                            the rules that failed; zstd level 1 beside compressed shards, JSONL
+                            or Parquet (half the CPU of gzip for the same size), none beside
+                            uncompressed ones, unless the recipe's rejects: {compression} or
                             --rejects-compress says otherwise; rejects: {attrs: all}
                             (--rejects-attrs all) keeps every signal, rejects: {sample_per_reason:
                             N} (--rejects-sample N) keeps the first N of each reason by task order
@@ -244,9 +244,9 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
     if (!v.quiet) say(`corpus-clean run: note: the recipe's output: shard_size (${recipeShardBytes} bytes) is for JSONL shards and is not used with --output-format parquet: Parquet files are cut by rows (${rows !== undefined ? `${rows} records per file` : 'one file per task; --shard-records N to cut them'})`);
     recipeShardBytes = undefined;
   }
-  // The rejects are JSON lines: compressed as JSONL shards would be, except that gzip shards get
-  // zstd rejects (half the CPU, same size); gzip beside Parquet shards.
-  const rejectsCompression = ((v['rejects-compress'] as string | undefined) ?? recipe.rejects.compression ?? (parquet ? 'gzip' : defaultRejectsCompression(((v.compress as string | undefined) ?? recipeCompression ?? 'gzip') as OutputCompression))) as OutputCompression;
+  // The rejects are JSON lines: zstd level 1 beside compressed shards of either format (half the
+  // CPU of gzip for the same size), none beside uncompressed ones.
+  const rejectsCompression = ((v['rejects-compress'] as string | undefined) ?? recipe.rejects.compression ?? defaultRejectsCompression((v.compress as string | undefined) ?? recipeCompression ?? (parquet ? 'snappy' : 'gzip'))) as OutputCompression;
   if (!['none', 'gzip', 'zstd'].includes(rejectsCompression)) throw new UsageError(`rejects compression (--rejects-compress, or else --compress) must be none, gzip or zstd; got '${showText(rejectsCompression)}'`);
   let writeResolved: (files: string[], eff: EffectiveSettings) => Promise<void> = async () => {};
   let resolvedRejects: Record<string, unknown> | undefined;

@@ -11,13 +11,15 @@ export const REJECTS_ZSTD_LEVEL = 1;
 
 /**
  * The compression of a run's rejects when neither the command line nor the recipe names one:
- * that of the shards, except that gzip shards get zstd rejects. A run that drops most of a crawl
- * writes more rejects than shards; on them zstd level 1 takes about half the CPU of gzip level 1
- * for a file of the same size (bench/rejects-gzip.ts), and every reader here (cat, report, the
- * merge) reads both.
+ * zstd (level 1) beside compressed shards of either format (JSONL gzip or zstd; Parquet snappy,
+ * gzip, zstd or brotli), none beside uncompressed ones. A run that drops most of a crawl writes
+ * more rejects than shards; on them zstd level 1 takes about half the CPU of gzip level 1 for a
+ * file of the same size (bench/rejects-gzip.ts), and every reader here (cat, report, the merge)
+ * reads both. (Parquet shards had gzip rejects until #16's seventh pass.)
  */
-export function defaultRejectsCompression(shards: OutputCompression): OutputCompression {
-  return shards === 'gzip' ? 'zstd' : shards;
+export function defaultRejectsCompression(shards: string): OutputCompression {
+  // A codec not known here is passed on, for the caller to refuse by name.
+  return shards === 'gzip' || shards === 'zstd' || shards === 'snappy' || shards === 'brotli' ? 'zstd' : (shards as OutputCompression);
 }
 
 /**

@@ -22,6 +22,9 @@
  * `git worktree`), every round also runs `quality` and `run` with that build, alternating with
  * this one, and a before/after table (CPU ratios in the same run) is printed first.
  *
+ * The last lines, starting `RESULT`, give the sample recipe's MB/s per core and, with `--before`,
+ * the after / before ratio of CPU seconds (best of the rounds of each build).
+ *
  * Run: npm run build && npx tsx bench/recipe.ts [--data DIR] [--copies 5] [--rounds 2] [--before CLI]
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -112,7 +115,14 @@ try {
     const rest = statsCost.wall - sum;
     console.log(`| reading, writing shards and rejects, report, start-up | | | ${rest.toFixed(2)} | ${(rest * k).toFixed(2)} | | ${((100 * rest) / statsCost.wall).toFixed(0)} % |`);
   }
+  // The two figures the issue asks for, on lines of their own (the lead's final quiet run reads them).
   console.log(`\nload after: ${load()}`);
+  console.log(`\nRESULT sample recipe: ${per(run)} MB/s per core (${run.cpu.toFixed(2)} s CPU for ${MB.toFixed(1)} MB; target >= 10), peak RSS ${run.rssMb.toFixed(0)} MB (target <= 400), ${(cat.cpu / run.cpu).toFixed(2)}x the pass-through`);
+  if (before !== undefined) {
+    const r0 = best(old.run);
+    const q0 = best(old.quality);
+    console.log(`RESULT against --before: run after / before CPU = ${(run.cpu / r0.cpu).toFixed(3)} (before ${per(r0)} MB/s per core, ${r0.cpu.toFixed(2)} s; after ${per(run)}, ${run.cpu.toFixed(2)} s); quality after / before = ${(q.cpu / q0.cpu).toFixed(3)}`);
+  }
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -11,7 +11,7 @@ import { expandInputs, isInputName, isLost, type SkippedInput } from '../io/inpu
 import { INPUT_FORMATS, readFiles, type InputFormat } from '../io/readers/index.js';
 import { htmlFieldFor } from '../io/readers/options.js';
 import { isFolderOutput, JsonlWriter, type JsonlOptions } from '../io/writers/jsonl.js';
-import { checkOutputName, checkOutputs, LOCK_NAME, lockOutput, prepareOutput, RUN_FILES, setMarkerName } from '../io/outputs.js';
+import { checkOutputName, checkOutputs, LOCK_NAME, lockOutput, outputTarget, prepareOutput, RUN_FILES, setMarkerName } from '../io/outputs.js';
 import { checkInputFolders, refuseUnfinished, writeManifest, type UnfinishedInput } from '../exec/markers.js';
 import { progressWanted } from '../exec/progress.js';
 import type { RunSettings } from '../exec/plan.js';
@@ -59,7 +59,7 @@ export const IO_FLAGS: Flag[] = [
   { name: 'allow-empty', type: 'boolean', help: 'exit 0 even when no record is written (default: a run that writes nothing exits 1, saying why)' },
   { name: 'overwrite', type: 'boolean', help: 'replace an existing output file, or the shards of an earlier run in the output folder (default: refuse)' },
   { name: 'limit', type: 'string', arg: 'N', help: 'read only the first N records of the inputs, in input order (every record counts: good, bad or blank), then stop; the accounting says so (default: all)' },
-  { name: 'allow-unfinished', type: 'boolean', help: 'read an unfinished output as it is, with a warning each and the list in the stats (unfinished_inputs): a run or shard folder (also inside a folder input) without _SUCCESS (killed, or failed: _FAILED), missing a shard it lists or with one of another size, shards out-NNNNN.jsonl beside their lock or not matching out.jsonl._SUCCESS (default: refuse it)' },
+  { name: 'allow-unfinished', type: 'boolean', help: 'read an unfinished output as it is, with a warning each and the list in the stats (unfinished_inputs): a run or shard folder (also inside a folder input) without _SUCCESS (killed, or failed: _FAILED), missing a shard it lists or with one of another size, shards out-NNNNN.jsonl beside their lock or not matching out.jsonl._SUCCESS, a file out.jsonl beside out.jsonl._FAILED (default: refuse it)' },
   { name: 'quiet', short: 'q', type: 'boolean', help: 'no progress line' },
   { name: 'help', short: 'h', type: 'boolean', help: 'show this help' },
 ];
@@ -339,6 +339,10 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
     const manifest = { exit_code: code, command: job.command, records: stats.written, shards: finished.shards, unfinished, ...(sink.records !== undefined ? { shardRecords: sink.records() } : {}), ...(finished.limit?.reached === true ? { limit: finished.limit.n } : {}) };
     if (p.folder && job.sink === undefined) await writeManifest(join(output, SUCCESS), manifest);
     else if (p.sharded && job.sink === undefined && finished.shards.length > 0) await writeManifest(join(dirname(output), setMarkerName(output)), manifest);
+    // A single output file needs no marker when the command succeeded (it appears by one rename,
+    // complete); one whose command exited 1 is kept, as a folder's shards are, but marked:
+    // `out.jsonl._FAILED` beside it (F16). Readers refuse it; the next command into it starts over.
+    else if (code !== 0 && output !== '-' && job.sink === undefined && finished.shards.length > 0 && !(await outputTarget(output)).direct) await writeManifest(join(dirname(output), setMarkerName(output)), manifest);
     return code;
   } catch (e) {
     if (!closed.now) await abortAll();

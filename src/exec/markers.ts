@@ -273,6 +273,16 @@ export function folderProblem(dir: string, names: readonly string[], reading: Re
     const bad = r.kind === 'manifest' ? manifestProblem(`'${d}'`, dir, SUCCESS, r.m, shards, reading) : undefined;
     if (bad !== undefined) return bad;
   }
+  // A single output file whose command exited 1 (F16): `out.jsonl` beside `out.jsonl._FAILED`
+  // listing it (a shard set's `_FAILED` lists its shards, and the set is judged below).
+  for (const n of names) {
+    if (!n.endsWith(`.${FAILED}`)) continue;
+    const file = n.slice(0, -FAILED.length - 1);
+    if (!has.has(file) || has.has(setMarkerName(file)) || (reading !== 'all' && !reading.has(file))) continue;
+    const r = readMarker(join(dir, n));
+    if (r.kind === 'manifest' && Array.isArray(r.m.shards) && !r.m.shards.includes(file)) continue;
+    return problem(`'${showPath(join(dir, file))}' is the output of a command that failed (${exitedWhat(r)}; its ${showPath(n)})`, ': it is not a finished result; fix what its messages said and run the command again (it starts over), or pass --allow-unfinished');
+  }
   // File-mode shard sets with a shard read: `out-00000.jsonl` belongs to `out.jsonl`.
   const sets = new Map<string, string[]>();
   for (const n of names) {

@@ -501,10 +501,13 @@ export async function prepareOutput(plan: OutputPlan): Promise<() => void> {
     // one, starts over (a run folder resumes instead: it is not prepared here). A plain file of
     // the same name is a finished result: it is not part of that.
     const gaveUp = names.includes(failed) && !names.includes(marker);
-    const unfinished = !plan.overwrite && (killed !== undefined || gaveUp) && !names.includes(marker) ? old.filter((n) => plan.folder || n !== base) : [];
+    // A single output file whose command failed is listed by its `out.jsonl._FAILED` (F16): it is
+    // no result either, and goes with its marker.
+    const failedFile = !plan.folder && gaveUp && names.includes(base) && failedLists(join(dir, failed), base);
+    const unfinished = !plan.overwrite && (killed !== undefined || gaveUp) && !names.includes(marker) ? [...old.filter((n) => plan.folder || n !== base), ...(failedFile ? [base] : [])] : [];
     if (unfinished.length > 0) {
       const why = gaveUp ? `of the output of a command that failed (its ${failed})` : `of an unfinished output (the command writing it, PID ${killed}, was killed)`;
-      plan.note?.(`'${showPath(plan.output)}' holds ${unfinished.length} file${unfinished.length === 1 ? '' : 's'} ${why}; starting over`);
+      plan.note?.(failedFile && !plan.sharded ? `'${showPath(plan.output)}' is the output of a command that failed (its ${failed}); starting over` : `'${showPath(plan.output)}' holds ${unfinished.length} file${unfinished.length === 1 ? '' : 's'} ${why}; starting over`);
       for (const n of unfinished) await rm(join(dir, n), { force: true });
     }
     const earlier = old.filter((n) => !unfinished.includes(n));
@@ -533,6 +536,16 @@ export async function prepareOutput(plan: OutputPlan): Promise<() => void> {
   } catch (e) {
     unlock();
     throw e;
+  }
+}
+
+/** Whether the marker at `path` is a manifest listing `name` among its shards. */
+function failedLists(path: string, name: string): boolean {
+  try {
+    const m = JSON.parse(readFileSync(path, 'utf8')) as { shards?: unknown };
+    return Array.isArray(m.shards) && m.shards.includes(name);
+  } catch {
+    return false;
   }
 }
 

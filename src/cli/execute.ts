@@ -1,5 +1,6 @@
 import { showPath } from '../core/fsname.js';
 import { resolve } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { ExitCode, UsageError } from '../core/errors.js';
 import { parseTextField, textFieldLabel, type TextField } from '../core/doc.js';
 import type { Stage } from '../core/stage.js';
@@ -12,7 +13,7 @@ import { INPUT_FORMATS, readFiles, type InputFormat } from '../io/readers/index.
 import { htmlFieldFor } from '../io/readers/options.js';
 import { isFolderOutput, JsonlWriter, type JsonlOptions } from '../io/writers/jsonl.js';
 import { checkOutputName, checkOutputs, LOCK_NAME, lockOutput, outputTarget, prepareOutput, RUN_FILES, setMarkerName } from '../io/outputs.js';
-import { checkInputFolders, refuseUnfinished, writeManifest, type UnfinishedInput } from '../exec/markers.js';
+import { checkInputFolders, failedMarker, refuseUnfinished, writeManifest, type UnfinishedInput } from '../exec/markers.js';
 import { progressWanted } from '../exec/progress.js';
 import type { RunSettings } from '../exec/plan.js';
 import { dirname, join } from 'node:path';
@@ -283,7 +284,13 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
   const progress = progressPrinter(job.command, progressWanted(v.quiet === true));
   // Until the output is marked finished, an interruption or a failure removes everything this
   // command wrote (the shards it completed too): what is left is either finished or nothing.
-  const abortAll = async (): Promise<void> => void (await Promise.allSettled([sink.writer.abort(), rejects?.abort()]));
+  // The marker being written when a signal came (F25): halted before its rename (io/writers/atomic.ts),
+  // or removed here if the rename was already under way, so no marker outlives the shards.
+  let marking: string | undefined;
+  const abortAll = async (): Promise<void> => {
+    await Promise.allSettled([sink.writer.abort(), rejects?.abort()]);
+    if (marking !== undefined) await Promise.allSettled([rm(marking, { force: true }), rm(failedMarker(marking), { force: true })]);
+  };
   const unregister = whileRunning(async () => {
     progress.done();
     await abortAll();
@@ -337,12 +344,12 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
     // a file-mode shard set once `out.jsonl._SUCCESS` is beside it: readers refuse shards
     // without it, or not matching its list (exec/markers.ts).
     const manifest = { exit_code: code, command: job.command, records: stats.written, shards: finished.shards, unfinished, ...(sink.records !== undefined ? { shardRecords: sink.records() } : {}), ...(finished.limit?.reached === true ? { limit: finished.limit.n } : {}) };
-    if (p.folder && job.sink === undefined) await writeManifest(join(output, SUCCESS), manifest);
-    else if (p.sharded && job.sink === undefined && finished.shards.length > 0) await writeManifest(join(dirname(output), setMarkerName(output)), manifest);
+    if (p.folder && job.sink === undefined) await writeManifest((marking = join(output, SUCCESS)), manifest);
+    else if (p.sharded && job.sink === undefined && finished.shards.length > 0) await writeManifest((marking = join(dirname(output), setMarkerName(output))), manifest);
     // A single output file needs no marker when the command succeeded (it appears by one rename,
     // complete); one whose command exited 1 is kept, as a folder's shards are, but marked:
     // `out.jsonl._FAILED` beside it (F16). Readers refuse it; the next command into it starts over.
-    else if (code !== 0 && output !== '-' && job.sink === undefined && finished.shards.length > 0 && !(await outputTarget(output)).direct) await writeManifest(join(dirname(output), setMarkerName(output)), manifest);
+    else if (code !== 0 && output !== '-' && job.sink === undefined && finished.shards.length > 0 && !(await outputTarget(output)).direct) await writeManifest((marking = join(dirname(output), setMarkerName(output))), manifest);
     return code;
   } catch (e) {
     if (!closed.now) await abortAll();

@@ -1,3 +1,5 @@
+import { haltAtomicWrites } from '../io/writers/atomic.js';
+
 /**
  * What happens when a run is cut short from outside: Ctrl-C (SIGINT), a kill (SIGTERM), a hang-up
  * (SIGHUP: the terminal or ssh session closed), or the reader of stdout going away (EPIPE,
@@ -14,6 +16,8 @@ let stoppingNow = false;
 function stop(code: number, message: string): void {
   if (stoppingNow) return;
   stoppingNow = true;
+  // A marker or stats file being written is not completed now (its temporary goes at exit).
+  haltAtomicWrites();
   // Taken now: the job may unregister itself (and its note) while its output is being removed.
   const note = afterwards;
   const done = (): void => {

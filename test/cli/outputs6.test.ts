@@ -2,7 +2,7 @@ import { mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promis
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, tempDir } from '../helpers/run.js';
+import { runCli, signalWhen, tempDir } from '../helpers/run.js';
 
 // Issue #10 residues (session 6, outputs): an output through a symbolic link into an input.
 
@@ -11,6 +11,8 @@ const records = Array.from({ length: 20 }, (_, i) => JSON.stringify({ text: `rec
 
 beforeAll(async () => {
   dir = await tempDir();
+  // Two good records and two lines that are not JSON: over the default --max-reject-rate (exit 1).
+  await writeFile(join(dir, 'bad.jsonl'), '{"text":"good one here"}\nnot json\nnot json either\n{"text":"good two here"}\n');
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
@@ -51,10 +53,6 @@ describe('an output through a symbolic link into an input is refused (real paths
 });
 
 describe('a single output file whose command exited 1 is kept, marked out.jsonl._FAILED (F16)', () => {
-  const bad = '{"text":"good one here"}\nnot json\nnot json either\n{"text":"good two here"}\n';
-  beforeAll(async () => {
-    await writeFile(join(dir, 'bad.jsonl'), bad);
-  });
 
   it.each([['f16.jsonl'], ['f16.json'], ['f16.parquet']])('-o %s: exit 1, the file kept beside its _FAILED manifest; reading it is refused; the rerun starts over', async (out) => {
     const r = await cat('bad.jsonl', '-o', out, '-q');
@@ -94,5 +92,48 @@ describe('a single output file whose command exited 1 is kept, marked out.jsonl.
     const r = await cat('bad.jsonl', '-o', '/dev/null', '-q');
     expect(r.code, r.stderr).toBe(1);
     expect(existsSync('/dev/null._FAILED')).toBe(false);
+  });
+});
+
+// F25: a signal while the last small files are written (the marker, the stats) left their
+// temporaries, and a marker whose rename was under way could outlive the shards removed. The
+// write is held between its temporary and its rename (CORPUS_CLEAN_PAUSE_ATOMIC, a test seam), so
+// the signal lands exactly there.
+describe('a signal while the marker or the stats are written (F25)', () => {
+  const hidden = (names: string[]): string[] => names.filter((n) => n.includes('.tmp-'));
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    it.each([['_SUCCESS'], ['s.json']])(`cat -o DIR/ --stats s.json, ${signal} while %s is written: exit ${code}, no temporary, no marker`, async (name) => {
+      const sub = join(dir, `f25-${signal}-${name}`);
+      await mkdir(sub);
+      const out = join(sub, 'o');
+      const r = await signalWhen(['cat', join(dir, 'bad.jsonl'), '-o', out + '/', '--stats', join(sub, 's.json'), '--max-reject-rate', '1', '-q'], name === 's.json' ? sub : out, (names) => names.some((n) => n.startsWith(`.${name}.tmp-`)), signal, { CORPUS_CLEAN_PAUSE_ATOMIC: name });
+      expect(r.code, r.stderr).toBe(code);
+      expect(hidden(await readdir(sub))).toEqual([]);
+      expect(await readdir(out)).toEqual([]);
+    });
+    it.each([['f25.jsonl._FAILED'], ['_FAILED']])(`a command exiting 1, ${signal} while %s is written: exit ${code}, no temporary, no marker`, async (name) => {
+      const sub = join(dir, `f25-${signal}-${name}`);
+      await mkdir(sub);
+      const out = name === '_FAILED' ? join(sub, 'o') + '/' : join(sub, 'f25.jsonl');
+      const watched = name === '_FAILED' ? join(sub, 'o') : sub;
+      const r = await signalWhen(['cat', join(dir, 'bad.jsonl'), '-o', out, '-q'], watched, (names) => names.some((n) => n.startsWith(`.${name}.tmp-`)), signal, { CORPUS_CLEAN_PAUSE_ATOMIC: name });
+      expect(r.code, r.stderr).toBe(code);
+      expect(await readdir(watched)).toEqual([]);
+    });
+  }
+  it.each([['_SUCCESS'], ['_stats.json']])('run, SIGINT while its %s is written: exit 130, no temporary, no _SUCCESS; the rerun finishes', async (name) => {
+    const sub = join(dir, `f25-run-${name}`);
+    await mkdir(sub);
+    await writeFile(join(sub, 'r.yaml'), 'name: r\nstages: [normalize]\n');
+    const out = join(sub, 'o');
+    const args = ['run', join(sub, 'r.yaml'), '-i', join(dir, 'bad.jsonl'), '-o', out, '--max-reject-rate', '1', '-q'];
+    const r = await signalWhen(args, out, (names) => names.some((n) => n.startsWith(`.${name}.tmp-`)), 'SIGINT', { CORPUS_CLEAN_PAUSE_ATOMIC: name });
+    expect(r.code, r.stderr).toBe(130);
+    const names = await readdir(out);
+    expect(hidden(names)).toEqual([]);
+    expect(names).not.toContain('_SUCCESS');
+    const again = await runCli(args);
+    expect(again.code, again.stderr).toBe(0);
+    expect(await readdir(out)).toContain('_SUCCESS');
   });
 });

@@ -106,9 +106,9 @@ export async function* chunked(buf: Buffer, size: number): AsyncGenerator<Buffer
  * Start the CLI with `args` and send it `signal` once `ready` says yes to the names in the folder
  * `watched` (polled every 2 ms): a signal that lands while output is being written.
  */
-export function signalWhen(args: string[], watched: string, ready: (names: string[]) => boolean, signal: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
+export function signalWhen(args: string[], watched: string, ready: (names: string[]) => boolean, signal: NodeJS.Signals, env?: Record<string, string>): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
   return new Promise((res, rej) => {
-    const p = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+    const p = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], env: env === undefined ? process.env : { ...process.env, ...env } });
     const err: Buffer[] = [];
     p.stderr.on('data', (b: Buffer) => err.push(b));
     p.on('error', rej);

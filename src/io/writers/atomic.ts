@@ -1,3 +1,4 @@
+import { unlinkSync } from 'node:fs';
 import { open, rename, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { outputTarget } from '../outputs.js';
@@ -5,6 +6,39 @@ import { OutputError } from './sharded.js';
 import { makeDir } from '../dirs.js';
 
 let serial = 0;
+/** Temporaries of writes under way: removed when the process exits (a signal's `process.exit` cuts a write short). */
+const underWay = new Set<string>();
+/** Set once a signal is stopping the process: no write is completed (renamed) from then on. */
+let halted = false;
+process.once('exit', () => {
+  for (const t of underWay) {
+    try {
+      unlinkSync(t);
+    } catch {
+      // not made yet, or already gone
+    }
+  }
+});
+
+/**
+ * A signal is stopping the process (cli/interrupt.ts): a small file being written is not
+ * completed (its temporary is removed instead of renamed), and any temporary still there when the
+ * process exits is removed. A marker or stats file must not appear while the output it describes
+ * is being removed (F25).
+ */
+export function haltAtomicWrites(): void {
+  halted = true;
+}
+
+/**
+ * A test seam only (fault-injection tests, as CORPUS_CLEAN_FAIL_UNIT): with
+ * CORPUS_CLEAN_PAUSE_ATOMIC=NAME, the write of a file named NAME stops for a minute between its
+ * temporary and the rename, so a test can send a signal at that point.
+ */
+async function pauseForTest(path: string): Promise<void> {
+  const name = process.env.CORPUS_CLEAN_PAUSE_ATOMIC;
+  if (name !== undefined && name === basename(path)) await new Promise((r) => setTimeout(r, 60_000));
+}
 
 /**
  * Write a small file atomically: a temporary beside it, then a rename. A symlink is followed; a
@@ -23,17 +57,22 @@ export async function writeAtomic(path: string, text: string): Promise<void> {
     return;
   }
   const tmp = join(dirname(target.path), `.${basename(target.path)}.tmp-${process.pid}-a${serial++}`);
+  underWay.add(tmp);
   try {
     const h = await open(tmp, 'w');
     try {
       await h.writeFile(text);
       await h.sync();
+      await pauseForTest(target.path);
     } finally {
       await h.close();
     }
+    if (halted) throw new Error('interrupted before it was complete');
     await rename(tmp, target.path);
   } catch (e) {
     await unlink(tmp).catch(() => {});
     throw new OutputError(path, e as Error);
+  } finally {
+    underWay.delete(tmp);
   }
 }

@@ -8,8 +8,9 @@
  * against its opener. What lies between is left to JSON.parse, so an element with a bad value
  * (`{"a": oops}`) is one element that does not parse, and the elements after it are read. A
  * closer that does not match, data after the closing `]`, or input that is not an array stops
- * the split with `error` set (from there nothing can be told apart); input that ends inside the
- * array leaves `error` set by `end()` and the partial element in `takePartial()`.
+ * the split with `error` set (from there nothing can be told apart) and leaves the element it
+ * was in, up to that closer, in `takePartial()`; input that ends inside the array leaves `error`
+ * set by `end()` and the partial element in `takePartial()`.
  *
  * Elements longer than `maxBytes` are not kept: their first bytes go to `onLong`.
  */
@@ -56,11 +57,10 @@ export class ArraySplitter {
     private readonly headBytes = 4096,
   ) {}
 
+  /** Stop the split; the element being assembled stays for `takePartial()` (nothing read is dropped unsaid). */
   private fail(message: string, at: number): void {
     this.error = `${message} at byte ${this.offset + at} (after element ${this.index})`;
     this.phase = Phase.Failed;
-    this.carry = [];
-    this.carryBytes = 0;
   }
 
   private push1(isArray: boolean): void {
@@ -123,6 +123,7 @@ export class ArraySplitter {
       else if (c === 0x7d || c === 0x5d) {
         if (this.depth === 0) {
           if (c === 0x7d) {
+            this.keep(chunk.subarray(start, i + 1));
             this.fail('unexpected }', i);
             return;
           }
@@ -134,6 +135,7 @@ export class ArraySplitter {
         this.depth--;
         const isArray = (this.kinds[this.depth >> 3] >> (this.depth & 7)) & 1;
         if ((c === 0x5d) !== (isArray === 1)) {
+          this.keep(chunk.subarray(start, i + 1));
           this.fail(`unexpected ${String.fromCharCode(c)}`, i);
           return;
         }

@@ -84,6 +84,16 @@ describe('JSON array input', () => {
     const mismatch = await read('[{"text":"a"}, {"text":["b"}}, {"text":"c"}]', 5);
     expect(mismatch.docs).toHaveLength(1);
     expect(mismatch.fileErrors[0].message).toMatch(/unexpected \} at byte 27 \(after element 1\)/);
+    // The element the stray closer ended is its reject, with its text (hostile review 6 F13).
+    expect(mismatch.rejects.map((r) => [r.reason, r.source, r.raw])).toEqual([['damaged_input', 'a.json:[1]', ' {"text":["b"}']]);
+    expect(mismatch.read).toBe(2);
+    for (const size of [3, 1 << 20]) {
+      const stray = await read('[{"text":"a"},\n{"text":"b"},\n{"text":"b2"}\n}\n]', size);
+      expect(stray.docs.map((x) => x.data.text)).toEqual(['a', 'b']);
+      expect(stray.rejects.map((r) => [r.reason, r.raw])).toEqual([['damaged_input', '\n{"text":"b2"}\n}']]);
+      expect(stray.fileErrors).toMatchObject([{ rejected: true }]);
+      expect(stray.read).toBe(3);
+    }
     const scalarString = await read('["a,]b", {"text":"c"}]', 2);
     expect(scalarString.rejects.map((r) => [r.reason, r.raw])).toEqual([['not_object', '"a,]b"']]);
     expect(scalarString.docs).toHaveLength(1);

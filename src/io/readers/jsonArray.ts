@@ -17,7 +17,8 @@ import { damageInfo, fileErrorOf, InputDamage, nextChunk } from '../ioFailure.js
  * elements after it are read), `invalid_utf8`, `line_too_long` (an element over the line limit).
  * Sources are `file:[index]`. A broken structure (a closer that does not match, data after the
  * array) or input that ends inside the array (`truncated_input` for a partial element) is a
- * file error naming the byte; every element before it is kept.
+ * file error naming the byte; every element before it is kept, and the element a stray closer
+ * ended is a `damaged_input` reject with its text.
  */
 export async function* readJsonArray(path: string, events: ReadEvents, s: ReadSettings, chunks?: AsyncIterable<Buffer>): AsyncGenerator<Doc[]> {
   let batch: Doc[] = [];
@@ -88,9 +89,18 @@ export async function* readJsonArray(path: string, events: ReadEvents, s: ReadSe
         reject('truncated_input', splitter.index, partial.toString('utf8'));
       }
     }
+  } else {
+    // A closer that does not match: the element it ended (`{"text":"b2"}` before a stray `}`) is
+    // the damage's own reject, with its text (hostile review 6 F13: it was in neither file).
+    const partial = splitter.takePartial();
+    if (partial !== null) {
+      n++;
+      partialRejected = true;
+      reject('damaged_input', splitter.index, partial.toString('utf8'), { error: splitter.error });
+    }
   }
   if (damage !== null) events.fileError(fileErrorOf(path, new InputDamage(`${damage.message} (after element ${splitter.index})`, damageInfo(damage)), splitter.index, partialRejected));
-  else if (splitter.error !== null) events.fileError({ file: path, message: splitter.error, recordsBefore: splitter.index, ...(endedInside && partialRejected ? { rejected: true } : {}) });
+  else if (splitter.error !== null) events.fileError({ file: path, message: splitter.error, recordsBefore: splitter.index, ...(partialRejected ? { rejected: true } : {}) });
   const b = flush();
   if (b.length > 0) yield b;
 }

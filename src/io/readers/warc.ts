@@ -140,9 +140,9 @@ interface Damage {
  * `warc_damaged`: a record that cannot be parsed, a gzip member that does not inflate, or a
  * record cut short. Reading then starts again at the next record header after the start of the
  * damaged record (the next gzip member inflating to `WARC/1.x`, or the next `WARC/1.x` line),
- * with `detail.resumed_at` its byte offset. When no record follows (a file cut short), or when
- * the bytes come from a stream rather than a file (no going back), the damage also gives a
- * `fileError` and reading the file stops there, keeping the records before. `-` reads stdin;
+ * with `detail.resumed_at` its byte offset, and a `fileError` naming it (exit 1, as for a
+ * damaged gzip). When no record follows (a file cut short), or when the bytes come from a
+ * stream rather than a file (no going back), reading the file stops there, keeping the records before. `-` reads stdin;
  * a zstd-compressed WARC (file or stream) is decompressed as it is read, as a stream.
  */
 export async function* readWarc(path: string, events: ReadEvents, s: ReadSettings, chunks?: AsyncIterable<Buffer>): AsyncGenerator<Doc[]> {
@@ -277,6 +277,8 @@ export async function* readWarc(path: string, events: ReadEvents, s: ReadSetting
         break;
       }
       events.reject({ reason: 'warc_damaged', source, detail: { error: damage.error, offset: damage.at, resumed_at: next } });
+      // Named and exit 1, as a damaged gzip or zstd frame is (hostile review 6 F11: counted only, exit 0).
+      events.fileError({ file: path, message: `WARC record ${n} is damaged: ${damage.error}`, recordsBefore: n - 1, offset: damage.at, resumedAt: next, kept: `kept the records before it, and read on from byte ${next}, the next WARC record`, rejected: true });
       base = next;
       position = next;
     }

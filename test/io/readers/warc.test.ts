@@ -55,7 +55,8 @@ describe('WARC reader on a slice of a real Common Crawl-style WARC (fixtures/war
       expect(d.docs.map((x) => [x.source, x.data.url])).toEqual([[`${p}:5`, 'https://maria-antoniak.github.io/2023/04/11/paperpile-to-zotero.html']]);
       expect(d.rejects.map((r) => [r.reason, r.source])).toEqual([['warc_damaged', `${p}:3`]]);
       expect(d.rejects[0].detail).toMatchObject({ offset: 852, resumed_at: 4236 });
-      expect(d.fileErrors).toEqual([]);
+      // Resumed damage is named, exit 1, as a damaged gzip or zstd frame (hostile review 6 F11).
+      expect(d.fileErrors).toMatchObject([{ file: p, resumedAt: d.rejects[0].detail?.resumed_at }]);
       expect(d.read).toBe(2);
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -76,7 +77,8 @@ describe('WARC reader on a slice of a real Common Crawl-style WARC (fixtures/war
       expect(d.docs.map((x) => x.source)).toEqual([`${p}:5`]);
       expect(d.rejects.map((r) => [r.reason, r.source])).toEqual([['warc_damaged', `${p}:3`]]);
       expect(d.rejects[0].detail).toMatchObject({ offset: starts[2], resumed_at: starts[3] });
-      expect(d.fileErrors).toEqual([]);
+      // Resumed damage is named, exit 1, as a damaged gzip or zstd frame (hostile review 6 F11).
+      expect(d.fileErrors).toMatchObject([{ file: p, resumedAt: d.rejects[0].detail?.resumed_at }]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -153,7 +155,8 @@ describe('WARC reader: non-HTML, HTTP errors, charsets, WET and damage', () => {
     expect(d.docs.map((x) => x.source)).toEqual([`${p}:1`, `${p}:3`]);
     expect(d.rejects.map((r) => [r.reason, r.source])).toEqual([['warc_damaged', `${p}:2`]]);
     expect(d.rejects[0].detail).toMatchObject({ offset: good.length, resumed_at: good.length + bad.length });
-    expect(d.fileErrors).toEqual([]);
+    // Resumed damage is named, exit 1, as a damaged gzip or zstd frame (hostile review 6 F11).
+    expect(d.fileErrors).toMatchObject([{ file: p, resumedAt: d.rejects[0].detail?.resumed_at }]);
     expect(d.read).toBe(3);
     expect(d.bytes).toBe(good.length * 2 + bad.length);
   });
@@ -324,7 +327,8 @@ describe.runIf(HAS_SHARED)('WARC reader on the real samples in ../shared/data/we
       await writeFile(p, bytes);
       const d = await drain(readFiles([p]));
       expect(d.rejects.map((r) => [r.reason, r.source])).toEqual([['warc_damaged', `${p}:25`]]);
-      expect(d.fileErrors).toEqual([]);
+      // Resumed damage is named, exit 1, as a damaged gzip or zstd frame (hostile review 6 F11).
+      expect(d.fileErrors).toMatchObject([{ file: p, resumedAt: d.rejects[0].detail?.resumed_at }]);
       expect(d.docs).toHaveLength(clean.docs.length - 1);
       const after = d.docs.filter((x) => Number(x.source.split(':').pop()) > 25);
       expect(after.length).toBeGreaterThan(5);

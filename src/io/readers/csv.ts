@@ -82,28 +82,12 @@ function parseRecord(lines: readonly Line[], from: number, delim: number, quotin
 }
 
 /**
- * Whether every line strictly inside a multi-line record (not its first or last) holds no quote
- * and splits into exactly `width` fields: rows of their own, not the lines of a text.
- */
-function innerLinesAreRows(used: readonly Line[], delimiter: string, width: number): boolean {
-  for (let k = 1; k < used.length - 1; k++) {
-    const t = used[k].text;
-    if (t.includes('"')) return false;
-    let n = 1;
-    for (let i = t.indexOf(delimiter); i !== -1; i = t.indexOf(delimiter, i + 1)) n++;
-    if (n !== width) return false;
-  }
-  return true;
-}
-
-/**
  * Read CSV or TSV with a header row. Each row becomes a record keyed by the header; values stay
  * strings (a `repair` schema can coerce them). Sources are `file:line` of the row's first line
  * (a quoted field may span lines). Nothing is lost: every physical line ends in a record or a
  * reject with its raw text. `csv_columns`: a row with the wrong number of fields. `csv_quote`: a
  * quote never closed (or a record over the size limit, or a multi-line record that does not
- * give a row, or whose inner lines each read as a row of the header's width: a quote left open
- * that a later stray quote closed): only its first line is rejected and reading starts again on the next line, so
+ * give a row): only its first line is rejected and reading starts again on the next line, so
  * one bad quote cannot swallow the rest of the file. `blank_line` (a run is one reject counted
  * as its lines), `invalid_utf8`, `line_too_long`, `truncated_input` (the unfinished end of a
  * damaged compressed file). A header with duplicate names keeps every column (the later ones
@@ -186,14 +170,6 @@ export async function* readCsv(path: string, events: ReadEvents, s: ReadSettings
           continue;
         }
         reject('csv_columns', first.no, first.text, { error: `${a.fields.length} fields, the header has ${header.length}` });
-      } else if (a.lines >= 4 && quoting && header.length >= 2 && innerLinesAreRows(used, delimiter, header.length)) {
-        // A quoted field whose inner lines each read as a row of their own: an unclosed quote that a
-        // later stray one closed (hostile review 6 F2: 99 rows merged into one field, exit 0). The
-        // first line is the suspect, as for a quote never closed; reading starts again on the next.
-        reject('csv_quote', first.no, first.text, { error: `a quoted field spanning ${a.lines} lines whose ${a.lines - 2} inner lines each read as a row of ${header.length} fields: taken as a quote left open` });
-        pendingBytes -= first.text.length;
-        start++;
-        continue;
       } else if (a.fields.some((f) => f.includes('\0'))) {
         // A row holding NUL bytes (a zeroed stretch after a crash, binary data) is not text.
         const raw = used.map((u) => u.text).join('\n');

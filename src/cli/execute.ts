@@ -223,7 +223,8 @@ export async function prepare(job: Job) {
     const run = runTextField(files);
     if (run !== undefined && textFieldLabel(run.field) !== textFieldLabel(undefined)) {
       textField = run.field;
-      say(`corpus-clean ${job.command}: note: reading text_field ${showText(textFieldLabel(run.field))}, as the run that wrote ${showPath(run.folder)}/ did (--text-field chooses another)`);
+      const by = run.folders.length === 1 ? `as the run that wrote ${showPath(run.folder)}/ did` : `the fields of the runs that wrote ${run.folders.map((f) => `${showPath(f)}/`).join(', ')}, tried in order`;
+      say(`corpus-clean ${job.command}: note: reading text_field ${showText(textFieldLabel(run.field))}, ${by} (--text-field chooses another)`);
     }
   }
   const plan = { inputs: files, output, folder, sharded: !folder && Boolean(shardRecords || shardBytes), rejects: rejectsPath, stats: statsPath, extra: job.extraOutputs, roots: job.inputs, overwrite: v.overwrite === true || d.overwrite === true, note: (n: string) => say(`corpus-clean ${job.command}: note: ${n}`) };

@@ -10,27 +10,31 @@ import { TEXT_LIKE_KEY } from '../core/doc.js';
 export { TEXT_LIKE_KEY };
 
 /**
- * The text field of the run that wrote these inputs: a run folder's `_recipe.resolved.yaml`
- * (`text_field:`), when every input comes from such a folder that names one. Undefined otherwise.
+ * The text field to read these inputs with, from the run folders among them: each run folder's
+ * `_recipe.resolved.yaml` names its `text_field` (none: the default). Several run folders, or a run
+ * folder beside other files, give one list: every run's fields in the order first met (the list is
+ * tried in order, so each run's records find their field; another file only gains fallbacks).
+ * Undefined when no input comes from a run folder. `folders`: the run folders, in input order.
  */
-export function runTextField(inputs: readonly string[]): { folder: string; field: TextField } | undefined {
-  let found: { folder: string; field: TextField } | undefined;
+export function runTextField(inputs: readonly string[]): { folder: string; folders: string[]; field: TextField } | undefined {
+  const folders: string[] = [];
+  const fields: string[] = [];
   for (const dir of new Set(inputs.filter((f) => f !== '-').map((f) => dirname(f)))) {
     const recipe = join(dir, '_recipe.resolved.yaml');
-    if (!existsSync(recipe)) return undefined;
+    if (!existsSync(recipe)) continue;
     let field: TextField | undefined;
     try {
       // yaml is loaded here, when a run folder is read, not at every command's start-up (#16).
       const { parse } = createRequire(import.meta.url)('yaml') as typeof import('yaml');
       field = parseTextField((parse(readFileSync(recipe, 'utf8')) as { text_field?: unknown } | null)?.text_field);
     } catch {
-      return undefined;
+      continue;
     }
-    if (field === undefined) return undefined;
-    if (found !== undefined && textFieldLabel(found.field) !== textFieldLabel(field)) return undefined;
-    found ??= { folder: dir, field };
+    folders.push(dir);
+    for (const f of textFieldLabel(field).split(',')) if (!fields.includes(f)) fields.push(f);
   }
-  return found;
+  if (folders.length === 0) return undefined;
+  return { folder: folders[0], folders, field: fields.length === 1 ? fields[0] : fields };
 }
 
 /**

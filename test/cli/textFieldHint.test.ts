@@ -37,6 +37,18 @@ describe('records without text that hold raw_content get a --text-field note', {
     expect(by.stderr).toContain(
       "but hold 'raw_content'; to read it, pass --text-field text,content,raw_content (the run that wrote out/ read text_field text,content,raw_content: every command that reads its output needs it again)",
     );
+    // Several run folders, or a run folder beside a file: one list of every run's fields (new-user
+    // review 7 #20: `cat zh/ en/` lost the raw_content records with exit 0).
+    await writeFile(join(dir, 'plain.yaml'), 'name: p\nstages:\n  - normalize: {}\n');
+    await writeFile(join(dir, 'en.jsonl'), await readFile(join(FIX, 'text.jsonl'), 'utf8'));
+    const en = await runCli(['run', 'plain.yaml', '-i', 'en.jsonl', '-o', 'en', '--workers', '1', '-q'], { cwd: dir });
+    expect(en.code, en.stderr).toBe(0);
+    for (const inputs of [['en/', 'out/'], ['out/', 'en.jsonl']]) {
+      const both = await runCli(['cat', ...inputs, '-o', `both-${inputs[1].replace(/\W/g, '')}.jsonl`], { cwd: dir });
+      expect(both.code, both.stderr).toBe(0);
+      expect(both.stderr).toMatch(/read (26|28) = written (26|28) \+ rejected 0/);
+      expect(both.stderr).toContain('note: reading text_field text,content,raw_content');
+    }
     const again = await runCli(['export', 'internevo', 'out/', '--tokenizer', TOKENIZER_MODEL, '--type', 'cn', '-o', 'ie2', '--text-field', 'text,content,raw_content'], { cwd: dir });
     expect(again.stderr).toContain('read 14 = written 14 + rejected 0');
     expect(again.stderr).not.toContain('note:');

@@ -2,7 +2,7 @@ import { createReadStream, readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { Gunzip as SalvageGunzip } from './codecs.js';
-import { Holdback } from './holdback.js';
+import { Holdback, unverifiedChunk } from './holdback.js';
 import { InputDamage } from './ioFailure.js';
 import { unzstd } from './zstd.js';
 import { fsPath } from '../core/fsname.js';
@@ -27,11 +27,13 @@ const SALVAGE_PIECE = 512;
 const toBuffer = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, u.length);
 
 /**
- * Decompress gzip with zlib (fast). zlib discards the output of the piece in which it meets
- * damage (a corrupt block, trailing garbage, a cut file), so when it fails and the input can be
- * read again, the stream is decoded once more with a pure-JS inflater that hands out every byte
- * it decodes before the damage; the bytes already delivered are skipped. Multi-member gzip is
- * read whole, as gzip itself does.
+ * Decompress gzip with zlib (fast). Decoded bytes wait for their member's CRC (holdback.ts); when
+ * it fails, or damage (a corrupt block, trailing garbage, a cut file) stops the decoding before
+ * it, the bytes held are handed on in-band as unverified (`unverifiedChunk`), then the damage is
+ * thrown. zlib discards the output of the piece in which it meets damage, so when the input can
+ * be read again, the stream is decoded once more with a pure-JS inflater that hands out every
+ * byte it decodes before the damage (unverified too); the bytes zlib gave out are skipped.
+ * Multi-member gzip is read whole, as gzip itself does.
  */
 async function* gunzip(first: Buffer, rest: AsyncIterator<Buffer>, reopen?: () => AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   const z = createGunzip({ chunkSize: 1 << 16 });
@@ -56,17 +58,26 @@ async function* gunzip(first: Buffer, rest: AsyncIterator<Buffer>, reopen?: () =
     });
   // The CRC of each member is checked at its end: decoded bytes wait for it (holdback.ts).
   const hold = new Holdback();
-  const count = function* (bs: Iterable<Buffer>): Generator<Buffer> {
-    for (const b of bs) {
-      delivered += b.length;
-      yield b;
+  /** Decoded bytes zlib gave out (what a salvage skips). */
+  let produced = 0;
+  const drain = function* (): Generator<Buffer> {
+    while (out.length > 0) {
+      const b = out.shift()!;
+      produced += b.length;
+      yield* hold.push(b);
     }
   };
-  const drain = function* (): Generator<Buffer> {
-    while (out.length > 0) yield* count(hold.push(out.shift()!));
-  };
+  // Without a way to read the input again (stdin), its compressed chunks are kept while what they
+  // decode to is held back: a salvage reads them again (the hold's limit bounds them too).
+  let kept: Buffer[] | null = reopen === undefined ? [] : null;
+  let keptBytes = 0;
   let chunk: Buffer | null = first;
   while (chunk !== null && failure === null) {
+    if (kept !== null) {
+      kept.push(chunk);
+      keptBytes += chunk.length;
+      if (keptBytes > hold.limit) kept = null;
+    }
     for (let i = 0; i < chunk.length && failure === null; i += GZIP_PIECE) {
       const piece = chunk.subarray(i, i + GZIP_PIECE);
       await feed(piece);
@@ -88,48 +99,142 @@ async function* gunzip(first: Buffer, rest: AsyncIterator<Buffer>, reopen?: () =
   if (failure === null) {
     // zlib ends the stream after checking the last member's CRC. (Members are not told apart
     // here: a multi-member file is held back as a whole, up to the limit.)
-    yield* count(hold.passed());
+    yield* hold.passed();
     return;
   }
   z.destroy();
-  // The checksum at the end of a member catches damage that decoded without error: what it
-  // covers is not read (up to the hold limit), and there is nothing left to salvage.
   const f = failure as Error;
-  if (/incorrect data check|incorrect length check/.test(f.message)) {
-    const said = hold.failed();
-    throw new InputDamage(`gzip: ${f.message}: the file is damaged; ${said}`, { offset: fed, heldBack: hold.dropped });
+  // What was decoded since the last good check is unverified: handed on in-band, never as data.
+  // zlib drops the output of the piece it meets the damage (or a failing CRC) in; decoded again
+  // with fflate (which checks no CRC and hands out every byte before damage), it is unverified
+  // too (after a CRC that fails, to the end of the input). The member boundaries fflate reports
+  // tell which of those bytes zlib did verify: the members that ended before the failing piece;
+  // and, when zlib failed on a member's header, every member before it.
+  const header = /header|unknown compression method|invalid window size/.test(f.message);
+  const held = hold.failed();
+  const released = produced - hold.dropped;
+  const again = reopen ?? (kept !== null ? () => replay(kept!) : undefined);
+  let unverified = hold.dropped;
+  let goodBytes = 0;
+  if (again === undefined) {
+    if (held.length > 0) yield unverifiedChunk(held);
+  } else {
+    const sv = new Salvage(produced);
+    const early: Buffer[] = [];
+    let decided = false;
+    /** Decoded offset up to which the bytes are verified: known once fflate is past the failing piece. */
+    let upTo = released;
+    let at = released;
+    let batch: Buffer[] = [];
+    let batchBytes = 0;
+    const emit = function* (b: Buffer): Generator<Buffer> {
+      // Split at `upTo`: verified bytes as data, the rest unverified (in batches).
+      if (at < upTo) {
+        const n = Math.min(b.length, upTo - at);
+        goodBytes += n;
+        yield b.subarray(0, n);
+        b = b.subarray(n);
+        at += n;
+      }
+      if (b.length === 0) return;
+      at += b.length;
+      batch.push(b);
+      batchBytes += b.length;
+      if (batchBytes >= READ_CHUNK) {
+        yield unverifiedChunk(batch);
+        batch = [];
+        batchBytes = 0;
+      }
+    };
+    for await (const b of sv.run(again)) {
+      if (!decided) {
+        early.push(b);
+        if (sv.inputAt <= fed + GZIP_PIECE && !sv.ended) continue;
+      }
+      if (!decided) {
+        decided = true;
+        upTo = verifiedUpTo(sv, fed, header, released);
+        for (const h of [...held, ...early]) yield* emit(h);
+        continue;
+      }
+      yield* emit(b);
+    }
+    if (!decided) {
+      upTo = verifiedUpTo(sv, fed, header, released);
+      for (const h of [...held, ...early]) yield* emit(h);
+    }
+    if (batch.length > 0) yield unverifiedChunk(batch);
+    unverified = at - released - goodBytes;
   }
-  // Other damage (a corrupt block, a cut file): every byte decoded before it is kept.
-  const damage = new InputDamage(f.message, { offset: fed, cut: (f as NodeJS.ErrnoException).code === 'Z_BUF_ERROR' });
-  yield* count(hold.giveUp());
-  if (reopen === undefined) throw damage;
-  yield* salvage(reopen, delivered);
-  throw damage;
+  const said = hold.said(unverified - hold.dropped);
+  const info = { offset: fed, heldBack: unverified };
+  if (/incorrect data check|incorrect length check/.test(f.message)) throw new InputDamage(`gzip: ${f.message}: the file is damaged; ${said}`, info);
+  throw new InputDamage(unverified > 0 || hold.dropped > 0 ? `${f.message}; ${said}` : f.message, { ...info, cut: (f as NodeJS.ErrnoException).code === 'Z_BUF_ERROR' });
 }
 
-/** Decode a damaged gzip again with fflate, skipping `skip` bytes already delivered; stops at the damage. */
-async function* salvage(reopen: () => AsyncIterable<Buffer>, skip: number): AsyncGenerator<Buffer> {
-  const out: Buffer[] = [];
-  let seen = 0;
-  const g = new SalvageGunzip((d) => {
-    const end = seen + d.length;
-    if (end > skip) out.push(toBuffer(d.subarray(Math.max(0, skip - seen))));
-    seen = end;
-  });
-  try {
-    for await (const c of reopen()) {
-      // Small pieces: fflate gives out nothing from a push that meets the damage, so the piece
-      // size bounds what is lost before it (the whole read chunk, 1 MiB, before).
-      for (let i = 0; i < c.length; i += SALVAGE_PIECE) {
-        g.push(c.subarray(i, i + SALVAGE_PIECE));
-        yield* out.splice(0);
-      }
-    }
-    g.push(new Uint8Array(0), true);
-  } catch {
-    // The damage itself: what came before it is in `out`.
+/**
+ * The decoded offset up to which zlib verified the bytes, from the member starts fflate saw:
+ * members that began at or before the failing piece (compressed offset `fed`) ended before it and
+ * passed their CRC, except the last of them (the one being decoded when the piece failed). When
+ * zlib failed on a header, that member too passed its CRC, and every member that began inside the
+ * failing piece may have: only up to the first such start is taken (the rest stays unverified),
+ * or to the end of fflate's output when it stopped inside the piece (trailing garbage).
+ */
+function verifiedUpTo(sv: Salvage, fed: number, header: boolean, released: number): number {
+  let lastBefore = 0;
+  let firstAfter = -1;
+  for (const m of sv.members) {
+    if (m.offset <= fed) lastBefore = m.decoded;
+    else if (firstAfter < 0) firstAfter = m.decoded;
   }
-  yield* out.splice(0);
+  const v = !header ? lastBefore : firstAfter >= 0 ? firstAfter : sv.ended && sv.inputAt <= fed + GZIP_PIECE ? sv.decoded : lastBefore;
+  return Math.max(v, released);
+}
+
+async function* replay(chunks: Buffer[]): AsyncGenerator<Buffer> {
+  yield* chunks;
+}
+
+/**
+ * Decode a damaged gzip again with fflate, skipping `skip` bytes already delivered; stops at the
+ * damage. Keeps where each member after the first starts (compressed and decoded offsets), how
+ * much input it took and decoded, and whether it ended.
+ */
+class Salvage {
+  members: { offset: number; decoded: number }[] = [];
+  inputAt = 0;
+  decoded = 0;
+  ended = false;
+
+  constructor(private readonly skip: number) {}
+
+  async *run(reopen: () => AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+    const out: Buffer[] = [];
+    const skip = this.skip;
+    const g = new SalvageGunzip((d) => {
+      const end = this.decoded + d.length;
+      if (end > skip) out.push(toBuffer(d.subarray(Math.max(0, skip - this.decoded))));
+      this.decoded = end;
+    });
+    g.onmember = (offset) => this.members.push({ offset, decoded: this.decoded });
+    try {
+      for await (const c of reopen()) {
+        // Small pieces: fflate gives out nothing from a push that meets the damage, so the piece
+        // size bounds what is lost before it (the whole read chunk, 1 MiB, before).
+        for (let i = 0; i < c.length; i += SALVAGE_PIECE) {
+          const piece = c.subarray(i, i + SALVAGE_PIECE);
+          g.push(piece);
+          this.inputAt += piece.length;
+          yield* out.splice(0);
+        }
+      }
+      g.push(new Uint8Array(0), true);
+    } catch {
+      // The damage itself: what came before it is in `out`.
+    }
+    this.ended = true;
+    yield* out.splice(0);
+  }
 }
 
 /**

@@ -42,6 +42,8 @@ export class ArraySplitter {
   /** Open containers inside the current element: bit set = `[`. */
   private depth = 0;
   private kinds = new Uint8Array(64);
+  /** Byte offset just past the delimiter (`,` or `]`) of the last element handed over; 0 before any. */
+  handedTo = 0;
   /** The current element follows a comma (so an empty one is an error, not `[]`). */
   private afterComma = false;
   private carry: Buffer[] = [];
@@ -160,6 +162,16 @@ export class ArraySplitter {
     else if (this.phase === Phase.In) this.error = `the input ends inside the array (cut short?) at byte ${this.offset} (after element ${this.index})`;
   }
 
+  /** Byte offset of the next byte to push (bytes pushed so far). */
+  get pushed(): number {
+    return this.offset;
+  }
+
+  /** The bytes of the element being assembled, left in place (its first bytes only, for one over the limit). */
+  peekPartial(): Buffer {
+    return this.discarding ? this.discardHead : Buffer.concat(this.carry, this.carryBytes);
+  }
+
   /** The bytes of the element being assembled when the input ended (null when there are none). */
   takePartial(): Buffer | null {
     if (this.discarding) return this.discardHead;
@@ -189,6 +201,7 @@ export class ArraySplitter {
 
   /** The element ending at `chunk[end]` (a `,` or the closing `]`), begun at `chunk[start]` or in earlier chunks. */
   private finish(chunk: Buffer, start: number, end: number, closing: boolean): void {
+    this.handedTo = this.offset + end + 1;
     const afterComma = this.afterComma;
     this.afterComma = false;
     if (this.discarding) {

@@ -5,6 +5,9 @@
  * records written before the check fails. So decoded bytes wait here until their check passes,
  * up to a limit: a member or frame that decodes to more than that is handed on as it comes (its
  * records cannot wait in memory), and a failed check then says how much was handed on unchecked.
+ * When the check fails, or damage stops the decoding before it, the bytes held are handed back
+ * in-band as unverified (`unverifiedChunk`): the reader rejects each of their lines, with its raw
+ * text, as `read/unverified`, so nothing is read as a record and nothing is lost silently.
  *
  * The limit is 64 MiB of decoded data per input being read, or `CORPUS_CLEAN_HOLD_UNCHECKED`
  * (bytes; `0` hands everything on at once, as before).
@@ -26,7 +29,7 @@ export class Holdback {
   private heldBytes = 0;
   /** Bytes handed on since the last passed check (the limit was passed). */
   private unchecked = 0;
-  /** Decoded bytes the last failed check dropped. */
+  /** Decoded bytes the last failed check left unverified (handed back by `failed`). */
   dropped = 0;
 
   constructor(readonly limit = holdLimit()) {}
@@ -49,20 +52,26 @@ export class Holdback {
     this.unchecked = 0;
   }
 
-  /** Hand on what is held without a check (damage that is not a checksum: the bytes before it are kept). */
-  *giveUp(): Generator<Buffer> {
-    yield* this.release();
-  }
-
-  /** A check failed: drop what is held and say what happened to the bytes it covered. */
-  failed(): string {
-    const dropped = this.heldBytes;
-    this.dropped = dropped;
+  /**
+   * A check failed, or damage stopped the decoding before the check: what is held is unverified.
+   * It is handed back (never as data: see `unverifiedChunk`); `said` then tells what became of
+   * the bytes the check covered.
+   */
+  failed(): Buffer[] {
+    const held = this.held;
+    this.dropped = this.heldBytes;
     this.held = [];
     this.heldBytes = 0;
-    const parts: string[] = [];
-    if (dropped > 0 || this.unchecked === 0) parts.push(`nothing decoded since the last good check was read (${mib(dropped)} held back)`);
-    if (this.unchecked > 0) parts.push(`${mib(this.unchecked)} decoded before the check were read already (more than the ${mib(this.limit)} held back until a check; CORPUS_CLEAN_HOLD_UNCHECKED raises it) and records from them may be altered`);
+    return held;
+  }
+
+  /** What became of the bytes the failed check covered; `more`: unverified bytes decoded after (a gzip salvage). */
+  said(more = 0): string {
+    const n = this.dropped + more;
+    const rejected = `its lines are rejected as read/unverified`;
+    if (this.unchecked === 0) return `nothing decoded since the last good check is read as a record (${mib(n)} unverified: ${rejected})`;
+    const parts = [`${mib(this.unchecked)} decoded before the check were read already (more than the ${mib(this.limit)} held back until a check; CORPUS_CLEAN_HOLD_UNCHECKED raises it) and records from them may be altered`];
+    if (n > 0) parts.push(`the ${mib(n)} decoded after them are unverified: ${rejected}`);
     return parts.join('; ');
   }
 
@@ -73,4 +82,22 @@ export class Holdback {
     this.heldBytes = 0;
     yield* h;
   }
+}
+
+const UNVERIFIED = Symbol('unverified bytes');
+
+/**
+ * A 0-byte chunk carrying decoded bytes that failed their check (or that damage kept from being
+ * checked): in-band, after the good bytes before them and before the damage is thrown (or a gap
+ * chunk, where reading goes on). A reader turns each line of them into a `read/unverified` reject
+ * with its raw text; a consumer that does not look (`unverifiedOf`) sees an empty chunk, so
+ * unverified bytes never pass as data.
+ */
+export function unverifiedChunk(held: Buffer[]): Buffer {
+  return Object.assign(Buffer.alloc(0), { [UNVERIFIED]: held });
+}
+
+/** The unverified bytes an in-band chunk carries, or undefined for a chunk of data. */
+export function unverifiedOf(b: Buffer): Buffer[] | undefined {
+  return b.length === 0 ? (b as Buffer & { [UNVERIFIED]?: Buffer[] })[UNVERIFIED] : undefined;
 }

@@ -73,7 +73,16 @@ export function fileErrorOf(file: string, e: Error, recordsBefore: number, parti
     recordsBefore,
     ...(info.offset !== undefined ? { offset: info.offset } : {}),
     ...(info.heldBack !== undefined ? { heldBack: info.heldBack } : {}),
-    ...(info.resumedAt !== undefined ? { resumedAt: info.resumedAt, kept: `kept what was read before the damage, and read on from byte ${info.resumedAt}, the next zstd frame that decodes with a valid checksum` } : {}),
+    ...(info.resumedAt !== undefined ? { resumedAt: info.resumedAt } : {}),
+    ...(kept(info) !== undefined ? { kept: kept(info) } : {}),
     ...(partialRejected && info.cut === true ? { rejected: true } : {}),
   };
+}
+
+/** What of a damaged input was kept, when more than "what was read before the damage" is to say. */
+function kept(info: DamageInfo): string | undefined {
+  const unverified = info.heldBack !== undefined && info.heldBack > 0 ? ' (the lines decoded since the last good check are in the rejects: read/unverified)' : '';
+  if (info.resumedAt !== undefined) return `kept what was verified before the damage${unverified}, and read on from byte ${info.resumedAt}, the next zstd frame that decodes with a valid checksum`;
+  if (unverified !== '') return `kept what was verified before the damage${unverified}`;
+  return undefined;
 }

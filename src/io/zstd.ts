@@ -1,6 +1,6 @@
 import type xxhashInit from 'xxhash-wasm';
 import { Decompress } from './codecs.js';
-import { Holdback } from './holdback.js';
+import { Holdback, unverifiedChunk } from './holdback.js';
 import { damageInfo, InputDamage } from './ioFailure.js';
 
 /**
@@ -24,13 +24,13 @@ const KEEP_MAX = 16 << 20;
 
 let hasher: Awaited<ReturnType<typeof xxhashInit>> | null = null;
 
-/** A frame whose check failed (checksum or content size): what it decoded is dropped, not salvaged. */
+/** A frame whose check failed (checksum or content size): what it decoded is unverified, not read. */
 class CheckFailed extends InputDamage {}
 
 /** The input ended inside a frame: cut short (or a size field before the end is damaged). */
 class CutShort extends InputDamage {
-  constructor(message: string, end: number) {
-    super(message, { offset: end, cut: true });
+  constructor(message: string, end: number, heldBack?: number) {
+    super(message, { offset: end, cut: true, ...(heldBack !== undefined ? { heldBack } : {}) });
   }
 }
 
@@ -282,7 +282,8 @@ async function resync(q: ByteQueue, from: number, limit: number): Promise<{ at: 
 /**
  * Decompressed chunks of a zstd stream (one or more frames). Without `gaps`, throws, after
  * yielding everything decoded before it, on a truncated stream, a damaged block, or a frame whose
- * check fails (what that frame decoded is held back and dropped, see holdback.ts). With `gaps`,
+ * check fails (what a frame with a check decoded before its damage is held back and handed on
+ * in-band as unverified, `unverifiedChunk`, see holdback.ts). With `gaps`,
  * damage followed by a frame that decodes with a valid checksum is a gap instead: the damage is
  * yielded in-band as a gap chunk (`gapChunk`, a 0-byte Buffer the reader asks with `gapOf`),
  * then reading goes on from that frame; damage with no such frame after it throws as before.
@@ -333,24 +334,18 @@ export async function* unzstd(first: Buffer, rest: AsyncIterator<Buffer>, gaps =
       }
       return;
     } catch (e) {
-      if (e instanceof FrameCheck) {
-        // The check failed: what the frame decoded is dropped, not salvaged.
-        const said = hold.failed();
-        damage = new CheckFailed(`${e.message}; ${said}`, { offset: q.offset, heldBack: hold.dropped });
-      } else if (!(e instanceof InputDamage)) throw e;
-      else if (e instanceof CutShort || !checked) {
-        // A file cut short, or damage in a frame without a check: the bytes decoded before it are
-        // kept (salvage).
-        yield* hold.giveUp();
-        damage = e;
-      } else {
-        // Damage found inside a frame that has a check (a damaged block or block header): it may
-        // lie before the point where it showed (a flipped offset copies the wrong bytes and
-        // decodes on), and the check that would tell can no longer be made, so what the frame
-        // decoded is dropped.
-        const said = hold.failed();
-        damage = new InputDamage(`${e.message}; ${said}`, { ...damageInfo(e), heldBack: hold.dropped });
-      }
+      if (!(e instanceof InputDamage) && !(e instanceof FrameCheck)) throw e;
+      // What a frame with a check decoded is unverified when the check failed, and when damage
+      // stopped the frame before its check (a damaged block may lie before the point where it
+      // showed: a flipped offset copies the wrong bytes and decodes on; a cut file leaves the
+      // check unread): handed on in-band, never as data. A frame without a check had its bytes
+      // handed on as they came: nothing is held.
+      const held = hold.failed();
+      if (held.length > 0) yield unverifiedChunk(held);
+      if (e instanceof FrameCheck) damage = new CheckFailed(`${e.message}; ${hold.said()}`, { offset: q.offset, heldBack: hold.dropped });
+      else if (!checked) damage = e;
+      else if (e instanceof CutShort) damage = new CutShort(`${e.message}; ${hold.said()}`, e.info.offset ?? q.offset, hold.dropped);
+      else damage = new InputDamage(`${e.message}; ${hold.said()}`, { ...damageInfo(e), heldBack: hold.dropped });
     }
     // A cut file has nothing after the damage to go on with.
     const next = gaps && !(damage instanceof CutShort) ? await resync(q, start + 1, hold.limit) : null;

@@ -98,18 +98,22 @@ describe('corpus-clean cat', () => {
     expect(r.stdout).toBe('{"text":"from stdin"}\n');
   });
 
-  it('keeps what precedes the damage in a truncated .gz, names the file, and exits 1', async () => {
+  it('keeps what precedes the damage in a truncated .gz (as unverified rejects), names the file, and exits 1', async () => {
     const dir = await tempDir();
     const many = Array.from({ length: 5000 }, (_, i) => JSON.stringify({ i, text: `line ${i} `.repeat(10) })).join('\n') + '\n';
     const gz = gzipSync(many);
     const file = join(dir, 'cut.jsonl.gz');
     await writeFile(file, gz.subarray(0, gz.length >> 1));
-    const r = await runCli(['cat', file, '--rejects', join(dir, 'rej.jsonl')]);
+    const r = await runCli(['cat', file, '--rejects', join(dir, 'rej.jsonl'), '--allow-empty']);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`error: ${file}: unexpected end of file; kept what was read before the damage`);
-    const kept = r.stdout.trim().split('\n').length;
-    expect(kept).toBeGreaterThan(1000);
-    expect(r.stderr).toContain(`read ${kept + 1} = written ${kept} + rejected 1`);
+    expect(r.stderr).toContain(`error: ${file}: unexpected end of file; nothing decoded since the last good check is read as a record`);
+    expect(r.stderr).toContain('kept what was verified before the damage (the lines decoded since the last good check are in the rejects: read/unverified)');
+    // Never checked (the CRC is at the end): every line is an unverified reject with its raw text (#10).
+    expect(r.stdout).toBe('');
+    const rej = (await readFile(join(dir, 'rej.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { reason: string; raw: string });
+    expect(rej.length).toBeGreaterThan(1000);
+    expect(rej.slice(0, -1).map((x) => x.raw)).toEqual(many.split('\n').slice(0, rej.length - 1));
+    expect(r.stderr).toContain(`read ${rej.length} = written 0 + rejected ${rej.length}`);
   });
 
   it('writes a folder of compressed shards and converts CSV', async () => {

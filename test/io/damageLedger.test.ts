@@ -26,7 +26,7 @@ function jsonl(bytes: number): string {
   return lines.join('\n') + '\n';
 }
 
-async function rejectsOf(path: string): Promise<Array<{ reason: string; source: string; detail?: Record<string, unknown> }>> {
+async function rejectsOf(path: string): Promise<Array<{ reason: string; source: string; raw?: string; detail?: Record<string, unknown> }>> {
   const t = await readFile(path, 'utf8');
   return t
     .split('\n')
@@ -108,7 +108,9 @@ describe('a damaged input is in the rejects ledger (L1)', () => {
     expect(stats.input.dropped.damaged_input).toBe(1);
     expect(stats.bad_input).toBeGreaterThanOrEqual(1);
     expect(stats.read).toBe(stats.written + stats.rejected);
-    expect(r.stderr).toMatch(/rejected \d+ \[read\/damaged_input 1/);
+    expect(r.stderr).toMatch(/rejected \d+ \[.*read\/damaged_input 1/);
+    // The lines the damaged frame decoded to before its check failed: read/unverified rejects (#10).
+    expect(stats.input.dropped.unverified).toBeGreaterThan(0);
   });
 
   it('--max-reject-rate 0 sees the damage: the rate line names it', async () => {
@@ -123,13 +125,17 @@ describe('a damaged input is in the rejects ledger (L1)', () => {
     const r = await runCli(['cat', p, '-o', join(dir, 'out.jsonl'), '--rejects', rej, '--max-reject-rate', '0', '--allow-empty', '-q']);
     expect(r.code).toBe(1);
     const rs = await rejectsOf(rej);
-    expect(rs.map((x) => x.reason)).toEqual(['damaged_input']);
-    // zlib drops the output of the piece it fails in; the rest was held back for the CRC.
-    expect(rs[0].detail!.held_back_bytes).toBeGreaterThan(Buffer.byteLength(lines) / 2);
+    // Every line the member decoded to is an unverified reject (#10: before, they were dropped and
+    // only the damaged_input said so), then the damaged_input.
+    const all = lines.trimEnd().split('\n');
+    expect(rs.map((x) => x.reason)).toEqual([...all.map(() => 'unverified'), 'damaged_input']);
+    expect(rs.slice(0, -1).map((x) => x.raw)).toEqual(all);
+    // zlib drops the output of the piece it fails in: it is decoded again, so all of it is counted.
+    expect(rs.at(-1)!.detail!.held_back_bytes).toBe(Buffer.byteLength(lines));
     expect(r.stderr).toMatch(/bad input/);
   });
 
-  it('a file merely cut short keeps its one truncated_input reject and gets no damaged_input as well', async () => {
+  it('a file merely cut short: its lines are unverified rejects, the cut one unfinished, and no damaged_input as well', async () => {
     const dir = await tempDir();
     const gz = gzipSync(Buffer.from(jsonl(200_000)));
     const p = join(dir, 'cut.jsonl.gz');
@@ -137,7 +143,12 @@ describe('a damaged input is in the rejects ledger (L1)', () => {
     const rej = join(dir, 'rej.jsonl');
     const r = await runCli(['cat', p, '-o', join(dir, 'out.jsonl'), '--rejects', rej, '-q']);
     expect(r.code).toBe(1);
-    expect((await rejectsOf(rej)).map((x) => x.reason)).toEqual(['truncated_input']);
+    // The lines before the cut were never checked (the CRC is at the end): unverified rejects, the
+    // cut one among them (unfinished); it stands for the loss, so no damaged_input (#10).
+    const rs = await rejectsOf(rej);
+    expect(rs.length).toBeGreaterThan(100);
+    expect(new Set(rs.map((x) => x.reason))).toEqual(new Set(['unverified']));
+    expect(rs.at(-1)!.detail).toMatchObject({ unfinished: true });
   });
 
   it('in a run: the damaged input is in _rejects and _stats.json (read/damaged_input)', async () => {

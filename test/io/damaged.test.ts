@@ -1,6 +1,6 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gzipSync, inflateRawSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decoded } from '../../src/io/decode.js';
 import { readChunks, readFiles } from '../../src/io/readers/index.js';
@@ -87,11 +87,14 @@ describe('gzip', () => {
     await writeFile(join(dir, 'c.jsonl.gz'), gz);
     const d = await drain(readFiles([join(dir, 'c.jsonl.gz')]));
     expect(d.fileErrors).toHaveLength(1);
-    // Salvage in 512-byte pieces gives 224 intact records; in whole read chunks it gave only what
-    // zlib had handed out before its failing 64 KiB piece (193).
+    // Salvage in 512-byte pieces gives 224 intact lines; in whole read chunks it gave only what
+    // zlib had handed out before its failing 64 KiB piece (193). They were never checked (the CRC
+    // is at the member's end): unverified rejects with their raw text, no record (#10).
+    expect(d.docs).toHaveLength(0);
     const lines = plain.toString().split('\n');
+    const unverified = d.rejects.filter((x) => x.reason === 'unverified');
     let intact = 0;
-    while (intact < d.docs.length && JSON.stringify(d.docs[intact].data) === JSON.stringify(JSON.parse(lines[intact]))) intact++;
+    while (intact < unverified.length && unverified[intact].raw === lines[intact]) intact++;
     expect(intact).toBeGreaterThan(215);
   });
 
@@ -103,9 +106,12 @@ describe('gzip', () => {
     await writeFile(join(dir, 'crc.jsonl.gz'), gz);
     const d = await drain(readFiles([join(dir, 'crc.jsonl.gz')]));
     expect(d.fileErrors).toHaveLength(1);
-    expect(d.fileErrors[0].message).toMatch(/incorrect data check.*nothing decoded since the last good check was read/);
+    expect(d.fileErrors[0].message).toMatch(/incorrect data check.*nothing decoded since the last good check is read as a record/);
     // Before, the records decoded before the check (the altered one among them) were handed on.
     expect(d.docs).toHaveLength(0);
+    // Each line is an unverified reject with its raw text (#10), the altered one among them.
+    const altered = inflateRawSync(gz.subarray(10, gz.length - 8)).toString().trimEnd().split('\n');
+    expect(d.rejects.filter((x) => x.reason === 'unverified').map((x) => x.raw)).toEqual(altered);
     // The same file whole and good: every record, after the check.
     await writeFile(join(dir, 'ok.jsonl.gz'), Buffer.concat([gzipSync(plain), gzipSync(plain)]));
     const ok = await drain(readFiles([join(dir, 'ok.jsonl.gz')]));

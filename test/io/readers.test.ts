@@ -58,18 +58,22 @@ describe('JSONL reader', () => {
     expect(d.rejects.find((r) => r.reason === 'json_parse')!.raw).toBe('{"id": 4, "text": "malformed", }');
   });
 
-  it('keeps the records before the damage in a truncated .gz and reports the file', async () => {
+  it('a truncated .gz: the lines before the damage are unverified rejects, in order, and the file is reported', async () => {
     const many = Buffer.from(Array.from({ length: 2000 }, (_, i) => JSON.stringify({ i, text: `record ${i} `.repeat(20) })).join('\n') + '\n');
     const gz = gzipSync(many);
     const cut = gz.subarray(0, Math.floor(gz.length * 0.6));
     const d = await drain(readChunks('cut.jsonl.gz', chunked(cut, 4096), 'jsonl'));
     expect(d.fileErrors).toHaveLength(1);
     expect(d.fileErrors[0].file).toBe('cut.jsonl.gz');
-    expect(d.docs.length).toBeGreaterThan(500);
-    expect(d.docs.map((x) => x.data.i)).toEqual(Array.from({ length: d.docs.length }, (_, i) => i));
-    // The partial last line is not silently lost.
-    expect(d.rejects.map((r) => r.reason)).toEqual(['truncated_input']);
-    expect(d.read).toBe(d.docs.length + 1);
+    // Never checked (the CRC is at the end): each line is an unverified reject with its raw text,
+    // in order, the partial last one too (#10); none is a record.
+    expect(d.docs).toHaveLength(0);
+    const raws = d.rejects.map((r) => r.raw!);
+    expect(raws.length).toBeGreaterThan(500);
+    expect(new Set(d.rejects.map((r) => r.reason))).toEqual(new Set(['unverified']));
+    expect(raws.slice(0, -1).map((l) => JSON.parse(l).i)).toEqual(Array.from({ length: raws.length - 1 }, (_, i) => i));
+    expect(d.rejects.at(-1)!.detail).toMatchObject({ unfinished: true });
+    expect(d.read).toBe(d.rejects.length);
   });
 
   it('keeps every record of a .gz followed by garbage, and reports the file', async () => {
@@ -82,7 +86,7 @@ describe('JSONL reader', () => {
     expect(d.fileErrors).toHaveLength(1);
   });
 
-  it('keeps the records before a corrupt block in a .gz file (zlib drops them; the salvage decoder does not)', async () => {
+  it('keeps the lines before a corrupt block in a .gz file, as unverified rejects (zlib drops them; the salvage decoder does not)', async () => {
     const dir = await tempDir();
     const many = Buffer.from(Array.from({ length: 60000 }, (_, i) => JSON.stringify({ i, text: `record number ${i} ${'abc '.repeat(i % 7)}` })).join('\n') + '\n');
     const good = Buffer.from(gzipSync(many));
@@ -106,22 +110,34 @@ describe('JSONL reader', () => {
     await writeFile(file, gz);
     const d = await drain(readFiles([file]));
     expect(d.fileErrors).toHaveLength(1);
-    expect(d.fileErrors[0].message).not.toMatch(/check/);
-    // Every record decoded before the damage comes out in order; damaged lines are rejects, not lost.
-    const ids = d.docs.map((x) => x.data.i as number);
+    expect(d.fileErrors[0].message).not.toMatch(/incorrect data check/);
+    // Every line decoded before the damage comes out in order, as an unverified reject (#10: never
+    // checked, the CRC is at the end); damaged lines are rejects, not lost.
+    expect(d.docs).toHaveLength(0);
+    const idOf = (raw: string): number => {
+      try {
+        return JSON.parse(raw).i as number;
+      } catch {
+        return -1; // a line the damage changed
+      }
+    };
+    const ids = d.rejects.filter((r) => r.reason === 'unverified').map((r) => idOf(r.raw!));
     const prefix = ids.findIndex((v, k) => v !== k);
     expect(prefix === -1 ? ids.length : prefix).toBeGreaterThan(20000);
     expect(d.read).toBe(d.docs.length + d.rejects.length);
   });
 
-  it('keeps the records before the damage in a truncated .zst', async () => {
+  it('a truncated .zst: the lines before the damage are unverified rejects, in order', async () => {
     // zstd decoders can only hand out whole blocks (128 KiB), so the input spans many.
     const many = Buffer.from(Array.from({ length: 100000 }, (_, i) => JSON.stringify({ i, text: `zstd ${i}` })).join('\n') + '\n');
     const zst = execFileSync('zstd', ['-c', '-q'], { input: many });
     const d = await drain(readChunks('cut.jsonl.zst', chunked(zst.subarray(0, zst.length - 50), 4096), 'jsonl'));
     expect(d.fileErrors).toHaveLength(1);
-    expect(d.docs.length).toBeGreaterThan(90000);
-    expect(d.docs.map((x) => x.data.i)).toEqual(Array.from({ length: d.docs.length }, (_, i) => i));
+    // The frame's checksum is never read: its lines are unverified rejects, in order (#10).
+    expect(d.docs).toHaveLength(0);
+    const ids = d.rejects.filter((r) => r.detail === undefined).map((r) => JSON.parse(r.raw!).i as number);
+    expect(ids.length).toBeGreaterThan(90000);
+    expect(ids).toEqual(Array.from({ length: ids.length }, (_, i) => i));
     expect(d.read).toBe(d.docs.length + d.rejects.length);
   });
 

@@ -3,10 +3,11 @@ import { docAt } from '../../core/doc.js';
 import type { ReadEvents } from '../../core/pipeline.js';
 import { openDecoded } from '../decode.js';
 import { refuseWideBom } from './utf16.js';
-import { LineSplitter, validUtf8 } from '../lines.js';
+import { isBlank, LineSplitter, validUtf8 } from '../lines.js';
+import { unverifiedOf } from '../holdback.js';
 import { BlankRuns } from './jsonl.js';
 import type { ReadSettings } from './options.js';
-import { rawFields } from './options.js';
+import { rawFields, unverifiedReject } from './options.js';
 import { setOwn } from '../../core/own.js';
 import { fileErrorOf, nextChunk } from '../ioFailure.js';
 
@@ -90,7 +91,8 @@ function parseRecord(lines: readonly Line[], from: number, delim: number, quotin
  * give a row): only its first line is rejected and reading starts again on the next line, so
  * one bad quote cannot swallow the rest of the file. `blank_line` (a run is one reject counted
  * as its lines), `invalid_utf8`, `line_too_long`, `truncated_input` (the unfinished end of a
- * damaged compressed file). A header with duplicate names keeps every column (the later ones
+ * damaged compressed file), `unverified` (each line decoded from a damaged `.gz`/`.zst` since its
+ * last good check, and the lines of a row they would complete). A header with duplicate names keeps every column (the later ones
  * are read as `name_2`, ...); such a header, or one that looks like data (an empty or numeric
  * name), is counted and rejected as `csv_header` with the problem, so it is never silent.
  */
@@ -190,9 +192,34 @@ export async function* readCsv(path: string, events: ReadEvents, s: ReadSettings
     }
   };
 
+  /** The lines now split come from unverified bytes (holdback.ts): each is an `unverified` reject. */
+  let unverified = false;
+  const rejectUnverified = (buf: Buffer, b: number, e: number, no: number, extra?: Record<string, unknown>): void => {
+    blanks.flush();
+    read++;
+    events.reject(unverifiedReject(`${path}:${no}`, buf, b, e, s.maxRawChars, extra));
+  };
+  /** Unverified bytes begin: the lines waiting for the rest of their row (an open quote) would take some of them. */
+  const toUnverified = (): void => {
+    for (const l of pending.slice(start)) {
+      const b = Buffer.from(l.text);
+      rejectUnverified(b, 0, b.length, l.no);
+    }
+    pending = [];
+    pendingBytes = 0;
+    start = 0;
+    unverified = true;
+  };
   const splitter = new LineSplitter(
     (buf, b, e, no, utf8) => {
       if (no === 1 && buf[b] === 0xef && buf[b + 1] === 0xbb && buf[b + 2] === 0xbf) b += 3;
+      if (unverified) {
+        if (isBlank(buf, b, e)) {
+          read++;
+          return blanks.add(no);
+        }
+        return rejectUnverified(buf, b, e, no);
+      }
       if (!utf8 && !validUtf8(buf, b, e)) {
         blanks.flush();
         read++;
@@ -221,6 +248,15 @@ export async function* readCsv(path: string, events: ReadEvents, s: ReadSettings
   const it = refuseWideBom(chunks ?? openDecoded(path))[Symbol.asyncIterator]();
   for (;;) {
     const r = await nextChunk(it);
+    if (r instanceof Error && unverified) {
+      // Damaged input after unverified bytes: its unfinished last line is one of them.
+      const partial = splitter.takePartial();
+      const cut = partial !== null && partial.length > 0;
+      if (cut) rejectUnverified(partial, 0, partial.length, splitter.lineNo + 1, { unfinished: true });
+      blanks.flush();
+      events.fileError(fileErrorOf(path, r, splitter.lineNo + (cut ? 1 : 0), cut));
+      break;
+    }
     if (r instanceof Error) {
       // Damaged input: the rows still pending and the unfinished last line are what it cut.
       drainPending(false);
@@ -240,8 +276,17 @@ export async function* readCsv(path: string, events: ReadEvents, s: ReadSettings
       blanks.flush();
       break;
     }
-    bytes += r.value.length;
-    splitter.push(r.value);
+    const held = unverifiedOf(r.value);
+    if (held !== undefined) {
+      if (!unverified) toUnverified();
+      for (const h of held) {
+        bytes += h.length;
+        splitter.push(h);
+      }
+    } else {
+      bytes += r.value.length;
+      splitter.push(r.value);
+    }
     if (batch.length >= BATCH || read >= BATCH) yield flush();
   }
   const b = flush();

@@ -18,11 +18,12 @@ import { binaryKind } from './binary.js';
  * (an `extract` stage follows) the record is `{id, charset, [htmlField]: page}`, not extracted here.
  */
 export async function* readHtml(path: string, events: ReadEvents, s: ReadSettings, chunks?: AsyncIterable<Buffer>): AsyncGenerator<Doc[]> {
-  const { buf, bytes, damaged } = await readWhole(path, s.maxLineBytes, chunks);
+  const { buf, bytes, damaged, unverified } = await readWhole(path, s.maxLineBytes, chunks);
   events.read(1, bytes);
   const source = `${path}:1`;
   if (damaged !== null) {
-    events.reject({ reason: 'truncated_input', source, detail: { bytes } });
+    // (`unverified`: what the page decoded to was never verified, holdback.ts.)
+    events.reject({ reason: unverified ? 'unverified' : 'truncated_input', source, detail: { bytes } });
     // The file is one record, rejected whole: that reject stands for the damage.
     events.fileError({ ...fileErrorOf(path, damaged, 0), rejected: true });
     return;

@@ -6,7 +6,8 @@ import { ArraySplitter } from '../elements.js';
 import { validUtf8 } from '../lines.js';
 import { docFromValue, parseRecord, Unfit } from './jsonl.js';
 import type { ReadSettings } from './options.js';
-import { rawFields } from './options.js';
+import { rawFields, unverifiedReject } from './options.js';
+import { unverifiedOf } from '../holdback.js';
 import { damageInfo, fileErrorOf, InputDamage, nextChunk } from '../ioFailure.js';
 
 /**
@@ -39,6 +40,7 @@ export async function* readJsonArray(path: string, events: ReadEvents, s: ReadSe
       n++;
       [start, end] = trim(buf, start, end);
       const source = `${path}:[${index}]`;
+      if (kept !== null) return events.reject(unverifiedReject(source, buf, start, end, s.maxRawChars));
       if (!validUtf8(buf, start, end)) return events.reject({ reason: 'invalid_utf8', source, raw_base64: buf.toString('base64', start, end) });
       const r = parseRecord(buf, start, end, undefined, true);
       if (r instanceof Unfit) return reject(r.reason, index, r.text, r.extra);
@@ -60,6 +62,36 @@ export async function* readJsonArray(path: string, events: ReadEvents, s: ReadSe
   };
   const it = refuseWideBom(chunks ?? openDecoded(path))[Symbol.asyncIterator]();
   let damage: Error | null = null;
+  /**
+   * Unverified bytes pushed (holdback.ts `unverifiedChunk`) from the start of the element that
+   * was being read when they began, with the offset of each: kept until an element ends past them,
+   * so that a structure the damage broke still gives them all up, as one reject (`broken`).
+   */
+  let kept: { at: number; b: Buffer }[] | null = null;
+  let broken: Buffer[] | null = null;
+  const pushUnverified = (held: Buffer[]): void => {
+    if (kept === null) {
+      const lead = splitter.peekPartial();
+      kept = [{ at: splitter.pushed - lead.length, b: lead }];
+    }
+    for (const h of held) {
+      bytes += h.length;
+      if (broken !== null) {
+        broken.push(h);
+        continue;
+      }
+      kept.push({ at: splitter.pushed, b: h });
+      splitter.push(h);
+      if (splitter.error !== null) {
+        // The damage broke the structure: the rest of the unverified bytes, from the end of the
+        // last element, are one reject.
+        const from = splitter.handedTo;
+        broken = kept.filter((k) => k.at + k.b.length > from).map((k) => k.b.subarray(Math.max(0, from - k.at)));
+        continue;
+      }
+      while (kept.length > 0 && kept[0].at + kept[0].b.length <= splitter.handedTo) kept.shift();
+    }
+  };
   for (;;) {
     const r = await nextChunk(it);
     if (r instanceof Error) {
@@ -67,9 +99,14 @@ export async function* readJsonArray(path: string, events: ReadEvents, s: ReadSe
       break;
     }
     if (r.done) break;
-    bytes += r.value.length;
-    splitter.push(r.value);
-    if (splitter.error !== null) break;
+    const held = unverifiedOf(r.value);
+    if (held !== undefined) {
+      if (splitter.error === null || broken !== null) pushUnverified(held);
+    } else {
+      bytes += r.value.length;
+      splitter.push(r.value);
+    }
+    if (splitter.error !== null && broken === null) break;
     if (batch.length > 0 || n > 0) {
       const b = flush();
       if (b.length > 0) yield b;
@@ -78,7 +115,20 @@ export async function* readJsonArray(path: string, events: ReadEvents, s: ReadSe
   /** The input ended inside the array (cut short): a partial element rejected stands for the loss. */
   let endedInside = false;
   let partialRejected = false;
-  if (splitter.error === null) {
+  if (broken !== null) {
+    const all = Buffer.concat(broken);
+    n++;
+    partialRejected = true;
+    events.reject(unverifiedReject(`${path}:[${splitter.index}]`, all, 0, all.length, s.maxRawChars, { unfinished: true, structure: splitter.error }));
+  } else if (kept !== null && splitter.error === null) {
+    // After unverified bytes comes the damage: the element they leave unfinished is one of them.
+    const partial = splitter.takePartial();
+    if (partial !== null) {
+      n++;
+      partialRejected = true;
+      events.reject(unverifiedReject(`${path}:[${splitter.index}]`, partial, 0, partial.length, s.maxRawChars, { unfinished: true }));
+    }
+  } else if (splitter.error === null) {
     splitter.end();
     endedInside = damage === null && splitter.error !== null;
     if (splitter.error !== null || damage !== null) {
@@ -99,7 +149,8 @@ export async function* readJsonArray(path: string, events: ReadEvents, s: ReadSe
       reject('damaged_input', splitter.index, partial.toString('utf8'), { error: splitter.error });
     }
   }
-  if (damage !== null) events.fileError(fileErrorOf(path, new InputDamage(`${damage.message} (after element ${splitter.index})`, damageInfo(damage)), splitter.index, partialRejected));
+  if (damage !== null && (kept !== null || broken !== null)) events.fileError(fileErrorOf(path, new InputDamage(`${damage.message} (after element ${splitter.index})`, damageInfo(damage)), splitter.index + (partialRejected ? 1 : 0), partialRejected));
+  else if (damage !== null) events.fileError(fileErrorOf(path, new InputDamage(`${damage.message} (after element ${splitter.index})`, damageInfo(damage)), splitter.index, partialRejected));
   else if (splitter.error !== null) events.fileError({ file: path, message: splitter.error, recordsBefore: splitter.index, ...(partialRejected ? { rejected: true } : {}) });
   const b = flush();
   if (b.length > 0) yield b;

@@ -6,9 +6,10 @@ import { refuseWideBom } from './utf16.js';
 import { compactJson, duplicateKey, keepExact, keyColons, MAX_DEPTH, scanParsed, tooDeep } from '../json.js';
 import { isBlank, LineSplitter, validUtf8 } from '../lines.js';
 import type { ReadSettings } from './options.js';
-import { rawFields } from './options.js';
+import { rawFields, unverifiedReject } from './options.js';
 import { fileErrorOf, nextChunk } from '../ioFailure.js';
 import { gapOf } from '../zstd.js';
+import { unverifiedOf } from '../holdback.js';
 
 /** A record from a parsed JSON value: its own `attrs` object, when present, carries over. */
 export function docFromValue(data: JsonObject, source: string, line?: number): Doc {
@@ -93,8 +94,9 @@ export class BlankRuns {
  * reason: `blank_line` (a run of blank lines is one reject counting them), `invalid_utf8`,
  * `json_parse`, `not_object`, `too_deep` (nested over 1,000 levels), `duplicate_key` (an object
  * naming a key twice: JSON.parse would keep only the last value; `detail.key`), `line_too_long`,
- * `truncated_input`. A damaged compressed file keeps the records before the damage and is
- * reported through `events.fileError`. A record holding a number JavaScript cannot represent
+ * `truncated_input`, `unverified` (a line decoded from a damaged `.gz`/`.zst` since its last good
+ * check, holdback.ts: never a record). A damaged compressed file keeps the records verified before
+ * the damage and is reported through `events.fileError`. A record holding a number JavaScript cannot represent
  * exactly (an integer over 2^53, `1e400`, `-0`) keeps its input line, so a writer gives back its
  * bytes when no stage changed it.
  */
@@ -123,6 +125,8 @@ export async function* readJsonl(
    * `truncated_input` reject, never glued to the line on the other side of the stretch.
    */
   let nextToGap = false;
+  /** The lines now split come from unverified bytes (holdback.ts `unverifiedChunk`): each is an `unverified` reject. */
+  let unverified = false;
   const onLine = (buf: Buffer, start: number, end: number, lineNo: number, utf8: boolean): void => {
     lines++;
     const atGap = nextToGap;
@@ -132,6 +136,7 @@ export async function* readJsonl(
     if (lineNo === 1 && end - start >= 3 && buf[start] === 0xef && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf) start += 3;
     if (isBlank(buf, start, end)) return blanks.add(lineNo);
     blanks.flush();
+    if (unverified) return events.reject(unverifiedReject(`${path}:${lineNo}`, buf, start, end, s.maxRawChars));
     if (!utf8 && !validUtf8(buf, start, end)) {
       return events.reject({ reason: atGap ? 'truncated_input' : 'invalid_utf8', source: `${path}:${lineNo}`, raw_base64: buf.toString('base64', start, end), ...(atGap ? { detail: { next_to_damage: true } } : {}) });
     }
@@ -145,6 +150,12 @@ export async function* readJsonl(
     reject('line_too_long', lineNo, head.toString('utf8'), { bytes: n, limit: s.maxLineBytes });
   };
   const splitter = new LineSplitter(onLine, onLong, s.maxLineBytes);
+  /** The unfinished last line of unverified bytes (the damage cut it): an `unverified` reject too. */
+  const rejectUnfinished = (partial: Buffer, lineNo: number): void => {
+    lines++;
+    blanks.flush();
+    events.reject(unverifiedReject(`${path}:${lineNo}`, partial, 0, partial.length, s.maxRawChars, { unfinished: true }));
+  };
   splitter.lineNo = linesBefore;
   const flush = (): Doc[] => {
     events.read(lines, bytes);
@@ -167,10 +178,14 @@ export async function* readJsonl(
       // the lines read: those inside the stretch cannot be counted.
       const partial = splitter.takePartial();
       if (partial !== null && partial.length > 0) {
-        nextToGap = true;
         splitter.lineNo++;
-        onLine(partial, 0, partial.length, splitter.lineNo, false);
+        if (unverified) rejectUnfinished(partial, splitter.lineNo);
+        else {
+          nextToGap = true;
+          onLine(partial, 0, partial.length, splitter.lineNo, false);
+        }
       }
+      unverified = false;
       blanks.flush();
       events.fileError(fileErrorOf(path, gap, splitter.lineNo));
       splitter.lineNo++; // the stretch's own number (its damaged_input reject's source)
@@ -181,8 +196,11 @@ export async function* readJsonl(
       const partial = splitter.takePartial();
       const cut = partial !== null && partial.length > 0;
       if (cut) {
-        lines++;
-        reject('truncated_input', splitter.lineNo + 1, partial.toString('utf8'));
+        if (unverified) rejectUnfinished(partial, ++splitter.lineNo);
+        else {
+          lines++;
+          reject('truncated_input', splitter.lineNo + 1, partial.toString('utf8'));
+        }
       }
       blanks.flush();
       events.fileError(fileErrorOf(path, r, splitter.lineNo, cut));
@@ -193,8 +211,18 @@ export async function* readJsonl(
       blanks.flush();
       break;
     }
-    bytes += r.value.length;
-    splitter.push(r.value);
+    const held = unverifiedOf(r.value);
+    if (held !== undefined) {
+      // Bytes whose check failed (or could not be made): their lines are rejected, never records.
+      unverified = true;
+      for (const h of held) {
+        bytes += h.length;
+        splitter.push(h);
+      }
+    } else {
+      bytes += r.value.length;
+      splitter.push(r.value);
+    }
     if (batch.length > 0 || lines > 0) {
       const b = flush();
       if (b.length > 0) yield b;

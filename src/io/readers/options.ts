@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import type { ReadEvents } from '../../core/pipeline.js';
 
 /** Input formats. `auto` decides by extension (and, for `.json` and stdin, by the first byte). */
@@ -71,3 +72,16 @@ export function rawFields(raw: string, max: number): { raw: string; detail?: Rec
 
 /** Reader function shared by every format. */
 export type FormatReader = (path: string, events: ReadEvents, s: ReadSettings) => AsyncGenerator<import('../../core/doc.js').Doc[]>;
+
+/**
+ * The reject of a line (or row, or element) decoded from bytes whose check failed or could not
+ * be made (a damaged `.gz`/`.zst`: holdback.ts `unverifiedChunk`): `unverified`, with its raw
+ * text (in base64 when it is not UTF-8), never a record. `extra`: `unfinished` for the last,
+ * partial line before the damage.
+ */
+export function unverifiedReject(source: string, buf: Buffer, start: number, end: number, maxRawChars: number, extra?: Record<string, unknown>): Omit<import('../../core/stage.js').Reject, 'stage'> {
+  if (!isUtf8(buf.subarray(start, end))) return { reason: 'unverified', source, raw_base64: buf.toString('base64', start, end), ...(extra ? { detail: extra } : {}) };
+  const r = rawFields(buf.toString('utf8', start, end), maxRawChars);
+  const detail = r.detail || extra ? { ...r.detail, ...extra } : undefined;
+  return { reason: 'unverified', source, raw: r.raw, ...(detail ? { detail } : {}) };
+}

@@ -5,7 +5,8 @@ import { openDecoded } from '../decode.js';
 import { refuseWideBom } from './utf16.js';
 import { isBlank, LineSplitter, validUtf8 } from '../lines.js';
 import type { ReadSettings } from './options.js';
-import { rawFields } from './options.js';
+import { rawFields, unverifiedReject } from './options.js';
+import { unverifiedOf } from '../holdback.js';
 import { BlankRuns } from './jsonl.js';
 import { fileErrorOf, nextChunk } from '../ioFailure.js';
 import { readWhole } from './whole.js';
@@ -23,12 +24,15 @@ export async function* readText(path: string, events: ReadEvents, s: ReadSetting
     let lines = 0;
     let bytes = 0;
     const blanks = new BlankRuns(path, events);
+    /** The lines now split come from unverified bytes (holdback.ts): each is an `unverified` reject. */
+    let unverified = false;
     const splitter = new LineSplitter(
       (buf, start, end, lineNo, utf8) => {
         lines++;
         if (lineNo === 1 && buf[start] === 0xef && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf) start += 3;
         if (isBlank(buf, start, end)) return blanks.add(lineNo);
         blanks.flush();
+        if (unverified) return events.reject(unverifiedReject(`${path}:${lineNo}`, buf, start, end, s.maxRawChars));
         if (!utf8 && !validUtf8(buf, start, end)) {
           return events.reject({ reason: 'invalid_utf8', source: `${path}:${lineNo}`, raw_base64: buf.toString('base64', start, end) });
         }
@@ -62,7 +66,8 @@ export async function* readText(path: string, events: ReadEvents, s: ReadSetting
           const cut = partial !== null && partial.length > 0;
           if (cut) {
             lines++;
-            events.reject({ reason: 'truncated_input', source: `${path}:${splitter.lineNo + 1}`, raw: partial.toString('utf8') });
+            if (unverified) events.reject(unverifiedReject(`${path}:${++splitter.lineNo}`, partial, 0, partial.length, s.maxRawChars, { unfinished: true }));
+            else events.reject({ reason: 'truncated_input', source: `${path}:${splitter.lineNo + 1}`, raw: partial.toString('utf8') });
           }
           events.fileError(fileErrorOf(path, r, splitter.lineNo, cut));
           break;
@@ -73,8 +78,17 @@ export async function* readText(path: string, events: ReadEvents, s: ReadSetting
           blanks.flush();
           break;
         }
-        bytes += r.value.length;
-        splitter.push(r.value);
+        const held = unverifiedOf(r.value);
+        if (held !== undefined) {
+          unverified = true;
+          for (const h of held) {
+            bytes += h.length;
+            splitter.push(h);
+          }
+        } else {
+          bytes += r.value.length;
+          splitter.push(r.value);
+        }
         events.read(lines, bytes);
         lines = 0;
         bytes = 0;
@@ -103,7 +117,11 @@ export async function* readText(path: string, events: ReadEvents, s: ReadSetting
   let buf = whole.buf;
   if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) buf = buf.subarray(3);
   const source = `${path}:1`;
-  if (damaged !== null) {
+  if (damaged !== null && whole.unverified) {
+    // What the file decoded to was never verified (holdback.ts): rejected whole, with its text.
+    events.reject(unverifiedReject(source, buf, 0, buf.length, s.maxRawChars));
+    events.fileError({ ...fileErrorOf(path, damaged, 0), rejected: true });
+  } else if (damaged !== null) {
     const r = rawFields(buf.toString('utf8'), s.maxRawChars);
     events.reject({ reason: 'truncated_input', source, raw: r.raw, ...(r.detail ? { detail: r.detail } : {}) });
     // The file is one record, rejected whole: that reject stands for the damage.

@@ -1,11 +1,14 @@
 import { openDecoded } from '../decode.js';
 import { nextChunk } from '../ioFailure.js';
+import { unverifiedOf } from '../holdback.js';
 
 /** A file read whole: its decoded bytes (up to just past `limit`), how many, and the damage that stopped it, if any. */
 export interface Whole {
   buf: Buffer;
   bytes: number;
   damaged: Error | null;
+  /** Some of the bytes were never verified (a damaged `.gz`/`.zst`: holdback.ts `unverifiedChunk`); `damaged` is set then. */
+  unverified: boolean;
 }
 
 /**
@@ -16,17 +19,22 @@ export async function readWhole(path: string, limit: number, chunks?: AsyncItera
   const parts: Buffer[] = [];
   let bytes = 0;
   let damaged: Error | null = null;
+  let unverified = false;
   const it = (chunks ?? openDecoded(path))[Symbol.asyncIterator]();
   for (;;) {
     const r = await nextChunk(it);
     if (r instanceof Error) damaged = r;
     if (r instanceof Error || r.done) break;
-    parts.push(Buffer.from(r.value));
-    bytes += r.value.length;
+    const held = unverifiedOf(r.value);
+    if (held !== undefined) unverified = true;
+    for (const b of held ?? [r.value]) {
+      parts.push(Buffer.from(b));
+      bytes += b.length;
+    }
     if (bytes > limit) {
       await it.return?.();
       break;
     }
   }
-  return { buf: Buffer.concat(parts), bytes, damaged };
+  return { buf: Buffer.concat(parts), bytes, damaged, unverified };
 }

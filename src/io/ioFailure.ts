@@ -86,3 +86,12 @@ function kept(info: DamageInfo): string | undefined {
   if (unverified !== '') return `kept what was verified before the damage${unverified}`;
   return undefined;
 }
+
+/**
+ * The damage of a `.zst` that a reader does not read on after (CSV/TSV, a JSON array: JSON Lines
+ * and text lines do, at the next frame whose checksum verifies): its message says so, and why.
+ */
+export function stopsHere(e: Error, why: string): Error {
+  if (!/^zstd: /.test(e.message) || damageInfo(e).cut === true) return e;
+  return new InputDamage(`${e.message}; reading stops here: ${why}`, damageInfo(e));
+}

@@ -5,7 +5,7 @@ import { zstdEncoder } from '../../src/io/zstdEncode.js';
 import { readChunks } from '../../src/io/readers/index.js';
 import type { Doc } from '../../src/core/doc.js';
 import type { FileError } from '../../src/core/stats.js';
-import { runCli, tempDir } from '../helpers/run.js';
+import { drain, runCli, tempDir } from '../helpers/run.js';
 
 // Issue #10, third round: reading a JSONL .zst stopped at its first damaged frame, so one flipped
 // byte in a shard of many frames cost every record after it. Now each damaged stretch is one
@@ -233,6 +233,56 @@ describe('zstd: reading goes on after a damaged frame (#10)', () => {
     }
     // The candidate was decoded up to the 16 MiB limit only (256 MiB if it were not bounded).
     expect(process.resourceUsage().maxRSS * 1024 - before).toBeLessThan(128 << 20);
+  });
+
+  it('text lines (.txt.zst read by line) go on after a damaged frame too; the line after the stretch is truncated_input', async () => {
+    const b = await build();
+    const k = 17;
+    const bad = Buffer.from(b.file);
+    bad[(b.frames[k].start + b.frames[k].end) >> 1] ^= 0x10;
+    const d = await drain(readChunks('z.txt.zst', once(bad), 'txt', { txtMode: 'line' }));
+    expect(d.fileErrors).toHaveLength(1);
+    expect(d.fileErrors[0].resumedAt).toBe(b.frames[k + 1].start);
+    const texts = d.docs.map((x) => x.data.text as string);
+    const index = new Map(b.lines.map((l, i) => [l, i]));
+    const ids = texts.map((t) => index.get(t));
+    expect(ids.every((i) => i !== undefined)).toBe(true);
+    for (let i = 1; i < ids.length; i++) expect(ids[i]!).toBeGreaterThan(ids[i - 1]!);
+    // Every line that touches neither the damaged frame nor the start of the next is read.
+    const lost = new Set<number>();
+    let at = 0;
+    for (let i = 0; i < b.lines.length; i++) {
+      const end = at + Buffer.byteLength(b.lines[i]) + 1;
+      if (end > b.frames[k].from && at <= b.frames[k + 1].from) lost.add(i);
+      at = end;
+    }
+    const read = new Set(ids);
+    for (let i = 0; i < N; i++) if (!lost.has(i)) expect(read.has(i), `line ${i}`).toBe(true);
+    expect(d.rejects.filter((x) => x.reason === 'unverified').length).toBeGreaterThan(0);
+    const cut = d.rejects.filter((x) => x.reason === 'truncated_input');
+    expect(cut.length).toBeLessThanOrEqual(1);
+    for (const c of cut) expect(c.detail).toMatchObject({ next_to_damage: true });
+    expect(d.read).toBe(d.docs.length + d.rejects.length);
+  });
+
+  it('CSV and a JSON array do not read on after a damaged frame, and their error says why', async () => {
+    const encode = await zstdEncoder();
+    const rows = Array.from({ length: 400 }, (_, i) => `${i},"row ${i} ${'text '.repeat(i % 9)}"`);
+    const csvFrames = [Buffer.from(encode(Buffer.from('id,text\n' + rows.slice(0, 200).join('\n') + '\n'))), Buffer.from(encode(Buffer.from(rows.slice(200).join('\n') + '\n')))];
+    csvFrames[0][csvFrames[0].length - 1] ^= 0x01; // frame 1's checksum
+    const c = await drain(readChunks('r.csv.zst', once(Buffer.concat(csvFrames)), 'csv'));
+    expect(c.fileErrors).toHaveLength(1);
+    expect(c.fileErrors[0].message).toMatch(/checksum mismatch.*; reading stops here: a CSV is not read on after a damaged zstd frame \(a quoted field may span the stretch/);
+    expect(c.docs).toHaveLength(0);
+    expect(c.rejects.filter((x) => x.reason === 'unverified')).toHaveLength(201);
+    const json = Buffer.from(JSON.stringify(rows.map((text, id) => ({ id, text })), null, 1));
+    const half = json.length >> 1;
+    const jsonFrames = [Buffer.from(encode(json.subarray(0, half))), Buffer.from(encode(json.subarray(half)))];
+    jsonFrames[0][jsonFrames[0].length - 1] ^= 0x01;
+    const j = await drain(readChunks('a.json.zst', once(Buffer.concat(jsonFrames)), 'json'));
+    expect(j.fileErrors).toHaveLength(1);
+    expect(j.fileErrors[0].message).toMatch(/reading stops here: a JSON array is not read on after a damaged zstd frame/);
+    expect(j.docs).toHaveLength(0);
   });
 
   it('on the CLI: exit 1, the error says where reading went on, the records after it are written', async () => {

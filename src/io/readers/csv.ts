@@ -9,7 +9,7 @@ import { BlankRuns } from './jsonl.js';
 import type { ReadSettings } from './options.js';
 import { rawFields, unverifiedReject } from './options.js';
 import { setOwn } from '../../core/own.js';
-import { fileErrorOf, nextChunk } from '../ioFailure.js';
+import { fileErrorOf, nextChunk, stopsHere } from '../ioFailure.js';
 
 const BATCH = 1000;
 const QUOTE = 34;
@@ -247,7 +247,9 @@ export async function* readCsv(path: string, events: ReadEvents, s: ReadSettings
   };
   const it = refuseWideBom(chunks ?? openDecoded(path))[Symbol.asyncIterator]();
   for (;;) {
-    const r = await nextChunk(it);
+    let r = await nextChunk(it);
+    // A stretch could only be read past by guessing where a row starts again.
+    if (r instanceof Error) r = stopsHere(r, 'a CSV is not read on after a damaged zstd frame (a quoted field may span the stretch, so the rows after it could be misread)');
     if (r instanceof Error && unverified) {
       // Damaged input after unverified bytes: its unfinished last line is one of them.
       const partial = splitter.takePartial();

@@ -204,8 +204,8 @@ export function readChunks(name: string, chunks: AsyncIterable<Buffer>, format: 
   return {
     async *read(events) {
       events.file(name);
-      // JSON Lines read on after a damaged zstd frame (gap chunks); the other readers stop there.
-      const d = decoded(chunks, undefined, format === 'jsonl');
+      // JSON Lines and text lines read on after a damaged zstd frame (gap chunks); the other readers stop there.
+      const d = decoded(chunks, undefined, format === 'jsonl' || (format === 'txt' && s.txtMode === 'line'));
       if (format === 'jsonl') yield* readJsonl(name, events, s, d);
       else if (format === 'json') yield* readJsonArray(name, events, s, d);
       else if (format === 'csv' || format === 'tsv') yield* readCsv(name, events, s, format === 'csv' ? ',' : '\t', d);

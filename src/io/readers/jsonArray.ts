@@ -8,7 +8,7 @@ import { docFromValue, parseRecord, Unfit } from './jsonl.js';
 import type { ReadSettings } from './options.js';
 import { rawFields, unverifiedReject } from './options.js';
 import { unverifiedOf } from '../holdback.js';
-import { damageInfo, fileErrorOf, InputDamage, nextChunk } from '../ioFailure.js';
+import { damageInfo, fileErrorOf, InputDamage, nextChunk, stopsHere } from '../ioFailure.js';
 
 /**
  * Read a JSON array file (XTuner `.json`) element by element, so memory stays flat: the bytes
@@ -95,7 +95,7 @@ export async function* readJsonArray(path: string, events: ReadEvents, s: ReadSe
   for (;;) {
     const r = await nextChunk(it);
     if (r instanceof Error) {
-      damage = r;
+      damage = stopsHere(r, 'a JSON array is not read on after a damaged zstd frame (where the stretch leaves its nesting of brackets and strings cannot be told)');
       break;
     }
     if (r.done) break;

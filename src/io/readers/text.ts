@@ -7,6 +7,7 @@ import { isBlank, LineSplitter, validUtf8 } from '../lines.js';
 import type { ReadSettings } from './options.js';
 import { rawFields, unverifiedReject } from './options.js';
 import { unverifiedOf } from '../holdback.js';
+import { gapOf } from '../zstd.js';
 import { BlankRuns } from './jsonl.js';
 import { fileErrorOf, nextChunk } from '../ioFailure.js';
 import { readWhole } from './whole.js';
@@ -26,12 +27,23 @@ export async function* readText(path: string, events: ReadEvents, s: ReadSetting
     const blanks = new BlankRuns(path, events);
     /** The lines now split come from unverified bytes (holdback.ts): each is an `unverified` reject. */
     let unverified = false;
+    /** The next line follows a damaged stretch read past (a zstd gap). */
+    let nextToGap = false;
     const splitter = new LineSplitter(
       (buf, start, end, lineNo, utf8) => {
         lines++;
+        const atGap = nextToGap;
+        nextToGap = false;
+        // The stretch ended right before a line end: that is the end of the line it cut, not a line.
+        if (atGap && end === start) return void lines--;
         if (lineNo === 1 && buf[start] === 0xef && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf) start += 3;
         if (isBlank(buf, start, end)) return blanks.add(lineNo);
         blanks.flush();
+        // The first line after a damaged stretch read past may have lost its start: nothing tells.
+        if (atGap && !unverified) {
+          const r = rawFields(buf.toString('utf8', start, end), s.maxRawChars);
+          return events.reject({ reason: 'truncated_input', source: `${path}:${lineNo}`, raw: r.raw, detail: { ...r.detail, next_to_damage: true } });
+        }
         if (unverified) return events.reject(unverifiedReject(`${path}:${lineNo}`, buf, start, end, s.maxRawChars));
         if (!utf8 && !validUtf8(buf, start, end)) {
           return events.reject({ reason: 'invalid_utf8', source: `${path}:${lineNo}`, raw_base64: buf.toString('base64', start, end) });
@@ -54,11 +66,33 @@ export async function* readText(path: string, events: ReadEvents, s: ReadSetting
       },
       s.maxLineBytes,
     );
-    const it = refuseWideBom(chunks ?? openDecoded(path))[Symbol.asyncIterator]();
+    // A .zst goes on after a damaged frame (gap chunks, above).
+    const it = refuseWideBom(chunks ?? openDecoded(path, true))[Symbol.asyncIterator]();
     let open = true;
     try {
       for (;;) {
         const r = await nextChunk(it);
+        const gap = r instanceof Error || r.done === true ? undefined : gapOf(r.value);
+        if (gap !== undefined) {
+          // A damaged stretch read past (a .zst): the line it cut before it, the stretch (one
+          // damaged_input), then the line after it (see above). Lines are independent: reading goes on.
+          const partial = splitter.takePartial();
+          if (partial !== null && partial.length > 0) {
+            lines++;
+            splitter.lineNo++;
+            if (unverified) events.reject(unverifiedReject(`${path}:${splitter.lineNo}`, partial, 0, partial.length, s.maxRawChars, { unfinished: true }));
+            else {
+              const raw = rawFields(partial.toString('utf8'), s.maxRawChars);
+              events.reject({ reason: 'truncated_input', source: `${path}:${splitter.lineNo}`, raw: raw.raw, detail: { ...raw.detail, next_to_damage: true } });
+            }
+          }
+          unverified = false;
+          blanks.flush();
+          events.fileError(fileErrorOf(path, gap, splitter.lineNo));
+          splitter.lineNo++; // the stretch's own number (its damaged_input reject's source)
+          nextToGap = true;
+          continue;
+        }
         if (r instanceof Error) {
           open = false;
           blanks.flush();

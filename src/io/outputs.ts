@@ -1,4 +1,4 @@
-import { closeSync, existsSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
 import { access, lstat, readdir, readlink, realpath, rm, stat } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
@@ -75,6 +75,28 @@ async function real(p: string, hops = 0): Promise<string> {
   }
   const up = dirname(abs);
   return up === abs ? abs : join(await real(up, hops), basename(abs));
+}
+
+/** Device and inode of what `p` names (links followed), or undefined when it does not exist. */
+async function fileId(p: string): Promise<string | undefined> {
+  const st = await stat(p).catch(() => null);
+  return st === null ? undefined : `${st.dev}:${st.ino}`;
+}
+
+/**
+ * Device and inode of `p` (when it exists) and of every folder above it up to the root: a path
+ * lies inside a folder when that folder's id is among them, whatever path reaches it (a bind mount).
+ */
+async function ancestorIds(p: string): Promise<Set<string>> {
+  const ids = new Set<string>();
+  let cur = resolve(p);
+  for (;;) {
+    const id = await fileId(cur);
+    if (id !== undefined) ids.add(id);
+    const up = dirname(cur);
+    if (up === cur) return ids;
+    cur = up;
+  }
 }
 
 /** `child` is `parent` or lies under it (both absolute, resolved). */
@@ -207,12 +229,33 @@ export async function checkOutputs(plan: OutputPlan): Promise<void> {
   if (plan.output !== '-' && plan.sharded && (await isStreamTarget(plan.output))) {
     throw new UsageError(`--output '${showPath(plan.output)}' is a device or FIFO, written as one stream: it cannot be cut into shards (--shard-records/--shard-size); drop those, or write to a file or a folder`);
   }
-  const inputs = await Promise.all(plan.inputs.filter((f) => f !== '-').map(async (f) => ({ name: f, real: await real(f) })));
+  const inputs = await Promise.all(plan.inputs.filter((f) => f !== '-').map(async (f) => ({ name: f, real: await real(f), id: await fileId(f) })));
+  // stdin redirected from a file (`< in.jsonl`) is that file, as GNU cat says "input file is
+  // output file" (hostile review 6 F15): its device and inode, no path.
+  if (plan.inputs.includes('-')) {
+    const st = (() => {
+      try {
+        return fstatSync(0);
+      } catch {
+        return null;
+      }
+    })();
+    if (st?.isFile() === true) inputs.push({ name: 'standard input', real: '\0stdin', id: `${st.dev}:${st.ino}` });
+  }
+  const ups = new Map<string, Promise<Set<string>>>();
+  const upIds = (dir: string): Promise<Set<string>> => {
+    if (!ups.has(dir)) ups.set(dir, ancestorIds(dir));
+    return ups.get(dir)!;
+  };
   const clash = async (path: string, flag: string, asFolder: boolean): Promise<void> => {
     // A path typed by the user, compared with inputs named in the escaped form (core/fsname.ts).
     const r = await real(nameFromText(path));
+    // The same file or folder reached by another path (a bind mount, a container's second mount
+    // of one volume): compared by device and inode too (hostile review 6 F9).
+    const id = await fileId(nameFromText(path));
     for (const i of inputs) {
-      if (asFolder ? within(i.real, r) : i.real === r) {
+      const same = id !== undefined && (asFolder ? (await upIds(dirname(resolve(i.name)))).has(id) : i.id === id);
+      if (same || (asFolder ? within(i.real, r) : i.real === r)) {
         throw new UsageError(
           asFolder
             ? `${flag} folder '${showPath(path)}' holds the input '${showPath(i.name)}': writing there would replace or mix with what is being read; write to a new folder`
@@ -269,12 +312,13 @@ export function checkOutputText(path: string, flag: string): void {
  */
 async function checkInsideInputFolder(output: string, roots: readonly string[]): Promise<void> {
   const out = await real(nameFromText(output));
+  const outUp = await ancestorIds(nameFromText(output));
   for (const root of roots) {
     if (root === '-') continue;
     const st = await stat(root).catch(() => null);
     if (st === null || !st.isDirectory()) continue;
     const r = await real(root);
-    if (within(out, r)) throw new UsageError(`--output '${showPath(output)}' lies inside the input folder '${showPath(root)}': the next read of that folder would take the output as input too; write outside it`);
+    if (within(out, r) || outUp.has(`${st.dev}:${st.ino}`)) throw new UsageError(`--output '${showPath(output)}' lies inside the input folder '${showPath(root)}': the next read of that folder would take the output as input too; write outside it`);
   }
 }
 

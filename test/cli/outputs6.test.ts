@@ -1,8 +1,9 @@
 import { mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { closeSync, existsSync, openSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, signalWhen, tempDir } from '../helpers/run.js';
+import { CLI, runCli, signalWhen, tempDir } from '../helpers/run.js';
 
 // Issue #10 residues (session 6, outputs): an output through a symbolic link into an input.
 
@@ -135,5 +136,48 @@ describe('a signal while the marker or the stats are written (F25)', () => {
     const again = await runCli(args);
     expect(again.code, again.stderr).toBe(0);
     expect(await readdir(out)).toContain('_SUCCESS');
+  });
+});
+
+// Hostile review 6 F9/F15: the same file or folder reached by another path (a bind mount, as a
+// container mounts one volume twice; stdin redirected from a file) is compared by device and inode.
+describe('an output that is an input by device and inode (F9, F15)', () => {
+  const canMount = process.getuid?.() === 0 && spawnSync('mount', ['--version']).status === 0;
+  it.runIf(canMount)('through a bind mount: -o, --rejects, a run folder and a folder below: refused, the input kept', async () => {
+    const b = join(dir, 'f9');
+    await mkdir(join(b, 'src'), { recursive: true });
+    await mkdir(join(b, 'bind'));
+    await writeFile(join(b, 'src/in.jsonl'), records);
+    await writeFile(join(b, 'r.yaml'), 'name: r\nstages: [normalize]\n');
+    const m = spawnSync('mount', ['--bind', join(b, 'src'), join(b, 'bind')]);
+    if (m.status !== 0) return;
+    try {
+      for (const args of [
+        ['cat', 'src/in.jsonl', '-o', 'bind/in.jsonl', '--overwrite'],
+        ['cat', 'src/in.jsonl', '-o', 'x.jsonl', '--rejects', 'bind/in.jsonl', '--overwrite'],
+        ['run', 'r.yaml', '-i', 'src', '-o', 'bind'],
+        ['cat', 'src', '-o', 'bind/sub/'],
+      ]) {
+        const r = await runCli([...args, '-q'], { cwd: b });
+        expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+      }
+      expect(await readdir(join(b, 'src'))).toEqual(['in.jsonl']);
+      expect(await readFile(join(b, 'src/in.jsonl'), 'utf8')).toBe(records);
+    } finally {
+      spawnSync('umount', [join(b, 'bind')]);
+    }
+  });
+
+  it('stdin redirected from the file named by -o or --rejects: refused, the input kept', async () => {
+    const input = join(dir, 'stdin-in.jsonl');
+    await writeFile(input, records);
+    for (const args of [['quality', '-o', input, '--overwrite'], ['cat', '-o', '/dev/null', '--rejects', input, '--overwrite']]) {
+      const fd = openSync(input, 'r');
+      const r = spawnSync(process.execPath, [CLI, ...args, '-q'], { cwd: dir, stdio: [fd, 'pipe', 'pipe'] });
+      closeSync(fd);
+      expect(r.status, r.stderr.toString()).toBe(2);
+      expect(r.stderr.toString()).toContain('is also an input');
+    }
+    expect(await readFile(input, 'utf8')).toBe(records);
   });
 });

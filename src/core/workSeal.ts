@@ -8,7 +8,8 @@
  * so the next run redoes it (as for a damaged spill). A unit without a seal (done by a version
  * before the seals) is not checked.
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
+import { writeWorkFile, writeWorkFileAtomic } from '../io/writers/workFile.js';
 import { basename, dirname, join, relative } from 'node:path';
 import { crc32 } from '../io/crc32.js';
 import { makeDirSync } from '../io/dirs.js';
@@ -82,7 +83,7 @@ function sealedFromStart(seal: string): boolean {
 /** Mark a freshly planned run's work folder as sealed from its start (see SEALED_FROM_START). */
 export function markSealedFromStart(workDir: string): void {
   mkdirSync(join(workDir, 'seals'), { recursive: true });
-  writeFileSync(join(workDir, 'seals', SEALED_FROM_START), 'every unit of this run seals the files it leaves\n');
+  writeWorkFile(join(workDir, 'seals', SEALED_FROM_START), 'every unit of this run seals the files it leaves\n');
 }
 
 /** Where the seal of one writer lives: `<workDir>/seals/task-00003.json`, `.../step0-00012.json`. */
@@ -134,8 +135,7 @@ export function sealAt(seal: string, base: string, files: readonly string[]): vo
   for (const f of files) entries[relative(base, f)] = { size: statSync(f).size, crc: fileCrc(f) };
   makeDirSync(dirname(seal));
   const tmp = join(dirname(seal), `.${basename(seal)}.tmp-${process.pid}`);
-  writeFileSync(tmp, JSON.stringify(entries) + '\n');
-  renameSync(tmp, seal);
+  writeWorkFileAtomic(seal, JSON.stringify(entries) + '\n', tmp);
 }
 
 /**

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import { openDecoded } from '../io/decode.js';
-import { ShardedWriter } from '../io/writers/sharded.js';
+import { namedOutputError, ShardedWriter } from '../io/writers/sharded.js';
 import { REJECTS_GZIP_LEVEL, REJECTS_ZSTD_LEVEL } from '../io/writers/rejects.js';
 import { mergeRunStats, type RunStats } from '../core/stats.js';
 import { finishRun, toStderr, type Say } from '../cli/execute.js';
@@ -135,8 +135,17 @@ async function joinRejects(run: string, plan: Plan): Promise<{ kept?: Record<str
   const n = plan.settings.rejectsSample;
   if (n === undefined) {
     const tmp = join(run, `.${basename(final)}.tmp-${process.pid}`);
-    const sizes = await appendFiles(parts, tmp);
-    await rename(tmp, final);
+    // A full disk names the rejects file and leaves no temporary (hostile review 6 F6).
+    let sizes: number[];
+    try {
+      sizes = await appendFiles(parts, tmp, final);
+      await rename(tmp, final).catch((e: unknown) => {
+        throw namedOutputError(final, e);
+      });
+    } catch (e) {
+      await rm(tmp, { force: true });
+      throw e;
+    }
     return rejectsIndex(run, basename(final), segments, sizes);
   }
   const kept: Record<string, number> = {};
@@ -209,9 +218,11 @@ const COPY_CHUNK = 4 << 20;
  * half the input's size for a web crawl's sample recipe) after every worker is done, alone on
  * the machine's cores.
  */
-export async function appendFiles(parts: readonly string[], out: string): Promise<number[]> {
+export async function appendFiles(parts: readonly string[], out: string, name = out): Promise<number[]> {
   const sizes: number[] = [];
-  const o = await open(out, 'w');
+  const o = await open(out, 'w').catch((e: unknown) => {
+    throw namedOutputError(name, e);
+  });
   try {
     const buf = Buffer.allocUnsafe(COPY_CHUNK);
     for (const p of parts) {
@@ -221,7 +232,13 @@ export async function appendFiles(parts: readonly string[], out: string): Promis
         for (;;) {
           const { bytesRead } = await h.read(buf, 0, buf.length, null);
           if (bytesRead === 0) break;
-          for (let off = 0; off < bytesRead; ) off += (await o.write(buf, off, bytesRead - off)).bytesWritten;
+          for (let off = 0; off < bytesRead; ) {
+            try {
+              off += (await o.write(buf, off, bytesRead - off)).bytesWritten;
+            } catch (e) {
+              throw namedOutputError(name, e);
+            }
+          }
           size += bytesRead;
         }
       } finally {
@@ -230,7 +247,9 @@ export async function appendFiles(parts: readonly string[], out: string): Promis
       sizes.push(size);
     }
   } finally {
-    await o.close();
+    await o.close().catch((e: unknown) => {
+      throw namedOutputError(name, e);
+    });
   }
   return sizes;
 }

@@ -5,9 +5,8 @@
  * the next phase's rejects and survivors still name the original input and give back its bytes.
  * Written under temporary names and renamed at close; read back through the JSONL reader.
  */
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
-import { once } from 'node:events';
 import { dirname } from 'node:path';
 import type { Doc, JsonObject } from '../core/doc.js';
 import { hasAttrs, makeDoc } from '../core/doc.js';
@@ -17,6 +16,8 @@ import { readSettings } from '../io/readers/options.js';
 import { outputRecord } from '../io/writers/jsonl.js';
 import { exactLine } from '../io/json.js';
 import { makeDir } from '../io/dirs.js';
+import { WorkStream } from '../io/writers/workFile.js';
+import { namedOutputError } from '../io/writers/sharded.js';
 
 const sourcesOf = (path: string): string => path.replace(/\.jsonl$/, '.src');
 
@@ -93,21 +94,11 @@ class LineChunks {
   }
 }
 
-async function put(s: WriteStream, parts: Buffer[]): Promise<void> {
-  let ok = true;
-  for (const b of parts) ok = s.write(b);
-  if (!ok) await once(s, 'drain');
-}
-
-async function end(s: WriteStream): Promise<void> {
-  s.end();
-  await once(s, 'close');
-}
 
 /** The sink of a phase that is not the last. */
 export class SpillWriter implements DocSink {
-  private data: WriteStream | undefined;
-  private src: WriteStream | undefined;
+  private data: WorkStream | undefined;
+  private src: WorkStream | undefined;
   private readonly dataLines = new LineChunks();
   private readonly srcLines = new LineChunks();
 
@@ -115,8 +106,9 @@ export class SpillWriter implements DocSink {
 
   private async open(): Promise<void> {
     await makeDir(dirname(this.path), 'spill folder');
-    this.data = createWriteStream(this.path + '.tmp');
-    this.src = createWriteStream(sourcesOf(this.path) + '.tmp');
+    // A failure of either file names it (hostile review 6 F6); the task's abort removes both temporaries.
+    this.data = new WorkStream(createWriteStream(this.path + '.tmp'), this.path);
+    this.src = new WorkStream(createWriteStream(sourcesOf(this.path) + '.tmp'), sourcesOf(this.path));
   }
 
   async write(batch: Doc[]): Promise<void> {
@@ -136,16 +128,21 @@ export class SpillWriter implements DocSink {
         else this.srcLines.add(JSON.stringify(doc.source));
       }
     }
-    await put(this.data!, this.dataLines.take());
-    await put(this.src!, this.srcLines.take());
+    await this.data!.put(...this.dataLines.take());
+    await this.src!.put(...this.srcLines.take());
   }
 
   async close(): Promise<void> {
     if (this.data === undefined) await this.open();
-    await end(this.data!);
-    await end(this.src!);
-    await rename(sourcesOf(this.path) + '.tmp', sourcesOf(this.path));
-    await rename(this.path + '.tmp', this.path);
+    await this.data!.end();
+    await this.src!.end();
+    for (const p of [sourcesOf(this.path), this.path]) {
+      try {
+        await rename(p + '.tmp', p);
+      } catch (e) {
+        throw namedOutputError(p, e);
+      }
+    }
   }
 
   async abort(): Promise<void> {

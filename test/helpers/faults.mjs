@@ -1,7 +1,8 @@
 // Fault injection for the writers, loaded with `node --import`: FAULT=write|rename|close makes
 // that operation fail with ENOSPC (EIO for close) on every path matching the regex FAULT_PATH.
 // Covers the callback API that WriteStream uses (open/write/writev/close) and the promise API
-// (open → FileHandle, rename).
+// (open → FileHandle, rename), and writeFileSync/renameSync (a string's writeFileSync does not go
+// through openSync: it is failed here after creating the file, as a full disk leaves it).
 import fs from 'node:fs';
 import { syncBuiltinESMExports } from 'node:module';
 
@@ -49,6 +50,21 @@ if (kind === 'write') {
       process.nextTick(() => cb(fail('ENOSPC', 'write')));
     };
   }
+}
+if (kind === 'write') {
+  const writeFileSync = fs.writeFileSync;
+  fs.writeFileSync = function (path, ...rest) {
+    if (typeof path !== 'string' || !match.test(path)) return writeFileSync.call(fs, path, ...rest);
+    closeSync.call(fs, openSync.call(fs, path, 'w'));
+    throw fail('ENOSPC', 'write');
+  };
+}
+if (kind === 'rename') {
+  const renameSync = fs.renameSync;
+  fs.renameSync = function (a, b) {
+    if (match.test(String(b))) throw fail('ENOSPC', 'rename');
+    return renameSync.call(fs, a, b);
+  };
 }
 if (kind === 'close') {
   const close = fs.close;

@@ -113,3 +113,48 @@ describe('run: a task that cannot write (review M8)', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 });
+
+// Hostile review 6 F6: a full disk while a run wrote its global dedup files said only "ENOSPC: no
+// space left on device, write" (no file named) and left `_work/global/0/keys/000000.tsv.tmp`. Every
+// writer of `_work` (and the run's rejects merge) names its file and leaves no temporary; the same
+// command with room then finishes the run.
+describe('run: every _work writer under an injected full disk names its file, leaves no temporary (hostile review 6 F6)', () => {
+  const texts = Array.from({ length: 60 }, (_, i) => JSON.stringify({ id: i, text: `record ${i % 20} of a small corpus, long enough to be shingled into several words here` }));
+  const recipe = 'stages:\n  - normalize: {}\n  - dedup: {method: exact}\n  - dedup: {method: minhash}\n';
+  const cases: [string, string][] = [
+    ['write', '_work/global/0/keys/[^/]*\\.tsv'],
+    ['rename', '_work/global/0/keys/[^/]*\\.tsv$'],
+    ['write', '_work/global/0/keys/[^/]*\\.idx'],
+    ['write', '_work/global/0/removed/'],
+    ['write', '_work/global/1/sigs/[^/]*\\.sig$'],
+    ['write', '_work/global/1/sigs/[^/]*\\.lines'],
+    ['write', '_work/global/1/sigs/[^/]*\\.json'],
+    ['rename', '_work/global/1/sigs/[^/]*\\.json$'],
+    ['write', '_work/global/1/bands/'],
+    ['write', '_work/global/1/edges/'],
+    ['write', '_work/global/1/removed/'],
+    ['write', '_work/global/0/seals/'],
+    ['rename', '_work/global/0/seals/'],
+    ['write', '_work/spill/'],
+    ['rename', '_work/spill/.*\\.jsonl$'],
+    ['write', '_rejects\\.jsonl'],
+    ['rename', '_rejects\\.jsonl\\.zst$'],
+  ];
+  for (const [fault, target] of cases) {
+    it(`${fault} failure on ${target}`, async () => {
+      const dir = await tempDir();
+      dirs.push(dir);
+      await mkdir(join(dir, 'in'));
+      for (let f = 0; f < 2; f++) await writeFile(join(dir, 'in', `${f}.jsonl`), texts.slice(f * 30, f * 30 + 30).join('\n') + '\n');
+      await writeFile(join(dir, 'r.yaml'), recipe);
+      const args = ['run', join(dir, 'r.yaml'), '-i', join(dir, 'in'), '-o', join(dir, 'out'), '-w', '1', '-q', '--max-reject-rate', '1'];
+      const r = await runFaulty(args, fault, target);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`cannot write '[^']*(${target.replace(/\$$/, '')})[^']*': ENOSPC: injected ${fault} failure`));
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+      expect((await listAll(dir)).filter((n) => /\.tmp/.test(n))).toEqual([]);
+      const again = await runFaulty(args, 'write', '$^');
+      expect(again.code, again.stderr).toBe(0);
+    });
+  }
+});

@@ -4,7 +4,8 @@
  * finds first under that key). Bands are independent: run this for every band, in any order,
  * on any number of workers. Candidates are checked in step 3, against their cluster's survivor.
  */
-import { closeSync, openSync, readdirSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
+import { writeWorkFile } from '../../../io/writers/workFile.js';
 import { dirname, join } from 'node:path';
 import type { KeepPolicy } from '../policy.js';
 import { compareSurvival } from '../policy.js';
@@ -85,7 +86,7 @@ export function buildBuckets(workDir: string, band: number, job: BucketJob): Ban
   const out = edgePath(workDir, band);
   makeDirSync(dirname(out));
   if (metas.length === 0) {
-    writeFileSync(out, Buffer.alloc(0));
+    writeWorkFile(out, Buffer.alloc(0));
     return result;
   }
   const byQuality = resolveByQuality(job.keep, loadMetas(workDir));
@@ -183,7 +184,7 @@ export function buildBuckets(workDir: string, band: number, job: BucketJob): Ban
   }
   closeGroup();
   edges.push(edgeBuf.subarray(0, edgeN * EDGE));
-  writeFileSync(out, Buffer.concat(edges));
+  writeWorkFile(out, Buffer.concat(edges));
   for (const r of readers) r.close();
   return result;
 }

@@ -3,7 +3,8 @@
  * survival order → per shard, the records to remove with their survivor and similarity. One
  * task; its memory is proportional to the number of candidates, not of records.
  */
-import { closeSync, existsSync, openSync, readFileSync, readSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync } from 'node:fs';
+import { writeWorkFile } from '../../../io/writers/workFile.js';
 import { dirname } from 'node:path';
 import { UnionFind } from '../cluster.js';
 import type { KeepPolicy } from '../policy.js';
@@ -223,7 +224,7 @@ export function clusterBuckets(workDir: string, bands: number, job: ClusterJob):
     perShard[m.shardIndex] = list.length;
     const p = removedPath(workDir, m.shardIndex);
     makeDirSync(dirname(p));
-    writeFileSync(p, list.length > 0 ? list.join('\n') + '\n' : '');
+    writeWorkFile(p, list.length > 0 ? list.join('\n') + '\n' : '');
   }
   return { shards: metas.length, records: metas.reduce((s, m) => s + m.records, 0), removed: unique.length, candidates, unverified, perShard };
 }

@@ -2,8 +2,7 @@
  * On-disk step 1: one shard → its signatures and, per band, its bucket keys sorted by key.
  * Shards are independent: run this for every shard, in any order, on any number of workers.
  */
-import { createWriteStream, renameSync, writeFileSync, type WriteStream } from 'node:fs';
-import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import { getText, textProblem, type TextField } from '../../../core/doc.js';
 import type { ReadEvents } from '../../../core/pipeline.js';
@@ -19,6 +18,7 @@ import type { ShardMeta } from './files.js';
 import { BUCKET_ENTRY, bucketPath, linesPath, recordCrcPath, scoresPath, setOffsetsPath, setPath, sigMetaPath, sigPath, sourcesPath } from './files.js';
 import { crc32 } from '../../../io/crc32.js';
 import { makeDirSync } from '../../../io/dirs.js';
+import { WorkStream, writeWorkFile, writeWorkFileAtomic } from '../../../io/writers/workFile.js';
 
 /** Options of `computeSignatures`. */
 export interface SignatureJob {
@@ -62,8 +62,8 @@ export class SignatureWriter {
   private readonly shingler: Shingler;
   /** Characters left to read before the warm-up (warm.ts). */
   private unwarmed = WARM_AFTER;
-  private readonly sigOut: WriteStream;
-  private readonly setOut: WriteStream | undefined;
+  private readonly sigOut: WorkStream;
+  private readonly setOut: WorkStream | undefined;
   private readonly setOffsets: number[] = [0];
   private setValues = 0;
   private readonly chunkRecords = 4096;
@@ -91,8 +91,8 @@ export class SignatureWriter {
     this.perm = makePermutations(this.k, config.seed);
     this.shingler = new Shingler(config);
     makeDirSync(dirname(sigPath(workDir, shardIndex)));
-    this.sigOut = createWriteStream(sigPath(workDir, shardIndex));
-    this.setOut = config.verify === 'exact' ? createWriteStream(setPath(workDir, shardIndex)) : undefined;
+    this.sigOut = new WorkStream(createWriteStream(sigPath(workDir, shardIndex)), sigPath(workDir, shardIndex));
+    this.setOut = config.verify === 'exact' ? new WorkStream(createWriteStream(setPath(workDir, shardIndex)), setPath(workDir, shardIndex)) : undefined;
     this.sigBuf = new Int32Array(this.k * this.chunkRecords);
     this.keys = new Growable(2 * config.bands * 1024);
     this.keyScratch = new Int32Array(2 * config.bands);
@@ -104,7 +104,7 @@ export class SignatureWriter {
     const bytes = Buffer.from(this.sigBuf.buffer, 0, this.inChunk * this.k * 4);
     this.sigBuf = new Int32Array(this.k * this.chunkRecords); // the stream keeps the old buffer until written
     this.inChunk = 0;
-    if (!this.sigOut.write(bytes)) await once(this.sigOut, 'drain');
+    await this.sigOut.put(bytes);
   }
 
   /**
@@ -132,7 +132,7 @@ export class SignatureWriter {
       this.crcs.push(crc32(new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength)));
       this.setValues += raw.length;
       this.setOffsets.push(this.setValues);
-      if (!this.setOut.write(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength))) await once(this.setOut, 'drain');
+      await this.setOut.put(Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength));
     }
     const { bands, rows } = this.job.config;
     bandKeys(sig, 0, bands, rows, this.keyScratch);
@@ -151,19 +151,17 @@ export class SignatureWriter {
     const { config, shardIndex } = this.job;
     const { bands, rows } = config;
     await this.flush();
-    this.sigOut.end();
-    await once(this.sigOut, 'finish');
+    await this.sigOut.end();
     if (this.setOut !== undefined) {
-      this.setOut.end();
-      await once(this.setOut, 'finish');
-      writeFileSync(setOffsetsPath(workDir, shardIndex), new Float64Array(this.setOffsets));
+      await this.setOut.end();
+      writeWorkFile(setOffsetsPath(workDir, shardIndex), new Float64Array(this.setOffsets));
     }
     const m = this.lines.length;
-    writeFileSync(linesPath(workDir, shardIndex), new Uint32Array(this.lines));
-    writeFileSync(recordCrcPath(workDir, shardIndex), new Uint32Array(this.crcs));
+    writeWorkFile(linesPath(workDir, shardIndex), new Uint32Array(this.lines));
+    writeWorkFile(recordCrcPath(workDir, shardIndex), new Uint32Array(this.crcs));
     const scoreArr = new Float64Array(this.scores);
-    writeFileSync(scoresPath(workDir, shardIndex), scoreArr);
-    if (this.sources !== undefined) writeFileSync(sourcesPath(workDir, shardIndex), this.sources.map((s) => JSON.stringify(s)).join('\n') + (m > 0 ? '\n' : ''));
+    writeWorkFile(scoresPath(workDir, shardIndex), scoreArr);
+    if (this.sources !== undefined) writeWorkFile(sourcesPath(workDir, shardIndex), this.sources.map((s) => JSON.stringify(s)).join('\n') + (m > 0 ? '\n' : ''));
 
     // Per band: entries sorted by (key hi, key lo, record) — signed int32 order, as everywhere.
     const order = new Uint32Array(m);
@@ -185,7 +183,7 @@ export class SignatureWriter {
       }
       const p = bucketPath(workDir, band, shardIndex);
       makeDirSync(dirname(p));
-      writeFileSync(p, entry);
+      writeWorkFile(p, entry);
     }
 
     const meta: ShardMeta = {
@@ -205,8 +203,7 @@ export class SignatureWriter {
     };
     // The meta is the shard's completion mark: written last, atomically.
     const metaPath = sigMetaPath(workDir, shardIndex);
-    writeFileSync(metaPath + '.tmp', JSON.stringify(meta, null, 1) + '\n');
-    renameSync(metaPath + '.tmp', metaPath);
+    writeWorkFileAtomic(metaPath, JSON.stringify(meta, null, 1) + '\n');
     return meta;
   }
 }

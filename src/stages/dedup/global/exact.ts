@@ -9,7 +9,7 @@
  * tasks or workers. Memory of a partition step: one key and one source per distinct text of
  * the partition.
  */
-import { readFileSync, renameSync, writeFileSync, openSync, readSync, closeSync } from 'node:fs';
+import { readFileSync, openSync, readSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { getText } from '../../../core/doc.js';
 import type { GlobalScope, GlobalStage, GlobalStep } from '../../../core/global.js';
@@ -19,6 +19,7 @@ import { EXACT_REASON, loadHash64, normalizeForExact } from '../exact.js';
 import { makeDirSync } from '../../../io/dirs.js';
 import { checkSeal, sealFiles, sealPath, WorkDamage, type WorkWriter } from '../../../core/workSeal.js';
 import { crc32 } from '../../../io/crc32.js';
+import { writeWorkFileAtomic } from '../../../io/writers/workFile.js';
 
 /** Partitions for a run of `tasks` tasks: a function of the input alone. */
 export function exactPartitions(tasks: number): number {
@@ -29,11 +30,8 @@ const name = (i: number): string => String(i).padStart(6, '0');
 const keysPath = (dir: string, task: number): string => join(dir, 'keys', `${name(task)}.tsv`);
 const removedPath = (dir: string, part: number): string => join(dir, 'removed', `${name(part)}.tsv`);
 
-/** Write `text` to `path` atomically (the step may be killed and run again). */
-function writeWhole(path: string, text: string | Buffer): void {
-  writeFileSync(path + '.tmp', text);
-  renameSync(path + '.tmp', path);
-}
+/** Write `text` to `path` atomically (the step may be killed and run again); a failure names `path` and leaves no temporary. */
+const writeWhole = (path: string, text: string | Buffer): void => writeWorkFileAtomic(path, text);
 
 /**
  * A sectioned file's `.idx` sidecar: the byte offset of each partition (or task) section and,

@@ -139,8 +139,11 @@ async function sbatch(args: string[], script: string): Promise<string> {
     const { stdout } = await run('sbatch', ['--parsable', ...args, script]);
     return stdout.trim().split(';')[0];
   } catch (e) {
-    const err = e as { stderr?: string; message: string };
-    throw new Error(`sbatch failed: ${(err.stderr ?? err.message).trim()}`);
+    const err = e as { stderr?: string; message: string; code?: unknown };
+    // No sbatch at all: execFile's stderr is then '' (new-user review 7 #17: "sbatch failed: " and nothing after it).
+    if (err.code === 'ENOENT') throw new Error(`sbatch not found on PATH (is Slurm installed, or its module loaded on this login node?)`);
+    const said = (err.stderr ?? '').trim();
+    throw new Error(`sbatch failed: ${said !== '' ? said : err.message.trim()}`);
   }
 }
 

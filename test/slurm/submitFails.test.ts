@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, runCli, tempDir } from '../helpers/run.js';
 
@@ -32,5 +32,17 @@ describe.runIf(HAS_SBATCH)('a Slurm run whose first sbatch fails', () => {
     expect(local.stderr).not.toMatch(/cannot tell whether/);
     expect(local.code, local.stderr).toBe(0);
     expect(existsSync(join(out, '_SUCCESS'))).toBe(true);
+  });
+});
+
+// New-user review 7 #17: without sbatch on PATH the run said "error: sbatch failed: " and nothing after it.
+describe('a Slurm run where sbatch is not on PATH', () => {
+  it('says sbatch is not found on PATH', async () => {
+    const dir = await tempDir();
+    const out = join(dir, 'out');
+    const r = await runCli(['run', join(ROOT, 'rules/recipes/sample.yaml'), '-o', out, '-q', '--executor', 'slurm'], { timeoutMs: 60_000, env: { PATH: dirname(process.execPath) } });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/sbatch not found on PATH \(is Slurm installed/);
+    expect(r.stderr).not.toMatch(/sbatch failed: \n/);
   });
 });

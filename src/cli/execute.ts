@@ -1,3 +1,4 @@
+import { table } from '../core/own.js';
 import { showPath } from '../core/fsname.js';
 import { resolve } from 'node:path';
 import { rm } from 'node:fs/promises';
@@ -70,11 +71,11 @@ const FORMATS: readonly InputFormat[] = INPUT_FORMATS;
 export { RUN_FILES, writeAtomic };
 
 /** What to try when every record was rejected for one reason. */
-const HINTS: Record<string, string> = {
+const HINTS: Record<string, string> = table({
   'convert/convert:unknown_format': "records must be Alpaca, ShareGPT, OpenAI messages, XTuner conversation or text; map other field names first with 'corpus-clean repair --schema NAME' (or a schema file of your own)",
   'tokenize/no_text': "tokenize reads pretraining text (text/content) or chat records as OpenAI messages or XTuner conversation; run 'corpus-clean convert' first for ShareGPT or Alpaca records (and 'corpus-clean repair --schema NAME' for other field names)",
   'tokenize/bad_messages': "chat records must be OpenAI messages or XTuner conversation; run 'corpus-clean convert' first for ShareGPT or Alpaca records",
-};
+});
 
 /** Where a command's messages go, one line each: stderr, or a library caller's list (`runRecipe({quiet: true})`). */
 export type Say = (line: string) => void;
@@ -413,13 +414,13 @@ async function finishClosed(f: Finished): Promise<number> {
 const SFT_KEYS = new Set(['instruction', 'output', 'conversations', 'conversation', 'messages', 'prompt', 'response', 'chosen', 'rejected', 'query']);
 
 /** The fields that tell each convert input format (detectFormat), for a note that names one. */
-const FORMAT_KEYS: Record<string, string> = {
+const FORMAT_KEYS: Record<string, string> = table({
   alpaca: 'instruction, output',
   sharegpt: 'conversations',
   openai: 'messages',
   xtuner: 'conversation',
   text: 'text or content',
-};
+});
 
 /**
  * `convert --from X` over records of another format: the reader of X rejects them

@@ -1,3 +1,4 @@
+import { table } from '../core/own.js';
 import type { StageFactory } from '../core/registry.js';
 import type { Command } from './command.js';
 
@@ -6,7 +7,7 @@ import type { Command } from './command.js';
  * module and not every stage, model and command (start-up of a short run). Checked against
  * `builtinStages` by test/cli/startup.test.ts; a name missing here only takes the slower path.
  */
-export const STAGE_MODULES: Readonly<Record<string, () => Promise<StageFactory>>> = {
+export const STAGE_MODULES: Readonly<Record<string, () => Promise<StageFactory>>> = table({
   extract: async () => (await import('../stages/extract/extract.js')).extractStage,
   normalize: async () => (await import('../stages/normalize/normalize.js')).normalizeStage,
   repair: async () => (await import('../stages/repair/repair.js')).repairStage,
@@ -19,7 +20,7 @@ export const STAGE_MODULES: Readonly<Record<string, () => Promise<StageFactory>>
   paragraphs: async () => (await import('../stages/paragraphs/paragraphs.js')).paragraphsStage,
   dedup: async () => (await import('../stages/dedup/dedup.js')).dedup,
   tokenize: async () => (await import('../export/tokenize-stage.js')).tokenize,
-};
+});
 
 /** The command of one built-in stage, loading only its module; undefined for other names. */
 export async function stageOnly(name: string): Promise<Command | undefined> {

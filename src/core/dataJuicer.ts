@@ -1,3 +1,4 @@
+import { table } from './own.js';
 /**
  * A Data-Juicer config given as a recipe (`project_name`, `dataset_path`, `export_path`, `np`,
  * `process:`): the recipe is "Data-Juicer style", so say how its keys and the usual op names map
@@ -5,17 +6,17 @@
  */
 
 /** Top-level keys of a Data-Juicer config, and where each goes here. */
-const TOP: Record<string, string> = {
+const TOP: Record<string, string> = table({
   project_name: 'name:',
   dataset_path: 'input: (files, folders or globs; a list)',
   export_path: "the output folder: 'corpus-clean run RECIPE -o DIR' (default out/<name>/)",
   np: 'executor: {workers: N} (or --workers N)',
   text_keys: 'text_field: (a name, or a list tried in order)',
   process: 'stages: (a list of {stage: options})',
-};
+});
 
 /** Data-Juicer ops with a counterpart here (thresholds are set per rule, e.g. quality's set:). */
-const OPS: Record<string, string> = {
+const OPS: Record<string, string> = table({
   language_id_score_filter: 'langid {keep: [en], min_score: 0.8}',
   document_deduplicator: 'dedup {method: exact}',
   document_minhash_deduplicator: 'dedup {method: minhash}',
@@ -38,7 +39,7 @@ const OPS: Record<string, string> = {
   average_line_length_filter: 'quality',
   maximum_line_length_filter: 'quality',
   remove_repeat_sentences_mapper: 'paragraphs (repeated paragraphs and lines across the corpus)',
-};
+});
 
 /** The op's counterpart here, or undefined. */
 export function dataJuicerOp(name: string): string | undefined {

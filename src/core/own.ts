@@ -20,3 +20,13 @@ export function hasOwn(obj: object, key: string): boolean {
 export function addCount(map: Record<string, number>, key: string, by: number): void {
   setOwn(map, key, (hasOwn(map, key) ? map[key] : 0) + by);
 }
+
+/**
+ * A lookup table keyed by names that come from data (roles, entity names, charsets, language
+ * codes): an object without a prototype, so `t['constructor']` or `t['toString']` is undefined
+ * rather than Object.prototype's member (hostile review 6 F20: a role 'toString' crashed export;
+ * `&toString;` became the text of a function in normalize).
+ */
+export function table<T>(entries: Record<string, T>): Readonly<Record<string, T>> {
+  return Object.assign(Object.create(null) as Record<string, T>, entries);
+}

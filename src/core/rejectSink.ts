@@ -1,3 +1,4 @@
+import { table } from './own.js';
 import type { ClosableRejectSink } from './pipeline.js';
 import type { Reject } from './stage.js';
 import type { Threshold } from './stats.js';
@@ -9,12 +10,12 @@ export type RejectAttrs = 'failing' | 'all';
  * The `attrs` a stage writes about its own decision, kept whole in its rejects when only the
  * failing rule's signals are kept (they are small: a count, a ratio, the list that matched).
  */
-const OWN_ATTRS: Record<string, readonly string[]> = {
+const OWN_ATTRS: Record<string, readonly string[]> = table({
   langid: ['lang', 'lang_score'],
   'flagged-words': ['flagged_words'],
   pii: ['pii'],
   'url-filter': ['url_filter'],
-};
+});
 
 /**
  * The reject as written when only the failing rule's signals are kept: the record, stage,

@@ -1,3 +1,4 @@
+import { table } from '../core/own.js';
 /**
  * The plan of a run: what `corpus-clean run` decides before any record is read, written to
  * `_plan.json` so that workers, Slurm array tasks and a rerun all work from the same plan.
@@ -379,12 +380,12 @@ function brief(v: unknown): string {
 }
 
 /** How a user sets each run setting (flag, or recipe key where no flag sets it). */
-const SETTING_NAMES: Record<string, string> = {
+const SETTING_NAMES: Record<string, string> = table({
   format: '--format', txtMode: '--txt-mode', wrapArrays: '--wrap-arrays', textField: '--text-field', requireText: 'require_text',
   shardRecords: '--shard-records', shardBytes: '--shard-size', compression: '--compress', stripAttrs: '--strip-attrs',
   maxRejectRate: '--max-reject-rate', profile: 'profile', allowEmpty: '--allow-empty', rejectAttrs: '--rejects-attrs',
   rejectsSample: '--rejects-sample', rejectsCompression: '--rejects-compress', limit: '--limit', outputFormat: '--output-format', rowGroupSize: '--row-group-size',
-};
+});
 
 /**
  * What differs between two plans that `planKey` tells apart, for the message refusing to resume:

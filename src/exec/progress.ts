@@ -1,3 +1,4 @@
+import { table } from '../core/own.js';
 /**
  * The progress line of a run on a terminal: one line per phase, rewritten at most twice a
  * second, and left on screen when the phase ends. Silent when stderr is not a terminal or with
@@ -24,11 +25,11 @@ function globalWork(s: RecipeStage, when: 'collect' | 'apply'): string {
 }
 
 /** What the steps of the built-in global stages do, by step name. */
-const STEPS: Record<string, string> = {
+const STEPS: Record<string, string> = table({
   partitions: 'finding the copies, one hash partition at a time',
   bands: 'grouping the signatures by band',
   cluster: 'clustering the near-duplicates',
-};
+});
 
 /**
  * What phase `p` of a plan does, in words: for the tasks of a segment, reading (the first),

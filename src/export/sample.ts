@@ -1,3 +1,4 @@
+import { table } from '../core/own.js';
 import type { JsonObject } from '../core/doc.js';
 import { textFieldOf, type TextField } from '../core/doc.js';
 import type { SentencePieceTokenizer } from '../tokenize/tokenizer.js';
@@ -76,7 +77,7 @@ export function chatTools(record: JsonObject): unknown[] | null {
  * The roles of the InternLM2 chat template, and the names other formats give them: OpenAI's
  * `tool`/`function` results are InternLM2's `environment`; ShareGPT's `human`/`gpt`.
  */
-const INTERNLM2_ROLE: Readonly<Record<string, string>> = {
+const INTERNLM2_ROLE: Readonly<Record<string, string>> = table({
   system: 'system',
   user: 'user',
   assistant: 'assistant',
@@ -85,7 +86,7 @@ const INTERNLM2_ROLE: Readonly<Record<string, string>> = {
   function: 'environment',
   human: 'user',
   gpt: 'assistant',
-};
+});
 
 /** A message with its role as the InternLM2 template names it; other roles are `bad_messages`. */
 function toInternLM2Role(m: ChatMessage, i: number): ChatMessage {

@@ -1,9 +1,10 @@
+import { table } from '../core/own.js';
 /**
  * HTML escaping for everything that reaches the report: record text, file names, reasons,
  * keys. The page also carries a Content-Security-Policy with no script source at all, so
  * something that slipped through escaping still could not run or fetch.
  */
-const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+const ENTITIES: Record<string, string> = table({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' });
 
 /** Escape text for an HTML text node or a quoted attribute value. */
 export function esc(value: unknown): string {

@@ -1,3 +1,4 @@
+import { table } from '../core/own.js';
 import type { FileStats, StageStats } from '../core/stats.js';
 import { showPath } from '../core/fsname.js';
 import { sketchCount } from '../core/sketch.js';
@@ -104,10 +105,10 @@ function languageSection(d: RunData): string {
 }
 
 /** What a stage's histograms count, when it is not every record. */
-const SIGNAL_NOTES: Record<string, string> = {
+const SIGNAL_NOTES: Record<string, string> = table({
   'flagged-words': 'Records with at least one hit (the others have ratio and count 0), by the language the stage judged them in: ratio is the share of non-space characters covered by hits (zh) or hits per word (en). A record whose hits are all topic terms (强奸, 色情, rape ...: news names them) is kept whatever its ratio, so green can stand past a threshold.',
   pii: 'Records with at least one finding: findings per record, all kinds together (found) and per kind.',
-};
+});
 
 /** url-filter has no number to plot: its decisions, by list. */
 export function urlFilterChart(d: RunData, st: StageStats, i: number): string {

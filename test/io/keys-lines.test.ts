@@ -7,7 +7,7 @@ import { stringifyDeep } from '../../src/io/json.js';
 import { LineSplitter } from '../../src/io/lines.js';
 import { parquetToJson } from '../../src/io/readers/parquet.js';
 import { charsetOfContentType } from '../../src/stages/extract/charset.js';
-import { runCli, tempDir } from '../helpers/run.js';
+import { runCli, tempDir, TOKENIZER_MODEL } from '../helpers/run.js';
 
 // Issue #10, the second round: field names that are JavaScript's own (J5), CR-only line ends
 // (J8), a deep element in a JSON array (J10), odd inputs (FIFO; non-UTF-8 names: fsnames.test.ts) and
@@ -22,6 +22,34 @@ function split(text: Buffer, chunk: number): string[] {
 }
 
 describe('record keys named like JavaScript internals (J5)', () => {
+  it('fields named after Object.prototype members go through Parquet and back (hostile review 6 F17, F18)', async () => {
+    const dir = await tempDir();
+    const names = ['constructor', 'toString', 'valueOf', 'hasOwnProperty', 'isPrototypeOf', 'propertyIsEnumerable', 'toLocaleString', '__proto__', '__defineGetter__', '__lookupGetter__'];
+    const first = `{"text":"b",${names.map((n, i) => `"${n}":"v${i}"`).join(',')}}`;
+    await writeFile(join(dir, 'k.jsonl'), `${first}\n{"text":"c"}\n`);
+    const w = await runCli(['cat', 'k.jsonl', '-o', 'k.parquet'], { cwd: dir });
+    expect(w.code, w.stderr).toBe(0);
+    const r = await runCli(['cat', 'k.parquet'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const back = r.stdout.trim().split('\n');
+    expect(back[0]).toBe(first);
+    expect(JSON.parse(back[1])).toEqual(JSON.parse(`{"text":"c",${names.map((n) => `"${n}":null`).join(',')}}`));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('names from data that are Object.prototype members are no table entries: roles, ShareGPT from, HTML entities (hostile review 6 F20, F21)', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'chat.jsonl'), ['{"messages":[{"role":"user","content":"hi"},{"role":"assistant","content":"ok"}]}', '{"messages":[{"role":"user","content":"hi"},{"role":"toString","content":"x"}]}', '{"messages":[{"role":"user","content":"hi"},{"role":"__proto__","content":"x"}]}'].join('\n') + '\n');
+    const t = await runCli(['tokenize', 'chat.jsonl', '--tokenizer', TOKENIZER_MODEL, '-o', 't.jsonl', '--max-reject-rate', '1'], { cwd: dir });
+    expect(t.code, t.stderr).toBe(0);
+    expect(t.stderr).toContain('read 3 = written 1 + rejected 2 [tokenize/bad_messages 2]');
+    const c = await runCli(['convert', '-o', 'c.jsonl'], { cwd: dir, input: '{"conversations":[{"from":"human","value":"hi"},{"from":"constructor","value":"x"}]}\n{"conversations":[{"from":"human","value":"hi"},{"from":"gpt","value":"ok"}]}\n' });
+    expect(c.stderr).toContain('read 2 = written 1 + rejected 1 [convert/convert:unknown_role 1]');
+    const n = await runCli(['normalize', '--entities'], { cwd: dir, input: '{"text":"a &constructor; b &toString; c &amp; d"}\n' });
+    expect(JSON.parse(n.stdout).text).toBe('a &constructor; b &toString; c & d');
+    await rm(dir, { recursive: true, force: true });
+  });
+
   it('setOwn and addCount keep __proto__ and constructor as plain fields, and pollute nothing', () => {
     const o: Record<string, unknown> = {};
     setOwn(o, '__proto__', { polluted: 1 });

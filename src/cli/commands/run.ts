@@ -1,3 +1,4 @@
+import { table } from '../../core/own.js';
 import type { RunStats } from '../../core/stats.js';
 import type { SkippedInput } from '../../io/inputs.js';
 import { writeStdoutSync } from '../../io/stdout.js';
@@ -64,7 +65,7 @@ const EXEC_FLAGS: Flag[] = [
 const NOT_FOR_RUN = ['output', 'rejects', 'stats'];
 
 /** Where `run`'s defaults differ from a stage command's: they come from the recipe. */
-const RUN_HELP: Record<string, string> = {
+const RUN_HELP: Record<string, string> = table({
   'shard-size': "start a new shard after SIZE uncompressed bytes, e.g. 256MB (default: the recipe's output: shard_size, else one shard per task)",
   'shard-records': "start a new shard after N records (default: the recipe's output: shard_records)",
   compress: "compression of the shards: none|gzip|zstd for JSONL (default: the recipe's output: compression, else gzip); none|snappy|gzip|zstd|brotli for Parquet (default: the recipe's output: compression, also under --output-format parquet, when it is a Parquet codec, else snappy)",
@@ -78,7 +79,7 @@ const RUN_HELP: Record<string, string> = {
   'keep-attrs': 'keep the stage signals even when convert runs',
   overwrite: 'replace a finished run, or an unfinished run of another recipe, in the output folder (default: refuse)',
   limit: 'read only the first N records of the inputs in input order (every record counts: good, bad or blank): the plan keeps the tasks holding them, counted when it is made, and the last stops after its share, so any number of workers gives the same output; part of the plan (another N is another run); the accounting says it stopped (default: all)',
-};
+});
 
 const RUN_FLAGS: Flag[] = [
   { name: 'input', short: 'i', type: 'string', multiple: true, arg: 'PATH', help: 'input file, folder or glob (repeatable; the words right after it are inputs too: -i data/*.jsonl); replaces the recipe\'s input' },

@@ -1,3 +1,4 @@
+import { table } from '../../core/own.js';
 import { charsetOfNonUtf8 } from '../../stages/extract/charset.js';
 
 /** Bytes of an `invalid_utf8` record looked at to name its charset (enough for a few hundred characters). */
@@ -16,7 +17,7 @@ export function charsetOfReject(rawBase64: string): string {
 }
 
 /** What a charset is, and its name for `iconv -f`. */
-const CHARSETS: Record<string, [string, string]> = {
+const CHARSETS: Record<string, [string, string]> = table({
   gb18030: ['GB18030 (Chinese: GBK, GB2312)', 'GB18030'],
   gbk: ['GBK (Chinese)', 'GB18030'],
   big5: ['Big5 (Traditional Chinese)', 'BIG5'],
@@ -25,7 +26,7 @@ const CHARSETS: Record<string, [string, string]> = {
   'euc-kr': ['EUC-KR (Korean)', 'EUC-KR'],
   'windows-1252': ['windows-1252 (Latin-1, Western European)', 'WINDOWS-1252'],
   'windows-1251': ['windows-1251 (Cyrillic)', 'WINDOWS-1251'],
-};
+});
 
 /** How a charset is named to a person, and to `iconv -f`. */
 export function charsetNames(charset: string): { label: string; iconv: string } {

@@ -371,7 +371,24 @@ export async function* readParquet(path: string, events: ReadEvents, s: ReadSett
       fh = await open(fsPath(path), 'r');
       file = fileBuffer(fh, (await fh.stat()).size);
     }
-    const { parquetMetadataAsync, parquetReadObjects } = await import('hyparquet');
+    const { parquetMetadataAsync, parquetRead, parquetSchema } = await import('hyparquet');
+    // Rows as arrays, made into records here with setOwn: hyparquet's objects assign by name,
+    // and a column named `__proto__` was lost (hostile review 6 F18).
+    const readRows = (group: AsyncBuffer, meta: FileMetaData, rowStart: number, rowEnd: number): Promise<Record<string, unknown>[]> => {
+      const names = parquetSchema(meta).children.map((c) => c.element.name);
+      return new Promise((resolve, reject) => {
+        parquetRead({ file: group, metadata: meta, compressors: decompressors, parsers: PARQUET_PARSERS, rowStart, rowEnd, columns: names, rowFormat: 'array', onComplete: (rows) => {
+          const out = new Array<Record<string, unknown>>(rows.length);
+          for (let i = 0; i < rows.length; i++) {
+            const row = rows[i] as unknown[];
+            const o: Record<string, unknown> = {};
+            for (let k = 0; k < names.length; k++) setOwn(o, names[k], row[k]);
+            out[i] = o;
+          }
+          resolve(out);
+        } }).catch(reject);
+      });
+    };
     const { parquetHeader } = await import('hyparquet/src/column.js');
     const decompressors = await parquetDecompressors();
     let metadata: FileMetaData;
@@ -410,7 +427,7 @@ export async function* readParquet(path: string, events: ReadEvents, s: ReadSett
       let rows: Record<string, unknown>[];
       try {
         const group = s.parquetPageChecks === false ? file : await verifiedGroup(file, rg, parquetHeader);
-        rows = await parquetReadObjects({ file: group, metadata, compressors: decompressors, parsers: PARQUET_PARSERS, rowStart: start, rowEnd: end });
+        rows = await readRows(group, metadata, start, end);
       } catch (e) {
         rethrowIoFailure(e);
         // Every row the footer promises is counted as read and as rejected: a lost row group of

@@ -1,3 +1,4 @@
+import { hasOwn } from '../../core/own.js';
 import { closeSync, createReadStream, openSync, writeSync } from 'node:fs';
 import { rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -232,7 +233,9 @@ export class ParquetShardWriter implements DocSink {
     const numbers = rows.map((r) => exactNumbers(r));
     const columnData = this.columns().map((c) => {
       const data = new Array<unknown>(rows.length);
-      for (let i = 0; i < rows.length; i++) data[i] = columnValue(c, rows[i][c.name], numbers[i]);
+      // Own fields only: a record without a column named `constructor` or `toString` would read
+      // Object.prototype's member (hostile review 6 F17: the whole output failed).
+      for (let i = 0; i < rows.length; i++) data[i] = columnValue(c, hasOwn(rows[i], c.name) ? rows[i][c.name] : undefined, numbers[i]);
       return { name: c.name, data };
     });
     const before = this.file.pw.row_groups.length;

@@ -1,3 +1,4 @@
+import { table } from '../../core/own.js';
 /** Roles of the neutral conversation model every input format is read into. */
 export type Role = 'system' | 'user' | 'assistant' | 'tool';
 
@@ -41,14 +42,14 @@ export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
  * themselves (`function_call`, `tool_call`, ShareGPT style) are read as assistant messages with
  * `toolCalls` (see `CALL_ROLES`).
  */
-export const ROLE_NAMES: Readonly<Record<string, Role>> = {
+export const ROLE_NAMES: Readonly<Record<string, Role>> = table({
   user: 'user', human: 'user', prompter: 'user', question: 'user', usr: 'user',
   assistant: 'assistant', gpt: 'assistant', chatgpt: 'assistant', bot: 'assistant', model: 'assistant',
   ai: 'assistant', bard: 'assistant', bing: 'assistant', claude: 'assistant', answer: 'assistant',
   system: 'system', developer: 'system',
   tool: 'tool', function: 'tool', function_call: 'assistant', observation: 'tool', tool_call: 'assistant',
   tool_response: 'tool', ipython: 'tool', environment: 'tool', plugin: 'tool', interpreter: 'tool',
-};
+});
 
 /** ShareGPT role names whose value is a tool call (JSON `{name, arguments}` or a list of them). */
 export const CALL_ROLES: ReadonlySet<string> = new Set(['function_call', 'tool_call']);

@@ -1,3 +1,4 @@
+import { table } from '../../core/own.js';
 import { createRequire } from 'node:module';
 import type { Readability as ReadabilityClass } from '@mozilla/readability';
 import type { parseHTML as ParseHTML } from 'linkedom';
@@ -53,7 +54,7 @@ const NOT_TEXT_TAGS = ['script', 'style', 'noscript', 'template', 'svg', 'nav', 
 const opener = (tags: readonly string[]): RegExp => new RegExp(`<(${tags.join('|')})\\b|<!--`, 'gi');
 const NOT_TEXT = opener(NOT_TEXT_TAGS);
 const NOT_TEXT_OR_HEADER = opener([...NOT_TEXT_TAGS, 'header']);
-const CLOSERS: Record<string, RegExp> = Object.fromEntries([...NOT_TEXT_TAGS, 'header'].map((t) => [t, new RegExp(`</${t}\\s*>`, 'gi')]));
+const CLOSERS: Record<string, RegExp> = table(Object.fromEntries([...NOT_TEXT_TAGS, 'header'].map((t) => [t, new RegExp(`</${t}\\s*>`, 'gi')])));
 CLOSERS['!--'] = /-->/g;
 
 /**
@@ -128,7 +129,7 @@ function weight(s: string): number {
   return n;
 }
 
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' };
+const ENTITIES: Record<string, string> = table({ amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ' });
 function titleOf(html: string): string {
   // Only the first <title>, found with linear scans (no lazy regex over the page).
   const o = TITLE_OPEN.exec(html);

@@ -1,3 +1,4 @@
+import { table } from '../../core/own.js';
 import type { LangIdBackend, LangResult } from './backend.js';
 import { UND } from './backend.js';
 import type { Cld2Result } from './cld2.js';
@@ -20,7 +21,7 @@ export const FASTTEXT_SURE = 0.9;
 export const FASTTEXT_CHARS = 300;
 
 /** lid.176 labels that name a macrolanguage CLD2 splits: read as the member CLD2 would say. */
-const FT_AS_CLD2: Readonly<Record<string, string>> = { sh: 'hr' };
+const FT_AS_CLD2: Readonly<Record<string, string>> = table({ sh: 'hr' });
 
 /**
  * The default backend: CLD2 on the text, and fastText lid.176 on its first 300 characters

@@ -1,10 +1,11 @@
+import { table } from '../../core/own.js';
 /**
  * Language codes: every backend's labels are turned into ISO 639-1 where the language has a
  * 639-1 code, and kept as ISO 639-3 (or the model's own code) where it has none.
  */
 
 /** ISO 639-3 (the 639-2/T code where both exist) of each ISO 639-1 code, in 639-1 order. */
-const ISO1_TO_ISO3: Readonly<Record<string, string>> = {
+const ISO1_TO_ISO3: Readonly<Record<string, string>> = table({
   aa: 'aar', ab: 'abk', ae: 'ave', af: 'afr', ak: 'aka', am: 'amh', an: 'arg', ar: 'ara', as: 'asm',
   av: 'ava', ay: 'aym', az: 'aze', ba: 'bak', be: 'bel', bg: 'bul', bi: 'bis', bm: 'bam', bn: 'ben',
   bo: 'bod', br: 'bre', bs: 'bos', ca: 'cat', ce: 'che', ch: 'cha', co: 'cos', cr: 'cre', cs: 'ces',
@@ -26,29 +27,29 @@ const ISO1_TO_ISO3: Readonly<Record<string, string>> = {
   tn: 'tsn', to: 'ton', tr: 'tur', ts: 'tso', tt: 'tat', tw: 'twi', ty: 'tah', ug: 'uig', uk: 'ukr',
   ur: 'urd', uz: 'uzb', ve: 'ven', vi: 'vie', vo: 'vol', wa: 'wln', wo: 'wol', xh: 'xho', yi: 'yid',
   yo: 'yor', za: 'zha', zh: 'zho', zu: 'zul',
-};
+});
 
 /** ISO 639-2/B codes that differ from 639-2/T, so `--keep chi,ger` works too. */
-const ISO2B: Readonly<Record<string, string>> = {
+const ISO2B: Readonly<Record<string, string>> = table({
   alb: 'sq', arm: 'hy', baq: 'eu', bur: 'my', chi: 'zh', cze: 'cs', dut: 'nl', fre: 'fr', geo: 'ka',
   ger: 'de', gre: 'el', ice: 'is', mac: 'mk', mao: 'mi', may: 'ms', per: 'fa', rum: 'ro', slo: 'sk',
   tib: 'bo', wel: 'cy',
-};
+});
 
 /**
  * Individual languages (ISO 639-3) that franc reports for the usual member of a macrolanguage,
  * mapped to the macrolanguage's 639-1 code: franc says `cmn` where everyone (and lid.176) says
  * `zh`. Members that have a 639-1 code of their own (`nob` → `nb`, `ind` → `id`) are not here.
  */
-const MEMBER_TO_ISO1: Readonly<Record<string, string>> = {
+const MEMBER_TO_ISO1: Readonly<Record<string, string>> = table({
   cmn: 'zh', arb: 'ar', pes: 'fa', prs: 'fa', zlm: 'ms', zsm: 'ms', ekk: 'et', lvs: 'lv', als: 'sq',
   azj: 'az', khk: 'mn', swh: 'sw', uzn: 'uz', npi: 'ne', ory: 'or', pbu: 'ps', pbt: 'ps', quy: 'qu',
   quz: 'qu', qug: 'qu', plt: 'mg', ydd: 'yi', gaz: 'om', kmr: 'ku', knc: 'kr', fuf: 'ff', fuv: 'ff',
   gug: 'gn', ayr: 'ay', koi: 'kv',
-};
+});
 
 const ISO3_TO_ISO1: Readonly<Record<string, string>> = (() => {
-  const m: Record<string, string> = {};
+  const m: Record<string, string> = Object.create(null) as Record<string, string>;
   for (const [one, three] of Object.entries(ISO1_TO_ISO3)) m[three] = one;
   for (const [b, one] of Object.entries(ISO2B)) m[b] = one;
   for (const [three, one] of Object.entries(MEMBER_TO_ISO1)) m[three] = one;
@@ -78,7 +79,7 @@ export function iso1To3(code: string): string | undefined {
  * Everything else in lid.176 is already 639-1 or 639-3 (or a Wikipedia code with no ISO
  * equivalent, such as `eml`, kept as is).
  */
-const FASTTEXT_FIXES: Readonly<Record<string, string>> = { als: 'gsw', no: 'nb' };
+const FASTTEXT_FIXES: Readonly<Record<string, string>> = table({ als: 'gsw', no: 'nb' });
 
 /** The code this project reports for a lid.176 label (without `__label__`). */
 export function fromFastTextLabel(label: string): string {
@@ -95,7 +96,7 @@ export function fromFrancCode(code: string): string {
  * Norwegian codes, and its own code for Chinese in Traditional script (the script is a separate
  * signal here, `attrs.lang_script`).
  */
-const CLD2_FIXES: Readonly<Record<string, string>> = { iw: 'he', jw: 'jv', no: 'nb', 'zh-Hant': 'zh' };
+const CLD2_FIXES: Readonly<Record<string, string>> = table({ iw: 'he', jw: 'jv', no: 'nb', 'zh-Hant': 'zh' });
 
 /** The code this project reports for a CLD2 code. */
 export function fromCld2Code(code: string): string {
@@ -110,10 +111,10 @@ export function fromCld2Code(code: string): string {
 export const CHINESE_VARIETIES: ReadonlySet<string> = new Set(['zh', 'yue', 'wuu', 'gan', 'hak', 'nan', 'cdo', 'hsn', 'cjy', 'lzh', 'cmn']);
 
 /** Macrolanguages and the codes a non-strict `keep` list lets them match. */
-const MACRO_MEMBERS: Readonly<Record<string, readonly string[]>> = {
+const MACRO_MEMBERS: Readonly<Record<string, readonly string[]>> = table({
   zh: [...CHINESE_VARIETIES],
   no: ['nb', 'nn'],
-};
+});
 
 /** `keep` codes widened by their macrolanguage members (`zh` → zh, yue, wuu, ...; `no` → nb, nn). */
 export function widenKeep(codes: Iterable<string>): Set<string> {

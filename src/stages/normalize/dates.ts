@@ -1,13 +1,14 @@
+import { table } from '../../core/own.js';
 /**
  * Dates in common written forms rewritten to ISO 8601. Only unambiguous forms are rewritten:
  * `05/06/2018` (day and month both ≤ 12) is left alone and reported as ambiguous.
  */
 
-const MONTHS: Readonly<Record<string, number>> = {
+const MONTHS: Readonly<Record<string, number>> = table({
   jan: 1, january: 1, feb: 2, february: 2, mar: 3, march: 3, apr: 4, april: 4, may: 5, jun: 6, june: 6,
   jul: 7, july: 7, aug: 8, august: 8, sep: 9, sept: 9, september: 9, oct: 10, october: 10,
   nov: 11, november: 11, dec: 12, december: 12,
-};
+});
 
 const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
 

@@ -1,3 +1,4 @@
+import { table } from '../../core/own.js';
 import { cp1252Char } from './cp1252.js';
 
 /**
@@ -5,7 +6,7 @@ import { cp1252Char } from './cp1252.js';
  * practice (markup escapes, spaces, quotes and dashes, common symbols, Latin-1 letters), not the
  * full HTML5 list of 2,000+. An unknown name is left as it is.
  */
-export const NAMED_ENTITIES: Readonly<Record<string, string>> = {
+export const NAMED_ENTITIES: Readonly<Record<string, string>> = table({
   amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0', ensp: '\u2002', emsp: '\u2003',
   thinsp: '\u2009', shy: '\u00ad', zwsp: '\u200b', zwnj: '\u200c', zwj: '\u200d',
   lsquo: '\u2018', rsquo: '\u2019', sbquo: '\u201a', ldquo: '\u201c', rdquo: '\u201d', bdquo: '\u201e',
@@ -28,7 +29,7 @@ export const NAMED_ENTITIES: Readonly<Record<string, string>> = {
   OElig: 'Œ', oelig: 'œ', Scaron: 'Š', scaron: 'š', Yuml: 'Ÿ', fnof: 'ƒ', circ: 'ˆ', tilde: '˜',
   alpha: 'α', beta: 'β', gamma: 'γ', delta: 'δ', epsilon: 'ε', lambda: 'λ', mu: 'μ', pi: 'π', sigma: 'σ', omega: 'ω',
   Alpha: 'Α', Beta: 'Β', Gamma: 'Γ', Delta: 'Δ', Sigma: 'Σ', Omega: 'Ω',
-};
+});
 
 const ENTITY = /&(?:#([0-9]{1,7})|#[xX]([0-9a-fA-F]{1,6})|([A-Za-z][A-Za-z0-9]{1,7}));/g;
 

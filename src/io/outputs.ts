@@ -310,7 +310,7 @@ export function checkOutputText(path: string, flag: string): void {
  * An output inside a folder named as input would be read as input by the next command over that
  * folder (its records twice), as an input inside the output folder is refused (`clash`).
  */
-async function checkInsideInputFolder(output: string, roots: readonly string[]): Promise<void> {
+export async function checkInsideInputFolder(output: string, roots: readonly string[], flag = '--output'): Promise<void> {
   const out = await real(nameFromText(output));
   const outUp = await ancestorIds(nameFromText(output));
   for (const root of roots) {
@@ -318,7 +318,7 @@ async function checkInsideInputFolder(output: string, roots: readonly string[]):
     const st = await stat(root).catch(() => null);
     if (st === null || !st.isDirectory()) continue;
     const r = await real(root);
-    if (within(out, r) || outUp.has(`${st.dev}:${st.ino}`)) throw new UsageError(`--output '${showPath(output)}' lies inside the input folder '${showPath(root)}': the next read of that folder would take the output as input too; write outside it`);
+    if (within(out, r) || outUp.has(`${st.dev}:${st.ino}`)) throw new UsageError(`${flag} '${showPath(output)}' lies inside the input folder '${showPath(root)}': the next read of that folder would take the output as input too; write outside it`);
   }
 }
 

@@ -28,6 +28,14 @@ describe('corpus-clean dedup-disk', () => {
     expect((await runCli(['dedup-disk', join(ROOT, 'fixtures/dedup')])).stderr).toMatch(/--work DIR is required/);
     const r = await runCli(['dedup-disk', '--work', dir], { input: '{"text":"x"}\n' });
     expect(r.code).toBe(2);
+    // A work folder inside an input folder: refused before anything is written (hostile review 6 F8).
+    const { mkdir, writeFile, readdir } = await import('node:fs/promises');
+    await mkdir(join(dir, 'in'));
+    await writeFile(join(dir, 'in/a.jsonl'), '{"text":"x"}\n');
+    const inside = await runCli(['dedup-disk', 'in', '--work', 'in/w', '-o', 'o.jsonl'], { cwd: dir });
+    expect(inside.code, inside.stderr).toBe(2);
+    expect(inside.stderr).toContain("--work 'in/w' lies inside the input folder 'in'");
+    expect(await readdir(join(dir, 'in'))).toEqual(['a.jsonl']);
   });
 });
 

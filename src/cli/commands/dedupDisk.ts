@@ -2,7 +2,7 @@ import { writeStdoutSync } from '../../io/stdout.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Stage } from '../../core/stage.js';
-import { LOCK_NAME, lockOutput } from '../../io/outputs.js';
+import { checkInsideInputFolder, LOCK_NAME, lockOutput } from '../../io/outputs.js';
 import { readdir, rm, rmdir, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { UsageError } from '../../core/errors.js';
@@ -124,6 +124,9 @@ async function onWorkers(work: string, options: Record<string, unknown>, job: Jo
   const phases = planPhases([stage], tasks.length);
   phases.phases = phases.phases.filter((ph) => !(ph.kind === 'tasks' && ph.segment === 1));
   const plan: Plan = { version: PLAN_VERSION, name: 'dedup-disk', stages: [{ stage: 'dedup', options: { ...options, method: 'minhash' } }], settings, inputs: prepared.files, tasks, taskSize, ...phases };
+  // A work folder inside an input folder would be read as input by the rerun that resumes it
+  // (hostile review 6 F8: an interrupted command could then not be resumed).
+  await checkInsideInputFolder(work, job.inputs, '--work');
   const existing = (await readdir(work).catch(() => [] as string[])).filter((n) => n !== LOCK_NAME);
   if (existing.length > 0 && !existsSync(planPath(work))) throw new UsageError(`work folder '${showPath(work)}' is not empty; give a new one`);
   await makeDir(work, 'work folder');

@@ -103,22 +103,144 @@ export function stringifyDeep(value: unknown, limit = Infinity): string {
   return out.join('');
 }
 
-/** A number JSON.parse could not hold exactly: an integer beyond 2^53, an overflow to Infinity, or -0. */
+/**
+ * A parsed number whose value alone shows that JSON.parse may have changed it: an integer beyond
+ * 2^53, an overflow to Infinity, or -0 (written back as `0`). The other changes (an underflow,
+ * digits beyond a double's) only show in the text: see `inexactToken`.
+ */
 function unsafeNumber(v: number): boolean {
   return Number.isInteger(v) ? !Number.isSafeInteger(v) || Object.is(v, -0) : !Number.isFinite(v);
 }
 
+/**
+ * The decimal value of a number's text (a JSON number token, or what `String(number)` gives), as
+ * its significant digits with the leading and trailing zeros cut and the power of ten of the
+ * first one, written `digits@power`, or `0` for zero. Two texts give the same key exactly when
+ * they write the same decimal value (`0.1e1`, `1.0` and `1` all give `1@0`).
+ */
+function decimalKey(t: string): string {
+  let i = t.charCodeAt(0) === 45 ? 1 : 0;
+  const sign = i === 1 ? '-' : '';
+  const e = t.search(/[eE]/);
+  const mantissa = e < 0 ? t.slice(i) : t.slice(i, e);
+  const exp = e < 0 ? 0 : parseInt(t.slice(e + 1), 10);
+  const dot = mantissa.indexOf('.');
+  const intLen = dot < 0 ? mantissa.length : dot;
+  const digits = dot < 0 ? mantissa : mantissa.slice(0, dot) + mantissa.slice(dot + 1);
+  i = 0;
+  while (i < digits.length && digits.charCodeAt(i) === 48) i++;
+  if (i === digits.length) return '0';
+  let j = digits.length;
+  while (digits.charCodeAt(j - 1) === 48) j--;
+  return `${sign}${digits.slice(i, j)}@${intLen - i - 1 + exp}`;
+}
+
+/**
+ * A JSON number token whose value JavaScript cannot hold as written: parsing it gives a double
+ * whose shortest text (`String`, what `JSON.stringify` writes) is another decimal value. That is
+ * an overflow (`1e400`), an underflow to 0 or to a subnormal that differs (`1.5e-400`,
+ * `4.9e-324`), more significant digits than a double holds (`1.0000000000000000001`,
+ * `18446744073709551617`), and `-0` (written back as `0`). A spelling that gives the same value
+ * (`0.1e1`, `1E2`, `1.50`) is not one: a writer may write it as `JSON.stringify` does.
+ */
+export function inexactToken(t: string): boolean {
+  const v = Number(t);
+  if (!Number.isFinite(v) || Object.is(v, -0)) return true;
+  return decimalKey(t) !== decimalKey(String(v));
+}
+
+/**
+ * Whether a JSON text may hold a number token that `inexactToken` finds: a run of 16 or more
+ * digits and dots (a token of at most 15 significant digits within a double's normal range is
+ * held exactly, and one outside it is written with a run of zeros or a 3-digit exponent), or an
+ * exponent of 3 or more digits. A cheap look before a walk over the tokens; most texts have neither.
+ */
+const MAY_BE_INEXACT = /[0-9.]{16}|[eE][+-]?\d{3}/;
+
+/**
+ * Whether a value parsed from `text` must keep its input text for its numbers: one parsing
+ * changed (`unsafeNumber`, `inexactToken`). `shape` is `scanParsed(value)`'s answer, and
+ * `longAfterKey` what `keyColons(text)` saw, for a record (an object: its numbers follow keys or
+ * sit in arrays). Cheap for most records: no look at the text when the value has no number; when
+ * its numbers all follow keys, the token walk only when `keyColons` saw a long one; else (and
+ * without `longAfterKey`: any JSON value) a prefilter before the walk.
+ */
+export function exactNeeded(text: string, shape: Shape, longAfterKey?: boolean): boolean {
+  if (shape.unsafe) return true;
+  if (!shape.numbers) return false;
+  if (longAfterKey === undefined) return inexactNumberIn(text);
+  return (longAfterKey || shape.arrayNumbers) && inexactNumberIn(text);
+}
+
+/** Whether the JSON text `text` holds a number token `inexactToken` finds (strings skipped). */
+export function inexactNumberIn(text: string): boolean {
+  if (!MAY_BE_INEXACT.test(text)) return false;
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === 34) i = stringEnd(text, i) + 1;
+    else if (c === 45 || (c >= 48 && c <= 57)) {
+      const j = tokenEnd(text, i);
+      if (j - i >= 16 || hasLongExponent(text, i, j)) {
+        if (inexactToken(text.slice(i, j))) return true;
+      }
+      i = j;
+    } else i++;
+  }
+  return false;
+}
+
+/** The end of the number token starting at `text[i]`. */
+function tokenEnd(text: string, i: number): number {
+  const n = text.length;
+  let j = i + 1;
+  while (j < n) {
+    const d = text.charCodeAt(j);
+    if ((d >= 48 && d <= 57) || d === 46 || d === 101 || d === 69 || d === 43 || d === 45) j++;
+    else break;
+  }
+  return j;
+}
+
+/** Whether the number token `text[i, j)` has an exponent of 3 or more digits. */
+function hasLongExponent(text: string, i: number, j: number): boolean {
+  for (let k = i; k < j; k++) {
+    const d = text.charCodeAt(k);
+    if (d === 101 || d === 69) {
+      let m = k + 1;
+      if (m < j && (text.charCodeAt(m) === 43 || text.charCodeAt(m) === 45)) m++;
+      return j - m >= 3;
+    }
+  }
+  return false;
+}
+
 /** What `scanParsed` found; one object, filled again by every call. */
-const SHAPE = { unsafe: false, keys: 0 };
+const SHAPE = { unsafe: false, numbers: false, arrayNumbers: false, keys: 0 };
 /** The values `scanParsed` has still to visit: kept between calls, so a record costs no new array. */
 const PENDING: unknown[] = [];
 
+/** What `scanParsed` says of a parsed value. */
+export interface Shape {
+  /** It holds a number whose value shows that parsing changed it (`unsafeNumber`). */
+  readonly unsafe: boolean;
+  /** It holds a number (else its text need not be looked at for `inexactNumberIn`). */
+  readonly numbers: boolean;
+  /** A number is an element of an array (not after a key, where `keyColons` looks at it). */
+  readonly arrayNumbers: boolean;
+  /** Object keys, all levels together. */
+  readonly keys: number;
+}
+
 /**
- * One walk over a parsed value: whether it holds a number parsing changed (see `unsafeNumber`)
- * and how many object keys it has, all levels together. The answer is valid until the next call.
+ * One walk over a parsed value: see `Shape` (`exactNeeded` adds the numbers only the text shows
+ * parsing changed). The answer is valid until the next call.
  */
-export function scanParsed(value: unknown): { readonly unsafe: boolean; readonly keys: number } {
+export function scanParsed(value: unknown): Shape {
   let unsafe = false;
+  let numbers = false;
+  let arrayNumbers = false;
   let keys = 0;
   const stack = PENDING;
   stack.length = 0;
@@ -126,9 +248,14 @@ export function scanParsed(value: unknown): { readonly unsafe: boolean; readonly
   while (stack.length > 0) {
     const v = stack.pop();
     if (typeof v === 'number') {
+      numbers = true;
       if (!unsafe && unsafeNumber(v)) unsafe = true;
     } else if (v !== null && typeof v === 'object') {
-      if (Array.isArray(v)) for (const x of v) stack.push(x);
+      if (Array.isArray(v))
+        for (const x of v) {
+          if (typeof x === 'number') arrayNumbers = true;
+          stack.push(x);
+        }
       else
         for (const k in v) {
           keys++;
@@ -137,24 +264,45 @@ export function scanParsed(value: unknown): { readonly unsafe: boolean; readonly
     }
   }
   SHAPE.unsafe = unsafe;
+  SHAPE.numbers = numbers;
+  SHAPE.arrayNumbers = arrayNumbers;
   SHAPE.keys = keys;
   return SHAPE;
 }
 
 const isSpace = (c: number): boolean => c === 32 || c === 9 || c === 10 || c === 13;
 
+/** Set by `keyColons`: a number token of 16 characters or more, or with a 3-digit exponent, follows one of the colons it counted. */
+export let longNumberAfterKey = false;
+
 /**
  * An upper bound on the keys written in a JSON text: colons whose previous non-space character is
  * a quote. Every key is followed by one, so a text with no more of them than its parsed value has
- * keys cannot repeat a key (`JSON.parse` keeps only the last of a repeated key).
+ * keys cannot repeat a key (`JSON.parse` keeps only the last of a repeated key). On the way it
+ * looks at the value after each: `longNumberAfterKey` says whether one is a number token that
+ * `inexactToken` may find (see `exactNeeded`), so every number that is a member's value is looked
+ * at without another pass over the text.
  */
 export function keyColons(text: string): number {
   let n = 0;
+  let long = false;
+  const end = text.length;
   for (let i = text.indexOf(':'); i >= 0; i = text.indexOf(':', i + 1)) {
     let j = i - 1;
     while (j >= 0 && isSpace(text.charCodeAt(j))) j--;
-    if (j >= 0 && text.charCodeAt(j) === 34) n++;
+    if (j >= 0 && text.charCodeAt(j) === 34) {
+      n++;
+      if (long) continue;
+      let k = i + 1;
+      while (k < end && isSpace(text.charCodeAt(k))) k++;
+      const c = text.charCodeAt(k);
+      if (c === 45 || (c >= 48 && c <= 57)) {
+        const e = tokenEnd(text, k);
+        if (e - k >= 16 || hasLongExponent(text, k, e)) long = true;
+      }
+    }
   }
+  longNumberAfterKey = long;
   return n;
 }
 
@@ -349,14 +497,9 @@ function unsafeNumbersOf(text: string): Map<string, string> {
       stack.pop();
       i++;
     } else if (c === 45 || (c >= 48 && c <= 57)) {
-      let j = i + 1;
-      while (j < n) {
-        const d = text.charCodeAt(j);
-        if ((d >= 48 && d <= 57) || d === 46 || d === 101 || d === 69 || d === 43 || d === 45) j++;
-        else break;
-      }
+      const j = tokenEnd(text, i);
       const token = text.slice(i, j);
-      if (unsafeNumber(Number(token))) out.set(JSON.stringify(here()), token);
+      if (unsafeNumber(Number(token)) || inexactToken(token)) out.set(JSON.stringify(here()), token);
       i = j;
     } else i++;
   }

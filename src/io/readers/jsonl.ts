@@ -3,7 +3,7 @@ import { docAt, makeDoc } from '../../core/doc.js';
 import type { ReadEvents } from '../../core/pipeline.js';
 import { openDecoded } from '../decode.js';
 import { refuseWideBom } from './utf16.js';
-import { compactJson, duplicateKey, keepExact, keyColons, MAX_DEPTH, scanParsed, tooDeep } from '../json.js';
+import { compactJson, duplicateKey, exactNeeded, keepExact, keyColons, longNumberAfterKey, MAX_DEPTH, scanParsed, tooDeep } from '../json.js';
 import { isBlank, LineSplitter, validUtf8 } from '../lines.js';
 import type { ReadSettings } from './options.js';
 import { rawFields, unverifiedReject } from './options.js';
@@ -56,7 +56,8 @@ export function parseRecord(buf: Buffer, start: number, end: number, wrapArrays:
     const key = duplicateKey(text);
     if (key !== null) return new Unfit('duplicate_key', text, { key });
   }
-  if (shape.unsafe) keepExact(value as JsonObject, compact ? compactJson(text) : text);
+  // A number a double cannot hold as written (an underflow, digits beyond a double's, a big integer, 1e400, -0).
+  if (exactNeeded(text, shape, longNumberAfterKey)) keepExact(value as JsonObject, compact ? compactJson(text) : text);
   return value as JsonObject;
 }
 
@@ -97,8 +98,9 @@ export class BlankRuns {
  * `truncated_input`, `unverified` (a line decoded from a damaged `.gz`/`.zst` since its last good
  * check, holdback.ts: never a record). A damaged compressed file keeps the records verified before
  * the damage and is reported through `events.fileError`. A record holding a number JavaScript cannot represent
- * exactly (an integer over 2^53, `1e400`, `-0`) keeps its input line, so a writer gives back its
- * bytes when no stage changed it.
+ * exactly as written (an integer over 2^53, `1e400`, `-0`, `1.5e-400`, `1.0000000000000000001`:
+ * io/json.ts `inexactToken`) keeps its input line, so a writer gives back its bytes when no stage
+ * changed it.
  */
 export async function* readJsonl(
   path: string,

@@ -9,7 +9,7 @@ import { setOwn } from '../../core/own.js';
 import { fsPath } from '../../core/fsname.js';
 import { rethrowIoFailure } from '../ioFailure.js';
 import { verifyZstd } from '../zstd.js';
-import { compactJson, keepExact, MAX_DEPTH, scanParsed } from '../json.js';
+import { compactJson, exactNeeded, keepExact, MAX_DEPTH, scanParsed } from '../json.js';
 import { crc32 } from '../crc32.js';
 import { showText } from '../../core/show.js';
 import { CREATED_BY_CHECKED, FOOTER_CRC_KEY, footerChecked, footerCrc, footerCrcAt } from '../parquetFooter.js';
@@ -86,7 +86,7 @@ export const PARQUET_PARSERS = {
     if (bytes === undefined || bytes === null) return bytes;
     const text = textDecoder.decode(bytes);
     const value: unknown = JSON.parse(text);
-    return scanParsed(value).unsafe ? new ExactJson(value, compactJson(text)) : value;
+    return exactNeeded(text, scanParsed(value)) ? new ExactJson(value, compactJson(text)) : value;
   },
 };
 

@@ -1,6 +1,6 @@
 import type { JsonObject } from '../../core/doc.js';
 import type { Stage } from '../../core/stage.js';
-import { exactNumbers } from '../json.js';
+import { exactNumbers, inexactToken } from '../json.js';
 import { outputRecord } from './jsonl.js';
 
 /**
@@ -32,7 +32,8 @@ export function exactToken(numbers: ReadonlyMap<string, string> | undefined, fie
  * The kind of a top-level value, and whether it is an integer past 2^53 (exact only in INT64 or
  * JSON: a DOUBLE column would round it). `token` is the number's input text when JavaScript could
  * not hold it (see io/json.ts `keepExact`): an integer that fits 64 bits is INT64, a larger one
- * JSON (its digits kept as JSON text), `-0` DOUBLE (which keeps the sign).
+ * JSON (its digits kept as JSON text), as is any other number a double cannot hold as written
+ * (`inexactToken`: an underflow, digits beyond a double's), `-0` DOUBLE (which keeps the sign).
  */
 function kindOf(v: unknown, token?: string): { kind: ColumnKind; big: boolean } | null {
   if (v === null || v === undefined) return null;
@@ -46,6 +47,9 @@ function kindOf(v: unknown, token?: string): { kind: ColumnKind; big: boolean } 
         const b = BigInt(token);
         return b >= INT64_MIN && b <= INT64_MAX ? { kind: 'int64', big: !Number.isSafeInteger(v) } : { kind: 'json', big: true };
       }
+      // A number no double holds as written (1.5e-400, 1.0000000000000000001): a DOUBLE would
+      // change it, a JSON column keeps its text. (-0 a DOUBLE keeps; 1e400 is `parquetProblem`'s.)
+      if (token !== undefined && Number.isFinite(v) && !Object.is(v, -0) && inexactToken(token)) return { kind: 'json', big: true };
       return { kind: Number.isSafeInteger(v) && !Object.is(v, -0) ? 'int64' : 'double', big: false };
     }
     default:

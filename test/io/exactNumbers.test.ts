@@ -1,0 +1,84 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { inexactNumberIn, inexactToken } from '../../src/io/json.js';
+import { runCli, tempDir } from '../helpers/run.js';
+
+/**
+ * Issue #10, "never change a value silently": numbers a double cannot hold as written, beyond
+ * big integers, 1e400 and -0 (an underflow, digits beyond a double's), keep their text.
+ */
+
+/** Tokens a double does not hold as written (String(Number(t)) is another decimal value). */
+const INEXACT = ['1.5e-400', '1.0000000000000000001', '123456789012345678901234567890.5', '4.9e-324', '2.2250738585072011e-308', '-0.0', '1e400', '18446744073709551617', '0.10000000000000000001', '1E-400', '-2.5e-330'];
+/** Tokens it holds (another spelling of the same value may be written for them). */
+const EXACT = ['0.1', '1e21', '0.1e1', '1E2', '1.50', '5e-324', '2.225073858507201e-308', '0', '0e0', '1e-300', '123456789012345', '0.000000000000000000001', '9007199254740992', '1.7976931348623157e308'];
+
+/** The file of the issue: one record per number, then all of them nested in one record. */
+const VALUES = ['1.5e-400', '1.0000000000000000001', '123456789012345678901234567890.5', '4.9e-324', '2.2250738585072011e-308', '0.1', '1e21', '-0.0'];
+const FILE = VALUES.map((v) => `{"text":"t","n":${v}}`).join('\n') + `\n{"text":"all","m":{"a":[${VALUES.join(',')}]}}\n`;
+
+describe('numbers a double cannot hold as written', () => {
+  it('inexactToken tells them from the spellings of a value a double holds', () => {
+    for (const t of INEXACT) expect(inexactToken(t), t).toBe(true);
+    for (const t of EXACT) expect(inexactToken(t), t).toBe(false);
+  });
+
+  it('inexactNumberIn finds them among a text s tokens, not inside strings', () => {
+    for (const t of INEXACT.filter((x) => x !== '-0.0' && x !== '1e400' && x !== '18446744073709551617')) {
+      expect(inexactNumberIn(`{"a":"x","b":[1,{"c":${t}}]}`), t).toBe(true);
+      expect(inexactNumberIn(`{"a":"${t}","b":[1,{"c":2}]}`), t).toBe(false);
+    }
+    for (const t of EXACT) expect(inexactNumberIn(`{"b":[${t}]}`), t).toBe(false);
+  });
+
+  it('a plain cat gives back the bytes of each (JSONL)', async () => {
+    const r = await runCli(['cat', '-q'], { input: FILE });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(FILE);
+  });
+
+  it('a JSON array input keeps them too', async () => {
+    const dir = await tempDir();
+    const f = join(dir, 'a.json');
+    await writeFile(f, `[\n${FILE.trim().split('\n').join(',\n')}\n]\n`);
+    const r = await runCli(['cat', f, '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(FILE);
+  });
+
+  it('a stage that changes the record writes them as their input text', async () => {
+    const input = FILE.replaceAll('"text":"t"', '"text":"t \\t"');
+    const r = await runCli(['normalize', '-q'], { input });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(FILE);
+  });
+
+  it('repair keeps them where their fields go, and a number made a string is its digits', async () => {
+    const dir = await tempDir();
+    const schema = join(dir, 's.yaml');
+    await writeFile(schema, 'name: s\ntext: text\nfields:\n  text: {type: string, required: true}\n  count: {type: number, aliases: [n]}\n  label: {type: string}\n');
+    const r = await runCli(['repair', '-', '-q', '--schema', schema], { input: '{"text":"x","n":1.0000000000000000001,"label":1.5e-400,"m":[4.9e-324,2.2250738585072011e-308]}\n' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe('{"text":"x","count":1.0000000000000000001,"label":"1.5e-400","m":[4.9e-324,2.2250738585072011e-308]}\n');
+  });
+
+  it('JSONL -> Parquet -> JSONL gives back the bytes: a top-level one takes a JSON column, not a DOUBLE', async () => {
+    const dir = await tempDir();
+    const out = join(dir, 'o.parquet');
+    // One shape per file: Parquet gives a field a record lacks back as null.
+    const [flat, nested] = [FILE.split('\n').slice(0, -2).join('\n') + '\n', FILE.split('\n').at(-2) + '\n'];
+    for (const input of [flat, nested]) {
+      const w = await runCli(['cat', '-', '-q', '-o', out, '--overwrite'], { input });
+      expect(w.code, w.stderr).toBe(0);
+      const back = await runCli(['cat', out, '-q']);
+      expect(back.code, back.stderr).toBe(0);
+      expect(back.stdout).toBe(input);
+    }
+    // A column of doubles where one record's value a double cannot hold: JSON, each value's text.
+    const input = '{"text":"a","x":0.5}\n{"text":"b","x":1.0000000000000000001}\n{"text":"c","x":4.9e-324}\n';
+    const out2 = join(dir, 'o2.parquet');
+    expect((await runCli(['cat', '-', '-q', '-o', out2], { input })).code).toBe(0);
+    expect((await runCli(['cat', out2, '-q'])).stdout).toBe(input);
+  });
+});

@@ -385,8 +385,8 @@ export function compactJson(text: string): string {
 }
 
 interface Exact {
-  /** The input line, byte for byte. */
-  raw: string;
+  /** The input line, byte for byte (none for a record a stage built from values that were not a record's, see `adoptExact`). */
+  raw: string | undefined;
   /** Where each number parsing changed sits (a JSON-encoded key path), and its input text. */
   numbers: Map<string, string>;
   /** `JSON.stringify` of the record as parsed: a later serialisation equal to it means "unchanged". */
@@ -410,13 +410,13 @@ export function keepExact(data: JsonObject, raw: string): void {
  * What `keepExact` remembers of a record, as JSON values: for a spill that writes records and
  * reads them back (`moved`: the number texts by key path when a stage moved them, see `moveExact`).
  */
-export type ExactState = [raw: string, plain: string, hadAttrs: boolean, moved?: Array<[string, string]>];
+export type ExactState = [raw: string | null, plain: string, hadAttrs: boolean, moved?: Array<[string, string]>];
 
 /** The exact input `keepExact` remembers for `data`, or undefined (most records). */
 export function exactState(data: object): ExactState | undefined {
   const e = EXACT.get(data);
   if (e === undefined) return undefined;
-  return e.plain === MOVED ? [e.raw, e.plain, e.hadAttrs, [...e.numbers]] : [e.raw, e.plain, e.hadAttrs];
+  return e.plain === MOVED ? [e.raw ?? null, e.plain, e.hadAttrs, [...e.numbers]] : [e.raw ?? null, e.plain, e.hadAttrs];
 }
 
 /** `plain` of a record a stage rebuilt: no serialisation equals it, so its input line is never written for it. */
@@ -456,7 +456,7 @@ export function stringifyExact(data: object, value: unknown): string {
 
 /** Give a record read back from a spill what `exactState` said of the record written. */
 export function restoreExact(data: JsonObject, s: ExactState): void {
-  EXACT.set(data, { raw: s[0], numbers: s[3] !== undefined ? new Map(s[3]) : unsafeNumbersOf(s[0]), plain: s[1], hadAttrs: s[2] });
+  EXACT.set(data, { raw: s[0] ?? undefined, numbers: s[3] !== undefined ? new Map(s[3]) : unsafeNumbersOf(s[0] ?? ''), plain: s[1], hadAttrs: s[2] });
 }
 
 /**
@@ -565,7 +565,114 @@ export function exactNumbers(data: object): ReadonlyMap<string, string> | undefi
 
 /** The input line of a record kept by `keepExact`, if any (for the rejects file). */
 export function exactRaw(data: object | undefined): string | undefined {
-  return data === undefined ? undefined : EXACT.get(data)?.raw;
+  return data === undefined ? undefined : (EXACT.get(data)?.raw ?? undefined);
+}
+
+/** Objects and arrays inside a value with kept number texts: that value and their key path in it (see `indexExact`). */
+const WITHIN = new WeakMap<object, { root: object; path: Array<string | number> }>();
+/** `indexExact` registered a value since `adoptExact` last ran (else `adoptExact` has nothing to do). */
+let registeredSinceAdopt = false;
+
+/**
+ * Register every object and array inside `root` (a record `keepExact` kept, or a value
+ * `parseExact` parsed) with its key path, so that a stage that moves one of them elsewhere, into
+ * a new record or into a JSON string, keeps the number texts inside it (`stringifyExactValue`,
+ * `adoptExact`). True when `root` has such numbers; most records have none, and cost nothing.
+ */
+export function indexExact(root: object): boolean {
+  const e = EXACT.get(root);
+  if (e === undefined || e.numbers.size === 0) return false;
+  registeredSinceAdopt = true;
+  const stack: Array<[object, Array<string | number>]> = [[root, []]];
+  while (stack.length > 0) {
+    const [v, path] = stack.pop()!;
+    WITHIN.set(v, { root, path });
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) if (v[i] !== null && typeof v[i] === 'object') stack.push([v[i] as object, [...path, i]]);
+    } else
+      for (const k of Object.keys(v)) {
+        const x = (v as JsonObject)[k];
+        if (x !== null && typeof x === 'object') stack.push([x, [...path, k]]);
+      }
+  }
+  return true;
+}
+
+/**
+ * `JSON.parse(text)` for a stage that reads JSON out of a field (a tool list, call arguments):
+ * an object or array holding numbers a double cannot hold as written keeps their texts, as a
+ * reader's record does, for `stringifyExactValue` and `adoptExact`.
+ */
+export function parseExact(text: string): unknown {
+  const v: unknown = JSON.parse(text);
+  if (v !== null && typeof v === 'object' && exactNeeded(text, scanParsed(v))) {
+    keepExact(v as JsonObject, text);
+    indexExact(v);
+  }
+  return v;
+}
+
+/**
+ * `JSON.stringify(value)`, with the numbers a double cannot hold written as their input text
+ * when `value` is an object or array of a value `indexExact` registered (a stage that turns part
+ * of a record into a JSON string, as `convert` does with call arguments and tool lists).
+ */
+export function stringifyExactValue(value: unknown): string {
+  if (value !== null && typeof value === 'object') {
+    const w = WITHIN.get(value);
+    const e = w === undefined ? undefined : EXACT.get(w.root);
+    if (e !== undefined && e.numbers.size > 0) return stringifyKeeping(value, e.numbers, w!.path);
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * A JSON text as `JSON.stringify(JSON.parse(text))` writes it, except that the numbers a double
+ * cannot hold as written keep their text (throws as `JSON.parse` does).
+ */
+export function restringify(text: string): string {
+  const v: unknown = JSON.parse(text);
+  return exactNeeded(text, scanParsed(v)) ? stringifyKeeping(v, unsafeNumbersOf(text)) : JSON.stringify(v);
+}
+
+/**
+ * Give `to`, a record a stage built (as `convert` does), the number texts of what it took
+ * unchanged from `from` (the input record) and from values `parseExact` read: each object or
+ * array of `to` that `indexExact` registered keeps its numbers at its new path, and so does the
+ * number at each top-level key of `keys` that `to` took from the same key of `from`. The writers
+ * then give back their digits; a reject of `to` keeps `from`'s input line. Call `indexExact(from)`
+ * first; when nothing was registered since the last call (most records), this costs nothing.
+ */
+export function adoptExact(to: JsonObject, from: object, keys: readonly string[] = []): void {
+  if (!registeredSinceAdopt) return;
+  registeredSinceAdopt = false;
+  const numbers = new Map<string, string>();
+  for (const k of keys) {
+    const t = exactNumberAt(from, [k]);
+    if (t !== undefined && typeof to[k] === 'number') numbers.set(JSON.stringify([k]), t);
+  }
+  const stack: Array<[object, Array<string | number>]> = [[to, []]];
+  while (stack.length > 0) {
+    const [v, path] = stack.pop()!;
+    const w = v === to ? undefined : WITHIN.get(v);
+    const e = w === undefined ? undefined : EXACT.get(w.root);
+    if (e !== undefined && e.numbers.size > 0) {
+      const n = w!.path.length;
+      for (const [p, t] of e.numbers) {
+        const q = JSON.parse(p) as Array<string | number>;
+        if (q.length >= n && w!.path.every((x, i) => q[i] === x)) numbers.set(JSON.stringify([...path, ...q.slice(n)]), t);
+      }
+      continue;
+    }
+    if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) if (v[i] !== null && typeof v[i] === 'object') stack.push([v[i] as object, [...path, i]]);
+    } else
+      for (const k of Object.keys(v)) {
+        const x = (v as JsonObject)[k];
+        if (x !== null && typeof x === 'object') stack.push([x, [...path, k]]);
+      }
+  }
+  if (numbers.size > 0) EXACT.set(to, { raw: EXACT.get(from)?.raw, numbers, plain: MOVED, hadAttrs: false });
 }
 
 /**
@@ -577,6 +684,7 @@ export function exactRaw(data: object | undefined): string | undefined {
 export function exactLine(data: JsonObject, line: string, out?: unknown): string {
   const e = EXACT.get(data);
   if (e === undefined) return line;
+  if (e.raw === undefined || e.plain === MOVED) return out === undefined || e.numbers.size === 0 ? line : stringifyKeeping(out, e.numbers);
   if (line === e.plain) return e.raw;
   const changed = (): string => (out === undefined || e.numbers.size === 0 ? line : stringifyKeeping(out, e.numbers));
   if (!('attrs' in data) || e.hadAttrs) return changed();

@@ -82,3 +82,34 @@ describe('numbers a double cannot hold as written', () => {
     expect((await runCli(['cat', out2, '-q'])).stdout).toBe(input);
   });
 });
+
+describe('convert keeps the digits of the numbers it moves (tool arguments, tool lists, kept fields)', () => {
+  // ShareGPT: call and tool list as JSON strings; OpenAI: arguments and tools as objects of the record.
+  const input = [
+    String.raw`{"conversations":[{"from":"human","value":"q"},{"from":"function_call","value":"{\"name\": \"f\", \"arguments\": {\"id\": 18446744073709551617, \"x\": 1.0000000000000000001}}"},{"from":"observation","value":"ok"},{"from":"gpt","value":"done"}],"tools":"[{\"name\": \"f\", \"parameters\": {\"type\": \"object\", \"properties\": {\"id\": {\"type\": \"integer\", \"maximum\": 18446744073709551615}}}}]","n":1.5e-400}`,
+    String.raw`{"messages":[{"role":"user","content":"q"},{"role":"assistant","content":"","tool_calls":[{"type":"function","function":{"name":"f","arguments":{"id":18446744073709551617,"y":4.9e-324}}}]},{"role":"tool","content":"ok"},{"role":"assistant","content":"done"}],"tools":[{"name":"f","parameters":{"maximum":9223372036854775807}}],"n":1.0000000000000000001}`,
+  ].join('\n') + '\n';
+
+  it('to XTuner v1 messages: arguments strings, tools and kept fields with their input digits', async () => {
+    const r = await runCli(['convert', '-', '-q', '--to', 'xtuner-openai', '--keep', 'n'], { input });
+    expect(r.code, r.stderr).toBe(0);
+    const [a, b] = r.stdout.trim().split('\n');
+    expect(a).toContain(String.raw`"arguments":"{\"id\":18446744073709551617,\"x\":1.0000000000000000001}"`);
+    expect(a).toContain('"maximum":18446744073709551615');
+    expect(a).toMatch(/"n":1\.5e-400}$/);
+    expect(b).toContain(String.raw`"arguments":"{\"id\":18446744073709551617,\"y\":4.9e-324}"`);
+    expect(b).toContain('"tools":[{"name":"f","parameters":{"maximum":9223372036854775807}}]');
+    expect(b).toMatch(/"n":1\.0000000000000000001}$/);
+  });
+
+  it('to XTuner v0 conversation: the action text and the tool list in the system prompt', async () => {
+    const r = await runCli(['convert', '-', '-q', '--to', 'xtuner-conversation', '--keep', 'n', '--tool-results', 'input'], { input });
+    expect(r.code, r.stderr).toBe(0);
+    const [a, b] = r.stdout.trim().split('\n');
+    expect(a).toContain(String.raw`{\"name\":\"f\",\"parameters\":{\"id\":18446744073709551617,\"x\":1.0000000000000000001}}<|action_end|>`);
+    expect(a).toContain(String.raw`\"maximum\":18446744073709551615}`);
+    expect(b).toContain(String.raw`\"parameters\":{\"id\":18446744073709551617,\"y\":4.9e-324}}<|action_end|>`);
+    expect(b).toContain(String.raw`"system":"[{\"name\":\"f\",\"parameters\":{\"maximum\":9223372036854775807}}]"`);
+    expect(b).toMatch(/"n":1\.0000000000000000001}$/);
+  });
+});

@@ -16,6 +16,7 @@ import type { LossMode } from './write.js';
 import { chatRecord, textRecord, toolsRecord } from './write.js';
 import { hasOwn, setOwn } from '../../core/own.js';
 import { showText } from '../../core/show.js';
+import { adoptExact, exactNumberAt, indexExact, parseExact } from '../../io/json.js';
 
 /** Options of `convert`, with their defaults. */
 export const convertOptions: OptionsSpec = {
@@ -55,7 +56,7 @@ function readTools(data: JsonObject): unknown[] | null | string {
   if (t === undefined || t === null || t === '') return null;
   if (typeof t === 'string') {
     try {
-      t = JSON.parse(t);
+      t = parseExact(t);
     } catch {
       return 'convert:bad_tools';
     }
@@ -95,6 +96,9 @@ export function createConvert(options: Record<string, unknown>): Stage {
     apply(doc, ctx) {
       const counters = ctx.stats.counters;
       const data = doc.data as JsonObject | unknown[];
+      // A record holding numbers a double cannot hold as written: where each object and array
+      // sits, so that those the output takes (tools, call arguments, kept fields) keep their digits.
+      indexExact(data);
       let fmt = from === 'auto' ? detectFormat(data) : from;
       // A record that --from's reader rejects but that looks like another format: counted
       // (`looks_like:alpaca`), so the end of the run can name the --from it needs.
@@ -172,7 +176,7 @@ export function createConvert(options: Record<string, unknown>): Stage {
           if (first === undefined) keptType.set(k, t);
           else if (first !== t) {
             if (first === 'string' && (t === 'number' || t === 'boolean')) {
-              v = String(v);
+              v = (typeof v === 'number' ? exactNumberAt(data, [k]) : undefined) ?? String(v);
               repairs.push(`keep_type:${k}`);
             } else return 'convert:mixed_type';
           }
@@ -183,6 +187,7 @@ export function createConvert(options: Record<string, unknown>): Stage {
         count(counters, 'records_repaired');
         for (const r of repairs) count(counters, `repair:${r}`);
       }
+      adoptExact(out, data, keep);
       doc.data = out;
       return undefined;
     },

@@ -2,6 +2,7 @@ import type { JsonObject } from '../../core/doc.js';
 import { textFieldOf, type TextField } from '../../core/doc.js';
 import type { InputFormat, Msg, Parsed, ToolCall } from './model.js';
 import { CALL_ROLES, ROLE_NAMES } from './model.js';
+import { parseExact, stringifyExactValue } from '../../io/json.js';
 
 /** How Alpaca's instruction and input are joined into the user turn. */
 export type AlpacaJoin = 'newline' | 'xtuner';
@@ -41,7 +42,8 @@ function readCall(v: unknown): ToolCall | null {
   const name = f.name;
   if (typeof name !== 'string' || name.trim() === '') return null;
   const a = f.arguments ?? f.parameters ?? {};
-  const args = typeof a === 'string' ? a : JSON.stringify(a);
+  // An object of the record (or of a JSON text parsed here): its numbers a double cannot hold keep their digits.
+  const args = typeof a === 'string' ? a : stringifyExactValue(a);
   const call: ToolCall = { name, arguments: args };
   if (typeof v.id === 'string') call.id = v.id;
   return call;
@@ -52,7 +54,7 @@ function readCalls(v: unknown): ToolCall[] | null {
   let x = v;
   if (typeof x === 'string') {
     try {
-      x = JSON.parse(x);
+      x = parseExact(x);
     } catch {
       return null;
     }

@@ -1,6 +1,7 @@
 import type { JsonObject } from '../../core/doc.js';
 import type { Checked, CheckedTools } from './check.js';
 import type { Msg, OutputFormat, ToolCall } from './model.js';
+import { restringify, stringifyExactValue } from '../../io/json.js';
 
 /** Whether loss flags are written: on every assistant message/turn (`all`) or on none (`omit`). */
 export type LossMode = 'omit' | 'all';
@@ -77,13 +78,15 @@ export function chatRecord(c: Checked, to: OutputFormat, loss: LossMode): JsonOb
 
 /** A call in InternLM2's action syntax (InternLM chat_format.md): `<|action_start|><|plugin|>\n{"name", "parameters"}<|action_end|>`. */
 export function internlm2Action(c: ToolCall): string {
-  let params: unknown = c.arguments;
+  let params: string;
   try {
-    params = JSON.parse(c.arguments);
+    // As JSON.stringify(JSON.parse(...)) writes it, numbers a double cannot hold kept as written.
+    params = restringify(c.arguments);
   } catch {
     // arguments that are not JSON stay a string
+    params = JSON.stringify(c.arguments);
   }
-  return `<|action_start|><|plugin|>\n${JSON.stringify({ name: c.name, parameters: params })}<|action_end|>`;
+  return `<|action_start|><|plugin|>\n{"name":${JSON.stringify(c.name)},"parameters":${params}}<|action_end|>`;
 }
 
 /** An assistant message as text: its words, then its calls in InternLM2's action syntax. */
@@ -94,7 +97,7 @@ function assistantText(m: Msg): string {
 /** The system prompt with the tool list (one JSON line) after a blank line. */
 function systemWithTools(system: string, tools: unknown[] | null): string {
   if (tools === null || tools.length === 0) return system;
-  const list = JSON.stringify(tools);
+  const list = stringifyExactValue(tools);
   return system === '' ? list : `${system}\n\n${list}`;
 }
 

@@ -4,6 +4,7 @@ import { textFieldOf, type TextField } from '../core/doc.js';
 import type { SentencePieceTokenizer } from '../tokenize/tokenizer.js';
 import { internlm2Action } from '../stages/convert/write.js';
 import type { ToolCall } from '../stages/convert/model.js';
+import { indexExact, stringifyExactValue } from '../io/json.js';
 
 /** A record that cannot become a training sample; `reason` is a stable reject code. */
 export class SampleError extends Error {
@@ -59,7 +60,8 @@ function readToolCalls(v: unknown, i: number): ToolCall[] | undefined {
     const name = fn?.name;
     if (typeof name !== 'string' || name.length === 0) throw new SampleError('bad_messages', `messages[${i}].tool_calls[${j}] has no function name`);
     const args = fn?.arguments ?? fn?.parameters ?? {};
-    const out: ToolCall = { name, arguments: typeof args === 'string' ? args : JSON.stringify(args) };
+    // An object of the record: its numbers a double cannot hold keep their digits (see `chatMessages`).
+    const out: ToolCall = { name, arguments: typeof args === 'string' ? args : stringifyExactValue(args) };
     if (typeof call?.id === 'string') out.id = call.id;
     return out;
   });
@@ -112,10 +114,13 @@ function truthy(v: unknown): boolean {
  * The messages of a chat record: OpenAI-style `messages: [{role, content, loss?}]` (assistant
  * messages are targets unless `loss` is false, as XTuner's `openai_map_fn`) or XTuner's
  * `conversation: [{system?, input, output, output_with_loss?}]`. Returns null for other records.
+ * Call arguments that are objects are written as JSON text with the digits of their input.
  */
 export function chatMessages(record: JsonObject): ChatMessage[] | null {
   const messages = record.messages;
   if (Array.isArray(messages)) {
+    // Numbers a double cannot hold as written, in call arguments or tools: where each sits.
+    indexExact(record);
     return messages.map((m, i) => {
       if (m === null || typeof m !== 'object' || Array.isArray(m)) throw new SampleError('bad_messages', `messages[${i}] is not an object`);
       const { role, content, loss, tool_call_id: toolCallId, name } = m as JsonObject;
@@ -235,14 +240,14 @@ function withTools(messages: ChatMessage[], tools: unknown[] | null): ChatMessag
   let placed = tools === null;
   for (const m of messages) {
     if (!placed && m.role !== 'system') {
-      out.push({ role: 'system name=<|plugin|>', content: JSON.stringify(tools), train: false });
+      out.push({ role: 'system name=<|plugin|>', content: stringifyExactValue(tools), train: false });
       placed = true;
     }
     if (m.role === 'assistant' && m.toolCalls !== undefined) out.push({ ...m, content: m.content + m.toolCalls.map(internlm2Action).join('') });
     else if (m.role === 'environment') out.push({ ...m, role: 'environment name=<|plugin|>' });
     else out.push(m);
   }
-  if (!placed) out.push({ role: 'system name=<|plugin|>', content: JSON.stringify(tools), train: false });
+  if (!placed) out.push({ role: 'system name=<|plugin|>', content: stringifyExactValue(tools), train: false });
   return out;
 }
 

@@ -2,6 +2,7 @@ import type { JsonObject } from '../core/doc.js';
 import { textFieldOf } from '../core/doc.js';
 import type { SampleOptions } from './sample.js';
 import { chatMessages, chatTools, SampleError } from './sample.js';
+import { adoptExact } from '../io/json.js';
 
 /** Roles XTuner v1's `ChatMsg` accepts. */
 export const XTUNER_V1_ROLES: readonly string[] = ['assistant', 'user', 'system', 'developer', 'pretrain', 'tool'];
@@ -38,6 +39,8 @@ export function toXtunerV1(record: JsonObject, opts: SampleOptions = {}): JsonOb
       };
       const tools = chatTools(record);
       if (tools !== null) out.tools = tools;
+      // The tools of the record keep the digits of their numbers (a double cannot hold them all).
+      adoptExact(out, record);
       return out;
     }
     if (kind === 'chat') throw new SampleError('bad_messages', 'the record has neither `messages` nor `conversation`');

@@ -1,8 +1,9 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inexactNumberIn, inexactToken } from '../../src/io/json.js';
-import { runCli, tempDir } from '../helpers/run.js';
+import { SentencePieceTokenizer } from '../../src/tokenize/tokenizer.js';
+import { runCli, tempDir, TOKENIZER_MODEL } from '../helpers/run.js';
 
 /**
  * Issue #10, "never change a value silently": numbers a double cannot hold as written, beyond
@@ -111,5 +112,33 @@ describe('convert keeps the digits of the numbers it moves (tool arguments, tool
     expect(b).toContain(String.raw`\"parameters\":{\"id\":18446744073709551617,\"y\":4.9e-324}}<|action_end|>`);
     expect(b).toContain(String.raw`"system":"[{\"name\":\"f\",\"parameters\":{\"maximum\":9223372036854775807}}]"`);
     expect(b).toMatch(/"n":1\.0000000000000000001}$/);
+  });
+});
+
+describe('export keeps the digits of call arguments and tools', () => {
+  const input = '{"messages":[{"role":"user","content":"q"},{"role":"assistant","content":"","tool_calls":[{"type":"function","function":{"name":"f","arguments":{"id":18446744073709551617,"y":4.9e-324}}}]},{"role":"tool","content":"ok"},{"role":"assistant","content":"done"}],"tools":[{"name":"f","parameters":{"maximum":9223372036854775807,"m":1.0000000000000000001}}]}\n';
+
+  it('xtuner-v1: the arguments string and the tools', async () => {
+    const dir = await tempDir();
+    const f = join(dir, 'in.jsonl');
+    await writeFile(f, input);
+    const r = await runCli(['export', 'xtuner-v1', f, '-o', join(dir, 'v1.jsonl'), '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    const out = await readFile(join(dir, 'v1.jsonl'), 'utf8');
+    expect(out).toContain(String.raw`"arguments":"{\"id\":18446744073709551617,\"y\":4.9e-324}"`);
+    expect(out).toContain('"tools":[{"name":"f","parameters":{"maximum":9223372036854775807,"m":1.0000000000000000001}}]');
+  });
+
+  it('internevo: the tokens of the action text and the plugin system turn', async () => {
+    const dir = await tempDir();
+    const f = join(dir, 'in.jsonl');
+    await writeFile(f, input);
+    const r = await runCli(['export', 'internevo', f, '--tokenizer', TOKENIZER_MODEL, '--type', 'sft', '-o', join(dir, 'ie'), '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    const line = (await readFile(join(dir, 'ie/train/sft/part-00000.bin'), 'utf8')).trim();
+    const tok = SentencePieceTokenizer.loadSync(TOKENIZER_MODEL);
+    const text = tok.decode((JSON.parse(line).tokens as number[]).map((x) => Math.abs(x)));
+    expect(text).toContain('{"name":"f","parameters":{"id":18446744073709551617,"y":4.9e-324}}<|action_end|>');
+    expect(text).toContain('[{"name":"f","parameters":{"maximum":9223372036854775807,"m":1.0000000000000000001}}]');
   });
 });

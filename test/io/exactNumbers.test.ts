@@ -142,3 +142,44 @@ describe('export keeps the digits of call arguments and tools', () => {
     expect(text).toContain('[{"name":"f","parameters":{"maximum":9223372036854775807,"m":1.0000000000000000001}}]');
   });
 });
+
+describe('Parquet DECIMAL columns read as exact decimals', () => {
+  it('DECIMAL(38,2), DECIMAL(18,4), DECIMAL(9,3): every digit, through cat to JSONL and back through Parquet', async () => {
+    const { parquetWriteBuffer } = await import('hyparquet-writer');
+    const dec = (name: string, type: 'INT32' | 'INT64' | 'FIXED_LEN_BYTE_ARRAY', precision: number, scale: number): Record<string, unknown> => ({
+      name,
+      type,
+      ...(type === 'FIXED_LEN_BYTE_ARRAY' ? { type_length: 16 } : {}),
+      converted_type: 'DECIMAL',
+      precision,
+      scale,
+      repetition_type: 'OPTIONAL',
+      logical_type: { type: 'DECIMAL', precision, scale },
+    });
+    const schema = [{ name: 'root', num_children: 4 }, { name: 'text', type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'REQUIRED' }, dec('big', 'FIXED_LEN_BYTE_ARRAY', 38, 2), dec('i64', 'INT64', 18, 4), dec('i32', 'INT32', 9, 3)];
+    const buf = parquetWriteBuffer({
+      schema: schema as never,
+      columnData: [
+        { name: 'text', data: ['a', 'b', 'c'] },
+        { name: 'big', data: [12345678901234567890123456789012n, -7n, null] },
+        { name: 'i64', data: [123456789012345678n, 1000n, -5n] },
+        { name: 'i32', data: [123456789n, 70n, null] },
+      ],
+    });
+    const dir = await tempDir();
+    const f = join(dir, 'd.parquet');
+    await writeFile(f, Buffer.from(buf));
+    const want = [
+      '{"text":"a","big":123456789012345678901234567890.12,"i64":12345678901234.5678,"i32":123456.789}',
+      '{"text":"b","big":-0.07,"i64":0.1,"i32":0.07}',
+      '{"text":"c","big":null,"i64":-0.0005,"i32":null}',
+      '',
+    ].join('\n');
+    const r = await runCli(['cat', f, '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe(want);
+    const f2 = join(dir, 'd2.parquet');
+    expect((await runCli(['cat', f, '-q', '-o', f2])).code).toBe(0);
+    expect((await runCli(['cat', f2, '-q'])).stdout).toBe(want);
+  });
+});

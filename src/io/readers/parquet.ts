@@ -9,7 +9,7 @@ import { setOwn } from '../../core/own.js';
 import { fsPath } from '../../core/fsname.js';
 import { rethrowIoFailure } from '../ioFailure.js';
 import { verifyZstd } from '../zstd.js';
-import { compactJson, exactNeeded, keepExact, MAX_DEPTH, scanParsed } from '../json.js';
+import { compactJson, exactNeeded, inexactToken, keepExact, MAX_DEPTH, scanParsed } from '../json.js';
 import { crc32 } from '../crc32.js';
 import { showText } from '../../core/show.js';
 import { CREATED_BY_CHECKED, FOOTER_CRC_KEY, footerChecked, footerCrc, footerCrcAt } from '../parquetFooter.js';
@@ -158,16 +158,81 @@ export function parquetToJson(v: unknown): unknown {
 }
 
 /**
+ * The top-level DECIMAL columns of a file stored as INT32, INT64 or FIXED_LEN_BYTE_ARRAY (name ->
+ * scale), and the metadata to read them with: their annotation dropped, so that rows hold the
+ * unscaled integers, which `rowToJson` writes as exact decimals. hyparquet would give a double
+ * (the unscaled value as a double, divided by 10^scale): DECIMAL(18,4) 12345678901234.5678 came
+ * out as 12345678901234.568, DECIMAL(38,2) 123456789012345678901234567890.12 as
+ * 1.2345678901234566e+29, without a word. A BYTE_ARRAY or nested DECIMAL is still hyparquet's.
+ */
+export function exactDecimals(metadata: FileMetaData): { metadata: FileMetaData; decimals: Map<string, number> | undefined } {
+  const schema = metadata.schema;
+  let decimals: Map<string, number> | undefined;
+  let copy: typeof schema | undefined;
+  const top = schema[0]?.num_children ?? 0;
+  let i = 1;
+  for (let c = 0; c < top && i < schema.length; c++) {
+    const el = schema[i];
+    const lt = el.logical_type as { type?: string; scale?: number } | undefined;
+    const decimal = el.converted_type === 'DECIMAL' || lt?.type === 'DECIMAL';
+    if (decimal && !el.num_children && (el.type === 'INT32' || el.type === 'INT64' || el.type === 'FIXED_LEN_BYTE_ARRAY')) {
+      (decimals ??= new Map()).set(el.name, el.scale ?? lt?.scale ?? 0);
+      copy ??= [...schema];
+      const { converted_type: _c, logical_type: _l, ...plain } = el;
+      copy[i] = plain as typeof el;
+    }
+    // Past this column and everything nested in it.
+    let open = 1;
+    while (open > 0 && i < schema.length) open += (schema[i++].num_children ?? 0) - 1;
+  }
+  return { metadata: copy === undefined ? metadata : { ...metadata, schema: copy }, decimals };
+}
+
+/** An unscaled DECIMAL value as hyparquet gives it without the annotation (number, bigint or big-endian two's complement bytes). */
+function unscaled(x: unknown): bigint | undefined {
+  if (typeof x === 'bigint') return x;
+  if (typeof x === 'number') return Number.isInteger(x) ? BigInt(x) : undefined;
+  if (x instanceof Uint8Array) {
+    if (x.length === 0) return 0n;
+    let v = 0n;
+    for (const b of x) v = (v << 8n) | BigInt(b);
+    return x[0] & 0x80 ? v - (1n << BigInt(8 * x.length)) : v;
+  }
+  return undefined;
+}
+
+/** `unscaled / 10^scale` as decimal text (`-7`, scale 2: `-0.07`). */
+export function decimalText(u: bigint, scale: number): string {
+  const neg = u < 0n;
+  let d = (neg ? -u : u).toString();
+  if (scale > 0) {
+    d = d.padStart(scale + 1, '0');
+    d = `${d.slice(0, -scale)}.${d.slice(-scale)}`;
+  } else if (scale < 0) d += '0'.repeat(-scale);
+  return neg ? `-${d}` : d;
+}
+
+/**
  * A row as a record: only values that need it are converted (most are strings and numbers). A
  * top-level INT64 past 2^53 becomes a number whose digits are kept (as the JSONL reader keeps
- * them: `keepExact`), so the writers give them back exactly; so do a JSON column's big numbers
- * and a DOUBLE -0.
+ * them: `keepExact`), so the writers give them back exactly; so do a JSON column's big numbers,
+ * a DOUBLE -0 and a DECIMAL a double cannot hold as written (`decimals`, see `exactDecimals`).
  */
-function rowToJson(row: Record<string, unknown>): JsonObject {
+function rowToJson(row: Record<string, unknown>, decimals?: Map<string, number>): JsonObject {
   let exact: Map<string, string> | undefined;
+  if (decimals !== undefined)
+    for (const [k, scale] of decimals) {
+      const u = unscaled(row[k]);
+      if (u === undefined) continue;
+      const text = decimalText(u, scale);
+      const v = Number(text);
+      setOwn(row, k, v);
+      if (inexactToken(text)) (exact ??= new Map()).set(k, text);
+    }
   for (const k in row) {
     const x = row[k];
     const t = typeof x;
+    if (exact?.has(k)) continue;
     if (t === 'string' || t === 'boolean' || (t === 'number' && Number.isFinite(x) && !Object.is(x, -0))) continue;
     if (t === 'bigint' && !Number.isSafeInteger(Number(x))) {
       (exact ??= new Map()).set(k, (x as bigint).toString());
@@ -420,6 +485,8 @@ export async function* readParquet(path: string, events: ReadEvents, s: ReadSett
       events.fileError({ file: path, message: `the Parquet schema nests ${depth} levels deep (records are limited to ${MAX_DEPTH} levels)`, recordsBefore: 0 });
       return;
     }
+    // DECIMAL columns read as their unscaled integers, made exact decimals by rowToJson.
+    const exact = exactDecimals(metadata);
     for (const rg of metadata.row_groups.slice(first, stop)) {
       const n = Number(rg.num_rows);
       const end = start + n;
@@ -427,7 +494,7 @@ export async function* readParquet(path: string, events: ReadEvents, s: ReadSett
       let rows: Record<string, unknown>[];
       try {
         const group = s.parquetPageChecks === false ? file : await verifiedGroup(file, rg, parquetHeader);
-        rows = await readRows(group, metadata, start, end);
+        rows = await readRows(group, exact.metadata, start, end);
       } catch (e) {
         rethrowIoFailure(e);
         // Every row the footer promises is counted as read and as rejected: a lost row group of
@@ -443,7 +510,7 @@ export async function* readParquet(path: string, events: ReadEvents, s: ReadSett
       for (let i = 0; i < rows.length; i += BATCH) {
         const stop = Math.min(rows.length, i + BATCH);
         const batch: Doc[] = new Array(stop - i);
-        for (let j = i; j < stop; j++) batch[j - i] = docAt(rowToJson(rows[j]), path, start + j + 1);
+        for (let j = i; j < stop; j++) batch[j - i] = docAt(rowToJson(rows[j], exact.decimals), path, start + j + 1);
         // Bytes are the row group's compressed size, counted with its first batch.
         events.read(batch.length, i === 0 ? size : 0);
         yield batch;

@@ -124,7 +124,7 @@ async function nearestExisting(p: string): Promise<{ path: string; isDir: boolea
  * A path that will be written (created with its parent folders) must be possible: no existing
  * file where a folder is needed, and the folder it lands in must be writable.
  */
-async function checkWritable(path: string, flag: string, asFolder: boolean): Promise<void> {
+export async function checkWritable(path: string, flag: string, asFolder: boolean): Promise<void> {
   const st = await stat(resolve(path)).catch(() => null);
   if (st !== null) {
     if (asFolder && !st.isDirectory()) throw new UsageError(`${flag} '${showPath(path)}' is a file, but a folder is needed (a path ending in / is a folder)`);

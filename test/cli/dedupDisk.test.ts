@@ -1,7 +1,7 @@
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { HAS_SHARED, ROOT, runCli, SHARED, tempDir } from '../helpers/run.js';
+import { HAS_SHARED, ROOT, runCli, SHARED, tempDir, TOKENIZER_MODEL } from '../helpers/run.js';
 
 describe('corpus-clean dedup-disk', () => {
   // fixtures/dedup: 31 records (licence texts and the Data-Juicer demo) with exact and near duplicates;
@@ -36,6 +36,15 @@ describe('corpus-clean dedup-disk', () => {
     expect(inside.code, inside.stderr).toBe(2);
     expect(inside.stderr).toContain("--work 'in/w' lies inside the input folder 'in'");
     expect(await readdir(join(dir, 'in'))).toEqual(['a.jsonl']);
+    // A file where a folder is needed is a usage error, as for -o (hostile review 6 F7: exit 1, and
+    // export only after loading the tokenizer).
+    await writeFile(join(dir, 'afile'), '');
+    const work = await runCli(['dedup-disk', 'in', '--work', 'afile', '-o', 'o.jsonl'], { cwd: dir });
+    expect(work.code, work.stderr).toBe(2);
+    expect(work.stderr).toContain("--work 'afile' is a file, but a folder is needed");
+    const ex = await runCli(['export', 'internevo', 'in', '-t', TOKENIZER_MODEL, '-o', 'afile'], { cwd: dir });
+    expect(ex.code, ex.stderr).toBe(2);
+    expect(ex.stderr).toMatch(/--output 'afile\/train' cannot be created: '.*afile' is a file, not a folder/);
   });
 });
 

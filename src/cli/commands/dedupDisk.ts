@@ -2,7 +2,7 @@ import { writeStdoutSync } from '../../io/stdout.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Stage } from '../../core/stage.js';
-import { checkInsideInputFolder, LOCK_NAME, lockOutput } from '../../io/outputs.js';
+import { checkInsideInputFolder, checkWritable, LOCK_NAME, lockOutput } from '../../io/outputs.js';
 import { readdir, rm, rmdir, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { UsageError } from '../../core/errors.js';
@@ -127,6 +127,7 @@ async function onWorkers(work: string, options: Record<string, unknown>, job: Jo
   // A work folder inside an input folder would be read as input by the rerun that resumes it
   // (hostile review 6 F8: an interrupted command could then not be resumed).
   await checkInsideInputFolder(work, job.inputs, '--work');
+  await checkWritable(work, '--work', true);
   const existing = (await readdir(work).catch(() => [] as string[])).filter((n) => n !== LOCK_NAME);
   if (existing.length > 0 && !existsSync(planPath(work))) throw new UsageError(`work folder '${showPath(work)}' is not empty; give a new one`);
   await makeDir(work, 'work folder');

@@ -16,7 +16,7 @@ import { didYouMean } from '../../core/suggest.js';
 import { showText, errorText } from '../../core/show.js';
 import { showPath } from '../../core/fsname.js';
 import { makeDir } from '../../io/dirs.js';
-import { LOCK_NAME, lockOutput } from '../../io/outputs.js';
+import { checkWritable, LOCK_NAME, lockOutput } from '../../io/outputs.js';
 
 const TARGETS = ['internevo', 'xtuner-v1'] as const;
 type Target = (typeof TARGETS)[number];
@@ -97,6 +97,10 @@ ${flagHelp(INPUT)}
     if (metaDtype !== '<i8' && metaDtype !== '<i4') throw new UsageError(`--meta-dtype must be <i8 or <i4; got '${showText(metaDtype)}'`);
     const model = v.tokenizer as string | undefined;
     if (model === undefined && (target === 'internevo' || minLength > 0)) throw new UsageError(`export ${target}: --tokenizer MODEL is required${target === 'internevo' ? '' : ' with --min-length'}`);
+    // An output folder that cannot be made is a usage error before the tokenizer loads (hostile
+    // review 6 F7: exit 1 after ~6 s); the internevo folder is checked where its shards go.
+    const early = outFlag;
+    if (target === 'internevo' && early !== undefined) await checkWritable(join(early, 'train'), '--output', true);
     let tok: SentencePieceTokenizer | undefined;
     if (model !== undefined) {
       tok = loadTokenizer(model);

@@ -521,8 +521,7 @@ export async function prepareOutput(plan: OutputPlan): Promise<() => void> {
     const names = await readdir(dir).catch(() => [] as string[]);
     // A folder output is read back as its shards (its _SUCCESS lists them): a file of someone
     // else's that a reader would take as input (notes.txt, data.jsonl) must not sit among them.
-    const foreign = plan.folder ? names.filter((n) => !n.startsWith('.') && !n.startsWith('_') && isInputName(n) && !FOLDER_SHARD.test(n)) : [];
-    if (foreign.length > 0) throw new UsageError(`output folder '${showPath(plan.output)}' already holds '${showPath(foreign[0])}'${foreign.length > 1 ? ` and ${foreign.length - 1} more` : ''}, not written by corpus-clean: reading the folder back would take only the shards its _SUCCESS lists, so that file would be left out; write to a new or empty folder`);
+    if (plan.folder) refuseForeign(plan.output, names);
     // A file output `a.jsonl` and the same name sharded (`a-00000.jsonl` ..., marker
     // `a.jsonl._SUCCESS`) are one output (hostile review 4 N19): a rerun in either form sees the
     // other's files as an earlier run's. The plain form counts a set as ours only with a trace of
@@ -591,6 +590,16 @@ function failedLists(path: string, name: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * A folder output is read back as its shards (its _SUCCESS lists them): a file of someone else's
+ * that a reader would take as input (notes.txt, data.jsonl) must not sit among them. One rule for
+ * every folder output, a run's too (hostile review 6 F10).
+ */
+export function refuseForeign(output: string, names: readonly string[]): void {
+  const foreign = names.filter((n) => !n.startsWith('.') && !n.startsWith('_') && isInputName(n) && !FOLDER_SHARD.test(n));
+  if (foreign.length > 0) throw new UsageError(`output folder '${showPath(output)}' already holds '${showPath(foreign[0])}'${foreign.length > 1 ? ` and ${foreign.length - 1} more` : ''}, not written by corpus-clean: reading the folder back would take only the shards its _SUCCESS lists, so that file would be left out; write to a new or empty folder`);
 }
 
 /** `.name` of a file without its format ending: the start of its temporaries' and shards' temporaries' names. */

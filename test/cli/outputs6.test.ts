@@ -181,3 +181,18 @@ describe('an output that is an input by device and inode (F9, F15)', () => {
     expect(await readFile(input, 'utf8')).toBe(records);
   });
 });
+
+describe('run -o DIR into a folder of the user\'s own files is refused as cat -o DIR/ is (F10)', () => {
+  it('exit 2, nothing written beside them', async () => {
+    const u = join(dir, 'f10');
+    await mkdir(join(u, 'user'), { recursive: true });
+    await writeFile(join(u, 'user/notes.txt'), 'hi\n');
+    await writeFile(join(u, 'user/mine.jsonl'), records);
+    await writeFile(join(u, 'in.jsonl'), records);
+    await writeFile(join(u, 'r.yaml'), 'name: r\nstages: [normalize]\n');
+    const r = await runCli(['run', 'r.yaml', '-i', 'in.jsonl', '-o', 'user', '-q'], { cwd: u });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain("already holds 'mine.jsonl' and 1 more, not written by corpus-clean");
+    expect((await readdir(join(u, 'user'))).sort()).toEqual(['mine.jsonl', 'notes.txt']);
+  });
+});

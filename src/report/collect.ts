@@ -119,6 +119,8 @@ export interface RunData {
   rejectsFile?: string;
   rejectsBytes?: number;
   shardBytes: number;
+  /** What could not be read (a damaged rejects file): shown in the page and said by the command. */
+  problems?: string[];
 }
 
 /** The rejects file of a run folder, whatever its compression. */
@@ -181,7 +183,7 @@ function factsOf(r: JsonObject, signalOfCode: Map<string, string>): [string, str
  * file, in one thread after all the workers (bench/exec.ts). `seen.records` counts the rejects
  * read.
  */
-export async function readSamples(file: string, stats: RunSummary, textField: TextField | undefined, seen: { records: number } = { records: 0 }, candidates?: readonly string[]): Promise<Map<string, Sample[]>> {
+export async function readSamples(file: string, stats: RunSummary, textField: TextField | undefined, seen: { records: number } = { records: 0 }, candidates?: readonly string[], problems?: string[]): Promise<Map<string, Sample[]>> {
   const want = new Set<string>();
   for (const st of [stats.input, ...stats.stages]) for (const r of Object.keys(st.dropped)) want.add(`${st.stage}/${r}`);
   const signalOfCode = new Map<string, string>();
@@ -243,7 +245,9 @@ export async function readSamples(file: string, stats: RunSummary, textField: Te
         if (index.parts[p] === 0 || !needed(p)) continue;
         yield* linesOf(decoded(createReadStream(file, { start, end: at - 1 }) as AsyncIterable<Buffer>));
       }
-    } catch {
+    } catch (e) {
+      // Said, not swallowed (hostile review 6 F14: a cut rejects file gave fewer samples, exit 0).
+      problems?.push(`the rejects file '${showPath(file)}' is damaged (${errorText(e).split('\n')[0]}): samples come from the rejects before the damage only`);
       return;
     }
   };
@@ -347,8 +351,9 @@ export async function collectRun(dir: string, sampleLines?: readonly string[]): 
     if (typeof r?.name === 'string') name = r.name;
   }
   const rejectsFile = findRejects(dir, stats);
-  const samples = rejectsFile ? await readSamples(rejectsFile, stats, textField, undefined, sampleLines) : new Map<string, Sample[]>();
+  const problems: string[] = [];
+  const samples = rejectsFile ? await readSamples(rejectsFile, stats, textField, undefined, sampleLines, problems) : new Map<string, Sample[]>();
   let shardBytes = 0;
   for (const s of stats.shards ?? []) shardBytes += (await stat(inRunFolder(dir, s)).catch(() => ({ size: 0 }))).size;
-  return { dir, name, stats, recipeText, samples, rejectsFile, rejectsBytes: rejectsFile ? (await stat(rejectsFile)).size : undefined, shardBytes };
+  return { dir, name, stats, recipeText, samples, rejectsFile, rejectsBytes: rejectsFile ? (await stat(rejectsFile)).size : undefined, shardBytes, problems };
 }

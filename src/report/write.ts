@@ -12,7 +12,7 @@ export const REPORT_FILE = '_report.html';
  * Make the report of a run folder and write it (atomically, writeAtomic) to `output`, default
  * `<dir>/_report.html`; `sampleLines`: the sample candidates the run's merge kept (see collectRun).
  */
-export async function writeReport(dir: string, output = join(dir, REPORT_FILE), sampleLines?: readonly string[]): Promise<string> {
+export async function writeReport(dir: string, output = join(dir, REPORT_FILE), sampleLines?: readonly string[], problems?: string[]): Promise<string> {
   const data = await collectRun(dir, sampleLines);
   // Input names the run did not read (dangling links, FIFOs, second names of a file) head the list.
   const skipped = Array.isArray(data.stats.skipped) ? data.stats.skipped : [];
@@ -20,7 +20,8 @@ export async function writeReport(dir: string, output = join(dir, REPORT_FILE), 
   // Inputs read as they were with --allow-unfinished: the result is of an incomplete input.
   const unfinished = Array.isArray(data.stats.unfinished_inputs) ? data.stats.unfinished_inputs : [];
   const incomplete = unfinished.map((u) => `input '${showPath(String(u.input))}' read as it is (--allow-unfinished), an unfinished output: ${String(u.problem)}`);
-  const html = renderReport(data, [...incomplete, ...notRead, ...fileWarnings(data.stats, undefined, 'run', undefined, REPORT_FILE_WARNINGS)]);
+  problems?.push(...(data.problems ?? []));
+  const html = renderReport(data, [...(data.problems ?? []), ...incomplete, ...notRead, ...fileWarnings(data.stats, undefined, 'run', undefined, REPORT_FILE_WARNINGS)]);
   // The writers' small-file path: a symlink followed, a device or FIFO written as a stream, a
   // temporary renamed into place and removed on failure, one error naming the file (ENOSPC).
   // `report -o` checks the path first (checkFileOutput in cli/commands/report.ts).

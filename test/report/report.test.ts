@@ -49,6 +49,14 @@ describe('corpus-clean report', () => {
     expect(mb).not.toBeNull();
     expect(Number(mb![2])).toBeGreaterThan(0);
     expect(html).toContain(join(moved, '_rejects.jsonl'));
+    // Its rejects file cut short: said on stderr and in the page, exit 1 (hostile review 6 F14: fewer samples, exit 0, no word).
+    const rej = join(moved, '_rejects.jsonl.zst');
+    const bytes = await readFile(rej);
+    await writeFile(rej, bytes.subarray(0, Math.floor(bytes.length / 3)));
+    const cut = await runCli(['report', moved, '-o', join(dir, 'cut.html')]);
+    expect(cut.code, cut.stderr).toBe(1);
+    expect(cut.stderr).toContain(`corpus-clean report: error: the rejects file '${rej}' is damaged`);
+    expect(await readFile(join(dir, 'cut.html'), 'utf8')).toContain('is damaged');
   });
 });
 

@@ -1,3 +1,4 @@
+import { showText } from '../../core/show.js';
 import { join } from 'node:path';
 import { writeStdoutSync } from '../../io/stdout.js';
 import { UsageError } from '../../core/errors.js';
@@ -43,8 +44,10 @@ ${flagHelp(FLAGS)}
     const output = (p.values.output as string | undefined) ?? join(dir, REPORT_FILE);
     // The rules of every command's outputs (io/outputs.ts), checked before the page is made.
     await checkFileOutput(output, { flag: '--output', overwrite: p.values.overwrite === true, endings: ['.html', '.htm'], own: { dir, name: REPORT_FILE } });
-    const out = await writeReport(dir, output);
+    const problems: string[] = [];
+    const out = await writeReport(dir, output, undefined, problems);
+    for (const pr of problems) process.stderr.write(`corpus-clean report: error: ${showText(pr)}\n`);
     process.stderr.write(`corpus-clean report: wrote ${showPath(out)}\n`);
-    return 0;
+    return problems.length > 0 ? 1 : 0;
   },
 };

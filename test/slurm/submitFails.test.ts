@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, runCli, tempDir } from '../helpers/run.js';
 
@@ -40,7 +40,10 @@ describe('a Slurm run where sbatch is not on PATH', () => {
   it('says sbatch is not found on PATH', async () => {
     const dir = await tempDir();
     const out = join(dir, 'out');
-    const r = await runCli(['run', join(ROOT, 'rules/recipes/sample.yaml'), '-o', out, '-q', '--executor', 'slurm'], { timeoutMs: 60_000, env: { PATH: dirname(process.execPath) } });
+    // PATH is an empty folder: the folder of node may hold sbatch too (Debian puts both in /usr/bin).
+    const bin = join(dir, 'empty-bin');
+    mkdirSync(bin);
+    const r = await runCli(['run', join(ROOT, 'rules/recipes/sample.yaml'), '-o', out, '-q', '--executor', 'slurm'], { timeoutMs: 60_000, env: { PATH: bin } });
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/sbatch not found on PATH \(is Slurm installed/);
     expect(r.stderr).not.toMatch(/sbatch failed: \n/);

@@ -50,6 +50,24 @@ describe('record keys named like JavaScript internals (J5)', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
+  it('Parquet: bytes that are not UTF-8 are base64, not U+FFFD; a NaN or Infinity value makes the row a parquet_value reject (hostile review 6 F12)', async () => {
+    const dir = await tempDir();
+    const { parquetWriteBuffer } = await import('hyparquet-writer');
+    const buf = parquetWriteBuffer({ columnData: [
+      { name: 'text', data: ['r', 's', 't'], type: 'STRING' },
+      { name: 'latin', data: [new Uint8Array([0x63, 0x61, 0x66, 0xe9]), new TextEncoder().encode('plain'), new Uint8Array([0x00, 0xff])], type: 'BYTE_ARRAY' },
+      { name: 'x', data: [1.5, Number.NEGATIVE_INFINITY, 2], type: 'DOUBLE' },
+    ] });
+    await writeFile(join(dir, 'b.parquet'), new Uint8Array(buf));
+    const r = await runCli(['cat', 'b.parquet', '-o', 'o.jsonl', '--rejects', 'r.jsonl', '--max-reject-rate', '1'], { cwd: dir });
+    expect(r.stderr).toContain('read 3 = written 2 + rejected 1 [read/parquet_value 1]');
+    expect((await readFile(join(dir, 'o.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l))).toEqual([{ text: 'r', latin: 'Y2Fm6Q==', x: 1.5 }, { text: 't', latin: 'AP8=', x: 2 }]);
+    const rej = JSON.parse(await readFile(join(dir, 'r.jsonl'), 'utf8'));
+    expect(rej).toMatchObject({ reason: 'parquet_value', detail: { field: 'x', value: '-Infinity' } });
+    expect(JSON.parse(rej.raw)).toEqual({ text: 's', latin: 'plain', x: '-Infinity' });
+    await rm(dir, { recursive: true, force: true });
+  });
+
   it('setOwn and addCount keep __proto__ and constructor as plain fields, and pollute nothing', () => {
     const o: Record<string, unknown> = {};
     setOwn(o, '__proto__', { polluted: 1 });

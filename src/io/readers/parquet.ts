@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { open, type FileHandle } from 'node:fs/promises';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import type { AsyncBuffer, Compressors, FileMetaData } from 'hyparquet';
@@ -144,7 +145,12 @@ export function parquetToJson(v: unknown): unknown {
     return out;
   }
   if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v.toISOString();
-  if (v instanceof Uint8Array) return Buffer.from(v.buffer, v.byteOffset, v.length).toString('base64');
+  if (v instanceof Uint8Array) {
+    // A byte column without a string annotation (DuckDB's BLOB, old writers' strings): its text
+    // when the bytes are UTF-8, else base64; never U+FFFD in place of bytes (hostile review 6 F12).
+    const b = Buffer.from(v.buffer, v.byteOffset, v.length);
+    return isUtf8(b) ? b.toString('utf8') : b.toString('base64');
+  }
   if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<number>, (x) => parquetToJson(x));
   if (v instanceof Map) {
     const o: JsonObject = {};
@@ -218,6 +224,15 @@ export function decimalText(u: bigint, scale: number): string {
  * them: `keepExact`), so the writers give them back exactly; so do a JSON column's big numbers,
  * a DOUBLE -0 and a DECIMAL a double cannot hold as written (`decimals`, see `exactDecimals`).
  */
+/** The first top-level field holding NaN or ±Infinity (a DOUBLE or FLOAT column), or undefined. */
+function nonFinite(row: Record<string, unknown>): string | undefined {
+  for (const k in row) {
+    const x = row[k];
+    if (typeof x === 'number' && !Number.isFinite(x)) return k;
+  }
+  return undefined;
+}
+
 function rowToJson(row: Record<string, unknown>, decimals?: Map<string, number>): JsonObject {
   let exact: Map<string, string> | undefined;
   if (decimals !== undefined)
@@ -442,7 +457,7 @@ export async function* readParquet(path: string, events: ReadEvents, s: ReadSett
     const readRows = (group: AsyncBuffer, meta: FileMetaData, rowStart: number, rowEnd: number): Promise<Record<string, unknown>[]> => {
       const names = parquetSchema(meta).children.map((c) => c.element.name);
       return new Promise((resolve, reject) => {
-        parquetRead({ file: group, metadata: meta, compressors: decompressors, parsers: PARQUET_PARSERS, rowStart, rowEnd, columns: names, rowFormat: 'array', onComplete: (rows) => {
+        parquetRead({ file: group, metadata: meta, compressors: decompressors, parsers: PARQUET_PARSERS, rowStart, rowEnd, columns: names, rowFormat: 'array', utf8: false, onComplete: (rows) => {
           const out = new Array<Record<string, unknown>>(rows.length);
           for (let i = 0; i < rows.length; i++) {
             const row = rows[i] as unknown[];
@@ -510,9 +525,22 @@ export async function* readParquet(path: string, events: ReadEvents, s: ReadSett
       for (let i = 0; i < rows.length; i += BATCH) {
         const stop = Math.min(rows.length, i + BATCH);
         const batch: Doc[] = new Array(stop - i);
-        for (let j = i; j < stop; j++) batch[j - i] = docAt(rowToJson(rows[j], exact.decimals), path, start + j + 1);
+        let kept = 0;
+        for (let j = i; j < stop; j++) {
+          // NaN and ±Infinity have no JSON form: such a row is a reject naming the field, with the
+          // row (that value as its text), not a record with null in its place (hostile review 6 F12).
+          const bad = nonFinite(rows[j]);
+          if (bad !== undefined) {
+            const shown: Record<string, unknown> = {};
+            for (const k of Object.keys(rows[j])) setOwn(shown, k, k === bad ? String(rows[j][k]) : parquetToJson(rows[j][k]));
+            events.reject({ reason: 'parquet_value', source: `${path}:${start + j + 1}`, raw: JSON.stringify(shown), detail: { field: bad, value: String(rows[j][bad]), why: 'NaN and Infinity have no JSON form' } });
+            continue;
+          }
+          batch[kept++] = docAt(rowToJson(rows[j], exact.decimals), path, start + j + 1);
+        }
+        batch.length = kept;
         // Bytes are the row group's compressed size, counted with its first batch.
-        events.read(batch.length, i === 0 ? size : 0);
+        events.read(stop - i, i === 0 ? size : 0);
         yield batch;
       }
       if (rows.length === 0) events.read(0, size);

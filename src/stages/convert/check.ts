@@ -9,6 +9,7 @@ export type RepairKind =
   | 'leading_assistant_dropped'
   | 'users_merged'
   | 'trailing_user_dropped'
+  | 'no_input_dropped'
   | `keep_type:${string}`;
 
 /** The checked conversation: an optional system prompt and user/assistant pairs. */

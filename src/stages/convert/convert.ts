@@ -11,7 +11,7 @@ import { checkConversation, checkToolDialogue, hasTools } from './check.js';
 import type { InputFormat, OutputFormat } from './model.js';
 import { INPUT_FORMATS, OUTPUT_FORMATS } from './model.js';
 import type { AlpacaJoin, ReadResult } from './read.js';
-import { detectFormat, readAlpaca, readOpenAi, readShareGpt, readText, readXtuner } from './read.js';
+import { detectFormat, isNoInput, readAlpaca, readOpenAi, readShareGpt, readText, readXtuner } from './read.js';
 import type { LossMode } from './write.js';
 import { chatRecord, textRecord, toolsRecord } from './write.js';
 import { hasOwn, setOwn } from '../../core/own.js';
@@ -34,6 +34,12 @@ export const convertOptions: OptionsSpec = {
     default: 'newline',
     values: ['newline', 'xtuner'],
     doc: "Alpaca prompt: instruction + '\\n' + input when input is set (newline), or always, as XTuner's alpaca_map_fn (xtuner)",
+  },
+  alpacaNoInput: {
+    type: 'string',
+    default: 'drop',
+    values: ['drop', 'keep'],
+    doc: "Alpaca inputs that mean there is none ('No input', '<noinput>', 'N/A', 'None', '无输入', '不适用' ..., in brackets or quotes, with a full stop: README \"Alpaca placeholder inputs\"): left out of the prompt, counted as repair:no_input_dropped (drop), or written as they are (keep)",
   },
   keep: { type: 'string[]', default: [], doc: 'top-level fields copied to the output (one JSON type each across the run)' },
   toolResults: {
@@ -78,6 +84,7 @@ export function createConvert(options: Record<string, unknown>): Stage {
   const system = options.system as string | null;
   const loss = options.loss as LossMode;
   const join = options.alpacaJoin as AlpacaJoin;
+  const noInput = options.alpacaNoInput as 'drop' | 'keep';
   const keep = options.keep as string[];
   const ktoField = options.ktoField as string | null;
   const toolResultsAsInput = options.toolResults === 'input';
@@ -117,7 +124,7 @@ export function createConvert(options: Record<string, unknown>): Stage {
       let parsed: ReadResult;
       switch (fmt) {
         case 'alpaca':
-          parsed = readAlpaca(obj, join);
+          parsed = readAlpaca(obj, join, noInput);
           break;
         case 'sharegpt':
           parsed = readShareGpt(obj);
@@ -135,6 +142,7 @@ export function createConvert(options: Record<string, unknown>): Stage {
       if (typeof parsed === 'string') return misread(parsed);
       let out: JsonObject;
       repairs.length = 0;
+      if (fmt === 'alpaca' && noInput === 'drop' && typeof obj.input === 'string' && obj.input !== '' && isNoInput(obj.input)) repairs.push('no_input_dropped');
       if (parsed.kind === 'text') {
         if (parsed.text.trim() === '') return 'convert:empty_turn';
         out = textRecord(parsed.text, to);

@@ -117,11 +117,36 @@ function readSystem(data: JsonObject, out: Msg[]): string | undefined {
   return undefined;
 }
 
-/** Alpaca: `instruction`, `input`, `output`, optional `system` and `history` ([[q, a], ...]). */
-export function readAlpaca(data: JsonObject, join: AlpacaJoin): ReadResult {
+/**
+ * What Alpaca-style data writes as `input` to mean "no input", once wrapped in brackets, quotes or
+ * HTML-escaped brackets, ended with a full stop, lower-cased and without spaces, `-` or `_`
+ * (`<noinput>`, `No input.`, `&lt;无输入&gt;`, `N/A`, `<none>`): seen in Stanford Alpaca's
+ * 52K records (tatsu-lab/stanford_alpaca alpaca_data.json) and its Chinese translations.
+ */
+export const ALPACA_NO_INPUT: ReadonlySet<string> = new Set([
+  'noinput', 'noinputrequired', 'noinputneeded', 'none', 'n/a', 'na',
+  '无输入', '没有输入', '无需输入', '不需要输入', '不适用', '无',
+]);
+
+/** Brackets, quotes, backslashes and end punctuation around a placeholder, peeled off in any order. */
+const PLACEHOLDER_WRAP = /^[\s"'`“”‘’<>\[\](){}（）【】《》「」\\]+|[\s"'`“”‘’<>\[\](){}（）【】《》「」\\.。,，!！:：;；]+$/g;
+
+/** True when an Alpaca `input` is one of the "no input" placeholders (ALPACA_NO_INPUT). Short strings only. */
+export function isNoInput(input: string): boolean {
+  if (input.length > 40) return false;
+  const core = input.replace(/&lt;/gi, '<').replace(/&gt;/gi, '>').replace(PLACEHOLDER_WRAP, '').toLowerCase().replace(/[\s_-]+/g, '');
+  return ALPACA_NO_INPUT.has(core);
+}
+
+/**
+ * Alpaca: `instruction`, `input`, `output`, optional `system` and `history` ([[q, a], ...]). An
+ * input that says there is none (`isNoInput`) is read as empty unless `placeholders` is `keep`.
+ */
+export function readAlpaca(data: JsonObject, join: AlpacaJoin, placeholders: 'drop' | 'keep' = 'drop'): ReadResult {
   const { instruction, output } = data;
-  const input = data.input ?? '';
-  if (typeof instruction !== 'string' || typeof input !== 'string') return 'convert:bad_message';
+  const given = data.input ?? '';
+  if (typeof instruction !== 'string' || typeof given !== 'string') return 'convert:bad_message';
+  const input = placeholders === 'drop' && given !== '' && isNoInput(given) ? '' : given;
   if (typeof output !== 'string') return output === undefined || output === null ? 'convert:empty_turn' : 'convert:bad_message';
   // `<nooutput>` alone, or followed by why there is none ("<nooutput> - Visuals cannot be
   // created by a language model."): either way there is no answer to train on.

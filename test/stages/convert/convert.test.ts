@@ -150,17 +150,18 @@ describe.runIf(HAS_SHARED)('convert on the real SFT datasets (to XTuner conversa
     // by why there is no output) and 28 empty outputs.
     expect(stats.dropped).toEqual({ 'convert:no_output': 29, 'convert:empty_turn': 28 });
     expect(out).toHaveLength(51945);
-    expect(stats.counters).toEqual({ 'from:alpaca': 52002 });
+    // 670 inputs that mean "no input" ('No input', '<no input>', 'N/A' ...) are left out of the prompt.
+    expect(stats.counters).toEqual({ 'from:alpaca': 52002, records_repaired: 670, 'repair:no_input_dropped': 670 });
     expect(conversationViolations(out)).toEqual([]);
     // Alpaca row 2 has an input: instruction and input are joined by a newline.
-    const withInput = records.findIndex((r) => r.input !== '');
+    const withInput = records.findIndex((r) => r.input !== '' && r.input !== 'No input');
     const turn = (out[withInput] as { conversation: Rec[] }).conversation[0];
     expect(turn.input).toBe(`${records[withInput].instruction as string}\n${records[withInput].input as string}`);
   });
 
   const chinese: Array<[string, number, number, Record<string, number>, Record<string, number>]> = [
     // file, records, converted, rejected by reason, repairs
-    ['alpaca_zh_carbonz0.jsonl', 20465, 20454, { 'convert:empty_turn': 11 }, {}],
+    ['alpaca_zh_carbonz0.jsonl', 20465, 20454, { 'convert:empty_turn': 11 }, { 'repair:no_input_dropped': 255 }],
     ['alpaca_zh_demo_llamafactory.jsonl', 1000, 1000, {}, {}],
     ['sharegpt_zh_medicalgpt_1k.jsonl', 1000, 998, { 'convert:empty_turn': 1, 'convert:trailing_user': 1 }, { 'repair:trailing_user_dropped': 6 }],
     // Tool dialogues with results have no role for them in XTuner v0 (convert:tool_result_v0;

@@ -36,6 +36,27 @@ describe('convert: SFT pitfalls', () => {
     expect(r.reasons).toEqual(['convert:no_output', 'convert:no_output', undefined]);
   });
 
+  // New-user review 6 #2: Stanford Alpaca and its translations write "No input", "<noinput>",
+  // "N/A", "无输入" ... to mean there is no input; they went into the prompts. The inputs below
+  // are from alpaca_data.json and alpaca_zh_carbonz0 (../shared/data/sft).
+  it('Alpaca: inputs that mean "no input" are left out of the prompt and counted; other short inputs stay', async () => {
+    const none = ['No input', 'Noinput', '<no input>', 'No Input', 'No input.', '<No Input>', 'No input required.', '"<noinput>"', 'N/A', '<N/A>', 'NA', 'None', '<none>', '< noinput >', '`<noinput>`', '(noinput)', '[No Input]', '\\<noinput\\>', '{\\noinput}', '<noinput>,', 'No input needed.', '无输入', '&lt;无输入&gt;', '“&lt;无输入&gt;”', '没有输入。', '无需输入。', '不适用', '&lt;不适用&gt;', '（无输入）'];
+    const some = ['Banana', 'None of the students', 'The <noinput>', 'John was feeling <noinput>', 'No', 'Input', 'NaN', 'null'];
+    const rec = (input: string) => ({ instruction: 'Name a fruit.', input, output: 'Apple.' });
+    const r = await runStage('convert', [...none, ...some].map(rec));
+    const prompts = r.kept.map((d) => ((d.data as { conversation: Rec[] }).conversation[0].input as string));
+    expect(prompts.slice(0, none.length)).toEqual(none.map(() => 'Name a fruit.'));
+    expect(prompts.slice(none.length)).toEqual(some.map((s) => `Name a fruit.\n${s}`));
+    expect(r.stats.counters['repair:no_input_dropped']).toBe(none.length);
+    // XTuner's alpaca_map_fn joins instruction and input always: the placeholder reads as ''.
+    const x = await runStage('convert', [rec('No input')], { alpacaJoin: 'xtuner' });
+    expect((x.kept[0].data as { conversation: Rec[] }).conversation[0].input).toBe('Name a fruit.\n');
+    // alpaca_no_input: keep writes them as they are.
+    const kept = await runStage('convert', [rec('No input')], { alpacaNoInput: 'keep' });
+    expect((kept.kept[0].data as { conversation: Rec[] }).conversation[0].input).toBe('Name a fruit.\nNo input');
+    expect(kept.stats.counters['repair:no_input_dropped']).toBeUndefined();
+  });
+
   it('KTO: label false is rejected as convert:kto_undesired, label true is kept and counted', async () => {
     const msgs = [
       { role: 'user', content: 'Hi' },
@@ -128,5 +149,7 @@ describe.runIf(HAS_SHARED)('convert: SFT pitfalls on ../shared/data/sft', () => 
     const records = readFileSync(join(SHARED, 'sft/alpaca_data.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Rec);
     const r = await runStage('convert', records);
     expect(r.stats.dropped['convert:no_output']).toBe(29);
+    // 670 written records had an input meaning "no input" ('No input' 161, 'Noinput' 90 ...).
+    expect(r.stats.counters['repair:no_input_dropped']).toBe(670);
   });
 });

@@ -545,6 +545,12 @@ export async function finishRun(f: Finished): Promise<number> {
     say(`corpus-clean ${job.command}: note: ${tools} of ${stats.read} records are tool dialogues, rejected as convert:tool_result_v0 (XTuner v0 conversations have no role for tool results); to keep them: ${how} (each result as the next turn's input)`);
   }
   for (const n of convertFromNotes(stats, job.command)) say(`corpus-clean ${job.command}: note: ${n}`);
+  // Answers marked not to train on, rejected under loss: omit (new-user review 6 #3): say how to keep them.
+  const lossFlags = stats.stages.filter((x) => x.stage === 'convert').reduce((a, x) => a + (x.dropped['convert:loss_flag'] ?? 0), 0);
+  if (lossFlags > 0) {
+    const how = job.command === 'run' ? 'loss: all in the recipe\'s convert stage' : '--loss all';
+    say(`corpus-clean ${job.command}: note: ${lossFlags} of ${stats.read} records have an answer marked not to train on (loss: false, or OpenAI's weight: 0), rejected as convert:loss_flag: XTuner reads such a flag only when every answer of every record has one (its JSON loader reads a missing flag as no loss); to keep them with their flags: ${how}`);
+  }
   for (const w of urlFilterWarnings(stats, job.command)) say(`corpus-clean ${job.command}: warning: ${w}`);
   // review-newuser5 #28: the one-process dedup after quality (the README's pipe) holds every record
   // to keep the best-quality copy; `run` and `dedup-disk` decide on disk and never get here.

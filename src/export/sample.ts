@@ -111,8 +111,9 @@ function truthy(v: unknown): boolean {
 }
 
 /**
- * The messages of a chat record: OpenAI-style `messages: [{role, content, loss?}]` (assistant
- * messages are targets unless `loss` is false, as XTuner's `openai_map_fn`) or XTuner's
+ * The messages of a chat record: OpenAI-style `messages: [{role, content, loss?, weight?}]`
+ * (assistant messages are targets unless `loss` is false, as XTuner's `openai_map_fn`, or
+ * OpenAI fine-tuning's `weight` is 0) or XTuner's
  * `conversation: [{system?, input, output, output_with_loss?}]`. Returns null for other records.
  * Call arguments that are objects are written as JSON text with the digits of their input.
  */
@@ -123,12 +124,22 @@ export function chatMessages(record: JsonObject): ChatMessage[] | null {
     indexExact(record);
     return messages.map((m, i) => {
       if (m === null || typeof m !== 'object' || Array.isArray(m)) throw new SampleError('bad_messages', `messages[${i}] is not an object`);
-      const { role, content, loss, tool_call_id: toolCallId, name } = m as JsonObject;
+      const { role, content, loss, weight, tool_call_id: toolCallId, name } = m as JsonObject;
       if (typeof role !== 'string' || role.length === 0) throw new SampleError('bad_messages', `messages[${i}].role is not a non-empty string`);
       const toolCalls = readToolCalls((m as JsonObject).tool_calls, i);
       // OpenAI writes `content: null` on a message that only calls tools.
       if (typeof content !== 'string' && !(toolCalls !== undefined && (content === null || content === undefined))) throw new SampleError('bad_messages', `messages[${i}].content is not a string`);
-      const msg: ChatMessage = { role, content: typeof content === 'string' ? content : '', train: (role === 'assistant' || role === 'gpt') && lossFlag(loss) };
+      const assistant = role === 'assistant' || role === 'gpt';
+      let train = assistant && lossFlag(loss);
+      // OpenAI fine-tuning's `weight` (assistant messages: 0 = no loss on this turn, 1 = loss).
+      if (weight !== undefined && weight !== null) {
+        const w = weight === 0 || weight === '0' ? false : weight === 1 || weight === '1' ? true : undefined;
+        if (w === undefined) throw new SampleError('bad_messages', `messages[${i}].weight must be 0 or 1 (OpenAI fine-tuning), got ${JSON.stringify(weight)}`);
+        if (w && !assistant) throw new SampleError('bad_messages', `messages[${i}].weight is 1 on a ${role} message: only assistant messages are trained`);
+        if (loss !== undefined && lossFlag(loss) !== w) throw new SampleError('bad_messages', `messages[${i}] has weight ${JSON.stringify(weight)} and loss ${JSON.stringify(loss)}, which disagree`);
+        train = assistant && w;
+      }
+      const msg: ChatMessage = { role, content: typeof content === 'string' ? content : '', train };
       if (toolCalls !== undefined) msg.toolCalls = toolCalls;
       if (typeof toolCallId === 'string') msg.toolCallId = toolCallId;
       if (typeof name === 'string') msg.name = name;

@@ -109,6 +109,26 @@ describe('samples', () => {
     expect(reason({ messages: [{ role: 'user' }] })).toBe('bad_messages');
     expect(reason({ messages: [{ role: 'user', content: 'x' }, { role: 'assistant', content: 'y', loss: 'False' }] })).toBe('no_target');
   });
+  // New-user review 6 #3: OpenAI fine-tuning's `weight: 0` (do not train on this answer) was
+  // ignored, so the answer was trained.
+  it("reads OpenAI's weight: 0 as no loss on that answer, and refuses a weight it cannot express", () => {
+    const chat = (w: unknown, extra: JsonObject = {}): JsonObject => ({ messages: [{ role: 'user', content: 'Q1' }, { role: 'assistant', content: 'Bad.', weight: w, ...extra }, { role: 'user', content: 'Q2' }, { role: 'assistant', content: 'Good.' }] });
+    const masked = (r: JsonObject): string => tok.decode(encodeSample(r, tok).filter((t) => t > 0));
+    expect(masked(chat(0))).not.toContain('Bad.');
+    expect(masked(chat(0))).toContain('Good.');
+    expect(masked(chat(1))).toContain('Bad.');
+    const reason = (r: JsonObject): string => {
+      try {
+        encodeSample(r, tok);
+        return 'ok';
+      } catch (e) {
+        return e instanceof SampleError ? e.reason : 'throw';
+      }
+    };
+    expect(reason(chat(0.5))).toBe('bad_messages');
+    expect(reason(chat(0, { loss: true }))).toBe('bad_messages');
+    expect(reason({ messages: [{ role: 'user', content: 'Q', weight: 0 }, { role: 'assistant', content: 'A', weight: 0 }] })).toBe('no_target');
+  });
 });
 
 describe('InternEvo shards, byte-exact against the Python reference', () => {
@@ -198,6 +218,7 @@ describe('tokenize stage factory', () => {
         { text: 'hi' },
         { conversation: [{ input: 'q', output: 'a', output_with_loss: false }] },
         { conversation: [{ input: 'q', output: 'a', output_with_loss: false }, { input: 'q2', output: 'a2' }] },
+        { messages: [{ role: 'user', content: 'q' }, { role: 'assistant', content: 'a', weight: 0 }, { role: 'user', content: 'q2' }, { role: 'assistant', content: 'a2', weight: 1 }] },
       ]),
       stages: [stage],
       sink: { write: (b) => void kept.push(...b.map((d) => d.data)), close: async () => {}, abort: async () => {} },
@@ -205,6 +226,15 @@ describe('tokenize stage factory', () => {
     });
     expect(kept).toEqual([
       { content: 'a long enough pretraining text' },
+      {
+        messages: [
+          { role: 'user', content: 'q' },
+          { role: 'assistant', content: 'a', loss: false },
+          { role: 'user', content: 'q2' },
+          { role: 'assistant', content: 'a2' },
+        ],
+      },
+      // OpenAI's weight: 0 is v1's loss: false (v1 forbids the weight key in a message).
       {
         messages: [
           { role: 'user', content: 'q' },

@@ -27,7 +27,7 @@ export const convertOptions: OptionsSpec = {
     type: 'string',
     default: 'omit',
     values: ['omit', 'all'],
-    doc: 'loss flags on every assistant turn (all) or on none (omit; a turn marked no-loss is then rejected)',
+    doc: 'loss flags on every assistant turn (all) or on none (omit; a record with a turn marked no-loss, loss: false or OpenAI weight: 0, is then rejected as convert:loss_flag)',
   },
   alpacaJoin: {
     type: 'string',
@@ -160,6 +160,8 @@ export function createConvert(options: Record<string, unknown>): Stage {
           if (typeof tools === 'string') return tools;
           const c = checkToolDialogue(parsed.messages, system, repairs);
           if (typeof c === 'string') return c;
+          const answers = c.messages.filter((m) => m.role === 'assistant');
+          if (answers.length > 0 && answers.every((m) => m.loss === false)) return 'convert:no_loss_turn';
           if (loss === 'omit' && c.messages.some((m) => m.loss === false)) return 'convert:loss_flag';
           // XTuner v0's turns are {system, input, output}: a tool result would be rendered as
           // the user's words. A call that is the dialogue's last word has no result to place.
@@ -169,6 +171,8 @@ export function createConvert(options: Record<string, unknown>): Stage {
         } else {
           const c = checkConversation(parsed.messages, system, repairs);
           if (typeof c === 'string') return c;
+          // Every answer marked no-loss (loss: false, weight: 0): nothing to train on; XTuner drops such a row silently.
+          if (c.pairs.every((p) => p.assistant.loss === false)) return 'convert:no_loss_turn';
           if (loss === 'omit' && c.pairs.some((p) => p.assistant.loss === false)) return 'convert:loss_flag';
           out = chatRecord(c, to, loss);
         }

@@ -35,6 +35,17 @@ function lossFlag(v: unknown): boolean | undefined {
   return String(v).toLowerCase() === 'true';
 }
 
+/**
+ * OpenAI fine-tuning's per-message `weight` (assistant messages only: 0 = do not train on this
+ * turn, 1 = train): a loss flag, undefined when absent, `bad` for any other value.
+ */
+function weightFlag(v: unknown): boolean | undefined | 'bad' {
+  if (v === undefined || v === null) return undefined;
+  if (v === 0 || v === '0') return false;
+  if (v === 1 || v === '1') return true;
+  return 'bad';
+}
+
 /** One call as `{name, arguments}` (ShareGPT) or `{id, type, function: {name, arguments}}` (OpenAI); arguments become a JSON string. */
 function readCall(v: unknown): ToolCall | null {
   if (!isObj(v)) return null;
@@ -103,7 +114,13 @@ function readMessages(list: unknown, roleKey: string, contentKey: string, altRol
       if (typeof m.name === 'string') msg.name = m.name;
     }
     const loss = lossFlag(m.loss);
-    if (loss !== undefined) msg.loss = loss;
+    // OpenAI's `weight: 0` is XTuner's `loss: false` for the turn; a weight that is neither 0
+    // nor 1, that asks to train a message other than the assistant's, or that a `loss` flag
+    // contradicts cannot be written: convert:bad_weight.
+    const weight = weightFlag(m.weight);
+    if (weight === 'bad' || (weight === true && role !== 'assistant') || (weight !== undefined && loss !== undefined && weight !== loss)) return 'convert:bad_weight';
+    if (weight !== undefined && role === 'assistant') msg.loss = weight;
+    else if (loss !== undefined) msg.loss = loss;
     out.push(msg);
   }
   return out;

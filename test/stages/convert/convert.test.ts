@@ -6,7 +6,9 @@ import { fromRecords, collect } from '../../../src/io/memory.js';
 import { defaultRegistry } from '../../../src/stages/index.js';
 import { OUTPUT_FORMATS } from '../../../src/stages/convert/index.js';
 import { conversationViolations, messagesViolations, pretrainViolations } from './formatRules.js';
-import { HAS_SHARED, SHARED } from '../../helpers/run.js';
+import { HAS_SHARED, SHARED, runCli, tempDir } from '../../helpers/run.js';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 
 type Rec = Record<string, unknown>;
 const FIX = new URL('../../../fixtures/convert/', import.meta.url);
@@ -59,6 +61,41 @@ describe('convert: golden fixtures, every input format × every output shape', (
 });
 
 describe('convert rules', () => {
+  // New-user review 6 #3: OpenAI fine-tuning marks an answer not to train on with `weight: 0`;
+  // convert ignored it, so the answer was trained.
+  it("reads OpenAI's weight: 0 as the turn's no-loss flag; weight 1 as loss; other weights are rejected", async () => {
+    const rec = (w: unknown, extra: Rec = {}) => ({ messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b', weight: w, ...extra }, { role: 'user', content: 'c' }, { role: 'assistant', content: 'd', weight: 1 }] });
+    const all = await convert([rec(0)], { to: 'xtuner-openai', loss: 'all' });
+    expect(all.out[0].messages).toEqual([
+      { role: 'user', content: 'a' },
+      { role: 'assistant', content: 'b', loss: false },
+      { role: 'user', content: 'c' },
+      { role: 'assistant', content: 'd', loss: true },
+    ]);
+    const conv = await convert([rec(0)], { loss: 'all' });
+    expect((conv.out[0].conversation as Rec[]).map((t) => t.output_with_loss)).toEqual([false, true]);
+    // loss: omit writes no flag, and a turn without one is trained: the record is rejected, not trained.
+    const omit = await convert([rec(0), rec(1)], {});
+    expect(omit.rejects.map((r) => r.reason)).toEqual(['convert:loss_flag']);
+    expect(omit.out).toHaveLength(1);
+    const bad = await convert([rec(0.5), rec('x'), rec(0, { loss: true }), { messages: [{ role: 'user', content: 'a', weight: 1 }, { role: 'assistant', content: 'b' }] }], { loss: 'all' });
+    expect(bad.rejects.map((r) => r.reason)).toEqual(Array(4).fill('convert:bad_weight'));
+    // Every answer at weight 0: nothing to train on (XTuner drops such a row silently).
+    const none = await convert([{ messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b', weight: 0 }] }], { loss: 'all' });
+    expect(none.rejects.map((r) => r.reason)).toEqual(['convert:no_loss_turn']);
+  });
+  it('the end of a convert run says how to keep records rejected as convert:loss_flag', async () => {
+    const d = await tempDir();
+    await writeFile(join(d, 'w.jsonl'), JSON.stringify(rec2()) + '\n' + JSON.stringify({ messages: [{ role: 'user', content: 'x' }, { role: 'assistant', content: 'y' }] }) + '\n');
+    const r = await runCli(['convert', join(d, 'w.jsonl')]);
+    expect(r.stderr).toContain("note: 1 of 2 records have an answer marked not to train on (loss: false, or OpenAI's weight: 0), rejected as convert:loss_flag");
+    expect(r.stderr).toContain('to keep them with their flags: --loss all');
+    const all = await runCli(['convert', join(d, 'w.jsonl'), '--loss', 'all']);
+    expect(all.stdout).toContain('"output":"b","output_with_loss":false');
+    function rec2(): Rec {
+      return { messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b', weight: 0 }, { role: 'user', content: 'c' }, { role: 'assistant', content: 'd' }] };
+    }
+  });
   it('keeps loss flags on every assistant turn or on none', async () => {
     const rec = { messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b', loss: false }, { role: 'user', content: 'c' }, { role: 'assistant', content: 'd' }] };
     const omit = await convert([rec], { to: 'xtuner-openai' });

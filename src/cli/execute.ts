@@ -62,7 +62,7 @@ export const IO_FLAGS: Flag[] = [
   { name: 'overwrite', type: 'boolean', help: 'replace an existing output file, or the shards of an earlier run in the output folder (default: refuse)' },
   { name: 'limit', type: 'string', arg: 'N', help: 'read only the first N records of the inputs, in input order (every record counts: good, bad or blank), then stop; the accounting says so (default: all)' },
   { name: 'allow-unfinished', type: 'boolean', help: 'read an unfinished output as it is, with a warning each and the list in the stats (unfinished_inputs): a run or shard folder (also inside a folder input) without _SUCCESS (killed, or failed: _FAILED), missing a shard it lists or with one of another size, shards out-NNNNN.jsonl beside their lock or not matching out.jsonl._SUCCESS, a file out.jsonl beside out.jsonl._FAILED (default: refuse it)' },
-  { name: 'quiet', short: 'q', type: 'boolean', help: 'no progress line' },
+  { name: 'quiet', short: 'q', type: 'boolean', help: 'no progress line (on a terminal it is rewritten twice a second; off one, in a log, a line every 30 s; CORPUS_CLEAN_PROGRESS_MS=MS sets the interval, =off turns the log lines off)' },
   { name: 'help', short: 'h', type: 'boolean', help: 'show this help' },
 ];
 

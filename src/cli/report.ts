@@ -1,5 +1,5 @@
 import { showPath } from '../core/fsname.js';
-import { clearProgress, progressInterval, writeProgress } from '../exec/progress.js';
+import { clearProgress, progressInterval, progressWaits, writeProgress } from '../exec/progress.js';
 import { textFieldLabel, type TextField } from '../core/doc.js';
 import type { FileStats, RunStats } from '../core/stats.js';
 import { charsetNames, likelyCharset } from '../io/readers/encoding.js';
@@ -51,11 +51,11 @@ export function accountingLine(command: string, s: RunStats): string {
   );
 }
 
-/** Live progress on a terminal: a single line rewritten at most twice a second. */
+/** Live progress: on a terminal a single line rewritten at most twice a second; in a log a line every 30 s (see progress.ts). */
 export function progressPrinter(command: string, enabled: boolean): { update(s: Readonly<RunStats>): void; done(): void } {
   if (!enabled) return { update() {}, done() {} };
   const start = performance.now();
-  let last = 0;
+  let last = progressWaits() ? start : 0;
   let shown = false;
   return {
     update(s) {

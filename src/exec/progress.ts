@@ -1,9 +1,11 @@
 import { table } from '../core/own.js';
 /**
- * The progress line of a run on a terminal: one line per phase, rewritten at most twice a
- * second, and left on screen when the phase ends. Silent when stderr is not a terminal or with
- * `--quiet`. `CORPUS_CLEAN_PROGRESS_MS=<ms>` shows it even when stderr is not a terminal (a
- * log file, a test), rewritten at most every <ms> milliseconds (0: at every change).
+ * The progress line of a run. On a terminal: one line per phase, rewritten at most twice a
+ * second, and left on screen when the phase ends. Off a terminal (a log file, a Slurm job's
+ * output, a pipe): a plain line at most every 30 s (LOG_PROGRESS_MS), the first one after 30 s,
+ * so a short run's log holds none, as datatrove's logs show a run's progress. Never with
+ * `--quiet`. `CORPUS_CLEAN_PROGRESS_MS=<ms>` sets the interval on a terminal or off one (0: at
+ * every change, from the start); `CORPUS_CLEAN_PROGRESS_MS=off` turns the lines off off a terminal.
  */
 import type { Plan } from './plan.js';
 import type { RecipeStage } from '../core/recipe.js';
@@ -61,17 +63,21 @@ export function phaseName(plan: Plan, p: number): string {
 
 const mb = (b: number): string => (b / 1e6).toFixed(1);
 
-/** The interval forced by `CORPUS_CLEAN_PROGRESS_MS`, or undefined. */
-function forcedInterval(): number | undefined {
+/** Milliseconds between two progress lines off a terminal, unless CORPUS_CLEAN_PROGRESS_MS says otherwise. */
+export const LOG_PROGRESS_MS = 30_000;
+
+/** The interval set by `CORPUS_CLEAN_PROGRESS_MS` (`off`: no lines off a terminal), or undefined. */
+function forcedInterval(): number | 'off' | undefined {
   const v = process.env.CORPUS_CLEAN_PROGRESS_MS;
   if (v === undefined || v.trim() === '') return undefined;
+  if (v.trim().toLowerCase() === 'off') return 'off';
   const n = Number(v);
   return Number.isFinite(n) && n >= 0 ? n : undefined;
 }
 
-/** Whether to show progress: on a terminal, or when forced; never with --quiet. */
+/** Whether to show progress: on a terminal, or in a log unless CORPUS_CLEAN_PROGRESS_MS=off; never with --quiet. */
 export function progressWanted(quiet: boolean): boolean {
-  return !quiet && (process.stderr.isTTY === true || forcedInterval() !== undefined);
+  return !quiet && (process.stderr.isTTY === true || forcedInterval() !== 'off');
 }
 
 /**
@@ -87,9 +93,20 @@ export function clearProgress(): void {
   if (process.stderr.isTTY === true) process.stderr.write('\r\x1b[K');
 }
 
-/** Milliseconds between two rewrites of a progress line (500 unless forced). */
+/** Milliseconds between two progress lines: CORPUS_CLEAN_PROGRESS_MS, else 500 on a terminal and LOG_PROGRESS_MS off one. */
 export function progressInterval(): number {
-  return forcedInterval() ?? 500;
+  const f = forcedInterval();
+  if (typeof f === 'number') return f;
+  return process.stderr.isTTY === true ? 500 : LOG_PROGRESS_MS;
+}
+
+/**
+ * True when the first progress line waits one interval: off a terminal with the default
+ * interval, so that a run shorter than that writes no progress into its log (nor into the
+ * stderr a script reads). On a terminal, or with CORPUS_CLEAN_PROGRESS_MS, it comes at once.
+ */
+export function progressWaits(): boolean {
+  return process.stderr.isTTY !== true && forcedInterval() === undefined;
 }
 
 function eta(secs: number): string {
@@ -114,9 +131,9 @@ export interface PhaseFigures {
 }
 
 export class PhaseProgress {
-  private last = 0;
-  private shown = false;
   private start = performance.now();
+  private last = progressWaits() ? this.start : 0;
+  private shown = false;
 
   constructor(
     private readonly enabled: boolean,
@@ -146,9 +163,10 @@ export class PhaseProgress {
     writeProgress(this.line(f));
   }
 
-  /** End the phase: its last line stays. */
+  /** End the phase: its last line stays (in a log, only for a phase that showed one). */
   done(f: PhaseFigures): void {
     if (!this.enabled) return;
+    if (!this.shown && progressWaits()) return;
     this.update(f, true);
     if (this.shown && process.stderr.isTTY === true) process.stderr.write('\n');
   }

@@ -1,7 +1,7 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ROOT, runCli, tempDir } from '../helpers/run.js';
+import { ROOT, runCli, runNode, tempDir } from '../helpers/run.js';
 
 // The progress line is for a terminal; CORPUS_CLEAN_PROGRESS_MS shows it on a pipe too (at
 // most every N ms; 0: at every change), so its form can be checked here. Not its timings.
@@ -37,13 +37,13 @@ describe('progress line', () => {
     // The dedup step between the task phases: units done / total.
     expect(ls.some((l) => /^run: phase 2 of 3 \(exact dedup: finding the copies, one hash partition at a time\): (\d+)\/\1 units done$/.test(l))).toBe(true);
     expect(ls.some((l) => l.startsWith('run: phase 3 of 3 (exact dedup: dropping the copies, writing the shards): ') && task.test(l))).toBe(true);
-    // --quiet silences it; so does a pipe without the variable.
+    // --quiet silences it; so does CORPUS_CLEAN_PROGRESS_MS=off off a terminal.
     const q = await runCli([...args, '-o', join(dir, 'b'), '-q'], { env: { CORPUS_CLEAN_PROGRESS_MS: '0' } });
     expect(q.code).toBe(0);
     expect(q.stderr).not.toMatch(/run: phase/);
-    const pipe = await runCli([...args, '-o', join(dir, 'c')]);
-    expect(pipe.code).toBe(0);
-    expect(pipe.stderr).not.toMatch(/run: phase/);
+    const off = await runCli([...args, '-o', join(dir, 'c')], { env: { CORPUS_CLEAN_PROGRESS_MS: 'off' } });
+    expect(off.code).toBe(0);
+    expect(off.stderr).not.toMatch(/run: phase/);
   }, 300_000);
 
   it('a single command: files, records read/written/rejected, MB and MB/s', async () => {
@@ -51,5 +51,44 @@ describe('progress line', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).not.toMatch(/\r|\x1b/);
     expect(lines(r.stderr).some((l) => /^cat: \d+ files, read \d+, written \d+, rejected \d+, \d+\.\d MB at \d+\.\d MB\/s$/.test(l))).toBe(true);
+  });
+
+  // New-user review 6 #4: off a terminal (a log file, a Slurm job's output) a run printed no
+  // progress at all unless CORPUS_CLEAN_PROGRESS_MS was set, which no --help named. Now a line
+  // every 30 s, the first after 30 s. The clock of the child is stepped by hand (no waiting).
+  it('off a terminal, without the variable: a line every 30 s, the first after 30 s, none for a phase shorter than that', async () => {
+    const script = `
+      let t = 0;
+      performance.now = () => t;
+      const { PhaseProgress, progressWanted, progressInterval } = await import(${JSON.stringify(join(ROOT, 'dist/exec/progress.js'))});
+      const plan = { name: 'r', phases: [{ id: '0-tasks', kind: 'tasks', segment: 0, units: 4 }], stages: [], globals: [], segments: [[]] };
+      process.stderr.write('wanted ' + progressWanted(false) + ', every ' + progressInterval() + ' ms\\n');
+      const fig = (done) => ({ done, running: 1, units: 4, records: done * 10, bytes: done * 1e6, totalBytes: 4e6 });
+      const short = new PhaseProgress(true, plan, 0);
+      for (const [at, d] of [[0, 0], [10e3, 1], [29e3, 4]]) { t = at; short.update(fig(d)); }
+      short.done(fig(4));
+      process.stderr.write('--\\n');
+      t = 0;
+      const long = new PhaseProgress(true, plan, 0);
+      for (const [at, d] of [[0, 0], [10e3, 1], [31e3, 1], [45e3, 2], [62e3, 3]]) { t = at; long.update(fig(d)); }
+      t = 70e3;
+      long.done(fig(4));
+    `;
+    const r = await runNode(['--input-type=module', '-e', script], { env: { CORPUS_CLEAN_PROGRESS_MS: '' } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr.split('\n')).toEqual([
+      'wanted true, every 30000 ms',
+      '--',
+      'run: phase 1 of 1 (reading the inputs, writing the shards): 1/4 tasks done, 1 running, 10 records, 1.0 of 4.0 MB (25 %), 0.0 MB/s, ETA 2 min',
+      'run: phase 1 of 1 (reading the inputs, writing the shards): 3/4 tasks done, 1 running, 30 records, 3.0 of 4.0 MB (75 %), 0.0 MB/s, ETA 21 s',
+      'run: phase 1 of 1 (reading the inputs, writing the shards): 4/4 tasks done, 1 running, 40 records, 4.0 of 4.0 MB (100 %), 0.1 MB/s, ETA 0 s',
+      '',
+    ]);
+  });
+  it('--help names CORPUS_CLEAN_PROGRESS_MS', async () => {
+    const r = await runCli(['--help']);
+    expect(r.stdout).toContain('CORPUS_CLEAN_PROGRESS_MS=MS');
+    const c = await runCli(['cat', '--help']);
+    expect(c.stdout).toContain('CORPUS_CLEAN_PROGRESS_MS');
   });
 });

@@ -53,10 +53,19 @@ export function runCli(args: string[], opts: { input?: string | Buffer; cwd?: st
   return runNode([CLI, ...args], opts);
 }
 
+/**
+ * The environment of a spawned CLI: the test's, with the progress lines a run writes off a
+ * terminal every 30 s turned off (CORPUS_CLEAN_PROGRESS_MS=off), so what a test reads on stderr
+ * does not depend on how long the run took; a test may set the variable itself.
+ */
+function childEnv(env: Record<string, string> | undefined): NodeJS.ProcessEnv {
+  return { CORPUS_CLEAN_PROGRESS_MS: 'off', ...process.env, ...env };
+}
+
 /** Spawn `node ARGS` (see runCli). */
 export function runNode(args: string[], opts: { input?: string | Buffer; cwd?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<{ code: number; stdout: string; stderr: string; signal?: NodeJS.Signals | null }> {
   return new Promise((res, rej) => {
-    const p = spawn(process.execPath, args, { cwd: opts.cwd ?? ROOT, stdio: ['pipe', 'pipe', 'pipe'], timeout: opts.timeoutMs, killSignal: 'SIGKILL', env: opts.env ? { ...process.env, ...opts.env } : process.env });
+    const p = spawn(process.execPath, args, { cwd: opts.cwd ?? ROOT, stdio: ['pipe', 'pipe', 'pipe'], timeout: opts.timeoutMs, killSignal: 'SIGKILL', env: childEnv(opts.env) });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     p.stdout.on('data', (b: Buffer) => out.push(b));

@@ -15,7 +15,7 @@ import type { Flag } from '../args.js';
 import { flagHelp, parse } from '../args.js';
 import { VERSION } from '../../version.js';
 import { loadRecipe } from './run.js';
-import { clearProgress, progressInterval, progressWanted, writeProgress } from '../../exec/progress.js';
+import { clearProgress, progressInterval, progressWaits, progressWanted, writeProgress } from '../../exec/progress.js';
 
 const PACKAGE_ROOT = resolve(import.meta.dirname, '../../..');
 const SAMPLE_INPUT = join(PACKAGE_ROOT, 'fixtures/sample');
@@ -61,7 +61,8 @@ export interface BenchProgress {
 
 async function measured(files: string[], stages: Stage[], textField: TextField | undefined, requireText: boolean | undefined, pass: { n: number; label: string; progress: BenchProgress }): Promise<{ stats: RunStats; peakMb: number; cpuShare: number }> {
   const pr = pass.progress;
-  let lastShown = 0;
+  const waits = progressWaits();
+  let lastShown = waits ? performance.now() : 0;
   const show = (s: Readonly<RunStats>): void => {
     const t = performance.now();
     if (!pr.enabled || t - lastShown < progressInterval()) return;
@@ -76,7 +77,7 @@ async function measured(files: string[], stages: Stage[], textField: TextField |
     peak = Math.max(peak, process.memoryUsage.rss());
   }, 10);
   try {
-    if (pr.enabled) writeProgress(`bench: pass ${pass.n} of ${pr.passes} (${pass.label})`);
+    if (pr.enabled && !waits) writeProgress(`bench: pass ${pass.n} of ${pr.passes} (${pass.label})`);
     const stats = await pipeline({ source: readFiles(files), stages, sink: discard(), textField, requireText, onProgress: show });
     if (pr.enabled) clearProgress();
     peak = Math.max(peak, process.memoryUsage.rss());

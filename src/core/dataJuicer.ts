@@ -5,58 +5,111 @@ import { table } from './own.js';
  * to ours rather than only "unknown key 'project_name'".
  */
 
-/** Top-level keys of a Data-Juicer config, and where each goes here. */
-const TOP: Record<string, string> = table({
-  project_name: 'name:',
-  dataset_path: 'input: (files, folders or globs; a list)',
-  export_path: "the output folder: 'corpus-clean run RECIPE -o DIR' (default out/<name>/)",
-  np: 'executor: {workers: N} (or --workers N)',
-  text_keys: 'text_field: (a name, or a list tried in order)',
-  process: 'stages: (a list of {stage: options})',
+/** A value in YAML flow style, as a recipe would spell it: `{keep: [zh], min_score: 0.6}`. */
+function flow(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(flow).join(', ')}]`;
+  if (v !== null && typeof v === 'object') return `{${Object.entries(v).map(([k, x]) => `${k}: ${flow(x)}`).join(', ')}}`;
+  if (typeof v === 'string') return /^[\w.\-/]+$/.test(v) ? v : JSON.stringify(v);
+  return String(v);
+}
+
+/** A stage with options: `langid {keep: [zh]}`, or the name alone when there are none. */
+function stage(name: string, opts: Record<string, unknown>): string {
+  const set = Object.entries(opts).filter(([, v]) => v !== undefined);
+  return set.length === 0 ? name : `${name} ${flow(Object.fromEntries(set))}`;
+}
+
+type Params = Record<string, unknown>;
+
+/** Top-level keys of a Data-Juicer config, and where each goes here, with the config's value. */
+const TOP: Record<string, (v: unknown) => string> = table({
+  project_name: (v) => `name: ${flow(v)}`,
+  dataset_path: (v) => `input: ${flow(Array.isArray(v) ? v : [v])} (files, folders or globs; a list)`,
+  export_path: () => "the output folder: 'corpus-clean run RECIPE -o DIR' (default out/<name>/)",
+  np: (v) => `executor: {workers: ${flow(v)}} (or --workers ${flow(v)})`,
+  text_keys: (v) => `text_field: ${flow(v)} (a name, or a list tried in order)`,
+  process: () => 'stages: (a list of {stage: options})',
 });
 
-/** Data-Juicer ops with a counterpart here (thresholds are set per rule, e.g. quality's set:). */
-const OPS: Record<string, string> = table({
-  language_id_score_filter: 'langid {keep: [en], min_score: 0.8}',
-  document_deduplicator: 'dedup {method: exact}',
-  document_minhash_deduplicator: 'dedup {method: minhash}',
-  document_simhash_deduplicator: 'dedup {method: minhash} (near-duplicates by MinHash, not SimHash)',
-  fix_unicode_mapper: 'normalize',
-  whitespace_normalization_mapper: 'normalize',
-  punctuation_normalization_mapper: 'normalize',
-  chinese_convert_mapper: 'normalize {chinese: t2s}',
-  clean_html_mapper: 'extract',
-  clean_email_mapper: 'pii',
-  clean_ip_mapper: 'pii',
-  flagged_words_filter: 'flagged-words',
-  words_num_filter: 'quality (a preset: web-en, web-zh; rules by name under set:)',
-  text_length_filter: 'quality',
-  alphanumeric_filter: 'quality',
-  special_characters_filter: 'quality',
-  character_repetition_filter: 'quality',
-  word_repetition_filter: 'quality',
-  stopwords_filter: 'quality',
-  average_line_length_filter: 'quality',
-  maximum_line_length_filter: 'quality',
-  remove_repeat_sentences_mapper: 'paragraphs (repeated paragraphs and lines across the corpus)',
+const list = (v: unknown): unknown[] | undefined => (v === undefined || v === null || v === '' ? undefined : Array.isArray(v) ? v : [v]);
+
+/**
+ * Data-Juicer ops with a counterpart here, from the op's own parameters (Data-Juicer's defaults
+ * where it gives none; thresholds of quality rules are set per rule, e.g. quality's set:).
+ */
+const OPS: Record<string, (p: Params) => string> = table({
+  // Data-Juicer: lang '' keeps every language; min_score defaults to 0.8.
+  language_id_score_filter: (p) => stage('langid', { keep: list(p.lang), min_score: p.min_score ?? 0.8 }),
+  document_deduplicator: () => 'dedup {method: exact}',
+  // Data-Juicer: jaccard_threshold 0.7 and window_size 5 by default.
+  document_minhash_deduplicator: (p) => stage('dedup', { method: 'minhash', threshold: p.jaccard_threshold ?? 0.7, ngram: p.window_size }),
+  document_simhash_deduplicator: () => 'dedup {method: minhash} (near-duplicates by MinHash, not SimHash)',
+  fix_unicode_mapper: () => 'normalize',
+  whitespace_normalization_mapper: () => 'normalize',
+  punctuation_normalization_mapper: () => 'normalize',
+  // Data-Juicer's mode defaults to s2t.
+  chinese_convert_mapper: (p) => {
+    const mode = p.mode ?? 's2t';
+    return ['t2s', 'tw2s', 'hk2s', 's2t'].includes(mode as string) ? stage('normalize', { chinese: mode }) : `normalize {chinese: t2s|tw2s|hk2s|s2t} (no mode ${flow(mode)} here)`;
+  },
+  clean_html_mapper: () => 'extract',
+  clean_email_mapper: () => 'pii',
+  clean_ip_mapper: () => 'pii',
+  // Data-Juicer: lang en and max_ratio 0.045 by default; its ratio is hits per word.
+  flagged_words_filter: (p) => {
+    const zh = p.lang === 'zh';
+    return stage('flagged-words', { [zh ? 'max_ratio_zh' : 'max_ratio_en']: p.max_ratio ?? 0.045 });
+  },
+  words_num_filter: () => 'quality (a preset: web-en, web-zh; rules by name under set:)',
+  text_length_filter: () => 'quality',
+  alphanumeric_filter: () => 'quality',
+  special_characters_filter: () => 'quality',
+  character_repetition_filter: () => 'quality',
+  word_repetition_filter: () => 'quality',
+  stopwords_filter: () => 'quality',
+  average_line_length_filter: () => 'quality',
+  maximum_line_length_filter: () => 'quality',
+  remove_repeat_sentences_mapper: () => 'paragraphs (repeated paragraphs and lines across the corpus)',
 });
 
-/** The op's counterpart here, or undefined. */
-export function dataJuicerOp(name: string): string | undefined {
-  return Object.hasOwn(OPS, name) ? OPS[name] : undefined;
+/**
+ * The op's counterpart here, with the op's parameters carried over where they have one (its
+ * other parameters named, to set by hand), or undefined for an op with none.
+ */
+export function dataJuicerOp(name: string, params: unknown = {}): string | undefined {
+  if (!Object.hasOwn(OPS, name)) return undefined;
+  const p: Params = params !== null && typeof params === 'object' && !Array.isArray(params) ? (params as Params) : {};
+  const here = OPS[name](p);
+  const CARRIED: Record<string, string[]> = table({
+    language_id_score_filter: ['lang', 'min_score'],
+    document_minhash_deduplicator: ['jaccard_threshold', 'window_size'],
+    chinese_convert_mapper: ['mode'],
+    flagged_words_filter: ['lang', 'max_ratio'],
+  });
+  const rest = Object.fromEntries(Object.entries(p).filter(([k]) => !(CARRIED[name] ?? []).includes(k)));
+  return Object.keys(rest).length > 0 ? `${here} (your ${flow(rest)}: set by hand)` : here;
 }
 
 /**
  * When `raw` looks like a Data-Juicer config (two of its top-level keys, or `process:` without
- * `stages:`), the lines of a hint mapping its keys and ops to ours; else undefined.
+ * `stages:`), the lines of a hint mapping its keys and ops to ours, with its own values; else undefined.
  */
 export function dataJuicerHint(raw: Record<string, unknown>): string[] | undefined {
   const keys = Object.keys(raw).filter((k) => Object.hasOwn(TOP, k));
   if (keys.length < 2 && !(keys.includes('process') && !('stages' in raw))) return undefined;
   const lines = ['this looks like a Data-Juicer config; a corpus-clean recipe has other keys:'];
-  for (const k of keys) lines.push(`  ${k} -> ${TOP[k]}`);
-  const ops = Array.isArray(raw.process) ? raw.process.map((p) => (typeof p === 'string' ? p : p !== null && typeof p === 'object' ? Object.keys(p)[0] : undefined)).filter((x): x is string => typeof x === 'string') : [];
-  const mapped = [...new Set(ops)].map((op) => `  - ${op} -> ${dataJuicerOp(op) ?? 'no counterpart here'}`);
+  for (const k of keys) lines.push(`  ${k} -> ${TOP[k](raw[k])}`);
+  const ops: [string, unknown][] = [];
+  const seen = new Set<string>();
+  for (const p of Array.isArray(raw.process) ? raw.process : []) {
+    const entry: [string, unknown] | undefined = typeof p === 'string' ? [p, {}] : p !== null && typeof p === 'object' && !Array.isArray(p) && Object.keys(p).length > 0 ? Object.entries(p)[0] : undefined;
+    if (entry === undefined) continue;
+    const key = `${entry[0]} ${JSON.stringify(entry[1] ?? {})}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    ops.push(entry);
+  }
+  const mapped = ops.map(([op, params]) => `  - ${op} -> ${dataJuicerOp(op, params) ?? 'no counterpart here'}`);
   if (mapped.length > 0) lines.push('ops:', ...mapped.slice(0, 20), ...(mapped.length > 20 ? [`  ... and ${mapped.length - 20} more`] : []));
   lines.push("see the recipe example in the README ('Recipes') and rules/recipes/sample.yaml");
   return lines;

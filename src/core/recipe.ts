@@ -279,7 +279,7 @@ export function resolveRecipe(raw: unknown, registry: StageRegistry, defaultName
       }
       throw new UsageError(`${at} must be a stage name or a one-key mapping {name: options}`);
     }
-    const djOp = dataJuicerOp(name);
+    const djOp = dataJuicerOp(name, opts);
     if (!registry.has(name)) throw new UsageError(`${at}: unknown stage '${showText(name)}'${djOp !== undefined ? ` (a Data-Juicer op; here: ${djOp})` : didYouMean(name, registry.names())}; known stages: ${registry.names().join(', ')}`);
     const spec = registry.get(name).options;
     const module = source.modules?.get(name);

@@ -43,18 +43,22 @@ describe('remote paths and Data-Juicer configs are answered, not "not found" / "
     dirs.push(dir);
     await writeFile(
       join(dir, 'dj.yaml'),
-      'project_name: demo\ndataset_path: ./data.jsonl\nexport_path: ./out.jsonl\nnp: 4\nprocess:\n  - language_id_score_filter:\n      lang: en\n      min_score: 0.8\n  - document_deduplicator:\n  - perplexity_filter:\n      max_ppl: 1500\n',
+      'project_name: demo\ndataset_path: ./data.jsonl\nexport_path: ./out.jsonl\nnp: 4\nprocess:\n  - language_id_score_filter:\n      lang: zh\n      min_score: 0.6\n  - document_deduplicator:\n  - perplexity_filter:\n      max_ppl: 1500\n  - document_minhash_deduplicator:\n      jaccard_threshold: 0.8\n      window_size: 4\n  - flagged_words_filter:\n      lang: zh\n      max_ratio: 0.02\n  - words_num_filter:\n      min_num: 20\n',
     );
     const r = await runCli(['run', 'dj.yaml'], { cwd: dir });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/dj\.yaml: this looks like a Data-Juicer config/);
     expect(r.stderr).not.toMatch(/unknown key/);
-    for (const line of ['  project_name -> name:', '  dataset_path -> input:', '  np -> executor: {workers: N}', '  process -> stages:', '  - language_id_score_filter -> langid', '  - document_deduplicator -> dedup {method: exact}', '  - perplexity_filter -> no counterpart here']) {
+    for (const line of ['  project_name -> name:', '  dataset_path -> input:', '  np -> executor: {workers: 4}', '  process -> stages:', '  - document_deduplicator -> dedup {method: exact}', '  - perplexity_filter -> no counterpart here']) {
+      expect(r.stderr).toContain(line);
+    }
+    // New-user review 6 #5: the config's own values, not canned ones (was: langid {keep: [en], min_score: 0.8} whatever it said).
+    for (const line of ['  project_name -> name: demo', '  - language_id_score_filter -> langid {keep: [zh], min_score: 0.6}\n', '  - document_minhash_deduplicator -> dedup {method: minhash, threshold: 0.8, ngram: 4}\n', '  - flagged_words_filter -> flagged-words {max_ratio_zh: 0.02}\n', '  - words_num_filter -> quality (a preset: web-en, web-zh; rules by name under set:) (your {min_num: 20}: set by hand)\n']) {
       expect(r.stderr).toContain(line);
     }
     await writeFile(join(dir, 'mixed.yaml'), 'name: m\ninput: x.jsonl\nstages:\n  - document_minhash_deduplicator: {}\n');
     const m = await runCli(['run', 'mixed.yaml'], { cwd: dir });
     expect(m.code).toBe(2);
-    expect(m.stderr).toMatch(/unknown stage 'document_minhash_deduplicator' \(a Data-Juicer op; here: dedup \{method: minhash\}\)/);
+    expect(m.stderr).toMatch(/unknown stage 'document_minhash_deduplicator' \(a Data-Juicer op; here: dedup \{method: minhash, threshold: 0\.7\}\)/);
   });
 });

@@ -31,6 +31,7 @@ import type { OutputCompression } from '../io/writers/sharded.js';
 import type { Flag, Parsed } from './args.js';
 import { countFlag } from './args.js';
 import { runTextField, textElsewhere, textFieldNote } from './textFieldHint.js';
+import { ownTextFields } from '../io/readers/ownTextField.js';
 import { accountingLine, badInput, encodingNotes, fileLines, fileWarnings, keysSeen, progressPrinter } from './report.js';
 import { dominantNotes, dominantRules } from './dominant.js';
 import { parseDecimal } from '../core/options.js';
@@ -186,6 +187,7 @@ export async function prepare(job: Job) {
   const limit = countFlag(v.limit, 'limit');
   const statsPath = (v.stats as string | undefined) ?? d.stats;
   let textField = parseTextField(v['text-field']) ?? d.textField;
+  let ownFields: Map<string, TextField | undefined> | undefined;
   if (rejectsPath === '-') throw new UsageError('--rejects needs a file: stdout carries the records');
   if (rejectsPath !== undefined && output !== '-' && resolve(rejectsPath) === resolve(output)) throw new UsageError('--rejects must not be the output file');
   if (statsPath === '-' || (statsPath !== undefined && output !== '-' && resolve(statsPath) === resolve(output))) throw new UsageError('--stats needs a file of its own');
@@ -224,6 +226,7 @@ export async function prepare(job: Job) {
     const run = runTextField(files);
     if (run !== undefined && textFieldLabel(run.field) !== textFieldLabel(undefined)) {
       textField = run.field;
+      ownFields = run.own;
       const by = run.folders.length === 1 ? `as the run that wrote ${showPath(run.folder)}/ did` : `the fields of the runs that wrote ${run.folders.map((f) => `${showPath(f)}/`).join(', ')}, tried in order`;
       say(`corpus-clean ${job.command}: note: reading text_field ${showText(textFieldLabel(run.field))}, ${by} (--text-field chooses another)`);
     }
@@ -236,7 +239,7 @@ export async function prepare(job: Job) {
   for (const s of skipped) say(`corpus-clean ${job.command}: warning: skipped '${showPath(s.name)}': ${s.reason}`);
   for (const u of unfinished) say(`corpus-clean ${job.command}: warning: ${inherited.includes(u) ? u.problem : `reading an unfinished input as it is (--allow-unfinished): ${u.problem}`}`);
   for (const f of leftOut) say(`corpus-clean ${job.command}: note: not read: '${showPath(f)}', which is not one of the shards its folder's ${SUCCESS} lists (a finished output is read as its shards)`);
-  return { limit, format, txtMode: txtMode as 'file' | 'line', compress, rate, rawRate, shardRecords, shardBytes, output, folder, sharded: plan.sharded && !output.startsWith('/dev/'), rejectsPath, rejectsAttrs: rejectsAttrs as RejectAttrs, rejectsSample, statsPath, textField, files, skipped, unfinished, expected, release, parquet, rowGroupSize };
+  return { limit, format, txtMode: txtMode as 'file' | 'line', compress, rate, rawRate, shardRecords, shardBytes, output, folder, sharded: plan.sharded && !output.startsWith('/dev/'), rejectsPath, rejectsAttrs: rejectsAttrs as RejectAttrs, rejectsSample, statsPath, textField, ownFields, files, skipped, unfinished, expected, release, parquet, rowGroupSize };
 }
 
 export async function executePrepared(job: Job, p: Prepared): Promise<number> {
@@ -251,6 +254,7 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
     const settings: RunSettings = { format: format as InputFormat, txtMode: txtMode as 'file' | 'line', compression: compress as OutputCompression | ParquetCompression, stripAttrs: strip, maxRejectRate: rate };
     if (wrap !== undefined) settings.wrapArrays = wrap;
     if (textField !== undefined) settings.textField = textField;
+    if (p.ownFields !== undefined) settings.ownTextFields = [...p.ownFields].map(([f, t]) => [f, t === undefined ? null : textFieldLabel(t)]);
     if (job.requireText !== undefined) settings.requireText = job.requireText;
     if (shardRecords !== undefined) settings.shardRecords = shardRecords;
     if (shardBytes !== undefined) settings.shardBytes = shardBytes;
@@ -303,6 +307,7 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
   const toStdout = output === '-' && job.sink === undefined;
   const unregisterClosed = toStdout ? onOutputClosed(() => void (closed.now = true)) : () => {};
   let source: DocSource = readFiles(files, { format: format as InputFormat, txtMode, wrapArrays, htmlField: htmlFieldFor(job.stages[0]) });
+  if (p.ownFields !== undefined && textField !== undefined) source = ownTextFields(source, p.ownFields, textField);
   // --limit N: the first N records in input order, then the reading stops.
   const limited: LimitState = { reached: false };
   if (p.limit !== undefined) source = limitRecords(source, p.limit, limited);
@@ -595,6 +600,8 @@ export async function finishRun(f: Finished): Promise<number> {
     const n = textFieldNote(stats, textField, files);
     if (n !== undefined) say(`corpus-clean ${job.command}: note: ${n}`);
   }
+  const conflicts = stats.input.dropped.text_field_conflict ?? 0;
+  if (conflicts > 0) say(`corpus-clean ${job.command}: note: ${conflicts} of ${stats.read} records were rejected as read/text_field_conflict: the inputs were written with different text fields, and the list they are read with together (${showText(textFieldLabel(textField))}) would take their text from another field than their own run's; read those inputs in separate commands, or name the field with --text-field`);
   if (elsewhere !== undefined) {
     const field = textField ? `'${showText(textFieldLabel(textField))}'` : "'text' (the first of text,content present)";
     say(`corpus-clean ${job.command}: note: ${elsewhere.empty} of ${stats.read} records have an empty ${field} field, and ${elsewhere.n} of them hold text in '${showText(elsewhere.key)}': name it with --text-field ${showText(elsewhere.key)} (counted as bad input, not as empty documents)`);

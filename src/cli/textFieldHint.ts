@@ -12,13 +12,15 @@ export { TEXT_LIKE_KEY };
 /**
  * The text field to read these inputs with, from the run folders among them: each run folder's
  * `_recipe.resolved.yaml` names its `text_field` (none: the default). Several run folders, or a run
- * folder beside other files, give one list: every run's fields in the order first met (the list is
- * tried in order, so each run's records find their field; another file only gains fallbacks).
+ * folder beside other files, give one list: every run's fields in the order first met; a record the
+ * list would read from another field than its own input's list is rejected (`own`, below).
  * Undefined when no input comes from a run folder. `folders`: the run folders, in input order.
+ * `own`: each input's own list, when the inputs' lists differ (see `ownTextFields`).
  */
-export function runTextField(inputs: readonly string[]): { folder: string; folders: string[]; field: TextField } | undefined {
+export function runTextField(inputs: readonly string[]): { folder: string; folders: string[]; field: TextField; own?: Map<string, TextField | undefined> } | undefined {
   const folders: string[] = [];
   const fields: string[] = [];
+  const byDir = new Map<string, TextField | undefined>();
   for (const dir of new Set(inputs.filter((f) => f !== '-').map((f) => dirname(f)))) {
     const recipe = join(dir, '_recipe.resolved.yaml');
     if (!existsSync(recipe)) continue;
@@ -31,10 +33,17 @@ export function runTextField(inputs: readonly string[]): { folder: string; folde
       continue;
     }
     folders.push(dir);
+    byDir.set(dir, field);
     for (const f of textFieldLabel(field).split(',')) if (!fields.includes(f)) fields.push(f);
   }
   if (folders.length === 0) return undefined;
-  return { folder: folders[0], folders, field: fields.length === 1 ? fields[0] : fields };
+  const field = fields.length === 1 ? fields[0] : fields;
+  // Each input's own list (a plain file's: the default), when they are not all one list: records
+  // the shared list would read from another field are rejected (io/readers/ownTextField.ts).
+  const own = new Map<string, TextField | undefined>();
+  for (const f of inputs) if (f !== '-') own.set(f, byDir.get(dirname(f)));
+  const labels = new Set([...own.values()].map((x) => textFieldLabel(x)));
+  return { folder: folders[0], folders, field, ...(labels.size > 1 ? { own } : {}) };
 }
 
 /**

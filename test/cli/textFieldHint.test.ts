@@ -68,3 +68,30 @@ describe('records without text that hold raw_content get a --text-field note', {
     expect(m.stderr).not.toContain('--text-field');
   });
 });
+
+// New-user review 8 #1: two run folders written with different text fields were read with one list
+// (`text,content,body`), so the records of the run that cleaned `body` were read from their raw
+// `text`, never judged by that run, and tokenized or re-judged, exit 0.
+describe('inputs written with different text fields', { timeout: 180_000 }, () => {
+  it('a record the shared list would read from another field than its own run did is read/text_field_conflict, in a command and in run', async () => {
+    const dir = await tempDir();
+    dirs.push(dir);
+    const rec = (i: number, body: boolean) => JSON.stringify(body ? { text: `raw page ${i} | menu | login`, body: `The article body number ${i}.` } : { text: `An English line number ${i}.` });
+    await writeFile(join(dir, 'art.jsonl'), [0, 1, 2].map((i) => rec(i, true)).join('\n') + '\n');
+    await writeFile(join(dir, 'en.jsonl'), [0, 1].map((i) => rec(i, false)).join('\n') + '\n');
+    await writeFile(join(dir, 'p.yaml'), 'name: p\nstages:\n  - normalize: {}\n');
+    for (const [name, extra] of [['zart', ['--text-field', 'body']], ['en', []]] as const) {
+      const r = await runCli(['run', 'p.yaml', '-i', `${name.replace(/^z/, '')}.jsonl`, '-o', name, '--workers', '1', '-q', ...extra], { cwd: dir });
+      expect(r.code, r.stderr).toBe(0);
+    }
+    // en/ sorts first: the shared list is text,content,body, and zart/'s records hold a text.
+    const both = await runCli(['cat', 'zart/', 'en/', '-o', 'both.jsonl', '--rejects', 'both.rej.jsonl', '--max-reject-rate', '1'], { cwd: dir });
+    expect(both.stderr).toContain('read 5 = written 2 + rejected 3 [read/text_field_conflict 3]');
+    expect(both.stderr).toContain('note: 3 of 5 records were rejected as read/text_field_conflict');
+    const rej = (await readFile(join(dir, 'both.rej.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { reason: string; detail: { field: string; own_field: string } });
+    expect(rej.map((r) => [r.reason, r.detail.field, r.detail.own_field])).toEqual(Array(3).fill(['text_field_conflict', 'text', 'body']));
+    // run reads through the same guard in its tasks.
+    const run = await runCli(['run', 'p.yaml', '-i', 'en/', 'zart/', '-o', 'again', '--workers', '1', '--max-reject-rate', '1'], { cwd: dir });
+    expect(run.stderr).toContain('rejected 3 [read/text_field_conflict 3]');
+  });
+});

@@ -452,6 +452,35 @@ function convertFromNotes(stats: RunStats, command: string): string[] {
 }
 
 /**
+ * A field kept by convert (`keep`) whose values mix JSON types (new-user review 7 #16): they are
+ * written as they came, and a reader that wants one type per column (pyarrow's JSON reader, HF
+ * datasets) refuses the file. One note per such field, with the counts per type.
+ */
+export function keepTypeNotes(stats: RunStats, command: string): string[] {
+  const types = new Map<string, Map<string, number>>();
+  for (const st of stats.stages) {
+    if (st.stage !== 'convert') continue;
+    for (const [key, n] of Object.entries(st.counters ?? {})) {
+      if (!key.startsWith('keep_type:')) continue;
+      const rest = key.slice('keep_type:'.length);
+      const cut = rest.lastIndexOf(':');
+      const field = rest.slice(0, cut);
+      const m = types.get(field) ?? new Map<string, number>();
+      m.set(rest.slice(cut + 1), (m.get(rest.slice(cut + 1)) ?? 0) + n);
+      types.set(field, m);
+    }
+  }
+  const out: string[] = [];
+  for (const [field, m] of types) {
+    if (m.size < 2) continue;
+    const list = [...m].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([t, n]) => `${t} ${n}`).join(', ');
+    const parquet = command === 'run' ? 'output: {format: parquet}' : '--output-format parquet';
+    out.push(`the kept field '${showText(field)}' mixes JSON types (${list}), written as they came: a reader that wants one type per column (pyarrow, HF datasets) refuses such a JSONL file; make them one type before convert, or write ${parquet} (a column of mixed types is stored as JSON text)`);
+  }
+  return out;
+}
+
+/**
  * url-filter found no URL in any record it saw (new-user review 6 #1: URLs under `metadata.url`
  * or `info.url` passed a block list silently, all kept as `no_url`): one warning per such stage,
  * with the URL-like field its records do hold, when one was seen.
@@ -550,6 +579,7 @@ export async function finishRun(f: Finished): Promise<number> {
     say(`corpus-clean ${job.command}: note: ${tools} of ${stats.read} records are tool dialogues, rejected as convert:tool_result_v0 (XTuner v0 conversations have no role for tool results); to keep them: ${how} (each result as the next turn's input)`);
   }
   for (const n of convertFromNotes(stats, job.command)) say(`corpus-clean ${job.command}: note: ${n}`);
+  for (const n of keepTypeNotes(stats, job.command)) say(`corpus-clean ${job.command}: note: ${n}`);
   // Answers marked not to train on, rejected under loss: omit (new-user review 6 #3): say how to keep them.
   const lossFlags = stats.stages.filter((x) => x.stage === 'convert').reduce((a, x) => a + (x.dropped['convert:loss_flag'] ?? 0), 0);
   if (lossFlags > 0) {

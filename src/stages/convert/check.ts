@@ -9,8 +9,7 @@ export type RepairKind =
   | 'leading_assistant_dropped'
   | 'users_merged'
   | 'trailing_user_dropped'
-  | 'no_input_dropped'
-  | `keep_type:${string}`;
+  | 'no_input_dropped';
 
 /** The checked conversation: an optional system prompt and user/assistant pairs. */
 export interface Checked {

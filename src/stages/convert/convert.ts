@@ -16,7 +16,7 @@ import type { LossMode } from './write.js';
 import { chatRecord, textRecord, toolsRecord } from './write.js';
 import { hasOwn, setOwn } from '../../core/own.js';
 import { showText } from '../../core/show.js';
-import { adoptExact, exactNumberAt, indexExact, parseExact } from '../../io/json.js';
+import { adoptExact, indexExact, parseExact } from '../../io/json.js';
 
 /** Options of `convert`, with their defaults. */
 export const convertOptions: OptionsSpec = {
@@ -76,7 +76,7 @@ function jsonType(v: unknown): string {
 
 /**
  * Build the convert stage. Counters: `from:<format>`, `repair:<kind>` (see `RepairKind`),
- * `records_repaired`, `keep_missing:<field>`, `repair:keep_type:<field>`.
+ * `records_repaired`, `keep_missing:<field>`, `keep_type:<field>:<JSON type>`.
  */
 export function createConvert(options: Record<string, unknown>): Stage {
   const from = options.from as InputFormat;
@@ -93,8 +93,6 @@ export function createConvert(options: Record<string, unknown>): Stage {
       throw new UsageError(`convert: option 'keep' cannot name '${showText(k)}', the output's own field`);
     }
   }
-  // The JSON type each kept field had first: one file, one schema.
-  const keptType = new Map<string, string>();
   const repairs: RepairKind[] = [];
   return docStage({
     name: 'convert',
@@ -183,15 +181,10 @@ export function createConvert(options: Record<string, unknown>): Stage {
           count(counters, `keep_missing:${k}`);
           v = null;
         } else if (v !== null) {
-          const t = jsonType(v);
-          const first = keptType.get(k);
-          if (first === undefined) keptType.set(k, t);
-          else if (first !== t) {
-            if (first === 'string' && (t === 'number' || t === 'boolean')) {
-              v = (typeof v === 'number' ? exactNumberAt(data, [k]) : undefined) ?? String(v);
-              repairs.push(`keep_type:${k}`);
-            } else return 'convert:mixed_type';
-          }
+          // Written as it came: a type rule decided by the first record would make the output
+          // depend on record order (new-user review 7 #16). Types are counted per field, so the
+          // end of the run can say when a field mixes them (one schema is what pyarrow wants).
+          count(counters, `keep_type:${k}:${jsonType(v)}`);
         }
         setOwn(out, k, v);
       }

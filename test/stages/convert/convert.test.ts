@@ -118,7 +118,7 @@ describe('convert rules', () => {
     expect(stats.counters['repair:system_added']).toBe(1);
   });
 
-  it('keeps chosen fields with one JSON type across the run', async () => {
+  it('keeps chosen fields as they came, whatever their order, and says when their types mix (new-user review 7 #16)', async () => {
     const recs = [
       { id: 'a1', instruction: 'q', output: 'a' },
       { id: 7, instruction: 'q', output: 'a' },
@@ -126,10 +126,20 @@ describe('convert rules', () => {
       { id: { x: 1 }, instruction: 'q', output: 'a' },
     ];
     const { out, rejects, stats } = await convert(recs, { keep: ['id'] });
-    expect(out.map((r) => r.id)).toEqual(['a1', '7', null]);
-    expect(rejects.map((r) => r.reason)).toEqual(['convert:mixed_type']);
-    expect(stats.counters).toMatchObject({ 'keep_missing:id': 1, 'repair:keep_type:id': 1 });
+    expect(out.map((r) => r.id)).toEqual(['a1', 7, null, { x: 1 }]);
+    expect(rejects).toEqual([]);
+    // The same records in the other order: the same values (no sample depends on what came first).
+    const rev = await convert([...recs].reverse(), { keep: ['id'] });
+    expect(rev.out.map((r) => r.id)).toEqual([{ x: 1 }, null, 7, 'a1']);
+    expect(stats.counters).toMatchObject({ 'keep_missing:id': 1, 'keep_type:id:string': 1, 'keep_type:id:number': 1, 'keep_type:id:object': 1 });
     await expect(defaultRegistry().create('convert', { keep: ['conversation'] })).rejects.toThrow(UsageError);
+    const d = await tempDir();
+    await writeFile(join(d, 'k.jsonl'), '{"instruction":"a","output":"b","label":1}\n{"instruction":"c","output":"d","label":"x"}\n{"instruction":"e","output":"f","label":2}\n');
+    const r = await runCli(['convert', join(d, 'k.jsonl'), '--keep', 'label']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim().split('\n').map((l) => JSON.parse(l).label)).toEqual([1, 'x', 2]);
+    expect(r.stderr).toContain("note: the kept field 'label' mixes JSON types (number 2, string 1), written as they came");
+    expect(r.stderr).toContain('--output-format parquet');
   });
 
   it('takes the input format from the option when given', async () => {

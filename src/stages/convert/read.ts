@@ -155,6 +155,26 @@ export function isNoInput(input: string): boolean {
   return ALPACA_NO_INPUT.has(core);
 }
 
+/** What a whole Alpaca `output` says when there is none (peeled as for `isNoInput`). */
+export const ALPACA_NO_OUTPUT: ReadonlySet<string> = new Set(['nooutput', 'nooutputrequired', 'nooutputneeded', '无输出', '没有输出', '无需输出', '不需要输出']);
+
+/** Self-instruct's marker in brackets, then anything: `<nooutput>`, `<No Output - a visual task.>`, `&lt;无输出&gt;`. */
+const NO_OUTPUT_MARK = /^\s*[<＜《【\[]\s*(?:no[\s_-]*output(?![a-z])|无输出|没有输出)/i;
+
+/**
+ * True when an Alpaca `output` is the "no output" marker (new-user review 7 #12: `<no output>`,
+ * `<No Output>`, `<nooutput - ...>` and the Chinese translations' `&lt;无输出&gt;` were trained on):
+ * a bracket opening with "no output" whatever follows, or a short output that is only a placeholder
+ * (`No Output`, `No output required`, `无需输出`). Prose that explains ("No output as GPT models
+ * cannot ...") is left to the reader.
+ */
+export function isNoOutput(output: string): boolean {
+  const head = output.slice(0, 200).replace(/&lt;/gi, '<').replace(/&gt;/gi, '>');
+  if (NO_OUTPUT_MARK.test(head)) return true;
+  if (output.length > 40) return false;
+  return ALPACA_NO_OUTPUT.has(head.replace(PLACEHOLDER_WRAP, '').toLowerCase().replace(/[\s_-]+/g, ''));
+}
+
 /**
  * Alpaca: `instruction`, `input`, `output`, optional `system` and `history` ([[q, a], ...]). An
  * input that says there is none (`isNoInput`) is read as empty unless `placeholders` is `keep`.
@@ -166,8 +186,8 @@ export function readAlpaca(data: JsonObject, join: AlpacaJoin, placeholders: 'dr
   const input = placeholders === 'drop' && given !== '' && isNoInput(given) ? '' : given;
   if (typeof output !== 'string') return output === undefined || output === null ? 'convert:empty_turn' : 'convert:bad_message';
   // `<nooutput>` alone, or followed by why there is none ("<nooutput> - Visuals cannot be
-  // created by a language model."): either way there is no answer to train on.
-  if (output.trimStart().toLowerCase().startsWith('<nooutput>')) return 'convert:no_output';
+  // created by a language model."), in any spelling (`isNoOutput`): there is no answer to train on.
+  if (isNoOutput(output)) return 'convert:no_output';
   const messages: Msg[] = [];
   const bad = readSystem(data, messages);
   if (bad) return bad;

@@ -36,6 +36,14 @@ describe('convert: SFT pitfalls', () => {
     expect(r.reasons).toEqual(['convert:no_output', 'convert:no_output', undefined]);
   });
 
+  // New-user review 7 #12: other spellings of the marker (from alpaca_data.json and alpaca_zh_carbonz0) were trained on.
+  it('Alpaca: "no output" in any spelling is rejected; outputs that only mention output stay', async () => {
+    const none = ['<no output>', '<No Output>', '<NoOutput>', '<nooutput - cannot create a visual output>', '<No output. The task requires a poster, not text.>', '<No Output - this is a visual task.>', '<no output> \n(This is not a suitable instruction.)', 'No Output', 'No output required', '&lt;无输出&gt;', '&lt;nooutput&gt; GPT 模型无法完成此类指令。', '无需输出', '[No output]'];
+    const some = ['<Word Cloud Output>', 'The output is 5.', 'No output as GPT models cannot create visuals, but here is a plan: ...', '(Output image)', 'Input: 2 + 3\nOutput: 5', '<noinput>\nThe old woman slowly made her way.'];
+    const r = await runStage('convert', [...none, ...some].map((output) => ({ instruction: 'Draw a cat.', input: '', output })));
+    expect(r.reasons).toEqual([...none.map(() => 'convert:no_output'), ...some.map(() => undefined)]);
+  });
+
   // New-user review 6 #2: Stanford Alpaca and its translations write "No input", "<noinput>",
   // "N/A", "无输入" ... to mean there is no input; they went into the prompts. The inputs below
   // are from alpaca_data.json and alpaca_zh_carbonz0 (../shared/data/sft).
@@ -145,11 +153,12 @@ describe.runIf(HAS_SHARED)('convert: SFT pitfalls on ../shared/data/sft', () => 
     const r = await runStage('convert', records, { to: 'xtuner-openai' });
     expect(r.stats.dropped).toEqual({ 'convert:kto_undesired': 150 });
   });
-  it('Stanford Alpaca: 29 <nooutput> records, 6 of them with an explanation', async () => {
+  it('Stanford Alpaca: 47 "no output" records', async () => {
     const records = readFileSync(join(SHARED, 'sft/alpaca_data.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Rec);
     const r = await runStage('convert', records);
-    expect(r.stats.dropped['convert:no_output']).toBe(29);
-    // 670 written records had an input meaning "no input" ('No input' 161, 'Noinput' 90 ...).
-    expect(r.stats.counters['repair:no_input_dropped']).toBe(670);
+    // 47 since new-user review 7 #12: `<no output>` 3, `<No output>` 2, `No Output` 5, `No output required` 2 ... too.
+    expect(r.stats.dropped['convert:no_output']).toBe(47);
+    // 669 written records had an input meaning "no input" ('No input' 161, 'Noinput' 90 ...).
+    expect(r.stats.counters['repair:no_input_dropped']).toBe(669);
   });
 });

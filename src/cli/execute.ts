@@ -619,6 +619,8 @@ export async function finishRun(f: Finished): Promise<number> {
     const keys = keysSeen(stats);
     say(`corpus-clean ${job.command}: note: ${missing} of ${stats.read} records have no ${textField ? `'${showText(textFieldLabel(textField))}'` : "'text' or 'content'"} field; name the text field with --text-field NAME${keys.length > 0 ? ` (keys seen: ${keys.slice(0, 8).join(', ')}; a list is tried in order: --text-field text,NAME)` : ''}${rejectsPath ? ` (their keys are in ${showPath(rejectsPath)})` : ''}`);
     const sft = keys.filter((k) => SFT_KEYS.has(k));
+    // cat is the pass-through: say how to copy records that hold no text (new-user review 7 #13).
+    if (job.command === 'cat' && sft.length === 0) say(`corpus-clean cat: note: to copy records as they are, with or without a text field, pass --no-require-text`);
     if (sft.length > 0) {
       const copy = job.command === 'cat' ? '; to copy them as they are, pass --no-require-text' : '';
       say(`corpus-clean ${job.command}: note: the records look like SFT samples (${sft.slice(0, 4).join(', ')}): text stages need one text, so turn them into text first with 'corpus-clean convert --to pretrain-text --keep ${keys.slice(0, 8).join(',')}' and convert them back at the end (README "Cleaning SFT samples")${copy}`);

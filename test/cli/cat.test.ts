@@ -74,6 +74,8 @@ describe('corpus-clean cat', () => {
     const r = await runCli(['cat'], { input: '{"id":1,"body":"a"}\n{"id":2,"body":"b"}\n' });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("note: 2 of 2 records have no 'text' or 'content' field; name the text field with --text-field NAME");
+    // new-user review 7 #13: cat is the pass-through; the flag that copies such records is named.
+    expect(r.stderr).toContain('note: to copy records as they are, with or without a text field, pass --no-require-text');
     const ok = await runCli(['cat', '--text-field', 'body'], { input: '{"id":1,"body":"a"}\n' });
     expect(ok.code).toBe(0);
     expect(ok.stdout).toBe('{"id":1,"body":"a"}\n');

@@ -90,6 +90,21 @@ export function dataJuicerOp(name: string, params: unknown = {}): string | undef
   return Object.keys(rest).length > 0 ? `${here} (your ${flow(rest)}: set by hand)` : here;
 }
 
+/** Data-Juicer's op names end so (`perplexity_filter`, `clean_links_mapper`, `document_deduplicator` ...). */
+const DJ_OP_NAME = /^[a-z][a-z0-9_]*_(?:filter|mapper|deduplicator|selector|grouper|aggregator)$/;
+
+/**
+ * What an unknown stage name gets after it: the counterpart of a Data-Juicer op, or for a name
+ * shaped like one that has none (new-user review 7 #19: `perplexity_filter` got "did you mean
+ * 'flagged-words'?"), that it has none and how to add one; undefined for any other name.
+ */
+export function dataJuicerUnknown(name: string, params: unknown = {}): string | undefined {
+  const op = dataJuicerOp(name, params);
+  if (op !== undefined) return ` (a Data-Juicer op; here: ${op})`;
+  if (!DJ_OP_NAME.test(name)) return undefined;
+  return " (named like a Data-Juicer op; it has no counterpart here: leave it out, or add it as a stage of your own, '- module: ./my-stage.js', README 'Recipes')";
+}
+
 /**
  * When `raw` looks like a Data-Juicer config (two of its top-level keys, or `process:` without
  * `stages:`), the lines of a hint mapping its keys and ops to ours, with its own values; else undefined.

@@ -1,4 +1,4 @@
-import { dataJuicerHint, dataJuicerOp } from './dataJuicer.js';
+import { dataJuicerHint, dataJuicerUnknown } from './dataJuicer.js';
 import { UsageError } from './errors.js';
 import { parseTextField, type TextField } from './doc.js';
 import { isAbsolute, relative, resolve as resolvePath } from 'node:path';
@@ -279,8 +279,7 @@ export function resolveRecipe(raw: unknown, registry: StageRegistry, defaultName
       }
       throw new UsageError(`${at} must be a stage name or a one-key mapping {name: options}`);
     }
-    const djOp = dataJuicerOp(name, opts);
-    if (!registry.has(name)) throw new UsageError(`${at}: unknown stage '${showText(name)}'${djOp !== undefined ? ` (a Data-Juicer op; here: ${djOp})` : didYouMean(name, registry.names())}; known stages: ${registry.names().join(', ')}`);
+    if (!registry.has(name)) throw new UsageError(`${at}: unknown stage '${showText(name)}'${dataJuicerUnknown(name, opts) ?? didYouMean(name, registry.names())}; known stages: ${registry.names().join(', ')}`);
     const spec = registry.get(name).options;
     const module = source.modules?.get(name);
     return { stage: name, options: resolveOptions(`${at} (${name})`, spec, recipePaths(spec, opts, source.baseDir), 'recipe'), ...(module ? { module } : {}) };

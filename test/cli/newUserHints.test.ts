@@ -60,5 +60,11 @@ describe('remote paths and Data-Juicer configs are answered, not "not found" / "
     const m = await runCli(['run', 'mixed.yaml'], { cwd: dir });
     expect(m.code).toBe(2);
     expect(m.stderr).toMatch(/unknown stage 'document_minhash_deduplicator' \(a Data-Juicer op; here: dedup \{method: minhash, threshold: 0\.7\}\)/);
+    // New-user review 7 #19: an op with no counterpart got "did you mean 'flagged-words'?".
+    await writeFile(join(dir, 'ppl.yaml'), 'name: p\ninput: x.jsonl\nstages:\n  - perplexity_filter: {}\n');
+    const p = await runCli(['run', 'ppl.yaml'], { cwd: dir });
+    expect(p.code).toBe(2);
+    expect(p.stderr).toContain("unknown stage 'perplexity_filter' (named like a Data-Juicer op; it has no counterpart here: leave it out, or add it as a stage of your own");
+    expect(p.stderr).not.toContain('did you mean');
   });
 });

@@ -54,6 +54,10 @@ describe('run --help agrees with what run does', () => {
     expect(compress, help.get('compress')).not.toBeNull();
     const ending = { none: '.jsonl', gzip: '.jsonl.gz', zstd: '.jsonl.zst' }[compress![1] as 'none' | 'gzip' | 'zstd'];
     expect(help.get('rejects-compress')).toContain('else zstd beside compressed shards of either format, none beside uncompressed ones');
+    // New-user review 7 #5: beside the other rejects flags, not after -h.
+    const names = [...help.keys()];
+    expect(names.indexOf('rejects-compress')).toBe(names.indexOf('rejects-sample') + 1);
+    expect(names.at(-1)).toBe('help');
     expect(help.get('max-reject-rate')).toContain("the recipe's max_reject_rate, else 0.1");
     expect(help.get('strip-attrs')).toContain("the recipe's output: strip_attrs");
     expect(help.get('shard-size')).toContain('else one shard per task');

@@ -81,12 +81,17 @@ const RUN_HELP: Record<string, string> = table({
   limit: 'read only the first N records of the inputs in input order (every record counts: good, bad or blank): the plan keeps the tasks holding them, counted when it is made, and the last stops after its share, so any number of workers gives the same output; part of the plan (another N is another run); the accounting says it stopped (default: all)',
 });
 
+const REJECTS_COMPRESS: Flag = { name: 'rejects-compress', type: 'string', arg: 'none|gzip|zstd', help: "compression of _rejects.jsonl (default: the recipe's rejects: {compression}, else zstd beside compressed shards of either format, none beside uncompressed ones)" };
+
 const RUN_FLAGS: Flag[] = [
   { name: 'input', short: 'i', type: 'string', multiple: true, arg: 'PATH', help: 'input file, folder or glob (repeatable; the words right after it are inputs too: -i data/*.jsonl); replaces the recipe\'s input' },
   { name: 'output', short: 'o', type: 'string', arg: 'DIR', help: 'output folder (default out/<recipe name>/)' },
   ...EXEC_FLAGS,
-  ...IO_FLAGS.filter((f) => !NOT_FOR_RUN.includes(f.name)).map((f) => (RUN_HELP[f.name] ? { ...f, help: RUN_HELP[f.name] } : f)),
-  { name: 'rejects-compress', type: 'string', arg: 'none|gzip|zstd', help: "compression of _rejects.jsonl (default: the recipe's rejects: {compression}, else zstd beside compressed shards of either format, none beside uncompressed ones)" },
+  // --rejects-compress beside the other rejects flags, not after -h (new-user review 7 #5).
+  ...IO_FLAGS.filter((f) => !NOT_FOR_RUN.includes(f.name)).flatMap((f) => {
+    const flag = RUN_HELP[f.name] ? { ...f, help: RUN_HELP[f.name] } : f;
+    return f.name === 'rejects-sample' ? [flag, REJECTS_COMPRESS] : [flag];
+  }),
 ];
 
 /** `minScore` → `min_score`, the spelling recipes use. */

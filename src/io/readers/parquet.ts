@@ -23,9 +23,6 @@ class ExactJson {
   ) {}
 }
 
-const textDecoder = new TextDecoder();
-/** Decodes a string value as it is: a leading U+FEFF is a character of the value, not a byte-order mark. */
-const stringDecoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /** Records handed downstream at a time; a row group is cut into batches of this size. */
 const BATCH = 1000;
@@ -60,36 +57,174 @@ function floorDiv(a: bigint, b: bigint): bigint {
   return a % b !== 0n && a < 0n ? q - 1n : q;
 }
 
-/** An instant as ISO 8601 with `digits` fractional digits of second, nothing rounded away. */
+/** Seconds a JavaScript `Date` holds (±8.64e15 ms): past them `toISOString` throws. */
+const DATE_SECONDS = 8_640_000_000_000n;
+
+/**
+ * A day count from 1970-01-01 as `YYYY-MM-DD` in the proleptic Gregorian calendar, any year:
+ * years past 0-9999 as `Date#toISOString` spells them (`+010000`, `-000001`), so a value outside
+ * what `Date` holds (DuckDB's `infinity`, stored as the largest INT64) keeps its digits.
+ * (Howard Hinnant's days_from_civil inverse, in BigInt.)
+ */
+export function civilDate(days: bigint): string {
+  const z = days + 719_468n;
+  const era = floorDiv(z, 146_097n);
+  const doe = z - era * 146_097n;
+  const yoe = (doe - doe / 1460n + doe / 36_524n - doe / 146_096n) / 365n;
+  const doy = doe - (365n * yoe + yoe / 4n - yoe / 100n);
+  const mp = (5n * doy + 2n) / 153n;
+  const d = doy - (153n * mp + 2n) / 5n + 1n;
+  const m = mp < 10n ? mp + 3n : mp - 9n;
+  const y = yoe + era * 400n + (m <= 2n ? 1n : 0n);
+  const year = y >= 0n && y <= 9999n ? y.toString().padStart(4, '0') : `${y < 0n ? '-' : '+'}${(y < 0n ? -y : y).toString().padStart(6, '0')}`;
+  return `${year}-${m.toString().padStart(2, '0')}-${d.toString().padStart(2, '0')}`;
+}
+
+/** An instant as ISO 8601 with `digits` fractional digits of second, nothing rounded away, any year. */
 function isoFrom(units: bigint, perSecond: bigint, digits: number): string {
   const sec = floorDiv(units, perSecond);
-  const frac = units - sec * perSecond;
-  const base = new Date(Number(sec) * 1000).toISOString();
-  return `${base.slice(0, -5)}.${frac.toString().padStart(digits, '0')}Z`;
+  const frac = (units - sec * perSecond).toString().padStart(digits, '0');
+  if (sec > -DATE_SECONDS && sec < DATE_SECONDS) return `${new Date(Number(sec) * 1000).toISOString().slice(0, -5)}.${frac}Z`;
+  const day = floorDiv(sec, 86_400n);
+  return `${civilDate(day)}T${clock(sec - day * 86_400n)}.${frac}Z`;
+}
+
+/** Seconds into a day as `HH:MM:SS` (hours past 23 as they are). */
+function clock(s: bigint): string {
+  const two = (n: bigint): string => n.toString().padStart(2, '0');
+  return `${two(s / 3600n)}:${two((s / 60n) % 60n)}:${two(s % 60n)}`;
+}
+
+/** A TIME value (units since midnight) as `HH:MM:SS.fff` with the unit's digits (3, 6 or 9). */
+function timeText(units: bigint, perSecond: bigint, digits: number): string {
+  const neg = units < 0n;
+  const u = neg ? -units : units;
+  const s = u / perSecond;
+  return `${neg ? '-' : ''}${clock(s)}.${(u - s * perSecond).toString().padStart(digits, '0')}`;
 }
 
 /**
+ * A value the parsers could not read as it is (a STRING value whose bytes are not UTF-8, a JSON
+ * column value that is not JSON): its row becomes a `parquet_value` reject (see `ValueProblem`),
+ * with `text` in place of the value in the reject's `raw`.
+ */
+class BadValue {
+  constructor(
+    readonly text: string,
+    readonly why: string,
+  ) {}
+}
+
+/** A value of a row without a faithful JSON form: the row is a `parquet_value` reject naming it. */
+class ValueProblem extends Error {
+  /** Where in the row: field names and list indexes, outermost first. */
+  readonly path: Array<string | number> = [];
+  constructor(
+    readonly value: string,
+    readonly why: string,
+  ) {
+    super(why);
+  }
+  get field(): string {
+    let s = '';
+    for (const p of this.path) s += typeof p === 'number' ? `[${p}]` : s === '' ? p : `.${p}`;
+    return s;
+  }
+}
+
+/** Adds `key` to the path of a `ValueProblem` passing outward; other errors pass unchanged. */
+function at(e: unknown, key: string | number): unknown {
+  if (e instanceof ValueProblem) e.path.unshift(key);
+  return e;
+}
+
+/** Set while a rejected row is made into its `raw` text: a value without a JSON form becomes its text. */
+let lenient = false;
+/** Set when a conversion gave an `ExactJson` (a number whose text must be kept, see `rowToJson`). */
+let sawExact = false;
+
+const fatalDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
  * Dates and timestamps as ISO 8601 strings at their full precision (hyparquet's defaults are
- * `Date` objects, which keep milliseconds only: microsecond timestamps would lose digits).
+ * `Date` objects, which keep milliseconds only: microsecond timestamps would lose digits), for
+ * every year (a `Date` holds ±275,760 years: past them the whole row group failed to decode).
  */
 export const PARQUET_PARSERS = {
   /**
    * A string value with every character it holds: hyparquet's default decoder is a plain
-   * `TextDecoder`, which drops a leading U+FEFF from each value (review-hostile5 F7).
+   * `TextDecoder`, which drops a leading U+FEFF from each value (review-hostile5 F7) and makes
+   * bytes that are not UTF-8 U+FFFD; such a value is a `BadValue` (its row a reject).
    */
-  stringFromBytes: (bytes: Uint8Array | undefined): string | undefined => (bytes === undefined || bytes === null ? bytes : stringDecoder.decode(bytes)),
-  timestampFromMilliseconds: (ms: bigint): string => new Date(Number(ms)).toISOString(),
-  timestampFromMicroseconds: (us: bigint): string => isoFrom(us, 1_000_000n, 6),
-  timestampFromNanoseconds: (ns: bigint): string => isoFrom(ns, 1_000_000_000n, 9),
-  dateFromDays: (days: number): string => new Date(days * 86_400_000).toISOString().slice(0, 10),
+  stringFromBytes: (bytes: Uint8Array | undefined): string | undefined => {
+    if (bytes === undefined || bytes === null) return bytes;
+    try {
+      return fatalDecoder.decode(bytes);
+    } catch {
+      return new BadValue(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('base64'), 'a STRING value whose bytes are not UTF-8 (its bytes in base64)') as unknown as string;
+    }
+  },
+  timestampFromMilliseconds: (ms: bigint): string => isoFrom(BigInt(ms), 1000n, 3),
+  timestampFromMicroseconds: (us: bigint): string => isoFrom(BigInt(us), 1_000_000n, 6),
+  timestampFromNanoseconds: (ns: bigint): string => isoFrom(BigInt(ns), 1_000_000_000n, 9),
+  dateFromDays: (days: number): string => {
+    if (!(Math.abs(days) < 100_000_000)) return civilDate(BigInt(days));
+    const iso = new Date(days * 86_400_000).toISOString();
+    return iso.slice(0, iso.indexOf('T'));
+  },
   /** A JSON column's text; one holding a big integer (or 1e400, -0) keeps its text for the writers. */
   jsonFromBytes: (bytes: Uint8Array | undefined): unknown => {
     if (bytes === undefined || bytes === null) return bytes;
-    const text = textDecoder.decode(bytes);
-    const value: unknown = JSON.parse(text);
+    let text: string;
+    try {
+      text = fatalDecoder.decode(bytes);
+    } catch {
+      return new BadValue(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('base64'), 'a JSON value whose bytes are not UTF-8 (its bytes in base64)');
+    }
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (e) {
+      return new BadValue(text, `a JSON column value that is not JSON (${(e as Error).message})`);
+    }
     return exactNeeded(text, scanParsed(value)) ? new ExactJson(value, compactJson(text)) : value;
   },
 };
+
+/**
+ * Column names with a leading U+FEFF, as the footer holds them: hyparquet decodes names with a
+ * plain `TextDecoder`, which drops it (`\uFEFFtext` was read as `text`, and a file holding both
+ * lost one of them silently). Only a footer holding the bytes EF BB BF is decoded a second time.
+ */
+async function footerNames(file: AsyncBuffer, metadata: FileMetaData): Promise<FileMetaData> {
+  const size = file.byteLength;
+  const len = new DataView(await file.slice(size - 8, size - 4)).getUint32(0, true);
+  const meta = Buffer.from(await file.slice(size - 8 - len, size - 8));
+  if (meta.indexOf(BOM_BYTES) < 0) return metadata;
+  const { deserializeTCompactProtocol } = await import('hyparquet/src/thrift.js');
+  const raw = deserializeTCompactProtocol({ view: new DataView(meta.buffer, meta.byteOffset, meta.length), offset: 0 }) as { field_2?: Array<{ field_4?: Uint8Array }>; field_4?: Array<{ field_1?: Array<{ field_3?: { field_3?: Uint8Array[] } }> }> };
+  const name = (b: Uint8Array | undefined, parsed: string): string => (b === undefined ? parsed : fatalDecoderOrSame(b, parsed));
+  const schema = metadata.schema.map((el, i) => ({ ...el, name: name(raw.field_2?.[i]?.field_4, el.name) }));
+  const row_groups = metadata.row_groups.map((rg, g) => ({
+    ...rg,
+    columns: rg.columns.map((c, j) => {
+      const paths = raw.field_4?.[g]?.field_1?.[j]?.field_3?.field_3;
+      return c.meta_data === undefined || paths === undefined ? c : { ...c, meta_data: { ...c.meta_data, path_in_schema: c.meta_data.path_in_schema.map((p, k) => name(paths[k], p)) } };
+    }),
+  }));
+  return { ...metadata, schema, row_groups };
+}
+
+const BOM_BYTES = Buffer.from([0xef, 0xbb, 0xbf]);
+
+/** Bytes as UTF-8 with a leading U+FEFF kept; `parsed` (hyparquet's reading) when they are not UTF-8. */
+function fatalDecoderOrSame(b: Uint8Array, parsed: string): string {
+  try {
+    return fatalDecoder.decode(b);
+  } catch {
+    return parsed;
+  }
+}
 
 /** A file as hyparquet's `AsyncBuffer`: positioned reads on one open handle. */
 function fileBuffer(fh: FileHandle, size: number): AsyncBuffer {
@@ -118,32 +253,46 @@ export function memoryBuffer(bytes: Uint8Array): AsyncBuffer {
 }
 
 /**
- * A Parquet value as JSON: 64-bit integers become numbers when exact, else decimal strings (a
- * JSON number cannot hold them and `JSON.stringify` throws on a BigInt; a top-level column's
- * are numbers with their digits kept, see `rowToJson`); dates and timestamps
- * become ISO 8601 strings; raw binary becomes base64; structs, lists and maps stay nested.
+ * A Parquet value as JSON, where the schema asks nothing special of it (see `readPlan`): 64-bit
+ * integers become numbers (past 2^53 an `ExactJson` keeping their digits, as -0 is); dates and
+ * timestamps are ISO 8601 strings already; bytes become their text when UTF-8, else base64;
+ * structs, lists and maps stay nested. NaN, ±Infinity and a `BadValue` anywhere throw a
+ * `ValueProblem` (in `lenient` mode they become their text).
  */
-export function parquetToJson(v: unknown): unknown {
+function jsonOf(v: unknown): unknown {
   if (v === null || v === undefined) return null;
   switch (typeof v) {
     case 'string':
     case 'boolean':
       return v;
     case 'number':
-      return Number.isFinite(v) ? v : null;
+      if (!Number.isFinite(v)) {
+        if (lenient) return String(v);
+        throw new ValueProblem(String(v), 'NaN and Infinity have no JSON form');
+      }
+      if (Object.is(v, -0)) {
+        sawExact = true;
+        return new ExactJson(-0, '-0');
+      }
+      return v;
     case 'bigint':
-      return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
+      if (v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(v);
+      sawExact = true;
+      return new ExactJson(Number(v), v.toString());
     case 'object':
-      if (v instanceof ExactJson) return v.value;
       break;
     default:
       return String(v);
   }
-  if (Array.isArray(v)) {
-    const out = new Array<unknown>(v.length);
-    for (let i = 0; i < v.length; i++) out[i] = parquetToJson(v[i]);
-    return out;
+  if (v instanceof ExactJson) {
+    sawExact = true;
+    return v;
   }
+  if (v instanceof BadValue) {
+    if (lenient) return v.text;
+    throw new ValueProblem(v.text, v.why);
+  }
+  if (Array.isArray(v)) return arrayOf(v, jsonOf);
   if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v.toISOString();
   if (v instanceof Uint8Array) {
     // A byte column without a string annotation (DuckDB's BLOB, old writers' strings): its text
@@ -151,47 +300,60 @@ export function parquetToJson(v: unknown): unknown {
     const b = Buffer.from(v.buffer, v.byteOffset, v.length);
     return isUtf8(b) ? b.toString('utf8') : b.toString('base64');
   }
-  if (ArrayBuffer.isView(v)) return Array.from(v as unknown as ArrayLike<number>, (x) => parquetToJson(x));
-  if (v instanceof Map) {
-    const o: JsonObject = {};
-    // Map keys are data: a `__proto__` key must stay a field (see core/own.ts).
-    for (const [k, x] of v) setOwn(o, String(k), parquetToJson(x));
-    return o;
-  }
+  if (ArrayBuffer.isView(v)) return arrayOf(Array.from(v as unknown as ArrayLike<unknown>), jsonOf);
   const o: JsonObject = {};
-  for (const k of Object.keys(v)) setOwn(o, k, parquetToJson((v as JsonObject)[k]));
+  // Keys are data: a `__proto__` key must stay a field (see core/own.ts).
+  const entries = v instanceof Map ? [...v] : Object.entries(v);
+  for (const [k, x] of entries) {
+    const key = String(k);
+    try {
+      setOwn(o, key, jsonOf(x) as JsonObject[string]);
+    } catch (e) {
+      throw at(e, key);
+    }
+  }
   return o;
 }
 
-/**
- * The top-level DECIMAL columns of a file stored as INT32, INT64 or FIXED_LEN_BYTE_ARRAY (name ->
- * scale), and the metadata to read them with: their annotation dropped, so that rows hold the
- * unscaled integers, which `rowToJson` writes as exact decimals. hyparquet would give a double
- * (the unscaled value as a double, divided by 10^scale): DECIMAL(18,4) 12345678901234.5678 came
- * out as 12345678901234.568, DECIMAL(38,2) 123456789012345678901234567890.12 as
- * 1.2345678901234566e+29, without a word. A BYTE_ARRAY or nested DECIMAL is still hyparquet's.
- */
-export function exactDecimals(metadata: FileMetaData): { metadata: FileMetaData; decimals: Map<string, number> | undefined } {
-  const schema = metadata.schema;
-  let decimals: Map<string, number> | undefined;
-  let copy: typeof schema | undefined;
-  const top = schema[0]?.num_children ?? 0;
-  let i = 1;
-  for (let c = 0; c < top && i < schema.length; c++) {
-    const el = schema[i];
-    const lt = el.logical_type as { type?: string; scale?: number } | undefined;
-    const decimal = el.converted_type === 'DECIMAL' || lt?.type === 'DECIMAL';
-    if (decimal && !el.num_children && (el.type === 'INT32' || el.type === 'INT64' || el.type === 'FIXED_LEN_BYTE_ARRAY')) {
-      (decimals ??= new Map()).set(el.name, el.scale ?? lt?.scale ?? 0);
-      copy ??= [...schema];
-      const { converted_type: _c, logical_type: _l, ...plain } = el;
-      copy[i] = plain as typeof el;
+/** Each item through `conv`, a `ValueProblem` naming its index. */
+function arrayOf(v: ArrayLike<unknown>, conv: Conv): unknown[] {
+  const out = new Array<unknown>(v.length);
+  for (let i = 0; i < v.length; i++) {
+    try {
+      out[i] = conv(v[i]);
+    } catch (e) {
+      throw at(e, i);
     }
-    // Past this column and everything nested in it.
-    let open = 1;
-    while (open > 0 && i < schema.length) open += (schema[i++].num_children ?? 0) - 1;
   }
-  return { metadata: copy === undefined ? metadata : { ...metadata, schema: copy }, decimals };
+  return out;
+}
+
+/** A converted value with its `ExactJson` numbers as their values (what the record holds). */
+function plainOf(v: unknown): unknown {
+  if (v === null || typeof v !== 'object') return v;
+  if (v instanceof ExactJson) return v.value;
+  if (Array.isArray(v)) return v.map(plainOf);
+  const o: JsonObject = {};
+  for (const k of Object.keys(v)) setOwn(o, k, plainOf((v as JsonObject)[k]) as JsonObject[string]);
+  return o;
+}
+
+/** A converted value as JSON text with its `ExactJson` numbers as their texts (what the writers give back). */
+function exactText(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v);
+  if (v instanceof ExactJson) return v.text;
+  if (Array.isArray(v)) return `[${v.map(exactText).join(',')}]`;
+  return `{${Object.keys(v)
+    .map((k) => `${JSON.stringify(k)}:${exactText((v as JsonObject)[k])}`)
+    .join(',')}}`;
+}
+
+/**
+ * A Parquet value as JSON (NaN and ±Infinity, which JSON has no form for, throw an error naming
+ * where they are; see `readParquet` for the reject they make).
+ */
+export function parquetToJson(v: unknown): unknown {
+  return plainOf(jsonOf(v));
 }
 
 /** An unscaled DECIMAL value as hyparquet gives it without the annotation (number, bigint or big-endian two's complement bytes). */
@@ -218,52 +380,226 @@ export function decimalText(u: bigint, scale: number): string {
   return neg ? `-${d}` : d;
 }
 
+/** Converts one value of a column (or of a part of one) to JSON. */
+type Conv = (v: unknown) => unknown;
+type Tree = import('hyparquet').SchemaTree;
+type Element = Tree['element'];
+
+/** Bytes as base64 (BSON values: binary whatever their bytes). */
+function base64(x: unknown): string {
+  const b = x as Uint8Array;
+  return Buffer.from(b.buffer, b.byteOffset, b.length).toString('base64');
+}
+
 /**
- * A row as a record: only values that need it are converted (most are strings and numbers). A
- * top-level INT64 past 2^53 becomes a number whose digits are kept (as the JSONL reader keeps
- * them: `keepExact`), so the writers give them back exactly; so do a JSON column's big numbers,
- * a DOUBLE -0 and a DECIMAL a double cannot hold as written (`decimals`, see `exactDecimals`).
+ * How to read a leaf column hyparquet would change or refuse, or undefined (hyparquet's value
+ * through `jsonOf`). Columns hyparquet must leave alone get their annotation dropped (`strip`).
  */
-/** The first top-level field holding NaN or ±Infinity (a DOUBLE or FLOAT column), or undefined. */
-function nonFinite(row: Record<string, unknown>): string | undefined {
-  for (const k in row) {
-    const x = row[k];
-    if (typeof x === 'number' && !Number.isFinite(x)) return k;
+function leafPlan(el: Element, strip: Set<Element>): Conv | undefined {
+  const ct = el.converted_type as string | undefined;
+  const lt = el.logical_type as { type: string; scale?: number; unit?: string } | undefined;
+  const kind = ct ?? lt?.type;
+  if (ct === 'DECIMAL' || lt?.type === 'DECIMAL') {
+    // Any physical type (INT32, INT64, BYTE_ARRAY, FIXED_LEN_BYTE_ARRAY), at any depth: hyparquet
+    // would give a double (12345678901234.5678 as 12345678901234.568, without a word).
+    strip.add(el);
+    const scale = el.scale ?? lt?.scale ?? 0;
+    return (x) => {
+      if (x === null || x === undefined) return null;
+      const u = unscaled(x);
+      if (u === undefined) return jsonOf(x);
+      const text = decimalText(u, scale);
+      const v = Number(text);
+      if (!inexactToken(text)) return v;
+      sawExact = true;
+      return new ExactJson(v, text);
+    };
+  }
+  if (kind === 'INTERVAL') {
+    // 12 bytes, three little-endian unsigned 32-bit counts (parquet-format's INTERVAL).
+    strip.add(el);
+    return (x) => {
+      if (x === null || x === undefined) return null;
+      const b = x as Uint8Array;
+      if (!(b instanceof Uint8Array) || b.length !== 12) {
+        if (lenient) return jsonOf(x);
+        throw new ValueProblem(String(jsonOf(x)), `an INTERVAL value is 12 bytes; this one is ${(b as Uint8Array).length ?? '?'}`);
+      }
+      const d = new DataView(b.buffer, b.byteOffset, 12);
+      return { months: d.getUint32(0, true), days: d.getUint32(4, true), milliseconds: d.getUint32(8, true) };
+    };
+  }
+  if (kind === 'BSON') {
+    strip.add(el);
+    return (x) => (x === null || x === undefined ? null : x instanceof BadValue ? jsonOf(x) : base64(x));
+  }
+  const unit = ct === 'TIME_MILLIS' ? 'MILLIS' : ct === 'TIME_MICROS' ? 'MICROS' : lt?.type === 'TIME' ? lt.unit : undefined;
+  if (unit !== undefined) {
+    // hyparquet gives the bare count of units since midnight, the unit lost.
+    const [per, digits] = unit === 'MILLIS' ? [1000n, 3] : unit === 'MICROS' ? [1_000_000n, 6] : [1_000_000_000n, 9];
+    return (x) => (x === null || x === undefined ? null : timeText(BigInt(x as number | bigint), per, digits));
+  }
+  if (lt?.type === 'DATE' && ct !== 'DATE') {
+    // hyparquet converts a date only by its converted_type.
+    return (x) => (x === null || x === undefined ? null : PARQUET_PARSERS.dateFromDays(Number(x)));
   }
   return undefined;
 }
 
-function rowToJson(row: Record<string, unknown>, decimals?: Map<string, number>): JsonObject {
-  let exact: Map<string, string> | undefined;
-  if (decimals !== undefined)
-    for (const [k, scale] of decimals) {
-      const u = unscaled(row[k]);
-      if (u === undefined) continue;
-      const text = decimalText(u, scale);
-      const v = Number(text);
-      setOwn(row, k, v);
-      if (inexactToken(text)) (exact ??= new Map()).set(k, text);
+/** A MAP group as parquet-format lays it out: one repeated group of a key and a value. */
+function mapLike(node: Tree): boolean {
+  const el = node.element;
+  if (el.converted_type !== 'MAP' && (el.logical_type as { type?: string } | undefined)?.type !== 'MAP') return false;
+  const kv = node.children;
+  return kv.length === 1 && kv[0].element.repetition_type === 'REPEATED' && kv[0].children.length === 2;
+}
+
+/** A map key as a JSON object key: strings as they are, numbers and booleans as text, others as their JSON. */
+function keyText(k: unknown): string {
+  if (typeof k === 'string') return k;
+  if (k instanceof ExactJson) return k.text;
+  if (k === null || typeof k !== 'object') return String(k);
+  return exactText(k);
+}
+
+/**
+ * How to read a column (or a part of one) from what hyparquet assembles, or undefined when
+ * `jsonOf` reads it as it is. `asItem`: the node is a repeated one taken as one item of its list.
+ */
+function planNode(node: Tree, strip: Set<Element>, asItem = false): Conv | undefined {
+  const el = node.element;
+  if (el.repetition_type === 'REPEATED' && !asItem) {
+    const item = planNode(node, strip, true);
+    return item && ((v) => (v === null || v === undefined ? null : arrayOf(v as unknown[], item)));
+  }
+  if (node.children.length === 0) return leafPlan(el, strip);
+  if ((el.logical_type as { type?: string } | undefined)?.type === 'VARIANT') return undefined;
+  if (el.converted_type === 'LIST' && node.children.length === 1 && node.children[0].element.repetition_type === 'REPEATED' && node.children[0].children.length <= 1) {
+    // hyparquet's list: the repeated group's one child, or the repeated node itself (2-level lists).
+    const sub = node.children[0].children.length === 1 ? node.children[0].children[0] : node.children[0];
+    const item = planNode(sub, strip, sub.element.repetition_type === 'REPEATED');
+    return item && ((v) => (v === null || v === undefined ? null : arrayOf(v as unknown[], item)));
+  }
+  if (mapLike(node)) {
+    // hyparquet makes a map a plain object by assignment: a `__proto__` key was lost, a repeated
+    // key dropped the earlier value, and a struct key became "[object Object]". Without the MAP
+    // annotation it gives the key/value pairs, made into an object here.
+    strip.add(el);
+    const kv = node.children[0];
+    const [kn, vn] = kv.children;
+    const kvName = kv.element.name;
+    const keyName = kn.element.name;
+    const valueName = vn.element.name;
+    const key = planNode(kn, strip) ?? jsonOf;
+    const value = planNode(vn, strip) ?? jsonOf;
+    return (v) => {
+      if (v === null || v === undefined) return null;
+      const pairs = (v as Record<string, unknown>)[kvName] as Array<Record<string, unknown>> | null | undefined;
+      const o: JsonObject = {};
+      if (pairs === null || pairs === undefined) return o;
+      for (const pair of pairs) {
+        const k = keyText(key(pair[keyName]));
+        if (Object.hasOwn(o, k) && !lenient) throw at(new ValueProblem(k, 'a MAP key repeated: a JSON object holds each key once'), k);
+        try {
+          setOwn(o, k, value(pair[valueName]) as JsonObject[string]);
+        } catch (e) {
+          throw at(e, k);
+        }
+      }
+      return o;
+    };
+  }
+  const kids = new Map<string, Conv>();
+  for (const c of node.children) {
+    const p = planNode(c, strip);
+    if (p !== undefined) kids.set(c.element.name, p);
+  }
+  if (kids.size === 0) return undefined;
+  return (v) => {
+    if (v === null || v === undefined) return null;
+    const o: JsonObject = {};
+    for (const k of Object.keys(v)) {
+      try {
+        setOwn(o, k, (kids.get(k) ?? jsonOf)((v as Record<string, unknown>)[k]) as JsonObject[string]);
+      } catch (e) {
+        throw at(e, k);
+      }
     }
+    return o;
+  };
+}
+
+/**
+ * How to read a file's columns where hyparquet would change a value (see `leafPlan`, `planNode`):
+ * the top-level columns that need it (name -> `Conv`), and the metadata to read them with (the
+ * annotations hyparquet must not act on dropped). DECIMAL of any physical type and depth, INTERVAL,
+ * BSON, TIME and MAP are read here.
+ */
+export function readPlan(metadata: FileMetaData, tree: Tree): { metadata: FileMetaData; plan: Map<string, Conv> | undefined } {
+  const strip = new Set<Element>();
+  let plan: Map<string, Conv> | undefined;
+  for (const c of tree.children) {
+    const p = planNode(c, strip);
+    if (p !== undefined) (plan ??= new Map()).set(c.element.name, p);
+  }
+  if (strip.size === 0) return { metadata, plan };
+  const schema = metadata.schema.map((el) => {
+    if (!strip.has(el)) return el;
+    const { converted_type: _c, logical_type: _l, ...plain } = el;
+    return plain as Element;
+  });
+  return { metadata: { ...metadata, schema }, plan };
+}
+
+/**
+ * A row as a record: only values that need it are converted (most are strings and numbers). A
+ * number JavaScript cannot hold as written (an INT64 past 2^53, a DECIMAL, a JSON column's big
+ * number, -0), at any depth, keeps its text (as the JSONL reader keeps them: `keepExact`), so the
+ * writers give it back exactly. A value without a JSON form throws a `ValueProblem`, the row
+ * left as it was.
+ */
+function rowToJson(row: Record<string, unknown>, plan?: Map<string, Conv>): JsonObject {
+  let exact: Map<string, string> | undefined;
+  let changed: Array<[string, unknown]> | undefined;
   for (const k in row) {
     const x = row[k];
-    const t = typeof x;
-    if (exact?.has(k)) continue;
-    if (t === 'string' || t === 'boolean' || (t === 'number' && Number.isFinite(x) && !Object.is(x, -0))) continue;
-    if (t === 'bigint' && !Number.isSafeInteger(Number(x))) {
-      (exact ??= new Map()).set(k, (x as bigint).toString());
-      setOwn(row, k, Number(x));
-    } else if (x instanceof ExactJson) {
-      (exact ??= new Map()).set(k, x.text);
-      setOwn(row, k, x.value);
-    } else if (Object.is(x, -0)) (exact ??= new Map()).set(k, '-0');
-    else setOwn(row, k, parquetToJson(x));
+    const conv = plan?.get(k);
+    if (conv === undefined) {
+      const t = typeof x;
+      if (t === 'string' || t === 'boolean' || (t === 'number' && Number.isFinite(x) && !Object.is(x, -0))) continue;
+    }
+    sawExact = false;
+    let v: unknown;
+    try {
+      v = (conv ?? jsonOf)(x);
+    } catch (e) {
+      throw at(e, k);
+    }
+    if (sawExact) {
+      (exact ??= new Map()).set(k, exactText(v));
+      v = plainOf(v);
+    }
+    (changed ??= []).push([k, v]);
   }
+  if (changed !== undefined) for (const [k, v] of changed) setOwn(row, k, v);
   if (exact !== undefined) {
     const parts: string[] = [];
     for (const k of Object.keys(row)) parts.push(`${JSON.stringify(k)}:${exact.get(k) ?? JSON.stringify(row[k])}`);
-    keepExact(row, `{${parts.join(',')}}`);
+    keepExact(row as JsonObject, `{${parts.join(',')}}`);
   }
-  return row;
+  return row as JsonObject;
+}
+
+/** A rejected row as JSON text: each value without a JSON form as its text. */
+function rejectedRaw(row: Record<string, unknown>, plan?: Map<string, Conv>): string {
+  lenient = true;
+  try {
+    const parts: string[] = [];
+    for (const k of Object.keys(row)) parts.push(`${JSON.stringify(k)}:${exactText((plan?.get(k) ?? jsonOf)(row[k]))}`);
+    return `{${parts.join(',')}}`;
+  } finally {
+    lenient = false;
+  }
 }
 
 /**
@@ -485,6 +821,7 @@ export async function* readParquet(path: string, events: ReadEvents, s: ReadSett
       events.fileError({ file: path, message: `not a readable Parquet file: its footer does not decode (${(e as Error).message}): the file is cut short or its footer is damaged`, recordsBefore: 0 });
       return;
     }
+    metadata = await footerNames(file, metadata);
     if (s.parquetPageChecks !== false) {
       const damage = await footerDamage(file, metadata);
       if (damage !== undefined) {
@@ -500,8 +837,28 @@ export async function* readParquet(path: string, events: ReadEvents, s: ReadSett
       events.fileError({ file: path, message: `the Parquet schema nests ${depth} levels deep (records are limited to ${MAX_DEPTH} levels)`, recordsBefore: 0 });
       return;
     }
-    // DECIMAL columns read as their unscaled integers, made exact decimals by rowToJson.
-    const exact = exactDecimals(metadata);
+    // A codec hyparquet has no decoder for (LZO) is no damage: every row is counted as read and
+    // rejected (read/parquet_unsupported, one entry) and the file error names column and codec.
+    const groupsRead = metadata.row_groups.slice(first, stop);
+    for (const rg of groupsRead)
+      for (const c of rg.columns) {
+        const codec = c.meta_data?.codec;
+        if (codec === undefined || codec === 'UNCOMPRESSED' || codec === 'SNAPPY' || codec in decompressors) continue;
+        const column = c.meta_data!.path_in_schema.join('.');
+        const rows = groupsRead.reduce((a, g) => a + Number(g.num_rows), 0);
+        events.read(rows, groupsRead.reduce((a, g) => a + groupBytes(g), 0));
+        events.reject({ reason: 'parquet_unsupported', source: `${path}:${start + 1}`, detail: { rows, last_row: start + rows, column, codec } }, rows);
+        events.fileError({
+          file: path,
+          message: `column '${showText(column)}' is compressed with ${codec}, which corpus-clean cannot read (it reads Snappy, Gzip, Zstd, Brotli, LZ4 and uncompressed columns): rewrite the file with one of those`,
+          recordsBefore: start,
+          kept: `its ${rows} row${rows === 1 ? "" : "s"} counted as rejected (read/parquet_unsupported)`,
+          rejected: true,
+        });
+        return;
+      }
+    // DECIMAL, INTERVAL, BSON, TIME and MAP columns read here, not as hyparquet would (readPlan).
+    const exact = readPlan(metadata, parquetSchema(metadata));
     for (const rg of metadata.row_groups.slice(first, stop)) {
       const n = Number(rg.num_rows);
       const end = start + n;
@@ -527,16 +884,18 @@ export async function* readParquet(path: string, events: ReadEvents, s: ReadSett
         const batch: Doc[] = new Array(stop - i);
         let kept = 0;
         for (let j = i; j < stop; j++) {
-          // NaN and ±Infinity have no JSON form: such a row is a reject naming the field, with the
-          // row (that value as its text), not a record with null in its place (hostile review 6 F12).
-          const bad = nonFinite(rows[j]);
-          if (bad !== undefined) {
-            const shown: Record<string, unknown> = {};
-            for (const k of Object.keys(rows[j])) setOwn(shown, k, k === bad ? String(rows[j][k]) : parquetToJson(rows[j][k]));
-            events.reject({ reason: 'parquet_value', source: `${path}:${start + j + 1}`, raw: JSON.stringify(shown), detail: { field: bad, value: String(rows[j][bad]), why: 'NaN and Infinity have no JSON form' } });
+          // NaN and ±Infinity (JSON has no form for them), a STRING that is not UTF-8, a JSON value
+          // that is not JSON, anywhere in the row: the row is a reject naming the field, with the
+          // row (that value as its text), not a record with null or U+FFFD in its place (hostile review 6 F12).
+          let data: JsonObject;
+          try {
+            data = rowToJson(rows[j], exact.plan);
+          } catch (e) {
+            if (!(e instanceof ValueProblem)) throw e;
+            events.reject({ reason: 'parquet_value', source: `${path}:${start + j + 1}`, raw: rejectedRaw(rows[j], exact.plan), detail: { field: e.field, value: e.value, why: e.why } });
             continue;
           }
-          batch[kept++] = docAt(rowToJson(rows[j], exact.decimals), path, start + j + 1);
+          batch[kept++] = docAt(data, path, start + j + 1);
         }
         batch.length = kept;
         // Bytes are the row group's compressed size, counted with its first batch.

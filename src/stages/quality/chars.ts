@@ -1,9 +1,14 @@
 /**
  * Character classes for the quality analyser, as one byte per UTF-16 code unit.
  *
- * The table is built once at module load (65,536 precompiled-regex tests, a few milliseconds)
- * so the hot loops classify a character with one typed-array read instead of a regex.
+ * The hot loops classify a character with one typed-array read instead of a regex. The table is
+ * made by 65,536 regex tests (`buildCharTable`: ~40 ms of CPU, a sixth of a short command's
+ * start-up). `npm run build` writes it once to dist/stages/quality/char-class.bin
+ * (scripts/char-classes.mjs) under a key naming the ICU and Unicode versions and a hash of the
+ * code that makes it; a process whose key matches reads those 64 KiB instead, any other builds
+ * the table as before, so the classes are always the ones this Node's regexes give.
  */
+import { readFileSync } from 'node:fs';
 
 /** A letter (Unicode `L`): Python's `str.isalpha()` is true for these. */
 export const LETTER = 1;
@@ -40,7 +45,8 @@ export function classOfCodePoint(cp: number): number {
   return c;
 }
 
-function buildTable(): Uint8Array {
+/** The table as the regexes give it (see the module comment). */
+export function buildCharTable(): Uint8Array {
   const t = new Uint8Array(65536);
   for (let cp = 0; cp < 65536; cp++) {
     if (cp >= 0xd800 && cp <= 0xdbff) t[cp] = HIGH_SURROGATE;
@@ -53,5 +59,43 @@ function buildTable(): Uint8Array {
   return t;
 }
 
+/**
+ * What the table depends on: this Node's ICU and Unicode versions and the code that builds it
+ * (the regexes and both functions, hashed with FNV-1a).
+ */
+export function charTableKey(): string {
+  const code = [reLetter, reDigit, reMark, rePunct, reSpace, reCjk].map((r) => r.source).join('|') + classOfCodePoint.toString() + buildCharTable.toString();
+  let h = 0x811c9dc5;
+  for (let i = 0; i < code.length; i++) h = Math.imul(h ^ code.charCodeAt(i), 0x01000193);
+  return `corpus-clean char classes; icu ${process.versions.icu}; unicode ${process.versions.unicode}; code ${(h >>> 0).toString(16)}`;
+}
+
+/** Bytes of the built file's header: the key, padded with spaces. */
+export const CHAR_TABLE_HEADER = 128;
+
+/** The built file's bytes for `table` (header, then one byte per code unit). */
+export function charTableFile(table: Uint8Array, key = charTableKey()): Buffer {
+  const head = Buffer.alloc(CHAR_TABLE_HEADER, 0x20);
+  head.write(key, 'latin1');
+  return Buffer.concat([head, table]);
+}
+
+/** The table in a built file's bytes when its key is `key` and its size is right, else undefined. */
+export function charTableOf(file: Buffer, key = charTableKey()): Uint8Array | undefined {
+  if (file.length !== CHAR_TABLE_HEADER + 65536) return undefined;
+  if (file.toString('latin1', 0, CHAR_TABLE_HEADER).trimEnd() !== key) return undefined;
+  return new Uint8Array(file.buffer, file.byteOffset + CHAR_TABLE_HEADER, 65536);
+}
+
+function loadTable(): Uint8Array {
+  let file: Buffer | undefined;
+  try {
+    file = readFileSync(new URL('./char-class.bin', import.meta.url));
+  } catch {
+    // not built (run from the sources, or a build without the script): made here
+  }
+  return (file !== undefined ? charTableOf(file) : undefined) ?? buildCharTable();
+}
+
 /** Class bits by UTF-16 code unit. */
-export const CHAR_CLASS: Uint8Array = buildTable();
+export const CHAR_CLASS: Uint8Array = loadTable();

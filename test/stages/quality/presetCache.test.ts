@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadRuleSet, PRESETS, presetPath } from '../../../src/stages/quality/index.js';
+import { buildCharTable, charTableFile, charTableKey, charTableOf } from '../../../src/stages/quality/chars.js';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 
@@ -44,5 +45,25 @@ describe('quality presets parsed at build time (start-up without the YAML parser
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('the character-class table written at build time (start-up without 65,536 regex tests)', () => {
+  it('the build reads the table it wrote, and it is the one the regexes give', () => {
+    const script = `
+      import { readFileSync } from 'node:fs';
+      const c = await import('./dist/stages/quality/chars.js');
+      const file = readFileSync('./dist/stages/quality/char-class.bin');
+      console.log(JSON.stringify({ used: c.charTableOf(file) !== undefined, same: Buffer.from(c.CHAR_CLASS).equals(Buffer.from(c.buildCharTable())) }));`;
+    expect(JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' }))).toEqual({ used: true, same: true });
+  });
+
+  it('a table made under another key or cut short is not used', () => {
+    const table = buildCharTable();
+    expect(charTableOf(charTableFile(table))).toEqual(table);
+    // another ICU, or other code making the table: its classes may differ
+    expect(charTableOf(charTableFile(table, charTableKey().replace(/icu \S+/, 'icu 0.0;')))).toBeUndefined();
+    expect(charTableOf(charTableFile(table).subarray(0, 1000))).toBeUndefined();
+    expect(charTableKey()).toContain(`unicode ${process.versions.unicode}`);
   });
 });

@@ -1,7 +1,7 @@
 import { createReadStream, readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
-import { Gunzip as SalvageGunzip } from './codecs.js';
+import { salvageGunzip } from './codecs.js';
 import { Holdback, unverifiedChunk } from './holdback.js';
 import { InputDamage } from './ioFailure.js';
 import { unzstd } from './zstd.js';
@@ -211,6 +211,7 @@ class Salvage {
   async *run(reopen: () => AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
     const out: Buffer[] = [];
     const skip = this.skip;
+    const SalvageGunzip = await salvageGunzip();
     const g = new SalvageGunzip((d) => {
       const end = this.decoded + d.length;
       if (end > skip) out.push(toBuffer(d.subarray(Math.max(0, skip - this.decoded))));

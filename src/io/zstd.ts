@@ -1,5 +1,5 @@
 import type xxhashInit from 'xxhash-wasm';
-import { Decompress } from './codecs.js';
+import { zstdDecompress } from './codecs.js';
 import { Holdback, unverifiedChunk } from './holdback.js';
 import { damageInfo, InputDamage } from './ioFailure.js';
 
@@ -206,6 +206,7 @@ async function* frameBody(q: ByteQueue, hdr: FrameHeader, frame: number, start: 
   const { checksum, declared } = hdr;
   let decodedBytes = 0;
   const out: Buffer[] = [];
+  const Decompress = await zstdDecompress();
   const d = new Decompress((chunk) => {
     if (chunk.length > 0) out.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
   });

@@ -21,17 +21,23 @@ describe('start-up: a stage command loads only its own module', () => {
 
   // Issue #16: `quality` on a 1 KB file in <= 0.25 s wall. The YAML parser (about 90 files) came
   // back into every stage command's start-up through the text-field note and the repair note.
-  it('a stage command over a small file loads no YAML parser and not the repair stage', async () => {
+  // The readers of other formats and the pure-JS codecs (fflate, fzstd) load on first use too.
+  it('a stage command over a small file loads no YAML parser and not the repair stage, nor other readers or codecs', async () => {
     const dir = await tempDir();
     try {
       const hook = join(dir, 'loaded.cjs');
       await writeFile(hook, "process.on('exit', () => { process.stderr.write('\\nYAML ' + Object.keys(require('module')._cache).filter((k) => k.includes('/node_modules/yaml/')).length + '\\n'); });\n");
       const input = join(dir, 'one.jsonl');
       await writeFile(input, JSON.stringify({ text: 'The cat sat on the mat. It was a sunny day and the cat was happy there.' }) + '\n');
+      // every ES module file loaded, through a loader hook
+      const esm = 'data:text/javascript,' + encodeURIComponent(`import { register } from 'node:module'; register('data:text/javascript,' + encodeURIComponent("export async function load(url, context, next) { if (url.startsWith('file:')) process.stderr.write('LOADED ' + url + '\\\\n'); return next(url, context); }"));`);
       for (const cmd of ['quality', 'normalize']) {
-        const r = await runNode(['-r', hook, CLI, cmd, input, '-o', join(dir, `${cmd}.jsonl`), '-q', '--max-reject-rate', '1']);
+        const r = await runNode(['-r', hook, '--import', esm, CLI, cmd, input, '-o', join(dir, `${cmd}.jsonl`), '-q', '--max-reject-rate', '1']);
         expect([0, 1], r.stderr).toContain(r.code); // quality drops the short text: exit 1, "wrote nothing"
         expect(r.stderr, cmd).toMatch(/\nYAML 0\n/);
+        const loaded = [...r.stderr.matchAll(/^LOADED (\S+)$/gm)].map((m) => m[1]);
+        expect(loaded.some((u) => u.endsWith('/io/readers/jsonl.js')), cmd).toBe(true);
+        expect(loaded.filter((u) => /\/node_modules\/(fflate|fzstd)\/|\/io\/readers\/(csv|jsonArray|text|parquet|warc|html)\.js$|\/stages\/extract\/html\.js$/.test(u)), cmd).toEqual([]);
       }
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -1,26 +1,32 @@
 import type { Doc } from '../../core/doc.js';
 import type { DocSource, ReadEvents } from '../../core/pipeline.js';
 import { decoded, openDecoded } from '../decode.js';
-import { readCsv } from './csv.js';
-import { readJsonArray } from './jsonArray.js';
 import { readJsonl } from './jsonl.js';
-import { readHtml } from './html.js';
-import { readParquet } from './parquet.js';
-import { readWarc } from './warc.js';
 import type { InputFormat, ReadOptions, ReadSettings } from './options.js';
 import { readSettings } from './options.js';
-import { readText } from './text.js';
 import { fileErrorOf, nextChunk } from '../ioFailure.js';
 
 export type { InputFormat, ReadOptions } from './options.js';
 export { INPUT_FORMATS } from './options.js';
-export { readParquet, parquetToJson } from './parquet.js';
-export { readWarc } from './warc.js';
-export { readHtml } from './html.js';
-export { readCsv } from './csv.js';
-export { readJsonArray } from './jsonArray.js';
 export { readJsonl } from './jsonl.js';
-export { readText } from './text.js';
+
+/*
+ * The readers of the other formats are loaded when a file of theirs is read (JSON Lines, the
+ * common case, is loaded with this module): a short command over JSON Lines does not load the
+ * CSV, JSON array, text, WARC, Parquet and HTML readers, nor the HTML extractor and charset
+ * tables the HTML reader brings (#16's start-up of a short command).
+ */
+const csv = () => import('./csv.js');
+const jsonArray = () => import('./jsonArray.js');
+const text = () => import('./text.js');
+const parquet = () => import('./parquet.js');
+const warc = () => import('./warc.js');
+const html = () => import('./html.js');
+
+/** The batches of `make`'s generator once its module is loaded. */
+async function* later(make: () => Promise<AsyncGenerator<Doc[]>>): AsyncGenerator<Doc[]> {
+  yield* await make();
+}
 
 /** The format of a file by its name, ignoring a `.gz`/`.zst` ending; `json` may still turn out to be JSON Lines. */
 export function formatOf(path: string): Exclude<InputFormat, 'auto'> {
@@ -147,7 +153,7 @@ async function* sniffJson(path: string, events: ReadEvents, s: ReadSettings): As
       yield r.value;
     }
   }
-  if (array) yield* readJsonArray(path, events, s, replay());
+  if (array) yield* (await jsonArray()).readJsonArray(path, events, s, replay());
   else yield* readJsonl(path, events, s, replay());
 }
 
@@ -155,19 +161,19 @@ function readOne(path: string, events: ReadEvents, s: ReadSettings): AsyncGenera
   const f = s.format !== 'auto' ? s.format : path === '-' ? 'json' : formatOf(path);
   switch (f) {
     case 'csv':
-      return readCsv(path, events, s, ',');
+      return later(async () => (await csv()).readCsv(path, events, s, ','));
     case 'tsv':
-      return readCsv(path, events, s, '\t');
+      return later(async () => (await csv()).readCsv(path, events, s, '\t'));
     case 'txt':
-      return readText(path, events, s);
+      return later(async () => (await text()).readText(path, events, s));
     case 'parquet':
-      return readParquet(path, events, s);
+      return later(async () => (await parquet()).readParquet(path, events, s));
     case 'warc':
-      return readWarc(path, events, s);
+      return later(async () => (await warc()).readWarc(path, events, s));
     case 'html':
-      return readHtml(path, events, s);
+      return later(async () => (await html()).readHtml(path, events, s));
     case 'json':
-      return s.format === 'json' ? readJsonArray(path, events, s) : sniffJson(path, events, s);
+      return s.format === 'json' ? later(async () => (await jsonArray()).readJsonArray(path, events, s)) : sniffJson(path, events, s);
     default:
       return readJsonl(path, events, s);
   }
@@ -207,12 +213,12 @@ export function readChunks(name: string, chunks: AsyncIterable<Buffer>, format: 
       // JSON Lines and text lines read on after a damaged zstd frame (gap chunks); the other readers stop there.
       const d = decoded(chunks, undefined, format === 'jsonl' || (format === 'txt' && s.txtMode === 'line'));
       if (format === 'jsonl') yield* readJsonl(name, events, s, d);
-      else if (format === 'json') yield* readJsonArray(name, events, s, d);
-      else if (format === 'csv' || format === 'tsv') yield* readCsv(name, events, s, format === 'csv' ? ',' : '\t', d);
-      else if (format === 'warc') yield* readWarc(name, events, s, chunks);
-      else if (format === 'html') yield* readHtml(name, events, s, d);
-      else if (format === 'parquet') yield* readParquet(name, events, s, await collect(chunks));
-      else yield* readText(name, events, s, d);
+      else if (format === 'json') yield* (await jsonArray()).readJsonArray(name, events, s, d);
+      else if (format === 'csv' || format === 'tsv') yield* (await csv()).readCsv(name, events, s, format === 'csv' ? ',' : '\t', d);
+      else if (format === 'warc') yield* (await warc()).readWarc(name, events, s, chunks);
+      else if (format === 'html') yield* (await html()).readHtml(name, events, s, d);
+      else if (format === 'parquet') yield* (await parquet()).readParquet(name, events, s, await collect(chunks));
+      else yield* (await text()).readText(name, events, s, d);
     },
   };
 }

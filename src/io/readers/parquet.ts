@@ -2,6 +2,7 @@ import { isUtf8 } from 'node:buffer';
 import { open, type FileHandle } from 'node:fs/promises';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import type { AsyncBuffer, Compressors, FileMetaData } from 'hyparquet';
+import { PARQUET_MAX_COLUMNS } from '../writers/parquetSchema.js';
 import type { Doc, JsonObject } from '../../core/doc.js';
 import { docAt } from '../../core/doc.js';
 import type { ReadEvents } from '../../core/pipeline.js';
@@ -835,6 +836,14 @@ export async function* readParquet(path: string, events: ReadEvents, s: ReadSett
     if (depth > MAX_DEPTH) {
       // hyparquet builds the schema tree and assembles values recursively: refused before that.
       events.fileError({ file: path, message: `the Parquet schema nests ${depth} levels deep (records are limited to ${MAX_DEPTH} levels)`, recordsBefore: 0 });
+      return;
+    }
+    // hyparquet looks each column up by a search over all of them (schema tree, assembly, row
+    // making): a file of 100,000 columns read for more than 15 minutes, deaf to SIGTERM (hostile
+    // review 6 F24's sibling). Refused before that, as the writer refuses to write one.
+    const columnCount = metadata.schema.length - 1;
+    if (columnCount > PARQUET_MAX_COLUMNS) {
+      events.fileError({ file: path, message: `the Parquet file has ${columnCount} columns (counting nested fields); corpus-clean reads and writes Parquet of at most ${PARQUET_MAX_COLUMNS} columns`, recordsBefore: 0 });
       return;
     }
     // A codec hyparquet has no decoder for (LZO) is no damage: every row is counted as read and

@@ -113,6 +113,14 @@ function fdWriter(fd: number, ByteWriter: typeof import('hyparquet-writer').Byte
   return w;
 }
 
+/**
+ * The most values (rows x columns) of one row group: `rowGroupSize` rows of a wide schema would be
+ * written in one synchronous step of minutes (hostile review 6 F24), so a schema of more than
+ * 400 columns gets fewer rows per group (10,000 columns: 419 rows). Arrow and DuckDB also cut
+ * row groups by size, not only by rows.
+ */
+const GROUP_CELLS = 1 << 22;
+
 /** Makes temporary names unique within the process. */
 let serial = 0;
 
@@ -161,12 +169,15 @@ export class ParquetShardWriter implements DocSink {
   private index = 0;
   private spill: Spill | null = null;
   private compressors: Record<string, (b: Uint8Array) => Uint8Array> = {};
+  /** Rows per row group: `rowGroupSize`, fewer for a wide schema (see `GROUP_CELLS`); set when the spill is written. */
+  private groupRows: number;
 
   private constructor(private readonly o: ParquetOptions, private readonly folder: boolean) {
     this.schema = o.schema ?? new SchemaHolder();
     this.rowGroupSize = o.rowGroupSize ?? 10_000;
     this.compression = o.compression ?? 'snappy';
     this.strip = o.stripAttrs ?? false;
+    this.groupRows = this.rowGroupSize;
     if (!Number.isInteger(this.rowGroupSize) || this.rowGroupSize < 1) throw new UsageError(`row group size must be a positive integer, got ${this.rowGroupSize}`);
     if (!PARQUET_COMPRESSIONS.includes(this.compression)) throw new UsageError(`Parquet compression must be one of ${PARQUET_COMPRESSIONS.join(', ')}; got '${showText(this.compression)}'`);
     if (o.output === '-') throw new UsageError('Parquet output needs a file or a folder, not stdout');
@@ -287,6 +298,8 @@ export class ParquetShardWriter implements DocSink {
 
   /** Read the spill back (records parsed as the JSONL reader does: big numbers keep their digits) into row groups. */
   private async writeSpilled(sp: Spill): Promise<void> {
+    // The schema is whole now: a wide one gets shorter row groups, each written in one step.
+    this.groupRows = Math.max(1, Math.min(this.rowGroupSize, Math.floor(GROUP_CELLS / Math.max(1, this.columns().length))));
     let pending: JsonObject[] = [];
     const splitter = new LineSplitter(
       (buf, start, end) => {
@@ -305,23 +318,33 @@ export class ParquetShardWriter implements DocSink {
       pending = [];
       for (const r of recs) {
         this.buffer.push(r);
-        if (this.buffer.length >= this.groupLimit()) await this.flushGroup();
+        if (this.buffer.length >= this.groupLimit()) await this.flushGroupAndYield();
       }
     }
     splitter.end();
     for (const r of pending) {
       this.buffer.push(r);
-      if (this.buffer.length >= this.groupLimit()) await this.flushGroup();
+      if (this.buffer.length >= this.groupLimit()) await this.flushGroupAndYield();
     }
+  }
+
+  /**
+   * Write a row group, then let the event loop turn: a row group is written in one synchronous
+   * step, and between them a SIGINT or SIGTERM is handled (a 1 MB chunk of the spill may hold
+   * many row groups, which promises alone would run back to back, the signal waiting).
+   */
+  private async flushGroupAndYield(): Promise<void> {
+    await this.flushGroup();
+    await new Promise<void>((resolve) => setImmediate(resolve));
   }
 
   /** Rows the current row group may take: `rowGroupSize`, or fewer where the file ends (`shardRecords`). */
   private groupLimit(): number {
     const per = this.o.shardRecords;
-    if (!per) return this.rowGroupSize;
+    if (!per) return this.groupRows;
     // The file's rows so far; a full file is closed by the next flush, which opens a new one.
     const rows = this.file === null || this.file.rows >= per ? 0 : this.file.rows;
-    return Math.min(this.rowGroupSize, per - rows);
+    return Math.min(this.groupRows, per - rows);
   }
 
   private async closeFile(): Promise<void> {

@@ -128,13 +128,26 @@ export function parquetProblem(r: JsonObject, numbers?: ReadonlyMap<string, stri
 }
 
 /**
+ * The most columns a Parquet file corpus-clean writes or reads may have (hostile review 6 F24: a
+ * CSV of 100,001 columns ran for more than 10 minutes, deaf to SIGTERM). Parquet keeps one
+ * column chunk, page and footer entry per column for every row group: a table that wide is no
+ * corpus. A record that would take the run's columns beyond it is a `parquet:too_many_columns`
+ * reject; JSONL output takes any record.
+ */
+export const PARQUET_MAX_COLUMNS = 10_000;
+
+/**
  * The stage placed last before the Parquet writer: it rejects each record that Parquet cannot
- * hold without changing a value (see `parquetProblem`), naming the field. Every other record is
+ * hold without changing a value (see `parquetProblem`), naming the field, and each record whose
+ * new fields would take the run's columns beyond `PARQUET_MAX_COLUMNS`
+ * (`parquet:too_many_columns`; the records before it keep their columns). Every other record is
  * written: the writer's schema is the union of the fields of the run (see `SchemaHolder`), so a
  * new field or a value of another kind is never a reject. `holder` and `rowGroupSize` are kept
  * for the callers' sake.
  */
-export function parquetSchemaStage(_holder: SchemaHolder, rowGroupSize: number, stripAttrs: boolean): Stage {
+export function parquetSchemaStage(_holder: SchemaHolder, rowGroupSize: number, stripAttrs: boolean, maxColumns = PARQUET_MAX_COLUMNS): Stage {
+  // The columns of the records let through so far: the writer's union, as it takes them.
+  const columns = new Set<string>();
   return {
     name: 'parquet-schema',
     needsText: false,
@@ -143,9 +156,29 @@ export function parquetSchemaStage(_holder: SchemaHolder, rowGroupSize: number, 
       for await (const batch of batches) {
         const out = [];
         for (const doc of batch) {
-          const p = parquetProblem(outputRecord(doc, stripAttrs), exactNumbers(doc.data));
-          if (p === null) out.push(doc);
-          else ctx.reject(doc, p.reason, p.detail);
+          const rec = outputRecord(doc, stripAttrs);
+          const p = parquetProblem(rec, exactNumbers(doc.data));
+          if (p !== null) {
+            ctx.reject(doc, p.reason, p.detail);
+            continue;
+          }
+          const keys = Object.keys(rec);
+          let fresh = 0;
+          for (const k of keys) if (!columns.has(k)) fresh++;
+          if (columns.size + fresh > maxColumns) {
+            const first = keys.find((k) => !columns.has(k));
+            ctx.reject(doc, 'parquet:too_many_columns', {
+              fields: keys.length,
+              new_columns: fresh,
+              columns: columns.size,
+              limit: maxColumns,
+              first_new: first,
+              why: `a Parquet output takes at most ${maxColumns} columns; write JSONL to keep such records`,
+            });
+            continue;
+          }
+          if (fresh > 0) for (const k of keys) columns.add(k);
+          out.push(doc);
         }
         if (out.length > 0) yield out;
       }

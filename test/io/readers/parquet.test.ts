@@ -83,6 +83,14 @@ describe('Parquet reader: row groups, damage, folders and the CLI', () => {
     expect(d.docs[1234].source).toBe('mem.parquet:1235');
   });
 
+  it('a file of more than 10,000 columns is a file error naming the count, not a read of many minutes (hostile review 6 F24)', async () => {
+    // A footer made by hand (hyparquet-writer takes seconds for 10,001 columns); no row group.
+    const buf = deepParquet(0, 0, 10_001);
+    const d = await drain(readChunks('wide.parquet', (async function* () { yield buf; })(), 'parquet'));
+    expect(d.docs).toEqual([]);
+    expect(d.fileErrors.map((e) => e.message)).toEqual(['the Parquet file has 10001 columns (counting nested fields); corpus-clean reads and writes Parquet of at most 10000 columns']);
+  });
+
   it('a file that is not Parquet is a file error, not a crash', async () => {
     const p = join(dir, 'bad.parquet');
     await writeFile(p, 'this is not parquet at all, just text\n');
@@ -146,8 +154,9 @@ describe('Parquet reader: row groups, damage, folders and the CLI', () => {
  * A Parquet file whose schema nests `depth` optional groups around one INT32 column, its footer
  * written by hand in Thrift's compact protocol (hyparquet-writer itself overflows its stack past
  * a few thousand levels). With `rows`, one row group whose column chunk is 16 bytes of garbage.
+ * With `width`, a flat schema of that many INT32 columns instead, and no row group.
  */
-function deepParquet(depth: number, rows: number): Buffer {
+function deepParquet(depth: number, rows: number, width = 0): Buffer {
   const out: number[] = [];
   const varint = (v: number | bigint): void => {
     let n = BigInt(v);
@@ -202,10 +211,16 @@ function deepParquet(depth: number, rows: number): Buffer {
   const data = Buffer.alloc(rows > 0 ? 16 : 0, 0x41);
   struct(() => {
     i32(1, 2); // version
-    list(2, 12, depth + 2); // schema
-    element('root', 1);
-    for (let i = 0; i < depth; i++) element(`s${i}`, 1);
-    element('leaf', undefined, 1); // INT32
+    if (width > 0) {
+      list(2, 12, width + 1); // schema
+      element('root', width);
+      for (let i = 0; i < width; i++) element(`c${i}`, undefined, 1); // INT32
+    } else {
+      list(2, 12, depth + 2); // schema
+      element('root', 1);
+      for (let i = 0; i < depth; i++) element(`s${i}`, 1);
+      element('leaf', undefined, 1); // INT32
+    }
     i64(3, rows);
     list(4, 12, rows > 0 ? 1 : 0); // row groups
     if (rows > 0)

@@ -226,6 +226,32 @@ describe('Parquet writer', () => {
     expect(i64).toEqual(['9223372036854775807', '9007199254740993']);
   });
 
+  it('a record that would take the columns beyond 10,000 is a parquet:too_many_columns reject; the others are written (hostile review 6 F24)', async () => {
+    const wide: JsonObject = { text: 'wide' };
+    for (let i = 0; i < 10_000; i++) wide[`c${i}`] = i;
+    const { rejects, shards } = await writeParquet([{ text: 'a', n: 1 }, wide, { text: 'b', m: 2 }], join(dir, 'wide.parquet'));
+    expect(rejects.map((r) => [r.reason, r.source, r.detail])).toEqual([
+      ['parquet:too_many_columns', 'mem:2', { fields: 10_001, new_columns: 10_000, columns: 2, limit: 10_000, first_new: 'c0', why: 'a Parquet output takes at most 10000 columns; write JSONL to keep such records' }],
+    ]);
+    expect(await readBack(shards)).toEqual([{ text: 'a', n: 1, m: null }, { text: 'b', n: null, m: 2 }]);
+    // The limit counts the run's union of columns, not one record's: here 4.
+    const schema = new SchemaHolder();
+    const kept: string[] = [];
+    const got: string[] = [];
+    await pipeline({
+      source: {
+        async *read(ev) {
+          ev.read(3, 0);
+          yield [{ a: 1, b: 1 }, { c: 1, d: 1, e: 1 }, { c: 1, d: 1 }].map((r, i) => makeDoc(r as JsonObject, `m:${i + 1}`));
+        },
+      },
+      stages: [parquetSchemaStage(schema, 10, true, 4)],
+      sink: { write: async (b: Doc[]) => void kept.push(...b.map((d) => d.source)), close: async () => {}, abort: async () => {} },
+      rejects: { push: (r) => void got.push(`${r.source} ${r.reason}`), close: async () => {}, abort: async () => {} },
+    });
+    expect([kept, got]).toEqual([['m:1', 'm:3'], ['m:2 parquet:too_many_columns']]);
+  });
+
   it('row-group size and shards are configurable; a failed run leaves no file that looks complete', async () => {
     const recs = Array.from({ length: 2500 }, (_, i) => ({ id: i, text: `t${i}` }));
     const out = join(dir, 'sharded/');

@@ -29,6 +29,16 @@ export interface Parsed {
   following: Record<string, string[]>;
 }
 
+/** `--limit -1`: the flag needs a value and the next word starts with a dash; say how to give it. */
+function ambiguousText(flag: string, msg: string, argv: string[]): string {
+  const long = /use '(--[^'=]*)=-XYZ'/.exec(msg)?.[1] ?? flag;
+  const i = argv.indexOf(flag);
+  const next = i >= 0 && i + 1 < argv.length ? argv[i + 1] : undefined;
+  return next === undefined
+    ? `option '${showText(flag)}' needs a value; a value that starts with a dash is written '${showText(long)}=-VALUE'`
+    : `option '${showText(flag)}' needs a value, and the word after it, '${showText(next)}', starts with a dash: if that is the value, write '${showText(long)}=${showText(next)}'`;
+}
+
 /**
  * Parse argv strictly: an unknown flag is a usage error that names the closest flag and says
  * where to look. Of `--x` and `--no-x`, the last one given wins, as in GNU tools.
@@ -42,9 +52,13 @@ export function parse(command: string, argv: string[], flags: readonly Flag[]): 
   } catch (e) {
     const msg = (e as Error).message.replace(/\. To specify a positional argument.*$/s, '');
     const unknown = /^Unknown option '(-{1,2})([^']*)'/.exec(msg);
+    // `--limit -1`: node's three-line message came out as one line with \x0a escapes (hostile review 6 F19).
+    const ambiguous = /^Option '([^']*)' argument is ambiguous/.exec(msg);
     const text = unknown
       ? `unknown option '${unknown[1]}${showText(unknown[2])}'${unknown[1] === '--' ? didYouMean(unknown[2], flags.map((f) => f.name), (c) => `'--${c}'`) : ''}`
-      : msg.charAt(0).toLowerCase() + msg.slice(1);
+      : ambiguous
+        ? ambiguousText(ambiguous[1], msg, argv)
+        : (msg.charAt(0).toLowerCase() + msg.slice(1)).replace(/\s*\n\s*/g, ' ');
     throw new UsageError(`${command}: ${text}`, [`see 'corpus-clean ${command} --help'`]);
   }
   const values = r.values as Parsed['values'];

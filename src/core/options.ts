@@ -1,5 +1,5 @@
 import { UsageError } from './errors.js';
-import { showText } from './show.js';
+import { showText, showValue } from './show.js';
 import { didYouMean } from './suggest.js';
 
 /** Types an option can have. `string[]` accepts a list or a comma-separated string. */
@@ -102,7 +102,7 @@ function coerce(owner: string, name: string, spec: OptionSpec, value: unknown, n
     case 'number':
     case 'integer': {
       const n = typeof value === 'string' ? (spec.type === 'integer' ? parseWhole(value) : parseDecimal(value)) : value;
-      if (typeof n !== 'number' || !Number.isFinite(n)) throw new UsageError(`${where} must be ${spec.type === 'integer' ? 'a whole number in plain digits' : 'a number'}, got ${showText(JSON.stringify(value))}`);
+      if (typeof n !== 'number' || !Number.isFinite(n)) throw new UsageError(`${where} must be ${spec.type === 'integer' ? 'a whole number in plain digits' : 'a number'}, got ${showValue(value)}`);
       if (spec.type === 'integer' && !Number.isInteger(n)) throw new UsageError(`${where} must be an integer, got ${n}`);
       if (spec.min !== undefined && n < spec.min) throw new UsageError(`${where} must be >= ${spec.min}, got ${n}`);
       if (spec.max !== undefined && n > spec.max) throw new UsageError(`${where} must be <= ${spec.max}, got ${n}`);
@@ -112,9 +112,9 @@ function coerce(owner: string, name: string, spec: OptionSpec, value: unknown, n
       if (typeof value === 'boolean') return value;
       if (value === 'true') return true;
       if (value === 'false') return false;
-      throw new UsageError(`${where} must be true or false, got ${JSON.stringify(value)}`);
+      throw new UsageError(`${where} must be true or false, got ${showValue(value)}`);
     case 'string':
-      if (typeof value !== 'string') throw new UsageError(`${where} must be a string, got ${JSON.stringify(value)}`);
+      if (typeof value !== 'string') throw new UsageError(`${where} must be a string, got ${showValue(value)}`);
       if (spec.values && !spec.values.includes(value)) {
         throw new UsageError(`${where} must be one of ${spec.values.join(', ')}; got '${showText(value)}'${didYouMean(value, spec.values)}`);
       }
@@ -122,7 +122,7 @@ function coerce(owner: string, name: string, spec: OptionSpec, value: unknown, n
     case 'string[]': {
       const list = typeof value === 'string' ? value.split(',').map((s) => s.trim()).filter(Boolean) : value;
       if (!Array.isArray(list) || !list.every((s) => typeof s === 'string')) {
-        throw new UsageError(`${where} must be a list of strings, got ${JSON.stringify(value)}`);
+        throw new UsageError(`${where} must be a list of strings, got ${showValue(value)}`);
       }
       if (spec.values) {
         const bad = list.find((s) => !spec.values!.includes(s));

@@ -6,7 +6,7 @@ import { camelCase, resolveOptions, type OptionsSpec } from './options.js';
 import { didYouMean } from './suggest.js';
 import type { StageFactory, StageRegistry } from './registry.js';
 import { pathToFileURL } from 'node:url';
-import { showText, errorText } from './show.js';
+import { showText, showValue, errorText } from './show.js';
 import { showPath } from './fsname.js';
 
 /** One stage of a recipe, options resolved (defaults filled in). */
@@ -86,7 +86,7 @@ function resolveExecutor(raw: unknown): RecipeExecutor {
   const e = camelKeys(raw, EXECUTOR_KEYS, 'recipe executor');
   const out: RecipeExecutor = {};
   if (e.kind !== undefined) {
-    if (e.kind !== 'local' && e.kind !== 'slurm') throw new UsageError(`recipe executor: kind must be local or slurm; got ${JSON.stringify(e.kind)}`);
+    if (e.kind !== 'local' && e.kind !== 'slurm') throw new UsageError(`recipe executor: kind must be local or slurm; got ${showValue(e.kind)}`);
     out.kind = e.kind;
   }
   for (const k of ['workers', 'cpusPerTask', 'parallel'] as const) {
@@ -112,7 +112,7 @@ function recipeRejects(raw: unknown, file: string): RecipeRejects {
   const rj = isObject(raw) ? camelKeys(raw, REJECTS_KEYS, `${file}: rejects`) : {};
   const out: RecipeRejects = { attrs: 'failing' };
   if (rj.attrs !== undefined) {
-    if (rj.attrs !== 'failing' && rj.attrs !== 'all') throw new UsageError(`${file}: rejects: attrs must be failing or all; got ${JSON.stringify(rj.attrs)}`);
+    if (rj.attrs !== 'failing' && rj.attrs !== 'all') throw new UsageError(`${file}: rejects: attrs must be failing or all; got ${showValue(rj.attrs)}`);
     out.attrs = rj.attrs;
   }
   if (rj.samplePerReason !== undefined && rj.samplePerReason !== null) {
@@ -120,7 +120,7 @@ function recipeRejects(raw: unknown, file: string): RecipeRejects {
     out.samplePerReason = rj.samplePerReason;
   }
   if (rj.compression !== undefined) {
-    if (rj.compression !== 'none' && rj.compression !== 'gzip' && rj.compression !== 'zstd') throw new UsageError(`${file}: rejects: compression must be none, gzip or zstd; got ${JSON.stringify(rj.compression)}`);
+    if (rj.compression !== 'none' && rj.compression !== 'gzip' && rj.compression !== 'zstd') throw new UsageError(`${file}: rejects: compression must be none, gzip or zstd; got ${showValue(rj.compression)}`);
     out.compression = rj.compression;
   }
   return out;
@@ -287,11 +287,11 @@ export function resolveRecipe(raw: unknown, registry: StageRegistry, defaultName
   const o = isObject(top.output) ? camelKeys(top.output, OUTPUT_KEYS, `${file}: output`) : {};
   if (top.output !== undefined && !isObject(top.output)) throw new UsageError(`${file}: \`output\` must be a mapping`);
   const format = o.format ?? 'jsonl';
-  if (format !== 'jsonl' && format !== 'parquet') throw new UsageError(`${file}: output: format must be jsonl or parquet; got ${JSON.stringify(format)}`);
+  if (format !== 'jsonl' && format !== 'parquet') throw new UsageError(`${file}: output: format must be jsonl or parquet; got ${showValue(format)}`);
   const parquet = format === 'parquet';
   const compression = o.compression ?? (parquet ? 'snappy' : 'gzip');
   const codecs = parquet ? ['none', 'snappy', 'gzip', 'zstd', 'brotli'] : ['none', 'gzip', 'zstd'];
-  if (!codecs.includes(compression as string)) throw new UsageError(`${file}: output: compression ${parquet ? 'of Parquet shards ' : ''}must be ${codecs.slice(0, -1).join(', ')} or ${codecs[codecs.length - 1]}; got ${JSON.stringify(compression)}`);
+  if (!codecs.includes(compression as string)) throw new UsageError(`${file}: output: compression ${parquet ? 'of Parquet shards ' : ''}must be ${codecs.slice(0, -1).join(', ')} or ${codecs[codecs.length - 1]}; got ${showValue(compression)}`);
   const output: RecipeOutput = { compression: compression as RecipeOutput['compression'], ...(o.compression !== undefined ? { compressionGiven: true } : {}), stripAttrs: o.stripAttrs === true, ...(parquet ? { format: 'parquet' as const } : {}) };
   if (o.rowGroupSize !== undefined) {
     if (!parquet) throw new UsageError(`${file}: output: row_group_size is for Parquet shards (format: parquet)`);
@@ -305,7 +305,7 @@ export function resolveRecipe(raw: unknown, registry: StageRegistry, defaultName
   if (o.shardSize !== undefined || o.shardBytes !== undefined) output.shardBytes = parseSize(o.shardSize ?? o.shardBytes);
   if (parquet && output.shardBytes !== undefined) throw new UsageError(`${file}: output: shard_size is for JSONL shards: a Parquet file is cut by rows, give shard_records`);
   const rate = top.maxRejectRate ?? 0.1;
-  if (typeof rate !== 'number' || !(rate >= 0 && rate <= 1)) throw new UsageError(`${file}: max_reject_rate must be a number between 0 and 1; got ${typeof rate === 'number' ? String(rate) : JSON.stringify(rate)}`);
+  if (typeof rate !== 'number' || !(rate >= 0 && rate <= 1)) throw new UsageError(`${file}: max_reject_rate must be a number between 0 and 1; got ${showValue(rate)}`);
   const recipe: Recipe = {
     name: typeof top.name === 'string' ? top.name : defaultName,
     input: (input as string[]).map((x) => fromRecipe(x, source.baseDir, true)),

@@ -18,6 +18,22 @@ export function showText(s: string): string {
   });
 }
 
+/**
+ * A value from a recipe or the command line as a message shows it ("got ..."): JSON, except that
+ * the numbers JSON has no word for are named (YAML `.nan` and `.inf` gave "got null": hostile
+ * review 6 F19), a value that cannot be written as JSON is named by its type, and nothing raw.
+ */
+export function showValue(v: unknown): string {
+  if (typeof v === 'number' && !Number.isFinite(v)) return Number.isNaN(v) ? 'NaN (.nan)' : v > 0 ? 'infinity (.inf)' : '-infinity (-.inf)';
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(v, (_k, x: unknown) => (typeof x === 'number' && !Number.isFinite(x) ? String(x) : typeof x === 'bigint' ? x.toString() : x));
+  } catch {
+    json = undefined;
+  }
+  return showText(json ?? typeof v);
+}
+
 /** Each line of a (multi-line) message through showText: its line breaks kept, nothing else raw. */
 export function showLines(s: string): string {
   return s.split('\n').map(showText).join('\n');

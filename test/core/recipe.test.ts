@@ -35,6 +35,10 @@ describe('recipes', () => {
     expect(() => resolveRecipe({ stages: [{ length: { min_char: 1 } }] }, registry)).toThrow(/recipe: stages\[0\] \(length\): unknown option 'min_char'; did you mean 'min_chars'\?; allowed: min_chars, mode, langs/);
     expect(() => resolveRecipe({ stages: [{ length: { mode: 'keep' } }] }, registry)).toThrow(/must be one of drop, tag; got 'keep'/);
     expect(() => resolveRecipe({ stages: [{ length: { min_chars: -1 } }] }, registry)).toThrow(/>= 0/);
+    // Hostile review 6 F19: YAML's .nan and .inf were shown as "got null".
+    expect(() => resolveRecipe({ stages: [{ length: { min_chars: NaN } }] }, registry)).toThrow(/min_chars' must be a whole number in plain digits, got NaN \(\.nan\)$/);
+    expect(() => resolveRecipe({ stages: [{ length: { min_chars: -Infinity } }] }, registry)).toThrow(/got -infinity \(-\.inf\)$/);
+    expect(() => resolveRecipe({ max_reject_rate: Infinity, stages: ['length'] }, registry)).toThrow(/max_reject_rate must be a number between 0 and 1; got infinity \(\.inf\)$/);
     expect(() => resolveRecipe({ stages: [], outptu: {} }, registry)).toThrow(UsageError);
   });
 

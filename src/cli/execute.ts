@@ -2,6 +2,7 @@ import { table } from '../core/own.js';
 import { showPath } from '../core/fsname.js';
 import { resolve } from 'node:path';
 import { readdir, rm } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import { ExitCode, UsageError } from '../core/errors.js';
 import { parseTextField, textFieldLabel, type TextField } from '../core/doc.js';
 import type { Stage } from '../core/stage.js';
@@ -189,8 +190,10 @@ export async function prepare(job: Job) {
   let textField = parseTextField(v['text-field']) ?? d.textField;
   let ownFields: Map<string, TextField | undefined> | undefined;
   if (rejectsPath === '-') throw new UsageError('--rejects needs a file: stdout carries the records');
-  if (rejectsPath !== undefined && output !== '-' && resolve(rejectsPath) === resolve(output)) throw new UsageError('--rejects must not be the output file');
-  if (statsPath === '-' || (statsPath !== undefined && output !== '-' && resolve(statsPath) === resolve(output))) throw new UsageError('--stats needs a file of its own');
+  // The same file twice is refused; the same device (/dev/null for all three) is not (hostile review 6 F19).
+  const same = (a: string): boolean => output !== '-' && resolve(a) === resolve(output) && !isCharDevice(a);
+  if (rejectsPath !== undefined && same(rejectsPath)) throw new UsageError('--rejects must not be the output file');
+  if (statsPath === '-' || (statsPath !== undefined && same(statsPath))) throw new UsageError('--stats needs a file of its own');
   if (v['strip-attrs'] === true && v['keep-attrs'] === true) throw new UsageError('--strip-attrs and --keep-attrs contradict each other');
   if (parquet && shardBytes) throw new UsageError('--shard-size is for JSONL shards: a Parquet file is cut by rows, give --shard-records N');
   if (output.endsWith('.json') && (shardRecords || shardBytes)) throw new UsageError('a .json output is one JSON array file: use a .jsonl output or a folder to shard');
@@ -426,6 +429,15 @@ const FORMAT_KEYS: Record<string, string> = table({
   xtuner: 'conversation',
   text: 'text or content',
 });
+
+/** True when `path` is a character device (/dev/null): written in place, never replaced. */
+function isCharDevice(path: string): boolean {
+  try {
+    return statSync(path).isCharacterDevice();
+  } catch {
+    return false;
+  }
+}
 
 /**
  * `convert --from X` over records of another format: the reader of X rejects them

@@ -428,6 +428,15 @@ function releaseAll(): void {
 process.once('exit', releaseAll);
 
 /**
+ * What a lock guards: its folder for a folder's `.corpus-clean.lock`, the file for a file's
+ * `.NAME.lock` beside it (hostile review 6 F19: a file output's lock message named the folder).
+ */
+function lockedPath(lock: string): string {
+  const m = /^\.(.+)\.lock$/s.exec(basename(lock));
+  return basename(lock) === LOCK_NAME || m === null ? dirname(lock) : join(dirname(lock), m[1]);
+}
+
+/**
  * Take the output lock: a file holding this process's PID, created exclusively. A lock whose
  * process is gone (a killed run) is taken over. Returns the function that releases it. Taking a
  * lock this process already holds is allowed (one command may prepare, then run).
@@ -454,7 +463,7 @@ export function lockOutput(path: string): () => void {
       } catch {
         // gone meanwhile: try again
       }
-      if (processAlive(pid)) throw new UsageError(`another run (PID ${pid}) is writing to '${showPath(dirname(lock))}' (lock file ${showPath(lock)}); wait for it, or remove the lock if that process is not corpus-clean`);
+      if (processAlive(pid)) throw new UsageError(`another run (PID ${pid}) is writing to '${showPath(lockedPath(lock))}' (lock file ${showPath(lock)}); wait for it, or remove the lock if that process is not corpus-clean`);
       try {
         unlinkSync(lock);
       } catch {

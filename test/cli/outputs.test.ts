@@ -162,8 +162,16 @@ describe('one output, one run at a time', () => {
     await writeFile(join(out, '.corpus-clean.lock'), `${process.pid}\n`);
     const r = await runCli(['cat', input, '-o', out + '/']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(new RegExp(`another run \\(PID ${process.pid}\\) is writing`));
+    expect(r.stderr).toMatch(new RegExp(`another run \\(PID ${process.pid}\\) is writing to '${out}' `));
     expect(await readdir(out)).toEqual(['.corpus-clean.lock']);
+    // A file output's lock names the file, not its folder (hostile review 6 F19); and /dev/null may
+    // take the records, the rejects and the stats at once (README: a device for --rejects and --stats).
+    await writeFile(join(out, '.one.jsonl.lock'), `${process.pid}\n`);
+    const file = await runCli(['cat', input, '-o', join(out, 'one.jsonl'), '--rejects', '/dev/null', '--stats', '/dev/null']);
+    expect(file.stderr).toMatch(new RegExp(`another run \\(PID ${process.pid}\\) is writing to '${join(out, 'one.jsonl')}' \\(lock file`));
+    await rm(join(out, '.one.jsonl.lock'));
+    const devnull = await runCli(['cat', input, '-o', '/dev/null', '--rejects', '/dev/null', '--stats', '/dev/null', '-q']);
+    expect(devnull.code, devnull.stderr).toBe(0);
     // A dead process's lock: taken over, and removed at the end.
     await writeFile(join(out, '.corpus-clean.lock'), '999999999\n');
     const ok = await runCli(['cat', input, '-o', out + '/']);

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { localWorkers, WORKERS_PER_CORE } from '../../src/exec/local.js';
 import { planTasks, type Plan } from '../../src/exec/plan.js';
 import { listSchedule } from '../../src/exec/timing.js';
-import { runCli, tempDir } from '../helpers/run.js';
+import { runCli, runCliAll, tempDir } from '../helpers/run.js';
 
 /**
  * Issue #10 / review-late F9, F10: counts given on the command line. `--workers 1e9` was taken
@@ -27,12 +27,13 @@ describe('counts given by flags', () => {
   });
 
   it('--workers takes plain digits only: 1e9, 0x10, 8.0, 1e3 and 2^53 are usage errors (exit 2, one line)', async () => {
-    for (const w of ['1e9', '0x10', '8.0', '1e3', '9007199254740993', '0', '-1', 'abc']) {
-      const r = await runCli(['run', recipe, '--input', input, '--output', join(dir, 'o-bad'), `--workers=${w}`]);
-      expect(r.code, w).toBe(2);
-      expect(r.stderr, w).toBe(`corpus-clean: --workers must be a positive integer in plain digits (e.g. 8), got '${w}'\n`);
-    }
-    const d = await runCli(['dedup-disk', input, '--work', join(dir, 'w-bad'), '-o', join(dir, 'dd.jsonl'), '--workers', '1e9']);
+    const bad = ['1e9', '0x10', '8.0', '1e3', '9007199254740993', '0', '-1', 'abc'];
+    const calls = bad.map((w) => ['run', recipe, '--input', input, '--output', join(dir, 'o-bad'), `--workers=${w}`]);
+    const [d, ...rs] = await runCliAll([['dedup-disk', input, '--work', join(dir, 'w-bad'), '-o', join(dir, 'dd.jsonl'), '--workers', '1e9'], ...calls]);
+    bad.forEach((w, i) => {
+      expect(rs[i].code, w).toBe(2);
+      expect(rs[i].stderr, w).toBe(`corpus-clean: --workers must be a positive integer in plain digits (e.g. 8), got '${w}'\n`);
+    });
     expect(d.code).toBe(2);
     expect(d.stderr).toMatch(/--workers must be a positive integer in plain digits \(e\.g\. 8\), got '1e9'/);
   });
@@ -46,11 +47,11 @@ describe('counts given by flags', () => {
       [['pii', input, '--max-spans', '1e3'], /pii: --max-spans must be a whole number in plain digits, got "1e3"/],
       [['dedup', input, '--bands', '0x10'], /dedup: --bands must be a whole number in plain digits, got "0x10"/],
     ];
-    for (const [args, msg] of cases) {
-      const r = await runCli(args);
-      expect(r.code, args.join(' ')).toBe(2);
-      expect(r.stderr, args.join(' ')).toMatch(msg);
-    }
+    const rs = await runCliAll(cases.map(([args]) => args));
+    cases.forEach(([args, msg], i) => {
+      expect(rs[i].code, args.join(' ')).toBe(2);
+      expect(rs[i].stderr, args.join(' ')).toMatch(msg);
+    });
   });
 
   it('--workers 1000000: capped before anything is sized, one note, the run completes (exit 0, no stack trace)', async () => {

@@ -54,6 +54,22 @@ export function runCli(args: string[], opts: { input?: string | Buffer; cwd?: st
 }
 
 /**
+ * Spawn the CLI once per argument list, at most `parallel` at a time; the results in the order of
+ * `calls`. For checks that are independent of each other (usage errors, messages): on 2 cores a
+ * lone spawn leaves a core idle while node starts.
+ */
+export async function runCliAll(calls: string[][], opts: Parameters<typeof runCli>[1] = {}, parallel = 4): Promise<Awaited<ReturnType<typeof runCli>>[]> {
+  const results: Awaited<ReturnType<typeof runCli>>[] = new Array(calls.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(parallel, calls.length) }, async () => {
+      for (let i = next++; i < calls.length; i = next++) results[i] = await runCli(calls[i], opts);
+    }),
+  );
+  return results;
+}
+
+/**
  * The environment of a spawned CLI: the test's, with the progress lines a run writes off a
  * terminal every 30 s turned off (CORPUS_CLEAN_PROGRESS_MS=off), so what a test reads on stderr
  * does not depend on how long the run took; a test may set the variable itself.

@@ -18,12 +18,53 @@ afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
+// Runs that several tests start from, made once per file (each takes seconds; the suite's time
+// on CI is a limit). A finished reference is only read; a stopped run is copied to a fresh
+// folder for each test, which damages and reruns its own copy.
+const finishedRuns = new Map<string, Promise<string>>();
+const stoppedRuns = new Map<string, Promise<string>>();
+/** A finished run of `base` (read only: never rerun or damaged). */
+function finishedRun(base: string[]): Promise<string> {
+  const key = JSON.stringify(base);
+  let p = finishedRuns.get(key);
+  if (p === undefined) {
+    p = (async () => {
+      const ref = join(await temp(), 'ref');
+      const r = await runCli([...base, '-o', ref]);
+      expect(r.code, r.stderr).toBe(0);
+      return ref;
+    })();
+    finishedRuns.set(key, p);
+  }
+  return p;
+}
+/**
+ * A finished run of `base` (`ref`) and, in a fresh folder of its own, one stopped by `unit`
+ * failing with 1 worker (`out`; `args` rerun it): a copy of one stopped run per unit.
+ */
+async function stoppedAt(unit: string, base: string[] = SAMPLE): Promise<{ ref: string; out: string; args: string[] }> {
+  const ref = await finishedRun(base);
+  const key = JSON.stringify([unit, base]);
+  let p = stoppedRuns.get(key);
+  if (p === undefined) {
+    p = (async () => {
+      const stopped = join(await temp(), 'stopped');
+      expect((await runCli([...base, '-o', stopped, '--workers', '1'], { env: { CORPUS_CLEAN_FAIL_UNIT: unit } })).code).toBe(1);
+      expect(existsSync(join(stopped, '_SUCCESS'))).toBe(false);
+      return stopped;
+    })();
+    stoppedRuns.set(key, p);
+  }
+  const out = join(await temp(), 'o');
+  await cp(await p, out, { recursive: true });
+  return { ref, out, args: [...base, '-o', out, '--workers', '1'] };
+}
+
 describe('merge of a run folder', () => {
   it('a second merge of a finished run changes nothing; a merge whose task rejects are gone fails naming them', async () => {
-    const dir = await temp();
-    const out = join(dir, 'o');
-    const r = await runCli([...SAMPLE, '-o', out]);
-    expect(r.code, r.stderr).toBe(0);
+    // A copy of the shared finished run (this test merges and damages its own).
+    const out = join(await temp(), 'o');
+    await cp(await finishedRun(SAMPLE), out, { recursive: true });
     const before = await runOutput(out);
     const stats = await readFile(join(out, '_stats.json'), 'utf8');
     expect(JSON.parse(stats).rejected).toBeGreaterThan(0);
@@ -131,13 +172,8 @@ describe('a run killed after its _SUCCESS (hostile review 2 L3)', () => {
 
 describe('a damaged spill in _work (hostile review 2 L7)', () => {
   it('un-marks the tasks that wrote it, so that the rerun redoes them and finishes byte-identical; the message has no "Error: " or stack', async () => {
-    const dir = await temp();
-    const ref = join(dir, 'ref');
-    expect((await runCli([...SAMPLE, '-o', ref])).code).toBe(0);
-    const out = join(dir, 'o');
-    const args = [...SAMPLE, '-o', out, '--workers', '1'];
     // Stopped in the last phase: the spills of phase 2 (read by phase 5) are there.
-    expect((await runCli(args, { env: { CORPUS_CLEAN_FAIL_UNIT: '5-tasks/0' } })).code).toBe(1);
+    const { ref, out, args } = await stoppedAt('5-tasks/0');
     const spill = (t: number): string => join(out, '_work', 'spill', '1', `0000${t}.jsonl`);
     const half = await readFile(spill(1));
     expect(half.length).toBeGreaterThan(100);
@@ -167,16 +203,6 @@ describe('a damaged spill in _work (hostile review 2 L7)', () => {
 // damaged one un-marks its writer, so the reruns redo it and finish byte-identical. Before, each
 // failed every rerun the same way (or, a flipped byte, changed the dedup decisions silently).
 describe('damaged files of global stages in _work', () => {
-  /** A finished run of the sample recipe (`ref`) and one stopped by a unit failing (`out`; `args` rerun it). */
-  async function stoppedAt(unit: string, base: string[] = SAMPLE): Promise<{ ref: string; out: string; args: string[] }> {
-    const dir = await temp();
-    const ref = join(dir, 'ref');
-    expect((await runCli([...base, '-o', ref])).code).toBe(0);
-    const out = join(dir, 'o');
-    const args = [...base, '-o', out, '--workers', '1'];
-    expect((await runCli(args, { env: { CORPUS_CLEAN_FAIL_UNIT: unit } })).code).toBe(1);
-    return { ref, out, args };
-  }
   /** Rerun until it finishes: every failure one line, no stack; the messages of the failures. */
   async function rerunToEnd(args: string[], most: number): Promise<string[]> {
     const messages: string[] = [];

@@ -13,8 +13,8 @@ import { runOutput } from '../exec/helpers.js';
 const SLURM = process.env.CORPUS_CLEAN_SLURM === '1';
 
 // Real text (the bundled slice), a recipe with the three global stages (paragraphs, exact and
-// MinHash dedup); few MinHash bands keep the
-// number of array tasks (and so the test's time on a 2-core cluster) small.
+// MinHash dedup); few MinHash bands and tasks of 250 KB (4 tasks a phase) keep the number of
+// array tasks (and so the test's time on a 2-core cluster, each a process of its own) small.
 const RECIPE = `name: slurm-test
 input: [${ROOT}/fixtures/sample]
 stages:
@@ -30,6 +30,21 @@ const dirs: string[] = [];
 afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
+
+/** Tasks of 250 KB: the bundled slice in 4 tasks (licenses.jsonl cut in two, then two packs). */
+const TASKS = ['--task-size', '250KB'];
+
+let localRun: Promise<string> | undefined;
+/** The local executor's run of RECIPE (made once; its output only read), the reference for Slurm's. */
+function localReference(): Promise<string> {
+  localRun ??= (async () => {
+    const { dir, recipe } = await setup();
+    const r = await runCli(['run', recipe, '-o', join(dir, 'local'), ...TASKS, '--workers', '2', '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    return join(dir, 'local');
+  })();
+  return localRun;
+}
 
 async function setup(): Promise<{ dir: string; recipe: string }> {
   const dir = await tempDir();
@@ -63,13 +78,13 @@ describe('run --executor slurm', () => {
     'gives the same shards and rejects as the local executor, with arrays split beyond MaxArraySize',
     async () => {
       const { dir, recipe } = await setup();
-      const local = await runCli(['run', recipe, '-o', join(dir, 'local'), '--task-size', '150KB', '--workers', '2', '-q']);
-      expect(local.code, local.stderr).toBe(0);
-      // MaxArraySize 3 here: the 5 tasks of a phase go out as two arrays.
-      const slurm = await runCli(['run', recipe, '-o', join(dir, 'slurm'), '--task-size', '150KB', '--executor', 'slurm', '--time', '10'], { env: { CORPUS_CLEAN_SLURM_MAX_ARRAY: '3' } });
+      // MaxArraySize 3 here: the 4 tasks of a phase go out as two arrays.
+      const slurm = await runCli(['run', recipe, '-o', join(dir, 'slurm'), ...TASKS, '--executor', 'slurm', '--time', '10'], { env: { CORPUS_CLEAN_SLURM_MAX_ARRAY: '3' } });
       expect(slurm.code, slurm.stderr).toBe(0);
       expect(slurm.stderr).toMatch(/read \d+ = written \d+ \+ rejected \d+/);
-      expect(await runOutput(join(dir, 'slurm'))).toEqual(await runOutput(join(dir, 'local')));
+      expect(await runOutput(join(dir, 'slurm'))).toEqual(await runOutput(await localReference()));
+      const plan = JSON.parse(await readFile(join(dir, 'slurm', '_plan.json'), 'utf8')) as { tasks: unknown[] };
+      expect(plan.tasks.length).toBe(4);
       const jobs = JSON.parse(await readFile(join(dir, 'slurm', '_slurm', 'jobs.json'), 'utf8')) as Job[];
       expect(jobs.filter((j) => j.phase === 0).length).toBe(2);
       const script = await readFile(join(dir, 'slurm', '_slurm', 'phase-0-tasks.sbatch'), 'utf8');
@@ -85,9 +100,9 @@ describe('run --executor slurm', () => {
       const { dir } = await setup();
       const recipe = join(dir, 'pq.yaml');
       await writeFile(recipe, RECIPE.replace('output: {shard_records: 100, compression: gzip}', 'output: {format: parquet, shard_records: 100, row_group_size: 40}'));
-      const local = await runCli(['run', recipe, '-o', join(dir, 'local'), '--task-size', '150KB', '--workers', '1', '-q']);
+      const local = await runCli(['run', recipe, '-o', join(dir, 'local'), ...TASKS, '--workers', '1', '-q']);
       expect(local.code, local.stderr).toBe(0);
-      const slurm = await runCli(['run', recipe, '-o', join(dir, 'slurm'), '--task-size', '150KB', '--executor', 'slurm', '--time', '10']);
+      const slurm = await runCli(['run', recipe, '-o', join(dir, 'slurm'), ...TASKS, '--executor', 'slurm', '--time', '10']);
       expect(slurm.code, slurm.stderr).toBe(0);
       const out = await runOutput(join(dir, 'slurm'));
       expect(Object.keys(out).filter((f) => f.endsWith('.parquet')).length).toBeGreaterThan(1);
@@ -102,9 +117,9 @@ describe('run --executor slurm', () => {
     async () => {
       const { dir, recipe } = await setup();
       const out = join(dir, 'o');
-      const r = await runCli(['run', recipe, '-o', out, '--task-size', '150KB', '--executor', 'slurm'], { env: { CORPUS_CLEAN_FAIL_UNIT: '0-tasks/2' } });
+      const r = await runCli(['run', recipe, '-o', out, ...TASKS, '--executor', 'slurm'], { env: { CORPUS_CLEAN_FAIL_UNIT: '0-tasks/1' } });
       expect(r.code).toBe(1);
-      expect(r.stderr).toMatch(/Slurm job \d+_2, task 2 of phase 0-tasks \(\S*fixtures\/sample\/licenses\.jsonl bytes \d+-\d+ \(from line \d+\)\), ended FAILED \(reason NonZeroExitCode, exit code 1:0\)/);
+      expect(r.stderr).toMatch(/Slurm job \d+_1, task 1 of phase 0-tasks \(\S*fixtures\/sample\/licenses\.jsonl bytes \d+-\d+ \(from line \d+\)\), ended FAILED \(reason NonZeroExitCode, exit code 1:0\)/);
       expect(r.stderr).toMatch(/failing on purpose/);
       expect(existsSync(join(out, '_SUCCESS'))).toBe(false);
       const jobs = JSON.parse(await readFile(join(out, '_slurm', 'jobs.json'), 'utf8')) as Job[];
@@ -116,14 +131,12 @@ describe('run --executor slurm', () => {
       const status = await runCli(['status', out]);
       expect(status.code).toBe(1);
       expect(status.stdout).toMatch(/FAILED \(reason NonZeroExitCode, exit code 1:0\)/);
-      expect(status.stdout).toMatch(/not done: task 2 \(\S*fixtures\/sample\/licenses\.jsonl/);
-      const again = await runCli(['run', recipe, '-o', out, '--task-size', '150KB', '--executor', 'slurm']);
+      expect(status.stdout).toMatch(/not done: task 1 \(\S*fixtures\/sample\/licenses\.jsonl/);
+      const again = await runCli(['run', recipe, '-o', out, ...TASKS, '--executor', 'slurm']);
       expect(again.code, again.stderr).toBe(0);
       expect(again.stderr).toMatch(/resuming the unfinished run/);
       expect(existsSync(join(out, '_SUCCESS'))).toBe(true);
-      const local = await runCli(['run', recipe, '-o', join(dir, 'local'), '--task-size', '150KB', '-q']);
-      expect(local.code).toBe(0);
-      expect(await runOutput(out)).toEqual(await runOutput(join(dir, 'local')));
+      expect(await runOutput(out)).toEqual(await runOutput(await localReference()));
     },
     600_000,
   );

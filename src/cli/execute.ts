@@ -33,7 +33,7 @@ import type { Flag, Parsed } from './args.js';
 import { countFlag } from './args.js';
 import { runTextField, textElsewhere, textFieldNote } from './textFieldHint.js';
 import { ownTextFields } from '../io/readers/ownTextField.js';
-import { accountingLine, badInput, encodingNotes, fileLines, fileWarnings, keysSeen, progressPrinter } from './report.js';
+import { accountingLine, badInput, encodingNotes, fileLines, fileWarnings, keysSeen, progressPrinter, unverifiedNotes } from './report.js';
 import { dominantNotes, dominantRules } from './dominant.js';
 import { parseDecimal } from '../core/options.js';
 import { makeDir } from '../io/dirs.js';
@@ -609,6 +609,7 @@ export async function finishRun(f: Finished): Promise<number> {
     say(`corpus-clean ${job.command}: error: ${showPath(e.file)}: ${showText(e.message)}; ${e.kept ?? (e.recordsBefore > 0 ? 'kept what was read before the damage' : 'nothing of it was read')}`);
     code = ExitCode.dataOrIo;
   }
+  for (const n of unverifiedNotes(stats, job.command, rejectsPath)) say(`corpus-clean ${job.command}: note: ${n}`);
   // An input name that could not be read (a dangling link, a link loop, a FIFO in a folder) is an
   // I/O failure of the run, as a damaged file is: the rest was read, and the exit code says so.
   const lost = (f.skipped ?? []).filter(isLost);

@@ -188,6 +188,27 @@ export function fileWarnings(s: RunStats, textField?: TextField, command = 'run'
   ];
 }
 
+/** Reasons a file's records may all have gone to while its lines were never checked. */
+const UNCHECKED = new Set(['read/unverified', 'read/damaged_input', 'read/blank_line']);
+
+/**
+ * A note per damaged `.gz`/`.zst` input none of whose lines could be verified (a cut download: the
+ * check is at the end of the member or frame), naming how to take them back: the rejects (each
+ * line with its raw text), or decompressing it unchecked into the command.
+ */
+export function unverifiedNotes(s: RunStats, command: string, rejects?: string): string[] {
+  const out: string[] = [];
+  for (const [name, f] of Object.entries(s.perFile ?? {})) {
+    const n = f.reasons['read/unverified'] ?? 0;
+    if (n === 0 || f.written > 0 || !Object.keys(f.reasons).every((r) => UNCHECKED.has(r))) continue;
+    const where = rejects !== undefined ? `they are in ${showPath(rejects)} with their raw text (reason unverified)` : 'give --rejects FILE to keep them with their raw text (reason unverified)';
+    const tool = /\.zst$/i.test(name) ? 'zstd -dc' : 'gzip -dc';
+    const pipe = name === '-' || command === 'run' ? '' : `, or read them unchecked: ${tool} ${shellWord(name)} | corpus-clean ${command} - (the same options)`;
+    out.push(`${showPath(name)}: none of its ${n} lines could be verified (the damage, or the cut, is before the check at the end: a cut download?); ${where}${pipe}`);
+  }
+  return out;
+}
+
 /** The same file name with `.utf8` before its extension (`a.jsonl` -> `a.utf8.jsonl`), for a converted copy. */
 function utf8Name(name: string): string {
   const m = /^(.*?)((?:\.[A-Za-z0-9]{1,8})?)$/.exec(name.replace(/\.(gz|zst)$/, '')) as RegExpExecArray;

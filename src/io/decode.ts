@@ -2,9 +2,10 @@ import { createReadStream, readFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { salvageGunzip } from './codecs.js';
+import { crc32 } from './crc32.js';
 import { Holdback, unverifiedChunk } from './holdback.js';
-import { InputDamage } from './ioFailure.js';
-import { unzstd } from './zstd.js';
+import { InputDamage, rethrowIoFailure } from './ioFailure.js';
+import { gapChunk, unzstd } from './zstd.js';
 import { fsPath } from '../core/fsname.js';
 
 /** Compression of a byte stream, told by its first bytes (not its name, which may lie). */
@@ -35,7 +36,7 @@ const toBuffer = (u: Uint8Array): Buffer => Buffer.from(u.buffer, u.byteOffset, 
  * byte it decodes before the damage (unverified too); the bytes zlib gave out are skipped.
  * Multi-member gzip is read whole, as gzip itself does.
  */
-async function* gunzip(first: Buffer, rest: AsyncIterator<Buffer>, reopen?: () => AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+async function* gunzip(first: Buffer, rest: AsyncIterator<Buffer>, reopen?: () => AsyncIterable<Buffer>, gaps = false): AsyncGenerator<Buffer> {
   const z = createGunzip({ chunkSize: 1 << 16 });
   const out: Buffer[] = [];
   let failure: Error | null = null;
@@ -105,139 +106,325 @@ async function* gunzip(first: Buffer, rest: AsyncIterator<Buffer>, reopen?: () =
   z.destroy();
   const f = failure as Error;
   // What was decoded since the last good check is unverified: handed on in-band, never as data.
-  // zlib drops the output of the piece it meets the damage (or a failing CRC) in; decoded again
-  // with fflate (which checks no CRC and hands out every byte before damage), it is unverified
-  // too (after a CRC that fails, to the end of the input). The member boundaries fflate reports
-  // tell which of those bytes zlib did verify: the members that ended before the failing piece;
-  // and, when zlib failed on a member's header, every member before it.
-  const header = /header|unknown compression method|invalid window size/.test(f.message);
+  // zlib drops the output of the piece it meets the damage (or a failing CRC) in, and tells no
+  // member ends: the input is decoded again (`salvage`), member by member, each checked itself.
   const held = hold.failed();
   const released = produced - hold.dropped;
   const again = reopen ?? (kept !== null ? () => replay(kept!) : undefined);
-  let unverified = hold.dropped;
-  let goodBytes = 0;
-  if (again === undefined) {
-    if (held.length > 0) yield unverifiedChunk(held);
-  } else {
-    const sv = new Salvage(produced);
-    const early: Buffer[] = [];
-    let decided = false;
-    /** Decoded offset up to which the bytes are verified: known once fflate is past the failing piece. */
-    let upTo = released;
-    let at = released;
-    let batch: Buffer[] = [];
-    let batchBytes = 0;
-    const emit = function* (b: Buffer): Generator<Buffer> {
-      // Split at `upTo`: verified bytes as data, the rest unverified (in batches).
-      if (at < upTo) {
-        const n = Math.min(b.length, upTo - at);
-        goodBytes += n;
-        yield b.subarray(0, n);
-        b = b.subarray(n);
-        at += n;
-      }
-      if (b.length === 0) return;
-      at += b.length;
-      batch.push(b);
-      batchBytes += b.length;
-      if (batchBytes >= READ_CHUNK) {
-        yield unverifiedChunk(batch);
-        batch = [];
-        batchBytes = 0;
-      }
-    };
-    for await (const b of sv.run(again)) {
-      if (!decided) {
-        early.push(b);
-        if (sv.inputAt <= fed + GZIP_PIECE && !sv.ended) continue;
-      }
-      if (!decided) {
-        decided = true;
-        upTo = verifiedUpTo(sv, fed, header, released);
-        for (const h of [...held, ...early]) yield* emit(h);
-        continue;
-      }
-      yield* emit(b);
-    }
-    if (!decided) {
-      upTo = verifiedUpTo(sv, fed, header, released);
-      for (const h of [...held, ...early]) yield* emit(h);
-    }
-    if (batch.length > 0) yield unverifiedChunk(batch);
-    unverified = at - released - goodBytes;
+  if (again !== undefined) {
+    yield* salvage(again, f, hold, released, gaps);
+    return;
   }
-  const said = hold.said(unverified - hold.dropped);
-  const info = { offset: fed, heldBack: unverified };
-  if (/incorrect data check|incorrect length check/.test(f.message)) throw new InputDamage(`gzip: ${f.message}: the file is damaged; ${said}`, info);
-  throw new InputDamage(unverified > 0 || hold.dropped > 0 ? `${f.message}; ${said}` : f.message, { ...info, cut: (f as NodeJS.ErrnoException).code === 'Z_BUF_ERROR' });
+  if (held.length > 0) yield unverifiedChunk(held);
+  const said = hold.said();
+  const info = { offset: fed, heldBack: hold.dropped };
+  if (CHECK.test(f.message)) throw new InputDamage(`gzip: ${f.message}: the file is damaged; ${said}`, info);
+  throw new InputDamage(hold.dropped > 0 ? `${f.message}; ${said}` : f.message, { ...info, cut: (f as NodeJS.ErrnoException).code === 'Z_BUF_ERROR' });
 }
 
-/**
- * The decoded offset up to which zlib verified the bytes, from the member starts fflate saw:
- * members that began at or before the failing piece (compressed offset `fed`) ended before it and
- * passed their CRC, except the last of them (the one being decoded when the piece failed). When
- * zlib failed on a header, that member too passed its CRC, and every member that began inside the
- * failing piece may have: only up to the first such start is taken (the rest stays unverified),
- * or to the end of fflate's output when it stopped inside the piece (trailing garbage).
- */
-function verifiedUpTo(sv: Salvage, fed: number, header: boolean, released: number): number {
-  let lastBefore = 0;
-  let firstAfter = -1;
-  for (const m of sv.members) {
-    if (m.offset <= fed) lastBefore = m.decoded;
-    else if (firstAfter < 0) firstAfter = m.decoded;
-  }
-  const v = !header ? lastBefore : firstAfter >= 0 ? firstAfter : sv.ended && sv.inputAt <= fed + GZIP_PIECE ? sv.decoded : lastBefore;
-  return Math.max(v, released);
-}
+/** zlib's words for a member whose CRC or length does not match its trailer. */
+const CHECK = /incorrect data check|incorrect length check/;
 
 async function* replay(chunks: Buffer[]): AsyncGenerator<Buffer> {
   yield* chunks;
 }
 
-/**
- * Decode a damaged gzip again with fflate, skipping `skip` bytes already delivered; stops at the
- * damage. Keeps where each member after the first starts (compressed and decoded offsets), how
- * much input it took and decoded, and whether it ended.
- */
-class Salvage {
-  members: { offset: number; decoded: number }[] = [];
-  inputAt = 0;
-  decoded = 0;
-  ended = false;
+/** The input's compressed bytes from byte `from` on (read again from its start). */
+async function* bytesFrom(again: () => AsyncIterable<Buffer>, from: number): AsyncGenerator<Buffer> {
+  let at = 0;
+  for await (const c of again()) {
+    const end = at + c.length;
+    if (end > from) yield from > at ? c.subarray(from - at) : c;
+    at = end;
+  }
+}
 
-  constructor(private readonly skip: number) {}
+/** Compressed bytes kept behind the salvage decoder, where a member's trailer is looked up. */
+const TAIL = 1 << 17;
 
-  async *run(reopen: () => AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-    const out: Buffer[] = [];
-    const skip = this.skip;
-    const SalvageGunzip = await salvageGunzip();
-    const g = new SalvageGunzip((d) => {
-      const end = this.decoded + d.length;
-      if (end > skip) out.push(toBuffer(d.subarray(Math.max(0, skip - this.decoded))));
-      this.decoded = end;
-    });
-    g.onmember = (offset) => this.members.push({ offset, decoded: this.decoded });
-    try {
-      for await (const c of reopen()) {
-        // Small pieces: fflate gives out nothing from a push that meets the damage, so the piece
-        // size bounds what is lost before it (the whole read chunk, 1 MiB, before).
-        for (let i = 0; i < c.length; i += SALVAGE_PIECE) {
-          const piece = c.subarray(i, i + SALVAGE_PIECE);
-          g.push(piece);
-          this.inputAt += piece.length;
-          yield* out.splice(0);
-        }
-      }
-      g.push(new Uint8Array(0), true);
-    } catch {
-      // The damage itself: what came before it is in `out`.
+/** The last compressed bytes pushed (at least `TAIL` of them), by absolute offset. */
+class Tail {
+  private parts: Buffer[] = [];
+  private size = 0;
+  /** Offset of the first byte kept. */
+  private start = 0;
+
+  constructor(at: number) {
+    this.start = at;
+  }
+
+  add(b: Buffer): void {
+    this.parts.push(b);
+    this.size += b.length;
+    while (this.parts.length > 1 && this.size - this.parts[0].length >= TAIL) {
+      this.size -= this.parts[0].length;
+      this.start += this.parts.shift()!.length;
     }
-    this.ended = true;
+  }
+
+  /** The bytes from `from` to `to`, or null when they are not (all) kept. */
+  bytes(from: number, to: number): Buffer | null {
+    if (from < this.start || to > this.start + this.size) return null;
+    return Buffer.concat(this.parts, this.size).subarray(from - this.start, to - this.start);
+  }
+
+  /** The offset of the last `needle` starting at `min` or after, or -1. */
+  lastIndexOf(needle: Buffer, min: number): number {
+    const all = Buffer.concat(this.parts, this.size);
+    const at = all.lastIndexOf(needle);
+    return at < 0 || this.start + at < min ? -1 : this.start + at;
+  }
+}
+
+/** What decoding members from some byte on gives: decoded bytes, a member's end, the damage it stopped at. */
+type MemberEvent =
+  | { t: 'data'; b: Buffer }
+  /** A member ended: `ok` when its trailer (CRC32 and ISIZE) matches what it decoded to; `next`: where the next member starts. */
+  | { t: 'end'; start: number; trailer: number; next: number; ok: boolean; why: string }
+  /** The decoding stopped: `start` of the member (or of the bytes that are none) it stopped in, `at` where the damage showed. */
+  | { t: 'stop'; start: number; at: number; cut: boolean; message: string };
+
+/** A member's trailer as it should read: the CRC-32 and the length (mod 2^32) of what it decoded to. */
+function trailerOf(crc: number, size: number): Buffer {
+  const t = Buffer.alloc(8);
+  t.writeUInt32LE(crc >>> 0, 0);
+  t.writeUInt32LE(size % 2 ** 32, 4);
+  return t;
+}
+
+/**
+ * Decode gzip members from byte `from` on with fflate (which hands out every byte it decodes
+ * before damage, in pieces of `SALVAGE_PIECE`, and checks no CRC), checking each member against
+ * its own trailer: the 8 bytes before the next member's header, or, at the end or where fflate
+ * stopped, the last place they occur (a false match has a chance of 2^-64).
+ */
+async function* members(src: AsyncIterable<Buffer>, from: number): AsyncGenerator<MemberEvent> {
+  const out: MemberEvent[] = [];
+  const tail = new Tail(from);
+  let start = from;
+  let crc = 0;
+  let size = 0;
+  let pushed = from;
+  let pieceAt = from;
+  const ended = (trailer: number): void => {
+    const want = trailerOf(crc, size);
+    const got = trailer >= start + 10 ? tail.bytes(trailer, trailer + 8) : null;
+    const ok = got !== null && got.equals(want);
+    const why = ok ? '' : got !== null && got.readUInt32LE(0) === want.readUInt32LE(0) ? 'incorrect length check' : 'incorrect data check';
+    out.push({ t: 'end', start, trailer, next: trailer + 8, ok, why });
+    start = trailer + 8;
+    crc = 0;
+    size = 0;
+  };
+  const SalvageGunzip = await salvageGunzip();
+  const g = new SalvageGunzip((d) => {
+    if (d.length === 0) return;
+    crc = crc32(d, crc);
+    size += d.length;
+    out.push({ t: 'data', b: toBuffer(d) });
+  });
+  g.onmember = (offset) => ended(from + offset - 8);
+  try {
+    for await (const c of src) {
+      for (let i = 0; i < c.length; i += SALVAGE_PIECE) {
+        const piece = c.subarray(i, i + SALVAGE_PIECE);
+        tail.add(piece);
+        pieceAt = pushed;
+        pushed += piece.length;
+        g.push(piece);
+        yield* out.splice(0);
+      }
+    }
+    pieceAt = pushed;
+    g.push(new Uint8Array(0), true);
+  } catch (e) {
+    rethrowIoFailure(e);
+    if (typeof (e as { code?: unknown }).code !== 'number') throw e;
+    // What fflate decoded before the damage is in `out`. The member it was in may have ended
+    // whole before it (trailing garbage, a damaged header after it): then its trailer is there.
+    const t = tail.lastIndexOf(trailerOf(crc, size), start + 10);
+    if (t >= 0) ended(t);
+    yield* out.splice(0);
+    const cut = pieceAt === pushed && start < pushed;
+    yield { t: 'stop', start, at: t >= 0 ? t + 8 : cut ? pushed : pieceAt, cut, message: (e as Error).message };
+    return;
+  }
+  yield* out.splice(0);
+  if (start < pushed) {
+    const t = tail.lastIndexOf(trailerOf(crc, size), start + 10);
+    ended(t >= 0 ? t : Math.max(pushed - 8, 0));
     yield* out.splice(0);
   }
 }
 
+/** Where a gzip member plausibly starts, from byte `from` on: `1f 8b 08`, no reserved flag, a known XFL and OS; -1 when none does. */
+async function findMember(again: () => AsyncIterable<Buffer>, from: number): Promise<number> {
+  let carry: Buffer = Buffer.alloc(0);
+  let at = from;
+  for await (const c of bytesFrom(again, from)) {
+    const all = carry.length > 0 ? Buffer.concat([carry, c]) : c;
+    const base = at - carry.length;
+    for (let i = all.indexOf(GZIP_MAGIC); i >= 0 && i + 10 <= all.length; i = all.indexOf(GZIP_MAGIC, i + 1)) {
+      if ((all[i + 3] & 0xe0) === 0 && (all[i + 8] === 0 || all[i + 8] === 2 || all[i + 8] === 4) && (all[i + 9] <= 13 || all[i + 9] === 255)) return base + i;
+    }
+    carry = all.subarray(Math.max(0, all.length - 9));
+    at += c.length;
+  }
+  return -1;
+}
+
+const GZIP_MAGIC = Buffer.from([0x1f, 0x8b, 0x08]);
+
+/** A damaged stretch of a gzip: where it showed, what it says, the unverified bytes decoded from it. */
+interface Stretch {
+  offset: number;
+  message: string;
+  /** The unverified bytes were told by a check (the trailer's words always end the message). */
+  check: boolean;
+  unverified: number;
+  cut: boolean;
+  /** What became of the bytes: the hold that held them. */
+  said: (n: number) => string;
+}
+
+function damageOf(s: Stretch, resumedAt?: number): InputDamage {
+  const message = s.check || s.unverified > 0 ? `${s.message}; ${s.said(s.unverified)}` : s.message;
+  return new InputDamage(message, { offset: s.offset, heldBack: s.unverified, ...(s.cut ? { cut: true } : {}), ...(resumedAt !== undefined ? { resumedAt, unit: 'gzip' as const } : {}) });
+}
+
+/**
+ * A damaged gzip decoded again, member by member (`members`): a member whose trailer matches gives
+ * its bytes as data, one that does not (or that damage stopped) gives them unverified
+ * (`unverifiedChunk`). With `gaps`, reading goes on after the damage at the next member that
+ * decodes whole (held in memory up to the hold-back limit: a bomb is passed over) and matches its
+ * trailer: the next one fflate reads, or else the next member start found after the damage; the
+ * damaged stretch is a gap chunk (zstd.ts `gapChunk`). Without `gaps`, or when no member after
+ * the damage verifies, everything after the damage is unverified and the damage is thrown.
+ * `released`: decoded bytes zlib handed on already (not again); `zhold`: its hold.
+ */
+async function* salvage(again: () => AsyncIterable<Buffer>, f: Error, zhold: Holdback, released: number, gaps: boolean): AsyncGenerator<Buffer> {
+  const limit = zhold.limit;
+  const hold = new Holdback(limit);
+  let unv: Buffer[] = [];
+  let unvBytes = 0;
+  const flush = function* (): Generator<Buffer> {
+    if (unv.length > 0) yield unverifiedChunk(unv);
+    unv = [];
+    unvBytes = 0;
+  };
+  const unverified = function* (bs: Buffer[]): Generator<Buffer> {
+    for (const b of bs) {
+      unv.push(b);
+      unvBytes += b.length;
+      if (stretch !== null) stretch.unverified += b.length;
+    }
+    if (unvBytes >= READ_CHUNK) yield* flush();
+  };
+  let stretch: Stretch | null = null;
+  let stretches = 0;
+  let from = 0;
+  /** Decoded offset in the first run (from byte 0): bytes before `released` were handed on. */
+  let decodedAt = 0;
+  let firstRun = true;
+  const open = (start: number, decodedStart: number, check: boolean, at: number, message: string, cut: boolean): Stretch => {
+    // zlib handed on bytes of this member unchecked (it held more than the limit): its hold says so.
+    const h = firstRun && decodedStart < released ? zhold : hold;
+    const dropped = h.dropped;
+    const first = stretches++ === 0;
+    const base = check ? `gzip: ${message} (the member at byte ${start}): the file is damaged` : first && !CHECK.test(f.message) ? f.message : `gzip: ${message} (the member at byte ${start})`;
+    return { offset: at, message: base, check, unverified: 0, cut, said: (n) => h.said(n - dropped) };
+  };
+  for (;;) {
+    /** After damage (with `gaps`): a member's bytes wait here until it verifies. */
+    let probe: Buffer[] | null = gaps && stretch !== null ? [] : null;
+    let probeBytes = 0;
+    /** The member being decoded was found by a search (its bytes, if it fails, are no data). */
+    let searched = !firstRun;
+    let memberStart = from;
+    let memberDecoded = decodedAt;
+    let next = -1;
+    let stopped: (MemberEvent & { t: 'stop' }) | null = null;
+    for await (const ev of members(bytesFrom(again, from), from)) {
+      if (ev.t === 'data') {
+        let b = ev.b;
+        if (firstRun) {
+          const skip = released - decodedAt;
+          decodedAt += b.length;
+          if (skip >= b.length) continue;
+          if (skip > 0) b = b.subarray(skip);
+        }
+        if (stretch !== null && !gaps) yield* unverified([b]);
+        else if (probe !== null) {
+          probeBytes += b.length;
+          if (probeBytes > limit) {
+            // Too large to check before it is read: passed over, as part of the damaged stretch.
+            next = memberStart + 1;
+            break;
+          }
+          probe.push(b);
+        } else yield* hold.push(b);
+        continue;
+      }
+      if (ev.t === 'end') {
+        const start = memberStart;
+        const startDecoded = memberDecoded;
+        memberStart = ev.next;
+        memberDecoded = decodedAt;
+        const wasSearched = searched;
+        searched = false;
+        if (stretch !== null && !gaps) continue;
+        if (ev.ok) {
+          if (probe !== null) {
+            yield* flush();
+            yield gapChunk(damageOf(stretch!, start));
+            stretch = null;
+            yield* probe;
+            probe = null;
+          } else yield* hold.passed();
+          continue;
+        }
+        if (probe !== null) {
+          // After damage, a member that fails its check too: its bytes are unverified (a member
+          // found by a search and failing was likely no member: its bytes are no data).
+          if (!wasSearched) yield* unverified(probe);
+          probe = [];
+          probeBytes = 0;
+          continue;
+        }
+        const held = hold.failed();
+        stretch = open(start, startDecoded, true, ev.trailer, ev.why, false);
+        yield* unverified(held);
+        if (gaps) probe = [];
+        continue;
+      }
+      stopped = ev;
+    }
+    if (stopped !== null) {
+      const ev = stopped;
+      if (stretch === null) {
+        const held = hold.failed();
+        stretch = open(ev.start, memberDecoded, false, ev.at, ev.message, ev.cut);
+        yield* unverified(held);
+      } else if (probe !== null && !searched && probe.length > 0) yield* unverified(probe);
+      next = ev.cut ? -1 : ev.start + 1;
+    } else if (next < 0) {
+      // The input ended.
+      if (stretch === null && stretches === 0) {
+        // zlib saw damage that every member's own check passes (a header field fflate does not
+        // read): everything was handed on as verified; the damage is told as zlib said it.
+        throw new InputDamage(f.message, { offset: memberStart });
+      }
+    }
+    if (stretch === null) return;
+    const at = gaps && next >= 0 ? await findMember(again, next) : -1;
+    if (at < 0) {
+      yield* flush();
+      throw damageOf(stretch);
+    }
+    from = at;
+    firstRun = false;
+  }
+}
 /**
  * Decompressed chunks of a byte stream (plain, gzip or zstd, told by magic bytes).
  * A damaged or truncated stream yields what it could decode, then throws. `reopen`, when the
@@ -257,7 +444,7 @@ export async function* decoded(chunks: AsyncIterable<Buffer>, reopen?: () => Asy
     head = Buffer.concat([head, more.value]);
   }
   const kind = sniffCompression(head);
-  if (kind === 'gzip') yield* gunzip(head, it, reopen);
+  if (kind === 'gzip') yield* gunzip(head, it, reopen, gaps);
   else if (kind === 'zstd') yield* unzstd(head, it, gaps);
   else {
     yield head;

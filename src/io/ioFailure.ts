@@ -47,12 +47,13 @@ export class InputDamage extends Error {
   }
 }
 
-/** Where damage showed (compressed byte), decoded bytes dropped, a mere early end, and where reading went on after it (a zstd frame). */
+/** Where damage showed (compressed byte), decoded bytes dropped, a mere early end, and where reading went on after it (a zstd frame, a gzip member: `unit`). */
 export interface DamageInfo {
   offset?: number;
   heldBack?: number;
   cut?: boolean;
   resumedAt?: number;
+  unit?: 'zstd' | 'gzip';
 }
 
 /** Where an error says the damage is, for a reject's detail (empty for other errors). */
@@ -82,7 +83,10 @@ export function fileErrorOf(file: string, e: Error, recordsBefore: number, parti
 /** What of a damaged input was kept, when more than "what was read before the damage" is to say. */
 function kept(info: DamageInfo): string | undefined {
   const unverified = info.heldBack !== undefined && info.heldBack > 0 ? ' (the lines decoded since the last good check are in the rejects: read/unverified)' : '';
-  if (info.resumedAt !== undefined) return `kept what was verified before the damage${unverified}, and read on from byte ${info.resumedAt}, the next zstd frame that decodes with a valid checksum`;
+  if (info.resumedAt !== undefined) {
+    const next = info.unit === 'gzip' ? 'the next gzip member that decodes whole with a valid CRC' : 'the next zstd frame that decodes with a valid checksum';
+    return `kept what was verified before the damage${unverified}, and read on from byte ${info.resumedAt}, ${next}`;
+  }
   if (unverified !== '') return `kept what was verified before the damage${unverified}`;
   return undefined;
 }

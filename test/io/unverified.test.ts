@@ -98,6 +98,8 @@ describe('a damaged gzip: every line decoded since the last good check is reject
     expect(whole.length).toBeGreaterThan(100);
     if (last !== '') expect(unverified.at(-1)!.detail).toMatchObject({ unfinished: true });
     expect(r.stderr).toMatch(/unexpected end of file/);
+    // A file all of whose lines are unverified: one note on how to take them back.
+    expect(r.stderr).toMatch(/note: \S*cut\.jsonl\.gz: none of its \d+ lines could be verified .*; they are in \S*rej\.jsonl with their raw text \(reason unverified\), or read them unchecked: gzip -dc \S*cut\.jsonl\.gz \| corpus-clean cat - \(the same options\)/);
     const a = accounting(r.stderr);
     expect(a.read).toBe(a.written + a.rejected);
     expect(a.written).toBe(0);

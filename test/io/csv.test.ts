@@ -47,7 +47,7 @@ describe('CSV that is damaged or odd', () => {
     const csv = 'id,text\n1,"' + 'x'.repeat(5000) + '"\n2,ok\n3,"' + 'yyyy\n'.repeat(3000) + '"\n4,fine\n';
     const d = await drain(readChunks('big.csv', once(Buffer.from(csv)), 'csv', { maxLineBytes: 4096 }));
     expect(d.docs.map((x) => x.data.id)).toEqual(['2', '4']);
-    expect(d.rejects[0]).toMatchObject({ reason: 'line_too_long', source: 'big.csv:2' });
+    expect(d.rejects[0]).toMatchObject({ reason: 'line_too_long', source: 'big.csv:2', detail: { raw_truncated: true } });
     // The multi-line record over the limit: its first line is a csv_quote reject, the rest are read as rows.
     expect(d.rejects[1]).toMatchObject({ reason: 'csv_quote', source: 'big.csv:4' });
     expect(d.read).toBe(d.docs.length + d.rejects.length);

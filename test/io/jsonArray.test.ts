@@ -104,7 +104,7 @@ describe('JSON array input', () => {
     for (const size of [100, 1 << 20]) {
       const d = await drain(readChunks('a.json', chunked(Buffer.from(`[${big},{"text":"ok"}]`), size), 'json', { maxLineBytes: 1000 }));
       expect(d.docs.map((x) => x.data.text)).toEqual(['ok']);
-      expect(d.rejects[0]).toMatchObject({ reason: 'line_too_long', source: 'a.json:[0]', detail: { bytes: big.length, limit: 1000 } });
+      expect(d.rejects[0]).toMatchObject({ reason: 'line_too_long', source: 'a.json:[0]', detail: { bytes: big.length, limit: 1000, raw_truncated: true } });
       expect((d.rejects[0].raw as string).length).toBeLessThanOrEqual(4096);
     }
   });

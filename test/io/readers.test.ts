@@ -147,6 +147,10 @@ describe('JSONL reader', () => {
     const over = await drain(readChunks('big.jsonl', chunked(buf, 1 << 20), 'jsonl', { maxLineBytes: 8 << 20 }));
     expect(over.rejects.map((r) => r.reason)).toEqual(['line_too_long']);
     expect(over.rejects[0].source).toBe('big.jsonl:1');
+    // Hostile review 6 F19: the raw kept is the line's head, and the reject says so.
+    expect(over.rejects[0].detail).toMatchObject({ bytes: buf.indexOf('\n'), raw_truncated: true });
+    const txt = await drain(readChunks('big.txt', chunked(Buffer.from(huge + '\nnext\n'), 1 << 20), 'txt', { maxLineBytes: 8 << 20, txtMode: 'line' }));
+    expect(txt.rejects[0]).toMatchObject({ reason: 'line_too_long', detail: { raw_truncated: true } });
     expect(over.docs.map((x) => x.data.text)).toEqual(['next']);
     const under = await drain(readChunks('big.jsonl', chunked(buf, 1 << 20), 'jsonl'));
     expect((under.docs[0].data.text as string).length).toBe(huge.length);

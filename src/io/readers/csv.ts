@@ -233,7 +233,7 @@ export async function* readCsv(path: string, events: ReadEvents, s: ReadSettings
     },
     (head, n, no) => {
       drainPending(true);
-      reject('line_too_long', no, head.toString('utf8'), { bytes: n, limit: s.maxLineBytes });
+      reject('line_too_long', no, head.toString('utf8'), { bytes: n, limit: s.maxLineBytes, raw_truncated: true });
     },
     s.maxLineBytes,
   );

@@ -48,7 +48,7 @@ export async function* readJsonArray(path: string, events: ReadEvents, s: ReadSe
     },
     (head, size, index) => {
       n++;
-      reject('line_too_long', index, head.toString('utf8'), { bytes: size, limit: s.maxLineBytes });
+      reject('line_too_long', index, head.toString('utf8'), { bytes: size, limit: s.maxLineBytes, raw_truncated: true });
     },
     s.maxLineBytes,
   );

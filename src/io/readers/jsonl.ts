@@ -149,7 +149,7 @@ export async function* readJsonl(
   const onLong = (head: Buffer, n: number, lineNo: number): void => {
     lines++;
     nextToGap = false;
-    reject('line_too_long', lineNo, head.toString('utf8'), { bytes: n, limit: s.maxLineBytes });
+    reject('line_too_long', lineNo, head.toString('utf8'), { bytes: n, limit: s.maxLineBytes, raw_truncated: true });
   };
   const splitter = new LineSplitter(onLine, onLong, s.maxLineBytes);
   /** The unfinished last line of unverified bytes (the damage cut it): an `unverified` reject too. */

@@ -62,7 +62,7 @@ export async function* readText(path: string, events: ReadEvents, s: ReadSetting
       (head, n, lineNo) => {
         lines++;
         blanks.flush();
-        events.reject({ reason: 'line_too_long', source: `${path}:${lineNo}`, raw: head.toString('utf8'), detail: { bytes: n } });
+        events.reject({ reason: 'line_too_long', source: `${path}:${lineNo}`, raw: head.toString('utf8'), detail: { bytes: n, raw_truncated: true } });
       },
       s.maxLineBytes,
     );

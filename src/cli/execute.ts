@@ -24,8 +24,7 @@ import { writeAtomic } from '../io/writers/atomic.js';
 import { onOutputClosed, whileRunning } from './interrupt.js';
 import type { DocSink, DocSource } from '../core/pipeline.js';
 import { JsonArrayWriter } from '../io/writers/jsonArray.js';
-import { PARQUET_COMPRESSIONS, ParquetShardWriter, type ParquetCompression } from '../io/writers/parquet.js';
-import { parquetSchemaStage, SchemaHolder } from '../io/writers/parquetSchema.js';
+import { PARQUET_COMPRESSIONS, type ParquetCompression } from '../io/writers/parquetCompression.js';
 import { RejectsWriter } from '../io/writers/rejects.js';
 import { SampledRejects, type RejectAttrs } from '../core/rejectSink.js';
 import type { OutputCompression } from '../io/writers/sharded.js';
@@ -282,6 +281,8 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
   let sink: { writer: DocSink; shards(): readonly string[]; records?(): readonly number[] };
   if (job.sink === undefined && parquet) {
     // One schema for the run: the check stage rejects records that would break it, by name.
+    // loaded here: a command writing JSON Lines does not load the Parquet writer
+    const [{ ParquetShardWriter }, { parquetSchemaStage, SchemaHolder }] = await Promise.all([import('../io/writers/parquet.js'), import('../io/writers/parquetSchema.js')]);
     const schema = new SchemaHolder();
     const w = await ParquetShardWriter.create({ output, rowGroupSize, compression: compress as ParquetCompression, shardRecords, stripAttrs, schema });
     stages = [...job.stages, parquetSchemaStage(schema, rowGroupSize, stripAttrs)];

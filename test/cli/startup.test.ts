@@ -21,8 +21,8 @@ describe('start-up: a stage command loads only its own module', () => {
 
   // Issue #16: `quality` on a 1 KB file in <= 0.25 s wall. The YAML parser (about 90 files) came
   // back into every stage command's start-up through the text-field note and the repair note.
-  // The readers of other formats and the pure-JS codecs (fflate, fzstd) load on first use too.
-  it('a stage command over a small file loads no YAML parser and not the repair stage, nor other readers or codecs', async () => {
+  // The readers of other formats, the pure-JS codecs (fflate, fzstd) and the Parquet writer load on first use too.
+  it('a stage command over a small file loads no YAML parser and not the repair stage, nor other readers, codecs or the Parquet writer', async () => {
     const dir = await tempDir();
     try {
       const hook = join(dir, 'loaded.cjs');
@@ -37,7 +37,7 @@ describe('start-up: a stage command loads only its own module', () => {
         expect(r.stderr, cmd).toMatch(/\nYAML 0\n/);
         const loaded = [...r.stderr.matchAll(/^LOADED (\S+)$/gm)].map((m) => m[1]);
         expect(loaded.some((u) => u.endsWith('/io/readers/jsonl.js')), cmd).toBe(true);
-        expect(loaded.filter((u) => /\/node_modules\/(fflate|fzstd)\/|\/io\/readers\/(csv|jsonArray|text|parquet|warc|html)\.js$|\/stages\/extract\/html\.js$/.test(u)), cmd).toEqual([]);
+        expect(loaded.filter((u) => /\/node_modules\/(fflate|fzstd)\/|\/io\/readers\/(csv|jsonArray|text|parquet|warc|html)\.js$|\/io\/writers\/parquet(Schema)?\.js$|\/stages\/extract\/html\.js$/.test(u)), cmd).toEqual([]);
       }
     } finally {
       await rm(dir, { recursive: true, force: true });

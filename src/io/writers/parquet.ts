@@ -28,10 +28,8 @@ import { PageChecksumWriter } from './parquetChecksum.js';
 import { namedOutputError } from './sharded.js';
 import { CREATED_BY_CHECKED, FOOTER_CRC_KEY, FOOTER_CRC_PLACEHOLDER } from '../parquetFooter.js';
 
-/** Column compression of written Parquet files. */
-export type ParquetCompression = 'none' | 'snappy' | 'gzip' | 'zstd' | 'brotli';
-/** Every Parquet compression, for option checks. */
-export const PARQUET_COMPRESSIONS: readonly ParquetCompression[] = ['none', 'snappy', 'gzip', 'zstd', 'brotli'];
+import { PARQUET_COMPRESSIONS, type ParquetCompression } from './parquetCompression.js';
+export { PARQUET_COMPRESSIONS, type ParquetCompression } from './parquetCompression.js';
 
 /** Options of the Parquet writer. */
 export interface ParquetOptions {

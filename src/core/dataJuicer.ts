@@ -31,6 +31,11 @@ const TOP: Record<string, (v: unknown) => string> = table({
   process: () => 'stages: (a list of {stage: options})',
 });
 
+/** `set:` entries for a rule pair, `RULE=VALUE`, the upper one only when given. */
+function bounds(minRule: string, min: unknown, maxRule: string, max: unknown): string[] {
+  return [`${minRule}=${flow(min)}`, ...(max === undefined || max === null ? [] : [`${maxRule}=${flow(max)}`])];
+}
+
 const list = (v: unknown): unknown[] | undefined => (v === undefined || v === null || v === '' ? undefined : Array.isArray(v) ? v : [v]);
 
 /**
@@ -42,7 +47,9 @@ const OPS: Record<string, (p: Params) => string> = table({
   language_id_score_filter: (p) => stage('langid', { keep: list(p.lang), min_score: p.min_score ?? 0.8 }),
   document_deduplicator: () => 'dedup {method: exact}',
   // Data-Juicer: jaccard_threshold 0.7 and window_size 5 by default.
-  document_minhash_deduplicator: (p) => stage('dedup', { method: 'minhash', threshold: p.jaccard_threshold ?? 0.7, ngram: p.window_size }),
+  // Its tokenization (default space) says what window_size counts: characters map to char_ngram
+  // (new-user review 8 #2: it was given as the word ngram).
+  document_minhash_deduplicator: (p) => stage('dedup', { method: 'minhash', threshold: p.jaccard_threshold ?? 0.7, [p.tokenization === 'character' ? 'char_ngram' : 'ngram']: p.window_size }),
   document_simhash_deduplicator: () => 'dedup {method: minhash} (near-duplicates by MinHash, not SimHash)',
   fix_unicode_mapper: () => 'normalize',
   whitespace_normalization_mapper: () => 'normalize',
@@ -60,8 +67,10 @@ const OPS: Record<string, (p: Params) => string> = table({
     const zh = p.lang === 'zh';
     return stage('flagged-words', { [zh ? 'max_ratio_zh' : 'max_ratio_en']: p.max_ratio ?? 0.045 });
   },
-  words_num_filter: () => 'quality (a preset: web-en, web-zh; rules by name under set:)',
-  text_length_filter: () => 'quality',
+  // Their bounds are rules of a preset, named with the config's values (new-user review 8 #2).
+  // Data-Juicer: min 10, max unbounded by default.
+  words_num_filter: (p) => `${stage('quality', { preset: 'web-en', set: bounds('gopher_quality:min_words', p.min_num ?? 10, 'gopher_quality:max_words', p.max_num) })} (words: web-en's rules)`,
+  text_length_filter: (p) => `${stage('quality', { preset: 'web-zh', set: bounds('zh_quality:min_chars', p.min_len ?? 10, 'zh_quality:max_chars', p.max_len) })} (characters: web-zh's rules; web-en counts words, gopher_quality:min_words/max_words)`,
   alphanumeric_filter: () => 'quality',
   special_characters_filter: () => 'quality',
   character_repetition_filter: () => 'quality',
@@ -82,11 +91,15 @@ export function dataJuicerOp(name: string, params: unknown = {}): string | undef
   const here = OPS[name](p);
   const CARRIED: Record<string, string[]> = table({
     language_id_score_filter: ['lang', 'min_score'],
-    document_minhash_deduplicator: ['jaccard_threshold', 'window_size'],
+    document_minhash_deduplicator: ['jaccard_threshold', 'window_size', 'tokenization'],
+    words_num_filter: ['min_num', 'max_num'],
+    text_length_filter: ['min_len', 'max_len'],
     chinese_convert_mapper: ['mode'],
     flagged_words_filter: ['lang', 'max_ratio'],
   });
-  const rest = Object.fromEntries(Object.entries(p).filter(([k]) => !(CARRIED[name] ?? []).includes(k)));
+  // A tokenization other than space or character (punctuation, sentencepiece) has no counterpart.
+  const carried = (k: string): boolean => (CARRIED[name] ?? []).includes(k) && !(k === 'tokenization' && p.tokenization !== 'space' && p.tokenization !== 'character');
+  const rest = Object.fromEntries(Object.entries(p).filter(([k]) => !carried(k)));
   return Object.keys(rest).length > 0 ? `${here} (your ${flow(rest)}: set by hand)` : here;
 }
 

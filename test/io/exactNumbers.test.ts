@@ -1,9 +1,10 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { inexactNumberIn, inexactToken } from '../../src/io/json.js';
+import { exactRaw, inexactNumberIn, inexactToken } from '../../src/io/json.js';
+import { readFiles } from '../../src/io/readers/index.js';
 import { SentencePieceTokenizer } from '../../src/tokenize/tokenizer.js';
-import { runCli, tempDir, TOKENIZER_MODEL } from '../helpers/run.js';
+import { drain, runCli, tempDir, TOKENIZER_MODEL } from '../helpers/run.js';
 
 /**
  * Issue #10, "never change a value silently": numbers a double cannot hold as written, beyond
@@ -81,6 +82,15 @@ describe('numbers a double cannot hold as written', () => {
     const out2 = join(dir, 'o2.parquet');
     expect((await runCli(['cat', '-', '-q', '-o', out2], { input })).code).toBe(0);
     expect((await runCli(['cat', out2, '-q'])).stdout).toBe(input);
+  });
+
+  it('a Parquet column holding both 0 and -0 keeps each (hostile review 7 F4: the writer wrote all as the first)', async () => {
+    const dir = await tempDir();
+    const input = '{"text":"a","z":0}\n{"text":"b","z":-0}\n{"text":"c","z":0}\n{"text":"d","z":-0}\n{"text":"e","z":0.5}\n';
+    const out = join(dir, 'z.parquet');
+    expect((await runCli(['cat', '-', '-q', '-o', out], { input })).code).toBe(0);
+    const d = await drain(readFiles([out]));
+    expect(d.docs.map((x) => exactRaw(x.data) ?? JSON.stringify(x.data))).toEqual(input.trimEnd().split('\n'));
   });
 });
 

@@ -245,6 +245,10 @@ export class ParquetShardWriter implements DocSink {
       // Own fields only: a record without a column named `constructor` or `toString` would read
       // Object.prototype's member (hostile review 6 F17: the whole output failed).
       for (let i = 0; i < rows.length; i++) data[i] = columnValue(c, hasOwn(rows[i], c.name) ? rows[i][c.name] : undefined, numbers[i]);
+      // hyparquet-writer's dictionary is a Map, where -0 and 0 are one key: a column holding both
+      // wrote every one as whichever came first (hostile review 7 F4). Such a row group's column
+      // is written PLAIN, each value as its own 8 bytes.
+      if (c.kind === 'double' && data.some((x) => Object.is(x, -0))) return { name: c.name, data, encoding: 'PLAIN' as const };
       return { name: c.name, data };
     });
     const before = this.file.pw.row_groups.length;

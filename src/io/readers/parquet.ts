@@ -141,6 +141,34 @@ function at(e: unknown, key: string | number): unknown {
 
 /** Set while a rejected row is made into its `raw` text: a value without a JSON form becomes its text. */
 let lenient = false;
+/** In `lenient` mode: where the conversion is (field names and indexes), and every value without a JSON form met. */
+const trail: Array<string | number> = [];
+let found: Array<{ field: string; value: string; why: string }> = [];
+
+/** In `lenient` mode, a value without a JSON form: noted with where it is, and given back as its text. */
+function noted(value: string, why: string): string {
+  const p = new ValueProblem(value, why);
+  p.path.push(...trail);
+  found.push({ field: p.field, value, why });
+  return value;
+}
+
+/** `conv(v)` with `key` added to where a problem is: on the trail in `lenient` mode, else to the thrown `ValueProblem`. */
+function under(key: string | number, conv: Conv, v: unknown): unknown {
+  if (lenient) {
+    trail.push(key);
+    try {
+      return conv(v);
+    } finally {
+      trail.pop();
+    }
+  }
+  try {
+    return conv(v);
+  } catch (e) {
+    throw at(e, key);
+  }
+}
 /** Set when a conversion gave an `ExactJson` (a number whose text must be kept, see `rowToJson`). */
 let sawExact = false;
 
@@ -268,7 +296,7 @@ function jsonOf(v: unknown): unknown {
       return v;
     case 'number':
       if (!Number.isFinite(v)) {
-        if (lenient) return String(v);
+        if (lenient) return noted(String(v), 'NaN and Infinity have no JSON form');
         throw new ValueProblem(String(v), 'NaN and Infinity have no JSON form');
       }
       if (Object.is(v, -0)) {
@@ -290,7 +318,7 @@ function jsonOf(v: unknown): unknown {
     return v;
   }
   if (v instanceof BadValue) {
-    if (lenient) return v.text;
+    if (lenient) return noted(v.text, v.why);
     throw new ValueProblem(v.text, v.why);
   }
   if (Array.isArray(v)) return arrayOf(v, jsonOf);
@@ -307,11 +335,7 @@ function jsonOf(v: unknown): unknown {
   const entries = v instanceof Map ? [...v] : Object.entries(v);
   for (const [k, x] of entries) {
     const key = String(k);
-    try {
-      setOwn(o, key, jsonOf(x) as JsonObject[string]);
-    } catch (e) {
-      throw at(e, key);
-    }
+    setOwn(o, key, under(key, jsonOf, x) as JsonObject[string]);
   }
   return o;
 }
@@ -319,13 +343,7 @@ function jsonOf(v: unknown): unknown {
 /** Each item through `conv`, a `ValueProblem` naming its index. */
 function arrayOf(v: ArrayLike<unknown>, conv: Conv): unknown[] {
   const out = new Array<unknown>(v.length);
-  for (let i = 0; i < v.length; i++) {
-    try {
-      out[i] = conv(v[i]);
-    } catch (e) {
-      throw at(e, i);
-    }
-  }
+  for (let i = 0; i < v.length; i++) out[i] = under(i, conv, v[i]);
   return out;
 }
 
@@ -423,8 +441,9 @@ function leafPlan(el: Element, strip: Set<Element>): Conv | undefined {
       if (x === null || x === undefined) return null;
       const b = x as Uint8Array;
       if (!(b instanceof Uint8Array) || b.length !== 12) {
-        if (lenient) return jsonOf(x);
-        throw new ValueProblem(String(jsonOf(x)), `an INTERVAL value is 12 bytes; this one is ${(b as Uint8Array).length ?? '?'}`);
+        const why = `an INTERVAL value is 12 bytes; this one is ${(b as Uint8Array).length ?? '?'}`;
+        if (lenient) return noted(String(jsonOf(x)), why);
+        throw new ValueProblem(String(jsonOf(x)), why);
       }
       const d = new DataView(b.buffer, b.byteOffset, 12);
       return { months: d.getUint32(0, true), days: d.getUint32(4, true), milliseconds: d.getUint32(8, true) };
@@ -500,12 +519,15 @@ function planNode(node: Tree, strip: Set<Element>, asItem = false): Conv | undef
       if (pairs === null || pairs === undefined) return o;
       for (const pair of pairs) {
         const k = keyText(key(pair[keyName]));
-        if (Object.hasOwn(o, k) && !lenient) throw at(new ValueProblem(k, 'a MAP key repeated: a JSON object holds each key once'), k);
-        try {
-          setOwn(o, k, value(pair[valueName]) as JsonObject[string]);
-        } catch (e) {
-          throw at(e, k);
+        if (Object.hasOwn(o, k)) {
+          const why = 'a MAP key repeated: a JSON object holds each key once';
+          if (lenient) {
+            trail.push(k);
+            noted(k, why);
+            trail.pop();
+          } else throw at(new ValueProblem(k, why), k);
         }
+        setOwn(o, k, under(k, value, pair[valueName]) as JsonObject[string]);
       }
       return o;
     };
@@ -519,13 +541,7 @@ function planNode(node: Tree, strip: Set<Element>, asItem = false): Conv | undef
   return (v) => {
     if (v === null || v === undefined) return null;
     const o: JsonObject = {};
-    for (const k of Object.keys(v)) {
-      try {
-        setOwn(o, k, (kids.get(k) ?? jsonOf)((v as Record<string, unknown>)[k]) as JsonObject[string]);
-      } catch (e) {
-        throw at(e, k);
-      }
-    }
+    for (const k of Object.keys(v)) setOwn(o, k, under(k, kids.get(k) ?? jsonOf, (v as Record<string, unknown>)[k]) as JsonObject[string]);
     return o;
   };
 }
@@ -591,15 +607,20 @@ function rowToJson(row: Record<string, unknown>, plan?: Map<string, Conv>): Json
   return row as JsonObject;
 }
 
-/** A rejected row as JSON text: each value without a JSON form as its text. */
-function rejectedRaw(row: Record<string, unknown>, plan?: Map<string, Conv>): string {
+/**
+ * A rejected row as JSON text, each value without a JSON form as its text, DECIMALs and the
+ * rest converted as for a record; and every such value with where it is (hostile review 7 F5).
+ */
+function rejectedRaw(row: Record<string, unknown>, plan?: Map<string, Conv>): { raw: string; problems: typeof found } {
   lenient = true;
+  found = [];
   try {
     const parts: string[] = [];
-    for (const k of Object.keys(row)) parts.push(`${JSON.stringify(k)}:${exactText((plan?.get(k) ?? jsonOf)(row[k]))}`);
-    return `{${parts.join(',')}}`;
+    for (const k of Object.keys(row)) parts.push(`${JSON.stringify(k)}:${exactText(under(k, plan?.get(k) ?? jsonOf, row[k]))}`);
+    return { raw: `{${parts.join(',')}}`, problems: found };
   } finally {
     lenient = false;
+    trail.length = 0;
   }
 }
 
@@ -901,7 +922,9 @@ export async function* readParquet(path: string, events: ReadEvents, s: ReadSett
             data = rowToJson(rows[j], exact.plan);
           } catch (e) {
             if (!(e instanceof ValueProblem)) throw e;
-            events.reject({ reason: 'parquet_value', source: `${path}:${start + j + 1}`, raw: rejectedRaw(rows[j], exact.plan), detail: { field: e.field, value: e.value, why: e.why } });
+            const { raw, problems } = rejectedRaw(rows[j], exact.plan);
+            // The first value in detail.field/value/why; with more, all of them in detail.values.
+            events.reject({ reason: 'parquet_value', source: `${path}:${start + j + 1}`, raw, detail: { field: e.field, value: e.value, why: e.why, ...(problems.length > 1 ? { values: problems } : {}) } });
             continue;
           }
           batch[kept++] = docAt(data, path, start + j + 1);

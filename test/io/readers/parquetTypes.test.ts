@@ -47,6 +47,31 @@ describe('Parquet values kept as they are', () => {
     ]);
   });
 
+  it("a rejected row's raw holds its DECIMALs as read and spells every NaN/Infinity; detail.values names each (hostile review 7 F5)", async () => {
+    const d = await read('raw.parquet', {
+      columnData: [
+        { name: 'text', data: ['r'] },
+        { name: 'd', data: [123456n] },
+        { name: 'a', data: [NaN] },
+        { name: 'b', data: [-Infinity] },
+        { name: 's', data: [{ x: Infinity }] },
+      ],
+      schema: [
+        { name: 'root', num_children: 5 },
+        TEXT,
+        { name: 'd', type: 'INT64', converted_type: 'DECIMAL', scale: 2, precision: 18, repetition_type: 'OPTIONAL' },
+        { name: 'a', type: 'DOUBLE', repetition_type: 'OPTIONAL' },
+        { name: 'b', type: 'FLOAT', repetition_type: 'OPTIONAL' },
+        { name: 's', repetition_type: 'OPTIONAL', num_children: 1 },
+        { name: 'x', type: 'DOUBLE', repetition_type: 'OPTIONAL' },
+      ] as never,
+    });
+    expect(d.rejects).toHaveLength(1);
+    const why = 'NaN and Infinity have no JSON form';
+    expect(d.rejects[0].raw).toBe('{"text":"r","d":1234.56,"a":"NaN","b":"-Infinity","s":{"x":"Infinity"}}');
+    expect(d.rejects[0].detail).toEqual({ field: 'a', value: 'NaN', why, values: [{ field: 'a', value: 'NaN', why }, { field: 'b', value: '-Infinity', why }, { field: 's.x', value: 'Infinity', why }] });
+  });
+
   it('DECIMAL stored as BYTE_ARRAY or FIXED_LEN_BYTE_ARRAY, in a struct or a list: every digit', async () => {
     const d = await read('dec.parquet', {
       columnData: [

@@ -19,13 +19,28 @@ afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
+// The finished run of SAMPLE on 2 workers: made by the first test, the reference of the kill -9
+// test (made once: each run of the sample recipe takes seconds of the suite's time on CI).
+let twoWorkers: Promise<string> | undefined;
+function sampleOnTwo(dir: string): Promise<string> {
+  twoWorkers ??= (async () => {
+    const r = await runCli([...SAMPLE, '-o', join(dir, '2'), '--workers', '2']);
+    expect(r.code, r.stderr).toBe(0);
+    return join(dir, '2');
+  })();
+  return twoWorkers;
+}
+
 describe('run on local workers', () => {
   it('gives byte-identical shards and rejects for 1, 2 and 7 workers, the same records as one task, and marks the run finished', async () => {
     const dir = await temp();
     const outs: Record<string, string>[] = [];
     for (const w of ['1', '2', '7']) {
-      const r = await runCli([...SAMPLE, '-o', join(dir, w), '--workers', w]);
-      expect(r.code, r.stderr).toBe(0);
+      if (w === '2') await sampleOnTwo(dir);
+      else {
+        const r = await runCli([...SAMPLE, '-o', join(dir, w), '--workers', w]);
+        expect(r.code, r.stderr).toBe(0);
+      }
       outs.push(await runOutput(join(dir, w)));
     }
     expect(Object.keys(outs[0]).filter((f) => f.startsWith('part-')).length).toBeGreaterThan(4);
@@ -57,8 +72,7 @@ describe('run on local workers', () => {
 
   it('resumes after kill -9: the rerun skips finished tasks, removes stale temporaries and gives byte-identical output', async () => {
     const dir = await temp();
-    const ref = await runCli([...SAMPLE, '-o', join(dir, 'ref'), '--workers', '2']);
-    expect(ref.code).toBe(0);
+    const ref = await sampleOnTwo(dir);
     const out = join(dir, 'killed');
     const child = spawn(process.execPath, [CLI, ...SAMPLE, '-o', out, '--workers', '2'], { cwd: ROOT, stdio: 'ignore' });
     // Kill as soon as some tasks are done but the run is not finished.
@@ -81,7 +95,7 @@ describe('run on local workers', () => {
     const again = await runCli([...SAMPLE.filter((a) => a !== '-q'), '-o', out, '--workers', '2']);
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toMatch(/resuming the unfinished run .*: [1-9]\d* of \d+ units done/);
-    expect(await runOutput(out)).toEqual(await runOutput(join(dir, 'ref')));
+    expect(await runOutput(out)).toEqual(await runOutput(ref));
     expect((await readdir(out)).some((f) => f.includes('.tmp-'))).toBe(false);
     expect((await runCli(['status', out])).code).toBe(0);
     expect((await runCli(['cat', out, '-q'])).code).toBe(0);
@@ -149,16 +163,19 @@ describe('stages of your own on workers', () => {
 describe('a worker that cannot start', () => {
   // A stage module that loads in the calling thread but throws where a worker loads it: the run
   // fails naming the reason, and does not wait forever for the worker (a child process that
-  // died before it was ready hung the run). Its records take 25 ms each, so that the calling
-  // thread is still at work when the worker fails.
+  // died before it was ready hung the run). Its records take 25 ms each, and the first waits
+  // until a worker has tried to load it (a file the worker writes before it throws), so that the
+  // calling thread is still at work when the worker fails, however slowly the worker starts (on
+  // a loaded machine the calling thread had done every record first: exit 0).
   for (const kind of ['process', 'thread']) {
     it(`fails the run with the reason (worker ${kind === 'process' ? 'processes' : 'threads'})`, async () => {
       const dir = await temp();
       const mod = join(dir, 'fragile.js');
-      await writeFile(mod, `import { isMainThread } from 'node:worker_threads';\nimport { docStage } from '${ROOT}/dist/index.js';\nif (!isMainThread || process.env.CORPUS_CLEAN_WORKER !== undefined) throw new Error('fragile cannot start here');\nexport default { name: 'fragile', summary: 'keeps everything', options: {}, create: () => docStage({ name: 'fragile', options: {}, apply: () => { const t = Date.now() + 25; while (Date.now() < t); } }) };\n`);
+      const tried = JSON.stringify(join(dir, 'worker-tried'));
+      await writeFile(mod, `import { existsSync, writeFileSync } from 'node:fs';\nimport { isMainThread } from 'node:worker_threads';\nimport { docStage } from '${ROOT}/dist/index.js';\nif (!isMainThread || process.env.CORPUS_CLEAN_WORKER !== undefined) { writeFileSync(${tried}, ''); throw new Error('fragile cannot start here'); }\nconst nap = new Int32Array(new SharedArrayBuffer(4));\nconst until = Date.now() + 90000;\nexport default { name: 'fragile', summary: 'keeps everything', options: {}, create: () => docStage({ name: 'fragile', options: {}, apply: () => { while (!existsSync(${tried}) && Date.now() < until) Atomics.wait(nap, 0, 0, 10); const t = Date.now() + 25; while (Date.now() < t); } }) };\n`);
       const recipe = join(dir, 'fragile.yaml');
       await writeFile(recipe, `name: fragile\ninput: [${ROOT}/fixtures/sample/licenses.jsonl]\nstages:\n  - normalize\n  - module: ${mod}\noutput: {compression: none}\n`);
-      const r = await runCli(['run', recipe, '-o', join(dir, 'o'), '--task-size', '50KB', '-q', '--workers', '2', '--worker-kind', kind], { timeoutMs: 60_000 });
+      const r = await runCli(['run', recipe, '-o', join(dir, 'o'), '--task-size', '50KB', '-q', '--workers', '2', '--worker-kind', kind], { timeoutMs: 110_000 });
       expect(r.signal, r.stderr).toBeUndefined();
       expect(r.code, r.stderr).toBe(1);
       expect(r.stderr).toMatch(/corpus-clean run: error: .*(fragile cannot start here|worker process (\(PID \d+\) )?exited with code 1)/);

@@ -1,4 +1,5 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, runCli, tempDir, TOKENIZER_MODEL } from '../helpers/run.js';
@@ -21,6 +22,23 @@ describe('corpus-clean export', () => {
     const rejects = (await readFile(join(dir, 'rejects.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     const expected = (await readFile(join(ROOT, 'fixtures/internevo/expected/rejects.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     expect(rejects.map((x) => [Number(x.source.split(':').pop()), x.reason])).toEqual(expected.map((x) => [x.line, x.reason]));
+  });
+
+  it('shards beside a killed export\'s lock are no result: the rerun says so, starts over and writes the whole set (hostile review 6 F22)', async () => {
+    const dir = await tempDir();
+    const shards = join(dir, 'train/en');
+    await mkdir(shards, { recursive: true });
+    // What SIGKILL during the publish leaves: some shards renamed, the lock of a process now gone.
+    await writeFile(join(shards, 'part-00000.bin'), '{"tokens":[1]}\n');
+    await writeFile(join(shards, 'part-00000.bin.meta'), 'x');
+    await writeFile(join(shards, 'part-00007.bin'), '{"tokens":[2]}\n');
+    await writeFile(join(shards, '.corpus-clean.lock'), `${spawnSync('true').pid}\n`);
+    const r = await runCli(['export', 'internevo', 'fixtures/internevo/input.jsonl', '--tokenizer', MODEL, '--out', dir, '--type', 'en', '--min-length', '8', '--max-shard-size', '4096', '--max-reject-rate', '1']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/note: '.*train\/en' holds 3 files of an unfinished export \(the command writing it, PID \d+, was killed\); starting over/);
+    const names = (await readdir(shards)).sort();
+    expect(names).toEqual((await readdir(EXPECTED)).sort());
+    for (const n of names) expect((await readFile(join(shards, n))).equals(await readFile(join(EXPECTED, n))), n).toBe(true);
   });
 
   it('refuses to mix runs: existing shards need --overwrite (exit 2)', async () => {

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { writeStdoutSync } from '../../io/stdout.js';
-import { readdir } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '../../core/errors.js';
 import { parseSize } from '../../core/recipe.js';
@@ -16,7 +16,7 @@ import { didYouMean } from '../../core/suggest.js';
 import { showText, errorText } from '../../core/show.js';
 import { showPath } from '../../core/fsname.js';
 import { makeDir } from '../../io/dirs.js';
-import { checkWritable, LOCK_NAME, lockOutput } from '../../io/outputs.js';
+import { checkWritable, LOCK_NAME, lockHolder, lockOutput, processAlive } from '../../io/outputs.js';
 
 const TARGETS = ['internevo', 'xtuner-v1'] as const;
 type Target = (typeof TARGETS)[number];
@@ -120,6 +120,18 @@ ${flagHelp(INPUT)}
     if (out === undefined) throw new UsageError('export internevo: -o/--output DIR is required');
     const type = (v.type as string | undefined) ?? 'en';
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(type)) throw new UsageError(`--type must be a folder name like cn, en, code; got '${showText(type)}'`);
+    // Shards beside the lock of an export that is gone (killed, even while it published its
+    // shards one rename at a time) are no result: the rerun removes them and starts over, as other
+    // outputs do, instead of refusing them as "already holds shards" (hostile review 6 F22).
+    const lockPath = join(out, 'train', type, LOCK_NAME);
+    const holder = lockHolder(lockPath);
+    if (holder !== undefined && !processAlive(holder)) {
+      const left = (await readdir(join(out, 'train', type)).catch(() => [] as string[])).filter((f) => /\.bin(\.meta)?$/.test(f) && !f.startsWith('.'));
+      if (left.length > 0) {
+        process.stderr.write(`corpus-clean export: note: '${showPath(join(out, 'train', type))}' holds ${left.length} file${left.length === 1 ? '' : 's'} of an unfinished export (the command writing it, PID ${holder}, was killed); starting over\n`);
+        for (const f of left) await rm(join(out, 'train', type, f), { force: true });
+      }
+    }
     if (v.overwrite !== true) {
       // Shards only: a killed export's temporaries (.part-N.PID.tmp.bin) are the writer's to remove.
       const existing = (await readdir(join(out, 'train', type)).catch(() => [] as string[])).filter((f) => f.endsWith('.bin') && !f.startsWith('.'));

@@ -165,7 +165,16 @@ class Tail {
   /** The bytes from `from` to `to`, or null when they are not (all) kept. */
   bytes(from: number, to: number): Buffer | null {
     if (from < this.start || to > this.start + this.size) return null;
-    return Buffer.concat(this.parts, this.size).subarray(from - this.start, to - this.start);
+    // Copied from the parts it spans only: a file of many small members asks at every member end.
+    const out = Buffer.alloc(to - from);
+    let end = this.start + this.size;
+    for (let i = this.parts.length - 1; i >= 0 && end > from; i--) {
+      const p = this.parts[i];
+      const pos = end - p.length;
+      if (pos < to) p.copy(out, Math.max(pos, from) - from, Math.max(from, pos) - pos, Math.min(to, end) - pos);
+      end = pos;
+    }
+    return out;
   }
 
   /** The offset of the last `needle` starting at `min` or after, or -1. */

@@ -8,6 +8,7 @@ import { UsageError } from '../core/errors.js';
 import { donePath, FAILED, PLAN, SUCCESS } from './layout.js';
 import { showPath } from '../core/fsname.js';
 import { showText } from '../core/show.js';
+import { commandLine, type RecordedCommand } from './command.js';
 
 /** Atomic small-file writes: the one implementation of the I/O layer. */
 export { writeAtomic };
@@ -232,6 +233,26 @@ function failedWhat(path: string): string {
 }
 
 /**
+ * The command that wrote run folder `dir`, for the advice to finish it: the command line kept in
+ * `_work/command.json` when there is one, else by the plan's name (`dedup-disk` with the same
+ * --work, or `run`). It said 'corpus-clean run' for a dedup-disk work folder too (hostile review 6 F8).
+ */
+function resumeCommand(dir: string): string {
+  try {
+    const v = JSON.parse(readFileSync(join(dir, '_work', 'command.json'), 'utf8')) as Partial<RecordedCommand>;
+    if (typeof v.cwd === 'string' && Array.isArray(v.argv) && v.argv.length > 0 && v.argv.every((a) => typeof a === 'string')) return `the command that wrote it (${commandLine({ cwd: v.cwd, argv: v.argv })})`;
+  } catch {
+    // none recorded: by the plan's name
+  }
+  try {
+    if ((JSON.parse(readFileSync(join(dir, PLAN), 'utf8')) as { name?: unknown }).name === 'dedup-disk') return `the same 'corpus-clean dedup-disk' command (--work '${showPath(dir)}')`;
+  } catch {
+    // unreadable: a run's advice
+  }
+  return `'corpus-clean run'`;
+}
+
+/**
  * Why the files read from folder `dir` (all of them: a folder walk; or the names in `reading`)
  * must not be read as they are, or undefined:
  * - a folder whose command failed (`_FAILED`, no `_SUCCESS`): its shards are no result;
@@ -252,7 +273,7 @@ export function folderProblem(dir: string, names: readonly string[], reading: Re
     return problem(`'${d}' is the output of a command that failed (${failedWhat(join(dir, FAILED))}; its ${FAILED})`, `: its shards are not a finished result; fix what its messages said and run the command again (it starts over), or pass --allow-unfinished`);
   }
   if (has.has(PLAN) && !has.has(SUCCESS)) {
-    return problem(`'${d}' is an unfinished run (no ${SUCCESS})`, `: its shards may be incomplete; finish it with 'corpus-clean run' again (it resumes), see 'corpus-clean status ${d}', or pass --allow-unfinished`);
+    return problem(`'${d}' is an unfinished run (no ${SUCCESS})`, `: its shards may be incomplete; finish it with ${resumeCommand(dir)} again (it resumes), see 'corpus-clean status ${d}', or pass --allow-unfinished`);
   }
   const shards = names.filter((n) => FOLDER_SHARD.test(n));
   if (!has.has(SUCCESS)) {

@@ -353,6 +353,8 @@ async function skipBlock(record: WARCRecord): Promise<void> {
  * One WARC record as a document (`Doc`), a reject (`null`, already reported), or not a document
  * at all (`undefined`: warcinfo, request, metadata, resource).
  */
+const WET_DECODER = new TextDecoder('utf-8', { fatal: true });
+
 async function toDoc(record: WARCRecord, path: string, n: number, source: string, events: ReadEvents, s: ReadSettings): Promise<Doc | null | undefined> {
   const type = record.warcType;
   if (type !== 'response' && type !== 'conversion') {
@@ -368,7 +370,14 @@ async function toDoc(record: WARCRecord, path: string, n: number, source: string
     const body = await record.readFully(false);
     const missing = missingBytes(record);
     if (missing > 0) throw new Error(`the record is cut short: ${missing} bytes of its block are missing`);
-    const text = new TextDecoder('utf-8').decode(body).trim();
+    // WET text is UTF-8: bytes that are not are an invalid_utf8 reject with the bytes, never U+FFFD.
+    let text: string;
+    try {
+      text = WET_DECODER.decode(body).trim();
+    } catch {
+      events.reject({ reason: 'invalid_utf8', source, raw_base64: Buffer.from(body).toString('base64'), detail: meta() });
+      return null;
+    }
     if (text === '') {
       events.reject({ reason: 'extract_empty', source, detail: meta() });
       return null;

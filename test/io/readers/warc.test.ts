@@ -145,6 +145,14 @@ describe('WARC reader: non-HTML, HTTP errors, charsets, WET and damage', () => {
     expect(d.docs.map((x) => x.data)).toEqual([{ url: 'https://e.org/', date: '2024-01-02T03:04:05Z', warc_record_id: 'urn:uuid:b1', content_type: 'text/plain', text: 'Line one.\nLine two, 中文.' }]);
   });
 
+  it('a WET conversion record whose text is not UTF-8 is an invalid_utf8 reject with its bytes, not U+FFFD', async () => {
+    const p = join(dir, 'latin1.warc.wet');
+    await writeFile(p, Buffer.concat([warcRecord('conversion', 'https://e.org/1', 'l1', Buffer.from([0x63, 0x61, 0x66, 0xe9]), 'text/plain'), warcRecord('conversion', 'https://e.org/2', 'l2', Buffer.from('ok'), 'text/plain')]));
+    const d = await drain(readFiles([p]));
+    expect(d.docs.map((x) => x.data.text)).toEqual(['ok']);
+    expect(d.rejects.map((r) => [r.reason, r.raw_base64, r.detail?.url])).toEqual([['invalid_utf8', 'Y2Fm6Q==', 'https://e.org/1']]);
+  });
+
   it('a damaged record is a reject, never a crash; reading starts again at the next record', async () => {
     const good = gzipSync(records[3]);
     const bad = gzipSync(records[3]);

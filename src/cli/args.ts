@@ -120,14 +120,34 @@ export function stageOptionValues(spec: OptionsSpec, values: Parsed['values']): 
   return out;
 }
 
-/** Render flags as help lines, aligned. */
-export function flagHelp(flags: readonly Flag[]): string {
+/** `text` cut at spaces into lines of at most `width` characters (a longer word stays whole). */
+export function wrapWords(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    if (line !== '' && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  lines.push(line);
+  return lines;
+}
+
+/**
+ * Render flags as help lines, aligned, each description wrapped to the terminal's width (100
+ * columns off a terminal) under its own column (new-user review 8 #3: lines ran to 430 characters).
+ */
+export function flagHelp(flags: readonly Flag[], columns: number = process.stdout.isTTY ? (process.stdout.columns ?? 100) : 100): string {
   const left = flags.map((f) => `${f.short ? `-${f.short}, ` : '    '}--${f.name}${f.arg ? ` ${f.arg}` : ''}`);
   const width = Math.min(34, Math.max(...left.map((l) => l.length)) + 2);
+  const pad = ' '.repeat(2 + width);
+  const text = Math.max(40, columns - 2 - width);
   return flags
     .map((f, i) => {
       const l = left[i];
-      return l.length + 2 > width ? `  ${l}\n  ${' '.repeat(width)}${f.help}` : `  ${l.padEnd(width)}${f.help}`;
+      const body = wrapWords(f.help, text).join(`\n${pad}`);
+      return l.length + 2 > width ? `  ${l}\n${pad}${body}` : `  ${l.padEnd(width)}${body}`;
     })
     .join('\n');
 }

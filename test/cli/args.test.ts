@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parse } from '../../src/cli/args.js';
+import { flagHelp, parse } from '../../src/cli/args.js';
 import { UsageError } from '../../src/core/errors.js';
 
 const FLAGS = [
@@ -23,5 +23,15 @@ describe('argument parse errors', () => {
     expect(message(['--limit', '-1'])).toBe("cat: option '--limit' needs a value, and the word after it, '-1', starts with a dash: if that is the value, write '--limit=-1'");
     expect(message(['-o', '-x'])).toBe("cat: option '-o' needs a value, and the word after it, '-x', starts with a dash: if that is the value, write '--output=-x'");
     for (const m of [message(['--limit', '-1']), message(['--nope'])]) expect(m).not.toContain('\n');
+  });
+
+  // New-user review 8 #3: option help ran to 430 characters a line.
+  it('option help is wrapped to the width, under its own column', () => {
+    const help = flagHelp([{ name: 'limit', type: 'string', arg: 'N', help: 'read only the first N records of the inputs in input order (every record counts: good, bad or blank) (default: all)' }], 60);
+    const lines = help.split('\n');
+    expect(lines.length).toBeGreaterThan(2);
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(60);
+    expect(lines[1]).toMatch(/^ {17}\S/);
+    expect(help.replace(/\n +/g, ' ')).toBe("      --limit N  read only the first N records of the inputs in input order (every record counts: good, bad or blank) (default: all)");
   });
 });

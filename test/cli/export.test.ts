@@ -41,6 +41,15 @@ describe('corpus-clean export', () => {
     for (const n of names) expect((await readFile(join(shards, n))).equals(await readFile(join(EXPECTED, n))), n).toBe(true);
   });
 
+  it('DIR inside an input folder is a usage error before anything is made (hostile review 7 F1)', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'a.jsonl'), '{"text":"hello"}\n');
+    const r = await runCli(['export', 'internevo', dir, '--tokenizer', MODEL, '-o', join(dir, 'exp')]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/--output '.*exp' lies inside the input folder/);
+    expect(await readdir(dir)).toEqual(['a.jsonl']);
+  });
+
   it('refuses to mix runs: existing shards need --overwrite (exit 2)', async () => {
     const dir = await tempDir();
     const args = ['export', 'internevo', 'fixtures/sample/web-zh.jsonl.zst', '--tokenizer', MODEL, '--out', dir, '--type', 'cn', '-q'];

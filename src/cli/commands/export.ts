@@ -16,7 +16,7 @@ import { didYouMean } from '../../core/suggest.js';
 import { showText, errorText } from '../../core/show.js';
 import { showPath } from '../../core/fsname.js';
 import { makeDir } from '../../io/dirs.js';
-import { checkWritable, LOCK_NAME, lockHolder, lockOutput, processAlive } from '../../io/outputs.js';
+import { checkInsideInputFolder, checkWritable, LOCK_NAME, lockHolder, lockOutput, processAlive } from '../../io/outputs.js';
 
 const TARGETS = ['internevo', 'xtuner-v1'] as const;
 type Target = (typeof TARGETS)[number];
@@ -100,6 +100,9 @@ ${flagHelp(INPUT)}
     // An output folder that cannot be made is a usage error before the tokenizer loads (hostile
     // review 6 F7: exit 1 after ~6 s); the internevo folder is checked where its shards go.
     const early = outFlag;
+    // DIR inside a folder named as input: refused before any folder is made (hostile review 7 F1:
+    // it made DIR/train/TYPE there, then refused itself as an unfinished output, every rerun too).
+    if (target === 'internevo' && early !== undefined) await checkInsideInputFolder(early, inputs, '--output');
     if (target === 'internevo' && early !== undefined) await checkWritable(join(early, 'train'), '--output', true);
     let tok: SentencePieceTokenizer | undefined;
     if (model !== undefined) {

@@ -56,6 +56,21 @@ describe('numbers a double cannot hold as written', () => {
     expect(r.stdout).toBe(FILE);
   });
 
+  it('a record a stage rejects keeps them in the rejects file, in its record and its raw line (hostile review 7 F14)', async () => {
+    const dir = await tempDir();
+    const rej = join(dir, 'r.jsonl');
+    const line = '{"text":"a","n":18446744073709551617,"f":1.0000000000000000001,"u":1.5e-400,"z":-0}';
+    const r = await runCli(['quality', '--preset', 'web-en', '-o', '/dev/null', '--rejects', rej, '--max-reject-rate', '1', '--allow-empty', '-q'], { input: `${line}\n` });
+    expect(r.code, r.stderr).toBe(0);
+    const out = (await readFile(rej, 'utf8')).trim();
+    expect(out).toContain(`"record":${line},"attrs":{"quality":`);
+    expect((JSON.parse(out) as { raw: string }).raw).toBe(line);
+    // A stage that changed the record before another rejected it: the changed record, with the input's digits.
+    const r2 = await runCli(['dedup', '--method', 'exact', '-o', '/dev/null', '--rejects', rej, '--overwrite', '-q'], { input: `${line}\n${line}\n` });
+    expect(r2.code, r2.stderr).toBe(0);
+    expect(await readFile(rej, 'utf8')).toContain(`"record":${line},"detail":{"survivor":`);
+  });
+
   it('repair keeps them where their fields go, and a number made a string is its digits', async () => {
     const dir = await tempDir();
     const schema = join(dir, 's.yaml');

@@ -2,7 +2,7 @@ import type { ClosableRejectSink } from '../../core/pipeline.js';
 import type { Reject } from '../../core/stage.js';
 import type { OutputCompression, ShardOptions } from './sharded.js';
 import { ShardedWriter } from './sharded.js';
-import { exactRaw } from '../json.js';
+import { exactNumbers, exactRaw, stringifyKeeping } from '../json.js';
 
 /** The gzip level of a compressed rejects file (the shards keep zlib's default, 6). */
 export const REJECTS_GZIP_LEVEL = 1;
@@ -146,14 +146,32 @@ const CHUNK_BYTES = 256 << 10;
 /** Bytes of rejects held before they are written, even with no batch written in between. */
 const FLUSH_BYTES = 4 << 20;
 
+/** Stands for the record in a reject line while its exact text is spliced in (a string no record key is). */
+const RECORD_MARK = '\u0000corpus-clean:record\u0000';
+const RECORD_MARK_JSON = `"record":${JSON.stringify(RECORD_MARK)}`;
+
 /**
  * One reject as a JSON line. A record that cannot be serialised (nested deeper than
  * `JSON.stringify` can go) is written without it, saying so: a reject never stops a run.
  */
 export function serialiseReject(r: Reject): string {
-  // The exact input line of a record whose numbers parsing changed, so the rejects lose nothing.
-  const raw = r.raw === undefined ? exactRaw(r.record) : undefined;
-  if (raw !== undefined) r = { ...r, raw };
+  // A record whose numbers parsing changed (18446744073709551617, 1e400, -0): its record is written
+  // with their input texts, as the output writers do, and its exact input line goes beside it.
+  const numbers = r.record === undefined ? undefined : exactNumbers(r.record);
+  if (numbers !== undefined) {
+    const raw = r.raw === undefined ? exactRaw(r.record) : undefined;
+    if (raw !== undefined) r = { ...r, raw };
+    if (numbers.size > 0) {
+      try {
+        const text = stringifyKeeping(r.record, numbers);
+        const line = JSON.stringify({ ...r, record: RECORD_MARK });
+        const at = line.indexOf(RECORD_MARK_JSON);
+        return `${line.slice(0, at)}"record":${text}${line.slice(at + RECORD_MARK_JSON.length)}`;
+      } catch {
+        // too deep for the plain serialiser too: said below
+      }
+    }
+  }
   try {
     return JSON.stringify(r);
   } catch (e) {

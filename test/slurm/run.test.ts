@@ -126,7 +126,9 @@ describe('run --executor slurm', () => {
       const later = jobs.filter((j) => j.phase !== 0).map((j) => j.id);
       for (const s of states(later)) {
         expect(s.state, s.id).toBe('CANCELLED');
-        expect(s.reason, s.id).toBe('DependencyNeverSatisfied');
+        // Slurm's own cancel says DependencyNeverSatisfied; when it is slower than the driver's
+        // 10 s wait (a loaded machine), the driver's scancel leaves the pending reason, Dependency.
+        expect(s.reason, s.id).toMatch(/^Dependency(NeverSatisfied)?$/);
       }
       const status = await runCli(['status', out]);
       expect(status.code).toBe(1);

@@ -225,6 +225,7 @@ export function encodeSample(record: JsonObject, tok: SentencePieceTokenizer, op
     if (messages !== null) {
       if (messages.length > 0 && messages.every((m) => m.role === 'pretrain')) return encodePretrain(messages.map((m) => m.content).join(''), tok, opts);
       if (messages.length === 0) throw new SampleError('bad_messages', 'the chat has no messages');
+      for (const m of messages) wellFormed(m.content);
       const ids = encodeChat(withTools(messages.map(toInternLM2Role), chatTools(record)), tok, opts);
       if (!ids.some((x, i) => x > 0 && (i > 0 || !(opts.bos ?? true)))) throw new SampleError('no_target', 'no token of the chat is a training target');
       return ids;
@@ -234,7 +235,17 @@ export function encodeSample(record: JsonObject, tok: SentencePieceTokenizer, op
   const field = textFieldOf(record, opts.textField);
   const text = field === undefined ? undefined : record[field];
   if (typeof text !== 'string' || text.length === 0) throw new SampleError('no_text', 'the record has no text');
-  return encodePretrain(text, tok, opts);
+  if (text.trim().length === 0) throw new SampleError('no_text', 'the record\'s text is only whitespace');
+  return encodePretrain(wellFormed(text), tok, opts);
+}
+
+/**
+ * `text`, when it is well-formed UTF-16. A lone surrogate has no UTF-8 bytes: the tokenizer would
+ * see U+FFFD in its place, a change to the text no one asked for, so the record is a reject.
+ */
+function wellFormed(text: string): string {
+  if (!(text as string & { isWellFormed(): boolean }).isWellFormed()) throw new SampleError('lone_surrogate', 'the text holds a lone UTF-16 surrogate (not a character; it has no UTF-8 bytes)');
+  return text;
 }
 
 /**

@@ -108,6 +108,11 @@ describe('samples', () => {
     expect(reason({ messages: [] })).toBe('bad_messages');
     expect(reason({ messages: [{ role: 'user' }] })).toBe('bad_messages');
     expect(reason({ messages: [{ role: 'user', content: 'x' }, { role: 'assistant', content: 'y', loss: 'False' }] })).toBe('no_target');
+    // Hostile review 7 F19: whitespace only was exported as tokens, a lone surrogate as U+FFFD's bytes.
+    expect(reason({ text: ' \n\u3000 ' })).toBe('no_text');
+    expect(reason({ text: 'a\ud800b' })).toBe('lone_surrogate');
+    expect(reason({ messages: [{ role: 'user', content: 'q\udc00' }, { role: 'assistant', content: 'a' }] })).toBe('lone_surrogate');
+    expect(reason({ text: ' a ' })).toBe('ok');
   });
   // New-user review 6 #3: OpenAI fine-tuning's `weight: 0` (do not train on this answer) was
   // ignored, so the answer was trained.

@@ -11,6 +11,7 @@ import { encodeSample, tokensLine } from './sample.js';
 import { removeDeadTemporaries } from '../io/outputs.js';
 import { makeDir } from '../io/dirs.js';
 import { namedOutputError } from '../io/writers/sharded.js';
+import { writeAll } from '../io/writers/atomic.js';
 
 /** Options of `InternEvoWriter`. */
 export interface InternEvoWriterOptions {
@@ -102,8 +103,9 @@ export class InternEvoWriter implements DocSink {
     try {
       await this.take(batch);
     } catch (e) {
-      // ENOSPC while a shard is written: "cannot write 'DIR/train/TYPE': ENOSPC ..." (hostile review 5 F9).
-      throw namedOutputError(this.dir, e);
+      // ENOSPC while a shard is written: "cannot write 'DIR/train/TYPE/part-00000.bin': ENOSPC ..."
+      // (hostile review 5 F9; the file, not its folder: hostile review 7 F10).
+      throw namedOutputError(this.current?.bin ?? this.dir, e);
     }
   }
 
@@ -159,7 +161,7 @@ export class InternEvoWriter implements DocSink {
 
   private async flush(): Promise<void> {
     if (this.fh === null || this.buffer.length === 0) return;
-    await this.fh.write(this.buffer.join(''), null, 'latin1');
+    await writeAll(this.fh, this.buffer.join(''), 'latin1');
     this.buffer = [];
     this.bufferBytes = 0;
   }
@@ -173,7 +175,7 @@ export class InternEvoWriter implements DocSink {
     this.fh = null;
     const mh = await open(cur.tmpMeta, 'w');
     try {
-      await mh.write(encodeNpy(this.meta, 2, this.metaDtype));
+      await writeAll(mh, encodeNpy(this.meta, 2, this.metaDtype));
       await mh.sync();
     } finally {
       await mh.close();
@@ -187,7 +189,7 @@ export class InternEvoWriter implements DocSink {
     try {
       await this.publish();
     } catch (e) {
-      throw namedOutputError(this.dir, e);
+      throw namedOutputError(this.current?.bin ?? this.dir, e);
     }
   }
 

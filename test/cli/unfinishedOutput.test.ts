@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CLI, ROOT, runCli, signalWhen, tempDir } from '../helpers/run.js';
+import { CLI, ROOT, runCli, signalWhen, tempDir, TOKENIZER_MODEL } from '../helpers/run.js';
 
 // Hostile review 2, M5: a `cat -o DIR/` killed (-9) or stopped (SIGTERM) left a set of whole,
 // valid shards that nothing told apart from a finished output; reading the folder back gave
@@ -124,6 +124,16 @@ describe('a folder output is finished only with _SUCCESS (M5)', () => {
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/error: cannot write '.*_rej\.jsonl': EFBIG/);
     expect((await readdir(out)).filter((n) => !n.startsWith('.'))).toEqual([]);
+  }, 60_000);
+
+  // The one write(2) of a flush took only the bytes under the limit and the export said exit 0
+  // with a .bin cut at exactly 102,400 bytes; its folder was named rather than the file (F10).
+  it('export internevo past the file size limit fails naming the shard it was writing, and leaves no cut shard (hostile review 7 F10)', async () => {
+    const out = join(dir, 'efbig-export');
+    const r = await runNodeShell(`ulimit -f 100; exec node ${CLI} export internevo ${join(ROOT, 'fixtures/sample/licenses.jsonl')} -t ${TOKENIZER_MODEL} -o ${out} -q`);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/error: cannot write '[^']*train\/en\/part-00000\.bin': EFBIG/);
+    expect(await readdir(join(out, 'train', 'en'))).toEqual([]);
   }, 60_000);
 });
 

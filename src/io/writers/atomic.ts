@@ -1,3 +1,4 @@
+import type { FileHandle } from 'node:fs/promises';
 import { unlinkSync } from 'node:fs';
 import { open, rename, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -74,5 +75,21 @@ export async function writeAtomic(path: string, text: string): Promise<void> {
     throw new OutputError(path, e as Error);
   } finally {
     underWay.delete(tmp);
+  }
+}
+
+/**
+ * Write all of `data` at the handle's position. `FileHandle.write` makes one write(2), which
+ * may take only part of the bytes (the file size limit or a disk filling up mid-write) and says
+ * so only in `bytesWritten`; the rest is written here, so that the next write fails (EFBIG,
+ * ENOSPC) instead of a shard being cut silently (hostile review 7 F10's sibling).
+ */
+export async function writeAll(h: FileHandle, data: string | Uint8Array, encoding: BufferEncoding = 'utf8'): Promise<void> {
+  const buf = typeof data === 'string' ? Buffer.from(data, encoding) : data;
+  let off = 0;
+  while (off < buf.length) {
+    const { bytesWritten } = await h.write(buf, off, buf.length - off);
+    if (bytesWritten <= 0) throw Object.assign(new Error('the write made no progress'), { code: 'EIO', syscall: 'write' });
+    off += bytesWritten;
   }
 }

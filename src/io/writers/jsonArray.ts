@@ -8,6 +8,7 @@ import { outputRecord } from './jsonl.js';
 import { exactLine } from '../json.js';
 import { outputTarget } from '../outputs.js';
 import { OutputError } from './sharded.js';
+import { writeAll } from './atomic.js';
 import { FolderError, makeDir } from '../dirs.js';
 import { showPath } from '../../core/fsname.js';
 
@@ -59,7 +60,7 @@ export class JsonArrayWriter implements DocSink {
         // A device or FIFO is written in place; a file under a temporary name.
         this.tmp = t.direct ? null : join(dirname(t.path), `.${basename(t.path)}.tmp-${process.pid}-${serial++}`);
         this.handle = await open(this.tmp ?? t.path, 'w');
-        await this.handle.write('[');
+        await writeAll(this.handle, '[');
       } catch (e) {
         await this.abort();
         throw e instanceof FolderError ? e : new OutputError(this.o.output, e as Error);
@@ -79,7 +80,7 @@ export class JsonArrayWriter implements DocSink {
     }
     const h = await this.file();
     try {
-      await h.write(block);
+      await writeAll(h, block);
     } catch (e) {
       await this.abort();
       throw new OutputError(this.o.output, e as Error);
@@ -91,7 +92,7 @@ export class JsonArrayWriter implements DocSink {
     const h = await this.file();
     this.done = true;
     try {
-      await h.write(this.first ? ']\n' : '\n]\n');
+      await writeAll(h, this.first ? ']\n' : '\n]\n');
       if (this.tmp !== null) await h.sync();
       this.handle = null;
       await h.close();

@@ -294,6 +294,9 @@ export async function checkOutputs(plan: OutputPlan): Promise<void> {
   }
   for (const e of plan.extra ?? []) await clash(e, '--output', false);
   if (plan.output !== '-') await checkInsideInputFolder(plan.output, plan.roots ?? []);
+  // The rejects and the stats are files the next read of the folder would take as input too
+  // (hostile review 7 F18: the rejects read back as 21 text_missing records), as -o and --work.
+  for (const [f, flag] of [[plan.rejects, '--rejects'], [plan.stats, '--stats']] as const) if (f !== undefined && !(await isStreamTarget(f))) await checkInsideInputFolder(f, plan.roots ?? [], flag);
   await checkCollisions(plan);
 }
 

@@ -18,6 +18,7 @@ import { warmUp } from './warm.js';
 import { parseDecimal } from '../../core/options.js';
 import { showText } from '../../core/show.js';
 import { showPath } from '../../core/fsname.js';
+import { didYouMean } from '../../core/suggest.js';
 
 /** Options of the `quality` stage. */
 export const qualityOptions: OptionsSpec = {
@@ -28,7 +29,7 @@ export const qualityOptions: OptionsSpec = {
     doc: "rule set: web-en, web-zh, or auto (web-zh when attrs.lang is zh, else web-en; by CJK share when langid did not run)",
   },
   rules: { type: 'string', default: null, nullable: true, path: true, doc: 'path to a custom rule-set YAML (replaces the preset)' },
-  set: { type: 'string[]', default: [], doc: 'threshold overrides code=value, e.g. gopher_quality:min_words=100; value null turns a rule off' },
+  set: { type: 'string[]', default: [], doc: 'threshold overrides code=value, e.g. gopher_quality:min_words=100; value null turns a rule off. Every code with its default threshold: rules/quality/web-en.yaml and web-zh.yaml in the package (their table: rules/quality/README.md)' },
   skip: { type: 'string[]', default: [], doc: 'rules or rule groups to leave out, e.g. c4,fineweb:list_ratio' },
   c4LineFilter: { type: 'boolean', default: false, doc: 'remove lines failing the C4 line rules from kept records (counted)' },
   dropBelowScore: { type: 'number', default: null, nullable: true, min: 0, max: 1, doc: 'also drop records whose score is below this (0.5 = at a threshold)' },
@@ -135,6 +136,11 @@ const WHY_ALSO = pairKeys('|also:');
  * Options (defaults): `preset` ('auto'), `rules` (null), `set` ([]), `skip` ([]),
  * `c4LineFilter` (false), `dropBelowScore` (null), `tagOnly` (false).
  */
+/** `; did you mean 'x'? Known: ` or `; known: ` before a list of names. */
+function hint(dym: string, what: string): string {
+  return dym === '' ? `; ${what}: ` : `${dym} ${what[0].toUpperCase()}${what.slice(1)}: `;
+}
+
 export function createQuality(options: Record<string, unknown>): Stage {
   const overrides = parseOverrides((options.set as string[]) ?? []);
   const skip = (options.skip as string[]) ?? [];
@@ -144,11 +150,11 @@ export function createQuality(options: Record<string, unknown>): Stage {
   const adjusted = sets.map((s) => adjustRules(s, overrides, skip));
   const allCodes = new Set(sets.flatMap((s) => s.rules.map((r) => r.code)));
   for (const code of overrides.keys()) {
-    if (!allCodes.has(code)) throw new UsageError(`quality: option 'set': unknown rule '${showText(code)}'; known: ${[...allCodes].join(', ')}`);
+    if (!allCodes.has(code)) throw new UsageError(`quality: option 'set': unknown rule '${showText(code)}'${hint(didYouMean(code, allCodes), 'known')}${[...allCodes].join(', ')}`);
   }
   const groups = new Set([...allCodes].map((c) => c.slice(0, c.indexOf(':'))));
   for (const s of skip) {
-    if (!allCodes.has(s) && !groups.has(s)) throw new UsageError(`quality: option 'skip': unknown rule or group '${showPath(s)}'; groups: ${[...groups].join(', ')}`);
+    if (!allCodes.has(s) && !groups.has(s)) throw new UsageError(`quality: option 'skip': unknown rule or group '${showPath(s)}'${hint(didYouMean(s, [...allCodes, ...groups]), 'groups')}${[...groups].join(', ')}`);
   }
   // A threshold set on a rule that skip leaves out would never run, while the resolved recipe
   // says it was set (new-user review 7 #6).

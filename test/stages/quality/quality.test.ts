@@ -132,6 +132,9 @@ describe('quality: presets and options', () => {
     const reg = defaultRegistry();
     await expect(reg.create('quality', { preset: 'web-fr' })).rejects.toThrow(UsageError);
     await expect(reg.create('quality', { set: 'gopher_quality:nope=3' })).rejects.toThrow(/unknown rule 'gopher_quality:nope'/);
+    // New-user review 8 #6: a typo in a rule code gets the hint every other option typo gets.
+    await expect(reg.create('quality', { set: 'zh_quality:min_charz=50' })).rejects.toThrow(/unknown rule 'zh_quality:min_charz'; did you mean 'zh_quality:min_chars'\? Known: /);
+    await expect(reg.create('quality', { skip: 'gopher_qualty' })).rejects.toThrow(/did you mean 'gopher_quality'\? Groups: /);
     await expect(reg.create('quality', { set: 'gopher_quality:min_words' })).rejects.toThrow(/code=value/);
     await expect(reg.create('quality', { skip: 'bogus' })).rejects.toThrow(/unknown rule or group/);
     // A threshold on a skipped rule would never run (new-user review 7 #6); 'off' on one is harmless.

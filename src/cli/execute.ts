@@ -187,7 +187,7 @@ export async function prepare(job: Job) {
   const limit = countFlag(v.limit, 'limit');
   const statsPath = (v.stats as string | undefined) ?? d.stats;
   let textField = parseTextField(v['text-field']) ?? d.textField;
-  let ownFields: Map<string, TextField | undefined> | undefined;
+  let ownFields: Map<string, TextField> | undefined;
   if (rejectsPath === '-') throw new UsageError('--rejects needs a file: stdout carries the records');
   // The same file twice is refused; the same device (/dev/null for all three) is not (hostile review 6 F19).
   const same = (a: string): boolean => output !== '-' && resolve(a) === resolve(output) && !isCharDevice(a);
@@ -226,9 +226,19 @@ export async function prepare(job: Job) {
   // once. Records whose text is under `raw_content` were lost as no_text here otherwise (new-user 7 #1).
   if (textField === undefined) {
     const run = runTextField(files);
-    if (run !== undefined && textFieldLabel(run.field) !== textFieldLabel(undefined)) {
+    const each = run === undefined ? '' : run.folders.map((f, i) => `${showPath(f)}/: ${showText(run.lists[i])}`).join('; ');
+    if (run?.own !== undefined && job.runTasks !== undefined) {
+      // A run's output keeps one text_field, which every later command reads it with: records
+      // read with their own run's lists here would be read from another field there.
+      throw new UsageError(`the inputs were written with different text fields (${each}), and a run's output keeps one text_field for the commands that read it: give one list with --text-field (each record is read from the first of those fields it holds), e.g. --text-field ${showText(run.suggest!)}, or run each folder on its own`);
+    }
+    if (run?.own !== undefined) {
       textField = run.field;
       ownFields = run.own;
+      const others = files.some((f) => f !== '-' && !run.own!.has(f)) ? `, other inputs with ${showText(textFieldLabel(run.field))}` : '';
+      say(`corpus-clean ${job.command}: note: reading each run folder with its run's own text_field (${each})${others} (--text-field chooses one list for all)`);
+    } else if (run !== undefined && textFieldLabel(run.field) !== textFieldLabel(undefined)) {
+      textField = run.field;
       const by = run.folders.length === 1 ? `as the run that wrote ${showPath(run.folder)}/ did` : `the fields of the runs that wrote ${run.folders.map((f) => `${showPath(f)}/`).join(', ')}, tried in order`;
       say(`corpus-clean ${job.command}: note: reading text_field ${showText(textFieldLabel(run.field))}, ${by} (--text-field chooses another)`);
     }
@@ -256,7 +266,6 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
     const settings: RunSettings = { format: format as InputFormat, txtMode: txtMode as 'file' | 'line', compression: compress as OutputCompression | ParquetCompression, stripAttrs: strip, maxRejectRate: rate };
     if (wrap !== undefined) settings.wrapArrays = wrap;
     if (textField !== undefined) settings.textField = textField;
-    if (p.ownFields !== undefined) settings.ownTextFields = [...p.ownFields].map(([f, t]) => [f, t === undefined ? null : textFieldLabel(t)]);
     if (job.requireText !== undefined) settings.requireText = job.requireText;
     if (shardRecords !== undefined) settings.shardRecords = shardRecords;
     if (shardBytes !== undefined) settings.shardBytes = shardBytes;
@@ -646,8 +655,6 @@ export async function finishRun(f: Finished): Promise<number> {
     const n = textFieldNote(stats, textField, files);
     if (n !== undefined) say(`corpus-clean ${job.command}: note: ${n}`);
   }
-  const conflicts = stats.input.dropped.text_field_conflict ?? 0;
-  if (conflicts > 0) say(`corpus-clean ${job.command}: note: ${conflicts} of ${stats.read} records were rejected as read/text_field_conflict: the inputs were written with different text fields, and the list they are read with together (${showText(textFieldLabel(textField))}) would take their text from another field than their own run's; read those inputs in separate commands, or name the field with --text-field`);
   if (elsewhere !== undefined) {
     const field = textField ? `'${showText(textFieldLabel(textField))}'` : "'text' (the first of text,content present)";
     say(`corpus-clean ${job.command}: note: ${elsewhere.empty} of ${stats.read} records have an empty ${field} field, and ${elsewhere.n} of them hold text in '${showText(elsewhere.key)}': name it with --text-field ${showText(elsewhere.key)} (counted as bad input, not as empty documents)`);

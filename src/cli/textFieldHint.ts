@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { showPath } from '../core/fsname.js';
-import { parseTextField, textFieldLabel, type TextField } from '../core/doc.js';
+import { DEFAULT_TEXT_FIELDS, parseTextField, textFieldLabel, type TextField } from '../core/doc.js';
 import type { RunStats } from '../core/stats.js';
 import { showText } from '../core/show.js';
 
@@ -12,14 +12,19 @@ export { TEXT_LIKE_KEY };
 /**
  * The text field to read these inputs with, from the run folders among them: each run folder's
  * `_recipe.resolved.yaml` names its `text_field` (none: the default). Several run folders, or a run
- * folder beside other files, give one list: every run's fields in the order first met; a record the
- * list would read from another field than its own input's list is rejected (`own`, below).
+ * folder beside other files, give one list, `field`: every run's fields in the order first met.
+ * When every run's list is a start of that list (`text,content` and `text,content,raw_content`),
+ * it reads every record as its own run did. When not (`text,content` and `article_body`), `own`
+ * holds each run folder's list by input file: each record is read with its own run's list
+ * (io/readers/ownTextField.ts), a plain file with `field`; `suggest` is one list for a command
+ * that needs one (`run`, whose output keeps one text_field): the runs given another list than the
+ * default first, in input order. `lists`: each run folder's list, in input order.
  * Undefined when no input comes from a run folder. `folders`: the run folders, in input order.
- * `own`: each input's own list, when the inputs' lists differ (see `ownTextFields`).
  */
-export function runTextField(inputs: readonly string[]): { folder: string; folders: string[]; field: TextField; own?: Map<string, TextField | undefined> } | undefined {
+export function runTextField(inputs: readonly string[]): { folder: string; folders: string[]; field: TextField; lists: string[]; own?: Map<string, TextField>; suggest?: string } | undefined {
   const folders: string[] = [];
   const fields: string[] = [];
+  const lists: string[] = [];
   const byDir = new Map<string, TextField | undefined>();
   for (const dir of new Set(inputs.filter((f) => f !== '-').map((f) => dirname(f)))) {
     const recipe = join(dir, '_recipe.resolved.yaml');
@@ -34,16 +39,24 @@ export function runTextField(inputs: readonly string[]): { folder: string; folde
     }
     folders.push(dir);
     byDir.set(dir, field);
+    lists.push(textFieldLabel(field));
     for (const f of textFieldLabel(field).split(',')) if (!fields.includes(f)) fields.push(f);
   }
   if (folders.length === 0) return undefined;
   const field = fields.length === 1 ? fields[0] : fields;
-  // Each input's own list (a plain file's: the default), when they are not all one list: records
-  // the shared list would read from another field are rejected (io/readers/ownTextField.ts).
-  const own = new Map<string, TextField | undefined>();
-  for (const f of inputs) if (f !== '-') own.set(f, byDir.get(dirname(f)));
-  const labels = new Set([...own.values()].map((x) => textFieldLabel(x)));
-  return { folder: folders[0], folders, field, ...(labels.size > 1 ? { own } : {}) };
+  const union = fields.join(',');
+  // Every run's list a start of the union: the union reads each record from the field its own
+  // run did (a field of the union after a run's list is never reached by its records).
+  if (lists.every((l) => union === l || union.startsWith(l + ','))) return { folder: folders[0], folders, field, lists };
+  const own = new Map<string, TextField>();
+  for (const f of inputs) {
+    if (f === '-' || !byDir.has(dirname(f))) continue;
+    own.set(f, byDir.get(dirname(f)) ?? DEFAULT_TEXT_FIELDS);
+  }
+  const order: string[] = [];
+  const def = textFieldLabel(undefined);
+  for (const l of [...lists.filter((l) => l !== def), ...lists.filter((l) => l === def)]) for (const f of l.split(',')) if (!order.includes(f)) order.push(f);
+  return { folder: folders[0], folders, field, lists, own, suggest: order.join(',') };
 }
 
 /**

@@ -30,12 +30,34 @@ function filled(data: JsonObject, f: string): boolean {
 }
 
 /**
+ * A record's own text field, set by the reader when the inputs read together were written with
+ * different text fields (run folders whose `text_field`s differ: io/readers/ownTextField.ts). It
+ * takes the place of the command's list for that record, in every stage and writer. A symbol key:
+ * never written with the record (JSON and Parquet writers see string keys only), and kept by a
+ * spread copy (`{ ...data }`).
+ */
+export const OWN_TEXT_FIELD: unique symbol = Symbol('corpus-clean.ownTextField');
+
+/** The record's own text field (see OWN_TEXT_FIELD), or undefined. */
+export function ownTextFieldOf(data: JsonObject): TextField | undefined {
+  return (data as { [OWN_TEXT_FIELD]?: TextField })[OWN_TEXT_FIELD];
+}
+
+/** Give a record its own text field (see OWN_TEXT_FIELD). */
+export function setOwnTextField(data: JsonObject, field: TextField): void {
+  (data as { [OWN_TEXT_FIELD]?: TextField })[OWN_TEXT_FIELD] = field;
+}
+
+/**
  * The name of the field holding the text of `data`: `field` when given (the first of a list that
  * is present and not null), else the first of `text`, `content` that is present and not null.
+ * A record read with its own run's list (OWN_TEXT_FIELD) uses that list instead of `field`.
  * Returns `undefined` when none is (a null field is skipped like an absent one: Parquet and
  * union-schema outputs give every record every column, null where it had none).
  */
 export function textFieldOf(data: JsonObject, field?: TextField): string | undefined {
+  const own = (data as { [OWN_TEXT_FIELD]?: TextField })[OWN_TEXT_FIELD];
+  if (own !== undefined) field = own;
   if (typeof field === 'string') return filled(data, field) ? field : undefined;
   for (const f of field ?? DEFAULT_TEXT_FIELDS) if (filled(data, f)) return f;
   return undefined;
@@ -63,6 +85,7 @@ export function getText(doc: Doc, field?: TextField): string {
 
 /** Replace the text of a record, in the field it was read from. */
 export function setText(doc: Doc, text: string, field?: TextField): void {
+  field = ownTextFieldOf(doc.data) ?? field;
   setOwn(doc.data, textFieldOf(doc.data, field) ?? (typeof field === 'string' ? field : field?.[0]) ?? 'text', text);
 }
 

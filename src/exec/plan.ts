@@ -32,8 +32,6 @@ export interface RunSettings {
   txtMode: 'file' | 'line';
   wrapArrays?: string;
   textField?: TextField;
-  /** Each input's own text field (label; null: the default), when the inputs' differ: see io/readers/ownTextField.ts. */
-  ownTextFields?: [string, string | null][];
   requireText?: boolean;
   shardRecords?: number;
   shardBytes?: number;

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -71,27 +72,38 @@ describe('records without text that hold raw_content get a --text-field note', {
 
 // New-user review 8 #1: two run folders written with different text fields were read with one list
 // (`text,content,body`), so the records of the run that cleaned `body` were read from their raw
-// `text`, never judged by that run, and tokenized or re-judged, exit 0.
+// `text`, never judged by that run, and tokenized or re-judged, exit 0; then (74fcfdb) they were
+// rejected as read/text_field_conflict, exit 0 under the bad-input line, missing from the output.
+// Each input is now read with its own run's list (a plain file: the union); `run`, whose output
+// keeps one text_field for later readers, refuses before reading and names a list.
 describe('inputs written with different text fields', { timeout: 180_000 }, () => {
-  it('a record the shared list would read from another field than its own run did is read/text_field_conflict, in a command and in run', async () => {
+  it('each run folder is read with its own run\'s text_field, a plain file with the union; run refuses (exit 2) naming a --text-field', async () => {
     const dir = await tempDir();
     dirs.push(dir);
     const rec = (i: number, body: boolean) => JSON.stringify(body ? { text: `raw page ${i} | menu | login`, body: `The article body number ${i}.` } : { text: `An English line number ${i}.` });
     await writeFile(join(dir, 'art.jsonl'), [0, 1, 2].map((i) => rec(i, true)).join('\n') + '\n');
     await writeFile(join(dir, 'en.jsonl'), [0, 1].map((i) => rec(i, false)).join('\n') + '\n');
+    // A plain file (no run): read with the union list, body first here.
+    await writeFile(join(dir, 'plain.jsonl'), JSON.stringify({ text: 'plain raw', body: 'plain body' }) + '\n' + JSON.stringify({ content: 'plain content' }) + '\n');
     await writeFile(join(dir, 'p.yaml'), 'name: p\nstages:\n  - normalize: {}\n');
     for (const [name, extra] of [['zart', ['--text-field', 'body']], ['en', []]] as const) {
       const r = await runCli(['run', 'p.yaml', '-i', `${name.replace(/^z/, '')}.jsonl`, '-o', name, '--workers', '1', '-q', ...extra], { cwd: dir });
       expect(r.code, r.stderr).toBe(0);
     }
-    // en/ sorts first: the shared list is text,content,body, and zart/'s records hold a text.
-    const both = await runCli(['cat', 'zart/', 'en/', '-o', 'both.jsonl', '--rejects', 'both.rej.jsonl', '--max-reject-rate', '1'], { cwd: dir });
-    expect(both.stderr).toContain('read 5 = written 2 + rejected 3 [read/text_field_conflict 3]');
-    expect(both.stderr).toContain('note: 3 of 5 records were rejected as read/text_field_conflict');
-    const rej = (await readFile(join(dir, 'both.rej.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { reason: string; detail: { field: string; own_field: string } });
-    expect(rej.map((r) => [r.reason, r.detail.field, r.detail.own_field])).toEqual(Array(3).fill(['text_field_conflict', 'text', 'body']));
-    // run reads through the same guard in its tasks.
-    const run = await runCli(['run', 'p.yaml', '-i', 'en/', 'zart/', '-o', 'again', '--workers', '1', '--max-reject-rate', '1'], { cwd: dir });
-    expect(run.stderr).toContain('rejected 3 [read/text_field_conflict 3]');
+    // en/ first: the union is text,content,body, and zart/'s records hold a text too.
+    const pt = await runCli(['convert', 'en/', 'zart/', 'plain.jsonl', '--to', 'pretrain-text', '-o', 'pt.jsonl', '--rejects', 'pt.rej.jsonl'], { cwd: dir });
+    expect(pt.code, pt.stderr).toBe(0);
+    expect(pt.stderr).toContain('read 7 = written 7');
+    expect(pt.stderr).toContain("note: reading each run folder with its run's own text_field (en/: text,content; zart/: body), other inputs with text,content,body");
+    const texts = (await readFile(join(dir, 'pt.jsonl'), 'utf8')).trim().split('\n').map((l) => (JSON.parse(l) as { text: string }).text);
+    expect(texts).toEqual(['An English line number 0.', 'An English line number 1.', 'plain raw', 'plain content', 'The article body number 0.', 'The article body number 1.', 'The article body number 2.']);
+    // run: its output would keep one text_field; refused before anything is made, with a list that reads both.
+    const run = await runCli(['run', 'p.yaml', '-i', 'en/', 'zart/', '-o', 'again', '--workers', '1'], { cwd: dir });
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr).toContain('--text-field body,text,content');
+    expect(existsSync(join(dir, 'again'))).toBe(false);
+    const ok = await runCli(['run', 'p.yaml', '-i', 'en/', 'zart/', '-o', 'again', '--workers', '2', '--text-field', 'body,text,content', '-q'], { cwd: dir });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stderr).toContain('read 5 = written 5');
   });
 });

@@ -10,7 +10,7 @@
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import type { Doc, JsonObject } from '../../core/doc.js';
-import { hasAttrs, makeDoc, textFieldOf } from '../../core/doc.js';
+import { hasAttrs, makeDoc, ownTextFieldOf, setOwnTextField, textFieldOf } from '../../core/doc.js';
 import type { TextField } from '../../core/doc.js';
 import type { ExactState } from '../../io/json.js';
 import { exactState, restoreExact, stringifyExact } from '../../io/json.js';
@@ -57,8 +57,12 @@ export class SpillWriter {
       // A record holding numbers JavaScript cannot hold brings back its exact input (io/json.ts).
       const x = exactState(data);
       const a = hasAttrs(doc) ? doc.attrs : null;
+      // A record read with its own run's text field (core/doc.ts OWN_TEXT_FIELD) comes back with it.
+      const t = ownTextFieldOf(data);
       const head = Buffer.from(
-        x === undefined ? JSON.stringify({ s: doc.source, f: field, d, a }) : `{"s":${JSON.stringify(doc.source)},"f":${JSON.stringify(field)},"d":${stringifyExact(data, d)},"a":${JSON.stringify(a)},"x":${JSON.stringify(x)}}`,
+        x === undefined
+          ? JSON.stringify(t === undefined ? { s: doc.source, f: field, d, a } : { s: doc.source, f: field, d, a, t })
+          : `{"s":${JSON.stringify(doc.source)},"f":${JSON.stringify(field)},"d":${stringifyExact(data, d)},"a":${JSON.stringify(a)},"x":${JSON.stringify(x)}${t === undefined ? '' : `,"t":${JSON.stringify(t)}`}}`,
         'utf8',
       );
       const lens = Buffer.allocUnsafe(8);
@@ -109,9 +113,10 @@ export async function* readSpill(path: string, size = 1000): AsyncGenerator<Doc[
       const textBytes = 2 * buf.readUInt32LE(at + 4);
       const end = at + 8 + headLen + textBytes;
       if (end > buf.length) break;
-      const h = JSON.parse(buf.toString('utf8', at + 8, at + 8 + headLen)) as { s: string; f: string | null; d: JsonObject; a: Record<string, unknown> | null; x?: ExactState };
+      const h = JSON.parse(buf.toString('utf8', at + 8, at + 8 + headLen)) as { s: string; f: string | null; d: JsonObject; a: Record<string, unknown> | null; x?: ExactState; t?: TextField };
       if (h.f !== null) h.d[h.f] = buf.toString('utf16le', at + 8 + headLen, end);
       if (h.x !== undefined) restoreExact(h.d, h.x);
+      if (h.t !== undefined) setOwnTextField(h.d, h.t);
       const doc = makeDoc(h.d, h.s);
       if (h.a !== null) doc.attrs = h.a;
       batch.push(doc);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Doc } from '../../../src/core/doc.js';
-import { makeDoc } from '../../../src/core/doc.js';
+import { getText, makeDoc, setOwnTextField } from '../../../src/core/doc.js';
 import { readSpill, SpillWriter } from '../../../src/stages/paragraphs/spill.js';
 import { exactLine } from '../../../src/io/json.js';
 import { docFromValue, parseRecord } from '../../../src/io/readers/jsonl.js';
@@ -60,6 +60,29 @@ describe('the paragraphs spill file (text as UTF-16, the rest as JSON)', () => {
       const back: Doc[] = [];
       for await (const b of readSpill(join(dir, 's.bin'))) back.push(...b);
       expect(back.map(shard)).toEqual(['{"id":12345678901234567891, "text":"big id","attrs":{"lang":"en"}}', '{"n":-0,"text":"changed","attrs":{"lang":"en"}}']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+// New-user review 8 #1: inputs written with different text fields are read each with its own
+// run's list (a mark on the record, core/doc.ts OWN_TEXT_FIELD); a record spilled between the
+// stage's two passes must come back with it, or its text is read from the raw field beside.
+describe('the paragraphs spill keeps a record\'s own text field', () => {
+  it('a record read with its own run\'s list is read from the same field after the spill', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'cc-spill-'));
+    try {
+      const own = makeDoc({ text: 'raw page | menu', body: 'The article body.' }, 'zart/p.jsonl:1');
+      setOwnTextField(own.data, 'body');
+      const plain = makeDoc({ text: 'A plain line.', body: 'not read' }, 'en/p.jsonl:1');
+      const w = new SpillWriter(join(dir, 's.bin'));
+      await w.write([own, plain], ['text', 'content', 'body']);
+      await w.end();
+      const back: Doc[] = [];
+      for await (const b of readSpill(join(dir, 's.bin'))) back.push(...b);
+      expect(back.map((d) => getText(d, ['text', 'content', 'body']))).toEqual(['The article body.', 'A plain line.']);
+      expect(back.map((d) => JSON.stringify(d.data))).toEqual([own, plain].map((d) => JSON.stringify(d.data)));
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

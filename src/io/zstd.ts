@@ -181,8 +181,52 @@ interface FrameHeader {
   declared: number | null;
 }
 
-/** Read a frame header after its magic (taken), starting at `start`. */
-async function frameHeader(q: ByteQueue, start: number): Promise<FrameHeader> {
+/**
+ * The largest window a frame may ask for: 128 MiB, libzstd's own default limit (the zstd CLI
+ * refuses more without `--long=31` or `--memory`). The decoder allocates the window a frame
+ * header declares before the first block (for a single-segment frame, its whole content size),
+ * so a header with a flipped bit asked for up to 2 GiB at once (new-user review 8 #8).
+ */
+export const WINDOW_MAX = 128 << 20;
+
+const size = (n: number): string => (n >= 1 << 30 ? `${(n / (1 << 30)).toFixed(1)} GiB` : n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : `${n} bytes`);
+
+/**
+ * What is wrong with a frame header (`bytes`: magic to content size), in words, or null when the
+ * decoder may be given it: a dictionary asked for (corpus-clean has none), or a window (for a
+ * single-segment frame: its whole content size) over `WINDOW_MAX`. `which` names the frame.
+ */
+function headerProblem(bytes: Uint8Array, which: string): string | null {
+  const b = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  const fhd = b[4];
+  const single = (fhd >> 5) & 1;
+  const didSize = [0, 1, 2, 4][fhd & 3];
+  const fcsSize = [single ? 1 : 0, 2, 4, 8][fhd >> 6];
+  const at = 5 + (single ? 0 : 1);
+  const dict = didSize === 0 ? 0 : didSize === 1 ? b[at] : didSize === 2 ? b.readUInt16LE(at) : b.readUInt32LE(at);
+  if (dict !== 0) {
+    return `zstd: ${which} asks for dictionary ${dict}, which corpus-clean does not have: the frame header is damaged, or the data was compressed with a dictionary (decompress it with \`zstd -d -D DICT\` first)`;
+  }
+  const declared = contentSize(b, at + didSize, fcsSize);
+  let window: number;
+  if (single) window = declared!;
+  else {
+    const base = 2 ** (10 + (b[5] >> 3));
+    window = base + (base / 8) * (b[5] & 7);
+  }
+  if (window <= WINDOW_MAX) return null;
+  // (An 8-byte size past 2^53 is said exactly, from its bytes.)
+  const exact = fcsSize === 8 ? b.readBigUInt64LE(at + didSize).toString() : String(declared);
+  const what = single ? `a content size of ${exact} bytes (${size(window)}), all of it a window` : `a window of ${size(window)}`;
+  return `zstd: ${which} declares ${what}, over the ${size(WINDOW_MAX)} corpus-clean decodes (zstd's own default limit): the frame header is damaged, or the data was written with \`zstd --long\` above 27 (decompress it with \`zstd -d --long=31\` first)`;
+}
+
+/**
+ * Read a frame header after its magic (taken), starting at `start` (`frame`: its number, for
+ * messages). A header the decoder must not be given (`headerProblem`) is damage, said here,
+ * before the decoder allocates anything.
+ */
+async function frameHeader(q: ByteQueue, start: number, frame = 0): Promise<FrameHeader> {
   const fhd = (await q.take(1))[0];
   const fcsFlag = fhd >> 6;
   const single = (fhd >> 5) & 1;
@@ -190,6 +234,8 @@ async function frameHeader(q: ByteQueue, start: number): Promise<FrameHeader> {
   const didSize = [0, 1, 2, 4][fhd & 3];
   const fcsSize = [single ? 1 : 0, 2, 4, 8][fcsFlag];
   const bytes = Buffer.concat([Buffer.from([0x28, 0xb5, 0x2f, 0xfd, fhd]), await q.take((single ? 0 : 1) + didSize + fcsSize)]);
+  const problem = headerProblem(bytes, frame > 0 ? `frame ${frame} (at byte ${start})` : `the frame at byte ${start}`);
+  if (problem !== null) throw new InputDamage(problem, { offset: start });
   return { bytes, checksum: ((fhd >> 2) & 1) === 1, declared: contentSize(bytes, bytes.length - fcsSize, fcsSize) };
 }
 
@@ -322,7 +368,7 @@ export async function* unzstd(first: Buffer, rest: AsyncIterator<Buffer>, gaps =
         }
         if (magic !== ZSTD_MAGIC) throw new InputDamage(`zstd: not a zstd frame at byte ${start} (damaged data or trailing garbage)`, { offset: start });
         frame++;
-        const hdr = await frameHeader(q, start);
+        const hdr = await frameHeader(q, start, frame);
         // Bytes from a frame with something to check at its end wait for that check (holdback.ts).
         checked = hdr.checksum || hdr.declared !== null;
         for await (const c of frameBody(q, hdr, frame, start)) {
@@ -368,6 +414,49 @@ export function gapChunk(e: InputDamage): Buffer {
 /** The damage a gap chunk stands for, or undefined for a chunk of data. */
 export function gapOf(b: Buffer): InputDamage | undefined {
   return b.length === 0 ? (b as Buffer & { [GAP]?: InputDamage })[GAP] : undefined;
+}
+
+/**
+ * Check the frame headers of a zstd buffer before another decoder is given it whole (fzstd's
+ * `decompress`, for Parquet pages, allocates a frame's declared content size, or else its
+ * window, up front): each as `frameHeader` does, and each frame's declared content size against
+ * `room`, the bytes the caller expects it all to decode to (a Parquet page's uncompressed size).
+ * Throws an Error naming the frame that fails.
+ */
+export function checkZstdHeaders(input: Uint8Array, room: number): void {
+  const b = Buffer.from(input.buffer, input.byteOffset, input.length);
+  let p = 0;
+  let frame = 0;
+  let declaredSum = 0;
+  while (p + 4 <= b.length) {
+    const magic = b.readUInt32LE(p);
+    if ((magic & 0xfffffff0) === 0x184d2a50) {
+      if (p + 8 > b.length) return;
+      p += 8 + b.readUInt32LE(p + 4);
+      continue;
+    }
+    if (magic !== ZSTD_MAGIC || p + 5 > b.length) return; // the decoder and verifyZstd say what is wrong
+    frame++;
+    const fhd = b[p + 4];
+    const single = (fhd >> 5) & 1;
+    const fcsSize = [single ? 1 : 0, 2, 4, 8][fhd >> 6];
+    const end = p + 5 + (single ? 0 : 1) + [0, 1, 2, 4][fhd & 3] + fcsSize;
+    if (end > b.length) throw new Error(`zstd: frame ${frame} is cut short`);
+    const problem = headerProblem(b.subarray(p, end), `frame ${frame} (at byte ${p})`);
+    if (problem !== null) throw new Error(problem);
+    const declared = contentSize(b, end - fcsSize, fcsSize);
+    if (declared !== null && (declaredSum += declared) > room) {
+      throw new Error(`zstd: frame ${frame} (at byte ${p}) declares ${declared} bytes of content, more than the ${room} the data should decode to: the data is damaged`);
+    }
+    p = end;
+    for (;;) {
+      if (p + 3 > b.length) return;
+      const v = b[p] | (b[p + 1] << 8) | (b[p + 2] << 16);
+      p += 3 + (((v >> 1) & 3) === 1 ? 1 : v >>> 3);
+      if (v & 1) break;
+    }
+    if ((fhd >> 2) & 1) p += 4;
+  }
 }
 
 /**

@@ -275,3 +275,60 @@ describe('Parquet with zstd pages (a sibling: fzstd checks nothing)', () => {
     expect(rejected).toBeGreaterThan(0);
   });
 });
+
+describe('a frame header that asks for too much is refused before the decoder allocates it (new-user review 8 #8)', () => {
+  /** A frame of `plain` (one of ours: single segment) with its header rebuilt: `fhd` flags and the fields after it. */
+  async function reheaded(plain: Buffer, fhdBits: number, fields: Buffer): Promise<Buffer> {
+    const good = Buffer.from((await zstdEncoder())(plain));
+    const [f] = frames(good, true);
+    const fhd = (good[4] & 0x04) | fhdBits; // keep the checksum flag
+    return Buffer.concat([MAGIC, Buffer.from([fhd]), fields, good.subarray(f.blocks[0].at)]);
+  }
+  const u64 = (n: number): Buffer => {
+    const b = Buffer.alloc(8);
+    b.writeBigUInt64LE(BigInt(n));
+    return b;
+  };
+  const u32 = (n: number): Buffer => {
+    const b = Buffer.alloc(4);
+    b.writeUInt32LE(n);
+    return b;
+  };
+
+  it('a declared content size or window over 128 MiB, or a dictionary, is damage in our words; a fitting window reads', async () => {
+    const rows = Array.from({ length: 50 }, (_, i) => JSON.stringify({ id: i, text: prose(300) }));
+    const plain = Buffer.from(rows.join('\n') + '\n');
+    const n = plain.length;
+    const cases: [string, Buffer, RegExp | null][] = [
+      // Single segment, an 8-byte content size of 200 MiB: the window is the whole content.
+      ['fcs200m', await reheaded(plain, 0x20 | 0xc0, u64(200 << 20)), /frame 1 \(at byte 0\) declares a content size of 209715200 bytes \(200\.0 MiB\), all of it a window, over the 128\.0 MiB/],
+      // Not single segment: a window descriptor of 256 MiB (exponent 18), the true content size.
+      ['win256m', await reheaded(plain, 0x80, Buffer.concat([Buffer.from([18 << 3]), u32(n)])), /declares a window of 256\.0 MiB, over the 128\.0 MiB .*zstd --long/],
+      // The dictionary-ID flag with a dictionary ID (as one flipped bit of the descriptor reads it).
+      ['dict', await reheaded(plain, 0x20 | 0x80 | 0x01, Buffer.concat([Buffer.from([7]), u32(n)])), /asks for dictionary 7, which corpus-clean does not have/],
+      // A window of 8 MiB with the true content size: read as it is.
+      ['win8m', await reheaded(plain, 0x80, Buffer.concat([Buffer.from([13 << 3]), u32(n)])), null],
+    ];
+    for (const [name, bytes, want] of cases) {
+      const d = await drain(readChunks(`${name}.jsonl.zst`, once(bytes), 'jsonl'));
+      if (want === null) {
+        expect(d.fileErrors, name).toEqual([]);
+        expect(d.docs.map((x) => JSON.stringify(x.data))).toEqual(rows);
+        continue;
+      }
+      expect(d.fileErrors.map((e) => e.message), name).toEqual([expect.stringMatching(want)]);
+      expect(d.fileErrors[0].message).toMatch(/: the frame header is damaged, or /);
+      expect(d.docs).toEqual([]);
+    }
+  });
+
+  it('Parquet pages (decoded whole): a frame header is checked against the page size before decoding', async () => {
+    const { checkZstdHeaders } = await import('../../src/io/zstd.js');
+    const plain = Buffer.from(prose(5000));
+    const good = Buffer.from((await zstdEncoder())(plain));
+    expect(() => checkZstdHeaders(good, plain.length)).not.toThrow();
+    expect(() => checkZstdHeaders(good, 4000)).toThrow(`frame 1 (at byte 0) declares ${plain.length} bytes of content, more than the 4000 the data should decode to`);
+    const big = await reheaded(plain, 0x20 | 0xc0, u64(1900 << 20));
+    expect(() => checkZstdHeaders(big, plain.length)).toThrow(/declares a content size of 1992294400 bytes \(1\.9 GiB\)/);
+  });
+});

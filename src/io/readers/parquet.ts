@@ -10,7 +10,7 @@ import type { ReadSettings } from './options.js';
 import { setOwn } from '../../core/own.js';
 import { fsPath } from '../../core/fsname.js';
 import { rethrowIoFailure } from '../ioFailure.js';
-import { verifyZstd } from '../zstd.js';
+import { checkZstdHeaders, verifyZstd } from '../zstd.js';
 import { compactJson, exactNeeded, inexactToken, keepExact, MAX_DEPTH, scanParsed } from '../json.js';
 import { crc32 } from '../crc32.js';
 import { showText } from '../../core/show.js';
@@ -42,7 +42,10 @@ export async function parquetDecompressors(): Promise<Compressors> {
     ...jsCompressors,
     // fzstd checks neither a frame's checksum nor its content size: a flipped byte in a page's
     // literals changed a text value silently (corpus-clean writes the checksum, as zstd does).
+    // It also allocates what a frame header declares (its content size, else its window) before
+    // decoding: a damaged header is refused first (new-user review 8 #8).
     ZSTD: (input, outputLength) => {
+      checkZstdHeaders(input, outputLength);
       const out = zstd(input, outputLength);
       verifyZstd(input, out, h64Raw);
       return out;

@@ -6,6 +6,7 @@ import { statSync } from 'node:fs';
 import { ExitCode, UsageError } from '../core/errors.js';
 import { parseTextField, textFieldLabel, type TextField } from '../core/doc.js';
 import type { Stage } from '../core/stage.js';
+import { filesReadBy } from '../core/registry.js';
 import type { RunStats } from '../core/stats.js';
 import { balanced } from '../core/stats.js';
 import { pipeline } from '../core/pipeline.js';
@@ -111,6 +112,8 @@ export interface Job {
   beforeRun?(files: string[], effective: EffectiveSettings): Promise<void>;
   /** Files written beside the output before reading (e.g. the resolved recipe): checked against the inputs. */
   extraOutputs?: string[];
+  /** Files the command reads besides the inputs and its stages' files (a tokenizer model): no output may be one. */
+  reads?: { path: string; what: string }[];
   /** The result of `prepare`, when the command called it early (to check every flag before long work). */
   prepared?: Prepared;
   /**
@@ -243,7 +246,7 @@ export async function prepare(job: Job) {
       say(`corpus-clean ${job.command}: note: reading text_field ${showText(textFieldLabel(run.field))}, ${by} (--text-field chooses another)`);
     }
   }
-  const plan = { inputs: files, output, folder, sharded: !folder && Boolean(shardRecords || shardBytes), rejects: rejectsPath, stats: statsPath, extra: job.extraOutputs, roots: job.inputs, overwrite: v.overwrite === true || d.overwrite === true, note: (n: string) => say(`corpus-clean ${job.command}: note: ${n}`) };
+  const plan = { inputs: files, output, folder, sharded: !folder && Boolean(shardRecords || shardBytes), rejects: rejectsPath, stats: statsPath, extra: job.extraOutputs, roots: job.inputs, reads: [...job.stages.flatMap(filesReadBy), ...(job.reads ?? [])], overwrite: v.overwrite === true || d.overwrite === true, note: (n: string) => say(`corpus-clean ${job.command}: note: ${n}`) };
   await checkOutputs(plan);
   // A planned run (executors) judges its folder itself (it may resume it); it takes the lock only.
   const release = job.runTasks !== undefined ? (await makeDir(output, 'output folder'), refuseForeign(output, await readdir(output)), lockOutput(join(output, LOCK_NAME))) : job.sink === undefined ? await prepareOutput(plan) : () => {};

@@ -16,6 +16,36 @@ export interface StageFactory {
   create(options: Record<string, unknown>): Stage | Promise<Stage>;
 }
 
+/** A file a stage reads besides the records (a list, a rule set, a schema, a tokenizer model). */
+export interface FileRead {
+  path: string;
+  /** Which stage option names it, e.g. `the block file of url-filter`. */
+  what: string;
+}
+
+const filesRead = new WeakMap<Stage, FileRead[]>();
+
+/**
+ * Note the files `stage` reads: the values of its options marked `path` (a string or a list).
+ * Whether each is a file (and not a built-in name such as repair's `wanjuan-cc`) is judged where
+ * outputs are checked.
+ */
+export function noteFilesRead(stage: Stage, name: string, spec: OptionsSpec, options: Readonly<Record<string, unknown>>): Stage {
+  const out: FileRead[] = [];
+  for (const [key, s] of Object.entries(spec)) {
+    if (s.path !== true) continue;
+    const v = options[key];
+    for (const x of Array.isArray(v) ? v : [v]) if (typeof x === 'string' && x !== '') out.push({ path: x, what: `the ${key.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase())} file of ${name}` });
+  }
+  if (out.length > 0) filesRead.set(stage, out);
+  return stage;
+}
+
+/** The files a stage built by a registry (or noted by `noteFilesRead`) reads besides the records. */
+export function filesReadBy(stage: Stage): readonly FileRead[] {
+  return filesRead.get(stage) ?? [];
+}
+
 /** A set of stage factories by name. */
 export class StageRegistry {
   private readonly byName = new Map<string, StageFactory>();
@@ -52,6 +82,8 @@ export class StageRegistry {
 
   /** Build a stage from a name and options (messages name options in the `naming` style). */
   async create(name: string, options: Readonly<Record<string, unknown>> = {}, naming: OptionNaming = 'camel'): Promise<Stage> {
-    return this.get(name).create(this.resolve(name, options, naming));
+    const f = this.get(name);
+    const resolved = this.resolve(name, options, naming);
+    return noteFilesRead(await f.create(resolved), name, f.options, resolved);
   }
 }

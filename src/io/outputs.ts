@@ -54,6 +54,11 @@ export interface OutputPlan {
   extra?: readonly string[];
   /** The inputs as named (folders, files, patterns): an output inside a named folder is refused. */
   roots?: readonly string[];
+  /**
+   * Other files the command reads (a stage's list, rule set or schema file, a tokenizer model),
+   * with what reads them: an output file that is one of them is refused as an input is.
+   */
+  reads?: readonly { path: string; what: string }[];
   overwrite: boolean;
   /** Tells what preparing did on its own (starting over after a killed run). */
   note?: (text: string) => void;
@@ -229,7 +234,14 @@ export async function checkOutputs(plan: OutputPlan): Promise<void> {
   if (plan.output !== '-' && plan.sharded && (await isStreamTarget(plan.output))) {
     throw new UsageError(`--output '${showPath(plan.output)}' is a device or FIFO, written as one stream: it cannot be cut into shards (--shard-records/--shard-size); drop those, or write to a file or a folder`);
   }
-  const inputs = await Promise.all(plan.inputs.filter((f) => f !== '-').map(async (f) => ({ name: f, real: await real(f), id: await fileId(f) })));
+  const inputs: { name: string; real: string; id: string | undefined; what?: string }[] = await Promise.all(plan.inputs.filter((f) => f !== '-').map(async (f) => ({ name: f, real: await real(f), id: await fileId(f) })));
+  // The files a stage reads (hostile review 7 F2: url-filter --block bl.jsonl -o bl.jsonl
+  // --overwrite replaced the list with the records): compared as inputs, as files only (an
+  // output folder is not refused for holding one: it replaces only its own shards).
+  for (const x of plan.reads ?? []) {
+    const st = await stat(x.path).catch(() => null);
+    if (st?.isFile() === true) inputs.push({ name: x.path, real: await real(x.path), id: `${st.dev}:${st.ino}`, what: x.what });
+  }
   // stdin redirected from a file (`< in.jsonl`) is that file, as GNU cat says "input file is
   // output file" (hostile review 6 F15): its device and inode, no path.
   if (plan.inputs.includes('-')) {
@@ -254,12 +266,13 @@ export async function checkOutputs(plan: OutputPlan): Promise<void> {
     // of one volume): compared by device and inode too (hostile review 6 F9).
     const id = await fileId(nameFromText(path));
     for (const i of inputs) {
+      if (asFolder && i.what !== undefined) continue;
       const same = id !== undefined && (asFolder ? (await upIds(dirname(resolve(i.name)))).has(id) : i.id === id);
       if (same || (asFolder ? within(i.real, r) : i.real === r)) {
         throw new UsageError(
           asFolder
             ? `${flag} folder '${showPath(path)}' holds the input '${showPath(i.name)}': writing there would replace or mix with what is being read; write to a new folder`
-            : `${flag} '${showPath(path)}' is also an input; writing it would destroy the input`,
+            : `${flag} '${showPath(path)}' is also an input${i.what === undefined ? '' : ` (${i.what})`}; writing it would destroy the input`,
         );
       }
     }

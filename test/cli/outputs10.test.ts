@@ -42,3 +42,32 @@ describe('--rejects and --stats inside an input folder (hostile review 7 F18)', 
     expect(await readFile(join(dir, 'd1/a.jsonl'), 'utf8')).toBe(records);
   });
 });
+
+describe('a file a stage reads named as an output (hostile review 7 F2)', () => {
+  it('is refused as an input is, for -o, --rejects and --stats; a folder output holding it is not', async () => {
+    const list = join(dir, 'bl.jsonl');
+    await writeFile(list, 'example.com\n');
+    const reads = [{ path: list, what: 'the block file of url-filter' }];
+    expect(await refusal({ output: list, reads })).toContain(`--output '${list}' is also an input (the block file of url-filter); writing it would destroy the input`);
+    expect(await refusal({ rejects: join(dir, './bl.jsonl'), reads })).toContain('is also an input (the block file of url-filter)');
+    expect(await refusal({ stats: list, reads })).toContain('is also an input (the block file of url-filter)');
+    expect(await refusal({ output: join(dir, 'out') + '/', folder: true, reads })).toBe('');
+    // A name that is no file (repair's built-in schema 'wanjuan-cc') is not compared.
+    expect(await refusal({ reads: [{ path: 'o.jsonl', what: 'the schema file of repair' }] })).toBe('');
+  });
+
+  it('the stages say which files they read, and url-filter --block bl.jsonl -o bl.jsonl --overwrite is exit 2, the list kept', async () => {
+    const { flaggedWordsStage } = await import('../../src/stages/flagged-words/flaggedWords.js');
+    const { filesReadBy, StageRegistry } = await import('../../src/core/registry.js');
+    const words = join(dir, 'words.txt');
+    await writeFile(words, 'badword\n');
+    const registry = new StageRegistry([flaggedWordsStage]);
+    expect(filesReadBy(await registry.create('flagged-words', { extraLists: [words] }))).toEqual([{ path: words, what: 'the extra_lists file of flagged-words' }]);
+    expect(filesReadBy(await registry.create('flagged-words', {}))).toEqual([]);
+    await writeFile(join(dir, 'bl2.jsonl'), 'example.com\n');
+    const r = await runCli(['url-filter', 'd1/a.jsonl', '--block', 'bl2.jsonl', '-o', 'bl2.jsonl', '--overwrite', '-q'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain("--output 'bl2.jsonl' is also an input (the block file of url-filter)");
+    expect(await readFile(join(dir, 'bl2.jsonl'), 'utf8')).toBe('example.com\n');
+  });
+});

@@ -6,7 +6,8 @@ import { UsageError } from '../../core/errors.js';
 import { parseSize } from '../../core/recipe.js';
 import type { Stage } from '../../core/stage.js';
 import { InternEvoWriter } from '../../export/internevo-writer.js';
-import { loadTokenizer, TOKENIZER_HINT, tokenizeStage } from '../../export/tokenize-stage.js';
+import { loadTokenizer, TOKENIZER_HINT, tokenizeOptionsSpec, tokenizeStage } from '../../export/tokenize-stage.js';
+import { noteFilesRead } from '../../core/registry.js';
 import { SentencePieceTokenizer } from '../../tokenize/tokenizer.js';
 import type { Command } from '../command.js';
 import type { Flag } from '../args.js';
@@ -108,9 +109,12 @@ ${flagHelp(INPUT)}
     if (model !== undefined) {
       tok = loadTokenizer(model);
     }
-    const stage: Stage = tokenizeStage(
-      { tokenizer: model ?? null, format: target as Target, kind: kind as 'auto', minLength, eos: true, specialInText: false },
-      tok,
+    // The model is a file the command reads: no output may replace it (hostile review 7 F2).
+    const stage: Stage = noteFilesRead(
+      tokenizeStage({ tokenizer: model ?? null, format: target as Target, kind: kind as 'auto', minLength, eos: true, specialInText: false }, tok),
+      'export',
+      tokenizeOptionsSpec,
+      { tokenizer: model },
     );
     const values: Parsed['values'] = { ...v, format: v.format ?? v['input-format'], output: outFlag };
     delete values.out;

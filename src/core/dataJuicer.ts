@@ -49,7 +49,9 @@ const OPS: Record<string, (p: Params) => string> = table({
   // Data-Juicer: jaccard_threshold 0.7 and window_size 5 by default.
   // Its tokenization (default space) says what window_size counts: characters map to char_ngram
   // (new-user review 8 #2: it was given as the word ngram).
-  document_minhash_deduplicator: (p) => stage('dedup', { method: 'minhash', threshold: p.jaccard_threshold ?? 0.7, [p.tokenization === 'character' ? 'char_ngram' : 'ngram']: p.window_size }),
+  // Its shingles keep digits (our default reads each as 0, as datatrove): norm_numbers false, so
+  // samples that differ only in their numbers stay apart as they did there (new-user review 8 #4).
+  document_minhash_deduplicator: (p) => stage('dedup', { method: 'minhash', threshold: p.jaccard_threshold ?? 0.7, [p.tokenization === 'character' ? 'char_ngram' : 'ngram']: p.window_size, norm_numbers: false }),
   document_simhash_deduplicator: () => 'dedup {method: minhash} (near-duplicates by MinHash, not SimHash)',
   fix_unicode_mapper: () => 'normalize',
   whitespace_normalization_mapper: () => 'normalize',

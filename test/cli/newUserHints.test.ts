@@ -53,18 +53,18 @@ describe('remote paths and Data-Juicer configs are answered, not "not found" / "
       expect(r.stderr).toContain(line);
     }
     // New-user review 6 #5: the config's own values, not canned ones (was: langid {keep: [en], min_score: 0.8} whatever it said).
-    for (const line of ['  project_name -> name: demo', '  - language_id_score_filter -> langid {keep: [zh], min_score: 0.6}\n', '  - document_minhash_deduplicator -> dedup {method: minhash, threshold: 0.8, ngram: 4}\n', '  - flagged_words_filter -> flagged-words {max_ratio_zh: 0.02}\n', '  - words_num_filter -> quality {preset: web-en, set: ["gopher_quality:min_words=20"]} (words: web-en\'s rules)\n']) {
+    for (const line of ['  project_name -> name: demo', '  - language_id_score_filter -> langid {keep: [zh], min_score: 0.6}\n', '  - document_minhash_deduplicator -> dedup {method: minhash, threshold: 0.8, ngram: 4, norm_numbers: false}\n', '  - flagged_words_filter -> flagged-words {max_ratio_zh: 0.02}\n', '  - words_num_filter -> quality {preset: web-en, set: ["gopher_quality:min_words=20"]} (words: web-en\'s rules)\n']) {
       expect(r.stderr).toContain(line);
     }
     // New-user review 8 #2: a character tokenization is char_ngram; text_length_filter names its rules.
     await writeFile(join(dir, 'dj2.yaml'), 'project_name: d\ndataset_path: x.jsonl\nprocess:\n  - document_minhash_deduplicator:\n      tokenization: character\n      window_size: 5\n  - text_length_filter:\n      min_len: 50\n');
     const r2 = await runCli(['run', 'dj2.yaml'], { cwd: dir });
-    expect(r2.stderr).toContain('  - document_minhash_deduplicator -> dedup {method: minhash, threshold: 0.7, char_ngram: 5}\n');
+    expect(r2.stderr).toContain('  - document_minhash_deduplicator -> dedup {method: minhash, threshold: 0.7, char_ngram: 5, norm_numbers: false}\n');
     expect(r2.stderr).toContain('  - text_length_filter -> quality {preset: web-zh, set: ["zh_quality:min_chars=50"]} (characters: web-zh\'s rules; web-en counts words, gopher_quality:min_words/max_words)\n');
     await writeFile(join(dir, 'mixed.yaml'), 'name: m\ninput: x.jsonl\nstages:\n  - document_minhash_deduplicator: {}\n');
     const m = await runCli(['run', 'mixed.yaml'], { cwd: dir });
     expect(m.code).toBe(2);
-    expect(m.stderr).toMatch(/unknown stage 'document_minhash_deduplicator' \(a Data-Juicer op; here: dedup \{method: minhash, threshold: 0\.7\}\)/);
+    expect(m.stderr).toMatch(/unknown stage 'document_minhash_deduplicator' \(a Data-Juicer op; here: dedup \{method: minhash, threshold: 0\.7, norm_numbers: false\}\)/);
     // New-user review 7 #19: an op with no counterpart got "did you mean 'flagged-words'?".
     await writeFile(join(dir, 'ppl.yaml'), 'name: p\ninput: x.jsonl\nstages:\n  - perplexity_filter: {}\n');
     const p = await runCli(['run', 'ppl.yaml'], { cwd: dir });

@@ -55,6 +55,11 @@ export const dedupOptions: OptionsSpec = {
     max: 64,
     doc: 'shingle width in characters for Chinese/Japanese text (default 3: on web/zh the smallest width with no spurious matches, and the best recall of edited copies; bench/results/dedup.md)',
   },
+  normNumbers: {
+    type: 'boolean',
+    default: true,
+    doc: "minhash: every digit counts as 0 (as datatrove's norm_numbers; Data-Juicer keeps them), so texts that differ only in their numbers are duplicates at similarity 1 ('8 x 8 = 64' and '3 x 6 = 18'); off (norm_numbers: false) keeps the digits, for math and SFT data. Punctuation is dropped either way (default true)",
+  },
   seed: {
     type: 'integer',
     default: 1,
@@ -81,6 +86,8 @@ export interface MinHashConfig {
   rows: number;
   ngram: number;
   charNgram: number;
+  /** Digits hash as `0` (datatrove's `norm_numbers`). */
+  normNumbers: boolean;
   seed: number;
   verify: VerifyMode;
 }
@@ -111,6 +118,7 @@ export function minHashConfig(o: Record<string, unknown>): MinHashConfig {
     rows,
     ngram: o.ngram as number,
     charNgram: o.charNgram as number,
+    normNumbers: o.normNumbers !== false,
     seed: o.seed as number,
     verify: o.verify as VerifyMode,
   };

@@ -3,8 +3,9 @@
  *
  * The text is lowercased and read once, code unit by code unit, through a 64 K class table
  * built at load time (no per-record regex). Letters, digits and marks form words; digits hash
- * as `0` (datatrove's `norm_numbers`); punctuation, symbols and spaces separate words and are
- * dropped (datatrove's `remove_punctuation`). Each Han, Kana or CJK-extension character is a
+ * as `0` (datatrove's `norm_numbers`; `normNumbers: false` keeps them, as Data-Juicer does);
+ * punctuation, symbols and spaces separate words and are dropped (datatrove's
+ * `remove_punctuation`). Each Han, Kana or CJK-extension character is a
  * token of its own. A document whose tokens are mostly such characters is shingled with
  * character n-grams (`charNgram`), any other with word n-grams (`ngram`); in mixed text a Latin
  * word inside Chinese counts as one token of the character stream, and the other way round.
@@ -54,6 +55,15 @@ function buildClasses(): Uint8Array {
 
 /** Character classes of all UTF-16 code units, built once. */
 const CLASS: Uint8Array = buildClasses();
+/** The same with digits as word characters (`normNumbers: false`), made when first asked for. */
+let keepDigits: Uint8Array | undefined;
+function classesKeepingDigits(): Uint8Array {
+  if (keepDigits === undefined) {
+    keepDigits = Uint8Array.from(CLASS);
+    for (let c = 0; c < keepDigits.length; c++) if (keepDigits[c] === DIGIT) keepDigits[c] = WORD;
+  }
+  return keepDigits;
+}
 
 /** MurmurHash3's 32-bit finaliser: a cheap, well-mixing bijection. */
 export function fmix32(h: number): number {
@@ -71,6 +81,8 @@ export interface ShingleOptions {
   ngram: number;
   /** Character n-gram width for Han/Kana text. */
   charNgram: number;
+  /** Digits hash as `0` (default true); false hashes each digit as itself. */
+  normNumbers?: boolean;
 }
 
 /**
@@ -83,10 +95,12 @@ export class Shingler {
   private shingles = new Int32Array(1024);
   private readonly ngram: number;
   private readonly charNgram: number;
+  private readonly classes: Uint8Array;
 
   constructor(opts: ShingleOptions) {
     this.ngram = opts.ngram;
     this.charNgram = opts.charNgram;
+    this.classes = opts.normNumbers === false ? classesKeepingDigits() : CLASS;
   }
 
   /** Token count and CJK token count of the last `shingle` call (for stats and tests). */
@@ -108,9 +122,10 @@ export class Shingler {
     let ncjk = 0;
     let h = 0;
     let inWord = false;
+    const classes = this.classes;
     for (let i = 0; i < len; i++) {
       let c = s.charCodeAt(i);
-      let k = CLASS[c];
+      let k = classes[c];
       if (k === HIGH || k === CJK_HIGH) {
         const d = i + 1 < len ? s.charCodeAt(i + 1) : 0;
         if (d >= 0xdc00 && d <= 0xdfff) {

@@ -137,3 +137,37 @@ describe('dedup --minhash', () => {
     expect(kept.map((d) => getText(d))).toHaveLength(4);
   });
 });
+
+// New-user review 8 #4: digits hash as 0 (datatrove's norm_numbers), so math and SFT samples that
+// differ only in their numbers were removed at similarity 1, with no way to keep them.
+describe('dedup --minhash and numbers', () => {
+  const problems = {
+    name: 'math.jsonl',
+    records: [
+      { text: 'A train travels 120 km in 2 hours. What is its average speed in km/h?\n\n120 / 2 = 60 km/h.' },
+      { text: 'A train travels 300 km in 5 hours. What is its average speed in km/h?\n\n300 / 5 = 60 km/h.' },
+      { text: '小明有5个苹果，吃了2个，还剩几个？\n\n5-2=3，还剩3个。' },
+      { text: '小明有9个苹果，吃了4个，还剩几个？\n\n9-4=5，还剩5个。' },
+    ],
+  };
+
+  it('by default (norm_numbers: true, as datatrove) texts that differ only in numbers are duplicates; norm_numbers: false keeps them', async () => {
+    const norm = await runDedup([problems], { keep: 'first' });
+    expect(norm.rejects.map((r) => [r.source, r.detail?.survivor])).toEqual([
+      ['math.jsonl:2', 'math.jsonl:1'],
+      ['math.jsonl:4', 'math.jsonl:3'],
+    ]);
+    expect(norm.rejects[0].detail?.similarity).toBe(1);
+    const kept = await runDedup([problems], { keep: 'first', normNumbers: false });
+    expect(kept.rejects).toEqual([]);
+    expect(kept.kept).toHaveLength(4);
+    // A real copy is still one.
+    const copies = await runDedup([{ name: 'c.jsonl', records: [problems.records[0], problems.records[0]] }], { normNumbers: false });
+    expect(copies.rejects.map((r) => r.source)).toEqual(['c.jsonl:2']);
+  });
+
+  it('the option is checked when the stage is made', () => {
+    expect(defaultRegistryWithDedup().resolve('dedup')).toMatchObject({ normNumbers: true });
+    expect(() => defaultRegistryWithDedup().resolve('dedup', { normNumbers: 'no' })).toThrow(/norm_numbers|normNumbers/);
+  });
+});

@@ -73,7 +73,12 @@ export const langIdOptions: OptionsSpec = {
     // 20: two words of a European language, ten Chinese characters.
     default: 20,
     min: 0,
-    doc: 'letters of prose below which no model can judge (a Han, kana or Hangul character counts 2): lang_score 0, lang the script\'s guess (zh, ja, ko) or und',
+    doc: 'letters of prose below which no model can judge (a Han, kana or Hangul character counts 2): lang_score 0, lang the script\'s guess (zh, ja, ko) or und, dropped as langid:too_short (datatrove and Data-Juicer have no such floor)',
+  },
+  shortByScript: {
+    type: 'boolean',
+    default: false,
+    doc: "keep a text below min_chars whose Han, kana or Hangul decide its language (zh, ja, ko) when keep lists that language (lang_score stays 0), instead of dropping it as langid:too_short: for short Chinese posts, reviews and SFT turns ('封德华（1959—），上海嘉定人。'); other short texts are dropped still",
   },
 };
 
@@ -91,6 +96,8 @@ export interface LangIdOptions {
   maxChars: number | null;
   /** Default 20. */
   minChars?: number;
+  /** Default false: a text below minChars is too_short even when its CJK script decides its language. */
+  shortByScript?: boolean;
 }
 
 /**
@@ -200,6 +207,7 @@ export function langIdStage(options: LangIdOptions, backend: LangIdBackend, dial
   const minScore = options.minScore;
   const maxChars = options.maxChars;
   const minChars = options.minChars ?? 20;
+  const shortByScript = options.shortByScript === true;
   const resolved = { ...options, strictCodes: strict, minChars, keep: listed };
   return {
     name: 'langid',
@@ -232,7 +240,10 @@ export function langIdStage(options: LangIdOptions, backend: LangIdBackend, dial
           count(counters, COUNTER_KEY('lang', lang));
           count(counters, COUNTER_KEY('by', by));
           observe(scores, score);
-          if (minScore !== null && score < minScore) ctx.reject(doc, by === 'short' ? TOO_SHORT : LOW_SCORE, { lang, score });
+          // A short text whose CJK script decided its language (decide's first branch) passes the
+          // score check with shortByScript; the keep check still applies.
+          const scriptSays = by === 'short' && shortByScript && s.han + s.kana + s.hangul > 0 && CJK_WEIGHT * (s.han + s.kana + s.hangul) >= s.latin + s.other;
+          if (minScore !== null && score < minScore && !scriptSays) ctx.reject(doc, by === 'short' ? TOO_SHORT : LOW_SCORE, { lang, score });
           else if (keep !== null && !keep.has(lang)) ctx.reject(doc, NOT_KEPT, { lang, score });
           else out.push(doc);
         }

@@ -141,6 +141,25 @@ describe('langid, default backend (cascade: CLD2, then fastText when CLD2 is uns
     expect((await run([{ text: '很奇特的一本书。。' }], { minChars: 0 })).kept[0].attrs).toMatchObject({ lang: 'zh', lang_score: 1 });
   });
 
+  // New-user review 8 #7: `keep: [zh]` dropped short Chinese texts it had labelled zh by script.
+  it('shortByScript keeps a short text whose CJK script decides a kept language; other short texts are dropped still', async () => {
+    const short = [{ text: '校门高7.6米，宽22.36米。' }, { text: '封德华（1959—），上海嘉定人。' }, { text: 'こんにちは' }, { text: 'Hi 你好 there friend' }, { text: '12:30 - 14:45' }, { text: 'ok lol' }];
+    const before = await run(short, { keep: ['zh'] });
+    expect(before.rejects.map((r) => r.reason)).toEqual(Array(6).fill(TOO_SHORT));
+    const { kept, rejects } = await run(short, { keep: ['zh'], shortByScript: true });
+    expect(kept.map((d) => [d.data.text, d.attrs.lang, d.attrs.lang_score])).toEqual([
+      ['校门高7.6米，宽22.36米。', 'zh', 0],
+      ['封德华（1959—），上海嘉定人。', 'zh', 0],
+    ]);
+    // ja by script but not kept; mostly Latin (the script guesses zh, it does not decide); no script.
+    expect(rejects.map((r) => [r.reason, r.detail])).toEqual([
+      [NOT_KEPT, { lang: 'ja', score: 0 }],
+      [TOO_SHORT, { lang: 'zh', score: 0 }],
+      [TOO_SHORT, { lang: 'und', score: 0 }],
+      [TOO_SHORT, { lang: 'und', score: 0 }],
+    ]);
+  });
+
   it('minScore null never drops for score; keep null keeps every language', async () => {
     const all = samples.map(({ text }) => ({ text }));
     const { kept, rejects } = await run(all, { minScore: null, keep: null });
@@ -264,6 +283,7 @@ describe('langid options', () => {
       minScore: 0.65,
       maxChars: 1000,
       minChars: 20,
+      shortByScript: false,
     });
     expect(() => resolveOptions('langid', langId.options, { backend: 'cld3' })).toThrow(/backend.*cascade, cld2, fasttext, franc/);
     expect(() => resolveOptions('langid', langId.options, { minScore: 1.5 })).toThrow(/minScore/);

@@ -39,6 +39,7 @@ import { parseDecimal } from '../core/options.js';
 import { makeDir } from '../io/dirs.js';
 import { refuseRemote } from '../io/remote.js';
 import { limitRecords, type LimitState } from '../io/readers/limit.js';
+import { takeInputFacts, unchangedInputs } from '../io/unchanged.js';
 import { showText } from '../core/show.js';
 
 /** Input, output and accounting flags shared by `cat` and every stage command. */
@@ -247,6 +248,9 @@ export async function prepare(job: Job) {
     }
   }
   const plan = { inputs: files, output, folder, sharded: !folder && Boolean(shardRecords || shardBytes), rejects: rejectsPath, stats: statsPath, extra: job.extraOutputs, roots: job.inputs, reads: [...job.stages.flatMap(filesReadBy), ...(job.reads ?? [])], overwrite: v.overwrite === true || d.overwrite === true, note: (n: string) => say(`corpus-clean ${job.command}: note: ${n}`) };
+  // What each input file is now, before the output is locked: one replaced while it is read
+  // stops the command (review 6 F23; a run's tasks check theirs against its plan).
+  const facts = job.runTasks === undefined ? takeInputFacts(files, SUCCESS) : undefined;
   await checkOutputs(plan);
   // A planned run (executors) judges its folder itself (it may resume it); it takes the lock only.
   const release = job.runTasks !== undefined ? (await makeDir(output, 'output folder'), refuseForeign(output, await readdir(output)), lockOutput(join(output, LOCK_NAME))) : job.sink === undefined ? await prepareOutput(plan) : () => {};
@@ -254,7 +258,7 @@ export async function prepare(job: Job) {
   for (const s of skipped) say(`corpus-clean ${job.command}: warning: skipped '${showPath(s.name)}': ${s.reason}`);
   for (const u of unfinished) say(`corpus-clean ${job.command}: warning: ${inherited.includes(u) ? u.problem : `reading an unfinished input as it is (--allow-unfinished): ${u.problem}`}`);
   for (const f of leftOut) say(`corpus-clean ${job.command}: note: not read: '${showPath(f)}', which is not one of the shards its folder's ${SUCCESS} lists (a finished output is read as its shards)`);
-  return { limit, format, txtMode: txtMode as 'file' | 'line', compress, rate, rawRate, shardRecords, shardBytes, output, folder, sharded: plan.sharded && !output.startsWith('/dev/'), rejectsPath, rejectsAttrs: rejectsAttrs as RejectAttrs, rejectsSample, statsPath, textField, ownFields, files, skipped, unfinished, expected, release, parquet, rowGroupSize };
+  return { limit, format, txtMode: txtMode as 'file' | 'line', compress, rate, rawRate, shardRecords, shardBytes, output, folder, sharded: plan.sharded && !output.startsWith('/dev/'), rejectsPath, rejectsAttrs: rejectsAttrs as RejectAttrs, rejectsSample, statsPath, textField, ownFields, files, skipped, unfinished, expected, release, parquet, rowGroupSize, facts };
 }
 
 export async function executePrepared(job: Job, p: Prepared): Promise<number> {
@@ -323,6 +327,7 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
   const toStdout = output === '-' && job.sink === undefined;
   const unregisterClosed = toStdout ? onOutputClosed(() => void (closed.now = true)) : () => {};
   let source: DocSource = readFiles(files, { format: format as InputFormat, txtMode, wrapArrays, htmlField: htmlFieldFor(job.stages[0]) });
+  if (p.facts !== undefined) source = unchangedInputs(source, p.facts);
   if (p.ownFields !== undefined && textField !== undefined) source = ownTextFields(source, p.ownFields, textField);
   // --limit N: the first N records in input order, then the reading stops.
   const limited: LimitState = { reached: false };

@@ -1,8 +1,10 @@
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkOutputs } from '../../src/io/outputs.js';
-import { runCli, tempDir } from '../helpers/run.js';
+import { CLI, runCli, tempDir } from '../helpers/run.js';
 
 // Issue #10, session 10 (outputs): every file a command writes is refused where it would destroy
 // or later be read as an input.
@@ -69,5 +71,68 @@ describe('a file a stage reads named as an output (hostile review 7 F2)', () => 
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain("--output 'bl2.jsonl' is also an input (the block file of url-filter)");
     expect(await readFile(join(dir, 'bl2.jsonl'), 'utf8')).toBe('example.com\n');
+  });
+});
+
+describe('an input replaced while it is read (hostile review 6 F23)', () => {
+  it('a shard gone, another file under its name, or changed: one line naming the folder, in-process', async () => {
+    const { readFiles } = await import('../../src/io/readers/index.js');
+    const { takeInputFacts, unchangedInputs } = await import('../../src/io/unchanged.js');
+    const { drain } = await import('../helpers/run.js');
+    const x = join(dir, 'x');
+    await mkdir(x);
+    const shard = (i: number): string => join(x, `part-0000${i}.jsonl`);
+    const files = [0, 1].map(shard);
+    const reread = async (change: () => Promise<void>): Promise<string> => {
+      for (const f of files) await writeFile(f, '{"text":"one"}\n');
+      await writeFile(join(x, '_SUCCESS'), '{}\n');
+      const facts = takeInputFacts(files, '_SUCCESS');
+      const src = unchangedInputs(readFiles(files), facts);
+      let changed = false;
+      const events = { read() {}, reject() {}, fileError() {}, file: () => void (changed = true) };
+      try {
+        for await (const _ of src.read(events)) {
+          if (changed) {
+            await change();
+            changed = false;
+          }
+        }
+        return '';
+      } catch (e) {
+        return (e as Error).message;
+      }
+    };
+    const { rm } = await import('node:fs/promises');
+    expect(await reread(() => rm(files[1]))).toBe(`'${x}/' was replaced while it was read (another command's --overwrite?): '${files[1]}' is gone; nothing was written`);
+    expect(
+      await reread(async () => {
+        await writeFile(join(x, '.new'), '{"text":"one"}\n');
+        await rename(join(x, '.new'), files[1]);
+      }),
+    ).toContain(`'${files[1]}' is another file now`);
+    expect(await reread(() => writeFile(files[1], '{"text":"two and more"}\n'))).toContain(`'${files[1]}' was 15 bytes, 24 now`);
+    // Nothing changed: read to the end.
+    expect(await reread(async () => {})).toBe('');
+    expect((await drain(unchangedInputs(readFiles(files), takeInputFacts(files, '_SUCCESS')))).docs.length).toBe(2);
+  });
+
+  it('cat - X/ -o out.jsonl while X is replaced after the lock is taken: exit 1, that line, nothing left', async () => {
+    const x = join(dir, 'x2');
+    const w = await runCli(['cat', 'd1/a.jsonl', '-o', 'x2/', '--shard-records', '2', '--max-reject-rate', '1', '-q'], { cwd: dir });
+    expect(w.code, w.stderr).toBe(0);
+    // stdin is read first and held open until X was replaced (as cat -o X/ --overwrite does: a new file renamed over a shard).
+    const child = spawn(process.execPath, [CLI, 'cat', '-', 'x2', '-o', 'out.jsonl', '--rejects', 'rej.jsonl', '--stats', 'st.json', '--max-reject-rate', '1'], { cwd: dir, stdio: ['pipe', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    child.stdin.write('{"text":"from stdin first"}\n');
+    while (!existsSync(join(dir, '.out.jsonl.lock'))) await new Promise((r) => setTimeout(r, 5));
+    await writeFile(join(x, '.new'), '{"text":"a new shard"}\n');
+    await rename(join(x, '.new'), join(x, 'part-00001.jsonl'));
+    child.stdin.end();
+    const code = await new Promise((r) => child.on('close', r));
+    expect(code, stderr).toBe(1);
+    expect(stderr).toContain("corpus-clean cat: error: 'x2/' was replaced while it was read (another command's --overwrite?): 'x2/part-00001.jsonl' is another file now; nothing was written");
+    expect(stderr).not.toMatch(/read \d+ =/);
+    expect((await readdir(dir)).filter((n) => /out|rej|st\.json/.test(n))).toEqual([]);
   });
 });

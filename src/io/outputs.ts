@@ -126,11 +126,44 @@ async function nearestExisting(p: string): Promise<{ path: string; isDir: boolea
 }
 
 /**
+ * The path a symbolic link to nothing would create (links to links followed), or undefined when
+ * `path` is no such link.
+ */
+async function danglingTarget(path: string): Promise<string | undefined> {
+  let cur = resolve(path);
+  for (let hops = 0; hops < 40; hops++) {
+    if ((await lstat(cur).catch(() => null))?.isSymbolicLink() !== true) return hops === 0 ? undefined : cur;
+    const to = await readlink(cur).catch(() => null);
+    if (to === null) return undefined;
+    cur = resolve(dirname(cur), to);
+  }
+  return undefined;
+}
+
+/**
  * A path that will be written (created with its parent folders) must be possible: no existing
  * file where a folder is needed, and the folder it lands in must be writable.
  */
 export async function checkWritable(path: string, flag: string, asFolder: boolean): Promise<void> {
   const st = await stat(resolve(path)).catch(() => null);
+  // A symbolic link to nothing is written through (its target is created, outputTarget): the
+  // target is judged as the plain path would be, and a message names both (hostile review 7 F3:
+  // a link whose target's folder did not exist ended in exit 1 naming a temporary).
+  if (st === null && !asFolder) {
+    const to = await danglingTarget(path);
+    if (to !== undefined) {
+      const near = await nearestExisting(dirname(to));
+      const what = `${flag} '${showPath(path)}' is a symbolic link to '${showPath(to)}', which cannot be created`;
+      if (near.link !== undefined) throw new UsageError(`${what}: '${showPath(near.path)}' is a symbolic link to '${showPath(near.link)}', which does not exist`);
+      if (!near.isDir) throw new UsageError(`${what}: '${showPath(near.path)}' is a file, not a folder`);
+      try {
+        await access(near.path, constants.W_OK);
+      } catch {
+        throw new UsageError(`${what}: no write permission in '${showPath(near.path)}'`);
+      }
+      return;
+    }
+  }
   if (st !== null) {
     if (asFolder && !st.isDirectory()) throw new UsageError(`${flag} '${showPath(path)}' is a file, but a folder is needed (a path ending in / is a folder)`);
     if (!asFolder && st.isDirectory()) throw new UsageError(`${flag} '${showPath(path)}' is a folder, but a file is needed`);
@@ -663,9 +696,10 @@ export async function outputTarget(path: string): Promise<{ path: string; direct
   if (l.isSymbolicLink()) {
     const st = await stat(path).catch(() => null);
     if (st === null) {
-      // A dangling link: create its target.
-      const to = await readlink(path);
-      return { path: resolve(dirname(path), to), direct: false };
+      // A dangling link: create its target, in its folder made as a plain path's is.
+      const to = (await danglingTarget(path)) ?? resolve(dirname(path), await readlink(path));
+      await makeDir(dirname(to), 'output folder');
+      return { path: to, direct: false };
     }
     if (!st.isFile() && !st.isDirectory()) return { path, direct: true };
     const r = await realpath(path).catch(() => null);

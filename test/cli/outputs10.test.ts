@@ -1,9 +1,9 @@
-import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, symlink, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { checkOutputs } from '../../src/io/outputs.js';
+import { checkOutputs, checkWritable } from '../../src/io/outputs.js';
 import { CLI, runCli, tempDir } from '../helpers/run.js';
 
 // Issue #10, session 10 (outputs): every file a command writes is refused where it would destroy
@@ -134,5 +134,24 @@ describe('an input replaced while it is read (hostile review 6 F23)', () => {
     expect(stderr).toContain("corpus-clean cat: error: 'x2/' was replaced while it was read (another command's --overwrite?): 'x2/part-00001.jsonl' is another file now; nothing was written");
     expect(stderr).not.toMatch(/read \d+ =/);
     expect((await readdir(dir)).filter((n) => /out|rej|st\.json/.test(n))).toEqual([]);
+  });
+});
+
+describe('an output that is a symbolic link to a path whose folder does not exist (hostile review 7 F3)', () => {
+  it('its target is treated as the plain path is: the folder made, or exit 2 naming link and target', async () => {
+    await writeFile(join(dir, 'afile'), 'x');
+    await symlink('afile/x.jsonl', join(dir, 'through-file.jsonl'));
+    await symlink('through-file.jsonl', join(dir, 'two-hops.jsonl'));
+    const why = (p: string): Promise<string> => checkWritable(join(dir, p), '--rejects', false).then(() => '', (e: Error) => e.message);
+    expect(await why('through-file.jsonl')).toBe(`--rejects '${join(dir, 'through-file.jsonl')}' is a symbolic link to '${join(dir, 'afile/x.jsonl')}', which cannot be created: '${join(dir, 'afile')}' is a file, not a folder`);
+    expect(await why('two-hops.jsonl')).toContain(`is a symbolic link to '${join(dir, 'afile/x.jsonl')}', which cannot be created`);
+    await symlink('nowhere/x.jsonl', join(dir, 'dangling.jsonl'));
+    await symlink('nowhere/deeper/r.jsonl', join(dir, 'dangling-r.jsonl'));
+    expect(await why('dangling.jsonl')).toBe('');
+    const r = await runCli(['cat', 'd1/a.jsonl', '-o', 'dangling.jsonl', '--rejects', 'dangling-r.jsonl', '--max-reject-rate', '1', '-q'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect((await readFile(join(dir, 'nowhere/x.jsonl'), 'utf8')).split('\n').length).toBe(6);
+    expect(await readFile(join(dir, 'nowhere/deeper/r.jsonl'), 'utf8')).toContain('json_parse');
+    expect((await readdir(join(dir, 'nowhere'))).sort()).toEqual(['deeper', 'x.jsonl']);
   });
 });

@@ -213,7 +213,7 @@ export async function prepare(job: Job) {
   const skipped: SkippedInput[] = [];
   const entered: string[] = [];
   const expanded = await expandInputs(job.inputs.length > 0 ? job.inputs : ['-'], skipped, entered);
-  const { files, leftOut, unfinished: unfinishedMet, inherited, expected } = await checkInputFolders(expanded, entered, allowUnfinished);
+  const { files, leftOut, unfinished: unfinishedMet, inherited, expected, samples } = await checkInputFolders(expanded, entered, allowUnfinished);
   // --allow-unfinished reads them, and says so: a warning each, and the list in the stats and the
   // output's manifest, so that what is made from an incomplete input does not pass for complete.
   const unfinished: UnfinishedInput[] = [];
@@ -257,6 +257,7 @@ export async function prepare(job: Job) {
   // Every input name not read is said before reading, one line each (and kept for the stats).
   for (const s of skipped) say(`corpus-clean ${job.command}: warning: skipped '${showPath(s.name)}': ${s.reason}`);
   for (const u of unfinished) say(`corpus-clean ${job.command}: warning: ${inherited.includes(u) ? u.problem : `reading an unfinished input as it is (--allow-unfinished): ${u.problem}`}`);
+  for (const x of samples) say(`corpus-clean ${job.command}: note: '${showPath(x.dir)}/' is a sample: the command that wrote it stopped after its first ${x.limit} records (--limit ${x.limit}, in its ${SUCCESS}), not its whole input`);
   for (const f of leftOut) say(`corpus-clean ${job.command}: note: not read: '${showPath(f)}', which is not one of the shards its folder's ${SUCCESS} lists (a finished output is read as its shards)`);
   return { limit, format, txtMode: txtMode as 'file' | 'line', compress, rate, rawRate, shardRecords, shardBytes, output, folder, sharded: plan.sharded && !output.startsWith('/dev/'), rejectsPath, rejectsAttrs: rejectsAttrs as RejectAttrs, rejectsSample, statsPath, textField, ownFields, files, skipped, unfinished, expected, release, parquet, rowGroupSize, facts };
 }

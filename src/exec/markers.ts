@@ -372,7 +372,7 @@ export async function refuseUnfinished(specs: readonly string[], allow: boolean)
  * shards, other files met by a folder walk (notes.txt) are not records: they are left out
  * (`leftOut`), and the rest returned.
  */
-export async function checkInputFolders(files: readonly string[], entered: readonly string[], allow: boolean): Promise<{ files: string[]; leftOut: string[]; unfinished: UnfinishedInput[]; inherited: UnfinishedInput[]; expected: Record<string, number> }> {
+export async function checkInputFolders(files: readonly string[], entered: readonly string[], allow: boolean): Promise<{ files: string[]; leftOut: string[]; unfinished: UnfinishedInput[]; inherited: UnfinishedInput[]; expected: Record<string, number>; samples: { dir: string; limit: number }[] }> {
   const walked = new Set(entered.map((d) => d.replace(/\/+$/, '') || '/'));
   const byDir = new Map<string, Set<string>>();
   for (const f of files) {
@@ -390,6 +390,8 @@ export async function checkInputFolders(files: readonly string[], entered: reado
   // The records each shard read should hold, by file as read (its manifest's shard_records): the
   // end of the run compares them with what was read (a shard changed without changing its size).
   const expected: Record<string, number> = {};
+  // Outputs of a command cut by --limit (their manifest's `limit`): a sample, said in a note.
+  const samples: { dir: string; limit: number }[] = [];
   for (const dir of dirs) {
     // A run's or command's own files named on their own (`_rejects.jsonl.zst`, `_stats.json` of a
     // failed or unfinished run) are read as they are: they say why it failed. The marker checks
@@ -407,6 +409,7 @@ export async function checkInputFolders(files: readonly string[], entered: reado
       const from = r.kind === 'manifest' && Array.isArray(r.m.unfinished_inputs) ? r.m.unfinished_inputs : [];
       if (from.length > 0) inherited.push({ input: dir, problem: `'${showPath(dir)}' was made from ${from.length} unfinished input${from.length === 1 ? '' : 's'} read as ${from.length === 1 ? 'it was' : 'they were'} (--allow-unfinished): ${from.slice(0, 3).map((u) => showText(String(u.problem))).join('; ')}${from.length > 3 ? ` and ${from.length - 3} more` : ''}` });
       if (walked.has(dir) && r.kind === 'manifest' && r.m.shards !== undefined) listed.set(dir, new Set(r.m.shards));
+      if (r.kind === 'manifest' && typeof r.m.limit === 'number') samples.push({ dir, limit: r.m.limit });
       // Not for a folder read as it is with --allow-unfinished: its counts are known not to hold.
       if (why === undefined && r.kind === 'manifest' && r.m.shard_records !== undefined) {
         for (const f of files) if (f !== '-' && dirname(f) === dir && r.m.shard_records[basename(f)] !== undefined) expected[f] = r.m.shard_records[basename(f)];
@@ -420,5 +423,5 @@ export async function checkInputFolders(files: readonly string[], entered: reado
     if (shards !== undefined && !shards.has(basename(f)) && !FOLDER_SHARD.test(basename(f))) leftOut.push(f);
     else kept.push(f);
   }
-  return { files: kept, leftOut, unfinished, inherited, expected };
+  return { files: kept, leftOut, unfinished, inherited, expected, samples };
 }

@@ -50,6 +50,27 @@ describe('corpus-clean export', () => {
     expect(await readdir(dir)).toEqual(['a.jsonl']);
   });
 
+  // New-user review 8 #5: a Chinese run went to train/en/ (InternEvo reads the folder as the data
+  // type), and a --limit sample was exported without a word.
+  it('with no --type, a run whose records are mostly Chinese goes to train/cn/ with a note; a --limit sample is said', async () => {
+    const dir = await tempDir();
+    const recs = [...Array(6)].map((_, i) => JSON.stringify({ text: `第${i}条中文记录，内容足够长。`, attrs: { lang: i < 5 ? 'zh' : 'en' } }));
+    await writeFile(join(dir, 'zh.jsonl'), recs.join('\n') + '\n');
+    await writeFile(join(dir, 'p.yaml'), 'name: p\nstages:\n  - normalize: {}\n');
+    const run = await runCli(['run', 'p.yaml', '-i', 'zh.jsonl', '-o', 'zh', '--limit', '4', '--workers', '1', '-q'], { cwd: dir });
+    expect(run.code, run.stderr).toBe(0);
+    const r = await runCli(['export', 'internevo', 'zh/', '--tokenizer', MODEL, '-o', 'tok', '-q'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('note: writing to train/cn/: 4 of the 4 records in zh/ were written as Chinese by langid');
+    expect(r.stderr).toContain("note: 'zh/' is a sample: the command that wrote it stopped after its first 4 records (--limit 4, in its _SUCCESS)");
+    expect(await readdir(join(dir, 'tok', 'train'))).toEqual(['cn']);
+    // A plain file: en, as before, without a note.
+    const plain = await runCli(['export', 'internevo', 'zh.jsonl', '--tokenizer', MODEL, '-o', 'tok2', '-q'], { cwd: dir });
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stderr).not.toContain('note:');
+    expect(await readdir(join(dir, 'tok2', 'train'))).toEqual(['en']);
+  });
+
   it('refuses to mix runs: existing shards need --overwrite (exit 2)', async () => {
     const dir = await tempDir();
     const args = ['export', 'internevo', 'fixtures/sample/web-zh.jsonl.zst', '--tokenizer', MODEL, '--out', dir, '--type', 'cn', '-q'];

@@ -1,7 +1,8 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { writeStdoutSync } from '../../io/stdout.js';
 import { readdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { CHINESE_VARIETIES } from '../../stages/langid/iso639.js';
 import { UsageError } from '../../core/errors.js';
 import { parseSize } from '../../core/recipe.js';
 import type { Stage } from '../../core/stage.js';
@@ -19,6 +20,43 @@ import { showPath } from '../../core/fsname.js';
 import { makeDir } from '../../io/dirs.js';
 import { checkInsideInputFolder, checkWritable, LOCK_NAME, lockHolder, lockOutput, processAlive } from '../../io/outputs.js';
 
+/**
+ * The InternEvo type folder when --type is not given: `cn` when most of the records the input
+ * folders' runs wrote are Chinese by their langid (`writtenLangs` in each folder's `_stats.json`:
+ * the folder of an input file, or an input folder itself), else `en`, as before. InternEvo reads
+ * the folder name as the samples' data type (per-type loss statistics), so a Chinese run under
+ * train/en/ was reported as English (new-user review 8 #5). Said in a note when it is `cn`.
+ */
+function defaultType(inputs: readonly string[]): string {
+  const langs: Record<string, number> = {};
+  const folders: string[] = [];
+  for (const input of inputs) {
+    if (input === '-') continue;
+    let dir: string;
+    try {
+      dir = statSync(input).isDirectory() ? input : dirname(input);
+    } catch {
+      continue;
+    }
+    const statsFile = join(dir, '_stats.json');
+    if (folders.includes(dir) || !existsSync(statsFile)) continue;
+    try {
+      const w = (JSON.parse(readFileSync(statsFile, 'utf8')) as { writtenLangs?: Record<string, number> }).writtenLangs;
+      if (w === undefined || w === null || typeof w !== 'object') continue;
+      folders.push(dir);
+      for (const [k, n] of Object.entries(w)) if (typeof n === 'number') langs[k] = (langs[k] ?? 0) + n;
+    } catch {
+      continue;
+    }
+  }
+  const total = Object.values(langs).reduce((a, b) => a + b, 0);
+  const zh = Object.entries(langs).reduce((a, [k, n]) => a + (CHINESE_VARIETIES.has(k) ? n : 0), 0);
+  if (total === 0 || zh * 2 <= total) return 'en';
+  const where = folders.map((f) => `${showPath(f.replace(/\/+$/, ''))}/`).join(', ');
+  process.stderr.write(`corpus-clean export: note: writing to train/cn/: ${zh} of the ${total} records in ${where} were written as Chinese by langid (InternEvo reads the folder name as the data type; --type chooses another)\n`);
+  return 'cn';
+}
+
 const TARGETS = ['internevo', 'xtuner-v1'] as const;
 type Target = (typeof TARGETS)[number];
 
@@ -26,7 +64,7 @@ const OWN: Flag[] = [
   { name: 'to', type: 'string', arg: TARGETS.join('|'), help: 'what to write (default internevo; also given as the first argument)' },
   { name: 'tokenizer', short: 't', type: 'string', arg: 'MODEL', help: `${TOKENIZER_HINT}; required for internevo and --min-length` },
   { name: 'output', short: 'o', type: 'string', arg: 'DIR', help: 'internevo: output root, shards go to DIR/train/TYPE/; xtuner-v1: a file or folder/ (default stdout)' },
-  { name: 'type', type: 'string', arg: 'TYPE', help: 'internevo dataset type folder (cn, en, code, ...) (default en)' },
+  { name: 'type', type: 'string', arg: 'TYPE', help: 'internevo dataset type folder (cn, en, code, ...) (default: cn when most records of the input run folders were written as Chinese by their langid, else en)' },
   { name: 'min-length', type: 'string', arg: 'N', help: 'reject samples with fewer than N tokens as too_short (default 0: off)' },
   { name: 'kind', type: 'string', arg: 'auto|pretrain|chat', help: 'auto: chat template for records with messages/conversation, else BOS+text+EOS (default auto)' },
   { name: 'max-shard-size', type: 'string', arg: 'SIZE', help: 'internevo: start a new .bin before it passes SIZE (default 512MiB)' },
@@ -125,7 +163,7 @@ ${flagHelp(INPUT)}
     }
     const out = outFlag;
     if (out === undefined) throw new UsageError('export internevo: -o/--output DIR is required');
-    const type = (v.type as string | undefined) ?? 'en';
+    const type = (v.type as string | undefined) ?? defaultType(inputs);
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(type)) throw new UsageError(`--type must be a folder name like cn, en, code; got '${showText(type)}'`);
     // Shards beside the lock of an export that is gone (killed, even while it published its
     // shards one rename at a time) are no result: the rerun removes them and starts over, as other

@@ -13,6 +13,7 @@ import { fsPath } from '../../core/fsname.js';
 import { fileErrorOf, nextChunk, rethrowIoFailure } from '../ioFailure.js';
 import { binaryKind } from './binary.js';
 import { decoded, emptyCompressed, openDecoded, sniffCompression } from '../decode.js';
+import { BlockTap, blockDigest } from './warcDigest.js';
 
 /** Records handed downstream at a time (extraction is the slow part, so batches stay small). */
 const BATCH = 64;
@@ -193,6 +194,9 @@ export async function* readWarc(path: string, events: ReadEvents, s: ReadSetting
       // One parser per stretch of good records: from the start, then from each place reading resumed.
       stream = fh === undefined ? undefined : createReadStream(fsPath(path), { start: base, highWaterMark: 1 << 20 });
       const from = stream;
+      // The bytes the parser reads, as they are in an uncompressed WARC: each record's block is
+      // hashed as it passes, for its WARC-Block-Digest (a .warc.gz member has gzip's CRC-32).
+      const tap = new BlockTap();
       async function* counted(): AsyncGenerator<Uint8Array> {
         for await (const c of chunks ?? from!) {
           // A stream is told gzip or plain by its first two bytes too (a file by its head, above).
@@ -200,6 +204,7 @@ export async function* readWarc(path: string, events: ReadEvents, s: ReadSetting
           if (fh === undefined && head.length === 2) gz = head[0] === 0x1f && head[1] === 0x8b;
           streamed += c.length;
           tail = Buffer.concat([tail, c as Buffer]).subarray(-TAIL);
+          if (!gz) tap.add(c as Buffer);
           yield c as Buffer;
         }
       }
@@ -235,10 +240,20 @@ export async function* readWarc(path: string, events: ReadEvents, s: ReadSetting
           damage = { at: base + parser.offset, error: bad };
           break;
         }
+        if (!gz) tap.start(blockStart(parser), record.warcContentLength, blockDigest(record.warcHeader('WARC-Block-Digest')));
         try {
           const doc = await toDoc(record, path, n, `${path}:${n}`, events, s);
           if (doc !== undefined) read++;
-          if (doc) batch.push(doc);
+          const digest = gz ? null : tap.finish();
+          if (digest !== null) {
+            // The block is not the bytes its digest was made of: a changed byte may have changed
+            // the text. Not a record; the file is named (exit 1) and reading goes on at the next
+            // record (its Content-Length was read whole).
+            const error = `its block does not match its WARC-Block-Digest (${digest.said}; the block hashes to ${digest.got})`;
+            const at = base + parser.offset;
+            if (doc) events.reject({ reason: 'warc_damaged', source: `${path}:${n}`, detail: { url: bare(record.warcTargetURI), warc_record_id: bare(record.warcHeader('WARC-Record-ID')), error, offset: at } });
+            events.fileError({ file: path, message: `WARC record ${n} is damaged: ${error}`, recordsBefore: n - 1, offset: at, kept: doc ? 'rejected it as warc_damaged and read on' : `read on (the record was ${doc === null ? 'rejected for another reason' : 'not a document'})`, rejected: true });
+          } else if (doc) batch.push(doc);
         } catch (e) {
           rethrowIoFailure(e);
           damage = { at: base + parser.offset, error: (e as Error).message };
@@ -293,6 +308,12 @@ export async function* readWarc(path: string, events: ReadEvents, s: ReadSetting
 
 /** Bytes of the end of a plain WARC checked for stray bytes after the last record. */
 const TAIL = 64;
+
+/** The offset in the (decompressed) input where the block of the record just parsed starts (not in warcio's typed API). */
+function blockStart(parser: unknown): number {
+  const n = (parser as { _warcHeadersLength?: unknown })._warcHeadersLength;
+  return typeof n === 'number' ? n : -1;
+}
 
 /** The offset in the (decompressed) input that warcio has read to (not in its typed API). */
 function readOffset(parser: unknown): number {

@@ -103,6 +103,90 @@ describe('WARC reader on a slice of a real Common Crawl-style WARC (fixtures/war
   });
 });
 
+describe('WARC-Block-Digest of an uncompressed WARC is checked (hostile review 7 F12)', () => {
+  const slice = readFileSync(join(FIX, 'dolma-slice.warc'));
+  /** The slice with one bit flipped `into` bytes after the start of the block of record `k` (1-based). */
+  function flipped(k: number, into: number): Buffer {
+    const starts: number[] = [];
+    for (let i = slice.indexOf('WARC/1.0'); i !== -1; i = slice.indexOf('WARC/1.0', i + 1)) starts.push(i);
+    const b = Buffer.from(slice);
+    b[slice.indexOf('\r\n\r\n', starts[k - 1]) + 4 + into] ^= 0x08;
+    return b;
+  }
+  async function* pieces(b: Buffer, size: number): AsyncGenerator<Buffer> {
+    for (let i = 0; i < b.length; i += size) yield b.subarray(i, i + size);
+  }
+
+  it('a flipped bit in a page is a warc_damaged reject of that record, the file named; the others are read; in any chunk size', async () => {
+    // The facts page (record 3): its text would have changed silently (exit 0) before.
+    const bad = flipped(3, 3000);
+    for (const size of [7, 4096, bad.length]) {
+      const clean = await drain(readChunks('x.warc', pieces(slice, size), 'warc'));
+      expect(clean.fileErrors, `chunks of ${size}`).toEqual([]);
+      expect(clean.docs).toHaveLength(2);
+      const d = await drain(readChunks('x.warc', pieces(bad, size), 'warc'));
+      expect(d.docs.map((x) => x.source)).toEqual(['x.warc:5']);
+      expect(d.rejects.map((r) => [r.reason, r.source])).toEqual([['warc_damaged', 'x.warc:3']]);
+      expect(d.rejects[0].detail).toMatchObject({ url: 'https://soldaini.net/facts/', error: expect.stringMatching(/^its block does not match its WARC-Block-Digest \(sha1:ORASCZFPJAYW7LATZIFO7T5CMDDAEUST; the block hashes to sha1:[A-Z2-7]{32}\)$/) });
+      expect(d.fileErrors).toMatchObject([{ file: 'x.warc', message: expect.stringMatching(/^WARC record 3 is damaged: its block does not match its WARC-Block-Digest/), rejected: true }]);
+      expect(d.read).toBe(2);
+    }
+  });
+
+  it('in a record that is not a document (a request), in its HTTP headers, and through the CLI: named, exit 1, the ledger balances', async () => {
+    const req = await drain(readChunks('x.warc', pieces(flipped(2, 10), 1000), 'warc'));
+    expect(req.docs).toHaveLength(2);
+    expect(req.rejects).toEqual([]);
+    expect(req.fileErrors).toMatchObject([{ message: expect.stringMatching(/^WARC record 2 is damaged: its block does not match/), kept: 'read on (the record was not a document)' }]);
+    const hdr = await drain(readChunks('x.warc', pieces(flipped(5, 20), 1000), 'warc')); // in "HTTP/1.1 200 OK" and after
+    expect(hdr.rejects.map((r) => [r.reason, r.source])).toEqual([['warc_damaged', 'x.warc:5']]);
+    const dir = await tempDir();
+    await writeFile(join(dir, 'f.warc'), flipped(3, 3000));
+    const r = await runCli(['extract', join(dir, 'f.warc'), '-o', join(dir, 'f.jsonl'), '--rejects', join(dir, 'rej.jsonl'), '--max-reject-rate', '1']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/read 2 = written 1 \+ rejected 1 \[read\/warc_damaged 1\]/);
+    expect(r.stderr).toMatch(/f\.warc: WARC record 3 is damaged: its block does not match its WARC-Block-Digest \(sha1:ORASCZFPJAYW7LATZIFO7T5CMDDAEUST; the block hashes to sha1:/);
+  });
+
+  it('sha256 in hex or base32 is checked too; an algorithm it does not know, or no digest, is read unchecked', async () => {
+    const { createHash } = await import('node:crypto');
+    const page = http('200 OK', 'text/html', Buffer.from('<html><body><p>A page about rivers and stones, long enough to be kept.</p></body></html>'));
+    const b32 = (b: Buffer): string => {
+      const A = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+      let out = '';
+      let acc = 0;
+      let bits = 0;
+      for (const x of b) {
+        acc = ((acc << 8) | x) & 0xffff;
+        bits += 8;
+        while (bits >= 5) out += A[(acc >> (bits -= 5)) & 31];
+      }
+      return out + (bits > 0 ? A[(acc << (5 - bits)) & 31] : '');
+    };
+    const sha256 = createHash('sha256').update(page).digest();
+    const withDigest = (d: string): Buffer => {
+      const r = warcRecord('response', 'http://x/', 'a', page);
+      const at = r.indexOf('Content-Length');
+      return Buffer.concat([r.subarray(0, at), Buffer.from(`WARC-Block-Digest: ${d}\r\n`), r.subarray(at)]);
+    };
+    const wrong = Buffer.from(sha256);
+    wrong[0] ^= 1;
+    const cases: [string, boolean][] = [
+      [`sha256:${sha256.toString('hex')}`, true],
+      [`SHA-256:${b32(sha256)}`, true],
+      [`sha256:${wrong.toString('hex')}`, false],
+      [`sha1:${b32(createHash('sha1').update(page).digest())}`, true],
+      ['foo:abcdef', true],
+      ['sha1:not-a-digest', true],
+    ];
+    for (const [d, good] of cases) {
+      const s = await drain(readChunks('x.warc', pieces(withDigest(d), 50), 'warc'));
+      expect(s.fileErrors.length, d).toBe(good ? 0 : 1);
+      expect(s.docs.length, d).toBe(good ? 1 : 0);
+    }
+  });
+});
+
 describe('WARC reader: non-HTML, HTTP errors, charsets, WET and damage', () => {
   let dir: string;
   beforeAll(async () => {

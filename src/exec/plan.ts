@@ -32,6 +32,8 @@ export interface RunSettings {
   txtMode: 'file' | 'line';
   wrapArrays?: string;
   textField?: TextField;
+  /** Inputs written with different text fields: each run folder's file with its run's list (label), the others with textField (io/readers/ownTextField.ts). */
+  ownTextFields?: [string, string][];
   requireText?: boolean;
   shardRecords?: number;
   shardBytes?: number;
@@ -384,7 +386,7 @@ const SETTING_NAMES: Record<string, string> = table({
   format: '--format', txtMode: '--txt-mode', wrapArrays: '--wrap-arrays', textField: '--text-field', requireText: 'require_text',
   shardRecords: '--shard-records', shardBytes: '--shard-size', compression: '--compress', stripAttrs: '--strip-attrs',
   maxRejectRate: '--max-reject-rate', profile: 'profile', allowEmpty: '--allow-empty', rejectAttrs: '--rejects-attrs',
-  rejectsSample: '--rejects-sample', rejectsCompression: '--rejects-compress', limit: '--limit', outputFormat: '--output-format', rowGroupSize: '--row-group-size',
+  ownTextFields: "the inputs' own text fields (their runs' _recipe.resolved.yaml)", rejectsSample: '--rejects-sample', rejectsCompression: '--rejects-compress', limit: '--limit', outputFormat: '--output-format', rowGroupSize: '--row-group-size',
 });
 
 /**

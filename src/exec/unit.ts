@@ -16,6 +16,8 @@ import type { Stage } from '../core/stage.js';
 import type { RunStats, StageStats } from '../core/stats.js';
 import { readFiles } from '../io/readers/index.js';
 import { limitRecords } from '../io/readers/limit.js';
+import { ownTextFields } from '../io/readers/ownTextField.js';
+import { parseTextField } from '../core/doc.js';
 import { readJsonl } from '../io/readers/jsonl.js';
 import { readParquet } from '../io/readers/parquet.js';
 import { htmlFieldFor, readSettings } from '../io/readers/options.js';
@@ -77,7 +79,14 @@ export async function buildStages(plan: Plan, registry: StageRegistry, phaseInde
 /** The records of a task's input: a whole file, a pack of whole files in order, a byte range read raw and split on lines, or row groups. */
 export function taskSource(plan: Plan, t: TaskSpec): DocSource {
   // The last task of a run cut by --limit reads only its share of the first N records.
-  return t.limit === undefined ? wholeTaskSource(plan, t) : limitRecords(wholeTaskSource(plan, t), t.limit);
+  return t.limit === undefined ? ownFieldSource(plan, t) : limitRecords(ownFieldSource(plan, t), t.limit);
+}
+
+/** Inputs written with different text fields (dedup-disk): each record read with its own run's list (io/readers/ownTextField.ts). */
+function ownFieldSource(plan: Plan, t: TaskSpec): DocSource {
+  const s = plan.settings;
+  if (s.ownTextFields === undefined || s.textField === undefined) return wholeTaskSource(plan, t);
+  return ownTextFields(wholeTaskSource(plan, t), new Map(s.ownTextFields.map(([f, l]) => [f, parseTextField(l)!])), s.textField);
 }
 
 function wholeTaskSource(plan: Plan, t: TaskSpec): DocSource {

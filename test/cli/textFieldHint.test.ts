@@ -80,7 +80,9 @@ describe('inputs written with different text fields', { timeout: 180_000 }, () =
   it('each run folder is read with its own run\'s text_field, a plain file with the union; run refuses (exit 2) naming a --text-field', async () => {
     const dir = await tempDir();
     dirs.push(dir);
-    const rec = (i: number, body: boolean) => JSON.stringify(body ? { text: `raw page ${i} | menu | login`, body: `The article body number ${i}.` } : { text: `An English line number ${i}.` });
+    // zart's raw pages are one page (near duplicates); the bodies its run cleaned are not.
+    const topics = ['apples', 'rivers', 'mountains'];
+    const rec = (i: number, body: boolean) => JSON.stringify(body ? { text: `raw page ${i} | menu | login | sign up | cookies | share this`, body: `The article body about ${topics[i]}.` } : { text: `An English line about ${topics[i]}.` });
     await writeFile(join(dir, 'art.jsonl'), [0, 1, 2].map((i) => rec(i, true)).join('\n') + '\n');
     await writeFile(join(dir, 'en.jsonl'), [0, 1].map((i) => rec(i, false)).join('\n') + '\n');
     // A plain file (no run): read with the union list, body first here.
@@ -96,7 +98,11 @@ describe('inputs written with different text fields', { timeout: 180_000 }, () =
     expect(pt.stderr).toContain('read 7 = written 7');
     expect(pt.stderr).toContain("note: reading each run folder with its run's own text_field (en/: text,content; zart/: body), other inputs with text,content,body");
     const texts = (await readFile(join(dir, 'pt.jsonl'), 'utf8')).trim().split('\n').map((l) => (JSON.parse(l) as { text: string }).text);
-    expect(texts).toEqual(['An English line number 0.', 'An English line number 1.', 'plain raw', 'plain content', 'The article body number 0.', 'The article body number 1.', 'The article body number 2.']);
+    expect(texts).toEqual(['An English line about apples.', 'An English line about rivers.', 'plain raw', 'plain content', 'The article body about apples.', 'The article body about rivers.', 'The article body about mountains.']);
+    // dedup-disk (tasks on workers) judges the bodies, not the raw pages: nothing is a duplicate.
+    const disk = await runCli(['dedup-disk', 'en/', 'zart/', '--work', 'w', '-o', 'dd.jsonl', '--workers', '2'], { cwd: dir });
+    expect(disk.code, disk.stderr).toBe(0);
+    expect(disk.stderr).toContain('read 5 = written 5');
     // run: its output would keep one text_field; refused before anything is made, with a list that reads both.
     const run = await runCli(['run', 'p.yaml', '-i', 'en/', 'zart/', '-o', 'again', '--workers', '1'], { cwd: dir });
     expect(run.code, run.stderr).toBe(2);

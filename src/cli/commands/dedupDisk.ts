@@ -6,7 +6,7 @@ import { checkInsideInputFolder, checkWritable, LOCK_NAME, lockOutput } from '..
 import { readdir, rm, rmdir, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { UsageError } from '../../core/errors.js';
-import { parseTextField } from '../../core/doc.js';
+import { parseTextField, textFieldLabel } from '../../core/doc.js';
 import type { OptionsSpec } from '../../core/options.js';
 import { resolveOptions } from '../../core/options.js';
 import { removalsStage } from '../../stages/dedup/disk/index.js';
@@ -121,6 +121,8 @@ async function onWorkers(work: string, options: Record<string, unknown>, job: Jo
   const wrap = job.values['wrap-arrays'] as string | undefined;
   if (wrap !== undefined) settings.wrapArrays = wrap;
   if (textField !== undefined) settings.textField = textField;
+  // Run folders written with different text fields: each read with its own run's list.
+  if (prepared.ownFields !== undefined) settings.ownTextFields = [...prepared.ownFields].map(([f, t]) => [f, textFieldLabel(t)]);
   const phases = planPhases([stage], tasks.length);
   phases.phases = phases.phases.filter((ph) => !(ph.kind === 'tasks' && ph.segment === 1));
   const plan: Plan = { version: PLAN_VERSION, name: 'dedup-disk', stages: [{ stage: 'dedup', options: { ...options, method: 'minhash' } }], settings, inputs: prepared.files, tasks, taskSize, ...phases };

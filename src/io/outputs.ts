@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { access, lstat, readdir, readlink, realpath, rm, stat } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
@@ -496,31 +496,77 @@ export function lockOutput(path: string): () => void {
     held.set(lock, held.get(lock)! + 1);
     return () => release(lock);
   }
-  for (let attempt = 0; attempt < 2; attempt++) {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    let fd: number;
     try {
-      const fd = openSync(lock, 'wx');
-      writeSync(fd, `${process.pid}\n`);
-      closeSync(fd);
-      held.set(lock, 1);
-      return () => release(lock);
+      fd = openSync(lock, 'wx');
     } catch (e) {
       // A full disk or a failing file system: one line naming the lock (its code kept for lockIfDir).
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw Object.assign(new Error(`cannot write '${showPath(lock)}': ${(e as Error).message}`, { cause: e }), { code: (e as NodeJS.ErrnoException).code });
-      let pid = NaN;
-      try {
-        pid = Number.parseInt(readFileSync(lock, 'utf8'), 10);
-      } catch {
-        // gone meanwhile: try again
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw lockFailure(lock, e);
+      const other = otherHolder(lock);
+      if (other.pid !== undefined) throw new UsageError(`another run (PID ${other.pid}) is writing to '${showPath(lockedPath(lock))}' (lock file ${showPath(lock)}); wait for it, or remove the lock if that process is not corpus-clean`);
+      if (other.starting !== undefined) throw new UsageError(`another command is taking the lock of '${showPath(lockedPath(lock))}' (lock file ${showPath(lock)}, made ${other.starting} ms ago, holds no PID yet); wait for it, or try again in a few seconds`);
+      // A dead holder's lock is taken over, unless another command replaced it meanwhile (the
+      // same inode as read): two commands taking over one dead lock must not both unlink it.
+      if (other.ino !== undefined && statSync(lock, { throwIfNoEntry: false })?.ino === other.ino) {
+        try {
+          unlinkSync(lock);
+        } catch {
+          // taken by someone else meanwhile: the next attempt says so
+        }
       }
-      if (processAlive(pid)) throw new UsageError(`another run (PID ${pid}) is writing to '${showPath(lockedPath(lock))}' (lock file ${showPath(lock)}); wait for it, or remove the lock if that process is not corpus-clean`);
+      continue;
+    }
+    try {
+      writeSync(fd, `${process.pid}\n`);
+    } catch (e) {
+      // The PID could not be written (a full disk): no empty lock is left behind (hostile review 7 F9).
+      try {
+        closeSync(fd);
+      } catch {
+        // closing is all that is left to try
+      }
       try {
         unlinkSync(lock);
       } catch {
-        // taken by someone else meanwhile: the next attempt says so
+        // already gone
       }
+      throw lockFailure(lock, e);
     }
+    closeSync(fd);
+    held.set(lock, 1);
+    return () => release(lock);
   }
-  throw new UsageError(`cannot take the lock ${lock}`);
+  throw new UsageError(`cannot take the lock ${showPath(lock)}: other commands keep taking it`);
+}
+
+/** How long an empty lock counts as held: its command created it and is writing its PID. */
+const EMPTY_LOCK_MS = 5000;
+
+/**
+ * Who holds an existing lock: a live PID, or `starting` (ms since it was made) when it holds no
+ * PID yet and is younger than EMPTY_LOCK_MS (its command is between creating it and writing the
+ * PID); else it is dead (or gone), with the inode read, to be taken over.
+ */
+function otherHolder(lock: string): { pid?: number; starting?: number; ino?: number } {
+  const st = statSync(lock, { throwIfNoEntry: false });
+  if (st === undefined) return {};
+  let text = '';
+  try {
+    text = readFileSync(lock, 'utf8');
+  } catch {
+    return {};
+  }
+  const pid = Number.parseInt(text, 10);
+  if (processAlive(pid)) return { pid };
+  const age = Date.now() - st.mtimeMs;
+  if (text.trim() === '' && age < EMPTY_LOCK_MS) return { starting: Math.max(0, Math.round(age)) };
+  return { ino: st.ino };
+}
+
+/** The one-line error of a lock that could not be written. */
+function lockFailure(lock: string, e: unknown): Error {
+  return Object.assign(new Error(`cannot write '${showPath(lock)}': ${(e as Error).message}`, { cause: e }), { code: (e as NodeJS.ErrnoException).code });
 }
 
 function release(lock: string): void {

@@ -1,9 +1,9 @@
 import { mkdir, readdir, readFile, rename, symlink, writeFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
-import { spawn } from 'node:child_process';
+import { existsSync, utimesSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { checkOutputs, checkWritable } from '../../src/io/outputs.js';
+import { checkOutputs, checkWritable, lockOutput } from '../../src/io/outputs.js';
 import { CLI, runCli, tempDir } from '../helpers/run.js';
 
 // Issue #10, session 10 (outputs): every file a command writes is refused where it would destroy
@@ -153,5 +153,25 @@ describe('an output that is a symbolic link to a path whose folder does not exis
     expect((await readFile(join(dir, 'nowhere/x.jsonl'), 'utf8')).split('\n').length).toBe(6);
     expect(await readFile(join(dir, 'nowhere/deeper/r.jsonl'), 'utf8')).toContain('json_parse');
     expect((await readdir(join(dir, 'nowhere'))).sort()).toEqual(['deeper', 'x.jsonl']);
+  });
+});
+
+describe('locks on a full disk (hostile review 7 F9)', () => {
+  it('an empty lock younger than a few seconds is held (its command is writing its PID); an older one is taken over', async () => {
+    const lock = join(dir, '.f9.jsonl.lock');
+    await writeFile(lock, '');
+    expect(() => lockOutput(lock)).toThrow(/another command is taking the lock of '.*f9\.jsonl' \(lock file .*, made \d+ ms ago, holds no PID yet\)/);
+    utimesSync(lock, new Date(Date.now() - 10_000), new Date(Date.now() - 10_000));
+    const release = lockOutput(lock);
+    expect(await readFile(lock, 'utf8')).toBe(`${process.pid}\n`);
+    release();
+    expect(existsSync(lock)).toBe(false);
+  });
+
+  it('the PID that cannot be written (a file size limit: EFBIG) leaves no empty lock', () => {
+    const r = spawnSync('bash', ['-c', `ulimit -f 0; exec "${process.execPath}" "${CLI}" cat d1/a.jsonl -o /dev/null --stats f9.json --max-reject-rate 1 -q`], { cwd: dir, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/cannot write '.*\/\.f9\.json\.lock': EFBIG/);
+    expect(existsSync(join(dir, '.f9.json.lock'))).toBe(false);
   });
 });

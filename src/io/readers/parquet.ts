@@ -722,25 +722,32 @@ export class PageChecksumError extends Error {}
  * Check the page checksums of one column chunk (`bytes` holds the file from byte `base`): every
  * page whose header has a crc must have bytes with that CRC-32, else `PageChecksumError` naming
  * the column and the page's byte offset. A page without a crc cannot be checked (most writers
- * leave it out: pyarrow's default, DuckDB). A header that does not read stops the walk: decoding
- * the row group then meets the same damage and names it.
+ * leave it out: pyarrow's default, DuckDB). A header that does not read, or whose sizes do not
+ * fit the chunk, stops the walk: it is said in words (`damage`), for when decoding the row group
+ * then fails (the decoder's own words were about its internals: "Invalid typed array length:
+ * 1609", new-user review 8 #9); a file that decodes anyway is read as before.
  */
-export function verifyChunkPages(bytes: Uint8Array, base: number, range: readonly [number, number], column: string, parquetHeader: typeof import('hyparquet/src/column.js').parquetHeader): number {
+export function verifyChunkPages(bytes: Uint8Array, base: number, range: readonly [number, number], column: string, parquetHeader: typeof import('hyparquet/src/column.js').parquetHeader): { checked: number; damage?: string } {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const [, end] = range;
   let at = range[0];
   let checked = 0;
+  const where = (): string => `in column '${showText(column)}' (its chunk: bytes ${range[0]}-${end})`;
   while (at < end) {
     const reader = { view, offset: at - base };
     let header: ReturnType<typeof parquetHeader>;
     try {
       header = parquetHeader(reader);
     } catch {
-      return checked;
+      return { checked, damage: `the page header at byte ${at} ${where()} does not read (damaged sizes or bytes)` };
     }
     const dataStart = base + reader.offset;
     const size = header.compressed_page_size;
-    if (!(size >= 0) || dataStart + size > end) return checked;
+    const full = header.uncompressed_page_size;
+    if (!(size >= 0) || !(full >= 0) || dataStart + size > end) {
+      const said = !(size >= 0) ? `a compressed size of ${size}` : !(full >= 0) ? `an uncompressed size of ${full}` : `${size} bytes of data, past the end of its chunk`;
+      return { checked, damage: `the page header at byte ${at} ${where()} does not read: it declares ${said} (damaged sizes)` };
+    }
     if (header.crc !== undefined) {
       const page = bytes.subarray(dataStart - base, dataStart - base + size);
       const actual = crc32(page);
@@ -751,7 +758,7 @@ export function verifyChunkPages(bytes: Uint8Array, base: number, range: readonl
     }
     at = dataStart + size;
   }
-  return checked;
+  return { checked };
 }
 
 function hex(n: number): string {
@@ -763,7 +770,7 @@ function hex(n: number): string {
  * give back a file that serves those bytes from memory (hyparquet reads them next), so checking
  * costs no second read.
  */
-async function verifiedGroup(file: AsyncBuffer, rg: FileMetaData['row_groups'][number], parquetHeader: typeof import('hyparquet/src/column.js').parquetHeader): Promise<AsyncBuffer> {
+async function verifiedGroup(file: AsyncBuffer, rg: FileMetaData['row_groups'][number], parquetHeader: typeof import('hyparquet/src/column.js').parquetHeader): Promise<{ group: AsyncBuffer; damage?: string }> {
   const ranges = rg.columns.map((c) => chunkRange(c));
   let lo = Infinity;
   let hi = -Infinity;
@@ -773,15 +780,19 @@ async function verifiedGroup(file: AsyncBuffer, rg: FileMetaData['row_groups'][n
     hi = Math.max(hi, r[1]);
   }
   // A footer with chunks outside the file: hyparquet names that when it reads them.
-  if (!(lo < hi) || lo < 0 || hi > file.byteLength) return file;
+  if (!(lo < hi) || lo < 0 || hi > file.byteLength) return { group: file };
   const bytes = new Uint8Array(await file.slice(lo, hi));
+  let damage: string | undefined;
   rg.columns.forEach((c, i) => {
     const r = ranges[i];
-    if (r !== undefined) verifyChunkPages(bytes, lo, r, c.meta_data?.path_in_schema.join('.') ?? String(i), parquetHeader);
+    if (r !== undefined) damage ??= verifyChunkPages(bytes, lo, r, c.meta_data?.path_in_schema.join('.') ?? String(i), parquetHeader).damage;
   });
   return {
-    byteLength: file.byteLength,
-    slice: (start: number, end = file.byteLength) => (start >= lo && end <= hi ? bytes.slice(start - lo, end - lo).buffer : file.slice(start, end)),
+    group: {
+      byteLength: file.byteLength,
+      slice: (start: number, end = file.byteLength) => (start >= lo && end <= hi ? bytes.slice(start - lo, end - lo).buffer : file.slice(start, end)),
+    },
+    ...(damage !== undefined ? { damage } : {}),
   };
 }
 
@@ -897,17 +908,23 @@ export async function* readParquet(path: string, events: ReadEvents, s: ReadSett
       const end = start + n;
       const size = groupBytes(rg);
       let rows: Record<string, unknown>[];
+      let walked: string | undefined;
       try {
-        const group = s.parquetPageChecks === false ? file : await verifiedGroup(file, rg, parquetHeader);
-        rows = await readRows(group, exact.metadata, start, end);
+        const v = s.parquetPageChecks === false ? { group: file } : await verifiedGroup(file, rg, parquetHeader);
+        walked = v.damage;
+        rows = await readRows(v.group, exact.metadata, start, end);
       } catch (e) {
         rethrowIoFailure(e);
         // Every row the footer promises is counted as read and as rejected: a lost row group of
         // 100 rows is 100 rejects in the accounting and in --max-reject-rate, in one entry.
         events.read(n, size);
         const at = groupStartByte(rg);
-        const error = (e as Error).message;
-        events.reject({ reason: 'parquet_row_group', source: `${path}:${start + 1}`, detail: { rows: n, last_row: end, byte: at, error } }, n);
+        // The damage in our words (a page header that does not read), the decoder's beside it in
+        // the reject; a decoder error about its own internals is said as damaged data.
+        const said = (e as Error).message;
+        const internal = e instanceof RangeError || /typed array|out of bounds|outside the bounds|offset is/i.test(said);
+        const error = walked ?? (internal ? 'its pages do not decode (damaged data)' : said);
+        events.reject({ reason: 'parquet_row_group', source: `${path}:${start + 1}`, detail: { rows: n, last_row: end, byte: at, error, ...(error !== said ? { decoder_error: said } : {}) } }, n);
         damaged.push({ rows: n, at, error });
         start = end;
         continue;

@@ -130,6 +130,37 @@ describe('Parquet reader: row groups, damage, folders and the CLI', () => {
     expect(readFileSync(rej, 'utf8').trim().split('\n')).toHaveLength(1);
   });
 
+  it('a page header whose sizes were damaged is said in our words, not the decoder internals (new-user review 8 #9)', async () => {
+    const n = 300;
+    const buf = Buffer.from(parquetWriteBuffer({ columnData: [{ name: 'text', data: Array.from({ length: n }, (_, i) => `row ${i} of text`), type: 'STRING' }], codec: 'UNCOMPRESSED' }));
+    // The first page header, at byte 4 (thrift compact): type, uncompressed_page_size, compressed_page_size.
+    const varint = (at: number): [number, number] => {
+      let v = 0;
+      let k = 0;
+      while (buf[at + k] & 0x80) v += (buf[at + k] & 0x7f) * 2 ** (7 * k++);
+      return [v + buf[at + k] * 2 ** (7 * k), k + 1];
+    };
+    expect([buf[4], buf[6]]).toEqual([0x15, 0x15]);
+    const [, uLen] = varint(7);
+    const cAt = 7 + uLen + 1;
+    expect(buf[cAt - 1]).toBe(0x15);
+    const [zc, cLen] = varint(cAt);
+    // The review's case: uncompressed_page_size rewritten as a 5-byte varint of 3.8 G (the page
+    // data then starts 3 bytes later); and, in place, a compressed size 64 bytes larger.
+    const five = Buffer.from([0x80, 0x98, 0xfb, 0xa7, 0x1c]);
+    const shifted = Buffer.concat([buf.subarray(0, 7), five, buf.subarray(7 + uLen)]);
+    const grown = Buffer.from(buf);
+    let z = zc + 128; // zigzag of +64
+    for (let k = 0; k < cLen; k++, z = Math.floor(z / 128)) grown[cAt + k] = (z & 0x7f) | (k < cLen - 1 ? 0x80 : 0);
+    for (const [name, bytes] of [['shifted', shifted], ['grown', grown]] as const) {
+      const d = await drain(readChunks(`${name}.parquet`, (async function* () { yield bytes; })(), 'parquet'));
+      expect(d.docs, name).toEqual([]);
+      expect(d.rejects[0]?.reason).toBe('parquet_row_group');
+      expect(d.fileErrors.map((e) => e.message)).toEqual([expect.stringMatching(/^1 damaged row group \(300 rows; the first at byte 4: the page header at byte 4 in column 'text' \(its chunk: bytes 4-\d+\) does not read: it declares \d+ bytes of data, past the end of its chunk \(damaged sizes\)\)$/)]);
+      expect(d.fileErrors[0].message).not.toMatch(/typed array|out of bounds|RangeError/i);
+    }
+  });
+
   it('the CLI reads a folder of Parquet files by extension', async () => {
     const folder = join(dir, 'folder');
     await import('node:fs/promises').then((fs) => fs.mkdir(folder));

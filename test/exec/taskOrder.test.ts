@@ -32,5 +32,21 @@ describe('task run before its earlier phases are done (review-hostile5 F14)', ()
     // The run resumes and finishes.
     const again = await runCli(['run', 'rules/recipes/sample.yaml', '--task-size', '40KB', '-q', '-o', out, '--workers', '2']);
     expect(again.code, again.stderr).toBe(0);
+    // The finished run, given where a command would change it (hostile review 7 F15, F17).
+    const finished = (await readdir(out)).sort();
+    // task by hand on a unit whose marker is gone: refused before touching anything (it removed a published shard).
+    const last = plan.phases.length - 1;
+    const marker = join(out, '_done', plan.phases[last].id, (await readdir(join(out, '_done', plan.phases[last].id)))[0]);
+    await rm(marker);
+    const t2 = await runCli(['task', out, '--phase', String(last), '--unit', String(Number(marker.slice(-5)))]);
+    expect(t2.code, t2.stderr).toBe(2);
+    expect(t2.stderr).toContain("is a finished run (its _SUCCESS): its units were merged and their work removed");
+    expect(t2.stderr).toContain('nothing was changed');
+    // dedup-disk --work naming it: said to be a run's folder, without the --overwrite advice that cannot help.
+    const dd = await runCli(['dedup-disk', 'fixtures/sample', '--work', out, '-o', join(dir, 'dz.jsonl'), '--overwrite', '-q']);
+    expect(dd.code, dd.stderr).toBe(2);
+    expect(dd.stderr).toContain("is the output folder of a finished 'corpus-clean run' (recipe 'sample'), not a dedup-disk work folder; give a new folder for --work");
+    expect(dd.stderr).not.toContain('pass --overwrite');
+    expect((await readdir(out)).sort()).toEqual(finished);
   }, 300_000);
 });

@@ -33,6 +33,7 @@ import { countFlag, flagHelp, parse, stageFlags, stageOptionValues } from '../ar
 import { executePrepared, IO_FLAGS, prepare, type Job, type Prepared } from '../execute.js';
 import { makeDir } from '../../io/dirs.js';
 import { showPath } from '../../core/fsname.js';
+import { showText } from '../../core/show.js';
 
 /** The dedup options that apply on disk (MinHash only). */
 const DISK_OPTIONS: OptionsSpec = Object.fromEntries(Object.entries(dedupOptions as OptionsSpec).filter(([k]) => k !== 'method'));
@@ -132,6 +133,14 @@ async function onWorkers(work: string, options: Record<string, unknown>, job: Jo
   await checkWritable(work, '--work', true);
   const existing = (await readdir(work).catch(() => [] as string[])).filter((n) => n !== LOCK_NAME);
   if (existing.length > 0 && !existsSync(planPath(work))) throw new UsageError(`work folder '${showPath(work)}' is not empty; give a new one`);
+  // The folder of a `corpus-clean run` (its plan is of a recipe) is no work folder: said as such,
+  // without the advice to pass --overwrite, which dedup-disk does not apply to --work (hostile
+  // review 7 F15: "holds the finished (kept) work of another dedup-disk command ... pass --overwrite").
+  const planName = existing.length > 0 ? planNameOf(planPath(work)) : undefined;
+  if (planName !== undefined && planName !== 'dedup-disk') {
+    const state = existing.includes('_SUCCESS') ? 'a finished' : existing.includes('_FAILED') ? 'a failed' : 'an unfinished';
+    throw new UsageError(`--work '${showPath(work)}' is the output folder of ${state} 'corpus-clean run' (recipe '${showText(planName)}'), not a dedup-disk work folder; give a new folder for --work`);
+  }
   await makeDir(work, 'work folder');
   // One command at a time on a work folder (a second would redo the same units); status tells
   // a live one by this lock. A killed command's lock is taken over.
@@ -145,6 +154,16 @@ async function onWorkers(work: string, options: Record<string, unknown>, job: Jo
   }
   await afterWork(work, code, job, said.kept);
   return code;
+}
+
+/** The name in a folder's `_plan.json` (a recipe's, or `dedup-disk`), or undefined when unreadable. */
+function planNameOf(path: string): string | undefined {
+  try {
+    const name = (JSON.parse(readFileSync(path, 'utf8')) as { name?: unknown }).name;
+    return typeof name === 'string' ? name : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Bytes of the files under a folder. */

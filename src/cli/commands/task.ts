@@ -3,7 +3,8 @@ import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { UsageError } from '../../core/errors.js';
 import type { StageRegistry } from '../../core/registry.js';
-import { planPath } from '../../exec/layout.js';
+import { planPath, SUCCESS } from '../../exec/layout.js';
+import { join } from 'node:path';
 import { checkRunFolder } from '../runFolder.js';
 import { isDone } from '../../exec/markers.js';
 import { mergeRun } from '../../exec/merge.js';
@@ -62,6 +63,9 @@ ${flagHelp(TASK_FLAGS)}
         process.stderr.write(`corpus-clean task: ${name}: already done\n`);
         return 0;
       }
+      // A finished run's work is merged and removed: a unit run again there would take what is
+      // gone for damage and remove a published shard (hostile review 7 F17). Refused, untouched.
+      if (existsSync(join(dir, SUCCESS))) throw new UsageError(`'${showPath(dir)}' is a finished run (its ${SUCCESS}): its units were merged and their work removed, so ${name} cannot be run again there; nothing was changed. To redo the run, run it again with --overwrite`);
       // A unit reads what every unit of the earlier phases left: run before them, it would take
       // seals not yet written for damage and un-mark finished units (review-hostile5 F14).
       for (let q = 0; q < phase; q++) {

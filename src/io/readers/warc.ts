@@ -118,6 +118,30 @@ async function* unZstd(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   else yield* all();
 }
 
+/** Bytes a stream's chunks are gathered into before warcio reads them (see `coalesced`). */
+const MIN_CHUNK = 1 << 16;
+
+/**
+ * A stream's chunks gathered into pieces of at least `MIN_CHUNK` bytes (the last may be
+ * shorter). warcio misreads a plain WARC that arrives in chunks of 1-3 bytes (a header's end,
+ * `\r\n\r\n`, split over three chunks is not found: the whole slice read as one record with a
+ * Content-Length of "283, 133, 6784, ..."); a pipe may hand over bytes that way.
+ */
+async function* coalesced(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  let parts: Buffer[] = [];
+  let size = 0;
+  for await (const c of chunks) {
+    parts.push(c);
+    size += c.length;
+    if (size >= MIN_CHUNK) {
+      yield parts.length === 1 ? parts[0] : Buffer.concat(parts, size);
+      parts = [];
+      size = 0;
+    }
+  }
+  if (size > 0) yield parts.length === 1 ? parts[0] : Buffer.concat(parts, size);
+}
+
 /** A damaged stretch of a WARC file: where its record starts (file offset) and why. */
 interface Damage {
   at: number;
@@ -152,6 +176,7 @@ export async function* readWarc(path: string, events: ReadEvents, s: ReadSetting
   if (chunks === undefined && path === '-') chunks = unZstd(process.stdin as AsyncIterable<Buffer>);
   else if (chunks === undefined && (await isZstdFile(path))) chunks = openDecoded(path);
   else if (chunks !== undefined) chunks = unZstd(chunks);
+  if (chunks !== undefined) chunks = coalesced(chunks);
   let streamed = 0;
   /** The last bytes of the input (of a plain WARC, to check what follows the last record). */
   let tail = Buffer.alloc(0);

@@ -120,7 +120,8 @@ describe('WARC-Block-Digest of an uncompressed WARC is checked (hostile review 7
   it('a flipped bit in a page is a warc_damaged reject of that record, the file named; the others are read; in any chunk size', async () => {
     // The facts page (record 3): its text would have changed silently (exit 0) before.
     const bad = flipped(3, 3000);
-    for (const size of [7, 4096, bad.length]) {
+    // (Chunks of 1-3 bytes: warcio misread a plain WARC that came so; a stream is gathered first.)
+    for (const size of [3, 4096, bad.length]) {
       const clean = await drain(readChunks('x.warc', pieces(slice, size), 'warc'));
       expect(clean.fileErrors, `chunks of ${size}`).toEqual([]);
       expect(clean.docs).toHaveLength(2);

@@ -23,9 +23,15 @@ export type FromWorker =
 
 tuneV8();
 const data = (workerData ?? JSON.parse(process.env.CORPUS_CLEAN_WORKER ?? '{}')) as { run: string; plan: string };
+// The main process died (kill -9, or it exited on a signal while this worker still loaded its
+// stages): stop, do not keep writing into a run folder. Listened for before anything is awaited:
+// a channel closed while the stages load gave the first send an ERR_IPC_CHANNEL_CLOSED trace.
+if (!parentPort) process.on('disconnect', () => process.exit(1));
 const send = (m: FromWorker): void => {
   if (parentPort) parentPort.postMessage(m);
-  else process.send!(m);
+  // A send on a closed channel is not an error to print: the process stops as on 'disconnect'.
+  else if (!process.connected) process.exit(1);
+  else process.send!(m, undefined, {}, (e: Error | null) => e && process.exit(1));
 };
 
 const plan = JSON.parse(await readFile(data.plan, 'utf8')) as Plan;
@@ -54,9 +60,5 @@ async function handle(m: ToWorker): Promise<void> {
 }
 
 if (parentPort) parentPort.on('message', (m: ToWorker) => void handle(m));
-else {
-  process.on('message', (m: ToWorker) => void handle(m));
-  // The main process died (kill -9): stop, do not keep writing into a run folder.
-  process.on('disconnect', () => process.exit(1));
-}
+else process.on('message', (m: ToWorker) => void handle(m));
 send({ type: 'ready' });

@@ -1,5 +1,9 @@
+import { fork } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { idleWorkerFailure, workerExit } from '../../src/exec/local.js';
+import { ROOT, runCli, tempDir } from '../helpers/run.js';
 
 // review-newuser5 #24: a worker killed by a signal was named by its PID only ("a worker failed:
 // worker process (PID 7524) was killed by SIGKILL") when it held no unit at that moment.
@@ -17,5 +21,28 @@ describe('a worker that dies is named with where the run was', () => {
       'a worker failed while it ran no unit (after task 3 of phase 0-tasks (a.jsonl), which it finished): worker process (PID 1) was killed by SIGTERM',
     );
     expect(idleWorkerFailure('x', undefined)).toBe('a worker failed while it ran no unit (before its first unit): x');
+  });
+});
+
+// Hostile review 6 F19 / ux7: a worker process whose main process went away (killed, or exited on
+// Ctrl-C while the worker still loaded its stages) printed an unhandled ERR_IPC_CHANNEL_CLOSED
+// stack trace into the run's stderr on its next send. It stops quietly now.
+describe('an orphaned worker process', () => {
+  it('exits without a stack trace when the channel to its main process closes while it loads its stages', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'in.jsonl'), '{"text":"hello world"}\n');
+    await writeFile(join(dir, 'r.yaml'), 'name: r\nstages:\n  - normalize: {}\n');
+    const out = join(dir, 'o');
+    expect((await runCli(['run', join(dir, 'r.yaml'), '-i', join(dir, 'in.jsonl'), '-o', out, '-q', '--workers', '1'])).code).toBe(0);
+    const data = JSON.stringify({ run: out, plan: join(out, '_plan.json') });
+    const child = fork(join(ROOT, 'dist/exec/worker.js'), [], { env: { ...process.env, CORPUS_CLEAN_WORKER: data }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    let err = '';
+    child.stderr!.on('data', (b: Buffer) => (err += b));
+    // Gone before the worker has read its plan: its first send ('ready') finds the channel closed.
+    child.disconnect();
+    // 'exit' and the end of stderr ('close' waits on the channel this test already let go).
+    const [code] = await Promise.all([new Promise((r) => child.on('exit', r)), new Promise((r) => child.stderr!.on('end', r))]);
+    expect(err).toBe('');
+    expect(code).toBe(1);
   });
 });

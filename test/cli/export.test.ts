@@ -48,6 +48,13 @@ describe('corpus-clean export', () => {
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(/--output '.*exp' lies inside the input folder/);
     expect(await readdir(dir)).toEqual(['a.jsonl']);
+    // The same for an export whose --rejects is refused (F18): checked before DIR/train/TYPE is made.
+    const out = await tempDir();
+    const r2 = await runCli(['export', 'internevo', dir, '--tokenizer', MODEL, '-o', join(out, 'exp'), '--rejects', join(dir, 'r.jsonl')]);
+    expect(r2.code, r2.stderr).toBe(2);
+    expect(r2.stderr).toMatch(/--rejects '.*r\.jsonl' lies inside the input folder/);
+    expect(await readdir(out)).toEqual([]);
+    expect(await readdir(dir)).toEqual(['a.jsonl']);
   });
 
   // New-user review 8 #5: a Chinese run went to train/en/ (InternEvo reads the folder as the data

@@ -13,7 +13,7 @@ import { SentencePieceTokenizer } from '../../tokenize/tokenizer.js';
 import type { Command } from '../command.js';
 import type { Flag } from '../args.js';
 import { countFlag, flagHelp, parse, type Parsed } from '../args.js';
-import { execute, IO_FLAGS } from '../execute.js';
+import { execute, IO_FLAGS, prepare, type Job } from '../execute.js';
 import { didYouMean } from '../../core/suggest.js';
 import { showText, errorText } from '../../core/show.js';
 import { showPath } from '../../core/fsname.js';
@@ -182,20 +182,24 @@ ${flagHelp(INPUT)}
       const existing = (await readdir(join(out, 'train', type)).catch(() => [] as string[])).filter((f) => f.endsWith('.bin') && !f.startsWith('.'));
       if (existing.length > 0) throw new UsageError(`${join(out, 'train', type)} already holds shards (${existing[0]}, ...); remove them or pass --overwrite`);
     }
+    const writer = new InternEvoWriter({
+      outDir: out,
+      type,
+      overwrite: v.overwrite === true,
+      metaDtype,
+      ...(v['max-shard-size'] !== undefined ? { maxShardBytes: parseSize(v['max-shard-size']) } : {}),
+    });
+    const job: Job = { command: 'export', inputs, stages: [stage], values, sink: { writer, shards: () => writer.shards.map((s) => s.path) } };
+    // Every flag, input and side output (--rejects, --stats) checked before the shard folder is
+    // made: a refused export leaves no DIR/train/TYPE behind.
+    job.prepared = await prepare(job);
     // One export at a time into a shard folder, as run and cat lock theirs: a second one is
     // refused (exit 2, one line) before it reads anything; a killed one's lock is taken over.
     const shardDir = join(out, 'train', type);
     await makeDir(shardDir, 'output folder');
     const unlock = lockOutput(join(shardDir, LOCK_NAME));
     try {
-      const writer = new InternEvoWriter({
-        outDir: out,
-        type,
-        overwrite: v.overwrite === true,
-        metaDtype,
-        ...(v['max-shard-size'] !== undefined ? { maxShardBytes: parseSize(v['max-shard-size']) } : {}),
-      });
-      return await execute({ command: 'export', inputs, stages: [stage], values, sink: { writer, shards: () => writer.shards.map((s) => s.path) } });
+      return await execute(job);
     } finally {
       unlock();
     }

@@ -239,6 +239,65 @@ async function frameHeader(q: ByteQueue, start: number, frame = 0): Promise<Fram
   return { bytes, checksum: ((fhd >> 2) & 1) === 1, declared: contentSize(bytes, bytes.length - fcsSize, fcsSize) };
 }
 
+/** fzstd's frame state (not in its typed API): the window it reads back-references from, ending at index `e`. */
+interface FzstdState {
+  w: Uint8Array;
+  e: number;
+}
+
+function fzstdState(d: unknown): FzstdState | null {
+  const s = (d as { s?: unknown }).s;
+  return typeof s === 'object' && s !== null && (s as FzstdState).w instanceof Uint8Array && typeof (s as FzstdState).e === 'number' ? (s as FzstdState) : null;
+}
+
+/**
+ * The window of one frame, kept here instead of by fzstd. fzstd's streaming decoder keeps the
+ * last Window_Size bytes in an array of that size and, after every block, shifts the whole array
+ * by the block's length (copyWithin): the work of a block is the window's size, whatever the
+ * block's. A frame of 2,001 one-byte RLE blocks under a 128 MiB window (an 8 KB file) took 12 s
+ * of CPU; a `zstd --long` file of 60 MB, 1.4 s more than one written without `--long`. Here each
+ * block's bytes are appended to a larger array and fzstd is handed a view of its last
+ * Window_Size bytes; the array is shifted only when it is full, once per a quarter of a window
+ * (at least 512 KiB) of output. fzstd's own shift then runs on a scratch array of the block's
+ * size (`decoded`, called from its output callback, swaps the window out before it shifts), and
+ * its own window array is never written. Each push to fzstd holds one block (frameBody).
+ */
+class SlidingWindow {
+  private buf: Uint8Array | null = null;
+  private pos = 0;
+  private size = 0;
+  private readonly pending: Uint8Array[] = [];
+  private static scratch = new Uint8Array(BLOCK_MAX);
+
+  /** A block fzstd decoded (from its callback, before it shifts its window): kept, and fzstd's shift sent to scratch. */
+  decoded(d: unknown, block: Uint8Array): void {
+    const s = fzstdState(d);
+    if (s === null) return;
+    this.pending.push(block);
+    s.w = block.length <= BLOCK_MAX ? SlidingWindow.scratch.subarray(0, block.length) : new Uint8Array(block.length);
+  }
+
+  /** After a push: the blocks it decoded appended, fzstd given a view of the window ending with them. */
+  install(d: unknown): void {
+    const s = fzstdState(d);
+    if (this.buf === null) {
+      if (s === null) return;
+      this.size = s.e;
+      this.buf = new Uint8Array(this.size + Math.max(this.size >> 2, 4 * BLOCK_MAX));
+      this.pos = this.size; // the window before the first block: zeros
+    }
+    for (const b of this.pending.splice(0)) {
+      if (this.pos + b.length > this.buf.length) {
+        this.buf.copyWithin(0, this.pos - this.size, this.pos);
+        this.pos = this.size;
+      }
+      this.buf.set(b, this.pos);
+      this.pos += b.length;
+    }
+    if (s !== null) s.w = this.buf.subarray(this.pos - this.size, this.pos);
+  }
+}
+
 /** A frame's check at its end failed (checksum or content size): the message, without what became of the bytes. */
 class FrameCheck extends Error {}
 
@@ -253,8 +312,11 @@ async function* frameBody(q: ByteQueue, hdr: FrameHeader, frame: number, start: 
   let decodedBytes = 0;
   const out: Buffer[] = [];
   const Decompress = await zstdDecompress();
+  const win = new SlidingWindow();
   const d = new Decompress((chunk) => {
-    if (chunk.length > 0) out.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
+    if (chunk.length === 0) return;
+    out.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
+    win.decoded(d, chunk);
   });
   const h = checksum ? hasher!.create64(0n) : null;
   let sum: Buffer | null = null;
@@ -273,6 +335,7 @@ async function* frameBody(q: ByteQueue, hdr: FrameHeader, frame: number, start: 
     if (last && checksum) sum = await q.take(4);
     try {
       d.push(last && sum ? Buffer.concat([bh, body, sum]) : Buffer.concat([bh, body]), last === 1);
+      win.install(d);
     } catch {
       // The decoder's own words are about its internals ("Invalid typed array length: -33030151"
       // for a frame header whose size fields were flipped): say what is wrong with the data.

@@ -15,7 +15,7 @@ import { expandInputs, isInputName, isLost, type SkippedInput } from '../io/inpu
 import { INPUT_FORMATS, readFiles, type InputFormat } from '../io/readers/index.js';
 import { htmlFieldFor } from '../io/readers/options.js';
 import { isFolderOutput, JsonlWriter, type JsonlOptions } from '../io/writers/jsonl.js';
-import { checkOutputName, checkOutputs, LOCK_NAME, lockOutput, outputTarget, prepareOutput, refuseForeign, RUN_FILES, setMarkerName } from '../io/outputs.js';
+import { checkOutputName, checkOutputs, LOCK_NAME, lockOutput, outputTarget, prepareOutput, prepareSideOutputs, refuseForeign, RUN_FILES, setMarkerName } from '../io/outputs.js';
 import { checkInputFolders, failedMarker, refuseUnfinished, writeManifest, type UnfinishedInput } from '../exec/markers.js';
 import { progressWanted } from '../exec/progress.js';
 import type { RunSettings } from '../exec/plan.js';
@@ -253,7 +253,7 @@ export async function prepare(job: Job) {
   const facts = job.runTasks === undefined ? takeInputFacts(files, SUCCESS) : undefined;
   await checkOutputs(plan);
   // A planned run (executors) judges its folder itself (it may resume it); it takes the lock only.
-  const release = job.runTasks !== undefined ? (await makeDir(output, 'output folder'), refuseForeign(output, await readdir(output)), lockOutput(join(output, LOCK_NAME))) : job.sink === undefined ? await prepareOutput(plan) : () => {};
+  const release = job.runTasks !== undefined ? (await makeDir(output, 'output folder'), refuseForeign(output, await readdir(output)), lockOutput(join(output, LOCK_NAME))) : job.sink === undefined ? await prepareOutput(plan) : await prepareSideOutputs(plan);
   // Every input name not read is said before reading, one line each (and kept for the stats).
   for (const s of skipped) say(`corpus-clean ${job.command}: warning: skipped '${showPath(s.name)}': ${s.reason}`);
   for (const u of unfinished) say(`corpus-clean ${job.command}: warning: ${inherited.includes(u) ? u.problem : `reading an unfinished input as it is (--allow-unfinished): ${u.problem}`}`);

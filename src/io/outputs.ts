@@ -686,6 +686,30 @@ export async function prepareOutput(plan: OutputPlan): Promise<() => void> {
   }
 }
 
+/**
+ * Prepare the side outputs (`--rejects`, `--stats`) of a command whose output is its own (export
+ * internevo's shard folder, locked there): their folders made, each locked as `prepareOutput`
+ * locks them, a killed run's temporaries beside them removed. Returns the release of the locks.
+ */
+export async function prepareSideOutputs(plan: Pick<OutputPlan, 'rejects' | 'stats'>): Promise<() => void> {
+  const locks: (() => void)[] = [];
+  const unlock = (): void => {
+    for (const u of locks.splice(0)) u();
+  };
+  try {
+    for (const [f, flag] of [[plan.rejects, '--rejects'], [plan.stats, '--stats']] as const) {
+      if (f === undefined || f === '-' || (await isStreamTarget(f))) continue;
+      await makeDir(dirname(f), `${flag} folder`);
+      locks.push(lockOutput(join(dirname(f), `.${basename(f)}.lock`)));
+      await removeDeadTemps(dirname(f), stem(f));
+    }
+    return unlock;
+  } catch (e) {
+    unlock();
+    throw e;
+  }
+}
+
 /** Whether the marker at `path` is a manifest listing `name` among its shards. */
 function failedLists(path: string, name: string): boolean {
   try {

@@ -35,14 +35,6 @@ describe('--rejects and --stats inside an input folder (hostile review 7 F18)', 
     // Beside the folder, or a device: accepted.
     expect(await refusal({ rejects: join(dir, 'r.jsonl'), stats: '/dev/null' })).toBe('');
   });
-
-  it('quality d1 --rejects d1/r.jsonl: exit 2 before reading, d1 untouched', async () => {
-    const r = await runCli(['quality', 'd1', '-o', 'q.jsonl', '--rejects', 'd1/r.jsonl', '-q'], { cwd: dir });
-    expect(r.code, r.stderr).toBe(2);
-    expect(r.stderr).toContain("--rejects 'd1/r.jsonl' lies inside the input folder 'd1'");
-    expect(await readdir(join(dir, 'd1'))).toEqual(['a.jsonl']);
-    expect(await readFile(join(dir, 'd1/a.jsonl'), 'utf8')).toBe(records);
-  });
 });
 
 describe('a file a stage reads named as an output (hostile review 7 F2)', () => {
@@ -173,5 +165,23 @@ describe('locks on a full disk (hostile review 7 F9)', () => {
     expect(r.status, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/cannot write '.*\/\.f9\.json\.lock': EFBIG/);
     expect(existsSync(join(dir, '.f9.json.lock'))).toBe(false);
+  });
+});
+
+describe('export internevo locks its --rejects and --stats as the other commands do', () => {
+  it('a rejects file another live command holds is refused before anything is made', async () => {
+    const { prepare } = await import('../../src/cli/execute.js');
+    const { InternEvoWriter } = await import('../../src/export/internevo-writer.js');
+    // The lock of a live process (this test's parent) on the rejects file.
+    await writeFile(join(dir, '.held.jsonl.lock'), `${process.ppid}\n`);
+    const writer = new InternEvoWriter({ outDir: join(dir, 'ex') });
+    const job = { command: 'export', inputs: [join(dir, 'd1/a.jsonl')], stages: [], values: { rejects: join(dir, 'held.jsonl') }, sink: { writer, shards: () => [] } };
+    await expect(prepare(job)).rejects.toThrow(`another run (PID ${process.ppid}) is writing to '${join(dir, 'held.jsonl')}'`);
+    // A free one is locked while the export runs, and released after.
+    const p = await prepare({ ...job, values: { rejects: join(dir, 'free.jsonl') } });
+    expect(await readFile(join(dir, '.free.jsonl.lock'), 'utf8')).toBe(`${process.pid}\n`);
+    p.release();
+    expect(existsSync(join(dir, '.free.jsonl.lock'))).toBe(false);
+    expect(existsSync(join(dir, 'ex'))).toBe(false);
   });
 });

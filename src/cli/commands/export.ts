@@ -192,12 +192,18 @@ ${flagHelp(INPUT)}
     const job: Job = { command: 'export', inputs, stages: [stage], values, sink: { writer, shards: () => writer.shards.map((s) => s.path) } };
     // Every flag, input and side output (--rejects, --stats) checked before the shard folder is
     // made: a refused export leaves no DIR/train/TYPE behind.
-    job.prepared = await prepare(job);
+    const prepared = (job.prepared = await prepare(job));
     // One export at a time into a shard folder, as run and cat lock theirs: a second one is
     // refused (exit 2, one line) before it reads anything; a killed one's lock is taken over.
     const shardDir = join(out, 'train', type);
-    await makeDir(shardDir, 'output folder');
-    const unlock = lockOutput(join(shardDir, LOCK_NAME));
+    let unlock: () => void;
+    try {
+      await makeDir(shardDir, 'output folder');
+      unlock = lockOutput(join(shardDir, LOCK_NAME));
+    } catch (e) {
+      prepared.release();
+      throw e;
+    }
     try {
       return await execute(job);
     } finally {

@@ -25,7 +25,8 @@ interface Facts {
 
 /** The input facts of a command: each file's, and the folders that were finished outputs (their `_SUCCESS`). */
 export interface InputFacts {
-  files: Map<string, Facts>;
+  /** null: the file was already gone when the facts were taken (listed, then removed). */
+  files: Map<string, Facts | null>;
   finished: Set<string>;
 }
 
@@ -38,9 +39,17 @@ export function takeInputFacts(files: readonly string[], marker: string): InputF
   const dirs = new Map<string, boolean>();
   for (const f of files) {
     if (f === '-') continue;
-    const st = statSync(f, { bigint: true, throwIfNoEntry: false });
-    if (st === undefined || !st.isFile()) continue;
-    facts.files.set(f, { dev: st.dev, ino: st.ino, size: st.size, mtimeNs: st.mtimeNs });
+    let st;
+    try {
+      st = statSync(f, { bigint: true, throwIfNoEntry: false });
+    } catch {
+      continue; // unreadable: its reader says why
+    }
+    if (st !== undefined && !st.isFile()) continue;
+    // Gone since the inputs were listed: already a replacement under way (its reader would fail
+    // with a bare ENOENT).
+    facts.files.set(f, st === undefined ? null : { dev: st.dev, ino: st.ino, size: st.size, mtimeNs: st.mtimeNs });
+    if (st === undefined) continue;
     const d = dirname(f);
     if (!dirs.has(d)) dirs.set(d, existsSync(join(d, marker)));
     if (dirs.get(d) === true) facts.finished.add(f);
@@ -52,6 +61,7 @@ export function takeInputFacts(files: readonly string[], marker: string): InputF
 function check(file: string, facts: InputFacts): void {
   const was = facts.files.get(file);
   if (was === undefined) return;
+  if (was === null) throw Object.assign(new Error(`'${showPath(file)}' was replaced while it was read (another command's --overwrite?): it was gone once listed; nothing was written`), { code: INPUT_REPLACED });
   let now;
   try {
     now = statSync(file, { bigint: true, throwIfNoEntry: false });

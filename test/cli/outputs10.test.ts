@@ -103,6 +103,9 @@ describe('an input replaced while it is read (hostile review 6 F23)', () => {
       }),
     ).toContain(`'${files[1]}' is another file now`);
     expect(await reread(() => writeFile(files[1], '{"text":"two and more"}\n'))).toContain(`'${files[1]}' was 15 bytes, 24 now`);
+    // Gone between being listed and the facts (a replacement already under way): the same line.
+    const facts = takeInputFacts([files[0], join(x, 'part-00009.jsonl')], '_SUCCESS');
+    await expect(drain(unchangedInputs(readFiles([files[0], join(x, 'part-00009.jsonl')]), facts))).rejects.toThrow(`'${join(x, 'part-00009.jsonl')}' was replaced while it was read (another command's --overwrite?): it was gone once listed; nothing was written`);
     // Nothing changed: read to the end.
     expect(await reread(async () => {})).toBe('');
     expect((await drain(unchangedInputs(readFiles(files), takeInputFacts(files, '_SUCCESS')))).docs.length).toBe(2);

@@ -1,5 +1,5 @@
 /** Completion markers, stale temporaries, and the rule that only a finished run folder is read. */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { FILE_SHARD, FOLDER_SHARD, LOCK_NAME, lockHolder, processAlive, setFailedName, setMarkerName, TEMP } from '../io/outputs.js';
@@ -44,6 +44,29 @@ export async function removeStale(run: string): Promise<number> {
   };
   await walk(run, false);
   return n;
+}
+
+/**
+ * `removeStale` done synchronously, for a process that exits on a signal: its own thread may still
+ * be running a unit whose writer makes a temporary after the sweep, so the sweep is made once more
+ * in the 'exit' event, when no more of its code runs.
+ */
+export function removeStaleSync(run: string): void {
+  const walk = (dir: string, deep: boolean): void => {
+    let entries;
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) {
+        if (deep || e.name === '_work' || e.name === '_done' || e.name === '_stats') walk(p, true);
+      } else if ((e.name.startsWith('.') && e.name.includes('.tmp-')) || e.name.endsWith('.tmp')) rmSync(p, { force: true });
+    }
+  };
+  walk(run, false);
 }
 
 /** True when `dir` was written by `run` and holds no `_SUCCESS`: a killed or failed run. */

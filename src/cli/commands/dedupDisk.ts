@@ -19,12 +19,12 @@ import { globalDir, planPath, workDir } from '../../exec/layout.js';
 import { checkSeal, markSealedFromStart, WorkDamage } from '../../core/workSeal.js';
 import { redoWorkWriter } from '../../exec/unit.js';
 import { recordCommand } from '../../exec/command.js';
-import { localWorkers, runLocal, UnitFailure } from '../../exec/local.js';
+import { localWorkers, runLocal, stopWorkers, UnitFailure } from '../../exec/local.js';
 import { writeAtomic } from '../../exec/markers.js';
 import { autoTaskSize, checkTaskSize, PLAN_VERSION, planPhases, planTasks, type Plan, type RunSettings } from '../../exec/plan.js';
 import { doneUnits, totalUnits } from '../../exec/status.js';
 import { stopping, whileRunning } from '../interrupt.js';
-import { removeStale } from '../../exec/markers.js';
+import { removeStale, removeStaleSync } from '../../exec/markers.js';
 import { dedupOptions } from '../../stages/dedup/options.js';
 import type { InputFormat } from '../../io/readers/index.js';
 import type { Command } from '../command.js';
@@ -224,7 +224,13 @@ async function onWork(work: string, plan: Plan, stage: Stage, job: Job, prepared
   if (note !== undefined) process.stderr.write(`corpus-clean dedup-disk: ${note}\n`);
   if (!quiet) process.stderr.write(`corpus-clean dedup-disk: ${state === 'resume' ? `resuming in ${showPath(work)} (${doneUnits(work, plan)} of ${totalUnits(plan)} units done): ` : ''}signatures, buckets and clusters of ${prepared.files.length} files (${tasks.length} tasks, ${workers} workers) in ${showPath(work)}\n`);
   const started = performance.now();
-  const unregister = whileRunning(async () => void (await removeStale(work)), `finished tasks are kept in ${showPath(work)}: run the same command again to resume`);
+  const unregister = whileRunning(async () => {
+    // The workers first: one still running would write a temporary behind the sweep.
+    await stopWorkers();
+    await removeStale(work);
+    // This process's own unit may write one more before it exits: swept again then.
+    process.once('exit', () => removeStaleSync(work));
+  }, `finished tasks are kept in ${showPath(work)}: run the same command again to resume`);
   try {
     await runLocal(work, plan, [stage], { workers, progress: progressWanted(quiet) });
   } catch (e) {

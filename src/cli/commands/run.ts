@@ -30,9 +30,9 @@ import type { UnfinishedInput } from '../../exec/markers.js';
 import { markSealedFromStart } from '../../core/workSeal.js';
 import type { OutputCompression } from '../../io/writers/sharded.js';
 import { defaultRejectsCompression } from '../../io/writers/rejects.js';
-import { localWorkers, runLocal, UnitFailure } from '../../exec/local.js';
+import { localWorkers, runLocal, stopWorkers, UnitFailure } from '../../exec/local.js';
 import { roundTimeline, type Timeline } from '../../exec/timing.js';
-import { removeStale, writeAtomic } from '../../exec/markers.js';
+import { removeStale, removeStaleSync, writeAtomic } from '../../exec/markers.js';
 import { finishLeftovers, mergeRun, successCode } from '../../exec/merge.js';
 import { checkTaskSize, defaultTaskSize, DEFAULT_TASK_SIZE, PLAN_VERSION, planPhases, planTasks, type Plan, type RunSettings } from '../../exec/plan.js';
 import { doneUnits, totalUnits } from '../../exec/status.js';
@@ -318,7 +318,13 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
       if (state === 'resume' && !quiet) say(`corpus-clean run: resuming the unfinished run in ${showPath(dir)}: ${doneUnits(dir, plan)} of ${totalUnits(plan)} units done`);
       if (kind === 'slurm') return runSlurm(dir, plan, slurm, { progress, quiet });
       if (workersNote !== undefined) say(`corpus-clean run: ${workersNote}`);
-      const unregister = whileRunning(async () => void (await removeStale(dir)), 'finished tasks are kept: run the same command again to resume');
+      const unregister = whileRunning(async () => {
+        // The workers first: one still running would write a temporary behind the sweep.
+        await stopWorkers();
+        await removeStale(dir);
+        // This process's own unit may write one more before it exits: swept again then.
+        process.once('exit', () => removeStaleSync(dir));
+      }, 'finished tasks are kept: run the same command again to resume');
       let timeline: Timeline;
       try {
         timeline = await runLocal(dir, plan, stages, { workers, kind: workerKind, progress });

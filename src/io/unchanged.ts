@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { showPath } from '../core/fsname.js';
+import { fsPath, showPath } from '../core/fsname.js';
 import type { DocSource, ReadEvents } from '../core/pipeline.js';
 
 /**
@@ -41,7 +41,7 @@ export function takeInputFacts(files: readonly string[], marker: string): InputF
     if (f === '-') continue;
     let st;
     try {
-      st = statSync(f, { bigint: true, throwIfNoEntry: false });
+      st = statSync(fsPath(f), { bigint: true, throwIfNoEntry: false });
     } catch {
       continue; // unreadable: its reader says why
     }
@@ -51,7 +51,7 @@ export function takeInputFacts(files: readonly string[], marker: string): InputF
     facts.files.set(f, st === undefined ? null : { dev: st.dev, ino: st.ino, size: st.size, mtimeNs: st.mtimeNs });
     if (st === undefined) continue;
     const d = dirname(f);
-    if (!dirs.has(d)) dirs.set(d, existsSync(join(d, marker)));
+    if (!dirs.has(d)) dirs.set(d, existsSync(fsPath(join(d, marker))));
     if (dirs.get(d) === true) facts.finished.add(f);
   }
   return facts;
@@ -64,7 +64,7 @@ function check(file: string, facts: InputFacts): void {
   if (was === null) throw Object.assign(new Error(`'${showPath(file)}' was replaced while it was read (another command's --overwrite?): it was gone once listed; nothing was written`), { code: INPUT_REPLACED });
   let now;
   try {
-    now = statSync(file, { bigint: true, throwIfNoEntry: false });
+    now = statSync(fsPath(file), { bigint: true, throwIfNoEntry: false });
   } catch {
     now = undefined;
   }

@@ -8,10 +8,10 @@ import type { DocSource, ReadEvents } from '../core/pipeline.js';
  * --overwrite` replaced X's shards ended with a bare "ENOENT ... X/part-00006.jsonl", or read a
  * mix of old and new shards with exit 0). What each input file was when the command began
  * (device, inode, size, modification time) is compared with what the path holds before the file
- * is opened and after it was read: a file gone, another file under the name, or a file changed
- * stops the command (exit 1, its output removed) with one line naming the input. A file read
- * whole before the change is not affected (an open file keeps its bytes): what is detected is a
- * read that may mix versions. No lock is taken on inputs: a reader may not write into the folder it
+ * is opened (a file gone, another file under the name, or a file changed since it was listed)
+ * and after it was read (gone or another file: it may have been opened after the swap): either
+ * stops the command (exit 1, its output removed) with one line naming the input. What is
+ * detected is a read that may mix versions of a set of files. No lock is taken on inputs: a reader may not write into the folder it
  * reads (read-only media), and the writer's `--overwrite` is not refused while one reads.
  */
 
@@ -57,8 +57,12 @@ export function takeInputFacts(files: readonly string[], marker: string): InputF
   return facts;
 }
 
-/** Throws the one-line error when `file` is no longer the file its facts describe. */
-function check(file: string, facts: InputFacts): void {
+/**
+ * Throws the one-line error when `file` is no longer the file its facts describe. `read`: the
+ * file was just read: only its name is checked (gone, another file under it); a change in place
+ * while it was read is the reader's to tell (a file that shrank: damage, its records before kept).
+ */
+function check(file: string, facts: InputFacts, read = false): void {
   const was = facts.files.get(file);
   if (was === undefined) return;
   if (was === null) throw Object.assign(new Error(`'${showPath(file)}' was replaced while it was read (another command's --overwrite?): it was gone once listed; nothing was written`), { code: INPUT_REPLACED });
@@ -71,6 +75,7 @@ function check(file: string, facts: InputFacts): void {
   let what: string | undefined;
   if (now === undefined) what = 'is gone';
   else if (now.dev !== was.dev || now.ino !== was.ino) what = 'is another file now';
+  else if (read) return;
   else if (now.size !== was.size) what = `was ${was.size} bytes, ${now.size} now`;
   else if (now.mtimeNs !== was.mtimeNs) what = 'was modified';
   if (what === undefined) return;
@@ -92,7 +97,7 @@ export function unchangedInputs(src: DocSource, facts: InputFacts): DocSource {
         fileError: (e) => events.fileError(e),
         file(p) {
           // The file just read (its bytes came from the file it was), then the next before it opens.
-          if (current !== undefined) check(current, facts);
+          if (current !== undefined) check(current, facts, true);
           check(p, facts);
           current = p;
           events.file(p);
@@ -100,7 +105,7 @@ export function unchangedInputs(src: DocSource, facts: InputFacts): DocSource {
         ...(events.drain !== undefined ? { drain: () => events.drain!() } : {}),
       };
       yield* src.read(ev);
-      if (current !== undefined) check(current, facts);
+      if (current !== undefined) check(current, facts, true);
     },
   };
 }

@@ -33,6 +33,53 @@ const HEADER = ['preset', 'score', 'failed'] as const;
 /** Combinations of failing codes whose signals a slimmer remembers. */
 const MEMO_LIMIT = 10_000;
 
+/** Uses of a remembered combination after which its signals get a compiled picker (`picker`). */
+const COMPILE_AFTER = 8;
+
+/**
+ * The part of one `attrs` family a slim reject keeps: undefined when the family holds none of the
+ * signals, else its header fields (`preset`, `score`, `failed`, those it has, in that order)
+ * followed by the signals it has, in the order given.
+ */
+type Picker = (v: Record<string, unknown>) => Record<string, unknown> | undefined;
+
+/** `Picker` by reading each name held in a variable (any signals, any family). */
+function pickAny(signals: readonly string[]): Picker {
+  return (v) => {
+    let part: Record<string, unknown> | undefined;
+    for (const s of signals) {
+      if (!(s in v)) continue;
+      if (part === undefined) {
+        part = {};
+        for (const h of HEADER) if (h in v) part[h] = v[h];
+      }
+      part[s] = v[s];
+    }
+    return part;
+  };
+}
+
+/**
+ * `pickAny(signals)` as one function whose reads are by constant names and whose result, when the
+ * family holds the header and every signal (the stage wrote it: the usual case), is one object
+ * literal: no property added by a name held in a variable, each a slow transition in V8 (this runs
+ * for every record a run drops). Anything else goes the general way. Undefined for a name that an
+ * object literal would read as something else (`__proto__`).
+ */
+function compilePicker(signals: readonly string[]): Picker | undefined {
+  if (signals.includes('__proto__')) return undefined;
+  const own = signals.filter((s) => !(HEADER as readonly string[]).includes(s));
+  const all = [...HEADER, ...own].map((n) => `${JSON.stringify(n)} in v`).join(' && ');
+  const fields = [...HEADER, ...own].map((n) => `${JSON.stringify(n)}: v[${JSON.stringify(n)}]`).join(', ');
+  // eslint-disable-next-line @typescript-eslint/no-implied-eval
+  const fast = new Function('v', 'slow', `return ${all} ? { ${fields} } : slow(v);`) as (v: Record<string, unknown>, slow: Picker) => Record<string, unknown> | undefined;
+  const slow = pickAny(signals);
+  return (v) => fast(v, slow);
+}
+
+/** The keys of a reject as `StageContext.reject` makes it, in that order (`detail` when given). */
+const REJECT_KEYS = ['stage', 'reason', 'source', 'record', 'attrs', 'detail'] as const;
+
 /**
  * `slimReject` for one stage's thresholds, made once: which thresholds each rule code has is
  * looked up, not found by scanning every threshold per reject (this runs for every record a
@@ -61,25 +108,31 @@ export function rejectSlimmer(thresholds: readonly Threshold[]): (r: Reject) => 
   interface Memo {
     next: Map<string, Memo> | undefined;
     signals: string[] | undefined;
+    /** The picker of `signals`: compiled once the combination has been used COMPILE_AFTER times. */
+    pick: Picker | undefined;
+    uses: number;
+    /** False for a combination past MEMO_LIMIT (made anew for each reject: never compiled). */
+    kept: boolean;
   }
-  const memo: Memo = { next: undefined, signals: undefined };
+  const node = (kept: boolean): Memo => ({ next: undefined, signals: undefined, pick: undefined, uses: 0, kept });
+  const memo: Memo = node(true);
   let memoSize = 0;
-  const step = (node: Memo, code: string): Memo => {
-    let next = node.next?.get(code);
+  const step = (from: Memo, code: string): Memo => {
+    let next = from.next?.get(code);
     if (next === undefined) {
-      next = { next: undefined, signals: undefined };
       // Records that came with attrs of their own may name any codes: the memo stays bounded.
-      if (memoSize < MEMO_LIMIT) ((node.next ??= new Map()).set(code, next), memoSize++);
+      next = node(from.kept && memoSize < MEMO_LIMIT);
+      if (next.kept) ((from.next ??= new Map()).set(code, next), memoSize++);
     }
     return next;
   };
   const codes: string[] = [];
-  const failingSignals = (reason: string, attrs: Record<string, unknown>): string[] => {
+  const failing = (reason: string, attrs: Record<string, unknown>): Memo => {
     // The reason is the first rule that failed; the others that failed are kept too (a record
     // dropped for repetition may also be short). Codes without a threshold change nothing.
     codes.length = 0;
     codes.push(reason);
-    let node = step(memo, reason);
+    let at = step(memo, reason);
     for (const k in attrs) {
       const v = attrs[k];
       const failed = v !== null && typeof v === 'object' ? (v as Record<string, unknown>).failed : undefined;
@@ -88,10 +141,13 @@ export function rejectSlimmer(thresholds: readonly Threshold[]): (r: Reject) => 
         const code = typeof c === 'string' ? c : String(c);
         if (!byCode.has(code) || codes.includes(code)) continue;
         codes.push(code);
-        node = step(node, code);
+        at = step(at, code);
       }
     }
-    return (node.signals ??= signalsOf(codes));
+    at.signals ??= signalsOf(codes);
+    // A combination past the memo is a node of this reject's own: no compiling for it.
+    if (at.pick === undefined && (!at.kept || ++at.uses >= COMPILE_AFTER)) at.pick = (at.kept ? compilePicker(at.signals) : undefined) ?? pickAny(at.signals);
+    return at;
   };
   return (r) => {
     const attrs = r.attrs;
@@ -102,28 +158,32 @@ export function rejectSlimmer(thresholds: readonly Threshold[]): (r: Reject) => 
     if (own !== undefined) {
       for (const k of own) if (attrs[k] !== undefined) ((kept[k] = attrs[k]), (any = true));
     } else {
-      const signals = failingSignals(r.reason, attrs);
+      const m = failing(r.reason, attrs);
+      const signals = m.signals!;
       if (signals.length > 0) {
+        const pick = m.pick ?? pickAny(signals);
         for (const family of Object.keys(attrs)) {
           const value = attrs[family];
           // A signal stored flat (`attrs.lang_score`) is kept when a failing rule compares it.
           if (signals.includes(family)) ((kept[family] = value), (any = true));
           if (value === null || typeof value !== 'object' || Array.isArray(value)) continue;
-          const v = value as Record<string, unknown>;
-          let part: Record<string, unknown> | undefined;
-          for (const s of signals) {
-            if (!(s in v)) continue;
-            if (part === undefined) {
-              part = {};
-              for (const h of HEADER) if (h in v) part[h] = v[h];
-            }
-            part[s] = v[s];
-          }
+          const part = pick(value as Record<string, unknown>);
           if (part !== undefined) ((kept[family] = part), (any = true));
         }
       }
     }
-    // The reject's own keys in their order, `attrs` last (as `{ ...rest, attrs }`).
+    // The reject's own keys in their order, `attrs` last (as `{ ...rest, attrs }`): as one object
+    // literal for a reject as the stage context makes it, else key by key.
+    let n = 0;
+    for (const k in r) {
+      if (n === REJECT_KEYS.length || k !== REJECT_KEYS[n]) {
+        n = -1;
+        break;
+      }
+      n++;
+    }
+    if (n === 5) return (any ? { stage: r.stage, reason: r.reason, source: r.source, record: r.record, attrs: kept } : { stage: r.stage, reason: r.reason, source: r.source, record: r.record }) as Reject;
+    if (n === 6) return (any ? { stage: r.stage, reason: r.reason, source: r.source, record: r.record, detail: r.detail, attrs: kept } : { stage: r.stage, reason: r.reason, source: r.source, record: r.record, detail: r.detail }) as Reject;
     const out: Record<string, unknown> = {};
     for (const k of Object.keys(r)) if (k !== 'attrs') out[k] = (r as unknown as Record<string, unknown>)[k];
     if (any) out.attrs = kept;

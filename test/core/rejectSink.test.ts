@@ -32,6 +32,38 @@ describe('slimReject', () => {
   });
 });
 
+describe('rejectSlimmer', () => {
+  it('gives the same lines, key order included, once a combination of failing rules is compiled', () => {
+    const thresholds = [
+      { code: 'gopher_quality:min_words', signal: 'web-en/words', min: 50 },
+      { code: 'gopher_repetition:top_2gram', signal: 'web-en/top_2gram_frac', max: 0.2 },
+      { code: 'fineweb:char_dup_ratio', signal: 'web-en/char_dup_ratio', max: 0.01 },
+    ];
+    const slim = rejectSlimmer(thresholds);
+    const quality = (i: number) => ({ preset: 'web-en', score: 0.1, failed: ['gopher_repetition:top_2gram', 'gopher_quality:min_words'], words: i, top_2gram_frac: 0.5, char_dup_ratio: 0 });
+    const expected = (i: number, detail?: Record<string, unknown>) =>
+      JSON.stringify({ stage: 'quality', reason: 'gopher_repetition:top_2gram', source: `a.jsonl:${i}`, record: { text: 'x' }, ...(detail ? { detail } : {}), attrs: { quality: { preset: 'web-en', score: 0.1, failed: ['gopher_repetition:top_2gram', 'gopher_quality:min_words'], words: i, top_2gram_frac: 0.5 } } });
+    // 30 of one combination: the first ones picked key by key, the later ones by the compiled picker
+    for (let i = 0; i < 30; i++) {
+      const r: Reject = { stage: 'quality', reason: 'gopher_repetition:top_2gram', source: `a.jsonl:${i}`, record: { text: 'x' }, attrs: { lang: 'en', lang_score: 0.3, quality: quality(i) } };
+      if (i % 3 === 1) r.detail = { n: i };
+      expect(JSON.stringify(slim(r))).toBe(expected(i, i % 3 === 1 ? { n: i } : undefined));
+    }
+    // the same combination on a family without its header or with a signal missing: picked as before
+    const bare: Reject = { stage: 'quality', reason: 'gopher_repetition:top_2gram', source: 'a.jsonl:99', record: { text: 'x' }, attrs: { lang_score: 0.3, quality: { failed: ['gopher_quality:min_words'], top_2gram_frac: 0.7 } } };
+    expect(JSON.stringify(slim(bare))).toBe(JSON.stringify({ stage: 'quality', reason: 'gopher_repetition:top_2gram', source: 'a.jsonl:99', record: { text: 'x' }, attrs: { quality: { failed: ['gopher_quality:min_words'], top_2gram_frac: 0.7 } } }));
+    // a signal stored flat beside the family (attrs.lang_score) is kept when a failing rule compares it
+    const flat = rejectSlimmer([...thresholds, { code: 'langid:score', signal: 'web-en/lang_score', min: 0.5 }]);
+    for (let i = 0; i < 12; i++) {
+      const r: Reject = { stage: 'quality', reason: 'langid:score', source: 'a.jsonl:5', record: { text: 'x' }, attrs: { lang: 'en', lang_score: 0.3, quality: { preset: 'web-en', score: 0.2, failed: ['langid:score'], words: 80 } } };
+      expect(JSON.stringify(flat(r))).toBe(JSON.stringify({ stage: 'quality', reason: 'langid:score', source: 'a.jsonl:5', record: { text: 'x' }, attrs: { lang_score: 0.3 } }));
+    }
+    // a reject whose keys are in another order keeps that order
+    const odd = { detail: { d: 1 }, stage: 'quality', reason: 'gopher_repetition:top_2gram', source: 'a.jsonl:7', attrs: { quality: quality(7) }, record: { text: 'y' } } as Reject;
+    expect(Object.keys(slim(odd))).toEqual(['detail', 'stage', 'reason', 'source', 'record', 'attrs']);
+  });
+});
+
 describe('SampledRejects', () => {
   it('passes on N per stage/reason and counts the rest', () => {
     const got: Reject[] = [];

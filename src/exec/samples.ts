@@ -10,6 +10,7 @@ import type { Reject } from '../core/stage.js';
 import { serialiseReject } from '../io/writers/rejects.js';
 import { writeAtomic } from '../io/writers/atomic.js';
 import { SampleCandidates, sampleFileOf } from '../report/collect.js';
+import { pairKeys } from '../core/stats.js';
 
 /** A candidate in a segment's stats: its `stage/reason`, its input file as the report tells it, and its line's length in bytes in the segment's samples file. */
 export type SampleEntry = [key: string, file: string, bytes: number];
@@ -19,15 +20,28 @@ export class SampleLinesSink implements ClosableRejectSink {
   /** The candidates: key, file and the rejects line as written. */
   readonly lines: [key: string, file: string, line: string][] = [];
   private readonly candidates = new SampleCandidates();
+  /** `stage/reason`, one string per pair (not one made and hashed per reject). */
+  private readonly keyOf = pairKeys('/');
+  /** The input file of the last reject, when its source named one (`file:line`). */
+  private lastFile = '';
 
   constructor(private readonly out: ClosableRejectSink) {}
 
   push(r: Reject): void {
     this.out.push(r);
-    const key = `${r.stage}/${r.reason}`;
-    const file = sampleFileOf(r.source);
+    const key = this.keyOf(r.stage, r.reason);
+    const file = this.fileOf(r.source);
     // The line as the rejects file has it (serialised again: a few lines per reason and segment).
     if (this.candidates.offer(key, file)) this.lines.push([key, file, serialiseReject(r)]);
+  }
+
+  /** `sampleFileOf(source)`: the last reject's file when this one comes from it too (most do), without cutting it out again. */
+  private fileOf(source: unknown): string {
+    const last = this.lastFile;
+    if (last !== '' && typeof source === 'string' && source.lastIndexOf(':') === last.length && source.startsWith(last)) return last;
+    const file = sampleFileOf(source);
+    this.lastFile = typeof source === 'string' && file !== source ? file : '';
+    return file;
   }
 
   flush(): Promise<void> {

@@ -22,7 +22,7 @@ import type { RunSettings } from '../exec/plan.js';
 import { dirname, join } from 'node:path';
 import { SUCCESS } from '../exec/layout.js';
 import { writeAtomic } from '../io/writers/atomic.js';
-import { onOutputClosed, whileRunning } from './interrupt.js';
+import { onOutputClosed, outputFinished, whileRunning } from './interrupt.js';
 import type { DocSink, DocSource } from '../core/pipeline.js';
 import { JsonArrayWriter } from '../io/writers/jsonArray.js';
 import { PARQUET_COMPRESSIONS, type ParquetCompression } from '../io/writers/parquetCompression.js';
@@ -379,6 +379,9 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
     // complete); one whose command exited 1 is kept, as a folder's shards are, but marked:
     // `out.jsonl._FAILED` beside it (F16). Readers refuse it; the next command into it starts over.
     else if (code !== 0 && output !== '-' && job.sink === undefined && finished.shards.length > 0 && !(await outputTarget(output)).direct) await writeManifest((marking = join(dirname(output), setMarkerName(output))), manifest);
+    // In the step that unregisters the abort (finally, below): a signal from here on removes
+    // nothing and says so (hostile review 7 F13).
+    outputFinished(output === '-' && job.sink === undefined ? 'the output was written in full' : code === 0 ? 'the output was finished and published' : 'the output was written and marked as failed');
     return code;
   } catch (e) {
     if (!closed.now) await abortAll();

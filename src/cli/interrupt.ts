@@ -7,24 +7,37 @@ import { haltAtomicWrites } from '../io/writers/atomic.js';
  * shard that looks complete is half written, then the process exits: 130 for SIGINT, 143 for
  * SIGTERM, 129 for SIGHUP, 0 when the reader closed the pipe (it had what it wanted).
  */
-let cleanup: (() => Promise<void>) | null = null;
+let cleanup: (() => Promise<void | string>) | null = null;
 /** Said after the interruption message (e.g. how to resume). */
 let afterwards = '';
 let installed = false;
 let stoppingNow = false;
+/**
+ * Set once the job's output is finished and in place (`outputFinished`): a signal from then on,
+ * before the process has exited, removes nothing, and its message says so (hostile review 7 F13:
+ * "terminated; unfinished output removed" beside a whole, published output).
+ */
+let finishedOutput: string | null = null;
 
-function stop(code: number, message: string): void {
+function stop(code: number, did: string): void {
   if (stoppingNow) return;
   stoppingNow = true;
   // A marker or stats file being written is not completed now (its temporary goes at exit).
   haltAtomicWrites();
   // Taken now: the job may unregister itself (and its note) while its output is being removed.
   const note = afterwards;
-  const done = (): void => {
-    process.stderr.write(message === '' || note === '' ? message : message.replace(/\n$/, `; ${note}\n`));
+  // The job goes on while its output is removed, and may reach its end: only a finish before the
+  // signal counts (outputFinished is ignored from now on), or the clean-up's own word.
+  const before = finishedOutput;
+  const done = (found?: void | string): void => {
+    const finished = typeof found === 'string' ? found : before;
+    let message = '';
+    if (finished !== null) message = `corpus-clean: ${did} after ${finished}\n`;
+    else if (did !== '') message = `corpus-clean: ${did}; unfinished output removed${note === '' ? '' : `; ${note}`}\n`;
+    process.stderr.write(message);
     process.exit(code);
   };
-  (cleanup ?? (async () => {}))().then(done, done);
+  (cleanup ?? (async () => {}))().then(done, () => done());
 }
 
 /** True once a signal (or a closed stdout) is stopping the process. */
@@ -36,23 +49,34 @@ export function stopping(): boolean {
  * Register the abort of the running job's writers; returns the function that unregisters it.
  * `note` is added to the message of a signal (a planned run: how to resume it).
  */
-export function whileRunning(abort: () => Promise<void>, note = ''): () => void {
+export function whileRunning(abort: () => Promise<void | string>, note = ''): () => void {
   if (!installed) {
     installed = true;
-    process.on('SIGINT', () => stop(130, 'corpus-clean: interrupted; unfinished output removed\n'));
-    process.on('SIGTERM', () => stop(143, 'corpus-clean: terminated; unfinished output removed\n'));
+    process.on('SIGINT', () => stop(130, 'interrupted'));
+    process.on('SIGTERM', () => stop(143, 'terminated'));
     // Without a handler a hang-up kills the process where it stands (exit 129, no word), leaving
     // the lock and temporaries as kill -9 does; it is the signal a long job most often gets.
-    process.on('SIGHUP', () => stop(129, 'corpus-clean: hung up (SIGHUP: its terminal or session closed); unfinished output removed\n'));
+    process.on('SIGHUP', () => stop(129, 'hung up (SIGHUP: its terminal or session closed)'));
   }
   cleanup = abort;
   afterwards = note;
+  finishedOutput = null;
   return () => {
     if (cleanup === abort) {
       cleanup = null;
       afterwards = '';
     }
   };
+}
+
+/**
+ * The running job's output is finished and in place (`what`: "the output was finished and
+ * published"); call it where the job unregisters its abort, in the same step. (An abort that
+ * finds the output finished returns those words instead.) A signal after it says "terminated after the output was
+ * finished and published" (exit 143 all the same).
+ */
+export function outputFinished(what: string): void {
+  if (!stoppingNow) finishedOutput = what;
 }
 
 let closedHandler: (() => void) | null = null;

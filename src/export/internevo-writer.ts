@@ -187,7 +187,7 @@ export class InternEvoWriter implements DocSink {
   /** Finish the last shard and publish every shard under its final name. */
   async close(): Promise<void> {
     try {
-      await this.publish();
+      await (this.publishing ??= this.publish());
     } catch (e) {
       throw namedOutputError(this.current?.bin ?? this.dir, e);
     }
@@ -206,15 +206,25 @@ export class InternEvoWriter implements DocSink {
     this.done = true;
   }
 
-  /** Delete everything written so far. */
-  async abort(): Promise<void> {
-    if (this.done) return;
-    this.done = true;
-    if (this.fh !== null) await this.fh.close().catch(() => {});
-    this.fh = null;
-    for (const p of this.pending) {
-      await rm(p.tmpBin, { force: true });
-      await rm(p.tmpMeta, { force: true });
-    }
+  /** The publication under way (`close`): an abort waits for it, then removes what it renamed (F13). */
+  private publishing: Promise<void> | null = null;
+  private aborting: Promise<void> | null = null;
+
+  /**
+   * Delete everything written so far, the shards `close` published too (a command cut short after
+   * its shards were renamed into place, before it finished, leaves nothing that looks complete).
+   */
+  abort(): Promise<void> {
+    this.aborting ??= (async () => {
+      await this.publishing?.catch(() => {});
+      this.done = true;
+      if (this.fh !== null) await this.fh.close().catch(() => {});
+      this.fh = null;
+      for (const p of this.pending) {
+        for (const f of [p.tmpBin, p.tmpMeta, p.bin, p.bin + '.meta']) await rm(f, { force: true });
+      }
+      this.shards.length = 0;
+    })();
+    return this.aborting;
   }
 }

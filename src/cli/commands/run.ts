@@ -19,7 +19,7 @@ import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { afterFailure, ExitCode } from '../../core/errors.js';
 import { parseSize } from '../../core/recipe.js';
-import { stopping, whileRunning } from '../interrupt.js';
+import { outputFinished, stopping, whileRunning } from '../interrupt.js';
 import { startAttempt, workedMs } from '../attempts.js';
 import { recordCommand } from '../../exec/command.js';
 import { limitTasks } from '../../exec/limit.js';
@@ -339,7 +339,21 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
       }
       // The merge reports the time since `started`: the time worked by every attempt, not the gaps between them.
       const now = Date.now();
-      return mergeRun(dir, plan, { say, started: now - (await workedMs(dir, starts, now)), executor: { kind: 'local', workers, worker_kind: workerKind, task_size: taskSize, timeline: roundTimeline(timeline) } });
+      // A signal during the merge: its temporaries go (a marker not yet renamed is halted), the
+      // tasks stay; once _SUCCESS (or _FAILED) is written the run is finished, and a signal says
+      // so rather than "unfinished output removed" (hostile review 7 F13, sibling).
+      const finishedRun = (): string => (existsSync(join(dir, SUCCESS)) ? `the run was finished (${SUCCESS} written)` : `the run was finished and marked as failed (${FAILED} written)`);
+      const unregisterMerge = whileRunning(async () => {
+        await removeStale(dir);
+        if (existsSync(join(dir, SUCCESS)) || existsSync(join(dir, FAILED))) return finishedRun();
+      }, 'finished tasks are kept: run the same command again to resume');
+      try {
+        const code = await mergeRun(dir, plan, { say, started: now - (await workedMs(dir, starts, now)), executor: { kind: 'local', workers, worker_kind: workerKind, task_size: taskSize, timeline: roundTimeline(timeline) } });
+        outputFinished(finishedRun());
+        return code;
+      } finally {
+        unregisterMerge();
+      }
     },
   };
   writeResolved = async (files, eff) => {

@@ -87,7 +87,15 @@ export class JsonArrayWriter implements DocSink {
     }
   }
 
-  async close(): Promise<void> {
+  close(): Promise<void> {
+    this.closing ??= this.finish();
+    return this.closing;
+  }
+
+  /** The `close` under way: an abort waits for it, else a rename it ends after the abort looked leaves the file (F13). */
+  private closing: Promise<void> | null = null;
+
+  private async finish(): Promise<void> {
     if (this.done) return;
     const h = await this.file();
     this.done = true;
@@ -102,7 +110,7 @@ export class JsonArrayWriter implements DocSink {
       }
     } catch (e) {
       this.handle = h;
-      await this.abort();
+      await this.removeAll();
       throw new OutputError(this.o.output, e as Error);
     }
   }
@@ -110,7 +118,10 @@ export class JsonArrayWriter implements DocSink {
   /** Give up: remove the temporary, or the file when it was published already (the run was cut short after it). */
   abort(): Promise<void> {
     // One abort for all callers: a second one waits for the removal (see ShardedWriter.abort).
-    this.aborting ??= this.removeAll();
+    this.aborting ??= (async () => {
+      await this.closing?.catch(() => {});
+      await this.removeAll();
+    })();
     return this.aborting;
   }
 

@@ -206,6 +206,7 @@ export class ParquetShardWriter implements DocSink {
   }
 
   private async open(): Promise<OpenFile> {
+    if (this.aborted) throw new Error('the Parquet output was aborted');
     const final = this.nameOf(this.index++);
     await makeDir(dirname(final));
     const tmp = join(dirname(final), `.${basename(final)}.tmp-${process.pid}-${serial++}`);
@@ -338,6 +339,7 @@ export class ParquetShardWriter implements DocSink {
   private async flushGroupAndYield(): Promise<void> {
     await this.flushGroup();
     await new Promise<void>((resolve) => setImmediate(resolve));
+    if (this.aborted) throw new Error('the Parquet output was aborted');
   }
 
   /** Rows the current row group may take: `rowGroupSize`, or fewer where the file ends (`shardRecords`). */
@@ -369,11 +371,16 @@ export class ParquetShardWriter implements DocSink {
   /** Write the spilled records as Parquet with the run's schema and publish the files. A run with no records writes no file. */
   async close(): Promise<void> {
     try {
-      await this.finish();
+      await (this.finishing = this.finish());
     } catch (e) {
       throw namedOutputError(this.o.output, e);
     }
   }
+
+  /** The `close` under way, if any: an abort waits for it (F13: a file it renamed into place after the abort looked stayed). */
+  private finishing: Promise<void> | null = null;
+  private aborted = false;
+  private aborting: Promise<void> | null = null;
 
   private async finish(): Promise<void> {
     const sp = this.spill;
@@ -390,7 +397,17 @@ export class ParquetShardWriter implements DocSink {
   }
 
   /** Give up: remove the file being written and the files completed before (an output cut short is not a result). */
-  async abort(): Promise<void> {
+  abort(): Promise<void> {
+    // One abort for all callers (a signal's clean-up while the job aborts on the same failure).
+    this.aborting ??= this.removeAll();
+    return this.aborting;
+  }
+
+  private async removeAll(): Promise<void> {
+    // A close under way stops at its next row group (flushGroupAndYield), or ends its file's
+    // rename: either way what it made is known, and removed, before this says it is gone.
+    this.aborted = true;
+    await this.finishing?.catch(() => {});
     for (const f of this.written.splice(0)) await unlink(f).catch(() => {});
     const sp = this.spill;
     this.spill = null;

@@ -209,10 +209,23 @@ export function taskSizeFor(total: number): number {
   return Math.min(DEFAULT_TASK_SIZE, Math.max(MIN_AUTO_TASK_SIZE, Math.ceil(total / AUTO_TASKS / mib) * mib));
 }
 
+/**
+ * The size of an input being planned. One gone since the inputs were listed (a folder replaced by
+ * another command's --overwrite) is said as such (review 6 F23: a bare "ENOENT ... stat").
+ */
+async function inputSize(file: string): Promise<number> {
+  try {
+    return (await stat(fsPath(file))).size;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    throw Object.assign(new Error(`input '${showPath(file)}' is gone since the inputs were listed (removed, or replaced by another command's --overwrite?); nothing was read: run again once it is complete`), { code: 'ERR_INPUT_CHANGED' });
+  }
+}
+
 /** `taskSizeFor` the total size of `files`. */
 export async function autoTaskSize(files: readonly string[]): Promise<number> {
   let total = 0;
-  for (const f of files) if (f !== '-') total += (await stat(fsPath(f))).size;
+  for (const f of files) if (f !== '-') total += await inputSize(f);
   return taskSizeFor(total);
 }
 
@@ -324,7 +337,7 @@ export async function planTasks(files: readonly string[], format: InputFormat, t
   };
   for (const file of files) {
     if (file === '-') throw new UsageError('run reads files, not stdin: give --input PATH (or pipe into a stage command such as corpus-clean quality)');
-    const size = (await stat(fsPath(file))).size;
+    const size = await inputSize(file);
     if (size <= taskSize) {
       if (pack !== undefined && pack.bytes + size > taskSize) close();
       if (pack === undefined) pack = { file, files: [file], bytes: size };

@@ -113,6 +113,14 @@ describe('an input replaced while it is read (hostile review 6 F23)', () => {
     expect((await drain(unchangedInputs(readFiles(files), takeInputFacts(files, '_SUCCESS')))).docs.length).toBe(2);
   });
 
+  it('run: an input gone between being listed and being planned is said as such (not a bare ENOENT)', async () => {
+    const { autoTaskSize, planTasks } = await import('../../src/exec/plan.js');
+    const gone = join(dir, 'x', 'part-00042.jsonl');
+    const said = `input '${gone}' is gone since the inputs were listed (removed, or replaced by another command's --overwrite?); nothing was read`;
+    await expect(planTasks([join(dir, 'd1/a.jsonl'), gone], 'auto', 1 << 20)).rejects.toThrow(said);
+    await expect(autoTaskSize([gone])).rejects.toThrow(said);
+  });
+
   it('cat - X/ -o out.jsonl while X is replaced after the lock is taken: exit 1, that line, nothing left', async () => {
     const x = join(dir, 'x2');
     const w = await runCli(['cat', 'd1/a.jsonl', '-o', 'x2/', '--shard-records', '2', '--max-reject-rate', '1', '-q'], { cwd: dir });

@@ -31,7 +31,7 @@ import { SampledRejects, type RejectAttrs } from '../core/rejectSink.js';
 import type { OutputCompression } from '../io/writers/sharded.js';
 import type { Flag, Parsed } from './args.js';
 import { countFlag } from './args.js';
-import { runTextField, textElsewhere, textFieldNote } from './textFieldHint.js';
+import { nestedFieldNote, runTextField, textElsewhere, textFieldNote } from './textFieldHint.js';
 import { ownTextFields } from '../io/readers/ownTextField.js';
 import { accountingLine, badInput, encodingNotes, fileLines, fileWarnings, keysSeen, progressPrinter, unverifiedNotes } from './report.js';
 import { dominantNotes, dominantRules } from './dominant.js';
@@ -652,7 +652,9 @@ export async function finishRun(f: Finished): Promise<number> {
   const missing = stats.input.dropped.text_missing ?? 0;
   if (missing > 0 && missing >= stats.read / 2) {
     const keys = keysSeen(stats);
-    say(`corpus-clean ${job.command}: note: ${missing} of ${stats.read} records have no ${textField ? `'${showText(textFieldLabel(textField))}'` : "'text' or 'content'"} field; name the text field with --text-field NAME${keys.length > 0 ? ` (keys seen: ${keys.slice(0, 8).join(', ')}; a list is tried in order: --text-field text,NAME)` : ''}${rejectsPath ? ` (their keys are in ${showPath(rejectsPath)})` : ''}`);
+    const nested = nestedFieldNote(textField, keys);
+    if (nested !== undefined) say(`corpus-clean ${job.command}: note: ${missing} of ${stats.read} records have no '${showText(textFieldLabel(textField))}' field: ${nested}`);
+    else say(`corpus-clean ${job.command}: note: ${missing} of ${stats.read} records have no ${textField ? `'${showText(textFieldLabel(textField))}'` : "'text' or 'content'"} field; name the text field with --text-field NAME${keys.length > 0 ? ` (keys seen: ${keys.slice(0, 8).join(', ')}; a list is tried in order: --text-field text,NAME)` : ''}${rejectsPath ? ` (their keys are in ${showPath(rejectsPath)})` : ''}`);
     const sft = keys.filter((k) => SFT_KEYS.has(k));
     // cat is the pass-through: say how to copy records that hold no text (new-user review 7 #13).
     if (job.command === 'cat' && sft.length === 0) say(`corpus-clean cat: note: to copy records as they are, with or without a text field, pass --no-require-text`);

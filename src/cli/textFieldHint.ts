@@ -99,3 +99,24 @@ export function textFieldNote(s: RunStats, textField: TextField | undefined, inp
   const from = run !== undefined && textFieldLabel(run.field) === wanted ? ` (the run that wrote ${showPath(run.folder)}/ read text_field ${wanted}: every command that reads its output needs it again)` : '';
   return `${n} of ${s.read} records were rejected for having no ${field} field (${why}), but hold '${showText(key)}'; to read it, pass --text-field ${showText(wanted)}${from}`;
 }
+
+/**
+ * For records without text when a --text-field name holds a dot (`doc.body`) and the records hold
+ * its first part (`doc`): the name is one top-level key, never a path into an object (new-user
+ * review 7 #18). Data-Juicer's `text_keys` read `doc.body` nested; corpus-clean does not (a key
+ * may hold a dot itself, and every writer, stage and the lossless line would need the path), so
+ * the note names the nested field and how to lift it to the top level. Undefined otherwise.
+ */
+export function nestedFieldNote(textField: TextField | undefined, keys: readonly string[]): string | undefined {
+  if (textField === undefined) return undefined;
+  const dotted = textFieldLabel(textField)
+    .split(',')
+    .find((f) => f.includes('.') && keys.includes(f.slice(0, f.indexOf('.'))));
+  if (dotted === undefined) return undefined;
+  const head = dotted.slice(0, dotted.indexOf('.'));
+  const path = dotted
+    .split('.')
+    .map((k) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`))
+    .join('');
+  return `--text-field '${showText(dotted)}' names a top-level field (a name with a dot is one key), not the field '${showText(dotted.slice(head.length + 1))}' inside the object '${showText(head)}' these records hold: nested fields are not read as text; lift it to the top level first, e.g. jq -c '.text = ${showText(path)}' IN.jsonl > OUT.jsonl, then read OUT.jsonl (its 'text' is the default field)`;
+}

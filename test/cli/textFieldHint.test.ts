@@ -113,3 +113,21 @@ describe('inputs written with different text fields', { timeout: 180_000 }, () =
     expect(ok.stderr).toContain('read 5 = written 5');
   });
 });
+
+// new-user review 7 #18: `--text-field doc.body` over records holding {"doc": {"body": ...}} was
+// 2 text_missing rejects and a note to "name the text field with --text-field NAME", which the
+// user had done. A dotted name stays one top-level key (README "Text under another field"); the
+// note now says so, names the nested field and how to lift it.
+describe('--text-field with a dot over records holding the object', () => {
+  it('says the name is one top-level key, names the field inside the object and how to lift it', async () => {
+    const dir = await tempDir();
+    const input = join(dir, 'nested.jsonl');
+    await writeFile(input, '{"id":1,"doc":{"title":"A","body":"hello world"}}\n{"id":2,"doc":{"body":"second body"}}\n');
+    const r = await runCli(['cat', input, '--text-field', 'doc.body', '-o', join(dir, 'o.jsonl')]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      "note: 2 of 2 records have no 'doc.body' field: --text-field 'doc.body' names a top-level field (a name with a dot is one key), not the field 'body' inside the object 'doc' these records hold: nested fields are not read as text; lift it to the top level first, e.g. jq -c '.text = .doc.body' IN.jsonl > OUT.jsonl",
+    );
+    expect(r.stderr).not.toContain('name the text field with --text-field NAME');
+  });
+});

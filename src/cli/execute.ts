@@ -2,7 +2,7 @@ import { table } from '../core/own.js';
 import { showPath } from '../core/fsname.js';
 import { resolve } from 'node:path';
 import { readdir, rm } from 'node:fs/promises';
-import { statSync } from 'node:fs';
+import { fstatSync, statSync } from 'node:fs';
 import { ExitCode, UsageError } from '../core/errors.js';
 import { parseTextField, textFieldLabel, type TextField } from '../core/doc.js';
 import type { Stage } from '../core/stage.js';
@@ -325,7 +325,10 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
   // stdout closed by its reader (`| head`): stop reading, let what was read finish its way
   // (rejects and stats are written), write nothing more, and exit 0 without a word.
   const closed = { now: false };
-  const toStdout = output === '-' && job.sink === undefined;
+  // `-o /dev/stdout` (or /dev/fd/1) onto the same pipe is stdout too: its reader going away
+  // (`| head`) stops the command quietly, as for `-o -` (it was "error: cannot write
+  // '/dev/stdout': EPIPE", exit 1).
+  const toStdout = job.sink === undefined && (output === '-' || isStdoutPipe(output));
   const unregisterClosed = toStdout ? onOutputClosed(() => void (closed.now = true)) : () => {};
   let source: DocSource = readFiles(files, { format: format as InputFormat, txtMode, wrapArrays, htmlField: htmlFieldFor(job.stages[0]) });
   if (p.facts !== undefined) source = unchangedInputs(source, p.facts);
@@ -388,6 +391,18 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
     throw e;
   } finally {
     unregister();
+  }
+}
+
+/** True when `path` is the pipe or socket stdout is (`/dev/stdout` in `cmd -o /dev/stdout | head`). */
+function isStdoutPipe(path: string): boolean {
+  try {
+    const out = fstatSync(1);
+    if (!out.isFIFO() && !out.isSocket()) return false;
+    const st = statSync(path);
+    return st.dev === out.dev && st.ino === out.ino;
+  } catch {
+    return false;
   }
 }
 

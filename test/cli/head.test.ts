@@ -65,6 +65,9 @@ describe('| head: the reader of stdout goes away', () => {
   it('every kind of run: plain input, no flags, stdin from zcat, dedup, normalize, cat', async () => {
     const plain = await head(`cat ${SAMPLE}/licenses.jsonl`);
     expect(plain).toMatchObject({ code: 0, stderr: '' });
+    // -o /dev/stdout onto the pipe is stdout too (was: "error: cannot write '/dev/stdout': EPIPE", exit 1).
+    const named = await head(`cat ${SAMPLE}/licenses.jsonl -o /dev/stdout`);
+    expect(named).toMatchObject({ code: 0, stderr: '' });
     const st = join(dir, 'stdin.stats.json');
     const rej = join(dir, 'stdin.rejects.jsonl');
     const piped = await head(`quality --rejects ${rej} --stats ${st}`, `gzip -dc ${SAMPLE}/web-en.jsonl.gz`);

@@ -93,8 +93,8 @@ export class ParagraphCounter {
     }
   }
 
-  /** Remove frequent units from a record: returns a reject reason, or undefined (the text changed in place). */
-  apply(doc: Doc, ctx: StageContext, sketch: Counts): string | undefined {
+  /** Remove frequent units from a record: returns a reject reason with its detail, or undefined (the text changed in place). */
+  apply(doc: Doc, ctx: StageContext, sketch: Counts): { reason: string; detail?: Record<string, unknown> } | undefined {
     const text = getText(doc, ctx.textField);
     const { parts, sep } = units(text, this.opts.unit);
     const kept: string[] = [];
@@ -117,9 +117,11 @@ export class ParagraphCounter {
     let nonSpace = 0;
     const need = Math.max(1, this.opts.minDocChars);
     for (let i = 0; i < next.length && nonSpace < need; i++) if (next.charCodeAt(i) > 32 && next.charCodeAt(i) !== 0x3000) nonSpace++;
-    if (nonSpace < this.opts.minDocChars) return TOO_SHORT;
+    // What was measured and the threshold (review-newuser7 #9: the reject said neither). The count
+    // stops at the threshold, so below it, it is the whole count.
+    if (nonSpace < this.opts.minDocChars) return { reason: TOO_SHORT, detail: { non_space_chars: nonSpace, min_doc_chars: this.opts.minDocChars, units_removed: removed } };
     // Every paragraph removed (min_doc_chars 0): an empty text is no document.
-    if (nonSpace === 0) return TEXT_EMPTY;
+    if (nonSpace === 0) return { reason: TEXT_EMPTY, detail: { units_removed: removed } };
     setText(doc, next, ctx.textField);
     return undefined;
   }
@@ -161,7 +163,7 @@ export async function createParagraphs(options: Record<string, unknown>): Promis
         for (const doc of batch) {
           const r = counter.apply(doc, ctx, sketch);
           if (r === undefined) out.push(doc);
-          else ctx.reject(doc, r);
+          else ctx.reject(doc, r.reason, r.detail);
         }
         if (out.length > 0) yield out;
       }
@@ -271,7 +273,7 @@ export async function createParagraphs(options: Record<string, unknown>): Promis
           for (const doc of batch) {
             const v = counter.apply(doc, ctx, sketch);
             if (v === undefined) kept.push(doc);
-            else ctx.reject(doc, v);
+            else ctx.reject(doc, v.reason, v.detail);
           }
           if (kept.length > 0) yield kept;
         }
@@ -282,7 +284,7 @@ export async function createParagraphs(options: Record<string, unknown>): Promis
           for (const doc of spilled) {
             const v = counter.apply(doc, ctx, sketch);
             if (v === undefined) kept.push(doc);
-            else ctx.reject(doc, v);
+            else ctx.reject(doc, v.reason, v.detail);
           }
           if (kept.length > 0) yield kept;
         }

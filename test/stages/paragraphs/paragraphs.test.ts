@@ -60,6 +60,8 @@ describe('paragraphs stage', () => {
     const r = await runStage('paragraphs', records, { minOccurrences: 5 });
     expect(r.stats.dropped).toEqual({ 'paragraphs:too_short': 1 });
     expect(r.kept.length).toBe(5);
+    // What was left and the threshold (new-user review 7 #9: the reject carried no detail).
+    expect(r.details[5]).toEqual({ non_space_chars: 3, min_doc_chars: 50, units_removed: 2 });
   });
   it('lines mode removes recurring lines', async () => {
     const records = Array.from({ length: 5 }, (_, i) => ({ text: `${NAV}\n${body(i)}\n${COPY}` }));

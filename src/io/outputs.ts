@@ -347,6 +347,20 @@ export async function checkOutputs(plan: OutputPlan): Promise<void> {
 }
 
 /**
+ * Device and inode of the file an output would land in, when it is one already: stdout's for `-`,
+ * links followed (`/dev/stdout` → `/proc/self/fd/1` → the file or pipe). A character device (a
+ * terminal, /dev/null) is left out: any number of outputs may write one, and none truncates it.
+ */
+function landsIn(path: string): string | undefined {
+  try {
+    const st = path === '-' ? fstatSync(1) : statSync(nameFromText(path));
+    return st.isCharacterDevice() || st.isDirectory() ? undefined : `${st.dev}:${st.ino}`;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * A name decoded from bytes that are not UTF-8 holds U+FFFD: the file would be made under another
  * name than the one typed (and two such names would be one file), so it is refused. (Input names
  * are found by their bytes on disk; an output name has no bytes on disk to be found by.)
@@ -385,6 +399,20 @@ async function checkCollisions(plan: OutputPlan): Promise<void> {
     ['--stats', plan.stats],
   ].filter((x): x is [string, string] => x[1] !== undefined);
   const seen: [string, string][] = [];
+  // The file each output lands in, by device and inode, whatever names it: stdout (`-o -`, the
+  // default), `/dev/stdout`, `/dev/fd/1` and `/proc/self/fd/1` are one file, and so is a hard
+  // link (hostile review 8 F30: `--rejects /dev/stdout > out.jsonl` truncated the records' file,
+  // exit 0; into a pipe the rejects were mixed into the records).
+  const streams: [string, string][] = [];
+  const outId = plan.folder ? undefined : landsIn(plan.output);
+  if (outId !== undefined) streams.push([plan.output === '-' ? 'the output (stdout, where the records go)' : `the output '${showPath(plan.output)}'`, outId]);
+  for (const [flag, path] of side) {
+    const id = landsIn(path);
+    if (id === undefined) continue;
+    const other = streams.find(([, x]) => x === id);
+    if (other !== undefined) throw new UsageError(`colliding outputs: ${flag} '${showPath(path)}' is the same file as ${other[0]}: the one would wipe or mix into the other; give ${flag} a file of its own${path.startsWith('/dev/') || path.startsWith('/proc/') ? ' (or /dev/stderr when it is not where the records go)' : ''}`);
+    streams.push([`${flag} '${showPath(path)}'`, id]);
+  }
   for (const [flag, path] of side) {
     // A device or FIFO is a stream any number of outputs may write (`--rejects /dev/null --stats /dev/null`).
     if (await isStreamTarget(path)) continue;

@@ -1,0 +1,65 @@
+import { link, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { closeSync, openSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { checkOutputs } from '../../src/io/outputs.js';
+import { CLI, tempDir } from '../helpers/run.js';
+
+// Issue #10, session 11 (outputs): hostile review 8's output findings.
+
+let dir: string;
+const records = Array.from({ length: 5 }, (_, i) => JSON.stringify({ text: `record number ${i} is here` })).join('\n') + '\nnot json\n';
+
+beforeAll(async () => {
+  dir = await tempDir();
+  await mkdir(join(dir, 'd1'));
+  await writeFile(join(dir, 'd1/a.jsonl'), records);
+});
+
+/** The usage error checkOutputs throws for this plan, or '' when it accepts it. */
+async function refusal(plan: Partial<Parameters<typeof checkOutputs>[0]>): Promise<string> {
+  try {
+    await checkOutputs({ inputs: [join(dir, 'd1/a.jsonl')], output: join(dir, 'o.jsonl'), folder: false, sharded: false, roots: [join(dir, 'd1')], overwrite: true, ...plan });
+    return '';
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+/** Run a bash script in `dir` with CLI standing for the built command line. */
+function sh(script: string): { status: number | null; stdout: string; stderr: string } {
+  return spawnSync('bash', ['-c', `CLI() { "${process.execPath}" "${CLI}" "$@"; }\n${script}`], { cwd: dir, encoding: 'utf8' });
+}
+
+describe('two outputs that are one file by another name (hostile review 8 F30)', () => {
+  it('are colliding outputs, compared by device and inode: /dev/fd/N, /proc/self/fd/N, a hard link', async () => {
+    const out = join(dir, 'same.jsonl');
+    await writeFile(out, '');
+    const fd = openSync(out, 'r');
+    try {
+      expect(await refusal({ output: out, rejects: `/dev/fd/${fd}` })).toBe(`colliding outputs: --rejects '/dev/fd/${fd}' is the same file as the output '${out}': the one would wipe or mix into the other; give --rejects a file of its own (or /dev/stderr when it is not where the records go)`);
+      expect(await refusal({ output: join(dir, 'other.jsonl'), rejects: `/proc/self/fd/${fd}`, stats: out })).toContain(`colliding outputs: --stats '${out}' is the same file as --rejects '/proc/self/fd/${fd}'`);
+    } finally {
+      closeSync(fd);
+    }
+    await link(out, join(dir, 'hard.jsonl'));
+    expect(await refusal({ output: out, stats: join(dir, 'hard.jsonl') })).toContain(`colliding outputs: --stats '${join(dir, 'hard.jsonl')}' is the same file as the output '${out}'`);
+    // Character devices (a terminal, /dev/null) are streams any number of outputs may share.
+    expect(await refusal({ output: '/dev/null', rejects: '/dev/null', stats: '/dev/null' })).toBe('');
+  });
+
+  it('--rejects /dev/stdout or --stats /dev/fd/1 while the records go to stdout: exit 2, nothing written; --rejects /dev/stderr is fine', () => {
+    const r = sh(`
+      CLI cat d1/a.jsonl --rejects /dev/stdout --max-reject-rate 1 > m1.jsonl; echo "m1 $?"
+      CLI cat d1/a.jsonl -o /dev/stdout --stats /dev/fd/1 --max-reject-rate 1 | cat > m2.jsonl; echo "m2 \${PIPESTATUS[0]}"
+      CLI cat d1/a.jsonl --stats /proc/self/fd/1 --rejects /dev/stderr --max-reject-rate 1 -q > m3.jsonl 2>/dev/null; echo "m3 $?"
+      CLI cat d1/a.jsonl --rejects /dev/stderr --max-reject-rate 1 -q 2>/dev/null > m4.jsonl; echo "m4 $?"
+    `);
+    expect(r.stdout).toBe('m1 2\nm2 2\nm3 2\nm4 0\n');
+    expect(r.stderr).toContain("colliding outputs: --rejects '/dev/stdout' is the same file as the output (stdout, where the records go)");
+    expect(r.stderr).toContain("colliding outputs: --stats '/dev/fd/1' is the same file as the output '/dev/stdout'");
+    expect(r.stderr).not.toMatch(/read \d+ =/);
+    return readFile(join(dir, 'm4.jsonl'), 'utf8').then((m4) => expect(m4.split('\n').filter(Boolean)).toHaveLength(5));
+  });
+});

@@ -31,7 +31,7 @@ import { SampledRejects, type RejectAttrs } from '../core/rejectSink.js';
 import type { OutputCompression } from '../io/writers/sharded.js';
 import type { Flag, Parsed } from './args.js';
 import { countFlag } from './args.js';
-import { nestedFieldNote, runTextField, textElsewhere, textFieldNote } from './textFieldHint.js';
+import { checkSuggestion, nestedFieldNote, runTextField, SUGGEST_SCAN_RECORDS, textElsewhere, textFieldNote, writerOf } from './textFieldHint.js';
 import { ownTextFields } from '../io/readers/ownTextField.js';
 import { accountingLine, badInput, encodingNotes, fileLines, fileWarnings, keysSeen, progressPrinter, unverifiedNotes } from './report.js';
 import { dominantNotes, dominantRules } from './dominant.js';
@@ -231,11 +231,13 @@ export async function prepare(job: Job) {
   if (textField === undefined) {
     const run = runTextField(files);
     const each = run === undefined ? '' : run.folders.map((f, i) => `${showPath(f)}/: ${showText(run.lists[i])}`).join('; ');
-    if (run?.own !== undefined && job.runTasks !== undefined) {
-      // A run's output keeps one text_field, which every later command reads it with: records
-      // read with their own run's lists here would be read from another field there.
-      throw new UsageError(`the inputs were written with different text fields (${each}), and a run's output keeps one text_field for the commands that read it: give one list with --text-field (each record is read from the first of those fields it holds), e.g. --text-field ${showText(run.suggest!)}, or run each folder on its own`);
-    }
+    // An output that keeps its records' fields (every command's but export's and convert's, which
+    // write their own) is read later with one list (a run's `text_field`, a folder's `_SUCCESS`,
+    // the default for a file): records read here with their own folders' lists would be read
+    // from another field there (the raw `text` page beside the `article_body` its run cleaned:
+    // new-user review 9 #1). Refused before anything is made, as for `run`.
+    const keeps = job.command !== 'export' && !job.stages.some((s) => s.name === 'convert') && output !== '/dev/null';
+    if (run?.own !== undefined && (job.runTasks !== undefined || keeps)) throw new UsageError(await mixedFieldsRefusal(run, files, each, job.runTasks !== undefined ? undefined : output));
     if (run?.own !== undefined) {
       textField = run.field;
       ownFields = run.own;
@@ -243,7 +245,7 @@ export async function prepare(job: Job) {
       say(`corpus-clean ${job.command}: note: reading each run folder with its run's own text_field (${each})${others} (--text-field chooses one list for all)`);
     } else if (run !== undefined && textFieldLabel(run.field) !== textFieldLabel(undefined)) {
       textField = run.field;
-      const by = run.folders.length === 1 ? `as the run that wrote ${showPath(run.folder)}/ did` : `the fields of the runs that wrote ${run.folders.map((f) => `${showPath(f)}/`).join(', ')}, tried in order`;
+      const by = run.folders.length === 1 ? `as ${writerOf(run.by[0], run.folder)} did` : `the fields of the ${run.by.every((b) => b === 'run') ? 'runs' : 'commands'} that wrote ${run.folders.map((f) => `${showPath(f)}/`).join(', ')}, tried in order`;
       say(`corpus-clean ${job.command}: note: reading text_field ${showText(textFieldLabel(run.field))}, ${by} (--text-field chooses another)`);
     }
   }
@@ -260,6 +262,22 @@ export async function prepare(job: Job) {
   for (const x of samples) say(`corpus-clean ${job.command}: note: '${showPath(x.dir)}/' is a sample: the command that wrote it stopped after its first ${x.limit} records (--limit ${x.limit}, in its ${SUCCESS}), not its whole input`);
   for (const f of leftOut) say(`corpus-clean ${job.command}: note: not read: '${showPath(f)}', which is not one of the shards its folder's ${SUCCESS} lists (a finished output is read as its shards)`);
   return { limit, format, txtMode: txtMode as 'file' | 'line', compress, rate, rawRate, shardRecords, shardBytes, output, folder, sharded: plan.sharded && !output.startsWith('/dev/'), rejectsPath, rejectsAttrs: rejectsAttrs as RejectAttrs, rejectsSample, statsPath, textField, ownFields, files, skipped, unfinished, expected, release, parquet, rowGroupSize, facts };
+}
+
+/**
+ * The refusal of inputs written with different text fields by a command whose output keeps one
+ * (`output`; undefined for a run's folder): one --text-field list when it reads every record as
+ * its folder's command did (checked in the records: new-user review 9 #2), the merge that always
+ * does (`convert --to pretrain-text` writes each record's text under `text`), or each on its own.
+ */
+async function mixedFieldsRefusal(run: NonNullable<ReturnType<typeof runTextField>>, files: readonly string[], each: string, output: string | undefined): Promise<string> {
+  const what = output === undefined ? "a run's output keeps one text_field for the commands that read it" : `the output (${output === '-' ? 'stdout' : `'${showPath(output)}'`}) would hold records whose text is in different fields, while a command that reads it reads one list for all`;
+  const check = await checkSuggestion(run, files);
+  const list = check.ok
+    ? `, e.g. --text-field ${showText(run.suggest!)} (it reads every record of these folders from the field its own command read${check.partial.length > 0 ? `; checked on the first ${SUGGEST_SCAN_RECORDS} records of ${check.partial.map((f) => `${showPath(f)}/`).join(', ')}` : ''})`
+    : `; no one list reads every record as its folder's command did (${showPath(check.folder)}/'s records, read with ${showText(check.own)}, hold '${showText(check.field)}', which ${showText(run.suggest!)} would read first)`;
+  const dirs = run.folders.map((f) => `${showPath(f)}/`).join(' ');
+  return `the inputs were written with different text fields (${each}), and ${what}: give one list with --text-field (each record is read from the first of those fields it holds)${list}; or merge them first with 'corpus-clean convert ${dirs} --to pretrain-text -o merged/' (each record's text, read as its folder's command read it, written under 'text'; --keep names other fields to keep), or ${output === undefined ? 'run' : 'read'} each folder on its own`;
 }
 
 export async function executePrepared(job: Job, p: Prepared): Promise<number> {
@@ -375,7 +393,14 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
     // A folder output is finished once `_SUCCESS` is in it, written last (as a run folder's),
     // a file-mode shard set once `out.jsonl._SUCCESS` is beside it: readers refuse shards
     // without it, or not matching its list (exec/markers.ts).
-    const manifest = { exit_code: code, command: job.command, records: stats.written, shards: finished.shards, unfinished, ...(sink.records !== undefined ? { shardRecords: sink.records() } : {}), ...(finished.limit?.reached === true ? { limit: finished.limit.n } : {}) };
+    // The text field the records were read with, when not the default, goes into a folder's
+    // manifest: every command reading the folder reads them so, as a run folder's (new-user review
+    // 9 #1). A file cannot say it: a note names the --text-field its readers need.
+    const written = writtenTextField(job, textField);
+    if (written !== undefined && code === 0 && !p.folder && output !== '-' && !isCharDevice(output) && job.sink === undefined) {
+      (job.say ?? toStderr)(`corpus-clean ${job.command}: note: the records of '${showPath(output)}' hold their text in ${written.includes(',') ? `the first of ${showText(written)} they hold (the list they were read with)` : `'${showText(written)}' (the field they were read with)`}: every command that reads '${showPath(output)}' needs --text-field ${showText(written)} (a folder output, -o DIR/, records it for them)`);
+    }
+    const manifest = { exit_code: code, command: job.command, records: stats.written, shards: finished.shards, unfinished, ...(sink.records !== undefined ? { shardRecords: sink.records() } : {}), ...(finished.limit?.reached === true ? { limit: finished.limit.n } : {}), ...(written !== undefined ? { textField: written } : {}) };
     if (p.folder && job.sink === undefined) await writeManifest((marking = join(output, SUCCESS)), manifest);
     else if (p.sharded && job.sink === undefined && finished.shards.length > 0) await writeManifest((marking = join(dirname(output), setMarkerName(output))), manifest);
     // A single output file needs no marker when the command succeeded (it appears by one rename,
@@ -392,6 +417,17 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
   } finally {
     unregister();
   }
+}
+
+/**
+ * The text field the records a command writes are to be read with, when it is not the default
+ * (`text,content`): the list they were read with, unless the command wrote fields of its own
+ * (export's tokens, convert's `text`/`content`/messages). Undefined for the default.
+ */
+function writtenTextField(job: Job, textField: TextField | undefined): string | undefined {
+  if (job.command === 'export' || job.stages.some((s) => s.name === 'convert')) return undefined;
+  const label = textFieldLabel(textField);
+  return label === textFieldLabel(undefined) ? undefined : label;
 }
 
 /** True when `path` is the pipe or socket stdout is (`/dev/stdout` in `cmd -o /dev/stdout | head`). */

@@ -92,6 +92,12 @@ export interface Manifest {
   limit?: number;
   /** Inputs read as they were with --allow-unfinished (an unfinished output), with what was wrong: the output is of an incomplete input. */
   unfinished_inputs?: UnfinishedInput[];
+  /**
+   * The text field (a list tried in order, `article_body,text,content`) the records were written
+   * with, when it is not the default `text,content`: every command reading the folder reads it so
+   * (cli/textFieldHint.ts `runTextField`), as it reads a run folder's `text_field`.
+   */
+  text_field?: string;
 }
 
 /** What a manifest is written from: shard paths (stat'ed for their sizes) and, optionally, their record counts in the same order. */
@@ -103,6 +109,7 @@ export interface ManifestFacts {
   shardRecords?: readonly number[];
   limit?: number;
   unfinished?: readonly UnfinishedInput[];
+  textField?: string;
 }
 
 /** The name a marker takes when its command exited 1: `_SUCCESS` → `_FAILED`, `out.jsonl._SUCCESS` → `out.jsonl._FAILED`. */
@@ -121,7 +128,7 @@ export async function writeManifest(path: string, m: ManifestFacts): Promise<voi
   for (const f of m.shards) bytes[basename(f)] = (await stat(f)).size;
   const counts = m.shardRecords !== undefined && m.shardRecords.length === m.shards.length ? Object.fromEntries(m.shards.map((f, i) => [basename(f), m.shardRecords![i]])) : undefined;
   // `limit`: the output holds only what the first N records of the inputs gave (--limit N stopped the reading).
-  const manifest: Manifest = { exit_code: m.exit_code, command: m.command, records: m.records, shards: m.shards.map((f) => basename(f)), bytes, ...(counts !== undefined ? { shard_records: counts } : {}), ...(m.limit !== undefined ? { limit: m.limit } : {}), ...(m.unfinished !== undefined && m.unfinished.length > 0 ? { unfinished_inputs: [...m.unfinished] } : {}) };
+  const manifest: Manifest = { exit_code: m.exit_code, command: m.command, records: m.records, shards: m.shards.map((f) => basename(f)), bytes, ...(counts !== undefined ? { shard_records: counts } : {}), ...(m.limit !== undefined ? { limit: m.limit } : {}), ...(m.unfinished !== undefined && m.unfinished.length > 0 ? { unfinished_inputs: [...m.unfinished] } : {}), ...(m.textField !== undefined ? { text_field: m.textField } : {}) };
   await writeAtomic(target, JSON.stringify(manifest) + '\n');
 }
 

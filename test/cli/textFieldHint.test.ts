@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ROOT, runCli, tempDir, TOKENIZER_MODEL } from '../helpers/run.js';
+import { ROOT, runCli, runCliAll, tempDir, TOKENIZER_MODEL } from '../helpers/run.js';
 
 // review-newuser5 #4: `export internevo` of a run folder made with `--text-field text,content,raw_content`
 // dropped the records whose text is in `raw_content` as tokenize/no_text (5 % of a shard), and said
@@ -100,9 +100,44 @@ describe('inputs written with different text fields', { timeout: 180_000 }, () =
     const texts = (await readFile(join(dir, 'pt.jsonl'), 'utf8')).trim().split('\n').map((l) => (JSON.parse(l) as { text: string }).text);
     expect(texts).toEqual(['An English line about apples.', 'An English line about rivers.', 'plain raw', 'plain content', 'The article body about apples.', 'The article body about rivers.', 'The article body about mountains.']);
     // dedup-disk (tasks on workers) judges the bodies, not the raw pages: nothing is a duplicate.
-    const disk = await runCli(['dedup-disk', 'en/', 'zart/', '--work', 'w', '-o', 'dd.jsonl', '--workers', '2'], { cwd: dir });
+    const disk = await runCli(['dedup-disk', 'en/', 'zart/', '--work', 'w', '-o', '/dev/null', '--workers', '2'], { cwd: dir });
     expect(disk.code, disk.stderr).toBe(0);
     expect(disk.stderr).toContain('read 5 = written 5');
+    // New-user review 9 #1: an output that keeps the records' fields (cat, dedup, any stage
+    // command, dedup-disk) would hold zart/'s raw text beside the body its run cleaned, and the
+    // next command reads a file with one list (the default: the raw page). Refused, exit 2, as run is.
+    const [cat, dd] = await runCliAll([['cat', 'en/', 'zart/', '-o', 'both.jsonl'], ['dedup-disk', 'en/', 'zart/', '--work', 'w2', '-o', 'dd.jsonl']], { cwd: dir });
+    for (const r of [cat, dd]) {
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain("would hold records whose text is in different fields, while a command that reads it reads one list for all: give one list with --text-field");
+      expect(r.stderr).toContain('e.g. --text-field body,text,content');
+      expect(r.stderr).toContain("'corpus-clean convert en/ zart/ --to pretrain-text -o merged/'");
+    }
+    expect(existsSync(join(dir, 'both.jsonl')) || existsSync(join(dir, 'dd.jsonl'))).toBe(false);
+    // With one list, a folder output records it in its _SUCCESS, and the next command reads the
+    // bodies (not the raw pages); a file output cannot: a note names the --text-field it needs.
+    const merged = await runCli(['cat', 'en/', 'zart/', '--text-field', 'body,text,content', '-o', 'catdir/'], { cwd: dir });
+    expect(merged.code, merged.stderr).toBe(0);
+    expect(JSON.parse(await readFile(join(dir, 'catdir/_SUCCESS'), 'utf8')).text_field).toBe('body,text,content');
+    const fromCat = await runCli(['convert', 'catdir/', '--to', 'pretrain-text', '-o', 'pt2.jsonl'], { cwd: dir });
+    expect(fromCat.stderr).toContain("note: reading text_field body,text,content, as the 'cat' that wrote catdir/ did");
+    expect((await readFile(join(dir, 'pt2.jsonl'), 'utf8')).trim().split('\n').map((l) => (JSON.parse(l) as { text: string }).text)).toEqual(texts.filter((t) => !t.startsWith('plain')));
+    const file = await runCli(['cat', 'zart/', '-o', 'z.jsonl'], { cwd: dir });
+    expect(file.stderr).toContain("note: the records of 'z.jsonl' hold their text in 'body' (the field they were read with): every command that reads 'z.jsonl' needs --text-field body");
+    // New-user review 9 #2: one list is offered only when it reads every record as its run did:
+    // artraw/ (the default list) holds `body` too, which body,text,content would read first.
+    await writeFile(join(dir, 'c.yaml'), 'name: c\nstages:\n  - normalize: {}\n  - convert: {to: pretrain-text}\n');
+    const [raw, conv] = await runCliAll([['run', 'p.yaml', '-i', 'art.jsonl', '-o', 'artraw', '--workers', '1', '-q'], ['run', 'c.yaml', '-i', 'art.jsonl', '--text-field', 'body', '-o', 'conv', '--workers', '1', '-q']], { cwd: dir });
+    expect(raw.code, raw.stderr).toBe(0);
+    expect(conv.code, conv.stderr).toBe(0);
+    const [mixed, after] = await runCliAll([['run', 'p.yaml', '-i', 'zart/', 'artraw/', '-o', 'again2', '--workers', '1'], ['cat', 'conv/', '-o', '/dev/null']], { cwd: dir });
+    expect(mixed.code, mixed.stderr).toBe(2);
+    expect(mixed.stderr).not.toContain('e.g. --text-field');
+    expect(mixed.stderr).toContain("no one list reads every record as its folder's command did (artraw/'s records, read with text,content, hold 'body', which body,text,content would read first)");
+    // New-user review 9 #10: conv/, a run whose last stage is convert to pretrain-text, read with
+    // --text-field body, holds `text`: later commands read that, not the run's `body`.
+    expect(after.code, after.stderr).toBe(0);
+    expect(after.stderr).toContain('read 3 = written 3 + rejected 0');
     // run: its output would keep one text_field; refused before anything is made, with a list that reads both.
     const run = await runCli(['run', 'p.yaml', '-i', 'en/', 'zart/', '-o', 'again', '--workers', '1'], { cwd: dir });
     expect(run.code, run.stderr).toBe(2);

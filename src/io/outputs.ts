@@ -386,6 +386,32 @@ export async function checkInsideInputFolder(output: string, roots: readonly str
 }
 
 /**
+ * A work folder the command removes when it succeeds (`dedup-disk --work`) and the outputs must
+ * be apart: an output equal to or inside it would be removed with it, and a work folder inside a
+ * folder output would sit among the shards (hostile review 8 F32: `dedup-disk --work ww -o ww/`
+ * exited 0 "written 100" with nothing left on disk). Paths compared as real paths and by device
+ * and inode of the folders above them; streams (`-`, devices, FIFOs) are apart from any folder.
+ */
+export async function checkWorkApart(work: string, workFlag: string, outputs: readonly { flag: string; path: string | undefined; folder?: boolean }[]): Promise<void> {
+  const w = await real(nameFromText(work));
+  const wId = await fileId(nameFromText(work));
+  for (const o of outputs) {
+    if (o.path === undefined || o.path === '-' || (await isStreamTarget(o.path))) continue;
+    const r = await real(nameFromText(o.path));
+    const up = await ancestorIds(nameFromText(o.path));
+    if (within(r, w) || (wId !== undefined && up.has(wId))) {
+      throw new UsageError(`${o.flag} '${showPath(o.path)}' ${r === w ? 'is' : 'lies inside'} the work folder '${showPath(work)}' (${workFlag}), which is removed when the command succeeds: the output would go with it; write it elsewhere`);
+    }
+    if (o.folder === true) {
+      const oId = await fileId(nameFromText(o.path));
+      if (within(w, r) || (oId !== undefined && (await ancestorIds(nameFromText(work))).has(oId))) {
+        throw new UsageError(`${workFlag} '${showPath(work)}' lies inside the output folder '${showPath(o.path)}': its work files would sit among the shards; give a work folder outside it`);
+      }
+    }
+  }
+}
+
+/**
  * The outputs of one command must not be one another's files: `--rejects`/`--stats` naming a
  * shard, the manifest or lock of the output (`-o o/ --rejects o/part-00000.jsonl`, `--stats
  * o/_SUCCESS`, `-o o.jsonl --shard-records 1 --rejects o.jsonl._SUCCESS`), or each other.

@@ -63,3 +63,19 @@ describe('two outputs that are one file by another name (hostile review 8 F30)',
     return readFile(join(dir, 'm4.jsonl'), 'utf8').then((m4) => expect(m4.split('\n').filter(Boolean)).toHaveLength(5));
   });
 });
+
+describe('dedup-disk: an output in its work folder, or the work folder in its output folder (hostile review 8 F32)', () => {
+  it('is refused before anything is made: exit 2, no folder left', async () => {
+    const { checkWorkApart } = await import('../../src/io/outputs.js');
+    const why = (work: string, outputs: Parameters<typeof checkWorkApart>[2]): Promise<string> => checkWorkApart(join(dir, work), '--work', outputs.map((o) => ({ ...o, path: o.path && join(dir, o.path) }))).then(() => '', (e: Error) => e.message);
+    expect(await why('w2', [{ flag: '--output', path: 'w2/sub/', folder: true }])).toBe(`--output '${join(dir, 'w2/sub/')}' lies inside the work folder '${join(dir, 'w2')}' (--work), which is removed when the command succeeds: the output would go with it; write it elsewhere`);
+    expect(await why('w3', [{ flag: '--output', path: 'w3/out.jsonl' }])).toContain('lies inside the work folder');
+    expect(await why('w4', [{ flag: '--stats', path: 'w4/s.json' }])).toContain("--stats '");
+    expect(await why('oo/w', [{ flag: '--output', path: 'oo/', folder: true }])).toBe(`--work '${join(dir, 'oo/w')}' lies inside the output folder '${join(dir, 'oo/')}': its work files would sit among the shards; give a work folder outside it`);
+    // Beside each other, or a stream: fine.
+    expect(await why('w5', [{ flag: '--output', path: 'w5out/', folder: true }, { flag: '--rejects', path: 'w5.rej.jsonl' }])).toBe('');
+    const r = sh('CLI dedup-disk d1 --work ww -o ww/ --max-reject-rate 1 -q; echo "rc $?"; ls -d ww 2>/dev/null; true');
+    expect(r.stdout).toBe('rc 2\n');
+    expect(r.stderr).toContain("--output 'ww/' is the work folder 'ww' (--work)");
+  });
+});

@@ -2,7 +2,8 @@ import { writeStdoutSync } from '../../io/stdout.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import type { Stage } from '../../core/stage.js';
-import { checkInsideInputFolder, checkWritable, LOCK_NAME, lockOutput } from '../../io/outputs.js';
+import { checkInsideInputFolder, checkWorkApart, checkWritable, LOCK_NAME, lockOutput } from '../../io/outputs.js';
+import { isFolderOutput } from '../../io/writers/jsonl.js';
 import { readdir, rm, rmdir, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { UsageError } from '../../core/errors.js';
@@ -94,6 +95,14 @@ ${flagHelp(IO)}
     const quiet = p.values.quiet === true;
     const asked = countFlag(p.values.workers, 'workers');
     const taskSize = p.values['task-size'] !== undefined ? checkTaskSize(parseSize(p.values['task-size'])) : undefined;
+    // The work folder is removed on success: no output may be in it, nor it in a folder output
+    // (hostile review 8 F32), checked before prepare makes the output folder and its lock.
+    const output = (p.values.output as string | undefined) ?? '-';
+    await checkWorkApart(work, '--work', [
+      { flag: '--output', path: output, folder: await isFolderOutput(output) },
+      { flag: '--rejects', path: p.values.rejects as string | undefined },
+      { flag: '--stats', path: p.values.stats as string | undefined },
+    ]);
     const prepared = await prepare(job);
     try {
       return await onWorkers(work, options, job, prepared, { quiet, asked, taskSize });
@@ -179,16 +188,14 @@ async function folderBytes(dir: string): Promise<number> {
 
 /**
  * The work folder after the command: removed when it succeeded (its signatures, buckets and
- * removal lists are 2-3x the input; `run` removes its `_work/` too), unless `--keep-work` or an
- * output was written inside it; kept, and said so with its size, otherwise. A folder that held
+ * removal lists are 2-3x the input; `run` removes its `_work/` too), unless `--keep-work`; kept,
+ * and said so with its size, otherwise. A folder that held
  * nothing else is removed whole (not the current folder or one above it).
  */
 async function afterWork(work: string, code: number, job: Job, said: boolean): Promise<void> {
   const abs = resolve(work);
-  const inside = (['output', 'rejects', 'stats'] as const)
-    .map((k) => job.values[k])
-    .find((v): v is string => typeof v === 'string' && v !== '-' && relative(abs, resolve(v)) !== '' && !relative(abs, resolve(v)).startsWith('..') && !isAbsolute(relative(abs, resolve(v))));
-  if (code === ExitCode.ok && job.values['keep-work'] !== true && inside === undefined) {
+  // No output lies inside it (checkWorkApart refused that before any work).
+  if (code === ExitCode.ok && job.values['keep-work'] !== true) {
     for (const name of await readdir(abs)) await rm(join(abs, name), { recursive: true, force: true });
     const here = relative(abs, process.cwd());
     if (here.startsWith('..') || isAbsolute(here)) await rmdir(abs).catch(() => undefined);
@@ -196,7 +203,7 @@ async function afterWork(work: string, code: number, job: Job, said: boolean): P
   }
   if (said) return;
   const mb = ((await folderBytes(abs)) / 1e6).toFixed(1);
-  const why = code !== ExitCode.ok ? 'the same command again reuses its finished steps' : inside !== undefined ? `an output ('${showPath(inside)}') is inside it; the same command again reuses its decisions` : '--keep-work; the same command again reuses its decisions';
+  const why = code !== ExitCode.ok ? 'the same command again reuses its finished steps' : '--keep-work; the same command again reuses its decisions';
   process.stderr.write(`corpus-clean dedup-disk: work files kept in ${showPath(work)} (${mb} MB: ${why}); remove the folder when done\n`);
 }
 

@@ -72,6 +72,22 @@ async function* gunzip(first: Buffer, rest: AsyncIterator<Buffer>, reopen?: () =
   // decode to is held back: a salvage reads them again (the hold's limit bounds them too).
   let kept: Buffer[] | null = reopen === undefined ? [] : null;
   let keptBytes = 0;
+  // zlib ends the stream by itself when a member is followed by a zero byte (padding, as tar and
+  // `dd conv=sync` leave; `gzip -t` accepts it): 'end' may come while the input is still fed
+  // (hostile review 8 F26: waiting for it after `end()` hung every command, exit 13). It is
+  // listened for from the start; what follows the last member (from `z.bytesWritten`) is checked
+  // here: zero bytes are padding, anything else is bytes that were not read, told as damage.
+  let ended = false;
+  const end = new Promise<void>((resolve) => {
+    z.once('end', () => {
+      ended = true;
+      resolve();
+    });
+    z.once('error', () => resolve());
+  });
+  /** Offset of the first byte after the padding that is not zero (-1: none). */
+  let afterPadding = -1;
+  let chunkAt = 0;
   let chunk: Buffer | null = first;
   while (chunk !== null && failure === null) {
     if (kept !== null) {
@@ -79,28 +95,44 @@ async function* gunzip(first: Buffer, rest: AsyncIterator<Buffer>, reopen?: () =
       keptBytes += chunk.length;
       if (keptBytes > hold.limit) kept = null;
     }
-    for (let i = 0; i < chunk.length && failure === null; i += GZIP_PIECE) {
+    let i = 0;
+    for (; i < chunk.length && failure === null && !ended && z.bytesWritten >= fed; i += GZIP_PIECE) {
       const piece = chunk.subarray(i, i + GZIP_PIECE);
       await feed(piece);
       if (failure === null) fed += piece.length;
       yield* drain();
     }
+    if (failure === null && (ended || z.bytesWritten < fed)) {
+      // zlib stopped at padding: the rest of the input is looked at, not fed.
+      const from = Math.max(0, z.bytesWritten - chunkAt);
+      if (afterPadding < 0) {
+        const j = chunk.subarray(from).findIndex((c) => c !== 0);
+        if (j >= 0) afterPadding = chunkAt + from + j;
+      }
+    }
+    chunkAt += chunk.length;
+    if (afterPadding >= 0) break;
     const r = await rest.next();
     chunk = r.done ? null : r.value;
   }
   if (failure === null) {
-    await new Promise<void>((resolve) => {
-      z.once('end', resolve);
-      z.once('error', () => resolve());
+    if (!ended) {
       z.end();
       z.resume();
-    });
+    }
+    await end;
     yield* drain();
+    if (afterPadding >= 0) await rest.return?.();
+    z.destroy();
   }
   if (failure === null) {
     // zlib ends the stream after checking the last member's CRC. (Members are not told apart
     // here: a multi-member file is held back as a whole, up to the limit.)
     yield* hold.passed();
+    if (afterPadding >= 0) {
+      const pad = afterPadding - z.bytesWritten;
+      throw new InputDamage(`gzip: the bytes from byte ${afterPadding} on (after the last member at byte ${z.bytesWritten} and ${pad} zero byte${pad === 1 ? '' : 's'} of padding) are not read: gzip reads nothing after padding; what came before was read and verified`, { offset: afterPadding });
+    }
     return;
   }
   z.destroy();

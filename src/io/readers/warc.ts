@@ -180,6 +180,8 @@ export async function* readWarc(path: string, events: ReadEvents, s: ReadSetting
   let streamed = 0;
   /** The last bytes of the input (of a plain WARC, to check what follows the last record). */
   let tail = Buffer.alloc(0);
+  /** The zero bytes the stream ends with so far (gzip padding). */
+  let zeros = 0;
   /** Where the block of the last record read ended (plain WARC: a file offset). */
   let blockEnd = 0;
   let head = Buffer.alloc(0);
@@ -229,6 +231,9 @@ export async function* readWarc(path: string, events: ReadEvents, s: ReadSetting
           if (fh === undefined && head.length === 2) gz = head[0] === 0x1f && head[1] === 0x8b;
           streamed += c.length;
           tail = Buffer.concat([tail, c as Buffer]).subarray(-TAIL);
+          let z = c.length;
+          while (z > 0 && c[z - 1] === 0) z--;
+          zeros = z === 0 ? zeros + c.length : c.length - z;
           if (!gz) tap.add(c as Buffer);
           yield c as Buffer;
         }
@@ -295,6 +300,8 @@ export async function* readWarc(path: string, events: ReadEvents, s: ReadSetting
         if (gz) {
           const left = end - (base + parser.offset);
           if (left <= 4) break;
+          // Zero bytes after the last member are padding (tar, `dd conv=sync`), as gzip reads them (F26).
+          if (fh === undefined ? left <= zeros : await zerosOnly(fh, base + parser.offset, left)) break;
           n++;
           damage = { at: base + parser.offset, error: `${left} bytes after record ${n - 1} could not be read as WARC records` };
         } else {
@@ -333,6 +340,18 @@ export async function* readWarc(path: string, events: ReadEvents, s: ReadSetting
 
 /** Bytes of the end of a plain WARC checked for stray bytes after the last record. */
 const TAIL = 64;
+
+/** Whether the `left` bytes of the file from `at` on are all zero. */
+async function zerosOnly(fh: FileHandle, at: number, left: number): Promise<boolean> {
+  const b = Buffer.alloc(Math.min(left, 1 << 16));
+  for (let done = 0; done < left; ) {
+    const { bytesRead } = await fh.read(b, 0, Math.min(b.length, left - done), at + done);
+    if (bytesRead === 0) return false;
+    if (!b.subarray(0, bytesRead).every((c) => c === 0)) return false;
+    done += bytesRead;
+  }
+  return true;
+}
 
 /** The offset in the (decompressed) input where the block of the record just parsed starts (not in warcio's typed API). */
 function blockStart(parser: unknown): number {

@@ -1,0 +1,83 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { readChunks, readFiles } from '../../src/io/readers/index.js';
+import { chunked, drain, ROOT, tempDir } from '../helpers/run.js';
+
+// Inputs that are valid but unusual, from hostile review 8 (issue #10): each is read whole, or
+// what is not read is named.
+
+async function* once(b: Buffer): AsyncGenerator<Buffer> {
+  yield b;
+}
+
+/** `n` JSON Lines records whose texts compress poorly (so a file of them passes the read chunks). */
+function records(n: number): Buffer {
+  let x = 12345;
+  const lines: string[] = [];
+  for (let i = 0; i < n; i++) {
+    let t = '';
+    for (let j = 0; j < 40; j++) {
+      x = (x * 1103515245 + 12345) % 2 ** 31;
+      t += (x % 100000).toString(36) + ' ';
+    }
+    lines.push(JSON.stringify({ id: i, text: t }));
+  }
+  return Buffer.from(lines.join('\n') + '\n');
+}
+
+describe('gzip followed by zero bytes (F26)', () => {
+  const plain = records(50);
+  const gz = gzipSync(plain);
+  const texts = (d: Awaited<ReturnType<typeof drain>>): number => d.docs.length;
+
+  it('zero padding after the last member is read as gzip reads it: every record, no error (it hung: exit 13)', async () => {
+    for (const pad of [1, 8, 5000]) {
+      const padded = Buffer.concat([gz, Buffer.alloc(pad)]);
+      for (const size of [padded.length, gz.length, 7]) {
+        const d = await drain(readChunks('p.jsonl.gz', chunked(padded, size), 'jsonl'));
+        expect([pad, size, texts(d), d.fileErrors]).toEqual([pad, size, 50, []]);
+      }
+    }
+    const two = Buffer.concat([gz, gz, Buffer.alloc(3)]);
+    const d = await drain(readChunks('p.jsonl.gz', once(two), 'jsonl'));
+    expect([texts(d), d.fileErrors]).toEqual([100, []]);
+  }, 20000);
+
+  it('bytes after the padding are named as not read; the records before are kept', async () => {
+    for (const tail of [Buffer.from('hello'), gz]) {
+      const d = await drain(readChunks('p.jsonl.gz', once(Buffer.concat([gz, Buffer.alloc(4), tail])), 'jsonl'));
+      expect(texts(d)).toBe(50);
+      expect(d.fileErrors).toHaveLength(1);
+      expect(d.fileErrors[0].message).toMatch(new RegExp(`bytes from byte ${gz.length + 4} on .* are not read`));
+    }
+  }, 20000);
+
+  it('a padded file read from disk, small and streamed (over a read chunk), and CSV', async () => {
+    const dir = await tempDir();
+    const big = records(20000);
+    const bigGz = gzipSync(big);
+    expect(bigGz.length).toBeGreaterThan(1 << 20);
+    await writeFile(join(dir, 'a.jsonl.gz'), Buffer.concat([gz, Buffer.alloc(512)]));
+    await writeFile(join(dir, 'b.jsonl.gz'), Buffer.concat([bigGz, Buffer.alloc(10240)]));
+    await writeFile(join(dir, 'c.csv.gz'), Buffer.concat([gzipSync('id,text\n1,a\n2,b\n'), Buffer.alloc(20)]));
+    const d = await drain(readFiles(['a.jsonl.gz', 'b.jsonl.gz', 'c.csv.gz'].map((f) => join(dir, f))));
+    expect([texts(d), d.fileErrors]).toEqual([20052, []]);
+  }, 30000);
+});
+
+describe('a .warc.gz followed by zero bytes (F26, WARC reader)', () => {
+  it('is read whole, from a file and from a stream; bytes after the zeros are still damage', async () => {
+    const warc = await readFile(join(ROOT, 'fixtures/warc/dolma-slice.warc.gz'));
+    const dir = await tempDir();
+    const file = join(dir, 'p.warc.gz');
+    await writeFile(file, Buffer.concat([warc, Buffer.alloc(512)]));
+    const want = (await drain(readChunks('w.warc.gz', once(warc), 'warc'))).docs.length;
+    expect(want).toBeGreaterThan(0);
+    const fromFile = await drain(readFiles([file]));
+    const fromStream = await drain(readChunks('w.warc.gz', chunked(Buffer.concat([warc, Buffer.alloc(512)]), 100), 'warc'));
+    const garbage = await drain(readChunks('w.warc.gz', once(Buffer.concat([warc, Buffer.alloc(100), Buffer.from('x')])), 'warc'));
+    expect([fromFile.docs.length, fromFile.fileErrors, fromStream.docs.length, fromStream.fileErrors, garbage.docs.length, garbage.fileErrors.length]).toEqual([want, [], want, [], want, 1]);
+  });
+});

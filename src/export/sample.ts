@@ -223,9 +223,9 @@ export function encodeSample(record: JsonObject, tok: SentencePieceTokenizer, op
   if (kind !== 'pretrain') {
     const messages = chatMessages(record);
     if (messages !== null) {
-      if (messages.length > 0 && messages.every((m) => m.role === 'pretrain')) return encodePretrain(messages.map((m) => m.content).join(''), tok, opts);
+      if (messages.length > 0 && messages.every((m) => m.role === 'pretrain')) return encodePretrain(pretrainText(messages), tok, opts);
       if (messages.length === 0) throw new SampleError('bad_messages', 'the chat has no messages');
-      for (const m of messages) wellFormed(m.content);
+      checkTurns(messages);
       const ids = encodeChat(withTools(messages.map(toInternLM2Role), chatTools(record)), tok, opts);
       if (!ids.some((x, i) => x > 0 && (i > 0 || !(opts.bos ?? true)))) throw new SampleError('no_target', 'no token of the chat is a training target');
       return ids;
@@ -234,9 +234,36 @@ export function encodeSample(record: JsonObject, tok: SentencePieceTokenizer, op
   }
   const field = textFieldOf(record, opts.textField);
   const text = field === undefined ? undefined : record[field];
+  return encodePretrain(sampleText(text), tok, opts);
+}
+
+/**
+ * A pretraining text that can be a sample: a string with more than white space, well-formed
+ * (see `wellFormed`). Throws `no_text` or `lone_surrogate`. For every writer of training data:
+ * InternEvo's samples and XTuner v1's `{"content"}` (hostile review 8 F22).
+ */
+export function sampleText(text: unknown): string {
   if (typeof text !== 'string' || text.length === 0) throw new SampleError('no_text', 'the record has no text');
   if (text.trim().length === 0) throw new SampleError('no_text', 'the record\'s text is only whitespace');
-  return encodePretrain(wellFormed(text), tok, opts);
+  return wellFormed(text);
+}
+
+/** The text of a chat whose every message is `pretrain` (XTuner v1's pretraining form), checked as `sampleText`. */
+export function pretrainText(messages: readonly ChatMessage[]): string {
+  for (const m of messages) wellFormed(m.content);
+  return sampleText(messages.map((m) => m.content).join(''));
+}
+
+/**
+ * The messages of a chat that can be a sample: each well-formed (`lone_surrogate`), and no user
+ * or assistant message of white space only without tool calls (`empty_turn`: an answer of two
+ * spaces would be trained as a target; convert rejects such turns as `convert:empty_turn`).
+ */
+export function checkTurns(messages: readonly ChatMessage[]): void {
+  messages.forEach((m, i) => {
+    wellFormed(m.content);
+    if ((m.role === 'user' || m.role === 'assistant') && m.toolCalls === undefined && m.content.trim() === '') throw new SampleError('empty_turn', `messages[${i}] (${m.role}) is empty or only whitespace`);
+  });
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { JsonObject } from '../core/doc.js';
 import { textFieldOf } from '../core/doc.js';
 import type { SampleOptions } from './sample.js';
-import { chatMessages, chatTools, SampleError } from './sample.js';
+import { chatMessages, chatTools, checkTurns, pretrainText, sampleText, SampleError } from './sample.js';
 import { adoptExact } from '../io/json.js';
 
 /** Roles XTuner v1's `ChatMsg` accepts. */
@@ -24,6 +24,9 @@ export function toXtunerV1(record: JsonObject, opts: SampleOptions = {}): JsonOb
       if (bad !== undefined) throw new SampleError('bad_messages', `role '${bad.role}' is not one of ${XTUNER_V1_ROLES.join(', ')}`);
       // XTuner drops a chat whose labels are all -100 without a word; say so here instead.
       if (!messages.some((m) => m.train || m.role === 'pretrain')) throw new SampleError('no_target', 'no message of the chat is a training target');
+      // Lone surrogates and white-space turns are rejects, as in InternEvo's samples (hostile review 8 F22).
+      if (messages.every((m) => m.role === 'pretrain')) pretrainText(messages);
+      else checkTurns(messages);
       const out: JsonObject = {
         messages: messages.map((m) => {
           const o: JsonObject = { role: m.role, content: m.content };
@@ -47,6 +50,5 @@ export function toXtunerV1(record: JsonObject, opts: SampleOptions = {}): JsonOb
   }
   const field = textFieldOf(record, opts.textField);
   const text = field === undefined ? undefined : record[field];
-  if (typeof text !== 'string' || text.length === 0) throw new SampleError('no_text', 'the record has no text');
-  return { content: text };
+  return { content: sampleText(text) };
 }

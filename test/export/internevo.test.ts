@@ -11,6 +11,7 @@ import { InternEvoWriter } from '../../src/export/internevo-writer.js';
 import { decodeNpy2D, encodeNpy, npyHeader, parseNpyHeader } from '../../src/export/npy.js';
 import { encodeSample, SampleError, tokensLine } from '../../src/export/sample.js';
 import { tokenize, tokenizeStage } from '../../src/export/tokenize-stage.js';
+import { toXtunerV1 } from '../../src/export/xtuner-v1.js';
 import { SentencePieceTokenizer } from '../../src/tokenize/tokenizer.js';
 import { resolveOptions } from '../../src/core/options.js';
 import { TOKENIZER_MODEL } from '../helpers/run.js';
@@ -113,6 +114,22 @@ describe('samples', () => {
     expect(reason({ text: 'a\ud800b' })).toBe('lone_surrogate');
     expect(reason({ messages: [{ role: 'user', content: 'q\udc00' }, { role: 'assistant', content: 'a' }] })).toBe('lone_surrogate');
     expect(reason({ text: ' a ' })).toBe('ok');
+    // Hostile review 8 F22: XTuner v1's JSONL got the lone surrogate and the white space (text and
+    // chat turns); an answer of two spaces was trained as a target in both forms.
+    const v1 = (r: JsonObject): string => {
+      try {
+        toXtunerV1(r);
+        return 'ok';
+      } catch (e) {
+        return e instanceof SampleError ? e.reason : 'throw';
+      }
+    };
+    const turns = (u: string, a: string): JsonObject => ({ messages: [{ role: 'user', content: u }, { role: 'assistant', content: a }] });
+    for (const f of [reason, v1]) {
+      expect([f({ text: 'a\ud800b lone' }), f({ text: '   ' }), f({ text: '\n\t\u3000' }), f({ text: 'ok text' })]).toEqual(['lone_surrogate', 'no_text', 'no_text', 'ok']);
+      expect([f(turns('hi \ud800', 'ok')), f(turns('   ', '  ')), f(turns('q', ' ')), f(turns('q', 'a'))]).toEqual(['lone_surrogate', 'empty_turn', 'empty_turn', 'ok']);
+      expect(f({ messages: [{ role: 'pretrain', content: 'x\udfff' }] })).toBe('lone_surrogate');
+    }
   });
   // New-user review 6 #3: OpenAI fine-tuning's `weight: 0` (do not train on this answer) was
   // ignored, so the answer was trained.

@@ -175,6 +175,9 @@ export function createConvert(options: Record<string, unknown>): Stage {
           out = chatRecord(c, to, loss);
         }
       }
+      // A lone UTF-16 surrogate has no UTF-8 bytes: a tokenizer fails on it (Rust/HF: "surrogates
+      // not allowed") or reads U+FFFD, hours into training. A reject here, as in export (hostile review 8 F22).
+      if (!wellFormedStrings(out)) return 'convert:lone_surrogate';
       for (const k of keep) {
         let v = Array.isArray(data) || !hasOwn(obj, k) ? undefined : obj[k];
         if (v === undefined) {
@@ -210,3 +213,13 @@ export const convertStage: StageFactory = {
   options: convertOptions,
   create: createConvert,
 };
+
+/** True when every string in `v` (a record the conversion made: strings, arrays, objects) is well-formed UTF-16. */
+function wellFormedStrings(v: unknown): boolean {
+  if (typeof v === 'string') return (v as string & { isWellFormed(): boolean }).isWellFormed();
+  if (Array.isArray(v)) return v.every(wellFormedStrings);
+  if (v !== null && typeof v === 'object') {
+    for (const k in v) if (!wellFormedStrings((v as Record<string, unknown>)[k])) return false;
+  }
+  return true;
+}

@@ -247,3 +247,16 @@ describe('XTuner v1 shapes', () => {
     expect(readOpenAi({ messages: [{ role: 'pretrain', content: 'a ' }, { role: 'pretrain', content: 'b' }] })).toEqual({ kind: 'text', text: 'a b' });
   });
 });
+
+// Hostile review 8 F22: convert wrote a lone UTF-16 surrogate into the training JSONL (XTuner then
+// fails on it, or a tokenizer reads U+FFFD); white-space turns were already convert:empty_turn.
+describe('convert: lone surrogates', () => {
+  it('a record whose output would hold one is convert:lone_surrogate, in every output shape', async () => {
+    const records = [{ text: 'a\ud800b lone' }, { messages: [{ role: 'user', content: 'hi \ud800' }, { role: 'assistant', content: 'ok' }] }, { instruction: 'q', output: 'a\udc00' }, { text: 'fine' }];
+    for (const to of OUTPUT_FORMATS) {
+      const { out, rejects } = await convert(records, { to });
+      expect(rejects.map((r) => r.reason)).toEqual(['convert:lone_surrogate', 'convert:lone_surrogate', 'convert:lone_surrogate']);
+      expect(out).toHaveLength(1);
+    }
+  });
+});

@@ -7,10 +7,15 @@
  * Only the structure is followed: strings (with escapes), and brackets, each closer checked
  * against its opener. What lies between is left to JSON.parse, so an element with a bad value
  * (`{"a": oops}`) is one element that does not parse, and the elements after it are read. A
- * closer that does not match, data after the closing `]`, or input that is not an array stops
- * the split with `error` set (from there nothing can be told apart) and leaves the element it
- * was in, up to that closer, in `takePartial()`; input that ends inside the array leaves `error`
- * set by `end()` and the partial element in `takePartial()`.
+ * closer that does not match, data after the closing `]` (other than another array), or input
+ * that is not an array stops the split with `error` set (from there nothing can be told apart)
+ * and leaves the element it was in, up to that closer, in `takePartial()` (for data after the
+ * array: `trailing` is set and the data's first chunk is the partial); input that ends inside
+ * the array leaves `error` set by `end()` and the partial element in `takePartial()`.
+ *
+ * Arrays back to back (`cat a.json b.json`, `[...]\n[...]`) are read as one: the elements of the
+ * next array go on with the same numbering (hostile review 8 F42: the second array's records were
+ * in neither the output nor the rejects).
  *
  * Elements longer than `maxBytes` are not kept: their first bytes go to `onLong`.
  */
@@ -33,6 +38,12 @@ export class ArraySplitter {
   index = 0;
   /** Why the split stopped, with the byte offset; null while the text is a well-formed array so far. */
   error: string | null = null;
+  /** The split stopped at data after an array (not another array): the rest of the input is that data. */
+  trailing = false;
+  /** Arrays begun so far. */
+  arrays = 0;
+  /** Elements handed over from the current array. */
+  private inArray = 0;
   private phase = Phase.Before;
   /** Bytes before the current chunk. */
   private offset = 0;
@@ -81,17 +92,32 @@ export class ArraySplitter {
   push(chunk: Buffer): void {
     const n = chunk.length;
     let i = 0;
-    if (this.phase === Phase.Before) {
-      if (this.offset === 0 && n >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) i = 3;
+    if (this.phase === Phase.Before && this.offset === 0 && n >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) i = 3;
+    while (i < n && this.phase !== Phase.Failed) {
+      if (this.phase === Phase.In) {
+        i = this.split(chunk, i);
+        continue;
+      }
       while (i < n && isSpace(chunk[i])) i++;
-      if (i < n) {
-        if (chunk[i] !== 0x5b) this.fail('not a JSON array: expected [', i);
-        else {
-          this.phase = Phase.In;
-          i++;
-        }
+      if (i === n) break;
+      if (chunk[i] === 0x5b) {
+        this.phase = Phase.In;
+        this.arrays++;
+        this.inArray = 0;
+        i++;
+      } else if (this.phase === Phase.Before) this.fail('not a JSON array: expected [', i);
+      else {
+        this.keep(chunk.subarray(i));
+        this.fail('unexpected data after the array', i);
+        this.trailing = true;
       }
     }
+    if (this.phase !== Phase.Failed) this.offset += n;
+  }
+
+  /** Split from `chunk[i]` on, inside an array; the index after the array's closing `]` when it ends in this chunk (else `n`). */
+  private split(chunk: Buffer, i: number): number {
+    const n = chunk.length;
     let start = i;
     let nextBackslash = -2;
     while (i < n && this.phase === Phase.In) {
@@ -127,19 +153,18 @@ export class ArraySplitter {
           if (c === 0x7d) {
             this.keep(chunk.subarray(start, i + 1));
             this.fail('unexpected }', i);
-            return;
+            return n;
           }
           this.finish(chunk, start, i, true);
           this.phase = Phase.After;
-          i++;
-          break;
+          return i + 1;
         }
         this.depth--;
         const isArray = (this.kinds[this.depth >> 3] >> (this.depth & 7)) & 1;
         if ((c === 0x5d) !== (isArray === 1)) {
           this.keep(chunk.subarray(start, i + 1));
           this.fail(`unexpected ${String.fromCharCode(c)}`, i);
-          return;
+          return n;
         }
       } else if (c === COMMA && this.depth === 0) {
         this.finish(chunk, start, i, false);
@@ -148,12 +173,8 @@ export class ArraySplitter {
       }
       i++;
     }
-    if (this.phase === Phase.In) this.keep(chunk.subarray(start));
-    if (this.phase === Phase.After) {
-      while (i < n && isSpace(chunk[i])) i++;
-      if (i < n) this.fail('unexpected data after the array', i);
-    }
-    this.offset += n;
+    this.keep(chunk.subarray(start));
+    return n;
   }
 
   /** The input ended: an array not closed is an error. */
@@ -210,6 +231,7 @@ export class ArraySplitter {
       const bytes = this.discardBytes + (end - start);
       this.discardHead = Buffer.alloc(0);
       this.discardBytes = 0;
+      this.inArray++;
       this.onLong(head, bytes, this.index++);
       return;
     }
@@ -223,11 +245,13 @@ export class ArraySplitter {
       start = 0;
       end = buf.length;
     } else if (end - start > this.maxBytes) {
+      this.inArray++;
       this.onLong(Buffer.from(chunk.subarray(start, start + this.headBytes)), end - start, this.index++);
       return;
     }
     // `[]` has no element; `[1,]` has an empty one (handed over: it does not parse).
-    if (closing && !afterComma && this.index === 0 && isBlankRange(buf, start, end)) return;
+    if (closing && !afterComma && this.inArray === 0 && isBlankRange(buf, start, end)) return;
+    this.inArray++;
     this.onElement(buf, start, end, this.index++);
   }
 }

@@ -81,3 +81,34 @@ describe('a .warc.gz followed by zero bytes (F26, WARC reader)', () => {
     expect([fromFile.docs.length, fromFile.fileErrors, fromStream.docs.length, fromStream.fileErrors, garbage.docs.length, garbage.fileErrors.length]).toEqual([want, [], want, [], want, 1]);
   });
 });
+
+describe('JSON arrays back to back (F42)', () => {
+  const read = (text: string, size: number, maxRawChars?: number) => drain(readChunks('all.json', chunked(Buffer.from(text), size), 'json', maxRawChars === undefined ? {} : { maxRawChars }));
+
+  it('a second (and third, empty) array is read on, its elements numbered on', async () => {
+    for (const size of [1, 5, 1 << 20]) {
+      const d = await read('[{"text":"a"},{"text":"b"}]\n[]\n[{"text":"c"},\n {"text":"d"}][ ]', size);
+      expect(d.docs.map((x) => [x.data.text, x.source])).toEqual([
+        ['a', 'all.json:[0]'],
+        ['b', 'all.json:[1]'],
+        ['c', 'all.json:[2]'],
+        ['d', 'all.json:[3]'],
+      ]);
+      expect([d.rejects, d.fileErrors, d.read]).toEqual([[], [], 4]);
+    }
+  });
+
+  it('data after the array that is no array is one damaged_input reject holding it, with its size', async () => {
+    const tail = '{"text":"e"}\n{"text":"f"}\n';
+    for (const size of [3, 1 << 20]) {
+      const d = await read(`[{"text":"a"}]\n${tail}`, size);
+      expect(d.docs.map((x) => x.data.text)).toEqual(['a']);
+      expect(d.rejects).toMatchObject([{ reason: 'damaged_input', source: 'all.json:[1]', raw: tail, detail: { bytes: tail.length } }]);
+      expect(d.fileErrors).toMatchObject([{ rejected: true }]);
+      expect(d.fileErrors[0].message).toMatch(/unexpected data after the array at byte 15/);
+      expect(d.read).toBe(2);
+      const cut = await read(`[{"text":"a"}]${'é'.repeat(20)}`, size, 9);
+      expect(cut.rejects).toMatchObject([{ reason: 'damaged_input', raw: 'éééé', detail: { bytes: 40, raw_truncated: true } }]);
+    }
+  });
+});

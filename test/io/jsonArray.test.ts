@@ -78,7 +78,7 @@ describe('JSON array input', () => {
     expect(cut.rejects.map((r) => [r.reason, r.raw])).toEqual([['truncated_input', ' {"text":"b']]);
     expect(cut.fileErrors[0].message).toMatch(/ends inside the array/);
     expect(cut.read).toBe(2);
-    const after = await read('[{"text":"a"}] [{"text":"b"}]');
+    const after = await read('[{"text":"a"}] {"text":"b"}');
     expect(after.docs).toHaveLength(1);
     expect(after.fileErrors[0].message).toMatch(/unexpected data after the array at byte 15/);
     const mismatch = await read('[{"text":"a"}, {"text":["b"}}, {"text":"c"}]', 5);

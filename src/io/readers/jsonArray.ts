@@ -92,6 +92,33 @@ export async function* readJsonArray(path: string, events: ReadEvents, s: ReadSe
       while (kept.length > 0 && kept[0].at + kept[0].b.length <= splitter.handedTo) kept.shift();
     }
   };
+  /**
+   * Data after the array that is not another array (a JSON Lines tail, a stray value): kept as
+   * the raw text of one `damaged_input` reject, up to `maxRawChars` bytes with its size, so that
+   * nothing read is in neither file (F42). The damage that stops the input, if any, is returned.
+   */
+  let trailing: { parts: Buffer[]; size: number; total: number } | null = null;
+  const readTrailing = async (): Promise<Error | null> => {
+    const t = { parts: [] as Buffer[], size: 0, total: 0 };
+    trailing = t;
+    const add = (b: Buffer): void => {
+      t.total += b.length;
+      if (t.size >= s.maxRawChars) return;
+      const part = b.subarray(0, s.maxRawChars - t.size);
+      t.parts.push(part);
+      t.size += part.length;
+    };
+    add(splitter.takePartial() ?? Buffer.alloc(0));
+    for (;;) {
+      const r = await nextChunk(it);
+      if (r instanceof Error) return r;
+      if (r.done) return null;
+      for (const b of unverifiedOf(r.value) ?? [r.value]) {
+        bytes += b.length;
+        add(b);
+      }
+    }
+  };
   for (;;) {
     const r = await nextChunk(it);
     if (r instanceof Error) {
@@ -106,7 +133,10 @@ export async function* readJsonArray(path: string, events: ReadEvents, s: ReadSe
       bytes += r.value.length;
       splitter.push(r.value);
     }
-    if (splitter.error !== null && broken === null) break;
+    if (splitter.error !== null && broken === null) {
+      if (splitter.trailing && kept === null) damage = await readTrailing();
+      break;
+    }
     if (batch.length > 0 || n > 0) {
       const b = flush();
       if (b.length > 0) yield b;
@@ -139,6 +169,18 @@ export async function* readJsonArray(path: string, events: ReadEvents, s: ReadSe
         reject('truncated_input', splitter.index, partial.toString('utf8'));
       }
     }
+  } else if (trailing !== null) {
+    const t = trailing as { parts: Buffer[]; size: number; total: number };
+    const all = Buffer.concat(t.parts, t.size);
+    n++;
+    partialRejected = true;
+    const detail = { error: splitter.error, bytes: t.total, ...(t.total > t.size ? { raw_truncated: true } : {}) };
+    // Cut on a byte limit, a character may be split at the cut: it is left out of the raw text.
+    let end = all.length;
+    while (end > 0 && all.length - end < 4 && t.total > t.size && !validUtf8(all, 0, end)) end--;
+    const source = `${path}:[${splitter.index}]`;
+    if (validUtf8(all, 0, end)) events.reject({ reason: 'damaged_input', source, raw: all.toString('utf8', 0, end), detail });
+    else events.reject({ reason: 'damaged_input', source, raw_base64: all.toString('base64'), detail });
   } else {
     // A closer that does not match: the element it ended (`{"text":"b2"}` before a stray `}`) is
     // the damage's own reject, with its text (hostile review 6 F13: it was in neither file).

@@ -1,4 +1,5 @@
 import { table } from './own.js';
+import { loadPreset } from '../stages/quality/ruleset.js';
 /**
  * A Data-Juicer config given as a recipe (`project_name`, `dataset_path`, `export_path`, `np`,
  * `process:`): the recipe is "Data-Juicer style", so say how its keys and the usual op names map
@@ -36,6 +37,25 @@ function bounds(minRule: string, min: unknown, maxRule: string, max: unknown): s
   return [`${minRule}=${flow(min)}`, ...(max === undefined || max === null ? [] : [`${maxRule}=${flow(max)}`])];
 }
 
+/**
+ * `quality` with only a preset's length rules (`minRule`, and `maxRule` when `max` is given): its
+ * other rules skipped, by group where no rule of the group is kept (`zh_repetition`), else by code.
+ */
+function lengthOnly(preset: string, minRule: string, min: unknown, maxRule: string, max: unknown, unit: string): string {
+  const kept = [minRule, ...(max === undefined || max === null ? [] : [maxRule])];
+  const groups = new Map<string, string[]>();
+  for (const { code } of loadPreset(preset).rules) {
+    const g = code.slice(0, code.indexOf(':'));
+    groups.set(g, [...(groups.get(g) ?? []), code]);
+  }
+  const skip: string[] = [];
+  for (const [g, codes] of groups) {
+    if (codes.some((c) => kept.includes(c))) skip.push(...codes.filter((c) => !kept.includes(c)));
+    else skip.push(g);
+  }
+  return `${stage('quality', { preset, set: bounds(minRule, min, maxRule, max), skip })} (only ${preset}'s length ${kept.length === 1 ? 'rule' : 'rules'}, in ${unit}; without skip: every ${preset} rule)`;
+}
+
 const list = (v: unknown): unknown[] | undefined => (v === undefined || v === null || v === '' ? undefined : Array.isArray(v) ? v : [v]);
 
 /**
@@ -71,8 +91,10 @@ const OPS: Record<string, (p: Params) => string> = table({
   },
   // Their bounds are rules of a preset, named with the config's values (new-user review 8 #2).
   // Data-Juicer: min 10, max unbounded by default.
-  words_num_filter: (p) => `${stage('quality', { preset: 'web-en', set: bounds('gopher_quality:min_words', p.min_num ?? 10, 'gopher_quality:max_words', p.max_num) })} (words: web-en's rules)`,
-  text_length_filter: (p) => `${stage('quality', { preset: 'web-zh', set: bounds('zh_quality:min_chars', p.min_len ?? 10, 'zh_quality:max_chars', p.max_len) })} (characters: web-zh's rules; web-en counts words, gopher_quality:min_words/max_words)`,
+  // Only the length rules: `quality` runs every rule of its preset, and the config asked for a
+  // length filter alone (new-user review 9 #3: the whole web-zh set dropped 24 % more).
+  words_num_filter: (p) => lengthOnly('web-en', 'gopher_quality:min_words', p.min_num ?? 10, 'gopher_quality:max_words', p.max_num, 'words'),
+  text_length_filter: (p) => `${lengthOnly('web-zh', 'zh_quality:min_chars', p.min_len ?? 10, 'zh_quality:max_chars', p.max_len, 'non-space characters, where Data-Juicer counts every character')}; web-en counts words, gopher_quality:min_words/max_words`,
   alphanumeric_filter: () => 'quality',
   special_characters_filter: () => 'quality',
   character_repetition_filter: () => 'quality',

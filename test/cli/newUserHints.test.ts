@@ -53,14 +53,15 @@ describe('remote paths and Data-Juicer configs are answered, not "not found" / "
       expect(r.stderr).toContain(line);
     }
     // New-user review 6 #5: the config's own values, not canned ones (was: langid {keep: [en], min_score: 0.8} whatever it said).
-    for (const line of ['  project_name -> name: demo', '  - language_id_score_filter -> langid {keep: [zh], min_score: 0.6}\n', '  - document_minhash_deduplicator -> dedup {method: minhash, threshold: 0.8, ngram: 4, norm_numbers: false}\n', '  - flagged_words_filter -> flagged-words {max_ratio_zh: 0.02}\n', '  - words_num_filter -> quality {preset: web-en, set: ["gopher_quality:min_words=20"]} (words: web-en\'s rules)\n']) {
+    for (const line of ['  project_name -> name: demo', '  - language_id_score_filter -> langid {keep: [zh], min_score: 0.6}\n', '  - document_minhash_deduplicator -> dedup {method: minhash, threshold: 0.8, ngram: 4, norm_numbers: false}\n', '  - flagged_words_filter -> flagged-words {max_ratio_zh: 0.02}\n', '  - words_num_filter -> quality {preset: web-en, set: ["gopher_quality:min_words=20"], skip: [gopher_repetition, "gopher_quality:max_words", ']) {
       expect(r.stderr).toContain(line);
     }
     // New-user review 8 #2: a character tokenization is char_ngram; text_length_filter names its rules.
     await writeFile(join(dir, 'dj2.yaml'), 'project_name: d\ndataset_path: x.jsonl\nprocess:\n  - document_minhash_deduplicator:\n      tokenization: character\n      window_size: 5\n  - text_length_filter:\n      min_len: 50\n');
     const r2 = await runCli(['run', 'dj2.yaml'], { cwd: dir });
     expect(r2.stderr).toContain('  - document_minhash_deduplicator -> dedup {method: minhash, threshold: 0.7, char_ngram: 5, norm_numbers: false}\n');
-    expect(r2.stderr).toContain('  - text_length_filter -> quality {preset: web-zh, set: ["zh_quality:min_chars=50"]} (characters: web-zh\'s rules; web-en counts words, gopher_quality:min_words/max_words)\n');
+    expect(r2.stderr).toContain('  - text_length_filter -> quality {preset: web-zh, set: ["zh_quality:min_chars=50"], skip: [zh_repetition, "zh_quality:max_chars", "zh_quality:min_cjk_ratio", ');
+    expect(r2.stderr).toContain("(only web-zh's length rule, in non-space characters, where Data-Juicer counts every character; without skip: every web-zh rule)");
     await writeFile(join(dir, 'mixed.yaml'), 'name: m\ninput: x.jsonl\nstages:\n  - document_minhash_deduplicator: {}\n');
     const m = await runCli(['run', 'mixed.yaml'], { cwd: dir });
     expect(m.code).toBe(2);
@@ -71,5 +72,25 @@ describe('remote paths and Data-Juicer configs are answered, not "not found" / "
     expect(p.code).toBe(2);
     expect(p.stderr).toContain("unknown stage 'perplexity_filter' (named like a Data-Juicer op; it has no counterpart here: leave it out, or add it as a stage of your own");
     expect(p.stderr).not.toContain('did you mean');
+  });
+});
+
+// New-user review 9 #3: text_length_filter mapped to the whole web-zh preset (30-odd rules), so the
+// pasted recipe dropped 24 % more than the Data-Juicer config did. The mapping, pasted as a stage,
+// judges by the length rules alone.
+describe('Data-Juicer length filters map to the length rules alone', () => {
+  it('text_length_filter and words_num_filter: the quality stage of the hint has only their rules', async () => {
+    const { dataJuicerOp } = await import('../../src/core/dataJuicer.js');
+    const { defaultRegistry } = await import('../../src/stages/index.js');
+    const { parse } = await import('yaml');
+    for (const [op, params, codes] of [
+      ['text_length_filter', { min_len: 50, max_len: 100000 }, ['zh_quality:min_chars', 'zh_quality:max_chars']],
+      ['words_num_filter', { min_num: 20 }, ['gopher_quality:min_words']],
+    ] as const) {
+      const hint = dataJuicerOp(op, params)!;
+      const opts = parse(hint.slice('quality '.length, hint.indexOf('} (') + 1)) as Record<string, unknown>;
+      const stage = await defaultRegistry().create('quality', opts, 'recipe');
+      expect(stage.thresholds!.map((t) => t.code).sort()).toEqual([...codes].sort());
+    }
   });
 });

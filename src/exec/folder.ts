@@ -6,7 +6,7 @@ import { UsageError } from '../core/errors.js';
 import { failedPath, planPath, successPath } from './layout.js';
 import { removeStale } from './markers.js';
 import type { Plan } from './plan.js';
-import { changedInputs, inputFacts, planDifference, planKey } from './plan.js';
+import { changedInputs, changedSideFiles, inputFacts, planDifference, planKey } from './plan.js';
 import { showPath } from '../core/fsname.js';
 import { processAlive } from '../io/outputs.js';
 import { leftovers } from './merge.js';
@@ -70,6 +70,12 @@ export async function prepareFolder(dir: string, plan: Plan, overwrite: boolean,
     if (changed.length > 0) {
       throw new UsageError(`output folder '${showPath(dir)}' holds an unfinished run whose input changed since: ${changed.slice(0, 3).join(', ')}${changed.length > 3 ? ` and ${changed.length - 3} more` : ''}; its finished tasks read the old content, so it cannot be resumed; pass --overwrite to start again`);
     }
+    // A file a stage reads (a block list, quality rules, a schema) changed since the run began:
+    // its finished tasks used the old one, the rest would use the new one.
+    const sides = earlier === undefined ? [] : changedSideFiles(earlier, plan);
+    if (sides.length > 0) {
+      throw new UsageError(`output folder '${showPath(dir)}' holds an unfinished run, and a file its stages read changed since it began: ${sides.slice(0, 3).join(', ')}${sides.length > 3 ? ` and ${sides.length - 3} more` : ''}; its finished tasks used the old content, so it cannot be resumed: pass --overwrite to start again (or put the old file back to resume)`);
+    }
     if (earlier !== undefined && planKey(earlier) === planKey(plan)) {
       // Jobs of the earlier run still at work (Slurm) own their temporaries.
       if (o.jobsAlive !== true) await removeStale(dir);
@@ -83,7 +89,7 @@ export async function prepareFolder(dir: string, plan: Plan, overwrite: boolean,
   // tasks whose completion marker exists, so a retry wrapper gets the run's own exit code.
   if (!overwrite && existsSync(successPath(dir))) {
     const earlier = await readFile(planPath(dir), 'utf8').then((t) => JSON.parse(t) as Plan, () => undefined);
-    if (earlier !== undefined && planKey(earlier) === planKey(plan) && changedInputs(earlier, plan).length === 0) return 'finished';
+    if (earlier !== undefined && planKey(earlier) === planKey(plan) && changedInputs(earlier, plan).length === 0 && changedSideFiles(earlier, plan).length === 0) return 'finished';
   }
   if (!overwrite) {
     const shown = old.find((n) => n !== '_plan.json') ?? old[0];

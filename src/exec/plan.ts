@@ -13,7 +13,8 @@ import { table } from '../core/own.js';
  */
 import type { UnfinishedInput } from './markers.js';
 import type { SkippedInput } from '../io/inputs.js';
-import { open, stat } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
 import { isAbsolute, normalize, resolve, sep } from 'node:path';
 import type { TextField } from '../core/doc.js';
 import { UsageError } from '../core/errors.js';
@@ -135,6 +136,47 @@ export interface Plan {
   unfinished?: UnfinishedInput[];
   /** Shards of finished outputs among the inputs, with the records their manifest says they hold (compared at the merge). Not part of `planKey`. */
   expectedRecords?: Record<string, number>;
+  /**
+   * The files the stages read besides the records (a url-filter list, quality rules, a schema),
+   * with the SHA-256 of their content when the plan was made: a rerun that finds one changed
+   * refuses to resume (its finished tasks used the old one). Absent when there are none, and in
+   * plans of older versions. Not part of `planKey`.
+   */
+  sideFiles?: SideFile[];
+}
+
+/** A file a stage reads (core/registry.ts `filesReadBy`) and the SHA-256 of its content. */
+export interface SideFile {
+  path: string;
+  /** Which stage option names it, e.g. `the block file of url-filter`. */
+  what: string;
+  sha256: string;
+}
+
+/** The SHA-256 of each file the stages read that is a regular file (repair's built-in schema names are not). */
+export async function sideFileFacts(reads: readonly { path: string; what: string }[]): Promise<SideFile[]> {
+  const out: SideFile[] = [];
+  for (const r of reads) {
+    const st = await stat(fsPath(r.path)).catch(() => null);
+    if (st?.isFile() !== true || out.some((x) => x.path === r.path && x.what === r.what)) continue;
+    out.push({ path: r.path, what: r.what, sha256: createHash('sha256').update(await readFile(fsPath(r.path))).digest('hex') });
+  }
+  return out;
+}
+
+/**
+ * The files the stages of `earlier` read whose content differs now (or that are gone): one line
+ * each, for the message refusing to resume (hostile review 8 F36: a resumed run applied the old
+ * block list to its finished tasks and the new one to the rest, exit 0).
+ */
+export function changedSideFiles(earlier: Plan, now: Plan): string[] {
+  const out: string[] = [];
+  for (const a of earlier.sideFiles ?? []) {
+    const b = now.sideFiles?.find((x) => x.path === a.path && x.what === a.what);
+    if (b === undefined) out.push(`${a.what} '${showPath(a.path)}' (gone, or no longer a file)`);
+    else if (b.sha256 !== a.sha256) out.push(`${a.what} '${showPath(a.path)}' (its content differs)`);
+  }
+  return out;
 }
 
 /** Size, modification and change times (ns) and inode of an input file when the plan was made. */
@@ -385,7 +427,7 @@ export function planPhases(stages: readonly Stage[], tasks: number): Pick<Plan, 
 
 /** The part of a plan that must match for a rerun to resume it. */
 export function planKey(p: Plan): string {
-  return JSON.stringify({ ...p, name: undefined, inputFacts: undefined, skipped: undefined, sealed: undefined, unfinished: undefined, expectedRecords: undefined });
+  return JSON.stringify({ ...p, name: undefined, inputFacts: undefined, skipped: undefined, sealed: undefined, unfinished: undefined, expectedRecords: undefined, sideFiles: undefined });
 }
 
 /** A value for a message: JSON, cut short. */

@@ -79,3 +79,28 @@ describe('dedup-disk: an output in its work folder, or the work folder in its ou
     expect(r.stderr).toContain("--output 'ww/' is the work folder 'ww' (--work)");
   });
 });
+
+describe('a run resumed after a file its stages read changed (hostile review 8 F36)', () => {
+  it('the plan holds the SHA-256 of each such file; a changed one refuses the resume, naming it', async () => {
+    const { prepareFolder } = await import('../../src/exec/folder.js');
+    const { sideFileFacts } = await import('../../src/exec/plan.js');
+    const urls = Array.from({ length: 12 }, (_, i) => JSON.stringify({ text: `record ${i} with enough words in it`, url: `http://site${i % 3}.com/p${i}` })).join('\n') + '\n';
+    await writeFile(join(dir, 'urls.jsonl'), urls);
+    await writeFile(join(dir, 'ublock.txt'), 'site1.com\n');
+    await writeFile(join(dir, 'ru.yaml'), 'name: ru\nstages:\n  - stage: url-filter\n    block: [ublock.txt]\n');
+    const r = sh('CLI run ru.yaml -i urls.jsonl -o ur -q; echo "rc $?"');
+    expect(r.stdout, r.stderr).toBe('rc 0\n');
+    const plan = JSON.parse(await readFile(join(dir, 'ur/_plan.json'), 'utf8'));
+    const block = join(dir, 'ublock.txt');
+    expect(plan.sideFiles).toEqual([{ path: block, what: 'the block file of url-filter', sha256: '3ba4f1442f13dd28cfc5399cadba74a44282f0c416552677af51614bf0f81365' }]);
+    // As if killed before its end: no _SUCCESS. The same file: it resumes; another content: refused.
+    const { rm } = await import('node:fs/promises');
+    await rm(join(dir, 'ur/_SUCCESS'));
+    const again = async (): Promise<string> => prepareFolder(join(dir, 'ur'), { ...plan, sideFiles: await sideFileFacts([{ path: block, what: 'the block file of url-filter' }]) }, false).catch((e: Error) => e.message);
+    expect(await again()).toBe('resume');
+    await writeFile(block, 'site2.com\n');
+    expect(await again()).toBe(`output folder '${join(dir, 'ur')}' holds an unfinished run, and a file its stages read changed since it began: the block file of url-filter '${block}' (its content differs); its finished tasks used the old content, so it cannot be resumed: pass --overwrite to start again (or put the old file back to resume)`);
+    await rm(block);
+    expect(await again()).toContain(`the block file of url-filter '${block}' (gone, or no longer a file)`);
+  });
+});

@@ -10,7 +10,7 @@ import { stringify, parse as parseYaml } from 'yaml';
 import { UsageError } from '../../core/errors.js';
 import type { Recipe } from '../../core/recipe.js';
 import { loadStageModules, resolveRecipe } from '../../core/recipe.js';
-import type { StageRegistry } from '../../core/registry.js';
+import { filesReadBy, type StageRegistry } from '../../core/registry.js';
 import type { Command } from '../command.js';
 import type { Flag } from '../args.js';
 import { countFlag, flagHelp, parse } from '../args.js';
@@ -34,7 +34,7 @@ import { localWorkers, runLocal, stopWorkers, UnitFailure } from '../../exec/loc
 import { roundTimeline, type Timeline } from '../../exec/timing.js';
 import { removeStale, removeStaleSync, writeAtomic } from '../../exec/markers.js';
 import { finishLeftovers, mergeRun, successCode } from '../../exec/merge.js';
-import { checkTaskSize, defaultTaskSize, DEFAULT_TASK_SIZE, PLAN_VERSION, planPhases, planTasks, type Plan, type RunSettings } from '../../exec/plan.js';
+import { checkTaskSize, defaultTaskSize, DEFAULT_TASK_SIZE, PLAN_VERSION, planPhases, planTasks, sideFileFacts, type Plan, type RunSettings } from '../../exec/plan.js';
 import { doneUnits, totalUnits } from '../../exec/status.js';
 import { liveJobs, liveJobsMessage, runSlurm, slurmYaml, type SlurmOptions } from '../../exec/slurm.js';
 import { VERSION } from '../../version.js';
@@ -292,6 +292,9 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
       // A Slurm chain of an earlier run still writing here: only the Slurm executor may follow it.
       const live = await liveJobs(dir);
       if (live.length > 0 && (kind !== 'slurm' || v.overwrite === true)) throw new UsageError(liveJobsMessage(dir, live));
+      // The files the stages read, by content: a resume after one changed is refused (F36).
+      const sides = await sideFileFacts(stages.flatMap(filesReadBy));
+      if (sides.length > 0) plan.sideFiles = sides;
       const state = await prepareFolder(dir, plan, v.overwrite === true, { jobsAlive: live.length > 0, note: (n) => say(`corpus-clean run: note: ${n}`) });
       if (state === 'finished') {
         // Killed after its _SUCCESS (before its report or the removal of _work/): finish those only.

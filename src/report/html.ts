@@ -150,7 +150,7 @@ function signalSection(d: RunData): string {
     }
     out.push('</div>');
   });
-  return out.length > 0 ? '<p class="muted">Green: records the stage kept; red: records it dropped (by any of its rules). Dashed lines: the thresholds of the rules on this signal.</p>' + out.join('') : '<p class="muted">No signal histograms: the recipe has none of quality, langid, flagged-words, pii or url-filter, or the run did not profile.</p>';
+  return out.length > 0 ? '<p class="muted">Green: records the stage kept; red: records it dropped (by any of its rules). Dashed lines: the thresholds of the rules on this signal. Values are counted in buckets within ±5 % of their middle, so a bar spans (and its tooltip names) the range its values lie in: a bar may cross a threshold.</p>' + out.join('') : '<p class="muted">No signal histograms: the recipe has none of quality, langid, flagged-words, pii or url-filter, or the run did not profile.</p>';
 }
 
 function dedupSection(d: RunData): string {

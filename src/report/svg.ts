@@ -99,12 +99,13 @@ export function pairedBars(name: string, title: string, legend: [string, string]
   return parts.join('');
 }
 
-/** A bin of a histogram: values in [lo, hi), kept and dropped counts. */
+/** A bin of a histogram: values in [lo, hi), kept and dropped counts; `label` names its values' range when it is drawn wider than they are (one value). */
 export interface Bin {
   lo: number;
   hi: number;
   kept: number;
   dropped: number;
+  label?: string;
 }
 
 /**
@@ -133,7 +134,7 @@ export function histogram(name: string, title: string, bins: Bin[], thresholds: 
     const w = Math.max(1, sx(b.hi) - x - 1);
     const hk = sy(b.kept);
     const hd = sy(b.dropped);
-    const range = `${num(b.lo)} – ${num(b.hi)}`;
+    const range = b.label ?? `${num(b.lo)} – ${num(b.hi)}`;
     if (b.kept > 0) parts.push(`<rect class="bar keep" x="${x.toFixed(1)}" y="${(base - hk).toFixed(1)}" width="${w.toFixed(1)}" height="${hk.toFixed(1)}"><title>${esc(range)}: ${b.kept} kept</title></rect>`);
     if (b.dropped > 0) parts.push(`<rect class="bar drop" x="${x.toFixed(1)}" y="${(base - hk - hd).toFixed(1)}" width="${w.toFixed(1)}" height="${hd.toFixed(1)}"><title>${esc(range)}: ${b.dropped} dropped</title></rect>`);
   }

@@ -15,6 +15,7 @@ import type { UnfinishedInput } from './markers.js';
 import type { SkippedInput } from '../io/inputs.js';
 import { open, readFile, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
+import { sniffCompression } from '../io/decode.js';
 import { isAbsolute, normalize, resolve, sep } from 'node:path';
 import type { TextField } from '../core/doc.js';
 import { UsageError } from '../core/errors.js';
@@ -287,8 +288,7 @@ async function isPlain(file: string): Promise<boolean> {
   try {
     const b = Buffer.alloc(4);
     const { bytesRead } = await fh.read(b, 0, 4, 0);
-    if (bytesRead >= 2 && b[0] === 0x1f && b[1] === 0x8b) return false;
-    if (bytesRead >= 4 && b[0] === 0x28 && b[1] === 0xb5 && b[2] === 0x2f && b[3] === 0xfd) return false;
+    if (sniffCompression(b.subarray(0, bytesRead)) !== 'none') return false;
     // A UTF-16/32 file stays one task, so that its reader sees the byte-order mark and names it
     // (a range past the start would read as invalid UTF-8 lines).
     if (wideBom(b.subarray(0, bytesRead)) !== undefined) return false;

@@ -7,6 +7,7 @@ import { Holdback, unverifiedChunk } from './holdback.js';
 import { InputDamage, rethrowIoFailure } from './ioFailure.js';
 import { gapChunk, unzstd } from './zstd.js';
 import { fsPath } from '../core/fsname.js';
+import { startsZstd } from './magic.js';
 
 /** Compression of a byte stream, told by its first bytes (not its name, which may lie). */
 export type Compression = 'none' | 'gzip' | 'zstd';
@@ -14,9 +15,10 @@ export type Compression = 'none' | 'gzip' | 'zstd';
 /** Sniff the compression from the first bytes of a stream. */
 export function sniffCompression(head: Uint8Array): Compression {
   if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
-  if (head.length >= 4 && head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) return 'zstd';
+  if (startsZstd(head)) return 'zstd';
   return 'none';
 }
+
 
 /** Read size for files: 1 MiB chunks measured fastest for line splitting. */
 export const READ_CHUNK = 1 << 20;

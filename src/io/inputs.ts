@@ -4,6 +4,7 @@ import { open, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fsPath, nameFromText, readNames, realPath, showPath } from '../core/fsname.js';
 import { UsageError } from '../core/errors.js';
+import { startsZstd } from './magic.js';
 import { entryKind, expandGlob, kindOfStats, streamAdvice } from '../core/glob.js';
 
 /** File name endings read when a directory is given. */
@@ -107,7 +108,7 @@ export async function unreadDataContent(path: string, name: string): Promise<str
   }
   const what =
     head[0] === 0x1f && head[1] === 0x8b ? 'gzip data' :
-    head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528 ? 'zstd data' :
+    startsZstd(head) ? 'zstd data' :
     head.subarray(0, 4).toString('latin1') === 'PAR1' ? 'a Parquet file' :
     head.subarray(0, 5).toString('latin1') === 'WARC/' ? 'a WARC file' :
     /^(\xef\xbb\xbf)?[ \t\r\n]*[{[]/.test(head.toString('latin1')) ? 'JSON' : undefined;

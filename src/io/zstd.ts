@@ -88,6 +88,21 @@ class ByteQueue {
   }
 
   /**
+   * Pass over `n` bytes (a skippable frame's content) without holding them: a skippable frame may
+   * declare up to 4 GiB. Not kept for a resync (a frame found inside one would be a false one).
+   */
+  async skip(n: number, what: string): Promise<void> {
+    const start = this.offset;
+    this.kept = null;
+    while (n > 0) {
+      if (!(await this.has(1))) throw new CutShort(`zstd: the file ends at byte ${this.offset} inside ${what} at byte ${start - 8} (it declares ${n + this.offset - start} bytes): the file is cut short, or the frame is damaged`, this.offset);
+      const k = Math.min(n, this.size, BLOCK_MAX);
+      await this.take(k);
+      n -= k;
+    }
+  }
+
+  /**
    * The bytes taken since `keep()`, kept (up to `KEEP_MAX`) so that a resync can read them again
    * (`unread`): the next good frame may start inside a damaged one.
    */
@@ -426,7 +441,7 @@ export async function* unzstd(first: Buffer, rest: AsyncIterator<Buffer>, gaps =
         const magic = (await q.take(4)).readUInt32LE(0);
         if ((magic & 0xfffffff0) === 0x184d2a50) {
           const size = (await q.take(4)).readUInt32LE(0);
-          await q.take(size);
+          await q.skip(size, 'a skippable frame');
           continue;
         }
         if (magic !== ZSTD_MAGIC) throw new InputDamage(`zstd: not a zstd frame at byte ${start} (damaged data or trailing garbage)`, { offset: start });

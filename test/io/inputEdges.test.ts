@@ -112,3 +112,43 @@ describe('JSON arrays back to back (F42)', () => {
     }
   });
 });
+
+describe('zstd skippable frames (F27)', () => {
+  const skippable = (n: number, content = Buffer.alloc(n, 7), magic = 0x184d2a50): Buffer => {
+    const h = Buffer.alloc(8);
+    h.writeUInt32LE(magic, 0);
+    h.writeUInt32LE(n, 4);
+    return Buffer.concat([h, content]);
+  };
+
+  it('a .zst that begins with a skippable frame (what pzstd writes) is zstd, and skippable frames anywhere are skipped', async () => {
+    const zst = await readFile(join(ROOT, 'fixtures/damaged/records.jsonl.zst'));
+    const want = (await readFile(join(ROOT, 'fixtures/damaged/records.jsonl'))).toString().trimEnd().split('\n').length;
+    const files = [
+      Buffer.concat([skippable(4), zst]),
+      Buffer.concat([skippable(0, undefined, 0x184d2a5f), zst, skippable(3), zst, skippable(10)]),
+    ];
+    for (const [i, f] of files.entries()) {
+      for (const size of [f.length, 5]) {
+        const d = await drain(readChunks('pz.jsonl.zst', chunked(f, size), 'jsonl'));
+        expect([i, size, d.docs.length, d.rejects, d.fileErrors]).toEqual([i, size, want * (i + 1), [], []]);
+      }
+    }
+    // From a file too (the name is no help: 'pz.jsonl'), and by `run`'s planner, which must not cut it into byte ranges.
+    const dir = await tempDir();
+    await writeFile(join(dir, 'pz.jsonl'), files[0]);
+    const d = await drain(readFiles([join(dir, 'pz.jsonl')]));
+    expect([d.docs.length, d.rejects, d.fileErrors]).toEqual([want, [], []]);
+  });
+
+  it('a skippable frame that declares more than the file holds is a cut file, not 4 GiB held in memory', async () => {
+    const zst = await readFile(join(ROOT, 'fixtures/damaged/records.jsonl.zst'));
+    const h = Buffer.alloc(8);
+    h.writeUInt32LE(0x184d2a53, 0);
+    h.writeUInt32LE(0xffffffff, 4);
+    const d = await drain(readChunks('x.jsonl.zst', once(Buffer.concat([zst, h, Buffer.alloc(100)])), 'jsonl'));
+    expect(d.docs.length).toBeGreaterThan(0);
+    expect(d.fileErrors).toHaveLength(1);
+    expect(d.fileErrors[0].message).toMatch(/inside a skippable frame at byte \d+ \(it declares 4294967295 bytes\)/);
+  });
+});

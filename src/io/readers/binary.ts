@@ -1,3 +1,5 @@
+import { startsZstd } from '../magic.js';
+
 /**
  * Whether the bytes of a page are a binary file rather than HTML: an executable, a PDF, an
  * image or an archive served (or saved) under an HTML name or a `text/html` header. Decoded as
@@ -25,6 +27,7 @@ const NUL_WINDOW = 8000;
 /** What binary the bytes are (`ELF executable`, `NUL bytes`, ...), or null for text. `charset`: the one the page was decoded with. */
 export function binaryKind(bytes: Uint8Array, charset?: string): string | null {
   for (const [kind, magic] of MAGIC) if (bytes.length >= magic.length && magic.every((b, i) => bytes[i] === b)) return kind;
+  if (startsZstd(bytes)) return 'zstd data';
   if (charset !== undefined && charset.toLowerCase().startsWith('utf-16')) return null;
   const n = Math.min(bytes.length, NUL_WINDOW);
   for (let i = 0; i < n; i++) if (bytes[i] === 0) return 'NUL bytes';
@@ -38,6 +41,7 @@ export function binaryKind(bytes: Uint8Array, charset?: string): string | null {
  */
 export function textBinaryKind(bytes: Buffer): { kind: string; offset?: number } | null {
   for (const [kind, magic] of MAGIC) if (bytes.length >= magic.length && magic.every((b, i) => bytes[i] === b)) return { kind };
+  if (startsZstd(bytes)) return { kind: 'zstd data' };
   const nul = bytes.indexOf(0);
   return nul < 0 ? null : { kind: 'NUL bytes', offset: nul };
 }

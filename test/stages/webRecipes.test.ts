@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -25,5 +25,17 @@ describe('list files in a recipe', () => {
     expect(r.stages[0].options.block).toEqual(['/data/recipes/lists/gambling.txt']);
     expect(r.stages[0].options.allow).toEqual(['/data/recipes/ok.txt']);
     expect(r.stages[1].options.extraLists).toEqual(['/data/recipes/mine.txt']);
+  });
+});
+
+// New-user review 9 #6: web-zh.yaml's comment said `--text-field raw_content`, which reads every
+// other file's `text` as missing (24,731 of 24,837 records lost). A list replaces the default, so
+// the shipped recipes' comments name lists that keep it.
+describe('--text-field in the shipped recipes\' comments', () => {
+  it('keeps the default fields text,content', () => {
+    const dir = join(ROOT, 'rules/recipes');
+    for (const f of readdirSync(dir).filter((n) => n.endsWith('.yaml'))) {
+      for (const m of readFileSync(join(dir, f), 'utf8').matchAll(/--text-field ([\w,]+)/g)) expect(m[1].split(','), `${f}: ${m[0]}`).toEqual(expect.arrayContaining(['text', 'content']));
+    }
   });
 });

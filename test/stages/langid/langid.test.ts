@@ -107,6 +107,8 @@ describe('langid, default backend (cascade: CLD2, then fastText when CLD2 is uns
   it('keep: a bad code is a usage error; no keeps nb (Bokmål), nb itself is a code every backend reports', async () => {
     await expect(langId.create(resolveOptions('langid', langId.options, { keep: ['zh', 'en!'] }))).rejects.toBeInstanceOf(UsageError);
     await expect(langId.create(resolveOptions('langid', langId.options, { keep: ['qq'] }))).rejects.toThrow(/keep.*never reports qq/);
+    // New-user review 9 #11: keep: [] (Data-Juicer's lang: '') kept nothing, accepted silently.
+    await expect(langId.create(resolveOptions('langid', langId.options, { keep: [] }))).rejects.toThrow(/empty list, which keeps no language/);
     for (const keep of [['no'], ['nb', 'nn', 'da']]) {
       const { kept } = await run(of('nb'), { keep, minScore: null });
       expect(kept.filter((d) => d.attrs.lang === 'nb').length).toBeGreaterThanOrEqual(4);

@@ -30,7 +30,7 @@ describe('corpus-clean bench', () => {
 describe('corpus-clean bench tells the truth', () => {
   it('shows what reading drops, cold and warm speed, peak memory and the machine', async () => {
     const { tempDir } = await import('../helpers/run.js');
-    const { writeFile, rm } = await import('node:fs/promises');
+    const { mkdir, writeFile, rm } = await import('node:fs/promises');
     const { join } = await import('node:path');
     const dir = await tempDir();
     try {
@@ -51,6 +51,16 @@ describe('corpus-clean bench tells the truth', () => {
       expect(table.stdout).toContain('read dropped: json_parse 1, text_missing 1.');
       expect(table.stdout).toMatch(/load average [\d.]+ [\d.]+ [\d.]+/);
       expect(table.stdout).toContain('| step | docs in | seconds | docs/s | MB/s | x pass-through | MB/s cold | peak RSS MB | dropped |');
+      // New-user review 9 #12: a run folder was read with `text`, not its run's text_field: the
+      // records whose text is in raw_content were read/text_missing in bench alone.
+      const run = join(dir, 'run');
+      await mkdir(run);
+      await writeFile(join(run, '_recipe.resolved.yaml'), 'name: r\ntext_field: [text, raw_content]\nstages:\n  - normalize: {}\n');
+      await writeFile(join(run, 'part-00000.jsonl'), '{"text":"one"}\n{"raw_content":"two"}\n');
+      const byRun = await runCli(['bench', run, '--stages', 'normalize', '--json']);
+      expect(byRun.code, byRun.stderr).toBe(0);
+      expect(JSON.parse(byRun.stdout).rows[0].dropped).toBe(0);
+      expect(byRun.stderr).toContain('note: reading text_field text,raw_content, as the run that wrote');
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

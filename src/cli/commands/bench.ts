@@ -2,7 +2,11 @@ import { writeStdoutSync } from '../../io/stdout.js';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../../core/errors.js';
-import { parseTextField, type TextField } from '../../core/doc.js';
+import { parseTextField, textFieldLabel, type TextField } from '../../core/doc.js';
+import { showPath } from '../../core/fsname.js';
+import { showText } from '../../core/show.js';
+import { ownTextFields } from '../../io/readers/ownTextField.js';
+import { runTextField } from '../textFieldHint.js';
 import { pipeline } from '../../core/pipeline.js';
 import type { DocSink } from '../../core/pipeline.js';
 import type { StageRegistry } from '../../core/registry.js';
@@ -59,7 +63,7 @@ export interface BenchProgress {
   bytes?: number;
 }
 
-async function measured(files: string[], stages: Stage[], textField: TextField | undefined, requireText: boolean | undefined, pass: { n: number; label: string; progress: BenchProgress }): Promise<{ stats: RunStats; peakMb: number; cpuShare: number }> {
+async function measured(files: string[], stages: Stage[], textField: TextField | undefined, requireText: boolean | undefined, pass: { n: number; label: string; progress: BenchProgress }, own?: ReadonlyMap<string, TextField>): Promise<{ stats: RunStats; peakMb: number; cpuShare: number }> {
   const pr = pass.progress;
   const waits = progressWaits();
   let lastShown = waits ? performance.now() : 0;
@@ -78,7 +82,8 @@ async function measured(files: string[], stages: Stage[], textField: TextField |
   }, 10);
   try {
     if (pr.enabled && !waits) writeProgress(`bench: pass ${pass.n} of ${pr.passes} (${pass.label})`);
-    const stats = await pipeline({ source: readFiles(files), stages, sink: discard(), textField, requireText, onProgress: show });
+    const source = own !== undefined && textField !== undefined ? ownTextFields(readFiles(files), own, textField) : readFiles(files);
+    const stats = await pipeline({ source, stages, sink: discard(), textField, requireText, onProgress: show });
     if (pr.enabled) clearProgress();
     peak = Math.max(peak, process.memoryUsage.rss());
     const cpu = process.cpuUsage(cpu0);
@@ -131,13 +136,24 @@ ${flagHelp(FLAGS)}
       if (p.values.help) return writeStdoutSync(this.help()), 0;
       if (p.values.recipe && p.values.stages) throw new UsageError('give --recipe or --stages, not both');
       const files = await expandInputs(p.positionals.length > 0 ? p.positionals : [SAMPLE_INPUT]);
-      const textField = parseTextField(p.values['text-field']);
+      let textField = parseTextField(p.values['text-field']);
       const specs: { name: string; options?: Record<string, unknown> }[] = [];
       if (typeof p.values.stages === 'string') {
         for (const name of p.values.stages.split(',').map((s) => s.trim()).filter(Boolean)) specs.push({ name });
       } else {
         const recipe = await loadRecipe((p.values.recipe as string | undefined) ?? SAMPLE_RECIPE, registry);
         for (const s of recipe.stages) specs.push({ name: s.stage, options: s.options });
+        textField ??= recipe.textField;
+      }
+      // A run folder is read with its run's own text_field, as every other command reads it (new-user
+      // review 9 #12: bench read `text`, and dropped the records whose text is in raw_content).
+      let own: Map<string, TextField> | undefined;
+      const runs = textField === undefined ? runTextField(files) : undefined;
+      if (runs !== undefined && (runs.own !== undefined || textFieldLabel(runs.field) !== textFieldLabel(undefined))) {
+        textField = runs.field;
+        own = runs.own;
+        const each = runs.folders.map((f, i) => `${showPath(f)}/: ${showText(runs.lists[i])}`).join('; ');
+        process.stderr.write(`corpus-clean bench: note: reading ${own !== undefined ? `each run folder with its run's own text_field (${each})` : `text_field ${showText(textFieldLabel(runs.field))}, as the run${runs.folders.length > 1 ? "s" : ""} that wrote ${runs.folders.map((f) => `${showPath(f)}/`).join(', ')} did`} (--text-field chooses another)\n`);
       }
       const make = async (): Promise<Stage[]> => {
         const out: Stage[] = [];
@@ -146,10 +162,10 @@ ${flagHelp(FLAGS)}
       };
       const load = loadavg();
       const progress: BenchProgress = { enabled: progressWanted(false), passes: 2 + specs.length };
-      const read = await measured(files, [], textField, false, { n: 1, label: 'reading alone, the pass-through', progress });
+      const read = await measured(files, [], textField, false, { n: 1, label: 'reading alone, the pass-through', progress }, own);
       progress.bytes = read.stats.bytesRead;
       const coldStages = await make();
-      const cold = await measured(files, coldStages, textField, undefined, { n: 2, label: 'every stage, cold', progress });
+      const cold = await measured(files, coldStages, textField, undefined, { n: 2, label: 'every stage, cold', progress }, own);
       // Memory up to each stage: a pipeline of the stages before it and itself. The last of these
       // runs is the whole pipeline, warm: its stage times are the ones reported.
       const peaks: number[] = [];
@@ -157,7 +173,7 @@ ${flagHelp(FLAGS)}
       let stages = coldStages;
       for (let i = 0; i < specs.length; i++) {
         const s = await make();
-        const r = await measured(files, s.slice(0, i + 1), textField, undefined, { n: 3 + i, label: i === specs.length - 1 ? 'every stage, warm (the measured pass)' : `the stages up to ${specs[i].name}, for its memory`, progress });
+        const r = await measured(files, s.slice(0, i + 1), textField, undefined, { n: 3 + i, label: i === specs.length - 1 ? 'every stage, warm (the measured pass)' : `the stages up to ${specs[i].name}, for its memory`, progress }, own);
         peaks.push(r.peakMb);
         if (i === specs.length - 1) [warm, stages] = [r, s];
       }

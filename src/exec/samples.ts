@@ -25,14 +25,15 @@ export class SampleLinesSink implements ClosableRejectSink {
   /** The input file of the last reject, when its source named one (`file:line`). */
   private lastFile = '';
 
-  constructor(private readonly out: ClosableRejectSink) {}
+  /** `out` may hand over the line it wrote for the last reject (RejectsWriter's `lastLine`). */
+  constructor(private readonly out: ClosableRejectSink & { readonly lastLine?: string }) {}
 
   push(r: Reject): void {
     this.out.push(r);
     const key = this.keyOf(r.stage, r.reason);
     const file = this.fileOf(r.source);
-    // The line as the rejects file has it (serialised again: a few lines per reason and segment).
-    if (this.candidates.offer(key, file)) this.lines.push([key, file, serialiseReject(r)]);
+    // The line as the rejects file has it (the writer's own, else serialised again).
+    if (this.candidates.offer(key, file)) this.lines.push([key, file, this.out.lastLine ?? serialiseReject(r)]);
   }
 
   /** `sampleFileOf(source)`: the last reject's file when this one comes from it too (most do), without cutting it out again. */

@@ -49,6 +49,11 @@ export class RejectsWriter implements ClosableRejectSink {
   private failure: Error | null = null;
   /** Rejects pushed so far. */
   count = 0;
+  /**
+   * The line of the last reject pushed, as written (undefined after a write failure): the
+   * report's sample candidates take it instead of serialising the reject again (exec/samples.ts).
+   */
+  lastLine: string | undefined;
 
   constructor(output: string | ShardOptions) {
     // gzip and zstd level 1 unless told otherwise: a run that drops most of a crawl writes more
@@ -60,8 +65,10 @@ export class RejectsWriter implements ClosableRejectSink {
   push(r: Reject): void {
     this.count++;
     // After a failure nothing more is kept: the run is about to stop with that failure.
-    if (this.failure !== null) return;
-    this.append(serialiseReject(r));
+    if (this.failure !== null) return void (this.lastLine = undefined);
+    const line = serialiseReject(r);
+    this.lastLine = line;
+    this.append(line);
     this.pending++;
     // A long run of rejects with no record written in between must not grow memory: one write
     // queued at a time (not one promise per reject until it starts).

@@ -124,6 +124,10 @@ class LazyDoc implements Doc {
   private src: string | undefined;
   /** @internal */
   a: Record<string, unknown> | undefined;
+  /** @internal The signals as JSON text, parsed when first asked for (`docWithAttrsText`). */
+  t: string | undefined;
+  /** @internal What to throw when `t` does not read as an object. */
+  bad: ((why: string) => Error) | undefined;
 
   constructor(data: JsonObject, file: string, line: number, source?: string) {
     this.data = data;
@@ -131,6 +135,8 @@ class LazyDoc implements Doc {
     this.line = line;
     this.src = source;
     this.a = undefined;
+    this.t = undefined;
+    this.bad = undefined;
   }
 
   get source(): string {
@@ -150,6 +156,7 @@ class LazyDoc implements Doc {
   get attrs(): Record<string, unknown> {
     // An input record's own `attrs` object (signals of an earlier command, from any reader:
     // JSONL, Parquet, CSV) is where new signals join it, never replaced by an empty one.
+    if (this.a === undefined && this.t !== undefined) this.a = this.parseText(this.t);
     if (this.a === undefined) {
       const own = this.data.attrs;
       this.a = own !== null && typeof own === 'object' && !Array.isArray(own) ? (own as Record<string, unknown>) : {};
@@ -159,6 +166,19 @@ class LazyDoc implements Doc {
 
   set attrs(v: Record<string, unknown>) {
     this.a = v;
+    this.t = undefined;
+  }
+
+  private parseText(t: string): Record<string, unknown> {
+    let v: unknown;
+    try {
+      v = JSON.parse(t);
+    } catch (e) {
+      throw this.bad!(`signals of ${this.source} do not read: ${(e as Error).message}`);
+    }
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw this.bad!(`signals of ${this.source} are not an object`);
+    this.t = undefined;
+    return v as Record<string, unknown>;
   }
 }
 
@@ -172,8 +192,28 @@ export function docAt(data: JsonObject, file: string, line: number): Doc {
   return new LazyDoc(data, file, line);
 }
 
+/**
+ * A record whose signals are JSON text (`JSON.stringify` of a non-empty object, as a spill keeps
+ * them), parsed only when a stage or writer asks for `attrs`: records dropped before that (exact
+ * duplicates, in the phase after the one that wrote the signals) never parse them, and
+ * `attrsText` gives the text back to be written as it is. `bad` makes the error thrown when the
+ * text turns out not to be an object's JSON.
+ */
+export function docWithAttrsText(data: JsonObject, source: string, attrs: string, bad: (why: string) => Error): Doc {
+  const d = new LazyDoc(data, source, 0, source);
+  d.t = attrs;
+  d.bad = bad;
+  return d;
+}
+
+/** The JSON text of a record's signals when nothing has asked for them since `docWithAttrsText`, else undefined. */
+export function attrsText(doc: Doc): string | undefined {
+  return doc instanceof LazyDoc && doc.a === undefined ? doc.t : undefined;
+}
+
 /** True when the record has at least one signal in `attrs` (without creating the object). */
 export function hasAttrs(doc: Doc): boolean {
+  if (doc instanceof LazyDoc && doc.a === undefined && doc.t !== undefined) return true;
   const a = doc instanceof LazyDoc ? doc.a : doc.attrs;
   if (a === undefined) return false;
   for (const _ in a) return true;

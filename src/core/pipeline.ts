@@ -3,7 +3,7 @@ import { fileOfSource, hasAttrs, sourceFile, TEXT_LIKE_KEY, textProblem } from '
 import type { StageProfiler } from './profile.js';
 import { stageProfiler, stageThresholds } from './profile.js';
 import type { RejectAttrs } from './rejectSink.js';
-import { rejectSlimmer } from './rejectSink.js';
+import { rejectSlimmer, slimKeepsAttrs } from './rejectSink.js';
 import type { Reject, RejectSink, Stage, StageContext } from './stage.js';
 import { stageContext } from './stage.js';
 import type { FileError, FileStats, RunStats, StageStats } from './stats.js';
@@ -267,12 +267,16 @@ export async function pipeline(spec: PipelineSpec): Promise<RunStats> {
     const onStageReject = p === undefined ? onReject : (r: Reject): void => (onReject(r), p.dropped(r));
     // Without a rejects file or a profiler, nobody reads what a stage wrote on a record it drops.
     const rejectAttrs = spec.rejects !== undefined || p !== undefined;
-    const slim = spec.rejectAttrs === 'failing' ? rejectSlimmer(stageThresholds(stage)) : undefined;
+    const thresholds = spec.rejectAttrs === 'failing' ? stageThresholds(stage) : undefined;
+    const slim = thresholds !== undefined ? rejectSlimmer(thresholds) : undefined;
+    // Whether anything reads the attrs of this stage's rejects: the rejects file (all of them, or
+    // those of the failing rules when the stage has rules) or the profiler.
+    const attrsRead = (spec.rejects !== undefined && (thresholds === undefined || slimKeepsAttrs(stage.name, thresholds))) || (p !== undefined && p.readsRejectAttrs !== false);
     // Slim rejects keep the failing rules' signals and the profiler reads the rules' signals:
     // then no other signal of a dropped record is read.
     const ruleSignals = spec.rejects === undefined || slim !== undefined;
     const sink: RejectSink = slim !== undefined ? { push: (r) => rejects.push(rejects.keeps?.(r) === false ? r : slim(r)) } : rejects;
-    stream = countOut(stage, stream, st, stageContext(st, spec.textField, sink, onStageReject, rejectAttrs, ruleSignals), p);
+    stream = countOut(stage, stream, st, stageContext(st, spec.textField, sink, onStageReject, rejectAttrs, ruleSignals, attrsRead), p);
   });
   const langs = spec.profile === true ? (stats.writtenLangs = {}) : undefined;
   if (firstTextStage === 0 && spec.stages.length === 0) stream = checkText(stream, spec.textField, inputCtx);

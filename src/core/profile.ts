@@ -16,6 +16,8 @@ export interface StageProfiler {
   dropped(r: Reject): void;
   /** Called once at the end of the run. */
   finish(): void;
+  /** False when `dropped` never reads the reject's `attrs` (default true). */
+  readonly readsRejectAttrs?: boolean;
 }
 
 function sketchOf(st: StageStats, key: string): SignalSketch {
@@ -140,6 +142,7 @@ function langidProfiler(st: StageStats): StageProfiler {
 function dedupProfiler(st: StageStats): StageProfiler {
   const bySurvivor = new Map<string, number>();
   return {
+    readsRejectAttrs: false,
     kept() {},
     dropped(r) {
       const s = r.detail?.similarity;

@@ -28,6 +28,15 @@ export function slimReject(r: Reject, thresholds: readonly Threshold[] | undefin
   return rejectSlimmer(thresholds ?? [])(r);
 }
 
+/**
+ * False when `rejectSlimmer(thresholds)` gives every reject of stage `stage` back without `attrs`
+ * (a stage with no rule on its signals and no small record of its decision, such as exact dedup):
+ * its rejects need not carry them.
+ */
+export function slimKeepsAttrs(stage: string, thresholds: readonly Threshold[]): boolean {
+  return thresholds.length > 0 || OWN_ATTRS[stage] !== undefined;
+}
+
 const HEADER = ['preset', 'score', 'failed'] as const;
 
 /** Combinations of failing codes whose signals a slimmer remembers. */

@@ -123,6 +123,8 @@ export function stageContext(
   onReject: (r: Reject) => void,
   rejectAttrs = true,
   rejectRuleSignals = false,
+  /** False when no sink or profiler reads a reject's `attrs`: rejects are then made without them. */
+  attrsRead = true,
 ): StageContext {
   const stage = stats.stage;
   return {
@@ -133,7 +135,8 @@ export function stageContext(
     reject(doc, reason, detail) {
       count(stats.dropped, reason);
       const r: Reject = { stage, reason, source: doc.source, record: doc.data };
-      if (hasAttrs(doc)) r.attrs = doc.attrs;
+      // Not asked for when nobody reads them: a record's signals may still be text (exec/spill.ts).
+      if (attrsRead && hasAttrs(doc)) r.attrs = doc.attrs;
       if (detail !== undefined) r.detail = detail;
       onReject(r);
       sink.push(r);

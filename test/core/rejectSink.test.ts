@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rejectSlimmer, SampledRejects, slimReject } from '../../src/core/rejectSink.js';
+import { rejectSlimmer, SampledRejects, slimKeepsAttrs, slimReject } from '../../src/core/rejectSink.js';
 import type { Reject } from '../../src/core/stage.js';
 
 describe('slimReject', () => {
@@ -88,6 +88,28 @@ describe('slimReject for stages that record their decision', () => {
     expect(slimReject(u, []).attrs).toEqual({ url_filter: { list: 'block', rule: 'x.com' } });
     const l: Reject = { stage: 'langid', reason: 'not_kept', source: 'a:4', attrs: { lang: 'fr', lang_score: 0.9, normalize: { x: 1 } } };
     expect(slimReject(l, []).attrs).toEqual({ lang: 'fr', lang_score: 0.9 });
+  });
+});
+
+describe('slimKeepsAttrs', () => {
+  it('is false only where every reject comes out as it would without attrs (the pipeline then makes them without)', () => {
+    const attrs = { lang: 'en', lang_score: 0.9, quality: { preset: 'web-en', score: 0.1, failed: ['c4:min_sentences'], c4_sentences: 1 }, flagged_words: { count: 0 } };
+    const cases: [string, string, { code: string; signal: string; min?: number; max?: number }[]][] = [
+      ['dedup', 'dedup:exact', []],
+      ['normalize', 'whatever', []],
+      ['dedup', 'dedup:minhash', [{ code: 'dedup:minhash', signal: 'similarity', min: 0.7 }]],
+      ['quality', 'c4:min_sentences', [{ code: 'c4:min_sentences', signal: 'web-en/c4_sentences', min: 3 }]],
+      ['langid', 'langid:not_kept', []],
+      ['flagged-words', 'flagged_words:en_ratio', []],
+    ];
+    for (const [stage, reason, thresholds] of cases) {
+      const slim = rejectSlimmer(thresholds);
+      const withAttrs = JSON.stringify(slim({ stage, reason, source: 'a:1', record: { text: 'x' }, attrs, detail: { n: 1 } }));
+      const without = JSON.stringify(slim({ stage, reason, source: 'a:1', record: { text: 'x' }, detail: { n: 1 } }));
+      if (!slimKeepsAttrs(stage, thresholds)) expect(withAttrs, stage).toBe(without);
+      // (a rule on a signal this reject does not hold keeps nothing either, but the rule is there)
+      else if (reason !== 'dedup:minhash') expect(withAttrs, stage).not.toBe(without);
+    }
   });
 });
 

@@ -2,8 +2,9 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Doc, JsonObject } from '../../src/core/doc.js';
+import { attrsText } from '../../src/core/doc.js';
 import type { ReadEvents } from '../../src/core/pipeline.js';
-import { SpillWriter, spillSource } from '../../src/exec/spill.js';
+import { SpillDamage, SpillWriter, spillSource } from '../../src/exec/spill.js';
 import { exactLine } from '../../src/io/json.js';
 import { docFromValue, parseRecord, Unfit } from '../../src/io/readers/jsonl.js';
 import { outputRecord } from '../../src/io/writers/jsonl.js';
@@ -79,6 +80,44 @@ describe('the spill between two phases of a task', () => {
     expect(back.map(shardLine)).toEqual(expected.map(shardLine));
     expect(back.map(shardLine)[4]).toBe('{"id":98765432109876543210,"text":"changed","attrs":{"lang":"en"}}');
     expect(back.map(shardLine)[0]).toBe('{"id":12345678901234567891, "text":"big id","attrs":{"lang":"en","quality":{"score":0.5,"failed":[]}}}');
+  });
+
+  it('keeps the signals read from a spill as text until something asks for them, and writes that text on as it was', async () => {
+    const dir = await tempDir();
+    const first = join(dir, 'spill', '00000.jsonl');
+    const w = new SpillWriter(first);
+    await w.write(docsOf());
+    await w.close();
+    const back: Doc[] = [];
+    for await (const batch of spillSource(first).read(events)) back.push(...batch);
+    const expected = docsOf();
+    // Nothing asked: the signals are the text the spill holds (a record with attrs of its own keeps them inside it).
+    expect(back.map(attrsText)).toEqual(expected.map((d, i) => (i === 1 || Object.keys(d.attrs).length === 0 ? undefined : JSON.stringify(d.attrs))));
+    // Spilled again untouched (the next phase of a run), then asked for: the same lines, the same signals.
+    const second = join(dir, 'spill', '00001.jsonl');
+    const w2 = new SpillWriter(second);
+    await w2.write(back);
+    await w2.close();
+    expect(await readFile(join(dir, 'spill', '00001.src'), 'utf8')).toBe(await readFile(join(dir, 'spill', '00000.src'), 'utf8'));
+    const again: Doc[] = [];
+    for await (const batch of spillSource(second).read(events)) again.push(...batch);
+    expect(again.map((d) => d.attrs)).toEqual(expected.map((d) => d.attrs));
+    expect(again.map(attrsText)).toEqual(expected.map(() => undefined));
+    expect(again.map(shardLine)).toEqual(expected.map(shardLine));
+  });
+
+  it('says a spill is damaged when signals kept as text do not read, once they are asked for', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'spill', '00000.jsonl');
+    await new SpillWriter(path).close();
+    await writeFile(path, '{"text":"a"}\n{"text":"b"}\n');
+    await writeFile(join(dir, 'spill', '00000.src'), '{"s":"in.jsonl:1","a":{"lang":"en"}}\n{"s":"in.jsonl:2","a":{"lang":}}\n');
+    const back: Doc[] = [];
+    for await (const batch of spillSource(path).read(events)) back.push(...batch);
+    expect(back.map((d) => d.source)).toEqual(['in.jsonl:1', 'in.jsonl:2']);
+    expect(back[0].attrs).toEqual({ lang: 'en' });
+    expect(() => back[1].attrs).toThrow(SpillDamage);
+    expect(() => back[1].attrs).toThrow(`spill ${path} is damaged: signals of in.jsonl:2 do not read`);
   });
 
   it('keeps the exact numbers of a record through a run with a dedup phase (shards and rejects)', async () => {

@@ -15,8 +15,13 @@
  * nothing is retried); `re:` rules run on RE2JS, whose automaton is linear in the URL length.
  *
  * `#` and `!` start comment lines; blank lines are skipped.
+ *
+ * Hosts are compared in their ASCII form, as browsers and the WHATWG URL parser write them: an
+ * internationalised name (`中国.com`, full-width letters, `。` for a dot) in a list or in a URL is
+ * turned into its punycode (`xn--fiqs8s.com`), so either spelling of a host matches the other.
  */
 import { readFileSync } from 'node:fs';
+import { domainToASCII } from 'node:url';
 import { basename, extname } from 'node:path';
 import { RE2JS } from 're2js';
 import { UsageError } from '../../core/errors.js';
@@ -85,16 +90,17 @@ export function parseUrlList(name: string, text: string): UrlList {
     if (line.startsWith('||') && line.endsWith('^')) line = line.slice(2, -1);
     const lower = line.toLowerCase().replace(/\.$/, '');
     if (lower.startsWith('*.') || (lower.startsWith('.') && !lower.includes('/'))) {
-      const suffix = lower.replace(/^\*?\./, '');
+      const suffix = asciiHost(lower.replace(/^\*?\./, ''));
       if (DOMAIN.test(suffix)) {
         list.suffixes.add(suffix);
         list.rules++;
       } else list.skipped++;
       continue;
     }
-    if (DOMAIN.test(lower)) {
-      if (lower !== 'localhost' && lower !== '0.0.0.0') {
-        list.domains.add(lower);
+    const host = asciiHost(lower).replace(/\.$/, '');
+    if (DOMAIN.test(host)) {
+      if (host !== 'localhost' && host !== '0.0.0.0') {
+        list.domains.add(host);
         list.rules++;
       }
       continue;
@@ -140,8 +146,21 @@ export function hostOf(url: string): string {
   if (host.startsWith('[')) return host.slice(0, host.indexOf(']') + 1).toLowerCase();
   const colon = host.indexOf(':');
   if (colon >= 0) host = host.slice(0, colon);
+  host = asciiHost(host);
   if (host.endsWith('.')) host = host.slice(0, -1);
   return host.toLowerCase();
+}
+
+/**
+ * A host (or a list line that may be one) with non-ASCII characters in its ASCII (punycode) form,
+ * as `new URL()` gives it; anything else, or a name that is not a valid host, unchanged.
+ */
+function asciiHost(s: string): string {
+  let i = 0;
+  while (i < s.length && s.charCodeAt(i) < 128) i++;
+  if (i === s.length || s.includes('/') || s.includes('*')) return s; // a glob, not a host
+  const a = domainToASCII(s);
+  return a === '' ? s : a;
 }
 
 /**

@@ -153,3 +153,19 @@ describe('url-filter: where the URL is', () => {
     expect(svg).not.toContain('>no URL<');
   });
 });
+
+describe('url-filter: internationalised host names (new-user review 10 #8)', () => {
+  it('compares hosts in their ASCII form: a Unicode entry blocks the punycode host and the other way round', () => {
+    const unicode = parseUrlList('idn', '中国.com\n*.澳门赌场.com\n');
+    expect(unicode.rules).toBe(2);
+    expect(unicode.skipped).toBe(0);
+    const puny = parseUrlList('puny', 'xn--fiqs8s.com\n');
+    for (const url of ['https://中国.com/', 'https://xn--fiqs8s.com/a', 'http://WWW.中国.COM:8080/x', 'https://中国。com/']) {
+      expect(matchUrl(unicode, url, hostOf(url))).toBe('domain:xn--fiqs8s.com');
+      expect(matchUrl(puny, url, hostOf(url))).toBe('domain:xn--fiqs8s.com');
+    }
+    expect(matchUrl(unicode, 'https://m.澳门赌场.com/', hostOf('https://m.澳门赌场.com/'))).toMatch(/^suffix:xn--/);
+    expect(matchUrl(unicode, 'https://中国.cn/', hostOf('https://中国.cn/'))).toBeNull();
+    expect(hostOf('https://ＶＮＳ888.com/')).toBe('vns888.com');
+  });
+});

@@ -27,7 +27,7 @@ describe('an input cut while it is read (hostile review 3 H2, cat)', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(InputDamage);
-    expect((err as Error).message).toMatch(/the file shrank while it was read: \d+ bytes when it was opened, it ended after \d+/);
+    expect((err as Error).message).toMatch(/the file shrank while it was read \(\d+ bytes when it was opened, \d+ now; cut or rewritten by something else\?\): its bytes from byte \d+ on may mix two versions and were not read/);
     expect(got).toBeLessThan(8 << 20);
   });
 

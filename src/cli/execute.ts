@@ -246,7 +246,9 @@ export async function prepare(job: Job) {
     } else if (run !== undefined && textFieldLabel(run.field) !== textFieldLabel(undefined)) {
       textField = run.field;
       const by = run.folders.length === 1 ? `as ${writerOf(run.by[0], run.folder)} did` : `the fields of the ${run.by.every((b) => b === 'run') ? 'runs' : 'commands'} that wrote ${run.folders.map((f) => `${showPath(f)}/`).join(', ')}, tried in order`;
-      say(`corpus-clean ${job.command}: note: reading text_field ${showText(textFieldLabel(run.field))}, ${by} (--text-field chooses another)`);
+      // A plain file beside the folders: their fields, then the default ones (new-user review 9 #14).
+      const how = run.extended === undefined ? `, ${by}` : `: ${showText(textFieldLabel(run.field).slice(0, -(run.extended.join(',').length + 1)))}, ${by}, then ${run.extended.join(',')} for the other inputs`;
+      say(`corpus-clean ${job.command}: note: reading text_field ${showText(textFieldLabel(run.field))}${how} (--text-field chooses another)`);
     }
   }
   const plan = { inputs: files, output, folder, sharded: !folder && Boolean(shardRecords || shardBytes), rejects: rejectsPath, stats: statsPath, extra: job.extraOutputs, roots: job.inputs, reads: [...job.stages.flatMap(filesReadBy), ...(job.reads ?? [])], overwrite: v.overwrite === true || d.overwrite === true, note: (n: string) => say(`corpus-clean ${job.command}: note: ${n}`) };

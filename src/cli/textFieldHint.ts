@@ -29,7 +29,7 @@ export { TEXT_LIKE_KEY };
  * command that wrote it (`run`, `cat`, ...), in input order. Undefined when no input comes from
  * such a folder. `folders`: those folders, in input order.
  */
-export function runTextField(inputs: readonly string[]): { folder: string; folders: string[]; field: TextField; lists: string[]; by: string[]; own?: Map<string, TextField>; suggest?: string } | undefined {
+export function runTextField(inputs: readonly string[]): { folder: string; folders: string[]; field: TextField; lists: string[]; by: string[]; own?: Map<string, TextField>; suggest?: string; extended?: string[] } | undefined {
   const folders: string[] = [];
   const fields: string[] = [];
   const lists: string[] = [];
@@ -45,11 +45,18 @@ export function runTextField(inputs: readonly string[]): { folder: string; folde
     for (const f of textFieldLabel(said.field).split(',')) if (!fields.includes(f)) fields.push(f);
   }
   if (folders.length === 0) return undefined;
+  // Files that are in no such folder are read with the folders' fields, then the default ones
+  // (new-user review 9 #14: a plain file in the default shape beside a folder read with
+  // raw_content lost every record as text_missing). The folders' records are read alike: each
+  // holds one of its own folder's fields (its command rejected those without), which come first.
+  const plain = inputs.some((f) => f === '-' || !byDir.has(dirname(f)));
+  const extended = plain ? DEFAULT_TEXT_FIELDS.filter((f) => !fields.includes(f)) : [];
+  fields.push(...extended);
   const field = fields.length === 1 ? fields[0] : fields;
   const union = fields.join(',');
   // Every folder's list a start of the union: the union reads each record from the field its own
   // command did (a field of the union after a folder's list is never reached by its records).
-  if (lists.every((l) => union === l || union.startsWith(l + ','))) return { folder: folders[0], folders, field, lists, by };
+  if (lists.every((l) => union === l || union.startsWith(l + ','))) return { folder: folders[0], folders, field, lists, by, ...(extended.length > 0 ? { extended } : {}) };
   const own = new Map<string, TextField>();
   for (const f of inputs) {
     if (f === '-' || !byDir.has(dirname(f))) continue;
@@ -58,7 +65,7 @@ export function runTextField(inputs: readonly string[]): { folder: string; folde
   const order: string[] = [];
   const def = textFieldLabel(undefined);
   for (const l of [...lists.filter((l) => l !== def), ...lists.filter((l) => l === def)]) for (const f of l.split(',')) if (!order.includes(f)) order.push(f);
-  return { folder: folders[0], folders, field, lists, by, own, suggest: order.join(',') };
+  return { folder: folders[0], folders, field, lists, by, own, suggest: order.join(','), ...(extended.length > 0 ? { extended } : {}) };
 }
 
 /**

@@ -149,6 +149,22 @@ describe('inputs written with different text fields', { timeout: 180_000 }, () =
   });
 });
 
+// New-user review 9 #14: a plain file in the default shape beside a folder read with raw_content was
+// read with raw_content alone (every record read/text_missing, exit 1, with no --text-field given).
+describe('a plain file beside a folder with its own text field', () => {
+  it('is read with the folder\'s fields, then the default text,content', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'cwt.jsonl'), '{"raw_content":"cwt one"}\n{"raw_content":"cwt two"}\n');
+    await writeFile(join(dir, 'wiki.jsonl'), '{"text":"wiki one"}\n');
+    const rc = await runCli(['cat', 'cwt.jsonl', '--text-field', 'raw_content', '-o', 'rc/'], { cwd: dir });
+    expect(rc.code, rc.stderr).toBe(0);
+    const r = await runCli(['cat', 'rc/', 'wiki.jsonl', '-o', '/dev/null'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('read 3 = written 3 + rejected 0');
+    expect(r.stderr).toContain("note: reading text_field raw_content,text,content: raw_content, as the 'cat' that wrote rc/ did, then text,content for the other inputs");
+  });
+});
+
 // new-user review 7 #18: `--text-field doc.body` over records holding {"doc": {"body": ...}} was
 // 2 text_missing rejects and a note to "name the text field with --text-field NAME", which the
 // user had done. A dotted name stays one top-level key (README "Text under another field"); the

@@ -37,6 +37,8 @@ describe('--help', () => {
       expect(r.code, name).toBe(0);
       expect(r.stdout, name).toMatch(new RegExp(`^Usage: corpus-clean ${name}`));
       await golden(name, r.stdout);
+      // Off a terminal every line fits 100 columns, the summary too (new-user review 10 #10).
+      for (const line of r.stdout.split('\n')) expect([...line].length, `${name}: ${line}`).toBeLessThanOrEqual(100);
     }
   });
 });

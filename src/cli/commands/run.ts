@@ -136,7 +136,8 @@ boundaries, and Parquet files into runs of row groups; so the output is the same
 workers, and on Slurm. The recipe is cut into phases at its global stages (dedup): every task
 runs up to the barrier, the dedup steps run over all tasks, then every task goes on.
 The output folder receives:
-  part-<task>-<n>.jsonl.gz  the kept records of each task (compression and sharding from the recipe);
+  part-<task>-<n>.jsonl.gz  the kept records of each task (compression and sharding from the
+                            recipe);
                             with output: {format: parquet} (--output-format parquet) Parquet files
                             part-<task>-<n>.parquet, Snappy, row groups of 10,000 rows, each file
                             with the columns of its task's records (read a folder of them by

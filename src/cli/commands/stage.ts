@@ -2,7 +2,7 @@ import { writeStdoutSync } from '../../io/stdout.js';
 import type { StageFactory, StageRegistry } from '../../core/registry.js';
 import type { Command } from '../command.js';
 import type { Flag } from '../args.js';
-import { flagHelp, parse, stageFlags, stageOptionValues } from '../args.js';
+import { flagHelp, parse, stageFlags, stageOptionValues, wrapWords } from '../args.js';
 import { execute, IO_FLAGS, toStderr } from '../execute.js';
 
 /** A subcommand that runs one stage over its inputs: `corpus-clean quality`, `corpus-clean dedup`, ... */
@@ -24,7 +24,7 @@ export function stageCommand(factory: StageFactory, registry: StageRegistry): Co
     help() {
       return `Usage: corpus-clean ${factory.name} [inputs...] [options]
 
-${factory.summary[0].toUpperCase()}${factory.summary.slice(1)}.
+${wrapWords(`${factory.summary[0].toUpperCase()}${factory.summary.slice(1)}.`, helpColumns()).join('\n')}
 Reads inputs (or stdin) and writes JSONL (stdout by default); the same stage can be used in
 a recipe as '- ${factory.name}: {...}' with the options below in snake_case.
 
@@ -59,4 +59,9 @@ async function defaultSchemaNote(): Promise<string> {
   const moves = text !== undefined && text.aliases.length > 0 ? `; the text goes to '${text.name}' (taken from ${text.aliases.join(', ')})` : '';
   const others = SHIPPED_SCHEMAS.filter((x) => x !== name).join(', ');
   return `no --schema given: records are brought to the default schema, ${name}: ${schema.description}${moves}; for another shape pass --schema NAME (${others}) or a schema YAML file`;
+}
+
+/** Columns of the help text: the terminal's width, or 100 off a terminal (as flagHelp). */
+function helpColumns(): number {
+  return process.stdout.isTTY ? (process.stdout.columns ?? 100) : 100;
 }

@@ -14,8 +14,12 @@ import { LINE_RULE, rulesToSkip } from './dominant.js';
  * an empty (or whitespace-only) text is a document with nothing in it (a script-only or image page),
  * which filters drop as datatrove and Data-Juicer do, not a file whose lines do not parse; so is a
  * page that extracts to nothing (`extract_empty`: a script-only or image-only page or response).
+ * A WARC response that is no page (a stylesheet, script, image or PDF: `warc_not_html`) or no
+ * success (a redirect, a 404: `warc_http_status`) is what every site crawl holds, not bytes that
+ * are wrong (datatrove's WarcReader passes them over; new-user review 10 #1: a wget crawl failed
+ * the run as bad input); `warc_damaged` is.
  */
-const NOT_BAD = new Set(['blank_line', 'text_empty', 'extract_empty']);
+const NOT_BAD = new Set(['blank_line', 'text_empty', 'extract_empty', 'warc_not_html', 'warc_http_status']);
 
 /**
  * Records rejected as bad input (did not parse, no usable text), as opposed to filtered by a

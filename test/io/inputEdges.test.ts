@@ -202,3 +202,13 @@ describe('an input rewritten in place while it is read (F33)', () => {
     expect([n, done]).toEqual([15000, false]);
   }, 30000);
 });
+
+describe('what counts as bad input for --max-reject-rate', () => {
+  it("a WARC's non-HTML responses and redirects are rejects but not bad input; damaged records are (new-user review 10 #1)", async () => {
+    const { badInput } = await import('../../src/cli/report.js');
+    const { emptyRunStats } = await import('../../src/core/stats.js');
+    const s = emptyRunStats([]);
+    s.input.dropped = { warc_not_html: 4, warc_http_status: 1, extract_empty: 2, warc_damaged: 1, json_parse: 2 };
+    expect(badInput(s)).toBe(3);
+  });
+});

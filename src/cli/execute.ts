@@ -251,7 +251,7 @@ export async function prepare(job: Job) {
       say(`corpus-clean ${job.command}: note: reading text_field ${showText(textFieldLabel(run.field))}${how} (--text-field chooses another)`);
     }
   }
-  const plan = { inputs: files, output, folder, sharded: !folder && Boolean(shardRecords || shardBytes), rejects: rejectsPath, stats: statsPath, extra: job.extraOutputs, roots: job.inputs, reads: [...job.stages.flatMap(filesReadBy), ...(job.reads ?? [])], overwrite: v.overwrite === true || d.overwrite === true, note: (n: string) => say(`corpus-clean ${job.command}: note: ${n}`) };
+  const plan = { inputs: files, output, folder, readBack: folder && job.sink === undefined, sharded: !folder && Boolean(shardRecords || shardBytes), rejects: rejectsPath, stats: statsPath, extra: job.extraOutputs, roots: job.inputs, reads: [...job.stages.flatMap(filesReadBy), ...(job.reads ?? [])], overwrite: v.overwrite === true || d.overwrite === true, note: (n: string) => say(`corpus-clean ${job.command}: note: ${n}`) };
   // What each input file is now, before the output is locked: one replaced while it is read
   // stops the command (review 6 F23; a run's tasks check theirs against its plan).
   const facts = job.runTasks === undefined ? takeInputFacts(files, SUCCESS) : undefined;

@@ -60,6 +60,8 @@ export interface OutputPlan {
    */
   reads?: readonly { path: string; what: string }[];
   overwrite: boolean;
+  /** A folder output read back as its shards (refuseForeign applies): not export internevo's DIR. */
+  readBack?: boolean;
   /** Tells what preparing did on its own (starting over after a killed run). */
   note?: (text: string) => void;
 }
@@ -447,6 +449,13 @@ async function checkCollisions(plan: OutputPlan): Promise<void> {
     const other = seen.find(([, p]) => p === r);
     if (other !== undefined) throw new UsageError(`${flag} '${showPath(path)}' is also ${other[0]}: each needs a file of its own`);
     seen.push([flag, r]);
+    // Inside a folder output only the shards and a run's own files belong: another file there is
+    // refused by the rerun with --overwrite as "not written by corpus-clean" (hostile review 8
+    // F40: accepted, then its own rerun refused), so it is refused now, before anything is made.
+    if (plan.folder && plan.readBack === true && dirname(r) === out && isForeign(name)) {
+      const own = join(plan.output, flag === '--stats' ? '_stats.json' : '_rejects.jsonl');
+      throw new UsageError(`${flag} '${showPath(path)}' lies inside the output folder '${showPath(plan.output)}', which is read back as its shards: the rerun with --overwrite would refuse it as a file not written there; write it beside the folder (or name it '${showPath(own)}': names starting with _ are not read)`);
+    }
     if (out === undefined || dirname(r) !== outDir) continue;
     const owned = plan.folder
       ? FOLDER_SHARD.test(name) || name === SUCCESS_NAME || name === FAILED_NAME || name === LOCK_NAME || TEMP.test(name)
@@ -780,9 +789,12 @@ function failedLists(path: string, name: string): boolean {
  * every folder output, a run's too (hostile review 6 F10).
  */
 export function refuseForeign(output: string, names: readonly string[]): void {
-  const foreign = names.filter((n) => !n.startsWith('.') && !n.startsWith('_') && isInputName(n) && !FOLDER_SHARD.test(n));
+  const foreign = names.filter(isForeign);
   if (foreign.length > 0) throw new UsageError(`output folder '${showPath(output)}' already holds '${showPath(foreign[0])}'${foreign.length > 1 ? ` and ${foreign.length - 1} more` : ''}, not written by corpus-clean: reading the folder back would take only the shards its _SUCCESS lists, so that file would be left out; write to a new or empty folder`);
 }
+
+/** A name in a folder output that a reader would take as input, and that no corpus-clean command writes there. */
+const isForeign = (n: string): boolean => !n.startsWith('.') && !n.startsWith('_') && isInputName(n) && !FOLDER_SHARD.test(n);
 
 /** `.name` of a file without its format ending: the start of its temporaries' and shards' temporaries' names. */
 const stem = (path: string): string => `.${basename(path).replace(/\.(jsonl|json|parquet)(\.gz|\.zst)?$/, '')}`;

@@ -98,9 +98,14 @@ describe('outputs of one command that collide are a usage error (F11)', () => {
     expect(r.stderr).not.toContain('read 4');
   });
 
-  it('rejects and stats inside the output folder under names of their own are fine', async () => {
-    const r = await cat('mixbad.jsonl', '-o', 'o7/', '--rejects', 'o7/rejects.jsonl', '--stats', 'o7/stats.json', '--max-reject-rate', '1', '-q');
+  it("rejects and stats inside the output folder: only under a run's names (_rejects.jsonl, _stats.json); others are refused up front (hostile review 8 F40)", async () => {
+    const r = await cat('mixbad.jsonl', '-o', 'o7/', '--rejects', 'o7/_rejects.jsonl', '--stats', 'o7/_stats.json', '--max-reject-rate', '1', '-q');
     expect(r.code, r.stderr).toBe(0);
+    // Before, accepted, and then its own rerun with --overwrite was refused ("not written by corpus-clean").
+    const again = await cat('mixbad.jsonl', '-o', 'o7/', '--rejects', 'o7/rejects.jsonl', '--max-reject-rate', '1', '-q', '--overwrite');
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain(`--rejects 'o7/rejects.jsonl' lies inside the output folder 'o7/', which is read back as its shards: the rerun with --overwrite would refuse it as a file not written there; write it beside the folder (or name it 'o7/_rejects.jsonl': names starting with _ are not read)`);
+    expect(await readdir(join(dir, 'o7'))).toEqual(['_SUCCESS', '_rejects.jsonl', '_stats.json', 'part-00000.jsonl']);
   });
 });
 

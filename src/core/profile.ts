@@ -115,7 +115,22 @@ type Count = (i: number, v: number, side: 'kept' | 'dropped') => void;
  * one property read by a constant name per signal (the stage writes the same shape of object for
  * every record), not a lookup by a name held in a variable, which V8 does as a dictionary probe.
  */
-function reader(names: readonly string[]): (q: Attrs, side: 'kept' | 'dropped', count: Count) => void {
+function reader(names: readonly string[]): Reader {
+  // Made once per list of names for the process: each task's profiler gets the same function,
+  // already optimised, instead of a cold one of its own (see rejectSink.ts compilePicker).
+  const key = JSON.stringify(names);
+  let r = READERS.get(key);
+  if (r === undefined) {
+    r = makeReader(names);
+    if (READERS.size < 4096) READERS.set(key, r);
+  }
+  return r;
+}
+
+type Reader = (q: Attrs, side: 'kept' | 'dropped', count: Count) => void;
+const READERS = new Map<string, Reader>();
+
+function makeReader(names: readonly string[]): Reader {
   const body = names.map((n, i) => `v = q[${JSON.stringify(n)}]; if (typeof v === 'number') count(${i}, v, side);`).join('\n');
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
   return new Function('q', 'side', 'count', `let v;\n${body}`) as (q: Attrs, side: 'kept' | 'dropped', count: Count) => void;

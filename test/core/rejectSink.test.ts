@@ -61,6 +61,14 @@ describe('rejectSlimmer', () => {
     // a reject whose keys are in another order keeps that order
     const odd = { detail: { d: 1 }, stage: 'quality', reason: 'gopher_repetition:top_2gram', source: 'a.jsonl:7', attrs: { quality: quality(7) }, record: { text: 'y' } } as Reject;
     expect(Object.keys(slim(odd))).toEqual(['detail', 'stage', 'reason', 'source', 'record', 'attrs']);
+    // a second slimmer for the same rules (the next task of a run) reuses the compiled pickers: the same lines, the odd ones too
+    const again = rejectSlimmer(thresholds);
+    for (let i = 0; i < 30; i++) {
+      const r: Reject = { stage: 'quality', reason: 'gopher_repetition:top_2gram', source: `a.jsonl:${i}`, record: { text: 'x' }, attrs: { lang: 'en', lang_score: 0.3, quality: quality(i) } };
+      expect(JSON.stringify(again(r))).toBe(expected(i));
+    }
+    expect(JSON.stringify(again(bare))).toBe(JSON.stringify(slim(bare)));
+    expect(Object.keys(again(odd))).toEqual(['detail', 'stage', 'reason', 'source', 'record', 'attrs']);
   });
 });
 

@@ -276,7 +276,7 @@ export async function pipeline(spec: PipelineSpec): Promise<RunStats> {
     // then no other signal of a dropped record is read.
     const ruleSignals = spec.rejects === undefined || slim !== undefined;
     const sink: RejectSink = slim !== undefined ? { push: (r) => rejects.push(rejects.keeps?.(r) === false ? r : slim(r)) } : rejects;
-    stream = countOut(stage, stream, st, stageContext(st, spec.textField, sink, onStageReject, rejectAttrs, ruleSignals, attrsRead), p);
+    stream = countOut(stage, stream, st, stageContext(st, spec.textField, sink, onStageReject, rejectAttrs, ruleSignals, attrsRead, true), p);
   });
   const langs = spec.profile === true ? (stats.writtenLangs = {}) : undefined;
   if (firstTextStage === 0 && spec.stages.length === 0) stream = checkText(stream, spec.textField, inputCtx);

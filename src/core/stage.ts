@@ -48,6 +48,14 @@ export interface StageContext {
    * histograms are drawn for the rules' signals. A stage may then leave the others out.
    */
   readonly rejectRuleSignals?: boolean;
+  /**
+   * True when a record a stage drops is read only through its reject, while `reject` runs (the
+   * pipeline: the rejects file, the report's profiler and samples take what they need of the
+   * reject then, and the record leaves the stream). A stage may then put the signals of a
+   * dropped record in its reject's attrs only, not on the record, which lives on with its batch.
+   * Undefined means false: the caller may read `doc.attrs` of a dropped record afterwards.
+   */
+  readonly droppedReadByReject?: boolean;
 }
 
 /**
@@ -125,6 +133,7 @@ export function stageContext(
   rejectRuleSignals = false,
   /** False when no sink or profiler reads a reject's `attrs`: rejects are then made without them. */
   attrsRead = true,
+  droppedReadByReject = false,
 ): StageContext {
   const stage = stats.stage;
   return {
@@ -132,6 +141,7 @@ export function stageContext(
     textField,
     rejectAttrs,
     rejectRuleSignals,
+    droppedReadByReject,
     reject(doc, reason, detail) {
       count(stats.dropped, reason);
       const r: Reject = { stage, reason, source: doc.source, record: doc.data };

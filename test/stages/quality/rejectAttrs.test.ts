@@ -128,6 +128,53 @@ describe('quality: attrs of dropped records are built only when something reads 
   });
 });
 
+describe('quality in a pipeline: the signals of a dropped record go with its reject, not onto the record', () => {
+  /** A stage before quality that keeps every record it passes on. */
+  function keep(docs: Doc[]): Stage {
+    return {
+      name: 'keep',
+      needsText: false,
+      options: {},
+      async *run(batches) {
+        for await (const b of batches) {
+          docs.push(...b);
+          yield b;
+        }
+      },
+    };
+  }
+
+  it('the reject has attrs.quality (after the attrs the record had), the dropped record none; a kept record has them', async () => {
+    const docs: Doc[] = [];
+    const rejects = memoryRejects();
+    const records = RECORDS.map((r, i) => (i === 2 ? { ...r, attrs: { lang: 'en' } } : r));
+    const mark: Stage = {
+      name: 'mark',
+      needsText: false,
+      options: {},
+      async *run(batches) {
+        for await (const b of batches) {
+          for (const d of b) if (d.source === 'memory:2') d.attrs.lang = 'en';
+          yield b;
+        }
+      },
+    };
+    await pipeline({ source: fromRecords(records), stages: [mark, keep(docs), await defaultRegistry().create('quality', { preset: 'web-en' })], sink: collect(), rejects });
+    expect(rejects.list.map((r) => r.source)).toEqual(['memory:2', 'memory:3']);
+    for (const r of rejects.list) {
+      expect(Object.keys(r.attrs!)).toEqual(['lang', 'quality']);
+      expect((r.attrs!.quality as Record<string, unknown>).failed).toContain('gopher_quality:min_words');
+    }
+    expect(Object.keys(docs[0].attrs.quality as Record<string, unknown>).length).toBeGreaterThan(20);
+    // dropped: attrs as before quality ...
+    expect(docs[1].attrs).toEqual({ lang: 'en' });
+    // ... unless they are the input record's own attrs object, which the reject's record shows
+    expect(docs[2].attrs).toBe(docs[2].data.attrs);
+    expect(Object.keys(docs[2].attrs)).toEqual(['lang', 'quality']);
+    expect(rejects.list[1].record!.attrs).toBe(rejects.list[1].attrs);
+  });
+});
+
 describe('slim rejects: a reject the rejects file samples out is not slimmed', () => {
   it('the pipeline slims only what the sink keeps (keeps()), the rest goes on as it is', async () => {
     const stage = await defaultRegistry().create('quality', { preset: 'web-en' });

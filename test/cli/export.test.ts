@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, runCli, tempDir, TOKENIZER_MODEL } from '../helpers/run.js';
+import { ROOT, runCli, runCliAll, tempDir, TOKENIZER_MODEL } from '../helpers/run.js';
 
 const MODEL = TOKENIZER_MODEL;
 const EXPECTED = join(ROOT, 'fixtures/internevo/expected/train/en');
@@ -71,11 +71,16 @@ describe('corpus-clean export', () => {
     expect(r.stderr).toContain('note: writing to train/cn/: 4 of the 4 records in zh/ were written as Chinese by langid');
     expect(r.stderr).toContain("note: 'zh/' is a sample: the command that wrote it stopped after its first 4 records (--limit 4, in its _SUCCESS)");
     expect(await readdir(join(dir, 'tok', 'train'))).toEqual(['cn']);
-    // A plain file: en, as before, without a note.
-    const plain = await runCli(['export', 'internevo', 'zh.jsonl', '--tokenizer', MODEL, '-o', 'tok2', '-q'], { cwd: dir });
+    // A plain file: the script of its first records decides (new-user review 9 #4: a Chinese SFT
+    // file went to train/en/ without a word); an English one stays en, without a note.
+    await writeFile(join(dir, 'en.jsonl'), JSON.stringify({ messages: [{ role: 'user', content: 'hello there' }, { role: 'assistant', content: 'hi' }] }) + '\n');
+    const [plain, en] = await runCliAll([['export', 'internevo', 'zh.jsonl', '--tokenizer', MODEL, '-o', 'tok2', '-q'], ['export', 'internevo', 'en.jsonl', '--tokenizer', MODEL, '-o', 'tok3', '-q']], { cwd: dir });
     expect(plain.code, plain.stderr).toBe(0);
-    expect(plain.stderr).not.toContain('note:');
-    expect(await readdir(join(dir, 'tok2', 'train'))).toEqual(['en']);
+    expect(plain.stderr).toContain("note: writing to train/cn/: 6 of the first 6 records hold mostly Chinese (Han) text (no run folder's langid among the inputs says;");
+    expect(await readdir(join(dir, 'tok2', 'train'))).toEqual(['cn']);
+    expect(en.code, en.stderr).toBe(0);
+    expect(en.stderr).not.toContain('note:');
+    expect(await readdir(join(dir, 'tok3', 'train'))).toEqual(['en']);
   });
 
   it('refuses to mix runs: existing shards need --overwrite (exit 2)', async () => {

@@ -17,6 +17,11 @@ import { execute, IO_FLAGS, prepare, type Job } from '../execute.js';
 import { didYouMean } from '../../core/suggest.js';
 import { showText, errorText } from '../../core/show.js';
 import { showPath } from '../../core/fsname.js';
+import { parseTextField, textFieldOf, type TextField } from '../../core/doc.js';
+import { chatMessages } from '../../export/sample.js';
+import { expandInputs } from '../../io/inputs.js';
+import { readFiles } from '../../io/readers/index.js';
+import { emptyCounts, scanScripts } from '../../stages/langid/script.js';
 import { makeDir } from '../../io/dirs.js';
 import { checkInsideInputFolder, checkWritable, LOCK_NAME, lockHolder, lockOutput, processAlive } from '../../io/outputs.js';
 
@@ -26,8 +31,9 @@ import { checkInsideInputFolder, checkWritable, LOCK_NAME, lockHolder, lockOutpu
  * the folder of an input file, or an input folder itself), else `en`, as before. InternEvo reads
  * the folder name as the samples' data type (per-type loss statistics), so a Chinese run under
  * train/en/ was reported as English (new-user review 8 #5). Said in a note when it is `cn`.
+ * Undefined when no input folder's run says (see `sampledType`).
  */
-function defaultType(inputs: readonly string[]): string {
+function defaultType(inputs: readonly string[]): string | undefined {
   const langs: Record<string, number> = {};
   const folders: string[] = [];
   for (const input of inputs) {
@@ -51,9 +57,59 @@ function defaultType(inputs: readonly string[]): string {
   }
   const total = Object.values(langs).reduce((a, b) => a + b, 0);
   const zh = Object.entries(langs).reduce((a, [k, n]) => a + (CHINESE_VARIETIES.has(k) ? n : 0), 0);
-  if (total === 0 || zh * 2 <= total) return 'en';
+  if (total === 0) return undefined;
+  if (zh * 2 <= total) return 'en';
   const where = folders.map((f) => `${showPath(f.replace(/\/+$/, ''))}/`).join(', ');
   process.stderr.write(`corpus-clean export: note: writing to train/cn/: ${zh} of the ${total} records in ${where} were written as Chinese by langid (InternEvo reads the folder name as the data type; --type chooses another)\n`);
+  return 'cn';
+}
+
+/** Records `sampledType` reads from the start of the inputs. */
+const TYPE_SAMPLE = 200;
+
+/**
+ * The InternEvo type folder when neither --type nor a run's langid says: `cn` when most of the
+ * first TYPE_SAMPLE records' text (or chat messages) is Han, as `quality --preset auto` judges a
+ * record by its script; else `en`. Any Chinese input went to train/en/ without a word (new-user
+ * review 9 #4: an XTuner SFT file of Chinese medical dialogues). Said in a note when it is `cn`.
+ */
+async function sampledType(inputs: readonly string[], textField: TextField | undefined): Promise<string> {
+  if (inputs.length === 0 || inputs.includes('-')) return 'en';
+  let files: string[];
+  try {
+    files = await expandInputs(inputs);
+  } catch {
+    return 'en';
+  }
+  let n = 0;
+  let zh = 0;
+  const nop = (): void => {};
+  try {
+    scan: for await (const batch of readFiles(files).read({ read: nop, reject: nop, file: nop, fileError: nop })) {
+      for (const d of batch) {
+        let text = '';
+        try {
+          const chat = chatMessages(d.data);
+          if (chat !== null) text = chat.map((m) => m.content).join('\n');
+        } catch {
+          // not a chat record: its text field below
+        }
+        if (text === '') {
+          const f = textFieldOf(d.data, textField);
+          const t = f === undefined ? undefined : d.data[f];
+          if (typeof t === 'string') text = t;
+        }
+        const counts = emptyCounts();
+        scanScripts(text, 0, Math.min(text.length, 4096), counts);
+        if (counts.han * 2 > counts.han + counts.kana + counts.hangul + counts.latin && counts.han > 0) zh++;
+        if (++n >= TYPE_SAMPLE) break scan;
+      }
+    }
+  } catch {
+    return 'en';
+  }
+  if (n === 0 || zh * 2 <= n) return 'en';
+  process.stderr.write(`corpus-clean export: note: writing to train/cn/: ${zh} of the first ${n} records hold mostly Chinese (Han) text (no run folder's langid among the inputs says; InternEvo reads the folder name as the data type; --type chooses another)\n`);
   return 'cn';
 }
 
@@ -64,7 +120,7 @@ const OWN: Flag[] = [
   { name: 'to', type: 'string', arg: TARGETS.join('|'), help: 'what to write (default internevo; also given as the first argument)' },
   { name: 'tokenizer', short: 't', type: 'string', arg: 'MODEL', help: `${TOKENIZER_HINT}; required for internevo and --min-length` },
   { name: 'output', short: 'o', type: 'string', arg: 'DIR', help: 'internevo: output root, shards go to DIR/train/TYPE/; xtuner-v1: a file or folder/ (default stdout)' },
-  { name: 'type', type: 'string', arg: 'TYPE', help: 'internevo dataset type folder (cn, en, code, ...) (default: cn when most records of the input run folders were written as Chinese by their langid, else en)' },
+  { name: 'type', type: 'string', arg: 'TYPE', help: 'internevo dataset type folder (cn, en, code, ...) (default: cn when most records of the input run folders were written as Chinese by their langid, or, with no such folder, when most of the first 200 records are Han text; else en)' },
   { name: 'min-length', type: 'string', arg: 'N', help: 'reject samples with fewer than N tokens as too_short (default 0: off)' },
   { name: 'kind', type: 'string', arg: 'auto|pretrain|chat', help: 'auto: chat template for records with messages/conversation, else BOS+text+EOS (default auto)' },
   { name: 'max-shard-size', type: 'string', arg: 'SIZE', help: 'internevo: start a new .bin before it passes SIZE (default 512MiB)' },
@@ -163,7 +219,7 @@ ${flagHelp(INPUT)}
     }
     const out = outFlag;
     if (out === undefined) throw new UsageError('export internevo: -o/--output DIR is required');
-    const type = (v.type as string | undefined) ?? defaultType(inputs);
+    const type = (v.type as string | undefined) ?? defaultType(inputs) ?? (await sampledType(inputs, parseTextField(v['text-field'])));
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(type)) throw new UsageError(`--type must be a folder name like cn, en, code; got '${showText(type)}'`);
     // Shards beside the lock of an export that is gone (killed, even while it published its
     // shards one rename at a time) are no result: the rerun removes them and starts over, as other

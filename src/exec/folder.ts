@@ -8,12 +8,13 @@ import { removeStale } from './markers.js';
 import type { Plan } from './plan.js';
 import { changedInputs, changedSideFiles, inputFacts, planDifference, planKey } from './plan.js';
 import { showPath } from '../core/fsname.js';
-import { processAlive } from '../io/outputs.js';
+import { FOLDER_SHARD, processAlive } from '../io/outputs.js';
 import { leftovers } from './merge.js';
 
 /** Names a run writes into its folder (besides the shards). */
-const RUN_NAMES = ['_plan.json', '_SUCCESS', '_FAILED', '_stats.json', '_rejects.jsonl', '_rejects.jsonl.gz', '_rejects.jsonl.zst', '_recipe.resolved.yaml', '_done', '_stats', '_work', '_slurm'];
-const isShard = (n: string): boolean => /^part-\d{5,}(-\d{5,})?\.jsonl(\.gz|\.zst)?$/.test(n);
+// _report.html too: a failed --overwrite left the old run's page beside the new run (hostile review 8 F38).
+const RUN_NAMES = ['_plan.json', '_SUCCESS', '_FAILED', '_stats.json', '_rejects.jsonl', '_rejects.jsonl.gz', '_rejects.jsonl.zst', '_recipe.resolved.yaml', '_report.html', '_done', '_stats', '_work', '_slurm'];
+const isShard = (n: string): boolean => FOLDER_SHARD.test(n);
 
 /**
  * What `prepareFolder` found: `finished` is a finished run of the same plan over unchanged inputs:

@@ -104,3 +104,16 @@ describe('a run resumed after a file its stages read changed (hostile review 8 F
     expect(await again()).toContain(`the block file of url-filter '${block}' (gone, or no longer a file)`);
   });
 });
+
+describe('run --overwrite removes every file of the earlier run (hostile review 8 F38)', () => {
+  it("its _report.html and Parquet shards too: a failed rerun leaves no page of the old run beside the new one", async () => {
+    const { prepareFolder } = await import('../../src/exec/folder.js');
+    const { readdir } = await import('node:fs/promises');
+    const f = join(dir, 'old-run');
+    await mkdir(f);
+    for (const n of ['_SUCCESS', '_plan.json', '_report.html', '_stats.json', 'part-00000-00000.parquet', 'part-00000-00001.jsonl.gz']) await writeFile(join(f, n), '{}\n');
+    const plan = { version: 1, name: 'x', stages: [], settings: {}, inputs: [], tasks: [], taskSize: 1, segments: [], globals: [], phases: [] } as unknown as Parameters<typeof prepareFolder>[1];
+    expect(await prepareFolder(f, plan, true)).toBe('fresh');
+    expect(await readdir(f)).toEqual([]);
+  });
+});

@@ -77,7 +77,7 @@ const RUN_HELP: Record<string, string> = table({
   'max-reject-rate': "exit 1 when more than this fraction of input is bad (default: the recipe's max_reject_rate, else 0.1)",
   'strip-attrs': "leave the stage signals (attrs) out of the shards (default: the recipe's output: strip_attrs; on when convert runs)",
   'keep-attrs': 'keep the stage signals even when convert runs',
-  overwrite: 'replace a finished run, or an unfinished run of another recipe, in the output folder (default: refuse)',
+  overwrite: 'replace a finished run, or an unfinished run of another recipe, in the output folder (its files are removed first: a run that fails leaves none of them) (default: refuse)',
   limit: 'read only the first N records of the inputs in input order (every record counts: good, bad or blank): the plan keeps the tasks holding them, counted when it is made, and the last stops after its share, so any number of workers gives the same output; part of the plan (another N is another run); the accounting says it stopped (default: all)',
 });
 

@@ -245,6 +245,8 @@ export function encodingNotes(s: RunStats): string[] {
     const conv = `iconv -f ${iconv} -t UTF-8`;
     let how: string;
     if (name === '-') how = `put '${conv}' in the pipe before corpus-clean`;
+    // A Parquet file's text is a byte column: the column is to convert, not the file's bytes.
+    else if (/\.parquet$/.test(name)) how = `convert its text column to UTF-8 strings first (in Python: value.decode('${iconv.toLowerCase()}')) and write it as a string column`;
     else {
       const plain = !/\.(gz|zst)$/.test(name);
       const src = shellWord(name);

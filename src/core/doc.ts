@@ -90,6 +90,27 @@ export function setText(doc: Doc, text: string, field?: TextField): void {
 }
 
 /**
+ * Top-level fields a reader filled with the base64 of bytes that are not UTF-8 (a Parquet byte
+ * column without a string annotation: DuckDB's BLOB): fine as a side field, but no text. The
+ * check of the text field rejects a record whose text is such a field as `invalid_utf8`, as every
+ * other reader does for bytes that are not UTF-8 (hostile review 9 F46: the base64 was written as
+ * training text). Looked up only once a reader marked a record (`anyNotUtf8`).
+ */
+const notUtf8 = new WeakMap<JsonObject, readonly string[]>();
+let marked = false;
+
+/** Mark `fields` of `data` as holding the base64 of bytes that are not UTF-8. */
+export function markNotUtf8(data: JsonObject, fields: readonly string[]): void {
+  notUtf8.set(data, fields);
+  marked = true;
+}
+
+/** Whether field `f` of `data` holds the base64 of bytes that are not UTF-8 (see `markNotUtf8`). */
+export function isNotUtf8(data: JsonObject, f: string): boolean {
+  return marked && notUtf8.get(data)?.includes(f) === true;
+}
+
+/**
  * Why a record's text is unusable, as a stable reason code, or `null` when it is a non-empty
  * string: `text_missing` (no field of the list present and non-null), `text_not_string` (the
  * first such field holds a number, object, ...), `text_empty`.

@@ -1,5 +1,5 @@
 import type { Doc, JsonObject, TextField } from './doc.js';
-import { fileOfSource, hasAttrs, sourceFile, TEXT_LIKE_KEY, textProblem } from './doc.js';
+import { fileOfSource, hasAttrs, isNotUtf8, sourceFile, TEXT_LIKE_KEY, textFieldOf, textProblem } from './doc.js';
 import type { StageProfiler } from './profile.js';
 import { stageProfiler, stageThresholds } from './profile.js';
 import type { RejectAttrs } from './rejectSink.js';
@@ -132,13 +132,24 @@ async function* countOut(
 
 const nullRejects: ClosableRejectSink = { push() {}, async close() {}, async abort() {} };
 
-/** Reject records whose text is missing, not a string or empty, into the input stats (stage `read`). */
-async function* checkText(batches: AsyncIterable<Doc[]>, textField: TextField | undefined, ctx: StageContext): AsyncIterable<Doc[]> {
+/**
+ * Reject records whose text is missing, not a string or empty, into the input stats (stage
+ * `read`); a text that is the base64 of bytes that are not UTF-8 (`markNotUtf8`) is `invalid_utf8`,
+ * with the bytes as `raw_base64` (`rawReject`).
+ */
+async function* checkText(batches: AsyncIterable<Doc[]>, textField: TextField | undefined, ctx: StageContext, rawReject: (r: Reject) => void): AsyncIterable<Doc[]> {
   const detail = textField === undefined ? undefined : { textField };
   for await (const batch of batches) {
     const out: Doc[] = [];
     for (const doc of batch) {
       const p = textProblem(doc.data, textField);
+      if (p === null) {
+        const f = textFieldOf(doc.data, textField)!;
+        if (isNotUtf8(doc.data, f)) {
+          rawReject({ stage: ctx.stats.stage, reason: 'invalid_utf8', source: doc.source, raw_base64: doc.data[f] as string, record: doc.data, detail: { field: f, why: 'the text field is a byte column whose value is not UTF-8 (the record holds its bytes in base64)' } });
+          continue;
+        }
+      }
       // `attrs` is where stages write their signals: a string or a list there would be replaced.
       const a = doc.data.attrs;
       if (p === null && (a === undefined || a === null || (typeof a === 'object' && !Array.isArray(a)))) out.push(doc);
@@ -255,12 +266,17 @@ export async function pipeline(spec: PipelineSpec): Promise<RunStats> {
     },
   };
   const inputCtx = stageContext(stats.input, spec.textField, rejects, onReject);
+  const rawReject = (r: Reject): void => {
+    count(stats.input.dropped, r.reason);
+    onReject(r);
+    rejects.push(r);
+  };
   const firstTextStage = spec.requireText === true ? 0 : spec.requireText === false ? -1 : spec.stages.findIndex((s) => s.needsText);
 
   let stream: AsyncIterable<Doc[]> = spec.source.read(events);
   const profilers: StageProfiler[] = [];
   spec.stages.forEach((stage, i) => {
-    if (i === firstTextStage) stream = checkText(stream, spec.textField, inputCtx);
+    if (i === firstTextStage) stream = checkText(stream, spec.textField, inputCtx, rawReject);
     const st = stats.stages[i];
     const p = spec.profile === true ? stageProfiler(stage, st) : undefined;
     if (p !== undefined) profilers.push(p);
@@ -279,7 +295,7 @@ export async function pipeline(spec: PipelineSpec): Promise<RunStats> {
     stream = countOut(stage, stream, st, stageContext(st, spec.textField, sink, onStageReject, rejectAttrs, ruleSignals, attrsRead, true), p);
   });
   const langs = spec.profile === true ? (stats.writtenLangs = {}) : undefined;
-  if (firstTextStage === 0 && spec.stages.length === 0) stream = checkText(stream, spec.textField, inputCtx);
+  if (firstTextStage === 0 && spec.stages.length === 0) stream = checkText(stream, spec.textField, inputCtx, rawReject);
 
   try {
     for await (const batch of stream) {

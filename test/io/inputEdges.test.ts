@@ -212,3 +212,22 @@ describe('what counts as bad input for --max-reject-rate', () => {
     expect(badInput(s)).toBe(3);
   });
 });
+
+describe('a Parquet text column of bytes that are not UTF-8 (hostile review 9 F46)', () => {
+  it('is an invalid_utf8 reject with the bytes as raw_base64, not base64 as training text; a side column stays base64', async () => {
+    const { pipeline } = await import('../../src/core/pipeline.js');
+    const file = join(ROOT, 'fixtures/parquet/blob-text.parquet');
+    const written: unknown[] = [];
+    const rejects: Record<string, unknown>[] = [];
+    const stats = await pipeline({
+      source: readFiles([file]),
+      stages: [],
+      requireText: true,
+      sink: { write: (b) => void written.push(...b.map((d) => d.data)), close: async () => {}, abort: async () => {} },
+      rejects: { push: (r) => void rejects.push(r as unknown as Record<string, unknown>), close: async () => {}, abort: async () => {} },
+    });
+    expect(written).toEqual([{ text: 'blob text', side: '//4=', id: 1 }]);
+    expect(rejects).toMatchObject([{ stage: 'read', reason: 'invalid_utf8', source: `${file}:2`, raw_base64: Buffer.from('c4e3bac3cac0bde7', 'hex').toString('base64'), detail: { field: 'text' } }]);
+    expect(stats.perFile[file].encodings).toEqual({ gb18030: 1 });
+  });
+});

@@ -4,7 +4,7 @@ import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import type { AsyncBuffer, Compressors, FileMetaData } from 'hyparquet';
 import { PARQUET_MAX_COLUMNS } from '../writers/parquetSchema.js';
 import type { Doc, JsonObject } from '../../core/doc.js';
-import { docAt } from '../../core/doc.js';
+import { docAt, markNotUtf8 } from '../../core/doc.js';
 import type { ReadEvents } from '../../core/pipeline.js';
 import type { ReadSettings } from './options.js';
 import { setOwn } from '../../core/own.js';
@@ -581,12 +581,15 @@ export function readPlan(metadata: FileMetaData, tree: Tree): { metadata: FileMe
 function rowToJson(row: Record<string, unknown>, plan?: Map<string, Conv>): JsonObject {
   let exact: Map<string, string> | undefined;
   let changed: Array<[string, unknown]> | undefined;
+  let binary: string[] | undefined;
   for (const k in row) {
     const x = row[k];
     const conv = plan?.get(k);
     if (conv === undefined) {
       const t = typeof x;
       if (t === 'string' || t === 'boolean' || (t === 'number' && Number.isFinite(x) && !Object.is(x, -0))) continue;
+      // A byte value that is not UTF-8 becomes its base64: no text, if it is the text field (F46).
+      if (x instanceof Uint8Array && !isUtf8(x)) (binary ??= []).push(k);
     }
     sawExact = false;
     let v: unknown;
@@ -607,6 +610,7 @@ function rowToJson(row: Record<string, unknown>, plan?: Map<string, Conv>): Json
     for (const k of Object.keys(row)) parts.push(`${JSON.stringify(k)}:${exact.get(k) ?? JSON.stringify(row[k])}`);
     keepExact(row as JsonObject, `{${parts.join(',')}}`);
   }
+  if (binary !== undefined) markNotUtf8(row as JsonObject, binary);
   return row as JsonObject;
 }
 

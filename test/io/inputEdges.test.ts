@@ -231,3 +231,12 @@ describe('a Parquet text column of bytes that are not UTF-8 (hostile review 9 F4
     expect(stats.perFile[file].encodings).toEqual({ gb18030: 1 });
   });
 });
+
+describe('a file_too_large reject says its raw is cut (F41)', () => {
+  it('raw_truncated and bytes_read beside the first 4,096 bytes, cut on a character', async () => {
+    const text = 'a' + 'é'.repeat(3000);
+    const d = await drain(readChunks('big.txt', chunked(Buffer.from(text), 1000), 'txt', { maxLineBytes: 5000 }));
+    expect(d.rejects).toMatchObject([{ reason: 'file_too_large', raw: 'a' + 'é'.repeat(2047), detail: { limit: 5000, raw_truncated: true } }]);
+    expect(d.rejects[0].detail!.bytes_read).toBeGreaterThan(5000);
+  });
+});

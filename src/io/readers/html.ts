@@ -29,7 +29,7 @@ export async function* readHtml(path: string, events: ReadEvents, s: ReadSetting
     return;
   }
   if (bytes > s.maxLineBytes) {
-    events.reject({ reason: 'file_too_large', source, detail: { limit: s.maxLineBytes } });
+    events.reject({ reason: 'file_too_large', source, detail: { limit: s.maxLineBytes, bytes_read: bytes } });
     return;
   }
   const decoded = decodeHtml(buf);

@@ -161,7 +161,8 @@ export async function* readText(path: string, events: ReadEvents, s: ReadSetting
     // The file is one record, rejected whole: that reject stands for the damage.
     events.fileError({ ...fileErrorOf(path, damaged, 0), rejected: true });
   } else if (bytes > s.maxLineBytes) {
-    events.reject({ reason: 'file_too_large', source, raw: buf.toString('utf8', 0, 4096), detail: { limit: s.maxLineBytes } });
+    // Its first 4,096 bytes (cut on a character), saying it is cut and how much was read (F41).
+    events.reject({ reason: 'file_too_large', source, raw: headText(buf, 4096), detail: { limit: s.maxLineBytes, bytes_read: bytes, raw_truncated: true } });
   } else if ((binary = textBinaryKind(buf)) !== null) {
     // A file of zeros (what a crash leaves after a size-extending write) or an executable, an
     // image, an archive under a .txt name: not text (as the HTML reader tells such pages).
@@ -172,4 +173,14 @@ export async function* readText(path: string, events: ReadEvents, s: ReadSetting
   } else {
     yield [makeDoc({ id: path, text: buf.toString('utf8') }, source)];
   }
+}
+
+/** The first `n` bytes of `buf` as text, without a character the cut would split. */
+function headText(buf: Buffer, n: number): string {
+  let end = Math.min(n, buf.length);
+  // Back off over the continuation bytes of a character the cut splits, and its lead byte.
+  if (end < buf.length && (buf[end] & 0xc0) === 0x80) {
+    while (end > 0 && (buf[end] & 0xc0) === 0x80) end--;
+  }
+  return buf.toString('utf8', 0, end);
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { writeStdoutSync } from '../io/stdout.js';
 import { debugWanted, ExitCode, failureText, UsageError } from '../core/errors.js';
+import { holdLimit } from '../io/holdback.js';
 import { didYouMean } from '../core/suggest.js';
 import { VERSION } from '../version.js';
 import type { Command } from './command.js';
@@ -83,6 +84,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (!cmd) throw new UsageError(`unknown command '${showText(name)}'${didYouMean(name, list.map((c) => c.name))}; commands: ${list.map((c) => c.name).join(', ')}`);
 
+    holdLimit(); // a bad CORPUS_CLEAN_HOLD_UNCHECKED is a usage error before anything is read
     return await cmd.run(rest);
   } catch (e) {
     // One line per message: a newline inside it (from a path, a value, an OS error text) is shown

@@ -1,3 +1,5 @@
+import { UsageError } from '../core/errors.js';
+
 /**
  * Decoded bytes held back until the checksum that covers them is checked. gzip's CRC32 sits at
  * the end of each member and zstd's XXH64 at the end of each frame: bytes handed on before it
@@ -17,8 +19,12 @@ export const DEFAULT_HOLD = 64 << 20;
 export function holdLimit(): number {
   const v = process.env.CORPUS_CLEAN_HOLD_UNCHECKED;
   if (v === undefined || v === '') return DEFAULT_HOLD;
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`CORPUS_CLEAN_HOLD_UNCHECKED must be a number of bytes (0 or more), got '${v}'`);
+  // A number of bytes, or a size as --shard-size takes it (64MiB, 256MB).
+  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b?)$/i.exec(v.trim());
+  const unit = m === null ? 1 : m[3].toLowerCase().startsWith('i') ? 1024 ** ' kmgt'.indexOf(m[2].toLowerCase() || ' ') : 1000 ** ' kmgt'.indexOf(m[2].toLowerCase() || ' ');
+  const n = m === null ? NaN : Math.floor(Number(m[1]) * unit);
+  // A usage error (exit 2, before anything is read), not damage of each input (hostile review 8 F28).
+  if (!Number.isSafeInteger(n) || n < 0) throw new UsageError(`CORPUS_CLEAN_HOLD_UNCHECKED must be a number of bytes (0 or more) or a size such as 64MiB; got '${v}'`);
   return n;
 }
 

@@ -240,3 +240,23 @@ describe('a file_too_large reject says its raw is cut (F41)', () => {
     expect(d.rejects[0].detail!.bytes_read).toBeGreaterThan(5000);
   });
 });
+
+describe('CORPUS_CLEAN_HOLD_UNCHECKED (F28)', () => {
+  it('a bad value is a usage error at the start (exit 2), not damage of each input; sizes are taken', async () => {
+    const { holdLimit } = await import('../../src/io/holdback.js');
+    const { UsageError } = await import('../../src/core/errors.js');
+    const saved = process.env.CORPUS_CLEAN_HOLD_UNCHECKED;
+    try {
+      process.env.CORPUS_CLEAN_HOLD_UNCHECKED = '64MiB';
+      expect(holdLimit()).toBe(64 << 20);
+      process.env.CORPUS_CLEAN_HOLD_UNCHECKED = '1 MB';
+      expect(holdLimit()).toBe(1e6);
+      process.env.CORPUS_CLEAN_HOLD_UNCHECKED = 'lots';
+      // (The CLI calls holdLimit() before a command runs: a UsageError is exit 2.)
+      expect(() => holdLimit()).toThrow(UsageError);
+    } finally {
+      if (saved === undefined) delete process.env.CORPUS_CLEAN_HOLD_UNCHECKED;
+      else process.env.CORPUS_CLEAN_HOLD_UNCHECKED = saved;
+    }
+  });
+});

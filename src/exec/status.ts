@@ -46,6 +46,7 @@ export async function statusReport(run: string): Promise<{ text: string; finishe
   const jobsFile = join(slurmDir(run), 'jobs.json');
   if (existsSync(jobsFile)) jobs = JSON.parse(await readFile(jobsFile, 'utf8')) as SubmittedJob[];
   const rows = jobs.length > 0 ? await queueRows(jobs.map((j) => j.id)) : [];
+  let open = false;
   for (let p = 0; p < plan.phases.length; p++) {
     const ph = plan.phases[p];
     const missing: number[] = [];
@@ -62,16 +63,28 @@ export async function statusReport(run: string): Promise<{ text: string; finishe
         lines.push(`      ${r.id} ${r.state} (reason ${f?.reason ?? r.reason}, exit code ${f?.exit ?? '?'})`);
       }
     }
-    if (!marked) for (const u of missing.slice(0, 5)) lines.push(`    not done: ${ph.kind === 'tasks' ? `task ${u} (${describeTask(plan.tasks[u])})` : `unit ${u}`}`);
-    if (!marked && missing.length > 5) lines.push(`    ... and ${missing.length - 5} more`);
+    // The units not done are named for the first phase not done and any phase begun; a later
+    // phase none of whose units is done only has its count (it cannot have started).
+    const named = !marked && missing.length > 0 && (!open || missing.length < ph.units);
+    if (missing.length > 0) open = true;
+    if (named) for (const u of missing.slice(0, 5)) lines.push(`    not done: ${ph.kind === 'tasks' ? `task ${u} (${describeTask(plan.tasks[u])})` : `unit ${u}`}`);
+    if (named && missing.length > 5) lines.push(`    ... and ${missing.length - 5} more`);
   }
   const m = jobs.find((j) => j.phase === -1);
   if (m !== undefined) {
     const r = rows.find((x) => x.id === m.id);
     lines.push(`  merge: slurm job ${m.id}: ${r === undefined ? 'no longer known to slurmctld' : `${r.state}${r.reason && r.reason !== 'None' ? ` (${r.reason})` : ''}`}`);
   }
-  if (!finished && damaged === undefined) lines.push(await nextStep(run, plan, jobs.length > 0, rows.length > 0));
-  return { text: lines.join('\n') + '\n', finished, code };
+  let running = false;
+  if (!finished && damaged === undefined) {
+    // Jobs that will still run (a failed or cancelled job stays known to slurmctld for minutes).
+    const live = rows.some((r) => ['PENDING', 'RUNNING', 'COMPLETING', 'CONFIGURING', 'REQUEUED', 'RESIZING', 'SUSPENDED'].includes(r.state) && r.reason !== 'DependencyNeverSatisfied');
+    const next = await nextStep(run, plan, jobs.length > 0, live);
+    running = next.running;
+    lines.push(next.text);
+  }
+  // 3 for a run at work now, so that a script polling status tells it from a stopped one.
+  return { text: lines.join('\n') + '\n', finished, code: running ? 3 : code };
 }
 
 /** The PID of a live process holding the run folder's lock (a `run` at work), if any. */
@@ -94,10 +107,15 @@ async function changedSince(plan: Plan, cwd?: string): Promise<string[]> {
 }
 
 /** What to do about an unfinished run: wait for it, resume it, or merge it; with the command to run when it was recorded. */
-async function nextStep(run: string, plan: Plan, slurm: boolean, queued: boolean): Promise<string> {
+async function nextStep(run: string, plan: Plan, slurm: boolean, queued: boolean): Promise<{ text: string; running: boolean }> {
   const pid = liveHolder(run);
-  if (pid !== undefined) return `  running: process ${pid} is working on it (rerun nothing; 'corpus-clean status ${run}' again later)`;
-  if (slurm && queued) return `  running on Slurm: jobs of this run are still known to slurmctld (see above); a failed job stops the chain, then run the same command again to resume`;
+  if (pid !== undefined) return { text: `  running: process ${pid} is working on it (rerun nothing; 'corpus-clean status ${run}' again later)`, running: true };
+  if (slurm && queued) return { text: `  running on Slurm: jobs of this run are queued or running (see above); a failed job stops the chain, then run the same command again to resume`, running: true };
+  return { text: await stoppedStep(run, plan), running: false };
+}
+
+/** What to do about a run that is not at work: resume it, start it over, or merge it. */
+async function stoppedStep(run: string, plan: Plan): Promise<string> {
   const missing = totalUnits(plan) - doneUnits(run, plan);
   const recorded = await recordedCommand(run);
   const changed = await changedSince(plan, recorded?.cwd);

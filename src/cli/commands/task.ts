@@ -132,9 +132,10 @@ squeue and scontrol: per phase the units done, the jobs running, pending or fail
 reason and exit code, and the tasks not done with their input; for a stopped run, the exact
 command that resumes it (or starts it over with --overwrite when an input changed), with the
 folder it ran in. Exit code 0 when the run is finished (_SUCCESS) and its own exit code was 0;
-1 when it is not finished, or finished with exit code 1 (bad input over --max-reject-rate, a
-damaged input: the first line says which); 2 when the folder does not exist or is not a run
-folder (no _plan.json).
+1 when it is not finished and not at work (stopped, or only its merge missing), or finished
+with exit code 1 (bad input over --max-reject-rate, a damaged input: the first line says
+which); 2 when the folder does not exist or is not a run folder (no _plan.json); 3 while it
+runs (a live process holds its lock, or its Slurm jobs are queued or running).
 
 Options:
 ${flagHelp(ONLY_HELP)}

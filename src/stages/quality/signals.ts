@@ -72,9 +72,11 @@ export type Signals = Record<string, number>;
 const counter = new KeyCounter(1 << 14);
 let prefixLen = new Int32Array(0);
 let prefixA = new Int32Array(0);
-/** Candidate flags, one byte per token position, and the same bytes as 32-bit words. */
-let rep = new Uint8Array(0);
-let rep32 = new Uint32Array(0);
+/**
+ * The n-gram candidates: token positions where the n-gram of the current size may repeat, in
+ * ascending order (`live` of them). Every pass after the first full one visits only these.
+ */
+let cand = new Int32Array(0);
 let seenOnce = new Int32Array(0);
 let seenTwice = new Int32Array(0);
 let prefixB = new Int32Array(0);
@@ -333,34 +335,29 @@ export class SignalComputer {
 
     // --- repetition: n-grams over the shared tokens, hashed as integers (prefix sums above)
     // An n-gram can repeat only where the shortest n-gram starting at the same token repeats,
-    // so one full pass marks those positions and the other sizes visit only them.
-    if (rep.length < nt + 8) {
-      const size = (Math.max(prefixLen.length, nt) + 16) & ~3;
-      rep = new Uint8Array(size);
-      rep32 = new Uint32Array(rep.buffer);
-    }
-    const r = rep;
+    // so one full pass lists those positions and the other sizes visit only them.
+    if (cand.length < nt + 1) cand = new Int32Array(Math.max(prefixLen.length, nt + 1));
     const tops = this.topSizes;
     const dups = this.dupSizes;
-    // Sizes run in ascending order; before each size the candidate flags are narrowed: an
-    // (n+1)-gram at i repeats only if the n-grams at i and i+1 both do. With no candidate left,
-    // every larger size is 0 without a pass; the hash tables are sized by the candidates.
+    // Sizes run in ascending order; before each size the candidates are narrowed: an (n+1)-gram
+    // at i repeats only if the n-grams at i and i+1 both do. With no candidate left, every
+    // larger size is 0 without a pass; the hash tables are sized by the candidates.
     let live = 0;
-    if (tops.length > 0) live = this.markRepeated(p, tops[0], r);
+    if (tops.length > 0) live = this.markRepeated(p, tops[0]);
     for (let k = 0; k < tops.length; k++) {
-      if (k > 0 && live > 0) live = narrow(rep32, r, nt, tops[k] - tops[k - 1]);
-      v[this.topAt + k] = live > 0 ? ratio(this.topNgram(p, tops[k], pl, r, live), len) : 0;
+      if (k > 0 && live > 0) live = narrow(cand, live, tops[k] - tops[k - 1]);
+      v[this.topAt + k] = live > 0 ? ratio(this.topNgram(p, tops[k], pl, live), len) : 0;
     }
     if (dups.length > 0) {
       // The duplicate sizes start from the top-size candidates narrowed to the first duplicate
       // size, and count bits only there (every occurrence of a repeated n-gram is a candidate).
       const last = tops.length > 0 ? tops[tops.length - 1] : 0;
-      if (last > 0 && dups[0] >= last) live = live > 0 ? this.markRepeatedWithin(p, dups[0], r, narrow(rep32, r, nt, dups[0] - last)) : 0;
-      else live = this.markRepeated(p, dups[0], r);
+      if (last > 0 && dups[0] >= last) live = live > 0 ? this.markRepeatedWithin(p, dups[0], narrow(cand, live, dups[0] - last)) : 0;
+      else live = this.markRepeated(p, dups[0]);
     }
     for (let k = 0; k < dups.length; k++) {
-      if (k > 0 && live > 0) live = narrow(rep32, r, nt, dups[k] - dups[k - 1]);
-      v[this.dupAt + k] = live > 0 ? ratio(this.dupNgram(p, dups[k], pl, r, live), len) : 0;
+      if (k > 0 && live > 0) live = narrow(cand, live, dups[k] - dups[k - 1]);
+      v[this.dupAt + k] = live > 0 ? ratio(this.dupNgram(p, dups[k], pl, live), len) : 0;
     }
 
     // --- FineWeb line signals (non-empty lines of text.split('\n'))
@@ -472,13 +469,13 @@ export class SignalComputer {
   }
 
   /**
-   * `rep[i] = 1` when the n-gram starting at token i may occur more than once in the text: two
-   * passes over bit sets (seen once, seen twice) that fit in cache, instead of a hash table. Bit
-   * collisions only add false candidates, which the exact counting that follows sorts out.
+   * Lists in `cand` the positions whose n-gram may occur more than once in the text (returns
+   * how many): two passes over bit sets (seen once, seen twice) that fit in cache, instead of a
+   * hash table. Bit collisions only add false candidates, which the exact counting that follows
+   * sorts out.
    */
-  private markRepeated(p: TextProfile, n: number, rep: Uint8Array): number {
+  private markRepeated(p: TextProfile, n: number): number {
     const nt = p.nTokens;
-    rep.fill(0, 0, nt + 1);
     if (nt < n) return 0;
     const grams = nt - n + 1;
     let bits = 1024;
@@ -506,31 +503,24 @@ export class SignalComputer {
       if ((once[w] & m) !== 0) twice[w] |= m;
       else once[w] |= m;
     }
+    const c = cand;
     let live = 0;
     for (let i = 0; i < grams; i++) {
       const a = (pa[i + n] - Math.imul(pa[i], ka)) | 0;
       const b = (pb[i + n] - Math.imul(pb[i], kb)) | 0;
       const bit = (Math.imul(a ^ (b >>> 3), 0x9e3779b1) >>> 0) & mask;
-      if ((twice[bit >>> 5] & (1 << (bit & 31))) !== 0) {
-        rep[i] = 1;
-        live++;
-      }
+      if ((twice[bit >>> 5] & (1 << (bit & 31))) !== 0) c[live++] = i;
     }
     return live;
   }
 
   /**
-   * Like `markRepeated`, but only over the `live` positions already flagged (a superset of the
-   * repeated n-grams' positions): flags whose n-gram's bit was not seen twice are cleared.
+   * Like `markRepeated`, but only over the `live` candidates already listed (a superset of the
+   * repeated n-grams' positions): those whose n-gram's bit was not seen twice leave the list.
    */
-  private markRepeatedWithin(p: TextProfile, n: number, rep: Uint8Array, live: number): number {
+  private markRepeatedWithin(p: TextProfile, n: number, live: number): number {
     const nt = p.nTokens;
-    if (nt < n || live === 0) {
-      rep.fill(0, 0, nt + 1);
-      return 0;
-    }
-    const grams = nt - n + 1;
-    rep.fill(0, grams, nt + 1);
+    if (nt < n || live === 0) return 0;
     let bits = 1024;
     while (bits < live * 16) bits *= 2;
     const words = bits >>> 5;
@@ -547,8 +537,9 @@ export class SignalComputer {
     const pb = prefixB;
     const ka = powImul(BASE_A, n);
     const kb = powImul(BASE_B, n);
-    for (let i = 0; i < grams; i++) {
-      if (rep[i] === 0) continue;
+    const c = cand;
+    for (let k = 0; k < live; k++) {
+      const i = c[k];
       const a = (pa[i + n] - Math.imul(pa[i], ka)) | 0;
       const b = (pb[i + n] - Math.imul(pb[i], kb)) | 0;
       const bit = (Math.imul(a ^ (b >>> 3), 0x9e3779b1) >>> 0) & mask;
@@ -558,13 +549,12 @@ export class SignalComputer {
       else once[w] |= m;
     }
     let left = 0;
-    for (let i = 0; i < grams; i++) {
-      if (rep[i] === 0) continue;
+    for (let k = 0; k < live; k++) {
+      const i = c[k];
       const a = (pa[i + n] - Math.imul(pa[i], ka)) | 0;
       const b = (pb[i + n] - Math.imul(pb[i], kb)) | 0;
       const bit = (Math.imul(a ^ (b >>> 3), 0x9e3779b1) >>> 0) & mask;
-      if ((twice[bit >>> 5] & (1 << (bit & 31))) !== 0) left++;
-      else rep[i] = 0;
+      if ((twice[bit >>> 5] & (1 << (bit & 31))) !== 0) c[left++] = i;
     }
     return left;
   }
@@ -573,11 +563,10 @@ export class SignalComputer {
    * Characters covered by the most frequent n-gram (ties go to the first seen, as
    * `Counter.most_common`), datatrove's `find_top_duplicate` but counting a character once.
    */
-  private topNgram(p: TextProfile, n: number, pl: Int32Array, rep: Uint8Array, live: number): number {
+  private topNgram(p: TextProfile, n: number, pl: Int32Array, live: number): number {
     const nt = p.nTokens;
     if (nt < n) return 0;
-    const grams = nt - n + 1;
-    if (live >= PARTITION_MIN) return this.topNgramPartitioned(p, n, grams, pl, rep, live);
+    if (live >= PARTITION_MIN) return this.topNgramPartitioned(p, n, pl, live);
     // Size the table by the candidates, not the positions: a table that fits the cache is the
     // difference between a hit and a miss on every probe.
     counter.clear(live);
@@ -585,19 +574,22 @@ export class SignalComputer {
     const pb = prefixB;
     const ka = powImul(BASE_A, n);
     const kb = powImul(BASE_B, n);
+    const c = cand;
+    // An n-gram is known by the index in `cand` of its first occurrence (the order of the
+    // positions): `covered` starts there.
     let bestCount = 0;
     let bestFirst = 0;
-    for (let i = 0; i < grams; i++) {
-      if (rep[i] === 0) continue;
+    for (let k = 0; k < live; k++) {
+      const i = c[k];
       const a = (pa[i + n] - Math.imul(pa[i], ka)) | 0;
       const b = (pb[i + n] - Math.imul(pb[i], kb)) | 0;
-      const slot = counter.add(a, b, i);
-      const c = counter.countAt(slot);
+      const slot = counter.add(a, b, k);
+      const m = counter.countAt(slot);
       // the first index is read only when it can matter (a separate array: one more cache miss)
-      if (c > bestCount) {
-        bestCount = c;
+      if (m > bestCount) {
+        bestCount = m;
         bestFirst = counter.firstAt(slot);
-      } else if (c === bestCount) {
+      } else if (m === bestCount) {
         const f = counter.firstAt(slot);
         if (f < bestFirst) bestFirst = f;
       }
@@ -605,20 +597,22 @@ export class SignalComputer {
     // An n-gram seen once is not repetition (datatrove counts it anyway; that only matters for
     // texts short enough to fail the length rules).
     if (bestCount < 2) return 0;
-    return this.covered(p, n, grams, bestFirst, pl, rep);
+    return this.covered(p, n, bestFirst, pl, live);
   }
 
   /**
-   * Characters inside the occurrences of the n-gram first seen at token `first`, each character
-   * once: occurrences that overlap ("凸凸凸凸", "ha ha ha") share their characters, so the result
+   * Characters inside the occurrences of the n-gram first seen at candidate `from` (`cand[from]`
+   * is its token position), each character once: occurrences that overlap ("凸凸凸凸", "ha ha ha") share their characters, so the result
    * is a fraction of the text (datatrove multiplies the length by the count, which runs to 6 for
    * a 6-gram over a run of one character). Without overlaps both are the same.
    */
-  private covered(p: TextProfile, n: number, grams: number, first: number, pl: Int32Array, rep: Uint8Array): number {
+  private covered(p: TextProfile, n: number, from: number, pl: Int32Array, live: number): number {
     const ka = powImul(BASE_A, n);
     const kb = powImul(BASE_B, n);
     const pa = prefixA;
     const pb = prefixB;
+    const c = cand;
+    const first = c[from];
     const a0 = (pa[first + n] - Math.imul(pa[first], ka)) | 0;
     const b0 = (pb[first + n] - Math.imul(pb[first], kb)) | 0;
     const sep = this.config.ngramSeparator;
@@ -626,14 +620,14 @@ export class SignalComputer {
     const en = p.tokEnd;
     let chars = 0;
     let end = 0; // tokens before `end` are counted
-    for (let i = first; i < grams; i++) {
-      if (rep[i] === 0) continue;
+    for (let k = from; k < live; k++) {
+      const i = c[k];
       if (((pa[i + n] - Math.imul(pa[i], ka)) | 0) !== a0 || ((pb[i + n] - Math.imul(pb[i], kb)) | 0) !== b0) continue;
       const s = i > end ? i : end;
       chars += pl[i + n] - pl[s];
       // One separator between two tokens (datatrove joins them with a space), but only where the
       // text has a character between them: unspaced Chinese has none to count.
-      if (sep) for (let k = s === i ? i : s - 1; k < i + n - 1; k++) if (st[k + 1] > en[k]) chars++;
+      if (sep) for (let t = s === i ? i : s - 1; t < i + n - 1; t++) if (st[t + 1] > en[t]) chars++;
       end = i + n;
     }
     return chars;
@@ -645,7 +639,7 @@ export class SignalComputer {
    * position order; each partition is counted on its own. An n-gram falls in one partition only,
    * so the most frequent one overall (count, then first position) is the best of the partitions'.
    */
-  private topNgramPartitioned(p: TextProfile, n: number, grams: number, pl: Int32Array, rep: Uint8Array, live: number): number {
+  private topNgramPartitioned(p: TextProfile, n: number, pl: Int32Array, live: number): number {
     let bits = 1;
     while (live >>> bits > PARTITION_SIZE && bits < 8) bits++;
     const parts = 1 << bits;
@@ -659,23 +653,23 @@ export class SignalComputer {
     const pb = prefixB;
     const ka = powImul(BASE_A, n);
     const kb = powImul(BASE_B, n);
-    for (let i = 0; i < grams; i++) {
-      if (rep[i] === 0) continue;
+    const c = cand;
+    for (let k = 0; k < live; k++) {
+      const i = c[k];
       const a = (pa[i + n] - Math.imul(pa[i], ka)) | 0;
       const b = (pb[i + n] - Math.imul(pb[i], kb)) | 0;
       start[(Math.imul(b ^ (a >>> 11), 0x85ebca6b) >>> shift) + 1]++;
     }
     for (let k = 0; k < parts; k++) start[k + 1] += start[k];
     // start[k] is now partition k's first entry; fill moves it to the next free entry.
-    for (let i = 0; i < grams; i++) {
-      if (rep[i] === 0) continue;
+    for (let k = 0; k < live; k++) {
+      const i = c[k];
       const a = (pa[i + n] - Math.imul(pa[i], ka)) | 0;
       const b = (pb[i + n] - Math.imul(pb[i], kb)) | 0;
-      const k = Math.imul(b ^ (a >>> 11), 0x85ebca6b) >>> shift;
-      const at = start[k]++ * 3;
+      const at = start[Math.imul(b ^ (a >>> 11), 0x85ebca6b) >>> shift]++ * 3;
       buf[at] = a;
       buf[at + 1] = b;
-      buf[at + 2] = i;
+      buf[at + 2] = k;
     }
     let bestCount = 0;
     let bestFirst = 0;
@@ -688,11 +682,11 @@ export class SignalComputer {
         let first = 0;
         for (let e = from * 3; e < to * 3; e += 3) {
           const slot = counter.add(buf[e], buf[e + 1], buf[e + 2]);
-          const c = counter.countAt(slot);
-          if (c > count) {
-            count = c;
+          const m = counter.countAt(slot);
+          if (m > count) {
+            count = m;
             first = counter.firstAt(slot);
-          } else if (c === count) {
+          } else if (m === count) {
             const f = counter.firstAt(slot);
             if (f < first) first = f;
           }
@@ -705,14 +699,14 @@ export class SignalComputer {
       from = to;
     }
     if (bestCount < 2) return 0;
-    return this.covered(p, n, grams, bestFirst, pl, rep);
+    return this.covered(p, n, bestFirst, pl, live);
   }
 
   /**
    * Characters in n-grams that repeat an earlier n-gram, scanning left to right and jumping past
    * each repeat (datatrove's `find_all_duplicate`; the characters of the joined words, no spaces).
    */
-  private dupNgram(p: TextProfile, n: number, pl: Int32Array, rep: Uint8Array, live: number): number {
+  private dupNgram(p: TextProfile, n: number, pl: Int32Array, live: number): number {
     const nt = p.nTokens;
     if (nt < n) return 0;
     counter.clear(live);
@@ -720,20 +714,20 @@ export class SignalComputer {
     const pb = prefixB;
     const ka = powImul(BASE_A, n);
     const kb = powImul(BASE_B, n);
+    const c = cand;
     let repeated = 0;
-    let i = 0;
-    while (i < nt - n + 1) {
-      // A unique shorter prefix makes this n-gram unique: it can neither repeat nor be repeated.
-      if (rep[i] === 0) {
-        i++;
-        continue;
-      }
+    // Positions before `next` are inside the last repeat (jumped over).
+    let next = 0;
+    for (let k = 0; k < live; k++) {
+      // A unique shorter prefix makes an n-gram unique: only the candidates can repeat or be repeated.
+      const i = c[k];
+      if (i < next) continue;
       const a = (pa[i + n] - Math.imul(pa[i], ka)) | 0;
       const b = (pb[i + n] - Math.imul(pb[i], kb)) | 0;
       if (counter.seenOrAdd(a, b, i)) {
         repeated += pl[i + n] - pl[i];
-        i += n;
-      } else i++;
+        next = i + n;
+      }
     }
     return repeated;
   }
@@ -768,32 +762,19 @@ function isCodeLine(text: string, a: number, b: number): boolean {
   return false;
 }
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-
 /**
- * Narrow n-gram candidate flags to (n+steps)-gram candidates in place (`rep[i] &= rep[i + 1]`,
- * `steps` times, four flags per word on little-endian bytes); returns how many are left.
- * `rep[nt]` is 0, so the bytes past it never reach a flag below it.
+ * Narrow the `live` n-gram candidates in `c` (ascending positions) to (n+steps)-gram candidates
+ * in place: an (n+steps)-gram at i can repeat only if the n-grams at i, i+1, ..., i+steps all
+ * can, that is (the positions being distinct and sorted) when the candidate `steps` places on
+ * is i + steps. Returns how many are left.
  */
-function narrow(words: Uint32Array, rep: Uint8Array, nt: number, steps: number): number {
-  if (!LITTLE_ENDIAN) {
-    for (let k = 0; k < steps; k++) for (let i = 0; i < nt; i++) rep[i] &= rep[i + 1];
-    let n = 0;
-    for (let i = 0; i < nt; i++) n += rep[i];
-    return n;
+function narrow(c: Int32Array, live: number, steps: number): number {
+  let left = 0;
+  for (let k = 0; k + steps < live; k++) {
+    const i = c[k];
+    if (c[k + steps] === i + steps) c[left++] = i;
   }
-  const nw = (nt >>> 2) + 1;
-  for (let k = 0; k < steps; k++) {
-    for (let w = 0; w < nw; w++) {
-      const x = words[w];
-      words[w] = x & ((x >>> 8) | (words[w + 1] << 24));
-    }
-  }
-  let live = 0;
-  const full = nt >>> 2;
-  for (let w = 0; w < full; w++) live += Math.imul(words[w], 0x01010101) >>> 24;
-  for (let i = full << 2; i < nt; i++) live += rep[i];
-  return live;
+  return left;
 }
 
 function isSpace(c: number): boolean {

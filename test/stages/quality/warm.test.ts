@@ -23,11 +23,10 @@ const MAY_STAY_COLD = [
   'profile.js profileInto: : 0', // a contraction split that leaves an empty token: cannot happen
   'profile.js profileInto: { // defensive: never loop without progress',
   'signals.js run: : 0', // rule sets without top n-gram sizes
-  'signals.js run: else live = this.markRepeated(p, dups[0], r);',
-  'signals.js markRepeatedWithin: { rep.fill(0, 0, nt + 1); return 0; }',
+  'signals.js run: else live = this.markRepeated(p, dups[0]);',
+  'signals.js markRepeatedWithin: return 0;',
   'signals.js markRepeatedWithin: { seenOnce = new Int32Array(words); seenTwice = n', // growth, from here on
   'signals.js markRepeated: { seenOnce = new Int32Array(words);',
-  'signals.js run: { const size = ',
   'profile.js splitLines: growLines();',
   'c4.js flagLines: lineFlags = new Uint8Array(',
   'signals.js topNgram: return 0;',
@@ -35,7 +34,6 @@ const MAY_STAY_COLD = [
   'signals.js topNgramPartitioned: (never called)',
   'signals.js dupNgram: return 0;',
   'signals.js isCodeLine: return false;',
-  'signals.js narrow: { for (let k = 0; k < steps; k++) for (let i = 0; i < nt; i++) rep', // big-endian
   'c4.js endsWithTerminal: && e - s >= p.length', // end punctuation of several characters
   'c4.js endsWithTerminal: && line.startsWith(p, e - p.length)',
   'c4.js endsWithTerminal: ok = true;',

@@ -539,6 +539,34 @@ function convertFromNotes(stats: RunStats, command: string): string[] {
 }
 
 /**
+ * The SFT round trip (README "Cleaning SFT samples"): samples whose text a stage changed after the
+ * first convert took them apart (`convert:text_changed`: pii, normalize ... change only the
+ * text, and the sample is rebuilt from the kept fields), and samples whose own fields the first
+ * convert's keep left out (`convert:keep_incomplete`, with the fields): what happened and the fix.
+ */
+function roundTripNotes(stats: RunStats, command: string): string[] {
+  const out: string[] = [];
+  let changed = 0;
+  let incomplete = 0;
+  const left: Record<string, number> = {};
+  for (const st of stats.stages) {
+    if (st.stage !== 'convert') continue;
+    changed += st.dropped['convert:text_changed'] ?? 0;
+    incomplete += st.dropped['convert:keep_incomplete'] ?? 0;
+    for (const [k, n] of Object.entries(st.counters ?? {})) if (k.startsWith('keep_left_out:')) left[k.slice('keep_left_out:'.length)] = (left[k.slice('keep_left_out:'.length)] ?? 0) + n;
+  }
+  if (changed > 0) {
+    out.push(`${changed} sample${changed === 1 ? "'s" : "s'"} text was changed after the convert that turned ${changed === 1 ? 'it' : 'them'} into text (the text's SHA-1 no longer matches the sample_text_sha1 written beside it: a stage such as pii, normalize or paragraphs rewrote the text), rejected as convert:text_changed: a sample is rebuilt from its kept fields, which do not hold the change, so writing it would lose it without a word; run such stages on the sample's own fields before the first convert (normalize --fields instruction,input,output; pii --fields instruction,input,output), or drop the samples they would change (pii --email drop --phone drop ...)`);
+  }
+  if (incomplete > 0) {
+    const keys = Object.keys(left).sort();
+    const opt = command === 'run' ? 'keep:' : '--keep';
+    out.push(`${incomplete} sample${incomplete === 1 ? '' : 's'} hold${incomplete === 1 ? 's' : ''} fields of ${incomplete === 1 ? 'its' : 'their'} format that ${opt} leaves out (${keys.map((k) => `${showText(k)} ${left[k]}`).join(', ')}), rejected as convert:keep_incomplete: the convert that rebuilds the samples from the kept fields would lose them (Alpaca's system and history turns, a chat's tools); add ${keys.map((k) => showText(k)).join(',')} to ${opt}`);
+  }
+  return out;
+}
+
+/**
  * A field kept by convert (`keep`) whose values mix JSON types (new-user review 7 #16): they are
  * written as they came, and a reader that wants one type per column (pyarrow's JSON reader, HF
  * datasets) refuses the file. One note per such field, with the counts per type.
@@ -667,6 +695,7 @@ export async function finishRun(f: Finished): Promise<number> {
   }
   for (const n of convertFromNotes(stats, job.command)) say(`corpus-clean ${job.command}: note: ${n}`);
   for (const n of keepTypeNotes(stats, job.command)) say(`corpus-clean ${job.command}: note: ${n}`);
+  for (const n of roundTripNotes(stats, job.command)) say(`corpus-clean ${job.command}: note: ${n}`);
   // Answers marked not to train on, rejected under loss: omit (new-user review 6 #3): say how to keep them.
   const lossFlags = stats.stages.filter((x) => x.stage === 'convert').reduce((a, x) => a + (x.dropped['convert:loss_flag'] ?? 0), 0);
   if (lossFlags > 0) {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { JsonObject } from '../../core/doc.js';
 import { textFieldOf } from '../../core/doc.js';
 import { UsageError } from '../../core/errors.js';
@@ -17,6 +18,31 @@ import { chatRecord, textRecord, toolsRecord } from './write.js';
 import { hasOwn, setOwn } from '../../core/own.js';
 import { showText } from '../../core/show.js';
 import { adoptExact, indexExact, parseExact } from '../../io/json.js';
+
+/**
+ * The field an SFT sample turned into text with its own fields kept (`convert --to pretrain-text
+ * --keep instruction,input,output`) carries: the SHA-1 (hex) of the text written. The convert
+ * that rebuilds the sample from the kept fields rejects it as `convert:text_changed` when the text
+ * no longer has that hash: a stage changed the text (pii, normalize), and the change is not in
+ * the kept fields the sample is rebuilt from.
+ */
+export const SAMPLE_MARK = 'sample_text_sha1';
+
+/** SHA-1 of a text's UTF-8 bytes, hex. */
+function textSha1(text: string): string {
+  return createHash('sha1').update(text).digest('hex');
+}
+
+/**
+ * The fields of each sample format: `core`, the ones whose keeping says the sample is to be
+ * rebuilt later; `all`, every field its reader uses (all must then be kept).
+ */
+const SAMPLE_FIELDS: Record<'alpaca' | 'sharegpt' | 'openai' | 'xtuner', { core: string[]; all: string[] }> = {
+  alpaca: { core: ['instruction', 'output'], all: ['instruction', 'input', 'output', 'system', 'history'] },
+  sharegpt: { core: ['conversations'], all: ['conversations', 'system', 'tools'] },
+  openai: { core: ['messages', 'dialogs'], all: ['messages', 'dialogs', 'tools'] },
+  xtuner: { core: ['conversation'], all: ['conversation'] },
+};
 
 /** Options of `convert`, with their defaults. */
 export const convertOptions: OptionsSpec = {
@@ -88,8 +114,11 @@ export function createConvert(options: Record<string, unknown>): Stage {
   const keep = options.keep as string[];
   const ktoField = options.ktoField as string | null;
   const toolResultsAsInput = options.toolResults === 'input';
+  // A text output may keep a chat's own fields (messages, conversation, tools), to convert the
+  // sample back after the text stages (README "Cleaning SFT samples").
+  const pretrain = to === 'pretrain-text' || to === 'pretrain-content';
   for (const k of keep) {
-    if (k === 'conversation' || k === 'messages' || k === 'text' || k === 'content' || k === 'tools') {
+    if (k === 'text' || k === 'content' || (!pretrain && (k === 'conversation' || k === 'messages' || k === 'tools'))) {
       throw new UsageError(`convert: option 'keep' cannot name '${showText(k)}', the output's own field`);
     }
   }
@@ -119,6 +148,14 @@ export function createConvert(options: Record<string, unknown>): Stage {
       if (Array.isArray(data) && fmt !== 'openai') return misread('convert:unknown_format');
       count(counters, `from:${fmt}`);
       const obj = data as JsonObject;
+      // A sample taken apart by an earlier convert --to pretrain-text --keep (the SFT round trip):
+      // it is rebuilt from the kept fields, so a change made to its text since (pii, normalize,
+      // paragraphs) would be lost without a word: the record is a reject instead (new-user review 10 #4).
+      if (fmt !== 'text' && !Array.isArray(data) && hasOwn(obj, SAMPLE_MARK)) {
+        const f = textFieldOf(obj, ctx.textField);
+        const now = f === undefined ? undefined : obj[f];
+        if (typeof now !== 'string' || textSha1(now) !== obj[SAMPLE_MARK]) return 'convert:text_changed';
+      }
       let parsed: ReadResult;
       switch (fmt) {
         case 'alpaca':
@@ -178,6 +215,19 @@ export function createConvert(options: Record<string, unknown>): Stage {
       // A lone UTF-16 surrogate has no UTF-8 bytes: a tokenizer fails on it (Rust/HF: "surrogates
       // not allowed") or reads U+FFFD, hours into training. A reject here, as in export (hostile review 8 F22).
       if (!wellFormedStrings(out)) return 'convert:lone_surrogate';
+      // The SFT round trip's first step (a sample to text, its own fields kept to convert it back):
+      // every field of the sample's format that the record holds must be kept, or the last
+      // convert rebuilds it without them (new-user review 10 #7: Alpaca `history` and `system`
+      // left out gave a 1-turn sample); the text's SHA-1 goes beside it (SAMPLE_MARK).
+      const sampleFields = fmt === 'text' || Array.isArray(data) || (to !== 'pretrain-text' && to !== 'pretrain-content') ? undefined : SAMPLE_FIELDS[fmt];
+      if (sampleFields !== undefined && sampleFields.core.some((k) => keep.includes(k))) {
+        const left = sampleFields.all.filter((k) => !keep.includes(k) && hasOwn(obj, k) && obj[k] !== null && obj[k] !== '' && !(Array.isArray(obj[k]) && (obj[k] as unknown[]).length === 0));
+        if (left.length > 0) {
+          for (const k of left) count(counters, `keep_left_out:${k}`);
+          return 'convert:keep_incomplete';
+        }
+        setOwn(out, SAMPLE_MARK, textSha1((out.text ?? out.content) as string));
+      }
       for (const k of keep) {
         let v = Array.isArray(data) || !hasOwn(obj, k) ? undefined : obj[k];
         if (v === undefined) {

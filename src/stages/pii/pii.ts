@@ -10,6 +10,8 @@ import type { StageFactory } from '../../core/registry.js';
 import type { Stage, StageContext } from '../../core/stage.js';
 import { docStage } from '../../core/stage.js';
 import { count } from '../../core/stats.js';
+import { UsageError } from '../../core/errors.js';
+import { hasOwn, setOwn } from '../../core/own.js';
 import type { PiiKind } from './detect.js';
 import { findPii, PII_KINDS } from './detect.js';
 
@@ -40,6 +42,12 @@ export const piiOptions: OptionsSpec = {
   ip: action('ip', 'IPv4/IPv6 addresses'),
   skipPrivateIp: { type: 'boolean', default: true, doc: 'leave private, loopback and link-local IPs alone (127.0.0.1, 192.168.x.x, ::1, ...)' },
   maxSpans: { type: 'integer', default: 20, min: 0, doc: 'most spans listed in attrs.pii.spans for tagged kinds' },
+  fields: {
+    type: 'string[]',
+    default: null,
+    nullable: true,
+    doc: "fields to scrub instead of the text field (every string inside them too: an SFT sample's instruction,input,output or conversations); attrs.pii then counts what was found, without spans; default null = the text field only",
+  },
 };
 
 /**
@@ -79,6 +87,60 @@ export function createPii(options: Record<string, unknown>): Stage {
   const active = new Set(PII_KINDS.filter((k) => actions.get(k) !== 'off'));
   const skipPrivate = options.skipPrivateIp as boolean;
   const maxSpans = options.maxSpans as number;
+  const fields = (options.fields as string[] | null | undefined) ?? null;
+  if (fields !== null && fields.length === 0) throw new UsageError("pii: option 'fields' is an empty list; leave it out (null) to scrub the text field");
+  if (fields !== null) {
+    // The fields of a record (an SFT sample's own, before it is turned into text: new-user review
+    // 10 #4), every string in them: replaced kinds rewritten in place, a drop kind drops the record.
+    return docStage({
+      name: 'pii',
+      needsText: false,
+      options: { ...options },
+      apply(doc: Doc, ctx: StageContext) {
+        if (active.size === 0) return undefined;
+        const counters = ctx.stats.counters;
+        const found: Record<string, number> = {};
+        let changed = false;
+        const scrub = (v: unknown): unknown => {
+          if (typeof v === 'string') {
+            const spans = findPii(v, active, skipPrivate);
+            if (spans.length === 0) return v;
+            let out = '';
+            let last = 0;
+            for (const sp of spans) {
+              found[sp.kind] = (found[sp.kind] ?? 0) + 1;
+              count(counters, `found:${sp.kind}`);
+              if (actions.get(sp.kind) !== 'replace') continue;
+              out += v.slice(last, sp.start) + PLACEHOLDERS[sp.kind];
+              last = sp.end;
+              count(counters, `replaced:${sp.kind}`);
+            }
+            if (last === 0) return v;
+            changed = true;
+            return out + v.slice(last);
+          }
+          if (Array.isArray(v)) return v.map(scrub);
+          if (v !== null && typeof v === 'object') {
+            const o: Record<string, unknown> = {};
+            for (const k of Object.keys(v)) setOwn(o, k, scrub((v as Record<string, unknown>)[k]));
+            return o;
+          }
+          return v;
+        };
+        const next = new Map<string, unknown>();
+        for (const f of fields) if (hasOwn(doc.data, f)) next.set(f, scrub(doc.data[f]));
+        if (Object.keys(found).length === 0) return undefined;
+        for (const k of Object.keys(found)) count(counters, `records:${k}`);
+        doc.attrs.pii = found;
+        for (const k of PII_KINDS) if (found[k] !== undefined && actions.get(k) === 'drop') return `pii:${k}`;
+        if (changed) {
+          for (const [f, v] of next) setOwn(doc.data, f, v);
+          count(counters, 'records_changed');
+        }
+        return undefined;
+      },
+    });
+  }
   return docStage({
     name: 'pii',
     options: { ...options },

@@ -260,3 +260,45 @@ describe('convert: lone surrogates', () => {
     }
   });
 });
+
+// New-user review 10 #4 and #7 (HIGH): in the SFT round trip (convert --to pretrain-text --keep
+// FIELDS | text stages | convert --from alpaca), pii replaced the phone in `text` only and the last
+// convert rebuilt the sample from the untouched kept fields (the phone in the training file, exit
+// 0); --keep instruction,input,output left out Alpaca's system and history (a 1-turn sample).
+describe('convert: the SFT round trip loses no change silently', () => {
+  const registry = defaultRegistry();
+  const chain = async (records: Rec[], keep: string[], middle: { name: string; options: Rec }[]) => {
+    const stages = [await registry.create('convert', { to: 'pretrain-text', keep }), ...(await Promise.all(middle.map((m) => registry.create(m.name, m.options)))), await registry.create('convert', { from: 'alpaca' })];
+    const sink = collect();
+    const rejects: string[] = [];
+    await pipeline({ source: fromRecords(records), stages, sink, rejects: { push: (r) => rejects.push(`${r.stage}/${r.reason}`), close: async () => {}, abort: async () => {} } });
+    return { out: sink.docs.map((d) => d.data), rejects };
+  };
+  const pii = { instruction: '整理联系方式', input: '张三，电话13812345678', output: '手机：13812345678' };
+  const clean = { instruction: '说一个水果', input: '', output: '苹果。' };
+  const hist = { instruction: '那第三个呢？', input: '', output: '第三个是丙。', system: '你是一个助手。', history: [['第一个是什么？', '第一个是甲。']] };
+  it('a text changed after the first convert is convert:text_changed; pii --fields on the sample scrubs it', async () => {
+    const r = await chain([pii, clean], ['instruction', 'input', 'output'], [{ name: 'pii', options: {} }]);
+    expect(r.rejects).toEqual(['convert/convert:text_changed']);
+    expect(JSON.stringify(r.out)).not.toContain('13812345678');
+    expect(r.out).toHaveLength(1);
+    // pii on the sample's own fields first: the sample is written, scrubbed.
+    const scrub = await registry.create('pii', { fields: ['instruction', 'input', 'output'] });
+    const sink = collect();
+    await pipeline({ source: fromRecords([pii]), stages: [scrub], sink });
+    const again = await chain(sink.docs.map((d) => d.data), ['instruction', 'input', 'output'], [{ name: 'dedup', options: { method: 'exact' } }]);
+    expect(again.rejects).toEqual([]);
+    expect(JSON.stringify(again.out)).toContain('<PHONE>');
+    expect(JSON.stringify(again.out)).not.toContain('13812345678');
+  });
+  it('fields of the sample that keep leaves out are convert:keep_incomplete; kept, every turn is rebuilt', async () => {
+    const r = await chain([hist], ['instruction', 'input', 'output'], []);
+    expect(r.rejects).toEqual(['convert/convert:keep_incomplete']);
+    const all = await chain([hist], ['instruction', 'input', 'output', 'system', 'history'], []);
+    expect(all.rejects).toEqual([]);
+    expect((all.out[0].conversation as unknown[]).length).toBe(2);
+    // A plain conversion to text (no sample field kept) is no round trip: nothing is added or checked.
+    const { out } = await convert([hist], { to: 'pretrain-text', keep: ['id'] });
+    expect(Object.keys(out[0])).toEqual(['text', 'id']);
+  });
+});

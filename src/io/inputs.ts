@@ -1,5 +1,5 @@
 import { refuseRemote } from './remote.js';
-import type { Stats } from 'node:fs';
+import { fstatSync, type Stats } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { fsPath, nameFromText, readNames, realPath, showPath } from '../core/fsname.js';
@@ -297,6 +297,15 @@ export async function expandInputs(specs: readonly string[], skipped: SkippedInp
   for (let i = 0; i < keyed.length; i += 256) {
     links.push(...(await Promise.all(keyed.slice(i, i + 256).map((f) => stat(fsPath(f.name)).then((st) => (st.nlink > 1 ? `inode ${st.dev}:${st.ino}` : undefined), () => undefined)))));
   }
+  // `-` reads fd 0: a file given by another name that is fd 0's file (`/dev/stdin`, `/dev/fd/0`,
+  // its own path) would be read twice (hostile review 8 F31: every record written twice, exit 0).
+  const fd0 = stdin ? stdinFile() : undefined;
+  if (fd0 !== undefined) {
+    for (const f of keyed) {
+      const st = await stat(fsPath(f.name)).catch(() => null);
+      if (st !== null && st.dev === fd0.dev && st.ino === fd0.ino) throw new UsageError(`input '${showPath(f.name)}' is the file on stdin, which '-' reads too: it would be read twice; give one of them`);
+    }
+  }
   for (const [i, f] of keyed.entries()) {
     const real = links[i] ?? f.real ?? (await realPath(f.name).catch(() => f.key));
     const was = first.get(real);
@@ -309,6 +318,16 @@ export async function expandInputs(specs: readonly string[], skipped: SkippedInp
   const once = new Map(skipped.map((x) => [x.name, x]));
   skipped.splice(0, skipped.length, ...[...once.values()].sort((a, b) => byCodePoint(a.name, b.name)));
   return out;
+}
+
+/** The regular file on fd 0 (stdin redirected from a file), or undefined (a pipe, a terminal). */
+function stdinFile(): Stats | undefined {
+  try {
+    const st = fstatSync(0);
+    return st.isFile() ? st : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** For a "no input" message: what was seen but could not be read. */

@@ -1,12 +1,13 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { writeFileSync } from 'node:fs';
+import { closeSync, openSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import type { ReadEvents } from '../../src/core/pipeline.js';
 import type { FileError } from '../../src/core/stats.js';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { readChunks, readFiles } from '../../src/io/readers/index.js';
-import { chunked, drain, ROOT, tempDir } from '../helpers/run.js';
+import { chunked, CLI, drain, ROOT, tempDir } from '../helpers/run.js';
 
 // Inputs that are valid but unusual, from hostile review 8 (issue #10): each is read whole, or
 // what is not read is named.
@@ -257,6 +258,19 @@ describe('CORPUS_CLEAN_HOLD_UNCHECKED (F28)', () => {
     } finally {
       if (saved === undefined) delete process.env.CORPUS_CLEAN_HOLD_UNCHECKED;
       else process.env.CORPUS_CLEAN_HOLD_UNCHECKED = saved;
+    }
+  });
+});
+
+describe("'-' beside another name of stdin's file (F31)", () => {
+  it('is a usage error, not every record read twice', async () => {
+    const file = join(ROOT, 'fixtures/damaged/records.jsonl');
+    const fd = openSync(file, 'r');
+    try {
+      const r = spawnSync(process.execPath, [CLI, 'cat', '-', '/dev/stdin', '--format', 'jsonl', '-o', '/dev/null'], { stdio: [fd, 'pipe', 'pipe'], encoding: 'utf8' });
+      expect([r.status, r.stderr]).toEqual([2, "corpus-clean: input '/dev/stdin' is the file on stdin, which '-' reads too: it would be read twice; give one of them\n"]);
+    } finally {
+      closeSync(fd);
     }
   });
 });

@@ -17,14 +17,34 @@
  * bench/exec.ts --v8-defaults measures the difference in one run.
  */
 import { setFlagsFromString } from 'node:v8';
+import { UsageError } from '../core/errors.js';
 
 /** The V8 flags units run with. */
 export const V8_FLAGS: readonly string[] = ['--interrupt-budget=1081344'];
 
-/** The flags in force: `CORPUS_CLEAN_V8_FLAGS` when set, else `V8_FLAGS`. */
+/**
+ * Flags that change how many threads V8's GC or compiler use. They are read when V8 starts its
+ * heap: set later (setFlagsFromString, as here) they leave it half switched, and V8 aborts now
+ * and then ("Check failed: concurrent_marking_handle_ ...", exit 133; perf session 11 with
+ * --single-threaded-gc). They work only on node's own command line (`node --single-threaded-gc
+ * dist/cli/main.js ...`; worker processes inherit it, NODE_OPTIONS refuses most of them), so
+ * CORPUS_CLEAN_V8_FLAGS refuses them.
+ */
+const THREADING_FLAG = /^--(?:no-?)?(?:single-threaded|concurrent-|parallel-|predictable)/;
+
+/**
+ * The flags in force: `CORPUS_CLEAN_V8_FLAGS` when set, else `V8_FLAGS`. A GC- or
+ * compiler-threading flag in it is a usage error (see THREADING_FLAG).
+ */
 export function unitV8Flags(env: NodeJS.ProcessEnv = process.env): string[] {
   const asked = env.CORPUS_CLEAN_V8_FLAGS;
-  return asked !== undefined ? asked.split(/\s+/).filter((f) => f !== '') : [...V8_FLAGS];
+  if (asked === undefined) return [...V8_FLAGS];
+  const flags = asked.split(/\s+/).filter((f) => f !== '');
+  const bad = flags.filter((f) => THREADING_FLAG.test(f.replace(/_/g, '-')));
+  if (bad.length > 0) {
+    throw new UsageError(`CORPUS_CLEAN_V8_FLAGS: ${bad.join(' ')} changes V8's GC or compiler threads, which V8 takes only at start-up (set later it can abort the run); give it to node itself: node ${bad.join(' ')} "$(command -v corpus-clean)" ...`);
+  }
+  return flags;
 }
 
 let applied = false;

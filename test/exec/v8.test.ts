@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { UsageError } from '../../src/core/errors.js';
 import { unitV8Flags, V8_FLAGS } from '../../src/exec/v8.js';
 import { runCli, tempDir } from '../helpers/run.js';
 
@@ -15,6 +16,21 @@ describe('V8 flags of the threads that run units', () => {
     expect(unitV8Flags({})).toEqual(['--interrupt-budget=1081344']);
     expect(unitV8Flags({ CORPUS_CLEAN_V8_FLAGS: '' })).toEqual([]);
     expect(unitV8Flags({ CORPUS_CLEAN_V8_FLAGS: ' --a  --b=2 ' })).toEqual(['--a', '--b=2']);
+  });
+
+  // perf session 11: --single-threaded-gc set at run time made V8 abort now and then (exit 133).
+  it('refuse GC- and compiler-threading flags, which V8 takes only at start-up (a usage error)', () => {
+    for (const f of ['--single-threaded-gc', '--single_threaded', '--no-concurrent-marking', '--parallel-scavenge', '--noconcurrent-sweeping']) {
+      expect(() => unitV8Flags({ CORPUS_CLEAN_V8_FLAGS: `--max-semi-space-size=32 ${f}` }), f).toThrow(UsageError);
+    }
+    expect(() => unitV8Flags({ CORPUS_CLEAN_V8_FLAGS: '--single-threaded-gc' })).toThrow(/node --single-threaded-gc/);
+    expect(unitV8Flags({ CORPUS_CLEAN_V8_FLAGS: '--max-semi-space-size=32' })).toEqual(['--max-semi-space-size=32']);
+  });
+
+  it('a refused flag stops the CLI before anything is read (exit 2)', async () => {
+    const r = await runCli(['cat', 'no-such-input.jsonl'], { env: { CORPUS_CLEAN_V8_FLAGS: '--single-threaded-gc' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/CORPUS_CLEAN_V8_FLAGS: --single-threaded-gc/);
   });
 
   // The flags reach every thread that runs units: told by a flag that prints (V8's --trace-opt).

@@ -701,10 +701,21 @@ export async function prepareOutput(plan: OutputPlan): Promise<() => void> {
     const ours = plan.sharded || names.includes(setMarker) || names.includes(setFailed) || killed !== undefined;
     const marker = plan.folder ? SUCCESS_NAME : setMarker;
     const failed = plan.folder ? FAILED_NAME : setFailed;
+    // Files named like the set's shards that no marker of it lists (and no killed command of
+    // ours left) are not ours: `data-00000.jsonl` is a common name of downloaded shards (hostile
+    // review 9 F48: --overwrite deleted them). A marker whose list does not read counts all as ours.
+    const lists = [setMarker, setFailed].filter((n) => names.includes(n)).map((n) => manifestShards(join(dir, n)));
+    const known = setRe === null || killed !== undefined || lists.some((l) => l === undefined) ? undefined : new Set(lists.flat());
+    const strangers = setRe === null || known === undefined ? [] : names.filter((n) => setRe.test(n) && !known.has(n)).sort();
+    if (plan.sharded && strangers.length > 0) {
+      const more = strangers.length > 1 ? ` and ${strangers.length - 1} more` : '';
+      const they = strangers.length > 1;
+      throw new UsageError(`output shards '${showPath(plan.output)}': '${showPath(strangers[0])}'${more} beside it ${they ? 'are' : 'is'} named like its shards, but no ${setMarker} lists ${they ? 'them' : 'it'}: not written by corpus-clean (or ${lists.length > 0 ? 'by a command that did not list it' : 'its manifest is gone'}), so ${they ? 'they are' : 'it is'} left alone, with or without --overwrite; write to another name, or move ${they ? 'them' : 'it'}`);
+    }
     const old = plan.folder
       ? names.filter((n) => SHARD_NAME.test(n) || n === marker || n === failed || RUN_FILES.includes(n)).sort()
       : setRe !== null && ours
-        ? names.filter((n) => setRe.test(n) || n === setMarker || n === setFailed || (plan.sharded && n === base)).sort()
+        ? names.filter((n) => ((setRe.test(n) && !strangers.includes(n)) || n === setMarker || n === setFailed || (plan.sharded && n === base))).sort()
         : [];
     // The shards of a killed command (its lock is dead; no marker) are no result, nor those of a
     // command that failed (exit 1: `_FAILED`, no `_SUCCESS`): the same command, or the corrected
@@ -770,6 +781,16 @@ export async function prepareSideOutputs(plan: Pick<OutputPlan, 'rejects' | 'sta
   } catch (e) {
     unlock();
     throw e;
+  }
+}
+
+/** The shard names the manifest at `path` lists, or undefined when it does not read as one. */
+function manifestShards(path: string): string[] | undefined {
+  try {
+    const m = JSON.parse(readFileSync(path, 'utf8')) as { shards?: unknown };
+    return Array.isArray(m.shards) && m.shards.every((x) => typeof x === 'string') ? (m.shards as string[]) : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -117,3 +117,23 @@ describe('run --overwrite removes every file of the earlier run (hostile review 
     expect(await readdir(f)).toEqual([]);
   });
 });
+
+describe('a sharded file output beside files named like its shards that no manifest lists (hostile review 9 F48)', () => {
+  it('refuses them, with or without --overwrite, and leaves them; shards its manifest lists are replaced', async () => {
+    const { prepareOutput } = await import('../../src/io/outputs.js');
+    const { readdir, rm } = await import('node:fs/promises');
+    const fm = join(dir, 'fm');
+    await mkdir(fm);
+    for (const i of [0, 1, 2]) await writeFile(join(fm, `data-0000${i}.jsonl`), `{"text":"theirs ${i}"}\n`);
+    const plan = { inputs: [join(dir, 'd1/a.jsonl')], output: join(fm, 'data.jsonl'), folder: false, sharded: true, overwrite: true };
+    const why = (): Promise<string> => prepareOutput(plan).then((release) => (release(), ''), (e: Error) => e.message);
+    expect(await why()).toBe(`output shards '${join(fm, 'data.jsonl')}': 'data-00000.jsonl' and 2 more beside it are named like its shards, but no data.jsonl._SUCCESS lists them: not written by corpus-clean (or its manifest is gone), so they are left alone, with or without --overwrite; write to another name, or move them`);
+    // An earlier set of ours (its manifest lists data-00000 and data-00001) beside a stranger.
+    await writeFile(join(fm, 'data.jsonl._SUCCESS'), JSON.stringify({ exit_code: 0, command: 'cat', records: 2, shards: ['data-00000.jsonl', 'data-00001.jsonl'] }) + '\n');
+    expect(await why()).toContain(`'data-00002.jsonl' beside it is named like its shards, but no data.jsonl._SUCCESS lists it`);
+    expect((await readdir(fm)).sort()).toEqual(['data-00000.jsonl', 'data-00001.jsonl', 'data-00002.jsonl', 'data.jsonl._SUCCESS']);
+    await rm(join(fm, 'data-00002.jsonl'));
+    expect(await why()).toBe('');
+    expect(await readdir(fm)).toEqual([]);
+  });
+});

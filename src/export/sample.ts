@@ -148,6 +148,16 @@ export function chatMessages(record: JsonObject): ChatMessage[] | null {
   }
   const conversation = record.conversation;
   if (Array.isArray(conversation)) {
+    // XTuner's incremental-pretraining sample (what `convert --from text` writes): one turn with
+    // no system and no input. XTuner trains it as BOS + text + EOS (template_map_fn=None), so it
+    // is pretraining text here, as the `pretrain` role of its v1 twin is.
+    const only = conversation.length === 1 ? conversation[0] : undefined;
+    if (only !== null && typeof only === 'object' && !Array.isArray(only)) {
+      const t = only as JsonObject;
+      if ((t.input ?? '') === '' && (t.system ?? '') === '' && typeof t.output === 'string' && (t.output_with_loss === undefined || truthy(t.output_with_loss))) {
+        return [{ role: 'pretrain', content: t.output, train: true }];
+      }
+    }
     const out: ChatMessage[] = [];
     conversation.forEach((t, i) => {
       if (t === null || typeof t !== 'object' || Array.isArray(t)) throw new SampleError('bad_messages', `conversation[${i}] is not an object`);
@@ -233,8 +243,23 @@ export function encodeSample(record: JsonObject, tok: SentencePieceTokenizer, op
     if (kind === 'chat') throw new SampleError('bad_messages', 'the record has neither `messages` nor `conversation`');
   }
   const field = textFieldOf(record, opts.textField);
+  if (field === undefined && kind === 'pretrain') {
+    // --kind pretrain over XTuner's pretraining chats: their text.
+    const messages = incrementalPretrain(record);
+    if (messages !== null) return encodePretrain(pretrainText(messages), tok, opts);
+  }
   const text = field === undefined ? undefined : record[field];
   return encodePretrain(sampleText(text), tok, opts);
+}
+
+/** The messages of a record that is a chat of `pretrain` messages only (XTuner's pretraining forms), else null. */
+export function incrementalPretrain(record: JsonObject): ChatMessage[] | null {
+  try {
+    const messages = chatMessages(record);
+    return messages !== null && messages.length > 0 && messages.every((m) => m.role === 'pretrain') ? messages : null;
+  } catch {
+    return null;
+  }
 }
 
 /**

@@ -1,7 +1,7 @@
 import type { JsonObject } from '../core/doc.js';
 import { textFieldOf } from '../core/doc.js';
 import type { SampleOptions } from './sample.js';
-import { chatMessages, chatTools, checkTurns, pretrainText, sampleText, SampleError } from './sample.js';
+import { chatMessages, chatTools, checkTurns, incrementalPretrain, pretrainText, sampleText, SampleError } from './sample.js';
 import { adoptExact } from '../io/json.js';
 
 /** Roles XTuner v1's `ChatMsg` accepts. */
@@ -49,6 +49,11 @@ export function toXtunerV1(record: JsonObject, opts: SampleOptions = {}): JsonOb
     if (kind === 'chat') throw new SampleError('bad_messages', 'the record has neither `messages` nor `conversation`');
   }
   const field = textFieldOf(record, opts.textField);
+  if (field === undefined && kind === 'pretrain') {
+    // --kind pretrain over XTuner's pretraining chats: their text.
+    const messages = incrementalPretrain(record);
+    if (messages !== null) return { content: pretrainText(messages) };
+  }
   const text = field === undefined ? undefined : record[field];
   return { content: sampleText(text) };
 }

@@ -27,3 +27,26 @@ describe('chat roles in the InternLM2 template', () => {
     expect(toXtunerV1(chat(['user', 'tool', 'assistant']))).toEqual({ messages: chat(['user', 'tool', 'assistant']).messages });
   });
 });
+
+describe("XTuner's incremental-pretraining samples (new-user review 10 #16)", () => {
+  // What `convert --from text` writes: one turn, no system, no input.
+  const ipt = { conversation: [{ system: '', input: '', output: "Hello! What's your name?" }] };
+  const plain = encodeSample({ text: "Hello! What's your name?" }, tok);
+
+  it('are BOS + text + EOS, as XTuner trains them, with --kind auto or pretrain; a chat with --kind chat only when it has a user turn', () => {
+    expect(plain[0]).toBe(tok.bosId);
+    expect(encodeSample(ipt, tok)).toEqual(plain);
+    expect(encodeSample(ipt, tok, { kind: 'pretrain' })).toEqual(plain);
+    expect(encodeSample({ conversation: [{ output: "Hello! What's your name?" }] }, tok)).toEqual(plain);
+    // a real turn (an input, or a system prompt) stays a chat
+    const withInput = encodeSample({ conversation: [{ input: 'hi', output: "Hello! What's your name?" }] }, tok);
+    expect(withInput.some((x) => x < 0)).toBe(true);
+    // a system prompt makes it a chat, whose empty user turn is a reject
+    expect(() => encodeSample({ conversation: [{ system: 'be brief', input: '', output: 'ok' }] }, tok)).toThrow(SampleError);
+  });
+
+  it('become XTuner v1 pretraining records', () => {
+    expect(toXtunerV1(ipt)).toEqual({ messages: [{ role: 'pretrain', content: "Hello! What's your name?" }] });
+    expect(toXtunerV1(ipt, { kind: 'pretrain' })).toEqual({ content: "Hello! What's your name?" });
+  });
+});

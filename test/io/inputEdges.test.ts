@@ -274,3 +274,13 @@ describe("'-' beside another name of stdin's file (F31)", () => {
     }
   });
 });
+
+describe('a CRLF inside a quoted CSV field (F43)', () => {
+  it('is kept as CRLF (and an LF as LF), at any chunk size', async () => {
+    const csv = Buffer.from('id,text\r\n1,"a\r\nb"\r\n2,"c\rd"\r\n3,"e\nf"\r\n');
+    for (const size of [1, 3, csv.length]) {
+      const d = await drain(readChunks('x.csv', chunked(csv, size), 'csv'));
+      expect(d.docs.map((x) => x.data.text)).toEqual(['a\r\nb', 'c\rd', 'e\nf']);
+    }
+  });
+});

@@ -17,6 +17,8 @@ const QUOTE = 34;
 interface Line {
   text: string;
   no: number;
+  /** The line ended in CRLF (the splitter drops the CR): a quoted field spanning it keeps it (F43). */
+  crlf?: boolean;
 }
 
 /** One record parsed from the front of the pending lines, or why it could not be. */
@@ -46,9 +48,10 @@ function parseRecord(lines: readonly Line[], from: number, delim: number, quotin
         if (q === -1) {
           value += cur.slice(j);
           if (curLine + 1 >= lines.length) return final ? { quote: true } : { more: true };
+          // The line end inside the quotes is part of the value, as it was (RFC 4180; Python's csv keeps it).
+          value += lines[curLine].crlf === true ? '\r\n' : '\n';
           curLine++;
           cur = lines[curLine].text;
-          value += '\n';
           j = 0;
           continue;
         }
@@ -227,7 +230,8 @@ export async function* readCsv(path: string, events: ReadEvents, s: ReadSettings
         return;
       }
       const text = buf.toString('utf8', b, e);
-      pending.push({ text, no });
+      // (The splitter drops a line's CR before its LF: then the byte at `e` is that CR.)
+      pending.push(buf[e] === 13 ? { text, no, crlf: true } : { text, no });
       pendingBytes += text.length;
       if (pending.length - start === 1 || pendingBytes > s.maxLineBytes || pending[pending.length - 1].text.includes('"')) drainPending(false);
     },

@@ -7,7 +7,7 @@ import type { SentencePieceTokenizer } from '../tokenize/tokenizer.js';
 import type { NpyIntDtype } from './npy.js';
 import { encodeNpy } from './npy.js';
 import type { SampleOptions } from './sample.js';
-import { encodeSample, tokensLine } from './sample.js';
+import { encodeSample, SampleError, tokensLine } from './sample.js';
 import { removeDeadTemporaries } from '../io/outputs.js';
 import { makeDir } from '../io/dirs.js';
 import { namedOutputError } from '../io/writers/sharded.js';
@@ -132,7 +132,15 @@ export class InternEvoWriter implements DocSink {
     const t = doc.attrs.tokens;
     if (Array.isArray(t) || t instanceof Int32Array) return t as ArrayLike<number>;
     if (this.tokenizer === undefined) throw new Error(`InternEvoWriter: record ${doc.source} has no attrs.tokens and the writer has no tokenizer; put a 'tokenize' stage before it`);
-    const ids = encodeSample(doc.data, this.tokenizer, this.sampleOptions);
+    let ids: number[];
+    try {
+      ids = encodeSample(doc.data, this.tokenizer, this.sampleOptions);
+    } catch (e) {
+      // The writer sees neither the pipeline's textField nor its rejects (new-user review 10 #3):
+      // say what reads both.
+      if (!(e instanceof SampleError)) throw e;
+      throw new Error(`InternEvoWriter: record ${doc.source} cannot be a sample (${e.reason}: ${e.message}); the writer's tokenizer reads only sample.textField (${this.sampleOptions.textField === undefined ? 'not given: text, then content' : String(this.sampleOptions.textField)}) and cannot reject: put a 'tokenize' stage before the writer (registry.create('tokenize', {tokenizer: MODEL})), which reads the pipeline's textField and rejects such records with their reason`);
+    }
     if (ids.length === 0) throw new Error(`InternEvoWriter: record ${doc.source} has no tokens`);
     return ids;
   }

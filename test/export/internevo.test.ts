@@ -190,6 +190,13 @@ describe('InternEvo shards, byte-exact against the Python reference', () => {
       [tokensLine([1, 9843, 2]).length, tok.encode('你好').length + 2],
     ]);
   });
+  // New-user review 10 #3: a record the writer's tokenizer cannot read threw a bare SampleError
+  // ("the record has no text") out of pipeline(); the message now names the stage that rejects it.
+  it('a record that cannot be a sample names the tokenize stage', async () => {
+    const w = new InternEvoWriter({ outDir: path.join(scratch, 'notext'), type: 'cn', tokenizer: tok });
+    await expect(w.write([makeDoc({ raw_content: 'x' }, 'm:1')])).rejects.toThrow(/cannot be a sample \(no_text: .*put a 'tokenize' stage before the writer/);
+    await w.abort();
+  });
   it('never writes an empty shard, and leaves nothing on abort', async () => {
     const out = path.join(scratch, 'empty');
     const w = new InternEvoWriter({ outDir: out, tokenizer: tok });

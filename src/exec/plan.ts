@@ -425,6 +425,29 @@ export function planPhases(stages: readonly Stage[], tasks: number): Pick<Plan, 
   return { segments, globals, phases };
 }
 
+/**
+ * One line when a run has fewer tasks than workers, so workers wait through every task phase
+ * (new-user review 10 #19: web/zh, 23 MB in 16 files, was one task under the 64 MiB task size
+ * `paragraphs` sets, one core busy and nothing said). It names the task size, what set it
+ * (`setBy`), and a --task-size that plans about two tasks per worker, or that the files cannot
+ * be cut. Nothing for an input under 1 MiB per worker: a smaller task would cost more than its
+ * records (checkTaskSize says so).
+ */
+export async function fewTasksNote(files: readonly string[], format: InputFormat, tasks: readonly TaskSpec[], workers: number, taskSize: number, setBy: string): Promise<string | undefined> {
+  if (tasks.length >= workers) return undefined;
+  const mib = 1024 * 1024;
+  let total = 0;
+  for (const t of tasks) total += t.bytes;
+  if (total < workers * mib) return undefined;
+  const size = Math.max(mib, Math.floor(total / (2 * workers) / mib) * mib);
+  const sizeText = (n: number): string => (n % mib === 0 ? `${n / mib} MiB` : `${n} bytes`);
+  const head = `${tasks.length} task${tasks.length === 1 ? '' : 's'} for ${workers} workers (${workers - tasks.length} idle in every task phase): the input (${(total / 1e6).toFixed(1)} MB) is planned under the ${sizeText(taskSize)} task size ${setBy}`;
+  if (size >= taskSize) return undefined;
+  const split = await planTasks(files, format, size);
+  if (split.length <= tasks.length) return `${head}; its files cannot be cut smaller (a compressed file, or a format other than plain JSONL and Parquet, is read whole)`;
+  return `${head}; --task-size ${size / mib}MiB plans ${split.length} tasks`;
+}
+
 /** The part of a plan that must match for a rerun to resume it. */
 export function planKey(p: Plan): string {
   return JSON.stringify({ ...p, name: undefined, inputFacts: undefined, skipped: undefined, sealed: undefined, unfinished: undefined, expectedRecords: undefined, sideFiles: undefined });

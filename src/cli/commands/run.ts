@@ -34,7 +34,7 @@ import { localWorkers, runLocal, stopWorkers, UnitFailure } from '../../exec/loc
 import { roundTimeline, type Timeline } from '../../exec/timing.js';
 import { removeStale, removeStaleSync, writeAtomic } from '../../exec/markers.js';
 import { finishLeftovers, mergeRun, successCode } from '../../exec/merge.js';
-import { checkTaskSize, defaultTaskSize, DEFAULT_TASK_SIZE, PLAN_VERSION, planPhases, planTasks, sideFileFacts, type Plan, type RunSettings } from '../../exec/plan.js';
+import { checkTaskSize, defaultTaskSize, DEFAULT_TASK_SIZE, fewTasksNote, PLAN_VERSION, planPhases, planTasks, sideFileFacts, type Plan, type RunSettings } from '../../exec/plan.js';
 import { doneUnits, totalUnits } from '../../exec/status.js';
 import { liveJobs, liveJobsMessage, runSlurm, slurmYaml, type SlurmOptions } from '../../exec/slurm.js';
 import { VERSION } from '../../version.js';
@@ -322,6 +322,12 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
       if (state === 'resume' && !quiet) say(`corpus-clean run: resuming the unfinished run in ${showPath(dir)}: ${doneUnits(dir, plan)} of ${totalUnits(plan)} units done`);
       if (kind === 'slurm') return runSlurm(dir, plan, slurm, { progress, quiet });
       if (workersNote !== undefined) say(`corpus-clean run: ${workersNote}`);
+      // Fewer tasks than workers: say so, why, and the --task-size that splits them (new-user review 10 #19).
+      if (!quiet && settings.limit === undefined) {
+        const setBy = v['task-size'] !== undefined ? 'given by --task-size' : ex.taskSize !== undefined ? "set by the recipe's executor: task_size" : stages.some((x) => x.name === 'paragraphs') ? 'that `paragraphs` sets (each task loads its merged count-min sketch)' : 'chosen from the input (about 1/32 of it, at least 8 MiB)';
+        const few = await fewTasksNote(files, settings.format, plan.tasks, workers, taskSize, setBy);
+        if (few !== undefined) say(`corpus-clean run: note: ${few}`);
+      }
       const unregister = whileRunning(async () => {
         // The workers first: one still running would write a temporary behind the sweep.
         await stopWorkers();

@@ -306,6 +306,9 @@ export function resolveRecipe(raw: unknown, registry: StageRegistry, defaultName
   if (parquet && output.shardBytes !== undefined) throw new UsageError(`${file}: output: shard_size is for JSONL shards: a Parquet file is cut by rows, give shard_records`);
   const rate = top.maxRejectRate ?? 0.1;
   if (typeof rate !== 'number' || !(rate >= 0 && rate <= 1)) throw new UsageError(`${file}: max_reject_rate must be a number between 0 and 1; got ${showValue(rate)}`);
+  // A name with a control character (a newline) would break every line it is written into: the
+  // `#SBATCH --job-name=` header ran the rest as a shell command (hostile review 9 F44).
+  if (typeof top.name === 'string' && /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(top.name)) throw new UsageError(`${file}: name ${showText(JSON.stringify(top.name))} holds a control character (a newline?); give a plain name (letters, digits, . _ -)`);
   const recipe: Recipe = {
     name: typeof top.name === 'string' ? top.name : defaultName,
     input: (input as string[]).map((x) => fromRecipe(x, source.baseDir, true)),

@@ -85,11 +85,23 @@ export async function maxArraySize(): Promise<number> {
   }
 }
 
+/**
+ * One `#SBATCH` value: a control character (a newline) would end the directive and run the rest
+ * as a command, and sbatch stops reading directives at the first command (hostile review 9 F44),
+ * so it is refused; a value with spaces or quotes is double-quoted (sbatch splits on spaces).
+ */
+export function sbatchValue(v: string, what: string): string {
+  if (/[\u0000-\u001f\u007f]/.test(v)) throw new UsageError(`${what} ${JSON.stringify(v)} holds a control character (a newline?): it cannot be written into an sbatch header line; use another`);
+  return /[\s"'\\$`]/.test(v) ? `"${v.replace(/(["\\$`])/g, '\\$1')}"` : v;
+}
+
 function header(runDir: string, o: SlurmOptions, name: string): string[] {
-  const lines = [`#SBATCH --job-name=${name}`, `#SBATCH --output=${join(runDir, '_slurm', 'logs', '%x-%A_%a.log')}`, `#SBATCH --chdir=${process.cwd()}`];
-  if (o.partition) lines.push(`#SBATCH --partition=${o.partition}`);
-  if (o.time) lines.push(`#SBATCH --time=${o.time}`);
-  if (o.mem) lines.push(`#SBATCH --mem=${o.mem}`);
+  // The job name: letters, digits, . _ - (anything else becomes _; a name is for squeue, not a path).
+  const job = name.replace(/[^A-Za-z0-9._-]/g, '_');
+  const lines = [`#SBATCH --job-name=${job}`, `#SBATCH --output=${sbatchValue(join(runDir, '_slurm', 'logs', '%x-%A_%a.log'), 'the output folder')}`, `#SBATCH --chdir=${sbatchValue(process.cwd(), 'the current folder')}`];
+  if (o.partition) lines.push(`#SBATCH --partition=${sbatchValue(o.partition, 'the partition')}`);
+  if (o.time) lines.push(`#SBATCH --time=${sbatchValue(o.time, 'the time limit')}`);
+  if (o.mem) lines.push(`#SBATCH --mem=${sbatchValue(o.mem, 'the memory limit')}`);
   lines.push(`#SBATCH --cpus-per-task=${o.cpusPerTask ?? 1}`);
   return lines;
 }

@@ -137,3 +137,19 @@ describe('a sharded file output beside files named like its shards that no manif
     expect(await readdir(fm)).toEqual([]);
   });
 });
+
+describe('sbatch headers (hostile review 9 F44)', () => {
+  it('a recipe name with a newline is refused; the job name is cut to safe characters, a path with a space quoted, a newline in a value refused', async () => {
+    const { resolveRecipe } = await import('../../src/core/recipe.js');
+    const { defaultRegistry } = await import('../../src/stages/index.js');
+    const { sbatchValue, writeScripts } = await import('../../src/exec/slurm.js');
+    expect(() => resolveRecipe({ name: 'x\necho INJECTED > /tmp/pwned', stages: ['normalize'] }, defaultRegistry(), 'recipe', {})).toThrow('name "x\\necho INJECTED > /tmp/pwned" holds a control character (a newline?)');
+    expect(() => sbatchValue('/a\nb', 'the current folder')).toThrow('the current folder "/a\\nb" holds a control character');
+    const runDir = join(dir, 'slurm run');
+    const plan = { name: 'my recipe;$(id)', phases: [{ id: '0-tasks', kind: 'tasks', segment: 0, units: 1 }], stages: [], segments: [[]], globals: [] } as unknown as Parameters<typeof writeScripts>[1];
+    const { phases } = await writeScripts(runDir, plan, {});
+    const text = await readFile(phases[0], 'utf8');
+    expect(text).toContain('#SBATCH --job-name=cc-my_recipe___id_-0-tasks\n');
+    expect(text).toContain(`#SBATCH --output="${join(runDir, '_slurm/logs/%x-%A_%a.log')}"\n`);
+  });
+});

@@ -284,3 +284,13 @@ describe('a CRLF inside a quoted CSV field (F43)', () => {
     }
   });
 });
+
+describe('a Parquet row group damaged in two places (hostile review 9 F49)', () => {
+  it('is a parquet_row_group reject, not an unhandled rejection that ends the process', async () => {
+    const d = await drain(readFiles([join(ROOT, 'fixtures/parquet/footer-two-damages.parquet')]));
+    expect(d.rejects.map((r) => r.reason)).toEqual(['parquet_row_group', 'parquet_row_group', 'parquet_row_group']);
+    expect(d.fileErrors[0].message).toMatch(/a column chunk names column 'm\.key_value\.key', which the schema does not have/);
+    // Let any rejection left behind surface before the test ends.
+    await new Promise((r) => setTimeout(r, 100));
+  });
+});

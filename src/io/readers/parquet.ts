@@ -661,6 +661,20 @@ function groupStartByte(rg: FileMetaData['row_groups'][number]): number {
   return Number.isFinite(at) ? at : 0;
 }
 
+/** Throws when a column chunk of the row group names a column the schema does not have (a damaged footer). */
+function checkColumnPaths(rg: FileMetaData['row_groups'][number], tree: Tree): void {
+  for (const c of rg.columns) {
+    const path = c.meta_data?.path_in_schema;
+    if (path === undefined) throw new Error('a column chunk without its metadata (damaged footer)');
+    let t = tree;
+    for (const part of path) {
+      const child = t.children.find((x) => x.element.name === part);
+      if (child === undefined) throw new Error(`a column chunk names column '${path.join('.')}', which the schema does not have (damaged footer)`);
+      t = child;
+    }
+  }
+}
+
 /** The compressed bytes of a row group's columns. */
 function groupBytes(rg: FileMetaData['row_groups'][number]): number {
   let size = 0;
@@ -907,6 +921,7 @@ export async function* readParquet(path: string, events: ReadEvents, s: ReadSett
       }
     // DECIMAL, INTERVAL, BSON, TIME and MAP columns read here, not as hyparquet would (readPlan).
     const exact = readPlan(metadata, parquetSchema(metadata));
+    const schemaTree = parquetSchema(exact.metadata);
     for (const rg of metadata.row_groups.slice(first, stop)) {
       const n = Number(rg.num_rows);
       const end = start + n;
@@ -914,6 +929,10 @@ export async function* readParquet(path: string, events: ReadEvents, s: ReadSett
       let rows: Record<string, unknown>[];
       let walked: string | undefined;
       try {
+        // A column the schema does not have makes hyparquet throw while it sets the columns'
+        // reads going: a read it began before then that fails too is a rejection nobody awaits,
+        // which crashed the process (hostile review 9 F49). Such a row group is damage, said here.
+        checkColumnPaths(rg, schemaTree);
         const v = s.parquetPageChecks === false ? { group: file } : await verifiedGroup(file, rg, parquetHeader);
         walked = v.damage;
         rows = await readRows(v.group, exact.metadata, start, end);

@@ -286,7 +286,9 @@ export function findNumbers(text: string, out: Span[]): void {
     // A number glued to letters, digits, a decimal point, '_', '-' or '/' on the left is not a
     // token start; '/' is let through right after a number just found (电话(021)38568888/400-820-6666).
     const prev = start > 0 ? text.charCodeAt(start - 1) : 32;
-    const glued = isAlnum(prev) || prev === 46 || prev === 95 || prev === 45 || (prev === 47 && lastEnd !== start - 1);
+    // A '+' (country code) right after a digit starts a new number: Weibo/CLUE text has its spaces
+    // removed, so numbers touch (热线12308+86-10-59913991: new-user review 9 #13).
+    const glued = !(c === 43 && isDigit(prev)) && (isAlnum(prev) || prev === 46 || prev === 95 || prev === 45 || (prev === 47 && lastEnd !== start - 1));
     const plus = c === 43;
     let paren = false;
     if (c === 43) i++;

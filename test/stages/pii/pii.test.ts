@@ -65,6 +65,11 @@ describe('pii detectors: true positives', () => {
     expect(found('香港 +852 2345 6789，台湾 +886 2 2345 6789，手机 0912-345-678')).toEqual(['phone:+852 2345 6789', 'phone:+886 2 2345 6789', 'phone:0912-345-678']);
     expect(found('Phone +41 41 544 78 00 Fax')).toEqual(['phone:+41 41 544 78 00']);
     expect(found('0310-3202000 0310-3202111')).toEqual(['phone:0310-3202000', 'phone:0310-3202111']);
+    // New-user review 9 #13: a '+' country code glued after a digit (Weibo text without spaces).
+    expect(found('电话：+86-10-12308+86-10-59913991')).toEqual(['phone:+86-10-12308', 'phone:+86-10-59913991']);
+    expect(found('应急热线（24小时）寻求帮助：+86-10-12308+86-10-59913991')).toContain('phone:+86-10-59913991');
+    expect(found('热线12308+86-10-59913991')).toEqual(['phone:+86-10-59913991']);
+    expect(found('1+1=2, 3+4')).toEqual([]);
   });
   it('resident IDs with a valid check digit (X too)', () => {
     const id = makeId('19900307');

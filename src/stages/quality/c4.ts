@@ -77,21 +77,26 @@ function charSet(s: string): Uint8Array {
   return t;
 }
 
+/** `sentClass` bits: a sentence end before space or the line's end, one anywhere, a closer after one. */
+const SENT_END = 1;
+const SENT_END_ANY = 2;
+const CLOSER = 4;
+
 /** A compiled C4 line filter. */
 export class C4Lines {
   private readonly ends: readonly string[];
   private readonly endSet: Uint8Array;
-  private readonly sentEnd: Uint8Array;
-  private readonly sentEndAny: Uint8Array;
-  private readonly closers = charSet('"\'”’」』）)]');
   private readonly curlyExempt: Uint8Array;
+  /** Per code unit: SENT_END, SENT_END_ANY and CLOSER bits (one lookup per character). */
+  private readonly sentClass = new Uint8Array(65536);
 
   constructor(readonly config: C4Config) {
     this.ends = config.endPunctuation;
     this.endSet = charSet(config.endPunctuation.filter((e) => e.length === 1).join(''));
-    this.sentEnd = charSet(config.sentenceEnds);
-    this.sentEndAny = charSet(config.sentenceEndsAnywhere);
     this.curlyExempt = charSet(config.curlyExemptAfter);
+    for (const ch of config.sentenceEnds) this.sentClass[ch.charCodeAt(0)] |= SENT_END;
+    for (const ch of config.sentenceEndsAnywhere) this.sentClass[ch.charCodeAt(0)] |= SENT_END_ANY;
+    for (const ch of '"\'”’」』）)]') this.sentClass[ch.charCodeAt(0)] |= CLOSER;
     // One case-insensitive scan of the whole text finds every phrase the line rules look for;
     // built once here, never per record.
     const alts = ['(lorem ipsum)', config.javascript ? '(javascript)' : '(?!)'];
@@ -131,16 +136,17 @@ export class C4Lines {
 
   /** Sentences in `line[s, e)`: runs of sentence-end marks that close a sentence; at least 1. */
   private sentences(line: string, s: number, e: number): number {
+    const cls = this.sentClass;
     let n = 0;
     let i = s;
     while (i < e) {
-      const c = line.charCodeAt(i);
-      const any = this.sentEndAny[c] === 1;
-      if (any || this.sentEnd[c] === 1) {
+      const k0 = cls[line.charCodeAt(i)] & (SENT_END | SENT_END_ANY);
+      if (k0 !== 0) {
+        const any = (k0 & SENT_END_ANY) !== 0;
         let j = i + 1;
-        while (j < e && (this.sentEnd[line.charCodeAt(j)] === 1 || this.sentEndAny[line.charCodeAt(j)] === 1)) j++;
+        while (j < e && (cls[line.charCodeAt(j)] & (SENT_END | SENT_END_ANY)) !== 0) j++;
         let k = j;
-        while (k < e && this.closers[line.charCodeAt(k)] === 1) k++;
+        while (k < e && (cls[line.charCodeAt(k)] & CLOSER) !== 0) k++;
         if (any || k >= e || (CHAR_CLASS[line.charCodeAt(k)] & SPACE) !== 0) n++;
         i = k;
       } else i++;
@@ -168,8 +174,10 @@ export class C4Lines {
     const maxWord = cfg.maxWordLength;
     const minUnits = cfg.minPerLine;
     const byWords = cfg.lineUnits === 'words';
-    const docBracket = cfg.removeCitations && text.indexOf('[') >= 0;
-    const docCurly = text.indexOf('{') >= 0;
+    // The next '[' and '{' at or after the line looked at (-1: none left), found by indexOf as
+    // the lines go on, not by reading every line's characters.
+    let nextBracket = cfg.removeCitations ? text.indexOf('[') : -1;
+    let nextCurly = text.indexOf('{');
     const T = CHAR_CLASS;
     for (let li = 0; li < nLines; li++) {
       const s0 = p.lineTrimStart[li];
@@ -191,15 +199,8 @@ export class C4Lines {
           continue;
         }
       }
-      let hasBracket = false;
-      if (docBracket) {
-        for (let i = s0; i < e0; i++) {
-          if (text.charCodeAt(i) === 91) {
-            hasBracket = true;
-            break;
-          }
-        }
-      }
+      if (nextBracket >= 0 && nextBracket < s0) nextBracket = text.indexOf('[', s0);
+      const hasBracket = nextBracket >= 0 && nextBracket < e0;
       let line = text;
       let s = s0;
       let e = e0;
@@ -240,12 +241,14 @@ export class C4Lines {
         removed.javascript++;
         continue;
       }
-      if (docCurly && !curly) {
-        for (let i = s0; i < e0; i++) {
-          if (text.charCodeAt(i) === 123 && (i === s0 || this.curlyExempt[text.charCodeAt(i - 1)] !== 1)) {
+      if (nextCurly >= 0 && !curly) {
+        if (nextCurly < s0) nextCurly = text.indexOf('{', s0);
+        while (nextCurly >= 0 && nextCurly < e0) {
+          if (nextCurly === s0 || this.curlyExempt[text.charCodeAt(nextCurly - 1)] !== 1) {
             curly = true;
             break;
           }
+          nextCurly = text.indexOf('{', nextCurly + 1);
         }
       }
       if ((f & POLICY) !== 0) {

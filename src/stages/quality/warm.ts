@@ -83,6 +83,8 @@ export function warmTexts(): string[] {
     '  one indented line',
     'a first line\nand a last line   ',
     "It isn't",
+    // a '{' after '-' that the Chinese rules exempt, then another (-{...}- conversion markup)
+    '-{\u8ba1\u7b97\u673a}-\u548c-{\u96fb\u8166}-\u662f\u540c\u4e00\u4e2a\u8bcd\u3002',
     '',
     '\n',
     '\n\n',

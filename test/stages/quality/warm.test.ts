@@ -29,6 +29,7 @@ const MAY_STAY_COLD = [
   'signals.js markRepeated: { seenOnce = new Int32Array(words);',
   'profile.js splitLines: growLines();',
   'c4.js flagLines: lineFlags = new Uint8Array(',
+  'c4.js run: : -1', // rule sets that keep citation marks
   'signals.js topNgram: return 0;',
   'signals.js topNgram: return this.topNgramPartitioned(', // texts of > 4,000 repeated n-grams
   'signals.js topNgramPartitioned: (never called)',

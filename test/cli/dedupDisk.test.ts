@@ -212,6 +212,9 @@ describe('dedup-disk removes its work folder when it succeeds', () => {
     const other = await runCli(['dedup-disk', input, '--work', join(dir, 'w3'), '--threshold', '0.9', '-o', join(dir, 'd.jsonl')]);
     expect(other.code).toBe(2);
     expect(other.stderr).toMatch(/holds the finished \(kept\) work of another dedup-disk command/);
+    // One message, with advice that works (hostile review 8 F21: the run folder's "pass --overwrite", refused the same way, was glued after it).
+    expect(other.stderr).toContain('its decisions cannot be used: remove the folder, or give a new --work');
+    expect(other.stderr).not.toContain('--overwrite');
     // A failed run (too many rejects) keeps the work for the rerun, and says so.
     await writeFile(join(dir, 'bad.jsonl'), '{"text":"one"}\n{"id":2}\n{"id":3}\n');
     const failed = await runCli(['dedup-disk', join(dir, 'bad.jsonl'), '--work', join(dir, 'w4'), '-o', join(dir, 'e.jsonl'), '-q']);

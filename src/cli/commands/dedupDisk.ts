@@ -22,7 +22,7 @@ import { redoWorkWriter } from '../../exec/unit.js';
 import { recordCommand } from '../../exec/command.js';
 import { localWorkers, runLocal, stopWorkers, UnitFailure } from '../../exec/local.js';
 import { writeAtomic } from '../../exec/markers.js';
-import { autoTaskSize, checkTaskSize, PLAN_VERSION, planPhases, planTasks, type Plan, type RunSettings } from '../../exec/plan.js';
+import { autoTaskSize, changedInputs, checkTaskSize, PLAN_VERSION, planDifference, planKey, planPhases, planTasks, type Plan, type RunSettings } from '../../exec/plan.js';
 import { doneUnits, totalUnits } from '../../exec/status.js';
 import { stopping, whileRunning } from '../interrupt.js';
 import { removeStale, removeStaleSync } from '../../exec/markers.js';
@@ -211,13 +211,18 @@ async function onWork(work: string, plan: Plan, stage: Stage, job: Job, prepared
   const { quiet, asked, tasks } = o;
   const state = await prepareFolder(work, plan, false).catch((e: Error) => {
     let finished = false;
+    let why: string[] = [];
     try {
       const was = JSON.parse(readFileSync(planPath(work), 'utf8')) as Plan;
       finished = doneUnits(work, was) === totalUnits(was);
+      why = [...changedInputs(was, plan).map((c) => `input ${c} changed since`), ...(planKey(was) === planKey(plan) ? [] : planDifference(was, plan))];
     } catch {
-      // an unreadable plan: called unfinished
+      why = ['its _plan.json does not read'];
     }
-    throw new UsageError(`work folder '${showPath(work)}' holds the ${finished ? 'finished (kept)' : 'unfinished'} work of another dedup-disk command (other inputs or options); give a new one (${e.message})`);
+    // One message of its own (hostile review 8 F21: the run folder's "pass --overwrite", which
+    // dedup-disk does not apply to --work, was glued after it).
+    if (why.length === 0) why = [e.message];
+    throw new UsageError(`work folder '${showPath(work)}' holds the ${finished ? 'finished (kept)' : 'unfinished'} work of another dedup-disk command, or of inputs changed since (${why.slice(0, 3).join('; ')}); its decisions cannot be used: remove the folder, or give a new --work`);
   });
   // Sealed from the start: in the plan (which a resume needs) and in _work/seals/.
   if (state === 'fresh') {

@@ -128,6 +128,7 @@ export function fixFor(reason: string, keys: string[], textField: TextField | un
   if (code === 'attrs_not_object') return "its records hold a field 'attrs' that is not an object: corpus-clean writes the stages' signals there; rename that field first (e.g. with jq)";
   // Damage is not a format question: the bytes are wrong, and only another copy helps.
   if (code === 'damaged_input' || code === 'truncated_input' || code === 'unverified') return `the file is damaged or cut short (${code}; the error line says where); read an intact copy of it`;
+  if (code === 'lfs_pointer') return "the file is a Git LFS pointer, not the data (lfs_pointer): run 'git lfs pull' in its repository";
   if (code === 'binary_content') return 'the file is not text (binary_content: an executable, an image, NUL bytes); leave it out';
   if (code === 'extract_empty') return 'the page has no text to extract (extract_empty: a script-only or image-only page); nothing to do unless every page says so (then check --method)';
   if (stage === 'read') return `the file did not read as records (${code}); check its format (--format) and its encoding`;

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { readChunks, readFiles } from '../../src/io/readers/index.js';
+import { fixFor } from '../../src/cli/report.js';
 import { chunked, CLI, drain, ROOT, tempDir } from '../helpers/run.js';
 
 // Inputs that are valid but unusual, from hostile review 8 (issue #10): each is read whole, or
@@ -292,5 +293,24 @@ describe('a Parquet row group damaged in two places (hostile review 9 F49)', () 
     expect(d.fileErrors[0].message).toMatch(/a column chunk names column 'm\.key_value\.key', which the schema does not have/);
     // Let any rejection left behind surface before the test ends.
     await new Promise((r) => setTimeout(r, 100));
+  });
+});
+
+// New-user review 10 #14: a dataset cloned without Git LFS holds 3-line pointers named like the
+// data; they were a broken Parquet footer or json_parse rejects, every hint about damage or format.
+describe('a Git LFS pointer given as input', () => {
+  it('is one lfs_pointer reject and an error naming git lfs pull, whatever its extension', async () => {
+    const dir = await tempDir();
+    const pointer = 'version https://git-lfs.github.com/spec/v1\noid sha256:4d7a214614ab2935c943f9e0ff69d22eadbb8f32b1258daaa5e2ca24d17e2393\nsize 1239310\n';
+    const names = ['train-00001-of-00002.parquet', 'part2.jsonl.gz', 'part3.jsonl'];
+    for (const n of names) await writeFile(join(dir, n), pointer);
+    await writeFile(join(dir, 'ok.jsonl'), '{"text":"version https://git-lfs.github.com/spec/v1"}\n');
+    const d = await drain(readFiles([...names, 'ok.jsonl'].map((n) => join(dir, n))));
+    expect(d.docs.length).toBe(1);
+    expect(d.read).toBe(4);
+    expect(d.rejects.map((r) => [r.reason, r.source, r.raw, r.detail])).toEqual(names.map((n) => ['lfs_pointer', `${join(dir, n)}:1`, pointer, { size: 1239310 }]));
+    expect(d.fileErrors.map((e) => [e.file, e.rejected])).toEqual(names.map((n) => [join(dir, n), true]));
+    expect(d.fileErrors[0].message).toMatch(/^a Git LFS pointer, not the data \(of 1239310 bytes\).*run 'git lfs pull'/);
+    expect(fixFor('read/lfs_pointer', [], undefined)).toMatch(/Git LFS pointer.*git lfs pull/);
   });
 });

@@ -5,6 +5,8 @@ import { readJsonl } from './jsonl.js';
 import type { InputFormat, ReadOptions, ReadSettings } from './options.js';
 import { readSettings } from './options.js';
 import { fileErrorOf, nextChunk } from '../ioFailure.js';
+import { open } from 'node:fs/promises';
+import { fsPath } from '../../core/fsname.js';
 
 export type { InputFormat, ReadOptions } from './options.js';
 export { INPUT_FORMATS } from './options.js';
@@ -179,6 +181,37 @@ function readOne(path: string, events: ReadEvents, s: ReadSettings): AsyncGenera
   }
 }
 
+/** The first line of a Git LFS pointer file (https://github.com/git-lfs/git-lfs/blob/main/docs/spec.md). */
+const LFS_POINTER = 'version https://git-lfs.github.com/spec/v1';
+
+/**
+ * What to say when `path` is a Git LFS pointer (a repository, a Hugging Face dataset, cloned
+ * without Git LFS: each data file is a 3-line text naming its object), else undefined. Read as
+ * the data it was a damaged Parquet footer or JSON Lines that do not parse, every hint about
+ * damage or format (new-user review 10 #14). A pointer is under 1,024 bytes (the spec's limit).
+ */
+async function lfsPointer(path: string): Promise<{ message: string; text: string; size?: number } | undefined> {
+  let fh;
+  try {
+    fh = await open(fsPath(path), 'r');
+  } catch {
+    return undefined; // the reader says why it cannot open it
+  }
+  try {
+    const b = Buffer.alloc(1025);
+    const { bytesRead } = await fh.read(b, 0, b.length, 0);
+    if (bytesRead > 1024 || !b.subarray(0, bytesRead).toString('latin1').startsWith(LFS_POINTER)) return undefined;
+    const text = b.subarray(0, bytesRead).toString('latin1');
+    const size = /\nsize (\d+)/.exec(text)?.[1];
+    const message = `a Git LFS pointer, not the data${size !== undefined ? ` (of ${size} bytes)` : ''} (lfs_pointer): the repository was cloned without Git LFS; run 'git lfs pull' in it (or download the files, e.g. with huggingface-cli download) and read it again`;
+    return { message, text, ...(size !== undefined ? { size: Number(size) } : {}) };
+  } catch {
+    return undefined;
+  } finally {
+    await fh.close();
+  }
+}
+
 /**
  * A source over files, in the order given (see `expandInputs` for a deterministic order).
  * `-` reads stdin (JSON Lines, or a JSON array when it begins with `[` and its first line is not a
@@ -191,6 +224,15 @@ export function readFiles(paths: readonly string[], options: ReadOptions = {}): 
     async *read(events) {
       for (const p of paths) {
         events.file(p);
+        const lfs = p === '-' ? undefined : await lfsPointer(p);
+        if (lfs !== undefined) {
+          // One reject of its own reason (not damaged_input, whose hint is "read an intact copy"),
+          // counted as one record read, and an error line (exit 1): nothing of the data was read.
+          events.read(1, 0);
+          events.reject({ reason: 'lfs_pointer', source: `${p}:1`, raw: lfs.text, detail: { size: lfs.size } });
+          events.fileError({ file: p, message: lfs.message, recordsBefore: 0, rejected: true });
+          continue;
+        }
         yield* readOne(p, events, s);
       }
     },

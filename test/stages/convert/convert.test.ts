@@ -267,8 +267,8 @@ describe('convert: lone surrogates', () => {
 // 0); --keep instruction,input,output left out Alpaca's system and history (a 1-turn sample).
 describe('convert: the SFT round trip loses no change silently', () => {
   const registry = defaultRegistry();
-  const chain = async (records: Rec[], keep: string[], middle: { name: string; options: Rec }[]) => {
-    const stages = [await registry.create('convert', { to: 'pretrain-text', keep }), ...(await Promise.all(middle.map((m) => registry.create(m.name, m.options)))), await registry.create('convert', { from: 'alpaca' })];
+  const chain = async (records: Rec[], keep: string[], middle: { name: string; options: Rec }[], from = 'alpaca') => {
+    const stages = [await registry.create('convert', { to: 'pretrain-text', keep }), ...(await Promise.all(middle.map((m) => registry.create(m.name, m.options)))), await registry.create('convert', { from })];
     const sink = collect();
     const rejects: string[] = [];
     await pipeline({ source: fromRecords(records), stages, sink, rejects: { push: (r) => rejects.push(`${r.stage}/${r.reason}`), close: async () => {}, abort: async () => {} } });
@@ -297,6 +297,12 @@ describe('convert: the SFT round trip loses no change silently', () => {
     const all = await chain([hist], ['instruction', 'input', 'output', 'system', 'history'], []);
     expect(all.rejects).toEqual([]);
     expect((all.out[0].conversation as unknown[]).length).toBe(2);
+    // New-user review 10 #18: --keep conversation / messages (/ tools) was refused for a text output.
+    for (const [rec, keep] of [[{ conversation: [{ system: 'S', input: 'q', output: 'a' }, { system: '', input: 'q2', output: 'a2' }] }, ['conversation']], [{ messages: [{ role: 'user', content: 'q' }, { role: 'assistant', content: 'a' }] }, ['messages', 'tools']]] as const) {
+      const back = await chain([rec as Rec], [...keep], [], 'auto').catch((e: Error) => ({ out: [], rejects: [e.message] }));
+      expect(back.rejects).toEqual([]);
+      expect(back.out).toHaveLength(1);
+    }
     // A plain conversion to text (no sample field kept) is no round trip: nothing is added or checked.
     const { out } = await convert([hist], { to: 'pretrain-text', keep: ['id'] });
     expect(Object.keys(out[0])).toEqual(['text', 'id']);

@@ -120,3 +120,19 @@ describe('corpus-clean export', () => {
     expect(r.stderr).toMatch(/raw_content\.jsonl: none of its 12 records was written; 12 \(100 %\) rejected as tokenize\/no_text: .*keys seen: id, raw_content; use --text-field raw_content/);
   });
 });
+
+// New-user review 10 #13: InternEvo gives a shard the type of every train/ folder matching
+// `/[z_]*TYPE/` anywhere in its path and asserts exactly one: an output root under en/ with
+// train/cn/ and train/en/ stops training at start-up.
+describe('export internevo: an output root whose path holds a type name', () => {
+  it('is warned about when a type folder would match another (the export still writes)', async () => {
+    const { typeClashes } = await import('../../src/cli/commands/export.js');
+    expect(typeClashes('/tmp/x/en/tok', 'cn', [])).toEqual([]);
+    expect(typeClashes('/tmp/x/tok', 'en', ['cn', 'code'])).toEqual([]);
+    const w = typeClashes('/tmp/x/en/tok/', 'en', ['cn']);
+    expect(w).toHaveLength(1);
+    expect(w[0]).toMatch(/^InternEvo would match the shards of '\/tmp\/x\/en\/tok\/train\/cn' to the types 'cn' and 'en' .*: the output root's path '\/tmp\/x\/en\/tok' holds a folder named like a type/);
+    // z_ and _ prefixes count, as in InternEvo's pattern.
+    expect(typeClashes('/tmp/z_cn/tok', 'en', ['cn'])).toHaveLength(1);
+  });
+});

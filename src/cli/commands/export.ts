@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { writeStdoutSync } from '../../io/stdout.js';
 import { readdir, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { CHINESE_VARIETIES } from '../../stages/langid/iso639.js';
 import { UsageError } from '../../core/errors.js';
 import { parseSize } from '../../core/recipe.js';
@@ -135,6 +135,27 @@ const HIDDEN: Flag[] = [
 ];
 const FLAGS = [...OWN, ...INPUT, ...HIDDEN];
 
+/**
+ * What InternEvo would refuse in `out`: its loader gives each `.bin` the type of every folder
+ * under train/ that matches `/[z_]*TYPE/` anywhere in the file's path, and asserts exactly one
+ * does, so an output root whose own path holds a folder named like a type (`/data/en/tok/` with
+ * train/cn/ and train/en/) stops training at start-up (new-user review 10 #13; the repo's
+ * fixtures/internevo/check_loader.py asserts the same). `type` is the folder being written,
+ * `folders` those already in train/. One line per type folder that would match another or none.
+ */
+export function typeClashes(out: string, type: string, folders: readonly string[]): string[] {
+  const types = [...new Set([...folders, type])].sort();
+  const lines: string[] = [];
+  for (const t of types) {
+    // As InternEvo writes it: the type unescaped in the pattern (a '.' in a type matches any character there too).
+    const path = `${resolve(out)}/train/${t}/part-00000.bin`;
+    const matches = types.filter((u) => new RegExp(`/[z_]*${u}/`).test(path));
+    if (matches.length === 1) continue;
+    lines.push(`InternEvo would match the shards of '${showPath(join(out, 'train', t))}' to ${matches.length === 0 ? 'no type' : `the types ${matches.map((m) => `'${m}'`).join(' and ')}`} (it reads a shard's type from every folder under train/ whose name, after any z or _, appears as a folder anywhere in its path, and asserts exactly one does): the output root's path '${showPath(resolve(out))}' holds a folder named like a type; export to a root whose path has none`);
+  }
+  return lines;
+}
+
 /** `corpus-clean export internevo|xtuner-v1`: training-ready shards. */
 export const exportCommand: Command = {
   name: 'export',
@@ -237,6 +258,9 @@ ${flagHelp(INPUT)}
       // Shards only: a killed export's temporaries (.part-N.PID.tmp.bin) are the writer's to remove.
       const existing = (await readdir(join(out, 'train', type)).catch(() => [] as string[])).filter((f) => f.endsWith('.bin') && !f.startsWith('.'));
       if (existing.length > 0) throw new UsageError(`${join(out, 'train', type)} already holds shards (${existing[0]}, ...); remove them or pass --overwrite`);
+    }
+    for (const w of typeClashes(out, type, await readdir(join(out, 'train'), { withFileTypes: true }).then((es) => es.filter((e) => e.isDirectory()).map((e) => e.name), () => [] as string[]))) {
+      process.stderr.write(`corpus-clean export: warning: ${w}\n`);
     }
     const writer = new InternEvoWriter({
       outDir: out,

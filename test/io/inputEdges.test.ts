@@ -314,3 +314,16 @@ describe('a Git LFS pointer given as input', () => {
     expect(fixFor('read/lfs_pointer', [], undefined)).toMatch(/Git LFS pointer.*git lfs pull/);
   });
 });
+
+describe("a Parquet row group whose row count is lost or wrong (hostile review 9 F50)", () => {
+  it('is damage, its rows counted as rejected, never read 0 in silence', async () => {
+    const good = await readFile(join(ROOT, 'fixtures/parquet/dolma-zstd.parquet'));
+    const bad = Buffer.from(good);
+    bad.fill(0, 3206, 3210); // the row group's num_rows (thrift STOP bytes end its struct before it)
+    const d = await drain(readChunks('dz0.parquet', once(bad), 'parquet'));
+    expect([d.docs.length, d.read, d.rejects.map((r) => r.reason)]).toEqual([0, 3, ['parquet_row_group', 'parquet_row_group', 'parquet_row_group']]);
+    expect(d.fileErrors[0].message).toMatch(/its row count in the footer is missing or damaged/);
+    const intact = await drain(readChunks('dz.parquet', once(good), 'parquet'));
+    expect([intact.docs.length, intact.fileErrors]).toEqual([3, []]);
+  });
+});

@@ -661,6 +661,49 @@ function groupStartByte(rg: FileMetaData['row_groups'][number]): number {
   return Number.isFinite(at) ? at : 0;
 }
 
+/**
+ * The rows of each row group, and what is wrong with the footer's counts (hostile review 9 F50:
+ * a row group whose num_rows was lost was read as 0 rows, exit 0; one changed from 300 to 200
+ * dropped 100 rows, to 400 made up 100 empty records). A row group's count is checked against
+ * its top-level flat columns' value counts (one value, or null, per row) and the file's count
+ * against the sum: a row group whose count is missing or disagrees is `wrong` (damage; its rows,
+ * as its columns or the file's count tell them, are counted as rejected); a file whose groups do
+ * not add up to its count, with no group to blame, is `file`.
+ */
+function rowCounts(metadata: FileMetaData, tree: Tree): { rows: number[]; wrong: (string | null)[]; file: string | null } {
+  const flat = new Set(tree.children.filter((c) => c.children.length === 0 && c.element.repetition_type !== 'REPEATED').map((c) => c.element.name));
+  const declared = metadata.row_groups.map((rg) => Number(rg.num_rows));
+  const valid = (x: number): boolean => Number.isSafeInteger(x) && x >= 0;
+  const total = Number(metadata.num_rows);
+  const rows: number[] = [];
+  const wrong: (string | null)[] = [];
+  for (const [g, rg] of metadata.row_groups.entries()) {
+    const values = new Map<string, number>();
+    for (const c of rg.columns) {
+      const p = c.meta_data?.path_in_schema;
+      if (p?.length === 1 && flat.has(p[0])) values.set(p[0], Number(c.meta_data!.num_values));
+    }
+    const told = [...new Set(values.values())].filter(valid);
+    const byColumns = told.length === 1 ? told[0] : undefined;
+    const d = declared[g];
+    if (!valid(d)) {
+      const others = declared.reduce((a, x, i) => (i === g || !valid(x) ? a : a + x), 0);
+      rows.push(byColumns ?? (valid(total) && total >= others ? total - others : 0));
+      wrong.push(`its row count in the footer is missing or damaged (damaged footer)`);
+    } else if (byColumns !== undefined && byColumns !== d) {
+      const [name] = [...values].find(([, v]) => v === byColumns)!;
+      rows.push(Math.max(d, byColumns));
+      wrong.push(`it declares ${d} rows, but its column '${name}' holds ${byColumns} values (damaged footer)`);
+    } else {
+      rows.push(d);
+      wrong.push(null);
+    }
+  }
+  const sum = rows.reduce((a, x) => a + x, 0);
+  const file = wrong.every((w) => w === null) && valid(total) && sum !== total ? `the footer declares ${total} rows, but its row groups hold ${sum} (damaged footer): ${Math.abs(total - sum)} rows cannot be accounted for` : null;
+  return { rows, wrong, file };
+}
+
 /** Throws when a column chunk of the row group names a column the schema does not have (a damaged footer). */
 function checkColumnPaths(rg: FileMetaData['row_groups'][number], tree: Tree): void {
   for (const c of rg.columns) {
@@ -884,7 +927,6 @@ export async function* readParquet(path: string, events: ReadEvents, s: ReadSett
       }
     }
     const [first, stop] = groups ?? [0, metadata.row_groups.length];
-    for (let g = 0; g < first && g < metadata.row_groups.length; g++) start += Number(metadata.row_groups[g].num_rows);
     const depth = schemaDepth(metadata.schema);
     if (depth > MAX_DEPTH) {
       // hyparquet builds the schema tree and assembles values recursively: refused before that.
@@ -899,6 +941,10 @@ export async function* readParquet(path: string, events: ReadEvents, s: ReadSett
       events.fileError({ file: path, message: `the Parquet file has ${columnCount} columns (counting nested fields); corpus-clean reads and writes Parquet of at most ${PARQUET_MAX_COLUMNS} columns`, recordsBefore: 0 });
       return;
     }
+    // The rows of each row group as its columns and the file's count agree, or the damage of its
+    // count (F50); after the checks above (the schema tree is built recursively).
+    const counts = rowCounts(metadata, parquetSchema(metadata));
+    for (let g = 0; g < first && g < metadata.row_groups.length; g++) start += counts.rows[g];
     // A codec hyparquet has no decoder for (LZO) is no damage: every row is counted as read and
     // rejected (read/parquet_unsupported, one entry) and the file error names column and codec.
     const groupsRead = metadata.row_groups.slice(first, stop);
@@ -922,13 +968,16 @@ export async function* readParquet(path: string, events: ReadEvents, s: ReadSett
     // DECIMAL, INTERVAL, BSON, TIME and MAP columns read here, not as hyparquet would (readPlan).
     const exact = readPlan(metadata, parquetSchema(metadata));
     const schemaTree = parquetSchema(exact.metadata);
-    for (const rg of metadata.row_groups.slice(first, stop)) {
-      const n = Number(rg.num_rows);
+    if (counts.file !== null && first === 0) events.fileError({ file: path, message: counts.file, recordsBefore: 0 });
+    for (const [k, rg] of metadata.row_groups.slice(first, stop).entries()) {
+      const n = counts.rows[first + k];
       const end = start + n;
       const size = groupBytes(rg);
       let rows: Record<string, unknown>[];
       let walked: string | undefined;
       try {
+        const wrong = counts.wrong[first + k];
+        if (wrong !== null) throw new Error(wrong);
         // A column the schema does not have makes hyparquet throw while it sets the columns'
         // reads going: a read it began before then that fails too is a rejection nobody awaits,
         // which crashed the process (hostile review 9 F49). Such a row group is damage, said here.
@@ -978,6 +1027,14 @@ export async function* readParquet(path: string, events: ReadEvents, s: ReadSett
         yield batch;
       }
       if (rows.length === 0) events.read(0, size);
+      if (rows.length < n) {
+        // Fewer rows than the row group declares came out of it: the rest are counted, never lost unsaid.
+        const lost = n - rows.length;
+        const error = `${rows.length} of the ${n} rows it declares could be read`;
+        events.read(lost, 0);
+        events.reject({ reason: 'parquet_row_group', source: `${path}:${start + rows.length + 1}`, detail: { rows: lost, last_row: end, byte: groupStartByte(rg), error } }, lost);
+        damaged.push({ rows: lost, at: groupStartByte(rg), error });
+      }
       start = end;
     }
     if (damaged.length > 0) {

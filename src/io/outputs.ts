@@ -840,11 +840,35 @@ function lockIfDir(lockPath: string): () => void {
 }
 
 /**
+ * The descriptor N that `/dev/stdout`, `/dev/stderr`, `/dev/fd/N` or `/proc/self/fd/N` (or
+ * `/proc/PID/fd/N` of this process) names, when it is open on a regular file; otherwise undefined
+ * (a pipe, a terminal or a device is reopened as before: no offset to share, nothing to truncate).
+ */
+export function ownDescriptor(path: string): number | undefined {
+  const p = resolve(path);
+  const std = ['/dev/stdin', '/dev/stdout', '/dev/stderr'].indexOf(p);
+  const m = /^\/(?:dev\/fd|proc\/(?:self|thread-self|(\d+))\/fd)\/(\d+)$/.exec(p);
+  const fd = std !== -1 ? std : m !== null && (m[1] === undefined || Number(m[1]) === process.pid) ? Number(m[2]) : undefined;
+  if (fd === undefined) return undefined;
+  try {
+    return fstatSync(fd).isFile() ? fd : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Where an output file really goes: a symlink is followed (its target is replaced, the link
  * stays); a device, FIFO or socket is written in place as a stream (`direct`), never replaced by
  * a renamed temporary.
  */
-export async function outputTarget(path: string): Promise<{ path: string; direct: boolean }> {
+export async function outputTarget(path: string): Promise<{ path: string; direct: boolean; fd?: number }> {
+  // One of this process's descriptors that is a file (`--rejects /dev/stderr 2> log`): written
+  // through that descriptor, at its offset, never truncated (hostile review 9 F51: opened anew,
+  // it wiped a `2>> log`, and the accounting line, written through fd 2 at its own offset,
+  // overwrote the first rejects).
+  const fd = ownDescriptor(path);
+  if (fd !== undefined) return { path, direct: true, fd };
   // Anything under /dev/ is written in place, as isStreamTarget judges it (some containers make
   // /dev/null a plain file: a rename there would still replace it for every process).
   if (resolve(path).startsWith('/dev/')) return { path, direct: true };

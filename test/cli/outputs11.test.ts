@@ -49,18 +49,28 @@ describe('two outputs that are one file by another name (hostile review 8 F30)',
     expect(await refusal({ output: '/dev/null', rejects: '/dev/null', stats: '/dev/null' })).toBe('');
   });
 
-  it('--rejects /dev/stdout or --stats /dev/fd/1 while the records go to stdout: exit 2, nothing written; --rejects /dev/stderr is fine', () => {
+  it('--rejects /dev/stdout or --stats /dev/fd/1 while the records go to stdout: exit 2, nothing written; --rejects /dev/stderr is fine', async () => {
     const r = sh(`
       CLI cat d1/a.jsonl --rejects /dev/stdout --max-reject-rate 1 > m1.jsonl; echo "m1 $?"
       CLI cat d1/a.jsonl -o /dev/stdout --stats /dev/fd/1 --max-reject-rate 1 | cat > m2.jsonl; echo "m2 \${PIPESTATUS[0]}"
       CLI cat d1/a.jsonl --stats /proc/self/fd/1 --rejects /dev/stderr --max-reject-rate 1 -q > m3.jsonl 2>/dev/null; echo "m3 $?"
       CLI cat d1/a.jsonl --rejects /dev/stderr --max-reject-rate 1 -q 2>/dev/null > m4.jsonl; echo "m4 $?"
+      echo earlier > r5.log; CLI cat d1/a.jsonl --rejects /dev/stderr --max-reject-rate 1 -o m5.jsonl 2>> r5.log; echo "m5 $?"
+      CLI cat d1/a.jsonl --rejects /dev/fd/2 --max-reject-rate 1 -o m6.jsonl 2> r6.log; echo "m6 $?"
     `);
-    expect(r.stdout).toBe('m1 2\nm2 2\nm3 2\nm4 0\n');
+    expect(r.stdout).toBe('m1 2\nm2 2\nm3 2\nm4 0\nm5 0\nm6 0\n');
+    // Written through fd 2 itself (hostile review 9 F51): not truncated, and the accounting line after the reject, both whole.
+    const log = (await readFile(join(dir, 'r5.log'), 'utf8')).split('\n');
+    expect(log[0]).toBe('earlier');
+    expect(JSON.parse(log[1]).reason).toBe('json_parse');
+    expect(log[2]).toMatch(/^corpus-clean cat: read 6 = written 5 \+ rejected 1/);
+    const log6 = (await readFile(join(dir, 'r6.log'), 'utf8')).split('\n');
+    expect(JSON.parse(log6[0]).reason).toBe('json_parse');
+    expect(log6[1]).toMatch(/^corpus-clean cat: read 6 = written 5 \+ rejected 1/);
     expect(r.stderr).toContain("colliding outputs: --rejects '/dev/stdout' is the same file as the output (stdout, where the records go)");
     expect(r.stderr).toContain("colliding outputs: --stats '/dev/fd/1' is the same file as the output '/dev/stdout'");
     expect(r.stderr).not.toMatch(/read \d+ =/);
-    return readFile(join(dir, 'm4.jsonl'), 'utf8').then((m4) => expect(m4.split('\n').filter(Boolean)).toHaveLength(5));
+    expect((await readFile(join(dir, 'm4.jsonl'), 'utf8')).split('\n').filter(Boolean)).toHaveLength(5);
   });
 });
 

@@ -1,5 +1,5 @@
 import type { FileHandle } from 'node:fs/promises';
-import { unlinkSync } from 'node:fs';
+import { unlinkSync, writeSync } from 'node:fs';
 import { open, rename, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { outputTarget } from '../outputs.js';
@@ -51,6 +51,16 @@ export async function writeAtomic(path: string, text: string): Promise<void> {
   const target = await outputTarget(path);
   if (target.direct) {
     try {
+      // A descriptor of this process that is a file: written at its offset, not truncated.
+      if (target.fd !== undefined) {
+        const buf = Buffer.from(text);
+        for (let off = 0; off < buf.length; ) {
+          const n = writeSync(target.fd, buf, off, buf.length - off);
+          if (n <= 0) throw Object.assign(new Error('the write made no progress'), { code: 'EIO' });
+          off += n;
+        }
+        return;
+      }
       await writeFile(target.path, text);
     } catch (e) {
       throw new OutputError(path, e as Error);

@@ -1,4 +1,4 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, open as fsOpen, write as fsWrite, writev as fsWritev, type WriteStream } from 'node:fs';
 import { rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { createGzip, type Gzip } from 'node:zlib';
@@ -102,6 +102,9 @@ function finished(shard: OpenShard): Promise<void> {
   });
 }
 
+/** The file functions of a stream over a descriptor it does not own: its close leaves the descriptor open. */
+const keepOpen = { open: fsOpen, write: fsWrite, writev: fsWritev, close: (_fd: number, cb: (e: Error | null) => void): void => cb(null) };
+
 /** Wait until a stream's file descriptor is closed (so the file can be removed). */
 function closed(file: WriteStream): Promise<void> {
   return new Promise((resolve) => {
@@ -172,7 +175,8 @@ export class ShardedWriter {
     const target = await outputTarget(name);
     const final = target.path;
     const tmp = target.direct ? null : join(dirname(final), `.${basename(final)}.tmp-${process.pid}-${tempSerial++}`);
-    const file = createWriteStream(tmp ?? final);
+    // A descriptor of this process (`--rejects /dev/stderr 2> log`): written through it, left open.
+    const file = target.fd !== undefined ? createWriteStream(final, { fd: target.fd, fs: keepOpen }) : createWriteStream(tmp ?? final);
     let gzip: Gzip | null = null;
     const shard: OpenShard = { final, tmp, file, gzip, lines: 0, bytes: 0, failure: null };
     this.live.add(shard);

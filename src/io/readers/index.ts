@@ -5,7 +5,7 @@ import { readJsonl } from './jsonl.js';
 import type { InputFormat, ReadOptions, ReadSettings } from './options.js';
 import { readSettings } from './options.js';
 import { fileErrorOf, nextChunk } from '../ioFailure.js';
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { fsPath } from '../../core/fsname.js';
 
 export type { InputFormat, ReadOptions } from './options.js';
@@ -191,11 +191,14 @@ const LFS_POINTER = 'version https://git-lfs.github.com/spec/v1';
  * damage or format (new-user review 10 #14). A pointer is under 1,024 bytes (the spec's limit).
  */
 async function lfsPointer(path: string): Promise<{ message: string; text: string; size?: number } | undefined> {
+  // Only a small regular file: a FIFO or /dev/fd/N (bash's <(...)) would lose the bytes read here.
+  const st = await stat(fsPath(path)).catch(() => undefined);
+  if (st === undefined || !st.isFile() || st.size > 1024) return undefined; // the reader says why it cannot open it
   let fh;
   try {
     fh = await open(fsPath(path), 'r');
   } catch {
-    return undefined; // the reader says why it cannot open it
+    return undefined;
   }
   try {
     const b = Buffer.alloc(1025);

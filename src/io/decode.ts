@@ -489,25 +489,30 @@ async function* salvage(again: () => AsyncIterable<Buffer>, f: Error, zhold: Hol
  */
 export async function* decoded(chunks: AsyncIterable<Buffer>, reopen?: () => AsyncIterable<Buffer>, gaps = false): AsyncGenerator<Buffer> {
   const it = chunks[Symbol.asyncIterator]();
-  const first = await it.next();
-  if (first.done) return;
-  // Sniffing needs 4 bytes; a tiny first chunk (stdin) is topped up.
-  let head = first.value;
-  while (head.length < 4) {
-    const more = await it.next();
-    if (more.done) break;
-    head = Buffer.concat([head, more.value]);
-  }
-  const kind = sniffCompression(head);
-  if (kind === 'gzip') yield* gunzip(head, it, reopen, gaps);
-  else if (kind === 'zstd') yield* unzstd(head, it, gaps);
-  else {
-    yield head;
-    for (;;) {
-      const r = await it.next();
-      if (r.done) return;
-      yield r.value;
+  // Left before its end, the chunks' source (a file handle) is closed now, not by the garbage collector.
+  try {
+    const first = await it.next();
+    if (first.done) return;
+    // Sniffing needs 4 bytes; a tiny first chunk (stdin) is topped up.
+    let head = first.value;
+    while (head.length < 4) {
+      const more = await it.next();
+      if (more.done) break;
+      head = Buffer.concat([head, more.value]);
     }
+    const kind = sniffCompression(head);
+    if (kind === 'gzip') yield* gunzip(head, it, reopen, gaps);
+    else if (kind === 'zstd') yield* unzstd(head, it, gaps);
+    else {
+      yield head;
+      for (;;) {
+        const r = await it.next();
+        if (r.done) return;
+        yield r.value;
+      }
+    }
+  } finally {
+    await it.return?.(undefined);
   }
 }
 

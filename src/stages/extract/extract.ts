@@ -3,6 +3,8 @@ import type { StageFactory } from '../../core/registry.js';
 import type { Stage } from '../../core/stage.js';
 import { docStage } from '../../core/stage.js';
 import { count } from '../../core/stats.js';
+import { isNotUtf8 } from '../../core/doc.js';
+import { decodeHtml, declaredOf } from './charset.js';
 import { htmlToText, type ExtractMethod } from './html.js';
 
 /** Options of `extract`, with their defaults. */
@@ -38,8 +40,17 @@ export function createExtract(options: Record<string, unknown>): Stage {
     options,
     apply(doc, ctx) {
       const data = doc.data;
-      const html = data[field];
-      if (typeof html !== 'string') return 'extract:no_html';
+      const value = data[field];
+      if (typeof value !== 'string') return 'extract:no_html';
+      let html = value;
+      // A Parquet byte column whose value is not UTF-8 holds the page's bytes in base64: they are
+      // decoded by the page's charset, as for a .html file or a WARC page (hostile review 9 F53:
+      // the base64 was extracted as the text).
+      if (isNotUtf8(data, field)) {
+        const decoded = decodeHtml(Buffer.from(html, 'base64'));
+        html = decoded.html;
+        if (data.charset === undefined) Object.assign(data, { charset: decoded.charset, ...declaredOf(decoded) });
+      }
       let r;
       try {
         r = htmlToText(html, o);

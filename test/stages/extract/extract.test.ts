@@ -198,3 +198,22 @@ describe.runIf(HAS_SHARED)('the real Chinese HTML page in ../shared/data/web/zh/
     expect(htmlToText(d.html)).toEqual({ text: '', title: '新华社分享页', method: 'page' });
   });
 });
+
+describe('extract over a Parquet html column of bytes (hostile review 9 F53)', () => {
+  it('decodes a page that is not UTF-8 by its charset, as for a .html file, never extracting its base64', async () => {
+    const registry = defaultRegistry();
+    const out: Record<string, unknown>[] = [];
+    const rejects: string[] = [];
+    await pipeline({
+      source: readFiles([join(ROOT, 'fixtures/parquet/html-gbk-blob.parquet')]),
+      stages: [await registry.create('extract')],
+      sink: { write: (b) => void out.push(...b.map((x) => x.data)), close: async () => {}, abort: async () => {} },
+      rejects: { push: (r) => void rejects.push(r.reason), close: async () => {}, abort: async () => {} },
+    });
+    expect(rejects).toEqual([]);
+    expect(out).toHaveLength(1);
+    expect(out[0].text).toContain('这是一个中文网页的正文内容');
+    expect(out[0].title).toBe('标题');
+    expect(out[0].charset).toBe('gbk');
+  });
+});

@@ -1,6 +1,6 @@
 import { table } from '../core/own.js';
 import type { JsonObject } from '../core/doc.js';
-import { textFieldOf, type TextField } from '../core/doc.js';
+import { isNotUtf8, textFieldOf, type TextField } from '../core/doc.js';
 import type { SentencePieceTokenizer } from '../tokenize/tokenizer.js';
 import { internlm2Action } from '../stages/convert/write.js';
 import type { ToolCall } from '../stages/convert/model.js';
@@ -111,6 +111,15 @@ function truthy(v: unknown): boolean {
 }
 
 /**
+ * A chat whose field a reader filled with the base64 of bytes that are not UTF-8 (a Parquet
+ * list of structs with a BLOB content: `markNotUtf8`) is no sample: `invalid_utf8`, never the
+ * base64 trained on (hostile review 9 F53).
+ */
+function notUtf8Chat(record: JsonObject, field: string): void {
+  if (isNotUtf8(record, field)) throw new SampleError('invalid_utf8', `a value in \`${field}\` is bytes that are not UTF-8 (a byte column, held in base64): convert it to UTF-8 strings first`);
+}
+
+/**
  * The messages of a chat record: OpenAI-style `messages: [{role, content, loss?, weight?}]`
  * (assistant messages are targets unless `loss` is false, as XTuner's `openai_map_fn`, or
  * OpenAI fine-tuning's `weight` is 0) or XTuner's
@@ -120,6 +129,7 @@ function truthy(v: unknown): boolean {
 export function chatMessages(record: JsonObject): ChatMessage[] | null {
   const messages = record.messages;
   if (Array.isArray(messages)) {
+    notUtf8Chat(record, 'messages');
     // Numbers a double cannot hold as written, in call arguments or tools: where each sits.
     indexExact(record);
     return messages.map((m, i) => {
@@ -148,6 +158,7 @@ export function chatMessages(record: JsonObject): ChatMessage[] | null {
   }
   const conversation = record.conversation;
   if (Array.isArray(conversation)) {
+    notUtf8Chat(record, 'conversation');
     // XTuner's incremental-pretraining sample (what `convert --from text` writes): one turn with
     // no system and no input. XTuner trains it as BOS + text + EOS (template_map_fn=None), so it
     // is pretraining text here, as the `pretrain` role of its v1 twin is.

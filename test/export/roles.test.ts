@@ -50,3 +50,22 @@ describe("XTuner's incremental-pretraining samples (new-user review 10 #16)", ()
     expect(toXtunerV1(ipt, { kind: 'pretrain' })).toEqual({ content: "Hello! What's your name?" });
   });
 });
+
+describe('a chat whose message content is Parquet bytes that are not UTF-8 (hostile review 9 F53)', () => {
+  it('is an invalid_utf8 reject for InternEvo and XTuner v1, never its base64 as a turn', async () => {
+    const { readFiles } = await import('../../src/io/readers/index.js');
+    const { drain, ROOT } = await import('../helpers/run.js');
+    const { join } = await import('node:path');
+    const d = await drain(readFiles([join(ROOT, 'fixtures/parquet/messages-gbk-blob.parquet')]));
+    expect(d.docs).toHaveLength(1);
+    const record = d.docs[0].data;
+    for (const f of [() => encodeSample(record, tok), () => toXtunerV1(record)]) {
+      expect(f).toThrow(SampleError);
+      try {
+        f();
+      } catch (e) {
+        expect((e as SampleError).reason).toBe('invalid_utf8');
+      }
+    }
+  });
+});

@@ -174,6 +174,8 @@ function under(key: string | number, conv: Conv, v: unknown): unknown {
 }
 /** Set when a conversion gave an `ExactJson` (a number whose text must be kept, see `rowToJson`). */
 let sawExact = false;
+/** Set by `jsonOf` when it gave the base64 of bytes that are not UTF-8, anywhere inside a value (hostile review 9 F53). */
+let sawNotUtf8 = false;
 
 const fatalDecoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -330,7 +332,9 @@ function jsonOf(v: unknown): unknown {
     // A byte column without a string annotation (DuckDB's BLOB, old writers' strings): its text
     // when the bytes are UTF-8, else base64; never U+FFFD in place of bytes (hostile review 6 F12).
     const b = Buffer.from(v.buffer, v.byteOffset, v.length);
-    return isUtf8(b) ? b.toString('utf8') : b.toString('base64');
+    if (isUtf8(b)) return b.toString('utf8');
+    sawNotUtf8 = true;
+    return b.toString('base64');
   }
   if (ArrayBuffer.isView(v)) return arrayOf(Array.from(v as unknown as ArrayLike<unknown>), jsonOf);
   const o: JsonObject = {};
@@ -592,12 +596,16 @@ function rowToJson(row: Record<string, unknown>, plan?: Map<string, Conv>): Json
       if (x instanceof Uint8Array && !isUtf8(x)) (binary ??= []).push(k);
     }
     sawExact = false;
+    sawNotUtf8 = false;
     let v: unknown;
     try {
       v = (conv ?? jsonOf)(x);
     } catch (e) {
       throw at(e, k);
     }
+    // Bytes that are not UTF-8 inside a list or struct (a chat's message content as a BLOB): the
+    // field is marked as holding base64, so a reader of text in it (a chat export) rejects it.
+    if (sawNotUtf8 && binary?.includes(k) !== true) (binary ??= []).push(k);
     if (sawExact) {
       (exact ??= new Map()).set(k, exactText(v));
       v = plainOf(v);

@@ -27,7 +27,8 @@ describe('a reader left before the end of its input', () => {
     await writeFile(join(dir, 'b.jsonl.gz'), gzipSync(body, { level: 1 }));
     const row = 'one,"a field of text that is long enough to fill the file quickly enough"\n';
     await writeFile(join(dir, 'c.csv'), 'id,text\n' + row.repeat(Math.ceil((3 << 20) / row.length)));
-    for (const name of ['a.jsonl', 'b.jsonl.gz', 'c.csv']) {
+    await writeFile(join(dir, 'd.json'), '[' + body.trimEnd().split('\n').join(',') + ']');
+    for (const name of ['a.jsonl', 'b.jsonl.gz', 'c.csv', 'd.json']) {
       const before = openFds();
       for await (const batch of readFiles([join(dir, name)]).read(events)) {
         expect(batch.length).toBeGreaterThan(0);

@@ -155,8 +155,13 @@ async function* sniffJson(path: string, events: ReadEvents, s: ReadSettings): As
       yield r.value;
     }
   }
-  if (array) yield* (await jsonArray()).readJsonArray(path, events, s, replay());
-  else yield* readJsonl(path, events, s, replay());
+  // Left before its end, the file under `it` is closed now, not by the garbage collector.
+  try {
+    if (array) yield* (await jsonArray()).readJsonArray(path, events, s, replay());
+    else yield* readJsonl(path, events, s, replay());
+  } finally {
+    await it.return?.(undefined);
+  }
 }
 
 function readOne(path: string, events: ReadEvents, s: ReadSettings): AsyncGenerator<Doc[]> {

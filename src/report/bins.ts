@@ -24,9 +24,8 @@ export function binsOf(s: SignalSketch, thresholds: number[]): { bins: Bin[]; lo
   entries.sort((a, b) => a.lo - b.lo);
   let vmin = entries[0].lo;
   let vmax = Math.max(...entries.map((e) => e.hi));
-  const positives = entries.filter((e) => e.lo > 0 || (e.lo === 0 && e.hi > 0)).map((e) => e.lo);
-  let minPos = positives.length > 0 ? Math.min(...positives.filter((v) => v > 0), Infinity) : 0;
-  if (!Number.isFinite(minPos)) minPos = 0;
+  const positives = entries.filter((e) => e.lo > 0).map((e) => e.lo);
+  let minPos = positives.length > 0 ? Math.min(...positives) : 0;
   const log = vmin >= 0 && minPos > 0 && vmax > 20 && vmax / minPos > 200;
   // The thresholds are always on the axis: where the rule cuts is the point of the chart.
   for (const t of thresholds) {

@@ -35,6 +35,7 @@ import { executePrepared, IO_FLAGS, prepare, type Job, type Prepared } from '../
 import { makeDir } from '../../io/dirs.js';
 import { showPath } from '../../core/fsname.js';
 import { showText } from '../../core/show.js';
+import { atExit } from '../../io/atExit.js';
 
 /** The dedup options that apply on disk (MinHash only). */
 const DISK_OPTIONS: OptionsSpec = Object.fromEntries(Object.entries(dedupOptions as OptionsSpec).filter(([k]) => k !== 'method'));
@@ -241,7 +242,7 @@ async function onWork(work: string, plan: Plan, stage: Stage, job: Job, prepared
     await stopWorkers();
     await removeStale(work);
     // This process's own unit may write one more before it exits: swept again then.
-    process.once('exit', () => removeStaleSync(work));
+    atExit(() => removeStaleSync(work));
   }, `finished tasks are kept in ${showPath(work)}: run the same command again to resume`);
   try {
     await runLocal(work, plan, [stage], { workers, progress: progressWanted(quiet) });

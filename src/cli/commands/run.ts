@@ -45,6 +45,7 @@ import { makeDir } from '../../io/dirs.js';
 import { showText, errorText } from '../../core/show.js';
 import { showPath } from '../../core/fsname.js';
 import { isInputName } from '../../io/inputs.js';
+import { atExit } from '../../io/atExit.js';
 
 const EXEC_FLAGS: Flag[] = [
   { name: 'workers', short: 'w', type: 'string', arg: 'N', help: 'local executor: tasks run on N workers at once (default: every core, at most one per 16 MB of input; at most 4 per core)' },
@@ -333,7 +334,7 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
         await stopWorkers();
         await removeStale(dir);
         // This process's own unit may write one more before it exits: swept again then.
-        process.once('exit', () => removeStaleSync(dir));
+        atExit(() => removeStaleSync(dir));
       }, 'finished tasks are kept: run the same command again to resume');
       let timeline: Timeline;
       try {

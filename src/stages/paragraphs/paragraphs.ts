@@ -11,9 +11,10 @@
  * (`collect`), one step adds the sketches up (`merge`), and every task removes the frequent
  * units from its own records (`apply`).
  */
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
 import { removeDeadTemporaries } from '../../io/outputs.js';
-import { rmSync, statSync } from 'node:fs';
+import { mkdtempSync, statSync } from 'node:fs';
+import { atExit, removeTreeSync } from '../../io/atExit.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Doc } from '../../core/doc.js';
@@ -240,15 +241,18 @@ export async function createParagraphs(options: Record<string, unknown>): Promis
       let heldBytes = 0;
       let dir: string | undefined;
       let out: SpillWriter | undefined;
-      let onExit: (() => void) | undefined;
+      let offExit: (() => void) | undefined;
       const spill = async (batch: Doc[]): Promise<void> => {
         if (out === undefined) {
-          dir = await mkdtemp(join(spillDir, `corpus-clean-paragraphs-${process.pid}-`));
           // A signal ends the process with process.exit, which skips the `finally` below: the
-          // spill is removed on exit too (review-hostile5 F8).
-          const d = dir;
-          onExit = () => rmSync(d, { recursive: true, force: true });
-          process.on('exit', onExit);
+          // spill is removed on exit too (review-hostile5 F8). The folder is made and its removal
+          // registered in one synchronous step: made by an awaited mkdtemp, a signal handled
+          // between the folder's making and the continuation left it behind, exit 143.
+          const d = mkdtempSync(join(spillDir, `corpus-clean-paragraphs-${process.pid}-`));
+          dir = d;
+          // The spill file's open may still be under way in the thread pool at exit: removeTreeSync
+          // lists the folder again when the file appeared after its first listing.
+          offExit = atExit(() => removeTreeSync(d));
           out = new SpillWriter(join(dir, 'spill.bin'));
         }
         await out.write(batch, ctx.textField);
@@ -290,8 +294,9 @@ export async function createParagraphs(options: Record<string, unknown>): Promis
         }
       } finally {
         out?.destroy();
-        if (dir !== undefined) await rm(dir, { recursive: true, force: true });
-        if (onExit !== undefined) process.off('exit', onExit);
+        // Retried: after an early end the spill file's open may still be under way (see removeTreeSync).
+        if (dir !== undefined) await rm(dir, { recursive: true, force: true, maxRetries: 3 });
+        offExit?.();
       }
     },
   };

@@ -576,17 +576,17 @@ async function* openFile(path: string, gaps: boolean): AsyncGenerator<Buffer> {
  *   change is not handed on and the file is named as damaged, the records before kept (exit 1).
  *   A change after the last read is no mix and is not seen here (commit 633de65: a file changed
  *   once it was read is no damage).
+ * `start`: the byte to begin at (the WARC reader resumes after damage there).
  */
-async function* fileChunks(fh: FileHandle, before: BigIntStats): AsyncGenerator<Buffer> {
+export async function* fileChunks(fh: FileHandle, before: BigIntStats, start = 0): AsyncGenerator<Buffer> {
   const size = Number(before.size);
-  let n = 0;
+  let n = start;
   for (;;) {
     // Up to the size it had, then a small read to find the end (a 1 MiB buffer for it, per file, was garbage).
     const b = Buffer.allocUnsafe(n < size ? Math.min(READ_CHUNK, size - n) : END_PROBE);
     const { bytesRead } = await fh.read(b, 0, b.length, n);
     if (bytesRead === 0) break;
-    const change = changed(before, await fh.stat({ bigint: true }));
-    if (change !== null) throw modified(change, n);
+    await checkUnchanged(fh, before, n);
     n += bytesRead;
     yield bytesRead === b.length ? b : b.subarray(0, bytesRead);
   }
@@ -604,8 +604,21 @@ function changed(before: BigIntStats, now: BigIntStats): string | null {
   return null;
 }
 
+/**
+ * Throws `InputChanged` when the file under `fh` changed since `before` (its size or modification
+ * time), `at` the byte just read: for readers that read a file at random (Parquet, from its
+ * footer) or in stretches (WARC), checked after every read as `fileChunks` does.
+ */
+export async function checkUnchanged(fh: FileHandle, before: BigIntStats, at: number): Promise<void> {
+  const change = changed(before, await fh.stat({ bigint: true }));
+  if (change !== null) throw modified(change, at);
+}
+
+/** A file rewritten while it was read (F33): its bytes after the change may mix two versions and are not read. */
+export class InputChanged extends InputDamage {}
+
 function modified(change: string, at: number): InputDamage {
-  return new InputDamage(`${change}: its bytes from byte ${at} on may mix two versions and were not read; read it again once it is complete`, { offset: at, cut: true });
+  return new InputChanged(`${change}: its bytes from byte ${at} on may mix two versions and were not read; read it again once it is complete`, { offset: at, cut: true });
 }
 
 /**

@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import type { BigIntStats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import type { AsyncBuffer, Compressors, FileMetaData } from 'hyparquet';
@@ -9,7 +10,8 @@ import type { ReadEvents } from '../../core/pipeline.js';
 import type { ReadSettings } from './options.js';
 import { setOwn } from '../../core/own.js';
 import { fsPath } from '../../core/fsname.js';
-import { rethrowIoFailure } from '../ioFailure.js';
+import { fileErrorOf, rethrowIoFailure } from '../ioFailure.js';
+import { checkUnchanged, InputChanged } from '../decode.js';
 import { checkZstdHeaders, verifyZstd } from '../zstd.js';
 import { compactJson, exactNeeded, inexactToken, keepExact, MAX_DEPTH, scanParsed } from '../json.js';
 import { crc32 } from '../crc32.js';
@@ -260,19 +262,33 @@ function fatalDecoderOrSame(b: Uint8Array, parsed: string): string {
   }
 }
 
-/** A file as hyparquet's `AsyncBuffer`: positioned reads on one open handle. */
-function fileBuffer(fh: FileHandle, size: number): AsyncBuffer {
+/**
+ * A file as hyparquet's `AsyncBuffer`: positioned reads on one open handle. With `before` (the
+ * file as it was opened), every read is checked against it (`checkUnchanged`): a file rewritten in
+ * place while it was read gave a mix of the old footer and new row groups, read as records (F33's
+ * sibling: 10,000 old and 50,000 new rows, rewritten during a read of a 24 MB file); it is
+ * `InputChanged` instead, as for JSON Lines.
+ */
+function fileBuffer(fh: FileHandle, size: number, before?: BigIntStats): AsyncBuffer {
+  const read = async (start: number, end: number): Promise<ArrayBuffer> => {
+    const buf = new Uint8Array(Math.max(0, end - start));
+    let off = 0;
+    while (off < buf.length) {
+      const { bytesRead } = await fh.read(buf, off, buf.length - off, start + off);
+      if (before !== undefined) await checkUnchanged(fh, before, start + off);
+      if (bytesRead === 0) throw new Error(`unexpected end of file at byte ${start + off}`);
+      off += bytesRead;
+    }
+    return buf.buffer;
+  };
   return {
     byteLength: size,
-    async slice(start: number, end = size): Promise<ArrayBuffer> {
-      const buf = new Uint8Array(Math.max(0, end - start));
-      let off = 0;
-      while (off < buf.length) {
-        const { bytesRead } = await fh.read(buf, off, buf.length - off, start + off);
-        if (bytesRead === 0) throw new Error(`unexpected end of file at byte ${start + off}`);
-        off += bytesRead;
-      }
-      return buf.buffer;
+    slice(start: number, end = size): Promise<ArrayBuffer> {
+      const p = read(start, end);
+      // hyparquet starts the reads of a row group's columns together and awaits one at a time: when
+      // the first fails, the others' failures would be rejections nobody awaits (a crash, F49).
+      p.catch(() => undefined);
+      return p;
     },
   };
 }
@@ -879,6 +895,20 @@ export async function* readParquet(path: string, events: ReadEvents, s: ReadSett
   let fh: FileHandle | undefined;
   let start = 0;
   const damaged: { rows: number; at: number; error: string }[] = [];
+  const sayDamaged = (): void => {
+    if (damaged.length === 0) return;
+    // Damaged input exits 1 (as a damaged gzip or zstd file does), though the other row groups were read.
+    const rows = damaged.reduce((a, d) => a + d.rows, 0);
+    const first = damaged[0];
+    events.fileError({
+      file: path,
+      message: `${damaged.length} damaged row group${damaged.length === 1 ? '' : 's'} (${rows} rows; the first at byte ${first.at}: ${first.error})`,
+      recordsBefore: start,
+      kept: 'kept the other row groups; the damaged ones are counted as rejected (read/parquet_row_group)',
+      // Each damaged row group is a parquet_row_group reject already: no damaged_input besides.
+      rejected: true,
+    });
+  };
   try {
     let file: AsyncBuffer;
     // stdin: Parquet is read from its footer, so the whole input is held in memory.
@@ -890,7 +920,8 @@ export async function* readParquet(path: string, events: ReadEvents, s: ReadSett
     if (bytes !== undefined) file = memoryBuffer(bytes);
     else {
       fh = await open(fsPath(path), 'r');
-      file = fileBuffer(fh, (await fh.stat()).size);
+      const before = await fh.stat({ bigint: true });
+      file = fileBuffer(fh, Number(before.size), before);
     }
     const { parquetMetadataAsync, parquetRead, parquetSchema } = await import('hyparquet');
     // Rows as arrays, made into records here with setOwn: hyparquet's objects assign by name,
@@ -923,6 +954,7 @@ export async function* readParquet(path: string, events: ReadEvents, s: ReadSett
       metadata = await parquetMetadataAsync(file);
     } catch (e) {
       rethrowIoFailure(e);
+      if (e instanceof InputChanged) throw e;
       events.fileError({ file: path, message: `not a readable Parquet file: its footer does not decode (${(e as Error).message}): the file is cut short or its footer is damaged`, recordsBefore: 0 });
       return;
     }
@@ -995,6 +1027,8 @@ export async function* readParquet(path: string, events: ReadEvents, s: ReadSett
         rows = await readRows(v.group, exact.metadata, start, end);
       } catch (e) {
         rethrowIoFailure(e);
+        // Rewritten while it was read: nothing more of it is read (the rows before are kept).
+        if (e instanceof InputChanged) throw e;
         // Every row the footer promises is counted as read and as rejected: a lost row group of
         // 100 rows is 100 rejects in the accounting and in --max-reject-rate, in one entry.
         events.read(n, size);
@@ -1045,22 +1079,12 @@ export async function* readParquet(path: string, events: ReadEvents, s: ReadSett
       }
       start = end;
     }
-    if (damaged.length > 0) {
-      // Damaged input exits 1 (as a damaged gzip or zstd file does), though the other row groups were read.
-      const rows = damaged.reduce((a, d) => a + d.rows, 0);
-      const first = damaged[0];
-      events.fileError({
-        file: path,
-        message: `${damaged.length} damaged row group${damaged.length === 1 ? '' : 's'} (${rows} rows; the first at byte ${first.at}: ${first.error})`,
-        recordsBefore: start,
-        kept: 'kept the other row groups; the damaged ones are counted as rejected (read/parquet_row_group)',
-        // Each damaged row group is a parquet_row_group reject already: no damaged_input besides.
-        rejected: true,
-      });
-    }
+    sayDamaged();
   } catch (e) {
     rethrowIoFailure(e);
-    events.fileError({ file: path, message: (e as Error).message, recordsBefore: start });
+    // The row groups found damaged before what stopped the reading (a rewrite) are said too.
+    sayDamaged();
+    events.fileError(fileErrorOf(path, e as Error, start));
   } finally {
     await fh?.close();
   }

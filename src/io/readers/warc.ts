@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import type { BigIntStats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { Readable } from 'node:stream';
@@ -12,7 +12,7 @@ import type { ReadSettings } from './options.js';
 import { fsPath } from '../../core/fsname.js';
 import { fileErrorOf, nextChunk, rethrowIoFailure } from '../ioFailure.js';
 import { binaryKind } from './binary.js';
-import { decoded, emptyCompressed, openDecoded, sniffCompression } from '../decode.js';
+import { checkUnchanged, decoded, emptyCompressed, fileChunks, InputChanged, openDecoded, sniffCompression } from '../decode.js';
 import { BlockTap, blockDigest } from './warcDigest.js';
 
 /** Records handed downstream at a time (extraction is the slow part, so batches stay small). */
@@ -200,9 +200,15 @@ export async function* readWarc(path: string, events: ReadEvents, s: ReadSetting
     return b;
   };
   const fh = chunks === undefined ? await open(fsPath(path), 'r') : undefined;
-  let stream: ReturnType<typeof createReadStream> | undefined;
+  let stream: AsyncGenerator<Buffer> | undefined;
+  /**
+   * The file rewritten in place while it was read (F33, as the JSON Lines reader tells it): the
+   * chunk read after the change is not handed on, the records before are kept, reading stops.
+   */
+  let changedBy: InputChanged | undefined;
   try {
-    const size = fh === undefined ? 0 : (await fh.stat()).size;
+    const before: BigIntStats | undefined = fh === undefined ? undefined : await fh.stat({ bigint: true });
+    const size = before === undefined ? 0 : Number(before.size);
     const empty = fh !== undefined && size === 0 ? emptyCompressed(path) : null;
     if (empty !== null) {
       events.fileError(fileErrorOf(path, empty, 0));
@@ -219,12 +225,21 @@ export async function* readWarc(path: string, events: ReadEvents, s: ReadSetting
     let base = 0;
     for (;;) {
       // One parser per stretch of good records: from the start, then from each place reading resumed.
-      stream = fh === undefined ? undefined : createReadStream(fsPath(path), { start: base, highWaterMark: 1 << 20 });
+      // Every read is checked against the file as it was opened (`fileChunks`).
+      stream = fh === undefined ? undefined : fileChunks(fh, before!, base);
       const from = stream;
       // The bytes the parser reads, as they are in an uncompressed WARC: each record's block is
       // hashed as it passes, for its WARC-Block-Digest (a .warc.gz member has gzip's CRC-32).
       const tap = new BlockTap();
       async function* counted(): AsyncGenerator<Uint8Array> {
+        try {
+          yield* counting();
+        } catch (e) {
+          if (e instanceof InputChanged) changedBy ??= e;
+          throw e;
+        }
+      }
+      async function* counting(): AsyncGenerator<Uint8Array> {
         for await (const c of chunks ?? from!) {
           // A stream is told gzip or plain by its first two bytes too (a file by its head, above).
           if (fh === undefined && streamed < 2) head = Buffer.concat([head, c as Buffer]).subarray(0, 2);
@@ -292,7 +307,14 @@ export async function* readWarc(path: string, events: ReadEvents, s: ReadSetting
         blockEnd = base + readOffset(parser);
         if (batch.length >= BATCH) yield flush();
       }
-      stream?.destroy();
+      await stream?.return(undefined);
+      // What looked like damage was the change: said as such, and nothing after it is read.
+      if (changedBy === undefined && fh !== undefined && damage !== null) await checkUnchanged(fh, before!, damage.at).catch((e: unknown) => void (changedBy = e instanceof InputChanged ? e : undefined));
+      if (changedBy !== undefined) {
+        if (damage !== null) n--;
+        events.fileError(fileErrorOf(path, changedBy, n));
+        break;
+      }
       if (damage === null) {
         // warcio ends quietly at a gzip member it cannot inflate, or at a record cut short: the
         // bytes after its last record tell. (A few stray line ends at the end of a file are fine.)
@@ -333,7 +355,7 @@ export async function* readWarc(path: string, events: ReadEvents, s: ReadSetting
     const b = flush();
     if (b.length > 0) yield b;
   } finally {
-    stream?.destroy();
+    await stream?.return(undefined);
     await fh?.close();
   }
 }

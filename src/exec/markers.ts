@@ -179,9 +179,10 @@ export function manifestShards(path: string): string[] | undefined {
 
 /** Who holds a lock: still writing, or killed. */
 function lockWhy(lock: string): string {
-  const pid = lockHolder(lock);
-  if (pid === undefined) return 'its lock file is still there';
-  return processAlive(pid) ? `PID ${pid} is still writing it` : `the command writing it, PID ${pid}, was killed`;
+  const h = lockHolder(lock);
+  if (h === undefined) return 'its lock file is still there';
+  if (h.foreign) return `PID ${h.pid} on host '${h.host}' holds its lock`;
+  return h.live ? `PID ${h.pid} is still writing it` : `the command writing it, PID ${h.pid}, was killed`;
 }
 
 /** Who left a temporary `.name.tmp-PID-N`: still writing, or killed. */

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { isAlive, lockHolder, LOCK_NAME } from '../io/outputs.js';
+import { lockHolder, LOCK_NAME } from '../io/outputs.js';
 import { errorText } from '../core/show.js';
 import { failedPath, planPath, slurmDir, successPath } from './layout.js';
 import { isDone, readMarker } from './markers.js';
@@ -87,10 +87,10 @@ export async function statusReport(run: string): Promise<{ text: string; finishe
   return { text: lines.join('\n') + '\n', finished, code: running ? 3 : code };
 }
 
-/** The PID of a live process holding the run folder's lock (a `run` at work), if any. */
-function liveHolder(run: string): number | undefined {
-  const pid = lockHolder(join(run, LOCK_NAME));
-  return pid !== undefined && isAlive(pid) ? pid : undefined;
+/** The live process holding the run folder's lock (a `run` at work), if any: its PID, and its host when another. */
+function liveHolder(run: string): string | undefined {
+  const h = lockHolder(join(run, LOCK_NAME));
+  return h?.live === true ? `${h.pid}${h.foreign ? ` on host '${h.host}'` : ''}` : undefined;
 }
 
 /**

@@ -6,6 +6,7 @@ import { nameFromText, realPath, showPath } from '../core/fsname.js';
 import { UsageError } from '../core/errors.js';
 import { makeDir } from './dirs.js';
 import { isInputName } from './inputs.js';
+import { lockHost, lockText, parseLock, processAlive, readLock, type LockHolder } from './writers/lockFile.js';
 
 /**
  * Safety checks on the paths a run writes, made before anything is touched or read: an output
@@ -486,32 +487,15 @@ export async function checkFileOutput(path: string, o: { flag: string; overwrite
   if (st?.isFile() === true && !o.overwrite) throw new UsageError(`${o.flag} file '${showPath(path)}' already exists; remove it or pass --overwrite`);
 }
 
-/** The PID written in a lock file, or undefined when there is none (or it is unreadable). */
-export function lockHolder(lock: string): number | undefined {
-  try {
-    const pid = Number.parseInt(readFileSync(lock, 'utf8'), 10);
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
+/**
+ * Who holds a lock file: its PID, host, and whether it is still held (see writers/lockFile.ts),
+ * or undefined when it holds no PID (or is unreadable).
+ */
+export function lockHolder(lock: string): LockHolder | undefined {
+  return readLock(lock);
 }
 
-/** True when a process with this PID is alive. */
-export function isAlive(pid: number): boolean {
-  return processAlive(pid);
-}
-
-/** True when a process with this PID is alive (EPERM: it exists, owned by someone else). */
-export function processAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+export { processAlive };
 
 /**
  * Remove the temporaries a killed writer left in `dir` (files, or folders with what they hold):
@@ -567,7 +551,11 @@ export function lockOutput(path: string): () => void {
       // A full disk or a failing file system: one line naming the lock (its code kept for lockIfDir).
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw lockFailure(lock, e);
       const other = otherHolder(lock);
-      if (other.pid !== undefined) throw new UsageError(`another run (PID ${other.pid}) is writing to '${showPath(lockedPath(lock))}' (lock file ${showPath(lock)}); wait for it, or remove the lock if that process is not corpus-clean`);
+      if (other.holder?.foreign === true) {
+        const h = other.holder;
+        throw new UsageError(`another run (PID ${h.pid} on host '${h.host}') is writing to '${showPath(lockedPath(lock))}' (lock file ${showPath(lock)}); this host ('${lockHost()}') cannot tell whether that process still runs: wait for it, or, when sure it is gone (check on '${h.host}'), remove the lock file and run again`);
+      }
+      if (other.holder !== undefined) throw new UsageError(`another run (PID ${other.holder.pid}) is writing to '${showPath(lockedPath(lock))}' (lock file ${showPath(lock)}); wait for it, or remove the lock if that process is not corpus-clean`);
       if (other.starting !== undefined) throw new UsageError(`another command is taking the lock of '${showPath(lockedPath(lock))}' (lock file ${showPath(lock)}, made ${other.starting} ms ago, holds no PID yet); wait for it, or try again in a few seconds`);
       // A dead holder's lock is taken over, unless another command replaced it meanwhile (the
       // same inode as read): two commands taking over one dead lock must not both unlink it.
@@ -581,7 +569,7 @@ export function lockOutput(path: string): () => void {
       continue;
     }
     try {
-      writeSync(fd, `${process.pid}\n`);
+      writeSync(fd, lockText());
     } catch (e) {
       // The PID could not be written (a full disk): no empty lock is left behind (hostile review 7 F9).
       try {
@@ -607,11 +595,12 @@ export function lockOutput(path: string): () => void {
 const EMPTY_LOCK_MS = 5000;
 
 /**
- * Who holds an existing lock: a live PID, or `starting` (ms since it was made) when it holds no
- * PID yet and is younger than EMPTY_LOCK_MS (its command is between creating it and writing the
- * PID); else it is dead (or gone), with the inode read, to be taken over.
+ * Who holds an existing lock: a live holder (on this host, or another host's, which counts as
+ * live), or `starting` (ms since it was made) when it holds no PID yet and is younger than
+ * EMPTY_LOCK_MS (its command is between creating it and writing the PID); else it is dead (or
+ * gone), with the inode read, to be taken over.
  */
-function otherHolder(lock: string): { pid?: number; starting?: number; ino?: number } {
+function otherHolder(lock: string): { holder?: LockHolder; starting?: number; ino?: number } {
   const st = statSync(lock, { throwIfNoEntry: false });
   if (st === undefined) return {};
   let text = '';
@@ -620,8 +609,8 @@ function otherHolder(lock: string): { pid?: number; starting?: number; ino?: num
   } catch {
     return {};
   }
-  const pid = Number.parseInt(text, 10);
-  if (processAlive(pid)) return { pid };
+  const holder = parseLock(text);
+  if (holder?.live === true) return { holder };
   const age = Date.now() - st.mtimeMs;
   if (text.trim() === '' && age < EMPTY_LOCK_MS) return { starting: Math.max(0, Math.round(age)) };
   return { ino: st.ino };
@@ -666,7 +655,7 @@ export async function prepareOutput(plan: OutputPlan): Promise<() => void> {
   const lockPath = plan.folder ? join(dir, LOCK_NAME) : join(dir, `.${basename(plan.output)}.lock`);
   // A lock left by a process that is gone: that command was killed (kill -9) while writing here.
   const before = lockHolder(lockPath);
-  const killed = before !== undefined && !processAlive(before) ? before : undefined;
+  const killed = before !== undefined && !before.live ? before.pid : undefined;
   // A device or FIFO (`-o /dev/null`) is a stream, not a result: any number of commands may
   // write to it at once, and no lock file goes into /dev (two runs to /dev/null refused each other).
   const stream = !plan.folder && !plan.sharded && (await isStreamTarget(plan.output));

@@ -23,7 +23,7 @@ import { expandInputs } from '../../io/inputs.js';
 import { readFiles } from '../../io/readers/index.js';
 import { emptyCounts, scanScripts } from '../../stages/langid/script.js';
 import { makeDir } from '../../io/dirs.js';
-import { checkInsideInputFolder, checkWritable, LOCK_NAME, lockHolder, lockOutput, processAlive } from '../../io/outputs.js';
+import { checkInsideInputFolder, checkWritable, LOCK_NAME, lockHolder, lockOutput } from '../../io/outputs.js';
 
 /**
  * The InternEvo type folder when --type is not given: `cn` when most of the records the input
@@ -246,8 +246,9 @@ ${flagHelp(INPUT)}
     // shards one rename at a time) are no result: the rerun removes them and starts over, as other
     // outputs do, instead of refusing them as "already holds shards" (hostile review 6 F22).
     const lockPath = join(out, 'train', type, LOCK_NAME);
-    const holder = lockHolder(lockPath);
-    if (holder !== undefined && !processAlive(holder)) {
+    const dead = lockHolder(lockPath);
+    const holder = dead !== undefined && !dead.live ? dead.pid : undefined;
+    if (holder !== undefined) {
       const left = (await readdir(join(out, 'train', type)).catch(() => [] as string[])).filter((f) => /\.bin(\.meta)?$/.test(f) && !f.startsWith('.'));
       if (left.length > 0) {
         process.stderr.write(`corpus-clean export: note: '${showPath(join(out, 'train', type))}' holds ${left.length} file${left.length === 1 ? '' : 's'} of an unfinished export (the command writing it, PID ${holder}, was killed); starting over\n`);

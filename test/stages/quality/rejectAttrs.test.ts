@@ -173,6 +173,35 @@ describe('quality in a pipeline: the signals of a dropped record go with its rej
     expect(Object.keys(docs[2].attrs)).toEqual(['lang', 'quality']);
     expect(rejects.list[1].record!.attrs).toBe(rejects.list[1].attrs);
   });
+
+  it("the reject's copy of a dropped record's attrs keeps their keys in order, quality in its place, a key __proto__ too", async () => {
+    const docs: Doc[] = [];
+    const rejects = memoryRejects();
+    const mark: Stage = {
+      name: 'mark',
+      needsText: false,
+      options: {},
+      async *run(batches) {
+        for await (const b of batches) {
+          // attrs that are not the input record's own object (as a spill gives them back, parsed)
+          for (const d of b) if (d.source === 'memory:2') d.attrs = JSON.parse('{"quality": "earlier", "lang": "en"}') as Record<string, unknown>;
+          for (const d of b) if (d.source === 'memory:3') d.attrs = JSON.parse('{"__proto__": {"x": 1}, "lang": "en"}') as Record<string, unknown>;
+          yield b;
+        }
+      },
+    };
+    await pipeline({ source: fromRecords(RECORDS), stages: [mark, keep(docs), await defaultRegistry().create('quality', { preset: 'web-en' })], sink: collect(), rejects });
+    expect(rejects.list.map((r) => Object.keys(r.attrs!))).toEqual([
+      ['quality', 'lang'],
+      ['__proto__', 'lang', 'quality'],
+    ]);
+    for (const r of rejects.list) expect((r.attrs!.quality as Record<string, unknown>).failed).toContain('gopher_quality:min_words');
+    expect(Object.getPrototypeOf(rejects.list[1].attrs)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(rejects.list[1].attrs, '__proto__')?.value).toEqual({ x: 1 });
+    // the records keep the attrs they had
+    expect(docs[1].attrs).toEqual({ quality: 'earlier', lang: 'en' });
+    expect(Object.keys(docs[2].attrs)).toEqual(['__proto__', 'lang']);
+  });
 });
 
 describe('slim rejects: a reject the rejects file samples out is not slimmed', () => {

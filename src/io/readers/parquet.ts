@@ -1,6 +1,10 @@
 import { isUtf8 } from 'node:buffer';
-import type { BigIntStats } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { createWriteStream, rmSync, type BigIntStats } from 'node:fs';
+import { mkdtemp, open, rm, type FileHandle } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import type { AsyncBuffer, Compressors, FileMetaData } from 'hyparquet';
 import { PARQUET_MAX_COLUMNS } from '../writers/parquetSchema.js';
@@ -11,7 +15,9 @@ import type { ReadSettings } from './options.js';
 import { setOwn } from '../../core/own.js';
 import { fsPath } from '../../core/fsname.js';
 import { fileErrorOf, rethrowIoFailure } from '../ioFailure.js';
-import { checkUnchanged, InputChanged } from '../decode.js';
+import { checkUnchanged, decoded, InputChanged } from '../decode.js';
+import { InputDamage } from '../ioFailure.js';
+import { removeDeadTemporaries } from '../outputs.js';
 import { checkZstdHeaders, verifyZstd } from '../zstd.js';
 import { compactJson, exactNeeded, inexactToken, keepExact, MAX_DEPTH, scanParsed } from '../json.js';
 import { crc32 } from '../crc32.js';
@@ -291,6 +297,37 @@ function fileBuffer(fh: FileHandle, size: number, before?: BigIntStats): AsyncBu
       return p;
     },
   };
+}
+
+/** The temporaries `spool` makes: the PID of their command in the name (see `removeDeadTemporaries`). */
+const SPOOL = /^corpus-clean-stdin-(\d+)-/;
+
+/**
+ * A stream (stdin) copied to a temporary file, since Parquet is read from its footer, at random:
+ * `corpus-clean-stdin-PID-XXXXXX/stdin.parquet` in the system temp folder (`TMPDIR`), not in
+ * memory (a Parquet file may be larger than memory, or than a Buffer). `remove` removes it; so
+ * does the exit of the process (a signal ends it with process.exit, which skips `finally`), and
+ * the next read of Parquet from stdin removes those a killed command (kill -9) left.
+ */
+async function spool(chunks: AsyncIterable<Buffer>): Promise<{ file: string; remove: () => Promise<void> }> {
+  const base = tmpdir();
+  await removeDeadTemporaries(base, SPOOL);
+  const dir = await mkdtemp(join(base, `corpus-clean-stdin-${process.pid}-`));
+  const onExit = (): void => rmSync(dir, { recursive: true, force: true });
+  process.on('exit', onExit);
+  const remove = async (): Promise<void> => {
+    process.off('exit', onExit);
+    await rm(dir, { recursive: true, force: true });
+  };
+  const file = join(dir, 'stdin.parquet');
+  try {
+    await pipeline(Readable.from(chunks, { objectMode: false }), createWriteStream(file));
+  } catch (e) {
+    await remove();
+    if (e instanceof InputDamage) throw new InputDamage(`${e.message}: the Parquet input was not read (Parquet is read from its footer, so only once it is whole)`, e.info);
+    throw e;
+  }
+  return { file, remove };
 }
 
 /** An in-memory file (for `readChunks` and tests). */
@@ -891,8 +928,9 @@ async function verifiedGroup(file: AsyncBuffer, rg: FileMetaData['row_groups'][n
  * counted as that many rows read and rejected, and reading goes on with the next row group. With `groups` (`[first, end)`), only those row groups
  * are read (a task of a run; sources still count rows from the start of the file).
  */
-export async function* readParquet(path: string, events: ReadEvents, s: ReadSettings, bytes?: Uint8Array, groups?: readonly [number, number]): AsyncGenerator<Doc[]> {
+export async function* readParquet(path: string, events: ReadEvents, s: ReadSettings, bytes?: Uint8Array | AsyncIterable<Buffer>, groups?: readonly [number, number]): AsyncGenerator<Doc[]> {
   let fh: FileHandle | undefined;
+  let spooled: Awaited<ReturnType<typeof spool>> | undefined;
   let start = 0;
   const damaged: { rows: number; at: number; error: string }[] = [];
   const sayDamaged = (): void => {
@@ -911,15 +949,12 @@ export async function* readParquet(path: string, events: ReadEvents, s: ReadSett
   };
   try {
     let file: AsyncBuffer;
-    // stdin: Parquet is read from its footer, so the whole input is held in memory.
-    if (bytes === undefined && path === '-') {
-      const parts: Buffer[] = [];
-      for await (const c of process.stdin as AsyncIterable<Buffer>) parts.push(c);
-      bytes = Buffer.concat(parts);
-    }
-    if (bytes !== undefined) file = memoryBuffer(bytes);
+    // stdin (decompressed, as every input is), or another stream: read from a temporary copy.
+    if (bytes === undefined && path === '-') bytes = decoded(process.stdin as AsyncIterable<Buffer>);
+    if (bytes !== undefined && !(bytes instanceof Uint8Array)) spooled = await spool(bytes);
+    if (bytes instanceof Uint8Array) file = memoryBuffer(bytes);
     else {
-      fh = await open(fsPath(path), 'r');
+      fh = await open(spooled?.file ?? fsPath(path), 'r');
       const before = await fh.stat({ bigint: true });
       file = fileBuffer(fh, Number(before.size), before);
     }
@@ -1087,5 +1122,6 @@ export async function* readParquet(path: string, events: ReadEvents, s: ReadSett
     events.fileError(fileErrorOf(path, e as Error, start));
   } finally {
     await fh?.close();
+    await spooled?.remove();
   }
 }

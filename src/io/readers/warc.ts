@@ -19,6 +19,19 @@ import { BlockTap, blockDigest } from './warcDigest.js';
 const BATCH = 64;
 const HTML_TYPES = /^\s*(text\/html|application\/xhtml\+xml)\b/i;
 
+/**
+ * A record's `WARC-Identified-Payload-Type` (WARC 1.1 §5.17: "the content-type of the record's
+ * payload as determined by an independent check", not the HTTP Content-Type copied up, "as such
+ * values may often be unreliable"; Common Crawl writes it, from Tika): its media type, or null
+ * when absent or when it says nothing (`application/octet-stream` is what a detector answers for
+ * bytes it does not know, not a finding that they are not a page).
+ */
+function identifiedType(v: string | null | undefined): string | null {
+  const t = v?.split(';')[0].trim().toLowerCase();
+  if (t === undefined || t === '' || t === 'application/octet-stream') return null;
+  return t;
+}
+
 /** A WARC header value without the angle brackets WARC/1.0 puts around URIs. */
 function bare(v: string | null | undefined): string | null {
   if (v === null || v === undefined) return null;
@@ -473,15 +486,20 @@ async function toDoc(record: WARCRecord, path: string, n: number, source: string
   }
   const http = record.httpHeaders;
   const contentType = http?.headers.get('content-type') ?? null;
+  const identified = identifiedType(record.warcHeader('WARC-Identified-Payload-Type'));
+  /** The payload's type as identified, beside the one the server declared (records and rejects). */
+  const types: JsonObject = { content_type: contentType, ...(identified !== null ? { identified_payload_type: identified } : {}) };
   const status = http?.statusCode === undefined ? undefined : Number(http.statusCode);
   if (status !== undefined && (status < 200 || status > 299)) {
     await skipBlock(record);
     events.reject({ reason: 'warc_http_status', source, detail: { ...meta(), status } });
     return null;
   }
-  if (contentType === null || !HTML_TYPES.test(contentType)) {
+  // The identified type decides over the declared one (a page served as text/plain, a PDF or JSON
+  // served as text/html: new-user review #11); without one, the declared type does.
+  if (!HTML_TYPES.test(identified ?? contentType ?? '')) {
     await skipBlock(record);
-    events.reject({ reason: 'warc_not_html', source, detail: { ...meta(), content_type: contentType } });
+    events.reject({ reason: 'warc_not_html', source, detail: { ...meta(), ...types } });
     return null;
   }
   if (record.warcContentLength > s.maxLineBytes) {
@@ -496,12 +514,12 @@ async function toDoc(record: WARCRecord, path: string, n: number, source: string
   // A body that is a binary file under a text/html header (a server's mislabel): not a page.
   const binary = binaryKind(body, decoded.charset);
   if (binary !== null) {
-    events.reject({ reason: 'warc_not_html', source, detail: { ...meta(), content_type: contentType, binary } });
+    events.reject({ reason: 'warc_not_html', source, detail: { ...meta(), ...types, binary } });
     return null;
   }
   if (s.htmlField !== undefined) {
     // An `extract` stage comes next and extracts with its own options.
-    return docAt({ ...meta(), content_type: contentType, charset: decoded.charset, ...declaredOf(decoded), [s.htmlField]: decoded.html }, path, n);
+    return docAt({ ...meta(), ...types, charset: decoded.charset, ...declaredOf(decoded), [s.htmlField]: decoded.html }, path, n);
   }
   let r;
   try {
@@ -514,5 +532,5 @@ async function toDoc(record: WARCRecord, path: string, n: number, source: string
     events.reject({ reason: 'extract_empty', source, detail: meta() });
     return null;
   }
-  return docAt({ ...meta(), content_type: contentType, charset: decoded.charset, ...declaredOf(decoded), title: r.title, text: r.text }, path, n);
+  return docAt({ ...meta(), ...types, charset: decoded.charset, ...declaredOf(decoded), title: r.title, text: r.text }, path, n);
 }

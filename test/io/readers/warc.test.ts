@@ -223,6 +223,33 @@ describe('WARC reader: non-HTML, HTTP errors, charsets, WET and damage', () => {
     expect(d.read).toBe(d.docs.length + d.rejects.length);
   });
 
+  it('WARC-Identified-Payload-Type decides HTML or not over the HTTP Content-Type (new-user review #11); application/octet-stream identifies nothing', async () => {
+    const page = Buffer.from('<html><head><title>T</title></head><body><p>A page served under the wrong type.</p></body></html>');
+    const typed = (id: string, declared: string | null, identified: string, body: Buffer): Buffer => {
+      const r = warcRecord('response', `https://e.org/${id}`, id, declared === null ? Buffer.concat([Buffer.from(`HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n`), body]) : http('200 OK', declared, body));
+      return Buffer.from(r.toString('latin1').replace('\r\nContent-Length:', `\r\nWARC-Identified-Payload-Type: ${identified}\r\nContent-Length:`), 'latin1');
+    };
+    const p = join(dir, 'identified.warc');
+    await writeFile(p, Buffer.concat([
+      typed('c1', 'text/plain', 'text/html', page),
+      typed('c2', null, 'application/xhtml+xml', page),
+      typed('c3', 'text/html', 'application/json', Buffer.from('{"a": 1, "b": "json served as a page"}')),
+      typed('c4', 'text/html; charset=utf-8', 'application/pdf', Buffer.from('bytes a detector called a PDF')),
+      typed('c5', 'text/html', 'application/octet-stream', page),
+    ]));
+    const d = await drain(readFiles([p]));
+    expect(d.docs.map((x) => [x.source, x.data.content_type, x.data.identified_payload_type ?? null, x.data.title])).toEqual([
+      [`${p}:1`, 'text/plain', 'text/html', 'T'],
+      [`${p}:2`, null, 'application/xhtml+xml', 'T'],
+      [`${p}:5`, 'text/html', null, 'T'],
+    ]);
+    expect(d.rejects.map((r) => [r.reason, r.source, r.detail?.content_type, r.detail?.identified_payload_type])).toEqual([
+      ['warc_not_html', `${p}:3`, 'text/html', 'application/json'],
+      ['warc_not_html', `${p}:4`, 'text/html; charset=utf-8', 'application/pdf'],
+    ]);
+    expect(d.read).toBe(5);
+  });
+
   it('reads WET conversion records as they are', async () => {
     const p = join(dir, 'x.warc.wet');
     await writeFile(p, warcRecord('conversion', 'https://e.org/', 'b1', Buffer.from('Line one.\nLine two, 中文.'), 'text/plain'));

@@ -49,8 +49,10 @@ export type C4LineReason = 'too_long_word' | 'no_terminal_punct' | 'too_few_word
 export interface C4Result {
   /** Lines looked at (`str.splitlines()`). */
   lines: number;
-  /** Indices of kept lines. */
-  kept: number[];
+  /** Indices of kept lines: the first `nKept` entries (a buffer that may be longer). */
+  kept: Int32Array;
+  /** Kept lines. */
+  nKept: number;
   /** Kept lines whose text changed (citations removed), by index. */
   changed: Map<number, string> | undefined;
   /** Removed lines by reason. */
@@ -154,12 +156,39 @@ export class C4Lines {
     return n > 0 ? n : 1;
   }
 
-  /** Run the C4 line rules over the lines of a profiled text. */
+  /**
+   * The result `run` fills on every call: its object, its `removed` counts and its `kept` buffer
+   * (grown when a text keeps more lines) are made once, not per record (~300 bytes of garbage a
+   * record, most of it a `kept` array made anew).
+   */
+  private readonly result: C4Result = {
+    lines: 0,
+    kept: new Int32Array(64),
+    nKept: 0,
+    changed: undefined,
+    removed: { too_long_word: 0, no_terminal_punct: 0, too_few_words: 0, javascript: 0, policy: 0 },
+    sentences: 0,
+    loremIpsum: false,
+    curlyBracket: false,
+  };
+
+  /**
+   * Run the C4 line rules over the lines of a profiled text. The result is this filter's own
+   * object, valid until its next `run`: copy what is kept longer.
+   */
   run(p: TextProfile): C4Result {
     const cfg = this.config;
     const text = p.text;
-    const removed: Record<C4LineReason, number> = { too_long_word: 0, no_terminal_punct: 0, too_few_words: 0, javascript: 0, policy: 0 };
-    const kept: number[] = [];
+    const res = this.result;
+    const removed = res.removed;
+    removed.too_long_word = 0;
+    removed.no_terminal_punct = 0;
+    removed.too_few_words = 0;
+    removed.javascript = 0;
+    removed.policy = 0;
+    if (res.kept.length < p.nLines) res.kept = new Int32Array(Math.max(p.nLines, res.kept.length * 2));
+    const kept = res.kept;
+    let nKept = 0;
     let changed: Map<number, string> | undefined;
     let sentences = 0;
     let lorem = false;
@@ -256,15 +285,24 @@ export class C4Lines {
         continue;
       }
       sentences += this.sentences(line, s, e);
-      kept.push(li);
+      kept[nKept++] = li;
     }
-    return { lines: nLines, kept, changed, removed, sentences, loremIpsum: lorem, curlyBracket: curly };
+    res.lines = nLines;
+    res.nKept = nKept;
+    res.changed = changed;
+    res.sentences = sentences;
+    res.loremIpsum = lorem;
+    res.curlyBracket = curly;
+    return res;
   }
 
   /** The text made of the kept lines (stripped, joined with `\n`), as C4 writes it. */
   keptText(p: TextProfile, r: C4Result): string {
     const parts: string[] = [];
-    for (const li of r.kept) parts.push(r.changed?.get(li) ?? p.text.slice(p.lineTrimStart[li], p.lineTrimEnd[li]));
+    for (let k = 0; k < r.nKept; k++) {
+      const li = r.kept[k];
+      parts.push(r.changed?.get(li) ?? p.text.slice(p.lineTrimStart[li], p.lineTrimEnd[li]));
+    }
     return parts.join('\n').trim();
   }
 }

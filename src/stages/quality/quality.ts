@@ -69,7 +69,14 @@ function attrsBuilder(names: readonly string[], only?: ReadonlySet<string>): Att
     .filter((f) => f !== '')
     .join(', ');
   // eslint-disable-next-line @typescript-eslint/no-implied-eval
-  return new Function('preset', 'by', 'score', 'weakest', 'failed', 'v', `return { preset: preset, preset_by: by, score: score, weakest: weakest, failed: failed, ${fields} };`) as AttrsBuilder;
+  const build = new Function('preset', 'by', 'score', 'weakest', 'failed', 'v', `return { preset: preset, preset_by: by, score: score, weakest: weakest, failed: failed, ${fields} };`) as AttrsBuilder;
+  // One object made first with a string in every field: V8 then keeps the fields of the literal's
+  // shape "tagged", not "double". A double field boxes every value in a number object of its own,
+  // 0 and the counts included; a tagged one holds a whole number (most signals of a short text)
+  // in place. The values read back are the same numbers.
+  const tagged = names.map(() => '');
+  (build as unknown as (...a: unknown[]) => unknown)('', '', '', '', '', tagged);
+  return build;
 }
 
 function compile(set: RuleSet): Compiled {
@@ -218,11 +225,11 @@ export function createQuality(options: Record<string, unknown>): Stage {
       else if (ctx.rejectAttrs !== false) dropped = (ctx.rejectRuleSignals === true ? c.buildRules : c.build)(c.set.name, by, score, c.rules.code(weakest), failed, values);
       if (tagOnly) return undefined;
       if (drop !== undefined) {
-        if (failed.length > 0) countWhy((stats.why ??= {}), drop, failed, p.nLines === 1, c4 !== undefined && c4.lines > 0 && c4.kept.length === 0);
+        if (failed.length > 0) countWhy((stats.why ??= {}), drop, failed, p.nLines === 1, c4 !== undefined && c4.lines > 0 && c4.nKept === 0);
         return drop;
       }
       if (lineFilter && c4 !== undefined && c.c4 !== undefined) {
-        const removed = c4.lines - c4.kept.length;
+        const removed = c4.lines - c4.nKept;
         if (removed > 0 || c4.changed !== undefined) {
           for (const [reason, n] of Object.entries(c4.removed)) if (n > 0) count(stats.counters, `c4_lines_removed:${reason}`, n);
           if (removed > 0) count(stats.counters, 'c4_lines_removed', removed);

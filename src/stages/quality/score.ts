@@ -62,6 +62,7 @@ export class CompiledRules {
     this.isMin = new Uint8Array(n);
     this.limit = new Float64Array(n);
     this.frac = new Uint8Array(n);
+    this.failing = new Int32Array(n);
     rules.forEach((r, i) => {
       this.signal[i] = names.indexOf(r.signal);
       this.isMin[i] = r.min !== undefined ? 1 : 0;
@@ -70,15 +71,30 @@ export class CompiledRules {
     });
   }
 
-  /** Codes of the failing rules, in rule order (a new array). */
+  /** Indices of the failing rules of the last `failed` call (scratch). */
+  private readonly failing: Int32Array;
+
+  /**
+   * Codes of the failing rules, in rule order (a new array). Up to three are made as an array
+   * literal of their length: a list grown by `push` gets room for 17 entries (~100 bytes of
+   * garbage for a dropped record, which fails one or two rules).
+   */
   failed(values: Float64Array): string[] {
-    const out: string[] = [];
+    const f = this.failing;
+    let n = 0;
     for (let i = 0; i < this.codes.length; i++) {
       const at = this.signal[i];
       const v = at >= 0 ? values[at] : 0;
       const t = this.limit[i];
-      if (this.isMin[i] === 1 ? v < t : v > t) out.push(this.codes[i]);
+      if (this.isMin[i] === 1 ? v < t : v > t) f[n++] = i;
     }
+    const c = this.codes;
+    if (n === 0) return [];
+    if (n === 1) return [c[f[0]]];
+    if (n === 2) return [c[f[0]], c[f[1]]];
+    if (n === 3) return [c[f[0]], c[f[1]], c[f[2]]];
+    const out: string[] = [];
+    for (let k = 0; k < n; k++) out.push(c[f[k]]);
     return out;
   }
 

@@ -166,18 +166,22 @@ export class SignalComputer {
     return this.names.indexOf(name);
   }
 
-  /** Compute every signal of a profiled text as a record by name; also returns the C4 line pass, when configured. */
+  /**
+   * Compute every signal of a profiled text as a record by name; also returns the C4 line pass,
+   * when configured. Both are the caller's to keep (`run` gives the C4 filter's own result).
+   */
   compute(p: TextProfile): { signals: Signals; c4: C4Result | undefined } {
-    const c4 = this.run(p);
+    const r = this.run(p);
     const signals: Signals = {};
     for (let i = 0; i < this.names.length; i++) signals[this.names[i]] = this.values[i];
+    const c4 = r === undefined ? undefined : { ...r, kept: r.kept.slice(0, r.nKept), removed: { ...r.removed } };
     return { signals, c4 };
   }
 
   /**
    * Compute every signal of a profiled text into `values` (rounded to 6 decimals, in the order of
-   * `names`); returns the C4 line pass, when configured. Allocates nothing per record but the C4
-   * result.
+   * `names`); returns the C4 line pass, when configured: the C4 filter's own result object, valid
+   * until its next run. Allocates nothing per record.
    */
   run(p: TextProfile): C4Result | undefined {
     const text = p.text;
@@ -407,7 +411,7 @@ export class SignalComputer {
       const ca = this.c4At;
       c4 = this.c4.run(p);
       v[ca] = c4.lines;
-      v[ca + 1] = c4.lines - c4.kept.length;
+      v[ca + 1] = c4.lines - c4.nKept;
       v[ca + 2] = c4.sentences;
       v[ca + 3] = c4.loremIpsum ? 1 : 0;
       v[ca + 4] = c4.curlyBracket ? 1 : 0;

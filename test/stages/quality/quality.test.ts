@@ -12,6 +12,8 @@ import { defaultRegistry } from '../../../src/stages/index.js';
 import { loadPreset, parseRuleSet, PRESETS, profile, ruleScore } from '../../../src/stages/quality/index.js';
 import { hashRange, profileShared } from '../../../src/stages/quality/profile.js';
 import { SignalComputer } from '../../../src/stages/quality/signals.js';
+import type { C4Result } from '../../../src/stages/quality/c4.js';
+import { C4Lines } from '../../../src/stages/quality/c4.js';
 
 const fixture = (name: string) =>
   readFileSync(new URL(`../../../fixtures/quality/${name}`, import.meta.url), 'utf8')
@@ -393,6 +395,22 @@ describe('quality: tokens', () => {
     expect(at('dup_para_frac')).toBe(0);
     c.run(profile('同一行同一行\n\n同一行同一行'));
     expect(at('dup_para_frac')).toBe(0.5);
+  });
+
+  it("compute's C4 result is the caller's to keep; run's is the filter's own, reused by the next run", () => {
+    const en = loadPreset('web-en');
+    const c4 = new C4Lines(en.c4!);
+    const c = new SignalComputer(en.signals, c4);
+    const a = 'A first line that ends well.\nno end here\nAnother line that ends well.';
+    const b = 'One line only, and it ends.';
+    const first = c.compute(profile(a)).c4!;
+    const second = c.compute(profile(b)).c4!;
+    const kept = (r: C4Result) => [...r.kept.subarray(0, r.nKept)];
+    expect([first.lines, kept(first), first.removed.no_terminal_punct]).toEqual([3, [0, 2], 1]);
+    expect([second.lines, kept(second), second.removed.no_terminal_punct]).toEqual([1, [0], 0]);
+    const r1 = c.run(profile(a))!;
+    expect(c.run(profile(b))).toBe(r1);
+    expect([r1.lines, kept(r1)]).toEqual([1, [0]]);
   });
 
   it('counts stop words of one character (a CJK character, a mark) and of several', () => {

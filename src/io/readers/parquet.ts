@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
-import { createWriteStream, rmSync, type BigIntStats } from 'node:fs';
-import { mkdtemp, open, rm, type FileHandle } from 'node:fs/promises';
+import { createWriteStream, mkdtempSync, type BigIntStats } from 'node:fs';
+import { open, rm, type FileHandle } from 'node:fs/promises';
+import { atExit, removeTreeSync } from '../atExit.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -312,11 +313,13 @@ const SPOOL = /^corpus-clean-stdin-(\d+)-/;
 async function spool(chunks: AsyncIterable<Buffer>): Promise<{ file: string; remove: () => Promise<void> }> {
   const base = tmpdir();
   await removeDeadTemporaries(base, SPOOL);
-  const dir = await mkdtemp(join(base, `corpus-clean-stdin-${process.pid}-`));
-  const onExit = (): void => rmSync(dir, { recursive: true, force: true });
-  process.on('exit', onExit);
+  // Made and registered for removal at exit in one synchronous step (an awaited mkdtemp left a
+  // window where a signal ended the process with the folder made and no hook yet), and removed by
+  // a hook that cannot throw (io/atExit.ts: the copy's open may still be under way at exit).
+  const dir = mkdtempSync(join(base, `corpus-clean-stdin-${process.pid}-`));
+  const offExit = atExit(() => removeTreeSync(dir));
   const remove = async (): Promise<void> => {
-    process.off('exit', onExit);
+    offExit();
     await rm(dir, { recursive: true, force: true });
   };
   const file = join(dir, 'stdin.parquet');

@@ -48,7 +48,7 @@ export function loadCld2(): Cld2Native {
     throw new UsageError(
       'langid: the CLD2 addon (npm package cld) is not built: ' +
         (e instanceof Error ? e.message.split('\n')[0] : String(e)) +
-        ". It builds at install with node-gyp (needs python3, make and a C++ compiler; run 'npm rebuild cld'), " +
+        ". It builds at install with node-gyp and needs python3, make and a C++ compiler (npm leaves the optional package out when its build fails): install them and run 'npm install' again, " +
         "or use '--backend fasttext', which needs no compiler",
     );
   }

@@ -4,6 +4,7 @@ import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { FILE_SHARD, FOLDER_SHARD, LOCK_NAME, lockHolder, processAlive, setFailedName, setMarkerName, TEMP } from '../io/outputs.js';
 import { writeAtomic } from '../io/writers/atomic.js';
+import { lockPathFor } from '../io/writers/hiddenName.js';
 import { UsageError } from '../core/errors.js';
 import { donePath, FAILED, PLAN, SUCCESS } from './layout.js';
 import { showPath } from '../core/fsname.js';
@@ -344,7 +345,7 @@ export function folderProblem(dir: string, names: readonly string[], reading: Re
   }
   for (const [set, members] of sets) {
     if (reading !== 'all' && !members.some((n) => reading.has(n))) continue;
-    const lock = `.${set}.lock`;
+    const lock = basename(lockPathFor(join(dir, set)));
     if (has.has(lock)) {
       return problem(`'${showPath(join(dir, members[0]))}' is a shard of an unfinished output (${lockWhy(join(dir, lock))}; lock ${showPath(join(dir, lock))})`, ': the set may be incomplete; run the command that wrote it again (it starts over), or pass --allow-unfinished');
     }

@@ -6,6 +6,7 @@ import { nameFromText, realPath, showPath } from '../core/fsname.js';
 import { UsageError } from '../core/errors.js';
 import { makeDir } from './dirs.js';
 import { isInputName } from './inputs.js';
+import { lockPathFor, NAME_MAX, shortHead } from './writers/hiddenName.js';
 import { lockHost, lockText, parseLock, processAlive, readLock, type LockHolder } from './writers/lockFile.js';
 
 /**
@@ -266,6 +267,13 @@ export async function checkOutputs(plan: OutputPlan): Promise<void> {
   if (plan.rejects !== undefined) checkOutputText(plan.rejects, '--rejects');
   if (plan.stats !== undefined) checkOutputText(plan.stats, '--stats');
   for (const e of plan.extra ?? []) checkOutputText(e, '--output');
+  // A file output's marker `NAME._SUCCESS` (written when sharded, and `NAME._FAILED` when the
+  // command fails) and its shards `NAME-00000.jsonl` are longer than the name given: a failed
+  // command could not say so beside a long name (hostile review 10 F37).
+  if (plan.output !== '-' && !plan.folder) {
+    const longest = Buffer.byteLength(setMarkerName(plan.output));
+    if (longest > NAME_MAX) throw new UsageError(`--output '${showPath(plan.output)}': its marker '${showPath(setMarkerName(plan.output))}' (written when the command fails, or ends a shard set) would be ${longest} bytes long; a file name holds at most ${NAME_MAX} bytes: use a name ${longest - NAME_MAX} bytes shorter`);
+  }
   // A device or FIFO is one stream: shards `/dev/null-00000.jsonl` would be plain files in /dev.
   if (plan.output !== '-' && plan.sharded && (await isStreamTarget(plan.output))) {
     throw new UsageError(`--output '${showPath(plan.output)}' is a device or FIFO, written as one stream: it cannot be cut into shards (--shard-records/--shard-size); drop those, or write to a file or a folder`);
@@ -323,7 +331,7 @@ export async function checkOutputs(plan: OutputPlan): Promise<void> {
       // never when those shards are being read.
       const dir = dirname(plan.output);
       const base = basename(plan.output);
-      const ours = [setMarkerName(plan.output), setFailedName(plan.output), `.${base}.lock`].some((n) => existsSync(join(dir, n)));
+      const ours = [setMarkerName(plan.output), setFailedName(plan.output), basename(lockPathFor(plan.output))].some((n) => existsSync(join(dir, n)));
       if (ours) {
         const re = shardPattern(plan.output);
         for (const i of inputs) if (dirname(i.real) === (await real(nameFromText(dirname(resolve(plan.output))))) && re.test(basename(i.real))) throw new UsageError(`--output '${showPath(plan.output)}' would replace the shard set of the same name, which holds the input '${showPath(i.name)}'; write to a new name`);
@@ -370,6 +378,10 @@ function landsIn(path: string): string | undefined {
  */
 export function checkOutputText(path: string, flag: string): void {
   if (path.includes('\uFFFD')) throw new UsageError(`${flag} '${showPath(path)}' is not valid UTF-8 (bytes that are not UTF-8 arrive as U+FFFD): the file would be made under another name than the one given; use a UTF-8 name`);
+  // A name longer than a file system takes failed with ENAMETOOLONG after the work (hostile
+  // review 10 F37): refused before the first record, as other paths that cannot work are.
+  const long = path.split(sep).find((part) => Buffer.byteLength(part) > NAME_MAX);
+  if (long !== undefined) throw new UsageError(`${flag} '${showPath(path)}': the name '${showPath(long)}' is ${Buffer.byteLength(long)} bytes long; a file or folder name holds at most ${NAME_MAX} bytes: use a shorter name`);
 }
 
 /**
@@ -460,7 +472,7 @@ async function checkCollisions(plan: OutputPlan): Promise<void> {
     if (out === undefined || dirname(r) !== outDir) continue;
     const owned = plan.folder
       ? FOLDER_SHARD.test(name) || name === SUCCESS_NAME || name === FAILED_NAME || name === LOCK_NAME || TEMP.test(name)
-      : r === out || name === setMarkerName(plan.output) || name === setFailedName(plan.output) || name === `.${base}.lock` || (plan.sharded && shardPattern(plan.output).test(name));
+      : r === out || name === setMarkerName(plan.output) || name === setFailedName(plan.output) || name === basename(lockPathFor(plan.output)) || (plan.sharded && shardPattern(plan.output).test(name));
     if (owned) throw new UsageError(`${flag} '${showPath(path)}' is one of the files the output '${showPath(plan.output)}' writes (${plan.folder ? 'its shards, _SUCCESS, _FAILED and lock' : 'its shards, its marker and lock'}); the one would replace the other: give it another name`);
   }
 }
@@ -537,8 +549,9 @@ function lockedPath(lock: string): string {
  * process is gone (a killed run) is taken over. Returns the function that releases it. Taking a
  * lock this process already holds is allowed (one command may prepare, then run).
  */
-export function lockOutput(path: string): () => void {
+export function lockOutput(path: string, guards?: string): () => void {
   const lock = resolve(path);
+  const what = showPath(guards === undefined ? lockedPath(lock) : resolve(guards));
   if (held.has(lock)) {
     held.set(lock, held.get(lock)! + 1);
     return () => release(lock);
@@ -553,10 +566,10 @@ export function lockOutput(path: string): () => void {
       const other = otherHolder(lock);
       if (other.holder?.foreign === true) {
         const h = other.holder;
-        throw new UsageError(`another run (PID ${h.pid} on host '${h.host}') is writing to '${showPath(lockedPath(lock))}' (lock file ${showPath(lock)}); this host ('${lockHost()}') cannot tell whether that process still runs: wait for it, or, when sure it is gone (check on '${h.host}'), remove the lock file and run again`);
+        throw new UsageError(`another run (PID ${h.pid} on host '${h.host}') is writing to '${what}' (lock file ${showPath(lock)}); this host ('${lockHost()}') cannot tell whether that process still runs: wait for it, or, when sure it is gone (check on '${h.host}'), remove the lock file and run again`);
       }
-      if (other.holder !== undefined) throw new UsageError(`another run (PID ${other.holder.pid}) is writing to '${showPath(lockedPath(lock))}' (lock file ${showPath(lock)}); wait for it, or remove the lock if that process is not corpus-clean`);
-      if (other.starting !== undefined) throw new UsageError(`another command is taking the lock of '${showPath(lockedPath(lock))}' (lock file ${showPath(lock)}, made ${other.starting} ms ago, holds no PID yet); wait for it, or try again in a few seconds`);
+      if (other.holder !== undefined) throw new UsageError(`another run (PID ${other.holder.pid}) is writing to '${what}' (lock file ${showPath(lock)}); wait for it, or remove the lock if that process is not corpus-clean`);
+      if (other.starting !== undefined) throw new UsageError(`another command is taking the lock of '${what}' (lock file ${showPath(lock)}, made ${other.starting} ms ago, holds no PID yet); wait for it, or try again in a few seconds`);
       // A dead holder's lock is taken over, unless another command replaced it meanwhile (the
       // same inode as read): two commands taking over one dead lock must not both unlink it.
       if (other.ino !== undefined && statSync(lock, { throwIfNoEntry: false })?.ino === other.ino) {
@@ -652,14 +665,14 @@ export async function prepareOutput(plan: OutputPlan): Promise<() => void> {
   // cannot be made (under /proc or /sys, no permission) fails here, not after the run's work.
   await makeDir(dir, 'output folder');
   for (const [f, flag] of [[plan.rejects, '--rejects'], [plan.stats, '--stats']] as const) if (f !== undefined && f !== '-') await makeDir(dirname(f), `${flag} folder`);
-  const lockPath = plan.folder ? join(dir, LOCK_NAME) : join(dir, `.${basename(plan.output)}.lock`);
+  const lockPath = plan.folder ? join(dir, LOCK_NAME) : lockPathFor(plan.output);
   // A lock left by a process that is gone: that command was killed (kill -9) while writing here.
   const before = lockHolder(lockPath);
   const killed = before !== undefined && !before.live ? before.pid : undefined;
   // A device or FIFO (`-o /dev/null`) is a stream, not a result: any number of commands may
   // write to it at once, and no lock file goes into /dev (two runs to /dev/null refused each other).
   const stream = !plan.folder && !plan.sharded && (await isStreamTarget(plan.output));
-  const unlockOutput = plan.folder || plan.sharded ? lockOutput(lockPath) : stream ? () => {} : lockIfDir(lockPath);
+  const unlockOutput = plan.folder || plan.sharded ? lockOutput(lockPath) : stream ? () => {} : lockIfDir(lockPath, plan.output);
   // `--rejects`/`--stats` files are locked as a single-file output is (hostile review 5 F5): a lock
   // `.name.lock` beside them, so a second command naming the same file is refused while the first
   // writes it. An existing one is replaced: a command that failed keeps its rejects and stats (they
@@ -672,7 +685,7 @@ export async function prepareOutput(plan: OutputPlan): Promise<() => void> {
   try {
     for (const [f, flag] of [[plan.rejects, '--rejects'], [plan.stats, '--stats']] as const) {
       if (f === undefined || f === '-' || (await isStreamTarget(f))) continue;
-      sideLocks.push(lockOutput(join(dirname(f), `.${basename(f)}.lock`)));
+      sideLocks.push(lockOutput(lockPathFor(f), f));
     }
     const names = await readdir(dir).catch(() => [] as string[]);
     // A folder output is read back as its shards (its _SUCCESS lists them): a file of someone
@@ -763,7 +776,7 @@ export async function prepareSideOutputs(plan: Pick<OutputPlan, 'rejects' | 'sta
     for (const [f, flag] of [[plan.rejects, '--rejects'], [plan.stats, '--stats']] as const) {
       if (f === undefined || f === '-' || (await isStreamTarget(f))) continue;
       await makeDir(dirname(f), `${flag} folder`);
-      locks.push(lockOutput(join(dirname(f), `.${basename(f)}.lock`)));
+      locks.push(lockOutput(lockPathFor(f), f));
       await removeDeadTemps(dirname(f), stem(f));
     }
     return unlock;
@@ -809,19 +822,23 @@ const isForeign = (n: string): boolean => !n.startsWith('.') && !n.startsWith('_
 /** `.name` of a file without its format ending: the start of its temporaries' and shards' temporaries' names. */
 const stem = (path: string): string => `.${basename(path).replace(/\.(jsonl|json|parquet)(\.gz|\.zst)?$/, '')}`;
 
-/** Remove the temporaries in `dir` starting with `prefix` whose process is gone. */
+/**
+ * Remove the temporaries in `dir` starting with `prefix` whose process is gone (also those whose
+ * name was shortened as too long: writers/hiddenName.ts).
+ */
 async function removeDeadTemps(dir: string, prefix: string): Promise<void> {
+  const short = shortHead(prefix.slice(1));
   for (const n of await readdir(dir).catch(() => [] as string[])) {
-    if (!TEMP.test(n) || !n.startsWith(prefix)) continue;
+    if (!TEMP.test(n) || !(n.startsWith(prefix) || (short !== undefined && n.startsWith(short)))) continue;
     const pid = Number(/\.tmp-(\d+)/.exec(n)![1]);
     if (!processAlive(pid)) await rm(join(dir, n), { force: true });
   }
 }
 
 /** A single-file output is locked too when its folder exists (it always does by now, or will be made by the writer). */
-function lockIfDir(lockPath: string): () => void {
+function lockIfDir(lockPath: string, guards: string): () => void {
   try {
-    return lockOutput(lockPath);
+    return lockOutput(lockPath, guards);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return () => {};
     throw e;

@@ -1,10 +1,11 @@
 import type { FileHandle } from 'node:fs/promises';
 import { unlinkSync, writeSync } from 'node:fs';
 import { open, rename, unlink, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { outputTarget } from '../outputs.js';
 import { OutputError } from './sharded.js';
 import { makeDir } from '../dirs.js';
+import { hiddenPath } from './hiddenName.js';
 
 let serial = 0;
 /** Temporaries of writes under way: removed when the process exits (a signal's `process.exit` cuts a write short). */
@@ -67,7 +68,7 @@ export async function writeAtomic(path: string, text: string): Promise<void> {
     }
     return;
   }
-  const tmp = join(dirname(target.path), `.${basename(target.path)}.tmp-${process.pid}-a${serial++}`);
+  const tmp = hiddenPath(target.path, `.tmp-${process.pid}-a${serial++}`);
   underWay.add(tmp);
   try {
     const h = await open(tmp, 'w');

@@ -1,6 +1,6 @@
 import { open, rename, unlink } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import type { Doc } from '../../core/doc.js';
 import type { DocSink } from '../../core/pipeline.js';
 import { UsageError } from '../../core/errors.js';
@@ -10,6 +10,7 @@ import { outputTarget } from '../outputs.js';
 import { OutputError } from './sharded.js';
 import { writeAll } from './atomic.js';
 import { FolderError, makeDir } from '../dirs.js';
+import { hiddenPath } from './hiddenName.js';
 import { showPath } from '../../core/fsname.js';
 
 /** Options of the JSON-array writer. */
@@ -58,7 +59,7 @@ export class JsonArrayWriter implements DocSink {
         const t = await outputTarget(this.o.output);
         this.target = t.path;
         // A device or FIFO is written in place; a file under a temporary name.
-        this.tmp = t.direct ? null : join(dirname(t.path), `.${basename(t.path)}.tmp-${process.pid}-${serial++}`);
+        this.tmp = t.direct ? null : hiddenPath(t.path, `.tmp-${process.pid}-${serial++}`);
         this.handle = await open(this.tmp ?? t.path, 'w');
         await writeAll(this.handle, '[');
       } catch (e) {

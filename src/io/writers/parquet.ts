@@ -1,7 +1,7 @@
 import { hasOwn } from '../../core/own.js';
 import { closeSync, createReadStream, openSync, writeSync } from 'node:fs';
 import { rename, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import type { SchemaElement } from 'hyparquet';
 import type { Writer } from 'hyparquet-writer';
@@ -22,6 +22,7 @@ import { parseRecord, Unfit } from '../readers/jsonl.js';
 import type { JsonObject } from '../../core/doc.js';
 import { zstdEncoder } from '../zstdEncode.js';
 import { makeDir } from '../dirs.js';
+import { hiddenPath } from './hiddenName.js';
 import { showText } from '../../core/show.js';
 import { showPath } from '../../core/fsname.js';
 import { PageChecksumWriter } from './parquetChecksum.js';
@@ -209,7 +210,7 @@ export class ParquetShardWriter implements DocSink {
     if (this.aborted) throw new Error('the Parquet output was aborted');
     const final = this.nameOf(this.index++);
     await makeDir(dirname(final));
-    const tmp = join(dirname(final), `.${basename(final)}.tmp-${process.pid}-${serial++}`);
+    const tmp = hiddenPath(final, `.tmp-${process.pid}-${serial++}`);
     writerModule ??= await import('hyparquet-writer');
     snappy ??= (await import('hyparquet-writer/src/snappy.js')).snappyCompress;
     const { ByteWriter, ParquetWriter } = writerModule;
@@ -286,7 +287,7 @@ export class ParquetShardWriter implements DocSink {
     const final = this.nameOf(0);
     await makeDir(dirname(final));
     // Named like the other temporaries (`.name.tmp-*`), which a rerun or `run` clears away.
-    const path = join(dirname(final), `.${basename(final)}.tmp-${process.pid}-${serial++}.spill.jsonl`);
+    const path = hiddenPath(final, `.tmp-${process.pid}-${serial++}.spill.jsonl`);
     return { path, fd: openSync(path, 'w'), parts: [], size: 0, records: 0 };
   }
 

@@ -7,6 +7,7 @@ import { outputTarget, splitExtensions } from '../outputs.js';
 import { writeStdout } from '../stdout.js';
 import { zstdEncoder } from '../zstdEncode.js';
 import { makeDir } from '../dirs.js';
+import { hiddenPath } from './hiddenName.js';
 import { showPath } from '../../core/fsname.js';
 
 /** Output compression, chosen by the file name's ending. */
@@ -174,7 +175,7 @@ export class ShardedWriter {
     await makeDir(dirname(name));
     const target = await outputTarget(name);
     const final = target.path;
-    const tmp = target.direct ? null : join(dirname(final), `.${basename(final)}.tmp-${process.pid}-${tempSerial++}`);
+    const tmp = target.direct ? null : hiddenPath(final, `.tmp-${process.pid}-${tempSerial++}`);
     // A descriptor of this process (`--rejects /dev/stderr 2> log`): written through it, left open.
     const file = target.fd !== undefined ? createWriteStream(final, { fd: target.fd, fs: keepOpen }) : createWriteStream(tmp ?? final);
     let gzip: Gzip | null = null;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { showPath } from '../core/fsname.js';
 import { SUCCESS } from '../exec/layout.js';
+import { statusReport } from '../exec/status.js';
 
 /**
  * Refuse, as a usage error (exit 2), a folder argument of status, report, task or merge that does
@@ -16,6 +17,14 @@ export async function checkRunFolder(dir: string | undefined, command: string, n
   if (st === undefined) throw new UsageError(`'${showPath(dir)}' does not exist: give the output folder of a 'corpus-clean run'`);
   if (!st.isDirectory()) throw new UsageError(`'${showPath(dir)}' is not a folder: give the output folder of a 'corpus-clean run'`);
   if (!existsSync(join(dir, need))) {
+    // A run that has not finished (stopped, killed, or still at work) has its _plan.json but no
+    // _stats.json yet: said as such, with how to resume it (hostile review 10 F52: "not a run
+    // folder").
+    if (need !== '_plan.json' && existsSync(join(dir, '_plan.json'))) {
+      const s = await statusReport(dir).catch(() => undefined);
+      const next = s?.next?.trim().split('\n').map((l) => l.trim()) ?? [];
+      throw new UsageError(`'${showPath(dir)}' is a run that has not finished (no _SUCCESS, no ${need} yet: it was stopped or killed, or is still at work), so there is nothing to ${command} yet; ${command} it once it has finished`, [...next, `'corpus-clean status ${showPath(dir)}' says where it stands`]);
+    }
     const by = /"command":\s*"([a-z-]+)"/.exec(await readFile(join(dir, SUCCESS), 'utf8').catch(() => readFile(join(dir, '_FAILED'), 'utf8')).catch(() => ''))?.[1];
     const what = by !== undefined && by !== 'run' ? `; it is the finished output of 'corpus-clean ${by}'` : '';
     throw new UsageError(`'${showPath(dir)}' is not a run folder: it has no ${need} (written by 'corpus-clean run'${need === '_stats.json' ? ' at its end' : ''})${what}; give the output folder of a ${need === '_stats.json' ? 'finished ' : ''}'corpus-clean run'`);

@@ -26,7 +26,7 @@ export function doneUnits(run: string, plan: Plan): number {
 }
 
 /** A report on a run folder, and whether the run is finished. */
-export async function statusReport(run: string): Promise<{ text: string; finished: boolean; code: number }> {
+export async function statusReport(run: string): Promise<{ text: string; finished: boolean; code: number; next?: string }> {
   if (!existsSync(planPath(run))) return { text: `${run}: not a run folder (no _plan.json)\n`, finished: false, code: 2 };
   const plan = JSON.parse(await readFile(planPath(run), 'utf8')) as Plan;
   // A run that exited 1 wrote `_FAILED` (the same manifest) instead of `_SUCCESS`: finished, failed.
@@ -76,15 +76,17 @@ export async function statusReport(run: string): Promise<{ text: string; finishe
     lines.push(`  merge: slurm job ${m.id}: ${r === undefined ? 'no longer known to slurmctld' : `${r.state}${r.reason && r.reason !== 'None' ? ` (${r.reason})` : ''}`}`);
   }
   let running = false;
+  let nextText: string | undefined;
   if (!finished && damaged === undefined) {
     // Jobs that will still run (a failed or cancelled job stays known to slurmctld for minutes).
     const live = rows.some((r) => ['PENDING', 'RUNNING', 'COMPLETING', 'CONFIGURING', 'REQUEUED', 'RESIZING', 'SUSPENDED'].includes(r.state) && r.reason !== 'DependencyNeverSatisfied');
     const next = await nextStep(run, plan, jobs.length > 0, live);
     running = next.running;
+    nextText = next.text;
     lines.push(next.text);
   }
   // 3 for a run at work now, so that a script polling status tells it from a stopped one.
-  return { text: lines.join('\n') + '\n', finished, code: running ? 3 : code };
+  return { text: lines.join('\n') + '\n', finished, code: running ? 3 : code, ...(nextText !== undefined ? { next: nextText } : {}) };
 }
 
 /** The live process holding the run folder's lock (a `run` at work), if any: its PID, and its host when another. */

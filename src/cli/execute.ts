@@ -31,6 +31,7 @@ import { SampledRejects, type RejectAttrs } from '../core/rejectSink.js';
 import type { OutputCompression } from '../io/writers/sharded.js';
 import type { Flag, Parsed } from './args.js';
 import { countFlag } from './args.js';
+import { checkStageFolders } from './stageFolders.js';
 import { checkSuggestion, nestedFieldNote, runTextField, SUGGEST_SCAN_RECORDS, textElsewhere, textFieldNote, writerOf } from './textFieldHint.js';
 import { ownTextFields } from '../io/readers/ownTextField.js';
 import { accountingLine, badInput, encodingNotes, fileLines, fileWarnings, keysSeen, progressPrinter, unverifiedNotes } from './report.js';
@@ -256,6 +257,9 @@ export async function prepare(job: Job) {
   // stops the command (review 6 F23; a run's tasks check theirs against its plan).
   const facts = job.runTasks === undefined ? takeInputFacts(files, SUCCESS) : undefined;
   await checkOutputs(plan);
+  // A run's tasks spill into its own folder (_work/): a stage's spill folder is not used there
+  // (and may exist only on the nodes a Slurm run is sent to).
+  if (job.runTasks === undefined) await checkStageFolders(job.stages);
   // A planned run (executors) judges its folder itself (it may resume it); it takes the lock only.
   const release = job.runTasks !== undefined ? (await makeDir(output, 'output folder'), refuseForeign(output, await readdir(output)), lockOutput(join(output, LOCK_NAME))) : job.sink === undefined ? await prepareOutput(plan) : await prepareSideOutputs(plan);
   // Every input name not read is said before reading, one line each (and kept for the stats).

@@ -62,6 +62,19 @@ export function parse(command: string, argv: string[], flags: readonly Flag[]): 
     throw new UsageError(`${command}: ${text}`, [`see 'corpus-clean ${command} --help'`]);
   }
   const values = r.values as Parsed['values'];
+  // A single-value option given twice (`-o a -o b`, `--workers 8 --workers 2`) took the last
+  // one without a word (hostile review 10 F45): one of the two is a mistake, so neither is guessed.
+  const seen = new Map<string, string>();
+  for (const t of r.tokens ?? []) {
+    if (t.kind !== 'option' || t.value === undefined || options[t.name]?.multiple === true) continue;
+    const first = seen.get(t.name);
+    if (first === undefined) {
+      seen.set(t.name, t.value);
+      continue;
+    }
+    const short = options[t.name]?.short;
+    throw new UsageError(`${command}: option '--${t.name}'${short === undefined ? '' : ` (-${short})`} is given twice ('${showText(first)}', then '${showText(t.value)}'); it takes one value: give it once`, [`see 'corpus-clean ${command} --help'`]);
+  }
   const last = new Map<string, number>();
   for (const t of r.tokens ?? []) if (t.kind === 'option') last.set(t.name, t.index);
   for (const f of flags) {

@@ -35,3 +35,19 @@ describe('argument parse errors', () => {
     expect(help.replace(/\n +/g, ' ')).toBe("      --limit N  read only the first N records of the inputs in input order (every record counts: good, bad or blank) (default: all)");
   });
 });
+
+// Hostile review 10 F45: a single-value option given twice silently took the last value.
+describe('a single-value option given twice', () => {
+  const LIST = [...FLAGS, { name: 'input', short: 'i', type: 'string' as const, multiple: true, help: '' }, { name: 'quiet', short: 'q', type: 'boolean' as const, help: '' }];
+  it('is a usage error naming the option and both values, short and long forms alike', () => {
+    expect(message(['--limit', '5', '--limit', '7'])).toBe("cat: option '--limit' is given twice ('5', then '7'); it takes one value: give it once");
+    expect(message(['-o', 'a.jsonl', '--output=b.jsonl'])).toBe("cat: option '--output' (-o) is given twice ('a.jsonl', then 'b.jsonl'); it takes one value: give it once");
+    expect(message(['-o', 'a.jsonl', '-o', 'a.jsonl'])).toContain("is given twice ('a.jsonl', then 'a.jsonl')");
+  });
+  it('a list option repeats, and a switch may be given twice', () => {
+    const p = parse('run', ['-i', 'a', '--input', 'b', '-q', '-q', '-o', 'x/'], LIST);
+    expect(p.values.input).toEqual(['a', 'b']);
+    expect(p.values.quiet).toBe(true);
+  });
+});
+

@@ -252,3 +252,21 @@ describe('dedup-disk: damaged signature files its last step reads', () => {
     await rm(dir, { recursive: true, force: true });
   });
 });
+
+// Hostile review 10 F45: -w meant --work here and --workers in run.
+describe('dedup-disk short flags are those of run', () => {
+  it('-w is --workers; a folder given to it is said so; --work given twice is refused', async () => {
+    const dir = await tempDir();
+    const input = join(dir, 'in.jsonl');
+    await writeFile(input, '{"text":"one two three four five six seven"}\n{"text":"eight nine ten eleven twelve"}\n');
+    const folder = await runCli(['dedup-disk', input, '-w', join(dir, 'work'), '-o', join(dir, 'out.jsonl')]);
+    expect(folder.code).toBe(2);
+    expect(folder.stderr).toContain(`--work DIR is required (-w is --workers, as in run: '${join(dir, 'work')}' is no count; the work folder is --work DIR)`);
+    const twice = await runCli(['dedup-disk', input, '--work', join(dir, 'a'), '--work', join(dir, 'b'), '-o', join(dir, 'out.jsonl')]);
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toContain(`option '--work' is given twice`);
+    const ok = await runCli(['dedup-disk', input, '-w', '1', '--work', join(dir, 'work'), '-o', join(dir, 'out.jsonl'), '-q']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(await readdir(dir)).not.toContain('a');
+  });
+});

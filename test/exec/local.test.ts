@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CLI, HAS_SHARED, readDecoded, ROOT, runCli, SHARED, tempDir } from '../helpers/run.js';
+import { CLI, HAS_SHARED, readDecoded, ROOT, runCli, SHARED, tempDir, withFlag } from '../helpers/run.js';
 import { runOutput } from './helpers.js';
 
 // The sample recipe (normalize, langid, quality, exact dedup, MinHash dedup) over the bundled
@@ -128,11 +128,11 @@ describe('run on local workers', () => {
     const said = await runCli([...SAMPLE.filter((a) => a !== '-q'), '-o', out]);
     expect(said.code, said.stderr).toBe(0);
     expect(said.stderr).toMatch(/already a finished run of this command over the same inputs .*: nothing to do/);
-    const another = await runCli([...SAMPLE, '-o', out, '--task-size', '1MB']);
+    const another = await runCli([...withFlag(SAMPLE, '--task-size', '1MB'), '-o', out]);
     expect(another.code).toBe(2);
     expect(another.stderr).toMatch(/already holds .* from an earlier run/);
     await rm(join(out, '_SUCCESS'));
-    const other = await runCli([...SAMPLE, '-o', out, '--task-size', '1MB']);
+    const other = await runCli([...withFlag(SAMPLE, '--task-size', '1MB'), '-o', out]);
     expect(other.code).toBe(2);
     expect(other.stderr).toMatch(/unfinished run of a different recipe, inputs or settings \(--task-size was \d+ bytes, now 1000000\); pass --overwrite/);
     // The message names what differs (was: only 'a different recipe, inputs or settings').

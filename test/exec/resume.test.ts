@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { cp, mkdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ROOT, runCli, tempDir } from '../helpers/run.js';
+import { ROOT, runCli, tempDir, withFlag } from '../helpers/run.js';
 import { runOutput } from './helpers.js';
 
 // The sample recipe over the bundled real slice (fixtures/sample), cut into a few tasks.
@@ -49,7 +49,7 @@ async function stoppedAt(unit: string, base: string[] = SAMPLE): Promise<{ ref: 
   if (p === undefined) {
     p = (async () => {
       const stopped = join(await temp(), 'stopped');
-      expect((await runCli([...base, '-o', stopped, '--workers', '1'], { env: { CORPUS_CLEAN_FAIL_UNIT: unit } })).code).toBe(1);
+      expect((await runCli([...withFlag(base, '--workers', '1'), '-o', stopped], { env: { CORPUS_CLEAN_FAIL_UNIT: unit } })).code).toBe(1);
       expect(existsSync(join(stopped, '_SUCCESS'))).toBe(false);
       return stopped;
     })();
@@ -57,7 +57,7 @@ async function stoppedAt(unit: string, base: string[] = SAMPLE): Promise<{ ref: 
   }
   const out = join(await temp(), 'o');
   await cp(await p, out, { recursive: true });
-  return { ref, out, args: [...base, '-o', out, '--workers', '1'] };
+  return { ref, out, args: [...withFlag(base, '--workers', '1'), '-o', out] };
 }
 
 describe('merge of a run folder', () => {
@@ -144,7 +144,7 @@ describe('a run killed after its _SUCCESS (hostile review 2 L3)', () => {
     await mkdir(join(out, '_work', 'spill', '1'), { recursive: true });
     await writeFile(join(out, '_work', 'spill', '1', '00000.jsonl'), '{"text":"x"}\n');
     // Another command into it is still refused (not finished by a different plan).
-    const other = await runCli([...args, '--task-size', '300KB']);
+    const other = await runCli(withFlag(args, '--task-size', '300KB'));
     expect(other.code).toBe(2);
     expect(other.stderr).toMatch(/already holds .* from an earlier run; remove them or pass --overwrite/);
     const again = await runCli(args);

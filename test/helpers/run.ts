@@ -151,3 +151,12 @@ export function signalWhen(args: string[], watched: string, ready: (names: strin
     });
   });
 }
+
+/**
+ * `args` with the single-value option `flag` set to `value`: replaced where it is given, added
+ * otherwise (a single-value option given twice is a usage error: hostile review 10 F45).
+ */
+export function withFlag(args: readonly string[], flag: string, value: string): string[] {
+  const i = args.indexOf(flag);
+  return i < 0 ? [...args, flag, value] : [...args.slice(0, i + 1), value, ...args.slice(i + 2)];
+}

@@ -40,9 +40,9 @@ import { atExit } from '../../io/atExit.js';
 /** The dedup options that apply on disk (MinHash only). */
 const DISK_OPTIONS: OptionsSpec = Object.fromEntries(Object.entries(dedupOptions as OptionsSpec).filter(([k]) => k !== 'method'));
 const OWN: Flag[] = [
-  { name: 'work', short: 'w', type: 'string', arg: 'DIR', help: 'work folder for signatures, buckets and removal lists (needs about 2 KB per record; new or empty, or the same command\'s unfinished work, which is resumed)' },
+  { name: 'work', type: 'string', arg: 'DIR', help: 'work folder for signatures, buckets and removal lists (needs about 2 KB per record; new or empty, or the same command\'s unfinished work, which is resumed)' },
   { name: 'keep-work', type: 'boolean', help: 'keep the work folder after a successful run (the same command then reuses its decisions); by default it is removed, as run removes its _work/' },
-  { name: 'workers', type: 'string', arg: 'N', help: 'steps 1-3 run as tasks on N workers at once (default: every core, at most one per 16 MB of input; at most 4 per core)' },
+  { name: 'workers', short: 'w', type: 'string', arg: 'N', help: 'steps 1-3 run as tasks on N workers at once (default: every core, at most one per 16 MB of input; at most 4 per core)' },
   { name: 'task-size', type: 'string', arg: 'SIZE', help: 'smaller files are packed into tasks of up to SIZE bytes, plain JSONL files larger than SIZE are signed in tasks of about SIZE bytes (default: about 1/32 of the input, 8 to 64 MiB; at least 1KiB)' },
   ...stageFlags(DISK_OPTIONS),
 ];
@@ -87,7 +87,12 @@ ${flagHelp(IO)}
     const p = parse('dedup-disk', argv, [...OWN, ...IO]);
     if (p.values.help) return writeStdoutSync(this.help()), 0;
     const work = p.values.work as string | undefined;
-    if (work === undefined) throw new UsageError('dedup-disk: --work DIR is required');
+    // `-w` is --workers, as in run (hostile review 10 F45: here it was --work); a folder given
+    // to it is said so, not taken as a count.
+    const notCount = typeof p.values.workers === 'string' && !/^\d+$/.test(p.values.workers) && argv.some((a) => /^-[^-]*w/.test(a));
+    const wHint = notCount ? ` (-w is --workers, as in run: '${showText(p.values.workers as string)}' is no count; the work folder is --work DIR)` : '';
+    if (work === undefined) throw new UsageError(`dedup-disk: --work DIR is required${wHint}`);
+    if (notCount) throw new UsageError(`dedup-disk: --workers must be a positive integer in plain digits (e.g. 8)${wHint}`);
     if (p.positionals.length === 0 || p.positionals.includes('-')) throw new UsageError('dedup-disk reads its inputs twice (signatures, then the kept records), not stdin: give files or folders');
     const options = resolveOptions('dedup', DISK_OPTIONS, stageOptionValues(DISK_OPTIONS, p.values));
     // Every output flag is checked (and the output locked) before the hours of on-disk work.

@@ -20,7 +20,7 @@ export async function checkRunFolder(dir: string | undefined, command: string, n
     // A run that has not finished (stopped, killed, or still at work) has its _plan.json but no
     // _stats.json yet: said as such, with how to resume it (hostile review 10 F52: "not a run
     // folder").
-    if (need !== '_plan.json' && existsSync(join(dir, '_plan.json'))) {
+    if (need !== '_plan.json' && existsSync(join(dir, '_plan.json')) && !existsSync(join(dir, SUCCESS)) && !existsSync(join(dir, '_FAILED'))) {
       const s = await statusReport(dir).catch(() => undefined);
       const next = s?.next?.trim().split('\n').map((l) => l.trim()) ?? [];
       throw new UsageError(`'${showPath(dir)}' is a run that has not finished (no _SUCCESS, no ${need} yet: it was stopped or killed, or is still at work), so there is nothing to ${command} yet; ${command} it once it has finished`, [...next, `'corpus-clean status ${showPath(dir)}' says where it stands`]);

@@ -1,4 +1,4 @@
-import { readdir, writeFile } from 'node:fs/promises';
+import { readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../helpers/run.js';
@@ -32,5 +32,11 @@ describe('report on a run that has not finished (F52)', () => {
     await writeFile(join(dir, 'out', '.corpus-clean.lock'), '999999999\n');
     expect((await runCli(['run', 'r.yaml', '-i', 'in.jsonl', '-o', 'out', '-q'], { cwd: dir })).code).toBe(0);
     expect((await runCli(['report', 'out'], { cwd: dir })).code).toBe(0);
+    // A finished run whose _stats.json is gone is not called unfinished.
+    await rm(join(dir, 'out', '_stats.json'));
+    const gone = await runCli(['report', 'out'], { cwd: dir });
+    expect(gone.code).toBe(2);
+    expect(gone.stderr).not.toContain('has not finished');
+    expect(gone.stderr).toContain('it has no _stats.json');
   });
 });

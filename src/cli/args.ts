@@ -73,7 +73,11 @@ export function parse(command: string, argv: string[], flags: readonly Flag[]): 
       continue;
     }
     const short = options[t.name]?.short;
-    throw new UsageError(`${command}: option '--${t.name}'${short === undefined ? '' : ` (-${short})`} is given twice ('${showText(first)}', then '${showText(t.value)}'); it takes one value: give it once`, [`see 'corpus-clean ${command} --help'`]);
+    // A list in one value (`--block a.txt,b.txt`, `--text-field a,b`): given twice, the first
+    // list was dropped; the message shows the one value that keeps both.
+    const list = flags.find((f) => f.name === t.name)?.arg?.includes(',') === true;
+    const how = list ? `it takes one comma-separated list: --${t.name} '${showText(`${first},${t.value}`)}'` : 'it takes one value: give it once';
+    throw new UsageError(`${command}: option '--${t.name}'${short === undefined ? '' : ` (-${short})`} is given twice ('${showText(first)}', then '${showText(t.value)}'); ${how}`, [`see 'corpus-clean ${command} --help'`]);
   }
   const last = new Map<string, number>();
   for (const t of r.tokens ?? []) if (t.kind === 'option') last.set(t.name, t.index);

@@ -44,6 +44,10 @@ describe('a single-value option given twice', () => {
     expect(message(['-o', 'a.jsonl', '--output=b.jsonl'])).toBe("cat: option '--output' (-o) is given twice ('a.jsonl', then 'b.jsonl'); it takes one value: give it once");
     expect(message(['-o', 'a.jsonl', '-o', 'a.jsonl'])).toContain("is given twice ('a.jsonl', then 'a.jsonl')");
   });
+  it('a list in one value (A,B,...) given twice: the message shows the one value that keeps both', () => {
+    const flags = [{ name: 'block', type: 'string' as const, arg: 'A,B,...', help: '' }];
+    expect(() => parse('url-filter', ['--block', 'a.txt', '--block', 'b.txt'], flags)).toThrow("url-filter: option '--block' is given twice ('a.txt', then 'b.txt'); it takes one comma-separated list: --block 'a.txt,b.txt'");
+  });
   it('a list option repeats, and a switch may be given twice', () => {
     const p = parse('run', ['-i', 'a', '--input', 'b', '-q', '-q', '-o', 'x/'], LIST);
     expect(p.values.input).toEqual(['a', 'b']);

@@ -221,35 +221,62 @@ export async function runUnit(run: string, plan: Plan, stages: readonly Stage[],
       onProgress,
     });
   } catch (e) {
+    // The writers were aborted; the shards they had published and the rejects go too (H3).
+    await discardTaskFiles(run, plan, k, t, last).catch(() => {});
     if (e instanceof SpillDamage) throw await redoWriters(run, plan, k, t, e);
     // The apply step of the global stage before this segment found one of its files damaged.
     if (e instanceof WorkDamage) throw await redoWorkWriter(run, plan, k - 1, e);
     throw e;
   }
-  if (k === 0) await checkInput(plan, plan.tasks[t]);
-  const segment: SegmentStats = candidates !== undefined ? { ...stats, sample_lines: await candidates.write(segmentSamplesPath(run, t, k)) } : stats;
-  // The records of each shard the last segment wrote: the merge lists them in _SUCCESS, where
-  // readers compare them with its records total.
-  if (last && (sink instanceof JsonlWriter || sink instanceof ParquetShardWriter)) {
-    const counts = sink instanceof JsonlWriter ? sink.shardRecords : sink.writtenRows;
-    if (counts.length === sink.shards.length) segment.shard_records = Object.fromEntries(sink.shards.map((f, i) => [basename(f), counts[i]]));
-  }
-  await writeAtomic(segmentStatsPath(run, t, k), JSON.stringify(segment) + '\n');
-  if (last) {
-    let composed: RunStats;
-    try {
-      composed = await composeTaskStats(run, plan, stages, t);
-    } catch (e) {
-      if (e instanceof WorkDamage) throw await redoTask(run, plan, t, e);
-      throw e;
+  // From here the task's files are published (rejects, shards, the spill of the next segment):
+  // a failure before it is marked done (a full disk writing its samples or stats, its input
+  // changed) removes them, so a failed task leaves none of its files behind to keep a full disk
+  // full (hostile review 12 H3); the rerun writes them again, as it would have.
+  try {
+    if (k === 0) await checkInput(plan, plan.tasks[t]);
+    const segment: SegmentStats = candidates !== undefined ? { ...stats, sample_lines: await candidates.write(segmentSamplesPath(run, t, k)) } : stats;
+    // The records of each shard the last segment wrote: the merge lists them in _SUCCESS, where
+    // readers compare them with its records total.
+    if (last && (sink instanceof JsonlWriter || sink instanceof ParquetShardWriter)) {
+      const counts = sink instanceof JsonlWriter ? sink.shardRecords : sink.writtenRows;
+      if (counts.length === sink.shards.length) segment.shard_records = Object.fromEntries(sink.shards.map((f, i) => [basename(f), counts[i]]));
     }
-    await writeAtomic(taskStatsPath(run, t), JSON.stringify(composed, null, 1) + '\n');
+    await writeAtomic(segmentStatsPath(run, t, k), JSON.stringify(segment) + '\n');
+    if (last) {
+      let composed: RunStats;
+      try {
+        composed = await composeTaskStats(run, plan, stages, t);
+      } catch (e) {
+        if (e instanceof WorkDamage) throw await redoTask(run, plan, t, e);
+        throw e;
+      }
+      await writeAtomic(taskStatsPath(run, t), JSON.stringify(composed, null, 1) + '\n');
+    }
+    // What the merge (and a later segment's stats) read of this segment, sealed: a damaged one is redone, not merged.
+    const left = [segmentRejectsPath(run, t, k, s.rejectsCompression), segmentSamplesPath(run, t, k), segmentStatsPath(run, t, k), ...(last ? [taskStatsPath(run, t)] : [])];
+    sealAt(segmentSealPath(run, t, k), run, left.filter((f) => existsSync(f)));
+  } catch (e) {
+    await discardTaskFiles(run, plan, k, t, last).catch(() => {});
+    throw e;
   }
-  // What the merge (and a later segment's stats) read of this segment, sealed: a damaged one is redone, not merged.
-  const left = [segmentRejectsPath(run, t, k, s.rejectsCompression), segmentSamplesPath(run, t, k), segmentStatsPath(run, t, k), ...(last ? [taskStatsPath(run, t)] : [])];
-  sealAt(segmentSealPath(run, t, k), run, left.filter((f) => existsSync(f)));
   await markDone(run, phase.id, t);
   if (k > 0) await removeSpill(spillPath(run, k - 1, t));
+}
+
+/**
+ * The files segment `k` of task `t` published, removed after it failed before being marked done:
+ * its rejects, report samples and stats, the spill the next segment would read, and (the last
+ * segment) its shards and task stats. A global stage's collected files are left: sealed, and
+ * written again by the rerun.
+ */
+async function discardTaskFiles(run: string, plan: Plan, k: number, t: number, last: boolean): Promise<void> {
+  const s = plan.settings;
+  for (const f of [segmentRejectsPath(run, t, k, s.rejectsCompression), segmentSamplesPath(run, t, k), segmentStatsPath(run, t, k), segmentSealPath(run, t, k)]) await rm(f, { force: true });
+  if (last) {
+    await rm(taskStatsPath(run, t), { force: true });
+    const prefix = shardPrefix(t) + '-';
+    for (const f of await readdir(run)) if (f.startsWith(prefix)) await rm(join(run, f), { force: true });
+  } else await removeSpill(spillPath(run, k, t));
 }
 
 /**

@@ -158,3 +158,51 @@ describe('run: every _work writer under an injected full disk names its file, le
     });
   }
 });
+
+// Hostile review 12 H3: a task failed by a full disk left its files (its partial signature `.set`
+// and an empty `.sig` in dedup-disk's --work; its published rejects in run's `_work`), keeping the
+// disk full. A failed task now leaves none of its files; the rerun with room still finishes.
+describe('a task failed by a full disk leaves none of its files (hostile review 12 H3)', () => {
+  const texts = Array.from({ length: 60 }, (_, i) => (i % 10 === 9 ? 'not json' : JSON.stringify({ id: i, text: `record ${i % 20} of a small corpus, long enough to be shingled into several words here` })));
+  it('dedup-disk: a failed signature task leaves nothing of its shard in --work', async () => {
+    const dir = await tempDir();
+    dirs.push(dir);
+    await writeFile(join(dir, 'in.jsonl'), texts.join('\n') + '\n');
+    const args = ['dedup-disk', join(dir, 'in.jsonl'), '-o', join(dir, 'out') + '/', '--work', join(dir, 'work'), '-q'];
+    const r = await runFaulty(args, 'write', 'sigs/[^/]*\\.set$');
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/cannot write '[^']*sigs\/[^']*\.set': ENOSPC/);
+    expect((await listAll(join(dir, 'work'))).filter((n) => /sigs\/|bands\/\d+\/\d+/.test(n))).toEqual([]);
+    const again = await runFaulty(args, 'write', '$^');
+    expect(again.code, again.stderr).toBe(0);
+  });
+
+  it('run: a task that fails after its pipeline (its report samples) leaves no rejects, shards or stats of it', async () => {
+    const dir = await tempDir();
+    dirs.push(dir);
+    await writeFile(join(dir, 'in.jsonl'), texts.join('\n') + '\n');
+    await writeFile(join(dir, 'r.yaml'), 'stages:\n  - normalize: {}\n  - dedup: {method: minhash}\n');
+    const args = ['run', join(dir, 'r.yaml'), '-i', join(dir, 'in.jsonl'), '-o', join(dir, 'out'), '--workers', '1', '-q', '--max-reject-rate', '1'];
+    const r = await runFaulty(args, 'write', '_work/samples/');
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/cannot write '[^']*_work\/samples\/[^']*': ENOSPC/);
+    const left = await listAll(join(dir, 'out'));
+    expect(left.filter((n) => /^part-|_work\/(rejects|samples|stats)\/\d|_work\/spill\/\d+\/./.test(n)), left.join(' ')).toEqual([]);
+    const again = await runFaulty(args, 'write', '$^');
+    expect(again.code, again.stderr).toBe(0);
+  });
+
+  it('run: a failed collect of MinHash signatures leaves none of its signature files', async () => {
+    const dir = await tempDir();
+    dirs.push(dir);
+    await writeFile(join(dir, 'in.jsonl'), texts.join('\n') + '\n');
+    await writeFile(join(dir, 'r.yaml'), 'stages:\n  - dedup: {method: minhash}\n');
+    const args = ['run', join(dir, 'r.yaml'), '-i', join(dir, 'in.jsonl'), '-o', join(dir, 'out'), '--workers', '1', '-q', '--max-reject-rate', '1'];
+    const r = await runFaulty(args, 'write', '_work/global/0/sigs/[^/]*\\.lines$');
+    expect(r.code, r.stderr).toBe(1);
+    const left = await listAll(join(dir, 'out'));
+    expect(left.filter((n) => /_work\/global\/0\/(sigs|bands)\/.*\d{6}/.test(n)), left.join(' ')).toEqual([]);
+    const again = await runFaulty(args, 'write', '$^');
+    expect(again.code, again.stderr).toBe(0);
+  });
+});

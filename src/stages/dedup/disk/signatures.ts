@@ -2,7 +2,7 @@
  * On-disk step 1: one shard → its signatures and, per band, its bucket keys sorted by key.
  * Shards are independent: run this for every shard, in any order, on any number of workers.
  */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { getText, textProblem, type TextField } from '../../../core/doc.js';
 import type { ReadEvents } from '../../../core/pipeline.js';
@@ -145,6 +145,29 @@ export class SignatureWriter {
     if (++this.inChunk === this.chunkRecords) await this.flush();
   }
 
+  /**
+   * Give up an unfinished shard (its task failed: a full disk, a damaged input; or was stopped):
+   * its streams are closed and every file of the shard removed, the partial ones with the whole
+   * ones, so a failed task leaves nothing in the work folder (a task failed by a full disk left
+   * its partial `.set` and an empty `.sig`, and the disk full: hostile review 12 H3). The rerun
+   * writes them again, as it would have.
+   */
+  abort(): void {
+    this.sigOut.destroy();
+    this.setOut?.destroy();
+    const { workDir } = this;
+    const { config, shardIndex } = this.job;
+    const files = [sigMetaPath, sigPath, linesPath, scoresPath, sourcesPath, setPath, setOffsetsPath, recordCrcPath].map((f) => f(workDir, shardIndex));
+    for (let b = 0; b < config.bands; b++) files.push(bucketPath(workDir, b, shardIndex));
+    for (const f of files) {
+      try {
+        rmSync(f, { force: true });
+      } catch {
+        // the task's own error is the one reported
+      }
+    }
+  }
+
   /** Write the rest: line numbers, scores, per-band sorted bucket files, and the meta last. */
   async finish(): Promise<ShardMeta> {
     const { workDir } = this;
@@ -231,17 +254,22 @@ export async function computeSignatures(shardPath: string, workDir: string, job:
     file() {},
     fileError() {},
   };
-  for await (const batch of readJsonl(shardPath, events, readSettings())) {
-    for (const doc of batch) {
-      if (textProblem(doc.data, job.textField) !== null) {
-        w.skipped++;
-        continue;
+  try {
+    for await (const batch of readJsonl(shardPath, events, readSettings())) {
+      for (const doc of batch) {
+        if (textProblem(doc.data, job.textField) !== null) {
+          w.skipped++;
+          continue;
+        }
+        const src = doc.source;
+        const line = Number(src.slice(src.lastIndexOf(':') + 1));
+        await w.add(line, getText(doc, job.textField), qualityScore(doc.data.attrs));
       }
-      const src = doc.source;
-      const line = Number(src.slice(src.lastIndexOf(':') + 1));
-      await w.add(line, getText(doc, job.textField), qualityScore(doc.data.attrs));
     }
+    w.lineCount = Math.max(w.lineCount, lines);
+    return await w.finish();
+  } catch (e) {
+    w.abort();
+    throw e;
   }
-  w.lineCount = Math.max(w.lineCount, lines);
-  return w.finish();
 }

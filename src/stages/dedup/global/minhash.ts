@@ -36,16 +36,23 @@ export function minhashGlobal(config: MinHashConfig, keep: KeepPolicy): GlobalSt
           // A rerun of a killed task starts from nothing: its meta marks a finished shard.
           rmSync(sigMetaPath(scope.workDir, task), { force: true });
           const w = new SignatureWriter(scope.workDir, { shardIndex: task, config, textField: ctx.textField, sourcePath: '', keepSources: true });
-          let i = 0;
-          for await (const batch of batches) {
-            for (const doc of batch) await w.add(++i, getText(doc, ctx.textField), docScore(doc), doc.source);
-            yield batch;
+          let done = false;
+          try {
+            let i = 0;
+            for await (const batch of batches) {
+              for (const doc of batch) await w.add(++i, getText(doc, ctx.textField), docScore(doc), doc.source);
+              yield batch;
+            }
+            await w.finish();
+            const dir = scope.workDir;
+            const files = [sigMetaPath, sigPath, linesPath, scoresPath, sourcesPath, setPath, setOffsetsPath, recordCrcPath].map((f) => f(dir, task));
+            for (let b = 0; b < config.bands; b++) files.push(bucketPath(dir, b, task));
+            sealFiles(dir, { task }, files.filter((f) => existsSync(f)));
+            done = true;
+          } finally {
+            // A task that failed (a full disk) or was stopped leaves none of its files (H3).
+            if (!done) w.abort();
           }
-          await w.finish();
-          const dir = scope.workDir;
-          const files = [sigMetaPath, sigPath, linesPath, scoresPath, sourcesPath, setPath, setOffsetsPath, recordCrcPath].map((f) => f(dir, task));
-          for (let b = 0; b < config.bands; b++) files.push(bucketPath(dir, b, task));
-          sealFiles(dir, { task }, files.filter((f) => existsSync(f)));
         },
       };
     },

@@ -12,6 +12,7 @@ import { removeDeadTemporaries } from '../io/outputs.js';
 import { makeDir } from '../io/dirs.js';
 import { namedOutputError } from '../io/writers/sharded.js';
 import { writeAll } from '../io/writers/atomic.js';
+import { UsageError } from '../core/errors.js';
 
 /** Options of `InternEvoWriter`. */
 export interface InternEvoWriterOptions {
@@ -23,7 +24,7 @@ export interface InternEvoWriterOptions {
   split?: string;
   /** Shard file name prefix: `<prefix>-00000.bin`. Default `part`. */
   prefix?: string;
-  /** Start a new shard before a line would take the current one past this many bytes. Default 512 MiB. */
+  /** Start a new shard before a line would take the current one past this many bytes. Default 512 MiB; at most 2 GiB with `metaDtype: '<i4'`. */
   maxShardBytes?: number;
   /** dtype of `.bin.meta`: `<i8` (np.save of a Python list on Linux; XTuner's tools) or `<i4` (InternEvo tools/tokenizer.py). Default `<i8`. */
   metaDtype?: NpyIntDtype;
@@ -52,6 +53,8 @@ export interface InternEvoShard {
 }
 
 const FLUSH_BYTES = 1 << 20;
+/** The largest shard whose line offsets all fit an `<i4` meta (each starts below 2^31). */
+const I4_SHARD_MAX = 2 ** 31;
 
 /**
  * A `DocSink` writing InternEvo tokenized shards: `<outDir>/train/<type>/<prefix>-NNNNN.bin`, one
@@ -89,6 +92,12 @@ export class InternEvoWriter implements DocSink {
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(this.prefix)) throw new Error(`bad shard prefix '${this.prefix}'`);
     this.maxShardBytes = options.maxShardBytes ?? 512 * 1024 * 1024;
     this.metaDtype = options.metaDtype ?? '<i8';
+    // A `<i4` meta holds line offsets up to 2^31 - 1 (F55): a shard cut at 2 GiB or less has no line
+    // starting past that (a line over the size starts a shard of its own, at offset 0). Past it the
+    // offsets would not fit, found only after gigabytes were written: refused now, before any.
+    if (this.metaDtype === '<i4' && this.maxShardBytes > I4_SHARD_MAX) {
+      throw new UsageError(`InternEvoWriter: metaDtype '<i4' (--meta-dtype) holds byte offsets up to 2^31 - 1, so a shard may be at most 2 GiB (2147483648 bytes); maxShardBytes (--max-shard-size) is ${this.maxShardBytes}: give 2GiB or less, or metaDtype '<i8'`);
+    }
     this.tokenizer = options.tokenizer;
     this.sampleOptions = options.sample ?? {};
     this.overwrite = options.overwrite ?? false;

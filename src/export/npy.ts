@@ -46,6 +46,7 @@ export function encodeNpy(cells: ArrayLike<number>, cols: number, dtype: NpyIntD
   for (let i = 0; i < cells.length; i++, pos += width) {
     const v = cells[i];
     if (!Number.isSafeInteger(v)) throw new RangeError(`cell ${i} is not a safe integer: ${v}`);
+    if (width === 4 && (v < -(2 ** 31) || v >= 2 ** 31)) throw new RangeError(`cell ${i} (${v}) does not fit ${dtype} (-2^31 to 2^31 - 1)`);
     if (width === 8) out.writeBigInt64LE(BigInt(v), pos);
     else out.writeInt32LE(v, pos);
   }

@@ -215,6 +215,19 @@ describe('InternEvo shards, byte-exact against the Python reference', () => {
     await w.close();
     expect(w.shards.map((s) => s.samples)).toEqual([1, 1]);
   });
+  it("refuses an <i4 meta with shards over 2 GiB before writing anything: their offsets past 2^31 - 1 do not fit (F55)", async () => {
+    const out = path.join(scratch, 'i4');
+    const make = (maxShardBytes: number): InternEvoWriter => new InternEvoWriter({ outDir: out, tokenizer: tok, metaDtype: '<i4', maxShardBytes });
+    expect(() => make(3 * 2 ** 30)).toThrow(/metaDtype '<i4' \(--meta-dtype\) holds byte offsets up to 2\^31 - 1, so a shard may be at most 2 GiB \(2147483648 bytes\); maxShardBytes \(--max-shard-size\) is 3221225472: give 2GiB or less, or metaDtype '<i8'/);
+    expect(() => make(2 ** 31 + 1)).toThrow(/at most 2 GiB/);
+    expect(existsSync(out)).toBe(false);
+    // 2 GiB itself: every line of such a shard starts below 2^31; <i8 takes any size.
+    expect(() => make(2 ** 31)).not.toThrow();
+    expect(() => new InternEvoWriter({ outDir: out, tokenizer: tok, metaDtype: '<i8', maxShardBytes: 2 ** 40 })).not.toThrow();
+    // The encoder names a value past int32 itself (it was Node's own "out of range" words).
+    expect(() => encodeNpy([2 ** 31, 5], 2, '<i4')).toThrow(/cell 0 \(2147483648\) does not fit <i4/);
+    expect(decodeNpy2D(encodeNpy([2 ** 31 - 1, 5], 2, '<i4'))).toEqual([[2 ** 31 - 1, 5]]);
+  });
   it('refuses to mix with shards already there unless told to overwrite, then removes stale ones', async () => {
     const out = path.join(scratch, 'again');
     const dir = path.join(out, 'train/en');

@@ -1,5 +1,6 @@
 import type { Doc } from '../../core/doc.js';
 import { docAt } from '../../core/doc.js';
+import { tooLarge } from './recordSize.js';
 import type { ReadEvents } from '../../core/pipeline.js';
 import { openDecoded, READ_CHUNK } from '../decode.js';
 import { refuseWideBom } from './utf16.js';
@@ -184,7 +185,10 @@ export async function* readCsv(path: string, events: ReadEvents, s: ReadSettings
         read++;
         const record: Record<string, string> = {};
         for (let k = 0; k < header.length; k++) setOwn(record, header[k], a.fields[k]);
-        batch.push(docAt(record, path, first.no));
+        // A row whose JSON line would be over the line limit (F47: escapes make it longer).
+        const big = tooLarge(record, s.maxLineBytes, `${path}:${first.no}`);
+        if (big !== undefined) events.reject(big);
+        else batch.push(docAt(record, path, first.no));
       }
       for (const u of used) pendingBytes -= u.text.length;
       start += a.lines;

@@ -1,5 +1,6 @@
-import type { Doc } from '../../core/doc.js';
+import type { Doc, JsonObject } from '../../core/doc.js';
 import { makeDoc } from '../../core/doc.js';
+import { tooLarge } from './recordSize.js';
 import type { ReadEvents } from '../../core/pipeline.js';
 import { decodeHtml, declaredOf } from '../../stages/extract/charset.js';
 import { htmlToText } from '../../stages/extract/html.js';
@@ -41,7 +42,7 @@ export async function* readHtml(path: string, events: ReadEvents, s: ReadSetting
   }
   if (s.htmlField !== undefined) {
     // An `extract` stage comes next and extracts with its own options.
-    yield [makeDoc({ id: path, charset: decoded.charset, ...declaredOf(decoded), [s.htmlField]: decoded.html }, source)];
+    yield* fitting({ id: path, charset: decoded.charset, ...declaredOf(decoded), [s.htmlField]: decoded.html }, source, events, s);
     return;
   }
   let r;
@@ -55,5 +56,12 @@ export async function* readHtml(path: string, events: ReadEvents, s: ReadSetting
     events.reject({ reason: 'extract_empty', source });
     return;
   }
-  yield [makeDoc({ id: path, title: r.title, charset: decoded.charset, ...declaredOf(decoded), text: r.text }, source)];
+  yield* fitting({ id: path, title: r.title, charset: decoded.charset, ...declaredOf(decoded), text: r.text }, source, events, s);
+}
+
+/** The page as a record, or its `record_too_large` reject when its JSON line would be over the line limit (F47: a page's quotes are escaped). */
+function* fitting(record: JsonObject, source: string, events: ReadEvents, s: ReadSettings): Generator<Doc[]> {
+  const big = tooLarge(record, s.maxLineBytes, source);
+  if (big !== undefined) events.reject(big);
+  else yield [makeDoc(record, source)];
 }

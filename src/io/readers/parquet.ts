@@ -11,6 +11,7 @@ import type { AsyncBuffer, Compressors, FileMetaData } from 'hyparquet';
 import { PARQUET_MAX_COLUMNS } from '../writers/parquetSchema.js';
 import type { Doc, JsonObject } from '../../core/doc.js';
 import { docAt, markNotUtf8 } from '../../core/doc.js';
+import { tooLarge } from './recordSize.js';
 import type { ReadEvents } from '../../core/pipeline.js';
 import type { ReadSettings } from './options.js';
 import { setOwn } from '../../core/own.js';
@@ -1097,6 +1098,12 @@ export async function* readParquet(path: string, events: ReadEvents, s: ReadSett
             const { raw, problems } = rejectedRaw(rows[j], exact.plan);
             // The first value in detail.field/value/why; with more, all of them in detail.values.
             events.reject({ reason: 'parquet_value', source: `${path}:${start + j + 1}`, raw, detail: { field: e.field, value: e.value, why: e.why, ...(problems.length > 1 ? { values: problems } : {}) } });
+            continue;
+          }
+          // A row whose JSON line would be over the line limit (F47: a Parquet value has no limit of its own).
+          const big = tooLarge(data, s.maxLineBytes, `${path}:${start + j + 1}`);
+          if (big !== undefined) {
+            events.reject(big);
             continue;
           }
           batch[kept++] = docAt(data, path, start + j + 1);

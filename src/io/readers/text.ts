@@ -1,5 +1,6 @@
 import type { Doc } from '../../core/doc.js';
 import { docAt, makeDoc } from '../../core/doc.js';
+import { tooLarge } from './recordSize.js';
 import type { ReadEvents } from '../../core/pipeline.js';
 import { openDecoded } from '../decode.js';
 import { refuseWideBom } from './utf16.js';
@@ -57,7 +58,11 @@ export async function* readText(path: string, events: ReadEvents, s: ReadSetting
           const r = rawFields(buf.toString('utf8', start, end), s.maxRawChars);
           return events.reject({ reason: 'binary_content', source: `${path}:${lineNo}`, raw: r.raw, detail: { ...r.detail, kind: 'NUL bytes', offset: nul - start } });
         }
-        batch.push(docAt({ text: buf.toString('utf8', start, end) }, path, lineNo));
+        const record = { text: buf.toString('utf8', start, end) };
+        // A line whose JSON line would be over the line limit (F47: escapes make it longer).
+        const big = tooLarge(record, s.maxLineBytes, `${path}:${lineNo}`);
+        if (big !== undefined) return events.reject(big);
+        batch.push(docAt(record, path, lineNo));
       },
       (head, n, lineNo) => {
         lines++;
@@ -171,7 +176,10 @@ export async function* readText(path: string, events: ReadEvents, s: ReadSetting
   } else if (!validUtf8(buf, 0, buf.length)) {
     events.reject({ reason: 'invalid_utf8', source, raw_base64: buf.toString('base64') });
   } else {
-    yield [makeDoc({ id: path, text: buf.toString('utf8') }, source)];
+    const record = { id: path, text: buf.toString('utf8') };
+    const big = tooLarge(record, s.maxLineBytes, source);
+    if (big !== undefined) events.reject(big);
+    else yield [makeDoc(record, source)];
   }
 }
 

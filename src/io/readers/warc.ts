@@ -5,6 +5,7 @@ import { Readable } from 'node:stream';
 import type { WARCRecord } from 'warcio';
 import type { Doc, JsonObject } from '../../core/doc.js';
 import { docAt } from '../../core/doc.js';
+import { tooLarge } from './recordSize.js';
 import type { ReadEvents } from '../../core/pipeline.js';
 import { decodeHtml, declaredOf } from '../../stages/extract/charset.js';
 import { htmlToText } from '../../stages/extract/html.js';
@@ -311,7 +312,12 @@ export async function* readWarc(path: string, events: ReadEvents, s: ReadSetting
             const at = base + parser.offset;
             if (doc) events.reject({ reason: 'warc_damaged', source: `${path}:${n}`, detail: { url: bare(record.warcTargetURI), warc_record_id: bare(record.warcHeader('WARC-Record-ID')), error, offset: at } });
             events.fileError({ file: path, message: `WARC record ${n} is damaged: ${error}`, recordsBefore: n - 1, offset: at, kept: doc ? 'rejected it as warc_damaged and read on' : `read on (the record was ${doc === null ? 'rejected for another reason' : 'not a document'})`, rejected: true });
-          } else if (doc) batch.push(doc);
+          } else if (doc) {
+            // A page whose JSON line would be over the line limit (F47: its quotes are escaped).
+            const big = tooLarge(doc.data, s.maxLineBytes, doc.source as string);
+            if (big !== undefined) events.reject(big);
+            else batch.push(doc);
+          }
         } catch (e) {
           rethrowIoFailure(e);
           damage = { at: base + parser.offset, error: (e as Error).message };

@@ -92,6 +92,10 @@ export class InternEvoWriter implements DocSink {
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(this.prefix)) throw new Error(`bad shard prefix '${this.prefix}'`);
     this.maxShardBytes = options.maxShardBytes ?? 512 * 1024 * 1024;
     this.metaDtype = options.metaDtype ?? '<i8';
+    // Options checked once, here: NaN never rolled a shard over (and passed the check below), a
+    // dtype other than these two wrote a header that does not describe its cells.
+    if (!Number.isSafeInteger(this.maxShardBytes) || this.maxShardBytes < 1) throw new UsageError(`InternEvoWriter: maxShardBytes must be a whole number of bytes, 1 or more; got ${String(options.maxShardBytes)}`);
+    if (this.metaDtype !== '<i8' && this.metaDtype !== '<i4') throw new UsageError(`InternEvoWriter: metaDtype must be '<i8' or '<i4'; got ${JSON.stringify(this.metaDtype)}`);
     // A `<i4` meta holds line offsets up to 2^31 - 1 (F55): a shard cut at 2 GiB or less has no line
     // starting past that (a line over the size starts a shard of its own, at offset 0). Past it the
     // offsets would not fit, found only after gigabytes were written: refused now, before any.

@@ -224,6 +224,10 @@ describe('InternEvo shards, byte-exact against the Python reference', () => {
     // 2 GiB itself: every line of such a shard starts below 2^31; <i8 takes any size.
     expect(() => make(2 ** 31)).not.toThrow();
     expect(() => new InternEvoWriter({ outDir: out, tokenizer: tok, metaDtype: '<i8', maxShardBytes: 2 ** 40 })).not.toThrow();
+    // Its siblings: a size that is no size (NaN passed the check and never rolled over), a dtype it cannot write.
+    expect(() => make(Number.NaN)).toThrow(/maxShardBytes must be a whole number of bytes, 1 or more; got NaN/);
+    expect(() => make(0)).toThrow(/maxShardBytes must be/);
+    expect(() => new InternEvoWriter({ outDir: out, tokenizer: tok, metaDtype: '<i2' as never })).toThrow(/metaDtype must be '<i8' or '<i4'; got "<i2"/);
     // The encoder names a value past int32 itself (it was Node's own "out of range" words).
     expect(() => encodeNpy([2 ** 31, 5], 2, '<i4')).toThrow(/cell 0 \(2147483648\) does not fit <i4/);
     expect(decodeNpy2D(encodeNpy([2 ** 31 - 1, 5], 2, '<i4'))).toEqual([[2 ** 31 - 1, 5]]);

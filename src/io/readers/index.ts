@@ -81,17 +81,25 @@ function isSpaceByte(c: number): boolean {
 const PAR1 = Buffer.from('PAR1');
 const WARC_START = /^WARC\/1\.\d\r?\n/;
 
-/** What stdin's first decoded bytes say it is, besides JSON: Parquet (its magic, `PAR1`), WARC (a `WARC/1.x` line), or undefined. */
-function stdinFormat(head: Buffer): 'parquet' | 'warc' | undefined {
-  if (head.length >= 4 && head.subarray(0, 4).equals(PAR1)) return 'parquet';
-  if (WARC_START.test(head.subarray(0, 10).toString('latin1'))) return 'warc';
+const HTML_START = /^<(!doctype\s+html|html)[\s>]/i;
+
+/**
+ * What stdin's first decoded bytes say it is, besides JSON: Parquet (its magic, `PAR1`), WARC (a
+ * `WARC/1.x` line), both at byte 0; an HTML page (`<!DOCTYPE html` or `<html` first, after white
+ * space), which no JSON text begins with; or undefined.
+ */
+function stdinFormat(head: Buffer, at: number): 'parquet' | 'warc' | 'html' | undefined {
+  if (at === 0 && head.length >= 4 && head.subarray(0, 4).equals(PAR1)) return 'parquet';
+  if (at === 0 && WARC_START.test(head.subarray(0, 10).toString('latin1'))) return 'warc';
+  if (HTML_START.test(head.subarray(at, at + 16).toString('latin1'))) return 'html';
   return undefined;
 }
 
 /**
  * Peek at the decoded stream: a `.json` file whose first non-space byte is `[` is a JSON array;
  * stdin too, unless its first line is a whole JSON value (JSON Lines, see `stdinIsArray`). stdin
- * that begins (once decompressed) with Parquet's `PAR1` or a `WARC/1.x` line is read as that
+ * that begins (once decompressed) with Parquet's `PAR1`, a `WARC/1.x` line or an HTML page's
+ * `<!DOCTYPE html`/`<html` is read as that
  * (new-user review #17: every line of it was a json_parse reject): WARC as a stream from the
  * bytes as they came (the WARC reader inflates a `.warc.gz` record by record), Parquet from a
  * temporary copy (it is read from its footer).
@@ -137,10 +145,10 @@ async function* sniffJson(path: string, events: ReadEvents, s: ReadSettings): As
       }
     }
     size += b.length;
-    // stdin starting `P` or `W` may be Parquet or WARC: their magic is read whole.
-    if (first !== -1 && (stdin === undefined || firstAt !== 0 || (first !== 0x50 && first !== 0x57) || size >= 10)) break;
+    // stdin starting `P`, `W` or `<` may be Parquet, WARC or HTML: their first bytes are read whole.
+    if (first !== -1 && (stdin === undefined || (first !== 0x50 && first !== 0x57 && first !== 0x3c) || size - firstAt >= 16)) break;
   }
-  const other = stdin !== undefined && firstAt === 0 ? stdinFormat(Buffer.concat(head)) : undefined;
+  const other = stdin !== undefined && first !== -1 ? stdinFormat(Buffer.concat(head), firstAt) : undefined;
   if (other === 'warc') {
     const bytes = raw!;
     raw = null;
@@ -206,6 +214,7 @@ async function* sniffJson(path: string, events: ReadEvents, s: ReadSettings): As
   // Left before its end, the file under `it` is closed now, not by the garbage collector.
   try {
     if (other === 'parquet') yield* (await parquet()).readParquet(path, events, s, replay());
+    else if (other === 'html') yield* (await html()).readHtml(path, events, s, replay());
     else if (array) yield* (await jsonArray()).readJsonArray(path, events, s, replay());
     else yield* readJsonl(path, events, s, replay());
   } finally {

@@ -90,6 +90,17 @@ describe('stdin holding WARC or Parquet (new-user review #17)', () => {
     expect(await readdir(tmp)).toEqual([]);
   });
 
+  it('an HTML page on stdin (its sibling: each line was a json_parse or invalid_utf8 reject) is read as the .html file is', async () => {
+    const page = join(ROOT, 'fixtures/html/zh-article-gbk.html');
+    const want = await catFile(page);
+    for (const input of [readFileSync(page), gzipSync(Buffer.concat([Buffer.from(' \n'), readFileSync(page)]))]) {
+      const r = await runCli(['cat', '-q'], { input });
+      expect(r.code, r.stderr).toBe(0);
+      const got = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+      expect(got).toEqual((want as Record<string, unknown>[]).map((d) => ({ ...d, id: '-' })));
+    }
+  });
+
   it('JSON Lines and a JSON array on stdin are read as before', async () => {
     const lines = await runCli(['cat', '-q'], { input: '{"text":"Plain line"}\n{"text":"Two"}\n' });
     expect([lines.code, lines.stdout]).toEqual([0, '{"text":"Plain line"}\n{"text":"Two"}\n']);

@@ -10,6 +10,7 @@ import { rawFields, unverifiedReject } from './options.js';
 import { fileErrorOf, nextChunk } from '../ioFailure.js';
 import { gapOf } from '../zstd.js';
 import { unverifiedOf } from '../holdback.js';
+import { tooLarge } from './recordSize.js';
 
 /** A record from a parsed JSON value: its own `attrs` object, when present, carries over. */
 export function docFromValue(data: JsonObject, source: string, line?: number): Doc {
@@ -144,6 +145,12 @@ export async function* readJsonl(
     }
     const r = parseRecord(buf, start, end, s.wrapArrays, false);
     if (r instanceof Unfit) return atGap ? reject('truncated_input', lineNo, r.text, { next_to_damage: true }) : reject(r.reason, lineNo, r.text, r.extra);
+    // Wrapped (`--wrap-arrays`), a line near the limit grows past it (F47): written, it could not be read back.
+    if (s.wrapArrays !== undefined && end - start > s.maxLineBytes - 6 * s.wrapArrays.length - 8 && buf[start] !== 0x7b) {
+      const big = tooLarge(r, s.maxLineBytes, `${path}:${lineNo}`);
+      // The input line is kept (whole, as for the other reasons of a JSON Lines line).
+      if (big !== undefined) return reject(big.reason, lineNo, buf.toString('utf8', start, end), { bytes: big.detail?.bytes, limit: s.maxLineBytes });
+    }
     batch.push(docFromValue(r, path, lineNo));
   };
   const onLong = (head: Buffer, n: number, lineNo: number): void => {

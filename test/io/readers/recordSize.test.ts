@@ -72,6 +72,17 @@ describe('a record whose JSON line would be over the line limit is record_too_la
     expect(d.rejects.map((r) => [r.reason, r.source])).toEqual([['record_too_large', `${file}:1`]]);
   });
 
+  it('a JSON Lines line near the limit holding an array, wrapped by --wrap-arrays, grows past it: record_too_large with its line', async () => {
+    const line = (n: number): string => JSON.stringify([{ role: 'user', content: 'x'.repeat(n) }]);
+    const fits = line(100);
+    const near = line(limit - 40);
+    expect(Buffer.byteLength(near)).toBeLessThanOrEqual(limit);
+    const d = await drain(readChunks('w.jsonl', once(Buffer.from(`${fits}\n${near}\n`)), 'jsonl', { maxLineBytes: limit, wrapArrays: 'messages' }));
+    expect(d.docs.map((x) => x.source)).toEqual(['w.jsonl:1']);
+    expect(d.rejects.map((r) => [r.reason, r.source, r.raw, r.detail])).toEqual([['record_too_large', 'w.jsonl:2', near, { bytes: Buffer.byteLength(near) + 13, limit }]]);
+    expect(await readBack(d.docs, limit)).toEqual([]);
+  });
+
   it('the check: a bound first (no stringify for most records), exact bytes at the edge, a cut that keeps surrogate pairs whole', () => {
     expect(tooLarge({ text: 'x'.repeat(100) }, 1000, 's')).toBeUndefined();
     // Exactly at the limit fits; one byte more does not.

@@ -83,6 +83,22 @@ describe('corpus-clean export', () => {
     expect(await readdir(join(dir, 'tok3', 'train'))).toEqual(['en']);
   });
 
+  // New-user review 12 #1: a run of 139 en and 130 zh records went to train/en/ without a word.
+  it('with no --type, a mixed run that is mostly not Chinese goes to train/en/ with a note naming the Chinese records and how to split them', async () => {
+    const dir = await tempDir();
+    const recs = [...Array(5)].map((_, i) => JSON.stringify(i < 2 ? { text: `第${i}条中文记录，内容足够长。`, attrs: { lang: 'zh' } } : { text: `English record number ${i}.`, attrs: { lang: 'en' } }));
+    await writeFile(join(dir, 'mix.jsonl'), recs.join('\n') + '\n');
+    await writeFile(join(dir, 'p.yaml'), 'name: p\nstages:\n  - normalize: {}\n');
+    const run = await runCli(['run', 'p.yaml', '-i', 'mix.jsonl', '-o', 'mix', '--workers', '1', '-q'], { cwd: dir });
+    expect(run.code, run.stderr).toBe(0);
+    const [folder, plain] = await runCliAll([['export', 'internevo', 'mix/', '--tokenizer', MODEL, '-o', 'tok', '-q'], ['export', 'internevo', 'mix.jsonl', '--tokenizer', MODEL, '-o', 'tok2', '-q']], { cwd: dir });
+    expect(folder.code, folder.stderr).toBe(0);
+    expect(folder.stderr).toContain('note: writing to train/en/: 2 of the 5 records in mix/ were written as Chinese by langid and go there too (InternEvo reads the folder name as the data type); to give each language its own type folder, export each one: corpus-clean langid INPUTS --keep zh | corpus-clean export internevo --type cn ..., and --keep en with --type en');
+    expect(await readdir(join(dir, 'tok', 'train'))).toEqual(['en']);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stderr).toContain('note: writing to train/en/: 2 of the first 5 records hold mostly Chinese (Han) text and go there too');
+  });
+
   it('refuses to mix runs: existing shards need --overwrite (exit 2)', async () => {
     const dir = await tempDir();
     const args = ['export', 'internevo', 'fixtures/sample/web-zh.jsonl.zst', '--tokenizer', MODEL, '--out', dir, '--type', 'cn', '-q'];

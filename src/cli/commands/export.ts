@@ -25,12 +25,16 @@ import { emptyCounts, scanScripts } from '../../stages/langid/script.js';
 import { makeDir } from '../../io/dirs.js';
 import { checkInsideInputFolder, checkWritable, LOCK_NAME, lockHolder, lockOutput } from '../../io/outputs.js';
 
+/** How to give each language its type folder (one export per language). */
+const SPLIT_HINT = "to give each language its own type folder, export each one: corpus-clean langid INPUTS --keep zh | corpus-clean export internevo --type cn ..., and --keep en with --type en";
+
 /**
  * The InternEvo type folder when --type is not given: `cn` when most of the records the input
  * folders' runs wrote are Chinese by their langid (`writtenLangs` in each folder's `_stats.json`:
  * the folder of an input file, or an input folder itself), else `en`, as before. InternEvo reads
  * the folder name as the samples' data type (per-type loss statistics), so a Chinese run under
- * train/en/ was reported as English (new-user review 8 #5). Said in a note when it is `cn`.
+ * train/en/ was reported as English (new-user review 8 #5). Said in a note when it is `cn`, and
+ * when it is `en` with Chinese records among them (new-user review 12 #1).
  * Undefined when no input folder's run says (see `sampledType`).
  */
 function defaultType(inputs: readonly string[]): string | undefined {
@@ -58,9 +62,13 @@ function defaultType(inputs: readonly string[]): string | undefined {
   const total = Object.values(langs).reduce((a, b) => a + b, 0);
   const zh = Object.entries(langs).reduce((a, [k, n]) => a + (CHINESE_VARIETIES.has(k) ? n : 0), 0);
   if (total === 0) return undefined;
-  if (zh * 2 <= total) return 'en';
   const where = folders.map((f) => `${showPath(f.replace(/\/+$/, ''))}/`).join(', ');
-  process.stderr.write(`corpus-clean export: note: writing to train/cn/: ${zh} of the ${total} records in ${where} were written as Chinese by langid (InternEvo reads the folder name as the data type; --type chooses another)\n`);
+  if (zh * 2 <= total) {
+    // Mixed languages in one type folder were silent when it was en (new-user review 12 #1).
+    if (zh > 0) process.stderr.write(`corpus-clean export: note: writing to train/en/: ${zh} of the ${total} records in ${where} were written as Chinese by langid and go there too (InternEvo reads the folder name as the data type); ${SPLIT_HINT}\n`);
+    return 'en';
+  }
+  process.stderr.write(`corpus-clean export: note: writing to train/cn/: ${zh} of the ${total} records in ${where} were written as Chinese by langid (InternEvo reads the folder name as the data type; --type chooses another)${zh < total ? `; the other ${total - zh} go there too: ${SPLIT_HINT}` : ''}\n`);
   return 'cn';
 }
 
@@ -108,7 +116,11 @@ async function sampledType(inputs: readonly string[], textField: TextField | und
   } catch {
     return 'en';
   }
-  if (n === 0 || zh * 2 <= n) return 'en';
+  if (n === 0) return 'en';
+  if (zh * 2 <= n) {
+    if (zh > 0) process.stderr.write(`corpus-clean export: note: writing to train/en/: ${zh} of the first ${n} records hold mostly Chinese (Han) text and go there too (InternEvo reads the folder name as the data type); ${SPLIT_HINT}\n`);
+    return 'en';
+  }
   process.stderr.write(`corpus-clean export: note: writing to train/cn/: ${zh} of the first ${n} records hold mostly Chinese (Han) text (no run folder's langid among the inputs says; InternEvo reads the folder name as the data type; --type chooses another)\n`);
   return 'cn';
 }

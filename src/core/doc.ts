@@ -149,6 +149,8 @@ class LazyDoc implements Doc {
   t: string | undefined;
   /** @internal What to throw when `t` does not read as an object. */
   bad: ((why: string) => Error) | undefined;
+  /** @internal `data` as the JSON text it was read from, when that is `JSON.stringify(data)` (see `setRecordJson`). */
+  j: string | undefined;
 
   constructor(data: JsonObject, file: string, line: number, source?: string) {
     this.data = data;
@@ -158,6 +160,7 @@ class LazyDoc implements Doc {
     this.a = undefined;
     this.t = undefined;
     this.bad = undefined;
+    this.j = undefined;
   }
 
   get source(): string {
@@ -225,6 +228,21 @@ export function docWithAttrsText(data: JsonObject, source: string, attrs: string
   d.t = attrs;
   d.bad = bad;
   return d;
+}
+
+/**
+ * Remember `json`, the text `doc.data` was parsed from, as the record's serialisation: only when it
+ * is exactly what `JSON.stringify(doc.data)` writes (a spill's line: exec/spill.ts) and the record
+ * keeps no number texts (io/json.ts `exactNumbers`). Read back by `recordJsonOf` for the rejects
+ * of stages that never change a record (`Stage.keepsRecords`), which then write it as it is.
+ */
+export function setRecordJson(doc: Doc, json: string): void {
+  if (doc instanceof LazyDoc) doc.j = json;
+}
+
+/** The text `setRecordJson` gave the record, or undefined. */
+export function recordJsonOf(doc: Doc): string | undefined {
+  return doc instanceof LazyDoc ? doc.j : undefined;
 }
 
 /** The JSON text of a record's signals when nothing has asked for them since `docWithAttrsText`, else undefined. */

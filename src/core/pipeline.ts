@@ -275,6 +275,7 @@ export async function pipeline(spec: PipelineSpec): Promise<RunStats> {
 
   let stream: AsyncIterable<Doc[]> = spec.source.read(events);
   const profilers: StageProfiler[] = [];
+  let asRead = true;
   spec.stages.forEach((stage, i) => {
     if (i === firstTextStage) stream = checkText(stream, spec.textField, inputCtx, rawReject);
     const st = stats.stages[i];
@@ -292,7 +293,9 @@ export async function pipeline(spec: PipelineSpec): Promise<RunStats> {
     // then no other signal of a dropped record is read.
     const ruleSignals = spec.rejects === undefined || slim !== undefined;
     const sink: RejectSink = slim !== undefined ? { push: (r) => rejects.push(rejects.keeps?.(r) === false ? r : slim(r)) } : rejects;
-    stream = countOut(stage, stream, st, stageContext(st, spec.textField, sink, onStageReject, rejectAttrs, ruleSignals, attrsRead, true), p);
+    // Stages up to here changed no record: their rejects may carry the record's JSON as read.
+    asRead &&= stage.keepsRecords === true;
+    stream = countOut(stage, stream, st, stageContext(st, spec.textField, sink, onStageReject, rejectAttrs, ruleSignals, attrsRead, true, asRead), p);
   });
   const langs = spec.profile === true ? (stats.writtenLangs = {}) : undefined;
   if (firstTextStage === 0 && spec.stages.length === 0) stream = checkText(stream, spec.textField, inputCtx, rawReject);

@@ -1,6 +1,6 @@
 import type { Doc, JsonObject, TextField } from './doc.js';
 import type { GlobalStage } from './global.js';
-import { hasAttrs } from './doc.js';
+import { hasAttrs, recordJsonOf } from './doc.js';
 import type { StageStats, Threshold } from './stats.js';
 import { count } from './stats.js';
 
@@ -23,6 +23,17 @@ export interface Reject {
   /** Extra facts about the decision (e.g. the duplicate's survivor and similarity). */
   detail?: Record<string, unknown>;
 }
+
+/**
+ * A reject's `record` as JSON text, when known without serialising it: exactly
+ * `JSON.stringify(record)` (a spilled record, dropped by a stage that changes no record:
+ * `Stage.keepsRecords`). A symbol key: never written itself (`JSON.stringify` skips it). The
+ * rejects writer writes the text in the record's place (io/writers/rejects.ts).
+ */
+export const RECORD_JSON: unique symbol = Symbol('corpus-clean.recordJson');
+
+/** A reject that may carry its record's JSON text (`RECORD_JSON`). */
+export type RejectWithJson = Reject & { [RECORD_JSON]?: string };
 
 /** Where rejects go. `push` must not throw for data problems. */
 export interface RejectSink {
@@ -81,6 +92,12 @@ export interface Stage {
   readonly scope?: 'record' | 'global';
   /** The phased form of a global stage (see `GlobalStage`). */
   readonly global?: GlobalStage;
+  /**
+   * True when the stage never changes a record (it keeps or drops records as they are: a dedup
+   * step that drops by a list). A pipeline's leading stages that say so drop records exactly as
+   * read, so their rejects may take a record's JSON text from its reader (`RECORD_JSON`).
+   */
+  readonly keepsRecords?: boolean;
 }
 
 /**
@@ -134,6 +151,8 @@ export function stageContext(
   /** False when no sink or profiler reads a reject's `attrs`: rejects are then made without them. */
   attrsRead = true,
   droppedReadByReject = false,
+  /** True when no stage before this one (and not this one) changes records: rejects carry the record's JSON text as read, when known (`RECORD_JSON`). */
+  recordsAsRead = false,
 ): StageContext {
   const stage = stats.stage;
   return {
@@ -148,6 +167,10 @@ export function stageContext(
       // Not asked for when nobody reads them: a record's signals may still be text (exec/spill.ts).
       if (attrsRead && hasAttrs(doc)) r.attrs = doc.attrs;
       if (detail !== undefined) r.detail = detail;
+      if (recordsAsRead) {
+        const json = recordJsonOf(doc);
+        if (json !== undefined) (r as RejectWithJson)[RECORD_JSON] = json;
+      }
       onReject(r);
       sink.push(r);
     },

@@ -17,23 +17,23 @@ export type SampleEntry = [key: string, file: string, bytes: number];
 
 /** A rejects sink that passes every reject on to `out` and keeps the sample candidates among them. */
 export class SampleLinesSink implements ClosableRejectSink {
-  /** The candidates: key, file and the rejects line as written. */
-  readonly lines: [key: string, file: string, line: string][] = [];
+  /** The candidates: key, file and the bytes of the rejects line as written (without its newline). */
+  readonly lines: [key: string, file: string, line: Buffer][] = [];
   private readonly candidates = new SampleCandidates();
   /** `stage/reason`, one string per pair (not one made and hashed per reject). */
   private readonly keyOf = pairKeys('/');
   /** The input file of the last reject, when its source named one (`file:line`). */
   private lastFile = '';
 
-  /** `out` may hand over the line it wrote for the last reject (RejectsWriter's `lastLine`). */
-  constructor(private readonly out: ClosableRejectSink & { readonly lastLine?: string }) {}
+  /** `out` may hand over the bytes it wrote for the last reject (RejectsWriter's `lastLineBytes`). */
+  constructor(private readonly out: ClosableRejectSink & { lastLineBytes?(): Buffer | undefined }) {}
 
   push(r: Reject): void {
     this.out.push(r);
     const key = this.keyOf(r.stage, r.reason);
     const file = this.fileOf(r.source);
-    // The line as the rejects file has it (the writer's own, else serialised again).
-    if (this.candidates.offer(key, file)) this.lines.push([key, file, this.out.lastLine ?? serialiseReject(r)]);
+    // The line as the rejects file has it (the writer's own bytes, else serialised again).
+    if (this.candidates.offer(key, file)) this.lines.push([key, file, this.out.lastLineBytes?.() ?? Buffer.from(serialiseReject(r))]);
   }
 
   /** `sampleFileOf(source)`: the last reject's file when this one comes from it too (most do), without cutting it out again. */
@@ -59,8 +59,9 @@ export class SampleLinesSink implements ClosableRejectSink {
 
   /** Write the candidates' lines to `path` (none: no file); returns their entries for the segment's stats. */
   async write(path: string): Promise<SampleEntry[]> {
-    const entries: SampleEntry[] = this.lines.map(([key, file, line]) => [key, file, Buffer.byteLength(line) + 1]);
-    if (entries.length > 0) await writeAtomic(path, this.lines.map((x) => x[2] + '\n').join(''));
+    const entries: SampleEntry[] = this.lines.map(([key, file, line]) => [key, file, line.length + 1]);
+    const nl = Buffer.from('\n');
+    if (entries.length > 0) await writeAtomic(path, Buffer.concat(this.lines.flatMap((x) => [x[2], nl])));
     return entries;
   }
 }

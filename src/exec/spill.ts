@@ -9,7 +9,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Doc, JsonObject } from '../core/doc.js';
-import { attrsText, docWithAttrsText, hasAttrs, makeDoc } from '../core/doc.js';
+import { attrsText, docWithAttrsText, hasAttrs, makeDoc, recordJsonOf, setRecordJson } from '../core/doc.js';
 import type { DocSink, DocSource } from '../core/pipeline.js';
 import { readJsonl, docFromValue } from '../io/readers/jsonl.js';
 import { readSettings } from '../io/readers/options.js';
@@ -243,6 +243,13 @@ export function signalsAt(line: string): number {
   return line.length >= at + 4 && line.charCodeAt(line.length - 1) === 125 && line.charCodeAt(line.length - 2) === 125 ? at : -1;
 }
 
+/** `doc`, given the JSON text its record was read from by the reader (`read`), when it has one. */
+function asRead(read: Doc, doc: Doc): Doc {
+  const json = recordJsonOf(read);
+  if (json !== undefined) setRecordJson(doc, json);
+  return doc;
+}
+
 /** The records of a spill, with their original sources and signals. */
 export function spillSource(path: string): DocSource {
   return {
@@ -261,7 +268,10 @@ export function spillSource(path: string): DocSource {
       let n = 0;
       const bad = (why: string): Error => new SpillDamage(path, why);
       try {
-        for await (const batch of readJsonl(path, inner, readSettings())) {
+        // Each line is `JSON.stringify` of its record (or, for a record keeping number texts, its
+        // exact text, which the reader leaves out): the record's JSON text, for rejects that drop
+        // it as read (`RECORD_JSON`), without serialising it again.
+        for await (const batch of readJsonl(path, inner, readSettings(), undefined, 0, true)) {
           const out: Doc[] = new Array(batch.length);
           for (let i = 0; i < batch.length; i++) {
             const s = sources.ready() ?? (await sources.next());
@@ -280,6 +290,7 @@ export function spillSource(path: string): DocSource {
               }
               if (typeof source !== 'string') throw new SpillDamage(path, `line ${n} of its sources file does not read`);
               out[i] = docWithAttrsText(data, source, s.slice(at, -1), bad);
+              asRead(batch[i], out[i]);
               continue;
             }
             let src: string | [string] | { s: string; a: Record<string, unknown> };
@@ -288,7 +299,7 @@ export function spillSource(path: string): DocSource {
             } catch {
               throw new SpillDamage(path, `line ${n} of its sources file does not read`);
             }
-            if (Array.isArray(src)) out[i] = docFromValue(data, src[0]);
+            if (Array.isArray(src)) asRead(batch[i], (out[i] = docFromValue(data, src[0])));
             else if (typeof src === 'string') {
               if ('attrs' in data) {
                 // a spill of an earlier build, which kept the signals inside the record
@@ -296,11 +307,11 @@ export function spillSource(path: string): DocSource {
                 const doc = makeDoc(rest, src);
                 if (attrs !== undefined) doc.attrs = attrs as Record<string, unknown>;
                 out[i] = doc;
-              } else out[i] = makeDoc(data, src);
+              } else asRead(batch[i], (out[i] = makeDoc(data, src)));
             } else {
               const doc = makeDoc(data as JsonObject, src.s);
               doc.attrs = src.a;
-              out[i] = doc;
+              out[i] = asRead(batch[i], doc);
             }
           }
           yield out;

@@ -2,13 +2,13 @@ import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Doc, JsonObject } from '../../src/core/doc.js';
-import { attrsText } from '../../src/core/doc.js';
+import { attrsText, recordJsonOf } from '../../src/core/doc.js';
 import type { ReadEvents } from '../../src/core/pipeline.js';
 import { SpillDamage, SpillWriter, spillSource } from '../../src/exec/spill.js';
 import { exactLine } from '../../src/io/json.js';
 import { docFromValue, parseRecord, Unfit } from '../../src/io/readers/jsonl.js';
 import { outputRecord } from '../../src/io/writers/jsonl.js';
-import { runCli, tempDir } from '../helpers/run.js';
+import { ROOT, runCli, tempDir } from '../helpers/run.js';
 
 /** A record read from one JSONL line, as the reader makes it. */
 function read(line: string, n: number): Doc {
@@ -105,6 +105,49 @@ describe('the spill between two phases of a task', () => {
     expect(again.map(attrsText)).toEqual(expected.map(() => undefined));
     expect(again.map(shardLine)).toEqual(expected.map(shardLine));
   });
+
+  it("gives each record read back its line as its JSON text, unless it keeps number texts (then it has none)", async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'spill', '00000.jsonl');
+    const w = new SpillWriter(path);
+    await w.write(docsOf());
+    await w.close();
+    const back: Doc[] = [];
+    for await (const batch of spillSource(path).read(events)) back.push(...batch);
+    const lines = (await readFile(path, 'utf8')).split('\n').slice(0, -1);
+    // 0, 1, 3 and 4 keep number texts (12345678901234567891, 1e400, -0, 98765432109876543210)
+    expect(back.map(recordJsonOf)).toEqual(lines.map((l, i) => ([0, 1, 3, 4].includes(i) ? undefined : l)));
+    for (const d of back) if (recordJsonOf(d) !== undefined) expect(recordJsonOf(d)).toBe(JSON.stringify(d.data));
+  });
+
+  it('writes the rejects of a dedup phase with the spilled records as JSON.stringify writes them', async () => {
+    const dir = await tempDir();
+    const input = join(dir, 'in.jsonl');
+    // exact duplicates of texts with a lone surrogate, U+2028, an escaped slash, a nested value, own
+    // attrs, a key JSON.stringify writes first (an integer), and a number kept as written
+    const texts = ['lone \\ud800 surrogate and \u2028 a separator, \\"quoted\\" \\/ slash', 'ordinary text of the second kind', 'third \\u00e9 text'];
+    const records = [
+      `{"text": "${texts[0]}", "meta": {"a": [1, 2.50, {"b": null}]}, "7": true}`,
+      `{"text": "${texts[1]}", "attrs": {"seen": 1}}`,
+      `{"text": "${texts[2]}", "id": 18446744073709551617}`,
+    ];
+    // and a near duplicate ("plant" / "plants": the Data-Juicer demo), dropped by MinHash in the last phase
+    const near = (await readFile(join(ROOT, 'fixtures/dedup/datajuicer_demo.jsonl'), 'utf8')).split('\n').slice(7, 9);
+    await writeFile(input, [...records, ...records, ...records, ...near].join('\n') + '\n');
+    const recipe = join(dir, 'r.yaml');
+    await writeFile(recipe, 'name: t\nstages:\n  - dedup:\n      method: exact\n  - dedup:\n      method: minhash\noutput:\n  compression: none\nrejects:\n  compression: none\nmax_reject_rate: 0.9\n');
+    const out = join(dir, 'out');
+    const r = await runCli(['run', recipe, '-i', input, '-o', out, '--workers', '1', '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = (await readFile(join(out, '_rejects.jsonl'), 'utf8')).trim().split('\n');
+    expect(lines.map((l) => (JSON.parse(l) as { reason: string }).reason)).toEqual([...Array(6).fill('dedup:exact'), 'dedup:minhash']);
+    for (const line of lines) {
+      const x = JSON.parse(line) as { record: JsonObject; raw?: string };
+      // the record as JSON.stringify writes it (one keeping number texts has its input line as raw)
+      if (x.raw === undefined) expect(line).toBe(JSON.stringify(x));
+      else expect(x.raw).toBe(records[2]);
+    }
+  }, 60_000);
 
   it('says a spill is damaged when signals kept as text do not read, once they are asked for', async () => {
     const dir = await tempDir();

@@ -1,9 +1,9 @@
 import type { Doc, JsonObject } from '../../core/doc.js';
-import { docAt, makeDoc } from '../../core/doc.js';
+import { docAt, makeDoc, setRecordJson } from '../../core/doc.js';
 import type { ReadEvents } from '../../core/pipeline.js';
 import { openDecoded } from '../decode.js';
 import { refuseWideBom } from './utf16.js';
-import { compactJson, duplicateKey, exactNeeded, keepExact, keyColons, longNumberAfterKey, MAX_DEPTH, scanParsed, tooDeep } from '../json.js';
+import { compactJson, duplicateKey, exactNeeded, exactNumbers, keepExact, keyColons, longNumberAfterKey, MAX_DEPTH, scanParsed, tooDeep } from '../json.js';
 import { isBlank, LineSplitter, validUtf8 } from '../lines.js';
 import type { ReadSettings } from './options.js';
 import { rawFields, unverifiedReject } from './options.js';
@@ -19,6 +19,9 @@ export function docFromValue(data: JsonObject, source: string, line?: number): D
   if (a !== undefined && a !== null && typeof a === 'object' && !Array.isArray(a)) doc.attrs = a as Record<string, unknown>;
   return doc;
 }
+
+/** The text `parseRecord` parsed last (for `readJsonl`'s `keepText`). */
+let parsedText = '';
 
 /** Why a JSON text is not a record: the reject's reason, the text, and its details. */
 export class Unfit {
@@ -37,6 +40,7 @@ export class Unfit {
  */
 export function parseRecord(buf: Buffer, start: number, end: number, wrapArrays: string | undefined, compact: boolean): JsonObject | Unfit {
   const text = buf.toString('utf8', start, end);
+  parsedText = text;
   // Deeper than this, writing the record (JSON.stringify) or a recursive stage would throw.
   if (tooDeep(buf, start, end)) return new Unfit('too_deep', text, { limit: MAX_DEPTH });
   let value: unknown;
@@ -110,6 +114,12 @@ export async function* readJsonl(
   chunks?: AsyncIterable<Buffer>,
   /** Lines before the first chunk, when `chunks` is a byte range of the file that starts on a line (an executor's task). */
   linesBefore = 0,
+  /**
+   * Give each record the line it was parsed from as its JSON text (`setRecordJson`): for lines
+   * that are `JSON.stringify` of their record (a spill). Left out for a record that keeps number
+   * texts (`keepExact`: its line is not what `JSON.stringify` writes for it).
+   */
+  keepText = false,
 ): AsyncGenerator<Doc[]> {
   let batch: Doc[] = [];
   let lines = 0;
@@ -151,7 +161,9 @@ export async function* readJsonl(
       // The input line is kept (whole, as for the other reasons of a JSON Lines line).
       if (big !== undefined) return reject(big.reason, lineNo, buf.toString('utf8', start, end), { bytes: big.detail?.bytes, limit: s.maxLineBytes });
     }
-    batch.push(docFromValue(r, path, lineNo));
+    const doc = docFromValue(r, path, lineNo);
+    if (keepText && exactNumbers(r) === undefined) setRecordJson(doc, parsedText);
+    batch.push(doc);
   };
   const onLong = (head: Buffer, n: number, lineNo: number): void => {
     lines++;

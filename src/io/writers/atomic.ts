@@ -47,7 +47,7 @@ async function pauseForTest(path: string): Promise<void> {
  * device or FIFO is written in place. On any failure the temporary is removed and one
  * `OutputError` naming the path is thrown.
  */
-export async function writeAtomic(path: string, text: string): Promise<void> {
+export async function writeAtomic(path: string, text: string | Buffer): Promise<void> {
   await makeDir(dirname(path));
   const target = await outputTarget(path);
   if (target.direct) {

@@ -1,5 +1,6 @@
 import type { ClosableRejectSink } from '../../core/pipeline.js';
-import type { Reject } from '../../core/stage.js';
+import type { Reject, RejectWithJson } from '../../core/stage.js';
+import { RECORD_JSON } from '../../core/stage.js';
 import type { OutputCompression, ShardOptions } from './sharded.js';
 import { ShardedWriter } from './sharded.js';
 import { exactNumbers, exactRaw, stringifyKeeping } from '../json.js';
@@ -50,10 +51,12 @@ export class RejectsWriter implements ClosableRejectSink {
   /** Rejects pushed so far. */
   count = 0;
   /**
-   * The line of the last reject pushed, as written (undefined after a write failure): the
-   * report's sample candidates take it instead of serialising the reject again (exec/samples.ts).
+   * Where the last reject pushed was encoded (its line, without the newline): `lastLineBytes`
+   * copies it from there. `lastIn` is undefined after a write failure.
    */
-  lastLine: string | undefined;
+  private lastIn: Buffer | undefined;
+  private lastStart = 0;
+  private lastEnd = 0;
 
   constructor(output: string | ShardOptions) {
     // gzip and zstd level 1 unless told otherwise: a run that drops most of a crawl writes more
@@ -65,10 +68,11 @@ export class RejectsWriter implements ClosableRejectSink {
   push(r: Reject): void {
     this.count++;
     // After a failure nothing more is kept: the run is about to stop with that failure.
-    if (this.failure !== null) return void (this.lastLine = undefined);
-    const line = serialiseReject(r);
-    this.lastLine = line;
-    this.append(line);
+    if (this.failure !== null) return void (this.lastIn = undefined);
+    const json = (r as RejectWithJson)[RECORD_JSON];
+    const around = json === undefined ? undefined : aroundRecord(r);
+    if (around === undefined) this.append(serialiseReject(r), '', '');
+    else this.append(around[0], json!, around[1]);
     this.pending++;
     // A long run of rejects with no record written in between must not grow memory: one write
     // queued at a time (not one promise per reject until it starts).
@@ -78,20 +82,53 @@ export class RejectsWriter implements ClosableRejectSink {
     }
   }
 
-  /** Encode one line (and its newline) after the others. */
-  private append(line: string): void {
+  /**
+   * Encode one line, given as the pieces `a`, `b`, `c` written one after the other (no joined
+   * string made: `b` may be a long record's JSON text), and its newline, after the others.
+   */
+  private append(a: string, b: string, c: string): void {
+    const units = a.length + b.length + c.length;
     // A UTF-16 unit takes at most 3 bytes in UTF-8 (a surrogate pair: 4 bytes for 2 units).
-    if (this.pos + line.length * 3 + 1 > this.chunk.length) {
+    if (this.pos + units * 3 + 1 > this.chunk.length) {
       this.cut();
-      if (line.length * 3 + 1 > this.chunk.length) {
-        const b = Buffer.from(line + '\n');
-        this.filled.push(b);
-        this.filledBytes += b.length;
+      if (units * 3 + 1 > this.chunk.length) {
+        // A line longer than a chunk gets a buffer of its exact size.
+        const la = Buffer.byteLength(a);
+        const lb = Buffer.byteLength(b);
+        const n = la + lb + Buffer.byteLength(c);
+        const big = Buffer.allocUnsafe(n + 1);
+        big.write(a, 0);
+        big.write(b, la);
+        big.write(c, la + lb);
+        big[n] = 10;
+        this.filled.push(big);
+        this.filledBytes += big.length;
+        this.lastIn = big;
+        this.lastStart = 0;
+        this.lastEnd = n;
         return;
       }
     }
-    this.pos += this.chunk.write(line, this.pos);
-    this.chunk[this.pos++] = 10;
+    const k = this.chunk;
+    const start = this.pos;
+    let p = start + k.write(a, start);
+    if (b.length > 0) p += k.write(b, p);
+    if (c.length > 0) p += k.write(c, p);
+    this.lastIn = k;
+    this.lastStart = start;
+    this.lastEnd = p;
+    k[p++] = 10;
+    this.pos = p;
+  }
+
+  /**
+   * A copy of the bytes of the last reject's line as written (without its newline), or undefined
+   * after a write failure: the report's sample candidates take them instead of serialising the
+   * reject again (exec/samples.ts). Valid only until the next `push`.
+   */
+  lastLineBytes(): Buffer | undefined {
+    const from = this.lastIn;
+    return from === undefined ? undefined : Buffer.from(from.subarray(this.lastStart, this.lastEnd));
   }
 
   /** Move what the chunk holds into a buffer of its own (the chunk is used again). */
@@ -155,7 +192,26 @@ const FLUSH_BYTES = 4 << 20;
 
 /** Stands for the record in a reject line while its exact text is spliced in (a string no record key is). */
 const RECORD_MARK = '\u0000corpus-clean:record\u0000';
-const RECORD_MARK_JSON = `"record":${JSON.stringify(RECORD_MARK)}`;
+const RECORD_KEY_JSON = '"record":';
+const RECORD_MARK_JSON = `${RECORD_KEY_JSON}${JSON.stringify(RECORD_MARK)}`;
+
+/**
+ * The reject's line before and after its record, for a reject carrying the record's JSON text
+ * (`RECORD_JSON`), so that the two pieces and that text make `serialiseReject(r)`; undefined
+ * when the record keeps number texts (`exactNumbers`: its line is made otherwise) or is absent.
+ */
+function aroundRecord(r: Reject): [string, string] | undefined {
+  if (r.record === undefined || exactNumbers(r.record) !== undefined) return undefined;
+  let line: string;
+  try {
+    line = JSON.stringify({ ...r, record: RECORD_MARK });
+  } catch {
+    return undefined;
+  }
+  const at = line.indexOf(RECORD_MARK_JSON);
+  if (at < 0) return undefined;
+  return [line.slice(0, at + RECORD_KEY_JSON.length), line.slice(at + RECORD_MARK_JSON.length)];
+}
 
 /**
  * One reject as a JSON line. A record that cannot be serialised (nested deeper than

@@ -162,6 +162,8 @@ export function exactGlobal(): GlobalStage {
         name: 'dedup',
         needsText: false,
         options: {},
+        // It drops the records listed for it as they are: its rejects may take a spilled record's JSON.
+        keepsRecords: true,
         async *run(batches, ctx) {
           const survivors = new Map<number, string>();
           for (let part = 0; part < exactPartitions(scope.tasks); part++) {

@@ -99,6 +99,8 @@ export function minhashGlobal(config: MinHashConfig, keep: KeepPolicy): GlobalSt
         name: 'dedup',
         needsText: false,
         options: {},
+        // It drops the records listed for it as they are: its rejects may take a spilled record's JSON.
+        keepsRecords: true,
         async *run(batches, ctx) {
           const own = removedPath(scope.workDir, task);
           checkSeal(scope.workDir, { step: 1, unit: 0 }, (rel) => join(scope.workDir, rel) === own);

@@ -240,6 +240,11 @@ export function setRecordJson(doc: Doc, json: string): void {
   if (doc instanceof LazyDoc) doc.j = json;
 }
 
+/** Let go of the text `setRecordJson` gave the record. */
+export function forgetJson(doc: Doc): void {
+  if (doc instanceof LazyDoc) doc.j = undefined;
+}
+
 /** The text `setRecordJson` gave the record, or undefined. */
 export function recordJsonOf(doc: Doc): string | undefined {
   return doc instanceof LazyDoc ? doc.j : undefined;

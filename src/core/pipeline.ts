@@ -1,5 +1,5 @@
 import type { Doc, JsonObject, TextField } from './doc.js';
-import { fileOfSource, hasAttrs, isNotUtf8, sourceFile, TEXT_LIKE_KEY, textFieldOf, textProblem } from './doc.js';
+import { fileOfSource, forgetJson, hasAttrs, isNotUtf8, sourceFile, TEXT_LIKE_KEY, textFieldOf, textProblem } from './doc.js';
 import type { StageProfiler } from './profile.js';
 import { stageProfiler, stageThresholds } from './profile.js';
 import type { RejectAttrs } from './rejectSink.js';
@@ -159,6 +159,14 @@ async function* checkText(batches: AsyncIterable<Doc[]>, textField: TextField | 
   }
 }
 
+/** The records of each batch without the JSON text their reader gave them (`setRecordJson`). */
+async function* forgetRecordJson(batches: AsyncIterable<Doc[]>): AsyncIterable<Doc[]> {
+  for await (const batch of batches) {
+    for (const doc of batch) forgetJson(doc);
+    yield batch;
+  }
+}
+
 /** Remember the keys of a record without text, so a warning can name the field to use. */
 function seeKeys(f: FileStats, record: JsonObject): void {
   const seen = f.keysSeen;
@@ -294,9 +302,13 @@ export async function pipeline(spec: PipelineSpec): Promise<RunStats> {
     const ruleSignals = spec.rejects === undefined || slim !== undefined;
     const sink: RejectSink = slim !== undefined ? { push: (r) => rejects.push(rejects.keeps?.(r) === false ? r : slim(r)) } : rejects;
     // Stages up to here changed no record: their rejects may carry the record's JSON as read.
+    const wasAsRead = asRead;
     asRead &&= stage.keepsRecords === true;
+    // Past them nobody reads a record's JSON text as read: let it go (a stage may hold records).
+    if (wasAsRead && !asRead) stream = forgetRecordJson(stream);
     stream = countOut(stage, stream, st, stageContext(st, spec.textField, sink, onStageReject, rejectAttrs, ruleSignals, attrsRead, true, asRead), p);
   });
+  if (asRead) stream = forgetRecordJson(stream);
   const langs = spec.profile === true ? (stats.writtenLangs = {}) : undefined;
   if (firstTextStage === 0 && spec.stages.length === 0) stream = checkText(stream, spec.textField, inputCtx, rawReject);
 

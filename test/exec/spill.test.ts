@@ -4,6 +4,9 @@ import { describe, expect, it } from 'vitest';
 import type { Doc, JsonObject } from '../../src/core/doc.js';
 import { attrsText, recordJsonOf } from '../../src/core/doc.js';
 import type { ReadEvents } from '../../src/core/pipeline.js';
+import { pipeline } from '../../src/core/pipeline.js';
+import type { Stage } from '../../src/core/stage.js';
+import { docStage } from '../../src/core/stage.js';
 import { SpillDamage, SpillWriter, spillSource } from '../../src/exec/spill.js';
 import { exactLine } from '../../src/io/json.js';
 import { docFromValue, parseRecord, Unfit } from '../../src/io/readers/jsonl.js';
@@ -118,6 +121,27 @@ describe('the spill between two phases of a task', () => {
     // 0, 1, 3 and 4 keep number texts (12345678901234567891, 1e400, -0, 98765432109876543210)
     expect(back.map(recordJsonOf)).toEqual(lines.map((l, i) => ([0, 1, 3, 4].includes(i) ? undefined : l)));
     for (const d of back) if (recordJsonOf(d) !== undefined) expect(recordJsonOf(d)).toBe(JSON.stringify(d.data));
+  });
+
+  it("lets go of a record's JSON text past the leading stages that change no record", async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'spill', '00000.jsonl');
+    const w = new SpillWriter(path);
+    await w.write(docsOf());
+    await w.close();
+    const seen: Array<[string, boolean]> = [];
+    const look = (name: string, keepsRecords: boolean): Stage => ({
+      ...docStage({ name, needsText: false, apply: (d) => void seen.push([name, recordJsonOf(d) !== undefined]) }),
+      keepsRecords,
+    });
+    for (const stages of [[look('a', true), look('b', false), look('c', true)], [look('d', false)]]) {
+      const kept: Doc[] = [];
+      await pipeline({ source: spillSource(path), stages, sink: { write: (b) => void kept.push(...b), async close() {}, async abort() {} } });
+      expect(kept.map(recordJsonOf)).toEqual(kept.map(() => undefined));
+    }
+    // the stages before the first that may change a record see it (records 2, 5 and 6 have one)
+    const withJson = (name: string): number => seen.filter(([n, j]) => n === name && j).length;
+    expect([withJson('a'), withJson('b'), withJson('c'), withJson('d')]).toEqual([3, 0, 0, 0]);
   });
 
   it('writes the rejects of a dedup phase with the spilled records as JSON.stringify writes them', async () => {

@@ -118,6 +118,18 @@ export function scanScripts(text: string, start: number, end: number, out: Scrip
   }
 }
 
+/**
+ * A character for every branch of `scanScripts`: run over when the module loads, so the
+ * loop has type feedback for each branch before V8 optimises it. A branch first met by the
+ * optimised loop (a Hangul syllable, kana, a Traditional-only character ...) deoptimised it:
+ * 6 times over the first copy of the bench mix, each followed by slower runs and a recompile.
+ */
+const EVERY_BRANCH =
+  'a0 \u00e9\u00d7\u00c0\u03a9\u1100\u4e2d\u8fd9\u56fd\u9019\u5605\u5417\uac00\u3042\u30fb\u3400\uf900\ud840\udc00' +
+  '\u3131\u31f0\uff21\uff3b\uff41\uff66\u1e00\ua641\ua830\u20ac\u0100';
+// V8 gives a function its feedback only after some calls (--invocation-count-for-feedback-allocation, 8).
+for (let k = 0; k < 16; k++) scanScripts(EVERY_BRANCH, 0, EVERY_BRANCH.length, emptyCounts());
+
 /** Han, kana and Hangul characters together. */
 export function cjkOf(s: ScriptCounts): number {
   return s.han + s.kana + s.hangul;

@@ -6,7 +6,7 @@ import { nameFromText, realPath, showPath } from '../core/fsname.js';
 import { UsageError } from '../core/errors.js';
 import { makeDir } from './dirs.js';
 import { isInputName } from './inputs.js';
-import { lockPathFor, NAME_MAX, shortHead } from './writers/hiddenName.js';
+import { lockPathFor, NAME_MAX, shortHead, shortPrefix } from './writers/hiddenName.js';
 import { lockHost, lockText, parseLock, processAlive, readLock, type LockHolder } from './writers/lockFile.js';
 
 /**
@@ -747,8 +747,8 @@ export async function prepareOutput(plan: OutputPlan): Promise<() => void> {
     // The temporaries of a killed run (its PID is gone; we hold the lock) are never results:
     // removed whatever the flags, beside the output, the rejects and the stats, so a rerun
     // leaves none behind.
-    await removeDeadTemps(dir, plan.folder ? '' : stem(plan.output));
-    for (const f of [plan.rejects, plan.stats]) if (f !== undefined && f !== '-') await removeDeadTemps(dirname(f), stem(f));
+    await removeDeadTemps(dir, plan.folder ? undefined : plan.output);
+    for (const f of [plan.rejects, plan.stats]) if (f !== undefined && f !== '-') await removeDeadTemps(dirname(f), f);
     // A single-file output that exists is an earlier run's result, like a folder's shards: kept
     // unless --overwrite (a device or FIFO is a stream, not a result, and is written to).
     if (!plan.folder && !plan.sharded && !plan.overwrite && !stream) {
@@ -777,7 +777,7 @@ export async function prepareSideOutputs(plan: Pick<OutputPlan, 'rejects' | 'sta
       if (f === undefined || f === '-' || (await isStreamTarget(f))) continue;
       await makeDir(dirname(f), `${flag} folder`);
       locks.push(lockOutput(lockPathFor(f), f));
-      await removeDeadTemps(dirname(f), stem(f));
+      await removeDeadTemps(dirname(f), f);
     }
     return unlock;
   } catch (e) {
@@ -819,17 +819,33 @@ export function refuseForeign(output: string, names: readonly string[]): void {
 /** A name in a folder output that a reader would take as input, and that no corpus-clean command writes there. */
 const isForeign = (n: string): boolean => !n.startsWith('.') && !n.startsWith('_') && isInputName(n) && !FOLDER_SHARD.test(n);
 
-/** `.name` of a file without its format ending: the start of its temporaries' and shards' temporaries' names. */
-const stem = (path: string): string => `.${basename(path).replace(/\.(jsonl|json|parquet)(\.gz|\.zst)?$/, '')}`;
+/**
+ * True when `name` is a temporary of the file output `output` (`.NAME.tmp-PID-N`, its spill
+ * `.NAME.tmp-PID-N.spill.jsonl`) or of one of its shards (`.NAME-00000.jsonl.tmp-PID-N`), also
+ * under a shortened name (writers/hiddenName.ts). Only these: a name that merely starts like
+ * them (`.data-clean.jsonl.tmp-*` beside `-o data.jsonl`) is another output's, which may be
+ * live on another host sharing the folder (hostile review 10 F54 sibling: it was removed).
+ */
+function isTempOf(name: string, output: string): boolean {
+  const at = name.lastIndexOf('.tmp-');
+  if (!name.startsWith('.') || at < 0) return false;
+  const inner = name.slice(1, at);
+  const base = basename(output);
+  if (inner === base || shardPattern(output).test(inner)) return true;
+  // A shortened name: `.HEAD~HASH` of the output's name, or of a shard's (HEAD is the same for
+  // both when the name is that long; the hash of a shard's name cannot be listed ahead).
+  if (name.startsWith(`${shortPrefix(base)}.tmp-`)) return true;
+  const head = shortHead(splitExtensions(base)[0]);
+  return head !== undefined && /^~[0-9a-f]{16}$/.test(name.slice(head.length - 1, at)) && name.startsWith(head);
+}
 
 /**
- * Remove the temporaries in `dir` starting with `prefix` whose process is gone (also those whose
- * name was shortened as too long: writers/hiddenName.ts).
+ * Remove the temporaries in `dir` whose process is gone: every one (a folder output, which is
+ * locked whole), or those of the file output `output` (isTempOf).
  */
-async function removeDeadTemps(dir: string, prefix: string): Promise<void> {
-  const short = shortHead(prefix.slice(1));
+async function removeDeadTemps(dir: string, output: string | undefined): Promise<void> {
   for (const n of await readdir(dir).catch(() => [] as string[])) {
-    if (!TEMP.test(n) || !(n.startsWith(prefix) || (short !== undefined && n.startsWith(short)))) continue;
+    if (!TEMP.test(n) || (output !== undefined && !isTempOf(n, output))) continue;
     const pid = Number(/\.tmp-(\d+)/.exec(n)![1]);
     if (!processAlive(pid)) await rm(join(dir, n), { force: true });
   }

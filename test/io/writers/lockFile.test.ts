@@ -85,3 +85,17 @@ describe('the CLI and locks of other processes and hosts (F54)', () => {
     expect(f.stderr).toContain(`PID 999999999 on host 'node07'`);
   });
 });
+
+describe('temporaries of another output are left alone (F54 sibling)', () => {
+  it('a rerun of -o data.jsonl removes its own dead temporaries, not those of data-clean.jsonl (whose PID may live on another host)', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'in.jsonl'), '{"text":"a b c"}\n');
+    // PID 999999999 runs nowhere here; on a shared file system it may be another host's live writer.
+    const others = ['.data-clean.jsonl.tmp-999999999-0', '.data2.jsonl.tmp-999999999-a0', '.data.jsonl.bak.tmp-999999999-a1'];
+    const ours = ['.data.jsonl.tmp-999999999-a0', '.data-00003.jsonl.tmp-999999999-4', '.data.jsonl.tmp-999999999-2.spill.jsonl'];
+    for (const n of [...others, ...ours]) await writeFile(join(dir, n), 'x');
+    const r = await runCli(['cat', join(dir, 'in.jsonl'), '-o', join(dir, 'data.jsonl'), '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    expect((await readdir(dir)).filter((n) => n.startsWith('.')).sort()).toEqual([...others].sort());
+  });
+});

@@ -5,6 +5,7 @@ import { UsageError } from '../core/errors.js';
 import { showPath } from '../core/fsname.js';
 import { SUCCESS } from '../exec/layout.js';
 import { statusReport } from '../exec/status.js';
+import { LOCK_NAME, lockHolder } from '../io/outputs.js';
 
 /**
  * Refuse, as a usage error (exit 2), a folder argument of status, report, task or merge that does
@@ -26,7 +27,10 @@ export async function checkRunFolder(dir: string | undefined, command: string, n
       throw new UsageError(`'${showPath(dir)}' is a run that has not finished (no _SUCCESS, no ${need} yet: it was stopped or killed, or is still at work), so there is nothing to ${command} yet; ${command} it once it has finished`, [...next, `'corpus-clean status ${showPath(dir)}' says where it stands`]);
     }
     const by = /"command":\s*"([a-z-]+)"/.exec(await readFile(join(dir, SUCCESS), 'utf8').catch(() => readFile(join(dir, '_FAILED'), 'utf8')).catch(() => ''))?.[1];
-    const what = by !== undefined && by !== 'run' ? `; it is the finished output of 'corpus-clean ${by}'` : '';
+    // A stage command's output folder beside its lock, without a marker: killed, or at work.
+    const holder = by === undefined && !existsSync(join(dir, '_plan.json')) ? lockHolder(join(dir, LOCK_NAME)) : undefined;
+    const unfinished = holder === undefined ? '' : holder.live ? `; it is the output of a command still at work (PID ${holder.pid}${holder.foreign ? ` on host '${holder.host}'` : ''} holds its lock)` : `; it is the unfinished output of a command that was killed (PID ${holder.pid}): run that command again (it starts over)`;
+    const what = by !== undefined && by !== 'run' ? `; it is the finished output of 'corpus-clean ${by}'` : unfinished;
     throw new UsageError(`'${showPath(dir)}' is not a run folder: it has no ${need} (written by 'corpus-clean run'${need === '_stats.json' ? ' at its end' : ''})${what}; give the output folder of a ${need === '_stats.json' ? 'finished ' : ''}'corpus-clean run'`);
   }
   return dir;

@@ -21,6 +21,11 @@ describe('report on a run that has not finished (F52)', () => {
     expect(r.stderr).toContain('corpus-clean run r.yaml -i in.jsonl -o out -q');
     expect(r.stderr).toContain(`'corpus-clean status out' says where it stands`);
     expect((await readdir(join(dir, 'out'))).sort()).toEqual(before);
+    // merge says the same (it said only "merge: 1 units are not done"), exit 1 as before.
+    const merge = await runCli(['merge', 'out'], { cwd: dir });
+    expect(merge.code).toBe(1);
+    expect(merge.stderr).toContain(`merge: 'out' is a run that has not finished: 1 unit is not done, e.g. 0-tasks task 0 (in.jsonl); not running: 1 of 1 units are not done; run the same command again to resume (finished units are kept): corpus-clean run r.yaml -i in.jsonl -o out -q`);
+    expect((await readdir(join(dir, 'out'))).sort()).toEqual(before);
     // Still at work (a live process holds its lock): said so, nothing to resume.
     await writeFile(join(dir, 'out', '.corpus-clean.lock'), `${process.pid}\n`);
     const busy = await runCli(['report', 'out'], { cwd: dir });
@@ -38,5 +43,19 @@ describe('report on a run that has not finished (F52)', () => {
     expect(gone.code).toBe(2);
     expect(gone.stderr).not.toContain('has not finished');
     expect(gone.stderr).toContain('it has no _stats.json');
+  });
+
+  it('a stage command\'s folder beside a dead lock (kill -9) is named as the unfinished output of a killed command', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'in.jsonl'), '{"text":"a b c"}\n');
+    await runCli(['cat', 'in.jsonl', '-o', 'k/', '-q'], { cwd: dir });
+    await rm(join(dir, 'k', '_SUCCESS'));
+    await writeFile(join(dir, 'k', '.corpus-clean.lock'), '999999999\n');
+    for (const command of ['report', 'status']) {
+      const r = await runCli([command, 'k'], { cwd: dir });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`'k' is not a run folder: it has no ${command === 'report' ? '_stats.json' : '_plan.json'}`);
+      expect(r.stderr).toContain('it is the unfinished output of a command that was killed (PID 999999999): run that command again (it starts over)');
+    }
   });
 });

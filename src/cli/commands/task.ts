@@ -3,11 +3,11 @@ import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { UsageError } from '../../core/errors.js';
 import type { StageRegistry } from '../../core/registry.js';
-import { planPath, SUCCESS } from '../../exec/layout.js';
+import { FAILED, planPath, SUCCESS } from '../../exec/layout.js';
 import { join } from 'node:path';
 import { checkRunFolder } from '../runFolder.js';
 import { isDone } from '../../exec/markers.js';
-import { mergeRun } from '../../exec/merge.js';
+import { mergeRun, missingUnits } from '../../exec/merge.js';
 import type { Plan } from '../../exec/plan.js';
 import { describeTask } from '../../exec/plan.js';
 import { statusReport } from '../../exec/status.js';
@@ -116,6 +116,13 @@ ${flagHelp(ONLY_HELP)}
     if (p.values.help) return writeStdoutSync(this.help()), 0;
     const dir = p.positionals[0];
     const plan = await loadPlan(dir, 'merge');
+    // Units not done: the run has not finished (stopped, killed, or at work), said with what to
+    // do, as status says it (hostile review 10 F52 sibling: "merge: 1 units are not done").
+    const missing = existsSync(join(dir, SUCCESS)) || existsSync(join(dir, FAILED)) ? [] : missingUnits(dir, plan);
+    if (missing.length > 0) {
+      const next = (await statusReport(dir).catch(() => undefined))?.next?.trim().replace(/:?\s*\n\s*/g, ': ');
+      throw new Error(`merge: '${showPath(dir)}' is a run that has not finished: ${missing.length} unit${missing.length === 1 ? ' is' : 's are'} not done, e.g. ${missing[0]}${next === undefined ? '' : `; ${next}`}`);
+    }
     return mergeRun(dir, plan, { started: (await stat(planPath(dir))).mtimeMs, executor: { kind: process.env.SLURM_JOB_ID ? 'slurm' : 'merge' } });
   },
 };

@@ -149,6 +149,7 @@ async function danglingTarget(path: string): Promise<string | undefined> {
  * file where a folder is needed, and the folder it lands in must be writable.
  */
 export async function checkWritable(path: string, flag: string, asFolder: boolean): Promise<void> {
+  checkNameLength(path, flag);
   const st = await stat(resolve(path)).catch(() => null);
   // A symbolic link to nothing is written through (its target is created, outputTarget): the
   // target is judged as the plain path would be, and a message names both (hostile review 7 F3:
@@ -378,8 +379,14 @@ function landsIn(path: string): string | undefined {
  */
 export function checkOutputText(path: string, flag: string): void {
   if (path.includes('\uFFFD')) throw new UsageError(`${flag} '${showPath(path)}' is not valid UTF-8 (bytes that are not UTF-8 arrive as U+FFFD): the file would be made under another name than the one given; use a UTF-8 name`);
-  // A name longer than a file system takes failed with ENAMETOOLONG after the work (hostile
-  // review 10 F37): refused before the first record, as other paths that cannot work are.
+  checkNameLength(path, flag);
+}
+
+/**
+ * A name longer than a file system takes failed with ENAMETOOLONG after the work, or as exit 1
+ * (hostile review 10 F37): refused before the first record, as other paths that cannot work are.
+ */
+function checkNameLength(path: string, flag: string): void {
   const long = path.split(sep).find((part) => Buffer.byteLength(part) > NAME_MAX);
   if (long !== undefined) throw new UsageError(`${flag} '${showPath(path)}': the name '${showPath(long)}' is ${Buffer.byteLength(long)} bytes long; a file or folder name holds at most ${NAME_MAX} bytes: use a shorter name`);
 }

@@ -68,6 +68,10 @@ describe('hidden names beside a long output name (F37)', () => {
     const sh = await runCli(['cat', join(dir, 'in.jsonl'), '-o', join(dir, failing)]);
     expect(sh.code).toBe(2);
     expect(sh.stderr).toContain(`its marker '${failing}._SUCCESS' (written when the command fails, or ends a shard set) would be 256 bytes long`);
+    // The other output paths too: dedup-disk's --work (was exit 1, "cannot create work folder ...: ENAMETOOLONG").
+    const work = await runCli(['dedup-disk', join(dir, 'in.jsonl'), '--work', join(dir, 'w'.repeat(260)), '-o', join(dir, 'dd.jsonl')]);
+    expect(work.code).toBe(2);
+    expect(work.stderr).toContain(`--work '${join(dir, 'w'.repeat(260))}': the name '${'w'.repeat(260)}' is 260 bytes long`);
     expect((await readdir(dir)).sort()).toEqual(['in.jsonl']);
   });
 });

@@ -338,9 +338,18 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
   // The marker being written when a signal came (F25): halted before its rename (io/writers/atomic.ts),
   // or removed here if the rename was already under way, so no marker outlives the shards.
   let marking: string | undefined;
+  // The stats file once written (just before the marker): it says every record was written, so
+  // an interruption after it removes it with the shards and the rejects (hostile review 12 H10:
+  // it was left beside an emptied output). A device or descriptor (`--stats /dev/stderr`) is a
+  // stream: nothing to remove.
+  let statsDone = false;
   const abortAll = async (): Promise<void> => {
     await Promise.allSettled([sink.writer.abort(), rejects?.abort()]);
     if (marking !== undefined) await Promise.allSettled([rm(marking, { force: true }), rm(failedMarker(marking), { force: true })]);
+    if (statsDone && statsPath !== undefined) {
+      const t = await outputTarget(statsPath).catch(() => undefined);
+      if (t !== undefined && !t.direct) await rm(t.path, { force: true }).catch(() => {});
+    }
   };
   const unregister = whileRunning(async () => {
     progress.done();
@@ -386,7 +395,7 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
   }
   try {
     if (job.startedAt !== undefined) stats.ms = Date.now() - job.startedAt;
-    const finished: Finished = { ...(p.limit !== undefined ? { limit: { n: p.limit, reached: limited.reached } } : {}), say: job.say, command: job.command, stats, inputs: files, skipped, unfinished, expectedRecords: expected, output, shards: sink.shards(), rejectsPath, statsPath, maxRejectRate: rate, textField, wrapArrays, allowEmpty: v['allow-empty'] === true, extra: rejectsPath ? { rejects_attrs: rejectsAttrs, ...(sampled ? { rejects_sample_per_reason: rejectsSample, rejects_left_out: sampled.skipped } : {}) } : undefined };
+    const finished: Finished = { ...(p.limit !== undefined ? { limit: { n: p.limit, reached: limited.reached } } : {}), say: job.say, command: job.command, stats, inputs: files, skipped, unfinished, expectedRecords: expected, output, shards: sink.shards(), rejectsPath, statsPath, maxRejectRate: rate, textField, wrapArrays, allowEmpty: v['allow-empty'] === true, statsWritten: () => void (statsDone = true), extra: rejectsPath ? { rejects_attrs: rejectsAttrs, ...(sampled ? { rejects_sample_per_reason: rejectsSample, rejects_left_out: sampled.skipped } : {}) } : undefined };
     if (closed.now) return await finishClosed(finished);
     const code = await finishRun(finished);
     if (code !== 0 && stats.written === 0) {
@@ -648,6 +657,8 @@ export interface Finished {
   say?: Say;
   /** `--limit N`, and whether the inputs held more records than N (the reading stopped there). */
   limit?: { n: number; reached: boolean };
+  /** Called once the stats file is in place (an interruption after it removes it with the rest). */
+  statsWritten?: () => void;
 }
 
 /**
@@ -711,7 +722,10 @@ export async function finishRun(f: Finished): Promise<number> {
   // to keep the best-quality copy; `run` and `dedup-disk` decide on disk and never get here.
   const held = stats.stages.reduce((a, x) => a + (x.stage === 'dedup' ? (x.counters.held_for_quality ?? 0) : 0), 0);
   if (held > 0) say(`corpus-clean ${job.command}: note: dedup held all ${held} records in memory until the input ended, to keep the best-quality copy of each cluster (keep auto: the records carry a quality score); its memory grows with the input: --keep first streams, 'dedup-disk' and 'run' decide on disk`);
-  if (statsPath) await writeAtomic(statsPath, JSON.stringify(summary, null, 2) + '\n');
+  if (statsPath) {
+    await writeAtomic(statsPath, JSON.stringify(summary, null, 2) + '\n');
+    f.statsWritten?.();
+  }
   let code: number = ExitCode.ok;
   for (const e of stats.fileErrors) {
     say(`corpus-clean ${job.command}: error: ${showPath(e.file)}: ${showText(e.message)}; ${e.kept ?? (e.recordsBefore > 0 ? 'kept what was read before the damage' : 'nothing of it was read')}`);

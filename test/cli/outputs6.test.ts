@@ -111,6 +111,9 @@ describe('a signal while the marker or the stats are written (F25)', () => {
       expect(r.code, r.stderr).toBe(code);
       expect(hidden(await readdir(sub))).toEqual([]);
       expect(await readdir(out)).toEqual([]);
+      // The stats file, written before the marker, says every record was written: it goes with
+      // the shards and the rejects (hostile review 12 H10: it was left beside the emptied folder).
+      expect(await readdir(sub)).toEqual(['o']);
     });
     it.each([['f25.jsonl._FAILED'], ['_FAILED']])(`a command exiting 1, ${signal} while %s is written: exit ${code}, no temporary, no marker`, async (name) => {
       const sub = join(dir, `f25-${signal}-${name}`);

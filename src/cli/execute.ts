@@ -22,7 +22,7 @@ import type { RunSettings } from '../exec/plan.js';
 import { dirname, join } from 'node:path';
 import { SUCCESS } from '../exec/layout.js';
 import { writeAtomic } from '../io/writers/atomic.js';
-import { onOutputClosed, outputFinished, whileRunning } from './interrupt.js';
+import { guardSignals, onOutputClosed, outputFinished, whileRunning } from './interrupt.js';
 import type { DocSink, DocSource } from '../core/pipeline.js';
 import { JsonArrayWriter } from '../io/writers/jsonArray.js';
 import { PARQUET_COMPRESSIONS, type ParquetCompression } from '../io/writers/parquetCompression.js';
@@ -257,6 +257,9 @@ export async function prepare(job: Job) {
   // stops the command (review 6 F23; a run's tasks check theirs against its plan).
   const facts = job.runTasks === undefined ? takeInputFacts(files, SUCCESS) : undefined;
   await checkOutputs(plan);
+  // From the first lock on, a signal ends the command with its message and exit code, releasing
+  // the locks (hostile review 12 H4).
+  guardSignals();
   // A run's tasks spill into its own folder (_work/): a stage's spill folder is not used there
   // (and may exist only on the nodes a Slurm run is sent to).
   if (job.runTasks === undefined) await checkStageFolders(job.stages);

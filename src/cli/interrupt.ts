@@ -46,18 +46,28 @@ export function stopping(): boolean {
 }
 
 /**
+ * Handle SIGINT, SIGTERM and SIGHUP from now on (once; they stay): a signal ends the process with
+ * its exit code and message, and the exit releases the output locks and drops the temporaries of
+ * atomic writes. Called before the first output lock is taken (hostile review 12 H4: a signal
+ * between the lock and the job's whileRunning killed the process by the default action, no
+ * message, the lock and temporaries left, as kill -9 does); whileRunning then adds the job's abort.
+ */
+export function guardSignals(): void {
+  if (installed) return;
+  installed = true;
+  process.on('SIGINT', () => stop(130, 'interrupted'));
+  process.on('SIGTERM', () => stop(143, 'terminated'));
+  // Without a handler a hang-up kills the process where it stands (exit 129, no word), leaving
+  // the lock and temporaries as kill -9 does; it is the signal a long job most often gets.
+  process.on('SIGHUP', () => stop(129, 'hung up (SIGHUP: its terminal or session closed)'));
+}
+
+/**
  * Register the abort of the running job's writers; returns the function that unregisters it.
  * `note` is added to the message of a signal (a planned run: how to resume it).
  */
 export function whileRunning(abort: () => Promise<void | string>, note = ''): () => void {
-  if (!installed) {
-    installed = true;
-    process.on('SIGINT', () => stop(130, 'interrupted'));
-    process.on('SIGTERM', () => stop(143, 'terminated'));
-    // Without a handler a hang-up kills the process where it stands (exit 129, no word), leaving
-    // the lock and temporaries as kill -9 does; it is the signal a long job most often gets.
-    process.on('SIGHUP', () => stop(129, 'hung up (SIGHUP: its terminal or session closed)'));
-  }
+  guardSignals();
   cleanup = abort;
   afterwards = note;
   finishedOutput = null;

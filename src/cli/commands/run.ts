@@ -2,7 +2,7 @@ import { table } from '../../core/own.js';
 import type { RunStats } from '../../core/stats.js';
 import type { SkippedInput } from '../../io/inputs.js';
 import { writeStdoutSync } from '../../io/stdout.js';
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { progressWanted } from '../../exec/progress.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
@@ -307,6 +307,14 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
         }
         return successCode(await readFile(join(dir, SUCCESS), 'utf8'));
       }
+      // Until its plan is written a fresh run is nothing to resume: a signal in that stretch (it
+      // takes seconds under load) removes what it wrote, so the rerun starts afresh (hostile review
+      // 12 H4: the handlers came only with the tasks; killed there, the folder held a resolved
+      // recipe and _work/ without a plan, which the rerun refused as an earlier run's).
+      const fresh = state === 'fresh';
+      const unguard = whileRunning(async () => {
+        if (fresh && !existsSync(planPath(dir))) await Promise.allSettled([rm(join(dir, '_recipe.resolved.yaml'), { force: true }), rm(workDir(dir), { recursive: true, force: true })]);
+      }, 'run the same command again');
       await makeDir(dir, 'output folder');
       await writeResolved(files, eff);
       // Sealed from the start: in the plan (which a resume needs) and in _work/seals/.
@@ -329,6 +337,7 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
         const few = await fewTasksNote(files, settings.format, plan.tasks, workers, taskSize, setBy);
         if (few !== undefined) say(`corpus-clean run: note: ${few}`);
       }
+      unguard();
       const unregister = whileRunning(async () => {
         // The workers first: one still running would write a temporary behind the sweep.
         await stopWorkers();

@@ -1,0 +1,26 @@
+import { readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli, signalWhen, tempDir } from '../helpers/run.js';
+
+// Hostile review 12 H4: between taking the output lock and installing the signal handlers, a
+// SIGINT/SIGTERM/SIGHUP killed the process by the default action: no message, no 130/143/129,
+// the lock and temporaries left (for run, for seconds under load while its plan was written).
+describe('a signal between the output lock and the start of the work (H4)', () => {
+  for (const [signal, code] of [['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+    it(`run, ${signal} while its _plan.json is written (after the lock, before the tasks): exit ${code} with its message, no lock, no temporary`, async () => {
+      const dir = await tempDir();
+      await writeFile(join(dir, 'in.jsonl'), '{"text":"a b c"}\n');
+      await writeFile(join(dir, 'r.yaml'), 'name: r\nstages: [normalize]\noutput: {compression: none}\n');
+      const out = join(dir, 'out');
+      const r = await signalWhen(['run', join(dir, 'r.yaml'), '-i', join(dir, 'in.jsonl'), '-o', out, '-q'], out, (names) => names.some((n) => n.startsWith('._plan.json.tmp-')), signal, { CORPUS_CLEAN_PAUSE_ATOMIC: '_plan.json' });
+      expect(r.signal, r.stderr).toBe(null);
+      expect(r.code, r.stderr).toBe(code);
+      expect(r.stderr).toMatch(signal === 'SIGTERM' ? /corpus-clean: terminated/ : /corpus-clean: hung up/);
+      expect((await readdir(out)).filter((n) => n.startsWith('.'))).toEqual([]);
+      // The rerun finishes.
+      const again = await runCli(['run', join(dir, 'r.yaml'), '-i', join(dir, 'in.jsonl'), '-o', out, '-q']);
+      expect(again.code, again.stderr).toBe(0);
+    });
+  }
+});

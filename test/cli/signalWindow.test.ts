@@ -1,4 +1,4 @@
-import { readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli, signalWhen, tempDir } from '../helpers/run.js';
@@ -23,4 +23,22 @@ describe('a signal between the output lock and the start of the work (H4)', () =
       expect(again.code, again.stderr).toBe(0);
     });
   }
+});
+
+// Hostile review 12 H2: a --work usage error left the empty -o folder dedup-disk had made.
+describe('dedup-disk checks --work before it makes its output folder (H2)', () => {
+  it('--work under a file: exit 2, no -o folder made', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'a.jsonl'), '{"text":"a b c d e f g"}\n');
+    await writeFile(join(dir, 'afile'), '');
+    const r = await runCli(['dedup-disk', 'a.jsonl', '-o', 'dd/', '--work', 'afile/w'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`--work 'afile/w' cannot be created`);
+    await mkdir(join(dir, 'wk'));
+    await writeFile(join(dir, 'wk', 'x.txt'), '');
+    const full = await runCli(['dedup-disk', 'a.jsonl', '-o', 'dd2/', '--work', 'wk'], { cwd: dir });
+    expect(full.code).toBe(2);
+    expect(full.stderr).toContain(`work folder 'wk' is not empty`);
+    expect((await readdir(dir)).sort()).toEqual(['a.jsonl', 'afile', 'wk']);
+  });
 });

@@ -109,6 +109,22 @@ ${flagHelp(IO)}
       { flag: '--rejects', path: p.values.rejects as string | undefined },
       { flag: '--stats', path: p.values.stats as string | undefined },
     ]);
+    // --work checked whole before prepare makes the output folder (hostile review 12 H2: a
+    // --work usage error left an empty -o folder behind).
+    // A work folder inside an input folder would be read as input by the rerun that resumes it
+    // (hostile review 6 F8: an interrupted command could then not be resumed).
+    await checkInsideInputFolder(work, job.inputs, '--work');
+    await checkWritable(work, '--work', true);
+    const existing = (await readdir(work).catch(() => [] as string[])).filter((n) => n !== LOCK_NAME);
+    if (existing.length > 0 && !existsSync(planPath(work))) throw new UsageError(`work folder '${showPath(work)}' is not empty; give a new one`);
+    // The folder of a `corpus-clean run` (its plan is of a recipe) is no work folder: said as such,
+    // without the advice to pass --overwrite, which dedup-disk does not apply to --work (hostile
+    // review 7 F15: "holds the finished (kept) work of another dedup-disk command ... pass --overwrite").
+    const planName = existing.length > 0 ? planNameOf(planPath(work)) : undefined;
+    if (planName !== undefined && planName !== 'dedup-disk') {
+      const state = existing.includes('_SUCCESS') ? 'a finished' : existing.includes('_FAILED') ? 'a failed' : 'an unfinished';
+      throw new UsageError(`--work '${showPath(work)}' is the output folder of ${state} 'corpus-clean run' (recipe '${showText(planName)}'), not a dedup-disk work folder; give a new folder for --work`);
+    }
     const prepared = await prepare(job);
     try {
       return await onWorkers(work, options, job, prepared, { quiet, asked, taskSize });
@@ -142,20 +158,6 @@ async function onWorkers(work: string, options: Record<string, unknown>, job: Jo
   const phases = planPhases([stage], tasks.length);
   phases.phases = phases.phases.filter((ph) => !(ph.kind === 'tasks' && ph.segment === 1));
   const plan: Plan = { version: PLAN_VERSION, name: 'dedup-disk', stages: [{ stage: 'dedup', options: { ...options, method: 'minhash' } }], settings, inputs: prepared.files, tasks, taskSize, ...phases };
-  // A work folder inside an input folder would be read as input by the rerun that resumes it
-  // (hostile review 6 F8: an interrupted command could then not be resumed).
-  await checkInsideInputFolder(work, job.inputs, '--work');
-  await checkWritable(work, '--work', true);
-  const existing = (await readdir(work).catch(() => [] as string[])).filter((n) => n !== LOCK_NAME);
-  if (existing.length > 0 && !existsSync(planPath(work))) throw new UsageError(`work folder '${showPath(work)}' is not empty; give a new one`);
-  // The folder of a `corpus-clean run` (its plan is of a recipe) is no work folder: said as such,
-  // without the advice to pass --overwrite, which dedup-disk does not apply to --work (hostile
-  // review 7 F15: "holds the finished (kept) work of another dedup-disk command ... pass --overwrite").
-  const planName = existing.length > 0 ? planNameOf(planPath(work)) : undefined;
-  if (planName !== undefined && planName !== 'dedup-disk') {
-    const state = existing.includes('_SUCCESS') ? 'a finished' : existing.includes('_FAILED') ? 'a failed' : 'an unfinished';
-    throw new UsageError(`--work '${showPath(work)}' is the output folder of ${state} 'corpus-clean run' (recipe '${showText(planName)}'), not a dedup-disk work folder; give a new folder for --work`);
-  }
   await makeDir(work, 'work folder');
   // One command at a time on a work folder (a second would redo the same units); status tells
   // a live one by this lock. A killed command's lock is taken over.

@@ -354,10 +354,18 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
       if (t !== undefined && !t.direct) await rm(t.path, { force: true }).catch(() => {});
     }
   };
-  const unregister = whileRunning(async () => {
-    progress.done();
-    await abortAll();
-  });
+  // Records sent to stdout cannot be taken back: when stdout is a file (`> out.jsonl`), it keeps
+  // those written before the signal, and the message says so rather than "removed" (hostile
+  // review 12 H8).
+  const onStdout = output === '-' && job.sink === undefined;
+  const unregister = whileRunning(
+    async () => {
+      progress.done();
+      await abortAll();
+    },
+    '',
+    onStdout ? `stdout keeps the records written before the signal (they may be incomplete: discard them)${rejectsPath !== undefined || statsPath !== undefined ? '; the unfinished rejects and stats removed' : ''}` : undefined,
+  );
   // stdout closed by its reader (`| head`): stop reading, let what was read finish its way
   // (rejects and stats are written), write nothing more, and exit 0 without a word.
   const closed = { now: false };

@@ -10,6 +10,8 @@ import { haltAtomicWrites } from '../io/writers/atomic.js';
 let cleanup: (() => Promise<void | string>) | null = null;
 /** Said after the interruption message (e.g. how to resume). */
 let afterwards = '';
+/** What the interruption did to the output, as said (the records already sent to stdout cannot be taken back). */
+let removedWords = 'unfinished output removed';
 let installed = false;
 let stoppingNow = false;
 /**
@@ -26,6 +28,7 @@ function stop(code: number, did: string): void {
   haltAtomicWrites();
   // Taken now: the job may unregister itself (and its note) while its output is being removed.
   const note = afterwards;
+  const removed = removedWords;
   // The job goes on while its output is removed, and may reach its end: only a finish before the
   // signal counts (outputFinished is ignored from now on), or the clean-up's own word.
   const before = finishedOutput;
@@ -33,7 +36,7 @@ function stop(code: number, did: string): void {
     const finished = typeof found === 'string' ? found : before;
     let message = '';
     if (finished !== null) message = `corpus-clean: ${did} after ${finished}\n`;
-    else if (did !== '') message = `corpus-clean: ${did}; unfinished output removed${note === '' ? '' : `; ${note}`}\n`;
+    else if (did !== '') message = `corpus-clean: ${did}; ${removed}${note === '' ? '' : `; ${note}`}\n`;
     process.stderr.write(message);
     process.exit(code);
   };
@@ -66,15 +69,17 @@ export function guardSignals(): void {
  * Register the abort of the running job's writers; returns the function that unregisters it.
  * `note` is added to the message of a signal (a planned run: how to resume it).
  */
-export function whileRunning(abort: () => Promise<void | string>, note = ''): () => void {
+export function whileRunning(abort: () => Promise<void | string>, note = '', removed = 'unfinished output removed'): () => void {
   guardSignals();
   cleanup = abort;
   afterwards = note;
+  removedWords = removed;
   finishedOutput = null;
   return () => {
     if (cleanup === abort) {
       cleanup = null;
       afterwards = '';
+      removedWords = 'unfinished output removed';
     }
   };
 }

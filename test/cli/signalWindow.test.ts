@@ -1,7 +1,9 @@
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { openSync } from 'node:fs';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, signalWhen, tempDir } from '../helpers/run.js';
+import { CLI, ROOT, runCli, signalWhen, tempDir } from '../helpers/run.js';
 
 // Hostile review 12 H4: between taking the output lock and installing the signal handlers, a
 // SIGINT/SIGTERM/SIGHUP killed the process by the default action: no message, no 130/143/129,
@@ -40,5 +42,28 @@ describe('dedup-disk checks --work before it makes its output folder (H2)', () =
     expect(full.code).toBe(2);
     expect(full.stderr).toContain(`work folder 'wk' is not empty`);
     expect((await readdir(dir)).sort()).toEqual(['a.jsonl', 'afile', 'wk']);
+  });
+});
+
+// Hostile review 12 H8: stdout redirected into a file keeps the records written before a signal,
+// while the message said "unfinished output removed".
+describe('a signal while writing to stdout (H8)', () => {
+  it('says that stdout keeps what was written (it cannot be taken back), and that the rejects and stats were removed', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'in.jsonl'), '{"text":"a b"}\nbad\n');
+    const fd = openSync(join(dir, 'so.jsonl'), 'w');
+    const p = spawn(process.execPath, [CLI, 'cat', join(dir, 'in.jsonl'), '--stats', join(dir, 's.json'), '--max-reject-rate', '1', '-q'], { cwd: ROOT, stdio: ['ignore', fd, 'pipe'], env: { ...process.env, CORPUS_CLEAN_PAUSE_ATOMIC: 's.json' } });
+    let err = '';
+    p.stderr!.on('data', (b: Buffer) => (err += b.toString()));
+    const poll = setInterval(async () => {
+      if ((await readdir(dir)).some((n) => n.startsWith('.s.json.tmp-'))) p.kill('SIGTERM');
+    }, 5);
+    const code = await new Promise<number | null>((res) => p.on('close', (c) => res(c)));
+    clearInterval(poll);
+    expect(code, err).toBe(143);
+    expect(err).toContain('corpus-clean: terminated; stdout keeps the records written before the signal (they may be incomplete: discard them); the unfinished rejects and stats removed');
+    expect(err).not.toContain('unfinished output removed');
+    expect(await readFile(join(dir, 'so.jsonl'), 'utf8')).toBe('{"text":"a b"}\n');
+    expect((await readdir(dir)).sort()).toEqual(['in.jsonl', 'so.jsonl']);
   });
 });

@@ -698,6 +698,14 @@ export async function prepareOutput(plan: OutputPlan): Promise<() => void> {
     // A folder output is read back as its shards (its _SUCCESS lists them): a file of someone
     // else's that a reader would take as input (notes.txt, data.jsonl) must not sit among them.
     if (plan.folder) refuseForeign(plan.output, names);
+    // A file output into a folder output (finished: its _SUCCESS; or being written: its live
+    // lock) would sit among its shards, left out by its readers, as a folder output refuses a
+    // folder holding such a file (hostile review 12 H9: accepted in this order).
+    if (!plan.folder && !stream && isForeign(basename(plan.output))) {
+      const holder = names.includes(LOCK_NAME) ? lockHolder(join(dir, LOCK_NAME)) : undefined;
+      const why = names.includes(SUCCESS_NAME) ? `the finished output of a command (its ${SUCCESS_NAME})` : holder?.live === true ? `a folder output another command is writing (PID ${holder.pid}${holder.foreign ? ` on host '${holder.host}'` : ''} holds its lock)` : undefined;
+      if (why !== undefined) throw new UsageError(`output file '${showPath(plan.output)}' would go into '${showPath(dir)}', ${why}: its readers take only the shards its _SUCCESS lists, so the file would be left out; write it beside that folder`);
+    }
     // A file output `a.jsonl` and the same name sharded (`a-00000.jsonl` ..., marker
     // `a.jsonl._SUCCESS`) are one output (hostile review 4 N19): a rerun in either form sees the
     // other's files as an earlier run's. The plain form counts a set as ours only with a trace of

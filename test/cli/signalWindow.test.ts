@@ -67,3 +67,23 @@ describe('a signal while writing to stdout (H8)', () => {
     expect((await readdir(dir)).sort()).toEqual(['in.jsonl', 'so.jsonl']);
   });
 });
+
+// Hostile review 12 H9: a file output into a finished folder output was accepted (the reverse
+// order is refused): the folder then held a file its readers leave out.
+describe('a file output into a folder output (H9)', () => {
+  it('is refused into a finished folder output or one being written; a name its readers skip (_x, .x) is not', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'a.jsonl'), '{"text":"a b c"}\n');
+    expect((await runCli(['cat', 'a.jsonl', '-o', 'd/', '-q'], { cwd: dir })).code).toBe(0);
+    const into = await runCli(['cat', 'a.jsonl', '-o', 'd/x.jsonl', '-q'], { cwd: dir });
+    expect(into.code).toBe(2);
+    expect(into.stderr).toContain(`output file 'd/x.jsonl' would go into 'd', the finished output of a command (its _SUCCESS)`);
+    expect((await runCli(['cat', 'a.jsonl', '-o', 'd/_copy.jsonl', '-q'], { cwd: dir })).code).toBe(0);
+    await mkdir(join(dir, 'e'));
+    await writeFile(join(dir, 'e', '.corpus-clean.lock'), `${process.pid}\n`);
+    const busy = await runCli(['cat', 'a.jsonl', '-o', 'e/x.jsonl', '-q'], { cwd: dir });
+    expect(busy.code).toBe(2);
+    expect(busy.stderr).toContain(`a folder output another command is writing (PID ${process.pid} holds its lock)`);
+    expect((await readdir(join(dir, 'd'))).sort()).toEqual(['_SUCCESS', '_copy.jsonl', 'part-00000.jsonl']);
+  });
+});

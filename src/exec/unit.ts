@@ -186,8 +186,7 @@ export async function runUnit(run: string, plan: Plan, stages: readonly Stage[],
   let sink: DocSink;
   if (last) {
     // An earlier attempt of this task may have published some shards: start again from none.
-    const prefix = shardPrefix(t) + '-';
-    for (const f of await readdir(run)) if (f.startsWith(prefix)) await rm(`${run}/${f}`, { force: true });
+    await removeTaskShards(run, t);
     const output = run.endsWith('/') ? run : run + '/';
     if (s.outputFormat === 'parquet') {
       // Parquet shards: each with the schema of this task's records (so the same for any number
@@ -263,6 +262,12 @@ export async function runUnit(run: string, plan: Plan, stages: readonly Stage[],
   if (k > 0) await removeSpill(spillPath(run, k - 1, t));
 }
 
+/** Remove the shards task `t` published in the run folder (`part-TTTTT-*`). */
+async function removeTaskShards(run: string, t: number): Promise<void> {
+  const prefix = shardPrefix(t) + '-';
+  for (const f of await readdir(run)) if (f.startsWith(prefix)) await rm(join(run, f), { force: true });
+}
+
 /**
  * The files segment `k` of task `t` published, removed after it failed before being marked done:
  * its rejects, report samples and stats, the spill the next segment would read, and (the last
@@ -274,8 +279,7 @@ async function discardTaskFiles(run: string, plan: Plan, k: number, t: number, l
   for (const f of [segmentRejectsPath(run, t, k, s.rejectsCompression), segmentSamplesPath(run, t, k), segmentStatsPath(run, t, k), segmentSealPath(run, t, k)]) await rm(f, { force: true });
   if (last) {
     await rm(taskStatsPath(run, t), { force: true });
-    const prefix = shardPrefix(t) + '-';
-    for (const f of await readdir(run)) if (f.startsWith(prefix)) await rm(join(run, f), { force: true });
+    await removeTaskShards(run, t);
   } else await removeSpill(spillPath(run, k, t));
 }
 

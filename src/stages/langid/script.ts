@@ -97,6 +97,7 @@ export function scanScripts(text: string, start: number, end: number, out: Scrip
     }
     if (c < 0x2000) {
       if (c >= 0x1100 && c <= 0x11ff) out.hangul++;
+      else if (c >= 0x1e00 && c <= 0x1eff) out.latin++; // Latin Extended Additional (Vietnamese ạ, ế, ...)
       else out.other++;
       continue;
     }
@@ -113,7 +114,6 @@ export function scanScripts(text: string, start: number, end: number, out: Scrip
     else if (c >= 0xff21 && c <= 0xff5a) {
       if (c <= 0xff3a || c >= 0xff41) out.latin++;
     } else if (c >= 0xff66 && c <= 0xff9d) out.kana++;
-    else if (c >= 0x1e00 && c <= 0x1eff) out.latin++;
     else if (c >= 0xa640 && c < 0xac00 && !(c >= 0xa830 && c <= 0xa83f)) out.other++;
   }
 }

@@ -22,6 +22,12 @@ describe('scanScripts', () => {
     expect(count('Ｃｏｍｏ 𠀀')).toMatchObject({ latin: 4, han: 1 });
   });
 
+  it('Vietnamese letters of Latin Extended Additional (U+1E00-1EFF) are Latin; Greek Extended (U+1F00-1FFF) is not', () => {
+    // "Tiếng Việt có dấu": ế (U+1EBF) and ệ (U+1EC7) were counted as another script.
+    expect(count('Tiếng Việt có dấu')).toMatchObject({ latin: 14, other: 0 });
+    expect(count('ἀρχή')).toMatchObject({ latin: 0, other: 4 });
+  });
+
   it('the middle dot and long-vowel mark of Chinese transliterations are not kana', () => {
     expect(count('威廉・莎士比亚').kana).toBe(0);
     expect(count('卡布奇诺ー').kana).toBe(0);

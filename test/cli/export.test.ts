@@ -93,7 +93,7 @@ describe('corpus-clean export', () => {
     expect(run.code, run.stderr).toBe(0);
     const [folder, plain] = await runCliAll([['export', 'internevo', 'mix/', '--tokenizer', MODEL, '-o', 'tok', '-q'], ['export', 'internevo', 'mix.jsonl', '--tokenizer', MODEL, '-o', 'tok2', '-q']], { cwd: dir });
     expect(folder.code, folder.stderr).toBe(0);
-    expect(folder.stderr).toContain('note: writing to train/en/: 2 of the 5 records in mix/ were written as Chinese by langid and go there too (InternEvo reads the folder name as the data type); to give each language its own type folder, export each one: corpus-clean langid INPUTS --keep zh | corpus-clean export internevo --type cn ..., and --keep en with --type en');
+    expect(folder.stderr).toContain('note: writing to train/en/: 2 of the 5 records in mix/ were written as Chinese by langid and go there too (InternEvo reads the folder name as the data type); --type by-lang writes the Chinese records to train/cn/ and the others to train/en/');
     expect(await readdir(join(dir, 'tok', 'train'))).toEqual(['en']);
     expect(plain.code, plain.stderr).toBe(0);
     expect(plain.stderr).toContain('note: writing to train/en/: 2 of the first 5 records hold mostly Chinese (Han) text and go there too');

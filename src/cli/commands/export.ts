@@ -1,12 +1,13 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { writeStdoutSync } from '../../io/stdout.js';
-import { readdir, rm } from 'node:fs/promises';
+import { readdir, rm, rmdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { CHINESE_VARIETIES } from '../../stages/langid/iso639.js';
 import { UsageError } from '../../core/errors.js';
 import { parseSize } from '../../core/recipe.js';
 import type { Stage } from '../../core/stage.js';
 import { InternEvoWriter } from '../../export/internevo-writer.js';
+import { LANG_TYPES, LangSplitSink, mostlyHan, sampleText } from '../../export/lang-split.js';
 import { loadTokenizer, TOKENIZER_HINT, tokenizeOptionsSpec, tokenizeStage } from '../../export/tokenize-stage.js';
 import { noteFilesRead } from '../../core/registry.js';
 import { SentencePieceTokenizer } from '../../tokenize/tokenizer.js';
@@ -17,16 +18,14 @@ import { execute, IO_FLAGS, prepare, type Job } from '../execute.js';
 import { didYouMean } from '../../core/suggest.js';
 import { showText, errorText } from '../../core/show.js';
 import { showPath } from '../../core/fsname.js';
-import { parseTextField, textFieldOf, type TextField } from '../../core/doc.js';
-import { chatMessages } from '../../export/sample.js';
+import { parseTextField, type TextField } from '../../core/doc.js';
 import { expandInputs } from '../../io/inputs.js';
 import { readFiles } from '../../io/readers/index.js';
-import { emptyCounts, scanScripts } from '../../stages/langid/script.js';
 import { makeDir } from '../../io/dirs.js';
 import { checkInsideInputFolder, checkWritable, LOCK_NAME, lockHolder, lockOutput } from '../../io/outputs.js';
 
 /** How to give each language its type folder (one export per language). */
-const SPLIT_HINT = "to give each language its own type folder, export each one: corpus-clean langid INPUTS --keep zh | corpus-clean export internevo --type cn ..., and --keep en with --type en";
+const SPLIT_HINT = '--type by-lang writes the Chinese records to train/cn/ and the others to train/en/';
 
 /**
  * The InternEvo type folder when --type is not given: `cn` when most of the records the input
@@ -95,21 +94,7 @@ async function sampledType(inputs: readonly string[], textField: TextField | und
   try {
     scan: for await (const batch of readFiles(files).read({ read: nop, reject: nop, file: nop, fileError: nop })) {
       for (const d of batch) {
-        let text = '';
-        try {
-          const chat = chatMessages(d.data);
-          if (chat !== null) text = chat.map((m) => m.content).join('\n');
-        } catch {
-          // not a chat record: its text field below
-        }
-        if (text === '') {
-          const f = textFieldOf(d.data, textField);
-          const t = f === undefined ? undefined : d.data[f];
-          if (typeof t === 'string') text = t;
-        }
-        const counts = emptyCounts();
-        scanScripts(text, 0, Math.min(text.length, 4096), counts);
-        if (counts.han * 2 > counts.han + counts.kana + counts.hangul + counts.latin && counts.han > 0) zh++;
+        if (mostlyHan(sampleText(d.data, textField))) zh++;
         if (++n >= TYPE_SAMPLE) break scan;
       }
     }
@@ -132,7 +117,7 @@ const OWN: Flag[] = [
   { name: 'to', type: 'string', arg: TARGETS.join('|'), help: 'what to write (default internevo; also given as the first argument)' },
   { name: 'tokenizer', short: 't', type: 'string', arg: 'MODEL', help: `${TOKENIZER_HINT}; required for internevo and --min-length` },
   { name: 'output', short: 'o', type: 'string', arg: 'DIR', help: 'internevo: output root, shards go to DIR/train/TYPE/; xtuner-v1: a file or folder/ (default stdout)' },
-  { name: 'type', type: 'string', arg: 'TYPE', help: 'internevo dataset type folder (cn, en, code, ...) (default: cn when most records of the input run folders were written as Chinese by their langid, or, with no such folder, when most of the first 200 records are Han text; else en)' },
+  { name: 'type', type: 'string', arg: 'TYPE', help: 'internevo dataset type folder (cn, en, code, ...), or by-lang: each record to cn when its attrs.lang is Chinese (without one: when its text is mostly Han), else to en (default: cn when most records of the input run folders were written as Chinese by their langid, or, with no such folder, when most of the first 200 records are Han text; else en)' },
   { name: 'min-length', type: 'string', arg: 'N', help: 'reject samples with fewer than N tokens as too_short (default 0: off)' },
   { name: 'kind', type: 'string', arg: 'auto|pretrain|chat', help: 'auto: chat template for records with messages/conversation, else BOS+text+EOS (default auto)' },
   { name: 'max-shard-size', type: 'string', arg: 'SIZE', help: 'internevo: start a new .bin before it passes SIZE (default 512MiB)' },
@@ -155,8 +140,8 @@ const FLAGS = [...OWN, ...INPUT, ...HIDDEN];
  * fixtures/internevo/check_loader.py asserts the same). `type` is the folder being written,
  * `folders` those already in train/. One line per type folder that would match another or none.
  */
-export function typeClashes(out: string, type: string, folders: readonly string[]): string[] {
-  const types = [...new Set([...folders, type])].sort();
+export function typeClashes(out: string, type: string | readonly string[], folders: readonly string[]): string[] {
+  const types = [...new Set([...folders, ...(typeof type === 'string' ? [type] : type)])].sort();
   const lines: string[] = [];
   for (const t of types) {
     // As InternEvo writes it: the type unescaped in the pattern (a '.' in a type matches any character there too).
@@ -166,6 +151,30 @@ export function typeClashes(out: string, type: string, folders: readonly string[
     lines.push(`InternEvo would match the shards of '${showPath(join(out, 'train', t))}' to ${matches.length === 0 ? 'no type' : `the types ${matches.map((m) => `'${m}'`).join(' and ')}`} (it reads a shard's type from every folder under train/ whose name, after any z or _, appears as a folder anywhere in its path, and asserts exactly one does): the output root's path '${showPath(resolve(out))}' holds a folder named like a type; export to a root whose path has none`);
   }
   return lines;
+}
+
+/**
+ * Before anything is read: shards beside the lock of an export that is gone (killed, even while it
+ * published its shards one rename at a time) are no result: removed, and the export starts over,
+ * as other outputs do, instead of refusing them as "already holds shards" (hostile review 6 F22);
+ * shards of a finished export are refused without --overwrite.
+ */
+async function checkTypeFolder(out: string, type: string, overwrite: boolean): Promise<void> {
+  const dir = join(out, 'train', type);
+  const dead = lockHolder(join(dir, LOCK_NAME));
+  const holder = dead !== undefined && !dead.live ? dead.pid : undefined;
+  if (holder !== undefined) {
+    const left = (await readdir(dir).catch(() => [] as string[])).filter((f) => /\.bin(\.meta)?$/.test(f) && !f.startsWith('.'));
+    if (left.length > 0) {
+      process.stderr.write(`corpus-clean export: note: '${showPath(dir)}' holds ${left.length} file${left.length === 1 ? '' : 's'} of an unfinished export (the command writing it, PID ${holder}, was killed); starting over\n`);
+      for (const f of left) await rm(join(dir, f), { force: true });
+    }
+  }
+  if (!overwrite) {
+    // Shards only: a killed export's temporaries (.part-N.PID.tmp.bin) are the writer's to remove.
+    const existing = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.bin') && !f.startsWith('.'));
+    if (existing.length > 0) throw new UsageError(`${dir} already holds shards (${existing[0]}, ...); remove them or pass --overwrite`);
+  }
 }
 
 /** `corpus-clean export internevo|xtuner-v1`: training-ready shards. */
@@ -252,55 +261,65 @@ ${flagHelp(INPUT)}
     }
     const out = outFlag;
     if (out === undefined) throw new UsageError('export internevo: -o/--output DIR is required');
-    const type = (v.type as string | undefined) ?? defaultType(inputs) ?? (await sampledType(inputs, parseTextField(v['text-field'])));
-    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(type)) throw new UsageError(`--type must be a folder name like cn, en, code; got '${showText(type)}'`);
-    // Shards beside the lock of an export that is gone (killed, even while it published its
-    // shards one rename at a time) are no result: the rerun removes them and starts over, as other
-    // outputs do, instead of refusing them as "already holds shards" (hostile review 6 F22).
-    const lockPath = join(out, 'train', type, LOCK_NAME);
-    const dead = lockHolder(lockPath);
-    const holder = dead !== undefined && !dead.live ? dead.pid : undefined;
-    if (holder !== undefined) {
-      const left = (await readdir(join(out, 'train', type)).catch(() => [] as string[])).filter((f) => /\.bin(\.meta)?$/.test(f) && !f.startsWith('.'));
-      if (left.length > 0) {
-        process.stderr.write(`corpus-clean export: note: '${showPath(join(out, 'train', type))}' holds ${left.length} file${left.length === 1 ? '' : 's'} of an unfinished export (the command writing it, PID ${holder}, was killed); starting over\n`);
-        for (const f of left) await rm(join(out, 'train', type, f), { force: true });
-      }
-    }
-    if (v.overwrite !== true) {
-      // Shards only: a killed export's temporaries (.part-N.PID.tmp.bin) are the writer's to remove.
-      const existing = (await readdir(join(out, 'train', type)).catch(() => [] as string[])).filter((f) => f.endsWith('.bin') && !f.startsWith('.'));
-      if (existing.length > 0) throw new UsageError(`${join(out, 'train', type)} already holds shards (${existing[0]}, ...); remove them or pass --overwrite`);
-    }
-    for (const w of typeClashes(out, type, await readdir(join(out, 'train'), { withFileTypes: true }).then((es) => es.filter((e) => e.isDirectory()).map((e) => e.name), () => [] as string[]))) {
+    const textField = parseTextField(v['text-field']);
+    const byLang = v.type === 'by-lang';
+    const type = byLang ? 'by-lang' : ((v.type as string | undefined) ?? defaultType(inputs) ?? (await sampledType(inputs, textField)));
+    if (!byLang && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(type)) throw new UsageError(`--type must be a folder name like cn, en, code, or by-lang; got '${showText(type)}'`);
+    const types: readonly string[] = byLang ? LANG_TYPES : [type];
+    for (const t of types) await checkTypeFolder(out, t, v.overwrite === true);
+    const folders = await readdir(join(out, 'train'), { withFileTypes: true }).then((es) => es.filter((e) => e.isDirectory()).map((e) => e.name), () => [] as string[]);
+    for (const w of typeClashes(out, types, folders)) {
       process.stderr.write(`corpus-clean export: warning: ${w}\n`);
     }
-    const writer = new InternEvoWriter({
-      outDir: out,
-      type,
-      overwrite: v.overwrite === true,
-      metaDtype,
-      ...(v['max-shard-size'] !== undefined ? { maxShardBytes: parseSize(v['max-shard-size']) } : {}),
-    });
-    const job: Job = { command: 'export', inputs, stages: [stage], values, sink: { writer, shards: () => writer.shards.map((s) => s.path) } };
+    const writers = types.map(
+      (t) =>
+        new InternEvoWriter({
+          outDir: out,
+          type: t,
+          overwrite: v.overwrite === true,
+          metaDtype,
+          ...(v['max-shard-size'] !== undefined ? { maxShardBytes: parseSize(v['max-shard-size']) } : {}),
+        }),
+    );
+    const split = byLang ? new LangSplitSink({ cn: writers[0], en: writers[1] }, textField) : undefined;
+    const shards = (): string[] => writers.flatMap((w) => w.shards.map((s) => s.path));
+    const job: Job = { command: 'export', inputs, stages: [stage], values, sink: { writer: split ?? writers[0], shards } };
     // Every flag, input and side output (--rejects, --stats) checked before the shard folder is
     // made: a refused export leaves no DIR/train/TYPE behind.
     const prepared = (job.prepared = await prepare(job));
     // One export at a time into a shard folder, as run and cat lock theirs: a second one is
     // refused (exit 2, one line) before it reads anything; a killed one's lock is taken over.
-    const shardDir = join(out, 'train', type);
-    let unlock: () => void;
+    const unlocks: (() => void)[] = [];
+    const made: string[] = [];
     try {
-      await makeDir(shardDir, 'output folder');
-      unlock = lockOutput(join(shardDir, LOCK_NAME));
+      for (const t of types) {
+        const shardDir = join(out, 'train', t);
+        if (!existsSync(shardDir)) made.push(shardDir);
+        await makeDir(shardDir, 'output folder');
+        unlocks.push(lockOutput(join(shardDir, LOCK_NAME)));
+      }
     } catch (e) {
+      for (const u of unlocks) u();
       prepared.release();
       throw e;
     }
+    let code: number;
     try {
-      return await execute(job);
+      code = await execute(job);
     } finally {
-      unlock();
+      for (const u of unlocks) u();
+      // A type folder this export made and wrote nothing into (by-lang, no record of that language) is not left behind empty.
+      for (const d of made) await rmdir(d).catch(() => {});
     }
+    // What an InternEvo user budgets with: samples and tokens per type folder (new-user review 12 #5).
+    if (code === 0 && v.quiet !== true) {
+      for (const w of writers) {
+        const samples = w.shards.reduce((a, s) => a + s.samples, 0);
+        if (samples === 0 && byLang) continue;
+        const tokens = w.shards.reduce((a, s) => a + s.tokens, 0);
+        process.stderr.write(`corpus-clean export: ${showPath(w.directory)}/: ${samples} samples, ${tokens} tokens in ${w.shards.length} shard${w.shards.length === 1 ? '' : 's'}\n`);
+      }
+    }
+    return code;
   },
 };

@@ -1,0 +1,79 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli, runCliAll, tempDir, TOKENIZER_MODEL } from '../helpers/run.js';
+
+const MODEL = TOKENIZER_MODEL;
+
+// New-user review 12 #1: a mixed run (139 en, 130 zh) could only go to one type folder; splitting it
+// took one langid pass per language. `--type by-lang` is datatrove's `${language}` in an output name,
+// for InternEvo's type folders. #5: the token count an InternEvo user budgets with was only in --stats.
+describe('export internevo --type by-lang', () => {
+  const records = [
+    { text: '第一条中文记录，内容足够长，可以切分。', attrs: { lang: 'zh' } },
+    { text: 'The first English record, long enough to be a sample.', attrs: { lang: 'en' } },
+    { text: '第二条记录没有语言标记，但全是汉字。' }, // no attrs.lang: its script decides (cn)
+    { text: 'Le deuxième texte est en français.', attrs: { lang: 'fr' } }, // not Chinese: en
+    { text: '粵語嘅記錄都係中文。', attrs: { lang: 'yue' } }, // a Chinese variety: cn
+    { text: 'No language attribute and Latin letters only.' }, // no attrs.lang, not Han: en
+  ];
+
+  it('writes each record to train/cn/ or train/en/ by its attrs.lang (or its script), in input order, and says samples and tokens per folder', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'mix.jsonl'), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    await writeFile(join(dir, 'cn.jsonl'), [0, 2, 4].map((i) => JSON.stringify(records[i])).join('\n') + '\n');
+    await writeFile(join(dir, 'en.jsonl'), [1, 3, 5].map((i) => JSON.stringify(records[i])).join('\n') + '\n');
+    const [split, cn, en] = await runCliAll(
+      [
+        ['export', 'internevo', 'mix.jsonl', '--tokenizer', MODEL, '-o', 'split', '--type', 'by-lang'],
+        ['export', 'internevo', 'cn.jsonl', '--tokenizer', MODEL, '-o', 'one', '--type', 'cn'],
+        ['export', 'internevo', 'en.jsonl', '--tokenizer', MODEL, '-o', 'two', '--type', 'en'],
+      ],
+      { cwd: dir },
+    );
+    expect(split.code, split.stderr).toBe(0);
+    expect(split.stderr).toMatch(/read 6 = written 6 \+ rejected 0/);
+    expect(await readdir(join(dir, 'split/train'))).toEqual(['cn', 'en']);
+    // The same bytes as an export of each language's records alone, in the same order.
+    for (const [t, alone] of [['cn', 'one'], ['en', 'two']]) {
+      for (const f of ['part-00000.bin', 'part-00000.bin.meta']) {
+        expect((await readFile(join(dir, 'split/train', t, f))).equals(await readFile(join(dir, alone, 'train', t, f))), `${t}/${f}`).toBe(true);
+      }
+    }
+    const tokens = (s: string): number => s.trim().split('\n').reduce((a, l) => a + (JSON.parse(l) as { tokens: number[] }).tokens.length, 0);
+    const cnTokens = tokens(await readFile(join(dir, 'split/train/cn/part-00000.bin'), 'utf8'));
+    const enTokens = tokens(await readFile(join(dir, 'split/train/en/part-00000.bin'), 'utf8'));
+    expect(split.stderr).toContain(`corpus-clean export: split/train/cn/: 3 samples, ${cnTokens} tokens in 1 shard\n`);
+    expect(split.stderr).toContain(`corpus-clean export: split/train/en/: 3 samples, ${enTokens} tokens in 1 shard\n`);
+    // A one-type export says its count too.
+    expect(cn.code, cn.stderr).toBe(0);
+    expect(cn.stderr).toContain(`corpus-clean export: one/train/cn/: 3 samples, ${cnTokens} tokens in 1 shard\n`);
+    expect(en.code, en.stderr).toBe(0);
+  });
+
+  it('a language with no record leaves no empty type folder', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'en.jsonl'), JSON.stringify(records[1]) + '\n');
+    const r = await runCli(['export', 'internevo', 'en.jsonl', '--tokenizer', MODEL, '-o', 'tok', '--type', 'by-lang'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(await readdir(join(dir, 'tok/train'))).toEqual(['en']);
+    expect(r.stderr).not.toContain('train/cn/');
+  });
+
+  it('shards already in either type folder are refused (exit 2) before anything is written; --overwrite replaces both', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'mix.jsonl'), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    await mkdir(join(dir, 'tok/train/en'), { recursive: true });
+    await writeFile(join(dir, 'tok/train/en/part-00000.bin'), '{"tokens":[1]}\n');
+    const r = await runCli(['export', 'internevo', 'mix.jsonl', '--tokenizer', MODEL, '-o', 'tok', '--type', 'by-lang'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/tok\/train\/en already holds shards \(part-00000\.bin, \.\.\.\); remove them or pass --overwrite/);
+    expect(existsSync(join(dir, 'tok/train/cn'))).toBe(false);
+    expect(await readFile(join(dir, 'tok/train/en/part-00000.bin'), 'utf8')).toBe('{"tokens":[1]}\n');
+    const o = await runCli(['export', 'internevo', 'mix.jsonl', '--tokenizer', MODEL, '-o', 'tok', '--type', 'by-lang', '--overwrite'], { cwd: dir });
+    expect(o.code, o.stderr).toBe(0);
+    expect((await readFile(join(dir, 'tok/train/en/part-00000.bin'), 'utf8')).split('\n').length - 1).toBe(3);
+    expect((await readFile(join(dir, 'tok/train/cn/part-00000.bin'), 'utf8')).split('\n').length - 1).toBe(3);
+  });
+});

@@ -55,6 +55,6 @@ export { dedup } from './stages/dedup/index.js';
 // Tokenizer and training-ready exports.
 export { SentencePieceTokenizer, INTERNLM2_SPECIAL_TOKENS } from './tokenize/index.js';
 export type { EncodeOptions, TokenizerOptions } from './tokenize/index.js';
-export { InternEvoWriter, tokenize, tokenizeStage, toXtunerV1 } from './export/index.js';
-export type { InternEvoWriterOptions, InternEvoShard, TokenizeOptions } from './export/index.js';
+export { InternEvoWriter, LangSplitSink, langTypeOf, tokenize, tokenizeStage, toXtunerV1 } from './export/index.js';
+export type { InternEvoWriterOptions, InternEvoShard, LangType, TokenizeOptions } from './export/index.js';
 export { VERSION } from './version.js';

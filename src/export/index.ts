@@ -1,4 +1,6 @@
 export { InternEvoWriter } from './internevo-writer.js';
+export { LANG_TYPES, LangSplitSink, langTypeOf } from './lang-split.js';
+export type { LangType } from './lang-split.js';
 export type { InternEvoShard, InternEvoWriterOptions } from './internevo-writer.js';
 export { decodeNpy2D, encodeNpy, npyHeader, parseNpyHeader } from './npy.js';
 export type { NpyHeader, NpyIntDtype } from './npy.js';

@@ -8,6 +8,7 @@ import { makeDir } from './dirs.js';
 import { isInputName } from './inputs.js';
 import { lockPathFor, NAME_MAX, shortHead, shortPrefix } from './writers/hiddenName.js';
 import { lockHost, lockText, parseLock, processAlive, readLock, type LockHolder } from './writers/lockFile.js';
+import { notOwnSideFile } from './writers/ownSideFile.js';
 
 /**
  * Safety checks on the paths a run writes, made before anything is touched or read: an output
@@ -356,6 +357,29 @@ export async function checkOutputs(plan: OutputPlan): Promise<void> {
   // (hostile review 7 F18: the rejects read back as 21 text_missing records), as -o and --work.
   for (const [f, flag] of [[plan.rejects, '--rejects'], [plan.stats, '--stats']] as const) if (f !== undefined && !(await isStreamTarget(f))) await checkInsideInputFolder(f, plan.roots ?? [], flag);
   await checkCollisions(plan);
+  // An existing --rejects/--stats file is replaced without --overwrite only when it is one
+  // corpus-clean wrote (the rerun of a command that failed, whose rejects and stats stay to say
+  // why); any other file is refused as an existing -o file is (hostile review 12 H1: `--rejects
+  // mine.txt` emptied the user's file, exit 0). A file behind one of this process's descriptors
+  // (`--rejects /dev/stderr 2> log`) is appended to, never replaced.
+  for (const [f, flag] of [[plan.rejects, '--rejects'], [plan.stats, '--stats']] as const) {
+    if (f === undefined || (await isStreamTarget(f)) || ownDescriptor(f) !== undefined) continue;
+    await refuseExisting(f, { flag, overwrite: plan.overwrite, ours: (p) => notOwnSideFile(p, flag === '--rejects' ? 'rejects' : 'stats') });
+  }
+}
+
+/**
+ * An output file that exists (links followed) is refused unless --overwrite: `-o`'s (an earlier
+ * run's result), `report -o`'s page, and a `--rejects`/`--stats` file that `ours` (when given)
+ * does not take for one corpus-clean wrote (it returns what the file is not, or undefined for ours).
+ */
+export async function refuseExisting(path: string, o: { flag: string; overwrite: boolean; earlier?: boolean; ours?: (path: string) => Promise<string | undefined> }): Promise<void> {
+  if (o.overwrite) return;
+  const st = await stat(path).catch(() => null);
+  if (st?.isFile() !== true) return;
+  const not = o.ours === undefined ? '' : await o.ours(path);
+  if (not === undefined) return;
+  throw new UsageError(`${o.flag} file '${showPath(path)}' already exists${o.earlier === true ? ' (an earlier run?)' : ''}${not === '' ? '' : ` and ${not}: replacing it would destroy it`}; remove it${not === '' ? '' : ', name another file,'} or pass --overwrite`);
 }
 
 /**
@@ -502,8 +526,7 @@ export async function checkFileOutput(path: string, o: { flag: string; overwrite
     if (r === join(dir, o.own.name)) return;
     if (within(r, dir) && existsSync(r)) throw new UsageError(`${o.flag} '${showPath(path)}' is a file of '${showPath(o.own.dir)}', the folder being read: writing it would destroy what it is made from (its own copy is '${showPath(join(o.own.dir, o.own.name))}')`);
   }
-  const st = await stat(r).catch(() => null);
-  if (st?.isFile() === true && !o.overwrite) throw new UsageError(`${o.flag} file '${showPath(path)}' already exists; remove it or pass --overwrite`);
+  await refuseExisting(path, { flag: o.flag, overwrite: o.overwrite });
 }
 
 /**
@@ -766,10 +789,7 @@ export async function prepareOutput(plan: OutputPlan): Promise<() => void> {
     for (const f of [plan.rejects, plan.stats]) if (f !== undefined && f !== '-') await removeDeadTemps(dirname(f), f);
     // A single-file output that exists is an earlier run's result, like a folder's shards: kept
     // unless --overwrite (a device or FIFO is a stream, not a result, and is written to).
-    if (!plan.folder && !plan.sharded && !plan.overwrite && !stream) {
-      const st = await stat(plan.output).catch(() => null);
-      if (st?.isFile() === true) throw new UsageError(`output file '${showPath(plan.output)}' already exists (an earlier run?); remove it or pass --overwrite`);
-    }
+    if (!plan.folder && !plan.sharded && !stream) await refuseExisting(plan.output, { flag: 'output', overwrite: plan.overwrite, earlier: true });
     return unlock;
   } catch (e) {
     unlock();

@@ -122,7 +122,7 @@ const OWN: Flag[] = [
   { name: 'kind', type: 'string', arg: 'auto|pretrain|chat', help: 'auto: chat template for records with messages/conversation, else BOS+text+EOS (default auto)' },
   { name: 'max-shard-size', type: 'string', arg: 'SIZE', help: 'internevo: start a new .bin before it passes SIZE (default 512MiB)' },
   { name: 'meta-dtype', type: 'string', arg: '<i8|<i4', help: 'internevo: dtype of .bin.meta (default <i8, as np.save of a Python list)' },
-  { name: 'overwrite', type: 'boolean', help: 'replace an existing output file (xtuner-v1) or the shards already in DIR/train/TYPE/ (internevo)' },
+  { name: 'overwrite', type: 'boolean', help: 'replace an existing output file (xtuner-v1) or the shards already in DIR/train/TYPE/ (internevo), or a --rejects/--stats file corpus-clean did not write' },
 ];
 const INPUT = IO_FLAGS.filter((f) => ['format', 'rejects', 'stats', 'text-field', 'txt-mode', 'wrap-arrays', 'max-reject-rate', 'allow-empty', 'allow-unfinished', 'limit', 'quiet', 'help'].includes(f.name));
 /** Older spellings, accepted but not shown: `--out` (now -o/--output) and `--input-format` (now --format). */

@@ -1,0 +1,73 @@
+import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { nameFromText } from '../../core/fsname.js';
+import { openDecoded } from '../decode.js';
+
+/**
+ * Whether an existing `--rejects` or `--stats` file is one corpus-clean wrote, which a command
+ * replaces without `--overwrite` (the rerun of a command that failed, whose rejects and stats stay
+ * to say why), told from its first bytes only, so any file is judged at once (hostile review 12
+ * H1: `--rejects mine.txt` emptied the user's file, exit 0):
+ * - an empty file holds nothing to lose;
+ * - a rejects file's first line (decompressed, gzip or zstd told by its magic bytes, as every
+ *   reader does) is a JSON object with `stage`, `reason` and `source` strings; a first line longer
+ *   than `HEAD_BYTES` is judged by its start, `{` and those three keys first, as the writers put them;
+ * - a stats file is a JSON object whose first two keys are `command` (a string) and `inputs` (a
+ *   list), as every stats file (`--stats`, a run's `_stats.json`) has begun since the first version.
+ * Returns undefined for ours, else what the file is not (for the refusal's message).
+ */
+export async function notOwnSideFile(path: string, kind: 'rejects' | 'stats'): Promise<string | undefined> {
+  if (statSync(path).size === 0) return undefined;
+  return kind === 'stats' ? notStats(path) : notRejects(path);
+}
+
+/** Bytes of a side file looked at: a first line longer than this is judged by its start. */
+const HEAD_BYTES = 1 << 20;
+
+/** The start every stats file corpus-clean writes has (JSON.stringify with 2 spaces, or compact). */
+const STATS_START = /^\s*\{\s*"command"\s*:\s*"(?:[^"\\\n]|\\.)*"\s*,\s*"inputs"\s*:\s*\[/;
+
+function notStats(path: string): string | undefined {
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(4096);
+    const n = readSync(fd, head, 0, head.length, 0);
+    return STATS_START.test(head.toString('utf8', 0, n)) ? undefined : 'it is not a stats file of corpus-clean (a JSON object beginning with "command" and "inputs")';
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The start of a reject line longer than `HEAD_BYTES`: stage, reason and source first, in any order. */
+const REJECT_START = /^\{"(stage|reason|source)":"(?:[^"\\]|\\.)*","(stage|reason|source)":"(?:[^"\\]|\\.)*","(stage|reason|source)":"/;
+
+async function notRejects(path: string): Promise<string | undefined> {
+  const not = 'its first line is not a reject of corpus-clean (a JSON object with stage, reason and source)';
+  let head: Buffer = Buffer.alloc(0);
+  let whole = true;
+  try {
+    // The name as typed, as the writers take it (openDecoded reads escaped names as their bytes).
+    for await (const chunk of openDecoded(nameFromText(path))) {
+      head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
+      if (head.includes(10) || head.length >= HEAD_BYTES) {
+        whole = false;
+        break;
+      }
+    }
+  } catch {
+    // Damaged compressed data (or a file that cannot be read as one): not a file we wrote.
+    return not;
+  }
+  // A compressed file holding nothing: a rejects file of a command that rejected nothing.
+  if (head.length === 0) return undefined;
+  const nl = head.indexOf(10);
+  if (nl < 0 && !whole) {
+    const m = REJECT_START.exec(head.toString('utf8', 0, 4096));
+    return m !== null && new Set([m[1], m[2], m[3]]).size === 3 ? undefined : not;
+  }
+  try {
+    const r = JSON.parse(head.toString('utf8', 0, nl < 0 ? head.length : nl)) as Record<string, unknown> | null;
+    return r !== null && typeof r === 'object' && typeof r.stage === 'string' && typeof r.reason === 'string' && typeof r.source === 'string' ? undefined : not;
+  } catch {
+    return not;
+  }
+}

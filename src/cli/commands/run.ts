@@ -394,7 +394,9 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
         ...(resolvedRejects ? { rejects: resolvedRejects } : {}),
         executor: { kind, task_size: taskSize, ...(kind === 'slurm' ? slurmYaml(slurm) : {}) },
       };
-      const header = `# Resolved by corpus-clean ${VERSION} from ${p.positionals[0]}${inputs !== files ? ` (input: ${inputs.join(', ')})` : ''}.\n# Run it again with: corpus-clean run _recipe.resolved.yaml -o DIR\n`;
+      // Names shown as on stderr (showPath): a raw newline in one cut the comment and made the
+      // file invalid YAML, with no report and no rerun (hostile review 12 H5).
+      const header = `# Resolved by corpus-clean ${VERSION} from ${showPath(p.positionals[0])}${inputs !== files ? ` (input: ${inputs.map(showPath).join(', ')})` : ''}.\n# Run it again with: corpus-clean run _recipe.resolved.yaml -o DIR\n`;
       await writeAtomic(join(out, '_recipe.resolved.yaml'), header + stringify(resolved));
   };
   const code = await execute(job);

@@ -7,7 +7,7 @@ import { didYouMean } from '../core/suggest.js';
 import { VERSION } from '../version.js';
 import type { Command } from './command.js';
 import { catCommand } from './commands/cat.js';
-import { stageOnly } from './stageModules.js';
+import { commandOnly } from './commandModules.js';
 import { outputClosed, stopping } from './interrupt.js';
 import { showText } from '../core/show.js';
 
@@ -65,7 +65,11 @@ Environment: CORPUS_CLEAN_PROGRESS_MS=MS  milliseconds between progress lines on
 /** Run the CLI with arguments (without `node` and the script); returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  const one = name === 'cat' ? catCommand : name === undefined ? undefined : await stageOnly(name);
+  if (name === '--version' || name === '-V') {
+    writeStdoutSync(VERSION + '\n');
+    return ExitCode.ok;
+  }
+  const one = name === undefined ? undefined : await commandOnly(name);
   const list = one !== undefined ? [one] : await commands();
   if (name === undefined) {
     // No command is a usage error: the help goes to stderr, so `corpus-clean > x` does not fill x.
@@ -77,10 +81,6 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (name === '--help' || name === '-h' || name === 'help') {
       writeStdoutSync(mainHelp(list));
-      return ExitCode.ok;
-    }
-    if (name === '--version' || name === '-V') {
-      writeStdoutSync(VERSION + '\n');
       return ExitCode.ok;
     }
     if (!cmd) throw new UsageError(`unknown command '${showText(name)}'${didYouMean(name, list.map((c) => c.name))}; commands: ${list.map((c) => c.name).join(', ')}`);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { builtinStages } from '../../src/stages/index.js';
 import { STAGE_MODULES, stageOnly } from '../../src/cli/stageModules.js';
+import { commandOnly, FIXED_COMMANDS } from '../../src/cli/commandModules.js';
 import { CLI, runNode, tempDir } from '../helpers/run.js';
 
 describe('start-up: a stage command loads only its own module', () => {
@@ -38,6 +39,35 @@ describe('start-up: a stage command loads only its own module', () => {
         const loaded = [...r.stderr.matchAll(/^LOADED (\S+)$/gm)].map((m) => m[1]);
         expect(loaded.some((u) => u.endsWith('/io/readers/jsonl.js')), cmd).toBe(true);
         expect(loaded.filter((u) => /\/node_modules\/(fflate|fzstd)\/|\/io\/readers\/(csv|jsonArray|text|parquet|warc|html)\.js$|\/io\/writers\/parquet(Schema)?\.js$|\/stages\/extract\/html\.js$/.test(u)), cmd).toEqual([]);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('every command is found by its name alone, as commands() lists it', async () => {
+    // main.ts runs the CLI when imported: its list is read through `--help` instead.
+    const r = await runNode([CLI, '--help']);
+    const names = [...r.stdout.matchAll(/^  (\S+) {2,}/gm)].map((m) => m[1]);
+    expect(names.length).toBeGreaterThan(15);
+    expect(Object.keys(FIXED_COMMANDS).sort()).toEqual(names.filter((n) => !Object.hasOwn(STAGE_MODULES, n)).sort());
+    for (const n of names) expect((await commandOnly(n))?.name, n).toBe(n);
+    expect(await commandOnly('--help')).toBeUndefined();
+    expect(await commandOnly('toString')).toBeUndefined();
+  });
+
+  // status, report, merge and --version loaded every command and stage module (tests13: ~0.4 s CPU
+  // per start, every Slurm and local task process too).
+  it('status, --version and report load no stage module', async () => {
+    // The hook writes with writeSync: hooks run on their own thread, and a process that exits at once (--version) lost its async writes.
+    const esm = 'data:text/javascript,' + encodeURIComponent(`import { register } from 'node:module'; register('data:text/javascript,' + encodeURIComponent("import { writeSync } from 'node:fs'; export async function load(url, context, next) { if (url.startsWith('file:')) writeSync(2, 'LOADED ' + url + '\\\\n'); return next(url, context); }"));`);
+    const dir = await tempDir();
+    try {
+      for (const args of [['--version'], ['status', dir], ['report', '--help'], ['merge', '--help']]) {
+        const r = await runNode(['--import', esm, CLI, ...args]);
+        const loaded = [...r.stderr.matchAll(/^LOADED (\S+)$/gm)].map((m) => m[1]);
+        expect(loaded.some((u) => u.endsWith('/cli/main.js')), args.join(' ')).toBe(true);
+        expect(loaded.filter((u) => /\/stages\/(index|langid\/langid|quality\/quality|dedup\/dedup|normalize\/normalize)\.js$|\/node_modules\/franc/.test(u)), args.join(' ')).toEqual([]);
       }
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -251,13 +251,21 @@ export class TextNormalizer {
       // and a decoded entity can be mojibake itself. Run again only when one would fire.
       if (!this.wouldRepairAgain(cur)) break;
     }
+    this.noMojibake = undefined;
     if (changes) changes.bits |= bits;
     return cur;
   }
 
+  /**
+   * The text the last `pass` found no mojibake to repair in (after its repairs), or undefined:
+   * when the pass's later steps left it as it was, `wouldRepairAgain` knows the answer without
+   * a second scan (most texts that are not clean: an accented letter, nothing to change).
+   */
+  private noMojibake: string | undefined;
+
   private wouldRepairAgain(s: string): boolean {
     const cfg = this.config;
-    if (cfg.mojibake && mayBeMojibake(s) && repairMojibake(s).runs > 0) return true;
+    if (cfg.mojibake && s !== this.noMojibake && mayBeMojibake(s) && repairMojibake(s).runs > 0) return true;
     return cfg.entities && s.indexOf('&') >= 0 && decodeEntities(s).count > 0;
   }
 
@@ -273,9 +281,18 @@ export class TextNormalizer {
     let bits = 0;
     // Repeat before any removal step runs: a soft hyphen (U+00AD) may be byte 0xAD of the
     // next layer of double mojibake.
-    for (let k = 0; k < 3 && cfg.mojibake && mayBeMojibake(s); k++) {
+    this.noMojibake = undefined;
+    for (let k = 0; cfg.mojibake; k++) {
+      if (!mayBeMojibake(s)) {
+        this.noMojibake = s;
+        break;
+      }
+      if (k === 3) break;
       const r = repairMojibake(s);
-      if (r.runs === 0) break;
+      if (r.runs === 0) {
+        this.noMojibake = s;
+        break;
+      }
       s = r.text;
       bits |= BIT.mojibake;
     }

@@ -68,6 +68,17 @@ describe('TextNormalizer', () => {
     expect(norm('cafÃ© \r\n').text).toBe('café\n');
   });
 
+  it('repairs mojibake that a later step of the pass completes, and only then runs again', () => {
+    // A removed invisible character joins "Ã" and "©" after the pass's mojibake step found nothing:
+    // the pass changed the text, so the repair is looked for again.
+    expect(norm('caf\u00C3\u200B\u00A9 ok')).toEqual({ text: 'caf\u00E9 ok', kinds: ['mojibake', 'zero_width'] });
+    // A real accented letter and nothing to change: no second look, the text as it was.
+    const tn = new TextNormalizer();
+    const s = 'na\u00EFve caf\u00E9 \u00C0 la carte';
+    expect(tn.isClean(s)).toBe(false);
+    expect(tn.normalize(s)).toBe(s);
+  });
+
   it('is idempotent on arbitrary strings (property)', () => {
     const pieces = fc.constantFrom(
       'a', ' ', '\t', '\n', '\r', '\r\n', '\u0000', '\u0085', '\u200B', '\u200C', '\u200D', '\uFEFF', '\u3000', '\u00A0',

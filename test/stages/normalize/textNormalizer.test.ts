@@ -79,6 +79,23 @@ describe('TextNormalizer', () => {
     expect(tn.normalize(s)).toBe(s);
   });
 
+  it('removes zero-width characters as the global regex replace did, joiners kept in emoji, Indic and Arabic (property)', () => {
+    const ZW = /[\u00AD\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/g;
+    const keep = (c: number, prev: number) =>
+      c === 0x200d ? (prev >= 0xdc00 && prev <= 0xdfff) || prev === 0xfe0f || (prev >= 0x2600 && prev <= 0x27bf) || (prev >= 0x0900 && prev <= 0x0dff) : c === 0x200c && prev >= 0x0600 && prev <= 0x0dff;
+    const reference = (s: string) => s.replace(ZW, (m: string, at: number) => ((m === '\u200C' || m === '\u200D') && at > 0 && keep(m.charCodeAt(0), s.charCodeAt(at - 1)) ? m : ''));
+    const only = { ...DEFAULT_TEXT_CONFIG, unicode: 'none' as const, mojibake: false, controls: false, newlines: false, trailingSpace: false, maxBlankLines: null };
+    const tn = new TextNormalizer(only);
+    const pieces = fc.constantFrom('a', ' ', '\u200B', '\u200C', '\u200D', '\uFEFF', '\u00AD', '\u180E', '\u2060', '\u2066', '\u202A', '\u{1F468}', '\uFE0F', '\u2764', '\u0915', '\u094D', '\u0645', '\u06CC', '\u4E2D', 'x');
+    fc.assert(
+      fc.property(fc.array(pieces, { maxLength: 30 }).map((a) => a.join('')), (s) => {
+        expect(tn.normalize(s)).toBe(reference(s));
+      }),
+      { numRuns: 3000 },
+    );
+    expect(tn.normalize('\uFEFFbook'.padEnd(5000, ' text'))).toBe('book'.padEnd(4999, ' text'));
+  });
+
   it('is idempotent on arbitrary strings (property)', () => {
     const pieces = fc.constantFrom(
       'a', ' ', '\t', '\n', '\r', '\r\n', '\u0000', '\u0085', '\u200B', '\u200C', '\u200D', '\uFEFF', '\u3000', '\u00A0',

@@ -77,8 +77,12 @@ let prefixA = new Int32Array(0);
  * ascending order (`live` of them). Every pass after the first full one visits only these.
  */
 let cand = new Int32Array(0);
-let seenOnce = new Int32Array(0);
-let seenTwice = new Int32Array(0);
+/**
+ * `markRepeated`'s table: two bits per n-gram hash slot side by side ("seen once", "seen twice"),
+ * so a slot's state is one read of one word (two separate bit sets missed the cache twice per
+ * n-gram on long books).
+ */
+let seen = new Int32Array(0);
 let prefixB = new Int32Array(0);
 /** `topNgram` partitions its candidates from this many on, into partitions of about `PARTITION_SIZE`. */
 const PARTITION_MIN = 1 << 12;
@@ -484,15 +488,10 @@ export class SignalComputer {
     const grams = nt - n + 1;
     let bits = 1024;
     while (bits < grams * 16) bits *= 2;
-    const words = bits >>> 5;
-    if (seenOnce.length < words) {
-      seenOnce = new Int32Array(words);
-      seenTwice = new Int32Array(words);
-    }
-    const once = seenOnce;
-    const twice = seenTwice;
-    once.fill(0, 0, words);
-    twice.fill(0, 0, words);
+    const words = bits >>> 4;
+    if (seen.length < words) seen = new Int32Array(words);
+    const t = seen;
+    t.fill(0, 0, words);
     const mask = bits - 1;
     const pa = prefixA;
     const pb = prefixB;
@@ -502,10 +501,11 @@ export class SignalComputer {
       const a = (pa[i + n] - Math.imul(pa[i], ka)) | 0;
       const b = (pb[i + n] - Math.imul(pb[i], kb)) | 0;
       const bit = (Math.imul(a ^ (b >>> 3), 0x9e3779b1) >>> 0) & mask;
-      const w = bit >>> 5;
-      const m = 1 << (bit & 31);
-      if ((once[w] & m) !== 0) twice[w] |= m;
-      else once[w] |= m;
+      const w = bit >>> 4;
+      const sh = (bit & 15) << 1;
+      const x = t[w];
+      // "seen once" always; "seen twice" when "seen once" was already set
+      t[w] = x | (1 << sh) | (((x >>> sh) & 1) << (sh + 1));
     }
     const c = cand;
     let live = 0;
@@ -513,7 +513,7 @@ export class SignalComputer {
       const a = (pa[i + n] - Math.imul(pa[i], ka)) | 0;
       const b = (pb[i + n] - Math.imul(pb[i], kb)) | 0;
       const bit = (Math.imul(a ^ (b >>> 3), 0x9e3779b1) >>> 0) & mask;
-      if ((twice[bit >>> 5] & (1 << (bit & 31))) !== 0) c[live++] = i;
+      if (((t[bit >>> 4] >>> (((bit & 15) << 1) + 1)) & 1) !== 0) c[live++] = i;
     }
     return live;
   }
@@ -527,15 +527,10 @@ export class SignalComputer {
     if (nt < n || live === 0) return 0;
     let bits = 1024;
     while (bits < live * 16) bits *= 2;
-    const words = bits >>> 5;
-    if (seenOnce.length < words) {
-      seenOnce = new Int32Array(words);
-      seenTwice = new Int32Array(words);
-    }
-    const once = seenOnce;
-    const twice = seenTwice;
-    once.fill(0, 0, words);
-    twice.fill(0, 0, words);
+    const words = bits >>> 4;
+    if (seen.length < words) seen = new Int32Array(words);
+    const t = seen;
+    t.fill(0, 0, words);
     const mask = bits - 1;
     const pa = prefixA;
     const pb = prefixB;
@@ -547,10 +542,10 @@ export class SignalComputer {
       const a = (pa[i + n] - Math.imul(pa[i], ka)) | 0;
       const b = (pb[i + n] - Math.imul(pb[i], kb)) | 0;
       const bit = (Math.imul(a ^ (b >>> 3), 0x9e3779b1) >>> 0) & mask;
-      const w = bit >>> 5;
-      const m = 1 << (bit & 31);
-      if ((once[w] & m) !== 0) twice[w] |= m;
-      else once[w] |= m;
+      const w = bit >>> 4;
+      const sh = (bit & 15) << 1;
+      const x = t[w];
+      t[w] = x | (1 << sh) | (((x >>> sh) & 1) << (sh + 1));
     }
     let left = 0;
     for (let k = 0; k < live; k++) {
@@ -558,7 +553,7 @@ export class SignalComputer {
       const a = (pa[i + n] - Math.imul(pa[i], ka)) | 0;
       const b = (pb[i + n] - Math.imul(pb[i], kb)) | 0;
       const bit = (Math.imul(a ^ (b >>> 3), 0x9e3779b1) >>> 0) & mask;
-      if ((twice[bit >>> 5] & (1 << (bit & 31))) !== 0) c[left++] = i;
+      if (((t[bit >>> 4] >>> (((bit & 15) << 1) + 1)) & 1) !== 0) c[left++] = i;
     }
     return left;
   }

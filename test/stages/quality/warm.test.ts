@@ -25,8 +25,8 @@ const MAY_STAY_COLD = [
   'signals.js run: : 0', // rule sets without top n-gram sizes
   'signals.js run: else live = this.markRepeated(p, dups[0]);',
   'signals.js markRepeatedWithin: return 0;',
-  'signals.js markRepeatedWithin: { seenOnce = new Int32Array(words); seenTwice = n', // growth, from here on
-  'signals.js markRepeated: { seenOnce = new Int32Array(words);',
+  'signals.js markRepeatedWithin: seen = new Int32Array(words);', // growth, from here on
+  'signals.js markRepeated: seen = new Int32Array(words);',
   'profile.js splitLines: growLines();',
   'c4.js flagLines: lineFlags = new Uint8Array(',
   'c4.js run: res.kept = new Int32Array(', // growth, as above

@@ -71,25 +71,64 @@ function states(ids: string[]): { id: string; state: string; reason: string }[] 
     });
 }
 
+/**
+ * A Slurm run of RECIPE (--time 10) whose task 1 of phase 0 fails, what was seen right after it
+ * (the jobs it submitted, the states of those after the failed phase, status), then the same
+ * command again with arrays of at most 3 tasks, which resumes and finishes. Made once, shared by
+ * the test of a failing task and the test comparing Slurm's output with the local executor's:
+ * each Slurm run is some 25 array tasks, each a process of its own on a loaded 2-core CI (the
+ * Parquet test compares a run made in one go).
+ */
+interface FailedThenResumed {
+  out: string;
+  failed: { code: number; stderr: string };
+  /** Whether _SUCCESS was there after the failed run. */
+  finishedAfterFailure: boolean;
+  jobs: Job[];
+  laterStates: { id: string; state: string; reason: string }[];
+  status: { code: number; stdout: string };
+  again: { code: number; stderr: string };
+  /** The jobs the rerun submitted (its jobs.json). */
+  resubmitted: Job[];
+}
+let resumedRun: Promise<FailedThenResumed> | undefined;
+function failedThenResumed(): Promise<FailedThenResumed> {
+  resumedRun ??= (async () => {
+    const { dir, recipe } = await setup();
+    const out = join(dir, 'o');
+    const args = ['run', recipe, '-o', out, ...TASKS, '--executor', 'slurm', '--time', '10'];
+    // Phase 0 in one array: its tasks still running end before Slurm cancels the jobs after it
+    // (afterok on the whole array), so status, right after, finds the run stopped.
+    const failed = await runCli(args, { env: { CORPUS_CLEAN_FAIL_UNIT: '0-tasks/1' } });
+    const finishedAfterFailure = existsSync(join(out, '_SUCCESS'));
+    const jobs = JSON.parse(await readFile(join(out, '_slurm', 'jobs.json'), 'utf8')) as Job[];
+    const laterStates = states(jobs.filter((j) => j.phase !== 0).map((j) => j.id));
+    const status = await runCli(['status', out]);
+    // MaxArraySize 3 here: the 4 tasks of a later phase go out as two arrays.
+    const again = await runCli(args, { env: { CORPUS_CLEAN_SLURM_MAX_ARRAY: '3' } });
+    const resubmitted = JSON.parse(await readFile(join(out, '_slurm', 'jobs.json'), 'utf8')) as Job[];
+    return { out, failed, finishedAfterFailure, jobs, laterStates, status, again, resubmitted };
+  })();
+  return resumedRun;
+}
+
 describe('run --executor slurm', () => {
   it.skipIf(SLURM)('Slurm tests skipped: set CORPUS_CLEAN_SLURM=1 with a cluster from ../shared/slurm/start-local.sh (.ci/run does)', () => {});
 
   it.runIf(SLURM)(
-    'gives the same shards and rejects as the local executor, with arrays split beyond MaxArraySize',
+    'gives the same shards and rejects as the local executor, with arrays split beyond MaxArraySize (a run resumed after a failed task)',
     async () => {
-      const { dir, recipe } = await setup();
-      // MaxArraySize 3 here: the 4 tasks of a phase go out as two arrays.
-      const slurm = await runCli(['run', recipe, '-o', join(dir, 'slurm'), ...TASKS, '--executor', 'slurm', '--time', '10'], { env: { CORPUS_CLEAN_SLURM_MAX_ARRAY: '3' } });
-      expect(slurm.code, slurm.stderr).toBe(0);
-      expect(slurm.stderr).toMatch(/read \d+ = written \d+ \+ rejected \d+/);
-      expect(await runOutput(join(dir, 'slurm'))).toEqual(await runOutput(await localReference()));
-      const plan = JSON.parse(await readFile(join(dir, 'slurm', '_plan.json'), 'utf8')) as { tasks: unknown[] };
+      const { out, again, resubmitted } = await failedThenResumed();
+      expect(again.code, again.stderr).toBe(0);
+      expect(again.stderr).toMatch(/read \d+ = written \d+ \+ rejected \d+/);
+      expect(await runOutput(out)).toEqual(await runOutput(await localReference()));
+      const plan = JSON.parse(await readFile(join(out, '_plan.json'), 'utf8')) as { tasks: unknown[] };
       expect(plan.tasks.length).toBe(4);
-      const jobs = JSON.parse(await readFile(join(dir, 'slurm', '_slurm', 'jobs.json'), 'utf8')) as Job[];
-      expect(jobs.filter((j) => j.phase === 0).length).toBe(2);
-      const script = await readFile(join(dir, 'slurm', '_slurm', 'phase-0-tasks.sbatch'), 'utf8');
+      // Phase 2 (the tasks after the paragraphs merge), all 4 of its tasks submitted by the rerun.
+      expect(resubmitted.filter((j) => j.phase === 2).length).toBe(2);
+      const script = await readFile(join(out, '_slurm', 'phase-0-tasks.sbatch'), 'utf8');
       expect(script).toMatch(/#SBATCH --time=10/);
-      expect((await runCli(['status', join(dir, 'slurm')])).stdout).toMatch(/finished \(_SUCCESS\)/);
+      expect((await runCli(['status', out])).stdout).toMatch(/finished \(_SUCCESS\)/);
     },
     600_000,
   );
@@ -115,26 +154,21 @@ describe('run --executor slurm', () => {
   it.runIf(SLURM)(
     'a failing array task stops the chain with the task, its input and the reason; dependents are cancelled; the rerun resumes',
     async () => {
-      const { dir, recipe } = await setup();
-      const out = join(dir, 'o');
-      const r = await runCli(['run', recipe, '-o', out, ...TASKS, '--executor', 'slurm'], { env: { CORPUS_CLEAN_FAIL_UNIT: '0-tasks/1' } });
+      const { out, failed: r, finishedAfterFailure, jobs, laterStates, status, again } = await failedThenResumed();
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/Slurm job \d+_1, task 1 of phase 0-tasks \(\S*fixtures\/sample\/licenses\.jsonl bytes \d+-\d+ \(from line \d+\)\), ended FAILED \(reason NonZeroExitCode, exit code 1:0\)/);
       expect(r.stderr).toMatch(/failing on purpose/);
-      expect(existsSync(join(out, '_SUCCESS'))).toBe(false);
-      const jobs = JSON.parse(await readFile(join(out, '_slurm', 'jobs.json'), 'utf8')) as Job[];
-      const later = jobs.filter((j) => j.phase !== 0).map((j) => j.id);
-      for (const s of states(later)) {
+      expect(finishedAfterFailure).toBe(false);
+      expect(jobs.filter((j) => j.phase !== 0).length).toBeGreaterThan(0);
+      for (const s of laterStates) {
         expect(s.state, s.id).toBe('CANCELLED');
         // Slurm's own cancel says DependencyNeverSatisfied; when it is slower than the driver's
         // 10 s wait (a loaded machine), the driver's scancel leaves the pending reason, Dependency.
         expect(s.reason, s.id).toMatch(/^Dependency(NeverSatisfied)?$/);
       }
-      const status = await runCli(['status', out]);
       expect(status.code).toBe(1);
       expect(status.stdout).toMatch(/FAILED \(reason NonZeroExitCode, exit code 1:0\)/);
       expect(status.stdout).toMatch(/not done: task 1 \(\S*fixtures\/sample\/licenses\.jsonl/);
-      const again = await runCli(['run', recipe, '-o', out, ...TASKS, '--executor', 'slurm']);
       expect(again.code, again.stderr).toBe(0);
       expect(again.stderr).toMatch(/resuming the unfinished run/);
       expect(existsSync(join(out, '_SUCCESS'))).toBe(true);

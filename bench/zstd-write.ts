@@ -26,7 +26,7 @@ const data = Buffer.concat([...jsonlFiles(join(DATA, 'web/en')), ...jsonlFiles(j
 const require = createRequire(import.meta.url);
 const { ZstdCodec } = require('zstd-codec') as { ZstdCodec: { run(cb: (z: { Simple: new () => { compress(d: Uint8Array, l: number): Uint8Array } }) => void): void } };
 const simple = await new Promise<{ compress(d: Uint8Array, l: number): Uint8Array }>((res) => ZstdCodec.run((z) => res(new z.Simple())));
-const encode = await zstdEncoder();
+const encode = await zstdEncoder('zstd-codec'); // the WebAssembly codec, against its own plain frames
 const { h64Raw } = await (await import('xxhash-wasm')).default();
 
 /** Before: the codec alone, 1 MiB of input per frame, no checksum. */

@@ -68,6 +68,13 @@ const LOREM = 1;
 const JAVASCRIPT = 2;
 const POLICY = 4;
 let lineFlags = new Uint8Array(256);
+/** The lines that reach the phrase checks, in order (`run`'s first pass). */
+let reach = new Int32Array(256);
+/**
+ * Reaching lines closer than this (characters between them) are scanned for phrases in one
+ * piece: each piece costs a slice and a call of the expression.
+ */
+const PHRASE_GAP = 256;
 
 function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -104,23 +111,55 @@ export class C4Lines {
     const alts = ['(lorem ipsum)', config.javascript ? '(javascript)' : '(?!)'];
     alts.push(config.policy.length > 0 ? `(${config.policy.map(escapeRe).join('|')})` : '(?!)');
     this.phrases = new RegExp(alts.join('|'), 'gi');
+    // No phrase spans a line (none holds a newline): a line's matches are then those of a scan
+    // that starts at the line, so only the lines that reach the phrase checks need scanning.
+    this.byLine = !config.policy.some((ph) => ph.includes('\n'));
   }
+
+  private readonly byLine: boolean;
 
   private readonly phrases: RegExp;
 
-  /** Mark, per line, which phrases (lorem ipsum, javascript, policy) it holds. */
-  private flagLines(p: TextProfile): Uint8Array {
+  /**
+   * Mark, per line, which phrases (lorem ipsum, javascript, policy) it holds: the lines
+   * `reach[0, n)` (ascending), and maybe lines between them (never read). Each stretch of
+   * reaching lines is scanned as a slice of the text; a match is the line's where it starts.
+   * Without `byLine`, the whole text is scanned.
+   */
+  private flagLines(p: TextProfile, n: number): Uint8Array {
     if (lineFlags.length < p.nLines) lineFlags = new Uint8Array(Math.max(p.nLines, lineFlags.length * 2));
     const flags = lineFlags;
-    flags.fill(0, 0, p.nLines);
     const re = this.phrases;
-    re.lastIndex = 0;
+    const text = p.text;
     let m: RegExpExecArray | null;
-    let line = 0;
-    while ((m = re.exec(p.text)) !== null) {
-      const at = m.index;
-      while (line + 1 < p.nLines && p.lineStart[line + 1] <= at) line++;
-      flags[line] |= m[1] !== undefined ? LOREM : m[2] !== undefined ? JAVASCRIPT : POLICY;
+    if (!this.byLine) {
+      flags.fill(0, 0, p.nLines);
+      re.lastIndex = 0;
+      let line = 0;
+      while ((m = re.exec(text)) !== null) {
+        const at = m.index;
+        while (line + 1 < p.nLines && p.lineStart[line + 1] <= at) line++;
+        flags[line] |= m[1] !== undefined ? LOREM : m[2] !== undefined ? JAVASCRIPT : POLICY;
+      }
+      return flags;
+    }
+    const ls = p.lineStart;
+    const le = p.lineEnd;
+    for (let k = 0; k < n; ) {
+      const a = reach[k];
+      let b = a;
+      for (k++; k < n && ls[reach[k]] - le[b] <= PHRASE_GAP; k++) b = reach[k];
+      flags.fill(0, a, b + 1);
+      const from = ls[a];
+      const to = le[b];
+      const part = from === 0 && to === text.length ? text : text.slice(from, to);
+      re.lastIndex = 0;
+      let line = a;
+      while ((m = re.exec(part)) !== null) {
+        const at = m.index + from;
+        while (line < b && ls[line + 1] <= at) line++;
+        flags[line] |= m[1] !== undefined ? LOREM : m[2] !== undefined ? JAVASCRIPT : POLICY;
+      }
     }
     return flags;
   }
@@ -197,7 +236,6 @@ export class C4Lines {
     let nLines = p.nLines;
     if (nLines > 0 && p.lineStart[nLines - 1] === text.length && text.length > 0) nLines--;
     if (text.length === 0) nLines = 0;
-    const flags = this.flagLines(p);
     // Only the checks a line reaches are computed, and a scan stops as soon as its answer is
     // known; the decisions are those of checking everything in C4's order.
     const maxWord = cfg.maxWordLength;
@@ -208,6 +246,8 @@ export class C4Lines {
     let nextBracket = cfg.removeCitations ? text.indexOf('[') : -1;
     let nextCurly = text.indexOf('{');
     const T = CHAR_CLASS;
+    if (reach.length < nLines) reach = new Int32Array(Math.max(nLines, reach.length * 2));
+    let nReach = 0;
     for (let li = 0; li < nLines; li++) {
       const s0 = p.lineTrimStart[li];
       const e0 = p.lineTrimEnd[li];
@@ -263,6 +303,18 @@ export class C4Lines {
           continue;
         }
       }
+      reach[nReach++] = li;
+    }
+    // The phrase checks, for the lines that reached them only: the expression scans those.
+    const flags = this.flagLines(p, nReach);
+    for (let r = 0; r < nReach; r++) {
+      const li = reach[r];
+      const s0 = p.lineTrimStart[li];
+      const e0 = p.lineTrimEnd[li];
+      const cleaned = changed?.get(li);
+      const line = cleaned ?? text;
+      const s = cleaned === undefined ? s0 : 0;
+      const e = cleaned === undefined ? e0 : cleaned.length;
       // Phrases are looked up in the original line: a citation mark never splits one.
       const f = flags[li];
       if ((f & LOREM) !== 0) lorem = true;

@@ -29,6 +29,8 @@ const MAY_STAY_COLD = [
   'signals.js markRepeated: seen = new Int32Array(words);',
   'profile.js splitLines: growLines();',
   'c4.js flagLines: lineFlags = new Uint8Array(',
+  'c4.js flagLines: { flags.fill(0, 0, p.nLines);', // a rule set with a policy phrase holding a newline
+  'c4.js run: reach = new Int32Array(',
   'c4.js run: res.kept = new Int32Array(', // growth, as above
   'c4.js run: : -1', // rule sets that keep citation marks
   'signals.js topNgram: return 0;',

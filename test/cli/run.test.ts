@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { cp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -12,12 +12,22 @@ async function folderBytes(dir: string): Promise<Record<string, string>> {
   return out;
 }
 
+// The sample recipe run as the README says, made once (a few seconds; more on a busy machine):
+// the first test reads it, the second runs it again beside it, the fourth damages a copy.
+type Run = { out: string; r: Awaited<ReturnType<typeof runCli>> };
+let sample: Promise<Run> | undefined;
+function sampleRun(): Promise<Run> {
+  sample ??= (async () => {
+    const out = join(await tempDir(), 'out');
+    return { out, r: await runCli(['run', 'rules/recipes/sample.yaml', '--output', out]) };
+  })();
+  return sample;
+}
+
 // Each test runs the sample recipe (a few seconds; more on a busy machine).
 describe('corpus-clean run', { timeout: 60_000 }, () => {
   it('runs the sample recipe into a folder with shards, rejects, stats and the resolved recipe', async () => {
-    const dir = await tempDir();
-    const out = join(dir, 'out');
-    const r = await runCli(['run', 'rules/recipes/sample.yaml', '--output', out]);
+    const { out, r } = await sampleRun();
     expect(r.stderr).toMatch(/corpus-clean run: read \d+ = written \d+ \+ rejected \d+/);
     expect(r.code).toBe(0);
     const files = (await readdir(out)).sort();
@@ -53,9 +63,9 @@ describe('corpus-clean run', { timeout: 60_000 }, () => {
 
   it('gives byte-identical output when run twice', async () => {
     const dir = await tempDir();
-    await runCli(['run', 'rules/recipes/sample.yaml', '-o', join(dir, 'a')]);
+    const { out: a } = await sampleRun();
     await runCli(['run', 'rules/recipes/sample.yaml', '-o', join(dir, 'b')]);
-    expect(await folderBytes(join(dir, 'a'))).toEqual(await folderBytes(join(dir, 'b')));
+    expect(await folderBytes(a)).toEqual(await folderBytes(join(dir, 'b')));
   });
 
   it('writes a resolved recipe that reproduces the run, flags included', async () => {
@@ -73,7 +83,10 @@ describe('corpus-clean run', { timeout: 60_000 }, () => {
   it('refuses an output folder holding an earlier run unless --overwrite, and skips run files when reading it', async () => {
     const dir = await tempDir();
     const out = join(dir, 'out');
-    expect((await runCli(['run', 'rules/recipes/sample.yaml', '-o', out])).code).toBe(0);
+    // A copy of the first test's finished run (this test overwrites its own).
+    const first = await sampleRun();
+    expect(first.r.code).toBe(0);
+    await cp(first.out, out, { recursive: true });
     const again = await runCli(['run', 'rules/recipes/sample.yaml', '-o', out, '--task-size', '1MB']);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/already holds .* from an earlier run; remove them or pass --overwrite/);

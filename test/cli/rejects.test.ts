@@ -19,6 +19,13 @@ describe('rejects you can afford to keep', { timeout: 120_000 }, () => {
     dir = await tempDir();
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
+  // The sample recipe with gzip rejects: made once, read by two tests (a run is seconds on CI).
+  let gzipRejects: Promise<{ out: string; run: Awaited<ReturnType<typeof runCli>> }> | undefined;
+  const sampleGzipRejects = (): NonNullable<typeof gzipRejects> =>
+    (gzipRejects ??= (async () => {
+      const out = join(dir, 'gz-full');
+      return { out, run: await runCli(['run', 'rules/recipes/sample.yaml', '-i', 'fixtures/sample', '-o', out, '--workers', '1', '-q', '--rejects-compress', 'gzip']) };
+    })());
 
   it('sample_per_reason keeps the first N of each reason by task order, the same for 1 and 2 workers, and counts all; attrs: all keeps every signal; compression: zstd', async () => {
     const recipe = join(dir, 'r.yaml');
@@ -68,9 +75,9 @@ describe('rejects you can afford to keep', { timeout: 120_000 }, () => {
     const recipe = join(dir, 'g.yaml');
     const sample = await readFile(join(ROOT, 'rules/recipes/sample.yaml'), 'utf8');
     await writeFile(recipe, sample.replace('max_reject_rate: 0.1', 'max_reject_rate: 0.1\nrejects:\n  sample_per_reason: 1\n'));
-    for (const [name, r] of [['full', 'rules/recipes/sample.yaml'], ['sampled', recipe]]) {
-      const out = join(dir, `gz-${name}`);
-      const run = await runCli(['run', r, '-i', 'fixtures/sample', '-o', out, '--workers', '1', '-q', '--rejects-compress', 'gzip']);
+    const sampled = join(dir, 'gz-sampled');
+    const runs = { full: await sampleGzipRejects(), sampled: { out: sampled, run: await runCli(['run', recipe, '-i', 'fixtures/sample', '-o', sampled, '--workers', '1', '-q', '--rejects-compress', 'gzip']) } };
+    for (const [name, { out, run }] of Object.entries(runs)) {
       expect(run.code, run.stderr).toBe(0);
       // Byte 8 of a gzip member (XFL) is 4 when zlib compressed it at level 1, 0 at its default.
       const gz = await readFile(join(out, '_rejects.jsonl.gz'));
@@ -88,8 +95,7 @@ describe('rejects you can afford to keep', { timeout: 120_000 }, () => {
     expect(files.filter((f) => f.startsWith('part-')).every((f) => f.endsWith('.jsonl.gz'))).toBe(true);
     expect(await readFile(join(out, '_recipe.resolved.yaml'), 'utf8')).toMatch(/rejects:[^]*compression: zstd/);
     // The same lines as the gzip rejects of the same run.
-    const gz = join(dir, 'zst-gz');
-    const g = await runCli(['run', 'rules/recipes/sample.yaml', '-i', 'fixtures/sample', '-o', gz, '--workers', '1', '-q', '--rejects-compress', 'gzip']);
+    const { out: gz, run: g } = await sampleGzipRejects();
     expect(g.code, g.stderr).toBe(0);
     expect((await readDecoded(join(out, '_rejects.jsonl.zst'))).toString()).toBe(gunzipSync(await readFile(join(gz, '_rejects.jsonl.gz'))).toString());
     // Shards named otherwise keep rejects alike: none gives none.

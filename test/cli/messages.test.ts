@@ -75,8 +75,11 @@ describe('no raw control character reaches stderr (hostile review 2, M8)', () =>
     }
     // A fresh work folder per call, in its own scratch folder (names made with E land there).
     expect(calls.length).toBeGreaterThan(60);
+    // Each argument list once: for status, report, merge and task the base flags are none, so
+    // "with the base flags" is the same call as "alone".
+    const distinct = [...new Map(calls.map((a) => [JSON.stringify(a), a])).values()];
     const seen: string[] = [];
-    await pool(calls, 3, async (args) => {
+    await pool(distinct, 3, async (args) => {
       const r = await runCli(args, { cwd: dir, timeoutMs: 120_000 });
       seen.push(r.stderr);
       clean(r.stderr, args.join(' '));

@@ -16,7 +16,7 @@ import { describeTask } from './plan.js';
 import type { PhaseFigures } from './progress.js';
 import { PhaseProgress } from './progress.js';
 import { PhaseClock, timeUnit, type Timeline } from './timing.js';
-import { runUnit } from './unit.js';
+import { runUnit, stopUnits } from './unit.js';
 import type { FromWorker, ToWorker } from './worker.js';
 import { errorCode, failureText } from '../core/errors.js';
 import { tuneV8 } from './v8.js';
@@ -106,7 +106,9 @@ const WORKER = fileURLToPath(new URL('./worker.js', import.meta.url));
  * kernel's out-of-memory killer, so the message says where to look and what uses less memory.
  */
 export function workerExit(pid: number | undefined, code: number | null, signal: NodeJS.Signals | null): string {
-  if (signal === null) return `worker process (PID ${pid}) exited with code ${code}`;
+  // A worker stopped by a signal sent to it exits 128+N after removing its temporaries (worker.ts).
+  const by = code === 130 ? 'SIGINT' : code === 143 ? 'SIGTERM' : code === 129 ? 'SIGHUP' : undefined;
+  if (signal === null) return `worker process (PID ${pid}) exited with code ${code}${by === undefined ? '' : ` (stopped by ${by})`}`;
   const oom = signal === 'SIGKILL' ? ' (not by corpus-clean: when nobody killed it, this is most often the kernel out of memory, see dmesg or journalctl -k; fewer --workers or a smaller --task-size use less)' : '';
   return `worker process (PID ${pid}) was killed by ${signal}${oom}`;
 }
@@ -159,13 +161,16 @@ function spawnWorker(kind: WorkerKind, run: string): PoolWorker {
 let livePool: PoolWorker[] = [];
 
 /**
- * Stop the workers of the run under way and wait until each is gone: a signal's clean-up removes
+ * Stop the workers of the run under way and wait until each is gone, and the units of this thread
+ * (stopUnits): a signal's clean-up removes
  * the run's temporaries after this, so that no worker writes a new one behind the sweep (hostile
  * review 6 F19: `_work/spill/1/00002.jsonl.tmp` and its `.src.tmp`, or a rejects temporary, left
  * by a worker still running when `run` removed the temporaries and exited on Ctrl-C).
  */
 export async function stopWorkers(): Promise<void> {
-  await Promise.all(livePool.map((w) => w.kill()));
+  // The calling thread's own units too: their writers aborted and no open of theirs in flight,
+  // or a shard temporary could be made after the sweep (review 12 N3).
+  await Promise.all([...livePool.map((w) => w.kill()), stopUnits()]);
 }
 
 /**

@@ -30,6 +30,7 @@ import { SampledRejects } from '../core/rejectSink.js';
 import { optionThresholds } from '../core/profile.js';
 import { donePath, globalDir, segmentRejectsPath, segmentSamplesPath, segmentSealPath, segmentStatsPath, shardPrefix, spillPath, taskStatsPath } from './layout.js';
 import { markDone, writeAtomic } from './markers.js';
+import { atomicWritesSettled, haltAtomicWrites } from '../io/writers/atomic.js';
 import { taskFiles, type Plan, type TaskSpec } from './plan.js';
 import { removeSpill, SpillDamage, SpillWriter, spillSource } from './spill.js';
 import { checkAt, sealAt, WorkDamage } from '../core/workSeal.js';
@@ -159,6 +160,7 @@ export type UnitProgress = (s: Readonly<RunStats>) => void;
 /** Run unit `unit` of phase `phaseIndex`, then mark it done. */
 export async function runUnit(run: string, plan: Plan, stages: readonly Stage[], phaseIndex: number, unit: number, onProgress?: UnitProgress): Promise<void> {
   const phase = plan.phases[phaseIndex];
+  if (unitsStopped) throw new Error('stopped: the process is being stopped by a signal');
   // A fault for tests of failure handling, on any executor: CORPUS_CLEAN_FAIL_UNIT=<phase id>/<unit>.
   if (process.env.CORPUS_CLEAN_FAIL_UNIT === `${phase.id}/${unit}`) throw new Error(`failing on purpose (CORPUS_CLEAN_FAIL_UNIT=${phase.id}/${unit})`);
   if (phase.kind === 'step') {
@@ -205,6 +207,53 @@ export async function runUnit(run: string, plan: Plan, stages: readonly Stage[],
   // merge's choice decides what the file holds, and the report reads it.
   const candidates = s.rejectsSample === undefined ? new SampleLinesSink(writer) : undefined;
   const rejects = candidates ?? new SampledRejects(writer, s.rejectsSample!);
+  // Until the task is marked done, a signal stopping the process aborts these writers and waits
+  // for them (stopUnits), so that none of their files is still being made when the temporaries
+  // are swept (review 12 N3). Not after: the shards of a task marked done are its result.
+  const abortWriters = (): Promise<unknown> => Promise.allSettled([sink.abort(), writer.abort()]);
+  running.add(abortWriters);
+  try {
+    await writeTask({ run, plan, stages, k, t, last, own, sink, writer, candidates, rejects, onProgress });
+  } finally {
+    running.delete(abortWriters);
+  }
+  await markDone(run, phase.id, t);
+  if (k > 0) await removeSpill(spillPath(run, k - 1, t));
+}
+
+/** The writers of the task units running in this thread (see stopUnits). */
+const running = new Set<() => Promise<unknown>>();
+/** Set by stopUnits: no unit starts in this thread any more. */
+let unitsStopped = false;
+
+/**
+ * A signal is stopping the process: abort the writers of the task units running in this thread,
+ * and wait until they and the atomic writes under way have removed their temporaries and have no
+ * open in flight (a file whose open is in the thread pool is made even after the process's 'exit'
+ * listeners ran: review 12 N3 found one shard temporary left in 50 group SIGINTs). No unit starts
+ * here from then on. Called by a worker process's signal handler, and by `run`'s clean-up for the
+ * units of its calling thread (exec/local.ts stopWorkers).
+ */
+export async function stopUnits(): Promise<void> {
+  unitsStopped = true;
+  haltAtomicWrites();
+  const settled = (async () => {
+    await Promise.allSettled([...running].map((abort) => abort()));
+    await atomicWritesSettled();
+  })();
+  // A writer that never settles (a stalled file system) must not keep a signalled process alive:
+  // after STOP_WAIT_MS it exits all the same, and the rerun removes what is left (its PID is gone).
+  await Promise.race([settled, new Promise((r) => setTimeout(r, STOP_WAIT_MS).unref())]);
+}
+
+/** The longest a signalled process waits for its units' writers (stopUnits). */
+const STOP_WAIT_MS = 10_000;
+
+/** Segment `k` of task `t` through its stages into its writers, its files published and sealed (runUnit). */
+async function writeTask(u: { run: string; plan: Plan; stages: readonly Stage[]; k: number; t: number; last: boolean; own: Stage[]; sink: DocSink; writer: RejectsWriter; candidates: SampleLinesSink | undefined; rejects: SampleLinesSink | SampledRejects; onProgress: UnitProgress | undefined }): Promise<void> {
+  const { run, plan, stages, k, t, last, own, sink, candidates, rejects, onProgress } = u;
+  const s = plan.settings;
+  if (unitsStopped) throw new Error('stopped: the process is being stopped by a signal');
   if (k === 0) await checkInput(plan, plan.tasks[t]);
   let stats: RunStats;
   try {
@@ -258,8 +307,6 @@ export async function runUnit(run: string, plan: Plan, stages: readonly Stage[],
     await discardTaskFiles(run, plan, k, t, last).catch(() => {});
     throw e;
   }
-  await markDone(run, phase.id, t);
-  if (k > 0) await removeSpill(spillPath(run, k - 1, t));
 }
 
 /** Remove the shards task `t` published in the run folder (`part-TTTTT-*`). */

@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { defaultRegistry } from '../stages/index.js';
 import type { Plan } from './plan.js';
 import { timeUnit, type UnitTimes } from './timing.js';
-import { buildStages, runUnit } from './unit.js';
+import { buildStages, runUnit, stopUnits } from './unit.js';
 import { errorCode, failureText } from '../core/errors.js';
 import { tuneV8 } from './v8.js';
 
@@ -26,13 +26,29 @@ const data = (workerData ?? JSON.parse(process.env.CORPUS_CLEAN_WORKER ?? '{}'))
 // The main process died (kill -9, or it exited on a signal while this worker still loaded its
 // stages): stop, do not keep writing into a run folder. Listened for before anything is awaited:
 // a channel closed while the stages load gave the first send an ERR_IPC_CHANNEL_CLOSED trace.
-if (!parentPort) process.on('disconnect', () => process.exit(1));
+// Its unit's writers are aborted first, as on a signal (below).
+if (!parentPort) process.on('disconnect', () => void stopUnits().finally(() => process.exit(1)));
 const send = (m: FromWorker): void => {
   if (parentPort) parentPort.postMessage(m);
   // A send on a closed channel is not an error to print: the process stops as on 'disconnect'.
   else if (!process.connected) process.exit(1);
   else process.send!(m, undefined, {}, (e: Error | null) => e && process.exit(1));
 };
+
+// A signal (the group's Ctrl-C or hang-up, or one sent to this process alone) ends the unit under
+// way here as it ends the main process's: its writers aborted and their temporaries removed, then
+// exit 128+N (review 12 N3: without a handler a worker died where it stood, leaving its temporaries
+// to the main process's sweep, or, when it was signalled alone, to the rerun).
+let stopping = false;
+if (!parentPort) {
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+    process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      void stopUnits().finally(() => process.exit(code));
+    });
+  }
+}
 
 const plan = JSON.parse(await readFile(data.plan, 'utf8')) as Plan;
 const stages = await buildStages(plan, defaultRegistry());
@@ -55,6 +71,8 @@ async function handle(m: ToWorker): Promise<void> {
     }));
     send({ type: 'done', unit: m.unit, times });
   } catch (e) {
+    // Stopped by a signal: the unit's failure (its writers aborted) is not the news; the exit code says it.
+    if (stopping) return;
     send({ type: 'error', unit: m.unit, message: failureText(e), code: errorCode(e) });
   }
 }

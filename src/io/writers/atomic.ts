@@ -32,6 +32,18 @@ export function haltAtomicWrites(): void {
   halted = true;
 }
 
+/** Opens of temporaries in flight (in the thread pool, they end even after the 'exit' listeners). */
+const opening = new Set<Promise<FileHandle>>();
+
+/**
+ * Resolves once no temporary of an atomic write is being opened: one whose open is in the thread
+ * pool is made even after the process's 'exit' listeners removed the temporaries under way
+ * (review 12 N3), so a clean-up waits for these before it sweeps. Call after haltAtomicWrites.
+ */
+export async function atomicWritesSettled(): Promise<void> {
+  await Promise.allSettled([...opening]);
+}
+
 /**
  * A test seam only (fault-injection tests, as CORPUS_CLEAN_FAIL_UNIT): with
  * CORPUS_CLEAN_PAUSE_ATOMIC=NAME, the write of a file named NAME stops for a minute between its
@@ -68,10 +80,14 @@ export async function writeAtomic(path: string, text: string | Buffer): Promise<
     }
     return;
   }
+  // Nothing new is begun once a signal is stopping the process (the run's temporaries are being swept).
+  if (halted) throw new OutputError(path, new Error('interrupted before it was begun'));
   const tmp = hiddenPath(target.path, `.tmp-${process.pid}-a${serial++}`);
   underWay.add(tmp);
   try {
-    const h = await open(tmp, 'w');
+    const opened = open(tmp, 'w');
+    opening.add(opened);
+    const h = await opened.finally(() => opening.delete(opened));
     try {
       await h.writeFile(text);
       await h.sync();

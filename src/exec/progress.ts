@@ -81,11 +81,14 @@ export function progressWanted(quiet: boolean): boolean {
 }
 
 /**
- * Show a progress line: rewritten in place on a terminal; off a terminal (a log file, with
- * CORPUS_CLEAN_PROGRESS_MS) one plain line each time, without carriage returns or escapes.
+ * Show a progress line (`line` starts with the command's name): rewritten in place on a terminal;
+ * off a terminal (a log file, with CORPUS_CLEAN_PROGRESS_MS) one plain line each time, without
+ * carriage returns or escapes. Prefixed `corpus-clean ` as every other line on stderr is, so the
+ * lines of the commands of a pipe sharing one log tell whose they are (new-user review 12 #7:
+ * `quality: ...` beside `corpus-clean quality: read ...`).
  */
 export function writeProgress(line: string): void {
-  process.stderr.write(process.stderr.isTTY === true ? `\r\x1b[K${line}` : `${line}\n`);
+  process.stderr.write(process.stderr.isTTY === true ? `\r\x1b[Kcorpus-clean ${line}` : `corpus-clean ${line}\n`);
 }
 
 /** Take a progress line away before other output (on a terminal; a log keeps its lines). */

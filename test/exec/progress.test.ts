@@ -24,9 +24,9 @@ describe('progress line', () => {
     // Off a terminal (a log file): plain lines, no carriage return or escape (was: \r\x1b[K before each).
     expect(r.stderr).not.toMatch(/\r|\x1b/);
     const ls = lines(r.stderr);
-    const task = /^run: phase (1|3) of 3 \([^)]*\): (\d+)\/(\d+) tasks done(, \d+ running)?, \d+ records, \d+\.\d of (\d+\.\d) MB \((\d+) %\), \d+\.\d MB\/s, ETA (\d+ s|\d+ min|\d+\.\d h|\?)$/;
+    const task = /^corpus-clean run: phase (1|3) of 3 \([^)]*\): (\d+)\/(\d+) tasks done(, \d+ running)?, \d+ records, \d+\.\d of (\d+\.\d) MB \((\d+) %\), \d+\.\d MB\/s, ETA (\d+ s|\d+ min|\d+\.\d h|\?)$/;
     // Numbered from 1 and said in words (was: 'run: phase 0-tasks of 0-2').
-    const first = ls.filter((l) => l.startsWith('run: phase 1 of 3 (reading the inputs, normalize, hashing texts for exact dedup): '));
+    const first = ls.filter((l) => l.startsWith('corpus-clean run: phase 1 of 3 (reading the inputs, normalize, hashing texts for exact dedup): '));
     expect(first.length).toBeGreaterThan(1);
     for (const l of first) expect(l).toMatch(task);
     // The phase's last line: every task done, 100 % of the input bytes.
@@ -35,8 +35,8 @@ describe('progress line', () => {
     expect(Number(end[3])).toBeGreaterThan(4);
     expect(end[6]).toBe('100');
     // The dedup step between the task phases: units done / total.
-    expect(ls.some((l) => /^run: phase 2 of 3 \(exact dedup: finding the copies, one hash partition at a time\): (\d+)\/\1 units done$/.test(l))).toBe(true);
-    expect(ls.some((l) => l.startsWith('run: phase 3 of 3 (exact dedup: dropping the copies, writing the shards): ') && task.test(l))).toBe(true);
+    expect(ls.some((l) => /^corpus-clean run: phase 2 of 3 \(exact dedup: finding the copies, one hash partition at a time\): (\d+)\/\1 units done$/.test(l))).toBe(true);
+    expect(ls.some((l) => l.startsWith('corpus-clean run: phase 3 of 3 (exact dedup: dropping the copies, writing the shards): ') && task.test(l))).toBe(true);
     // --quiet silences it; so does CORPUS_CLEAN_PROGRESS_MS=off off a terminal.
     const q = await runCli([...args, '-o', join(dir, 'b'), '-q'], { env: { CORPUS_CLEAN_PROGRESS_MS: '0' } });
     expect(q.code).toBe(0);
@@ -50,7 +50,7 @@ describe('progress line', () => {
     const r = await runCli(['cat', join(ROOT, 'fixtures/sample'), '-o', '-'], { env: { CORPUS_CLEAN_PROGRESS_MS: '0' } });
     expect(r.code).toBe(0);
     expect(r.stderr).not.toMatch(/\r|\x1b/);
-    expect(lines(r.stderr).some((l) => /^cat: \d+ files, read \d+, written \d+, rejected \d+, \d+\.\d MB at \d+\.\d MB\/s$/.test(l))).toBe(true);
+    expect(lines(r.stderr).some((l) => /^corpus-clean cat: \d+ files, read \d+, written \d+, rejected \d+, \d+\.\d MB at \d+\.\d MB\/s$/.test(l))).toBe(true);
   });
 
   // New-user review 6 #4: off a terminal (a log file, a Slurm job's output) a run printed no
@@ -79,9 +79,9 @@ describe('progress line', () => {
     expect(r.stderr.split('\n')).toEqual([
       'wanted true, every 30000 ms',
       '--',
-      'run: phase 1 of 1 (reading the inputs, writing the shards): 1/4 tasks done, 1 running, 10 records, 1.0 of 4.0 MB (25 %), 0.0 MB/s, ETA 2 min',
-      'run: phase 1 of 1 (reading the inputs, writing the shards): 3/4 tasks done, 1 running, 30 records, 3.0 of 4.0 MB (75 %), 0.0 MB/s, ETA 21 s',
-      'run: phase 1 of 1 (reading the inputs, writing the shards): 4/4 tasks done, 1 running, 40 records, 4.0 of 4.0 MB (100 %), 0.1 MB/s, ETA 0 s',
+      'corpus-clean run: phase 1 of 1 (reading the inputs, writing the shards): 1/4 tasks done, 1 running, 10 records, 1.0 of 4.0 MB (25 %), 0.0 MB/s, ETA 2 min',
+      'corpus-clean run: phase 1 of 1 (reading the inputs, writing the shards): 3/4 tasks done, 1 running, 30 records, 3.0 of 4.0 MB (75 %), 0.0 MB/s, ETA 21 s',
+      'corpus-clean run: phase 1 of 1 (reading the inputs, writing the shards): 4/4 tasks done, 1 running, 40 records, 4.0 of 4.0 MB (100 %), 0.1 MB/s, ETA 0 s',
       '',
     ]);
   });

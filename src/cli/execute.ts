@@ -34,6 +34,7 @@ import { countFlag } from './args.js';
 import { checkStageFolders } from './stageFolders.js';
 import { checkSuggestion, nestedFieldNote, runTextField, SUGGEST_SCAN_RECORDS, textElsewhere, textFieldNote, writerOf } from './textFieldHint.js';
 import { ownTextFields } from '../io/readers/ownTextField.js';
+import { fittingSchema } from './schemaHint.js';
 import { accountingLine, badInput, encodingNotes, fileLines, fileWarnings, keysSeen, progressPrinter, unverifiedNotes } from './report.js';
 import { dominantNotes, dominantRules } from './dominant.js';
 import { parseDecimal } from '../core/options.js';
@@ -642,6 +643,17 @@ export function urlFilterWarnings(stats: RunStats, command: string): string[] {
   return out;
 }
 
+/**
+ * The hint for records `convert` could not tell, naming the shipped schema whose aliases they
+ * hold (BELLE's question/std_answer: alpaca), or undefined when none fits most of the first records.
+ */
+async function schemaHint(files: readonly string[], command: string): Promise<string | undefined> {
+  const fit = await fittingSchema(files);
+  if (fit === undefined) return undefined;
+  const how = command === 'run' ? `a stage 'repair: {schema: ${fit.schema}}' before convert in the recipe` : `'corpus-clean repair --schema ${fit.schema}' first (e.g. 'corpus-clean repair IN --schema ${fit.schema} | corpus-clean convert --to ...')`;
+  return `records must be Alpaca, ShareGPT, OpenAI messages, XTuner conversation or text; these hold ${fit.keys.map(showText).join(', ')}, which the ${fit.schema} schema reads as aliases of its fields: map them with ${how}`;
+}
+
 /** What `finishRun` reports on. */
 export interface Finished {
   command: string;
@@ -787,7 +799,9 @@ export async function finishRun(f: Finished): Promise<number> {
   for (const n of encodingNotes(stats)) say(`corpus-clean ${job.command}: note: ${n}`);
   if (stats.written === 0 && stats.read > 0) {
     const top = [stats.input, ...stats.stages].flatMap((st) => Object.entries(st.dropped).map(([r, n]) => [`${st.stage}/${r}`, n] as const)).sort((a, b) => b[1] - a[1])[0];
-    if (top !== undefined && !dominant.includes(top[0])) say(`corpus-clean ${job.command}: note: nothing was written; most records were rejected as ${top[0]} (${top[1]} of ${stats.read})${rejectsPath ? `, see ${showPath(rejectsPath)}` : ''}${HINTS[top[0]] ? `; ${HINTS[top[0]]}` : ''}`);
+    // Records convert cannot tell: the shipped schema that maps them, when one does (new-user review 12 #12).
+    const hint = top?.[0] === 'convert/convert:unknown_format' ? ((await schemaHint(files, job.command).catch(() => undefined)) ?? HINTS[top[0]]) : top !== undefined ? HINTS[top[0]] : undefined;
+    if (top !== undefined && !dominant.includes(top[0])) say(`corpus-clean ${job.command}: note: nothing was written; most records were rejected as ${top[0]} (${top[1]} of ${stats.read})${rejectsPath ? `, see ${showPath(rejectsPath)}` : ''}${hint ? `; ${hint}` : ''}`);
   }
   const arrays = stats.input.dropped.not_object ?? 0;
   if (arrays > 0 && arrays >= stats.read / 2 && wrapArrays === undefined) {

@@ -83,8 +83,9 @@ export function getText(doc: Doc, field?: TextField): string {
   return typeof v === 'string' ? v : '';
 }
 
-/** Replace the text of a record, in the field it was read from. */
+/** Replace the text of a record, in the field it was read from (the record is then changed: `recordChanged`). */
 export function setText(doc: Doc, text: string, field?: TextField): void {
+  recordChanged(doc);
   field = ownTextFieldOf(doc.data) ?? field;
   setOwn(doc.data, textFieldOf(doc.data, field) ?? (typeof field === 'string' ? field : field?.[0]) ?? 'text', text);
 }
@@ -149,8 +150,12 @@ class LazyDoc implements Doc {
   t: string | undefined;
   /** @internal What to throw when `t` does not read as an object. */
   bad: ((why: string) => Error) | undefined;
-  /** @internal `data` as the JSON text it was read from, when that is `JSON.stringify(data)` (see `setRecordJson`). */
-  j: string | undefined;
+  /** @internal `data` as the UTF-8 bytes of the JSON text it was read from, `j[js, je)`, while no stage changed it (see `setRecordJson`). */
+  j: Buffer | undefined;
+  /** @internal */
+  js: number;
+  /** @internal */
+  je: number;
 
   constructor(data: JsonObject, file: string, line: number, source?: string) {
     this.data = data;
@@ -161,6 +166,8 @@ class LazyDoc implements Doc {
     this.t = undefined;
     this.bad = undefined;
     this.j = undefined;
+    this.js = 0;
+    this.je = 0;
   }
 
   get source(): string {
@@ -231,13 +238,29 @@ export function docWithAttrsText(data: JsonObject, source: string, attrs: string
 }
 
 /**
- * Remember `json`, the text `doc.data` was parsed from, as the record's serialisation: only when it
- * is exactly what `JSON.stringify(doc.data)` writes (a spill's line: exec/spill.ts) and the record
- * keeps no number texts (io/json.ts `exactNumbers`). Read back by `recordJsonOf` for the rejects
- * of stages that never change a record (`Stage.keepsRecords`), which then write it as it is.
+ * Remember `buf[start, end)`, the UTF-8 bytes of the JSON text `doc.data` was parsed from, as the
+ * record's serialisation, for the rejects of stages that leave records as they are
+ * (`Stage.keepsRecords`) or say which they changed (`Stage.marksChanged`, `recordChanged`): such a
+ * reject writes those bytes as they are. Only for a text that is one JSON object parsing to exactly
+ * `doc.data` (no number texts kept: io/json.ts `exactNumbers`; no repeated key; no CR, which would
+ * end a line for a reader deciding line ends on a file's first one): a spill's line
+ * (`JSON.stringify` of the record), a JSONL input line. `buf` must not be written again while the
+ * record lives (the JSONL reader gives a copy of what it read). Not kept for a record with an
+ * `attrs` object of its own: stages write their signals into it (`Doc.attrs`), so the record
+ * changes without a stage saying so.
  */
-export function setRecordJson(doc: Doc, json: string): void {
-  if (doc instanceof LazyDoc) doc.j = json;
+export function setRecordJson(doc: Doc, buf: Buffer, start: number, end: number): void {
+  if (!(doc instanceof LazyDoc)) return;
+  const a = doc.data.attrs;
+  if (a !== undefined && a !== null && typeof a === 'object') return;
+  doc.j = buf;
+  doc.js = start;
+  doc.je = end;
+}
+
+/** Give `to` the JSON text `setRecordJson` gave `from`, if any. */
+export function copyRecordJson(from: Doc, to: Doc): void {
+  if (from instanceof LazyDoc && from.j !== undefined) setRecordJson(to, from.j, from.js, from.je);
 }
 
 /** Let go of the text `setRecordJson` gave the record. */
@@ -245,9 +268,18 @@ export function forgetJson(doc: Doc): void {
   if (doc instanceof LazyDoc) doc.j = undefined;
 }
 
-/** The text `setRecordJson` gave the record, or undefined. */
-export function recordJsonOf(doc: Doc): string | undefined {
-  return doc instanceof LazyDoc ? doc.j : undefined;
+/**
+ * Say that a stage changed `doc.data` (a field set, removed or rewritten): its rejects then
+ * serialise the record as it is now, not the text it was read from (`setRecordJson`). `setText`
+ * says it. A stage that declares `Stage.marksChanged` calls it for every record it changes.
+ */
+export function recordChanged(doc: Doc): void {
+  if (doc instanceof LazyDoc) doc.j = undefined;
+}
+
+/** The UTF-8 bytes `setRecordJson` gave the record (a view, not a copy), or undefined. */
+export function recordJsonOf(doc: Doc): Buffer | undefined {
+  return doc instanceof LazyDoc && doc.j !== undefined ? doc.j.subarray(doc.js, doc.je) : undefined;
 }
 
 /** The JSON text of a record's signals when nothing has asked for them since `docWithAttrsText`, else undefined. */

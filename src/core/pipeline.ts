@@ -31,6 +31,13 @@ export interface ReadEvents {
    * chunks.
    */
   drain?(): Promise<void> | undefined;
+  /**
+   * True when rejects may take a record's JSON text as read (`setRecordJson`): a rejects file is
+   * written and the first stage leaves records as they are or says which it changed. A reader that
+   * has each record's text at hand (JSONL) then gives it to the record. Undefined means false: a
+   * reader wrapping another passes it on only when it gives the records on as they are read.
+   */
+  readonly recordText?: boolean;
 }
 
 /** Where records come from: readers over files, or arrays in code. */
@@ -241,7 +248,9 @@ export async function pipeline(spec: PipelineSpec): Promise<RunStats> {
     // Bytes that are not UTF-8: which charset they read in (GBK, Big5 ...), for the end-of-run hint.
     if (r.reason === 'invalid_utf8' && r.raw_base64 !== undefined) seeCharset(f, r.raw_base64);
   };
+  const first = spec.stages[0];
   const events: ReadEvents = {
+    recordText: spec.rejects !== undefined && first !== undefined && (first.keepsRecords === true || first.marksChanged === true),
     read(records, bytes) {
       stats.read += records;
       stats.input.in += records;
@@ -301,9 +310,10 @@ export async function pipeline(spec: PipelineSpec): Promise<RunStats> {
     // then no other signal of a dropped record is read.
     const ruleSignals = spec.rejects === undefined || slim !== undefined;
     const sink: RejectSink = slim !== undefined ? { push: (r) => rejects.push(rejects.keeps?.(r) === false ? r : slim(r)) } : rejects;
-    // Stages up to here changed no record: their rejects may carry the record's JSON as read.
+    // Stages up to here changed no record without saying so (a record they changed has lost its
+    // text: `recordChanged`): their rejects may carry the record's JSON as read.
     const wasAsRead = asRead;
-    asRead &&= stage.keepsRecords === true;
+    asRead &&= stage.keepsRecords === true || stage.marksChanged === true;
     // Past them nobody reads a record's JSON text as read: let it go (a stage may hold records).
     if (wasAsRead && !asRead) stream = forgetRecordJson(stream);
     stream = countOut(stage, stream, st, stageContext(st, spec.textField, sink, onStageReject, rejectAttrs, ruleSignals, attrsRead, true, asRead), p);

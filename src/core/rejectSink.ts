@@ -1,6 +1,7 @@
 import { table } from './own.js';
 import type { ClosableRejectSink } from './pipeline.js';
-import type { Reject } from './stage.js';
+import type { Reject, RejectWithJson } from './stage.js';
+import { RECORD_JSON } from './stage.js';
 import type { Threshold } from './stats.js';
 
 /** Which signals a reject keeps: those of the rule that failed (default), or every signal. */
@@ -207,13 +208,20 @@ export function rejectSlimmer(thresholds: readonly Threshold[]): (r: Reject) => 
       }
       n++;
     }
-    if (n === 5) return (any ? { stage: r.stage, reason: r.reason, source: r.source, record: r.record, attrs: kept } : { stage: r.stage, reason: r.reason, source: r.source, record: r.record }) as Reject;
-    if (n === 6) return (any ? { stage: r.stage, reason: r.reason, source: r.source, record: r.record, detail: r.detail, attrs: kept } : { stage: r.stage, reason: r.reason, source: r.source, record: r.record, detail: r.detail }) as Reject;
+    if (n === 5) return withJson(r, (any ? { stage: r.stage, reason: r.reason, source: r.source, record: r.record, attrs: kept } : { stage: r.stage, reason: r.reason, source: r.source, record: r.record }) as Reject);
+    if (n === 6) return withJson(r, (any ? { stage: r.stage, reason: r.reason, source: r.source, record: r.record, detail: r.detail, attrs: kept } : { stage: r.stage, reason: r.reason, source: r.source, record: r.record, detail: r.detail }) as Reject);
     const out: Record<string, unknown> = {};
     for (const k of Object.keys(r)) if (k !== 'attrs') out[k] = (r as unknown as Record<string, unknown>)[k];
     if (any) out.attrs = kept;
-    return out as unknown as Reject;
+    return withJson(r, out as unknown as Reject);
   };
+}
+
+/** `slim`, the slimmed copy of `r`, with the record's JSON text as read that `r` carries (`RECORD_JSON`). */
+function withJson(r: Reject, slim: Reject): Reject {
+  const json = (r as RejectWithJson)[RECORD_JSON];
+  if (json !== undefined) (slim as RejectWithJson)[RECORD_JSON] = json;
+  return slim;
 }
 
 /**

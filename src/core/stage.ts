@@ -25,15 +25,16 @@ export interface Reject {
 }
 
 /**
- * A reject's `record` as JSON text, when known without serialising it: exactly
- * `JSON.stringify(record)` (a spilled record, dropped by a stage that changes no record:
- * `Stage.keepsRecords`). A symbol key: never written itself (`JSON.stringify` skips it). The
- * rejects writer writes the text in the record's place (io/writers/rejects.ts).
+ * A reject's `record` as the UTF-8 bytes of its JSON text, when known without serialising it: the text the record was
+ * read from (a JSONL input line, a spill's line: `setRecordJson`), while no stage changed it
+ * (`Stage.keepsRecords`, `Stage.marksChanged`). A symbol key: never written itself
+ * (`JSON.stringify` skips it). The rejects writer writes the text in the record's place
+ * (io/writers/rejects.ts), so such a reject keeps the record byte for byte as read.
  */
 export const RECORD_JSON: unique symbol = Symbol('corpus-clean.recordJson');
 
 /** A reject that may carry its record's JSON text (`RECORD_JSON`). */
-export type RejectWithJson = Reject & { [RECORD_JSON]?: string };
+export type RejectWithJson = Reject & { [RECORD_JSON]?: Uint8Array };
 
 /** Where rejects go. `push` must not throw for data problems. */
 export interface RejectSink {
@@ -98,6 +99,14 @@ export interface Stage {
    * read, so their rejects may take a record's JSON text from its reader (`RECORD_JSON`).
    */
   readonly keepsRecords?: boolean;
+  /**
+   * True when every record the stage changes (`doc.data`: a field set, removed or rewritten) is
+   * said to be changed by `recordChanged(doc)` (`setText` says it) before the stage passes or drops
+   * it. The records it does not mark are as they came in, so rejects may still take their JSON
+   * text as read (`RECORD_JSON`). Undefined (the default) means the stage may change any record
+   * without saying so: records past it never take their text as read.
+   */
+  readonly marksChanged?: boolean;
 }
 
 /**
@@ -114,6 +123,10 @@ export interface DocStageSpec {
   options?: Record<string, unknown>;
   /** Called once per record. May change `doc` in place. */
   apply(doc: Doc, ctx: StageContext): Verdict;
+  /** See `Stage.keepsRecords` (default false). */
+  keepsRecords?: boolean;
+  /** See `Stage.marksChanged` (default false). */
+  marksChanged?: boolean;
 }
 
 /**
@@ -126,6 +139,8 @@ export function docStage(spec: DocStageSpec): Stage {
     name: spec.name,
     needsText: spec.needsText ?? true,
     options: Object.freeze({ ...(spec.options ?? {}) }),
+    ...(spec.keepsRecords === true ? { keepsRecords: true } : {}),
+    ...(spec.marksChanged === true ? { marksChanged: true } : {}),
     async *run(batches, ctx) {
       for await (const batch of batches) {
         const out: Doc[] = [];
@@ -151,7 +166,7 @@ export function stageContext(
   /** False when no sink or profiler reads a reject's `attrs`: rejects are then made without them. */
   attrsRead = true,
   droppedReadByReject = false,
-  /** True when no stage before this one (and not this one) changes records: rejects carry the record's JSON text as read, when known (`RECORD_JSON`). */
+  /** True when no stage before this one (and not this one) changes records without saying so (`Stage.keepsRecords`, `Stage.marksChanged`): rejects carry the record's JSON text as read, when it still has one (`RECORD_JSON`). */
   recordsAsRead = false,
 ): StageContext {
   const stage = stats.stage;

@@ -9,7 +9,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Doc, JsonObject } from '../core/doc.js';
-import { attrsText, docWithAttrsText, hasAttrs, makeDoc, recordJsonOf, setRecordJson } from '../core/doc.js';
+import { attrsText, copyRecordJson, docWithAttrsText, hasAttrs, makeDoc } from '../core/doc.js';
 import type { DocSink, DocSource } from '../core/pipeline.js';
 import { readJsonl, docFromValue } from '../io/readers/jsonl.js';
 import { readSettings } from '../io/readers/options.js';
@@ -245,8 +245,7 @@ export function signalsAt(line: string): number {
 
 /** `doc`, given the JSON text its record was read from by the reader (`read`), when it has one. */
 function asRead(read: Doc, doc: Doc): Doc {
-  const json = recordJsonOf(read);
-  if (json !== undefined) setRecordJson(doc, json);
+  copyRecordJson(read, doc);
   return doc;
 }
 

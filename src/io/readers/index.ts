@@ -313,6 +313,11 @@ async function collect(chunks: AsyncIterable<Buffer>): Promise<Buffer> {
   return Buffer.concat(parts);
 }
 
+/** Each chunk copied as it comes. */
+async function* copies(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  for await (const c of chunks) yield Buffer.from(c);
+}
+
 /** A source over in-memory byte chunks in one format, for tests and embedding. */
 export function readChunks(name: string, chunks: AsyncIterable<Buffer>, format: Exclude<InputFormat, 'auto'>, options: ReadOptions = {}): DocSource {
   const s = readSettings({ ...options, format });
@@ -320,7 +325,9 @@ export function readChunks(name: string, chunks: AsyncIterable<Buffer>, format: 
     async *read(events) {
       events.file(name);
       // JSON Lines and text lines read on after a damaged zstd frame (gap chunks); the other readers stop there.
-      const d = decoded(chunks, undefined, format === 'jsonl' || (format === 'txt' && s.txtMode === 'line'));
+      // A caller may fill its buffer again for the next chunk: JSON Lines records keep views of
+      // the bytes they were read from (readJsonl's `chunks`), so they get a copy.
+      const d = decoded(format === 'jsonl' ? copies(chunks) : chunks, undefined, format === 'jsonl' || (format === 'txt' && s.txtMode === 'line'));
       if (format === 'jsonl') yield* readJsonl(name, events, s, d);
       else if (format === 'json') yield* (await jsonArray()).readJsonArray(name, events, s, d);
       else if (format === 'csv' || format === 'tsv') yield* (await csv()).readCsv(name, events, s, format === 'csv' ? ',' : '\t', d);

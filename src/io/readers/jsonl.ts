@@ -20,8 +20,9 @@ export function docFromValue(data: JsonObject, source: string, line?: number): D
   return doc;
 }
 
-/** The text `parseRecord` parsed last (for `readJsonl`'s `keepText`). */
+/** The text `parseRecord` parsed last, and where its bytes start (for `readJsonl`'s record texts). */
 let parsedText = '';
+let parsedStart = 0;
 
 /** Why a JSON text is not a record: the reject's reason, the text, and its details. */
 export class Unfit {
@@ -41,6 +42,7 @@ export class Unfit {
 export function parseRecord(buf: Buffer, start: number, end: number, wrapArrays: string | undefined, compact: boolean): JsonObject | Unfit {
   const text = buf.toString('utf8', start, end);
   parsedText = text;
+  parsedStart = start;
   // Deeper than this, writing the record (JSON.stringify) or a recursive stage would throw.
   if (tooDeep(buf, start, end)) return new Unfit('too_deep', text, { limit: MAX_DEPTH });
   let value: unknown;
@@ -64,6 +66,29 @@ export function parseRecord(buf: Buffer, start: number, end: number, wrapArrays:
   // A number a double cannot hold as written (an underflow, digits beyond a double's, a big integer, 1e400, -0).
   if (exactNeeded(text, shape, longNumberAfterKey)) keepExact(value as JsonObject, compact ? compactJson(text) : text);
   return value as JsonObject;
+}
+
+/**
+ * Give `doc` its line `buf[start, end)` (`text` decoded) as its JSON text (`setRecordJson`), when
+ * the line is the object itself: without the spaces around it; not an array wrapped by
+ * `--wrap-arrays`; without a CR (JSON allows one between tokens; in a rejects file it could end the
+ * line for a reader that takes a CR as a line end, io/lines.ts).
+ */
+function keepObjectText(doc: Doc, buf: Buffer, start: number, end: number, text: string): void {
+  let a = 0;
+  let b = text.length;
+  if (text.charCodeAt(0) !== 123 || text.charCodeAt(b - 1) !== 125) {
+    // JSON's spaces around a value are ASCII: one byte per character.
+    while (a < b && isJsonSpace(text.charCodeAt(a))) a++;
+    while (b > a && isJsonSpace(text.charCodeAt(b - 1))) b--;
+    if (text.charCodeAt(a) !== 123 || text.charCodeAt(b - 1) !== 125) return;
+  }
+  if (text.indexOf('\r') !== -1) return;
+  setRecordJson(doc, buf, start + a, end - (text.length - b));
+}
+
+function isJsonSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13;
 }
 
 /**
@@ -111,17 +136,27 @@ export async function* readJsonl(
   path: string,
   events: ReadEvents,
   s: ReadSettings,
+  /**
+   * The bytes to read instead of the file's. Each chunk must stay as it is once handed on: records
+   * keep views of their lines in it (`setRecordJson`; the line strings kept instead would be copied
+   * by the GC with their batch, and a copy of each chunk costs a fresh allocation's page faults,
+   * ~15 % of the reader). The file and stdin readers, Node's streams and the gzip and zstd
+   * decoders hand on new buffers; `readChunks` copies what a caller gives.
+   */
   chunks?: AsyncIterable<Buffer>,
   /** Lines before the first chunk, when `chunks` is a byte range of the file that starts on a line (an executor's task). */
   linesBefore = 0,
   /**
    * Give each record the line it was parsed from as its JSON text (`setRecordJson`): for lines
    * that are `JSON.stringify` of their record (a spill). Left out for a record that keeps number
-   * texts (`keepExact`: its line is not what `JSON.stringify` writes for it).
+   * texts (`keepExact`: its line is not what `JSON.stringify` writes for it). Without it, the
+   * records get their lines when `events.recordText` asks, if the line is the object itself.
    */
   keepText = false,
 ): AsyncGenerator<Doc[]> {
   let batch: Doc[] = [];
+  // Each record's line as its JSON text, for rejects that keep records as read (the pipeline asks).
+  const recordText = !keepText && events.recordText === true;
   let lines = 0;
   let bytes = 0;
   const blanks = new BlankRuns(path, events);
@@ -162,7 +197,9 @@ export async function* readJsonl(
       if (big !== undefined) return reject(big.reason, lineNo, buf.toString('utf8', start, end), { bytes: big.detail?.bytes, limit: s.maxLineBytes });
     }
     const doc = docFromValue(r, path, lineNo);
-    if (keepText && exactNumbers(r) === undefined) setRecordJson(doc, parsedText);
+    if (keepText) {
+      if (exactNumbers(r) === undefined) setRecordJson(doc, buf, parsedStart, end);
+    } else if (recordText && exactNumbers(r) === undefined) keepObjectText(doc, buf, parsedStart, end, parsedText);
     batch.push(doc);
   };
   const onLong = (head: Buffer, n: number, lineNo: number): void => {

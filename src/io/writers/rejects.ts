@@ -84,21 +84,24 @@ export class RejectsWriter implements ClosableRejectSink {
 
   /**
    * Encode one line, given as the pieces `a`, `b`, `c` written one after the other (no joined
-   * string made: `b` may be a long record's JSON text), and its newline, after the others.
+   * string made: `b` may be a long record's JSON text, or its UTF-8 bytes, copied as they are),
+   * and its newline, after the others.
    */
-  private append(a: string, b: string, c: string): void {
-    const units = a.length + b.length + c.length;
+  private append(a: string, b: string | Uint8Array, c: string): void {
+    const bytesB = typeof b !== 'string';
     // A UTF-16 unit takes at most 3 bytes in UTF-8 (a surrogate pair: 4 bytes for 2 units).
-    if (this.pos + units * 3 + 1 > this.chunk.length) {
+    const most = (a.length + c.length) * 3 + (bytesB ? b.length : b.length * 3);
+    if (this.pos + most + 1 > this.chunk.length) {
       this.cut();
-      if (units * 3 + 1 > this.chunk.length) {
+      if (most + 1 > this.chunk.length) {
         // A line longer than a chunk gets a buffer of its exact size.
         const la = Buffer.byteLength(a);
-        const lb = Buffer.byteLength(b);
+        const lb = bytesB ? b.length : Buffer.byteLength(b);
         const n = la + lb + Buffer.byteLength(c);
         const big = Buffer.allocUnsafe(n + 1);
         big.write(a, 0);
-        big.write(b, la);
+        if (bytesB) big.set(b, la);
+        else big.write(b, la);
         big.write(c, la + lb);
         big[n] = 10;
         this.filled.push(big);
@@ -112,7 +115,10 @@ export class RejectsWriter implements ClosableRejectSink {
     const k = this.chunk;
     const start = this.pos;
     let p = start + k.write(a, start);
-    if (b.length > 0) p += k.write(b, p);
+    if (bytesB) {
+      k.set(b, p);
+      p += b.length;
+    } else if (b.length > 0) p += k.write(b, p);
     if (c.length > 0) p += k.write(c, p);
     this.lastIn = k;
     this.lastStart = start;

@@ -1,5 +1,5 @@
 import type { JsonObject } from '../../core/doc.js';
-import { textFieldOf, textProblem } from '../../core/doc.js';
+import { recordChanged, textFieldOf, textProblem } from '../../core/doc.js';
 import type { OptionsSpec } from '../../core/options.js';
 import type { StageFactory } from '../../core/registry.js';
 import type { Stage, StageContext } from '../../core/stage.js';
@@ -95,10 +95,14 @@ export function createNormalize(options: Record<string, unknown>): Stage {
     count(ctx.stats.counters, 'records_changed');
     for (let i = 0; i < CHANGE_KINDS.length; i++) if (bits & (1 << i)) count(ctx.stats.counters, `text:${CHANGE_KINDS[i]}`);
   };
+  // Fields, types and dates are changed in place, deep: a record is said to be changed whenever
+  // one of them is asked for; the text field alone, only when its text changed.
+  const changesAll = fields !== null || schema !== null || dateFields.length > 0;
   return docStage({
     name: 'normalize',
     needsText: fields === null,
     options,
+    marksChanged: true,
     apply(doc, ctx) {
       const data = doc.data;
       ch.bits = 0;
@@ -107,7 +111,14 @@ export function createNormalize(options: Record<string, unknown>): Stage {
       const hadText = textProblem(data, ctx.textField) === null;
       if (fields === null) {
         const f = textFieldOf(data, ctx.textField);
-        if (f !== undefined && typeof data[f] === 'string') data[f] = tn.normalize(data[f] as string, ch);
+        const was = f === undefined ? undefined : data[f];
+        if (typeof was === 'string') {
+          const now = tn.normalize(was, ch);
+          if (now !== was) {
+            data[f!] = now;
+            recordChanged(doc);
+          }
+        }
       } else {
         for (const f of fields) if (hasOwn(data, f)) setOwn(data, f, normalizeDeep(data[f], tn, ch));
       }
@@ -116,6 +127,7 @@ export function createNormalize(options: Record<string, unknown>): Stage {
         count(ctx.stats.counters, 'text:chinese', zhChanged);
         zhChanged = 0;
       }
+      if (changesAll) recordChanged(doc);
       if (schema !== null) coerceRecord(data, schema, ctx.stats.counters);
       for (const f of dateFields) normalizeDateField(data, f, ctx.stats.counters);
       if (hadText && textProblem(data, ctx.textField) === 'text_empty') return 'text_empty';

@@ -3,7 +3,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Doc, JsonObject } from '../../src/core/doc.js';
 import { getText, recordJsonOf, setText } from '../../src/core/doc.js';
+import type { DocSource } from '../../src/core/pipeline.js';
 import { pipeline } from '../../src/core/pipeline.js';
+import { limitRecords } from '../../src/io/readers/limit.js';
+import { ownTextFields } from '../../src/io/readers/ownTextField.js';
 import type { Stage } from '../../src/core/stage.js';
 import { docStage } from '../../src/core/stage.js';
 import { collect } from '../../src/io/memory.js';
@@ -179,6 +182,19 @@ describe('rejects of records no stage changed keep the record as read', () => {
     const path = join(dir, 'r.jsonl');
     await pipeline({ source: readChunks('in.jsonl', refilled(), 'jsonl'), stages: [hold, dropper({ keepsRecords: true })], sink: collect(), rejects: new RejectsWriter(path) });
     expect((await readFile(path, 'utf8')).split('\n').slice(0, -1).map(recordTextOf)).toEqual(lines);
+  });
+
+  it('through the readers\' wrappers: --limit and records read with their own text field', async () => {
+    async function* one(): AsyncIterable<Buffer> {
+      yield Buffer.from(unchanged.join('\n') + '\n');
+    }
+    for (const wrap of [(s: DocSource) => limitRecords(s, 1), (s: DocSource) => ownTextFields(s, new Map([['in.jsonl', 'text']]), 'content')]) {
+      const dir = await tempDir();
+      const path = join(dir, 'r.jsonl');
+      await pipeline({ source: wrap(readChunks('in.jsonl', one(), 'jsonl')), stages: [dropper({ keepsRecords: true })], sink: collect(), rejects: new RejectsWriter(path) });
+      const lines = (await readFile(path, 'utf8')).split('\n').slice(0, -1);
+      expect(lines.map(recordTextOf)).toEqual(unchanged.slice(0, lines.length));
+    }
   });
 
   it('the rejects file reads back with cat', async () => {

@@ -51,6 +51,8 @@ export function limitRecords(source: DocSource, n: number, state: LimitState = {
         fileError(e) {
           if (left > 0) events.fileError(e);
         },
+        // the records taken pass as read: their lines are still their JSON
+        ...(events.recordText === true ? { recordText: true } : {}),
       };
       /** Pass on the first `left` of what the reader brought since the last batch; returns the records to yield. */
       const cut = (docs: Doc[]): Doc[] => {

@@ -24,6 +24,8 @@ export function ownTextFields(source: DocSource, own: ReadonlyMap<string, TextFi
         },
         fileError: (e) => events.fileError(e),
         ...(events.drain !== undefined ? { drain: () => events.drain!() } : {}),
+        // the records pass as read (the mark is a symbol key): their lines are still their JSON
+        ...(events.recordText === true ? { recordText: true } : {}),
       };
       for await (const batch of source.read(ev)) {
         if (mine !== undefined) for (const d of batch) setOwnTextField(d.data, mine);

@@ -13,6 +13,7 @@ import { collect } from '../../src/io/memory.js';
 import { readChunks, readFiles } from '../../src/io/readers/index.js';
 import { RejectsWriter } from '../../src/io/writers/rejects.js';
 import { createNormalize, normalizeOptions } from '../../src/stages/normalize/index.js';
+import { defaultRegistry } from '../../src/stages/index.js';
 import { resolveOptions } from '../../src/core/options.js';
 import { runCli, tempDir } from '../helpers/run.js';
 
@@ -196,6 +197,26 @@ describe('rejects of records no stage changed keep the record as read', () => {
       expect(lines.map(recordTextOf)).toEqual(unchanged.slice(0, lines.length));
     }
   });
+
+  it('langid keeps records, quality marks the records its C4 line filter changed', async () => {
+    const registry = defaultRegistry();
+    const probe = await registry.create('quality', { preset: 'web-en' });
+    // every rule left out: nothing fails, the C4 line filter still cuts lines without a sentence end
+    const skip = [...new Set((probe.thresholds ?? []).map((t) => t.code.slice(0, t.code.indexOf(':'))))];
+    const quality = await registry.create('quality', { preset: 'web-en', c4LineFilter: true, skip });
+    const langid = await registry.create('langid', { keep: ['en'] });
+    expect([langid.keepsRecords, quality.marksChanged]).toEqual([true, true]);
+    const dropAll: Stage = { ...docStage({ name: 'drop', apply: () => 'drop:all' }), keepsRecords: true };
+    const input = [
+      '{"text": "这是一段中文的文字，用来检查语言识别的结果是不是中文。这是一段中文的文字，用来检查语言识别的结果。", "id": 1}',
+      '{"text": "Home page\\nThis is a complete sentence with a number of words in it.", "id": 2}',
+      '{"text": "This is a complete sentence with a number of words in it.", "id": 3}',
+    ];
+    const lines = await rejectsOf(input, [normalize(), langid, quality, dropAll]);
+    expect(lines.map((l) => (JSON.parse(l) as { reason: string }).reason)).toEqual(['langid:not_kept', 'drop:all', 'drop:all']);
+    // langid's reject and the record the line filter left alone: as read; the one it cut: as it is now
+    expect(lines.map(recordTextOf)).toEqual([input[0], '{"text":"This is a complete sentence with a number of words in it.","id":2}', input[2]]);
+  }, 60_000);
 
   it('the rejects file reads back with cat', async () => {
     const dir = await tempDir();

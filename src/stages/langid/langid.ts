@@ -214,6 +214,8 @@ export function langIdStage(options: LangIdOptions, backend: LangIdBackend, dial
   const resolved = { ...options, strictCodes: strict, minChars, keep: listed };
   return {
     name: 'langid',
+    // Its signals go into attrs, never into the record: rejects may write a record as read.
+    keepsRecords: true,
     needsText: true,
     options: Object.freeze(resolved),
     async *run(batches, ctx) {

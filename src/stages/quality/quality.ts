@@ -248,6 +248,9 @@ export function createQuality(options: Record<string, unknown>): Stage {
   const qualityApply = spec.apply;
   return {
     ...stage,
+    // The record changes only by the C4 line filter's setText, which marks it (recordChanged):
+    // rejects may write the others as read.
+    marksChanged: true,
     thresholds,
     // docStage's loop, but in a pipeline (ctx.droppedReadByReject) a dropped record's signals
     // go in its reject's attrs only: the record's attrs are swapped for a copy holding them while

@@ -76,4 +76,23 @@ describe('export internevo --type by-lang', () => {
     expect((await readFile(join(dir, 'tok/train/en/part-00000.bin'), 'utf8')).split('\n').length - 1).toBe(3);
     expect((await readFile(join(dir, 'tok/train/cn/part-00000.bin'), 'utf8')).split('\n').length - 1).toBe(3);
   });
+
+  // New-user review 13 #9: --type bylang wrote every record to train/bylang/, exit 0.
+  it('a near miss of by-lang is a usage error; a type InternEvo does not list is written with a warning; -q keeps the per-folder line', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'en.jsonl'), JSON.stringify(records[1]) + '\n');
+    const [miss, odd] = await runCliAll(
+      [
+        ['export', 'internevo', 'en.jsonl', '--tokenizer', MODEL, '-o', 'tok', '--type', 'By_Lang'],
+        ['export', 'internevo', 'en.jsonl', '--tokenizer', MODEL, '-o', 'tok2', '--type', 'books', '-q'],
+      ],
+      { cwd: dir },
+    );
+    expect(miss.code).toBe(2);
+    expect(miss.stderr).toContain("--type 'By_Lang': did you mean --type by-lang");
+    expect(existsSync(join(dir, 'tok'))).toBe(false);
+    expect(odd.code, odd.stderr).toBe(0);
+    expect(odd.stderr).toContain("warning: --type 'books' is none of the data types InternEvo's docs list (en, cn, code, ja, ar, kaoshi)");
+    expect(odd.stderr).toMatch(/corpus-clean export: tok2\/train\/books\/: 1 samples, \d+ tokens in 1 shard\n/);
+  });
 });

@@ -100,3 +100,29 @@ describe("corpus-clean's own rejects and stats are still replaced without --over
     expect(await notOwnSideFile(join(dir, 'bad.jsonl.gz'), 'rejects')).toContain('is not a reject');
   });
 });
+
+// New-user review 13 #1: `quality ... --stats out/first/_stats.json` replaced a finished run's own
+// stats (ours by their content): `status` still said finished, its report showed another command's counts.
+describe('a --rejects/--stats file of a finished output folder', () => {
+  it('is refused without --overwrite (exit 2), the folder untouched', async () => {
+    const d = await tempDir();
+    await writeFile(join(d, 'in.jsonl'), input);
+    const made = await runCli(['cat', 'in.jsonl', '-o', 'out/', '--rejects', 'out/_r.jsonl', '--stats', 'out/_s.json', '--max-reject-rate', '1'], { cwd: d });
+    expect(made.code, made.stderr).toBe(0);
+    const [stats, rejects] = await Promise.all([readFile(join(d, 'out/_s.json'), 'utf8'), readFile(join(d, 'out/_r.jsonl'), 'utf8')]);
+    expect(await notOwnSideFile(join(d, 'out/_s.json'), 'stats')).toContain("it belongs to the finished output folder");
+    const [a, b] = await runCliAll(
+      [
+        ['normalize', 'in.jsonl', '-o', 'x.jsonl', '--stats', 'out/_s.json'],
+        ['normalize', 'in.jsonl', '-o', 'y.jsonl', '--rejects', 'out/_r.jsonl'],
+      ],
+      { cwd: d },
+    );
+    for (const r of [a, b]) {
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/file 'out\/_[sr]\.jsonl?' already exists and it belongs to the finished output folder 'out' \(it holds _SUCCESS\)/);
+    }
+    expect(await readFile(join(d, 'out/_s.json'), 'utf8')).toBe(stats);
+    expect(await readFile(join(d, 'out/_r.jsonl'), 'utf8')).toBe(rejects);
+  });
+});

@@ -110,6 +110,9 @@ async function sampledType(inputs: readonly string[], textField: TextField | und
   return 'cn';
 }
 
+/** The data types InternEvo's docs list (doc/en/usage.md); the older InternLM-Train's DATASET_TYPE_IDS_MAP had en, cn, code only. */
+const INTERNEVO_TYPES: readonly string[] = ['en', 'cn', 'code', 'ja', 'ar', 'kaoshi'];
+
 const TARGETS = ['internevo', 'xtuner-v1'] as const;
 type Target = (typeof TARGETS)[number];
 
@@ -265,6 +268,10 @@ ${flagHelp(INPUT)}
     const byLang = v.type === 'by-lang';
     const type = byLang ? 'by-lang' : ((v.type as string | undefined) ?? defaultType(inputs) ?? (await sampledType(inputs, textField)));
     if (!byLang && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(type)) throw new UsageError(`--type must be a folder name like cn, en, code, or by-lang; got '${showText(type)}'`);
+    // A near miss of by-lang wrote every record to train/bylang/, exit 0, found only when training
+    // starts (new-user review 13 #9); another name InternEvo does not know is said in a warning.
+    if (!byLang && type.toLowerCase().replace(/[-_.]/g, '') === 'bylang') throw new UsageError(`--type '${showText(type)}': did you mean --type by-lang (each record to train/cn/ or train/en/ by its language)?`);
+    if (!byLang && !INTERNEVO_TYPES.includes(type)) process.stderr.write(`corpus-clean export: warning: --type '${showText(type)}' is none of the data types InternEvo's docs list (${INTERNEVO_TYPES.join(', ')}): InternEvo takes every folder under train/ as a type, but the older InternLM-Train knows only en, cn and code (a typo is caught only when training starts)\n`);
     const types: readonly string[] = byLang ? LANG_TYPES : [type];
     for (const t of types) await checkTypeFolder(out, t, v.overwrite === true);
     const folders = await readdir(join(out, 'train'), { withFileTypes: true }).then((es) => es.filter((e) => e.isDirectory()).map((e) => e.name), () => [] as string[]);
@@ -312,7 +319,8 @@ ${flagHelp(INPUT)}
       for (const d of made) await rmdir(d).catch(() => {});
     }
     // What an InternEvo user budgets with: samples and tokens per type folder (new-user review 12 #5).
-    if (code === 0 && v.quiet !== true) {
+    // Printed with --quiet too, as the accounting line is (--quiet turns off progress lines only).
+    if (code === 0) {
       for (const w of writers) {
         const samples = w.shards.reduce((a, s) => a + s.samples, 0);
         if (samples === 0 && byLang) continue;

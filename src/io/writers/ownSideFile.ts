@@ -1,4 +1,7 @@
-import { closeSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { showPath } from '../../core/fsname.js';
+import { SUCCESS } from '../../exec/layout.js';
 import { nameFromText } from '../../core/fsname.js';
 import { openDecoded } from '../decode.js';
 
@@ -16,6 +19,11 @@ import { openDecoded } from '../decode.js';
  * Returns undefined for ours, else what the file is not (for the refusal's message).
  */
 export async function notOwnSideFile(path: string, kind: 'rejects' | 'stats'): Promise<string | undefined> {
+  // A file of a finished output folder (a run's `_stats.json`, `_rejects.jsonl.zst`) is that
+  // folder's result, not the leftover of a failed command: replacing it left `status` saying
+  // "finished" over a report of another command's counts (new-user review 13 #1).
+  const dir = dirname(path);
+  if (existsSync(join(dir, SUCCESS))) return `it belongs to the finished output folder '${showPath(dir)}' (it holds ${SUCCESS})`;
   if (statSync(path).size === 0) return undefined;
   return kind === 'stats' ? notStats(path) : notRejects(path);
 }

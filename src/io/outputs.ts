@@ -689,7 +689,10 @@ export const TEMP = /^\..+\.tmp-\d+(-a?\d+)?(\.spill\.jsonl|\.[a-z]+)?$/;
  * Returns the release of the lock.
  */
 export async function prepareOutput(plan: OutputPlan): Promise<() => void> {
-  if (plan.output === '-') return () => {};
+  // Records to stdout: no output to lock, but the --rejects/--stats files are locked all the same
+  // (hostile review 13 H9: `quality --rejects r.jsonl | dedup --rejects r.jsonl`, both exit 0, and
+  // the file held only dedup's rejects: quality's were lost, in neither output nor rejects).
+  if (plan.output === '-') return prepareSideOutputs(plan);
   const dir = plan.folder ? plan.output : dirname(plan.output);
   // Every folder an output lands in is made now, before the first record is read: one that
   // cannot be made (under /proc or /sys, no permission) fails here, not after the run's work.

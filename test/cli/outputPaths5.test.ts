@@ -147,6 +147,18 @@ describe('--rejects/--stats take the rule of -o (F5)', () => {
     expect(JSON.parse(await readFile(join(dir, 'sb.json'), 'utf8')).read).toBeGreaterThan(2);
   });
 
+  // Hostile review 13 H9: with the records on stdout the side files were not locked, so the two
+  // commands of `quality --rejects r.jsonl | dedup --rejects r.jsonl` both wrote r.jsonl, both
+  // exited 0, and the first one's rejects were lost.
+  it.each([['--rejects', 'busy2.jsonl'], ['--stats', 'busy2.json']])('with the records on stdout, %s another live command is writing is refused too', async (flag, name) => {
+    await writeFile(join(dir, `.${name}.lock`), `${process.pid}\n`);
+    const r = await runCli(['normalize', 'mixbad.jsonl', flag, name, '--max-reject-rate', '1'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`another run (PID ${process.pid})`);
+    expect(r.stdout).toBe('');
+    await rm(join(dir, `.${name}.lock`));
+  });
+
   it('a rejects file another live command is writing (its lock) is refused', async () => {
     // The lock a running command holds: this test process is alive.
     await writeFile(join(dir, '.busy.jsonl.lock'), `${process.pid}\n`);

@@ -162,8 +162,7 @@ export class InternEvoWriter implements DocSink {
     await makeDir(this.dir, 'output folder');
     const n = this.pending.length;
     if (n === 0) {
-      const shardName = new RegExp(`^${this.prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-\\d{5,}\\.bin(\\.meta)?$`);
-      this.existing = (await readdir(this.dir)).filter((f) => shardName.test(f));
+      this.existing = await this.shardsHere();
       if (this.existing.length > 0 && !this.overwrite) {
         throw new Error(`InternEvoWriter: ${this.dir} already holds shards (${this.existing[0]}, ...); remove them or set overwrite`);
       }
@@ -178,6 +177,12 @@ export class InternEvoWriter implements DocSink {
     this.pending.push(this.current);
     this.fh = await open(this.current.tmpBin, 'w');
     this.meta = [];
+  }
+
+  /** The shards (`<prefix>-NNNNN.bin` and their `.meta`) in the folder now. */
+  private async shardsHere(): Promise<string[]> {
+    const shardName = new RegExp(`^${this.prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-\\d{5,}\\.bin(\\.meta)?$`);
+    return (await readdir(this.dir)).filter((f) => shardName.test(f));
   }
 
   private async flush(): Promise<void> {
@@ -214,9 +219,27 @@ export class InternEvoWriter implements DocSink {
     }
   }
 
+  /**
+   * Finish the last shard (written and synced under its temporary name), without publishing:
+   * `close` then only renames. A sink over several writers (LangSplitSink) finishes them all
+   * before it publishes any, so that a kill between leaves no folder published beside another's
+   * temporaries (hostile review 13 H3).
+   */
+  async finish(): Promise<void> {
+    try {
+      await this.finishShard();
+    } catch (e) {
+      throw namedOutputError(this.current?.bin ?? this.dir, e);
+    }
+  }
+
   private async publish(): Promise<void> {
     if (this.done) return;
     await this.finishShard();
+    // With overwrite and no record written here, the shards already in the folder are an earlier
+    // export's: removed as when records replace them (hostile review 13 H4: by-lang --overwrite
+    // over an input with no English kept the earlier train/en/ beside the new train/cn/).
+    if (this.pending.length === 0 && this.overwrite) this.existing = await this.shardsHere().catch(() => []);
     for (const p of this.pending) {
       await rename(p.tmpMeta, p.bin + '.meta');
       await rename(p.tmpBin, p.bin);

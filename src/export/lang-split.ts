@@ -42,7 +42,12 @@ export function mostlyHan(text: string): boolean {
  */
 export function langTypeOf(doc: Doc, textField: TextField | undefined): LangType {
   const lang = doc.attrs.lang;
-  if (typeof lang === 'string' && lang !== '') return CHINESE_VARIETIES.has(lang) ? 'cn' : 'en';
+  // The language's primary subtag decides (zh-Hant, zh_TW, ZH-cn: zh; hostile review 13 H2), and
+  // ISO 639-2/3 zho/chi are zh too.
+  if (typeof lang === 'string' && lang !== '') {
+    const primary = lang.toLowerCase().split(/[-_]/)[0];
+    return CHINESE_VARIETIES.has(primary) || primary === 'zho' || primary === 'chi' ? 'cn' : 'en';
+  }
   return mostlyHan(sampleText(doc.data, textField)) ? 'cn' : 'en';
 }
 
@@ -71,6 +76,9 @@ export class LangSplitSink implements DocSink {
   }
 
   async close(): Promise<void> {
+    // Every folder's last shard is written before any folder is published (hostile review 13 H3:
+    // a kill -9 while cn/ was renamed into place, before en/ was finished, left cn/ looking done).
+    for (const t of LANG_TYPES) await (this.sinks[t] as DocSink & { finish?(): Promise<void> }).finish?.();
     for (const t of LANG_TYPES) await this.sinks[t].close();
   }
 

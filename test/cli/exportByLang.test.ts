@@ -93,6 +93,21 @@ describe('export internevo --type by-lang', () => {
     expect(existsSync(join(dir, 'tok'))).toBe(false);
     expect(odd.code, odd.stderr).toBe(0);
     expect(odd.stderr).toContain("warning: --type 'books' is none of the data types InternEvo's docs list (en, cn, code, ja, ar, kaoshi)");
-    expect(odd.stderr).toMatch(/corpus-clean export: tok2\/train\/books\/: 1 samples, \d+ tokens in 1 shard\n/);
+    expect(odd.stderr).toMatch(/corpus-clean export: tok2\/train\/books\/: 1 sample, \d+ tokens in 1 shard\n/);
+  });
+
+  // Hostile review 13 H4: --overwrite over an earlier by-lang export, with an input of one language,
+  // kept the other language's earlier shards: the folder then held two exports.
+  it('--overwrite removes the earlier shards of a type folder this export writes no record to', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'mix.jsonl'), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    await writeFile(join(dir, 'zh.jsonl'), JSON.stringify(records[0]) + '\n');
+    const first = await runCli(['export', 'internevo', 'mix.jsonl', '--tokenizer', MODEL, '-o', 'tok', '--type', 'by-lang'], { cwd: dir });
+    expect(first.code, first.stderr).toBe(0);
+    expect(await readdir(join(dir, 'tok/train/en'))).toEqual(['part-00000.bin', 'part-00000.bin.meta']);
+    const again = await runCli(['export', 'internevo', 'zh.jsonl', '--tokenizer', MODEL, '-o', 'tok', '--type', 'by-lang', '--overwrite'], { cwd: dir });
+    expect(again.code, again.stderr).toBe(0);
+    expect(existsSync(join(dir, 'tok/train/en')) ? await readdir(join(dir, 'tok/train/en')) : []).toEqual([]);
+    expect((await readFile(join(dir, 'tok/train/cn/part-00000.bin'), 'utf8')).split('\n').length - 1).toBe(1);
   });
 });

@@ -9,6 +9,9 @@ describe('langTypeOf (export internevo --type by-lang)', () => {
     expect(of({ text: 'English words only', attrs: { lang: 'zh' } })).toBe('cn');
     expect(of({ text: '全是汉字', attrs: { lang: 'ja' } })).toBe('en');
     for (const lang of ['yue', 'wuu', 'lzh', 'cmn']) expect(of({ text: 'x', attrs: { lang } })).toBe('cn');
+    // Hostile review 13 H2: region and script subtags, and ISO 639-2/3 codes, went to en.
+    for (const lang of ['zh-Hant', 'zh-TW', 'zh_CN', 'ZH', 'zho', 'chi', 'yue-HK']) expect(of({ text: 'x', attrs: { lang } }), lang).toBe('cn');
+    for (const lang of ['en-US', 'ja-JP', 'zhx', 'z']) expect(of({ text: '全是汉字', attrs: { lang } }), lang).toBe('en');
   });
 
   it('without attrs.lang, the script of the text (or of a chat\'s messages) decides', () => {

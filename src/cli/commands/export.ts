@@ -325,7 +325,7 @@ ${flagHelp(INPUT)}
         const samples = w.shards.reduce((a, s) => a + s.samples, 0);
         if (samples === 0 && byLang) continue;
         const tokens = w.shards.reduce((a, s) => a + s.tokens, 0);
-        process.stderr.write(`corpus-clean export: ${showPath(w.directory)}/: ${samples} samples, ${tokens} tokens in ${w.shards.length} shard${w.shards.length === 1 ? '' : 's'}\n`);
+        process.stderr.write(`corpus-clean export: ${showPath(w.directory)}/: ${samples} sample${samples === 1 ? '' : 's'}, ${tokens} token${tokens === 1 ? '' : 's'} in ${w.shards.length} shard${w.shards.length === 1 ? '' : 's'}\n`);
       }
     }
     return code;

@@ -65,12 +65,10 @@ Environment: CORPUS_CLEAN_PROGRESS_MS=MS  milliseconds between progress lines on
 /** Run the CLI with arguments (without `node` and the script); returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (name === '--version' || name === '-V') {
-    writeStdoutSync(VERSION + '\n');
-    return ExitCode.ok;
-  }
-  const one = name === undefined ? undefined : await commandOnly(name);
-  const list = one !== undefined ? [one] : await commands();
+  const version = name === '--version' || name === '-V';
+  // --version loads no command (a failure to write it is handled below, as help's).
+  const one = name === undefined || version ? undefined : await commandOnly(name);
+  const list = one !== undefined ? [one] : version ? [] : await commands();
   if (name === undefined) {
     // No command is a usage error: the help goes to stderr, so `corpus-clean > x` does not fill x.
     process.stderr.write(mainHelp(list));
@@ -81,6 +79,10 @@ export async function main(argv: string[]): Promise<number> {
   try {
     if (name === '--help' || name === '-h' || name === 'help') {
       writeStdoutSync(mainHelp(list));
+      return ExitCode.ok;
+    }
+    if (version) {
+      writeStdoutSync(VERSION + '\n');
       return ExitCode.ok;
     }
     if (!cmd) throw new UsageError(`unknown command '${showText(name)}'${didYouMean(name, list.map((c) => c.name))}; commands: ${list.map((c) => c.name).join(', ')}`);

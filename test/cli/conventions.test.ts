@@ -101,6 +101,6 @@ describe('runs that write nothing say what to run first', () => {
     expect(e.stderr).toMatch(/nothing was written; most records were rejected as tokenize\/no_text .*run 'corpus-clean convert' first for ShareGPT/);
     const c = await runCli(['convert', join(ROOT, 'fixtures/repair/belle_eval_slice.jsonl'), '-q']);
     expect(c.code).toBe(1);
-    expect(c.stderr).toMatch(/convert:unknown_format .*corpus-clean repair --schema NAME/);
+    expect(c.stderr).toMatch(/convert:unknown_format .*'corpus-clean repair --schema alpaca'/);
   });
 });

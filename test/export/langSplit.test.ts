@@ -17,6 +17,10 @@ describe('langTypeOf (export internevo --type by-lang)', () => {
   it('without attrs.lang, the script of the text (or of a chat\'s messages) decides', () => {
     expect(of({ text: '这是一段比较长的中文句子 with words' })).toBe('cn');
     expect(of({ text: 'Mostly English with 中文 in it' })).toBe('en');
+    // Hostile review 13 H1: Chinese technical text, its Latin letters counted one for one against
+    // its Han characters, went to en (a Han character weighs about a word: 4 letters).
+    expect(of({ text: '使用 apt-get install package 命令安装软件包，然后运行 systemctl restart service。' })).toBe('cn');
+    expect(of({ text: 'The Debian package manager apt-get installs 软件包 from the configured sources list.' })).toBe('en');
     expect(of({ content: '内容字段里的中文' })).toBe('cn');
     expect(of({ body: '正文' }, 'body')).toBe('cn');
     expect(of({ messages: [{ role: 'user', content: '你好，请介绍一下自己' }, { role: 'assistant', content: '我是一个助手' }] })).toBe('cn');

@@ -364,7 +364,7 @@ export async function checkOutputs(plan: OutputPlan): Promise<void> {
   // (`--rejects /dev/stderr 2> log`) is appended to, never replaced.
   for (const [f, flag] of [[plan.rejects, '--rejects'], [plan.stats, '--stats']] as const) {
     if (f === undefined || (await isStreamTarget(f)) || ownDescriptor(f) !== undefined) continue;
-    await refuseExisting(f, { flag, overwrite: plan.overwrite, ours: (p) => notOwnSideFile(p, flag === '--rejects' ? 'rejects' : 'stats') });
+    await refuseExisting(f, { flag, overwrite: plan.overwrite, ours: (p) => notOwnSideFile(p, flag === '--rejects' ? 'rejects' : 'stats', plan.folder ? plan.output : undefined) });
   }
 }
 

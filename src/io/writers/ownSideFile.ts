@@ -1,5 +1,5 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { showPath } from '../../core/fsname.js';
 import { SUCCESS } from '../../exec/layout.js';
 import { nameFromText } from '../../core/fsname.js';
@@ -18,12 +18,13 @@ import { openDecoded } from '../decode.js';
  *   list), as every stats file (`--stats`, a run's `_stats.json`) has begun since the first version.
  * Returns undefined for ours, else what the file is not (for the refusal's message).
  */
-export async function notOwnSideFile(path: string, kind: 'rejects' | 'stats'): Promise<string | undefined> {
+export async function notOwnSideFile(path: string, kind: 'rejects' | 'stats', ownFolder?: string): Promise<string | undefined> {
   // A file of a finished output folder (a run's `_stats.json`, `_rejects.jsonl.zst`) is that
   // folder's result, not the leftover of a failed command: replacing it left `status` saying
-  // "finished" over a report of another command's counts (new-user review 13 #1).
+  // "finished" over a report of another command's counts (new-user review 13 #1). The command's
+  // own output folder (`run` rerun over its finished folder) decides for itself.
   const dir = dirname(path);
-  if (existsSync(join(dir, SUCCESS))) return `it belongs to the finished output folder '${showPath(dir)}' (it holds ${SUCCESS})`;
+  if ((ownFolder === undefined || resolve(dir) !== resolve(ownFolder)) && existsSync(join(dir, SUCCESS))) return `it belongs to the finished output folder '${showPath(dir)}' (it holds ${SUCCESS})`;
   if (statSync(path).size === 0) return undefined;
   return kind === 'stats' ? notStats(path) : notRejects(path);
 }

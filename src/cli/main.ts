@@ -6,8 +6,7 @@ import { unitV8Flags } from '../exec/v8.js';
 import { didYouMean } from '../core/suggest.js';
 import { VERSION } from '../version.js';
 import type { Command } from './command.js';
-import { catCommand } from './commands/cat.js';
-import { commandOnly } from './commandModules.js';
+import { commandOnly, FIXED_COMMANDS } from './commandModules.js';
 import { outputClosed, stopping } from './interrupt.js';
 import { showText } from '../core/show.js';
 
@@ -17,23 +16,20 @@ function stackLines(e: Error): string {
 }
 
 /**
- * All subcommands: the fixed ones, then one per registered stage. Loaded on demand, so `cat`
- * (the I/O path) starts without the stage modules and their models.
+ * All subcommands, in the order the help lists them: the fixed ones (commandModules.ts), the
+ * stages after `export`. Loaded on demand, so `cat` (the I/O path) starts without the stage
+ * modules and their models.
  */
 export async function commands(): Promise<Command[]> {
-  const [{ defaultRegistry }, { runCommand }, { benchCommand }, { exportCommand }, { stageCommand }, { dedupDiskCommand }, { reportCommand }, { taskCommand, mergeCommand, statusCommand }] = await Promise.all([
+  const [{ defaultRegistry }, { stageCommand }, fixed] = await Promise.all([
     import('../stages/index.js'),
-    import('./commands/run.js'),
-    import('./commands/bench.js'),
-    import('./commands/export.js'),
     import('./commands/stage.js'),
-    import('./commands/dedupDisk.js'),
-    import('./commands/report.js'),
-    import('./commands/task.js'),
+    Promise.all(Object.keys(FIXED_COMMANDS).map((n) => FIXED_COMMANDS[n]())),
   ]);
   const registry = defaultRegistry();
   const stages = registry.names().map((n) => stageCommand(registry.get(n), registry));
-  return [catCommand, runCommand(registry), statusCommand, reportCommand, benchCommand(registry), exportCommand, ...stages, dedupDiskCommand, taskCommand(registry), mergeCommand];
+  const after = fixed.findIndex((c) => c.name === 'export') + 1;
+  return [...fixed.slice(0, after), ...stages, ...fixed.slice(after)];
 }
 
 /** Top-level help. */

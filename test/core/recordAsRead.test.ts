@@ -43,6 +43,19 @@ function recordTextOf(line: string): string {
   return line.slice(at, end);
 }
 
+/** A stage keeping records as they are that holds them all back until its input ends. */
+const hold: Stage = {
+  name: 'hold',
+  needsText: false,
+  options: {},
+  keepsRecords: true,
+  async *run(batches) {
+    const all: Doc[] = [];
+    for await (const b of batches) all.push(...b);
+    yield all;
+  },
+};
+
 describe('rejects of records no stage changed keep the record as read', () => {
   // Written as Python's json.dumps writes (", " and ": "), with what JSON.parse does not give back
   // as it read: an integer-like key after others (JSON.stringify writes it first), `__proto__`, an
@@ -142,18 +155,7 @@ describe('rejects of records no stage changed keep the record as read', () => {
     const c = await runCli(['cat', join(dir, 'in.jsonl'), '-o', join(dir, 'in.jsonl.zst'), '-q']);
     expect(c.code, c.stderr).toBe(0);
     const path = join(dir, 'r.jsonl');
-    // a stage keeping records that holds them all back: the bytes of the first must outlive the reads after them
-    const hold: Stage = {
-      name: 'hold',
-      needsText: false,
-      options: {},
-      keepsRecords: true,
-      async *run(batches) {
-        const all: Doc[] = [];
-        for await (const b of batches) all.push(...b);
-        yield all;
-      },
-    };
+    // `hold` keeps every record back: the bytes of the first must outlive the reads after them
     await pipeline({ source: readFiles([join(dir, 'in.jsonl.zst')]), stages: [normalize(), hold, dropper({ keepsRecords: true })], sink: collect(), rejects: new RejectsWriter(path) });
     const rejects = (await readFile(path, 'utf8')).split('\n').slice(0, -1);
     expect(rejects.map(recordTextOf)).toEqual(lines);
@@ -168,17 +170,6 @@ describe('rejects of records no stage changed keep the record as read', () => {
         yield buf.subarray(0, n);
       }
     }
-    const hold: Stage = {
-      name: 'hold',
-      needsText: false,
-      options: {},
-      keepsRecords: true,
-      async *run(batches) {
-        const all: Doc[] = [];
-        for await (const b of batches) all.push(...b);
-        yield all;
-      },
-    };
     const dir = await tempDir();
     const path = join(dir, 'r.jsonl');
     await pipeline({ source: readChunks('in.jsonl', refilled(), 'jsonl'), stages: [hold, dropper({ keepsRecords: true })], sink: collect(), rejects: new RejectsWriter(path) });

@@ -417,6 +417,17 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
       await sink.writer.abort();
       return code;
     }
+    if (code !== 0 && job.sink !== undefined) {
+      // A command's own sink (export internevo) cannot be marked as failed: InternEvo reads every
+      // .bin under train/ and looks for no marker, so shards left by an export that exited 1 (over
+      // --max-reject-rate, a damaged input) were taken for a good export, and its rerun was refused
+      // without --overwrite (hostile review 13 H7). They are removed; the rejects and stats stay.
+      const folders = [...new Set(finished.shards.map((s) => `${showPath(dirname(s))}/`))];
+      await sink.writer.abort();
+      const n = finished.shards.length;
+      (job.say ?? toStderr)(`corpus-clean ${job.command}: the ${n} shard${n === 1 ? '' : 's'} it wrote (${folders.join(', ')}) ${n === 1 ? 'was' : 'were'} removed: a failed export leaves no shard (InternEvo reads every .bin under train/: no marker could tell it this export failed)${rejectsPath !== undefined || statsPath !== undefined ? '; the rejects and stats stay and say why' : ''}; the same command again needs no --overwrite`);
+      return code;
+    }
     // A folder output is finished once `_SUCCESS` is in it, written last (as a run folder's),
     // a file-mode shard set once `out.jsonl._SUCCESS` is beside it: readers refuse shards
     // without it, or not matching its list (exec/markers.ts).

@@ -10,7 +10,8 @@ import { runTextField } from '../textFieldHint.js';
 import { pipeline } from '../../core/pipeline.js';
 import type { DocSink } from '../../core/pipeline.js';
 import type { StageRegistry } from '../../core/registry.js';
-import type { Stage } from '../../core/stage.js';
+import type { Doc } from '../../core/doc.js';
+import type { Stage, StageContext } from '../../core/stage.js';
 import type { RunStats } from '../../core/stats.js';
 import { expandInputs } from '../../io/inputs.js';
 import { readFiles } from '../../io/readers/index.js';
@@ -33,16 +34,67 @@ const FLAGS: Flag[] = [
   { name: 'help', short: 'h', type: 'boolean', help: 'show this help' },
 ];
 
+/** CPU time of this process so far, in ms (user + system, every thread). */
+const cpuMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+/** CPU time of a stage's work, in ms, summed over the passes it ran in. */
+interface CpuClock {
+  ms: number;
+}
+
+/**
+ * The stage, its work timed in CPU time as the pipeline times it in wall time: the CPU spent
+ * between asking it for a batch and getting one, less the CPU spent upstream (reading, the stages
+ * before it) in the meantime. Wall time on a shared machine counts the other processes' turns
+ * too, so a pass that got a third of a core showed three times slower than one that got all of it,
+ * and the whole pipeline beat reading alone (new-user review 13 #2: 11.15x on a .gz). The CPU
+ * of the process's other threads (zlib's, the GC's) falls to whichever step was waited on.
+ */
+function cpuTimed(stage: Stage, clock: CpuClock): Stage {
+  async function* upstreamOf(batches: AsyncIterable<Doc[]>, up: CpuClock): AsyncIterable<Doc[]> {
+    const it = batches[Symbol.asyncIterator]();
+    for (;;) {
+      const t = cpuMs();
+      const r = await it.next();
+      up.ms += cpuMs() - t;
+      if (r.done) return;
+      yield r.value;
+    }
+  }
+  async function* run(batches: AsyncIterable<Doc[]>, ctx: StageContext): AsyncIterable<Doc[]> {
+    const up: CpuClock = { ms: 0 };
+    const it = stage.run(upstreamOf(batches, up), ctx)[Symbol.asyncIterator]();
+    for (;;) {
+      const t = cpuMs();
+      const before = up.ms;
+      const r = await it.next();
+      clock.ms += cpuMs() - t - (up.ms - before);
+      if (r.done) return;
+      yield r.value;
+    }
+  }
+  // Everything else (name, options, needsText, keepsRecords ...) read through to the stage itself.
+  return Object.create(stage, { run: { value: run } }) as Stage;
+}
+
 /** A sink that only counts, so the measurement is of reading and stages. */
 const discard = (): DocSink => ({ write() {}, async close() {}, async abort() {} });
 
 interface Row {
   step: string;
   docs: number;
+  /** CPU time of the step in the measured pass (user + system): the basis of docs/s, MB/s and the ratio. */
+  cpuSeconds: number;
+  /** Wall time of the step in the measured pass, beside it: other processes' turns included. */
   seconds: number;
   docsPerSec: number;
   mbPerSec: number;
-  /** MB/s of the first (cold) pass: start-up, JIT warm-up and model loading included. */
+  /** This step's MB/s over the reader's (the first row), both in CPU time. */
+  xPassThrough: number;
+  /** MB/s (CPU time) of the first (cold) pass: start-up, JIT warm-up and model loading included. */
   coldMbPerSec: number;
   /** Peak resident memory of the process while a pipeline ending at this step ran, MB. */
   peakRssMb: number;
@@ -51,7 +103,6 @@ interface Row {
   reasons?: Record<string, number>;
 }
 
-/** Run a pipeline while sampling the process's resident memory; returns the stats and the peak RSS in MB. */
 /**
  * One progress line per pass on stderr (a terminal, or CORPUS_CLEAN_PROGRESS_MS): bench reads its
  * inputs 3 + (stages) times, minutes each on tens of MB, and was silent throughout.
@@ -63,7 +114,8 @@ export interface BenchProgress {
   bytes?: number;
 }
 
-async function measured(files: string[], stages: Stage[], textField: TextField | undefined, requireText: boolean | undefined, pass: { n: number; label: string; progress: BenchProgress }, own?: ReadonlyMap<string, TextField>): Promise<{ stats: RunStats; peakMb: number; cpuShare: number }> {
+/** Run a pipeline while sampling the process's resident memory: its stats, peak RSS in MB, CPU time in ms and share of a core. */
+async function measured(files: string[], stages: Stage[], textField: TextField | undefined, requireText: boolean | undefined, pass: { n: number; label: string; progress: BenchProgress }, own?: ReadonlyMap<string, TextField>): Promise<{ stats: RunStats; peakMb: number; cpuMs: number; cpuShare: number }> {
   const pr = pass.progress;
   const waits = progressWaits();
   let lastShown = waits ? performance.now() : 0;
@@ -87,9 +139,10 @@ async function measured(files: string[], stages: Stage[], textField: TextField |
     if (pr.enabled) clearProgress();
     peak = Math.max(peak, process.memoryUsage.rss());
     const cpu = process.cpuUsage(cpu0);
+    const ms = (cpu.user + cpu.system) / 1000;
     // CPU time over wall time: well under 1 when other processes share the cores.
-    const cpuShare = (cpu.user + cpu.system) / 1000 / Math.max(1, performance.now() - t0);
-    return { stats, peakMb: peak / 1e6, cpuShare };
+    const cpuShare = ms / Math.max(1, performance.now() - t0);
+    return { stats, peakMb: peak / 1e6, cpuMs: ms, cpuShare };
   } finally {
     clearInterval(timer);
   }
@@ -103,7 +156,7 @@ function stepName(stages: Stage[], i: number): string {
 
 /** Under the table: what its ratio column means (a stage above 1 read as "faster than reading"). */
 export const PASS_THROUGH_NOTE =
-  'x pass-through: the step\'s MB/s over the reader\'s (the first row); a stage\'s time leaves out reading and the stages before it, so a cheap stage shows above 1 (5.0 means it takes a fifth of the time reading takes, not that it makes anything faster), and the whole pipeline row (reading included) is what a run costs against reading alone.';
+  'x pass-through: the step\'s MB/s over the reader\'s (the first row), both per CPU second; a stage\'s time leaves out reading and the stages before it, so a cheap stage shows above 1 (5.0 means it takes a fifth of the time reading takes, not that it makes anything faster), and the whole pipeline row (reading included) is what a run costs against reading alone.';
 
 /** `corpus-clean bench`: throughput and memory of reading and of each stage, on the user's shards or the bundled sample. */
 export function benchCommand(registry: StageRegistry): Command {
@@ -118,14 +171,17 @@ fast each stage processes them, in the same run. Nothing is written. Without inp
 sample shards (fixtures/sample) are used; without --recipe or --stages, the stages of the sample
 recipe (rules/recipes/sample.yaml).
 
-Reading runs twice and the stages run twice on fresh instances: the first pass is cold
-(start-up, rule compilation, model loading, JIT warm-up), the second is measured. Small inputs make
-the cold pass look slow: on the 1.3 MB bundled sample, start-up is most of a stage's first-pass
-time, so give tens of MB for figures that hold at scale. Stage time excludes reading and the
-stages before it; MB/s counts the mean input bytes of the records that reached the stage. Peak
-RSS is the process's resident memory while the pipeline up to that stage ran. The 'read' row
-counts what the reader and the text check dropped. The table is printed with the machine, date,
-command, load and the share of a core the run got, ready to paste into bench/RESULTS.md.
+Reading runs once cold, then every stage once cold (start-up, rule compilation, model loading,
+JIT warm-up), then the stages up to each stage on fresh instances (its peak memory); reading
+again and every stage again, warm, are the measured passes. Small inputs make the cold pass look
+slow: on the 1.3 MB bundled sample, start-up is most of a stage's first-pass time, so give tens
+of MB for figures that hold at scale. Rates and ratios are per CPU second (user + system), which
+other processes on the machine change far less than wall time; wall time is shown beside it.
+Stage time excludes reading and the stages before it; MB/s counts the mean input bytes of the
+records that reached the stage. Peak RSS is the process's resident memory while the pipeline up
+to that stage ran. The 'read' row counts what the reader and the text check dropped. The table
+is printed with the machine, date, command, load and the share of a core the run got, ready to
+paste into bench/RESULTS.md.
 
 Options:
 ${flagHelp(FLAGS)}
@@ -155,69 +211,91 @@ ${flagHelp(FLAGS)}
         const each = runs.folders.map((f, i) => `${showPath(f)}/: ${showText(runs.lists[i])}`).join('; ');
         process.stderr.write(`corpus-clean bench: note: reading ${own !== undefined ? `each run folder with its run's own text_field (${each})` : `text_field ${showText(textFieldLabel(runs.field))}, as the run${runs.folders.length > 1 ? "s" : ""} that wrote ${runs.folders.map((f) => `${showPath(f)}/`).join(', ')} did`} (--text-field chooses another)\n`);
       }
-      const make = async (): Promise<Stage[]> => {
-        const out: Stage[] = [];
-        for (const s of specs) out.push(await registry.create(s.name, s.options));
-        return out;
+      // Fresh stage instances for a pass, each timed in CPU time (cpuTimed).
+      const make = async (): Promise<{ stages: Stage[]; cpu: CpuClock[] }> => {
+        const stages: Stage[] = [];
+        const cpu: CpuClock[] = [];
+        for (const s of specs) {
+          const clock: CpuClock = { ms: 0 };
+          stages.push(cpuTimed(await registry.create(s.name, s.options), clock));
+          cpu.push(clock);
+        }
+        return { stages, cpu };
       };
       const load = loadavg();
       const progress: BenchProgress = { enabled: progressWanted(false), passes: 3 + specs.length };
       // Reading is measured twice, as the stages are: the first pass is cold (the reader's JIT, the
       // file cache), the second is the row's figure. Measured once, cold, against warm stage rows, a
       // small input's whole pipeline read as faster than reading alone (new-user review 12 #2: 1.14x).
+      // Its second pass runs just before the measured pass, not second of all: the reader is as
+      // warm in both, where at pass 2 its JIT had not settled and a 0.5 MB .gz read in 0.032 CPU s
+      // alone and 0.013 inside the whole pipeline (new-user review 13 #2).
       const readCold = await measured(files, [], textField, false, { n: 1, label: 'reading alone, cold', progress }, own);
       progress.bytes = readCold.stats.bytesRead;
-      const read = await measured(files, [], textField, false, { n: 2, label: 'reading alone, the pass-through', progress }, own);
       const coldStages = await make();
-      const cold = await measured(files, coldStages, textField, undefined, { n: 3, label: 'every stage, cold', progress }, own);
+      const cold = await measured(files, coldStages.stages, textField, undefined, { n: 2, label: 'every stage, cold', progress }, own);
       // Memory up to each stage: a pipeline of the stages before it and itself. The last of these
       // runs is the whole pipeline, warm: its stage times are the ones reported.
       const peaks: number[] = [];
       let warm = cold;
       let stages = coldStages;
+      let read = readCold;
       for (let i = 0; i < specs.length; i++) {
+        const last = i === specs.length - 1;
+        if (last) read = await measured(files, [], textField, false, { n: 2 + specs.length, label: 'reading alone, the pass-through', progress }, own);
         const s = await make();
-        const r = await measured(files, s.slice(0, i + 1), textField, undefined, { n: 4 + i, label: i === specs.length - 1 ? 'every stage, warm (the measured pass)' : `the stages up to ${specs[i].name}, for its memory`, progress }, own);
+        const r = await measured(files, s.stages.slice(0, i + 1), textField, undefined, { n: last ? 3 + specs.length : 3 + i, label: last ? 'every stage, warm (the measured pass)' : `the stages up to ${specs[i].name}, for its memory`, progress }, own);
         peaks.push(r.peakMb);
-        if (i === specs.length - 1) [warm, stages] = [r, s];
+        if (last) [warm, stages] = [r, s];
       }
+      if (specs.length === 0) read = await measured(files, [], textField, false, { n: 2, label: 'reading alone, the pass-through', progress }, own);
       const run = warm.stats;
       const mb = read.stats.bytesRead / 1e6;
       const bytesPerDoc = read.stats.read > 0 ? read.stats.bytesRead / read.stats.read : 0;
-      const rate = (docs: number, ms: number): number => (ms > 0 ? (docs * bytesPerDoc) / 1e6 / (ms / 1000) : 0);
+      // Every rate is over CPU time (new-user review 13 #2): the wall time of a pass is the load's
+      // as much as the work's, and a ratio of two such figures was noise.
+      const per = (x: number, cpuMs: number): number => (cpuMs > 0 ? x / (cpuMs / 1000) : 0);
       const readDropped = Object.values(run.input.dropped).reduce((a, b) => a + b, 0);
+      const readMbPerSec = per(mb, read.cpuMs);
+      const ratio = (mbPerSec: number): number => (readMbPerSec > 0 ? mbPerSec / readMbPerSec : 0);
+      const row = (r: Omit<Row, 'xPassThrough'>): Row => ({ ...r, xPassThrough: ratio(r.mbPerSec) });
       const rows: Row[] = [
-        {
+        row({
           step: 'read (pass-through)',
           docs: read.stats.read,
+          cpuSeconds: read.cpuMs / 1000,
           seconds: read.stats.ms / 1000,
-          docsPerSec: read.stats.read / (read.stats.ms / 1000),
-          mbPerSec: mb / (read.stats.ms / 1000),
-          coldMbPerSec: mb / (readCold.stats.ms / 1000),
+          docsPerSec: per(read.stats.read, read.cpuMs),
+          mbPerSec: readMbPerSec,
+          coldMbPerSec: per(mb, readCold.cpuMs),
           peakRssMb: Math.max(readCold.peakMb, read.peakMb),
           dropped: readDropped,
           reasons: { ...run.input.dropped },
-        },
-        ...run.stages.map((s, i) => ({
-          step: stepName(stages, i),
-          docs: s.in,
-          seconds: s.ms / 1000,
-          docsPerSec: s.ms > 0 ? s.in / (s.ms / 1000) : 0,
-          mbPerSec: rate(s.in, s.ms),
-          coldMbPerSec: rate(cold.stats.stages[i].in, cold.stats.stages[i].ms),
-          peakRssMb: peaks[i],
-          dropped: Object.values(s.dropped).reduce((a, b) => a + b, 0),
-        })),
-        {
+        }),
+        ...run.stages.map((s, i) =>
+          row({
+            step: stepName(stages.stages, i),
+            docs: s.in,
+            cpuSeconds: stages.cpu[i].ms / 1000,
+            seconds: s.ms / 1000,
+            docsPerSec: per(s.in, stages.cpu[i].ms),
+            mbPerSec: per((s.in * bytesPerDoc) / 1e6, stages.cpu[i].ms),
+            coldMbPerSec: per((cold.stats.stages[i].in * bytesPerDoc) / 1e6, coldStages.cpu[i].ms),
+            peakRssMb: peaks[i],
+            dropped: Object.values(s.dropped).reduce((a, b) => a + b, 0),
+          }),
+        ),
+        row({
           step: 'whole pipeline',
           docs: run.read,
+          cpuSeconds: warm.cpuMs / 1000,
           seconds: run.ms / 1000,
-          docsPerSec: run.read / (run.ms / 1000),
-          mbPerSec: mb / (run.ms / 1000),
-          coldMbPerSec: mb / (cold.stats.ms / 1000),
+          docsPerSec: per(run.read, warm.cpuMs),
+          mbPerSec: per(mb, warm.cpuMs),
+          coldMbPerSec: per(mb, cold.cpuMs),
           peakRssMb: Math.max(...peaks, read.peakMb),
           dropped: run.rejected,
-        },
+        }),
       ];
       const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memGb: Math.round(totalmem() / 2 ** 30), node: process.version, corpusClean: VERSION };
       const command = `corpus-clean bench ${argv.join(' ')}`.trim();
@@ -227,22 +305,24 @@ ${flagHelp(FLAGS)}
         return 0;
       }
       const fmt = (x: number, d = 1): string => x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
-      const pass = rows[0].mbPerSec;
       const reasons = Object.entries(rows[0].reasons ?? {}).map(([r, n]) => `${r} ${n}`).join(', ');
       const out = [
         `### \`${command}\``,
         '',
         `${date.slice(0, 16).replace('T', ' ')} UTC; ${machine.cpu}, ${machine.cores} cores, ${machine.memGb} GB, Node ${machine.node}, corpus-clean ${VERSION}; load average ${load.map((x) => x.toFixed(2)).join(' ')}.`,
-        `${files.length} files, ${read.stats.read} records, ${fmt(mb)} MB; one process. Reading and the stages measured warm (reading's second pass; the stages' second pass on fresh instances); the cold column is the first pass.`,
+        `${files.length} files, ${read.stats.read} records, ${fmt(mb)} MB; one process. Reading and the stages measured warm (reading's second pass; the stages' second pass on fresh instances); the cold column is the first pass. docs/s, MB/s and the ratio are per CPU second (user + system) of the step; wall s beside it.`,
         '',
-        '| step | docs in | seconds | docs/s | MB/s | x pass-through | MB/s cold | peak RSS MB | dropped |',
-        '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
-        ...rows.map((r) => `| ${r.step} | ${r.docs} | ${fmt(r.seconds, 3)} | ${fmt(r.docsPerSec, 0)} | ${fmt(r.mbPerSec)} | ${pass > 0 ? fmt(r.mbPerSec / pass, 2) : '-'} | ${fmt(r.coldMbPerSec)} | ${fmt(r.peakRssMb, 0)} | ${r.dropped} |`),
+        '| step | docs in | CPU s | wall s | docs/s | MB/s | x pass-through | MB/s cold | peak RSS MB | dropped |',
+        '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+        ...rows.map((r) => `| ${r.step} | ${r.docs} | ${fmt(r.cpuSeconds, 3)} | ${fmt(r.seconds, 3)} | ${fmt(r.docsPerSec, 0)} | ${fmt(r.mbPerSec)} | ${readMbPerSec > 0 ? fmt(r.xPassThrough, 2) : '-'} | ${fmt(r.coldMbPerSec)} | ${fmt(r.peakRssMb, 0)} | ${r.dropped} |`),
         '',
         PASS_THROUGH_NOTE,
         ...(reasons ? ['', `read dropped: ${reasons}.`] : []),
       ];
-      if (warm.cpuShare < 0.8) out.push('', `The measured pass got ${(100 * warm.cpuShare).toFixed(0)} % of a core (CPU time over wall time): other processes share this machine, and every figure above is wall time, about ${fmt(1 / Math.max(0.01, warm.cpuShare), 1)}x slower than on an idle core. Compare ratios (x pass-through), not absolute figures.`);
+      if (warm.cpuShare < 0.8) out.push('', `The measured pass got ${(100 * warm.cpuShare).toFixed(0)} % of a core (CPU time over wall time): other processes share this machine, so the wall s column is about ${fmt(1 / Math.max(0.01, warm.cpuShare), 1)}x the CPU s. The rates and ratios are per CPU second, which the load changes far less; cache and memory contention still slow them somewhat.`);
+      const whole = rows[rows.length - 1];
+      // The whole pipeline reads what reading alone reads, and then does more: faster than it is noise.
+      if (whole.xPassThrough > 1) out.push('', `The whole pipeline measured faster than reading alone, which it includes (${fmt(whole.cpuSeconds, 3)} against ${fmt(rows[0].cpuSeconds, 3)} CPU s): passes this short are within the noise of the JIT, the garbage collector and the decompression threads; the ratios above are not meaningful.`);
       if (mb < 20) out.push('', `Note: ${fmt(mb)} MB is little data: per-stage figures carry start-up and timer noise; give tens of MB of your own shards for figures that hold at scale.`);
       writeStdoutSync(out.join('\n') + '\n');
       return 0;

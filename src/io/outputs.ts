@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fstatSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, readlinkSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { access, lstat, readdir, readlink, realpath, rm, stat } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
@@ -151,6 +151,7 @@ async function danglingTarget(path: string): Promise<string | undefined> {
  */
 export async function checkWritable(path: string, flag: string, asFolder: boolean): Promise<void> {
   checkNameLength(path, flag);
+  if (!asFolder) checkDescriptorOutput(path, flag);
   const st = await stat(resolve(path)).catch(() => null);
   // A symbolic link to nothing is written through (its target is created, outputTarget): the
   // target is judged as the plain path would be, and a message names both (hostile review 7 F3:
@@ -905,16 +906,75 @@ function lockIfDir(lockPath: string, guards: string): () => void {
  * (a pipe, a terminal or a device is reopened as before: no offset to share, nothing to truncate).
  */
 export function ownDescriptor(path: string): number | undefined {
-  const p = resolve(path);
-  const std = ['/dev/stdin', '/dev/stdout', '/dev/stderr'].indexOf(p);
-  const m = /^\/(?:dev\/fd|proc\/(?:self|thread-self|(\d+))\/fd)\/(\d+)$/.exec(p);
-  const fd = std !== -1 ? std : m !== null && (m[1] === undefined || Number(m[1]) === process.pid) ? Number(m[2]) : undefined;
+  const fd = descriptorNamed(path);
   if (fd === undefined) return undefined;
   try {
     return fstatSync(fd).isFile() ? fd : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** The descriptor of this process that `/dev/stdin`, `/dev/fd/N`, `/proc/self/fd/N` (or `/proc/PID/fd/N` of this process) names, open or not. */
+function descriptorNamed(path: string): number | undefined {
+  const p = resolve(path);
+  const std = ['/dev/stdin', '/dev/stdout', '/dev/stderr'].indexOf(p);
+  const m = /^\/(?:dev\/fd|proc\/(?:self|thread-self|(\d+))\/fd)\/(\d+)$/.exec(p);
+  return std !== -1 ? std : m !== null && (m[1] === undefined || Number(m[1]) === process.pid) ? Number(m[2]) : undefined;
+}
+
+/**
+ * An output naming one of this process's descriptors that cannot take it, refused before any
+ * record is read (hostile review 13 H6: `--rejects /dev/stdin` failed with EBADF after the work,
+ * and with `0<> FILE` wrote the rejects over the start of FILE):
+ * - descriptor 0, standard input: read, never written;
+ * - a descriptor that is not open (`/dev/fd/7` without `7> FILE`): the name is none of the
+ *   caller's, or worse, one the runtime opened for itself: its event loop's pipes, epoll and
+ *   eventfd descriptors (writing the rejects into one crashed the process, exit 139);
+ * - one open for reading only (`3< FILE`).
+ * Linux tells a descriptor's access mode and what it is in /proc/self/fdinfo and /proc/self/fd;
+ * elsewhere only the first rule applies.
+ */
+function checkDescriptorOutput(path: string, flag: string): void {
+  const fd = descriptorNamed(path);
+  if (fd === undefined) return;
+  const what = `${flag} '${showPath(path)}'`;
+  if (fd === 0) throw new UsageError(`${what} is standard input (descriptor 0), which a command reads, never writes: name a file, or /dev/stdout or /dev/stderr`);
+  if (!existsSync('/proc/self/fdinfo')) return;
+  let info: string;
+  let target: string;
+  try {
+    info = readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8');
+    target = readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    throw new UsageError(`${what} names descriptor ${fd}, which is not open: open it for writing in the shell (${fd}> FILE) or name a file`);
+  }
+  // This process's own descriptors: an anonymous inode (epoll, eventfd, signalfd), or a pipe whose
+  // both ends it holds (the event loop's wake-up and signal pipes). A caller's pipe has one end
+  // here, maybe twice (`7> >(gzip > r.gz)`: bash passes the write end as 63 too).
+  if (target.startsWith('anon_inode:') || (/^pipe:\[\d+\]$/.test(target) && pipeEndsHeld(target).size === 2)) {
+    throw new UsageError(`${what} names descriptor ${fd}, which the shell did not open for this command (it is the runtime's own: ${target}): open it for writing in the shell (${fd}> FILE) or name a file`);
+  }
+  if (accessMode(info) === 0) throw new UsageError(`${what} names descriptor ${fd}, which is open for reading only (${fd}< FILE): open it for writing (${fd}> FILE or ${fd}>> FILE) or name a file`);
+}
+
+/** The access mode (O_ACCMODE: 0 read, 1 write, 2 both) in a /proc/self/fdinfo text. */
+function accessMode(info: string): number | undefined {
+  const flags = /^flags:\s*([0-7]+)$/m.exec(info);
+  return flags === null ? undefined : parseInt(flags[1], 8) & 3;
+}
+
+/** The access modes of this process's descriptors open on the pipe `target` (`pipe:[INODE]`). */
+function pipeEndsHeld(target: string): Set<number | undefined> {
+  const modes = new Set<number | undefined>();
+  for (const n of readdirSync('/proc/self/fd')) {
+    try {
+      if (readlinkSync(`/proc/self/fd/${n}`) === target) modes.add(accessMode(readFileSync(`/proc/self/fdinfo/${n}`, 'utf8')));
+    } catch {
+      // closed meanwhile (readdir's own descriptor)
+    }
+  }
+  return modes;
 }
 
 /**

@@ -36,7 +36,8 @@ describe('two outputs that are one file by another name (hostile review 8 F30)',
   it('are colliding outputs, compared by device and inode: /dev/fd/N, /proc/self/fd/N, a hard link', async () => {
     const out = join(dir, 'same.jsonl');
     await writeFile(out, '');
-    const fd = openSync(out, 'r');
+    // Open for writing: a descriptor open for reading only is refused as such (hostile review 13 H6).
+    const fd = openSync(out, 'r+');
     try {
       expect(await refusal({ output: out, rejects: `/dev/fd/${fd}` })).toBe(`colliding outputs: --rejects '/dev/fd/${fd}' is the same file as the output '${out}': the one would wipe or mix into the other; give --rejects a file of its own (or /dev/stderr when it is not where the records go)`);
       expect(await refusal({ output: join(dir, 'other.jsonl'), rejects: `/proc/self/fd/${fd}`, stats: out })).toContain(`colliding outputs: --stats '${out}' is the same file as --rejects '/proc/self/fd/${fd}'`);

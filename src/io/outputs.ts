@@ -152,6 +152,9 @@ async function danglingTarget(path: string): Promise<string | undefined> {
 export async function checkWritable(path: string, flag: string, asFolder: boolean): Promise<void> {
   checkNameLength(path, flag);
   if (!asFolder) checkDescriptorOutput(path, flag);
+  // '-' is stdout wherever a file goes; where a folder goes it made a folder named '-' (hostile
+  // review 13 H8: export internevo -o -, dedup-disk --work -).
+  if (asFolder && path === '-') throw new UsageError(`${flag} - would be stdout, but a folder is needed here: name a folder (./- for one named '-')`);
   const st = await stat(resolve(path)).catch(() => null);
   // A symbolic link to nothing is written through (its target is created, outputTarget): the
   // target is judged as the plain path would be, and a message names both (hostile review 7 F3:

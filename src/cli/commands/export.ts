@@ -230,6 +230,12 @@ ${flagHelp(INPUT)}
     target ??= 'internevo';
     if (!(TARGETS as readonly string[]).includes(target)) throw new UsageError(`export: --to must be one of ${TARGETS.join(', ')}; got '${showText(target)}'${didYouMean(target, TARGETS)}`);
     const v = p.values;
+    // InternEvo's own options given to xtuner-v1 were dropped without a word (hostile review 13
+    // H8: --type by-lang wrote one file, exit 0): refused, as --row-group-size is for JSONL output.
+    if (target === 'xtuner-v1') {
+      const given = ['type', 'max-shard-size', 'meta-dtype'].filter((f) => v[f] !== undefined);
+      if (given.length > 0) throw new UsageError(`export xtuner-v1: ${given.map((f) => `--${f}`).join(', ')} ${given.length === 1 ? 'is' : 'are'} for export internevo (its type folders and .bin shards); xtuner-v1 writes {"content"} JSONL to one file or folder (see 'corpus-clean export --help')`);
+    }
     const minLength = countFlag(v['min-length'], 'min-length', 0) ?? 0;
     const kind = (v.kind as string | undefined) ?? 'auto';
     if (!['auto', 'pretrain', 'chat'].includes(kind)) throw new UsageError(`--kind must be auto, pretrain or chat; got '${showText(kind)}'`);
@@ -240,6 +246,8 @@ ${flagHelp(INPUT)}
     // An output folder that cannot be made is a usage error before the tokenizer loads (hostile
     // review 6 F7: exit 1 after ~6 s); the internevo folder is checked where its shards go.
     const early = outFlag;
+    // '-' is stdout for every other output; here it made a folder named '-' (hostile review 13 H8).
+    if (target === 'internevo' && early === '-') throw new UsageError("export internevo: -o - would be stdout, but its output is a folder (shards go to DIR/train/TYPE/): name a folder (./- for one named '-')");
     // DIR inside a folder named as input: refused before any folder is made (hostile review 7 F1:
     // it made DIR/train/TYPE there, then refused itself as an unfinished output, every rerun too).
     if (target === 'internevo' && early !== undefined) await checkInsideInputFolder(early, inputs, '--output');

@@ -53,6 +53,10 @@ ${flagHelp(TASK_FLAGS)}
       if (p.values.help) return writeStdoutSync(this.help()), 0;
       const dir = p.positionals[0];
       const plan = await loadPlan(dir, 'task');
+      // Without them the range check said "got 'undefined'" (hostile review 13 H8).
+      for (const [f, what] of [['phase', `0 to ${plan.phases.length - 1}, the phases of its _plan.json`], ['unit', 'a unit of that phase']] as const) {
+        if (p.values[f] === undefined) throw new UsageError(`task: --${f} is required (${what}); 'corpus-clean status ${showPath(dir)}' lists the units not done`);
+      }
       const phase = parseWhole(p.values.phase);
       const unit = parseWhole(p.values.unit);
       if (!Number.isInteger(phase) || phase < 0 || phase >= plan.phases.length) throw new UsageError(`--phase must be 0 to ${plan.phases.length - 1}; got '${showText(String(p.values.phase))}'`);

@@ -4,6 +4,7 @@ import { showPath } from '../../core/fsname.js';
 import { SUCCESS } from '../../exec/layout.js';
 import { nameFromText } from '../../core/fsname.js';
 import { openDecoded } from '../decode.js';
+import { errorText } from '../../core/show.js';
 
 /**
  * Whether an existing `--rejects` or `--stats` file is one corpus-clean wrote, which a command
@@ -27,6 +28,22 @@ export async function notOwnSideFile(path: string, kind: 'rejects' | 'stats', ow
   if ((ownFolder === undefined || resolve(dir) !== resolve(ownFolder)) && existsSync(join(dir, SUCCESS))) return `it belongs to the finished output folder '${showPath(dir)}' (it holds ${SUCCESS})`;
   if (statSync(path).size === 0) return undefined;
   return kind === 'stats' ? notStats(path) : notRejects(path);
+}
+
+/** The first 4 bytes of a file (fewer, zero-padded, when it is shorter or cannot be read). */
+function readHead(path: string): Buffer {
+  const b = Buffer.alloc(4);
+  try {
+    const fd = openSync(nameFromText(path), 'r');
+    try {
+      readSync(fd, b, 0, 4, 0);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // unreadable: no magic
+  }
+  return b;
 }
 
 /** Bytes of a side file looked at: a first line longer than this is judged by its start. */
@@ -62,9 +79,14 @@ async function notRejects(path: string): Promise<string | undefined> {
         break;
       }
     }
-  } catch {
-    // Damaged compressed data (or a file that cannot be read as one): not a file we wrote.
-    return not;
+  } catch (e) {
+    // Damaged compressed data (or a file that cannot be read): not known to be a file we wrote,
+    // and said as what it is, not "not a reject" (hostile review 13 H8: a rejects .gz cut short).
+    const magic = head.length > 0 ? head : readHead(path);
+    const as = magic[0] === 0x1f && magic[1] === 0x8b ? ' as gzip' : magic.readUInt32LE(0) === 0xfd2fb528 ? ' as zstd' : '';
+    // The reader's first clause: the zstd decoder goes on about how its lines would be rejected.
+    const why = errorText(e).split('; ')[0].split(': ').slice(0, 2).join(': ');
+    return `it cannot be read${as} (${why}: damaged or cut short?), so whether corpus-clean wrote it cannot be told`;
   }
   // A compressed file holding nothing: a rejects file of a command that rejected nothing.
   if (head.length === 0) return undefined;

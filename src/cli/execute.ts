@@ -43,6 +43,7 @@ import { refuseRemote } from '../io/remote.js';
 import { limitRecords, type LimitState } from '../io/readers/limit.js';
 import { takeInputFacts, unchangedInputs } from '../io/unchanged.js';
 import { showText } from '../core/show.js';
+import { zstdField, zstdWrittenWith } from '../io/zstdEncode.js';
 
 /** Input, output and accounting flags shared by `cat` and every stage command. */
 export const IO_FLAGS: Flag[] = [
@@ -726,6 +727,8 @@ export async function finishRun(f: Finished): Promise<number> {
     max_reject_rate: rate,
     ...(f.limit !== undefined ? { limit: f.limit.n, limit_reached: f.limit.reached } : {}),
     ...stats,
+    // The codec that wrote the .zst files (new-user review 13 #4); run's merge gives its tasks' in extra.
+    ...zstdField([zstdWrittenWith()]),
     ...f.extra,
   };
   // A run cut by --limit says so on its accounting line: its figures are of the first N records.
@@ -756,6 +759,7 @@ export async function finishRun(f: Finished): Promise<number> {
   // to keep the best-quality copy; `run` and `dedup-disk` decide on disk and never get here.
   const held = stats.stages.reduce((a, x) => a + (x.stage === 'dedup' ? (x.counters.held_for_quality ?? 0) : 0), 0);
   if (held > 0) say(`corpus-clean ${job.command}: note: dedup held all ${held} records in memory until the input ended, to keep the best-quality copy of each cluster (keep auto: the records carry a quality score); its memory grows with the input: --keep first streams, 'dedup-disk' and 'run' decide on disk`);
+  if (Array.isArray(summary.zstd)) say(`corpus-clean ${job.command}: note: the .zst files were written by ${summary.zstd.length} zstd codecs (${summary.zstd.map((z) => `${z.codec} ${z.version}`).join('; ')}; tasks on other installs or a resume on another one): they decode to the same records, but their compressed bytes differ from those of a run on one install`);
   if (statsPath) {
     await writeAtomic(statsPath, JSON.stringify(summary, null, 2) + '\n');
     f.statsWritten?.();

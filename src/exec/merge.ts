@@ -22,7 +22,8 @@ import { describeTask } from './plan.js';
 import { showPath } from '../core/fsname.js';
 import { REJECTS_INDEX_PARTS, type RejectsIndex } from '../report/collect.js';
 import { readSampleLines, type SampleEntry } from './samples.js';
-import type { SegmentStats } from './unit.js';
+import type { SegmentStats, TaskStats } from './unit.js';
+import { zstdField, zstdWrittenWith, type ZstdCodecRecord } from '../io/zstdEncode.js';
 import { REPORT_FILE, writeReport } from '../report/write.js';
 import { errorText } from '../core/show.js';
 
@@ -65,11 +66,12 @@ async function checkSegments(run: string, plan: Plan): Promise<void> {
 }
 
 /** Merge the stats of every task, with the global steps' counters. */
-export async function mergedStats(run: string, plan: Plan, perTask?: number[]): Promise<RunStats> {
+export async function mergedStats(run: string, plan: Plan, perTask?: number[], zstd?: ZstdCodecRecord[][]): Promise<RunStats> {
   let stats: RunStats | undefined;
   for (let t = 0; t < plan.tasks.length; t++) {
-    const s = JSON.parse(await readFile(taskStatsPath(run, t), 'utf8')) as RunStats;
+    const s = JSON.parse(await readFile(taskStatsPath(run, t), 'utf8')) as TaskStats;
     perTask?.push(s.written);
+    if (s.zstd !== undefined) zstd?.push(s.zstd);
     stats = stats === undefined ? s : mergeRunStats(stats, s);
   }
   if (stats === undefined) throw new Error('merge: a run without tasks');
@@ -288,7 +290,8 @@ export async function mergeRun(run: string, plan: Plan, opts: { started: number;
   await checkSegments(run, plan);
   // The two read different files: the tasks' stats parsed while the rejects are copied (the merge runs alone after the workers).
   const perTask: number[] = [];
-  const [a, b] = await Promise.allSettled([mergedStats(run, plan, perTask), joinRejects(run, plan)]);
+  const taskCodecs: ZstdCodecRecord[][] = [];
+  const [a, b] = await Promise.allSettled([mergedStats(run, plan, perTask, taskCodecs), joinRejects(run, plan)]);
   if (a.status === 'rejected') throw a.reason;
   if (b.status === 'rejected') throw b.reason;
   const [stats, { kept: sampled, index, sampleLines }] = [a.value, b.value];
@@ -331,6 +334,7 @@ export async function mergeRun(run: string, plan: Plan, opts: { started: number;
       rejects_attrs: plan.settings.rejectAttrs ?? 'all',
       ...(sampled !== undefined ? { rejects_sample_per_reason: plan.settings.rejectsSample, rejects_left_out: leftOut } : {}),
       ...(index !== undefined ? { rejects_index: index } : {}),
+      ...zstdField([...taskCodecs, zstdWrittenWith()]),
     },
   });
   // The report before `_SUCCESS`: a run killed between them is not finished, and its rerun merges again.

@@ -30,6 +30,7 @@ import { SampledRejects } from '../core/rejectSink.js';
 import { optionThresholds } from '../core/profile.js';
 import { donePath, globalDir, segmentRejectsPath, segmentSamplesPath, segmentSealPath, segmentStatsPath, shardPrefix, spillPath, taskStatsPath } from './layout.js';
 import { markDone, writeAtomic } from './markers.js';
+import { zstdRecords, zstdWrittenWith, type ZstdCodecRecord } from '../io/zstdEncode.js';
 import { atomicWritesSettled, haltAtomicWrites } from '../io/writers/atomic.js';
 import { taskFiles, type Plan, type TaskSpec } from './plan.js';
 import { removeSpill, SpillDamage, SpillWriter, spillSource } from './spill.js';
@@ -152,7 +153,16 @@ const scopeOf = (run: string, plan: Plan, g: number): GlobalScope => {
 };
 
 /** What a task segment writes to `_work/stats/`: its stats, and the report's sample candidates among its rejects (when unsampled; their lines in `_work/samples/`). */
-export type SegmentStats = RunStats & { sample_lines?: SampleEntry[]; /** The last segment: the records of each shard it wrote, by name (for the run's _SUCCESS). */ shard_records?: Record<string, number> };
+export type SegmentStats = RunStats & {
+  sample_lines?: SampleEntry[];
+  /** The last segment: the records of each shard it wrote, by name (for the run's _SUCCESS). */
+  shard_records?: Record<string, number>;
+  /** The zstd codec its process wrote .zst with (shards, rejects, Parquet pages), when it wrote any: the merge lists it in _stats.json. */
+  zstd?: ZstdCodecRecord;
+};
+
+/** A task's stats across its segments, with the zstd codecs they wrote with (each once). */
+export type TaskStats = RunStats & { zstd?: ZstdCodecRecord[] };
 
 /** Called with the live stats of a task while it runs. */
 export type UnitProgress = (s: Readonly<RunStats>) => void;
@@ -289,9 +299,12 @@ async function writeTask(u: { run: string; plan: Plan; stages: readonly Stage[];
       const counts = sink instanceof JsonlWriter ? sink.shardRecords : sink.writtenRows;
       if (counts.length === sink.shards.length) segment.shard_records = Object.fromEntries(sink.shards.map((f, i) => [basename(f), counts[i]]));
     }
+    // Which zstd codec wrote this segment's .zst files: the bytes depend on it (new-user review 13 #4).
+    const zstd = zstdWrittenWith();
+    if (zstd !== undefined) segment.zstd = zstd;
     await writeAtomic(segmentStatsPath(run, t, k), JSON.stringify(segment) + '\n');
     if (last) {
-      let composed: RunStats;
+      let composed: TaskStats;
       try {
         composed = await composeTaskStats(run, plan, stages, t);
       } catch (e) {
@@ -388,12 +401,12 @@ export async function redoWorkWriter(run: string, plan: Plan, g: number, e: Work
  * segment, written from the last, each stage in recipe order (a global stage's are those of its
  * apply step, with the collect time added).
  */
-export async function composeTaskStats(run: string, plan: Plan, stages: readonly Stage[], t: number): Promise<RunStats> {
-  const seg: RunStats[] = [];
+export async function composeTaskStats(run: string, plan: Plan, stages: readonly Stage[], t: number): Promise<TaskStats> {
+  const seg: SegmentStats[] = [];
   for (let k = 0; k < plan.segments.length; k++) {
     // An earlier segment's stats (written and sealed by an earlier unit); this segment's were just written.
     if (k < plan.segments.length - 1) checkAt(segmentSealPath(run, t, k), run, { task: t }, (rel) => join(run, rel) === segmentStatsPath(run, t, k));
-    seg.push(JSON.parse(await readFile(segmentStatsPath(run, t, k), 'utf8')) as RunStats);
+    seg.push(JSON.parse(await readFile(segmentStatsPath(run, t, k), 'utf8')) as SegmentStats);
   }
   const byRecipe: StageStats[] = new Array(plan.stages.length);
   for (let k = 0; k < seg.length; k++) {
@@ -441,5 +454,6 @@ export async function composeTaskStats(run: string, plan: Plan, stages: readonly
     input: first.input,
     stages: byRecipe,
     ms: seg.reduce((a, x) => a + x.ms, 0),
+    ...(seg.some((x) => x.zstd !== undefined) ? { zstd: zstdRecords(seg.map((x) => x.zstd)) } : {}),
   };
 }

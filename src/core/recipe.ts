@@ -199,6 +199,8 @@ export async function loadStageModules(raw: unknown, registry: StageRegistry, so
     }
     const factory = [mod.default, ...Object.values(mod)].find(isFactory);
     if (factory === undefined) throw new UsageError(`${at}: module '${showText(s.module)}' exports no stage factory ({name, summary, options, create})`);
+    // The stage name goes into every accounting line and reason code (`[mystage/too_long 3]`).
+    if (CONTROL.test(factory.name)) throw new UsageError(`${at}: module '${showText(s.module)}' names its stage ${showText(JSON.stringify(factory.name))}, which holds a control character (a newline?); give it a plain name (letters, digits, . _ -)`);
     const known = modules.get(factory.name);
     if (known !== undefined && known !== path) throw new UsageError(`${at}: stage name '${showText(factory.name)}' is already used by ${known}`);
     if (known === undefined) {
@@ -236,6 +238,10 @@ function recipePaths(spec: OptionsSpec, opts: Record<string, unknown>, baseDir: 
   }
   return out;
 }
+
+/** A control character (C0, DEL, C1) or a line or paragraph separator: it would break the line a name is written into. */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+const CONTROLS = new RegExp(CONTROL.source, 'g');
 
 /**
  * Validate a parsed recipe (from YAML or JSON) against the registry, before any record is read.
@@ -308,9 +314,12 @@ export function resolveRecipe(raw: unknown, registry: StageRegistry, defaultName
   if (typeof rate !== 'number' || !(rate >= 0 && rate <= 1)) throw new UsageError(`${file}: max_reject_rate must be a number between 0 and 1; got ${showValue(rate)}`);
   // A name with a control character (a newline) would break every line it is written into: the
   // `#SBATCH --job-name=` header ran the rest as a shell command (hostile review 9 F44).
-  if (typeof top.name === 'string' && /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(top.name)) throw new UsageError(`${file}: name ${showText(JSON.stringify(top.name))} holds a control character (a newline?); give a plain name (letters, digits, . _ -)`);
+  if (typeof top.name === 'string' && CONTROL.test(top.name)) throw new UsageError(`${file}: name ${showText(JSON.stringify(top.name))} holds a control character (a newline?); give a plain name (letters, digits, . _ -)`);
   const recipe: Recipe = {
-    name: typeof top.name === 'string' ? top.name : defaultName,
+    // The default, the recipe's file name, may hold one too (`r\n.yaml`): replaced by `_`, as the
+    // name refused above would have made the resolved recipe written beside the run, which says
+    // `name: "r\n"`, refused by the rerun it suggests (hostile review 13, follow13's note).
+    name: typeof top.name === 'string' ? top.name : defaultName.replace(CONTROLS, '_'),
     input: (input as string[]).map((x) => fromRecipe(x, source.baseDir, true)),
     stages,
     output,

@@ -65,4 +65,22 @@ describe('custom stage modules in recipes', () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/cannot load module '\.\/nowhere\.js'/);
   });
+
+  // A run named by a recipe file with a newline in its name reruns from its resolved recipe; a
+  // stage module whose name holds one is refused (it goes into every accounting line).
+  it('control characters: a recipe file name is made plain, a stage module name is refused', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'in.jsonl'), '{"text":"hello there"}\n');
+    await writeFile(join(dir, 'r\n.yaml'), 'stages:\n  - normalize: {}\n');
+    const r = await runCli(['run', 'r\n.yaml', '-i', 'in.jsonl', '-o', 'R', '-q'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(parse(await readFile(join(dir, 'R/_recipe.resolved.yaml'), 'utf8')).name).toBe('r_');
+    const again = await runCli(['run', 'R/_recipe.resolved.yaml', '-i', 'in.jsonl', '-o', 'R2', '-q'], { cwd: dir });
+    expect(again.code, again.stderr).toBe(0);
+    await writeFile(join(dir, 'bad.mjs'), "export default { name: 'my\\nstage', summary: 'x', options: {}, create: () => ({ name: 'my\\nstage', async *run(d) { yield* d; } }) };\n");
+    await writeFile(join(dir, 'm.yaml'), 'stages:\n  - module: ./bad.mjs\n');
+    const bad = await runCli(['run', 'm.yaml', '-i', 'in.jsonl', '-o', 'M', '-q'], { cwd: dir });
+    expect([bad.code, bad.stderr]).toEqual([2, `corpus-clean: m.yaml: stages[0]: module './bad.mjs' names its stage "my\\nstage", which holds a control character (a newline?); give it a plain name (letters, digits, . _ -)\n`]);
+  });
 });
+

@@ -48,4 +48,13 @@ describe('recipes', () => {
     expect(parseSize(4096)).toBe(4096);
     expect(() => parseSize('lots')).toThrow(UsageError);
   });
+
+  // Follow13's note on hostile review 13: a recipe file `r\n.yaml` named the run "r\n"; the
+  // resolved recipe written beside the run said `name: "r\n"`, which its own rerun refused.
+  it('a default name (the file name) with a control character gets _ in its place; a name given so is refused', () => {
+    expect(resolveRecipe({ stages: ['length'] }, registry, 'r\n\u2028x\u0085').name).toBe('r__x_');
+    expect(resolveRecipe({ stages: ['length'] }, registry, 'plain-name.v2').name).toBe('plain-name.v2');
+    expect(() => resolveRecipe({ name: 'r\n', stages: ['length'] }, registry, 'r')).toThrow(/name "r\\n" holds a control character/);
+  });
 });
+

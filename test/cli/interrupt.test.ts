@@ -1,4 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -66,7 +67,10 @@ describe('export internevo on signals (K3)', () => {
       });
       expect(r.code, r.stderr).toBe(143);
       expect(r.stderr).not.toMatch(/write after close|\n\s+at /);
-      expect((await readdir(shards)).filter((n) => n.startsWith('.'))).toEqual([]);
+      // The shards, their lock and the folders the export made are all gone (hostile review 13
+      // H8: the empty train/en/ was left); a signal after the publication removes nothing.
+      if (/unfinished output removed/.test(r.stderr)) expect(existsSync(out), r.stderr).toBe(false);
+      else expect((await readdir(shards)).filter((n) => n.startsWith('.'))).toEqual([]);
     }
   });
 });

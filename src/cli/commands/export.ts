@@ -6,6 +6,7 @@ import { CHINESE_VARIETIES } from '../../stages/langid/iso639.js';
 import { UsageError } from '../../core/errors.js';
 import { parseSize } from '../../core/recipe.js';
 import type { Stage } from '../../core/stage.js';
+import type { DocSink } from '../../core/pipeline.js';
 import { InternEvoWriter } from '../../export/internevo-writer.js';
 import { LANG_TYPES, LangSplitSink, mostlyHan, sampleText } from '../../export/lang-split.js';
 import { loadTokenizer, TOKENIZER_HINT, tokenizeOptionsSpec, tokenizeStage } from '../../export/tokenize-stage.js';
@@ -298,15 +299,36 @@ ${flagHelp(INPUT)}
     );
     const split = byLang ? new LangSplitSink({ cn: writers[0], en: writers[1] }, textField) : undefined;
     const shards = (): string[] => writers.flatMap((w) => w.shards.map((s) => s.path));
-    const job: Job = { command: 'export', inputs, stages: [stage], values, sink: { writer: split ?? writers[0], shards } };
+    const unlocks: (() => void)[] = [];
+    const unlockAll = (): void => {
+      for (const u of unlocks.splice(0)) u();
+    };
+    // The folders this export makes (DIR, DIR/train, each type folder), parents first.
+    const made: string[] = [];
+    const removeMade = async (): Promise<void> => {
+      for (const d of [...made].reverse()) await rmdir(d).catch(() => {});
+    };
+    const inner = split ?? writers[0];
+    // A failed or stopped export (a signal, exit 1) removes its shards, then its lock and the
+    // folders it made, left empty (hostile review 13 H8: SIGINT left DIR/train/cn/ and en/, a
+    // failed export DIR/train/): no empty type folder is taken for an export's result.
+    const writer: DocSink = {
+      write: (batch) => inner.write(batch),
+      close: () => inner.close(),
+      abort: async () => {
+        await inner.abort();
+        unlockAll();
+        await removeMade();
+      },
+    };
+    const job: Job = { command: 'export', inputs, stages: [stage], values, sink: { writer, shards } };
     // Every flag, input and side output (--rejects, --stats) checked before the shard folder is
     // made: a refused export leaves no DIR/train/TYPE behind.
     const prepared = (job.prepared = await prepare(job));
     // One export at a time into a shard folder, as run and cat lock theirs: a second one is
     // refused (exit 2, one line) before it reads anything; a killed one's lock is taken over.
-    const unlocks: (() => void)[] = [];
-    const made: string[] = [];
     try {
+      for (const d of [out, join(out, 'train')]) if (!existsSync(d)) made.push(d);
       for (const t of types) {
         const shardDir = join(out, 'train', t);
         if (!existsSync(shardDir)) made.push(shardDir);
@@ -314,7 +336,8 @@ ${flagHelp(INPUT)}
         unlocks.push(lockOutput(join(shardDir, LOCK_NAME)));
       }
     } catch (e) {
-      for (const u of unlocks) u();
+      unlockAll();
+      await removeMade();
       prepared.release();
       throw e;
     }
@@ -322,9 +345,9 @@ ${flagHelp(INPUT)}
     try {
       code = await execute(job);
     } finally {
-      for (const u of unlocks) u();
+      unlockAll();
       // A type folder this export made and wrote nothing into (by-lang, no record of that language) is not left behind empty.
-      for (const d of made) await rmdir(d).catch(() => {});
+      await removeMade();
     }
     // What an InternEvo user budgets with: samples and tokens per type folder (new-user review 12 #5).
     // Printed with --quiet too, as the accounting line is (--quiet turns off progress lines only).

@@ -521,6 +521,8 @@ async function checkCollisions(plan: OutputPlan): Promise<void> {
  */
 export async function checkFileOutput(path: string, o: { flag: string; overwrite: boolean; endings: readonly string[]; own?: { dir: string; name: string } }): Promise<void> {
   checkOutputText(path, o.flag);
+  // Before the stream exit: `report -o /dev/fd/7` wrote the page into the runtime's own pipe (exit 139).
+  checkDescriptorOutput(path, o.flag);
   if (await isStreamTarget(path)) return;
   if (!o.endings.some((e) => path.toLowerCase().endsWith(e))) throw new UsageError(`${o.flag} '${showPath(path)}': this file holds ${o.endings[0].slice(1).toUpperCase()}, so its name must end in ${o.endings.join(' or ')}`);
   await checkWritable(path, o.flag, false);

@@ -73,4 +73,25 @@ describe('an output naming a descriptor that cannot take it', () => {
     }
     expect(JSON.parse(readFileSync(join(dir, 'r.jsonl'), 'utf8'))).toMatchObject({ stage: 'read', reason: 'json_parse', source: 'two.jsonl:1' });
   });
+
+  it("report -o takes the same checks (it wrote its page into the runtime's pipe: exit 139)", async () => {
+    const dir = await setup();
+    writeFileSync(join(dir, 'in.jsonl'), '{"text":"hello there"}\n');
+    writeFileSync(join(dir, 'r.yaml'), 'stages:\n  - normalize: {}\n');
+    const made = spawnSync(process.execPath, [CLI, 'run', 'r.yaml', '-i', 'in.jsonl', '-o', 'R', '-q'], { cwd: dir, encoding: 'utf8' });
+    expect(made.status, made.stderr).toBe(0);
+    for (let n = 3; n <= 12; n++) {
+      const r = spawnSync(process.execPath, [CLI, 'report', 'R', '-o', `/dev/fd/${n}`], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+      expect([r.status, r.signal], `/dev/fd/${n}: ${r.stderr}`).toEqual([2, null]);
+    }
+    const fd = openSync(join(dir, 'mine.txt'), 'r+');
+    try {
+      const r = spawnSync(process.execPath, [CLI, 'report', 'R', '-o', '/dev/stdin'], { cwd: dir, stdio: [fd, 'pipe', 'pipe'], encoding: 'utf8' });
+      expect([r.status, r.stderr]).toEqual([2, "corpus-clean: --output '/dev/stdin' is standard input (descriptor 0), which a command reads, never writes: name a file, or /dev/stdout or /dev/stderr\n"]);
+    } finally {
+      closeSync(fd);
+    }
+    expect(readFileSync(join(dir, 'mine.txt'), 'utf8')).toBe('my notes\n');
+  });
 });
+

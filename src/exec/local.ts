@@ -15,6 +15,7 @@ import type { Plan } from './plan.js';
 import { describeTask } from './plan.js';
 import type { PhaseFigures } from './progress.js';
 import { PhaseProgress } from './progress.js';
+import { inputBytesOnDiskEvery } from './inputBytes.js';
 import { PhaseClock, timeUnit, type Timeline } from './timing.js';
 import { runUnit, stopUnits } from './unit.js';
 import type { FromWorker, ToWorker } from './worker.js';
@@ -87,7 +88,8 @@ function callingThread(run: string, plan: Plan, stages: readonly Stage[]): PoolW
     send(m) {
       if ('exit' in m) return;
       const { phase, unit } = m;
-      void timeUnit(() => runUnit(run, plan, stages, phase, unit, (s) => onMsg({ type: 'progress', unit, records: s.read, bytes: s.bytesRead }))).then(
+      const onDisk = inputBytesOnDiskEvery(100);
+      void timeUnit(() => runUnit(run, plan, stages, phase, unit, (s) => onMsg({ type: 'progress', unit, records: s.read, bytes: onDisk(s) }))).then(
         ([, times]) => onMsg({ type: 'done', unit, times }),
         (e) => onMsg({ type: 'error', unit, message: failureText(e), code: errorCode(e) }),
       );
@@ -241,10 +243,11 @@ export async function runLocal(run: string, plan: Plan, stages: readonly Stage[]
         clock.start();
         for (const [order, u] of todo.entries()) {
           live.set(u, { records: 0, bytes: 0 });
+          const onDisk = inputBytesOnDiskEvery(100);
           try {
             const [, times] = await timeUnit(() =>
               runUnit(run, plan, stages, p, u, (s) => {
-                live.set(u, { records: s.read, bytes: s.bytesRead });
+                live.set(u, { records: s.read, bytes: onDisk(s) });
                 refresh();
               }),
             );

@@ -11,6 +11,7 @@ import { timeUnit, type UnitTimes } from './timing.js';
 import { buildStages, runUnit, stopUnits } from './unit.js';
 import { errorCode, failureText } from '../core/errors.js';
 import { tuneV8 } from './v8.js';
+import { inputBytesOnDisk } from './inputBytes.js';
 
 /** Messages from the main thread. */
 export type ToWorker = { phase: number; unit: number } | { exit: true };
@@ -67,7 +68,7 @@ async function handle(m: ToWorker): Promise<void> {
       const t = performance.now();
       if (t - last < 250) return;
       last = t;
-      send({ type: 'progress', unit: m.unit, records: s.read, bytes: s.bytesRead });
+      send({ type: 'progress', unit: m.unit, records: s.read, bytes: inputBytesOnDisk(s) });
     }));
     send({ type: 'done', unit: m.unit, times });
   } catch (e) {

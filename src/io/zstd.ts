@@ -413,7 +413,7 @@ async function resync(q: ByteQueue, from: number, limit: number): Promise<{ at: 
  * yielded in-band as a gap chunk (`gapChunk`, a 0-byte Buffer the reader asks with `gapOf`),
  * then reading goes on from that frame; damage with no such frame after it throws as before.
  */
-export async function* unzstd(first: Buffer, rest: AsyncIterator<Buffer>, gaps = false): AsyncGenerator<Buffer> {
+export async function* unzstd(first: Buffer, rest: AsyncIterator<Buffer>, gaps = false, count?: { made: number }): AsyncGenerator<Buffer> {
   hasher ??= await (await import('xxhash-wasm')).default();
   const q = new ByteQueue(
     (async function* () {
@@ -450,6 +450,7 @@ export async function* unzstd(first: Buffer, rest: AsyncIterator<Buffer>, gaps =
         // Bytes from a frame with something to check at its end wait for that check (holdback.ts).
         checked = hdr.checksum || hdr.declared !== null;
         for await (const c of frameBody(q, hdr, frame, start)) {
+          if (count !== undefined) count.made += c.length; // decoded, held or not (decode.ts compressionRatio)
           // A frame with neither a checksum nor a size has nothing to wait for.
           if (checked) yield* hold.push(c);
           else yield c;

@@ -34,7 +34,7 @@ import { countFlag } from './args.js';
 import { checkStageFolders } from './stageFolders.js';
 import { checkSuggestion, nestedFieldNote, runTextField, SUGGEST_SCAN_RECORDS, textElsewhere, textFieldNote, writerOf } from './textFieldHint.js';
 import { ownTextFields } from '../io/readers/ownTextField.js';
-import { fittingSchema } from './schemaHint.js';
+import { fittingSchema, SEED_TASKS_JQ } from './schemaHint.js';
 import { accountingLine, badInput, encodingNotes, fileLines, fileWarnings, keysSeen, progressPrinter, unverifiedNotes } from './report.js';
 import { dominantNotes, dominantRules } from './dominant.js';
 import { parseDecimal } from '../core/options.js';
@@ -659,9 +659,15 @@ export function urlFilterWarnings(stats: RunStats, command: string): string[] {
  * The hint for records `convert` could not tell, naming the shipped schema whose aliases they
  * hold (BELLE's question/std_answer: alpaca), or undefined when none fits most of the first records.
  */
-async function schemaHint(files: readonly string[], command: string): Promise<string | undefined> {
+async function schemaHint(files: readonly string[], command: string, seedsOnly = false): Promise<string | undefined> {
   const fit = await fittingSchema(files);
-  if (fit === undefined) return undefined;
+  if (fit === undefined || (seedsOnly && !('seedTasks' in fit))) return undefined;
+  if ('seedTasks' in fit) {
+    // The input named when it is one, and typed as is in a shell.
+    const input = files.length === 1 && /^[\w./@:+-]+$/.test(files[0]) && files[0] !== '-' ? files[0] : 'IN';
+    const then = command === 'run' ? '> flat.jsonl, and run the recipe on flat.jsonl' : '| corpus-clean convert - --to ...';
+    return `these are self-instruct seed tasks (instruction and instances: [{input, output}], as Alpaca's and BELLE's seed_tasks.jsonl), which neither convert nor a schema reads: each instance is a sample of its own, and a record read is at most one record written; flatten them first, one Alpaca record per instance: ${SEED_TASKS_JQ} ${input} ${then}`;
+  }
   const how = command === 'run' ? `a stage 'repair: {schema: ${fit.schema}}' before convert in the recipe` : `'corpus-clean repair --schema ${fit.schema}' first (e.g. 'corpus-clean repair IN --schema ${fit.schema} | corpus-clean convert --to ...')`;
   return `records must be Alpaca, ShareGPT, OpenAI messages, XTuner conversation or text; these hold ${fit.keys.map(showText).join(', ')}, which the ${fit.schema} schema reads as aliases of its fields: map them with ${how}`;
 }
@@ -815,7 +821,9 @@ export async function finishRun(f: Finished): Promise<number> {
   if (stats.written === 0 && stats.read > 0) {
     const top = [stats.input, ...stats.stages].flatMap((st) => Object.entries(st.dropped).map(([r, n]) => [`${st.stage}/${r}`, n] as const)).sort((a, b) => b[1] - a[1])[0];
     // Records convert cannot tell: the shipped schema that maps them, when one does (new-user review 12 #12).
-    const hint = top?.[0] === 'convert/convert:unknown_format' ? ((await schemaHint(files, job.command).catch(() => undefined)) ?? HINTS[top[0]]) : top !== undefined ? HINTS[top[0]] : undefined;
+    // Seed tasks through 'repair --schema alpaca' lack its output (new-user review 13 #10): the same hint.
+    const seeds = top?.[0].startsWith('repair/missing:') === true;
+    const hint = top?.[0] === 'convert/convert:unknown_format' || seeds ? ((await schemaHint(files, job.command, seeds).catch(() => undefined)) ?? HINTS[top![0]]) : top !== undefined ? HINTS[top[0]] : undefined;
     if (top !== undefined && !dominant.includes(top[0])) say(`corpus-clean ${job.command}: note: nothing was written; most records were rejected as ${top[0]} (${top[1]} of ${stats.read})${rejectsPath ? `, see ${showPath(rejectsPath)}` : ''}${hint ? `; ${hint}` : ''}`);
   }
   const arrays = stats.input.dropped.not_object ?? 0;

@@ -556,6 +556,23 @@ function isCharDevice(path: string): boolean {
  * (`convert:bad_message` ...) and the stage counts what they look like (`looks_like:alpaca`).
  * One note per convert stage that rejected records so: the format they look like, and the fix.
  */
+/**
+ * Counts of the text (char_num, cbytes_num, line_num) that `repair` found disagreeing with the
+ * text and kept (new-user review 12 #6: after pii, WanJuan's char_num stayed 40 for 29
+ * characters, silently): one note, with how to recompute them.
+ */
+function repairStaleNotes(stats: RunStats, command: string): string[] {
+  const stale = new Map<string, number>();
+  for (const st of stats.stages) {
+    if (st.stage !== 'repair') continue;
+    for (const [k, n] of Object.entries(st.counters)) if (k.endsWith(':stale')) stale.set(k.slice(0, -':stale'.length), (stale.get(k.slice(0, -':stale'.length)) ?? 0) + n);
+  }
+  if (stale.size === 0) return [];
+  const list = [...stale].map(([f, n]) => `${showText(f)} in ${n} ${n === 1 ? 'record' : 'records'}`).join(', ');
+  const how = command === 'run' ? "refresh: true in the recipe's repair stage" : '--refresh';
+  return [`repair kept counts that disagree with the record's text (${list}): a stage before changed the text, or the input counts it otherwise; ${how} recomputes them`];
+}
+
 function convertFromNotes(stats: RunStats, command: string): string[] {
   const out: string[] = [];
   for (const st of stats.stages) {
@@ -752,6 +769,7 @@ export async function finishRun(f: Finished): Promise<number> {
     say(`corpus-clean ${job.command}: note: ${tools} of ${stats.read} records are tool dialogues, rejected as convert:tool_result_v0 (XTuner v0 conversations have no role for tool results); to keep them: ${how} (each result as the next turn's input)`);
   }
   for (const n of convertFromNotes(stats, job.command)) say(`corpus-clean ${job.command}: note: ${n}`);
+  for (const n of repairStaleNotes(stats, job.command)) say(`corpus-clean ${job.command}: note: ${n}`);
   for (const n of keepTypeNotes(stats, job.command)) say(`corpus-clean ${job.command}: note: ${n}`);
   for (const n of roundTripNotes(stats, job.command)) say(`corpus-clean ${job.command}: note: ${n}`);
   // Answers marked not to train on, rejected under loss: omit (new-user review 6 #3): say how to keep them.

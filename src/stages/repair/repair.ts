@@ -52,6 +52,7 @@ export function repairObject(
   ctx: StageContext,
   prefix = '',
   moves?: Moves,
+  refresh = false,
 ): JsonObject | string {
   const counters = ctx.stats.counters;
   const values = new Map<string, unknown>();
@@ -134,7 +135,7 @@ export function repairObject(
           return `type:${prefix}${f.name}[]`;
         }
         const sub: Moves | undefined = moves !== undefined && from !== undefined && !c.changed ? { root: moves.root, path: [...moves.path, from, i], to: new Map() } : undefined;
-        const r = repairObject(item as JsonObject, f.items, doc, ctx, `${prefix}${f.name}[].`, sub);
+        const r = repairObject(item as JsonObject, f.items, doc, ctx, `${prefix}${f.name}[].`, sub, refresh);
         if (typeof r === 'string') return r;
         out[i] = r;
         if (sub !== undefined) {
@@ -145,6 +146,24 @@ export function repairObject(
       value = out;
     }
     values.set(f.name, value);
+  }
+  // Counts of the text the record holds already (WanJuan's char_num, cbytes_num, line_num) are
+  // checked against its text: a stage before (pii, normalize, paragraphs) may have changed it,
+  // and a count kept as it came went stale silently (new-user review 12 #6). Counted as stale, or
+  // recomputed with `refresh`.
+  let counts: JsonObject | undefined;
+  for (const f of schema.fields) {
+    if (f.derive === undefined || !TEXT_COUNTS.has(f.derive) || !source.has(f.name)) continue;
+    const v = values.get(f.name);
+    if (typeof v !== 'number') continue;
+    counts ??= Object.fromEntries(values) as JsonObject;
+    const now = derive(f.derive, f, counts, doc, schema.text ?? ctx.textField);
+    if (now === undefined || now === v) continue;
+    if (refresh) {
+      values.set(f.name, now);
+      moves?.to.delete(source.get(f.name)!);
+      count(counters, `${prefix}${f.name}:refreshed`);
+    } else count(counters, `${prefix}${f.name}:stale`);
   }
   const out: JsonObject = {};
   for (const f of schema.fields) if (values.has(f.name)) setOwn(out, f.name, values.get(f.name));
@@ -159,6 +178,9 @@ export function repairObject(
   return out;
 }
 
+/** Derivations that count the text: a value present is checked against the text (`refresh`). */
+const TEXT_COUNTS: ReadonlySet<string> = new Set(['char_num', 'line_num', 'cbytes_num']);
+
 /** Options of `repair`. */
 export const repairOptions = {
   schema: {
@@ -167,13 +189,19 @@ export const repairOptions = {
     path: true,
     doc: `schema name (${SHIPPED_SCHEMAS.join(', ')}) or path to a schema YAML file`,
   },
+  refresh: {
+    type: 'boolean',
+    default: false,
+    doc: 'recompute counts of the text a record holds already (char_num, line_num, cbytes_num) when they disagree with its text, as after pii or normalize (counted as refreshed; without it, as stale)',
+  },
 } as const;
 
 /**
  * `repair`: bring every record to a declared schema (rules/schemas/*.yaml). Missing fields are
  * filled from aliases, defaults or derivations; wrong types are coerced where nothing is lost.
  * A record that cannot be repaired is rejected as `missing:<field>` or `type:<field>`.
- * Option `schema` (default `wanjuan-cc`).
+ * Options `schema` (default `wanjuan-cc`), `refresh` (default false: counts of the text that
+ * disagree with it are counted as `<field>:stale`, not changed).
  */
 export const repairStage: StageFactory = {
   name: 'repair',
@@ -181,13 +209,14 @@ export const repairStage: StageFactory = {
   options: repairOptions,
   create(options): Stage {
     const schema = loadSchema(options.schema as string);
+    const refresh = options.refresh === true;
     return docStage({
       name: 'repair',
       needsText: false,
       options,
       apply(doc, ctx) {
         const moves: Moves = { root: doc.data, path: [], to: new Map() };
-        const r = repairObject(doc.data, schema, doc, ctx, '', moves);
+        const r = repairObject(doc.data, schema, doc, ctx, '', moves, refresh);
         if (typeof r === 'string') return r;
         // Numbers JavaScript cannot hold keep their input digits where their values went (review-hostile5 F13).
         moveExact(doc.data, r, (p) => movedPath(moves, p));

@@ -44,6 +44,25 @@ describe('corpus-clean bench', () => {
     expect(line?.split('|').length).toBe(12);
   });
 
+  it("times a stage of one's own that is a class with private fields (its getters read on the stage itself)", async () => {
+    const { tempDir } = await import('../helpers/run.js');
+    const { writeFile, rm } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const dir = await tempDir();
+    try {
+      await writeFile(
+        join(dir, 'cls.mjs'),
+        "export default { name: 'cls', summary: 'a class stage', options: {}, create() { class S { #n = 'cls'; get name() { return this.#n; } get needsText() { return true; } get options() { return {}; } async *run(batches) { for await (const b of batches) yield b; } } return new S(); } };\n",
+      );
+      await writeFile(join(dir, 'r.yaml'), 'name: r\nstages:\n  - module: ./cls.mjs\n');
+      const r = await runCli(['bench', 'fixtures/sample/licenses.jsonl', '--recipe', join(dir, 'r.yaml'), '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout).rows.map((x: { step: string }) => x.step)).toEqual(['read (pass-through)', 'cls', 'whole pipeline']);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('runs on the bundled sample with the sample recipe by default, and refuses two stage lists', async () => {
     const r = await runCli(['bench', '--json']);
     expect(r.code).toBe(0);

@@ -76,8 +76,9 @@ function cpuTimed(stage: Stage, clock: CpuClock): Stage {
       yield r.value;
     }
   }
-  // Everything else (name, options, needsText, keepsRecords ...) read through to the stage itself.
-  return Object.create(stage, { run: { value: run } }) as Stage;
+  // Everything else (name, options, needsText, keepsRecords ...) read from the stage itself, a
+  // getter with the stage as `this` (a stage of one's own may be a class with private fields).
+  return new Proxy(stage, { get: (t, k) => (k === 'run' ? run : Reflect.get(t, k, t)) });
 }
 
 /** A sink that only counts, so the measurement is of reading and stages. */

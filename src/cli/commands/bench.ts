@@ -115,7 +115,8 @@ interface Row {
 export interface BenchProgress {
   enabled: boolean;
   /** Passes in all, and the bytes one pass reads (known after the first). */
-  passes: number;
+  /** Undefined until the first pass has read the input (how many rounds a short input gets). */
+  passes?: number;
   bytes?: number;
 }
 
@@ -129,7 +130,7 @@ async function measured(files: string[], stages: Stage[], textField: TextField |
     if (!pr.enabled || t - lastShown < progressInterval()) return;
     lastShown = t;
     const of = pr.bytes !== undefined ? ` of ${(pr.bytes / 1e6).toFixed(1)}` : '';
-    writeProgress(`bench: pass ${pass.n} of ${pr.passes} (${pass.label}): ${(s.bytesRead / 1e6).toFixed(1)}${of} MB, ${s.read} records`);
+    writeProgress(`bench: pass ${pass.n}${pr.passes !== undefined ? ` of ${pr.passes}` : ''} (${pass.label}): ${(s.bytesRead / 1e6).toFixed(1)}${of} MB, ${s.read} records`);
   };
   let peak = process.memoryUsage.rss();
   const cpu0 = process.cpuUsage();
@@ -138,7 +139,7 @@ async function measured(files: string[], stages: Stage[], textField: TextField |
     peak = Math.max(peak, process.memoryUsage.rss());
   }, 10);
   try {
-    if (pr.enabled && !waits) writeProgress(`bench: pass ${pass.n} of ${pr.passes} (${pass.label})`);
+    if (pr.enabled && !waits) writeProgress(`bench: pass ${pass.n}${pr.passes !== undefined ? ` of ${pr.passes}` : ''} (${pass.label})`);
     const source = own !== undefined && textField !== undefined ? ownTextFields(readFiles(files), own, textField) : readFiles(files);
     const stats = await pipeline({ source, stages, sink: discard(), textField, requireText, onProgress: show });
     if (pr.enabled) clearProgress();
@@ -229,7 +230,7 @@ ${flagHelp(FLAGS)}
         return { stages, cpu };
       };
       const load = loadavg();
-      const progress: BenchProgress = { enabled: progressWanted(false), passes: 3 + specs.length };
+      const progress: BenchProgress = { enabled: progressWanted(false) };
       // Reading is measured twice, as the stages are: the first pass is cold (the reader's JIT, the
       // file cache), the second is the row's figure. Measured once, cold, against warm stage rows, a
       // small input's whole pipeline read as faster than reading alone (new-user review 12 #2: 1.14x).

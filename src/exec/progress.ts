@@ -137,6 +137,8 @@ export class PhaseProgress {
   private start = performance.now();
   private last = progressWaits() ? this.start : 0;
   private shown = false;
+  /** The line shown last: the phase's end does not show it again (new-user review 14 #9: step phases' lines twice). */
+  private lastLine = '';
 
   constructor(
     private readonly enabled: boolean,
@@ -154,7 +156,9 @@ export class PhaseProgress {
     const secs = (performance.now() - this.start) / 1000;
     const rate = secs > 0 ? f.bytes / secs : 0;
     const pct = Math.min(100, (100 * f.bytes) / f.totalBytes);
-    return `${head}: ${units}, ${f.records} records, ${mb(f.bytes)} of ${mb(f.totalBytes)} MB (${pct.toFixed(0)} %), ${mb(rate)} MB/s, ETA ${eta(rate > 0 ? (f.totalBytes - f.bytes) / rate : NaN)}`;
+    // "on disk": a .gz/.zst input counts compressed here, and decoded in the accounting line at the
+    // end (new-user review 14 #9: "2.0 of 2.0 MB" beside "(5.0 MB, ...)" on one screen).
+    return `${head}: ${units}, ${f.records} records, ${mb(f.bytes)} of ${mb(f.totalBytes)} MB on disk (${pct.toFixed(0)} %), ${mb(rate)} MB/s, ETA ${eta(rate > 0 ? (f.totalBytes - f.bytes) / rate : NaN)}`;
   }
 
   update(f: PhaseFigures, force = false): void {
@@ -163,7 +167,10 @@ export class PhaseProgress {
     if (!force && t - this.last < progressInterval()) return;
     this.last = t;
     this.shown = true;
-    writeProgress(this.line(f));
+    const line = this.line(f);
+    if (force && line === this.lastLine) return;
+    this.lastLine = line;
+    writeProgress(line);
   }
 
   /** End the phase: its last line stays (in a log, only for a phase that showed one). */

@@ -24,7 +24,7 @@ describe('progress line', () => {
     // Off a terminal (a log file): plain lines, no carriage return or escape (was: \r\x1b[K before each).
     expect(r.stderr).not.toMatch(/\r|\x1b/);
     const ls = lines(r.stderr);
-    const task = /^corpus-clean run: phase (1|3) of 3 \([^)]*\): (\d+)\/(\d+) tasks done(, \d+ running)?, \d+ records, \d+\.\d of (\d+\.\d) MB \((\d+) %\), \d+\.\d MB\/s, ETA (\d+ s|\d+ min|\d+\.\d h|\?)$/;
+    const task = /^corpus-clean run: phase (1|3) of 3 \([^)]*\): (\d+)\/(\d+) tasks done(, \d+ running)?, \d+ records, \d+\.\d of (\d+\.\d) MB on disk \((\d+) %\), \d+\.\d MB\/s, ETA (\d+ s|\d+ min|\d+\.\d h|\?)$/;
     // Numbered from 1 and said in words (was: 'run: phase 0-tasks of 0-2').
     const first = ls.filter((l) => l.startsWith('corpus-clean run: phase 1 of 3 (reading the inputs, normalize, hashing texts for exact dedup): '));
     expect(first.length).toBeGreaterThan(1);
@@ -79,9 +79,9 @@ describe('progress line', () => {
     expect(r.stderr.split('\n')).toEqual([
       'wanted true, every 30000 ms',
       '--',
-      'corpus-clean run: phase 1 of 1 (reading the inputs, writing the shards): 1/4 tasks done, 1 running, 10 records, 1.0 of 4.0 MB (25 %), 0.0 MB/s, ETA 2 min',
-      'corpus-clean run: phase 1 of 1 (reading the inputs, writing the shards): 3/4 tasks done, 1 running, 30 records, 3.0 of 4.0 MB (75 %), 0.0 MB/s, ETA 21 s',
-      'corpus-clean run: phase 1 of 1 (reading the inputs, writing the shards): 4/4 tasks done, 1 running, 40 records, 4.0 of 4.0 MB (100 %), 0.1 MB/s, ETA 0 s',
+      'corpus-clean run: phase 1 of 1 (reading the inputs, writing the shards): 1/4 tasks done, 1 running, 10 records, 1.0 of 4.0 MB on disk (25 %), 0.0 MB/s, ETA 2 min',
+      'corpus-clean run: phase 1 of 1 (reading the inputs, writing the shards): 3/4 tasks done, 1 running, 30 records, 3.0 of 4.0 MB on disk (75 %), 0.0 MB/s, ETA 21 s',
+      'corpus-clean run: phase 1 of 1 (reading the inputs, writing the shards): 4/4 tasks done, 1 running, 40 records, 4.0 of 4.0 MB on disk (100 %), 0.1 MB/s, ETA 0 s',
       '',
     ]);
   });

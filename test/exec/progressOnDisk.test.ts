@@ -33,12 +33,16 @@ describe('progress counts input as it lies on disk', () => {
     try {
       const r = await runCli(['run', join(ROOT, 'rules/recipes/sample.yaml'), '-i', SAMPLE, '-o', join(dir, 'o')], { env: { CORPUS_CLEAN_PROGRESS_MS: '0' } });
       expect(r.code, r.stderr).toBe(0);
-      const lines = r.stderr.split('\n').map((l) => /phase 1 of \d+ .*tasks done.*, (\d+) records, [\d.]+ of [\d.]+ MB \((\d+) %\)/.exec(l)).filter((m) => m !== null);
+      const lines = r.stderr.split('\n').map((l) => /phase 1 of \d+ .*tasks done.*, (\d+) records, [\d.]+ of [\d.]+ MB on disk \((\d+) %\)/.exec(l)).filter((m) => m !== null);
       expect(lines.length).toBeGreaterThan(1);
       const total = Number(lines[lines.length - 1]![1]);
       expect(total).toBe(356);
       expect(lines[lines.length - 1]![2]).toBe('100');
       for (const m of lines) if (Number(m![1]) <= 0.9 * total) expect(Number(m![2]), m![0]).toBeLessThan(100);
+      // New-user review 14 #9: the phase's end showed its last line again (step phases: every line twice).
+      const all = r.stderr.split('\n').filter((l) => l.startsWith('corpus-clean run: phase '));
+      for (let i = 1; i < all.length; i++) expect(all[i], 'the line before it again').not.toBe(all[i - 1]);
+      expect(all.filter((l) => /^corpus-clean run: phase 2 of 6 .*: 1\/1 units done$/.test(l))).toHaveLength(1);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

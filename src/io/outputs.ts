@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fstatSync, openSync, readdirSync, readFileSync, readlinkSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { access, lstat, readdir, readlink, realpath, rm, stat } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
@@ -327,6 +327,22 @@ export async function checkOutputs(plan: OutputPlan): Promise<void> {
       }
     }
   };
+  // Standard output redirected onto an input (`quality in.jsonl >> in.jsonl`, `1<> in.jsonl`):
+  // refused as -o /dev/stdout is (hostile review 14 H4: the kept records were appended to the
+  // input, or written over it in place with exit 0). GNU cat: "input file is output file".
+  if (plan.output === '-') {
+    const st = (() => {
+      try {
+        return fstatSync(1);
+      } catch {
+        return null;
+      }
+    })();
+    if (st?.isFile() === true) {
+      const i = inputs.find((x) => x.id === `${st.dev}:${st.ino}`);
+      if (i !== undefined) throw new UsageError(`standard output is redirected onto ${i.name === 'standard input' ? 'the file on standard input' : `the input '${showPath(i.name)}'`}${i.what === undefined ? '' : ` (${i.what})`}: writing the records there would destroy the input; redirect them to another file (or -o FILE)`);
+    }
+  }
   if (plan.output !== '-') {
     await clash(plan.output, '--output', plan.folder);
     if (!plan.folder && plan.sharded) {
@@ -922,10 +938,27 @@ export function ownDescriptor(path: string): number | undefined {
 
 /** The descriptor of this process that `/dev/stdin`, `/dev/fd/N`, `/proc/self/fd/N` (or `/proc/PID/fd/N` of this process) names, open or not. */
 function descriptorNamed(path: string): number | undefined {
-  const p = resolve(path);
-  const std = ['/dev/stdin', '/dev/stdout', '/dev/stderr'].indexOf(p);
-  const m = /^\/(?:dev\/fd|proc\/(?:self|thread-self|(\d+))\/fd)\/(\d+)$/.exec(p);
-  return std !== -1 ? std : m !== null && (m[1] === undefined || Number(m[1]) === process.pid) ? Number(m[2]) : undefined;
+  // The name as typed, then each link it goes through (hostile review 14 H5: a link to
+  // /dev/fd/7 passed as a file and wrote into the runtime's own pipe, exit 139).
+  let p = resolve(path);
+  for (let hops = 0; hops < 40; hops++) {
+    const std = ['/dev/stdin', '/dev/stdout', '/dev/stderr'].indexOf(p);
+    if (std !== -1) return std;
+    const m = /^\/(?:dev\/fd|proc\/(?:self|thread-self|(\d+))\/fd)\/(\d+)$/.exec(p);
+    if (m !== null) return m[1] === undefined || Number(m[1]) === process.pid ? Number(m[2]) : undefined;
+    // /proc/self/task/TID/fd/N: a thread's view of the same descriptors.
+    const t = /^\/proc\/(?:self|(\d+))\/task\/\d+\/fd\/(\d+)$/.exec(p);
+    if (t !== null) return t[1] === undefined || Number(t[1]) === process.pid ? Number(t[2]) : undefined;
+    let next: string;
+    try {
+      if (!lstatSync(p).isSymbolicLink()) return undefined;
+      next = readlinkSync(p);
+    } catch {
+      return undefined;
+    }
+    p = resolve(dirname(p), next);
+  }
+  return undefined;
 }
 
 /**

@@ -1,0 +1,55 @@
+import { spawnSync } from 'node:child_process';
+import { closeSync, openSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CLI, tempDir } from '../helpers/run.js';
+
+const RECORDS = '{"text":"one short record"}\n{"text":"two"}\n';
+
+describe('standard output redirected onto an input (hostile review 14 H4)', () => {
+  // `quality in.jsonl >> in.jsonl` appended the records to the input; `cat in.jsonl 1<> in.jsonl`
+  // wrote over it in place, exit 0. Refused before any record is read, as `-o /dev/stdout` is.
+  it('>> and 1<> onto an input, and onto the file on stdin, are usage errors; the input is untouched', async () => {
+    const dir = await tempDir();
+    const input = join(dir, 'in.jsonl');
+    writeFileSync(input, RECORDS);
+    for (const [mode, args, stdin] of [['a', ['in.jsonl'], 'ignore'], ['r+', ['in.jsonl'], 'ignore'], ['a', ['-'], 'in']] as const) {
+      const out = openSync(input, mode);
+      const inFd = stdin === 'in' ? openSync(input, 'r') : 'ignore';
+      try {
+        const r = spawnSync(process.execPath, [CLI, 'cat', ...args], { cwd: dir, stdio: [inFd, out, 'pipe'], encoding: 'utf8' });
+        const what = stdin === 'in' ? 'the file on standard input' : "the input 'in.jsonl'";
+        expect([r.status, r.stderr], `${mode} ${args.join(' ')}`).toEqual([2, `corpus-clean: standard output is redirected onto ${what}: writing the records there would destroy the input; redirect them to another file (or -o FILE)\n`]);
+      } finally {
+        closeSync(out);
+        if (typeof inFd === 'number') closeSync(inFd);
+      }
+      expect(readFileSync(input, 'utf8')).toBe(RECORDS);
+    }
+    // Another file on stdout is written as before.
+    const other = openSync(join(dir, 'out.jsonl'), 'w');
+    try {
+      const r = spawnSync(process.execPath, [CLI, 'cat', 'in.jsonl', '-q'], { cwd: dir, stdio: ['ignore', other, 'pipe'], encoding: 'utf8' });
+      expect(r.status).toBe(0);
+    } finally {
+      closeSync(other);
+    }
+    expect(readFileSync(join(dir, 'out.jsonl'), 'utf8')).toBe(RECORDS);
+  });
+});
+
+describe('an output that is a link to one of the process descriptors (hostile review 14 H5)', () => {
+  // The descriptor checks looked at the typed name only: a link to /dev/fd/7 (the runtime's own
+  // pipe) was written into: exit 139.
+  it('is checked as the descriptor it leads to', async () => {
+    const dir = await tempDir();
+    writeFileSync(join(dir, 'in.jsonl'), RECORDS);
+    symlinkSync('/dev/fd/7', join(dir, 'l7.jsonl'));
+    symlinkSync('l7.jsonl', join(dir, 'l7b.jsonl'));
+    for (const [flag, name] of [['-o', 'l7.jsonl'], ['--rejects', 'l7b.jsonl']]) {
+      const r = spawnSync(process.execPath, [CLI, 'cat', 'in.jsonl', '-q', ...(flag === '-o' ? [] : ['-o', 'out.jsonl']), flag, name], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+      expect(r.status, `${flag} ${name}: ${r.stderr}`).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`^corpus-clean: ${flag === '-o' ? '--output' : '--rejects'} '${name}' names descriptor 7, which (the shell did not open|is not open)`));
+    }
+  });
+});

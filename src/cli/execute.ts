@@ -682,7 +682,8 @@ async function schemaHint(files: readonly string[], command: string, seedsOnly =
   if ('seedTasks' in fit) {
     // The input named when it is one, and typed as is in a shell.
     const input = files.length === 1 && /^[\w./@:+-]+$/.test(files[0]) && files[0] !== '-' ? files[0] : 'IN';
-    const then = command === 'run' ? '> flat.jsonl, and run the recipe on flat.jsonl' : '| corpus-clean convert - --to ...';
+    // A line that runs as pasted (new-user review 14 #8: '--to ...' was refused; from repair it named convert).
+    const then = command === 'run' ? '> flat.jsonl, and run the recipe on flat.jsonl' : command === 'repair' ? '| corpus-clean repair - --schema alpaca' : command === 'convert' ? '| corpus-clean convert - --to xtuner-conversation' : `| corpus-clean ${command} -`;
     return `these are self-instruct seed tasks (instruction and instances: [{input, output}], as Alpaca's and BELLE's seed_tasks.jsonl), which neither convert nor a schema reads: each instance is a sample of its own, and a record read is at most one record written; flatten them first, one Alpaca record per instance: ${SEED_TASKS_JQ} ${input} ${then}`;
   }
   const how = command === 'run' ? `a stage 'repair: {schema: ${fit.schema}}' before convert in the recipe` : `'corpus-clean repair --schema ${fit.schema}' first (e.g. 'corpus-clean repair IN --schema ${fit.schema} | corpus-clean convert --to ...')`;

@@ -22,20 +22,22 @@ describe('convert and repair: self-instruct seed tasks', () => {
     const dir = await tempDir();
     try {
       await writeFile(join(dir, 'seed_tasks.jsonl'), SEEDS.map((s) => JSON.stringify(s)).join('\n') + '\n');
-      const hint = `these are self-instruct seed tasks (instruction and instances: [{input, output}], as Alpaca's and BELLE's seed_tasks.jsonl), which neither convert nor a schema reads: each instance is a sample of its own, and a record read is at most one record written; flatten them first, one Alpaca record per instance: ${SEED_TASKS_JQ} seed_tasks.jsonl | corpus-clean convert - --to ...`;
+      const hint = (then: string): string =>
+        `these are self-instruct seed tasks (instruction and instances: [{input, output}], as Alpaca's and BELLE's seed_tasks.jsonl), which neither convert nor a schema reads: each instance is a sample of its own, and a record read is at most one record written; flatten them first, one Alpaca record per instance: ${SEED_TASKS_JQ} seed_tasks.jsonl ${then}`;
       const c = await runCli(['convert', 'seed_tasks.jsonl', '--to', 'xtuner-openai', '-o', 'x.jsonl'], { cwd: dir });
       expect(c.code).toBe(1);
-      expect(c.stderr).toContain(`most records were rejected as convert/convert:unknown_format (2 of 2); ${hint}`);
+      expect(c.stderr).toContain(`most records were rejected as convert/convert:unknown_format (2 of 2); ${hint('| corpus-clean convert - --to xtuner-conversation')}`);
+      // From repair, back to repair (new-user review 14 #8: it pointed to convert, with '--to ...' that is refused pasted).
       const r = await runCli(['repair', 'seed_tasks.jsonl', '--schema', 'alpaca'], { cwd: dir });
-      expect(r.stderr).toContain(`most records were rejected as repair/missing:output (2 of 2); ${hint}`);
+      expect(r.stderr).toContain(`most records were rejected as repair/missing:output (2 of 2); ${hint('| corpus-clean repair - --schema alpaca')}`);
       if (existsSync('/usr/bin/jq')) {
+        // Each line as printed (with the CLI for `corpus-clean`): every instance is written.
         const flat = execFileSync('/bin/sh', ['-c', `${SEED_TASKS_JQ} seed_tasks.jsonl`], { cwd: dir, encoding: 'utf8' });
-        const ok = await runCli(['convert', '-', '--to', 'xtuner-openai'], { cwd: dir, input: flat });
+        const ok = await runCli(['convert', '-', '--to', 'xtuner-conversation'], { cwd: dir, input: flat });
         expect(ok.stderr).toContain('read 3 = written 3 + rejected 0');
-        expect(JSON.parse(ok.stdout.split('\n')[2]).messages).toEqual([
-          { role: 'user', content: 'Add the numbers.\n2 2' },
-          { role: 'assistant', content: '4' },
-        ]);
+        expect(JSON.parse(ok.stdout.split('\n')[2]).conversation).toEqual([{ system: '', input: 'Add the numbers.\n2 2', output: '4' }]);
+        const rep = await runCli(['repair', '-', '--schema', 'alpaca'], { cwd: dir, input: flat });
+        expect(rep.stderr).toContain('read 3 = written 3 + rejected 0');
       }
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -22,7 +22,8 @@ const given = takeDataArg() ?? process.env.CORPUS_CLEAN_DATA;
 /** The data folder (absolute). */
 export const DATA = given === undefined ? resolve(ROOT, '../shared/data') : resolve(given);
 
-if (!existsSync(DATA)) {
+// `--help` is the bench's own to answer, with or without the data (new-user review 14 #6).
+if (!existsSync(DATA) && !process.argv.includes('--help') && !process.argv.includes('-h')) {
   console.error(`bench: data folder ${DATA} not found; pass --data DIR (a copy of shared/data, see its PROVENANCE.md)`);
   process.exit(2);
 }

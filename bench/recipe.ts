@@ -34,7 +34,20 @@ import { parseArgs } from 'node:util';
 import { DATA } from './data.js';
 import { best, CLI, concat, jsonlFiles, load, measure, type Cost } from './cpu.js';
 
-const { values } = parseArgs({ options: { copies: { type: 'string', default: '5' }, rounds: { type: 'string', default: '2' }, before: { type: 'string' } } });
+const { values } = parseArgs({ options: { copies: { type: 'string', default: '5' }, rounds: { type: 'string', default: '2' }, before: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+if (values.help) {
+  console.log(`Usage: npm run build && npx tsx bench/recipe.ts [--data DIR] [--copies N] [--rounds N] [--before CLI]
+
+The sample recipe and 'quality' on the en+zh web mix, in CPU seconds per core, beside the
+pass-through ('corpus-clean cat') in the same run (issue #16). Prints tables and RESULT lines.
+
+  --data DIR     the data folder (default: CORPUS_CLEAN_DATA, else ../shared/data beside the clone)
+  --copies N     copies of web/en + web/zh (34.3 MB each) to read (default 5: 171 MB); 1 is the quick form
+  --rounds N     rounds of each command, the best kept (default 2)
+  --before CLI   another build's dist/cli/main.js, run alternately: a before/after table first
+  -h, --help     this help`);
+  process.exit(0);
+}
 const before = values.before;
 const copies = Number(values.copies);
 const rounds = Number(values.rounds);

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -20,5 +21,12 @@ describe('README bench commands', () => {
         expect(src.includes(`${flag}:`) || src.includes(`'${flag}':`) || src.includes(`'--${flag}'`), `${file} --${flag}`).toBe(true);
       }
     }
+  });
+
+  it('bench/recipe.ts --help prints its options, with or without the data folder (new-user review 14 #6)', () => {
+    const r = spawnSync(join(ROOT, 'node_modules/.bin/tsx'), [join(ROOT, 'bench/recipe.ts'), '--help'], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CORPUS_CLEAN_DATA: '/nonexistent/data' } });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^Usage: npm run build && npx tsx bench\/recipe.ts \[--data DIR\] \[--copies N\] \[--rounds N\] \[--before CLI\]/);
+    expect(r.stdout).toContain('--copies N     copies of web/en + web/zh (34.3 MB each) to read (default 5: 171 MB); 1 is the quick form');
   });
 });

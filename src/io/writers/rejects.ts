@@ -36,12 +36,16 @@ export class RejectsWriter implements ClosableRejectSink {
    * its string dies young (a 4 MB string of rejects that waited for the next write was copied by
    * every young-generation collection until then, and flattened once more to be encoded).
    */
-  private chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+  private chunk: Buffer = Buffer.allocUnsafe(CHUNK_BYTES);
   private pos = 0;
-  /** Filled chunks not yet handed to the writer. */
-  private filled: Buffer[] = [];
-  private filledBytes = 0;
+  /** Lines in the chunk. */
   private pending = 0;
+  /**
+   * A chunk the writer is done with (`ShardedWriter.releasesBlocks`), filled again after the next
+   * write instead of a new one: no copy of the rejects' bytes is made on their way to the
+   * compressor, and no fresh memory is touched (a page fault per 4 KB) for each write.
+   */
+  private spare: Buffer | undefined;
   /** A write queued by `push` that has not started yet. */
   private queued = false;
   /** Writes started by `push` when much was buffered; awaited by `flush`. */
@@ -76,7 +80,7 @@ export class RejectsWriter implements ClosableRejectSink {
     this.pending++;
     // A long run of rejects with no record written in between must not grow memory: one write
     // queued at a time (not one promise per reject until it starts).
-    if (!this.queued && this.filledBytes + this.pos > FLUSH_BYTES) {
+    if (!this.queued && this.pos > FLUSH_BYTES) {
       this.queued = true;
       this.queue();
     }
@@ -90,28 +94,7 @@ export class RejectsWriter implements ClosableRejectSink {
   private append(a: string, b: string | Uint8Array, c: string): void {
     const bytesB = typeof b !== 'string';
     // A UTF-16 unit takes at most 3 bytes in UTF-8 (a surrogate pair: 4 bytes for 2 units).
-    const most = (a.length + c.length) * 3 + (bytesB ? b.length : b.length * 3);
-    if (this.pos + most + 1 > this.chunk.length) {
-      this.cut();
-      if (most + 1 > this.chunk.length) {
-        // A line longer than a chunk gets a buffer of its exact size.
-        const la = Buffer.byteLength(a);
-        const lb = bytesB ? b.length : Buffer.byteLength(b);
-        const n = la + lb + Buffer.byteLength(c);
-        const big = Buffer.allocUnsafe(n + 1);
-        big.write(a, 0);
-        if (bytesB) big.set(b, la);
-        else big.write(b, la);
-        big.write(c, la + lb);
-        big[n] = 10;
-        this.filled.push(big);
-        this.filledBytes += big.length;
-        this.lastIn = big;
-        this.lastStart = 0;
-        this.lastEnd = n;
-        return;
-      }
-    }
+    this.room((a.length + c.length) * 3 + (bytesB ? b.length : b.length * 3) + 1);
     const k = this.chunk;
     const start = this.pos;
     let p = start + k.write(a, start);
@@ -127,6 +110,14 @@ export class RejectsWriter implements ClosableRejectSink {
     this.pos = p;
   }
 
+  /** Make the chunk hold at least `n` bytes more than it does: a larger one, with what it holds copied. */
+  private room(n: number): void {
+    if (this.pos + n <= this.chunk.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.chunk.length * 2, this.pos + n));
+    this.chunk.copy(grown, 0, 0, this.pos);
+    this.chunk = grown;
+  }
+
   /**
    * A copy of the bytes of the last reject's line as written (without its newline), or undefined
    * after a write failure: the report's sample candidates take them instead of serialising the
@@ -137,41 +128,37 @@ export class RejectsWriter implements ClosableRejectSink {
     return from === undefined ? undefined : Buffer.from(from.subarray(this.lastStart, this.lastEnd));
   }
 
-  /** Move what the chunk holds into a buffer of its own (the chunk is used again). */
-  private cut(): void {
-    if (this.pos === 0) return;
-    const b = Buffer.allocUnsafe(this.pos);
-    this.chunk.copy(b, 0, 0, this.pos);
-    this.filled.push(b);
-    this.filledBytes += this.pos;
-    this.pos = 0;
-  }
-
   private queue(): void {
     this.chain = this.chain.then(() => this.writeBuffered()).catch((e: Error) => {
       this.failure ??= e;
-      this.filled = [];
-      this.filledBytes = 0;
       this.pos = 0;
       this.pending = 0;
     });
   }
 
+  /** Hand the chunk's lines to the writer, and go on in another chunk (the spare, when there is one). */
   private writeBuffered(): Promise<void> {
     this.queued = false;
-    this.cut();
     if (this.pending === 0 || this.failure !== null) return Promise.resolve();
-    const b = this.filled.length === 1 ? this.filled[0] : Buffer.concat(this.filled, this.filledBytes);
+    const full = this.chunk;
+    const b = full.subarray(0, this.pos);
     const n = this.pending;
-    this.filled = [];
-    this.filledBytes = 0;
+    // A new chunk as large as the last (up to SPARE_BYTES): the next write's lines are not copied as it grows again.
+    this.chunk = this.spare ?? Buffer.allocUnsafe(Math.min(full.length, SPARE_BYTES));
+    this.spare = undefined;
+    this.pos = 0;
     this.pending = 0;
-    return this.out.write(b, n);
+    const written = this.out.write(b, n);
+    if (!this.out.releasesBlocks || full.length > SPARE_BYTES) return written;
+    // Filled again only after the next push moves `lastIn` elsewhere: `lastLineBytes` stays true.
+    return written.then(() => {
+      this.spare = full;
+    });
   }
 
   /** True when enough is buffered that the reader should wait for `flush` before going on. */
   get full(): boolean {
-    return this.filledBytes + this.pos > FLUSH_BYTES;
+    return this.pos > FLUSH_BYTES;
   }
 
   async flush(): Promise<void> {
@@ -191,10 +178,12 @@ export class RejectsWriter implements ClosableRejectSink {
   }
 }
 
-/** Bytes of rejects encoded into one chunk before it is set aside. */
+/** Bytes of the first chunk the rejects are encoded into (it grows as they need). */
 const CHUNK_BYTES = 256 << 10;
 /** Bytes of rejects held before they are written, even with no batch written in between. */
 const FLUSH_BYTES = 4 << 20;
+/** The largest chunk kept to be filled again (one grown by a very long line is let go). */
+const SPARE_BYTES = 2 * FLUSH_BYTES;
 
 /** Stands for the record in a reject line while its exact text is spliced in (a string no record key is). */
 const RECORD_MARK = '\u0000corpus-clean:record\u0000';

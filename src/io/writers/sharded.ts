@@ -152,6 +152,15 @@ export class ShardedWriter {
     this.compression = folder ? (o.compression ?? 'none') : compressionOf(o.output);
   }
 
+  /**
+   * True when `write` is done with the block it was given once its promise resolves (zstd: the
+   * block is compressed in the call, into bytes of its own; not to stdout), so the caller may fill
+   * it again. Otherwise a stream may still hold it.
+   */
+  get releasesBlocks(): boolean {
+    return this.compression === 'zstd' && this.o.output !== '-';
+  }
+
   private nameOf(i: number): string {
     const n = String(i).padStart(5, '0');
     if (this.folder) {

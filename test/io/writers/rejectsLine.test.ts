@@ -1,0 +1,79 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Reject, RejectWithJson } from '../../../src/core/stage.js';
+import { RECORD_JSON } from '../../../src/core/stage.js';
+import { RejectsWriter, serialiseReject } from '../../../src/io/writers/rejects.js';
+import { unzstd } from '../../../src/io/zstd.js';
+import { tempDir } from '../../helpers/run.js';
+
+/** `r` carrying its record's JSON text as a reader gives it (`JSON.stringify` of the record). */
+function withText(r: Reject): Reject {
+  const out = { ...r } as RejectWithJson;
+  out[RECORD_JSON] = Buffer.from(JSON.stringify(r.record));
+  return out;
+}
+
+/** The lines a RejectsWriter writes for `rejects` (into `name`: .zst compressed), flushed after every `every`. */
+async function written(rejects: Reject[], name = 'rejects.jsonl', every = Infinity): Promise<string[]> {
+  const path = join(await tempDir(), name);
+  const w = new RejectsWriter(path);
+  let i = 0;
+  for (const r of rejects) {
+    w.push(r);
+    if (++i % every === 0) await w.flush();
+  }
+  await w.close();
+  let bytes = await readFile(path);
+  if (name.endsWith('.zst')) {
+    const out: Buffer[] = [];
+    for await (const c of unzstd(bytes, (async function* () {})())) out.push(c);
+    bytes = Buffer.concat(out);
+  }
+  return bytes.toString('utf8').split('\n').slice(0, -1);
+}
+
+const record = { id: 7, text: 'un texte\n"cité" \\ 中文', meta: { a: [1, 2.5, null] } };
+const quality = { quality: { preset: 'web-zh', score: 0.1667, failed: ['zh_quality:min_chars'], chars: 12 } };
+
+describe('a reject whose record is given as text is written as serialiseReject writes it', () => {
+  const cases: [string, Reject][] = [
+    ['no attrs', { stage: 'langid', reason: 'langid:too_short', source: 'in.jsonl:1', record }],
+    ['attrs', { stage: 'quality', reason: 'zh_quality:min_chars', source: 'in.jsonl:2', record, attrs: quality }],
+    ['detail', { stage: 'langid', reason: 'langid:not_kept', source: 'in.jsonl:3', record, detail: { lang: 'ko', score: 1 } }],
+    ['attrs, detail', { stage: 'a', reason: 'b', source: 'in.jsonl:4', record, attrs: { lang: 'ko' }, detail: { lang: 'ko', score: 1 } }],
+    ['detail, attrs (as slimmed)', { stage: 'a', reason: 'b', source: 'in.jsonl:5', record, detail: { x: 'y' }, attrs: quality }],
+    ['a source to escape', { stage: 'a', reason: 'b', source: 'dir "x"\\été\t中\ud800.jsonl:6', record, attrs: quality }],
+    ['a stage and reason to escape', { stage: 'a"\\', reason: 'b\u2028中', source: 'in.jsonl:7', record }],
+    ['attrs undefined', { stage: 'a', reason: 'b', source: 'in.jsonl:8', record, attrs: undefined }],
+    ['attrs with toJSON', { stage: 'a', reason: 'b', source: 'in.jsonl:9', record, attrs: { toJSON: (k: string) => ({ key: k }) } as unknown as Record<string, unknown> }],
+    ['signals with toJSON', { stage: 'a', reason: 'b', source: 'in.jsonl:10', record, attrs: { q: { toJSON: (k: string) => `key ${k}` } } }],
+    ['attrs not an object', { stage: 'a', reason: 'b', source: 'in.jsonl:11', record, attrs: 'x' as unknown as Record<string, unknown> }],
+    ['a source not a string', { stage: 'a', reason: 'b', source: 12 as unknown as string, record }],
+    ['another key', { stage: 'a', reason: 'b', source: 'in.jsonl:13', record, raw: 'x' }],
+    ['keys in another order', { reason: 'b', stage: 'a', source: 'in.jsonl:14', record }],
+    ['attrs that do not serialise', { stage: 'a', reason: 'b', source: 'in.jsonl:15', record, attrs: { n: 1n } as unknown as Record<string, unknown> }],
+    ['a record longer than a chunk', { stage: 'a', reason: 'b', source: 'in.jsonl:16', record: { text: 'x'.repeat(300_000) }, attrs: quality }],
+  ];
+  for (const [name, r] of cases) {
+    it(name, async () => {
+      expect(await written([withText(r)])).toEqual([serialiseReject(r)]);
+    });
+  }
+
+  it('many in a row, across chunks', async () => {
+    const many = Array.from({ length: 3000 }, (_, i) => cases[i % cases.length][1]);
+    expect(await written(many.map(withText))).toEqual(many.map(serialiseReject));
+  });
+
+  it('many in a row, flushed now and then, into zstd (a chunk written is filled again) and plain', async () => {
+    // a line longer than the largest chunk kept (8 MiB) among them
+    const huge: Reject = { stage: 'a', reason: 'b', source: 'in.jsonl:0', record: { text: '长'.repeat(3_000_000) } };
+    const many = Array.from({ length: 6000 }, (_, i) => (i === 2500 ? huge : cases[i % cases.length][1]));
+    const want = many.map(serialiseReject);
+    for (const name of ['r.jsonl.zst', 'r.jsonl']) {
+      expect(await written(many.map(withText), name, 700)).toEqual(want);
+      expect(await written(many, name, 333)).toEqual(want);
+    }
+  });
+});

@@ -1,4 +1,4 @@
-import { table } from './own.js';
+import { hasOwn, table } from './own.js';
 import type { ClosableRejectSink } from './pipeline.js';
 import type { Reject, RejectWithJson } from './stage.js';
 import { RECORD_JSON } from './stage.js';
@@ -89,6 +89,11 @@ function compilePicker(signals: readonly string[]): Picker | undefined {
   return made;
 }
 
+/** The picker `compilePicker` made for `signals` already in this process, if any. */
+function compiledPicker(signals: readonly string[]): Picker | undefined {
+  return PICKERS.size === 0 ? undefined : PICKERS.get(JSON.stringify(signals));
+}
+
 /** Compiled pickers by their list of signals (JSON), at most PICKERS_KEPT. */
 const PICKERS = new Map<string, Picker>();
 const PICKERS_KEPT = 4096;
@@ -134,7 +139,11 @@ export function rejectSlimmer(thresholds: readonly Threshold[]): (r: Reject) => 
   interface Memo {
     next: Map<string, Memo> | undefined;
     signals: string[] | undefined;
-    /** The picker of `signals`: compiled once the combination has been used COMPILE_AFTER times. */
+    /**
+     * The picker of `signals`: compiled once the combination has been used COMPILE_AFTER times,
+     * or at once when the process has compiled it already (another task's slimmer did); until
+     * then `pickAny`'s, made once for the combination.
+     */
     pick: Picker | undefined;
     uses: number;
     /** False for a combination past MEMO_LIMIT (made anew for each reject: never compiled). */
@@ -170,9 +179,13 @@ export function rejectSlimmer(thresholds: readonly Threshold[]): (r: Reject) => 
         at = step(at, code);
       }
     }
-    at.signals ??= signalsOf(codes);
-    // A combination past the memo is a node of this reject's own: no compiling for it.
-    if (at.pick === undefined && (!at.kept || ++at.uses >= COMPILE_AFTER)) at.pick = (at.kept ? compilePicker(at.signals) : undefined) ?? pickAny(at.signals);
+    if (at.signals === undefined) {
+      at.signals = signalsOf(codes);
+      // A combination past the memo is a node of this reject's own: no compiling for it.
+      if (at.kept) at.pick = compiledPicker(at.signals);
+      at.pick ??= pickAny(at.signals);
+    }
+    if (at.kept && at.uses < COMPILE_AFTER && ++at.uses === COMPILE_AFTER) at.pick = compilePicker(at.signals) ?? at.pick;
     return at;
   };
   return (r) => {
@@ -187,8 +200,9 @@ export function rejectSlimmer(thresholds: readonly Threshold[]): (r: Reject) => 
       const m = failing(r.reason, attrs);
       const signals = m.signals!;
       if (signals.length > 0) {
-        const pick = m.pick ?? pickAny(signals);
-        for (const family of Object.keys(attrs)) {
+        const pick = m.pick!;
+        for (const family in attrs) {
+          if (!hasOwn(attrs, family)) continue;
           const value = attrs[family];
           // A signal stored flat (`attrs.lang_score`) is kept when a failing rule compares it.
           if (signals.includes(family)) ((kept[family] = value), (any = true));

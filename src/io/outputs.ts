@@ -221,7 +221,9 @@ export const OUTPUT_ENDINGS = ['.jsonl', '.jsonl.gz', '.jsonl.zst', '.json', '.p
  * plain file): written as a stream, never judged as an earlier run's result.
  */
 async function isStreamTarget(path: string): Promise<boolean> {
-  if (resolve(path).startsWith('/dev/')) return true;
+  // /proc/self/fd/N is /dev/fd/N by another name (hostile review 14 H6: its lock went to
+  // '/proc/self/fd/.N.lock', exit 1).
+  if (resolve(path).startsWith('/dev/') || descriptorNamed(path) !== undefined) return true;
   const st = await stat(path).catch(() => null);
   return st !== null && !st.isFile() && !st.isDirectory();
 }
@@ -1029,7 +1031,7 @@ export async function outputTarget(path: string): Promise<{ path: string; direct
   if (fd !== undefined) return { path, direct: true, fd };
   // Anything under /dev/ is written in place, as isStreamTarget judges it (some containers make
   // /dev/null a plain file: a rename there would still replace it for every process).
-  if (resolve(path).startsWith('/dev/')) return { path, direct: true };
+  if (resolve(path).startsWith('/dev/') || descriptorNamed(path) !== undefined) return { path, direct: true };
   const l = await lstat(path).catch(() => null);
   if (l === null) return { path, direct: false };
   if (l.isSymbolicLink()) {

@@ -53,3 +53,22 @@ describe('an output that is a link to one of the process descriptors (hostile re
     }
   });
 });
+
+describe('/proc/self/fd/N as --rejects/--stats (hostile review 14 H6)', () => {
+  // Taken as a file: its lock went to '/proc/self/fd/.N.lock' and the command failed, exit 1.
+  it('is written through the descriptor as /dev/fd/N is', async () => {
+    const dir = await tempDir();
+    writeFileSync(join(dir, 'in.jsonl'), 'bad\n' + RECORDS);
+    const r3 = openSync(join(dir, 'r.jsonl'), 'w');
+    const s4 = openSync(join(dir, 's.json'), 'w');
+    try {
+      const r = spawnSync(process.execPath, [CLI, 'cat', 'in.jsonl', '-o', 'out.jsonl', '-q', '--max-reject-rate', '1', '--rejects', '/proc/self/fd/3', '--stats', '/proc/self/fd/4'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe', r3, s4], encoding: 'utf8' });
+      expect([r.status, r.stderr]).toEqual([0, expect.stringMatching(/^corpus-clean cat: read 3 = written 2 \+ rejected 1 /)]);
+    } finally {
+      closeSync(r3);
+      closeSync(s4);
+    }
+    expect(readFileSync(join(dir, 'r.jsonl'), 'utf8')).toContain('"reason":"json_parse"');
+    expect(JSON.parse(readFileSync(join(dir, 's.json'), 'utf8')).rejected).toBe(1);
+  });
+});

@@ -4,13 +4,14 @@ import { collectRun } from './collect.js';
 import { renderReport } from './html.js';
 import { writeAtomic } from '../io/writers/atomic.js';
 import { showPath } from '../core/fsname.js';
+import { writeStdoutSync } from '../io/stdout.js';
 
 /** The report's name in a run folder. */
 export const REPORT_FILE = '_report.html';
 
 /**
  * Make the report of a run folder and write it (atomically, writeAtomic) to `output`, default
- * `<dir>/_report.html`; `sampleLines`: the sample candidates the run's merge kept (see collectRun).
+ * `<dir>/_report.html`, or stdout for `-`; `sampleLines`: the sample candidates the run's merge kept (see collectRun).
  */
 export async function writeReport(dir: string, output = join(dir, REPORT_FILE), sampleLines?: readonly string[], problems?: string[]): Promise<string> {
   const data = await collectRun(dir, sampleLines);
@@ -25,6 +26,8 @@ export async function writeReport(dir: string, output = join(dir, REPORT_FILE), 
   // The writers' small-file path: a symlink followed, a device or FIFO written as a stream, a
   // temporary renamed into place and removed on failure, one error naming the file (ENOSPC).
   // `report -o` checks the path first (checkFileOutput in cli/commands/report.ts).
-  await writeAtomic(output, html);
+  // '-': stdout (`report -o -`), through the one stdout writer (a pipe, a socket, a file).
+  if (output === '-') writeStdoutSync(html);
+  else await writeAtomic(output, html);
   return output;
 }

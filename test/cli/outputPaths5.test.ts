@@ -82,6 +82,14 @@ describe('report -o goes through the outputs\' rules (F1)', () => {
       reader.kill();
     }
   });
+
+  it("-o - writes the page to stdout, as '-' is for every other output (it was refused: must end in .html)", async () => {
+    const r = await runCli(['report', run, '-o', '-'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^<!doctype html>/);
+    expect(r.stdout).toContain('</html>');
+    expect(existsSync(join(dir, '-'))).toBe(false);
+  });
 });
 
 describe('outputs of one command that collide are a usage error (F11)', () => {

@@ -11,7 +11,7 @@ import type { Flag } from '../args.js';
 import { flagHelp, parse } from '../args.js';
 
 const FLAGS: Flag[] = [
-  { name: 'output', short: 'o', type: 'string', arg: 'FILE', help: 'write the page here, a .html name (default <run-dir>/_report.html); a device or FIFO is written as a stream' },
+  { name: 'output', short: 'o', type: 'string', arg: 'FILE', help: 'write the page here, a .html name (default <run-dir>/_report.html); - (stdout), a device or FIFO is written as a stream' },
   { name: 'overwrite', type: 'boolean', help: 'replace an existing -o file (the run folder\'s own _report.html is always rewritten; its other files never)' },
   { name: 'help', short: 'h', type: 'boolean', help: 'show this help' },
 ];
@@ -42,12 +42,13 @@ ${flagHelp(FLAGS)}
     if (p.positionals.length !== 1) throw new UsageError(`report takes one run folder, got ${p.positionals.length}`, ["see 'corpus-clean report --help'"]);
     const dir = await checkRunFolder(p.positionals[0], 'report', '_stats.json');
     const output = (p.values.output as string | undefined) ?? join(dir, REPORT_FILE);
-    // The rules of every command's outputs (io/outputs.ts), checked before the page is made.
-    await checkFileOutput(output, { flag: '--output', overwrite: p.values.overwrite === true, endings: ['.html', '.htm'], own: { dir, name: REPORT_FILE } });
+    // The rules of every command's outputs (io/outputs.ts), checked before the page is made; '-'
+    // is stdout, as for every other output (it was refused as "must end in .html").
+    if (output !== '-') await checkFileOutput(output, { flag: '--output', overwrite: p.values.overwrite === true, endings: ['.html', '.htm'], own: { dir, name: REPORT_FILE } });
     const problems: string[] = [];
     const out = await writeReport(dir, output, undefined, problems);
     for (const pr of problems) process.stderr.write(`corpus-clean report: error: ${showText(pr)}\n`);
-    process.stderr.write(`corpus-clean report: wrote ${showPath(out)}\n`);
+    process.stderr.write(`corpus-clean report: wrote ${out === '-' ? 'the page to stdout' : showPath(out)}\n`);
     return problems.length > 0 ? 1 : 0;
   },
 };

@@ -995,6 +995,10 @@ function checkDescriptorOutput(path: string, flag: string): void {
   if (target.startsWith('anon_inode:') || (/^pipe:\[\d+\]$/.test(target) && pipeEndsHeld(target).size === 2)) {
     throw new UsageError(`${what} names descriptor ${fd}, which the shell did not open for this command (it is the runtime's own: ${target}): open it for writing in the shell (${fd}> FILE) or name a file`);
   }
+  // A socket cannot be opened by name (ENXIO, after the work): stdout and stderr are sockets under
+  // a Node parent's spawn and systemd's journal. A file descriptor is written through; a socket
+  // would need the stream's own writer, which only stdout's `-o -` has.
+  if (/^socket:\[\d+\]$/.test(target)) throw new UsageError(`${what} names descriptor ${fd}, a socket (${target}), which cannot be opened by name: ${fd === 1 && flag === '--output' ? 'give -o - for stdout' : 'name a file'}`);
   if (accessMode(info) === 0) throw new UsageError(`${what} names descriptor ${fd}, which is open for reading only (${fd}< FILE): open it for writing (${fd}> FILE or ${fd}>> FILE) or name a file`);
 }
 

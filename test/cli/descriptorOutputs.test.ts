@@ -93,5 +93,21 @@ describe('an output naming a descriptor that cannot take it', () => {
     }
     expect(readFileSync(join(dir, 'mine.txt'), 'utf8')).toBe('my notes\n');
   });
+
+  // Stdout and stderr are sockets under a Node parent's spawn (and systemd's journal): opened by
+  // name they fail with ENXIO, after the work ("cannot write '/dev/stderr'", exit 1).
+  it('a descriptor that is a socket is a usage error naming what to give instead', async () => {
+    const dir = await setup();
+    const cases: [string[], string][] = [
+      [['-o', '/dev/stdout'], "--output '/dev/stdout' names descriptor 1, a socket"],
+      [['-o', 'o.jsonl', '--stats', '/dev/stderr'], "--stats '/dev/stderr' names descriptor 2, a socket"],
+    ];
+    for (const [args, said] of cases) {
+      const r = spawnSync(process.execPath, [CLI, 'cat', 'two.jsonl', ...args, '--max-reject-rate', '1', '-q'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`^corpus-clean: ${said.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\(socket:\\[\\d+\\]\\), which cannot be opened by name: (give -o - for stdout|name a file)\\n$`));
+    }
+    expect(existsSync(join(dir, 'o.jsonl'))).toBe(false);
+  });
 });
 

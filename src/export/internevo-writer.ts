@@ -171,11 +171,16 @@ export class InternEvoWriter implements DocSink {
       const esc = this.prefix.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
       await removeDeadTemporaries(this.dir, new RegExp(`^\\.${esc}-\\d{5,}\\.(\\d+)\\.tmp\\.(?:bin|meta)$`));
     }
+    // An abort that came during the awaits above (a signal early in the export) found no pending
+    // shard: a temporary opened now would outlive it (hostile review 14 H1).
+    if (this.done) throw new Error('InternEvoWriter: write after close/abort');
     const bin = path.join(this.dir, `${this.prefix}-${String(n).padStart(5, '0')}.bin`);
     const tmp = path.join(this.dir, `.${this.prefix}-${String(n).padStart(5, '0')}.${process.pid}.tmp`);
     this.current = { bin, tmpBin: tmp + '.bin', tmpMeta: tmp + '.meta', shard: { path: bin, samples: 0, tokens: 0, bytes: 0 } };
     this.pending.push(this.current);
-    this.fh = await open(this.current.tmpBin, 'w');
+    // Held until opened: an abort waits for it, then closes and removes it.
+    const opened = (this.opening = open(this.current.tmpBin, 'w'));
+    this.fh = await opened;
     this.meta = [];
   }
 
@@ -199,7 +204,8 @@ export class InternEvoWriter implements DocSink {
     await this.fh!.sync();
     await this.fh!.close();
     this.fh = null;
-    const mh = await open(cur.tmpMeta, 'w');
+    if (this.done) throw new Error('InternEvoWriter: write after close/abort');
+    const mh = await (this.opening = open(cur.tmpMeta, 'w'));
     try {
       await writeAll(mh, encodeNpy(this.meta, 2, this.metaDtype));
       await mh.sync();
@@ -252,6 +258,8 @@ export class InternEvoWriter implements DocSink {
 
   /** The publication under way (`close`): an abort waits for it, then removes what it renamed (F13). */
   private publishing: Promise<void> | null = null;
+  /** The last temporary being opened (a shard's .bin or .meta). */
+  private opening: Promise<FileHandle> | null = null;
   private aborting: Promise<void> | null = null;
 
   /**
@@ -260,8 +268,11 @@ export class InternEvoWriter implements DocSink {
    */
   abort(): Promise<void> {
     this.aborting ??= (async () => {
-      await this.publishing?.catch(() => {});
       this.done = true;
+      await this.publishing?.catch(() => {});
+      // A temporary being opened: let it open, then it is closed and removed with the rest.
+      const fh = await this.opening?.catch(() => null);
+      if (fh !== undefined && fh !== null && fh !== this.fh) await fh.close().catch(() => {});
       if (this.fh !== null) await this.fh.close().catch(() => {});
       this.fh = null;
       for (const p of this.pending) {

@@ -75,6 +75,40 @@ describe('export internevo on signals (K3)', () => {
   });
 });
 
+// Hostile review 14 H1: a signal at the first shards left a temporary opened after the writer's
+// abort had run (its removal loop found nothing pending), with the lock gone.
+describe('export internevo on a signal at its first shard temporary', () => {
+  it('leaves nothing: no temporary, no lock, no folder it made (6 tries, SIGINT and SIGTERM)', async () => {
+    const dir = await tempDir();
+    dirs.push(dir);
+    const input = join(dir, 'in.jsonl');
+    await writeFile(input, Array.from({ length: 6000 }, (_, i) => JSON.stringify({ text: i % 2 === 0 ? `record ${i} ` + 'lorem ipsum dolor sit amet '.repeat(40) : `第${i}条记录，` + '内容足够长，可以切分。'.repeat(30) })).join('\n') + '\n');
+    for (let t = 0; t < 6; t++) {
+      const out = join(dir, `st${t}`);
+      const r = await new Promise<{ code: number | null; stderr: string }>((res, rej) => {
+        const p = spawn(process.execPath, [CLI, 'export', 'internevo', input, '--tokenizer', join(ROOT, 'fixtures/tokenizer/internlm2.model'), '-o', out, '--type', 'by-lang', '--max-shard-size', '4KB', '-q'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+        const err: Buffer[] = [];
+        p.stderr.on('data', (b: Buffer) => err.push(b));
+        p.on('error', rej);
+        let sent = false;
+        const poll = setInterval(async () => {
+          const names = [...(await readdir(join(out, 'train', 'en')).catch(() => [] as string[])), ...(await readdir(join(out, 'train', 'cn')).catch(() => [] as string[]))];
+          if (!sent && names.some((n) => n.includes('.tmp.'))) {
+            sent = true;
+            p.kill(t % 2 === 0 ? 'SIGINT' : 'SIGTERM');
+          }
+        }, 1);
+        p.on('close', (code) => {
+          clearInterval(poll);
+          res({ code, stderr: Buffer.concat(err).toString() });
+        });
+      });
+      expect([130, 143]).toContain(r.code);
+      if (/unfinished output removed/.test(r.stderr)) expect(existsSync(out), `try ${t}: ${r.stderr}`).toBe(false);
+    }
+  });
+});
+
 describe('export internevo after kill -9 (K3)', () => {
   it('--overwrite removes the hidden temporaries of a dead run and keeps those of a live one', async () => {
     const dir = await tempDir();

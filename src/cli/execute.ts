@@ -20,7 +20,7 @@ import { checkInputFolders, failedMarker, refuseUnfinished, writeManifest, type 
 import { progressWanted } from '../exec/progress.js';
 import type { RunSettings } from '../exec/plan.js';
 import { dirname, join } from 'node:path';
-import { SUCCESS } from '../exec/layout.js';
+import { FAILED, SUCCESS } from '../exec/layout.js';
 import { writeAtomic } from '../io/writers/atomic.js';
 import { guardSignals, onOutputClosed, outputFinished, whileRunning } from './interrupt.js';
 import type { DocSink, DocSource } from '../core/pipeline.js';
@@ -111,7 +111,7 @@ export interface Job {
   /** Record signal histograms and the like for the report (see `PipelineSpec.profile`). */
   profile?: boolean;
   /** The writer, when it is not the JSONL writer that the output flags describe. */
-  sink?: { writer: DocSink; shards(): readonly string[] };
+  sink?: { writer: DocSink; shards(): readonly string[]; records?(): readonly number[] };
   /** Called before reading, after the inputs were expanded and every flag checked (e.g. to write the resolved recipe). */
   beforeRun?(files: string[], effective: EffectiveSettings): Promise<void>;
   /** Files written beside the output before reading (e.g. the resolved recipe): checked against the inputs. */
@@ -418,15 +418,28 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
       await sink.writer.abort();
       return code;
     }
-    if (code !== 0 && job.sink !== undefined) {
-      // A command's own sink (export internevo) cannot be marked as failed: InternEvo reads every
-      // .bin under train/ and looks for no marker, so shards left by an export that exited 1 (over
-      // --max-reject-rate, a damaged input) were taken for a good export, and its rerun was refused
-      // without --overwrite (hostile review 13 H7). They are removed; the rejects and stats stay.
-      const folders = [...new Set(finished.shards.map((s) => `${showPath(dirname(s))}/`))];
-      await sink.writer.abort();
+    if (code !== 0 && job.sink !== undefined && finished.shards.length > 0) {
+      // A command's own sink (export internevo) that exits 1 (over --max-reject-rate, a damaged
+      // input) keeps its shards, as every command keeps a failed output (every record is in the
+      // output or the rejects, as the accounting says), and marks each folder of them with
+      // `_FAILED`, the manifest other outputs get: the next export into it starts over. Removing
+      // them lost the good records of a run with one damaged file (hostile review 14 H2).
+      const counts = sink.records?.();
+      const byDir = new Map<string, { shards: string[]; records: number[] }>();
+      finished.shards.forEach((s, i) => {
+        const e = byDir.get(dirname(s)) ?? { shards: [], records: [] };
+        e.shards.push(s);
+        e.records.push(counts?.[i] ?? 0);
+        byDir.set(dirname(s), e);
+      });
+      for (const [d, e] of byDir) {
+        const records = e.records.reduce((a, b) => a + b, 0);
+        await writeManifest((marking = join(d, SUCCESS)), { exit_code: code, command: job.command, records, shards: e.shards, unfinished, ...(counts !== undefined ? { shardRecords: e.records } : {}) });
+      }
       const n = finished.shards.length;
-      (job.say ?? toStderr)(`corpus-clean ${job.command}: the ${n} shard${n === 1 ? '' : 's'} it wrote (${folders.join(', ')}) ${n === 1 ? 'was' : 'were'} removed: a failed export leaves no shard (InternEvo reads every .bin under train/: no marker could tell it this export failed)${rejectsPath !== undefined || statsPath !== undefined ? '; the rejects and stats stay and say why' : ''}; the same command again needs no --overwrite`);
+      const folders = [...byDir.keys()].map((d) => `${showPath(d)}/`).join(', ');
+      (job.say ?? toStderr)(`corpus-clean ${job.command}: the ${n} shard${n === 1 ? '' : 's'} it wrote ${n === 1 ? 'is' : 'are'} kept and marked failed (${FAILED} in ${folders}); InternEvo reads every .bin under train/ and no marker, so do not train on ${n === 1 ? 'it' : 'them'} as ${n === 1 ? 'it is' : 'they are'}: fix or remove the bad input, and the same command again starts over (no --overwrite needed)`);
+      outputFinished('the output was written and marked as failed');
       return code;
     }
     // A folder output is finished once `_SUCCESS` is in it, written last (as a run folder's),

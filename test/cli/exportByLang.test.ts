@@ -112,9 +112,10 @@ describe('export internevo --type by-lang', () => {
   });
 
   // Hostile review 13 H7: an export over --max-reject-rate (exit 1) left part-00000.bin and its
-  // .meta, which InternEvo reads as a good export (it looks for no marker), and the same command
-  // again was refused: "already holds shards ... pass --overwrite".
-  it('an export that exits 1 leaves no shard nor the folders it made, says so, and the same command again is not refused', async () => {
+  // .meta with nothing to tell them from a good export, and the same command again was refused
+  // ("already holds shards ... pass --overwrite"). Hostile review 14 H2: removing them lost the good
+  // records the accounting said were written. Kept, marked _FAILED; the next export starts over.
+  it('an export that exits 1 keeps its shards marked _FAILED, says so, and the same command again starts over', async () => {
     const dir = await tempDir();
     const bad = [...records.map((r) => JSON.stringify(r)), 'bad', 'bad', 'bad'];
     await writeFile(join(dir, 'bad.jsonl'), bad.join('\n') + '\n');
@@ -124,11 +125,24 @@ describe('export internevo --type by-lang', () => {
         const r = await runCli(args, { cwd: dir });
         expect(r.code, `${type} ${attempt}: ${r.stderr}`).toBe(1);
         expect(r.stderr).toMatch(/read 9 = written 6 \+ rejected 3/);
-        expect(r.stderr).toMatch(/corpus-clean export: the \d+ shards? it wrote \(tok-[a-z-]+\/train\/(cn|en)\/.*\) (was|were) removed: a failed export leaves no shard/);
-        // Nor the folders it made (DIR/train/TYPE/ and up), left empty.
-        expect(existsSync(join(dir, `tok-${type}`)), `${type} ${attempt}`).toBe(false);
+        expect(r.stderr).toMatch(/corpus-clean export: the \d+ shards? it wrote (is|are) kept and marked failed \(_FAILED in tok-[a-z-]+\/train\/(cn|en)\/.*\); InternEvo reads every \.bin under train\/ and no marker/);
+        if (attempt === 2) expect(r.stderr).toContain(`'tok-${type}/train/cn' holds an export that failed (its _FAILED); starting over`);
+        const folders = type === 'cn' ? ['cn'] : ['cn', 'en'];
+        let samples = 0;
+        for (const t of folders) {
+          expect((await readdir(join(dir, `tok-${type}/train`, t))).sort()).toEqual(['_FAILED', 'part-00000.bin', 'part-00000.bin.meta']);
+          const m = JSON.parse(await readFile(join(dir, `tok-${type}/train`, t, '_FAILED'), 'utf8')) as { exit_code: number; shards: string[]; records: number };
+          expect([m.exit_code, m.shards]).toEqual([1, ['part-00000.bin']]);
+          samples += m.records;
+        }
+        // Every record is in the output or the rejects.
+        expect(samples).toBe(type === 'cn' ? 6 : 6);
         expect((await readFile(join(dir, `r-${type}.jsonl`), 'utf8')).split('\n').length - 1).toBe(3);
       }
     }
+    // The corrected command replaces the failed shards and their marker, without --overwrite.
+    const ok = await runCli(['export', 'internevo', 'bad.jsonl', '--tokenizer', MODEL, '-o', 'tok-cn', '--type', 'cn', '--max-reject-rate', '1'], { cwd: dir });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect((await readdir(join(dir, 'tok-cn/train/cn'))).sort()).toEqual(['part-00000.bin', 'part-00000.bin.meta']);
   });
 });

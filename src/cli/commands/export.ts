@@ -11,6 +11,7 @@ import { InternEvoWriter } from '../../export/internevo-writer.js';
 import { LANG_TYPES, LangSplitSink, mostlyHan, sampleText } from '../../export/lang-split.js';
 import { loadTokenizer, TOKENIZER_HINT, tokenizeOptionsSpec, tokenizeStage } from '../../export/tokenize-stage.js';
 import { noteFilesRead } from '../../core/registry.js';
+import { FAILED } from '../../exec/layout.js';
 import { SentencePieceTokenizer } from '../../tokenize/tokenizer.js';
 import type { Command } from '../command.js';
 import type { Flag } from '../args.js';
@@ -174,6 +175,13 @@ async function checkTypeFolder(out: string, type: string, overwrite: boolean): P
       for (const f of left) await rm(join(dir, f), { force: true });
     }
   }
+  // A failed export's shards (its _FAILED, written when it exited 1) are no result: the next
+  // export into the folder starts over without --overwrite, as other commands' failed outputs do.
+  if (existsSync(join(dir, FAILED))) {
+    const left = (await readdir(dir).catch(() => [] as string[])).filter((f) => /\.bin(\.meta)?$/.test(f) && !f.startsWith('.'));
+    process.stderr.write(`corpus-clean export: note: '${showPath(dir)}' holds an export that failed (its ${FAILED}); starting over\n`);
+    for (const f of [...left, FAILED]) await rm(join(dir, f), { force: true });
+  }
   if (!overwrite) {
     // Shards only: a killed export's temporaries (.part-N.PID.tmp.bin) are the writer's to remove.
     const existing = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.bin') && !f.startsWith('.'));
@@ -321,7 +329,7 @@ ${flagHelp(INPUT)}
         await removeMade();
       },
     };
-    const job: Job = { command: 'export', inputs, stages: [stage], values, sink: { writer, shards } };
+    const job: Job = { command: 'export', inputs, stages: [stage], values, sink: { writer, shards, records: () => writers.flatMap((w) => w.shards.map((x) => x.samples)) } };
     // Every flag, input and side output (--rejects, --stats) checked before the shard folder is
     // made: a refused export leaves no DIR/train/TYPE behind.
     const prepared = (job.prepared = await prepare(job));

@@ -145,4 +145,17 @@ describe('export internevo --type by-lang', () => {
     expect(ok.code, ok.stderr).toBe(0);
     expect((await readdir(join(dir, 'tok-cn/train/cn'))).sort()).toEqual(['part-00000.bin', 'part-00000.bin.meta']);
   });
+
+  // New-user review 14 #1: --overwrite over a good export, then a failing one: nothing said the
+  // earlier export's shards were gone.
+  it('a failed --overwrite says it replaced the earlier export', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'mix.jsonl'), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    await writeFile(join(dir, 'bad.jsonl'), [...records.map((r) => JSON.stringify(r)), 'bad', 'bad', 'bad'].join('\n') + '\n');
+    expect((await runCli(['export', 'internevo', 'mix.jsonl', '--tokenizer', MODEL, '-o', 'tok', '--type', 'cn', '-q'], { cwd: dir })).code).toBe(0);
+    const r = await runCli(['export', 'internevo', 'bad.jsonl', '--tokenizer', MODEL, '-o', 'tok', '--type', 'cn', '--overwrite'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain("corpus-clean export: note: --overwrite replaced the earlier export's shards in tok/train/cn/ with this failed one's\n");
+  });
 });
+

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { writeStdoutSync } from '../../io/stdout.js';
 import { readdir, rm, rmdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -349,6 +349,15 @@ ${flagHelp(INPUT)}
       prepared.release();
       throw e;
     }
+    // Shards of an earlier export (--overwrite), replaced at publication even when this one fails:
+    // said then (new-user review 14 #1: nothing said the earlier good export was gone).
+    const earlier = types.filter((t) => {
+      try {
+        return readdirSync(join(out, 'train', t)).some((f) => f.endsWith('.bin') && !f.startsWith('.'));
+      } catch {
+        return false;
+      }
+    });
     let code: number;
     try {
       code = await execute(job);
@@ -359,6 +368,9 @@ ${flagHelp(INPUT)}
     }
     // What an InternEvo user budgets with: samples and tokens per type folder (new-user review 12 #5).
     // Printed with --quiet too, as the accounting line is (--quiet turns off progress lines only).
+    if (code !== 0 && earlier.length > 0 && writers.some((w) => w.shards.length > 0)) {
+      process.stderr.write(`corpus-clean export: note: --overwrite replaced the earlier export's shards in ${earlier.map((t) => `${showPath(join(out, 'train', t))}/`).join(', ')} with this failed one's\n`);
+    }
     if (code === 0) {
       for (const w of writers) {
         const samples = w.shards.reduce((a, s) => a + s.samples, 0);

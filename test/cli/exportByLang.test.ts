@@ -159,3 +159,16 @@ describe('export internevo --type by-lang', () => {
   });
 });
 
+
+// Hostile review 14 H8: an export that wrote nothing with --allow-empty (exit 0) removed DIR/
+// while its summary named DIR/train/en/; the README says the empty output is a result and stays.
+describe('export internevo --allow-empty with nothing written', () => {
+  it('exits 0 and keeps DIR/train/TYPE/ it names', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'bad.jsonl'), 'not json\nnor this\n');
+    const r = await runCli(['export', 'internevo', 'bad.jsonl', '--tokenizer', MODEL, '-o', 'AE', '--allow-empty', '--max-reject-rate', '1'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('AE/train/en/: 0 samples');
+    expect(existsSync(join(dir, 'AE/train/en'))).toBe(true);
+  });
+});

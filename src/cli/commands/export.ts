@@ -358,13 +358,16 @@ ${flagHelp(INPUT)}
         return false;
       }
     });
-    let code: number;
+    let code: number | undefined;
     try {
       code = await execute(job);
     } finally {
       unlockAll();
-      // A type folder this export made and wrote nothing into (by-lang, no record of that language) is not left behind empty.
-      await removeMade();
+      // A type folder this export made and wrote nothing into (by-lang, no record of that language)
+      // is not left behind empty; but an export that wrote nothing with --allow-empty (exit 0) keeps
+      // its folders: the empty output is a result and stays (hostile review 14 H8: DIR/ was
+      // removed while the summary named DIR/train/en/).
+      if (!(code === 0 && values['allow-empty'] === true && shards().length === 0)) await removeMade();
     }
     // What an InternEvo user budgets with: samples and tokens per type folder (new-user review 12 #5).
     // Printed with --quiet too, as the accounting line is (--quiet turns off progress lines only).

@@ -992,8 +992,13 @@ function checkDescriptorOutput(path: string, flag: string): void {
   // This process's own descriptors: an anonymous inode (epoll, eventfd, signalfd), or a pipe whose
   // both ends it holds (the event loop's wake-up and signal pipes). A caller's pipe has one end
   // here, maybe twice (`7> >(gzip > r.gz)`: bash passes the write end as 63 too).
-  if (target.startsWith('anon_inode:') || (/^pipe:\[\d+\]$/.test(target) && pipeEndsHeld(target).size === 2)) {
+  if (target.startsWith('anon_inode:')) {
     throw new UsageError(`${what} names descriptor ${fd}, which the shell did not open for this command (it is the runtime's own: ${target}): open it for writing in the shell (${fd}> FILE) or name a file`);
+  }
+  // Said as seen, not guessed (hostile review 14 H7: a caller passing both ends of its own pipe
+  // was told the shell had not opened it).
+  if (/^pipe:\[\d+\]$/.test(target) && pipeEndsHeld(target).size === 2) {
+    throw new UsageError(`${what} names descriptor ${fd}, a pipe this process holds both ends of (${target}), as the runtime's own pipes are: nothing outside would read what is written there; give the command only the write end of a pipe (${fd}> >(CMD)), open a file for writing (${fd}> FILE), or name a file`);
   }
   // A socket cannot be opened by name (ENXIO, after the work): stdout and stderr are sockets under
   // a Node parent's spawn and systemd's journal. A file descriptor is written through; a socket

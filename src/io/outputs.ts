@@ -175,13 +175,14 @@ export async function checkWritable(path: string, flag: string, asFolder: boolea
     }
   }
   if (st !== null) {
-    if (asFolder && !st.isDirectory()) throw new UsageError(`${flag} '${showPath(path)}' is a file, but a folder is needed (a path ending in / is a folder)`);
+    // What it is, named as seen (hostile review 14 H9: --work /dev/null and a pipe were called a file).
+    if (asFolder && !st.isDirectory()) throw new UsageError(`${flag} '${showPath(path)}' is ${kindOf(st)}, but a folder is needed (a path ending in / is a folder)`);
     if (!asFolder && st.isDirectory()) throw new UsageError(`${flag} '${showPath(path)}' is a folder, but a file is needed`);
   }
   const target = asFolder ? resolve(path) : dirname(resolve(path));
   const near = await nearestExisting(target);
   if (near.link !== undefined) throw new UsageError(`${flag} '${showPath(path)}' cannot be created: '${showPath(near.path)}' is a symbolic link to '${showPath(near.link)}', which does not exist`);
-  if (!near.isDir) throw new UsageError(`${flag} '${showPath(path)}' cannot be created: '${showPath(near.path)}' is a file, not a folder`);
+  if (!near.isDir) throw new UsageError(`${flag} '${showPath(path)}' cannot be created: '${showPath(near.path)}' is ${kindOf(await stat(near.path).catch(() => null))}, not a folder`);
   try {
     await access(near.path, constants.W_OK);
   } catch {
@@ -1057,4 +1058,10 @@ export async function outputTarget(path: string): Promise<{ path: string; direct
   }
   if (l.isFile() || l.isDirectory()) return { path, direct: false };
   return { path, direct: true };
+}
+
+/** What a path that is not a folder is, in a message: a file, a pipe, a socket, a device. */
+function kindOf(st: { isFile(): boolean; isFIFO(): boolean; isSocket(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean } | null): string {
+  if (st === null || st.isFile()) return 'a file';
+  return st.isFIFO() ? 'a pipe' : st.isSocket() ? 'a socket' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : 'not a folder';
 }

@@ -72,3 +72,16 @@ describe('/proc/self/fd/N as --rejects/--stats (hostile review 14 H6)', () => {
     expect(JSON.parse(readFileSync(join(dir, 's.json'), 'utf8')).rejected).toBe(1);
   });
 });
+
+describe('a device or pipe where a folder is needed (hostile review 14 H9)', () => {
+  // Both were called "a file".
+  it('is named as what it is', async () => {
+    const dir = await tempDir();
+    writeFileSync(join(dir, 'in.jsonl'), RECORDS);
+    const work = spawnSync(process.execPath, [CLI, 'dedup-disk', 'in.jsonl', '-o', 'dd.jsonl', '--work', '/dev/null'], { cwd: dir, encoding: 'utf8' });
+    expect([work.status, work.stderr]).toEqual([2, "corpus-clean: --work '/dev/null' is a device, but a folder is needed (a path ending in / is a folder)\n"]);
+    const sub = spawnSync(process.execPath, [CLI, 'cat', 'in.jsonl', '-o', '/dev/null/sub/'], { cwd: dir, encoding: 'utf8' });
+    expect(sub.status).toBe(2);
+    expect(sub.stderr).toContain("'/dev/null' is a device, not a folder");
+  });
+});

@@ -334,15 +334,9 @@ export async function checkOutputs(plan: OutputPlan): Promise<void> {
   // refused as -o /dev/stdout is (hostile review 14 H4: the kept records were appended to the
   // input, or written over it in place with exit 0). GNU cat: "input file is output file".
   if (plan.output === '-') {
-    const st = (() => {
-      try {
-        return fstatSync(1);
-      } catch {
-        return null;
-      }
-    })();
-    if (st?.isFile() === true) {
-      const i = inputs.find((x) => x.id === `${st.dev}:${st.ino}`);
+    const id = landsIn('-');
+    if (id !== undefined) {
+      const i = inputs.find((x) => x.id === id);
       if (i !== undefined) throw new UsageError(`standard output is redirected onto ${i.name === 'standard input' ? 'the file on standard input' : `the input '${showPath(i.name)}'`}${i.what === undefined ? '' : ` (${i.what})`}: writing the records there would destroy the input; redirect them to another file (or -o FILE)`);
     }
   }

@@ -1,8 +1,9 @@
 import { table } from '../core/own.js';
 import { showPath } from '../core/fsname.js';
 import { resolve } from 'node:path';
-import { readdir, rm } from 'node:fs/promises';
-import { fstatSync, statSync } from 'node:fs';
+import { readdir, rm, rmdir } from 'node:fs/promises';
+import { fstatSync, rmdirSync, statSync } from 'node:fs';
+import { atExit } from '../io/atExit.js';
 import { ExitCode, UsageError } from '../core/errors.js';
 import { parseTextField, textFieldLabel, type TextField } from '../core/doc.js';
 import type { Stage } from '../core/stage.js';
@@ -15,7 +16,7 @@ import { expandInputs, isInputName, isLost, type SkippedInput } from '../io/inpu
 import { INPUT_FORMATS, readFiles, type InputFormat } from '../io/readers/index.js';
 import { htmlFieldFor } from '../io/readers/options.js';
 import { isFolderOutput, JsonlWriter, type JsonlOptions } from '../io/writers/jsonl.js';
-import { checkOutputName, checkOutputs, LOCK_NAME, lockOutput, outputTarget, prepareOutput, prepareSideOutputs, refuseForeign, RUN_FILES, setMarkerName } from '../io/outputs.js';
+import { checkOutputName, checkOutputs, LOCK_NAME, lockOutput, outputTarget, prepareOutput, prepareSideOutputs, refuseForeign, releaseOf, RUN_FILES, setMarkerName } from '../io/outputs.js';
 import { checkInputFolders, failedMarker, refuseUnfinished, writeManifest, type UnfinishedInput } from '../exec/markers.js';
 import { progressWanted } from '../exec/progress.js';
 import type { RunSettings } from '../exec/plan.js';
@@ -254,7 +255,7 @@ export async function prepare(job: Job) {
       say(`corpus-clean ${job.command}: note: reading text_field ${showText(textFieldLabel(run.field))}${how} (--text-field chooses another)`);
     }
   }
-  const plan = { inputs: files, output, folder, readBack: folder && job.sink === undefined, sharded: !folder && Boolean(shardRecords || shardBytes), rejects: rejectsPath, stats: statsPath, extra: job.extraOutputs, roots: job.inputs, reads: [...job.stages.flatMap(filesReadBy), ...(job.reads ?? [])], overwrite: v.overwrite === true || d.overwrite === true, note: (n: string) => say(`corpus-clean ${job.command}: note: ${n}`) };
+  const plan = { inputs: files, output, folder, readBack: folder && job.sink === undefined, sharded: !folder && Boolean(shardRecords || shardBytes), rejects: rejectsPath, stats: statsPath, extra: job.extraOutputs, roots: job.inputs, reads: [...job.stages.flatMap(filesReadBy), ...(job.reads ?? [])], overwrite: v.overwrite === true || d.overwrite === true, note: (n: string) => say(`corpus-clean ${job.command}: note: ${n}`), made: { output: [] as string[], side: [] as string[] } };
   // What each input file is now, before the output is locked: one replaced while it is read
   // stops the command (review 6 F23; a run's tasks check theirs against its plan).
   const facts = job.runTasks === undefined ? takeInputFacts(files, SUCCESS) : undefined;
@@ -266,13 +267,13 @@ export async function prepare(job: Job) {
   // (and may exist only on the nodes a Slurm run is sent to).
   if (job.runTasks === undefined) await checkStageFolders(job.stages);
   // A planned run (executors) judges its folder itself (it may resume it); it takes the lock only.
-  const release = job.runTasks !== undefined ? (await makeDir(output, 'output folder'), refuseForeign(output, await readdir(output)), lockOutput(join(output, LOCK_NAME))) : job.sink === undefined ? await prepareOutput(plan) : await prepareSideOutputs(plan);
+  const release = job.runTasks !== undefined ? (await makeDir(output, 'output folder'), refuseForeign(output, await readdir(output)), releaseOf(lockOutput(join(output, LOCK_NAME)), () => {})) : job.sink === undefined ? await prepareOutput(plan) : await prepareSideOutputs(plan);
   // Every input name not read is said before reading, one line each (and kept for the stats).
   for (const s of skipped) say(`corpus-clean ${job.command}: warning: skipped '${showPath(s.name)}': ${s.reason}`);
   for (const u of unfinished) say(`corpus-clean ${job.command}: warning: ${inherited.includes(u) ? u.problem : `reading an unfinished input as it is (--allow-unfinished): ${u.problem}`}`);
   for (const x of samples) say(`corpus-clean ${job.command}: note: '${showPath(x.dir)}/' is a sample: the command that wrote it stopped after its first ${x.limit} records (--limit ${x.limit}, in its ${SUCCESS}), not its whole input`);
   for (const f of leftOut) say(`corpus-clean ${job.command}: note: not read: '${showPath(f)}', which is not one of the shards its folder's ${SUCCESS} lists (a finished output is read as its shards)`);
-  return { limit, format, txtMode: txtMode as 'file' | 'line', compress, rate, rawRate, shardRecords, shardBytes, output, folder, sharded: plan.sharded && !output.startsWith('/dev/'), rejectsPath, rejectsAttrs: rejectsAttrs as RejectAttrs, rejectsSample, statsPath, textField, ownFields, files, skipped, unfinished, expected, release, parquet, rowGroupSize, facts };
+  return { limit, format, txtMode: txtMode as 'file' | 'line', compress, rate, rawRate, shardRecords, shardBytes, output, folder, sharded: plan.sharded && !output.startsWith('/dev/'), rejectsPath, rejectsAttrs: rejectsAttrs as RejectAttrs, rejectsSample, statsPath, textField, ownFields, files, skipped, unfinished, expected, release, made: plan.made, parquet, rowGroupSize, facts };
 }
 
 /**
@@ -348,6 +349,26 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
   // it was left beside an emptied output). A device or descriptor (`--stats /dev/stderr`) is a
   // stream: nothing to remove.
   let statsDone = false;
+  // The folders preparing made (`-o new/sub/`), removed when left empty by a command that leaves
+  // no output; a folder's lock is in it, so it is released first (the process is ending).
+  const removeMade = async (which: 'output' | 'all'): Promise<void> => {
+    if (which === 'all') p.release();
+    else p.release.output();
+    const made = [...(which === 'all' ? [...p.made.side, ...p.made.output] : p.made.output)].sort((a, b) => b.length - a.length);
+    for (const d of made) await rmdir(d).catch(() => {});
+    // A marker or stats file halted by a signal keeps its temporary until the exit (io/writers/atomic.ts): then the folder holding it goes.
+    if (which === 'all' && made.length > 0) {
+      atExit(() => {
+        for (const d of made) {
+          try {
+            rmdirSync(d);
+          } catch {
+            // gone already, or not empty: left as it is
+          }
+        }
+      });
+    }
+  };
   const abortAll = async (): Promise<void> => {
     await Promise.allSettled([sink.writer.abort(), rejects?.abort()]);
     if (marking !== undefined) await Promise.allSettled([rm(marking, { force: true }), rm(failedMarker(marking), { force: true })]);
@@ -355,6 +376,7 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
       const t = await outputTarget(statsPath).catch(() => undefined);
       if (t !== undefined && !t.direct) await rm(t.path, { force: true }).catch(() => {});
     }
+    await removeMade('all');
   };
   // Records sent to stdout cannot be taken back: when stdout is a file (`> out.jsonl`), it keeps
   // those written before the signal, and the message says so rather than "removed" (hostile
@@ -401,6 +423,8 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
     });
   } catch (e) {
     unregister();
+    // The pipeline aborted the writers (an I/O failure): the folders they were in go too, when empty.
+    await removeMade('all');
     throw e;
   } finally {
     unregisterClosed();
@@ -410,14 +434,15 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
     if (job.startedAt !== undefined) stats.ms = Date.now() - job.startedAt;
     const finished: Finished = { ...(p.limit !== undefined ? { limit: { n: p.limit, reached: limited.reached } } : {}), say: job.say, command: job.command, stats, inputs: files, skipped, unfinished, expectedRecords: expected, output, shards: sink.shards(), rejectsPath, statsPath, maxRejectRate: rate, textField, wrapArrays, allowEmpty: v['allow-empty'] === true, statsWritten: () => void (statsDone = true), extra: rejectsPath ? { rejects_attrs: rejectsAttrs, ...(sampled ? { rejects_sample_per_reason: rejectsSample, rejects_left_out: sampled.skipped } : {}) } : undefined };
     if (closed.now) return await finishClosed(finished);
-    const code = await finishRun(finished);
-    if (code !== 0 && stats.written === 0) {
-      // Nothing written and a failure: no output is left (the empty file of a command that read
-      // nothing usable would pass for an earlier run's result and block the rerun its message
-      // suggests). The rejects and stats stay: they say why.
+    // Nothing written and a failure: no output is left (the empty file of a command that read
+    // nothing usable would pass for an earlier run's result and block the rerun its message
+    // suggests); finishRun removes it before it writes the stats. The rejects and stats stay: they say why.
+    finished.removeEmpty = async () => {
       await sink.writer.abort();
-      return code;
-    }
+      await removeMade('output');
+    };
+    const code = await finishRun(finished);
+    if (code !== 0 && stats.written === 0) return code;
     if (code !== 0 && job.sink !== undefined && finished.shards.length > 0) {
       // A command's own sink (export internevo) that exits 1 (over --max-reject-rate, a damaged
       // input) keeps its shards, as every command keeps a failed output (every record is in the
@@ -731,6 +756,13 @@ export interface Finished {
   limit?: { n: number; reached: boolean };
   /** Called once the stats file is in place (an interruption after it removes it with the rest). */
   statsWritten?: () => void;
+  /**
+   * Removes the output of a command that wrote nothing and fails (exit 1): its empty file or
+   * folder would pass for an earlier result and block the rerun the message suggests. Called
+   * before the stats are written, which then list no shards. A run
+   * folder (none given) stays, marked `_FAILED`.
+   */
+  removeEmpty?: () => Promise<void>;
 }
 
 /**
@@ -798,10 +830,6 @@ export async function finishRun(f: Finished): Promise<number> {
   const held = stats.stages.reduce((a, x) => a + (x.stage === 'dedup' ? (x.counters.held_for_quality ?? 0) : 0), 0);
   if (held > 0) say(`corpus-clean ${job.command}: note: dedup held all ${held} records in memory until the input ended, to keep the best-quality copy of each cluster (keep auto: the records carry a quality score); its memory grows with the input: --keep first streams, 'dedup-disk' and 'run' decide on disk`);
   if (Array.isArray(summary.zstd)) say(`corpus-clean ${job.command}: note: the .zst files were written by ${summary.zstd.length} zstd codecs (${summary.zstd.map((z) => `${z.codec} ${z.version}`).join('; ')}; tasks on other installs or a resume on another one): they decode to the same records, but their compressed bytes differ from those of a run on one install`);
-  if (statsPath) {
-    await writeAtomic(statsPath, JSON.stringify(summary, null, 2) + '\n');
-    f.statsWritten?.();
-  }
   let code: number = ExitCode.ok;
   for (const e of stats.fileErrors) {
     say(`corpus-clean ${job.command}: error: ${showPath(e.file)}: ${showText(e.message)}; ${e.kept ?? (e.recordsBefore > 0 ? 'kept what was read before the damage' : 'nothing of it was read')}`);
@@ -871,6 +899,16 @@ export async function finishRun(f: Finished): Promise<number> {
     code = ExitCode.dataOrIo;
   }
   if (!balanced(stats)) code = ExitCode.dataOrIo;
+  // Written once the exit code is known, so that it describes what is left: a command that wrote
+  // nothing and fails has its empty output removed first, and its stats list no shards (they
+  // listed the removed file or folder: fix14's note, hostile review 14).
+  const removed = code !== ExitCode.ok && stats.written === 0 && f.removeEmpty !== undefined;
+  if (removed) await f.removeEmpty!();
+  if (statsPath) {
+    const final = removed ? { ...summary, shards: [] } : summary;
+    await writeAtomic(statsPath, JSON.stringify(final, null, 2) + '\n');
+    f.statsWritten?.();
+  }
   return code;
 }
 

@@ -47,11 +47,16 @@ function explain(p: string, e: NodeJS.ErrnoException, probe: Probe, parentExists
   return errnoText(e);
 }
 
-/** Make `path` and its missing parents; `what` names it in the error (`output folder`). */
-export async function makeDir(path: string, what = 'folder'): Promise<void> {
+/**
+ * Make `path` and its missing parents; `what` names it in the error (`output folder`). Returns
+ * the folders it made, parents first (a command that leaves no output removes them again).
+ */
+export async function makeDir(path: string, what = 'folder'): Promise<string[]> {
+  const list: string[] = [];
   const made = async (p: string, parentExists: boolean): Promise<void> => {
     try {
       await mkdir(p);
+      list.push(p);
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       const st = await stat(p).catch(() => null);
@@ -65,6 +70,7 @@ export async function makeDir(path: string, what = 'folder'): Promise<void> {
     }
   };
   await made(resolve(path), false);
+  return list;
 }
 
 /** makeDir, synchronously (for code that runs in a worker's synchronous steps). */

@@ -67,6 +67,31 @@ export interface OutputPlan {
   readBack?: boolean;
   /** Tells what preparing did on its own (starting over after a killed run). */
   note?: (text: string) => void;
+  /**
+   * Filled in by preparing: the folders it made for the output, and for `--rejects`/`--stats`,
+   * parents first. A command that leaves no output (a signal, a failure, nothing written)
+   * removes those left empty: no empty folder passes for its result.
+   */
+  made?: { output: string[]; side: string[] };
+}
+
+/** Releases a command's output locks; `output()` only the output's own (its folder can then go while the --rejects/--stats locks are held). */
+export type Release = (() => void) & { output: () => void };
+
+/** A Release whose parts each release once, however often called. */
+export function releaseOf(output: () => void, side: () => void): Release {
+  let outputHeld = true;
+  let sideHeld = true;
+  const releaseOutput = (): void => {
+    if (outputHeld) (outputHeld = false), output();
+  };
+  return Object.assign(
+    (): void => {
+      if (sideHeld) (sideHeld = false), side();
+      releaseOutput();
+    },
+    { output: releaseOutput },
+  );
 }
 
 /**
@@ -707,7 +732,7 @@ export const TEMP = /^\..+\.tmp-\d+(-a?\d+)?(\.spill\.jsonl|\.[a-z]+)?$/;
  * run's shards (or remove them with `overwrite`, with the temporaries a killed run left).
  * Returns the release of the lock.
  */
-export async function prepareOutput(plan: OutputPlan): Promise<() => void> {
+export async function prepareOutput(plan: OutputPlan): Promise<Release> {
   // Records to stdout: no output to lock, but the --rejects/--stats files are locked all the same
   // (hostile review 13 H9: `quality --rejects r.jsonl | dedup --rejects r.jsonl`, both exit 0, and
   // the file held only dedup's rejects: quality's were lost, in neither output nor rejects).
@@ -715,8 +740,8 @@ export async function prepareOutput(plan: OutputPlan): Promise<() => void> {
   const dir = plan.folder ? plan.output : dirname(plan.output);
   // Every folder an output lands in is made now, before the first record is read: one that
   // cannot be made (under /proc or /sys, no permission) fails here, not after the run's work.
-  await makeDir(dir, 'output folder');
-  for (const [f, flag] of [[plan.rejects, '--rejects'], [plan.stats, '--stats']] as const) if (f !== undefined && f !== '-') await makeDir(dirname(f), `${flag} folder`);
+  plan.made?.output.push(...(await makeDir(dir, 'output folder')));
+  for (const [f, flag] of [[plan.rejects, '--rejects'], [plan.stats, '--stats']] as const) if (f !== undefined && f !== '-') plan.made?.side.push(...(await makeDir(dirname(f), `${flag} folder`)));
   const lockPath = plan.folder ? join(dir, LOCK_NAME) : lockPathFor(plan.output);
   // A lock left by a process that is gone: that command was killed (kill -9) while writing here.
   const before = lockHolder(lockPath);
@@ -730,10 +755,9 @@ export async function prepareOutput(plan: OutputPlan): Promise<() => void> {
   // writes it. An existing one is replaced: a command that failed keeps its rejects and stats (they
   // say why), and the corrected rerun its message suggests must not need --overwrite (review 5 P-1).
   const sideLocks: (() => void)[] = [];
-  const unlock = (): void => {
+  const unlock = releaseOf(unlockOutput, () => {
     for (const u of sideLocks.splice(0)) u();
-    unlockOutput();
-  };
+  });
   try {
     for (const [f, flag] of [[plan.rejects, '--rejects'], [plan.stats, '--stats']] as const) {
       if (f === undefined || f === '-' || (await isStreamTarget(f))) continue;
@@ -824,15 +848,18 @@ export async function prepareOutput(plan: OutputPlan): Promise<() => void> {
  * internevo's shard folder, locked there): their folders made, each locked as `prepareOutput`
  * locks them, a killed run's temporaries beside them removed. Returns the release of the locks.
  */
-export async function prepareSideOutputs(plan: Pick<OutputPlan, 'rejects' | 'stats'>): Promise<() => void> {
+export async function prepareSideOutputs(plan: Pick<OutputPlan, 'rejects' | 'stats' | 'made'>): Promise<Release> {
   const locks: (() => void)[] = [];
-  const unlock = (): void => {
-    for (const u of locks.splice(0)) u();
-  };
+  const unlock = releaseOf(
+    () => {},
+    () => {
+      for (const u of locks.splice(0)) u();
+    },
+  );
   try {
     for (const [f, flag] of [[plan.rejects, '--rejects'], [plan.stats, '--stats']] as const) {
       if (f === undefined || f === '-' || (await isStreamTarget(f))) continue;
-      await makeDir(dirname(f), `${flag} folder`);
+      plan.made?.side.push(...(await makeDir(dirname(f), `${flag} folder`)));
       locks.push(lockOutput(lockPathFor(f), f));
       await removeDeadTemps(dirname(f), f);
     }

@@ -110,10 +110,10 @@ describe('a signal while the marker or the stats are written (F25)', () => {
       const r = await signalWhen(['cat', join(dir, 'bad.jsonl'), '-o', out + '/', '--stats', join(sub, 's.json'), '--max-reject-rate', '1', '-q'], name === 's.json' ? sub : out, (names) => names.some((n) => n.startsWith(`.${name}.tmp-`)), signal, { CORPUS_CLEAN_PAUSE_ATOMIC: name });
       expect(r.code, r.stderr).toBe(code);
       expect(hidden(await readdir(sub))).toEqual([]);
-      expect(await readdir(out)).toEqual([]);
       // The stats file, written before the marker, says every record was written: it goes with
-      // the shards and the rejects (hostile review 12 H10: it was left beside the emptied folder).
-      expect(await readdir(sub)).toEqual(['o']);
+      // the shards and the rejects (hostile review 12 H10: it was left beside the emptied folder),
+      // and so does the folder the command made for them (fix15).
+      expect(await readdir(sub)).toEqual([]);
     });
     it.each([['f25.jsonl._FAILED'], ['_FAILED']])(`a command exiting 1, ${signal} while %s is written: exit ${code}, no temporary, no marker`, async (name) => {
       const sub = join(dir, `f25-${signal}-${name}`);
@@ -122,7 +122,8 @@ describe('a signal while the marker or the stats are written (F25)', () => {
       const watched = name === '_FAILED' ? join(sub, 'o') : sub;
       const r = await signalWhen(['cat', join(dir, 'bad.jsonl'), '-o', out, '-q'], watched, (names) => names.some((n) => n.startsWith(`.${name}.tmp-`)), signal, { CORPUS_CLEAN_PAUSE_ATOMIC: name });
       expect(r.code, r.stderr).toBe(code);
-      expect(await readdir(watched)).toEqual([]);
+      // Nothing left, not the folder the command made either (fix15).
+      expect(await readdir(sub)).toEqual([]);
     });
   }
   it.each([['_SUCCESS'], ['_stats.json']])('run, SIGINT while its %s is written: exit 130, no temporary, no _SUCCESS; the rerun finishes', async (name) => {

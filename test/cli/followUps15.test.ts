@@ -1,0 +1,72 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CLI, ROOT, runCliAll, runNode, signalWhen, tempDir } from '../helpers/run.js';
+
+// Follow-ups the reviews of session 14 left open (fix14's and the closing note's "left alone").
+
+describe('a command that writes nothing and exits 1', () => {
+  it('its --stats list no shards: the empty output they named was removed', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'bad.jsonl'), 'bad\nbad\nbad\n');
+    const [file, folder] = await runCliAll(
+      [
+        ['cat', 'bad.jsonl', '-o', 'o.jsonl', '--stats', 's1.json'],
+        ['cat', 'bad.jsonl', '-o', 'd/', '--shard-records', '1', '--stats', 's2.json'],
+      ],
+      { cwd: dir },
+    );
+    for (const r of [file, folder]) expect(r.code, r.stderr).toBe(1);
+    const s1 = JSON.parse(await readFile(join(dir, 's1.json'), 'utf8')) as { output: string; shards: string[]; written: number };
+    expect([s1.output, s1.shards, s1.written]).toEqual(['o.jsonl', [], 0]);
+    expect(existsSync(join(dir, 'o.jsonl'))).toBe(false);
+    const s2 = JSON.parse(await readFile(join(dir, 's2.json'), 'utf8')) as { shards: string[] };
+    expect(s2.shards).toEqual([]);
+  });
+
+  it('removes the folders it made for its output (-o new/sub/, -o new2/o.jsonl), keeps one that was there and one holding its rejects', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'bad.jsonl'), 'bad\nbad\nbad\n');
+    await mkdir(join(dir, 'mine'));
+    const rs = await runCliAll(
+      [
+        ['cat', 'bad.jsonl', '-o', 'new/sub/', '-q'],
+        ['cat', 'bad.jsonl', '-o', 'new2/o.jsonl', '-q'],
+        ['cat', 'bad.jsonl', '-o', 'mine/', '-q'],
+        ['cat', 'bad.jsonl', '-o', 'new3/o.jsonl', '--rejects', 'new3/r/rej.jsonl', '-q'],
+        ['cat', 'bad.jsonl', '-o', 'empty/', '--allow-empty', '--max-reject-rate', '1', '-q'],
+      ],
+      { cwd: dir },
+    );
+    expect(rs.map((r) => r.code)).toEqual([1, 1, 1, 1, 0]);
+    expect(existsSync(join(dir, 'new'))).toBe(false);
+    expect(existsSync(join(dir, 'new2'))).toBe(false);
+    expect(await readdir(join(dir, 'mine'))).toEqual([]);
+    // The rejects stay (they say why), and so do the folders holding them.
+    expect(await readdir(join(dir, 'new3'))).toEqual(['r']);
+    expect(await readdir(join(dir, 'new3/r'))).toEqual(['rej.jsonl']);
+    // --allow-empty: the empty output is a result and stays.
+    expect(await readdir(join(dir, 'empty'))).toEqual(['_SUCCESS']);
+  });
+
+  it('a signal removes the folders it made too (-o new/sub/ while shards are written)', async () => {
+    const dir = await tempDir();
+    const input = join(dir, 'in.jsonl');
+    await writeFile(input, Array.from({ length: 30000 }, (_, i) => JSON.stringify({ id: i, text: 'lorem ipsum dolor sit amet '.repeat(20) })).join('\n') + '\n');
+    const out = join(dir, 'new', 'sub');
+    const r = await signalWhen(['cat', input, '-o', out + '/', '--shard-records', '200', '--rejects', join(dir, 'new', 'r', 'rej.jsonl')], out, (names) => names.includes('part-00001.jsonl'), 'SIGTERM');
+    expect(r.code, r.stderr).toBe(143);
+    expect(r.stderr).toContain('terminated; unfinished output removed');
+    expect(existsSync(join(dir, 'new'))).toBe(false);
+  });
+
+  it('a write failure (a full disk) removes them too', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'in.jsonl'), Array.from({ length: 300 }, (_, i) => JSON.stringify({ id: i, text: `record ${i}` })).join('\n') + '\n');
+    const r = await runNode(['--import', join(ROOT, 'test/helpers/faults.mjs'), CLI, 'cat', 'in.jsonl', '-o', 'new/sub/', '--shard-records', '50', '--rejects', 'new/r/rej.jsonl', '-q'], { cwd: dir, env: { FAULT: 'write', FAULT_PATH: 'part-00002' } });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain('ENOSPC');
+    expect(existsSync(join(dir, 'new'))).toBe(false);
+  });
+});

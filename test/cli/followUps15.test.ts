@@ -1,8 +1,9 @@
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, ROOT, runCliAll, runNode, signalWhen, tempDir } from '../helpers/run.js';
+import { CLI, ROOT, runCliAll, runNode, signalWhen, tempDir, TOKENIZER_MODEL } from '../helpers/run.js';
 
 // Follow-ups the reviews of session 14 left open (fix14's and the closing note's "left alone").
 
@@ -68,5 +69,31 @@ describe('a command that writes nothing and exits 1', () => {
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toContain('ENOSPC');
     expect(existsSync(join(dir, 'new'))).toBe(false);
+  });
+});
+
+// Hostile review 14 H9: a signal while export internevo published printed the per-folder success
+// lines, then "terminated; unfinished output removed". The export is held at its --stats, a FIFO
+// opened for writing after the shards are published (one libuv thread: the clean-up's file calls
+// wait behind that open), the signal sent, then the FIFO read so the export goes on.
+describe('export internevo stopped by a signal after publishing', () => {
+  it('says only what is true: no success lines beside "unfinished output removed"', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'in.jsonl'), Array.from({ length: 5 }, (_, i) => JSON.stringify({ text: `record ${i}: lorem ipsum dolor sit amet` })).join('\n') + '\n');
+    const fifo = join(dir, 'stats.fifo');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const p = spawn(process.execPath, [CLI, 'export', 'internevo', 'in.jsonl', '--tokenizer', TOKENIZER_MODEL, '-o', 'X', '--stats', fifo, '-q'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, UV_THREADPOOL_SIZE: '1' } });
+    let stderr = '';
+    p.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    const closed = new Promise<number | null>((r) => p.on('close', r));
+    while (!stderr.includes('read 5 = written 5')) await new Promise((r) => setTimeout(r, 10));
+    p.kill('SIGTERM');
+    await new Promise((r) => setTimeout(r, 300));
+    await readFile(fifo);
+    expect(await closed, stderr).toBe(143);
+    if (stderr.includes('unfinished output removed')) {
+      expect(stderr).not.toMatch(/samples, \d+ tokens in/);
+      expect(existsSync(join(dir, 'X'))).toBe(false);
+    } else expect(stderr).toContain('after the output was finished');
   });
 });

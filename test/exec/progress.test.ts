@@ -24,7 +24,7 @@ describe('progress line', () => {
     // Off a terminal (a log file): plain lines, no carriage return or escape (was: \r\x1b[K before each).
     expect(r.stderr).not.toMatch(/\r|\x1b/);
     const ls = lines(r.stderr);
-    const task = /^corpus-clean run: phase (1|3) of 3 \([^)]*\): (\d+)\/(\d+) tasks done(, \d+ running)?, \d+ records, \d+\.\d of (\d+\.\d) MB on disk \((\d+) %\), \d+\.\d MB\/s, ETA (\d+ s|\d+ min|\d+\.\d h|\?)$/;
+    const task = /^corpus-clean run: phase (1|3) of 3 \([^)]*\): (\d+)\/(\d+) tasks done(, \d+ running)?, \d+ records, \d+\.\d+ of (\d+\.\d+) MB on disk \((\d+) %\), \d+\.\d MB\/s, ETA (\d+ s|\d+ min|\d+\.\d h|\?)$/;
     // Numbered from 1 and said in words (was: 'run: phase 0-tasks of 0-2').
     const first = ls.filter((l) => l.startsWith('corpus-clean run: phase 1 of 3 (reading the inputs, normalize, hashing texts for exact dedup): '));
     expect(first.length).toBeGreaterThan(1);
@@ -79,11 +79,26 @@ describe('progress line', () => {
     expect(r.stderr.split('\n')).toEqual([
       'wanted true, every 30000 ms',
       '--',
-      'corpus-clean run: phase 1 of 1 (reading the inputs, writing the shards): 1/4 tasks done, 1 running, 10 records, 1.0 of 4.0 MB on disk (25 %), 0.0 MB/s, ETA 2 min',
-      'corpus-clean run: phase 1 of 1 (reading the inputs, writing the shards): 3/4 tasks done, 1 running, 30 records, 3.0 of 4.0 MB on disk (75 %), 0.0 MB/s, ETA 21 s',
-      'corpus-clean run: phase 1 of 1 (reading the inputs, writing the shards): 4/4 tasks done, 1 running, 40 records, 4.0 of 4.0 MB on disk (100 %), 0.1 MB/s, ETA 0 s',
+      'corpus-clean run: phase 1 of 1 (reading the inputs, writing the shards): 1/4 tasks done, 1 running, 10 records, 1.00 of 4.00 MB on disk (25 %), 0.0 MB/s, ETA 2 min',
+      'corpus-clean run: phase 1 of 1 (reading the inputs, writing the shards): 3/4 tasks done, 1 running, 30 records, 3.00 of 4.00 MB on disk (75 %), 0.0 MB/s, ETA 21 s',
+      'corpus-clean run: phase 1 of 1 (reading the inputs, writing the shards): 4/4 tasks done, 1 running, 40 records, 4.00 of 4.00 MB on disk (100 %), 0.1 MB/s, ETA 0 s',
       '',
     ]);
+  });
+  // Hostile review 14 H9: "0.2 of 0.2 MB (78 %)": the MB figures rounded to 0.1, the percent not;
+  // and 99.6 % showed as 100 % with bytes still to read.
+  it('the MB figures agree with the percent on a small input; 100 % only once every byte is in', async () => {
+    const script = `
+      const { PhaseProgress } = await import(${JSON.stringify(join(ROOT, 'dist/exec/progress.js'))});
+      const plan = { name: 'r', phases: [{ id: '0-tasks', kind: 'tasks', segment: 0, units: 1 }], stages: [], globals: [], segments: [[]] };
+      const p = new PhaseProgress(true, plan, 0);
+      for (const [bytes, total] of [[156e3, 200e3], [199.2e3, 200e3], [200e3, 200e3], [1.56e6, 2e6], [15.6e6, 20e6]]) {
+        process.stderr.write(/records, (.*) MB on disk \\((\\d+) %\\)/.exec(p.line({ done: 0, running: 1, units: 1, records: 1, bytes, totalBytes: total })).slice(1).join(' | ') + '\\n');
+      }
+    `;
+    const r = await runNode(['--input-type=module', '-e', script]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr.split('\n')).toEqual(['0.156 of 0.200 | 78', '0.199 of 0.200 | 99', '0.200 of 0.200 | 100', '1.56 of 2.00 | 78', '15.6 of 20.0 | 78', '']);
   });
   it('--help names CORPUS_CLEAN_PROGRESS_MS', async () => {
     const r = await runCli(['--help']);

@@ -83,6 +83,8 @@ let cand = new Int32Array(0);
  * n-gram on long books).
  */
 let seen = new Int32Array(0);
+/** `markRepeatedWithin`'s slot of each candidate, from its first pass to its second. */
+let slots = new Int32Array(0);
 let prefixB = new Int32Array(0);
 /** `topNgram` partitions its candidates from this many on, into partitions of about `PARTITION_SIZE`. */
 const PARTITION_MIN = 1 << 12;
@@ -497,23 +499,27 @@ export class SignalComputer {
     const pb = prefixB;
     const ka = powImul(BASE_A, n);
     const kb = powImul(BASE_B, n);
+    // The first pass keeps each n-gram's slot in `cand[i]`, so the second reads it instead of
+    // hashing the n-gram again; it then writes the candidates over the slots it has read
+    // (`live <= i`).
+    const c = cand;
     for (let i = 0; i < grams; i++) {
       const a = (pa[i + n] - Math.imul(pa[i], ka)) | 0;
       const b = (pb[i + n] - Math.imul(pb[i], kb)) | 0;
       const bit = (Math.imul(a ^ (b >>> 3), 0x9e3779b1) >>> 0) & mask;
+      c[i] = bit;
       const w = bit >>> 4;
       const sh = (bit & 15) << 1;
       const x = t[w];
       // "seen once" always; "seen twice" when "seen once" was already set
       t[w] = x | (1 << sh) | (((x >>> sh) & 1) << (sh + 1));
     }
-    const c = cand;
     let live = 0;
     for (let i = 0; i < grams; i++) {
-      const a = (pa[i + n] - Math.imul(pa[i], ka)) | 0;
-      const b = (pb[i + n] - Math.imul(pb[i], kb)) | 0;
-      const bit = (Math.imul(a ^ (b >>> 3), 0x9e3779b1) >>> 0) & mask;
-      if (((t[bit >>> 4] >>> (((bit & 15) << 1) + 1)) & 1) !== 0) c[live++] = i;
+      const bit = c[i];
+      // Written always, kept when "seen twice" (no branch: which n-grams repeat is not predictable).
+      c[live] = i;
+      live += (t[bit >>> 4] >>> (((bit & 15) << 1) + 1)) & 1;
     }
     return live;
   }
@@ -537,11 +543,15 @@ export class SignalComputer {
     const ka = powImul(BASE_A, n);
     const kb = powImul(BASE_B, n);
     const c = cand;
+    // Each candidate's slot is kept for the second pass (as markRepeated does in `cand`).
+    if (slots.length < live) slots = new Int32Array(Math.max(live, cand.length));
+    const sl = slots;
     for (let k = 0; k < live; k++) {
       const i = c[k];
       const a = (pa[i + n] - Math.imul(pa[i], ka)) | 0;
       const b = (pb[i + n] - Math.imul(pb[i], kb)) | 0;
       const bit = (Math.imul(a ^ (b >>> 3), 0x9e3779b1) >>> 0) & mask;
+      sl[k] = bit;
       const w = bit >>> 4;
       const sh = (bit & 15) << 1;
       const x = t[w];
@@ -549,11 +559,9 @@ export class SignalComputer {
     }
     let left = 0;
     for (let k = 0; k < live; k++) {
-      const i = c[k];
-      const a = (pa[i + n] - Math.imul(pa[i], ka)) | 0;
-      const b = (pb[i + n] - Math.imul(pb[i], kb)) | 0;
-      const bit = (Math.imul(a ^ (b >>> 3), 0x9e3779b1) >>> 0) & mask;
-      if (((t[bit >>> 4] >>> (((bit & 15) << 1) + 1)) & 1) !== 0) c[left++] = i;
+      const bit = sl[k];
+      c[left] = c[k];
+      left += (t[bit >>> 4] >>> (((bit & 15) << 1) + 1)) & 1;
     }
     return left;
   }
@@ -771,7 +779,12 @@ function narrow(c: Int32Array, live: number, steps: number): number {
   let left = 0;
   for (let k = 0; k + steps < live; k++) {
     const i = c[k];
-    if (c[k + steps] === i + steps) c[left++] = i;
+    // c[k + steps] >= i + steps (distinct ascending positions): `gap` is 0 exactly when the
+    // candidate stays, and (gap - 1) >>> 31 is then 1, else 0. Written always, kept without a
+    // branch (which candidates stay is not predictable).
+    const gap = c[k + steps] - i - steps;
+    c[left] = i;
+    left += (gap - 1) >>> 31;
   }
   return left;
 }

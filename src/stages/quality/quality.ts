@@ -8,11 +8,11 @@ import type { StageFactory } from '../../core/registry.js';
 import type { Stage, StageContext } from '../../core/stage.js';
 import type { Verdict } from '../../core/stage.js';
 import { docStage } from '../../core/stage.js';
-import { count, observe, emptySummary, pairKeys } from '../../core/stats.js';
+import { count, observe, emptySummary } from '../../core/stats.js';
 import { C4Lines } from './c4.js';
 import { profileShared } from './profile.js';
 import type { RuleSet } from './ruleset.js';
-import { adjustRules, loadPreset, loadRuleSet, reasonPicker } from './ruleset.js';
+import { adjustRules, loadPreset, loadRuleSet, reasonRanking } from './ruleset.js';
 import { CompiledRules } from './score.js';
 import { SignalComputer } from './signals.js';
 import { warmUp } from './warm.js';
@@ -49,8 +49,20 @@ interface Compiled {
   build: AttrsBuilder;
   /** `build` with only the signals that a rule compares (for a dropped record, when that is all that is read). */
   buildRules: AttrsBuilder;
-  /** The drop reason among the failing rules (the rule set's `reason_order`). */
-  reason: (failed: readonly string[]) => string;
+  /** The `StageStats.why` keys of each drop reason (countWhy), made on first use. */
+  why: WhyKeys;
+}
+
+/**
+ * The `why` keys by rule index, each made once on first use instead of looked up by two
+ * strings (or concatenated) per dropped record: `also[r * rules + f]` is `<code r>|also:<code f>`,
+ * `oneLine[r]` is `<code r>|one_line`, `noC4Line[r]` is `<code r>|no_c4_line`.
+ */
+interface WhyKeys {
+  codes: readonly string[];
+  also: (string | undefined)[];
+  oneLine: (string | undefined)[];
+  noC4Line: (string | undefined)[];
 }
 
 /** Builds `attrs.quality`: the header fields, then every signal in `SignalComputer.names` order. */
@@ -86,12 +98,12 @@ function compile(set: RuleSet): Compiled {
   return {
     set,
     computer,
-    rules: new CompiledRules(set.rules, computer.names),
+    rules: new CompiledRules(set.rules, computer.names, reasonRanking(set)),
     c4,
     counterKey: `preset:${set.name}`,
     build: attrsBuilder(computer.names),
     buildRules: attrsBuilder(computer.names, ruleSignals),
-    reason: reasonPicker(set),
+    why: { codes: set.rules.map((r) => r.code), also: [], oneLine: [], noC4Line: [] },
   };
 }
 
@@ -128,14 +140,20 @@ export const AUTO_CJK_SHARE = 0.3;
  * for a text without a newline, `<reason>|no_c4_line` when the C4 line rules keep none of its
  * lines. Merged across tasks like the counters.
  */
-function countWhy(why: Record<string, number>, reason: string, failed: readonly string[], oneLine: boolean, noC4Line: boolean): void {
-  for (const f of failed) if (f !== reason) count(why, WHY_ALSO(reason, f));
-  if (oneLine) count(why, WHY_KEY(reason, 'one_line'));
-  if (noC4Line) count(why, WHY_KEY(reason, 'no_c4_line'));
+function countWhy(why: Record<string, number>, c: Compiled, oneLine: boolean, noC4Line: boolean): void {
+  const rules = c.rules;
+  const k = c.why;
+  const codes = k.codes;
+  const r = rules.lastReason;
+  const failing = rules.failing;
+  for (let j = 0; j < rules.nFailing; j++) {
+    const f = failing[j];
+    // a rule set's codes are unique (parseRuleSet): the reason's own rule is the one at r
+    if (f !== r) count(why, (k.also[r * codes.length + f] ??= `${codes[r]}|also:${codes[f]}`));
+  }
+  if (oneLine) count(why, (k.oneLine[r] ??= `${codes[r]}|one_line`));
+  if (noC4Line) count(why, (k.noC4Line[r] ??= `${codes[r]}|no_c4_line`));
 }
-
-const WHY_KEY = pairKeys('|');
-const WHY_ALSO = pairKeys('|also:');
 
 /**
  * Build the quality stage: tag every record with its signals and score in `attrs.quality`, then
@@ -210,13 +228,13 @@ export function createQuality(options: Record<string, unknown>): Stage {
       }
       const c4 = c.computer.run(p);
       const values = c.computer.values;
-      const failed = c.rules.failed(values);
-      const weakest = c.rules.weakest(values);
+      const failed = c.rules.judge(values);
+      const weakest = c.rules.lastWeakest;
       const score = c.rules.lastScore;
       const stats = ctx.stats;
       observe((stats.summaries['quality_score'] ??= emptySummary()), score);
       count(stats.counters, c.counterKey);
-      const drop = tagOnly ? undefined : failed.length > 0 ? c.reason(failed) : dropBelow !== null && score < dropBelow ? 'quality:low_score' : undefined;
+      const drop = tagOnly ? undefined : failed.length > 0 ? c.why.codes[c.rules.lastReason] : dropBelow !== null && score < dropBelow ? 'quality:low_score' : undefined;
       // A dropped record's signals are made only when something reads them (the rejects
       // file, the report's histograms), and only its rules' signals when nothing reads the
       // others (slim rejects): most of the garbage of a run that drops most records. They go
@@ -225,7 +243,7 @@ export function createQuality(options: Record<string, unknown>): Stage {
       else if (ctx.rejectAttrs !== false) dropped = (ctx.rejectRuleSignals === true ? c.buildRules : c.build)(c.set.name, by, score, c.rules.code(weakest), failed, values);
       if (tagOnly) return undefined;
       if (drop !== undefined) {
-        if (failed.length > 0) countWhy((stats.why ??= {}), drop, failed, p.nLines === 1, c4 !== undefined && c4.lines > 0 && c4.nKept === 0);
+        if (failed.length > 0) countWhy((stats.why ??= {}), c, p.nLines === 1, c4 !== undefined && c4.lines > 0 && c4.nKept === 0);
         return drop;
       }
       if (lineFilter && c4 !== undefined && c.c4 !== undefined) {

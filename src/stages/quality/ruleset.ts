@@ -240,27 +240,6 @@ export function reasonRanking(set: Pick<RuleSet, 'rules' | 'reasonOrder'>): stri
   return out;
 }
 
-/**
- * A function giving the drop reason of a record from its failing rules (`failed`, in file order,
- * not empty): the one that comes first in `reasonRanking(set)`.
- */
-export function reasonPicker(set: Pick<RuleSet, 'rules' | 'reasonOrder'>): (failed: readonly string[]) => string {
-  if (set.reasonOrder.length === 0) return (failed) => failed[0];
-  const rank = new Map(reasonRanking(set).map((code, i) => [code, i]));
-  return (failed) => {
-    let best = failed[0];
-    let bestRank = rank.get(best) ?? Infinity;
-    for (let i = 1; i < failed.length; i++) {
-      const r = rank.get(failed[i]) ?? Infinity;
-      if (r < bestRank) {
-        best = failed[i];
-        bestRank = r;
-      }
-    }
-    return best;
-  };
-}
-
 /** Every signal a rule set with these settings computes. */
 export function signalNames(signals: SignalConfig, withC4: boolean): string[] {
   const names = [

@@ -53,41 +53,73 @@ export class CompiledRules {
   private readonly isMin: Uint8Array;
   private readonly limit: Float64Array;
   private readonly frac: Uint8Array;
+  /** Each rule's place in the drop-reason order (`ranking`; rules of one code share it). */
+  private readonly rank: Int32Array;
 
-  /** `names[i]` is the signal whose value `values[i]` holds; a rule on a missing signal reads 0. */
-  constructor(rules: readonly Rule[], names: readonly string[]) {
+  /**
+   * `names[i]` is the signal whose value `values[i]` holds; a rule on a missing signal reads 0.
+   * `ranking`: the rule codes in drop-reason order (`reasonRanking`; default: file order).
+   */
+  constructor(rules: readonly Rule[], names: readonly string[], ranking?: readonly string[]) {
     const n = rules.length;
     this.codes = rules.map((r) => r.code);
     this.signal = new Int32Array(n);
     this.isMin = new Uint8Array(n);
     this.limit = new Float64Array(n);
     this.frac = new Uint8Array(n);
+    this.rank = new Int32Array(n);
     this.failing = new Int32Array(n);
     rules.forEach((r, i) => {
       this.signal[i] = names.indexOf(r.signal);
       this.isMin[i] = r.min !== undefined ? 1 : 0;
       this.limit[i] = r.min !== undefined ? r.min : r.max!;
       this.frac[i] = isFraction(r.signal) ? 1 : 0;
+      const at = ranking === undefined ? this.codes.indexOf(r.code) : ranking.indexOf(r.code);
+      this.rank[i] = at >= 0 ? at : 0x7fffffff;
     });
   }
 
-  /** Indices of the failing rules of the last `failed` call (scratch). */
-  private readonly failing: Int32Array;
+  /** Indices of the failing rules of the last `judge` call (scratch); `nFailing` of them. */
+  readonly failing: Int32Array;
+  nFailing = 0;
 
   /**
-   * Codes of the failing rules, in rule order (a new array). Up to three are made as an array
-   * literal of their length: a list grown by `push` gets room for 17 entries (~100 bytes of
-   * garbage for a dropped record, which fails one or two rules).
+   * Judge one record's values in one pass over the rules: returns the codes of the failing rules
+   * in rule order (a new array; up to three made as an array literal of their length: a list
+   * grown by `push` gets room for 17 entries, ~100 bytes of garbage for a dropped record, which
+   * fails one or two rules). Also sets `lastScore` and `lastWeakest` (the first of the lowest
+   * rule scores below 1, or -1) and `lastReason`: the failing rule that names the drop (the
+   * first of the lowest `ranking` place), or -1.
    */
-  failed(values: Float64Array): string[] {
+  judge(values: Float64Array): string[] {
     const f = this.failing;
     let n = 0;
+    let score = 1;
+    let weakest = -1;
+    let reason = -1;
+    let best = 0x7fffffff;
     for (let i = 0; i < this.codes.length; i++) {
       const at = this.signal[i];
       const v = at >= 0 ? values[at] : 0;
       const t = this.limit[i];
-      if (this.isMin[i] === 1 ? v < t : v > t) f[n++] = i;
+      const min = this.isMin[i] === 1;
+      if (min ? v < t : v > t) {
+        f[n++] = i;
+        if (reason < 0 || this.rank[i] < best) {
+          best = this.rank[i];
+          reason = i;
+        }
+      }
+      const s = min ? minScore(t, this.frac[i] === 1, v) : maxScore(t, this.frac[i] === 1, v);
+      if (s < score) {
+        score = s;
+        weakest = i;
+      }
     }
+    this.nFailing = n;
+    this.lastScore = Math.round(score * 1e4) / 1e4;
+    this.lastWeakest = weakest;
+    this.lastReason = reason;
     const c = this.codes;
     if (n === 0) return [];
     if (n === 1) return [c[f[0]]];
@@ -98,25 +130,12 @@ export class CompiledRules {
     return out;
   }
 
-  /** Index of the weakest rule (the first of the lowest rule scores below 1), or -1; its score is `lastScore`. */
-  weakest(values: Float64Array): number {
-    let score = 1;
-    let weakest = -1;
-    for (let i = 0; i < this.codes.length; i++) {
-      const at = this.signal[i];
-      const v = at >= 0 ? values[at] : 0;
-      const s = this.isMin[i] === 1 ? minScore(this.limit[i], this.frac[i] === 1, v) : maxScore(this.limit[i], this.frac[i] === 1, v);
-      if (s < score) {
-        score = s;
-        weakest = i;
-      }
-    }
-    this.lastScore = Math.round(score * 1e4) / 1e4;
-    return weakest;
-  }
-
-  /** The overall score computed by the last `weakest` call (rounded to 4 decimals, as `overallScore`). */
+  /** The overall score computed by the last `judge` call (rounded to 4 decimals, as `overallScore`). */
   lastScore = 1;
+  /** Index of the weakest rule of the last `judge` call, or -1. */
+  lastWeakest = -1;
+  /** Index of the failing rule that names the drop, of the last `judge` call, or -1. */
+  lastReason = -1;
 
   /** The code of rule `i`, or null for -1. */
   code(i: number): string | null {

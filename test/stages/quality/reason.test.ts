@@ -80,4 +80,34 @@ describe('quality drop reason', () => {
     expect(r.reason).toBe('b:second');
     expect(r.failed).toEqual(['a:first', 'b:second']);
   });
+
+  it('stats.why: the reason with each other failing rule, one_line and no_c4_line, keys in the order first met', async () => {
+    const rules = '  - { code: "a:first", signal: chars, min: 40 }\n  - { code: "b:second", signal: words, min: 8 }\n  - { code: "b:third", signal: lines, min: 3 }\n  - { code: "c:fourth", signal: c4_sentences, min: 1 }\n';
+    const c4 = 'c4: { end_punctuation: ["."], require_terminal_punct: true, min_per_line: 1 }\n';
+    writeFileSync(join(dir, 'why.yaml'), `name: t\nsignals: {}\n${c4}reason_order: ["b:third", "b"]\nrules:\n${rules}`);
+    const stage = await defaultRegistry().create('quality', { rules: join(dir, 'why.yaml') });
+    const stats = emptyStageStats('quality');
+    const reasons: string[] = [];
+    const ctx: StageContext = { stats, textField: undefined, reject: (_d: Doc, r: string) => void reasons.push(r) };
+    const texts = [
+      'no end', // every rule fails; one line; its line is removed
+      'one two three four five six seven eight nine.\nten.\neleven.', // passes
+      'short one.\nline two.', // a:first, b:second, b:third
+      'a b c d e f g h i j k l m n o p q r s t u v w x y z', // a:first, b:third, c:fourth; one line, removed
+      'x.\ny.\nz.\nw.', // a:first, b:second
+    ];
+    async function* batches() {
+      yield texts.map((t, i) => makeDoc({ text: t }, `t:${i + 1}`));
+    }
+    for await (const _ of stage.run(batches(), ctx));
+    expect(reasons).toEqual(['b:third', 'b:third', 'b:third', 'b:second']);
+    expect(Object.entries(stats.why ?? {})).toEqual([
+      ['b:third|also:a:first', 3],
+      ['b:third|also:b:second', 2],
+      ['b:third|also:c:fourth', 2],
+      ['b:third|one_line', 2],
+      ['b:third|no_c4_line', 2],
+      ['b:second|also:a:first', 1],
+    ]);
+  });
 });

@@ -1,5 +1,5 @@
 import { closeSync, existsSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { access, lstat, readdir, readlink, realpath, rm, stat } from 'node:fs/promises';
+import { access, lstat, readdir, readlink, realpath, rm, stat, statfs } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { nameFromText, realPath, showPath } from '../core/fsname.js';
@@ -213,7 +213,18 @@ export async function checkWritable(path: string, flag: string, asFolder: boolea
   } catch {
     throw new UsageError(`${flag} '${showPath(path)}' cannot be written: no write permission in '${showPath(near.path)}'`);
   }
+  // Permissions do not say it there: root passes access(), and the lock, the temporary or the
+  // folder failed later with exit 1 naming a file the user never named (`--stats /proc/version`:
+  // "cannot write '/proc/.version.lock': ENOENT").
+  const kind = await statfs(near.path).then((f) => NO_NEW_FILES.get(Number(f.type)), () => undefined);
+  if (kind !== undefined && !(await isStreamTarget(path))) throw new UsageError(`${flag} '${showPath(path)}' cannot be ${st === null ? 'created' : 'written'}: '${showPath(near.path)}' is on a ${kind} file system (as /proc and /sys are), which takes no new files or folders`);
 }
+
+/** File systems that take no new file or folder from anyone (statfs types): proc and sysfs. */
+const NO_NEW_FILES = new Map([
+  [0x9fa0, 'proc'],
+  [0x62656572, 'sysfs'],
+]);
 
 /**
  * A file name cut before its run of extensions: `data.v2.jsonl.gz` → [`data`, `.v2.jsonl.gz`]

@@ -3,7 +3,7 @@ import { readdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FolderError, makeDir, makeDirSync } from '../../src/io/dirs.js';
-import { runCli, tempDir } from '../helpers/run.js';
+import { runCli, tempDir, TOKENIZER_MODEL } from '../helpers/run.js';
 
 /** A bound on a run that used to hang for good (not a timing assertion). */
 const BOUND = 60_000;
@@ -29,25 +29,32 @@ describe('outputs whose folder cannot be made', () => {
     await symlink(join(dir, 'no-such-target'), join(dir, 'dangling'));
   });
 
-  const NO_FOLDER = "ENOENT: no such file or directory: '/proc' exists but takes no new folders (as /proc and /sys)";
+  // Refused up front (exit 2), before any folder, lock or temporary is tried: as root, access()
+  // says /proc is writable, and the lock or the folder failed later with exit 1 (fix15: `--stats
+  // /proc/version` named '/proc/.version.lock').
+  const why = (flag: string, path: string, near = '/proc', made = true): string =>
+    process.getuid?.() === 0 ? `corpus-clean: ${flag} '${path}' cannot be ${made ? 'created' : 'written'}: '${near}' is on a proc file system (as /proc and /sys are), which takes no new files or folders\n` : `corpus-clean: ${flag} '${path}' cannot be written: no write permission in '${near}'\n`;
 
-  it.runIf(HAS_PROC)('under /proc: one line naming the folder, exit 1, no hang (run, cat, stage, export, dedup-disk; --output, --rejects, --stats)', async () => {
+  it.runIf(HAS_PROC)('under /proc: one line naming the output, exit 2, no hang (run, cat, stage, export, dedup-disk; --output, --rejects, --stats)', async () => {
     const cases: [string[], string][] = [
-      [['run', recipe, '--input', input, '--output', '/proc/x'], `corpus-clean run: error: cannot create output folder '/proc/x/': ${NO_FOLDER}\n`],
-      [['cat', input, '--output', '/proc/x/y.jsonl'], `corpus-clean cat: error: cannot create output folder '/proc/x': ${NO_FOLDER}\n`],
-      [['cat', input, '--output', '/proc/x/'], `corpus-clean cat: error: cannot create output folder '/proc/x/': ${NO_FOLDER}\n`],
-      [['cat', input, '--output', '/proc/x/y.json'], `corpus-clean cat: error: cannot create output folder '/proc/x': ${NO_FOLDER}\n`],
-      [['quality', input, '--output', join('/proc/x', 'q.jsonl')], `corpus-clean quality: error: cannot create output folder '/proc/x': ${NO_FOLDER}\n`],
-      [['cat', input, '-o', join(dir, 'o1.jsonl'), '--rejects', '/proc/x/r.jsonl'], `corpus-clean cat: error: cannot create --rejects folder '/proc/x': ${NO_FOLDER}\n`],
-      [['cat', input, '-o', join(dir, 'o2.jsonl'), '--stats', '/proc/x/s.json'], `corpus-clean cat: error: cannot create --stats folder '/proc/x': ${NO_FOLDER}\n`],
-      [['export', 'xtuner-v1', input, '-o', '/proc/x/y.jsonl'], `corpus-clean export: error: cannot create output folder '/proc/x': ${NO_FOLDER}\n`],
-      [['dedup-disk', input, '--work', '/proc/w', '-o', join(dir, 'dd.jsonl')], `corpus-clean dedup-disk: error: cannot create work folder '/proc/w': ${NO_FOLDER}\n`],
+      [['run', recipe, '--input', input, '--output', '/proc/x'], why('--output', '/proc/x/')],
+      [['cat', input, '--output', '/proc/x/y.jsonl'], why('--output', '/proc/x/y.jsonl')],
+      [['cat', input, '--output', '/proc/x/'], why('--output', '/proc/x/')],
+      [['cat', input, '--output', '/proc/x/y.json'], why('--output', '/proc/x/y.json')],
+      [['quality', input, '--output', join('/proc/x', 'q.jsonl')], why('--output', '/proc/x/q.jsonl')],
+      [['cat', input, '-o', join(dir, 'o1.jsonl'), '--rejects', '/proc/x/r.jsonl'], why('--rejects', '/proc/x/r.jsonl')],
+      [['cat', input, '-o', join(dir, 'o2.jsonl'), '--stats', '/proc/x/s.json'], why('--stats', '/proc/x/s.json')],
+      [['cat', input, '-o', join(dir, 'o3.jsonl'), '--stats', '/proc/version'], why('--stats', '/proc/version', '/proc', false)],
+      [['cat', input, '-o', join(dir, 'o4.jsonl'), '--rejects', '/proc/version'], why('--rejects', '/proc/version', '/proc', false)],
+      [['export', 'xtuner-v1', input, '-o', '/proc/x/y.jsonl'], why('--output', '/proc/x/y.jsonl')],
+      [['export', 'internevo', input, '--tokenizer', TOKENIZER_MODEL, '-o', '/proc/x'], why('--output', '/proc/x/train')],
+      [['dedup-disk', input, '--work', '/proc/w', '-o', join(dir, 'dd.jsonl')], why('--work', '/proc/w')],
     ];
     for (const [args, msg] of cases) {
       const r = await runCli(args, { timeoutMs: BOUND });
       expect(r.signal, args.join(' ')).toBeUndefined();
       expect(r.stderr, args.join(' ')).toBe(msg);
-      expect(r.code, args.join(' ')).toBe(1);
+      expect(r.code, args.join(' ')).toBe(2);
     }
     // Nothing was written beside: the run stopped before reading.
     expect((await readdir(dir)).filter((n) => n.startsWith('o1') || n.startsWith('o2') || n.startsWith('dd'))).toEqual([]);

@@ -4,6 +4,7 @@ import { RECORD_JSON } from '../../core/stage.js';
 import type { OutputCompression, ShardOptions } from './sharded.js';
 import { ShardedWriter } from './sharded.js';
 import { exactNumbers, exactRaw, stringifyKeeping } from '../json.js';
+import { hasOwn } from '../../core/own.js';
 
 /** The gzip level of a compressed rejects file (the shards keep zlib's default, 6). */
 export const REJECTS_GZIP_LEVEL = 1;
@@ -74,9 +75,11 @@ export class RejectsWriter implements ClosableRejectSink {
     // After a failure nothing more is kept: the run is about to stop with that failure.
     if (this.failure !== null) return void (this.lastIn = undefined);
     const json = (r as RejectWithJson)[RECORD_JSON];
-    const around = json === undefined ? undefined : aroundRecord(r);
-    if (around === undefined) this.append(serialiseReject(r), '', '');
-    else this.append(around[0], json!, around[1]);
+    if (json === undefined || !this.putAsRead(r, json)) {
+      const around = json === undefined ? undefined : aroundRecord(r);
+      if (around === undefined) this.append(serialiseReject(r), '', '');
+      else this.append(around[0], json!, around[1]);
+    }
     this.pending++;
     // A long run of rejects with no record written in between must not grow memory: one write
     // queued at a time (not one promise per reject until it starts).
@@ -108,6 +111,82 @@ export class RejectsWriter implements ClosableRejectSink {
     this.lastEnd = p;
     k[p++] = 10;
     this.pos = p;
+  }
+
+  /**
+   * Encode the line of a reject that carries its record's JSON text (`json`) and whose keys are
+   * `stage`, `reason`, `source` (strings) and `record`, in that order (as `StageContext.reject` and
+   * the slimmer make every reject of a stage), then at most two more (`attrs`, `detail`): piece by
+   * piece into the chunk, the head of each stage and reason as bytes made once, then the source,
+   * the record's bytes and each other member's JSON. No copy of the reject and no line string is
+   * made (this runs for every record a run drops: most of a web crawl). The bytes are those of
+   * `serialiseReject(r)`. False, with nothing written, for any other reject.
+   */
+  private putAsRead(r: Reject, json: Uint8Array): boolean {
+    if (r.record === undefined || exactNumbers(r.record) !== undefined) return false;
+    let n = 0;
+    let key1: string | undefined;
+    let key2: string | undefined;
+    let json1 = '';
+    let json2 = '';
+    for (const key in r) {
+      if (n < 4) {
+        if (key !== REJECT_HEAD_KEYS[n++]) return false;
+        continue;
+      }
+      if (!hasOwn(r, key)) return false;
+      const v = (r as unknown as Record<string, unknown>)[key];
+      // Members JSON.stringify leaves out.
+      if (v === undefined || typeof v === 'function' || typeof v === 'symbol') continue;
+      // A toJSON of the member itself would be called with its key, not the '' of a value alone.
+      if (v !== null && typeof v === 'object' && typeof (v as { toJSON?: unknown }).toJSON === 'function') return false;
+      if (key2 !== undefined) return false;
+      let text: string;
+      try {
+        text = JSON.stringify(v);
+      } catch {
+        return false;
+      }
+      if (key1 === undefined) ((key1 = key), (json1 = text));
+      else ((key2 = key), (json2 = text));
+    }
+    const { stage, reason, source } = r;
+    if (n < 4 || typeof stage !== 'string' || typeof reason !== 'string' || typeof source !== 'string') return false;
+    const head = headBytes(stage, reason);
+    const src = JSON.stringify(source);
+    const k1 = key1 === undefined ? undefined : memberBytes(key1);
+    const k2 = key2 === undefined ? undefined : memberBytes(key2);
+    // The record's text as bytes (a reader's), or as a string (a library caller's sink may give one).
+    const text = typeof json === 'string' ? (json as string) : undefined;
+    this.room(head.length + src.length * 3 + RECORD_MEMBER.length + (text === undefined ? json.length : text.length * 3) + (k1 === undefined ? 0 : k1.length + json1.length * 3) + (k2 === undefined ? 0 : k2.length + json2.length * 3) + 2);
+    const k = this.chunk;
+    const start = this.pos;
+    k.set(head, start);
+    let p = start + head.length;
+    p += k.write(src, p);
+    k.set(RECORD_MEMBER, p);
+    p += RECORD_MEMBER.length;
+    if (text === undefined) {
+      k.set(json, p);
+      p += json.length;
+    } else p += k.write(text, p);
+    if (k1 !== undefined) {
+      k.set(k1, p);
+      p += k1.length;
+      p += k.write(json1, p);
+    }
+    if (k2 !== undefined) {
+      k.set(k2, p);
+      p += k2.length;
+      p += k.write(json2, p);
+    }
+    k[p++] = 125; // }
+    this.lastIn = k;
+    this.lastStart = start;
+    this.lastEnd = p;
+    k[p++] = 10;
+    this.pos = p;
+    return true;
   }
 
   /** Make the chunk hold at least `n` bytes more than it does: a larger one, with what it holds copied. */
@@ -184,6 +263,40 @@ const CHUNK_BYTES = 256 << 10;
 const FLUSH_BYTES = 4 << 20;
 /** The largest chunk kept to be filled again (one grown by a very long line is let go). */
 const SPARE_BYTES = 2 * FLUSH_BYTES;
+
+/** The first keys of a reject as `StageContext.reject` makes it, in that order. */
+const REJECT_HEAD_KEYS = ['stage', 'reason', 'source', 'record'] as const;
+const RECORD_MEMBER = Buffer.from(',"record":');
+
+/** `{"stage":STAGE,"reason":REASON,"source":` as UTF-8 bytes, by stage and reason (at most CACHE_KEPT). */
+const HEADS = new Map<string, Map<string, Buffer>>();
+let headsKept = 0;
+/** `,"KEY":` as UTF-8 bytes, by key (at most CACHE_KEPT). */
+const MEMBERS = new Map<string, Buffer>();
+const CACHE_KEPT = 4096;
+
+function headBytes(stage: string, reason: string): Buffer {
+  let byReason = HEADS.get(stage);
+  let head = byReason?.get(reason);
+  if (head !== undefined) return head;
+  head = Buffer.from(`{"stage":${JSON.stringify(stage)},"reason":${JSON.stringify(reason)},"source":`);
+  // A library's stage may make reasons without end: the cache stays bounded.
+  if (headsKept < CACHE_KEPT) {
+    if (byReason === undefined) HEADS.set(stage, (byReason = new Map()));
+    byReason.set(reason, head);
+    headsKept++;
+  }
+  return head;
+}
+
+function memberBytes(key: string): Buffer {
+  let b = MEMBERS.get(key);
+  if (b === undefined) {
+    b = Buffer.from(`,${JSON.stringify(key)}:`);
+    if (MEMBERS.size < CACHE_KEPT) MEMBERS.set(key, b);
+  }
+  return b;
+}
 
 /** Stands for the record in a reject line while its exact text is spliced in (a string no record key is). */
 const RECORD_MARK = '\u0000corpus-clean:record\u0000';

@@ -53,6 +53,11 @@ describe('a reject whose record is given as text is written as serialiseReject w
     ['another key', { stage: 'a', reason: 'b', source: 'in.jsonl:13', record, raw: 'x' }],
     ['keys in another order', { reason: 'b', stage: 'a', source: 'in.jsonl:14', record }],
     ['attrs that do not serialise', { stage: 'a', reason: 'b', source: 'in.jsonl:15', record, attrs: { n: 1n } as unknown as Record<string, unknown> }],
+    ['a member with a function value', { stage: 'a', reason: 'b', source: 'in.jsonl:17', record, f: () => 1, attrs: quality } as unknown as Reject],
+    ['a member with a symbol value', { stage: 'a', reason: 'b', source: 'in.jsonl:17', record, s: Symbol('s'), detail: { x: 1 }, attrs: quality } as unknown as Reject],
+    ['three members after the record', { stage: 'a', reason: 'b', source: 'in.jsonl:18', record, detail: { x: 1 }, attrs: quality, raw: 'r' }],
+    ['a member holding null, a number, NaN, a boolean', { stage: 'a', reason: 'b', source: 'in.jsonl:19', record, n: null, m: 1.5e300, x: NaN } as unknown as Reject],
+    ['a key to escape', { stage: 'a', reason: 'b', source: 'in.jsonl:20', record, ['k"\\\u0001']: true } as unknown as Reject],
     ['a record longer than a chunk', { stage: 'a', reason: 'b', source: 'in.jsonl:16', record: { text: 'x'.repeat(300_000) }, attrs: quality }],
   ];
   for (const [name, r] of cases) {
@@ -64,6 +69,12 @@ describe('a reject whose record is given as text is written as serialiseReject w
   it('many in a row, across chunks', async () => {
     const many = Array.from({ length: 3000 }, (_, i) => cases[i % cases.length][1]);
     expect(await written(many.map(withText))).toEqual(many.map(serialiseReject));
+  });
+
+  it('a record given as a string (a library caller may) and reasons past the cache of line heads', async () => {
+    const asString = { ...cases[1][1], [RECORD_JSON]: JSON.stringify(record) } as unknown as Reject;
+    const many = Array.from({ length: 5000 }, (_, i) => ({ ...cases[i % 2][1], reason: `r${i}` }));
+    expect(await written([asString, ...many.map(withText)])).toEqual([asString, ...many].map(serialiseReject));
   });
 
   it('many in a row, flushed now and then, into zstd (a chunk written is filled again) and plain', async () => {

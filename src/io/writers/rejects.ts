@@ -37,7 +37,7 @@ export class RejectsWriter implements ClosableRejectSink {
    * its string dies young (a 4 MB string of rejects that waited for the next write was copied by
    * every young-generation collection until then, and flattened once more to be encoded).
    */
-  private chunk: Buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+  private chunk: Buffer = POOL.pop() ?? Buffer.allocUnsafe(CHUNK_BYTES);
   private pos = 0;
   /** Lines in the chunk. */
   private pending = 0;
@@ -222,8 +222,9 @@ export class RejectsWriter implements ClosableRejectSink {
     const full = this.chunk;
     const b = full.subarray(0, this.pos);
     const n = this.pending;
-    // A new chunk as large as the last (up to SPARE_BYTES): the next write's lines are not copied as it grows again.
-    this.chunk = this.spare ?? Buffer.allocUnsafe(Math.min(full.length, SPARE_BYTES));
+    // A chunk a closed writer left, or a new one as large as the last (up to SPARE_BYTES): the next
+    // write's lines are not copied as it grows again.
+    this.chunk = this.spare ?? POOL.pop() ?? Buffer.allocUnsafe(Math.min(full.length, SPARE_BYTES));
     this.spare = undefined;
     this.pos = 0;
     this.pending = 0;
@@ -249,13 +250,39 @@ export class RejectsWriter implements ClosableRejectSink {
   async close(): Promise<void> {
     await this.flush();
     await this.out.close();
+    this.release();
   }
 
   async abort(): Promise<void> {
     await this.chain;
     await this.out.abort();
+    this.release();
+  }
+
+  /**
+   * Give the chunks to the next writer of this thread (a run's tasks each write their rejects):
+   * it starts with a chunk grown to what rejects need, instead of growing a new one from
+   * CHUNK_BYTES by copies into fresh memory. The writer has handed its lines to `out` already,
+   * and keeps an empty chunk (a push after close fills a new one, never a chunk given away).
+   */
+  private release(): void {
+    for (const b of [this.chunk, this.spare]) if (b !== undefined && b.length > 0 && b.length <= SPARE_BYTES && POOL.length < POOL_KEPT && !POOL.includes(b)) POOL.push(b);
+    this.chunk = EMPTY;
+    this.spare = undefined;
+    this.pos = 0;
+    this.pending = 0;
+    this.lastIn = undefined;
   }
 }
+
+/**
+ * Chunks of writers that have closed, for the next writer of this thread: at most POOL_KEPT of
+ * at most SPARE_BYTES each (a zstd writer leaves two: the one it fills and the spare), so at most
+ * 16 MiB held between tasks.
+ */
+const POOL: Buffer[] = [];
+const POOL_KEPT = 2;
+const EMPTY = Buffer.alloc(0);
 
 /** Bytes of the first chunk the rejects are encoded into (it grows as they need). */
 const CHUNK_BYTES = 256 << 10;

@@ -88,3 +88,51 @@ describe('a reject whose record is given as text is written as serialiseReject w
     }
   });
 });
+
+describe("a closed writer's chunks go to the next writer of the thread", () => {
+  const r = (i: number): Reject => ({ stage: 'quality', reason: `q${i % 7}`, source: `in.jsonl:${i}`, record: { text: `${i} ${'字'.repeat(i % 900)}` }, attrs: { quality: { score: i } } });
+  /** The lines of a writer's file. */
+  const lines = async (path: string): Promise<string[]> => {
+    let bytes = await readFile(path);
+    if (path.endsWith('.zst')) {
+      const out: Buffer[] = [];
+      for await (const c of unzstd(bytes, (async function* () {})())) out.push(c);
+      bytes = Buffer.concat(out);
+    }
+    return bytes.toString('utf8').split('\n').slice(0, -1);
+  };
+
+  it('writers one after another, side by side, aborted: each file holds its own lines', async () => {
+    const dir = await tempDir();
+    const want = (from: number, to: number): string[] => Array.from({ length: to - from }, (_, i) => serialiseReject(r(from + i)));
+    // one that grows its chunk past 4 MiB (no flush), then closes
+    const w1 = new RejectsWriter(join(dir, '1.jsonl.zst'));
+    for (let i = 0; i < 6000; i++) w1.push(withText(r(i)));
+    await w1.close();
+    expect(w1.lastLineBytes()).toBeUndefined();
+    // one aborted: its chunks go too, and its file is gone
+    const w2 = new RejectsWriter(join(dir, '2.jsonl.zst'));
+    for (let i = 0; i < 100; i++) w2.push(withText(r(i)));
+    await w2.abort();
+    // two side by side (zstd, plain); one closes halfway and another takes its chunks
+    const w3 = new RejectsWriter(join(dir, '3.jsonl.zst'));
+    const w4 = new RejectsWriter(join(dir, '4.jsonl'));
+    let w5: RejectsWriter | undefined;
+    for (let i = 0; i < 8000; i++) {
+      if (i < 4000) w3.push(withText(r(i)));
+      else w5!.push(r(i));
+      w4.push(i % 2 === 0 ? withText(r(i + 10_000)) : r(i + 10_000));
+      if (i % 1500 === 0) await Promise.all([w3.flush(), w4.flush(), w5?.flush()]);
+      if (i === 3999) {
+        await w3.close();
+        w5 = new RejectsWriter(join(dir, '5.jsonl.zst'));
+      }
+    }
+    await Promise.all([w4.close(), w5!.close()]);
+    expect(await lines(join(dir, '1.jsonl.zst'))).toEqual(want(0, 6000));
+    await expect(readFile(join(dir, '2.jsonl.zst'))).rejects.toThrow();
+    expect(await lines(join(dir, '3.jsonl.zst'))).toEqual(want(0, 4000));
+    expect(await lines(join(dir, '4.jsonl'))).toEqual(want(10_000, 18_000));
+    expect(await lines(join(dir, '5.jsonl.zst'))).toEqual(want(4000, 8000));
+  });
+});

@@ -568,6 +568,9 @@ async function finishClosed(f: Finished): Promise<number> {
   return ExitCode.ok;
 }
 
+/** Top-level keys every line of a rejects file holds (io/writers/rejects.ts). */
+const REJECT_KEYS = ['stage', 'reason', 'source'];
+
 /** Top-level keys of SFT samples (Alpaca, ShareGPT, OpenAI messages, XTuner, preference data). */
 const SFT_KEYS = new Set(['instruction', 'output', 'conversations', 'conversation', 'messages', 'prompt', 'response', 'chosen', 'rejected', 'query']);
 
@@ -857,11 +860,17 @@ export async function finishRun(f: Finished): Promise<number> {
   if (missing > 0 && missing >= stats.read / 2) {
     const keys = keysSeen(stats);
     const nested = nestedFieldNote(textField, keys);
-    if (nested !== undefined) say(`corpus-clean ${job.command}: note: ${missing} of ${stats.read} records have no '${showText(textFieldLabel(textField))}' field: ${nested}`);
+    // A rejects file read as data (new-user review 14 #11: `cat out/_rejects.jsonl.zst` was told to
+    // name a text field, and by cat to pass --no-require-text without saying why): said as such.
+    const rejectsRead = REJECT_KEYS.every((k) => keys.includes(k));
+    if (rejectsRead) {
+      const name = files.length === 1 && files[0] !== '-' ? showPath(files[0]) : 'FILE';
+      say(`corpus-clean ${job.command}: note: ${missing} of ${stats.read} records are rejects (keys ${REJECT_KEYS.join(', ')}: a corpus-clean rejects file), which hold no text of their own: to read them as they are, pass --no-require-text ('corpus-clean cat ${name} --no-require-text --limit 5'); the records they rejected are under 'record' ('corpus-clean cat ${name} --no-require-text | jq -c .record')`);
+    } else if (nested !== undefined) say(`corpus-clean ${job.command}: note: ${missing} of ${stats.read} records have no '${showText(textFieldLabel(textField))}' field: ${nested}`);
     else say(`corpus-clean ${job.command}: note: ${missing} of ${stats.read} records have no ${textField ? `'${showText(textFieldLabel(textField))}'` : "'text' or 'content'"} field; name the text field with --text-field NAME${keys.length > 0 ? ` (keys seen: ${keys.slice(0, 8).join(', ')}; a list is tried in order: --text-field text,NAME)` : ''}${rejectsPath ? ` (their keys are in ${showPath(rejectsPath)})` : ''}`);
-    const sft = keys.filter((k) => SFT_KEYS.has(k));
+    const sft = rejectsRead ? [] : keys.filter((k) => SFT_KEYS.has(k));
     // cat is the pass-through: say how to copy records that hold no text (new-user review 7 #13).
-    if (job.command === 'cat' && sft.length === 0) say(`corpus-clean cat: note: to copy records as they are, with or without a text field, pass --no-require-text`);
+    if (job.command === 'cat' && sft.length === 0 && !rejectsRead) say(`corpus-clean cat: note: to copy records as they are, with or without a text field, pass --no-require-text`);
     if (sft.length > 0) {
       const copy = job.command === 'cat' ? '; to copy them as they are, pass --no-require-text' : '';
       say(`corpus-clean ${job.command}: note: the records look like SFT samples (${sft.slice(0, 4).join(', ')}): text stages need one text, so turn them into text first with 'corpus-clean convert --to pretrain-text --keep ${keys.slice(0, 8).join(',')}' and convert them back at the end (README "Cleaning SFT samples")${copy}`);

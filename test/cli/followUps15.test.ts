@@ -97,3 +97,27 @@ describe('export internevo stopped by a signal after publishing', () => {
     } else expect(stderr).toContain('after the output was finished');
   });
 });
+
+// New-user review 14 #11: `cat out/first/_rejects.jsonl.zst` (README's form without
+// --no-require-text) was told to name a text field (keys seen: stage, reason, ...) and to pass
+// --no-require-text, without a word that it had read a rejects file.
+describe('a rejects file read as data', () => {
+  it('is named as such, with the two ways to read it', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'in.jsonl'), '{"text":"kept"}\n{"id":1}\nnot json\n');
+    const [made] = await runCliAll([['cat', 'in.jsonl', '-o', 'o.jsonl', '--rejects', 'r.jsonl.zst', '--max-reject-rate', '1', '-q']], { cwd: dir });
+    expect(made.code, made.stderr).toBe(0);
+    const [r, ok] = await runCliAll(
+      [
+        ['cat', 'r.jsonl.zst', '-o', 'x.jsonl'],
+        ['cat', 'r.jsonl.zst', '--no-require-text', '-o', 'y.jsonl'],
+      ],
+      { cwd: dir },
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("corpus-clean cat: note: 2 of 2 records are rejects (keys stage, reason, source: a corpus-clean rejects file), which hold no text of their own: to read them as they are, pass --no-require-text ('corpus-clean cat r.jsonl.zst --no-require-text --limit 5'); the records they rejected are under 'record' ('corpus-clean cat r.jsonl.zst --no-require-text | jq -c .record')");
+    expect(r.stderr).not.toContain('name the text field');
+    expect(ok.code, ok.stderr).toBe(0);
+    expect((await readFile(join(dir, 'y.jsonl'), 'utf8')).split('\n').length).toBe(3);
+  });
+});

@@ -36,12 +36,20 @@ export const BUNDLED_INTERNLM2 = resolve(import.meta.dirname, '../../fixtures/to
 export const TOKENIZER_HINT = "SentencePiece .model file (InternLM2's tokenizer.model is bundled: fixtures/tokenizer/internlm2.model in this package)";
 
 /**
+ * The words that end a message about a missing or wrong model: where the bundled InternLM2 model
+ * is, as `how` gives it (`--tokenizer ` or `tokenizer: `); empty when the package lacks it.
+ */
+export function bundledTokenizer(how: '--tokenizer ' | 'tokenizer: '): string {
+  return existsSync(BUNDLED_INTERNLM2) ? `; InternLM2's is bundled: ${how}${showPath(BUNDLED_INTERNLM2)}` : '';
+}
+
+/**
  * Load a tokenizer model for a command or a stage, or a usage error naming the file and what is
  * wrong with it: not found, a folder, or not a SentencePiece model (a Hugging Face
  * tokenizer.json, say), with where the bundled InternLM2 model is.
  */
 export function loadTokenizer(path: string): SentencePieceTokenizer {
-  const bundled = existsSync(BUNDLED_INTERNLM2) ? `; InternLM2's is bundled: --tokenizer ${showPath(BUNDLED_INTERNLM2)}` : '';
+  const bundled = bundledTokenizer('--tokenizer ');
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);
@@ -82,7 +90,7 @@ export const tokenizeOptionsSpec = {
 export function tokenizeStage(options: TokenizeOptions, tokenizer?: SentencePieceTokenizer): Stage {
   const tok = tokenizer ?? (options.tokenizer === null ? undefined : loadTokenizer(options.tokenizer));
   if (tok === undefined && (options.format === 'internevo' || options.minLength > 0)) {
-    throw new UsageError(`tokenize: a tokenizer model is required${options.format === 'internevo' ? ' for internevo output' : ' with a minimum length'} (--tokenizer MODEL, or tokenizer: in a recipe)`);
+    throw new UsageError(`tokenize: a tokenizer model is required${options.format === 'internevo' ? ' for internevo output' : ' with a minimum length'} (--tokenizer MODEL, or tokenizer: in a recipe)${bundledTokenizer('tokenizer: ')}`);
   }
   const sampleOpts: SampleOptions = { kind: options.kind, eos: options.eos, specialInText: options.specialInText };
   const minLength = options.minLength;

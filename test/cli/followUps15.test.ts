@@ -121,3 +121,24 @@ describe('a rejects file read as data', () => {
     expect((await readFile(join(dir, 'y.jsonl'), 'utf8')).split('\n').length).toBe(3);
   });
 });
+
+// New-user review 14 #11: "--tokenizer MODEL is required" did not say where the bundled one is.
+describe('a tokenizer model missing', () => {
+  it('export and the tokenize stage name the bundled InternLM2 model, in the form to pass it', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'in.jsonl'), '{"text":"hello"}\n');
+    await writeFile(join(dir, 'tk.yaml'), 'name: tk\nstages:\n  - tokenize: {format: internevo}\n');
+    const [ie, xv, run] = await runCliAll(
+      [
+        ['export', 'internevo', 'in.jsonl', '-o', 'e'],
+        ['export', 'xtuner-v1', 'in.jsonl', '--min-length', '5', '-o', 'x.jsonl'],
+        ['run', 'tk.yaml', '-i', 'in.jsonl', '-o', 'r'],
+      ],
+      { cwd: dir },
+    );
+    expect([ie.code, ie.stderr]).toEqual([2, `corpus-clean: export internevo: --tokenizer MODEL is required; InternLM2's is bundled: --tokenizer ${TOKENIZER_MODEL}\n`]);
+    expect([xv.code, xv.stderr]).toEqual([2, `corpus-clean: export xtuner-v1: --tokenizer MODEL is required with --min-length; InternLM2's is bundled: --tokenizer ${TOKENIZER_MODEL}\n`]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`(--tokenizer MODEL, or tokenizer: in a recipe); InternLM2's is bundled: tokenizer: ${TOKENIZER_MODEL}\n`);
+  });
+});

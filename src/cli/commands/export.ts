@@ -9,7 +9,7 @@ import type { Stage } from '../../core/stage.js';
 import type { DocSink } from '../../core/pipeline.js';
 import { InternEvoWriter } from '../../export/internevo-writer.js';
 import { LANG_TYPES, LangSplitSink, mostlyHan, sampleText } from '../../export/lang-split.js';
-import { loadTokenizer, TOKENIZER_HINT, tokenizeOptionsSpec, tokenizeStage } from '../../export/tokenize-stage.js';
+import { bundledTokenizer, loadTokenizer, TOKENIZER_HINT, tokenizeOptionsSpec, tokenizeStage } from '../../export/tokenize-stage.js';
 import { noteFilesRead } from '../../core/registry.js';
 import { FAILED } from '../../exec/layout.js';
 import { SentencePieceTokenizer } from '../../tokenize/tokenizer.js';
@@ -252,7 +252,7 @@ ${flagHelp(INPUT)}
     const metaDtype = (v['meta-dtype'] as string | undefined) ?? '<i8';
     if (metaDtype !== '<i8' && metaDtype !== '<i4') throw new UsageError(`--meta-dtype must be <i8 or <i4; got '${showText(metaDtype)}'`);
     const model = v.tokenizer as string | undefined;
-    if (model === undefined && (target === 'internevo' || minLength > 0)) throw new UsageError(`export ${target}: --tokenizer MODEL is required${target === 'internevo' ? '' : ' with --min-length'}`);
+    if (model === undefined && (target === 'internevo' || minLength > 0)) throw new UsageError(`export ${target}: --tokenizer MODEL is required${target === 'internevo' ? '' : ' with --min-length'}${bundledTokenizer('--tokenizer ')}`);
     // An output folder that cannot be made is a usage error before the tokenizer loads (hostile
     // review 6 F7: exit 1 after ~6 s); the internevo folder is checked where its shards go.
     const early = outFlag;

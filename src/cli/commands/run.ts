@@ -1,4 +1,5 @@
 import { table } from '../../core/own.js';
+import { resumeCodecWarning } from '../../exec/resumeCodec.js';
 import type { RunStats } from '../../core/stats.js';
 import type { SkippedInput } from '../../io/inputs.js';
 import { writeStdoutSync } from '../../io/stdout.js';
@@ -329,6 +330,9 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
       const quiet = v.quiet === true;
       const progress = progressWanted(quiet);
       if (state === 'resume' && !quiet) say(`corpus-clean run: resuming the unfinished run in ${showPath(dir)}: ${doneUnits(dir, plan)} of ${totalUnits(plan)} units done`);
+      // With --quiet too: a warning, and said before the work rather than only in the merge's note.
+      const codecs = state === 'resume' && doneUnits(dir, plan) < totalUnits(plan) ? await resumeCodecWarning(dir) : undefined;
+      if (codecs !== undefined) say(`corpus-clean run: warning: ${codecs}`);
       if (kind === 'slurm') return runSlurm(dir, plan, slurm, { progress, quiet });
       if (workersNote !== undefined) say(`corpus-clean run: ${workersNote}`);
       // Fewer tasks than workers: say so, why, and the --task-size that splits them (new-user review 10 #19).

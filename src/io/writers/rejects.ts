@@ -5,6 +5,7 @@ import type { OutputCompression, ShardOptions } from './sharded.js';
 import { ShardedWriter } from './sharded.js';
 import { exactNumbers, exactRaw, stringifyKeeping } from '../json.js';
 import { hasOwn } from '../../core/own.js';
+import { jsonInto } from './jsonInto.js';
 
 /** The gzip level of a compressed rejects file (the shards keep zlib's default, 6). */
 export const REJECTS_GZIP_LEVEL = 1;
@@ -118,8 +119,9 @@ export class RejectsWriter implements ClosableRejectSink {
    * `stage`, `reason`, `source` (strings) and `record`, in that order (as `StageContext.reject` and
    * the slimmer make every reject of a stage), then at most two more (`attrs`, `detail`): piece by
    * piece into the chunk, the head of each stage and reason as bytes made once, then the source,
-   * the record's bytes and each other member's JSON. No copy of the reject and no line string is
-   * made (this runs for every record a run drops: most of a web crawl). The bytes are those of
+   * the record's bytes and each other member's JSON (written straight into the chunk by
+   * `jsonInto`, else by JSON.stringify). No copy of the reject and no line string is made (this
+   * runs for every record a run drops: most of a web crawl). The bytes are those of
    * `serialiseReject(r)`. False, with nothing written, for any other reject.
    */
   private putAsRead(r: Reject, json: Uint8Array): boolean {
@@ -127,8 +129,8 @@ export class RejectsWriter implements ClosableRejectSink {
     let n = 0;
     let key1: string | undefined;
     let key2: string | undefined;
-    let json1 = '';
-    let json2 = '';
+    let value1: unknown;
+    let value2: unknown;
     for (const key in r) {
       if (n < 4) {
         if (key !== REJECT_HEAD_KEYS[n++]) return false;
@@ -141,14 +143,8 @@ export class RejectsWriter implements ClosableRejectSink {
       // A toJSON of the member itself would be called with its key, not the '' of a value alone.
       if (v !== null && typeof v === 'object' && typeof (v as { toJSON?: unknown }).toJSON === 'function') return false;
       if (key2 !== undefined) return false;
-      let text: string;
-      try {
-        text = JSON.stringify(v);
-      } catch {
-        return false;
-      }
-      if (key1 === undefined) ((key1 = key), (json1 = text));
-      else ((key2 = key), (json2 = text));
+      if (key1 === undefined) ((key1 = key), (value1 = v));
+      else ((key2 = key), (value2 = v));
     }
     const { stage, reason, source } = r;
     if (n < 4 || typeof stage !== 'string' || typeof reason !== 'string' || typeof source !== 'string') return false;
@@ -158,8 +154,9 @@ export class RejectsWriter implements ClosableRejectSink {
     const k2 = key2 === undefined ? undefined : memberBytes(key2);
     // The record's text as bytes (a reader's), or as a string (a library caller's sink may give one).
     const text = typeof json === 'string' ? (json as string) : undefined;
-    this.room(head.length + src.length * 3 + RECORD_MEMBER.length + (text === undefined ? json.length : text.length * 3) + (k1 === undefined ? 0 : k1.length + json1.length * 3) + (k2 === undefined ? 0 : k2.length + json2.length * 3) + 2);
-    const k = this.chunk;
+    const before = head.length + src.length * 3 + RECORD_MEMBER.length + (text === undefined ? json.length : text.length * 3) + (k1?.length ?? 0) + (k2?.length ?? 0) + 2;
+    this.room(before + MEMBERS_ROOM);
+    let k = this.chunk;
     const start = this.pos;
     k.set(head, start);
     let p = start + head.length;
@@ -170,15 +167,47 @@ export class RejectsWriter implements ClosableRejectSink {
       k.set(json, p);
       p += json.length;
     } else p += k.write(text, p);
+    const end = k.length - 2;
     if (k1 !== undefined) {
       k.set(k1, p);
-      p += k1.length;
-      p += k.write(json1, p);
+      p = jsonInto(k, p + k1.length, end, value1);
+      if (p >= 0 && k2 !== undefined) {
+        k.set(k2, p);
+        p = jsonInto(k, p + k2.length, end, value2);
+      }
     }
-    if (k2 !== undefined) {
-      k.set(k2, p);
-      p += k2.length;
-      p += k.write(json2, p);
+    if (p < 0) {
+      // A member jsonInto does not take, or too long for the room made: the line again, with the members as JSON.stringify writes them.
+      let json1 = '';
+      let json2 = '';
+      try {
+        json1 = JSON.stringify(value1) ?? '';
+        json2 = JSON.stringify(value2) ?? '';
+      } catch {
+        return false;
+      }
+      this.room(before + json1.length * 3 + json2.length * 3);
+      k = this.chunk;
+      p = start;
+      k.set(head, p);
+      p += head.length;
+      p += k.write(src, p);
+      k.set(RECORD_MEMBER, p);
+      p += RECORD_MEMBER.length;
+      if (text === undefined) {
+        k.set(json, p);
+        p += json.length;
+      } else p += k.write(text, p);
+      if (k1 !== undefined) {
+        k.set(k1, p);
+        p += k1.length;
+        p += k.write(json1, p);
+      }
+      if (k2 !== undefined) {
+        k.set(k2, p);
+        p += k2.length;
+        p += k.write(json2, p);
+      }
     }
     k[p++] = 125; // }
     this.lastIn = k;
@@ -294,6 +323,8 @@ const SPARE_BYTES = 2 * FLUSH_BYTES;
 /** The first keys of a reject as `StageContext.reject` makes it, in that order. */
 const REJECT_HEAD_KEYS = ['stage', 'reason', 'source', 'record'] as const;
 const RECORD_MEMBER = Buffer.from(',"record":');
+/** Room made for the members after the record when they are written by `jsonInto` (the slim signals take ~100-300 bytes). */
+const MEMBERS_ROOM = 4096;
 
 /** `{"stage":STAGE,"reason":REASON,"source":` as UTF-8 bytes, by stage and reason (at most CACHE_KEPT). */
 const HEADS = new Map<string, Map<string, Buffer>>();

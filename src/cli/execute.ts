@@ -720,15 +720,18 @@ export function urlFilterWarnings(stats: RunStats, command: string): string[] {
 async function schemaHint(files: readonly string[], command: string, seedsOnly = false): Promise<string | undefined> {
   const fit = await fittingSchema(files);
   if (fit === undefined || (seedsOnly && !('seedTasks' in fit))) return undefined;
-  if ('seedTasks' in fit) {
-    // The input named when it is one, and typed as is in a shell.
-    const input = files.length === 1 && /^[\w./@:+-]+$/.test(files[0]) && files[0] !== '-' ? files[0] : 'IN';
-    // A line that runs as pasted (new-user review 14 #8: '--to ...' was refused; from repair it named convert).
-    const then = command === 'run' ? '> flat.jsonl, and run the recipe on flat.jsonl' : command === 'repair' ? '| corpus-clean repair - --schema alpaca' : command === 'convert' ? '| corpus-clean convert - --to xtuner-conversation' : `| corpus-clean ${command} -`;
-    return `these are self-instruct seed tasks (instruction and instances: [{input, output}], as Alpaca's and BELLE's seed_tasks.jsonl), which neither convert nor a schema reads: each instance is a sample of its own, and a record read is at most one record written; flatten them first, one Alpaca record per instance: ${SEED_TASKS_JQ} ${input} ${then}`;
-  }
+  if ('seedTasks' in fit) return `these are self-instruct seed tasks (instruction and instances: [{input, output}], as Alpaca's and BELLE's seed_tasks.jsonl), which a schema does not read (convert reads a task of one instance as its Alpaca record): each instance is a sample of its own, and a record read is at most one record written; ${flattenSeeds(files, command)}`;
   const how = command === 'run' ? `a stage 'repair: {schema: ${fit.schema}}' before convert in the recipe` : `'corpus-clean repair --schema ${fit.schema}' first (e.g. 'corpus-clean repair IN --schema ${fit.schema} | corpus-clean convert --to ...')`;
   return `records must be Alpaca, ShareGPT, OpenAI messages, XTuner conversation or text; these hold ${fit.keys.map(showText).join(', ')}, which the ${fit.schema} schema reads as aliases of its fields: map them with ${how}`;
+}
+
+/** How to make seed tasks one Alpaca record per instance, as a line that runs as pasted. */
+function flattenSeeds(files: readonly string[], command: string): string {
+  // The input named when it is one, and typed as is in a shell.
+  const input = files.length === 1 && /^[\w./@:+-]+$/.test(files[0]) && files[0] !== '-' ? files[0] : 'IN';
+  // New-user review 14 #8: '--to ...' was refused pasted; from repair it named convert.
+  const then = command === 'run' ? '> flat.jsonl, and run the recipe on flat.jsonl' : command === 'repair' ? '| corpus-clean repair - --schema alpaca' : command === 'convert' ? '| corpus-clean convert - --to xtuner-conversation' : `| corpus-clean ${command} -`;
+  return `flatten them first, one Alpaca record per instance: ${SEED_TASKS_JQ} ${input} ${then}`;
 }
 
 /** What `finishRun` reports on. */
@@ -817,6 +820,9 @@ export async function finishRun(f: Finished): Promise<number> {
     const how = job.command === 'run' ? 'convert options to: xtuner-openai, or tool_results: input' : '--to xtuner-openai, or --tool-results input';
     say(`corpus-clean ${job.command}: note: ${tools} of ${stats.read} records are tool dialogues, rejected as convert:tool_result_v0 (XTuner v0 conversations have no role for tool results); to keep them: ${how} (each result as the next turn's input)`);
   }
+  // Seed tasks of several instances (a task of one is read as its Alpaca record): say how to flatten them.
+  const several = stats.stages.filter((x) => x.stage === 'convert').reduce((a, x) => a + (x.dropped['convert:several_instances'] ?? 0), 0);
+  if (several > 0) say(`corpus-clean ${job.command}: note: ${several} of ${stats.read} records are self-instruct seed tasks of several instances (instances: [{input, output}]), rejected as convert:several_instances: each instance is a sample of its own, and a record read is at most one record written (a task of one instance is read as its Alpaca record); ${flattenSeeds(files, job.command)}`);
   for (const n of convertFromNotes(stats, job.command)) say(`corpus-clean ${job.command}: note: ${n}`);
   for (const n of repairStaleNotes(stats, job.command)) say(`corpus-clean ${job.command}: note: ${n}`);
   for (const n of keepTypeNotes(stats, job.command)) say(`corpus-clean ${job.command}: note: ${n}`);

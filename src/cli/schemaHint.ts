@@ -52,9 +52,10 @@ export async function fittingSchema(files: readonly string[], options: ReadOptio
 
 /**
  * A self-instruct seed task, as Alpaca's and BELLE's seed_tasks.jsonl hold them: `instruction` and
- * `instances`, a list of `{input, output}`. Neither convert nor a schema reads it: a task may hold
- * several instances, each a sample of its own, where a command writes at most one record per
- * record read (read = written + rejected); the hint says how to flatten them (new-user review 13 #10).
+ * `instances`, a list of `{input, output}`. No schema reads it, and convert reads only a task of
+ * one instance (as its Alpaca record): a task may hold several instances, each a sample of its
+ * own, where a command writes at most one record per record read (read = written + rejected);
+ * the hint says how to flatten them (new-user review 13 #10).
  */
 export function isSeedTask(data: unknown): boolean {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return false;

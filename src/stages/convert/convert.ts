@@ -12,7 +12,7 @@ import { checkConversation, checkToolDialogue, hasTools } from './check.js';
 import type { InputFormat, OutputFormat } from './model.js';
 import { INPUT_FORMATS, OUTPUT_FORMATS } from './model.js';
 import type { AlpacaJoin, ReadResult } from './read.js';
-import { detectFormat, isNoInput, readAlpaca, readOpenAi, readShareGpt, readText, readXtuner } from './read.js';
+import { detectFormat, isNoInput, readAlpaca, readOpenAi, readShareGpt, readText, readXtuner, seedSample } from './read.js';
 import type { LossMode } from './write.js';
 import { chatRecord, textRecord, toolsRecord } from './write.js';
 import { hasOwn, setOwn } from '../../core/own.js';
@@ -156,10 +156,14 @@ export function createConvert(options: Record<string, unknown>): Stage {
         const now = f === undefined ? undefined : obj[f];
         if (typeof now !== 'string' || textSha1(now) !== obj[SAMPLE_MARK]) return 'convert:text_changed';
       }
+      // A seed task of one instance is that Alpaca record (ux14's note; new-user review 13 #10).
+      const seed = fmt === 'alpaca' ? seedSample(obj) : undefined;
+      if (typeof seed === 'string') return misread(seed);
+      const alpaca = seed ?? obj;
       let parsed: ReadResult;
       switch (fmt) {
         case 'alpaca':
-          parsed = readAlpaca(obj, join, noInput);
+          parsed = readAlpaca(alpaca, join, noInput);
           break;
         case 'sharegpt':
           parsed = readShareGpt(obj);
@@ -177,7 +181,7 @@ export function createConvert(options: Record<string, unknown>): Stage {
       if (typeof parsed === 'string') return misread(parsed);
       let out: JsonObject;
       repairs.length = 0;
-      if (fmt === 'alpaca' && noInput === 'drop' && typeof obj.input === 'string' && obj.input !== '' && isNoInput(obj.input)) repairs.push('no_input_dropped');
+      if (fmt === 'alpaca' && noInput === 'drop' && typeof alpaca.input === 'string' && alpaca.input !== '' && isNoInput(alpaca.input)) repairs.push('no_input_dropped');
       if (parsed.kind === 'text') {
         if (parsed.text.trim() === '') return 'convert:empty_turn';
         out = textRecord(parsed.text, to);

@@ -261,13 +261,30 @@ export function readText(data: JsonObject, textField: TextField | undefined): Re
   return { kind: 'text', text: v };
 }
 
+/**
+ * A self-instruct seed task (Alpaca's and BELLE's seed_tasks.jsonl: `instruction` and
+ * `instances: [{input, output}]`, no `output` of its own) as the Alpaca record it is when it holds
+ * one instance; `convert:several_instances` when it holds more (each is a sample, and a record
+ * read is at most one record written: the end of the run gives the jq line that flattens them);
+ * undefined for any other record.
+ */
+export function seedSample(data: JsonObject): JsonObject | string | undefined {
+  if (typeof data.instruction !== 'string' || !Array.isArray(data.instances) || 'output' in data) return undefined;
+  if (data.instances.length !== 1) return data.instances.length === 0 ? 'convert:empty_turn' : 'convert:several_instances';
+  const one = data.instances[0];
+  if (!isObj(one)) return 'convert:bad_message';
+  const flat: JsonObject = { ...data, input: one.input ?? '', output: one.output };
+  delete flat.instances;
+  return flat;
+}
+
 /** Tell a record's format from its keys; `null` when none fits. */
 export function detectFormat(data: JsonObject | unknown[]): Exclude<InputFormat, 'auto'> | null {
   if (Array.isArray(data)) return 'openai';
   if (Array.isArray(data.conversation)) return 'xtuner';
   if (Array.isArray(data.messages) || Array.isArray(data.dialogs)) return 'openai';
   if (Array.isArray(data.conversations)) return 'sharegpt';
-  if ('instruction' in data && 'output' in data) return 'alpaca';
+  if ('instruction' in data && ('output' in data || Array.isArray(data.instances))) return 'alpaca';
   if (typeof data.text === 'string' || typeof data.content === 'string') return 'text';
   return null;
 }

@@ -151,6 +151,21 @@ describe('convert rules', () => {
   });
 });
 
+// ux14's note: a self-instruct seed task of one instance is that Alpaca record; one of several
+// is several samples, and a record read is at most one written: rejected, with its reason.
+describe('convert: self-instruct seed tasks', () => {
+  it('one instance reads as Alpaca (also with --from alpaca); several, none or a non-object instance are rejected by reason', async () => {
+    const task = (instances: unknown[]): Rec => ({ id: 'seed_task_0', instruction: 'Add the numbers.', instances, is_classification: false });
+    const records = [task([{ input: '1 2', output: '3' }]), task([{ input: '1 2', output: '3' }, { input: '2 2', output: '4' }]), task([]), task(['3']), task([{ input: 'No input', output: '5' }])];
+    for (const from of ['auto', 'alpaca']) {
+      const { out, rejects, stats } = await convert(records, { from });
+      expect(rejects.map((r) => r.reason)).toEqual(['convert:several_instances', 'convert:empty_turn', 'convert:bad_message']);
+      expect(out).toEqual([{ conversation: [{ system: '', input: 'Add the numbers.\n1 2', output: '3' }] }, { conversation: [{ system: '', input: 'Add the numbers.', output: '5' }] }]);
+      expect(stats.counters['repair:no_input_dropped']).toBe(1);
+    }
+  });
+});
+
 describe('convert on committed slices of real SFT sets (fixtures/convert/real)', () => {
   const REAL = new URL('real/', FIX);
   it('converts Chinese Alpaca and the tool-call conversations (calls in InternLM2 action syntax)', async () => {

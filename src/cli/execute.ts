@@ -424,7 +424,7 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
   } catch (e) {
     unregister();
     // The pipeline aborted the writers (an I/O failure): the folders they were in go too, when empty.
-    await removeMade('all');
+    if (p.made.output.length + p.made.side.length > 0) await removeMade('all');
     throw e;
   } finally {
     unregisterClosed();

@@ -88,7 +88,60 @@ export function progressWanted(quiet: boolean): boolean {
  * `quality: ...` beside `corpus-clean quality: read ...`).
  */
 export function writeProgress(line: string): void {
-  process.stderr.write(process.stderr.isTTY === true ? `\r\x1b[Kcorpus-clean ${line}` : `corpus-clean ${line}\n`);
+  const tty = process.stderr.isTTY === true;
+  process.stderr.write(tty ? `\r\x1b[K${fitWidth(`corpus-clean ${line}`, process.stderr.columns)}` : `corpus-clean ${line}\n`);
+}
+
+/** Terminal columns a character takes: 2 for the wide East Asian ranges (Han, Hangul, kana, full-width forms), else 1. */
+function columnsOf(c: number): number {
+  return (c >= 0x1100 && c <= 0x115f) || (c >= 0x2e80 && c <= 0xa4cf) || (c >= 0xac00 && c <= 0xd7a3) || (c >= 0xf900 && c <= 0xfaff) || (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60) || (c >= 0xffe0 && c <= 0xffe6) || (c >= 0x20000 && c <= 0x3fffd) ? 2 : 1;
+}
+
+function widthOf(s: string): number {
+  let w = 0;
+  for (const ch of s) w += columnsOf(ch.codePointAt(0)!);
+  return w;
+}
+
+/**
+ * A progress line made to fit a terminal `columns` wide, so that it never wraps: rewritten in
+ * place by `\r` and a clear to the end of the line, a wrapped line leaves its first rows behind at
+ * every update (new-user review 15 F13: lines of 180-200 characters on an 80-column terminal
+ * filled the screen). Shortened step by step until it fits: the phase's description in
+ * parentheses goes (`phase 1 of 6 (reading the inputs, ...)`), then "on disk", then the figures
+ * from the first (`1/3 tasks done, 849 records, ...`: the last ones, bytes, percent, rate and
+ * ETA, say most), marked `…`; a line still too wide is cut, ending in `…`. Unknown or very
+ * narrow widths leave the line as it is.
+ */
+export function fitWidth(line: string, columns: number | undefined): string {
+  if (columns === undefined || !Number.isFinite(columns) || columns < 20) return line;
+  const room = columns - 1;
+  if (widthOf(line) <= room) return line;
+  let shorter = line.replace(/ \([^)]*\)(?=:)/, '');
+  if (widthOf(shorter) <= room) return shorter;
+  shorter = shorter.replace(/ on disk(?= \()/, '');
+  if (widthOf(shorter) <= room) return shorter;
+  // "corpus-clean run: phase 1 of 6" and its figures after the next ': '.
+  const colon = shorter.indexOf(': ', shorter.indexOf(': ') + 2);
+  if (colon > 0) {
+    const head = shorter.slice(0, colon + 2);
+    const parts = shorter.slice(colon + 2).split(', ');
+    while (parts.length > 1) {
+      parts.shift();
+      const fewer = `${head}… ${parts.join(', ')}`;
+      if (widthOf(fewer) <= room) return fewer;
+    }
+    shorter = `${head}… ${parts[0]}`;
+  }
+  let out = '';
+  let w = 0;
+  for (const ch of shorter) {
+    const cw = columnsOf(ch.codePointAt(0)!);
+    if (w + cw > room - 1) break;
+    out += ch;
+    w += cw;
+  }
+  return `${out}…`;
 }
 
 /** Take a progress line away before other output (on a terminal; a log keeps its lines). */

@@ -1,4 +1,6 @@
 import { rm, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT, runCli, runNode, tempDir } from '../helpers/run.js';
@@ -99,6 +101,44 @@ describe('progress line', () => {
     const r = await runNode(['--input-type=module', '-e', script]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr.split('\n')).toEqual(['0.156 of 0.200 | 78', '0.199 of 0.200 | 99', '0.200 of 0.200 | 100', '1.56 of 2.00 | 78', '15.6 of 20.0 | 78', '']);
+  });
+  // New-user review 15 F13: on a terminal each update is \r, a clear to the end of the line and
+  // the line; one wider than the terminal wraps, and the clear takes only its last row: 180-200
+  // characters on 80 columns left two stale rows per update. Run on a real terminal (script(1)).
+  it.skipIf(!existsSync('/usr/bin/script'))('on an 80-column terminal every progress line fits in 79 columns, the figures kept', async () => {
+    const dir = await tempDir();
+    dirs.push(dir);
+    const recipe = join(dir, 'r.yaml');
+    await writeFile(recipe, `name: r\ninput: [${ROOT}/fixtures/sample]\nstages:\n  - normalize: {}\n  - langid: {}\n  - quality: {}\n  - dedup: {method: exact}\noutput: {compression: none}\n`);
+    const cmd = `stty cols 80; CORPUS_CLEAN_PROGRESS_MS=0 ${JSON.stringify(process.execPath)} ${JSON.stringify(join(ROOT, 'dist/cli/main.js'))} run ${JSON.stringify(recipe)} -o ${JSON.stringify(join(dir, 'o'))} --task-size 100KB`;
+    const out = execFileSync('/usr/bin/script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', env: { ...process.env, TERM: 'xterm' } });
+    const shown = out.split(/\r\n|\r|\n/).map((l) => l.replace(/\x1b\[K/g, '')).filter((l) => l.startsWith('corpus-clean run: phase'));
+    expect(shown.length, out).toBeGreaterThan(2);
+    for (const l of shown) expect([...l].length, l).toBeLessThanOrEqual(79);
+    // The description in parentheses goes first, then 'on disk', then the first figures: MB, percent, MB/s and ETA stay.
+    expect(shown.some((l) => /^corpus-clean run: phase 1 of 3: (… )?.*\d+ of \d[.\d]* MB \(\d+ %\), \d+\.\d MB\/s, ETA \S+( s| min| h)?$/.test(l)), shown.join('\n')).toBe(true);
+  });
+  it('fitWidth: a line as it is when it fits or the width is unknown; wide characters count 2 columns; a cut ends in …', async () => {
+    const script = `
+      const { fitWidth } = await import(${JSON.stringify(join(ROOT, 'dist/exec/progress.js'))});
+      const long = 'corpus-clean run: phase 1 of 6 (reading the inputs, normalize, langid, quality): 1/3 tasks done, 849 records';
+      const full = 'corpus-clean run: phase 1 of 6 (reading the inputs, normalize): 1/3 tasks done, 1 running, 849 records, 1.57 of 2.39 MB on disk (65 %), 1.0 MB/s, ETA 1 s';
+      const out = [fitWidth(long, undefined), fitWidth(long, 200), fitWidth(long, 80), fitWidth(long, 30), fitWidth('corpus-clean cat: 数据数据数据数据数据数据数据数据', 30), fitWidth(full, 100), fitWidth(full, 80), fitWidth(full, 60)];
+      process.stdout.write(JSON.stringify(out));
+    `;
+    const r = await runNode(['--input-type=module', '-e', script]);
+    expect(r.code, r.stderr).toBe(0);
+    const [unknown, wide, eighty, thirty, han, f100, f80, f60] = JSON.parse(r.stdout) as string[];
+    const long = 'corpus-clean run: phase 1 of 6 (reading the inputs, normalize, langid, quality): 1/3 tasks done, 849 records';
+    expect(unknown).toBe(long);
+    expect(wide).toBe(long);
+    expect(eighty).toBe('corpus-clean run: phase 1 of 6: 1/3 tasks done, 849 records');
+    expect(thirty).toBe('corpus-clean run: phase 1 of…');
+    expect(f100).toBe('corpus-clean run: phase 1 of 6: … 1 running, 849 records, 1.57 of 2.39 MB (65 %), 1.0 MB/s, ETA 1 s');
+    expect(f80).toBe('corpus-clean run: phase 1 of 6: … 1.57 of 2.39 MB (65 %), 1.0 MB/s, ETA 1 s');
+    expect(f60).toBe('corpus-clean run: phase 1 of 6: … 1.0 MB/s, ETA 1 s');
+    // 18 columns of ASCII, then 5 Han characters (10 columns) and the ellipsis: 29.
+    expect(han).toBe('corpus-clean cat: 数据数据数…');
   });
   it('--help names CORPUS_CLEAN_PROGRESS_MS', async () => {
     const r = await runCli(['--help']);

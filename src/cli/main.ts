@@ -49,8 +49,9 @@ Examples:
   corpus-clean cat data/ --output shards/ --shard-size 256MB --compress gzip
   corpus-clean bench shards/ --stages normalize,quality
 
-Exit codes: 0 success; 1 bad input over --max-reject-rate, a damaged input file or an I/O
-failure (everything readable is still written); 2 usage error.
+Exit codes: 0 success; 1 bad input over --max-reject-rate, a damaged input file, an I/O
+failure (everything readable is still written), or no record written (--allow-empty: 0);
+2 usage error.
 
 Environment: CORPUS_CLEAN_PROGRESS_MS=MS  milliseconds between progress lines on stderr (default:
 500 on a terminal; off a terminal, in a log, 30000, the first after 30 s; 0: at every change);

@@ -222,6 +222,7 @@ export async function runLocal(run: string, plan: Plan, stages: readonly Stage[]
       let doneBytes = 0;
       for (let u = 0; u < ph.units; u++) if (!todo.includes(u)) doneBytes += weight(u);
       fig.bytes = doneBytes;
+      fig.bytesBefore = doneBytes;
       const live = new Map<number, { records: number; bytes: number }>();
       let doneRecords = 0;
       const bar = new PhaseProgress(o.progress, plan, p);

@@ -84,6 +84,16 @@ const HINTS: Record<string, string> = table({
   'tokenize/bad_messages': "chat records must be OpenAI messages or XTuner conversation; run 'corpus-clean convert' first for ShareGPT or Alpaca records",
 });
 
+/**
+ * Every sample shorter than the tokenize stage's minimum (new-user review 15 F15: `export
+ * --min-length 100000` was told only to pass --allow-empty): the option that dropped them.
+ */
+function tooShortHint(command: string, rejectsPath: string | undefined): string {
+  const [option, name] = command === 'run' ? ["min_length in the recipe's tokenize stage", 'min_length'] : ['--min-length', '--min-length'];
+  const counts = rejectsPath ? ' (their token counts are in the rejects)' : ' (--rejects FILE keeps each with its token count)';
+  return `they have fewer tokens than ${option}: a smaller ${name} keeps more${counts}`;
+}
+
 /** Where a command's messages go, one line each: stderr, or a library caller's list (`runRecipe({quiet: true})`). */
 export type Say = (line: string) => void;
 
@@ -898,7 +908,7 @@ export async function finishRun(f: Finished): Promise<number> {
     // Records convert cannot tell: the shipped schema that maps them, when one does (new-user review 12 #12).
     // Seed tasks through 'repair --schema alpaca' lack its output (new-user review 13 #10): the same hint.
     const seeds = top?.[0].startsWith('repair/missing:') === true;
-    const hint = top?.[0] === 'convert/convert:unknown_format' || seeds ? ((await schemaHint(files, job.command, seeds).catch(() => undefined)) ?? HINTS[top![0]]) : top !== undefined ? HINTS[top[0]] : undefined;
+    const hint = top?.[0] === 'convert/convert:unknown_format' || seeds ? ((await schemaHint(files, job.command, seeds).catch(() => undefined)) ?? HINTS[top![0]]) : top?.[0] === 'tokenize/too_short' ? tooShortHint(job.command, rejectsPath) : top !== undefined ? HINTS[top[0]] : undefined;
     if (top !== undefined && !dominant.includes(top[0])) say(`corpus-clean ${job.command}: note: nothing was written; most records were rejected as ${top[0]} (${top[1]} of ${stats.read})${rejectsPath ? `, see ${showPath(rejectsPath)}` : ''}${hint ? `; ${hint}` : ''}`);
   }
   const arrays = stats.input.dropped.not_object ?? 0;

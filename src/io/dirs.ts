@@ -1,4 +1,4 @@
-import { lstatSync, mkdirSync, readlinkSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readlinkSync, statSync } from 'node:fs';
 import { lstat, mkdir, readlink, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { showPath } from '../core/fsname.js';
@@ -70,6 +70,19 @@ export async function makeDir(path: string, what = 'folder'): Promise<string[]> 
     }
   };
   await made(resolve(path), false);
+  return list;
+}
+
+/**
+ * The folders makeDir(path) would make: `path` and its parents that do not exist, parents first
+ * (a command lists them before making them, so that a failure half way removes what was made).
+ */
+export function missingFolders(path: string): string[] {
+  const list: string[] = [];
+  for (let p = resolve(path); !existsSync(p); p = dirname(p)) {
+    list.unshift(p);
+    if (dirname(p) === p) break;
+  }
   return list;
 }
 

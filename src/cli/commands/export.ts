@@ -24,7 +24,7 @@ import { showPath } from '../../core/fsname.js';
 import { parseTextField, type TextField } from '../../core/doc.js';
 import { expandInputs } from '../../io/inputs.js';
 import { readFiles } from '../../io/readers/index.js';
-import { makeDir } from '../../io/dirs.js';
+import { makeDir, missingFolders } from '../../io/dirs.js';
 import { checkInsideInputFolder, checkWritable, LOCK_NAME, lockHolder, lockOutput } from '../../io/outputs.js';
 
 /** How to give each language its type folder (one export per language). */
@@ -312,7 +312,9 @@ ${flagHelp(INPUT)}
     const unlockAll = (): void => {
       for (const u of unlocks.splice(0)) u();
     };
-    // The folders this export makes (DIR, DIR/train, each type folder), parents first.
+    // The folders this export makes (the parents of DIR it had to make, DIR, DIR/train, each type
+    // folder), parents first: all of them go when it leaves nothing (new-user review 15 F15:
+    // `-o nt1/a/b/` left nt1/a/, as cat and export xtuner-v1 no longer do).
     const made: string[] = [];
     const removeMade = async (): Promise<void> => {
       for (const d of [...made].reverse()) await rmdir(d).catch(() => {});
@@ -337,10 +339,10 @@ ${flagHelp(INPUT)}
     // One export at a time into a shard folder, as run and cat lock theirs: a second one is
     // refused (exit 2, one line) before it reads anything; a killed one's lock is taken over.
     try {
-      for (const d of [out, join(out, 'train')]) if (!existsSync(d)) made.push(d);
       for (const t of types) {
         const shardDir = join(out, 'train', t);
-        if (!existsSync(shardDir)) made.push(shardDir);
+        // Listed before they are made: a makeDir that fails half way leaves none behind either.
+        made.push(...missingFolders(shardDir));
         await makeDir(shardDir, 'output folder');
         unlocks.push(lockOutput(join(shardDir, LOCK_NAME)));
       }

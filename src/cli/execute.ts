@@ -65,7 +65,7 @@ export const IO_FLAGS: Flag[] = [
   { name: 'strip-attrs', type: 'boolean', help: 'leave the stage signals (attrs) out of the output (default when convert runs or the output is .json)' },
   { name: 'keep-attrs', type: 'boolean', help: 'keep the stage signals even when convert runs or the output is .json' },
   { name: 'wrap-arrays', type: 'string', arg: 'FIELD', help: 'a JSONL line holding an array becomes {FIELD: array} instead of a not_object reject (default: messages when convert runs, else off)' },
-  { name: 'allow-empty', type: 'boolean', help: 'exit 0 even when no record is written (default: a run that writes nothing exits 1, saying why)' },
+  { name: 'allow-empty', type: 'boolean', help: 'exit 0 even when no record is written (default: a run that writes nothing exits 1, saying why); bad input over --max-reject-rate still exits 1' },
   { name: 'overwrite', type: 'boolean', help: 'replace an existing output file (renamed over it at the end), or the shards of an earlier run in the output folder (removed first: a command that fails leaves none), or a --rejects/--stats file corpus-clean did not write (default: refuse)' },
   { name: 'limit', type: 'string', arg: 'N', help: 'read only the first N records of the inputs, in input order (every record counts: good, bad or blank), then stop; the accounting says so (default: all)' },
   { name: 'allow-unfinished', type: 'boolean', help: 'read an unfinished output as it is, with a warning each and the list in the stats (unfinished_inputs): a run or shard folder (also inside a folder input) without _SUCCESS (killed, or failed: _FAILED), missing a shard it lists or with one of another size, shards out-NNNNN.jsonl beside their lock or not matching out.jsonl._SUCCESS, a file out.jsonl beside out.jsonl._FAILED (default: refuse it)' },
@@ -872,8 +872,12 @@ export async function finishRun(f: Finished): Promise<number> {
       code = ExitCode.dataOrIo;
     }
   }
+  // A note below that says why most of the input is bad (its text field, a rejects file, arrays):
+  // the error lines after it then give no generic advice that contradicts it (new-user review 15 F2).
+  let explained = false;
   const missing = stats.input.dropped.text_missing ?? 0;
   if (missing > 0 && missing >= stats.read / 2) {
+    explained = true;
     const keys = keysSeen(stats);
     const nested = nestedFieldNote(textField, keys);
     // A rejects file read as data (new-user review 14 #11: `cat out/_rejects.jsonl.zst` was told to
@@ -899,28 +903,38 @@ export async function finishRun(f: Finished): Promise<number> {
     if (n !== undefined) say(`corpus-clean ${job.command}: note: ${n}`);
   }
   if (elsewhere !== undefined) {
+    explained = true;
     const field = textField ? `'${showText(textFieldLabel(textField))}'` : "'text' (the first of text,content present)";
     say(`corpus-clean ${job.command}: note: ${elsewhere.empty} of ${stats.read} records have an empty ${field} field, and ${elsewhere.n} of them hold text in '${showText(elsewhere.key)}': name it with --text-field ${showText(elsewhere.key)} (counted as bad input, not as empty documents)`);
   }
   for (const n of encodingNotes(stats)) say(`corpus-clean ${job.command}: note: ${n}`);
+  const arrays = stats.input.dropped.not_object ?? 0;
+  if (arrays > 0 && arrays >= stats.read / 2 && wrapArrays === undefined) {
+    explained = true;
+    say(`corpus-clean ${job.command}: note: ${arrays} of ${stats.read} lines are JSON values that are not objects; if they are message lists (XTuner's OpenAI format), pass --wrap-arrays messages`);
+  }
   if (stats.written === 0 && stats.read > 0) {
     const top = [stats.input, ...stats.stages].flatMap((st) => Object.entries(st.dropped).map(([r, n]) => [`${st.stage}/${r}`, n] as const)).sort((a, b) => b[1] - a[1])[0];
     // Records convert cannot tell: the shipped schema that maps them, when one does (new-user review 12 #12).
     // Seed tasks through 'repair --schema alpaca' lack its output (new-user review 13 #10): the same hint.
     const seeds = top?.[0].startsWith('repair/missing:') === true;
     const hint = top?.[0] === 'convert/convert:unknown_format' || seeds ? ((await schemaHint(files, job.command, seeds).catch(() => undefined)) ?? HINTS[top![0]]) : top?.[0] === 'tokenize/too_short' ? tooShortHint(job.command, rejectsPath) : top !== undefined ? HINTS[top[0]] : undefined;
-    if (top !== undefined && !dominant.includes(top[0])) say(`corpus-clean ${job.command}: note: nothing was written; most records were rejected as ${top[0]} (${top[1]} of ${stats.read})${rejectsPath ? `, see ${showPath(rejectsPath)}` : ''}${hint ? `; ${hint}` : ''}`);
+    // Bad input over the rate that a note above explained (its text field, a rejects file, arrays):
+    // the error line below says nothing was written, and this note would stand between the two.
+    const saidBelow = badRate > rate && explained && hint === undefined && top?.[0].startsWith('read/') === true;
+    if (top !== undefined && !dominant.includes(top[0]) && !saidBelow) say(`corpus-clean ${job.command}: note: nothing was written; most records were rejected as ${top[0]} (${top[1]} of ${stats.read})${rejectsPath ? `, see ${showPath(rejectsPath)}` : ''}${hint ? `; ${hint}` : ''}`);
   }
-  const arrays = stats.input.dropped.not_object ?? 0;
-  if (arrays > 0 && arrays >= stats.read / 2 && wrapArrays === undefined) {
-    say(`corpus-clean ${job.command}: note: ${arrays} of ${stats.read} lines are JSON values that are not objects; if they are message lists (XTuner's OpenAI format), pass --wrap-arrays messages`);
-  }
-  if (badRate > rate) {
-    say(`corpus-clean ${job.command}: error: ${bad} of ${stats.read} records were bad input (${(badRate * 100).toFixed(1)} % > --max-reject-rate ${rate})${rejectsPath ? `; see ${showPath(rejectsPath)}` : '; use --rejects FILE to see them'}`);
+  // Bad input over the rate exits 1 with --allow-empty too: a run that also wrote nothing is told
+  // so on this one line, not sent to --allow-empty, which alone would exit 1 again (new-user review
+  // 15 F1); the rejects file, or a note above that named the cause, is where to look.
+  const overRate = badRate > rate;
+  if (overRate) {
+    const look = rejectsPath ? `; see ${showPath(rejectsPath)}` : explained ? '; the notes above say why' : '; use --rejects FILE to see them';
+    say(`corpus-clean ${job.command}: error: ${stats.written === 0 ? 'nothing was written: ' : ''}${bad} of ${stats.read} records were bad input (${(badRate * 100).toFixed(1)} % > --max-reject-rate ${rate})${look}`);
     code = ExitCode.dataOrIo;
   }
-  if (stats.written === 0 && f.allowEmpty !== true) {
-    say(`corpus-clean ${job.command}: error: nothing was written${stats.read === 0 ? ': no record was read from the inputs' : ''}; pass --allow-empty when an empty output is expected`);
+  if (stats.written === 0 && f.allowEmpty !== true && !overRate) {
+    say(`corpus-clean ${job.command}: error: nothing was written${stats.read === 0 ? ': no record was read from the inputs' : explained ? ' (the notes above say why)' : ''}; pass --allow-empty when an empty output is expected`);
     code = ExitCode.dataOrIo;
   }
   if (!balanced(stats)) code = ExitCode.dataOrIo;

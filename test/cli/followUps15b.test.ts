@@ -34,3 +34,41 @@ describe('export internevo that writes nothing', () => {
     expect(one.stderr).toContain('most records were rejected as tokenize/too_short (2 of 2); they have fewer tokens than --min-length: a smaller --min-length keeps more');
   });
 });
+
+// F1/F2: after a note naming the cause (no text field; a rejects file read as data) the last line
+// said "use --rejects FILE to see them" and "pass --allow-empty", which alone still exits 1.
+describe('bad input over the rate that wrote nothing', () => {
+  it('ends with one error that names the rate and points at the note, not at --allow-empty', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'raw.jsonl'), TEXTS.map((t) => JSON.stringify({ url: 'u', raw_content: t })).join('\n') + '\n');
+    await writeFile(join(dir, 'mixed.jsonl'), '{"text":"kept"}\n{"id":1}\n');
+    const [made] = await runCliAll([['cat', 'mixed.jsonl', '-o', 'o.jsonl', '--rejects', 'rej.jsonl.zst', '--max-reject-rate', '1', '-q']], { cwd: dir });
+    expect(made.code, made.stderr).toBe(0);
+    const [plain, allowed, rejects, rejectsRate1] = await runCliAll(
+      [
+        ['quality', 'raw.jsonl', '-o', 'q.jsonl'],
+        ['quality', 'raw.jsonl', '-o', 'q2.jsonl', '--allow-empty'],
+        ['cat', 'rej.jsonl.zst', '-o', 'x.jsonl'],
+        ['cat', 'rej.jsonl.zst', '-o', 'y.jsonl', '--max-reject-rate', '1'],
+      ],
+      { cwd: dir },
+    );
+    const last = (s: string): string => s.trimEnd().split('\n').at(-1)!;
+    for (const r of [plain, allowed]) {
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain("have no 'text' or 'content' field; name the text field with --text-field NAME (keys seen: url, raw_content");
+      expect(last(r.stderr)).toBe('corpus-clean quality: error: nothing was written: 2 of 2 records were bad input (100.0 % > --max-reject-rate 0.1); the notes above say why');
+      expect(r.stderr).not.toContain('--allow-empty');
+      expect(r.stderr).not.toContain('use --rejects FILE');
+    }
+    expect(rejects.code, rejects.stderr).toBe(1);
+    expect(rejects.stderr).toContain('1 of 1 records are rejects');
+    expect(last(rejects.stderr)).toBe('corpus-clean cat: error: nothing was written: 1 of 1 records were bad input (100.0 % > --max-reject-rate 0.1); the notes above say why');
+    // The rate lifted: nothing written is the error, with the note above as its cause.
+    expect(rejectsRate1.code, rejectsRate1.stderr).toBe(1);
+    expect(last(rejectsRate1.stderr)).toBe('corpus-clean cat: error: nothing was written (the notes above say why); pass --allow-empty when an empty output is expected');
+    // A cause the notes do not name keeps the generic advice.
+    const [bad] = await runCliAll([['cat', '-', '-o', 'z.jsonl']], { cwd: dir, input: 'bad\nbad\n' });
+    expect(last(bad.stderr)).toBe('corpus-clean cat: error: nothing was written: 2 of 2 records were bad input (100.0 % > --max-reject-rate 0.1); use --rejects FILE to see them');
+  });
+});

@@ -744,6 +744,25 @@ function flattenSeeds(files: readonly string[], command: string): string {
   return `flatten them first, one Alpaca record per instance: ${SEED_TASKS_JQ} ${input} ${then}`;
 }
 
+/**
+ * Why most records were dropped as read/text_missing, and the fix: a rejects file read as data,
+ * a text under a nested field, or the field to name with --text-field (with the keys seen).
+ * One wording for every command that reads records (finishRun, bench: new-user review 15 F7).
+ */
+export function textMissingNote(stats: RunStats, textField: TextField | undefined, files: readonly string[], rejectsPath?: string): string {
+  const missing = stats.input.dropped.text_missing ?? 0;
+  const keys = keysSeen(stats);
+  const nested = nestedFieldNote(textField, keys);
+  // A rejects file read as data (new-user review 14 #11: `cat out/_rejects.jsonl.zst` was told to
+  // name a text field, and by cat to pass --no-require-text without saying why): said as such.
+  if (REJECT_KEYS.every((k) => keys.includes(k))) {
+    const name = files.length === 1 && files[0] !== '-' ? showPath(files[0]) : 'FILE';
+    return `${missing} of ${stats.read} records are rejects (keys ${REJECT_KEYS.join(', ')}: a corpus-clean rejects file), which hold no text of their own: to read them as they are, pass --no-require-text ('corpus-clean cat ${name} --no-require-text --limit 5'); the records they rejected are under 'record' ('corpus-clean cat ${name} --no-require-text | jq -c .record')`;
+  }
+  if (nested !== undefined) return `${missing} of ${stats.read} records have no '${showText(textFieldLabel(textField))}' field: ${nested}`;
+  return `${missing} of ${stats.read} records have no ${textField ? `'${showText(textFieldLabel(textField))}'` : "'text' or 'content'"} field; name the text field with --text-field NAME${keys.length > 0 ? ` (keys seen: ${keys.slice(0, 8).join(', ')}; a list is tried in order: --text-field text,NAME)` : ''}${rejectsPath ? ` (their keys are in ${showPath(rejectsPath)})` : ''}`;
+}
+
 /** What `finishRun` reports on. */
 export interface Finished {
   command: string;
@@ -879,15 +898,8 @@ export async function finishRun(f: Finished): Promise<number> {
   if (missing > 0 && missing >= stats.read / 2) {
     explained = true;
     const keys = keysSeen(stats);
-    const nested = nestedFieldNote(textField, keys);
-    // A rejects file read as data (new-user review 14 #11: `cat out/_rejects.jsonl.zst` was told to
-    // name a text field, and by cat to pass --no-require-text without saying why): said as such.
     const rejectsRead = REJECT_KEYS.every((k) => keys.includes(k));
-    if (rejectsRead) {
-      const name = files.length === 1 && files[0] !== '-' ? showPath(files[0]) : 'FILE';
-      say(`corpus-clean ${job.command}: note: ${missing} of ${stats.read} records are rejects (keys ${REJECT_KEYS.join(', ')}: a corpus-clean rejects file), which hold no text of their own: to read them as they are, pass --no-require-text ('corpus-clean cat ${name} --no-require-text --limit 5'); the records they rejected are under 'record' ('corpus-clean cat ${name} --no-require-text | jq -c .record')`);
-    } else if (nested !== undefined) say(`corpus-clean ${job.command}: note: ${missing} of ${stats.read} records have no '${showText(textFieldLabel(textField))}' field: ${nested}`);
-    else say(`corpus-clean ${job.command}: note: ${missing} of ${stats.read} records have no ${textField ? `'${showText(textFieldLabel(textField))}'` : "'text' or 'content'"} field; name the text field with --text-field NAME${keys.length > 0 ? ` (keys seen: ${keys.slice(0, 8).join(', ')}; a list is tried in order: --text-field text,NAME)` : ''}${rejectsPath ? ` (their keys are in ${showPath(rejectsPath)})` : ''}`);
+    say(`corpus-clean ${job.command}: note: ${textMissingNote(stats, textField, files, rejectsPath)}`);
     const sft = rejectsRead ? [] : keys.filter((k) => SFT_KEYS.has(k));
     // cat is the pass-through: say how to copy records that hold no text (new-user review 7 #13).
     if (job.command === 'cat' && sft.length === 0 && !rejectsRead) say(`corpus-clean cat: note: to copy records as they are, with or without a text field, pass --no-require-text`);

@@ -72,3 +72,33 @@ describe('bad input over the rate that wrote nothing', () => {
     expect(last(bad.stderr)).toBe('corpus-clean cat: error: nothing was written: 2 of 2 records were bad input (100.0 % > --max-reject-rate 0.1); use --rejects FILE to see them');
   });
 });
+
+// F7: bench over records whose text is under raw_content measured zero records, exit 0, and printed
+// "whole pipeline ... MB/s" with no word of the text field.
+describe('bench on records it cannot read', () => {
+  it('gives the text-field note and exits 1 with no table; a stage no record reached is named', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'raw.jsonl'), TEXTS.map((t) => JSON.stringify({ url: 'u', raw_content: t })).join('\n') + '\n');
+    await writeFile(join(dir, 'short.jsonl'), '{"text":"hi"}\n{"text":"yo"}\n');
+    await writeFile(join(dir, 'empty.jsonl'), '');
+    const [raw, empty, short, named] = await runCliAll(
+      [
+        ['bench', 'raw.jsonl', '--stages', 'quality'],
+        ['bench', 'empty.jsonl', '--stages', 'quality'],
+        ['bench', 'short.jsonl', '--stages', 'quality,dedup'],
+        ['bench', 'raw.jsonl', '--stages', 'quality', '--text-field', 'raw_content'],
+      ],
+      { cwd: dir, input: '' },
+    );
+    expect(raw.code, raw.stderr).toBe(1);
+    expect(raw.stdout).toBe('');
+    expect(raw.stderr).toContain("corpus-clean bench: note: 2 of 2 records have no 'text' or 'content' field; name the text field with --text-field NAME (keys seen: url, raw_content");
+    expect(raw.stderr).toContain('corpus-clean bench: error: nothing was measured: none of the 2 records read reached the stages (read dropped: text_missing 2)');
+    expect([empty.code, empty.stdout]).toEqual([1, '']);
+    expect(empty.stderr).toContain('corpus-clean bench: error: nothing was measured: no record was read from the inputs');
+    expect(short.code, short.stderr).toBe(0);
+    expect(short.stdout).toContain('No record reached dedup (the steps before dropped them all): its row measures nothing.');
+    expect(named.code, named.stderr).toBe(0);
+    expect(named.stdout).toMatch(/\| quality \| 2 \|/);
+  });
+});

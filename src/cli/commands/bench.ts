@@ -20,6 +20,7 @@ import type { Flag } from '../args.js';
 import { flagHelp, parse } from '../args.js';
 import { VERSION } from '../../version.js';
 import { loadRecipe } from './run.js';
+import { textMissingNote } from '../execute.js';
 import { clearProgress, progressInterval, progressWaits, progressWanted, writeProgress } from '../../exec/progress.js';
 
 const PACKAGE_ROOT = resolve(import.meta.dirname, '../../..');
@@ -345,6 +346,16 @@ ${flagHelp(FLAGS)}
           dropped: run.rejected,
         }),
       ];
+      // Records the reader dropped (no text field, not JSON): the same note as every other command
+      // gives, and no figure at all when none reached the stages (new-user review 15 F7: a file whose
+      // text is under raw_content measured zero records, exit 0, "whole pipeline 74.9 MB/s").
+      const missing = run.input.dropped.text_missing ?? 0;
+      if (missing > 0 && missing >= run.read / 2) process.stderr.write(`corpus-clean bench: note: ${textMissingNote(run, textField, files)}\n`);
+      if (run.read - readDropped === 0) {
+        const why = run.read === 0 ? 'no record was read from the inputs' : `none of the ${run.read} records read reached the stages (read dropped: ${Object.entries(run.input.dropped).map(([r, k]) => `${r} ${k}`).join(', ')})`;
+        process.stderr.write(`corpus-clean bench: error: nothing was measured: ${why}\n`);
+        return 1;
+      }
       const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memGb: Math.round(totalmem() / 2 ** 30), node: process.version, corpusClean: VERSION };
       const command = `corpus-clean bench ${argv.join(' ')}`.trim();
       const date = new Date().toISOString();
@@ -371,6 +382,9 @@ ${flagHelp(FLAGS)}
       const whole = rows[rows.length - 1];
       // The whole pipeline reads what reading alone reads, and then does more: faster than it is noise.
       if (whole.xPassThrough > 1) out.push('', `The whole pipeline measured faster than reading alone, which it includes (${fmt(whole.cpuSeconds, 3)} against ${fmt(rows[0].cpuSeconds, 3)} CPU s): passes this short are within the noise of the JIT, the garbage collector and the decompression threads; the ratios above are not meaningful.`);
+      // A stage that no record reached (the stages before it dropped them all) has no figures.
+      const idle = rows.slice(1, -1).filter((r) => r.docs === 0).map((r) => r.step);
+      if (idle.length > 0) out.push('', `No record reached ${idle.join(', ')} (the steps before dropped them all): ${idle.length === 1 ? 'its row measures' : 'their rows measure'} nothing.`);
       if (mb < 20) out.push('', `Note: ${fmt(mb)} MB is little data: per-stage figures carry start-up and timer noise; give tens of MB of your own shards for figures that hold at scale.`);
       writeStdoutSync(out.join('\n') + '\n');
       return 0;

@@ -37,10 +37,12 @@ export const TOKENIZER_HINT = "SentencePiece .model file (InternLM2's tokenizer.
 
 /**
  * The words that end a message about a missing or wrong model: where the bundled InternLM2 model
- * is, as `how` gives it (`--tokenizer ` or `tokenizer: `); empty when the package lacks it.
+ * is, as `how` gives it (`--tokenizer ` or `tokenizer: `; `at` where the stage cannot tell a command
+ * line from a recipe, hostile review 15 F3); empty when the package lacks it.
  */
-export function bundledTokenizer(how: '--tokenizer ' | 'tokenizer: '): string {
-  return existsSync(BUNDLED_INTERNLM2) ? `; InternLM2's is bundled: ${how}${showPath(BUNDLED_INTERNLM2)}` : '';
+export function bundledTokenizer(how: '--tokenizer ' | 'tokenizer: ' | 'at'): string {
+  if (!existsSync(BUNDLED_INTERNLM2)) return '';
+  return how === 'at' ? `; InternLM2's is bundled at ${showPath(BUNDLED_INTERNLM2)}` : `; InternLM2's is bundled: ${how}${showPath(BUNDLED_INTERNLM2)}`;
 }
 
 /**
@@ -90,7 +92,7 @@ export const tokenizeOptionsSpec = {
 export function tokenizeStage(options: TokenizeOptions, tokenizer?: SentencePieceTokenizer): Stage {
   const tok = tokenizer ?? (options.tokenizer === null ? undefined : loadTokenizer(options.tokenizer));
   if (tok === undefined && (options.format === 'internevo' || options.minLength > 0)) {
-    throw new UsageError(`tokenize: a tokenizer model is required${options.format === 'internevo' ? ' for internevo output' : ' with a minimum length'} (--tokenizer MODEL, or tokenizer: in a recipe)${bundledTokenizer('tokenizer: ')}`);
+    throw new UsageError(`tokenize: a tokenizer model is required${options.format === 'internevo' ? ' for internevo output' : ' with a minimum length'} (--tokenizer MODEL, or tokenizer: MODEL in a recipe)${bundledTokenizer('at')}`);
   }
   const sampleOpts: SampleOptions = { kind: options.kind, eos: options.eos, specialInText: options.specialInText };
   const minLength = options.minLength;

@@ -756,8 +756,10 @@ export function textMissingNote(stats: RunStats, textField: TextField | undefine
   // A rejects file read as data (new-user review 14 #11: `cat out/_rejects.jsonl.zst` was told to
   // name a text field, and by cat to pass --no-require-text without saying why): said as such.
   if (REJECT_KEYS.every((k) => keys.includes(k))) {
-    const name = files.length === 1 && files[0] !== '-' ? showPath(files[0]) : 'FILE';
-    return `${missing} of ${stats.read} records are rejects (keys ${REJECT_KEYS.join(', ')}: a corpus-clean rejects file), which hold no text of their own: to read them as they are, pass --no-require-text ('corpus-clean cat ${name} --no-require-text --limit 5'); the records they rejected are under 'record' ('corpus-clean cat ${name} --no-require-text | jq -c .record')`;
+    // The name as a shell takes it (hostile review 15 F6: 'my rejects.jsonl' pasted read two files).
+    const shown = files.length === 1 && files[0] !== '-' ? showPath(files[0]) : 'FILE';
+    const name = /^[A-Za-z0-9_./,:=+@%-]+$/.test(shown) ? shown : `"${shown.replace(/["\\$`]/g, (c) => `\\${c}`)}"`;
+    return `${missing} of ${stats.read} records are rejects (keys ${REJECT_KEYS.join(', ')}: a corpus-clean rejects file), which hold no text of their own: to read them as they are, pass --no-require-text ('corpus-clean cat ${name} --no-require-text --limit 5'); the records they rejected are under 'record', a line that did not parse under 'raw' ('corpus-clean cat ${name} --no-require-text | jq -c ".record // .raw"')`;
   }
   if (nested !== undefined) return `${missing} of ${stats.read} records have no '${showText(textFieldLabel(textField))}' field: ${nested}`;
   return `${missing} of ${stats.read} records have no ${textField ? `'${showText(textFieldLabel(textField))}'` : "'text' or 'content'"} field; name the text field with --text-field NAME${keys.length > 0 ? ` (keys seen: ${keys.slice(0, 8).join(', ')}; a list is tried in order: --text-field text,NAME)` : ''}${rejectsPath ? ` (their keys are in ${showPath(rejectsPath)})` : ''}`;

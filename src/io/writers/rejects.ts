@@ -26,6 +26,24 @@ export function defaultRejectsCompression(shards: string): OutputCompression {
 }
 
 /**
+ * Write the part of a reject line up to its record's end into `k` from `p`: the stage and reason
+ * head, the source as JSON, `"record":` and the record's bytes (or its text, from a library
+ * caller's sink). The position after it.
+ */
+function putHead(k: Buffer, p: number, head: Buffer, src: string, json: Uint8Array, text: string | undefined): number {
+  k.set(head, p);
+  p += head.length;
+  p += k.write(src, p);
+  k.set(RECORD_MEMBER, p);
+  p += RECORD_MEMBER.length;
+  if (text === undefined) {
+    k.set(json, p);
+    return p + json.length;
+  }
+  return p + k.write(text, p);
+}
+
+/**
  * The rejects file: one JSON line per rejected input with `stage`, `reason`, `source`
  * (`file:line`), and the record (or the raw line when it did not parse). Written atomically
  * like any other output. `push` buffers; `flush` writes, and the pipeline calls it after each
@@ -158,15 +176,7 @@ export class RejectsWriter implements ClosableRejectSink {
     this.room(before + MEMBERS_ROOM);
     let k = this.chunk;
     const start = this.pos;
-    k.set(head, start);
-    let p = start + head.length;
-    p += k.write(src, p);
-    k.set(RECORD_MEMBER, p);
-    p += RECORD_MEMBER.length;
-    if (text === undefined) {
-      k.set(json, p);
-      p += json.length;
-    } else p += k.write(text, p);
+    let p = putHead(k, start, head, src, json, text);
     const end = k.length - 2;
     if (k1 !== undefined) {
       k.set(k1, p);
@@ -188,16 +198,7 @@ export class RejectsWriter implements ClosableRejectSink {
       }
       this.room(before + json1.length * 3 + json2.length * 3);
       k = this.chunk;
-      p = start;
-      k.set(head, p);
-      p += head.length;
-      p += k.write(src, p);
-      k.set(RECORD_MEMBER, p);
-      p += RECORD_MEMBER.length;
-      if (text === undefined) {
-        k.set(json, p);
-        p += json.length;
-      } else p += k.write(text, p);
+      p = putHead(k, start, head, src, json, text);
       if (k1 !== undefined) {
         k.set(k1, p);
         p += k1.length;

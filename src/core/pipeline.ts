@@ -32,8 +32,9 @@ export interface ReadEvents {
    */
   drain?(): Promise<void> | undefined;
   /**
-   * True when rejects may take a record's JSON text as read (`setRecordJson`): a rejects file is
-   * written and the first stage leaves records as they are or says which it changed. A reader that
+   * True when rejects or the sink may take a record's JSON text as read (`setRecordJson`): a
+   * rejects file is written or the sink writes records as read (`DocSink.takesRecordJson`), and the
+   * first stage leaves records as they are or says which it changed. A reader that
    * has each record's text at hand (JSONL) then gives it to the record. Undefined means false: a
    * reader wrapping another passes it on only when it gives the records on as they are read.
    */
@@ -48,6 +49,12 @@ export interface DocSource {
 /** Where records go. Writers are atomic: `close` publishes, `abort` leaves nothing that looks complete. */
 export interface DocSink {
   write(batch: Doc[]): Promise<void> | void;
+  /**
+   * True when the sink writes a record that still has its JSON text as read (`recordJsonOf`: no
+   * stage changed it) as that text (a spill between the phases of a task): the pipeline then
+   * leaves records their text up to the sink, and readers give it to them. Undefined means false.
+   */
+  readonly takesRecordJson?: boolean;
   close(): Promise<void>;
   abort(): Promise<void>;
 }
@@ -249,8 +256,9 @@ export async function pipeline(spec: PipelineSpec): Promise<RunStats> {
     if (r.reason === 'invalid_utf8' && r.raw_base64 !== undefined) seeCharset(f, r.raw_base64);
   };
   const first = spec.stages[0];
+  const sinkTakesJson = spec.sink.takesRecordJson === true;
   const events: ReadEvents = {
-    recordText: spec.rejects !== undefined && first !== undefined && (first.keepsRecords === true || first.marksChanged === true),
+    recordText: (spec.rejects !== undefined || sinkTakesJson) && first !== undefined && (first.keepsRecords === true || first.marksChanged === true),
     read(records, bytes) {
       stats.read += records;
       stats.input.in += records;
@@ -318,7 +326,8 @@ export async function pipeline(spec: PipelineSpec): Promise<RunStats> {
     if (wasAsRead && !asRead) stream = forgetRecordJson(stream);
     stream = countOut(stage, stream, st, stageContext(st, spec.textField, sink, onStageReject, rejectAttrs, ruleSignals, attrsRead, true, asRead), p);
   });
-  if (asRead) stream = forgetRecordJson(stream);
+  // A sink that writes records as read (a spill) takes the text of those no stage changed.
+  if (asRead && !sinkTakesJson) stream = forgetRecordJson(stream);
   const langs = spec.profile === true ? (stats.writtenLangs = {}) : undefined;
   if (firstTextStage === 0 && spec.stages.length === 0) stream = checkText(stream, spec.textField, inputCtx, rawReject);
 

@@ -1,6 +1,7 @@
 /**
- * The records between two phases of a task: JSON Lines of the records as they are (a record
- * holding numbers JavaScript cannot represent keeps its exact text, as in the shards), and beside
+ * The records between two phases of a task: JSON Lines of the records as they are (a record no
+ * stage changed is its input line's bytes, as read; a record holding numbers JavaScript cannot
+ * represent keeps its exact text, as in the shards), and beside
  * it one JSON line per record with its source (`file:line`) and the stage signals (`attrs`), so
  * the next phase's rejects and survivors still name the original input and give back its bytes.
  * Written under temporary names and renamed at close; read back through the JSONL reader.
@@ -9,7 +10,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Doc, JsonObject } from '../core/doc.js';
-import { attrsText, copyRecordJson, docWithAttrsText, hasAttrs, makeDoc } from '../core/doc.js';
+import { attrsText, copyRecordJson, docWithAttrsText, hasAttrs, makeDoc, recordJsonOf } from '../core/doc.js';
 import type { DocSink, DocSource } from '../core/pipeline.js';
 import { readJsonl, docFromValue } from '../io/readers/jsonl.js';
 import { readSettings } from '../io/readers/options.js';
@@ -49,6 +50,14 @@ class LineChunks {
     const n = line.length * 3 + 1;
     this.room(n > CHUNK_BYTES ? Buffer.byteLength(line) + 1 : n);
     this.pos += this.chunk.write(line, this.pos);
+    this.chunk[this.pos++] = 10;
+  }
+
+  /** One line of the bytes `b` (UTF-8 without a line end). */
+  addBytes(b: Uint8Array): void {
+    this.room(b.length + 1);
+    this.chunk.set(b, this.pos);
+    this.pos += b.length;
     this.chunk[this.pos++] = 10;
   }
 
@@ -97,6 +106,8 @@ class LineChunks {
 
 /** The sink of a phase that is not the last. */
 export class SpillWriter implements DocSink {
+  /** A record no stage changed is written as its JSON text as read (`recordJsonOf`), not serialised again. */
+  readonly takesRecordJson = true;
   private data: WorkStream | undefined;
   private src: WorkStream | undefined;
   private readonly dataLines = new LineChunks();
@@ -122,9 +133,14 @@ export class SpillWriter implements DocSink {
         this.dataLines.add(exactLine(data, JSON.stringify(rec), rec));
         this.srcLines.add(`[${JSON.stringify(doc.source)}]`);
       } else {
-        // The record as read (its exact input text while no stage changed it); the signals beside it
-        // (as the spill this phase read gave them, when nothing asked for them since).
-        this.dataLines.add(exactLine(data, JSON.stringify(data), data));
+        // The record as read: its input line's bytes while no stage changed it (the reader gives
+        // them only to a record it parsed whole from them, without an `attrs` member, numbers kept
+        // as texts or a repeated key: doc.ts setRecordJson), else its exact input text or
+        // JSON.stringify's; the signals beside it (as the spill this phase read gave them, when
+        // nothing asked for them since).
+        const json = recordJsonOf(doc);
+        if (json !== undefined) this.dataLines.addBytes(json);
+        else this.dataLines.add(exactLine(data, JSON.stringify(data), data));
         const text = attrsText(doc);
         if (text !== undefined) this.srcLines.add5('{"s":', JSON.stringify(doc.source), ',"a":', text, '}');
         else if (hasAttrs(doc)) this.srcLines.add5('{"s":', JSON.stringify(doc.source), ',"a":', JSON.stringify(doc.attrs), '}');
@@ -267,9 +283,10 @@ export function spillSource(path: string): DocSource {
       let n = 0;
       const bad = (why: string): Error => new SpillDamage(path, why);
       try {
-        // Each line is `JSON.stringify` of its record (or, for a record keeping number texts, its
-        // exact text, which the reader leaves out): the record's JSON text, for rejects that drop
-        // it as read (`RECORD_JSON`), without serialising it again.
+        // Each line is its record's input line as read, or `JSON.stringify` of it (or, for a record
+        // keeping number texts, its exact text, which the reader leaves out): the record's JSON
+        // text, for rejects that drop it as read (`RECORD_JSON`) and the next spill, without
+        // serialising it again.
         for await (const batch of readJsonl(path, inner, readSettings(), undefined, 0, true)) {
           const out: Doc[] = new Array(batch.length);
           for (let i = 0; i < batch.length; i++) {

@@ -1,4 +1,4 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Doc, JsonObject } from '../../src/core/doc.js';
@@ -144,7 +144,7 @@ describe('the spill between two phases of a task', () => {
     expect([withJson('a'), withJson('b'), withJson('c'), withJson('d')]).toEqual([3, 0, 0, 0]);
   });
 
-  it('writes the rejects of a dedup phase with the spilled records as JSON.stringify writes them', async () => {
+  it('writes the rejects of a dedup phase with the spilled records as read (unchanged: their input lines), else as JSON.stringify writes them', async () => {
     const dir = await tempDir();
     const input = join(dir, 'in.jsonl');
     // exact duplicates of texts with a lone surrogate, U+2028, an escaped slash, a nested value, own
@@ -167,9 +167,11 @@ describe('the spill between two phases of a task', () => {
     expect(lines.map((l) => (JSON.parse(l) as { reason: string }).reason)).toEqual([...Array(6).fill('dedup:exact'), 'dedup:minhash']);
     for (const line of lines) {
       const x = JSON.parse(line) as { record: JsonObject; raw?: string };
-      // the record as JSON.stringify writes it (one keeping number texts has its input line as raw)
-      if (x.raw === undefined) expect(line).toBe(JSON.stringify(x));
-      else expect(x.raw).toBe(records[2]);
+      // an unchanged record without an attrs member: its input line; one with its own attrs as
+      // JSON.stringify writes it; one keeping number texts has its input line as raw
+      if (x.raw !== undefined) expect(x.raw).toBe(records[2]);
+      else if ('attrs' in x.record) expect(line).toBe(JSON.stringify(x));
+      else expect(recordBytes(line)).toBe(x.reason === 'dedup:minhash' ? near[1] : records[0]);
     }
   }, 60_000);
 
@@ -206,4 +208,114 @@ describe('the spill between two phases of a task', () => {
       expect(rejects[0].raw).toBe(`{"id":12345678901234567893,"text":"${text}"}`);
     }
   }, 60_000);
+});
+
+/** The records of a run's shards (uncompressed), parsed, and their lines. */
+async function shardsOf(out: string): Promise<string[]> {
+  let text = '';
+  for (const f of (await readdir(out)).filter((x) => x.startsWith('part-')).sort()) text += await readFile(join(out, f), 'utf8');
+  return text.split('\n').filter((l) => l !== '');
+}
+
+/** The bytes after `"record":` of a reject line, up to its next member (`,"attrs":` or `,"detail":`) or its end. */
+function recordBytes(line: string): string {
+  const at = line.indexOf(',"record":') + ',"record":'.length;
+  const x = JSON.parse(line) as { record: JsonObject; attrs?: unknown; detail?: unknown };
+  let end = line.length - 1;
+  if (x.detail !== undefined) end = line.lastIndexOf(',"detail":');
+  if (x.attrs !== undefined) end = line.lastIndexOf(',"attrs":', end);
+  return line.slice(at, end);
+}
+
+describe('the spill writes a record no stage changed as its input line (#16, sixteenth pass)', () => {
+  // Each record three times: the first copy is written, the other two are dropped by exact dedup
+  // in the phase after the spill, from what the spill holds.
+  const A = '{"text": "Plain records keep their bytes: caf\\u00e9, a slash \\/ and a number.", "n": 2.50, "7": true}';
+  const OWN = '{"text": "A record with signals of its own from an earlier command run.", "attrs": {"mine": 1}}';
+  const NULL_ATTRS = '{"text": "A record whose attrs member is null before any stage wrote there.", "attrs": null}';
+  const BIG = '{"id": 12345678901234567891, "text": "Numbers a double cannot hold are kept as they were written."}';
+  const NFD = '{"text": "Normalize composes this cafe\\u0301 text into its single character form."}';
+  const MAIL = '{"text": "Write to someone@example.com for the details of this long enough text."}';
+
+  it('in rejects of the dedup phases and in the next spill, while the shards and the other records stay as before', async () => {
+    const dir = await tempDir();
+    const input = join(dir, 'in');
+    await mkdir(input);
+    const near = (await readFile(join(ROOT, 'fixtures/dedup/datajuicer_demo.jsonl'), 'utf8')).split('\n').slice(7, 9);
+    const lines = [A, OWN, NULL_ATTRS, BIG, NFD];
+    await writeFile(join(input, 'a.jsonl'), [...lines, ...lines, ...lines, '{"text": "one key", "text": "twice"}', ...near].join('\n') + '\n');
+    // records of a JSON array have no input line: serialised, as before
+    const arr = { text: 'Records of a JSON array have no input line to give back as read.' };
+    await writeFile(join(input, 'b.json'), `[${JSON.stringify(arr)},\n ${JSON.stringify(arr)}]`);
+    const recipe = join(dir, 'r.yaml');
+    await writeFile(recipe, 'name: t\nstages:\n  - normalize: {}\n  - langid:\n      min_score: null\n  - dedup:\n      method: exact\n  - dedup:\n      method: minhash\noutput:\n  compression: none\nrejects:\n  compression: none\nmax_reject_rate: 0.9\n');
+    const out = join(dir, 'out');
+    const r = await runCli(['run', recipe, '-i', input, '-o', out, '--workers', '1', '-q']);
+    expect(r.code, r.stderr).toBe(0);
+    const rejects = (await readFile(join(out, '_rejects.jsonl'), 'utf8')).trim().split('\n');
+    const parsed = rejects.map((l) => JSON.parse(l) as { reason: string; source: string; record: JsonObject; raw?: string });
+    expect(parsed.map((x) => `${x.reason} ${x.source.replace(/^.*\//, '')}`)).toEqual([
+      'duplicate_key a.jsonl:16',
+      ...[6, 7, 8, 9, 10, 11, 12, 13, 14, 15].map((n) => `dedup:exact a.jsonl:${n}`),
+      'dedup:exact b.json:[1]',
+      'dedup:minhash a.jsonl:18',
+    ]);
+    const of = (n: string): string[] => rejects.filter((_, i) => parsed[i].source.endsWith(`a.jsonl:${n}`));
+    // unchanged, no attrs member: the input line byte for byte (was JSON.stringify's form)
+    for (const n of ['6', '11']) expect(recordBytes(of(n)[0])).toBe(A);
+    expect(recordBytes(of('18')[0])).toBe(near[1]);
+    // its own attrs (an object, or null): the signals the stages added are inside the spilled record
+    for (const n of ['7', '12']) expect(JSON.parse(of(n)[0]).record).toMatchObject({ attrs: { mine: 1, lang: 'en' } });
+    for (const n of ['8', '13']) expect(JSON.parse(of(n)[0]).record).toMatchObject({ attrs: { lang: 'en' } });
+    // a number a double cannot hold: the input line as raw
+    for (const n of ['9', '14']) expect(JSON.parse(of(n)[0]).raw).toBe(BIG);
+    // changed by normalize: as it is now, serialised
+    for (const n of ['10', '15']) {
+      const x = JSON.parse(of(n)[0]) as { record: JsonObject };
+      expect(x.record.text).toBe('Normalize composes this caf\u00e9 text into its single character form.');
+      expect(recordBytes(of(n)[0])).toBe(JSON.stringify(x.record));
+    }
+    expect(recordBytes(rejects[11])).toBe(JSON.stringify(arr));
+    // the shards: JSON.stringify of each record with its signals, as without a spill
+    const shards = await shardsOf(out);
+    const texts = shards.map((l) => (JSON.parse(l) as { text: string }).text);
+    expect(texts).toEqual([...lines.map((l) => (JSON.parse(l) as { text: string }).text.normalize('NFC')), JSON.parse(near[0]).text, arr.text]);
+    for (const l of shards) if (!l.includes('12345678901234567891')) expect(l).toBe(JSON.stringify(JSON.parse(l)));
+    expect(shards[3]).toContain('"id": 12345678901234567891, "text":');
+    expect(JSON.parse(shards[1]).attrs).toMatchObject({ mine: 1, lang: 'en' });
+    expect(JSON.parse(shards[2]).attrs).toMatchObject({ lang: 'en' });
+  }, 120_000);
+
+  it('not past a stage that may change records without saying so (pii), nor for a text field other than text', async () => {
+    const dir = await tempDir();
+    const input = join(dir, 'in.jsonl');
+    const CONTENT = '{"content": "A text kept in the content field with spaces between its tokens.", "url": "u"}';
+    const CONTENT_NFD = '{"content": "Another content field whose cafe\\u0301 is composed by normalize."}';
+    await writeFile(input, [MAIL, MAIL, CONTENT, CONTENT, CONTENT_NFD, CONTENT_NFD].join('\n') + '\n');
+    const recipe = join(dir, 'r.yaml');
+    await writeFile(recipe, 'name: t\nstages:\n  - normalize: {}\n  - pii: {}\n  - dedup:\n      method: exact\noutput:\n  compression: none\nrejects:\n  compression: none\nmax_reject_rate: 0.9\n');
+    const recipe2 = join(dir, 'r2.yaml');
+    await writeFile(recipe2, 'name: t\nstages:\n  - normalize: {}\n  - dedup:\n      method: exact\noutput:\n  compression: none\nrejects:\n  compression: none\nmax_reject_rate: 0.9\n');
+    const out = join(dir, 'out');
+    const r = await runCli(['run', recipe, '-i', input, '-o', out, '--workers', '1', '-q', '--text-field', 'text,content']);
+    expect(r.code, r.stderr).toBe(0);
+    const rejects = (await readFile(join(out, '_rejects.jsonl'), 'utf8')).trim().split('\n');
+    expect(rejects.map((l) => JSON.parse(l).reason)).toEqual(['dedup:exact', 'dedup:exact', 'dedup:exact']);
+    // past pii every record is serialised again: the mail scrubbed, the spacing JSON.stringify's
+    for (const l of rejects) expect(recordBytes(l)).toBe(JSON.stringify(JSON.parse(l).record));
+    expect(JSON.parse(rejects[0]).record.text).not.toContain('someone@example.com');
+    expect((await shardsOf(out)).map((l) => JSON.parse(l).text ?? JSON.parse(l).content)).toEqual([
+      JSON.parse(rejects[0]).record.text,
+      JSON.parse(CONTENT).content,
+      JSON.parse(CONTENT_NFD).content.normalize('NFC'),
+    ]);
+    const out2 = join(dir, 'out2');
+    const r2 = await runCli(['run', recipe2, '-i', input, '-o', out2, '--workers', '1', '-q', '--text-field', 'content']);
+    expect(r2.code, r2.stderr).toBe(0);
+    const rejects2 = (await readFile(join(out2, '_rejects.jsonl'), 'utf8')).trim().split('\n');
+    expect(rejects2.map((l) => `${JSON.parse(l).reason} ${JSON.parse(l).source.replace(/^.*:/, '')}`)).toEqual(['text_missing 1', 'text_missing 2', 'dedup:exact 4', 'dedup:exact 6']);
+    expect(recordBytes(rejects2[2])).toBe(CONTENT);
+    expect(JSON.parse(rejects2[3]).record.content).toBe(JSON.parse(CONTENT_NFD).content.normalize('NFC'));
+    expect(recordBytes(rejects2[3])).toBe(JSON.stringify(JSON.parse(rejects2[3]).record));
+  }, 120_000);
 });

@@ -148,7 +148,8 @@ export async function* readJsonl(
   linesBefore = 0,
   /**
    * Give each record the line it was parsed from as its JSON text (`setRecordJson`): for lines
-   * that are `JSON.stringify` of their record (a spill). Left out for a record that keeps number
+   * that are each their record's JSON text, without spaces around it or a CR (a spill: an input
+   * line as read, or `JSON.stringify` of the record). Left out for a record that keeps number
    * texts (`keepExact`: its line is not what `JSON.stringify` writes for it). Without it, the
    * records get their lines when `events.recordText` asks, if the line is the object itself.
    */

@@ -90,6 +90,8 @@ export function exactGlobal(): GlobalStage {
         name: 'dedup-collect',
         needsText: true,
         options: {},
+        // It reads the records and passes them on as they are: a spill after it may write them as read.
+        keepsRecords: true,
         async *run(batches, ctx) {
           const h64 = await loadHash64();
           const groups: string[][] = Array.from({ length: parts }, () => []);

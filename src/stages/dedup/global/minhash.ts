@@ -32,6 +32,8 @@ export function minhashGlobal(config: MinHashConfig, keep: KeepPolicy): GlobalSt
         name: 'dedup-collect',
         needsText: true,
         options: {},
+        // It reads the records and passes them on as they are: a spill after it may write them as read.
+        keepsRecords: true,
         async *run(batches, ctx) {
           // A rerun of a killed task starts from nothing: its meta marks a finished shard.
           rmSync(sigMetaPath(scope.workDir, task), { force: true });

@@ -32,8 +32,7 @@ export function defaultRejectsCompression(shards: string): OutputCompression {
  */
 function putHead(k: Buffer, p: number, head: Buffer, src: string, json: Uint8Array, text: string | undefined): number {
   k.set(head, p);
-  p += head.length;
-  p += k.write(src, p);
+  p = putSource(k, p + head.length, src);
   k.set(RECORD_MEMBER, p);
   p += RECORD_MEMBER.length;
   if (text === undefined) {
@@ -41,6 +40,53 @@ function putHead(k: Buffer, p: number, head: Buffer, src: string, json: Uint8Arr
     return p + json.length;
   }
   return p + k.write(text, p);
+}
+
+/** The file of the last `file:line` source written (`sourceFileBytes`), '' for none. */
+let sourceFile = '';
+/** `"FILE:` (the JSON of `sourceFile + ':'` without its closing quote) as UTF-8 bytes. */
+let sourceFileBytes: Buffer = Buffer.alloc(0);
+/** Digits of a line number past which a source is written the general way. */
+const LINE_DIGITS = 15;
+
+/**
+ * `JSON.stringify(src)` as UTF-8 into `k` from `p` (room for `src.length * 6 + 2` bytes): the
+ * position after it. A source is `file:line` and a run's rejects come file by file, so the
+ * file's part is encoded once (`"FILE:` as bytes) and each line number is copied as its digits:
+ * no JSON string is made and encoded again per reject (a call into the runtime). The bytes are
+ * those of the general way: the JSON of `file + ':' + digits` is that of `file + ':'` and the
+ * digits (a `:` or a digit ends no escape and makes no surrogate pair).
+ */
+function putSource(k: Buffer, p: number, src: string): number {
+  const n = sourceFile.length;
+  if (n === 0 || src.length <= n + 1 || src.length > n + 1 + LINE_DIGITS || src.charCodeAt(n) !== 58 || !src.startsWith(sourceFile)) {
+    // Another file (or no line number): its part made once, if the rest is a line number.
+    const at = src.lastIndexOf(':');
+    if (at <= 0 || at === src.length - 1 || src.length - at - 1 > LINE_DIGITS || !digitsFrom(src, at + 1)) return p + k.write(JSON.stringify(src), p);
+    sourceFile = src.slice(0, at);
+    const json = JSON.stringify(src.slice(0, at + 1));
+    sourceFileBytes = Buffer.from(json.slice(0, json.length - 1));
+  }
+  const b = sourceFileBytes;
+  k.set(b, p);
+  let q = p + b.length;
+  for (let i = sourceFile.length + 1; i < src.length; i++) {
+    const c = src.charCodeAt(i);
+    // Not a line number after all (`file:12a`): written the general way over what was written.
+    if (c < 48 || c > 57) return p + k.write(JSON.stringify(src), p);
+    k[q++] = c;
+  }
+  k[q++] = 34; // "
+  return q;
+}
+
+/** True when `s` holds only the digits 0-9 from `from` to its end. */
+function digitsFrom(s: string, from: number): boolean {
+  for (let i = from; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
 }
 
 /**
@@ -167,16 +213,16 @@ export class RejectsWriter implements ClosableRejectSink {
     const { stage, reason, source } = r;
     if (n < 4 || typeof stage !== 'string' || typeof reason !== 'string' || typeof source !== 'string') return false;
     const head = headBytes(stage, reason);
-    const src = JSON.stringify(source);
     const k1 = key1 === undefined ? undefined : memberBytes(key1);
     const k2 = key2 === undefined ? undefined : memberBytes(key2);
     // The record's text as bytes (a reader's), or as a string (a library caller's sink may give one).
     const text = typeof json === 'string' ? (json as string) : undefined;
-    const before = head.length + src.length * 3 + RECORD_MEMBER.length + (text === undefined ? json.length : text.length * 3) + (k1?.length ?? 0) + (k2?.length ?? 0) + 2;
+    // A UTF-16 unit of the source takes at most 6 bytes as JSON (`\u001f`).
+    const before = head.length + source.length * 6 + 2 + RECORD_MEMBER.length + (text === undefined ? json.length : text.length * 3) + (k1?.length ?? 0) + (k2?.length ?? 0) + 2;
     this.room(before + MEMBERS_ROOM);
     let k = this.chunk;
     const start = this.pos;
-    let p = putHead(k, start, head, src, json, text);
+    let p = putHead(k, start, head, source, json, text);
     const end = k.length - 2;
     if (k1 !== undefined) {
       k.set(k1, p);
@@ -198,7 +244,7 @@ export class RejectsWriter implements ClosableRejectSink {
       }
       this.room(before + json1.length * 3 + json2.length * 3);
       k = this.chunk;
-      p = putHead(k, start, head, src, json, text);
+      p = putHead(k, start, head, source, json, text);
       if (k1 !== undefined) {
         k.set(k1, p);
         p += k1.length;

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Reject, RejectWithJson } from '../../../src/core/stage.js';
 import { RECORD_JSON } from '../../../src/core/stage.js';
@@ -86,6 +87,28 @@ describe('a reject whose record is given as text is written as serialiseReject w
       expect(await written(many.map(withText), name, 700)).toEqual(want);
       expect(await written(many, name, 333)).toEqual(want);
     }
+  });
+});
+
+describe('the source of a reject line (its file written once, the line number as digits)', () => {
+  // File names to escape (quotes, backslashes, controls, U+2028, CJK, lone surrogates at either
+  // end, colons inside), and what follows the last colon: a line number, or anything else.
+  const file = fc.oneof(
+    fc.constantFrom('in.jsonl', '/tmp/mix/mix-0.jsonl', 'a:b', 'dir "x"\\été\t中.jsonl', 'x\ud800', '\udc00y', 'é\ud83d', '\u2028', ':', ''),
+    fc.string({ unit: 'binary', maxLength: 12 }),
+  );
+  const after = fc.oneof(fc.nat().map(String), fc.constantFrom('0', '007', '1'.repeat(15), '1'.repeat(16), '', '12a', '\udc00', ':3'), fc.string({ unit: 'binary', maxLength: 4 }));
+  const source = fc.oneof(fc.tuple(file, after).map(([f, a]) => `${f}:${a}`), fc.string({ unit: 'binary', maxLength: 10 }));
+
+  it('is the JSON of the source, for sources of any form, from one file and from many in turn', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(source, fc.nat(3)), { minLength: 1, maxLength: 30 }), async (list) => {
+        // each source repeated with other line numbers, as a file's rejects come
+        const rejects = list.flatMap(([s, n]) => Array.from({ length: n + 1 }, (_, i) => ({ stage: 'q', reason: 'r', source: i === 0 ? s : s.replace(/\d+$/, (d) => String(Number(d) + i)), record })));
+        expect(await written(rejects.map(withText))).toEqual(rejects.map(serialiseReject));
+      }),
+      { numRuns: 300 },
+    );
   });
 });
 

@@ -29,13 +29,9 @@ export function jsonInto(k: Buffer, p: number, end: number, v: unknown): number 
 
 function put(k: Buffer, p: number, end: number, v: unknown, depth: number): number {
   if (typeof v === 'number') {
-    // A small whole number as its digits; any other as JavaScript writes it (what JSON.stringify
-    // writes too: `-0` as 0, NaN and the infinities as null).
-    if (v >= 0 && v < 10 && (v | 0) === v) {
-      if (p >= end) return -1;
-      k[p] = 48 + v;
-      return p + 1;
-    }
+    // A whole number of 32 bits as its digits (no string made: most signals are counts); any
+    // other as JavaScript writes it (what JSON.stringify writes too: NaN and the infinities as null).
+    if ((v | 0) === v) return int(k, p, end, v);
     return ascii(k, p, end, Number.isFinite(v) ? `${v}` : 'null');
   }
   if (typeof v === 'string') return string(k, p, end, v);
@@ -88,6 +84,30 @@ function put(k: Buffer, p: number, end: number, v: unknown, depth: number): numb
   if (p >= end) return -1;
   k[p++] = 125; // }
   return p;
+}
+
+/** `v`, a whole number of 32 bits (`-0` written 0, as JSON.stringify writes it), as its decimal digits. */
+function int(k: Buffer, p: number, end: number, v: number): number {
+  if (v >= 0 && v < 10) {
+    if (p >= end) return -1;
+    k[p] = 48 + v;
+    return p + 1;
+  }
+  let x = v;
+  if (v < 0) {
+    if (p >= end) return -1;
+    k[p++] = 45; // -
+    x = -v;
+  }
+  let digits = 1;
+  for (let t = x; t >= 10; t = Math.floor(t / 10)) digits++;
+  if (p + digits > end) return -1;
+  for (let i = p + digits - 1; i >= p; i--) {
+    const d = x % 10;
+    k[i] = 48 + d;
+    x = (x - d) / 10;
+  }
+  return p + digits;
 }
 
 /** A string of ASCII characters that JSON writes as they are (a number's text, a literal). */

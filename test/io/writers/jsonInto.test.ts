@@ -25,6 +25,26 @@ describe('jsonInto writes the bytes of JSON.stringify, or gives up', () => {
     );
   });
 
+  it('whole numbers of any size and sign, at the edges of 32 bits, and -0', () => {
+    const edges = [0, -0, 9, 10, 99, 100, -1, -9, -10, 2147483647, -2147483648, 2147483648, -2147483649, 4294967296, 1e21, -1e21, 2 ** 53, 1.5, -0.5];
+    for (const n of edges) expect(written(n)).toBe(JSON.stringify(n));
+    fc.assert(
+      fc.property(fc.oneof(fc.integer(), fc.integer({ min: -(2 ** 31), max: 2 ** 31 - 1 }), fc.maxSafeInteger(), fc.double()), (n) => {
+        expect(written(n)).toBe(JSON.stringify(n));
+        expect(written([n, { n }])).toBe(JSON.stringify([n, { n }]));
+      }),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('gives up on a whole number with too little room for its digits', () => {
+    const k = Buffer.alloc(16);
+    expect(jsonInto(k, 0, 3, 12345)).toBe(-1);
+    expect(jsonInto(k, 0, 2, -12)).toBe(-1);
+    expect(jsonInto(k, 0, 3, -12)).toBe(3);
+    expect(k.toString('utf8', 0, 3)).toBe('-12');
+  });
+
   it('writes the slim signals of a reject', () => {
     const attrs = { quality: { preset: 'web-zh', score: 0.1667, failed: ['zh_quality:min_chars', 'zh_c4:min_sentences'], chars: 61, c4_sentences: 1, ok: true, none: null } };
     expect(written(attrs)).toBe(JSON.stringify(attrs));

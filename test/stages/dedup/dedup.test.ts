@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { getText } from '../../../src/core/doc.js';
 import { balanced } from '../../../src/core/stats.js';
 import { UsageError } from '../../../src/core/errors.js';
@@ -28,6 +29,20 @@ describe('dedup --exact', () => {
   it('normalises Unicode form and white space only', () => {
     expect(normalizeForExact('  Caf\u0065\u0301\r\n\tau  lait ')).toBe('Caf\u00e9 au lait');
     expect(normalizeForExact('Hello')).not.toBe(normalizeForExact('hello'));
+  });
+
+  it('collapses every run of white space as /\\s+/ -> one space does, lone spaces and all', () => {
+    // The definition, written plainly: the stage matches only the runs that change.
+    const plain = (t: string): string => t.normalize('NFC').replace(/\s+/g, ' ').trim();
+    const unit = fc.constantFrom(' ', '  ', '\n', '\r\n', '\t', '\u00a0', '\u3000', '\u2028', '\ufeff', '\u000b', 'a', 'e\u0301', '中', '.', 'x y');
+    fc.assert(
+      fc.property(fc.array(unit, { maxLength: 40 }), (parts) => {
+        const t = parts.join('');
+        expect(normalizeForExact(t)).toBe(plain(t));
+      }),
+      { numRuns: 2000 },
+    );
+    expect(normalizeForExact(' a \u00a0b\n c  ')).toBe('a b c');
   });
 
   it('keeps the first of identical texts across files and names it as survivor', async () => {

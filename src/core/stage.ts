@@ -107,6 +107,27 @@ export interface Stage {
    * without saying so: records past it never take their text as read.
    */
   readonly marksChanged?: boolean;
+  /**
+   * The signals of the record the stage is rejecting, while its `ctx.reject` runs (`record` is
+   * that record's `doc.data`; undefined between rejects): the same values its reject's attrs
+   * hold, as the stage computed them. The report's profiler counts them from here instead of
+   * reading them back out of the attrs object, name by name (core/profile.ts).
+   */
+  readonly rejecting?: RejectingSignals;
+}
+
+/** What `Stage.rejecting` holds: `attrs.quality`'s numbers of the record being rejected. */
+export interface RejectingSignals {
+  /** `doc.data` of the record being rejected; undefined between rejects. */
+  record: JsonObject | undefined;
+  /** `attrs.quality.preset`: the rule set that judged it. */
+  preset: string;
+  /** `attrs.quality.score`. */
+  score: number;
+  /** The signal names, in the order of `values` (the rule set's `SignalComputer.names`). */
+  names: readonly string[];
+  /** `values[i]` is `attrs.quality[names[i]]`. */
+  values: Float64Array;
 }
 
 /**

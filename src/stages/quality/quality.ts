@@ -5,7 +5,7 @@ import { getText, hasAttrs, setText } from '../../core/doc.js';
 import { UsageError } from '../../core/errors.js';
 import type { OptionsSpec } from '../../core/options.js';
 import type { StageFactory } from '../../core/registry.js';
-import type { Stage, StageContext } from '../../core/stage.js';
+import type { RejectingSignals, Stage, StageContext } from '../../core/stage.js';
 import type { Verdict } from '../../core/stage.js';
 import { docStage } from '../../core/stage.js';
 import { count, observe, emptySummary } from '../../core/stats.js';
@@ -205,6 +205,8 @@ export function createQuality(options: Record<string, unknown>): Stage {
   let unwarmed = WARM_AFTER;
   /** The `attrs.quality` of the record `apply` last dropped, for its reject (undefined when nothing reads it). */
   let dropped: Record<string, unknown> | undefined;
+  /** The numbers of `dropped`, for the report's profiler while the reject runs (Stage.rejecting). */
+  const rejecting: RejectingSignals = { record: undefined, preset: '', score: 0, names: en.computer.names, values: en.computer.values };
   const spec = {
     name: 'quality',
     options: { ...options },
@@ -240,7 +242,13 @@ export function createQuality(options: Record<string, unknown>): Stage {
       // others (slim rejects): most of the garbage of a run that drops most records. They go
       // with its reject, not onto the record (run, below).
       if (drop === undefined) doc.attrs.quality = c.build(c.set.name, by, score, c.rules.code(weakest), failed, values);
-      else if (ctx.rejectAttrs !== false) dropped = (ctx.rejectRuleSignals === true ? c.buildRules : c.build)(c.set.name, by, score, c.rules.code(weakest), failed, values);
+      else if (ctx.rejectAttrs !== false) {
+        dropped = (ctx.rejectRuleSignals === true ? c.buildRules : c.build)(c.set.name, by, score, c.rules.code(weakest), failed, values);
+        rejecting.preset = c.set.name;
+        rejecting.score = score;
+        rejecting.names = c.computer.names;
+        rejecting.values = values;
+      }
       if (tagOnly) return undefined;
       if (drop !== undefined) {
         if (failed.length > 0) countWhy((stats.why ??= {}), c, p.nLines === 1, c4 !== undefined && c4.lines > 0 && c4.nKept === 0);
@@ -270,6 +278,7 @@ export function createQuality(options: Record<string, unknown>): Stage {
     // rejects may write the others as read.
     marksChanged: true,
     thresholds,
+    rejecting,
     // docStage's loop, but in a pipeline (ctx.droppedReadByReject) a dropped record's signals
     // go in its reject's attrs only: the record's attrs are swapped for a copy holding them while
     // it is rejected, then put back. Written onto the record, they would live as long as its
@@ -287,6 +296,7 @@ export function createQuality(options: Record<string, unknown>): Stage {
           else {
             const q = dropped;
             dropped = undefined;
+            rejecting.record = doc.data;
             const own = doc.attrs;
             // An input record's own attrs object is a field of the record too: the signals
             // join it there, as on a kept record.
@@ -298,6 +308,7 @@ export function createQuality(options: Record<string, unknown>): Stage {
               ctx.reject(doc, v);
               doc.attrs = own;
             }
+            rejecting.record = undefined;
           }
         }
         if (out.length > 0) yield out;

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { readdir, rm, rmdir } from 'node:fs/promises';
 import { fstatSync, rmdirSync, statSync } from 'node:fs';
 import { atExit } from '../io/atExit.js';
+import { EarlierOutput } from '../io/earlierOutput.js';
 import { ExitCode, UsageError } from '../core/errors.js';
 import { parseTextField, textFieldLabel, type TextField } from '../core/doc.js';
 import type { Stage } from '../core/stage.js';
@@ -66,7 +67,7 @@ export const IO_FLAGS: Flag[] = [
   { name: 'keep-attrs', type: 'boolean', help: 'keep the stage signals even when convert runs or the output is .json' },
   { name: 'wrap-arrays', type: 'string', arg: 'FIELD', help: 'a JSONL line holding an array becomes {FIELD: array} instead of a not_object reject (default: messages when convert runs, else off)' },
   { name: 'allow-empty', type: 'boolean', help: 'exit 0 even when no record is written, unless bad input is over the reject rate (default: a run that writes nothing exits 1, saying why)' },
-  { name: 'overwrite', type: 'boolean', help: 'replace an existing output file (renamed over it at the end), or the shards of an earlier run in the output folder (removed first: a command that fails leaves none), or a --rejects/--stats file corpus-clean did not write (default: refuse)' },
+  { name: 'overwrite', type: 'boolean', help: 'replace an existing output file, or the shards of an earlier run in the output folder, or a --rejects/--stats file corpus-clean did not write (default: refuse); the earlier output is replaced only by a complete one: a command that fails or is stopped leaves it as it was' },
   { name: 'limit', type: 'string', arg: 'N', help: 'read only the first N records of the inputs, in input order (every record counts: good, bad or blank), then stop; the accounting says so (default: all)' },
   { name: 'allow-unfinished', type: 'boolean', help: 'read an unfinished output as it is, with a warning each and the list in the stats (unfinished_inputs): a run or shard folder (also inside a folder input) without _SUCCESS (killed, or failed: _FAILED), missing a shard it lists or with one of another size, shards out-NNNNN.jsonl beside their lock or not matching out.jsonl._SUCCESS, a file out.jsonl beside out.jsonl._FAILED (default: refuse it)' },
   { name: 'quiet', short: 'q', type: 'boolean', help: 'no progress line (on a terminal it is rewritten twice a second; off one, in a log, a line every 30 s; CORPUS_CLEAN_PROGRESS_MS=MS sets the interval, =off turns the log lines off)' },
@@ -265,7 +266,7 @@ export async function prepare(job: Job) {
       say(`corpus-clean ${job.command}: note: reading text_field ${showText(textFieldLabel(run.field))}${how} (--text-field chooses another)`);
     }
   }
-  const plan = { inputs: files, output, folder, readBack: folder && job.sink === undefined, sharded: !folder && Boolean(shardRecords || shardBytes), rejects: rejectsPath, stats: statsPath, extra: job.extraOutputs, roots: job.inputs, reads: [...job.stages.flatMap(filesReadBy), ...(job.reads ?? [])], overwrite: v.overwrite === true || d.overwrite === true, note: (n: string) => say(`corpus-clean ${job.command}: note: ${n}`), made: { output: [] as string[], side: [] as string[] } };
+  const plan = { inputs: files, output, folder, readBack: folder && job.sink === undefined, sharded: !folder && Boolean(shardRecords || shardBytes), rejects: rejectsPath, stats: statsPath, extra: job.extraOutputs, roots: job.inputs, reads: [...job.stages.flatMap(filesReadBy), ...(job.reads ?? [])], overwrite: v.overwrite === true || d.overwrite === true, note: (n: string) => say(`corpus-clean ${job.command}: note: ${n}`), made: { output: [] as string[], side: [] as string[] }, earlier: new EarlierOutput() };
   // What each input file is now, before the output is locked: one replaced while it is read
   // stops the command (review 6 F23; a run's tasks check theirs against its plan).
   const facts = job.runTasks === undefined ? takeInputFacts(files, SUCCESS) : undefined;
@@ -283,7 +284,7 @@ export async function prepare(job: Job) {
   for (const u of unfinished) say(`corpus-clean ${job.command}: warning: ${inherited.includes(u) ? u.problem : `reading an unfinished input as it is (--allow-unfinished): ${u.problem}`}`);
   for (const x of samples) say(`corpus-clean ${job.command}: note: '${showPath(x.dir)}/' is a sample: the command that wrote it stopped after its first ${x.limit} records (--limit ${x.limit}, in its ${SUCCESS}), not its whole input`);
   for (const f of leftOut) say(`corpus-clean ${job.command}: note: not read: '${showPath(f)}', which is not one of the shards its folder's ${SUCCESS} lists (a finished output is read as its shards)`);
-  return { limit, format, txtMode: txtMode as 'file' | 'line', compress, rate, rawRate, shardRecords, shardBytes, output, folder, sharded: plan.sharded && !output.startsWith('/dev/'), rejectsPath, rejectsAttrs: rejectsAttrs as RejectAttrs, rejectsSample, statsPath, textField, ownFields, files, skipped, unfinished, expected, release, made: plan.made, parquet, rowGroupSize, facts };
+  return { limit, format, txtMode: txtMode as 'file' | 'line', compress, rate, rawRate, shardRecords, shardBytes, output, folder, sharded: plan.sharded && !output.startsWith('/dev/'), rejectsPath, rejectsAttrs: rejectsAttrs as RejectAttrs, rejectsSample, statsPath, textField, ownFields, files, skipped, unfinished, expected, release, made: plan.made, earlier: plan.earlier, parquet, rowGroupSize, facts };
 }
 
 /**
@@ -379,6 +380,14 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
       });
     }
   };
+  // The earlier output --overwrite was to replace (set aside by preparing): a command that fails
+  // in any way puts it back, once its own output is removed, and says so (hostile review 15 F9).
+  const replacing = p.earlier !== undefined && p.earlier.size > 0;
+  const putBack = async (quiet = false): Promise<void> => {
+    if (p.earlier === undefined || p.earlier.size === 0) return;
+    const n = await p.earlier.restore();
+    if (!quiet && n > 0) (job.say ?? toStderr)(`corpus-clean ${job.command}: note: the earlier output '${showPath(output)}' is kept as it was: --overwrite replaces it only with a complete output`);
+  };
   const abortAll = async (): Promise<void> => {
     await Promise.allSettled([sink.writer.abort(), rejects?.abort()]);
     if (marking !== undefined) await Promise.allSettled([rm(marking, { force: true }), rm(failedMarker(marking), { force: true })]);
@@ -386,6 +395,7 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
       const t = await outputTarget(statsPath).catch(() => undefined);
       if (t !== undefined && !t.direct) await rm(t.path, { force: true }).catch(() => {});
     }
+    await putBack(true);
     await removeMade('all');
   };
   // Records sent to stdout cannot be taken back: when stdout is a file (`> out.jsonl`), it keeps
@@ -398,7 +408,7 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
       await abortAll();
     },
     '',
-    onStdout ? `stdout keeps the records written before the signal (they may be incomplete: discard them)${rejectsPath !== undefined || statsPath !== undefined ? '; the unfinished rejects and stats removed' : ''}` : undefined,
+    onStdout ? `stdout keeps the records written before the signal (they may be incomplete: discard them)${rejectsPath !== undefined || statsPath !== undefined ? '; the unfinished rejects and stats removed' : ''}` : replacing ? `unfinished output removed, the earlier output '${showPath(output)}' kept as it was` : undefined,
   );
   // stdout closed by its reader (`| head`): stop reading, let what was read finish its way
   // (rejects and stats are written), write nothing more, and exit 0 without a word.
@@ -419,6 +429,7 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
     sink.writer = quietWhenClosed(sink.writer, closed);
   }
   let stats: RunStats;
+  let published = false;
   try {
     stats = await pipeline({
       source,
@@ -434,6 +445,7 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
   } catch (e) {
     unregister();
     // The pipeline aborted the writers (an I/O failure): the folders they were in go too, when empty.
+    await putBack();
     if (p.made.output.length + p.made.side.length > 0) await removeMade('all');
     throw e;
   } finally {
@@ -447,12 +459,15 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
     // Nothing written and a failure: no output is left (the empty file of a command that read
     // nothing usable would pass for an earlier run's result and block the rerun its message
     // suggests); finishRun removes it before it writes the stats. The rejects and stats stay: they say why.
+    // So is the output of a failed command that was to replace an earlier one: the earlier goes back.
     finished.removeEmpty = async () => {
       await sink.writer.abort();
+      await putBack();
       await removeMade('output');
     };
+    if (replacing) finished.replacing = true;
     const code = await finishRun(finished);
-    if (code !== 0 && stats.written === 0) return code;
+    if (code !== 0 && (stats.written === 0 || replacing)) return code;
     if (code !== 0 && job.sink !== undefined && finished.shards.length > 0) {
       // A command's own sink (export internevo) that exits 1 (over --max-reject-rate, a damaged
       // input) keeps its shards, as every command keeps a failed output (every record is in the
@@ -497,12 +512,16 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
     // In the step that unregisters the abort (finally, below): a signal from here on removes
     // nothing and says so (hostile review 7 F13).
     outputFinished(output === '-' && job.sink === undefined ? 'the output was written in full' : code === 0 ? 'the output was finished and published' : 'the output was written and marked as failed');
+    published = code === 0;
     return code;
   } catch (e) {
     if (!closed.now) await abortAll();
     throw e;
   } finally {
     unregister();
+    // The new output is finished and in place: the earlier one it replaced goes (after the abort is
+    // unregistered, so that a signal now cannot remove the new output and leave neither).
+    if (published) await p.earlier?.drop();
   }
 }
 
@@ -800,6 +819,11 @@ export interface Finished {
    * folder (none given) stays, marked `_FAILED`.
    */
   removeEmpty?: () => Promise<void>;
+  /**
+   * The output was to replace an earlier one (--overwrite): a command that fails removes its own
+   * output with `removeEmpty` even when it wrote records, and the earlier one is put back.
+   */
+  replacing?: boolean;
 }
 
 /**
@@ -955,7 +979,7 @@ export async function finishRun(f: Finished): Promise<number> {
   // Written once the exit code is known, so that it describes what is left: a command that wrote
   // nothing and fails has its empty output removed first, and its stats list no shards (they
   // listed the removed file or folder: fix14's note, hostile review 14).
-  const removed = code !== ExitCode.ok && stats.written === 0 && f.removeEmpty !== undefined;
+  const removed = code !== ExitCode.ok && (stats.written === 0 || f.replacing === true) && f.removeEmpty !== undefined;
   if (removed) await f.removeEmpty!();
   if (statsPath) {
     const final = removed ? { ...summary, shards: [] } : summary;

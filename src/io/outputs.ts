@@ -5,6 +5,7 @@ import { basename, dirname, join, resolve, sep } from 'node:path';
 import { nameFromText, realPath, showPath } from '../core/fsname.js';
 import { UsageError } from '../core/errors.js';
 import { makeDir } from './dirs.js';
+import type { EarlierOutput } from './earlierOutput.js';
 import { isInputName } from './inputs.js';
 import { lockPathFor, NAME_MAX, shortHead, shortPrefix } from './writers/hiddenName.js';
 import { lockHost, lockText, parseLock, processAlive, readLock, type LockHolder } from './writers/lockFile.js';
@@ -73,6 +74,12 @@ export interface OutputPlan {
    * removes those left empty: no empty folder passes for its result.
    */
   made?: { output: string[]; side: string[] };
+  /**
+   * Given: with `overwrite`, the earlier output's files are set aside here instead of removed, so
+   * that a command that fails puts them back (hostile review 15 F9); removed once the new output
+   * is finished. Without it they are removed up front.
+   */
+  earlier?: EarlierOutput;
 }
 
 /** Releases a command's output locks; `output()` only the output's own (its folder can then go while the --rejects/--stats locks are held). */
@@ -841,7 +848,7 @@ export async function prepareOutput(plan: OutputPlan): Promise<Release> {
         const form = plan.sharded ? (earlier.includes(base) ? ' (the same name written unsharded)' : '') : ' (the same name written as shards with --shard-records/--shard-size)';
         throw new UsageError(`output ${plan.sharded ? 'shards' : 'file'} '${showPath(plan.output)}' already ${plan.sharded ? 'hold' : 'has beside it'} ${earlier[0]}${more} from an earlier run${form}; remove them or pass --overwrite`);
       }
-      for (const n of earlier) await rm(join(dir, n), { force: true });
+      for (const n of earlier) await (plan.earlier !== undefined ? plan.earlier.setAside(join(dir, n)) : rm(join(dir, n), { force: true }));
     }
     if (plan.overwrite && plan.folder) for (const n of names) if (TEMP.test(n)) await rm(join(dir, n), { force: true });
     // The temporaries of a killed run (its PID is gone; we hold the lock) are never results:
@@ -852,8 +859,15 @@ export async function prepareOutput(plan: OutputPlan): Promise<Release> {
     // A single-file output that exists is an earlier run's result, like a folder's shards: kept
     // unless --overwrite (a device or FIFO is a stream, not a result, and is written to).
     if (!plan.folder && !plan.sharded && !stream) await refuseExisting(plan.output, { flag: 'output', overwrite: plan.overwrite, earlier: true });
+    // --overwrite: the file it replaces stays until the new one is complete (set aside, not removed).
+    if (!plan.folder && !plan.sharded && !stream && plan.overwrite && plan.earlier !== undefined) {
+      const target = await outputTarget(plan.output);
+      if (!target.direct && (await stat(target.path).catch(() => null))?.isFile() === true) await plan.earlier.setAside(target.path);
+    }
     return unlock;
   } catch (e) {
+    // A failure part way through setting the earlier output aside puts back what was moved.
+    await plan.earlier?.restore();
     unlock();
     throw e;
   }

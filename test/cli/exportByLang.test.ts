@@ -146,16 +146,26 @@ describe('export internevo --type by-lang', () => {
     expect((await readdir(join(dir, 'tok-cn/train/cn'))).sort()).toEqual(['part-00000.bin', 'part-00000.bin.meta']);
   });
 
-  // New-user review 14 #1: --overwrite over a good export, then a failing one: nothing said the
-  // earlier export's shards were gone.
-  it('a failed --overwrite says it replaced the earlier export', async () => {
+  // New-user review 14 #1: --overwrite over a good export, then a failing one: the earlier export's
+  // shards were gone. Hostile review 15 F9: a command that fails leaves the output it was to replace
+  // as it was (--overwrite replaces it only with a complete output).
+  it('a failed --overwrite leaves the earlier export as it was, and says so', async () => {
     const dir = await tempDir();
     await writeFile(join(dir, 'mix.jsonl'), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
-    await writeFile(join(dir, 'bad.jsonl'), [...records.map((r) => JSON.stringify(r)), 'bad', 'bad', 'bad'].join('\n') + '\n');
+    await writeFile(join(dir, 'bad.jsonl'), [...records.slice(0, 2).map((r) => JSON.stringify(r)), 'bad', 'bad', 'bad'].join('\n') + '\n');
     expect((await runCli(['export', 'internevo', 'mix.jsonl', '--tokenizer', MODEL, '-o', 'tok', '--type', 'cn', '-q'], { cwd: dir })).code).toBe(0);
+    const shard = async (): Promise<string[]> => Promise.all(['part-00000.bin', 'part-00000.bin.meta'].map(async (f) => (await readFile(join(dir, 'tok/train/cn', f))).toString('base64')));
+    const before = await shard();
     const r = await runCli(['export', 'internevo', 'bad.jsonl', '--tokenizer', MODEL, '-o', 'tok', '--type', 'cn', '--overwrite'], { cwd: dir });
     expect(r.code, r.stderr).toBe(1);
-    expect(r.stderr).toContain("corpus-clean export: note: --overwrite replaced the earlier export's shards in tok/train/cn/ with this failed one's\n");
+    expect(r.stderr).toContain("corpus-clean export: note: the earlier output 'tok' is kept as it was: --overwrite replaces it only with a complete output\n");
+    expect(await shard()).toEqual(before);
+    expect((await readdir(join(dir, 'tok/train/cn'))).sort()).toEqual(['part-00000.bin', 'part-00000.bin.meta']);
+    // A complete one replaces it.
+    const ok = await runCli(['export', 'internevo', 'bad.jsonl', '--tokenizer', MODEL, '-o', 'tok', '--type', 'cn', '--overwrite', '--max-reject-rate', '1', '-q'], { cwd: dir });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(await shard()).not.toEqual(before);
+    expect((await readdir(join(dir, 'tok/train/cn'))).sort()).toEqual(['part-00000.bin', 'part-00000.bin.meta']);
   });
 });
 

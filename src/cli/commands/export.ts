@@ -128,7 +128,7 @@ const OWN: Flag[] = [
   { name: 'kind', type: 'string', arg: 'auto|pretrain|chat', help: 'auto: chat template for records with messages/conversation, else BOS+text+EOS (default auto)' },
   { name: 'max-shard-size', type: 'string', arg: 'SIZE', help: 'internevo: start a new .bin before it passes SIZE (default 512MiB)' },
   { name: 'meta-dtype', type: 'string', arg: '<i8|<i4', help: 'internevo: dtype of .bin.meta (default <i8, as np.save of a Python list)' },
-  { name: 'overwrite', type: 'boolean', help: 'replace an existing output file (xtuner-v1) or the shards already in DIR/train/TYPE/ (internevo), or a --rejects/--stats file corpus-clean did not write' },
+  { name: 'overwrite', type: 'boolean', help: 'replace an existing output file (xtuner-v1) or the shards already in DIR/train/TYPE/ (internevo), or a --rejects/--stats file corpus-clean did not write; only by a complete export: one that fails or is stopped leaves them as they were' },
 ];
 const INPUT = IO_FLAGS.filter((f) => ['format', 'rejects', 'stats', 'text-field', 'txt-mode', 'wrap-arrays', 'max-reject-rate', 'allow-empty', 'allow-unfinished', 'limit', 'quiet', 'help'].includes(f.name));
 /** Older spellings, accepted but not shown: `--out` (now -o/--output) and `--input-format` (now --format). */
@@ -352,15 +352,22 @@ ${flagHelp(INPUT)}
       prepared.release();
       throw e;
     }
-    // Shards of an earlier export (--overwrite), replaced at publication even when this one fails:
-    // said then (new-user review 14 #1: nothing said the earlier good export was gone).
-    const earlier = types.filter((t) => {
-      try {
-        return readdirSync(join(out, 'train', t)).some((f) => f.endsWith('.bin') && !f.startsWith('.'));
-      } catch {
-        return false;
+    // Shards of an earlier export (--overwrite): set aside, not removed, until this export is
+    // finished; one that fails (exit 1, a signal, a write failure) puts them back (hostile review
+    // 15 F9; new-user review 14 #1: a failed export had replaced the earlier good one).
+    try {
+      for (const t of v.overwrite === true ? types : []) {
+        const dir = join(out, 'train', t);
+        const here = await readdir(dir).catch(() => [] as string[]);
+        for (const f of here.filter((n) => /\.bin(\.meta)?$/.test(n) && !n.startsWith('.')).sort()) await prepared.earlier.setAside(join(dir, f));
       }
-    });
+    } catch (e) {
+      await prepared.earlier.restore();
+      unlockAll();
+      await removeMade();
+      prepared.release();
+      throw e;
+    }
     let code: number | undefined;
     try {
       code = await execute(job);
@@ -374,9 +381,6 @@ ${flagHelp(INPUT)}
     }
     // What an InternEvo user budgets with: samples and tokens per type folder (new-user review 12 #5).
     // Printed with --quiet too, as the accounting line is (--quiet turns off progress lines only).
-    if (code !== 0 && earlier.length > 0 && writers.some((w) => w.shards.length > 0)) {
-      process.stderr.write(`corpus-clean export: note: --overwrite replaced the earlier export's shards in ${earlier.map((t) => `${showPath(join(out, 'train', t))}/`).join(', ')} with this failed one's\n`);
-    }
     // Not once a signal is stopping the export: its shards are being removed, and the lines would
     // say they were written just before "terminated; unfinished output removed" (hostile review 14 H9).
     if (code === 0 && !stopping()) {

@@ -1,0 +1,80 @@
+import { existsSync } from 'node:fs';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CLI, ROOT, runCliAll, runNode, signalWhen, tempDir } from '../helpers/run.js';
+
+// Follow-ups of the reviews of session 15 (/work/notes/old15/review-hostile15.md, review-newuser15.md).
+
+const GOOD = ['{"text":"the first good record of the earlier output"}', '{"text":"the second good record"}', '{"text":"the third"}'].join('\n') + '\n';
+
+/** Every file under `dir` (names relative to it) with its bytes, hidden ones included. */
+async function snapshot(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (!e.isFile()) continue;
+    const p = join(e.parentPath, e.name);
+    out[p.slice(dir.length + 1)] = (await readFile(p)).toString('base64');
+  }
+  return out;
+}
+
+// Hostile review 15 F9: `cat bad.jsonl -o keep.jsonl --overwrite` wrote nothing, exited 1, and
+// keep.jsonl (the earlier good output) was gone. A command that fails never removes or damages
+// the output it was to replace; --overwrite replaces it only with a complete output.
+describe('--overwrite by a command that fails', () => {
+  it('leaves the earlier output as it was: a file, a folder, a shard set, a Parquet file, a JSON array', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'good.jsonl'), GOOD);
+    await writeFile(join(dir, 'bad.jsonl'), 'not json\n{"text":5}\n');
+    // Some records written, then over the reject rate (exit 1 with a part of an output).
+    await writeFile(join(dir, 'half.jsonl'), '{"text":"one new record"}\nbad\nbad\n');
+    const outs = ['keep.jsonl', 'kd/', 'ks.jsonl', 'kp.parquet', 'ka.json', 'kz.jsonl.zst'];
+    const extra = (o: string): string[] => (o === 'ks.jsonl' ? ['--shard-records', '1'] : []);
+    const made = await runCliAll(outs.map((o) => ['cat', 'good.jsonl', '-o', o, '-q', ...extra(o)]), { cwd: dir });
+    for (const r of made) expect(r.code, r.stderr).toBe(0);
+    const before = await snapshot(dir);
+    const failed = await runCliAll(
+      outs.flatMap((o) => [
+        ['cat', 'bad.jsonl', '-o', o, '--overwrite', ...extra(o)],
+        ['cat', 'half.jsonl', '-o', o, '--overwrite', '--stats', `${o.replace(/\W/g, '_')}.json`, ...extra(o)],
+      ]),
+      { cwd: dir },
+      1,
+    );
+    for (const r of failed) {
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toMatch(/note: the earlier output '[^']+' is kept as it was: --overwrite replaces it only with a complete output\n/);
+    }
+    const after = await snapshot(dir);
+    for (const [name, bytes] of Object.entries(before)) expect(after[name], name).toBe(bytes);
+    // Nothing else beside them but the stats (no set-aside copy, no temporary), which list no shards.
+    const others = Object.keys(after).filter((n) => !(n in before));
+    expect(others.sort()).toEqual(outs.map((o) => `${o.replace(/\W/g, '_')}.json`).sort());
+    for (const s of others) expect(JSON.parse(await readFile(join(dir, s), 'utf8')).shards).toEqual([]);
+  });
+
+  it('a write failure and a signal leave it too; a command that succeeds replaces it and leaves no copy', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'good.jsonl'), GOOD);
+    await writeFile(join(dir, 'big.jsonl'), Array.from({ length: 60_000 }, (_, i) => JSON.stringify({ id: i, text: `record ${i} of a long input, with words enough to take a while` })).join('\n') + '\n');
+    const [made, madeDir] = await runCliAll([['cat', 'good.jsonl', '-o', 'keep.jsonl', '-q'], ['cat', 'good.jsonl', '-o', 'kd/', '-q']], { cwd: dir });
+    expect(made.code, made.stderr).toBe(0);
+    expect(madeDir.code, madeDir.stderr).toBe(0);
+    const before = await snapshot(dir);
+    const full = await runNode(['--import', join(ROOT, 'test/helpers/faults.mjs'), CLI, 'cat', 'big.jsonl', '-o', 'keep.jsonl', '--overwrite', '-q'], { cwd: dir, env: { FAULT: 'write', FAULT_PATH: 'keep\\.jsonl\\.tmp' } });
+    expect(full.code, full.stderr).toBe(1);
+    expect(full.stderr).toContain('ENOSPC');
+    expect(full.stderr).toContain("the earlier output 'keep.jsonl' is kept as it was");
+    const stopped = await signalWhen(['cat', join(dir, 'big.jsonl'), '-o', join(dir, 'kd/'), '--overwrite', '--shard-records', '1000', '-q'], join(dir, 'kd'), (names) => names.includes('part-00003.jsonl'), 'SIGTERM');
+    expect(stopped.code, stopped.stderr).toBe(143);
+    expect(stopped.stderr).toContain('the earlier output');
+    expect(await snapshot(dir)).toEqual(before);
+    const ok = await runCliAll([['cat', 'big.jsonl', '-o', 'keep.jsonl', '--overwrite', '-q'], ['cat', 'big.jsonl', '-o', 'kd/', '--overwrite', '-q']], { cwd: dir });
+    for (const r of ok) expect(r.code, r.stderr).toBe(0);
+    expect((await readFile(join(dir, 'keep.jsonl'), 'utf8')).split('\n').length - 1).toBe(60_000);
+    expect((await readdir(dir)).filter((n) => n.startsWith('.'))).toEqual([]);
+    expect((await readdir(join(dir, 'kd'))).sort()).toEqual(['_SUCCESS', 'part-00000.jsonl']);
+    expect(existsSync(join(dir, 'kd/part-00000.jsonl'))).toBe(true);
+  });
+});

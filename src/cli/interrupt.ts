@@ -1,4 +1,5 @@
 import { haltAtomicWrites } from '../io/writers/atomic.js';
+import { releaseFifoWriters } from '../io/fifos.js';
 
 /**
  * What happens when a run is cut short from outside: Ctrl-C (SIGINT), a kill (SIGTERM), a hang-up
@@ -38,6 +39,8 @@ function stop(code: number, did: string): void {
     if (finished !== null) message = `corpus-clean: ${did} after ${finished}\n`;
     else if (did !== '') message = `corpus-clean: ${did}; ${removed}${note === '' ? '' : `; ${note}`}\n`;
     process.stderr.write(message);
+    // An output FIFO nobody reads holds a thread that the exit would wait for, for ever (F19).
+    releaseFifoWriters();
     process.exit(code);
   };
   (cleanup ?? (async () => {}))().then(done, () => done());

@@ -6,6 +6,7 @@ import { nameFromText, realPath, showPath } from '../core/fsname.js';
 import { UsageError } from '../core/errors.js';
 import { makeDir } from './dirs.js';
 import type { EarlierOutput } from './earlierOutput.js';
+import { noteFifoOutput } from './fifos.js';
 import { isInputName } from './inputs.js';
 import { lockPathFor, NAME_MAX, shortHead, shortPrefix } from './writers/hiddenName.js';
 import { lockHost, lockText, parseLock, processAlive, readLock, type LockHolder } from './writers/lockFile.js';
@@ -1103,11 +1104,15 @@ export async function outputTarget(path: string): Promise<{ path: string; direct
       await makeDir(dirname(to), 'output folder');
       return { path: to, direct: false };
     }
-    if (!st.isFile() && !st.isDirectory()) return { path, direct: true };
+    if (!st.isFile() && !st.isDirectory()) {
+      if (st.isFIFO()) noteFifoOutput(path);
+      return { path, direct: true };
+    }
     const r = await realpath(path).catch(() => null);
     return r === null ? { path, direct: true } : { path: r, direct: false };
   }
   if (l.isFile() || l.isDirectory()) return { path, direct: false };
+  if (l.isFIFO()) noteFifoOutput(path);
   return { path, direct: true };
 }
 

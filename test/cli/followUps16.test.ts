@@ -1,3 +1,4 @@
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -76,5 +77,39 @@ describe('--overwrite by a command that fails', () => {
     expect((await readdir(dir)).filter((n) => n.startsWith('.'))).toEqual([]);
     expect((await readdir(join(dir, 'kd'))).sort()).toEqual(['_SUCCESS', 'part-00000.jsonl']);
     expect(existsSync(join(dir, 'kd/part-00000.jsonl'))).toBe(true);
+  });
+});
+
+// New-user review 15 F19: `--stats FIFO` that nobody reads, then SIGTERM: "terminated; unfinished
+// output removed" was printed, and the process stayed alive (Node's exit waits for the thread
+// whose open of the FIFO waits for a reader); a second signal did nothing.
+/** True when a thread of process `pid` waits in the open of a FIFO for the other end (Linux). */
+async function waitsForReader(pid: number): Promise<boolean> {
+  const tasks = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
+  const chans = await Promise.all(tasks.map((t) => readFile(`/proc/${pid}/task/${t}/wchan`, 'utf8').catch(() => '')));
+  return chans.includes('wait_for_partner');
+}
+
+describe('a signal while an output FIFO has no reader', () => {
+  it.skipIf(process.platform !== 'linux')('ends the process with its exit code', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'in.jsonl'), GOOD);
+    const fifo = join(dir, 'stats.fifo');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const p = spawn(process.execPath, [CLI, 'cat', 'in.jsonl', '-o', 'o.jsonl', '--stats', fifo, '-q'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    p.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    const closed = new Promise<number | null>((r) => p.on('close', r));
+    try {
+      // Signalled once a thread of the process waits in the FIFO's open (Linux: its wchan).
+      while (!(await waitsForReader(p.pid!))) await new Promise((r) => setTimeout(r, 10));
+      expect(stderr).toContain('read 3 = written 3');
+      p.kill('SIGTERM');
+      expect(await closed, stderr).toBe(143);
+      expect(stderr).toContain('corpus-clean: terminated; unfinished output removed\n');
+      expect(existsSync(join(dir, 'o.jsonl'))).toBe(false);
+    } finally {
+      p.kill('SIGKILL');
+    }
   });
 });

@@ -243,9 +243,9 @@ export async function pipeline(spec: PipelineSpec): Promise<RunStats> {
     }
     return (lastStats = fileStats(lastFile));
   };
-  const onReject = (r: Reject, n = 1): void => {
+  /** Count `r` (standing for `n` records) under the stats of its file `f`. */
+  const countReject = (r: Reject, f: FileStats, n: number): void => {
     stats.rejected += n;
-    const f = statsOfSource(r.source);
     f.rejected += n;
     count(f.reasons, reasonKey(r.stage, r.reason), n);
     // A record without text: at reading, or at a stage that needs one (tokenize's no_text in `export`).
@@ -254,6 +254,18 @@ export async function pipeline(spec: PipelineSpec): Promise<RunStats> {
     if (r.reason === 'text_empty' && r.record !== undefined) seeTextElsewhere(f, r.record);
     // Bytes that are not UTF-8: which charset they read in (GBK, Big5 ...), for the end-of-run hint.
     if (r.reason === 'invalid_utf8' && r.raw_base64 !== undefined) seeCharset(f, r.raw_base64);
+  };
+  /** A reject of the reader (`n` records) or of a rejected text's bytes: its file cut out of its source. */
+  const onReject = (r: Reject, n = 1): void => countReject(r, statsOfSource(r.source), n);
+  // A stage's reject: its file is the record's (`sourceFile`: the reader's name for it, the same
+  // string for all of a file's records), found without searching the source (a `file:line` string
+  // made by joining the two: its first search copies it whole first; ~0.1 us per reject on the
+  // mix, bench/RESULTS.md, sixteenth pass).
+  let lastDocFile: string | undefined;
+  let lastDocStats: FileStats = current;
+  const onDocReject = (r: Reject, doc: Doc): void => {
+    const name = sourceFile(doc);
+    countReject(r, name === lastDocFile ? lastDocStats : (lastDocStats = fileStats((lastDocFile = name))), 1);
   };
   const first = spec.stages[0];
   const sinkTakesJson = spec.sink.takesRecordJson === true;
@@ -290,7 +302,7 @@ export async function pipeline(spec: PipelineSpec): Promise<RunStats> {
       events.reject({ reason: 'damaged_input', source: `${e.file}:${e.recordsBefore + 1}`, detail });
     },
   };
-  const inputCtx = stageContext(stats.input, spec.textField, rejects, onReject);
+  const inputCtx = stageContext(stats.input, spec.textField, rejects, onDocReject);
   const rawReject = (r: Reject): void => {
     count(stats.input.dropped, r.reason);
     onReject(r);
@@ -306,7 +318,7 @@ export async function pipeline(spec: PipelineSpec): Promise<RunStats> {
     const st = stats.stages[i];
     const p = spec.profile === true ? stageProfiler(stage, st) : undefined;
     if (p !== undefined) profilers.push(p);
-    const onStageReject = p === undefined ? onReject : (r: Reject): void => (onReject(r), p.dropped(r));
+    const onStageReject = p === undefined ? onDocReject : (r: Reject, doc: Doc): void => (onDocReject(r, doc), p.dropped(r));
     // Without a rejects file or a profiler, nobody reads what a stage wrote on a record it drops.
     const rejectAttrs = spec.rejects !== undefined || p !== undefined;
     const thresholds = spec.rejectAttrs === 'failing' ? stageThresholds(stage) : undefined;
@@ -317,7 +329,8 @@ export async function pipeline(spec: PipelineSpec): Promise<RunStats> {
     // Slim rejects keep the failing rules' signals and the profiler reads the rules' signals:
     // then no other signal of a dropped record is read.
     const ruleSignals = spec.rejects === undefined || slim !== undefined;
-    const sink: RejectSink = slim !== undefined ? { push: (r) => rejects.push(rejects.keeps?.(r) === false ? r : slim(r)) } : rejects;
+    // A sink that keeps every reject it is given (no `keeps`) gets each slimmed without asking.
+    const sink: RejectSink = slim === undefined ? rejects : rejects.keeps === undefined ? { push: (r) => rejects.push(slim(r)) } : { push: (r) => rejects.push(rejects.keeps!(r) === false ? r : slim(r)) };
     // Stages up to here changed no record without saying so (a record they changed has lost its
     // text: `recordChanged`): their rejects may carry the record's JSON as read.
     const wasAsRead = asRead;

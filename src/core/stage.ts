@@ -181,7 +181,8 @@ export function stageContext(
   stats: StageStats,
   textField: TextField | undefined,
   sink: RejectSink,
-  onReject: (r: Reject) => void,
+  /** Called with each reject before it goes to `sink`, and the record it drops (whose file the pipeline counts it under without cutting it out of `r.source`). */
+  onReject: (r: Reject, doc: Doc) => void,
   rejectAttrs = true,
   rejectRuleSignals = false,
   /** False when no sink or profiler reads a reject's `attrs`: rejects are then made without them. */
@@ -207,7 +208,7 @@ export function stageContext(
         const json = recordJsonOf(doc);
         if (json !== undefined) (r as RejectWithJson)[RECORD_JSON] = json;
       }
-      onReject(r);
+      onReject(r, doc);
       sink.push(r);
     },
   };

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Doc } from '../../src/core/doc.js';
-import { getText, setText } from '../../src/core/doc.js';
+import { getText, makeDoc, setText } from '../../src/core/doc.js';
 import { pipeline } from '../../src/core/pipeline.js';
-import type { Stage } from '../../src/core/stage.js';
+import type { Reject, Stage } from '../../src/core/stage.js';
 import { docStage } from '../../src/core/stage.js';
 import { balanced, count } from '../../src/core/stats.js';
 import { collect, fromRecords } from '../../src/io/memory.js';
+import type { DocSource } from '../../src/core/pipeline.js';
 
 const shortFilter = (min: number): Stage =>
   docStage({ name: 'short', options: { min }, apply: (doc) => (getText(doc).length < min ? 'short:min_chars' : undefined) });
@@ -78,5 +79,60 @@ describe('pipeline', () => {
       pipeline({ source: fromRecords([{ text: 'x' }]), stages: [broken], sink: { write() {}, async close() {}, async abort() { aborted = true; } } }),
     ).rejects.toThrow('bug');
     expect(aborted).toBe(true);
+  });
+});
+
+describe('pipeline: the rejects counted by file and reason', () => {
+  // Batches from two files in turn, rejected by two stages (`stage>reason`) for several reasons: the
+  // same reason goes on across a file's end with no record written between (batches 4 and 5) and
+  // across stages (batch 6: x, then y, the same reason).
+  const plan = [
+    ['a.jsonl', ['keep', 'x>x:one', 'x>x:one', 'y>y:two', 'x>x:one', 'keep']],
+    ['a.jsonl', ['x>x:two', 'x>x:two', 'x>x:two']],
+    ['b.jsonl', ['x>x:one', 'keep', 'y>y:one', 'y>y:one', 'x>x:one']],
+    ['a.jsonl', ['x>x:one']],
+    ['b.jsonl', ['x>x:one', 'x>x:one']],
+    ['b.jsonl', ['keep', 'x>z:same', 'y>z:same', 'y>z:same']],
+  ] as const;
+  const source: DocSource = {
+    async *read(events) {
+      const lines: Record<string, number> = {};
+      for (const [file, verdicts] of plan) {
+        events.file(file);
+        const batch = verdicts.map((v) => makeDoc({ text: 'some text', v }, `${file}:${(lines[file] = (lines[file] ?? 0) + 1)}`));
+        events.read(batch.length, 0);
+        yield batch;
+      }
+    },
+  };
+  const stage = (name: string): Stage => docStage({ name, apply: (doc) => (String(doc.data.v).startsWith(name + '>') ? String(doc.data.v).slice(2) : undefined) });
+
+  it('gives each file its counts in the order its reasons first came, in the stats and in every progress report', async () => {
+    const pushed: Reject[] = [];
+    const byFile = (): Record<string, Record<string, number>> => {
+      const r: Record<string, Record<string, number>> = {};
+      for (const x of pushed) {
+        const f = (r[x.source.slice(0, x.source.lastIndexOf(':'))] ??= {});
+        f[`${x.stage}/${x.reason}`] = (f[`${x.stage}/${x.reason}`] ?? 0) + 1;
+      }
+      return r;
+    };
+    const reasonsOf = (stats: { perFile: Record<string, { reasons: Record<string, number> }> }): string =>
+      JSON.stringify(Object.fromEntries(Object.entries(stats.perFile).filter(([, f]) => Object.keys(f.reasons).length > 0).map(([k, f]) => [k, f.reasons])));
+    const seen: string[] = [];
+    const stats = await pipeline({
+      source,
+      stages: [stage('x'), stage('y')],
+      sink: collect(),
+      rejects: { push: (r) => void pushed.push(r), async close() {}, async abort() {} },
+      onProgress: (s) => void seen.push(`${reasonsOf(s)} = ${JSON.stringify(byFile())}`),
+    });
+    expect(seen.length).toBeGreaterThan(1);
+    for (const s of seen) expect(s.split(' = ')[0]).toBe(s.split(' = ')[1]);
+    expect(reasonsOf(stats)).toBe(JSON.stringify(byFile()));
+    expect(reasonsOf(stats)).toBe(
+      JSON.stringify({ 'a.jsonl': { 'x/x:one': 4, 'y/y:two': 1, 'x/x:two': 3 }, 'b.jsonl': { 'x/x:one': 4, 'y/y:one': 2, 'x/z:same': 1, 'y/z:same': 2 } }),
+    );
+    expect([stats.perFile['a.jsonl'].rejected, stats.perFile['b.jsonl'].rejected, stats.rejected]).toEqual([8, 9, 17]);
   });
 });

@@ -41,4 +41,25 @@ describe('C4 line rules: the phrase scan', () => {
     expect(r.lorem).toBe(true);
     expect(r.kept.length).toBe(2);
   });
+
+  it('tells which phrase a match is as the first alternative that matches there: lorem ipsum, then javascript (when on), then policy (with javascript off, a policy match was taken for javascript)', () => {
+    const en = loadPreset('web-en').c4!;
+    const text = 'We like JAVASCRIPT a lot here.\nLOREM Ipsum dolor sit amet.\nRead the TERMS of use today.';
+    // javascript off, and a policy phrase that reads "javascript": the line goes as policy
+    const off = summary(new C4Lines({ ...en, javascript: false, policy: ['javascript', 'terms of use'] }), text);
+    expect(off.removed).toMatchObject({ javascript: 0, policy: 2 });
+    expect(off.lorem).toBe(true);
+    // javascript on and the same policy: javascript wins
+    const on = summary(new C4Lines({ ...en, javascript: true, policy: ['javascript', 'terms of use'] }), text);
+    expect(on.removed).toMatchObject({ javascript: 1, policy: 1 });
+    // a policy phrase that reads "lorem ipsum" is lorem ipsum's: flagged, the line kept
+    const lorem = summary(new C4Lines({ ...en, javascript: true, policy: ['lorem ipsum'] }), text);
+    expect(lorem.removed).toMatchObject({ javascript: 1, policy: 0 });
+    expect(lorem.lorem).toBe(true);
+    expect(lorem.kept).toEqual([1, 2]);
+    // javascript off: a policy line is judged as a policy line, its curly bracket seen first (C4's order)
+    const curly = summary(new C4Lines({ ...en, javascript: false, policy: ['terms of use'] }), 'Read the terms of use {here} today.\nA plain line of prose here.');
+    expect(curly.removed).toMatchObject({ javascript: 0, policy: 1 });
+    expect(curly.curly).toBe(true);
+  });
 });

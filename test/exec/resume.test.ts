@@ -232,11 +232,11 @@ describe('damaged files of global stages in _work', () => {
     const g = join(out, '_work', 'global', '1');
     await flip(join(g, 'removed', '000002.jsonl'), 3);
     await flip(join(g, 'edges', '0003.edg'), 5);
-    await writeFile(join(g, 'bands', '0003', '000004.bkt'), '');
+    await writeFile(join(g, 'bands', '000004.bkt'), '');
     const all = (await rerunToEnd(args, 4)).join('\n');
     expect(all).toMatch(/task 2 of phase 5-tasks \(.*\) failed: .*removed\/000002\.jsonl is damaged: its CRC-32 is not the one written \(0x[0-9a-f]{8}\); it was removed and unit 0 of phase 4-dedup-cluster un-marked, so that the run redoes it/);
     expect(all).toMatch(/unit 0 of phase 4-dedup-cluster failed: .*edges\/0003\.edg is damaged: its CRC-32 .*; it was removed and unit 3 of phase 3-dedup-bands un-marked/);
-    expect(all).toMatch(/unit 3 of phase 3-dedup-bands failed: .*bands\/0003\/000004\.bkt is damaged: it holds 0 bytes, \d+ were written; it was removed and task 4 of phases 0-tasks, 2-tasks un-marked/);
+    expect(all).toMatch(/unit 3 of phase 3-dedup-bands failed: .*bands\/000004\.bkt is damaged: it holds 0 bytes, \d+ were written; it was removed and task 4 of phases 0-tasks, 2-tasks un-marked/);
     expect(await runOutput(out)).toEqual(await runOutput(ref));
   }, 400_000);
 
@@ -254,6 +254,17 @@ describe('damaged files of global stages in _work', () => {
     await scramble(join(out, '_work', 'global', '1', 'sigs', '000002.set'));
     const all = (await rerunToEnd(args, 3)).join('\n');
     expect(all).toMatch(/unit 0 of phase 4-dedup-cluster failed: .*sigs\/000002\.set is damaged: the shingle set of its record \d+ is not the one written \(its CRC-32 differs\); it was removed and task 2 of phases 0-tasks, 2-tasks un-marked/);
+    expect(await runOutput(out)).toEqual(await runOutput(ref));
+  }, 400_000);
+  it('MinHash: a band\'s section of a task\'s bucket file scrambled (same size) before the band reads it: that task is redone (issue 16, one bucket file per task)', async () => {
+    const { ref, out, args } = await stoppedAt('3-dedup-bands/0');
+    const p = join(out, '_work', 'global', '1', 'bands', '000001.bkt');
+    const size = (await readFile(p)).length;
+    // Band 0's section: the first of as many sections of equal size as the meta has CRC-32s.
+    const bands = (JSON.parse(await readFile(join(out, '_work', 'global', '1', 'sigs', '000001.json'), 'utf8')) as { bucketCrcs: number[] }).bucketCrcs.length;
+    await scramble(p, 0, size / bands);
+    const all = (await rerunToEnd(args, 3)).join('\n');
+    expect(all).toMatch(/unit 0 of phase 3-dedup-bands failed: .*bands\/000001\.bkt is damaged: band 0's section's CRC-32 is not the one written; it was removed and task 1 of phases 0-tasks, 2-tasks un-marked/);
     expect(await runOutput(out)).toEqual(await runOutput(ref));
   }, 400_000);
   it('MinHash with verify: signature: the signatures of a task scrambled (same size) are found the same way (P2)', async () => {

@@ -1,4 +1,4 @@
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import type { WriteStream } from 'node:fs';
 import { namedOutputError } from './sharded.js';
 
@@ -24,6 +24,38 @@ export function writeWorkFile(path: string, data: string | NodeJS.ArrayBufferVie
   try {
     writeFileSync(path, data);
   } catch (e) {
+    removeQuietly(path);
+    throw namedOutputError(path, e);
+  }
+}
+
+/**
+ * Write `parts` one after the other to `path` in place, each written before the next is asked
+ * for (a generator may refill one buffer: a file of many sections without a buffer of its
+ * size); on failure the partial file is removed and the error names `path`.
+ */
+export function writeWorkFileParts(path: string, parts: Iterable<Uint8Array>): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'w');
+    for (const b of parts) {
+      for (let off = 0; off < b.length; ) {
+        const n = writeSync(fd, b, off, b.length - off);
+        if (n <= 0) throw Object.assign(new Error('the write made no progress'), { code: 'EIO', syscall: 'write' });
+        off += n;
+      }
+    }
+    const f = fd;
+    fd = undefined;
+    closeSync(f);
+  } catch (e) {
+    if (fd !== undefined) {
+      try {
+        closeSync(fd);
+      } catch {
+        // the write's own error is the one reported
+      }
+    }
     removeQuietly(path);
     throw namedOutputError(path, e);
   }

@@ -1,9 +1,11 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../../src/core/doc.js';
 import { dedupOnDisk, filterShard, loadRemovals } from '../../../src/stages/dedup/index.js';
+import { buildBuckets } from '../../../src/stages/dedup/disk/buckets.js';
+import { BUCKET_ENTRY, BucketDamage, bandFilePath, bucketPath, edgePath, sigMetaPath, type ShardMeta } from '../../../src/stages/dedup/disk/files.js';
 import type { MemShard } from './helpers.js';
 import { readJsonl, runDedup } from './helpers.js';
 
@@ -140,6 +142,71 @@ describe('on-disk MinHash', () => {
     const rejects = readFileSync(rej, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { reason: string; source: string; detail: object });
     expect(rejects.every((r) => r.reason === 'dedup:minhash')).toBe(true);
     expect(rejects.map((r) => r.source)).toEqual([...removed.keys()].map((l) => `${run.shards[last]}:${l}`));
+  });
+});
+
+// Issue 16, sixteenth pass: a shard's bucket entries of every band in one file of sections
+// (files made per task are what a task's fixed cost is made of, and a metadata round trip each on
+// Lustre or NFS), each section checked against its CRC-32 in the meta.
+describe('bucket files: one per shard, a section per band', () => {
+  it('writes one bucket file per shard, with a CRC-32 per band in its meta', async () => {
+    const dir = mkdtempSync(join(tmp, 'k-'));
+    const work = join(dir, 'work');
+    const run = await dedupOnDisk(writeShards(dir), work, { options: { keep: 'first' } });
+    expect(readdirSync(join(work, 'bands')).sort()).toEqual(['000000.bkt', '000001.bkt', '000002.bkt']);
+    const bands = run.bands.length;
+    for (const m of run.metas) {
+      expect(m.bucketCrcs).toHaveLength(bands);
+      expect(readFileSync(bucketPath(work, m.shardIndex)).length).toBe(bands * m.records * BUCKET_ENTRY);
+    }
+  });
+
+  it('reads the file per band and shard that versions before the sections wrote (a resumed run), to the same edges', async () => {
+    const dir = mkdtempSync(join(tmp, 'l-'));
+    const work = join(dir, 'work');
+    const run = await dedupOnDisk(writeShards(dir), work, { options: { keep: 'first' } });
+    const edges = run.bands.map((b) => readFileSync(edgePath(work, b.band)));
+    // The older layout: bands/<band>/<shard>.bkt, metas without bucketCrcs.
+    for (const m of run.metas) {
+      const whole = readFileSync(bucketPath(work, m.shardIndex));
+      for (let b = 0; b < run.bands.length; b++) {
+        mkdirSync(join(work, 'bands', String(b).padStart(4, '0')), { recursive: true });
+        writeFileSync(bandFilePath(work, b, m.shardIndex), whole.subarray(b * m.records * BUCKET_ENTRY, (b + 1) * m.records * BUCKET_ENTRY));
+      }
+      rmSync(bucketPath(work, m.shardIndex));
+      const { bucketCrcs: _c, ...old } = JSON.parse(readFileSync(sigMetaPath(work, m.shardIndex), 'utf8')) as ShardMeta;
+      writeFileSync(sigMetaPath(work, m.shardIndex), JSON.stringify(old));
+    }
+    for (const b of run.bands) {
+      rmSync(edgePath(work, b.band));
+      expect(buildBuckets(work, b.band, { keep: 'first' })).toEqual(b);
+      expect(readFileSync(edgePath(work, b.band))).toEqual(edges[b.band]);
+    }
+  });
+
+  it('a band whose section of a shard changed (same size) is refused, naming the shard, and writes no edges', async () => {
+    const dir = mkdtempSync(join(tmp, 'm-'));
+    const work = join(dir, 'work');
+    const run = await dedupOnDisk(writeShards(dir), work, { options: { keep: 'first' } });
+    const m = run.metas[1];
+    const p = bucketPath(work, 1);
+    const b = readFileSync(p);
+    const at = 2 * m.records * BUCKET_ENTRY + 5;
+    b[at] ^= 0xa5;
+    writeFileSync(p, b);
+    rmSync(edgePath(work, 2));
+    let err: unknown;
+    try {
+      buildBuckets(work, 2, { keep: 'first' });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(BucketDamage);
+    expect((err as BucketDamage).shard).toBe(1);
+    expect(String(err)).toMatch(/bands\/000001\.bkt is damaged: band 2's section's CRC-32 is not the one written/);
+    expect(existsSync(edgePath(work, 2))).toBe(false);
+    // The other bands read other sections.
+    expect(buildBuckets(work, 1, { keep: 'first' })).toEqual(run.bands[1]);
   });
 });
 

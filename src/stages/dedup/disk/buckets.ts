@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import type { KeepPolicy } from '../policy.js';
 import { compareSurvival } from '../policy.js';
 import type { ShardMeta } from './files.js';
-import { BUCKET_ENTRY, EDGE, RecordChecks, RecordReader, bucketPath, edgePath, sigPath } from './files.js';
+import { BUCKET_ENTRY, BucketDamage, EDGE, bandFilePath, RecordChecks, RecordReader, bucketPath, edgePath, sigPath } from './files.js';
 import { makeDirSync } from '../../../io/dirs.js';
 
 /** The metadata of every shard signed in `workDir`, by shard index. */
@@ -81,7 +81,8 @@ export interface BandResult {
  * shard plus the largest bucket) and write `edges/<band>.edg`.
  */
 export function buildBuckets(workDir: string, band: number, job: BucketJob): BandResult {
-  const metas = loadMetas(workDir).filter((m) => m.records > 0);
+  const all = loadMetas(workDir);
+  const metas = all.filter((m) => m.records > 0);
   const result: BandResult = { band, entries: 0, candidates: 0 };
   const out = edgePath(workDir, band);
   makeDirSync(dirname(out));
@@ -89,8 +90,13 @@ export function buildBuckets(workDir: string, band: number, job: BucketJob): Ban
     writeWorkFile(out, Buffer.alloc(0));
     return result;
   }
-  const byQuality = resolveByQuality(job.keep, loadMetas(workDir));
-  const readers = metas.map((m) => new RecordReader(bucketPath(workDir, band, m.shardIndex), BUCKET_ENTRY, 8192));
+  const byQuality = resolveByQuality(job.keep, all);
+  // Each shard's section of this band (files.ts), its CRC-32 taken as it is read; a shard signed
+  // by a version before the sections (no CRC-32s in its meta) has a file per band.
+  const readers = metas.map((m) =>
+    m.bucketCrcs === undefined
+      ? new RecordReader(bandFilePath(workDir, band, m.shardIndex), BUCKET_ENTRY, 8192)
+      : new RecordReader(bucketPath(workDir, m.shardIndex), BUCKET_ENTRY, 8192, band * m.records * BUCKET_ENTRY, (band + 1) * m.records * BUCKET_ENTRY, true));
   const n = readers.length;
   // Current entry of each reader, unpacked.
   const hi = new Int32Array(n);
@@ -183,8 +189,10 @@ export function buildBuckets(workDir: string, band: number, job: BucketJob): Ban
     }
   }
   closeGroup();
+  for (const r of readers) r.close();
+  // A section cut short or changed: nothing is written from it.
+  for (const [i, m] of metas.entries()) if (m.bucketCrcs !== undefined && readers[i].crc32Read() !== m.bucketCrcs[band]) throw new BucketDamage(bucketPath(workDir, m.shardIndex), m.shardIndex, band);
   edges.push(edgeBuf.subarray(0, edgeN * EDGE));
   writeWorkFile(out, Buffer.concat(edges));
-  for (const r of readers) r.close();
   return result;
 }

@@ -11,7 +11,14 @@
  * - `sigs/<shard>.crc`   — per signed record, the CRC-32 of its signature's bytes and of its set's
  *                          bytes (uint32 pairs; 0 without sets): step 3 reads signatures and sets
  *                          at its candidates only, and checks each one it reads against these
- * - `bands/<band>/<shard>.bkt` — `BUCKET_ENTRY` records sorted by (key, record)
+ * - `bands/<shard>.bkt` — per band in band order, the shard's `BUCKET_ENTRY` records sorted by
+ *                          (key, record): band `b`'s section is `records` entries from entry
+ *                          `b × records`; each section's CRC-32 is in the meta (`bucketCrcs`), as
+ *                          each band reads its own section of every shard's file. One file per
+ *                          shard, not one per band and shard: creating a file is what costs on
+ *                          Lustre or NFS (a metadata round trip), and 14 of them were a third of
+ *                          the files a task of the sample recipe made (bench/RESULTS.md, issue
+ *                          16, sixteenth pass)
  * - `edges/<band>.edg`   — candidates found in that band: member → best member of its bucket (`EDGE` records)
  * - `removed/<shard>.jsonl` — the records to drop: `{line, survivor, similarity}`
  *
@@ -47,6 +54,8 @@ export interface ShardMeta {
   verify: VerifyMode;
   ngram: number;
   charNgram: number;
+  /** The CRC-32 of each band's section of `bands/<shard>.bkt`; absent in metas written before the sections (not checked). */
+  bucketCrcs?: number[];
 }
 
 /** `000042`. */
@@ -60,8 +69,14 @@ export const sourcesPath = (dir: string, shard: number): string => join(dir, 'si
 export const setPath = (dir: string, shard: number): string => join(dir, 'sigs', `${shardName(shard)}.set`);
 export const setOffsetsPath = (dir: string, shard: number): string => join(dir, 'sigs', `${shardName(shard)}.setoff`);
 export const recordCrcPath = (dir: string, shard: number): string => join(dir, 'sigs', `${shardName(shard)}.crc`);
-export const bucketPath = (dir: string, band: number, shard: number): string =>
-  join(dir, 'bands', String(band).padStart(4, '0'), `${shardName(shard)}.bkt`);
+/** A shard's bucket entries of every band, one section per band (see the layout above). */
+export const bucketPath = (dir: string, shard: number): string => join(dir, 'bands', `${shardName(shard)}.bkt`);
+/**
+ * Where versions before the sections wrote a band's entries of a shard (one file per band and
+ * shard, `bands/<band>/<shard>.bkt`): read from there when the shard's meta has no `bucketCrcs`,
+ * so that a run or dedup-disk work folder started by such a version resumes as it did.
+ */
+export const bandFilePath = (dir: string, band: number, shard: number): string => join(dir, 'bands', String(band).padStart(4, '0'), `${shardName(shard)}.bkt`);
 export const edgePath = (dir: string, band: number): string => join(dir, 'edges', `${String(band).padStart(4, '0')}.edg`);
 export const removedPath = (dir: string, shard: number): string => join(dir, 'removed', `${shardName(shard)}.jsonl`);
 
@@ -73,13 +88,28 @@ export class RecordReader {
   private pos = 0;
   private eof = false;
 
+  /** Where the next read starts; reading stops at `end`. */
+  private at: number;
+  private readonly end: number;
+  /** CRC-32 of the bytes read so far (with `crc`). */
+  private sum = 0;
+
+  /**
+   * Records of `path` from byte `start` to byte `end` (default: the whole file). With `crc`,
+   * the CRC-32 of the bytes read is kept (`crc32Read`), to check a section against its own.
+   */
   constructor(
     path: string,
     private readonly size: number,
     chunkRecords = 16384,
+    start = 0,
+    end = Infinity,
+    private readonly crc = false,
   ) {
     this.fd = openSync(path, 'r');
-    this.buf = Buffer.alloc(size * chunkRecords);
+    this.buf = Buffer.alloc(Number.isFinite(end) ? Math.max(size, Math.min(size * chunkRecords, end - start)) : size * chunkRecords);
+    this.at = start;
+    this.end = end;
   }
 
   /** Byte offset in `buffer` of the next record, or -1 at the end. */
@@ -88,8 +118,11 @@ export class RecordReader {
       if (this.eof) return -1;
       const rest = this.len - this.pos;
       this.buf.copy(this.buf, 0, this.pos, this.len);
-      const n = readSync(this.fd, this.buf, rest, this.buf.length - rest, null);
+      const want = Math.min(this.buf.length - rest, this.end - this.at);
+      const n = want > 0 ? readSync(this.fd, this.buf, rest, want, this.at) : 0;
       if (n === 0) this.eof = true;
+      if (this.crc && n > 0) this.sum = crc32(this.buf.subarray(rest, rest + n), this.sum);
+      this.at += n;
       this.len = rest + n;
       this.pos = 0;
       if (this.len < this.size) return -1;
@@ -101,6 +134,11 @@ export class RecordReader {
 
   get buffer(): Buffer {
     return this.buf;
+  }
+
+  /** The CRC-32 of the bytes read so far (constructed with `crc`). */
+  crc32Read(): number {
+    return this.sum >>> 0;
   }
 
   close(): void {
@@ -119,6 +157,21 @@ export class RecordDamage extends Error {
     kind: 'signature' | 'shingle set',
   ) {
     const what = `the ${kind} of its record ${record} is not the one written (its CRC-32 differs)`;
+    super(`${path} is damaged: ${what}`);
+    this.what = what;
+  }
+}
+
+/** A band's section of a shard's bucket file that is not the one its signer wrote (its CRC-32 differs from the meta's). */
+export class BucketDamage extends Error {
+  /** What is wrong, without the path (for `WorkDamage`). */
+  readonly what: string;
+  constructor(
+    readonly path: string,
+    readonly shard: number,
+    band: number,
+  ) {
+    const what = `band ${band}'s section's CRC-32 is not the one written`;
     super(`${path} is damaged: ${what}`);
     this.what = what;
   }

@@ -18,7 +18,7 @@ import type { ShardMeta } from './files.js';
 import { BUCKET_ENTRY, bucketPath, linesPath, recordCrcPath, scoresPath, setOffsetsPath, setPath, sigMetaPath, sigPath, sourcesPath } from './files.js';
 import { crc32 } from '../../../io/crc32.js';
 import { makeDirSync } from '../../../io/dirs.js';
-import { WorkStream, writeWorkFile, writeWorkFileAtomic } from '../../../io/writers/workFile.js';
+import { WorkStream, writeWorkFile, writeWorkFileAtomic, writeWorkFileParts } from '../../../io/writers/workFile.js';
 
 /** Options of `computeSignatures`. */
 export interface SignatureJob {
@@ -156,9 +156,8 @@ export class SignatureWriter {
     this.sigOut.destroy();
     this.setOut?.destroy();
     const { workDir } = this;
-    const { config, shardIndex } = this.job;
-    const files = [sigMetaPath, sigPath, linesPath, scoresPath, sourcesPath, setPath, setOffsetsPath, recordCrcPath].map((f) => f(workDir, shardIndex));
-    for (let b = 0; b < config.bands; b++) files.push(bucketPath(workDir, b, shardIndex));
+    const { shardIndex } = this.job;
+    const files = [sigMetaPath, sigPath, linesPath, scoresPath, sourcesPath, setPath, setOffsetsPath, recordCrcPath, bucketPath].map((f) => f(workDir, shardIndex));
     for (const f of files) {
       try {
         rmSync(f, { force: true });
@@ -186,28 +185,34 @@ export class SignatureWriter {
     writeWorkFile(scoresPath(workDir, shardIndex), scoreArr);
     if (this.sources !== undefined) writeWorkFile(sourcesPath(workDir, shardIndex), this.sources.map((s) => JSON.stringify(s)).join('\n') + (m > 0 ? '\n' : ''));
 
-    // Per band: entries sorted by (key hi, key lo, record) — signed int32 order, as everywhere.
+    // Per band: entries sorted by (key hi, key lo, record) — signed int32 order, as everywhere —
+    // written as that band's section of the shard's one bucket file (files.ts), with its CRC-32.
     const order = new Uint32Array(m);
     const kb = this.keys.buf;
     const entry = Buffer.alloc(m * BUCKET_ENTRY);
-    for (let band = 0; band < bands; band++) {
-      const stride = 2 * bands;
-      const o = 2 * band;
-      for (let i = 0; i < m; i++) order[i] = i;
-      order.sort((a, b) => kb[a * stride + o] - kb[b * stride + o] || kb[a * stride + o + 1] - kb[b * stride + o + 1] || a - b);
-      for (let j = 0; j < m; j++) {
-        const i = order[j];
-        const at = j * BUCKET_ENTRY;
-        entry.writeInt32LE(kb[i * stride + o], at);
-        entry.writeInt32LE(kb[i * stride + o + 1], at + 4);
-        entry.writeUInt32LE(shardIndex, at + 8);
-        entry.writeUInt32LE(i, at + 12);
-        entry.writeDoubleLE(scoreArr[i], at + 16);
+    const bucketCrcs: number[] = [];
+    const stride = 2 * bands;
+    function* sections(): Generator<Buffer> {
+      for (let band = 0; band < bands; band++) {
+        const o = 2 * band;
+        for (let i = 0; i < m; i++) order[i] = i;
+        order.sort((a, b) => kb[a * stride + o] - kb[b * stride + o] || kb[a * stride + o + 1] - kb[b * stride + o + 1] || a - b);
+        for (let j = 0; j < m; j++) {
+          const i = order[j];
+          const at = j * BUCKET_ENTRY;
+          entry.writeInt32LE(kb[i * stride + o], at);
+          entry.writeInt32LE(kb[i * stride + o + 1], at + 4);
+          entry.writeUInt32LE(shardIndex, at + 8);
+          entry.writeUInt32LE(i, at + 12);
+          entry.writeDoubleLE(scoreArr[i], at + 16);
+        }
+        bucketCrcs.push(crc32(entry));
+        yield entry;
       }
-      const p = bucketPath(workDir, band, shardIndex);
-      makeDirSync(dirname(p));
-      writeWorkFile(p, entry);
     }
+    const p = bucketPath(workDir, shardIndex);
+    makeDirSync(dirname(p));
+    writeWorkFileParts(p, sections());
 
     const meta: ShardMeta = {
       path: this.job.sourcePath,
@@ -223,6 +228,7 @@ export class SignatureWriter {
       verify: config.verify,
       ngram: config.ngram,
       charNgram: config.charNgram,
+      bucketCrcs,
     };
     // The meta is the shard's completion mark: written last, atomically.
     const metaPath = sigMetaPath(workDir, shardIndex);

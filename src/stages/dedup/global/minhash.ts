@@ -15,7 +15,7 @@ import { buildBuckets } from '../disk/buckets.js';
 import { clusterBuckets } from '../disk/cluster.js';
 import { loadRemovals } from '../disk/filter.js';
 import type { ShardMeta } from '../disk/files.js';
-import { bucketPath, edgePath, linesPath, RecordDamage, recordCrcPath, removedPath, scoresPath, setOffsetsPath, setPath, sigMetaPath, sigPath, sourcesPath } from '../disk/files.js';
+import { BucketDamage, bucketPath, edgePath, linesPath, RecordDamage, recordCrcPath, removedPath, scoresPath, setOffsetsPath, setPath, sigMetaPath, sigPath, sourcesPath } from '../disk/files.js';
 import { checkSeal, sealFiles, sealPath, WorkDamage } from '../../../core/workSeal.js';
 import { join, sep } from 'node:path';
 import { SignatureWriter } from '../disk/signatures.js';
@@ -47,8 +47,7 @@ export function minhashGlobal(config: MinHashConfig, keep: KeepPolicy): GlobalSt
             }
             await w.finish();
             const dir = scope.workDir;
-            const files = [sigMetaPath, sigPath, linesPath, scoresPath, sourcesPath, setPath, setOffsetsPath, recordCrcPath].map((f) => f(dir, task));
-            for (let b = 0; b < config.bands; b++) files.push(bucketPath(dir, b, task));
+            const files = [sigMetaPath, sigPath, linesPath, scoresPath, sourcesPath, setPath, setOffsetsPath, recordCrcPath, bucketPath].map((f) => f(dir, task));
             sealFiles(dir, { task }, files.filter((f) => existsSync(f)));
             done = true;
           } finally {
@@ -64,11 +63,25 @@ export function minhashGlobal(config: MinHashConfig, keep: KeepPolicy): GlobalSt
           name: 'bands',
           units: config.bands,
           async run(scope, band) {
-            // Each band reads its own bucket files and every shard's meta, nothing else (CRC-32 checked).
-            const mine = `bands${sep}${String(band).padStart(4, '0')}${sep}`;
-            const reads = (rel: string): boolean => rel.startsWith(mine) || (rel.startsWith(`sigs${sep}`) && rel.endsWith('.json'));
-            for (let t = 0; t < scope.tasks; t++) checkSeal(scope.workDir, { task: t }, reads);
-            const r = buildBuckets(scope.workDir, band, { keep });
+            // Each band reads its own section of every shard's bucket file and every shard's meta,
+            // nothing else: the metas CRC-32 checked, the bucket files by size (a CRC-32 of the
+            // whole file per band would read it once per band), each section read against its
+            // own CRC-32 (in the meta).
+            // A task signed by a version before the sections (a resumed run) has a file per band:
+            // its own band's are read, and CRC-32 checked, as that version did.
+            const bands = `bands${sep}`;
+            const mine = `${bands}${String(band).padStart(4, '0')}${sep}`;
+            const sectioned = (rel: string): boolean => rel.startsWith(bands) && !rel.includes(sep, bands.length);
+            const reads = (rel: string): boolean => sectioned(rel) || rel.startsWith(mine) || (rel.startsWith(`sigs${sep}`) && rel.endsWith('.json'));
+            for (let t = 0; t < scope.tasks; t++) checkSeal(scope.workDir, { task: t }, reads, (rel) => !sectioned(rel));
+            let r;
+            try {
+              r = buildBuckets(scope.workDir, band, { keep });
+            } catch (e) {
+              // Its task wrote it (shard = task); redoing that task writes it again.
+              if (e instanceof BucketDamage) throw new WorkDamage(e.path, e.what, { task: e.shard }, sealPath(scope.workDir, { task: e.shard }));
+              throw e;
+            }
             sealFiles(scope.workDir, { step: 0, unit: band }, [edgePath(scope.workDir, band)]);
             return { band_entries: r.entries };
           },

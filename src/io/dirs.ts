@@ -53,6 +53,9 @@ function explain(p: string, e: NodeJS.ErrnoException, probe: Probe, parentExists
  */
 export async function makeDir(path: string, what = 'folder'): Promise<string[]> {
   const list: string[] = [];
+  // The folder is there nearly always (a work file's, a marker's): one stat, not a mkdir that
+  // fails with EEXIST (an error made, with its message and stack, then a stat all the same).
+  if ((await stat(path).catch(() => null))?.isDirectory()) return list;
   const made = async (p: string, parentExists: boolean): Promise<void> => {
     try {
       await mkdir(p);
@@ -117,5 +120,11 @@ export function makeDirSync(path: string, what = 'folder'): void {
       throw new FolderError(what, path, explain(p, err, probe, parentExists), err);
     }
   };
+  // As makeDir: a folder that is there costs one stat (with no error made), not mkdir + EEXIST + stat.
+  try {
+    if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) return;
+  } catch {
+    // made() below says why it cannot be made
+  }
   made(resolve(path), false);
 }

@@ -154,6 +154,8 @@ describe('bucket files: one per shard, a section per band', () => {
     const work = join(dir, 'work');
     const run = await dedupOnDisk(writeShards(dir), work, { options: { keep: 'first' } });
     expect(readdirSync(join(work, 'bands')).sort()).toEqual(['000000.bkt', '000001.bkt', '000002.bkt']);
+    // Nothing reads a `.scores` file (the scores are in the bucket entries): none is made.
+    expect(readdirSync(join(work, 'sigs')).filter((f) => f.startsWith('000000.')).sort()).toEqual(['000000.crc', '000000.json', '000000.lines', '000000.set', '000000.setoff', '000000.sig']);
     const bands = run.bands.length;
     for (const m of run.metas) {
       expect(m.bucketCrcs).toHaveLength(bands);

@@ -4,7 +4,8 @@
  * - `sigs/<shard>.json`  — shard path, record count, settings (`ShardMeta`)
  * - `sigs/<shard>.sig`   — signatures, `k` int32 each, in record order
  * - `sigs/<shard>.lines` — the 1-based input line of each signed record (uint32)
- * - `sigs/<shard>.scores`— its quality score (float64, NaN when none)
+ * - `sigs/<shard>.scores`— written by versions before session 16 (each record's quality score), read by
+ *                          nothing: the score is in each bucket entry. Removed with a failed shard.
  * - `sigs/<shard>.set`   — with `verify: 'exact'`: each record's shingle hashes (int32, as shingled), concatenated
  * - `sigs/<shard>.src`   — optional: the source (`file:line`) of each signed record, one JSON string a line
  * - `sigs/<shard>.setoff`— where each record's set starts in `.set`, in values (float64, records + 1)

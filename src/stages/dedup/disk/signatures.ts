@@ -181,8 +181,8 @@ export class SignatureWriter {
     const m = this.lines.length;
     writeWorkFile(linesPath(workDir, shardIndex), new Uint32Array(this.lines));
     writeWorkFile(recordCrcPath(workDir, shardIndex), new Uint32Array(this.crcs));
+    // The scores go into the bucket entries only: nothing read the `.scores` file versions before wrote (files.ts).
     const scoreArr = new Float64Array(this.scores);
-    writeWorkFile(scoresPath(workDir, shardIndex), scoreArr);
     if (this.sources !== undefined) writeWorkFile(sourcesPath(workDir, shardIndex), this.sources.map((s) => JSON.stringify(s)).join('\n') + (m > 0 ? '\n' : ''));
 
     // Per band: entries sorted by (key hi, key lo, record) — signed int32 order, as everywhere —

@@ -15,7 +15,7 @@ import { buildBuckets } from '../disk/buckets.js';
 import { clusterBuckets } from '../disk/cluster.js';
 import { loadRemovals } from '../disk/filter.js';
 import type { ShardMeta } from '../disk/files.js';
-import { BucketDamage, bucketPath, edgePath, linesPath, RecordDamage, recordCrcPath, removedPath, scoresPath, setOffsetsPath, setPath, sigMetaPath, sigPath, sourcesPath } from '../disk/files.js';
+import { BucketDamage, bucketPath, edgePath, linesPath, RecordDamage, recordCrcPath, removedPath, setOffsetsPath, setPath, sigMetaPath, sigPath, sourcesPath } from '../disk/files.js';
 import { checkSeal, sealFiles, sealPath, WorkDamage } from '../../../core/workSeal.js';
 import { join, sep } from 'node:path';
 import { SignatureWriter } from '../disk/signatures.js';
@@ -47,7 +47,7 @@ export function minhashGlobal(config: MinHashConfig, keep: KeepPolicy): GlobalSt
             }
             await w.finish();
             const dir = scope.workDir;
-            const files = [sigMetaPath, sigPath, linesPath, scoresPath, sourcesPath, setPath, setOffsetsPath, recordCrcPath, bucketPath].map((f) => f(dir, task));
+            const files = [sigMetaPath, sigPath, linesPath, sourcesPath, setPath, setOffsetsPath, recordCrcPath, bucketPath].map((f) => f(dir, task));
             sealFiles(dir, { task }, files.filter((f) => existsSync(f)));
             done = true;
           } finally {

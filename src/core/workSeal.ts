@@ -147,12 +147,35 @@ export function checkSeal(workDir: string, writer: WorkWriter, want: (rel: strin
   checkAt(sealPath(workDir, writer), workDir, writer, want, crc);
 }
 
+/**
+ * Seals read by this process, with the stat they were read at: every unit of a step checks the
+ * seals of every task (each partition of exact dedup, each MinHash band), so one task's seal was
+ * read and parsed as many times as the step has units (quadratic in the tasks: 0.5 s of JSON
+ * parsing alone with 170 tasks). A seal of the same inode, size, modification and change time is
+ * the one read; any write or replacement (a redone unit's seal is a new file, renamed over)
+ * changes them, and is read again.
+ */
+const readSeals = new Map<string, { at: string; entries: Record<string, SealEntry> }>();
+
+/** The entries of seal file `seal` (a stat, and a read when it is not the one read before); throws ENOENT when it is gone, or when it does not read. */
+function readSeal(seal: string): Record<string, SealEntry> {
+  const st = statSync(seal);
+  const at = `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+  const known = readSeals.get(seal);
+  if (known !== undefined && known.at === at) return known.entries;
+  const entries = JSON.parse(readFileSync(seal, 'utf8')) as Record<string, SealEntry>;
+  if (entries === null || typeof entries !== 'object') throw new Error('not an object');
+  // A process that runs run after run (the library API) does not keep them all.
+  if (readSeals.size >= 100_000) readSeals.clear();
+  readSeals.set(seal, { at, entries });
+  return entries;
+}
+
 /** Check the files the seal file `seal` lists (under `base`), as `checkSeal` does. */
 export function checkAt(seal: string, base: string, writer: WorkWriter, want: (rel: string) => boolean = () => true, crc: (rel: string) => boolean = () => true): void {
   let entries: Record<string, SealEntry>;
   try {
-    entries = JSON.parse(readFileSync(seal, 'utf8')) as Record<string, SealEntry>;
-    if (entries === null || typeof entries !== 'object') throw new Error('not an object');
+    entries = readSeal(seal);
   } catch (e) {
     // No seal: a unit done by a version before the seals (a run resumed across an upgrade: its
     // files cannot be checked; redoing every such unit would cost one rerun each), unless the run

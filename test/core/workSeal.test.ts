@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import { syncBuiltinESMExports } from 'node:module';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +43,46 @@ describe('work seals', () => {
       // the small files after it still check (the shared buffer holds nothing of the last file)
       expect(() => checkAt(seal, dir, { task: 0 }, (rel) => rel !== 'f6.bin')).not.toThrow();
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+// Issue 16, sixteenth pass: every unit of a step checks the seals of every task (quadratic in
+// the tasks): a seal this process read is not read and parsed again while its file is the same.
+describe('work seals read once per process', () => {
+  it('a seal checked again is not read again; one replaced, emptied or damaged is read again and judged as before', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cc-seal-once-'));
+    const reads: string[] = [];
+    const real = fs.readFileSync;
+    fs.readFileSync = ((p: fs.PathOrFileDescriptor, ...rest: unknown[]) => {
+      if (typeof p === 'string' && p.endsWith('.json')) reads.push(p);
+      return (real as (...a: unknown[]) => unknown)(p, ...rest);
+    }) as typeof fs.readFileSync;
+    syncBuiltinESMExports();
+    try {
+      const f = join(dir, 'a.bin');
+      writeFileSync(f, 'abc');
+      const seal = join(dir, 'seals', 'task-00001.json');
+      sealAt(seal, dir, [f]);
+      for (let i = 0; i < 5; i++) checkAt(seal, dir, { task: 1 });
+      expect(reads).toEqual([seal]);
+      // A redone unit's seal: a new file renamed over the old one.
+      writeFileSync(f, 'abcd');
+      sealAt(seal, dir, [f]);
+      checkAt(seal, dir, { task: 1 });
+      expect(reads).toEqual([seal, seal]);
+      // The file it lists changed: found, as before (the files are checked every time).
+      writeFileSync(f, 'abcx');
+      expect(() => checkAt(seal, dir, { task: 1 })).toThrow(/a\.bin is damaged: its CRC-32 is not the one written/);
+      // The seal itself damaged in place: read again, and refused.
+      writeFileSync(seal, '{"a.bin": {"size": 4, "crc"');
+      expect(() => checkAt(seal, dir, { task: 1 })).toThrow(/does not read/);
+      rmSync(seal);
+      expect(() => checkAt(seal, dir, { task: 1 })).not.toThrow();
+    } finally {
+      fs.readFileSync = real;
+      syncBuiltinESMExports();
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -235,7 +235,14 @@ export function checkTaskSize(size: number, from = '--task-size'): number {
 
 /** The largest default task size: large enough that per-task costs vanish, small enough to use every core on one file. */
 export const DEFAULT_TASK_SIZE = 64 * 1024 * 1024;
-/** The smallest task size chosen by default (per-task costs, about 30 ms of CPU, stay under 1 %). */
+/**
+ * The smallest task size chosen by default. Each task costs a fixed amount of CPU beside its
+ * records (its files, seals and markers, its stages' and writers' set-up): measured at 60-70 ms
+ * with the sample recipe on the 5-copy bench mix (session 16: 64 MiB against 8 MiB tasks; 1 MiB
+ * tasks, 145 more, cost 14-16 s more, partly in steps that grow as tasks squared), some 7 % of an
+ * 8 MiB task's ~0.9 s; fewer files per task saved ~15 ms of it. Under 1 % only from about
+ * 64 MiB (bench/RESULTS.md, issue 16, sixteenth pass).
+ */
 export const MIN_AUTO_TASK_SIZE = 8 * 1024 * 1024;
 /** Tasks the default task size aims at for an input that allows it. */
 export const AUTO_TASKS = 32;

@@ -37,7 +37,7 @@ import { checkStageFolders } from './stageFolders.js';
 import { checkSuggestion, nestedFieldNote, runTextField, SUGGEST_SCAN_RECORDS, textElsewhere, textFieldNote, writerOf } from './textFieldHint.js';
 import { ownTextFields } from '../io/readers/ownTextField.js';
 import { fittingSchema, SEED_TASKS_JQ } from './schemaHint.js';
-import { accountingLine, badInput, encodingNotes, fileLines, fileWarnings, keysSeen, progressPrinter, unverifiedNotes } from './report.js';
+import { accountingLine, badInput, encodingNotes, fileLines, fileWarnings, keysSeen, progressPrinter, rejectsAdvice, rejectsHead, rejectsKeys, unverifiedNotes } from './report.js';
 import { dominantNotes, dominantRules } from './dominant.js';
 import { parseDecimal } from '../core/options.js';
 import { makeDir } from '../io/dirs.js';
@@ -598,7 +598,6 @@ async function finishClosed(f: Finished): Promise<number> {
 }
 
 /** Top-level keys every line of a rejects file holds (io/writers/rejects.ts). */
-const REJECT_KEYS = ['stage', 'reason', 'source'];
 
 /** Top-level keys of SFT samples (Alpaca, ShareGPT, OpenAI messages, XTuner, preference data). */
 const SFT_KEYS = new Set(['instruction', 'output', 'conversations', 'conversation', 'messages', 'prompt', 'response', 'chosen', 'rejected', 'query']);
@@ -774,12 +773,7 @@ export function textMissingNote(stats: RunStats, textField: TextField | undefine
   const nested = nestedFieldNote(textField, keys);
   // A rejects file read as data (new-user review 14 #11: `cat out/_rejects.jsonl.zst` was told to
   // name a text field, and by cat to pass --no-require-text without saying why): said as such.
-  if (REJECT_KEYS.every((k) => keys.includes(k))) {
-    // The name as a shell takes it (hostile review 15 F6: 'my rejects.jsonl' pasted read two files).
-    const shown = files.length === 1 && files[0] !== '-' ? showPath(files[0]) : 'FILE';
-    const name = /^[A-Za-z0-9_./,:=+@%-]+$/.test(shown) ? shown : `"${shown.replace(/["\\$`]/g, (c) => `\\${c}`)}"`;
-    return `${missing} of ${stats.read} records are rejects (keys ${REJECT_KEYS.join(', ')}: a corpus-clean rejects file), which hold no text of their own: to read them as they are, pass --no-require-text ('corpus-clean cat ${name} --no-require-text --limit 5'); the records they rejected are under 'record', a line that did not parse under 'raw' ('corpus-clean cat ${name} --no-require-text | jq -c ".record // .raw"')`;
-  }
+  if (rejectsKeys(keys)) return `${rejectsHead(missing, stats.read)}: ${rejectsAdvice(files)}`;
   if (nested !== undefined) return `${missing} of ${stats.read} records have no '${showText(textFieldLabel(textField))}' field: ${nested}`;
   return `${missing} of ${stats.read} records have no ${textField ? `'${showText(textFieldLabel(textField))}'` : "'text' or 'content'"} field; name the text field with --text-field NAME${keys.length > 0 ? ` (keys seen: ${keys.slice(0, 8).join(', ')}; a list is tried in order: --text-field text,NAME)` : ''}${rejectsPath ? ` (their keys are in ${showPath(rejectsPath)})` : ''}`;
 }
@@ -924,7 +918,7 @@ export async function finishRun(f: Finished): Promise<number> {
   if (missing > 0 && missing >= stats.read / 2) {
     explained = true;
     const keys = keysSeen(stats);
-    const rejectsRead = REJECT_KEYS.every((k) => keys.includes(k));
+    const rejectsRead = rejectsKeys(keys);
     say(`corpus-clean ${job.command}: note: ${textMissingNote(stats, textField, files, rejectsPath)}`);
     const sft = rejectsRead ? [] : keys.filter((k) => SFT_KEYS.has(k));
     // cat is the pass-through: say how to copy records that hold no text (new-user review 7 #13).
@@ -936,9 +930,20 @@ export async function finishRun(f: Finished): Promise<number> {
   }
   // Fewer than half without text (the note above is for most), or no text at a later stage
   // (tokenize in export): name the field that holds it, as the run that wrote the inputs did.
+  // A rejects file read by export (its text check is tokenize's: new-user review 15 F16) is said
+  // as such, not sent to --text-field raw or to convert.
+  let rejectsNoted = false;
   if (!(missing > 0 && missing >= stats.read / 2)) {
-    const n = textFieldNote(stats, textField, files);
-    if (n !== undefined) say(`corpus-clean ${job.command}: note: ${n}`);
+    const noText = stats.stages.reduce((a, st) => a + (st.dropped.no_text ?? 0), 0);
+    if (missing + noText > 0 && rejectsKeys(keysSeen(stats))) {
+      // Not 'raw' as a text field: the lines without text are a rejects file's (in a folder of
+      // inputs, its own warning says so).
+      if (noText >= stats.read / 2) explained = rejectsNoted = true;
+      if (rejectsNoted || Object.keys(stats.perFile ?? {}).length < 2) say(`corpus-clean ${job.command}: note: ${rejectsHead(missing + noText, stats.read)}: ${rejectsAdvice(files, job.command === 'export')}`);
+    } else {
+      const n = textFieldNote(stats, textField, files);
+      if (n !== undefined) say(`corpus-clean ${job.command}: note: ${n}`);
+    }
   }
   if (elsewhere !== undefined) {
     explained = true;
@@ -960,7 +965,7 @@ export async function finishRun(f: Finished): Promise<number> {
     // Bad input over the rate that a note above explained (its text field, a rejects file, arrays):
     // the error line below says nothing was written, and this note would stand between the two.
     const saidBelow = badRate > rate && explained && hint === undefined && top?.[0].startsWith('read/') === true;
-    if (top !== undefined && !dominant.includes(top[0]) && !saidBelow) say(`corpus-clean ${job.command}: note: nothing was written; most records were rejected as ${top[0]} (${top[1]} of ${stats.read})${rejectsPath ? `, see ${showPath(rejectsPath)}` : ''}${hint ? `; ${hint}` : ''}`);
+    if (top !== undefined && !dominant.includes(top[0]) && !saidBelow && !rejectsNoted) say(`corpus-clean ${job.command}: note: nothing was written; most records were rejected as ${top[0]} (${top[1]} of ${stats.read})${rejectsPath ? `, see ${showPath(rejectsPath)}` : ''}${hint ? `; ${hint}` : ''}`);
   }
   // Bad input over the rate exits 1 with --allow-empty too: a run that also wrote nothing is told
   // so on this one line, not sent to --allow-empty, which alone would exit 1 again (new-user review

@@ -108,18 +108,47 @@ export function keysSeen(s: RunStats): string[] {
   return Object.entries(all).sort((a, b) => b[1] - a[1]).map(([k]) => showText(k));
 }
 
+/** The keys every line of a corpus-clean rejects file has. */
+export const REJECT_KEYS = ['stage', 'reason', 'source'];
+
+/** True when the keys seen on records without text are a rejects file's. */
+export function rejectsKeys(keys: readonly string[]): boolean {
+  return REJECT_KEYS.every((k) => keys.includes(k));
+}
+
+/**
+ * What to do with a corpus-clean rejects file read as data (`files`: the inputs, named when one),
+ * one wording for the run-wide note and the per-file warning (new-user review 15 F12); `exported`:
+ * for export, which takes text, not rejects, whatever its flags (F16).
+ */
+export function rejectsAdvice(files: readonly string[], exported = false): string {
+  // The name as a shell takes it (hostile review 15 F6: 'my rejects.jsonl' pasted read two files).
+  const shown = files.length === 1 && files[0] !== '-' ? showPath(files[0]) : 'FILE';
+  const name = /^[A-Za-z0-9_./,:=+@%-]+$/.test(shown) ? shown : `"${shown.replace(/["\\$`]/g, (c) => `\\${c}`)}"`;
+  const records = `the records they rejected are under 'record', a line that did not parse under 'raw'`;
+  if (exported) return `${records}: to export those, take them out first ('corpus-clean cat ${name} --no-require-text | jq -c ".record // .raw" > records.jsonl')`;
+  return `to read them as they are, pass --no-require-text ('corpus-clean cat ${name} --no-require-text --limit 5'); ${records} ('corpus-clean cat ${name} --no-require-text | jq -c ".record // .raw"')`;
+}
+
+/** "N of M records are rejects (...)": the head of the note on a rejects file read as data. */
+export function rejectsHead(n: number, read: number): string {
+  return `${n} of ${read} record${read === 1 ? ' is a reject' : 's are rejects'} (keys ${REJECT_KEYS.join(', ')}: a corpus-clean rejects file), which hold no text of their own`;
+}
+
 /** Share of a file's records above which one reason earns a warning. */
 export const ONE_REASON_SHARE = 0.9;
 /** A file needs this many records before one reason taking most of it is worth a warning. */
 const MIN_RECORDS_FOR_SHARE = 10;
 
 /** What to do about a reason that took (nearly) a whole file. */
-export function fixFor(reason: string, keys: string[], textField: TextField | undefined, s?: RunStats, command = 'run', samples = '_report.html (or the rejects)', file?: FileStats): string {
+export function fixFor(reason: string, keys: string[], textField: TextField | undefined, s?: RunStats, command = 'run', samples = '_report.html (or the rejects)', file?: FileStats, name?: string): string {
   const [stage, code] = [reason.slice(0, reason.indexOf('/')), reason.slice(reason.indexOf('/') + 1)];
   const charset = code === 'invalid_utf8' ? likelyCharset(file?.encodings) : undefined;
   if (charset !== undefined) return `the file is not UTF-8: its bytes read as ${charsetNames(charset).label} text; convert it to UTF-8 first (iconv -f ${charsetNames(charset).iconv} -t UTF-8)`;
   const field = textField === undefined ? "'text' or 'content'" : `'${showText(textFieldLabel(textField))}'`;
   const guess = keys.find((k) => TEXT_LIKE_KEY.test(k));
+  // A rejects file among the inputs (new-user review 15 F12: it was told to name a text field).
+  if ((code === 'text_missing' || code === 'no_text') && rejectsKeys(keys)) return `it is a corpus-clean rejects file (keys ${REJECT_KEYS.join(', ')}), whose records hold no text of their own: ${rejectsAdvice(name === undefined ? [] : [name], command === 'export')}`;
   if (code === 'text_missing' || code === 'no_text') {
     return `no ${field} field; keys seen: ${keys.slice(0, 8).join(', ') || 'none'}; use --text-field ${guess ?? 'NAME'} (a list is tried in order: --text-field ${textFieldLabel(textField)},${guess ?? 'NAME'}; text_field in a recipe)`;
   }
@@ -175,8 +204,8 @@ export function fileWarnings(s: RunStats, textField?: TextField, command = 'run'
     const keys = Object.entries(f.keysSeen).sort((a, b) => b[1] - a[1]).map(([k]) => showText(k));
     const [reason, n] = top;
     const pct = ((100 * n) / f.read).toFixed(n === f.read ? 0 : 1);
-    if (f.written === 0) out.push(`${showPath(name)}: none of its ${f.read} records was written; ${n} (${pct} %) rejected as ${reason}: ${fixFor(reason, keys, textField, s, command, samples, f)}`);
-    else if (f.read >= MIN_RECORDS_FOR_SHARE && n > ONE_REASON_SHARE * f.read) out.push(`${showPath(name)}: ${pct} % of its ${f.read} records were rejected as ${reason}: ${fixFor(reason, keys, textField, s, command, samples, f)}`);
+    if (f.written === 0) out.push(`${showPath(name)}: none of its ${f.read} records was written; ${n} (${pct} %) rejected as ${reason}: ${fixFor(reason, keys, textField, s, command, samples, f, name)}`);
+    else if (f.read >= MIN_RECORDS_FOR_SHARE && n > ONE_REASON_SHARE * f.read) out.push(`${showPath(name)}: ${pct} % of its ${f.read} records were rejected as ${reason}: ${fixFor(reason, keys, textField, s, command, samples, f, name)}`);
     else continue;
     lost.push(f.read - f.written);
   }

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, ROOT, runCliAll, runNode, signalWhen, tempDir } from '../helpers/run.js';
+import { CLI, ROOT, runCliAll, runNode, signalWhen, tempDir, TOKENIZER_MODEL } from '../helpers/run.js';
 
 // Follow-ups of the reviews of session 15 (/work/notes/old15/review-hostile15.md, review-newuser15.md).
 
@@ -111,5 +111,34 @@ describe('a signal while an output FIFO has no reader', () => {
     } finally {
       p.kill('SIGKILL');
     }
+  });
+});
+
+// New-user review 15 F12: a rejects file inside an input folder got the per-file warning "use
+// --text-field NAME", and a run-wide note to pass --text-field text,content,raw; F16: export read
+// one as records without text ("tokenize/no_text ... run 'corpus-clean convert' first").
+describe('a rejects file among the inputs, and read by export', () => {
+  it('is named as a rejects file, with the way to take its records out', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'in.jsonl'), '{"text":"kept"}\n{"id":1}\nnot json\n');
+    const [made] = await runCliAll([['cat', 'in.jsonl', '-o', 'o.jsonl', '--rejects', 'rej.jsonl.zst', '--max-reject-rate', '1', '-q']], { cwd: dir });
+    expect(made.code, made.stderr).toBe(0);
+    const [copied] = await runCliAll([['cat', 'rej.jsonl.zst', '--no-require-text', '-o', 'mix/b-rejects.jsonl', '-q']], { cwd: dir });
+    expect(copied.code, copied.stderr).toBe(0);
+    await writeFile(join(dir, 'mix/a.jsonl'), Array.from({ length: 30 }, (_, i) => JSON.stringify({ text: `good record ${i}` })).join('\n') + '\n');
+    const [folder, exported] = await runCliAll(
+      [
+        ['cat', 'mix/'],
+        ['export', 'internevo', 'rej.jsonl.zst', '-o', 'ex/', '--tokenizer', TOKENIZER_MODEL],
+      ],
+      { cwd: dir },
+    );
+    expect(folder.code, folder.stderr).toBe(0);
+    expect(folder.stderr).toContain(`corpus-clean cat: warning: mix/b-rejects.jsonl: none of its 2 records was written; 2 (100 %) rejected as read/text_missing: it is a corpus-clean rejects file (keys stage, reason, source), whose records hold no text of their own: to read them as they are, pass --no-require-text ('corpus-clean cat mix/b-rejects.jsonl --no-require-text --limit 5'); the records they rejected are under 'record', a line that did not parse under 'raw' ('corpus-clean cat mix/b-rejects.jsonl --no-require-text | jq -c ".record // .raw"')\n`);
+    expect(folder.stderr).not.toContain('--text-field');
+    expect(exported.code, exported.stderr).toBe(1);
+    expect(exported.stderr).toContain(`corpus-clean export: note: 2 of 2 records are rejects (keys stage, reason, source: a corpus-clean rejects file), which hold no text of their own: the records they rejected are under 'record', a line that did not parse under 'raw': to export those, take them out first ('corpus-clean cat rej.jsonl.zst --no-require-text | jq -c ".record // .raw" > records.jsonl')\n`);
+    expect(exported.stderr).not.toMatch(/--text-field|convert/);
+    expect(exported.stderr.trimEnd().split('\n').at(-1)).toBe('corpus-clean export: error: nothing was written (the notes above say why); pass --allow-empty when an empty output is expected');
   });
 });

@@ -977,7 +977,9 @@ export async function finishRun(f: Finished): Promise<number> {
     code = ExitCode.dataOrIo;
   }
   if (stats.written === 0 && f.allowEmpty !== true && !overRate) {
-    say(`corpus-clean ${job.command}: error: nothing was written${stats.read === 0 ? ': no record was read from the inputs' : explained ? ' (the notes above say why)' : ''}; pass --allow-empty when an empty output is expected`);
+    // Nothing on stdin: in a pipe, the likely cause is the command before (new-user review 15 F3).
+    const none = files.length === 1 && files[0] === '-' ? ': no record came on stdin (in a pipe, did the command before this one fail? its own message says why)' : ': no record was read from the inputs';
+    say(`corpus-clean ${job.command}: error: nothing was written${stats.read === 0 ? none : explained ? ' (the notes above say why)' : ''}; pass --allow-empty when an empty output is expected`);
     code = ExitCode.dataOrIo;
   }
   if (!balanced(stats)) code = ExitCode.dataOrIo;

@@ -142,3 +142,13 @@ describe('a rejects file among the inputs, and read by export', () => {
     expect(exported.stderr.trimEnd().split('\n').at(-1)).toBe('corpus-clean export: error: nothing was written (the notes above say why); pass --allow-empty when an empty output is expected');
   });
 });
+
+// New-user review 15 F3: `... | corpus-clean quality (fails) | corpus-clean dedup`: dedup blamed its
+// own inputs ("no record was read from the inputs"); the cause is the command before it.
+describe('nothing on stdin', () => {
+  it('points at the command before in the pipe', async () => {
+    const [r] = await runCliAll([['dedup', '-o', 'o.jsonl']], { cwd: await tempDir(), input: '' });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain('corpus-clean dedup: error: nothing was written: no record came on stdin (in a pipe, did the command before this one fail? its own message says why); pass --allow-empty when an empty output is expected\n');
+  });
+});

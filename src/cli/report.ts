@@ -6,7 +6,7 @@ import { charsetNames, likelyCharset } from '../io/readers/encoding.js';
 import { shellWord } from '../exec/command.js';
 import { TEXT_LIKE_KEY } from './textFieldHint.js';
 import { balanced } from '../core/stats.js';
-import { showText } from '../core/show.js';
+import { counted, showText } from '../core/show.js';
 import { LINE_RULE, rulesToSkip } from './dominant.js';
 
 /**
@@ -68,7 +68,7 @@ export function progressPrinter(command: string, enabled: boolean): { update(s: 
       last = t;
       shown = true;
       const secs = (t - start) / 1000;
-      writeProgress(`${command}: ${s.files} files, read ${s.read}, written ${s.written}, rejected ${s.rejected}, ${mb(s.bytesRead)} MB at ${mb(s.bytesRead / secs)} MB/s`);
+      writeProgress(`${command}: ${counted(s.files, 'file')}, read ${s.read}, written ${s.written}, rejected ${s.rejected}, ${mb(s.bytesRead)} MB at ${mb(s.bytesRead / secs)} MB/s`);
     },
     done() {
       if (shown) clearProgress();

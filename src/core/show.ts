@@ -56,3 +56,8 @@ export function errorText(e: unknown): string {
   }
   return showText(msg);
 }
+
+/** `n` and the noun, plural but for one: "1 task", "2 tasks" (new-user review 15 F18: "1 tasks"). */
+export function counted(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { lockHolder, LOCK_NAME } from '../io/outputs.js';
-import { errorText } from '../core/show.js';
+import { counted, errorText } from '../core/show.js';
 import { failedPath, planPath, slurmDir, successPath } from './layout.js';
 import { isDone, readMarker } from './markers.js';
 import type { Plan } from './plan.js';
@@ -41,7 +41,7 @@ export async function statusReport(run: string): Promise<{ text: string; finishe
   const finished = marked && damaged === undefined;
   const code = finished ? successCode(await readFile(markerPath, 'utf8').catch(() => '')) : 1;
   const state = failed && finished ? `finished with exit code ${code} (_FAILED, no _SUCCESS): bad input over --max-reject-rate, nothing written, a damaged input or an I/O failure (see _report.html and _stats.json); its output is not read as a finished result, and the corrected command (or the same) run again starts over` : damaged !== undefined ? `not known to be finished: its ${basename(markerPath)} is damaged (${damaged}; a run writes its manifest {exit_code, command, records, shards} there), so its shards cannot be trusted; run it again with --overwrite` : !finished ? 'not finished (no _SUCCESS)' : code === 0 ? 'finished (_SUCCESS)' : `finished (_SUCCESS) with exit code ${code}: bad input over --max-reject-rate, a damaged input or an I/O failure (see _report.html and _stats.json)`;
-  const lines = [`${showPath(run)}: run '${showPath(plan.name)}', ${plan.tasks.length} tasks over ${plan.inputs.length} input files, ${plan.phases.length} phases: ${state}`];
+  const lines = [`${showPath(run)}: run '${showPath(plan.name)}', ${counted(plan.tasks.length, 'task')} over ${counted(plan.inputs.length, 'input file')}, ${counted(plan.phases.length, 'phase')}: ${state}`];
   let jobs: SubmittedJob[] = [];
   const jobsFile = join(slurmDir(run), 'jobs.json');
   if (existsSync(jobsFile)) jobs = JSON.parse(await readFile(jobsFile, 'utf8')) as SubmittedJob[];

@@ -152,3 +152,18 @@ describe('nothing on stdin', () => {
     expect(r.stderr).toContain('corpus-clean dedup: error: nothing was written: no record came on stdin (in a pipe, did the command before this one fail? its own message says why); pass --allow-empty when an empty output is expected\n');
   });
 });
+
+// New-user review 15 F18: dedup-disk that wrote nothing said "the same command again reuses its
+// finished steps" (it can only fail the same way), and "1 files (1 tasks, 1 workers)".
+describe('dedup-disk that writes nothing', () => {
+  it('says what a rerun reuses, in the singular for one', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'bad.jsonl'), 'not json\n{"text":5}\n');
+    const [r] = await runCliAll([['dedup-disk', 'bad.jsonl', '--work', 'dd/w/', '-o', 'dd/o/out.jsonl']], { cwd: dir });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toContain('signatures, buckets and clusters of 1 file (1 task, 1 worker) in dd/w/\n');
+    expect(r.stderr).toMatch(/work files kept in dd\/w\/ \(0\.0 MB: the same command again, over the same inputs and flags, reuses its finished steps; a corrected one starts them over\); remove the folder when done\n/);
+    const [s] = await runCliAll([['status', 'dd/w/']], { cwd: dir });
+    expect(s.stdout + s.stderr).toContain('1 task over 1 input file, ');
+  });
+});

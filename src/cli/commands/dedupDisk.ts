@@ -34,7 +34,7 @@ import { countFlag, flagHelp, parse, stageFlags, stageOptionValues } from '../ar
 import { executePrepared, IO_FLAGS, prepare, type Job, type Prepared } from '../execute.js';
 import { makeDir } from '../../io/dirs.js';
 import { showPath } from '../../core/fsname.js';
-import { showText } from '../../core/show.js';
+import { counted, showText } from '../../core/show.js';
 import { atExit } from '../../io/atExit.js';
 
 /** The dedup options that apply on disk (MinHash only). */
@@ -211,7 +211,7 @@ async function afterWork(work: string, code: number, job: Job, said: boolean): P
   }
   if (said) return;
   const mb = ((await folderBytes(abs)) / 1e6).toFixed(1);
-  const why = code !== ExitCode.ok ? 'the same command again reuses its finished steps' : '--keep-work; the same command again reuses its decisions';
+  const why = code !== ExitCode.ok ? 'the same command again, over the same inputs and flags, reuses its finished steps; a corrected one starts them over' : '--keep-work; the same command again reuses its decisions';
   process.stderr.write(`corpus-clean dedup-disk: work files kept in ${showPath(work)} (${mb} MB: ${why}); remove the folder when done\n`);
 }
 
@@ -242,7 +242,7 @@ async function onWork(work: string, plan: Plan, stage: Stage, job: Job, prepared
   await recordCommand(work, process.argv.slice(2));
   const { workers, note } = localWorkers(asked, plan, availableParallelism());
   if (note !== undefined) process.stderr.write(`corpus-clean dedup-disk: ${note}\n`);
-  if (!quiet) process.stderr.write(`corpus-clean dedup-disk: ${state === 'resume' ? `resuming in ${showPath(work)} (${doneUnits(work, plan)} of ${totalUnits(plan)} units done): ` : ''}signatures, buckets and clusters of ${prepared.files.length} files (${tasks.length} tasks, ${workers} workers) in ${showPath(work)}\n`);
+  if (!quiet) process.stderr.write(`corpus-clean dedup-disk: ${state === 'resume' ? `resuming in ${showPath(work)} (${doneUnits(work, plan)} of ${totalUnits(plan)} units done): ` : ''}signatures, buckets and clusters of ${counted(prepared.files.length, 'file')} (${counted(tasks.length, 'task')}, ${counted(workers, 'worker')}) in ${showPath(work)}\n`);
   const started = performance.now();
   const unregister = whileRunning(async () => {
     // The workers first: one still running would write a temporary behind the sweep.

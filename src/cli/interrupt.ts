@@ -9,8 +9,8 @@ import { releaseFifoWriters } from '../io/fifos.js';
  * SIGTERM, 129 for SIGHUP, 0 when the reader closed the pipe (it had what it wanted).
  */
 let cleanup: (() => Promise<void | string>) | null = null;
-/** Said after the interruption message (e.g. how to resume). */
-let afterwards = '';
+/** Said after the interruption message (e.g. how to resume); a function is asked at the signal. */
+let afterwards: string | (() => string) = '';
 /** What the interruption did to the output, as said (the records already sent to stdout cannot be taken back). */
 let removedWords = 'unfinished output removed';
 let installed = false;
@@ -28,13 +28,16 @@ function stop(code: number, did: string): void {
   // A marker or stats file being written is not completed now (its temporary goes at exit).
   haltAtomicWrites();
   // Taken now: the job may unregister itself (and its note) while its output is being removed.
-  const note = afterwards;
+  const after = afterwards;
   const removed = removedWords;
   // The job goes on while its output is removed, and may reach its end: only a finish before the
   // signal counts (outputFinished is ignored from now on), or the clean-up's own word.
   const before = finishedOutput;
   const done = (found?: void | string): void => {
     const finished = typeof found === 'string' ? found : before;
+    // Asked now, once the clean-up is over: what is kept is known (a task marking itself done when
+    // the signal came has finished, or not).
+    const note = typeof after === 'function' ? after() : after;
     let message = '';
     if (finished !== null) message = `corpus-clean: ${did} after ${finished}\n`;
     else if (did !== '') message = `corpus-clean: ${did}; ${removed}${note === '' ? '' : `; ${note}`}\n`;
@@ -72,7 +75,7 @@ export function guardSignals(): void {
  * Register the abort of the running job's writers; returns the function that unregisters it.
  * `note` is added to the message of a signal (a planned run: how to resume it).
  */
-export function whileRunning(abort: () => Promise<void | string>, note = '', removed = 'unfinished output removed'): () => void {
+export function whileRunning(abort: () => Promise<void | string>, note: string | (() => string) = '', removed = 'unfinished output removed'): () => void {
   guardSignals();
   cleanup = abort;
   afterwards = note;

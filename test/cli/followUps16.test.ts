@@ -167,3 +167,16 @@ describe('dedup-disk that writes nothing', () => {
     expect(s.stdout + s.stderr).toContain('1 task over 1 input file, ');
   });
 });
+
+// New-user review 15 F5: a run stopped before any task finished said "finished tasks are kept".
+describe('a run stopped before any task finished', () => {
+  it('says none had finished, and what the same command again does', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'big.jsonl'), Array.from({ length: 60_000 }, (_, i) => JSON.stringify({ id: i, text: `record ${i} of a long input, with words enough to take a while to judge.` })).join('\n') + '\n');
+    const out = join(dir, 'r');
+    const r = await signalWhen(['run', join(ROOT, 'rules/recipes/sample.yaml'), '-i', join(dir, 'big.jsonl'), '-o', out, '--workers', '1', '-q'], join(out, '_work'), (names) => names.includes('rejects'), 'SIGTERM');
+    expect(r.code, r.stderr).toBe(143);
+    expect(r.stderr).toContain('corpus-clean: terminated; unfinished output removed; no task had finished yet: the same command again starts the run from its plan\n');
+    expect(r.stderr).not.toContain('finished tasks are kept');
+  });
+});

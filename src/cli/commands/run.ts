@@ -348,7 +348,7 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
         await removeStale(dir);
         // This process's own unit may write one more before it exits: swept again then.
         atExit(() => removeStaleSync(dir));
-      }, 'finished tasks are kept: run the same command again to resume');
+      }, () => keptNote(dir, plan));
       let timeline: Timeline;
       try {
         timeline = await runLocal(dir, plan, stages, { workers, kind: workerKind, progress });
@@ -502,4 +502,13 @@ function accounting(dir: string): string {
   } catch {
     return '';
   }
+}
+
+/**
+ * What a signal during a local run leaves: the finished tasks, or none yet (new-user review 15 F5:
+ * "finished tasks are kept" was said when none had finished).
+ */
+function keptNote(dir: string, plan: Plan): string {
+  const n = plan.phases.length > 0 ? doneUnits(dir, plan) : 0;
+  return n > 0 ? 'finished tasks are kept: run the same command again to resume' : 'no task had finished yet: the same command again starts the run from its plan';
 }

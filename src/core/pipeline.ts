@@ -112,13 +112,31 @@ interface Clock {
 
 async function* countIn(batches: AsyncIterable<Doc[]>, stats: StageStats, clock: Clock): AsyncIterable<Doc[]> {
   const it = batches[Symbol.asyncIterator]();
-  for (;;) {
-    const t = now();
-    const r = await it.next();
-    clock.upstreamMs += now() - t;
-    if (r.done) return;
-    stats.in += r.value.length;
-    yield r.value;
+  let done = false;
+  try {
+    for (;;) {
+      const t = now();
+      const r = await it.next();
+      clock.upstreamMs += now() - t;
+      if (r.done) return void (done = true);
+      stats.in += r.value.length;
+      yield r.value;
+    }
+  } finally {
+    if (!done) await closeQuietly(it);
+  }
+}
+
+/**
+ * Tell an iterator read by hand that nobody reads on (a stage or the sink failed, the pipeline
+ * stopped): a reader then closes its input file, as `for await` would have told it. An error of its
+ * own clean-up is not the error being reported.
+ */
+export async function closeQuietly(it: AsyncIterator<unknown>): Promise<void> {
+  try {
+    await it.return?.(undefined);
+  } catch {
+    // The failure that stopped the pipeline is the one reported.
   }
 }
 
@@ -130,17 +148,24 @@ async function* countOut(
   profiler: StageProfiler | undefined,
 ): AsyncIterable<Doc[]> {
   const clock: Clock = { upstreamMs: 0 };
-  const it = stage.run(countIn(upstream, stats, clock), ctx)[Symbol.asyncIterator]();
-  for (;;) {
-    const t = now();
-    const up = clock.upstreamMs;
-    const r = await it.next();
-    stats.ms += now() - t - (clock.upstreamMs - up);
-    if (r.done) return;
-    if (r.value.length === 0) continue;
-    stats.out += r.value.length;
-    profiler?.kept(r.value);
-    yield r.value;
+  const input = countIn(upstream, stats, clock);
+  const it = stage.run(input, ctx)[Symbol.asyncIterator]();
+  let done = false;
+  try {
+    for (;;) {
+      const t = now();
+      const up = clock.upstreamMs;
+      const r = await it.next();
+      stats.ms += now() - t - (clock.upstreamMs - up);
+      if (r.done) return void (done = true);
+      if (r.value.length === 0) continue;
+      stats.out += r.value.length;
+      profiler?.kept(r.value);
+      yield r.value;
+    }
+  } finally {
+    // The stage's input too: a stage that read it by hand and failed has not closed it.
+    if (!done) await closeQuietly(it).then(() => closeQuietly(input[Symbol.asyncIterator]()));
   }
 }
 

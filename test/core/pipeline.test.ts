@@ -7,6 +7,10 @@ import { docStage } from '../../src/core/stage.js';
 import { balanced, count } from '../../src/core/stats.js';
 import { collect, fromRecords } from '../../src/io/memory.js';
 import type { DocSource } from '../../src/core/pipeline.js';
+import { mkdtempSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readFiles } from '../../src/io/readers/index.js';
 
 const shortFilter = (min: number): Stage =>
   docStage({ name: 'short', options: { min }, apply: (doc) => (getText(doc).length < min ? 'short:min_chars' : undefined) });
@@ -134,5 +138,57 @@ describe('pipeline: the rejects counted by file and reason', () => {
       JSON.stringify({ 'a.jsonl': { 'x/x:one': 4, 'y/y:two': 1, 'x/x:two': 3 }, 'b.jsonl': { 'x/x:one': 4, 'y/y:one': 2, 'x/z:same': 1, 'y/z:same': 2 } }),
     );
     expect([stats.perFile['a.jsonl'].rejected, stats.perFile['b.jsonl'].rejected, stats.rejected]).toEqual([8, 9, 17]);
+  });
+});
+
+describe('a pipeline that stops early closes its input file', () => {
+  // fix16 item 3: countIn/countOut read their iterators by hand and, when the sink or a stage
+  // failed, never told the reader, which kept its file open until garbage collection ("Closing
+  // file descriptor on garbage collection" warnings under load).
+  const openFds = (name: string): number =>
+    readdirSync('/proc/self/fd').filter((f) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${f}`).endsWith(name);
+      } catch {
+        return false;
+      }
+    }).length;
+  const bigInput = (): string => {
+    const dir = mkdtempSync(join(tmpdir(), 'cc-close-'));
+    const path = join(dir, 'close-me.jsonl');
+    const line = JSON.stringify({ text: 'a line of text that is long enough to count as a record of this file' }) + '\n';
+    writeFileSync(path, line.repeat(200_000));
+    return path;
+  };
+  const pass: Stage = {
+    name: 'pass',
+    needsText: false,
+    options: {},
+    async *run(batches) {
+      for await (const b of batches) yield b;
+    },
+  };
+  // A stage reading its input by hand, as a library user may write one, then failing.
+  const byHand: Stage = {
+    name: 'by-hand',
+    needsText: false,
+    options: {},
+    async *run(batches) {
+      const it = batches[Symbol.asyncIterator]();
+      const first = await it.next();
+      if (!first.done) yield first.value;
+      throw new Error('the stage fails');
+    },
+  };
+
+  it.runIf(process.platform === 'linux')('when the sink fails, and when a stage reading by hand fails', async () => {
+    const path = bigInput();
+    let n = 0;
+    const failingSink = { async write() { if (++n === 2) throw new Error('the sink fails'); }, async close() {}, async abort() {} };
+    await expect(pipeline({ source: readFiles([path]), stages: [pass], sink: failingSink })).rejects.toThrow('the sink fails');
+    expect(openFds('close-me.jsonl')).toBe(0);
+    const sink = collect();
+    await expect(pipeline({ source: readFiles([path]), stages: [byHand], sink })).rejects.toThrow('the stage fails');
+    expect(openFds('close-me.jsonl')).toBe(0);
   });
 });

@@ -7,7 +7,7 @@ import { showPath } from '../../core/fsname.js';
 import { showText } from '../../core/show.js';
 import { ownTextFields } from '../../io/readers/ownTextField.js';
 import { runTextField } from '../textFieldHint.js';
-import { pipeline } from '../../core/pipeline.js';
+import { closeQuietly, pipeline } from '../../core/pipeline.js';
 import type { DocSink } from '../../core/pipeline.js';
 import type { StageRegistry } from '../../core/registry.js';
 import type { Doc } from '../../core/doc.js';
@@ -57,24 +57,36 @@ interface CpuClock {
 function cpuTimed(stage: Stage, clock: CpuClock): Stage {
   async function* upstreamOf(batches: AsyncIterable<Doc[]>, up: CpuClock): AsyncIterable<Doc[]> {
     const it = batches[Symbol.asyncIterator]();
-    for (;;) {
-      const t = cpuMs();
-      const r = await it.next();
-      up.ms += cpuMs() - t;
-      if (r.done) return;
-      yield r.value;
+    let done = false;
+    try {
+      for (;;) {
+        const t = cpuMs();
+        const r = await it.next();
+        up.ms += cpuMs() - t;
+        if (r.done) return void (done = true);
+        yield r.value;
+      }
+    } finally {
+      if (!done) await closeQuietly(it);
     }
   }
   async function* run(batches: AsyncIterable<Doc[]>, ctx: StageContext): AsyncIterable<Doc[]> {
     const up: CpuClock = { ms: 0 };
-    const it = stage.run(upstreamOf(batches, up), ctx)[Symbol.asyncIterator]();
-    for (;;) {
-      const t = cpuMs();
-      const before = up.ms;
-      const r = await it.next();
-      clock.ms += cpuMs() - t - (up.ms - before);
-      if (r.done) return;
-      yield r.value;
+    const input = upstreamOf(batches, up);
+    const it = stage.run(input, ctx)[Symbol.asyncIterator]();
+    let done = false;
+    try {
+      for (;;) {
+        const t = cpuMs();
+        const before = up.ms;
+        const r = await it.next();
+        clock.ms += cpuMs() - t - (up.ms - before);
+        if (r.done) return void (done = true);
+        yield r.value;
+      }
+    } finally {
+      // As the pipeline's own counting steps: a stage stopped early lets its reader close its file.
+      if (!done) await closeQuietly(it).then(() => closeQuietly(input[Symbol.asyncIterator]()));
     }
   }
   // Everything else (name, options, needsText, keepsRecords ...) read from the stage itself, a

@@ -185,9 +185,16 @@ class SourceLines {
   /** The bytes of the unfinished last line read so far. */
   private rest: Buffer[] = [];
   private done = false;
+  /** The stream's error before its lines were first asked for (its open failing: the file gone). */
+  private failed: Error | undefined;
 
   constructor(private readonly path: string) {
-    this.it = (createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+    const stream = createReadStream(path, { highWaterMark: 1 << 20 });
+    // The async iterator listens for errors only from its first `next()`, which comes after the
+    // spill's first records are read: an open that fails before was an unhandled 'error' event,
+    // which ended the process (hostile review 16 F3: a sources file removed, every rerun crashed).
+    stream.on('error', (e) => (this.failed ??= e));
+    this.it = (stream as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
   }
 
   /** The next line when it has been read already (no wait per record), else undefined. */
@@ -199,6 +206,7 @@ class SourceLines {
   async next(): Promise<string | undefined> {
     while (this.at >= this.lines.length) {
       if (this.done) return undefined;
+      if (this.failed !== undefined) throw this.failed;
       const r = await this.it.next();
       const lines: string[] = [];
       if (r.done) {

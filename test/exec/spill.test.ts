@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Doc, JsonObject } from '../../src/core/doc.js';
@@ -83,6 +83,21 @@ describe('the spill between two phases of a task', () => {
     expect(back.map(shardLine)).toEqual(expected.map(shardLine));
     expect(back.map(shardLine)[4]).toBe('{"id":98765432109876543210,"text":"changed","attrs":{"lang":"en"}}');
     expect(back.map(shardLine)[0]).toBe('{"id":12345678901234567891, "text":"big id","attrs":{"lang":"en","quality":{"score":0.5,"failed":[]}}}');
+  });
+
+  it("says a spill whose sources file is gone is damaged (no unhandled 'error' event: hostile review 16 F3)", async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'spill', '00000.jsonl');
+    const w = new SpillWriter(path);
+    await w.write(docsOf());
+    await w.close();
+    await rm(path.replace(/\.jsonl$/, '.src'));
+    const read = async (): Promise<void> => {
+      // The reader of the records first: the sources file's open fails before its first line is asked for.
+      for await (const _ of spillSource(path).read(events)) await new Promise((r) => setTimeout(r, 20));
+    };
+    await expect(read()).rejects.toThrow(SpillDamage);
+    await expect(read()).rejects.toThrow(/its sources file .*00000\.src is gone/);
   });
 
   it('keeps the signals read from a spill as text until something asks for them, and writes that text on as it was', async () => {

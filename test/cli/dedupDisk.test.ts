@@ -220,7 +220,7 @@ describe('dedup-disk removes its work folder when it succeeds', () => {
     const failed = await runCli(['dedup-disk', join(dir, 'bad.jsonl'), '--work', join(dir, 'w4'), '-o', join(dir, 'e.jsonl'), '-q']);
     expect(failed.code).toBe(1);
     expect(existsSync(join(dir, 'w4', '_plan.json'))).toBe(true);
-    expect(failed.stderr).toMatch(/work files kept in .*w4 \(\d+\.\d MB: the same command again, over the same inputs and flags, reuses its finished steps; a corrected one starts them over\)/);
+    expect(failed.stderr).toMatch(/work files kept in .*w4 \(\d+\.\d MB: the same command again, over the same inputs and flags, reuses its finished steps; a corrected one \(other inputs or flags\) is refused while the folder holds them: remove it first \(rm -r \S*w4\/?\) or give a new --work\)/);
     await rm(dir, { recursive: true, force: true });
   }, 120_000);
 });

@@ -162,7 +162,11 @@ describe('dedup-disk that writes nothing', () => {
     const [r] = await runCliAll([['dedup-disk', 'bad.jsonl', '--work', 'dd/w/', '-o', 'dd/o/out.jsonl']], { cwd: dir });
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toContain('signatures, buckets and clusters of 1 file (1 task, 1 worker) in dd/w/\n');
-    expect(r.stderr).toMatch(/work files kept in dd\/w\/ \(0\.0 MB: the same command again, over the same inputs and flags, reuses its finished steps; a corrected one starts them over\); remove the folder when done\n/);
+    expect(r.stderr).toMatch(/work files kept in dd\/w\/ \(0\.0 MB: the same command again, over the same inputs and flags, reuses its finished steps; a corrected one \(other inputs or flags\) is refused while the folder holds them: remove it first \(rm -r dd\/w\/\) or give a new --work\); remove the folder when done\n/);
+    // New-user review 16 F5: the corrected command is refused, as the line now says.
+    const [c] = await runCliAll([['dedup-disk', 'bad.jsonl', '--work', 'dd/w/', '-o', 'dd/o/out.jsonl', '--text-field', 'body']], { cwd: dir });
+    expect(c.code, c.stderr).toBe(2);
+    expect(c.stderr).toContain('remove the folder, or give a new --work');
     const [s] = await runCliAll([['status', 'dd/w/']], { cwd: dir });
     expect(s.stdout + s.stderr).toContain('1 task over 1 input file, ');
   });

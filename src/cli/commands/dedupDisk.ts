@@ -19,7 +19,7 @@ import { progressWanted } from '../../exec/progress.js';
 import { globalDir, planPath, workDir } from '../../exec/layout.js';
 import { checkSeal, markSealedFromStart, WorkDamage } from '../../core/workSeal.js';
 import { redoWorkWriter } from '../../exec/unit.js';
-import { recordCommand } from '../../exec/command.js';
+import { recordCommand, shellWord } from '../../exec/command.js';
 import { localWorkers, runLocal, stopWorkers, UnitFailure } from '../../exec/local.js';
 import { writeAtomic } from '../../exec/markers.js';
 import { autoTaskSize, changedInputs, checkTaskSize, PLAN_VERSION, planDifference, planKey, planPhases, planTasks, type Plan, type RunSettings } from '../../exec/plan.js';
@@ -211,7 +211,7 @@ async function afterWork(work: string, code: number, job: Job, said: boolean): P
   }
   if (said) return;
   const mb = ((await folderBytes(abs)) / 1e6).toFixed(1);
-  const why = code !== ExitCode.ok ? 'the same command again, over the same inputs and flags, reuses its finished steps; a corrected one starts them over' : '--keep-work; the same command again reuses its decisions';
+  const why = code !== ExitCode.ok ? `the same command again, over the same inputs and flags, reuses its finished steps; a corrected one (other inputs or flags) is refused while the folder holds them: remove it first (rm -r ${shellWord(showPath(work))}) or give a new --work` : '--keep-work; the same command again reuses its decisions';
   process.stderr.write(`corpus-clean dedup-disk: work files kept in ${showPath(work)} (${mb} MB: ${why}); remove the folder when done\n`);
 }
 

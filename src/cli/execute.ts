@@ -513,6 +513,7 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
     // nothing and says so (hostile review 7 F13).
     outputFinished(output === '-' && job.sink === undefined ? 'the output was written in full' : code === 0 ? 'the output was finished and published' : 'the output was written and marked as failed');
     published = code === 0;
+    if (published) p.earlier?.markPublished();
     return code;
   } catch (e) {
     if (!closed.now) await abortAll();

@@ -1,5 +1,6 @@
 import { haltAtomicWrites } from '../io/writers/atomic.js';
 import { releaseFifoWriters } from '../io/fifos.js';
+import { quiesceEarlierOutputs, settleEarlierOutputs } from '../io/earlierOutput.js';
 
 /**
  * What happens when a run is cut short from outside: Ctrl-C (SIGINT), a kill (SIGTERM), a hang-up
@@ -27,6 +28,10 @@ function stop(code: number, did: string): void {
   stoppingNow = true;
   // A marker or stats file being written is not completed now (its temporary goes at exit).
   haltAtomicWrites();
+  // An output FIFO nobody reads holds its writer in the open, and the writers' abort below waits
+  // for that writer: let the opens end first (new-user review 16 F6: -o or --rejects a FIFO, the
+  // signal ignored again and again), and again at the exit for any begun meanwhile.
+  releaseFifoWriters();
   // Taken now: the job may unregister itself (and its note) while its output is being removed.
   const after = afterwards;
   const removed = removedWords;
@@ -42,11 +47,16 @@ function stop(code: number, did: string): void {
     if (finished !== null) message = `corpus-clean: ${did} after ${finished}\n`;
     else if (did !== '') message = `corpus-clean: ${did}; ${removed}${note === '' ? '' : `; ${note}`}\n`;
     process.stderr.write(message);
+    // An earlier output --overwrite set aside and nobody has put back or removed yet (the signal
+    // came while it was being set aside, put back or removed: hostile review 16 F5, F8).
+    settleEarlierOutputs();
     // An output FIFO nobody reads holds a thread that the exit would wait for, for ever (F19).
     releaseFifoWriters();
     process.exit(code);
   };
-  (cleanup ?? (async () => {}))().then(done, () => done());
+  // The exit settles the earlier output --overwrite set aside once no rename of it is under way.
+  const quiet = (found?: void | string): Promise<void> => quiesceEarlierOutputs().then(() => done(found), () => done(found));
+  (cleanup ?? (async () => {}))().then(quiet, () => quiet());
 }
 
 /** True once a signal (or a closed stdout) is stopping the process. */

@@ -112,6 +112,31 @@ describe('a signal while an output FIFO has no reader', () => {
       p.kill('SIGKILL');
     }
   });
+
+  // New-user review 16 F6: with -o or --rejects a FIFO, the writer's abort waited in the FIFO's
+  // open before the FIFOs were let go, so the signal was ignored, again and again.
+  for (const flag of ['-o', '--rejects'] as const) {
+    it.skipIf(process.platform !== 'linux')(`ends the process when ${flag} is the FIFO`, async () => {
+      const dir = await tempDir();
+      await writeFile(join(dir, 'in.jsonl'), GOOD);
+      const fifo = join(dir, 'out.fifo');
+      expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+      const args = flag === '-o' ? ['-o', fifo] : ['-o', 'o.jsonl', '--rejects', fifo];
+      const p = spawn(process.execPath, [CLI, 'cat', 'in.jsonl', ...args, '-q'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      p.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+      const closed = new Promise<number | null>((r) => p.on('close', r));
+      try {
+        while (!(await waitsForReader(p.pid!))) await new Promise((r) => setTimeout(r, 10));
+        p.kill('SIGTERM');
+        const code = await Promise.race([closed, new Promise<string>((r) => setTimeout(() => r('still running 20 s after SIGTERM'), 20_000))]);
+        expect(code, stderr).toBe(143);
+        expect(stderr).toContain('corpus-clean: terminated');
+      } finally {
+        p.kill('SIGKILL');
+      }
+    });
+  }
 });
 
 // New-user review 15 F12: a rejects file inside an input folder got the per-file warning "use

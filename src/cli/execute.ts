@@ -37,7 +37,7 @@ import { checkStageFolders } from './stageFolders.js';
 import { checkSuggestion, nestedFieldNote, runTextField, SUGGEST_SCAN_RECORDS, textElsewhere, textFieldNote, writerOf } from './textFieldHint.js';
 import { ownTextFields } from '../io/readers/ownTextField.js';
 import { fittingSchema, SEED_TASKS_JQ } from './schemaHint.js';
-import { accountingLine, badInput, encodingNotes, fileLines, fileWarnings, keysSeen, progressPrinter, rejectsAdvice, rejectsHead, rejectsKeys, unverifiedNotes } from './report.js';
+import { accountingLine, badInput, rejectsAdviceFor, encodingNotes, fileLines, fileWarnings, keysSeen, progressPrinter, rejectsHead, rejectsKeys, unverifiedNotes } from './report.js';
 import { dominantNotes, dominantRules } from './dominant.js';
 import { parseDecimal } from '../core/options.js';
 import { makeDir } from '../io/dirs.js';
@@ -454,7 +454,7 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
   }
   try {
     if (job.startedAt !== undefined) stats.ms = Date.now() - job.startedAt;
-    const finished: Finished = { ...(p.limit !== undefined ? { limit: { n: p.limit, reached: limited.reached } } : {}), say: job.say, command: job.command, stats, inputs: files, skipped, unfinished, expectedRecords: expected, output, shards: sink.shards(), rejectsPath, statsPath, maxRejectRate: rate, textField, wrapArrays, allowEmpty: v['allow-empty'] === true, statsWritten: () => void (statsDone = true), extra: rejectsPath ? { rejects_attrs: rejectsAttrs, ...(sampled ? { rejects_sample_per_reason: rejectsSample, rejects_left_out: sampled.skipped } : {}) } : undefined };
+    const finished: Finished = { ...(p.limit !== undefined ? { limit: { n: p.limit, reached: limited.reached } } : {}), say: job.say, command: job.command, stats, inputs: files, roots: job.inputs, skipped, unfinished, expectedRecords: expected, output, shards: sink.shards(), rejectsPath, statsPath, maxRejectRate: rate, textField, wrapArrays, allowEmpty: v['allow-empty'] === true, statsWritten: () => void (statsDone = true), extra: rejectsPath ? { rejects_attrs: rejectsAttrs, ...(sampled ? { rejects_sample_per_reason: rejectsSample, rejects_left_out: sampled.skipped } : {}) } : undefined };
     if (closed.now) return await finishClosed(finished);
     // Nothing written and a failure: no output is left (the empty file of a command that read
     // nothing usable would pass for an earlier run's result and block the rerun its message
@@ -768,13 +768,13 @@ function flattenSeeds(files: readonly string[], command: string): string {
  * a text under a nested field, or the field to name with --text-field (with the keys seen).
  * One wording for every command that reads records (finishRun, bench: new-user review 15 F7).
  */
-export function textMissingNote(stats: RunStats, textField: TextField | undefined, files: readonly string[], rejectsPath?: string): string {
+export function textMissingNote(stats: RunStats, textField: TextField | undefined, files: readonly string[], rejectsPath?: string, roots?: readonly string[]): string {
   const missing = stats.input.dropped.text_missing ?? 0;
   const keys = keysSeen(stats);
   const nested = nestedFieldNote(textField, keys);
   // A rejects file read as data (new-user review 14 #11: `cat out/_rejects.jsonl.zst` was told to
   // name a text field, and by cat to pass --no-require-text without saying why): said as such.
-  if (rejectsKeys(keys)) return `${rejectsHead(missing, stats.read)}: ${rejectsAdvice(files)}`;
+  if (rejectsKeys(keys)) return `${rejectsHead(missing, stats.read)}: ${rejectsAdviceFor(stats, files, false, roots)}`;
   if (nested !== undefined) return `${missing} of ${stats.read} records have no '${showText(textFieldLabel(textField))}' field: ${nested}`;
   return `${missing} of ${stats.read} records have no ${textField ? `'${showText(textFieldLabel(textField))}'` : "'text' or 'content'"} field; name the text field with --text-field NAME${keys.length > 0 ? ` (keys seen: ${keys.slice(0, 8).join(', ')}; a list is tried in order: --text-field text,NAME)` : ''}${rejectsPath ? ` (their keys are in ${showPath(rejectsPath)})` : ''}`;
 }
@@ -784,6 +784,8 @@ export interface Finished {
   command: string;
   stats: RunStats;
   inputs: readonly string[];
+  /** The inputs as given (folders, globs), when not the files: a rejects file found in a folder is told how to be left out. */
+  roots?: readonly string[];
   /** Input names not read (see expandInputs): listed in the stats; a lost one makes the exit code 1. */
   skipped?: readonly SkippedInput[];
   /** Inputs read as they were with --allow-unfinished, with what was wrong: listed in the stats (`unfinished_inputs`). */
@@ -861,7 +863,7 @@ export async function finishRun(f: Finished): Promise<number> {
   for (const line of fileLines(stats)) say(line);
   // A single command writes no _report.html: name the rejects file it wrote, or how to get one.
   const samples = rejectsPath ? `the rejects (${showPath(rejectsPath)})` : 'the rejects (none were kept: give --rejects FILE)';
-  for (const w of fileWarnings(stats, textField, job.command, samples)) say(`corpus-clean ${job.command}: warning: ${w}`);
+  for (const w of fileWarnings(stats, textField, job.command, samples, undefined, f.roots)) say(`corpus-clean ${job.command}: warning: ${w}`);
   const dominant = dominantRules(stats).map((d) => `quality/${d.reason}`);
   for (const n of dominantNotes(stats, job.command)) say(`corpus-clean ${job.command}: note: ${n}`);
   // Tool dialogues rejected by a convert to XTuner v0: say how to keep them (a share of the input, never a per-file warning).
@@ -920,7 +922,7 @@ export async function finishRun(f: Finished): Promise<number> {
     explained = true;
     const keys = keysSeen(stats);
     const rejectsRead = rejectsKeys(keys);
-    say(`corpus-clean ${job.command}: note: ${textMissingNote(stats, textField, files, rejectsPath)}`);
+    say(`corpus-clean ${job.command}: note: ${textMissingNote(stats, textField, files, rejectsPath, f.roots)}`);
     const sft = rejectsRead ? [] : keys.filter((k) => SFT_KEYS.has(k));
     // cat is the pass-through: say how to copy records that hold no text (new-user review 7 #13).
     if (job.command === 'cat' && sft.length === 0 && !rejectsRead) say(`corpus-clean cat: note: to copy records as they are, with or without a text field, pass --no-require-text`);
@@ -940,7 +942,7 @@ export async function finishRun(f: Finished): Promise<number> {
       // Not 'raw' as a text field: the lines without text are a rejects file's (in a folder of
       // inputs, its own warning says so).
       if (noText >= stats.read / 2) explained = rejectsNoted = true;
-      if (rejectsNoted || Object.keys(stats.perFile ?? {}).length < 2) say(`corpus-clean ${job.command}: note: ${rejectsHead(missing + noText, stats.read)}: ${rejectsAdvice(files, job.command === 'export')}`);
+      if (rejectsNoted || Object.keys(stats.perFile ?? {}).length < 2) say(`corpus-clean ${job.command}: note: ${rejectsHead(missing + noText, stats.read)}: ${rejectsAdviceFor(stats, files, job.command === 'export', f.roots)}`);
     } else {
       const n = textFieldNote(stats, textField, files);
       if (n !== undefined) say(`corpus-clean ${job.command}: note: ${n}`);

@@ -1,3 +1,4 @@
+import { isAbsolute, relative } from 'node:path';
 import { showPath } from '../core/fsname.js';
 import { clearProgress, progressInterval, progressWaits, writeProgress } from '../exec/progress.js';
 import { textFieldLabel, type TextField } from '../core/doc.js';
@@ -121,13 +122,39 @@ export function rejectsKeys(keys: readonly string[]): boolean {
  * one wording for the run-wide note and the per-file warning (new-user review 15 F12); `exported`:
  * for export, which takes text, not rejects, whatever its flags (F16).
  */
-export function rejectsAdvice(files: readonly string[], exported = false): string {
+export function rejectsAdvice(files: readonly string[], exported = false, folder?: string): string {
   // The name as a shell takes it (hostile review 15 F6: 'my rejects.jsonl' pasted read two files).
   const shown = files.length === 1 && files[0] !== '-' ? showPath(files[0]) : 'FILE';
   const name = /^[A-Za-z0-9_./,:=+@%-]+$/.test(shown) ? shown : `"${shown.replace(/["\\$`]/g, (c) => `\\${c}`)}"`;
+  // Found in a folder given as input: what the command needs is to leave it out, said first
+  // (new-user review 16 F3: only how to read it was said, with a flag the command may not take).
+  const leaveOut = folder === undefined ? '' : `to leave it out of the input, move it out of ${showPath(folder)}, or rename it with a leading '_' (names starting with '_' are skipped when a folder is read); `;
   const records = `the records they rejected are under 'record', a line that did not parse under 'raw'`;
-  if (exported) return `${records}: to export those, take them out first ('corpus-clean cat ${name} --no-require-text | jq -c ".record // .raw" > records.jsonl')`;
-  return `to read them as they are, pass --no-require-text ('corpus-clean cat ${name} --no-require-text --limit 5'); ${records} ('corpus-clean cat ${name} --no-require-text | jq -c ".record // .raw"')`;
+  if (exported) return `${leaveOut}${records}: to export those, take them out first ('corpus-clean cat ${name} --no-require-text | jq -c ".record // .raw" > records.jsonl')`;
+  return `${leaveOut}to read them as they are, pass --no-require-text to cat ('corpus-clean cat ${name} --no-require-text --limit 5'); ${records} ('corpus-clean cat ${name} --no-require-text | jq -c ".record // .raw"')`;
+}
+
+/**
+ * `rejectsAdvice` for the run-wide note: about the one rejects file among the inputs when there is
+ * one (named, and with the way to leave it out when a folder given as input held it), else about `files`.
+ */
+export function rejectsAdviceFor(s: RunStats, files: readonly string[], exported = false, roots?: readonly string[]): string {
+  const found = Object.entries(s.perFile ?? {}).filter(([, f]) => rejectsKeys(Object.keys(f.keysSeen).map((k) => showText(k)))).map(([name]) => name);
+  if (found.length !== 1 || found[0] === '-') return rejectsAdvice(files, exported);
+  return rejectsAdvice(found, exported, folderHolding(found[0], roots));
+}
+
+/**
+ * The folder among `roots` (the inputs as given) that `name` was found in, when it was read
+ * from a folder rather than named (a glob or the file itself): undefined otherwise.
+ */
+export function folderHolding(name: string, roots: readonly string[] | undefined): string | undefined {
+  for (const root of roots ?? []) {
+    if (root === '-' || /[*?[{]/.test(root)) continue;
+    const rel = relative(root, name);
+    if (rel !== '' && !rel.startsWith('..') && !isAbsolute(rel)) return root;
+  }
+  return undefined;
 }
 
 /** "N of M records are rejects (...)": the head of the note on a rejects file read as data. */
@@ -141,14 +168,14 @@ export const ONE_REASON_SHARE = 0.9;
 const MIN_RECORDS_FOR_SHARE = 10;
 
 /** What to do about a reason that took (nearly) a whole file. */
-export function fixFor(reason: string, keys: string[], textField: TextField | undefined, s?: RunStats, command = 'run', samples = '_report.html (or the rejects)', file?: FileStats, name?: string): string {
+export function fixFor(reason: string, keys: string[], textField: TextField | undefined, s?: RunStats, command = 'run', samples = '_report.html (or the rejects)', file?: FileStats, name?: string, roots?: readonly string[]): string {
   const [stage, code] = [reason.slice(0, reason.indexOf('/')), reason.slice(reason.indexOf('/') + 1)];
   const charset = code === 'invalid_utf8' ? likelyCharset(file?.encodings) : undefined;
   if (charset !== undefined) return `the file is not UTF-8: its bytes read as ${charsetNames(charset).label} text; convert it to UTF-8 first (iconv -f ${charsetNames(charset).iconv} -t UTF-8)`;
   const field = textField === undefined ? "'text' or 'content'" : `'${showText(textFieldLabel(textField))}'`;
   const guess = keys.find((k) => TEXT_LIKE_KEY.test(k));
   // A rejects file among the inputs (new-user review 15 F12: it was told to name a text field).
-  if ((code === 'text_missing' || code === 'no_text') && rejectsKeys(keys)) return `it is a corpus-clean rejects file (keys ${REJECT_KEYS.join(', ')}), whose records hold no text of their own: ${rejectsAdvice(name === undefined ? [] : [name], command === 'export')}`;
+  if ((code === 'text_missing' || code === 'no_text') && rejectsKeys(keys)) return `it is a corpus-clean rejects file (keys ${REJECT_KEYS.join(', ')}), whose records hold no text of their own: ${rejectsAdvice(name === undefined ? [] : [name], command === 'export', name === undefined ? undefined : folderHolding(name, roots))}`;
   if (code === 'text_missing' || code === 'no_text') {
     return `no ${field} field; keys seen: ${keys.slice(0, 8).join(', ') || 'none'}; use --text-field ${guess ?? 'NAME'} (a list is tried in order: --text-field ${textFieldLabel(textField)},${guess ?? 'NAME'}; text_field in a recipe)`;
   }
@@ -192,7 +219,7 @@ function qualityFix(code: string, s: RunStats | undefined, command: string, samp
  * records can be seen as it exists: the report's page by default, the rejects file (or how to
  * keep one) for a command that writes no report.
  */
-export function fileWarnings(s: RunStats, textField?: TextField, command = 'run', samples?: string, limit = FILE_WARNINGS_SHOWN): string[] {
+export function fileWarnings(s: RunStats, textField?: TextField, command = 'run', samples?: string, limit = FILE_WARNINGS_SHOWN, roots?: readonly string[]): string[] {
   const files = Object.entries(s.perFile ?? {});
   if (files.length < 2) return [];
   const out: string[] = [];
@@ -204,8 +231,8 @@ export function fileWarnings(s: RunStats, textField?: TextField, command = 'run'
     const keys = Object.entries(f.keysSeen).sort((a, b) => b[1] - a[1]).map(([k]) => showText(k));
     const [reason, n] = top;
     const pct = ((100 * n) / f.read).toFixed(n === f.read ? 0 : 1);
-    if (f.written === 0) out.push(`${showPath(name)}: none of its ${f.read} records was written; ${n} (${pct} %) rejected as ${reason}: ${fixFor(reason, keys, textField, s, command, samples, f, name)}`);
-    else if (f.read >= MIN_RECORDS_FOR_SHARE && n > ONE_REASON_SHARE * f.read) out.push(`${showPath(name)}: ${pct} % of its ${f.read} records were rejected as ${reason}: ${fixFor(reason, keys, textField, s, command, samples, f, name)}`);
+    if (f.written === 0) out.push(`${showPath(name)}: none of its ${f.read} records was written; ${n} (${pct} %) rejected as ${reason}: ${fixFor(reason, keys, textField, s, command, samples, f, name, roots)}`);
+    else if (f.read >= MIN_RECORDS_FOR_SHARE && n > ONE_REASON_SHARE * f.read) out.push(`${showPath(name)}: ${pct} % of its ${f.read} records were rejected as ${reason}: ${fixFor(reason, keys, textField, s, command, samples, f, name, roots)}`);
     else continue;
     lost.push(f.read - f.written);
   }

@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, ROOT, runCliAll, runNode, signalWhen, tempDir, TOKENIZER_MODEL } from '../helpers/run.js';
@@ -159,7 +159,7 @@ describe('a rejects file among the inputs, and read by export', () => {
       { cwd: dir },
     );
     expect(folder.code, folder.stderr).toBe(0);
-    expect(folder.stderr).toContain(`corpus-clean cat: warning: mix/b-rejects.jsonl: none of its 2 records was written; 2 (100 %) rejected as read/text_missing: it is a corpus-clean rejects file (keys stage, reason, source), whose records hold no text of their own: to read them as they are, pass --no-require-text ('corpus-clean cat mix/b-rejects.jsonl --no-require-text --limit 5'); the records they rejected are under 'record', a line that did not parse under 'raw' ('corpus-clean cat mix/b-rejects.jsonl --no-require-text | jq -c ".record // .raw"')\n`);
+    expect(folder.stderr).toContain(`corpus-clean cat: warning: mix/b-rejects.jsonl: none of its 2 records was written; 2 (100 %) rejected as read/text_missing: it is a corpus-clean rejects file (keys stage, reason, source), whose records hold no text of their own: to leave it out of the input, move it out of mix/, or rename it with a leading '_' (names starting with '_' are skipped when a folder is read); to read them as they are, pass --no-require-text to cat ('corpus-clean cat mix/b-rejects.jsonl --no-require-text --limit 5'); the records they rejected are under 'record', a line that did not parse under 'raw' ('corpus-clean cat mix/b-rejects.jsonl --no-require-text | jq -c ".record // .raw"')\n`);
     expect(folder.stderr).not.toContain('--text-field');
     expect(exported.code, exported.stderr).toBe(1);
     expect(exported.stderr).toContain(`corpus-clean export: note: 2 of 2 records are rejects (keys stage, reason, source: a corpus-clean rejects file), which hold no text of their own: the records they rejected are under 'record', a line that did not parse under 'raw': to export those, take them out first ('corpus-clean cat rej.jsonl.zst --no-require-text | jq -c ".record // .raw" > records.jsonl')\n`);
@@ -207,5 +207,29 @@ describe('a run stopped before any task finished', () => {
     expect(r.code, r.stderr).toBe(143);
     expect(r.stderr).toContain('corpus-clean: terminated; unfinished output removed; no task had finished yet: the same command again starts the run from its plan\n');
     expect(r.stderr).not.toContain('finished tasks are kept');
+  });
+});
+
+// New-user review 16 F3: a rejects file found in a folder given as input was told how to read it
+// (`--no-require-text`, which quality does not take), not how to leave it out of the input.
+describe('a rejects file inside a folder given as input', () => {
+  it('is told first how to leave it out, and names --no-require-text only with cat', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'in.jsonl'), '{"id":1}\n'.repeat(40) + '{"text":"kept"}\n');
+    const [made] = await runCliAll([['cat', 'in.jsonl', '-o', 'o.jsonl', '--rejects', 'rin/rejects.jsonl', '--max-reject-rate', '1', '-q']], { cwd: dir });
+    expect(made.code, made.stderr).toBe(0);
+    await writeFile(join(dir, 'rin/a.jsonl'), Array.from({ length: 12 }, (_, i) => JSON.stringify({ text: `A plain sentence number ${i} that is long enough to read as text. It has a second sentence too, and a third one here.` })).join('\n') + '\n');
+    const [r, renamed] = await runCliAll([['quality', 'rin/', '-o', 'q.jsonl', '--max-reject-rate', '1', '--allow-empty']], { cwd: dir }).then(async (a) => {
+      await rename(join(dir, 'rin/rejects.jsonl'), join(dir, 'rin/_rejects.jsonl'));
+      return [...a, ...(await runCliAll([['quality', 'rin/', '-o', 'q2.jsonl', '--max-reject-rate', '1', '--allow-empty']], { cwd: dir }))];
+    });
+    expect(r.code, r.stderr).toBe(0);
+    const leaveOut = "to leave it out of the input, move it out of rin/, or rename it with a leading '_' (names starting with '_' are skipped when a folder is read); to read them as they are, pass --no-require-text to cat ('corpus-clean cat rin/rejects.jsonl --no-require-text --limit 5')";
+    expect(r.stderr).toContain(`corpus-clean quality: warning: rin/rejects.jsonl: none of its 40 records was written; 40 (100 %) rejected as read/text_missing: it is a corpus-clean rejects file (keys stage, reason, source), whose records hold no text of their own: ${leaveOut}`);
+    expect(r.stderr).toContain(`corpus-clean quality: note: 40 of 52 records are rejects (keys stage, reason, source: a corpus-clean rejects file), which hold no text of their own: ${leaveOut}`);
+    expect(r.stderr).not.toMatch(/pass --no-require-text \(/);
+    // What it says is true: a name starting with '_' is not read.
+    expect(renamed.code, renamed.stderr).toBe(0);
+    expect(renamed.stderr).toMatch(/^corpus-clean quality: read 12 = /m);
   });
 });

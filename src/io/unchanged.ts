@@ -103,6 +103,9 @@ export function unchangedInputs(src: DocSource, facts: InputFacts): DocSource {
           events.file(p);
         },
         ...(events.drain !== undefined ? { drain: () => events.drain!() } : {}),
+        // Rejects that keep a record as read ask the reader for its line (new-user review 16 F19:
+        // dropped here, a command's rejects re-serialised the records of its input files).
+        ...(events.recordText === true ? { recordText: true } : {}),
       };
       yield* src.read(ev);
       if (current !== undefined) check(current, facts, true);

@@ -233,3 +233,18 @@ describe('a rejects file inside a folder given as input', () => {
     expect(renamed.stderr).toMatch(/^corpus-clean quality: read 12 = /m);
   });
 });
+
+// New-user review 16 F19: README says a record no stage changed is written to the rejects as read;
+// for an input FILE (not stdin) the input check's wrapper dropped the reader's cue, and the
+// record was serialised again (2.50 -> 2.5, \u00e9 -> é).
+describe('a reject of a record no stage changed, read from a file', () => {
+  it('keeps the input line as read, as from stdin', async () => {
+    const dir = await tempDir();
+    const line = '{"text": "x", "n": 2.50, "e": "\\u00e9"}';
+    await writeFile(join(dir, 'a.jsonl'), line + '\n');
+    const [r] = await runCliAll([['quality', 'a.jsonl', '-o', 'o.jsonl', '--rejects', 'r.jsonl', '--allow-empty', '-q']], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const rejects = await readFile(join(dir, 'r.jsonl'), 'utf8');
+    expect(rejects).toContain(`"record":${line},`);
+  });
+});

@@ -565,6 +565,7 @@ function untilClosed(src: DocSource, closed: { now: boolean }): DocSource {
 function quietWhenClosed(w: DocSink, closed: { now: boolean }): DocSink {
   const gone = (e: unknown): boolean => closed.now || (e as NodeJS.ErrnoException).code === 'EPIPE';
   return {
+    ...(w.takesRecordJson === true ? { takesRecordJson: true } : {}),
     async write(batch) {
       if (closed.now) return;
       try {

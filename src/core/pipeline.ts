@@ -51,8 +51,10 @@ export interface DocSink {
   write(batch: Doc[]): Promise<void> | void;
   /**
    * True when the sink writes a record that still has its JSON text as read (`recordJsonOf`: no
-   * stage changed it) as that text (a spill between the phases of a task): the pipeline then
-   * leaves records their text up to the sink, and readers give it to them. Undefined means false.
+   * stage changed it) from that text (a spill between the phases of a task: as it is; the JSONL
+   * writer: less the spaces between tokens, when that is what `JSON.stringify` writes): the
+   * pipeline then leaves records their text up to the sink, and readers give it to them.
+   * Undefined means false.
    */
   readonly takesRecordJson?: boolean;
   close(): Promise<void>;
@@ -295,7 +297,7 @@ export async function pipeline(spec: PipelineSpec): Promise<RunStats> {
   const first = spec.stages[0];
   const sinkTakesJson = spec.sink.takesRecordJson === true;
   const events: ReadEvents = {
-    recordText: (spec.rejects !== undefined || sinkTakesJson) && first !== undefined && (first.keepsRecords === true || first.marksChanged === true),
+    recordText: (sinkTakesJson || (spec.rejects !== undefined && first !== undefined)) && (first === undefined || first.keepsRecords === true || first.marksChanged === true),
     read(records, bytes) {
       stats.read += records;
       stats.input.in += records;

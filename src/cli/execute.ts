@@ -2,7 +2,7 @@ import { table } from '../core/own.js';
 import { showPath } from '../core/fsname.js';
 import { resolve } from 'node:path';
 import { readdir, rm, rmdir } from 'node:fs/promises';
-import { fstatSync, rmdirSync, statSync } from 'node:fs';
+import { existsSync, fstatSync, rmdirSync, statSync } from 'node:fs';
 import { atExit } from '../io/atExit.js';
 import { EarlierOutput } from '../io/earlierOutput.js';
 import { ExitCode, UsageError } from '../core/errors.js';
@@ -277,6 +277,13 @@ export async function prepare(job: Job) {
   // A run's tasks spill into its own folder (_work/): a stage's spill folder is not used there
   // (and may exist only on the nodes a Slurm run is sent to).
   if (job.runTasks === undefined) await checkStageFolders(job.stages);
+  // A run folder whose Slurm jobs may still write it is not replaced by a single command's
+  // --overwrite either (its own rerun refuses the same way); loaded only for such a folder.
+  if (plan.folder && plan.overwrite && job.runTasks === undefined && existsSync(join(output, '_slurm'))) {
+    const { liveJobs, liveJobsMessage } = await import('../exec/slurm.js');
+    const live = await liveJobs(output);
+    if (live.length > 0) throw new UsageError(liveJobsMessage(output, live));
+  }
   // A planned run (executors) judges its folder itself (it may resume it); it takes the lock only.
   const release = job.runTasks !== undefined ? (await makeDir(output, 'output folder'), refuseForeign(output, await readdir(output)), releaseOf(lockOutput(join(output, LOCK_NAME)), () => {})) : job.sink === undefined ? await prepareOutput(plan) : await prepareSideOutputs(plan);
   // Every input name not read is said before reading, one line each (and kept for the stats).

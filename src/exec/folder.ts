@@ -8,12 +8,12 @@ import { removeStale } from './markers.js';
 import type { Plan } from './plan.js';
 import { changedInputs, changedSideFiles, inputFacts, planDifference, planKey } from './plan.js';
 import { showPath } from '../core/fsname.js';
-import { FOLDER_SHARD, processAlive } from '../io/outputs.js';
+import { FOLDER_SHARD, processAlive, RUN_NAMES } from '../io/outputs.js';
 import { leftovers } from './merge.js';
 
-/** Names a run writes into its folder (besides the shards). */
-// _report.html too: a failed --overwrite left the old run's page beside the new run (hostile review 8 F38).
-const RUN_NAMES = ['_plan.json', '_SUCCESS', '_FAILED', '_stats.json', '_rejects.jsonl', '_rejects.jsonl.gz', '_rejects.jsonl.zst', '_recipe.resolved.yaml', '_report.html', '_done', '_stats', '_work', '_slurm'];
+// The names a run writes into its folder besides the shards: RUN_NAMES (io/outputs.ts), which a
+// single command's --overwrite of a run folder sets aside as well. _report.html too: a failed
+// --overwrite left the old run's page beside the new run (hostile review 8 F38).
 const isShard = (n: string): boolean => FOLDER_SHARD.test(n);
 
 /**

@@ -1,9 +1,9 @@
-import { existsSync, renameSync, unlinkSync } from 'node:fs';
-import { rename, unlink } from 'node:fs/promises';
+import { existsSync, renameSync, rmSync } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { hiddenPath } from './writers/hiddenName.js';
 
-/** One file set aside: where it was, where it is, and whether it is still aside. */
+/** One file (or folder: a run's `_done/`) set aside: where it was, where it is, and whether it is still aside. */
 interface Held {
   path: string;
   aside: string;
@@ -45,7 +45,7 @@ export class EarlierOutput {
   private readonly held: Held[] = [];
   private published = false;
 
-  /** Rename the file at `path` aside (it must exist). */
+  /** Rename the file or folder at `path` aside (it must exist). */
   async setAside(path: string): Promise<void> {
     if (halted) throw new Error('interrupted before the earlier output was set aside');
     const h: Held = { path, aside: hiddenPath(path, `.earlier-${process.pid}`), state: 'moving' };
@@ -99,7 +99,7 @@ export class EarlierOutput {
     for (const h of this.held) {
       if (h.state !== 'aside') continue;
       h.state = 'moving';
-      await track(unlink(h.aside)).catch(() => {});
+      await track(rm(h.aside, { recursive: true, force: true })).catch(() => {});
       h.state = 'done';
     }
     this.forgetIfDone();
@@ -112,7 +112,7 @@ export class EarlierOutput {
       // A rename or unlink in flight may have happened or not: the aside name tells.
       if (existsSync(h.aside)) {
         try {
-          if (this.published) unlinkSync(h.aside);
+          if (this.published) rmSync(h.aside, { recursive: true, force: true });
           else renameSync(h.aside, h.path);
         } catch {
           // its folder gone: nothing more can be done

@@ -21,12 +21,18 @@ import { notOwnSideFile } from './writers/ownSideFile.js';
 
 /** The files `run` writes beside the shards; their names start with `_`, so reading the folder skips them. */
 export const RUN_FILES = ['_rejects.jsonl', '_rejects.jsonl.gz', '_rejects.jsonl.zst', '_stats.json', '_recipe.resolved.yaml', '_report.html'];
+/** The run's plan (exec/layout.ts PLAN): a folder holding it is a run's. */
+export const PLAN_NAME = '_plan.json';
+/**
+ * Every name a run writes into its folder besides the shards (exec/layout.ts), folders too: what
+ * a run's rerun with --overwrite removes, and what a single command's --overwrite sets aside with
+ * the shards, so that nothing of the run is left beside the new output (new-user review 16 F12).
+ */
+export const RUN_NAMES = [PLAN_NAME, '_SUCCESS', '_FAILED', ...RUN_FILES, '_done', '_stats', '_work', '_slurm'];
 /** The lock file in an output folder (hidden, so reading the folder skips it). */
 export const LOCK_NAME = '.corpus-clean.lock';
 /** The completion marker of an output folder, written last (exec/layout.ts SUCCESS). */
 export const SUCCESS_NAME = '_SUCCESS';
-/** Shard names of a folder output of a single command (cat, a stage, convert, dedup-disk). */
-export const SHARD_NAME = /^part-\d{5,}\.(jsonl(\.gz|\.zst)?|parquet)$/;
 /** Shard names of any folder output: a single command's (`part-00000.jsonl`) or a run's (`part-00000-00001.jsonl.zst`). */
 export const FOLDER_SHARD = /^part-\d{5,}(-\d{5,})?\.(jsonl(\.gz|\.zst)?|parquet)$/;
 /**
@@ -822,8 +828,17 @@ export async function prepareOutput(plan: OutputPlan): Promise<Release> {
       const they = strangers.length > 1;
       throw new UsageError(`output shards '${showPath(plan.output)}': '${showPath(strangers[0])}'${more} beside it ${they ? 'are' : 'is'} named like its shards, but no ${setMarker} lists ${they ? 'them' : 'it'}: not written by corpus-clean (or ${lists.length > 0 ? 'by a command that did not list it' : 'its manifest is gone'}), so ${they ? 'they are' : 'it is'} left alone, with or without --overwrite; write to another name, or move ${they ? 'them' : 'it'}`);
     }
+    // A run's folder (its _plan.json) not finished nor failed is resumed by its `run`: a single
+    // command replaces it only when told to (--overwrite), never as a killed command's leftovers.
+    const runFolder = plan.folder && names.includes(PLAN_NAME);
+    if (runFolder && !plan.overwrite && !names.includes(SUCCESS_NAME) && !names.includes(FAILED_NAME)) {
+      throw new UsageError(`output folder '${showPath(plan.output)}' holds an unfinished run (its ${PLAN_NAME}, no ${SUCCESS_NAME}), which its 'corpus-clean run' command resumes; pass --overwrite to replace the whole run with this command's output, or write to another folder`);
+    }
+    // Everything of an earlier output goes: a run's shards (`part-00000-00001.jsonl.gz`), plan,
+    // completion markers, stats and work folders too, so that nothing of it is left beside the new
+    // output passing for current (new-user review 16 F12: `status` called the mix a finished run).
     const old = plan.folder
-      ? names.filter((n) => SHARD_NAME.test(n) || n === marker || n === failed || RUN_FILES.includes(n)).sort()
+      ? names.filter((n) => isFolderOutputName(n) || n === marker || n === failed).sort()
       : setRe !== null && ours
         ? names.filter((n) => ((setRe.test(n) && !strangers.includes(n)) || n === setMarker || n === setFailed || (plan.sharded && n === base))).sort()
         : [];
@@ -849,7 +864,7 @@ export async function prepareOutput(plan: OutputPlan): Promise<Release> {
         const form = plan.sharded ? (earlier.includes(base) ? ' (the same name written unsharded)' : '') : ' (the same name written as shards with --shard-records/--shard-size)';
         throw new UsageError(`output ${plan.sharded ? 'shards' : 'file'} '${showPath(plan.output)}' already ${plan.sharded ? 'hold' : 'has beside it'} ${earlier[0]}${more} from an earlier run${form}; remove them or pass --overwrite`);
       }
-      for (const n of earlier) await (plan.earlier !== undefined ? plan.earlier.setAside(join(dir, n)) : rm(join(dir, n), { force: true }));
+      for (const n of earlier) await (plan.earlier !== undefined ? plan.earlier.setAside(join(dir, n)) : rm(join(dir, n), { recursive: true, force: true }));
     }
     if (plan.overwrite && plan.folder) for (const n of names) if (TEMP.test(n)) await rm(join(dir, n), { force: true });
     // The temporaries of a killed run (its PID is gone; we hold the lock) are never results:
@@ -965,6 +980,9 @@ async function removeDeadTemps(dir: string, output: string | undefined): Promise
     if (!processAlive(pid)) await rm(join(dir, n), { force: true });
   }
 }
+
+/** A name an output folder holds as its own: a shard (a single command's or a run's), or a file or folder a run writes. */
+const isFolderOutputName = (n: string): boolean => FOLDER_SHARD.test(n) || RUN_NAMES.includes(n);
 
 /** A single-file output is locked too when its folder exists (it always does by now, or will be made by the writer). */
 function lockIfDir(lockPath: string, guards: string): () => void {

@@ -1,0 +1,85 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cp, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CLI, ROOT, runCli, runCliAll, runNode, tempDir } from '../helpers/run.js';
+
+// Follow-ups of the reviews of session 16 about --overwrite and the output lock
+// (/work/notes/old16/review-newuser16.md F12, F14, F7, F10, F2, F22; review-hostile16.md F1, F2, F7).
+
+const GOOD = ['{"text":"the first good record of the earlier output"}', '{"text":"the second good record"}', '{"text":"the third"}'].join('\n') + '\n';
+const NEW = '{"text":"a record of the new output"}\n';
+
+/** Every file under `dir` (names relative to it) with its bytes, hidden ones included. */
+async function snapshot(dir: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (!e.isFile()) continue;
+    const p = join(e.parentPath, e.name);
+    out[p.slice(dir.length + 1)] = (await readFile(p)).toString('base64');
+  }
+  return out;
+}
+
+/** Names in `dir` starting with '.', recursively. */
+async function hidden(dir: string): Promise<string[]> {
+  return (await readdir(dir, { recursive: true })).filter((n) => n.split('/').some((p) => p.startsWith('.'))).sort();
+}
+
+/** Poll until `ok()` (every 5 ms; the test's timeout bounds it). */
+async function until(ok: () => Promise<boolean> | boolean): Promise<void> {
+  while (!(await ok())) await new Promise((r) => setTimeout(r, 5));
+}
+
+/** Start the CLI reading records on its stdin, which stays open until the test ends it. */
+function fed(args: string[], cwd: string): { p: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> } {
+  const p = spawn(process.execPath, [CLI, ...args], { cwd, stdio: ['pipe', 'ignore', 'pipe'] });
+  const err: Buffer[] = [];
+  p.stderr!.on('data', (b: Buffer) => err.push(b));
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((res) => p.on('close', (code, signal) => res({ code, signal, stderr: Buffer.concat(err).toString() })));
+  return { p, done };
+}
+
+/** A PID no process has now (a child that ended). */
+function deadPid(): number {
+  return spawnSync(process.execPath, ['-e', '0']).pid!;
+}
+
+// new-user review 16 F12: `cat X -o RUNFOLDER/ --overwrite` exited 0 and left the run's shards,
+// _done/, _plan.json and _stats/ beside its own output: `status` called the mix a finished run.
+describe("a single command's --overwrite of a run's folder", () => {
+  it('replaces the whole run, puts it all back when it fails, and refuses an unfinished run without --overwrite', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'good.jsonl'), GOOD);
+    await writeFile(join(dir, 'bad.jsonl'), '{"text":"one new record"}\nbad\nbad\n');
+    const made = await runCli(['run', join(ROOT, 'rules/recipes/sample.yaml'), '-i', join(ROOT, 'fixtures/sample/'), '-o', 'first', '-q'], { cwd: dir });
+    expect(made.code, made.stderr).toBe(0);
+    for (const c of ['rc', 'rf', 'ru', 'rn']) await cp(join(dir, 'first'), join(dir, c), { recursive: true });
+    await rm(join(dir, 'ru/_SUCCESS'));
+    const before = await snapshot(join(dir, 'first'));
+    const [refused, replaced, failed, unfinished] = await runCliAll(
+      [
+        ['cat', 'good.jsonl', '-o', 'rn/'],
+        ['cat', 'good.jsonl', '-o', 'rc/', '--overwrite'],
+        ['cat', 'bad.jsonl', '-o', 'rf/', '--overwrite'],
+        ['cat', 'good.jsonl', '-o', 'ru/'],
+      ],
+      { cwd: dir },
+    );
+    // Every file of the run is counted: its two shards, plan and folders too.
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("output folder 'rn/' already holds _SUCCESS and 9 more from an earlier run");
+    expect(replaced.code, replaced.stderr).toBe(0);
+    expect((await readdir(join(dir, 'rc'))).sort()).toEqual(['_SUCCESS', 'part-00000.jsonl']);
+    const status = await runCli(['status', 'rc'], { cwd: dir });
+    expect(status.stderr + status.stdout).toContain('is not a run folder');
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain("the earlier output 'rf/' is kept as it was");
+    expect(await snapshot(join(dir, 'rf'))).toEqual(before);
+    expect(unfinished.code).toBe(2);
+    expect(unfinished.stderr).toContain("output folder 'ru/' holds an unfinished run (its _plan.json, no _SUCCESS), which its 'corpus-clean run' command resumes; pass --overwrite");
+    expect(existsSync(join(dir, 'ru/_plan.json'))).toBe(true);
+  });
+});
+

@@ -772,13 +772,19 @@ export async function prepareOutput(plan: OutputPlan): Promise<Release> {
   // cannot be made (under /proc or /sys, no permission) fails here, not after the run's work.
   plan.made?.output.push(...(await makeDir(dir, 'output folder')));
   for (const [f, flag] of [[plan.rejects, '--rejects'], [plan.stats, '--stats']] as const) if (f !== undefined && f !== '-') plan.made?.side.push(...(await makeDir(dirname(f), `${flag} folder`)));
-  const lockPath = plan.folder ? join(dir, LOCK_NAME) : lockPathFor(plan.output);
-  // A lock left by a process that is gone: that command was killed (kill -9) while writing here.
-  const before = lockHolder(lockPath);
-  const killed = before !== undefined && !before.live ? before.pid : undefined;
   // A device or FIFO (`-o /dev/null`) is a stream, not a result: any number of commands may
   // write to it at once, and no lock file goes into /dev (two runs to /dev/null refused each other).
   const stream = !plan.folder && !plan.sharded && (await isStreamTarget(plan.output));
+  // A single file is written where its links lead (outputTarget): locked there, where its
+  // temporaries and set-aside copy are too, so that two names of one file are one lock (new-user
+  // review 16 F14: `-o link.jsonl` and `-o real/t.jsonl` both wrote it at once, exit 0 each).
+  const file = plan.folder || plan.sharded || stream ? undefined : await linkTarget(plan.output);
+  // A link to nothing: its target's folders are made now (as outputTarget makes them), for the lock.
+  if (file !== undefined && file !== plan.output) plan.made?.output.push(...(await makeDir(dirname(file), 'output folder')));
+  const lockPath = plan.folder ? join(dir, LOCK_NAME) : lockPathFor(file ?? plan.output);
+  // A lock left by a process that is gone: that command was killed (kill -9) while writing here.
+  const before = lockHolder(lockPath);
+  const killed = before !== undefined && !before.live ? before.pid : undefined;
   const unlockOutput = plan.folder || plan.sharded ? lockOutput(lockPath) : stream ? () => {} : lockIfDir(lockPath, plan.output);
   // `--rejects`/`--stats` files are locked as a single-file output is (hostile review 5 F5): a lock
   // `.name.lock` beside them, so a second command naming the same file is refused while the first
@@ -791,7 +797,9 @@ export async function prepareOutput(plan: OutputPlan): Promise<Release> {
   try {
     for (const [f, flag] of [[plan.rejects, '--rejects'], [plan.stats, '--stats']] as const) {
       if (f === undefined || f === '-' || (await isStreamTarget(f))) continue;
-      sideLocks.push(lockOutput(lockPathFor(f), f));
+      const t = await linkTarget(f);
+      if (t !== f) plan.made?.side.push(...(await makeDir(dirname(t), `${flag} folder`)));
+      sideLocks.push(lockOutput(lockPathFor(t), f));
     }
     const names = await readdir(dir).catch(() => [] as string[]);
     // A folder output is read back as its shards (its _SUCCESS lists them): a file of someone
@@ -871,7 +879,9 @@ export async function prepareOutput(plan: OutputPlan): Promise<Release> {
     // removed whatever the flags, beside the output, the rejects and the stats, so a rerun
     // leaves none behind.
     await removeDeadTemps(dir, plan.folder ? undefined : plan.output);
-    for (const f of [plan.rejects, plan.stats]) if (f !== undefined && f !== '-') await removeDeadTemps(dirname(f), f);
+    // A file through a link has its temporaries beside its target (hostile review 16 F7: never cleaned).
+    if (file !== undefined && dirname(file) !== resolve(dir)) await removeDeadTemps(dirname(file), file);
+    for (const f of [plan.rejects, plan.stats]) if (f !== undefined && f !== '-') await removeDeadTemps(dirname(await linkTarget(f)), await linkTarget(f));
     // A single-file output that exists is an earlier run's result, like a folder's shards: kept
     // unless --overwrite (a device or FIFO is a stream, not a result, and is written to).
     if (!plan.folder && !plan.sharded && !stream) await refuseExisting(plan.output, { flag: 'output', overwrite: plan.overwrite, earlier: true });
@@ -906,8 +916,10 @@ export async function prepareSideOutputs(plan: Pick<OutputPlan, 'rejects' | 'sta
     for (const [f, flag] of [[plan.rejects, '--rejects'], [plan.stats, '--stats']] as const) {
       if (f === undefined || f === '-' || (await isStreamTarget(f))) continue;
       plan.made?.side.push(...(await makeDir(dirname(f), `${flag} folder`)));
-      locks.push(lockOutput(lockPathFor(f), f));
-      await removeDeadTemps(dirname(f), f);
+      const t = await linkTarget(f);
+      if (t !== f) plan.made?.side.push(...(await makeDir(dirname(t), `${flag} folder`)));
+      locks.push(lockOutput(lockPathFor(t), f));
+      await removeDeadTemps(dirname(t), t);
     }
     return unlock;
   } catch (e) {
@@ -983,6 +995,15 @@ async function removeDeadTemps(dir: string, output: string | undefined): Promise
 
 /** A name an output folder holds as its own: a shard (a single command's or a run's), or a file or folder a run writes. */
 const isFolderOutputName = (n: string): boolean => FOLDER_SHARD.test(n) || RUN_NAMES.includes(n);
+
+/**
+ * Where a file output named `path` is written, links followed (as outputTarget, without making
+ * anything): the real path of an existing file, the target of a link to nothing, else `path`.
+ */
+async function linkTarget(path: string): Promise<string> {
+  if ((await lstat(path).catch(() => null))?.isSymbolicLink() !== true) return path;
+  return (await realpath(path).catch(() => null)) ?? (await danglingTarget(path)) ?? path;
+}
 
 /** A single-file output is locked too when its folder exists (it always does by now, or will be made by the writer). */
 function lockIfDir(lockPath: string, guards: string): () => void {

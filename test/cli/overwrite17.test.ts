@@ -83,3 +83,29 @@ describe("a single command's --overwrite of a run's folder", () => {
   });
 });
 
+// new-user review 16 F14: the lock of `-o link.jsonl` was taken beside the link, so a second
+// command writing its target by its own name ran at once and its output was lost (exit 0 both);
+// hostile review 16 F7: the temporary a killed command left beside the target was never removed.
+describe('an output through a symbolic link', () => {
+  it('is locked at its target, where the temporaries of a killed command are removed', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'good.jsonl'), GOOD);
+    await mkdir(join(dir, 'real'));
+    await writeFile(join(dir, 'real/t.jsonl'), GOOD);
+    await symlink('real/t.jsonl', join(dir, 'link.jsonl'));
+    const stale = join(dir, `real/.t.jsonl.tmp-${deadPid()}-0`);
+    await writeFile(stale, 'half a line');
+    const a = fed(['cat', '-', '-o', 'link.jsonl', '--overwrite', '-q'], dir);
+    await until(() => existsSync(join(dir, 'real/.t.jsonl.lock')));
+    const second = await runCli(['cat', 'good.jsonl', '-o', 'real/t.jsonl', '--overwrite'], { cwd: dir });
+    expect(second.code).toBe(2);
+    expect(second.stderr).toMatch(/another run \(PID \d+\) is writing to '.*real\/t\.jsonl'/);
+    expect(existsSync(stale)).toBe(false);
+    a.p.stdin!.end(NEW);
+    const first = await a.done;
+    expect(first.code, first.stderr).toBe(0);
+    expect(await readFile(join(dir, 'real/t.jsonl'), 'utf8')).toBe(NEW);
+    expect(await hidden(dir)).toEqual([]);
+  });
+});
+

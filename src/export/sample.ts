@@ -236,7 +236,7 @@ export function encodeChat(messages: readonly ChatMessage[], tok: SentencePieceT
  * Token ids of one record as an InternEvo sample: BOS + text + EOS for pretraining text, the
  * InternLM2 chat template with negative ids on non-target tokens for chat records (see
  * `encodeChat`). XTuner's `{"messages": [{"role": "pretrain", "content"}]}` is pretraining text.
- * Throws `SampleError` (reasons `no_text`, `bad_messages`, `no_target`) for records that cannot
+ * Throws `SampleError` (reasons `no_text`, `text_empty`, `bad_messages`, `no_target`) for records that cannot
  * be a sample.
  */
 export function encodeSample(record: JsonObject, tok: SentencePieceTokenizer, opts: SampleOptions = {}): number[] {
@@ -275,12 +275,14 @@ export function incrementalPretrain(record: JsonObject): ChatMessage[] | null {
 
 /**
  * A pretraining text that can be a sample: a string with more than white space, well-formed
- * (see `wellFormed`). Throws `no_text` or `lone_surrogate`. For every writer of training data:
+ * (see `wellFormed`). Throws `no_text` (no text field), `text_empty` (empty or white space only) or `lone_surrogate`. For every writer of training data:
  * InternEvo's samples and XTuner v1's `{"content"}` (hostile review 8 F22).
  */
 export function sampleText(text: unknown): string {
-  if (typeof text !== 'string' || text.length === 0) throw new SampleError('no_text', 'the record has no text');
-  if (text.trim().length === 0) throw new SampleError('no_text', 'the record\'s text is only whitespace');
+  // No text field is bad input (counted for --max-reject-rate, as read/text_missing); an empty
+  // text is a document with nothing in it, as read/text_empty (new-user review 16 F9).
+  if (typeof text !== 'string') throw new SampleError('no_text', 'the record has no text');
+  if (text.trim().length === 0) throw new SampleError('text_empty', text.length === 0 ? 'the record\'s text is empty' : 'the record\'s text is only whitespace');
   return wellFormed(text);
 }
 

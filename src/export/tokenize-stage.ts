@@ -85,7 +85,7 @@ export const tokenizeOptionsSpec = {
 
 /**
  * Build the stage: per record, the sample's token ids (or its XTuner v1 form), rejecting records
- * that cannot be a sample (`no_text`, `bad_messages`, `no_target`) or are shorter than
+ * that cannot be a sample (`no_text`, `text_empty`, `bad_messages`, `no_target`) or are shorter than
  * `minLength` tokens (`too_short`, with the count in the detail). Counters: `tokens`, `samples`;
  * summary `tokens_per_sample`.
  */

@@ -12,7 +12,7 @@ export const XTUNER_V1_ROLES: readonly string[] = ['assistant', 'user', 'system'
  * (`PretrainTokenizeFunction`); chat records (`messages` or XTuner's `conversation`) become
  * `{"messages": [{role, content, loss?}]}` with no other keys, since XTuner v1 forbids extra keys
  * in a message. `loss: false` is written only on assistant messages that are not targets.
- * Throws `SampleError` (`no_text`, `bad_messages`, `no_target`) for records that cannot be converted.
+ * Throws `SampleError` (`no_text`, `text_empty`, `bad_messages`, `no_target`) for records that cannot be converted.
  */
 export function toXtunerV1(record: JsonObject, opts: SampleOptions = {}): JsonObject {
   const kind = opts.kind ?? 'auto';

@@ -164,7 +164,8 @@ describe('a rejects file among the inputs, and read by export', () => {
     expect(exported.code, exported.stderr).toBe(1);
     expect(exported.stderr).toContain(`corpus-clean export: note: 2 of 2 records are rejects (keys stage, reason, source: a corpus-clean rejects file), which hold no text of their own: the records they rejected are under 'record', a line that did not parse under 'raw': to export those, take them out first ('corpus-clean cat rej.jsonl.zst --no-require-text | jq -c ".record // .raw" > records.jsonl')\n`);
     expect(exported.stderr).not.toMatch(/--text-field|convert/);
-    expect(exported.stderr.trimEnd().split('\n').at(-1)).toBe('corpus-clean export: error: nothing was written (the notes above say why); pass --allow-empty when an empty output is expected');
+    // Records without text are bad input in export too (new-user review 16 F9), as cat says of them.
+    expect(exported.stderr.trimEnd().split('\n').at(-1)).toBe('corpus-clean export: error: nothing was written: 2 of 2 records were bad input (100.0 % > --max-reject-rate 0.1); the notes above say why');
   });
 });
 

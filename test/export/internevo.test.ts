@@ -110,7 +110,7 @@ describe('samples', () => {
     expect(reason({ messages: [{ role: 'user' }] })).toBe('bad_messages');
     expect(reason({ messages: [{ role: 'user', content: 'x' }, { role: 'assistant', content: 'y', loss: 'False' }] })).toBe('no_target');
     // Hostile review 7 F19: whitespace only was exported as tokens, a lone surrogate as U+FFFD's bytes.
-    expect(reason({ text: ' \n\u3000 ' })).toBe('no_text');
+    expect(reason({ text: ' \n\u3000 ' })).toBe('text_empty');
     expect(reason({ text: 'a\ud800b' })).toBe('lone_surrogate');
     expect(reason({ messages: [{ role: 'user', content: 'q\udc00' }, { role: 'assistant', content: 'a' }] })).toBe('lone_surrogate');
     expect(reason({ text: ' a ' })).toBe('ok');
@@ -126,7 +126,7 @@ describe('samples', () => {
     };
     const turns = (u: string, a: string): JsonObject => ({ messages: [{ role: 'user', content: u }, { role: 'assistant', content: a }] });
     for (const f of [reason, v1]) {
-      expect([f({ text: 'a\ud800b lone' }), f({ text: '   ' }), f({ text: '\n\t\u3000' }), f({ text: 'ok text' })]).toEqual(['lone_surrogate', 'no_text', 'no_text', 'ok']);
+      expect([f({ text: 'a\ud800b lone' }), f({ text: '   ' }), f({ text: '\n\t\u3000' }), f({ text: 'ok text' })]).toEqual(['lone_surrogate', 'text_empty', 'text_empty', 'ok']);
       expect([f(turns('hi \ud800', 'ok')), f(turns('   ', '  ')), f(turns('q', ' ')), f(turns('q', 'a'))]).toEqual(['lone_surrogate', 'empty_turn', 'empty_turn', 'ok']);
       expect(f({ messages: [{ role: 'pretrain', content: 'x\udfff' }] })).toBe('lone_surrogate');
     }

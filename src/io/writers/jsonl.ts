@@ -48,9 +48,11 @@ export class JsonlWriter implements DocSink {
   private readonly out: ShardedWriter;
   private readonly strip: boolean;
   /** The lines not yet written; handed to `out` whole, and filled again once `out` releases it. */
-  private buf: Buffer = Buffer.allocUnsafe(LINE_BYTES);
+  private buf: Buffer = Buffer.allocUnsafe(BLOCK_BYTES);
   /** Blocks `out` released (written out), for the next lines: no fresh memory touched per block. */
   private readonly free: Buffer[] = [];
+  /** Set by `unchanged`: the JSON of the signals to append to the record's line, if any. */
+  private signals: string | undefined;
 
   private constructor(o: JsonlOptions, folder: boolean) {
     this.out = new ShardedWriter(o, folder);
@@ -72,26 +74,24 @@ export class JsonlWriter implements DocSink {
     return this.out.writtenLines;
   }
 
-  /** Room for `need` more bytes after `pos` in the scratch (grown, keeping `[0, pos)`). */
-  private room(pos: number, need: number): Buffer {
-    if (pos + need > this.buf.length) {
-      const bigger = Buffer.allocUnsafe(Math.max(pos + need, this.buf.length * 2));
-      this.buf.copy(bigger, 0, 0, pos);
-      this.buf = bigger;
-    }
-    return this.buf;
-  }
-
-  /** The line of `doc` at `pos` from its input bytes (see the class), or -1 when it must be serialised. */
-  private asRead(doc: Doc, pos: number): number {
+  /**
+   * The input line of `doc` when it may be written from it (see the class), its signals' JSON in
+   * `signals` (undefined: none to append); undefined when the record must be serialised.
+   */
+  private unchanged(doc: Doc): Uint8Array | undefined {
     const json = recordJsonOf(doc);
     // A record with an `attrs` member of its own (null too) has the signals put inside it.
-    if (json === undefined || 'attrs' in doc.data) return -1;
+    if (json === undefined || 'attrs' in doc.data) return undefined;
     // Signals spilled as text and not asked for since are JSON.stringify's already.
-    const signals = this.strip || !hasAttrs(doc) ? undefined : (attrsText(doc) ?? JSON.stringify(doc.attrs));
-    // A UTF-16 unit takes at most 3 bytes in UTF-8.
-    const buf = this.room(pos, json.length + 1 + (signals === undefined ? 0 : 10 + signals.length * 3));
+    this.signals = this.strip || !hasAttrs(doc) ? undefined : (attrsText(doc) ?? JSON.stringify(doc.attrs));
+    return json;
+  }
+
+  /** `json`'s bytes as JSON.stringify writes them at `pos`, `signals` appended; -1 when they are not. */
+  private fromLine(json: Uint8Array, pos: number): number {
+    const buf = this.buf;
     let end = stringifiedInto(json, buf, pos);
+    const signals = this.signals;
     if (end < 0 || signals === undefined) return end;
     // JSON.stringify writes `attrs` last: the record's own keys come first, in the order read.
     end--;
@@ -102,22 +102,42 @@ export class JsonlWriter implements DocSink {
     return end;
   }
 
+  /**
+   * Room for `need` more bytes after `pos`: a block larger than BLOCK_BYTES (a record near a
+   * block's size), `[0, pos)` copied. Never a cut: where blocks end decides the zstd frames.
+   */
+  private grow(pos: number, need: number): void {
+    const bigger = Buffer.allocUnsafe(Math.max(pos + need, this.buf.length * 2));
+    this.buf.copy(bigger, 0, 0, pos);
+    this.drop(this.buf);
+    this.buf = bigger;
+  }
+
   async write(batch: Doc[]): Promise<void> {
     const out = this.out;
     let n = 0;
     let pos = 0;
     for (const doc of batch) {
-      const at = pos;
-      const bytes = this.asRead(doc, pos);
-      if (bytes >= 0) pos = bytes;
-      else {
+      let end = -1;
+      const json = this.unchanged(doc);
+      if (json !== undefined) {
+        // A UTF-16 unit takes at most 3 bytes in UTF-8.
+        const need = json.length + 1 + (this.signals === undefined ? 0 : 10 + this.signals.length * 3);
+        if (pos + need > this.buf.length) this.grow(pos, need);
+        end = this.fromLine(json, pos);
+      }
+      if (end < 0) {
         // A record whose numbers JavaScript cannot hold keeps its input bytes while unchanged.
         const rec = outputRecord(doc, this.strip);
         const line = exactLine(doc.data, JSON.stringify(rec), rec);
         // A UTF-16 unit takes at most 3 bytes in UTF-8 (a surrogate pair: 4 bytes for 2 units).
-        pos += this.room(pos, line.length * 3 + 1).write(line, pos);
+        const need = line.length * 3 + 1;
+        if (pos + need > this.buf.length) this.grow(pos, need);
+        end = pos + this.buf.write(line, pos);
       }
+      const at = pos;
       const buf = this.buf;
+      pos = end;
       buf[pos++] = 10;
       // Cut shards record by record, so their boundaries depend only on the data.
       if (!out.fits(n + 1, pos)) {
@@ -127,13 +147,13 @@ export class JsonlWriter implements DocSink {
           buf.copy(next, 0, at, pos);
           await this.send(buf, at, n);
           this.buf = next;
-        } else buf.copyWithin(0, at, pos);
+        }
         if (!out.fits(1, pos - at)) await out.rollover();
         pos -= at;
         n = 0;
       }
       n++;
-      // A large batch goes out in pieces: the block stays about LINE_BYTES.
+      // A large batch goes out in blocks of about LINE_BYTES (a zstd output: its frames are cut there).
       if (pos >= LINE_BYTES) {
         await this.send(this.buf, pos, n);
         this.buf = this.block(0);
@@ -145,24 +165,25 @@ export class JsonlWriter implements DocSink {
       await this.send(this.buf, pos, n);
       this.buf = this.block(0);
     }
-    // One huge record does not keep its block for the rest of the run.
-    if (this.buf.length > 4 * LINE_BYTES) this.buf = this.block(0);
   }
 
   /** A block for the next lines, with room for `need` bytes: one `out` released, or a new one. */
   private block(need: number): Buffer {
-    if (need <= LINE_BYTES) {
+    if (need <= BLOCK_BYTES) {
       const b = this.free.pop();
       if (b !== undefined) return b;
     }
-    return Buffer.allocUnsafe(Math.max(need, LINE_BYTES));
+    return Buffer.allocUnsafe(Math.max(need, BLOCK_BYTES));
+  }
+
+  /** Keep a block of BLOCK_BYTES nobody holds any more for the next lines. */
+  private drop(buf: Buffer): void {
+    if (buf.length === BLOCK_BYTES && this.free.length < FREE_KEPT) this.free.push(buf);
   }
 
   /** Write `buf[0, end)` (`n` lines); `buf` is `out`'s from now on, until it releases it. */
   private send(buf: Buffer, end: number, n: number): Promise<void> {
-    const free = this.free;
-    const release = buf.length === LINE_BYTES ? (): void => void (free.length < FREE_KEPT && free.push(buf)) : undefined;
-    return this.out.write(buf.subarray(0, end), n, end, release);
+    return this.out.write(buf.subarray(0, end), n, end, buf.length === BLOCK_BYTES ? () => this.drop(buf) : undefined);
   }
 
   close(): Promise<void> {
@@ -174,8 +195,14 @@ export class JsonlWriter implements DocSink {
   }
 }
 
-/** Initial scratch of a JSONL writer's batch (grown for a larger batch). */
+/** A block goes out once its lines reach this many bytes (and at the end of a batch). */
 const LINE_BYTES = 1 << 20;
+
+/**
+ * The size of a block: room for the line that takes it past LINE_BYTES, up to LINE_BYTES long,
+ * without growing it by a copy (a block grown is not used again).
+ */
+const BLOCK_BYTES = 2 * LINE_BYTES;
 
 /** Released blocks a JSONL writer keeps for its next lines. */
 const FREE_KEPT = 3;

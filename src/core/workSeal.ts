@@ -141,11 +141,40 @@ export function sealAt(seal: string, base: string, files: readonly string[]): vo
 /**
  * Check the files `writer` sealed that `want` selects (all by default): each present with its
  * size, and its CRC-32 unless `crc` says not (a file every unit of a step reads whole anyway is
- * checked by size, not hashed once per unit). Throws `WorkDamage` naming the writer.
+ * checked by size, not hashed once per unit). Throws `WorkDamage` naming the writer. Returns the
+ * seal's entries (for `readSealed`), or undefined when the writer left no seal (a unit done by a
+ * version before the seals).
  */
-export function checkSeal(workDir: string, writer: WorkWriter, want: (rel: string) => boolean = () => true, crc: (rel: string) => boolean = () => true): void {
-  checkAt(sealPath(workDir, writer), workDir, writer, want, crc);
+export function checkSeal(workDir: string, writer: WorkWriter, want: (rel: string) => boolean = () => true, crc: (rel: string) => boolean = () => true): SealEntries | undefined {
+  return checkAt(sealPath(workDir, writer), workDir, writer, want, crc);
 }
+
+/** What a seal lists: each file's size and CRC-32, by its path under the seal's base folder. */
+export type SealEntries = Readonly<Record<string, Readonly<SealEntry>>>;
+
+/**
+ * The bytes of `path` (under `workDir`), written by `writer`, checked against `entries` (what
+ * `checkSeal` returned) in the one read: its size and CRC-32, as `checkSeal` checks them. A file
+ * a unit reads whole anyway is not read twice (once for its CRC-32, once for its bytes): exact
+ * dedup's offsets files are read by every unit of a step, once per task (#16, seventeenth pass).
+ * Unchecked when `entries` is undefined (a unit done before the seals) or does not list it.
+ */
+export function readSealed(workDir: string, writer: WorkWriter, entries: SealEntries | undefined, path: string): Buffer {
+  const e = entries?.[relative(workDir, path)];
+  let b: Buffer;
+  try {
+    b = readFileSync(path);
+  } catch (x) {
+    if (e !== undefined && (x as NodeJS.ErrnoException).code === 'ENOENT') throw new WorkDamage(path, 'it is gone', writer, sealPath(workDir, writer));
+    throw x;
+  }
+  if (e === undefined) return b;
+  if (b.length !== e.size) throw new WorkDamage(path, `it holds ${b.length} bytes, ${e.size} were written`, writer, sealPath(workDir, writer));
+  if (crc32(b) !== e.crc) throw new WorkDamage(path, crcDiffers(e), writer, sealPath(workDir, writer));
+  return b;
+}
+
+const crcDiffers = (e: SealEntry): string => `its CRC-32 is not the one written (0x${e.crc.toString(16).padStart(8, '0')})`;
 
 /**
  * Seals read by this process, with the stat they were read at: every unit of a step checks the
@@ -172,7 +201,7 @@ function readSeal(seal: string): Record<string, SealEntry> {
 }
 
 /** Check the files the seal file `seal` lists (under `base`), as `checkSeal` does. */
-export function checkAt(seal: string, base: string, writer: WorkWriter, want: (rel: string) => boolean = () => true, crc: (rel: string) => boolean = () => true): void {
+export function checkAt(seal: string, base: string, writer: WorkWriter, want: (rel: string) => boolean = () => true, crc: (rel: string) => boolean = () => true): SealEntries | undefined {
   let entries: Record<string, SealEntry>;
   try {
     entries = readSeal(seal);
@@ -181,7 +210,7 @@ export function checkAt(seal: string, base: string, writer: WorkWriter, want: (r
     // files cannot be checked; redoing every such unit would cost one rerun each), unless the run
     // was planned with seals from its start (SEALED_FROM_START): then the seal itself was lost.
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-      if (!sealedFromStart(seal)) return;
+      if (!sealedFromStart(seal)) return undefined;
       throw new WorkDamage(seal, 'the seal of the files its writer left is gone', writer, seal);
     }
     throw new WorkDamage(seal, 'the seal of the files its writer left does not read', writer, seal);
@@ -196,6 +225,7 @@ export function checkAt(seal: string, base: string, writer: WorkWriter, want: (r
       throw new WorkDamage(path, 'it is gone', writer, seal);
     }
     if (size !== e.size) throw new WorkDamage(path, `it holds ${size} bytes, ${e.size} were written`, writer, seal);
-    if (crc(rel) && fileCrc(path) !== e.crc) throw new WorkDamage(path, `its CRC-32 is not the one written (0x${e.crc.toString(16).padStart(8, '0')})`, writer, seal);
+    if (crc(rel) && fileCrc(path) !== e.crc) throw new WorkDamage(path, crcDiffers(e), writer, seal);
   }
+  return entries;
 }

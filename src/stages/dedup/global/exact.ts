@@ -9,7 +9,7 @@
  * tasks or workers. Memory of a partition step: one key and one source per distinct text of
  * the partition.
  */
-import { readFileSync, openSync, readSync, closeSync } from 'node:fs';
+import { openSync, readSync, closeSync } from 'node:fs';
 import { join } from 'node:path';
 import { getText } from '../../../core/doc.js';
 import type { GlobalScope, GlobalStage, GlobalStep } from '../../../core/global.js';
@@ -17,7 +17,7 @@ import type { Stage } from '../../../core/stage.js';
 import { KeyTable } from '../buckets.js';
 import { EXACT_REASON, loadHash64, normalizeForExact } from '../exact.js';
 import { makeDirSync } from '../../../io/dirs.js';
-import { checkSeal, sealFiles, sealPath, WorkDamage, type WorkWriter } from '../../../core/workSeal.js';
+import { checkSeal, readSealed, sealFiles, sealPath, WorkDamage, type SealEntries, type WorkWriter } from '../../../core/workSeal.js';
 import { crc32 } from '../../../io/crc32.js';
 import { writeWorkFileAtomic } from '../../../io/writers/workFile.js';
 
@@ -44,9 +44,29 @@ interface Sections {
   crcs?: number[];
 }
 
-function sections(path: string): Sections {
-  const x = JSON.parse(readFileSync(path + '.idx', 'utf8')) as number[] | Sections;
-  return Array.isArray(x) ? { offsets: x } : x;
+/**
+ * Offsets files parsed by this process, by path, with the size and CRC-32 of the bytes parsed:
+ * every unit of a step reads one of every other writer's (tasks x partitions reads a step), and
+ * the same bytes are not parsed again.
+ */
+const parsed = new Map<string, { size: number; crc: number; idx: Sections }>();
+
+/**
+ * The offsets file of `path`, written by `writer`: read once, checked against the seal's entry
+ * (`entries`, from `checkSeal`: its size and CRC-32) in that read, and parsed unless these bytes
+ * were parsed before.
+ */
+function sections(path: string, writer: WorkWriter, entries: SealEntries | undefined, workDir: string): Sections {
+  const b = readSealed(workDir, writer, entries, path + '.idx');
+  const crc = crc32(b);
+  const known = parsed.get(path);
+  if (known !== undefined && known.size === b.length && known.crc === crc) return known.idx;
+  const x = JSON.parse(b.toString('utf8')) as number[] | Sections;
+  const idx = Array.isArray(x) ? { offsets: x } : x;
+  // A process that runs run after run (the library API) does not keep them all.
+  if (parsed.size >= 100_000) parsed.clear();
+  parsed.set(path, { size: b.length, crc, idx });
+  return idx;
 }
 
 /** Section `i` of a sectioned file, checked against its CRC-32 (a mismatch throws `WorkDamage` naming `writer`). */
@@ -125,10 +145,10 @@ export function exactGlobal(): GlobalStage {
               const p = keysPath(scope.workDir, t);
               // Every partition reads a section of every task's keys: the file is checked by size
               // here (a CRC-32 of the whole file per partition would read it once per partition),
-              // the section read by its own CRC-32 (in the `.idx`, itself checked whole), and each
-              // line by its form below.
-              checkSeal(scope.workDir, { task: t }, undefined, (rel) => rel.endsWith('.idx'));
-              const text = readSection(p, sections(p), part, { task: t }, scope.workDir);
+              // the section read by its own CRC-32 (in the `.idx`, itself checked whole as it is
+              // read), and each line by its form below.
+              const sealed = checkSeal(scope.workDir, { task: t }, (rel) => !rel.endsWith('.idx'), () => false);
+              const text = readSection(p, sections(p, { task: t }, sealed, scope.workDir), part, { task: t }, scope.workDir);
               if (text !== '' && !text.endsWith('\n')) throw new WorkDamage(p, `section ${part} does not end a line`, { task: t });
               let at = 0;
               while (at < text.length) {
@@ -173,8 +193,8 @@ export function exactGlobal(): GlobalStage {
             const writer = { step: 0, unit: part };
             // Every task reads a section of every partition's list: the file checked by size, the
             // section by its CRC-32 (the offsets file by its own), each line by its form.
-            checkSeal(scope.workDir, writer, undefined, (rel) => rel.endsWith('.idx'));
-            const text = readSection(p, sections(p), task, writer, scope.workDir);
+            const sealed = checkSeal(scope.workDir, writer, (rel) => !rel.endsWith('.idx'), () => false);
+            const text = readSection(p, sections(p, writer, sealed, scope.workDir), task, writer, scope.workDir);
             if (text !== '' && !text.endsWith('\n')) throw new WorkDamage(p, `section ${task} does not end a line`, writer);
             for (const line of text.split('\n')) {
               if (line === '') continue;

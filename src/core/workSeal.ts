@@ -32,7 +32,8 @@ export class WorkDamage extends Error {
   }
 }
 
-interface SealEntry {
+/** A sealed file's size and CRC-32. */
+export interface SealEntry {
   size: number;
   crc: number;
 }
@@ -129,10 +130,14 @@ export function sealFiles(workDir: string, writer: WorkWriter, files: readonly s
   sealAt(sealPath(workDir, writer), workDir, files);
 }
 
-/** Seal `files` (under `base`) in the seal file `seal`. */
-export function sealAt(seal: string, base: string, files: readonly string[]): void {
+/**
+ * Seal `files` (under `base`) in the seal file `seal`, and the files of `known` with the size and
+ * CRC-32 their writer took as it wrote them (not read again: a task's spill).
+ */
+export function sealAt(seal: string, base: string, files: readonly string[], known: readonly (readonly [string, SealEntry])[] = []): void {
   const entries: Record<string, SealEntry> = {};
   for (const f of files) entries[relative(base, f)] = { size: statSync(f).size, crc: fileCrc(f) };
+  for (const [f, e] of known) entries[relative(base, f)] = { size: e.size, crc: e.crc };
   makeDirSync(dirname(seal));
   const tmp = join(dirname(seal), `.${basename(seal)}.tmp-${process.pid}`);
   writeWorkFileAtomic(seal, JSON.stringify(entries) + '\n', tmp);
@@ -200,11 +205,14 @@ function readSeal(seal: string): Record<string, SealEntry> {
   return entries;
 }
 
-/** Check the files the seal file `seal` lists (under `base`), as `checkSeal` does. */
-export function checkAt(seal: string, base: string, writer: WorkWriter, want: (rel: string) => boolean = () => true, crc: (rel: string) => boolean = () => true): SealEntries | undefined {
-  let entries: Record<string, SealEntry>;
+/**
+ * What the seal file `seal` lists, or undefined when there is none in a run planned before the
+ * seals; a seal gone from a run planned with them, or one that does not read, is a `WorkDamage`
+ * naming `writer`.
+ */
+export function sealEntriesAt(seal: string, writer: WorkWriter): SealEntries | undefined {
   try {
-    entries = readSeal(seal);
+    return readSeal(seal);
   } catch (e) {
     // No seal: a unit done by a version before the seals (a run resumed across an upgrade: its
     // files cannot be checked; redoing every such unit would cost one rerun each), unless the run
@@ -215,6 +223,12 @@ export function checkAt(seal: string, base: string, writer: WorkWriter, want: (r
     }
     throw new WorkDamage(seal, 'the seal of the files its writer left does not read', writer, seal);
   }
+}
+
+/** Check the files the seal file `seal` lists (under `base`), as `checkSeal` does. */
+export function checkAt(seal: string, base: string, writer: WorkWriter, want: (rel: string) => boolean = () => true, crc: (rel: string) => boolean = () => true): SealEntries | undefined {
+  const entries = sealEntriesAt(seal, writer);
+  if (entries === undefined) return undefined;
   for (const [rel, e] of Object.entries(entries)) {
     if (!want(rel)) continue;
     const path = join(base, rel);

@@ -10,7 +10,7 @@
  * - `_slurm/` — sbatch scripts, job ids and logs of the Slurm executor
  * - `_SUCCESS` — written after everything else: only a folder holding it is a finished run
  */
-import { join } from 'node:path';
+import { join, sep } from 'node:path';
 import type { OutputCompression } from '../io/writers/sharded.js';
 
 export const taskName = (t: number): string => String(t).padStart(5, '0');
@@ -25,6 +25,8 @@ export const donePath = (run: string, phase: string, unit: number): string => jo
 export const taskStatsPath = (run: string, t: number): string => join(run, '_stats', `${taskName(t)}.json`);
 export const workDir = (run: string): string => join(run, '_work');
 export const spillPath = (run: string, segment: number, t: number): string => join(run, '_work', 'spill', String(segment), `${taskName(t)}.jsonl`);
+/** Whether a path under the run folder (as a seal lists it) is a spill's file. */
+export const isSpill = (rel: string): boolean => rel.startsWith(join('_work', 'spill') + sep);
 export const globalDir = (run: string, g: number): string => join(run, '_work', 'global', String(g));
 /** The ending of a rejects file compressed so: `.jsonl`, `.jsonl.gz`, `.jsonl.zst`. */
 export const rejectsExt = (c: OutputCompression | undefined): string => (c === 'gzip' ? '.jsonl.gz' : c === 'zstd' ? '.jsonl.zst' : '.jsonl');

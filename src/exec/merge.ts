@@ -13,7 +13,7 @@ import { namedOutputError, ShardedWriter } from '../io/writers/sharded.js';
 import { REJECTS_GZIP_LEVEL, REJECTS_ZSTD_LEVEL } from '../io/writers/rejects.js';
 import { mergeRunStats, type RunStats } from '../core/stats.js';
 import { finishRun, toStderr, type Say } from '../cli/execute.js';
-import { rejectsPath, segmentRejectsPath, segmentSamplesPath, segmentSealPath, segmentStatsPath, failedPath, successPath, taskStatsPath, workDir } from './layout.js';
+import { isSpill, rejectsPath, segmentRejectsPath, segmentSamplesPath, segmentSealPath, segmentStatsPath, failedPath, successPath, taskStatsPath, workDir } from './layout.js';
 import { checkAt, WorkDamage } from '../core/workSeal.js';
 import { redoTask } from './unit.js';
 import { doneFacts, isDone, parseMarker, writeManifest } from './markers.js';
@@ -55,7 +55,8 @@ async function checkSegments(run: string, plan: Plan): Promise<void> {
       const seal = segmentSealPath(run, t, k);
       if (!existsSync(seal)) continue;
       try {
-        checkAt(seal, run, { task: t });
+        // Not the spill it lists (read, checked and removed by the next segment's task).
+        checkAt(seal, run, { task: t }, (rel) => !isSpill(rel));
       } catch (e) {
         if (!(e instanceof WorkDamage)) throw e;
         const err = await redoTask(run, plan, t, e);

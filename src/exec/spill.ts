@@ -7,8 +7,8 @@
  * Written under temporary names and renamed at close; read back through the JSONL reader.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { open, rename, rm } from 'node:fs/promises';
+import { dirname, relative } from 'node:path';
 import type { Doc, JsonObject } from '../core/doc.js';
 import { attrsText, copyRecordJson, docWithAttrsText, hasAttrs, makeDoc, recordJsonOf } from '../core/doc.js';
 import type { DocSink, DocSource } from '../core/pipeline.js';
@@ -19,6 +19,9 @@ import { exactLine } from '../io/json.js';
 import { makeDir } from '../io/dirs.js';
 import { WorkStream } from '../io/writers/workFile.js';
 import { namedOutputError } from '../io/writers/sharded.js';
+import { READ_CHUNK } from '../io/decode.js';
+import { crc32 } from '../io/crc32.js';
+import { sealEntriesAt, WorkDamage, type SealEntries, type SealEntry, type WorkWriter } from '../core/workSeal.js';
 
 const sourcesOf = (path: string): string => path.replace(/\.jsonl$/, '.src');
 
@@ -104,6 +107,15 @@ class LineChunks {
 }
 
 
+/** `parts`, added to the size and CRC-32 of the bytes before them (`seal`). */
+function sealed(parts: Buffer[], seal: SealEntry): Buffer[] {
+  for (const b of parts) {
+    seal.crc = crc32(b, seal.crc);
+    seal.size += b.length;
+  }
+  return parts;
+}
+
 /** The sink of a phase that is not the last. */
 export class SpillWriter implements DocSink {
   /** A record no stage changed is written as its JSON text as read (`recordJsonOf`), not serialised again. */
@@ -112,6 +124,9 @@ export class SpillWriter implements DocSink {
   private src: WorkStream | undefined;
   private readonly dataLines = new LineChunks();
   private readonly srcLines = new LineChunks();
+  /** Size and CRC-32 of each file's bytes so far, taken as they are written (the task's seal lists them). */
+  private readonly dataSeal: SealEntry = { size: 0, crc: 0 };
+  private readonly srcSeal: SealEntry = { size: 0, crc: 0 };
 
   constructor(private readonly path: string) {}
 
@@ -147,8 +162,16 @@ export class SpillWriter implements DocSink {
         else this.srcLines.add(JSON.stringify(doc.source));
       }
     }
-    await this.data!.put(...this.dataLines.take());
-    await this.src!.put(...this.srcLines.take());
+    await this.data!.put(...sealed(this.dataLines.take(), this.dataSeal));
+    await this.src!.put(...sealed(this.srcLines.take(), this.srcSeal));
+  }
+
+  /** Each file written (once closed) with its size and CRC-32, for the seal of the task that wrote it (`sealAt`). */
+  sealEntries(): [string, SealEntry][] {
+    return [
+      [this.path, { ...this.dataSeal }],
+      [sourcesOf(this.path), { ...this.srcSeal }],
+    ];
   }
 
   async close(): Promise<void> {
@@ -187,6 +210,8 @@ class SourceLines {
   private done = false;
   /** The stream's error before its lines were first asked for (its open failing: the file gone). */
   private failed: Error | undefined;
+  /** Size and CRC-32 of the bytes read so far. */
+  readonly seen: SealEntry = { size: 0, crc: 0 };
 
   constructor(private readonly path: string) {
     const stream = createReadStream(path, { highWaterMark: 1 << 20 });
@@ -213,7 +238,10 @@ class SourceLines {
         this.done = true;
         if (this.rest.length > 0) lines.push(Buffer.concat(this.rest).toString('utf8'));
         this.rest = [];
-      } else this.split(r.value, lines);
+      } else {
+        sealed([r.value], this.seen);
+        this.split(r.value, lines);
+      }
       this.lines = lines;
       this.at = 0;
     }
@@ -273,10 +301,56 @@ function asRead(read: Doc, doc: Doc): Doc {
   return doc;
 }
 
-/** The records of a spill, with their original sources and signals. */
-export function spillSource(path: string): DocSource {
+/**
+ * The bytes of a spill's records file, read in pieces, each added to `seen` (its size and CRC-32)
+ * as it is handed on: checked against the seal after the last, in the one read.
+ */
+async function* spillBytes(path: string, seen: SealEntry): AsyncGenerator<Buffer> {
+  const fh = await open(path, 'r');
+  try {
+    const size = (await fh.stat()).size;
+    for (;;) {
+      // Up to the size it had, then a small read to find the end (as the file reader does).
+      const b = Buffer.allocUnsafe(seen.size < size ? Math.min(READ_CHUNK, size - seen.size) : 1 << 12);
+      const { bytesRead } = await fh.read(b, 0, b.length, seen.size);
+      if (bytesRead === 0) break;
+      const chunk = bytesRead === b.length ? b : b.subarray(0, bytesRead);
+      sealed([chunk], seen);
+      yield chunk;
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+/** How the file the seal lists as `rel` differs from what was read of it (`seen`), or undefined: the same, or not listed. */
+function sealDiffers(want: SealEntries | undefined, rel: string, seen: SealEntry): string | undefined {
+  const e = want?.[rel];
+  if (e === undefined) return undefined;
+  if (e.size !== seen.size) return `it holds ${seen.size} bytes, ${e.size} were written`;
+  if (e.crc !== seen.crc) return `its CRC-32 is not the one written (0x${e.crc.toString(16).padStart(8, '0')})`;
+  return undefined;
+}
+
+/**
+ * The records of a spill, with their original sources and signals. With `seal` (the seal of the
+ * task segment that wrote it, files listed under `base`), both of its files are checked against
+ * the size and CRC-32 listed there as they are read: a byte changed inside a record, which still
+ * reads as JSON, is damage, not a record (hostile review 16 F4). The check ends with the last
+ * record, before the task that reads it is done (its files published, it marked): a task whose
+ * spill was damaged is redone from its input. A spill written before the seals listed spills is
+ * read unchecked.
+ */
+export function spillSource(path: string, seal?: { path: string; base: string; writer: WorkWriter }): DocSource {
   return {
     async *read(events) {
+      let want: SealEntries | undefined;
+      try {
+        want = seal === undefined ? undefined : sealEntriesAt(seal.path, seal.writer);
+      } catch (e) {
+        throw e instanceof WorkDamage ? new SpillDamage(path, e.message) : e;
+      }
+      const seen: SealEntry = { size: 0, crc: 0 };
       const sources = new SourceLines(sourcesOf(path));
       const inner: typeof events = {
         read: events.read,
@@ -295,7 +369,7 @@ export function spillSource(path: string): DocSource {
         // keeping number texts, its exact text, which the reader leaves out): the record's JSON
         // text, for rejects that drop it as read (`RECORD_JSON`) and the next spill, without
         // serialising it again.
-        for await (const batch of readJsonl(path, inner, readSettings(), undefined, 0, true)) {
+        for await (const batch of readJsonl(path, inner, readSettings(), spillBytes(path, seen), 0, true)) {
           const out: Doc[] = new Array(batch.length);
           for (let i = 0; i < batch.length; i++) {
             const s = sources.ready() ?? (await sources.next());
@@ -344,6 +418,13 @@ export function spillSource(path: string): DocSource {
         let more = 0;
         for (let s = sources.ready() ?? (await sources.next()); s !== undefined; s = sources.ready() ?? (await sources.next())) if (s !== '') more++;
         if (more > 0) throw new SpillDamage(path, `it holds ${n} records, its sources file lists ${n + more}`);
+        if (seal !== undefined) {
+          const rel = (p: string): string => relative(seal.base, p);
+          const data = sealDiffers(want, rel(path), seen);
+          if (data !== undefined) throw new SpillDamage(path, data);
+          const src = sealDiffers(want, rel(sourcesOf(path)), sources.seen);
+          if (src !== undefined) throw new SpillDamage(path, `its sources file ${sourcesOf(path)}: ${src}`);
+        }
       } catch (e) {
         const gone = (e as NodeJS.ErrnoException).code === 'ENOENT';
         throw gone ? new SpillDamage(path, (e as NodeJS.ErrnoException).path === sourcesOf(path) ? `its sources file ${sourcesOf(path)} is gone` : 'it is gone') : e;

@@ -268,7 +268,7 @@ async function writeTask(u: { run: string; plan: Plan; stages: readonly Stage[];
   let stats: RunStats;
   try {
     stats = await pipeline({
-      source: k === 0 ? taskSource(plan, plan.tasks[t]) : spillSource(spillPath(run, k - 1, t)),
+      source: k === 0 ? taskSource(plan, plan.tasks[t]) : spillSource(spillPath(run, k - 1, t), { path: segmentSealPath(run, t, k - 1), base: run, writer: { task: t } }),
       stages: own,
       sink,
       rejects,
@@ -315,7 +315,8 @@ async function writeTask(u: { run: string; plan: Plan; stages: readonly Stage[];
     }
     // What the merge (and a later segment's stats) read of this segment, sealed: a damaged one is redone, not merged.
     const left = [segmentRejectsPath(run, t, k, s.rejectsCompression), segmentSamplesPath(run, t, k), segmentStatsPath(run, t, k), ...(last ? [taskStatsPath(run, t)] : [])];
-    sealAt(segmentSealPath(run, t, k), run, left.filter((f) => existsSync(f)));
+    // The spill for the next segment is sealed with the size and CRC-32 taken as it was written (not read again).
+    sealAt(segmentSealPath(run, t, k), run, left.filter((f) => existsSync(f)), u.sink instanceof SpillWriter ? u.sink.sealEntries() : []);
   } catch (e) {
     await discardTaskFiles(run, plan, k, t, last).catch(() => {});
     throw e;

@@ -195,6 +195,41 @@ describe('a damaged spill in _work (hostile review 2 L7)', () => {
     expect(existsSync(join(out, '_SUCCESS'))).toBe(true);
     expect(await runOutput(out)).toEqual(await runOutput(ref));
   }, 300_000);
+
+  // Hostile review 16 F4: a byte changed inside a record's text (or inside a source) still reads
+  // as JSON; it was used silently and published. Each spill's files are sealed with the size and
+  // CRC-32 their task took as it wrote them, and checked as they are read.
+  it('a letter changed inside a text of a spill, and a digit of a source in its sources file, are found: redone, byte-identical', async () => {
+    const { ref, out, args } = await stoppedAt('5-tasks/0');
+    const spill = (t: number): string => join(out, '_work', 'spill', '1', `0000${t}.jsonl`);
+    const data = await readFile(spill(1));
+    const text = data.indexOf('"text":"') + 8;
+    let at = text;
+    while (!(data[at] >= 0x61 && data[at] < 0x7a)) at++;
+    data[at]++;
+    await writeFile(spill(1), data);
+    const srcPath = spill(2).replace(/\.jsonl$/, '.src');
+    const src = await readFile(srcPath, 'latin1');
+    const m = /:(\d+)"/.exec(src)!;
+    const digit = m.index + m[0].length - 2;
+    const b = Buffer.from(src, 'latin1');
+    b[digit] = b[digit] === 0x39 ? 0x30 : b[digit] + 1;
+    await writeFile(srcPath, b);
+    const messages: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await runCli(args);
+      if (r.code === 0) break;
+      expect(r.code).toBe(1);
+      expect(r.stderr).not.toMatch(/Error: |\n\s+at /);
+      messages.push(r.stderr);
+    }
+    expect(messages).toHaveLength(2);
+    const all = messages.join('\n');
+    expect(all).toMatch(/task 1 of phase 5-tasks \(.*\) failed: spill .*_work\/spill\/1\/00001\.jsonl is damaged: its CRC-32 is not the one written \(0x[0-9a-f]{8}\); it was removed and task 1 of phases 0-tasks, 2-tasks un-marked, so that the run redoes it/);
+    expect(all).toMatch(/task 2 of phase 5-tasks \(.*\) failed: spill .*00002\.jsonl is damaged: its sources file .*00002\.src: its CRC-32 is not the one written .*; it was removed and task 2 of phases 0-tasks, 2-tasks un-marked/);
+    expect(existsSync(join(out, '_SUCCESS'))).toBe(true);
+    expect(await runOutput(out)).toEqual(await runOutput(ref));
+  }, 300_000);
 });
 
 // Issue #10 (hostile review 3, brief item 1): the files global stages keep in _work between

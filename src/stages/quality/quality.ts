@@ -49,6 +49,11 @@ interface Compiled {
   build: AttrsBuilder;
   /** `build` with only the signals that a rule compares (for a dropped record, when that is all that is read). */
   buildRules: AttrsBuilder;
+  /**
+   * `tagValues`'s output, reused for every record. Made with strings, so its elements are kept
+   * tagged: an array made of numbers would keep doubles unboxed, and reading one back boxes it.
+   */
+  tagged: unknown[];
   /** The `StageStats.why` keys of each drop reason (countWhy), made on first use. */
   why: WhyKeys;
 }
@@ -66,13 +71,14 @@ interface WhyKeys {
 }
 
 /** Builds `attrs.quality`: the header fields, then every signal in `SignalComputer.names` order. */
-type AttrsBuilder = (preset: string, by: string, score: number, weakest: string | null, failed: string[], v: Float64Array) => Record<string, unknown>;
+type AttrsBuilder = (preset: string, by: string, score: number, weakest: string | null, failed: string[], v: readonly unknown[]) => Record<string, unknown>;
 
 /**
  * A function returning `attrs.quality` as one object literal, so every record's object has the
  * same fixed shape (a V8 hidden class) instead of being grown key by key. The keys are the
  * signal names of the rule set (checked to be plain identifiers), inserted as JSON strings; with
- * `only`, just the signals named there (in `names` order).
+ * `only`, just the signals named there (in `names` order). `v` is the signal values as
+ * `tagValues` gives them.
  */
 function attrsBuilder(names: readonly string[], only?: ReadonlySet<string>): AttrsBuilder {
   for (const n of names) if (!/^[a-z][a-z0-9_]*$/.test(n)) throw new Error(`quality: bad signal name '${showText(n)}'`);
@@ -84,11 +90,30 @@ function attrsBuilder(names: readonly string[], only?: ReadonlySet<string>): Att
   const build = new Function('preset', 'by', 'score', 'weakest', 'failed', 'v', `return { preset: preset, preset_by: by, score: score, weakest: weakest, failed: failed, ${fields} };`) as AttrsBuilder;
   // One object made first with a string in every field: V8 then keeps the fields of the literal's
   // shape "tagged", not "double". A double field boxes every value in a number object of its own,
-  // 0 and the counts included; a tagged one holds a whole number (most signals of a short text)
-  // in place. The values read back are the same numbers.
+  // 0 and the counts included; a tagged one holds a small integer (most signals of a short text)
+  // in place, when it is given one (`tagValues`). The values read back are the same numbers.
   const tagged = names.map(() => '');
   (build as unknown as (...a: unknown[]) => unknown)('', '', '', '', '', tagged);
   return build;
+}
+
+/**
+ * The signal values `v` in `into` (an array of tagged elements, made with strings: see
+ * `Compiled.tagged`) for an `AttrsBuilder`, each whole number as a small integer. A number read
+ * from a Float64Array is a double even when it is whole, and a field of an object holds a double
+ * in a number object of its own (16 bytes on 64-bit Node), counts and zeros included: built from
+ * `values` directly, a record's `attrs.quality` was ~46 such objects beside the object itself,
+ * more than half its memory, each one more to move for the garbage collector when the record
+ * lives on (bench/RESULTS.md, seventeenth pass). `n === x` for `n = x | 0` is a whole number of
+ * 32 bits; -0 stays a double (it is not 0 to `Object.is`). The values read back are the same.
+ */
+function tagValues(v: Float64Array, into: unknown[]): unknown[] {
+  for (let i = 0; i < v.length; i++) {
+    const x = v[i];
+    const n = x | 0;
+    into[i] = n === x && (n !== 0 || 1 / x > 0) ? n : x;
+  }
+  return into;
 }
 
 function compile(set: RuleSet): Compiled {
@@ -103,6 +128,7 @@ function compile(set: RuleSet): Compiled {
     counterKey: `preset:${set.name}`,
     build: attrsBuilder(computer.names),
     buildRules: attrsBuilder(computer.names, ruleSignals),
+    tagged: computer.names.map(() => ''),
     why: { codes: set.rules.map((r) => r.code), also: [], oneLine: [], noC4Line: [] },
   };
 }
@@ -241,9 +267,9 @@ export function createQuality(options: Record<string, unknown>): Stage {
       // file, the report's histograms), and only its rules' signals when nothing reads the
       // others (slim rejects): most of the garbage of a run that drops most records. They go
       // with its reject, not onto the record (run, below).
-      if (drop === undefined) doc.attrs.quality = c.build(c.set.name, by, score, c.rules.code(weakest), failed, values);
+      if (drop === undefined) doc.attrs.quality = c.build(c.set.name, by, score, c.rules.code(weakest), failed, tagValues(values, c.tagged));
       else if (ctx.rejectAttrs !== false) {
-        dropped = (ctx.rejectRuleSignals === true ? c.buildRules : c.build)(c.set.name, by, score, c.rules.code(weakest), failed, values);
+        dropped = (ctx.rejectRuleSignals === true ? c.buildRules : c.build)(c.set.name, by, score, c.rules.code(weakest), failed, tagValues(values, c.tagged));
         rejecting.preset = c.set.name;
         rejecting.score = score;
         rejecting.names = c.computer.names;

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Doc } from '../../../src/core/doc.js';
 import { makeDoc } from '../../../src/core/doc.js';
@@ -14,6 +16,8 @@ import { hashRange, profileShared } from '../../../src/stages/quality/profile.js
 import { SignalComputer } from '../../../src/stages/quality/signals.js';
 import type { C4Result } from '../../../src/stages/quality/c4.js';
 import { C4Lines } from '../../../src/stages/quality/c4.js';
+
+const ROOT = resolve(import.meta.dirname, '../../..');
 
 const fixture = (name: string) =>
   readFileSync(new URL(`../../../fixtures/quality/${name}`, import.meta.url), 'utf8')
@@ -418,6 +422,44 @@ describe('quality: tokens', () => {
     c.run(profile('the cat and 的 dog 的的 & the😀 theme andes'));
     // the, and, 的, 的, 的, &, the, 😀 (an astral character is two code units: looked up by hash)
     expect(c.values[c.indexOf('stop_words')]).toBe(8);
+  });
+});
+
+describe('quality: the memory of attrs.quality', () => {
+  // Memory, not time: what a record's signals keep alive (and the garbage collector moves while
+  // its batch lives), against an object of as many fields holding small integers (its size
+  // alone, whatever the pointer size). In a process of its own, on the built stage as the CLI
+  // runs it, from its first record: the boxing came from V8's code optimised early in a run (a
+  // stage is made anew for each task and bench round), which other tests could have trained.
+  it('holds a whole-number signal in place, not in a number object of its own', () => {
+    const script = `
+      const { defaultRegistry } = await import('./dist/stages/index.js');
+      const { makeDoc } = await import('./dist/core/doc.js');
+      const { emptyStageStats } = await import('./dist/core/stats.js');
+      const sentences = ${JSON.stringify(ZH_SENTENCES)};
+      const posts = (n) => Array.from({ length: n }, (_, i) => makeDoc({ text: sentences[i % sentences.length] + i }, 't:' + i));
+      const stage = await defaultRegistry().create('quality', { preset: 'web-zh', tagOnly: true });
+      const ctx = { stats: emptyStageStats('quality'), textField: undefined, reject() {} };
+      async function* batch(d) { yield d; }
+      const heap = () => { gc(); gc(); return process.memoryUsage().heapUsed; };
+      const n = 20000;
+      const docs = posts(n);
+      const h0 = heap();
+      for await (const _ of stage.run(batch(docs), ctx));
+      const perRecord = (heap() - h0) / n;
+      const keys = Object.keys(docs[0].attrs.quality);
+      const plain = new Function('x', 'return { ' + keys.map((k, i) => 'f' + i + ': x').join(', ') + ' };');
+      const h1 = heap();
+      const objects = Array.from({ length: n }, (_, i) => plain(i & 1));
+      const perObject = (heap() - h1) / n;
+      const whole = Object.values(docs[0].attrs.quality).filter((v) => typeof v === 'number' && Number.isInteger(v)).length;
+      console.log(JSON.stringify({ perRecord, perObject, whole, n: objects.length }));`;
+    const out = JSON.parse(execFileSync(process.execPath, ['--expose-gc', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' })) as { perRecord: number; perObject: number; whole: number };
+    expect(out.whole).toBeGreaterThanOrEqual(35); // most signals of a short post are counts or 0
+    // Before: every value a number object of its own, 0 and the counts too: about 1,400 bytes a
+    // record against a 432-byte object of 51 fields on 64-bit Node 20 (3.2x); now the object, its
+    // few fractions' numbers, its attrs and its failed list, about 770 bytes (1.8x).
+    expect(out.perRecord, JSON.stringify(out)).toBeLessThan(2.2 * out.perObject);
   });
 });
 

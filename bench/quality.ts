@@ -12,21 +12,54 @@
  * other load on a shared machine does not inflate them. MB/s counts the JSONL bytes parsed
  * and, separately, the UTF-8 bytes of the text fields analysed. Peak RSS is printed at the end.
  *
+ * A full garbage collection (untimed) comes before each timed run, so a run does not pay for
+ * the garbage of the one before it.
+ *
  *   npx tsx bench/quality.ts             # speed, web-en and web-zh, 3 rounds each
+ *   npm run build && npx tsx bench/quality.ts --rounds 8 --before /tmp/base/dist --after dist
+ *                                         # the same with another build's stage too (its dist
+ *                                         # directory, e.g. main before a change), alternating
+ *                                         # with ours in every round: before/after best and median.
+ *                                         # --after DIST runs ours from a build as well (default:
+ *                                         # the sources, as tsx compiles them), so both are alike.
  *   npx tsx bench/quality.ts --report    # per-file, per-rule drop tables (markdown)
  *   npx tsx bench/quality.ts --report --why web/en/c4_demo_llamafactory.jsonl
  *                                         # one line per record: kept/dropped, reason, first chars
  *   Every form takes --data DIR (a copy of shared/data; default ../shared/data).
  */
 import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { DATA } from './data.js';
 import type { Doc } from '../src/core/doc.js';
-import { makeDoc } from '../src/core/doc.js';
 import type { StageContext } from '../src/core/stage.js';
-import { emptyStageStats } from '../src/core/stats.js';
-import { createQuality, qualityOptions } from '../src/stages/quality/index.js';
-import { resolveOptions } from '../src/core/options.js';
+import * as qualityModule from '../src/stages/quality/index.js';
+import * as optionsModule from '../src/core/options.js';
+import * as docModule from '../src/core/doc.js';
+import * as statsModule from '../src/core/stats.js';
+
+/** What the speed runs use of a build: ours (the sources) or another's (`--before DIST`). */
+interface Build {
+  label: string;
+  createQuality: typeof qualityModule.createQuality;
+  qualityOptions: typeof qualityModule.qualityOptions;
+  resolveOptions: typeof optionsModule.resolveOptions;
+  makeDoc: typeof docModule.makeDoc;
+  emptyStageStats: typeof statsModule.emptyStageStats;
+}
+
+const OURS: Build = { label: 'this build', ...qualityModule, ...optionsModule, ...docModule, ...statsModule };
+
+async function loadBuild(dist: string): Promise<Build> {
+  const at = (f: string) => import(pathToFileURL(join(resolve(dist), f)).href);
+  return { label: dist, ...(await at('stages/quality/index.js')), ...(await at('core/options.js')), ...(await at('core/doc.js')), ...(await at('core/stats.js')) } as Build;
+}
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
 
 
 /** Text field per file where it is not `text`/`content`. */
@@ -58,8 +91,8 @@ function textOf(data: Record<string, unknown>, file: string): string {
   return typeof v === 'string' ? v : '';
 }
 
-function context(rejects: { doc: Doc; reason: string }[] | null) {
-  const stats = emptyStageStats('quality');
+function context(rejects: { doc: Doc; reason: string }[] | null, b: Build = OURS) {
+  const stats = b.emptyStageStats('quality');
   const ctx: StageContext = {
     stats,
     textField: undefined,
@@ -71,8 +104,8 @@ function context(rejects: { doc: Doc; reason: string }[] | null) {
   return { ctx, stats };
 }
 
-async function runStage(preset: string, docs: Doc[], ctx: StageContext): Promise<Doc[]> {
-  const stage = await createQuality(resolveOptions('quality', qualityOptions, { preset }));
+async function runStage(preset: string, docs: Doc[], ctx: StageContext, b: Build = OURS): Promise<Doc[]> {
+  const stage = await b.createQuality(b.resolveOptions('quality', b.qualityOptions, { preset }));
   const out: Doc[] = [];
   async function* one() {
     yield docs;
@@ -81,7 +114,7 @@ async function runStage(preset: string, docs: Doc[], ctx: StageContext): Promise
   return out;
 }
 
-function toDocs(inputs: Input[]): { docs: Doc[]; textBytes: number } {
+function toDocs(inputs: Input[], b: Build = OURS): { docs: Doc[]; textBytes: number } {
   const docs: Doc[] = [];
   let textBytes = 0;
   for (const inp of inputs) {
@@ -89,7 +122,7 @@ function toDocs(inputs: Input[]): { docs: Doc[]; textBytes: number } {
       const data = JSON.parse(l) as Record<string, unknown>;
       const t = textOf(data, inp.file);
       textBytes += Buffer.byteLength(t);
-      docs.push(makeDoc({ text: t }, `${inp.file}:${i + 1}`));
+      docs.push(b.makeDoc({ text: t }, `${inp.file}:${i + 1}`));
     });
   }
   return { docs, textBytes };
@@ -100,41 +133,82 @@ function cpuMs(): number {
   return (u.user + u.system) / 1000;
 }
 
-async function speed(): Promise<void> {
+interface Timing {
+  base: number;
+  q: number;
+  stage: number;
+  n: number;
+  textBytes: number;
+}
+
+/** One timed run of `b` over `inputs`: the parse-only baseline, then parse + stage. */
+async function timeOnce(preset: string, inputs: Input[], b: Build): Promise<Timing> {
+  gc();
+  // baseline: parse + read the text field
+  // CPU time of this process (user + system), so other load on the machine does not count.
+  let t0 = cpuMs();
+  let sink = 0;
+  for (const inp of inputs) for (const l of inp.lines) sink += textOf(JSON.parse(l), inp.file).length;
+  const base = cpuMs() - t0;
+  if (sink < 0) console.log(sink);
+  gc();
+  // quality: the same parse, then the stage
+  t0 = cpuMs();
+  const { docs, textBytes } = toDocs(inputs, b);
+  const t1 = cpuMs();
+  const { ctx } = context(null, b);
+  await runStage(preset, docs, ctx, b);
+  const q = cpuMs() - t0;
+  const stage = cpuMs() - t1;
+  return { base, q, stage, n: docs.length, textBytes };
+}
+
+function median(v: readonly number[]): number {
+  const s = [...v].sort((a, b) => a - b);
+  return s.length % 2 === 1 ? s[(s.length - 1) >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+async function speed(rounds: number, builds: Build[]): Promise<void> {
   const sets: [string, Input[]][] = [
     ['web-en', loadDir('web/en')],
     ['web-zh', loadDir('web/zh')],
   ];
-  console.log('| preset | records | JSONL MB | text MB | baseline parse MB/s | quality MB/s (JSONL) | quality MB/s (text) | quality docs/s | quality/baseline time | stage alone MB/s (JSONL) |');
-  console.log('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  const ab = builds.length > 1;
+  console.log('| preset | ' + (ab ? 'build | ' : '') + 'records | JSONL MB | text MB | baseline parse MB/s | quality MB/s (JSONL) | quality MB/s (text) | quality docs/s | quality/baseline time | stage alone MB/s (JSONL) |');
+  console.log('|---|' + (ab ? '---|' : '') + '---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  const all: { preset: string; mb: number; runs: Timing[][] }[] = [];
   for (const [preset, inputs] of sets) {
     const bytes = inputs.reduce((a, b) => a + b.bytes, 0);
-    let best = { base: Infinity, q: Infinity, stage: Infinity, n: 0, textBytes: 0 };
-    for (let round = 0; round < 3; round++) {
-      // baseline: parse + read the text field
-      // CPU time of this process (user + system), so other load on the machine does not count.
-      let t0 = cpuMs();
-      let sink = 0;
-      for (const inp of inputs) for (const l of inp.lines) sink += textOf(JSON.parse(l), inp.file).length;
-      const base = cpuMs() - t0;
-      // quality: the same parse, then the stage
-      t0 = cpuMs();
-      const { docs, textBytes } = toDocs(inputs);
-      const t1 = cpuMs();
-      const { ctx } = context(null);
-      await runStage(preset, docs, ctx);
-      const q = cpuMs() - t0;
-      const stage = cpuMs() - t1;
-      if (sink < 0) console.log(sink);
-      if (q < best.q) best = { base, q, stage, n: docs.length, textBytes };
+    const runs: Timing[][] = builds.map(() => []);
+    for (let round = 0; round < rounds; round++) {
+      // with two builds, each goes first in every other round
+      for (let k = 0; k < builds.length; k++) {
+        const i = round % 2 === 0 ? k : builds.length - 1 - k;
+        runs[i].push(await timeOnce(preset, inputs, builds[i]));
+      }
     }
     const mb = bytes / 1e6;
-    const tmb = best.textBytes / 1e6;
-    console.log(
-      `| ${preset} | ${best.n} | ${mb.toFixed(1)} | ${tmb.toFixed(1)} | ${(mb / (best.base / 1000)).toFixed(1)} | ${(mb / (best.q / 1000)).toFixed(1)} | ${(tmb / (best.q / 1000)).toFixed(1)} | ${Math.round(best.n / (best.q / 1000))} | ${(best.q / best.base).toFixed(2)}x | ${(mb / (best.stage / 1000)).toFixed(1)} |`,
-    );
+    all.push({ preset, mb, runs });
+    builds.forEach((b, i) => {
+      const best = runs[i].reduce((x, y) => (y.q < x.q ? y : x));
+      const tmb = best.textBytes / 1e6;
+      console.log(
+        `| ${preset} | ${ab ? `${b.label} | ` : ''}${best.n} | ${mb.toFixed(1)} | ${tmb.toFixed(1)} | ${(mb / (best.base / 1000)).toFixed(1)} | ${(mb / (best.q / 1000)).toFixed(1)} | ${(tmb / (best.q / 1000)).toFixed(1)} | ${Math.round(best.n / (best.q / 1000))} | ${(best.q / best.base).toFixed(2)}x | ${(mb / (best.stage / 1000)).toFixed(1)} |`,
+      );
+    });
   }
-  console.log(`\npeak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB; best of 3 rounds; CPU time (user+system) of one thread, i.e. per core`);
+  if (ab) {
+    console.log(`\nBefore (${builds[0].label}) and after (${builds[1].label}), alternating in each of ${rounds} rounds (CPU ms of parse + stage; MB/s of JSONL):\n`);
+    console.log('| preset | before ms best / median | after ms best / median | after / before best / median | before MB/s best | after MB/s best |');
+    console.log('|---|---:|---:|---:|---:|---:|');
+    for (const { preset, mb, runs } of all) {
+      const [b, a] = runs.map((r) => r.map((t) => t.q));
+      const bb = Math.min(...b);
+      const ba = Math.min(...a);
+      console.log(`| ${preset} | ${bb.toFixed(0)} / ${median(b).toFixed(0)} | ${ba.toFixed(0)} / ${median(a).toFixed(0)} | ${(ba / bb).toFixed(3)} / ${(median(a) / median(b)).toFixed(3)} | ${(mb / (bb / 1000)).toFixed(1)} | ${(mb / (ba / 1000)).toFixed(1)} |`);
+    }
+  }
+  console.log(`\npeak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB; best of ${rounds} rounds; CPU time (user+system) of one thread, i.e. per core`);
 }
 
 async function report(why: string | undefined): Promise<void> {
@@ -173,8 +247,11 @@ async function report(why: string | undefined): Promise<void> {
   }
 }
 
-const args = process.argv.slice(2);
-if (args.includes('--report')) {
-  const i = args.indexOf('--why');
-  await report(i >= 0 ? args[i + 1] : undefined);
-} else await speed();
+const { values: args } = parseArgs({ options: { report: { type: 'boolean', default: false }, why: { type: 'string' }, rounds: { type: 'string', default: '3' }, before: { type: 'string' }, after: { type: 'string' } } });
+if (args.report) await report(args.why);
+else {
+  const rounds = Number(args.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds: a whole number >= 1, not '${args.rounds}'`);
+  const ours = args.after !== undefined ? await loadBuild(args.after) : OURS;
+  await speed(rounds, args.before !== undefined ? [await loadBuild(args.before), ours] : [ours]);
+}

@@ -126,6 +126,8 @@ export interface Job {
   sink?: { writer: DocSink; shards(): readonly string[]; records?(): readonly number[] };
   /** Called before reading, after the inputs were expanded and every flag checked (e.g. to write the resolved recipe). */
   beforeRun?(files: string[], effective: EffectiveSettings): Promise<void>;
+  /** Called once the inputs are expanded, before any output is made: refuses (UsageError) inputs the command cannot use (`run`: a rejects file). */
+  checkInputs?(files: readonly string[], format: InputFormat, roots: readonly string[]): Promise<void>;
   /** Files written beside the output before reading (e.g. the resolved recipe): checked against the inputs. */
   extraOutputs?: string[];
   /** Files the command reads besides the inputs and its stages' files (a tokenizer model): no output may be one. */
@@ -238,6 +240,7 @@ export async function prepare(job: Job) {
   const unknown = format === 'auto' ? files.find((f) => f !== '-' && !isInputName(f)) : undefined;
   if (unknown !== undefined) throw new UsageError(`cannot tell the format of '${showPath(unknown)}' from its name (.jsonl, .json, .csv, .tsv, .txt, .warc, .wet, .html, optionally .gz/.zst, or .parquet); give --format`);
   if (files.includes('-') && process.stdin.isTTY) throw new UsageError(`no input: give files, or pipe JSONL into 'corpus-clean ${job.command}'`);
+  await job.checkInputs?.(files, format as InputFormat, job.inputs);
   const folder = output !== '-' && (await isFolderOutput(output));
   if (!folder && output !== '-' && job.sink === undefined && job.runTasks === undefined) await checkOutputName(output, parquet);
   const say = job.say ?? toStderr;

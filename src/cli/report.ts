@@ -167,6 +167,22 @@ export function folderHolding(name: string, roots: readonly string[] | undefined
   return undefined;
 }
 
+/**
+ * Why `run` refuses corpus-clean rejects files among its inputs (`found`, recognised by their first
+ * line) before it plans anything: their records hold no text, so each would be bad input, found
+ * only once every phase had run (new-user review 16 F17). What to do, as the warning of a single
+ * command says it (`rejectsAdvice`): leave them out (out of the folder that held them, or renamed
+ * with a leading '_'), then how to read them.
+ */
+export function rejectsInputsRefusal(found: readonly string[], roots: readonly string[]): string {
+  const first = found[0];
+  const folder = folderHolding(first, roots);
+  const shown = found.slice(0, 3).map((f) => `'${showPath(f)}'`).join(', ') + (found.length > 3 ? `, ... (${found.length} in all)` : '');
+  const what = found.length === 1 ? `input ${shown} is a corpus-clean rejects file` : `inputs ${shown} are corpus-clean rejects files`;
+  const named = found.length === 1 ? '' : `for ${shown.split(', ')[0]}: `;
+  return `${what} (first line with keys ${REJECT_KEYS.join(', ')}), whose records hold no text of their own: each would be bad input, found only after every phase had run; ${named}${folder === undefined ? 'leave it out of the inputs; ' : ''}${rejectsAdvice([first], false, folder)}`;
+}
+
 /** "N of M records are rejects (...)": the head of the note on a rejects file read as data. */
 export function rejectsHead(n: number, read: number): string {
   return `${n} of ${read} record${read === 1 ? ' is a reject' : 's are rejects'} (keys ${REJECT_KEYS.join(', ')}: a corpus-clean rejects file), which hold no text of their own`;

@@ -1,4 +1,5 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCliAll, tempDir, TOKENIZER_MODEL } from '../helpers/run.js';
@@ -47,5 +48,40 @@ describe('export: records without text', () => {
     expect(rej2.map((r) => r.detail.message)).toEqual(["the record's text is empty", "the record's text is only whitespace"]);
     // The rate is the user's to set, as for every command.
     expect(allowed.code, allowed.stderr).toBe(0);
+  });
+});
+
+// New-user review 16 F17: `run` over a folder holding a rejects file (a colleague's, copied with the
+// data) ran every phase, then failed on it as bad input (exit 1, _FAILED); moving it out started
+// the whole run over. A rejects file is told by its first line: refused before anything is made.
+describe('run: a rejects file among the inputs', () => {
+  it('is refused before the output folder is made, with how to leave it out; renamed with a leading _ it is not read', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'in.jsonl'), '{"text":"kept"}\n{"id":1}\nnot json\n');
+    await writeFile(join(dir, 'r.yaml'), 'name: r\nstages:\n  - normalize: {}\n');
+    const [made] = await runCliAll([['cat', 'in.jsonl', '-o', 'o.jsonl', '--rejects', 'rej.jsonl.zst', '--max-reject-rate', '1', '-q']], { cwd: dir });
+    expect(made.code, made.stderr).toBe(0);
+    await mkdir(join(dir, 'data'));
+    await writeFile(join(dir, 'data/a.jsonl'), texts(30));
+    await copyFile(join(dir, 'rej.jsonl.zst'), join(dir, 'data/old-rejects.jsonl.zst'));
+    const [folder, named] = await runCliAll(
+      [
+        ['run', 'r.yaml', '-i', 'data/', '-o', 'out1', '--workers', '1'],
+        ['run', 'r.yaml', '-i', 'data/a.jsonl', '-i', 'rej.jsonl.zst', '-o', 'out2', '--workers', '1'],
+      ],
+      { cwd: dir },
+    );
+    expect(folder.code, folder.stderr).toBe(2);
+    expect(folder.stderr).toBe(
+      `corpus-clean: input 'data/old-rejects.jsonl.zst' is a corpus-clean rejects file (first line with keys stage, reason, source), whose records hold no text of their own: each would be bad input, found only after every phase had run; to leave it out of the input, move it out of data/, or rename it with a leading '_' (names starting with '_' are skipped when a folder is read); to read them as they are, pass --no-require-text to cat ('corpus-clean cat data/old-rejects.jsonl.zst --no-require-text --limit 5'); the records they rejected are under 'record', a line that did not parse under 'raw' ('corpus-clean cat data/old-rejects.jsonl.zst --no-require-text | jq -c ".record // .raw"')\n`,
+    );
+    expect(named.code, named.stderr).toBe(2);
+    expect(named.stderr).toContain("input 'rej.jsonl.zst' is a corpus-clean rejects file (first line with keys stage, reason, source), whose records hold no text of their own: each would be bad input, found only after every phase had run; leave it out of the inputs; to read them as they are");
+    for (const out of ['out1', 'out2']) expect(existsSync(join(dir, out)), out).toBe(false);
+    // Renamed as the message says: not read, and the run goes.
+    await rename(join(dir, 'data/old-rejects.jsonl.zst'), join(dir, 'data/_old-rejects.jsonl.zst'));
+    const [again] = await runCliAll([['run', 'r.yaml', '-i', 'data/', '-o', 'out1', '--workers', '1', '-q']], { cwd: dir });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain('read 30 = written 30 + rejected 0');
   });
 });

@@ -47,6 +47,9 @@ import { showText, errorText } from '../../core/show.js';
 import { showPath } from '../../core/fsname.js';
 import { isInputName } from '../../io/inputs.js';
 import { atExit } from '../../io/atExit.js';
+import { isRejectsFile } from '../../io/writers/ownSideFile.js';
+import { formatOf, type InputFormat } from '../../io/readers/index.js';
+import { rejectsInputsRefusal } from '../report.js';
 
 const EXEC_FLAGS: Flag[] = [
   { name: 'workers', short: 'w', type: 'string', arg: 'N', help: 'local executor: tasks run on N workers at once (default: every core, at most one per 16 MB of input; at most 4 per core)' },
@@ -267,6 +270,13 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
     stages,
     values: { ...p.values, output: undefined },
     extraOutputs: [join(out, '_recipe.resolved.yaml')],
+    // A rejects file among the inputs (copied with the data into a folder given as input): refused
+    // before the output folder is made, not found as bad input once every phase has run (new-user
+    // review 16 F17). A resume checks again: its plan's inputs are read from the same names.
+    checkInputs: async (files: readonly string[], format: InputFormat, roots: readonly string[]): Promise<void> => {
+      const found = await rejectsAmong(files, format);
+      if (found.length > 0) throw new UsageError(rejectsInputsRefusal(found, roots));
+    },
     defaults: {
       output: out.endsWith('/') ? out : out + '/',
       rejects: rejectsPath(dir, rejectsCompression),
@@ -407,6 +417,18 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
   // The merge wrote the report (before _SUCCESS; one that failed is a warning, not the exit code).
   if (v.quiet !== true && (existsSync(join(dir, SUCCESS)) || existsSync(join(dir, FAILED))) && existsSync(join(dir, REPORT_FILE))) say(`corpus-clean run: report in ${showPath(join(out, REPORT_FILE))}`);
   return code;
+}
+
+/** The JSON-lines files among `files` (read as `format`) that are corpus-clean rejects files, in order. */
+async function rejectsAmong(files: readonly string[], format: InputFormat): Promise<string[]> {
+  const jsonl = files.filter((f) => f !== '-' && (format === 'auto' ? formatOf(f) : format) === 'jsonl');
+  const found: string[] = [];
+  for (let i = 0; i < jsonl.length; i += 64) {
+    const batch = jsonl.slice(i, i + 64);
+    const is = await Promise.all(batch.map((f) => isRejectsFile(f)));
+    found.push(...batch.filter((_, k) => is[k]));
+  }
+  return found;
 }
 
 /** Options of `runRecipe`: the flags of `corpus-clean run`, camelCase (`taskSize`, `maxRejectRate`). */

@@ -1,8 +1,10 @@
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { dirname, join, resolve } from 'node:path';
 import { showPath } from '../../core/fsname.js';
 import { SUCCESS } from '../../exec/layout.js';
-import { nameFromText } from '../../core/fsname.js';
+import { fsPath, nameFromText } from '../../core/fsname.js';
 import { openDecoded } from '../decode.js';
 import { errorText } from '../../core/show.js';
 
@@ -28,6 +30,46 @@ export async function notOwnSideFile(path: string, kind: 'rejects' | 'stats', ow
   if ((ownFolder === undefined || resolve(dir) !== resolve(ownFolder)) && existsSync(join(dir, SUCCESS))) return `it belongs to the finished output folder '${showPath(dir)}' (it holds ${SUCCESS})`;
   if (statSync(path).size === 0) return undefined;
   return kind === 'stats' ? notStats(path) : notRejects(path);
+}
+
+/**
+ * Whether the file at `path` begins with a reject line of corpus-clean, as `notOwnSideFile`
+ * judges a `--rejects` file: a rejects file met among the inputs, recognised before any record is
+ * read (new-user review 16 F17). An empty, unreadable or damaged file is not.
+ */
+export async function isRejectsFile(path: string): Promise<boolean> {
+  // The first bytes, read plainly: a file whose whole first line lacks one of the three keys is no
+  // rejects file, told without the decoding stream (through it, 0.1 ms CPU per plain file, 0.65 per .gz).
+  const head = Buffer.alloc(4096);
+  let n: number;
+  try {
+    const fh = await open(fsPath(path), 'r');
+    try {
+      n = (await fh.read(head, 0, head.length, 0)).bytesRead;
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return false;
+  }
+  if (n === 0) return false;
+  const gzip = head[0] === 0x1f && head[1] === 0x8b;
+  const zstd = n >= 4 && head.readUInt32LE(0) === 0xfd2fb528;
+  let text: Buffer | undefined = zstd ? undefined : head.subarray(0, n);
+  // A gzip file's first 4 KiB, inflated as far as they go (0.65 ms a file through the stream).
+  if (gzip) {
+    try {
+      text = gunzipSync(head.subarray(0, n), { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+    } catch {
+      text = undefined;
+    }
+  }
+  if (text !== undefined) {
+    const nl = text.indexOf(10);
+    const whole = nl >= 0 || (!gzip && n < head.length);
+    if (whole && !['"stage"', '"reason"', '"source"'].every((k) => text.toString('utf8', 0, nl < 0 ? text.length : nl).includes(k))) return false;
+  }
+  return (await notRejects(path, false)) === undefined;
 }
 
 /** The first 4 bytes of a file (fewer, zero-padded, when it is shorter or cannot be read). */
@@ -66,7 +108,7 @@ function notStats(path: string): string | undefined {
 /** The start of a reject line longer than `HEAD_BYTES`: stage, reason and source first, in any order. */
 const REJECT_START = /^\{"(stage|reason|source)":"(?:[^"\\]|\\.)*","(stage|reason|source)":"(?:[^"\\]|\\.)*","(stage|reason|source)":"/;
 
-async function notRejects(path: string): Promise<string | undefined> {
+async function notRejects(path: string, emptyIsOurs = true): Promise<string | undefined> {
   const not = 'its first line is not a reject of corpus-clean (a JSON object with stage, reason and source)';
   let head: Buffer = Buffer.alloc(0);
   let whole = true;
@@ -89,7 +131,7 @@ async function notRejects(path: string): Promise<string | undefined> {
     return `it cannot be read${as} (${why}: damaged or cut short?), so whether corpus-clean wrote it cannot be told`;
   }
   // A compressed file holding nothing: a rejects file of a command that rejected nothing.
-  if (head.length === 0) return undefined;
+  if (head.length === 0) return emptyIsOurs ? undefined : not;
   const nl = head.indexOf(10);
   if (nl < 0 && !whole) {
     const m = REJECT_START.exec(head.toString('utf8', 0, 4096));

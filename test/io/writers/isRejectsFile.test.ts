@@ -1,0 +1,32 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { isRejectsFile } from '../../../src/io/writers/ownSideFile.js';
+import { RejectsWriter } from '../../../src/io/writers/rejects.js';
+import { tempDir } from '../../helpers/run.js';
+
+// New-user review 16 F17: `run` tells a rejects file among its inputs by its first line, before it
+// plans anything. Plain, gzip and zstd; a data file whose text names the keys is not one.
+describe('isRejectsFile', () => {
+  it('is true for a rejects file as corpus-clean writes it, in every compression, and false for data', async () => {
+    const dir = await tempDir();
+    const names: Record<string, boolean> = {};
+    for (const name of ['r.jsonl', 'r.jsonl.gz', 'r.jsonl.zst']) {
+      const w = new RejectsWriter(join(dir, name));
+      // A first line longer than the 4 KiB looked at first.
+      w.push({ stage: 'quality', reason: 'c4:min_words', source: 'in.jsonl:1', record: { text: 'x'.repeat(10_000) } });
+      await w.close();
+      names[name] = true;
+    }
+    const data = '{"text":"the \\"stage\\", \\"reason\\" and \\"source\\" of a play"}\n';
+    await writeFile(join(dir, 'd.jsonl'), data);
+    await writeFile(join(dir, 'd.jsonl.gz'), gzipSync(data));
+    await writeFile(join(dir, 'e.jsonl'), '');
+    await writeFile(join(dir, 'long.jsonl'), JSON.stringify({ text: 'y'.repeat(20_000) }) + '\n');
+    Object.assign(names, { 'd.jsonl': false, 'd.jsonl.gz': false, 'e.jsonl': false, 'long.jsonl': false, 'missing.jsonl': false });
+    const got: Record<string, boolean> = {};
+    for (const name of Object.keys(names)) got[name] = await isRejectsFile(join(dir, name));
+    expect(got).toEqual(names);
+  });
+});

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCliAll, tempDir, TOKENIZER_MODEL } from '../helpers/run.js';
+import { ROOT, runCliAll, tempDir, TOKENIZER_MODEL } from '../helpers/run.js';
 
 // Follow-ups of the reviews of session 16 (/work/notes/old16/review-newuser16.md, review-hostile16.md).
 
@@ -83,5 +83,44 @@ describe('run: a rejects file among the inputs', () => {
     const [again] = await runCliAll([['run', 'r.yaml', '-i', 'data/', '-o', 'out1', '--workers', '1', '-q']], { cwd: dir });
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toContain('read 30 = written 30 + rejected 0');
+  });
+});
+
+// New-user review 16 F11, F13, F21: export's notes. F11: exporting a run's _rejects.jsonl.zst first
+// said where the run's Chinese *shards* would go; F13: `--type by-lang --overwrite` with no Chinese
+// record left an empty train/cn/ (a data type with no data for InternEvo); F21: --overwrite removed
+// a .bin corpus-clean did not write, without a word.
+describe('export internevo: notes on what it reads and what --overwrite replaces', () => {
+  it('a run folder\'s rejects file gets no language note; an emptied by-lang folder is removed; a foreign .bin replaced is named', async () => {
+    const dir = await tempDir();
+    const run = await runCliAll([['run', join(ROOT, 'rules/recipes/sample.yaml'), '-i', join(ROOT, 'fixtures/sample'), '-o', 'out', '--workers', '1', '-q']], { cwd: dir });
+    expect(run[0].code, run[0].stderr).toBe(0);
+    const shard = (await readdir(join(dir, 'out'))).find((f) => f.startsWith('part-'))!;
+    await writeFile(join(dir, 'en.jsonl'), texts(5));
+    await mkdir(join(dir, 'tk7/train/en'), { recursive: true });
+    await writeFile(join(dir, 'tk7/train/en/mine.bin'), '{"tokens":[1,2]}\n');
+    await writeFile(join(dir, 'tk7/train/en/mine.bin.meta'), '{}');
+    const [rejects, oneShard, byLang, foreign] = await runCliAll(
+      [
+        ['export', 'internevo', 'out/_rejects.jsonl.zst', '--tokenizer', TOKENIZER_MODEL, '-o', 'ex1/'],
+        ['export', 'internevo', `out/${shard}`, '--tokenizer', TOKENIZER_MODEL, '-o', 'ex2/'],
+        ['export', 'internevo', 'out/', '--tokenizer', TOKENIZER_MODEL, '--type', 'by-lang', '-o', 'tok/'],
+        ['export', 'internevo', 'en.jsonl', '--tokenizer', TOKENIZER_MODEL, '-o', 'tk7/', '--overwrite'],
+      ],
+      { cwd: dir },
+    );
+    expect(rejects.stderr).toContain('are rejects (keys stage, reason, source: a corpus-clean rejects file)');
+    expect(rejects.stderr).not.toContain('writing to train/');
+    // A shard of the run is still told where the run's Chinese records go.
+    expect(oneShard.stderr).toMatch(/note: writing to train\/(en|cn)\/: \d+ of the \d+ records in out\/ were written as Chinese by langid/);
+    expect(byLang.code, byLang.stderr).toBe(0);
+    expect((await readdir(join(dir, 'tok/train'))).sort()).toEqual(['cn', 'en']);
+    const again = await runCliAll([['export', 'internevo', 'en.jsonl', '--tokenizer', TOKENIZER_MODEL, '--type', 'by-lang', '-o', 'tok/', '--overwrite']], { cwd: dir });
+    expect(again[0].code, again[0].stderr).toBe(0);
+    expect(again[0].stderr).toContain('note: removed tok/train/cn/: its earlier shards were replaced by none (no record of this export went there), and InternEvo would take the empty folder for a data type');
+    expect(await readdir(join(dir, 'tok/train'))).toEqual(['en']);
+    expect(foreign.code, foreign.stderr).toBe(0);
+    expect(foreign.stderr).toContain("note: --overwrite replaced 2 earlier files not named as corpus-clean names its shards (part-NNNNN.bin): 'tk7/train/en/mine.bin', 'tk7/train/en/mine.bin.meta'");
+    expect((await readdir(join(dir, 'tk7/train/en'))).sort()).toEqual(['part-00000.bin', 'part-00000.bin.meta']);
   });
 });

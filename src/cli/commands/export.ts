@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { writeStdoutSync } from '../../io/stdout.js';
 import { readdir, rm, rmdir } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { CHINESE_VARIETIES } from '../../stages/langid/iso639.js';
 import { UsageError } from '../../core/errors.js';
 import { parseSize } from '../../core/recipe.js';
@@ -45,15 +45,22 @@ function defaultType(inputs: readonly string[]): string | undefined {
   for (const input of inputs) {
     if (input === '-') continue;
     let dir: string;
+    let file: string | undefined;
     try {
-      dir = statSync(input).isDirectory() ? input : dirname(input);
+      if (statSync(input).isDirectory()) dir = input;
+      else [dir, file] = [dirname(input), basename(input)];
     } catch {
       continue;
     }
     const statsFile = join(dir, '_stats.json');
     if (folders.includes(dir) || !existsSync(statsFile)) continue;
     try {
-      const w = (JSON.parse(readFileSync(statsFile, 'utf8')) as { writtenLangs?: Record<string, number> }).writtenLangs;
+      const stats = JSON.parse(readFileSync(statsFile, 'utf8')) as { writtenLangs?: Record<string, number>; shards?: unknown };
+      // A file of the folder that is none of its shards (the run's _rejects.jsonl.zst) holds none
+      // of the records the languages count (new-user review 16 F11: a note on the run's Chinese
+      // records, before the rejects note, for an export of its rejects).
+      if (file !== undefined && !(Array.isArray(stats.shards) && stats.shards.some((s) => typeof s === 'string' && basename(s) === file))) continue;
+      const w = stats.writtenLangs;
       if (w === undefined || w === null || typeof w !== 'object') continue;
       folders.push(dir);
       for (const [k, n] of Object.entries(w)) if (typeof n === 'number') langs[k] = (langs[k] ?? 0) + n;
@@ -355,11 +362,19 @@ ${flagHelp(INPUT)}
     // Shards of an earlier export (--overwrite): set aside, not removed, until this export is
     // finished; one that fails (exit 1, a signal, a write failure) puts them back (hostile review
     // 15 F9; new-user review 14 #1: a failed export had replaced the earlier good one).
+    // The type folders whose earlier shards were set aside, and the files among them that are no
+    // shards of corpus-clean's naming (part-NNNNN.bin): said once replaced (new-user review 16 F13, F21).
+    const emptied = new Set<string>();
+    const foreign: string[] = [];
     try {
       for (const t of v.overwrite === true ? types : []) {
         const dir = join(out, 'train', t);
         const here = await readdir(dir).catch(() => [] as string[]);
-        for (const f of here.filter((n) => /\.bin(\.meta)?$/.test(n) && !n.startsWith('.')).sort()) await prepared.earlier.setAside(join(dir, f));
+        for (const f of here.filter((n) => /\.bin(\.meta)?$/.test(n) && !n.startsWith('.')).sort()) {
+          await prepared.earlier.setAside(join(dir, f));
+          emptied.add(dir);
+          if (!/^part-\d{5}\.bin(\.meta)?$/.test(f)) foreign.push(join(dir, f));
+        }
       }
     } catch (e) {
       await prepared.earlier.restore();
@@ -389,6 +404,22 @@ ${flagHelp(INPUT)}
         if (samples === 0 && byLang) continue;
         const tokens = w.shards.reduce((a, s) => a + s.tokens, 0);
         process.stderr.write(`corpus-clean export: ${showPath(w.directory)}/: ${samples} sample${samples === 1 ? '' : 's'}, ${tokens} token${tokens === 1 ? '' : 's'} in ${w.shards.length} shard${w.shards.length === 1 ? '' : 's'}\n`);
+      }
+      // --overwrite replaces every .bin of a type folder (InternEvo reads them all as data), those
+      // corpus-clean did not name too: said, with their names, not removed silently (F21).
+      if (foreign.length > 0) {
+        const shown = foreign.slice(0, 4).map((f) => `'${showPath(f)}'`).join(', ') + (foreign.length > 4 ? ', ...' : '');
+        process.stderr.write(`corpus-clean export: note: --overwrite replaced ${foreign.length} earlier file${foreign.length === 1 ? '' : 's'} not named as corpus-clean names its shards (part-NNNNN.bin): ${shown}\n`);
+      }
+      // A type folder of the earlier export that this one (by-lang) wrote nothing into: removed,
+      // not left empty, since InternEvo takes every folder under train/ for a data type (F13).
+      for (const w of byLang ? writers : []) {
+        if (w.shards.length > 0 || !emptied.has(w.directory)) continue;
+        const gone = await rmdir(w.directory).then(
+          () => true,
+          () => false,
+        );
+        if (gone) process.stderr.write(`corpus-clean export: note: removed ${showPath(w.directory)}/: its earlier shards were replaced by none (no record of this export went there), and InternEvo would take the empty folder for a data type\n`);
       }
     }
     return code;

@@ -67,7 +67,7 @@ export const IO_FLAGS: Flag[] = [
   { name: 'keep-attrs', type: 'boolean', help: 'keep the stage signals even when convert runs or the output is .json' },
   { name: 'wrap-arrays', type: 'string', arg: 'FIELD', help: 'a JSONL line holding an array becomes {FIELD: array} instead of a not_object reject (default: messages when convert runs, else off)' },
   { name: 'allow-empty', type: 'boolean', help: 'exit 0 even when no record is written, unless bad input is over the reject rate (default: a run that writes nothing exits 1, saying why)' },
-  { name: 'overwrite', type: 'boolean', help: 'replace an existing output file, or the shards of an earlier run in the output folder, or a --rejects/--stats file corpus-clean did not write (default: refuse); the earlier output is replaced only by a complete one: a command that fails or is stopped leaves it as it was' },
+  { name: 'overwrite', type: 'boolean', help: 'replace an existing output file, or the earlier output in the output folder (a run\'s whole folder too), or a --rejects/--stats file corpus-clean did not write (default: refuse); the earlier output, with its --rejects/--stats files, is set aside while the command runs and replaced only by a complete one: a command that fails or is stopped puts them back as they were' },
   { name: 'limit', type: 'string', arg: 'N', help: 'read only the first N records of the inputs, in input order (every record counts: good, bad or blank), then stop; the accounting says so (default: all)' },
   { name: 'allow-unfinished', type: 'boolean', help: 'read an unfinished output as it is, with a warning each and the list in the stats (unfinished_inputs): a run or shard folder (also inside a folder input) without _SUCCESS (killed, or failed: _FAILED), missing a shard it lists or with one of another size, shards out-NNNNN.jsonl beside their lock or not matching out.jsonl._SUCCESS, a file out.jsonl beside out.jsonl._FAILED (default: refuse it)' },
   { name: 'quiet', short: 'q', type: 'boolean', help: 'no progress line (on a terminal it is rewritten twice a second; off one, in a log, a line every 30 s; CORPUS_CLEAN_PROGRESS_MS=MS sets the interval, =off turns the log lines off)' },
@@ -393,10 +393,16 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
   // The earlier output --overwrite was to replace (set aside by preparing): a command that fails
   // in any way puts it back, once its own output is removed, and says so (hostile review 15 F9).
   const replacing = p.earlier !== undefined && p.earlier.size > 0;
+  // Its --rejects/--stats files go back with it (as they were, or none): named in the note, which
+  // also says that this command's output is gone (new-user review 16 F22).
+  const sides = p.earlier?.sides.map((f) => `'${showPath(f)}'`) ?? [];
+  const ownParts = ['output', ...(sides.length > 0 && rejectsPath !== undefined ? ['rejects'] : []), ...(sides.length > 0 && statsPath !== undefined ? ['stats'] : [])];
+  const own = ownParts.length === 1 ? 'output was' : `${ownParts.slice(0, -1).join(', ')} and ${ownParts.at(-1)} were`;
+  const keptNote = `corpus-clean ${job.command}: note: the earlier output '${showPath(output)}' is kept as it was${sides.length > 0 ? `, and so ${sides.length === 1 ? 'is' : 'are'} ${sides.join(' and ')}` : ''}: --overwrite replaces ${sides.length > 0 ? 'them' : 'it'} only with a complete output; this command's ${own} removed (write to other names to keep what a failing command wrote)`;
   const putBack = async (quiet = false): Promise<void> => {
     if (p.earlier === undefined || p.earlier.size === 0) return;
     const n = await p.earlier.restore();
-    if (!quiet && n > 0) (job.say ?? toStderr)(`corpus-clean ${job.command}: note: the earlier output '${showPath(output)}' is kept as it was: --overwrite replaces it only with a complete output`);
+    if (!quiet && n > 0) (job.say ?? toStderr)(keptNote);
   };
   const abortAll = async (): Promise<void> => {
     await Promise.allSettled([sink.writer.abort(), rejects?.abort()]);
@@ -902,6 +908,9 @@ export async function finishRun(f: Finished): Promise<number> {
   const held = stats.stages.reduce((a, x) => a + (x.stage === 'dedup' ? (x.counters.held_for_quality ?? 0) : 0), 0);
   if (held > 0) say(`corpus-clean ${job.command}: note: dedup held all ${held} records in memory until the input ended, to keep the best-quality copy of each cluster (keep auto: the records carry a quality score); its memory grows with the input: --keep first streams, 'dedup-disk' and 'run' decide on disk`);
   if (Array.isArray(summary.zstd)) say(`corpus-clean ${job.command}: note: the .zst files were written by ${summary.zstd.length} zstd codecs (${summary.zstd.map((z) => `${z.codec} ${z.version}`).join('; ')}; tasks on other installs or a resume on another one): they decode to the same records, but their compressed bytes differ from those of a run on one install`);
+  // A command replacing an earlier output (--overwrite) that fails leaves the earlier output, its
+  // rejects and stats as they were: its own rejects are not there to see.
+  const seeRejects = rejectsPath !== undefined && (f.replacing !== true || (f.allowEmpty === true && badRate <= rate && stats.fileErrors.length === 0));
   let code: number = ExitCode.ok;
   for (const e of stats.fileErrors) {
     say(`corpus-clean ${job.command}: error: ${showPath(e.file)}: ${showText(e.message)}; ${e.kept ?? (e.recordsBefore > 0 ? 'kept what was read before the damage' : 'nothing of it was read')}`);
@@ -979,14 +988,14 @@ export async function finishRun(f: Finished): Promise<number> {
     // Bad input over the rate that a note above explained (its text field, a rejects file, arrays):
     // the error line below says nothing was written, and this note would stand between the two.
     const saidBelow = badRate > rate && explained && hint === undefined && top?.[0].startsWith('read/') === true;
-    if (top !== undefined && !dominant.includes(top[0]) && !saidBelow && !rejectsNoted) say(`corpus-clean ${job.command}: note: nothing was written; most records were rejected as ${top[0]} (${top[1]} of ${stats.read})${rejectsPath ? `, see ${showPath(rejectsPath)}` : ''}${hint ? `; ${hint}` : ''}`);
+    if (top !== undefined && !dominant.includes(top[0]) && !saidBelow && !rejectsNoted) say(`corpus-clean ${job.command}: note: nothing was written; most records were rejected as ${top[0]} (${top[1]} of ${stats.read})${seeRejects ? `, see ${showPath(rejectsPath)}` : ''}${hint ? `; ${hint}` : ''}`);
   }
   // Bad input over the rate exits 1 with --allow-empty too: a run that also wrote nothing is told
   // so on this one line, not sent to --allow-empty, which alone would exit 1 again (new-user review
   // 15 F1); the rejects file, or a note above that named the cause, is where to look.
   const overRate = badRate > rate;
   if (overRate) {
-    const look = rejectsPath ? `; see ${showPath(rejectsPath)}` : explained ? '; the notes above say why' : '; use --rejects FILE to see them';
+    const look = seeRejects ? `; see ${showPath(rejectsPath)}` : rejectsPath !== undefined ? `; its rejects go with its output (the earlier ones stay): give other -o/--rejects names to see them` : explained ? '; the notes above say why' : '; use --rejects FILE to see them';
     say(`corpus-clean ${job.command}: error: ${stats.written === 0 ? 'nothing was written: ' : ''}${bad} of ${stats.read} records were bad input (${(badRate * 100).toFixed(1)} % > --max-reject-rate ${rate})${look}`);
     code = ExitCode.dataOrIo;
   }
@@ -1002,7 +1011,8 @@ export async function finishRun(f: Finished): Promise<number> {
   // listed the removed file or folder: fix14's note, hostile review 14).
   const removed = code !== ExitCode.ok && (stats.written === 0 || f.replacing === true) && f.removeEmpty !== undefined;
   if (removed) await f.removeEmpty!();
-  if (statsPath) {
+  // Nor its stats: the earlier output's (or none) are back in their place.
+  if (statsPath && !(removed && f.replacing === true)) {
     const final = removed ? { ...summary, shards: [] } : summary;
     await writeAtomic(statsPath, JSON.stringify(final, null, 2) + '\n');
     f.statsWritten?.();

@@ -1,12 +1,15 @@
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { hiddenPath } from './writers/hiddenName.js';
 
 /** One file (or folder: a run's `_done/`) set aside: where it was, where it is, and whether it is still aside. */
 interface Held {
   path: string;
-  aside: string;
+  /** Its hidden name; undefined for a side file that did not exist (`holdAbsent`): putting it back removes this command's. */
+  aside?: string;
+  /** A `--rejects`/`--stats` file of the output, set aside with it. */
+  side: boolean;
   /** 'aside' until it is put back or removed ('done'); 'moving' while a rename or unlink of it is under way. */
   state: 'aside' | 'moving' | 'done';
 }
@@ -45,14 +48,14 @@ export class EarlierOutput {
   private readonly held: Held[] = [];
   private published = false;
 
-  /** Rename the file or folder at `path` aside (it must exist). */
-  async setAside(path: string): Promise<void> {
+  /** Rename the file or folder at `path` aside (it must exist); `side` for a --rejects/--stats file of the output. */
+  async setAside(path: string, side = false): Promise<void> {
     if (halted) throw new Error('interrupted before the earlier output was set aside');
-    const h: Held = { path, aside: hiddenPath(path, `.earlier-${process.pid}`), state: 'moving' };
+    const h: Held = { path, aside: hiddenPath(path, `.earlier-${process.pid}`), side, state: 'moving' };
     this.held.push(h);
     live.add(this);
     try {
-      await track(rename(path, h.aside));
+      await track(rename(path, h.aside!));
       if (h.state === 'moving') h.state = 'aside';
     } catch (e) {
       h.state = 'done';
@@ -60,14 +63,33 @@ export class EarlierOutput {
     }
   }
 
-  /** The files set aside, by their own names. */
-  get names(): readonly string[] {
-    return this.held.filter((h) => h.state !== 'done').map((h) => basename(h.path));
+  /**
+   * A --rejects/--stats file of the output that does not exist: the earlier output had none, so
+   * putting the earlier output back removes the one this command wrote (the three stay one set).
+   */
+  holdAbsent(path: string): void {
+    this.held.push({ path, side: true, state: 'aside' });
+    live.add(this);
   }
 
-  /** How many files are set aside. */
+  /** Whether `path` is held already (a `--rejects o/_rejects.jsonl` set aside with the folder `o/`). */
+  holds(path: string): boolean {
+    return this.held.some((h) => h.state !== 'done' && resolve(h.path) === resolve(path));
+  }
+
+  /** The files set aside, by their own names (the output's, not its --rejects/--stats). */
+  get names(): readonly string[] {
+    return this.held.filter((h) => h.state !== 'done' && !h.side).map((h) => basename(h.path));
+  }
+
+  /** The --rejects/--stats files held with the output (set aside, or absent before it), by their paths. */
+  get sides(): readonly string[] {
+    return this.held.filter((h) => h.state !== 'done' && h.side).map((h) => h.path);
+  }
+
+  /** How many of the output's files are set aside. */
   get size(): number {
-    return this.held.filter((h) => h.state !== 'done').length;
+    return this.names.length;
   }
 
   /** The new output is finished and in place: what is left aside is to be removed, never put back. */
@@ -75,15 +97,20 @@ export class EarlierOutput {
     this.published = true;
   }
 
-  /** Put every file back under its own name (over a file of the failed command there). Returns how many were put back. */
+  /**
+   * Put every file back under its own name (over a file of the failed command there), and remove
+   * the --rejects/--stats files this command wrote where the earlier output had none. Returns how
+   * many of the output's files were put back.
+   */
   async restore(): Promise<number> {
     let n = 0;
     for (const h of this.held) {
       if (h.state !== 'aside') continue;
       h.state = 'moving';
       try {
-        await track(rename(h.aside, h.path));
-        n++;
+        if (h.aside === undefined) await track(rm(h.path, { force: true }));
+        else await track(rename(h.aside, h.path));
+        if (!h.side) n++;
       } catch {
         // already put back, or its folder gone: nothing more can be done
       }
@@ -99,7 +126,7 @@ export class EarlierOutput {
     for (const h of this.held) {
       if (h.state !== 'aside') continue;
       h.state = 'moving';
-      await track(rm(h.aside, { recursive: true, force: true })).catch(() => {});
+      if (h.aside !== undefined) await track(rm(h.aside, { recursive: true, force: true })).catch(() => {});
       h.state = 'done';
     }
     this.forgetIfDone();
@@ -109,14 +136,17 @@ export class EarlierOutput {
   settle(): void {
     for (const h of this.held) {
       if (h.state === 'done') continue;
-      // A rename or unlink in flight may have happened or not: the aside name tells.
-      if (existsSync(h.aside)) {
-        try {
+      try {
+        // A side file the earlier output did not have: this command's, removed unless published.
+        if (h.aside === undefined) {
+          if (!this.published) rmSync(h.path, { force: true });
+        } else if (existsSync(h.aside)) {
+          // A rename or unlink in flight may have happened or not: the aside name tells.
           if (this.published) rmSync(h.aside, { recursive: true, force: true });
           else renameSync(h.aside, h.path);
-        } catch {
-          // its folder gone: nothing more can be done
         }
+      } catch {
+        // its folder gone: nothing more can be done
       }
       h.state = 'done';
     }

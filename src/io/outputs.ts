@@ -890,12 +890,30 @@ export async function prepareOutput(plan: OutputPlan): Promise<Release> {
       const target = await outputTarget(plan.output);
       if (!target.direct && (await stat(target.path).catch(() => null))?.isFile() === true) await plan.earlier.setAside(target.path);
     }
+    if (plan.earlier !== undefined && plan.earlier.size > 0) await setAsideSides(plan.earlier, [plan.rejects, plan.stats]);
     return unlock;
   } catch (e) {
     // A failure part way through setting the earlier output aside puts back what was moved.
     await plan.earlier?.restore();
     unlock();
     throw e;
+  }
+}
+
+/**
+ * The --rejects and --stats files are the earlier output's accounting: once that output is set
+ * aside (`earlier` holds it), they are set aside with it and put back with it, so that a failed
+ * command leaves the three as they were, not the earlier output beside the failed command's
+ * rejects and stats (hostile review 16 F2, new-user 16 F10); one that does not exist is held as
+ * absent (the failed command's is removed). Streams and descriptors are left out.
+ */
+export async function setAsideSides(earlier: EarlierOutput, files: readonly (string | undefined)[]): Promise<void> {
+  for (const f of files) {
+    if (f === undefined || f === '-' || (await isStreamTarget(f)) || ownDescriptor(f) !== undefined) continue;
+    const t = await linkTarget(f);
+    if (earlier.holds(t)) continue;
+    if ((await stat(t).catch(() => null))?.isFile() === true) await earlier.setAside(t, true);
+    else earlier.holdAbsent(t);
   }
 }
 

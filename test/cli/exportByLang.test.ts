@@ -158,7 +158,7 @@ describe('export internevo --type by-lang', () => {
     const before = await shard();
     const r = await runCli(['export', 'internevo', 'bad.jsonl', '--tokenizer', MODEL, '-o', 'tok', '--type', 'cn', '--overwrite'], { cwd: dir });
     expect(r.code, r.stderr).toBe(1);
-    expect(r.stderr).toContain("corpus-clean export: note: the earlier output 'tok' is kept as it was: --overwrite replaces it only with a complete output\n");
+    expect(r.stderr).toContain("corpus-clean export: note: the earlier output 'tok' is kept as it was: --overwrite replaces it only with a complete output; this command's output was removed");
     expect(await shard()).toEqual(before);
     expect((await readdir(join(dir, 'tok/train/cn'))).sort()).toEqual(['part-00000.bin', 'part-00000.bin.meta']);
     // A complete one replaces it.

@@ -83,6 +83,35 @@ describe("a single command's --overwrite of a run's folder", () => {
   });
 });
 
+// hostile review 16 F2, new-user 16 F10: a failed --overwrite put the earlier output back, but its
+// --rejects and --stats were the failed command's: 3 records of in.jsonl beside the stats of
+// bad.jsonl, and the earlier reject (in.jsonl:4) in neither file.
+describe('a failed --overwrite with --rejects and --stats', () => {
+  it('leaves the output, its rejects and its stats as they were (or absent, as they were)', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'in.jsonl'), GOOD + 'bad\n');
+    await writeFile(join(dir, 'bad.jsonl'), 'x\ny\n{"text":"z"}\n');
+    const made = await runCli(['cat', 'in.jsonl', '-o', 'out.jsonl', '--rejects', 'rej.jsonl', '--stats', 'st.json', '--max-reject-rate', '0.5', '-q'], { cwd: dir });
+    expect(made.code, made.stderr).toBe(0);
+    const noSides = await runCli(['cat', 'in.jsonl', '-o', 'plain.jsonl', '--max-reject-rate', '0.5', '-q'], { cwd: dir });
+    expect(noSides.code, noSides.stderr).toBe(0);
+    const before = await snapshot(dir);
+    const [failed, failedPlain] = await runCliAll(
+      [
+        ['cat', 'bad.jsonl', '-o', 'out.jsonl', '--rejects', 'rej.jsonl', '--stats', 'st.json', '--overwrite'],
+        ['cat', 'bad.jsonl', '-o', 'plain.jsonl', '--rejects', 'prej.jsonl', '--stats', 'pst.json', '--overwrite'],
+      ],
+      { cwd: dir },
+    );
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain("note: the earlier output 'out.jsonl' is kept as it was, and so are 'rej.jsonl' and 'st.json': --overwrite replaces them only with a complete output; this command's output, rejects and stats were removed");
+    expect(failed.stderr).not.toContain('see rej.jsonl');
+    expect(failedPlain.code).toBe(1);
+    // Nothing of the failed commands is left: not their rejects and stats where there were none.
+    expect(await snapshot(dir)).toEqual(before);
+  });
+});
+
 // new-user review 16 F14: the lock of `-o link.jsonl` was taken beside the link, so a second
 // command writing its target by its own name ran at once and its output was lost (exit 0 both);
 // hostile review 16 F7: the temporary a killed command left beside the target was never removed.

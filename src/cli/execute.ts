@@ -5,6 +5,7 @@ import { readdir, rm, rmdir } from 'node:fs/promises';
 import { existsSync, fstatSync, rmdirSync, statSync } from 'node:fs';
 import { atExit } from '../io/atExit.js';
 import { EarlierOutput } from '../io/earlierOutput.js';
+import { rejectsAmong } from '../io/writers/ownSideFile.js';
 import { ExitCode, UsageError } from '../core/errors.js';
 import { parseTextField, textFieldLabel, type TextField } from '../core/doc.js';
 import type { Stage } from '../core/stage.js';
@@ -37,7 +38,7 @@ import { checkStageFolders } from './stageFolders.js';
 import { checkSuggestion, nestedFieldNote, runTextField, SUGGEST_SCAN_RECORDS, textElsewhere, textFieldNote, writerOf } from './textFieldHint.js';
 import { ownTextFields } from '../io/readers/ownTextField.js';
 import { fittingSchema, SEED_TASKS_JQ } from './schemaHint.js';
-import { accountingLine, badInput, rejectsAdviceFor, encodingNotes, fileLines, fileWarnings, keysSeen, progressPrinter, rejectsHead, rejectsKeys, unverifiedNotes } from './report.js';
+import { accountingLine, badInput, folderHolding, REJECT_KEYS, rejectsAdvice, rejectsAdviceFor, TAKERS, encodingNotes, fileLines, fileWarnings, keysSeen, progressPrinter, rejectsHead, rejectsKeys, unverifiedNotes } from './report.js';
 import { dominantNotes, dominantRules } from './dominant.js';
 import { parseDecimal } from '../core/options.js';
 import { makeDir } from '../io/dirs.js';
@@ -791,7 +792,7 @@ export function textMissingNote(stats: RunStats, textField: TextField | undefine
   const nested = nestedFieldNote(textField, keys);
   // A rejects file read as data (new-user review 14 #11: `cat out/_rejects.jsonl.zst` was told to
   // name a text field, and by cat to pass --no-require-text without saying why): said as such.
-  if (rejectsKeys(keys)) return `${rejectsHead(missing, stats.read)}: ${rejectsAdviceFor(stats, files, false, roots)}`;
+  if (rejectsKeys(keys)) return `${rejectsHead(missing, stats.read)}: ${rejectsAdviceFor(stats, files, undefined, roots)}`;
   if (nested !== undefined) return `${missing} of ${stats.read} records have no '${showText(textFieldLabel(textField))}' field: ${nested}`;
   return `${missing} of ${stats.read} records have no ${textField ? `'${showText(textFieldLabel(textField))}'` : "'text' or 'content'"} field; name the text field with --text-field NAME${keys.length > 0 ? ` (keys seen: ${keys.slice(0, 8).join(', ')}; a list is tried in order: --text-field text,NAME)` : ''}${rejectsPath ? ` (their keys are in ${showPath(rejectsPath)})` : ''}`;
 }
@@ -962,10 +963,22 @@ export async function finishRun(f: Finished): Promise<number> {
       // Not 'raw' as a text field: the lines without text are a rejects file's (in a folder of
       // inputs, its own warning says so).
       if (noText >= stats.read / 2) explained = rejectsNoted = true;
-      if (rejectsNoted || Object.keys(stats.perFile ?? {}).length < 2) say(`corpus-clean ${job.command}: note: ${rejectsHead(missing + noText, stats.read)}: ${rejectsAdviceFor(stats, files, job.command === 'export', f.roots)}`);
+      if (rejectsNoted || Object.keys(stats.perFile ?? {}).length < 2) say(`corpus-clean ${job.command}: note: ${rejectsHead(missing + noText, stats.read)}: ${rejectsAdviceFor(stats, files, TAKERS.has(job.command) ? job.command : undefined, f.roots)}`);
     } else {
       const n = textFieldNote(stats, textField, files);
       if (n !== undefined) say(`corpus-clean ${job.command}: note: ${n}`);
+    }
+  }
+  // convert and repair read no text: a rejects file's records are convert:unknown_format or
+  // repair/missing:FIELD there, and were sent to field mapping (new-user review 16 F23). Told by
+  // the first line of each input (as run refuses one), only when such rejects were counted.
+  const notRead = stats.stages.reduce((a, st) => a + Object.entries(st.dropped).reduce((b, [r, n]) => b + ((st.stage === 'convert' && r === 'convert:unknown_format') || (st.stage === 'repair' && r.startsWith('missing:')) ? n : 0), 0), 0);
+  if (!rejectsNoted && notRead > 0 && (job.command === 'convert' || job.command === 'repair')) {
+    const found = await rejectsAmong(files).catch(() => [] as string[]);
+    if (found.length > 0) {
+      explained = rejectsNoted = true;
+      const what = found.length === 1 ? `'${showPath(found[0])}' is a corpus-clean rejects file` : `${found.length} inputs are corpus-clean rejects files (${found.slice(0, 3).map((x) => `'${showPath(x)}'`).join(', ')}${found.length > 3 ? ', ...' : ''})`;
+      say(`corpus-clean ${job.command}: note: ${what} (first line with keys ${REJECT_KEYS.join(', ')}), whose records are the rejected ones wrapped with why: ${rejectsAdvice(found, job.command, folderHolding(found[0], f.roots))}`);
     }
   }
   if (elsewhere !== undefined) {

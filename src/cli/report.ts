@@ -119,6 +119,9 @@ export function keysSeen(s: RunStats): string[] {
   return Object.entries(all).sort((a, b) => b[1] - a[1]).map(([k]) => showText(k));
 }
 
+/** Commands that need the records themselves, whatever their flags: told to take a rejects file's records out first. */
+export const TAKERS: ReadonlySet<string> = new Set(['export', 'convert', 'repair']);
+
 /** The keys every line of a corpus-clean rejects file has. */
 export const REJECT_KEYS = ['stage', 'reason', 'source'];
 
@@ -129,29 +132,33 @@ export function rejectsKeys(keys: readonly string[]): boolean {
 
 /**
  * What to do with a corpus-clean rejects file read as data (`files`: the inputs, named when one),
- * one wording for the run-wide note and the per-file warning (new-user review 15 F12); `exported`:
- * for export, which takes text, not rejects, whatever its flags (F16).
+ * one wording for the run-wide note and the per-file warning (new-user review 15 F12); `taker`:
+ * the command that needs the records themselves whatever its flags (export: F16; convert, repair:
+ * new-user review 16 F23), told to take them out first.
  */
-export function rejectsAdvice(files: readonly string[], exported = false, folder?: string): string {
+export function rejectsAdvice(files: readonly string[], taker?: string, folder?: string): string {
   // The name as a shell takes it (hostile review 15 F6: 'my rejects.jsonl' pasted read two files).
   const shown = files.length === 1 && files[0] !== '-' ? showPath(files[0]) : 'FILE';
   const name = /^[A-Za-z0-9_./,:=+@%-]+$/.test(shown) ? shown : `"${shown.replace(/["\\$`]/g, (c) => `\\${c}`)}"`;
   // Found in a folder given as input: what the command needs is to leave it out, said first
   // (new-user review 16 F3: only how to read it was said, with a flag the command may not take).
   const leaveOut = folder === undefined ? '' : `to leave it out of the input, move it out of ${showPath(folder)}, or rename it with a leading '_' (names starting with '_' are skipped when a folder is read); `;
-  const records = `the records they rejected are under 'record', a line that did not parse under 'raw'`;
-  if (exported) return `${leaveOut}${records}: to export those, take them out first ('corpus-clean cat ${name} --no-require-text | jq -c ".record // .raw" > records.jsonl')`;
-  return `${leaveOut}to read them as they are, pass --no-require-text to cat ('corpus-clean cat ${name} --no-require-text --limit 5'); ${records} ('corpus-clean cat ${name} --no-require-text | jq -c ".record // .raw"')`;
+  // `.record | objects`, not `.record // .raw`: a line that did not parse came out as a JSON
+  // string, not the line, and was then a read/not_object reject of export (new-user review 16 F4).
+  const records = `the records they rejected are under 'record' ('corpus-clean cat ${name} --no-require-text | jq -c ".record | objects"${taker !== undefined ? ' > records.jsonl' : ''}')`;
+  const raw = `a line that did not parse is under 'raw' as read ('jq -r ".raw | strings"'), or 'raw_base64' when it was not UTF-8`;
+  if (taker !== undefined) return `${leaveOut}to ${taker} those, take them out first: ${records}; ${raw}, and holds no record`;
+  return `${leaveOut}to read them as they are, pass --no-require-text to cat ('corpus-clean cat ${name} --no-require-text --limit 5'); ${records}; ${raw}`;
 }
 
 /**
  * `rejectsAdvice` for the run-wide note: about the one rejects file among the inputs when there is
  * one (named, and with the way to leave it out when a folder given as input held it), else about `files`.
  */
-export function rejectsAdviceFor(s: RunStats, files: readonly string[], exported = false, roots?: readonly string[]): string {
+export function rejectsAdviceFor(s: RunStats, files: readonly string[], taker?: string, roots?: readonly string[]): string {
   const found = Object.entries(s.perFile ?? {}).filter(([, f]) => rejectsKeys(Object.keys(f.keysSeen).map((k) => showText(k)))).map(([name]) => name);
-  if (found.length !== 1 || found[0] === '-') return rejectsAdvice(files, exported);
-  return rejectsAdvice(found, exported, folderHolding(found[0], roots));
+  if (found.length !== 1 || found[0] === '-') return rejectsAdvice(files, taker);
+  return rejectsAdvice(found, taker, folderHolding(found[0], roots));
 }
 
 /**
@@ -180,7 +187,7 @@ export function rejectsInputsRefusal(found: readonly string[], roots: readonly s
   const shown = found.slice(0, 3).map((f) => `'${showPath(f)}'`).join(', ') + (found.length > 3 ? `, ... (${found.length} in all)` : '');
   const what = found.length === 1 ? `input ${shown} is a corpus-clean rejects file` : `inputs ${shown} are corpus-clean rejects files`;
   const named = found.length === 1 ? '' : `for ${shown.split(', ')[0]}: `;
-  return `${what} (first line with keys ${REJECT_KEYS.join(', ')}), whose records hold no text of their own: each would be bad input, found only after every phase had run; ${named}${folder === undefined ? 'leave it out of the inputs; ' : ''}${rejectsAdvice([first], false, folder)}`;
+  return `${what} (first line with keys ${REJECT_KEYS.join(', ')}), whose records hold no text of their own: each would be bad input, found only after every phase had run; ${named}${folder === undefined ? 'leave it out of the inputs; ' : ''}${rejectsAdvice([first], undefined, folder)}`;
 }
 
 /** "N of M records are rejects (...)": the head of the note on a rejects file read as data. */
@@ -201,7 +208,7 @@ export function fixFor(reason: string, keys: string[], textField: TextField | un
   const field = textField === undefined ? "'text' or 'content'" : `'${showText(textFieldLabel(textField))}'`;
   const guess = keys.find((k) => TEXT_LIKE_KEY.test(k));
   // A rejects file among the inputs (new-user review 15 F12: it was told to name a text field).
-  if ((code === 'text_missing' || code === 'no_text') && rejectsKeys(keys)) return `it is a corpus-clean rejects file (keys ${REJECT_KEYS.join(', ')}), whose records hold no text of their own: ${rejectsAdvice(name === undefined ? [] : [name], command === 'export', name === undefined ? undefined : folderHolding(name, roots))}`;
+  if ((code === 'text_missing' || code === 'no_text') && rejectsKeys(keys)) return `it is a corpus-clean rejects file (keys ${REJECT_KEYS.join(', ')}), whose records hold no text of their own: ${rejectsAdvice(name === undefined ? [] : [name], TAKERS.has(command) ? command : undefined, name === undefined ? undefined : folderHolding(name, roots))}`;
   if (code === 'text_missing' || code === 'no_text') {
     return `no ${field} field; keys seen: ${keys.slice(0, 8).join(', ') || 'none'}; use --text-field ${guess ?? 'NAME'} (a list is tried in order: --text-field ${textFieldLabel(textField)},${guess ?? 'NAME'}; text_field in a recipe)`;
   }

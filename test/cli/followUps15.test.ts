@@ -121,7 +121,7 @@ describe('a rejects file read as data', () => {
       { cwd: dir },
     );
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain("corpus-clean cat: note: 2 of 2 records are rejects (keys stage, reason, source: a corpus-clean rejects file), which hold no text of their own: to read them as they are, pass --no-require-text to cat ('corpus-clean cat r.jsonl.zst --no-require-text --limit 5'); the records they rejected are under 'record', a line that did not parse under 'raw' ('corpus-clean cat r.jsonl.zst --no-require-text | jq -c \".record // .raw\"')");
+    expect(r.stderr).toContain("corpus-clean cat: note: 2 of 2 records are rejects (keys stage, reason, source: a corpus-clean rejects file), which hold no text of their own: to read them as they are, pass --no-require-text to cat ('corpus-clean cat r.jsonl.zst --no-require-text --limit 5'); the records they rejected are under 'record' ('corpus-clean cat r.jsonl.zst --no-require-text | jq -c \".record | objects\"'); a line that did not parse is under 'raw' as read ('jq -r \".raw | strings\"'), or 'raw_base64' when it was not UTF-8");
     expect(r.stderr).not.toContain('name the text field');
     expect(ok.code, ok.stderr).toBe(0);
     expect((await readFile(join(dir, 'y.jsonl'), 'utf8')).split('\n').length).toBe(3);

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -73,7 +74,7 @@ describe('run: a rejects file among the inputs', () => {
     );
     expect(folder.code, folder.stderr).toBe(2);
     expect(folder.stderr).toBe(
-      `corpus-clean: input 'data/old-rejects.jsonl.zst' is a corpus-clean rejects file (first line with keys stage, reason, source), whose records hold no text of their own: each would be bad input, found only after every phase had run; to leave it out of the input, move it out of data/, or rename it with a leading '_' (names starting with '_' are skipped when a folder is read); to read them as they are, pass --no-require-text to cat ('corpus-clean cat data/old-rejects.jsonl.zst --no-require-text --limit 5'); the records they rejected are under 'record', a line that did not parse under 'raw' ('corpus-clean cat data/old-rejects.jsonl.zst --no-require-text | jq -c ".record // .raw"')\n`,
+      `corpus-clean: input 'data/old-rejects.jsonl.zst' is a corpus-clean rejects file (first line with keys stage, reason, source), whose records hold no text of their own: each would be bad input, found only after every phase had run; to leave it out of the input, move it out of data/, or rename it with a leading '_' (names starting with '_' are skipped when a folder is read); to read them as they are, pass --no-require-text to cat ('corpus-clean cat data/old-rejects.jsonl.zst --no-require-text --limit 5'); the records they rejected are under 'record' ('corpus-clean cat data/old-rejects.jsonl.zst --no-require-text | jq -c ".record | objects"'); a line that did not parse is under 'raw' as read ('jq -r ".raw | strings"'), or 'raw_base64' when it was not UTF-8\n`,
     );
     expect(named.code, named.stderr).toBe(2);
     expect(named.stderr).toContain("input 'rej.jsonl.zst' is a corpus-clean rejects file (first line with keys stage, reason, source), whose records hold no text of their own: each would be bad input, found only after every phase had run; leave it out of the inputs; to read them as they are");
@@ -122,5 +123,40 @@ describe('export internevo: notes on what it reads and what --overwrite replaces
     expect(foreign.code, foreign.stderr).toBe(0);
     expect(foreign.stderr).toContain("note: --overwrite replaced 2 earlier files not named as corpus-clean names its shards (part-NNNNN.bin): 'tk7/train/en/mine.bin', 'tk7/train/en/mine.bin.meta'");
     expect((await readdir(join(dir, 'tk7/train/en'))).sort()).toEqual(['part-00000.bin', 'part-00000.bin.meta']);
+  });
+});
+
+// New-user review 16 F4: the advice `jq -c ".record // .raw"` turned a line that did not parse into
+// a JSON string (then a read/not_object reject of export), not the line. F23: convert and repair
+// sent a rejects file to field mapping ('repair --schema NAME'), where cat, the stages and export
+// name it as a rejects file.
+describe('a rejects file: the way to take its records out, and convert and repair naming it', () => {
+  it('the advice\'s jq programs give back each record and each line as read', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'in.jsonl'), '{"text":"ok fine"}\n{"text": "broken\n{"id":3, "n": "x"}\n');
+    const [made] = await runCliAll([['cat', 'in.jsonl', '-o', 'o.jsonl', '--rejects', 'rej.jsonl', '--max-reject-rate', '1', '-q']], { cwd: dir });
+    expect(made.code, made.stderr).toBe(0);
+    const [cat, convert, repair] = await runCliAll(
+      [
+        ['cat', 'rej.jsonl', '-o', 'x.jsonl'],
+        ['convert', 'rej.jsonl', '--to', 'pretrain-text', '-o', 'c.jsonl'],
+        ['repair', 'rej.jsonl', '--schema', 'alpaca', '-o', 'r.jsonl'],
+      ],
+      { cwd: dir },
+    );
+    expect(cat.stderr).toContain(`the records they rejected are under 'record' ('corpus-clean cat rej.jsonl --no-require-text | jq -c ".record | objects"'); a line that did not parse is under 'raw' as read ('jq -r ".raw | strings"'), or 'raw_base64' when it was not UTF-8`);
+    for (const [r, verb] of [[convert, 'convert'], [repair, 'repair']] as const) {
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain(
+        `corpus-clean ${verb}: note: 'rej.jsonl' is a corpus-clean rejects file (first line with keys stage, reason, source), whose records are the rejected ones wrapped with why: to ${verb} those, take them out first: the records they rejected are under 'record' ('corpus-clean cat rej.jsonl --no-require-text | jq -c ".record | objects" > records.jsonl'); a line that did not parse is under 'raw' as read ('jq -r ".raw | strings"'), or 'raw_base64' when it was not UTF-8, and holds no record\n`,
+      );
+      expect(r.stderr).not.toMatch(/--schema NAME|map other field names|aliases/);
+    }
+    // The programs, run: the record as it was read, the line as it was.
+    const jq = spawnSync('jq', ['--version']);
+    if (jq.status !== 0) return; // jq is not installed here: the words above are what the test can check
+    const rejects = await readFile(join(dir, 'rej.jsonl'), 'utf8');
+    expect(spawnSync('jq', ['-c', '.record | objects'], { input: rejects }).stdout.toString()).toBe('{"id":3,"n":"x"}\n');
+    expect(spawnSync('jq', ['-r', '.raw | strings'], { input: rejects }).stdout.toString()).toBe('{"text": "broken\n');
   });
 });

@@ -32,6 +32,6 @@ describe('hostile review 15', () => {
     const r = await runCli(['cat', 'my rejects.jsonl', '-o', 'x.jsonl'], { cwd: dir });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`('corpus-clean cat "my rejects.jsonl" --no-require-text --limit 5')`);
-    expect(r.stderr).toContain(`('corpus-clean cat "my rejects.jsonl" --no-require-text | jq -c ".record // .raw"')`);
+    expect(r.stderr).toContain(`('corpus-clean cat "my rejects.jsonl" --no-require-text | jq -c ".record | objects"')`);
   });
 });

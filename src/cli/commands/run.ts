@@ -47,8 +47,8 @@ import { showText, errorText } from '../../core/show.js';
 import { showPath } from '../../core/fsname.js';
 import { isInputName } from '../../io/inputs.js';
 import { atExit } from '../../io/atExit.js';
-import { isRejectsFile } from '../../io/writers/ownSideFile.js';
-import { formatOf, type InputFormat } from '../../io/readers/index.js';
+import { rejectsAmong } from '../../io/writers/ownSideFile.js';
+import type { InputFormat } from '../../io/readers/index.js';
 import { rejectsInputsRefusal } from '../report.js';
 
 const EXEC_FLAGS: Flag[] = [
@@ -417,18 +417,6 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
   // The merge wrote the report (before _SUCCESS; one that failed is a warning, not the exit code).
   if (v.quiet !== true && (existsSync(join(dir, SUCCESS)) || existsSync(join(dir, FAILED))) && existsSync(join(dir, REPORT_FILE))) say(`corpus-clean run: report in ${showPath(join(out, REPORT_FILE))}`);
   return code;
-}
-
-/** The JSON-lines files among `files` (read as `format`) that are corpus-clean rejects files, in order. */
-async function rejectsAmong(files: readonly string[], format: InputFormat): Promise<string[]> {
-  const jsonl = files.filter((f) => f !== '-' && (format === 'auto' ? formatOf(f) : format) === 'jsonl');
-  const found: string[] = [];
-  for (let i = 0; i < jsonl.length; i += 64) {
-    const batch = jsonl.slice(i, i + 64);
-    const is = await Promise.all(batch.map((f) => isRejectsFile(f)));
-    found.push(...batch.filter((_, k) => is[k]));
-  }
-  return found;
 }
 
 /** Options of `runRecipe`: the flags of `corpus-clean run`, camelCase (`taskSize`, `maxRejectRate`). */

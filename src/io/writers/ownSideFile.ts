@@ -6,6 +6,7 @@ import { showPath } from '../../core/fsname.js';
 import { SUCCESS } from '../../exec/layout.js';
 import { fsPath, nameFromText } from '../../core/fsname.js';
 import { openDecoded } from '../decode.js';
+import { formatOf, type InputFormat } from '../readers/index.js';
 import { errorText } from '../../core/show.js';
 
 /**
@@ -70,6 +71,18 @@ export async function isRejectsFile(path: string): Promise<boolean> {
     if (whole && !['"stage"', '"reason"', '"source"'].every((k) => text.toString('utf8', 0, nl < 0 ? text.length : nl).includes(k))) return false;
   }
   return (await notRejects(path, false)) === undefined;
+}
+
+/** The JSON-lines files among `files` (read as `format`) that are corpus-clean rejects files, in order. */
+export async function rejectsAmong(files: readonly string[], format: InputFormat = 'auto'): Promise<string[]> {
+  const jsonl = files.filter((f) => f !== '-' && (format === 'auto' ? formatOf(f) : format) === 'jsonl');
+  const found: string[] = [];
+  for (let i = 0; i < jsonl.length; i += 64) {
+    const batch = jsonl.slice(i, i + 64);
+    const is = await Promise.all(batch.map((f) => isRejectsFile(f)));
+    found.push(...batch.filter((_, k) => is[k]));
+  }
+  return found;
 }
 
 /** The first 4 bytes of a file (fewer, zero-padded, when it is shorter or cannot be read). */

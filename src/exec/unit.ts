@@ -29,7 +29,7 @@ import { RejectsWriter } from '../io/writers/rejects.js';
 import { SampledRejects } from '../core/rejectSink.js';
 import { optionThresholds } from '../core/profile.js';
 import { donePath, globalDir, segmentRejectsPath, segmentSamplesPath, segmentSealPath, segmentStatsPath, shardPrefix, spillPath, taskStatsPath } from './layout.js';
-import { markDone, writeAtomic } from './markers.js';
+import { isDone, markDone, writeAtomic } from './markers.js';
 import { zstdRecords, zstdWrittenWith, type ZstdCodecRecord } from '../io/zstdEncode.js';
 import { atomicWritesSettled, haltAtomicWrites } from '../io/writers/atomic.js';
 import { taskFiles, type Plan, type TaskSpec } from './plan.js';
@@ -364,11 +364,18 @@ async function redoWriters(run: string, plan: Plan, k: number, t: number, e: Spi
  * (writing the same files). Returns the error to fail with, saying so.
  */
 export async function redoTask(run: string, plan: Plan, t: number, e: WorkDamage): Promise<Error> {
+  // Its seal gone, in a run sealed from its start (checkAt found it so): damage, as is every other one gone.
+  const sealGone = e.path === e.seal && !existsSync(e.path);
   await rm(e.path, { force: true });
   if (e.seal !== undefined) await rm(e.seal, { force: true });
-  const phases = plan.phases.filter((ph) => ph.kind === 'tasks').map((ph) => ph.id);
-  for (const id of phases) await rm(donePath(run, id, t), { force: true });
-  return Object.assign(new Error(`${e.message}; it was removed and task ${t} of phase${phases.length > 1 ? 's' : ''} ${phases.join(', ')} un-marked, so that the run redoes it`), { code: e.code });
+  const tasks = plan.phases.filter((ph) => ph.kind === 'tasks');
+  const phases = tasks.map((ph) => ph.id);
+  // A seal gone is seldom alone (_work/seals removed): every other done task whose segment seal is
+  // gone too is un-marked in the same pass, not one failing rerun per task (hostile review 16 F6).
+  const also = sealGone ? plan.tasks.map((_, u) => u).filter((u) => u !== t && tasks.some((ph) => isDone(run, ph.id, u) && !existsSync(segmentSealPath(run, u, ph.segment!)))) : [];
+  for (const u of [t, ...also]) for (const id of phases) await rm(donePath(run, id, u), { force: true });
+  const more = also.length === 0 ? '' : ` (and ${also.length === 1 ? `task ${also[0]}, whose seal is` : `${also.length} more tasks, whose seals are`} gone too)`;
+  return Object.assign(new Error(`${e.message}; it was removed and task ${t}${more} of phase${phases.length > 1 ? 's' : ''} ${phases.join(', ')} un-marked, so that the run redoes it`), { code: e.code });
 }
 
 /**

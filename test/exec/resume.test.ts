@@ -436,4 +436,16 @@ describe('damaged files of global stages in _work', () => {
     expect(all).toMatch(/the seal of the files its writer left is gone/);
     expect(await runOutput(out)).toEqual(await runOutput(ref));
   }, 400_000);
+
+  // Hostile review 16 F6: _work/seals removed cost one failing rerun per task (18 for 19 tasks),
+  // each saying "the same command again" resumes. The first task found without its seal un-marks
+  // every done task whose seal is gone too, in one pass.
+  it('the seals folder removed: one failing rerun un-marks every task whose seal is gone, the next finishes byte-identical', async () => {
+    const { ref, out, args } = await stoppedAt('5-tasks/2');
+    await rm(join(out, '_work', 'seals'), { recursive: true });
+    const all = await rerunToEnd(args, 1);
+    expect(all).toHaveLength(1);
+    expect(all[0]).toMatch(/task 2 of phase 5-tasks .*failed: .*seals\/00002\.0\.json is damaged: the seal of the files its writer left is gone; it was removed and task 2 \(and \d+ more tasks, whose seals are gone too\) of phases 0-tasks, 2-tasks, 5-tasks un-marked, so that the run redoes it/);
+    expect(await runOutput(out)).toEqual(await runOutput(ref));
+  }, 400_000);
 });

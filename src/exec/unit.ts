@@ -352,10 +352,28 @@ async function discardTaskFiles(run: string, plan: Plan, k: number, t: number, l
  * same files for them again). Returns the error to fail with, saying so.
  */
 async function redoWriters(run: string, plan: Plan, k: number, t: number, e: SpillDamage): Promise<Error> {
+  // The spill's seal gone (_work/seals removed): every other task whose seal is gone is redone too.
+  const sealGone = !existsSync(segmentSealPath(run, t, k - 1));
   await removeSpill(spillPath(run, k - 1, t));
-  const phases = plan.phases.filter((ph) => ph.kind === 'tasks' && ph.segment! < k).map((ph) => ph.id);
-  for (const id of phases) await rm(donePath(run, id, t), { force: true });
-  return Object.assign(new Error(`${e.message}; it was removed and task ${t} of phase${phases.length > 1 ? 's' : ''} ${phases.join(', ')} un-marked, so that the run redoes it`), { code: e.code });
+  const tasks = plan.phases.filter((ph) => ph.kind === 'tasks' && ph.segment! < k);
+  const phases = tasks.map((ph) => ph.id);
+  const also = sealGone ? sealsGoneToo(run, plan, t, tasks) : [];
+  for (const u of [t, ...also]) for (const id of phases) await rm(donePath(run, id, u), { force: true });
+  return Object.assign(new Error(`${e.message}; it was removed and task ${t}${tooSaid(also)} of phase${phases.length > 1 ? 's' : ''} ${phases.join(', ')} un-marked, so that the run redoes it`), { code: e.code });
+}
+
+/**
+ * The done tasks other than `t` whose segment seal of one of the task phases `tasks` is gone. A
+ * seal gone is seldom alone (_work/seals removed): they are un-marked in the same pass as `t`, not
+ * one failing rerun each (hostile review 16 F6).
+ */
+function sealsGoneToo(run: string, plan: Plan, t: number, tasks: readonly Plan['phases'][number][]): number[] {
+  return plan.tasks.map((_, u) => u).filter((u) => u !== t && tasks.some((ph) => isDone(run, ph.id, u) && !existsSync(segmentSealPath(run, u, ph.segment!))));
+}
+
+/** ' (and task 3, whose seal is gone too)' for the tasks `sealsGoneToo` found, '' for none. */
+function tooSaid(also: readonly number[]): string {
+  return also.length === 0 ? '' : ` (and ${also.length === 1 ? `task ${also[0]}, whose seal is` : `${also.length} more tasks, whose seals are`} gone too)`;
 }
 
 /**
@@ -370,12 +388,9 @@ export async function redoTask(run: string, plan: Plan, t: number, e: WorkDamage
   if (e.seal !== undefined) await rm(e.seal, { force: true });
   const tasks = plan.phases.filter((ph) => ph.kind === 'tasks');
   const phases = tasks.map((ph) => ph.id);
-  // A seal gone is seldom alone (_work/seals removed): every other done task whose segment seal is
-  // gone too is un-marked in the same pass, not one failing rerun per task (hostile review 16 F6).
-  const also = sealGone ? plan.tasks.map((_, u) => u).filter((u) => u !== t && tasks.some((ph) => isDone(run, ph.id, u) && !existsSync(segmentSealPath(run, u, ph.segment!)))) : [];
+  const also = sealGone ? sealsGoneToo(run, plan, t, tasks) : [];
   for (const u of [t, ...also]) for (const id of phases) await rm(donePath(run, id, u), { force: true });
-  const more = also.length === 0 ? '' : ` (and ${also.length === 1 ? `task ${also[0]}, whose seal is` : `${also.length} more tasks, whose seals are`} gone too)`;
-  return Object.assign(new Error(`${e.message}; it was removed and task ${t}${more} of phase${phases.length > 1 ? 's' : ''} ${phases.join(', ')} un-marked, so that the run redoes it`), { code: e.code });
+  return Object.assign(new Error(`${e.message}; it was removed and task ${t}${tooSaid(also)} of phase${phases.length > 1 ? 's' : ''} ${phases.join(', ')} un-marked, so that the run redoes it`), { code: e.code });
 }
 
 /**

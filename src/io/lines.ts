@@ -43,6 +43,12 @@ export class LineSplitter {
     private readonly onLong: LongLineHandler,
     private readonly maxLineBytes = 64 << 20,
     private readonly headBytes = 4096,
+    /**
+     * True when the caller never writes a chunk again once pushed (a new buffer per read): the
+     * start of a line split across chunks is then kept as a view, joined once at its end, not
+     * copied first (fresh memory: a page fault per 4 KB). Default false: each part is copied.
+     */
+    private readonly keepsChunks = false,
   ) {}
 
   /** Feed the next chunk. */
@@ -145,8 +151,8 @@ export class LineSplitter {
       return;
     }
     if (part.length === 0) return;
-    // Copy: the caller may reuse the chunk's memory.
-    this.carry.push(Buffer.from(part));
+    // Copy, unless the caller keeps its chunks as they are: it may reuse the chunk's memory.
+    this.carry.push(this.keepsChunks ? part : Buffer.from(part));
     this.carryBytes += part.length;
     if (this.carryBytes > this.maxLineBytes) {
       const all = Buffer.concat(this.carry, this.carryBytes);

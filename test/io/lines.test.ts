@@ -41,4 +41,26 @@ describe('LineSplitter', () => {
     s.push(Buffer.from('done\npart'));
     expect(s.takePartial()?.toString()).toBe('part');
   });
+
+  it('keepsChunks: a line split across chunks keeps views of them until its end, joined once (no copy of each part first)', () => {
+    const got: Buffer[] = [];
+    const s = new LineSplitter((buf, start, end) => void got.push(buf.subarray(start, end)), () => {}, undefined, undefined, true);
+    const a = Buffer.from('{"a":1}\n{"tex');
+    const b = Buffer.from('t":"x"}\n');
+    s.push(a);
+    s.push(Buffer.from('\n').subarray(0, 0));
+    s.push(b.subarray(0, 7));
+    s.push(b.subarray(7));
+    expect(got.map(String)).toEqual(['{"a":1}', '{"text":"x"}']);
+    // The start of a line that ends right at the next chunk's first byte is the first chunk itself.
+    const views: Buffer[] = [];
+    const t = new LineSplitter((buf, start, end) => void views.push(buf.subarray(start, end)), () => {}, undefined, undefined, true);
+    // (not from Node's shared pool of small buffers, which a copy could come from too)
+    const c = Buffer.alloc(15, '{"a":1}\n{"b":2}');
+    t.push(c);
+    t.push(Buffer.from('\n{"c":3}\n'));
+    expect(views.map(String)).toEqual(['{"a":1}', '{"b":2}', '{"c":3}']);
+    expect(views[1].buffer).toBe(c.buffer);
+    expect(views[1].byteOffset).toBe(c.byteOffset + 8);
+  });
 });

@@ -208,7 +208,8 @@ export async function* readJsonl(
     nextToGap = false;
     reject('line_too_long', lineNo, head.toString('utf8'), { bytes: n, limit: s.maxLineBytes, raw_truncated: true });
   };
-  const splitter = new LineSplitter(onLine, onLong, s.maxLineBytes);
+  // The chunks stay as they are (see `chunks`): a line split across them is not copied before it is joined.
+  const splitter = new LineSplitter(onLine, onLong, s.maxLineBytes, undefined, true);
   /** The unfinished last line of unverified bytes (the damage cut it): an `unverified` reject too. */
   const rejectUnfinished = (partial: Buffer, lineNo: number): void => {
     lines++;

@@ -49,6 +49,9 @@ class Growable {
   }
 }
 
+/** Signatures a shard's first buffer holds (`SignatureWriter.sigBuf`). */
+const FIRST_RECORDS = 256;
+
 /**
  * The signature files of one shard, written record by record: `add` each record with text in
  * the run's order, then `finish`. `computeSignatures` feeds it from a JSONL file; an executor
@@ -67,7 +70,15 @@ export class SignatureWriter {
   private readonly setOffsets: number[] = [0];
   private setValues = 0;
   private readonly chunkRecords = 4096;
-  private sigBuf: Int32Array;
+  /**
+   * The signatures not written yet (`inChunk` of them): made at the first record, small (a task
+   * of few records zeroed two chunks of 1.8 MB for nothing: one made here, one by its last flush;
+   * #16, seventeenth pass) and doubled as it fills, up to a chunk; a chunk after each flush.
+   */
+  private sigBuf: Int32Array | undefined;
+  /** Records `sigBuf` holds. */
+  private sigCap = 0;
+  private flushed = false;
   private inChunk = 0;
   private readonly keys: Growable;
   private readonly lines: number[] = [];
@@ -93,7 +104,6 @@ export class SignatureWriter {
     makeDirSync(dirname(sigPath(workDir, shardIndex)));
     this.sigOut = new WorkStream(createWriteStream(sigPath(workDir, shardIndex)), sigPath(workDir, shardIndex));
     this.setOut = config.verify === 'exact' ? new WorkStream(createWriteStream(setPath(workDir, shardIndex)), setPath(workDir, shardIndex)) : undefined;
-    this.sigBuf = new Int32Array(this.k * this.chunkRecords);
     this.keys = new Growable(2 * config.bands * 1024);
     this.keyScratch = new Int32Array(2 * config.bands);
     if (job.keepSources) this.sources = [];
@@ -101,10 +111,22 @@ export class SignatureWriter {
 
   private async flush(): Promise<void> {
     if (this.inChunk === 0) return;
-    const bytes = Buffer.from(this.sigBuf.buffer, 0, this.inChunk * this.k * 4);
-    this.sigBuf = new Int32Array(this.k * this.chunkRecords); // the stream keeps the old buffer until written
+    const bytes = Buffer.from(this.sigBuf!.buffer, 0, this.inChunk * this.k * 4);
+    this.sigBuf = undefined; // the stream keeps this buffer until written: the next record makes a new one
+    this.flushed = true;
     this.inChunk = 0;
     await this.sigOut.put(bytes);
+  }
+
+  /** Room in `sigBuf` for one more signature (see `sigBuf`). */
+  private room(): Int32Array {
+    const old = this.sigBuf;
+    if (old !== undefined && this.inChunk < this.sigCap) return old;
+    const cap = old !== undefined ? Math.min(2 * this.sigCap, this.chunkRecords) : this.flushed ? this.chunkRecords : Math.min(FIRST_RECORDS, this.chunkRecords);
+    const g = new Int32Array(this.k * cap);
+    if (old !== undefined) g.set(old.subarray(0, this.inChunk * this.k));
+    this.sigCap = cap;
+    return (this.sigBuf = g);
   }
 
   /**
@@ -122,7 +144,7 @@ export class SignatureWriter {
       return;
     }
     const k = this.k;
-    const sig = this.sigBuf.subarray(this.inChunk * k, (this.inChunk + 1) * k);
+    const sig = this.room().subarray(this.inChunk * k, (this.inChunk + 1) * k);
     signatureInto(sh, this.perm, sig);
     this.crcs.push(crc32(new Uint8Array(sig.buffer, sig.byteOffset, sig.byteLength)));
     if (this.setOut === undefined) this.crcs.push(0);

@@ -66,6 +66,8 @@ export class SignatureStore {
 export interface BucketJob {
   /** Survival policy: it decides the best record of a bucket (the same as step 3's). */
   keep: KeepPolicy;
+  /** The shards' metas by shard index, when the caller read (and checked) them already; default every meta in `sigs/` (`loadMetas`). */
+  metas?: readonly ShardMeta[];
 }
 
 /** What `buildBuckets` found in one band. */
@@ -81,7 +83,7 @@ export interface BandResult {
  * shard plus the largest bucket) and write `edges/<band>.edg`.
  */
 export function buildBuckets(workDir: string, band: number, job: BucketJob): BandResult {
-  const all = loadMetas(workDir);
+  const all = job.metas ?? loadMetas(workDir);
   const metas = all.filter((m) => m.records > 0);
   const result: BandResult = { band, entries: 0, candidates: 0 };
   const out = edgePath(workDir, band);

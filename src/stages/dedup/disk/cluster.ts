@@ -13,6 +13,7 @@ import { similarity } from '../signature.js';
 import type { VerifyMode } from '../verify.js';
 import { jaccardSorted, passes, shingleSet } from '../verify.js';
 import { EDGE, RecordChecks, edgePath, linesPath, removedPath, setOffsetsPath, setPath, sourcesPath } from './files.js';
+import type { ShardMeta } from './files.js';
 import { SignatureStore, loadMetas, resolveByQuality } from './buckets.js';
 import { makeDirSync } from '../../../io/dirs.js';
 
@@ -34,6 +35,8 @@ export interface ClusterJob {
   keep: KeepPolicy;
   threshold: number;
   verify: VerifyMode;
+  /** The shards' metas by shard index, when the caller read (and checked) them already; default every meta in `sigs/` (`loadMetas`). */
+  metas?: readonly ShardMeta[];
 }
 
 /** What `clusterBuckets` decided. */
@@ -97,7 +100,7 @@ export class SetStore {
  * `removed/<shard>.jsonl` for every shard (empty when nothing is removed), sorted by line.
  */
 export function clusterBuckets(workDir: string, bands: number, job: ClusterJob): ClusterResult {
-  const metas = loadMetas(workDir);
+  const metas = job.metas ?? loadMetas(workDir);
   const byQuality = resolveByQuality(job.keep, metas);
   // All edges, band by band (so a child's candidates stay in band order after a stable sort).
   const bufs: Buffer[] = [];

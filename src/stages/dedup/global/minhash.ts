@@ -16,13 +16,21 @@ import { clusterBuckets } from '../disk/cluster.js';
 import { loadRemovals } from '../disk/filter.js';
 import type { ShardMeta } from '../disk/files.js';
 import { BucketDamage, bucketPath, edgePath, linesPath, RecordDamage, recordCrcPath, removedPath, setOffsetsPath, setPath, sigMetaPath, sigPath, sourcesPath } from '../disk/files.js';
-import { checkSeal, sealFiles, sealPath, WorkDamage } from '../../../core/workSeal.js';
-import { join, sep } from 'node:path';
+import { checkSeal, readSealed, sealFiles, sealPath, WorkDamage, type SealEntries } from '../../../core/workSeal.js';
+import { join, relative, sep } from 'node:path';
 import { SignatureWriter } from '../disk/signatures.js';
 import { MINHASH_REASON } from '../filter.js';
 import type { MinHashConfig } from '../options.js';
 import type { KeepPolicy } from '../policy.js';
 import { docScore } from '../policy.js';
+
+/** Whether a path a task's seal lists is its shard's meta (`sigs/<shard>.json`). */
+const isMeta = (rel: string): boolean => rel.startsWith(`sigs${sep}`) && rel.endsWith('.json');
+
+/** Task `task`'s shard meta, read once and checked against its seal's entry (`sealed`, from `checkSeal`) in that read. */
+function sealedMeta(workDir: string, task: number, sealed: SealEntries | undefined): ShardMeta {
+  return JSON.parse(readSealed(workDir, { task }, sealed, sigMetaPath(workDir, task)).toString('utf8')) as ShardMeta;
+}
 
 /** The phased form of `dedup --minhash`. */
 export function minhashGlobal(config: MinHashConfig, keep: KeepPolicy): GlobalStage {
@@ -69,14 +77,17 @@ export function minhashGlobal(config: MinHashConfig, keep: KeepPolicy): GlobalSt
             // own CRC-32 (in the meta).
             // A task signed by a version before the sections (a resumed run) has a file per band:
             // its own band's are read, and CRC-32 checked, as that version did.
+            // Each meta is read once, checked against its seal in that read (it was read twice: its
+            // CRC-32, then to be parsed; #16, seventeenth pass).
             const bands = `bands${sep}`;
             const mine = `${bands}${String(band).padStart(4, '0')}${sep}`;
             const sectioned = (rel: string): boolean => rel.startsWith(bands) && !rel.includes(sep, bands.length);
-            const reads = (rel: string): boolean => sectioned(rel) || rel.startsWith(mine) || (rel.startsWith(`sigs${sep}`) && rel.endsWith('.json'));
-            for (let t = 0; t < scope.tasks; t++) checkSeal(scope.workDir, { task: t }, reads, (rel) => !sectioned(rel));
+            const reads = (rel: string): boolean => sectioned(rel) || rel.startsWith(mine);
+            const metas: ShardMeta[] = [];
+            for (let t = 0; t < scope.tasks; t++) metas.push(sealedMeta(scope.workDir, t, checkSeal(scope.workDir, { task: t }, reads, (rel) => !sectioned(rel))));
             let r;
             try {
-              r = buildBuckets(scope.workDir, band, { keep });
+              r = buildBuckets(scope.workDir, band, { keep, metas });
             } catch (e) {
               // Its task wrote it (shard = task); redoing that task writes it again.
               if (e instanceof BucketDamage) throw new WorkDamage(e.path, e.what, { task: e.shard }, sealPath(scope.workDir, { task: e.shard }));
@@ -94,10 +105,14 @@ export function minhashGlobal(config: MinHashConfig, keep: KeepPolicy): GlobalSt
             // Signatures and shingle sets are read at the candidates only: here by size (a CRC-32
             // of the whole file would read it all), and each record read against its own CRC-32
             // (the `.crc` file, itself checked whole here).
-            for (let t = 0; t < scope.tasks; t++) checkSeal(scope.workDir, { task: t }, (rel) => rel.startsWith(`sigs${sep}`), (rel) => !rel.endsWith('.sig') && !rel.endsWith('.set'));
+            const metas: ShardMeta[] = [];
+            for (let t = 0; t < scope.tasks; t++) {
+              const sealed = checkSeal(scope.workDir, { task: t }, (rel) => rel.startsWith(`sigs${sep}`) && !isMeta(rel), (rel) => !rel.endsWith('.sig') && !rel.endsWith('.set'));
+              metas.push(sealedMeta(scope.workDir, t, sealed));
+            }
             let r;
             try {
-              r = clusterBuckets(scope.workDir, config.bands, { keep, threshold: config.threshold, verify: config.verify });
+              r = clusterBuckets(scope.workDir, config.bands, { keep, threshold: config.threshold, verify: config.verify, metas });
             } catch (e) {
               // A damaged record: its task wrote it (shard = task); redoing that task writes it again.
               if (e instanceof RecordDamage) throw new WorkDamage(e.path, e.what, { task: e.shard }, sealPath(scope.workDir, { task: e.shard }));
@@ -119,10 +134,11 @@ export function minhashGlobal(config: MinHashConfig, keep: KeepPolicy): GlobalSt
         async *run(batches, ctx) {
           const own = removedPath(scope.workDir, task);
           checkSeal(scope.workDir, { step: 1, unit: 0 }, (rel) => join(scope.workDir, rel) === own);
-          checkSeal(scope.workDir, { task }, (rel) => join(scope.workDir, rel) === sigMetaPath(scope.workDir, task));
+          const sealed = checkSeal(scope.workDir, { task }, () => false);
           const removals = loadRemovals(scope.workDir, task);
-          const metaPath = sigMetaPath(scope.workDir, task);
-          if (existsSync(metaPath)) count(ctx.stats.counters, 'no_shingles', (JSON.parse(readFileSync(metaPath, 'utf8')) as ShardMeta).noShingles);
+          // The meta as its seal lists it (one that is gone is damage), else as it is there.
+          const meta = sigMetaPath(scope.workDir, task);
+          if (sealed?.[relative(scope.workDir, meta)] !== undefined || existsSync(meta)) count(ctx.stats.counters, 'no_shingles', sealedMeta(scope.workDir, task, sealed).noShingles);
           const summary = (ctx.stats.summaries.similarity ??= emptySummary());
           let line = 0;
           for await (const batch of batches) {

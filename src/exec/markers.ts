@@ -16,7 +16,7 @@ export { writeAtomic };
 
 /** Mark a unit done, with what it reports (counters of a global step, or `{}`). */
 export function markDone(run: string, phase: string, unit: number, facts: Record<string, unknown> = {}): Promise<void> {
-  return writeAtomic(donePath(run, phase, unit), JSON.stringify(facts) + '\n');
+  return writeAtomic(donePath(run, phase, unit), JSON.stringify(facts) + '\n', true);
 }
 
 export function isDone(run: string, phase: string, unit: number): boolean {

@@ -61,7 +61,8 @@ export class SampleLinesSink implements ClosableRejectSink {
   async write(path: string): Promise<SampleEntry[]> {
     const entries: SampleEntry[] = this.lines.map(([key, file, line]) => [key, file, line.length + 1]);
     const nl = Buffer.from('\n');
-    if (entries.length > 0) await writeAtomic(path, Buffer.concat(this.lines.flatMap((x) => [x[2], nl])));
+    // A file of the run's `_work/` (see writeAtomic's `own`).
+    if (entries.length > 0) await writeAtomic(path, Buffer.concat(this.lines.flatMap((x) => [x[2], nl])), true);
     return entries;
   }
 }

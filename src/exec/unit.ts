@@ -302,7 +302,7 @@ async function writeTask(u: { run: string; plan: Plan; stages: readonly Stage[];
     // Which zstd codec wrote this segment's .zst files: the bytes depend on it (new-user review 13 #4).
     const zstd = zstdWrittenWith();
     if (zstd !== undefined) segment.zstd = zstd;
-    await writeAtomic(segmentStatsPath(run, t, k), JSON.stringify(segment) + '\n');
+    await writeAtomic(segmentStatsPath(run, t, k), JSON.stringify(segment) + '\n', true);
     if (last) {
       let composed: TaskStats;
       try {
@@ -311,7 +311,7 @@ async function writeTask(u: { run: string; plan: Plan; stages: readonly Stage[];
         if (e instanceof WorkDamage) throw await redoTask(run, plan, t, e);
         throw e;
       }
-      await writeAtomic(taskStatsPath(run, t), JSON.stringify(composed, null, 1) + '\n');
+      await writeAtomic(taskStatsPath(run, t), JSON.stringify(composed, null, 1) + '\n', true);
     }
     // What the merge (and a later segment's stats) read of this segment, sealed: a damaged one is redone, not merged.
     const left = [segmentRejectsPath(run, t, k, s.rejectsCompression), segmentSamplesPath(run, t, k), segmentStatsPath(run, t, k), ...(last ? [taskStatsPath(run, t)] : [])];

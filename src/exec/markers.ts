@@ -183,7 +183,11 @@ function lockWhy(lock: string): string {
   const h = lockHolder(lock);
   if (h === undefined) return 'its lock file is still there';
   if (h.foreign) return `PID ${h.pid} on host '${h.host}' holds its lock`;
-  return h.live ? `PID ${h.pid} is still writing it` : `the command writing it, PID ${h.pid}, was killed`;
+  if (h.live) return `PID ${h.pid} is still writing it`;
+  // An --overwrite killed before its new output was in place left the earlier one aside (its lock
+  // says so): the next command writing this output puts it back (io/outputs.ts recoverEarlier).
+  const aside = h.earlier === 'aside' || h.earlier === 'restoring' ? `; the complete earlier output it was replacing (--overwrite) is kept beside it under hidden names ('.NAME.earlier-${h.pid}'), which the next command writing this output puts back` : '';
+  return `the command writing it, PID ${h.pid}, was killed${aside}`;
 }
 
 /** Who left a temporary `.name.tmp-PID-N`: still writing, or killed. */

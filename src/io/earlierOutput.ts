@@ -14,6 +14,9 @@ interface Held {
   state: 'aside' | 'moving' | 'done';
 }
 
+/** Where a replacing stands, as journaled for the next command (see `EarlierOutput.journal`). */
+export type EarlierState = 'aside' | 'restoring' | 'published';
+
 /** Every EarlierOutput of this process holding files, for the exit of a stopped process (settleEarlierOutputs). */
 const live = new Set<EarlierOutput>();
 /** Renames and unlinks of set-aside files under way, which the exit waits for before it settles. */
@@ -47,6 +50,12 @@ function track<T>(op: Promise<T>): Promise<T> {
 export class EarlierOutput {
   private readonly held: Held[] = [];
   private published = false;
+  /**
+   * Told where the replacing stands ('aside': every earlier file is set aside and the new output
+   * is being written; 'restoring'; 'published'), so that the next command into the output can
+   * settle what a `kill -9` left aside (outputs.ts recoverEarlier; hostile review 16 F1).
+   */
+  journal?: (state: EarlierState) => void;
 
   /** Rename the file or folder at `path` aside (it must exist); `side` for a --rejects/--stats file of the output. */
   async setAside(path: string, side = false): Promise<void> {
@@ -94,6 +103,7 @@ export class EarlierOutput {
 
   /** The new output is finished and in place: what is left aside is to be removed, never put back. */
   markPublished(): void {
+    if (!this.published && this.held.length > 0) this.journal?.('published');
     this.published = true;
   }
 
@@ -103,6 +113,7 @@ export class EarlierOutput {
    * many of the output's files were put back.
    */
   async restore(): Promise<number> {
+    if (this.held.some((h) => h.state === 'aside')) this.journal?.('restoring');
     let n = 0;
     for (const h of this.held) {
       if (h.state !== 'aside') continue;
@@ -122,7 +133,7 @@ export class EarlierOutput {
 
   /** The new output is finished: remove the earlier files. */
   async drop(): Promise<void> {
-    this.published = true;
+    this.markPublished();
     for (const h of this.held) {
       if (h.state !== 'aside') continue;
       h.state = 'moving';

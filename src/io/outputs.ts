@@ -1,11 +1,11 @@
-import { closeSync, existsSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, statSync, unlinkSync, writeSync } from 'node:fs';
-import { access, lstat, readdir, readlink, realpath, rm, stat, statfs } from 'node:fs/promises';
+import { appendFileSync, closeSync, existsSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { access, lstat, readdir, readlink, realpath, rename, rm, stat, statfs } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { nameFromText, realPath, showPath } from '../core/fsname.js';
 import { UsageError } from '../core/errors.js';
 import { makeDir } from './dirs.js';
-import type { EarlierOutput } from './earlierOutput.js';
+import type { EarlierOutput, EarlierState } from './earlierOutput.js';
 import { noteFifoOutput } from './fifos.js';
 import { isInputName } from './inputs.js';
 import { lockPathFor, NAME_MAX, shortHead, shortPrefix } from './writers/hiddenName.js';
@@ -801,6 +801,31 @@ export async function prepareOutput(plan: OutputPlan): Promise<Release> {
       if (t !== f) plan.made?.side.push(...(await makeDir(dirname(t), `${flag} folder`)));
       sideLocks.push(lockOutput(lockPathFor(t), f));
     }
+    const base = basename(plan.output);
+    const setMarker = setMarkerName(plan.output);
+    const setRe = plan.folder || stream ? null : shardPattern(plan.output);
+    const setFailed = setFailedName(plan.output);
+    // What a killed --overwrite command left aside (hostile review 16 F1, new-user 16 F7): put back
+    // or removed, now that this command holds the lock, before the folder is judged.
+    if (!stream) {
+      const killedAt = killed === undefined ? undefined : { pid: killed, state: before?.earlier };
+      const say = (what: string, text: string): void => plan.note?.(`'${showPath(what)}': ${text}`);
+      const own = plan.folder ? isFolderOutputName : (n: string): boolean => n === base || n === setMarker || n === setFailed || (setRe?.test(n) ?? false);
+      await recoverEarlier(dir, own, killedAt, (t) => say(plan.output, t));
+      if (file !== undefined && dirname(file) !== resolve(dir)) await recoverEarlier(dirname(file), (n) => n === basename(file), killedAt, (t) => say(plan.output, t));
+      for (const f of [plan.rejects, plan.stats]) {
+        if (f === undefined || f === '-' || (await isStreamTarget(f))) continue;
+        const t = await linkTarget(f);
+        await recoverEarlier(dirname(t), (n) => n === basename(t), killedAt, (x) => say(f, x));
+      }
+    }
+    // The temporaries of a killed run (its PID is gone; we hold the lock) are never results:
+    // removed whatever the flags (also when the command is then refused), beside the output, the rejects and the stats, so a rerun
+    // leaves none behind.
+    await removeDeadTemps(dir, plan.folder ? undefined : plan.output);
+    // A file through a link has its temporaries beside its target (hostile review 16 F7: never cleaned).
+    if (file !== undefined && dirname(file) !== resolve(dir)) await removeDeadTemps(dirname(file), file);
+    for (const f of [plan.rejects, plan.stats]) if (f !== undefined && f !== '-') await removeDeadTemps(dirname(await linkTarget(f)), await linkTarget(f));
     const names = await readdir(dir).catch(() => [] as string[]);
     // A folder output is read back as its shards (its _SUCCESS lists them): a file of someone
     // else's that a reader would take as input (notes.txt, data.jsonl) must not sit among them.
@@ -818,10 +843,6 @@ export async function prepareOutput(plan: OutputPlan): Promise<Release> {
     // other's files as an earlier run's. The plain form counts a set as ours only with a trace of
     // ours (its marker, or the shared lock of a killed command): Hugging Face's `train-00000.jsonl`
     // beside `-o train.jsonl` is not touched (P1).
-    const base = basename(plan.output);
-    const setMarker = setMarkerName(plan.output);
-    const setRe = plan.folder || stream ? null : shardPattern(plan.output);
-    const setFailed = setFailedName(plan.output);
     const ours = plan.sharded || names.includes(setMarker) || names.includes(setFailed) || killed !== undefined;
     const marker = plan.folder ? SUCCESS_NAME : setMarker;
     const failed = plan.folder ? FAILED_NAME : setFailed;
@@ -875,13 +896,6 @@ export async function prepareOutput(plan: OutputPlan): Promise<Release> {
       for (const n of earlier) await (plan.earlier !== undefined ? plan.earlier.setAside(join(dir, n)) : rm(join(dir, n), { recursive: true, force: true }));
     }
     if (plan.overwrite && plan.folder) for (const n of names) if (TEMP.test(n)) await rm(join(dir, n), { force: true });
-    // The temporaries of a killed run (its PID is gone; we hold the lock) are never results:
-    // removed whatever the flags, beside the output, the rejects and the stats, so a rerun
-    // leaves none behind.
-    await removeDeadTemps(dir, plan.folder ? undefined : plan.output);
-    // A file through a link has its temporaries beside its target (hostile review 16 F7: never cleaned).
-    if (file !== undefined && dirname(file) !== resolve(dir)) await removeDeadTemps(dirname(file), file);
-    for (const f of [plan.rejects, plan.stats]) if (f !== undefined && f !== '-') await removeDeadTemps(dirname(await linkTarget(f)), await linkTarget(f));
     // A single-file output that exists is an earlier run's result, like a folder's shards: kept
     // unless --overwrite (a device or FIFO is a stream, not a result, and is written to).
     if (!plan.folder && !plan.sharded && !stream) await refuseExisting(plan.output, { flag: 'output', overwrite: plan.overwrite, earlier: true });
@@ -890,7 +904,13 @@ export async function prepareOutput(plan: OutputPlan): Promise<Release> {
       const target = await outputTarget(plan.output);
       if (!target.direct && (await stat(target.path).catch(() => null))?.isFile() === true) await plan.earlier.setAside(target.path);
     }
-    if (plan.earlier !== undefined && plan.earlier.size > 0) await setAsideSides(plan.earlier, [plan.rejects, plan.stats]);
+    if (plan.earlier !== undefined && plan.earlier.size > 0) {
+      await setAsideSides(plan.earlier, [plan.rejects, plan.stats]);
+      // Said in the lock: a command killed from here on left every earlier file aside (recoverEarlier).
+      const journal = (state: EarlierState): void => journalLock(lockPath, state);
+      plan.earlier.journal = journal;
+      journal('aside');
+    }
     return unlock;
   } catch (e) {
     // A failure part way through setting the earlier output aside puts back what was moved.
@@ -1021,6 +1041,63 @@ const isFolderOutputName = (n: string): boolean => FOLDER_SHARD.test(n) || RUN_N
 async function linkTarget(path: string): Promise<string> {
   if ((await lstat(path).catch(() => null))?.isSymbolicLink() !== true) return path;
   return (await realpath(path).catch(() => null)) ?? (await danglingTarget(path)) ?? path;
+}
+
+/** Add where an --overwrite stands to the lock this process holds (EarlierOutput.journal); nothing once it is released. */
+function journalLock(lockPath: string, state: EarlierState): void {
+  if (!held.has(resolve(lockPath))) return;
+  try {
+    appendFileSync(resolve(lockPath), `earlier=${state}\n`);
+  } catch {
+    // a full disk: the next command then puts back only what is missing (recoverEarlier)
+  }
+}
+
+/** A file or folder an --overwrite set aside: `.NAME.earlier-PID` (a shortened hidden name, `.HEAD~HASH...`, cannot be told back). */
+const EARLIER_NAME = /^\.(.+)\.earlier-(\d+)$/s;
+
+/**
+ * Settle the earlier output a killed `--overwrite` command (kill -9, the OOM killer: nothing of it
+ * ran at its exit) left in `dir` under `.NAME.earlier-PID` (hostile review 16 F1, new-user 16 F7:
+ * hidden for ever, and readers skip hidden names). `own` tells the output's names; `killed` is the
+ * dead holder of the output's lock and what it journaled there (EarlierOutput.journal):
+ * - 'published': its new output was complete and in place: the earlier files are removed;
+ * - 'aside': it was writing its new output: what it wrote is removed, the earlier files put back;
+ * - 'restoring', or its lock without a word (killed while setting aside): put back over whatever
+ *   holds the name;
+ * - its lock gone (or another PID's files): put back where the name is free, the others named.
+ * Each is said in a note.
+ */
+async function recoverEarlier(dir: string, own: (name: string) => boolean, killed: { pid: number; state?: string } | undefined, note: (text: string) => void): Promise<void> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const byPid = new Map<number, [string, string][]>();
+  for (const n of names) {
+    const m = EARLIER_NAME.exec(n);
+    if (m === null || !own(m[1]) || /~[0-9a-f]{16}$/.test(m[1])) continue;
+    const pid = Number(m[2]);
+    if (processAlive(pid)) continue;
+    byPid.set(pid, [...(byPid.get(pid) ?? []), [n, m[1]]]);
+  }
+  for (const [pid, aside] of byPid) {
+    const state = killed?.pid === pid ? (killed.state ?? 'setting') : undefined;
+    const list = (xs: readonly string[]): string => `${xs.slice(0, 3).map((x) => `'${showPath(x)}'`).join(', ')}${xs.length > 3 ? ` and ${xs.length - 3} more` : ''}`;
+    if (state === 'published') {
+      for (const [n] of aside) await rm(join(dir, n), { recursive: true, force: true });
+      note(`removed ${aside.length} hidden file${aside.length === 1 ? '' : 's'} of the earlier output (${list(aside.map(([n]) => n))}) that a killed --overwrite command (PID ${pid}) had set aside: its new output was finished and in place`);
+      continue;
+    }
+    const twins = new Set(aside.map(([, n]) => n));
+    // Its own new files, beside the earlier ones it had set aside (all of them by then).
+    if (state === 'aside') for (const n of names) if (own(n) && !twins.has(n) && !EARLIER_NAME.test(n)) await rm(join(dir, n), { recursive: true, force: true });
+    const left: string[] = [];
+    let back = 0;
+    for (const [n, name] of aside) {
+      if (state === undefined && existsSync(join(dir, name))) left.push(n);
+      else if (await rename(join(dir, n), join(dir, name)).then(() => true, () => false)) back++;
+    }
+    if (back > 0) note(`put back ${back} file${back === 1 ? '' : 's'} of the earlier output that a killed --overwrite command (PID ${pid}) had set aside under hidden names: its new output was never finished`);
+    if (left.length > 0) note(`${list(left)} in '${showPath(dir)}' ${left.length === 1 ? 'is a copy' : 'are copies'} of an earlier output that a killed --overwrite command (PID ${pid}) set aside, left as ${left.length === 1 ? 'it is' : 'they are'}: a file of the same name is there now; rename ${left.length === 1 ? 'it' : 'them'} back (without the leading '.' and the '.earlier-${pid}') or remove ${left.length === 1 ? 'it' : 'them'}`);
+  }
 }
 
 /** A single-file output is locked too when its folder exists (it always does by now, or will be made by the writer). */

@@ -112,6 +112,82 @@ describe('a failed --overwrite with --rejects and --stats', () => {
   });
 });
 
+// hostile review 16 F1, new-user 16 F7: after a kill -9 of an --overwrite command, the earlier
+// output stayed hidden as .NAME.earlier-PID for ever; the next command cleaned the killed one's
+// lock and temporaries but neither put it back nor said a word.
+describe('an --overwrite command killed with SIGKILL', () => {
+  it('leaves its earlier output (file, rejects, stats; a folder) for the next command into it to put back', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'in.jsonl'), GOOD + 'bad\n');
+    const made = await runCliAll(
+      [
+        ['cat', 'in.jsonl', '-o', 'keep.jsonl', '--rejects', 'rej.jsonl', '--stats', 'st.json', '--max-reject-rate', '0.5', '-q'],
+        ['cat', 'in.jsonl', '-o', 'kd/', '--shard-records', '1', '--max-reject-rate', '0.5', '-q'],
+      ],
+      { cwd: dir },
+    );
+    for (const r of made) expect(r.code, r.stderr).toBe(0);
+    const before = await snapshot(dir);
+    // A file output: killed while it writes (its earlier output, rejects and stats all aside).
+    const a = fed(['cat', '-', '-o', 'keep.jsonl', '--rejects', 'rej.jsonl', '--stats', 'st.json', '--overwrite', '-q'], dir);
+    await until(async () => (await readFile(join(dir, '.keep.jsonl.lock'), 'utf8').catch(() => '')).includes('earlier=aside'));
+    a.p.kill('SIGKILL');
+    expect((await a.done).signal).toBe('SIGKILL');
+    // A folder output: killed once it has written a shard of its own.
+    const b = fed(['cat', '-', '-o', 'kd/', '--shard-records', '1', '--overwrite', '-q'], dir);
+    b.p.stdin!.write(NEW + NEW);
+    await until(async () => existsSync(join(dir, 'kd/part-00000.jsonl')) && (await readFile(join(dir, 'kd/_SUCCESS'), 'utf8').catch(() => '')) === '');
+    b.p.kill('SIGKILL');
+    expect((await b.done).signal).toBe('SIGKILL');
+    expect(existsSync(join(dir, 'keep.jsonl'))).toBe(false);
+    expect(existsSync(join(dir, 'kd/_SUCCESS'))).toBe(false);
+    // A reader is refused, and told where the earlier output is and what puts it back.
+    const read = await runCli(['cat', 'kd/', '-o', '/dev/null'], { cwd: dir });
+    expect(read.code).toBe(2);
+    expect(read.stderr).toMatch(/was killed; the complete earlier output it was replacing \(--overwrite\) is kept beside it under hidden names \('\.NAME\.earlier-\d+'\), which the next command writing this output puts back/);
+    // The next commands into them (without --overwrite): the earlier outputs are back, said, and
+    // then refused as earlier outputs are.
+    const [file, folder] = await runCliAll([['cat', 'in.jsonl', '-o', 'keep.jsonl', '--rejects', 'rej.jsonl', '--stats', 'st.json'], ['cat', 'in.jsonl', '-o', 'kd/']], { cwd: dir });
+    expect(file.code).toBe(2);
+    expect(file.stderr).toMatch(/note: 'keep\.jsonl': put back 1 file of the earlier output that a killed --overwrite command \(PID \d+\) had set aside under hidden names: its new output was never finished/);
+    expect(file.stderr).toContain("note: 'rej.jsonl': put back 1 file");
+    expect(file.stderr).toContain("output file 'keep.jsonl' already exists");
+    expect(folder.code).toBe(2);
+    expect(folder.stderr).toMatch(/note: 'kd\/': put back 4 files of the earlier output/);
+    expect(await snapshot(dir)).toEqual(before);
+  });
+
+  it('leaves copies the next command removes once its new output was in place, and names those it cannot tell', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'good.jsonl'), GOOD);
+    const pid = deadPid();
+    // As a command killed between publishing its output and removing the earlier one leaves it.
+    await writeFile(join(dir, 'keep.jsonl'), NEW);
+    await writeFile(join(dir, `.keep.jsonl.earlier-${pid}`), GOOD);
+    await writeFile(join(dir, '.keep.jsonl.lock'), `${pid}\nearlier=aside\nearlier=published\n`);
+    // A copy whose command left no lock (removed by hand): put back only where the name is free.
+    await writeFile(join(dir, 'two.jsonl'), NEW);
+    await writeFile(join(dir, `.two.jsonl.earlier-${pid}`), GOOD);
+    await writeFile(join(dir, `.gone.jsonl.earlier-${pid}`), GOOD);
+    const [published, unknown, free] = await runCliAll(
+      [
+        ['cat', 'good.jsonl', '-o', 'keep.jsonl', '--overwrite', '-q'],
+        ['cat', 'good.jsonl', '-o', 'two.jsonl', '--overwrite', '-q'],
+        ['cat', 'good.jsonl', '-o', 'gone.jsonl'],
+      ],
+      { cwd: dir },
+    );
+    expect(published.code, published.stderr).toBe(0);
+    expect(published.stderr).toMatch(/note: 'keep\.jsonl': removed 1 hidden file of the earlier output \('\.keep\.jsonl\.earlier-\d+'\) that a killed --overwrite command \(PID \d+\) had set aside: its new output was finished and in place/);
+    expect(unknown.code, unknown.stderr).toBe(0);
+    expect(unknown.stderr).toContain(`'.two.jsonl.earlier-${pid}' in '.' is a copy of an earlier output that a killed --overwrite command (PID ${pid}) set aside, left as it is: a file of the same name is there now`);
+    expect(free.code).toBe(2);
+    expect(free.stderr).toContain('put back 1 file');
+    expect(await readFile(join(dir, 'gone.jsonl'), 'utf8')).toBe(GOOD);
+    expect(await hidden(dir)).toEqual([`.two.jsonl.earlier-${pid}`]);
+  });
+});
+
 // new-user review 16 F14: the lock of `-o link.jsonl` was taken beside the link, so a second
 // command writing its target by its own name ran at once and its output was lost (exit 0 both);
 // hostile review 16 F7: the temporary a killed command left beside the target was never removed.

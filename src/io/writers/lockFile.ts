@@ -13,6 +13,10 @@ import { hostname } from 'node:os';
  *     boot=4b811bd0-b365-4e08-8550-d4d42f528f01
  *     start=5121
  *
+ * and, once an `--overwrite` has set the earlier output aside, `earlier=aside` (then
+ * `earlier=restoring` or `earlier=published`), so that the next command can tell what a
+ * `kill -9` left (outputs.ts recoverEarlier).
+ *
  * (`start` is field 22 of /proc/PID/stat: clock ticks from boot to the process's start.)
  */
 
@@ -22,6 +26,11 @@ export interface LockHolder {
   host?: string;
   boot?: string;
   start?: string;
+  /**
+   * Where an `--overwrite` of its holder stood (the last `earlier=` line: 'aside', 'restoring',
+   * 'published'; outputs.ts recoverEarlier), when it had set an earlier output aside.
+   */
+  earlier?: string;
   /** Still held: the holder runs on this host, or the lock is another host's (which cannot be checked from here). */
   live: boolean;
   /** Held by another host: its PID cannot be checked from here. */
@@ -103,7 +112,7 @@ export function parseLock(text: string): LockHolder | undefined {
     if (eq <= 0) continue;
     const key = line.slice(0, eq);
     const value = line.slice(eq + 1);
-    if (key === 'host' || key === 'boot' || key === 'start') h[key] = value;
+    if (key === 'host' || key === 'boot' || key === 'start' || key === 'earlier') h[key] = value;
   }
   if (h.host !== undefined && h.host !== lockHost()) {
     h.foreign = true;

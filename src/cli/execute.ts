@@ -400,10 +400,12 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
   const ownParts = ['output', ...(sides.length > 0 && rejectsPath !== undefined ? ['rejects'] : []), ...(sides.length > 0 && statsPath !== undefined ? ['stats'] : [])];
   const own = ownParts.length === 1 ? 'output was' : `${ownParts.slice(0, -1).join(', ')} and ${ownParts.at(-1)} were`;
   const keptNote = `corpus-clean ${job.command}: note: the earlier output '${showPath(output)}' is kept as it was${sides.length > 0 ? `, and so ${sides.length === 1 ? 'is' : 'are'} ${sides.join(' and ')}` : ''}: --overwrite replaces ${sides.length > 0 ? 'them' : 'it'} only with a complete output; this command's ${own} removed (write to other names to keep what a failing command wrote)`;
-  const putBack = async (quiet = false): Promise<void> => {
-    if (p.earlier === undefined || p.earlier.size === 0) return;
+  /** Put the earlier output back; true when it was (and a note is due). */
+  const putBack = async (quiet = false): Promise<boolean> => {
+    if (p.earlier === undefined || p.earlier.size === 0) return false;
     const n = await p.earlier.restore();
     if (!quiet && n > 0) (job.say ?? toStderr)(keptNote);
+    return n > 0;
   };
   const abortAll = async (): Promise<void> => {
     await Promise.allSettled([sink.writer.abort(), rejects?.abort()]);
@@ -462,7 +464,8 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
   } catch (e) {
     unregister();
     // The pipeline aborted the writers (an I/O failure): the folders they were in go too, when empty.
-    await putBack();
+    // The note comes after the error it follows from (new-user review 16 F2): main prints it then.
+    if ((await putBack(true)) && e instanceof Error) Object.assign(e, { after: [...((e as { after?: string[] }).after ?? []), keptNote] });
     if (p.made.output.length + p.made.side.length > 0) await removeMade('all');
     throw e;
   } finally {

@@ -101,7 +101,9 @@ export async function main(argv: string[]): Promise<number> {
     // one line that names the path; a bug keeps its stack (and every failure with CORPUS_CLEAN_DEBUG=1).
     const text = failureText(e);
     const [first, ...frames] = text.split('\n');
-    process.stderr.write(`corpus-clean${cmd ? ' ' + cmd.name : ''}: error: ${showText(first)}\n${frames.map((l) => showText(l) + '\n').join('')}`);
+    // Lines that follow from the failure (the earlier output kept as it was) come after it.
+    const after = (e as { after?: unknown } | null)?.after;
+    process.stderr.write(`corpus-clean${cmd ? ' ' + cmd.name : ''}: error: ${showText(first)}\n${frames.map((l) => showText(l) + '\n').join('')}${Array.isArray(after) ? after.map((l) => showText(String(l)) + '\n').join('') : ''}`);
     return ExitCode.dataOrIo;
   }
 }

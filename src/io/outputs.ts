@@ -820,8 +820,8 @@ export async function prepareOutput(plan: OutputPlan): Promise<Release> {
       }
     }
     // The temporaries of a killed run (its PID is gone; we hold the lock) are never results:
-    // removed whatever the flags (also when the command is then refused), beside the output, the rejects and the stats, so a rerun
-    // leaves none behind.
+    // removed whatever the flags (also when the command is then refused), beside the output, the
+    // rejects and the stats, so a rerun leaves none behind.
     await removeDeadTemps(dir, plan.folder ? undefined : plan.output);
     // A file through a link has its temporaries beside its target (hostile review 16 F7: never cleaned).
     if (file !== undefined && dirname(file) !== resolve(dir)) await removeDeadTemps(dirname(file), file);

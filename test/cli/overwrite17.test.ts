@@ -214,3 +214,20 @@ describe('an output through a symbolic link', () => {
   });
 });
 
+// new-user review 16 F2: on a full disk the note "the earlier output ... is kept as it was" came
+// before the error it follows from.
+describe('a write failure of an --overwrite command', () => {
+  it('says the error first, then that the earlier output is kept', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'good.jsonl'), GOOD);
+    const made = await runCli(['cat', 'good.jsonl', '-o', 'keep.jsonl', '-q'], { cwd: dir });
+    expect(made.code, made.stderr).toBe(0);
+    const full = await runNode(['--import', join(ROOT, 'test/helpers/faults.mjs'), CLI, 'cat', 'good.jsonl', '-o', 'keep.jsonl', '--overwrite', '-q'], { cwd: dir, env: { FAULT: 'write', FAULT_PATH: 'keep\\.jsonl\\.tmp' } });
+    expect(full.code, full.stderr).toBe(1);
+    const error = full.stderr.indexOf('error: cannot write');
+    const note = full.stderr.indexOf("note: the earlier output 'keep.jsonl' is kept as it was");
+    expect(error, full.stderr).toBeGreaterThanOrEqual(0);
+    expect(note, full.stderr).toBeGreaterThan(error);
+    expect(await readFile(join(dir, 'keep.jsonl'), 'utf8')).toBe(GOOD);
+  });
+});

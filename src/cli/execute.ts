@@ -45,7 +45,7 @@ import { makeDir } from '../io/dirs.js';
 import { refuseRemote } from '../io/remote.js';
 import { limitRecords, type LimitState } from '../io/readers/limit.js';
 import { takeInputFacts, unchangedInputs } from '../io/unchanged.js';
-import { showText } from '../core/show.js';
+import { counted, showText } from '../core/show.js';
 import { zstdField, zstdWrittenWith } from '../io/zstdEncode.js';
 
 /** Input, output and accounting flags shared by `cat` and every stage command. */
@@ -800,6 +800,16 @@ export function textMissingNote(stats: RunStats, textField: TextField | undefine
   return `${missing} of ${stats.read} records have no ${textField ? `'${showText(textFieldLabel(textField))}'` : "'text' or 'content'"} field; name the text field with --text-field NAME${keys.length > 0 ? ` (keys seen: ${keys.slice(0, 8).join(', ')}; a list is tried in order: --text-field text,NAME)` : ''}${rejectsPath ? ` (their keys are in ${showPath(rejectsPath)})` : ''}`;
 }
 
+/** Whether stdin is a pipe (a FIFO, or the socket pair a spawning process gives), not a file or device. */
+function stdinIsPipe(): boolean {
+  try {
+    const st = fstatSync(0);
+    return st.isFIFO() || st.isSocket();
+  } catch {
+    return false;
+  }
+}
+
 /** What `finishRun` reports on. */
 export interface Finished {
   command: string;
@@ -1004,7 +1014,7 @@ export async function finishRun(f: Finished): Promise<number> {
     // Bad input over the rate that a note above explained (its text field, a rejects file, arrays):
     // the error line below says nothing was written, and this note would stand between the two.
     const saidBelow = badRate > rate && explained && hint === undefined && top?.[0].startsWith('read/') === true;
-    if (top !== undefined && !dominant.includes(top[0]) && !saidBelow && !rejectsNoted) say(`corpus-clean ${job.command}: note: nothing was written; most records were rejected as ${top[0]} (${top[1]} of ${stats.read})${seeRejects ? `, see ${showPath(rejectsPath)}` : ''}${hint ? `; ${hint}` : ''}`);
+    if (top !== undefined && !dominant.includes(top[0]) && !saidBelow && !rejectsNoted) say(`corpus-clean ${job.command}: note: nothing was written; ${stats.read === 1 ? `its one record was rejected as ${top[0]}` : `most records were rejected as ${top[0]} (${top[1]} of ${stats.read})`}${seeRejects ? `, see ${showPath(rejectsPath)}` : ''}${hint ? `; ${hint}` : ''}`);
   }
   // Bad input over the rate exits 1 with --allow-empty too: a run that also wrote nothing is told
   // so on this one line, not sent to --allow-empty, which alone would exit 1 again (new-user review
@@ -1012,12 +1022,13 @@ export async function finishRun(f: Finished): Promise<number> {
   const overRate = badRate > rate;
   if (overRate) {
     const look = seeRejects ? `; see ${showPath(rejectsPath)}` : rejectsPath !== undefined ? `; its rejects go with its output (the earlier ones stay): give other -o/--rejects names to see them` : explained ? '; the notes above say why' : '; use --rejects FILE to see them';
-    say(`corpus-clean ${job.command}: error: ${stats.written === 0 ? 'nothing was written: ' : ''}${bad} of ${stats.read} records were bad input (${(badRate * 100).toFixed(1)} % > --max-reject-rate ${rate})${look}`);
+    say(`corpus-clean ${job.command}: error: ${stats.written === 0 ? 'nothing was written: ' : ''}${bad} of ${counted(stats.read, 'record')} ${bad === 1 ? 'was' : 'were'} bad input (${(badRate * 100).toFixed(1)} % > --max-reject-rate ${rate})${look}`);
     code = ExitCode.dataOrIo;
   }
   if (stats.written === 0 && f.allowEmpty !== true && !overRate) {
     // Nothing on stdin: in a pipe, the likely cause is the command before (new-user review 15 F3).
-    const none = files.length === 1 && files[0] === '-' ? ': no record came on stdin (in a pipe, did the command before this one fail? its own message says why)' : ': no record was read from the inputs';
+    // The pipe guess only for a pipe: stdin from /dev/null or an empty file is just empty (new-user review 16 F16).
+    const none = files.length === 1 && files[0] === '-' ? (stdinIsPipe() ? ': no record came on stdin (in a pipe, did the command before this one fail? its own message says why)' : ': no record came on stdin (it is empty)') : ': no record was read from the inputs';
     say(`corpus-clean ${job.command}: error: nothing was written${stats.read === 0 ? none : explained ? ' (the notes above say why)' : ''}; pass --allow-empty when an empty output is expected`);
     code = ExitCode.dataOrIo;
   }

@@ -51,7 +51,8 @@ Examples:
 
 Exit codes: 0 success; 1 bad input over --max-reject-rate, a damaged input file, an I/O
 failure (everything readable is still written), or no record written (--allow-empty: 0);
-2 usage error.
+2 usage error; 130, 143, 129 stopped by SIGINT (Ctrl-C), SIGTERM or SIGHUP, its unfinished
+output removed; status: 3 while the run is at work.
 
 Environment: CORPUS_CLEAN_PROGRESS_MS=MS  milliseconds between progress lines on stderr (default:
 500 on a terminal; off a terminal, in a log, 30000, the first after 30 s; 0: at every change);

@@ -52,7 +52,7 @@ export async function statusReport(run: string): Promise<{ text: string; finishe
     const missing: number[] = [];
     for (let u = 0; u < ph.units; u++) if (!isDone(run, ph.id, u)) missing.push(u);
     // Numbered from 1 and said in words; the id names the folder of its markers (_done/<id>/).
-    lines.push(`  ${phaseName(plan, p)} [${ph.id}]: ${ph.units - missing.length} of ${ph.units} ${ph.kind === 'tasks' ? 'tasks' : 'units'} done`);
+    lines.push(`  ${phaseName(plan, p)} [${ph.id}]: ${ph.units - missing.length} of ${counted(ph.units, ph.kind === 'tasks' ? 'task' : 'unit')} done`);
     for (const j of jobs.filter((x) => x.phase === p)) {
       const mine = rows.filter((r) => r.id.split('_')[0] === j.id);
       const by = new Map<string, number>();
@@ -130,5 +130,9 @@ async function stoppedStep(run: string, plan: Plan): Promise<string> {
   const how = plan.name === 'dedup-disk' ? 'run the same dedup-disk command again' : 'run the same command again';
   if (missing === 0 && plan.name === 'dedup-disk') return `  steps 1-3 are done: ${how} (with the same --work) to write the kept records${cmd()}`;
   if (missing === 0) return `  not running: every unit is done, only the merge is missing: ${how} (it merges), or 'corpus-clean merge ${run}'${cmd()}`;
-  return `  not running: ${missing} of ${totalUnits(plan)} units are not done; ${how} to resume (finished units are kept)${cmd()}`;
+  // None done: nothing is kept to resume from; the same command starts from the plan (new-user
+  // review 16 F8, as the signal's message says it since new-user review 15 F5).
+  const total = totalUnits(plan);
+  if (missing === total) return `  not running: ${total === 1 ? 'its one unit is not done yet' : `none of its ${total} units is done yet`}; ${how} to start it from its plan${cmd()}`;
+  return `  not running: ${missing} of ${counted(total, 'unit')} ${missing === 1 ? 'is' : 'are'} not done; ${how} to resume (finished units are kept)${cmd()}`;
 }

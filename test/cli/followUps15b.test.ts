@@ -63,7 +63,7 @@ describe('bad input over the rate that wrote nothing', () => {
     }
     expect(rejects.code, rejects.stderr).toBe(1);
     expect(rejects.stderr).toContain('1 of 1 record is a reject (keys stage');
-    expect(last(rejects.stderr)).toBe('corpus-clean cat: error: nothing was written: 1 of 1 records were bad input (100.0 % > --max-reject-rate 0.1); the notes above say why');
+    expect(last(rejects.stderr)).toBe('corpus-clean cat: error: nothing was written: 1 of 1 record was bad input (100.0 % > --max-reject-rate 0.1); the notes above say why');
     // The rate lifted: nothing written is the error, with the note above as its cause.
     expect(rejectsRate1.code, rejectsRate1.stderr).toBe(1);
     expect(last(rejectsRate1.stderr)).toBe('corpus-clean cat: error: nothing was written (the notes above say why); pass --allow-empty when an empty output is expected');

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, runCliAll, tempDir, TOKENIZER_MODEL } from '../helpers/run.js';
+import { CLI, ROOT, runCliAll, signalWhen, tempDir, TOKENIZER_MODEL } from '../helpers/run.js';
 
 // Follow-ups of the reviews of session 16 (/work/notes/old16/review-newuser16.md, review-hostile16.md).
 
@@ -158,5 +158,43 @@ describe('a rejects file: the way to take its records out, and convert and repai
     const rejects = await readFile(join(dir, 'rej.jsonl'), 'utf8');
     expect(spawnSync('jq', ['-c', '.record | objects'], { input: rejects }).stdout.toString()).toBe('{"id":3,"n":"x"}\n');
     expect(spawnSync('jq', ['-r', '.raw | strings'], { input: rejects }).stdout.toString()).toBe('{"text": "broken\n');
+  });
+});
+
+// New-user review 16 F18: dedup-disk stopped before any task finished said "finished tasks are
+// kept" with nothing kept (run was fixed in session 16). F8: "1 of 1 tasks done", "1 of 1 records
+// were bad input", "most records ... (1 of 1)", and status telling a run with no unit done to
+// "resume (finished units are kept)". F16: stdin from /dev/null was asked whether the command
+// before it in a pipe had failed.
+describe('messages: stopped before any task, plurals, an empty stdin', () => {
+  it('dedup-disk stopped before any task finished says none had; status of a run with no unit done says it starts from its plan', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'big.jsonl'), Array.from({ length: 60_000 }, (_, i) => JSON.stringify({ id: i, text: `record ${i} of a long input, with words enough to take a while to sign.` })).join('\n') + '\n');
+    const work = join(dir, 'w');
+    const r = await signalWhen(['dedup-disk', join(dir, 'big.jsonl'), '-o', join(dir, 'dd/'), '--work', work, '-q'], join(work, '_work'), (names) => names.includes('global'), 'SIGINT');
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toContain(`no task had finished yet: the same command again starts from its plan in ${work}\n`);
+    expect(r.stderr).not.toContain('finished tasks are kept');
+    // A run whose first task failed: none of its units is done.
+    await writeFile(join(dir, 'r.yaml'), 'name: r\nstages:\n  - normalize: {}\n');
+    await writeFile(join(dir, 'one.jsonl'), texts(3));
+    const [failed] = await runCliAll([['run', 'r.yaml', '-i', 'one.jsonl', '-o', 'out', '-q']], { cwd: dir, env: { CORPUS_CLEAN_FAIL_UNIT: '0-tasks/0' } });
+    expect(failed.code, failed.stderr).toBe(1);
+    const [status] = await runCliAll([['status', 'out']], { cwd: dir });
+    expect(status.stdout).toContain('0 of 1 task done');
+    expect(status.stdout).toContain('not running: its one unit is not done yet; run the same command again to start it from its plan');
+    expect(status.stdout).not.toContain('finished units are kept');
+  }, 300_000);
+
+  it('one record: singular words; stdin from /dev/null is empty, not a failed pipe', async () => {
+    const one = await runCliAll([['quality', '-o', '/dev/null']], { input: '\n' });
+    expect(one[0].stderr).toContain('note: nothing was written; its one record was rejected as read/blank_line');
+    const bad = await runCliAll([['cat', '-o', '/dev/null']], { input: '{"id":1}\n' });
+    expect(bad[0].stderr).toContain('error: nothing was written: 1 of 1 record was bad input (100.0 % > --max-reject-rate 0.1)');
+    const piped = await runCliAll([['quality', '-o', '/dev/null']], { input: '' });
+    expect(piped[0].stderr).toContain('no record came on stdin (in a pipe, did the command before this one fail?');
+    const devNull = spawnSync(process.execPath, [CLI, 'quality', '-o', '/dev/null'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CORPUS_CLEAN_PROGRESS_MS: 'off' } });
+    expect(devNull.status).toBe(1);
+    expect(devNull.stderr.toString()).toContain('error: nothing was written: no record came on stdin (it is empty); pass --allow-empty when an empty output is expected');
   });
 });

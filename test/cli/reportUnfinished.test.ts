@@ -17,14 +17,15 @@ describe('report on a run that has not finished (F52)', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).not.toContain('not a run folder');
     expect(r.stderr).toContain(`'out' is a run that has not finished (no _SUCCESS, no _stats.json yet: it was stopped or killed, or is still at work), so there is nothing to report yet; report it once it has finished`);
-    expect(r.stderr).toContain('run the same command again to resume (finished units are kept):');
+    // None of its units done: nothing kept to resume from (new-user review 16 F8).
+    expect(r.stderr).toContain('not running: its one unit is not done yet; run the same command again to start it from its plan:');
     expect(r.stderr).toContain('corpus-clean run r.yaml -i in.jsonl -o out -q');
     expect(r.stderr).toContain(`'corpus-clean status out' says where it stands`);
     expect((await readdir(join(dir, 'out'))).sort()).toEqual(before);
     // merge says the same (it said only "merge: 1 units are not done"), exit 1 as before.
     const merge = await runCli(['merge', 'out'], { cwd: dir });
     expect(merge.code).toBe(1);
-    expect(merge.stderr).toContain(`merge: 'out' is a run that has not finished: 1 unit is not done, e.g. 0-tasks task 0 (in.jsonl); not running: 1 of 1 units are not done; run the same command again to resume (finished units are kept): corpus-clean run r.yaml -i in.jsonl -o out -q`);
+    expect(merge.stderr).toContain(`merge: 'out' is a run that has not finished: 1 unit is not done, e.g. 0-tasks task 0 (in.jsonl); not running: its one unit is not done yet; run the same command again to start it from its plan: corpus-clean run r.yaml -i in.jsonl -o out -q`);
     expect((await readdir(join(dir, 'out'))).sort()).toEqual(before);
     // Still at work (a live process holds its lock): said so, nothing to resume.
     await writeFile(join(dir, 'out', '.corpus-clean.lock'), `${process.pid}\n`);

@@ -163,7 +163,7 @@ describe('file names that are not UTF-8', () => {
     expect(task.code, task.stderr).toBe(0);
     const again = await runCli(args);
     expect(again.code, again.stderr).toBe(0);
-    expect(again.stderr).toMatch(/resuming the unfinished run .*: 1 of 1 units done/);
+    expect(again.stderr).toMatch(/resuming the unfinished run .*: 1 of 1 unit done/);
     const back = await runCli(['cat', out, '-q']);
     expect(back.stdout.trim().split('\n').map((l) => JSON.parse(l).text).sort()).toEqual(['A page whose name is Latin-1.', 'backslash one', 'control', 'latin one', 'latin two', 'plain']);
 

@@ -242,7 +242,7 @@ async function onWork(work: string, plan: Plan, stage: Stage, job: Job, prepared
   await recordCommand(work, process.argv.slice(2));
   const { workers, note } = localWorkers(asked, plan, availableParallelism());
   if (note !== undefined) process.stderr.write(`corpus-clean dedup-disk: ${note}\n`);
-  if (!quiet) process.stderr.write(`corpus-clean dedup-disk: ${state === 'resume' ? `resuming in ${showPath(work)} (${doneUnits(work, plan)} of ${totalUnits(plan)} units done): ` : ''}signatures, buckets and clusters of ${counted(prepared.files.length, 'file')} (${counted(tasks.length, 'task')}, ${counted(workers, 'worker')}) in ${showPath(work)}\n`);
+  if (!quiet) process.stderr.write(`corpus-clean dedup-disk: ${state === 'resume' ? `resuming in ${showPath(work)} (${doneUnits(work, plan)} of ${counted(totalUnits(plan), 'unit')} done): ` : ''}signatures, buckets and clusters of ${counted(prepared.files.length, 'file')} (${counted(tasks.length, 'task')}, ${counted(workers, 'worker')}) in ${showPath(work)}\n`);
   const started = performance.now();
   const unregister = whileRunning(async () => {
     // The workers first: one still running would write a temporary behind the sweep.
@@ -250,7 +250,9 @@ async function onWork(work: string, plan: Plan, stage: Stage, job: Job, prepared
     await removeStale(work);
     // This process's own unit may write one more before it exits: swept again then.
     atExit(() => removeStaleSync(work));
-  }, `finished tasks are kept in ${showPath(work)}: run the same command again to resume`);
+    // Before any task finished there is nothing kept to resume from (new-user review 16 F18: it said
+    // "finished tasks are kept" with no _done/ at all; run says so since new-user review 15 F5).
+  }, () => (doneUnits(work, plan) > 0 ? `finished tasks are kept in ${showPath(work)}: run the same command again to resume` : `no task had finished yet: the same command again starts from its plan in ${showPath(work)}`));
   try {
     await runLocal(work, plan, [stage], { workers, progress: progressWanted(quiet) });
   } catch (e) {

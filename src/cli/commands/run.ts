@@ -43,7 +43,7 @@ import { REPORT_FILE } from '../../report/write.js';
 import type { Stage } from '../../core/stage.js';
 import { didYouMean } from '../../core/suggest.js';
 import { makeDir } from '../../io/dirs.js';
-import { showText, errorText } from '../../core/show.js';
+import { counted, showText, errorText } from '../../core/show.js';
 import { showPath } from '../../core/fsname.js';
 import { isInputName } from '../../io/inputs.js';
 import { atExit } from '../../io/atExit.js';
@@ -339,7 +339,7 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
       await recordCommand(dir, argv);
       const quiet = v.quiet === true;
       const progress = progressWanted(quiet);
-      if (state === 'resume' && !quiet) say(`corpus-clean run: resuming the unfinished run in ${showPath(dir)}: ${doneUnits(dir, plan)} of ${totalUnits(plan)} units done`);
+      if (state === 'resume' && !quiet) say(`corpus-clean run: resuming the unfinished run in ${showPath(dir)}: ${doneUnits(dir, plan)} of ${counted(totalUnits(plan), 'unit')} done`);
       // With --quiet too: a warning, and said before the work rather than only in the merge's note.
       const codecs = state === 'resume' && doneUnits(dir, plan) < totalUnits(plan) ? await resumeCodecWarning(dir) : undefined;
       if (codecs !== undefined) say(`corpus-clean run: warning: ${codecs}`);

@@ -867,7 +867,7 @@ export async function prepareOutput(plan: OutputPlan): Promise<Release> {
     // completion markers, stats and work folders too, so that nothing of it is left beside the new
     // output passing for current (new-user review 16 F12: `status` called the mix a finished run).
     const old = plan.folder
-      ? names.filter((n) => isFolderOutputName(n) || n === marker || n === failed).sort()
+      ? names.filter((n) => isFolderOutputName(n, runFolder) || n === marker || n === failed).sort()
       : setRe !== null && ours
         ? names.filter((n) => ((setRe.test(n) && !strangers.includes(n)) || n === setMarker || n === setFailed || (plan.sharded && n === base))).sort()
         : [];
@@ -1031,8 +1031,16 @@ async function removeDeadTemps(dir: string, output: string | undefined): Promise
   }
 }
 
-/** A name an output folder holds as its own: a shard (a single command's or a run's), or a file or folder a run writes. */
-const isFolderOutputName = (n: string): boolean => FOLDER_SHARD.test(n) || RUN_NAMES.includes(n);
+/** What only a run's folder holds as its own: its plan and work folders (in any other folder they are someone else's). */
+const RUN_ONLY = [PLAN_NAME, '_done', '_stats', '_work', '_slurm'];
+
+/**
+ * A name an output folder holds as its own: a shard (a single command's or a run's), a file a run
+ * writes, and in a run's folder (`run`: it holds a _plan.json) its plan and work folders too. A
+ * folder `_stats/` or `_work/` of a folder that is no run's is the user's, never removed (hostile
+ * review 17 F7).
+ */
+const isFolderOutputName = (n: string, run = true): boolean => FOLDER_SHARD.test(n) || (RUN_NAMES.includes(n) && (run || !RUN_ONLY.includes(n)));
 
 /**
  * Where a file output named `path` is written, links followed (as outputTarget, without making

@@ -231,3 +231,24 @@ describe('a write failure of an --overwrite command', () => {
     expect(await readFile(join(dir, 'keep.jsonl'), 'utf8')).toBe(GOOD);
   });
 });
+
+// hostile review 17 F7: since the whole-run replacement (new-user 16 F12) every folder output took
+// `_done/`, `_stats/`, `_work/` and `_slurm/` for a run's: --overwrite removed a user's folders of
+// those names (and all under them) from a folder that no run wrote, and without it was refused.
+describe("a folder output that is no run's", () => {
+  it("keeps the user's _stats/ and _done/ folders, with or without --overwrite", async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'good.jsonl'), GOOD);
+    await mkdir(join(dir, 'g/_stats'), { recursive: true });
+    await mkdir(join(dir, 'g/_done'), { recursive: true });
+    await writeFile(join(dir, 'g/_stats/my-analysis.txt'), 'notes\n');
+    await writeFile(join(dir, 'g/_done/list.txt'), 'x\n');
+    const first = await runCli(['cat', 'good.jsonl', '-o', 'g/', '-q'], { cwd: dir });
+    expect(first.code, first.stderr).toBe(0);
+    const again = await runCli(['cat', 'good.jsonl', '-o', 'g/', '-q', '--overwrite'], { cwd: dir });
+    expect(again.code, again.stderr).toBe(0);
+    expect(await readFile(join(dir, 'g/_stats/my-analysis.txt'), 'utf8')).toBe('notes\n');
+    expect(await readFile(join(dir, 'g/_done/list.txt'), 'utf8')).toBe('x\n');
+    expect(existsSync(join(dir, 'g/_SUCCESS'))).toBe(true);
+  }, 60_000);
+});

@@ -6,7 +6,7 @@
  * the next phase's rejects and survivors still name the original input and give back its bytes.
  * Written under temporary names and renamed at close; read back through the JSONL reader.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, fstatSync, openSync, readFileSync } from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { dirname, relative } from 'node:path';
 import type { Doc, JsonObject } from '../core/doc.js';
@@ -301,11 +301,27 @@ function asRead(read: Doc, doc: Doc): Doc {
   return doc;
 }
 
+/** Spills up to this size are read whole, synchronously. */
+const SMALL_SPILL = 64 << 10;
+
 /**
  * The bytes of a spill's records file, read in pieces, each added to `seen` (its size and CRC-32)
  * as it is handed on: checked against the seal after the last, in the one read.
  */
 async function* spillBytes(path: string, seen: SealEntry): AsyncGenerator<Buffer> {
+  // A small spill (many small tasks) in one synchronous read, as the file reader reads a small
+  // file: a stream's open, stat, reads and close are each a trip through libuv's thread pool.
+  const fd = openSync(path, 'r');
+  let whole: Buffer | undefined;
+  try {
+    if (fstatSync(fd).size <= SMALL_SPILL) whole = readFileSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  if (whole !== undefined) {
+    if (whole.length > 0) yield sealed([whole], seen)[0];
+    return;
+  }
   const fh = await open(path, 'r');
   try {
     const size = (await fh.stat()).size;

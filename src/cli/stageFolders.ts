@@ -26,8 +26,9 @@ export async function checkStageFolders(stages: readonly Stage[]): Promise<void>
       if (!st.isDirectory()) throw new UsageError(`${name} is a file, but a folder is needed`);
       try {
         await access(value, constants.W_OK | constants.X_OK);
-      } catch {
-        throw new UsageError(`${name} cannot be written: no write permission in it`);
+      } catch (e) {
+        // A read-only file system is no matter of permissions (new-user review 16 F1, as for outputs).
+        throw new UsageError(`${name} cannot be written: ${(e as NodeJS.ErrnoException).code === 'EROFS' ? 'it is on a read-only file system (EROFS)' : 'no write permission in it'}`);
       }
     }
   }

@@ -207,8 +207,8 @@ export async function checkWritable(path: string, flag: string, asFolder: boolea
       if (!near.isDir) throw new UsageError(`${what}: '${showPath(near.path)}' is a file, not a folder`);
       try {
         await access(near.path, constants.W_OK);
-      } catch {
-        throw new UsageError(`${what}: no write permission in '${showPath(near.path)}'`);
+      } catch (e) {
+        throw new UsageError(`${what}: ${notWritable(e, near.path)}`);
       }
       // A link into /proc or /sys is judged as its target would be (hostile review 15 F1: this
       // return came before the file-system check, and the command ran, then failed with exit 1
@@ -229,14 +229,22 @@ export async function checkWritable(path: string, flag: string, asFolder: boolea
   if (!near.isDir) throw new UsageError(`${flag} '${showPath(path)}' cannot be created: '${showPath(near.path)}' is ${kindOf(await stat(near.path).catch(() => null))}, not a folder`);
   try {
     await access(near.path, constants.W_OK);
-  } catch {
-    throw new UsageError(`${flag} '${showPath(path)}' cannot be written: no write permission in '${showPath(near.path)}'`);
+  } catch (e) {
+    throw new UsageError(`${flag} '${showPath(path)}' cannot be written: ${notWritable(e, near.path)}`);
   }
   // Permissions do not say it there: root passes access(), and the lock, the temporary or the
   // folder failed later with exit 1 naming a file the user never named (`--stats /proc/version`:
   // "cannot write '/proc/.version.lock': ENOENT").
   const kind = await statfs(near.path).then((f) => NO_NEW_FILES.get(Number(f.type)), () => undefined);
   if (kind !== undefined && !(await isStreamTarget(path))) throw new UsageError(`${flag} '${showPath(path)}' cannot be ${st === null ? 'created' : 'written'}: '${showPath(near.path)}' is on a ${kind} file system (as /proc and /sys are), which takes no new files or folders`);
+}
+
+/**
+ * Why the folder `dir` takes no file, as access() said: a read-only file system (EROFS) is not a
+ * matter of permissions, which chmod cannot mend (new-user review 16 F1: root was sent to them).
+ */
+function notWritable(e: unknown, dir: string): string {
+  return (e as NodeJS.ErrnoException).code === 'EROFS' ? `'${showPath(dir)}' is on a read-only file system (EROFS)` : `no write permission in '${showPath(dir)}'`;
 }
 
 /** File systems that take no new file or folder from anyone (statfs types): proc and sysfs. */

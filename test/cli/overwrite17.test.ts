@@ -251,4 +251,16 @@ describe("a folder output that is no run's", () => {
     expect(await readFile(join(dir, 'g/_done/list.txt'), 'utf8')).toBe('x\n');
     expect(existsSync(join(dir, 'g/_SUCCESS'))).toBe(true);
   }, 60_000);
+// new-user review 16 F1: an output on a read-only file system was refused as "no write
+// permission", which sent root to chmod.
+describe('an output on a read-only file system', () => {
+  it('is refused as such, not as a matter of permissions', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'good.jsonl'), GOOD);
+    await mkdir(join(dir, 'ro'));
+    const r = await runNode(['--import', join(ROOT, 'test/helpers/faults.mjs'), CLI, 'cat', 'good.jsonl', '-o', 'ro/new.jsonl'], { cwd: dir, env: { FAULT: 'erofs', FAULT_PATH: '/ro$' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--output 'ro\/new\.jsonl' cannot be written: '.*\/ro' is on a read-only file system \(EROFS\)/);
+    expect(existsSync(join(dir, 'ro/new.jsonl'))).toBe(false);
+  });
 });

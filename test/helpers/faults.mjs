@@ -1,5 +1,6 @@
 // Fault injection for the writers, loaded with `node --import`: FAULT=write|rename|close makes
-// that operation fail with ENOSPC (EIO for close) on every path matching the regex FAULT_PATH.
+// that operation fail with ENOSPC (EIO for close) on every path matching the regex FAULT_PATH;
+// FAULT=erofs makes fs.promises.access fail with EROFS there (a read-only file system).
 // Covers the callback API that WriteStream uses (open/write/writev/close) and the promise API
 // (open → FileHandle, rename), and writeFileSync/renameSync (a string's writeFileSync does not go
 // through openSync: it is failed here after creating the file, as a full disk leaves it).
@@ -95,4 +96,11 @@ fs.promises.open = async (path, ...rest) => {
     },
   });
 };
+if (kind === 'erofs') {
+  const access = fs.promises.access;
+  fs.promises.access = async (path, ...rest) => {
+    if (match.test(String(path))) throw fail('EROFS', 'access');
+    return access(path, ...rest);
+  };
+}
 syncBuiltinESMExports();

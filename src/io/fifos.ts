@@ -1,4 +1,5 @@
 import { closeSync, constants, openSync } from 'node:fs';
+import { showPath } from '../core/fsname.js';
 
 /**
  * Named pipes (FIFOs) this process writes an output to (`--stats st.fifo`). Opening one for
@@ -11,6 +12,25 @@ const fifos = new Set<string>();
 /** `path` is a FIFO an output is written to (called by `outputTarget`). */
 export function noteFifoOutput(path: string): void {
   fifos.add(path);
+}
+
+/** How long an open of an output FIFO waits for a reader before the command says so. */
+const WAIT_NOTE_MS = 1000;
+
+/**
+ * `op`, the writing of the output `path`; when `path` is a FIFO and nothing has read it after
+ * WAIT_NOTE_MS, one line says what the command waits on (new-user review 16 F15: after its
+ * accounting line a command waited on `--stats st.fifo` in silence, and looked hung).
+ */
+export async function whileWaitingForReader<T>(path: string, op: Promise<T>): Promise<T> {
+  if (!fifos.has(path)) return op;
+  const t = setTimeout(() => process.stderr.write(`corpus-clean: note: waiting for a reader of '${showPath(path)}' (a named pipe) to write to it: open it for reading (e.g. cat ${showPath(path)}), or stop the command (Ctrl-C)\n`), WAIT_NOTE_MS);
+  t.unref();
+  try {
+    return await op;
+  } finally {
+    clearTimeout(t);
+  }
 }
 
 /**

@@ -264,3 +264,27 @@ describe('an output on a read-only file system', () => {
     expect(existsSync(join(dir, 'ro/new.jsonl'))).toBe(false);
   });
 });
+
+// new-user review 16 F15: with `--stats st.fifo` and nobody reading it, the command printed its
+// accounting line and then waited in silence: the terminal looked hung.
+describe('--stats naming a FIFO nobody reads yet', () => {
+  it.skipIf(process.platform === 'win32')('says what the command waits on, and ends once it is read', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'good.jsonl'), GOOD);
+    expect(spawnSync('mkfifo', [join(dir, 'st.fifo')]).status).toBe(0);
+    const p = spawn(process.execPath, [CLI, 'cat', 'good.jsonl', '-o', 'out.jsonl', '--stats', 'st.fifo'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    p.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    const done = new Promise<number | null>((res) => p.on('close', (code) => res(code)));
+    try {
+      await until(() => err.includes('waiting for a reader'));
+      expect(err).toContain("corpus-clean: note: waiting for a reader of 'st.fifo' (a named pipe) to write to it: open it for reading (e.g. cat st.fifo), or stop the command (Ctrl-C)");
+      const stats = await readFile(join(dir, 'st.fifo'), 'utf8');
+      expect(await done).toBe(0);
+      expect(JSON.parse(stats).written).toBe(3);
+    } finally {
+      // A command still waiting on the FIFO (the test failed) is not left behind.
+      if (p.exitCode === null) p.kill('SIGKILL');
+    }
+  });
+});

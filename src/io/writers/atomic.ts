@@ -6,6 +6,7 @@ import { outputTarget } from '../outputs.js';
 import { OutputError } from './sharded.js';
 import { makeDir } from '../dirs.js';
 import { hiddenPath } from './hiddenName.js';
+import { whileWaitingForReader } from '../fifos.js';
 
 let serial = 0;
 /** Temporaries of writes under way: removed when the process exits (a signal's `process.exit` cuts a write short). */
@@ -77,7 +78,7 @@ export async function writeAtomic(path: string, text: string | Buffer, own = fal
         }
         return;
       }
-      await writeFile(target.path, text);
+      await whileWaitingForReader(target.path, writeFile(target.path, text));
     } catch (e) {
       throw new OutputError(path, e as Error);
     }

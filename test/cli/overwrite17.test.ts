@@ -251,6 +251,8 @@ describe("a folder output that is no run's", () => {
     expect(await readFile(join(dir, 'g/_done/list.txt'), 'utf8')).toBe('x\n');
     expect(existsSync(join(dir, 'g/_SUCCESS'))).toBe(true);
   }, 60_000);
+});
+
 // new-user review 16 F1: an output on a read-only file system was refused as "no write
 // permission", which sent root to chmod.
 describe('an output on a read-only file system', () => {

@@ -66,11 +66,13 @@ export async function isRejectsFile(path: string): Promise<boolean> {
     }
   }
   if (text !== undefined) {
-    const nl = text.indexOf(10);
+    // As the JSONL reader reads it: a BOM and blank lines before the first record are skipped (hostile review 17 F6).
+    const first = text.subarray(leadingSpace(text));
+    const nl = first.indexOf(10);
     const whole = nl >= 0 || (!gzip && n < head.length);
-    if (whole && !['"stage"', '"reason"', '"source"'].every((k) => text.toString('utf8', 0, nl < 0 ? text.length : nl).includes(k))) return false;
+    if (whole && !['"stage"', '"reason"', '"source"'].every((k) => first.toString('utf8', 0, nl < 0 ? first.length : nl).includes(k))) return false;
   }
-  return (await notRejects(path, false)) === undefined;
+  return (await notRejects(path, true)) === undefined;
 }
 
 /** The JSON-lines files among `files` (read as `format`) that are corpus-clean rejects files, in order. */
@@ -121,7 +123,20 @@ function notStats(path: string): string | undefined {
 /** The start of a reject line longer than `HEAD_BYTES`: stage, reason and source first, in any order. */
 const REJECT_START = /^\{"(stage|reason|source)":"(?:[^"\\]|\\.)*","(stage|reason|source)":"(?:[^"\\]|\\.)*","(stage|reason|source)":"/;
 
-async function notRejects(path: string, emptyIsOurs = true): Promise<string | undefined> {
+/** Where the first line of `b` starts as the JSONL reader reads it: after a UTF-8 BOM and any blank lines. */
+function leadingSpace(b: Buffer): number {
+  let i = b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf ? 3 : 0;
+  while (i < b.length && (b[i] === 0x0a || b[i] === 0x0d || b[i] === 0x20 || b[i] === 0x09)) i++;
+  return i;
+}
+
+/**
+ * Why the file at `path` is not a rejects file corpus-clean wrote (undefined: it is). `asInput`: the
+ * question is whether an input is one, so a BOM and blank lines before its first line are skipped,
+ * as the reader skips them, and an empty file is not one; else (may --rejects replace it?) the
+ * first line must be a reject as it stands, and an empty file is one.
+ */
+async function notRejects(path: string, asInput = false): Promise<string | undefined> {
   const not = 'its first line is not a reject of corpus-clean (a JSON object with stage, reason and source)';
   let head: Buffer = Buffer.alloc(0);
   let whole = true;
@@ -129,7 +144,7 @@ async function notRejects(path: string, emptyIsOurs = true): Promise<string | un
     // The name as typed, as the writers take it (openDecoded reads escaped names as their bytes).
     for await (const chunk of openDecoded(nameFromText(path))) {
       head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
-      if (head.includes(10) || head.length >= HEAD_BYTES) {
+      if (head.indexOf(10, asInput ? leadingSpace(head) : 0) >= 0 || head.length >= HEAD_BYTES) {
         whole = false;
         break;
       }
@@ -143,8 +158,9 @@ async function notRejects(path: string, emptyIsOurs = true): Promise<string | un
     const why = errorText(e).split('; ')[0].split(': ').slice(0, 2).join(': ');
     return `it cannot be read${as} (${why}: damaged or cut short?), so whether corpus-clean wrote it cannot be told`;
   }
+  if (asInput) head = head.subarray(leadingSpace(head));
   // A compressed file holding nothing: a rejects file of a command that rejected nothing.
-  if (head.length === 0) return emptyIsOurs ? undefined : not;
+  if (head.length === 0) return asInput ? not : undefined;
   const nl = head.indexOf(10);
   if (nl < 0 && !whole) {
     const m = REJECT_START.exec(head.toString('utf8', 0, 4096));

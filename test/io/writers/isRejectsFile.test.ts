@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -28,5 +28,28 @@ describe('isRejectsFile', () => {
     const got: Record<string, boolean> = {};
     for (const name of Object.keys(names)) got[name] = await isRejectsFile(join(dir, name));
     expect(got).toEqual(names);
+  });
+});
+
+// hostile review 17 F6: a BOM (an editor saved it) or blank lines before the first reject hid a
+// rejects file from the check, while the reader skips them and read its rejects as records.
+describe('isRejectsFile, a rejects file behind a BOM or blank lines', () => {
+  it('is still one, as the reader reads it; whitespace alone is not one', async () => {
+    const dir = await tempDir();
+    const w = new RejectsWriter(join(dir, 'r.jsonl'));
+    w.push({ stage: 'quality', reason: 'c4:min_words', source: 'in.jsonl:1', record: { text: 'short' } });
+    await w.close();
+    const rejects = await readFile(join(dir, 'r.jsonl'));
+    const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), rejects]);
+    const blank = Buffer.concat([Buffer.from('\n\r\n  \n'), rejects]);
+    await writeFile(join(dir, 'bom.jsonl'), bom);
+    await writeFile(join(dir, 'blank.jsonl'), blank);
+    await writeFile(join(dir, 'bom.jsonl.gz'), gzipSync(bom));
+    await writeFile(join(dir, 'spaces.jsonl'), '\n\n   \n');
+    // More blank lines than the first 4 KiB looked at plainly.
+    await writeFile(join(dir, 'far.jsonl'), Buffer.concat([Buffer.from('\n'.repeat(5000)), rejects]));
+    const got: Record<string, boolean> = {};
+    for (const name of ['bom.jsonl', 'blank.jsonl', 'bom.jsonl.gz', 'far.jsonl', 'spaces.jsonl']) got[name] = await isRejectsFile(join(dir, name));
+    expect(got).toEqual({ 'bom.jsonl': true, 'blank.jsonl': true, 'bom.jsonl.gz': true, 'far.jsonl': true, 'spaces.jsonl': false });
   });
 });

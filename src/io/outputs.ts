@@ -314,16 +314,22 @@ export async function checkOutputName(output: string, parquet: boolean): Promise
 
 /** Endings that name a compression or a format corpus-clean never writes in a side file. */
 const FOREIGN_ENDINGS = ['.bz2', '.xz', '.lz4', '.lzma', '.zip', '.7z', '.br', '.tar', '.parquet', '.csv', '.tsv'];
+/** Endings the readers take as a format other than JSON (io/readers formatOf), also before .gz or .zst. */
+const READ_AS_OTHER = ['.txt', '.warc', '.wet', '.html', '.htm'];
 
 /**
  * The name of `--rejects` (JSONL, gzip or zstd by its ending) or `--stats` (one JSON document)
- * must not promise another format: `r.json.bz2` would hold plain JSONL, `s.json.gz` plain JSON.
- * Names without such an ending (`mem.rej`) are taken as they are; devices and FIFOs too.
+ * must not promise another format: `r.json.bz2` would hold plain JSONL, `s.json.gz` plain JSON, and
+ * `r.txt` JSONL that a folder read takes as text. Names without such an ending (`mem.rej`) are
+ * taken as they are; devices and FIFOs too.
  */
 export async function checkSideOutputName(path: string, flag: '--rejects' | '--stats'): Promise<void> {
   if (await isStreamTarget(path)) return;
   const lower = basename(path).toLowerCase();
-  const foreign = [...FOREIGN_ENDINGS, ...(flag === '--stats' ? ['.gz', '.zst'] : ['.json'])].find((e) => lower.endsWith(e));
+  // A name a folder read takes as another format (text, web pages; compressed or not): in an input
+  // folder the rejects would become one text record each file, kept and trained on (new-user review 17 F1).
+  const readAs = lower.replace(/\.(gz|zst)$/, '');
+  const foreign = [...FOREIGN_ENDINGS, ...(flag === '--stats' ? ['.gz', '.zst'] : ['.json'])].find((e) => lower.endsWith(e)) ?? READ_AS_OTHER.find((e) => readAs.endsWith(e));
   if (foreign === undefined) return;
   const stem = basename(path).replace(/(\.[A-Za-z0-9]{1,8}){1,3}$/, '') || basename(path);
   const what = flag === '--rejects' ? `the rejects are JSONL (compressed by a .gz or .zst ending); name it e.g. '${showPath(stem)}.jsonl' or '${showPath(stem)}.jsonl.gz'` : `the stats are one uncompressed JSON document; name it e.g. '${showPath(stem)}.json'`;

@@ -60,8 +60,10 @@ describe('output names and existing output files', () => {
     }
   });
 
+  // new-user review 17 F1: `--rejects in/rejects.txt` was taken; a folder read of in/ then kept the
+  // rejects as one text record, trained on.
   it('--rejects and --stats names do not promise another format either (exit 2, nothing created)', async () => {
-    for (const [flag, name, ending] of [['--rejects', 'r.json.bz2', '.bz2'], ['--rejects', 'r.json', '.json'], ['--rejects', 'r.jsonl.xz', '.xz'], ['--stats', 's.json.gz', '.gz'], ['--stats', 's.parquet', '.parquet']]) {
+    for (const [flag, name, ending] of [['--rejects', 'r.json.bz2', '.bz2'], ['--rejects', 'r.json', '.json'], ['--rejects', 'r.jsonl.xz', '.xz'], ['--stats', 's.json.gz', '.gz'], ['--stats', 's.parquet', '.parquet'], ['--rejects', 'rejects.txt', '.txt'], ['--rejects', 'r.txt.gz', '.txt'], ['--stats', 's.html', '.html']]) {
       const r = await runCli(['quality', input, '-o', join(dir, `side-${name}.jsonl`), flag, join(dir, name)]);
       expect(r.code, name).toBe(2);
       expect(r.stdout, name).toBe('');

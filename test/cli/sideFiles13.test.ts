@@ -32,20 +32,20 @@ const COMMANDS: [string, (out: string) => string[]][] = [
 describe('an existing --rejects/--stats file that corpus-clean did not write (H1)', () => {
   it.each(COMMANDS)('%s: refused, exit 2, naming --overwrite; the file kept and nothing written', async (name, args) => {
     const tag = name.replace(/\W+/g, '_');
-    await writeFile(join(dir, `${tag}.mine.txt`), 'precious\n');
+    await writeFile(join(dir, `${tag}.mine.rej`), 'precious\n');
     await writeFile(join(dir, `${tag}.mine.json`), '{"settings": {"a": 1}}\n');
     const [r, s] = await runCliAll(
       [
-        [...args(`${tag}.o1`), '--rejects', `${tag}.mine.txt`, '--max-reject-rate', '1'],
+        [...args(`${tag}.o1`), '--rejects', `${tag}.mine.rej`, '--max-reject-rate', '1'],
         [...args(`${tag}.o2`), '--stats', `${tag}.mine.json`, '--max-reject-rate', '1'],
       ],
       { cwd: dir },
     );
-    expect(r.stderr).toContain(`--rejects file '${tag}.mine.txt' already exists and its first line is not a reject of corpus-clean (a JSON object with stage, reason and source): replacing it would destroy it; remove it, name another file, or pass --overwrite`);
+    expect(r.stderr).toContain(`--rejects file '${tag}.mine.rej' already exists and its first line is not a reject of corpus-clean (a JSON object with stage, reason and source): replacing it would destroy it; remove it, name another file, or pass --overwrite`);
     expect(r.code).toBe(2);
     expect(s.stderr).toContain(`--stats file '${tag}.mine.json' already exists and it is not a stats file of corpus-clean (a JSON object beginning with "command" and "inputs"): replacing it would destroy it; remove it, name another file, or pass --overwrite`);
     expect(s.code).toBe(2);
-    expect(await readFile(join(dir, `${tag}.mine.txt`), 'utf8')).toBe('precious\n');
+    expect(await readFile(join(dir, `${tag}.mine.rej`), 'utf8')).toBe('precious\n');
     expect(await readFile(join(dir, `${tag}.mine.json`), 'utf8')).toBe('{"settings": {"a": 1}}\n');
     for (const o of ['o1', 'o2']) {
       expect(existsSync(join(dir, `${tag}.${o}.jsonl`))).toBe(false);
@@ -54,11 +54,11 @@ describe('an existing --rejects/--stats file that corpus-clean did not write (H1
   });
 
   it('with --overwrite it is replaced', async () => {
-    await writeFile(join(dir, 'ov.txt'), 'precious\n');
+    await writeFile(join(dir, 'ov.rej'), 'precious\n');
     await writeFile(join(dir, 'ov.json'), '[1]\n');
-    const r = await runCli(['cat', 'in.jsonl', '-o', 'ov.jsonl', '--rejects', 'ov.txt', '--stats', 'ov.json', '--max-reject-rate', '1', '--overwrite'], { cwd: dir });
+    const r = await runCli(['cat', 'in.jsonl', '-o', 'ov.jsonl', '--rejects', 'ov.rej', '--stats', 'ov.json', '--max-reject-rate', '1', '--overwrite'], { cwd: dir });
     expect(r.code).toBe(0);
-    expect(JSON.parse((await readFile(join(dir, 'ov.txt'), 'utf8')).split('\n')[0]).reason).toBe('json_parse');
+    expect(JSON.parse((await readFile(join(dir, 'ov.rej'), 'utf8')).split('\n')[0]).reason).toBe('json_parse');
     expect(JSON.parse(await readFile(join(dir, 'ov.json'), 'utf8')).written).toBe(3);
   });
 });

@@ -300,6 +300,15 @@ async function isStreamTarget(path: string): Promise<boolean> {
  */
 export async function checkOutputName(output: string, parquet: boolean): Promise<void> {
   if (await isStreamTarget(output)) return;
+  checkOutputEnding(output, parquet);
+  // A link is written where it leads: the target's name must say what is written in it too (a link
+  // to a finished folder's _SUCCESS got 750 JSONL lines with --overwrite: hostile review 17 F2).
+  const target = await linkTarget(output);
+  if (target !== output) checkOutputEnding(target, parquet, output);
+}
+
+/** The name rule of `checkOutputName` for `output` (reached through the link `via`, when given). */
+function checkOutputEnding(output: string, parquet: boolean, via?: string): void {
   const ending = OUTPUT_ENDINGS.find((e) => output.endsWith(e));
   if (parquet ? ending === '.parquet' : ending !== undefined && ending !== '.parquet') return;
   const name = basename(output);
@@ -309,7 +318,7 @@ export async function checkOutputName(output: string, parquet: boolean): Promise
     : ending === '.parquet'
       ? `a .parquet name holds Parquet, but --output-format jsonl was given; name it '${showPath(stem)}.jsonl'`
       : `corpus-clean writes ${OUTPUT_ENDINGS.join(', ')} files, so this name would hold JSONL under a misleading name; name it e.g. '${showPath(stem)}.jsonl', '${showPath(stem)}.jsonl.gz' or '${showPath(stem)}.jsonl.zst', or end it with / for a folder`;
-  throw new UsageError(`--output '${showPath(output)}': ${what}`);
+  throw new UsageError(`--output '${showPath(via ?? output)}'${via === undefined ? '' : ` is a link to '${showPath(output)}', which is written`}: ${what}`);
 }
 
 /** Endings that name a compression or a format corpus-clean never writes in a side file. */
@@ -847,10 +856,20 @@ export async function prepareOutput(plan: OutputPlan): Promise<Release> {
     // A file output into a folder output (finished: its _SUCCESS; or being written: its live
     // lock) would sit among its shards, left out by its readers, as a folder output refuses a
     // folder holding such a file (hostile review 12 H9: accepted in this order).
-    if (!plan.folder && !stream && isForeign(basename(plan.output))) {
-      const holder = names.includes(LOCK_NAME) ? lockHolder(join(dir, LOCK_NAME)) : undefined;
-      const why = names.includes(SUCCESS_NAME) ? `the finished output of a command (its ${SUCCESS_NAME})` : holder?.live === true ? `a folder output another command is writing (PID ${holder.pid}${holder.foreign ? ` on host '${holder.host}'` : ''} holds its lock)` : undefined;
-      if (why !== undefined) throw new UsageError(`output file '${showPath(plan.output)}' would go into '${showPath(dir)}', ${why}: its readers take only the shards its _SUCCESS lists, so the file would be left out; write it beside that folder`);
+    // Judged where the file is written: a link's target (hostile review 17 F2: a link into a
+    // finished run folder wrote a shard-named file there, and every reader refused the run).
+    const at = file ?? plan.output;
+    const atDir = dirname(at);
+    const atNames = at === plan.output ? names : await readdir(atDir).catch(() => [] as string[]);
+    // A new file named like a folder output's shards is refused too: no _SUCCESS lists it, so every
+    // reader would refuse the whole folder (hostile review 17 F2). One that is there is the user's to replace.
+    const newShard = FOLDER_SHARD.test(basename(at)) && !atNames.includes(basename(at));
+    if (!plan.folder && !stream && (isForeign(basename(at)) || newShard)) {
+      const holder = atNames.includes(LOCK_NAME) ? lockHolder(join(atDir, LOCK_NAME)) : undefined;
+      const why = atNames.includes(SUCCESS_NAME) ? `the finished output of a command (its ${SUCCESS_NAME})` : holder?.live === true ? `a folder output another command is writing (PID ${holder.pid}${holder.foreign ? ` on host '${holder.host}'` : ''} holds its lock)` : undefined;
+      const link = at === plan.output ? '' : ` (it is a link to '${showPath(at)}')`;
+      const harm = newShard ? `named like its shards but in no ${SUCCESS_NAME} list, it would make every reader refuse the folder` : `its readers take only the shards its ${SUCCESS_NAME} lists, so the file would be left out`;
+      if (why !== undefined) throw new UsageError(`output file '${showPath(plan.output)}'${link} would go into '${showPath(atDir)}', ${why}: ${harm}; write it beside that folder`);
     }
     // A file output `a.jsonl` and the same name sharded (`a-00000.jsonl` ..., marker
     // `a.jsonl._SUCCESS`) are one output (hostile review 4 N19): a rerun in either form sees the

@@ -214,6 +214,41 @@ describe('an output through a symbolic link', () => {
   });
 });
 
+// hostile review 17 F1, F2: named through a link, a file of a finished run folder was replaced
+// (--stats, --rejects) or a file was written into it (-o): the plain paths were refused. A new
+// shard-named file was written into it by the plain path too, and every reader then refused the run.
+describe('a link into a finished run folder', () => {
+  it('is refused as the plain path is, for -o, --stats and --rejects; the run is left as it was', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'good.jsonl'), GOOD);
+    const made = await runCli(['run', join(ROOT, 'rules/recipes/sample.yaml'), '-i', join(ROOT, 'fixtures/sample/'), '-o', 'R', '-q'], { cwd: dir });
+    expect(made.code, made.stderr).toBe(0);
+    const before = await snapshot(join(dir, 'R'));
+    const links: [string, string][] = [['st.json', 'R/_stats.json'], ['rj.jsonl.zst', 'R/_rejects.jsonl.zst'], ['pl.jsonl', 'R/part-99999-00000.jsonl'], ['sl.jsonl', 'R/_SUCCESS'], ['xl.jsonl', 'R/x.jsonl']];
+    for (const [name, to] of links) await symlink(to, join(dir, name));
+    const tries: [string[], RegExp][] = [
+      [['-o', 'o1.jsonl', '--stats', 'st.json'], /--stats file 'st\.json' already exists and it belongs to the finished output folder '.*R' \(it holds _SUCCESS\)/],
+      [['-o', 'o2.jsonl', '--rejects', 'rj.jsonl.zst'], /--rejects file 'rj\.jsonl\.zst' already exists and it belongs to the finished output folder/],
+      [['-o', 'pl.jsonl'], /output file 'pl\.jsonl' \(it is a link to '.*R\/part-99999-00000\.jsonl'\) would go into '.*R', the finished output of a command \(its _SUCCESS\): named like its shards but in no _SUCCESS list/],
+      [['-o', 'R/part-99999-00000.jsonl'], /output file 'R\/part-99999-00000\.jsonl' would go into 'R', the finished output of a command/],
+      [['-o', 'sl.jsonl', '--overwrite'], /--output 'sl\.jsonl' is a link to '.*R\/_SUCCESS', which is written: .*misleading name/],
+      [['-o', 'xl.jsonl'], /output file 'xl\.jsonl' \(it is a link to '.*R\/x\.jsonl'\) would go into/],
+    ];
+    for (const [args, message] of tries) {
+      const r = await runCli(['cat', 'good.jsonl', ...args, '-q'], { cwd: dir });
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr, args.join(' ')).toMatch(message);
+    }
+    expect(await snapshot(join(dir, 'R'))).toEqual(before);
+    // A link elsewhere is written as before.
+    await mkdir(join(dir, 'other'));
+    await symlink('other/ok.jsonl', join(dir, 'ok.jsonl'));
+    const ok = await runCli(['cat', 'good.jsonl', '-o', 'ok.jsonl', '-q'], { cwd: dir });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(await readFile(join(dir, 'other/ok.jsonl'), 'utf8')).toBe(GOOD);
+  }, 120_000);
+});
+
 // new-user review 16 F2: on a full disk the note "the earlier output ... is kept as it was" came
 // before the error it follows from.
 describe('a write failure of an --overwrite command', () => {

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, existsSync, lstatSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { dirname, join, resolve } from 'node:path';
@@ -27,10 +27,20 @@ export async function notOwnSideFile(path: string, kind: 'rejects' | 'stats', ow
   // folder's result, not the leftover of a failed command: replacing it left `status` saying
   // "finished" over a report of another command's counts (new-user review 13 #1). The command's
   // own output folder (`run` rerun over its finished folder) decides for itself.
-  const dir = dirname(path);
-  if ((ownFolder === undefined || resolve(dir) !== resolve(ownFolder)) && existsSync(join(dir, SUCCESS))) return `it belongs to the finished output folder '${showPath(dir)}' (it holds ${SUCCESS})`;
+  // Where the file is, its links followed: a link to a run's _stats.json replaced it (hostile review 17 F1).
+  const dir = dirname(lstatSync(path).isSymbolicLink() ? realOr(path) : path);
+  if ((ownFolder === undefined || (resolve(dir) !== resolve(ownFolder) && realOr(dir) !== realOr(ownFolder))) && existsSync(join(dir, SUCCESS))) return `it belongs to the finished output folder '${showPath(dir)}' (it holds ${SUCCESS})`;
   if (statSync(path).size === 0) return undefined;
   return kind === 'stats' ? notStats(path) : notRejects(path);
+}
+
+/** The real path of `path` (its links followed), or `path` when it cannot be had. */
+function realOr(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
 }
 
 /**

@@ -1,9 +1,8 @@
-import fs from 'node:fs';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readsOf } from '../../helpers/readsOf.js';
 import { makeDoc, type Doc } from '../../../src/core/doc.js';
 import type { StageContext } from '../../../src/core/stage.js';
 import { emptyStageStats } from '../../../src/core/stats.js';
@@ -21,35 +20,8 @@ async function* once(docs: Doc[]): AsyncGenerator<Doc[]> {
   yield docs;
 }
 
-/** Reads of files ending in `.idx` while `f` runs: opened for reading, or read whole (readFileSync's own open not counted again). */
-async function idxReads(f: () => Promise<void>): Promise<string[]> {
-  const seen: string[] = [];
-  const open = fs.openSync;
-  const read = fs.readFileSync;
-  let inRead = false;
-  fs.openSync = ((p: fs.PathLike, flags?: unknown, ...a: unknown[]) => {
-    if (!inRead && String(p).endsWith('.idx') && (flags === undefined || flags === 'r')) seen.push(String(p));
-    return (open as (...x: unknown[]) => number)(p, flags, ...a);
-  }) as typeof fs.openSync;
-  fs.readFileSync = ((p: fs.PathOrFileDescriptor, ...a: unknown[]) => {
-    if (typeof p === 'string' && p.endsWith('.idx')) seen.push(p);
-    inRead = true;
-    try {
-      return (read as (...x: unknown[]) => unknown)(p, ...a);
-    } finally {
-      inRead = false;
-    }
-  }) as typeof fs.readFileSync;
-  syncBuiltinESMExports();
-  try {
-    await f();
-  } finally {
-    fs.openSync = open;
-    fs.readFileSync = read;
-    syncBuiltinESMExports();
-  }
-  return seen;
-}
+/** Reads of files ending in `.idx` while `f` runs (readsOf). */
+const idxReads = (f: () => Promise<void>): Promise<string[]> => readsOf((p) => p.endsWith('.idx'), f);
 
 // Issue 16, seventeenth pass: every unit of exact dedup's partition step reads an offsets file
 // (`.idx`) of every task, and every task's apply one of every partition: tasks x partitions

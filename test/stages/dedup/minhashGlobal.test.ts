@@ -1,9 +1,8 @@
-import fs from 'node:fs';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { readsOf } from '../../helpers/readsOf.js';
 import { makeDoc, type Doc } from '../../../src/core/doc.js';
 import { resolveOptions } from '../../../src/core/options.js';
 import type { StageContext } from '../../../src/core/stage.js';
@@ -23,36 +22,8 @@ async function* once(docs: Doc[]): AsyncGenerator<Doc[]> {
   yield docs;
 }
 
-/** Reads of the shard metas (`sigs/*.json`) while `f` runs: opened for reading, or read whole (readFileSync's own open not counted again). */
-async function metaReads(f: () => Promise<void>): Promise<string[]> {
-  const seen: string[] = [];
-  const isMeta = (p: string): boolean => p.includes(`${sep}sigs${sep}`) && p.endsWith('.json');
-  const open = fs.openSync;
-  const read = fs.readFileSync;
-  let inRead = false;
-  fs.openSync = ((p: fs.PathLike, flags?: unknown, ...a: unknown[]) => {
-    if (!inRead && isMeta(String(p)) && (flags === undefined || flags === 'r')) seen.push(String(p));
-    return (open as (...x: unknown[]) => number)(p, flags, ...a);
-  }) as typeof fs.openSync;
-  fs.readFileSync = ((p: fs.PathOrFileDescriptor, ...a: unknown[]) => {
-    if (typeof p === 'string' && isMeta(p)) seen.push(p);
-    inRead = true;
-    try {
-      return (read as (...x: unknown[]) => unknown)(p, ...a);
-    } finally {
-      inRead = false;
-    }
-  }) as typeof fs.readFileSync;
-  syncBuiltinESMExports();
-  try {
-    await f();
-  } finally {
-    fs.openSync = open;
-    fs.readFileSync = read;
-    syncBuiltinESMExports();
-  }
-  return seen;
-}
+/** Reads of the shard metas (`sigs/*.json`) while `f` runs (readsOf). */
+const metaReads = (f: () => Promise<void>): Promise<string[]> => readsOf((p) => p.includes(`${sep}sigs${sep}`) && p.endsWith('.json'), f);
 
 // Issue 16, seventeenth pass: every band of MinHash's bands step read every task's meta twice
 // (its CRC-32 for the seal check, then again by loadMetas to be parsed): 33 reads of each meta in

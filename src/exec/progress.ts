@@ -217,13 +217,19 @@ export class PhaseProgress {
     const rate = secs > 0 ? Math.max(0, f.bytes - before) / secs : 0;
     // Rounded down: 100 % only once every byte is in (99.6 % read is not done).
     const pct = Math.floor(Math.min(100, (100 * f.bytes) / f.totalBytes));
-    // The MB figures to a hundredth of the total, so that they agree with the percent (hostile
-    // review 14 H9: "0.2 of 0.2 MB (78 %)"): 0.156 of 0.200 MB, 1.56 of 2.00, 15.6 of 20.0.
-    const digits = Math.min(3, Math.max(1, Math.ceil(-Math.log10(f.totalBytes / 1e8))));
+    // The figures to a hundredth of the total, so that they agree with the percent (hostile
+    // review 14 H9: "0.2 of 0.2 MB (78 %)"): 0.156 of 0.200 MB, 1.56 of 2.00, 15.6 of 20.0; under
+    // 100 KB in KB (0.50 of 1.00 KB), and the done figure rounded down as the percent is, not to
+    // nearest (hostile review 15 F2: "2.00 of 2.00 MB (99 %)").
+    const kb = f.totalBytes < 1e5;
+    const unit = kb ? 1e3 : 1e6;
+    const digits = Math.min(3, Math.max(1, Math.ceil(-Math.log10(f.totalBytes / unit / 100))));
+    const scale = 10 ** digits;
+    const done = Math.floor(Math.min(f.bytes, f.totalBytes) / unit * scale + 1e-9) / scale;
     // "on disk": a .gz/.zst input counts compressed here, and decoded in the accounting line at the
     // end (new-user review 14 #9: "2.0 of 2.0 MB" beside "(5.0 MB, ...)" on one screen).
     // The records are this session's (a finished task's count is in its marker, not read again).
-    return `${head}: ${units}, ${f.records} records${before > 0 ? ' since the resume' : ''}, ${(f.bytes / 1e6).toFixed(digits)} of ${(f.totalBytes / 1e6).toFixed(digits)} MB on disk (${pct} %), ${mb(rate)} MB/s, ETA ${eta(rate > 0 ? (f.totalBytes - f.bytes) / rate : NaN)}`;
+    return `${head}: ${units}, ${f.records} records${before > 0 ? ' since the resume' : ''}, ${done.toFixed(digits)} of ${(f.totalBytes / unit).toFixed(digits)} ${kb ? 'KB' : 'MB'} on disk (${pct} %), ${mb(rate)} MB/s, ETA ${eta(rate > 0 ? (f.totalBytes - f.bytes) / rate : NaN)}`;
   }
 
   update(f: PhaseFigures, force = false): void {

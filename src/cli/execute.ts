@@ -114,6 +114,22 @@ export interface EffectiveSettings {
   stripAttrs?: boolean;
 }
 
+/** The inputs' count and size on disk for the progress line's percent; undefined for stdin, a device or a FIFO (no size known). */
+function inputsSize(files: readonly string[]): { bytes: number; files: number } | undefined {
+  let n = 0;
+  for (const f of files) {
+    if (f === '-') return undefined;
+    try {
+      const st = statSync(f);
+      if (!st.isFile()) return undefined;
+      n += st.size;
+    } catch {
+      return undefined;
+    }
+  }
+  return { bytes: n, files: files.length };
+}
+
 /** Everything a command needs to run a pipeline over files. */
 export interface Job {
   command: string;
@@ -360,7 +376,7 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
   const writer = rejectsPath ? new RejectsWriter(rejectsPath) : undefined;
   const sampled = writer && rejectsSample !== undefined ? new SampledRejects(writer, rejectsSample) : undefined;
   const rejects = sampled ?? writer;
-  const progress = progressPrinter(job.command, progressWanted(v.quiet === true));
+  const progress = progressPrinter(job.command, progressWanted(v.quiet === true), inputsSize(files));
   // Until the output is marked finished, an interruption or a failure removes everything this
   // command wrote (the shards it completed too): what is left is either finished or nothing.
   // The marker being written when a signal came (F25): halted before its rename (io/writers/atomic.ts),

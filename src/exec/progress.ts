@@ -121,8 +121,11 @@ export function fitWidth(line: string, columns: number | undefined): string {
   if (widthOf(shorter) <= room) return shorter;
   shorter = shorter.replace(/ on disk(?= \()/, '');
   if (widthOf(shorter) <= room) return shorter;
-  // "corpus-clean run: phase 1 of 6" and its figures after the next ': '.
-  const colon = shorter.indexOf(': ', shorter.indexOf(': ') + 2);
+  // "corpus-clean run: phase 1 of 6" and its figures after the next ': '; a single command's
+  // figures follow its name ("corpus-clean quality: file 2 of 15, read ...").
+  const first = shorter.indexOf(': ');
+  const second = shorter.indexOf(': ', first + 2);
+  const colon = second > 0 ? second : shorter.includes(', ', first) ? first : -1;
   if (colon > 0) {
     const head = shorter.slice(0, colon + 2);
     const parts = shorter.slice(colon + 2).split(', ');
@@ -165,7 +168,28 @@ export function progressWaits(): boolean {
   return process.stderr.isTTY !== true && forcedInterval() === undefined;
 }
 
-function eta(secs: number): string {
+/** Percent of `total` read, rounded down: 100 % only once every byte is in (99.6 % read is not done). */
+export function percentOf(bytes: number, total: number): number {
+  return Math.floor(Math.min(100, (100 * bytes) / total));
+}
+
+/**
+ * `0.156 of 0.200 MB on disk (78 %)`. The figures to a hundredth of the total, so that they agree
+ * with the percent (hostile review 14 H9: "0.2 of 0.2 MB (78 %)"): 0.156 of 0.200 MB, 1.56 of 2.00,
+ * 15.6 of 20.0; under 100 KB in KB (0.50 of 1.00 KB), and the done figure rounded down as the
+ * percent is, not to nearest (hostile review 15 F2: "2.00 of 2.00 MB (99 %)").
+ */
+export function ofTotal(bytes: number, total: number, pct = percentOf(bytes, total)): string {
+  const kb = total < 1e5;
+  const unit = kb ? 1e3 : 1e6;
+  const digits = Math.min(3, Math.max(1, Math.ceil(-Math.log10(total / unit / 100))));
+  const scale = 10 ** digits;
+  const done = Math.floor((Math.min(bytes, total) / unit) * scale + 1e-9) / scale;
+  return `${done.toFixed(digits)} of ${(total / unit).toFixed(digits)} ${kb ? 'KB' : 'MB'} on disk (${pct} %)`;
+}
+
+/** Time left, said briefly: `12 s`, `3 min`, `1.5 h`, or `?` when not known yet. */
+export function eta(secs: number): string {
   if (!Number.isFinite(secs) || secs < 0) return '?';
   if (secs < 90) return `${Math.ceil(secs)} s`;
   if (secs < 5400) return `${Math.ceil(secs / 60)} min`;
@@ -215,21 +239,11 @@ export class PhaseProgress {
     const secs = (performance.now() - this.start) / 1000;
     const before = f.bytesBefore ?? 0;
     const rate = secs > 0 ? Math.max(0, f.bytes - before) / secs : 0;
-    // Rounded down: 100 % only once every byte is in (99.6 % read is not done).
-    const pct = Math.floor(Math.min(100, (100 * f.bytes) / f.totalBytes));
-    // The figures to a hundredth of the total, so that they agree with the percent (hostile
-    // review 14 H9: "0.2 of 0.2 MB (78 %)"): 0.156 of 0.200 MB, 1.56 of 2.00, 15.6 of 20.0; under
-    // 100 KB in KB (0.50 of 1.00 KB), and the done figure rounded down as the percent is, not to
-    // nearest (hostile review 15 F2: "2.00 of 2.00 MB (99 %)").
-    const kb = f.totalBytes < 1e5;
-    const unit = kb ? 1e3 : 1e6;
-    const digits = Math.min(3, Math.max(1, Math.ceil(-Math.log10(f.totalBytes / unit / 100))));
-    const scale = 10 ** digits;
-    const done = Math.floor(Math.min(f.bytes, f.totalBytes) / unit * scale + 1e-9) / scale;
+    const pct = percentOf(f.bytes, f.totalBytes);
     // "on disk": a .gz/.zst input counts compressed here, and decoded in the accounting line at the
     // end (new-user review 14 #9: "2.0 of 2.0 MB" beside "(5.0 MB, ...)" on one screen).
     // The records are this session's (a finished task's count is in its marker, not read again).
-    return `${head}: ${units}, ${f.records} records${before > 0 ? ' since the resume' : ''}, ${done.toFixed(digits)} of ${(f.totalBytes / unit).toFixed(digits)} ${kb ? 'KB' : 'MB'} on disk (${pct} %), ${mb(rate)} MB/s, ETA ${eta(rate > 0 ? (f.totalBytes - f.bytes) / rate : NaN)}`;
+    return `${head}: ${units}, ${f.records} records${before > 0 ? ' since the resume' : ''}, ${ofTotal(f.bytes, f.totalBytes, pct)}, ${mb(rate)} MB/s, ETA ${eta(rate > 0 ? (f.totalBytes - f.bytes) / rate : NaN)}`;
   }
 
   update(f: PhaseFigures, force = false): void {

@@ -1,6 +1,6 @@
 import { rm, writeFile } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT, runCli, runNode, tempDir } from '../helpers/run.js';
@@ -48,11 +48,25 @@ describe('progress line', () => {
     expect(off.stderr).not.toMatch(/run: phase/);
   }, 300_000);
 
-  it('a single command: files, records read/written/rejected, MB and MB/s', async () => {
+  // New-user review 15 F9: named files gave no total, percent or ETA ("1 files, ... 1.0 MB at 0.6 MB/s").
+  it('a single command: file N of M, records read/written/rejected, MB of the total on disk, percent, MB/s and ETA', async () => {
     const r = await runCli(['cat', join(ROOT, 'fixtures/sample'), '-o', '-'], { env: { CORPUS_CLEAN_PROGRESS_MS: '0' } });
     expect(r.code).toBe(0);
     expect(r.stderr).not.toMatch(/\r|\x1b/);
-    expect(lines(r.stderr).some((l) => /^corpus-clean cat: \d+ files, read \d+, written \d+, rejected \d+, \d+\.\d MB at \d+\.\d MB\/s$/.test(l))).toBe(true);
+    const shown = lines(r.stderr).map((l) => /^corpus-clean cat: file (\d+) of (\d+), read \d+, written \d+, rejected \d+, \d+\.\d+ of (\d+\.\d+) MB on disk \((\d+) %\), \d+\.\d MB\/s, ETA (\d+ s|\d+ min|\?)$/.exec(l)).filter((m) => m !== null);
+    expect(shown.length, r.stderr).toBeGreaterThan(0);
+    const files = readdirSync(join(ROOT, 'fixtures/sample')).filter((f) => /\.jsonl(\.gz|\.zst)?$/.test(f));
+    for (const m of shown) {
+      expect(Number(m[1])).toBeLessThanOrEqual(files.length);
+      expect(Number(m[2])).toBe(files.length);
+      expect(Number(m[4])).toBeLessThanOrEqual(100);
+    }
+    const size = files.reduce((n, f) => n + statSync(join(ROOT, 'fixtures/sample', f)).size, 0);
+    expect(shown[0]![3]).toBe((size / 1e6).toFixed(shown[0]![3].split('.')[1].length));
+    // Piped in: no size known, the line as before.
+    const piped = await runCli(['cat', '-', '-o', '-'], { env: { CORPUS_CLEAN_PROGRESS_MS: '0' }, input: readFileSync(join(ROOT, 'fixtures/sample', files.find((f) => f.endsWith('.jsonl'))!)) });
+    expect(piped.code, piped.stderr).toBe(0);
+    expect(lines(piped.stderr).some((l) => /^corpus-clean cat: 1 file, read \d+, written \d+, rejected \d+, \d+\.\d MB at \d+\.\d MB\/s$/.test(l)), piped.stderr).toBe(true);
   });
 
   // New-user review 6 #4: off a terminal (a log file, a Slurm job's output) a run printed no
@@ -154,6 +168,12 @@ describe('progress line', () => {
     expect(f60).toBe('corpus-clean run: phase 1 of 6: … 1.0 MB/s, ETA 1 s');
     // 18 columns of ASCII, then 5 Han characters (10 columns) and the ellipsis: 29.
     expect(han).toBe('corpus-clean cat: 数据数据数…');
+    // A single command's line (new-user review 15 F9) loses its first figures, not its percent and ETA.
+    const single = await runNode(['--input-type=module', '-e', `
+      const { fitWidth } = await import(${JSON.stringify(join(ROOT, 'dist/exec/progress.js'))});
+      process.stdout.write(fitWidth('corpus-clean quality: file 2 of 15, read 110, written 8, rejected 102, 0.4 of 23.3 MB on disk (1 %), 1.5 MB/s, ETA 15 s', 80));
+    `]);
+    expect(single.stdout).toBe('corpus-clean quality: … rejected 102, 0.4 of 23.3 MB (1 %), 1.5 MB/s, ETA 15 s');
   });
   // New-user review 15 F4: after a resume the bytes of the tasks finished before the stop were in
   // the rate: 11.8 MB divided by the first second showed 10.1 MB/s (real: 4.4) and a short ETA,

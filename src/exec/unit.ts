@@ -34,7 +34,7 @@ import { zstdRecords, zstdWrittenWith, type ZstdCodecRecord } from '../io/zstdEn
 import { atomicWritesSettled, haltAtomicWrites } from '../io/writers/atomic.js';
 import { taskFiles, type Plan, type TaskSpec } from './plan.js';
 import { removeSpill, SpillDamage, SpillWriter, spillSource } from './spill.js';
-import { checkAt, sealAt, WorkDamage } from '../core/workSeal.js';
+import { checkAt, sealAt, sealPath, WorkDamage, type WorkWriter } from '../core/workSeal.js';
 import { SampleLinesSink, type SampleEntry } from './samples.js';
 import { fsPath, showPath } from '../core/fsname.js';
 import { makeDirSync } from '../io/dirs.js';
@@ -402,21 +402,50 @@ export async function redoTask(run: string, plan: Plan, t: number, e: WorkDamage
  * Returns the error to fail with, saying so.
  */
 export async function redoWorkWriter(run: string, plan: Plan, g: number, e: WorkDamage): Promise<Error> {
+  // Its seal gone, in a run sealed from its start (sealEntriesAt found it so): seldom alone.
+  const sealGone = e.path === e.seal && !existsSync(e.path);
   await rm(e.path, { force: true });
   if (e.seal !== undefined) await rm(e.seal, { force: true });
-  let what: string;
-  if ('task' in e.writer) {
-    const t = e.writer.task;
-    const phases = plan.phases.filter((ph) => ph.kind === 'tasks' && ph.segment! <= g).map((ph) => ph.id);
-    for (const id of phases) await rm(donePath(run, id, t), { force: true });
-    what = `task ${t} of phase${phases.length > 1 ? 's' : ''} ${phases.join(', ')}`;
-  } else {
-    const w = e.writer;
-    const ph = plan.phases.find((x) => x.kind === 'step' && x.global === g && x.step === w.step)!;
-    await rm(donePath(run, ph.id, w.unit), { force: true });
-    what = `unit ${w.unit} of phase ${ph.id}`;
+  const taskPhases = plan.phases.filter((ph) => ph.kind === 'tasks' && ph.segment! <= g).map((ph) => ph.id);
+  const ofTasks = `phase${taskPhases.length > 1 ? 's' : ''} ${taskPhases.join(', ')}`;
+  const own = (w: WorkWriter): string => `${'task' in w ? 'task' : 'step'}:${'task' in w ? w.task : `${w.step}:${w.unit}`}`;
+  const also = sealGone ? globalSealsGoneToo(run, plan, g).filter((w) => own(w) !== own(e.writer)) : [];
+  const stepPhase = (w: { step: number }): Plan['phases'][number] => plan.phases.find((x) => x.kind === 'step' && x.global === g && x.step === w.step)!;
+  for (const w of [e.writer, ...also]) {
+    if ('task' in w) for (const id of taskPhases) await rm(donePath(run, id, w.task), { force: true });
+    else await rm(donePath(run, stepPhase(w).id, w.unit), { force: true });
   }
-  return Object.assign(new Error(`${e.message}; it was removed and ${what} un-marked, so that the run redoes it`), { code: e.code });
+  const w = e.writer;
+  const what = 'task' in w ? `task ${w.task} of ${ofTasks}` : `unit ${w.unit} of phase ${stepPhase(w).id}`;
+  // What else was un-marked: the units of each step, then the tasks.
+  const parts: string[] = [];
+  for (const ph of plan.phases.filter((x) => x.kind === 'step' && x.global === g)) {
+    const n = also.filter((x) => 'step' in x && x.step === ph.step).length;
+    if (n > 0) parts.push(`${n} unit${n === 1 ? '' : 's'} of phase ${ph.id}`);
+  }
+  const tasks = also.filter((x) => 'task' in x).length;
+  if (tasks > 0) parts.push(`${tasks} task${tasks === 1 ? '' : 's'} of ${ofTasks}`);
+  const too = parts.length === 0 ? '' : ` (and, their seals gone too, ${parts.join(' and ')})`;
+  return Object.assign(new Error(`${e.message}; it was removed and ${what}${too} un-marked, so that the run redoes it`), { code: e.code });
+}
+
+/**
+ * The done writers of global stage `g`'s files whose seal is gone: a seal gone is seldom alone
+ * (`_work/global/N/seals` removed), so they are un-marked in the same pass as the one found, not
+ * one failing rerun each (hostile review 17 F3; `sealsGoneToo` for the task segments' seals). A
+ * task's collect is done in the task phase of segment `g`, a step's unit in its step's phase.
+ */
+function globalSealsGoneToo(run: string, plan: Plan, g: number): WorkWriter[] {
+  const dir = globalDir(run, g);
+  const out: WorkWriter[] = [];
+  for (const ph of plan.phases) {
+    if (ph.kind === 'tasks' && ph.segment === g) {
+      for (let u = 0; u < plan.tasks.length; u++) if (isDone(run, ph.id, u) && !existsSync(sealPath(dir, { task: u }))) out.push({ task: u });
+    } else if (ph.kind === 'step' && ph.global === g) {
+      for (let u = 0; u < ph.units; u++) if (isDone(run, ph.id, u) && !existsSync(sealPath(dir, { step: ph.step!, unit: u }))) out.push({ step: ph.step!, unit: u });
+    }
+  }
+  return out;
 }
 
 /**

@@ -449,4 +449,22 @@ describe('damaged files of global stages in _work', () => {
     expect(all[0]).toMatch(/task 2 of phase 5-tasks .*failed: .*seals\/00002\.[01]\.json is damaged: the seal of the files its writer left is gone; it was removed and task 2 \(and \d+ more tasks, whose seals are gone too\) of phases 0-tasks, 2-tasks(, 5-tasks)? un-marked, so that the run redoes it/);
     expect(await runOutput(out)).toEqual(await runOutput(ref));
   }, 400_000);
+
+  // Hostile review 17 F3: the same for a global stage's seals (`_work/global/N/seals` removed): the
+  // first reader to find one gone un-marked only that writer, one failing rerun per task.
+  it('a global stage\'s seals folder removed: one failing rerun un-marks every unit of that stage whose seal is gone, the next finishes byte-identical', async () => {
+    const { ref, out, args } = await stoppedAt('5-tasks/2');
+    await rm(join(out, '_work', 'global', '1', 'seals'), { recursive: true });
+    const all = await rerunToEnd(args, 1);
+    expect(all).toHaveLength(1);
+    expect(all[0]).toMatch(/task 2 of phase 5-tasks .*failed: .*global\/1\/seals\/step1-00000\.json is damaged: the seal of the files its writer left is gone; it was removed and unit 0 of phase 4-dedup-cluster \(and, their seals gone too, \d+ units of phase 3-dedup-bands and \d+ tasks of phases 0-tasks, 2-tasks\) un-marked, so that the run redoes it/);
+    expect(await runOutput(out)).toEqual(await runOutput(ref));
+    // Exact dedup's (global 0), found by a task's apply: its partitions and tasks.
+    const b = await stoppedAt('2-tasks/1');
+    await rm(join(b.out, '_work', 'global', '0', 'seals'), { recursive: true });
+    const all0 = await rerunToEnd(b.args, 1);
+    expect(all0).toHaveLength(1);
+    expect(all0[0]).toMatch(/global\/0\/seals\/step0-00000\.json is damaged: the seal of the files its writer left is gone; it was removed and unit 0 of phase 1-dedup-partitions \(and, their seals gone too, \d+ units? of phase 1-dedup-partitions and \d+ tasks of phase 0-tasks\) un-marked, so that the run redoes it/);
+    expect(await runOutput(b.out)).toEqual(await runOutput(b.ref));
+  }, 400_000);
 });

@@ -182,6 +182,15 @@ export function readSealed(workDir: string, writer: WorkWriter, entries: SealEnt
 const crcDiffers = (e: SealEntry): string => `its CRC-32 is not the one written (0x${e.crc.toString(16).padStart(8, '0')})`;
 
 /**
+ * How a file read as `size` bytes of CRC-32 `crc` differs from its seal entry `e`, in the words
+ * of `checkSeal`, or undefined when it does not (for a reader that takes the CRC-32 as it reads).
+ */
+export function sealMismatch(e: Readonly<SealEntry>, size: number, crc: number): string | undefined {
+  if (size !== e.size) return `it holds ${size} bytes, ${e.size} were written`;
+  return crc !== e.crc ? crcDiffers(e) : undefined;
+}
+
+/**
  * Seals read by this process, with the stat they were read at: every unit of a step checks the
  * seals of every task (each partition of exact dedup, each MinHash band), so one task's seal was
  * read and parsed as many times as the step has units (quadratic in the tasks: 0.5 s of JSON

@@ -14,7 +14,8 @@ import { REJECTS_GZIP_LEVEL, REJECTS_ZSTD_LEVEL } from '../io/writers/rejects.js
 import { mergeRunStats, type RunStats } from '../core/stats.js';
 import { finishRun, toStderr, type Say } from '../cli/execute.js';
 import { isSpill, rejectsPath, segmentRejectsPath, segmentSamplesPath, segmentSealPath, segmentStatsPath, failedPath, successPath, taskStatsPath, workDir } from './layout.js';
-import { checkAt, WorkDamage } from '../core/workSeal.js';
+import { checkAt, sealMismatch, WorkDamage } from '../core/workSeal.js';
+import { crc32 } from '../io/crc32.js';
 import { redoTask } from './unit.js';
 import { doneFacts, isDone, parseMarker, writeManifest } from './markers.js';
 import type { Plan } from './plan.js';
@@ -47,23 +48,45 @@ export function missingUnits(run: string, plan: Plan): string[] {
  * (segment rejects are joined as they are) be copied into the run's rejects unnoticed. The task
  * is un-marked, so that the next run redoes it; the merge fails saying so. A segment without a
  * seal (done by a version before the seals) is not checked: redoing every such task would cost
- * one rerun each.
+ * one rerun each. With `rejectsCopied` (the rejects are joined as they are), each segment's
+ * rejects file is checked here by its size only: its CRC-32 is taken as `joinRejects` copies it
+ * (one read of the file, not two), and compared with the sum returned here before the run's
+ * rejects file is published.
  */
-async function checkSegments(run: string, plan: Plan): Promise<void> {
+async function checkSegments(run: string, plan: Plan, rejectsCopied: boolean): Promise<Map<string, SegmentSum>> {
+  const sums = new Map<string, SegmentSum>();
   for (let t = 0; t < plan.tasks.length; t++) {
     for (let k = 0; k < plan.segments.length; k++) {
       const seal = segmentSealPath(run, t, k);
       if (!existsSync(seal)) continue;
+      const rejects = segmentRejectsPath(run, t, k, plan.settings.rejectsCompression);
+      const rel = relative(run, rejects);
       try {
         // Not the spill it lists (read, checked and removed by the next segment's task).
-        checkAt(seal, run, { task: t }, (rel) => !isSpill(rel));
+        const entries = checkAt(seal, run, { task: t }, (r) => !isSpill(r), (r) => !rejectsCopied || r !== rel);
+        const e = entries?.[rel];
+        if (rejectsCopied && e !== undefined) sums.set(rejects, { size: e.size, crc: e.crc, t, seal });
       } catch (e) {
         if (!(e instanceof WorkDamage)) throw e;
-        const err = await redoTask(run, plan, t, e);
-        throw Object.assign(new Error(`merge: ${err.message}: run the same command again`), { code: e.code });
+        throw await segmentDamaged(run, plan, t, e);
       }
     }
   }
+  return sums;
+}
+
+/** What a segment's seal lists for its rejects file, with the task and the seal. */
+interface SegmentSum {
+  size: number;
+  crc: number;
+  t: number;
+  seal: string;
+}
+
+/** The merge's error for a file task `t` left damaged: the task redone by the next run (`redoTask`). */
+async function segmentDamaged(run: string, plan: Plan, t: number, e: WorkDamage): Promise<Error> {
+  const err = await redoTask(run, plan, t, e);
+  return Object.assign(new Error(`merge: ${err.message}: run the same command again`), { code: e.code });
 }
 
 /** Merge the stats of every task, with the global steps' counters. */
@@ -130,7 +153,7 @@ async function segmentRejects(run: string, plan: Plan): Promise<{ path: string; 
  * of each `stage/reason`; here the first N of each by task order are kept, so the file is the
  * same for any number of workers. Returns the rejects written per `stage/reason` when sampled.
  */
-async function joinRejects(run: string, plan: Plan): Promise<{ kept?: Record<string, number>; index?: RejectsIndex; sampleLines?: string[] }> {
+async function joinRejects(run: string, plan: Plan, sums: ReadonlyMap<string, SegmentSum>): Promise<{ kept?: Record<string, number>; index?: RejectsIndex; sampleLines?: string[] }> {
   const c = plan.settings.rejectsCompression;
   const final = rejectsPath(run, c);
   const segments = await segmentRejects(run, plan);
@@ -140,14 +163,20 @@ async function joinRejects(run: string, plan: Plan): Promise<{ kept?: Record<str
     const tmp = join(run, `.${basename(final)}.tmp-${process.pid}`);
     // A full disk names the rejects file and leaves no temporary (hostile review 6 F6).
     let sizes: number[];
+    // Each part as its seal lists it, checked as it was copied, before the file is published.
+    const check = (i: number, size: number, crc: number): void => {
+      const want = sums.get(parts[i]);
+      const why = want === undefined ? undefined : sealMismatch(want, size, crc);
+      if (why !== undefined) throw new WorkDamage(parts[i], why, { task: want!.t }, want!.seal);
+    };
     try {
-      sizes = await appendFiles(parts, tmp, final);
+      sizes = await appendFiles(parts, tmp, final, check);
       await rename(tmp, final).catch((e: unknown) => {
         throw namedOutputError(final, e);
       });
     } catch (e) {
       await rm(tmp, { force: true });
-      throw e;
+      throw e instanceof WorkDamage && 'task' in e.writer ? await segmentDamaged(run, plan, e.writer.task, e) : e;
     }
     return rejectsIndex(run, basename(final), segments, sizes);
   }
@@ -219,22 +248,25 @@ const COPY_CHUNK = 4 << 20;
  * Write `parts` one after the other into a new file `out`; returns each part's size. One
  * buffer, read and written in large blocks: the merge joins the whole rejects of a run (about
  * half the input's size for a web crawl's sample recipe) after every worker is done, alone on
- * the machine's cores.
+ * the machine's cores. `check` is given each part's index, size and CRC-32, taken as it was
+ * copied, once it is (it throws to stop).
  */
-export async function appendFiles(parts: readonly string[], out: string, name = out): Promise<number[]> {
+export async function appendFiles(parts: readonly string[], out: string, name = out, check?: (i: number, size: number, crc: number) => void): Promise<number[]> {
   const sizes: number[] = [];
   const o = await open(out, 'w').catch((e: unknown) => {
     throw namedOutputError(name, e);
   });
   try {
     const buf = Buffer.allocUnsafe(COPY_CHUNK);
-    for (const p of parts) {
+    for (const [i, p] of parts.entries()) {
       const h = await open(p, 'r');
       let size = 0;
+      let crc = 0;
       try {
         for (;;) {
           const { bytesRead } = await h.read(buf, 0, buf.length, null);
           if (bytesRead === 0) break;
+          if (check !== undefined) crc = crc32(buf.subarray(0, bytesRead), crc);
           for (let off = 0; off < bytesRead; ) {
             try {
               off += (await o.write(buf, off, bytesRead - off)).bytesWritten;
@@ -247,6 +279,7 @@ export async function appendFiles(parts: readonly string[], out: string, name = 
       } finally {
         await h.close();
       }
+      check?.(i, size, crc);
       sizes.push(size);
     }
   } finally {
@@ -288,11 +321,11 @@ export async function mergeRun(run: string, plan: Plan, opts: { started: number;
   }
   const missing = missingUnits(run, plan);
   if (missing.length > 0) throw new Error(`merge: ${missing.length} units are not done, e.g. ${missing[0]}`);
-  await checkSegments(run, plan);
+  const sums = await checkSegments(run, plan, plan.settings.rejectsSample === undefined);
   // The two read different files: the tasks' stats parsed while the rejects are copied (the merge runs alone after the workers).
   const perTask: number[] = [];
   const taskCodecs: ZstdCodecRecord[][] = [];
-  const [a, b] = await Promise.allSettled([mergedStats(run, plan, perTask, taskCodecs), joinRejects(run, plan)]);
+  const [a, b] = await Promise.allSettled([mergedStats(run, plan, perTask, taskCodecs), joinRejects(run, plan, sums)]);
   if (a.status === 'rejected') throw a.reason;
   if (b.status === 'rejected') throw b.reason;
   const [stats, { kept: sampled, index, sampleLines }] = [a.value, b.value];

@@ -34,7 +34,7 @@ import { zstdRecords, zstdWrittenWith, type ZstdCodecRecord } from '../io/zstdEn
 import { atomicWritesSettled, haltAtomicWrites } from '../io/writers/atomic.js';
 import { taskFiles, type Plan, type TaskSpec } from './plan.js';
 import { removeSpill, SpillDamage, SpillWriter, spillSource } from './spill.js';
-import { checkAt, sealAt, sealPath, WorkDamage, type WorkWriter } from '../core/workSeal.js';
+import { checkAt, sealAt, sealPath, WorkDamage, type SealEntry, type WorkWriter } from '../core/workSeal.js';
 import { SampleLinesSink, type SampleEntry } from './samples.js';
 import { fsPath, showPath } from '../core/fsname.js';
 import { makeDirSync } from '../io/dirs.js';
@@ -314,9 +314,14 @@ async function writeTask(u: { run: string; plan: Plan; stages: readonly Stage[];
       await writeAtomic(taskStatsPath(run, t), JSON.stringify(composed, null, 1) + '\n', true);
     }
     // What the merge (and a later segment's stats) read of this segment, sealed: a damaged one is redone, not merged.
-    const left = [segmentRejectsPath(run, t, k, s.rejectsCompression), segmentSamplesPath(run, t, k), segmentStatsPath(run, t, k), ...(last ? [taskStatsPath(run, t)] : [])];
-    // The spill for the next segment is sealed with the size and CRC-32 taken as it was written (not read again).
-    sealAt(segmentSealPath(run, t, k), run, left.filter((f) => existsSync(f)), u.sink instanceof SpillWriter ? u.sink.sealEntries() : []);
+    // The rejects and the spill for the next segment are sealed with the size and CRC-32 taken as
+    // they were written (not read again: the rejects are most of what a web crawl's run writes).
+    const rejectsFile = segmentRejectsPath(run, t, k, s.rejectsCompression);
+    const rejectsSum = u.writer.writtenSum();
+    const left = [...(rejectsSum === undefined ? [rejectsFile] : []), segmentSamplesPath(run, t, k), segmentStatsPath(run, t, k), ...(last ? [taskStatsPath(run, t)] : [])];
+    const known: [string, SealEntry][] = u.sink instanceof SpillWriter ? u.sink.sealEntries() : [];
+    if (rejectsSum !== undefined) known.push([rejectsFile, rejectsSum]);
+    sealAt(segmentSealPath(run, t, k), run, left.filter((f) => existsSync(f)), known);
   } catch (e) {
     await discardTaskFiles(run, plan, k, t, last).catch(() => {});
     throw e;

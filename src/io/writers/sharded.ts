@@ -9,6 +9,7 @@ import { zstdEncoder } from '../zstdEncode.js';
 import { makeDir } from '../dirs.js';
 import { hiddenPath } from './hiddenName.js';
 import { showPath } from '../../core/fsname.js';
+import { crc32 } from '../crc32.js';
 
 /** Output compression, chosen by the file name's ending. */
 export type OutputCompression = 'none' | 'gzip' | 'zstd';
@@ -37,6 +38,17 @@ export interface ShardOptions {
   gzipLevel?: number;
   /** zstd level (negative: faster, 1 .. 19: smaller); default 3 (the zstd CLI's). */
   zstdLevel?: number;
+  /**
+   * Take each shard's size and CRC-32 of the bytes written to its file, as they are written
+   * (`writtenSums`): a work file's seal then lists them without reading the file back. Default false.
+   */
+  sums?: boolean;
+}
+
+/** The size and CRC-32 of the bytes of a file (as a work file's seal lists them). */
+export interface FileSum {
+  size: number;
+  crc: number;
 }
 
 /** Makes temporary names unique within the process (two writers may aim at one folder). */
@@ -53,6 +65,15 @@ interface OpenShard {
   bytes: number;
   /** The first error of the file or gzip stream; every later write or close throws it. */
   failure: Error | null;
+  /** Size and CRC-32 of the bytes handed to the file so far (`ShardOptions.sums`), or null: not taken, or not known (a string written as it is). */
+  sum: FileSum | null;
+}
+
+/** `b` added to `sum` (null stays null). */
+function addSum(sum: FileSum | null, b: Uint8Array): void {
+  if (sum === null) return;
+  sum.crc = crc32(b, sum.crc);
+  sum.size += b.length;
 }
 
 /** An I/O failure of an output, with the path in its message; the CLI prints it without a stack. */
@@ -141,6 +162,8 @@ export class ShardedWriter {
   readonly written: string[] = [];
   /** The lines of each completed shard, in the same order (for the completion manifest). */
   readonly writtenLines: number[] = [];
+  /** With `ShardOptions.sums`: the size and CRC-32 of each completed shard's bytes, in the same order (undefined where not known). */
+  readonly writtenSums: (FileSum | undefined)[] = [];
   /** The completed shards this writer renamed into place (not devices or FIFOs written in place): what `abort` removes. */
   private readonly published: string[] = [];
   /** Lines written in all. */
@@ -188,7 +211,7 @@ export class ShardedWriter {
     // A descriptor of this process (`--rejects /dev/stderr 2> log`): written through it, left open.
     const file = target.fd !== undefined ? createWriteStream(final, { fd: target.fd, fs: keepOpen }) : createWriteStream(tmp ?? final);
     let gzip: Gzip | null = null;
-    const shard: OpenShard = { final, tmp, file, gzip, lines: 0, bytes: 0, failure: null };
+    const shard: OpenShard = { final, tmp, file, gzip, lines: 0, bytes: 0, failure: null, sum: this.o.sums === true ? { size: 0, crc: 0 } : null };
     this.live.add(shard);
     // Listeners from the start: an error with none would crash the process (ERR_STREAM_DESTROYED on abort).
     file.on('error', (e) => {
@@ -202,6 +225,8 @@ export class ShardedWriter {
         file.destroy();
       });
       gzip.pipe(file);
+      // What gzip hands the file, as it goes (the pipe writes every piece it reads).
+      if (shard.sum !== null) gzip.on('data', (b: Buffer) => addSum(shard.sum, b));
     }
     // The open itself may fail (ENOENT, EACCES): surface it on the first write.
     await new Promise<void>((resolve) => {
@@ -245,9 +270,14 @@ export class ShardedWriter {
         const encode = await zstdEncoder();
         const frames = encode(typeof block === 'string' ? Buffer.from(block) : block, this.o.zstdLevel);
         release?.();
+        addSum(s.sum, frames);
         if (!s.file.write(frames)) await waitDrain(s.file, s);
       } else {
         const target = s.gzip ?? s.file;
+        if (s.gzip === null) {
+          if (typeof block === 'string') s.sum = null;
+          else addSum(s.sum, block);
+        }
         // The stream calls back once the block was written to the file (or taken by gzip).
         if (!target.write(block, release === undefined ? undefined : (e) => e == null && release())) await waitDrain(target, s);
       }
@@ -302,6 +332,7 @@ export class ShardedWriter {
       }
       this.written.push(s.final);
       this.writtenLines.push(s.lines);
+      this.writtenSums.push(s.sum ?? undefined);
     })();
     const settled = p.catch(() => {});
     this.closing.add(settled);
@@ -320,7 +351,9 @@ export class ShardedWriter {
     if (this.compression === 'zstd' && s !== null && s.lines === 0) {
       const encode = await zstdEncoder();
       try {
-        if (!s.file.write(encode(new Uint8Array(0)))) await waitDrain(s.file, s);
+        const empty = encode(new Uint8Array(0));
+        addSum(s.sum, empty);
+        if (!s.file.write(empty)) await waitDrain(s.file, s);
       } catch (e) {
         throw s.failure ?? new OutputError(s.final, e as Error);
       }

@@ -1,4 +1,4 @@
-import type xxhashInit from 'xxhash-wasm';
+import { loadXxh64, type Xxh64 } from '../core/xxh64.js';
 import { zstdDecompress } from './codecs.js';
 import { Holdback, unverifiedChunk } from './holdback.js';
 import { damageInfo, InputDamage } from './ioFailure.js';
@@ -22,7 +22,7 @@ const BLOCK_MAX = 128 << 10;
 /** Compressed bytes of a frame kept for a resync to read again (a frame's start is searched in them). */
 const KEEP_MAX = 16 << 20;
 
-let hasher: Awaited<ReturnType<typeof xxhashInit>> | null = null;
+let hasher: Xxh64 | null = null;
 
 /** A frame whose check failed (checksum or content size): what it decoded is unverified, not read. */
 class CheckFailed extends InputDamage {}
@@ -333,7 +333,7 @@ async function* frameBody(q: ByteQueue, hdr: FrameHeader, frame: number, start: 
     out.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.length));
     win.decoded(d, chunk);
   });
-  const h = checksum ? hasher!.create64(0n) : null;
+  const h = checksum ? hasher!.create(0n) : null;
   let sum: Buffer | null = null;
   d.push(hdr.bytes);
   for (;;) {
@@ -414,7 +414,7 @@ async function resync(q: ByteQueue, from: number, limit: number): Promise<{ at: 
  * then reading goes on from that frame; damage with no such frame after it throws as before.
  */
 export async function* unzstd(first: Buffer, rest: AsyncIterator<Buffer>, gaps = false, count?: { made: number }): AsyncGenerator<Buffer> {
-  hasher ??= await (await import('xxhash-wasm')).default();
+  hasher ??= await loadXxh64();
   const q = new ByteQueue(
     (async function* () {
       yield first;

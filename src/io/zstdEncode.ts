@@ -34,6 +34,7 @@
  */
 import { createRequire } from 'node:module';
 import * as zlib from 'node:zlib';
+import { loadXxh64 } from '../core/xxh64.js';
 
 /** Largest input handed to one compress call (well under the WebAssembly codec's heap limit). */
 export const FRAME_BYTES = 1 << 20;
@@ -256,7 +257,7 @@ const EMPTY_FRAME = Uint8Array.from([0x28, 0xb5, 0x2f, 0xfd, 0x24, 0x00, 0x01, 0
  * and the hasher, and return the encoder. A codec named that does not load here is an Error.
  */
 export async function zstdEncoder(name?: ZstdCodecName): Promise<ZstdEncode> {
-  const [c, h64] = await Promise.all([codec(name), (hasher ??= import('xxhash-wasm').then(async (m) => (await m.default()).h64Raw))]);
+  const [c, h64] = await Promise.all([codec(name), (hasher ??= loadXxh64().then((x) => x.bytes))]);
   if (c === null) throw new Error(`zstd: the codec ${name} does not load here`);
   if (name === undefined) writtenWith = c.name;
   return (data, level = 3) => {

@@ -21,6 +21,7 @@ import { checkUnchanged, decoded, InputChanged } from '../decode.js';
 import { InputDamage } from '../ioFailure.js';
 import { removeDeadTemporaries } from '../outputs.js';
 import { checkZstdHeaders, verifyZstd } from '../zstd.js';
+import { loadXxh64 } from '../../core/xxh64.js';
 import { compactJson, exactNeeded, inexactToken, keepExact, MAX_DEPTH, scanParsed } from '../json.js';
 import { crc32 } from '../crc32.js';
 import { showText } from '../../core/show.js';
@@ -46,7 +47,7 @@ const BATCH = 1000;
 export async function parquetDecompressors(): Promise<Compressors> {
   // Loaded on first use, so commands that read no Parquet do not pay for them at start-up.
   const { compressors: jsCompressors } = await import('hyparquet-compressors');
-  const { h64Raw } = await (await import('xxhash-wasm')).default();
+  const { bytes: h64 } = await loadXxh64();
   const zstd = jsCompressors.ZSTD!;
   return {
     ...jsCompressors,
@@ -57,7 +58,7 @@ export async function parquetDecompressors(): Promise<Compressors> {
     ZSTD: (input, outputLength) => {
       checkZstdHeaders(input, outputLength);
       const out = zstd(input, outputLength);
-      verifyZstd(input, out, h64Raw);
+      verifyZstd(input, out, h64);
       return out;
     },
     GZIP: (input) => gunzipSync(input),

@@ -5,6 +5,7 @@
 import { getText } from '../../core/doc.js';
 import type { Stage } from '../../core/stage.js';
 import { KeyTable } from './buckets.js';
+import { loadXxh64 } from '../../core/xxh64.js';
 
 /** Reject reason of an exact duplicate. */
 export const EXACT_REASON = 'dedup:exact';
@@ -34,7 +35,7 @@ let hasher: Promise<Hasher> | undefined;
 
 /** xxHash64 of a string (UTF-8 bytes), seed 0; the WebAssembly module is loaded once. */
 export function loadHash64(): Promise<Hasher> {
-  hasher ??= import('xxhash-wasm').then(({ default: xxhash }) => xxhash()).then((api) => (s: string) => api.h64(s));
+  hasher ??= loadXxh64().then((x) => (s: string) => x.string(s));
   return hasher;
 }
 

@@ -32,6 +32,8 @@ function put(k: Buffer, p: number, end: number, v: unknown, depth: number): numb
     // A whole number of 32 bits as its digits (no string made: most signals are counts); any
     // other as JavaScript writes it (what JSON.stringify writes too: NaN and the infinities as null).
     if ((v | 0) === v) return int(k, p, end, v);
+    const q = sixPlaces(k, p, end, v);
+    if (q !== NOT_SIX) return q;
     return ascii(k, p, end, Number.isFinite(v) ? `${v}` : 'null');
   }
   if (typeof v === 'string') return string(k, p, end, v);
@@ -108,6 +110,50 @@ function int(k: Buffer, p: number, end: number, v: number): number {
     x = (x - d) / 10;
   }
   return p + digits;
+}
+
+/** `sixPlaces`: `v` is not a number it writes. */
+const NOT_SIX = -2;
+
+/**
+ * `v`, a number with at most six decimal places below 1e9 that is not a whole number of 32 bits
+ * (the signals a stage rounds to six places: ratios, scores), written as its integer part, a
+ * point and its decimals without trailing zeros, with no string made (converting a double to its
+ * shortest text, `${v}`, was a sixth of jsonInto on a run's rejects, and most of a spill's signals
+ * are such ratios); NOT_SIX for any other number, -1 when it does not fit. These are the bytes
+ * JSON.stringify writes: with `n` = round(|v| x 1e6) and n / 1e6 === |v|, |v| is the double
+ * nearest to the decimal n x 10^-6 (one correctly rounded division of two exact doubles), so that
+ * decimal reads back as v; and no other decimal of at most as many digits does, as decimals of at
+ * most six places lie 1e-6 apart and doubles below 1e9 less than 2^-23 (< 1.2e-7): the shortest
+ * text that reads back as v, which is what JavaScript writes for numbers from 1e-6 to 1e21.
+ */
+function sixPlaces(k: Buffer, p: number, end: number, v: number): number {
+  const a = v < 0 ? -v : v;
+  if (!(a >= 1e-6 && a < 1e9)) return NOT_SIX;
+  const n = Math.round(a * 1e6);
+  if (n / 1e6 !== a) return NOT_SIX;
+  const whole = Math.floor(n / 1e6);
+  let frac = n - whole * 1e6;
+  if (frac === 0) return NOT_SIX;
+  // The decimals without trailing zeros: `places` digits of `frac`.
+  let places = 6;
+  while (frac % 10 === 0) {
+    frac /= 10;
+    places--;
+  }
+  if (v < 0) {
+    if (p >= end) return -1;
+    k[p++] = 45; // -
+  }
+  p = int(k, p, end, whole);
+  if (p < 0 || p + 1 + places > end) return -1;
+  k[p++] = 46; // .
+  for (let i = p + places - 1; i >= p; i--) {
+    const d = frac % 10;
+    k[i] = 48 + d;
+    frac = (frac - d) / 10;
+  }
+  return p + places;
 }
 
 /** A string of ASCII characters that JSON writes as they are (a number's text, a literal). */

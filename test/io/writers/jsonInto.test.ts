@@ -45,6 +45,28 @@ describe('jsonInto writes the bytes of JSON.stringify, or gives up', () => {
     expect(k.toString('utf8', 0, 3)).toBe('-12');
   });
 
+  // Issue 16, eighteenth pass (speed18a): a number of at most six decimal places below 1e9 (the
+  // ratios and scores stages round to six places) is written from its digits, no string made.
+  it('numbers of six places and their neighbours: the bytes of JSON.stringify, with too little room given up', () => {
+    const round6 = (x: number): number => Math.round(x * 1e6) / 1e6;
+    const edges = [0.000001, -0.000001, 0.0000015, 0.00000099, 0.1, 0.3, 0.5, 2.675, 1.005, 0.1 + 0.2, 1 / 3, round6(1 / 3), 0.999999, 0.9999995, 999999999.999999, 999999999.9999995, 1e9 - 0.5, 1e9 + 0.5, 123456.000001, -42.25, 4294967296.5, 1e-7, 5e-324, Number.MAX_VALUE, 1e21 + 0.5, 0.6886, 0.960382];
+    for (const n of edges) expect(written(n), String(n)).toBe(JSON.stringify(n));
+    fc.assert(
+      fc.property(fc.oneof(fc.double({ min: -2e9, max: 2e9, noNaN: true }), fc.double({ min: -1, max: 1, noNaN: true }), fc.integer({ min: -2e15, max: 2e15 })), fc.integer({ min: 0, max: 8 }), (x, places) => {
+        const v = places === 8 ? x : Math.round(x * 10 ** places) / 10 ** places;
+        const w = places === 7 ? round6(x / 1e6) : v;
+        expect(written(w)).toBe(JSON.stringify(w));
+        expect(written({ r: w, l: [w, -w] })).toBe(JSON.stringify({ r: w, l: [w, -w] }));
+      }),
+      { numRuns: 20000 },
+    );
+    for (const v of [12.5, -0.125, 0.000001, -999999999.999999]) {
+      const n = JSON.stringify(v).length;
+      expect(written(v, n)).toBe(JSON.stringify(v));
+      for (let room = 0; room < n; room++) expect(written(v, room)).toBeNull();
+    }
+  });
+
   it('writes the slim signals of a reject', () => {
     const attrs = { quality: { preset: 'web-zh', score: 0.1667, failed: ['zh_quality:min_chars', 'zh_c4:min_sentences'], chars: 61, c4_sentences: 1, ok: true, none: null } };
     expect(written(attrs)).toBe(JSON.stringify(attrs));

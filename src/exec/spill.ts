@@ -21,6 +21,7 @@ import { WorkStream } from '../io/writers/workFile.js';
 import { namedOutputError } from '../io/writers/sharded.js';
 import { READ_CHUNK } from '../io/decode.js';
 import { crc32 } from '../io/crc32.js';
+import { jsonInto } from '../io/writers/jsonInto.js';
 import { sealEntriesAt, WorkDamage, type SealEntries, type SealEntry, type WorkWriter } from '../core/workSeal.js';
 
 const sourcesOf = (path: string): string => path.replace(/\.jsonl$/, '.src');
@@ -39,6 +40,8 @@ export class SpillDamage extends Error {
 
 /** Bytes of lines encoded into one chunk before a new one is started. */
 const CHUNK_BYTES = 256 << 10;
+/** Room made for a record's signals written by `jsonInto` (a quality stage's are ~1 KB); more are written the general way. */
+const SIGNALS_ROOM = 16 << 10;
 
 /**
  * Lines encoded as UTF-8 straight into byte chunks as they come (no string of the whole batch
@@ -77,6 +80,26 @@ class LineChunks {
     p += k.write(e, p);
     k[p++] = 10;
     this.pos = p;
+  }
+
+  /**
+   * One sources line `{"s":SOURCE,"a":SIGNALS}`, the signals' JSON written straight into the chunk
+   * by `jsonInto` (no JSON string of ~1 KB made and encoded per record: most are ratios, whose
+   * text jsonInto makes without a string); false, with nothing added, when it does not take them
+   * (the caller writes JSON.stringify's).
+   */
+  addSignals(source: string, attrs: unknown): boolean {
+    const head = `{"s":${JSON.stringify(source)},"a":`;
+    this.room(head.length * 3 + SIGNALS_ROOM);
+    const k = this.chunk;
+    const start = this.pos;
+    let p = start + k.write(head, start);
+    p = jsonInto(k, p, k.length - 2, attrs);
+    if (p < 0) return false;
+    k[p++] = 125; // }
+    k[p++] = 10;
+    this.pos = p;
+    return true;
   }
 
   /**
@@ -158,8 +181,9 @@ export class SpillWriter implements DocSink {
         else this.dataLines.add(exactLine(data, JSON.stringify(data), data));
         const text = attrsText(doc);
         if (text !== undefined) this.srcLines.add5('{"s":', JSON.stringify(doc.source), ',"a":', text, '}');
-        else if (hasAttrs(doc)) this.srcLines.add5('{"s":', JSON.stringify(doc.source), ',"a":', JSON.stringify(doc.attrs), '}');
-        else this.srcLines.add(JSON.stringify(doc.source));
+        else if (hasAttrs(doc)) {
+          if (!this.srcLines.addSignals(doc.source, doc.attrs)) this.srcLines.add5('{"s":', JSON.stringify(doc.source), ',"a":', JSON.stringify(doc.attrs), '}');
+        } else this.srcLines.add(JSON.stringify(doc.source));
       }
     }
     await this.data!.put(...sealed(this.dataLines.take(), this.dataSeal));

@@ -85,6 +85,29 @@ describe('the spill between two phases of a task', () => {
     expect(back.map(shardLine)[0]).toBe('{"id":12345678901234567891, "text":"big id","attrs":{"lang":"en","quality":{"score":0.5,"failed":[]}}}');
   });
 
+  // Issue 16, eighteenth pass (speed18a): the signals are written into the sources file by
+  // jsonInto (no JSON string made per record); what it does not take, by JSON.stringify.
+  it('writes each record\'s signals into its sources file as JSON.stringify writes them', async () => {
+    const dir = await tempDir();
+    const path = join(dir, 'spill', '00000.jsonl');
+    const signals: Record<string, unknown>[] = [
+      { lang: 'en', lang_score: 0.99, quality: { preset: 'web-en', score: 0.6886, failed: [], ratio: 1 / 3, r6: 0.333333, n: 12, neg: -0.000001, big: 1e21, tiny: 1e-7 } },
+      { when: { toJSON: () => 'then' }, lang: 'zh' },
+      { text: '"quoted" \u2028 中文 '.repeat(20), deep: { a: { b: { c: { d: 1 } } } } },
+      { long: 'x'.repeat(40_000) },
+    ];
+    const docs = signals.map((a, i) => {
+      const d = read(`{"text":"record ${i}"}`, i + 1);
+      Object.assign(d.attrs, a);
+      return d;
+    });
+    const w = new SpillWriter(path);
+    await w.write(docs);
+    await w.close();
+    const lines = (await readFile(join(dir, 'spill', '00000.src'), 'utf8')).split('\n').filter((l) => l !== '');
+    expect(lines).toEqual(docs.map((d) => `{"s":${JSON.stringify(d.source)},"a":${JSON.stringify(d.attrs)}}`));
+  });
+
   it("says a spill whose sources file is gone is damaged (no unhandled 'error' event: hostile review 16 F3)", async () => {
     const dir = await tempDir();
     const path = join(dir, 'spill', '00000.jsonl');

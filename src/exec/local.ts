@@ -21,6 +21,7 @@ import { runUnit, stopUnits } from './unit.js';
 import type { FromWorker, ToWorker } from './worker.js';
 import { errorCode, failureText } from '../core/errors.js';
 import { tuneV8 } from './v8.js';
+import { damagedFile } from './redo.js';
 
 /** How local workers are made: threads (default) or child processes. */
 export type WorkerKind = 'thread' | 'process';
@@ -58,12 +59,16 @@ export function localWorkers(asked: number | undefined, plan: Plan, cores: numbe
   return { workers, note: `note: ${flag} ${asked} is more than the ${cores} cores here; starting ${started} worker${started === 1 ? '' : 's'} (${why})` };
 }
 
-/** A unit that failed: the run stops with this. */
-/** A task that failed; `code` is its error's code (`ERR_INPUT_CHANGED`: a rerun cannot resume it). */
+/**
+ * A unit that failed: the run stops with this. `code` is its error's code (`ERR_INPUT_CHANGED`:
+ * a rerun cannot resume it); `damaged`, the file in `_work/` it found damaged and had its writer
+ * un-marked for (see redo.ts).
+ */
 export class UnitFailure extends Error {
   constructor(
     message: string,
     readonly code?: string,
+    readonly damaged?: string,
   ) {
     super(message);
   }
@@ -91,7 +96,7 @@ function callingThread(run: string, plan: Plan, stages: readonly Stage[]): PoolW
       const onDisk = inputBytesOnDiskEvery(100);
       void timeUnit(() => runUnit(run, plan, stages, phase, unit, (s) => onMsg({ type: 'progress', unit, records: s.read, bytes: onDisk(s) }))).then(
         ([, times]) => onMsg({ type: 'done', unit, times }),
-        (e) => onMsg({ type: 'error', unit, message: failureText(e), code: errorCode(e) }),
+        (e) => onMsg({ type: 'error', unit, message: failureText(e), code: errorCode(e), damaged: damagedFile(e) }),
       );
     },
     on: (f) => (onMsg = f),
@@ -254,7 +259,7 @@ export async function runLocal(run: string, plan: Plan, stages: readonly Stage[]
             );
             clock.unit(order, times);
           } catch (e) {
-            throw new UnitFailure(`${unitName(p, u)} failed: ${failureText(e)}`, errorCode(e));
+            throw new UnitFailure(`${unitName(p, u)} failed: ${failureText(e)}`, errorCode(e), damagedFile(e));
           }
           doneRecords += live.get(u)!.records;
           live.delete(u);
@@ -289,9 +294,10 @@ export async function runLocal(run: string, plan: Plan, stages: readonly Stage[]
         const dead = new Set<PoolWorker>();
         let failure: string | undefined;
         let failureCode: string | undefined;
+        let failureDamaged: string | undefined;
         const settle = (): void => {
           if (running.size > 0) return;
-          if (failure !== undefined) reject(new UnitFailure(failure, failureCode));
+          if (failure !== undefined) reject(new UnitFailure(failure, failureCode, failureDamaged));
           else if (queue.length === 0) resolve();
           else if (pool.every((w) => dead.has(w))) reject(new UnitFailure('every worker failed'));
         };
@@ -322,7 +328,10 @@ export async function runLocal(run: string, plan: Plan, stages: readonly Stage[]
               fig.done++;
             } else {
               if (m.unit < 0) dead.add(w);
-              if (failure === undefined) failureCode = m.code;
+              if (failure === undefined) {
+                failureCode = m.code;
+                failureDamaged = m.damaged;
+              }
               failure ??= u === undefined ? idleWorkerFailure(m.message, lastDone.get(w)) : `${unitName(p, u)} failed: ${m.message}`;
             }
             if (u !== undefined) live.delete(u);

@@ -16,6 +16,7 @@ import { finishRun, toStderr, type Say } from '../cli/execute.js';
 import { isSpill, rejectsPath, segmentRejectsPath, segmentSamplesPath, segmentSealPath, segmentStatsPath, failedPath, successPath, taskStatsPath, workDir } from './layout.js';
 import { checkAt, sealMismatch, WorkDamage } from '../core/workSeal.js';
 import { crc32 } from '../io/crc32.js';
+import { redoneFailure } from './redo.js';
 import { redoTask } from './unit.js';
 import { doneFacts, isDone, parseMarker, writeManifest } from './markers.js';
 import type { Plan } from './plan.js';
@@ -85,8 +86,8 @@ interface SegmentSum {
 
 /** The merge's error for a file task `t` left damaged: the task redone by the next run (`redoTask`). */
 async function segmentDamaged(run: string, plan: Plan, t: number, e: WorkDamage): Promise<Error> {
-  const err = await redoTask(run, plan, t, e);
-  return Object.assign(new Error(`merge: ${err.message}: run the same command again`), { code: e.code });
+  // `run` redoes it in the same call (redo.ts); the merge command says to run it again.
+  return redoneFailure(Object.assign(new Error(`merge: ${(await redoTask(run, plan, t, e)).message}`), { code: e.code }), e.path);
 }
 
 /** Merge the stats of every task, with the global steps' counters. */

@@ -38,6 +38,7 @@ import { checkAt, sealAt, sealPath, WorkDamage, type SealEntry, type WorkWriter 
 import { SampleLinesSink, type SampleEntry } from './samples.js';
 import { fsPath, showPath } from '../core/fsname.js';
 import { makeDirSync } from '../io/dirs.js';
+import { redoneFailure } from './redo.js';
 import { showText } from '../core/show.js';
 
 /**
@@ -190,6 +191,15 @@ export async function runUnit(run: string, plan: Plan, stages: readonly Stage[],
   const t = unit;
   const last = k === plan.segments.length - 1;
   const s = plan.settings;
+  // The stats the task's earlier segments left (sealed, a few hundred bytes each): damage is found,
+  // and the task redone, at its next segment rather than only once its last composes them, after
+  // every other phase ran (new-user review 17 F7).
+  try {
+    for (let j = 0; j < k; j++) checkAt(segmentSealPath(run, t, j), run, { task: t }, (rel) => join(run, rel) === segmentStatsPath(run, t, j));
+  } catch (e) {
+    if (e instanceof WorkDamage) throw await redoTask(run, plan, t, e);
+    throw e;
+  }
   const own: Stage[] = [];
   if (k > 0) own.push(stages[plan.globals[k - 1]].global!.apply(scopeOf(run, plan, k - 1), t));
   for (const i of plan.segments[k]) own.push(stages[i]);
@@ -364,7 +374,7 @@ async function redoWriters(run: string, plan: Plan, k: number, t: number, e: Spi
   const phases = tasks.map((ph) => ph.id);
   const also = sealGone ? sealsGoneToo(run, plan, t, tasks) : [];
   for (const u of [t, ...also]) for (const id of phases) await rm(donePath(run, id, u), { force: true });
-  return Object.assign(new Error(`${e.message}; it was removed and task ${t}${tooSaid(also)} of phase${phases.length > 1 ? 's' : ''} ${phases.join(', ')} un-marked, so that the run redoes it`), { code: e.code });
+  return redoneFailure(Object.assign(new Error(`${e.message}; it was removed and task ${t}${tooSaid(also)} of phase${phases.length > 1 ? 's' : ''} ${phases.join(', ')} un-marked, so that the run redoes it`), { code: e.code }), e.path);
 }
 
 /**
@@ -395,7 +405,7 @@ export async function redoTask(run: string, plan: Plan, t: number, e: WorkDamage
   const phases = tasks.map((ph) => ph.id);
   const also = sealGone ? sealsGoneToo(run, plan, t, tasks) : [];
   for (const u of [t, ...also]) for (const id of phases) await rm(donePath(run, id, u), { force: true });
-  return Object.assign(new Error(`${e.message}; it was removed and task ${t}${tooSaid(also)} of phase${phases.length > 1 ? 's' : ''} ${phases.join(', ')} un-marked, so that the run redoes it`), { code: e.code });
+  return redoneFailure(Object.assign(new Error(`${e.message}; it was removed and task ${t}${tooSaid(also)} of phase${phases.length > 1 ? 's' : ''} ${phases.join(', ')} un-marked, so that the run redoes it`), { code: e.code }), e.path);
 }
 
 /**
@@ -431,7 +441,7 @@ export async function redoWorkWriter(run: string, plan: Plan, g: number, e: Work
   const tasks = also.filter((x) => 'task' in x).length;
   if (tasks > 0) parts.push(`${tasks} task${tasks === 1 ? '' : 's'} of ${ofTasks}`);
   const too = parts.length === 0 ? '' : ` (and, their seals gone too, ${parts.join(' and ')})`;
-  return Object.assign(new Error(`${e.message}; it was removed and ${what}${too} un-marked, so that the run redoes it`), { code: e.code });
+  return redoneFailure(Object.assign(new Error(`${e.message}; it was removed and ${what}${too} un-marked, so that the run redoes it`), { code: e.code }), e.path);
 }
 
 /**

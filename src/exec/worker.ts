@@ -10,6 +10,7 @@ import type { Plan } from './plan.js';
 import { timeUnit, type UnitTimes } from './timing.js';
 import { buildStages, runUnit, stopUnits } from './unit.js';
 import { errorCode, failureText } from '../core/errors.js';
+import { damagedFile } from './redo.js';
 import { tuneV8 } from './v8.js';
 import { inputBytesOnDisk } from './inputBytes.js';
 
@@ -20,7 +21,7 @@ export type FromWorker =
   | { type: 'ready' }
   | { type: 'progress'; unit: number; records: number; bytes: number }
   | { type: 'done'; unit: number; times: UnitTimes }
-  | { type: 'error'; unit: number; message: string; code?: string };
+  | { type: 'error'; unit: number; message: string; code?: string; damaged?: string };
 
 tuneV8();
 const data = (workerData ?? JSON.parse(process.env.CORPUS_CLEAN_WORKER ?? '{}')) as { run: string; plan: string };
@@ -74,7 +75,7 @@ async function handle(m: ToWorker): Promise<void> {
   } catch (e) {
     // Stopped by a signal: the unit's failure (its writers aborted) is not the news; the exit code says it.
     if (stopping) return;
-    send({ type: 'error', unit: m.unit, message: failureText(e), code: errorCode(e) });
+    send({ type: 'error', unit: m.unit, message: failureText(e), code: errorCode(e), damaged: damagedFile(e) });
   }
 }
 

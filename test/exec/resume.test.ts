@@ -170,8 +170,24 @@ describe('a run killed after its _SUCCESS (hostile review 2 L3)', () => {
   }, 300_000);
 });
 
+/**
+ * Rerun once: damage found in _work/ is said as a warning, its writer un-marked and redone in the
+ * same call (new-user review 17 F7), which then finishes (exit 0); every warning one line, no
+ * stack. Returns the warnings, one per damaged file.
+ */
+async function redoneInOneRun(args: string[]): Promise<string[]> {
+  const r = await runCli(args);
+  expect(r.code, r.stderr).toBe(0);
+  expect(r.stderr).not.toMatch(/Error: |\n\s+at /);
+  // Each damage: its warning, then the line saying it is redone now.
+  const lines = r.stderr.split('\n');
+  const warnings = lines.filter((l, i) => lines[i + 1] === 'corpus-clean run: redoing it now, in this run (finished tasks are kept)');
+  for (const w of warnings) expect(w).toMatch(/^corpus-clean run: warning: .* is damaged: .*; it was removed and .* un-marked, so that the run redoes it$/);
+  return warnings;
+}
+
 describe('a damaged spill in _work (hostile review 2 L7)', () => {
-  it('un-marks the tasks that wrote it, so that the rerun redoes them and finishes byte-identical; the message has no "Error: " or stack', async () => {
+  it('un-marks the tasks that wrote it and redoes them in the same call, which finishes byte-identical; the message has no "Error: " or stack', async () => {
     // Stopped in the last phase: the spills of phase 2 (read by phase 5) are there.
     const { ref, out, args } = await stoppedAt('5-tasks/0');
     const spill = (t: number): string => join(out, '_work', 'spill', '1', `0000${t}.jsonl`);
@@ -179,15 +195,7 @@ describe('a damaged spill in _work (hostile review 2 L7)', () => {
     expect(half.length).toBeGreaterThan(100);
     await writeFile(spill(1), half.subarray(0, Math.floor(half.length / 2))); // cut mid-record
     await writeFile(spill(2), ''); // emptied: no record fails to parse, the count tells
-    const messages: string[] = [];
-    for (let i = 0; i < 3; i++) {
-      const r = await runCli(args);
-      if (r.code === 0) break;
-      expect(r.code).toBe(1);
-      expect(r.stderr).not.toMatch(/Error: |\n\s+at /);
-      expect(r.stderr).toMatch(/the run stopped; finished tasks are kept: run the same command again to resume/);
-      messages.push(r.stderr);
-    }
+    const messages = await redoneInOneRun(args);
     expect(messages).toHaveLength(2);
     const all = messages.join('\n');
     expect(all).toMatch(/task 1 of phase 5-tasks \(.*\) failed: spill .*_work\/spill\/1\/00001\.jsonl is damaged: json_parse at .*; it was removed and task 1 of phases 0-tasks, 2-tasks un-marked, so that the run redoes it/);
@@ -215,14 +223,7 @@ describe('a damaged spill in _work (hostile review 2 L7)', () => {
     const b = Buffer.from(src, 'latin1');
     b[digit] = b[digit] === 0x39 ? 0x30 : b[digit] + 1;
     await writeFile(srcPath, b);
-    const messages: string[] = [];
-    for (let i = 0; i < 3; i++) {
-      const r = await runCli(args);
-      if (r.code === 0) break;
-      expect(r.code).toBe(1);
-      expect(r.stderr).not.toMatch(/Error: |\n\s+at /);
-      messages.push(r.stderr);
-    }
+    const messages = await redoneInOneRun(args);
     expect(messages).toHaveLength(2);
     const all = messages.join('\n');
     expect(all).toMatch(/task 1 of phase 5-tasks \(.*\) failed: spill .*_work\/spill\/1\/00001\.jsonl is damaged: its CRC-32 is not the one written \(0x[0-9a-f]{8}\); it was removed and task 1 of phases 0-tasks, 2-tasks un-marked, so that the run redoes it/);
@@ -238,19 +239,6 @@ describe('a damaged spill in _work (hostile review 2 L7)', () => {
 // damaged one un-marks its writer, so the reruns redo it and finish byte-identical. Before, each
 // failed every rerun the same way (or, a flipped byte, changed the dedup decisions silently).
 describe('damaged files of global stages in _work', () => {
-  /** Rerun until it finishes: every failure one line, no stack; the messages of the failures. */
-  async function rerunToEnd(args: string[], most: number): Promise<string[]> {
-    const messages: string[] = [];
-    for (let i = 0; i <= most; i++) {
-      const r = await runCli(args);
-      if (r.code === 0) return messages;
-      expect(r.code, r.stderr).toBe(1);
-      expect(r.stderr).not.toMatch(/Error: |\n\s+at /);
-      expect(r.stderr).toMatch(/run the same command again/);
-      messages.push(r.stderr);
-    }
-    throw new Error(`still failing after ${most} reruns:\n${messages.join('\n')}`);
-  }
   const flip = async (path: string, at: number): Promise<void> => {
     const b = await readFile(path);
     b[at] ^= 0x01;
@@ -268,7 +256,7 @@ describe('damaged files of global stages in _work', () => {
     await flip(join(g, 'removed', '000002.jsonl'), 3);
     await flip(join(g, 'edges', '0003.edg'), 5);
     await writeFile(join(g, 'bands', '000004.bkt'), '');
-    const all = (await rerunToEnd(args, 4)).join('\n');
+    const all = (await redoneInOneRun(args)).join('\n');
     expect(all).toMatch(/task 2 of phase 5-tasks \(.*\) failed: .*removed\/000002\.jsonl is damaged: its CRC-32 is not the one written \(0x[0-9a-f]{8}\); it was removed and unit 0 of phase 4-dedup-cluster un-marked, so that the run redoes it/);
     expect(all).toMatch(/unit 0 of phase 4-dedup-cluster failed: .*edges\/0003\.edg is damaged: its CRC-32 .*; it was removed and unit 3 of phase 3-dedup-bands un-marked/);
     expect(all).toMatch(/unit 3 of phase 3-dedup-bands failed: .*bands\/000004\.bkt is damaged: it holds 0 bytes, \d+ were written; it was removed and task 4 of phases 0-tasks, 2-tasks un-marked/);
@@ -287,7 +275,7 @@ describe('damaged files of global stages in _work', () => {
     const { ref, out, args } = await stoppedAt('4-dedup-cluster/0');
     // Task 2 has near-duplicates (its removal list is not empty: the test above flips it), so the cluster reads its sets.
     await scramble(join(out, '_work', 'global', '1', 'sigs', '000002.set'));
-    const all = (await rerunToEnd(args, 3)).join('\n');
+    const all = (await redoneInOneRun(args)).join('\n');
     expect(all).toMatch(/unit 0 of phase 4-dedup-cluster failed: .*sigs\/000002\.set is damaged: the shingle set of its record \d+ is not the one written \(its CRC-32 differs\); it was removed and task 2 of phases 0-tasks, 2-tasks un-marked/);
     expect(await runOutput(out)).toEqual(await runOutput(ref));
   }, 400_000);
@@ -298,7 +286,7 @@ describe('damaged files of global stages in _work', () => {
     // Band 0's section: the first of as many sections of equal size as the meta has CRC-32s.
     const bands = (JSON.parse(await readFile(join(out, '_work', 'global', '1', 'sigs', '000001.json'), 'utf8')) as { bucketCrcs: number[] }).bucketCrcs.length;
     await scramble(p, 0, size / bands);
-    const all = (await rerunToEnd(args, 3)).join('\n');
+    const all = (await redoneInOneRun(args)).join('\n');
     expect(all).toMatch(/unit 0 of phase 3-dedup-bands failed: .*bands\/000001\.bkt is damaged: band 0's section's CRC-32 is not the one written; it was removed and task 1 of phases 0-tasks, 2-tasks un-marked/);
     expect(await runOutput(out)).toEqual(await runOutput(ref));
   }, 400_000);
@@ -309,7 +297,7 @@ describe('damaged files of global stages in _work', () => {
     await writeFile(recipe, sample.replace('../../fixtures/sample', JSON.stringify(join(ROOT, 'fixtures/sample'))).replace(/method: minhash/, 'method: minhash\n      verify: signature'));
     const { ref, out, args } = await stoppedAt('4-dedup-cluster/0', ['run', recipe, ...SAMPLE.slice(2)]);
     await scramble(join(out, '_work', 'global', '1', 'sigs', '000002.sig'));
-    const all = (await rerunToEnd(args, 3)).join('\n');
+    const all = (await redoneInOneRun(args)).join('\n');
     expect(all).toMatch(/unit 0 of phase 4-dedup-cluster failed: .*sigs\/000002\.sig is damaged: the signature of its record \d+ is not the one written \(its CRC-32 differs\); it was removed and task 2 of phases 0-tasks, 2-tasks un-marked/);
     expect(await runOutput(out)).toEqual(await runOutput(ref));
   }, 400_000);
@@ -345,7 +333,7 @@ describe('damaged files of global stages in _work', () => {
     const kb = await readFile(keys);
     kb[target!.at] = kb[target!.at] === 0x39 ? 0x30 : kb[target!.at] + 1;
     await writeFile(keys, kb);
-    const all = (await rerunToEnd(k.args, 3)).join('\n');
+    const all = (await redoneInOneRun(k.args)).join('\n');
     expect(all).toMatch(new RegExp(`unit 1 of phase 1-dedup-partitions failed: .*keys/00000${target!.task}\\.tsv is damaged: section 1's CRC-32 is not the one written; it was removed and task ${target!.task} of phase 0-tasks un-marked`));
     expect(await runOutput(k.out)).toEqual(await runOutput(k.ref));
 
@@ -358,7 +346,7 @@ describe('damaged files of global stages in _work', () => {
     const digit = lb.indexOf(0x09, off[task]) - 1;
     lb[digit] = lb[digit] === 0x39 ? 0x30 : lb[digit] + 1;
     await writeFile(list, lb);
-    const all2 = (await rerunToEnd(r.args, 3)).join('\n');
+    const all2 = (await redoneInOneRun(r.args)).join('\n');
     expect(all2).toMatch(new RegExp(`task ${task} of phase 2-tasks \\(.*\\) failed: .*removed/000001\\.tsv is damaged: section ${task}'s CRC-32 is not the one written; it was removed and unit 1 of phase 1-dedup-partitions un-marked`));
     expect(await runOutput(r.out)).toEqual(await runOutput(r.ref));
   }, 600_000);
@@ -368,7 +356,7 @@ describe('damaged files of global stages in _work', () => {
     const g = join(out, '_work', 'global', '0');
     await cut(join(g, 'removed', '000001.tsv'));
     await flip(join(g, 'keys', '000002.tsv.idx'), 2);
-    const all = (await rerunToEnd(args, 3)).join('\n');
+    const all = (await redoneInOneRun(args)).join('\n');
     expect(all).toMatch(/task \d of phase 2-tasks \(.*\) failed: .*removed\/000001\.tsv is damaged: it holds \d+ bytes, \d+ were written; it was removed and unit 1 of phase 1-dedup-partitions un-marked/);
     expect(all).toMatch(/unit 1 of phase 1-dedup-partitions failed: .*keys\/000002\.tsv\.idx is damaged: its CRC-32 .*; it was removed and task 2 of phase 0-tasks un-marked/);
     expect(await runOutput(out)).toEqual(await runOutput(ref));
@@ -387,7 +375,7 @@ describe('damaged files of global stages in _work', () => {
     const g = join(out, '_work', 'global', '0');
     await flip(join(g, 'paragraphs-merged.cms'), 100);
     await cut(join(g, 'paragraphs-task-1.cms'));
-    const all = (await rerunToEnd(args, 3)).join('\n');
+    const all = (await redoneInOneRun(args)).join('\n');
     expect(all).toMatch(/task 0 of phase 2-tasks \(.*\) failed: .*paragraphs-merged\.cms is damaged: its CRC-32 .*; it was removed and unit 0 of phase 1-paragraphs-merge un-marked/);
     expect(all).toMatch(/unit 0 of phase 1-paragraphs-merge failed: .*paragraphs-task-1\.cms is damaged: it holds \d+ bytes, \d+ were written; it was removed and task 1 of phase 0-tasks un-marked/);
     expect(await runOutput(out)).toEqual(await runOutput(ref));
@@ -396,9 +384,20 @@ describe('damaged files of global stages in _work', () => {
     const { ref, out, args } = await stoppedAt('5-tasks/5');
     await flip(join(out, '_work', 'rejects', '00001.2.jsonl.zst'), 400);
     await cut(join(out, '_work', 'stats', '00002.0.json'));
-    const all = (await rerunToEnd(args, 3)).join('\n');
+    const all = (await redoneInOneRun(args)).join('\n');
     expect(all).toMatch(/merge: .*_work\/rejects\/00001\.2\.jsonl\.zst is damaged: its CRC-32 .*; it was removed and task 1 of phases 0-tasks, 2-tasks, 5-tasks un-marked, so that the run redoes it/);
     expect(all).toMatch(/merge: .*_work\/stats\/00002\.0\.json is damaged: it holds \d+ bytes, \d+ were written; it was removed and task 2 of phases 0-tasks, 2-tasks, 5-tasks un-marked/);
+    expect(await runOutput(out)).toEqual(await runOutput(ref));
+  }, 400_000);
+  // New-user review 17 F7: an earlier segment's stats damaged were found only by the task's last
+  // segment, once every other phase had run; they are checked as each later segment starts.
+  it('an earlier segment\'s stats damaged are found as the task\'s next segment starts, and redone in the same call', async () => {
+    const { ref, out, args } = await stoppedAt('2-tasks/0');
+    const stats = join(out, '_work', 'stats', '00002.0.json');
+    await writeFile(stats, (await readFile(stats, 'utf8')).replace(/"written":(\d+)/, (_, n) => `"written":${Number(n) + 1}`));
+    const all = await redoneInOneRun(args);
+    expect(all).toHaveLength(1);
+    expect(all[0]).toMatch(/task 2 of phase 2-tasks \(.*\) failed: .*_work\/stats\/00002\.0\.json is damaged: its CRC-32 is not the one written \(0x[0-9a-f]{8}\); it was removed and task 2 of phases 0-tasks, 2-tasks, 5-tasks un-marked, so that the run redoes it/);
     expect(await runOutput(out)).toEqual(await runOutput(ref));
   }, 400_000);
   it('a run whose done units have no seals (begun by a version before them) resumes in one rerun, unchecked (hostile review 4)', async () => {
@@ -420,7 +419,7 @@ describe('damaged files of global stages in _work', () => {
     const g = join(out, '_work', 'global', '1');
     await rm(join(g, 'seals', 'task-00000.json'));
     await writeFile(join(g, 'sigs', '000000.lines'), '');
-    const all = (await rerunToEnd(args, 4)).join('\n');
+    const all = (await redoneInOneRun(args)).join('\n');
     expect(all).toMatch(/the seal of the files its writer left is gone/);
     expect(await runOutput(out)).toEqual(await runOutput(ref));
   }, 400_000);
@@ -432,7 +431,7 @@ describe('damaged files of global stages in _work', () => {
     await rm(join(g, 'seals', 'task-00000.json'));
     await rm(join(out, '_work', 'seals', 'SEALED-FROM-START'));
     await writeFile(join(g, 'sigs', '000000.lines'), '');
-    const all = (await rerunToEnd(args, 4)).join('\n');
+    const all = (await redoneInOneRun(args)).join('\n');
     expect(all).toMatch(/the seal of the files its writer left is gone/);
     expect(await runOutput(out)).toEqual(await runOutput(ref));
   }, 400_000);
@@ -440,10 +439,10 @@ describe('damaged files of global stages in _work', () => {
   // Hostile review 16 F6: _work/seals removed cost one failing rerun per task (18 for 19 tasks),
   // each saying "the same command again" resumes. The first task found without its seal un-marks
   // every done task whose seal is gone too, in one pass.
-  it('the seals folder removed: one failing rerun un-marks every task whose seal is gone, the next finishes byte-identical', async () => {
+  it('the seals folder removed: the rerun un-marks every task whose seal is gone in one pass and redoes them, byte-identical', async () => {
     const { ref, out, args } = await stoppedAt('5-tasks/2');
     await rm(join(out, '_work', 'seals'), { recursive: true });
-    const all = await rerunToEnd(args, 1);
+    const all = await redoneInOneRun(args);
     expect(all).toHaveLength(1);
     // Found by the first task that reads a sealed file: its spill (sealed since hostile review 16 F4) or a file of its own.
     expect(all[0]).toMatch(/task 2 of phase 5-tasks .*failed: .*seals\/00002\.[01]\.json is damaged: the seal of the files its writer left is gone; it was removed and task 2 \(and \d+ more tasks, whose seals are gone too\) of phases 0-tasks, 2-tasks(, 5-tasks)? un-marked, so that the run redoes it/);
@@ -452,17 +451,17 @@ describe('damaged files of global stages in _work', () => {
 
   // Hostile review 17 F3: the same for a global stage's seals (`_work/global/N/seals` removed): the
   // first reader to find one gone un-marked only that writer, one failing rerun per task.
-  it('a global stage\'s seals folder removed: one failing rerun un-marks every unit of that stage whose seal is gone, the next finishes byte-identical', async () => {
+  it('a global stage\'s seals folder removed: the rerun un-marks every unit of that stage whose seal is gone in one pass and redoes them, byte-identical', async () => {
     const { ref, out, args } = await stoppedAt('5-tasks/2');
     await rm(join(out, '_work', 'global', '1', 'seals'), { recursive: true });
-    const all = await rerunToEnd(args, 1);
+    const all = await redoneInOneRun(args);
     expect(all).toHaveLength(1);
     expect(all[0]).toMatch(/task 2 of phase 5-tasks .*failed: .*global\/1\/seals\/step1-00000\.json is damaged: the seal of the files its writer left is gone; it was removed and unit 0 of phase 4-dedup-cluster \(and, their seals gone too, \d+ units of phase 3-dedup-bands and \d+ tasks of phases 0-tasks, 2-tasks\) un-marked, so that the run redoes it/);
     expect(await runOutput(out)).toEqual(await runOutput(ref));
     // Exact dedup's (global 0), found by a task's apply: its partitions and tasks.
     const b = await stoppedAt('2-tasks/1');
     await rm(join(b.out, '_work', 'global', '0', 'seals'), { recursive: true });
-    const all0 = await rerunToEnd(b.args, 1);
+    const all0 = await redoneInOneRun(b.args);
     expect(all0).toHaveLength(1);
     expect(all0[0]).toMatch(/global\/0\/seals\/step0-00000\.json is damaged: the seal of the files its writer left is gone; it was removed and unit 0 of phase 1-dedup-partitions \(and, their seals gone too, \d+ units? of phase 1-dedup-partitions and \d+ tasks of phase 0-tasks\) un-marked, so that the run redoes it/);
     expect(await runOutput(b.out)).toEqual(await runOutput(b.ref));

@@ -18,6 +18,7 @@ import { prepareFolder } from '../../exec/folder.js';
 import { progressWanted } from '../../exec/progress.js';
 import { globalDir, planPath, workDir } from '../../exec/layout.js';
 import { checkSeal, markSealedFromStart, WorkDamage } from '../../core/workSeal.js';
+import { RedoneFiles } from '../../exec/redo.js';
 import { redoWorkWriter } from '../../exec/unit.js';
 import { recordCommand, shellWord } from '../../exec/command.js';
 import { localWorkers, runLocal, stopWorkers, UnitFailure } from '../../exec/local.js';
@@ -253,34 +254,50 @@ async function onWork(work: string, plan: Plan, stage: Stage, job: Job, prepared
     // Before any task finished there is nothing kept to resume from (new-user review 16 F18: it said
     // "finished tasks are kept" with no _done/ at all; run says so since new-user review 15 F5).
   }, () => (doneUnits(work, plan) > 0 ? `finished tasks are kept in ${showPath(work)}: run the same command again to resume` : `no task had finished yet: the same command again starts from its plan in ${showPath(work)}`));
+  // Damage found in the work folder un-marks its writer; the steps are gone through again at once,
+  // which redoes it as a rerun would (exec/redo.ts, as `run` does: new-user review 17 F7).
+  const redone = new RedoneFiles();
+  const redoNow = (e: unknown): boolean => {
+    if (stopping() || !redone.take(e)) return false;
+    process.stderr.write(`corpus-clean dedup-disk: warning: ${(e as Error).message}\ncorpus-clean dedup-disk: redoing it now, in this run (finished units are kept)\n`);
+    return true;
+  };
+  const again = (e: unknown): string => (redone.again(e) ? 'corpus-clean dedup-disk: that file was found damaged again after this run had redone it: check the disk (and memory) it is on\n' : '');
   try {
-    await runLocal(work, plan, [stage], { workers, progress: progressWanted(quiet) });
-  } catch (e) {
-    // Cut short by a signal: a task failing on the removal of its temporaries is not the news; main waits for the interrupt handler.
-    if (!(e instanceof UnitFailure) || stopping()) throw e;
-    process.stderr.write(`corpus-clean dedup-disk: error: ${e.message}\ncorpus-clean dedup-disk: ${afterFailure(e.code, `finished tasks are kept in ${showPath(work)}`)}\n`);
-    o.said.kept = true;
-    return ExitCode.dataOrIo;
+  for (;;) {
+    try {
+      await runLocal(work, plan, [stage], { workers, progress: progressWanted(quiet) });
+    } catch (e) {
+      // Cut short by a signal: a task failing on the removal of its temporaries is not the news; main waits for the interrupt handler.
+      if (!(e instanceof UnitFailure) || stopping()) throw e;
+      if (redoNow(e)) continue;
+      process.stderr.write(`corpus-clean dedup-disk: error: ${e.message}\n${again(e)}corpus-clean dedup-disk: ${afterFailure(e.code, `finished tasks are kept in ${showPath(work)}`)}\n`);
+      o.said.kept = true;
+      return ExitCode.dataOrIo;
+    }
+    // The removal lists step 4 reads are checked against the seal their clustering unit wrote: a
+    // damaged one (a finished or killed work folder) is removed and that unit redone, never
+    // trusted (it would write near-duplicates, or drop records, without a word). So are the
+    // signature metas, record numbers and sources it reads (each task's seal).
+    try {
+      checkSeal(globalDir(work, 0), { step: 1, unit: 0 });
+      const step4 = (rel: string): boolean => rel.startsWith(`sigs${sep}`) && (rel.endsWith('.json') || rel.endsWith('.lines') || rel.endsWith('.src'));
+      for (let t = 0; t < tasks.length; t++) checkSeal(globalDir(work, 0), { task: t }, step4);
+    } catch (e) {
+      if (!(e instanceof WorkDamage)) throw e;
+      const err = await redoWorkWriter(work, plan, 0, e);
+      if (redoNow(err)) continue;
+      process.stderr.write(`corpus-clean dedup-disk: error: ${err.message}\n${again(err)}corpus-clean dedup-disk: run the same command again: it redoes what was un-marked (finished units are kept in ${showPath(work)})\n`);
+      o.said.kept = true;
+      return ExitCode.dataOrIo;
+    }
+    break;
+  }
   } finally {
     unregister();
   }
   const secs = ((performance.now() - started) / 1000).toFixed(2);
   if (!quiet) process.stderr.write(`corpus-clean dedup-disk: decisions made in ${secs} s; writing the kept records\n`);
-  // The removal lists step 4 reads are checked against the seal their clustering unit wrote: a
-  // damaged one (a finished or killed work folder) is removed and that unit redone by the next
-  // run, never trusted (it would write near-duplicates, or drop records, without a word). So are
-  // the signature metas, record numbers and sources it reads (each task's seal).
-  try {
-    checkSeal(globalDir(work, 0), { step: 1, unit: 0 });
-    const step4 = (rel: string): boolean => rel.startsWith(`sigs${sep}`) && (rel.endsWith('.json') || rel.endsWith('.lines') || rel.endsWith('.src'));
-    for (let t = 0; t < tasks.length; t++) checkSeal(globalDir(work, 0), { task: t }, step4);
-  } catch (e) {
-    if (!(e instanceof WorkDamage)) throw e;
-    const err = await redoWorkWriter(work, plan, 0, e);
-    process.stderr.write(`corpus-clean dedup-disk: error: ${err.message}\ncorpus-clean dedup-disk: run the same command again: it redoes what was un-marked (finished units are kept in ${showPath(work)})\n`);
-    o.said.kept = true;
-    return ExitCode.dataOrIo;
-  }
   // requireText: records without usable text are rejected as the in-memory dedup rejects them.
   return executePrepared({ ...job, stages: [removalsStage(globalDir(work, 0), tasks)] }, prepared);
 }

@@ -32,6 +32,7 @@ import { markSealedFromStart } from '../../core/workSeal.js';
 import type { OutputCompression } from '../../io/writers/sharded.js';
 import { defaultRejectsCompression } from '../../io/writers/rejects.js';
 import { localWorkers, runLocal, stopWorkers, UnitFailure } from '../../exec/local.js';
+import { damagedFile, RedoneFiles } from '../../exec/redo.js';
 import { roundTimeline, type Timeline } from '../../exec/timing.js';
 import { removeStale, removeStaleSync, writeAtomic } from '../../exec/markers.js';
 import { finishLeftovers, mergeRun, successCode } from '../../exec/merge.js';
@@ -352,41 +353,62 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
         if (few !== undefined) say(`corpus-clean run: note: ${few}`);
       }
       unguard();
-      const unregister = whileRunning(async () => {
-        // The workers first: one still running would write a temporary behind the sweep.
-        await stopWorkers();
-        await removeStale(dir);
-        // This process's own unit may write one more before it exits: swept again then.
-        atExit(() => removeStaleSync(dir));
-      }, () => keptNote(dir, plan));
-      let timeline: Timeline;
-      try {
-        timeline = await runLocal(dir, plan, stages, { workers, kind: workerKind, progress });
-      } catch (e) {
-        // Cut short by a signal: a task failing as its temporaries are removed is not the news; main waits for the interrupt handler.
-        if (!(e instanceof UnitFailure) || stopping()) throw e;
+      // Damage found in _work/ un-marks its writer; the phases are gone through again at once,
+      // which redoes it as a rerun would (exec/redo.ts; new-user review 17 F7).
+      const redone = new RedoneFiles();
+      const redoNow = (e: unknown): boolean => {
+        if (stopping() || !redone.take(e)) return false;
+        say(`corpus-clean run: warning: ${(e as Error).message}`);
+        say('corpus-clean run: redoing it now, in this run (finished tasks are kept)');
+        return true;
+      };
+      const stoppedBy = (e: { message: string; code?: string }): number => {
         say(`corpus-clean run: error: ${e.message}`);
+        if (redone.again(e)) say('corpus-clean run: that file was found damaged again after this run had redone it: check the disk (and memory) it is on');
         say(`corpus-clean run: the run ${afterFailure(e.code, 'finished tasks are kept')}`);
         return ExitCode.dataOrIo;
-      } finally {
-        unregister();
-      }
-      // The merge reports the time since `started`: the time worked by every attempt, not the gaps between them.
-      const now = Date.now();
-      // A signal during the merge: its temporaries go (a marker not yet renamed is halted), the
-      // tasks stay; once _SUCCESS (or _FAILED) is written the run is finished, and a signal says
-      // so rather than "unfinished output removed" (hostile review 7 F13, sibling).
-      const finishedRun = (): string => (existsSync(join(dir, SUCCESS)) ? `the run was finished (${SUCCESS} written)` : `the run was finished and marked as failed (${FAILED} written)`);
-      const unregisterMerge = whileRunning(async () => {
-        await removeStale(dir);
-        if (existsSync(join(dir, SUCCESS)) || existsSync(join(dir, FAILED))) return finishedRun();
-      }, 'finished tasks are kept: run the same command again to resume');
-      try {
-        const code = await mergeRun(dir, plan, { say, started: now - (await workedMs(dir, starts, now)), executor: { kind: 'local', workers, worker_kind: workerKind, task_size: taskSize, timeline: roundTimeline(timeline) } });
-        outputFinished(finishedRun());
-        return code;
-      } finally {
-        unregisterMerge();
+      };
+      for (;;) {
+        const unregister = whileRunning(async () => {
+          // The workers first: one still running would write a temporary behind the sweep.
+          await stopWorkers();
+          await removeStale(dir);
+          // This process's own unit may write one more before it exits: swept again then.
+          atExit(() => removeStaleSync(dir));
+        }, () => keptNote(dir, plan));
+        let timeline: Timeline;
+        try {
+          timeline = await runLocal(dir, plan, stages, { workers, kind: workerKind, progress });
+        } catch (e) {
+          // Cut short by a signal: a task failing as its temporaries are removed is not the news; main waits for the interrupt handler.
+          if (!(e instanceof UnitFailure) || stopping()) throw e;
+          if (redoNow(e)) continue;
+          return stoppedBy(e);
+        } finally {
+          unregister();
+        }
+        // The merge reports the time since `started`: the time worked by every attempt, not the gaps between them.
+        const now = Date.now();
+        // A signal during the merge: its temporaries go (a marker not yet renamed is halted), the
+        // tasks stay; once _SUCCESS (or _FAILED) is written the run is finished, and a signal says
+        // so rather than "unfinished output removed" (hostile review 7 F13, sibling).
+        const finishedRun = (): string => (existsSync(join(dir, SUCCESS)) ? `the run was finished (${SUCCESS} written)` : `the run was finished and marked as failed (${FAILED} written)`);
+        const unregisterMerge = whileRunning(async () => {
+          await removeStale(dir);
+          if (existsSync(join(dir, SUCCESS)) || existsSync(join(dir, FAILED))) return finishedRun();
+        }, 'finished tasks are kept: run the same command again to resume');
+        try {
+          const code = await mergeRun(dir, plan, { say, started: now - (await workedMs(dir, starts, now)), executor: { kind: 'local', workers, worker_kind: workerKind, task_size: taskSize, timeline: roundTimeline(timeline) } });
+          outputFinished(finishedRun());
+          return code;
+        } catch (e) {
+          // What a task left for the merge found damaged (checked before anything is written).
+          if (damagedFile(e) === undefined || stopping()) throw e;
+          if (redoNow(e)) continue;
+          return stoppedBy(e as Error & { code?: string });
+        } finally {
+          unregisterMerge();
+        }
       }
     },
   };

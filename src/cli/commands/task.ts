@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { checkRunFolder } from '../runFolder.js';
 import { isDone } from '../../exec/markers.js';
 import { mergeRun, missingUnits } from '../../exec/merge.js';
+import { damagedFile } from '../../exec/redo.js';
 import type { Plan } from '../../exec/plan.js';
 import { describeTask } from '../../exec/plan.js';
 import { statusReport } from '../../exec/status.js';
@@ -127,7 +128,13 @@ ${flagHelp(ONLY_HELP)}
       const next = (await statusReport(dir).catch(() => undefined))?.next?.trim().replace(/:?\s*\n\s*/g, ': ');
       throw new Error(`merge: '${showPath(dir)}' is a run that has not finished: ${missing.length} unit${missing.length === 1 ? ' is' : 's are'} not done, e.g. ${missing[0]}${next === undefined ? '' : `; ${next}`}`);
     }
-    return mergeRun(dir, plan, { started: (await stat(planPath(dir))).mtimeMs, executor: { kind: process.env.SLURM_JOB_ID ? 'slurm' : 'merge' } });
+    try {
+      return await mergeRun(dir, plan, { started: (await stat(planPath(dir))).mtimeMs, executor: { kind: process.env.SLURM_JOB_ID ? 'slurm' : 'merge' } });
+    } catch (e) {
+      // Damage it un-marked (redo.ts): the run redoes that task when it runs again.
+      if (damagedFile(e) !== undefined) (e as Error).message += ': run the same command again';
+      throw e;
+    }
   },
 };
 

@@ -5,7 +5,8 @@ import { readdir, rm, rmdir } from 'node:fs/promises';
 import { existsSync, fstatSync, rmdirSync, statSync } from 'node:fs';
 import { atExit } from '../io/atExit.js';
 import { EarlierOutput } from '../io/earlierOutput.js';
-import { rejectsAmong } from '../io/writers/ownSideFile.js';
+import { REJECT_LINE_KEYS, rejectsAmong } from '../io/writers/ownSideFile.js';
+import { refuseOwnFiles } from './ownInputs.js';
 import { ExitCode, UsageError } from '../core/errors.js';
 import { parseTextField, textFieldLabel, type TextField } from '../core/doc.js';
 import type { Stage } from '../core/stage.js';
@@ -143,8 +144,6 @@ export interface Job {
   sink?: { writer: DocSink; shards(): readonly string[]; records?(): readonly number[] };
   /** Called before reading, after the inputs were expanded and every flag checked (e.g. to write the resolved recipe). */
   beforeRun?(files: string[], effective: EffectiveSettings): Promise<void>;
-  /** Called once the inputs are expanded, before any output is made: refuses (UsageError) inputs the command cannot use (`run`: a rejects file). */
-  checkInputs?(files: readonly string[], format: InputFormat, roots: readonly string[]): Promise<void>;
   /** Files written beside the output before reading (e.g. the resolved recipe): checked against the inputs. */
   extraOutputs?: string[];
   /** Files the command reads besides the inputs and its stages' files (a tokenizer model): no output may be one. */
@@ -257,7 +256,9 @@ export async function prepare(job: Job) {
   const unknown = format === 'auto' ? files.find((f) => f !== '-' && !isInputName(f)) : undefined;
   if (unknown !== undefined) throw new UsageError(`cannot tell the format of '${showPath(unknown)}' from its name (.jsonl, .json, .csv, .tsv, .txt, .warc, .wet, .html, optionally .gz/.zst, or .parquet); give --format`);
   if (files.includes('-') && process.stdin.isTTY) throw new UsageError(`no input: give files, or pipe JSONL into 'corpus-clean ${job.command}'`);
-  await job.checkInputs?.(files, format as InputFormat, job.inputs);
+  // A stats or rejects file corpus-clean wrote among the inputs: refused before any output is made,
+  // not found as bad input once everything was read (ownInputs.ts: run and the single commands alike).
+  await refuseOwnFiles(files, format as InputFormat, job.inputs, { command: job.command, textField, needsText: job.requireText ?? job.stages.some((st) => st.needsText) });
   const folder = output !== '-' && (await isFolderOutput(output));
   if (!folder && output !== '-' && job.sink === undefined && job.runTasks === undefined) await checkOutputName(output, parquet);
   const say = job.say ?? toStderr;
@@ -1007,7 +1008,7 @@ export async function finishRun(f: Finished): Promise<number> {
     if (found.length > 0) {
       explained = rejectsNoted = true;
       const what = found.length === 1 ? `'${showPath(found[0])}' is a corpus-clean rejects file` : `${found.length} inputs are corpus-clean rejects files (${found.slice(0, 3).map((x) => `'${showPath(x)}'`).join(', ')}${found.length > 3 ? ', ...' : ''})`;
-      say(`corpus-clean ${job.command}: note: ${what} (first line with keys ${REJECT_KEYS.join(', ')}), whose records are the rejected ones wrapped with why: ${rejectsAdvice(found, job.command, folderHolding(found[0], f.roots))}`);
+      say(`corpus-clean ${job.command}: note: ${what} (its first line is a reject: ${REJECT_LINE_KEYS.slice(0, 3).join(', ')}, then only ${REJECT_LINE_KEYS.slice(3).join(', ')}), whose records are the rejected ones wrapped with why: ${rejectsAdvice(found, job.command, folderHolding(found[0], f.roots))}`);
     }
   }
   if (elsewhere !== undefined) {

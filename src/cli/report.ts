@@ -9,6 +9,7 @@ import { shellWord } from '../exec/command.js';
 import { TEXT_LIKE_KEY } from './textFieldHint.js';
 import { balanced } from '../core/stats.js';
 import { counted, showText } from '../core/show.js';
+import { REJECT_LINE_KEYS } from '../io/writers/ownSideFile.js';
 import { LINE_RULE, rulesToSkip } from './dominant.js';
 
 /**
@@ -134,10 +135,25 @@ export const TAKERS: ReadonlySet<string> = new Set(['export', 'convert', 'repair
 /** The keys every line of a corpus-clean rejects file has. */
 export const REJECT_KEYS = ['stage', 'reason', 'source'];
 
-/** True when the keys seen on records without text are a rejects file's. */
+/**
+ * True when the keys seen on records without text are a rejects file's: the three every reject
+ * has, and no key a reject never has (data with `stage`, `reason`, `source` fields of its own was
+ * called a rejects file: new-user review 17 F2).
+ */
 export function rejectsKeys(keys: readonly string[]): boolean {
-  return REJECT_KEYS.every((k) => keys.includes(k));
+  return REJECT_KEYS.every((k) => keys.includes(k)) && keys.every((k) => REJECT_LINE_KEYS.includes(k));
 }
+
+/**
+ * The jq program that gives back what each reject holds, one line per reject, for every kind: the
+ * line as read when one was kept (`raw`: it did not parse, or its numbers do not fit a double and
+ * the record beside it could not be written back exactly by jq), else the record, else the bytes
+ * that were not UTF-8 (`raw_base64`; jq's @base64d puts U+FFFD for each bad byte). `.record // .raw`
+ * printed null for a line that was not UTF-8 and a JSON string for one that did not parse
+ * (new-user review 17 F6); `.record | objects` left both out without a word. Double-quoted for
+ * the shell: it holds no string literal and no `$`.
+ */
+export const TAKE_OUT_JQ = 'if .raw then .raw elif .record then (.record | tojson) else (.raw_base64 // empty | @base64d) end';
 
 /**
  * What to do with a corpus-clean rejects file read as data (`files`: the inputs, named when one),
@@ -152,13 +168,13 @@ export function rejectsAdvice(files: readonly string[], taker?: string, folder?:
   // Found in a folder given as input: what the command needs is to leave it out, said first
   // (new-user review 16 F3: only how to read it was said, with a flag the command may not take).
   const leaveOut = folder === undefined ? '' : `to leave it out of the input, move it out of ${showPath(folder)}, or rename it with a leading '_' (names starting with '_' are skipped when a folder is read); `;
-  // `.record | objects`, not `.record // .raw`: a line that did not parse came out as a JSON
-  // string, not the line, and was then a read/not_object reject of export (new-user review 16 F4).
-  const records = `the records they rejected are under 'record' ('corpus-clean cat ${name} --no-require-text | jq -c ".record | objects"${taker !== undefined ? ' > records.jsonl' : ''}')`;
-  const raw = `a line that did not parse is under 'raw' as read ('jq -r ".raw | strings"'), or 'raw_base64' when it was not UTF-8`;
-  if (taker !== undefined) return `${leaveOut}to ${taker} those, take them out first: ${records}; ${raw}, and holds no record`;
-  return `${leaveOut}to read them as they are, pass --no-require-text to cat ('corpus-clean cat ${name} --no-require-text --limit 5'); ${records}; ${raw}`;
+  const takeOut = `each rejected record, or the line as read when it did not parse, one per line: 'corpus-clean cat ${name} --no-require-text | jq -r "${TAKE_OUT_JQ}"${taker !== undefined ? ' > records.jsonl' : ''}' (${REJECT_PARTS})`;
+  if (taker !== undefined) return `${leaveOut}to ${taker} those, take them out first, ${takeOut}`;
+  return `${leaveOut}to read them as they are, pass --no-require-text to cat ('corpus-clean cat ${name} --no-require-text --limit 5'); to take out ${takeOut}`;
 }
+
+/** Where a reject keeps what it rejected, as the take-out advice says it. */
+const REJECT_PARTS = "a record is under 'record', a line that did not parse under 'raw', one that was not UTF-8 under 'raw_base64', which @base64d decodes with U+FFFD for its bad bytes";
 
 /**
  * `rejectsAdvice` for the run-wide note: about the one rejects file among the inputs when there is
@@ -184,19 +200,35 @@ export function folderHolding(name: string, roots: readonly string[] | undefined
 }
 
 /**
- * Why `run` refuses corpus-clean rejects files among its inputs (`found`, recognised by their first
- * line) before it plans anything: their records hold no text, so each would be bad input, found
- * only once every phase had run (new-user review 16 F17). What to do, as the warning of a single
- * command says it (`rejectsAdvice`): leave them out (out of the folder that held them, or renamed
- * with a leading '_'), then how to read them.
+ * Why corpus-clean rejects files among the inputs (`found`, recognised by their first line) are
+ * refused before anything is read (`run`: new-user review 16 F17; a single command, for one found
+ * in a folder given as input): their records hold no text field, so each would be bad input,
+ * found only at the end. What to do, as the warning of a single command says it (`rejectsAdvice`):
+ * leave them out (out of the folder that held them, or renamed with a leading '_'), then how to
+ * read them; and, for data that has a reject line's shape, how to read it as data (F2 of review 17).
  */
-export function rejectsInputsRefusal(found: readonly string[], roots: readonly string[]): string {
+export function rejectsInputsRefusal(found: readonly string[], roots: readonly string[], run = true): string {
   const first = found[0];
   const folder = folderHolding(first, roots);
   const shown = found.slice(0, 3).map((f) => `'${showPath(f)}'`).join(', ') + (found.length > 3 ? `, ... (${found.length} in all)` : '');
   const what = found.length === 1 ? `input ${shown} is a corpus-clean rejects file` : `inputs ${shown} are corpus-clean rejects files`;
   const named = found.length === 1 ? '' : `for ${shown.split(', ')[0]}: `;
-  return `${what} (first line with keys ${REJECT_KEYS.join(', ')}), whose records hold no text of their own: each would be bad input, found only after every phase had run; ${named}${folder === undefined ? 'leave it out of the inputs; ' : ''}${rejectsAdvice([first], undefined, folder)}`;
+  const when = run ? 'after every phase had run' : 'once every input had been read';
+  return `${what} (its first line is a reject: ${REJECT_LINE_KEYS.slice(0, 3).join(', ')}, then only ${REJECT_LINE_KEYS.slice(3).join(', ')}), whose records have no text field: each would be bad input, found only ${when}; ${named}${folder === undefined ? 'leave it out of the inputs; ' : ''}${rejectsAdvice([first], undefined, folder)}; if it is data whose text is one of those fields, name it with --text-field (e.g. --text-field raw) and it is read`;
+}
+
+/**
+ * Why stats files corpus-clean wrote (`--stats`, a run's `_stats.json`) among the inputs are
+ * refused before anything is read: not one of their lines is a record (new-user review 17 F5:
+ * `run` ran every phase, then failed on one as read/json_parse, "check its format").
+ */
+export function statsInputsRefusal(found: readonly string[], roots: readonly string[]): string {
+  const first = found[0];
+  const folder = folderHolding(first, roots);
+  const shown = found.slice(0, 3).map((f) => `'${showPath(f)}'`).join(', ') + (found.length > 3 ? `, ... (${found.length} in all)` : '');
+  const what = found.length === 1 ? `input ${shown} is a stats file corpus-clean wrote` : `inputs ${shown} are stats files corpus-clean wrote`;
+  const leave = folder === undefined ? 'leave it out of the inputs' : `to leave it out of the input, move it out of ${showPath(folder)}, or rename it with a leading '_' (names starting with '_' are skipped when a folder is read)`;
+  return `${what} (--stats, or a run's _stats.json: a JSON object beginning with "command" and "inputs"), not records: each of its lines would be bad input; ${found.length === 1 ? '' : `for ${shown.split(', ')[0]}: `}${leave}`;
 }
 
 /** "N of M records are rejects (...)": the head of the note on a rejects file read as data. */

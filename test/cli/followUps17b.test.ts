@@ -74,10 +74,10 @@ describe('run: a rejects file among the inputs', () => {
     );
     expect(folder.code, folder.stderr).toBe(2);
     expect(folder.stderr).toBe(
-      `corpus-clean: input 'data/old-rejects.jsonl.zst' is a corpus-clean rejects file (first line with keys stage, reason, source), whose records hold no text of their own: each would be bad input, found only after every phase had run; to leave it out of the input, move it out of data/, or rename it with a leading '_' (names starting with '_' are skipped when a folder is read); to read them as they are, pass --no-require-text to cat ('corpus-clean cat data/old-rejects.jsonl.zst --no-require-text --limit 5'); the records they rejected are under 'record' ('corpus-clean cat data/old-rejects.jsonl.zst --no-require-text | jq -c ".record | objects"'); a line that did not parse is under 'raw' as read ('jq -r ".raw | strings"'), or 'raw_base64' when it was not UTF-8\n`,
+      `corpus-clean: input 'data/old-rejects.jsonl.zst' is a corpus-clean rejects file (its first line is a reject: stage, reason, source, then only record, attrs, raw, raw_base64, detail), whose records have no text field: each would be bad input, found only after every phase had run; to leave it out of the input, move it out of data/, or rename it with a leading '_' (names starting with '_' are skipped when a folder is read); to read them as they are, pass --no-require-text to cat ('corpus-clean cat data/old-rejects.jsonl.zst --no-require-text --limit 5'); to take out each rejected record, or the line as read when it did not parse, one per line: 'corpus-clean cat data/old-rejects.jsonl.zst --no-require-text | jq -r "if .raw then .raw elif .record then (.record | tojson) else (.raw_base64 // empty | @base64d) end"' (a record is under 'record', a line that did not parse under 'raw', one that was not UTF-8 under 'raw_base64', which @base64d decodes with U+FFFD for its bad bytes); if it is data whose text is one of those fields, name it with --text-field (e.g. --text-field raw) and it is read\n`,
     );
     expect(named.code, named.stderr).toBe(2);
-    expect(named.stderr).toContain("input 'rej.jsonl.zst' is a corpus-clean rejects file (first line with keys stage, reason, source), whose records hold no text of their own: each would be bad input, found only after every phase had run; leave it out of the inputs; to read them as they are");
+    expect(named.stderr).toContain("input 'rej.jsonl.zst' is a corpus-clean rejects file (its first line is a reject: stage, reason, source, then only record, attrs, raw, raw_base64, detail), whose records have no text field: each would be bad input, found only after every phase had run; leave it out of the inputs; to read them as they are");
     for (const out of ['out1', 'out2']) expect(existsSync(join(dir, out)), out).toBe(false);
     // Renamed as the message says: not read, and the run goes.
     await rename(join(dir, 'data/old-rejects.jsonl.zst'), join(dir, 'data/_old-rejects.jsonl.zst'));
@@ -144,11 +144,11 @@ describe('a rejects file: the way to take its records out, and convert and repai
       ],
       { cwd: dir },
     );
-    expect(cat.stderr).toContain(`the records they rejected are under 'record' ('corpus-clean cat rej.jsonl --no-require-text | jq -c ".record | objects"'); a line that did not parse is under 'raw' as read ('jq -r ".raw | strings"'), or 'raw_base64' when it was not UTF-8`);
+    expect(cat.stderr).toContain(`to take out each rejected record, or the line as read when it did not parse, one per line: 'corpus-clean cat rej.jsonl --no-require-text | jq -r "if .raw then .raw elif .record then (.record | tojson) else (.raw_base64 // empty | @base64d) end"' (a record is under 'record', a line that did not parse under 'raw', one that was not UTF-8 under 'raw_base64', which @base64d decodes with U+FFFD for its bad bytes)`);
     for (const [r, verb] of [[convert, 'convert'], [repair, 'repair']] as const) {
       expect(r.code, r.stderr).toBe(1);
       expect(r.stderr).toContain(
-        `corpus-clean ${verb}: note: 'rej.jsonl' is a corpus-clean rejects file (first line with keys stage, reason, source), whose records are the rejected ones wrapped with why: to ${verb} those, take them out first: the records they rejected are under 'record' ('corpus-clean cat rej.jsonl --no-require-text | jq -c ".record | objects" > records.jsonl'); a line that did not parse is under 'raw' as read ('jq -r ".raw | strings"'), or 'raw_base64' when it was not UTF-8, and holds no record\n`,
+        `corpus-clean ${verb}: note: 'rej.jsonl' is a corpus-clean rejects file (its first line is a reject: stage, reason, source, then only record, attrs, raw, raw_base64, detail), whose records are the rejected ones wrapped with why: to ${verb} those, take them out first, each rejected record, or the line as read when it did not parse, one per line: 'corpus-clean cat rej.jsonl --no-require-text | jq -r "if .raw then .raw elif .record then (.record | tojson) else (.raw_base64 // empty | @base64d) end" > records.jsonl' (a record is under 'record', a line that did not parse under 'raw', one that was not UTF-8 under 'raw_base64', which @base64d decodes with U+FFFD for its bad bytes)\n`,
       );
       expect(r.stderr).not.toMatch(/--schema NAME|map other field names|aliases/);
     }
@@ -156,8 +156,7 @@ describe('a rejects file: the way to take its records out, and convert and repai
     const jq = spawnSync('jq', ['--version']);
     if (jq.status !== 0) return; // jq is not installed here: the words above are what the test can check
     const rejects = await readFile(join(dir, 'rej.jsonl'), 'utf8');
-    expect(spawnSync('jq', ['-c', '.record | objects'], { input: rejects }).stdout.toString()).toBe('{"id":3,"n":"x"}\n');
-    expect(spawnSync('jq', ['-r', '.raw | strings'], { input: rejects }).stdout.toString()).toBe('{"text": "broken\n');
+    expect(spawnSync('jq', ['-r', 'if .raw then .raw elif .record then (.record | tojson) else (.raw_base64 // empty | @base64d) end'], { input: rejects }).stdout.toString()).toBe('{"text": "broken\n{"id":3,"n":"x"}\n');
   });
 });
 

@@ -41,7 +41,7 @@ describe('an existing --rejects/--stats file that corpus-clean did not write (H1
       ],
       { cwd: dir },
     );
-    expect(r.stderr).toContain(`--rejects file '${tag}.mine.rej' already exists and its first line is not a reject of corpus-clean (a JSON object with stage, reason and source): replacing it would destroy it; remove it, name another file, or pass --overwrite`);
+    expect(r.stderr).toContain(`--rejects file '${tag}.mine.rej' already exists and its first line is not a reject of corpus-clean (a JSON object of stage, reason and source, then only record, attrs, raw, raw_base64, detail): replacing it would destroy it; remove it, name another file, or pass --overwrite`);
     expect(r.code).toBe(2);
     expect(s.stderr).toContain(`--stats file '${tag}.mine.json' already exists and it is not a stats file of corpus-clean (a JSON object beginning with "command" and "inputs"): replacing it would destroy it; remove it, name another file, or pass --overwrite`);
     expect(s.code).toBe(2);

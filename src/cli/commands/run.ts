@@ -48,9 +48,6 @@ import { counted, showText, errorText } from '../../core/show.js';
 import { showPath } from '../../core/fsname.js';
 import { isInputName } from '../../io/inputs.js';
 import { atExit } from '../../io/atExit.js';
-import { rejectsAmong } from '../../io/writers/ownSideFile.js';
-import type { InputFormat } from '../../io/readers/index.js';
-import { rejectsInputsRefusal } from '../report.js';
 
 const EXEC_FLAGS: Flag[] = [
   { name: 'workers', short: 'w', type: 'string', arg: 'N', help: 'local executor: tasks run on N workers at once (default: every core, at most one per 16 MB of input; at most 4 per core)' },
@@ -271,13 +268,6 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
     stages,
     values: { ...p.values, output: undefined },
     extraOutputs: [join(out, '_recipe.resolved.yaml')],
-    // A rejects file among the inputs (copied with the data into a folder given as input): refused
-    // before the output folder is made, not found as bad input once every phase has run (new-user
-    // review 16 F17). A resume checks again: its plan's inputs are read from the same names.
-    checkInputs: async (files: readonly string[], format: InputFormat, roots: readonly string[]): Promise<void> => {
-      const found = await rejectsAmong(files, format);
-      if (found.length > 0) throw new UsageError(rejectsInputsRefusal(found, roots));
-    },
     defaults: {
       output: out.endsWith('/') ? out : out + '/',
       rejects: rejectsPath(dir, rejectsCompression),

@@ -16,8 +16,8 @@ import { errorText } from '../../core/show.js';
  * H1: `--rejects mine.txt` emptied the user's file, exit 0):
  * - an empty file holds nothing to lose;
  * - a rejects file's first line (decompressed, gzip or zstd told by its magic bytes, as every
- *   reader does) is a JSON object with `stage`, `reason` and `source` strings; a first line longer
- *   than `HEAD_BYTES` is judged by its start, `{` and those three keys first, as the writers put them;
+ *   reader does) is a reject line (`isRejectLine`: `stage`, `reason`, `source` strings first, then
+ *   only what a reject adds); a first line longer than `HEAD_BYTES` is judged by its start;
  * - a stats file is a JSON object whose first two keys are `command` (a string) and `inputs` (a
  *   list), as every stats file (`--stats`, a run's `_stats.json`) has begun since the first version.
  * Returns undefined for ours, else what the file is not (for the refusal's message).
@@ -97,6 +97,46 @@ export async function rejectsAmong(files: readonly string[], format: InputFormat
   return found;
 }
 
+/**
+ * The start of a stats file as corpus-clean writes it (`--stats`, a run's `_stats.json`:
+ * JSON.stringify with 2 spaces). Its first line, `{` alone, is no record for any reader, so a file
+ * that begins so is never data to read (new-user review 17 F5).
+ */
+const STATS_WRITTEN = /^\{\n {2}"command": "(?:[^"\\\n]|\\.)*",\n {2}"inputs": \[/;
+
+/**
+ * Whether the file at `path` is a stats file corpus-clean wrote (`--stats FILE`, a run's
+ * `_stats.json`), told from its first bytes: met among the inputs, it is refused before anything is
+ * read, as a rejects file is (new-user review 17 F5: `run` ran every phase, then failed on it as
+ * read/json_parse). An unreadable file is not one.
+ */
+export async function isStatsFile(path: string): Promise<boolean> {
+  const head = Buffer.alloc(512);
+  try {
+    const fh = await open(fsPath(path), 'r');
+    try {
+      const n = (await fh.read(head, 0, head.length, 0)).bytesRead;
+      return STATS_WRITTEN.test(head.toString('utf8', 0, n));
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return false;
+  }
+}
+
+/** The JSON and JSON-lines files among `files` (read as `format`) that are corpus-clean stats files, in order. */
+export async function statsAmong(files: readonly string[], format: InputFormat = 'auto'): Promise<string[]> {
+  const json = files.filter((f) => f !== '-' && ['json', 'jsonl'].includes(format === 'auto' ? formatOf(f) : format));
+  const found: string[] = [];
+  for (let i = 0; i < json.length; i += 64) {
+    const batch = json.slice(i, i + 64);
+    const is = await Promise.all(batch.map((f) => isStatsFile(f)));
+    found.push(...batch.filter((_, k) => is[k]));
+  }
+  return found;
+}
+
 /** The first 4 bytes of a file (fewer, zero-padded, when it is shorter or cannot be read). */
 function readHead(path: string): Buffer {
   const b = Buffer.alloc(4);
@@ -130,8 +170,41 @@ function notStats(path: string): string | undefined {
   }
 }
 
-/** The start of a reject line longer than `HEAD_BYTES`: stage, reason and source first, in any order. */
-const REJECT_START = /^\{"(stage|reason|source)":"(?:[^"\\]|\\.)*","(stage|reason|source)":"(?:[^"\\]|\\.)*","(stage|reason|source)":"/;
+/**
+ * The members a reject line holds after `stage`, `reason` and `source`, and what each is (the
+ * `Reject` type of core/stage.ts, as the rejects writer writes it): nothing else, and never a text
+ * field of its own.
+ */
+const REJECT_MEMBERS: Readonly<Record<string, 'object' | 'string'>> = { record: 'object', attrs: 'object', raw: 'string', raw_base64: 'string', detail: 'object' };
+
+/** The keys a reject line may hold, the three it always begins with first. */
+export const REJECT_LINE_KEYS: readonly string[] = ['stage', 'reason', 'source', ...Object.keys(REJECT_MEMBERS)];
+
+/**
+ * Whether `v` (a parsed first line) is a reject line as corpus-clean writes it: `stage`, `reason`
+ * and `source` strings, first and in that order, then only `record`, `attrs`, `detail` (objects),
+ * `raw`, `raw_base64` (strings). Data whose records carry `stage`, `reason` and `source` among
+ * their own fields (moderation, court records: new-user review 17 F2) has other keys or another order.
+ */
+export function isRejectLine(v: unknown): boolean {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
+  const r = v as Record<string, unknown>;
+  const keys = Object.keys(r);
+  if (keys[0] !== 'stage' || keys[1] !== 'reason' || keys[2] !== 'source') return false;
+  if (typeof r.stage !== 'string' || typeof r.reason !== 'string' || typeof r.source !== 'string') return false;
+  for (let i = 3; i < keys.length; i++) {
+    const kind = REJECT_MEMBERS[keys[i]];
+    const x = r[keys[i]];
+    if (kind === undefined || (kind === 'string' ? typeof x !== 'string' : x === null || typeof x !== 'object' || Array.isArray(x))) return false;
+  }
+  return true;
+}
+
+/**
+ * The start of a reject line longer than `HEAD_BYTES`: stage, reason and source strings in that
+ * order, then the line's end or the next member, one a reject holds (record, attrs, raw, ...).
+ */
+const REJECT_START = /^\{"stage":"(?:[^"\\]|\\.)*","reason":"(?:[^"\\]|\\.)*","source":"(?:[^"\\]|\\.)*"(?:\}|,"(?:record|attrs|raw|raw_base64|detail)":)/;
 
 /** Where the first line of `b` starts as the JSONL reader reads it: after a UTF-8 BOM and any blank lines. */
 function leadingSpace(b: Buffer): number {
@@ -147,7 +220,7 @@ function leadingSpace(b: Buffer): number {
  * first line must be a reject as it stands, and an empty file is one.
  */
 async function notRejects(path: string, asInput = false): Promise<string | undefined> {
-  const not = 'its first line is not a reject of corpus-clean (a JSON object with stage, reason and source)';
+  const not = `its first line is not a reject of corpus-clean (a JSON object of stage, reason and source, then only ${REJECT_LINE_KEYS.slice(3).join(', ')})`;
   let head: Buffer = Buffer.alloc(0);
   let whole = true;
   try {
@@ -172,13 +245,9 @@ async function notRejects(path: string, asInput = false): Promise<string | undef
   // A compressed file holding nothing: a rejects file of a command that rejected nothing.
   if (head.length === 0) return asInput ? not : undefined;
   const nl = head.indexOf(10);
-  if (nl < 0 && !whole) {
-    const m = REJECT_START.exec(head.toString('utf8', 0, 4096));
-    return m !== null && new Set([m[1], m[2], m[3]]).size === 3 ? undefined : not;
-  }
+  if (nl < 0 && !whole) return REJECT_START.test(head.toString('utf8', 0, 4096)) ? undefined : not;
   try {
-    const r = JSON.parse(head.toString('utf8', 0, nl < 0 ? head.length : nl)) as Record<string, unknown> | null;
-    return r !== null && typeof r === 'object' && typeof r.stage === 'string' && typeof r.reason === 'string' && typeof r.source === 'string' ? undefined : not;
+    return isRejectLine(JSON.parse(head.toString('utf8', 0, nl < 0 ? head.length : nl))) ? undefined : not;
   } catch {
     return not;
   }

@@ -1,0 +1,43 @@
+import type { TextField } from '../core/doc.js';
+import { UsageError } from '../core/errors.js';
+import type { InputFormat } from '../io/readers/index.js';
+import { rejectsAmong, statsAmong } from '../io/writers/ownSideFile.js';
+import { folderHolding, rejectsInputsRefusal, statsInputsRefusal } from './report.js';
+
+/** The fields of a reject line that hold a string: a text field naming one reads such a file as data. */
+const REJECT_STRINGS = new Set(['stage', 'reason', 'source', 'raw', 'raw_base64']);
+
+/** How `refuseOwnFiles` judges the inputs of one command. */
+export interface OwnFilesCheck {
+  /** `run`: a rejects file is refused when named too; a single command refuses one found in a folder only (named, it is read, and the end of the command says what it is). */
+  command: string;
+  /** The text field given (flag or recipe); a reject string field named reads a rejects file as data: the way round for data shaped as rejects. */
+  textField: TextField | undefined;
+  /** False when records without a text field are passed (cat --no-require-text): a rejects file is then readable as it is. */
+  needsText: boolean;
+}
+
+/**
+ * Refuse (exit 2, before any output is made) the inputs corpus-clean wrote beside an earlier output
+ * and that hold no records to read: a stats file (new-user review 17 F5), named or found in a folder
+ * given as input, and a rejects file (new-user review 16 F17), for `run` always, for a single
+ * command when found in a folder, unless the records need no text or the text field names one
+ * of a reject's string fields (so data that has a reject line's shape is still readable: F2).
+ * One check, `isRejectsFile`/`isStatsFile`, for `run` and the single commands.
+ */
+export async function refuseOwnFiles(files: readonly string[], format: InputFormat, roots: readonly string[], c: OwnFilesCheck): Promise<void> {
+  const stats = await statsAmong(files, format);
+  if (stats.length > 0) throw new UsageError(statsInputsRefusal(stats, roots));
+  if (!c.needsText || namesRejectString(c.textField)) return;
+  const run = c.command === 'run';
+  const candidates = run ? files : files.filter((f) => folderHolding(f, roots) !== undefined);
+  if (candidates.length === 0) return;
+  const found = await rejectsAmong(candidates, format);
+  if (found.length > 0) throw new UsageError(rejectsInputsRefusal(found, roots, run));
+}
+
+/** True when the text field (one name or a list) names a string field of a reject line. */
+function namesRejectString(field: TextField | undefined): boolean {
+  if (field === undefined) return false;
+  return (typeof field === 'string' ? [field] : field).some((f) => REJECT_STRINGS.has(f));
+}

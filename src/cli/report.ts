@@ -29,9 +29,13 @@ const NOT_BAD = new Set(['blank_line', 'text_empty', 'extract_empty', 'warc_not_
  * that reads its text itself because the reader cannot ask for one (`tokenize` takes chat records
  * too, which have none). `export` dropped a quarter of its input as tokenize/no_text with exit 0
  * where `quality` on the same file exits 1 (new-user review 16 F9). Its `text_empty` is not, as
- * the reader's is not.
+ * the reader's is not. `convert:unknown_format`, a record of no format convert reads (neither a
+ * text nor a sample of any chat format), is the same for convert: a quarter of a file so went with
+ * exit 0. A chat that is one but breaks its target's rules (tokenize's `bad_messages`: a role
+ * InternLM2 has no name for, `tool_calls` not a list; convert's `convert:unknown_role`,
+ * `convert:role_order`) is dropped on purpose, as a filter drops a record: not bad input.
  */
-const BAD_AT_STAGE: Readonly<Record<string, readonly string[]>> = { tokenize: ['no_text'] };
+const BAD_AT_STAGE: Readonly<Record<string, readonly string[]>> = { tokenize: ['no_text'], convert: ['convert:unknown_format'] };
 
 /**
  * Records rejected as bad input (did not parse, no usable text), as opposed to filtered by a

@@ -149,3 +149,30 @@ describe('the take-out advice for a rejects file', () => {
   });
 });
 
+// fix17b's leftover (a sibling of new-user review 16 F9): convert over a file where a quarter of the
+// records are of no format it reads wrote the rest, exit 0; `quality` on records without text exits 1.
+// convert:unknown_format is bad input now; a chat that breaks InternLM2's rules (bad_messages) is not.
+describe('convert: records of no format it reads', () => {
+  it('are bad input for --max-reject-rate; tokenize/bad_messages is not', async () => {
+    const dir = await tempDir();
+    const alpaca = Array.from({ length: 6 }, (_, i) => JSON.stringify({ instruction: `Say ${i}.`, input: '', output: `${i}` })).join('\n') + '\n';
+    await writeFile(join(dir, 'mixed.jsonl'), alpaca + '{"foo":1}\n{"bar":[2]}\n');
+    const chats = Array.from({ length: 6 }, (_, i) => JSON.stringify({ messages: [{ role: 'user', content: `hi ${i}` }, { role: 'assistant', content: `ok ${i}` }] })).join('\n') + '\n';
+    await writeFile(join(dir, 'chats.jsonl'), chats + JSON.stringify({ messages: [{ role: 'user', content: 'hi' }, { role: 'narrator', content: 'x' }] }) + '\n');
+    const [over, under, tok] = await runCliAll(
+      [
+        ['convert', 'mixed.jsonl', '-o', 'c.jsonl'],
+        ['convert', 'mixed.jsonl', '-o', 'c2.jsonl', '--max-reject-rate', '0.3'],
+        ['export', 'xtuner-v1', 'chats.jsonl', '-o', 't.jsonl'],
+      ],
+      { cwd: dir },
+    );
+    expect(over.stderr).toContain('read 8 = written 6 + rejected 2 [convert/convert:unknown_format 2]');
+    expect(over.stderr).toContain('error: 2 of 8 records were bad input (25.0 % > --max-reject-rate 0.1)');
+    expect(over.code).toBe(1);
+    expect(under.code, under.stderr).toBe(0);
+    expect(tok.stderr).toContain('read 7 = written 6 + rejected 1 [tokenize/bad_messages 1]');
+    expect(tok.code, tok.stderr).toBe(0);
+  });
+});
+

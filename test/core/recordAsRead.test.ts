@@ -126,6 +126,23 @@ describe('rejects of records no stage changed keep the record as read', () => {
     expect(parsed[3].record).toEqual({ text: 'drop attrs', attrs: { x: 1, tagged: 1 } });
   });
 
+  // Issue 16, eighteenth pass (speed18a): whether a line holds a CR is known from one search of
+  // the chunk it lies in, not one of each line's text; a line across chunks is searched itself.
+  it('a CR inside a line is found at every chunk size: that record serialised, the others as read', async () => {
+    const input = ['{"text": "drop  one", "id": 1}', '{"text": "drop cr",\r"id": 2}', '{"text": "drop  three",  "id": 3}', '{"text":\r"drop at the start"}', '{"text": "drop five"}'];
+    const bytes = Buffer.from(input.join('\n') + '\n');
+    for (let size = 1; size <= bytes.length; size += size < 24 ? 1 : 17) {
+      const dir = await tempDir();
+      const path = join(dir, 'rejects.jsonl');
+      async function* chunks(): AsyncIterable<Buffer> {
+        for (let at = 0; at < bytes.length; at += size) yield bytes.subarray(at, at + size);
+      }
+      await pipeline({ source: readChunks('in.jsonl', chunks(), 'jsonl'), stages: [dropper({ keepsRecords: true })], sink: collect(), rejects: new RejectsWriter(path), rejectAttrs: 'all' });
+      const lines = (await readFile(path, 'utf8')).split('\n').slice(0, -1);
+      expect(lines.map(recordTextOf), `chunks of ${size}`).toEqual([input[0], '{"text":"drop cr","id":2}', input[2], '{"text":"drop at the start"}', input[4]]);
+    }
+  });
+
   it('an array line wrapped into a record (--wrap-arrays) is not taken as the record', async () => {
     const lines = await rejectsOf(['[{"text": "drop"}]'], [dropper({ keepsRecords: true })], { wrapArrays: 'text' });
     // the wrapped record: its text field is the array, so the check of the text rejects it first

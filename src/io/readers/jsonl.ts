@@ -72,9 +72,10 @@ export function parseRecord(buf: Buffer, start: number, end: number, wrapArrays:
  * Give `doc` its line `buf[start, end)` (`text` decoded) as its JSON text (`setRecordJson`), when
  * the line is the object itself: without the spaces around it; not an array wrapped by
  * `--wrap-arrays`; without a CR (JSON allows one between tokens; in a rejects file it could end the
- * line for a reader that takes a CR as a line end, io/lines.ts).
+ * line for a reader that takes a CR as a line end, io/lines.ts). `noCr`: the line is known to hold
+ * none (it lies in a chunk that holds none: one search of the chunk, not one of each line's text).
  */
-function keepObjectText(doc: Doc, buf: Buffer, start: number, end: number, text: string): void {
+function keepObjectText(doc: Doc, buf: Buffer, start: number, end: number, text: string, noCr: boolean): void {
   let a = 0;
   let b = text.length;
   if (text.charCodeAt(0) !== 123 || text.charCodeAt(b - 1) !== 125) {
@@ -83,7 +84,7 @@ function keepObjectText(doc: Doc, buf: Buffer, start: number, end: number, text:
     while (b > a && isJsonSpace(text.charCodeAt(b - 1))) b--;
     if (text.charCodeAt(a) !== 123 || text.charCodeAt(b - 1) !== 125) return;
   }
-  if (text.indexOf('\r') !== -1) return;
+  if (!noCr && text.indexOf('\r') !== -1) return;
   setRecordJson(doc, buf, start + a, end - (text.length - b));
 }
 
@@ -176,6 +177,12 @@ export async function* readJsonl(
   let nextToGap = false;
   /** The lines now split come from unverified bytes (holdback.ts `unverifiedChunk`): each is an `unverified` reject. */
   let unverified = false;
+  /**
+   * The chunk being split when it holds no CR (a line the splitter hands on as a view of it holds
+   * none either); else undefined. A line split across chunks, or one of a chunk the splitter made
+   * (CR line ends), is another buffer: its text is searched.
+   */
+  let noCrChunk: Buffer | undefined;
   const onLine = (buf: Buffer, start: number, end: number, lineNo: number, utf8: boolean): void => {
     lines++;
     const atGap = nextToGap;
@@ -200,7 +207,7 @@ export async function* readJsonl(
     const doc = docFromValue(r, path, lineNo);
     if (keepText) {
       if (exactNumbers(r) === undefined) setRecordJson(doc, buf, parsedStart, end);
-    } else if (recordText && exactNumbers(r) === undefined) keepObjectText(doc, buf, parsedStart, end, parsedText);
+    } else if (recordText && exactNumbers(r) === undefined) keepObjectText(doc, buf, parsedStart, end, parsedText, buf === noCrChunk);
     batch.push(doc);
   };
   const onLong = (head: Buffer, n: number, lineNo: number): void => {
@@ -284,7 +291,9 @@ export async function* readJsonl(
         }
       } else {
         bytes += r.value.length;
+        noCrChunk = recordText && r.value.indexOf(13) === -1 ? r.value : undefined;
         splitter.push(r.value);
+        noCrChunk = undefined;
       }
       if (batch.length > 0 || lines > 0) {
         const b = flush();

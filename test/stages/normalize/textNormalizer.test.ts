@@ -120,6 +120,38 @@ describe('TextNormalizer', () => {
     }
   });
 
+  it('admits as clean only characters that no preceding character can combine with (Unicode data)', () => {
+    for (const form of ['NFC', 'NFKC'] as const) {
+      const nfd = form === 'NFC' ? 'NFD' : 'NFKD';
+      // Every character that is not the first of some decomposition: only these can be the
+      // second of a composition.
+      const second = new Set<number>();
+      for (let c = 0; c <= 0x10ffff; c++) {
+        if (c >= 0xd800 && c <= 0xdfff) continue;
+        const d = String.fromCodePoint(c).normalize('NFD');
+        if (d.length > 1) for (const x of [...d].slice(1)) second.add(x.codePointAt(0)!);
+      }
+      // A starter (combining class 0): neither U+0345 (class 240) before it nor U+0334 (class 1)
+      // after it is moved by canonical ordering.
+      const starter = (x: string) => ('\u0345' + x).normalize('NFD') === '\u0345' + x && (x + '\u0334').normalize('NFD') === x + '\u0334';
+      const tn = new TextNormalizer({ unicode: form });
+      let admitted = 0;
+      for (let c = 0x80; c <= 0x1fbff; c++) {
+        if (c >= 0xd800 && c <= 0xdfff) continue;
+        if (c > 0xffff && c < 0x1f000) continue;
+        const x = String.fromCodePoint(c);
+        if (!tn.isClean('a' + x + 'a')) continue;
+        admitted++;
+        const first = [...x.normalize(nfd)][0];
+        expect(starter(first) && !second.has(first.codePointAt(0)!), `U+${c.toString(16)} under ${form}`).toBe(true);
+        expect(('a' + x + 'a').normalize(form)).toBe('a' + x + 'a');
+      }
+      expect(admitted).toBeGreaterThan(40000);
+    }
+    // Two ideographic tone marks out of canonical order are put in order.
+    expect(new TextNormalizer().normalize('\u302B\u302A')).toBe('\u302A\u302B');
+  });
+
   it('never skips work the slow path would do (fast scan agrees with normalize)', () => {
     const tn = new TextNormalizer({ entities: true });
     fc.assert(

@@ -13,14 +13,23 @@ const UPPER = /^\p{Lu}$/u;
 
 /**
  * True when `s` may hold UTF-8 mojibake: some character is a UTF-8 lead byte read as
- * Latin-1/cp1252 (Â…ô, U+00C2–U+00F4). A cheap scan that lets clean text skip the repair.
+ * Latin-1/cp1252 (Â…ô, U+00C2–U+00F4) next to another non-ASCII character with a cp1252 byte. A
+ * cheap scan that lets clean text skip the repair: `repairMojibake` only repairs runs of two or
+ * more such characters holding a lead, so when this is false it returns `s` with no run repaired
+ * (a text whose accented letters stand alone, `café`, `Straße`, `3×4`, has none).
  */
 export function mayBeMojibake(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
+  const n = s.length;
+  for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
-    if (c >= 0xc2 && c <= 0xf4) return true;
+    if (c >= 0xc2 && c <= 0xf4 && (inRun(s.charCodeAt(i - 1)) || inRun(s.charCodeAt(i + 1)))) return true;
   }
   return false;
+}
+
+/** Whether code unit `c` (NaN past either end) can be part of a run `repairMojibake` looks at. */
+function inRun(c: number): boolean {
+  return c >= 0x80 && cp1252Byte(c) >= 0;
 }
 
 /**

@@ -149,22 +149,57 @@ function halfWidth(m: string): string {
  * Blocks whose characters, when unchanged by normalisation on their own, cannot combine with a
  * preceding character either, so a string made only of them is already normalised. Combining
  * marks (also the ideographic tone marks U+302A–U+302F, which canonical ordering moves among
- * themselves), Hangul jamo, kana voicing marks and astral characters are outside them. A test
- * checks every character they admit against the Unicode data.
+ * themselves), Hangul jamo and kana voicing marks are outside them; astral characters have their
+ * own table (ASTRAL_LO..ASTRAL_HI). A test checks every character they admit against the Unicode
+ * data.
  */
 const STABLE_BLOCKS: ReadonlyArray<readonly [number, number]> = [
   [0x00a0, 0x02ff], [0x0370, 0x03ff], [0x0400, 0x0482], [0x048a, 0x052f], [0x1e00, 0x1fff],
   [0x2000, 0x20cf], [0x2100, 0x2bff], [0x2e80, 0x2fdf], [0x3000, 0x3029], [0x3030, 0x3098], [0x309b, 0x30ff],
   [0x3100, 0x33ff], [0x3400, 0x4dbf], [0x4e00, 0x9fff], [0xa000, 0xa4cf], [0xac00, 0xd7a3],
-  [0xfe30, 0xfe4f], [0xff00, 0xffef],
+  [0xfe00, 0xfe0f], [0xfe30, 0xfe4f], [0xff00, 0xffef],
 ];
+
+/**
+ * Astral code points held to the same rule (emoji and pictographs, U+1F000–U+1FBFF): the high
+ * surrogates that start them, and the table of the code points themselves. Web text is full of
+ * emoji; without this, a post with one smiley took the slow path (six scans and an NFC call).
+ */
+const ASTRAL_LO = 0x1f000;
+const ASTRAL_HI = 0x1fbff;
+const ASTRAL_LEAD_LO = 0xd83c;
+const ASTRAL_LEAD_HI = 0xd83e;
+const astralCache = new Map<UnicodeForm, Uint8Array>();
+
+/**
+ * Per code point of U+1F000–U+1FBFF: 1 when it is unchanged by `unicode` on its own (the rule of
+ * STABLE_BLOCKS; the other steps never touch astral characters). Indexed from ASTRAL_LO.
+ */
+function astralTable(unicode: UnicodeForm): Uint8Array {
+  const cached = astralCache.get(unicode);
+  if (cached) return cached;
+  const t = new Uint8Array(ASTRAL_HI - ASTRAL_LO + 1);
+  for (let c = ASTRAL_LO; c <= ASTRAL_HI; c++) {
+    const ch = String.fromCodePoint(c);
+    if (unicode === 'none' || ch.normalize(unicode) === ch) t[c - ASTRAL_LO] = 1;
+  }
+  astralCache.set(unicode, t);
+  return t;
+}
+
+/**
+ * Table values: 1 = never needs work under the configuration; 2 = whitespace whose fate depends on
+ * what follows; 3 = the high surrogate of an astral character to look up in the astral table; 4 =
+ * a Latin-1 letter that is also a UTF-8 lead byte read as cp1252 (é, ñ, ×): only mojibake when
+ * next to another non-ASCII character, since a repaired run is at least two characters long; 0 =
+ * needs the slow path.
+ */
+const SURROGATE_PAIR = 3;
+const LONE_LEAD = 4;
 
 const tableCache = new Map<string, Uint8Array>();
 
-/**
- * Per UTF-16 code unit: 1 = never needs work under `cfg`, 2 = whitespace whose fate depends on
- * what follows, 0 = needs the slow path. Built once per configuration.
- */
+/** Per UTF-16 code unit, what a clean scan does with it under `cfg` (the values above). Built once per configuration. */
 function cleanTable(cfg: TextNormalizeConfig): Uint8Array {
   const key = JSON.stringify(cfg);
   const cached = tableCache.get(key);
@@ -184,12 +219,13 @@ function cleanTable(cfg: TextNormalizeConfig): Uint8Array {
     for (let c = lo; c <= hi; c++) {
       const ch = String.fromCharCode(c);
       if (cfg.unicode !== 'none' && ch.normalize(cfg.unicode) !== ch) continue;
-      if (cfg.mojibake && c >= 0xc2 && c <= 0xf4) continue;
       if (cfg.zeroWidth && ZERO_WIDTH.test(ch)) continue;
       if (cfg.fullwidth && FULLWIDTH_ALNUM.test(ch)) continue;
-      t[c] = cfg.trailingSpace && IS_HSPACE.test(ch) ? 2 : 1;
+      if (cfg.mojibake && c >= 0xc2 && c <= 0xf4) t[c] = LONE_LEAD;
+      else t[c] = cfg.trailingSpace && IS_HSPACE.test(ch) ? 2 : 1;
     }
   }
+  if (cfg.unicode !== 'none') for (let c = ASTRAL_LEAD_LO; c <= ASTRAL_LEAD_HI; c++) t[c] = SURROGATE_PAIR;
   tableCache.set(key, t);
   return t;
 }
@@ -212,11 +248,13 @@ export class TextNormalizer {
   private readonly blankRunG: RegExp | null;
   private readonly blankKeep: string;
   private readonly unicodeTable: Uint8Array | null;
+  private readonly astral: Uint8Array;
 
   constructor(config: Partial<TextNormalizeConfig> = {}) {
     this.config = Object.freeze({ ...DEFAULT_TEXT_CONFIG, ...config });
     const cfg = this.config;
     this.table = cleanTable(cfg);
+    this.astral = astralTable(cfg.unicode);
     this.maxNewlines = cfg.maxBlankLines === null ? Infinity : cfg.maxBlankLines + 1;
     this.blankRun = cfg.maxBlankLines === null ? null : new RegExp(`\\n{${cfg.maxBlankLines + 2},}`);
     this.blankRunG = cfg.maxBlankLines === null ? null : new RegExp(`\\n{${cfg.maxBlankLines + 2},}`, 'g');
@@ -241,6 +279,17 @@ export class TextNormalizer {
         continue;
       }
       if (f === 0) return false;
+      if (f === SURROGATE_PAIR) {
+        if (!this.astralStable(c, s.charCodeAt(i + 1))) return false;
+        i++;
+        nl = 0;
+        continue;
+      }
+      if (f === LONE_LEAD) {
+        if ((i > 0 && s.charCodeAt(i - 1) >= 0x80) || (i + 1 < n && s.charCodeAt(i + 1) >= 0x80)) return false;
+        nl = 0;
+        continue;
+      }
       if (c === 10) {
         if (++nl > maxNl) return false;
         continue;
@@ -288,9 +337,23 @@ export class TextNormalizer {
     return cfg.entities && s.indexOf('&') >= 0 && decodeEntities(s).count > 0;
   }
 
+  /** Whether the high surrogate `hi` and the code unit `lo` after it make a character of the astral table. */
+  private astralStable(hi: number, lo: number): boolean {
+    if (!(lo >= 0xdc00 && lo <= 0xdfff)) return false;
+    return this.astral[((hi - 0xd800) << 10) + (lo - 0xdc00) + 0x10000 - ASTRAL_LO] === 1;
+  }
+
   private unicodeStable(s: string): boolean {
     const t = this.unicodeTable!;
-    for (let i = 0; i < s.length; i++) if (t[s.charCodeAt(i)] === 0) return false;
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      const f = t[c];
+      if (f === 0) return false;
+      if (f === SURROGATE_PAIR) {
+        if (!this.astralStable(c, s.charCodeAt(i + 1))) return false;
+        i++;
+      }
+    }
     return true;
   }
 

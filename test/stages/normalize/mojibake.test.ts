@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decodeCp1252, encodeCp1252, repairMojibake, TextNormalizer, changeKinds } from '../../../src/stages/normalize/index.js';
+import { decodeCp1252, encodeCp1252, mayBeMojibake, repairMojibake, TextNormalizer, changeKinds } from '../../../src/stages/normalize/index.js';
 import { HAS_SHARED, SHARED } from '../../helpers/run.js';
 
 /** Mojibake repairs over a JSONL file of {text} records: the repaired texts. */
@@ -94,5 +95,17 @@ describe('mojibake repair on real text', () => {
 
   it('does not touch a lone accented letter or mixed runs', () => {
     for (const s of ['Ã', 'NÃO', 'é»', 'Ã©è', '©2024']) expect(repairMojibake(s).runs).toBe(0);
+  });
+
+  it('says a text cannot hold mojibake when its lead bytes stand alone, and is never wrong about it (property)', () => {
+    for (const s of ['café', 'naïve Straße', '3×4 ñ', 'é', 'Ã', '']) expect(mayBeMojibake(s), s).toBe(false);
+    for (const s of ['cafÃ©', 'Ã\u00A0x', 'x©Ã']) expect(mayBeMojibake(s), s).toBe(true);
+    const pieces = fc.constantFrom('a', ' ', 'Ã', '©', 'é', 'â', '€', '™', 'Å', '‘', '中', '\u0081', '\u00A0', 'ï', '¼', '\uD83D', 'x');
+    fc.assert(
+      fc.property(fc.array(pieces, { maxLength: 20 }).map((a) => a.join('')), (s) => {
+        if (!mayBeMojibake(s)) expect(repairMojibake(s)).toEqual({ text: s, runs: 0 });
+      }),
+      { numRuns: 5000 },
+    );
   });
 });

@@ -72,9 +72,10 @@ describe('TextNormalizer', () => {
     // A removed invisible character joins "Ã" and "©" after the pass's mojibake step found nothing:
     // the pass changed the text, so the repair is looked for again.
     expect(norm('caf\u00C3\u200B\u00A9 ok')).toEqual({ text: 'caf\u00E9 ok', kinds: ['mojibake', 'zero_width'] });
-    // A real accented letter and nothing to change: no second look, the text as it was.
+    // Real accented letters (two in a row: a lone one is clean) and nothing to change: no second
+    // look, the text as it was.
     const tn = new TextNormalizer();
-    const s = 'na\u00EFve caf\u00E9 \u00C0 la carte';
+    const s = 'na\u00EFve caf\u00E9\u00E9 \u00C0 la carte';
     expect(tn.isClean(s)).toBe(false);
     expect(tn.normalize(s)).toBe(s);
   });
@@ -118,6 +119,19 @@ describe('TextNormalizer', () => {
         { numRuns: Number(process.env.FC_RUNS ?? 3000) },
       );
     }
+  });
+
+  it('takes text with emoji, variation selectors and lone accented letters as clean', () => {
+    const tn = new TextNormalizer();
+    for (const s of ['great day \u{1F600}\u{1F44D}', 'I \u2764\uFE0F it', 'caf\u00E9 na\u00EFve Stra\u00DFe 3\u00D74', '\u{1F1FA}\u{1F1F8} \u{1F3FD}']) {
+      expect(tn.isClean(s), s).toBe(true);
+      expect(tn.normalize(s)).toBe(s);
+    }
+    // Not clean: a lead byte next to another non-ASCII character, a lone surrogate, a compatibility
+    // character under NFKC.
+    expect(tn.isClean('caf\u00C3\u00A9')).toBe(false);
+    expect(tn.isClean('x\uD83Dy')).toBe(false);
+    expect(new TextNormalizer({ unicode: 'NFKC' }).isClean('\u{1F100}')).toBe(false);
   });
 
   it('admits as clean only characters that no preceding character can combine with (Unicode data)', () => {

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stripTrailingSpace } from '../../src/stages/normalize/textNormalizer.js';
+import { tidy } from '../../src/stages/normalize/tidy.js';
 import { ROOT, runCli, runNode, tempDir } from '../helpers/run.js';
 
 /*
@@ -38,12 +38,14 @@ const hostile: Record<string, string> = {
   upper: 'A'.repeat(MB) + '1',
 };
 
-describe('stripTrailingSpace (the linear replacement of the trailing-space regex)', () => {
+describe('the trailing-space step of tidy (the linear replacement of the trailing-space regex)', () => {
   const OLD = /[ \t\u00A0\u1680\u2000-\u200A\u202F\u205F\u3000]+(?=\n|$)/g;
+  const only = { newlines: false, controls: false, zeroWidth: false, fullwidth: false, trailingSpace: true, maxNewlines: Infinity };
+  const bits = { newlines: 1, controls: 2, zeroWidth: 4, fullwidth: 8, trailingSpace: 16, blankLines: 32 };
   it('removes exactly what the old regex removed', () => {
     fc.assert(
       fc.property(fc.string({ unit: fc.constantFrom(' ', '\t', '\n', '\r', 'a', '\u3000', '\u00a0', '\u200b', 'x') , maxLength: 40 }), (s) => {
-        expect(stripTrailingSpace(s)).toBe(s.replace(OLD, ''));
+        expect(tidy(s, only, bits, { bits: 0 })).toBe(s.replace(OLD, ''));
       }),
       { numRuns: 5000 },
     );

@@ -1,5 +1,7 @@
 import { decodeEntities } from './htmlEntities.js';
 import { mayBeMojibake, repairMojibake } from './mojibake.js';
+import { isFullwidthAlnum, isHSpace, isZeroWidth, tidy } from './tidy.js';
+import type { TidyBits, TidySteps } from './tidy.js';
 
 /** Unicode normalisation form applied by the text normaliser. */
 export type UnicodeForm = 'NFC' | 'NFKC' | 'none';
@@ -55,95 +57,14 @@ export const CHANGE_KINDS = [
 export type ChangeKind = (typeof CHANGE_KINDS)[number];
 
 const BIT: Record<ChangeKind, number> = Object.fromEntries(CHANGE_KINDS.map((k, i) => [k, 1 << i])) as Record<ChangeKind, number>;
-
-// C0 controls except \t \n \r (\r is the newline step's), DEL, C1 controls.
-const CONTROL = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]/;
-const CONTROL_G = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]+/g;
-const CONTROL_WITH_CR = /[\x00-\x08\x0B-\x1F\x7F-\x9F]/;
-const CONTROL_WITH_CR_G = /[\x00-\x08\x0B-\x1F\x7F-\x9F]+/g;
-// Soft hyphen, Mongolian vowel separator, ZWSP/ZWNJ/ZWJ/LRM/RLM, bidi embeddings, word joiner and
-// invisible operators, bidi isolates, BOM.
-const ZERO_WIDTH = /[\u00AD\u180E\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]/;
-const FULLWIDTH_ALNUM = /[\uFF10-\uFF19\uFF21-\uFF3A\uFF41-\uFF5A]/;
-const FULLWIDTH_ALNUM_G = /[\uFF10-\uFF19\uFF21-\uFF3A\uFF41-\uFF5A]/g;
-const HSPACE = ' \\t\\u00A0\\u1680\\u2000-\\u200A\\u202F\\u205F\\u3000';
-const IS_HSPACE = new RegExp(`^[${HSPACE}]$`);
-
-function isHSpace(c: number): boolean {
-  return c === 0x20 || c === 0x09 || (c >= 0xa0 && (c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x202f || c === 0x205f || c === 0x3000));
-}
-
-/**
- * Remove the horizontal whitespace at the end of every line (before each `\n` and at the end of
- * the text). One pass: each character is looked at at most twice, so a long run of spaces in the
- * middle of a line costs its length, not its square (the regex `[ \t...]+(?=\n|$)` it replaces
- * restarted at every space of such a run and took an hour on a 1 MB run).
- */
-export function stripTrailingSpace(s: string): string {
-  let out = '';
-  let copied = 0;
-  for (let from = 0; ; ) {
-    const nl = s.indexOf('\n', from);
-    const end = nl < 0 ? s.length : nl;
-    let e = end;
-    while (e > from && isHSpace(s.charCodeAt(e - 1))) e--;
-    if (e < end) {
-      out += s.slice(copied, e);
-      copied = end;
-    }
-    if (nl < 0) break;
-    from = nl + 1;
-  }
-  return copied === 0 ? s : out + s.slice(copied);
-}
-
-/** Whether some line ends in horizontal whitespace: only the characters before `\n` are looked at. */
-function hasTrailingSpace(s: string): boolean {
-  if (s.length > 0 && isHSpace(s.charCodeAt(s.length - 1))) return true;
-  for (let i = s.indexOf('\n'); i > 0 || i === 0; i = s.indexOf('\n', i + 1)) if (i > 0 && isHSpace(s.charCodeAt(i - 1))) return true;
-  return false;
-}
-
-/**
- * Keep a zero-width joiner inside emoji sequences and Indic conjuncts, and a non-joiner in
- * Arabic-script and Indic words (Persian orthography needs it); elsewhere they are noise.
- * The character before is read in the original text, so the decision does not change on a
- * second pass (idempotence).
- */
-function keepJoiner(c: number, prev: number): boolean {
-  if (c === 0x200d) return (prev >= 0xdc00 && prev <= 0xdfff) || prev === 0xfe0f || (prev >= 0x2600 && prev <= 0x27bf) || (prev >= 0x0900 && prev <= 0x0dff);
-  if (c === 0x200c) return prev >= 0x0600 && prev <= 0x0dff;
-  return false;
-}
-
-/** Per UTF-16 code unit: 1 for the characters of ZERO_WIDTH. */
-const ZERO_WIDTH_TABLE = new Uint8Array(0x10000);
-for (let c = 0; c < 0x10000; c++) if (ZERO_WIDTH.test(String.fromCharCode(c))) ZERO_WIDTH_TABLE[c] = 1;
-
-/**
- * `s` without its zero-width characters (ZERO_WIDTH), joiners kept where `keepJoiner` says. A
- * scan of code units with a table, not a global regex replace with a function: irregexp reads a
- * long two-byte text (a book whose only such character is its BOM) at ~9 ns a character.
- */
-function removeZeroWidth(s: string): string {
-  const t = ZERO_WIDTH_TABLE;
-  let out = '';
-  let copied = 0;
-  let any = false;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (t[c] === 0) continue;
-    if ((c === 0x200c || c === 0x200d) && i > 0 && keepJoiner(c, s.charCodeAt(i - 1))) continue;
-    out += s.slice(copied, i);
-    copied = i + 1;
-    any = true;
-  }
-  return any ? out + s.slice(copied) : s;
-}
-
-function halfWidth(m: string): string {
-  return String.fromCharCode(m.charCodeAt(0) - 0xfee0);
-}
+const TIDY_BITS: TidyBits = {
+  newlines: BIT.newlines,
+  controls: BIT.controls,
+  zeroWidth: BIT.zero_width,
+  fullwidth: BIT.fullwidth,
+  trailingSpace: BIT.trailing_space,
+  blankLines: BIT.blank_lines,
+};
 
 /**
  * Blocks whose characters, when unchanged by normalisation on their own, cannot combine with a
@@ -219,10 +140,10 @@ function cleanTable(cfg: TextNormalizeConfig): Uint8Array {
     for (let c = lo; c <= hi; c++) {
       const ch = String.fromCharCode(c);
       if (cfg.unicode !== 'none' && ch.normalize(cfg.unicode) !== ch) continue;
-      if (cfg.zeroWidth && ZERO_WIDTH.test(ch)) continue;
-      if (cfg.fullwidth && FULLWIDTH_ALNUM.test(ch)) continue;
+      if (cfg.zeroWidth && isZeroWidth(c)) continue;
+      if (cfg.fullwidth && isFullwidthAlnum(c)) continue;
       if (cfg.mojibake && c >= 0xc2 && c <= 0xf4) t[c] = LONE_LEAD;
-      else t[c] = cfg.trailingSpace && IS_HSPACE.test(ch) ? 2 : 1;
+      else t[c] = cfg.trailingSpace && isHSpace(c) ? 2 : 1;
     }
   }
   if (cfg.unicode !== 'none') for (let c = ASTRAL_LEAD_LO; c <= ASTRAL_LEAD_HI; c++) t[c] = SURROGATE_PAIR;
@@ -244,9 +165,10 @@ export class TextNormalizer {
   readonly config: Readonly<TextNormalizeConfig>;
   private readonly table: Uint8Array;
   private readonly maxNewlines: number;
-  private readonly blankRun: RegExp | null;
-  private readonly blankRunG: RegExp | null;
-  private readonly blankKeep: string;
+  private readonly allSteps: TidySteps;
+  private readonly beforeUnicode: TidySteps;
+  private readonly afterUnicode: TidySteps;
+  private readonly acc = { bits: 0 };
   private readonly unicodeTable: Uint8Array | null;
   private readonly astral: Uint8Array;
 
@@ -256,9 +178,10 @@ export class TextNormalizer {
     this.table = cleanTable(cfg);
     this.astral = astralTable(cfg.unicode);
     this.maxNewlines = cfg.maxBlankLines === null ? Infinity : cfg.maxBlankLines + 1;
-    this.blankRun = cfg.maxBlankLines === null ? null : new RegExp(`\\n{${cfg.maxBlankLines + 2},}`);
-    this.blankRunG = cfg.maxBlankLines === null ? null : new RegExp(`\\n{${cfg.maxBlankLines + 2},}`, 'g');
-    this.blankKeep = '\n'.repeat(this.maxNewlines === Infinity ? 0 : this.maxNewlines);
+    const { newlines, controls, zeroWidth, fullwidth, trailingSpace } = cfg;
+    this.allSteps = { newlines, controls, zeroWidth, fullwidth, trailingSpace, maxNewlines: this.maxNewlines };
+    this.beforeUnicode = { ...this.allSteps, trailingSpace: false, maxNewlines: Infinity };
+    this.afterUnicode = { newlines: false, controls: false, zeroWidth: false, fullwidth: false, trailingSpace, maxNewlines: this.maxNewlines };
     this.unicodeTable =
       cfg.unicode === 'none'
         ? null
@@ -385,40 +308,23 @@ export class TextNormalizer {
         bits |= BIT.entities;
       }
     }
-    if (cfg.newlines && s.indexOf('\r') >= 0) {
-      s = s.replace(/\r\n?/g, '\n');
-      bits |= BIT.newlines;
-    }
-    if (cfg.controls && (cfg.newlines ? CONTROL : CONTROL_WITH_CR).test(s)) {
-      s = s.replace(cfg.newlines ? CONTROL_G : CONTROL_WITH_CR_G, '');
-      bits |= BIT.controls;
-    }
-    if (cfg.zeroWidth && ZERO_WIDTH.test(s)) {
-      const t = removeZeroWidth(s);
+    // The character-level steps in one scan (tidy), or two around Unicode normalisation when it
+    // has something to do: a text of characters stable on their own stays stable when some are
+    // removed, CR becomes LF or full-width letters become ASCII.
+    const acc = this.acc;
+    acc.bits = 0;
+    if (cfg.unicode === 'none' || this.unicodeStable(s)) {
+      s = tidy(s, this.allSteps, TIDY_BITS, acc);
+    } else {
+      s = tidy(s, this.beforeUnicode, TIDY_BITS, acc);
+      const t = this.unicodeStable(s) ? s : s.normalize(cfg.unicode);
       if (t !== s) {
         s = t;
-        bits |= BIT.zero_width;
+        acc.bits |= BIT.unicode;
       }
+      s = tidy(s, this.afterUnicode, TIDY_BITS, acc);
     }
-    if (cfg.fullwidth && FULLWIDTH_ALNUM.test(s)) {
-      s = s.replace(FULLWIDTH_ALNUM_G, halfWidth);
-      bits |= BIT.fullwidth;
-    }
-    if (cfg.unicode !== 'none' && !this.unicodeStable(s)) {
-      const t = s.normalize(cfg.unicode);
-      if (t !== s) {
-        s = t;
-        bits |= BIT.unicode;
-      }
-    }
-    if (cfg.trailingSpace && hasTrailingSpace(s)) {
-      s = stripTrailingSpace(s);
-      bits |= BIT.trailing_space;
-    }
-    if (this.blankRun !== null && this.blankRun.test(s)) {
-      s = s.replace(this.blankRunG!, this.blankKeep);
-      bits |= BIT.blank_lines;
-    }
+    bits |= acc.bits;
     return { text: s, bits };
   }
 }

@@ -46,6 +46,8 @@ export async function exactStage(options: Record<string, unknown>): Promise<Stag
     name: 'dedup',
     needsText: true,
     options: Object.freeze({ ...options }),
+    // It keeps or drops records as they are (see minhashStage).
+    keepsRecords: true,
     async *run(batches, ctx) {
       const seen = new KeyTable(1024);
       const sources: string[] = [];

@@ -186,6 +186,10 @@ export function minhashStage(config: MinHashConfig, keep: KeepPolicy, options: R
     name: 'dedup',
     needsText: true,
     options: Object.freeze({ ...options }),
+    // It keeps or drops records as they are: the writer copies a kept record's input bytes, and
+    // its rejects may take a record's JSON as read (JSON.stringify of every record was a third
+    // of the dedup command's CPU on the 10 MB slice).
+    keepsRecords: true,
     async *run(batches, ctx) {
       let index: MinHashIndex | undefined;
       const sources: string[] = [];

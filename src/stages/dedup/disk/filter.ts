@@ -73,6 +73,8 @@ export async function filterShard(shardPath: string, workDir: string, shardIndex
     name: 'dedup',
     needsText: false,
     options: Object.freeze({ method: 'minhash', workDir }),
+    // It keeps or drops records as they are: kept records are copied from their input bytes.
+    keepsRecords: true,
     async *run(batches, ctx) {
       for await (const batch of batches) {
         const out = [];
@@ -121,6 +123,8 @@ export function removalsStage(workDir: string, tasks: readonly TaskRange[]): Sta
     name: 'dedup',
     needsText: false,
     options: Object.freeze({ method: 'minhash' }),
+    // It keeps or drops records as they are.
+    keepsRecords: true,
     async *run(batches, ctx) {
       let task = -1;
       let left = 0;

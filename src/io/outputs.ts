@@ -939,10 +939,7 @@ export async function prepareOutput(plan: OutputPlan): Promise<Release> {
     }
     if (plan.earlier !== undefined && plan.earlier.size > 0) {
       await setAsideSides(plan.earlier, [plan.rejects, plan.stats]);
-      // Said in the lock: a command killed from here on left every earlier file aside (recoverEarlier).
-      const journal = (state: EarlierState): void => journalLock(lockPath, state);
-      plan.earlier.journal = journal;
-      journal('aside');
+      journalEarlier(plan.earlier, [lockPath]);
     }
     return unlock;
   } catch (e) {
@@ -971,11 +968,63 @@ export async function setAsideSides(earlier: EarlierOutput, files: readonly (str
 }
 
 /**
+ * Said in the locks `lockPaths` (those this process holds): from now on a command killed with
+ * SIGKILL left every earlier file aside, and the next command into the output settles them by
+ * where it stood (recoverEarlier). Journaled again as the replacing goes on ('restoring',
+ * 'published'). Export's type folders, each with its own lock, use it as prepareOutput does.
+ */
+export function journalEarlier(earlier: EarlierOutput, lockPaths: readonly string[]): void {
+  const journal = (state: EarlierState): void => {
+    for (const l of lockPaths) journalLock(l, state);
+  };
+  earlier.journal = journal;
+  journal('aside');
+}
+
+/**
+ * What a command killed with SIGKILL while it held the lock of a `--rejects`/`--stats` file of
+ * `files` had set aside of it (`.NAME.earlier-PID`): put back, or removed once its new output was
+ * in place, by that lock's journal (recoverEarlier), each said in a note. For a command whose
+ * output is its own (export internevo), before it judges its output, as prepareOutput does.
+ */
+export async function recoverSides(files: readonly (string | undefined)[], note: (text: string) => void): Promise<void> {
+  for (const f of files) {
+    if (f === undefined || f === '-' || (await isStreamTarget(f))) continue;
+    const t = await linkTarget(f);
+    const before = lockHolder(lockPathFor(t));
+    const killed = before !== undefined && !before.live ? { pid: before.pid, state: before.earlier } : undefined;
+    let settled = false;
+    await recoverEarlier(dirname(t), (n) => n === basename(t), killed, (x) => {
+      settled = true;
+      note(`'${showPath(f)}': ${x}`);
+    });
+    if (settled && killed !== undefined) await removeDeadLock(lockPathFor(t), killed.pid);
+  }
+}
+
+/**
+ * Remove the lock `lock` when the dead process `pid` still holds it: what it had set aside is
+ * settled, and its journal ('earlier=aside') must not make the next command settle it again,
+ * or take the files put back for that process's unfinished output.
+ */
+export async function removeDeadLock(lock: string, pid: number): Promise<void> {
+  const h = lockHolder(lock);
+  if (h !== undefined && !h.live && h.pid === pid) await rm(lock, { force: true });
+}
+
+/** The locks of the `--rejects`/`--stats` files `files` (beside where their links lead), streams and stdout left out: for journalEarlier. */
+export async function sideLockPaths(files: readonly (string | undefined)[]): Promise<string[]> {
+  const out: string[] = [];
+  for (const f of files) if (f !== undefined && f !== '-' && !(await isStreamTarget(f))) out.push(lockPathFor(await linkTarget(f)));
+  return out;
+}
+
+/**
  * Prepare the side outputs (`--rejects`, `--stats`) of a command whose output is its own (export
  * internevo's shard folder, locked there): their folders made, each locked as `prepareOutput`
  * locks them, a killed run's temporaries beside them removed. Returns the release of the locks.
  */
-export async function prepareSideOutputs(plan: Pick<OutputPlan, 'rejects' | 'stats' | 'made'>): Promise<Release> {
+export async function prepareSideOutputs(plan: Pick<OutputPlan, 'rejects' | 'stats' | 'made' | 'note'>): Promise<Release> {
   const locks: (() => void)[] = [];
   const unlock = releaseOf(
     () => {},
@@ -989,6 +1038,9 @@ export async function prepareSideOutputs(plan: Pick<OutputPlan, 'rejects' | 'sta
       plan.made?.side.push(...(await makeDir(dirname(f), `${flag} folder`)));
       const t = await linkTarget(f);
       if (t !== f) plan.made?.side.push(...(await makeDir(dirname(t), `${flag} folder`)));
+      // What a command killed (kill -9) while it held this file's lock set aside of it: settled
+      // by that lock's journal before this command takes the lock over (export's --rejects/--stats).
+      await recoverSides([f], (x) => plan.note?.(x));
       locks.push(lockOutput(lockPathFor(t), f));
       await removeDeadTemps(dirname(t), t);
     }
@@ -1109,7 +1161,7 @@ const EARLIER_NAME = /^\.(.+)\.earlier-(\d+)$/s;
  * - its lock gone (or another PID's files): put back where the name is free, the others named.
  * Each is said in a note.
  */
-async function recoverEarlier(dir: string, own: (name: string) => boolean, killed: { pid: number; state?: string } | undefined, note: (text: string) => void): Promise<void> {
+export async function recoverEarlier(dir: string, own: (name: string) => boolean, killed: { pid: number; state?: string } | undefined, note: (text: string) => void): Promise<void> {
   const names = await readdir(dir).catch(() => [] as string[]);
   const byPid = new Map<number, [string, string][]>();
   for (const n of names) {

@@ -1,7 +1,9 @@
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, tempDir } from '../helpers/run.js';
+import { CLI, runCli, runCliAll, tempDir, TOKENIZER_MODEL } from '../helpers/run.js';
 
 // Follow-ups of the reviews of session 17 about --overwrite (/work/notes/old17/review-hostile17.md
 // F4, review-newuser17.md F3, F8).
@@ -40,5 +42,68 @@ describe("a failed --overwrite of a run folder with --rejects and --stats at the
     const status = await runCli(['status', 'RUN'], { cwd: dir });
     expect(status.code, status.stdout).toBe(0);
     expect(JSON.parse(await readFile(join(dir, 'RUN', '_stats.json'), 'utf8')).command).toBe('run');
+  });
+});
+
+/** Poll until `ok()` (every 5 ms; the test's timeout bounds it). */
+async function until(ok: () => Promise<boolean> | boolean): Promise<void> {
+  while (!(await ok())) await new Promise((r) => setTimeout(r, 5));
+}
+
+/** Start the CLI reading records on its stdin, which stays open until the test ends it. */
+function fed(args: string[], cwd: string): { p: ChildProcess; done: Promise<{ code: number | null; signal: NodeJS.Signals | null }> } {
+  const p = spawn(process.execPath, [CLI, ...args], { cwd, stdio: ['pipe', 'ignore', 'ignore'] });
+  return { p, done: new Promise((res) => p.on('close', (code, signal) => res({ code, signal }))) };
+}
+
+// new-user review 17 F8: `export internevo --overwrite` removed .bin files corpus-clean did not
+// write, and the refusal before it named only corpus-clean's shards (in the first type folder).
+// fix17's leftover: a failed export --overwrite did not put back its --rejects/--stats, and its
+// type folders' locks were not journaled, so a kill -9'd export's set-aside shards stayed hidden.
+describe('export internevo --overwrite', () => {
+  const TK = ['--tokenizer', TOKENIZER_MODEL];
+  it('is refused first naming the files it would remove that corpus-clean did not name as shards', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'en.jsonl'), GOOD);
+    await writeFile(join(dir, 'zh.jsonl'), '{"text":"这是一个用于测试的中文句子，内容足够长。"}\n');
+    for (const t of ['cn', 'en']) await mkdir(join(dir, 'tk', 'train', t), { recursive: true });
+    const made = await runCliAll([['export', 'internevo', 'zh.jsonl', ...TK, '--type', 'cn', '-o', 'tk/'], ['export', 'internevo', 'en.jsonl', ...TK, '--type', 'en', '-o', 'tk/']], { cwd: dir });
+    for (const r of made) expect(r.code, r.stderr).toBe(0);
+    await cp(join(dir, 'tk/train/en/part-00000.bin'), join(dir, 'tk/train/en/mine.bin'));
+    await cp(join(dir, 'tk/train/en/part-00000.bin.meta'), join(dir, 'tk/train/en/mine.bin.meta'));
+    const refused = await runCli(['export', 'internevo', 'en.jsonl', ...TK, '--type', 'by-lang', '-o', 'tk/'], { cwd: dir });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain("tk/train/cn already holds shards (part-00000.bin, ...); --overwrite would remove with them 2 files not named as corpus-clean names its shards (part-NNNNN.bin), as InternEvo reads every .bin of a type folder: 'tk/train/en/mine.bin', 'tk/train/en/mine.bin.meta'; remove them or pass --overwrite");
+  });
+
+  it('that fails puts back the earlier shards with their --rejects and --stats; one killed with SIGKILL is put back by the next export', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'en.jsonl'), GOOD + '{"id":1}\n');
+    await writeFile(join(dir, 'bad.jsonl'), '{"text":"one"}\n{"id":1}\n{"id":2}\n');
+    const first = await runCli(['export', 'internevo', 'en.jsonl', ...TK, '--type', 'en', '-o', 'tk/', '--rejects', 'rej.jsonl', '--stats', 'st.json', '--max-reject-rate', '0.5', '-q'], { cwd: dir });
+    expect(first.code, first.stderr).toBe(0);
+    const before = await snapshot(dir);
+    const failed = await runCli(['export', 'internevo', 'bad.jsonl', ...TK, '--type', 'en', '-o', 'tk/', '--rejects', 'rej.jsonl', '--stats', 'st.json', '--overwrite'], { cwd: dir });
+    expect(failed.code, failed.stderr).toBe(1);
+    expect(failed.stderr).toContain("and so are 'rej.jsonl' and 'st.json'");
+    expect(await snapshot(dir)).toEqual(before);
+    // Killed while it writes: every earlier file aside, said in the type folder's lock.
+    const k = fed(['export', 'internevo', '-', ...TK, '--type', 'en', '-o', 'tk/', '--rejects', 'rej.jsonl', '--stats', 'st.json', '--overwrite', '-q'], dir);
+    k.p.stdin!.write(GOOD);
+    await until(async () => (await readFile(join(dir, 'tk/train/en/.corpus-clean.lock'), 'utf8').catch(() => '')).includes('earlier=aside'));
+    k.p.kill('SIGKILL');
+    expect((await k.done).signal).toBe('SIGKILL');
+    expect(existsSync(join(dir, 'tk/train/en/part-00000.bin'))).toBe(false);
+    const next = await runCli(['export', 'internevo', 'en.jsonl', ...TK, '--type', 'en', '-o', 'tk/', '--rejects', 'rej.jsonl', '--stats', 'st.json'], { cwd: dir });
+    expect(next.code).toBe(2);
+    expect(next.stderr).toMatch(/note: 'tk\/train\/en': put back 2 files of the earlier output that a killed --overwrite command \(PID \d+\) had set aside/);
+    expect(next.stderr, next.stderr).toContain("note: 'rej.jsonl': put back 1 file");
+    expect(next.stderr).toContain('already holds shards');
+    expect(await snapshot(dir)).toEqual(before);
+    // Settled once: the shards put back are not taken for the killed export's unfinished ones.
+    const after = await runCli(['export', 'internevo', 'en.jsonl', ...TK, '--type', 'en', '-o', 'tk/'], { cwd: dir });
+    expect(after.code).toBe(2);
+    expect(after.stderr).not.toContain('note:');
+    expect(await snapshot(dir)).toEqual(before);
   });
 });

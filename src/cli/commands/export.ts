@@ -25,7 +25,7 @@ import { parseTextField, type TextField } from '../../core/doc.js';
 import { expandInputs } from '../../io/inputs.js';
 import { readFiles } from '../../io/readers/index.js';
 import { makeDir, missingFolders } from '../../io/dirs.js';
-import { checkInsideInputFolder, checkWritable, LOCK_NAME, lockHolder, lockOutput } from '../../io/outputs.js';
+import { checkInsideInputFolder, checkWritable, journalEarlier, LOCK_NAME, lockHolder, lockOutput, recoverEarlier, recoverSides, removeDeadLock, setAsideSides, sideLockPaths } from '../../io/outputs.js';
 
 /** How to give each language its type folder (one export per language). */
 const SPLIT_HINT = '--type by-lang writes the Chinese records to train/cn/ and the others to train/en/';
@@ -166,18 +166,31 @@ export function typeClashes(out: string, type: string | readonly string[], folde
   return lines;
 }
 
+/** A file of a type folder that InternEvo reads as data: a `.bin` or its `.bin.meta` (not hidden). */
+const isShardFile = (n: string): boolean => /\.bin(\.meta)?$/.test(n) && !n.startsWith('.');
+
 /**
  * Before anything is read: shards beside the lock of an export that is gone (killed, even while it
  * published its shards one rename at a time) are no result: removed, and the export starts over,
- * as other outputs do, instead of refusing them as "already holds shards" (hostile review 6 F22);
- * shards of a finished export are refused without --overwrite.
+ * as other outputs do, instead of refusing them as "already holds shards" (hostile review 6 F22).
+ * What a killed `--overwrite` export had set aside (`.part-00000.bin.earlier-PID`) is put back, or
+ * removed once its new shards were in place, by the journal in its lock, as for other outputs
+ * (recoverEarlier). Returns the shard files the folder holds then (a finished export's).
  */
-async function checkTypeFolder(out: string, type: string, overwrite: boolean): Promise<void> {
+async function checkTypeFolder(out: string, type: string): Promise<string[]> {
   const dir = join(out, 'train', type);
   const dead = lockHolder(join(dir, LOCK_NAME));
   const holder = dead !== undefined && !dead.live ? dead.pid : undefined;
-  if (holder !== undefined) {
-    const left = (await readdir(dir).catch(() => [] as string[])).filter((f) => /\.bin(\.meta)?$/.test(f) && !f.startsWith('.'));
+  let settled = false;
+  await recoverEarlier(dir, isShardFile, holder === undefined ? undefined : { pid: holder, state: dead?.earlier }, (t) => {
+    settled = true;
+    process.stderr.write(`corpus-clean export: note: '${showPath(dir)}': ${t}\n`);
+  });
+  // Settled: the folder holds the earlier export put back, or the killed one's finished shards;
+  // its dead lock goes, so that no later export takes them for that export's unfinished ones.
+  if (holder !== undefined && settled) await removeDeadLock(join(dir, LOCK_NAME), holder);
+  if (holder !== undefined && !settled) {
+    const left = (await readdir(dir).catch(() => [] as string[])).filter(isShardFile);
     if (left.length > 0) {
       process.stderr.write(`corpus-clean export: note: '${showPath(dir)}' holds ${left.length} file${left.length === 1 ? '' : 's'} of an unfinished export (the command writing it, PID ${holder}, was killed); starting over\n`);
       for (const f of left) await rm(join(dir, f), { force: true });
@@ -186,15 +199,26 @@ async function checkTypeFolder(out: string, type: string, overwrite: boolean): P
   // A failed export's shards (its _FAILED, written when it exited 1) are no result: the next
   // export into the folder starts over without --overwrite, as other commands' failed outputs do.
   if (existsSync(join(dir, FAILED))) {
-    const left = (await readdir(dir).catch(() => [] as string[])).filter((f) => /\.bin(\.meta)?$/.test(f) && !f.startsWith('.'));
+    const left = (await readdir(dir).catch(() => [] as string[])).filter(isShardFile);
     process.stderr.write(`corpus-clean export: note: '${showPath(dir)}' holds an export that failed (its ${FAILED}); starting over\n`);
     for (const f of [...left, FAILED]) await rm(join(dir, f), { force: true });
   }
-  if (!overwrite) {
-    // Shards only: a killed export's temporaries (.part-N.PID.tmp.bin) are the writer's to remove.
-    const existing = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.endsWith('.bin') && !f.startsWith('.'));
-    if (existing.length > 0) throw new UsageError(`${dir} already holds shards (${existing[0]}, ...); remove them or pass --overwrite`);
-  }
+  return (await readdir(dir).catch(() => [] as string[])).filter(isShardFile).sort();
+}
+
+/**
+ * Shards already in the type folders, without --overwrite: refused, naming the first folder's and
+ * every file there that corpus-clean did not name as its shards (part-NNNNN.bin), which
+ * --overwrite would remove too, InternEvo reading every .bin of a type folder as data (new-user
+ * review 17 F8: the refusal named only corpus-clean's shards, the note after --overwrite the others).
+ */
+function refuseEarlierShards(held: readonly { dir: string; files: readonly string[] }[]): void {
+  const first = held.find((h) => h.files.some((f) => f.endsWith('.bin')));
+  if (first === undefined) return;
+  const foreign = held.flatMap((h) => h.files.filter((f) => !/^part-\d{5}\.bin(\.meta)?$/.test(f)).map((f) => join(h.dir, f)));
+  const shown = foreign.slice(0, 4).map((f) => `'${showPath(f)}'`).join(', ') + (foreign.length > 4 ? ` and ${foreign.length - 4} more` : '');
+  const also = foreign.length === 0 ? '' : `; --overwrite would remove with them ${foreign.length === 1 ? 'a file' : `${foreign.length} files`} not named as corpus-clean names its shards (part-NNNNN.bin), as InternEvo reads every .bin of a type folder: ${shown}`;
+  throw new UsageError(`${first.dir} already holds shards (${first.files.find((f) => f.endsWith('.bin'))}, ...)${also}; remove them or pass --overwrite`);
 }
 
 /** `corpus-clean export internevo|xtuner-v1`: training-ready shards. */
@@ -298,7 +322,11 @@ ${flagHelp(INPUT)}
     if (!byLang && type.toLowerCase().replace(/[-_.]/g, '') === 'bylang') throw new UsageError(`--type '${showText(type)}': did you mean --type by-lang (each record to train/cn/ or train/en/ by its language)?`);
     if (!byLang && !INTERNEVO_TYPES.includes(type)) process.stderr.write(`corpus-clean export: warning: --type '${showText(type)}' is none of the data types InternEvo's docs list (${INTERNEVO_TYPES.join(', ')}): InternEvo takes every folder under train/ as a type, but the older InternLM-Train knows only en, cn and code (a typo is caught only when training starts)\n`);
     const types: readonly string[] = byLang ? LANG_TYPES : [type];
-    for (const t of types) await checkTypeFolder(out, t, v.overwrite === true);
+    const held: { dir: string; files: string[] }[] = [];
+    for (const t of types) held.push({ dir: join(out, 'train', t), files: await checkTypeFolder(out, t) });
+    // Its --rejects/--stats that a killed --overwrite export set aside: put back before it is judged.
+    await recoverSides([v.rejects as string | undefined, v.stats as string | undefined], (t) => process.stderr.write(`corpus-clean export: note: ${t}\n`));
+    if (v.overwrite !== true) refuseEarlierShards(held);
     const folders = await readdir(join(out, 'train'), { withFileTypes: true }).then((es) => es.filter((e) => e.isDirectory()).map((e) => e.name), () => [] as string[]);
     for (const w of typeClashes(out, types, folders)) {
       process.stderr.write(`corpus-clean export: warning: ${w}\n`);
@@ -370,11 +398,19 @@ ${flagHelp(INPUT)}
       for (const t of v.overwrite === true ? types : []) {
         const dir = join(out, 'train', t);
         const here = await readdir(dir).catch(() => [] as string[]);
-        for (const f of here.filter((n) => /\.bin(\.meta)?$/.test(n) && !n.startsWith('.')).sort()) {
+        for (const f of here.filter(isShardFile).sort()) {
           await prepared.earlier.setAside(join(dir, f));
           emptied.add(dir);
           if (!/^part-\d{5}\.bin(\.meta)?$/.test(f)) foreign.push(join(dir, f));
         }
+      }
+      if (prepared.earlier.size > 0) {
+        // Its --rejects/--stats are the earlier export's accounting: set aside and put back with
+        // its shards, so that a failed export leaves the three as they were (as other commands do).
+        await setAsideSides(prepared.earlier, [prepared.rejectsPath, prepared.statsPath]);
+        // Said in the type folders' locks (and the side files'): the next export into them puts
+        // back, or removes, what a kill -9 left aside (recoverEarlier).
+        journalEarlier(prepared.earlier, [...types.map((t) => join(out, 'train', t, LOCK_NAME)), ...(await sideLockPaths([prepared.rejectsPath, prepared.statsPath]))]);
       }
     } catch (e) {
       await prepared.earlier.restore();

@@ -50,7 +50,8 @@ Examples:
   corpus-clean bench shards/ --stages normalize,quality
 
 Exit codes: 0 success; 1 bad input over --max-reject-rate, a damaged input file, an I/O
-failure (everything readable is still written), or no record written (--allow-empty: 0);
+failure (everything readable is still written; with --overwrite the earlier output is put back
+instead), or no record written (--allow-empty: 0);
 2 usage error; 130, 143, 129 stopped by SIGINT (Ctrl-C), SIGTERM or SIGHUP, its unfinished
 output removed; status: 3 while the run is at work.
 

@@ -23,7 +23,7 @@ import { checkOutputName, checkOutputs, LOCK_NAME, lockOutput, outputTarget, pre
 import { checkInputFolders, failedMarker, refuseUnfinished, writeManifest, type UnfinishedInput } from '../exec/markers.js';
 import { progressWanted } from '../exec/progress.js';
 import type { RunSettings } from '../exec/plan.js';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { FAILED, SUCCESS } from '../exec/layout.js';
 import { writeAtomic } from '../io/writers/atomic.js';
 import { guardSignals, onOutputClosed, outputFinished, whileRunning } from './interrupt.js';
@@ -416,7 +416,10 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
   const sides = p.earlier?.sides.map((f) => `'${showPath(f)}'`) ?? [];
   const ownParts = ['output', ...(sides.length > 0 && rejectsPath !== undefined ? ['rejects'] : []), ...(sides.length > 0 && statsPath !== undefined ? ['stats'] : [])];
   const own = ownParts.length === 1 ? 'output was' : `${ownParts.slice(0, -1).join(', ')} and ${ownParts.at(-1)} were`;
-  const keptNote = `corpus-clean ${job.command}: note: the earlier output '${showPath(output)}' is kept as it was${sides.length > 0 ? `, and so ${sides.length === 1 ? 'is' : 'are'} ${sides.join(' and ')}` : ''}: --overwrite replaces ${sides.length > 0 ? 'them' : 'it'} only with a complete output; this command's ${own} removed (write to other names to keep what a failing command wrote)`;
+  // A shard set is named by its files: there is no file 'sh/out.jsonl' (new-user review 16 F16 a).
+  const setNames = p.sharded ? [...(p.earlier?.names ?? [])].filter((n) => n !== basename(output)).sort() : [];
+  const earlierOutput = setNames.length > 0 ? `the earlier shards of '${showPath(output)}' ('${showPath(join(dirname(output), setNames[0]))}'${setNames.length > 1 ? ` and ${setNames.length - 1} more file${setNames.length > 2 ? 's' : ''}` : ''})` : `the earlier output '${showPath(output)}'`;
+  const keptNote = `corpus-clean ${job.command}: note: ${earlierOutput} ${setNames.length > 0 ? 'are' : 'is'} kept as ${setNames.length > 0 ? 'they were' : 'it was'}${sides.length > 0 ? `, and so ${sides.length === 1 ? 'is' : 'are'} ${sides.join(' and ')}` : ''}: --overwrite replaces ${sides.length > 0 || setNames.length > 0 ? 'them' : 'it'} only with a complete output; this command's ${own} removed (write to other names to keep what a failing command wrote)`;
   /** Put the earlier output back; true when it was (and a note is due). */
   const putBack = async (quiet = false): Promise<boolean> => {
     if (p.earlier === undefined || p.earlier.size === 0) return false;
@@ -444,7 +447,7 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
       await abortAll();
     },
     '',
-    onStdout ? `stdout keeps the records written before the signal (they may be incomplete: discard them)${rejectsPath !== undefined || statsPath !== undefined ? '; the unfinished rejects and stats removed' : ''}` : replacing ? `unfinished output removed, the earlier output '${showPath(output)}' kept as it was` : undefined,
+    onStdout ? `stdout keeps the records written before the signal (they may be incomplete: discard them)${rejectsPath !== undefined || statsPath !== undefined ? '; the unfinished rejects and stats removed' : ''}` : replacing ? `unfinished output removed, ${earlierOutput} kept as ${setNames.length > 0 ? 'they were' : 'it was'}` : undefined,
   );
   // stdout closed by its reader (`| head`): stop reading, let what was read finish its way
   // (rejects and stats are written), write nothing more, and exit 0 without a word.

@@ -45,7 +45,7 @@ describe('--overwrite by a command that fails', () => {
     );
     for (const r of failed) {
       expect(r.code, r.stderr).toBe(1);
-      expect(r.stderr).toMatch(/note: the earlier output '[^']+' is kept as it was(, and so is '[^']+')?: --overwrite replaces (it|them) only with a complete output; this command's output( and stats were| was) removed/);
+      expect(r.stderr).toMatch(/note: the earlier (output '[^']+' is kept as it was|shards of 'ks\.jsonl' \('ks-00000\.jsonl' and \d+ more files\) are kept as they were)(, and so is '[^']+')?: --overwrite replaces (it|them) only with a complete output; this command's output( and stats were| was) removed/);
     }
     // Nothing else beside them (no set-aside copy, no temporary), nor the failed commands' stats:
     // the earlier outputs had none, and the three are kept as they were (hostile review 16 F2).

@@ -107,3 +107,20 @@ describe('export internevo --overwrite', () => {
     expect(await snapshot(dir)).toEqual(before);
   });
 });
+
+// New-user review 16 F16 (a), fix17b's leftover: the note of a failed --overwrite of a shard set
+// named 'sh/out.jsonl', a file there is not (the output is sh/out-0000N.jsonl and its marker).
+describe('a failed --overwrite of a shard set', () => {
+  it('names the shards kept, not a file of the set\'s name', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'good.jsonl'), GOOD);
+    await writeFile(join(dir, 'bad.jsonl'), '{"text":"one"}\nbad\nbad\n');
+    const made = await runCli(['cat', 'good.jsonl', '-o', 'sh/out.jsonl', '--shard-records', '1', '-q'], { cwd: dir });
+    expect(made.code, made.stderr).toBe(0);
+    const before = await snapshot(dir);
+    const failed = await runCli(['cat', 'bad.jsonl', '-o', 'sh/out.jsonl', '--shard-records', '1', '--overwrite'], { cwd: dir });
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain("note: the earlier shards of 'sh/out.jsonl' ('sh/out-00000.jsonl' and 3 more files) are kept as they were: --overwrite replaces them only with a complete output");
+    expect(await snapshot(dir)).toEqual(before);
+  });
+});

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CLI, runCli, runCliAll, tempDir, TOKENIZER_MODEL } from '../helpers/run.js';
+import { CLI, runCli, runCliAll, signalWhen, tempDir, TOKENIZER_MODEL } from '../helpers/run.js';
 
 // Follow-ups of the reviews of session 17 about --overwrite (/work/notes/old17/review-hostile17.md
 // F4, review-newuser17.md F3, F8).
@@ -105,6 +105,24 @@ describe('export internevo --overwrite', () => {
     expect(after.code).toBe(2);
     expect(after.stderr).not.toContain('note:');
     expect(await snapshot(dir)).toEqual(before);
+  });
+});
+
+// New-user review 16 F18's second half (fix17b's leftover): dedup-disk stopped (or failed) in its
+// steps 1-3 left the empty output folder it had made (dd5/), with "unfinished output removed".
+describe('dedup-disk stopped or failed before it writes its output', () => {
+  it('leaves no output folder of its making', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'big.jsonl'), Array.from({ length: 60_000 }, (_, i) => JSON.stringify({ id: i, text: `record ${i} of a long input, with words enough to take a while to sign.` })).join('\n') + '\n');
+    const r = await signalWhen(['dedup-disk', join(dir, 'big.jsonl'), '-o', join(dir, 'dd/sub/'), '--work', join(dir, 'w'), '-q'], join(dir, 'w', '_work'), (names) => names.includes('global'), 'SIGINT');
+    expect(r.code, r.stderr).toBe(130);
+    expect(existsSync(join(dir, 'dd'))).toBe(false);
+    await writeFile(join(dir, 'small.jsonl'), GOOD);
+    const failed = await runCli(['dedup-disk', 'small.jsonl', '-o', 'd2/out.jsonl', '--rejects', 'd3/rej.jsonl', '--work', 'w2', '-q'], { cwd: dir, env: { CORPUS_CLEAN_FAIL_UNIT: '0-tasks/0' } });
+    expect(failed.code, failed.stderr).toBe(1);
+    expect(existsSync(join(dir, 'd2'))).toBe(false);
+    expect(existsSync(join(dir, 'd3'))).toBe(false);
+    expect(existsSync(join(dir, 'w2', '_plan.json'))).toBe(true);
   });
 });
 

@@ -127,10 +127,14 @@ ${flagHelp(IO)}
       throw new UsageError(`--work '${showPath(work)}' is the output folder of ${state} 'corpus-clean run' (recipe '${showText(planName)}'), not a dedup-disk work folder; give a new folder for --work`);
     }
     const prepared = await prepare(job);
+    const step4 = { began: false };
     try {
-      return await onWorkers(work, options, job, prepared, { quiet, asked, taskSize });
+      return await onWorkers(work, options, job, prepared, { quiet, asked, taskSize, step4 });
     } finally {
       prepared.release();
+      // Failed in steps 1-3, before step 4 wrote anything: the output folders preparing made are
+      // not left behind empty (new-user review 16 F18; step 4 removes its own, as every command does).
+      if (!step4.began) await removeMadeFolders(prepared);
     }
   },
 };
@@ -141,7 +145,7 @@ ${flagHelp(IO)}
  * command resumes it. Step 4 is one pass over the inputs here, through the same readers, each
  * task's removals loaded when its records arrive.
  */
-async function onWorkers(work: string, options: Record<string, unknown>, job: Job, prepared: Prepared, o: { quiet: boolean; asked?: number; taskSize?: number }): Promise<number> {
+async function onWorkers(work: string, options: Record<string, unknown>, job: Job, prepared: Prepared, o: { quiet: boolean; asked?: number; taskSize?: number; step4: { began: boolean } }): Promise<number> {
   const stage = await defaultRegistry().create('dedup', { ...options, method: 'minhash' });
   const { quiet, asked } = o;
   const taskSize = o.taskSize ?? (await autoTaskSize(prepared.files));
@@ -166,12 +170,17 @@ async function onWorkers(work: string, options: Record<string, unknown>, job: Jo
   const said = { kept: false };
   let code: number;
   try {
-    code = await onWork(work, plan, stage, job, prepared, { quiet, asked, tasks, said });
+    code = await onWork(work, plan, stage, job, prepared, { quiet, asked, tasks, said, step4: o.step4 });
   } finally {
     unlock();
   }
   await afterWork(work, code, job, said.kept);
   return code;
+}
+
+/** The folders preparing made for the output and its --rejects/--stats, removed when empty (deepest first). */
+async function removeMadeFolders(prepared: Prepared): Promise<void> {
+  for (const d of [...prepared.made.side, ...prepared.made.output].sort((a, b) => b.length - a.length)) await rmdir(d).catch(() => {});
 }
 
 /** The name in a folder's `_plan.json` (a recipe's, or `dedup-disk`), or undefined when unreadable. */
@@ -216,7 +225,7 @@ async function afterWork(work: string, code: number, job: Job, said: boolean): P
   process.stderr.write(`corpus-clean dedup-disk: work files kept in ${showPath(work)} (${mb} MB: ${why}); remove the folder when done\n`);
 }
 
-async function onWork(work: string, plan: Plan, stage: Stage, job: Job, prepared: Prepared, o: { quiet: boolean; asked?: number; tasks: Plan['tasks']; said: { kept: boolean } }): Promise<number> {
+async function onWork(work: string, plan: Plan, stage: Stage, job: Job, prepared: Prepared, o: { quiet: boolean; asked?: number; tasks: Plan['tasks']; said: { kept: boolean }; step4: { began: boolean } }): Promise<number> {
   const { quiet, asked, tasks } = o;
   const state = await prepareFolder(work, plan, false).catch((e: Error) => {
     let finished = false;
@@ -251,6 +260,9 @@ async function onWork(work: string, plan: Plan, stage: Stage, job: Job, prepared
     await removeStale(work);
     // This process's own unit may write one more before it exits: swept again then.
     atExit(() => removeStaleSync(work));
+    // Nothing is written to the output before step 4: the folders preparing made go, their locks first (F18).
+    prepared.release();
+    await removeMadeFolders(prepared);
     // Before any task finished there is nothing kept to resume from (new-user review 16 F18: it said
     // "finished tasks are kept" with no _done/ at all; run says so since new-user review 15 F5).
   }, () => (doneUnits(work, plan) > 0 ? `finished tasks are kept in ${showPath(work)}: run the same command again to resume` : `no task had finished yet: the same command again starts from its plan in ${showPath(work)}`));
@@ -299,5 +311,6 @@ async function onWork(work: string, plan: Plan, stage: Stage, job: Job, prepared
   const secs = ((performance.now() - started) / 1000).toFixed(2);
   if (!quiet) process.stderr.write(`corpus-clean dedup-disk: decisions made in ${secs} s; writing the kept records\n`);
   // requireText: records without usable text are rejected as the in-memory dedup rejects them.
+  o.step4.began = true;
   return executePrepared({ ...job, stages: [removalsStage(globalDir(work, 0), tasks)] }, prepared);
 }

@@ -352,6 +352,7 @@ export async function mergeRun(run: string, plan: Plan, opts: { started: number;
     command: 'run',
     stats,
     inputs: plan.inputs,
+    ...(plan.roots !== undefined ? { roots: plan.roots } : {}),
     skipped: plan.skipped ?? [],
     unfinished: plan.unfinished ?? [],
     ...(plan.expectedRecords !== undefined ? { expectedRecords: plan.expectedRecords } : {}),

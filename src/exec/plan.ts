@@ -116,6 +116,12 @@ export interface Plan {
   inputs: string[];
   /** Input names the expansion did not read (dangling links, FIFOs, second names of a file), with why: in `_stats.json` too. */
   skipped?: SkippedInput[];
+  /**
+   * The inputs as given (`-i`), for the merge's notes: a file found in a folder given as input is
+   * told how to leave it out of that folder, as a single command tells it. Absent in plans of older
+   * versions. Not part of `planKey` (the same files named another way are the same run).
+   */
+  roots?: string[];
   tasks: TaskSpec[];
   /** Target bytes per task (a file larger than this is cut). */
   taskSize: number;
@@ -457,7 +463,7 @@ export async function fewTasksNote(files: readonly string[], format: InputFormat
 
 /** The part of a plan that must match for a rerun to resume it. */
 export function planKey(p: Plan): string {
-  return JSON.stringify({ ...p, name: undefined, inputFacts: undefined, skipped: undefined, sealed: undefined, unfinished: undefined, expectedRecords: undefined, sideFiles: undefined });
+  return JSON.stringify({ ...p, name: undefined, inputFacts: undefined, skipped: undefined, roots: undefined, sealed: undefined, unfinished: undefined, expectedRecords: undefined, sideFiles: undefined });
 }
 
 /** A value for a message: JSON, cut short. */

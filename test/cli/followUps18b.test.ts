@@ -176,3 +176,20 @@ describe('convert: records of no format it reads', () => {
   });
 });
 
+// fix17b's leftover (new-user review 16 F17's second part): run's merge did not know the folders
+// given as input, so its notes on a file found in one could not say how to leave it out. A file
+// whose first line is data and whose other lines are rejects (the two concatenated) is not refused
+// up front; the merge's warning on it names the folder now, as a single command's does.
+describe('run: the merge\'s notes on a file found in a folder given as input', () => {
+  it('say how to leave it out of that folder', async () => {
+    const dir = await tempDir();
+    await mkdir(join(dir, 'in'));
+    await writeFile(join(dir, 'in/data.jsonl'), texts(30));
+    const reject = (i: number): string => JSON.stringify({ stage: 'read', reason: 'text_missing', source: `x.jsonl:${i}`, record: { id: i } });
+    await writeFile(join(dir, 'in/joined.jsonl'), texts(1) + Array.from({ length: 20 }, (_, i) => reject(i + 1)).join('\n') + '\n');
+    await writeFile(join(dir, 'recipe.yaml'), 'name: n\nstages:\n  - normalize: {}\n');
+    const r = await runCli(['run', 'recipe.yaml', '-i', 'in/', '-o', 'o', '--workers', '1', '--max-reject-rate', '1'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("corpus-clean run: warning: in/joined.jsonl: 95.2 % of its 21 records were rejected as read/text_missing: it is a corpus-clean rejects file (keys stage, reason, source), whose records hold no text of their own: to leave it out of the input, move it out of in/, or rename it with a leading '_'");
+  });
+});

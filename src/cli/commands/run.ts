@@ -291,7 +291,7 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
       // --limit N: the tasks holding the first N records in input order (settled here, for any worker count).
       let limitReached = false;
       if (settings.limit !== undefined) ({ tasks, reached: limitReached } = await limitTasks({ settings, stages: recipe.stages }, tasks, settings.limit, taskSource));
-      const plan: Plan = { version: PLAN_VERSION, name: recipe.name, stages: recipe.stages, settings, inputs: files, ...(skipped.length > 0 ? { skipped } : {}), ...(unfinished.length > 0 ? { unfinished } : {}), ...(Object.keys(expected).length > 0 ? { expectedRecords: expected } : {}), tasks, taskSize, ...(limitReached ? { limitReached } : {}), ...planPhases(stages, tasks.length) };
+      const plan: Plan = { version: PLAN_VERSION, name: recipe.name, stages: recipe.stages, settings, inputs: files, roots: inputs, ...(skipped.length > 0 ? { skipped } : {}), ...(unfinished.length > 0 ? { unfinished } : {}), ...(Object.keys(expected).length > 0 ? { expectedRecords: expected } : {}), tasks, taskSize, ...(limitReached ? { limitReached } : {}), ...planPhases(stages, tasks.length) };
       const { workers, note: workersNote } = localWorkers(asked, plan, availableParallelism(), v.workers !== undefined ? '--workers' : 'executor: workers');
       // A Slurm chain of an earlier run still writing here: only the Slurm executor may follow it.
       const live = await liveJobs(dir);

@@ -43,7 +43,7 @@ describe('an existing --rejects/--stats file that corpus-clean did not write (H1
     );
     expect(r.stderr).toContain(`--rejects file '${tag}.mine.rej' already exists and its first line is not a reject of corpus-clean (a JSON object of stage, reason and source, then only record, attrs, raw, raw_base64, detail): replacing it would destroy it; remove it, name another file, or pass --overwrite`);
     expect(r.code).toBe(2);
-    expect(s.stderr).toContain(`--stats file '${tag}.mine.json' already exists and it is not a stats file of corpus-clean (a JSON object beginning with "command" and "inputs"): replacing it would destroy it; remove it, name another file, or pass --overwrite`);
+    expect(s.stderr).toContain(`--stats file '${tag}.mine.json' already exists and it is not a stats file of corpus-clean (a JSON object beginning with "command" and "inputs", with the counts "read" and "written"): replacing it would destroy it; remove it, name another file, or pass --overwrite`);
     expect(s.code).toBe(2);
     expect(await readFile(join(dir, `${tag}.mine.rej`), 'utf8')).toBe('precious\n');
     expect(await readFile(join(dir, `${tag}.mine.json`), 'utf8')).toBe('{"settings": {"a": 1}}\n');
@@ -83,8 +83,20 @@ describe("corpus-clean's own rejects and stats are still replaced without --over
   });
 
   it('a stats file of a command whose stdout closed, and a compact one', async () => {
-    await writeFile(join(dir, 'c.json'), '{"command":"cat","inputs":["a"],"output":"-"}');
+    await writeFile(join(dir, 'c.json'), '{"command":"cat","inputs":["a"],"output":"-","read":2,"written":1}');
     expect(await notOwnSideFile(join(dir, 'c.json'), 'stats')).toBeUndefined();
+  });
+
+  // A sibling of new-user review 17 F2: a data file whose first record begins with `command` and
+  // `inputs` (a JSONL of shell commands, a job config) was taken for a stats file by its start, and
+  // --stats replaced it without --overwrite.
+  it('data or a config beginning with "command" and "inputs" is not a stats file', async () => {
+    await writeFile(join(dir, 'cmds.jsonl'), '{"command":"ls","inputs":["a"],"text":"list the files"}\n{"command":"cd","inputs":[],"text":"go home"}\n');
+    await writeFile(join(dir, 'job.json'), JSON.stringify({ command: 'train', inputs: ['data/'], epochs: 3 }, null, 2) + '\n');
+    for (const f of ['cmds.jsonl', 'job.json']) expect(await notOwnSideFile(join(dir, f), 'stats'), f).toMatch(/^it is not a stats file of corpus-clean/);
+    const r = await runCli(['cat', 'in.jsonl', '-o', 'cmds.o.jsonl', '--stats', 'job.json', '--max-reject-rate', '1'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(await readFile(join(dir, 'job.json'), 'utf8')).toContain('"epochs": 3');
   });
 
   it('a rejects file whose first line is longer than the bytes looked at is judged by its start', async () => {

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, lstatSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, lstatSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { dirname, join, resolve } from 'node:path';
@@ -159,12 +159,35 @@ const HEAD_BYTES = 1 << 20;
 /** The start every stats file corpus-clean writes has (JSON.stringify with 2 spaces, or compact). */
 const STATS_START = /^\s*\{\s*"command"\s*:\s*"(?:[^"\\\n]|\\.)*"\s*,\s*"inputs"\s*:\s*\[/;
 
+/** A stats file larger than this is judged by its start alone (a run over a million files lists each). */
+const STATS_PARSED_BYTES = 64 << 20;
+
 function notStats(path: string): string | undefined {
+  const not = 'it is not a stats file of corpus-clean (a JSON object beginning with "command" and "inputs", with the counts "read" and "written")';
   const fd = openSync(path, 'r');
   try {
     const head = Buffer.alloc(4096);
     const n = readSync(fd, head, 0, head.length, 0);
-    return STATS_START.test(head.toString('utf8', 0, n)) ? undefined : 'it is not a stats file of corpus-clean (a JSON object beginning with "command" and "inputs")';
+    if (!STATS_START.test(head.toString('utf8', 0, n))) return not;
+    // The start alone took a data file whose records begin with `command` and `inputs` (a JSONL of
+    // shell commands, a job config) for a stats file, and --stats replaced it without --overwrite
+    // (a sibling of new-user review 17 F2): the whole file must be one object with the counts every
+    // stats file has.
+    const size = fstatSync(fd).size;
+    if (size > STATS_PARSED_BYTES) return undefined;
+    const all = Buffer.alloc(size);
+    let got = 0;
+    while (got < size) {
+      const k = readSync(fd, all, got, size - got, got);
+      if (k === 0) break;
+      got += k;
+    }
+    try {
+      const o = JSON.parse(all.toString('utf8', 0, got)) as Record<string, unknown> | null;
+      return o !== null && typeof o === 'object' && typeof o.read === 'number' && typeof o.written === 'number' ? undefined : not;
+    } catch {
+      return not;
+    }
   } finally {
     closeSync(fd);
   }

@@ -136,7 +136,9 @@ describe('an --overwrite command killed with SIGKILL', () => {
     // A folder output: killed once it has written a shard of its own.
     const b = fed(['cat', '-', '-o', 'kd/', '--shard-records', '1', '--overwrite', '-q'], dir);
     b.p.stdin!.write(NEW + NEW);
-    await until(async () => existsSync(join(dir, 'kd/part-00000.jsonl')) && (await readFile(join(dir, 'kd/_SUCCESS'), 'utf8').catch(() => '')) === '');
+    // Once the earlier output is aside (the journal says so: before that line a killed command's
+    // folder is only "unfinished", which another case covers) and a shard of its own is written.
+    await until(async () => existsSync(join(dir, 'kd/part-00000.jsonl')) && (await readFile(join(dir, 'kd/.corpus-clean.lock'), 'utf8').catch(() => '')).includes('earlier=aside') && (await readFile(join(dir, 'kd/_SUCCESS'), 'utf8').catch(() => '')) === '');
     b.p.kill('SIGKILL');
     expect((await b.done).signal).toBe('SIGKILL');
     expect(existsSync(join(dir, 'keep.jsonl'))).toBe(false);

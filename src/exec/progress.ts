@@ -184,8 +184,11 @@ export function ofTotal(bytes: number, total: number, pct = percentOf(bytes, tot
   const unit = kb ? 1e3 : 1e6;
   const digits = Math.min(3, Math.max(1, Math.ceil(-Math.log10(total / unit / 100))));
   const scale = 10 ** digits;
-  const done = Math.floor((Math.min(bytes, total) / unit) * scale + 1e-9) / scale;
-  return `${done.toFixed(digits)} of ${(total / unit).toFixed(digits)} ${kb ? 'KB' : 'MB'} on disk (${pct} %)`;
+  const all = (total / unit).toFixed(digits);
+  // Every byte in: the total as said, not the done figure rounded down below it (new-user review 18
+  // F2: "0.741 of 0.742 MB on disk (100 %)").
+  const done = bytes >= total ? all : (Math.floor((bytes / unit) * scale + 1e-9) / scale).toFixed(digits);
+  return `${done} of ${all} ${kb ? 'KB' : 'MB'} on disk (${pct} %)`;
 }
 
 /** Time left, said briefly: `12 s`, `3 min`, `1.5 h`, or `?` when not known yet. */

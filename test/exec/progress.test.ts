@@ -117,19 +117,20 @@ describe('progress line', () => {
     expect(r.stderr.split('\n')).toEqual(['0.156 of 0.200 | 78', '0.199 of 0.200 | 99', '0.200 of 0.200 | 100', '1.56 of 2.00 | 78', '15.6 of 20.0 | 78', '']);
   });
   // Hostile review 15 F2: the done figure rounded to nearest while the percent rounds down ("2.00 of
-  // 2.00 MB (99 %)"), and under 100 KB a hundredth was not resolved ("0.001 of 0.001 MB (50 %)").
+  // 2.00 MB (99 %)"), and under 100 KB a hundredth was not resolved ("0.001 of 0.001 MB (50 %)");
+  // new-user review 18 F2: at 100 % the done figure rounded down below the total ("0.741 of 0.742").
   it('the done figure is rounded down as the percent is; under 100 KB the figures are in KB', async () => {
     const script = `
       const { PhaseProgress } = await import(${JSON.stringify(join(ROOT, 'dist/exec/progress.js'))});
       const plan = { name: 'r', phases: [{ id: '0-tasks', kind: 'tasks', segment: 0, units: 1 }], stages: [], globals: [], segments: [[]] };
       const p = new PhaseProgress(true, plan, 0);
-      for (const [bytes, total] of [[199.6e3, 200e3], [1.996e6, 2e6], [19.96e6, 20e6], [49.6e3, 50e3], [5e2, 1e3], [1e3, 1e3]]) {
+      for (const [bytes, total] of [[199.6e3, 200e3], [1.996e6, 2e6], [19.96e6, 20e6], [49.6e3, 50e3], [5e2, 1e3], [1e3, 1e3], [741.6e3, 741.6e3], [3.0259e6, 3.0259e6], [3.0259e6, 3.0260e6]]) {
         process.stderr.write(/records, (.*) on disk \\((\\d+) %\\)/.exec(p.line({ done: 0, running: 1, units: 1, records: 1, bytes, totalBytes: total })).slice(1).join(' | ') + '\\n');
       }
     `;
     const r = await runNode(['--input-type=module', '-e', script]);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr.split('\n')).toEqual(['0.199 of 0.200 MB | 99', '1.99 of 2.00 MB | 99', '19.9 of 20.0 MB | 99', '49.6 of 50.0 KB | 99', '0.50 of 1.00 KB | 50', '1.00 of 1.00 KB | 100', '']);
+    expect(r.stderr.split('\n')).toEqual(['0.199 of 0.200 MB | 99', '1.99 of 2.00 MB | 99', '19.9 of 20.0 MB | 99', '49.6 of 50.0 KB | 99', '0.50 of 1.00 KB | 50', '1.00 of 1.00 KB | 100', '0.742 of 0.742 MB | 100', '3.03 of 3.03 MB | 100', '3.02 of 3.03 MB | 99', '']);
   });
   // New-user review 15 F13: on a terminal each update is \r, a clear to the end of the line and
   // the line; one wider than the terminal wraps, and the clear takes only its last row: 180-200

@@ -420,8 +420,18 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
   const setNames = p.sharded ? [...(p.earlier?.names ?? [])].filter((n) => n !== basename(output)).sort() : [];
   const earlierOutput = setNames.length > 0 ? `the earlier shards of '${showPath(output)}' ('${showPath(join(dirname(output), setNames[0]))}'${setNames.length > 1 ? ` and ${setNames.length - 1} more file${setNames.length > 2 ? 's' : ''}` : ''})` : `the earlier output '${showPath(output)}'`;
   const keptNote = `corpus-clean ${job.command}: note: ${earlierOutput} ${setNames.length > 0 ? 'are' : 'is'} kept as ${setNames.length > 0 ? 'they were' : 'it was'}${sides.length > 0 ? `, and so ${sides.length === 1 ? 'is' : 'are'} ${sides.join(' and ')}` : ''}: --overwrite replaces ${sides.length > 0 || setNames.length > 0 ? 'them' : 'it'} only with a complete output; this command's ${own} removed (write to other names to keep what a failing command wrote)`;
+  // No earlier output, but --rejects/--stats files corpus-clean did not write, set aside for
+  // --overwrite: a command that fails puts them back too (new-user review 17 F3's sibling).
+  const sidesOnly = p.earlier !== undefined && p.earlier.size === 0 && sides.length > 0;
+  const sidesNote = `corpus-clean ${job.command}: note: ${sides.join(' and ')} ${sides.length === 1 ? 'is' : 'are'} kept as ${sides.length === 1 ? 'it was' : 'they were'}: --overwrite replaces ${sides.length === 1 ? 'it' : 'them'} only with a complete output; this command's ${sides.length === 1 ? (p.earlier?.sides[0] === rejectsPath ? 'rejects were' : 'stats were') : 'rejects and stats were'} not kept (write to other names to keep what a failing command wrote)`;
   /** Put the earlier output back; true when it was (and a note is due). */
   const putBack = async (quiet = false): Promise<boolean> => {
+    if (sidesOnly) {
+      if (!p.earlier!.sides.length) return false;
+      await p.earlier!.restore();
+      if (!quiet) (job.say ?? toStderr)(sidesNote);
+      return true;
+    }
     if (p.earlier === undefined || p.earlier.size === 0) return false;
     const n = await p.earlier.restore();
     if (!quiet && n > 0) (job.say ?? toStderr)(keptNote);
@@ -485,7 +495,7 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
     unregister();
     // The pipeline aborted the writers (an I/O failure): the folders they were in go too, when empty.
     // The note comes after the error it follows from (new-user review 16 F2): main prints it then.
-    if ((await putBack(true)) && e instanceof Error) Object.assign(e, { after: [...((e as { after?: string[] }).after ?? []), keptNote] });
+    if ((await putBack(true)) && e instanceof Error) Object.assign(e, { after: [...((e as { after?: string[] }).after ?? []), sidesOnly ? sidesNote : keptNote] });
     if (p.made.output.length + p.made.side.length > 0) await removeMade('all');
     throw e;
   } finally {
@@ -502,11 +512,15 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
     // So is the output of a failed command that was to replace an earlier one: the earlier goes back.
     finished.removeEmpty = async () => {
       await sink.writer.abort();
-      await putBack();
+      // The user's own --rejects/--stats alone (sidesOnly): put back once the stats are written, below.
+      if (!sidesOnly) await putBack();
       await removeMade('output');
     };
     if (replacing) finished.replacing = true;
+    if (sidesOnly && rejectsPath !== undefined && p.earlier!.sides.includes(rejectsPath)) finished.rejectsPutBack = true;
     const code = await finishRun(finished);
+    // Its stats written: the user's --rejects/--stats go back over them (finishRun's removeEmpty may have done it).
+    if (code !== 0 && sidesOnly) await putBack();
     if (code !== 0 && (stats.written === 0 || replacing)) return code;
     if (code !== 0 && job.sink !== undefined && finished.shards.length > 0) {
       // A command's own sink (export internevo) that exits 1 (over --max-reject-rate, a damaged
@@ -872,6 +886,8 @@ export interface Finished {
    * output with `removeEmpty` even when it wrote records, and the earlier one is put back.
    */
   replacing?: boolean;
+  /** The --rejects file is the user's own, put back over this command's when it fails (--overwrite with no earlier output). */
+  rejectsPutBack?: boolean;
 }
 
 /**
@@ -944,7 +960,7 @@ export async function finishRun(f: Finished): Promise<number> {
   if (Array.isArray(summary.zstd)) say(`corpus-clean ${job.command}: note: the .zst files were written by ${summary.zstd.length} zstd codecs (${summary.zstd.map((z) => `${z.codec} ${z.version}`).join('; ')}; tasks on other installs or a resume on another one): they decode to the same records, but their compressed bytes differ from those of a run on one install`);
   // A command replacing an earlier output (--overwrite) that fails leaves the earlier output, its
   // rejects and stats as they were: its own rejects are not there to see.
-  const seeRejects = rejectsPath !== undefined && (f.replacing !== true || (f.allowEmpty === true && badRate <= rate && stats.fileErrors.length === 0));
+  const seeRejects = rejectsPath !== undefined && f.rejectsPutBack !== true && (f.replacing !== true || (f.allowEmpty === true && badRate <= rate && stats.fileErrors.length === 0));
   let code: number = ExitCode.ok;
   for (const e of stats.fileErrors) {
     say(`corpus-clean ${job.command}: error: ${showPath(e.file)}: ${showText(e.message)}; ${e.kept ?? (e.recordsBefore > 0 ? 'kept what was read before the damage' : 'nothing of it was read')}`);
@@ -1041,7 +1057,7 @@ export async function finishRun(f: Finished): Promise<number> {
   // 15 F1); the rejects file, or a note above that named the cause, is where to look.
   const overRate = badRate > rate;
   if (overRate) {
-    const look = seeRejects ? `; see ${showPath(rejectsPath)}` : rejectsPath !== undefined ? `; its rejects go with its output (the earlier ones stay): give other -o/--rejects names to see them` : explained ? '; the notes above say why' : '; use --rejects FILE to see them';
+    const look = seeRejects ? `; see ${showPath(rejectsPath)}` : f.rejectsPutBack === true ? `; its rejects are not kept (the earlier ${showPath(rejectsPath!)} stays): give another --rejects name to see them` : rejectsPath !== undefined ? `; its rejects go with its output (the earlier ones stay): give other -o/--rejects names to see them` : explained ? '; the notes above say why' : '; use --rejects FILE to see them';
     say(`corpus-clean ${job.command}: error: ${stats.written === 0 ? 'nothing was written: ' : ''}${bad} of ${counted(stats.read, 'record')} ${bad === 1 ? 'was' : 'were'} bad input (${(badRate * 100).toFixed(1)} % > --max-reject-rate ${rate})${look}`);
     code = ExitCode.dataOrIo;
   }

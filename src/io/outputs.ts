@@ -940,6 +940,18 @@ export async function prepareOutput(plan: OutputPlan): Promise<Release> {
     if (plan.earlier !== undefined && plan.earlier.size > 0) {
       await setAsideSides(plan.earlier, [plan.rejects, plan.stats]);
       journalEarlier(plan.earlier, [lockPath]);
+    } else if (plan.overwrite && plan.earlier !== undefined) {
+      // No earlier output to replace, but a --rejects/--stats file corpus-clean did not write (the
+      // one --overwrite was given for): set aside all the same, so that a command that fails puts
+      // it back, as --overwrite promises (new-user review 17 F3's sibling: `-o new.jsonl
+      // --rejects notes.jsonl --overwrite`, exit 1, left the user's notes replaced by rejects).
+      for (const [f, kind] of [[plan.rejects, 'rejects'], [plan.stats, 'stats']] as const) {
+        if (f === undefined || f === '-' || (await isStreamTarget(f)) || ownDescriptor(f) !== undefined) continue;
+        const t = await linkTarget(f);
+        if ((await stat(t).catch(() => null))?.isFile() !== true) continue;
+        if ((await notOwnSideFile(f, kind, plan.folder ? plan.output : undefined)) !== undefined) await plan.earlier.setAside(t, true);
+      }
+      if (plan.earlier.sides.length > 0) journalEarlier(plan.earlier, [lockPath]);
     }
     return unlock;
   } catch (e) {

@@ -142,3 +142,39 @@ describe('a failed --overwrite of a shard set', () => {
     expect(await snapshot(dir)).toEqual(before);
   });
 });
+
+// New-user review 17 F3's sibling (hostile 17 F4's "foreign --rejects mine --stats conf.json"):
+// with no earlier output to replace, a --rejects/--stats file corpus-clean did not write (the one
+// --overwrite was given for) was replaced by a failing command's rejects and stats, no word.
+describe('a failed --overwrite whose only earlier files are the user\'s own --rejects and --stats', () => {
+  it('puts them back and says so; a command that succeeds replaces them, leaving no copy', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'half.jsonl'), '{"text":"one"}\nbad\nbad\n');
+    await writeFile(join(dir, 'none.jsonl'), 'bad\nbad\n');
+    await writeFile(join(dir, 'good.jsonl'), GOOD);
+    for (const n of ['notes', 'notes2', 'notes3']) await writeFile(join(dir, `${n}.jsonl`), '{"text":"my own notes, not corpus-clean"}\n');
+    await writeFile(join(dir, 'st.json'), '{"mine":1}\n');
+    const before = await snapshot(dir);
+    const [half, none] = await runCliAll(
+      [
+        ['cat', 'half.jsonl', '-o', 'new.jsonl', '--overwrite', '--rejects', 'notes.jsonl', '--stats', 'st.json'],
+        ['cat', 'none.jsonl', '-o', 'new2.jsonl', '--overwrite', '--rejects', 'notes2.jsonl'],
+      ],
+      { cwd: dir },
+      1,
+    );
+    expect(half.code).toBe(1);
+    expect(half.stderr).toContain("note: 'notes.jsonl' and 'st.json' are kept as they were: --overwrite replaces them only with a complete output; this command's rejects and stats were not kept");
+    expect(half.stderr).not.toContain('see notes.jsonl');
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain("note: 'notes2.jsonl' is kept as it was");
+    const after = await snapshot(dir);
+    // The failed command's own output stays, marked as failed, as every failed command's does.
+    for (const n of ['new.jsonl', 'new.jsonl._FAILED']) delete after[n];
+    expect(after).toEqual(before);
+    const ok = await runCli(['cat', 'good.jsonl', '-o', 'new3.jsonl', '--overwrite', '--rejects', 'notes3.jsonl', '-q'], { cwd: dir });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(await readFile(join(dir, 'notes3.jsonl'), 'utf8')).toBe('');
+    expect((await readdir(dir)).filter((n) => n.startsWith('.'))).toEqual([]);
+  });
+});

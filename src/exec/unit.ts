@@ -222,7 +222,8 @@ export async function runUnit(run: string, plan: Plan, stages: readonly Stage[],
   else sink = { write() {}, async close() {}, async abort() {} };
   // Compressed per task like the shards (the merge then joins them as they are); sampled per
   // task, the merge keeping the first of each reason by task order.
-  const writer = new RejectsWriter(segmentRejectsPath(run, t, k, s.rejectsCompression));
+  // Its size and CRC-32 taken as it writes, for the segment's seal (see writeTask).
+  const writer = new RejectsWriter({ output: segmentRejectsPath(run, t, k, s.rejectsCompression), sums: true });
   // Unsampled, the report's sample candidates are kept beside (see samples.ts): sampled, the
   // merge's choice decides what the file holds, and the report reads it.
   const candidates = s.rejectsSample === undefined ? new SampleLinesSink(writer) : undefined;

@@ -132,14 +132,15 @@ export class RejectsWriter implements ClosableRejectSink {
     // gzip and zstd level 1 unless told otherwise: a run that drops most of a crawl writes more
     // rejects than shards; gzip level 6 costs about twice the CPU of level 1 for a file 13 %
     // smaller, zstd level 3 1.3x that of level 1 for 14 % smaller (bench/rejects-gzip.ts).
-    this.out = new ShardedWriter({ gzipLevel: REJECTS_GZIP_LEVEL, zstdLevel: REJECTS_ZSTD_LEVEL, sums: true, ...(typeof output === 'string' ? { output } : output) }, false);
+    this.out = new ShardedWriter({ gzipLevel: REJECTS_GZIP_LEVEL, zstdLevel: REJECTS_ZSTD_LEVEL, ...(typeof output === 'string' ? { output } : output) }, false);
   }
 
   /**
-   * Once closed, the size and CRC-32 of the file's bytes, taken as they were written: a task's
-   * seal lists them, and the merge checks them as it copies the file, so a run's rejects are not
-   * read back for their CRC-32 (twice: sealed, then checked at the merge). Undefined when not
-   * known (a sharded output, or written as text uncompressed).
+   * Once closed, the size and CRC-32 of the file's bytes, taken as they were written, when the
+   * writer was made with `sums: true` (a run's task: its seal lists them, and the merge checks them
+   * as it copies the file, so a run's rejects are not read back for their CRC-32, twice: sealed,
+   * then checked at the merge). Undefined otherwise (a single command's rejects: nothing reads
+   * them back; a sharded output).
    */
   writtenSum(): FileSum | undefined {
     return this.out.written.length === 1 ? this.out.writtenSums[0] : undefined;

@@ -9,7 +9,8 @@
  * a detach check on its reads. One 1 MiB frame of `_rejects.jsonl.zst` (its checksum), one text
  * over ~21,800 characters in exact dedup, one 128 KiB block of a `.zst` input did it, early in
  * every run: quality's tokeniser and signals, langid's scan and normalize's tables (all typed
- * arrays) were compiled twice, then ran 5-9 % slower (bench/RESULTS.md, eighteenth pass).
+ * arrays) were compiled twice, then ran slower (the quality stage over web-zh by 6-10 %:
+ * bench/RESULTS.md, eighteenth pass).
  * Hashed here in pieces of at most `PIECE` bytes, the memory never grows; the hashes are the
  * same (XXH64 streamed is XXH64 of the whole).
  */

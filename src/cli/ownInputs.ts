@@ -1,7 +1,7 @@
 import type { TextField } from '../core/doc.js';
 import { UsageError } from '../core/errors.js';
 import type { InputFormat } from '../io/readers/index.js';
-import { rejectsAmong, statsAmong } from '../io/writers/ownSideFile.js';
+import { ownFilesAmong } from '../io/writers/ownSideFile.js';
 import { folderHolding, rejectsInputsRefusal, statsInputsRefusal } from './report.js';
 
 /** The fields of a reject line that hold a string: a text field naming one reads such a file as data. */
@@ -26,14 +26,11 @@ export interface OwnFilesCheck {
  * One check, `isRejectsFile`/`isStatsFile`, for `run` and the single commands.
  */
 export async function refuseOwnFiles(files: readonly string[], format: InputFormat, roots: readonly string[], c: OwnFilesCheck): Promise<void> {
-  const stats = await statsAmong(files, format);
-  if (stats.length > 0) throw new UsageError(statsInputsRefusal(stats, roots));
-  if (!c.needsText || namesRejectString(c.textField)) return;
+  const rejectsToo = c.needsText && !namesRejectString(c.textField);
   const run = c.command === 'run';
-  const candidates = run ? files : files.filter((f) => folderHolding(f, roots) !== undefined);
-  if (candidates.length === 0) return;
-  const found = await rejectsAmong(candidates, format);
-  if (found.length > 0) throw new UsageError(rejectsInputsRefusal(found, roots, run));
+  const found = await ownFilesAmong(files, format, (f) => rejectsToo && (run || folderHolding(f, roots) !== undefined));
+  if (found.stats.length > 0) throw new UsageError(statsInputsRefusal(found.stats, roots));
+  if (found.rejects.length > 0) throw new UsageError(rejectsInputsRefusal(found.rejects, roots, run));
 }
 
 /** True when the text field (one name or a list) names a string field of a reject line. */

@@ -258,7 +258,7 @@ export async function prepare(job: Job) {
   if (files.includes('-') && process.stdin.isTTY) throw new UsageError(`no input: give files, or pipe JSONL into 'corpus-clean ${job.command}'`);
   // A stats or rejects file corpus-clean wrote among the inputs: refused before any output is made,
   // not found as bad input once everything was read (ownInputs.ts: run and the single commands alike).
-  await refuseOwnFiles(files, format as InputFormat, job.inputs, { command: job.command, textField, needsText: job.requireText ?? job.stages.some((st) => st.needsText) });
+  await refuseOwnFiles(files, job.inputs, { command: job.command, textField, needsText: job.requireText ?? job.stages.some((st) => st.needsText) });
   const folder = output !== '-' && (await isFolderOutput(output));
   if (!folder && output !== '-' && job.sink === undefined && job.runTasks === undefined) await checkOutputName(output, parquet);
   const say = job.say ?? toStderr;

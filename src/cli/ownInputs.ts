@@ -1,15 +1,14 @@
 import type { TextField } from '../core/doc.js';
 import { UsageError } from '../core/errors.js';
-import type { InputFormat } from '../io/readers/index.js';
 import { ownFilesAmong } from '../io/writers/ownSideFile.js';
-import { folderHolding, rejectsInputsRefusal, statsInputsRefusal } from './report.js';
+import { rejectsInputsRefusal, statsInputsRefusal } from './report.js';
 
 /** The fields of a reject line that hold a string: a text field naming one reads such a file as data. */
 const REJECT_STRINGS = new Set(['stage', 'reason', 'source', 'raw', 'raw_base64']);
 
 /** How `refuseOwnFiles` judges the inputs of one command. */
 export interface OwnFilesCheck {
-  /** `run`: a rejects file is refused when named too; a single command refuses one found in a folder only (named, it is read, and the end of the command says what it is). */
+  /** The command (`run` says a rejects file would be found only after every phase). */
   command: string;
   /** The text field given (flag or recipe); a reject string field named reads a rejects file as data: the way round for data shaped as rejects. */
   textField: TextField | undefined;
@@ -19,16 +18,17 @@ export interface OwnFilesCheck {
 
 /**
  * Refuse (exit 2, before any output is made) the inputs corpus-clean wrote beside an earlier output
- * and that hold no records to read: a stats file (new-user review 17 F5), named or found in a folder
- * given as input, and a rejects file (new-user review 16 F17), for `run` always, for a single
- * command when found in a folder, unless the records need no text or the text field names one
- * of a reject's string fields (so data that has a reject line's shape is still readable: F2).
- * One check, `isRejectsFile`/`isStatsFile`, for `run` and the single commands.
+ * and that hold no records to read, named, matched by a glob or found in a folder, whatever the
+ * format they are to be read as (hostile review 18 F1): a stats file (new-user review 17 F5), and a
+ * rejects file (new-user review 16 F17; named to a single command too: new-user review 18 F1),
+ * unless the records need no text (cat --no-require-text: the way the advice reads one) or the text
+ * field names one of a reject's string fields (so data that has a reject line's shape is still
+ * readable: new-user review 17 F2). One check (`ownFileKind`) for `run` and the single commands.
  */
-export async function refuseOwnFiles(files: readonly string[], format: InputFormat, roots: readonly string[], c: OwnFilesCheck): Promise<void> {
+export async function refuseOwnFiles(files: readonly string[], roots: readonly string[], c: OwnFilesCheck): Promise<void> {
   const rejectsToo = c.needsText && !namesRejectString(c.textField);
   const run = c.command === 'run';
-  const found = await ownFilesAmong(files, format, (f) => rejectsToo && (run || folderHolding(f, roots) !== undefined));
+  const found = await ownFilesAmong(files, () => rejectsToo);
   if (found.stats.length > 0) throw new UsageError(statsInputsRefusal(found.stats, roots));
   if (found.rejects.length > 0) throw new UsageError(rejectsInputsRefusal(found.rejects, roots, run));
 }

@@ -120,8 +120,9 @@ describe('a rejects file read as data', () => {
       ],
       { cwd: dir },
     );
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain("corpus-clean cat: note: 2 of 2 records are rejects (keys stage, reason, source: a corpus-clean rejects file), which hold no text of their own: to read them as they are, pass --no-require-text to cat ('corpus-clean cat r.jsonl.zst --no-require-text --limit 5'); to take out each rejected record, or the line as read when it did not parse, one per line: 'corpus-clean cat r.jsonl.zst --no-require-text | jq -r \"if .raw then .raw elif .record then (.record | tojson) else (.raw_base64 // empty | @base64d) end\"' (a record is under 'record', a line that did not parse under 'raw', one that was not UTF-8 under 'raw_base64', which @base64d decodes with U+FFFD for its bad bytes)");
+    // Refused up front since new-user review 18 F1, with the same two ways to read it.
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("corpus-clean: input 'r.jsonl.zst' is a corpus-clean rejects file (its first line is a reject: stage, reason, source, then only record, attrs, raw, raw_base64, detail), whose records have no text field: each would be bad input, found only once every input had been read; leave it out of the inputs; to read them as they are, pass --no-require-text to cat ('corpus-clean cat r.jsonl.zst --no-require-text --limit 5'); to take out each rejected record, or the line as read when it did not parse, one per line: 'corpus-clean cat r.jsonl.zst --no-require-text | jq -r \"if .raw then .raw elif .record then (.record | tojson) else (.raw_base64 // empty | @base64d) end\"' (a record is under 'record', a line that did not parse under 'raw', one that was not UTF-8 under 'raw_base64', which @base64d decodes with U+FFFD for its bad bytes)");
     expect(r.stderr).not.toContain('name the text field');
     expect(ok.code, ok.stderr).toBe(0);
     expect((await readFile(join(dir, 'y.jsonl'), 'utf8')).split('\n').length).toBe(3);

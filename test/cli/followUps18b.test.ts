@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { runCli, runCliAll, tempDir } from '../helpers/run.js';
 
@@ -98,7 +99,56 @@ describe('a rejects file inside a folder given to a single command', () => {
     expect(existsSync(join(dir, 'c.jsonl')) || existsSync(join(dir, 'q.jsonl'))).toBe(false);
     expect(asIs.stderr).toContain('read 7 = written 7 + rejected 0');
     expect(raw.stderr).toContain('read 7 = written 7 + rejected 0');
-    expect(named.stderr).toContain('read 1 = written 0 + rejected 1 [read/text_missing 1]');
+    // Named (or matched by a glob), it is refused too (new-user review 18 F1), with the same advice.
+    expect(named.stderr).toContain("input 'in/rej.jsonl' is a corpus-clean rejects file (its first line is a reject: stage, reason, source, then only record, attrs, raw, raw_base64, detail), whose records have no text field: each would be bad input, found only once every input had been read; leave it out of the inputs; to read them as they are, pass --no-require-text to cat");
+    expect(named.code).toBe(2);
+    expect(existsSync(join(dir, 'd.jsonl'))).toBe(false);
+  });
+});
+
+// New-user review 18 F1: a rejects file named to a single command (or matched by a shell glob) was
+// read as data and found only at the end (exit 1, or exit 0 with a warning when small). Hostile review
+// 18 F1: with --format txt a rejects file in a folder was read as text, each reject a training record,
+// exit 0; F2: a stats file gzipped, with CRLF or a BOM escaped the up-front refusal.
+describe('the up-front refusal: named rejects files, any format, stats files in any form', () => {
+  it('refuses them before any output is made; cat --no-require-text still reads a rejects file', async () => {
+    const dir = await tempDir();
+    await mkdir(join(dir, 'in'));
+    await mkdir(join(dir, 's'));
+    await writeFile(join(dir, 'data.jsonl'), texts(4));
+    await writeFile(join(dir, 'in/a.txt'), 'plain text doc one\n');
+    await writeFile(join(dir, 'in/r5.jsonl'), '{"stage":"quality","reason":"too_short","source":"a.jsonl:1","record":{"text":"SECRET rejected text"}}\n');
+    const made = await runCli(['quality', 'data.jsonl', '-o', '/dev/null', '--rejects', 'rej.jsonl.zst', '--stats', 'st.json', '--max-reject-rate', '1', '--allow-empty'], { cwd: dir });
+    expect(made.code, made.stderr).toBe(0);
+    const stats = await readFile(join(dir, 'st.json'));
+    await writeFile(join(dir, 's/st.json.gz'), gzipSync(stats));
+    await writeFile(join(dir, 's/crlf.json'), stats.toString('utf8').replace(/\n/g, '\r\n'));
+    await writeFile(join(dir, 's/bom.json'), Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), stats]));
+    const [named, glob, txt, asIs, ...forms] = await runCliAll(
+      [
+        ['quality', 'data.jsonl', 'rej.jsonl.zst', '-o', 'q.jsonl'],
+        ['cat', 'data.jsonl', 'rej.jsonl.zst', '-o', 'g.jsonl'],
+        ['cat', 'in', '--format', 'txt', '-o', 't.jsonl'],
+        ['cat', 'rej.jsonl.zst', '--no-require-text', '-o', 'n.jsonl'],
+        ['cat', 's/st.json.gz', '-o', 's1.jsonl'],
+        ['cat', 's/crlf.json', '-o', 's2.jsonl'],
+        ['cat', 's/bom.json', '-o', 's3.jsonl'],
+      ],
+      { cwd: dir },
+    );
+    for (const r of [named, glob]) {
+      expect(r.stderr).toContain("input 'rej.jsonl.zst' is a corpus-clean rejects file (its first line is a reject");
+      expect(r.stderr).toContain('leave it out of the inputs;');
+      expect(r.code).toBe(2);
+    }
+    expect(txt.stderr).toContain("input 'in/r5.jsonl' is a corpus-clean rejects file");
+    expect(txt.code).toBe(2);
+    expect(asIs.code, asIs.stderr).toBe(0);
+    for (const [i, r] of forms.entries()) {
+      expect(r.stderr, String(i)).toMatch(/input 's\/(st\.json\.gz|crlf\.json|bom\.json)' is a stats file corpus-clean wrote/);
+      expect(r.code).toBe(2);
+    }
+    for (const out of ['q.jsonl', 'g.jsonl', 't.jsonl', 's1.jsonl', 's2.jsonl', 's3.jsonl']) expect(existsSync(join(dir, out)), out).toBe(false);
   });
 });
 

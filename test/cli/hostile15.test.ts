@@ -30,7 +30,7 @@ describe('hostile review 15', () => {
     const [made] = await runCliAll([['cat', 'in.jsonl', '-o', 'o.jsonl', '--rejects', 'my rejects.jsonl', '--max-reject-rate', '1', '--allow-empty', '-q']], { cwd: dir });
     expect(made.code, made.stderr).toBe(0);
     const r = await runCli(['cat', 'my rejects.jsonl', '-o', 'x.jsonl'], { cwd: dir });
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain(`('corpus-clean cat "my rejects.jsonl" --no-require-text --limit 5')`);
     expect(r.stderr).toContain(`one per line: 'corpus-clean cat "my rejects.jsonl" --no-require-text | jq -r "if .raw then .raw elif .record then (.record | tojson) else (.raw_base64 // empty | @base64d) end"'`);
   });

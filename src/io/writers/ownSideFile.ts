@@ -73,39 +73,57 @@ export async function ownFileKind(path: string, rejects: boolean): Promise<'stat
     return undefined;
   }
   if (n === 0) return undefined;
-  if (head[0] === 0x7b && STATS_WRITTEN.test(head.toString('utf8', 0, Math.min(n, 512)))) return 'stats';
-  if (!rejects) return undefined;
   const gzip = head[0] === 0x1f && head[1] === 0x8b;
   const zstd = n >= 4 && head.readUInt32LE(0) === 0xfd2fb528;
-  let text: Buffer | undefined = zstd ? undefined : head.subarray(0, n);
-  // A gzip file's first 4 KiB, inflated as far as they go (0.65 ms a file through the stream).
+  let text: Buffer | undefined = head.subarray(0, n);
+  // A gzip file's first 4 KiB, inflated as far as they go (0.65 ms a file through the stream); a
+  // zstd file's first decoded bytes (a gzipped or zstd stats file escaped the check: hostile review 18 F2).
   if (gzip) {
     try {
       text = gunzipSync(head.subarray(0, n), { finishFlush: zlibConstants.Z_SYNC_FLUSH });
     } catch {
       text = undefined;
     }
-  }
-  if (text !== undefined) {
-    // As the JSONL reader reads it: a BOM and blank lines before the first record are skipped (hostile review 17 F6).
-    const first = text.subarray(leadingSpace(text));
+  } else if (zstd) text = await decodedStart(path);
+  // As the readers read it: a BOM and blank lines before the first record are skipped (hostile review 17 F6),
+  // and a line may end in CRLF (hostile review 18 F2: a stats file saved with CRLF or a BOM escaped).
+  const first = text?.subarray(leadingSpace(text));
+  if (first !== undefined && first[0] === 0x7b && STATS_WRITTEN.test(first.toString('utf8', 0, Math.min(first.length, 512)))) return 'stats';
+  if (!rejects) return undefined;
+  if (first !== undefined) {
     const nl = first.indexOf(10);
-    const whole = nl >= 0 || (!gzip && n < head.length);
+    const whole = nl >= 0 || (!gzip && !zstd && n < head.length);
     if (whole && !['"stage"', '"reason"', '"source"'].every((k) => first.toString('utf8', 0, nl < 0 ? first.length : nl).includes(k))) return undefined;
   }
   return (await notRejects(path, true)) === undefined ? 'rejects' : undefined;
 }
 
+/** The first decoded bytes of a compressed file (at least 4 KiB when it holds them), or undefined when it cannot be read. */
+async function decodedStart(path: string): Promise<Buffer | undefined> {
+  let got: Buffer = Buffer.alloc(0);
+  try {
+    for await (const chunk of openDecoded(nameFromText(path))) {
+      got = got.length === 0 ? chunk : Buffer.concat([got, chunk]);
+      if (got.length >= 4096) break;
+    }
+  } catch {
+    return got.length > 0 ? got : undefined;
+  }
+  return got;
+}
+
 /**
- * The stats files among `files` (JSON or JSON lines, read as `format`) and the rejects files among
- * those of them `rejectsIn` names (JSON lines only), in order; each file's head read once.
+ * The stats files among `files` and the rejects files among those `rejectsIn` names, in order;
+ * each file's head read once.
  */
-export async function ownFilesAmong(files: readonly string[], format: InputFormat, rejectsIn: (f: string) => boolean): Promise<{ stats: string[]; rejects: string[] }> {
-  const json = files.filter((f) => f !== '-' && ['json', 'jsonl'].includes(format === 'auto' ? formatOf(f) : format));
+export async function ownFilesAmong(files: readonly string[], rejectsIn: (f: string) => boolean): Promise<{ stats: string[]; rejects: string[] }> {
+  // Every file, whatever the format it is read as: with --format txt a rejects file was read as
+  // text lines, each reject a training record (hostile review 18 F1). A Parquet file's head is no JSON.
+  const named = files.filter((f) => f !== '-');
   const found = { stats: [] as string[], rejects: [] as string[] };
-  for (let i = 0; i < json.length; i += 64) {
-    const batch = json.slice(i, i + 64);
-    const kinds = await Promise.all(batch.map((f) => ownFileKind(f, rejectsIn(f) && (format === 'auto' ? formatOf(f) : format) === 'jsonl')));
+  for (let i = 0; i < named.length; i += 64) {
+    const batch = named.slice(i, i + 64);
+    const kinds = await Promise.all(batch.map((f) => ownFileKind(f, rejectsIn(f))));
     batch.forEach((f, k) => kinds[k] !== undefined && found[kinds[k]!].push(f));
   }
   return found;
@@ -128,7 +146,7 @@ export async function rejectsAmong(files: readonly string[], format: InputFormat
  * JSON.stringify with 2 spaces). Its first line, `{` alone, is no record for any reader, so a file
  * that begins so is never data to read (new-user review 17 F5).
  */
-const STATS_WRITTEN = /^\{\n {2}"command": "(?:[^"\\\n]|\\.)*",\n {2}"inputs": \[/;
+const STATS_WRITTEN = /^\{\r?\n {2}"command": "(?:[^"\\\r\n]|\\.)*",\r?\n {2}"inputs": \[/;
 
 /**
  * Whether the file at `path` is a stats file corpus-clean wrote (`--stats FILE`, a run's

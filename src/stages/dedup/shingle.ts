@@ -1,8 +1,9 @@
 /**
  * Step 1 of MinHash: text → shingle hashes.
  *
- * The text is lowercased and read once, code unit by code unit, through a 64 K class table
- * built at load time (no per-record regex). Letters, digits and marks form words; digits hash
+ * The text is read once, code unit by code unit, lower-cased through a 64 K table as
+ * `toLowerCase` would (no lower-cased copy of every text; one with İ, Σ or a cased astral letter
+ * is lowered whole first) and classified through a 64 K class table (no per-record regex). Letters, digits and marks form words; digits hash
  * as `0` (datatrove's `norm_numbers`; `normNumbers: false` keeps them, as Data-Juicer does);
  * punctuation, symbols and spaces separate words and are dropped (datatrove's
  * `remove_punctuation`). Each Han, Kana or CJK-extension character is a
@@ -13,6 +14,9 @@
  * Every token is hashed once to 32 bits, and every shingle is a 32-bit hash of its tokens'
  * hashes, so a shingle costs `n` multiplications whatever its length in characters.
  */
+
+import { Buffer } from 'node:buffer';
+import { CHAR_CLASS, DIGIT as Q_DIGIT, LETTER as Q_LETTER, MARK as Q_MARK } from '../quality/chars.js';
 
 /** Separator: space, punctuation, symbol, control. */
 const SEP = 0;
@@ -29,10 +33,14 @@ const HIGH = 5;
 /** Low surrogate: consumed with its high surrogate. */
 const LOW = 6;
 
+/**
+ * Classes from the quality analyser's table (built once by `npm run build`, 64 KiB read at
+ * start): `N` is a digit, `L` and `M` a word character. 65,536 regex tests here took ~20-30 ms
+ * of every start of a short command (the datatrove slice's MinHash run: ~1 s in all).
+ */
 function buildClasses(): Uint8Array {
   const t = new Uint8Array(65536);
-  const word = /[\p{L}\p{M}]/u;
-  const digit = /\p{N}/u;
+  const q = CHAR_CLASS;
   for (let c = 0; c < 65536; c++) {
     if (c >= 0xd800 && c <= 0xdbff) t[c] = c >= 0xd840 && c <= 0xd87f ? CJK_HIGH : HIGH;
     else if (c >= 0xdc00 && c <= 0xdfff) t[c] = LOW;
@@ -44,17 +52,44 @@ function buildClasses(): Uint8Array {
       (c >= 0x31f0 && c <= 0x31ff) || // Katakana extensions
       c === 0x3005 || c === 0x3007 // 々 〇
     ) t[c] = CJK;
-    else {
-      const s = String.fromCharCode(c);
-      if (digit.test(s)) t[c] = DIGIT;
-      else if (word.test(s)) t[c] = WORD;
-    }
+    else if ((q[c] & Q_DIGIT) !== 0) t[c] = DIGIT;
+    else if ((q[c] & (Q_LETTER | Q_MARK)) !== 0) t[c] = WORD;
   }
   return t;
 }
 
-/** Character classes of all UTF-16 code units, built once. */
-const CLASS: Uint8Array = buildClasses();
+/** `LOWER[c]` for a code unit whose lower case is not one unit of its own, whatever surrounds it. */
+export const NOT_SIMPLE = 0xffff;
+
+/**
+ * The lower case of each code unit, as `toLowerCase` gives it inside any text, or NOT_SIMPLE for
+ * the few it does not give one unit for, on their own: U+0130 (İ → i + U+0307), U+03A3 (Σ: σ or
+ * final ς by context), U+FFFF (the sentinel itself), and the high surrogates of the astral
+ * scripts with case (Deseret, Osage, Vithkuqi, Old Hungarian, Warang Citi, Medefaidrin, Adlam;
+ * a test checks every astral character). Other high and low surrogates map to themselves: the
+ * pair is lower case already.
+ */
+function buildLower(): Uint16Array {
+  // Every BMP unit once, in order, surrogates and the two context cases as spaces: one
+  // toLowerCase of it gives every other unit's lower case at its own place.
+  const units = new Uint16Array(65536);
+  for (let c = 0; c < 65536; c++) units[c] = (c >= 0xd800 && c <= 0xdfff) || c === 0x0130 || c === 0x03a3 ? 0x20 : c;
+  const lower = Buffer.from(Buffer.from(units.buffer).toString('utf16le').toLowerCase(), 'utf16le');
+  if (lower.length !== 2 * 65536) throw new Error('shingle: the lower-case table is not one unit per unit');
+  const t = new Uint16Array(65536);
+  new Uint8Array(t.buffer).set(lower);
+  for (let c = 0xd800; c <= 0xdfff; c++) t[c] = c;
+  for (const c of [0x0130, 0x03a3, 0xffff, ...CASED_ASTRAL_LEADS]) t[c] = NOT_SIMPLE;
+  return t;
+}
+
+/** High surrogates of the astral blocks with lower-case mappings (U+10400-U+104FF, U+10570-U+105BF, U+10C80-U+10CFF, U+118A0-U+118FF, U+16E40-U+16E9F, U+1E900-U+1E95F). */
+export const CASED_ASTRAL_LEADS: readonly number[] = [0xd801, 0xd803, 0xd806, 0xd81b, 0xd83a];
+
+/** Character classes of all UTF-16 code units, built once (exported for its test). */
+export const CLASS: Uint8Array = buildClasses();
+/** Lower case of all UTF-16 code units (see buildLower), built once (exported for its test). */
+export const LOWER: Uint16Array = buildLower();
 /** The same with digits as word characters (`normNumbers: false`), made when first asked for. */
 let keepDigits: Uint8Array | undefined;
 function classesKeepingDigits(): Uint8Array {
@@ -114,8 +149,15 @@ export class Shingler {
    * an empty or all-space text.
    */
   shingle(text: string): Int32Array {
-    const s = text.toLowerCase();
+    // Lower case unit by unit (LOWER), as toLowerCase gives it, without making a lower-cased copy
+    // of every text; a text with a unit whose lower case needs its context is lowered whole.
+    return this.shingleLowered(text, true);
+  }
+
+  /** `shingle` of `s`, lower-cased already or (`mapUnits`) to be lowered unit by unit through LOWER. */
+  private shingleLowered(s: string, mapUnits: boolean): Int32Array {
     const len = s.length;
+    const lower = LOWER;
     let tokens = this.tokens;
     if (tokens.length < len + 1) tokens = this.tokens = new Int32Array(Math.max(len + 1, tokens.length * 2));
     let nt = 0;
@@ -125,8 +167,13 @@ export class Shingler {
     const classes = this.classes;
     for (let i = 0; i < len; i++) {
       let c = s.charCodeAt(i);
+      if (mapUnits) {
+        c = lower[c];
+        if (c === NOT_SIMPLE) return this.shingleLowered(s.toLowerCase(), false);
+      }
       let k = classes[c];
       if (k === HIGH || k === CJK_HIGH) {
+        // A surrogate is its own lower case in mapUnits mode (no cased astral lead gets here).
         const d = i + 1 < len ? s.charCodeAt(i + 1) : 0;
         if (d >= 0xdc00 && d <= 0xdfff) {
           c = ((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000;
@@ -154,7 +201,7 @@ export class Shingler {
     if (inWord) tokens[nt++] = fmix32(h);
     this.lastTokens = nt;
     this.lastCjkTokens = ncjk;
-    if (nt === 0) return this.symbolShingle(s);
+    if (nt === 0) return this.symbolShingle(mapUnits ? s.toLowerCase() : s);
     const n = Math.min(ncjk * 2 > nt ? this.charNgram : this.ngram, nt);
     const count = nt - n + 1;
     let out = this.shingles;

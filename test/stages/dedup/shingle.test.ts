@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Shingler } from '../../../src/stages/dedup/shingle.js';
+import fc from 'fast-check';
+import { CASED_ASTRAL_LEADS, CLASS, LOWER, NOT_SIMPLE, Shingler } from '../../../src/stages/dedup/shingle.js';
 
 const sh = new Shingler({ ngram: 3, charNgram: 2 });
 const shingles = (t: string): number[] => Array.from(sh.shingle(t));
@@ -52,5 +53,47 @@ describe('Shingler', () => {
     expect(shingles('... !!! --')).not.toEqual(shingles('... !!! ---'));
     expect(shingles('')).toHaveLength(0);
     expect(shingles(' \n\t　')).toHaveLength(0);
+  });
+});
+
+describe('Shingler tables', () => {
+  it('classes every code unit as the per-character regexes did', () => {
+    const word = /[\p{L}\p{M}]/u;
+    const digit = /\p{N}/u;
+    const cjk = (c: number) => (c >= 0x4e00 && c <= 0x9fff) || (c >= 0x3400 && c <= 0x4dbf) || (c >= 0xf900 && c <= 0xfaff) || (c >= 0x3040 && c <= 0x30ff) || (c >= 0x31f0 && c <= 0x31ff) || c === 0x3005 || c === 0x3007;
+    for (let c = 0; c < 65536; c++) {
+      const s = String.fromCharCode(c);
+      const want = c >= 0xd800 && c <= 0xdbff ? (c >= 0xd840 && c <= 0xd87f ? 4 : 5) : c >= 0xdc00 && c <= 0xdfff ? 6 : cjk(c) ? 3 : digit.test(s) ? 2 : word.test(s) ? 1 : 0;
+      if (CLASS[c] !== want) expect(`U+${c.toString(16)} class ${CLASS[c]}`).toBe(`U+${c.toString(16)} class ${want}`);
+    }
+  });
+
+  it('lowers every code unit as toLowerCase does, and says which it cannot lower alone', () => {
+    for (let c = 0; c < 65536; c++) {
+      if (c >= 0xd800 && c <= 0xdfff) continue;
+      const s = String.fromCharCode(c);
+      const low = s.toLowerCase();
+      // In the middle of a word and at its end, as in a text.
+      const simple = low.length === 1 && ('A' + s + 'a').toLowerCase() === 'a' + low + 'a' && ('A' + s).toLowerCase() === 'a' + low;
+      if (LOWER[c] === NOT_SIMPLE) expect(simple && c !== 0xffff, `U+${c.toString(16)}`).toBe(false);
+      else expect(String.fromCharCode(LOWER[c]), `U+${c.toString(16)}`).toBe(low);
+    }
+    for (let c = 0x10000; c <= 0x10ffff; c++) {
+      const s = String.fromCodePoint(c);
+      if (s.toLowerCase() !== s) expect(CASED_ASTRAL_LEADS, `U+${c.toString(16)}`).toContain(s.charCodeAt(0));
+    }
+  });
+
+  it('shingles a text as the shingles of its toLowerCase (property)', () => {
+    const pieces = fc.constantFrom('The', 'QUICK', 'brown', ' ', '  ', ',', 'İstanbul', 'ΟΔΟΣ', 'Σ', 'σ', 'ς', '中文', '\u{10400}', '\u{1F600}', 'ẞ', '42', 'Ǆ', '\uD801', 'x');
+    const a = new Shingler({ ngram: 2, charNgram: 2 });
+    const b = new Shingler({ ngram: 2, charNgram: 2 });
+    fc.assert(
+      fc.property(fc.array(pieces, { maxLength: 12 }).map((x) => x.join('')), (t) => {
+        const got = Array.from(a.shingle(t));
+        expect(got).toEqual(Array.from(b.shingle(t.toLowerCase())));
+      }),
+      { numRuns: 3000 },
+    );
   });
 });

@@ -39,9 +39,87 @@ export function loadHash64(): Promise<Hasher> {
   return hasher;
 }
 
+/** White space as `\s` and `trim` see it. */
+function isJsSpace(c: number): boolean {
+  return (
+    c === 32 || (c >= 9 && c <= 13) || c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff
+  );
+}
+
+let keyBytes = new Uint8Array(1 << 16);
+
+/**
+ * The UTF-8 bytes of `normalizeForExact(text)` (as TextEncoder writes them: a lone surrogate as
+ * U+FFFD), written straight from the NFC text into a reused buffer: the white-space collapse and
+ * the trim made two whole copies of every text before its hash read it a third time.
+ */
+export function exactKeyBytes(text: string): Uint8Array {
+  const s = text.normalize('NFC');
+  const n = s.length;
+  if (keyBytes.length < 3 * n) keyBytes = new Uint8Array(Math.max(3 * n, keyBytes.length * 2));
+  const b = keyBytes;
+  let w = 0;
+  let space = false;
+  for (let i = 0; i < n; i++) {
+    let c = s.charCodeAt(i);
+    if (c < 0x80) {
+      if (c === 32 || (c >= 9 && c <= 13)) {
+        space = w > 0;
+        continue;
+      }
+      if (space) {
+        b[w++] = 32;
+        space = false;
+      }
+      b[w++] = c;
+      continue;
+    }
+    if (isJsSpace(c)) {
+      space = w > 0;
+      continue;
+    }
+    if (space) {
+      b[w++] = 32;
+      space = false;
+    }
+    if (c < 0x800) {
+      b[w++] = 0xc0 | (c >> 6);
+      b[w++] = 0x80 | (c & 63);
+      continue;
+    }
+    if (c >= 0xd800 && c <= 0xdfff) {
+      const d = s.charCodeAt(i + 1);
+      if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
+        c = ((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000;
+        i++;
+        b[w++] = 0xf0 | (c >> 18);
+        b[w++] = 0x80 | ((c >> 12) & 63);
+        b[w++] = 0x80 | ((c >> 6) & 63);
+        b[w++] = 0x80 | (c & 63);
+        continue;
+      }
+      c = 0xfffd;
+    }
+    b[w++] = 0xe0 | (c >> 12);
+    b[w++] = 0x80 | ((c >> 6) & 63);
+    b[w++] = 0x80 | (c & 63);
+  }
+  return b.subarray(0, w);
+}
+
+/**
+ * The exact-dedup key of a text: `xxh64(normalizeForExact(text))`, from `exactKeyBytes` (hashed
+ * through core/xxh64, in pieces that never grow the WebAssembly memory).
+ */
+export async function loadExactKey(): Promise<(text: string) => bigint> {
+  const x = await loadXxh64();
+  return (text: string) => x.bytes(exactKeyBytes(text));
+}
+
 /** The exact-dedup stage; its key is `xxh64(normalizeForExact(text))`. */
 export async function exactStage(options: Record<string, unknown>): Promise<Stage> {
-  const h64 = await loadHash64();
+  const key = await loadExactKey();
   return {
     name: 'dedup',
     needsText: true,
@@ -54,7 +132,7 @@ export async function exactStage(options: Record<string, unknown>): Promise<Stag
       for await (const batch of batches) {
         const out = [];
         for (const doc of batch) {
-          const h = h64(normalizeForExact(getText(doc, ctx.textField)));
+          const h = key(getText(doc, ctx.textField));
           const hi = Number(BigInt.asIntN(32, h >> 32n));
           const lo = Number(BigInt.asIntN(32, h));
           const first = seen.putIfAbsent(hi, lo, sources.length);

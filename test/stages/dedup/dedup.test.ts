@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import { getText } from '../../../src/core/doc.js';
 import { balanced } from '../../../src/core/stats.js';
 import { UsageError } from '../../../src/core/errors.js';
-import { bandsAndRows, normalizeForExact } from '../../../src/stages/dedup/index.js';
+import { bandsAndRows, loadHash64, normalizeForExact } from '../../../src/stages/dedup/index.js';
+import { exactKeyBytes, loadExactKey } from '../../../src/stages/dedup/exact.js';
 import { defaultRegistryWithDedup } from './registry.js';
 import { readJsonl, runDedup } from './helpers.js';
 
@@ -43,6 +44,21 @@ describe('dedup --exact', () => {
       { numRuns: 2000 },
     );
     expect(normalizeForExact(' a \u00a0b\n c  ')).toBe('a b c');
+  });
+
+  it('hashes the UTF-8 of the normalised text, written without the copies (property)', async () => {
+    const h64 = await loadHash64();
+    const key = await loadExactKey();
+    const enc = new TextEncoder();
+    const unit = fc.constantFrom(' ', '  ', '\n', '\r\n', '\t', '\u00a0', '\u3000', '\u2028', '\ufeff', '\u000b', '\u0085', 'a', 'e\u0301', '中', 'é', 'ß', '\u{1F600}', '\uD83D', '\uDE00', '\uFFFF', '\u07FF', '\u0800', '.');
+    const texts = fc.oneof(fc.array(unit, { maxLength: 40 }).map((a) => a.join('')), fc.string({ unit: 'binary', maxLength: 40 }));
+    fc.assert(
+      fc.property(texts, (t) => {
+        expect(Array.from(exactKeyBytes(t))).toEqual(Array.from(enc.encode(normalizeForExact(t))));
+        expect(key(t)).toBe(h64(normalizeForExact(t)));
+      }),
+      { numRuns: 3000 },
+    );
   });
 
   it('keeps the first of identical texts across files and names it as survivor', async () => {

@@ -15,7 +15,7 @@ import { getText } from '../../../core/doc.js';
 import type { GlobalScope, GlobalStage, GlobalStep } from '../../../core/global.js';
 import type { Stage } from '../../../core/stage.js';
 import { KeyTable } from '../buckets.js';
-import { EXACT_REASON, loadHash64, normalizeForExact } from '../exact.js';
+import { EXACT_REASON, loadExactKey } from '../exact.js';
 import { makeDirSync } from '../../../io/dirs.js';
 import { checkSeal, readSealed, sealFiles, sealPath, WorkDamage, type SealEntries, type WorkWriter } from '../../../core/workSeal.js';
 import { crc32 } from '../../../io/crc32.js';
@@ -113,12 +113,12 @@ export function exactGlobal(): GlobalStage {
         // It reads the records and passes them on as they are: a spill after it may write them as read.
         keepsRecords: true,
         async *run(batches, ctx) {
-          const h64 = await loadHash64();
+          const key = await loadExactKey();
           const groups: string[][] = Array.from({ length: parts }, () => []);
           let i = 0;
           for await (const batch of batches) {
             for (const doc of batch) {
-              const h = h64(normalizeForExact(getText(doc, ctx.textField)));
+              const h = key(getText(doc, ctx.textField));
               const hi = Number(BigInt.asIntN(32, h >> 32n));
               const lo = Number(BigInt.asIntN(32, h));
               groups[(hi >>> 0) % parts].push(`${hi}\t${lo}\t${i++}\t${JSON.stringify(doc.source)}\n`);

@@ -4,21 +4,12 @@ import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, ROOT, runCliAll, runNode, signalWhen, tempDir, TOKENIZER_MODEL } from '../helpers/run.js';
+import { snapshot } from '../helpers/snapshot.js';
 
 // Follow-ups of the reviews of session 15 (/work/notes/old15/review-hostile15.md, review-newuser15.md).
 
 const GOOD = ['{"text":"the first good record of the earlier output"}', '{"text":"the second good record"}', '{"text":"the third"}'].join('\n') + '\n';
 
-/** Every file under `dir` (names relative to it) with its bytes, hidden ones included. */
-async function snapshot(dir: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (!e.isFile()) continue;
-    const p = join(e.parentPath, e.name);
-    out[p.slice(dir.length + 1)] = (await readFile(p)).toString('base64');
-  }
-  return out;
-}
 
 // Hostile review 15 F9: `cat bad.jsonl -o keep.jsonl --overwrite` wrote nothing, exited 1, and
 // keep.jsonl (the earlier good output) was gone. A command that fails never removes or damages

@@ -4,6 +4,7 @@ import { cp, mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/pr
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, ROOT, runCli, runCliAll, runNode, tempDir } from '../helpers/run.js';
+import { snapshot } from '../helpers/snapshot.js';
 
 // Follow-ups of the reviews of session 16 about --overwrite and the output lock
 // (/work/notes/old16/review-newuser16.md F12, F14, F7, F10, F2, F22; review-hostile16.md F1, F2, F7).
@@ -11,16 +12,6 @@ import { CLI, ROOT, runCli, runCliAll, runNode, tempDir } from '../helpers/run.j
 const GOOD = ['{"text":"the first good record of the earlier output"}', '{"text":"the second good record"}', '{"text":"the third"}'].join('\n') + '\n';
 const NEW = '{"text":"a record of the new output"}\n';
 
-/** Every file under `dir` (names relative to it) with its bytes, hidden ones included. */
-async function snapshot(dir: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (!e.isFile()) continue;
-    const p = join(e.parentPath, e.name);
-    out[p.slice(dir.length + 1)] = (await readFile(p)).toString('base64');
-  }
-  return out;
-}
 
 /** Names in `dir` starting with '.', recursively. */
 async function hidden(dir: string): Promise<string[]> {

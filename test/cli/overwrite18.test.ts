@@ -4,22 +4,13 @@ import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, runCli, runCliAll, signalWhen, tempDir, TOKENIZER_MODEL } from '../helpers/run.js';
+import { snapshot } from '../helpers/snapshot.js';
 
 // Follow-ups of the reviews of session 17 about --overwrite (/work/notes/old17/review-hostile17.md
 // F4, review-newuser17.md F3, F8).
 
 const GOOD = ['{"text":"the first good record of the earlier output"}', '{"text":"the second good record"}', '{"text":"the third"}'].join('\n') + '\n';
 
-/** Every file under `dir` (names relative to it) with its bytes, hidden ones included. */
-async function snapshot(dir: string): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (!e.isFile()) continue;
-    const p = join(e.parentPath, e.name);
-    out[p.slice(dir.length + 1)] = (await readFile(p)).toString('base64');
-  }
-  return out;
-}
 
 // hostile review 17 F4: a failed `cat bad -o RUN/ --overwrite --rejects RUN/_rejects.jsonl.zst
 // --stats RUN/_stats.json` put the run back but then wrote its own _stats.json beside the run's

@@ -81,7 +81,9 @@ describe('export internevo --overwrite', () => {
     // Killed while it writes: every earlier file aside, said in the type folder's lock.
     const k = fed(['export', 'internevo', '-', ...TK, '--type', 'en', '-o', 'tk/', '--rejects', 'rej.jsonl', '--stats', 'st.json', '--overwrite', '-q'], dir);
     k.p.stdin!.write(GOOD);
-    await until(async () => (await readFile(join(dir, 'tk/train/en/.corpus-clean.lock'), 'utf8').catch(() => '')).includes('earlier=aside'));
+    // ... and once its first shard's temporary is open, which the next export removes (CI at
+    // cdff6f9 found it left when the kill came that late).
+    await until(async () => (await readFile(join(dir, 'tk/train/en/.corpus-clean.lock'), 'utf8').catch(() => '')).includes('earlier=aside') && (await readdir(join(dir, 'tk/train/en'))).some((f) => /^\.part-00000\.\d+\.tmp\.bin$/.test(f)));
     k.p.kill('SIGKILL');
     expect((await k.done).signal).toBe('SIGKILL');
     expect(existsSync(join(dir, 'tk/train/en/part-00000.bin'))).toBe(false);

@@ -25,7 +25,7 @@ import { parseTextField, type TextField } from '../../core/doc.js';
 import { expandInputs } from '../../io/inputs.js';
 import { readFiles } from '../../io/readers/index.js';
 import { makeDir, missingFolders } from '../../io/dirs.js';
-import { checkInsideInputFolder, checkWritable, journalEarlier, LOCK_NAME, lockHolder, lockOutput, recoverEarlier, recoverSides, removeDeadLock, setAsideSides, sideLockPaths } from '../../io/outputs.js';
+import { checkInsideInputFolder, checkWritable, journalEarlier, LOCK_NAME, lockHolder, lockOutput, recoverEarlier, recoverSides, removeDeadLock, removeDeadTemporaries, setAsideSides, sideLockPaths } from '../../io/outputs.js';
 
 /** How to give each language its type folder (one export per language). */
 const SPLIT_HINT = '--type by-lang writes the Chinese records to train/cn/ and the others to train/en/';
@@ -186,6 +186,10 @@ async function checkTypeFolder(out: string, type: string): Promise<string[]> {
     settled = true;
     process.stderr.write(`corpus-clean export: note: '${showPath(dir)}': ${t}\n`);
   });
+  // A killed export's temporaries (`.part-00000.PID.tmp.bin`): removed here, not only once a
+  // writer starts, since an export refused below ("already holds shards") starts none (CI at
+  // cdff6f9: the empty temporary of a kill -9'd --overwrite export outlived the next export).
+  await removeDeadTemporaries(dir, /^\.part-\d{5,}\.(\d+)\.tmp\.(?:bin|meta)$/);
   // Settled: the folder holds the earlier export put back, or the killed one's finished shards;
   // its dead lock goes, so that no later export takes them for that export's unfinished ones.
   if (holder !== undefined && settled) await removeDeadLock(join(dir, LOCK_NAME), holder);

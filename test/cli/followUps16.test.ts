@@ -10,7 +10,6 @@ import { snapshot } from '../helpers/snapshot.js';
 
 const GOOD = ['{"text":"the first good record of the earlier output"}', '{"text":"the second good record"}', '{"text":"the third"}'].join('\n') + '\n';
 
-
 // Hostile review 15 F9: `cat bad.jsonl -o keep.jsonl --overwrite` wrote nothing, exited 1, and
 // keep.jsonl (the earlier good output) was gone. A command that fails never removes or damages
 // the output it was to replace; --overwrite replaces it only with a complete output.

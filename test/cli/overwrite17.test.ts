@@ -12,7 +12,6 @@ import { snapshot } from '../helpers/snapshot.js';
 const GOOD = ['{"text":"the first good record of the earlier output"}', '{"text":"the second good record"}', '{"text":"the third"}'].join('\n') + '\n';
 const NEW = '{"text":"a record of the new output"}\n';
 
-
 /** Names in `dir` starting with '.', recursively. */
 async function hidden(dir: string): Promise<string[]> {
   return (await readdir(dir, { recursive: true })).filter((n) => n.split('/').some((p) => p.startsWith('.'))).sort();

@@ -11,7 +11,6 @@ import { snapshot } from '../helpers/snapshot.js';
 
 const GOOD = ['{"text":"the first good record of the earlier output"}', '{"text":"the second good record"}', '{"text":"the third"}'].join('\n') + '\n';
 
-
 // hostile review 17 F4: a failed `cat bad -o RUN/ --overwrite --rejects RUN/_rejects.jsonl.zst
 // --stats RUN/_stats.json` put the run back but then wrote its own _stats.json beside the run's
 // _SUCCESS, and its error line pointed at the run's rejects as if they were its own (fixed by

@@ -8,6 +8,8 @@
  * they are already well mixed and the linear permutations do not see structured input.
  */
 
+import { simdSigner } from './simd.js';
+
 /** splitmix32: a small seeded generator for the permutation parameters (deterministic). */
 function splitmix32(seed: number): () => number {
   let s = seed | 0;
@@ -45,9 +47,20 @@ export const EMPTY_SLOT = 0x7fffffff;
 
 /**
  * Fill `out` (length `perm.k`) with the MinHash signature of `shingles`. `out` is the caller's,
- * so signatures can be written straight into a large shared array (`subarray`).
+ * so signatures can be written straight into a large shared array (`subarray`). Runs in
+ * WebAssembly SIMD where this Node has it (simd.ts), else `signatureIntoScalar`: the same values.
  */
 export function signatureInto(shingles: Int32Array, perm: Permutations, out: Int32Array): Int32Array {
+  const simd = simdSigner(perm.k);
+  if (simd !== undefined) return simd.signInto(shingles, perm.a, perm.b, out);
+  return signatureIntoScalar(shingles, perm, out);
+}
+
+/**
+ * `signatureInto` in JavaScript: the loop simd.ts runs four permutations per instruction, written
+ * out here for a Node without WebAssembly SIMD (and as the reference its test compares with).
+ */
+export function signatureIntoScalar(shingles: Int32Array, perm: Permutations, out: Int32Array): Int32Array {
   const { k, a, b } = perm;
   const n = shingles.length;
   // Permutation-outer order keeps a, b and the running minima in registers; the inner loop

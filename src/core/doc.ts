@@ -1,4 +1,6 @@
 import { hasOwn, setOwn } from './own.js';
+// Imported here, where every stage and the pipeline load it, before any of them is compiled.
+import './bufferMap.js';
 /** A JSON object as read from a record. */
 export type JsonObject = Record<string, unknown>;
 

@@ -1,6 +1,7 @@
 /**
  * V8 settings for the threads that run units (local workers, the calling thread with one
- * worker, a Slurm task).
+ * worker, a Slurm task), and for every command of the CLI (cli/main.ts: a single stage's command
+ * runs its pipeline in the CLI's own thread).
  *
  * `--interrupt-budget` 16x V8's default (67,584 -> 1,081,344): a function is optimised by
  * TurboFan after running 16x more bytecode, so with more type feedback. The stages' large

@@ -10,7 +10,7 @@ afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
-describe('V8 flags of the threads that run units', () => {
+describe('V8 flags of the threads that run units and of every command', () => {
   it('are a 16x interrupt budget unless CORPUS_CLEAN_V8_FLAGS says otherwise (empty: V8 defaults)', () => {
     expect(V8_FLAGS).toEqual(['--interrupt-budget=1081344']);
     expect(unitV8Flags({})).toEqual(['--interrupt-budget=1081344']);
@@ -47,4 +47,14 @@ describe('V8 flags of the threads that run units', () => {
       expect(r.stdout).toMatch(/\[(marking|compiling method) /);
     }, 120_000);
   }
+
+  // A single stage's command runs its pipeline in the CLI's own thread: it ran with V8's defaults
+  // (issue #16, nineteenth pass: the datatrove slice's `quality` took ~10 % more CPU that way).
+  it('reach a single command (quality)', async () => {
+    const dir = await tempDir();
+    dirs.push(dir);
+    const r = await runCli(['quality', 'fixtures/sample', '-q', '-o', join(dir, 'q.jsonl')], { env: { CORPUS_CLEAN_V8_FLAGS: '--trace-opt' } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/\[(marking|compiling method) /);
+  }, 120_000);
 });

@@ -90,14 +90,42 @@ export const CASED_ASTRAL_LEADS: readonly number[] = [0xd801, 0xd803, 0xd806, 0x
 export const CLASS: Uint8Array = buildClasses();
 /** Lower case of all UTF-16 code units (see buildLower), built once (exported for its test). */
 export const LOWER: Uint16Array = buildLower();
-/** The same with digits as word characters (`normNumbers: false`), made when first asked for. */
-let keepDigits: Uint8Array | undefined;
-function classesKeepingDigits(): Uint8Array {
-  if (keepDigits === undefined) {
-    keepDigits = Uint8Array.from(CLASS);
-    for (let c = 0; c < keepDigits.length; c++) if (keepDigits[c] === DIGIT) keepDigits[c] = WORD;
+/**
+ * What the shingle loop reads for each code unit: one table lookup gives both the class and the
+ * value hashed (so the loop makes one load per unit where the class and lower-case tables took
+ * two, dependent ones). A unit of a word is its value alone (below 0x10000: the lower case, `0`
+ * for a digit with `normNumbers`); any other unit is `U_*` << 16 | the unit.
+ */
+const U_SEP = 1;
+const U_CJK = 2;
+const U_HIGH = 3;
+const U_CJK_HIGH = 4;
+const U_LOW = 5;
+/** The unit has no lower case of its own (NOT_SIMPLE): the text is lowered whole first. */
+const U_WHOLE = 6;
+
+/** The unit table for `lowering` (map through LOWER first) and `normNumbers` (digits as `0`). */
+function buildUnits(lowering: boolean, normNumbers: boolean): Int32Array {
+  const t = new Int32Array(65536);
+  for (let u = 0; u < 65536; u++) {
+    const c = lowering ? LOWER[u] : u;
+    if (lowering && c === NOT_SIMPLE) {
+      t[u] = (U_WHOLE << 16) | u;
+      continue;
+    }
+    const k = CLASS[c];
+    if (k === WORD || (k === DIGIT && !normNumbers)) t[u] = c;
+    else if (k === DIGIT) t[u] = 48;
+    else t[u] = ((k === CJK ? U_CJK : k === HIGH ? U_HIGH : k === CJK_HIGH ? U_CJK_HIGH : k === LOW ? U_LOW : U_SEP) << 16) | c;
   }
-  return keepDigits;
+  return t;
+}
+
+/** The unit tables, each made when first asked for: [lowering][normNumbers]. */
+const unitTables: (Int32Array | undefined)[] = [];
+function unitTable(lowering: boolean, normNumbers: boolean): Int32Array {
+  const i = (lowering ? 2 : 0) + (normNumbers ? 1 : 0);
+  return (unitTables[i] ??= buildUnits(lowering, normNumbers));
 }
 
 /** MurmurHash3's 32-bit finaliser: a cheap, well-mixing bijection. */
@@ -130,12 +158,16 @@ export class Shingler {
   private shingles = new Int32Array(1024);
   private readonly ngram: number;
   private readonly charNgram: number;
-  private readonly classes: Uint8Array;
+  /** Unit tables (buildUnits) for a text as given and for one lowered whole already. */
+  private readonly lowering: Int32Array;
+  private readonly lowered: Int32Array;
 
   constructor(opts: ShingleOptions) {
     this.ngram = opts.ngram;
     this.charNgram = opts.charNgram;
-    this.classes = opts.normNumbers === false ? classesKeepingDigits() : CLASS;
+    const norm = opts.normNumbers !== false;
+    this.lowering = unitTable(true, norm);
+    this.lowered = unitTable(false, norm);
   }
 
   /** Token count and CJK token count of the last `shingle` call (for stats and tests). */
@@ -149,60 +181,84 @@ export class Shingler {
    * an empty or all-space text.
    */
   shingle(text: string): Int32Array {
-    // Lower case unit by unit (LOWER), as toLowerCase gives it, without making a lower-cased copy
-    // of every text; a text with a unit whose lower case needs its context is lowered whole.
-    return this.shingleLowered(text, true);
+    // Lower case unit by unit (the lowering table), as toLowerCase gives it, without making a
+    // lower-cased copy of every text; a text with a unit whose lower case needs its context is
+    // lowered whole.
+    const n = this.tokenize(text, this.lowering);
+    if (n >= 0) return this.fromTokens(n, text, true);
+    const lower = text.toLowerCase();
+    return this.fromTokens(this.tokenize(lower, this.lowered), lower, false);
   }
 
-  /** `shingle` of `s`, lower-cased already or (`mapUnits`) to be lowered unit by unit through LOWER. */
-  private shingleLowered(s: string, mapUnits: boolean): Int32Array {
+  /**
+   * Hash the tokens of `s` into `tokens` through the unit table `units`; returns their count, or
+   * -1 at a unit that asks for the text to be lowered whole (U_WHOLE, only in the lowering table).
+   */
+  private tokenize(s: string, units: Int32Array): number {
     const len = s.length;
-    const lower = LOWER;
     let tokens = this.tokens;
     if (tokens.length < len + 1) tokens = this.tokens = new Int32Array(Math.max(len + 1, tokens.length * 2));
     let nt = 0;
     let ncjk = 0;
     let h = 0;
     let inWord = false;
-    const classes = this.classes;
     for (let i = 0; i < len; i++) {
-      let c = s.charCodeAt(i);
-      if (mapUnits) {
-        c = lower[c];
-        if (c === NOT_SIMPLE) return this.shingleLowered(s.toLowerCase(), false);
-      }
-      let k = classes[c];
-      if (k === HIGH || k === CJK_HIGH) {
-        // A surrogate is its own lower case in mapUnits mode (no cased astral lead gets here).
-        const d = i + 1 < len ? s.charCodeAt(i + 1) : 0;
-        if (d >= 0xdc00 && d <= 0xdfff) {
-          c = ((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000;
-          i++;
-          k = k === CJK_HIGH ? CJK : WORD;
-        } else k = SEP;
-      } else if (k === LOW) k = SEP;
-      if (k === WORD || k === DIGIT) {
+      const e = units[s.charCodeAt(i)];
+      if (e < 0x10000) {
+        // a unit of a word (most units): FNV-1a of the word's values
         if (!inWord) {
           inWord = true;
           h = 0x811c9dc5;
         }
-        h = Math.imul(h ^ (k === DIGIT ? 48 : c), 0x01000193);
-      } else {
-        if (inWord) {
-          tokens[nt++] = fmix32(h);
-          inWord = false;
-        }
-        if (k === CJK) {
+        h = Math.imul(h ^ e, 0x01000193);
+        continue;
+      }
+      let k = e >>> 16;
+      if (k === U_HIGH || k === U_CJK_HIGH) {
+        // A surrogate is its own lower case in the lowering table (no cased astral lead gets here).
+        const d = i + 1 < len ? s.charCodeAt(i + 1) : 0;
+        if (d >= 0xdc00 && d <= 0xdfff) {
+          const c = (((e & 0xffff) - 0xd800) << 10) + (d - 0xdc00) + 0x10000;
+          i++;
+          if (k === U_HIGH) {
+            // a supplementary-plane character of a word
+            if (!inWord) {
+              inWord = true;
+              h = 0x811c9dc5;
+            }
+            h = Math.imul(h ^ c, 0x01000193);
+            continue;
+          }
+          if (inWord) {
+            tokens[nt++] = fmix32(h);
+            inWord = false;
+          }
           tokens[nt++] = fmix32(Math.imul(c, 0x9e3779b1) ^ 0x5bd1e995);
           ncjk++;
+          continue;
         }
+        k = U_SEP;
+      } else if (k === U_WHOLE) return -1;
+      if (inWord) {
+        tokens[nt++] = fmix32(h);
+        inWord = false;
+      }
+      if (k === U_CJK) {
+        tokens[nt++] = fmix32(Math.imul(e & 0xffff, 0x9e3779b1) ^ 0x5bd1e995);
+        ncjk++;
       }
     }
     if (inWord) tokens[nt++] = fmix32(h);
     this.lastTokens = nt;
     this.lastCjkTokens = ncjk;
-    if (nt === 0) return this.symbolShingle(mapUnits ? s.toLowerCase() : s);
-    const n = Math.min(ncjk * 2 > nt ? this.charNgram : this.ngram, nt);
+    return nt;
+  }
+
+  /** The shingles of the `nt` tokens `tokenize` left of `s` (`lowering`: `s` not lowered yet). */
+  private fromTokens(nt: number, s: string, lowering: boolean): Int32Array {
+    const tokens = this.tokens;
+    if (nt === 0) return this.symbolShingle(lowering ? s.toLowerCase() : s);
+    const n = Math.min(this.lastCjkTokens * 2 > nt ? this.charNgram : this.ngram, nt);
     const count = nt - n + 1;
     let out = this.shingles;
     if (out.length < count) out = this.shingles = new Int32Array(Math.max(count, out.length * 2));

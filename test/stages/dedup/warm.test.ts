@@ -18,7 +18,7 @@ warmMinHash(new Shingler({ ngram: 5, charNgram: 3 }), makePermutations(112, 1));
 
 describe('MinHash warm-up', () => {
   it('takes every branch of shingle and signatureInto (so no record meets one without type feedback)', async () => {
-    const r = await unrunBlocks(SETUP, 'stages/dedup/(shingle|signature)\\.js$', ['shingle', 'symbolShingle', 'signatureInto', 'fmix32']);
+    const r = await unrunBlocks(SETUP, 'stages/dedup/(shingle|signature)\\.js$', ['shingle', 'tokenize', 'fromTokens', 'symbolShingle', 'signatureInto', 'fmix32']);
     expect(r.stderr).toBe('');
     // signatureInto hands the loop to WebAssembly SIMD (simd.ts) where Node has it, as here: its
     // scalar loop is for a Node without it

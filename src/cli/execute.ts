@@ -7,13 +7,13 @@ import { atExit } from '../io/atExit.js';
 import { EarlierOutput } from '../io/earlierOutput.js';
 import { REJECT_LINE_KEYS, rejectsAmong } from '../io/writers/ownSideFile.js';
 import { refuseOwnFiles } from './ownInputs.js';
-import { ExitCode, UsageError } from '../core/errors.js';
+import { errorCode, ExitCode, UsageError } from '../core/errors.js';
 import { parseTextField, textFieldLabel, type TextField } from '../core/doc.js';
 import type { Stage } from '../core/stage.js';
 import { filesReadBy } from '../core/registry.js';
 import type { RunStats } from '../core/stats.js';
 import { balanced } from '../core/stats.js';
-import { pipeline } from '../core/pipeline.js';
+import { pipeline, statsOfFailure } from '../core/pipeline.js';
 import { parseSize } from '../core/recipe.js';
 import { expandInputs, isInputName, isLost, type SkippedInput } from '../io/inputs.js';
 import { INPUT_FORMATS, readFiles, type InputFormat } from '../io/readers/index.js';
@@ -39,13 +39,13 @@ import { checkStageFolders } from './stageFolders.js';
 import { checkSuggestion, nestedFieldNote, runTextField, SUGGEST_SCAN_RECORDS, textElsewhere, textFieldNote, writerOf } from './textFieldHint.js';
 import { ownTextFields } from '../io/readers/ownTextField.js';
 import { fittingSchema, SEED_TASKS_JQ } from './schemaHint.js';
-import { accountingLine, badInput, folderHolding, REJECT_KEYS, rejectsAdvice, rejectsAdviceFor, TAKERS, encodingNotes, fileLines, fileWarnings, keysSeen, progressPrinter, rejectsHead, rejectsKeys, unverifiedNotes } from './report.js';
+import { accountingLine, stoppedLine, badInput, folderHolding, REJECT_KEYS, rejectsAdvice, rejectsAdviceFor, TAKERS, encodingNotes, fileLines, fileWarnings, keysSeen, progressPrinter, rejectsHead, rejectsKeys, unverifiedNotes } from './report.js';
 import { dominantNotes, dominantRules } from './dominant.js';
 import { parseDecimal } from '../core/options.js';
 import { makeDir } from '../io/dirs.js';
 import { refuseRemote } from '../io/remote.js';
 import { limitRecords, type LimitState } from '../io/readers/limit.js';
-import { takeInputFacts, unchangedInputs } from '../io/unchanged.js';
+import { INPUT_REPLACED, takeInputFacts, unchangedInputs } from '../io/unchanged.js';
 import { counted, showText } from '../core/show.js';
 import { zstdField, zstdWrittenWith } from '../io/zstdEncode.js';
 
@@ -493,6 +493,11 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
     });
   } catch (e) {
     unregister();
+    // How far it got, and that what it wrote is not a complete output (new-user review 16 F2):
+    // the line after the error, before the note on the earlier output.
+    // An input replaced while read says itself that nothing was written (io/unchanged.ts).
+    const sofar = errorCode(e) === INPUT_REPLACED ? undefined : statsOfFailure(e);
+    if (sofar !== undefined && e instanceof Error) Object.assign(e, { after: [...((e as { after?: string[] }).after ?? []), stoppedLine(job.command, sofar, leftAfterFailure(toStdout ? '-' : output, job.sink !== undefined, rejectsPath, statsPath))] });
     // The pipeline aborted the writers (an I/O failure): the folders they were in go too, when empty.
     // The note comes after the error it follows from (new-user review 16 F2): main prints it then.
     if ((await putBack(true)) && e instanceof Error) Object.assign(e, { after: [...((e as { after?: string[] }).after ?? []), sidesOnly ? sidesNote : keptNote] });
@@ -589,6 +594,34 @@ function writtenTextField(job: Job, textField: TextField | undefined): string | 
   if (job.command === 'export' || job.stages.some((s) => s.name === 'convert')) return undefined;
   const label = textFieldLabel(textField);
   return label === textFieldLabel(undefined) ? undefined : label;
+}
+
+/**
+ * What a command stopped by a failure leaves of its output: nothing that looks complete. A file
+ * or folder output is removed by the writers' abort (its rejects too, and no stats are written);
+ * records sent to stdout or a device cannot be taken back: they are an incomplete output.
+ */
+function leftAfterFailure(output: string, ownSink: boolean, rejects: string | undefined, stats: string | undefined): string {
+  const sides = [rejects !== undefined ? 'its rejects too' : '', stats !== undefined ? 'no stats written' : ''].filter((x) => x !== '');
+  const also = sides.length > 0 ? ` (${sides.join('; ')})` : '';
+  if (output === '-' && !ownSink) return `the records sent to stdout before it are an incomplete output: discard them${also.replace('its rejects too', 'its rejects removed')}`;
+  if (!ownSink && isStreamOutput(output)) return `the records written to '${showPath(output)}' before it are an incomplete output: discard them${also.replace('its rejects too', 'its rejects removed')}`;
+  return `the output '${showPath(output)}' was incomplete and is removed${also}`;
+}
+
+/**
+ * True when `path` is written in place as a stream (a device, a descriptor, a FIFO: what
+ * outputTarget calls direct), where records written cannot be taken back.
+ */
+function isStreamOutput(path: string): boolean {
+  const r = resolve(path);
+  if (r.startsWith('/dev/') || r.startsWith('/proc/')) return true;
+  try {
+    const st = statSync(path);
+    return !st.isFile() && !st.isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 /** True when `path` is the pipe or socket stdout is (`/dev/stdout` in `cmd -o /dev/stdout | head`). */

@@ -73,6 +73,18 @@ export function accountingLine(command: string, s: RunStats): string {
 }
 
 /**
+ * The line after a failure that stopped a command (a full disk, a read-only output, an input
+ * changed while read): how far it got, as the accounting line says it, and what became of its
+ * output (`left`), so that nothing written before the failure passes for complete (new-user
+ * review 16 F2). Records read and neither written nor rejected were on their way when it stopped.
+ */
+export function stoppedLine(command: string, s: RunStats, left: string): string {
+  const away = s.read - s.written - s.rejected;
+  const secs = s.ms / 1000;
+  return `corpus-clean ${command}: stopped after read ${s.read} = written ${s.written} + rejected ${s.rejected}${away > 0 ? ` + ${away} on ${away === 1 ? 'its' : 'their'} way` : ''} in ${secs.toFixed(2)} s (${mb(s.bytesRead)} MB): ${left}`;
+}
+
+/**
  * Live progress: on a terminal a single line rewritten at most twice a second; in a log a line every 30 s (see progress.ts).
  * With the inputs' count and size on disk (`total`: named files, not stdin) the line says how much of them is read,
  * the percent and the time left, as run's lines do (new-user review 15 F9: `1 files, ... 1.0 MB at 0.6 MB/s`).

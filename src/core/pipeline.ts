@@ -243,10 +243,36 @@ function seeCharset(f: FileStats, rawBase64: string): void {
 }
 
 /**
+ * The stats a failed `pipeline` had when it stopped (read, written and rejected so far; the records
+ * read and neither written nor rejected were on their way), or undefined for any other error.
+ */
+export function statsOfFailure(e: unknown): RunStats | undefined {
+  const s = typeof e === 'object' && e !== null ? (e as { stats?: unknown }).stats : undefined;
+  return typeof s === 'object' && s !== null && typeof (s as RunStats).read === 'number' ? (s as RunStats) : undefined;
+}
+
+/**
+ * `e` with the stats so far as its `stats` (not enumerable: a logged or cloned error does not
+ * carry them), so that whoever reports the failure can say how far the run got (new-user review
+ * 16 F2). The outermost pipeline's, when pipelines nest.
+ */
+function withStats(e: unknown, stats: RunStats): unknown {
+  if ((typeof e === 'object' && e !== null) || typeof e === 'function') {
+    try {
+      Object.defineProperty(e, 'stats', { value: stats, configurable: true, writable: true, enumerable: false });
+    } catch {
+      // a frozen error: thrown as it is
+    }
+  }
+  return e;
+}
+
+/**
  * Run a pipeline to the end and return its stats. Every record read ends up written or
  * rejected: `read = written + rejected` holds for the returned stats (see `balanced`).
  * Bad data never throws; a bug or an I/O failure aborts the writers (no half shard is left
- * looking complete) and rethrows.
+ * looking complete) and rethrows, the stats so far attached as the error's `stats`
+ * (read, written and rejected up to the failure).
  */
 export async function pipeline(spec: PipelineSpec): Promise<RunStats> {
   const started = now();
@@ -396,7 +422,8 @@ export async function pipeline(spec: PipelineSpec): Promise<RunStats> {
   } catch (e) {
     await spec.sink.abort().catch(() => {});
     await rejects.abort().catch(() => {});
-    throw e;
+    stats.ms = now() - started;
+    throw withStats(e, stats);
   }
   stats.input.out = stats.input.in - Object.values(stats.input.dropped).reduce((a, b) => a + b, 0);
   stats.ms = now() - started;

@@ -49,7 +49,8 @@ describe('stdout to a file that cannot take it all', () => {
       const out = join(dir, `${name.replace(/\W+/g, '_')}.jsonl`);
       const r = await limited(args.replaceAll('BIG', big), out);
       expect(r.size).toBe(2048 * 1024);
-      expect(r.stderr).toMatch(/^corpus-clean [\w-]+: error: cannot write to stdout: EFBIG: file too large, write\n$/);
+      // The error, then how far it got and that what stdout holds is incomplete (new-user review 16 F2).
+      expect(r.stderr).toMatch(/^corpus-clean [\w-]+: error: cannot write to stdout: EFBIG: file too large, write\ncorpus-clean [\w-]+: stopped after read 1 = written 0 \+ rejected 0 \+ 1 on its way in [\d.]+ s \([\d.]+ MB\): the records sent to stdout before it are an incomplete output: discard them\n$/);
       expect(r.code).toBe(1);
     });
   }
@@ -88,7 +89,7 @@ describe('stdout to a full disk (tmpfs)', () => {
   it('cat big.jsonl > full/o.jsonl: "cannot write to stdout: ENOSPC", exit 1', async (ctx) => {
     if (!mounted) ctx.skip();
     const r = await sh(`exec node ${CLI} cat ${join(dir, 'big.jsonl')} > ${join(mnt, 'o.jsonl')}`);
-    expect(r.stderr).toBe('corpus-clean cat: error: cannot write to stdout: ENOSPC: no space left on device, write\n');
+    expect(r.stderr).toMatch(/^corpus-clean cat: error: cannot write to stdout: ENOSPC: no space left on device, write\ncorpus-clean cat: stopped after read 1 = written 0 \+ rejected 0 \+ 1 on its way in [\d.]+ s \([\d.]+ MB\): the records sent to stdout before it are an incomplete output: discard them\n$/);
     expect(r.code).toBe(1);
   });
 });

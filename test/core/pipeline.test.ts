@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Doc } from '../../src/core/doc.js';
 import { getText, makeDoc, setText } from '../../src/core/doc.js';
-import { pipeline } from '../../src/core/pipeline.js';
+import { pipeline, statsOfFailure } from '../../src/core/pipeline.js';
 import type { Reject, Stage } from '../../src/core/stage.js';
 import { docStage } from '../../src/core/stage.js';
 import { balanced, count } from '../../src/core/stats.js';
@@ -190,5 +190,25 @@ describe('a pipeline that stops early closes its input file', () => {
     const sink = collect();
     await expect(pipeline({ source: readFiles([path]), stages: [byHand], sink })).rejects.toThrow('the stage fails');
     expect(openFds('close-me.jsonl')).toBe(0);
+  });
+});
+
+// New-user review 16 F2: a write failure stopped a command with no word of how far it got; the
+// pipeline had the counts and threw them away. It now attaches them to the error it rethrows.
+describe('a pipeline that fails', () => {
+  it("rethrows with the stats so far as the error's stats (read, written, rejected)", async () => {
+    const records = Array.from({ length: 50 }, (_, i) => (i % 10 === 9 ? { id: i } : { id: i, text: `record ${i}` }));
+    let batches = 0;
+    const sink = { async write() { if (++batches === 3) throw new Error('disk full'); }, async close() {}, async abort() {} };
+    const err = await pipeline({ source: fromRecords(records, 'm', 10), stages: [docStage({ name: 'keep', needsText: true, apply: () => undefined })], sink }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect((err as Error).message).toBe('disk full');
+    const stats = statsOfFailure(err)!;
+    expect(stats).toBeDefined();
+    // Three batches of 10 read (the third's write failed), one record of each without text.
+    expect({ read: stats.read, written: stats.written, rejected: stats.rejected }).toEqual({ read: 30, written: 18, rejected: 3 });
+    // Not enumerable: an error logged or sent to a parent process does not carry them.
+    expect(Object.keys(err as object)).not.toContain('stats');
+    expect(statsOfFailure(new Error('other'))).toBeUndefined();
   });
 });

@@ -306,13 +306,30 @@ export async function prepare(job: Job) {
     if (live.length > 0) throw new UsageError(liveJobsMessage(output, live));
   }
   // A planned run (executors) judges its folder itself (it may resume it); it takes the lock only.
-  const release = job.runTasks !== undefined ? (await makeDir(output, 'output folder'), refuseForeign(output, await readdir(output)), releaseOf(lockOutput(join(output, LOCK_NAME)), () => {})) : job.sink === undefined ? await prepareOutput(plan) : await prepareSideOutputs(plan);
+  // A failure while taking the locks (a full disk, hostile review 15 F5) leaves none of the
+  // folders made for -o/--rejects/--stats: each lock is released by then, the folders are empty.
+  let release: Awaited<ReturnType<typeof prepareOutput>>;
+  try {
+    release = job.runTasks !== undefined ? (plan.made.output.push(...(await makeDir(output, 'output folder'))), refuseForeign(output, await readdir(output)), releaseOf(lockOutput(join(output, LOCK_NAME)), () => {})) : job.sink === undefined ? await prepareOutput(plan) : await prepareSideOutputs(plan);
+  } catch (e) {
+    await removeMadeFolders(plan.made);
+    throw e;
+  }
   // Every input name not read is said before reading, one line each (and kept for the stats).
   for (const s of skipped) say(`corpus-clean ${job.command}: warning: skipped '${showPath(s.name)}': ${s.reason}`);
   for (const u of unfinished) say(`corpus-clean ${job.command}: warning: ${inherited.includes(u) ? u.problem : `reading an unfinished input as it is (--allow-unfinished): ${u.problem}`}`);
   for (const x of samples) say(`corpus-clean ${job.command}: note: '${showPath(x.dir)}/' is a sample: the command that wrote it stopped after its first ${x.limit} records (--limit ${x.limit}, in its ${SUCCESS}), not its whole input`);
   for (const f of leftOut) say(`corpus-clean ${job.command}: note: not read: '${showPath(f)}', which is not one of the shards its folder's ${SUCCESS} lists (a finished output is read as its shards)`);
   return { limit, format, txtMode: txtMode as 'file' | 'line', compress, rate, rawRate, shardRecords, shardBytes, output, folder, sharded: plan.sharded && !output.startsWith('/dev/'), rejectsPath, rejectsAttrs: rejectsAttrs as RejectAttrs, rejectsSample, statsPath, textField, ownFields, files, skipped, unfinished, expected, release, made: plan.made, earlier: plan.earlier, parquet, rowGroupSize, facts };
+}
+
+/**
+ * Remove the folders preparing made for a command's outputs (`Prepared.made`), deepest first,
+ * those left empty only: a command that stops before its first record leaves none behind. Its
+ * locks must be released first (a folder output's lock is in it).
+ */
+export async function removeMadeFolders(made: { output: readonly string[]; side: readonly string[] }): Promise<void> {
+  for (const d of [...made.output, ...made.side].sort((a, b) => b.length - a.length)) await rmdir(d).catch(() => {});
 }
 
 /**

@@ -32,7 +32,7 @@ import type { InputFormat } from '../../io/readers/index.js';
 import type { Command } from '../command.js';
 import type { Flag } from '../args.js';
 import { countFlag, flagHelp, parse, stageFlags, stageOptionValues } from '../args.js';
-import { executePrepared, IO_FLAGS, prepare, type Job, type Prepared } from '../execute.js';
+import { executePrepared, IO_FLAGS, prepare, removeMadeFolders, type Job, type Prepared } from '../execute.js';
 import { makeDir } from '../../io/dirs.js';
 import { showPath } from '../../core/fsname.js';
 import { counted, showText } from '../../core/show.js';
@@ -134,7 +134,7 @@ ${flagHelp(IO)}
       prepared.release();
       // Failed in steps 1-3, before step 4 wrote anything: the output folders preparing made are
       // not left behind empty (new-user review 16 F18; step 4 removes its own, as every command does).
-      if (!step4.began) await removeMadeFolders(prepared);
+      if (!step4.began) await removeMadeFolders(prepared.made);
     }
   },
 };
@@ -176,11 +176,6 @@ async function onWorkers(work: string, options: Record<string, unknown>, job: Jo
   }
   await afterWork(work, code, job, said.kept);
   return code;
-}
-
-/** The folders preparing made for the output and its --rejects/--stats, removed when empty (deepest first). */
-async function removeMadeFolders(prepared: Prepared): Promise<void> {
-  for (const d of [...prepared.made.side, ...prepared.made.output].sort((a, b) => b.length - a.length)) await rmdir(d).catch(() => {});
 }
 
 /** The name in a folder's `_plan.json` (a recipe's, or `dedup-disk`), or undefined when unreadable. */
@@ -262,7 +257,7 @@ async function onWork(work: string, plan: Plan, stage: Stage, job: Job, prepared
     atExit(() => removeStaleSync(work));
     // Nothing is written to the output before step 4: the folders preparing made go, their locks first (F18).
     prepared.release();
-    await removeMadeFolders(prepared);
+    await removeMadeFolders(prepared.made);
     // Before any task finished there is nothing kept to resume from (new-user review 16 F18: it said
     // "finished tasks are kept" with no _done/ at all; run says so since new-user review 15 F5).
   }, () => (doneUnits(work, plan) > 0 ? `finished tasks are kept in ${showPath(work)}: run the same command again to resume` : `no task had finished yet: the same command again starts from its plan in ${showPath(work)}`));

@@ -16,7 +16,7 @@ import { SentencePieceTokenizer } from '../../tokenize/tokenizer.js';
 import type { Command } from '../command.js';
 import type { Flag } from '../args.js';
 import { countFlag, flagHelp, parse, type Parsed } from '../args.js';
-import { execute, IO_FLAGS, prepare, type Job } from '../execute.js';
+import { execute, IO_FLAGS, prepare, removeMadeFolders, type Job } from '../execute.js';
 import { stopping } from '../interrupt.js';
 import { didYouMean } from '../../core/suggest.js';
 import { showText, errorText } from '../../core/show.js';
@@ -389,6 +389,8 @@ ${flagHelp(INPUT)}
       unlockAll();
       await removeMade();
       prepared.release();
+      // And those made for --rejects/--stats (hostile review 15 F5: a full disk while locking).
+      await removeMadeFolders(prepared.made);
       throw e;
     }
     // Shards of an earlier export (--overwrite): set aside, not removed, until this export is
@@ -421,6 +423,7 @@ ${flagHelp(INPUT)}
       unlockAll();
       await removeMade();
       prepared.release();
+      await removeMadeFolders(prepared.made);
       throw e;
     }
     let code: number | undefined;

@@ -188,7 +188,7 @@ async function danglingTarget(path: string): Promise<string | undefined> {
  * A path that will be written (created with its parent folders) must be possible: no existing
  * file where a folder is needed, and the folder it lands in must be writable.
  */
-export async function checkWritable(path: string, flag: string, asFolder: boolean): Promise<void> {
+export async function checkWritable(path: string, flag: string, asFolder: boolean, named = path): Promise<void> {
   checkNameLength(path, flag);
   if (!asFolder) checkDescriptorOutput(path, flag);
   // '-' is stdout wherever a file goes; where a folder goes it made a folder named '-' (hostile
@@ -213,8 +213,8 @@ export async function checkWritable(path: string, flag: string, asFolder: boolea
       // A link into /proc or /sys is judged as its target would be (hostile review 15 F1: this
       // return came before the file-system check, and the command ran, then failed with exit 1
       // naming a temporary).
-      const linked = await statfs(near.path).then((f) => NO_NEW_FILES.get(Number(f.type)), () => undefined);
-      if (linked !== undefined) throw new UsageError(`${what}: '${showPath(near.path)}' is on a ${linked} file system (as /proc and /sys are), which takes no new files or folders`);
+      const linked = await kernelFolder(near.path);
+      if (linked !== undefined) throw new UsageError(`${what}: '${showPath(near.path)}' is ${linked}, which takes no new files or folders`);
       return;
     }
   }
@@ -225,19 +225,41 @@ export async function checkWritable(path: string, flag: string, asFolder: boolea
   }
   const target = asFolder ? resolve(path) : dirname(resolve(path));
   const near = await nearestExisting(target);
-  if (near.link !== undefined) throw new UsageError(`${flag} '${showPath(path)}' cannot be created: '${showPath(near.path)}' is a symbolic link to '${showPath(near.link)}', which does not exist`);
-  if (!near.isDir) throw new UsageError(`${flag} '${showPath(path)}' cannot be created: '${showPath(near.path)}' is ${kindOf(await stat(near.path).catch(() => null))}, not a folder`);
+  // The path as the user gave it (export's DIR, not the DIR/train checked: hostile review 15 F8),
+  // where what stands in the way is a folder above it.
+  const shown = showPath(named);
+  if (near.link !== undefined) throw new UsageError(`${flag} '${shown}' cannot be created: '${showPath(near.path)}' is a symbolic link to '${showPath(near.link)}', which does not exist`);
+  if (!near.isDir) throw new UsageError(`${flag} '${shown}' cannot be created: '${showPath(near.path)}' is ${kindOf(await stat(near.path).catch(() => null))}, not a folder`);
   try {
     await access(near.path, constants.W_OK);
   } catch (e) {
-    throw new UsageError(`${flag} '${showPath(path)}' cannot be written: ${notWritable(e, near.path)}`);
+    throw new UsageError(`${flag} '${shown}' cannot be written: ${notWritable(e, near.path)}`);
   }
   // Permissions do not say it there: root passes access(), and the lock, the temporary or the
   // folder failed later with exit 1 naming a file the user never named (`--stats /proc/version`:
   // "cannot write '/proc/.version.lock': ENOENT").
-  const kind = await statfs(near.path).then((f) => NO_NEW_FILES.get(Number(f.type)), () => undefined);
-  if (kind !== undefined && !(await isStreamTarget(path))) throw new UsageError(`${flag} '${showPath(path)}' cannot be ${st === null ? 'created' : 'written'}: '${showPath(near.path)}' is on a ${kind} file system (as /proc and /sys are), which takes no new files or folders`);
+  const kind = await kernelFolder(near.path);
+  if (kind !== undefined && !(await isStreamTarget(path))) throw new UsageError(`${flag} '${shown}' cannot be ${st === null ? 'created' : 'written'}: '${showPath(near.path)}' is ${kind}, which takes no new files or folders`);
 }
+
+/**
+ * Why the existing folder `dir` is the kernel's, where no output goes, or undefined: on a proc or
+ * sysfs file system, or under /proc or /sys by its real path whatever its file system (hostile
+ * review 15 F7: /sys/fs/cgroup is a tmpfs and its folders cgroup file systems, where a folder
+ * made is a cgroup; debugfs, tracefs, securityfs, configfs and bpf live there too). A path that
+ * only passes through /proc to an ordinary folder (`/proc/self/cwd/x.jsonl`) is not refused: its
+ * real path is that folder's.
+ */
+async function kernelFolder(dir: string): Promise<string | undefined> {
+  const kind = await statfs(dir).then((f) => NO_NEW_FILES.get(Number(f.type)), () => undefined);
+  if (kind !== undefined) return `on a ${kind} file system (as /proc and /sys are)`;
+  const r = await realpath(dir).catch(() => resolve(dir));
+  const root = KERNEL_ROOTS.find((k) => within(r, k));
+  return root === undefined ? undefined : `under ${root}${r !== resolve(dir) ? ` ('${showPath(r)}')` : ''}, the kernel's own folder`;
+}
+
+/** Folders of the kernel's own files: no output goes under them. */
+const KERNEL_ROOTS = ['/proc', '/sys'];
 
 /**
  * Why the folder `dir` takes no file, as access() said: a read-only file system (EROFS) is not a

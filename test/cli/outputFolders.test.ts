@@ -47,7 +47,8 @@ describe('outputs whose folder cannot be made', () => {
       [['cat', input, '-o', join(dir, 'o3.jsonl'), '--stats', '/proc/version'], why('--stats', '/proc/version', '/proc', false)],
       [['cat', input, '-o', join(dir, 'o4.jsonl'), '--rejects', '/proc/version'], why('--rejects', '/proc/version', '/proc', false)],
       [['export', 'xtuner-v1', input, '-o', '/proc/x/y.jsonl'], why('--output', '/proc/x/y.jsonl')],
-      [['export', 'internevo', input, '--tokenizer', TOKENIZER_MODEL, '-o', '/proc/x'], why('--output', '/proc/x/train')],
+      // The folder as given, not the DIR/train/ checked (hostile review 15 F8).
+      [['export', 'internevo', input, '--tokenizer', TOKENIZER_MODEL, '-o', '/proc/x'], why('--output', '/proc/x')],
       [['dedup-disk', input, '--work', '/proc/w', '-o', join(dir, 'dd.jsonl')], why('--work', '/proc/w')],
     ];
     for (const [args, msg] of cases) {
@@ -75,6 +76,27 @@ describe('outputs whose folder cannot be made', () => {
       expect(r.stderr, args.join(' ')).toBe(`corpus-clean: ${msg}: '${link}' is a symbolic link to '${join(dir, 'no-such-target')}', which does not exist\n`);
       expect(r.code, args.join(' ')).toBe(2);
     }
+  });
+});
+
+// Hostile review 15 F7: the refusal went by file-system type (proc, sysfs) only, and /sys/fs/cgroup
+// (a tmpfs; its folders cgroup file systems, where a folder made is a cgroup) was accepted. Judged
+// by the real path too; only checked, nothing is made under /sys.
+const CGROUP = existsSync('/sys/fs/cgroup') ? '/sys/fs/cgroup' : undefined;
+describe('outputs under /sys by their real path, whatever the file system', () => {
+  it.runIf(CGROUP !== undefined && process.getuid?.() === 0)('refuses /sys/fs/cgroup/..., a link into it and a dangling link to it; /proc/self/cwd and /proc/self/root still go through', async () => {
+    const { checkWritable } = await import('../../src/io/outputs.js');
+    const dir = await tempDir();
+    await symlink(CGROUP!, join(dir, 'cg'));
+    await symlink(join(CGROUP!, 'corpus-clean-test-none.jsonl'), join(dir, 'dl.jsonl'));
+    const refused: [string, boolean, RegExp][] = [
+      [join(CGROUP!, 'corpus-clean-test/'), true, /^--output '\/sys\/fs\/cgroup\/corpus-clean-test\/' cannot be created: '\/sys\/fs\/cgroup' is (under \/sys, the kernel's own folder|on a \w+ file system \(as \/proc and \/sys are\)), which takes no new files or folders$/],
+      [join(CGROUP!, 'corpus-clean-test/o.jsonl'), false, /cannot be created: '\/sys\/fs\/cgroup' is /],
+      [join(dir, 'cg', 'corpus-clean-test', 'o.jsonl'), false, /cannot be created: '.*\/cg' is (under \/sys \('\/sys\/fs\/cgroup'\), the kernel's own folder|on a \w+ file system)/],
+      [join(dir, 'dl.jsonl'), false, /is a symbolic link to '\/sys\/fs\/cgroup\/corpus-clean-test-none\.jsonl', which cannot be created: '\/sys\/fs\/cgroup' is /],
+    ];
+    for (const [path, folder, msg] of refused) await expect(checkWritable(path, '--output', folder), path).rejects.toThrow(msg);
+    for (const path of ['/proc/self/cwd/corpus-clean-test.jsonl', join('/proc/self/root', dir, 'o.jsonl'), join(dir, 'o.jsonl')]) await expect(checkWritable(path, '--output', false), path).resolves.toBeUndefined();
   });
 });
 

@@ -296,7 +296,7 @@ ${flagHelp(INPUT)}
     // DIR inside a folder named as input: refused before any folder is made (hostile review 7 F1:
     // it made DIR/train/TYPE there, then refused itself as an unfinished output, every rerun too).
     if (target === 'internevo' && early !== undefined) await checkInsideInputFolder(early, inputs, '--output');
-    if (target === 'internevo' && early !== undefined) await checkWritable(join(early, 'train'), '--output', true);
+    if (target === 'internevo' && early !== undefined) await checkWritable(join(early, 'train'), '--output', true, early);
     let tok: SentencePieceTokenizer | undefined;
     if (model !== undefined) {
       tok = loadTokenizer(model);

@@ -16,7 +16,8 @@
  */
 
 import { Buffer } from 'node:buffer';
-import { CHAR_CLASS, DIGIT as Q_DIGIT, LETTER as Q_LETTER, MARK as Q_MARK } from '../quality/chars.js';
+import { readFileSync } from 'node:fs';
+import { CHAR_CLASS, charTableKey, DIGIT as Q_DIGIT, LETTER as Q_LETTER, MARK as Q_MARK } from '../quality/chars.js';
 
 /** Separator: space, punctuation, symbol, control. */
 const SEP = 0;
@@ -58,7 +59,7 @@ function buildClasses(): Uint8Array {
   return t;
 }
 
-/** `LOWER[c]` for a code unit whose lower case is not one unit of its own, whatever surrounds it. */
+/** `lowerTable()[c]` for a code unit whose lower case is not one unit of its own, whatever surrounds it. */
 export const NOT_SIMPLE = 0xffff;
 
 /**
@@ -86,10 +87,12 @@ function buildLower(): Uint16Array {
 /** High surrogates of the astral blocks with lower-case mappings (U+10400-U+104FF, U+10570-U+105BF, U+10C80-U+10CFF, U+118A0-U+118FF, U+16E40-U+16E9F, U+1E900-U+1E95F). */
 export const CASED_ASTRAL_LEADS: readonly number[] = [0xd801, 0xd803, 0xd806, 0xd81b, 0xd83a];
 
-/** Character classes of all UTF-16 code units, built once (exported for its test). */
-export const CLASS: Uint8Array = buildClasses();
-/** Lower case of all UTF-16 code units (see buildLower), built once (exported for its test). */
-export const LOWER: Uint16Array = buildLower();
+let classes: Uint8Array | undefined;
+let lowers: Uint16Array | undefined;
+/** Character classes of all UTF-16 code units, built when first asked for (exported for its test). */
+export const classTable = (): Uint8Array => (classes ??= buildClasses());
+/** Lower case of all UTF-16 code units (see buildLower), built when first asked for (exported for its test). */
+export const lowerTable = (): Uint16Array => (lowers ??= buildLower());
 /**
  * What the shingle loop reads for each code unit: one table lookup gives both the class and the
  * value hashed (so the loop makes one load per unit where the class and lower-case tables took
@@ -104,16 +107,18 @@ const U_LOW = 5;
 /** The unit has no lower case of its own (NOT_SIMPLE): the text is lowered whole first. */
 const U_WHOLE = 6;
 
-/** The unit table for `lowering` (map through LOWER first) and `normNumbers` (digits as `0`). */
-function buildUnits(lowering: boolean, normNumbers: boolean): Int32Array {
+/** The unit table for `lowering` (map through lowerTable first) and `normNumbers` (digits as `0`). */
+export function buildUnits(lowering: boolean, normNumbers: boolean): Int32Array {
+  const lower = lowerTable();
+  const cls = classTable();
   const t = new Int32Array(65536);
   for (let u = 0; u < 65536; u++) {
-    const c = lowering ? LOWER[u] : u;
+    const c = lowering ? lower[u] : u;
     if (lowering && c === NOT_SIMPLE) {
       t[u] = (U_WHOLE << 16) | u;
       continue;
     }
-    const k = CLASS[c];
+    const k = cls[c];
     if (k === WORD || (k === DIGIT && !normNumbers)) t[u] = c;
     else if (k === DIGIT) t[u] = 48;
     else t[u] = ((k === CJK ? U_CJK : k === HIGH ? U_HIGH : k === CJK_HIGH ? U_CJK_HIGH : k === LOW ? U_LOW : U_SEP) << 16) | c;
@@ -121,11 +126,55 @@ function buildUnits(lowering: boolean, normNumbers: boolean): Int32Array {
   return t;
 }
 
+/**
+ * What the default unit table depends on: the quality analyser's table (its key names this Node's
+ * ICU and Unicode versions) and the code that builds the shingle tables (hashed with FNV-1a).
+ */
+export function unitTableKey(): string {
+  const code = [buildClasses, buildLower, buildUnits].map(String).join('') + CASED_ASTRAL_LEADS.join();
+  let h = 0x811c9dc5;
+  for (let i = 0; i < code.length; i++) h = Math.imul(h ^ code.charCodeAt(i), 0x01000193);
+  return `corpus-clean shingle units; code ${(h >>> 0).toString(16)}; ${charTableKey()}`;
+}
+
+/** Bytes of the built file's header: the key, padded with spaces. */
+const UNIT_TABLE_HEADER = 256;
+
+/** The built file's bytes for the default unit table `table` (header, then 4 bytes per code unit). */
+export function unitTableFile(table: Int32Array, key = unitTableKey()): Buffer {
+  const head = Buffer.alloc(UNIT_TABLE_HEADER, 0x20);
+  head.write(key, 'latin1');
+  return Buffer.concat([head, Buffer.from(table.buffer, table.byteOffset, table.byteLength)]);
+}
+
+/** The table in a built file's bytes when its key is `key` and its size is right, else undefined. */
+export function unitTableOf(file: Buffer, key = unitTableKey()): Int32Array | undefined {
+  if (file.length !== UNIT_TABLE_HEADER + 4 * 65536) return undefined;
+  if (file.toString('latin1', 0, UNIT_TABLE_HEADER).trimEnd() !== key) return undefined;
+  // a copy, aligned (the file's bytes may sit at any offset of a pooled buffer)
+  return new Int32Array(file.buffer.slice(file.byteOffset + UNIT_TABLE_HEADER, file.byteOffset + file.length));
+}
+
+/**
+ * The default unit table (lowering, digits as `0`) as `npm run build` wrote it
+ * (dist/stages/dedup/shingle-units.bin, by scripts/char-classes.mjs), when its key matches this
+ * process; else undefined. Building it here takes the class and lower-case tables and three
+ * passes over the 65,536 code units, ~10-20 ms of the start of every `dedup` process (most of it
+ * in V8's interpreter: the loops run once).
+ */
+function builtUnits(): Int32Array | undefined {
+  try {
+    return unitTableOf(readFileSync(new URL('./shingle-units.bin', import.meta.url)));
+  } catch {
+    return undefined; // not built (run from the sources): made here
+  }
+}
+
 /** The unit tables, each made when first asked for: [lowering][normNumbers]. */
 const unitTables: (Int32Array | undefined)[] = [];
 function unitTable(lowering: boolean, normNumbers: boolean): Int32Array {
   const i = (lowering ? 2 : 0) + (normNumbers ? 1 : 0);
-  return (unitTables[i] ??= buildUnits(lowering, normNumbers));
+  return (unitTables[i] ??= (lowering && normNumbers ? builtUnits() : undefined) ?? buildUnits(lowering, normNumbers));
 }
 
 /** MurmurHash3's 32-bit finaliser: a cheap, well-mixing bijection. */
@@ -158,16 +207,16 @@ export class Shingler {
   private shingles = new Int32Array(1024);
   private readonly ngram: number;
   private readonly charNgram: number;
-  /** Unit tables (buildUnits) for a text as given and for one lowered whole already. */
+  /** Unit tables (buildUnits) for a text as given, and for one lowered whole (made when first needed). */
   private readonly lowering: Int32Array;
-  private readonly lowered: Int32Array;
+  private lowered: Int32Array | undefined;
+  private readonly normNumbers: boolean;
 
   constructor(opts: ShingleOptions) {
     this.ngram = opts.ngram;
     this.charNgram = opts.charNgram;
-    const norm = opts.normNumbers !== false;
-    this.lowering = unitTable(true, norm);
-    this.lowered = unitTable(false, norm);
+    this.normNumbers = opts.normNumbers !== false;
+    this.lowering = unitTable(true, this.normNumbers);
   }
 
   /** Token count and CJK token count of the last `shingle` call (for stats and tests). */
@@ -187,6 +236,7 @@ export class Shingler {
     const n = this.tokenize(text, this.lowering);
     if (n >= 0) return this.fromTokens(n, text, true);
     const lower = text.toLowerCase();
+    this.lowered ??= unitTable(false, this.normNumbers);
     return this.fromTokens(this.tokenize(lower, this.lowered), lower, false);
   }
 

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { CASED_ASTRAL_LEADS, CLASS, LOWER, NOT_SIMPLE, Shingler } from '../../../src/stages/dedup/shingle.js';
+import { execFileSync } from 'node:child_process';
+import { CASED_ASTRAL_LEADS, NOT_SIMPLE, Shingler, buildUnits, classTable, lowerTable, unitTableFile, unitTableKey, unitTableOf } from '../../../src/stages/dedup/shingle.js';
+
+const CLASS = classTable();
+const LOWER = lowerTable();
 
 const sh = new Shingler({ ngram: 3, charNgram: 2 });
 const shingles = (t: string): number[] => Array.from(sh.shingle(t));
@@ -95,5 +99,26 @@ describe('Shingler tables', () => {
       }),
       { numRuns: 3000 },
     );
+  });
+});
+
+describe('the shingle unit table written at build time (start-up without three passes over 65,536 units)', () => {
+  it('the build reads the table it wrote, and it is the one built here', () => {
+    const script = `
+      import { readFileSync } from 'node:fs';
+      const s = await import('./dist/stages/dedup/shingle.js');
+      const file = readFileSync('./dist/stages/dedup/shingle-units.bin');
+      new s.Shingler({ ngram: 5, charNgram: 5 }).shingle('Some words to shingle here');
+      const built = s.buildUnits(true, true);
+      console.log(JSON.stringify({ used: s.unitTableOf(file) !== undefined, same: Buffer.from(s.unitTableOf(file).buffer).equals(Buffer.from(built.buffer)) }));`;
+    expect(JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: process.cwd(), encoding: 'utf8' }))).toEqual({ used: true, same: true });
+  });
+
+  it('a table made under another key or cut short is not used', () => {
+    const table = buildUnits(true, true);
+    expect(unitTableOf(unitTableFile(table))).toEqual(table);
+    expect(unitTableOf(unitTableFile(table, unitTableKey().replace(/icu \S+/, 'icu 0.0;')))).toBeUndefined();
+    expect(unitTableOf(unitTableFile(table).subarray(0, 1000))).toBeUndefined();
+    expect(unitTableKey()).toContain(`unicode ${process.versions.unicode}`);
   });
 });

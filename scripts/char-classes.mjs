@@ -7,8 +7,9 @@ import { buildCharTable, charTableFile } from '../dist/stages/quality/chars.js';
 
 writeFileSync(new URL('../dist/stages/quality/char-class.bin', import.meta.url), charTableFile(buildCharTable()));
 
-// The same for MinHash's shingle unit table (class and hashed value of every code unit; three
-// passes over 65,536 units at every start of a dedup process): dist/stages/dedup/shingle-units.bin,
-// read by src/stages/dedup/shingle.ts when its key matches. Imported after the file above exists.
+// The same for MinHash's shingle unit tables (class and hashed value of every code unit, for a
+// text as given and one lowered whole; passes over 65,536 units at every start of a dedup
+// process): dist/stages/dedup/shingle-units.bin, read by src/stages/dedup/shingle.ts when its key
+// matches. Imported after the file above exists.
 const shingle = await import('../dist/stages/dedup/shingle.js');
-writeFileSync(new URL('../dist/stages/dedup/shingle-units.bin', import.meta.url), shingle.unitTableFile(shingle.buildUnits(true, true)));
+writeFileSync(new URL('../dist/stages/dedup/shingle-units.bin', import.meta.url), shingle.unitTableFile(shingle.defaultUnitTables()));

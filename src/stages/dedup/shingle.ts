@@ -140,29 +140,36 @@ export function unitTableKey(): string {
 /** Bytes of the built file's header: the key, padded with spaces. */
 const UNIT_TABLE_HEADER = 256;
 
-/** The built file's bytes for the default unit table `table` (header, then 4 bytes per code unit). */
-export function unitTableFile(table: Int32Array, key = unitTableKey()): Buffer {
+/**
+ * The built file's bytes for the default unit tables `tables` (for a text as given and for one
+ * lowered whole, digits as `0`): the header, then 4 bytes per code unit of each.
+ */
+export function unitTableFile(tables: readonly Int32Array[], key = unitTableKey()): Buffer {
   const head = Buffer.alloc(UNIT_TABLE_HEADER, 0x20);
   head.write(key, 'latin1');
-  return Buffer.concat([head, Buffer.from(table.buffer, table.byteOffset, table.byteLength)]);
+  return Buffer.concat([head, ...tables.map((t) => Buffer.from(t.buffer, t.byteOffset, t.byteLength))]);
 }
 
-/** The table in a built file's bytes when its key is `key` and its size is right, else undefined. */
-export function unitTableOf(file: Buffer, key = unitTableKey()): Int32Array | undefined {
-  if (file.length !== UNIT_TABLE_HEADER + 4 * 65536) return undefined;
+/** The two tables in a built file's bytes when its key is `key` and its size is right, else undefined. */
+export function unitTableOf(file: Buffer, key = unitTableKey()): [Int32Array, Int32Array] | undefined {
+  if (file.length !== UNIT_TABLE_HEADER + 2 * 4 * 65536) return undefined;
   if (file.toString('latin1', 0, UNIT_TABLE_HEADER).trimEnd() !== key) return undefined;
-  // a copy, aligned (the file's bytes may sit at any offset of a pooled buffer)
-  return new Int32Array(file.buffer.slice(file.byteOffset + UNIT_TABLE_HEADER, file.byteOffset + file.length));
+  // copies, aligned (the file's bytes may sit at any offset of a pooled buffer)
+  const at = file.byteOffset + UNIT_TABLE_HEADER;
+  return [new Int32Array(file.buffer.slice(at, at + 4 * 65536)), new Int32Array(file.buffer.slice(at + 4 * 65536, at + 8 * 65536))];
 }
+
+/** The default unit tables for `unitTableFile`: for a text as given and for one lowered whole. */
+export const defaultUnitTables = (): Int32Array[] => [buildUnits(true, true), buildUnits(false, true)];
 
 /**
- * The default unit table (lowering, digits as `0`) as `npm run build` wrote it
- * (dist/stages/dedup/shingle-units.bin, by scripts/char-classes.mjs), when its key matches this
- * process; else undefined. Building it here takes the class and lower-case tables and three
- * passes over the 65,536 code units, ~10-20 ms of the start of every `dedup` process (most of it
- * in V8's interpreter: the loops run once).
+ * The default unit tables (digits as `0`) as `npm run build` wrote them
+ * (dist/stages/dedup/shingle-units.bin, by scripts/char-classes.mjs), when the key matches this
+ * process; else undefined. Building one here takes the class and lower-case tables and passes
+ * over the 65,536 code units, ~10-20 ms of the start of every `dedup` process (most of it in
+ * V8's interpreter: the loops run once; the warm-up asks for both tables).
  */
-function builtUnits(): Int32Array | undefined {
+function builtUnits(): [Int32Array, Int32Array] | undefined {
   try {
     return unitTableOf(readFileSync(new URL('./shingle-units.bin', import.meta.url)));
   } catch {
@@ -172,9 +179,15 @@ function builtUnits(): Int32Array | undefined {
 
 /** The unit tables, each made when first asked for: [lowering][normNumbers]. */
 const unitTables: (Int32Array | undefined)[] = [];
+let fileRead = false;
 function unitTable(lowering: boolean, normNumbers: boolean): Int32Array {
   const i = (lowering ? 2 : 0) + (normNumbers ? 1 : 0);
-  return (unitTables[i] ??= (lowering && normNumbers ? builtUnits() : undefined) ?? buildUnits(lowering, normNumbers));
+  if (unitTables[i] === undefined && normNumbers && !fileRead) {
+    fileRead = true;
+    const built = builtUnits();
+    if (built !== undefined) [unitTables[3], unitTables[1]] = built;
+  }
+  return (unitTables[i] ??= buildUnits(lowering, normNumbers));
 }
 
 /** MurmurHash3's 32-bit finaliser: a cheap, well-mixing bijection. */

@@ -1,6 +1,5 @@
 import { table } from '../core/own.js';
 import type { Command } from './command.js';
-import { catCommand } from './commands/cat.js';
 import { stageOnly } from './stageModules.js';
 
 /** The stage registry, for the commands that build stages from a recipe or a list. */
@@ -10,10 +9,12 @@ const registry = async () => (await import('../stages/index.js')).defaultRegistr
  * The commands that are not stages, each loading only its own module (and the stage registry
  * when it builds stages): `status`, `report`, `merge` and `--version` loaded every command and
  * stage module (franc's data, the MinHash tables ...), ~0.2-0.4 s of CPU per start, paid by every
- * Slurm and local task process too. Checked against `commands()` by test/cli/startup.test.ts.
+ * Slurm and local task process too. `cat` too: its static import put the whole I/O path (~75
+ * modules, 750 KB of JavaScript, ~0.1 s of CPU) into `--version`, `status` and `report`.
+ * Checked against `commands()` by test/cli/startup.test.ts.
  */
 export const FIXED_COMMANDS: Readonly<Record<string, () => Promise<Command>>> = table({
-  cat: async () => catCommand,
+  cat: async () => (await import('./commands/cat.js')).catCommand,
   run: async () => (await import('./commands/run.js')).runCommand(await registry()),
   status: async () => (await import('./commands/task.js')).statusCommand,
   report: async () => (await import('./commands/report.js')).reportCommand,

@@ -68,6 +68,8 @@ describe('start-up: a stage command loads only its own module', () => {
         const loaded = [...r.stderr.matchAll(/^LOADED (\S+)$/gm)].map((m) => m[1]);
         expect(loaded.some((u) => u.endsWith('/cli/main.js')), args.join(' ')).toBe(true);
         expect(loaded.filter((u) => /\/stages\/(index|langid\/langid|quality\/quality|dedup\/dedup|normalize\/normalize)\.js$|\/node_modules\/franc/.test(u)), args.join(' ')).toEqual([]);
+        // issue #16, nineteenth pass: nor the run path (cat's static import brought it all)
+        if (args[0] === '--version') expect(loaded.filter((u) => /\/cli\/(execute|commands\/cat)\.js$/.test(u))).toEqual([]);
       }
     } finally {
       await rm(dir, { recursive: true, force: true });

@@ -325,7 +325,27 @@ export class Shingler {
     const count = nt - n + 1;
     let out = this.shingles;
     if (out.length < count) out = this.shingles = new Int32Array(Math.max(count, out.length * 2));
-    for (let i = 0; i < count; i++) {
+    // Four shingles at a time: each hash is a chain of n dependent multiplies, and four
+    // independent chains keep the multiplier busy (the loop below, written out once more for
+    // the last 0-3, is the same hash).
+    let i = 0;
+    for (; i + 3 < count; i += 4) {
+      let x0 = n;
+      let x1 = n;
+      let x2 = n;
+      let x3 = n;
+      for (let j = 0; j < n; j++) {
+        x0 = Math.imul((x0 << 5) | (x0 >>> 27), 0x9e3779b1) ^ tokens[i + j];
+        x1 = Math.imul((x1 << 5) | (x1 >>> 27), 0x9e3779b1) ^ tokens[i + 1 + j];
+        x2 = Math.imul((x2 << 5) | (x2 >>> 27), 0x9e3779b1) ^ tokens[i + 2 + j];
+        x3 = Math.imul((x3 << 5) | (x3 >>> 27), 0x9e3779b1) ^ tokens[i + 3 + j];
+      }
+      out[i] = fmix32(x0);
+      out[i + 1] = fmix32(x1);
+      out[i + 2] = fmix32(x2);
+      out[i + 3] = fmix32(x3);
+    }
+    for (; i < count; i++) {
       let x = n;
       for (let j = 0; j < n; j++) x = Math.imul((x << 5) | (x >>> 27), 0x9e3779b1) ^ tokens[i + j];
       out[i] = fmix32(x);

@@ -45,7 +45,7 @@ import { parseDecimal } from '../core/options.js';
 import { makeDir } from '../io/dirs.js';
 import { refuseRemote } from '../io/remote.js';
 import { limitRecords, type LimitState } from '../io/readers/limit.js';
-import { INPUT_REPLACED, takeInputFacts, unchangedInputs } from '../io/unchanged.js';
+import { takeInputFacts, unchangedInputs } from '../io/unchanged.js';
 import { counted, showText } from '../core/show.js';
 import { zstdField, zstdWrittenWith } from '../io/zstdEncode.js';
 
@@ -512,8 +512,9 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
     unregister();
     // How far it got, and that what it wrote is not a complete output (new-user review 16 F2):
     // the line after the error, before the note on the earlier output.
-    // An input replaced while read says itself that nothing was written (io/unchanged.ts).
-    const sofar = errorCode(e) === INPUT_REPLACED ? undefined : statsOfFailure(e);
+    // For a failure of the system (ENOSPC, EROFS, EIO ...): a refusal of ours says itself what
+    // it left (an input replaced while read: "nothing was written"), and a bug has its stack.
+    const sofar = /^E[A-Z0-9]+$/.test(errorCode(e) ?? '') ? statsOfFailure(e) : undefined;
     if (sofar !== undefined && e instanceof Error) Object.assign(e, { after: [...((e as { after?: string[] }).after ?? []), stoppedLine(job.command, sofar, leftAfterFailure(toStdout ? '-' : output, job.sink !== undefined, rejectsPath, statsPath))] });
     // The pipeline aborted the writers (an I/O failure): the folders they were in go too, when empty.
     // The note comes after the error it follows from (new-user review 16 F2): main prints it then.

@@ -123,5 +123,11 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 process.stderr.on('error', () => {});
 
 const code = await main(process.argv.slice(2));
-// Let stdout drain before leaving.
+// The command is over: its output finished (or removed) and its last line said. Leaving by
+// process.exit keeps the signal handlers in place to the end: a SIGINT/SIGTERM that lands while
+// Node tears down (tens of ms after the 'exit' event, once it has closed the handlers) killed the
+// process by the default action, exit 130/143 with no word beside a whole, published output
+// (hostile review 15 F11). Only when stdout and stderr have nothing left to write: a pipe whose
+// reader is slow is let drain by the natural exit (a late signal can still land there).
+if (process.stdout.writableLength === 0 && process.stderr.writableLength === 0) process.exit(code);
 process.exitCode = code;

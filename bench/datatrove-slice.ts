@@ -61,7 +61,7 @@ function jitChurn(cli: string, args: readonly string[]): { compiles: number; deo
 /** The hot functions of the quality and MinHash stages (names as V8 reports them). */
 const STAGE_FUNCTIONS = new Set([
   'profileInto', 'emit', 'startsWord', 'run', 'paragraphs', 'markRepeated', 'markRepeatedWithin', 'topNgram', 'topNgramPartitioned', 'covered', 'dupNgram', 'narrow', 'isCodeLine', 'flagLines', 'endsWithTerminal', 'sentences', 'keptText', 'slotOf', 'insert', 'add', 'seenOrAdd', 'clear', 'grow',
-  'shingle', 'symbolShingle', 'signatureInto', 'sign', 'decisive', 'visit', 'find', 'union',
+  'shingle', 'shingleLowered', 'tokenize', 'fromTokens', 'symbolShingle', 'signatureInto', 'signInto', 'sign', 'decisive', 'visit', 'find', 'union',
 ]);
 
 /** datatrove's per-core rates on this machine kind, as quoted in the issues (MB of JSONL per CPU second). */

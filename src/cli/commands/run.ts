@@ -467,7 +467,11 @@ export interface RunRecipeResult {
   stats: (RunStats & Record<string, unknown>) | null;
   /** The accounting line (`corpus-clean run: read N = written W + rejected R [...] in ...`), or null when the run did not get that far. */
   accounting: string | null;
-  /** Every line the CLI would print on stderr (the accounting line, per-file lines, notes, warnings, errors), printed or not (`quiet`). */
+  /**
+   * Every line the CLI would print on stderr (the accounting line, per-file lines, notes, warnings,
+   * errors), printed or not (`quiet`), the flags they name given as runRecipe's options
+   * (`textField: 'NAME'`, `allowEmpty: true`), as a UsageError it throws names them.
+   */
   messages: string[];
 }
 
@@ -496,7 +500,9 @@ export async function runRecipe(recipe: string, options: RunRecipeOptions = {}):
     else values[flag] = String(value);
   }
   const messages: string[] = [];
-  const say: Say = (line) => {
+  // In the words of runRecipe's options: `textField`, not `--text-field` (new-user review 15 F10).
+  const say: Say = (cliLine) => {
+    const line = asOptions(cliLine);
     messages.push(line);
     if (values.quiet !== true) toStderr(line);
   };
@@ -507,13 +513,49 @@ export async function runRecipe(recipe: string, options: RunRecipeOptions = {}):
     else if (Array.isArray(value)) for (const x of value) argv.push(`--${flag}`, String(x));
     else if (value !== false) argv.push(`--${flag}`, String(value));
   }
-  const code = await runWith(recipe, values, registry, say, argv);
+  let code: number;
+  try {
+    code = await runWith(recipe, values, registry, say, argv);
+  } catch (e) {
+    // A refusal names the options to pass here too (`overwrite: true`, not `--overwrite`).
+    if (e instanceof UsageError) throw new UsageError(asOptions(e.message), e.more);
+    throw e;
+  }
   const accounting = messages.find((l) => /^corpus-clean run: read \d+ = /.test(l)) ?? null;
   const loaded = await loadRecipe(recipe, registry);
   const output = (values.output as string | undefined) ?? join('out', loaded.name);
   const statsFile = join(output, '_stats.json');
   const stats = existsSync(statsFile) ? (JSON.parse(await readFile(statsFile, 'utf8')) as RunStats & Record<string, unknown>) : null;
   return { code, output, stats, accounting, messages };
+}
+
+/**
+ * A line of `corpus-clean run` as a runRecipe caller needs it (new-user review 15 F10): each run
+ * flag it names is the option of runRecipe that does the same, `--allow-empty` → `allowEmpty:
+ * true`, `--text-field NAME` → `textField: 'NAME'`, `--max-reject-rate 0.1` → `maxRejectRate:
+ * 0.1`, a flag followed by words of the sentence → its name alone (`textField chooses another`).
+ * A command line quoted in it (`'corpus-clean cat ... --no-require-text'`), to be run in a shell,
+ * stays as it is, and so do the flags of other commands.
+ */
+export function asOptions(line: string): string {
+  return line
+    .split(/('corpus-clean [^']*')/)
+    .map((part, i) =>
+      i % 2 === 1
+        ? part
+        : part.replace(/--([a-z][a-z0-9]*(?:-[a-z0-9]+)*)(?: ([^\s;()']+))?/g, (whole, name: string, next: string | undefined) => {
+            const flag = RUN_FLAGS.find((f) => f.name === name);
+            if (flag === undefined) return whole;
+            const option = name.replace(/-([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+            if (flag.type === 'boolean') return `${option}: true${next === undefined ? '' : ` ${next}`}`;
+            if (next === undefined) return option;
+            // A value: a placeholder (NAME, N), a number or size, a list or a path; not a word of the sentence.
+            const value = /^(.*?)([,.:]*)$/.exec(next)!;
+            if (!/[A-Z0-9_.,/*]/.test(value[1])) return `${option} ${next}`;
+            return `${option}: ${/^-?\d+(\.\d+)?$/.test(value[1]) ? value[1] : `'${value[1]}'`}${value[2]}`;
+          }),
+    )
+    .join('');
 }
 
 /** `: read N = written W + rejected R` from a finished run's _stats.json, or '' when it does not read. */

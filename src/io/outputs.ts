@@ -967,12 +967,7 @@ export async function prepareOutput(plan: OutputPlan): Promise<Release> {
       // one --overwrite was given for): set aside all the same, so that a command that fails puts
       // it back, as --overwrite promises (new-user review 17 F3's sibling: `-o new.jsonl
       // --rejects notes.jsonl --overwrite`, exit 1, left the user's notes replaced by rejects).
-      for (const [f, kind] of [[plan.rejects, 'rejects'], [plan.stats, 'stats']] as const) {
-        if (f === undefined || f === '-' || (await isStreamTarget(f)) || ownDescriptor(f) !== undefined) continue;
-        const t = await linkTarget(f);
-        if ((await stat(t).catch(() => null))?.isFile() !== true) continue;
-        if ((await notOwnSideFile(f, kind, plan.folder ? plan.output : undefined)) !== undefined) await plan.earlier.setAside(t, true);
-      }
+      await setAsideForeignSides(plan.earlier, plan.rejects, plan.stats, plan.folder ? plan.output : undefined);
       if (plan.earlier.sides.length > 0) journalEarlier(plan.earlier, [lockPath]);
     }
     return unlock;
@@ -981,6 +976,22 @@ export async function prepareOutput(plan: OutputPlan): Promise<Release> {
     await plan.earlier?.restore();
     unlock();
     throw e;
+  }
+}
+
+/**
+ * With --overwrite and no earlier output to replace: the `--rejects`/`--stats` files that
+ * corpus-clean did not write (the ones --overwrite was given for), set aside into `earlier` all the
+ * same, so that a command that fails puts them back, as --overwrite promises (new-user review 17
+ * F3's sibling). `ownFolder`: the command's own output folder, whose files it judges itself.
+ * Streams and descriptors are left out. For `prepareOutput` and export internevo alike.
+ */
+export async function setAsideForeignSides(earlier: EarlierOutput, rejects: string | undefined, stats: string | undefined, ownFolder?: string): Promise<void> {
+  for (const [f, kind] of [[rejects, 'rejects'], [stats, 'stats']] as const) {
+    if (f === undefined || f === '-' || (await isStreamTarget(f)) || ownDescriptor(f) !== undefined) continue;
+    const t = await linkTarget(f);
+    if ((await stat(t).catch(() => null))?.isFile() !== true) continue;
+    if ((await notOwnSideFile(f, kind, ownFolder)) !== undefined) await earlier.setAside(t, true);
   }
 }
 

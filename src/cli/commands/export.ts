@@ -25,7 +25,7 @@ import { parseTextField, type TextField } from '../../core/doc.js';
 import { expandInputs } from '../../io/inputs.js';
 import { readFiles } from '../../io/readers/index.js';
 import { makeDir, missingFolders } from '../../io/dirs.js';
-import { checkInsideInputFolder, checkWritable, journalEarlier, LOCK_NAME, lockHolder, lockOutput, recoverEarlier, recoverSides, removeDeadLock, removeDeadTemporaries, setAsideSides, sideLockPaths } from '../../io/outputs.js';
+import { checkInsideInputFolder, checkWritable, journalEarlier, LOCK_NAME, lockHolder, lockOutput, recoverEarlier, recoverSides, removeDeadLock, removeDeadTemporaries, setAsideForeignSides, setAsideSides, sideLockPaths } from '../../io/outputs.js';
 
 /** How to give each language its type folder (one export per language). */
 const SPLIT_HINT = '--type by-lang writes the Chinese records to train/cn/ and the others to train/en/';
@@ -417,6 +417,11 @@ ${flagHelp(INPUT)}
         // Said in the type folders' locks (and the side files'): the next export into them puts
         // back, or removes, what a kill -9 left aside (recoverEarlier).
         journalEarlier(prepared.earlier, [...types.map((t) => join(out, 'train', t, LOCK_NAME)), ...(await sideLockPaths([prepared.rejectsPath, prepared.statsPath]))]);
+      } else if (v.overwrite === true) {
+        // No earlier shards, but a --rejects/--stats of the user's that --overwrite was given for:
+        // set aside too, so that a failed export puts it back (fix18's leftover: it was replaced).
+        await setAsideForeignSides(prepared.earlier, prepared.rejectsPath, prepared.statsPath);
+        if (prepared.earlier.sides.length > 0) journalEarlier(prepared.earlier, [...types.map((t) => join(out, 'train', t, LOCK_NAME)), ...(await sideLockPaths([prepared.rejectsPath, prepared.statsPath]))]);
       }
     } catch (e) {
       await prepared.earlier.restore();

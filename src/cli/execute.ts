@@ -5,7 +5,7 @@ import { readdir, rm, rmdir } from 'node:fs/promises';
 import { existsSync, fstatSync, rmdirSync, statSync } from 'node:fs';
 import { atExit } from '../io/atExit.js';
 import { EarlierOutput } from '../io/earlierOutput.js';
-import { REJECT_LINE_KEYS, rejectsAmong } from '../io/writers/ownSideFile.js';
+import { ownFilesAmong, REJECT_LINE_KEYS } from '../io/writers/ownSideFile.js';
 import { refuseOwnFiles } from './ownInputs.js';
 import { errorCode, ExitCode, UsageError } from '../core/errors.js';
 import { parseTextField, textFieldLabel, type TextField } from '../core/doc.js';
@@ -1071,14 +1071,18 @@ export async function finishRun(f: Finished): Promise<number> {
   }
   // convert and repair read no text: a rejects file's records are convert:unknown_format or
   // repair/missing:FIELD there, and were sent to field mapping (new-user review 16 F23). Told by
-  // the first line of each input (as run refuses one), only when such rejects were counted.
+  // the first line of each input (as run refuses one), only when such rejects were counted: by
+  // those commands and by a run whose recipe has no stage that needs a text (fix18b's leftover: a
+  // convert-only recipe said nothing), every input whatever its name (--format jsonl reads r.txt).
   const notRead = stats.stages.reduce((a, st) => a + Object.entries(st.dropped).reduce((b, [r, n]) => b + ((st.stage === 'convert' && r === 'convert:unknown_format') || (st.stage === 'repair' && r.startsWith('missing:')) ? n : 0), 0), 0);
-  if (!rejectsNoted && notRead > 0 && (job.command === 'convert' || job.command === 'repair')) {
-    const found = await rejectsAmong(files).catch(() => [] as string[]);
+  if (!rejectsNoted && notRead > 0) {
+    const found = (await ownFilesAmong(files, () => true).catch(() => ({ rejects: [] as string[] }))).rejects;
+    // Who would take the records out: the command, or the recipe's stage that could not read them.
+    const taker = job.command === 'convert' || job.command === 'repair' ? job.command : stats.stages.some((st) => st.stage === 'convert' && (st.dropped['convert:unknown_format'] ?? 0) > 0) ? 'convert' : 'repair';
     if (found.length > 0) {
       explained = rejectsNoted = true;
       const what = found.length === 1 ? `'${showPath(found[0])}' is a corpus-clean rejects file` : `${found.length} inputs are corpus-clean rejects files (${found.slice(0, 3).map((x) => `'${showPath(x)}'`).join(', ')}${found.length > 3 ? ', ...' : ''})`;
-      say(`corpus-clean ${job.command}: note: ${what} (its first line is a reject: ${REJECT_LINE_KEYS.slice(0, 3).join(', ')}, then only ${REJECT_LINE_KEYS.slice(3).join(', ')}), whose records are the rejected ones wrapped with why: ${rejectsAdvice(found, job.command, folderHolding(found[0], f.roots))}`);
+      say(`corpus-clean ${job.command}: note: ${what} (its first line is a reject: ${REJECT_LINE_KEYS.slice(0, 3).join(', ')}, then only ${REJECT_LINE_KEYS.slice(3).join(', ')}), whose records are the rejected ones wrapped with why: ${rejectsAdvice(found, taker, folderHolding(found[0], f.roots))}`);
     }
   }
   if (elsewhere !== undefined) {

@@ -5,6 +5,7 @@ import { inputBytesOnDisk } from '../exec/inputBytes.js';
 import { textFieldLabel, type TextField } from '../core/doc.js';
 import type { FileStats, RunStats } from '../core/stats.js';
 import { charsetNames, likelyCharset } from '../io/readers/encoding.js';
+import { formatOf } from '../io/readers/index.js';
 import { shellWord } from '../exec/command.js';
 import { TEXT_LIKE_KEY } from './textFieldHint.js';
 import { balanced } from '../core/stats.js';
@@ -181,12 +182,14 @@ export function rejectsAdvice(files: readonly string[], taker?: string, folder?:
   // The name as a shell takes it (hostile review 15 F6: 'my rejects.jsonl' pasted read two files).
   const shown = files.length === 1 && files[0] !== '-' ? showPath(files[0]) : 'FILE';
   const name = /^[A-Za-z0-9_./,:=+@%-]+$/.test(shown) ? shown : `"${shown.replace(/["\\$`]/g, (c) => `\\${c}`)}"`;
+  // A rejects file under another name (read with --format jsonl: r.txt) is read by cat as its name says, unless told.
+  const asJsonl = files.length === 1 && files[0] !== '-' && formatOf(files[0]) !== 'jsonl' ? ' --format jsonl' : '';
   // Found in a folder given as input: what the command needs is to leave it out, said first
   // (new-user review 16 F3: only how to read it was said, with a flag the command may not take).
   const leaveOut = folder === undefined ? '' : `to leave it out of the input, move it out of ${showPath(folder)}, or rename it with a leading '_' (names starting with '_' are skipped when a folder is read); `;
-  const takeOut = `each rejected record, or the line as read when it did not parse, one per line: 'corpus-clean cat ${name} --no-require-text | jq -r "${TAKE_OUT_JQ}"${taker !== undefined ? ' > records.jsonl' : ''}' (${REJECT_PARTS})`;
+  const takeOut = `each rejected record, or the line as read when it did not parse, one per line: 'corpus-clean cat ${name}${asJsonl} --no-require-text | jq -r "${TAKE_OUT_JQ}"${taker !== undefined ? ' > records.jsonl' : ''}' (${REJECT_PARTS})`;
   if (taker !== undefined) return `${leaveOut}to ${taker} those, take them out first, ${takeOut}`;
-  return `${leaveOut}to read them as they are, pass --no-require-text to cat ('corpus-clean cat ${name} --no-require-text --limit 5'); to take out ${takeOut}`;
+  return `${leaveOut}to read them as they are, pass --no-require-text to cat ('corpus-clean cat ${name}${asJsonl} --no-require-text --limit 5'); to take out ${takeOut}`;
 }
 
 /** Where a reject keeps what it rejected, as the take-out advice says it. */

@@ -6,7 +6,6 @@ import { showPath } from '../../core/fsname.js';
 import { SUCCESS } from '../../exec/layout.js';
 import { fsPath, nameFromText } from '../../core/fsname.js';
 import { openDecoded } from '../decode.js';
-import { formatOf, type InputFormat } from '../readers/index.js';
 import { errorText } from '../../core/show.js';
 
 /**
@@ -125,18 +124,6 @@ export async function ownFilesAmong(files: readonly string[], rejectsIn: (f: str
     const batch = named.slice(i, i + 64);
     const kinds = await Promise.all(batch.map((f) => ownFileKind(f, rejectsIn(f))));
     batch.forEach((f, k) => kinds[k] !== undefined && found[kinds[k]!].push(f));
-  }
-  return found;
-}
-
-/** The JSON-lines files among `files` (read as `format`) that are corpus-clean rejects files, in order. */
-export async function rejectsAmong(files: readonly string[], format: InputFormat = 'auto'): Promise<string[]> {
-  const jsonl = files.filter((f) => f !== '-' && (format === 'auto' ? formatOf(f) : format) === 'jsonl');
-  const found: string[] = [];
-  for (let i = 0; i < jsonl.length; i += 64) {
-    const batch = jsonl.slice(i, i + 64);
-    const is = await Promise.all(batch.map((f) => isRejectsFile(f)));
-    found.push(...batch.filter((_, k) => is[k]));
   }
   return found;
 }

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CHUNK, simdSigner } from '../../../src/stages/dedup/simd.js';
@@ -45,5 +46,18 @@ describe('MinHash signatures in WebAssembly SIMD', () => {
     signatureInto(new Int32Array(5 * CHUNK + 3).map((_, i) => fmix32(i)), perm, new Int32Array(112));
     expect(view.buffer.byteLength).toBe(bytes);
     expect(view.length).toBe(bytes / 4);
+  });
+
+  it('fall back to the scalar loop where WebAssembly is missing (node --jitless), with the same values', () => {
+    const script = `
+      const { simdSigner } = await import('./dist/stages/dedup/simd.js');
+      const { makePermutations, signatureInto } = await import('./dist/stages/dedup/signature.js');
+      const sh = Int32Array.from({ length: 500 }, (_, i) => Math.imul(i + 1, 0x9e3779b1));
+      console.log(JSON.stringify({ simd: simdSigner(112) !== undefined, sig: [...signatureInto(sh, makePermutations(112, 9), new Int32Array(112))] }));`;
+    const run = (flags: string[]) => JSON.parse(execFileSync(process.execPath, [...flags, '--input-type=module', '-e', script], { cwd: process.cwd(), encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
+    const jitless = run(['--jitless']);
+    const normal = run([]);
+    expect([jitless.simd, normal.simd]).toEqual([false, true]);
+    expect(jitless.sig).toEqual(normal.sig);
   });
 });

@@ -405,6 +405,6 @@ for (const [n, chars] of [[MEM_N, 300], [MEM_N / 4, 2000]]) {
   }
 }
 console.log(`\n(signature ${idx.k * 4} B; band table ${config.bands} keys x 12 B per slot at load 1/4-1/2; source string and its array slot; arrays grow by doubling;`);
-console.log(` verify exact adds the shingles of each kept record, 4 B per shingle + 13 B, packed in one array)`);
+console.log(` verify exact adds the shingles of each kept record, 4 B per shingle + 13 B, packed in 1 MiB chunks)`);
 console.log(`- peak RSS of this process: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
 if (sink === 42) console.log('');

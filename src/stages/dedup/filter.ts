@@ -19,7 +19,7 @@
  * when the stage streams with `verify: 'exact'`, the default), its band
  * keys in the table (12 bytes per slot, 2-4 slots per key at a load of 1/4 to 1/2), its source
  * string, with `verify: 'exact'` the shingles of each kept record (4 bytes per shingle
- * plus 13 bytes, packed in one array; freed when the record is removed), plus the
+ * plus 13 bytes, packed in 1 MiB chunks; freed when the record is removed), plus the
  * whole record while `best-quality` holds records until the end.
  */
 import type { Doc } from '../../core/doc.js';

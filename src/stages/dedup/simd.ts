@@ -15,9 +15,9 @@
  * V8 deoptimise every function that reads a typed array, for the rest of the process (see
  * core/xxh64.ts). A text with more shingles than a chunk is signed a chunk at a time.
  *
- * Where WebAssembly or its SIMD is missing (`node --jitless`, an old CPU), `simdSigner()` is
- * undefined and `signatureInto` runs the scalar loop; test/stages/dedup/simd.test.ts checks that
- * both give the same signatures.
+ * Where WebAssembly or its SIMD is missing (`node --jitless`, an old CPU) or its memory cannot be
+ * made (`ulimit -v` of 8 GB or less), `simdSigner()` is undefined and `signatureInto` runs the
+ * scalar loop; test/stages/dedup/simd.test.ts checks that both give the same signatures.
  */
 
 /** The part of the WebAssembly global used here (TypeScript's `lib` for Node declares none). */
@@ -220,13 +220,24 @@ function simdModule(): WebAssembly.Module | null {
 
 const signers = new Map<number, SimdSigner>();
 
-/** A SIMD signer for `k` permutations, one per k in a process; undefined without WebAssembly SIMD. */
+/**
+ * A SIMD signer for `k` permutations, one per k in a process; undefined without WebAssembly SIMD,
+ * or when its memory or instance cannot be made: on 64-bit V8 every `WebAssembly.Memory` reserves
+ * ~8-10 GiB of address space (guard regions) whatever its size, so under `ulimit -v` of 8 GB or
+ * less it throws a RangeError (hostile 19 F1). Decided once per process (the first failure turns
+ * the module off for every k): the scalar loop gives the same values.
+ */
 export function simdSigner(k: number): SimdSigner | undefined {
   let s = signers.get(k);
   if (s === undefined) {
     const module = simdModule();
     if (module === null) return undefined;
-    s = new SimdSigner(module, k);
+    try {
+      s = new SimdSigner(module, k);
+    } catch {
+      compiled = null; // no address space for the memory (ulimit -v): the scalar loop from here on
+      return undefined;
+    }
     signers.set(k, s);
   }
   return s;

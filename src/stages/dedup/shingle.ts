@@ -17,6 +17,7 @@
 
 import { Buffer } from 'node:buffer';
 import { readFileSync } from 'node:fs';
+import { tableChecksum } from '../../core/tableChecksum.js';
 import { CHAR_CLASS, charTableKey, DIGIT as Q_DIGIT, LETTER as Q_LETTER, MARK as Q_MARK } from '../quality/chars.js';
 
 /** Separator: space, punctuation, symbol, control. */
@@ -128,17 +129,21 @@ export function buildUnits(lowering: boolean, normNumbers: boolean): Int32Array 
 
 /**
  * What the default unit table depends on: the quality analyser's table (its key names this Node's
- * ICU and Unicode versions) and the code that builds the shingle tables (hashed with FNV-1a).
+ * ICU and Unicode versions), the code that builds the shingle tables and the values of the unit
+ * classes that tokenize decodes (hashed with FNV-1a; a renumbered class changes the key).
  */
 export function unitTableKey(): string {
-  const code = [buildClasses, buildLower, buildUnits].map(String).join('') + CASED_ASTRAL_LEADS.join();
+  const code = [buildClasses, buildLower, buildUnits].map(String).join('') + CASED_ASTRAL_LEADS.join() + [U_SEP, U_CJK, U_HIGH, U_CJK_HIGH, U_LOW, U_WHOLE].join();
   let h = 0x811c9dc5;
   for (let i = 0; i < code.length; i++) h = Math.imul(h ^ code.charCodeAt(i), 0x01000193);
   return `corpus-clean shingle units; code ${(h >>> 0).toString(16)}; ${charTableKey()}`;
 }
 
-/** Bytes of the built file's header: the key, padded with spaces. */
+/** Bytes of the built file's header: the key and the tables' checksum, padded with spaces. */
 const UNIT_TABLE_HEADER = 256;
+
+/** The built file's header text for `tables` under `key`. */
+const unitTableHead = (tables: readonly Int32Array[], key: string): string => `${key}; tables ${tableChecksum(tables)}`;
 
 /**
  * The built file's bytes for the default unit tables `tables` (for a text as given and for one
@@ -146,17 +151,22 @@ const UNIT_TABLE_HEADER = 256;
  */
 export function unitTableFile(tables: readonly Int32Array[], key = unitTableKey()): Buffer {
   const head = Buffer.alloc(UNIT_TABLE_HEADER, 0x20);
-  head.write(key, 'latin1');
+  head.write(unitTableHead(tables, key), 'latin1');
   return Buffer.concat([head, ...tables.map((t) => Buffer.from(t.buffer, t.byteOffset, t.byteLength))]);
 }
 
-/** The two tables in a built file's bytes when its key is `key` and its size is right, else undefined. */
+/**
+ * The two tables in a built file's bytes when its key is `key`, its size is right and its
+ * contents match the checksum in its header, else undefined.
+ */
 export function unitTableOf(file: Buffer, key = unitTableKey()): [Int32Array, Int32Array] | undefined {
   if (file.length !== UNIT_TABLE_HEADER + 2 * 4 * 65536) return undefined;
-  if (file.toString('latin1', 0, UNIT_TABLE_HEADER).trimEnd() !== key) return undefined;
+  const head = file.toString('latin1', 0, UNIT_TABLE_HEADER).trimEnd();
+  if (!head.startsWith(`${key}; tables `)) return undefined;
   // copies, aligned (the file's bytes may sit at any offset of a pooled buffer)
   const at = file.byteOffset + UNIT_TABLE_HEADER;
-  return [new Int32Array(file.buffer.slice(at, at + 4 * 65536)), new Int32Array(file.buffer.slice(at + 4 * 65536, at + 8 * 65536))];
+  const tables: [Int32Array, Int32Array] = [new Int32Array(file.buffer.slice(at, at + 4 * 65536)), new Int32Array(file.buffer.slice(at + 4 * 65536, at + 8 * 65536))];
+  return head === unitTableHead(tables, key) ? tables : undefined;
 }
 
 /** The default unit tables for `unitTableFile`: for a text as given and for one lowered whole. */

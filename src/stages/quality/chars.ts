@@ -9,6 +9,7 @@
  * the table as before, so the classes are always the ones this Node's regexes give.
  */
 import { readFileSync } from 'node:fs';
+import { tableChecksum } from '../../core/tableChecksum.js';
 
 /** A letter (Unicode `L`): Python's `str.isalpha()` is true for these. */
 export const LETTER = 1;
@@ -70,21 +71,28 @@ export function charTableKey(): string {
   return `corpus-clean char classes; icu ${process.versions.icu}; unicode ${process.versions.unicode}; code ${(h >>> 0).toString(16)}`;
 }
 
-/** Bytes of the built file's header: the key, padded with spaces. */
+/** Bytes of the built file's header: the key and the table's checksum, padded with spaces. */
 export const CHAR_TABLE_HEADER = 128;
+
+/** The built file's header text for `table` under `key`. */
+const charTableHead = (table: Uint8Array, key: string): string => `${key}; table ${tableChecksum([table])}`;
 
 /** The built file's bytes for `table` (header, then one byte per code unit). */
 export function charTableFile(table: Uint8Array, key = charTableKey()): Buffer {
   const head = Buffer.alloc(CHAR_TABLE_HEADER, 0x20);
-  head.write(key, 'latin1');
+  head.write(charTableHead(table, key), 'latin1');
   return Buffer.concat([head, table]);
 }
 
-/** The table in a built file's bytes when its key is `key` and its size is right, else undefined. */
+/**
+ * The table in a built file's bytes when its key is `key`, its size is right and its contents
+ * match the checksum in its header, else undefined.
+ */
 export function charTableOf(file: Buffer, key = charTableKey()): Uint8Array | undefined {
   if (file.length !== CHAR_TABLE_HEADER + 65536) return undefined;
-  if (file.toString('latin1', 0, CHAR_TABLE_HEADER).trimEnd() !== key) return undefined;
-  return new Uint8Array(file.buffer, file.byteOffset + CHAR_TABLE_HEADER, 65536);
+  const table = new Uint8Array(file.buffer, file.byteOffset + CHAR_TABLE_HEADER, 65536);
+  if (file.toString('latin1', 0, CHAR_TABLE_HEADER).trimEnd() !== charTableHead(table, key)) return undefined;
+  return table;
 }
 
 function loadTable(): Uint8Array {

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { execFileSync } from 'node:child_process';
+import { cp, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { tempDir } from '../../helpers/run.js';
 import { CASED_ASTRAL_LEADS, NOT_SIMPLE, Shingler, classTable, defaultUnitTables, lowerTable, unitTableFile, unitTableKey, unitTableOf } from '../../../src/stages/dedup/shingle.js';
 
 const CLASS = classTable();
@@ -121,5 +124,33 @@ describe('the shingle unit table written at build time (start-up without three p
     expect(unitTableOf(unitTableFile(table, unitTableKey().replace(/icu \S+/, 'icu 0.0;')))).toBeUndefined();
     expect(unitTableOf(unitTableFile(table).subarray(0, 1000))).toBeUndefined();
     expect(unitTableKey()).toContain(`unicode ${process.versions.unicode}`);
+  });
+
+  // Hostile 19 F3 / new-user 19 F6: a file damaged with its size and key intact was used as it
+  // was, and changed dedup decisions with no word; its checksum must catch it.
+  it('a table whose contents do not match its checksum is not used', () => {
+    const table = defaultUnitTables();
+    for (const at of [256 + 0x41 * 4, 256 + 4 * 65536 + 0x7a * 4, 256 + 8 * 65536 - 1]) {
+      const file = unitTableFile(table);
+      file[at] ^= 1;
+      expect(unitTableOf(file), `byte ${at}`).toBeUndefined();
+    }
+  });
+
+  it('a build whose table file has a flipped byte builds the table and shingles as without the file', async () => {
+    const dir = await tempDir();
+    await cp('dist', join(dir, 'dist'), { recursive: true });
+    const bin = join(dir, 'dist/stages/dedup/shingle-units.bin');
+    const file = await readFile(bin);
+    file[256 + 0x41 * 4] ^= 1; // 'A' in the table for a text as given (the one shingling lowers through)
+    await writeFile(bin, file);
+    const script = (root: string): string => `
+      const s = await import(${JSON.stringify(`${root}/dist/stages/dedup/shingle.js`)});
+      const sh = new s.Shingler({ ngram: 2, charNgram: 2 });
+      console.log(JSON.stringify(Array.from(sh.shingle('A Big Apple And An Orange Are Both Fruit'))));`;
+    const run = (root: string): number[] => JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script(root)], { cwd: process.cwd(), encoding: 'utf8' }));
+    const want = run(process.cwd());
+    expect(want.length).toBeGreaterThan(0);
+    expect(run(dir)).toEqual(want);
   });
 });

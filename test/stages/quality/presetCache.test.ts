@@ -66,4 +66,13 @@ describe('the character-class table written at build time (start-up without 65,5
     expect(charTableOf(charTableFile(table).subarray(0, 1000))).toBeUndefined();
     expect(charTableKey()).toContain(`unicode ${process.versions.unicode}`);
   });
+
+  it('a table whose contents do not match its checksum is not used (hostile 19 F3, its sibling)', () => {
+    const table = buildCharTable();
+    for (const at of [128 + 0x41, 128 + 65535]) {
+      const file = charTableFile(table);
+      file[at] ^= 1;
+      expect(charTableOf(file), `byte ${at}`).toBeUndefined();
+    }
+  });
 });

@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { checkRunFolder } from '../runFolder.js';
 import { isDone } from '../../exec/markers.js';
 import { mergeRun, missingUnits } from '../../exec/merge.js';
-import { damagedFile } from '../../exec/redo.js';
+import { damagedFile, RedoneFiles } from '../../exec/redo.js';
+import type { Stage } from '../../core/stage.js';
 import type { Plan } from '../../exec/plan.js';
 import { describeTask } from '../../exec/plan.js';
 import { statusReport } from '../../exec/status.js';
@@ -128,12 +129,34 @@ ${flagHelp(ONLY_HELP)}
       const next = (await statusReport(dir).catch(() => undefined))?.next?.trim().replace(/:?\s*\n\s*/g, ': ');
       throw new Error(`merge: '${showPath(dir)}' is a run that has not finished: ${missing.length} unit${missing.length === 1 ? ' is' : 's are'} not done, e.g. ${missing[0]}${next === undefined ? '' : `; ${next}`}`);
     }
-    try {
-      return await mergeRun(dir, plan, { started: (await stat(planPath(dir))).mtimeMs, executor: { kind: process.env.SLURM_JOB_ID ? 'slurm' : 'merge' } });
-    } catch (e) {
-      // Damage it un-marked (redo.ts): the run redoes that task when it runs again.
-      if (damagedFile(e) !== undefined) (e as Error).message += ': run the same command again';
-      throw e;
+    // Damage found in _work/ un-marks the units that wrote it (redo.ts): they are run again here,
+    // in phase order, and the merge tried again, as `run` does in its own call (fix18's leftover:
+    // merge, the Slurm executor's last job, failed and asked for the same command again).
+    const redone = new RedoneFiles();
+    let registry: StageRegistry | undefined;
+    for (;;) {
+      try {
+        for (let q = 0; q < plan.phases.length; q++) {
+          const ph = plan.phases[q];
+          let stages: Stage[] | undefined;
+          for (let u = 0; u < ph.units; u++) {
+            if (isDone(dir, ph.id, u)) continue;
+            registry ??= (await import('../../stages/index.js')).defaultRegistry();
+            stages ??= await buildStages(plan, registry, q);
+            await runUnit(dir, plan, stages, q, u);
+          }
+        }
+        return await mergeRun(dir, plan, { started: (await stat(planPath(dir))).mtimeMs, executor: { kind: process.env.SLURM_JOB_ID ? 'slurm' : 'merge' } });
+      } catch (e) {
+        if (redone.take(e)) {
+          process.stderr.write(`corpus-clean merge: warning: ${showText((e as Error).message)}\ncorpus-clean merge: redoing it now, in this merge\n`);
+          continue;
+        }
+        // Found damaged again after this merge redid it: another pass would not end.
+        if (redone.again(e)) (e as Error).message += ': found damaged again after this merge had redone it: check the disk (and memory) it is on';
+        else if (damagedFile(e) !== undefined) (e as Error).message += ': run the same command again';
+        throw e;
+      }
     }
   },
 };

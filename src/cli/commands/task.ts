@@ -111,7 +111,9 @@ done, merge the tasks' stats into _stats.json and their rejects into _rejects.js
 .zst as the tasks wrote them), print the accounting line, write _SUCCESS and remove _work/.
 Exit code as for 'run': 1 when bad input went over max_reject_rate, an input was damaged, or
 the accounting does not add up. A finished run (_SUCCESS) is merged already: merge changes
-nothing and exits as the first merge did; a task's rejects that are gone fail the merge.
+nothing and exits as the first merge did; a task's rejects that are gone fail the merge. A file
+of _work/ found damaged (cut short, a flipped byte) is removed and the units that wrote it run
+again here, one after another, before the merge goes on, as 'run' does.
 
 Options:
 ${flagHelp(ONLY_HELP)}

@@ -90,11 +90,48 @@ ${flagHelp(TASK_FLAGS)}
       }
       const t = performance.now();
       tuneV8();
-      await runUnit(dir, plan, await buildStages(plan, registry, phase), phase, unit);
+      // Damage this task finds in what its own task wrote in earlier phases (a spill, its stats) is
+      // redone here, in the same call, as `run` does: only when every unit the damage un-marked is
+      // this task's in an earlier task phase, which no other array task reads or redoes. Damage of
+      // a global stage's files (read by many array tasks at once) fails the task as before.
+      const redone = new RedoneFiles();
+      for (;;) {
+        try {
+          await runUnit(dir, plan, await buildStages(plan, registry, phase), phase, unit);
+          break;
+        } catch (e) {
+          const own = redone.take(e) ? ownUnmarked(dir, plan, phase, unit) : undefined;
+          if (own === undefined) {
+            if (redone.again(e)) (e as Error).message += ': found damaged again after this task had redone it: check the disk (and memory) it is on';
+            throw e;
+          }
+          process.stderr.write(`corpus-clean task: warning: ${showText((e as Error).message)}\ncorpus-clean task: redoing it now, in this task\n`);
+          for (const q of own) await runUnit(dir, plan, await buildStages(plan, registry, q), q, unit);
+        }
+      }
       process.stderr.write(`corpus-clean task: ${name}: done in ${((performance.now() - t) / 1000).toFixed(2)} s\n`);
       return 0;
     },
   };
+}
+
+/**
+ * The earlier phases whose unit `unit` is not done, when every unit not done before `phase` is
+ * that one task's in a task phase (what damage of a task's own files un-marks); undefined when any
+ * other unit is (a global stage's unit, another task's: not this array task's to redo).
+ */
+function ownUnmarked(dir: string, plan: Plan, phase: number, unit: number): number[] | undefined {
+  if (plan.phases[phase].kind !== 'tasks') return undefined;
+  const own: number[] = [];
+  for (let q = 0; q < phase; q++) {
+    const pq = plan.phases[q];
+    for (let u = 0; u < pq.units; u++) {
+      if (isDone(dir, pq.id, u)) continue;
+      if (pq.kind !== 'tasks' || u !== unit) return undefined;
+      own.push(q);
+    }
+  }
+  return own;
 }
 
 const ONLY_HELP: Flag[] = [{ name: 'help', short: 'h', type: 'boolean', help: 'show this help' }];

@@ -454,15 +454,17 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
     if (!quiet && n > 0) (job.say ?? toStderr)(keptNote);
     return n > 0;
   };
-  const abortAll = async (): Promise<void> => {
+  /** Remove what this command wrote and put the earlier output back; true when it was put back. */
+  const abortAll = async (): Promise<boolean> => {
     await Promise.allSettled([sink.writer.abort(), rejects?.abort()]);
     if (marking !== undefined) await Promise.allSettled([rm(marking, { force: true }), rm(failedMarker(marking), { force: true })]);
     if (statsDone && statsPath !== undefined) {
       const t = await outputTarget(statsPath).catch(() => undefined);
       if (t !== undefined && !t.direct) await rm(t.path, { force: true }).catch(() => {});
     }
-    await putBack(true);
+    const back = await putBack(true);
     await removeMade('all');
+    return back;
   };
   // Records sent to stdout cannot be taken back: when stdout is a file (`> out.jsonl`), it keeps
   // those written before the signal, and the message says so rather than "removed" (hostile
@@ -593,7 +595,15 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
     if (published) p.earlier?.markPublished();
     return code;
   } catch (e) {
-    if (!closed.now) await abortAll();
+    if (!closed.now) {
+      const back = await abortAll();
+      // A failure after every record was written (the --stats file, a marker, on a full disk:
+      // new-user review 19 F7): the output is removed all the same, which the accounting line
+      // above does not say; then the earlier output put back, as after a failure while writing.
+      const after = e instanceof Error ? ((e as { after?: string[] }).after ??= []) : undefined;
+      if (after !== undefined && /^E[A-Z0-9]+$/.test(errorCode(e) ?? '')) after.push(stoppedLine(job.command, stats, leftAfterFailure(toStdout ? '-' : output, job.sink !== undefined, rejectsPath, undefined, true)));
+      if (after !== undefined && back) after.push(sidesOnly ? sidesNote : keptNote);
+    }
     throw e;
   } finally {
     unregister();
@@ -619,9 +629,14 @@ function writtenTextField(job: Job, textField: TextField | undefined): string | 
  * or folder output is removed by the writers' abort (its rejects too, and no stats are written);
  * records sent to stdout or a device cannot be taken back: they are an incomplete output.
  */
-function leftAfterFailure(output: string, ownSink: boolean, rejects: string | undefined, stats: string | undefined): string {
+function leftAfterFailure(output: string, ownSink: boolean, rejects: string | undefined, stats: string | undefined, whole = false): string {
   const sides = [rejects !== undefined ? 'its rejects too' : '', stats !== undefined ? 'no stats written' : ''].filter((x) => x !== '');
   const also = sides.length > 0 ? ` (${sides.join('; ')})` : '';
+  // Every record written, a last step failed: the output is whole but not finished.
+  if (whole) {
+    if ((output === '-' && !ownSink) || (!ownSink && isStreamOutput(output))) return `every record was sent to ${output === '-' ? 'stdout' : `'${showPath(output)}'`} before it${rejects !== undefined ? '; its rejects removed' : ''}`;
+    return `the output '${showPath(output)}' was written whole but not finished, and is removed${also}: nothing is left that looks finished`;
+  }
   if (output === '-' && !ownSink) return `the records sent to stdout before it are an incomplete output: discard them${also.replace('its rejects too', 'its rejects removed')}`;
   if (!ownSink && isStreamOutput(output)) return `the records written to '${showPath(output)}' before it are an incomplete output: discard them${also.replace('its rejects too', 'its rejects removed')}`;
   return `the output '${showPath(output)}' was incomplete and is removed${also}`;

@@ -1,4 +1,5 @@
-import { readdir, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, ROOT, runNode, tempDir } from '../helpers/run.js';
@@ -65,5 +66,25 @@ describe('a write failure', () => {
     expect(lines[1]).toMatch(/^corpus-clean cat: stopped after read 3000 = written \d+ \+ rejected \d+.*: the output 'keep\.jsonl' was incomplete and is removed$/);
     expect(lines[2]).toMatch(/^corpus-clean cat: note: the earlier output 'keep\.jsonl' is kept as it was/);
     expect(await snapshot(dir)).toEqual(before);
+  });
+
+  // New-user review 19 F7: the --stats file failing (a full disk) after every record was written
+  // removed the whole output with no word (the accounting line read as a success), and with
+  // --overwrite put the earlier output back without the usual note.
+  it.runIf(existsSync('/dev/full'))('at the --stats file, after every record: says the output is removed; with --overwrite, the earlier one kept', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'in.jsonl'), '{"text":"one"}\n{"text":"two"}\n');
+    const r = await runNode([CLI, 'cat', 'in.jsonl', '-o', 'o.jsonl', '--stats', '/dev/full', '-q'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(1);
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines[1]).toMatch(/^corpus-clean cat: error: cannot write '\/dev\/full': ENOSPC/);
+    expect(lines[2]).toMatch(/^corpus-clean cat: stopped after read 2 = written 2 \+ rejected 0 in [\d.]+ s \([\d.]+ MB\): the output 'o\.jsonl' was written whole but not finished, and is removed: nothing is left that looks finished$/);
+    expect(lines).toHaveLength(3);
+    expect((await readdir(dir)).sort()).toEqual(['in.jsonl']);
+    await writeFile(join(dir, 'o.jsonl'), '{"text":"the earlier output"}\n');
+    const o = await runNode([CLI, 'cat', 'in.jsonl', '-o', 'o.jsonl', '--stats', '/dev/full', '--overwrite', '-q'], { cwd: dir });
+    expect(o.code, o.stderr).toBe(1);
+    expect(o.stderr).toMatch(/: stopped after read 2 = [^\n]*\ncorpus-clean cat: note: the earlier output 'o\.jsonl' is kept as it was/);
+    expect(await readFile(join(dir, 'o.jsonl'), 'utf8')).toBe('{"text":"the earlier output"}\n');
   });
 });

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -40,3 +41,23 @@ describe.runIf(process.platform === 'linux')('a signal after the command is over
     expect(ex.stderr).toMatch(/tok\/train\/en\/: 3000 samples, \d+ tokens in 1 shard\n$/);
   });
 });
+
+// Hostile review 19 F5: a signal while a slow reader of stdout had not yet taken the last bytes
+// said "terminated after the output was written in full", and the exit dropped those bytes.
+describe.runIf(process.platform === 'linux')('a signal while stdout still holds bytes for a slow reader', () => {
+  it('says the records on stdout are incomplete, not "written in full"', async () => {
+    const dir = await tempDir();
+    // SIGTERM to itself once the accounting line is out (the command is over, stdout not drained).
+    await writeFile(join(dir, 'hook.mjs'), "const w = process.stderr.write.bind(process.stderr);\nprocess.stderr.write = (c, ...r) => { if (/: read \\d+ = /.test(String(c))) setTimeout(() => process.kill(process.pid, 'SIGTERM'), 50); return w(c, ...r); };\n");
+    // About 58 KB, then 10 KB: the first fills most of the pipe (64 KiB), the second cannot all go in.
+    const line = (i: number): string => JSON.stringify({ id: i, text: `record ${i} with a few words of text in it` }) + '\n';
+    await writeFile(join(dir, 'a.jsonl'), Array.from({ length: 950 }, (_, i) => line(i)).join(''));
+    await writeFile(join(dir, 'b.jsonl'), Array.from({ length: 160 }, (_, i) => line(950 + i)).join(''));
+    // The reader takes nothing for 2 s: the signal comes while Node holds the rest of the output.
+    const r = spawnSync('bash', ['-c', `(exec node --import ./hook.mjs ${CLI} cat a.jsonl b.jsonl -q) | (sleep 2; wc -l > lines.txt)`], { cwd: dir, encoding: 'utf8' });
+    expect(r.stderr).toMatch(/corpus-clean: terminated while stdout still held up to \d+ bytes of the output, not yet taken by its reader: the records on stdout are incomplete \(discard them\)\n$/);
+    expect(r.stderr).not.toContain('written in full');
+    expect(Number((await readFile(join(dir, 'lines.txt'), 'utf8')).trim())).toBeLessThan(1110);
+  });
+});
+

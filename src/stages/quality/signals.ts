@@ -89,7 +89,15 @@ let prefixB = new Int32Array(0);
 /** `topNgram` partitions its candidates from this many on, into partitions of about `PARTITION_SIZE`. */
 const PARTITION_MIN = 1 << 12;
 const PARTITION_SIZE = 1 << 11;
-let partStart = new Int32Array(0);
+/**
+ * The threshold `topNgram` uses: `PARTITION_MIN`, lowered only while `runPartitioned` runs the
+ * warm-up texts (both paths give the same count: partitioning only orders the work).
+ */
+let partitionMin = PARTITION_MIN;
+/** `PARTITION_SIZE`, lowered with `partitionMin` (the partition count's loop runs then too). */
+let partitionSize = PARTITION_SIZE;
+/** Partition starts: at most 2^8 partitions (`topNgramPartitioned`), sized once so that no record grows it. */
+const partStart = new Int32Array((1 << 8) + 1);
 let partBuf = new Int32Array(0);
 // Polynomial rolling hashes (mod 2^32) over token hashes: an n-gram's hash in O(1).
 const BASE_A = 0x01000193;
@@ -165,6 +173,23 @@ export class SignalComputer {
     this.c4At = c4 !== undefined ? names.push(...C4_NAMES) - C4_NAMES.length : -1;
     this.names = names;
     this.values = new Float64Array(names.length);
+  }
+
+  /**
+   * `run` with every top n-gram counted by `topNgramPartitioned`, whatever its candidates (for the
+   * warm-up, warm.ts: on records that path runs only past 4,096 candidates, and V8 compiled it
+   * on-stack without type feedback, then threw it away up to 7 times on one input).
+   * @internal
+   */
+  runPartitioned(p: TextProfile): C4Result | undefined {
+    partitionMin = 1;
+    partitionSize = 1;
+    try {
+      return this.run(p);
+    } finally {
+      partitionMin = PARTITION_MIN;
+      partitionSize = PARTITION_SIZE;
+    }
   }
 
   /** Index of a signal in `names`/`values`, or -1 when this rule set does not compute it. */
@@ -573,7 +598,7 @@ export class SignalComputer {
   private topNgram(p: TextProfile, n: number, pl: Int32Array, live: number): number {
     const nt = p.nTokens;
     if (nt < n) return 0;
-    if (live >= PARTITION_MIN) return this.topNgramPartitioned(p, n, pl, live);
+    if (live >= partitionMin) return this.topNgramPartitioned(p, n, pl, live);
     // Size the table by the candidates, not the positions: a table that fits the cache is the
     // difference between a hit and a miss on every probe.
     counter.clear(live);
@@ -648,10 +673,9 @@ export class SignalComputer {
    */
   private topNgramPartitioned(p: TextProfile, n: number, pl: Int32Array, live: number): number {
     let bits = 1;
-    while (live >>> bits > PARTITION_SIZE && bits < 8) bits++;
+    while (live >>> bits > partitionSize && bits < 8) bits++;
     const parts = 1 << bits;
     const shift = 32 - bits;
-    if (partStart.length < parts + 1) partStart = new Int32Array(parts + 1);
     if (partBuf.length < live * 3) partBuf = new Int32Array(Math.max(live * 3, partBuf.length * 2));
     const start = partStart;
     const buf = partBuf;

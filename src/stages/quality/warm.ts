@@ -17,10 +17,14 @@ import type { SignalComputer } from './signals.js';
  * command's CPU (bench/results/profile.md, section 8). Running these ~5 KB once, in the
  * interpreter, gives the branches their feedback before anything is optimised.
  *
+ * `topNgramPartitioned` runs on records only past 4,096 n-gram candidates (a long book; a
+ * warm-up text that long would cost more than it saves): a few texts go through it on their few
+ * candidates instead (`SignalComputer.runPartitioned`, same counts). Before that it was the one
+ * hot function the warm-up left cold: on the English slice V8 compiled it on-stack mid-record,
+ * and threw it away 6 times ("insufficient type feedback") at V8's default interrupt budget.
+ *
  * Left to the records: the scratch buffers' growth (the first calls grow them before V8 has
- * given the functions feedback vectors) and `topNgramPartitioned`, which only runs on texts of
- * more than ~4,000 repeated n-grams (a warm-up text that long costs more than it saves); each is
- * a small function of its own or a one-off.
+ * given the functions feedback vectors); each is a small function of its own or a one-off.
  *
  * The texts are plain data: the warm-up's results are thrown away, and every scratch buffer it
  * touches is reset by the next record (test/stages/quality/warm.test.ts checks both, and which
@@ -95,15 +99,26 @@ export function warmTexts(): string[] {
   return texts;
 }
 
+/**
+ * The warm-up texts (by index) that also go through `topNgramPartitioned` on a few candidates:
+ * between them they take its branches (a partition of one entry, counts tied and not, no n-gram
+ * seen twice), fewest candidates first (its buffer then grows on a later call too, once V8 gives
+ * the function a feedback vector).
+ */
+const PARTITIONED = [3, 2, 0];
+
 /** How many times `warmUp` ran in this process (for tests). */
 export let warmUps = 0;
 
 /** Run the profile, signal and C4 passes over the warm-up texts once; results are discarded. */
 export function warmUp(computer: SignalComputer, c4: C4Lines | undefined): void {
   warmUps++;
-  for (const t of warmTexts()) {
+  const list = warmTexts();
+  for (const t of list) {
     const p = profileShared(t);
     const res = computer.run(p);
     if (c4 !== undefined && res !== undefined) c4.keptText(p, res);
   }
+  for (const i of PARTITIONED) computer.runPartitioned(profileShared(list[i]));
 }
+

@@ -34,8 +34,6 @@ const MAY_STAY_COLD = [
   'c4.js run: res.kept = new Int32Array(', // growth, as above
   'c4.js run: : -1', // rule sets that keep citation marks
   'signals.js topNgram: return 0;',
-  'signals.js topNgram: return this.topNgramPartitioned(', // texts of > 4,000 repeated n-grams
-  'signals.js topNgramPartitioned: (never called)',
   'signals.js dupNgram: return 0;',
   'signals.js isCodeLine: return false;',
   'c4.js endsWithTerminal: && e - s >= p.length', // end punctuation of several characters
@@ -106,6 +104,21 @@ describe('quality warm-up', () => {
     expect(warm.warmUps).toBe(at + 2); // both rule sets of 'auto' (web-en, web-zh), once
     await drain([short.repeat(20)]);
     expect(warm.warmUps).toBe(at + 2);
+  });
+
+  it('runPartitioned (the warm-up of topNgramPartitioned) gives the signals run gives', () => {
+    for (const name of ['web-en', 'web-zh']) {
+      const set = loadPreset(name);
+      const c4 = set.c4 ? new C4Lines(set.c4) : undefined;
+      const sc = new SignalComputer(set.signals, c4);
+      for (const t of [...warmTexts(), 'a b c. a b c d. b c e. '.repeat(30), '\u4f60\u597d\u4e16\u754c\u3002'.repeat(40)]) {
+        const p = profileShared(t);
+        sc.run(p);
+        const plain = [...sc.values];
+        sc.runPartitioned(profileShared(t));
+        expect([...sc.values], t.slice(0, 40)).toEqual(plain);
+      }
+    }
   });
 
   it('texts are flat strings, as the JSON reader gives them, and cover both scripts', () => {

@@ -2,7 +2,7 @@
 import { writeStdoutSync } from '../io/stdout.js';
 import { debugWanted, ExitCode, failureText, UsageError } from '../core/errors.js';
 import { holdLimit } from '../io/holdback.js';
-import { tuneV8 } from '../exec/v8.js';
+import { tuneCommandV8 } from '../exec/v8.js';
 import { didYouMean } from '../core/suggest.js';
 import { VERSION } from '../version.js';
 import type { Command } from './command.js';
@@ -87,11 +87,10 @@ export async function main(argv: string[]): Promise<number> {
     if (!cmd) throw new UsageError(`unknown command '${showText(name)}'${didYouMean(name, list.map((c) => c.name))}; commands: ${list.map((c) => c.name).join(', ')}`);
 
     holdLimit(); // a bad CORPUS_CLEAN_HOLD_UNCHECKED is a usage error before anything is read
-    // The units' V8 settings (exec/v8.ts) for every command, a single stage's command too (it runs
-    // its pipeline in this thread, and ran with V8's defaults: the slice's `quality` took ~10 % more
-    // CPU, recompiling its large functions); a GC-threading flag in CORPUS_CLEAN_V8_FLAGS is a usage
-    // error here, before anything is read (V8 can abort on it).
-    tuneV8();
+    // A single command's V8 settings (exec/v8.ts: V8's defaults; `run`'s units set their own);
+    // a GC-threading flag in CORPUS_CLEAN_V8_FLAGS is a usage error here, before anything is read
+    // (V8 can abort on it).
+    tuneCommandV8();
     return await cmd.run(rest);
   } catch (e) {
     // One line per message: a newline inside it (from a path, a value, an OS error text) is shown

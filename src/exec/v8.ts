@@ -1,9 +1,9 @@
 /**
  * V8 settings for the threads that run units (local workers, the calling thread with one
- * worker, a Slurm task), and for every command of the CLI (cli/main.ts: a single stage's command
- * runs its pipeline in the CLI's own thread).
+ * worker, a Slurm task), and for the CLI's single commands (cli/main.ts: `quality`, `dedup`, ...
+ * run their pipeline in the CLI's own thread).
  *
- * `--interrupt-budget` 16x V8's default (67,584 -> 1,081,344): a function is optimised by
+ * Units: `--interrupt-budget` 16x V8's default (67,584 -> 1,081,344): a function is optimised by
  * TurboFan after running 16x more bytecode, so with more type feedback. The stages' large
  * functions (the quality profile, the signal computers) were optimised early, deoptimised on
  * the first record that took a branch not seen yet ("insufficient type feedback"), and
@@ -14,7 +14,15 @@
  * CPU s; 1 worker 14.2 -> 13.4 CPU s (its own thread 9.5 -> 9.8 s, V8's helpers 3.0 -> 2.0 s).
  * See bench/RESULTS.md "exec session 4".
  *
- * `CORPUS_CLEAN_V8_FLAGS` replaces these (space-separated V8 flags; empty for V8's defaults):
+ * Single commands: V8's defaults (`COMMAND_V8_FLAGS`, none). They had the units' 16x for a while
+ * (nineteenth pass): it made the English slice's `quality` ~10 % cheaper, because the quality
+ * warm-up left `topNgramPartitioned` cold and V8's default budget compiled it on-stack and threw
+ * it away 6 times, but `quality --preset web-zh` over web/zh (88,704 short records) 4-5 % dearer.
+ * With that function warmed too (stages/quality/warm.ts), 16x is the dearest of default, 2x, 4x
+ * and 16x on both commands and the other three are alike (bench/RESULTS.md "Issue 16, nineteenth
+ * pass, the commands' V8 budget").
+ *
+ * `CORPUS_CLEAN_V8_FLAGS` replaces both (space-separated V8 flags; empty for V8's defaults):
  * bench/exec.ts --v8-defaults measures the difference in one run.
  */
 import { setFlagsFromString } from 'node:v8';
@@ -22,6 +30,9 @@ import { UsageError } from '../core/errors.js';
 
 /** The V8 flags units run with. */
 export const V8_FLAGS: readonly string[] = ['--interrupt-budget=1081344'];
+
+/** The V8 flags a single command (not `run`'s units) runs with: none, V8's defaults. */
+export const COMMAND_V8_FLAGS: readonly string[] = [];
 
 /**
  * Flags that change how many threads V8's GC or compiler use. They are read when V8 starts its
@@ -38,8 +49,20 @@ const THREADING_FLAG = /^--(?:no-?)?(?:single-threaded|concurrent-|parallel-|pre
  * compiler-threading flag in it is a usage error (see THREADING_FLAG).
  */
 export function unitV8Flags(env: NodeJS.ProcessEnv = process.env): string[] {
+  return flagsFor(V8_FLAGS, env);
+}
+
+/**
+ * The flags a single command runs with: `CORPUS_CLEAN_V8_FLAGS` when set, else
+ * `COMMAND_V8_FLAGS`; refused as `unitV8Flags` refuses.
+ */
+export function commandV8Flags(env: NodeJS.ProcessEnv = process.env): string[] {
+  return flagsFor(COMMAND_V8_FLAGS, env);
+}
+
+function flagsFor(defaults: readonly string[], env: NodeJS.ProcessEnv): string[] {
   const asked = env.CORPUS_CLEAN_V8_FLAGS;
-  if (asked === undefined) return [...V8_FLAGS];
+  if (asked === undefined) return [...defaults];
   const flags = asked.split(/\s+/).filter((f) => f !== '');
   const bad = flags.filter((f) => THREADING_FLAG.test(f.replace(/_/g, '-')));
   if (bad.length > 0) {
@@ -50,7 +73,19 @@ export function unitV8Flags(env: NodeJS.ProcessEnv = process.env): string[] {
 
 let applied = false;
 
-/** Set the flags for this process (V8 flags are per process: worker threads share them). Once. */
+/**
+ * Set a single command's flags (`commandV8Flags`) for this process; a refused flag is a usage
+ * error here, before anything is read. Units set theirs later (`tuneV8`, exec/local.ts, task),
+ * which this leaves to them.
+ */
+export function tuneCommandV8(): string[] {
+  const flags = commandV8Flags();
+  if (applied) return flags;
+  for (const f of flags) setFlagsFromString(f);
+  return flags;
+}
+
+/** Set the units' flags for this process (V8 flags are per process: worker threads share them). Once. */
 export function tuneV8(): string[] {
   const flags = unitV8Flags();
   if (applied) return flags;

@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/core/errors.js';
-import { unitV8Flags, V8_FLAGS } from '../../src/exec/v8.js';
+import { COMMAND_V8_FLAGS, commandV8Flags, unitV8Flags, V8_FLAGS } from '../../src/exec/v8.js';
 import { runCli, tempDir } from '../helpers/run.js';
 
 const dirs: string[] = [];
@@ -10,12 +10,21 @@ afterAll(async () => {
   for (const d of dirs) await rm(d, { recursive: true, force: true });
 });
 
-describe('V8 flags of the threads that run units and of every command', () => {
+describe('V8 flags of the threads that run units and of the single commands', () => {
   it('are a 16x interrupt budget unless CORPUS_CLEAN_V8_FLAGS says otherwise (empty: V8 defaults)', () => {
     expect(V8_FLAGS).toEqual(['--interrupt-budget=1081344']);
     expect(unitV8Flags({})).toEqual(['--interrupt-budget=1081344']);
     expect(unitV8Flags({ CORPUS_CLEAN_V8_FLAGS: '' })).toEqual([]);
     expect(unitV8Flags({ CORPUS_CLEAN_V8_FLAGS: ' --a  --b=2 ' })).toEqual(['--a', '--b=2']);
+  });
+
+  // Issue #16, nineteenth pass (speed19d): with quality's warm-up complete, 16x was the dearest
+  // budget for the single commands on English and Chinese alike (bench/RESULTS.md).
+  it("a single command's are V8's defaults unless CORPUS_CLEAN_V8_FLAGS says otherwise", () => {
+    expect(COMMAND_V8_FLAGS).toEqual([]);
+    expect(commandV8Flags({})).toEqual([]);
+    expect(commandV8Flags({ CORPUS_CLEAN_V8_FLAGS: '--interrupt-budget=270336' })).toEqual(['--interrupt-budget=270336']);
+    expect(() => commandV8Flags({ CORPUS_CLEAN_V8_FLAGS: '--single-threaded-gc' })).toThrow(UsageError);
   });
 
   // perf session 11: --single-threaded-gc set at run time made V8 abort now and then (exit 133).
@@ -48,8 +57,8 @@ describe('V8 flags of the threads that run units and of every command', () => {
     }, 120_000);
   }
 
-  // A single stage's command runs its pipeline in the CLI's own thread: it ran with V8's defaults
-  // (issue #16, nineteenth pass: the datatrove slice's `quality` took ~10 % more CPU that way).
+  // A single stage's command runs its pipeline in the CLI's own thread: CORPUS_CLEAN_V8_FLAGS
+  // reaches it too.
   it('reach a single command (quality)', async () => {
     const dir = await tempDir();
     dirs.push(dir);

@@ -19,7 +19,7 @@ import { expandInputs, isInputName, isLost, type SkippedInput } from '../io/inpu
 import { INPUT_FORMATS, readFiles, type InputFormat } from '../io/readers/index.js';
 import { htmlFieldFor } from '../io/readers/options.js';
 import { isFolderOutput, JsonlWriter, type JsonlOptions } from '../io/writers/jsonl.js';
-import { checkOutputName, checkOutputs, LOCK_NAME, lockOutput, outputTarget, prepareOutput, prepareSideOutputs, refuseForeign, releaseOf, RUN_FILES, setMarkerName } from '../io/outputs.js';
+import { checkOutputName, checkOutputs, LOCK_NAME, lockOutput, outputTarget, ownDescriptor, prepareOutput, prepareSideOutputs, refuseForeign, releaseOf, RUN_FILES, setMarkerName } from '../io/outputs.js';
 import { checkInputFolders, failedMarker, refuseUnfinished, writeManifest, type UnfinishedInput } from '../exec/markers.js';
 import { progressWanted } from '../exec/progress.js';
 import type { RunSettings } from '../exec/plan.js';
@@ -647,8 +647,9 @@ function leftAfterFailure(output: string, ownSink: boolean, rejects: string | un
  * outputTarget calls direct), where records written cannot be taken back.
  */
 function isStreamOutput(path: string): boolean {
-  const r = resolve(path);
-  if (r.startsWith('/dev/') || r.startsWith('/proc/')) return true;
+  // As the writers judge it (outputTarget): /dev/, or one of this process's descriptors; a file
+  // reached through /proc (/proc/self/cwd/x.jsonl) is a file, removed (hostile review 19 F4).
+  if (resolve(path).startsWith('/dev/') || ownDescriptor(path) !== undefined) return true;
   try {
     const st = statSync(path);
     return !st.isFile() && !st.isDirectory();

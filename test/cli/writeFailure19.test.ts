@@ -87,4 +87,16 @@ describe('a write failure', () => {
     expect(o.stderr).toMatch(/: stopped after read 2 = [^\n]*\ncorpus-clean cat: note: the earlier output 'o\.jsonl' is kept as it was/);
     expect(await readFile(join(dir, 'o.jsonl'), 'utf8')).toBe('{"text":"the earlier output"}\n');
   });
+
+  // Hostile review 19 F4: a file reached through /proc (/proc/self/cwd/x.jsonl) was told to be
+  // "discarded" as a stream's records, though the writer removed it as a file.
+  it.runIf(existsSync('/proc/self/cwd'))('a file named through /proc/self/cwd is said removed, not to be discarded', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'in.jsonl'), Array.from({ length: 3000 }, (_, i) => JSON.stringify({ text: `record ${i}` })).join('\n') + '\n');
+    const r = await fullDisk(['cat', 'in.jsonl', '-o', '/proc/self/cwd/pc.jsonl', '-q'], dir, 'pc\\.jsonl\\.tmp');
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/: the output '\/proc\/self\/cwd\/pc\.jsonl' was incomplete and is removed\n$/);
+    expect((await readdir(dir)).sort()).toEqual(['in.jsonl']);
+  });
 });
+

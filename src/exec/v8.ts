@@ -25,6 +25,7 @@
  * `CORPUS_CLEAN_V8_FLAGS` replaces both (space-separated V8 flags; empty for V8's defaults):
  * bench/exec.ts --v8-defaults measures the difference in one run.
  */
+import { spawnSync } from 'node:child_process';
 import { setFlagsFromString } from 'node:v8';
 import { UsageError } from '../core/errors.js';
 
@@ -43,6 +44,13 @@ export const COMMAND_V8_FLAGS: readonly string[] = [];
  * CORPUS_CLEAN_V8_FLAGS refuses them.
  */
 const THREADING_FLAG = /^--(?:no-?)?(?:single-threaded|concurrent-|parallel-|predictable)/;
+
+/**
+ * `--jitless` is of the same kind: V8 takes it at start-up only, and set later a stage command
+ * died of a segmentation fault (exit 139, no word; review-hostile19 F2). Given to node itself it
+ * works (the stages' WebAssembly falls back to plain loops).
+ */
+const START_ONLY_FLAG = /^--(?:no-?)?jitless$/;
 
 /**
  * The flags in force: `CORPUS_CLEAN_V8_FLAGS` when set, else `V8_FLAGS`. A GC- or
@@ -68,18 +76,81 @@ function flagsFor(defaults: readonly string[], env: NodeJS.ProcessEnv): string[]
   if (bad.length > 0) {
     throw new UsageError(`CORPUS_CLEAN_V8_FLAGS: ${bad.join(' ')} changes V8's GC or compiler threads, which V8 takes only at start-up (set later it can abort the run); give it to node itself: node ${bad.join(' ')} "$(command -v corpus-clean)" ...`);
   }
+  const late = flags.filter((f) => START_ONLY_FLAG.test(f.split('=')[0].replace(/_/g, '-')));
+  if (late.length > 0) {
+    throw new UsageError(`CORPUS_CLEAN_V8_FLAGS: ${late.join(' ')} is taken by V8 only at start-up (set later it crashes the run); give it to node itself: node ${late.join(' ')} "$(command -v corpus-clean)" ...`);
+  }
   return flags;
+}
+
+/** V8's flags by name (dashes), with their type: from `node --v8-options`, read once, only when asked. */
+let known: Map<string, string> | undefined;
+
+/** Parse `node --v8-options`: `  --name (what)` lines, each followed by `type: T  default: ...`. */
+export function parseV8Options(text: string): Map<string, string> {
+  const m = new Map<string, string>();
+  let name: string | undefined;
+  for (const line of text.split('\n')) {
+    const f = /^ {2}--([a-z0-9][a-z0-9_-]*)/i.exec(line);
+    if (f) {
+      name = f[1].replace(/_/g, '-');
+      m.set(name, 'bool');
+      continue;
+    }
+    const t = /^\s+type: (\S+)/.exec(line);
+    if (t && name !== undefined) m.set(name, t[1]);
+  }
+  return m;
+}
+
+/**
+ * Refuse (a usage error) a flag V8 does not know or a value of the wrong type: V8 itself only
+ * prints "Error: unrecognized flag" and goes on, so a misspelt flag was silently not in force
+ * (review-hostile19 F2, review-newuser19 F4). `options` is `node --v8-options`'s text.
+ */
+export function checkV8Flags(flags: readonly string[], options?: string): void {
+  if (flags.length === 0) return;
+  if (options !== undefined) known = parseV8Options(options);
+  else if (known === undefined) {
+    const r = spawnSync(process.execPath, ['--v8-options'], { encoding: 'utf8', maxBuffer: 16 << 20 });
+    known = parseV8Options(r.stdout ?? '');
+  }
+  if (known.size === 0) return; // the list could not be read: let V8 judge, as before
+  for (const f of flags) {
+    const eq = f.indexOf('=');
+    const raw = (eq < 0 ? f : f.slice(0, eq)).replace(/^--?/, '').replace(/_/g, '-');
+    const value = eq < 0 ? undefined : f.slice(eq + 1);
+    let type = known.get(raw);
+    if (type === undefined && /^no-?/.test(raw)) {
+      const positive = known.get(raw.replace(/^no-?/, ''));
+      if (positive === 'bool' || positive === 'maybe_bool') type = 'negated';
+    }
+    const ok =
+      type === undefined ? false
+      : type === 'bool' || type === 'maybe_bool' ? value === undefined || /^(true|false)$/.test(value)
+      : type === 'negated' ? value === undefined
+      : type === 'int' ? value !== undefined && /^-?\d+$/.test(value)
+      : type === 'uint' || type === 'uint64' || type === 'size_t' ? value !== undefined && /^\d+$/.test(value)
+      : type === 'float' ? value !== undefined && value !== '' && Number.isFinite(Number(value))
+      : value !== undefined;
+    if (!ok) {
+      const why = type === undefined ? 'is not a flag this V8 knows' : `needs ${type === 'bool' || type === 'negated' ? 'no value' : `a value of type ${type} (--name=value)`}`;
+      throw new UsageError(`CORPUS_CLEAN_V8_FLAGS: ${f} ${why} (node --v8-options lists them)`);
+    }
+  }
 }
 
 let applied = false;
 
 /**
- * Set a single command's flags (`commandV8Flags`) for this process; a refused flag is a usage
- * error here, before anything is read. Units set theirs later (`tuneV8`, exec/local.ts, task),
+ * Set a single command's flags (`commandV8Flags`) for this process; a refused flag (a threading
+ * or start-up flag, one V8 does not know, a wrong value: checkV8Flags) is a usage error here,
+ * before anything is read. Units set theirs later (`tuneV8`, exec/local.ts, task),
  * which this leaves to them.
  */
 export function tuneCommandV8(): string[] {
   const flags = commandV8Flags();
+  if (process.env.CORPUS_CLEAN_V8_FLAGS !== undefined) checkV8Flags(flags);
   if (applied) return flags;
   for (const f of flags) setFlagsFromString(f);
   return flags;

@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UsageError } from '../../src/core/errors.js';
-import { COMMAND_V8_FLAGS, commandV8Flags, unitV8Flags, V8_FLAGS } from '../../src/exec/v8.js';
+import { checkV8Flags, COMMAND_V8_FLAGS, commandV8Flags, unitV8Flags, V8_FLAGS } from '../../src/exec/v8.js';
 import { runCli, tempDir } from '../helpers/run.js';
 
 const dirs: string[] = [];
@@ -35,6 +35,34 @@ describe('V8 flags of the threads that run units and of the single commands', ()
     expect(() => unitV8Flags({ CORPUS_CLEAN_V8_FLAGS: '--single-threaded-gc' })).toThrow(/node --single-threaded-gc/);
     expect(unitV8Flags({ CORPUS_CLEAN_V8_FLAGS: '--max-semi-space-size=32' })).toEqual(['--max-semi-space-size=32']);
   });
+
+  // review-hostile19 F2, review-newuser19 F4: V8 only printed its own error for these and went on
+  // (exit 0); --jitless set at run time crashed a stage command (exit 139, no word).
+  it('refuse --jitless, a flag V8 does not know, and a value of the wrong type', () => {
+    expect(() => unitV8Flags({ CORPUS_CLEAN_V8_FLAGS: '--jitless' })).toThrow(/node --jitless/);
+    const options = [
+      'Options:',
+      '  --interrupt-budget (interrupt budget)',
+      '        type: int  default: --interrupt-budget=67584',
+      '  --trace-opt (trace optimized compilation)',
+      '        type: bool  default: --no-trace-opt',
+      '  --max-semi-space-size (max size of a semi-space)',
+      '        type: size_t  default: --max-semi-space-size=0',
+    ].join('\n');
+    expect(() => checkV8Flags(['--interrupt-budget=270336', '--trace-opt', '--no-trace-opt', '--max_semi_space_size=32'], options)).not.toThrow();
+    expect(() => checkV8Flags(['--no-such-flag'], options)).toThrow(/--no-such-flag is not a flag this V8 knows/);
+    expect(() => checkV8Flags(['--interrupt-budget=abc'], options)).toThrow(/type int/);
+    expect(() => checkV8Flags(['--interrupt-budget'], options)).toThrow(UsageError);
+    expect(() => checkV8Flags(['--trace-opt=1'], options)).toThrow(/needs no value/);
+  });
+
+  it('an unknown flag, a wrong value or --jitless stops a command before anything is read (exit 2)', async () => {
+    for (const f of ['--no-such-flag', '--interrupt-budget=abc', '--jitless']) {
+      const r = await runCli(['quality', 'fixtures/sample', '-q', '-o', '/dev/null'], { env: { CORPUS_CLEAN_V8_FLAGS: f } });
+      expect(r.code, f).toBe(2);
+      expect(r.stderr).toMatch(new RegExp(`^corpus-clean: CORPUS_CLEAN_V8_FLAGS: ${f}`));
+    }
+  }, 120_000);
 
   it('a refused flag stops the CLI before anything is read (exit 2)', async () => {
     const r = await runCli(['cat', 'no-such-input.jsonl'], { env: { CORPUS_CLEAN_V8_FLAGS: '--single-threaded-gc' } });

@@ -52,7 +52,7 @@ console.log(JSON.stringify({ written: stats.written, texts: sink.docs.map((d) =>
     const r = JSON.parse(out.stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
     expect(r).toMatchObject({ written: 2, texts: ['HELLO', 'WORLD'], code: 0, workers: 2 });
     expect(r.read).toBeGreaterThan(0);
-    expect(r.again).toMatch(/--overwrite/);
+    expect(r.again).toMatch(/overwrite: true/);
     // The rejects of gzip shards (the recipe default) are zstd.
     for (const f of ['_SUCCESS', '_stats.json', '_recipe.resolved.yaml', '_rejects.jsonl.zst']) expect(existsSync(join(proj, 'out-run', f)), f).toBe(true);
     expect(await readFile(join(proj, 'out-run/_recipe.resolved.yaml'), 'utf8')).toMatch(/quality:/);

@@ -23,7 +23,7 @@ describe('start-up: a stage command loads only its own module', () => {
   // Issue #16: `quality` on a 1 KB file in <= 0.25 s wall. The YAML parser (about 90 files) came
   // back into every stage command's start-up through the text-field note and the repair note.
   // The readers of other formats, the pure-JS codecs (fflate, fzstd) and the Parquet writer load on first use too.
-  it('a stage command over a small file loads no YAML parser and not the repair stage, nor other readers, codecs or the Parquet writer', async () => {
+  it('a stage command over a small file loads no YAML parser and not the repair stage, nor other readers, codecs or the Parquet writer, nor dedup its phased form', async () => {
     const dir = await tempDir();
     try {
       const hook = join(dir, 'loaded.cjs');
@@ -40,6 +40,13 @@ describe('start-up: a stage command loads only its own module', () => {
         expect(loaded.some((u) => u.endsWith('/io/readers/jsonl.js')), cmd).toBe(true);
         expect(loaded.filter((u) => /\/node_modules\/(fflate|fzstd)\/|\/io\/readers\/(csv|jsonArray|text|parquet|warc|html)\.js$|\/io\/writers\/parquet(Schema)?\.js$|\/stages\/extract\/html\.js$/.test(u)), cmd).toEqual([]);
       }
+      // Issue 16, nineteenth pass: nor, for a one-process dedup, its phased forms (the global/
+      // on-disk modules an executor runs: loaded at their first phase, global/lazy.ts).
+      const r = await runNode(['--import', esm, CLI, 'dedup', input, '-o', join(dir, 'dedup.jsonl'), '-q']);
+      expect(r.code, r.stderr).toBe(0);
+      const loaded = [...r.stderr.matchAll(/^LOADED (\S+)$/gm)].map((m) => m[1]);
+      expect(loaded.some((u) => u.endsWith('/stages/dedup/filter.js'))).toBe(true);
+      expect(loaded.filter((u) => /\/stages\/dedup\/(global\/(exact|minhash)|disk\/\w+)\.js$|\/core\/workSeal\.js$/.test(u))).toEqual([]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

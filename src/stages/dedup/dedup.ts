@@ -3,8 +3,7 @@ import { exactStage } from './exact.js';
 import { minhashStage } from './filter.js';
 import { dedupOptions, minHashConfig } from './options.js';
 import type { KeepPolicy } from './policy.js';
-import { exactGlobal } from './global/exact.js';
-import { minhashGlobal } from './global/minhash.js';
+import { exactSteps, lazyGlobal, minhashSteps } from './global/lazy.js';
 
 /**
  * The `dedup` stage: `--minhash` (default) removes near duplicates with MinHash LSH
@@ -18,9 +17,12 @@ export const dedup: StageFactory = {
   summary: 'remove exact (--exact) or near (--minhash, default) duplicate records',
   options: dedupOptions,
   async create(o) {
-    // Global: an executor runs it in phases (collect per task, steps over all, apply per task).
-    if (o.method === 'exact') return { ...(await exactStage(o)), scope: 'global', global: exactGlobal() };
+    // Global: an executor runs it in phases (collect per task, steps over all, apply per task),
+    // their modules loaded at the first phase (global/lazy.ts: a one-process run never loads them).
+    if (o.method === 'exact') return { ...(await exactStage(o)), scope: 'global', global: lazyGlobal(async () => (await import('./global/exact.js')).exactGlobal(), exactSteps) };
     const config = minHashConfig(o);
-    return { ...minhashStage(config, o.keep as KeepPolicy, o), scope: 'global', global: minhashGlobal(config, o.keep as KeepPolicy) };
+    const keep = o.keep as KeepPolicy;
+    const global = lazyGlobal(async () => (await import('./global/minhash.js')).minhashGlobal(config, keep), () => minhashSteps(config.bands));
+    return { ...minhashStage(config, keep, o), scope: 'global', global };
   },
 };

@@ -6,7 +6,8 @@ import { readsOf } from '../../helpers/readsOf.js';
 import { makeDoc, type Doc } from '../../../src/core/doc.js';
 import type { StageContext } from '../../../src/core/stage.js';
 import { emptyStageStats } from '../../../src/core/stats.js';
-import { exactGlobal, exactPartitions } from '../../../src/stages/dedup/global/exact.js';
+import { exactGlobal } from '../../../src/stages/dedup/global/exact.js';
+import { exactPartitions } from '../../../src/stages/dedup/global/lazy.js';
 
 const ctx = (rejected: string[]): StageContext => ({ stats: emptyStageStats('dedup'), textField: undefined, reject: (d: Doc) => rejected.push(d.source) }) as unknown as StageContext;
 

@@ -20,11 +20,8 @@ import { makeDirSync } from '../../../io/dirs.js';
 import { checkSeal, readSealed, sealFiles, sealPath, WorkDamage, type SealEntries, type WorkWriter } from '../../../core/workSeal.js';
 import { crc32 } from '../../../io/crc32.js';
 import { writeWorkFileAtomic } from '../../../io/writers/workFile.js';
+import { exactPartitions } from './lazy.js';
 
-/** Partitions for a run of `tasks` tasks: a function of the input alone. */
-export function exactPartitions(tasks: number): number {
-  return Math.min(256, Math.max(1, Math.ceil(tasks / 2)));
-}
 
 const name = (i: number): string => String(i).padStart(6, '0');
 const keysPath = (dir: string, task: number): string => join(dir, 'keys', `${name(task)}.tsv`);

@@ -5,7 +5,7 @@ import { salvageGunzip } from './codecs.js';
 import { crc32 } from './crc32.js';
 import { Holdback, unverifiedChunk } from './holdback.js';
 import { InputDamage, rethrowIoFailure } from './ioFailure.js';
-import { gapChunk, unzstd } from './zstd.js';
+import { gapChunk } from './gap.js';
 import { fsPath } from '../core/fsname.js';
 import { startsZstd } from './magic.js';
 
@@ -354,7 +354,7 @@ function damageOf(s: Stretch, resumedAt?: number): InputDamage {
  * (`unverifiedChunk`). With `gaps`, reading goes on after the damage at the next member that
  * decodes whole (held in memory up to the hold-back limit: a bomb is passed over) and matches its
  * trailer: the next one fflate reads, or else the next member start found after the damage; the
- * damaged stretch is a gap chunk (zstd.ts `gapChunk`). Without `gaps`, or when no member after
+ * damaged stretch is a gap chunk (gap.ts `gapChunk`). Without `gaps`, or when no member after
  * the damage verifies, everything after the damage is unverified and the damage is thrown.
  * `released`: decoded bytes zlib handed on already (not again); `zhold`: its hold.
  */
@@ -526,11 +526,14 @@ async function* taking(head: Buffer, rest: AsyncIterator<Buffer>, t: Through): A
   }
 }
 
+/** The zstd decoder (zstd.ts and its xxh64), loaded at the first zstd input: a plain or gzip input never needs it (issue #16). */
+const zstdModule = (): Promise<typeof import('./zstd.js')> => import('./zstd.js');
+
 /**
  * Decompressed chunks of a byte stream (plain, gzip or zstd, told by magic bytes).
  * A damaged or truncated stream yields what it could decode, then throws. `reopen`, when the
  * input can be read again (a file), lets a damaged gzip give up every byte before the damage.
- * `gaps`: the reader takes gap chunks (zstd.ts `gapOf`), so a zstd stream goes on after a damaged
+ * `gaps`: the reader takes gap chunks (gap.ts `gapOf`), so a zstd stream goes on after a damaged
  * frame at the next frame whose checksum verifies. `path`: the file the chunks are, when
  * compressed counted for `compressionRatio`.
  */
@@ -556,9 +559,9 @@ export async function* decoded(chunks: AsyncIterable<Buffer>, reopen?: () => Asy
       throughByPath.set(path, t);
       const src = taking(head, it, t);
       const first = (await src.next()).value as Buffer;
-      yield* kind === 'gzip' ? gunzip(first, src, reopen, gaps, t) : unzstd(first, src, gaps, t);
+      yield* kind === 'gzip' ? gunzip(first, src, reopen, gaps, t) : (await zstdModule()).unzstd(first, src, gaps, t);
     } else if (kind === 'gzip') yield* gunzip(head, it, reopen, gaps);
-    else if (kind === 'zstd') yield* unzstd(head, it, gaps);
+    else if (kind === 'zstd') yield* (await zstdModule()).unzstd(head, it, gaps);
     else {
       yield head;
       for (;;) {

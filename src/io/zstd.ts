@@ -1,5 +1,6 @@
 import { loadXxh64, type Xxh64 } from '../core/xxh64.js';
 import { zstdDecompress } from './codecs.js';
+import { gapChunk } from './gap.js';
 import { Holdback, unverifiedChunk } from './holdback.js';
 import { damageInfo, InputDamage } from './ioFailure.js';
 
@@ -481,18 +482,6 @@ export async function* unzstd(first: Buffer, rest: AsyncIterator<Buffer>, gaps =
     yield gapChunk(new InputDamage(damage.message, info));
     yield* next.chunks;
   }
-}
-
-const GAP = Symbol('zstd gap');
-
-/** A 0-byte chunk standing for a damaged stretch that reading went on after (see `unzstd`). */
-export function gapChunk(e: InputDamage): Buffer {
-  return Object.assign(Buffer.alloc(0), { [GAP]: e });
-}
-
-/** The damage a gap chunk stands for, or undefined for a chunk of data. */
-export function gapOf(b: Buffer): InputDamage | undefined {
-  return b.length === 0 ? (b as Buffer & { [GAP]?: InputDamage })[GAP] : undefined;
 }
 
 /**

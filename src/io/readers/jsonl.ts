@@ -8,7 +8,7 @@ import { isBlank, LineSplitter, validUtf8 } from '../lines.js';
 import type { ReadSettings } from './options.js';
 import { rawFields, unverifiedReject } from './options.js';
 import { fileErrorOf, nextChunk } from '../ioFailure.js';
-import { gapOf } from '../zstd.js';
+import { gapOf } from '../gap.js';
 import { unverifiedOf } from '../holdback.js';
 import { tooLarge } from './recordSize.js';
 

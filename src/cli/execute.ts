@@ -47,7 +47,7 @@ import { refuseRemote } from '../io/remote.js';
 import { limitRecords, type LimitState } from '../io/readers/limit.js';
 import { takeInputFacts, unchangedInputs } from '../io/unchanged.js';
 import { counted, showText } from '../core/show.js';
-import { zstdField, zstdWrittenWith } from '../io/zstdEncode.js';
+import { zstdField, zstdWrittenWith } from '../io/zstdRecord.js';
 
 /** Input, output and accounting flags shared by `cat` and every stage command. */
 export const IO_FLAGS: Flag[] = [

@@ -25,7 +25,7 @@ import { showPath } from '../core/fsname.js';
 import { REJECTS_INDEX_PARTS, type RejectsIndex } from '../report/collect.js';
 import { readSampleLines, type SampleEntry } from './samples.js';
 import type { SegmentStats, TaskStats } from './unit.js';
-import { zstdField, zstdWrittenWith, type ZstdCodecRecord } from '../io/zstdEncode.js';
+import { zstdField, zstdWrittenWith, type ZstdCodecRecord } from '../io/zstdRecord.js';
 import { REPORT_FILE, writeReport } from '../report/write.js';
 import { errorText } from '../core/show.js';
 

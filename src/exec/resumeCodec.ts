@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { zstdCodecName, zstdCodecRecord, zstdRecords, type ZstdCodecRecord } from '../io/zstdEncode.js';
+import { zstdCodecName } from '../io/zstdEncode.js';
+import { zstdCodecRecord, zstdRecords, type ZstdCodecRecord } from '../io/zstdRecord.js';
 
 /**
  * The warning a resume gets when the finished task segments of the run wrote their .zst files

@@ -30,7 +30,7 @@ import { SampledRejects } from '../core/rejectSink.js';
 import { optionThresholds } from '../core/profile.js';
 import { donePath, globalDir, segmentRejectsPath, segmentSamplesPath, segmentSealPath, segmentStatsPath, shardPrefix, spillPath, taskStatsPath } from './layout.js';
 import { isDone, markDone, writeAtomic } from './markers.js';
-import { zstdRecords, zstdWrittenWith, type ZstdCodecRecord } from '../io/zstdEncode.js';
+import { zstdRecords, zstdWrittenWith, type ZstdCodecRecord } from '../io/zstdRecord.js';
 import { atomicWritesSettled, haltAtomicWrites } from '../io/writers/atomic.js';
 import { taskFiles, type Plan, type TaskSpec } from './plan.js';
 import { removeSpill, SpillDamage, SpillWriter, spillSource } from './spill.js';

@@ -1,7 +1,8 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { zstdCodecName, zstdCodecRecord, zstdField } from '../../src/io/zstdEncode.js';
+import { zstdCodecName } from '../../src/io/zstdEncode.js';
+import { zstdCodecRecord, zstdField } from '../../src/io/zstdRecord.js';
 import { ROOT, runCli, tempDir } from '../helpers/run.js';
 
 // New-user review 13 #4: the README promises byte-identical .zst output "where every process has

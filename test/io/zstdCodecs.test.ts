@@ -5,8 +5,8 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import * as zlib from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { FRAME_BYTES, ZSTD_CODECS, zstdCodecName, zstdCodecsHere, zstdEncoder } from '../../src/io/zstdEncode.js';
-import type { ZstdCodecName } from '../../src/io/zstdEncode.js';
+import { FRAME_BYTES, zstdCodecName, zstdCodecsHere, zstdEncoder } from '../../src/io/zstdEncode.js';
+import { ZSTD_CODECS, type ZstdCodecName } from '../../src/io/zstdRecord.js';
 import { unzstd } from '../../src/io/zstd.js';
 import { tempDir } from '../helpers/run.js';
 

@@ -5,11 +5,14 @@ import { createGzip, type Gzip } from 'node:zlib';
 import { UsageError } from '../../core/errors.js';
 import { outputTarget, splitExtensions } from '../outputs.js';
 import { writeStdout } from '../stdout.js';
-import { zstdEncoder } from '../zstdEncode.js';
 import { makeDir } from '../dirs.js';
 import { hiddenPath } from './hiddenName.js';
 import { showPath } from '../../core/fsname.js';
 import { crc32 } from '../crc32.js';
+import type { ZstdEncode } from '../zstdEncode.js';
+
+/** The writers' zstd compressor, its module loaded at the first .zst block (a .jsonl or .gz output never needs it: issue #16). */
+const zstdEncoder = async (): Promise<ZstdEncode> => (await import('../zstdEncode.js')).zstdEncoder();
 
 /** Output compression, chosen by the file name's ending. */
 export type OutputCompression = 'none' | 'gzip' | 'zstd';

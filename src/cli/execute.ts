@@ -516,7 +516,7 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
     // the line after the error, before the note on the earlier output.
     // For a failure of the system (ENOSPC, EROFS, EIO ...): a refusal of ours says itself what
     // it left (an input replaced while read: "nothing was written"), and a bug has its stack.
-    const sofar = /^E[A-Z0-9]+$/.test(errorCode(e) ?? '') ? statsOfFailure(e) : undefined;
+    const sofar = systemFailure(e) ? statsOfFailure(e) : undefined;
     if (sofar !== undefined && e instanceof Error) Object.assign(e, { after: [...((e as { after?: string[] }).after ?? []), stoppedLine(job.command, sofar, leftAfterFailure(toStdout ? '-' : output, job.sink !== undefined, rejectsPath, statsPath))] });
     // The pipeline aborted the writers (an I/O failure): the folders they were in go too, when empty.
     // The note comes after the error it follows from (new-user review 16 F2): main prints it then.
@@ -601,7 +601,7 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
       // new-user review 19 F7): the output is removed all the same, which the accounting line
       // above does not say; then the earlier output put back, as after a failure while writing.
       const after = e instanceof Error ? ((e as { after?: string[] }).after ??= []) : undefined;
-      if (after !== undefined && /^E[A-Z0-9]+$/.test(errorCode(e) ?? '')) after.push(stoppedLine(job.command, stats, leftAfterFailure(toStdout ? '-' : output, job.sink !== undefined, rejectsPath, undefined, true)));
+      if (after !== undefined && systemFailure(e)) after.push(stoppedLine(job.command, stats, leftAfterFailure(toStdout ? '-' : output, job.sink !== undefined, rejectsPath, undefined, true)));
       if (after !== undefined && back) after.push(sidesOnly ? sidesNote : keptNote);
     }
     throw e;
@@ -623,6 +623,9 @@ function writtenTextField(job: Job, textField: TextField | undefined): string | 
   const label = textFieldLabel(textField);
   return label === textFieldLabel(undefined) ? undefined : label;
 }
+
+/** A failure of the system (an OS error code: ENOSPC, EROFS, EIO ...), not a refusal of ours or a bug. */
+const systemFailure = (e: unknown): boolean => /^E[A-Z0-9]+$/.test(errorCode(e) ?? '');
 
 /**
  * What a command stopped by a failure leaves of its output: nothing that looks complete. A file

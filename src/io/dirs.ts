@@ -1,5 +1,5 @@
 import { existsSync, lstatSync, mkdirSync, readlinkSync, statSync } from 'node:fs';
-import { lstat, mkdir, readlink, stat } from 'node:fs/promises';
+import { lstat, mkdir, readlink, rmdir, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { showPath } from '../core/fsname.js';
 
@@ -72,7 +72,16 @@ export async function makeDir(path: string, what = 'folder'): Promise<string[]> 
       throw new FolderError(what, path, explain(p, err, { stat: () => st, link: () => link }, parentExists), err);
     }
   };
-  await made(resolve(path), false);
+  try {
+    await made(resolve(path), false);
+  } catch (e) {
+    // One folder made and the next refused (a full disk: no inode left for it): the ones made
+    // here go again, deepest first, so that a command that stops for it leaves none of them
+    // (new-user review 19 F1: 'a/' and 'a/b/' were left by `-o a/b/c/out.jsonl`). Only these:
+    // a folder that was there before is never removed, nor one something was put in meanwhile.
+    for (const d of list.reverse()) await rmdir(d).catch(() => {});
+    throw e;
+  }
   return list;
 }
 

@@ -690,6 +690,9 @@ function quietWhenClosed(w: DocSink, closed: { now: boolean }): DocSink {
   const gone = (e: unknown): boolean => closed.now || (e as NodeJS.ErrnoException).code === 'EPIPE';
   return {
     ...(w.takesRecordJson === true ? { takesRecordJson: true } : {}),
+    get reached() {
+      return w.reached;
+    },
     async write(batch) {
       if (closed.now) return;
       try {

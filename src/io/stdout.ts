@@ -15,7 +15,11 @@ import { isatty } from 'node:tty';
 /** A failed write to stdout (full disk, file too large, a device that refuses it). */
 export class StdoutError extends Error {
   override name = 'StdoutError';
-  constructor(cause: Error) {
+  /**
+   * `written`: the bytes of the failed write that were written before it failed (the lines among
+   * them reached stdout whole: a failed run says how many records did).
+   */
+  constructor(cause: Error, readonly written = 0) {
     super(`cannot write to stdout: ${cause.message}`, { cause });
     (this as { code?: string }).code = (cause as NodeJS.ErrnoException).code;
   }
@@ -47,10 +51,10 @@ function writeAll(data: string | Uint8Array): void {
     } catch (e) {
       // A non-blocking descriptor that is full for the moment: try again.
       if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
-      throw new StdoutError(e as Error);
+      throw new StdoutError(e as Error, off);
     }
     // A write of nothing would loop forever; say so instead.
-    if (n === 0) throw new StdoutError(Object.assign(new Error('wrote 0 bytes'), { code: 'EIO' }));
+    if (n === 0) throw new StdoutError(Object.assign(new Error('wrote 0 bytes'), { code: 'EIO' }), off);
     off += n;
   }
 }
@@ -58,12 +62,15 @@ function writeAll(data: string | Uint8Array): void {
 /**
  * Write `data` to stdout; resolves once it is written (a file) or accepted with room to spare
  * (a pipe or terminal, waiting for 'drain' when the stream is full). Rejects with a
- * StdoutError, or with the stream's own error (EPIPE when the reader went away).
+ * StdoutError, or with the stream's own error (EPIPE when the reader went away). `written` is
+ * called once all of `data` was handed to the system (for a pipe that may be after the promise
+ * resolved; never when it failed).
  */
-export function writeStdout(data: string | Uint8Array): Promise<void> {
+export function writeStdout(data: string | Uint8Array, written?: () => void): Promise<void> {
   if (isDirect()) {
     try {
       writeAll(data);
+      written?.();
       return Promise.resolve();
     } catch (e) {
       return Promise.reject(e);
@@ -80,7 +87,7 @@ export function writeStdout(data: string | Uint8Array): Promise<void> {
       resolve();
     };
     out.once('error', fail);
-    if (out.write(data)) done();
+    if (out.write(data, written === undefined ? undefined : (e) => e == null && written())) done();
     else out.once('drain', done);
   });
 }

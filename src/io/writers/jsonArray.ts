@@ -39,6 +39,13 @@ export class JsonArrayWriter implements DocSink {
   /** The file was renamed into place by `close`. */
   private published = false;
   private readonly strip: boolean;
+  /** Records written into the array so far. */
+  private records = 0;
+  /**
+   * Records that reached the output where a reader finds them: all of them once the array is
+   * closed (`]`), none before (what a failed command says it wrote).
+   */
+  reached = 0;
 
   constructor(private readonly o: JsonArrayOptions) {
     if (o.output === '-' || o.output.endsWith('/')) throw new UsageError(`JSON array output must be a file path, got '${showPath(o.output)}'`);
@@ -86,6 +93,7 @@ export class JsonArrayWriter implements DocSink {
       await this.abort();
       throw new OutputError(this.o.output, e as Error);
     }
+    this.records += batch.length;
   }
 
   close(): Promise<void> {
@@ -102,6 +110,7 @@ export class JsonArrayWriter implements DocSink {
     this.done = true;
     try {
       await writeAll(h, this.first ? ']\n' : '\n]\n');
+      this.reached = this.records;
       if (this.tmp !== null) await h.sync();
       this.handle = null;
       await h.close();

@@ -69,6 +69,11 @@ export class JsonlWriter implements DocSink {
     return this.out.written;
   }
 
+  /** Records that reached the output (`ShardedWriter.reached`): what a failed command says it wrote. */
+  get reached(): number {
+    return this.out.reached;
+  }
+
   /** Records of each completed shard, in the order of `shards`. */
   get shardRecords(): readonly number[] {
     return this.out.writtenLines;

@@ -160,6 +160,11 @@ export class ParquetShardWriter implements DocSink {
   readonly written: string[] = [];
   /** The rows of each completed file, in the same order (for the completion manifest). */
   readonly writtenRows: number[] = [];
+  /**
+   * Rows that reached the output where a reader finds them: those of the files finished (a
+   * Parquet file is read from its footer, written last). What a failed command says it wrote.
+   */
+  reached = 0;
   private readonly rowGroupSize: number;
   private readonly compression: ParquetCompression;
   private readonly strip: boolean;
@@ -367,6 +372,7 @@ export class ParquetShardWriter implements DocSink {
     });
     this.written.push(f.final);
     this.writtenRows.push(f.rows);
+    this.reached += f.rows;
   }
 
   /** Write the spilled records as Parquet with the run's schema and publish the files. A run with no records writes no file. */

@@ -4,7 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { createGzip, type Gzip } from 'node:zlib';
 import { UsageError } from '../../core/errors.js';
 import { outputTarget, splitExtensions } from '../outputs.js';
-import { writeStdout } from '../stdout.js';
+import { StdoutError, writeStdout } from '../stdout.js';
 import { makeDir } from '../dirs.js';
 import { hiddenPath } from './hiddenName.js';
 import { showPath } from '../../core/fsname.js';
@@ -127,6 +127,38 @@ function finished(shard: OpenShard): Promise<void> {
   });
 }
 
+/** The whole lines (each ending in `\n`) among the first `bytes` bytes of `block`. */
+function linesIn(block: string | Buffer, bytes: number): number {
+  const b = typeof block === 'string' ? Buffer.from(block) : block;
+  let n = 0;
+  for (let i = b.indexOf(10); i !== -1 && i < bytes; i = b.indexOf(10, i + 1)) n++;
+  return n;
+}
+
+/**
+ * The whole lines of `unsent` (blocks handed to stdout, a pipe or terminal, not yet called back)
+ * that the system has taken, so that its reader gets them even if the process ends now: all but
+ * their last bytes, those Node still buffers (`writableBuffer`) and those libuv was given and the
+ * pipe did not take yet (`writeQueueSize` of its handle). 0 when either is not known.
+ */
+function stdoutTaken(unsent: readonly { block: string | Buffer; count: number }[]): number {
+  const out = process.stdout as NodeJS.WriteStream & { _handle?: { writeQueueSize?: unknown }; writableBuffer?: readonly { chunk?: unknown }[] };
+  const queued = out._handle?.writeQueueSize;
+  const buffered = out.writableBuffer;
+  if (typeof queued !== 'number' || !Array.isArray(buffered)) return 0;
+  const size = (b: unknown): number => (typeof b === 'string' ? Buffer.byteLength(b) : b instanceof Uint8Array ? b.length : 0);
+  let held = queued;
+  for (const c of buffered) held += size(c.chunk);
+  const sizes = unsent.map((u) => size(u.block));
+  let taken = sizes.reduce((a, b) => a + b, 0) - held;
+  let n = 0;
+  for (let i = 0; i < unsent.length && taken > 0; i++) {
+    n += taken >= sizes[i] ? unsent[i].count : linesIn(unsent[i].block, taken);
+    taken -= sizes[i];
+  }
+  return n;
+}
+
 /** The file functions of a stream over a descriptor it does not own: its close leaves the descriptor open. */
 const keepOpen = { open: fsOpen, write: fsWrite, writev: fsWritev, close: (_fd: number, cb: (e: Error | null) => void): void => cb(null) };
 
@@ -171,6 +203,20 @@ export class ShardedWriter {
   private readonly published: string[] = [];
   /** Lines written in all. */
   lines = 0;
+  /**
+   * Lines that reached the output: their bytes taken by the system in writes that succeeded (of a
+   * gzip shard, once it is finished: its compressor holds what it took until then). Below `lines`
+   * while writes are under way, and after a failure (the lines of the write that failed, and of
+   * those queued behind it, did not reach it): what a failed command says it wrote.
+   */
+  get reached(): number {
+    return this.unsent.length === 0 ? this.whole : this.whole + stdoutTaken(this.unsent);
+  }
+
+  /** The lines of `reached` whose writes were called back (or gzip shards finished). */
+  private whole = 0;
+  /** Blocks handed to stdout (a pipe or terminal) and not yet called back, oldest first, with their lines. */
+  private readonly unsent: { block: string | Buffer; count: number }[] = [];
 
   constructor(private readonly o: ShardOptions, folder: boolean) {
     this.folder = folder;
@@ -261,7 +307,21 @@ export class ShardedWriter {
     if (this.aborted) throw new Error('ShardedWriter: write after abort');
     if (this.o.output === '-') {
       this.lines += count;
-      await writeStdout(block);
+      const entry = { block, count };
+      this.unsent.push(entry);
+      try {
+        await writeStdout(block, () => {
+          // Called back in order: the oldest block was taken whole.
+          this.unsent.shift();
+          this.whole += count;
+        });
+      } catch (e) {
+        // The whole lines of a write cut short (a full disk under `> file`) reached stdout.
+        const at = this.unsent.indexOf(entry);
+        if (at !== -1) this.unsent.splice(at, 1);
+        if (e instanceof StdoutError && e.written > 0) this.whole += linesIn(block, e.written);
+        throw e;
+      }
       return;
     }
     this.shard ??= await this.open();
@@ -274,15 +334,23 @@ export class ShardedWriter {
         const frames = encode(typeof block === 'string' ? Buffer.from(block) : block, this.o.zstdLevel);
         release?.();
         addSum(s.sum, frames);
-        if (!s.file.write(frames)) await waitDrain(s.file, s);
+        // Independent frames: the lines of a block are readable once its frames are written.
+        if (!s.file.write(frames, (e) => e == null && void (this.whole += count))) await waitDrain(s.file, s);
       } else {
         const target = s.gzip ?? s.file;
         if (s.gzip === null) {
           if (typeof block === 'string') s.sum = null;
           else addSum(s.sum, block);
         }
-        // The stream calls back once the block was written to the file (or taken by gzip).
-        if (!target.write(block, release === undefined ? undefined : (e) => e == null && release())) await waitDrain(target, s);
+        // The stream calls back once the block was written to the file (or taken by gzip: its
+        // lines reach the file when the shard is finished, counted then).
+        const plain = s.gzip === null;
+        const done = (e: Error | null | undefined): void => {
+          if (e != null) return;
+          if (plain) this.whole += count;
+          release?.();
+        };
+        if (!target.write(block, plain || release !== undefined ? done : undefined)) await waitDrain(target, s);
       }
     } catch (e) {
       throw s.failure ?? new OutputError(s.final, e as Error);
@@ -333,6 +401,7 @@ export class ShardedWriter {
         await this.discard(s);
         throw s.failure ?? (e instanceof OutputError || this.aborted ? e : new OutputError(s.final, e as Error));
       }
+      if (s.gzip !== null) this.whole += s.lines;
       this.written.push(s.final);
       this.writtenLines.push(s.lines);
       this.writtenSums.push(s.sum ?? undefined);

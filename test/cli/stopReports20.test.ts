@@ -1,0 +1,76 @@
+import { spawn } from 'node:child_process';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CLI, ROOT, runNode, tempDir } from '../helpers/run.js';
+
+// How a single command stopped by a failure or a signal says how far it got (new-user and
+// hostile reviews 19): the "stopped after read N = written W + rejected R" line.
+
+const FAULTS = join(ROOT, 'test/helpers/faults.mjs');
+
+/** `corpus-clean ARGS` with writes to paths matching `path` failing with ENOSPC. */
+function fullDisk(args: string[], cwd: string, path: string): ReturnType<typeof runNode> {
+  return runNode(['--import', FAULTS, CLI, ...args], { cwd, env: { FAULT: 'write', FAULT_PATH: path } });
+}
+
+/** The numbers of the "stopped after read N = written W + rejected R [+ X on their way]" line; they add up. */
+function stopped(stderr: string): { read: number; written: number; rejected: number; away: number } {
+  const m = /: stopped after read (\d+) = written (\d+) \+ rejected (\d+)(?: \+ (\d+) on (?:its|their) way)? in [\d.]+ s \([\d.]+ MB\)/.exec(stderr);
+  expect(m, stderr).not.toBeNull();
+  const [read, written, rejected, away] = [1, 2, 3, 4].map((i) => Number(m![i] ?? 0));
+  expect(written + rejected + away).toBe(read);
+  return { read, written, rejected, away };
+}
+
+/** `n` records of about 90 bytes, every one with text (a batch of about 1 MiB holds some 11000). */
+const records = (n: number): string => Array.from({ length: n }, (_, i) => JSON.stringify({ id: i, text: `record ${i} of a long input, with words enough to fill a few batches of it` })).join('\n') + '\n';
+
+const newlines = (b: Buffer): number => {
+  let n = 0;
+  for (let i = b.indexOf(10); i !== -1; i = b.indexOf(10, i + 1)) n++;
+  return n;
+};
+
+/** `bash -c SCRIPT` in `cwd`: exit code and stderr. */
+function sh(script: string, cwd: string): Promise<{ code: number; stderr: string }> {
+  return new Promise((res, rej) => {
+    const p = spawn('bash', ['-c', script], { cwd, stdio: ['ignore', 'ignore', 'pipe'] });
+    const err: Buffer[] = [];
+    p.stderr.on('data', (b: Buffer) => err.push(b));
+    p.on('error', rej);
+    p.on('close', (code) => res({ code: code ?? -1, stderr: Buffer.concat(err).toString() }));
+  });
+}
+
+// F2: the written count was counted per batch: three shards of 3000 records on disk, and the
+// fourth failing in the same batch of 11000, said "written 0"; a batch still in a stream's buffer
+// when its write failed was counted whole. It is now what reached the output.
+describe('written, after a write failure, is what reached the output', () => {
+  it('a folder of shards: the records of the shards written before the failing one', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'in.jsonl'), records(40_000));
+    const r = await fullDisk(['cat', 'in.jsonl', '-o', 'od/', '--shard-records', '3000', '-q'], dir, 'part-00003');
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/^corpus-clean cat: error: cannot write 'od\/part-00003\.jsonl': ENOSPC/);
+    const s = stopped(r.stderr);
+    expect(s.written).toBe(9000);
+    expect(s.read).toBeGreaterThan(9000);
+    expect(r.stderr).toMatch(/: the output 'od\/' was incomplete and is removed\n$/);
+    expect((await readdir(dir)).sort()).toEqual(['in.jsonl']);
+  });
+
+  it('stdout to a file that fills up (ulimit -f): the whole lines the file holds', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'in.jsonl'), records(40_000));
+    // 300 KiB: the first write (a block of about 1 MiB) is cut there.
+    const r = await sh(`ulimit -f 300; exec node ${CLI} cat in.jsonl -q > out.jsonl`, dir);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/^corpus-clean cat: error: cannot write to stdout: EFBIG/);
+    const out = await readFile(join(dir, 'out.jsonl'));
+    expect(out.length).toBe(300 * 1024);
+    const s = stopped(r.stderr);
+    expect(s.written).toBe(newlines(out));
+    expect(s.written).toBeGreaterThan(0);
+  });
+});

@@ -30,7 +30,7 @@ import { guardSignals, onOutputClosed, outputFinished, whileRunning } from './in
 import type { DocSink, DocSource } from '../core/pipeline.js';
 import { JsonArrayWriter } from '../io/writers/jsonArray.js';
 import { PARQUET_COMPRESSIONS, type ParquetCompression } from '../io/writers/parquetCompression.js';
-import { RejectsWriter } from '../io/writers/rejects.js';
+import { isRejectsFailure, RejectsWriter } from '../io/writers/rejects.js';
 import { SampledRejects, type RejectAttrs } from '../core/rejectSink.js';
 import type { OutputCompression } from '../io/writers/sharded.js';
 import type { Flag, Parsed } from './args.js';
@@ -517,7 +517,7 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
     // For a failure of the system (ENOSPC, EROFS, EIO ...): a refusal of ours says itself what
     // it left (an input replaced while read: "nothing was written"), and a bug has its stack.
     const sofar = systemFailure(e) ? statsOfFailure(e) : undefined;
-    if (sofar !== undefined && e instanceof Error) Object.assign(e, { after: [...((e as { after?: string[] }).after ?? []), stoppedLine(job.command, sofar, leftAfterFailure(toStdout ? '-' : output, job.sink !== undefined, rejectsPath, statsPath))] });
+    if (sofar !== undefined && e instanceof Error) Object.assign(e, { after: [...((e as { after?: string[] }).after ?? []), stoppedLine(job.command, sofar, leftAfterFailure(toStdout ? '-' : output, job.sink !== undefined, rejectsPath, statsPath, false, isRejectsFailure(e)))] });
     // The pipeline aborted the writers (an I/O failure): the folders they were in go too, when empty.
     // The note comes after the error it follows from (new-user review 16 F2): main prints it then.
     if ((await putBack(true)) && e instanceof Error) Object.assign(e, { after: [...((e as { after?: string[] }).after ?? []), sidesOnly ? sidesNote : keptNote] });
@@ -632,8 +632,17 @@ const systemFailure = (e: unknown): boolean => /^E[A-Z0-9]+$/.test(errorCode(e) 
  * or folder output is removed by the writers' abort (its rejects too, and no stats are written);
  * records sent to stdout or a device cannot be taken back: they are an incomplete output.
  */
-function leftAfterFailure(output: string, ownSink: boolean, rejects: string | undefined, stats: string | undefined, whole = false): string {
-  const sides = [rejects !== undefined ? 'its rejects too' : '', stats !== undefined ? 'no stats written' : ''].filter((x) => x !== '');
+function leftAfterFailure(output: string, ownSink: boolean, rejects: string | undefined, stats: string | undefined, whole = false, rejectsFailed = false): string {
+  // Rejects sent to a device or FIFO (`--rejects /dev/stderr`) are not removed: they are incomplete.
+  const rejectsStream = rejects !== undefined && isStreamOutput(rejects);
+  // The rejects file failed, not the output (new-user review 19 F8: "the output was incomplete"
+  // blamed -o): named first, then what that leaves of the output.
+  if (rejectsFailed && rejects !== undefined) {
+    const failed = rejectsStream ? `its rejects file '${showPath(rejects)}' failed: the rejects written to it before are incomplete (discard them)` : `its rejects file '${showPath(rejects)}' failed and is removed`;
+    const out = output === '-' && !ownSink ? 'the records sent to stdout before it are an incomplete output: discard them' : !ownSink && isStreamOutput(output) ? `the records written to '${showPath(output)}' before it are an incomplete output: discard them` : `the output '${showPath(output)}', not finished, is removed with it`;
+    return `${failed}; ${out}${stats !== undefined ? ' (no stats written)' : ''}`;
+  }
+  const sides = [rejects !== undefined ? (rejectsStream ? `the rejects sent to '${showPath(rejects)}' are incomplete` : 'its rejects too') : '', stats !== undefined ? 'no stats written' : ''].filter((x) => x !== '');
   const also = sides.length > 0 ? ` (${sides.join('; ')})` : '';
   // Every record written, a last step failed: the output is whole but not finished.
   if (whole) {

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -72,5 +73,40 @@ describe('written, after a write failure, is what reached the output', () => {
     const s = stopped(r.stderr);
     expect(s.written).toBe(newlines(out));
     expect(s.written).toBeGreaterThan(0);
+  });
+});
+
+// F8: --rejects that cannot be written (a full disk, /dev/full) was told as the output's failure:
+// "the output 'o.jsonl' was incomplete and is removed (its rejects too)".
+describe('a failure of the rejects file names the rejects file', () => {
+  it.runIf(existsSync('/dev/full'))('--rejects /dev/full: the rejects file failed, the output is removed with it', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'in.jsonl'), Array.from({ length: 30_000 }, (_, i) => JSON.stringify(i % 10 === 3 ? { id: i } : { id: i, text: `record ${i} with a text of a few words` })).join('\n') + '\n');
+    const r = await runNode([CLI, 'cat', 'in.jsonl', '-o', 'o.jsonl', '--rejects', '/dev/full', '--max-reject-rate', '1', '-q'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(1);
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^corpus-clean cat: error: cannot write '\/dev\/full': ENOSPC/);
+    expect(lines[1]).toMatch(/^corpus-clean cat: stopped after read \d+ = .*: its rejects file '\/dev\/full' failed: the rejects written to it before are incomplete \(discard them\); the output 'o\.jsonl', not finished, is removed with it$/);
+    expect(lines).toHaveLength(2);
+    stopped(r.stderr);
+    expect((await readdir(dir)).sort()).toEqual(['in.jsonl']);
+  });
+
+  it('a rejects file on a full disk: named, removed, and the output with it', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'in.jsonl'), Array.from({ length: 30_000 }, (_, i) => JSON.stringify(i % 10 === 3 ? { id: i } : { id: i, text: `record ${i} with a text of a few words` })).join('\n') + '\n');
+    const r = await fullDisk(['cat', 'in.jsonl', '-o', 'o.jsonl', '--rejects', 'r.jsonl', '--stats', 's.json', '--max-reject-rate', '1', '-q'], dir, 'r\\.jsonl\\.tmp');
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/^corpus-clean cat: error: cannot write 'r\.jsonl': ENOSPC[^\n]*\ncorpus-clean cat: stopped after read \d+ = [^\n]*: its rejects file 'r\.jsonl' failed and is removed; the output 'o\.jsonl', not finished, is removed with it \(no stats written\)\n$/);
+    stopped(r.stderr);
+    expect((await readdir(dir)).sort()).toEqual(['in.jsonl']);
+  });
+
+  it('--rejects to a device while the output fails: its rejects are said incomplete, not removed', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'in.jsonl'), records(20_000));
+    const r = await fullDisk(['cat', 'in.jsonl', '-o', 'o.jsonl', '--rejects', '/dev/null', '-q'], dir, 'o\\.jsonl\\.tmp');
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/: the output 'o\.jsonl' was incomplete and is removed \(the rejects sent to '\/dev\/null' are incomplete\)\n$/);
   });
 });

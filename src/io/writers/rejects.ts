@@ -89,6 +89,23 @@ function digitsFrom(s: string, from: number): boolean {
   return true;
 }
 
+/** Failures of a rejects file (`isRejectsFailure`). */
+const FAILURES = new WeakSet<object>();
+
+/** `e`, remembered as a failure of a rejects file. */
+function rejectsFailure(e: unknown): unknown {
+  if (typeof e === 'object' && e !== null) FAILURES.add(e);
+  return e;
+}
+
+/**
+ * True when `e` is a failure to write a rejects file (a full disk, `--rejects /dev/full`), not
+ * one of the output: a failed command names the file that failed (new-user review 19 F8).
+ */
+export function isRejectsFailure(e: unknown): boolean {
+  return typeof e === 'object' && e !== null && FAILURES.has(e);
+}
+
 /**
  * The rejects file: one JSON line per rejected input with `stage`, `reason`, `source`
  * (`file:line`), and the record (or the raw line when it did not parse). Written atomically
@@ -331,12 +348,16 @@ export class RejectsWriter implements ClosableRejectSink {
   async flush(): Promise<void> {
     this.queue();
     await this.chain;
-    if (this.failure !== null) throw this.failure;
+    if (this.failure !== null) throw rejectsFailure(this.failure);
   }
 
   async close(): Promise<void> {
     await this.flush();
-    await this.out.close();
+    try {
+      await this.out.close();
+    } catch (e) {
+      throw rejectsFailure(e);
+    }
     this.release();
   }
 

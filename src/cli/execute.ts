@@ -470,13 +470,19 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
   // those written before the signal, and the message says so rather than "removed" (hostile
   // review 12 H8).
   const onStdout = output === '-' && job.sink === undefined;
+  // How far the reading got when a signal came (new-user review 19 F11: a write failure said it,
+  // Ctrl-C did not): the stats so far while the pipeline runs (set by its `watch`), taken at the signal.
+  let watched: (() => RunStats) | undefined;
+  let atSignal: RunStats | undefined;
   const unregister = whileRunning(
     async () => {
+      atSignal = watched?.();
       progress.done();
       await abortAll();
     },
     '',
     onStdout ? `stdout keeps the records written before the signal (they may be incomplete: discard them)${rejectsPath !== undefined || statsPath !== undefined ? '; the unfinished rejects and stats removed' : ''}` : replacing ? `unfinished output removed, ${earlierOutput} kept as ${setNames.length > 0 ? 'they were' : 'it was'}` : undefined,
+    () => (atSignal === undefined ? '' : stoppedLine(job.command, atSignal)),
   );
   // stdout closed by its reader (`| head`): stop reading, let what was read finish its way
   // (rejects and stats are written), write nothing more, and exit 0 without a word.
@@ -509,8 +515,12 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
       profile: job.profile,
       rejectAttrs: rejectsAttrs,
       onProgress: progress.update,
+      watch: (f) => void (watched = f),
     });
+    // Read to the end: a signal from now on comes after the accounting (or while it is printed).
+    watched = undefined;
   } catch (e) {
+    watched = undefined;
     unregister();
     // How far it got, and that what it wrote is not a complete output (new-user review 16 F2):
     // the line after the error, before the note on the earlier output.

@@ -14,6 +14,8 @@ let cleanup: (() => Promise<void | string>) | null = null;
 let afterwards: string | (() => string) = '';
 /** What the interruption did to the output, as said (the records already sent to stdout cannot be taken back). */
 let removedWords = 'unfinished output removed';
+/** A line said after the message (how far the reading got), asked once the clean-up is over; '' for none. */
+let report: (() => string) | null = null;
 let installed = false;
 let stoppingNow = false;
 /**
@@ -35,6 +37,7 @@ function stop(code: number, did: string): void {
   // Taken now: the job may unregister itself (and its note) while its output is being removed.
   const after = afterwards;
   const removed = removedWords;
+  const line = report;
   // The job goes on while its output is removed, and may reach its end: only a finish before the
   // signal counts (outputFinished is ignored from now on), or the clean-up's own word.
   const before = finishedOutput;
@@ -50,7 +53,12 @@ function stop(code: number, did: string): void {
     const unsent = process.stdout.writableLength;
     if (finished !== null && unsent > 0) message = `corpus-clean: ${did} while stdout still held up to ${unsent} bytes of the output, not yet taken by its reader: the records on stdout are incomplete (discard them)\n`;
     else if (finished !== null) message = `corpus-clean: ${did} after ${finished}\n`;
-    else if (did !== '') message = `corpus-clean: ${did}; ${removed}${note === '' ? '' : `; ${note}`}\n`;
+    else if (did !== '') {
+      message = `corpus-clean: ${did}; ${removed}${note === '' ? '' : `; ${note}`}\n`;
+      // How far it got, as a write failure says it (new-user review 19 F11).
+      const far = line?.() ?? '';
+      if (far !== '') message += `${far}\n`;
+    }
     process.stderr.write(message);
     // An earlier output --overwrite set aside and nobody has put back or removed yet (the signal
     // came while it was being set aside, put back or removed: hostile review 16 F5, F8).
@@ -88,19 +96,22 @@ export function guardSignals(): void {
 
 /**
  * Register the abort of the running job's writers; returns the function that unregisters it.
- * `note` is added to the message of a signal (a planned run: how to resume it).
+ * `note` is added to the message of a signal (a planned run: how to resume it); `far`, asked once
+ * the abort is over, is a line printed after it ('' for none: how far the reading got).
  */
-export function whileRunning(abort: () => Promise<void | string>, note: string | (() => string) = '', removed = 'unfinished output removed'): () => void {
+export function whileRunning(abort: () => Promise<void | string>, note: string | (() => string) = '', removed = 'unfinished output removed', far?: () => string): () => void {
   guardSignals();
   cleanup = abort;
   afterwards = note;
   removedWords = removed;
+  report = far ?? null;
   finishedOutput = null;
   return () => {
     if (cleanup === abort) {
       cleanup = null;
       afterwards = '';
       removedWords = 'unfinished output removed';
+      report = null;
     }
   };
 }

@@ -79,10 +79,10 @@ export function accountingLine(command: string, s: RunStats): string {
  * output (`left`), so that nothing written before the failure passes for complete (new-user
  * review 16 F2). Records read and neither written nor rejected were on their way when it stopped.
  */
-export function stoppedLine(command: string, s: RunStats, left: string): string {
+export function stoppedLine(command: string, s: RunStats, left?: string): string {
   const away = s.read - s.written - s.rejected;
   const secs = s.ms / 1000;
-  return `corpus-clean ${command}: stopped after read ${s.read} = written ${s.written} + rejected ${s.rejected}${away > 0 ? ` + ${away} on ${away === 1 ? 'its' : 'their'} way` : ''} in ${secs.toFixed(2)} s (${mb(s.bytesRead)} MB): ${left}`;
+  return `corpus-clean ${command}: stopped after read ${s.read} = written ${s.written} + rejected ${s.rejected}${away > 0 ? ` + ${away} on ${away === 1 ? 'its' : 'their'} way` : ''} in ${secs.toFixed(2)} s (${mb(s.bytesRead)} MB)${left === undefined ? '' : `: ${left}`}`;
 }
 
 /**

@@ -109,6 +109,12 @@ export interface PipelineSpec {
   rejectAttrs?: RejectAttrs;
   /** Called after each batch written, with the live stats. */
   onProgress?(stats: Readonly<RunStats>): void;
+  /**
+   * Called once, before the first record, with a function that gives the stats so far as a
+   * failure reports them (`written`: what reached the output; the time until now): a signal's
+   * handler says how far the run got with them.
+   */
+  watch?(sofar: () => RunStats): void;
 }
 
 const now = (): number => performance.now();
@@ -403,6 +409,12 @@ export async function pipeline(spec: PipelineSpec): Promise<RunStats> {
   const langs = spec.profile === true ? (stats.writtenLangs = {}) : undefined;
   if (firstTextStage === 0 && spec.stages.length === 0) stream = checkText(stream, spec.textField, inputCtx, rawReject);
 
+  /** `stats` as a run cut short reports them: written is what reached the output, when the sink counts it. */
+  const sofar = (): RunStats => {
+    const reached = spec.sink.reached;
+    return { ...stats, written: typeof reached === 'number' ? reached : stats.written, ms: now() - started };
+  };
+  spec.watch?.(sofar);
   try {
     for await (const batch of stream) {
       await spec.sink.write(batch);

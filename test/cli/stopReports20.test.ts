@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, ROOT, runNode, tempDir } from '../helpers/run.js';
@@ -108,5 +108,71 @@ describe('a failure of the rejects file names the rejects file', () => {
     const r = await fullDisk(['cat', 'in.jsonl', '-o', 'o.jsonl', '--rejects', '/dev/null', '-q'], dir, 'o\\.jsonl\\.tmp');
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/: the output 'o\.jsonl' was incomplete and is removed \(the rejects sent to '\/dev\/null' are incomplete\)\n$/);
+  });
+});
+
+// F11: Ctrl-C (or a kill) said "interrupted; unfinished output removed" and no more: not how far
+// the command got, which a write failure says. The same line follows now, the exit code kept.
+describe('a signal says how far the command got', () => {
+  it('SIGINT with stdout a pipe: exit 130, and written is the records its reader got', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'in.jsonl'), records(400_000));
+    const r = await new Promise<{ code: number | null; stdout: Buffer; stderr: string }>((res, rej) => {
+      const p = spawn(process.execPath, [CLI, 'cat', 'in.jsonl', '-q'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      let got = 0;
+      let sent = false;
+      p.stdout.on('data', (b: Buffer) => {
+        out.push(b);
+        got += b.length;
+        // Some records read: the signal lands while they are being written.
+        if (!sent && got > 200_000) {
+          sent = true;
+          p.kill('SIGINT');
+        }
+      });
+      p.stderr.on('data', (b: Buffer) => err.push(b));
+      p.on('error', rej);
+      p.on('close', (code) => res({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString() }));
+    });
+    // Read to the end before the signal came (a very fast machine): nothing to check here.
+    if (r.code === 0) return;
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toMatch(/^corpus-clean: interrupted; stdout keeps the records written before the signal \(they may be incomplete: discard them\)\ncorpus-clean cat: stopped after read \d+ = written \d+ \+ rejected 0( \+ \d+ on (its|their) way)? in [\d.]+ s \([\d.]+ MB\)\n$/);
+    const s = stopped(r.stderr);
+    expect(s.written).toBe(newlines(r.stdout));
+    expect(s.read).toBeGreaterThanOrEqual(s.written);
+  });
+
+  it('SIGTERM with a file output: exit 143, the line after the message, nothing left', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'in.jsonl'), records(400_000));
+    const r = await new Promise<{ code: number | null; stderr: string }>((res, rej) => {
+      const p = spawn(process.execPath, [CLI, 'cat', 'in.jsonl', '-o', 'o/', '--shard-records', '20000', '-q'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+      const err: Buffer[] = [];
+      p.stderr.on('data', (b: Buffer) => err.push(b));
+      p.on('error', rej);
+      let sent = false;
+      // The second shard in place: some records are read and written.
+      const poll = setInterval(async () => {
+        const names = await readdir(join(dir, 'o')).catch(() => [] as string[]);
+        if (!sent && names.includes('part-00001.jsonl')) {
+          sent = true;
+          p.kill('SIGTERM');
+        }
+      }, 2);
+      p.on('close', (code) => {
+        clearInterval(poll);
+        res({ code, stderr: Buffer.concat(err).toString() });
+      });
+    });
+    if (r.code === 0) return;
+    expect(r.code, r.stderr).toBe(143);
+    expect(r.stderr).toMatch(/^corpus-clean: terminated; unfinished output removed\ncorpus-clean cat: stopped after read \d+ = written \d+ \+ rejected 0( \+ \d+ on (its|their) way)? in [\d.]+ s \([\d.]+ MB\)\n$/);
+    // Two shards of 20000 were in place when the signal was sent.
+    expect(stopped(r.stderr).written).toBeGreaterThanOrEqual(40_000);
+    expect((await readdir(dir)).sort()).toEqual(['in.jsonl']);
+    await expect(stat(join(dir, 'o'))).rejects.toThrow();
   });
 });

@@ -474,15 +474,17 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
   // Ctrl-C did not): the stats so far while the pipeline runs (set by its `watch`), taken at the signal.
   let watched: (() => RunStats) | undefined;
   let atSignal: RunStats | undefined;
+  let stdinAtSignal = '';
   const unregister = whileRunning(
     async () => {
       atSignal = watched?.();
+      if (atSignal !== undefined) stdinAtSignal = unreadStdin(files, ': ');
       progress.done();
       await abortAll();
     },
     '',
     onStdout ? `stdout keeps the records written before the signal (they may be incomplete: discard them)${rejectsPath !== undefined || statsPath !== undefined ? '; the unfinished rejects and stats removed' : ''}` : replacing ? `unfinished output removed, ${earlierOutput} kept as ${setNames.length > 0 ? 'they were' : 'it was'}` : undefined,
-    () => (atSignal === undefined ? '' : stoppedLine(job.command, atSignal)),
+    () => (atSignal === undefined ? '' : stoppedLine(job.command, atSignal) + stdinAtSignal),
   );
   // stdout closed by its reader (`| head`): stop reading, let what was read finish its way
   // (rejects and stats are written), write nothing more, and exit 0 without a word.
@@ -527,7 +529,7 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
     // For a failure of the system (ENOSPC, EROFS, EIO ...): a refusal of ours says itself what
     // it left (an input replaced while read: "nothing was written"), and a bug has its stack.
     const sofar = systemFailure(e) ? statsOfFailure(e) : undefined;
-    if (sofar !== undefined && e instanceof Error) Object.assign(e, { after: [...((e as { after?: string[] }).after ?? []), stoppedLine(job.command, sofar, leftAfterFailure(toStdout ? '-' : output, job.sink !== undefined, rejectsPath, statsPath, false, isRejectsFailure(e)))] });
+    if (sofar !== undefined && e instanceof Error) Object.assign(e, { after: [...((e as { after?: string[] }).after ?? []), stoppedLine(job.command, sofar, leftAfterFailure(toStdout ? '-' : output, job.sink !== undefined, rejectsPath, statsPath, false, isRejectsFailure(e))) + unreadStdin(files, '; ')] });
     // The pipeline aborted the writers (an I/O failure): the folders they were in go too, when empty.
     // The note comes after the error it follows from (new-user review 16 F2): main prints it then.
     if ((await putBack(true)) && e instanceof Error) Object.assign(e, { after: [...((e as { after?: string[] }).after ?? []), sidesOnly ? sidesNote : keptNote] });
@@ -924,6 +926,19 @@ export function textMissingNote(stats: RunStats, textField: TextField | undefine
   if (rejectsKeys(keys)) return `${rejectsHead(missing, stats.read)}: ${rejectsAdviceFor(stats, files, undefined, roots)}`;
   if (nested !== undefined) return `${missing} of ${stats.read} records have no '${showText(textFieldLabel(textField))}' field: ${nested}`;
   return `${missing} of ${stats.read} records have no ${textField ? `'${showText(textFieldLabel(textField))}'` : "'text' or 'content'"} field; name the text field with --text-field NAME${keys.length > 0 ? ` (keys seen: ${keys.slice(0, 8).join(', ')}; a list is tried in order: --text-field text,NAME)` : ''}${rejectsPath ? ` (their keys are in ${showPath(rejectsPath)})` : ''}`;
+}
+
+/**
+ * The bytes Node took from stdin, a pipe (a FIFO, `producer | corpus-clean ...`), ahead of the
+ * reader and never read, said after the stopped line (`sep` before it), '' for none: a command
+ * stopped by a failure or a signal counts the records it read, and a pipe cannot give the bytes
+ * after them again (hostile review 19 F4: the producer had sent more than 'read' says). Read once
+ * the reader is closed: its close leaves them in the stream's buffer.
+ */
+function unreadStdin(files: readonly string[], sep: string): string {
+  if (!files.includes('-') || !stdinIsPipe()) return '';
+  const n = process.stdin.readableLength;
+  return n > 0 ? `${sep}stdin: ${n} bytes after them were taken from its pipe and not read (a pipe cannot give them again)` : '';
 }
 
 /** Whether stdin is a pipe (a FIFO, or the socket pair a spawning process gives), not a file or device. */

@@ -123,13 +123,36 @@ async function sampledType(inputs: readonly string[], textField: TextField | und
 /** The data types InternEvo's docs list (doc/en/usage.md); the older InternLM-Train's DATASET_TYPE_IDS_MAP had en, cn, code only. */
 const INTERNEVO_TYPES: readonly string[] = ['en', 'cn', 'code', 'ja', 'ar', 'kaoshi'];
 
+/**
+ * The output root and type folder that `export internevo -o PATH` names. PATH is the root (shards
+ * go to PATH/train/TYPE/), but a PATH that is itself InternEvo's train folder (`-o D/train`) or a
+ * type folder in it (`-o D/train/en`, its last folder a type InternEvo's docs list or --type's)
+ * is taken as what it names: the shards go there, not to D/train/en/train/en/ (new-user review 19
+ * F3: the folder the user named only held another train/ tree, which InternEvo, pointed at
+ * D/train, would read as a type 'en' containing 'train/en' paths). A --type that contradicts the
+ * type folder named, or by-lang (two folders), is a usage error.
+ */
+export function internevoTarget(out: string, type: string | undefined): { root: string; type?: string; inTrain?: string } {
+  const path = out.length > 1 ? out.replace(/\/+$/, '') : out;
+  const last = basename(path);
+  const parent = dirname(path);
+  if (last === 'train' && path !== parent) return { root: parent };
+  if (basename(parent) !== 'train') return { root: out };
+  // A folder in a train/ folder, named like no type: the root still, said in a note (inTrain).
+  if (!(last === type || INTERNEVO_TYPES.includes(last))) return { root: out, inTrain: last };
+  const root = dirname(parent);
+  if (type === 'by-lang') throw new UsageError(`export internevo: -o '${showText(out)}' names the type folder train/${showText(last)}/, but --type by-lang writes two (train/cn/ and train/en/): give the output root, -o '${showText(root)}'`);
+  if (type !== undefined && type !== last) throw new UsageError(`export internevo: -o '${showText(out)}' names the type folder train/${showText(last)}/, but --type is '${showText(type)}': give -o '${showText(join(root, 'train', type))}', or the output root -o '${showText(root)}' with --type`);
+  return { root, type: last };
+}
+
 const TARGETS = ['internevo', 'xtuner-v1'] as const;
 type Target = (typeof TARGETS)[number];
 
 const OWN: Flag[] = [
   { name: 'to', type: 'string', arg: TARGETS.join('|'), help: 'what to write (default internevo; also given as the first argument)' },
   { name: 'tokenizer', short: 't', type: 'string', arg: 'MODEL', help: `${TOKENIZER_HINT}; required for internevo and --min-length` },
-  { name: 'output', short: 'o', type: 'string', arg: 'DIR', help: 'internevo: output root, shards go to DIR/train/TYPE/; xtuner-v1: a file or folder/ (default stdout)' },
+  { name: 'output', short: 'o', type: 'string', arg: 'DIR', help: 'internevo: output root, shards go to DIR/train/TYPE/ (a DIR that is itself a train/ or train/TYPE/ folder is where they go); xtuner-v1: a file or folder/ (default stdout)' },
   { name: 'type', type: 'string', arg: 'TYPE', help: 'internevo dataset type folder (cn, en, code, ...), or by-lang: each record to cn when its attrs.lang is Chinese (without one: when its text is mostly Han), else to en (default: cn when most records of the input run folders were written as Chinese by their langid, or, with no such folder, when most of the first 200 records are Han text; else en)' },
   { name: 'min-length', type: 'string', arg: 'N', help: 'reject samples with fewer than N tokens as too_short (default 0: off)' },
   { name: 'kind', type: 'string', arg: 'auto|pretrain|chat', help: 'auto: chat template for records with messages/conversation, else BOS+text+EOS (default auto)' },
@@ -290,7 +313,9 @@ ${flagHelp(INPUT)}
     if (model === undefined && (target === 'internevo' || minLength > 0)) throw new UsageError(`export ${target}: --tokenizer MODEL is required${target === 'internevo' ? '' : ' with --min-length'}${bundledTokenizer('--tokenizer ')}`);
     // An output folder that cannot be made is a usage error before the tokenizer loads (hostile
     // review 6 F7: exit 1 after ~6 s); the internevo folder is checked where its shards go.
-    const early = outFlag;
+    // A train/ or train/TYPE/ folder named as -o is where the shards go (internevoTarget).
+    const named = target === 'internevo' && outFlag !== undefined ? internevoTarget(outFlag, v.type as string | undefined) : undefined;
+    const early = named?.root ?? outFlag;
     // '-' is stdout for every other output; here it made a folder named '-' (hostile review 13 H8).
     if (target === 'internevo' && early === '-') throw new UsageError("export internevo: -o - would be stdout, but its output is a folder (shards go to DIR/train/TYPE/): name a folder (./- for one named '-')");
     // DIR inside a folder named as input: refused before any folder is made (hostile review 7 F1:
@@ -315,17 +340,18 @@ ${flagHelp(INPUT)}
     if (target === 'xtuner-v1') {
       return execute({ command: 'export', inputs, stages: [stage], values: { ...values, 'strip-attrs': true } });
     }
-    const out = outFlag;
+    const out = named?.root;
     if (out === undefined) throw new UsageError('export internevo: -o/--output DIR is required');
     const textField = parseTextField(v['text-field']);
     const byLang = v.type === 'by-lang';
-    const type = byLang ? 'by-lang' : ((v.type as string | undefined) ?? defaultType(inputs) ?? (await sampledType(inputs, textField)));
+    const type = byLang ? 'by-lang' : ((v.type as string | undefined) ?? named?.type ?? defaultType(inputs) ?? (await sampledType(inputs, textField)));
     if (!byLang && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(type)) throw new UsageError(`--type must be a folder name like cn, en, code, or by-lang; got '${showText(type)}'`);
     // A near miss of by-lang wrote every record to train/bylang/, exit 0, found only when training
     // starts (new-user review 13 #9); another name InternEvo does not know is said in a warning.
     if (!byLang && type.toLowerCase().replace(/[-_.]/g, '') === 'bylang') throw new UsageError(`--type '${showText(type)}': did you mean --type by-lang (each record to train/cn/ or train/en/ by its language)?`);
     if (!byLang && !INTERNEVO_TYPES.includes(type)) process.stderr.write(`corpus-clean export: warning: --type '${showText(type)}' is none of the data types InternEvo's docs list (${INTERNEVO_TYPES.join(', ')}): InternEvo takes every folder under train/ as a type, but the older InternLM-Train knows only en, cn and code (a typo is caught only when training starts)\n`);
     const types: readonly string[] = byLang ? LANG_TYPES : [type];
+    if (named?.inTrain !== undefined) process.stderr.write(`corpus-clean export: note: -o '${showText(outFlag!)}' is taken as the output root, the shards go to ${types.map((t) => `'${showPath(join(out, 'train', t))}/'`).join(' and ')}; to write the type folder '${showPath(out)}/' itself, add --type ${showText(named.inTrain)}\n`);
     const held: { dir: string; files: string[] }[] = [];
     for (const t of types) held.push({ dir: join(out, 'train', t), files: await checkTypeFolder(out, t) });
     // Its --rejects/--stats that a killed --overwrite export set aside: put back before it is judged.

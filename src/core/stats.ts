@@ -83,6 +83,11 @@ export interface StageStats {
    * the end of a run can say why a rule took most of a source and what keeps it.
    */
   why?: Record<string, number>;
+  /**
+   * MinHash dedup's LSH, bands x rows, the same in every task: given, or what its threshold gave
+   * (new-user review 19 F5: a threshold of 0.5 took 256 x 8 without a word).
+   */
+  lsh?: { bands: number; rows: number };
 }
 
 /** Histograms of one signal, kept and dropped apart. */
@@ -137,6 +142,7 @@ export function mergeStageStats(a: StageStats, b: StageStats): StageStats {
   if (a.thresholds ?? b.thresholds) r.thresholds = a.thresholds ?? b.thresholds;
   if (a.clusters ?? b.clusters) r.clusters = addCounts(a.clusters ?? {}, b.clusters ?? {});
   if (a.why ?? b.why) r.why = addCounts(a.why ?? {}, b.why ?? {});
+  if (a.lsh ?? b.lsh) r.lsh = a.lsh ?? b.lsh;
   return r;
 }
 

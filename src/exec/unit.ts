@@ -28,6 +28,7 @@ import type { OutputCompression } from '../io/writers/sharded.js';
 import { RejectsWriter } from '../io/writers/rejects.js';
 import { SampledRejects } from '../core/rejectSink.js';
 import { optionThresholds } from '../core/profile.js';
+import { minHashConfig } from '../stages/dedup/options.js';
 import { donePath, globalDir, segmentRejectsPath, segmentSamplesPath, segmentSealPath, segmentStatsPath, shardPrefix, spillPath, taskStatsPath } from './layout.js';
 import { isDone, markDone, writeAtomic } from './markers.js';
 import { zstdRecords, zstdWrittenWith, type ZstdCodecRecord } from '../io/zstdRecord.js';
@@ -487,6 +488,12 @@ export async function composeTaskStats(run: string, plan: Plan, stages: readonly
       // The apply step does not carry the stage's options: the report's thresholds come from the plan.
       const thresholds = plan.settings.profile === true ? optionThresholds(plan.stages[g].stage, plan.stages[g].options) : [];
       if (thresholds.length > 0) byRecipe[g].thresholds = thresholds;
+      // Nor its LSH (what a MinHash dedup's threshold gave: new-user review 19 F5).
+      const o = stages[g]?.options ?? {};
+      if (plan.stages[g].stage === 'dedup' && o.method !== 'exact' && typeof o.threshold === 'number') {
+        const { bands, rows } = minHashConfig(o);
+        byRecipe[g].lsh = { bands, rows };
+      }
       at = 1;
     }
     for (const i of plan.segments[k]) byRecipe[i] = seg[k].stages[at++];

@@ -27,7 +27,7 @@ import { autoTaskSize, changedInputs, checkTaskSize, PLAN_VERSION, planDifferenc
 import { doneUnits, totalUnits } from '../../exec/status.js';
 import { stopping, whileRunning } from '../interrupt.js';
 import { removeStale, removeStaleSync } from '../../exec/markers.js';
-import { dedupOptions } from '../../stages/dedup/options.js';
+import { dedupOptions, lshNote, minHashConfig } from '../../stages/dedup/options.js';
 import type { InputFormat } from '../../io/readers/index.js';
 import type { Command } from '../command.js';
 import type { Flag } from '../args.js';
@@ -147,6 +147,9 @@ ${flagHelp(IO)}
  */
 async function onWorkers(work: string, options: Record<string, unknown>, job: Job, prepared: Prepared, o: { quiet: boolean; asked?: number; taskSize?: number; step4: { began: boolean } }): Promise<number> {
   const stage = await defaultRegistry().create('dedup', { ...options, method: 'minhash' });
+  // What a --threshold gave (new-user review 19 F5).
+  const lsh = lshNote(stage.options);
+  if (lsh !== undefined && !o.quiet) process.stderr.write(`corpus-clean dedup-disk: note: ${lsh}\n`);
   const { quiet, asked } = o;
   const taskSize = o.taskSize ?? (await autoTaskSize(prepared.files));
   const format = prepared.format as InputFormat;
@@ -307,5 +310,6 @@ async function onWork(work: string, plan: Plan, stage: Stage, job: Job, prepared
   if (!quiet) process.stderr.write(`corpus-clean dedup-disk: decisions made in ${secs} s; writing the kept records\n`);
   // requireText: records without usable text are rejected as the in-memory dedup rejects them.
   o.step4.began = true;
-  return executePrepared({ ...job, stages: [removalsStage(globalDir(work, 0), tasks)] }, prepared);
+  const { bands, rows } = minHashConfig(stage.options);
+  return executePrepared({ ...job, stages: [removalsStage(globalDir(work, 0), tasks, { bands, rows })] }, prepared);
 }

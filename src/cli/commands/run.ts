@@ -48,6 +48,7 @@ import { counted, showText, errorText } from '../../core/show.js';
 import { showPath } from '../../core/fsname.js';
 import { isInputName } from '../../io/inputs.js';
 import { atExit } from '../../io/atExit.js';
+import { lshNote } from '../../stages/dedup/options.js';
 
 const EXEC_FLAGS: Flag[] = [
   { name: 'workers', short: 'w', type: 'string', arg: 'N', help: 'local executor: tasks run on N workers at once (default: every core, at most one per 16 MB of input; at most 4 per core)' },
@@ -213,6 +214,11 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
   const stages: Stage[] = [];
   for (const s of recipe.stages) stages.push(await registry.create(s.stage, s.options));
   const v = p.values;
+  // What a dedup stage's threshold gave for the LSH (new-user review 19 F5).
+  for (const st of stages) {
+    const lsh = st.name === 'dedup' && !v.quiet ? lshNote(st.options) : undefined;
+    if (lsh !== undefined) say(`corpus-clean run: note: dedup: ${lsh}`);
+  }
   const ex = recipe.executor ?? {};
   const kind = (v.executor as string | undefined) ?? ex.kind ?? 'local';
   if (kind !== 'local' && kind !== 'slurm') throw new UsageError(`--executor must be local or slurm; got '${showText(kind)}'`);

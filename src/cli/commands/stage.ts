@@ -43,7 +43,14 @@ ${flagHelp(io)}
       for (const [alias, name] of renamed) values[name] = p.values[alias];
       // review-newuser5 #20: `repair` without --schema rewrites records into its default schema
       // (WanJuan-CC: `text` becomes `content`); say so before reading, with how to choose another.
-      const beforeRun = factory.name === 'repair' && p.values.schema === undefined ? async () => void toStderr(`corpus-clean repair: note: ${await defaultSchemaNote()}`) : undefined;
+      // What dedup's --threshold gave for the LSH (new-user review 19 F5: 0.5 took 256 x 8 silently).
+      const lsh = factory.name === 'dedup' && p.values.quiet !== true ? (await import('../../stages/dedup/options.js')).lshNote(stage.options) : undefined;
+      const beforeRun =
+        factory.name === 'repair' && p.values.schema === undefined
+          ? async () => void toStderr(`corpus-clean repair: note: ${await defaultSchemaNote()}`)
+          : lsh !== undefined
+            ? async () => void toStderr(`corpus-clean dedup: note: ${lsh}`)
+            : undefined;
       return execute({ command: factory.name, inputs: p.positionals, stages: [stage], values, ...(beforeRun ? { beforeRun } : {}) });
     },
   };

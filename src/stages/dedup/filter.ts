@@ -194,6 +194,7 @@ export function minhashStage(config: MinHashConfig, keep: KeepPolicy, options: R
       let index: MinHashIndex | undefined;
       const sources: string[] = [];
       const summary = (ctx.stats.summaries.similarity ??= emptySummary());
+      ctx.stats.lsh = { bands: config.bands, rows: config.rows };
       let byQuality: boolean | undefined = keep === 'first' ? false : keep === 'best-quality' ? true : undefined;
       const drop = (doc: Doc, v: Verdict): void => {
         observe(summary, v.similarity);

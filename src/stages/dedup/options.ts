@@ -23,7 +23,7 @@ export const dedupOptions: OptionsSpec = {
     default: 0.72,
     min: 0.05,
     max: 1,
-    doc: 'Jaccard similarity at which two records are duplicates; sets the bands (rows fixed at 8) when bands is not given, and the signature agreement a bucket match must reach (default 0.72, datatrove 14 x 8)',
+    doc: 'Jaccard similarity at which two records are duplicates; sets the bands (rows 8, fewer when that would pass 256 hashes: 0.5 gives 32 x 5) when bands is not given, said in a note and the stats, and the signature agreement a bucket match must reach (default 0.72, datatrove 14 x 8)',
   },
   bands: {
     type: 'integer',
@@ -39,7 +39,7 @@ export const dedupOptions: OptionsSpec = {
     nullable: true,
     min: 1,
     max: 256,
-    doc: 'signature values per band; null means 8, or derived from threshold when only bands is given (default null -> 8)',
+    doc: 'signature values per band; null means 8 (fewer when bands x 8 from threshold would pass 256), or derived from threshold when only bands is given (default null -> 8)',
   },
   ngram: {
     type: 'integer',
@@ -93,17 +93,31 @@ export interface MinHashConfig {
 }
 
 /**
- * Bands and rows from the options: given values win; a missing `rows` is 8 (or, when only
- * `bands` is given, the `rows` that puts the LSH S-curve's midpoint `(1/bands)^(1/rows)` nearest
- * `threshold`); a missing `bands` is `round(threshold^-rows)`.
+ * Most hashes per record (bands x rows) that a threshold alone gives: Data-Juicer's default
+ * `num_permutations` (datatrove has no threshold, only its 14 x 8 = 112). With rows fixed at 8, a
+ * threshold of 0.5 gave 256 x 8 = 2,048 hashes (18 times the signing work of the default, and a
+ * bucket entry per band) and one under 0.36 more than 4,096, refused (new-user review 19 F5).
+ */
+export const MAX_DERIVED_HASHES = 256;
+
+/**
+ * Bands and rows from the options: given values win; a missing `rows` is 8, or fewer when
+ * `round(threshold^-8) x 8` would pass MAX_DERIVED_HASHES: the most rows (of 8 or fewer) whose
+ * `round(threshold^-rows)` bands keep within it, as datasketch and Data-Juicer fit bands and rows
+ * into their signature (default threshold 0.72: 14 x 8; 0.5: 32 x 5); when only `bands` is
+ * given, the `rows` that puts the LSH S-curve's midpoint `(1/bands)^(1/rows)` nearest
+ * `threshold`. A missing `bands` is `round(threshold^-rows)`.
  */
 export function bandsAndRows(threshold: number, bands: number | null, rows: number | null): { bands: number; rows: number } {
+  const bandsFor = (r: number): number => Math.max(1, Math.round(Math.pow(threshold, -r)));
   let r = rows;
   if (r === null) {
-    if (bands === null || bands === 1) r = DEFAULT_ROWS;
-    else r = Math.max(1, Math.round(Math.log(1 / bands) / Math.log(threshold)));
+    if (bands === null || bands === 1) {
+      r = DEFAULT_ROWS;
+      if (bands === null) while (r > 1 && bandsFor(r) * r > MAX_DERIVED_HASHES) r--;
+    } else r = Math.max(1, Math.round(Math.log(1 / bands) / Math.log(threshold)));
   }
-  const b = bands ?? Math.max(1, Math.round(Math.pow(threshold, -r)));
+  const b = bands ?? bandsFor(r);
   if (b * r > 4096) throw new UsageError(`dedup: bands x rows = ${b} x ${r} is more than 4096 hashes; lower threshold precision or set bands/rows`);
   return { bands: b, rows: r };
 }
@@ -122,6 +136,22 @@ export function minHashConfig(o: Record<string, unknown>): MinHashConfig {
     seed: o.seed as number,
     verify: o.verify as VerifyMode,
   };
+}
+
+/**
+ * What `threshold` gave when it chose the bands or rows (not both given), unless that is the
+ * default 14 x 8: one line for the commands to say (new-user review 19 F5: a threshold of 0.5
+ * silently took 256 x 8), naming the bands x rows and how likely a pair at the threshold and
+ * 0.1 above it is to be compared at all (pairs never compared are never removed).
+ */
+export function lshNote(o: Readonly<Record<string, unknown>>): string | undefined {
+  if (o.method === 'exact' || (o.bands != null && o.rows != null)) return undefined;
+  const c = minHashConfig(o);
+  if (c.bands === 14 && c.rows === DEFAULT_ROWS) return undefined;
+  const pct = (s: number): string => `${Math.floor(candidateProbability(Math.min(1, s), c.bands, c.rows) * 1000) / 10}%`;
+  const above = Math.round((c.threshold + 0.1) * 100) / 100;
+  const fewer = o.bands == null && o.rows == null && c.rows < DEFAULT_ROWS ? `; ${DEFAULT_ROWS} rows would take ${Math.round(Math.pow(c.threshold, -DEFAULT_ROWS)) * DEFAULT_ROWS}, more than the ${MAX_DERIVED_HASHES} a threshold may` : '';
+  return `threshold ${c.threshold} gives an LSH of ${c.bands} bands x ${c.rows} rows (${c.bands * c.rows} hashes per record${fewer}): a pair of similarity ${c.threshold} is compared with probability ${pct(c.threshold)}${above <= 1 ? `, one of ${above} ${pct(above)}` : ''} (bands and rows set it)`;
 }
 
 /** The probability that two records of Jaccard similarity `s` share at least one bucket. */

@@ -113,7 +113,7 @@ export interface TaskRange {
  * memory (loaded when its first record arrives), and each is matched by its source. A task
  * whose removals were not all met (an input changed since its signatures) stops the pass.
  */
-export function removalsStage(workDir: string, tasks: readonly TaskRange[]): Stage {
+export function removalsStage(workDir: string, tasks: readonly TaskRange[], lsh?: { bands: number; rows: number }): Stage {
   const recordsOf = (t: number): number => {
     const p = sigMetaPath(workDir, t);
     if (!existsSync(p)) throw new Error(`removalsStage: ${p} is missing; the signature task ${t} did not run`);
@@ -134,6 +134,8 @@ export function removalsStage(workDir: string, tasks: readonly TaskRange[]): Sta
         if (task >= 0 && met !== removals.size) throw new Error(`removalsStage: task ${task} (${tasks[task].file}) lists ${removals.size} records to remove but ${met} of them were read again; did an input change since its signatures?`);
       };
       const summary = (ctx.stats.summaries.similarity ??= emptySummary());
+      // The LSH the signatures were bucketed with, for the stats (new-user review 19 F5).
+      if (lsh !== undefined) ctx.stats.lsh = { ...lsh };
       for await (const batch of batches) {
         const out = [];
         for (const doc of batch) {

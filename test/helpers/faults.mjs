@@ -96,6 +96,16 @@ fs.promises.open = async (path, ...rest) => {
     },
   });
 };
+// fs.promises.writeFile does not go through fs.promises.open: failed here after creating the
+// file, as a full disk leaves it (its error names no path, as the real one does not).
+if (kind === 'write') {
+  const pwriteFile = fs.promises.writeFile;
+  fs.promises.writeFile = async (path, ...rest) => {
+    if (typeof path !== 'string' || !match.test(path)) return pwriteFile(path, ...rest);
+    await pwriteFile(path, '');
+    throw fail('ENOSPC', 'write');
+  };
+}
 if (kind === 'erofs') {
   const access = fs.promises.access;
   fs.promises.access = async (path, ...rest) => {

@@ -202,7 +202,13 @@ export async function createParagraphs(options: Record<string, unknown>): Promis
               checkSeal(scope.workDir, { task: t });
               await mergeSketchFile(total, taskFile(scope, t));
             }
-            await total.save(mergedFile(scope));
+            try {
+              await total.save(mergedFile(scope));
+            } catch (e) {
+              // Named (writeWorkFile), with the room it needs: the whole sketch, whatever the input's size (new-user review 19 F9).
+              if (e instanceof Error && e.message.startsWith('cannot write ')) e.message += ` (the merged count-min sketch is sketch_bytes, ${opts.sketchBytes % (1 << 20) === 0 ? `${opts.sketchBytes / (1 << 20)} MiB` : `${opts.sketchBytes} bytes`}: free that much there, or give paragraphs a smaller sketch_bytes)`;
+              throw e;
+            }
             sealFiles(scope.workDir, { step: 0, unit: 0 }, [mergedFile(scope)]);
             return {};
           },

@@ -3,7 +3,8 @@
  * counts never under-estimated (a paragraph is never kept for being counted too low), and the
  * counts of several tasks add up cell by cell, so the result does not depend on task order.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writeWorkFile } from '../../io/writers/workFile.js';
 
 /** Rows of the sketch: each key is counted in one cell of each row; its count is the row minimum. */
 export const DEPTH = 4;
@@ -53,8 +54,9 @@ export class CountMinSketch {
     }
   }
 
+  /** Its cells to `path`; a failure of the file system names `path` and leaves no partial file (writeWorkFile). */
   async save(path: string): Promise<void> {
-    await writeFile(path, this.cells);
+    writeWorkFile(path, this.cells);
   }
 
   static async load(path: string, bytes: number): Promise<CountMinSketch> {
@@ -180,7 +182,7 @@ export class GrowingSketch implements Counts {
       at += 4;
     }
     for (const i of idx) buf[at++] = this.counts[this.slot(i)];
-    await writeFile(path, buf);
+    writeWorkFile(path, buf);
   }
 }
 

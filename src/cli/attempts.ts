@@ -1,4 +1,5 @@
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { writeWorkFile } from '../io/writers/workFile.js';
 import { join } from 'node:path';
 import { workDir } from '../exec/layout.js';
 import { makeDir } from '../io/dirs.js';
@@ -30,7 +31,8 @@ export async function startAttempt(dir: string, fresh: boolean, planned: number,
   }
   starts = fresh ? [planned] : [...(starts.length > 0 ? starts : [planned]), now];
   await makeDir(workDir(dir), 'work folder');
-  await writeFile(attemptsPath(dir), JSON.stringify(starts) + '\n');
+  // Named on a full disk, no partial file left (writeWorkFile).
+  writeWorkFile(attemptsPath(dir), JSON.stringify(starts) + '\n');
   return starts;
 }
 

@@ -3,7 +3,8 @@
  * `_work/` by the merge), so that `corpus-clean status` can print the exact command that resumes
  * an unfinished run (or starts it over with --overwrite), with the folder it was run from.
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
+import { writeWorkFile } from '../io/writers/workFile.js';
 import { join } from 'node:path';
 import { workDir } from './layout.js';
 import { makeDir } from '../io/dirs.js';
@@ -20,7 +21,8 @@ const commandPath = (dir: string): string => join(workDir(dir), 'command.json');
 /** Keep the command of this invocation (a resume replaces the first one's: both work). */
 export async function recordCommand(dir: string, argv: readonly string[], cwd = process.cwd()): Promise<void> {
   await makeDir(workDir(dir), 'work folder');
-  await writeFile(commandPath(dir), JSON.stringify({ cwd, argv: [...argv] } satisfies RecordedCommand) + '\n');
+  // Named on a full disk, no partial file left (writeWorkFile).
+  writeWorkFile(commandPath(dir), JSON.stringify({ cwd, argv: [...argv] } satisfies RecordedCommand) + '\n');
 }
 
 /** The recorded command of a run, or undefined (a run begun by an older version, or finished). */

@@ -320,17 +320,26 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
       // 12 H4: the handlers came only with the tasks; killed there, the folder held a resolved
       // recipe and _work/ without a plan, which the rerun refused as an earlier run's).
       const fresh = state === 'fresh';
-      const unguard = whileRunning(async () => {
+      const unstarted = async (): Promise<void> => {
         if (fresh && !existsSync(planPath(dir))) await Promise.allSettled([rm(join(dir, '_recipe.resolved.yaml'), { force: true }), rm(workDir(dir), { recursive: true, force: true })]);
-      }, 'run the same command again');
-      await makeDir(dir, 'output folder');
-      await writeResolved(files, eff);
-      // Sealed from the start: in the plan (which a resume needs) and in _work/seals/.
-      if (state === 'fresh') {
-        markSealedFromStart(workDir(dir));
-        plan.sealed = true;
+      };
+      const unguard = whileRunning(unstarted, 'run the same command again');
+      try {
+        await makeDir(dir, 'output folder');
+        await writeResolved(files, eff);
+        // Sealed from the start: in the plan (which a resume needs) and in _work/seals/.
+        if (state === 'fresh') {
+          markSealedFromStart(workDir(dir));
+          plan.sealed = true;
+        }
+        if (state === 'fresh') await writeAtomic(planPath(dir), JSON.stringify(plan, null, 1) + '\n');
+      } catch (e) {
+        // A failure there (a full disk) leaves nothing either: the rerun was refused, the folder
+        // holding a resolved recipe and _work/ but no plan (new-user review 19 F10).
+        unguard();
+        await unstarted();
+        throw e;
       }
-      if (state === 'fresh') await writeAtomic(planPath(dir), JSON.stringify(plan, null, 1) + '\n');
       const starts = await startAttempt(dir, state === 'fresh', (await stat(planPath(dir))).mtimeMs);
       // For `corpus-clean status`: the exact command that resumes this run.
       await recordCommand(dir, argv);

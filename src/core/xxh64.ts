@@ -64,8 +64,28 @@ function wrap(api: Api): Xxh64 {
 
 let loading: Promise<Xxh64> | undefined;
 
-/** The hasher; the WebAssembly module is loaded on first use, once per process. */
+/**
+ * True when `e` is WebAssembly failing to make its memory or instance (a RangeError: under an
+ * address-space limit, `ulimit -v`, V8 cannot reserve the ~8-10 GiB a module's memory takes).
+ */
+export function isWasmMemoryFailure(e: unknown): boolean {
+  return e instanceof RangeError && /WebAssembly|Wasm memory/i.test(e.message);
+}
+
+/**
+ * The hasher; the WebAssembly module is loaded on first use, once per process. Where it cannot
+ * be made (isWasmMemoryFailure), the same hashes in plain JavaScript (xxh64js.ts), slower.
+ */
 export function loadXxh64(): Promise<Xxh64> {
-  loading ??= import('xxhash-wasm').then(async (m) => wrap(await m.default()));
+  loading ??= import('xxhash-wasm').then(
+    async (m) => {
+      try {
+        return wrap(await m.default());
+      } catch (e) {
+        if (!isWasmMemoryFailure(e)) throw e;
+        return (await import('./xxh64js.js')).xxh64js;
+      }
+    },
+  );
   return loading;
 }

@@ -15,6 +15,7 @@
  * same (XXH64 streamed is XXH64 of the whole).
  */
 import type xxhashInit from 'xxhash-wasm';
+import { isWasmMemoryFailure } from './wasmLimit.js';
 
 type Api = Awaited<ReturnType<typeof xxhashInit>>;
 
@@ -63,14 +64,6 @@ function wrap(api: Api): Xxh64 {
 }
 
 let loading: Promise<Xxh64> | undefined;
-
-/**
- * True when `e` is WebAssembly failing to make its memory or instance (a RangeError: under an
- * address-space limit, `ulimit -v`, V8 cannot reserve the ~8-10 GiB a module's memory takes).
- */
-export function isWasmMemoryFailure(e: unknown): boolean {
-  return e instanceof RangeError && /WebAssembly|Wasm memory/i.test(e.message);
-}
 
 /**
  * The hasher; the WebAssembly module is loaded on first use, once per process. Where it cannot

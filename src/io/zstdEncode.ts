@@ -35,6 +35,7 @@
 import { createRequire } from 'node:module';
 import * as zlib from 'node:zlib';
 import { loadXxh64 } from '../core/xxh64.js';
+import { isWasmMemoryFailure, wasmLimitError } from '../core/wasmLimit.js';
 import { ZSTD_CODECS, zstdWrote, type ZstdCodecName } from './zstdRecord.js';
 
 /** Largest input handed to one compress call (well under the WebAssembly codec's heap limit). */
@@ -77,9 +78,15 @@ function addonCodec(): Compress | null {
 
 /** The WebAssembly build. */
 async function wasmCodec(): Promise<Compress> {
-  const { ZstdCodec } = require('zstd-codec') as { ZstdCodec: { run(cb: (z: { Simple: new () => { compress(data: Uint8Array, level: number): Uint8Array | null | undefined } }) => void): void } };
-  const z = await new Promise<{ compress(data: Uint8Array, level: number): Uint8Array | null | undefined }>((resolve) => ZstdCodec.run((c) => resolve(new c.Simple())));
-  return (part, level) => z.compress(part, level);
+  try {
+    const { ZstdCodec } = require('zstd-codec') as { ZstdCodec: { run(cb: (z: { Simple: new () => { compress(data: Uint8Array, level: number): Uint8Array | null | undefined } }) => void): void } };
+    const z = await new Promise<{ compress(data: Uint8Array, level: number): Uint8Array | null | undefined }>((resolve) => ZstdCodec.run((c) => resolve(new c.Simple())));
+    return (part, level) => z.compress(part, level);
+  } catch (e) {
+    // The last compressor tried: under an address-space limit, one line and exit 2 (new-user review 19).
+    if (isWasmMemoryFailure(e)) throw wasmLimitError("writing .zst with zstd-codec (the compressor used where Node's zlib has no zstd and the node-zstd addon does not load)", ', install @toondepauw/node-zstd, or write without zstd (--compress gzip or none)');
+    throw e;
+  }
 }
 
 interface Codec {
@@ -118,7 +125,7 @@ export async function zstdCodecName(): Promise<ZstdCodecName> {
 /** The compressors that load here, in the order they are tried. */
 export async function zstdCodecsHere(): Promise<ZstdCodecName[]> {
   const here: ZstdCodecName[] = [];
-  for (const n of ZSTD_CODECS) if ((await codec(n)) !== null) here.push(n);
+  for (const n of ZSTD_CODECS) if ((await codec(n).catch(() => null)) !== null) here.push(n);
   return here;
 }
 

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, ROOT, runCli, tempDir } from '../helpers/run.js';
@@ -34,5 +35,39 @@ describe('XXH64 under an address-space limit (ulimit -v)', () => {
     expect(back.code, back.stderr).toBe(0);
     expect((await readFile(join(dir, 'back.jsonl'), 'utf8')).split('\n').length - 1).toBe(31);
     await rm(dir, { recursive: true, force: true });
+  });
+});
+
+// The modules with no fallback: fastText (langid's cascade and --backend fasttext) died with
+// Emscripten's "Aborted(RangeError: WebAssembly.instantiate(): Out of memory ...). Build with
+// -sASSERTIONS for more info.", exit 1; zstd-codec (the last zstd compressor) with a RangeError.
+describe('WebAssembly without a fallback under an address-space limit', () => {
+  const said = /^corpus-clean: langid's fastText lid\.176 runs in WebAssembly, which cannot reserve its memory here: the address space is limited \(ulimit -v 4000000\) and every WebAssembly memory reserves about 10 GB of it; raise the limit \(ulimit -v unlimited\), or choose --backend cld2/;
+
+  it('langid (cascade, fasttext) and a run with langid stop with one line and exit 2; cld2 runs', async () => {
+    const dir = await tempDir();
+    const input = join(ROOT, 'fixtures/dedup');
+    for (const backend of [[], ['--backend', 'fasttext']]) {
+      const r = underLimit(4_000_000, ['langid', input, ...backend, '-o', join(dir, 'l.jsonl'), '-q']);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(said);
+      expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+      expect(existsSync(join(dir, 'l.jsonl'))).toBe(false);
+    }
+    await writeFile(join(dir, 'r.yaml'), `name: l\ninput: [${input}]\nstages:\n  - langid: {}\n`);
+    const run = underLimit(4_000_000, ['run', join(dir, 'r.yaml'), '-o', join(dir, 'run'), '-q']);
+    expect(run.code, run.stderr).toBe(2);
+    expect(run.stderr).toMatch(said);
+    expect(run.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(existsSync(join(dir, 'run'))).toBe(false);
+    const cld2 = underLimit(4_000_000, ['langid', input, '--backend', 'cld2', '-o', join(dir, 'c.jsonl'), '-q']);
+    expect(cld2.code, cld2.stderr).toBe(0);
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('zstd-codec, the compressor of last resort, says the same in a usage error', () => {
+    const script = `import('${join(ROOT, 'dist/io/zstdEncode.js')}').then((m) => m.zstdEncoder('zstd-codec')).then(() => console.log('loaded'), (e) => console.log(e.name + ': ' + e.message))`;
+    const r = spawnSync('bash', ['-c', `ulimit -v 4000000 && exec '${process.execPath}' --input-type=module -e "${script}"`], { encoding: 'utf8' });
+    expect(r.stdout).toMatch(/^UsageError: writing \.zst with zstd-codec \(the compressor used where Node's zlib has no zstd and the node-zstd addon does not load\) runs in WebAssembly, which cannot reserve its memory here: the address space is limited \(ulimit -v 4000000\)[^\n]*, install @toondepauw\/node-zstd, or write without zstd \(--compress gzip or none\)\n$/);
   });
 });

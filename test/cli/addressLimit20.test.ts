@@ -36,6 +36,20 @@ describe('XXH64 under an address-space limit (ulimit -v)', () => {
     expect((await readFile(join(dir, 'back.jsonl'), 'utf8')).split('\n').length - 1).toBe(31);
     await rm(dir, { recursive: true, force: true });
   });
+
+  // hyparquet-compressors makes hysnappy's WebAssembly as it loads: every Parquet file was read as
+  // damaged ("WebAssembly.Instance(): Out of memory ...; nothing of it was read").
+  it('Parquet inputs (Snappy, zstd, gzip, brotli pages) read as without the limit', async () => {
+    const dir = await tempDir();
+    const args = ['cat', join(ROOT, 'fixtures/parquet'), '-q'];
+    const free = await runCli([...args, '-o', join(dir, 'free.jsonl'), '--rejects', join(dir, 'free.rej')]);
+    const limited = underLimit(4_000_000, [...args, '-o', join(dir, 'lim.jsonl'), '--rejects', join(dir, 'lim.rej')]);
+    expect(limited.stderr).not.toMatch(/RangeError|WebAssembly/);
+    expect(limited.code).toBe(free.code);
+    expect(await readFile(join(dir, 'lim.jsonl'))).toEqual(await readFile(join(dir, 'free.jsonl')));
+    expect(await readFile(join(dir, 'lim.rej'))).toEqual(await readFile(join(dir, 'free.rej')));
+    await rm(dir, { recursive: true, force: true });
+  });
 });
 
 // The modules with no fallback: fastText (langid's cascade and --backend fasttext) died with

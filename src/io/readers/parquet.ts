@@ -17,6 +17,7 @@ import type { ReadSettings } from './options.js';
 import { setOwn } from '../../core/own.js';
 import { fsPath } from '../../core/fsname.js';
 import { fileErrorOf, rethrowIoFailure } from '../ioFailure.js';
+import { isWasmMemoryFailure } from '../../core/wasmLimit.js';
 import { checkUnchanged, decoded, InputChanged } from '../decode.js';
 import { InputDamage } from '../ioFailure.js';
 import { removeDeadTemporaries } from '../outputs.js';
@@ -46,7 +47,7 @@ const BATCH = 1000;
  */
 export async function parquetDecompressors(): Promise<Compressors> {
   // Loaded on first use, so commands that read no Parquet do not pay for them at start-up.
-  const { compressors: jsCompressors } = await import('hyparquet-compressors');
+  const jsCompressors = await jsDecompressors();
   const { bytes: h64 } = await loadXxh64();
   const zstd = jsCompressors.ZSTD!;
   return {
@@ -64,6 +65,25 @@ export async function parquetDecompressors(): Promise<Compressors> {
     GZIP: (input) => gunzipSync(input),
     BROTLI: (input) => brotliDecompressSync(input),
   };
+}
+
+/**
+ * hyparquet-compressors' decompressors. Its module makes hysnappy's WebAssembly instance as it
+ * loads, which fails under an address-space limit (`ulimit -v`: every WebAssembly memory reserves
+ * ~8-10 GiB of it), and every Parquet file was then taken for damaged ("WebAssembly.Instance():
+ * Out of memory ...; nothing of it was read", new-user review 19): there, the same decompressors
+ * without it (fzstd, its LZ4), and Snappy pages go to hyparquet's own JavaScript Snappy, which
+ * decodes the same bytes.
+ */
+async function jsDecompressors(): Promise<Compressors> {
+  try {
+    return (await import('hyparquet-compressors')).compressors;
+  } catch (e) {
+    if (!isWasmMemoryFailure(e)) throw e;
+    const lz4Module: string = 'hyparquet-compressors/src/lz4.js';
+    const [{ decompress }, lz4] = await Promise.all([import('fzstd'), import(lz4Module) as Promise<{ decompressLz4: Compressors['LZ4']; decompressLz4Raw: Compressors['LZ4_RAW'] }>]);
+    return { ZSTD: (input: Uint8Array) => decompress(input), LZ4: lz4.decompressLz4, LZ4_RAW: lz4.decompressLz4Raw };
+  }
 }
 
 /** Floor division of BigInts (`/` truncates toward zero). */

@@ -56,7 +56,7 @@ describe('XXH64 under an address-space limit (ulimit -v)', () => {
 // Emscripten's "Aborted(RangeError: WebAssembly.instantiate(): Out of memory ...). Build with
 // -sASSERTIONS for more info.", exit 1; zstd-codec (the last zstd compressor) with a RangeError.
 describe('WebAssembly without a fallback under an address-space limit', () => {
-  const said = /^corpus-clean: langid's fastText lid\.176 runs in WebAssembly, which cannot reserve its memory here: the address space is limited \(ulimit -v 4000000\) and every WebAssembly memory reserves about 10 GB of it; raise the limit \(ulimit -v unlimited\), or choose --backend cld2/;
+  const said = /^corpus-clean: langid's fastText lid\.176 runs in WebAssembly, which cannot reserve its memory here: the address space is limited \(ulimit -v 4000000\) and every WebAssembly memory reserves about 10 GB of it; raise the limit \(ulimit -v unlimited\), or choose the backend cld2 \(CLD2 alone\) or franc \(--backend, or backend: in a recipe\)/;
 
   it('langid (cascade, fasttext) and a run with langid stop with one line and exit 2; cld2 runs', async () => {
     const dir = await tempDir();

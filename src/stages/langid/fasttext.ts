@@ -22,7 +22,7 @@ export function loadLid176(): Promise<FastText> {
       return ft;
     } catch (e) {
       // Under an address-space limit: one line, exit 2, not Emscripten's "Aborted(RangeError: ...)" (new-user review 19).
-      if (isWasmMemoryFailure(e)) throw wasmLimitError("langid's fastText lid.176", ', or choose --backend cld2 (CLD2 alone) or franc, which run without it (other models: other decisions)');
+      if (isWasmMemoryFailure(e)) throw wasmLimitError("langid's fastText lid.176", ', or choose the backend cld2 (CLD2 alone) or franc (--backend, or backend: in a recipe), which run without it (other models: other decisions)');
       throw e;
     }
   })();

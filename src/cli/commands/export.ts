@@ -26,6 +26,7 @@ import { expandInputs } from '../../io/inputs.js';
 import { readFiles } from '../../io/readers/index.js';
 import { makeDir, missingFolders } from '../../io/dirs.js';
 import { checkInsideInputFolder, checkWritable, journalEarlier, LOCK_NAME, lockHolder, lockOutput, recoverEarlier, recoverSides, removeDeadLock, removeDeadTemporaries, setAsideForeignSides, setAsideSides, sideLockPaths } from '../../io/outputs.js';
+import type { LockHolder } from '../../io/writers/lockFile.js';
 
 /** How to give each language its type folder (one export per language). */
 const SPLIT_HINT = '--type by-lang writes the Chinese records to train/cn/ and the others to train/en/';
@@ -200,9 +201,8 @@ const isShardFile = (n: string): boolean => /\.bin(\.meta)?$/.test(n) && !n.star
  * removed once its new shards were in place, by the journal in its lock, as for other outputs
  * (recoverEarlier). Returns the shard files the folder holds then (a finished export's).
  */
-async function checkTypeFolder(out: string, type: string): Promise<string[]> {
+async function checkTypeFolder(out: string, type: string, dead: LockHolder | undefined): Promise<string[]> {
   const dir = join(out, 'train', type);
-  const dead = lockHolder(join(dir, LOCK_NAME));
   const holder = dead !== undefined && !dead.live ? dead.pid : undefined;
   let settled = false;
   await recoverEarlier(dir, isShardFile, holder === undefined ? undefined : { pid: holder, state: dead?.earlier }, (t) => {
@@ -351,12 +351,42 @@ ${flagHelp(INPUT)}
     if (!byLang && type.toLowerCase().replace(/[-_.]/g, '') === 'bylang') throw new UsageError(`--type '${showText(type)}': did you mean --type by-lang (each record to train/cn/ or train/en/ by its language)?`);
     if (!byLang && !INTERNEVO_TYPES.includes(type)) process.stderr.write(`corpus-clean export: warning: --type '${showText(type)}' is none of the data types InternEvo's docs list (${INTERNEVO_TYPES.join(', ')}): InternEvo takes every folder under train/ as a type, but the older InternLM-Train knows only en, cn and code (a typo is caught only when training starts)\n`);
     const types: readonly string[] = byLang ? LANG_TYPES : [type];
+    const unlocks: (() => void)[] = [];
+    const unlockAll = (): void => {
+      for (const u of unlocks.splice(0)) u();
+    };
     if (named?.inTrain !== undefined) process.stderr.write(`corpus-clean export: note: -o '${showText(outFlag!)}' is taken as the output root, the shards go to ${types.map((t) => `'${showPath(join(out, 'train', t))}/'`).join(' and ')}; to write the type folder '${showPath(out)}/' itself, add --type ${showText(named.inTrain)}\n`);
     const held: { dir: string; files: string[] }[] = [];
-    for (const t of types) held.push({ dir: join(out, 'train', t), files: await checkTypeFolder(out, t) });
+    // Locked before anything in it is settled (what a killed export set aside put back, a failed
+    // one's shards removed), as the other commands lock theirs: a second export, refused by the
+    // lock of one still writing, changed nothing there first. A type folder not there yet holds
+    // nothing to settle, and is locked once made, below.
+    try {
+      for (const t of types) {
+        const dir = join(out, 'train', t);
+        if (!existsSync(dir)) {
+          held.push({ dir, files: [] });
+          continue;
+        }
+        // Who held the lock, read before it is taken over: a killed export's journal says what it had set aside.
+        const dead = lockHolder(join(dir, LOCK_NAME));
+        unlocks.push(lockOutput(join(dir, LOCK_NAME)));
+        held.push({ dir, files: await checkTypeFolder(out, t, dead) });
+      }
+    } catch (e) {
+      unlockAll();
+      throw e;
+    }
     // Its --rejects/--stats that a killed --overwrite export set aside: put back before it is judged.
     await recoverSides([v.rejects as string | undefined, v.stats as string | undefined], (t) => process.stderr.write(`corpus-clean export: note: ${t}\n`));
-    if (v.overwrite !== true) refuseEarlierShards(held);
+    if (v.overwrite !== true) {
+      try {
+        refuseEarlierShards(held);
+      } catch (e) {
+        unlockAll();
+        throw e;
+      }
+    }
     const folders = await readdir(join(out, 'train'), { withFileTypes: true }).then((es) => es.filter((e) => e.isDirectory()).map((e) => e.name), () => [] as string[]);
     for (const w of typeClashes(out, types, folders)) {
       process.stderr.write(`corpus-clean export: warning: ${w}\n`);
@@ -373,10 +403,6 @@ ${flagHelp(INPUT)}
     );
     const split = byLang ? new LangSplitSink({ cn: writers[0], en: writers[1] }, textField) : undefined;
     const shards = (): string[] => writers.flatMap((w) => w.shards.map((s) => s.path));
-    const unlocks: (() => void)[] = [];
-    const unlockAll = (): void => {
-      for (const u of unlocks.splice(0)) u();
-    };
     // The folders this export makes (the parents of DIR it had to make, DIR, DIR/train, each type
     // folder), parents first: all of them go when it leaves nothing (new-user review 15 F15:
     // `-o nt1/a/b/` left nt1/a/, as cat and export xtuner-v1 no longer do).
@@ -400,7 +426,10 @@ ${flagHelp(INPUT)}
     const job: Job = { command: 'export', inputs, stages: [stage], values, sink: { writer, shards, records: () => writers.flatMap((w) => w.shards.map((x) => x.samples)) } };
     // Every flag, input and side output (--rejects, --stats) checked before the shard folder is
     // made: a refused export leaves no DIR/train/TYPE behind.
-    const prepared = (job.prepared = await prepare(job));
+    const prepared = (job.prepared = await prepare(job).catch((e: unknown) => {
+      unlockAll();
+      throw e;
+    }));
     // One export at a time into a shard folder, as run and cat lock theirs: a second one is
     // refused (exit 2, one line) before it reads anything; a killed one's lock is taken over.
     try {

@@ -148,11 +148,17 @@ function wildcard<T, I>(pattern: readonly T[], items: readonly I[], isStar: (t: 
   return p === pattern.length;
 }
 
-/** A matcher for one path segment (`*.jsonl`, `part-[0-9]?`). */
+/**
+ * A matcher for one path segment (`*.jsonl`, `part-[0-9]?`). Names starting with `.` or `_` match
+ * only a segment that spells that character first (`.*`, `_*`), as a folder read skips them: a
+ * run's `_stats.json`, `_rejects.jsonl.zst`, `_work/` and `_stats/` met by `DIR/*` were read as
+ * records (a compact `_stats.json` is one valid JSON line; new-user review 19), and the advice to
+ * leave a file out by a leading `_` did not hold for globs.
+ */
 export function segmentMatcher(seg: string): (name: string) => boolean {
   const tokens = parseSegment(seg);
-  const dotOk = tokens[0]?.kind === 'char' && tokens[0].c === '.';
-  return (name) => (dotOk || !name.startsWith('.')) && wildcard(tokens, Array.from(name), (t) => t.kind === 'star', matchOne);
+  const first = tokens[0]?.kind === 'char' ? tokens[0].c : undefined;
+  return (name) => (first === '.' || !name.startsWith('.')) && (first === '_' || !name.startsWith('_')) && wildcard(tokens, Array.from(name), (t) => t.kind === 'star', matchOne);
 }
 
 /** `{a,b}` and `{1..3}` expanded, outermost first; a UsageError past MAX_PATTERNS. */
@@ -267,7 +273,8 @@ async function walk(dir: string, parts: readonly Part[], found: Set<string>, see
       if (!last) await visit(d, k + 1);
       const entries = (await readNames(fsDir(d)).catch(() => [])).map((e) => e.name);
       for (const name of entries.sort()) {
-        if (name.startsWith('.')) continue;
+        // As a folder read: hidden and `_` names (a run's own files and folders) are not entered.
+        if (name.startsWith('.') || name.startsWith('_')) continue;
         const path = spell(d, name);
         const kind = await kindOf(join(fsDir(d), name), last ? path : undefined);
         if (kind === 'dir') await visit(path, k);

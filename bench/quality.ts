@@ -15,6 +15,17 @@
  * A full garbage collection (untimed) comes before each timed run, so a run does not pay for
  * the garbage of the one before it.
  *
+ * The stage runs as `corpus-clean quality IN -o OUT` runs it (core/pipeline.ts): the records come
+ * in batches as the JSONL reader hands them (the lines of one 1 MiB read each), each batch parsed
+ * just before the stage takes it, and what the stage keeps of a batch is let go once counted (the
+ * writer's part, not timed here); the stage's context is the one the pipeline gives it without a
+ * rejects file (the signals of a dropped record are not built: nothing reads them), or with one
+ * (`--rejects`: every dropped record's signals built, as a rejects file gets them). Until the
+ * twentieth pass the bench ran all records as one batch, built the signals of every dropped record
+ * (as with a rejects file) and held every record and its signals to the end of the run, which no
+ * command does: the garbage collector then moved them all, ~1/4 of the Chinese pass's time
+ * (bench/RESULTS.md, 'Issue 16, twentieth pass, quality').
+ *
  *   npx tsx bench/quality.ts             # speed, web-en and web-zh, 3 rounds each
  *   npm run build && npx tsx bench/quality.ts --rounds 8 --before /tmp/base/dist --after dist
  *                                         # the same with another build's stage too (its dist
@@ -22,6 +33,7 @@
  *                                         # with ours in every round: before/after best and median.
  *                                         # --after DIST runs ours from a build as well (default:
  *                                         # the sources, as tsx compiles them), so both are alike.
+ *   npx tsx bench/quality.ts --rejects   # the stage as with --rejects FILE: dropped records' signals built
  *   npx tsx bench/quality.ts --report    # per-file, per-rule drop tables (markdown)
  *   npx tsx bench/quality.ts --report --why web/en/c4_demo_llamafactory.jsonl
  *                                         # one line per record: kept/dropped, reason, first chars
@@ -34,6 +46,8 @@ import { parseArgs } from 'node:util';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { DATA } from './data.js';
+import { commandContext } from './stageContext.js';
+import { READ_CHUNK } from '../src/io/decode.js';
 import type { Doc } from '../src/core/doc.js';
 import type { StageContext } from '../src/core/stage.js';
 import * as qualityModule from '../src/stages/quality/index.js';
@@ -104,6 +118,12 @@ function context(rejects: { doc: Doc; reason: string }[] | null, b: Build = OURS
   return { ctx, stats };
 }
 
+/** `--rejects`: run the stage as with a rejects file (see `commandContext`). */
+let rejectsFile = false;
+
+/** Bytes of JSONL the JSONL reader reads at a time: one batch of records each. */
+const READ_BATCH = READ_CHUNK;
+
 async function runStage(preset: string, docs: Doc[], ctx: StageContext, b: Build = OURS): Promise<Doc[]> {
   const stage = await b.createQuality(b.resolveOptions('quality', b.qualityOptions, { preset }));
   const out: Doc[] = [];
@@ -152,15 +172,36 @@ async function timeOnce(preset: string, inputs: Input[], b: Build): Promise<Timi
   const base = cpuMs() - t0;
   if (sink < 0) console.log(sink);
   gc();
-  // quality: the same parse, then the stage
+  // quality: the same parse, batch by batch as the reader gives them, then the stage
   t0 = cpuMs();
-  const { docs, textBytes } = toDocs(inputs, b);
-  const t1 = cpuMs();
-  const { ctx } = context(null, b);
-  await runStage(preset, docs, ctx, b);
+  let parse = 0;
+  let n = 0;
+  let textBytes = 0;
+  async function* batches(): AsyncGenerator<Doc[]> {
+    for (const inp of inputs) {
+      let i = 0;
+      while (i < inp.lines.length) {
+        const a = cpuMs();
+        const batch: Doc[] = [];
+        for (let bytes = 0; i < inp.lines.length && bytes < READ_BATCH; i++) {
+          const l = inp.lines[i];
+          const t = textOf(JSON.parse(l) as Record<string, unknown>, inp.file);
+          textBytes += Buffer.byteLength(t);
+          batch.push(b.makeDoc({ text: t }, `${inp.file}:${i + 1}`));
+          bytes += Buffer.byteLength(l) + 1;
+        }
+        n += batch.length;
+        parse += cpuMs() - a;
+        yield batch;
+      }
+    }
+  }
+  const stage = await b.createQuality(b.resolveOptions('quality', b.qualityOptions, { preset }));
+  let kept = 0;
+  for await (const out of stage.run(batches(), commandContext(rejectsFile, b.emptyStageStats('quality')))) kept += out.length;
   const q = cpuMs() - t0;
-  const stage = cpuMs() - t1;
-  return { base, q, stage, n: docs.length, textBytes };
+  if (kept < 0) console.log(kept);
+  return { base, q, stage: q - parse, n, textBytes };
 }
 
 function median(v: readonly number[]): number {
@@ -208,7 +249,7 @@ async function speed(rounds: number, builds: Build[]): Promise<void> {
       console.log(`| ${preset} | ${bb.toFixed(0)} / ${median(b).toFixed(0)} | ${ba.toFixed(0)} / ${median(a).toFixed(0)} | ${(ba / bb).toFixed(3)} / ${(median(a) / median(b)).toFixed(3)} | ${(mb / (bb / 1000)).toFixed(1)} | ${(mb / (ba / 1000)).toFixed(1)} |`);
     }
   }
-  console.log(`\npeak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB; best of ${rounds} rounds; CPU time (user+system) of one thread, i.e. per core`);
+  console.log(`\npeak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB; best of ${rounds} rounds; CPU time (user+system) of one thread, i.e. per core; the stage as \`quality IN -o OUT${rejectsFile ? ' --rejects FILE' : ''}\` runs it (batches of ${READ_BATCH >> 20} MiB of JSONL${rejectsFile ? ', dropped records\' signals built' : ', no signals built for dropped records'})`);
 }
 
 async function report(why: string | undefined): Promise<void> {
@@ -247,11 +288,12 @@ async function report(why: string | undefined): Promise<void> {
   }
 }
 
-const { values: args } = parseArgs({ options: { report: { type: 'boolean', default: false }, why: { type: 'string' }, rounds: { type: 'string', default: '3' }, before: { type: 'string' }, after: { type: 'string' } } });
+const { values: args } = parseArgs({ options: { report: { type: 'boolean', default: false }, rejects: { type: 'boolean', default: false }, why: { type: 'string' }, rounds: { type: 'string', default: '3' }, before: { type: 'string' }, after: { type: 'string' } } });
 if (args.report) await report(args.why);
 else {
   const rounds = Number(args.rounds);
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`--rounds: a whole number >= 1, not '${args.rounds}'`);
+  rejectsFile = args.rejects === true;
   const ours = args.after !== undefined ? await loadBuild(args.after) : OURS;
   await speed(rounds, args.before !== undefined ? [await loadBuild(args.before), ours] : [ours]);
 }

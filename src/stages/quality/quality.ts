@@ -238,7 +238,7 @@ export function createQuality(options: Record<string, unknown>): Stage {
     options: { ...options },
     apply(doc: Doc, ctx: StageContext): Verdict {
       const text = getText(doc, ctx.textField);
-      if (unwarmed > 0 && (unwarmed -= text.length) <= 0) for (const k of compiled) warmUp(k.computer, k.c4);
+      if (unwarmed > 0 && (unwarmed -= text.length) <= 0) warmUp(compiled);
       const p = profileShared(text);
       let c = en;
       let by = 'preset';

@@ -1,4 +1,5 @@
 import type { C4Lines } from './c4.js';
+import { KeyCounter } from './hashtable.js';
 import { profileShared } from './profile.js';
 import type { SignalComputer } from './signals.js';
 
@@ -24,7 +25,10 @@ import type { SignalComputer } from './signals.js';
  * and threw it away 6 times ("insufficient type feedback") at V8's default interrupt budget.
  *
  * Left to the records: the scratch buffers' growth (the first calls grow them before V8 has
- * given the functions feedback vectors); each is a small function of its own or a one-off.
+ * given the functions feedback vectors); each is a small function of its own or a one-off. The
+ * n-gram table's growth is not: `KeyCounter.clear` is inlined in `topNgram` and `dupNgram`, and a
+ * record needing a larger table than the last one threw both away (on the English slice, at the
+ * first long book); a table of the warm-up's own takes that branch.
  *
  * The texts are plain data: the warm-up's results are thrown away, and every scratch buffer it
  * touches is reset by the next record (test/stages/quality/warm.test.ts checks both, and which
@@ -107,18 +111,41 @@ export function warmTexts(): string[] {
  */
 const PARTITIONED = [3, 2, 0];
 
-/** How many times `warmUp` ran in this process (for tests). */
+/** How many rule sets `warmUp` warmed in this process (for tests). */
 export let warmUps = 0;
 
-/** Run the profile, signal and C4 passes over the warm-up texts once; results are discarded. */
-export function warmUp(computer: SignalComputer, c4: C4Lines | undefined): void {
-  warmUps++;
-  const list = warmTexts();
-  for (const t of list) {
-    const p = profileShared(t);
-    const res = computer.run(p);
-    if (c4 !== undefined && res !== undefined) c4.keptText(p, res);
-  }
-  for (const i of PARTITIONED) computer.runPartitioned(profileShared(list[i]));
+/** A rule set's signal computer and its C4 line pass, as `warmUp` takes them. */
+export interface WarmTarget {
+  computer: SignalComputer;
+  c4: C4Lines | undefined;
 }
 
+/**
+ * Run the profile, signal and C4 passes over the warm-up texts once; results are discarded. With
+ * several rule sets (the `auto` preset's two), each text goes through every one before the next
+ * text: the functions they share (`SignalComputer.run`) get every rule set's branches before V8
+ * optimises them, not the first rule set's only (which threw `run` away at the first Chinese
+ * warm-up text that took a branch of the Chinese rules).
+ */
+export function warmUp(targets: readonly WarmTarget[]): void {
+  warmUps += targets.length;
+  const list = warmTexts();
+  for (let k = 0; k < list.length; k++) {
+    for (const { computer, c4 } of targets) {
+      const p = profileShared(list[k]);
+      const res = computer.run(p);
+      if (c4 !== undefined && res !== undefined) c4.keptText(p, res);
+      // Right after the first text, which gave the n-gram functions their feedback vectors and
+      // before V8 optimises them (within the next text or two: without this, `topNgram` could be
+      // compiled without its call of `topNgramPartitioned`, and was then thrown away when the
+      // partitioned texts below reached it: on some runs of the English slice, on every run with
+      // synchronous compiles): `topNgram`'s partitioned branch, and the table growth of
+      // `KeyCounter.clear` (inlined in `topNgram` and `dupNgram`), on a table of its own.
+      if (k === 0) {
+        computer.runPartitioned(profileShared(list[PARTITIONED[0]]));
+        new KeyCounter(4).clear(0);
+      }
+    }
+  }
+  for (const { computer } of targets) for (const i of PARTITIONED) computer.runPartitioned(profileShared(list[i]));
+}

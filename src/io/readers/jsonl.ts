@@ -69,6 +69,67 @@ export function parseRecord(buf: Buffer, start: number, end: number, wrapArrays:
 }
 
 /**
+ * Bytes of a first read past which `readJsonl` warms `parseRecord` (`warmParse`): a smaller input
+ * never pays it (~0.1 ms).
+ */
+export const WARM_PARSE_AFTER = 1 << 16;
+
+/**
+ * Lines that take the branches of `parseRecord` and the scans it runs (io/json.ts: `keyColons` on
+ * numbers after keys, long ones and exponents, `scanParsed` on arrays and nested objects, a
+ * repeated key and one that only looks repeated, `keepExact`, a byte-order mark, `--wrap-arrays`),
+ * each with the `wrapArrays` and `compact` it is parsed with, for `warmParse`.
+ */
+function warmLines(): [Buffer, string | undefined, boolean][] {
+  const lines: [string, string | undefined, boolean][] = [
+    ['{"text":"a \\"quoted\\" word\\n and \\u00e9","id":7,"n" : -1.5,"f":2.5E-310,"e":1e300,"big":12345678901234567,"a":[1,2.5,{"k":[true,false,null,"x:y"]}],"o":{}}', undefined, true],
+    ['{"big":12345678901234567}', undefined, false],
+    ['{"text":"plain words","x":1e5,"v":[1,2.5],"meta":{"url":"https://example.com/a:b","lang":"en"}}', undefined, false],
+    ['{"a\\u0062" :1,"ab":2}', undefined, false],
+    ['{"a":["b\\":c"],"d":{}}', undefined, false],
+    ['[1,2]', 'items', false],
+    ['[1,2]', undefined, false],
+    ['\ufeff{"text":"x"}', undefined, false],
+    ['{"text": unquoted}', undefined, false],
+  ];
+  return lines.map(([l, wrap, compact]) => [Buffer.from(l), wrap, compact]);
+}
+
+/**
+ * Texts for `tooDeep` with a nesting limit of 4 (its branches are the same at MAX_DEPTH, where a
+ * text must be 2 KB long and hold 1,000 brackets to reach them: ~1,000 calls of `indexOf` each):
+ * short, long with few brackets, many brackets but shallow (braces counted too), and deep past
+ * strings and escapes.
+ */
+const DEPTH_TEXTS = ['{}', '{"text":"xxxxxxxx"}', '{"a":[{},{},[],[]]}', '{"s":"[\\"x","e":[[]],"d":[[[[[1]]]]]}'];
+
+/** Whether `warmParse` ran in this process. */
+let parseWarmed = false;
+
+/**
+ * Run `parseRecord` over `warmLines`, and `tooDeep` over `DEPTH_TEXTS` (results thrown away), so
+ * that V8 does not optimise them and the scans they call on a large input's first records before
+ * their rarer branches (a line past the bracket count, a number after a key, a repeated key) have
+ * type feedback: the first record that took one threw the optimised code away ("insufficient
+ * type feedback"), on the English slice `tooDeep` and `keyColons`, on web/zh `parseRecord`
+ * (bench/RESULTS.md, twentieth pass). Once per process.
+ */
+export function warmParse(): void {
+  if (parseWarmed) return;
+  parseWarmed = true;
+  const lines = warmLines();
+  const deep = DEPTH_TEXTS.map((t) => Buffer.from(t));
+  // V8 gives a function its feedback vector only after its first calls (a dozen or more of
+  // parseRecord), and what those saw is not kept: the cheap lines three times first (the last
+  // two, 'keepExact' the dearest), then every line.
+  for (let round = 0; round < 4; round++) {
+    for (let i = round < 3 ? 2 : 0; i < lines.length; i++) parseRecord(lines[i][0], 0, lines[i][0].length, lines[i][1], lines[i][2]);
+    for (const b of deep) tooDeep(b, 0, b.length, 4);
+  }
+  parsedText = '';
+}
+
+/**
  * Give `doc` its line `buf[start, end)` (`text` decoded) as its JSON text (`setRecordJson`), when
  * the line is the object itself: without the spaces around it; not an array wrapped by
  * `--wrap-arrays`; without a CR (JSON allows one between tokens; in a rejects file it could end the
@@ -290,6 +351,7 @@ export async function* readJsonl(
           splitter.push(h);
         }
       } else {
+        if (!parseWarmed && r.value.length >= WARM_PARSE_AFTER) warmParse();
         bytes += r.value.length;
         noCrChunk = recordText && r.value.indexOf(13) === -1 ? r.value : undefined;
         splitter.push(r.value);

@@ -131,3 +131,44 @@ export function stringifiedInto(src: Uint8Array, dst: Uint8Array, at: number): n
   }
   return o;
 }
+
+/**
+ * Texts that take the branches of `stringifiedInto` and its helpers: every escape `JSON.stringify`
+ * writes (control characters in lowercase hex too), strings short and long, digit keys, numbers
+ * whole, fractional and not in `JSON.stringify`'s form, spaces between tokens, and each way of
+ * writing a text another way (`\/`, `\u00e9`, `\u000a`, `\u001B`, `1.50`, a key of digits).
+ */
+const WARM_TEXTS = [
+  '{"text":"a \\"q\\" \\\\ \\n \\t \\r \\b \\f \\u001b \\u0001 and a string longer than thirty-two bytes","n" : -12, "z":0,"f":1.5,"e":1e-7,"t":true,"u":false,"v":null,\n"a":[1,2,{"k1":"v"}],"s":"short"}',
+  '{"a":"\\/"}',
+  '{"a":"\\u00e9"}',
+  '{"a":"\\u000a"}',
+  '{"a":"\\u001B"}',
+  '{"a":"\\u0101"}',
+  '{"a":1.50}',
+  '{"7":1}',
+  '{"01" :1}',
+  '{"a":"open',
+];
+
+/** Whether `warmStringified` ran in this process. */
+let stringifiedWarmed = false;
+
+/**
+ * Run `stringifiedInto` once over `WARM_TEXTS` (results thrown away), so that V8 does not
+ * optimise it before its rarer branches (an escape other than `\"`, a number, a digit key) have
+ * type feedback: on the English slice the first record that took one threw the optimised code
+ * away, three times (bench/RESULTS.md, twentieth pass). Once per process; the JSONL writer calls
+ * it once its input is large enough for V8 to optimise the function at all.
+ */
+export function warmStringified(): void {
+  if (stringifiedWarmed) return;
+  stringifiedWarmed = true;
+  // Buffers, as the writer gives it (its block, a view of the input chunk): the element accesses
+  // feedback is then for the maps they will see.
+  const dst = Buffer.allocUnsafe(1024);
+  const texts = WARM_TEXTS.map((t) => Buffer.from(t));
+  // Twice: V8 gives a function its feedback vector only after its first few calls, and what
+  // those calls saw is not kept.
+  for (let round = 0; round < 2; round++) for (const t of texts) stringifiedInto(t, dst, 0);
+}

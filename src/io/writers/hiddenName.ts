@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { basename, dirname, join } from 'node:path';
 
 /**
@@ -25,6 +25,8 @@ function headBytes(s: string, max: number): string {
 
 /** `.HEAD~HASH`: the start of every shortened hidden name of the file named `base`. */
 export function shortPrefix(base: string): string {
+  // node:crypto loaded here, for the rare long name, not with every command (issue #16, twentieth pass)
+  const { createHash } = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
   return `.${headBytes(base, SHORT_HEAD)}~${createHash('sha256').update(base).digest('hex').slice(0, 16)}`;
 }
 

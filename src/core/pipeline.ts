@@ -9,7 +9,7 @@ import { stageContext } from './stage.js';
 import type { FileError, FileStats, RunStats, StageStats } from './stats.js';
 import { count, emptyFileStats, emptyRunStats, MAX_KEYS_SEEN, pairKeys } from './stats.js';
 import { hasOwn, setOwn } from './own.js';
-import { charsetOfReject, ENCODING_SAMPLES } from '../io/readers/encoding.js';
+import { CharsetCounts } from '../io/readers/encoding.js';
 
 /** What a source reports while it reads. */
 export interface ReadEvents {
@@ -244,16 +244,6 @@ function seeTextElsewhere(f: FileStats, record: JsonObject): void {
   }
 }
 
-/** Count the charset of the first `ENCODING_SAMPLES` invalid_utf8 records of a file (`FileStats.encodings`). */
-function seeCharset(f: FileStats, rawBase64: string): void {
-  const seen = (f.encodings ??= {});
-  let n = 0;
-  for (const k in seen) n += seen[k];
-  if (n >= ENCODING_SAMPLES) return;
-  const c = charsetOfReject(rawBase64);
-  seen[c] = (seen[c] ?? 0) + 1;
-}
-
 /**
  * The stats a failed `pipeline` had when it stopped (read, written and rejected so far; the records
  * read and neither written nor rejected were on their way), or undefined for any other error.
@@ -308,6 +298,8 @@ export async function pipeline(spec: PipelineSpec): Promise<RunStats> {
     }
     return (lastStats = fileStats(lastFile));
   };
+  // The charsets of the first ENCODING_SAMPLES invalid_utf8 rejects of each file (FileStats.encodings).
+  const charsets = new CharsetCounts();
   /** Count `r` (standing for `n` records) under the stats of its file `f`. */
   const countReject = (r: Reject, f: FileStats, n: number): void => {
     stats.rejected += n;
@@ -318,7 +310,7 @@ export async function pipeline(spec: PipelineSpec): Promise<RunStats> {
     // An empty text beside a text-like field that holds one: the text is in another field.
     if (r.reason === 'text_empty' && r.record !== undefined) seeTextElsewhere(f, r.record);
     // Bytes that are not UTF-8: which charset they read in (GBK, Big5 ...), for the end-of-run hint.
-    if (r.reason === 'invalid_utf8' && r.raw_base64 !== undefined) seeCharset(f, r.raw_base64);
+    if (r.reason === 'invalid_utf8' && r.raw_base64 !== undefined) charsets.see(f, r.raw_base64);
   };
   /** A reject of the reader (`n` records) or of a rejected text's bytes: its file cut out of its source. */
   const onReject = (r: Reject, n = 1): void => countReject(r, statsOfSource(r.source), n);
@@ -437,6 +429,7 @@ export async function pipeline(spec: PipelineSpec): Promise<RunStats> {
     for (const p of profilers) p.finish();
     await spec.sink.close();
     await rejects.close();
+    await charsets.settled();
   } catch (e) {
     // Taken before the abort: the records written whole before the failure (new-user review 19
     // F2: counted per batch, a batch cut by the failure counted none of its records that reached
@@ -445,6 +438,7 @@ export async function pipeline(spec: PipelineSpec): Promise<RunStats> {
     if (typeof reached === 'number') stats.written = reached;
     await spec.sink.abort().catch(() => {});
     await rejects.abort().catch(() => {});
+    await charsets.settled().catch(() => {});
     stats.ms = now() - started;
     throw withStats(e, stats);
   }

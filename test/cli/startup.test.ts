@@ -44,6 +44,9 @@ describe('start-up: a stage command loads only its own module', () => {
         // issue #16, twentieth pass: nor node:crypto (the hidden names of long outputs load it when
         // they need it; the built tables' checksum is zlib's CRC-32)
         expect(loaded, cmd).not.toContain('node:crypto');
+        // nor the charset guesser (stages/extract/charset.js and its tables): loaded at the first
+        // invalid_utf8 reject (io/readers/encoding.ts CharsetCounts)
+        expect(loaded.filter((u) => /\/stages\/extract\/(charset|hanFrequency|jaKoFrequency)\.js$/.test(u)), cmd).toEqual([]);
       }
       // Issue 16, nineteenth pass: nor, for a one-process dedup, its phased forms (the global/
       // on-disk modules an executor runs: loaded at their first phase, global/lazy.ts).
@@ -53,6 +56,7 @@ describe('start-up: a stage command loads only its own module', () => {
       expect(loaded.some((u) => u.endsWith('/stages/dedup/filter.js'))).toBe(true);
       expect(loaded.filter((u) => /\/stages\/dedup\/(global\/(exact|minhash)|disk\/\w+)\.js$|\/core\/workSeal\.js$/.test(u))).toEqual([]);
       expect(loaded).not.toContain('node:crypto');
+      expect(loaded.filter((u) => /\/stages\/extract\/charset\.js$/.test(u))).toEqual([]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

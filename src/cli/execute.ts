@@ -14,7 +14,7 @@ import { filesReadBy } from '../core/registry.js';
 import type { RunStats } from '../core/stats.js';
 import { balanced } from '../core/stats.js';
 import { pipeline, statsOfFailure } from '../core/pipeline.js';
-import { parseSize } from '../core/recipe.js';
+import { parseSize } from '../core/size.js';
 import { expandInputs, isInputName, isLost, type SkippedInput } from '../io/inputs.js';
 import { INPUT_FORMATS, readFiles, type InputFormat } from '../io/readers/index.js';
 import { htmlFieldFor } from '../io/readers/options.js';

@@ -8,6 +8,9 @@ import type { StageFactory, StageRegistry } from './registry.js';
 import { pathToFileURL } from 'node:url';
 import { showText, showValue, errorText } from './show.js';
 import { showPath } from './fsname.js';
+import { parseSize } from './size.js';
+
+export { parseSize };
 
 /** One stage of a recipe, options resolved (defaults filled in). */
 export interface RecipeStage {
@@ -126,18 +129,6 @@ function recipeRejects(raw: unknown, file: string): RecipeRejects {
   return out;
 }
 const OUTPUT_KEYS = ['format', 'shardRecords', 'shardSize', 'shardBytes', 'compression', 'stripAttrs', 'rowGroupSize'];
-
-/** Parse `256MB`, `1.5GiB`, `4096` into bytes. */
-export function parseSize(v: unknown): number {
-  if (typeof v === 'number' && Number.isFinite(v) && v >= 1) return Math.floor(v);
-  const m = typeof v === 'string' ? /^(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b?)$/i.exec(v.trim()) : null;
-  if (!m) throw new UsageError(`bad size ${JSON.stringify(v)}: use a number of bytes or e.g. 256MB, 1GB`);
-  const mult = { '': 1, k: 1e3, m: 1e6, g: 1e9, t: 1e12 }[m[2].toLowerCase()]!;
-  const bin = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[m[2].toLowerCase()]!;
-  const bytes = Math.floor(Number(m[1]) * (m[3].toLowerCase().startsWith('i') ? bin : mult));
-  if (bytes < 1) throw new UsageError(`bad size ${JSON.stringify(v)}: must be at least 1 byte`);
-  return bytes;
-}
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);

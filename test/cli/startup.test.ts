@@ -47,6 +47,8 @@ describe('start-up: a stage command loads only its own module', () => {
         // nor the charset guesser (stages/extract/charset.js and its tables): loaded at the first
         // invalid_utf8 reject (io/readers/encoding.ts CharsetCounts)
         expect(loaded.filter((u) => /\/stages\/extract\/(charset|hanFrequency|jaKoFrequency)\.js$/.test(u)), cmd).toEqual([]);
+        // nor the recipe reader and its data-juicer hints (`--shard-size` is parsed by core/size.ts)
+        expect(loaded.filter((u) => /\/core\/(recipe|dataJuicer)\.js$/.test(u)), cmd).toEqual([]);
       }
       // Issue 16, nineteenth pass: nor, for a one-process dedup, its phased forms (the global/
       // on-disk modules an executor runs: loaded at their first phase, global/lazy.ts).
@@ -56,7 +58,7 @@ describe('start-up: a stage command loads only its own module', () => {
       expect(loaded.some((u) => u.endsWith('/stages/dedup/filter.js'))).toBe(true);
       expect(loaded.filter((u) => /\/stages\/dedup\/(global\/(exact|minhash)|disk\/\w+)\.js$|\/core\/workSeal\.js$/.test(u))).toEqual([]);
       expect(loaded).not.toContain('node:crypto');
-      expect(loaded.filter((u) => /\/stages\/extract\/charset\.js$/.test(u))).toEqual([]);
+      expect(loaded.filter((u) => /\/stages\/extract\/charset\.js$|\/core\/(recipe|dataJuicer)\.js$|\/stages\/quality\/ruleset\.js$/.test(u))).toEqual([]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

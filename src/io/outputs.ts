@@ -218,6 +218,9 @@ export async function checkWritable(path: string, flag: string, asFolder: boolea
       return;
     }
   }
+  // A file name ending in / names a folder: a new one was made and the job ran to its end, then
+  // the final rename failed (ENOTDIR) and everything was removed (new-user review 20 F4).
+  if (st === null && !asFolder && /\/$/.test(path)) throw new UsageError(`${flag} '${showPath(path)}' ends in /, so it names a folder, but a file is needed: name a file, e.g. '${showPath(path.replace(/\/+$/, ''))}/${flag === '--stats' ? 'stats.json' : flag === '--rejects' ? 'rejects.jsonl' : 'out.jsonl'}'`);
   if (st !== null) {
     // What it is, named as seen (hostile review 14 H9: --work /dev/null and a pipe were called a file).
     if (asFolder && !st.isDirectory()) throw new UsageError(`${flag} '${showPath(path)}' is ${kindOf(st)}, but a folder is needed (a path ending in / is a folder)`);

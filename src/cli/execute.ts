@@ -472,6 +472,10 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
   const onStdout = output === '-' && job.sink === undefined;
   // How far the reading got when a signal came (new-user review 19 F11: a write failure said it,
   // Ctrl-C did not): the stats so far while the pipeline runs (set by its `watch`), taken at the signal.
+  // Which counts of the stopped line name records removed with what they were written to (new-user
+  // review 20 F1): a file or folder output and a rejects file go; stdout, a device or a FIFO keep theirs.
+  const outputIsStream = job.sink === undefined && (output === '-' || isStreamOutput(output));
+  const gone = (): { written: boolean; rejected: boolean } => ({ written: !outputIsStream, rejected: rejectsPath !== undefined && !isStreamOutput(rejectsPath) });
   let watched: (() => RunStats) | undefined;
   let atSignal: RunStats | undefined;
   let stdinAtSignal = '';
@@ -484,7 +488,7 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
     },
     '',
     onStdout ? `stdout keeps the records written before the signal (they may be incomplete: discard them)${rejectsPath !== undefined || statsPath !== undefined ? '; the unfinished rejects and stats removed' : ''}` : replacing ? `unfinished output removed, ${earlierOutput} kept as ${setNames.length > 0 ? 'they were' : 'it was'}` : undefined,
-    () => (atSignal === undefined ? '' : stoppedLine(job.command, atSignal) + stdinAtSignal),
+    () => (atSignal === undefined ? '' : stoppedLine(job.command, atSignal, undefined, gone()) + stdinAtSignal),
   );
   // stdout closed by its reader (`| head`): stop reading, let what was read finish its way
   // (rejects and stats are written), write nothing more, and exit 0 without a word.
@@ -529,7 +533,7 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
     // For a failure of the system (ENOSPC, EROFS, EIO ...): a refusal of ours says itself what
     // it left (an input replaced while read: "nothing was written"), and a bug has its stack.
     const sofar = systemFailure(e) ? statsOfFailure(e) : undefined;
-    if (sofar !== undefined && e instanceof Error) Object.assign(e, { after: [...((e as { after?: string[] }).after ?? []), stoppedLine(job.command, sofar, leftAfterFailure(toStdout ? '-' : output, job.sink !== undefined, rejectsPath, statsPath, false, isRejectsFailure(e))) + unreadStdin(files, '; ')] });
+    if (sofar !== undefined && e instanceof Error) Object.assign(e, { after: [...((e as { after?: string[] }).after ?? []), stoppedLine(job.command, sofar, leftAfterFailure(toStdout ? '-' : output, job.sink !== undefined, rejectsPath, statsPath, false, isRejectsFailure(e)), gone()) + unreadStdin(files, '; ')] });
     // The pipeline aborted the writers (an I/O failure): the folders they were in go too, when empty.
     // The note comes after the error it follows from (new-user review 16 F2): main prints it then.
     if ((await putBack(true)) && e instanceof Error) Object.assign(e, { after: [...((e as { after?: string[] }).after ?? []), sidesOnly ? sidesNote : keptNote] });
@@ -613,7 +617,7 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
       // new-user review 19 F7): the output is removed all the same, which the accounting line
       // above does not say; then the earlier output put back, as after a failure while writing.
       const after = e instanceof Error ? ((e as { after?: string[] }).after ??= []) : undefined;
-      if (after !== undefined && systemFailure(e)) after.push(stoppedLine(job.command, stats, leftAfterFailure(toStdout ? '-' : output, job.sink !== undefined, rejectsPath, undefined, true)));
+      if (after !== undefined && systemFailure(e)) after.push(stoppedLine(job.command, stats, leftAfterFailure(toStdout ? '-' : output, job.sink !== undefined, rejectsPath, undefined, true), gone()));
       if (after !== undefined && back) after.push(sidesOnly ? sidesNote : keptNote);
     }
     throw e;

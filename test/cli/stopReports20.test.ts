@@ -17,7 +17,7 @@ function fullDisk(args: string[], cwd: string, path: string): ReturnType<typeof 
 
 /** The numbers of the "stopped after read N = written W + rejected R [+ X on their way]" line; they add up. */
 function stopped(stderr: string): { read: number; written: number; rejected: number; away: number } {
-  const m = /: stopped after read (\d+) = written (\d+) \+ rejected (\d+)(?: \+ (\d+) on (?:its|their) way)? in [\d.]+ s \([\d.]+ MB\)/.exec(stderr);
+  const m = /: stopped after read (\d+) = written (\d+)(?: \([^)]*\))? \+ rejected (\d+)(?: \([^)]*\))?(?: \+ (\d+) on (?:its|their) way)? in [\d.]+ s \([\d.]+ MB\)/.exec(stderr);
   expect(m, stderr).not.toBeNull();
   const [read, written, rejected, away] = [1, 2, 3, 4].map((i) => Number(m![i] ?? 0));
   expect(written + rejected + away).toBe(read);
@@ -169,7 +169,7 @@ describe('a signal says how far the command got', () => {
     });
     if (r.code === 0) return;
     expect(r.code, r.stderr).toBe(143);
-    expect(r.stderr).toMatch(/^corpus-clean: terminated; unfinished output removed\ncorpus-clean cat: stopped after read \d+ = written \d+ \+ rejected 0( \+ \d+ on (its|their) way)? in [\d.]+ s \([\d.]+ MB\)\n$/);
+    expect(r.stderr).toMatch(/^corpus-clean: terminated; unfinished output removed\ncorpus-clean cat: stopped after read \d+ = written \d+ \(removed with the unfinished output\) \+ rejected 0( \+ \d+ on (its|their) way)? in [\d.]+ s \([\d.]+ MB\)\n$/);
     // Two shards of 20000 were in place when the signal was sent.
     expect(stopped(r.stderr).written).toBeGreaterThanOrEqual(40_000);
     expect((await readdir(dir)).sort()).toEqual(['in.jsonl']);

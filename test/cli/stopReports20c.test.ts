@@ -1,7 +1,14 @@
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli, tempDir } from '../helpers/run.js';
+import { CLI, ROOT, runCli, runNode, tempDir } from '../helpers/run.js';
+
+const FAULTS = join(ROOT, 'test/helpers/faults.mjs');
+
+/** `corpus-clean ARGS` with writes to paths matching `path` failing with ENOSPC. */
+function fullDisk(args: string[], cwd: string, path: string): ReturnType<typeof runNode> {
+  return runNode(['--import', FAULTS, CLI, ...args], { cwd, env: { FAULT: 'write', FAULT_PATH: path } });
+}
 
 // What a single command says when it stops, and what it refuses before it starts (new-user
 // review 20).
@@ -22,4 +29,33 @@ describe('--rejects or --stats naming a new folder', () => {
       expect((await readdir(dir)).sort()).toEqual(['in.jsonl']);
     });
   }
+});
+
+// F1: after a failure (or a signal), 'written 9000' was said of records in shards then removed
+// with the unfinished output, and 'rejected R' of a rejects file removed: the count says so now.
+describe('counts of records removed with what they were written to', () => {
+  it('a folder of shards removed after a failure: written says its records went with it', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'in.jsonl'), records(40_000));
+    const r = await fullDisk(['cat', 'in.jsonl', '-o', 'od/', '--shard-records', '3000', '-q'], dir, 'part-00003');
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/: stopped after read \d+ = written 9000 \(removed with the unfinished output\) \+ rejected 0 /);
+    expect((await readdir(dir)).sort()).toEqual(['in.jsonl']);
+  });
+
+  it('a rejects file removed after a failure: rejected says its records went with it', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'in.jsonl'), Array.from({ length: 30_000 }, (_, i) => JSON.stringify(i % 10 === 3 ? { id: i } : { id: i, text: `record ${i} with a text of a few words` })).join('\n') + '\n');
+    const r = await fullDisk(['cat', 'in.jsonl', '-o', 'o.jsonl', '--rejects', 'r.jsonl', '--max-reject-rate', '1', '-q'], dir, 'r\\.jsonl\\.tmp');
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/: stopped after read \d+ = written \d+( \(removed with the unfinished output\))? \+ rejected [1-9]\d* \(removed with the rejects file\)/);
+  });
+
+  it('rejects sent to a device are not said removed', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'in.jsonl'), records(20_000));
+    const r = await fullDisk(['cat', 'in.jsonl', '-o', 'o.jsonl', '--rejects', '/dev/null', '-q'], dir, 'o\\.jsonl\\.tmp');
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).not.toContain('removed with the rejects file');
+  });
 });

@@ -18,7 +18,7 @@ function fullDisk(args: string[], cwd: string, path: string): ReturnType<typeof 
 
 /** The numbers of the "stopped after read N = written W + rejected R [+ X on their way]" line. */
 function stopped(stderr: string): { read: number; written: number; rejected: number; away: number } {
-  const m = /: stopped after read (\d+) = written (\d+) \+ rejected (\d+)(?: \+ (\d+) on (?:its|their) way)? in [\d.]+ s \([\d.]+ MB\): /.exec(stderr);
+  const m = /: stopped after read (\d+) = written (\d+)(?: \([^)]*\))? \+ rejected (\d+)(?: \([^)]*\))?(?: \+ (\d+) on (?:its|their) way)? in [\d.]+ s \([\d.]+ MB\): /.exec(stderr);
   expect(m, stderr).not.toBeNull();
   const [read, written, rejected, away] = [1, 2, 3, 4].map((i) => Number(m![i] ?? 0));
   expect(written + rejected + away).toBe(read);
@@ -63,7 +63,7 @@ describe('a write failure', () => {
     const lines = r.stderr.trimEnd().split('\n');
     expect(lines).toHaveLength(3);
     expect(lines[0]).toMatch(/^corpus-clean cat: error: cannot write 'keep\.jsonl': ENOSPC/);
-    expect(lines[1]).toMatch(/^corpus-clean cat: stopped after read 3000 = written \d+ \+ rejected \d+.*: the output 'keep\.jsonl' was incomplete and is removed$/);
+    expect(lines[1]).toMatch(/^corpus-clean cat: stopped after read 3000 = written \d+( \(removed with the unfinished output\))? \+ rejected \d+.*: the output 'keep\.jsonl' was incomplete and is removed$/);
     expect(lines[2]).toMatch(/^corpus-clean cat: note: the earlier output 'keep\.jsonl' is kept as it was/);
     expect(await snapshot(dir)).toEqual(before);
   });
@@ -78,7 +78,7 @@ describe('a write failure', () => {
     expect(r.code, r.stderr).toBe(1);
     const lines = r.stderr.trimEnd().split('\n');
     expect(lines[1]).toMatch(/^corpus-clean cat: error: cannot write '\/dev\/full': ENOSPC/);
-    expect(lines[2]).toMatch(/^corpus-clean cat: stopped after read 2 = written 2 \+ rejected 0 in [\d.]+ s \([\d.]+ MB\): the output 'o\.jsonl' was written whole but not finished, and is removed: nothing is left that looks finished$/);
+    expect(lines[2]).toMatch(/^corpus-clean cat: stopped after read 2 = written 2 \(removed with the unfinished output\) \+ rejected 0 in [\d.]+ s \([\d.]+ MB\): the output 'o\.jsonl' was written whole but not finished, and is removed: nothing is left that looks finished$/);
     expect(lines).toHaveLength(3);
     expect((await readdir(dir)).sort()).toEqual(['in.jsonl']);
     await writeFile(join(dir, 'o.jsonl'), '{"text":"the earlier output"}\n');

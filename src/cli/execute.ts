@@ -475,7 +475,7 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
   // Which counts of the stopped line name records removed with what they were written to (new-user
   // review 20 F1): a file or folder output and a rejects file go; stdout, a device or a FIFO keep theirs.
   const outputIsStream = job.sink === undefined && (output === '-' || isStreamOutput(output));
-  const gone = (): { written: boolean; rejected: boolean } => ({ written: !outputIsStream, rejected: rejectsPath !== undefined && !isStreamOutput(rejectsPath) });
+  const gone = (): { written: boolean; rejected: boolean; stream?: string } => ({ written: !outputIsStream, rejected: rejectsPath !== undefined && !isStreamOutput(rejectsPath), ...(outputIsStream && output !== '-' ? { stream: showPath(output) } : {}) });
   let watched: (() => RunStats) | undefined;
   let atSignal: RunStats | undefined;
   let stdinAtSignal = '';
@@ -487,7 +487,7 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
       await abortAll();
     },
     '',
-    onStdout ? `stdout keeps the records written before the signal (they may be incomplete: discard them)${rejectsPath !== undefined || statsPath !== undefined ? '; the unfinished rejects and stats removed' : ''}` : replacing ? `unfinished output removed, ${earlierOutput} kept as ${setNames.length > 0 ? 'they were' : 'it was'}` : undefined,
+    onStdout ? `stdout keeps the records written before the signal (they may be incomplete: discard them)${rejectsPath !== undefined || statsPath !== undefined ? '; the unfinished rejects and stats removed' : ''}` : outputIsStream ? `${streamKept(output)}${rejectsPath !== undefined || statsPath !== undefined ? '; the unfinished rejects and stats removed' : ''}` : replacing ? `unfinished output removed, ${earlierOutput} kept as ${setNames.length > 0 ? 'they were' : 'it was'}` : undefined,
     () => (atSignal === undefined ? '' : stoppedLine(job.command, atSignal, undefined, gone()) + stdinAtSignal),
   );
   // stdout closed by its reader (`| head`): stop reading, let what was read finish its way
@@ -684,6 +684,22 @@ function isStreamOutput(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * What a signal leaves of a stream output (a FIFO, a device, `/dev/stdout`): nothing can be removed,
+ * and its reader may hold records already (new-user review 20 F11: "unfinished output removed" was
+ * said while a FIFO's reader had all of them).
+ */
+function streamKept(output: string): string {
+  let kind = 'a stream';
+  try {
+    const st = statSync(output);
+    kind = st.isFIFO() ? 'a pipe' : st.isCharacterDevice() ? 'a device' : st.isSocket() ? 'a socket' : kind;
+  } catch {
+    // gone meanwhile: 'a stream'
+  }
+  return `the records written to '${showPath(output)}' (${kind}) before the signal cannot be taken back, and its reader may have them: they are an incomplete output (discard them)`;
 }
 
 /** True when `path` is the pipe or socket stdout is (`/dev/stdout` in `cmd -o /dev/stdout | head`). */

@@ -1,4 +1,6 @@
-import { readdir, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { createReadStream, statSync } from 'node:fs';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, ROOT, runCli, runNode, tempDir } from '../helpers/run.js';
@@ -59,3 +61,71 @@ describe('counts of records removed with what they were written to', () => {
     expect(r.stderr).not.toContain('removed with the rejects file');
   });
 });
+
+/** `bash -c SCRIPT` in `cwd`: exit code and stderr. */
+function sh(script: string, cwd: string, env?: Record<string, string>): Promise<{ code: number; stderr: string }> {
+  return new Promise((res, rej) => {
+    const p = spawn('bash', ['-c', script], { cwd, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+    const err: Buffer[] = [];
+    p.stderr.on('data', (b: Buffer) => err.push(b));
+    p.on('error', rej);
+    p.on('close', (code) => res({ code: code ?? -1, stderr: Buffer.concat(err).toString() }));
+  });
+}
+
+// F11: -o a FIFO (or a device): a signal said 'unfinished output removed' while its reader had the
+// records; its reader closing after 300000 bytes said 'written 0'.
+describe('-o a FIFO', () => {
+  it('its reader closes early: written counts the whole lines the pipe took', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'in.jsonl'), records(40_000));
+    const r = await sh(`mkfifo of.jsonl && { head -c 300000 of.jsonl > got.txt & } && node ${CLI} cat in.jsonl -o of.jsonl -q; c=$?; wait; exit $c`, dir);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/cannot write 'of\.jsonl': EPIPE/);
+    const m = /stopped after read \d+ = written (\d+) \+ rejected 0/.exec(r.stderr);
+    expect(m, r.stderr).not.toBeNull();
+    const got = (await readFile(join(dir, 'got.txt'), 'utf8')).split('\n').length - 1;
+    // What the pipe took: what its reader read, and at most its buffer (64 KiB) more.
+    expect(Number(m![1])).toBeGreaterThanOrEqual(got);
+    expect(r.stderr).not.toContain('(removed with');
+  });
+
+  it('a signal: its records are said not taken back, not removed', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'in.jsonl'), records(400_000));
+    const r = await new Promise<{ code: number | null; stderr: string }>((res, rej) => {
+      const p = spawn('bash', ['-c', `mkfifo of.jsonl && exec node ${CLI} cat in.jsonl -o of.jsonl -q`], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
+      const err: Buffer[] = [];
+      p.stderr.on('data', (b: Buffer) => err.push(b));
+      p.on('error', rej);
+      p.on('close', (code) => res({ code, stderr: Buffer.concat(err).toString() }));
+      const open = setInterval(() => {
+        if (!existsSyncSafe(join(dir, 'of.jsonl'))) return;
+        clearInterval(open);
+        let got = 0;
+        let sent = false;
+        // Read on to the end: the command is not left waiting on a full pipe.
+        createReadStream(join(dir, 'of.jsonl')).on('data', (b) => {
+          got += b.length;
+          if (!sent && got > 200_000) {
+            sent = true;
+            p.kill('SIGINT');
+          }
+        }).on('error', () => {});
+      }, 5);
+    });
+    if (r.code === 0) return;
+    expect(r.code, r.stderr).toBe(130);
+    expect(r.stderr).toMatch(/^corpus-clean: interrupted; the records written to 'of\.jsonl' \(a pipe\) before the signal cannot be taken back, and its reader may have them: they are an incomplete output \(discard them\)\n/);
+    expect(r.stderr).not.toContain('removed');
+  });
+});
+
+function existsSyncSafe(p: string): boolean {
+  try {
+    return statSync(p).isFIFO();
+  } catch {
+    return false;
+  }
+}
+

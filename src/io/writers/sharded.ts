@@ -210,8 +210,24 @@ export class ShardedWriter {
    * those queued behind it, did not reach it): what a failed command says it wrote.
    */
   get reached(): number {
+    const d = this.direct;
+    if (d !== null && d.pending.length > 0) {
+      // A write to a FIFO or device in place, not called back (failed, or still under way): the
+      // whole lines among the bytes the system took of it (the stream counts those of a write cut
+      // short: a FIFO whose reader closed took part of it; new-user review 20 F11, 'written 0').
+      let taken = d.file.bytesWritten - d.acked;
+      let n = 0;
+      for (let i = 0; i < d.pending.length && taken > 0; i++) {
+        n += taken >= d.pending[i].size ? d.pending[i].count : linesIn(d.pending[i].block, taken);
+        taken -= d.pending[i].size;
+      }
+      return this.whole + n;
+    }
     return this.unsent.length === 0 ? this.whole : this.whole + stdoutTaken(this.unsent);
   }
+
+  /** A plain output written in place (a FIFO, a device): its writes not yet called back, oldest first. */
+  private direct: { file: WriteStream; acked: number; pending: { block: string | Buffer; count: number; size: number }[] } | null = null;
 
   /** The lines of `reached` whose writes were called back (or gzip shards finished). */
   private whole = 0;
@@ -345,9 +361,17 @@ export class ShardedWriter {
         // The stream calls back once the block was written to the file (or taken by gzip: its
         // lines reach the file when the shard is finished, counted then).
         const plain = s.gzip === null;
+        let d = this.direct;
+        if (plain && s.tmp === null && d?.file !== s.file) d = this.direct = { file: s.file, acked: 0, pending: [] };
+        const entry = plain && d !== null && d.file === s.file ? { block, count, size: typeof block === 'string' ? Buffer.byteLength(block) : block.length } : null;
+        if (entry !== null) d!.pending.push(entry);
         const done = (e: Error | null | undefined): void => {
           if (e != null) return;
           if (plain) this.whole += count;
+          if (entry !== null) {
+            d!.pending.shift();
+            d!.acked += entry.size;
+          }
           release?.();
         };
         if (!target.write(block, plain || release !== undefined ? done : undefined)) await waitDrain(target, s);

@@ -957,8 +957,13 @@ export function textMissingNote(stats: RunStats, textField: TextField | undefine
  */
 function unreadStdin(files: readonly string[], sep: string): string {
   if (!files.includes('-') || !stdinIsPipe()) return '';
+  // The socket counts every byte taken from the pipe: those decoded (gzip, zstd) or copied
+  // (Parquet's temporary file) ahead of the records too, and a partial line the reader holds,
+  // which the stream's buffer alone left out (new-user review 20 F2, F6).
+  const all = (process.stdin as { bytesRead?: unknown }).bytesRead;
   const n = process.stdin.readableLength;
-  return n > 0 ? `${sep}stdin: ${n} bytes after them were taken from its pipe and not read (a pipe cannot give them again)` : '';
+  if (typeof all !== 'number' || all <= 0) return n > 0 ? `${sep}stdin: ${n} bytes after them were taken from its pipe and not read (a pipe cannot give them again)` : '';
+  return `${sep}stdin: ${all} bytes were taken from its pipe in all, ${n > 0 ? `the last ${n} or more of them not read` : 'the records read came from the first of them and the rest, if any, was not read'} (a pipe cannot give them again)`;
 }
 
 /** Whether stdin is a pipe (a FIFO, or the socket pair a spawning process gives), not a file or device. */

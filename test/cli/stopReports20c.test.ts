@@ -129,3 +129,16 @@ function existsSyncSafe(p: string): boolean {
   }
 }
 
+// F2, F6: the stdin line counted the stream's buffer only: nothing for gzip stdin (its decoder had
+// taken the whole pipe), not the partial line the reader held, 65536 for a Parquet copy of 393216.
+describe('stdin a pipe, and the command stops', () => {
+  it('gzip stdin: says every byte taken from the pipe', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'in.jsonl'), records(40_000));
+    const r = await sh(`gzip -c in.jsonl > in.jsonl.gz && mkfifo f && { cat in.jsonl.gz > f 2>/dev/null & } && exec node --import ${FAULTS} ${CLI} cat - -o o.jsonl -q < f`, dir, { FAULT: 'write', FAULT_PATH: 'o\\.jsonl\\.tmp' });
+    expect(r.code, r.stderr).toBe(1);
+    const m = /; stdin: (\d+) bytes were taken from its pipe in all, [^\n]*\(a pipe cannot give them again\)\n$/.exec(r.stderr);
+    expect(m, r.stderr).not.toBeNull();
+    expect(Number(m![1])).toBeGreaterThan(0);
+  });
+});

@@ -26,7 +26,7 @@ import type { RunSettings } from '../exec/plan.js';
 import { basename, dirname, join } from 'node:path';
 import { FAILED, SUCCESS } from '../exec/layout.js';
 import { writeAtomic } from '../io/writers/atomic.js';
-import { guardSignals, onOutputClosed, outputFinished, whileRunning } from './interrupt.js';
+import { guardSignals, onOutputClosed, nameCommand, outputFinished, whileRunning } from './interrupt.js';
 import type { DocSink, DocSource } from '../core/pipeline.js';
 import { JsonArrayWriter } from '../io/writers/jsonArray.js';
 import { PARQUET_COMPRESSIONS, type ParquetCompression } from '../io/writers/parquetCompression.js';
@@ -479,6 +479,7 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
   let watched: (() => RunStats) | undefined;
   let atSignal: RunStats | undefined;
   let stdinAtSignal = '';
+  nameCommand(job.command);
   const unregister = whileRunning(
     async () => {
       atSignal = watched?.();

@@ -24,6 +24,13 @@ let stoppingNow = false;
  * "terminated; unfinished output removed" beside a whole, published output).
  */
 let finishedOutput: string | null = null;
+/** The command whose job is running (`nameCommand`), named in the message: two in a pipe were told apart by the next line only. */
+let commandName = '';
+
+/** Name the running command in what a signal says ('corpus-clean quality: interrupted; ...'). */
+export function nameCommand(name: string): void {
+  commandName = name;
+}
 
 function stop(code: number, did: string): void {
   if (stoppingNow) return;
@@ -47,14 +54,16 @@ function stop(code: number, did: string): void {
     // the signal came has finished, or not).
     const note = typeof after === 'function' ? after() : after;
     let message = '';
+    // New-user review 20 F8: 'corpus-clean: interrupted' twice in a pipe of two commands.
+    const who = commandName === '' ? 'corpus-clean' : `corpus-clean ${commandName}`;
     // Bytes Node still holds for stdout (a slow reader of a pipe): the exit drops them, so the
     // records there are cut short, whatever the job finished (hostile review 19 F5: "written in
     // full" beside 56 records lost).
     const unsent = process.stdout.writableLength;
-    if (finished !== null && unsent > 0) message = `corpus-clean: ${did} while stdout still held up to ${unsent} bytes of the output, not yet taken by its reader: the records on stdout are incomplete (discard them)\n`;
-    else if (finished !== null) message = `corpus-clean: ${did} after ${finished}\n`;
+    if (finished !== null && unsent > 0) message = `${who}: ${did} while stdout still held up to ${unsent} bytes of the output, not yet taken by its reader: the records on stdout are incomplete (discard them)\n`;
+    else if (finished !== null) message = `${who}: ${did} after ${finished}\n`;
     else if (did !== '') {
-      message = `corpus-clean: ${did}; ${removed}${note === '' ? '' : `; ${note}`}\n`;
+      message = `${who}: ${did}; ${removed}${note === '' ? '' : `; ${note}`}\n`;
       // How far it got, as a write failure says it (new-user review 19 F11).
       const far = line?.() ?? '';
       if (far !== '') message += `${far}\n`;

@@ -93,7 +93,7 @@ describe('a signal while an output FIFO has no reader', () => {
       expect(stderr).toContain('read 3 = written 3');
       p.kill('SIGTERM');
       expect(await closed, stderr).toBe(143);
-      expect(stderr).toContain('corpus-clean: terminated; unfinished output removed\n');
+      expect(stderr).toContain('corpus-clean cat: terminated; unfinished output removed\n');
       expect(existsSync(join(dir, 'o.jsonl'))).toBe(false);
     } finally {
       p.kill('SIGKILL');
@@ -118,7 +118,7 @@ describe('a signal while an output FIFO has no reader', () => {
         p.kill('SIGTERM');
         const code = await Promise.race([closed, new Promise<string>((r) => setTimeout(() => r('still running 20 s after SIGTERM'), 20_000))]);
         expect(code, stderr).toBe(143);
-        expect(stderr).toContain('corpus-clean: terminated');
+        expect(stderr).toContain('corpus-clean cat: terminated');
       } finally {
         p.kill('SIGKILL');
       }

@@ -55,7 +55,7 @@ describe.runIf(process.platform === 'linux')('a signal while stdout still holds 
     await writeFile(join(dir, 'b.jsonl'), Array.from({ length: 160 }, (_, i) => line(950 + i)).join(''));
     // The reader takes nothing for 2 s: the signal comes while Node holds the rest of the output.
     const r = spawnSync('bash', ['-c', `(exec node --import ./hook.mjs ${CLI} cat a.jsonl b.jsonl -q) | (sleep 2; wc -l > lines.txt)`], { cwd: dir, encoding: 'utf8' });
-    expect(r.stderr).toMatch(/corpus-clean: terminated while stdout still held up to \d+ bytes of the output, not yet taken by its reader: the records on stdout are incomplete \(discard them\)\n$/);
+    expect(r.stderr).toMatch(/corpus-clean cat: terminated while stdout still held up to \d+ bytes of the output, not yet taken by its reader: the records on stdout are incomplete \(discard them\)\n$/);
     expect(r.stderr).not.toContain('written in full');
     expect(Number((await readFile(join(dir, 'lines.txt'), 'utf8')).trim())).toBeLessThan(1110);
   });

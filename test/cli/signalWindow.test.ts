@@ -61,7 +61,7 @@ describe('a signal while writing to stdout (H8)', () => {
     const code = await new Promise<number | null>((res) => p.on('close', (c) => res(c)));
     clearInterval(poll);
     expect(code, err).toBe(143);
-    expect(err).toContain('corpus-clean: terminated; stdout keeps the records written before the signal (they may be incomplete: discard them); the unfinished rejects and stats removed');
+    expect(err).toContain('corpus-clean cat: terminated; stdout keeps the records written before the signal (they may be incomplete: discard them); the unfinished rejects and stats removed');
     expect(err).not.toContain('unfinished output removed');
     expect(await readFile(join(dir, 'so.jsonl'), 'utf8')).toBe('{"text":"a b"}\n');
     expect((await readdir(dir)).sort()).toEqual(['in.jsonl', 'so.jsonl']);

@@ -139,7 +139,7 @@ describe('a signal says how far the command got', () => {
     // Read to the end before the signal came (a very fast machine): nothing to check here.
     if (r.code === 0) return;
     expect(r.code, r.stderr).toBe(130);
-    expect(r.stderr).toMatch(/^corpus-clean: interrupted; stdout keeps the records written before the signal \(they may be incomplete: discard them\)\ncorpus-clean cat: stopped after read \d+ = written \d+ \+ rejected 0( \+ \d+ on (its|their) way)? in [\d.]+ s \([\d.]+ MB\)\n$/);
+    expect(r.stderr).toMatch(/^corpus-clean cat: interrupted; stdout keeps the records written before the signal \(they may be incomplete: discard them\)\ncorpus-clean cat: stopped after read \d+ = written \d+ \+ rejected 0( \+ \d+ on (its|their) way)? in [\d.]+ s \([\d.]+ MB\)\n$/);
     const s = stopped(r.stderr);
     expect(s.written).toBe(newlines(r.stdout));
     expect(s.read).toBeGreaterThanOrEqual(s.written);
@@ -169,7 +169,7 @@ describe('a signal says how far the command got', () => {
     });
     if (r.code === 0) return;
     expect(r.code, r.stderr).toBe(143);
-    expect(r.stderr).toMatch(/^corpus-clean: terminated; unfinished output removed\ncorpus-clean cat: stopped after read \d+ = written \d+ \(removed with the unfinished output\) \+ rejected 0( \+ \d+ on (its|their) way)? in [\d.]+ s \([\d.]+ MB\)\n$/);
+    expect(r.stderr).toMatch(/^corpus-clean cat: terminated; unfinished output removed\ncorpus-clean cat: stopped after read \d+ = written \d+ \(removed with the unfinished output\) \+ rejected 0( \+ \d+ on (its|their) way)? in [\d.]+ s \([\d.]+ MB\)\n$/);
     // Two shards of 20000 were in place when the signal was sent.
     expect(stopped(r.stderr).written).toBeGreaterThanOrEqual(40_000);
     expect((await readdir(dir)).sort()).toEqual(['in.jsonl']);

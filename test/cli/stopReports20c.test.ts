@@ -116,7 +116,7 @@ describe('-o a FIFO', () => {
     });
     if (r.code === 0) return;
     expect(r.code, r.stderr).toBe(130);
-    expect(r.stderr).toMatch(/^corpus-clean: interrupted; the records written to 'of\.jsonl' \(a pipe\) before the signal cannot be taken back, and its reader may have them: they are an incomplete output \(discard them\)\n/);
+    expect(r.stderr).toMatch(/^corpus-clean cat: interrupted; the records written to 'of\.jsonl' \(a pipe\) before the signal cannot be taken back, and its reader may have them: they are an incomplete output \(discard them\)\n/);
     expect(r.stderr).not.toContain('removed');
   });
 });

@@ -142,3 +142,13 @@ describe('stdin a pipe, and the command stops', () => {
     expect(Number(m![1])).toBeGreaterThan(0);
   });
 });
+
+// F6: Parquet on stdin with a full TMPDIR: 'error: ENOSPC: no space left on device, write', no path.
+describe('Parquet stdin, its temporary copy failing', () => {
+  it('names the copy and TMPDIR', async () => {
+    const dir = await tempDir();
+    const r = await sh(`cat ${join(ROOT, 'fixtures/parquet/dolma-zstd.parquet')} | node --import ${FAULTS} ${CLI} cat -o o.jsonl -q`, dir, { FAULT: 'write', FAULT_PATH: 'stdin\\.parquet' });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/^corpus-clean cat: error: cannot write the temporary copy of Parquet stdin '[^']*corpus-clean-stdin-\d+-[^']*\/stdin\.parquet' \(TMPDIR[^\n]*ENOSPC[^\n]*set TMPDIR to a folder with room/);
+  });
+});

@@ -15,7 +15,7 @@ import { tooLarge } from './recordSize.js';
 import type { ReadEvents } from '../../core/pipeline.js';
 import type { ReadSettings } from './options.js';
 import { setOwn } from '../../core/own.js';
-import { fsPath } from '../../core/fsname.js';
+import { fsPath, showPath } from '../../core/fsname.js';
 import { fileErrorOf, rethrowIoFailure } from '../ioFailure.js';
 import { isWasmMemoryFailure } from '../../core/wasmLimit.js';
 import { checkUnchanged, decoded, InputChanged } from '../decode.js';
@@ -350,6 +350,12 @@ async function spool(chunks: AsyncIterable<Buffer>): Promise<{ file: string; rem
   } catch (e) {
     await remove();
     if (e instanceof InputDamage) throw new InputDamage(`${e.message}: the Parquet input was not read (Parquet is read from its footer, so only once it is whole)`, e.info);
+    // The copy's own failure (a full TMPDIR): named, and where to make room (new-user review 20
+    // F6: 'error: ENOSPC: no space left on device, write' alone, the output blamed after it).
+    const code = (e as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && /^E[A-Z0-9]+$/.test(code) && (e as NodeJS.ErrnoException).syscall !== 'read') {
+      throw Object.assign(new Error(`cannot write the temporary copy of Parquet stdin '${showPath(file)}' (TMPDIR: Parquet is read from its footer, so stdin is copied first): ${(e as Error).message}; make room there, set TMPDIR to a folder with room, or give the file by name`), { code, errno: (e as NodeJS.ErrnoException).errno, syscall: (e as NodeJS.ErrnoException).syscall ?? 'write', path: file });
+    }
     throw e;
   }
   return { file, remove };

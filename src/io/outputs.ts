@@ -536,19 +536,74 @@ function checkNameLength(path: string, flag: string): void {
 }
 
 /**
- * An output inside a folder named as input would be read as input by the next command over that
- * folder (its records twice), as an input inside the output folder is refused (`clash`).
+ * An output inside a folder the input walk enters would be read as input by the next command
+ * over that folder (its records twice), as an input inside the output folder is refused
+ * (`clash`). The folders entered are each folder named as input and every folder a symbolic link
+ * below one leads to (the walk follows them: hostile review 20 F10, `cat sy2 -o d1/o.jsonl` with
+ * `sy2/d1abs -> d1` was accepted and the next run read o.jsonl too); compared by real path and
+ * by device and inode, for -o, --rejects, --stats and --work alike.
  */
 export async function checkInsideInputFolder(output: string, roots: readonly string[], flag = '--output'): Promise<void> {
   const out = await real(nameFromText(output));
   const outUp = await ancestorIds(nameFromText(output));
+  for (const f of await walkedFolders(roots)) {
+    if (!within(out, f.real) && !outUp.has(f.id)) continue;
+    const where = f.path === f.root ? `the input folder '${showPath(f.root)}'` : `'${showPath(f.path)}' (a link to '${showPath(f.real)}'), a folder the walk of the input folder '${showPath(f.root)}' enters`;
+    throw new UsageError(`${flag} '${showPath(output)}' lies inside ${where}: the next read of that folder would take the output as input too; write outside it`);
+  }
+}
+
+interface WalkedFolder {
+  /** The folder named as input. */
+  root: string;
+  /** The folder as the walk reaches it: `root`, or a symbolic link below it. */
+  path: string;
+  real: string;
+  id: string;
+}
+
+const walkedOf = new WeakMap<readonly string[], Promise<WalkedFolder[]>>();
+
+/**
+ * Each folder named in `roots` and each folder a symbolic link below one leads to (folders under
+ * those are inside them by path). Names starting with `.` or `_` are not entered, as the input
+ * walk (io/inputs.ts) does not enter them; each linked folder is followed once. Computed once per
+ * list (the output, --rejects and --stats checks share it).
+ */
+function walkedFolders(roots: readonly string[]): Promise<WalkedFolder[]> {
+  let p = walkedOf.get(roots);
+  if (p === undefined) walkedOf.set(roots, (p = walk(roots)));
+  return p;
+}
+
+async function walk(roots: readonly string[]): Promise<WalkedFolder[]> {
+  const found: WalkedFolder[] = [];
+  const seen = new Set<string>();
+  const visit = async (root: string, dir: string): Promise<void> => {
+    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+    for (const e of entries) {
+      if (e.name.startsWith('.') || e.name.startsWith('_')) continue;
+      const path = join(dir, e.name);
+      if (e.isDirectory()) await visit(root, path);
+      else if (e.isSymbolicLink()) {
+        const st = await stat(path).catch(() => null);
+        if (st === null || !st.isDirectory() || seen.has(`${st.dev}:${st.ino}`)) continue;
+        seen.add(`${st.dev}:${st.ino}`);
+        found.push({ root, path, real: await real(path), id: `${st.dev}:${st.ino}` });
+        await visit(root, path);
+      }
+    }
+  };
   for (const root of roots) {
     if (root === '-') continue;
     const st = await stat(root).catch(() => null);
     if (st === null || !st.isDirectory()) continue;
-    const r = await real(root);
-    if (within(out, r) || outUp.has(`${st.dev}:${st.ino}`)) throw new UsageError(`${flag} '${showPath(output)}' lies inside the input folder '${showPath(root)}': the next read of that folder would take the output as input too; write outside it`);
+    found.push({ root, path: root, real: await real(root), id: `${st.dev}:${st.ino}` });
+    if (seen.has(`${st.dev}:${st.ino}`)) continue;
+    seen.add(`${st.dev}:${st.ino}`);
+    await visit(root, root);
   }
+  return found;
 }
 
 /**

@@ -1,0 +1,50 @@
+import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { checkOutputs } from '../../src/io/outputs.js';
+import { runCli, tempDir } from '../helpers/run.js';
+
+// Hostile review 20 (fix20d): outputs in folders the input walk enters through a link.
+
+let dir: string;
+const records = Array.from({ length: 5 }, (_, i) => JSON.stringify({ text: `record number ${i} is here` })).join('\n') + '\n';
+
+beforeAll(async () => {
+  dir = await tempDir();
+  await mkdir(join(dir, 'd1'));
+  await writeFile(join(dir, 'd1/a.jsonl'), records);
+  // sy/deep/d1abs -> d1 (absolute): the walk of sy enters d1.
+  await mkdir(join(dir, 'sy/deep'), { recursive: true });
+  await symlink(join(dir, 'd1'), join(dir, 'sy/deep/d1abs'));
+});
+
+async function refusal(plan: Partial<Parameters<typeof checkOutputs>[0]>): Promise<string> {
+  try {
+    await checkOutputs({ inputs: [join(dir, 'sy/deep/d1abs/a.jsonl')], output: join(dir, 'o.jsonl'), folder: false, sharded: false, roots: [join(dir, 'sy')], overwrite: true, ...plan });
+    return '';
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+describe('an output in a folder the input walk enters through a symbolic link (hostile review 20 F10)', () => {
+  it('-o, --rejects and --stats are refused as inside the input folder', async () => {
+    const via = `'${join(dir, 'sy/deep/d1abs')}' (a link to '${join(dir, 'd1')}'), a folder the walk of the input folder '${join(dir, 'sy')}' enters`;
+    expect(await refusal({ output: join(dir, 'd1/o.jsonl') })).toContain(`--output '${join(dir, 'd1/o.jsonl')}' lies inside ${via}`);
+    expect(await refusal({ output: join(dir, 'd1/sub/'), folder: true })).toContain('lies inside');
+    expect(await refusal({ rejects: join(dir, 'd1/r.jsonl') })).toContain(`--rejects '${join(dir, 'd1/r.jsonl')}' lies inside ${via}`);
+    expect(await refusal({ stats: join(dir, 'd1/s.json') })).toContain(`--stats '${join(dir, 'd1/s.json')}' lies inside ${via}`);
+    expect(await refusal({})).toBe('');
+  });
+
+  it('cat and run refuse it before writing, so the next read does not take the output twice', async () => {
+    const cat = await runCli(['cat', join(dir, 'sy'), '-o', join(dir, 'd1/o3.jsonl')]);
+    expect(cat.stderr).toContain('lies inside');
+    expect(cat.code).toBe(2);
+    await writeFile(join(dir, 'rec.yaml'), 'name: t\nstages:\n  - normalize: {}\n');
+    const run = await runCli(['run', join(dir, 'rec.yaml'), '-i', join(dir, 'sy'), '-o', join(dir, 'd1/out')]);
+    expect(run.stderr).toContain('lies inside');
+    expect(run.code).toBe(2);
+    expect((await readdir(join(dir, 'd1'))).sort()).toEqual(['a.jsonl']);
+  });
+});

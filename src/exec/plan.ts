@@ -16,7 +16,7 @@ import type { SkippedInput } from '../io/inputs.js';
 import { open, readFile, stat } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { sniffCompression } from '../io/decode.js';
-import { isAbsolute, normalize, resolve, sep } from 'node:path';
+import { isAbsolute, join, normalize, resolve, sep } from 'node:path';
 import type { TextField } from '../core/doc.js';
 import { UsageError } from '../core/errors.js';
 import type { RecipeStage } from '../core/recipe.js';
@@ -150,6 +150,34 @@ export interface Plan {
    * plans of older versions. Not part of `planKey`.
    */
   sideFiles?: SideFile[];
+}
+
+/**
+ * A run folder's `_plan.json`, read for `status`, `merge` and `task`: a file that is not JSON or
+ * not the shape a run writes (damaged, emptied, edited) is a usage error naming it, as `run`
+ * refuses it (hostile review 20 F13: a JavaScript stack trace, exit 1).
+ */
+export async function readPlan(run: string): Promise<Plan> {
+  const file = join(run, '_plan.json');
+  const text = await readFile(file, 'utf8');
+  let why: string | undefined;
+  let plan: Plan | undefined;
+  try {
+    plan = JSON.parse(text) as Plan;
+  } catch (e) {
+    why = text.trim() === '' ? 'it is empty' : `not JSON: ${(e as Error).message}`;
+  }
+  if (plan !== undefined) {
+    const p = plan as unknown as Record<string, unknown>;
+    const arrays = ['stages', 'inputs', 'tasks', 'segments', 'globals', 'phases'];
+    if (p === null || typeof p !== 'object' || Array.isArray(p)) why = 'not a JSON object';
+    else if (typeof p.name !== 'string') why = 'no run name';
+    else if (arrays.some((k) => !Array.isArray(p[k]))) why = `no ${arrays.find((k) => !Array.isArray(p[k]))} list`;
+    else if (!(p.phases as unknown[]).every((ph) => typeof ph === 'object' && ph !== null && typeof (ph as PhaseSpec).id === 'string' && Number.isInteger((ph as PhaseSpec).units))) why = 'a phase without its id or units';
+    else if (typeof p.settings !== 'object' || p.settings === null) why = 'no settings';
+  }
+  if (why !== undefined) throw new UsageError(`'${showPath(file)}' does not read (${why}): it is not the plan a 'corpus-clean run' writes (damaged or edited), so the run in '${showPath(run)}' cannot be told or resumed; run its recipe again into that folder with --overwrite to start over`);
+  return plan!;
 }
 
 /** A file a stage reads (core/registry.ts `filesReadBy`) and the SHA-256 of its content. */

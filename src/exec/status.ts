@@ -7,7 +7,7 @@ import { counted, errorText } from '../core/show.js';
 import { failedPath, planPath, slurmDir, successPath } from './layout.js';
 import { isDone, readMarker } from './markers.js';
 import type { Plan } from './plan.js';
-import { changedInputs, describeTask, inputFacts } from './plan.js';
+import { changedInputs, describeTask, inputFacts, readPlan } from './plan.js';
 import type { SubmittedJob } from './slurm.js';
 import { jobFacts, queueRows } from './slurm.js';
 import { showPath } from '../core/fsname.js';
@@ -28,7 +28,7 @@ export function doneUnits(run: string, plan: Plan): number {
 /** A report on a run folder, and whether the run is finished. */
 export async function statusReport(run: string): Promise<{ text: string; finished: boolean; code: number; next?: string }> {
   if (!existsSync(planPath(run))) return { text: `${run}: not a run folder (no _plan.json)\n`, finished: false, code: 2 };
-  const plan = JSON.parse(await readFile(planPath(run), 'utf8')) as Plan;
+  const plan = await readPlan(run);
   // A run that exited 1 wrote `_FAILED` (the same manifest) instead of `_SUCCESS`: finished, failed.
   const failed = !existsSync(successPath(run)) && existsSync(failedPath(run));
   const markerPath = failed ? failedPath(run) : successPath(run);

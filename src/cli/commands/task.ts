@@ -11,7 +11,7 @@ import { mergeRun, missingUnits } from '../../exec/merge.js';
 import { damagedFile, RedoneFiles } from '../../exec/redo.js';
 import type { Stage } from '../../core/stage.js';
 import type { Plan } from '../../exec/plan.js';
-import { describeTask } from '../../exec/plan.js';
+import { describeTask, readPlan } from '../../exec/plan.js';
 import { statusReport } from '../../exec/status.js';
 import { buildStages, runUnit } from '../../exec/unit.js';
 import { tuneV8 } from '../../exec/v8.js';
@@ -24,7 +24,7 @@ import { showPath } from '../../core/fsname.js';
 
 async function loadPlan(dir: string | undefined, command: string): Promise<Plan> {
   const d = await checkRunFolder(dir, command);
-  return JSON.parse(await readFile(planPath(d), 'utf8')) as Plan;
+  return readPlan(d);
 }
 
 const TASK_FLAGS: Flag[] = [

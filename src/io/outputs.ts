@@ -970,6 +970,20 @@ export async function prepareOutput(plan: OutputPlan): Promise<Release> {
       const they = strangers.length > 1;
       throw new UsageError(`output shards '${showPath(plan.output)}': '${showPath(strangers[0])}'${more} beside it ${they ? 'are' : 'is'} named like its shards, but no ${setMarker} lists ${they ? 'them' : 'it'}: not written by corpus-clean (or ${lists.length > 0 ? 'by a command that did not list it' : 'its manifest is gone'}), so ${they ? 'they are' : 'it is'} left alone, with or without --overwrite; write to another name, or move ${they ? 'them' : 'it'}`);
     }
+    // The same rule for a folder output (hostile review 20 F5: `-o DIR/ --overwrite` deleted a
+    // Spark folder's part-00001.jsonl, "from an earlier run"): shard-named files are ours only when
+    // a manifest of ours lists them (its _SUCCESS or _FAILED), a run's _plan.json is there, or a
+    // killed command of ours left its lock. An empty _SUCCESS (Spark's, Hadoop's) lists none.
+    if (plan.folder && killed === undefined && !names.includes(PLAN_NAME)) {
+      const folderLists = [SUCCESS_NAME, FAILED_NAME].filter((n) => names.includes(n)).map((n) => (emptyFile(join(dir, n)) ? [] : manifestShards(join(dir, n))));
+      const listed = folderLists.some((l) => l === undefined) ? undefined : new Set(folderLists.flat());
+      const others = listed === undefined ? [] : names.filter((n) => FOLDER_SHARD.test(n) && !listed.has(n)).sort();
+      if (others.length > 0) {
+        const they = others.length > 1;
+        const by = folderLists.length === 0 ? `no ${SUCCESS_NAME} of corpus-clean lists ${they ? 'them' : 'it'}` : `its ${SUCCESS_NAME} does not list ${they ? 'them' : 'it'}`;
+        throw new UsageError(`output folder '${showPath(plan.output)}' holds '${showPath(others[0])}'${they ? ` and ${others.length - 1} more` : ''} named like its shards, but ${by}: not written by corpus-clean (or its manifest is gone), so ${they ? 'they are' : 'it is'} left alone, with or without --overwrite; write to another folder, or move ${they ? 'them' : 'it'}`);
+      }
+    }
     // A run's folder (its _plan.json) not finished nor failed is resumed by its `run`: a single
     // command replaces it only when told to (--overwrite), never as a killed command's leftovers.
     const runFolder = plan.folder && names.includes(PLAN_NAME);
@@ -1161,6 +1175,15 @@ function manifestShards(path: string): string[] | undefined {
     return Array.isArray(m.shards) && m.shards.every((x) => typeof x === 'string') ? (m.shards as string[]) : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/** Whether `path` is a file with nothing in it but white space (Spark's and Hadoop's _SUCCESS). */
+function emptyFile(path: string): boolean {
+  try {
+    return readFileSync(path, 'utf8').trim() === '';
+  } catch {
+    return false;
   }
 }
 

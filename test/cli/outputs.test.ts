@@ -200,6 +200,9 @@ describe('one output, one run at a time', () => {
     const out = join(dir, 'out');
     await mkdir(out);
     await writeFile(join(out, 'part-00000.jsonl'), 'old\n');
+    // An earlier output of ours (its manifest lists the shard): a shard-named file no manifest lists
+    // is left alone, with or without --overwrite (hostile review 20 F5).
+    await writeFile(join(out, '_SUCCESS'), JSON.stringify({ exit_code: 0, command: 'cat', records: 1, shards: ['part-00000.jsonl'] }) + '\n');
     await writeFile(join(out, '.part-00001.jsonl.gz.tmp-123-4'), 'half');
     await writeFile(join(out, '._rejects.jsonl.tmp-123-0'), 'half');
     expect((await runCli(['cat', input, '-o', out + '/', '--overwrite'])).code).toBe(0);
@@ -220,6 +223,7 @@ describe('dedup-disk checks its output flags before its long work (K2)', () => {
     await expect(readdir(work)).rejects.toThrow();
     await mkdir(join(dir, 'o'));
     await writeFile(join(dir, 'o/part-00000.jsonl'), 'old\n');
+    await writeFile(join(dir, 'o/_SUCCESS'), JSON.stringify({ exit_code: 0, command: 'cat', records: 1, shards: ['part-00000.jsonl'] }) + '\n');
     const r2 = await runCli(['dedup-disk', input, '--work', work, '-o', join(dir, 'o') + '/']);
     expect(r2.code).toBe(2);
     expect(r2.stderr).toMatch(/earlier run/);

@@ -48,3 +48,37 @@ describe('an output in a folder the input walk enters through a symbolic link (h
     expect((await readdir(join(dir, 'd1'))).sort()).toEqual(['a.jsonl']);
   });
 });
+
+describe('-o DIR/ --overwrite and shard-named files corpus-clean did not write (hostile review 20 F5)', () => {
+  const input = (): string => join(dir, 'd1/a.jsonl');
+  it('a folder of part-NNNNN files without a manifest is left alone, with or without --overwrite', async () => {
+    const ud = join(dir, 'ud');
+    await mkdir(ud);
+    await writeFile(join(ud, 'part-00000.jsonl'), '{"text":"mine0"}\n');
+    await writeFile(join(ud, 'part-00007.jsonl'), '{"text":"mine7"}\n');
+    for (const extra of [[], ['--overwrite']]) {
+      const r = await runCli(['cat', input(), '-o', ud + '/', ...extra]);
+      expect(r.stderr).toContain("holds 'part-00000.jsonl' and 1 more named like its shards, but no _SUCCESS of corpus-clean lists them: not written by corpus-clean");
+      expect(r.code).toBe(2);
+      expect((await readdir(ud)).sort()).toEqual(['part-00000.jsonl', 'part-00007.jsonl']);
+    }
+  });
+
+  it("a Spark folder (an empty _SUCCESS) is left alone; corpus-clean's own folder is replaced", async () => {
+    const sp = join(dir, 'spark');
+    await mkdir(sp);
+    await writeFile(join(sp, '_SUCCESS'), '');
+    await writeFile(join(sp, 'part-00000.jsonl'), '{"text":"spark0"}\n');
+    await writeFile(join(sp, 'part-00001.jsonl'), '{"text":"spark1"}\n');
+    const r = await runCli(['cat', input(), '-o', sp + '/', '--overwrite']);
+    expect(r.stderr).toContain('its _SUCCESS does not list them');
+    expect(r.code).toBe(2);
+    expect((await readdir(sp)).sort()).toEqual(['_SUCCESS', 'part-00000.jsonl', 'part-00001.jsonl']);
+    const own = join(dir, 'own');
+    expect((await runCli(['cat', input(), '-o', own + '/', '--shard-records', '2'])).code).toBe(0);
+    expect((await readdir(own)).filter((n) => n.startsWith('part-'))).toHaveLength(3);
+    const again = await runCli(['cat', input(), '-o', own + '/', '--overwrite']);
+    expect(again.code).toBe(0);
+    expect((await readdir(own)).filter((n) => n.startsWith('part-'))).toEqual(['part-00000.jsonl']);
+  });
+});

@@ -238,6 +238,8 @@ export async function expandInputs(specs: readonly string[], skipped: SkippedInp
   let stdin = false;
   for (const given of specs) {
     if (given === '-') {
+      // Named twice, read once: said as a second name of a file is (hostile review 20 F11).
+      if (stdin) skipped.push({ name: '-', reason: 'stdin named twice (read once)', same_as: '-' });
       stdin = true;
       continue;
     }
@@ -312,7 +314,9 @@ export async function expandInputs(specs: readonly string[], skipped: SkippedInp
     if (was === undefined) {
       first.set(real, f.name);
       out.push(f.name);
-    } else if (f.name !== was && f.key !== resolve(was)) skipped.push({ name: f.name, reason: `the same file as '${showPath(was)}' (read once, under that name)`, same_as: was });
+    } else if (f.name === was) skipped.push({ name: f.name, reason: 'named twice (read once)', same_as: was });
+    // Another spelling of the same path (`a.jsonl ./a.jsonl`) is a second name as a link is (hostile review 20 F11: read once, nothing said).
+    else skipped.push({ name: f.name, reason: `the same file as '${showPath(was)}' (read once, under that name)`, same_as: was });
   }
   // A name met twice (a folder and a glob over it) is reported once.
   const once = new Map(skipped.map((x) => [x.name, x]));

@@ -82,3 +82,17 @@ describe('-o DIR/ --overwrite and shard-named files corpus-clean did not write (
     expect((await readdir(own)).filter((n) => n.startsWith('part-'))).toEqual(['part-00000.jsonl']);
   });
 });
+
+describe('the same input named twice (hostile review 20 F11)', () => {
+  it('is read once with the warning a second name (a link) gets', async () => {
+    const a = join(dir, 'd1/a.jsonl');
+    const twice = await runCli(['cat', a, a, '-o', '/dev/null']);
+    expect(twice.stderr).toContain(`warning: skipped '${a}': named twice (read once)`);
+    expect(twice.stderr).toContain('read 5 = written 5');
+    const spelled = await runCli(['cat', 'd1/a.jsonl', './d1/a.jsonl', '-o', '/dev/null'], { cwd: dir });
+    expect(spelled.stderr).toContain("warning: skipped 'd1/a.jsonl': the same file as './d1/a.jsonl' (read once, under that name)");
+    const stdin = await runCli(['cat', '-', '-', '-o', '/dev/null'], { input: records });
+    expect(stdin.stderr).toContain("warning: skipped '-': stdin named twice (read once)");
+    expect(stdin.stderr).toContain('read 5 = written 5');
+  });
+});

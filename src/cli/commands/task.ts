@@ -1,6 +1,6 @@
 import { writeStdoutSync } from '../../io/stdout.js';
 import { existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { UsageError } from '../../core/errors.js';
 import type { StageRegistry } from '../../core/registry.js';
 import { FAILED, planPath, SUCCESS } from '../../exec/layout.js';

@@ -20,11 +20,15 @@ export function bandKeys(sig: Int32Array, off: number, bands: number, rows: numb
     const start = off + band * rows;
     for (let r = 0; r < rows; r++) {
       const v = sig[start + r];
-      h1 = Math.imul((h1 << 13) | (h1 >>> 19), 5) + 0xe6546b64 + Math.imul(v, 0xcc9e2d51);
-      h2 = Math.imul(h2 ^ v, 0x01000193) + ((h2 << 7) | (h2 >>> 25));
+      // \`| 0\`: every later use of h1 and h2 reads them modulo 2^32 anyway, so this changes no
+      // key; it keeps them int32 (a sum of two int32 is not one), and above all keeps the value
+      // given to fmix32 an int32: a double there deoptimised fmix32 ("not a Smi") on the 10 MB
+      // slice of issue #16, whose optimised code, made for the shingle hashes, expects Smis.
+      h1 = (Math.imul((h1 << 13) | (h1 >>> 19), 5) + 0xe6546b64 + Math.imul(v, 0xcc9e2d51)) | 0;
+      h2 = (Math.imul(h2 ^ v, 0x01000193) + ((h2 << 7) | (h2 >>> 25))) | 0;
     }
     out[2 * band] = fmix32(h1 ^ rows);
-    out[2 * band + 1] = fmix32(h2 + Math.imul(h1, 0x1b873593));
+    out[2 * band + 1] = fmix32((h2 + Math.imul(h1, 0x1b873593)) | 0);
   }
   return out;
 }

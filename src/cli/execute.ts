@@ -492,7 +492,8 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
     () => (atSignal === undefined ? '' : stoppedLine(job.command, atSignal, undefined, gone()) + stdinAtSignal),
   );
   // stdout closed by its reader (`| head`): stop reading, let what was read finish its way
-  // (rejects and stats are written), write nothing more, and exit 0 without a word.
+  // (rejects and stats are written), write nothing more, and exit 0 without a word (1 for bad
+  // input over the rate among what was read: finishClosed).
   const closed = { now: false };
   // `-o /dev/stdout` (or /dev/fd/1) onto the same pipe is stdout too: its reader going away
   // (`| head`) stops the command quietly, as for `-o -` (it was "error: cannot write
@@ -547,7 +548,7 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
   try {
     if (job.startedAt !== undefined) stats.ms = Date.now() - job.startedAt;
     const finished: Finished = { ...(p.limit !== undefined ? { limit: { n: p.limit, reached: limited.reached } } : {}), say: job.say, command: job.command, stats, inputs: files, roots: job.inputs, skipped, unfinished, expectedRecords: expected, output, shards: sink.shards(), rejectsPath, statsPath, maxRejectRate: rate, textField, wrapArrays, allowEmpty: v['allow-empty'] === true, statsWritten: () => void (statsDone = true), extra: rejectsPath ? { rejects_attrs: rejectsAttrs, ...(sampled ? { rejects_sample_per_reason: rejectsSample, rejects_left_out: sampled.skipped } : {}) } : undefined };
-    if (closed.now) return await finishClosed(finished);
+    if (closed.now) return await finishClosed({ ...finished, reached: sink.writer.reached });
     // Nothing written and a failure: no output is left (the empty file of a command that read
     // nothing usable would pass for an earlier run's result and block the rerun its message
     // suggests); finishRun removes it before it writes the stats. The rejects and stats stay: they say why.
@@ -757,13 +758,29 @@ function quietWhenClosed(w: DocSink, closed: { now: boolean }): DocSink {
 
 /**
  * The end of a run whose stdout reader went away (`| head`): the rejects were written by the
- * pipeline; write the stats of what was read (with `output_closed: true`; records passed on
- * after the reader left count as written) and exit 0 quietly, as `yes | head` does.
+ * pipeline; write the stats of what was read (with `output_closed: true`): `written` is what
+ * reached stdout (`reached`: the records of writes the pipe took whole), the others handed over, lost
+ * with the closed pipe or taken in part, are `on_their_way`, as the stopped line says (hostile review 20
+ * F7: 'written' counted them, with `balanced: true`). Exit 0 quietly, as `yes | head` does, unless
+ * what was read is bad input over --max-reject-rate: exit 1 with the error line, as when the
+ * reader reads to the end.
  */
-async function finishClosed(f: Finished): Promise<number> {
+async function finishClosed(f: Finished & { reached?: number }): Promise<number> {
+  const say = f.say ?? toStderr;
+  const handed = f.stats.written;
+  const written = typeof f.reached === 'number' && f.reached < handed ? f.reached : handed;
+  const stats = { ...f.stats, written };
+  const away = handed - written;
+  const elsewhere = textElsewhere(stats);
+  const bad = badInput(stats) + (elsewhere?.empty ?? 0);
+  const badRate = stats.read > 0 ? bad / stats.read : 0;
   if (f.statsPath) {
-    const summary = { command: f.command, inputs: f.inputs, skipped: f.skipped ?? [], output: f.output, shards: f.shards, rejects: f.rejectsPath ?? null, output_closed: true, balanced: balanced(f.stats), ...f.stats, ...f.extra };
+    const summary = { command: f.command, inputs: f.inputs, skipped: f.skipped ?? [], output: f.output, shards: f.shards, rejects: f.rejectsPath ?? null, output_closed: true, balanced: balanced(f.stats), bad_input: bad, bad_input_rate: badRate, max_reject_rate: f.maxRejectRate, ...stats, on_their_way: away, ...f.extra };
     await writeAtomic(f.statsPath, JSON.stringify(summary, null, 2) + '\n');
+  }
+  if (badRate > f.maxRejectRate) {
+    say(`corpus-clean ${f.command}: error: ${bad} of ${counted(stats.read, 'record')} read ${bad === 1 ? 'was' : 'were'} bad input (${(badRate * 100).toFixed(1)} % > --max-reject-rate ${f.maxRejectRate}); stdout was closed by its reader after ${written} written${away > 0 ? ` (${away} more on their way when it closed)` : ''}`);
+    return ExitCode.dataOrIo;
   }
   return ExitCode.ok;
 }

@@ -479,17 +479,33 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
   let watched: (() => RunStats) | undefined;
   let atSignal: RunStats | undefined;
   let stdinAtSignal = '';
+  // Every record read and written, the accounting line printed, the stats and marker not yet in
+  // place: a signal then removes the output all the same (what is left is finished or nothing),
+  // and its stopped line follows the accounting line, which a reader of the log would otherwise
+  // take for the last word (hostile review 20 F1: 'written 60000', then everything removed).
+  let finishing: RunStats | undefined;
+  let lateSignal = false;
+  const lateWords = (): string => {
+    const steps = [statsPath !== undefined && !statsDone ? `its stats '${showPath(statsPath)}'` : '', job.sink === undefined && p.folder ? `its ${SUCCESS} marker` : job.sink === undefined && p.sharded ? `its marker '${setMarkerName(output)}'` : ''].filter((x) => x !== '');
+    const what = steps.length > 0 ? ` (${steps.join(' and ')} not yet written)` : '';
+    if (outputIsStream) return `the signal came after the accounting line above, before the command had finished${what}: the records sent to ${output === '-' ? 'stdout' : `'${showPath(output)}'`} stay there${rejectsPath !== undefined || statsPath !== undefined ? ', the rejects and stats are removed' : ''}`;
+    return `the signal came after the accounting line above, before the output was finished${what}: it is removed all the same, as an unfinished output`;
+  };
   nameCommand(job.command);
   const unregister = whileRunning(
     async () => {
       atSignal = watched?.();
       if (atSignal !== undefined) stdinAtSignal = unreadStdin(files, ': ');
+      else if (finishing !== undefined) {
+        atSignal = finishing;
+        lateSignal = true;
+      }
       progress.done();
       await abortAll();
     },
     '',
     onStdout ? `stdout keeps the records written before the signal (they may be incomplete: discard them)${rejectsPath !== undefined || statsPath !== undefined ? '; the unfinished rejects and stats removed' : ''}` : outputIsStream ? `${streamKept(output)}${rejectsPath !== undefined || statsPath !== undefined ? '; the unfinished rejects and stats removed' : ''}` : replacing ? `unfinished output removed, ${earlierOutput} kept as ${setNames.length > 0 ? 'they were' : 'it was'}` : undefined,
-    () => (atSignal === undefined ? '' : stoppedLine(job.command, atSignal, undefined, gone()) + stdinAtSignal),
+    () => (atSignal === undefined ? '' : stoppedLine(job.command, atSignal, lateSignal ? lateWords() : undefined, gone()) + stdinAtSignal),
   );
   // stdout closed by its reader (`| head`): stop reading, let what was read finish its way
   // (rejects and stats are written), write nothing more, and exit 0 without a word (1 for bad
@@ -527,6 +543,8 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
     });
     // Read to the end: a signal from now on comes after the accounting (or while it is printed).
     watched = undefined;
+    // (stdout closed by its reader: finishClosed prints no accounting line, and a signal then says what it said before.)
+    if (!closed.now) finishing = stats;
   } catch (e) {
     watched = undefined;
     unregister();

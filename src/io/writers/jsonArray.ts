@@ -1,4 +1,5 @@
 import { open, rename, unlink } from 'node:fs/promises';
+import { whileWaitingForReader } from '../fifos.js';
 import type { FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Doc } from '../../core/doc.js';
@@ -67,7 +68,7 @@ export class JsonArrayWriter implements DocSink {
         this.target = t.path;
         // A device or FIFO is written in place; a file under a temporary name.
         this.tmp = t.direct ? null : hiddenPath(t.path, `.tmp-${process.pid}-${serial++}`);
-        this.handle = await open(this.tmp ?? t.path, 'w');
+        this.handle = await whileWaitingForReader(t.path, open(this.tmp ?? t.path, 'w'));
         await writeAll(this.handle, '[');
       } catch (e) {
         await this.abort();

@@ -1,4 +1,5 @@
 import { createWriteStream, open as fsOpen, write as fsWrite, writev as fsWritev, type WriteStream } from 'node:fs';
+import { whileWaitingForReader } from '../fifos.js';
 import { rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { createGzip, type Gzip } from 'node:zlib';
@@ -293,13 +294,18 @@ export class ShardedWriter {
       // What gzip hands the file, as it goes (the pipe writes every piece it reads).
       if (shard.sum !== null) gzip.on('data', (b: Buffer) => addSum(shard.sum, b));
     }
-    // The open itself may fail (ENOENT, EACCES): surface it on the first write.
-    await new Promise<void>((resolve) => {
-      if ((file as { fd?: number | null }).fd != null) return resolve();
-      file.once('open', () => resolve());
-      file.once('error', () => resolve());
-      file.once('close', () => resolve());
-    });
+    // The open itself may fail (ENOENT, EACCES): surface it on the first write. A FIFO's open waits
+    // for a reader: said after a second, as for --stats (hostile review 20 F12: -o or --rejects on a
+    // FIFO nobody reads waited in silence).
+    await whileWaitingForReader(
+      final,
+      new Promise<void>((resolve) => {
+        if ((file as { fd?: number | null }).fd != null) return resolve();
+        file.once('open', () => resolve());
+        file.once('error', () => resolve());
+        file.once('close', () => resolve());
+      }),
+    );
     if (this.aborted) {
       await this.discard(shard);
       throw new Error('ShardedWriter: write after abort');

@@ -1,7 +1,9 @@
 import { refuseRemote } from './remote.js';
 import { fstatSync, type Stats } from 'node:fs';
-import { open, stat } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { open, readdir, stat } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { lockPathFor, shortPrefix } from './writers/hiddenName.js';
+import { readLock } from './writers/lockFile.js';
 import { fsPath, nameFromText, readNames, realPath, showPath } from '../core/fsname.js';
 import { UsageError } from '../core/errors.js';
 import { startsZstd } from './magic.js';
@@ -217,6 +219,28 @@ async function listFolder(root: string, skipped: SkippedInput[], entered?: strin
 }
 
 /**
+ * Why an input file is not there when it is an output being written or left unfinished by
+ * `--overwrite` (hostile review 20 F6: after a kill -9 of `-o out.jsonl --overwrite`, reading
+ * out.jsonl said only "input not found", while the complete earlier output waited beside it as
+ * `.out.jsonl.earlier-PID`): said from its lock and the hidden names beside it; '' for neither.
+ */
+async function unfinishedOutputNote(spec: string): Promise<string> {
+  const dir = dirname(spec);
+  const base = basename(spec);
+  if (base === '' || base === '.' || base === '..') return '';
+  const names = await readdir(fsPath(dir)).catch(() => [] as string[]);
+  const heads = [`.${base}.earlier-`, `${shortPrefix(base)}.earlier-`];
+  const earlier = names.filter((n) => heads.some((h) => n.startsWith(h) && /^\d+$/.test(n.slice(h.length))));
+  const lock = lockPathFor(spec);
+  const holder = names.includes(basename(lock)) ? readLock(lock) : undefined;
+  if (earlier.length === 0 && holder === undefined) return '';
+  const kept = earlier.length > 0 ? `the complete earlier output it was replacing (--overwrite) is kept beside it as '${showPath(join(dir, earlier[0]))}'` : '';
+  if (holder?.live === true) return `: a command (PID ${holder.pid}${holder.foreign ? ` on host '${holder.host}'` : ''}) is writing it now${kept === '' ? '' : `, and ${kept} until its new output is complete`}; read it once that command has ended`;
+  const who = holder !== undefined ? `the command writing it, PID ${holder.pid}, was killed before its output was complete` : 'the command writing it was killed before its output was complete';
+  return `: it is an unfinished output (${who}${kept === '' ? '' : `; ${kept}`}): ${kept === '' ? 'run that command again' : `the next command writing '${showPath(spec)}' puts it back (or rename it back to '${showPath(spec)}' yourself)`}`;
+}
+
+/**
  * Expand files, directories (recursively, input extensions only) and glob patterns into one
  * de-duplicated list in code-point order of the names as spelled (made absolute, so a path
  * spelled relative and absolute sorts the same; a symbolic link sorts by its own name, not its
@@ -286,7 +310,7 @@ export async function expandInputs(specs: readonly string[], skipped: SkippedInp
       for (const f of matched) found.push({ name: f, key: resolve(f) });
     } else if (st !== null) {
       throw new UsageError(`input '${showPath(spec)}' is ${kindOfStats(st)}, not a file or folder: ${streamAdvice(spec)}`);
-    } else throw new UsageError(`input not found: '${showPath(spec)}'`);
+    } else throw new UsageError(`input not found: '${showPath(spec)}'${await unfinishedOutputNote(spec)}`);
   }
   const keyed = found;
   keyed.sort((a, b) => byCodePoint(a.key, b.key) || byCodePoint(a.name, b.name));

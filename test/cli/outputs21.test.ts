@@ -1,7 +1,8 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCli, tempDir } from '../helpers/run.js';
+import { CLI, runCli, tempDir } from '../helpers/run.js';
 
 let dir: string;
 const lines = (from: number, n: number): string => Array.from({ length: n }, (_, i) => (i % 3 === 0 ? `{bad json ${from + i}` : JSON.stringify({ text: `record ${from + i} with words` }))).join('\n') + '\n';
@@ -59,5 +60,30 @@ describe('--rejects/--stats of another output are refused, as -o is (F9)', () =>
     expect(failed.code, failed.stderr).toBe(1);
     expect(failed.stderr).toContain("'r6.jsonl' is kept as it was");
     expect(await readFile(join(dir, 'r6.jsonl'), 'utf8')).toBe(first);
+  });
+});
+
+// Hostile review 20 F6: after a kill -9 of `-o FILE --overwrite`, reading FILE said only "input
+// not found", while the complete earlier output waited beside it as `.FILE.earlier-PID`.
+describe('reading an output a killed --overwrite left unfinished (F6)', () => {
+  it('says where the earlier output is kept and what puts it back', async () => {
+    expect((await cc('cat', 'a.jsonl', '-o', 'ow.jsonl', '--max-reject-rate', '1', '-q')).code).toBe(0);
+    const before = await readFile(join(dir, 'ow.jsonl'), 'utf8');
+    // Reading its records from stdin, which stays open: killed once the earlier output is set aside.
+    const p = spawn(process.execPath, [CLI, 'cat', '-', '-o', 'ow.jsonl', '--overwrite', '-q'], { cwd: dir, stdio: ['pipe', 'ignore', 'ignore'] });
+    p.stdin.write('{"text":"a new record"}\n');
+    const gone = new Promise((res) => p.on('close', res));
+    while (!(await readdir(dir)).some((n) => n.startsWith('.ow.jsonl.earlier-'))) await new Promise((r) => setTimeout(r, 5));
+    p.kill('SIGKILL');
+    await gone;
+    const r = await cc('cat', 'ow.jsonl', '-o', '/dev/null');
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/^corpus-clean: input not found: 'ow\.jsonl': it is an unfinished output \(the command writing it, PID \d+, was killed before its output was complete; the complete earlier output it was replacing \(--overwrite\) is kept beside it as '\.ow\.jsonl\.earlier-\d+'\): the next command writing 'ow\.jsonl' puts it back \(or rename it back to 'ow\.jsonl' yourself\)\n$/);
+    const plain = await cc('cat', 'none.jsonl', '-o', '/dev/null');
+    expect(plain.stderr).toBe("corpus-clean: input not found: 'none.jsonl'\n");
+    // As it says: the next command writing it puts the earlier output back first.
+    const next = await cc('cat', 'a.jsonl', '-o', 'ow.jsonl', '--max-reject-rate', '1', '-q');
+    expect(next.code, next.stderr).toBe(2);
+    expect(await readFile(join(dir, 'ow.jsonl'), 'utf8')).toBe(before);
   });
 });

@@ -15,7 +15,7 @@ import type { RunStats } from '../core/stats.js';
 import { balanced } from '../core/stats.js';
 import { pipeline, statsOfFailure } from '../core/pipeline.js';
 import { parseSize } from '../core/size.js';
-import { expandInputs, isInputName, isLost, type SkippedInput } from '../io/inputs.js';
+import { expandInputs, isInputName, isLost, type EnteredFolder, type SkippedInput } from '../io/inputs.js';
 import { INPUT_FORMATS, readFiles, type InputFormat } from '../io/readers/index.js';
 import { htmlFieldFor } from '../io/readers/options.js';
 import { isFolderOutput, JsonlWriter, type JsonlOptions } from '../io/writers/jsonl.js';
@@ -244,9 +244,9 @@ export async function prepare(job: Job) {
   const allowUnfinished = v['allow-unfinished'] === true;
   const unfinishedNamed = await refuseUnfinished(job.inputs, allowUnfinished);
   const skipped: SkippedInput[] = [];
-  const entered: string[] = [];
+  const entered: EnteredFolder[] = [];
   const expanded = await expandInputs(job.inputs.length > 0 ? job.inputs : ['-'], skipped, entered);
-  const { files, leftOut, unfinished: unfinishedMet, inherited, expected, samples } = await checkInputFolders(expanded, entered, allowUnfinished);
+  const { files, leftOut, unfinished: unfinishedMet, inherited, expected, samples } = await checkInputFolders(expanded, entered.map((f) => f.path), allowUnfinished);
   // --allow-unfinished reads them, and says so: a warning each, and the list in the stats and the
   // output's manifest, so that what is made from an incomplete input does not pass for complete.
   const unfinished: UnfinishedInput[] = [];
@@ -287,7 +287,7 @@ export async function prepare(job: Job) {
       say(`corpus-clean ${job.command}: note: reading text_field ${showText(textFieldLabel(run.field))}${how} (--text-field chooses another)`);
     }
   }
-  const plan = { inputs: files, output, folder, readBack: folder && job.sink === undefined, sharded: !folder && Boolean(shardRecords || shardBytes), rejects: rejectsPath, stats: statsPath, extra: job.extraOutputs, roots: job.inputs, reads: [...job.stages.flatMap(filesReadBy), ...(job.reads ?? [])], overwrite: v.overwrite === true || d.overwrite === true, note: (n: string) => say(`corpus-clean ${job.command}: note: ${n}`), made: { output: [] as string[], side: [] as string[] }, earlier: new EarlierOutput() };
+  const plan = { inputs: files, output, folder, readBack: folder && job.sink === undefined, sharded: !folder && Boolean(shardRecords || shardBytes), rejects: rejectsPath, stats: statsPath, extra: job.extraOutputs, roots: job.inputs, entered, reads: [...job.stages.flatMap(filesReadBy), ...(job.reads ?? [])], overwrite: v.overwrite === true || d.overwrite === true, note: (n: string) => say(`corpus-clean ${job.command}: note: ${n}`), made: { output: [] as string[], side: [] as string[] }, earlier: new EarlierOutput() };
   // What each input file is now, before the output is locked: one replaced while it is read
   // stops the command (review 6 F23; a run's tasks check theirs against its plan).
   const facts = job.runTasks === undefined ? takeInputFacts(files, SUCCESS) : undefined;

@@ -168,6 +168,44 @@ export interface SkippedInput {
 export const isLost = (s: SkippedInput): boolean => s.same_as === undefined;
 
 /**
+ * A folder the walk of a folder input entered (`listFolder`): as the walk reached it (`path`), its
+ * real path and device:inode (undefined when it cannot be had), the input folder named (`root`),
+ * whether it is that folder (`top`), and whether a symbolic link led to it (`link`). Each real
+ * folder is entered once; names starting with `.` or `_` are not entered.
+ */
+export interface EnteredFolder {
+  root: string;
+  path: string;
+  real: string;
+  id: string | undefined;
+  top: boolean;
+  link: boolean;
+}
+
+/**
+ * The folders the input walk enters for the folders among `roots` (globs and files enter none),
+ * for a check made before or without expanding them (export's early shard-folder check,
+ * `dedup-disk --work`): the walk of `expandInputs`, one set of rules; a folder that cannot be
+ * read enters nothing (its reading says why).
+ */
+export async function foldersEntered(roots: readonly string[]): Promise<EnteredFolder[]> {
+  const entered: EnteredFolder[] = [];
+  for (const given of roots) {
+    if (given === '-') continue;
+    // As expandInputs finds it: the escaped form first, then the name as typed.
+    let spec = nameFromText(given);
+    let st = await stat(fsPath(spec)).catch(() => null);
+    if (st === null && spec !== given) {
+      st = await stat(fsPath(given)).catch(() => null);
+      if (st !== null) spec = given;
+    }
+    if (st?.isDirectory() !== true) continue;
+    await listFolder(spec, [], entered).catch(() => []);
+  }
+  return entered;
+}
+
+/**
  * The input files under a folder (input name endings only), as paths relative to it, links
  * followed, each folder read once (a link loop ends). Names starting with `_` or `.` are run files
  * and temporaries (the Hadoop/Spark convention) and skipped. Names are read as bytes, so a name
@@ -175,11 +213,11 @@ export const isLost = (s: SkippedInput): boolean => s.same_as === undefined;
  * as a folder has) that is not a file or folder, and a folder reached a second time, go to
  * `skipped` with the reason.
  */
-async function listFolder(root: string, skipped: SkippedInput[], entered?: string[]): Promise<Array<{ rel: string; real: string }>> {
+async function listFolder(root: string, skipped: SkippedInput[], entered?: EnteredFolder[]): Promise<Array<{ rel: string; real: string }>> {
   const found: Array<{ rel: string; real: string }> = [];
   const seen = new Map<string, string>();
   const top = root.length > 1 && root.endsWith('/') ? root.slice(0, -1) : root;
-  const visit = async (dir: string, rel: string): Promise<void> => {
+  const visit = async (dir: string, rel: string, link = false): Promise<void> => {
     const real = await realPath(dir).catch(() => null);
     if (real === null) return;
     const first = seen.get(real);
@@ -188,7 +226,10 @@ async function listFolder(root: string, skipped: SkippedInput[], entered?: strin
       return;
     }
     seen.set(real, dir);
-    entered?.push(dir);
+    if (entered !== undefined) {
+      const st = await stat(fsPath(dir)).catch(() => null);
+      entered.push({ root, path: dir, real, id: st === null ? undefined : `${st.dev}:${st.ino}`, top: rel === '', link });
+    }
     const entries = await readNames(dir).catch((e: NodeJS.ErrnoException) => {
       if (rel === '') throw new UsageError(`cannot read input folder '${showPath(root)}': ${e.message}`);
       skipped.push({ name: dir, reason: `a folder that cannot be listed (${e.code ?? e.message}): not read` });
@@ -206,7 +247,7 @@ async function listFolder(root: string, skipped: SkippedInput[], entered?: strin
         if (k.kind === 'file' || k.kind === 'dir') kind = k.kind;
         else if (k.kind === 'other' && (isInputName(e.name) || !e.name.includes('.'))) skipped.push({ name: path, reason: k.reason });
       }
-      if (kind === 'dir') await visit(path, r);
+      if (kind === 'dir') await visit(path, r, e.isSymbolicLink());
       // A plain file's real path is its folder's, plus its name: no realpath call per file.
       else if (kind === 'file' && !isInputName(e.name)) {
         const why = unreadDataName(e.name) ?? (e.name.includes('.') ? undefined : await unreadDataContent(path, e.name));
@@ -252,11 +293,12 @@ async function unfinishedOutputNote(spec: string): Promise<string> {
  * relative and absolute spellings) is read once, under the name that sorts first. Names not
  * read go to `skipped` when given, with the reason: second names (`same_as`), and entries of a
  * folder or matches of a glob that cannot be read (dangling links, link loops, FIFOs, devices).
- * `entered`, when given, receives every folder the walk of a folder input entered (as spelled),
- * for the checks of unfinished outputs (exec/markers.ts). A glob never yields a completion marker
+ * `entered`, when given, receives every folder the walk of a folder input entered (`EnteredFolder`),
+ * for the checks of unfinished outputs (exec/markers.ts) and of outputs inside an input folder
+ * (io/outputs.ts checkInsideInputFolder). A glob never yields a completion marker
  * (`_SUCCESS`, `out.jsonl._SUCCESS`): it is no record.
  */
-export async function expandInputs(specs: readonly string[], skipped: SkippedInput[] = [], entered?: string[]): Promise<string[]> {
+export async function expandInputs(specs: readonly string[], skipped: SkippedInput[] = [], entered?: EnteredFolder[]): Promise<string[]> {
   // `key`: the name made absolute (what the order follows).
   const found: Array<{ name: string; key: string; real?: string }> = [];
   let stdin = false;

@@ -7,7 +7,7 @@ import { UsageError } from '../core/errors.js';
 import { makeDir } from './dirs.js';
 import type { EarlierOutput, EarlierState } from './earlierOutput.js';
 import { noteFifoOutput } from './fifos.js';
-import { isInputName } from './inputs.js';
+import { foldersEntered, isInputName, type EnteredFolder } from './inputs.js';
 import { lockPathFor, NAME_MAX, shortHead, shortPrefix } from './writers/hiddenName.js';
 import { lockHost, lockText, parseLock, processAlive, readLock, type LockHolder } from './writers/lockFile.js';
 import { notOwnSideFile, type SideOwner } from './writers/ownSideFile.js';
@@ -65,6 +65,8 @@ export interface OutputPlan {
   extra?: readonly string[];
   /** The inputs as named (folders, files, patterns): an output inside a named folder is refused. */
   roots?: readonly string[];
+  /** The folders the walk of `roots` entered when the inputs were expanded (else they are walked again). */
+  entered?: readonly EnteredFolder[];
   /**
    * Other files the command reads (a stage's list, rule set or schema file, a tokenizer model),
    * with what reads them: an output file that is one of them is refused as an input is.
@@ -472,10 +474,10 @@ export async function checkOutputs(plan: OutputPlan): Promise<void> {
     await checkWritable(plan.stats, '--stats', false);
   }
   for (const e of plan.extra ?? []) await clash(e, '--output', false);
-  if (plan.output !== '-') await checkInsideInputFolder(plan.output, plan.roots ?? []);
+  if (plan.output !== '-') await checkInsideInputFolder(plan.output, plan.roots ?? [], undefined, plan.entered);
   // The rejects and the stats are files the next read of the folder would take as input too
   // (hostile review 7 F18: the rejects read back as 21 text_missing records), as -o and --work.
-  for (const [f, flag] of [[plan.rejects, '--rejects'], [plan.stats, '--stats']] as const) if (f !== undefined && !(await isStreamTarget(f))) await checkInsideInputFolder(f, plan.roots ?? [], flag);
+  for (const [f, flag] of [[plan.rejects, '--rejects'], [plan.stats, '--stats']] as const) if (f !== undefined && !(await isStreamTarget(f))) await checkInsideInputFolder(f, plan.roots ?? [], flag, plan.entered);
   await checkCollisions(plan);
   // An existing --rejects/--stats file is replaced without --overwrite only when it is one
   // corpus-clean wrote (the rerun of a command that failed, whose rejects and stats stay to say
@@ -538,72 +540,33 @@ function checkNameLength(path: string, flag: string): void {
 /**
  * An output inside a folder the input walk enters would be read as input by the next command
  * over that folder (its records twice), as an input inside the output folder is refused
- * (`clash`). The folders entered are each folder named as input and every folder a symbolic link
- * below one leads to (the walk follows them: hostile review 20 F10, `cat sy2 -o d1/o.jsonl` with
+ * (`clash`). The folders entered are those the input walk reports (`entered`, else walked here
+ * by the same walk): each folder named as input, every folder below it, and every folder a
+ * symbolic link below one leads to (hostile review 20 F10, `cat sy2 -o d1/o.jsonl` with
  * `sy2/d1abs -> d1` was accepted and the next run read o.jsonl too); compared by real path and
  * by device and inode, for -o, --rejects, --stats and --work alike.
  */
-export async function checkInsideInputFolder(output: string, roots: readonly string[], flag = '--output'): Promise<void> {
+export async function checkInsideInputFolder(output: string, roots: readonly string[], flag = '--output', entered?: readonly EnteredFolder[]): Promise<void> {
   const out = await real(nameFromText(output));
   const outUp = await ancestorIds(nameFromText(output));
-  for (const f of await walkedFolders(roots)) {
-    if (!within(out, f.real) && !outUp.has(f.id)) continue;
-    const where = f.path === f.root ? `the input folder '${showPath(f.root)}'` : `'${showPath(f.path)}' (a link to '${showPath(f.real)}'), a folder the walk of the input folder '${showPath(f.root)}' enters`;
+  for (const f of entered ?? (await walkedFolders(roots))) {
+    if (!within(out, f.real) && (f.id === undefined || !outUp.has(f.id))) continue;
+    const where = f.top ? `the input folder '${showPath(f.root)}'` : f.link ? `'${showPath(f.path)}' (a link to '${showPath(f.real)}'), a folder the walk of the input folder '${showPath(f.root)}' enters` : `'${showPath(f.path)}', a folder the walk of the input folder '${showPath(f.root)}' enters`;
     throw new UsageError(`${flag} '${showPath(output)}' lies inside ${where}: the next read of that folder would take the output as input too; write outside it`);
   }
 }
 
-interface WalkedFolder {
-  /** The folder named as input. */
-  root: string;
-  /** The folder as the walk reaches it: `root`, or a symbolic link below it. */
-  path: string;
-  real: string;
-  id: string;
-}
-
-const walkedOf = new WeakMap<readonly string[], Promise<WalkedFolder[]>>();
+const walkedOf = new WeakMap<readonly string[], Promise<EnteredFolder[]>>();
 
 /**
- * Each folder named in `roots` and each folder a symbolic link below one leads to (folders under
- * those are inside them by path). Names starting with `.` or `_` are not entered, as the input
- * walk (io/inputs.ts) does not enter them; each linked folder is followed once. Computed once per
- * list (the output, --rejects and --stats checks share it).
+ * The folders the input walk enters for `roots` (io/inputs.ts foldersEntered: the same walk,
+ * one set of rules), when the inputs were not expanded with the folders it entered kept
+ * (`OutputPlan.entered`). Computed once per list (the output, --rejects and --stats checks share it).
  */
-function walkedFolders(roots: readonly string[]): Promise<WalkedFolder[]> {
+function walkedFolders(roots: readonly string[]): Promise<EnteredFolder[]> {
   let p = walkedOf.get(roots);
-  if (p === undefined) walkedOf.set(roots, (p = walk(roots)));
+  if (p === undefined) walkedOf.set(roots, (p = foldersEntered(roots)));
   return p;
-}
-
-async function walk(roots: readonly string[]): Promise<WalkedFolder[]> {
-  const found: WalkedFolder[] = [];
-  const seen = new Set<string>();
-  const visit = async (root: string, dir: string): Promise<void> => {
-    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
-    for (const e of entries) {
-      if (e.name.startsWith('.') || e.name.startsWith('_')) continue;
-      const path = join(dir, e.name);
-      if (e.isDirectory()) await visit(root, path);
-      else if (e.isSymbolicLink()) {
-        const st = await stat(path).catch(() => null);
-        if (st === null || !st.isDirectory() || seen.has(`${st.dev}:${st.ino}`)) continue;
-        seen.add(`${st.dev}:${st.ino}`);
-        found.push({ root, path, real: await real(path), id: `${st.dev}:${st.ino}` });
-        await visit(root, path);
-      }
-    }
-  };
-  for (const root of roots) {
-    if (root === '-') continue;
-    const st = await stat(root).catch(() => null);
-    if (st === null || !st.isDirectory()) continue;
-    found.push({ root, path: root, real: await real(root), id: `${st.dev}:${st.ino}` });
-    if (seen.has(`${st.dev}:${st.ino}`)) continue;
-    seen.add(`${st.dev}:${st.ino}`);
-    await visit(root, root);
-  }
-  return found;
 }
 
 /**

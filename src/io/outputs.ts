@@ -925,27 +925,16 @@ export async function prepareOutput(plan: OutputPlan): Promise<Release> {
     // Files named like the set's shards that no marker of it lists (and no killed command of
     // ours left) are not ours: `data-00000.jsonl` is a common name of downloaded shards (hostile
     // review 9 F48: --overwrite deleted them). A marker whose list does not read counts all as ours.
-    const lists = [setMarker, setFailed].filter((n) => names.includes(n)).map((n) => manifestShards(join(dir, n)));
-    const known = setRe === null || killed !== undefined || lists.some((l) => l === undefined) ? undefined : new Set(lists.flat());
-    const strangers = setRe === null || known === undefined ? [] : names.filter((n) => setRe.test(n) && !known.has(n)).sort();
-    if (plan.sharded && strangers.length > 0) {
-      const more = strangers.length > 1 ? ` and ${strangers.length - 1} more` : '';
-      const they = strangers.length > 1;
-      throw new UsageError(`output shards '${showPath(plan.output)}': '${showPath(strangers[0])}'${more} beside it ${they ? 'are' : 'is'} named like its shards, but no ${setMarker} lists ${they ? 'them' : 'it'}: not written by corpus-clean (or ${lists.length > 0 ? 'by a command that did not list it' : 'its manifest is gone'}), so ${they ? 'they are' : 'it is'} left alone, with or without --overwrite; write to another name, or move ${they ? 'them' : 'it'}`);
-    }
+    const set = setRe === null || killed !== undefined ? undefined : unlistedShards(dir, names, [setMarker, setFailed], (n) => setRe.test(n), false);
+    const strangers = set?.unlisted ?? [];
+    if (plan.sharded && set !== undefined) refuseUnlisted(set, { head: `output shards '${showPath(plan.output)}':`, beside: true, notListed: (it) => `no ${setMarker} lists ${it}`, orWhat: set.markers > 0 ? 'by a command that did not list it' : 'its manifest is gone', elsewhere: 'another name' });
     // The same rule for a folder output (hostile review 20 F5: `-o DIR/ --overwrite` deleted a
     // Spark folder's part-00001.jsonl, "from an earlier run"): shard-named files are ours only when
     // a manifest of ours lists them (its _SUCCESS or _FAILED), a run's _plan.json is there, or a
     // killed command of ours left its lock. An empty _SUCCESS (Spark's, Hadoop's) lists none.
     if (plan.folder && killed === undefined && !names.includes(PLAN_NAME)) {
-      const folderLists = [SUCCESS_NAME, FAILED_NAME].filter((n) => names.includes(n)).map((n) => (emptyFile(join(dir, n)) ? [] : manifestShards(join(dir, n))));
-      const listed = folderLists.some((l) => l === undefined) ? undefined : new Set(folderLists.flat());
-      const others = listed === undefined ? [] : names.filter((n) => FOLDER_SHARD.test(n) && !listed.has(n)).sort();
-      if (others.length > 0) {
-        const they = others.length > 1;
-        const by = folderLists.length === 0 ? `no ${SUCCESS_NAME} of corpus-clean lists ${they ? 'them' : 'it'}` : `its ${SUCCESS_NAME} does not list ${they ? 'them' : 'it'}`;
-        throw new UsageError(`output folder '${showPath(plan.output)}' holds '${showPath(others[0])}'${they ? ` and ${others.length - 1} more` : ''} named like its shards, but ${by}: not written by corpus-clean (or its manifest is gone), so ${they ? 'they are' : 'it is'} left alone, with or without --overwrite; write to another folder, or move ${they ? 'them' : 'it'}`);
-      }
+      const inFolder = unlistedShards(dir, names, [SUCCESS_NAME, FAILED_NAME], (n) => FOLDER_SHARD.test(n), true);
+      refuseUnlisted(inFolder, { head: `output folder '${showPath(plan.output)}' holds`, beside: false, notListed: (it) => (inFolder.markers === 0 ? `no ${SUCCESS_NAME} of corpus-clean lists ${it}` : `its ${SUCCESS_NAME} does not list ${it}`), orWhat: 'its manifest is gone', elsewhere: 'another folder' });
     }
     // A run's folder (its _plan.json) not finished nor failed is resumed by its `run`: a single
     // command replaces it only when told to (--overwrite), never as a killed command's leftovers.
@@ -1145,6 +1134,34 @@ function manifestShards(path: string): string[] | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The files among `names` (in `dir`) that `isShard` takes for an output's shards and that no
+ * manifest among `markers` lists: not written by corpus-clean (or its manifest is gone), so not
+ * an earlier run's (`refuseUnlisted`). A marker whose list does not read counts every one as
+ * listed; with `emptyListsNone`, an empty marker (Spark's, Hadoop's `_SUCCESS`) lists none.
+ * `markers` in the result: how many of them are there. One rule for a folder output and a
+ * file-mode shard set (hostile review 9 F48, 20 F5).
+ */
+function unlistedShards(dir: string, names: readonly string[], markers: readonly string[], isShard: (n: string) => boolean, emptyListsNone: boolean): { unlisted: string[]; markers: number } {
+  const lists = markers.filter((n) => names.includes(n)).map((n) => (emptyListsNone && emptyFile(join(dir, n)) ? [] : manifestShards(join(dir, n))));
+  if (lists.some((l) => l === undefined)) return { unlisted: [], markers: lists.length };
+  const known = new Set(lists.flat());
+  return { unlisted: names.filter((n) => isShard(n) && !known.has(n)).sort(), markers: lists.length };
+}
+
+/**
+ * Refuse an output beside shard-named files no manifest of ours lists (`unlistedShards`): they are
+ * left alone, with or without --overwrite, in one wording for a folder and a shard set.
+ */
+function refuseUnlisted(found: { unlisted: readonly string[] }, w: { head: string; beside: boolean; notListed: (it: string) => string; orWhat: string; elsewhere: string }): void {
+  const u = found.unlisted;
+  if (u.length === 0) return;
+  const they = u.length > 1;
+  const more = they ? ` and ${u.length - 1} more` : '';
+  const where = w.beside ? ` beside it ${they ? 'are' : 'is'}` : '';
+  throw new UsageError(`${w.head} '${showPath(u[0])}'${more}${where} named like its shards, but ${w.notListed(they ? 'them' : 'it')}: not written by corpus-clean (or ${w.orWhat}), so ${they ? 'they are' : 'it is'} left alone, with or without --overwrite; write to ${w.elsewhere}, or move ${they ? 'them' : 'it'}`);
 }
 
 /** Whether `path` is a file with nothing in it but white space (Spark's and Hadoop's _SUCCESS). */

@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CLI, runCli, tempDir } from '../helpers/run.js';
@@ -85,5 +85,28 @@ describe('reading an output a killed --overwrite left unfinished (F6)', () => {
     const next = await cc('cat', 'a.jsonl', '-o', 'ow.jsonl', '--max-reject-rate', '1', '-q');
     expect(next.code, next.stderr).toBe(2);
     expect(await readFile(join(dir, 'ow.jsonl'), 'utf8')).toBe(before);
+  });
+});
+
+// The output check uses the folders the input walk entered (every one, by real path and device and
+// inode), no second walk of its own that knew only the input folders and the linked ones: an output
+// in a subfolder of an input folder reached through a bind mount of that subfolder was accepted,
+// and the next read of the input folder took it as input.
+describe('an output inside a folder the input walk enters, reached by another mount of it', () => {
+  it.runIf(process.platform === 'linux' && process.getuid?.() === 0)('is refused (exit 2), naming that folder', async (ctx) => {
+    const d = await tempDir();
+    await mkdir(join(d, 'in/sub'), { recursive: true });
+    await mkdir(join(d, 'bm'));
+    await writeFile(join(d, 'in/sub/a.jsonl'), '{"text":"a b"}\n');
+    // Root in a container without CAP_SYS_ADMIN cannot mount: nothing to check there.
+    if (spawnSync('mount', ['--bind', join(d, 'in/sub'), join(d, 'bm')]).status !== 0) return ctx.skip();
+    try {
+      const r = await runCli(['cat', 'in', '-o', 'bm/o.jsonl'], { cwd: d });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toBe("corpus-clean: --output 'bm/o.jsonl' lies inside 'in/sub', a folder the walk of the input folder 'in' enters: the next read of that folder would take the output as input too; write outside it\n");
+      expect(await readdir(join(d, 'in/sub'))).toEqual(['a.jsonl']);
+    } finally {
+      spawnSync('umount', [join(d, 'bm')]);
+    }
   });
 });

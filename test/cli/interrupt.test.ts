@@ -4,6 +4,7 @@ import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI, ROOT, runCli, signalWhen, tempDir } from '../helpers/run.js';
+import { spawned } from '../helpers/spawn.js';
 
 // SIGINT/SIGTERM while shards roll over quickly (J2, J3): exit 130/143 with the "interrupted"
 // message, never a crash, and no temporary left. The signal is sent once the second shard is
@@ -48,25 +49,21 @@ describe('export internevo on signals (K3)', () => {
     for (let t = 0; t < 3; t++) {
       const out = join(dir, `out${t}`);
       const shards = join(out, 'train', 'en');
-      const r = await new Promise<{ code: number | null; stderr: string }>((res, rej) => {
-        const p = spawn(process.execPath, [CLI, 'export', 'internevo', input, '--tokenizer', join(ROOT, 'fixtures/tokenizer/internlm2.model'), '-o', out, '--max-shard-size', '20KB', '-q'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
-        const err: Buffer[] = [];
-        p.stderr.on('data', (b: Buffer) => err.push(b));
-        p.on('error', rej);
-        let sent = false;
-        const poll = setInterval(async () => {
-          const names = await readdir(shards).catch(() => [] as string[]);
-          // The third shard's temporary: shards roll over under temporary names and are renamed
-          // into place at the end (part-00002.bin appears only then, once the work is over).
-          if (!sent && names.some((n) => /^\.part-00002\.\d+\.tmp\.bin$/.test(n))) {
-            sent = true;
-            p.kill('SIGTERM');
-          }
-        }, 2);
-        p.on('close', (code) => {
-          clearInterval(poll);
-          res({ code, stderr: Buffer.concat(err).toString() });
-        });
+      const r = await spawned(process.execPath, [CLI, 'export', 'internevo', input, '--tokenizer', join(ROOT, 'fixtures/tokenizer/internlm2.model'), '-o', out, '--max-shard-size', '20KB', '-q'], {
+        cwd: ROOT,
+        during: (p) => {
+          let sent = false;
+          const poll = setInterval(async () => {
+            const names = await readdir(shards).catch(() => [] as string[]);
+            // The third shard's temporary: shards roll over under temporary names and are renamed
+            // into place at the end (part-00002.bin appears only then, once the work is over).
+            if (!sent && names.some((n) => /^\.part-00002\.\d+\.tmp\.bin$/.test(n))) {
+              sent = true;
+              p.kill('SIGTERM');
+            }
+          }, 2);
+          return () => clearInterval(poll);
+        },
       });
       expect(r.code, r.stderr).toBe(143);
       expect(r.stderr).not.toMatch(/write after close|\n\s+at /);
@@ -88,23 +85,19 @@ describe('export internevo on a signal at its first shard temporary', () => {
     await writeFile(input, Array.from({ length: 6000 }, (_, i) => JSON.stringify({ text: i % 2 === 0 ? `record ${i} ` + 'lorem ipsum dolor sit amet '.repeat(40) : `第${i}条记录，` + '内容足够长，可以切分。'.repeat(30) })).join('\n') + '\n');
     for (let t = 0; t < 6; t++) {
       const out = join(dir, `st${t}`);
-      const r = await new Promise<{ code: number | null; stderr: string }>((res, rej) => {
-        const p = spawn(process.execPath, [CLI, 'export', 'internevo', input, '--tokenizer', join(ROOT, 'fixtures/tokenizer/internlm2.model'), '-o', out, '--type', 'by-lang', '--max-shard-size', '4KB', '-q'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
-        const err: Buffer[] = [];
-        p.stderr.on('data', (b: Buffer) => err.push(b));
-        p.on('error', rej);
-        let sent = false;
-        const poll = setInterval(async () => {
-          const names = [...(await readdir(join(out, 'train', 'en')).catch(() => [] as string[])), ...(await readdir(join(out, 'train', 'cn')).catch(() => [] as string[]))];
-          if (!sent && names.some((n) => n.includes('.tmp.'))) {
-            sent = true;
-            p.kill(t % 2 === 0 ? 'SIGINT' : 'SIGTERM');
-          }
-        }, 1);
-        p.on('close', (code) => {
-          clearInterval(poll);
-          res({ code, stderr: Buffer.concat(err).toString() });
-        });
+      const r = await spawned(process.execPath, [CLI, 'export', 'internevo', input, '--tokenizer', join(ROOT, 'fixtures/tokenizer/internlm2.model'), '-o', out, '--type', 'by-lang', '--max-shard-size', '4KB', '-q'], {
+        cwd: ROOT,
+        during: (p) => {
+          let sent = false;
+          const poll = setInterval(async () => {
+            const names = [...(await readdir(join(out, 'train', 'en')).catch(() => [] as string[])), ...(await readdir(join(out, 'train', 'cn')).catch(() => [] as string[]))];
+            if (!sent && names.some((n) => n.includes('.tmp.'))) {
+              sent = true;
+              p.kill(t % 2 === 0 ? 'SIGINT' : 'SIGTERM');
+            }
+          }, 1);
+          return () => clearInterval(poll);
+        },
       });
       expect([130, 143]).toContain(r.code);
       if (/unfinished output removed/.test(r.stderr)) expect(existsSync(out), `try ${t}: ${r.stderr}`).toBe(false);

@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, ROOT, runNode, tempDir } from '../helpers/run.js';
+import { sh, spawned } from '../helpers/spawn.js';
 
 // How a single command stopped by a failure or a signal says how far it got (new-user and
 // hostile reviews 19): the "stopped after read N = written W + rejected R" line.
@@ -32,17 +32,6 @@ const newlines = (b: Buffer): number => {
   for (let i = b.indexOf(10); i !== -1; i = b.indexOf(10, i + 1)) n++;
   return n;
 };
-
-/** `bash -c SCRIPT` in `cwd`: exit code and stderr. */
-function sh(script: string, cwd: string, env?: Record<string, string>): Promise<{ code: number; stderr: string }> {
-  return new Promise((res, rej) => {
-    const p = spawn('bash', ['-c', script], { cwd, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
-    const err: Buffer[] = [];
-    p.stderr.on('data', (b: Buffer) => err.push(b));
-    p.on('error', rej);
-    p.on('close', (code) => res({ code: code ?? -1, stderr: Buffer.concat(err).toString() }));
-  });
-}
 
 // F2: the written count was counted per batch: three shards of 3000 records on disk, and the
 // fourth failing in the same batch of 11000, said "written 0"; a batch still in a stream's buffer
@@ -117,13 +106,12 @@ describe('a signal says how far the command got', () => {
   it('SIGINT with stdout a pipe: exit 130, and written is the records its reader got', async () => {
     const dir = await tempDir();
     await writeFile(join(dir, 'in.jsonl'), records(400_000));
-    const r = await new Promise<{ code: number | null; stdout: Buffer; stderr: string }>((res, rej) => {
-      const p = spawn(process.execPath, [CLI, 'cat', 'in.jsonl', '-q'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-      const out: Buffer[] = [];
-      const err: Buffer[] = [];
-      let got = 0;
-      let sent = false;
-      p.stdout.on('data', (b: Buffer) => {
+    const out: Buffer[] = [];
+    let got = 0;
+    let sent = false;
+    const ran = await spawned(process.execPath, [CLI, 'cat', 'in.jsonl', '-q'], {
+      cwd: dir,
+      onStdout: (b, p) => {
         out.push(b);
         got += b.length;
         // Some records read: the signal lands while they are being written.
@@ -131,11 +119,9 @@ describe('a signal says how far the command got', () => {
           sent = true;
           p.kill('SIGINT');
         }
-      });
-      p.stderr.on('data', (b: Buffer) => err.push(b));
-      p.on('error', rej);
-      p.on('close', (code) => res({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString() }));
+      },
     });
+    const r = { ...ran, stdout: Buffer.concat(out) };
     // Read to the end before the signal came (a very fast machine): nothing to check here.
     if (r.code === 0) return;
     expect(r.code, r.stderr).toBe(130);
@@ -148,24 +134,20 @@ describe('a signal says how far the command got', () => {
   it('SIGTERM with a file output: exit 143, the line after the message, nothing left', async () => {
     const dir = await tempDir();
     await writeFile(join(dir, 'in.jsonl'), records(400_000));
-    const r = await new Promise<{ code: number | null; stderr: string }>((res, rej) => {
-      const p = spawn(process.execPath, [CLI, 'cat', 'in.jsonl', '-o', 'o/', '--shard-records', '20000', '-q'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-      const err: Buffer[] = [];
-      p.stderr.on('data', (b: Buffer) => err.push(b));
-      p.on('error', rej);
-      let sent = false;
-      // The second shard in place: some records are read and written.
-      const poll = setInterval(async () => {
-        const names = await readdir(join(dir, 'o')).catch(() => [] as string[]);
-        if (!sent && names.includes('part-00001.jsonl')) {
-          sent = true;
-          p.kill('SIGTERM');
-        }
-      }, 2);
-      p.on('close', (code) => {
-        clearInterval(poll);
-        res({ code, stderr: Buffer.concat(err).toString() });
-      });
+    const r = await spawned(process.execPath, [CLI, 'cat', 'in.jsonl', '-o', 'o/', '--shard-records', '20000', '-q'], {
+      cwd: dir,
+      during: (p) => {
+        let sent = false;
+        // The second shard in place: some records are read and written.
+        const poll = setInterval(async () => {
+          const names = await readdir(join(dir, 'o')).catch(() => [] as string[]);
+          if (!sent && names.includes('part-00001.jsonl')) {
+            sent = true;
+            p.kill('SIGTERM');
+          }
+        }, 2);
+        return () => clearInterval(poll);
+      },
     });
     if (r.code === 0) return;
     expect(r.code, r.stderr).toBe(143);

@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import { createReadStream, statSync } from 'node:fs';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, ROOT, runCli, runNode, tempDir } from '../helpers/run.js';
+import { sh, spawned } from '../helpers/spawn.js';
 
 const FAULTS = join(ROOT, 'test/helpers/faults.mjs');
 
@@ -62,17 +62,6 @@ describe('counts of records removed with what they were written to', () => {
   });
 });
 
-/** `bash -c SCRIPT` in `cwd`: exit code and stderr. */
-function sh(script: string, cwd: string, env?: Record<string, string>): Promise<{ code: number; stderr: string }> {
-  return new Promise((res, rej) => {
-    const p = spawn('bash', ['-c', script], { cwd, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
-    const err: Buffer[] = [];
-    p.stderr.on('data', (b: Buffer) => err.push(b));
-    p.on('error', rej);
-    p.on('close', (code) => res({ code: code ?? -1, stderr: Buffer.concat(err).toString() }));
-  });
-}
-
 // F11: -o a FIFO (or a device): a signal said 'unfinished output removed' while its reader had the
 // records; its reader closing after 300000 bytes said 'written 0'.
 describe('-o a FIFO', () => {
@@ -93,26 +82,25 @@ describe('-o a FIFO', () => {
   it('a signal: its records are said not taken back, not removed', async () => {
     const dir = await tempDir();
     await writeFile(join(dir, 'in.jsonl'), records(400_000));
-    const r = await new Promise<{ code: number | null; stderr: string }>((res, rej) => {
-      const p = spawn('bash', ['-c', `mkfifo of.jsonl && exec node ${CLI} cat in.jsonl -o of.jsonl -q`], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-      const err: Buffer[] = [];
-      p.stderr.on('data', (b: Buffer) => err.push(b));
-      p.on('error', rej);
-      p.on('close', (code) => res({ code, stderr: Buffer.concat(err).toString() }));
-      const open = setInterval(() => {
-        if (!existsSyncSafe(join(dir, 'of.jsonl'))) return;
-        clearInterval(open);
-        let got = 0;
-        let sent = false;
-        // Read on to the end: the command is not left waiting on a full pipe.
-        createReadStream(join(dir, 'of.jsonl')).on('data', (b) => {
-          got += b.length;
-          if (!sent && got > 200_000) {
-            sent = true;
-            p.kill('SIGINT');
-          }
-        }).on('error', () => {});
-      }, 5);
+    const r = await spawned('bash', ['-c', `mkfifo of.jsonl && exec node ${CLI} cat in.jsonl -o of.jsonl -q`], {
+      cwd: dir,
+      during: (p) => {
+        const open = setInterval(() => {
+          if (!existsSyncSafe(join(dir, 'of.jsonl'))) return;
+          clearInterval(open);
+          let got = 0;
+          let sent = false;
+          // Read on to the end: the command is not left waiting on a full pipe.
+          createReadStream(join(dir, 'of.jsonl')).on('data', (b) => {
+            got += b.length;
+            if (!sent && got > 200_000) {
+              sent = true;
+              p.kill('SIGINT');
+            }
+          }).on('error', () => {});
+        }, 5);
+        return () => clearInterval(open);
+      },
     });
     if (r.code === 0) return;
     expect(r.code, r.stderr).toBe(130);

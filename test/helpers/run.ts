@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { afterAll } from 'vitest';
+import { spawned, type Spawned } from './spawn.js';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { DocSource, ReadEvents } from '../../src/core/pipeline.js';
@@ -131,24 +132,21 @@ export async function* chunked(buf: Buffer, size: number): AsyncGenerator<Buffer
  * Start the CLI with `args` and send it `signal` once `ready` says yes to the names in the folder
  * `watched` (polled every 2 ms): a signal that lands while output is being written.
  */
-export function signalWhen(args: string[], watched: string, ready: (names: string[]) => boolean, signal: NodeJS.Signals, env?: Record<string, string>): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }> {
-  return new Promise((res, rej) => {
-    const p = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'], env: env === undefined ? process.env : { ...process.env, ...env } });
-    const err: Buffer[] = [];
-    p.stderr.on('data', (b: Buffer) => err.push(b));
-    p.on('error', rej);
-    let sent = false;
-    const poll = setInterval(async () => {
-      const names = await readdir(watched).catch(() => [] as string[]);
-      if (!sent && ready(names)) {
-        sent = true;
-        p.kill(signal);
-      }
-    }, 2);
-    p.on('close', (code, sig) => {
-      clearInterval(poll);
-      res({ code, signal: sig, stderr: Buffer.concat(err).toString() });
-    });
+export function signalWhen(args: string[], watched: string, ready: (names: string[]) => boolean, signal: NodeJS.Signals, env?: Record<string, string>): Promise<Spawned> {
+  return spawned(process.execPath, [CLI, ...args], {
+    cwd: ROOT,
+    env,
+    during: (p) => {
+      let sent = false;
+      const poll = setInterval(async () => {
+        const names = await readdir(watched).catch(() => [] as string[]);
+        if (!sent && ready(names)) {
+          sent = true;
+          p.kill(signal);
+        }
+      }, 2);
+      return () => clearInterval(poll);
+    },
   });
 }
 

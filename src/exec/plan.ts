@@ -27,6 +27,7 @@ import { wideBom } from '../io/readers/utf16.js';
 import type { OutputCompression } from '../io/writers/sharded.js';
 import type { ParquetCompression } from '../io/writers/parquet.js';
 import { fsPath, showPath } from '../core/fsname.js';
+import { bandsAndRows, DEFAULT_ROWS } from '../stages/dedup/options.js';
 
 /** The settings every task of a run shares. */
 export interface RunSettings {
@@ -150,6 +151,68 @@ export interface Plan {
    * plans of older versions. Not part of `planKey`.
    */
   sideFiles?: SideFile[];
+  /**
+   * The bands x rows of each MinHash dedup stage (its index among `stages`), as this version chose
+   * them from its options: the signatures, buckets and clusters of finished units were made with
+   * them, so a rerun whose version chooses others for the same options refuses to resume (465b5cb
+   * changed them for a threshold alone under about 0.65). Absent in plans of older versions, which
+   * `planKey` reads as the bands and rows those chose when both rules agree. Part of `planKey`.
+   */
+  lsh?: PlannedLsh[];
+}
+
+/** The LSH of one MinHash dedup stage of a plan. */
+export interface PlannedLsh {
+  stage: number;
+  bands: number;
+  rows: number;
+}
+
+/** Whether a recipe stage is a MinHash dedup (the built-in stage, not exact). */
+function minHashStage(s: RecipeStage): boolean {
+  return s.stage === 'dedup' && s.module === undefined && (s.options as { method?: unknown }).method !== 'exact';
+}
+
+/** The bands x rows of each MinHash dedup stage of `stages`, as this version chooses them. */
+export function planLsh(stages: readonly RecipeStage[]): PlannedLsh[] | undefined {
+  const out: PlannedLsh[] = [];
+  stages.forEach((s, i) => {
+    if (!minHashStage(s)) return;
+    const o = s.options as { threshold: number; bands?: number | null; rows?: number | null };
+    out.push({ stage: i, ...bandsAndRows(o.threshold, o.bands ?? null, o.rows ?? null) });
+  });
+  return out.length > 0 ? out : undefined;
+}
+
+/**
+ * Why this version cannot resume a plan of an older one whose MinHash bands x rows it cannot tell
+ * (not recorded, and the rules before and since 465b5cb choose differently), for `status`.
+ */
+export function unknownLsh(p: Plan): string | undefined {
+  for (const x of lshOf(p) ?? []) {
+    if (!('unknown' in x)) continue;
+    const th = (p.stages[x.stage].options as { threshold?: unknown }).threshold;
+    return `its MinHash dedup (stage ${x.stage + 1}, threshold ${String(th)}) was planned by a version that did not record its bands x rows: ${x.unknown.before} before 2026-12-05 (465b5cb), ${x.unknown.now} since, and its finished units may hold either`;
+  }
+  return undefined;
+}
+
+/**
+ * The bands x rows a plan's MinHash stages were made with: its `lsh`, or for a plan of an older
+ * version (none recorded) what both the rule before 465b5cb (rows 8 for a threshold alone) and
+ * this one choose; `unknown` where they differ (the planned ones cannot be told).
+ */
+function lshOf(p: Plan): (PlannedLsh | { stage: number; unknown: { before: string; now: string } })[] | undefined {
+  if (p.lsh !== undefined || !Array.isArray(p.stages)) return p.lsh;
+  const now = planLsh(p.stages);
+  return now?.map((x) => {
+    const o = p.stages[x.stage].options as { threshold: number; bands?: number | null; rows?: number | null };
+    const bands = o.bands ?? null;
+    const rows = o.rows ?? null;
+    // Before 465b5cb a missing rows was 8 whatever the threshold gave (256 x 8 for 0.5).
+    const before = rows === null && bands === null ? { bands: Math.max(1, Math.round(Math.pow(o.threshold, -DEFAULT_ROWS))), rows: DEFAULT_ROWS } : { bands: x.bands, rows: x.rows };
+    return before.bands === x.bands && before.rows === x.rows ? x : { stage: x.stage, unknown: { before: `${before.bands} x ${before.rows}`, now: `${x.bands} x ${x.rows}` } };
+  });
 }
 
 /**
@@ -491,7 +554,8 @@ export async function fewTasksNote(files: readonly string[], format: InputFormat
 
 /** The part of a plan that must match for a rerun to resume it. */
 export function planKey(p: Plan): string {
-  return JSON.stringify({ ...p, name: undefined, inputFacts: undefined, skipped: undefined, roots: undefined, sealed: undefined, unfinished: undefined, expectedRecords: undefined, sideFiles: undefined });
+  // The LSH apart, as recorded or as an older version chose it (lshOf), wherever the key stands.
+  return JSON.stringify({ ...p, name: undefined, inputFacts: undefined, skipped: undefined, roots: undefined, sealed: undefined, unfinished: undefined, expectedRecords: undefined, sideFiles: undefined, lsh: undefined }) + JSON.stringify(lshOf(p) ?? null);
 }
 
 /** A value for a message: JSON, cut short. */
@@ -543,6 +607,17 @@ export function planDifference(was: Plan, now: Plan): string[] {
     if (moved !== undefined) out.push(moved);
     else if (gone.length === 0 && added.length === 0 && was.inputs?.length === now.inputs.length) out.push(`the same ${now.inputs.length} inputs in another order (a folder's files are read in the order of their names since 2026-12-03, a symbolic link by its own name, no longer by its target's)`);
     else out.push(`the inputs differ (${was.inputs?.length ?? 0} files, now ${now.inputs.length}${gone.length > 0 ? `; no longer: ${showPath(gone[0])}${gone.length > 1 ? ` and ${gone.length - 1} more` : ''}` : ''}${added.length > 0 ? `; new: ${showPath(added[0])}${added.length > 1 ? ` and ${added.length - 1} more` : ''}` : ''})`);
+  }
+  // Same options, other bands x rows: the finished units' signatures and buckets were made with the planned ones.
+  if (JSON.stringify(was.stages) === JSON.stringify(now.stages)) {
+    const before = lshOf(was) ?? [];
+    for (const x of lshOf(now) ?? []) {
+      const b = before.find((y) => y.stage === x.stage);
+      if (b === undefined || !('bands' in x) || JSON.stringify(b) === JSON.stringify(x)) continue;
+      const th = (now.stages[x.stage].options as { threshold?: unknown }).threshold;
+      if ('unknown' in b) out.push(unknownLsh(was)!);
+      else out.push(`its MinHash dedup (stage ${x.stage + 1}, threshold ${String(th)}) was planned with ${b.bands} bands x ${b.rows} rows, and this version chooses ${x.bands} x ${x.rows} for the same options (give bands: ${b.bands} and rows: ${b.rows} in a new run to keep them)`);
+    }
   }
   if (out.length === 0 && JSON.stringify(was.tasks) !== JSON.stringify(now.tasks)) out.push('the inputs are cut into other tasks (an input changed size?)');
   return out;

@@ -7,7 +7,7 @@ import { counted, errorText } from '../core/show.js';
 import { failedPath, planPath, slurmDir, successPath } from './layout.js';
 import { isDone, readMarker } from './markers.js';
 import type { Plan } from './plan.js';
-import { changedInputs, describeTask, inputFacts, readPlan } from './plan.js';
+import { changedInputs, describeTask, inputFacts, readPlan, unknownLsh } from './plan.js';
 import type { SubmittedJob } from './slurm.js';
 import { jobFacts, queueRows } from './slurm.js';
 import { showPath } from '../core/fsname.js';
@@ -120,11 +120,12 @@ async function nextStep(run: string, plan: Plan, slurm: boolean, queued: boolean
 async function stoppedStep(run: string, plan: Plan): Promise<string> {
   const missing = totalUnits(plan) - doneUnits(run, plan);
   const recorded = await recordedCommand(run);
-  const changed = await changedSince(plan, recorded?.cwd);
+  const lsh = unknownLsh(plan);
+  const changed = lsh !== undefined ? [lsh] : await changedSince(plan, recorded?.cwd);
   // The command itself on a line of its own, ready to paste (absent for runs begun by older versions).
   const cmd = (extra: string[] = []): string => (recorded === undefined ? '' : `:\n    ${commandLine(recorded, extra)}`);
   if (changed.length > 0) {
-    const lead = `  not running, and it cannot be resumed: ${changed.length === 1 ? 'an input' : `${changed.length} inputs`} changed since it began (${changed.slice(0, 2).join(', ')}${changed.length > 2 ? ', ...' : ''}) and its finished units read the old content; `;
+    const lead = lsh !== undefined ? `  not running, and this version cannot resume it: ${lsh}; ` : `  not running, and it cannot be resumed: ${changed.length === 1 ? 'an input' : `${changed.length} inputs`} changed since it began (${changed.slice(0, 2).join(', ')}${changed.length > 2 ? ', ...' : ''}) and its finished units read the old content; `;
     return lead + (plan.name === 'dedup-disk' ? 'run the command again with a new --work folder' : `run the command again with --overwrite to start over${cmd(['--overwrite'])}`);
   }
   const how = plan.name === 'dedup-disk' ? 'run the same dedup-disk command again' : 'run the same command again';

@@ -23,7 +23,7 @@ import { redoWorkWriter } from '../../exec/unit.js';
 import { recordCommand, shellWord } from '../../exec/command.js';
 import { localWorkers, runLocal, stopWorkers, UnitFailure } from '../../exec/local.js';
 import { writeAtomic } from '../../exec/markers.js';
-import { autoTaskSize, changedInputs, checkTaskSize, PLAN_VERSION, planDifference, planKey, planPhases, planTasks, type Plan, type RunSettings } from '../../exec/plan.js';
+import { autoTaskSize, changedInputs, checkTaskSize, PLAN_VERSION, planDifference, planKey, planLsh, planPhases, planTasks, type Plan, type RunSettings } from '../../exec/plan.js';
 import { doneUnits, totalUnits } from '../../exec/status.js';
 import { stopping, whileRunning } from '../interrupt.js';
 import { removeStale, removeStaleSync } from '../../exec/markers.js';
@@ -166,6 +166,9 @@ async function onWorkers(work: string, options: Record<string, unknown>, job: Jo
   const phases = planPhases([stage], tasks.length);
   phases.phases = phases.phases.filter((ph) => !(ph.kind === 'tasks' && ph.segment === 1));
   const plan: Plan = { version: PLAN_VERSION, name: 'dedup-disk', stages: [{ stage: 'dedup', options: { ...options, method: 'minhash' } }], settings, inputs: prepared.files, tasks, taskSize, ...phases };
+  // The bands x rows it is planned with (a rerun by a version choosing others refuses to resume).
+  const planned = planLsh(plan.stages);
+  if (planned !== undefined) plan.lsh = planned;
   await makeDir(work, 'work folder');
   // One command at a time on a work folder (a second would redo the same units); status tells
   // a live one by this lock. A killed command's lock is taken over.

@@ -36,7 +36,7 @@ import { damagedFile, RedoneFiles } from '../../exec/redo.js';
 import { roundTimeline, type Timeline } from '../../exec/timing.js';
 import { removeStale, removeStaleSync, writeAtomic } from '../../exec/markers.js';
 import { finishLeftovers, mergeRun, successCode } from '../../exec/merge.js';
-import { checkTaskSize, defaultTaskSize, DEFAULT_TASK_SIZE, fewTasksNote, PLAN_VERSION, planPhases, planTasks, sideFileFacts, type Plan, type RunSettings } from '../../exec/plan.js';
+import { checkTaskSize, defaultTaskSize, DEFAULT_TASK_SIZE, fewTasksNote, PLAN_VERSION, planLsh, planPhases, planTasks, sideFileFacts, type Plan, type RunSettings } from '../../exec/plan.js';
 import { doneUnits, totalUnits } from '../../exec/status.js';
 import { liveJobs, liveJobsMessage, runSlurm, slurmYaml, type SlurmOptions } from '../../exec/slurm.js';
 import { VERSION } from '../../version.js';
@@ -298,6 +298,9 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
       let limitReached = false;
       if (settings.limit !== undefined) ({ tasks, reached: limitReached } = await limitTasks({ settings, stages: recipe.stages }, tasks, settings.limit, taskSource));
       const plan: Plan = { version: PLAN_VERSION, name: recipe.name, stages: recipe.stages, settings, inputs: files, roots: inputs, ...(skipped.length > 0 ? { skipped } : {}), ...(unfinished.length > 0 ? { unfinished } : {}), ...(Object.keys(expected).length > 0 ? { expectedRecords: expected } : {}), tasks, taskSize, ...(limitReached ? { limitReached } : {}), ...planPhases(stages, tasks.length) };
+      // The bands x rows its MinHash dedup is planned with (a rerun by a version choosing others refuses to resume).
+      const lsh = planLsh(recipe.stages);
+      if (lsh !== undefined) plan.lsh = lsh;
       const { workers, note: workersNote } = localWorkers(asked, plan, availableParallelism(), v.workers !== undefined ? '--workers' : 'executor: workers');
       // A Slurm chain of an earlier run still writing here: only the Slurm executor may follow it.
       const live = await liveJobs(dir);

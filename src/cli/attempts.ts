@@ -3,6 +3,7 @@ import { writeWorkFile } from '../io/writers/workFile.js';
 import { join } from 'node:path';
 import { workDir } from '../exec/layout.js';
 import { makeDir } from '../io/dirs.js';
+import { clearFailure } from '../exec/failure.js';
 
 /**
  * The time a `run` spent working, over all its invocations: a run that was stopped and resumed
@@ -31,6 +32,8 @@ export async function startAttempt(dir: string, fresh: boolean, planned: number,
   }
   starts = fresh ? [planned] : [...(starts.length > 0 ? starts : [planned]), now];
   await makeDir(workDir(dir), 'work folder');
+  // The last attempt's failure is this attempt's no longer (exec/failure.ts).
+  clearFailure(dir);
   // Named on a full disk, no partial file left (writeWorkFile).
   writeWorkFile(attemptsPath(dir), JSON.stringify(starts) + '\n');
   return starts;

@@ -69,9 +69,24 @@ export class UnitFailure extends Error {
     message: string,
     readonly code?: string,
     readonly damaged?: string,
+    readonly where?: StoppedAt,
   ) {
     super(message);
   }
+}
+
+/**
+ * How far the phase that failed had got: its index, its units done, and the records and input
+ * bytes its units had gone through (the finished ones and those at work, the failed one with
+ * them), for the line that says where the run stopped (new-user review 20 F3).
+ */
+export interface StoppedAt {
+  phase: number;
+  done: number;
+  units: number;
+  records: number;
+  bytes: number;
+  totalBytes: number;
 }
 
 interface PoolWorker {
@@ -231,6 +246,16 @@ export async function runLocal(run: string, plan: Plan, stages: readonly Stage[]
       const live = new Map<number, { records: number; bytes: number }>();
       let doneRecords = 0;
       const bar = new PhaseProgress(o.progress, plan, p);
+      // Where the phase stands, the units at work counted with what they had gone through.
+      const stoppedAt = (): StoppedAt => {
+        let b = doneBytes;
+        let r = doneRecords;
+        for (const [u, x] of live) {
+          b += Math.min(x.bytes, weight(u) || x.bytes);
+          r += x.records;
+        }
+        return { phase: p, done: fig.done, units: ph.units, records: r, bytes: b, totalBytes: fig.totalBytes };
+      };
       const refresh = (): void => {
         let b = doneBytes;
         let r = doneRecords;
@@ -259,7 +284,7 @@ export async function runLocal(run: string, plan: Plan, stages: readonly Stage[]
             );
             clock.unit(order, times);
           } catch (e) {
-            throw new UnitFailure(`${unitName(p, u)} failed: ${failureText(e)}`, errorCode(e), damagedFile(e));
+            throw new UnitFailure(`${unitName(p, u)} failed: ${failureText(e)}`, errorCode(e), damagedFile(e), stoppedAt());
           }
           doneRecords += live.get(u)!.records;
           live.delete(u);
@@ -295,9 +320,10 @@ export async function runLocal(run: string, plan: Plan, stages: readonly Stage[]
         let failure: string | undefined;
         let failureCode: string | undefined;
         let failureDamaged: string | undefined;
+        let failedAt: StoppedAt | undefined;
         const settle = (): void => {
           if (running.size > 0) return;
-          if (failure !== undefined) reject(new UnitFailure(failure, failureCode, failureDamaged));
+          if (failure !== undefined) reject(new UnitFailure(failure, failureCode, failureDamaged, failedAt));
           else if (queue.length === 0) resolve();
           else if (pool.every((w) => dead.has(w))) reject(new UnitFailure('every worker failed'));
         };
@@ -319,6 +345,8 @@ export async function runLocal(run: string, plan: Plan, stages: readonly Stage[]
             }
             // A worker's own failure (unit -1: it could not start, or it died) fails the unit it ran, if any.
             const u = m.type === 'error' && m.unit < 0 ? running.get(w) : m.unit;
+            // As the first failure came, before its unit leaves the figures.
+            if (m.type === 'error' && failure === undefined) failedAt = stoppedAt();
             running.delete(w);
             if (m.type === 'done') {
               lastDone.set(w, unitName(p, m.unit));

@@ -14,6 +14,7 @@ import { showPath } from '../core/fsname.js';
 import { commandLine, recordedCommand } from './command.js';
 import { phaseName } from './progress.js';
 import { successCode } from './merge.js';
+import { noSpace, readFailure, showTime } from './failure.js';
 
 export function totalUnits(plan: Plan): number {
   return plan.phases.reduce((a, p) => a + p.units, 0);
@@ -83,6 +84,9 @@ export async function statusReport(run: string): Promise<{ text: string; finishe
     const next = await nextStep(run, plan, jobs.length > 0, live);
     running = next.running;
     nextText = next.text;
+    // What stopped the last attempt, when it kept it (new-user review 20 F3), before what to do.
+    const failure = running ? undefined : readFailure(run);
+    if (failure !== undefined) lines.push(`  last attempt failed at ${showTime(failure.at)}: ${failure.error}`);
     lines.push(next.text);
   }
   // 3 for a run at work now, so that a script polling status tells it from a stopped one.
@@ -128,7 +132,15 @@ async function stoppedStep(run: string, plan: Plan): Promise<string> {
     const lead = lsh !== undefined ? `  not running, and this version cannot resume it: ${lsh}; ` : `  not running, and it cannot be resumed: ${changed.length === 1 ? 'an input' : `${changed.length} inputs`} changed since it began (${changed.slice(0, 2).join(', ')}${changed.length > 2 ? ', ...' : ''}) and its finished units read the old content; `;
     return lead + (plan.name === 'dedup-disk' ? 'run the command again with a new --work folder' : `run the command again with --overwrite to start over${cmd(['--overwrite'])}`);
   }
-  const how = plan.name === 'dedup-disk' ? 'run the same dedup-disk command again' : 'run the same command again';
+  // After a full disk (the last attempt's failure, kept by it: new-user review 20 F3), space is freed before the same command runs again.
+  const failure = readFailure(run);
+  const again = plan.name === 'dedup-disk' ? 'run the same dedup-disk command again' : 'run the same command again';
+  const how = failure !== undefined && noSpace(failure.code) ? `free space on the file system it names (df -h; df -i for its inodes), then ${again}` : again;
+  return stoppedAdvice(run, plan, missing, how, cmd);
+}
+
+/** The advice for a stopped run whose inputs are unchanged: resume, start from the plan, or merge. */
+async function stoppedAdvice(run: string, plan: Plan, missing: number, how: string, cmd: () => string): Promise<string> {
   if (missing === 0 && plan.name === 'dedup-disk') return `  steps 1-3 are done: ${how} (with the same --work) to write the kept records${cmd()}`;
   if (missing === 0) return `  not running: every unit is done, only the merge is missing: ${how} (it merges), or 'corpus-clean merge ${run}'${cmd()}`;
   // None done: nothing is kept to resume from; the same command starts from the plan (new-user

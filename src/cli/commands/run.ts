@@ -4,7 +4,7 @@ import type { RunStats } from '../../core/stats.js';
 import type { SkippedInput } from '../../io/inputs.js';
 import { writeStdoutSync } from '../../io/stdout.js';
 import { readFile, rm } from 'node:fs/promises';
-import { progressWanted } from '../../exec/progress.js';
+import { phaseName, progressWanted } from '../../exec/progress.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { stringify, parse as parseYaml } from 'yaml';
@@ -18,7 +18,7 @@ import { countFlag, flagHelp, parse } from '../args.js';
 import { execute, IO_FLAGS, toStderr, type EffectiveSettings, type Say } from '../execute.js';
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { afterFailure, ExitCode } from '../../core/errors.js';
+import { afterFailure, errorCode, ExitCode } from '../../core/errors.js';
 import { parseSize } from '../../core/recipe.js';
 import { outputFinished, stopping, whileRunning } from '../interrupt.js';
 import { startAttempt, workedMs } from '../attempts.js';
@@ -31,7 +31,8 @@ import type { UnfinishedInput } from '../../exec/markers.js';
 import { markSealedFromStart } from '../../core/workSeal.js';
 import type { OutputCompression } from '../../io/writers/sharded.js';
 import { defaultRejectsCompression } from '../../io/writers/rejects.js';
-import { localWorkers, runLocal, stopWorkers, UnitFailure } from '../../exec/local.js';
+import { localWorkers, runLocal, stopWorkers, UnitFailure, type StoppedAt } from '../../exec/local.js';
+import { noSpace, recordFailure } from '../../exec/failure.js';
 import { damagedFile, RedoneFiles } from '../../exec/redo.js';
 import { roundTimeline, type Timeline } from '../../exec/timing.js';
 import { removeStale, removeStaleSync, writeAtomic } from '../../exec/markers.js';
@@ -373,8 +374,17 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
       const stoppedBy = (e: { message: string; code?: string }): number => {
         say(`corpus-clean run: error: ${e.message}`);
         if (redone.again(e)) say('corpus-clean run: that file was found damaged again after this run had redone it: check the disk (and memory) it is on');
-        say(`corpus-clean run: the run ${afterFailure(e.code, 'finished tasks are kept')}`);
+        // How far it got, as a single command's 'stopped after' line says (new-user review 20 F3).
+        const where = stoppedRunLine(dir, plan, e instanceof UnitFailure ? e.where : undefined);
+        say(where);
+        say(`corpus-clean run: the run ${afterRunFailure(e.code, doneUnits(dir, plan) > 0)}`);
+        noteFailure(e, where);
         return ExitCode.dataOrIo;
+      };
+      // Kept in the run folder for `status` (new-user review 20 F3); said when it cannot be.
+      const noteFailure = (e: { message: string; code?: string }, stopped?: string): void => {
+        const why = recordFailure(dir, { at: new Date().toISOString(), error: e.message, ...(e.code !== undefined ? { code: e.code } : {}), ...(stopped !== undefined ? { stopped: stopped.replace(/^corpus-clean run: /, '') } : {}) });
+        if (why !== undefined) say(`corpus-clean run: note: this failure could not be kept in the run folder for 'corpus-clean status' (${why})`);
       };
       for (;;) {
         const unregister = whileRunning(async () => {
@@ -411,7 +421,11 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
           return code;
         } catch (e) {
           // What a task left for the merge found damaged (checked before anything is written).
-          if (damagedFile(e) === undefined || stopping()) throw e;
+          if (damagedFile(e) === undefined || stopping()) {
+            // Any other failure of the merge (a full disk) is kept for status too, unless the run was finished.
+            if (!stopping() && e instanceof Error && !(e instanceof UsageError) && !existsSync(join(dir, SUCCESS)) && !existsSync(join(dir, FAILED))) noteFailure({ message: e.message, code: errorCode(e) });
+            throw e;
+          }
           if (redoNow(e)) continue;
           return stoppedBy(e as Error & { code?: string });
         } finally {
@@ -584,6 +598,34 @@ function accounting(dir: string): string {
   } catch {
     return '';
   }
+}
+
+/**
+ * The line after a run's failure that says how far it got (new-user review 20 F3: nothing said it,
+ * while a single command says 'stopped after read N = ...'): the units done, and for the phase
+ * that failed its units done and the records and input its units had gone through.
+ */
+function stoppedRunLine(dir: string, plan: Plan, where?: StoppedAt): string {
+  const done = doneUnits(dir, plan);
+  const last = plan.phases.length - 1;
+  let line = `corpus-clean run: stopped with ${done} of ${counted(totalUnits(plan), 'unit')} done`;
+  if (where === undefined || plan.phases[where.phase] === undefined) return line;
+  const kind = plan.phases[where.phase].kind === 'tasks' ? 'task' : 'unit';
+  line += `, in ${phaseName(plan, where.phase)}: ${where.done} of ${counted(where.units, kind)} done`;
+  if (where.records > 0 || where.bytes > 0) line += `, ${counted(where.records, 'record')}${where.totalBytes > 0 ? ` (${(where.bytes / 1e6).toFixed(1)} of ${(where.totalBytes / 1e6).toFixed(1)} MB of input)` : ''} gone through in it`;
+  if (where.phase < last) line += `; no shard is written before phase ${last + 1}`;
+  return line;
+}
+
+/**
+ * What to do after a run's failure: nothing for an input changed while read (its error says
+ * --overwrite); else free space first when the disk was full, then run the same command again,
+ * which resumes the finished units, or starts from the plan when none had finished.
+ */
+function afterRunFailure(code: string | undefined, kept: boolean): string {
+  if (code === 'ERR_INPUT_CHANGED') return afterFailure(code, '');
+  const again = noSpace(code) ? 'free space on the file system the error names (df -h; df -i for its inodes), then run the same command again' : 'run the same command again';
+  return kept ? `stopped; finished units are kept: ${again} to resume` : `stopped before any unit finished: ${again} to start it from its plan`;
 }
 
 /**

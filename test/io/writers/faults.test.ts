@@ -109,7 +109,7 @@ describe('run: a task that cannot write (review M8)', () => {
     const r = await runFaulty(['run', join(dir, 'r.yaml'), '-i', join(dir, 'in.jsonl'), '-o', join(dir, 'out'), '-w', '1', '-q', '--max-reject-rate', '1'], 'write', '_work/rejects/');
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/failed: cannot write '[^']*_work\/rejects\/[^']*': ENOSPC: injected write failure/);
-    expect(r.stderr).toMatch(/run the same command again to resume/);
+    expect(r.stderr).toMatch(/run the same command again to (resume|start it from its plan)/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 });

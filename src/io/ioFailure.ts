@@ -66,8 +66,9 @@ export function damageInfo(e: unknown): DamageInfo {
  * partial last record (`truncated_input`); when the file merely ends early, that reject stands
  * for the loss and no `damaged_input` is added (`rejected`).
  */
-export function fileErrorOf(file: string, e: Error, recordsBefore: number, partialRejected = false): FileError {
+export function fileErrorOf(file: string, e: Error, recordsBefore: number, partialRejected = false, verifiedBefore = true): FileError {
   const info = damageInfo(e);
+  const what = kept(info, verifiedBefore);
   return {
     file,
     message: e.message,
@@ -75,19 +76,25 @@ export function fileErrorOf(file: string, e: Error, recordsBefore: number, parti
     ...(info.offset !== undefined ? { offset: info.offset } : {}),
     ...(info.heldBack !== undefined ? { heldBack: info.heldBack } : {}),
     ...(info.resumedAt !== undefined ? { resumedAt: info.resumedAt } : {}),
-    ...(kept(info) !== undefined ? { kept: kept(info) } : {}),
+    ...(what !== undefined ? { kept: what } : {}),
     ...(partialRejected && info.cut === true ? { rejected: true } : {}),
   };
 }
 
-/** What of a damaged input was kept, when more than "what was read before the damage" is to say. */
-function kept(info: DamageInfo): string | undefined {
-  const unverified = info.heldBack !== undefined && info.heldBack > 0 ? ' (the lines decoded since the last good check are in the rejects: read/unverified)' : '';
+/**
+ * What of a damaged input was kept, when more than "what was read before the damage" is to say.
+ * `verifiedBefore` false: the reader had no verified byte before it (a `.gz` cut before its
+ * first check), so nothing was kept (new-user review 20 F7: "kept what was verified" was said).
+ */
+function kept(info: DamageInfo, verifiedBefore: boolean): string | undefined {
+  const held = info.heldBack !== undefined && info.heldBack > 0;
+  const unverified = held ? ' (the lines decoded since the last good check are in the rejects: read/unverified)' : '';
+  const before = held && !verifiedBefore ? 'nothing before the damage could be verified: its lines are all in the rejects as read/unverified' : `kept what was verified before the damage${unverified}`;
   if (info.resumedAt !== undefined) {
     const next = info.unit === 'gzip' ? 'the next gzip member that decodes whole with a valid CRC' : 'the next zstd frame that decodes with a valid checksum';
-    return `kept what was verified before the damage${unverified}, and read on from byte ${info.resumedAt}, ${next}`;
+    return `${before}, and read on from byte ${info.resumedAt}, ${next}`;
   }
-  if (unverified !== '') return `kept what was verified before the damage${unverified}`;
+  if (held) return before;
   return undefined;
 }
 

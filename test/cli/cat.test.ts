@@ -109,7 +109,7 @@ describe('corpus-clean cat', () => {
     const r = await runCli(['cat', file, '--rejects', join(dir, 'rej.jsonl'), '--allow-empty']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`error: ${file}: unexpected end of file; nothing decoded since the last good check is read as a record`);
-    expect(r.stderr).toContain('kept what was verified before the damage (the lines decoded since the last good check are in the rejects: read/unverified)');
+    expect(r.stderr).toContain('nothing before the damage could be verified: its lines are all in the rejects as read/unverified');
     // Never checked (the CRC is at the end): every line is an unverified reject with its raw text (#10).
     expect(r.stdout).toBe('');
     const rej = (await readFile(join(dir, 'rej.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { reason: string; raw: string });

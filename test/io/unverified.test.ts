@@ -74,7 +74,7 @@ describe('a damaged gzip: every line decoded since the last good check is reject
     const damaged = r.rejects.filter((x) => x.reason === 'damaged_input');
     expect(damaged).toHaveLength(1);
     expect(damaged[0].detail?.error).toMatch(/incorrect data check.*read\/unverified/);
-    expect(r.stderr).toMatch(/incorrect data check.*the lines decoded since the last good check are in the rejects: read\/unverified/);
+    expect(r.stderr).toMatch(/incorrect data check.*nothing before the damage could be verified: its lines are all in the rejects as read\/unverified/);
     const a = accounting(r.stderr);
     expect(a).toEqual({ read: 301, written: 0, rejected: 301 });
   });

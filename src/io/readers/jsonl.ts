@@ -296,6 +296,8 @@ export async function* readJsonl(
   // A task's byte range past the start of a file has no byte-order mark to look at. A zstd file
   // goes on after a damaged frame (gap chunks, below).
   const input = chunks ?? openDecoded(path, true);
+  // Whether any byte came that was not unverified (a .gz cut before its first check has none).
+  let verifiedSeen = false;
   const it = (linesBefore === 0 ? refuseWideBom(input) : input)[Symbol.asyncIterator]();
   // A reader left before its end (--limit, a sniff of the first records) closes its input: the
   // file handle under it is closed now, not by the garbage collector (new-user review 10 #20).
@@ -334,7 +336,7 @@ export async function* readJsonl(
           }
         }
         blanks.flush();
-        events.fileError(fileErrorOf(path, r, splitter.lineNo, cut));
+        events.fileError(fileErrorOf(path, r, splitter.lineNo, cut, verifiedSeen));
         break;
       }
       if (r.done) {
@@ -351,6 +353,7 @@ export async function* readJsonl(
           splitter.push(h);
         }
       } else {
+        if (r.value.length > 0) verifiedSeen = true;
         if (!parseWarmed && r.value.length >= WARM_PARSE_AFTER) warmParse();
         bytes += r.value.length;
         noCrChunk = recordText && r.value.indexOf(13) === -1 ? r.value : undefined;

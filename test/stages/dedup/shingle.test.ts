@@ -3,7 +3,8 @@ import fc from 'fast-check';
 import { execFileSync } from 'node:child_process';
 import { cp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { tempDir } from '../../helpers/run.js';
+import { readFileSync } from 'node:fs';
+import { ROOT, tempDir } from '../../helpers/run.js';
 import { CASED_ASTRAL_LEADS, NOT_SIMPLE, Shingler, classTable, defaultUnitTables, lowerTable, unitTableFile, unitTableKey, unitTableOf } from '../../../src/stages/dedup/shingle.js';
 
 const CLASS = classTable();
@@ -116,6 +117,13 @@ describe('the shingle unit table written at build time (start-up without three p
       const same = s.defaultUnitTables().every((t, i) => Buffer.from(read[i].buffer).equals(Buffer.from(t.buffer)));
       console.log(JSON.stringify({ used: read !== undefined, same }));`;
     expect(JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: process.cwd(), encoding: 'utf8' }))).toEqual({ used: true, same: true });
+  });
+
+  // The key names a version (UNIT_TABLE_VERSION), not a hash of the builders' source text (which
+  // esbuild reprints in the bundled CLI): this test is what catches a builder edited without the
+  // tables built again (tsc alone, without scripts/char-classes.mjs).
+  it('the built file is the tables these sources make, under the key they give', () => {
+    expect(unitTableOf(readFileSync(join(ROOT, 'dist/stages/dedup/shingle-units.bin')))).toEqual(defaultUnitTables());
   });
 
   it('a table made under another key or cut short is not used', () => {

@@ -58,6 +58,13 @@ describe('the character-class table written at build time (start-up without 65,5
     expect(JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8' }))).toEqual({ used: true, same: true });
   });
 
+  // The key names a version (CHAR_TABLE_VERSION), not a hash of the builder's source text (which
+  // esbuild reprints in the bundled CLI): this test is what catches a builder edited without the
+  // table built again (tsc alone, without scripts/char-classes.mjs).
+  it('the built file is the table these sources make, under the key they give', () => {
+    expect(charTableOf(readFileSync(join(ROOT, 'dist/stages/quality/char-class.bin')))).toEqual(buildCharTable());
+  });
+
   it('a table made under another key or cut short is not used', () => {
     const table = buildCharTable();
     expect(charTableOf(charTableFile(table))).toEqual(table);

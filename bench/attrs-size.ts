@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const CLI = join(ROOT, 'dist/cli/main.js');
+const CLI = join(ROOT, 'dist/bundle/main.js');
 const args = process.argv.slice(2);
 const opt = (name: string): string | undefined => args.flatMap((a, i) => (a === name && args[i + 1] ? [args[i + 1]] : []))[0];
 const input = opt('--input') ?? join(ROOT, 'fixtures/sample/web-en.jsonl.gz');

@@ -10,8 +10,8 @@ import { join, resolve } from 'node:path';
 import { finished } from 'node:stream/promises';
 
 export const ROOT = resolve(import.meta.dirname, '..');
-/** The CLI measured: dist/cli/main.js, or `CORPUS_CLEAN_CLI` (another build, for a before/after in one run). */
-export const CLI = process.env.CORPUS_CLEAN_CLI ? resolve(process.env.CORPUS_CLEAN_CLI) : join(ROOT, 'dist/cli/main.js');
+/** The CLI measured: dist/bundle/main.js (the bundled CLI users run), or `CORPUS_CLEAN_CLI` (another build, for a before/after in one run). */
+export const CLI = process.env.CORPUS_CLEAN_CLI ? resolve(process.env.CORPUS_CLEAN_CLI) : join(ROOT, 'dist/bundle/main.js');
 const TIME = '/usr/bin/time';
 
 /** What one child process cost. */
@@ -22,7 +22,7 @@ export interface Cost {
   code: number;
 }
 
-/** Run `node <args>` (or `node dist/cli/main.js <args>` when `cli` is true) and measure it. */
+/** Run `node <args>` (or `node dist/bundle/main.js <args>` when `cli` is true) and measure it. */
 export function measure(args: readonly string[], cli = true): Cost {
   if (!existsSync(TIME)) throw new Error(`${TIME} (GNU time) is needed: apt-get install time`);
   if (cli && !existsSync(CLI)) throw new Error('run `npm run build` first');

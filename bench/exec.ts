@@ -39,7 +39,7 @@ import { DATA, jsonlSeed } from './data.js';
 import type { Timeline } from '../src/exec/timing.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const CLI = join(ROOT, 'dist/cli/main.js');
+const CLI = join(ROOT, 'dist/bundle/main.js');
 const { values } = parseArgs({
   options: {
     data: { type: 'string' },

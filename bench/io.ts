@@ -53,7 +53,7 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length
 const runs: Record<string, { secs: number; rssMB: number }[]> = { bare: [], cat: [] };
 for (let i = 0; i < reps; i++) {
   runs.bare.push(measure([join(ROOT, 'bench/baseline-cat.mjs'), input]));
-  runs.cat.push(measure([join(ROOT, 'dist/cli/main.js'), 'cat', input, '--quiet', '--no-require-text']));
+  runs.cat.push(measure([join(ROOT, 'dist/bundle/main.js'), 'cat', input, '--quiet', '--no-require-text']));
 }
 rmSync(input);
 const row = (name: string): { secs: number; mbps: number; rss: number } => {

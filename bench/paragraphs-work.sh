@@ -3,8 +3,8 @@
 # web-zh recipe over web/zh/cluecorpussmall_sampled_uer.jsonl (1.98 MB) with --task-size 256KB
 # (8 tasks), stopped on purpose at the first task of the phase that filters (CORPUS_CLEAN_FAIL_UNIT),
 # so that every task's sketch and the merged one are still in _work; prints their sizes.
-# Run: npm run build && sh bench/paragraphs-work.sh [CLI=dist/cli/main.js] [DATA=../shared/data]
-CLI=${1:-dist/cli/main.js}
+# Run: npm run build && sh bench/paragraphs-work.sh [CLI=dist/bundle/main.js] [DATA=../shared/data]
+CLI=${1:-dist/bundle/main.js}
 DATA=${2:-../shared/data}
 OUT=$(mktemp -d)/run
 CORPUS_CLEAN_FAIL_UNIT=2-tasks/0 /usr/bin/time -f "%e s wall, %U+%S s CPU, %M KB peak RSS" node "$CLI" run rules/recipes/web-zh.yaml -i "$DATA/web/zh/cluecorpussmall_sampled_uer.jsonl" -o "$OUT" --task-size 256KB -w 1 -q 2>&1 | tail -1

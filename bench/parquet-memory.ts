@@ -22,7 +22,7 @@ import { data } from './data.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const SRC = data('sft/alpaca_data.jsonl');
-const CLI = join(ROOT, 'dist/cli/main.js');
+const CLI = join(ROOT, 'dist/bundle/main.js');
 const { values } = parseArgs({ options: { times: { type: 'string', default: '8' } } });
 const dir = mkdtempSync(join(tmpdir(), 'parquet-memory-'));
 

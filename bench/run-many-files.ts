@@ -6,7 +6,7 @@
  * in the data folder, one record per file (`f00000.jsonl`, ...), in a temporary folder. The recipe
  * is the review's: normalize, pii, exact and MinHash dedup, zstd shards of 500 records. Measured
  * in the same run, alternating for `--rounds` rounds (default 1), each a fresh process under GNU
- * time with `--workers 2`: the build under test (dist/cli/main.js, or CORPUS_CLEAN_CLI) and,
+ * time with `--workers 2`: the build under test (dist/bundle/main.js, or CORPUS_CLEAN_CLI) and,
  * with `--base path/to/main.js`, another build (e.g. a worktree of main before the change).
  * Prints per build: wall and CPU seconds, peak RSS, tasks, shards, and the files in the run
  * folder (everything under it, `_work` removed at the end), and the ratios base/now.

@@ -40,7 +40,7 @@ if (values.base === undefined) {
 }
 const builds = [
   { label: 'base', cli: join(resolve(values.base), 'dist/cli/main.js') },
-  { label: 'this', cli: join(ROOT, 'dist/cli/main.js') },
+  { label: 'this', cli: join(ROOT, 'dist/bundle/main.js') },
 ];
 
 const seed = jsonlSeed(['web/en', 'web/zh']);

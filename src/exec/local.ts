@@ -6,7 +6,6 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
-import { fileURLToPath } from 'node:url';
 import type { Stage } from '../core/stage.js';
 import { statSync } from 'node:fs';
 import { planPath, spillPath } from './layout.js';
@@ -22,6 +21,7 @@ import type { FromWorker, ToWorker } from './worker.js';
 import { errorCode, failureText } from '../core/errors.js';
 import { tuneV8 } from './v8.js';
 import { damagedFile } from './redo.js';
+import { WORKER_FILE as WORKER } from './entries.js';
 
 /** How local workers are made: threads (default) or child processes. */
 export type WorkerKind = 'thread' | 'process';
@@ -119,8 +119,6 @@ function callingThread(run: string, plan: Plan, stages: readonly Stage[]): PoolW
     ready: Promise.resolve(),
   };
 }
-
-const WORKER = fileURLToPath(new URL('./worker.js', import.meta.url));
 
 /**
  * How a worker process ended, for the run's error. SIGKILL is not sent by corpus-clean (it stops

@@ -11,7 +11,6 @@ import { existsSync } from 'node:fs';
 import { chmod, readFile, readdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { fileURLToPath } from 'node:url';
 import { ExitCode, UsageError } from '../core/errors.js';
 import { failedPath, slurmDir, successPath } from './layout.js';
 import { isDone, writeAtomic } from './markers.js';
@@ -20,6 +19,7 @@ import { describeTask } from './plan.js';
 import { PhaseProgress, phaseName } from './progress.js';
 import { makeDir } from '../io/dirs.js';
 import { showPath } from '../core/fsname.js';
+import { CLI_FILE as CLI } from './entries.js';
 
 const run = promisify(execFile);
 
@@ -54,7 +54,6 @@ export interface SubmittedJob {
   units: number[];
 }
 
-const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
 const TERMINAL_OK = 'COMPLETED';
 const ACTIVE = new Set(['PENDING', 'CONFIGURING', 'RUNNING', 'COMPLETING', 'SUSPENDED', 'REQUEUED', 'REQUEUE_HOLD', 'RESIZING', 'STOPPED', 'SIGNALING', 'STAGE_OUT']);
 

@@ -40,7 +40,7 @@ export const COMMAND_V8_FLAGS: readonly string[] = [];
  * heap: set later (setFlagsFromString, as here) they leave it half switched, and V8 aborts now
  * and then ("Check failed: concurrent_marking_handle_ ...", exit 133; perf session 11 with
  * --single-threaded-gc). They work only on node's own command line (`node --single-threaded-gc
- * dist/cli/main.js ...`; worker processes inherit it, NODE_OPTIONS refuses most of them), so
+ * dist/bundle/main.js ...`; worker processes inherit it, NODE_OPTIONS refuses most of them), so
  * CORPUS_CLEAN_V8_FLAGS refuses them.
  */
 const THREADING_FLAG = /^--(?:no-?)?(?:single-threaded|concurrent-|parallel-|predictable)/;

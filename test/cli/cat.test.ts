@@ -171,7 +171,7 @@ describe('cut short from outside', () => {
     const big = join(dir, 'big.jsonl');
     const line = JSON.stringify({ text: 'x'.repeat(2000) }) + '\n';
     await writeFile(big, line.repeat(60000));
-    const p = spawn(process.execPath, [join(ROOT, 'dist/cli/main.js'), 'cat', big, '-o', join(dir, 'out') + '/', '--shard-records', '20000', '--rejects', join(dir, 'out/_rej.jsonl'), '-q'], { stdio: 'ignore' });
+    const p = spawn(process.execPath, [join(ROOT, 'dist/bundle/main.js'), 'cat', big, '-o', join(dir, 'out') + '/', '--shard-records', '20000', '--rejects', join(dir, 'out/_rej.jsonl'), '-q'], { stdio: 'ignore' });
     // Wait for the first shard's temporary file, then stop the run.
     for (let i = 0; i < 200; i++) {
       const names = await readdir(join(dir, 'out')).catch(() => [] as string[]);

@@ -191,7 +191,7 @@ describe('the take-out advice for a rejects file', () => {
     expect(jqOf(exp.stderr)).toBe(want);
     expect(exp.stderr).toContain(`jq -r "${want}" > records.jsonl'`);
     if (!HAS_JQ) return;
-    const got = spawnSync('sh', ['-c', `node ${JSON.stringify(join(import.meta.dirname, '../../dist/cli/main.js'))} cat rej.jsonl --no-require-text | jq -r "${want}"`], { cwd: dir, encoding: 'utf8' });
+    const got = spawnSync('sh', ['-c', `node ${JSON.stringify(join(import.meta.dirname, '../../dist/bundle/main.js'))} cat rej.jsonl --no-require-text | jq -r "${want}"`], { cwd: dir, encoding: 'utf8' });
     expect(got.status, got.stderr).toBe(0);
     // Every input line that was rejected, in the rejects' order (the reader's, then the stage's):
     // the bytes that were not UTF-8 with U+FFFD.

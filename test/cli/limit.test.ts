@@ -93,7 +93,7 @@ describe('--limit N: the first N records in input order', { timeout: 300_000 }, 
     }
     for (const f of ['_rejects.jsonl.zst']) expect((await readFile(join(outs[1], f))).equals(await readFile(join(outs[0], f))), f).toBe(true);
     // The same records as `normalize --limit 50` over the same inputs.
-    const one = execFileSync(process.execPath, [join(ROOT, 'dist/cli/main.js'), 'normalize', join(ROOT, 'fixtures/sample'), '--limit', '50', '--max-reject-rate', '1'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+    const one = execFileSync(process.execPath, [join(ROOT, 'dist/bundle/main.js'), 'normalize', join(ROOT, 'fixtures/sample'), '--limit', '50', '--max-reject-rate', '1'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString();
     const data = (s: string): unknown[] => s.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { text?: unknown }).text);
     expect(data(text)).toEqual(data(one));
     // Another limit is another run: the unfinished-run check names it (here the run is finished: refused as such).

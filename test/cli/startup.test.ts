@@ -1,10 +1,28 @@
+import { readFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { builtinStages } from '../../src/stages/index.js';
 import { STAGE_MODULES, stageOnly } from '../../src/cli/stageModules.js';
 import { commandOnly, FIXED_COMMANDS } from '../../src/cli/commandModules.js';
-import { CLI, runNode, tempDir } from '../helpers/run.js';
+import { CLI, ROOT, runNode, tempDir } from '../helpers/run.js';
+
+/**
+ * The modules in the files a process loaded: each file of the bundled CLI (dist/bundle/, whose
+ * chunks hold the modules one command needs and no other: a module reached only through an
+ * import() is in no chunk loaded before it) stands for the source modules esbuild put in it
+ * (dist/bundle/meta.json), named as in tsc's dist/ (dist/io/readers/jsonl.js); other files
+ * (node_modules, node:) as they are.
+ */
+function modulesOf(loaded: string[]): string[] {
+  const meta = JSON.parse(readFileSync(join(ROOT, 'dist/bundle/meta.json'), 'utf8')) as { outputs: Record<string, { inputs: Record<string, unknown> }> };
+  return loaded.flatMap((u) => {
+    const bundled = meta.outputs[u.startsWith('file:') ? u.slice(pathToFileURL(ROOT + '/').href.length) : ''];
+    if (bundled === undefined) return [u];
+    return Object.keys(bundled.inputs).map((src) => pathToFileURL(join(ROOT, src.replace(/^src\//, 'dist/').replace(/\.ts$/, '.js'))).href);
+  });
+}
 
 describe('start-up: a stage command loads only its own module', () => {
   it('every built-in stage is found where STAGE_MODULES says, as the same factory', async () => {
@@ -36,7 +54,7 @@ describe('start-up: a stage command loads only its own module', () => {
         const r = await runNode(['-r', hook, '--import', esm, CLI, cmd, input, '-o', join(dir, `${cmd}.jsonl`), '-q', '--max-reject-rate', '1']);
         expect([0, 1], r.stderr).toContain(r.code); // quality drops the short text: exit 1, "wrote nothing"
         expect(r.stderr, cmd).toMatch(/\nYAML 0\n/);
-        const loaded = [...r.stderr.matchAll(/^LOADED (\S+)$/gm)].map((m) => m[1]);
+        const loaded = modulesOf([...r.stderr.matchAll(/^LOADED (\S+)$/gm)].map((m) => m[1]));
         expect(loaded.some((u) => u.endsWith('/io/readers/jsonl.js')), cmd).toBe(true);
         // issue #16, nineteenth pass: nor the zstd decoder for a plain input (io/gap.ts holds what the readers ask), nor its
         // compressor for a .jsonl output (io/zstdRecord.ts says what a run wrote with)
@@ -54,7 +72,7 @@ describe('start-up: a stage command loads only its own module', () => {
       // on-disk modules an executor runs: loaded at their first phase, global/lazy.ts).
       const r = await runNode(['--import', esm, CLI, 'dedup', input, '-o', join(dir, 'dedup.jsonl'), '-q']);
       expect(r.code, r.stderr).toBe(0);
-      const loaded = [...r.stderr.matchAll(/^LOADED (\S+)$/gm)].map((m) => m[1]);
+      const loaded = modulesOf([...r.stderr.matchAll(/^LOADED (\S+)$/gm)].map((m) => m[1]));
       expect(loaded.some((u) => u.endsWith('/stages/dedup/filter.js'))).toBe(true);
       expect(loaded.filter((u) => /\/stages\/dedup\/(global\/(exact|minhash)|disk\/\w+)\.js$|\/core\/workSeal\.js$/.test(u))).toEqual([]);
       expect(loaded).not.toContain('node:crypto');
@@ -84,7 +102,7 @@ describe('start-up: a stage command loads only its own module', () => {
     try {
       for (const args of [['--version'], ['status', dir], ['report', '--help'], ['merge', '--help']]) {
         const r = await runNode(['--import', esm, CLI, ...args]);
-        const loaded = [...r.stderr.matchAll(/^LOADED (\S+)$/gm)].map((m) => m[1]);
+        const loaded = modulesOf([...r.stderr.matchAll(/^LOADED (\S+)$/gm)].map((m) => m[1]));
         expect(loaded.some((u) => u.endsWith('/cli/main.js')), args.join(' ')).toBe(true);
         expect(loaded.filter((u) => /\/stages\/(index|langid\/langid|quality\/quality|dedup\/dedup|normalize\/normalize)\.js$|\/node_modules\/franc/.test(u)), args.join(' ')).toEqual([]);
         // issue #16, nineteenth pass: nor the run path (cat's static import brought it all)

@@ -140,7 +140,7 @@ describe('progress line', () => {
     dirs.push(dir);
     const recipe = join(dir, 'r.yaml');
     await writeFile(recipe, `name: r\ninput: [${ROOT}/fixtures/sample]\nstages:\n  - normalize: {}\n  - langid: {}\n  - quality: {}\n  - dedup: {method: exact}\noutput: {compression: none}\n`);
-    const cmd = `stty cols 80; CORPUS_CLEAN_PROGRESS_MS=0 ${JSON.stringify(process.execPath)} ${JSON.stringify(join(ROOT, 'dist/cli/main.js'))} run ${JSON.stringify(recipe)} -o ${JSON.stringify(join(dir, 'o'))} --task-size 100KB`;
+    const cmd = `stty cols 80; CORPUS_CLEAN_PROGRESS_MS=0 ${JSON.stringify(process.execPath)} ${JSON.stringify(join(ROOT, 'dist/bundle/main.js'))} run ${JSON.stringify(recipe)} -o ${JSON.stringify(join(dir, 'o'))} --task-size 100KB`;
     const out = execFileSync('/usr/bin/script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', env: { ...process.env, TERM: 'xterm' } });
     const shown = out.split(/\r\n|\r|\n/).map((l) => l.replace(/\x1b\[K/g, '')).filter((l) => l.startsWith('corpus-clean run: phase'));
     expect(shown.length, out).toBeGreaterThan(2);

@@ -35,7 +35,7 @@ describe('an orphaned worker process', () => {
     const out = join(dir, 'o');
     expect((await runCli(['run', join(dir, 'r.yaml'), '-i', join(dir, 'in.jsonl'), '-o', out, '-q', '--workers', '1'])).code).toBe(0);
     const data = JSON.stringify({ run: out, plan: join(out, '_plan.json') });
-    const child = fork(join(ROOT, 'dist/exec/worker.js'), [], { env: { ...process.env, CORPUS_CLEAN_WORKER: data }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    const child = fork(join(ROOT, 'dist/bundle/worker.js'), [], { env: { ...process.env, CORPUS_CLEAN_WORKER: data }, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     let err = '';
     child.stderr!.on('data', (b: Buffer) => (err += b));
     // Gone before the worker has read its plan: its first send ('ready') finds the channel closed.

@@ -30,7 +30,7 @@ describe('a worker process signalled while it writes a unit (N3)', () => {
     expect((await runCli(['run', join(dir, 'r.yaml'), '-i', join(dir, 'in.jsonl'), '-o', out, '-q', '--workers', '1'])).code).toBe(0);
     // The worker stops between the temporary of its task's stats and its rename (a test seam).
     const env = { ...process.env, CORPUS_CLEAN_WORKER: JSON.stringify({ run: out, plan: join(out, '_plan.json') }), CORPUS_CLEAN_PAUSE_ATOMIC: '00000.0.json' };
-    const child = fork(join(ROOT, 'dist/exec/worker.js'), [], { env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    const child = fork(join(ROOT, 'dist/bundle/worker.js'), [], { env, stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     let err = '';
     child.stderr!.on('data', (b: Buffer) => (err += b));
     const exited = new Promise<[number | null, NodeJS.Signals | null]>((r) => child.on('exit', (c, s) => r([c, s])));

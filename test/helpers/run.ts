@@ -29,8 +29,8 @@ export const HAS_SHARED = Boolean(process.env.CORPUS_CLEAN_DATA);
 export const SHARED = resolve(ROOT, process.env.CORPUS_CLEAN_DATA ?? '../shared/data');
 /** The InternLM2 SentencePiece model, committed in fixtures/ (Apache-2.0, see its README). */
 export const TOKENIZER_MODEL = join(ROOT, 'fixtures/tokenizer/internlm2.model');
-/** The built CLI (npm test builds it first). */
-export const CLI = join(ROOT, 'dist/cli/main.js');
+/** The built CLI, bundled as users run it (npm test builds it first; scripts/bundle.mjs). */
+export const CLI = join(ROOT, 'dist/bundle/main.js');
 
 const made: string[] = [];
 // Every test file that uses these helpers removes the folders tempDir() made, when it ends.

@@ -1,0 +1,111 @@
+import { execFileSync } from 'node:child_process';
+import { cp, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildCharTable, charTableFile, LETTER, PUNCT } from '../../src/stages/quality/chars.js';
+import { defaultUnitTables, unitTableFile } from '../../src/stages/dedup/shingle.js';
+import { CLI, ROOT, runCli, runNode, tempDir } from '../helpers/run.js';
+
+/**
+ * The bundled CLI (dist/bundle/, scripts/bundle.mjs; issue #16, start-up): what users run must
+ * behave as tsc's dist/ does. Its modules find their data files where the unbundled build has
+ * them, the processes a run starts run the bundle, and a custom stage importing 'corpus-clean'
+ * gets the bundle's classes.
+ */
+describe('the bundled CLI', () => {
+  it('is what the tests run, the package\'s bin and its library entry', async () => {
+    expect(CLI).toBe(join(ROOT, 'dist/bundle/main.js'));
+    const pkg = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8'));
+    expect(pkg.bin['corpus-clean']).toBe('dist/bundle/main.js');
+    expect(pkg.exports['.'].default).toBe('./dist/bundle/index.js');
+  });
+
+  // The built tables are keyed by a version (esbuild reprints function source: with a key hashing
+  // it, the bundle built both tables at every start) and read from dist/stages/, beside the
+  // unbundled modules. Shown by a copy of the build whose tables were changed under a valid
+  // header: the bundle's decisions follow the files.
+  it('reads the built tables from where the unbundled build has them', async () => {
+    const dir = await tempDir();
+    await cp(join(ROOT, 'dist'), join(dir, 'dist'), { recursive: true });
+    await cp(join(ROOT, 'package.json'), join(dir, 'package.json'));
+    await symlink(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+    await symlink(join(ROOT, 'rules'), join(dir, 'rules'));
+    const cli = join(dir, 'dist/bundle/main.js');
+    const written = async (args: string[]): Promise<number> => {
+      const r = await runNode([cli, ...args, '--overwrite', '--allow-empty', '--max-reject-rate', '1']);
+      expect(r.code, r.stderr).toBe(0);
+      return Number(/= written (\d+) \+/.exec(r.stderr)?.[1]);
+    };
+    const quality = (): Promise<number> => written(['quality', join(ROOT, 'fixtures/sample/web-en.jsonl.gz'), '-o', join(dir, 'q.jsonl')]);
+    // two texts of different words with the same word lengths
+    const input = join(dir, 'in.jsonl');
+    await writeFile(input, ['alpha bravo charlie delta echo foxtrot golf hotel', 'qqqqq wwwww eeeeeee rrrrr tttt yyyyyyy uuuu iiiii'].map((t) => JSON.stringify({ text: t }) + '\n').join(''));
+    const dedup = (): Promise<number> => written(['dedup', input, '-o', join(dir, 'd.jsonl')]);
+    const q = await quality();
+    expect(q).toBeGreaterThan(100);
+    expect(await dedup()).toBe(2);
+    // every letter a punctuation mark: the quality rules see no words
+    await writeFile(join(dir, 'dist/stages/quality/char-class.bin'), charTableFile(buildCharTable().map((c) => (c & LETTER ? PUNCT : c))));
+    expect(await quality()).toBeLessThan(q);
+    // every lower-case letter shingled as 'x': the two texts are the same
+    const units = defaultUnitTables().map((t) => t.map((v, u) => (u >= 0x61 && u <= 0x7a ? t[0x78] : v)));
+    await writeFile(join(dir, 'dist/stages/dedup/shingle-units.bin'), unitTableFile(units));
+    expect(await dedup()).toBe(1);
+  });
+
+  // In a copy of the build, tsc's worker fails at once and the bundle's says it started.
+  it('starts the bundle\'s worker in a run\'s worker threads and processes', async () => {
+    const dir = await tempDir();
+    await cp(join(ROOT, 'dist'), join(dir, 'dist'), { recursive: true });
+    await cp(join(ROOT, 'package.json'), join(dir, 'package.json'));
+    await symlink(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
+    await symlink(join(ROOT, 'rules'), join(dir, 'rules'));
+    await writeFile(join(dir, 'dist/exec/worker.js'), "throw new Error('tsc\\'s worker was started');\n");
+    const marks = join(dir, 'started.txt');
+    const bundled = join(dir, 'dist/bundle/worker.js');
+    await writeFile(bundled, `import { appendFileSync } from 'node:fs';\nappendFileSync(${JSON.stringify(marks)}, 'started\\n');\n${await readFile(bundled, 'utf8')}`);
+    for (const kind of ['thread', 'process']) {
+      await writeFile(marks, '');
+      const r = await runNode([join(dir, 'dist/bundle/main.js'), 'run', join(ROOT, 'rules/recipes/sample.yaml'), '-o', join(dir, kind), '--workers', '2', '--worker-kind', kind, '--task-size', '100KB', '-q']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr, kind).not.toMatch(/worker/);
+      expect(await readFile(marks, 'utf8'), kind).toBe('started\n');
+    }
+  });
+
+  // A second copy of the core classes would make a custom stage's UsageError a crash (exit 1, "error:")
+  // instead of a usage error (exit 2). 'corpus-clean' resolves as after `npm install` of this folder (a link).
+  it('gives a custom stage importing corpus-clean the classes the CLI uses', async () => {
+    const dir = await tempDir();
+    await mkdir(join(dir, 'node_modules'));
+    await symlink(ROOT, join(dir, 'node_modules/corpus-clean'));
+    await writeFile(
+      join(dir, 'picky.js'),
+      "import { UsageError, docStage } from 'corpus-clean';\nexport default { name: 'picky', summary: 'refuses its options', options: { level: { type: 'integer', default: 1 } }, create: ({ level }) => { if (level > 1) throw new UsageError('picky: level ' + level + ' is too high'); return docStage({ name: 'picky', options: { level }, apply: () => undefined }); } };\n",
+    );
+    await writeFile(join(dir, 'package.json'), '{"type":"module"}\n');
+    await writeFile(join(dir, 'r.yaml'), 'stages:\n  - module: ./picky.js\n    level: 2\n');
+    const r = await runCli(['run', 'r.yaml', '-i', join(ROOT, 'fixtures/sample'), '-o', 'o', '--workers', '1'], { cwd: dir });
+    expect(r.stderr).toMatch(/^corpus-clean: picky: level 2 is too high$/m);
+    expect(r.code).toBe(2);
+  });
+
+  const HAS_SBATCH = (() => {
+    try {
+      execFileSync('sh', ['-c', 'command -v sbatch'], { stdio: 'ignore' });
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  // The scripts are written before the first sbatch, which fails here (no such partition).
+  it.runIf(HAS_SBATCH)('names the bundle in the Slurm jobs\' scripts', async () => {
+    const dir = await tempDir();
+    const out = join(dir, 'out');
+    const r = await runCli(['run', join(ROOT, 'rules/recipes/sample.yaml'), '-o', out, '-q', '--executor', 'slurm', '--partition', 'no-such-partition-cc'], { timeoutMs: 60_000 });
+    expect(r.code).toBe(1);
+    const scripts = (await readdir(join(out, '_slurm'))).filter((f) => f.endsWith('.sbatch'));
+    expect(scripts.length).toBeGreaterThan(1);
+    for (const f of scripts) expect(await readFile(join(out, '_slurm', f), 'utf8'), f).toContain(`'${join(ROOT, 'dist/bundle/main.js')}' `);
+  });
+});

@@ -28,7 +28,7 @@ export class StdoutError extends Error {
 let direct: boolean | undefined;
 
 /** True when fd 1 is a file or a device other than a terminal: written by our own loop. */
-function isDirect(): boolean {
+export function stdoutIsDirect(): boolean {
   if (direct === undefined) {
     try {
       const s = fstatSync(1);
@@ -67,7 +67,7 @@ function writeAll(data: string | Uint8Array): void {
  * resolved; never when it failed).
  */
 export function writeStdout(data: string | Uint8Array, written?: () => void): Promise<void> {
-  if (isDirect()) {
+  if (stdoutIsDirect()) {
     try {
       writeAll(data);
       written?.();
@@ -98,6 +98,6 @@ export function writeStdout(data: string | Uint8Array, written?: () => void): Pr
  * stream's 'error' listeners).
  */
 export function writeStdoutSync(text: string): void {
-  if (isDirect()) writeAll(text);
+  if (stdoutIsDirect()) writeAll(text);
   else process.stdout.write(text);
 }

@@ -259,6 +259,9 @@ async function listFolder(root: string, skipped: SkippedInput[], entered?: Enter
   return found;
 }
 
+/** What an input name not read does to the command, and how to leave it out on purpose (`how`). */
+const leaveOut = (how: string): string => `; an input not read fails the command (exit 1, once the rest is done): to leave it out on purpose, ${how}`;
+
 /**
  * Why an input file is not there when it is an output being written or left unfinished by
  * `--overwrite` (hostile review 20 F6: after a kill -9 of `-o out.jsonl --overwrite`, reading
@@ -337,7 +340,11 @@ export async function expandInputs(specs: readonly string[], skipped: SkippedInp
     }
     if (st?.isFile()) found.push({ name: spec, key: resolve(spec) });
     else if (st?.isDirectory()) {
+      const before = skipped.length;
       const inFolder = await listFolder(spec, skipped, entered);
+      // A name passed over that is not a second name fails the command at its end (90177c0):
+      // said where it is skipped, with how to leave it out on purpose (new-user review 21 N1).
+      for (const s of skipped.slice(before)) if (isLost(s)) s.reason += leaveOut(`move it out of '${showPath(spec)}' or rename it with a leading '_' (names starting with '_' or '.' are passed over without a word)`);
       if (inFolder.length === 0) throw new UsageError(`no input files (${INPUT_EXTENSIONS.join(', ')}, optionally .gz/.zst, or .parquet) in directory '${showPath(spec)}'${skippedNote(skipped)}`);
       const base = spec.endsWith('/') ? spec : spec + '/';
       // The folder made absolute once: a name read from it holds no `.` or `..` segment.
@@ -347,7 +354,7 @@ export async function expandInputs(specs: readonly string[], skipped: SkippedInp
     } else if (/[*?[{]/.test(given)) {
       // Our own matcher, not tinyglobby's: picomatch's regexes backtrack once per '*' (src/core/glob.ts).
       // A pattern keeps its own backslashes (escapes); the names it matches are in the escaped form.
-      const matched = (await expandGlob(given, (name, reason) => skipped.push({ name, reason }))).filter((f) => !/(^|[/.])_SUCCESS$/.test(f));
+      const matched = (await expandGlob(given, (name, reason) => skipped.push({ name, reason: reason + leaveOut('move it, or give a pattern that does not match it') }))).filter((f) => !/(^|[/.])_SUCCESS$/.test(f));
       if (matched.length === 0) throw new UsageError(`no files match '${showPath(given)}'${skippedNote(skipped)}`);
       for (const f of matched) found.push({ name: f, key: resolve(f) });
     } else if (st !== null) {

@@ -38,6 +38,7 @@ import { removeSpill, SpillDamage, SpillWriter, spillSource } from './spill.js';
 import { checkAt, sealAt, sealPath, WorkDamage, type SealEntry, type WorkWriter } from '../core/workSeal.js';
 import { SampleLinesSink, type SampleEntry } from './samples.js';
 import { fsPath, showPath } from '../core/fsname.js';
+import { errorCode } from '../core/errors.js';
 import { makeDirSync } from '../io/dirs.js';
 import { redoneFailure } from './redo.js';
 import { showText } from '../core/show.js';
@@ -138,7 +139,14 @@ async function checkInput(plan: Plan, t: TaskSpec): Promise<void> {
     const i = at.get(file);
     const was = i === undefined ? undefined : plan.inputFacts?.[i];
     if (was === undefined || file === '-') continue;
-    const st = await stat(fsPath(file), { bigint: true });
+    const st = await stat(fsPath(file), { bigint: true }).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === 'ENOENT' || e.code === 'ENOTDIR') return null;
+      throw e;
+    });
+    // Gone: its finished tasks read it, and a rerun cannot resume with it put back either (its
+    // time of change is another then): --overwrite (new-user review 21 N10: 'run the same command
+    // again to resume' was said, and the rerun then refused the changed inputs).
+    if (st === null) throw Object.assign(new Error(`input '${showPath(file)}' is no longer there (ENOENT: removed or moved after the run was planned); the run cannot go on or be resumed without it: run again with --overwrite once the inputs are complete`), { code: 'ERR_INPUT_CHANGED' });
     const size = Number(st.size);
     if (size === was.size && String(st.mtimeNs) === was.mtimeNs) continue;
     const what = size !== was.size ? `${was.size} bytes when planned, ${size} now` : `modified ${new Date(Number(st.mtimeNs / 1_000_000n)).toISOString()}, after the run was planned`;
@@ -293,6 +301,8 @@ async function writeTask(u: { run: string; plan: Plan; stages: readonly Stage[];
   } catch (e) {
     // The writers were aborted; the shards they had published and the rejects go too (H3).
     await discardTaskFiles(run, plan, k, t, last).catch(() => {});
+    // Its input gone between the check above and its open: said as the check says it.
+    if (k === 0 && errorCode(e) === 'ENOENT') await checkInput(plan, plan.tasks[t]);
     if (e instanceof SpillDamage) throw await redoWriters(run, plan, k, t, e);
     // The apply step of the global stage before this segment found one of its files damaged.
     if (e instanceof WorkDamage) throw await redoWorkWriter(run, plan, k - 1, e);

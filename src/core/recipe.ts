@@ -255,7 +255,19 @@ export function resolveRecipe(raw: unknown, registry: StageRegistry, defaultName
     throw new UsageError(`${file}: \`text_field\` must be a field name or a list of names tried in order (text_field: [text, content, raw_content])`);
   }
   if (!Array.isArray(top.stages)) throw new UsageError(`${file}: \`stages\` must be a list`);
+  // Every stage is checked, and all their errors said at once (new-user review 21 N5: one per run).
+  const wrong: UsageError[] = [];
   const stages: RecipeStage[] = top.stages.map((s: unknown, i: number) => {
+    try {
+      return recipeStage(s, i);
+    } catch (e) {
+      if (!(e instanceof UsageError)) throw e;
+      wrong.push(e);
+      return undefined as unknown as RecipeStage;
+    }
+  });
+  if (wrong.length > 0) throw new UsageError(wrong[0].message, [...wrong[0].more, ...wrong.slice(1).flatMap((e) => [e.message, ...e.more])]);
+  function recipeStage(s: unknown, i: number): RecipeStage {
     const at = `${file}: stages[${i}]`;
     let name: string;
     let opts: Record<string, unknown>;
@@ -280,7 +292,7 @@ export function resolveRecipe(raw: unknown, registry: StageRegistry, defaultName
     const spec = registry.get(name).options;
     const module = source.modules?.get(name);
     return { stage: name, options: resolveOptions(`${at} (${name})`, spec, recipePaths(spec, opts, source.baseDir), 'recipe'), ...(module ? { module } : {}) };
-  });
+  }
   const o = isObject(top.output) ? camelKeys(top.output, OUTPUT_KEYS, `${file}: output`) : {};
   if (top.output !== undefined && !isObject(top.output)) throw new UsageError(`${file}: \`output\` must be a mapping`);
   const format = o.format ?? 'jsonl';

@@ -26,7 +26,7 @@ import type { RunSettings } from '../exec/plan.js';
 import { basename, dirname, join } from 'node:path';
 import { FAILED, SUCCESS } from '../exec/layout.js';
 import { writeAtomic } from '../io/writers/atomic.js';
-import { guardSignals, onOutputClosed, nameCommand, outputFinished, whileRunning } from './interrupt.js';
+import { guardSignals, onOutputClosed, nameCommand, outputFinished, stopping, whileRunning } from './interrupt.js';
 import type { DocSink, DocSource } from '../core/pipeline.js';
 import { JsonArrayWriter } from '../io/writers/jsonArray.js';
 import { PARQUET_COMPRESSIONS, type ParquetCompression } from '../io/writers/parquetCompression.js';
@@ -405,6 +405,7 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
   // it was left beside an emptied output). A device or descriptor (`--stats /dev/stderr`) is a
   // stream: nothing to remove.
   let statsDone = false;
+  let statsWriting: Promise<void> | undefined;
   // The folders preparing made (`-o new/sub/`), removed when left empty by a command that leaves
   // no output; a folder's lock is in it, so it is released first (the process is ending).
   const removeMade = async (which: 'output' | 'all'): Promise<void> => {
@@ -458,7 +459,9 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
   const abortAll = async (): Promise<boolean> => {
     await Promise.allSettled([sink.writer.abort(), rejects?.abort()]);
     if (marking !== undefined) await Promise.allSettled([rm(marking, { force: true }), rm(failedMarker(marking), { force: true })]);
-    if (statsDone && statsPath !== undefined) {
+    // A stats file whose rename was under way when the signal came is there once that write ends.
+    const statsIn = statsDone || (statsWriting !== undefined && (await statsWriting.then(() => true, () => false)));
+    if (statsIn && statsPath !== undefined) {
       const t = await outputTarget(statsPath).catch(() => undefined);
       if (t !== undefined && !t.direct) await rm(t.path, { force: true }).catch(() => {});
     }
@@ -491,9 +494,30 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
     if (outputIsStream) return `the signal came after the accounting line above, before the command had finished${what}: the records sent to ${output === '-' ? 'stdout' : `'${showPath(output)}'`} stay there${rejectsPath !== undefined || statsPath !== undefined ? ', the rejects and stats are removed' : ''}`;
     return `the signal came after the accounting line above, before the output was finished${what}: it is removed all the same, as an unfinished output`;
   };
+  // The end of the command has one owner (hostile review 21 G0: a signal just after the _SUCCESS
+  // rename ran the signal's removal and the commit's removal of the earlier output at once: both
+  // outputs gone, or a _SUCCESS listing a removed shard, exit 0 or 143). The commit (the marker,
+  // then the earlier output dropped) is begun only when no signal came first; a signal during it
+  // waits for it: done, the output is finished and the signal says so; halted before the
+  // marker's rename, nothing was published and the signal removes the output as before it.
+  let committing: Promise<boolean> | undefined;
+  let committedAs = '';
+  const commit = async (what: string, steps: () => Promise<void>): Promise<void> => {
+    // A signal came first: its abort removes this command's output, and the process exits with it.
+    if (stopping()) return new Promise<never>(() => {});
+    committedAs = what;
+    const run = steps();
+    committing = run.then(
+      () => true,
+      () => false,
+    );
+    await run;
+    outputFinished(what);
+  };
   nameCommand(job.command);
   const unregister = whileRunning(
     async () => {
+      if (committing !== undefined && (await committing)) return committedAs;
       atSignal = watched?.();
       if (atSignal !== undefined) stdinAtSignal = unreadStdin(files, ': ');
       else if (finishing !== undefined) {
@@ -565,7 +589,7 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
   }
   try {
     if (job.startedAt !== undefined) stats.ms = Date.now() - job.startedAt;
-    const finished: Finished = { ...(p.limit !== undefined ? { limit: { n: p.limit, reached: limited.reached } } : {}), say: job.say, command: job.command, stats, inputs: files, roots: job.inputs, skipped, unfinished, expectedRecords: expected, output, shards: sink.shards(), rejectsPath, statsPath, maxRejectRate: rate, textField, wrapArrays, allowEmpty: v['allow-empty'] === true, statsWritten: () => void (statsDone = true), extra: rejectsPath ? { rejects_attrs: rejectsAttrs, ...(sampled ? { rejects_sample_per_reason: rejectsSample, rejects_left_out: sampled.skipped } : {}) } : undefined };
+    const finished: Finished = { ...(p.limit !== undefined ? { limit: { n: p.limit, reached: limited.reached } } : {}), say: job.say, command: job.command, stats, inputs: files, roots: job.inputs, skipped, unfinished, expectedRecords: expected, output, shards: sink.shards(), rejectsPath, statsPath, maxRejectRate: rate, textField, wrapArrays, allowEmpty: v['allow-empty'] === true, statsWritten: () => void (statsDone = true), statsWriting: (w) => void (statsWriting = w), extra: rejectsPath ? { rejects_attrs: rejectsAttrs, ...(sampled ? { rejects_sample_per_reason: rejectsSample, rejects_left_out: sampled.skipped } : {}) } : undefined };
     if (closed.now) return await finishClosed({ ...finished, reached: sink.writer.reached });
     // Nothing written and a failure: no output is left (the empty file of a command that read
     // nothing usable would pass for an earlier run's result and block the rerun its message
@@ -597,14 +621,15 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
         e.records.push(counts?.[i] ?? 0);
         byDir.set(dirname(s), e);
       });
-      for (const [d, e] of byDir) {
-        const records = e.records.reduce((a, b) => a + b, 0);
-        await writeManifest((marking = join(d, SUCCESS)), { exit_code: code, command: job.command, records, shards: e.shards, unfinished, ...(counts !== undefined ? { shardRecords: e.records } : {}) });
-      }
+      await commit('the output was written and marked as failed', async () => {
+        for (const [d, e] of byDir) {
+          const records = e.records.reduce((a, b) => a + b, 0);
+          await writeManifest((marking = join(d, SUCCESS)), { exit_code: code, command: job.command, records, shards: e.shards, unfinished, ...(counts !== undefined ? { shardRecords: e.records } : {}) });
+        }
+      });
       const n = finished.shards.length;
       const folders = [...byDir.keys()].map((d) => `${showPath(d)}/`).join(', ');
       (job.say ?? toStderr)(`corpus-clean ${job.command}: the ${n} shard${n === 1 ? '' : 's'} it wrote ${n === 1 ? 'is' : 'are'} kept and marked failed (${FAILED} in ${folders}); InternEvo reads every .bin under train/ and no marker, so do not train on ${n === 1 ? 'it' : 'them'} as ${n === 1 ? 'it is' : 'they are'}: fix or remove the bad input, and the same command again starts over (no --overwrite needed)`);
-      outputFinished('the output was written and marked as failed');
       return code;
     }
     // A folder output is finished once `_SUCCESS` is in it, written last (as a run folder's),
@@ -618,20 +643,29 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
       (job.say ?? toStderr)(`corpus-clean ${job.command}: note: the records of '${showPath(output)}' hold their text in ${written.includes(',') ? `the first of ${showText(written)} they hold (the list they were read with)` : `'${showText(written)}' (the field they were read with)`}: every command that reads '${showPath(output)}' needs --text-field ${showText(written)} (a folder output, -o DIR/, records it for them)`);
     }
     const manifest = { exit_code: code, command: job.command, records: stats.written, shards: finished.shards, unfinished, ...(sink.records !== undefined ? { shardRecords: sink.records() } : {}), ...(finished.limit?.reached === true ? { limit: finished.limit.n } : {}), ...(written !== undefined ? { textField: written } : {}) };
-    if (p.folder && job.sink === undefined) await writeManifest((marking = join(output, SUCCESS)), manifest);
-    else if (p.sharded && job.sink === undefined && finished.shards.length > 0) await writeManifest((marking = join(dirname(output), setMarkerName(output))), manifest);
     // A single output file needs no marker when the command succeeded (it appears by one rename,
     // complete); one whose command exited 1 is kept, as a folder's shards are, but marked:
     // `out.jsonl._FAILED` beside it (F16). Readers refuse it; the next command into it starts over.
-    else if (code !== 0 && output !== '-' && job.sink === undefined && finished.shards.length > 0 && !(await outputTarget(output)).direct) await writeManifest((marking = join(dirname(output), setMarkerName(output))), manifest);
-    // In the step that unregisters the abort (finally, below): a signal from here on removes
-    // nothing and says so (hostile review 7 F13).
-    outputFinished(output === '-' && job.sink === undefined ? 'the output was written in full' : code === 0 ? 'the output was finished and published' : 'the output was written and marked as failed');
-    published = code === 0;
-    if (published) p.earlier?.markPublished();
+    const markAt =
+      p.folder && job.sink === undefined
+        ? join(output, SUCCESS)
+        : (p.sharded && job.sink === undefined && finished.shards.length > 0) || (code !== 0 && output !== '-' && job.sink === undefined && finished.shards.length > 0 && !(await outputTarget(output)).direct)
+          ? join(dirname(output), setMarkerName(output))
+          : undefined;
+    // The marker makes the output finished; then the earlier output it replaces goes. A signal from
+    // here on removes nothing and says so (hostile review 7 F13): the commit is let end (commit).
+    await commit(output === '-' && job.sink === undefined ? 'the output was written in full' : code === 0 ? 'the output was finished and published' : 'the output was written and marked as failed', async () => {
+      if (markAt !== undefined) await writeManifest((marking = markAt), manifest);
+      published = code === 0;
+      if (published) {
+        p.earlier?.markPublished();
+        await p.earlier?.drop();
+      }
+    });
     return code;
   } catch (e) {
-    if (!closed.now) {
+    // Stopped by a signal (a step halted by it): the abort the signal runs removes the output, alone.
+    if (!closed.now && !stopping()) {
       const back = await abortAll();
       // A failure after every record was written (the --stats file, a marker, on a full disk:
       // new-user review 19 F7): the output is removed all the same, which the accounting line
@@ -643,9 +677,6 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
     throw e;
   } finally {
     unregister();
-    // The new output is finished and in place: the earlier one it replaced goes (after the abort is
-    // unregistered, so that a signal now cannot remove the new output and leave neither).
-    if (published) await p.earlier?.drop();
   }
 }
 
@@ -1042,6 +1073,8 @@ export interface Finished {
   limit?: { n: number; reached: boolean };
   /** Called once the stats file is in place (an interruption after it removes it with the rest). */
   statsWritten?: () => void;
+  /** Called with the write of the stats file as it begins (an interruption during it waits for it, then removes what it made). */
+  statsWriting?: (writing: Promise<void>) => void;
   /**
    * Removes the output of a command that wrote nothing and fails (exit 1): its empty file or
    * folder would pass for an earlier result and block the rerun the message suggests. Called
@@ -1249,7 +1282,9 @@ export async function finishRun(f: Finished): Promise<number> {
   // Nor its stats: the earlier output's (or none) are back in their place.
   if (statsPath && !(removed && f.replacing === true)) {
     const final = removed ? { ...summary, shards: [] } : summary;
-    await writeAtomic(statsPath, JSON.stringify(final, null, 2) + '\n');
+    const writing = writeAtomic(statsPath, JSON.stringify(final, null, 2) + '\n');
+    f.statsWriting?.(writing);
+    await writing;
     f.statsWritten?.();
   }
   return code;

@@ -122,6 +122,10 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 process.stderr.on('error', () => {});
 
 const code = await main(process.argv.slice(2));
+// A signal is stopping the command (its abort is removing the output, or waiting for the commit):
+// the signal's handler says what is left and exits with its code, never this one (hostile review
+// 21 G0: the command's own exit 0 came first, beside an output the abort had removed).
+if (stopping()) await new Promise<never>(() => {});
 // The command is over: its output finished (or removed) and its last line said. Leaving by
 // process.exit keeps the signal handlers in place to the end: a SIGINT/SIGTERM that lands while
 // Node tears down (tens of ms after the 'exit' event, once it has closed the handlers) killed the

@@ -1,7 +1,7 @@
 import type { Stats } from 'node:fs';
 import { readlink, stat } from 'node:fs/promises';
 import { fsPath, nameFromBytes, readNames, realPath, showPath } from './fsname.js';
-import { join } from 'node:path';
+import { isAbsolute, join, relative } from 'node:path';
 import { UsageError } from './errors.js';
 import { showText } from './show.js';
 
@@ -243,6 +243,43 @@ export async function expandGlob(pattern: string, onSkip?: (path: string, reason
     await walk(base === '' && p.startsWith('/') ? '/' : base, parts.map((s) => (s === '**' ? null : s)), found, new Set(), onSkip);
   }
   return [...found];
+}
+
+/**
+ * Whether `expandGlob(pattern)` would yield the file `path` (absolute) were it there: an output a
+ * quoted glob input covers is refused as one inside an input folder is (hostile review 21 G1:
+ * `cat 'g1/*.jsonl' -o g1/all.jsonl`, then the same command read all.jsonl too). The pattern's
+ * literal base is made absolute by `abs` (resolve, or a real path); `**` enters no folder whose
+ * name starts with `.` or `_`, and a segment matches as `segmentMatcher` does, as the walk.
+ */
+export function globCovers(pattern: string, path: string, abs: (p: string) => string): boolean {
+  for (const p of expandBraces(pattern)) {
+    const segs = p.split('/');
+    let i = 0;
+    while (i < segs.length - 1 && !isMagic(segs[i])) i++;
+    const base = segs.slice(0, i).join('/');
+    const rest = segs.slice(i).filter((s, k, a) => s !== '' || k === a.length - 1);
+    const parts = rest.filter((s, k) => !(s === '**' && rest[k - 1] === '**'));
+    const rel = relative(abs(base === '' ? (p.startsWith('/') ? '/' : '.') : base), path);
+    if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) continue;
+    if (partsMatch(parts, rel.split('/'), 0, 0)) return true;
+  }
+  return false;
+}
+
+/** Whether the segments `parts` (from `k`) match the names `names` (from `j`) as the walk below would reach them. */
+function partsMatch(parts: readonly string[], names: readonly string[], k: number, j: number): boolean {
+  if (k === parts.length) return j === names.length;
+  const part = parts[k];
+  const plain = (n: string): boolean => !n.startsWith('.') && !n.startsWith('_');
+  if (part === '**') {
+    // Last: every file below, through folders and names that are not hidden or `_`.
+    if (k === parts.length - 1) return j < names.length && names.slice(j).every(plain);
+    // Zero folders here, or one more folder and `**` again.
+    return partsMatch(parts, names, k + 1, j) || (j < names.length - 1 && plain(names[j]) && partsMatch(parts, names, k, j + 1));
+  }
+  if (j >= names.length) return false;
+  return (isMagic(part) ? segmentMatcher(part)(names[j]) : part === names[j]) && partsMatch(parts, names, k + 1, j + 1);
 }
 
 type Part = string | null; // null = `**`

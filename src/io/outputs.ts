@@ -1,9 +1,10 @@
-import { appendFileSync, closeSync, existsSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { access, lstat, readdir, readlink, realpath, rename, rm, stat, statfs } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { basename, dirname, join, resolve, sep } from 'node:path';
 import { nameFromText, realPath, showPath } from '../core/fsname.js';
 import { UsageError } from '../core/errors.js';
+import { globCovers } from '../core/glob.js';
 import { makeDir } from './dirs.js';
 import type { EarlierOutput, EarlierState } from './earlierOutput.js';
 import { noteFifoOutput } from './fifos.js';
@@ -474,7 +475,7 @@ export async function checkOutputs(plan: OutputPlan): Promise<void> {
     await checkWritable(plan.stats, '--stats', false);
   }
   for (const e of plan.extra ?? []) await clash(e, '--output', false);
-  if (plan.output !== '-') await checkInsideInputFolder(plan.output, plan.roots ?? [], undefined, plan.entered);
+  if (plan.output !== '-') await checkInsideInputFolder(plan.output, plan.roots ?? [], undefined, plan.entered, plan.folder);
   // The rejects and the stats are files the next read of the folder would take as input too
   // (hostile review 7 F18: the rejects read back as 21 text_missing records), as -o and --work.
   for (const [f, flag] of [[plan.rejects, '--rejects'], [plan.stats, '--stats']] as const) if (f !== undefined && !(await isStreamTarget(f))) await checkInsideInputFolder(f, plan.roots ?? [], flag, plan.entered);
@@ -546,13 +547,35 @@ function checkNameLength(path: string, flag: string): void {
  * `sy2/d1abs -> d1` was accepted and the next run read o.jsonl too); compared by real path and
  * by device and inode, for -o, --rejects, --stats and --work alike.
  */
-export async function checkInsideInputFolder(output: string, roots: readonly string[], flag = '--output', entered?: readonly EnteredFolder[]): Promise<void> {
+export async function checkInsideInputFolder(output: string, roots: readonly string[], flag = '--output', entered?: readonly EnteredFolder[], folder = false): Promise<void> {
   const out = await real(nameFromText(output));
   const outUp = await ancestorIds(nameFromText(output));
+  // A glob input (quoted: corpus-clean expands it) covers what it would match on the next read:
+  // the output file, or a shard of a folder or shard set written there (hostile review 21 G1).
+  const globs = roots.filter((g) => g !== '-' && /[*?[{]/.test(g) && !existsSync(nameFromText(g)) && !existsSync(g));
+  if (globs.length > 0) {
+    const [stem, ext] = splitExtensions(basename(out));
+    const names = folder ? ['part-00000.jsonl', 'part-00000.jsonl.gz', 'part-00000.jsonl.zst', 'part-00000.parquet'].map((n) => join(out, n)) : [out, join(dirname(out), `${stem}-00000${ext}`)];
+    const given = resolve(nameFromText(output));
+    const spelled = folder ? names.map((n) => join(given, basename(n))) : [given, join(dirname(given), `${stem}-00000${ext}`)];
+    for (const g of globs) {
+      const hit = names.some((n) => globCovers(g, n, realOrResolved)) || spelled.some((n) => globCovers(g, n, (b) => resolve(b)));
+      if (hit) throw new UsageError(`${flag} '${showPath(output)}' ${folder ? 'holds shards' : 'is a file'} the input pattern '${showPath(g)}' matches: the next read of that pattern would take the output as input too; write outside it (or give the input files or their folder)`);
+    }
+  }
   for (const f of entered ?? (await walkedFolders(roots))) {
     if (!within(out, f.real) && (f.id === undefined || !outUp.has(f.id))) continue;
     const where = f.top ? `the input folder '${showPath(f.root)}'` : f.link ? `'${showPath(f.path)}' (a link to '${showPath(f.real)}'), a folder the walk of the input folder '${showPath(f.root)}' enters` : `'${showPath(f.path)}', a folder the walk of the input folder '${showPath(f.root)}' enters`;
     throw new UsageError(`${flag} '${showPath(output)}' lies inside ${where}: the next read of that folder would take the output as input too; write outside it`);
+  }
+}
+
+/** The real path of `p` (links followed), or `p` made absolute when it cannot be had. */
+function realOrResolved(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return resolve(p);
   }
 }
 

@@ -110,3 +110,33 @@ describe('an output inside a folder the input walk enters, reached by another mo
     }
   });
 });
+
+// Hostile review 21 G1: a quoted glob input (corpus-clean expands it) was not covered by the check
+// of outputs inside the inputs: `cat 'g1/*.jsonl' -o g1/all.jsonl`, then the same command read
+// all.jsonl too (every record twice, exit 0), while `cat g1 -o g1/all.jsonl` is refused.
+describe('an output a quoted glob input would match (G1)', () => {
+  it('is refused (-o file, a folder of shards under **, --rejects); one the pattern does not match is written', async () => {
+    const d = await tempDir();
+    await mkdir(join(d, 'g1'));
+    await writeFile(join(d, 'g1/a.jsonl'), '{"text":"a b"}\n');
+    const refused = [
+      [['-o', 'g1/all.jsonl'], "--output 'g1/all.jsonl' is a file the input pattern 'g1/*.jsonl' matches"],
+      [['-o', join(d, 'g1/abs.jsonl')], `--output '${join(d, 'g1/abs.jsonl')}' is a file the input pattern 'g1/*.jsonl' matches`],
+      [['-o', '/dev/null', '--rejects', 'g1/r.jsonl'], "--rejects 'g1/r.jsonl' is a file the input pattern 'g1/*.jsonl' matches"],
+    ] as const;
+    for (const [args, msg] of refused) {
+      const r = await runCli(['cat', 'g1/*.jsonl', ...args], { cwd: d });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(`corpus-clean: ${msg}: the next read of that pattern would take the output as input too`);
+    }
+    const deep = await runCli(['cat', 'g1/**', '-o', 'g1/sub/'], { cwd: d });
+    expect(deep.code, deep.stderr).toBe(2);
+    expect(deep.stderr).toContain("--output 'g1/sub/' holds shards the input pattern 'g1/**' matches");
+    expect(await readdir(join(d, 'g1'))).toEqual(['a.jsonl']);
+    // Not matched: another ending, or a name starting with _ (which no glob reads).
+    for (const o of ['g1/all.parquet', 'g1/_all.jsonl']) {
+      const r = await runCli(['cat', 'g1/*.jsonl', '-o', o, '-q'], { cwd: d });
+      expect(r.code, `${o}: ${r.stderr}`).toBe(0);
+    }
+  });
+});

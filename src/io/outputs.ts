@@ -223,7 +223,11 @@ export async function checkWritable(path: string, flag: string, asFolder: boolea
   }
   // A file name ending in / names a folder: a new one was made and the job ran to its end, then
   // the final rename failed (ENOTDIR) and everything was removed (new-user review 20 F4).
-  if (st === null && !asFolder && /\/$/.test(path)) throw new UsageError(`${flag} '${showPath(path)}' ends in /, so it names a folder, but a file is needed: name a file, e.g. '${showPath(path.replace(/\/+$/, ''))}/${flag === '--stats' ? 'stats.json' : flag === '--rejects' ? 'rejects.jsonl' : 'out.jsonl'}'`);
+  // So does one ending in /. or /.. (resolved away above), and one ending in / after a file or
+  // device (`d/a.jsonl/`, `/dev/null/`): refused before the work, as -o is (hostile review 21 G3:
+  // the job ran, then the rename failed with EBUSY, ENOTDIR or EISDIR and the output was removed).
+  const folderName = /\/$/.exec(path)?.[0] ?? /(?:^|\/)(\.\.?)$/.exec(path)?.[1];
+  if (!asFolder && folderName !== undefined && (st === null || !st.isDirectory())) throw new UsageError(`${flag} '${showPath(path)}' ends in ${folderName === '/' ? '/' : `'${folderName}'`}, so it names a folder, but a file is needed${st !== null ? ` ('${showPath(path.replace(/\/+$/, ''))}' is ${kindOf(st)})` : `: name a file, e.g. '${showPath(path.replace(/\/+$/, '').replace(/(^|\/)\.\.?$/, '$1').replace(/\/+$/, '') || '.')}/${flag === '--stats' ? 'stats.json' : flag === '--rejects' ? 'rejects.jsonl' : 'out.jsonl'}'`}`);
   if (st !== null) {
     // What it is, named as seen (hostile review 14 H9: --work /dev/null and a pipe were called a file).
     if (asFolder && !st.isDirectory()) throw new UsageError(`${flag} '${showPath(path)}' is ${kindOf(st)}, but a folder is needed (a path ending in / is a folder)`);

@@ -140,3 +140,27 @@ describe('an output a quoted glob input would match (G1)', () => {
     }
   });
 });
+
+// Hostile review 21 G3: --rejects/--stats naming a folder by its last part (`NEWDIR/.`) or ending in
+// / after a file or device (`d/a.jsonl/`, `/dev/null/`) ran the whole job, then failed the final
+// rename (EBUSY, ENOTDIR, EISDIR: exit 1, the output removed); -o is refused before reading.
+describe('--rejects/--stats names that name a folder (G3)', () => {
+  it('are refused before anything is read (exit 2), nothing made', async () => {
+    const d = await tempDir();
+    await writeFile(join(d, 'in.jsonl'), '{"text":"a b"}\nbad\n');
+    await writeFile(join(d, 'notes.jsonl'), 'mine\n');
+    const cases = [
+      [['--rejects', 'nd2/.'], "--rejects 'nd2/.' ends in '.', so it names a folder, but a file is needed: name a file, e.g. 'nd2/rejects.jsonl'"],
+      [['--rejects', 'notes.jsonl/'], "--rejects 'notes.jsonl/' ends in /, so it names a folder, but a file is needed ('notes.jsonl' is a file)"],
+      [['--stats', 'nd6/.'], "--stats 'nd6/.' ends in '.', so it names a folder, but a file is needed: name a file, e.g. 'nd6/stats.json'"],
+      [['--stats', '/dev/null/'], "--stats '/dev/null/' ends in /, so it names a folder, but a file is needed ('/dev/null' is a device)"],
+    ] as const;
+    for (const [args, msg] of cases) {
+      const r = await runCli(['cat', 'in.jsonl', '-o', 'o.jsonl', ...args, '--max-reject-rate', '1'], { cwd: d });
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(`corpus-clean: ${msg}`);
+      expect(r.stderr).not.toContain('read 2');
+    }
+    expect((await readdir(d)).sort()).toEqual(['in.jsonl', 'notes.jsonl']);
+  });
+});

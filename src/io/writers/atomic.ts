@@ -31,7 +31,11 @@ process.once('exit', () => {
  */
 export function haltAtomicWrites(): void {
   halted = true;
+  for (const wake of paused.splice(0)) wake();
 }
+
+/** Writes held by the test seam below, let go at once by a halt (the write then stops before its rename). */
+const paused: (() => void)[] = [];
 
 /** Opens of temporaries in flight (in the thread pool, they end even after the 'exit' listeners). */
 const opening = new Set<Promise<FileHandle>>();
@@ -48,11 +52,19 @@ export async function atomicWritesSettled(): Promise<void> {
 /**
  * A test seam only (fault-injection tests, as CORPUS_CLEAN_FAIL_UNIT): with
  * CORPUS_CLEAN_PAUSE_ATOMIC=NAME, the write of a file named NAME stops for a minute between its
- * temporary and the rename, so a test can send a signal at that point.
+ * temporary and the rename, so a test can send a signal at that point (a signal's halt ends the pause).
  */
 async function pauseForTest(path: string): Promise<void> {
   const name = process.env.CORPUS_CLEAN_PAUSE_ATOMIC;
-  if (name !== undefined && name === basename(path)) await new Promise((r) => setTimeout(r, 60_000));
+  if (name !== undefined && name === basename(path) && !halted) {
+    await new Promise<void>((r) => {
+      const t = setTimeout(r, 60_000);
+      paused.push(() => {
+        clearTimeout(t);
+        r();
+      });
+    });
+  }
 }
 
 /**

@@ -7,7 +7,7 @@ import { atExit } from '../io/atExit.js';
 import { EarlierOutput } from '../io/earlierOutput.js';
 import { ownFilesAmong, REJECT_LINE_KEYS } from '../io/writers/ownSideFile.js';
 import { refuseOwnFiles } from './ownInputs.js';
-import { errorCode, ExitCode, UsageError } from '../core/errors.js';
+import { errorCode, ExitCode, noteInodes, UsageError } from '../core/errors.js';
 import { parseTextField, textFieldLabel, type TextField } from '../core/doc.js';
 import type { Stage } from '../core/stage.js';
 import { filesReadBy } from '../core/registry.js';
@@ -312,6 +312,8 @@ export async function prepare(job: Job) {
   try {
     release = job.runTasks !== undefined ? (plan.made.output.push(...(await makeDir(output, 'output folder'))), refuseForeign(output, await readdir(output)), releaseOf(lockOutput(join(output, LOCK_NAME)), () => {})) : job.sink === undefined ? await prepareOutput(plan) : await prepareSideOutputs(plan);
   } catch (e) {
+    // No inode for the lock: said before the folders made go (and free inodes again).
+    noteInodes(e);
     await removeMadeFolders(plan.made);
     throw e;
   }

@@ -1,4 +1,5 @@
 import { errorText } from './show.js';
+import { inodesHint } from './space.js';
 
 /** A mistake in how the tool was called (bad flag, unknown stage, bad option): exit code 2. */
 export class UsageError extends Error {
@@ -48,7 +49,24 @@ export function debugWanted(): boolean {
 export function failureText(e: unknown): string {
   if (!(e instanceof Error)) return String(e);
   if (isBug(e) || debugWanted()) return e.stack ?? `${e.name}: ${e.message}`;
+  noteInodes(e);
   return errorText(e);
+}
+
+/**
+ * When `e` is an ENOSPC (or caused by one) about a path whose file system has no free inodes
+ * left, say so in its message, with df -i (new-user review 20 F10); an OutputError says it
+ * itself. To be called as the failure happens: the folders a command made are removed after it,
+ * which frees inodes again.
+ */
+export function noteInodes(e: unknown): void {
+  if (!(e instanceof Error) || e.message.includes('free inodes')) return;
+  for (let x: unknown = e, depth = 0; x instanceof Error && depth < 4; x = x.cause, depth++) {
+    const path = (x as { path?: unknown }).path;
+    if ((x as NodeJS.ErrnoException).code !== 'ENOSPC' || typeof path !== 'string') continue;
+    e.message += inodesHint(path);
+    return;
+  }
 }
 
 /** The `code` an error carries (`ENOSPC`, `ERR_INPUT_CHANGED`), if it is a string. */

@@ -87,7 +87,11 @@ function fileSection(d: RunData, warnings: string[]): string {
     'files',
     'Share of each input file kept',
     // File names as on stderr (control and bidi characters escaped), one spelling on the page.
-    shown.map(([name, f]) => ({ label: showPath(name), value: f.read > 0 ? Math.round((1000 * f.written) / f.read) / 10 : 0, cls: f.read > 0 && f.written === 0 ? 'drop' : 'keep', note: `% of ${num(f.read)}` })),
+    // Shares as the table says them (`pct`): one decimal, '30.0 % of 40' beside '83.3 % of 6'.
+    shown.map(([name, f]) => {
+      const value = f.read > 0 ? Math.round((1000 * f.written) / f.read) / 10 : 0;
+      return { label: showPath(name), value, text: value.toFixed(1), cls: f.read > 0 && f.written === 0 ? 'drop' : 'keep', note: `% of ${num(f.read)}` };
+    }),
   );
   const warn = warnings.length > 0 ? `<ul class="warnings">${warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>` : '';
   return `${warn}${chart}${files.length > shown.length ? `<p class="muted">Chart shows the first ${shown.length} of ${files.length} files; the table has all.</p>` : ''}<table><tr><th>file</th><th class="n">read</th><th class="n">written</th><th class="n">rejected</th><th class="n">kept</th><th>rejected by</th></tr>${rows.join('')}</table>`;

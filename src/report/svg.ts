@@ -61,11 +61,15 @@ function open(name: string, title: string, h: number): string {
   return `<svg class="chart" data-chart="${esc(name)}" role="img" aria-label="${esc(title)}" viewBox="0 0 ${W} ${h}" width="${W}" height="${h}" xmlns="http://www.w3.org/2000/svg"><title>${esc(title)}</title>`;
 }
 
-/** One bar per item, longest first as given; `cls` colours a bar (`drop`, `keep`, `warn`). */
-export function hbars(name: string, title: string, items: { label: string; value: number; cls?: string; note?: string }[]): string {
+/**
+ * One bar per item, longest first as given; `cls` colours a bar (`drop`, `keep`, `warn`); `text`
+ * shows the value in place of `num` (one format for a chart's shares: new-user review 20 F10,
+ * '30 %' beside '83.30 %').
+ */
+export function hbars(name: string, title: string, items: { label: string; value: number; cls?: string; note?: string; text?: string }[]): string {
   const row = 18;
   const left = 260;
-  const valueLabel = (it: { value: number; note?: string }): string => `${num(it.value)}${it.note ? ' ' + it.note : ''}`;
+  const valueLabel = (it: { value: number; note?: string; text?: string }): string => `${it.text ?? num(it.value)}${it.note ? ' ' + it.note : ''}`;
   const right = rightRoom(items.map(valueLabel), 60);
   const h = items.length * row + 10;
   const max = Math.max(1, ...items.map((i) => i.value));
@@ -75,7 +79,7 @@ export function hbars(name: string, title: string, items: { label: string; value
     const w = Math.max(it.value > 0 ? 1 : 0, ((W - left - right) * it.value) / max);
     parts.push(
       `<text x="${left - 6}" y="${y + 12}" text-anchor="end" ${FONT}>${esc(shorten(it.label, left - 10))}</text>`,
-      `<rect class="bar ${esc(it.cls ?? '')}" x="${left}" y="${y + 2}" width="${w.toFixed(1)}" height="${row - 5}"><title>${esc(it.label)}: ${esc(num(it.value))}${it.note ? ' ' + esc(it.note) : ''}</title></rect>`,
+      `<rect class="bar ${esc(it.cls ?? '')}" x="${left}" y="${y + 2}" width="${w.toFixed(1)}" height="${row - 5}"><title>${esc(it.label)}: ${esc(valueLabel(it))}</title></rect>`,
       `<text x="${(left + w + 4).toFixed(1)}" y="${y + 12}" ${FONT}>${esc(valueLabel(it))}</text>`,
     );
   });

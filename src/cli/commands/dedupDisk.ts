@@ -169,7 +169,8 @@ async function onWorkers(work: string, options: Record<string, unknown>, job: Jo
   // The bands x rows it is planned with (a rerun by a version choosing others refuses to resume).
   const planned = planLsh(plan.stages);
   if (planned !== undefined) plan.lsh = planned;
-  await makeDir(work, 'work folder');
+  // The folders made for it (its parents too): removed with it when the command succeeds.
+  const madeWork = await makeDir(work, 'work folder');
   // One command at a time on a work folder (a second would redo the same units); status tells
   // a live one by this lock. A killed command's lock is taken over.
   const unlock = lockOutput(join(work, LOCK_NAME));
@@ -180,7 +181,7 @@ async function onWorkers(work: string, options: Record<string, unknown>, job: Jo
   } finally {
     unlock();
   }
-  await afterWork(work, code, job, said.kept);
+  await afterWork(work, code, job, said.kept, madeWork);
   return code;
 }
 
@@ -211,13 +212,17 @@ async function folderBytes(dir: string): Promise<number> {
  * and said so with its size, otherwise. A folder that held
  * nothing else is removed whole (not the current folder or one above it).
  */
-async function afterWork(work: string, code: number, job: Job, said: boolean): Promise<void> {
+async function afterWork(work: string, code: number, job: Job, said: boolean, made: readonly string[] = []): Promise<void> {
   const abs = resolve(work);
   // No output lies inside it (checkWorkApart refused that before any work).
   if (code === ExitCode.ok && job.values['keep-work'] !== true) {
     for (const name of await readdir(abs)) await rm(join(abs, name), { recursive: true, force: true });
-    const here = relative(abs, process.cwd());
-    if (here.startsWith('..') || isAbsolute(here)) await rmdir(abs).catch(() => undefined);
+    // The folder, and the parents this command made for it (new-user review 20 F10: `--work
+    // wk/a/b` left wk/ and wk/a/), deepest first, while empty; never the current folder or one above it.
+    for (const d of [...new Set([abs, ...made.map((m) => resolve(m))])].sort((a, b) => b.length - a.length)) {
+      const here = relative(d, process.cwd());
+      if (here.startsWith('..') || isAbsolute(here)) await rmdir(d).catch(() => undefined);
+    }
     return;
   }
   if (said) return;

@@ -1,5 +1,6 @@
 import { createWriteStream, open as fsOpen, write as fsWrite, writev as fsWritev, type WriteStream } from 'node:fs';
 import { whileWaitingForReader } from '../fifos.js';
+import { inodesHint } from '../../core/space.js';
 import { rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { createGzip, type Gzip } from 'node:zlib';
@@ -84,8 +85,9 @@ function addSum(sum: FileSum | null, b: Uint8Array): void {
 export class OutputError extends Error {
   override name = 'OutputError';
   constructor(path: string, cause: Error) {
-    super(`cannot write '${showPath(path)}': ${cause.message}`, { cause });
-    (this as { code?: string }).code = (cause as NodeJS.ErrnoException).code;
+    const code = (cause as NodeJS.ErrnoException).code;
+    super(`cannot write '${showPath(path)}': ${cause.message}${code === 'ENOSPC' ? inodesHint(path) : ''}`, { cause });
+    (this as { code?: string }).code = code;
   }
 }
 

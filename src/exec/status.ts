@@ -43,6 +43,9 @@ export async function statusReport(run: string): Promise<{ text: string; finishe
   const code = finished ? successCode(await readFile(markerPath, 'utf8').catch(() => '')) : 1;
   const state = failed && finished ? `finished with exit code ${code} (_FAILED, no _SUCCESS): bad input over --max-reject-rate, nothing written, a damaged input or an I/O failure (see _report.html and _stats.json); its output is not read as a finished result, and the corrected command (or the same) run again starts over` : damaged !== undefined ? `not known to be finished: its ${basename(markerPath)} is damaged (${damaged}; a run writes its manifest {exit_code, command, records, shards} there), so its shards cannot be trusted; run it again with --overwrite` : !finished ? 'not finished (no _SUCCESS)' : code === 0 ? 'finished (_SUCCESS)' : `finished (_SUCCESS) with exit code ${code}: bad input over --max-reject-rate, a damaged input or an I/O failure (see _report.html and _stats.json)`;
   const lines = [`${showPath(run)}: run '${showPath(plan.name)}', ${counted(plan.tasks.length, 'task')} over ${counted(plan.inputs.length, 'input file')}, ${counted(plan.phases.length, 'phase')}: ${state}`];
+  // Why a finished run exited 1, from its _stats.json (new-user review 21 N2: only the list of what it might be).
+  const why = finished && code !== 0 ? await exitOneBecause(run) : undefined;
+  if (why !== undefined) lines.push(`  it exited 1 because ${why}`);
   let jobs: SubmittedJob[] = [];
   const jobsFile = join(slurmDir(run), 'jobs.json');
   if (existsSync(jobsFile)) jobs = JSON.parse(await readFile(jobsFile, 'utf8')) as SubmittedJob[];
@@ -84,9 +87,13 @@ export async function statusReport(run: string): Promise<{ text: string; finishe
     const next = await nextStep(run, plan, jobs.length > 0, live);
     running = next.running;
     nextText = next.text;
-    // What stopped the last attempt, when it kept it (new-user review 20 F3), before what to do.
+    // What stopped the last attempt, when it kept it (new-user review 20 F3), before what to do;
+    // a Slurm attempt whose first sbatch failed kept that in _slurm/nothing-submitted (21 N2).
     const failure = running ? undefined : readFailure(run);
     if (failure !== undefined) lines.push(`  last attempt failed at ${showTime(failure.at)}: ${failure.error}`);
+    const unsubmitted = running ? undefined : await readFile(join(slurmDir(run), 'nothing-submitted'), 'utf8').catch(() => undefined);
+    const m = unsubmitted === undefined ? null : /^(\S+) ([^]*?)\s*$/.exec(unsubmitted);
+    if (m !== null) lines.push(`  last attempt submitted nothing to Slurm (${showTime(m[1])}): ${m[2].split('\n').join(' ')}`);
     lines.push(next.text);
   }
   // 3 for a run at work now, so that a script polling status tells it from a stopped one.
@@ -148,4 +155,31 @@ async function stoppedAdvice(run: string, plan: Plan, missing: number, how: stri
   const total = totalUnits(plan);
   if (missing === total) return `  not running: ${total === 1 ? 'its one unit is not done yet' : `none of its ${total} units is done yet`}; ${how} to start it from its plan${cmd()}`;
   return `  not running: ${missing} of ${counted(total, 'unit')} ${missing === 1 ? 'is' : 'are'} not done; ${how} to resume (finished units are kept)${cmd()}`;
+}
+
+/**
+ * Why a finished run exited 1, in words, from its `_stats.json`: bad input over the reject rate,
+ * nothing written, a damaged input; undefined when the stats do not say (or do not read).
+ */
+async function exitOneBecause(run: string): Promise<string | undefined> {
+  let s: Record<string, unknown>;
+  try {
+    s = JSON.parse(await readFile(join(run, '_stats.json'), 'utf8')) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  const n = (k: string): number | undefined => (typeof s[k] === 'number' ? (s[k] as number) : undefined);
+  const out: string[] = [];
+  const read = n('read');
+  const bad = n('bad_input');
+  const rate = n('bad_input_rate');
+  const max = n('max_reject_rate');
+  if (read !== undefined && bad !== undefined && rate !== undefined && max !== undefined && rate > max) out.push(`${bad} of ${read} records were bad input (${(100 * rate).toFixed(1)} % > --max-reject-rate ${max})`);
+  const errors = Array.isArray(s.fileErrors) ? (s.fileErrors as { file?: unknown; message?: unknown }[]) : [];
+  if (errors.length > 0) {
+    const e = errors[0];
+    out.push(`${errors.length === 1 ? 'an input was' : `${errors.length} inputs were`} damaged or failed to read (${typeof e.file === 'string' ? `'${showPath(e.file)}': ` : ''}${typeof e.message === 'string' ? e.message : '?'}${errors.length > 1 ? ', ...' : ''})`);
+  }
+  if (n('written') === 0 && read !== undefined && read > 0) out.push('nothing was written');
+  return out.length > 0 ? `${out.join('; ')} (see _stats.json and _report.html)` : undefined;
 }

@@ -6,7 +6,7 @@ import { UsageError } from '../core/errors.js';
 import { failedPath, planPath, successPath } from './layout.js';
 import { removeStale } from './markers.js';
 import type { Plan } from './plan.js';
-import { changedInputs, changedSideFiles, inputFacts, planDifference, planKey } from './plan.js';
+import { changedInputs, changedSideFiles, inputFacts, planDifference, planKey, planShapeProblem } from './plan.js';
 import { showPath } from '../core/fsname.js';
 import { FOLDER_SHARD, processAlive, RUN_NAMES } from '../io/outputs.js';
 import { leftovers } from './merge.js';
@@ -64,6 +64,8 @@ export async function prepareFolder(dir: string, plan: Plan, overwrite: boolean,
     let earlier: Plan | undefined;
     try {
       earlier = JSON.parse(await readFile(planPath(dir), 'utf8')) as Plan;
+      // Damaged deeper than JSON (an entry of another kind): read as not reading (hostile review 21 F13).
+      if (planShapeProblem(earlier) !== undefined) earlier = undefined;
     } catch {
       earlier = undefined;
     }
@@ -89,7 +91,8 @@ export async function prepareFolder(dir: string, plan: Plan, overwrite: boolean,
   // last steps a kill may have cut short (its report, the removal of _work/), as datatrove skips
   // tasks whose completion marker exists, so a retry wrapper gets the run's own exit code.
   if (!overwrite && existsSync(successPath(dir))) {
-    const earlier = await readFile(planPath(dir), 'utf8').then((t) => JSON.parse(t) as Plan, () => undefined);
+    const read = await readFile(planPath(dir), 'utf8').then((t) => JSON.parse(t) as Plan, () => undefined);
+    const earlier = planShapeProblem(read) === undefined ? read : undefined;
     if (earlier !== undefined && planKey(earlier) === planKey(plan) && changedInputs(earlier, plan).length === 0 && changedSideFiles(earlier, plan).length === 0) return 'finished';
   }
   if (!overwrite) {

@@ -27,6 +27,7 @@ import { wideBom } from '../io/readers/utf16.js';
 import type { OutputCompression } from '../io/writers/sharded.js';
 import type { ParquetCompression } from '../io/writers/parquet.js';
 import { fsPath, showPath } from '../core/fsname.js';
+import { showText } from '../core/show.js';
 import { bandsAndRows, DEFAULT_ROWS } from '../stages/dedup/options.js';
 
 /** The settings every task of a run shares. */
@@ -170,7 +171,7 @@ export interface PlannedLsh {
 
 /** Whether a recipe stage is a MinHash dedup (the built-in stage, not exact). */
 function minHashStage(s: RecipeStage): boolean {
-  return s.stage === 'dedup' && s.module === undefined && (s.options as { method?: unknown }).method !== 'exact';
+  return typeof s === 'object' && s !== null && typeof s.options === 'object' && s.options !== null && s.stage === 'dedup' && s.module === undefined && (s.options as { method?: unknown }).method !== 'exact';
 }
 
 /** The bands x rows of each MinHash dedup stage of `stages`, as this version chooses them. */
@@ -230,17 +231,51 @@ export async function readPlan(run: string): Promise<Plan> {
   } catch (e) {
     why = text.trim() === '' ? 'it is empty' : `not JSON: ${(e as Error).message}`;
   }
-  if (plan !== undefined) {
-    const p = plan as unknown as Record<string, unknown>;
-    const arrays = ['stages', 'inputs', 'tasks', 'segments', 'globals', 'phases'];
-    if (p === null || typeof p !== 'object' || Array.isArray(p)) why = 'not a JSON object';
-    else if (typeof p.name !== 'string') why = 'no run name';
-    else if (arrays.some((k) => !Array.isArray(p[k]))) why = `no ${arrays.find((k) => !Array.isArray(p[k]))} list`;
-    else if (!(p.phases as unknown[]).every((ph) => typeof ph === 'object' && ph !== null && typeof (ph as PhaseSpec).id === 'string' && Number.isInteger((ph as PhaseSpec).units))) why = 'a phase without its id or units';
-    else if (typeof p.settings !== 'object' || p.settings === null) why = 'no settings';
-  }
+  why ??= planShapeProblem(plan);
   if (why !== undefined) throw new UsageError(`'${showPath(file)}' does not read (${why}): it is not the plan a 'corpus-clean run' writes (damaged or edited), so the run in '${showPath(run)}' cannot be told or resumed; run its recipe again into that folder with --overwrite to start over`);
   return plan!;
+}
+
+/** Most units a step phase of a plan may have (a bucket per band, a partition per 1/256 of keys: far fewer). */
+const MAX_STEP_UNITS = 1_000_000;
+
+/**
+ * What makes `v` other than the shape of a plan a run writes, or undefined when it has that shape:
+ * every list and entry the commands read, of its kind and in range, so that a damaged or edited
+ * `_plan.json` is one line (exit 2), never a TypeError's stack or a status counting 10^9 markers
+ * (hostile review 21, F13 re-check: `tasks: [null]`, `segments: [[7], []]`, `units: 1e9`).
+ */
+export function planShapeProblem(v: unknown): string | undefined {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) return 'not a JSON object';
+  const p = v as Record<string, unknown>;
+  if (typeof p.name !== 'string') return 'no run name';
+  const arrays = ['stages', 'inputs', 'tasks', 'segments', 'globals', 'phases'];
+  const missing = arrays.find((k) => !Array.isArray(p[k]));
+  if (missing !== undefined) return `no ${missing} list`;
+  const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+  if (!isObject(p.settings) || typeof p.settings.format !== 'string') return 'no settings (with their input format)';
+  const stages = p.stages as unknown[];
+  if (!stages.every((st) => isObject(st) && typeof st.stage === 'string' && isObject(st.options))) return 'a stage without its name or options';
+  if (!(p.inputs as unknown[]).every((f) => typeof f === 'string')) return 'an input that is not a file name';
+  const inputFacts = p.inputFacts;
+  if (inputFacts !== undefined && !(Array.isArray(inputFacts) && inputFacts.every(isObject))) return 'input facts that are not a list of objects';
+  const tasks = p.tasks as unknown[];
+  const count = (x: unknown): boolean => typeof x === 'number' && Number.isInteger(x) && x >= 0;
+  if (!tasks.every((t) => isObject(t) && typeof t.file === 'string' && count(t.bytes) && (t.files === undefined || (Array.isArray(t.files) && t.files.every((f) => typeof f === 'string'))))) return 'a task without its file or bytes';
+  const index = (x: unknown, n: number): boolean => Number.isInteger(x) && (x as number) >= 0 && (x as number) < n;
+  const segments = p.segments as unknown[];
+  const globals = p.globals as unknown[];
+  if (!segments.every((seg) => Array.isArray(seg) && seg.every((i) => index(i, stages.length)))) return 'a segment naming no stage of the plan';
+  if (!globals.every((i) => index(i, stages.length)) || segments.length !== globals.length + 1) return 'global stages that do not match its segments';
+  for (const ph of p.phases as unknown[]) {
+    if (!isObject(ph) || typeof ph.id !== 'string' || !count(ph.units)) return 'a phase without its id or units';
+    if (ph.kind === 'tasks') {
+      if (!index(ph.segment, segments.length) || ph.units !== tasks.length) return `phase '${showText(ph.id)}' of tasks that does not match the plan's segments or tasks`;
+    } else if (ph.kind === 'step') {
+      if (!index(ph.global, globals.length) || !count(ph.step) || (ph.units as number) > MAX_STEP_UNITS) return `step phase '${showText(ph.id)}' that does not match the plan's global stages`;
+    } else return `phase '${showText(ph.id)}' of no known kind`;
+  }
+  return undefined;
 }
 
 /** A file a stage reads (core/registry.ts `filesReadBy`) and the SHA-256 of its content. */

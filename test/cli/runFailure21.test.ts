@@ -53,4 +53,17 @@ describe('a run that failed', () => {
     expect(status.stdout).toMatch(/ {2}last attempt failed at [^\n]*: task 0 of phase 0-tasks/);
     expect(status.stdout).toContain('not running: its one unit is not done yet; run the same command again to start it from its plan');
   });
+
+  it('dedup-disk: the same, kept in its work folder for status', async () => {
+    const dir = await tempDir();
+    const args = ['dedup-disk', INPUT, '--work', 'w', '-o', 'o.jsonl', '-q'];
+    const full = await runNode(['--import', FAULTS, CLI, ...args], { cwd: dir, env: { FAULT: 'write', FAULT_PATH: 'sigs/' } });
+    expect(full.code, full.stderr).toBe(1);
+    expect(full.stderr).toContain('\ncorpus-clean dedup-disk: stopped before any task finished: free space on the file system the error names (df -h; df -i for its inodes), then run the same command again to start from its plan in w\n');
+    const status = await runCli(['status', 'w'], { cwd: dir });
+    expect(status.stdout).toMatch(/\n {2}last attempt failed at [^\n]*: task 0 of phase 0-tasks \([^\n]*\) failed: cannot write 'w\/_work\/global\/0\/sigs\/000000\.set': ENOSPC: injected write failure\n {2}not running: none of its \d+ units is done yet; free space on the file system it names/);
+    const again = await runCli(args, { cwd: dir });
+    expect(again.code, again.stderr).toBe(0);
+    expect(existsSync(join(dir, 'w'))).toBe(false);
+  });
 });

@@ -34,6 +34,7 @@ import type { Flag } from '../args.js';
 import { countFlag, flagHelp, parse, stageFlags, stageOptionValues } from '../args.js';
 import { executePrepared, IO_FLAGS, prepare, removeMadeFolders, type Job, type Prepared } from '../execute.js';
 import { makeDir } from '../../io/dirs.js';
+import { clearFailure, noSpace, recordFailure } from '../../exec/failure.js';
 import { showPath } from '../../core/fsname.js';
 import { counted, showText } from '../../core/show.js';
 import { atExit } from '../../io/atExit.js';
@@ -254,6 +255,8 @@ async function onWork(work: string, plan: Plan, stage: Stage, job: Job, prepared
     plan.sealed = true;
   }
   if (state === 'fresh') await writeAtomic(planPath(work), JSON.stringify(plan, null, 1) + '\n');
+  // An earlier attempt's failure is this one's no longer (exec/failure.ts).
+  clearFailure(work);
   // For `corpus-clean status`: the exact command that resumes this work (dedup-disk is a CLI command only).
   await recordCommand(work, process.argv.slice(2));
   const { workers, note } = localWorkers(asked, plan, availableParallelism());
@@ -289,7 +292,13 @@ async function onWork(work: string, plan: Plan, stage: Stage, job: Job, prepared
       // Cut short by a signal: a task failing on the removal of its temporaries is not the news; main waits for the interrupt handler.
       if (!(e instanceof UnitFailure) || stopping()) throw e;
       if (redoNow(e)) continue;
-      process.stderr.write(`corpus-clean dedup-disk: error: ${e.message}\n${again(e)}corpus-clean dedup-disk: ${afterFailure(e.code, `finished tasks are kept in ${showPath(work)}`)}\n`);
+      // What to do, as run says it (new-user review 20 F3): none kept yet, or free space first.
+      const space = noSpace(e.code) ? 'free space on the file system the error names (df -h; df -i for its inodes), then ' : '';
+      const next = e.code === 'ERR_INPUT_CHANGED' ? afterFailure(e.code, '') : doneUnits(work, plan) > 0 ? `stopped; finished tasks are kept in ${showPath(work)}: ${space}run the same command again to resume` : `stopped before any task finished: ${space}run the same command again to start from its plan in ${showPath(work)}`;
+      process.stderr.write(`corpus-clean dedup-disk: error: ${e.message}\n${again(e)}corpus-clean dedup-disk: ${next}\n`);
+      // Kept for `corpus-clean status` of the work folder, as run keeps its own.
+      const why = recordFailure(work, { at: new Date().toISOString(), error: e.message, ...(e.code !== undefined ? { code: e.code } : {}) });
+      if (why !== undefined) process.stderr.write(`corpus-clean dedup-disk: note: this failure could not be kept in the work folder for 'corpus-clean status' (${why})\n`);
       o.said.kept = true;
       return ExitCode.dataOrIo;
     }

@@ -13,12 +13,15 @@
 //   finds. Nothing is copied.
 // - CORPUS_CLEAN_BUNDLE is defined: src/exec/entries.ts then names the bundle's worker.js and
 //   main.js as the files a run starts (worker processes, Slurm jobs).
+// - Top-level `var`s that are never assigned again are made `const` again (scripts/constTopLevel.mjs:
+//   V8 folds a module's constants into its optimised code, not a `var`'s).
 // - dist/bundle/meta.json: esbuild's metafile (which source modules are in which chunk), for the
 //   start-up tests and for anyone asking what a chunk holds.
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { constTopLevel } from './constTopLevel.mjs';
 
 const SRC = fileURLToPath(new URL('../src/', import.meta.url));
 const OUT = fileURLToPath(new URL('../dist/bundle/', import.meta.url));
@@ -60,4 +63,5 @@ const result = await build({
   metafile: true,
   logLevel: 'warning',
 });
+for (const f of await readdir(OUT)) if (f.endsWith('.js')) await writeFile(OUT + f, constTopLevel(await readFile(OUT + f, 'utf8')));
 await writeFile(OUT + 'meta.json', JSON.stringify(result.metafile));

@@ -6,6 +6,7 @@ import { getText } from '../../core/doc.js';
 import type { Stage } from '../../core/stage.js';
 import { KeyTable } from './buckets.js';
 import { loadXxh64 } from '../../core/xxh64.js';
+import { normalizeBounded } from '../../core/streamSafe.js';
 
 /** Reject reason of an exact duplicate. */
 export const EXACT_REASON = 'dedup:exact';
@@ -25,9 +26,11 @@ const SPACE_RUNS = /\s{2,}|[^\S ]/g;
  * Curator's exact dedup (which hash the raw text), records that differ in wording are never
  * merged here; near duplicates are MinHash's job. The normalisation only absorbs what readers
  * and platforms change without an author's intent (line endings, trailing spaces, NFD vs NFC).
+ * NFC is taken of the Stream-Safe form (core/streamSafe.ts): a run of more than 30 combining marks
+ * would otherwise cost time quadratic in its length.
  */
 export function normalizeForExact(text: string): string {
-  return text.normalize('NFC').replace(SPACE_RUNS, ' ').trim();
+  return normalizeBounded(text, 'NFC').replace(SPACE_RUNS, ' ').trim();
 }
 
 type Hasher = (s: string) => bigint;
@@ -55,7 +58,7 @@ let keyBytes = new Uint8Array(1 << 16);
  * the trim made two whole copies of every text before its hash read it a third time.
  */
 export function exactKeyBytes(text: string): Uint8Array {
-  const s = text.normalize('NFC');
+  const s = normalizeBounded(text, 'NFC');
   const n = s.length;
   if (keyBytes.length < 3 * n) keyBytes = new Uint8Array(Math.max(3 * n, keyBytes.length * 2));
   const b = keyBytes;

@@ -2,6 +2,7 @@ import { decodeEntities } from './htmlEntities.js';
 import { mayBeMojibake, repairMojibake } from './mojibake.js';
 import { isFullwidthAlnum, isHSpace, isZeroWidth, tidy } from './tidy.js';
 import type { TidyBits, TidySteps } from './tidy.js';
+import { streamSafe } from '../../core/streamSafe.js';
 
 /** Unicode normalisation form applied by the text normaliser. */
 export type UnicodeForm = 'NFC' | 'NFKC' | 'none';
@@ -52,6 +53,7 @@ export const CHANGE_KINDS = [
   'unicode',
   'trailing_space',
   'blank_lines',
+  'mark_runs',
 ] as const;
 /** One kind of change made by the text normaliser. */
 export type ChangeKind = (typeof CHANGE_KINDS)[number];
@@ -317,10 +319,14 @@ export class TextNormalizer {
       s = tidy(s, this.allSteps, TIDY_BITS, acc);
     } else {
       s = tidy(s, this.beforeUnicode, TIDY_BITS, acc);
-      const t = this.unicodeStable(s) ? s : s.normalize(cfg.unicode);
-      if (t !== s) {
+      if (!this.unicodeStable(s)) {
+        // Stream-Safe first (UAX #15): a run of over 30 combining marks, which canonical ordering
+        // sorts in time quadratic in its length, is cut by a CGJ (counted as `text:mark_runs`).
+        const safe = streamSafe(s, cfg.unicode === 'NFKC');
+        const t = safe.normalize(cfg.unicode);
+        if (safe !== s) acc.bits |= BIT.mark_runs;
+        if (t !== safe) acc.bits |= BIT.unicode;
         s = t;
-        acc.bits |= BIT.unicode;
       }
       s = tidy(s, this.afterUnicode, TIDY_BITS, acc);
     }

@@ -305,11 +305,14 @@ export function checkTurns(messages: readonly ChatMessage[]): void {
 }
 
 /**
- * `text`, when it is well-formed UTF-16. A lone surrogate has no UTF-8 bytes: the tokenizer would
+ * `text`, when it is well-formed UTF-16 without NUL. A lone surrogate has no UTF-8 bytes: the tokenizer would
  * see U+FFFD in its place, a change to the text no one asked for, so the record is a reject.
  */
 function wellFormed(text: string): string {
   if (!(text as string & { isWellFormed(): boolean }).isWellFormed()) throw new SampleError('lone_surrogate', 'the text holds a lone UTF-16 surrogate (not a character; it has no UTF-8 bytes)');
+  // A NUL is no text either (a zeroed stretch, a C string's end): `normalize` removes it, an export
+  // does not change a text on its own, so the record is a reject (hostile review 20 F8).
+  if (text.includes('\u0000')) throw new SampleError('nul_character', 'the text holds a NUL character (U+0000); `normalize` removes it');
   return text;
 }
 

@@ -129,6 +129,8 @@ describe('samples', () => {
       expect([f({ text: 'a\ud800b lone' }), f({ text: '   ' }), f({ text: '\n\t\u3000' }), f({ text: 'ok text' })]).toEqual(['lone_surrogate', 'text_empty', 'text_empty', 'ok']);
       expect([f(turns('hi \ud800', 'ok')), f(turns('   ', '  ')), f(turns('q', ' ')), f(turns('q', 'a'))]).toEqual(['lone_surrogate', 'empty_turn', 'empty_turn', 'ok']);
       expect(f({ messages: [{ role: 'pretrain', content: 'x\udfff' }] })).toBe('lone_surrogate');
+      // Hostile review 20 F8: XTuner v1's JSONL got a NUL (`normalize` removes it; an export does not).
+      expect([f({ text: 'nul \u0000 y' }), f(turns('q', 'a\u0000')), f({ messages: [{ role: 'pretrain', content: '\u0000x' }] })]).toEqual(['nul_character', 'nul_character', 'nul_character']);
     }
   });
   // New-user review 6 #3: OpenAI fine-tuning's `weight: 0` (do not train on this answer) was

@@ -219,6 +219,8 @@ export function createConvert(options: Record<string, unknown>): Stage {
       // A lone UTF-16 surrogate has no UTF-8 bytes: a tokenizer fails on it (Rust/HF: "surrogates
       // not allowed") or reads U+FFFD, hours into training. A reject here, as in export (hostile review 8 F22).
       if (!wellFormedStrings(out)) return 'convert:lone_surrogate';
+      // A NUL is no text (normalize removes it); the samples of export are rejected for it too.
+      if (holdsNul(out)) return 'convert:nul_character';
       // The SFT round trip's first step (a sample to text, its own fields kept to convert it back):
       // every field of the sample's format that the record holds must be kept, or the last
       // convert rebuilds it without them (new-user review 10 #7: Alpaca `history` and `system`
@@ -267,6 +269,16 @@ export const convertStage: StageFactory = {
   options: convertOptions,
   create: createConvert,
 };
+
+/** True when a string in `v` (a record the conversion made) holds U+0000. */
+function holdsNul(v: unknown): boolean {
+  if (typeof v === 'string') return v.includes('\u0000');
+  if (Array.isArray(v)) return v.some(holdsNul);
+  if (v !== null && typeof v === 'object') {
+    for (const k in v) if (holdsNul((v as Record<string, unknown>)[k])) return true;
+  }
+  return false;
+}
 
 /** True when every string in `v` (a record the conversion made: strings, arrays, objects) is well-formed UTF-16. */
 function wellFormedStrings(v: unknown): boolean {

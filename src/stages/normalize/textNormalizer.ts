@@ -54,6 +54,7 @@ export const CHANGE_KINDS = [
   'trailing_space',
   'blank_lines',
   'mark_runs',
+  'lone_surrogates',
 ] as const;
 /** One kind of change made by the text normaliser. */
 export type ChangeKind = (typeof CHANGE_KINDS)[number];
@@ -122,6 +123,9 @@ const LONE_LEAD = 4;
 
 const tableCache = new Map<string, Uint8Array>();
 
+/** ES2024's well-formedness methods (Node 20 has them; the ES2023 lib does not declare them). */
+type WellFormed = string & { isWellFormed(): boolean; toWellFormed(): string };
+
 /** Per UTF-16 code unit, what a clean scan does with it under `cfg` (the values above). Built once per configuration. */
 function cleanTable(cfg: TextNormalizeConfig): Uint8Array {
   const key = JSON.stringify(cfg);
@@ -149,6 +153,8 @@ function cleanTable(cfg: TextNormalizeConfig): Uint8Array {
     }
   }
   if (cfg.unicode !== 'none') for (let c = ASTRAL_LEAD_LO; c <= ASTRAL_LEAD_HI; c++) t[c] = SURROGATE_PAIR;
+  // A surrogate may be a lone one (replaced by U+FFFD): the slow path looks, under every form.
+  else t.fill(0, 0xd800, 0xe000);
   tableCache.set(key, t);
   return t;
 }
@@ -286,6 +292,12 @@ export class TextNormalizer {
     const cfg = this.config;
     let s = input;
     let bits = 0;
+    // A lone UTF-16 surrogate (half of an astral character, cut off) is no character and has no
+    // UTF-8 bytes: U+FFFD in its place, as ftfy's fix_surrogates and every UTF-8 encoder do.
+    if (!(s as WellFormed).isWellFormed()) {
+      s = (s as WellFormed).toWellFormed();
+      bits |= BIT.lone_surrogates;
+    }
     // Repeat before any removal step runs: a soft hyphen (U+00AD) may be byte 0xAD of the
     // next layer of double mojibake.
     this.noMojibake = undefined;

@@ -274,6 +274,15 @@ describe('convert: lone surrogates', () => {
       expect(out).toHaveLength(1);
     }
   });
+  // Hostile review 20 F8: a NUL went into the training JSONL (normalize removes it; convert does not).
+  it('a record whose output would hold a NUL is convert:nul_character', async () => {
+    const records = [{ text: 'nul \u0000 y' }, { messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'o\u0000k' }] }, { text: 'fine' }];
+    for (const to of OUTPUT_FORMATS) {
+      const { out, rejects } = await convert(records, { to });
+      expect(rejects.map((r) => r.reason)).toEqual(['convert:nul_character', 'convert:nul_character']);
+      expect(out).toHaveLength(1);
+    }
+  });
 });
 
 // New-user review 10 #4 and #7 (HIGH): in the SFT round trip (convert --to pretrain-text --keep

@@ -26,6 +26,16 @@ describe('TextNormalizer', () => {
     expect(norm('e\u0301', { unicode: 'none' }).text).toBe('e\u0301');
   });
 
+  // Hostile review 20 F8: a lone surrogate went through normalize unchanged, and no UTF-8 encoder can write it.
+  it('replaces a lone surrogate with U+FFFD under every form, and keeps pairs', () => {
+    for (const unicode of ['NFC', 'NFKC', 'none'] as const) {
+      expect(norm('lone \ud800 x', { unicode })).toEqual({ text: 'lone \ufffd x', kinds: ['lone_surrogates'] });
+      expect(norm('\udc00a\ud83d', { unicode }).text).toBe('\ufffda\ufffd');
+      expect(norm('ok \ud83d\ude00 \ud840\udc00', { unicode })).toEqual({ text: 'ok \ud83d\ude00 \ud840\udc00', kinds: [] });
+      expect(new TextNormalizer({ unicode }).isClean('a\ud800')).toBe(false);
+    }
+  });
+
   it('turns CRLF and CR into LF', () => {
     expect(norm('a\r\nb\rc')).toEqual({ text: 'a\nb\nc', kinds: ['newlines'] });
   });

@@ -97,7 +97,8 @@ describe('tidy: the character-level steps in one scan', () => {
       fc.assert(
         fc.property(fc.array(chars, { maxLength: 25 }).map((a) => a.join('')), (s) => {
           const ch = { bits: 0 };
-          const ref = stepwise(s, st, c.unicode);
+          // The normaliser replaces lone surrogates (U+FFFD) before its other steps.
+          const ref = stepwise((s as string & { toWellFormed(): string }).toWellFormed(), st, c.unicode);
           expect(tn.normalize(s, ch)).toBe(ref.text);
           expect(changeKinds(ch.bits).includes('unicode')).toBe((ref.bits & 64) !== 0);
         }),

@@ -162,10 +162,55 @@ export interface SkippedInput {
   name: string;
   reason: string;
   same_as?: string;
+  /** A file that describes the data set rather than holding records (`hfMetadata`): passed over on purpose, not lost. */
+  metadata?: true;
 }
 
-/** True when a skipped input's data was not read at all (not a second name of something read). */
-export const isLost = (s: SkippedInput): boolean => s.same_as === undefined;
+/** True when a skipped input's data was not read at all (not a second name of something read, nor a metadata file). */
+export const isLost = (s: SkippedInput): boolean => s.same_as === undefined && s.metadata !== true;
+
+/**
+ * The files Hugging Face `datasets` writes beside the data (`save_to_disk`: `dataset_dict.json`,
+ * and per split `dataset_info.json` and `state.json`; a Hub repository's `dataset_infos.json`),
+ * with a key each always holds. They are JSON, so a folder listing would take one for a record
+ * without a text (new-user review 21 N11).
+ */
+const HF_METADATA: Readonly<Record<string, readonly string[]>> = {
+  'dataset_info.json': ['features', 'splits', 'builder_name', 'dataset_name', 'config_name', 'dataset_size'],
+  'dataset_infos.json': [],
+  'state.json': ['_data_files', '_fingerprint'],
+  'dataset_dict.json': ['splits'],
+};
+
+/**
+ * Why a file met in a folder is Hugging Face metadata, not data: its name is one of HF_METADATA's
+ * and it is one small JSON object with one of the keys that name holds (or, for
+ * `dataset_infos.json`, an object of such objects). Undefined for anything else, which is read.
+ */
+export async function hfMetadata(path: string, name: string): Promise<string | undefined> {
+  const keys = HF_METADATA[name];
+  if (keys === undefined) return undefined;
+  let value: unknown;
+  try {
+    const f = await open(fsPath(path), 'r');
+    try {
+      const st = await f.stat();
+      if (st.size > 1 << 20) return undefined;
+      value = JSON.parse((await f.readFile()).toString('utf8'));
+    } finally {
+      await f.close();
+    }
+  } catch {
+    return undefined;
+  }
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObject(value)) return undefined;
+  const infos = keys.length === 0 ? Object.values(value) : [value];
+  const known = HF_METADATA['dataset_info.json'];
+  const ok = infos.length > 0 && infos.every((v) => isObject(v) && (keys.length === 0 ? known : keys).some((k) => k in v));
+  if (!ok) return undefined;
+  return `Hugging Face datasets metadata (its '${name}', which describes the data set: no records): passed over, not an error; name the file itself to read it`;
+}
 
 /**
  * A folder the walk of a folder input entered (`listFolder`): as the walk reached it (`path`), its
@@ -237,6 +282,7 @@ async function listFolder(root: string, skipped: SkippedInput[], entered?: Enter
     });
     // In name order, so which of two names of one folder is read does not depend on the file system.
     entries.sort((a, b) => byCodePoint(a.name, b.name));
+    let why: string | undefined;
     for (const e of entries) {
       if (e.name.startsWith('.') || e.name.startsWith('_')) continue;
       const path = `${dir}/${e.name}`;
@@ -252,6 +298,8 @@ async function listFolder(root: string, skipped: SkippedInput[], entered?: Enter
       else if (kind === 'file' && !isInputName(e.name)) {
         const why = unreadDataName(e.name) ?? (e.name.includes('.') ? undefined : await unreadDataContent(path, e.name));
         if (why !== undefined) skipped.push({ name: path, reason: why });
+      } else if (kind === 'file' && e.name in HF_METADATA && (why = await hfMetadata(path, e.name)) !== undefined) {
+        skipped.push({ name: path, reason: why, metadata: true });
       } else if (kind === 'file') found.push({ rel: r, real: e.isSymbolicLink() ? await realPath(path).catch(() => resolve(path)) : real.endsWith('/') ? real + e.name : `${real}/${e.name}` });
     }
   };

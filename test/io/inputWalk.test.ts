@@ -202,3 +202,34 @@ describe('names a folder walk passed over silently (hostile review 4 N17 residue
     expect(r.stderr).toContain("rename it to 'a\\x1b[31mX\\x0aY.jsonl' to read it");
   });
 });
+
+// New-user review 21 N11: in a Hugging Face style folder, dataset_info.json was read as a record
+// (read/text_missing, bad input for --max-reject-rate) and the advice was --text-field.
+describe("Hugging Face datasets' metadata files in a folder", () => {
+  it('are passed over with a note, not read as records nor counted as lost; a same-named data file is read', async () => {
+    const dir = await tempDir();
+    const hf = join(dir, 'hf');
+    await mkdir(join(hf, 'train'), { recursive: true });
+    await writeFile(join(hf, 'dataset_dict.json'), '{"splits": ["train"]}');
+    await writeFile(join(hf, 'train/dataset_info.json'), '{"dataset_name":"w","splits":{"train":{"num_examples":2}},"features":{"text":{"dtype":"string"}}}\n');
+    await writeFile(join(hf, 'train/state.json'), '{"_data_files":[{"filename":"data-00000-of-00001.arrow"}],"_fingerprint":"ab"}');
+    await writeFile(join(hf, 'train/data.jsonl'), '{"text":"one"}\n{"text":"two"}\n');
+    const skipped: SkippedInput[] = [];
+    const files = await expandInputs([hf], skipped);
+    expect(files.map((f) => f.slice(hf.length))).toEqual(['/train/data.jsonl']);
+    expect(skipped.map((s) => [s.name.slice(hf.length), s.metadata])).toEqual([['/dataset_dict.json', true], ['/train/dataset_info.json', true], ['/train/state.json', true]]);
+    const r = await runCli(['cat', hf, '-o', join(dir, 'o.jsonl')]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('read 2 = written 2');
+    expect(r.stderr).toContain("Hugging Face datasets metadata (its 'dataset_info.json'");
+    expect(r.stderr).not.toContain('--text-field');
+    // A file of that name that holds records (a JSON array, lines) is data: read.
+    const d2 = join(dir, 'd2');
+    await mkdir(d2);
+    await writeFile(join(d2, 'state.json'), '[{"text":"a"},{"text":"b"}]');
+    await writeFile(join(d2, 'dataset_info.json'), '{"text":"a record"}\n');
+    const s2: SkippedInput[] = [];
+    expect((await expandInputs([d2], s2)).length).toBe(2);
+    expect(s2).toEqual([]);
+  });
+});

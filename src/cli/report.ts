@@ -312,6 +312,39 @@ function qualityFix(code: string, s: RunStats | undefined, command: string, samp
 }
 
 /**
+ * For a file none of whose records was written: when every record that reached dedup was dropped
+ * there (no stage after dedup dropped any), what dedup did, since it, not the top reason, is why
+ * nothing was written: relaxing a filter would change nothing. Its kept copies are all in other
+ * inputs (a copy kept from this file would have been written). Undefined otherwise. New-user
+ * review 21 N12: a file downloaded twice was said to be lost to quality's top rule.
+ */
+function duplicatesOnly(reasons: Record<string, number>, s: RunStats): string | undefined {
+  const order = s.stages.map((x) => x.stage);
+  const last = order.lastIndexOf('dedup');
+  let dups = 0;
+  const byDedup: string[] = [];
+  let before: [string, number] | undefined;
+  let beforeAll = 0;
+  for (const [r, n] of Object.entries(reasons)) {
+    const stage = r.slice(0, r.indexOf('/'));
+    if (stage === 'dedup') {
+      dups += n;
+      byDedup.push(`${r.slice(r.indexOf('/') + 1)} ${n}`);
+      continue;
+    }
+    // A stage after dedup dropped some: not every survivor of the filters was a duplicate.
+    if (last >= 0 && order.indexOf(stage) > last) return undefined;
+    beforeAll += n;
+    if (before === undefined || n > before[1]) before = [r, n];
+  }
+  if (dups === 0) return undefined;
+  const what = `duplicates of records kept from other inputs (${byDedup.join(', ')})`;
+  const rest = before === undefined ? '' : `; the other ${beforeAll} were rejected before dedup (most as ${before[0]}: ${before[1]})`;
+  const head = beforeAll === 0 ? `all ${dups} were ${what}` : `the ${dups} that passed the stages before dedup were all ${what}`;
+  return `${head}${rest}: is the file a copy of another input? (Relaxing a filter would not help: what passes the filters is kept from the other copy)`;
+}
+
+/**
  * A warning per input file that yielded no record, or lost more than 90 % of its records to a
  * single reason, naming the reason and what to do about it. Only when there is more than one
  * file: for a single file the run-wide notes say the same. `samples` names where the rejected
@@ -330,7 +363,9 @@ export function fileWarnings(s: RunStats, textField?: TextField, command = 'run'
     const keys = Object.entries(f.keysSeen).sort((a, b) => b[1] - a[1]).map(([k]) => showText(k));
     const [reason, n] = top;
     const pct = ((100 * n) / f.read).toFixed(n === f.read ? 0 : 1);
-    if (f.written === 0) out.push(`${showPath(name)}: none of its ${f.read} records was written; ${n} (${pct} %) rejected as ${reason}: ${fixFor(reason, keys, textField, s, command, samples, f, name, roots)}`);
+    const dup = f.written === 0 ? duplicatesOnly(f.reasons, s) : undefined;
+    if (dup !== undefined) out.push(`${showPath(name)}: none of its ${f.read} records was written: ${dup}`);
+    else if (f.written === 0) out.push(`${showPath(name)}: none of its ${f.read} records was written; ${n} (${pct} %) rejected as ${reason}: ${fixFor(reason, keys, textField, s, command, samples, f, name, roots)}`);
     else if (f.read >= MIN_RECORDS_FOR_SHARE && n > ONE_REASON_SHARE * f.read) out.push(`${showPath(name)}: ${pct} % of its ${f.read} records were rejected as ${reason}: ${fixFor(reason, keys, textField, s, command, samples, f, name, roots)}`);
     else continue;
     lost.push(f.read - f.written);

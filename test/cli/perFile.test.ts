@@ -82,3 +82,31 @@ describe('per-file warnings over many small files', () => {
     expect(fileWarnings(stats, undefined, 'run', undefined, 100)).toHaveLength(30);
   });
 });
+
+// New-user review 21 N12: a file that duplicates another lost every record that passed the filters
+// to dedup, and the warning blamed the top quality rule ('relax it'), which would change nothing.
+describe('per-file warning of a file whose filtered records were all duplicates', () => {
+  const stages = ['normalize', 'langid', 'quality', 'dedup'].map((stage) => ({ stage, dropped: {}, counters: {} }));
+  const run = (perFile: Record<string, unknown>, st = stages) => ({ read: 0, written: 0, rejected: 0, stages: st, perFile }) as unknown as Parameters<typeof import('../../src/cli/report.js').fileWarnings>[0];
+  const first = { read: 100, written: 14, rejected: 86, reasons: { 'quality/zh_quality:min_chars': 60, 'langid/langid:too_short': 26 }, keysSeen: { text: 100 } };
+
+  it('names dedup, not the top filter reason', async () => {
+    const { fileWarnings } = await import('../../src/cli/report.js');
+    const copy = { read: 100, written: 0, rejected: 100, reasons: { 'quality/zh_quality:min_chars': 60, 'langid/langid:too_short': 26, 'dedup/dedup:exact': 12, 'dedup/dedup:minhash': 2 }, keysSeen: { text: 100 } };
+    const w = fileWarnings(run({ 'a_1.jsonl': first, 'a_2.jsonl': copy }));
+    expect(w).toEqual([
+      'a_2.jsonl: none of its 100 records was written: the 14 that passed the stages before dedup were all duplicates of records kept from other inputs (dedup:exact 12, dedup:minhash 2); the other 86 were rejected before dedup (most as quality/zh_quality:min_chars: 60): is the file a copy of another input? (Relaxing a filter would not help: what passes the filters is kept from the other copy)',
+    ]);
+    const whole = { read: 100, written: 0, rejected: 100, reasons: { 'dedup/dedup:exact': 100 }, keysSeen: { text: 100 } };
+    expect(fileWarnings(run({ 'a_1.jsonl': first, 'b.jsonl': whole }))[0]).toMatch(/^b\.jsonl: none of its 100 records was written: all 100 were duplicates of records kept from other inputs \(dedup:exact 100\): is the file a copy/);
+  });
+
+  it('keeps the top reason when a stage after dedup dropped records too, or dedup dropped none', async () => {
+    const { fileWarnings } = await import('../../src/cli/report.js');
+    const after = [...stages, { stage: 'pii', dropped: {}, counters: {} }];
+    const mixed = { read: 100, written: 0, rejected: 100, reasons: { 'quality/zh_quality:min_chars': 90, 'dedup/dedup:exact': 5, 'pii/pii:too_many': 5 }, keysSeen: { text: 100 } };
+    expect(fileWarnings(run({ 'a_1.jsonl': first, 'm.jsonl': mixed }, after))[0]).toMatch(/^m\.jsonl: none of its 100 records was written; 90 \(90\.0 %\) rejected as quality\/zh_quality:min_chars: /);
+    const filtered = { read: 100, written: 0, rejected: 100, reasons: { 'quality/zh_quality:min_chars': 100 }, keysSeen: { text: 100 } };
+    expect(fileWarnings(run({ 'a_1.jsonl': first, 'f.jsonl': filtered }))[0]).toMatch(/rejected as quality\/zh_quality:min_chars: .*relax it/);
+  });
+});

@@ -45,7 +45,7 @@ import { parseDecimal } from '../core/options.js';
 import { makeDir } from '../io/dirs.js';
 import { refuseRemote } from '../io/remote.js';
 import { limitRecords, type LimitState } from '../io/readers/limit.js';
-import { takeInputFacts, unchangedInputs } from '../io/unchanged.js';
+import { INPUT_REPLACED, takeInputFacts, unchangedInputs } from '../io/unchanged.js';
 import { counted, showText } from '../core/show.js';
 import { zstdField, zstdWrittenWith } from '../io/zstdRecord.js';
 
@@ -578,7 +578,12 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
     // the line after the error, before the note on the earlier output.
     // For a failure of the system (ENOSPC, EROFS, EIO ...): a refusal of ours says itself what
     // it left (an input replaced while read: "nothing was written"), and a bug has its stack.
-    const sofar = systemFailure(e) ? statsOfFailure(e) : undefined;
+    // An input replaced while read (hostile review 21 G5) says 'nothing was written', which holds
+    // for a file output (removed): records sent to stdout or a device are out already, so it gets
+    // the stopped line, which says they are an incomplete output, instead.
+    const replacedToStream = errorCode(e) === INPUT_REPLACED && ((toStdout && job.sink === undefined) || (job.sink === undefined && isStreamOutput(output)));
+    if (replacedToStream && e instanceof Error) e.message = e.message.replace(/; nothing was written$/, '');
+    const sofar = systemFailure(e) || replacedToStream ? statsOfFailure(e) : undefined;
     if (sofar !== undefined && e instanceof Error) Object.assign(e, { after: [...((e as { after?: string[] }).after ?? []), stoppedLine(job.command, sofar, leftAfterFailure(toStdout ? '-' : output, job.sink !== undefined, rejectsPath, statsPath, false, isRejectsFailure(e)), gone()) + unreadStdin(files, '; ')] });
     // The pipeline aborted the writers (an I/O failure): the folders they were in go too, when empty.
     // The note comes after the error it follows from (new-user review 16 F2): main prints it then.

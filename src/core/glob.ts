@@ -226,6 +226,19 @@ function firstBrace(p: string): [number, number, string[]] | null {
 }
 
 /**
+ * A brace-free pattern split where its first magic segment starts: the literal folder before it
+ * (`''` for none) and the segments from it on (empty ones dropped but a last; consecutive `**`
+ * are one). expandGlob walks these; globCovers matches a path against them.
+ */
+function splitPattern(p: string): { base: string; parts: string[] } {
+  const segs = p.split('/');
+  let i = 0;
+  while (i < segs.length - 1 && !isMagic(segs[i])) i++;
+  const rest = segs.slice(i).filter((s, k, a) => s !== '' || k === a.length - 1);
+  return { base: segs.slice(0, i).join('/'), parts: rest.filter((s, k) => !(s === '**' && rest[k - 1] === '**')) };
+}
+
+/**
  * Files matching a glob pattern, as paths spelled from the pattern's literal start (`data/x/*.jsonl`
  * gives `data/x/a.jsonl`; `/abs/*.jsonl` absolute paths). Only files (symlinks followed; a folder
  * reached twice through links is read once). Unsorted, without duplicates.
@@ -233,13 +246,7 @@ function firstBrace(p: string): [number, number, string[]] | null {
 export async function expandGlob(pattern: string, onSkip?: (path: string, reason: string) => void): Promise<string[]> {
   const found = new Set<string>();
   for (const p of expandBraces(pattern)) {
-    const segs = p.split('/');
-    let i = 0;
-    while (i < segs.length - 1 && !isMagic(segs[i])) i++;
-    const base = segs.slice(0, i).join('/');
-    const rest = segs.slice(i).filter((s, k, a) => s !== '' || k === a.length - 1);
-    // Consecutive `**` are one.
-    const parts = rest.filter((s, k) => !(s === '**' && rest[k - 1] === '**'));
+    const { base, parts } = splitPattern(p);
     await walk(base === '' && p.startsWith('/') ? '/' : base, parts.map((s) => (s === '**' ? null : s)), found, new Set(), onSkip);
   }
   return [...found];
@@ -254,12 +261,7 @@ export async function expandGlob(pattern: string, onSkip?: (path: string, reason
  */
 export function globCovers(pattern: string, path: string, abs: (p: string) => string): boolean {
   for (const p of expandBraces(pattern)) {
-    const segs = p.split('/');
-    let i = 0;
-    while (i < segs.length - 1 && !isMagic(segs[i])) i++;
-    const base = segs.slice(0, i).join('/');
-    const rest = segs.slice(i).filter((s, k, a) => s !== '' || k === a.length - 1);
-    const parts = rest.filter((s, k) => !(s === '**' && rest[k - 1] === '**'));
+    const { base, parts } = splitPattern(p);
     const rel = relative(abs(base === '' ? (p.startsWith('/') ? '/' : '.') : base), path);
     if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) continue;
     if (partsMatch(parts, rel.split('/'), 0, 0)) return true;

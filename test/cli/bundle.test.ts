@@ -1,11 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { cp, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildCharTable, charTableFile, LETTER, PUNCT } from '../../src/stages/quality/chars.js';
 import { defaultUnitTables, unitTableFile } from '../../src/stages/dedup/shingle.js';
-import { CLI, ROOT, runCli, runNode, tempDir } from '../helpers/run.js';
+import { CLI, HAS_SBATCH, ROOT, runCli, runNode, tempDir } from '../helpers/run.js';
 // @ts-expect-error: a plain .mjs script of the build, without types
 import { constTopLevel } from '../../scripts/constTopLevel.mjs';
 
@@ -111,14 +110,6 @@ describe('the bundled CLI', () => {
     expect(text).toMatch(/^const INNER = new Uint8Array\(65536\);$/m);
   });
 
-  const HAS_SBATCH = (() => {
-    try {
-      execFileSync('sh', ['-c', 'command -v sbatch'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
   // The scripts are written before the first sbatch, which fails here (no such partition).
   it.runIf(HAS_SBATCH)('names the bundle in the Slurm jobs\' scripts', async () => {
     const dir = await tempDir();

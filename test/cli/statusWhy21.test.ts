@@ -1,17 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, runCli, tempDir } from '../helpers/run.js';
+import { HAS_SBATCH, ROOT, runCli, tempDir } from '../helpers/run.js';
 
-const HAS_SBATCH = (() => {
-  try {
-    execFileSync('sh', ['-c', 'command -v sbatch'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 // New-user review 21 N2: status listed what an exit 1 might be ("bad input over --max-reject-rate,
 // nothing written, a damaged input or an I/O failure") but never which; and after a Slurm submit

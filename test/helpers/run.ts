@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { afterAll } from 'vitest';
 import { spawned, type Spawned } from './spawn.js';
@@ -31,6 +31,16 @@ export const SHARED = resolve(ROOT, process.env.CORPUS_CLEAN_DATA ?? '../shared/
 export const TOKENIZER_MODEL = join(ROOT, 'fixtures/tokenizer/internlm2.model');
 /** The built CLI, bundled as users run it (npm test builds it first; scripts/bundle.mjs). */
 export const CLI = join(ROOT, 'dist/bundle/main.js');
+
+/** Whether the Slurm client (sbatch) is on PATH: the tests of Slurm submissions that fail run wherever it is. */
+export const HAS_SBATCH = (() => {
+  try {
+    execFileSync('sh', ['-c', 'command -v sbatch'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
 
 const made: string[] = [];
 // Every test file that uses these helpers removes the folders tempDir() made, when it ends.

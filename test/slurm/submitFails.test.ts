@@ -1,22 +1,13 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, runCli, tempDir } from '../helpers/run.js';
+import { HAS_SBATCH, ROOT, runCli, tempDir } from '../helpers/run.js';
 
 /**
  * A Slurm run whose first sbatch fails (here a partition that does not exist; on a machine whose
  * controller is down, that too) has queued nothing: the folder must not stay locked behind
  * "cannot tell whether Slurm jobs ... are still queued". Runs wherever the Slurm client is installed.
  */
-const HAS_SBATCH = (() => {
-  try {
-    execFileSync('sh', ['-c', 'command -v sbatch'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
 if (!HAS_SBATCH) console.log('test/slurm/submitFails.test.ts: skipped: no sbatch on this machine (install Slurm or run .ci/run)');
 
 describe.runIf(HAS_SBATCH)('a Slurm run whose first sbatch fails', () => {

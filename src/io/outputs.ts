@@ -11,7 +11,7 @@ import { noteFifoOutput } from './fifos.js';
 import { foldersEntered, isInputName, type EnteredFolder } from './inputs.js';
 import { lockPathFor, NAME_MAX, shortHead, shortPrefix } from './writers/hiddenName.js';
 import { lockHost, lockText, parseLock, processAlive, readLock, type LockHolder } from './writers/lockFile.js';
-import { notOwnSideFile, type SideOwner } from './writers/ownSideFile.js';
+import { notOwnSideFile } from './writers/ownSideFile.js';
 
 /**
  * Safety checks on the paths a run writes, made before anything is touched or read: an output
@@ -491,7 +491,7 @@ export async function checkOutputs(plan: OutputPlan): Promise<void> {
   // (`--rejects /dev/stderr 2> log`) is appended to, never replaced.
   for (const [f, flag] of [[plan.rejects, '--rejects'], [plan.stats, '--stats']] as const) {
     if (f === undefined || (await isStreamTarget(f)) || ownDescriptor(f) !== undefined) continue;
-    await refuseExisting(f, { flag, overwrite: plan.overwrite, ours: (p) => notOwnSideFile(p, flag === '--rejects' ? 'rejects' : 'stats', plan.folder ? plan.output : undefined, sideOwner(plan)) });
+    await refuseExisting(f, { flag, overwrite: plan.overwrite, ours: (p) => notOwnSideFile(p, flag === '--rejects' ? 'rejects' : 'stats', plan.folder ? plan.output : undefined) });
   }
 }
 
@@ -1018,7 +1018,7 @@ export async function prepareOutput(plan: OutputPlan): Promise<Release> {
       // one --overwrite was given for): set aside all the same, so that a command that fails puts
       // it back, as --overwrite promises (new-user review 17 F3's sibling: `-o new.jsonl
       // --rejects notes.jsonl --overwrite`, exit 1, left the user's notes replaced by rejects).
-      await setAsideForeignSides(plan.earlier, plan.rejects, plan.stats, plan.folder ? plan.output : undefined, sideOwner(plan));
+      await setAsideForeignSides(plan.earlier, plan.rejects, plan.stats, plan.folder ? plan.output : undefined);
       if (plan.earlier.sides.length > 0) journalEarlier(plan.earlier, [lockPath]);
     }
     return unlock;
@@ -1030,11 +1030,6 @@ export async function prepareOutput(plan: OutputPlan): Promise<Release> {
   }
 }
 
-/** The command writing `plan`'s --rejects/--stats, by which an existing one is told to be its output's (notOwnSideFile). */
-export function sideOwner(plan: Pick<OutputPlan, 'output' | 'inputs' | 'stats'>): SideOwner {
-  return { output: plan.output, inputs: plan.inputs, ...(plan.stats !== undefined ? { stats: plan.stats } : {}) };
-}
-
 /**
  * With --overwrite and no earlier output to replace: the `--rejects`/`--stats` files that
  * corpus-clean did not write (the ones --overwrite was given for), set aside into `earlier` all the
@@ -1042,13 +1037,12 @@ export function sideOwner(plan: Pick<OutputPlan, 'output' | 'inputs' | 'stats'>)
  * F3's sibling). `ownFolder`: the command's own output folder, whose files it judges itself.
  * Streams and descriptors are left out. For `prepareOutput` and export internevo alike.
  */
-export async function setAsideForeignSides(earlier: EarlierOutput, rejects: string | undefined, stats: string | undefined, ownFolder?: string, owner?: SideOwner): Promise<void> {
+export async function setAsideForeignSides(earlier: EarlierOutput, rejects: string | undefined, stats: string | undefined, ownFolder?: string): Promise<void> {
   for (const [f, kind] of [[rejects, 'rejects'], [stats, 'stats']] as const) {
     if (f === undefined || f === '-' || (await isStreamTarget(f)) || ownDescriptor(f) !== undefined) continue;
     const t = await linkTarget(f);
     if ((await stat(t).catch(() => null))?.isFile() !== true) continue;
-    // Another output's rejects or stats (hostile review 20 F9) are set aside too: a failing command puts them back.
-    if ((await notOwnSideFile(f, kind, ownFolder, owner)) !== undefined) await earlier.setAside(t, true);
+    if ((await notOwnSideFile(f, kind, ownFolder)) !== undefined) await earlier.setAside(t, true);
   }
 }
 

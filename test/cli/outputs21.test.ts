@@ -15,54 +15,6 @@ beforeAll(async () => {
 
 const cc = (...args: string[]): ReturnType<typeof runCli> => runCli(args, { cwd: dir });
 
-// Hostile review 20 F9: two commands with other outputs naming the same --rejects (or --stats)
-// file both exited 0, and the first one's rejects were gone without a word, while -o in the same
-// case is refused. Now a rejects or stats file corpus-clean wrote is replaced without --overwrite
-// only when it is known to be the same output's (its stats name the output and the rejects).
-describe('--rejects/--stats of another output are refused, as -o is (F9)', () => {
-  it('a rejects file another output wrote: exit 2, kept as it was; --overwrite replaces it', async () => {
-    expect((await cc('cat', 'a.jsonl', '-o', 'o1.jsonl', '--rejects', 'r1.jsonl', '--max-reject-rate', '1', '-q')).code).toBe(0);
-    const first = await readFile(join(dir, 'r1.jsonl'), 'utf8');
-    expect(first).toContain('"source":"a.jsonl:1"');
-    const second = await cc('cat', 'b.jsonl', '-o', 'o2.jsonl', '--rejects', 'r1.jsonl', '--max-reject-rate', '1', '-q');
-    expect(second.code, second.stderr).toBe(2);
-    expect(second.stderr).toBe("corpus-clean: --rejects file 'r1.jsonl' already exists and it holds the rejects of an earlier command (corpus-clean wrote it), not known to be this output's (a --stats file naming this output and these rejects would say so): replacing it would destroy it; remove it, name another file, or pass --overwrite\n");
-    expect(await readFile(join(dir, 'r1.jsonl'), 'utf8')).toBe(first);
-    const ow = await cc('cat', 'b.jsonl', '-o', 'o2.jsonl', '--rejects', 'r1.jsonl', '--max-reject-rate', '1', '-q', '--overwrite');
-    expect(ow.code, ow.stderr).toBe(0);
-    expect(await readFile(join(dir, 'r1.jsonl'), 'utf8')).toContain('"source":"b.jsonl:1"');
-  });
-
-  it('a stats file another output wrote: exit 2, naming that output', async () => {
-    expect((await cc('cat', 'a.jsonl', '-o', 'o3.jsonl', '--stats', 's3.json', '--max-reject-rate', '1', '-q')).code).toBe(0);
-    const r = await cc('cat', 'b.jsonl', '-o', 'o4.jsonl', '--stats', 's3.json', '--max-reject-rate', '1', '-q');
-    expect(r.code, r.stderr).toBe(2);
-    expect(r.stderr).toContain("--stats file 's3.json' already exists and it holds the stats of another command (its output: 'o3.jsonl'): replacing it would destroy it");
-    expect(JSON.parse(await readFile(join(dir, 's3.json'), 'utf8')).output).toBe('o3.jsonl');
-  });
-
-  it('records to stdout: the same inputs again replace their rejects and stats; other inputs are refused', async () => {
-    const args = (input: string): string[] => ['cat', input, '--rejects', 'r5.jsonl', '--stats', 's5.json', '--max-reject-rate', '1', '-q'];
-    expect((await cc(...args('a.jsonl'))).code).toBe(0);
-    const again = await cc(...args('a.jsonl'));
-    expect(again.code, again.stderr).toBe(0);
-    const other = await cc(...args('b.jsonl'));
-    expect(other.code, other.stderr).toBe(2);
-    expect(other.stderr).toContain("--rejects file 'r5.jsonl' already exists and it holds the rejects of an earlier command (corpus-clean wrote it), not known to be this output's ('s5.json' is the stats of another command)");
-    expect(other.stdout).toBe('');
-  });
-
-  it('another output\'s rejects replaced with --overwrite by a command that fails are put back', async () => {
-    expect((await cc('cat', 'a.jsonl', '-o', 'o6.jsonl', '--rejects', 'r6.jsonl', '--max-reject-rate', '1', '-q')).code).toBe(0);
-    const first = await readFile(join(dir, 'r6.jsonl'), 'utf8');
-    // 10 of 30 bad > the default --max-reject-rate 0.1: exit 1.
-    const failed = await cc('cat', 'b.jsonl', '-o', 'o7.jsonl', '--rejects', 'r6.jsonl', '-q', '--overwrite');
-    expect(failed.code, failed.stderr).toBe(1);
-    expect(failed.stderr).toContain("'r6.jsonl' is kept as it was");
-    expect(await readFile(join(dir, 'r6.jsonl'), 'utf8')).toBe(first);
-  });
-});
-
 // Hostile review 20 F6: after a kill -9 of `-o FILE --overwrite`, reading FILE said only "input
 // not found", while the complete earlier output waited beside it as `.FILE.earlier-PID`.
 describe('reading an output a killed --overwrite left unfinished (F6)', () => {

@@ -25,7 +25,7 @@ import { parseTextField, type TextField } from '../../core/doc.js';
 import { expandInputs } from '../../io/inputs.js';
 import { readFiles } from '../../io/readers/index.js';
 import { makeDir, missingFolders } from '../../io/dirs.js';
-import { checkInsideInputFolder, checkWritable, journalEarlier, LOCK_NAME, lockHolder, lockOutput, recoverEarlier, recoverSides, removeDeadLock, removeDeadTemporaries, setAsideForeignSides, setAsideSides, sideLockPaths, sideOwner } from '../../io/outputs.js';
+import { checkInsideInputFolder, checkWritable, journalEarlier, LOCK_NAME, lockHolder, lockOutput, recoverEarlier, recoverSides, removeDeadLock, removeDeadTemporaries, setAsideForeignSides, setAsideSides, sideLockPaths } from '../../io/outputs.js';
 import type { LockHolder } from '../../io/writers/lockFile.js';
 
 /** How to give each language its type folder (one export per language). */
@@ -475,7 +475,7 @@ ${flagHelp(INPUT)}
       } else if (v.overwrite === true) {
         // No earlier shards, but a --rejects/--stats of the user's that --overwrite was given for:
         // set aside too, so that a failed export puts it back (fix18's leftover: it was replaced).
-        await setAsideForeignSides(prepared.earlier, prepared.rejectsPath, prepared.statsPath, undefined, sideOwner({ output: prepared.output, inputs: prepared.files, stats: prepared.statsPath }));
+        await setAsideForeignSides(prepared.earlier, prepared.rejectsPath, prepared.statsPath);
         if (prepared.earlier.sides.length > 0) journalEarlier(prepared.earlier, [...types.map((t) => join(out, 'train', t, LOCK_NAME)), ...(await sideLockPaths([prepared.rejectsPath, prepared.statsPath]))]);
       }
     } catch (e) {

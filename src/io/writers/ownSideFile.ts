@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fstatSync, lstatSync, openSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, lstatSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { dirname, join, resolve } from 'node:path';
@@ -21,89 +21,16 @@ import { errorText } from '../../core/show.js';
  *   list), as every stats file (`--stats`, a run's `_stats.json`) has begun since the first version.
  * Returns undefined for ours, else what the file is not (for the refusal's message).
  */
-export async function notOwnSideFile(path: string, kind: 'rejects' | 'stats', ownFolder?: string, owner?: SideOwner): Promise<string | undefined> {
+export async function notOwnSideFile(path: string, kind: 'rejects' | 'stats', ownFolder?: string): Promise<string | undefined> {
   // A file of a finished output folder (a run's `_stats.json`, `_rejects.jsonl.zst`) is that
   // folder's result, not the leftover of a failed command: replacing it left `status` saying
   // "finished" over a report of another command's counts (new-user review 13 #1). The command's
   // own output folder (`run` rerun over its finished folder) decides for itself.
   // Where the file is, its links followed: a link to a run's _stats.json replaced it (hostile review 17 F1).
   const dir = dirname(lstatSync(path).isSymbolicLink() ? realOr(path) : path);
-  const inOwn = ownFolder !== undefined && (resolve(dir) === resolve(ownFolder) || realOr(dir) === realOr(ownFolder));
-  if (!inOwn && existsSync(join(dir, SUCCESS))) return `it belongs to the finished output folder '${showPath(dir)}' (it holds ${SUCCESS})`;
+  if ((ownFolder === undefined || (resolve(dir) !== resolve(ownFolder) && realOr(dir) !== realOr(ownFolder))) && existsSync(join(dir, SUCCESS))) return `it belongs to the finished output folder '${showPath(dir)}' (it holds ${SUCCESS})`;
   if (statSync(path).size === 0) return undefined;
-  const not = kind === 'stats' ? notStats(path) : await notRejects(path);
-  if (not !== undefined || owner === undefined || inOwn) return not;
-  return notThisOutputs(path, kind, owner);
-}
-
-/**
- * The command about to write a `--rejects`/`--stats` file: its output (as given; `-` for stdout),
- * its input files and its own `--stats` file, by which an existing side file corpus-clean wrote is
- * told to be the earlier output's (`notThisOutputs`).
- */
-export interface SideOwner {
-  output: string;
-  inputs: readonly string[];
-  stats?: string;
-}
-
-/**
- * A rejects or stats file corpus-clean wrote is replaced without --overwrite only when it is known
- * to be the same output's (the rerun of a command that failed, whose rejects and stats stay to say
- * why), as `-o` replaces only a failed output of its own name (hostile review 20 F9: two commands
- * with other outputs sharing `--rejects r.jsonl` both exited 0, and the first one's rejects were
- * gone). A stats file names its output (and, for stdout, its inputs); a rejects file names
- * nothing, so it is known by the command's `--stats` file naming this output and these rejects.
- * Returns undefined for the same output's, else what the file is (for the refusal's message).
- */
-async function notThisOutputs(path: string, kind: 'rejects' | 'stats', owner: SideOwner): Promise<string | undefined> {
-  if (kind === 'rejects' && (await holdsNothing(path))) return undefined;
-  const stats = kind === 'stats' ? path : owner.stats;
-  const s = stats === undefined ? undefined : statsOwner(stats);
-  const same = s !== undefined && sameOutput(s, owner);
-  if (kind === 'stats') {
-    if (same) return undefined;
-    if (s === undefined) return 'its output cannot be told (it does not read whole)';
-    return `it holds the stats of another command (${s.output === '-' ? `its records went to stdout, read from ${showInputs(s.inputs)}` : `its output: '${showPath(s.output)}'`})`;
-  }
-  if (same && s.rejects !== null && samePath(s.rejects, path)) return undefined;
-  const told = owner.stats === undefined || s === undefined ? ' (a --stats file naming this output and these rejects would say so)' : same ? ` ('${showPath(owner.stats)}' names other rejects)` : ` ('${showPath(owner.stats)}' is the stats of another command)`;
-  return `it holds the rejects of an earlier command (corpus-clean wrote it), not known to be this output's${told}`;
-}
-
-/** The output, inputs and rejects an existing stats file names, or undefined when it does not read as one. */
-function statsOwner(path: string): { output: string; inputs: string[]; rejects: string | null } | undefined {
-  try {
-    const st = statSync(path);
-    if (!st.isFile() || st.size > STATS_PARSED_BYTES) return undefined;
-    const o = JSON.parse(readFileSync(path, 'utf8')) as { output?: unknown; inputs?: unknown; rejects?: unknown } | null;
-    if (o === null || typeof o !== 'object' || typeof o.output !== 'string' || !Array.isArray(o.inputs) || !o.inputs.every((x) => typeof x === 'string')) return undefined;
-    return { output: o.output, inputs: o.inputs as string[], rejects: typeof o.rejects === 'string' ? o.rejects : null };
-  } catch {
-    return undefined;
-  }
-}
-
-/** The same output: the same path (links followed), or stdout both times from the same inputs. */
-function sameOutput(s: { output: string; inputs: readonly string[] }, owner: SideOwner): boolean {
-  if (s.output === '-' || owner.output === '-') return s.output === owner.output && s.inputs.length === owner.inputs.length && s.inputs.every((f, i) => f === owner.inputs[i] || samePath(f, owner.inputs[i]));
-  return samePath(s.output, owner.output);
-}
-
-/** Whether two names are one path (resolved from the working folder, links followed where they lead somewhere). */
-function samePath(a: string, b: string): boolean {
-  if (a === '-' || b === '-') return a === b;
-  return resolve(a) === resolve(b) || realOr(resolve(a)) === realOr(resolve(b));
-}
-
-function showInputs(inputs: readonly string[]): string {
-  return inputs.length === 0 ? 'no input' : `'${showPath(inputs[0])}'${inputs.length > 1 ? ` and ${inputs.length - 1} more` : ''}`;
-}
-
-/** Whether a compressed rejects file decodes to nothing (a command that rejected nothing): nothing to lose. */
-async function holdsNothing(path: string): Promise<boolean> {
-  const start = await decodedStart(path);
-  return start !== undefined && start.length === 0;
+  return kind === 'stats' ? notStats(path) : notRejects(path);
 }
 
 /** The real path of `path` (its links followed), or `path` when it cannot be had. */

@@ -2,7 +2,7 @@ import { table } from '../core/own.js';
 import { showPath } from '../core/fsname.js';
 import { resolve } from 'node:path';
 import { readdir, rm, rmdir } from 'node:fs/promises';
-import { existsSync, fstatSync, rmdirSync, statSync } from 'node:fs';
+import { existsSync, fstatSync, realpathSync, rmdirSync, statSync } from 'node:fs';
 import { atExit } from '../io/atExit.js';
 import { EarlierOutput } from '../io/earlierOutput.js';
 import { ownFilesAmong, REJECT_LINE_KEYS } from '../io/writers/ownSideFile.js';
@@ -39,7 +39,7 @@ import { checkStageFolders } from './stageFolders.js';
 import { checkSuggestion, nestedFieldNote, runTextField, SUGGEST_SCAN_RECORDS, textElsewhere, textFieldNote, writerOf } from './textFieldHint.js';
 import { ownTextFields } from '../io/readers/ownTextField.js';
 import { fittingSchema, SEED_TASKS_JQ } from './schemaHint.js';
-import { accountingLine, stoppedLine, badInput, folderHolding, REJECT_KEYS, rejectsAdvice, rejectsAdviceFor, TAKERS, encodingNotes, fileLines, fileWarnings, keysSeen, progressPrinter, rejectsHead, rejectsKeys, unverifiedNotes } from './report.js';
+import { accountingLine, stoppedLine, badInput, NO_HTML, folderHolding, REJECT_KEYS, rejectsAdvice, rejectsAdviceFor, TAKERS, encodingNotes, fileLines, fileWarnings, keysSeen, progressPrinter, rejectsHead, rejectsKeys, unverifiedNotes } from './report.js';
 import { dominantNotes, dominantRules } from './dominant.js';
 import { parseDecimal } from '../core/options.js';
 import { makeDir } from '../io/dirs.js';
@@ -85,6 +85,8 @@ const HINTS: Record<string, string> = table({
   'convert/convert:unknown_format': "records must be Alpaca, ShareGPT, OpenAI messages, XTuner conversation or text; map other field names first with 'corpus-clean repair --schema NAME' (or a schema file of your own)",
   'tokenize/no_text': "tokenize reads pretraining text (text/content) or chat records as OpenAI messages or XTuner conversation; run 'corpus-clean convert' first for ShareGPT or Alpaca records (and 'corpus-clean repair --schema NAME' for other field names)",
   'tokenize/bad_messages': "chat records must be OpenAI messages or XTuner conversation; run 'corpus-clean convert' first for ShareGPT or Alpaca records",
+  // New-user review 21 N13: a .txt holding an HTML page got no hint.
+  'extract/extract:no_html': NO_HTML,
 });
 
 /**
@@ -480,7 +482,8 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
   // Which counts of the stopped line name records removed with what they were written to (new-user
   // review 20 F1): a file or folder output and a rejects file go; stdout, a device or a FIFO keep theirs.
   const outputIsStream = job.sink === undefined && (output === '-' || isStreamOutput(output));
-  const gone = (): { written: boolean; rejected: boolean; stream?: string } => ({ written: !outputIsStream, rejected: rejectsPath !== undefined && !isStreamOutput(rejectsPath), ...(outputIsStream && output !== '-' ? { stream: showPath(output) } : {}) });
+  // /dev/null has no reader: nothing on its way can have reached one (new-user review 21 N13).
+  const gone = (): { written: boolean; rejected: boolean; stream?: string } => ({ written: !outputIsStream, rejected: rejectsPath !== undefined && !isStreamOutput(rejectsPath), ...(outputIsStream && output !== '-' && !isNullDevice(output) ? { stream: showPath(output) } : {}) });
   let watched: (() => RunStats) | undefined;
   let atSignal: RunStats | undefined;
   let stdinAtSignal = '';
@@ -750,6 +753,8 @@ function isStreamOutput(path: string): boolean {
  * said while a FIFO's reader had all of them).
  */
 function streamKept(output: string): string {
+  // /dev/null keeps nothing and has no reader (new-user review 21 N13: 'its reader may have them').
+  if (isNullDevice(output)) return `the records written to '${showPath(output)}' before the signal were discarded by it`;
   let kind = 'a stream';
   try {
     const st = statSync(output);
@@ -758,6 +763,15 @@ function streamKept(output: string): string {
     // gone meanwhile: 'a stream'
   }
   return `the records written to '${showPath(output)}' (${kind}) before the signal cannot be taken back, and its reader may have them: they are an incomplete output (discard them)`;
+}
+
+/** True when `path` is /dev/null (or a link to it): what is written there is discarded, and nothing reads it. */
+function isNullDevice(path: string): boolean {
+  try {
+    return realpathSync(path) === '/dev/null';
+  } catch {
+    return false;
+  }
 }
 
 /** True when `path` is the pipe or socket stdout is (`/dev/stdout` in `cmd -o /dev/stdout | head`). */

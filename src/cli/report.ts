@@ -266,6 +266,12 @@ export const ONE_REASON_SHARE = 0.9;
 /** A file needs this many records before one reason taking most of it is worth a warning. */
 const MIN_RECORDS_FOR_SHARE = 10;
 
+/**
+ * Records with no HTML for extract: most often a page saved as .txt, read as plain text (new-user
+ * review 21 N13: `extract page.txt` rejected it as extract:no_html with no hint).
+ */
+export const NO_HTML = "extract reads the HTML of its records' 'html' field (--field NAME names another); a .txt file is read as plain text: a file holding an HTML page is read as one with --format html";
+
 /** What to do about a reason that took (nearly) a whole file. */
 export function fixFor(reason: string, keys: string[], textField: TextField | undefined, s?: RunStats, command = 'run', samples = '_report.html (or the rejects)', file?: FileStats, name?: string, roots?: readonly string[]): string {
   const [stage, code] = [reason.slice(0, reason.indexOf('/')), reason.slice(reason.indexOf('/') + 1)];
@@ -285,6 +291,7 @@ export function fixFor(reason: string, keys: string[], textField: TextField | un
   if (code === 'damaged_input' || code === 'truncated_input' || code === 'unverified') return `the file is damaged or cut short (${code}; the error line says where); read an intact copy of it`;
   if (code === 'lfs_pointer') return "the file is a Git LFS pointer, not the data (lfs_pointer): run 'git lfs pull' in its repository";
   if (code === 'binary_content') return 'the file is not text (binary_content: an executable, an image, NUL bytes); leave it out';
+  if (code === 'extract:no_html') return NO_HTML;
   if (code === 'extract_empty') return 'the page has no text to extract (extract_empty: a script-only or image-only page); nothing to do unless every page says so (then check --method)';
   if (stage === 'read') return `the file did not read as records (${code}); check its format (--format) and its encoding`;
   if (code === 'langid:not_kept') return `its language is not in the langid stage's keep list (see the lang: counters); add it to keep, or leave the file out`;

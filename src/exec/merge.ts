@@ -374,7 +374,7 @@ export async function mergeRun(run: string, plan: Plan, opts: { started: number;
     },
   });
   // The report before `_SUCCESS`: a run killed between them is not finished, and its rerun merges again.
-  await report(run, 'run', sampleLines, say);
+  await report(run, 'run', sampleLines, say, code);
   // The exit code is kept, so that a second merge of the finished run ends the same way; the
   // command, records and shard names as every folder output's manifest (readers check the list).
   await writeManifest(successPath(run), { exit_code: code, command: 'run', records: stats.written, shards, ...(await shardCounts(run, plan, shards, perTask)), ...(plan.settings.limit !== undefined && plan.limitReached === true ? { limit: plan.settings.limit } : {}), unfinished: plan.unfinished });
@@ -421,9 +421,9 @@ export function successCode(text: string): number {
 }
 
 /** Write a run's report; one that fails is a warning (it must not lose the run's exit code). */
-async function report(run: string, command: string, sampleLines?: readonly string[], say: Say = toStderr): Promise<boolean> {
+async function report(run: string, command: string, sampleLines?: readonly string[], say: Say = toStderr, code?: number): Promise<boolean> {
   try {
-    await writeReport(run, undefined, sampleLines);
+    await writeReport(run, undefined, sampleLines, undefined, code);
     return true;
   } catch (e) {
     say(`corpus-clean ${command}: warning: no report: ${errorText(e)}`);

@@ -240,7 +240,7 @@ function samplesSection(d: RunData): string {
 }
 
 /** The report of a run as one self-contained HTML page. `warnings` are the per-file warnings of the run. */
-export function renderReport(d: RunData, warnings: string[], generated = new Date()): string {
+export function renderReport(d: RunData, warnings: string[], generated = new Date(), failed?: string): string {
   const sections: [string, string, string][] = [
     ['summary', 'Summary', summarySection(d)],
     ['funnel', 'Funnel: records per stage and drop reasons', funnelSection(d)],
@@ -260,7 +260,8 @@ export function renderReport(d: RunData, warnings: string[], generated = new Dat
 <style>${STYLE}</style></head><body>
 <h1>corpus-clean report: ${esc(d.name)}</h1>
 <p class="muted">${esc(d.dir)} · made by corpus-clean ${esc(VERSION)} on ${esc(generated.toISOString().slice(0, 19).replace('T', ' '))} UTC · <code>corpus-clean report ${esc(d.dir)}</code> makes it again</p>
-<p>${sections.map(([id, title]) => `<a href="#${id}">${esc(title.split(':')[0])}</a>`).join(' · ')}</p>
+${failed !== undefined ? `<p id="failed"><strong>This run failed</strong>: ${esc(failed)}</p>
+` : ''}<p>${sections.map(([id, title]) => `<a href="#${id}">${esc(title.split(':')[0])}</a>`).join(' · ')}</p>
 ${sections.map(([id, title, body]) => `<section id="${id}"><h2>${esc(title)}</h2>${body}</section>`).join('\n')}
 ${d.recipeText ? `<section id="recipe"><h2>Resolved recipe</h2><details><summary>_recipe.resolved.yaml</summary><pre>${esc(d.recipeText)}</pre></details></section>` : ''}
 </body></html>

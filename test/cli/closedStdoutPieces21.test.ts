@@ -1,20 +1,9 @@
-import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { STDOUT_PIECE, stdoutPieces } from '../../src/io/writers/sharded.js';
 import { CLI, tempDir } from '../helpers/run.js';
-
-/** `bash -c SCRIPT` in `cwd`: its stdout. */
-function sh(script: string, cwd: string): Promise<string> {
-  return new Promise((res, rej) => {
-    const p = spawn('bash', ['-c', script], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    p.stdout.on('data', (b: Buffer) => out.push(b));
-    p.on('error', rej);
-    p.on('close', () => res(Buffer.concat(out).toString()));
-  });
-}
+import { shStdout as sh } from '../helpers/spawn.js';
 
 // Hostile review 21 G2 / new-user review 21 N3: after `| head -n 3000`, --stats said 'written 0'
 // (and the error line 'after 0 written'): stdout was written in 1 MiB blocks, and a block the pipe

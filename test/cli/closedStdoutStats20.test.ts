@@ -1,19 +1,8 @@
-import { spawn } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, tempDir } from '../helpers/run.js';
-
-/** `bash -c SCRIPT` in `cwd`; the script echoes the CLI's exit code last on stdout. */
-function sh(script: string, cwd: string): Promise<string> {
-  return new Promise((res, rej) => {
-    const p = spawn('bash', ['-c', script], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    p.stdout.on('data', (b: Buffer) => out.push(b));
-    p.on('error', rej);
-    p.on('close', () => res(Buffer.concat(out).toString()));
-  });
-}
+import { shStdout as sh } from '../helpers/spawn.js';
 
 /** `corpus-clean ARGS | head -3`: the CLI's exit code, its stderr and the lines the reader got. */
 async function throughHead(args: string, cwd: string): Promise<{ code: number; stderr: string; lines: string[] }> {

@@ -33,3 +33,10 @@ export async function sh(script: string, cwd: string, env?: Record<string, strin
   const r = await spawned('bash', ['-c', script], { cwd, env });
   return { code: r.code ?? -1, stderr: r.stderr };
 }
+
+/** `bash -c SCRIPT` in `cwd`: its stdout (what a script echoes, e.g. the CLI's exit code last). */
+export async function shStdout(script: string, cwd: string): Promise<string> {
+  const out: Buffer[] = [];
+  await spawned('bash', ['-c', script], { cwd, onStdout: (b) => out.push(b) });
+  return Buffer.concat(out).toString();
+}

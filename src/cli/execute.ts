@@ -31,6 +31,7 @@ import type { DocSink, DocSource } from '../core/pipeline.js';
 import { JsonArrayWriter } from '../io/writers/jsonArray.js';
 import { PARQUET_COMPRESSIONS, type ParquetCompression } from '../io/writers/parquetCompression.js';
 import { isRejectsFailure, RejectsWriter } from '../io/writers/rejects.js';
+import { recordRejectsOwner, rejectsFile } from '../io/sideOwner.js';
 import { SampledRejects, type RejectAttrs } from '../core/rejectSink.js';
 import type { OutputCompression } from '../io/writers/sharded.js';
 import type { Flag, Parsed } from './args.js';
@@ -57,10 +58,10 @@ export const IO_FLAGS: Flag[] = [
   { name: 'compress', type: 'string', arg: 'none|gzip|zstd', help: 'compression of shards in a folder output (default none; files follow their name); Parquet: none|snappy|gzip|zstd|brotli (default snappy)' },
   { name: 'output-format', type: 'string', arg: 'jsonl|parquet', help: 'output format (default: parquet for a .parquet output, else jsonl)' },
   { name: 'row-group-size', type: 'string', arg: 'N', help: 'Parquet output: rows per row group (default 10000)' },
-  { name: 'rejects', type: 'string', arg: 'FILE', help: 'write every rejected record here, with stage, reason and file:line (an existing file is replaced only when it is a rejects file corpus-clean wrote, or empty; else refused without --overwrite)' },
+  { name: 'rejects', type: 'string', arg: 'FILE', help: 'write every rejected record here, with stage, reason and file:line (an existing file is replaced only when it is empty, or the rejects corpus-clean wrote for this same output; else refused without --overwrite)' },
   { name: 'rejects-attrs', type: 'string', arg: 'failing|all', help: "signals a reject keeps: only the failing rule's (default failing) or all" },
   { name: 'rejects-sample', type: 'string', arg: 'N', help: 'keep at most N rejects per stage/reason (all are still counted; default: keep all)' },
-  { name: 'stats', type: 'string', arg: 'FILE', help: 'write the run statistics here as JSON (an existing file is replaced only when it is a stats file corpus-clean wrote, or empty; else refused without --overwrite)' },
+  { name: 'stats', type: 'string', arg: 'FILE', help: 'write the run statistics here as JSON (an existing file is replaced only when it is empty, or the stats corpus-clean wrote for this same output; else refused without --overwrite)' },
   { name: 'text-field', type: 'string', arg: 'NAME[,NAME...]', help: 'field holding the text; a list is tried in order, e.g. text,content,raw_content (default: text, else content)' },
   { name: 'format', type: 'string', arg: 'FMT', help: 'input format: auto (default, by extension), jsonl, json, csv, tsv, txt, parquet, warc, html' },
   { name: 'txt-mode', type: 'string', arg: 'file|line', help: '.txt inputs: one record per file (default) or per line' },
@@ -353,6 +354,20 @@ async function mixedFieldsRefusal(run: NonNullable<ReturnType<typeof runTextFiel
 }
 
 export async function executePrepared(job: Job, p: Prepared): Promise<number> {
+  const landed: LandedRejects = {};
+  const code = await executeWith(job, p, landed);
+  // The rejects file this command wrote, still there when it returns (not removed, nor replaced by
+  // the earlier one put back): whose it is, for the next command naming it (hostile review 20 F9).
+  if (landed.record !== undefined) await landed.record();
+  return code;
+}
+
+/** Set once the command's --rejects file is in place: records its output, if the file is still the one written. */
+interface LandedRejects {
+  record?: () => Promise<void>;
+}
+
+async function executeWith(job: Job, p: Prepared, landed: LandedRejects): Promise<number> {
   const v = job.values;
   const d = job.defaults ?? {};
   const { format, txtMode, compress, rate, shardRecords, shardBytes, output, rejectsPath, rejectsAttrs, rejectsSample, statsPath, textField, files, skipped, unfinished, expected, parquet, rowGroupSize } = p;
@@ -572,6 +587,12 @@ export async function executePrepared(job: Job, p: Prepared): Promise<number> {
     });
     // Read to the end: a signal from now on comes after the accounting (or while it is printed).
     watched = undefined;
+    // The rejects file in place (io/sideOwner.ts). Not in the command's own folder, which judges its files itself.
+    if (rejectsPath !== undefined && !isStreamOutput(rejectsPath) && !(p.folder && resolve(dirname(rejectsPath)) === resolve(output))) {
+      const file = rejectsFile(rejectsPath);
+      const owner = toStdout ? '-' : output;
+      if (file !== undefined) landed.record = () => recordRejectsOwner(rejectsPath, job.command, owner, file);
+    }
     // (stdout closed by its reader: finishClosed prints no accounting line, and a signal then says what it said before.)
     if (!closed.now) finishing = stats;
   } catch (e) {

@@ -12,6 +12,7 @@ import { foldersEntered, isInputName, type EnteredFolder } from './inputs.js';
 import { lockPathFor, NAME_MAX, shortHead, shortPrefix } from './writers/hiddenName.js';
 import { lockHost, lockText, parseLock, processAlive, readLock, type LockHolder } from './writers/lockFile.js';
 import { notOwnSideFile } from './writers/ownSideFile.js';
+import { notThisOutputs } from './sideOwner.js';
 
 /**
  * Safety checks on the paths a run writes, made before anything is touched or read: an output
@@ -491,7 +492,10 @@ export async function checkOutputs(plan: OutputPlan): Promise<void> {
   // (`--rejects /dev/stderr 2> log`) is appended to, never replaced.
   for (const [f, flag] of [[plan.rejects, '--rejects'], [plan.stats, '--stats']] as const) {
     if (f === undefined || (await isStreamTarget(f)) || ownDescriptor(f) !== undefined) continue;
-    await refuseExisting(f, { flag, overwrite: plan.overwrite, ours: (p) => notOwnSideFile(p, flag === '--rejects' ? 'rejects' : 'stats', plan.folder ? plan.output : undefined) });
+    const kind = flag === '--rejects' ? 'rejects' : 'stats';
+    const own = plan.folder ? plan.output : undefined;
+    // One corpus-clean wrote for another output is refused too, as -o is (hostile review 20 F9, io/sideOwner.ts).
+    await refuseExisting(f, { flag, overwrite: plan.overwrite, ours: async (p) => (await notOwnSideFile(p, kind, own)) ?? notThisOutputs(p, kind, plan.output, own) });
   }
 }
 
@@ -1018,7 +1022,7 @@ export async function prepareOutput(plan: OutputPlan): Promise<Release> {
       // one --overwrite was given for): set aside all the same, so that a command that fails puts
       // it back, as --overwrite promises (new-user review 17 F3's sibling: `-o new.jsonl
       // --rejects notes.jsonl --overwrite`, exit 1, left the user's notes replaced by rejects).
-      await setAsideForeignSides(plan.earlier, plan.rejects, plan.stats, plan.folder ? plan.output : undefined);
+      await setAsideForeignSides(plan.earlier, plan.rejects, plan.stats, plan.output, plan.folder ? plan.output : undefined);
       if (plan.earlier.sides.length > 0) journalEarlier(plan.earlier, [lockPath]);
     }
     return unlock;
@@ -1037,12 +1041,13 @@ export async function prepareOutput(plan: OutputPlan): Promise<Release> {
  * F3's sibling). `ownFolder`: the command's own output folder, whose files it judges itself.
  * Streams and descriptors are left out. For `prepareOutput` and export internevo alike.
  */
-export async function setAsideForeignSides(earlier: EarlierOutput, rejects: string | undefined, stats: string | undefined, ownFolder?: string): Promise<void> {
+export async function setAsideForeignSides(earlier: EarlierOutput, rejects: string | undefined, stats: string | undefined, output: string, ownFolder?: string): Promise<void> {
   for (const [f, kind] of [[rejects, 'rejects'], [stats, 'stats']] as const) {
     if (f === undefined || f === '-' || (await isStreamTarget(f)) || ownDescriptor(f) !== undefined) continue;
     const t = await linkTarget(f);
     if ((await stat(t).catch(() => null))?.isFile() !== true) continue;
-    if ((await notOwnSideFile(f, kind, ownFolder)) !== undefined) await earlier.setAside(t, true);
+    // Another output's rejects or stats (hostile review 20 F9) too: a command that fails puts them back.
+    if (((await notOwnSideFile(f, kind, ownFolder)) ?? notThisOutputs(f, kind, output, ownFolder)) !== undefined) await earlier.setAside(t, true);
   }
 }
 

@@ -475,7 +475,7 @@ ${flagHelp(INPUT)}
       } else if (v.overwrite === true) {
         // No earlier shards, but a --rejects/--stats of the user's that --overwrite was given for:
         // set aside too, so that a failed export puts it back (fix18's leftover: it was replaced).
-        await setAsideForeignSides(prepared.earlier, prepared.rejectsPath, prepared.statsPath);
+        await setAsideForeignSides(prepared.earlier, prepared.rejectsPath, prepared.statsPath, prepared.output);
         if (prepared.earlier.sides.length > 0) journalEarlier(prepared.earlier, [...types.map((t) => join(out, 'train', t, LOCK_NAME)), ...(await sideLockPaths([prepared.rejectsPath, prepared.statsPath]))]);
       }
     } catch (e) {

@@ -244,25 +244,20 @@ export async function runLocal(run: string, plan: Plan, stages: readonly Stage[]
       const live = new Map<number, { records: number; bytes: number }>();
       let doneRecords = 0;
       const bar = new PhaseProgress(o.progress, plan, p);
-      // Where the phase stands, the units at work counted with what they had gone through.
-      const stoppedAt = (): StoppedAt => {
-        let b = doneBytes;
-        let r = doneRecords;
+      // What the phase has gone through: the finished units and the units at work, each counted with what it had read.
+      const sofar = (): { records: number; bytes: number } => {
+        let bytes = doneBytes;
+        let records = doneRecords;
         for (const [u, x] of live) {
-          b += Math.min(x.bytes, weight(u) || x.bytes);
-          r += x.records;
+          bytes += Math.min(x.bytes, weight(u) || x.bytes);
+          records += x.records;
         }
-        return { phase: p, done: fig.done, units: ph.units, records: r, bytes: b, totalBytes: fig.totalBytes };
+        return { records, bytes };
       };
+      // Where the phase stands, for a failure's 'stopped with ...' line.
+      const stoppedAt = (): StoppedAt => ({ phase: p, done: fig.done, units: ph.units, ...sofar(), totalBytes: fig.totalBytes });
       const refresh = (): void => {
-        let b = doneBytes;
-        let r = doneRecords;
-        for (const [u, x] of live) {
-          b += Math.min(x.bytes, weight(u) || x.bytes);
-          r += x.records;
-        }
-        fig.bytes = b;
-        fig.records = r;
+        Object.assign(fig, sofar());
         fig.running = live.size;
         bar.update(fig);
       };

@@ -32,7 +32,7 @@ async function clear(dir: string, names: string[]): Promise<void> {
  * run is refused unless `overwrite`, when it is removed first. Sets `plan.inputFacts`. With
  * `jobsAlive` (an earlier run's Slurm jobs still running), temporaries are left to them.
  */
-export async function prepareFolder(dir: string, plan: Plan, overwrite: boolean, o: { jobsAlive?: boolean; note?: (line: string) => void } = {}): Promise<FolderState> {
+export async function prepareFolder(dir: string, plan: Plan, overwrite: boolean, o: { jobsAlive?: boolean; note?: (line: string) => void; replaced?: (what: string) => void } = {}): Promise<FolderState> {
   // What the inputs are now; written with the plan, so that a rerun sees an input changed since.
   plan.inputFacts ??= await inputFacts(plan.inputs);
   let names = await readdir(dir).catch(() => [] as string[]);
@@ -99,6 +99,9 @@ export async function prepareFolder(dir: string, plan: Plan, overwrite: boolean,
     const shown = old.find((n) => n !== '_plan.json') ?? old[0];
     throw new UsageError(`output folder '${showPath(dir)}' already holds ${shown}${old.length > 1 ? ` and ${old.length - 1} more` : ''} from an earlier run; remove them or pass --overwrite`);
   }
+  // What --overwrite removes here, for what a signal or failure says later: a run is replaced in
+  // place, not set aside and put back as a single command's output is (new-user review 21 N7).
+  o.replaced?.(existsSync(successPath(dir)) ? 'finished run' : existsSync(failedPath(dir)) ? 'failed run' : existsSync(planPath(dir)) ? 'unfinished run' : 'output');
   await clear(dir, old);
   return 'fresh';
 }

@@ -80,6 +80,9 @@ export class UnitFailure extends Error {
  * bytes its units had gone through (the finished ones and those at work, the failed one with
  * them), for the line that says where the run stopped (new-user review 20 F3).
  */
+/** What a signal did to the tasks under way of a local run (or dedup-disk): stopped, their unfinished files removed; the finished ones stay. */
+export const RUN_STOPPED = 'the tasks under way were stopped and their unfinished files removed';
+
 export interface StoppedAt {
   phase: number;
   done: number;

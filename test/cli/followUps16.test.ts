@@ -195,7 +195,7 @@ describe('a run stopped before any task finished', () => {
     const out = join(dir, 'r');
     const r = await signalWhen(['run', join(ROOT, 'rules/recipes/sample.yaml'), '-i', join(dir, 'big.jsonl'), '-o', out, '--workers', '1', '-q'], join(out, '_work'), (names) => names.includes('rejects'), 'SIGTERM');
     expect(r.code, r.stderr).toBe(143);
-    expect(r.stderr).toContain('corpus-clean: terminated; unfinished output removed; no task had finished yet: the same command again starts the run from its plan\n');
+    expect(r.stderr).toContain('corpus-clean run: terminated; the tasks under way were stopped and their unfinished files removed; no task had finished yet: the same command again starts the run from its plan\ncorpus-clean run: stopped with 0 of ');
     expect(r.stderr).not.toContain('finished tasks are kept');
   });
 });

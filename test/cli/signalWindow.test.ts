@@ -18,7 +18,7 @@ describe('a signal between the output lock and the start of the work (H4)', () =
       const r = await signalWhen(['run', join(dir, 'r.yaml'), '-i', join(dir, 'in.jsonl'), '-o', out, '-q'], out, (names) => names.some((n) => n.startsWith('._plan.json.tmp-')), signal, { CORPUS_CLEAN_PAUSE_ATOMIC: '_plan.json' });
       expect(r.signal, r.stderr).toBe(null);
       expect(r.code, r.stderr).toBe(code);
-      expect(r.stderr).toMatch(signal === 'SIGTERM' ? /corpus-clean: terminated/ : /corpus-clean: hung up/);
+      expect(r.stderr).toMatch(signal === 'SIGTERM' ? /corpus-clean run: terminated/ : /corpus-clean run: hung up/);
       expect((await readdir(out)).filter((n) => n.startsWith('.'))).toEqual([]);
       // The rerun finishes.
       const again = await runCli(['run', join(dir, 'r.yaml'), '-i', join(dir, 'in.jsonl'), '-o', out, '-q']);

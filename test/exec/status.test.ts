@@ -72,7 +72,7 @@ describe('status of an unfinished run says what to do', { timeout: 300_000 }, ()
       expect(code).toBe(130);
       expect(err).not.toMatch(/error:|\n\s+at |ERR_IPC/);
       // A task marking itself done when the signal came has finished or not (its marker halted): either is said.
-      expect(err).toMatch(/interrupted; unfinished output removed; (finished tasks are kept: run the same command again to resume|no task had finished yet: the same command again starts the run from its plan)\n/);
+      expect(err).toMatch(/corpus-clean run: interrupted; the tasks under way were stopped and their unfinished files removed; (finished tasks are kept: run the same command again to resume|no task had finished yet: the same command again starts the run from its plan)\n/);
       expect((await readdir(out, { recursive: true })).filter((n) => /(^|\/)\.[^/]*\.tmp-|\.tmp$/.test(n))).toEqual([]);
     }
   });

@@ -21,11 +21,11 @@ import { checkSeal, markSealedFromStart, WorkDamage } from '../../core/workSeal.
 import { RedoneFiles } from '../../exec/redo.js';
 import { redoWorkWriter } from '../../exec/unit.js';
 import { recordCommand, shellWord } from '../../exec/command.js';
-import { localWorkers, runLocal, stopWorkers, UnitFailure } from '../../exec/local.js';
+import { localWorkers, RUN_STOPPED, runLocal, stopWorkers, UnitFailure } from '../../exec/local.js';
 import { writeAtomic } from '../../exec/markers.js';
 import { autoTaskSize, changedInputs, checkTaskSize, PLAN_VERSION, planDifference, planKey, planLsh, planPhases, planTasks, type Plan, type RunSettings } from '../../exec/plan.js';
 import { doneUnits, totalUnits } from '../../exec/status.js';
-import { stopping, whileRunning } from '../interrupt.js';
+import { nameCommand, stopping, whileRunning } from '../interrupt.js';
 import { removeStale, removeStaleSync } from '../../exec/markers.js';
 import { dedupOptions, lshNote, minHashConfig } from '../../stages/dedup/options.js';
 import type { InputFormat } from '../../io/readers/index.js';
@@ -88,6 +88,8 @@ ${flagHelp(IO)}
   async run(argv) {
     const p = parse('dedup-disk', argv, [...OWN, ...IO]);
     if (p.values.help) return writeStdoutSync(this.help()), 0;
+    // A signal names the command, as a single command's does (new-user review 21 N8).
+    nameCommand('dedup-disk');
     const work = p.values.work as string | undefined;
     // `-w` is --workers, as in run (hostile review 10 F45: here it was --work); a folder given
     // to it is said so, not taken as a count.
@@ -274,7 +276,7 @@ async function onWork(work: string, plan: Plan, stage: Stage, job: Job, prepared
     await removeMadeFolders(prepared.made);
     // Before any task finished there is nothing kept to resume from (new-user review 16 F18: it said
     // "finished tasks are kept" with no _done/ at all; run says so since new-user review 15 F5).
-  }, () => (doneUnits(work, plan) > 0 ? `finished tasks are kept in ${showPath(work)}: run the same command again to resume` : `no task had finished yet: the same command again starts from its plan in ${showPath(work)}`));
+  }, () => (doneUnits(work, plan) > 0 ? `finished tasks are kept in ${showPath(work)}: run the same command again to resume` : `no task had finished yet: the same command again starts from its plan in ${showPath(work)}`), RUN_STOPPED, () => `corpus-clean dedup-disk: stopped with ${doneUnits(work, plan)} of ${counted(totalUnits(plan), 'unit')} done in ${showPath(work)}; nothing is written to the output before its last step`);
   // Damage found in the work folder un-marks its writer; the steps are gone through again at once,
   // which redoes it as a rerun would (exec/redo.ts, as `run` does: new-user review 17 F7).
   const redone = new RedoneFiles();

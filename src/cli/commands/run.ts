@@ -20,7 +20,7 @@ import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { afterFailure, errorCode, ExitCode } from '../../core/errors.js';
 import { parseSize } from '../../core/recipe.js';
-import { outputFinished, stopping, whileRunning } from '../interrupt.js';
+import { nameCommand, outputFinished, stopping, whileRunning } from '../interrupt.js';
 import { startAttempt, workedMs } from '../attempts.js';
 import { recordCommand } from '../../exec/command.js';
 import { limitTasks } from '../../exec/limit.js';
@@ -31,7 +31,7 @@ import type { UnfinishedInput } from '../../exec/markers.js';
 import { markSealedFromStart } from '../../core/workSeal.js';
 import type { OutputCompression } from '../../io/writers/sharded.js';
 import { defaultRejectsCompression } from '../../io/writers/rejects.js';
-import { localWorkers, runLocal, stopWorkers, UnitFailure, type StoppedAt } from '../../exec/local.js';
+import { localWorkers, RUN_STOPPED, runLocal, stopWorkers, UnitFailure, type StoppedAt } from '../../exec/local.js';
 import { noSpace, recordFailure } from '../../exec/failure.js';
 import { damagedFile, RedoneFiles } from '../../exec/redo.js';
 import { roundTimeline, type Timeline } from '../../exec/timing.js';
@@ -184,6 +184,8 @@ ${flagHelp(RUN_FLAGS)}
     async run(argv) {
       const p = parse('run', argv, RUN_FLAGS);
       if (p.values.help) return writeStdoutSync(this.help()), 0;
+      // A signal names the command, as a single command's does (new-user review 21 N8).
+      nameCommand('run');
       // `-i a.jsonl b.jsonl` (a shell glob after -i): the words after an input are inputs too,
       // except a recipe (.yaml/.yml is never an input format).
       const more = (p.following.input ?? []).filter((w) => !/\.ya?ml$/i.test(w));
@@ -309,7 +311,10 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
       // The files the stages read, by content: a resume after one changed is refused (F36).
       const sides = await sideFileFacts(stages.flatMap(filesReadBy));
       if (sides.length > 0) plan.sideFiles = sides;
-      const state = await prepareFolder(dir, plan, v.overwrite === true, { jobsAlive: live.length > 0, note: (n) => say(`corpus-clean run: note: ${n}`) });
+      // --overwrite removed an earlier run here: said when this one is stopped or fails (new-user review 21 N7).
+      let replaced: string | undefined;
+      const earlierGone = (): string => (replaced === undefined ? '' : `; the earlier ${replaced} in '${showPath(dir)}' was removed when this one started (--overwrite replaces a run in place: it is not put back)`);
+      const state = await prepareFolder(dir, plan, v.overwrite === true, { jobsAlive: live.length > 0, note: (n) => say(`corpus-clean run: note: ${n}`), replaced: (w) => void (replaced = w) });
       if (state === 'finished') {
         // Killed after its _SUCCESS (before its report or the removal of _work/): finish those only.
         const done = await finishLeftovers(dir, 'run', say);
@@ -327,7 +332,7 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
       const unstarted = async (): Promise<void> => {
         if (fresh && !existsSync(planPath(dir))) await Promise.allSettled([rm(join(dir, '_recipe.resolved.yaml'), { force: true }), rm(workDir(dir), { recursive: true, force: true })]);
       };
-      const unguard = whileRunning(unstarted, 'run the same command again');
+      const unguard = whileRunning(unstarted, () => `run the same command again${earlierGone()}`);
       try {
         await makeDir(dir, 'output folder');
         await writeResolved(files, eff);
@@ -377,7 +382,7 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
         // How far it got, as a single command's 'stopped after' line says (new-user review 20 F3).
         const where = stoppedRunLine(dir, plan, e instanceof UnitFailure ? e.where : undefined);
         say(where);
-        say(`corpus-clean run: the run ${afterRunFailure(e.code, doneUnits(dir, plan) > 0)}`);
+        say(`corpus-clean run: the run ${afterRunFailure(e.code, doneUnits(dir, plan) > 0)}${earlierGone()}`);
         noteFailure(e, where);
         return ExitCode.dataOrIo;
       };
@@ -393,7 +398,9 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
           await removeStale(dir);
           // This process's own unit may write one more before it exits: swept again then.
           atExit(() => removeStaleSync(dir));
-        }, () => keptNote(dir, plan));
+          // The tasks under way stop and their files go; the finished ones stay (new-user review 21 N8:
+          // 'unfinished output removed; finished tasks are kept' read as two opposite things).
+        }, () => keptNote(dir, plan) + earlierGone(), RUN_STOPPED, () => stoppedRunLine(dir, plan));
         let timeline: Timeline;
         try {
           timeline = await runLocal(dir, plan, stages, { workers, kind: workerKind, progress });
@@ -414,7 +421,7 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
         const unregisterMerge = whileRunning(async () => {
           await removeStale(dir);
           if (existsSync(join(dir, SUCCESS)) || existsSync(join(dir, FAILED))) return finishedRun();
-        }, 'finished tasks are kept: run the same command again to resume');
+        }, () => `finished tasks are kept: run the same command again to resume${earlierGone()}`, 'the merge under way was stopped and the shards it had begun removed');
         try {
           const code = await mergeRun(dir, plan, { say, started: now - (await workedMs(dir, starts, now)), executor: { kind: 'local', workers, worker_kind: workerKind, task_size: taskSize, timeline: roundTimeline(timeline) } });
           outputFinished(finishedRun());

@@ -215,7 +215,20 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
   const out = (p.values.output as string | undefined) ?? join('out', recipe.name);
   if (out === '-') throw new UsageError('run writes a folder; give --output DIR');
   const stages: Stage[] = [];
-  for (const s of recipe.stages) stages.push(await registry.create(s.stage, s.options));
+  // A stage that refuses its options as it is made (quality's rule names, a word list that does
+  // not read) is named as the recipe's checks name it, 'my.yaml: stages[1] (quality): ...', and
+  // every such error is said at once (new-user review 21 N5: the quality one named neither).
+  const wrong: UsageError[] = [];
+  for (const [i, s] of recipe.stages.entries()) {
+    try {
+      stages.push(await registry.create(s.stage, s.options));
+    } catch (e) {
+      if (!(e instanceof UsageError)) throw e;
+      const text = e.message.startsWith(`${s.stage}: `) ? e.message.slice(s.stage.length + 2) : e.message;
+      wrong.push(new UsageError(`${recipePath}: stages[${i}] (${s.stage}): ${text}`, e.more));
+    }
+  }
+  if (wrong.length > 0) throw new UsageError(wrong[0].message, [...wrong[0].more, ...wrong.slice(1).flatMap((e) => [e.message, ...e.more])]);
   const v = p.values;
   // What a dedup stage's threshold gave for the LSH (new-user review 19 F5).
   for (const st of stages) {

@@ -11,11 +11,29 @@ describe('web recipes', () => {
     it(`${name} resolves: every stage and option is known, the new stages in order`, () => {
       const raw = parse(readFileSync(join(ROOT, `rules/recipes/${name}.yaml`), 'utf8')) as unknown;
       const r = resolveRecipe(raw, defaultRegistry(), name);
-      expect(r.stages.map((s) => s.stage)).toEqual(['normalize', 'langid', 'flagged-words', 'pii', 'quality', 'paragraphs', 'dedup', 'dedup']);
+      expect(r.stages.map((s) => s.stage)).toEqual(['normalize', 'langid', 'flagged-words', 'pii', 'quality', 'dedup', 'paragraphs', 'dedup']);
       expect(r.stages[2].options.fields).toEqual(['title']);
-      expect(r.stages[5].options.unit).toBe('line');
+      expect(r.stages[6].options.unit).toBe('line');
     });
   }
+});
+
+// New-user review 22 A2: copies of a document counted toward the min_occurrences of its lines
+// (paragraphs before the exact dedup). In every bundled recipe, exact copies go first.
+describe('bundled recipes: an exact dedup before paragraphs', () => {
+  it('every recipe with paragraphs removes exact duplicates before it, and MinHash comes after it', () => {
+    const dir = join(ROOT, 'rules/recipes');
+    for (const f of readdirSync(dir).filter((n) => n.endsWith('.yaml'))) {
+      const r = resolveRecipe(parse(readFileSync(join(dir, f), 'utf8')) as unknown, defaultRegistry(), f);
+      const at = r.stages.findIndex((s) => s.stage === 'paragraphs');
+      if (at < 0) continue;
+      const exact = r.stages.findIndex((s) => s.stage === 'dedup' && s.options.method === 'exact');
+      const minhash = r.stages.findIndex((s) => s.stage === 'dedup' && s.options.method === 'minhash');
+      expect(exact, `${f}: exact dedup`).toBeGreaterThanOrEqual(0);
+      expect(exact, `${f}: exact dedup before paragraphs`).toBeLessThan(at);
+      expect(minhash, `${f}: MinHash after paragraphs (boilerplate would make pages of one site look alike)`).toBeGreaterThan(at);
+    }
+  });
 });
 
 describe('list files in a recipe', () => {

@@ -3,7 +3,10 @@
  * navigation, cookie notices, copyright footers, 转载请注明出处 — as CCNet and datatrove do with
  * lines and dolma with paragraphs. Every occurrence of a unit found in at least
  * `min_occurrences` documents is removed, so the result depends only on the corpus, never on
- * the order of records or tasks. Counting uses a count-min sketch of fixed size (bounded
+ * the order of records or tasks. Every record counts, copies too: a line of 3 pages given twice
+ * is in 6 documents, so a recipe removes exact copies first (`dedup` method exact before this
+ * stage, as rules/recipes/web-*.yaml do; new-user review 22 A2). Counting each distinct text once
+ * here would need that same global key table again. Counting uses a count-min sketch of fixed size (bounded
  * memory; a count is never under-estimated), and the one-process form spills records to a
  * temporary file between its two passes.
  *
@@ -29,7 +32,7 @@ import { readSpill, SpillWriter } from './spill.js';
 
 export const paragraphsOptions: OptionsSpec = {
   unit: { type: 'string', default: 'paragraph', values: ['paragraph', 'line'], doc: 'what is counted and removed: paragraphs (split at blank lines) or lines' },
-  minOccurrences: { type: 'integer', default: 5, min: 2, max: 255, doc: 'remove a unit found in at least this many documents' },
+  minOccurrences: { type: 'integer', default: 5, min: 2, max: 255, doc: 'remove a unit found in at least this many documents; every copy of a document counts, so run dedup method exact before this stage (the bundled web recipes do)' },
   minLength: { type: 'integer', default: 10, min: 1, doc: 'units shorter than this (characters, trimmed) are never counted or removed' },
   minDocChars: { type: 'integer', default: 50, min: 0, doc: 'drop a document left with fewer non-space characters than this after removal (paragraphs:too_short)' },
   sketchBytes: { type: 'integer', default: 64 * 1024 * 1024, min: 4096, max: 1024 * 1024 * 1024, doc: 'most memory of the count-min sketch (4 rows of 8-bit counters): the whole run\'s, loaded by every task that filters; a task\'s own sketch holds only the cells it touched while they are few (at most 1 GiB: files are read whole, and every worker holds one)' },

@@ -12,6 +12,7 @@ import { balanced } from '../core/stats.js';
 import { counted, showText } from '../core/show.js';
 import { REJECT_LINE_KEYS } from '../io/writers/ownSideFile.js';
 import { LINE_RULE, rulesToSkip } from './dominant.js';
+import { now } from '../core/lazyBuiltins.js';
 
 /**
  * Input reasons that are not damage: blank lines separate records in text and are common in JSONL;
@@ -98,12 +99,12 @@ export function stoppedLine(command: string, s: RunStats, left?: string, gone: {
  */
 export function progressPrinter(command: string, enabled: boolean, total?: { bytes: number; files: number }): { update(s: Readonly<RunStats>): void; done(): void } {
   if (!enabled) return { update() {}, done() {} };
-  const start = performance.now();
+  const start = now();
   let last = progressWaits() ? start : 0;
   let shown = false;
   return {
     update(s) {
-      const t = performance.now();
+      const t = now();
       if (t - last < progressInterval()) return;
       last = t;
       shown = true;

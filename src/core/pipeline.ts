@@ -9,6 +9,7 @@ import { stageContext } from './stage.js';
 import type { FileError, FileStats, RunStats, StageStats } from './stats.js';
 import { count, emptyFileStats, emptyRunStats, MAX_KEYS_SEEN, pairKeys } from './stats.js';
 import { hasOwn, setOwn } from './own.js';
+import { now } from './lazyBuiltins.js';
 import { CharsetCounts } from '../io/readers/encoding.js';
 
 /** What a source reports while it reads. */
@@ -117,7 +118,6 @@ export interface PipelineSpec {
   watch?(sofar: () => RunStats): void;
 }
 
-const now = (): number => performance.now();
 
 /** Stats about time spent upstream of a stage, shared between the two wrappers around it. */
 interface Clock {

@@ -25,8 +25,7 @@
  * `CORPUS_CLEAN_V8_FLAGS` replaces both (space-separated V8 flags; empty for V8's defaults):
  * bench/exec.ts --v8-defaults measures the difference in one run.
  */
-import { spawnSync } from 'node:child_process';
-import { setFlagsFromString } from 'node:v8';
+import { setFlagsFromString, spawnSync } from '../core/lazyBuiltins.js';
 import { UsageError } from '../core/errors.js';
 
 /** The V8 flags units run with. */

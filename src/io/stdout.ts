@@ -1,5 +1,5 @@
 import { fstatSync, writeSync } from 'node:fs';
-import { isatty } from 'node:tty';
+import { isatty } from '../core/lazyBuiltins.js';
 
 /**
  * Writing to stdout so that a write either completes or fails.

@@ -82,6 +82,31 @@ describe('start-up: a stage command loads only its own module', () => {
     }
   });
 
+  // Issue #16, twenty-second pass: node:child_process (with node:net and node:dgram), node:v8 and
+  // node:tty were compiled at every start for calls that a short command never makes, and the
+  // `performance` global loaded node:perf_hooks for the pipeline's and the progress line's clock
+  // (core/lazyBuiltins.ts). Node's own list of the built-ins it loaded, written at exit.
+  it('a stage command loads no child_process, v8, tty or perf_hooks built-in', async () => {
+    const dir = await tempDir();
+    try {
+      const hook = join(dir, 'builtins.cjs');
+      await writeFile(hook, "process.on('exit', () => { require('fs').writeSync(2, '\\nBUILTINS ' + process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => m.slice(13)).join(' ') + '\\n'); });\n");
+      const input = join(dir, 'one.jsonl');
+      await writeFile(input, JSON.stringify({ text: 'The cat sat on the mat. It was a sunny day and the cat was happy there, as it is on most days.' }) + '\n');
+      // with and without -q (the progress line's clock); stdout a device (an isatty question)
+      for (const args of [['quality', '-q'], ['quality'], ['dedup', '-q'], ['dedup', '-o', '/dev/null']]) {
+        const out = args.includes('-o') ? [] : ['-o', join(dir, 'out.jsonl'), '--overwrite'];
+        const r = await runNode(['-r', hook, CLI, ...args, input, ...out, '--max-reject-rate', '1', '--allow-empty']);
+        expect(r.code, r.stderr).toBe(0);
+        const builtins = /\nBUILTINS (.*)\n/.exec(r.stderr)?.[1].split(' ') ?? [];
+        expect(builtins, args.join(' ')).toContain('fs');
+        expect(builtins.filter((m) => /^(child_process|dgram|v8|tty|perf_hooks)$/.test(m)), args.join(' ')).toEqual([]);
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('every command is found by its name alone, as commands() lists it', async () => {
     // main.ts runs the CLI when imported: its list is read through `--help` instead.
     const r = await runNode([CLI, '--help']);

@@ -6,6 +6,7 @@
 //   'corpus-clean' shares the CLI's classes). Code shared between them, and every module loaded
 //   by a dynamic import() (the commands, stages, readers and codecs that load on first use), is
 //   in chunk-*.js files beside them: a command loads the same modules as unbundled, fewer files.
+//   The small shared modules are one chunk, loaded by every command (see SMALL below).
 // - Packages stay outside (node_modules, as unbundled).
 // - Each module's import.meta.url (and import.meta.dirname) is rewritten to name the module's
 //   place in tsc's output (dist/X/Y.js), so the files found beside it (presets.json, the built
@@ -26,27 +27,40 @@ import { constTopLevel } from './constTopLevel.mjs';
 const SRC = fileURLToPath(new URL('../src/', import.meta.url));
 const OUT = fileURLToPath(new URL('../dist/bundle/', import.meta.url));
 
-/** import.meta.url / import.meta.dirname of each source module as they are in dist/ (tsc's output). */
+/** A source module's text, its import.meta.url / import.meta.dirname as they are in dist/ (tsc's output). */
+async function placed(path) {
+  const text = await readFile(path, 'utf8');
+  if (!path.startsWith(SRC) || !text.includes('import.meta.')) return text;
+  // the module's tsc output, relative to dist/bundle/ (where every chunk is)
+  const js = '../' + relative(SRC, path).split(sep).join('/').replace(/\.ts$/, '.js');
+  return text
+    .replaceAll('import.meta.url', `new URL(${JSON.stringify(js)}, import.meta.url).href`)
+    .replaceAll('import.meta.dirname', `(import.meta.dirname + ${JSON.stringify('/' + dirname(js))})`);
+}
+
+/** Every source module placed (see placed()). */
 const modulePlaces = {
   name: 'module-places',
   setup(b) {
-    b.onLoad({ filter: /\.ts$/ }, async (args) => {
-      const text = await readFile(args.path, 'utf8');
-      if (!args.path.startsWith(SRC) || !text.includes('import.meta.')) return undefined;
-      // the module's tsc output, relative to dist/bundle/ (where every chunk is)
-      const js = '../' + relative(SRC, args.path).split(sep).join('/').replace(/\.ts$/, '.js');
-      return {
-        loader: 'ts',
-        contents: text
-          .replaceAll('import.meta.url', `new URL(${JSON.stringify(js)}, import.meta.url).href`)
-          .replaceAll('import.meta.dirname', `(import.meta.dirname + ${JSON.stringify('/' + dirname(js))})`),
-      };
-    });
+    b.onLoad({ filter: /\.ts$/ }, async (args) => (args.path.startsWith(SRC) ? { loader: 'ts', contents: await placed(args.path) } : undefined));
   },
 };
 
-await rm(OUT, { recursive: true, force: true });
-const result = await build({
+/**
+ * One chunk for the small shared modules (issue #16, twenty-second pass). esbuild puts each set of
+ * modules reached by the same entries (main, worker, index and every import() target) in a chunk
+ * of its own: 126 files, of which `quality` loaded 40 (half under 4 KB), and Node 20 pays ~1 ms CPU
+ * per ES module file (resolve, read, compile, link: bench/RESULTS.md) where parsing 4 KB more costs
+ * a small fraction of that. So a first build finds the chunks under SMALL bytes that are neither an
+ * entry nor an import() target, and the second makes every entry and import() target import (for
+ * its effects only) a module 'cc-common' that imports their modules: reached from every entry, they
+ * share one chunk, loaded by every command. A module whose static imports are not all in the set is
+ * left out (what it imports would join the common chunk too); so is one that does something when
+ * loaded (SIDE_EFFECTS: the common chunk runs earlier and in every process than its modules did).
+ */
+const SMALL = 4000;
+
+const options = {
   entryPoints: { main: 'src/cli/main.ts', worker: 'src/exec/worker.ts', index: 'src/index.ts' },
   absWorkingDir: fileURLToPath(new URL('..', import.meta.url)),
   outdir: OUT,
@@ -59,9 +73,72 @@ const result = await build({
   entryNames: '[name]',
   chunkNames: 'chunk-[hash]',
   define: { CORPUS_CLEAN_BUNDLE: 'true' },
-  plugins: [modulePlaces],
   metafile: true,
   logLevel: 'warning',
-});
+};
+
+/** The source modules (paths as in the metafile, src/...) of the small chunks, closed under static imports. */
+function smallModules(meta) {
+  const targets = new Set();
+  for (const o of Object.values(meta.outputs)) for (const i of o.imports) if (i.kind === 'dynamic-import' && !i.external) targets.add(i.path);
+  const set = new Set();
+  for (const [file, o] of Object.entries(meta.outputs)) {
+    if (!file.endsWith('.js') || o.entryPoint !== undefined || targets.has(file) || o.bytes >= SMALL) continue;
+    for (const src of Object.keys(o.inputs)) set.add(src);
+  }
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const src of set) {
+      const out = meta.inputs[src].imports.some((i) => i.kind === 'import-statement' && !i.external && !set.has(i.path));
+      if (out || SIDE_EFFECTS.test(src)) {
+        set.delete(src);
+        changed = true;
+      }
+    }
+  }
+  return set;
+}
+
+/**
+ * Modules that do work when loaded: kept out of the common chunk (every process would do it).
+ * quality/chars.ts reads and checks the built character table; core/streamSafe.ts allocates
+ * three 64 KB tables. test/cli/bundle.test.ts checks the common chunk for others.
+ */
+const SIDE_EFFECTS = /^src\/(stages\/quality\/chars|core\/streamSafe)\.ts$/;
+
+/** The entries and import() targets (source paths) of a build. */
+function entriesOf(meta) {
+  const set = new Set(Object.values(options.entryPoints));
+  for (const inp of Object.values(meta.inputs)) for (const i of inp.imports) if (i.kind === 'dynamic-import' && !i.external && i.path.startsWith('src/')) set.add(i.path);
+  return set;
+}
+
+/** 'cc-common', imported by every module in `entries`, importing every module in `common`. */
+function commonChunk(entries, common) {
+  const root = options.absWorkingDir;
+  return {
+    name: 'common-chunk',
+    setup(b) {
+      b.onResolve({ filter: /^cc-common$/ }, () => ({ path: 'cc-common', namespace: 'cc-common' }));
+      b.onLoad({ filter: /.*/, namespace: 'cc-common' }, () => ({
+        loader: 'js',
+        resolveDir: root,
+        contents: [...common].sort().map((m) => `import ${JSON.stringify('./' + m)};\n`).join(''),
+      }));
+      b.onLoad({ filter: /\.ts$/ }, async (args) => {
+        const src = relative(root, args.path).split(sep).join('/');
+        if (!entries.has(src)) return undefined;
+        const text = await placed(args.path);
+        const bang = text.startsWith('#!') ? text.indexOf('\n') + 1 : 0; // a hashbang stays first
+        return { loader: 'ts', contents: `${text.slice(0, bang)}import 'cc-common';\n${text.slice(bang)}` };
+      });
+    },
+  };
+}
+
+await rm(OUT, { recursive: true, force: true });
+const first = await build({ ...options, write: false, plugins: [modulePlaces] });
+const common = smallModules(first.metafile);
+const result = await build({ ...options, plugins: [commonChunk(entriesOf(first.metafile), common), modulePlaces] });
 for (const f of await readdir(OUT)) if (f.endsWith('.js')) await writeFile(OUT + f, constTopLevel(await readFile(OUT + f, 'utf8')));
 await writeFile(OUT + 'meta.json', JSON.stringify(result.metafile));

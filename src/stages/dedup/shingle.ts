@@ -205,6 +205,18 @@ function unitTable(lowering: boolean, normNumbers: boolean): Int32Array {
   return (unitTables[i] ??= buildUnits(lowering, normNumbers));
 }
 
+/**
+ * `String.prototype.charCodeAt`, called as `charCodeAt.call(s, i)` in the per-unit loops. Texts
+ * reach them as strings of many hidden classes (one- and two-byte, internalised or not, flat
+ * or built by concatenation, lowered copies): more than V8's four per call site, so `s.charCodeAt`
+ * goes megamorphic and optimised code looks the method up and calls it generically at every unit
+ * (~10 ns per unit: half of tokenize's time on the 10 MB slice of issue #16). With the function
+ * itself known, TurboFan checks that `s` is a string and reads the unit inline (~1.5 ns).
+ * Module-local on purpose: test/stages/dedup/megamorphic.test.ts checks that no such site goes
+ * megamorphic.
+ */
+const charCodeAt = String.prototype.charCodeAt;
+
 /** MurmurHash3's 32-bit finaliser: a cheap, well-mixing bijection. */
 export function fmix32(h: number): number {
   h ^= h >>> 16;
@@ -281,7 +293,7 @@ export class Shingler {
     let h = 0;
     let inWord = false;
     for (let i = 0; i < len; i++) {
-      const e = units[s.charCodeAt(i)];
+      const e = units[charCodeAt.call(s, i)];
       if (e < 0x10000) {
         // a unit of a word (most units): FNV-1a of the word's values
         if (!inWord) {
@@ -294,7 +306,7 @@ export class Shingler {
       let k = e >>> 16;
       if (k === U_HIGH || k === U_CJK_HIGH) {
         // A surrogate is its own lower case in the lowering table (no cased astral lead gets here).
-        const d = i + 1 < len ? s.charCodeAt(i + 1) : 0;
+        const d = i + 1 < len ? charCodeAt.call(s, i + 1) : 0;
         if (d >= 0xdc00 && d <= 0xdfff) {
           const c = (((e & 0xffff) - 0xd800) << 10) + (d - 0xdc00) + 0x10000;
           i++;
@@ -379,7 +391,7 @@ export class Shingler {
     let n = 0;
     let space = false;
     for (let i = 0; i < s.length; i++) {
-      const c = s.charCodeAt(i);
+      const c = charCodeAt.call(s, i);
       if (c <= 32 || c === 0x3000 || c === 0xa0 || c === 0x2028 || c === 0x2029) {
         space = n > 0;
         continue;

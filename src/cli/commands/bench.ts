@@ -1,5 +1,8 @@
 import { writeStdoutSync } from '../../io/stdout.js';
-import { cpus, loadavg, totalmem } from 'node:os';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { UsageError } from '../../core/errors.js';
 import { parseTextField, textFieldLabel, type TextField } from '../../core/doc.js';
@@ -31,6 +34,7 @@ const FLAGS: Flag[] = [
   { name: 'recipe', short: 'r', type: 'string', arg: 'FILE', help: 'measure the stages of this recipe (default: the bundled sample recipe)' },
   { name: 'stages', short: 's', type: 'string', arg: 'A,B,...', help: 'measure these stages with default options instead' },
   { name: 'text-field', type: 'string', arg: 'NAME[,NAME...]', help: 'field holding the text; a list is tried in order (default: text, else content)' },
+  { name: 'no-run', type: 'boolean', help: "leave out the 'run --workers 1' row (a run of the same recipe, written to the system temp folder and removed)" },
   { name: 'json', type: 'boolean', help: 'print the results as JSON' },
   { name: 'help', short: 'h', type: 'boolean', help: 'show this help' },
 ];
@@ -192,9 +196,99 @@ function stepName(stages: Stage[], i: number): string {
   return stages.filter((x) => x.name === s.name).length > 1 && typeof s.options.method === 'string' ? `${s.name} (${s.options.method})` : s.name;
 }
 
+/**
+ * CPU seconds (user + system) of this process's children that have ended, from /proc/self/stat
+ * (cutime, cstime, in USER_HZ ticks: 100 per second on Linux); undefined where there is no /proc.
+ * A child's time is added when it is reaped, with that of the children it reaped in turn.
+ */
+function childCpuSeconds(): number | undefined {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 16 and 17 of proc(5); f[0] is field 3.
+    return (Number(f[13]) + Number(f[14])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/** What `run --workers 1` of the benched recipe cost, measured as a child process. */
+export interface RunRow {
+  /** The command, as a user would type it (the output folder a temporary one). */
+  command: string;
+  exitCode: number;
+  cpuSeconds: number;
+  seconds: number;
+  docs: number;
+  written: number;
+  rejected: number;
+  docsPerSec: number;
+  mbPerSec: number;
+  /** Its MB/s over reading's, as the other rows. */
+  xPassThrough: number;
+  /** Its CPU seconds over the whole pipeline row's: what bench's stage rows leave out. */
+  xWholePipeline: number;
+  /** The child's peak resident memory (VmHWM, read while it ran), MB; 0 when it could not be read. */
+  peakRssMb: number;
+  /** Its last error line, when it did not exit 0. */
+  error?: string;
+}
+
+/**
+ * Run `corpus-clean run RECIPE -i INPUTS --workers 1 --quiet` into a temporary folder and time it:
+ * what a run of the recipe costs on one core, shards, rejects, phases and report included. The
+ * stage rows time the stages alone in one process with nothing written, and a run cost 2-5x the
+ * whole pipeline row (new-user review 22 A3): a row beside them says how much.
+ */
+async function timeRun(recipe: string | undefined, stageNames: string[], inputs: string[], textField: string | undefined): Promise<{ row: Omit<RunRow, 'docsPerSec' | 'mbPerSec' | 'xPassThrough' | 'xWholePipeline'> } | { skipped: string }> {
+  const before = childCpuSeconds();
+  if (before === undefined) return { skipped: "the 'run --workers 1' row needs /proc (Linux) to read a child process's CPU time" };
+  const dir = await mkdtemp(join(tmpdir(), 'corpus-clean-bench-run-'));
+  try {
+    let file = recipe;
+    if (file === undefined) {
+      file = join(dir, 'stages.yaml');
+      await writeFile(file, `name: bench\nstages:\n${stageNames.map((n) => `  - ${JSON.stringify(n)}: {}`).join('\n')}\n`);
+    }
+    const out = join(dir, 'run');
+    const args = ['run', file, ...inputs.flatMap((i) => ['-i', i]), '-o', out, '--workers', '1', '--quiet', ...(textField !== undefined ? ['--text-field', textField] : [])];
+    const shown = `corpus-clean run ${recipe !== undefined ? showPath(recipe) : '<a recipe of these stages>'} ${inputs.map((i) => `-i ${showPath(i)}`).join(' ')} -o <temporary> --workers 1 --quiet${textField !== undefined ? ` --text-field ${textField}` : ''}`;
+    const t0 = performance.now();
+    let peak = 0;
+    const { code, stderr } = await new Promise<{ code: number; stderr: string }>((res, rej) => {
+      const c = spawn(process.execPath, [...process.execArgv, process.argv[1], ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, CORPUS_CLEAN_PROGRESS_MS: 'off' } });
+      const err: Buffer[] = [];
+      c.stderr.on('data', (b: Buffer) => err.push(b));
+      // VmHWM is the peak so far: the last one read before the child ends is (about) its peak.
+      const poll = setInterval(() => {
+        try {
+          const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${c.pid}/status`, 'utf8'));
+          if (m) peak = Math.max(peak, Number(m[1]) / 1000);
+        } catch {
+          // ended between two reads
+        }
+      }, 50);
+      c.on('error', (e) => (clearInterval(poll), rej(e)));
+      c.on('close', (n) => (clearInterval(poll), res({ code: n ?? 1, stderr: Buffer.concat(err).toString() })));
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    const cpuSeconds = childCpuSeconds()! - before;
+    let counts = { read: 0, written: 0, rejected: 0 };
+    try {
+      counts = JSON.parse(await readFile(join(out, '_stats.json'), 'utf8')) as typeof counts;
+    } catch {
+      // no stats: the run stopped before its merge
+    }
+    const error = code === 0 ? undefined : stderr.trim().split('\n').filter((l) => l.includes('error')).pop() ?? stderr.trim().split('\n').pop();
+    return { row: { command: shown, exitCode: code, cpuSeconds, seconds, docs: counts.read, written: counts.written, rejected: counts.rejected, peakRssMb: peak, ...(error !== undefined ? { error } : {}) } };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 /** Under the table: what its ratio column means (a stage above 1 read as "faster than reading"). */
 export const PASS_THROUGH_NOTE =
-  'x pass-through: the step\'s MB/s over the reader\'s (the first row), both per CPU second; a stage\'s time leaves out reading and the stages before it, so a cheap stage shows above 1 (5.0 means it takes a fifth of the time reading takes, not that it makes anything faster), and the whole pipeline row (reading included) is what a run costs against reading alone.';
+  'x pass-through: the step\'s MB/s over the reader\'s (the first row), both per CPU second; a stage\'s time leaves out reading and the stages before it, so a cheap stage shows above 1 (5.0 means it takes a fifth of the time reading takes, not that it makes anything faster), and the whole pipeline row (reading included) is what the stages cost against reading alone, in one process with nothing written; the run row is what `run --workers 1` of the same recipe costs.';
 
 /** `corpus-clean bench`: throughput and memory of reading and of each stage, on the user's shards or the bundled sample. */
 export function benchCommand(registry: StageRegistry): Command {
@@ -205,7 +299,8 @@ export function benchCommand(registry: StageRegistry): Command {
       return `Usage: corpus-clean bench [inputs...] [--recipe FILE | --stages A,B,...] [--json]
 
 Measure, on one core, how fast the inputs are read (the pass-through, as 'cat' does it) and how
-fast each stage processes them, in the same run. Nothing is written. Without inputs, the bundled
+fast each stage processes them, in the same run, and what 'run --workers 1' of the same recipe
+costs (the last row; --no-run leaves it out). Without inputs, the bundled
 sample shards (fixtures/sample) are used; without --recipe or --stages, the stages of the sample
 recipe (rules/recipes/sample.yaml).
 
@@ -220,8 +315,13 @@ Stage time excludes reading and the stages before it; a stage's MB/s counts the 
 reached it (the input's MB times their JSON size over that of the records reaching the first
 stage, measured in one more pass, not timed). Peak RSS is the process's resident memory while
 the pipeline up to that stage ran. The 'read' row counts what the reader and the text check
-dropped. The table is printed with the machine, date, command, load and the share of a core the
-run got, ready to paste into bench/RESULTS.md.
+dropped. The stage rows time the stages alone, in one process, with nothing written: the whole
+pipeline row is not what a run costs. The run row is: 'corpus-clean run' of the recipe over the
+same inputs on one worker, into a folder in the system temp folder that is removed after (room
+for its output is needed there), timed as a child process (CPU time from /proc: Linux), with
+everything a run does (start-up, the phases' spills and re-reads, writing and compressing shards
+and rejects, the report); size a cluster from it. The table is printed with the machine, date,
+command, load and the share of a core the run got, ready to paste into bench/RESULTS.md.
 
 Options:
 ${flagHelp(FLAGS)}
@@ -368,11 +468,28 @@ ${flagHelp(FLAGS)}
         process.stderr.write(`corpus-clean bench: error: nothing was measured: ${why}\n`);
         return 1;
       }
+      // What a run of the recipe costs on one core (new-user review 22 A3): the rows above leave out
+      // writing, compressing, the phases' spills and re-reads, start-up and the report.
+      let runRow: RunRow | undefined;
+      let runSkipped: string | undefined;
+      if (p.values['no-run'] !== true) {
+        if (progress.enabled) writeProgress("bench: the 'run --workers 1' row: a run of the recipe into a temporary folder");
+        const inputs = (p.positionals.length > 0 ? p.positionals : [SAMPLE_INPUT]).map((i) => resolve(i));
+        const recipeFile = typeof p.values.stages === 'string' ? undefined : resolve((p.values.recipe as string | undefined) ?? SAMPLE_RECIPE);
+        const t = await timeRun(recipeFile, specs.map((x) => x.name), inputs, p.values['text-field'] as string | undefined);
+        if (progress.enabled) clearProgress();
+        if ('skipped' in t) runSkipped = t.skipped;
+        else {
+          const r = t.row;
+          const mbps = per(mb, r.cpuSeconds * 1000);
+          runRow = { ...r, docsPerSec: per(r.docs, r.cpuSeconds * 1000), mbPerSec: mbps, xPassThrough: ratio(mbps), xWholePipeline: warm.cpuMs > 0 ? (r.cpuSeconds * 1000) / warm.cpuMs : 0 };
+        }
+      }
       const machine = { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memGb: Math.round(totalmem() / 2 ** 30), node: process.version, corpusClean: VERSION };
       const command = `corpus-clean bench ${argv.join(' ')}`.trim();
       const date = new Date().toISOString();
       if (p.values.json) {
-        writeStdoutSync(JSON.stringify({ date, command, machine, load, cpuShare: warm.cpuShare, files, bytes: read.stats.bytesRead, docs: read.stats.read, rows }, null, 2) + '\n');
+        writeStdoutSync(JSON.stringify({ date, command, machine, load, cpuShare: warm.cpuShare, files, bytes: read.stats.bytesRead, docs: read.stats.read, rows, ...(runRow !== undefined ? { run: runRow } : {}), ...(runSkipped !== undefined ? { runSkipped } : {}) }, null, 2) + '\n');
         return 0;
       }
       const fmt = (x: number, d = 1): string => x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
@@ -386,8 +503,17 @@ ${flagHelp(FLAGS)}
         '| step | docs in | CPU s | wall s | docs/s | MB/s | x pass-through | MB/s cold | peak RSS MB | dropped |',
         '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
         ...rows.map((r) => `| ${r.step} | ${r.docs} | ${fmt(r.cpuSeconds, 3)} | ${fmt(r.seconds, 3)} | ${fmt(r.docsPerSec, 0)} | ${fmt(r.mbPerSec)} | ${readMbPerSec > 0 ? fmt(r.xPassThrough, 2) : '-'} | ${fmt(r.coldMbPerSec)} | ${fmt(r.peakRssMb, 0)} | ${r.dropped} |`),
+        // One pass, cold by nature: its MB/s is in both columns.
+        ...(runRow !== undefined ? [`| run --workers 1 | ${runRow.docs} | ${fmt(runRow.cpuSeconds, 3)} | ${fmt(runRow.seconds, 3)} | ${fmt(runRow.docsPerSec, 0)} | ${fmt(runRow.mbPerSec)} | ${readMbPerSec > 0 ? fmt(runRow.xPassThrough, 2) : '-'} | ${fmt(runRow.mbPerSec)} | ${runRow.peakRssMb > 0 ? fmt(runRow.peakRssMb, 0) : '-'} | ${runRow.rejected} |`] : []),
         '',
         PASS_THROUGH_NOTE,
+        ...(runRow !== undefined
+          ? [
+              '',
+              `run --workers 1: \`${runRow.command}\`, one cold pass in its own process, took ${fmt(runRow.xWholePipeline, 1)}x the CPU of the whole pipeline row: what the rows above leave out is in it (node's start-up, the stages' cold start, the phases' spills to disk and re-reads, the global stages' merges, writing and compressing the shards and the rejects, the report). Size a cluster from this row${mb < 20 ? ' measured on tens of MB: on a small input its fixed costs (start-up, loading models) are most of it' : ''}.${runRow.exitCode !== 0 ? ` It exited ${runRow.exitCode}${runRow.error !== undefined ? ` (${runRow.error})` : ''}: its figures are of a run that did not finish as intended.` : ''}`,
+            ]
+          : []),
+        ...(runSkipped !== undefined ? ['', `No 'run --workers 1' row: ${runSkipped}.`] : []),
         ...(reasons ? ['', `read dropped: ${reasons}.`] : []),
       ];
       if (warm.cpuShare < 0.8) out.push('', `The measured pass got ${(100 * warm.cpuShare).toFixed(0)} % of a core (CPU time over wall time): other processes share this machine, so the wall s column is about ${fmt(1 / Math.max(0.01, warm.cpuShare), 1)}x the CPU s. The rates and ratios are per CPU second, which the load changes far less; cache and memory contention still slow them somewhat.`);

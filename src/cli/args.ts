@@ -184,3 +184,15 @@ export function countFlag(v: unknown, flag: string, min = 1): number | undefined
   }
   return n;
 }
+
+/**
+ * The order inputs are read in, said in the help of every command that takes inputs (new-user
+ * review 22 A6: `cat b1.jsonl a2.jsonl` printed a2's records first, and only the README said why).
+ * `stdin`: the command reads stdin, so files can be piped in in an order of one's own; `lead`: a
+ * sentence of the command's own put before it.
+ */
+export function inputOrderHelp(stdin: boolean, lead = '', width = 95): string {
+  const own = stdin ? 'pipe them in (cat b.jsonl a.jsonl | corpus-clean ...)' : 'join them into one file first (cat b.jsonl a.jsonl > ba.jsonl)';
+  const text = `${lead}Files are read in the code-point order of their paths (made absolute; folders recursively, the same way), whatever order they are given in: part-10 before part-2, Z.jsonl before a.jsonl. So every run reads them alike and "the first copy" of a duplicate is the same everywhere; to read files in an order of your own, ${own}.`;
+  return wrapWords(text, width).join('\n');
+}

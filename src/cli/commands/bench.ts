@@ -20,7 +20,7 @@ import { expandInputs } from '../../io/inputs.js';
 import { readFiles } from '../../io/readers/index.js';
 import type { Command } from '../command.js';
 import type { Flag } from '../args.js';
-import { flagHelp, parse } from '../args.js';
+import { flagHelp, inputOrderHelp, parse } from '../args.js';
 import { VERSION } from '../../version.js';
 import { loadRecipe } from './run.js';
 import { textMissingNote } from '../execute.js';
@@ -323,6 +323,8 @@ everything a run does (start-up, the phases' spills and re-reads, writing and co
 and rejects, the report); size a cluster from it. The table is printed with the machine, date,
 command, load and the share of a core the run got, ready to paste into bench/RESULTS.md.
 
+${inputOrderHelp(false, 'Inputs are files, folders and globs, read several times (not stdin). ')}
+
 Options:
 ${flagHelp(FLAGS)}
 `;
@@ -331,6 +333,9 @@ ${flagHelp(FLAGS)}
       const p = parse('bench', argv, FLAGS);
       if (p.values.help) return writeStdoutSync(this.help()), 0;
       if (p.values.recipe && p.values.stages) throw new UsageError('give --recipe or --stages, not both');
+      // Every pass reads the inputs again: stdin was read once, and the other passes measured no
+      // record ("nothing was measured", after a MaxListenersExceededWarning).
+      if (p.positionals.includes('-')) throw new UsageError('bench reads its inputs several times, not stdin: give files or folders (save the stream to a file first)');
       const files = await expandInputs(p.positionals.length > 0 ? p.positionals : [SAMPLE_INPUT]);
       let textField = parseTextField(p.values['text-field']);
       const specs: { name: string; options?: Record<string, unknown> }[] = [];

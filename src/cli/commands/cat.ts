@@ -1,6 +1,6 @@
 import { writeStdoutSync } from '../../io/stdout.js';
 import type { Command } from '../command.js';
-import { parse, flagHelp } from '../args.js';
+import { parse, flagHelp, inputOrderHelp } from '../args.js';
 import type { Flag } from '../args.js';
 import { execute, IO_FLAGS } from '../execute.js';
 
@@ -17,9 +17,10 @@ export const catCommand: Command = {
     return `Usage: corpus-clean cat [inputs...] [options]
 
 Read every input and write it as JSON Lines: the pass-through used for format conversion,
-sharding, recompression and measuring I/O. Inputs are files, folders (read recursively, in
-sorted order) and globs; none or '-' reads stdin. Bad input goes to --rejects with its
-reason and file:line.
+sharding, recompression and measuring I/O. Inputs are files, folders (read recursively) and
+globs; none or '-' reads stdin. Bad input goes to --rejects with its reason and file:line.
+
+${inputOrderHelp(true)}
 
 Options:
 ${flagHelp(FLAGS)}

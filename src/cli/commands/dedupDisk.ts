@@ -31,7 +31,7 @@ import { dedupOptions, lshNote, minHashConfig } from '../../stages/dedup/options
 import type { InputFormat } from '../../io/readers/index.js';
 import type { Command } from '../command.js';
 import type { Flag } from '../args.js';
-import { countFlag, flagHelp, parse, stageFlags, stageOptionValues } from '../args.js';
+import { countFlag, flagHelp, inputOrderHelp, parse, stageFlags, stageOptionValues } from '../args.js';
 import { executePrepared, IO_FLAGS, prepare, removeMadeFolders, type Job, type Prepared } from '../execute.js';
 import { makeDir } from '../../io/dirs.js';
 import { clearFailure, noSpace, recordFailure } from '../../exec/failure.js';
@@ -67,6 +67,8 @@ and rejects the others as dedup:minhash with their survivor. Steps 1-3 are the p
 by 'dedup' and every command (JSONL, JSON arrays, CSV/TSV, text, Parquet, WARC, HTML; .gz and
 .zst; folders in code-point order, which defines "first"; a BOM, a damaged file, bad lines are
 counted and rejected the same way). The accounting line's time is the whole command's.
+
+${inputOrderHelp(false)}
 
 Memory: one task's signatures while signing, one band's buckets while merging them, the
 candidate pairs (about 50 bytes each) and the clusters in step 3, one task's removals in step 4.

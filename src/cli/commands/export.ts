@@ -15,7 +15,7 @@ import { FAILED } from '../../exec/layout.js';
 import { SentencePieceTokenizer } from '../../tokenize/tokenizer.js';
 import type { Command } from '../command.js';
 import type { Flag } from '../args.js';
-import { countFlag, flagHelp, parse, type Parsed } from '../args.js';
+import { countFlag, flagHelp, inputOrderHelp, parse, type Parsed } from '../args.js';
 import { execute, IO_FLAGS, prepare, removeMadeFolders, type Job } from '../execute.js';
 import { stopping } from '../interrupt.js';
 import { didYouMean } from '../../core/suggest.js';
@@ -266,6 +266,8 @@ under their final names only when complete.
 
 xtuner-v1: rewrite records as XTuner v1 / InternEvo streaming {"content": ...} JSONL (chat
 records as {"messages": ...}).
+
+${inputOrderHelp(true)}
 
 Options:
 ${flagHelp(OWN)}

@@ -14,7 +14,7 @@ import { loadStageModules, resolveRecipe } from '../../core/recipe.js';
 import { filesReadBy, type StageRegistry } from '../../core/registry.js';
 import type { Command } from '../command.js';
 import type { Flag } from '../args.js';
-import { countFlag, flagHelp, parse } from '../args.js';
+import { countFlag, flagHelp, inputOrderHelp, parse } from '../args.js';
 import { execute, IO_FLAGS, toStderr, type EffectiveSettings, type Say } from '../execute.js';
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -176,6 +176,8 @@ folder input (unless --allow-unfinished). Files starting with
 '_' or '.' are skipped when a folder is read, so an output folder can be the input of the next
 run. An output folder holding a finished run, or an unfinished run of another recipe, needs
 --overwrite.
+
+${inputOrderHelp(false)}
 
 Options:
 ${flagHelp(RUN_FLAGS)}

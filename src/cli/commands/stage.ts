@@ -2,7 +2,7 @@ import { writeStdoutSync } from '../../io/stdout.js';
 import type { StageFactory, StageRegistry } from '../../core/registry.js';
 import type { Command } from '../command.js';
 import type { Flag } from '../args.js';
-import { flagHelp, parse, stageFlags, stageOptionValues, wrapWords } from '../args.js';
+import { flagHelp, inputOrderHelp, parse, stageFlags, stageOptionValues, wrapWords } from '../args.js';
 import { execute, IO_FLAGS, toStderr } from '../execute.js';
 
 /** A subcommand that runs one stage over its inputs: `corpus-clean quality`, `corpus-clean dedup`, ... */
@@ -27,6 +27,8 @@ export function stageCommand(factory: StageFactory, registry: StageRegistry): Co
 ${wrapWords(`${factory.summary[0].toUpperCase()}${factory.summary.slice(1)}.`, helpColumns()).join('\n')}
 Reads inputs (or stdin) and writes JSONL (stdout by default); the same stage can be used in
 a recipe as '- ${factory.name}: {...}' with the options below in snake_case.
+
+${inputOrderHelp(true)}
 
 Stage options:
 ${own.length ? flagHelp(own) : '  (none)'}

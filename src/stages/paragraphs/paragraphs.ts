@@ -262,7 +262,7 @@ export async function createParagraphs(options: Record<string, unknown>): Promis
           // The spill file's open may still be under way in the thread pool at exit: removeTreeSync
           // lists the folder again when the file appeared after its first listing.
           offExit = atExit(() => removeTreeSync(d));
-          out = new SpillWriter(join(dir, 'spill.bin'));
+          out = new SpillWriter(join(dir, 'spill.bin'), { folder: spillDir, given: options.spillDir != null, holdBytes });
         }
         await out.write(batch, ctx.textField);
       };

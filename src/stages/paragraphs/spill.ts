@@ -23,7 +23,15 @@ export class SpillWriter {
   private failed: Error | undefined;
   private wake: (() => void) | undefined;
 
-  constructor(private readonly path: string) {
+  /**
+   * `where`: how the user chose the spill's folder and can choose another, said after a failure
+   * (new-user review 22 A7: a full TMPDIR gave 'ENOSPC: no space left on device, write' alone,
+   * naming neither --spill-dir nor --hold-bytes).
+   */
+  constructor(
+    private readonly path: string,
+    private readonly where?: { folder: string; given: boolean; holdBytes: number },
+  ) {
     this.out = createWriteStream(path);
     // Without a handler a failed write (a full --spill-dir) killed the process with a raw trace
     // (review-hostile5 F8): the error is kept and thrown by the next call, naming the file.
@@ -35,7 +43,16 @@ export class SpillWriter {
 
   private check(): void {
     const e = this.failed;
-    if (e !== undefined) throw Object.assign(new Error(`cannot write the paragraphs spill '${this.path}': ${e.message}`), { code: (e as NodeJS.ErrnoException).code });
+    if (e === undefined) return;
+    const code = (e as NodeJS.ErrnoException).code;
+    const w = this.where;
+    let advice = '';
+    if (w !== undefined) {
+      const folder = w.given ? `--spill-dir '${w.folder}'` : `the system temp folder '${w.folder}' (TMPDIR; --spill-dir chooses another)`;
+      const full = code === 'ENOSPC' || code === 'EDQUOT' || code === 'EFBIG';
+      advice = `: the spill holds the records past --hold-bytes (${w.holdBytes} bytes of text) between the stage's two passes, in ${folder}; ${full ? 'make room there, ' : ''}give paragraphs a folder with room (--spill-dir DIR, spill_dir in a recipe) or hold more in memory (--hold-bytes, hold_bytes)`;
+    }
+    throw Object.assign(new Error(`cannot write the paragraphs spill '${this.path}': ${e.message}${advice}`), { code });
   }
 
   /** Append a batch of records (waits when the stream asks to). */

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -69,6 +69,29 @@ describe('paragraphs: the spill on every exit path (review-hostile5 F8)', () => 
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  // New-user review 22 A7: a full TMPDIR said 'ENOSPC: no space left on device, write' alone.
+  // /dev/full opens and fails every write with ENOSPC, as a full disk does.
+  it.runIf(existsSync('/dev/full'))('a full spill folder names the folder, how it was chosen, and the ways out', async () => {
+    const doc = makeDoc({ text: 'x'.repeat(100000) }, 'a.jsonl:1');
+    const fail = async (w: SpillWriter): Promise<Error> => {
+      try {
+        for (let i = 0; i < 50; i++) await w.write([doc], undefined);
+        await w.end();
+      } catch (e) {
+        return e as Error;
+      } finally {
+        w.destroy();
+      }
+      throw new Error('no failure');
+    };
+    const byTmp = await fail(new SpillWriter('/dev/full', { folder: '/tmp/x', given: false, holdBytes: 1000000 }));
+    expect((byTmp as NodeJS.ErrnoException).code).toBe('ENOSPC');
+    expect(byTmp.message).toContain("cannot write the paragraphs spill '/dev/full': ENOSPC");
+    expect(byTmp.message).toContain("the spill holds the records past --hold-bytes (1000000 bytes of text) between the stage's two passes, in the system temp folder '/tmp/x' (TMPDIR; --spill-dir chooses another); make room there, give paragraphs a folder with room (--spill-dir DIR, spill_dir in a recipe) or hold more in memory (--hold-bytes, hold_bytes)");
+    const given = await fail(new SpillWriter('/dev/full', { folder: '/data/sp', given: true, holdBytes: 5 }));
+    expect(given.message).toContain("in --spill-dir '/data/sp'; make room there");
   });
 
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {

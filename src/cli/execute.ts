@@ -15,7 +15,7 @@ import type { RunStats } from '../core/stats.js';
 import { balanced } from '../core/stats.js';
 import { pipeline, statsOfFailure } from '../core/pipeline.js';
 import { parseSize } from '../core/size.js';
-import { expandInputs, isInputName, isLost, type EnteredFolder, type SkippedInput } from '../io/inputs.js';
+import { expandInputs, isInputName, isLost, unknownFormatMessage, type EnteredFolder, type SkippedInput } from '../io/inputs.js';
 import { INPUT_FORMATS, readFiles, type InputFormat } from '../io/readers/index.js';
 import { htmlFieldFor } from '../io/readers/options.js';
 import { isFolderOutput, JsonlWriter, type JsonlOptions } from '../io/writers/jsonl.js';
@@ -257,7 +257,7 @@ export async function prepare(job: Job) {
   // A finished input made from unfinished ones passes that on (listed as well, with its own warning).
   for (const u of inherited) if (!unfinished.some((x) => x.input === u.input)) unfinished.push(u);
   const unknown = format === 'auto' ? files.find((f) => f !== '-' && !isInputName(f)) : undefined;
-  if (unknown !== undefined) throw new UsageError(`cannot tell the format of '${showPath(unknown)}' from its name (.jsonl, .json, .csv, .tsv, .txt, .warc, .wet, .html, optionally .gz/.zst, or .parquet); give --format`);
+  if (unknown !== undefined) throw new UsageError(unknownFormatMessage(unknown));
   if (files.includes('-') && process.stdin.isTTY) throw new UsageError(`no input: give files, or pipe JSONL into 'corpus-clean ${job.command}'`);
   // A stats or rejects file corpus-clean wrote among the inputs: refused before any output is made,
   // not found as bad input once everything was read (ownInputs.ts: run and the single commands alike).

@@ -6,7 +6,9 @@ import { lockPathFor, shortPrefix } from './writers/hiddenName.js';
 import { readLock } from './writers/lockFile.js';
 import { fsPath, nameFromText, readNames, realPath, showPath } from '../core/fsname.js';
 import { UsageError } from '../core/errors.js';
-import { startsZstd } from './magic.js';
+import { startsZstd, UNREAD_HEAD, unreadAdvice, unreadKind, type UnreadKind } from './magic.js';
+import { zstdDecompress } from './codecs.js';
+import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { entryKind, expandGlob, kindOfStats, streamAdvice } from '../core/glob.js';
 
 /** File name endings read when a directory is given. */
@@ -44,6 +46,23 @@ export function unreadDataName(name: string): string | undefined {
   for (const [re, why] of UNREAD_ENDINGS) if (re.test(name)) return why;
   if (isInputName(name.toLowerCase())) return 'its extension is not lower case: rename it (names are matched as written: .jsonl, .csv, ...) or give the file itself with --format';
   return leftoverName(name);
+}
+
+/**
+ * The message for a file named on the command line whose format its name does not tell (no
+ * --format): for a compression or an archive that is not read, what the folder walk says of
+ * that name ('xz is not read: decompress it ...'), not 'give --format', which reads its bytes as
+ * text (new-user review 22 A10); for a name a rename would make readable, that or --format.
+ */
+export function unknownFormatMessage(path: string): string {
+  const name = basename(path);
+  const shown = showPath(path);
+  const ending = /\.tar\.(gz|zst)$/i.test(name) ? 'an archive is not read: unpack it and give its files' : UNREAD_ENDINGS.find(([re]) => re.test(name))?.[1];
+  if (ending !== undefined) {
+    const renamed = /rename it/.test(ending) && !/Arrow/.test(ending);
+    return `cannot read '${shown}': ${ending}${renamed ? ' (or give --format)' : ''}`;
+  }
+  return `cannot tell the format of '${shown}' from its name (.jsonl, .json, .csv, .tsv, .txt, .warc, .wet, .html, optionally .gz/.zst, or .parquet); give --format`;
 }
 
 /** Data extensions as a part of a name (`x.jsonl.1` holds one before its last ending). */
@@ -118,6 +137,87 @@ export async function unreadDataContent(path: string, name: string): Promise<str
   const n = showPath(name);
   const hint = what === 'gzip data' || what === 'zstd data' ? `rename it to say its format ('${n}.jsonl.${what === 'gzip data' ? 'gz' : 'zst'}')` : what === 'JSON' ? `rename it ('${n}.jsonl', or '${n}.json' for one array)` : `rename it to end in .${what === 'a WARC file' ? 'warc' : 'parquet'}`;
   return `it holds ${what} but its name has no extension, which says the format: not read; ${hint} or give the file itself with --format`;
+}
+
+/** The first `n` bytes of a file (fewer when it is shorter). */
+async function headOf(path: string, n: number): Promise<Buffer> {
+  const f = await open(fsPath(path), 'r');
+  try {
+    const b = Buffer.alloc(n);
+    const { bytesRead } = await f.read(b, 0, n, 0);
+    return b.subarray(0, bytesRead);
+  } finally {
+    await f.close();
+  }
+}
+
+/** Compressed bytes read to find what a gzip stream starts with (its first 512 decoded bytes come from far fewer). */
+const GZIP_PEEK = [4 << 10, 64 << 10];
+/** A zstd block holds up to 128 KiB: its first block is decoded whole. */
+const ZSTD_PEEK = 256 << 10;
+
+/**
+ * The first decoded bytes of a gzip or zstd file (up to about `UNREAD_HEAD`, more when a block
+ * gives more), or undefined when they cannot be had from its start (damage: the reader says so).
+ */
+async function decodedHead(path: string, head: Buffer): Promise<Buffer | undefined> {
+  if (head[0] === 0x1f && head[1] === 0x8b) {
+    for (const n of GZIP_PEEK) {
+      const bytes = n <= head.length ? head.subarray(0, n) : await headOf(path, n);
+      let out: Buffer;
+      try {
+        // A cut stream gives what it decoded so far (Z_SYNC_FLUSH), not an error.
+        out = gunzipSync(bytes, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+      } catch {
+        return undefined;
+      }
+      if (out.length >= UNREAD_HEAD || bytes.length < n) return out;
+    }
+    return undefined;
+  }
+  if (startsZstd(head)) {
+    const bytes = await headOf(path, ZSTD_PEEK);
+    // A frame whose header asks for more than the reader decodes is the reader's to name.
+    const { checkZstdHeaders } = await import('./zstd.js');
+    try {
+      checkZstdHeaders(bytes, Number.MAX_SAFE_INTEGER);
+    } catch {
+      return undefined;
+    }
+    const Decompress = await zstdDecompress();
+    const out: Buffer[] = [];
+    const d = new Decompress((c) => {
+      out.push(Buffer.from(c));
+    });
+    try {
+      d.push(bytes);
+    } catch {
+      // Cut inside a block, or damage: what came before it is kept.
+    }
+    const all = Buffer.concat(out);
+    return all.length > 0 ? all : undefined;
+  }
+  return head;
+}
+
+/**
+ * What a file holds when it is an archive or a compression corpus-clean does not read, told by
+ * its content after any gzip or zstd layer is taken off (`magic.ts unreadKind`), whatever its name
+ * or --format says; undefined for anything else (which the readers read, and a damaged file's
+ * reader names the damage).
+ */
+export async function unreadContentKind(path: string): Promise<{ kind: UnreadKind; layer?: 'gzip' | 'zstd' } | undefined> {
+  let head: Buffer;
+  try {
+    head = await headOf(path, GZIP_PEEK[0]);
+  } catch {
+    return undefined;
+  }
+  const layer = head[0] === 0x1f && head[1] === 0x8b ? 'gzip' : startsZstd(head) ? 'zstd' : undefined;
+  const decoded = layer === undefined ? head : await decodedHead(path, head).catch(() => undefined);
+  if (decoded === undefined) return undefined;
+  const kind = unreadKind(decoded.subarray(0, UNREAD_HEAD));
+  return kind === undefined ? undefined : { kind, ...(layer !== undefined ? { layer } : {}) };
 }
 
 /** Code-point order, so the order of inputs does not depend on the locale. */
@@ -386,7 +486,14 @@ export async function expandInputs(specs: readonly string[], skipped: SkippedInp
         st = await stat(fsPath(spec)).catch(() => null);
       }
     }
-    if (st?.isFile()) found.push({ name: spec, key: resolve(spec) });
+    if (st?.isFile()) {
+      // An archive or an unread compression named (a .tar.gz, a .xz), whatever its name or --format
+      // says, is refused before anything is read, as the folder walk passes over such a name
+      // (new-user review 22 A10: a .tar.gz read as JSON Lines lost the first record of every member).
+      const unread = await unreadContentKind(spec);
+      if (unread !== undefined) throw new UsageError(`input '${showPath(spec)}' holds ${unreadAdvice(unread.kind, showPath(spec), unread.layer)}`);
+      found.push({ name: spec, key: resolve(spec) });
+    }
     else if (st?.isDirectory()) {
       const before = skipped.length;
       const inFolder = await listFolder(spec, skipped, entered);

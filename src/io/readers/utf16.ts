@@ -9,6 +9,8 @@
  * The HTML reader does not use this: it decodes a UTF-16 page by its byte-order mark.
  */
 
+import { unreadAdvice, unreadKind, unreadUndecided } from '../magic.js';
+
 /** The encoding a byte-order mark at the start of `b` names, when it is not UTF-8's; else undefined. */
 export function wideBom(b: Uint8Array): string | undefined {
   if (b.length >= 4 && b[0] === 0xff && b[1] === 0xfe && b[2] === 0 && b[3] === 0) return 'UTF-32LE';
@@ -27,7 +29,10 @@ export function wideBomMessage(encoding: string): string {
 /**
  * The chunks of a file, unchanged, unless the file starts with a UTF-16 or UTF-32 byte-order mark:
  * then an Error naming it is thrown before any chunk is handed on (the readers' loop turns it into
- * the file's error, as for damage). The first 4 bytes are gathered across chunks if they are small.
+ * the file's error, as for damage). The same for an archive or a compression that is not read
+ * (a tar, once a gzip layer is taken off: new-user review 22 A10; magic.ts unreadKind), on stdin
+ * too. The first bytes are gathered across chunks if they are small: 4, or up to 512 while they
+ * may be the start of one of those (magic.ts unreadUndecided).
  */
 export async function* refuseWideBom(chunks: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
   let head: Buffer[] = [];
@@ -45,7 +50,7 @@ export async function* refuseWideBom(chunks: AsyncIterable<Buffer>): AsyncGenera
       yield c;
       continue;
     }
-    if (head.length === 0 && n === 0 && c.length >= 4) {
+    if (head.length === 0 && n === 0 && c.length >= 4 && !unreadUndecided(c)) {
       check(c);
       n = -1;
     }
@@ -57,6 +62,10 @@ export async function* refuseWideBom(chunks: AsyncIterable<Buffer>): AsyncGenera
     n += c.length;
     if (n < 4) continue;
     const all = Buffer.concat(head);
+    if (unreadUndecided(all)) {
+      head = [all];
+      continue;
+    }
     check(all);
     head = [];
     n = -1;
@@ -72,4 +81,6 @@ export async function* refuseWideBom(chunks: AsyncIterable<Buffer>): AsyncGenera
 function check(b: Uint8Array): void {
   const wide = wideBom(b);
   if (wide !== undefined) throw new Error(wideBomMessage(wide));
+  const kind = unreadKind(b);
+  if (kind !== undefined) throw new Error(unreadAdvice(kind, undefined));
 }

@@ -29,7 +29,15 @@ import { checkInsideInputFolder, checkWritable, journalEarlier, LOCK_NAME, lockH
 import type { LockHolder } from '../../io/writers/lockFile.js';
 
 /** How to give each language its type folder (one export per language). */
-const SPLIT_HINT = '--type by-lang writes the Chinese records to train/cn/ and the others to train/en/';
+const langHint = (split: Split): string => `--type by-lang writes the Chinese records to ${split}/cn/ and the others to ${split}/en/`;
+
+/**
+ * InternEvo's two data folders: `data.train_folder` (its type keys are the folders under it) and
+ * `data.valid_folder` (get_dataset_dict: every .bin under it, one validation set per folder name).
+ */
+const SPLITS = ['train', 'valid'] as const;
+type Split = (typeof SPLITS)[number];
+const isSplit = (s: string): s is Split => (SPLITS as readonly string[]).includes(s);
 
 /**
  * The InternEvo type folder when --type is not given: `cn` when most of the records the input
@@ -40,7 +48,7 @@ const SPLIT_HINT = '--type by-lang writes the Chinese records to train/cn/ and t
  * when it is `en` with Chinese records among them (new-user review 12 #1).
  * Undefined when no input folder's run says (see `sampledType`).
  */
-function defaultType(inputs: readonly string[]): string | undefined {
+function defaultType(inputs: readonly string[], split: Split): string | undefined {
   const langs: Record<string, number> = {};
   const folders: string[] = [];
   for (const input of inputs) {
@@ -75,10 +83,10 @@ function defaultType(inputs: readonly string[]): string | undefined {
   const where = folders.map((f) => `${showPath(f.replace(/\/+$/, ''))}/`).join(', ');
   if (zh * 2 <= total) {
     // Mixed languages in one type folder were silent when it was en (new-user review 12 #1).
-    if (zh > 0) process.stderr.write(`corpus-clean export: note: writing to train/en/: ${zh} of the ${total} records in ${where} were written as Chinese by langid and go there too (InternEvo reads the folder name as the data type); ${SPLIT_HINT}\n`);
+    if (zh > 0) process.stderr.write(`corpus-clean export: note: writing to ${split}/en/: ${zh} of the ${total} records in ${where} were written as Chinese by langid and go there too (InternEvo reads the folder name as the data type); ${langHint(split)}\n`);
     return 'en';
   }
-  process.stderr.write(`corpus-clean export: note: writing to train/cn/: ${zh} of the ${total} records in ${where} were written as Chinese by langid (InternEvo reads the folder name as the data type; --type chooses another)${zh < total ? `; the other ${total - zh} go there too: ${SPLIT_HINT}` : ''}\n`);
+  process.stderr.write(`corpus-clean export: note: writing to ${split}/cn/: ${zh} of the ${total} records in ${where} were written as Chinese by langid (InternEvo reads the folder name as the data type; --type chooses another)${zh < total ? `; the other ${total - zh} go there too: ${langHint(split)}` : ''}\n`);
   return 'cn';
 }
 
@@ -91,7 +99,7 @@ const TYPE_SAMPLE = 200;
  * record by its script; else `en`. Any Chinese input went to train/en/ without a word (new-user
  * review 9 #4: an XTuner SFT file of Chinese medical dialogues). Said in a note when it is `cn`.
  */
-async function sampledType(inputs: readonly string[], textField: TextField | undefined): Promise<string> {
+async function sampledType(inputs: readonly string[], textField: TextField | undefined, split: Split): Promise<string> {
   if (inputs.length === 0 || inputs.includes('-')) return 'en';
   let files: string[];
   try {
@@ -114,10 +122,10 @@ async function sampledType(inputs: readonly string[], textField: TextField | und
   }
   if (n === 0) return 'en';
   if (zh * 2 <= n) {
-    if (zh > 0) process.stderr.write(`corpus-clean export: note: writing to train/en/: ${zh} of the first ${n} records hold mostly Chinese (Han) text and go there too (InternEvo reads the folder name as the data type); ${SPLIT_HINT}\n`);
+    if (zh > 0) process.stderr.write(`corpus-clean export: note: writing to ${split}/en/: ${zh} of the first ${n} records hold mostly Chinese (Han) text and go there too (InternEvo reads the folder name as the data type); ${langHint(split)}\n`);
     return 'en';
   }
-  process.stderr.write(`corpus-clean export: note: writing to train/cn/: ${zh} of the first ${n} records hold mostly Chinese (Han) text (no run folder's langid among the inputs says; InternEvo reads the folder name as the data type; --type chooses another)\n`);
+  process.stderr.write(`corpus-clean export: note: writing to ${split}/cn/: ${zh} of the first ${n} records hold mostly Chinese (Han) text (no run folder's langid among the inputs says; InternEvo reads the folder name as the data type; --type chooses another)\n`);
   return 'cn';
 }
 
@@ -125,26 +133,35 @@ async function sampledType(inputs: readonly string[], textField: TextField | und
 const INTERNEVO_TYPES: readonly string[] = ['en', 'cn', 'code', 'ja', 'ar', 'kaoshi'];
 
 /**
- * The output root and type folder that `export internevo -o PATH` names. PATH is the root (shards
- * go to PATH/train/TYPE/), but a PATH that is itself InternEvo's train folder (`-o D/train`) or a
- * type folder in it (`-o D/train/en`, its last folder a type InternEvo's docs list or --type's)
- * is taken as what it names: the shards go there, not to D/train/en/train/en/ (new-user review 19
- * F3: the folder the user named only held another train/ tree, which InternEvo, pointed at
- * D/train, would read as a type 'en' containing 'train/en' paths). A --type that contradicts the
- * type folder named, or by-lang (two folders), is a usage error.
+ * The output root, split and type folder that `export internevo -o PATH` names. PATH is the root
+ * (shards go to PATH/SPLIT/TYPE/, SPLIT being --split, train by default), but a PATH that is
+ * itself one of InternEvo's data folders (`-o D/train`, `-o D/valid`) or a type folder in one
+ * (`-o D/train/en`, its last folder a type InternEvo's docs list or --type's) is taken as what it
+ * names: the shards go there, not to D/train/en/train/en/ (new-user review 19 F3: the folder the
+ * user named only held another train/ tree, which InternEvo, pointed at D/train, would read as a
+ * type 'en' containing 'train/en' paths; new-user review 22 A9: the same for valid/, which could
+ * not be written at all). A --type or --split that contradicts the folder named, or by-lang (two
+ * folders) for a type folder, is a usage error.
  */
-export function internevoTarget(out: string, type: string | undefined): { root: string; type?: string; inTrain?: string } {
+export function internevoTarget(out: string, type: string | undefined, split?: string): { root: string; split: Split; type?: string; inTrain?: string } {
+  if (split !== undefined && !isSplit(split)) throw new UsageError(`export internevo: --split must be train or valid (InternEvo's data.train_folder and data.valid_folder); got '${showText(split)}'`);
   const path = out.length > 1 ? out.replace(/\/+$/, '') : out;
   const last = basename(path);
   const parent = dirname(path);
-  if (last === 'train' && path !== parent) return { root: parent };
-  if (basename(parent) !== 'train') return { root: out };
-  // A folder in a train/ folder, named like no type: the root still, said in a note (inTrain).
-  if (!(last === type || INTERNEVO_TYPES.includes(last))) return { root: out, inTrain: last };
+  const contradicts = (what: string, fix: string): UsageError => new UsageError(`export internevo: -o '${showText(out)}' names ${what}, but --split is '${split}': ${fix}`);
+  if (isSplit(last) && path !== parent) {
+    if (split !== undefined && split !== last) throw contradicts(`the ${last}/ folder`, `give -o '${showText(join(parent, split))}', or the output root -o '${showText(parent)}' with --split`);
+    return { root: parent, split: last };
+  }
+  const above = basename(parent);
+  if (!isSplit(above)) return { root: out, split: split ?? 'train' };
+  // A folder in a train/ or valid/ folder, named like no type: the root still, said in a note (inTrain).
+  if (!(last === type || INTERNEVO_TYPES.includes(last))) return { root: out, split: split ?? 'train', inTrain: last };
   const root = dirname(parent);
-  if (type === 'by-lang') throw new UsageError(`export internevo: -o '${showText(out)}' names the type folder train/${showText(last)}/, but --type by-lang writes two (train/cn/ and train/en/): give the output root, -o '${showText(root)}'`);
-  if (type !== undefined && type !== last) throw new UsageError(`export internevo: -o '${showText(out)}' names the type folder train/${showText(last)}/, but --type is '${showText(type)}': give -o '${showText(join(root, 'train', type))}', or the output root -o '${showText(root)}' with --type`);
-  return { root, type: last };
+  if (split !== undefined && split !== above) throw contradicts(`the type folder ${above}/${showText(last)}/`, `give -o '${showText(join(root, split, last))}', or the output root -o '${showText(root)}' with --split`);
+  if (type === 'by-lang') throw new UsageError(`export internevo: -o '${showText(out)}' names the type folder ${above}/${showText(last)}/, but --type by-lang writes two (${above}/cn/ and ${above}/en/): give the output root, -o '${showText(root)}'${above === 'train' ? '' : ' with --split valid'}`);
+  if (type !== undefined && type !== last) throw new UsageError(`export internevo: -o '${showText(out)}' names the type folder ${above}/${showText(last)}/, but --type is '${showText(type)}': give -o '${showText(join(root, above, type))}', or the output root -o '${showText(root)}' with --type`);
+  return { root, split: above, type: last };
 }
 
 const TARGETS = ['internevo', 'xtuner-v1'] as const;
@@ -153,13 +170,14 @@ type Target = (typeof TARGETS)[number];
 const OWN: Flag[] = [
   { name: 'to', type: 'string', arg: TARGETS.join('|'), help: 'what to write (default internevo; also given as the first argument)' },
   { name: 'tokenizer', short: 't', type: 'string', arg: 'MODEL', help: `${TOKENIZER_HINT}; required for internevo and --min-length` },
-  { name: 'output', short: 'o', type: 'string', arg: 'DIR', help: 'internevo: output root, shards go to DIR/train/TYPE/ (a DIR that is itself a train/ or train/TYPE/ folder is where they go); xtuner-v1: a file or folder/ (default stdout)' },
+  { name: 'output', short: 'o', type: 'string', arg: 'DIR', help: 'internevo: output root, shards go to DIR/SPLIT/TYPE/ (a DIR that is itself a train/ or valid/ folder, or a TYPE folder in one, is where they go); xtuner-v1: a file or folder/ (default stdout)' },
+  { name: 'split', type: 'string', arg: 'train|valid', help: "internevo: the data folder under DIR: train (InternEvo's data.train_folder, default) or valid (data.valid_folder, a validation set per TYPE folder); -o DIR/valid/ says valid too" },
   { name: 'type', type: 'string', arg: 'TYPE', help: 'internevo dataset type folder (cn, en, code, ...), or by-lang: each record to cn when its attrs.lang is Chinese (without one: when its text is mostly Han), else to en (default: cn when most records of the input run folders were written as Chinese by their langid, or, with no such folder, when most of the first 200 records are Han text; else en)' },
   { name: 'min-length', type: 'string', arg: 'N', help: 'reject samples with fewer than N tokens as too_short (default 0: off)' },
   { name: 'kind', type: 'string', arg: 'auto|pretrain|chat', help: 'auto: chat template for records with messages/conversation, else BOS+text+EOS (default auto)' },
   { name: 'max-shard-size', type: 'string', arg: 'SIZE', help: 'internevo: start a new .bin before it passes SIZE (default 512MiB)' },
   { name: 'meta-dtype', type: 'string', arg: '<i8|<i4', help: 'internevo: dtype of .bin.meta (default <i8, as np.save of a Python list)' },
-  { name: 'overwrite', type: 'boolean', help: 'replace an existing output file (xtuner-v1) or the shards already in DIR/train/TYPE/ (internevo), or a --rejects/--stats file corpus-clean did not write; only by a complete export: one that fails or is stopped leaves them as they were' },
+  { name: 'overwrite', type: 'boolean', help: 'replace an existing output file (xtuner-v1) or the shards already in DIR/SPLIT/TYPE/ (internevo), or a --rejects/--stats file corpus-clean did not write; only by a complete export: one that fails or is stopped leaves them as they were' },
 ];
 const INPUT = IO_FLAGS.filter((f) => ['format', 'rejects', 'stats', 'text-field', 'txt-mode', 'wrap-arrays', 'max-reject-rate', 'allow-empty', 'allow-unfinished', 'limit', 'quiet', 'help'].includes(f.name));
 /** Older spellings, accepted but not shown: `--out` (now -o/--output) and `--input-format` (now --format). */
@@ -201,8 +219,7 @@ const isShardFile = (n: string): boolean => /\.bin(\.meta)?$/.test(n) && !n.star
  * removed once its new shards were in place, by the journal in its lock, as for other outputs
  * (recoverEarlier). Returns the shard files the folder holds then (a finished export's).
  */
-async function checkTypeFolder(out: string, type: string, dead: LockHolder | undefined): Promise<string[]> {
-  const dir = join(out, 'train', type);
+async function checkTypeFolder(dir: string, dead: LockHolder | undefined): Promise<string[]> {
   const holder = dead !== undefined && !dead.live ? dead.pid : undefined;
   let settled = false;
   await recoverEarlier(dir, isShardFile, holder === undefined ? undefined : { pid: holder, state: dead?.earlier }, (t) => {
@@ -257,7 +274,8 @@ export const exportCommand: Command = {
        corpus-clean export xtuner-v1 [inputs...] [-o FILE|DIR/] [options]
 
 internevo: tokenize every record with the SentencePiece model and write InternEvo's tokenized
-format: DIR/train/TYPE/part-00000.bin, one line per sample exactly as Python's
+format: DIR/train/TYPE/part-00000.bin (DIR/valid/TYPE/ with --split valid, for
+data.valid_folder), one line per sample exactly as Python's
 json.dumps({"tokens": ids}) + "\\n", and part-00000.bin.meta, the np.save of an (N, 2) array of
 (byte offset, token count). Pretraining records (text or content) become BOS + text + EOS; chat
 records (OpenAI messages or XTuner conversation) use the InternLM2 chat template with negative
@@ -303,7 +321,7 @@ ${flagHelp(INPUT)}
     // InternEvo's own options given to xtuner-v1 were dropped without a word (hostile review 13
     // H8: --type by-lang wrote one file, exit 0): refused, as --row-group-size is for JSONL output.
     if (target === 'xtuner-v1') {
-      const given = ['type', 'max-shard-size', 'meta-dtype'].filter((f) => v[f] !== undefined);
+      const given = ['type', 'split', 'max-shard-size', 'meta-dtype'].filter((f) => v[f] !== undefined);
       if (given.length > 0) throw new UsageError(`export xtuner-v1: ${given.map((f) => `--${f}`).join(', ')} ${given.length === 1 ? 'is' : 'are'} for export internevo (its type folders and .bin shards); xtuner-v1 writes {"content"} JSONL to one file or folder (see 'corpus-clean export --help')`);
     }
     const minLength = countFlag(v['min-length'], 'min-length', 0) ?? 0;
@@ -315,15 +333,16 @@ ${flagHelp(INPUT)}
     if (model === undefined && (target === 'internevo' || minLength > 0)) throw new UsageError(`export ${target}: --tokenizer MODEL is required${target === 'internevo' ? '' : ' with --min-length'}${bundledTokenizer('--tokenizer ')}`);
     // An output folder that cannot be made is a usage error before the tokenizer loads (hostile
     // review 6 F7: exit 1 after ~6 s); the internevo folder is checked where its shards go.
-    // A train/ or train/TYPE/ folder named as -o is where the shards go (internevoTarget).
-    const named = target === 'internevo' && outFlag !== undefined ? internevoTarget(outFlag, v.type as string | undefined) : undefined;
+    // A train/ or valid/ folder, or a TYPE folder in one, named as -o is where the shards go (internevoTarget).
+    const named = target === 'internevo' && outFlag !== undefined ? internevoTarget(outFlag, v.type as string | undefined, v.split as string | undefined) : undefined;
+    const split: Split = named?.split ?? (v.split === 'valid' ? 'valid' : 'train');
     const early = named?.root ?? outFlag;
     // '-' is stdout for every other output; here it made a folder named '-' (hostile review 13 H8).
-    if (target === 'internevo' && early === '-') throw new UsageError("export internevo: -o - would be stdout, but its output is a folder (shards go to DIR/train/TYPE/): name a folder (./- for one named '-')");
+    if (target === 'internevo' && early === '-') throw new UsageError(`export internevo: -o - would be stdout, but its output is a folder (shards go to DIR/${split}/TYPE/): name a folder (./- for one named '-')`);
     // DIR inside a folder named as input: refused before any folder is made (hostile review 7 F1:
     // it made DIR/train/TYPE there, then refused itself as an unfinished output, every rerun too).
     if (target === 'internevo' && early !== undefined) await checkInsideInputFolder(early, inputs, '--output');
-    if (target === 'internevo' && early !== undefined) await checkWritable(join(early, 'train'), '--output', true, early);
+    if (target === 'internevo' && early !== undefined) await checkWritable(join(early, split), '--output', true, early);
     let tok: SentencePieceTokenizer | undefined;
     if (model !== undefined) {
       tok = loadTokenizer(model);
@@ -346,18 +365,18 @@ ${flagHelp(INPUT)}
     if (out === undefined) throw new UsageError('export internevo: -o/--output DIR is required');
     const textField = parseTextField(v['text-field']);
     const byLang = v.type === 'by-lang';
-    const type = byLang ? 'by-lang' : ((v.type as string | undefined) ?? named?.type ?? defaultType(inputs) ?? (await sampledType(inputs, textField)));
+    const type = byLang ? 'by-lang' : ((v.type as string | undefined) ?? named?.type ?? defaultType(inputs, split) ?? (await sampledType(inputs, textField, split)));
     if (!byLang && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(type)) throw new UsageError(`--type must be a folder name like cn, en, code, or by-lang; got '${showText(type)}'`);
     // A near miss of by-lang wrote every record to train/bylang/, exit 0, found only when training
     // starts (new-user review 13 #9); another name InternEvo does not know is said in a warning.
-    if (!byLang && type.toLowerCase().replace(/[-_.]/g, '') === 'bylang') throw new UsageError(`--type '${showText(type)}': did you mean --type by-lang (each record to train/cn/ or train/en/ by its language)?`);
+    if (!byLang && type.toLowerCase().replace(/[-_.]/g, '') === 'bylang') throw new UsageError(`--type '${showText(type)}': did you mean --type by-lang (each record to ${split}/cn/ or ${split}/en/ by its language)?`);
     if (!byLang && !INTERNEVO_TYPES.includes(type)) process.stderr.write(`corpus-clean export: warning: --type '${showText(type)}' is none of the data types InternEvo's docs list (${INTERNEVO_TYPES.join(', ')}): InternEvo takes every folder under train/ as a type, but the older InternLM-Train knows only en, cn and code (a typo is caught only when training starts)\n`);
     const types: readonly string[] = byLang ? LANG_TYPES : [type];
     const unlocks: (() => void)[] = [];
     const unlockAll = (): void => {
       for (const u of unlocks.splice(0)) u();
     };
-    if (named?.inTrain !== undefined) process.stderr.write(`corpus-clean export: note: -o '${showText(outFlag!)}' is taken as the output root, the shards go to ${types.map((t) => `'${showPath(join(out, 'train', t))}/'`).join(' and ')}; to write the type folder '${showPath(out)}/' itself, add --type ${showText(named.inTrain)}\n`);
+    if (named?.inTrain !== undefined) process.stderr.write(`corpus-clean export: note: -o '${showText(outFlag!)}' is taken as the output root, the shards go to ${types.map((t) => `'${showPath(join(out, split, t))}/'`).join(' and ')}; to write the type folder '${showPath(out)}/' itself, add --type ${showText(named.inTrain)}\n`);
     const held: { dir: string; files: string[] }[] = [];
     // Locked before anything in it is settled (what a killed export set aside put back, a failed
     // one's shards removed), as the other commands lock theirs: a second export, refused by the
@@ -365,7 +384,7 @@ ${flagHelp(INPUT)}
     // nothing to settle, and is locked once made, below.
     try {
       for (const t of types) {
-        const dir = join(out, 'train', t);
+        const dir = join(out, split, t);
         if (!existsSync(dir)) {
           held.push({ dir, files: [] });
           continue;
@@ -373,7 +392,7 @@ ${flagHelp(INPUT)}
         // Who held the lock, read before it is taken over: a killed export's journal says what it had set aside.
         const dead = lockHolder(join(dir, LOCK_NAME));
         unlocks.push(lockOutput(join(dir, LOCK_NAME)));
-        held.push({ dir, files: await checkTypeFolder(out, t, dead) });
+        held.push({ dir, files: await checkTypeFolder(dir, dead) });
       }
     } catch (e) {
       unlockAll();
@@ -389,21 +408,23 @@ ${flagHelp(INPUT)}
         throw e;
       }
     }
-    const folders = await readdir(join(out, 'train'), { withFileTypes: true }).then((es) => es.filter((e) => e.isDirectory()).map((e) => e.name), () => [] as string[]);
-    for (const w of typeClashes(out, types, folders)) {
+    // The valid folder's sets are keyed by their folder's name alone (get_dataset_dict): no type pattern to clash.
+    const folders = await readdir(join(out, split), { withFileTypes: true }).then((es) => es.filter((e) => e.isDirectory()).map((e) => e.name), () => [] as string[]);
+    for (const w of split === 'train' ? typeClashes(out, types, folders) : []) {
       process.stderr.write(`corpus-clean export: warning: ${w}\n`);
     }
     const writers = types.map(
       (t) =>
         new InternEvoWriter({
           outDir: out,
+          split,
           type: t,
           overwrite: v.overwrite === true,
           metaDtype,
           ...(v['max-shard-size'] !== undefined ? { maxShardBytes: parseSize(v['max-shard-size']) } : {}),
         }),
     );
-    const split = byLang ? new LangSplitSink({ cn: writers[0], en: writers[1] }, textField) : undefined;
+    const langSplit = byLang ? new LangSplitSink({ cn: writers[0], en: writers[1] }, textField) : undefined;
     const shards = (): string[] => writers.flatMap((w) => w.shards.map((s) => s.path));
     // The folders this export makes (the parents of DIR it had to make, DIR, DIR/train, each type
     // folder), parents first: all of them go when it leaves nothing (new-user review 15 F15:
@@ -412,7 +433,7 @@ ${flagHelp(INPUT)}
     const removeMade = async (): Promise<void> => {
       for (const d of [...made].reverse()) await rmdir(d).catch(() => {});
     };
-    const inner = split ?? writers[0];
+    const inner = langSplit ?? writers[0];
     // A failed or stopped export (a signal, exit 1) removes its shards, then its lock and the
     // folders it made, left empty (hostile review 13 H8: SIGINT left DIR/train/cn/ and en/, a
     // failed export DIR/train/): no empty type folder is taken for an export's result.
@@ -436,7 +457,7 @@ ${flagHelp(INPUT)}
     // refused (exit 2, one line) before it reads anything; a killed one's lock is taken over.
     try {
       for (const t of types) {
-        const shardDir = join(out, 'train', t);
+        const shardDir = join(out, split, t);
         // Listed before they are made: a makeDir that fails half way leaves none behind either.
         made.push(...missingFolders(shardDir));
         await makeDir(shardDir, 'output folder');
@@ -459,7 +480,7 @@ ${flagHelp(INPUT)}
     const foreign: string[] = [];
     try {
       for (const t of v.overwrite === true ? types : []) {
-        const dir = join(out, 'train', t);
+        const dir = join(out, split, t);
         const here = await readdir(dir).catch(() => [] as string[]);
         for (const f of here.filter(isShardFile).sort()) {
           await prepared.earlier.setAside(join(dir, f));
@@ -473,12 +494,12 @@ ${flagHelp(INPUT)}
         await setAsideSides(prepared.earlier, [prepared.rejectsPath, prepared.statsPath]);
         // Said in the type folders' locks (and the side files'): the next export into them puts
         // back, or removes, what a kill -9 left aside (recoverEarlier).
-        journalEarlier(prepared.earlier, [...types.map((t) => join(out, 'train', t, LOCK_NAME)), ...(await sideLockPaths([prepared.rejectsPath, prepared.statsPath]))]);
+        journalEarlier(prepared.earlier, [...types.map((t) => join(out, split, t, LOCK_NAME)), ...(await sideLockPaths([prepared.rejectsPath, prepared.statsPath]))]);
       } else if (v.overwrite === true) {
         // No earlier shards, but a --rejects/--stats of the user's that --overwrite was given for:
         // set aside too, so that a failed export puts it back (fix18's leftover: it was replaced).
         await setAsideForeignSides(prepared.earlier, prepared.rejectsPath, prepared.statsPath, prepared.output);
-        if (prepared.earlier.sides.length > 0) journalEarlier(prepared.earlier, [...types.map((t) => join(out, 'train', t, LOCK_NAME)), ...(await sideLockPaths([prepared.rejectsPath, prepared.statsPath]))]);
+        if (prepared.earlier.sides.length > 0) journalEarlier(prepared.earlier, [...types.map((t) => join(out, split, t, LOCK_NAME)), ...(await sideLockPaths([prepared.rejectsPath, prepared.statsPath]))]);
       }
     } catch (e) {
       await prepared.earlier.restore();

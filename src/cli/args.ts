@@ -96,12 +96,18 @@ export function parse(command: string, argv: string[], flags: readonly Flag[]): 
   return { values, positionals: r.positionals, following };
 }
 
+/** A size in the units it is written in: `64MiB` for 67108864, `4096` for what is no whole KiB. */
+function sizeText(n: number): string {
+  for (const [unit, b] of [['GiB', 1024 ** 3], ['MiB', 1024 ** 2], ['KiB', 1024]] as const) if (n >= b && n % b === 0) return `${n / b}${unit}`;
+  return String(n);
+}
+
 /** Flags for a stage's options: `--min-score N`, `--flag`/`--no-flag`, and value shortcuts (`--exact`). */
 export function stageFlags(spec: OptionsSpec): Flag[] {
   const flags: Flag[] = [];
   for (const [key, o] of Object.entries(spec)) {
     const name = kebabCase(key);
-    const def = o.default === null ? 'off' : Array.isArray(o.default) ? o.default.join(',') || 'none' : String(o.default);
+    const def = o.default === null ? 'off' : Array.isArray(o.default) ? o.default.join(',') || 'none' : o.type === 'size' && typeof o.default === 'number' ? sizeText(o.default) : String(o.default);
     // Some docs say their default in their own words; do not say it twice.
     const help = /\(default\b/.test(o.doc) ? o.doc : `${o.doc} (default ${def})`;
     if (o.type === 'boolean') {
@@ -109,7 +115,7 @@ export function stageFlags(spec: OptionsSpec): Flag[] {
       flags.push({ name: `no-${name}`, type: 'boolean', help: `turn --${name} off` });
       continue;
     }
-    const arg = o.values ? o.values.join('|') : o.type === 'string[]' ? 'A,B,...' : o.type === 'string' ? 'VALUE' : 'N';
+    const arg = o.values ? o.values.join('|') : o.type === 'string[]' ? 'A,B,...' : o.type === 'string' ? 'VALUE' : o.type === 'size' ? 'SIZE' : 'N';
     flags.push({ name, type: 'string', arg, help });
     if (o.shortcuts && o.values) for (const v of o.values) flags.push({ name: v, type: 'boolean', help: `same as --${name} ${v}` });
   }

@@ -1,4 +1,5 @@
 import { UsageError } from './errors.js';
+import { SIZE_FORM, sizeBytes } from './size.js';
 import { showText, showValue } from './show.js';
 import { didYouMean } from './suggest.js';
 
@@ -28,7 +29,8 @@ export function parseWhole(v: unknown): number {
   return Number.isSafeInteger(n) ? n : NaN;
 }
 
-export type OptionType = 'number' | 'integer' | 'string' | 'boolean' | 'string[]';
+/** `size`: a number of bytes, written as one or with a unit (`64MiB`, `256MB`), as every size flag takes it (core/size.ts). */
+export type OptionType = 'number' | 'integer' | 'size' | 'string' | 'boolean' | 'string[]';
 
 /** One option of a stage: its type, default and documentation. */
 export interface OptionSpec {
@@ -106,6 +108,13 @@ function coerce(owner: string, name: string, spec: OptionSpec, value: unknown, n
       if (spec.type === 'integer' && !Number.isInteger(n)) throw new UsageError(`${where} must be an integer, got ${n}`);
       if (spec.min !== undefined && n < spec.min) throw new UsageError(`${where} must be >= ${spec.min}, got ${n}`);
       if (spec.max !== undefined && n > spec.max) throw new UsageError(`${where} must be <= ${spec.max}, got ${n}`);
+      return n;
+    }
+    case 'size': {
+      const n = typeof value === 'number' && !Number.isInteger(value) ? NaN : sizeBytes(value);
+      if (Number.isNaN(n)) throw new UsageError(`${where} must be ${SIZE_FORM}, got ${showValue(value)}`);
+      if (spec.min !== undefined && n < spec.min) throw new UsageError(`${where} must be at least ${spec.min} bytes, got ${showValue(value)}${typeof value === 'string' && String(n) !== value.trim() ? ` (${n} bytes)` : ''}`);
+      if (spec.max !== undefined && n > spec.max) throw new UsageError(`${where} must be at most ${spec.max} bytes, got ${showValue(value)}${typeof value === 'string' && String(n) !== value.trim() ? ` (${n} bytes)` : ''}`);
       return n;
     }
     case 'boolean':

@@ -1,4 +1,5 @@
 import { UsageError } from '../core/errors.js';
+import { sizeBytes } from '../core/size.js';
 
 /**
  * Decoded bytes held back until the checksum that covers them is checked. gzip's CRC32 sits at
@@ -19,10 +20,8 @@ export const DEFAULT_HOLD = 64 << 20;
 export function holdLimit(): number {
   const v = process.env.CORPUS_CLEAN_HOLD_UNCHECKED;
   if (v === undefined || v === '') return DEFAULT_HOLD;
-  // A number of bytes, or a size as --shard-size takes it (64MiB, 256MB).
-  const m = /^(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b?)$/i.exec(v.trim());
-  const unit = m === null ? 1 : m[3].toLowerCase().startsWith('i') ? 1024 ** ' kmgt'.indexOf(m[2].toLowerCase() || ' ') : 1000 ** ' kmgt'.indexOf(m[2].toLowerCase() || ' ');
-  const n = m === null ? NaN : Math.floor(Number(m[1]) * unit);
+  // A number of bytes, or a size as --shard-size takes it (64MiB, 256MB): core/size.ts, the one reading of a size.
+  const n = sizeBytes(v);
   // A usage error (exit 2, before anything is read), not damage of each input (hostile review 8 F28).
   if (!Number.isSafeInteger(n) || n < 0) throw new UsageError(`CORPUS_CLEAN_HOLD_UNCHECKED must be a number of bytes (0 or more) or a size such as 64MiB; got '${v}'`);
   return n;

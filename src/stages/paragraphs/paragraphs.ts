@@ -35,8 +35,8 @@ export const paragraphsOptions: OptionsSpec = {
   minOccurrences: { type: 'integer', default: 5, min: 2, max: 255, doc: 'remove a unit found in at least this many documents; every copy of a document counts, so run dedup method exact before this stage (the bundled web recipes do)' },
   minLength: { type: 'integer', default: 10, min: 1, doc: 'units shorter than this (characters, trimmed) are never counted or removed' },
   minDocChars: { type: 'integer', default: 50, min: 0, doc: 'drop a document left with fewer non-space characters than this after removal (paragraphs:too_short)' },
-  sketchBytes: { type: 'integer', default: 64 * 1024 * 1024, min: 4096, max: 1024 * 1024 * 1024, doc: 'most memory of the count-min sketch (4 rows of 8-bit counters): the whole run\'s, loaded by every task that filters; a task\'s own sketch holds only the cells it touched while they are few (at most 1 GiB: files are read whole, and every worker holds one)' },
-  holdBytes: { type: 'integer', default: 256 * 1024 * 1024, min: 0, doc: 'one-process form: text held in memory between the two passes; past it, records spill to a temporary file' },
+  sketchBytes: { type: 'size', default: 64 * 1024 * 1024, min: 4096, max: 1024 * 1024 * 1024, doc: 'most memory of the count-min sketch (4 rows of 8-bit counters): the whole run\'s, loaded by every task that filters; a task\'s own sketch holds only the cells it touched while they are few (at most 1 GiB: files are read whole, and every worker holds one)' },
+  holdBytes: { type: 'size', default: 256 * 1024 * 1024, min: 0, doc: 'one-process form: text held in memory between the two passes; past it, records spill to a temporary file' },
   spillDir: { type: 'string', default: null, nullable: true, path: true, doc: 'folder for the temporary spill of the one-process form (default: the system temp folder)' },
 };
 

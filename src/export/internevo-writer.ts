@@ -112,6 +112,11 @@ export class InternEvoWriter implements DocSink {
     return this.dir;
   }
 
+  /** The size a shard is kept under (`maxShardBytes`): passed only by a shard of one sample whose line alone is larger. */
+  get shardLimit(): number {
+    return this.maxShardBytes;
+  }
+
   async write(batch: Doc[]): Promise<void> {
     try {
       await this.take(batch);

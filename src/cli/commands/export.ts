@@ -530,6 +530,13 @@ ${flagHelp(INPUT)}
         if (samples === 0 && byLang) continue;
         const tokens = w.shards.reduce((a, s) => a + s.tokens, 0);
         process.stderr.write(`corpus-clean export: ${showPath(w.directory)}/: ${samples} sample${samples === 1 ? '' : 's'}, ${tokens} token${tokens === 1 ? '' : 's'} in ${w.shards.length} shard${w.shards.length === 1 ? '' : 's'}\n`);
+        // A shard rolls over before a line would take it past --max-shard-size, so one larger is
+        // one sample alone: said, not left for the user to find (new-user review 21 N13(c), 22 A7).
+        const over = w.shards.filter((s) => s.bytes > w.shardLimit);
+        if (over.length > 0) {
+          const first = over[0];
+          process.stderr.write(`corpus-clean export: note: ${over.length === 1 ? `'${showPath(first.path)}' is` : `${over.length} shards (the first '${showPath(first.path)}') are`} larger than --max-shard-size (${w.shardLimit} bytes): ${over.length === 1 ? `it holds one sample (${first.tokens} tokens, ${first.bytes} bytes) whose line alone passes it` : 'each holds one sample whose line alone passes it'}; a sample is never cut into two shards (InternEvo's packing cuts long samples at seq_len itself)\n`);
+        }
       }
       // --overwrite replaces every .bin of a type folder (InternEvo reads them all as data), those
       // corpus-clean did not name too: said, with their names, not removed silently (F21).

@@ -357,13 +357,14 @@ function duplicatesOnly(reasons: Record<string, number>, s: RunStats): string | 
  * single reason, naming the reason and what to do about it. Only when there is more than one
  * file: for a single file the run-wide notes say the same. `samples` names where the rejected
  * records can be seen as it exists: the report's page by default, the rejects file (or how to
- * keep one) for a command that writes no report.
+ * keep one) for a command that writes no report. Past `limit` warnings, the files that share one
+ * (the same reason and fix) are said in one line, with their count and first names.
  */
 export function fileWarnings(s: RunStats, textField?: TextField, command = 'run', samples?: string, limit = FILE_WARNINGS_SHOWN, roots?: readonly string[]): string[] {
   const files = Object.entries(s.perFile ?? {});
   if (files.length < 2) return [];
-  const out: string[] = [];
-  const lost: number[] = [];
+  /** One warning: its line, the records its file lost, and what files of the same warning share (`group`). */
+  const out: Array<{ line: string; lost: number; group: string; name: string; read: number; n: number; none: boolean; reason: string; fix: string }> = [];
   for (const [name, f] of files) {
     if (f.read === 0) continue;
     const top = Object.entries(f.reasons).sort((a, b) => b[1] - a[1])[0];
@@ -372,21 +373,44 @@ export function fileWarnings(s: RunStats, textField?: TextField, command = 'run'
     const [reason, n] = top;
     const pct = ((100 * n) / f.read).toFixed(n === f.read ? 0 : 1);
     const dup = f.written === 0 ? duplicatesOnly(f.reasons, s) : undefined;
-    if (dup !== undefined) out.push(`${showPath(name)}: none of its ${f.read} records was written: ${dup}`);
-    else if (f.written === 0) out.push(`${showPath(name)}: none of its ${f.read} records was written; ${n} (${pct} %) rejected as ${reason}: ${fixFor(reason, keys, textField, s, command, samples, f, name, roots)}`);
-    else if (f.read >= MIN_RECORDS_FOR_SHARE && n > ONE_REASON_SHARE * f.read) out.push(`${showPath(name)}: ${pct} % of its ${f.read} records were rejected as ${reason}: ${fixFor(reason, keys, textField, s, command, samples, f, name, roots)}`);
-    else continue;
-    lost.push(f.read - f.written);
+    const lost = f.read - f.written;
+    const entry = { lost, name, read: f.read, n, none: f.written === 0, reason };
+    if (dup !== undefined) out.push({ ...entry, line: `${showPath(name)}: none of its ${f.read} records was written: ${dup}`, group: `dup\0${name}`, fix: '' });
+    else if (f.written === 0 || (f.read >= MIN_RECORDS_FOR_SHARE && n > ONE_REASON_SHARE * f.read)) {
+      const fix = fixFor(reason, keys, textField, s, command, samples, f, name, roots);
+      const line = f.written === 0 ? `${showPath(name)}: none of its ${f.read} records was written; ${n} (${pct} %) rejected as ${reason}: ${fix}` : `${showPath(name)}: ${pct} % of its ${f.read} records were rejected as ${reason}: ${fix}`;
+      out.push({ ...entry, line, group: `${f.written === 0 ? 'none' : 'share'}\0${reason}\0${fix}`, fix });
+    }
   }
-  if (out.length <= limit) return out;
-  // Many small files (one page each): the `limit` that lost the most records, in file order, and a count of the rest.
-  const order = lost.map((n, i) => i).sort((a, b) => lost[b] - lost[a] || a - b);
+  if (out.length <= limit) return out.map((e) => e.line);
+  // Many files with one warning (2,021 small files: 20 identical lines, new-user review 22 A7): one
+  // line per warning, naming the first files and the count; a warning of one file keeps its line.
+  const groups = new Map<string, typeof out>();
+  for (const e of out) groups.set(e.group, [...(groups.get(e.group) ?? []), e]);
+  const items = [...groups.values()].map((g) => {
+    if (g.length === 1) return { line: g[0].line, lost: g[0].lost, files: 1 };
+    const read = g.reduce((a, e) => a + e.read, 0);
+    const n = g.reduce((a, e) => a + e.n, 0);
+    const pct = ((100 * n) / read).toFixed(n === read ? 0 : 1);
+    const sizes = g.map((e) => e.read);
+    const each = Math.min(...sizes) === Math.max(...sizes) ? `${sizes[0]} each` : `${Math.min(...sizes)} to ${Math.max(...sizes)} each`;
+    const names = `${g.slice(0, 3).map((e) => `'${showPath(e.name)}'`).join(', ')}${g.length > 3 ? ` and ${g.length - 3} more` : ''}`;
+    const { reason, fix } = g[0];
+    const line = g[0].none ? `${g.length} files (${names}; ${each}): none of their ${read} records was written; ${n} (${pct} %) rejected as ${reason}: ${fix}` : `${g.length} files (${names}; ${each}): ${pct} % of their ${read} records were rejected as ${reason}: ${fix}`;
+    return { line, lost: g.reduce((a, e) => a + e.lost, 0), files: g.length };
+  });
+  if (items.length <= limit) return items.map((i) => i.line);
+  // Still more warnings than lines (files each with another reason): the `limit` that lost the most records, in file order, and a count of the rest.
+  const order = items.map((_, i) => i).sort((a, b) => items[b].lost - items[a].lost || a - b);
   const shown = new Set(order.slice(0, limit));
   let records = 0;
-  for (const i of order.slice(limit)) records += lost[i];
-  const rest = out.length - limit;
+  let rest = 0;
+  for (const i of order.slice(limit)) {
+    records += items[i].lost;
+    rest += items[i].files;
+  }
   return [
-    ...out.filter((_, i) => shown.has(i)),
+    ...items.filter((_, i) => shown.has(i)).map((i) => i.line),
     `and ${rest} more ${rest === 1 ? 'file' : 'files'} like these (${records} ${records === 1 ? 'record' : 'records'} lost in all; the ${limit} that lost the most are shown above): every file is listed under perFile in the stats (_stats.json, --stats FILE)`,
   ];
 }

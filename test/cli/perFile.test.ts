@@ -67,11 +67,11 @@ describe('per-file accounting', () => {
 });
 
 describe('per-file warnings over many small files', () => {
-  it('shows the 20 files that lost the most, in file order, and counts the rest in one line', async () => {
+  it('shows the 20 files that lost the most, in file order, and counts the rest in one line (each with its own reason)', async () => {
     const { fileWarnings } = await import('../../src/cli/report.js');
     const perFile: Record<string, unknown> = {};
-    // 30 files that lost every record: file i read i+1 records.
-    for (let i = 0; i < 30; i++) perFile[`f${String(i).padStart(2, '0')}.jsonl`] = { read: i + 1, written: 0, rejected: i + 1, reasons: { 'read/text_missing': i + 1 }, keysSeen: { url: i + 1 } };
+    // 30 files that lost every record, each to a reason of its own: file i read i+1 records.
+    for (let i = 0; i < 30; i++) perFile[`f${String(i).padStart(2, '0')}.jsonl`] = { read: i + 1, written: 0, rejected: i + 1, reasons: { [`quality/rule_${i}`]: i + 1 }, keysSeen: { text: i + 1 } };
     perFile['good.jsonl'] = { read: 5, written: 5, rejected: 0, reasons: {}, keysSeen: { text: 5 } };
     const stats = { read: 470, written: 5, rejected: 465, stages: [], perFile } as unknown as Parameters<typeof fileWarnings>[0];
     const w = fileWarnings(stats);
@@ -80,6 +80,23 @@ describe('per-file warnings over many small files', () => {
     expect(w.slice(0, 20).map((l) => l.slice(0, 7))).toEqual(Array.from({ length: 20 }, (_, i) => `f${i + 10}.jso`));
     expect(w[20]).toBe('and 10 more files like these (55 records lost in all; the 20 that lost the most are shown above): every file is listed under perFile in the stats (_stats.json, --stats FILE)');
     expect(fileWarnings(stats, undefined, 'run', undefined, 100)).toHaveLength(30);
+  });
+
+  // New-user review 22 A7: 2,021 small files gave 20 identical 'none of its 18 records was written'
+  // lines, then 'and 1177 more files like these'. Files with one warning are now one line.
+  it('files with the same warning are one line, with their count and first names; another warning keeps its own', async () => {
+    const { fileWarnings } = await import('../../src/cli/report.js');
+    const perFile: Record<string, unknown> = {};
+    for (let i = 0; i < 1197; i++) perFile[`w${String(i).padStart(4, '0')}.jsonl`] = { read: 18, written: 0, rejected: 18, reasons: { 'read/text_missing': 18 }, keysSeen: { url: 18 } };
+    for (let i = 0; i < 30; i++) perFile[`v${String(i).padStart(2, '0')}.jsonl`] = { read: 10 + i, written: 0, rejected: 10 + i, reasons: { 'read/json_parse': 10 + i }, keysSeen: {} };
+    perFile['odd.jsonl'] = { read: 40, written: 0, rejected: 40, reasons: { 'read/invalid_utf8': 40 }, keysSeen: {} };
+    perFile['good.jsonl'] = { read: 5, written: 5, rejected: 0, reasons: {}, keysSeen: { text: 5 } };
+    const stats = { read: 0, written: 5, rejected: 0, stages: [], perFile } as unknown as Parameters<typeof fileWarnings>[0];
+    const w = fileWarnings(stats);
+    expect(w).toHaveLength(3);
+    expect(w[0]).toMatch(/^1197 files \('w0000\.jsonl', 'w0001\.jsonl', 'w0002\.jsonl' and 1194 more; 18 each\): none of their 21546 records was written; 21546 \(100 %\) rejected as read\/text_missing: /);
+    expect(w[1]).toMatch(/^30 files \('v00\.jsonl', 'v01\.jsonl', 'v02\.jsonl' and 27 more; 10 to 39 each\): none of their 735 records was written; 735 \(100 %\) rejected as read\/json_parse: /);
+    expect(w[2]).toMatch(/^odd\.jsonl: none of its 40 records was written; 40 \(100 %\) rejected as read\/invalid_utf8: /);
   });
 });
 

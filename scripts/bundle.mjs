@@ -47,16 +47,17 @@ const modulePlaces = {
 };
 
 /**
- * One chunk for the small shared modules (issue #16, twenty-second pass). esbuild puts each set of
- * modules reached by the same entries (main, worker, index and every import() target) in a chunk
- * of its own: 126 files, of which `quality` loaded 40 (half under 4 KB), and Node 20 pays ~1 ms CPU
- * per ES module file (resolve, read, compile, link: bench/RESULTS.md) where parsing 4 KB more costs
- * a small fraction of that. So a first build finds the chunks under SMALL bytes that are neither an
- * entry nor an import() target, and the second makes every entry and import() target import (for
- * its effects only) a module 'cc-common' that imports their modules: reached from every entry, they
- * share one chunk, loaded by every command. A module whose static imports are not all in the set is
- * left out (what it imports would join the common chunk too); so is one that does something when
- * loaded (SIDE_EFFECTS: the common chunk runs earlier and in every process than its modules did).
+ * One chunk for the small shared modules and those every command loads (issue #16, twenty-second
+ * pass). esbuild puts each set of modules reached by the same entries (main, worker, index and
+ * every import() target) in a chunk of its own: 126 files, of which `quality` loaded 40 (half
+ * under 4 KB), and Node 20 pays ~0.5-1 ms CPU per ES module file (resolve, read, compile, link:
+ * bench/RESULTS.md) where parsing 4 KB more costs a small fraction of that. So a first build finds
+ * the chunks under SMALL bytes that are neither an entry nor an import() target, and those main.js
+ * imports statically; the second makes every entry and import() target import (for its effects
+ * only) a module 'cc-common' that imports their modules: reached from every entry, they share one
+ * chunk, loaded by every command (quality 23 files, --version 2). A module whose static imports are
+ * not all in the set is left out (what it imports would join the common chunk too); so is one that
+ * does work when loaded (SIDE_EFFECTS: the common chunk runs in processes its modules did not).
  */
 const SMALL = 4000;
 
@@ -77,7 +78,10 @@ const options = {
   logLevel: 'warning',
 };
 
-/** The source modules (paths as in the metafile, src/...) of the small chunks, closed under static imports. */
+/**
+ * The source modules (paths as in the metafile, src/...) of the small chunks and of the chunks
+ * main.js imports, closed under static imports.
+ */
 function smallModules(meta) {
   const targets = new Set();
   for (const o of Object.values(meta.outputs)) for (const i of o.imports) if (i.kind === 'dynamic-import' && !i.external) targets.add(i.path);
@@ -86,6 +90,17 @@ function smallModules(meta) {
     if (!file.endsWith('.js') || o.entryPoint !== undefined || targets.has(file) || o.bytes >= SMALL) continue;
     for (const src of Object.keys(o.inputs)) set.add(src);
   }
+  // and the modules of the chunks main.js imports (every command loads them anyway; the worker and
+  // the library's index.js loaded them all too but for ~8 KB)
+  const main = Object.keys(meta.outputs).find((f) => meta.outputs[f].entryPoint === options.entryPoints.main);
+  const seen = new Set();
+  const walk = (f) => {
+    if (seen.has(f)) return;
+    seen.add(f);
+    for (const i of meta.outputs[f].imports) if (i.kind === 'import-statement' && !i.external) walk(i.path);
+  };
+  walk(main);
+  for (const f of seen) if (f !== main) for (const src of Object.keys(meta.outputs[f].inputs)) set.add(src);
   for (let changed = true; changed; ) {
     changed = false;
     for (const src of set) {

@@ -4,7 +4,7 @@ import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UsageError } from '../core/errors.js';
 import { failedPath, planPath, successPath } from './layout.js';
-import { removeStale } from './markers.js';
+import { isDone, removeStale } from './markers.js';
 import type { Plan } from './plan.js';
 import { changedInputs, changedSideFiles, inputFacts, planDifference, planKey, planShapeProblem } from './plan.js';
 import { showPath } from '../core/fsname.js';
@@ -85,7 +85,9 @@ export async function prepareFolder(dir: string, plan: Plan, overwrite: boolean,
       return 'resume';
     }
     const diff = earlier === undefined ? [] : planDifference(earlier, plan);
-    throw new UsageError(`output folder '${showPath(dir)}' holds an unfinished run of a different recipe, inputs or settings${diff.length > 0 ? ` (${diff.slice(0, 3).join('; ')})` : earlier === undefined ? ' (its _plan.json does not read)' : ''}; pass --overwrite to start again`);
+    // With no unit of it done there is nothing to lose (new-user review 22 A8).
+    const none = earlier !== undefined && earlier.phases.every((ph) => Array.from({ length: ph.units }, (_, u) => u).every((u) => !isDone(dir, ph.id, u)));
+    throw new UsageError(`output folder '${showPath(dir)}' holds an unfinished run of a different recipe, inputs or settings${diff.length > 0 ? ` (${diff.slice(0, 3).join('; ')})` : earlier === undefined ? ' (its _plan.json does not read)' : ''}; pass --overwrite to start again${none ? ' (none of its units was done: --overwrite loses no work)' : ''}`);
   }
   // A finished run of the same plan over unchanged inputs: the rerun has nothing to do but the
   // last steps a kill may have cut short (its report, the removal of _work/), as datatrove skips

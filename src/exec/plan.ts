@@ -594,6 +594,22 @@ export function planKey(p: Plan): string {
 }
 
 /** A value for a message: JSON, cut short. */
+/**
+ * Two texts cut to where they first differ, with some context on either side: both cut at 60
+ * characters from their start hid the difference in a long stage (new-user review 22 A8: `set:
+ * [zh_quality:min_chars=20]` against `=30` showed two equal excerpts).
+ */
+function aroundDifference(a: string, b: string): [string, string] {
+  let d = 0;
+  while (d < a.length && d < b.length && a[d] === b[d]) d++;
+  const from = Math.max(0, d - 30);
+  const cut = (s: string): string => {
+    const to = Math.min(s.length, d + 30);
+    return `${from > 0 ? '...' : ''}${s.slice(from, to)}${to < s.length ? '...' : ''}`;
+  };
+  return [cut(a), cut(b)];
+}
+
 function brief(v: unknown): string {
   const s = v === undefined ? 'unset' : JSON.stringify(v);
   return s.length > 60 ? s.slice(0, 57) + '...' : s;
@@ -630,7 +646,8 @@ export function planDifference(was: Plan, now: Plan): string[] {
     const n = Math.max(was.stages?.length ?? 0, now.stages?.length ?? 0);
     let i = 0;
     while (i < n && JSON.stringify(was.stages?.[i]) === JSON.stringify(now.stages?.[i])) i++;
-    out.push(`the recipe's stages differ from stage ${i + 1} on (was ${brief(was.stages?.[i])}, now ${brief(now.stages?.[i])})`);
+    const [a, b] = was.stages?.[i] !== undefined && now.stages?.[i] !== undefined ? aroundDifference(JSON.stringify(was.stages[i]), JSON.stringify(now.stages[i])) : [brief(was.stages?.[i]), brief(now.stages?.[i])];
+    out.push(`the recipe's stages differ from stage ${i + 1} on (was ${a}, now ${b})`);
   }
   if (JSON.stringify(was.inputs) !== JSON.stringify(now.inputs)) {
     const nowSet = new Set(now.inputs);

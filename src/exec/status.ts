@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { lockHolder, LOCK_NAME } from '../io/outputs.js';
+import { isLost, type SkippedInput } from '../io/inputs.js';
 import { counted, errorText } from '../core/show.js';
 import { failedPath, planPath, slurmDir, successPath } from './layout.js';
 import { isDone, readMarker } from './markers.js';
@@ -41,7 +42,7 @@ export async function statusReport(run: string): Promise<{ text: string; finishe
   const damaged = marker !== undefined && marker.kind !== 'manifest' ? (marker.kind === 'empty' ? 'it is empty' : marker.why) : undefined;
   const finished = marked && damaged === undefined;
   const code = finished ? successCode(await readFile(markerPath, 'utf8').catch(() => '')) : 1;
-  const state = failed && finished ? `finished with exit code ${code} (_FAILED, no _SUCCESS): bad input over --max-reject-rate, nothing written, a damaged input or an I/O failure (see _report.html and _stats.json); its output is not read as a finished result, and the corrected command (or the same) run again starts over` : damaged !== undefined ? `not known to be finished: its ${basename(markerPath)} is damaged (${damaged}; a run writes its manifest {exit_code, command, records, shards} there), so its shards cannot be trusted; run it again with --overwrite` : !finished ? 'not finished (no _SUCCESS)' : code === 0 ? 'finished (_SUCCESS)' : `finished (_SUCCESS) with exit code ${code}: bad input over --max-reject-rate, a damaged input or an I/O failure (see _report.html and _stats.json)`;
+  const state = failed && finished ? `finished with exit code ${code} (_FAILED, no _SUCCESS): bad input over --max-reject-rate, nothing written, an input not read, a damaged input or an I/O failure (see _report.html and _stats.json); its output is not read as a finished result, and the corrected command (or the same) run again starts over` : damaged !== undefined ? `not known to be finished: its ${basename(markerPath)} is damaged (${damaged}; a run writes its manifest {exit_code, command, records, shards} there), so its shards cannot be trusted; run it again with --overwrite` : !finished ? 'not finished (no _SUCCESS)' : code === 0 ? 'finished (_SUCCESS)' : `finished (_SUCCESS) with exit code ${code}: bad input over --max-reject-rate, a damaged input or an I/O failure (see _report.html and _stats.json)`;
   const lines = [`${showPath(run)}: run '${showPath(plan.name)}', ${counted(plan.tasks.length, 'task')} over ${counted(plan.inputs.length, 'input file')}, ${counted(plan.phases.length, 'phase')}: ${state}`];
   // Why a finished run exited 1, from its _stats.json (new-user review 21 N2: only the list of what it might be).
   const why = finished && code !== 0 ? await exitOneBecause(run) : undefined;
@@ -179,6 +180,13 @@ async function exitOneBecause(run: string): Promise<string | undefined> {
   if (errors.length > 0) {
     const e = errors[0];
     out.push(`${errors.length === 1 ? 'an input was' : `${errors.length} inputs were`} damaged or failed to read (${typeof e.file === 'string' ? `'${showPath(e.file)}': ` : ''}${typeof e.message === 'string' ? e.message : '?'}${errors.length > 1 ? ', ...' : ''})`);
+  }
+  // An input passed over that was not meant to be (a backup copy, a dangling link, a FIFO): it fails
+  // the run once the rest is done (new-user review 22 A1: status named no reason for it).
+  const skipped = Array.isArray(s.skipped) ? (s.skipped as SkippedInput[]).filter((x) => x !== null && typeof x === 'object' && typeof x.name === 'string' && isLost(x)) : [];
+  if (skipped.length > 0) {
+    const x = skipped[0];
+    out.push(`${skipped.length === 1 ? 'an input was' : `${skipped.length} inputs were`} not read ('${showPath(x.name)}'${typeof x.reason === 'string' ? `: ${x.reason}` : ''}${skipped.length > 1 ? ', ...' : ''})`);
   }
   if (n('written') === 0 && read !== undefined && read > 0) out.push('nothing was written');
   return out.length > 0 ? `${out.join('; ')} (see _stats.json and _report.html)` : undefined;

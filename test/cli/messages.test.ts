@@ -95,7 +95,7 @@ describe('no raw control character reaches stderr (hostile review 2, M8)', () =>
     const own = await tempDir();
     const cases: Array<[string[], RegExp]> = [
       [['dedup-disk', input, '--work', join(own, 'dd', E), '-o', '/dev/null'], /signatures, buckets and clusters of 1 file .* in .*Z\\x1b\[31mQ\\x0aFORGED\n/],
-      [['run', `${E}.yaml`], /cannot read recipe 'Z\\x1b\[31mQ\\x0aFORGED\.yaml': ENOENT: no such file or directory, open 'Z\\x1b\[31mQ\\x0aFORGED\.yaml'\n$/],
+      [['run', `${E}.yaml`], /cannot read recipe 'Z\\x1b\[31mQ\\x0aFORGED\.yaml': ENOENT: no such file or directory, open 'Z\\x1b\[31mQ\\x0aFORGED\.yaml'; the recipes this package ships are in '[^\n]*': [^\n]*\n$/],
       [['export', 'internevo', input, '-t', `${E}.model`, '-o', join(own, 'ex')], /tokenizer model 'Z\\x1b\[31mQ\\x0aFORGED\.model' not found; InternLM2's is bundled: --tokenizer [^\n]*internlm2\.model\n$/],
       [['url-filter', input, '--block', E], /cannot read list 'Z\\x1b\[31mQ\\x0aFORGED': ENOENT[^\n]*\n$/],
       [['tokenize', input, '--tokenizer', E], /tokenizer model 'Z\\x1b\[31mQ\\x0aFORGED' not found; InternLM2's is bundled: --tokenizer [^\n]*internlm2\.model\n$/],

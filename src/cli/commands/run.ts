@@ -5,7 +5,7 @@ import type { SkippedInput } from '../../io/inputs.js';
 import { writeStdoutSync } from '../../io/stdout.js';
 import { readFile, rm } from 'node:fs/promises';
 import { phaseName, progressWanted } from '../../exec/progress.js';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { stringify, parse as parseYaml } from 'yaml';
 import { UsageError } from '../../core/errors.js';
@@ -104,13 +104,33 @@ function snakeKeys(o: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(o).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase()), v]));
 }
 
+/** The recipes this package ships (rules/recipes/). */
+const BUNDLED_RECIPES = resolve(import.meta.dirname, '../../../rules/recipes');
+
+/**
+ * For a recipe file that does not exist: the recipes this package ships, by full path (installed
+ * from npm, a user does not know where rules/ is: new-user review 22 A4, `run web-zh` said ENOENT only).
+ */
+function bundledRecipes(path: string): string {
+  let names: string[];
+  try {
+    names = readdirSync(BUNDLED_RECIPES).filter((n) => /\.ya?ml$/.test(n)).sort();
+  } catch {
+    return '';
+  }
+  if (names.length === 0) return '';
+  const named = names.find((n) => n.replace(/\.ya?ml$/, '') === basename(path).replace(/\.ya?ml$/, ''));
+  if (named !== undefined) return `; the recipe of that name this package ships is '${showPath(join(BUNDLED_RECIPES, named))}' (copy it to edit it)`;
+  return `; the recipes this package ships are in '${showPath(BUNDLED_RECIPES)}': ${names.join(', ')}`;
+}
+
 /** Load and validate a recipe file (YAML or JSON). */
 export async function loadRecipe(path: string, registry: StageRegistry): Promise<Recipe> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (e) {
-    throw new UsageError(`cannot read recipe '${showPath(path)}': ${errorText(e)}`);
+    throw new UsageError(`cannot read recipe '${showPath(path)}': ${errorText(e)}${errorCode(e) === 'ENOENT' ? bundledRecipes(path) : ''}`);
   }
   let raw: unknown;
   try {
@@ -186,8 +206,11 @@ ${flagHelp(RUN_FLAGS)}
     async run(argv) {
       const p = parse('run', argv, RUN_FLAGS);
       if (p.values.help) return writeStdoutSync(this.help()), 0;
-      // A signal names the command, as a single command's does (new-user review 21 N8).
+      // A signal names the command, as a single command's does (new-user review 21 N8), and from
+      // here on says what it did: before the recipe is read and the run planned, nothing is written
+      // (new-user review 22 A7: a Ctrl-C in a run's first half second exited 130 without a word).
       nameCommand('run');
+      whileRunning(async () => {}, '', 'nothing was written yet');
       // `-i a.jsonl b.jsonl` (a shell glob after -i): the words after an input are inputs too,
       // except a recipe (.yaml/.yml is never an input format).
       const more = (p.following.input ?? []).filter((w) => !/\.ya?ml$/i.test(w));

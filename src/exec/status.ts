@@ -42,7 +42,7 @@ export async function statusReport(run: string): Promise<{ text: string; finishe
   const damaged = marker !== undefined && marker.kind !== 'manifest' ? (marker.kind === 'empty' ? 'it is empty' : marker.why) : undefined;
   const finished = marked && damaged === undefined;
   const code = finished ? successCode(await readFile(markerPath, 'utf8').catch(() => '')) : 1;
-  const state = failed && finished ? `finished with exit code ${code} (_FAILED, no _SUCCESS): bad input over --max-reject-rate, nothing written, an input not read, a damaged input or an I/O failure (see _report.html and _stats.json); its output is not read as a finished result, and the corrected command (or the same) run again starts over` : damaged !== undefined ? `not known to be finished: its ${basename(markerPath)} is damaged (${damaged}; a run writes its manifest {exit_code, command, records, shards} there), so its shards cannot be trusted; run it again with --overwrite` : !finished ? 'not finished (no _SUCCESS)' : code === 0 ? 'finished (_SUCCESS)' : `finished (_SUCCESS) with exit code ${code}: bad input over --max-reject-rate, a damaged input or an I/O failure (see _report.html and _stats.json)`;
+  const state = failed && finished ? `finished with exit code ${code} (_FAILED, no _SUCCESS): bad input over --max-reject-rate, nothing written, an input not read, a damaged input, counts that do not add up or an I/O failure (see _report.html and _stats.json); its output is not read as a finished result, and the corrected command (or the same) run again starts over` : damaged !== undefined ? `not known to be finished: its ${basename(markerPath)} is damaged (${damaged}; a run writes its manifest {exit_code, command, records, shards} there), so its shards cannot be trusted; run it again with --overwrite` : !finished ? 'not finished (no _SUCCESS)' : code === 0 ? 'finished (_SUCCESS)' : `finished (_SUCCESS) with exit code ${code}: bad input over --max-reject-rate, a damaged input or an I/O failure (see _report.html and _stats.json)`;
   const lines = [`${showPath(run)}: run '${showPath(plan.name)}', ${counted(plan.tasks.length, 'task')} over ${counted(plan.inputs.length, 'input file')}, ${counted(plan.phases.length, 'phase')}: ${state}`];
   // Why a finished run exited 1, from its _stats.json (new-user review 21 N2: only the list of what it might be).
   const why = finished && code !== 0 ? await exitOneBecause(run) : undefined;
@@ -188,6 +188,11 @@ async function exitOneBecause(run: string): Promise<string | undefined> {
     const x = skipped[0];
     out.push(`${skipped.length === 1 ? 'an input was' : `${skipped.length} inputs were`} not read ('${showPath(x.name)}'${typeof x.reason === 'string' ? `: ${x.reason}` : ''}${skipped.length > 1 ? ', ...' : ''})`);
   }
+  // Counts that do not add up (a stage lost or made records without a reject): the run exits 1 on
+  // them (hostile review 22 H4: status listed the other reasons, none of which applied).
+  const written = n('written');
+  const rejected = n('rejected');
+  if (read !== undefined && written !== undefined && rejected !== undefined && (s.balanced === false || read !== written + rejected)) out.push(`its counts do not add up: read ${read} ≠ written ${written} + rejected ${rejected} (MISMATCH: a stage lost or made records without a reject; a bug in a stage, of your own or of corpus-clean)`);
   if (n('written') === 0 && read !== undefined && read > 0) out.push('nothing was written');
   return out.length > 0 ? `${out.join('; ')} (see _stats.json and _report.html)` : undefined;
 }

@@ -69,3 +69,18 @@ describe('a resume refused after a recipe edit', () => {
     expect(r.stderr).toContain('pass --overwrite to start again (none of its units was done: --overwrite loses no work)');
   });
 });
+
+// Hostile review 22 H4: a run whose counts do not add up (a stage of one's own dropped records
+// without a reject) exits 1, marked _FAILED; status listed the other reasons, none of which applied.
+describe('status of a run whose counts do not add up', () => {
+  it('says it exited 1 because of the MISMATCH', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'swallow.mjs'), "export default { name: 'swallow', summary: 'drops every other record without a reject', options: {}, create: () => ({ name: 'swallow', async *run(batches) { let i = 0; for await (const b of batches) yield b.filter(() => i++ % 2 === 0); } }) };\n");
+    await writeFile(join(dir, 'r.yaml'), 'name: s\nstages:\n  - module: ./swallow.mjs\n');
+    await writeFile(join(dir, 'in.jsonl'), Array.from({ length: 10 }, (_, i) => JSON.stringify({ text: `record ${i}` })).join('\n') + '\n');
+    const run = await runCli(['run', 'r.yaml', '-i', 'in.jsonl', '-o', 'o', '-q'], { cwd: dir });
+    expect(run.code, run.stderr).toBe(1);
+    const st = await runCli(['status', 'o'], { cwd: dir });
+    expect(st.stdout + st.stderr).toContain('it exited 1 because its counts do not add up: read 10 ≠ written 5 + rejected 0 (MISMATCH');
+  });
+});

@@ -199,6 +199,14 @@ export async function checkWritable(path: string, flag: string, asFolder: boolea
   // review 13 H8: export internevo -o -, dedup-disk --work -).
   if (asFolder && path === '-') throw new UsageError(`${flag} - would be stdout, but a folder is needed here: name a folder (./- for one named '-')`);
   const st = await stat(resolve(path)).catch(() => null);
+  // A file name ending in / names a folder: a new one was made and the job ran to its end, then
+  // the final rename failed (ENOTDIR) and everything was removed (new-user review 20 F4).
+  // So does one ending in /. or /.. (resolved away above), and one ending in / after a file or
+  // device (`d/a.jsonl/`, `/dev/null/`): refused before the work, as -o is (hostile review 21 G3:
+  // the job ran, then the rename failed with EBUSY, ENOTDIR or EISDIR and the output was removed),
+  // a dangling link's name ending in / too (hostile review 22 H2: judged as the link, it ran the job).
+  const folderName = /\/$/.exec(path)?.[0] ?? /(?:^|\/)(\.\.?)$/.exec(path)?.[1];
+  if (!asFolder && folderName !== undefined && (st === null || !st.isDirectory())) throw new UsageError(`${flag} '${showPath(path)}' ends in ${folderName === '/' ? '/' : `'${folderName}'`}, so it names a folder, but a file is needed${st !== null ? ` ('${showPath(path.replace(/\/+$/, ''))}' is ${kindOf(st)})` : `: name a file, e.g. '${showPath(path.replace(/\/+$/, '').replace(/(^|\/)\.\.?$/, '$1').replace(/\/+$/, '') || '.')}/${flag === '--stats' ? 'stats.json' : flag === '--rejects' ? 'rejects.jsonl' : 'out.jsonl'}'`}`);
   // A symbolic link to nothing is written through (its target is created, outputTarget): the
   // target is judged as the plain path would be, and a message names both (hostile review 7 F3:
   // a link whose target's folder did not exist ended in exit 1 naming a temporary).
@@ -222,13 +230,6 @@ export async function checkWritable(path: string, flag: string, asFolder: boolea
       return;
     }
   }
-  // A file name ending in / names a folder: a new one was made and the job ran to its end, then
-  // the final rename failed (ENOTDIR) and everything was removed (new-user review 20 F4).
-  // So does one ending in /. or /.. (resolved away above), and one ending in / after a file or
-  // device (`d/a.jsonl/`, `/dev/null/`): refused before the work, as -o is (hostile review 21 G3:
-  // the job ran, then the rename failed with EBUSY, ENOTDIR or EISDIR and the output was removed).
-  const folderName = /\/$/.exec(path)?.[0] ?? /(?:^|\/)(\.\.?)$/.exec(path)?.[1];
-  if (!asFolder && folderName !== undefined && (st === null || !st.isDirectory())) throw new UsageError(`${flag} '${showPath(path)}' ends in ${folderName === '/' ? '/' : `'${folderName}'`}, so it names a folder, but a file is needed${st !== null ? ` ('${showPath(path.replace(/\/+$/, ''))}' is ${kindOf(st)})` : `: name a file, e.g. '${showPath(path.replace(/\/+$/, '').replace(/(^|\/)\.\.?$/, '$1').replace(/\/+$/, '') || '.')}/${flag === '--stats' ? 'stats.json' : flag === '--rejects' ? 'rejects.jsonl' : 'out.jsonl'}'`}`);
   if (st !== null) {
     // What it is, named as seen (hostile review 14 H9: --work /dev/null and a pipe were called a file).
     if (asFolder && !st.isDirectory()) throw new UsageError(`${flag} '${showPath(path)}' is ${kindOf(st)}, but a folder is needed (a path ending in / is a folder)`);

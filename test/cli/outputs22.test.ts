@@ -91,3 +91,19 @@ describe('--rejects/--stats written for another output are refused, as -o is (F9
     expect(r.code, r.stderr).toBe(0);
   });
 });
+
+// Hostile review 22 H2: `--rejects DANGLING_LINK/` was judged as the link (written through) and
+// ran the whole job, then the final rename failed (ENOTDIR, exit 1, the output removed). A name
+// ending in / names a folder: refused before anything is read, as `--rejects afile/.` is.
+describe('--rejects or --stats naming a dangling link with a trailing /', () => {
+  it('is a usage error before the job (exit 2), nothing written', async () => {
+    const { symlink } = await import('node:fs/promises');
+    await symlink('nowhere', join(dir, 'dang'));
+    for (const flag of ['--rejects', '--stats']) {
+      const r = await cc('cat', 'a.jsonl', '-o', 'h2.jsonl', flag, 'dang/', ...ok);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(`${flag} 'dang/' ends in /, so it names a folder, but a file is needed`);
+      expect((await import('node:fs')).existsSync(join(dir, 'h2.jsonl'))).toBe(false);
+    }
+  });
+});

@@ -53,13 +53,6 @@ function isJsSpace(c: number): boolean {
 let keyBytes = new Uint8Array(1 << 16);
 
 /**
- * `String.prototype.charCodeAt`, called with `.call` in the per-unit loop below: `s.charCodeAt`
- * there sees texts of more string kinds than V8 keeps per call site and goes megamorphic (see
- * shingle.ts, which does the same).
- */
-const charCodeAt = String.prototype.charCodeAt;
-
-/**
  * The UTF-8 bytes of `normalizeForExact(text)` (as TextEncoder writes them: a lone surrogate as
  * U+FFFD), written straight from the NFC text into a reused buffer: the white-space collapse and
  * the trim made two whole copies of every text before its hash read it a third time.
@@ -72,7 +65,9 @@ export function exactKeyBytes(text: string): Uint8Array {
   let w = 0;
   let space = false;
   for (let i = 0; i < n; i++) {
-    let c = charCodeAt.call(s, i);
+    // String.prototype.charCodeAt.call: `s.charCodeAt` goes megamorphic on texts of many string
+    // kinds (see Shingler.tokenize, which reads its units the same way)
+    let c = String.prototype.charCodeAt.call(s, i);
     if (c < 0x80) {
       if (c === 32 || (c >= 9 && c <= 13)) {
         space = w > 0;
@@ -99,7 +94,7 @@ export function exactKeyBytes(text: string): Uint8Array {
       continue;
     }
     if (c >= 0xd800 && c <= 0xdfff) {
-      const d = charCodeAt.call(s, i + 1);
+      const d = String.prototype.charCodeAt.call(s, i + 1);
       if (c <= 0xdbff && d >= 0xdc00 && d <= 0xdfff) {
         c = ((c - 0xd800) << 10) + (d - 0xdc00) + 0x10000;
         i++;

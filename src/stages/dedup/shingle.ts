@@ -98,15 +98,18 @@ export const lowerTable = (): Uint16Array => (lowers ??= buildLower());
  * What the shingle loop reads for each code unit: one table lookup gives both the class and the
  * value hashed (so the loop makes one load per unit where the class and lower-case tables took
  * two, dependent ones). A unit of a word is its value alone (below 0x10000: the lower case, `0`
- * for a digit with `normNumbers`); any other unit is `U_*` << 16 | the unit.
+ * for a digit with `normNumbers`); any other unit is `Unit.*` << 16 | the unit. A const enum: compiled to number literals,
+ * so the loops read no module binding (see tokenize).
  */
-const U_SEP = 1;
-const U_CJK = 2;
-const U_HIGH = 3;
-const U_CJK_HIGH = 4;
-const U_LOW = 5;
-/** The unit has no lower case of its own (NOT_SIMPLE): the text is lowered whole first. */
-const U_WHOLE = 6;
+const enum Unit {
+  SEP = 1,
+  CJK = 2,
+  HIGH = 3,
+  CJK_HIGH = 4,
+  LOW = 5,
+  /** The unit has no lower case of its own (NOT_SIMPLE): the text is lowered whole first. */
+  WHOLE = 6,
+}
 
 /** The unit table for `lowering` (map through lowerTable first) and `normNumbers` (digits as `0`). */
 export function buildUnits(lowering: boolean, normNumbers: boolean): Int32Array {
@@ -116,20 +119,20 @@ export function buildUnits(lowering: boolean, normNumbers: boolean): Int32Array 
   for (let u = 0; u < 65536; u++) {
     const c = lowering ? lower[u] : u;
     if (lowering && c === NOT_SIMPLE) {
-      t[u] = (U_WHOLE << 16) | u;
+      t[u] = (Unit.WHOLE << 16) | u;
       continue;
     }
     const k = cls[c];
     if (k === WORD || (k === DIGIT && !normNumbers)) t[u] = c;
     else if (k === DIGIT) t[u] = 48;
-    else t[u] = ((k === CJK ? U_CJK : k === HIGH ? U_HIGH : k === CJK_HIGH ? U_CJK_HIGH : k === LOW ? U_LOW : U_SEP) << 16) | c;
+    else t[u] = ((k === CJK ? Unit.CJK : k === HIGH ? Unit.HIGH : k === CJK_HIGH ? Unit.CJK_HIGH : k === LOW ? Unit.LOW : Unit.SEP) << 16) | c;
   }
   return t;
 }
 
 /**
  * The version of the shingle tables' making: raise it when `buildClasses`, `buildLower`,
- * `buildUnits`, CASED_ASTRAL_LEADS or the unit classes (U_*, which tokenize decodes) change.
+ * `buildUnits`, CASED_ASTRAL_LEADS or the unit classes (Unit, which tokenize decodes) change.
  * `npm run build` writes the tables again at every build; test/stages/dedup/shingle.test.ts fails
  * when the built file differs from what the sources make. (The key hashed the functions' source
  * text until the bundled CLI: esbuild reprints it, and the bundle then built the tables at every start.)
@@ -205,18 +208,6 @@ function unitTable(lowering: boolean, normNumbers: boolean): Int32Array {
   return (unitTables[i] ??= buildUnits(lowering, normNumbers));
 }
 
-/**
- * `String.prototype.charCodeAt`, called as `charCodeAt.call(s, i)` in the per-unit loops. Texts
- * reach them as strings of many hidden classes (one- and two-byte, internalised or not, flat
- * or built by concatenation, lowered copies): more than V8's four per call site, so `s.charCodeAt`
- * goes megamorphic and optimised code looks the method up and calls it generically at every unit
- * (~10 ns per unit: half of tokenize's time on the 10 MB slice of issue #16). With the function
- * itself known, TurboFan checks that `s` is a string and reads the unit inline (~1.5 ns).
- * Module-local on purpose: test/stages/dedup/megamorphic.test.ts checks that no such site goes
- * megamorphic.
- */
-const charCodeAt = String.prototype.charCodeAt;
-
 /** MurmurHash3's 32-bit finaliser: a cheap, well-mixing bijection. */
 export function fmix32(h: number): number {
   h ^= h >>> 16;
@@ -282,7 +273,15 @@ export class Shingler {
 
   /**
    * Hash the tokens of `s` into `tokens` through the unit table `units`; returns their count, or
-   * -1 at a unit that asks for the text to be lowered whole (U_WHOLE, only in the lowering table).
+   * -1 at a unit that asks for the text to be lowered whole (Unit.WHOLE, only in the lowering table).
+   *
+   * The loop reads no module binding and makes no call per unit, so that V8's on-stack-replaced
+   * code (what a long record runs in: it is compiled without the module's constants folded in)
+   * is as lean as the regular one: units are read with `String.prototype.charCodeAt.call` (a
+   * global, constant in any compile; `s.charCodeAt` went megamorphic on texts of many string
+   * kinds, and a module-level copy of the function was called generically at every unit in
+   * on-stack code), the unit classes are a const enum (literals), and a word's units after its
+   * first run in a loop of their own (one branch per unit, one misprediction per word).
    */
   private tokenize(s: string, units: Int32Array): number {
     const len = s.length;
@@ -293,7 +292,7 @@ export class Shingler {
     let h = 0;
     let inWord = false;
     for (let i = 0; i < len; i++) {
-      const e = units[charCodeAt.call(s, i)];
+      let e = units[String.prototype.charCodeAt.call(s, i)];
       if (e < 0x10000) {
         // a unit of a word (most units): FNV-1a of the word's values
         if (!inWord) {
@@ -301,16 +300,18 @@ export class Shingler {
           h = 0x811c9dc5;
         }
         h = Math.imul(h ^ e, 0x01000193);
-        continue;
+        while (++i < len && (e = units[String.prototype.charCodeAt.call(s, i)]) < 0x10000) h = Math.imul(h ^ e, 0x01000193);
+        if (i === len) break;
+        // e: the unit at i, not a word's
       }
       let k = e >>> 16;
-      if (k === U_HIGH || k === U_CJK_HIGH) {
+      if (k === Unit.HIGH || k === Unit.CJK_HIGH) {
         // A surrogate is its own lower case in the lowering table (no cased astral lead gets here).
-        const d = i + 1 < len ? charCodeAt.call(s, i + 1) : 0;
+        const d = i + 1 < len ? String.prototype.charCodeAt.call(s, i + 1) : 0;
         if (d >= 0xdc00 && d <= 0xdfff) {
           const c = (((e & 0xffff) - 0xd800) << 10) + (d - 0xdc00) + 0x10000;
           i++;
-          if (k === U_HIGH) {
+          if (k === Unit.HIGH) {
             // a supplementary-plane character of a word
             if (!inWord) {
               inWord = true;
@@ -327,13 +328,13 @@ export class Shingler {
           ncjk++;
           continue;
         }
-        k = U_SEP;
-      } else if (k === U_WHOLE) return -1;
+        k = Unit.SEP;
+      } else if (k === Unit.WHOLE) return -1;
       if (inWord) {
         tokens[nt++] = fmix32(h);
         inWord = false;
       }
-      if (k === U_CJK) {
+      if (k === Unit.CJK) {
         tokens[nt++] = fmix32(Math.imul(e & 0xffff, 0x9e3779b1) ^ 0x5bd1e995);
         ncjk++;
       }
@@ -391,7 +392,7 @@ export class Shingler {
     let n = 0;
     let space = false;
     for (let i = 0; i < s.length; i++) {
-      const c = charCodeAt.call(s, i);
+      const c = String.prototype.charCodeAt.call(s, i);
       if (c <= 32 || c === 0x3000 || c === 0xa0 || c === 0x2028 || c === 0x2029) {
         space = n > 0;
         continue;

@@ -1,4 +1,4 @@
-import { closeSync, constants, openSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, statSync } from 'node:fs';
 import { showPath } from '../core/fsname.js';
 
 /**
@@ -6,12 +6,62 @@ import { showPath } from '../core/fsname.js';
  * writing waits, in a thread of libuv's pool, until a reader opens it; Node joins those threads
  * when the process exits, so a signal while nobody reads the pipe printed its message and then
  * the process never ended (new-user review 15 F19: alive minutes later, a second signal ignored).
+ *
+ * Each is held from the start by what stays the same pipe whatever becomes of its name: on Linux
+ * a descriptor opened with O_PATH (it names the pipe without being one of its ends, so it neither
+ * reads nor lets a writer's open end), elsewhere its device and inode. Hostile review 22 H5: the
+ * pipe was let go by opening its *path* again, so once a script's clean-up had removed or moved
+ * it (or put a new FIFO there) the waiting open went on for ever, and SIGTERM and SIGINT no longer
+ * ended the command (only kill -9).
  */
-const fifos = new Set<string>();
+interface HeldFifo {
+  /** The path as the output names it (the fallback when no descriptor is held). */
+  path: string;
+  /** An O_PATH descriptor of the pipe (Linux), or undefined. */
+  fd: number | undefined;
+  /** The pipe's identity when it was noted, `dev:ino`; '' when it could not be taken. */
+  id: string;
+}
+
+const fifos = new Map<string, HeldFifo>();
+
+/**
+ * O_PATH (Linux): open a name without opening the file itself. Its value is the generic one
+ * (asm-generic/fcntl.h), shared by x86, ARM, RISC-V and PowerPC; Node does not export it.
+ */
+const O_PATH = process.platform === 'linux' && ['x64', 'ia32', 'arm', 'arm64', 'riscv64', 'ppc64', 's390x'].includes(process.arch) ? 0o10000000 : 0;
+
+function identity(st: { dev: number; ino: number }): string {
+  return `${st.dev}:${st.ino}`;
+}
 
 /** `path` is a FIFO an output is written to (called by `outputTarget`). */
 export function noteFifoOutput(path: string): void {
-  fifos.add(path);
+  if (fifos.has(path)) return;
+  let fd: number | undefined;
+  let id = '';
+  if (O_PATH !== 0) {
+    try {
+      fd = openSync(path, O_PATH);
+      const st = fstatSync(fd);
+      if (st.isFIFO()) id = identity(st);
+      else {
+        closeSync(fd);
+        fd = undefined;
+      }
+    } catch {
+      fd = undefined;
+    }
+  }
+  if (fd === undefined) {
+    try {
+      const st = statSync(path);
+      if (st.isFIFO()) id = identity(st);
+    } catch {
+      // gone already: its open fails on its own
+    }
+  }
+  fifos.set(path, { path, fd, id });
 }
 
 /** How long an open of an output FIFO waits for a reader before the command says so. */
@@ -33,17 +83,31 @@ export async function whileWaitingForReader<T>(path: string, op: Promise<T>): Pr
   }
 }
 
+/** Open the pipe for reading without waiting, and close it at once: a writer's open waiting on it ends. */
+function release(f: HeldFifo): void {
+  if (f.fd !== undefined) {
+    // The same pipe whatever its name is now (removed, moved, replaced).
+    try {
+      closeSync(openSync(`/proc/self/fd/${f.fd}`, constants.O_RDONLY | constants.O_NONBLOCK));
+      return;
+    } catch {
+      // no /proc: by its path below
+    }
+  }
+  try {
+    // By its path only while the path is still that pipe: a new FIFO put there is another's.
+    if (f.id !== '' && identity(statSync(f.path)) !== f.id) return;
+    closeSync(openSync(f.path, constants.O_RDONLY | constants.O_NONBLOCK));
+  } catch {
+    // gone, or not a FIFO any more: nothing of ours waits on it
+  }
+}
+
 /**
  * Let every open of an output FIFO that waits for a reader end, so the process can exit: each is
  * opened for reading without waiting and closed at once (its writer then fails with EPIPE, and
  * nothing is read from it). For a process that is stopping only.
  */
 export function releaseFifoWriters(): void {
-  for (const p of fifos) {
-    try {
-      closeSync(openSync(p, constants.O_RDONLY | constants.O_NONBLOCK));
-    } catch {
-      // gone, or not a FIFO any more: nothing waits on it
-    }
-  }
+  for (const f of fifos.values()) release(f);
 }

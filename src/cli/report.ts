@@ -8,7 +8,7 @@ import { charsetNames, likelyCharset } from '../io/readers/encoding.js';
 import { formatOf } from '../io/readers/index.js';
 import { shellWord } from '../exec/command.js';
 import { TEXT_LIKE_KEY } from './textFieldHint.js';
-import { balanced } from '../core/stats.js';
+import { balanced, unbalancedFiles } from '../core/stats.js';
 import { counted, showText } from '../core/show.js';
 import { REJECT_LINE_KEYS } from '../io/writers/ownSideFile.js';
 import { LINE_RULE, rulesToSkip } from './dominant.js';
@@ -54,6 +54,20 @@ function mb(bytes: number): string {
   return (bytes / 1e6).toFixed(1);
 }
 
+/**
+ * What a MISMATCH of files says when the totals add up (hostile review 22 H4): the files whose own
+ * sums do not, the first three with their counts.
+ */
+function filesMismatch(s: RunStats): string {
+  const bad = unbalancedFiles(s);
+  const shown = bad.slice(0, 3).map((name) => {
+    const f = s.perFile[name];
+    return `${name === '(no source)' ? name : `'${showPath(name)}'`} read ${f.read} = written ${f.written} + rejected ${f.rejected}`;
+  });
+  const more = bad.length > 3 ? ` and ${bad.length - 3} more files` : '';
+  return `the totals add up but not file by file: ${shown.join(', ')}${more}; records were lost, or counted under another file (a stage of your own that makes new records must give each the source of the record it came from: \`source: doc.source\`, which \`{...doc}\` does not copy); this is a bug, please report it`;
+}
+
 /** The accounting line every command ends with: `read N = written W + rejected R`. */
 export function accountingLine(command: string, s: RunStats): string {
   const secs = s.ms / 1000;
@@ -66,7 +80,7 @@ export function accountingLine(command: string, s: RunStats): string {
   const rest = all.slice(8);
   if (rest.length > 0) shown.push(`+${rest.length} more reasons, ${rest.reduce((a, x) => a + x.n, 0)} records`);
   const reasons = shown.join(', ');
-  const ok = balanced(s) ? '' : ' (MISMATCH: records unaccounted for; this is a bug, please report it)';
+  const ok = balanced(s) ? '' : s.read === s.written + s.rejected ? ` (MISMATCH: ${filesMismatch(s)})` : ' (MISMATCH: records unaccounted for; this is a bug, please report it)';
   return (
     `corpus-clean ${command}: read ${s.read} = written ${s.written} + rejected ${s.rejected}${ok}` +
     (reasons ? ` [${reasons}]` : '') +

@@ -173,14 +173,41 @@ async function* countOut(
       stats.ms += now() - t - (clock.upstreamMs - up);
       if (r.done) return void (done = true);
       if (r.value.length === 0) continue;
-      stats.out += r.value.length;
-      profiler?.kept(r.value);
-      yield r.value;
+      const batch = objectsOnly(r.value, ctx);
+      if (batch.length === 0) continue;
+      stats.out += batch.length;
+      profiler?.kept(batch);
+      yield batch;
     }
   } finally {
     // The stage's input too: a stage that read it by hand and failed has not closed it.
     if (!done) await closeQuietly(it).then(() => closeQuietly(input[Symbol.asyncIterator]()));
   }
+}
+
+/**
+ * `batch` without the records whose `data` is not a JSON object, each rejected by the stage that
+ * made it (`not_object`): a stage of one's own that set `doc.data = 42` had shards holding lines
+ * `42` under _SUCCESS, exit 0 (hostile review 22 H4). The same batch when all are objects.
+ */
+function objectsOnly(batch: Doc[], ctx: StageContext): Doc[] {
+  let i = 0;
+  for (; i < batch.length; i++) {
+    const d = batch[i];
+    // Not a record at all (null): left to fail where it is used, as a bug of the stage.
+    if (d === null || typeof d !== 'object') continue;
+    const data = d.data as unknown;
+    if (data === null || typeof data !== 'object' || Array.isArray(data)) break;
+  }
+  if (i === batch.length) return batch;
+  const out: Doc[] = batch.slice(0, i);
+  for (; i < batch.length; i++) {
+    const d = batch[i];
+    const data = d === null || typeof d !== 'object' ? {} : (d.data as unknown);
+    if (data !== null && typeof data === 'object' && !Array.isArray(data)) out.push(d);
+    else ctx.reject(d, 'not_object', { problem: `the stage set the record's data to ${data === null ? 'null' : Array.isArray(data) ? 'a list' : `a ${typeof data}`}, not a JSON object` });
+  }
+  return out;
 }
 
 const nullRejects: ClosableRejectSink = { push() {}, async close() {}, async abort() {} };

@@ -314,7 +314,26 @@ export function mergeRunStats(a: RunStats, b: RunStats): RunStats {
   };
 }
 
-/** True when every record read was either written or rejected. */
+/**
+ * The input files whose own accounting does not add up (`read != written + rejected`), as
+ * `perFile` names them: a file whose records went missing or were counted under another, or a
+ * name that no input was read as (records whose `source` names no file read, or no `source` at
+ * all: `(no source)`). Hostile review 22 H4: a stage of one's own that made new records without
+ * their `source` ended `balanced: true` and exit 0, every input's own line read N = written 0 +
+ * rejected 0, and all its records under `(no source)`. Only when every record read was counted
+ * under a file (a source in code that names no file, `ReadEvents.file`, has no per-file reads).
+ */
+export function unbalancedFiles(s: RunStats): string[] {
+  const files = Object.entries(s.perFile ?? {});
+  let read = 0;
+  for (const [, f] of files) read += f.read;
+  if (read !== s.read) return [];
+  const out: string[] = [];
+  for (const [name, f] of files) if (f.read !== f.written + f.rejected) out.push(name);
+  return out;
+}
+
+/** True when every record read was either written or rejected, in all and file by file (`unbalancedFiles`). */
 export function balanced(s: RunStats): boolean {
-  return s.read === s.written + s.rejected;
+  return s.read === s.written + s.rejected && unbalancedFiles(s).length === 0;
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { emptyRunStats, emptySummary, mergeRunStats, mergeSummary, observe, pairKeys } from '../../src/core/stats.js';
+import { balanced, emptyFileStats, emptyRunStats, emptySummary, mergeRunStats, mergeSummary, observe, pairKeys, unbalancedFiles } from '../../src/core/stats.js';
 
 describe('stats merge', () => {
   it('merging summaries of two halves equals the summary of the whole', () => {
@@ -79,5 +79,32 @@ describe('pairKeys', () => {
     // past what it remembers, still the right string
     for (let i = 0; i < 12_000; i++) expect(key(`s${i % 50}`, `r${i}`)).toBe(`s${i % 50}/r${i}`);
     expect(key('quality', 'zh_quality:min_chars')).toBe('quality/zh_quality:min_chars');
+  });
+});
+
+// Hostile review 22 H4: the totals added up while no file's own sums did (records of a custom
+// stage counted under `(no source)`): balanced was true.
+describe('balanced', () => {
+  const file = (read: number, written: number, rejected: number) => ({ ...emptyFileStats(), read, written, rejected });
+  it('checks each file as well as the totals', () => {
+    const s = { ...emptyRunStats([]), read: 10, written: 10, rejected: 0 };
+    s.perFile = { 'a.jsonl': file(6, 6, 0), 'b.jsonl': file(4, 3, 1) };
+    s.rejected = 1;
+    s.written = 9;
+    expect(balanced(s)).toBe(true);
+    s.perFile = { 'a.jsonl': file(6, 0, 0), 'b.jsonl': file(4, 0, 0), '(no source)': file(0, 9, 1) };
+    expect(unbalancedFiles(s)).toEqual(['a.jsonl', 'b.jsonl', '(no source)']);
+    expect(balanced(s)).toBe(false);
+    s.perFile = { 'a.jsonl': file(6, 5, 0), 'other.jsonl': file(0, 1, 0), 'b.jsonl': file(4, 3, 1) };
+    expect(unbalancedFiles(s)).toEqual(['a.jsonl', 'other.jsonl']);
+    expect(balanced(s)).toBe(false);
+    s.written = 10;
+    expect(balanced(s)).toBe(false);
+  });
+  it('a source in code that names no file (no per-file reads) is judged by its totals', () => {
+    const s = { ...emptyRunStats([]), read: 3, written: 2, rejected: 1 };
+    s.perFile = { 'memory': file(0, 2, 1) };
+    expect(unbalancedFiles(s)).toEqual([]);
+    expect(balanced(s)).toBe(true);
   });
 });

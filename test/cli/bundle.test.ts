@@ -89,7 +89,7 @@ describe('the bundled CLI', () => {
     await writeFile(join(dir, 'package.json'), '{"type":"module"}\n');
     await writeFile(join(dir, 'r.yaml'), 'stages:\n  - module: ./picky.js\n    level: 2\n');
     const r = await runCli(['run', 'r.yaml', '-i', join(ROOT, 'fixtures/sample'), '-o', 'o', '--workers', '1'], { cwd: dir });
-    expect(r.stderr).toMatch(/^corpus-clean: picky: level 2 is too high$/m);
+    expect(r.stderr).toMatch(/^corpus-clean: r\.yaml: stages\[0\] \(picky\): level 2 is too high$/m);
     expect(r.code).toBe(2);
   });
 

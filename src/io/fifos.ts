@@ -29,7 +29,7 @@ const fifos = new Map<string, HeldFifo>();
  * O_PATH (Linux): open a name without opening the file itself. Its value is the generic one
  * (asm-generic/fcntl.h), shared by x86, ARM, RISC-V and PowerPC; Node does not export it.
  */
-const O_PATH = process.platform === 'linux' && ['x64', 'ia32', 'arm', 'arm64', 'riscv64', 'ppc64', 's390x'].includes(process.arch) ? 0o10000000 : 0;
+const oPath = (): number => (process.platform === 'linux' && ['x64', 'ia32', 'arm', 'arm64', 'riscv64', 'ppc64', 's390x'].includes(process.arch) ? 0o10000000 : 0);
 
 function identity(st: { dev: number; ino: number }): string {
   return `${st.dev}:${st.ino}`;
@@ -40,6 +40,7 @@ export function noteFifoOutput(path: string): void {
   if (fifos.has(path)) return;
   let fd: number | undefined;
   let id = '';
+  const O_PATH = oPath();
   if (O_PATH !== 0) {
     try {
       fd = openSync(path, O_PATH);

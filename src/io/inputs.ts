@@ -178,7 +178,7 @@ async function decodedHead(path: string, head: Buffer): Promise<Buffer | undefin
   if (startsZstd(head)) {
     const bytes = await headOf(path, ZSTD_PEEK);
     // A frame whose header asks for more than the reader decodes is the reader's to name.
-    const { checkZstdHeaders } = await import('./zstd.js');
+    const { checkZstdHeaders, zstdHeadBlocks } = await import('./zstd.js');
     try {
       checkZstdHeaders(bytes, Number.MAX_SAFE_INTEGER);
     } catch {
@@ -190,7 +190,9 @@ async function decodedHead(path: string, head: Buffer): Promise<Buffer | undefin
       out.push(Buffer.from(c));
     });
     try {
-      d.push(bytes);
+      // A few blocks hold the first UNREAD_HEAD bytes of any file worth naming (a tar header is
+      // 512 bytes): decoding more only costs (fzstd moves its whole window once per block).
+      d.push(bytes.subarray(0, zstdHeadBlocks(bytes, 16)));
     } catch {
       // Cut inside a block, or damage: what came before it is kept.
     }

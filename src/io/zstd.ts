@@ -528,6 +528,39 @@ export function checkZstdHeaders(input: Uint8Array, room: number): void {
 }
 
 /**
+ * The length of the start of `input` that holds its frames' headers and at most `blocks` blocks
+ * (skippable frames passed over), for decoding only a few blocks of a file's head: fzstd moves
+ * its whole window (up to 128 MiB) once per block, so a head of many tiny blocks under a large
+ * window would cost seconds to sniff (test/io/zstdIntegrity: 10,000 one-byte blocks).
+ */
+export function zstdHeadBlocks(input: Uint8Array, blocks: number): number {
+  const b = Buffer.from(input.buffer, input.byteOffset, input.length);
+  let p = 0;
+  let n = 0;
+  while (p + 4 <= b.length) {
+    const magic = b.readUInt32LE(p);
+    if ((magic & 0xfffffff0) === 0x184d2a50) {
+      if (p + 8 > b.length) return b.length;
+      p += 8 + b.readUInt32LE(p + 4);
+      continue;
+    }
+    if (magic !== ZSTD_MAGIC || p + 5 > b.length) return b.length;
+    const fhd = b[p + 4];
+    const single = (fhd >> 5) & 1;
+    p += 5 + (single ? 0 : 1) + [0, 1, 2, 4][fhd & 3] + [single ? 1 : 0, 2, 4, 8][fhd >> 6];
+    for (;;) {
+      if (p + 3 > b.length) return b.length;
+      const v = b[p] | (b[p + 1] << 8) | (b[p + 2] << 16);
+      p += 3 + (((v >> 1) & 3) === 1 ? 1 : v >>> 3);
+      if (++n >= blocks) return Math.min(p, b.length);
+      if (v & 1) break;
+    }
+    if ((fhd >> 2) & 1) p += 4;
+  }
+  return Math.min(p, b.length);
+}
+
+/**
  * Check a zstd buffer decoded whole by another decoder (fzstd, for Parquet pages, which neither
  * checks a checksum nor a content size): each frame's decoded length against its declared
  * content size and its XXH64 against its checksum, where it has them. `output` is what the

@@ -255,8 +255,9 @@ describe('#2: a command that writes nothing and fails leaves no output', () => {
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toContain('nothing was written');
     const left = (await readdir(d)).sort();
-    // The folder it made for its output goes too (fix15: an empty folder was left behind).
-    expect(left).toEqual(['rej.jsonl', 'sft.jsonl']);
+    // The folder it made for its output goes too (fix15: an empty folder was left behind). The
+    // rejects file stays with its owner record (.rej.jsonl.owner: hostile review 20 F9).
+    expect(left).toEqual(['.rej.jsonl.owner', 'rej.jsonl', 'sft.jsonl']);
     const again = await runCli(['cat', src, '-o', out, ...extra, '--no-require-text', '-q']);
     expect(again.code, again.stderr).toBe(0);
   });

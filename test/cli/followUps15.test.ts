@@ -46,7 +46,8 @@ describe('a command that writes nothing and exits 1', () => {
     expect(await readdir(join(dir, 'mine'))).toEqual([]);
     // The rejects stay (they say why), and so do the folders holding them.
     expect(await readdir(join(dir, 'new3'))).toEqual(['r']);
-    expect(await readdir(join(dir, 'new3/r'))).toEqual(['rej.jsonl']);
+    // (with the rejects file's owner record, .rej.jsonl.owner: hostile review 20 F9)
+    expect(await readdir(join(dir, 'new3/r'))).toEqual(['.rej.jsonl.owner', 'rej.jsonl']);
     // --allow-empty: the empty output is a result and stays.
     expect(await readdir(join(dir, 'empty'))).toEqual(['_SUCCESS']);
   });

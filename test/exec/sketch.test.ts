@@ -52,6 +52,6 @@ describe('paragraphs in run: the sketch of each task', () => {
   it('--sketch-bytes has an upper bound (1 GiB)', async () => {
     const r = await runCli(['paragraphs', '--sketch-bytes', String(2 ** 31)], { input: '{"text":"x"}\n' });
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--sketch-bytes must be <= 1073741824, got 2147483648/);
+    expect(r.stderr).toMatch(/--sketch-bytes must be at most 1073741824 bytes, got "2147483648"/);
   });
 });

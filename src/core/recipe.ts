@@ -169,6 +169,9 @@ function isFactory(x: unknown): x is StageFactory {
  * Returns the recipe with those entries rewritten to `{stage: name, ...options}` and the map of
  * stage name to module path (give both to `resolveRecipe`).
  */
+/** Factories registered from stage modules (`- module:`), to tell them from built-in stages in a clash. */
+const fromModules = new WeakSet<StageFactory>();
+
 export async function loadStageModules(raw: unknown, registry: StageRegistry, source: RecipeSource = {}): Promise<{ raw: unknown; modules: Map<string, string> }> {
   const modules = new Map<string, string>();
   if (!isObject(raw) || !Array.isArray(raw.stages)) return { raw, modules };
@@ -195,8 +198,14 @@ export async function loadStageModules(raw: unknown, registry: StageRegistry, so
     const known = modules.get(factory.name);
     if (known !== undefined && known !== path) throw new UsageError(`${at}: stage name '${showText(factory.name)}' is already used by ${known}`);
     if (known === undefined) {
-      if (registry.has(factory.name)) throw new UsageError(`${at}: module '${showText(s.module)}' names its stage '${showText(factory.name)}', which is a built-in stage; pick another name`);
-      registry.register(factory);
+      // The same factory in the registry already is this module loaded before in this process (a
+      // second runRecipe, or runRecipe reading the recipe again for its output name): not a clash.
+      if (!registry.has(factory.name)) registry.register(factory);
+      else if (registry.get(factory.name) !== factory) {
+        const what = fromModules.has(registry.get(factory.name)) ? 'which a stage loaded from another module in this process already has' : 'which is a built-in stage';
+        throw new UsageError(`${at}: module '${showText(s.module)}' names its stage '${showText(factory.name)}', ${what}; pick another name`);
+      }
+      fromModules.add(factory);
       modules.set(factory.name, path);
     }
     const { module: _m, ...opts } = s;

@@ -347,7 +347,9 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
       const live = await liveJobs(dir);
       if (live.length > 0 && (kind !== 'slurm' || v.overwrite === true)) throw new UsageError(liveJobsMessage(dir, live));
       // The files the stages read, by content: a resume after one changed is refused (F36).
-      const sides = await sideFileFacts(stages.flatMap(filesReadBy));
+      // A stage of one's own is code that decides: its module file counts as such a file (new-user review 23 B6b).
+      const moduleFiles = recipe.stages.flatMap((st) => (st.module === undefined ? [] : [{ path: st.module, what: `the module of stage ${st.stage}` }]));
+      const sides = await sideFileFacts([...stages.flatMap(filesReadBy), ...moduleFiles]);
       if (sides.length > 0) plan.sideFiles = sides;
       // --overwrite removed an earlier run here: said when this one is stopped or fails (new-user review 21 N7).
       let replaced: string | undefined;

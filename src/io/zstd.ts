@@ -484,59 +484,31 @@ export async function* unzstd(first: Buffer, rest: AsyncIterator<Buffer>, gaps =
   }
 }
 
-/**
- * Check the frame headers of a zstd buffer before another decoder is given it whole (fzstd's
- * `decompress`, for Parquet pages, allocates a frame's declared content size, or else its
- * window, up front): each as `frameHeader` does, and each frame's declared content size against
- * `room`, the bytes the caller expects it all to decode to (a Parquet page's uncompressed size).
- * Throws an Error naming the frame that fails.
- */
-export function checkZstdHeaders(input: Uint8Array, room: number): void {
-  const b = Buffer.from(input.buffer, input.byteOffset, input.length);
-  let p = 0;
-  let frame = 0;
-  let declaredSum = 0;
-  while (p + 4 <= b.length) {
-    const magic = b.readUInt32LE(p);
-    if ((magic & 0xfffffff0) === 0x184d2a50) {
-      if (p + 8 > b.length) return;
-      p += 8 + b.readUInt32LE(p + 4);
-      continue;
-    }
-    if (magic !== ZSTD_MAGIC || p + 5 > b.length) return; // the decoder and verifyZstd say what is wrong
-    frame++;
-    const fhd = b[p + 4];
-    const single = (fhd >> 5) & 1;
-    const fcsSize = [single ? 1 : 0, 2, 4, 8][fhd >> 6];
-    const end = p + 5 + (single ? 0 : 1) + [0, 1, 2, 4][fhd & 3] + fcsSize;
-    if (end > b.length) throw new Error(`zstd: frame ${frame} is cut short`);
-    const problem = headerProblem(b.subarray(p, end), `frame ${frame} (at byte ${p})`);
-    if (problem !== null) throw new Error(problem);
-    const declared = contentSize(b, end - fcsSize, fcsSize);
-    if (declared !== null && (declaredSum += declared) > room) {
-      throw new Error(`zstd: frame ${frame} (at byte ${p}) declares ${declared} bytes of content, more than the ${room} the data should decode to: the data is damaged`);
-    }
-    p = end;
-    for (;;) {
-      if (p + 3 > b.length) return;
-      const v = b[p] | (b[p + 1] << 8) | (b[p + 2] << 16);
-      p += 3 + (((v >> 1) & 3) === 1 ? 1 : v >>> 3);
-      if (v & 1) break;
-    }
-    if ((fhd >> 2) & 1) p += 4;
-  }
+/** A frame's header as `walkFrames` finds it. */
+interface FrameAt {
+  /** The frame's number (1 for the first; skippable frames are not counted). */
+  frame: number;
+  /** Where the frame starts (its magic). */
+  at: number;
+  /** Its Frame_Header_Descriptor. */
+  fhd: number;
+  /** Where its header ends (it may lie past the end of the buffer: a header cut short). */
+  end: number;
+  /** The bytes of its Frame_Content_Size field, which ends the header. */
+  fcsSize: number;
 }
 
 /**
- * The length of the start of `input` that holds its frames' headers and at most `blocks` blocks
- * (skippable frames passed over), for decoding only a few blocks of a file's head: fzstd moves
- * its whole window (up to 128 MiB) once per block, so a head of many tiny blocks under a large
- * window would cost seconds to sniff (test/io/zstdIntegrity: 10,000 one-byte blocks).
+ * Walk the frames of a zstd buffer by their headers, without decoding (RFC 8878 §3.1): skippable
+ * frames are passed over; each frame's header is handed to `onFrame` (which may throw), then its
+ * blocks are passed over by their block headers, `onBlock` told after each one (returning false
+ * stops the walk there). Returns where the walk stopped: after the block `onBlock` stopped at, or
+ * at the end of the last whole frame; the end of the buffer when it ends inside a frame, or holds
+ * bytes that are not a frame (the decoder says what is wrong with those).
  */
-export function zstdHeadBlocks(input: Uint8Array, blocks: number): number {
-  const b = Buffer.from(input.buffer, input.byteOffset, input.length);
+function walkFrames(b: Buffer, onFrame: (f: FrameAt) => void, onBlock: () => boolean = () => true): number {
   let p = 0;
-  let n = 0;
+  let frame = 0;
   while (p + 4 <= b.length) {
     const magic = b.readUInt32LE(p);
     if ((magic & 0xfffffff0) === 0x184d2a50) {
@@ -547,17 +519,57 @@ export function zstdHeadBlocks(input: Uint8Array, blocks: number): number {
     if (magic !== ZSTD_MAGIC || p + 5 > b.length) return b.length;
     const fhd = b[p + 4];
     const single = (fhd >> 5) & 1;
-    p += 5 + (single ? 0 : 1) + [0, 1, 2, 4][fhd & 3] + [single ? 1 : 0, 2, 4, 8][fhd >> 6];
+    const fcsSize = [single ? 1 : 0, 2, 4, 8][fhd >> 6];
+    const end = p + 5 + (single ? 0 : 1) + [0, 1, 2, 4][fhd & 3] + fcsSize;
+    onFrame({ frame: ++frame, at: p, fhd, end, fcsSize });
+    p = end;
     for (;;) {
       if (p + 3 > b.length) return b.length;
       const v = b[p] | (b[p + 1] << 8) | (b[p + 2] << 16);
       p += 3 + (((v >> 1) & 3) === 1 ? 1 : v >>> 3);
-      if (++n >= blocks) return Math.min(p, b.length);
+      if (!onBlock()) return Math.min(p, b.length);
       if (v & 1) break;
     }
     if ((fhd >> 2) & 1) p += 4;
   }
   return Math.min(p, b.length);
+}
+
+/**
+ * Check the frame headers of a zstd buffer before another decoder is given it whole (fzstd's
+ * `decompress`, for Parquet pages, allocates a frame's declared content size, or else its
+ * window, up front): each as `frameHeader` does, and each frame's declared content size against
+ * `room`, the bytes the caller expects it all to decode to (a Parquet page's uncompressed size).
+ * Throws an Error naming the frame that fails. (Bytes that are not a frame, or a cut block, are
+ * left to the decoder and verifyZstd to say.)
+ */
+export function checkZstdHeaders(input: Uint8Array, room: number): void {
+  const b = Buffer.from(input.buffer, input.byteOffset, input.length);
+  let declaredSum = 0;
+  walkFrames(b, ({ frame, at, end, fcsSize }) => {
+    if (end > b.length) throw new Error(`zstd: frame ${frame} is cut short`);
+    const problem = headerProblem(b.subarray(at, end), `frame ${frame} (at byte ${at})`);
+    if (problem !== null) throw new Error(problem);
+    const declared = contentSize(b, end - fcsSize, fcsSize);
+    if (declared !== null && (declaredSum += declared) > room) {
+      throw new Error(`zstd: frame ${frame} (at byte ${at}) declares ${declared} bytes of content, more than the ${room} the data should decode to: the data is damaged`);
+    }
+  });
+}
+
+/**
+ * The length of the start of `input` that holds its frames' headers and at most `blocks` blocks
+ * (skippable frames passed over), for decoding only a few blocks of a file's head: fzstd moves
+ * its whole window (up to 128 MiB) once per block, so a head of many tiny blocks under a large
+ * window would cost seconds to sniff (test/io/zstdIntegrity: 10,000 one-byte blocks).
+ */
+export function zstdHeadBlocks(input: Uint8Array, blocks: number): number {
+  let n = 0;
+  return walkFrames(
+    Buffer.from(input.buffer, input.byteOffset, input.length),
+    () => {},
+    () => ++n < blocks,
+  );
 }
 
 /**

@@ -1,7 +1,8 @@
-import { readFileSync, realpathSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { showPath } from '../core/fsname.js';
 import { hiddenPath } from './writers/hiddenName.js';
+import { writeAtomicSync } from './writers/atomic.js';
 
 /**
  * Whose a `--rejects` or `--stats` file is: the output it was written for (hostile review 20 F9).
@@ -99,20 +100,12 @@ export async function recordRejectsOwner(rejects: string, command: string, outpu
   const entries = readEntries(path).filter((e) => !sameFile(e.file, fp));
   entries.push({ output: outputKey(output), command, file: fp });
   // Written and renamed synchronously: a signal landing after the command's outputs are in place
-  // (its handler runs between event-loop turns) finds the record either written or not begun, never
-  // a temporary whose open was still in the thread pool when the exit sweep ran (CI: interrupt21 G0
-  // case left '..orj.jsonl.owner.tmp-PID-a2').
-  const tmp = hiddenPath(path, `.tmp-${process.pid}-owner`);
+  // finds the record either written or not begun (CI: interrupt21's G0 case left
+  // '..orj.jsonl.owner.tmp-PID-a2' when it was written asynchronously).
   try {
-    writeFileSync(tmp, JSON.stringify({ rejects_of: entries.slice(-ENTRIES_KEPT) }) + '\n');
-    renameSync(tmp, path);
+    writeAtomicSync(path, JSON.stringify({ rejects_of: entries.slice(-ENTRIES_KEPT) }) + '\n');
   } catch {
     // judged as a rejects file of no recorded output
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // not made
-    }
   }
 }
 

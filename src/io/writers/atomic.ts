@@ -1,5 +1,5 @@
 import type { FileHandle } from 'node:fs/promises';
-import { unlinkSync, writeSync } from 'node:fs';
+import { renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { open, rename, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { outputTarget } from '../outputs.js';
@@ -9,6 +9,8 @@ import { hiddenPath } from './hiddenName.js';
 import { whileWaitingForReader } from '../fifos.js';
 
 let serial = 0;
+/** The temporary of an atomic write of `target`: hidden beside it, named by this process and a serial number. */
+const tempPathFor = (target: string): string => hiddenPath(target, `.tmp-${process.pid}-a${serial++}`);
 /** Temporaries of writes under way: removed when the process exits (a signal's `process.exit` cuts a write short). */
 const underWay = new Set<string>();
 /** Set once a signal is stopping the process: no write is completed (renamed) from then on. */
@@ -98,7 +100,7 @@ export async function writeAtomic(path: string, text: string | Buffer, own = fal
   }
   // Nothing new is begun once a signal is stopping the process (the run's temporaries are being swept).
   if (halted) throw new OutputError(path, new Error('interrupted before it was begun'));
-  const tmp = hiddenPath(target.path, `.tmp-${process.pid}-a${serial++}`);
+  const tmp = tempPathFor(target.path);
   underWay.add(tmp);
   try {
     const opened = open(tmp, 'w');
@@ -118,6 +120,30 @@ export async function writeAtomic(path: string, text: string | Buffer, own = fal
     throw new OutputError(path, e as Error);
   } finally {
     underWay.delete(tmp);
+  }
+}
+
+/**
+ * Write a small file of the run's own bookkeeping atomically and synchronously: a temporary beside
+ * it (named as writeAtomic's), then a rename, written where it is named. A signal cannot cut it: its
+ * handler runs between event-loop turns, so the file is found either written or not begun, and no
+ * temporary is left whose open was still in the thread pool when the exit removed the temporaries
+ * under way. For a record written after a command's outputs are in place (the rejects file's owner,
+ * sideOwner.ts); it is written even when a signal is stopping the process (it describes a file that
+ * is there). On failure the temporary is removed and one `OutputError` naming the path is thrown.
+ */
+export function writeAtomicSync(path: string, text: string | Buffer): void {
+  const tmp = tempPathFor(path);
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, path);
+  } catch (e) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // not made
+    }
+    throw new OutputError(path, e as Error);
   }
 }
 

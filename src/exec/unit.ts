@@ -32,7 +32,7 @@ import { minHashConfig } from '../stages/dedup/options.js';
 import { donePath, globalDir, segmentRejectsPath, segmentSamplesPath, segmentSealPath, segmentStatsPath, shardPrefix, spillPath, taskStatsPath } from './layout.js';
 import { isDone, markDone, writeAtomic } from './markers.js';
 import { zstdRecords, zstdWrittenWith, type ZstdCodecRecord } from '../io/zstdRecord.js';
-import { atomicWritesSettled, haltAtomicWrites } from '../io/writers/atomic.js';
+import { haltAtomicWrites } from '../io/writers/atomic.js';
 import { taskFiles, type Plan, type TaskSpec } from './plan.js';
 import { removeSpill, SpillDamage, SpillWriter, spillSource } from './spill.js';
 import { checkAt, sealAt, sealPath, WorkDamage, type SealEntry, type WorkWriter } from '../core/workSeal.js';
@@ -258,19 +258,17 @@ let unitsStopped = false;
 
 /**
  * A signal is stopping the process: abort the writers of the task units running in this thread,
- * and wait until they and the atomic writes under way have removed their temporaries and have no
- * open in flight (a file whose open is in the thread pool is made even after the process's 'exit'
- * listeners ran: review 12 N3 found one shard temporary left in 50 group SIGINTs). No unit starts
+ * and wait until they have removed their temporaries and have no open in flight (a file whose open
+ * is in the thread pool is made even after the process's 'exit' listeners ran: review 12 N3 found
+ * one shard temporary left in 50 group SIGINTs; an atomic write opens its temporary synchronously,
+ * so none of those is in flight). No unit starts
  * here from then on. Called by a worker process's signal handler, and by `run`'s clean-up for the
  * units of its calling thread (exec/local.ts stopWorkers).
  */
 export async function stopUnits(): Promise<void> {
   unitsStopped = true;
   haltAtomicWrites();
-  const settled = (async () => {
-    await Promise.allSettled([...running].map((abort) => abort()));
-    await atomicWritesSettled();
-  })();
+  const settled = Promise.allSettled([...running].map((abort) => abort()));
   // A writer that never settles (a stalled file system) must not keep a signalled process alive:
   // after STOP_WAIT_MS it exits all the same, and the rerun removes what is left (its PID is gone).
   await Promise.race([settled, new Promise((r) => setTimeout(r, STOP_WAIT_MS).unref())]);

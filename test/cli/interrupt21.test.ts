@@ -1,9 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { compileShim } from '../helpers/preload.js';
 import { CLI, runNode, tempDir } from '../helpers/run.js';
 
 // Hostile review 21 G0: a SIGTERM landing just after the rename of the final marker (_SUCCESS) or
@@ -56,10 +56,7 @@ beforeAll(async () => {
   dir = await tempDir();
   await writeFile(join(dir, 'a.jsonl'), records(6000, 0));
   await writeFile(join(dir, 'b.jsonl'), records(9000, 100_000));
-  if (process.platform !== 'linux') return;
-  await writeFile(join(dir, 'shim.c'), SHIM);
-  const cc = spawnSync('cc', ['-shared', '-fPIC', '-o', join(dir, 'shim.so'), join(dir, 'shim.c'), '-ldl'], { encoding: 'utf8' });
-  if (cc.status === 0) shim = join(dir, 'shim.so');
+  shim = await compileShim(dir, SHIM);
 });
 
 const md5 = (path: string): string | undefined => (existsSync(path) ? createHash('md5').update(readFileSync(path)).digest('hex') : undefined);

@@ -1,6 +1,7 @@
 import type { FileHandle } from 'node:fs/promises';
-import { renameSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
-import { open, rename, unlink, writeFile } from 'node:fs/promises';
+import { close, fsync, openSync, renameSync, unlinkSync, writeFileSync, writeSync, writeFile as writeFd } from 'node:fs';
+import { rename, unlink, writeFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { basename, dirname } from 'node:path';
 import { outputTarget } from '../outputs.js';
 import { OutputError } from './sharded.js';
@@ -9,6 +10,9 @@ import { hiddenPath } from './hiddenName.js';
 import { whileWaitingForReader } from '../fifos.js';
 
 let serial = 0;
+const fdWrite = promisify(writeFd);
+const fdSync = promisify(fsync);
+const fdClose = promisify(close);
 /** The temporary of an atomic write of `target`: hidden beside it, named by this process and a serial number. */
 const tempPathFor = (target: string): string => hiddenPath(target, `.tmp-${process.pid}-a${serial++}`);
 /** Temporaries of writes under way: removed when the process exits (a signal's `process.exit` cuts a write short). */
@@ -38,18 +42,6 @@ export function haltAtomicWrites(): void {
 
 /** Writes held by the test seam below, let go at once by a halt (the write then stops before its rename). */
 const paused: (() => void)[] = [];
-
-/** Opens of temporaries in flight (in the thread pool, they end even after the 'exit' listeners). */
-const opening = new Set<Promise<FileHandle>>();
-
-/**
- * Resolves once no temporary of an atomic write is being opened: one whose open is in the thread
- * pool is made even after the process's 'exit' listeners removed the temporaries under way
- * (review 12 N3), so a clean-up waits for these before it sweeps. Call after haltAtomicWrites.
- */
-export async function atomicWritesSettled(): Promise<void> {
-  await Promise.allSettled([...opening]);
-}
 
 /**
  * A test seam only (fault-injection tests, as CORPUS_CLEAN_FAIL_UNIT): with
@@ -103,15 +95,17 @@ export async function writeAtomic(path: string, text: string | Buffer, own = fal
   const tmp = tempPathFor(target.path);
   underWay.add(tmp);
   try {
-    const opened = open(tmp, 'w');
-    opening.add(opened);
-    const h = await opened.finally(() => opening.delete(opened));
+    // Opened synchronously, here: an open in the thread pool ends even after the process's 'exit'
+    // listeners removed the temporaries under way (the exit waits for the pool's work), so a signal
+    // landing while it was under way left '.NAME.tmp-PID-aN' (interrupt23). A signal's handler runs
+    // between turns: it finds this temporary made and in `underWay`, or not begun.
+    const fd = openSync(tmp, 'w');
     try {
-      await h.writeFile(text);
-      await h.sync();
+      await fdWrite(fd, text);
+      await fdSync(fd);
       await pauseForTest(target.path);
     } finally {
-      await h.close();
+      await fdClose(fd);
     }
     if (halted) throw new Error('interrupted before it was complete');
     await rename(tmp, target.path);

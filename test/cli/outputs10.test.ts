@@ -4,29 +4,22 @@ import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkOutputs, checkWritable, lockOutput } from '../../src/io/outputs.js';
+import { fiveRecords, outputsRefusal } from '../helpers/fixtures.js';
 import { CLI, runCli, tempDir } from '../helpers/run.js';
 
 // Issue #10, session 10 (outputs): every file a command writes is refused where it would destroy
 // or later be read as an input.
 
 let dir: string;
-const records = Array.from({ length: 5 }, (_, i) => JSON.stringify({ text: `record number ${i} is here` })).join('\n') + '\nnot json\n';
 
 beforeAll(async () => {
   dir = await tempDir();
   await mkdir(join(dir, 'd1'));
-  await writeFile(join(dir, 'd1/a.jsonl'), records);
+  await writeFile(join(dir, 'd1/a.jsonl'), fiveRecords(true));
 });
 
 /** The usage error checkOutputs throws for this plan, or '' when it accepts it. */
-async function refusal(plan: Partial<Parameters<typeof checkOutputs>[0]>): Promise<string> {
-  try {
-    await checkOutputs({ inputs: [join(dir, 'd1/a.jsonl')], output: join(dir, 'o.jsonl'), folder: false, sharded: false, roots: [join(dir, 'd1')], overwrite: true, ...plan });
-    return '';
-  } catch (e) {
-    return (e as Error).message;
-  }
-}
+const refusal = (plan: Partial<Parameters<typeof checkOutputs>[0]>): Promise<string> => outputsRefusal({ inputs: [join(dir, 'd1/a.jsonl')], output: join(dir, 'o.jsonl'), roots: [join(dir, 'd1')] }, plan);
 
 describe('--rejects and --stats inside an input folder (hostile review 7 F18)', () => {
   it('are refused as -o is: the next read of the folder would take them as input', async () => {

@@ -4,28 +4,21 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkOutputs } from '../../src/io/outputs.js';
+import { fiveRecords, outputsRefusal } from '../helpers/fixtures.js';
 import { CLI, tempDir } from '../helpers/run.js';
 
 // Issue #10, session 11 (outputs): hostile review 8's output findings.
 
 let dir: string;
-const records = Array.from({ length: 5 }, (_, i) => JSON.stringify({ text: `record number ${i} is here` })).join('\n') + '\nnot json\n';
 
 beforeAll(async () => {
   dir = await tempDir();
   await mkdir(join(dir, 'd1'));
-  await writeFile(join(dir, 'd1/a.jsonl'), records);
+  await writeFile(join(dir, 'd1/a.jsonl'), fiveRecords(true));
 });
 
 /** The usage error checkOutputs throws for this plan, or '' when it accepts it. */
-async function refusal(plan: Partial<Parameters<typeof checkOutputs>[0]>): Promise<string> {
-  try {
-    await checkOutputs({ inputs: [join(dir, 'd1/a.jsonl')], output: join(dir, 'o.jsonl'), folder: false, sharded: false, roots: [join(dir, 'd1')], overwrite: true, ...plan });
-    return '';
-  } catch (e) {
-    return (e as Error).message;
-  }
-}
+const refusal = (plan: Partial<Parameters<typeof checkOutputs>[0]>): Promise<string> => outputsRefusal({ inputs: [join(dir, 'd1/a.jsonl')], output: join(dir, 'o.jsonl'), roots: [join(dir, 'd1')] }, plan);
 
 /** Run a bash script in `dir` with CLI standing for the built command line. */
 function sh(script: string): { status: number | null; stdout: string; stderr: string } {

@@ -2,30 +2,23 @@ import { mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { checkOutputs } from '../../src/io/outputs.js';
+import { fiveRecords, outputsRefusal } from '../helpers/fixtures.js';
 import { runCli, tempDir } from '../helpers/run.js';
 
 // Hostile review 20 (fix20d): outputs in folders the input walk enters through a link.
 
 let dir: string;
-const records = Array.from({ length: 5 }, (_, i) => JSON.stringify({ text: `record number ${i} is here` })).join('\n') + '\n';
 
 beforeAll(async () => {
   dir = await tempDir();
   await mkdir(join(dir, 'd1'));
-  await writeFile(join(dir, 'd1/a.jsonl'), records);
+  await writeFile(join(dir, 'd1/a.jsonl'), fiveRecords(false));
   // sy/deep/d1abs -> d1 (absolute): the walk of sy enters d1.
   await mkdir(join(dir, 'sy/deep'), { recursive: true });
   await symlink(join(dir, 'd1'), join(dir, 'sy/deep/d1abs'));
 });
 
-async function refusal(plan: Partial<Parameters<typeof checkOutputs>[0]>): Promise<string> {
-  try {
-    await checkOutputs({ inputs: [join(dir, 'sy/deep/d1abs/a.jsonl')], output: join(dir, 'o.jsonl'), folder: false, sharded: false, roots: [join(dir, 'sy')], overwrite: true, ...plan });
-    return '';
-  } catch (e) {
-    return (e as Error).message;
-  }
-}
+const refusal = (plan: Partial<Parameters<typeof checkOutputs>[0]>): Promise<string> => outputsRefusal({ inputs: [join(dir, 'sy/deep/d1abs/a.jsonl')], output: join(dir, 'o.jsonl'), roots: [join(dir, 'sy')] }, plan);
 
 describe('an output in a folder the input walk enters through a symbolic link (hostile review 20 F10)', () => {
   it('-o, --rejects and --stats are refused as inside the input folder', async () => {
@@ -91,7 +84,7 @@ describe('the same input named twice (hostile review 20 F11)', () => {
     expect(twice.stderr).toContain('read 5 = written 5');
     const spelled = await runCli(['cat', 'd1/a.jsonl', './d1/a.jsonl', '-o', '/dev/null'], { cwd: dir });
     expect(spelled.stderr).toContain("warning: skipped 'd1/a.jsonl': the same file as './d1/a.jsonl' (read once, under that name)");
-    const stdin = await runCli(['cat', '-', '-', '-o', '/dev/null'], { input: records });
+    const stdin = await runCli(['cat', '-', '-', '-o', '/dev/null'], { input: fiveRecords(false) });
     expect(stdin.stderr).toContain("warning: skipped '-': stdin named twice (read once)");
     expect(stdin.stderr).toContain('read 5 = written 5');
   });

@@ -2,15 +2,15 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { everyThirdBad } from '../helpers/fixtures.js';
 import { CLI, runCli, tempDir } from '../helpers/run.js';
 
 let dir: string;
-const lines = (from: number, n: number): string => Array.from({ length: n }, (_, i) => (i % 3 === 0 ? `{bad json ${from + i}` : JSON.stringify({ text: `record ${from + i} with words` }))).join('\n') + '\n';
 
 beforeAll(async () => {
   dir = await tempDir();
-  await writeFile(join(dir, 'a.jsonl'), lines(0, 30));
-  await writeFile(join(dir, 'b.jsonl'), lines(1000, 30));
+  await writeFile(join(dir, 'a.jsonl'), everyThirdBad(0, 30));
+  await writeFile(join(dir, 'b.jsonl'), everyThirdBad(1000, 30));
 });
 
 const cc = (...args: string[]): ReturnType<typeof runCli> => runCli(args, { cwd: dir });

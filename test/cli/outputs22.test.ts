@@ -1,16 +1,16 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { everyThirdBad } from '../helpers/fixtures.js';
 import { runCli, tempDir } from '../helpers/run.js';
 
 let dir: string;
 // Every third line is not JSON: 10 of 30 rejected (over the default --max-reject-rate 0.1: exit 1).
-const lines = (from: number, n: number): string => Array.from({ length: n }, (_, i) => (i % 3 === 0 ? `{bad json ${from + i}` : JSON.stringify({ text: `record ${from + i} with words` }))).join('\n') + '\n';
 
 beforeAll(async () => {
   dir = await tempDir();
-  await writeFile(join(dir, 'a.jsonl'), lines(0, 30));
-  await writeFile(join(dir, 'b.jsonl'), lines(1000, 30));
+  await writeFile(join(dir, 'a.jsonl'), everyThirdBad(0, 30));
+  await writeFile(join(dir, 'b.jsonl'), everyThirdBad(1000, 30));
   await writeFile(join(dir, 'bad.jsonl'), '{bad\n{bad\n');
 });
 

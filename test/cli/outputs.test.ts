@@ -2,25 +2,16 @@ import { spawn } from 'node:child_process';
 import { execFileSync } from 'node:child_process';
 import { lstat, mkdir, readFile, readdir, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ROOT, runCli, tempDir } from '../helpers/run.js';
 
 // Output safety (issue #10, "Data loss and destruction"): an output that is also an input, paths
 // that cannot work, devices/FIFOs/symlinks, concurrent runs, file-mode shard sets.
 const lines = (n: number, tag = 'r'): string => Array.from({ length: n }, (_, i) => JSON.stringify({ id: `${tag}${i}`, text: `record ${i} of ${tag}` })).join('\n') + '\n';
-const dirs: string[] = [];
-const scratch = async (): Promise<string> => {
-  const d = await tempDir();
-  dirs.push(d);
-  return d;
-};
-afterAll(async () => {
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
-});
 
 describe('outputs that are also inputs are refused before anything is touched', () => {
   it('run -i DIR -o DIR --overwrite refuses and leaves the input shards in place (B3)', async () => {
-    const dir = await scratch();
+    const dir = await tempDir();
     const out = join(dir, 'out');
     await mkdir(out);
     await writeFile(join(out, 'part-00000.jsonl'), lines(20));
@@ -35,7 +26,7 @@ describe('outputs that are also inputs are refused before anything is touched', 
   });
 
   it('an output folder under an input folder is refused too (-i out -o out/v2 --overwrite)', async () => {
-    const dir = await scratch();
+    const dir = await tempDir();
     await mkdir(join(dir, 'out/v2'), { recursive: true });
     await writeFile(join(dir, 'out/v2/part-00000.jsonl'), lines(5));
     const r = await runCli(['cat', join(dir, 'out'), '-o', join(dir, 'out/v2') + '/', '--overwrite']);
@@ -45,7 +36,7 @@ describe('outputs that are also inputs are refused before anything is touched', 
 
   for (const flag of ['--stats', '--rejects', '-o']) {
     it(`${flag} naming an input file is refused and the input is kept (D4)`, async () => {
-      const dir = await scratch();
+      const dir = await tempDir();
       const input = join(dir, 'in.jsonl');
       await writeFile(input, lines(10));
       const args = flag === '-o' ? ['cat', input, '-o', input] : ['cat', input, '-o', join(dir, 'o.jsonl'), flag, input];
@@ -59,7 +50,7 @@ describe('outputs that are also inputs are refused before anything is touched', 
 
 describe('outputs that cannot work are usage errors before reading (D3)', () => {
   it('a file where a folder is needed, or below a file', async () => {
-    const dir = await scratch();
+    const dir = await tempDir();
     const input = join(dir, 'in.jsonl');
     await writeFile(input, lines(3));
     const afile = join(dir, 'afile');
@@ -80,7 +71,7 @@ describe('outputs that cannot work are usage errors before reading (D3)', () => 
 
 describe('devices, FIFOs and symlinks named as output (B4)', () => {
   it('a symlink is followed: its target gets the records, the link stays a link', async () => {
-    const dir = await scratch();
+    const dir = await tempDir();
     const input = join(dir, 'in.jsonl');
     await writeFile(input, lines(4));
     await writeFile(join(dir, 'real.jsonl'), 'precious\n');
@@ -102,7 +93,7 @@ describe('devices, FIFOs and symlinks named as output (B4)', () => {
   });
 
   it('a FIFO is written as a stream and stays a FIFO', async () => {
-    const dir = await scratch();
+    const dir = await tempDir();
     const input = join(dir, 'in.jsonl');
     await writeFile(input, lines(4));
     const fifo = join(dir, 'fifo.jsonl');
@@ -119,7 +110,7 @@ describe('devices, FIFOs and symlinks named as output (B4)', () => {
   });
 
   it.runIf(process.getuid?.() === 0)('a character device (a private /dev/null) stays a device', async () => {
-    const dir = await scratch();
+    const dir = await tempDir();
     const input = join(dir, 'in.jsonl');
     await writeFile(input, lines(4));
     const dev = join(dir, 'mynull');
@@ -136,7 +127,7 @@ describe('devices, FIFOs and symlinks named as output (B4)', () => {
 describe('one output, one run at a time', () => {
   it('a FIFO or device output is a stream and takes no lock: commands writing to it at once do not refuse each other', async () => {
     // Seen in CI: two commands with -o /dev/null at once, the second refused by /dev/.null.lock.
-    const dir = await scratch();
+    const dir = await tempDir();
     const input = join(dir, 'in.jsonl');
     await writeFile(input, lines(3));
     const fifo = join(dir, 'p');
@@ -153,7 +144,7 @@ describe('one output, one run at a time', () => {
   });
 
   it('a second run into a locked folder is refused; a stale lock (dead PID) is taken over (D5)', async () => {
-    const dir = await scratch();
+    const dir = await tempDir();
     const input = join(dir, 'in.jsonl');
     await writeFile(input, lines(4));
     const out = join(dir, 'out');
@@ -180,7 +171,7 @@ describe('one output, one run at a time', () => {
   });
 
   it('a file-mode shard set of an earlier run is refused, and replaced whole with --overwrite (D6)', async () => {
-    const dir = await scratch();
+    const dir = await tempDir();
     const input = join(dir, 'in.jsonl');
     await writeFile(input, lines(30));
     const out = join(dir, 'out.jsonl');
@@ -194,7 +185,7 @@ describe('one output, one run at a time', () => {
   });
 
   it('--overwrite removes the temporaries a killed run left (M-a)', async () => {
-    const dir = await scratch();
+    const dir = await tempDir();
     const input = join(dir, 'in.jsonl');
     await writeFile(input, lines(3));
     const out = join(dir, 'out');
@@ -212,7 +203,7 @@ describe('one output, one run at a time', () => {
 
 describe('dedup-disk checks its output flags before its long work (K2)', () => {
   it('a bad --compress or an earlier run in the output folder fails before the work folder is used', async () => {
-    const dir = await scratch();
+    const dir = await tempDir();
     const input = join(dir, 'in.jsonl');
     await writeFile(input, lines(20));
     const work = join(dir, 'work');
@@ -235,7 +226,7 @@ void ROOT;
 
 describe('recipe names cannot climb out of out/ (Y1)', () => {
   it('a name with .. and no --output is refused before anything is written', async () => {
-    const dir = await scratch();
+    const dir = await tempDir();
     await writeFile(join(dir, 'in.jsonl'), lines(3));
     await writeFile(join(dir, 'r.yaml'), 'name: ../../escaped\nstages: [normalize]\n');
     const r = await runCli(['run', join(dir, 'r.yaml'), '-i', join(dir, 'in.jsonl')], { cwd: dir });

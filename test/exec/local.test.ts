@@ -2,22 +2,13 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CLI, HAS_SHARED, readDecoded, ROOT, runCli, SHARED, tempDir, withFlag } from '../helpers/run.js';
 import { runOutput } from './helpers.js';
 
 // The sample recipe (normalize, langid, quality, exact dedup, MinHash dedup) over the bundled
 // real slice (fixtures/sample); a small --task-size cuts licenses.jsonl into many byte ranges.
 const SAMPLE = ['run', 'rules/recipes/sample.yaml', '--task-size', '40KB', '-q'];
-const dirs: string[] = [];
-const temp = async (): Promise<string> => {
-  const d = await tempDir();
-  dirs.push(d);
-  return d;
-};
-afterAll(async () => {
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
-});
 
 // The finished run of SAMPLE on 2 workers: made by the first test, the reference of the kill -9
 // test (made once: each run of the sample recipe takes seconds of the suite's time on CI).
@@ -33,7 +24,7 @@ function sampleOnTwo(dir: string): Promise<string> {
 
 describe('run on local workers', () => {
   it('gives byte-identical shards and rejects for 1, 2 and 7 workers, the same records as one task, and marks the run finished', async () => {
-    const dir = await temp();
+    const dir = await tempDir();
     const outs: Record<string, string>[] = [];
     for (const w of ['1', '2', '7']) {
       if (w === '2') await sampleOnTwo(dir);
@@ -71,7 +62,7 @@ describe('run on local workers', () => {
   }, 300_000);
 
   it('resumes after kill -9: the rerun skips finished tasks, removes stale temporaries and gives byte-identical output', async () => {
-    const dir = await temp();
+    const dir = await tempDir();
     const ref = await sampleOnTwo(dir);
     const out = join(dir, 'killed');
     const child = spawn(process.execPath, [CLI, ...SAMPLE, '-o', out, '--workers', '2'], { cwd: ROOT, stdio: 'ignore' });
@@ -102,7 +93,7 @@ describe('run on local workers', () => {
   }, 300_000);
 
   it('a failing task stops the run with the task, its input and the reason; the rerun finishes it', async () => {
-    const dir = await temp();
+    const dir = await tempDir();
     const out = join(dir, 'o');
     const r = await new Promise<{ code: number; stderr: string }>((res) => {
       const p = spawn(process.execPath, [CLI, ...SAMPLE, '-o', out, '--workers', '2'], { cwd: ROOT, env: { ...process.env, CORPUS_CLEAN_FAIL_UNIT: '2-tasks/3' } });
@@ -120,7 +111,7 @@ describe('run on local workers', () => {
   }, 300_000);
 
   it('a finished run folder: the same command has nothing to do, another is refused unless --overwrite; an unfinished one of another plan too', async () => {
-    const dir = await temp();
+    const dir = await tempDir();
     const out = join(dir, 'o');
     // A copy of the finished run of SAMPLE on 2 workers (the first test's): this test damages its own.
     await cp(await sampleOnTwo(dir), out, { recursive: true });
@@ -145,7 +136,7 @@ describe('run on local workers', () => {
 
 describe('stages of your own on workers', () => {
   it('worker threads and child processes load a recipe\'s `- module:` stage; output as with 1 worker', async () => {
-    const dir = await temp();
+    const dir = await tempDir();
     const recipe = join(dir, 'custom.yaml');
     await writeFile(recipe, `name: custom\ninput: [${ROOT}/fixtures/sample/licenses.jsonl]\nstages:\n  - normalize\n  - module: ${ROOT}/examples/custom-stage/min-chars.js\n    min_chars: 2000\noutput: {compression: none}\n`);
     const outs: Record<string, string>[] = [];
@@ -170,7 +161,7 @@ describe('a worker that cannot start', () => {
   // a loaded machine the calling thread had done every record first: exit 0).
   for (const kind of ['process', 'thread']) {
     it(`fails the run with the reason (worker ${kind === 'process' ? 'processes' : 'threads'})`, async () => {
-      const dir = await temp();
+      const dir = await tempDir();
       const mod = join(dir, 'fragile.js');
       const tried = JSON.stringify(join(dir, 'worker-tried'));
       await writeFile(mod, `import { existsSync, writeFileSync } from 'node:fs';\nimport { isMainThread } from 'node:worker_threads';\nimport { docStage } from '${ROOT}/dist/index.js';\nif (!isMainThread || process.env.CORPUS_CLEAN_WORKER !== undefined) { writeFileSync(${tried}, ''); throw new Error('fragile cannot start here'); }\nconst nap = new Int32Array(new SharedArrayBuffer(4));\nconst until = Date.now() + 90000;\nexport default { name: 'fragile', summary: 'keeps everything', options: {}, create: () => docStage({ name: 'fragile', options: {}, apply: () => { while (!existsSync(${tried}) && Date.now() < until) Atomics.wait(nap, 0, 0, 10); const t = Date.now() + 25; while (Date.now() < t); } }) };\n`);
@@ -188,7 +179,7 @@ describe('a worker that cannot start', () => {
 
 describe('the paragraphs stage as a global phase', () => {
   it('gives byte-identical output and the same per-file accounting for 1 and 2 workers and one task, equal to the stage commands', async () => {
-    const dir = await temp();
+    const dir = await tempDir();
     const recipe = join(dir, 'p.yaml');
     // Lines found in 3 or more documents (licence boilerplate, web footers) are removed; a small
     // sketch keeps the per-task files small.
@@ -228,7 +219,7 @@ describe('the paragraphs stage as a global phase', () => {
 
 describe.runIf(HAS_SHARED)('run on local workers over ../shared/data', () => {
   it('gives byte-identical output for 1 and 2 workers on real web text, English and Chinese', async () => {
-    const dir = await temp();
+    const dir = await tempDir();
     const inputs = ['web/en/gutenberg_books.jsonl', 'web/en/article_extraction_benchmark_pages.jsonl', 'web/zh/douban_book_review_uer.jsonl', 'neardup/license_texts_licensee.jsonl'].flatMap((f) => ['-i', join(SHARED, f)]);
     const outs = [];
     for (const w of ['1', '2']) {

@@ -2,21 +2,12 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cp, mkdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ROOT, runCli, tempDir, withFlag } from '../helpers/run.js';
 import { runOutput } from './helpers.js';
 
 // The sample recipe over the bundled real slice (fixtures/sample), cut into a few tasks.
 const SAMPLE = ['run', 'rules/recipes/sample.yaml', '--task-size', '200KB', '-q', '--workers', '2'];
-const dirs: string[] = [];
-const temp = async (): Promise<string> => {
-  const d = await tempDir();
-  dirs.push(d);
-  return d;
-};
-afterAll(async () => {
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
-});
 
 // Runs that several tests start from, made once per file (each takes seconds; the suite's time
 // on CI is a limit). A finished reference is only read; a stopped run is copied to a fresh
@@ -29,7 +20,7 @@ function finishedRun(base: string[]): Promise<string> {
   let p = finishedRuns.get(key);
   if (p === undefined) {
     p = (async () => {
-      const ref = join(await temp(), 'ref');
+      const ref = join(await tempDir(), 'ref');
       const r = await runCli([...base, '-o', ref]);
       expect(r.code, r.stderr).toBe(0);
       return ref;
@@ -48,14 +39,14 @@ async function stoppedAt(unit: string, base: string[] = SAMPLE): Promise<{ ref: 
   let p = stoppedRuns.get(key);
   if (p === undefined) {
     p = (async () => {
-      const stopped = join(await temp(), 'stopped');
+      const stopped = join(await tempDir(), 'stopped');
       expect((await runCli([...withFlag(base, '--workers', '1'), '-o', stopped], { env: { CORPUS_CLEAN_FAIL_UNIT: unit } })).code).toBe(1);
       expect(existsSync(join(stopped, '_SUCCESS'))).toBe(false);
       return stopped;
     })();
     stoppedRuns.set(key, p);
   }
-  const out = join(await temp(), 'o');
+  const out = join(await tempDir(), 'o');
   await cp(await p, out, { recursive: true });
   return { ref, out, args: [...withFlag(base, '--workers', '1'), '-o', out] };
 }
@@ -63,7 +54,7 @@ async function stoppedAt(unit: string, base: string[] = SAMPLE): Promise<{ ref: 
 describe('merge of a run folder', () => {
   it('a second merge of a finished run changes nothing; a merge whose task rejects are gone fails naming them', async () => {
     // A copy of the shared finished run (this test merges and damages its own).
-    const out = join(await temp(), 'o');
+    const out = join(await tempDir(), 'o');
     await cp(await finishedRun(SAMPLE), out, { recursive: true });
     const before = await runOutput(out);
     const stats = await readFile(join(out, '_stats.json'), 'utf8');
@@ -87,7 +78,7 @@ describe('merge of a run folder', () => {
 
 describe('rerun of an unfinished run whose input changed', () => {
   it('resumes over unchanged inputs; refuses an input edited in place with the same size, even with its mtime set back', async () => {
-    const dir = await temp();
+    const dir = await tempDir();
     const inputs = join(dir, 'in');
     await cp(join(ROOT, 'fixtures/sample'), inputs, { recursive: true });
     const out = join(dir, 'o');
@@ -127,7 +118,7 @@ describe('rerun of an unfinished run whose input changed', () => {
 
 describe('a run killed after its _SUCCESS (hostile review 2 L3)', () => {
   it('writes the report before _SUCCESS; a rerun of the same command writes a missing report and removes a _work/ left behind, then is refused as finished', async () => {
-    const dir = await temp();
+    const dir = await tempDir();
     const out = join(dir, 'o');
     const args = [...SAMPLE.filter((a) => a !== '-q'), '-o', out];
     const r = await runCli(args);
@@ -291,7 +282,7 @@ describe('damaged files of global stages in _work', () => {
     expect(await runOutput(out)).toEqual(await runOutput(ref));
   }, 400_000);
   it('MinHash with verify: signature: the signatures of a task scrambled (same size) are found the same way (P2)', async () => {
-    const dir = await temp();
+    const dir = await tempDir();
     const recipe = join(dir, 'sig.yaml');
     const sample = await readFile(join(ROOT, 'rules/recipes/sample.yaml'), 'utf8');
     await writeFile(recipe, sample.replace('../../fixtures/sample', JSON.stringify(join(ROOT, 'fixtures/sample'))).replace(/method: minhash/, 'method: minhash\n      verify: signature'));
@@ -363,7 +354,7 @@ describe('damaged files of global stages in _work', () => {
   }, 400_000);
 
   it('paragraphs: the merged sketch and a task sketch damaged are redone by their writers (merge, task)', async () => {
-    const dir = await temp();
+    const dir = await tempDir();
     const recipe = join(dir, 'p.yaml');
     await writeFile(recipe, `input: [${JSON.stringify(join(ROOT, 'fixtures/sample'))}]\nstages:\n  - paragraphs: {min_occurrences: 2, sketch_bytes: 65536}\noutput: {shard_records: 200, compression: gzip}\n`);
     const base = ['run', recipe, '--task-size', '200KB', '-q'];

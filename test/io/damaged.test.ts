@@ -1,7 +1,7 @@
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync, inflateRawSync } from 'node:zlib';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { decoded } from '../../src/io/decode.js';
 import { readChunks, readFiles } from '../../src/io/readers/index.js';
 import { JsonlWriter } from '../../src/io/writers/jsonl.js';
@@ -10,15 +10,6 @@ import { chunked, drain, ROOT, runCli, tempDir } from '../helpers/run.js';
 // Damaged and hostile input (issue #10): zstd checksum, corrupted blocks and bombs; gzip
 // salvage record by record; blank-line floods; deep nesting; numbers JavaScript cannot hold.
 const FIX = join(ROOT, 'fixtures/damaged');
-const dirs: string[] = [];
-afterAll(async () => {
-  for (const d of dirs) await rm(d, { recursive: true, force: true });
-});
-const scratch = async (): Promise<string> => {
-  const d = await tempDir();
-  dirs.push(d);
-  return d;
-};
 async function* once(b: Buffer): AsyncGenerator<Buffer> {
   yield b;
 }
@@ -78,7 +69,7 @@ describe('zstd', () => {
 
 describe('gzip', () => {
   it('salvage keeps the records before damage in the first read chunk (C3)', async () => {
-    const dir = await scratch();
+    const dir = await tempDir();
     const plain = Buffer.concat(Array(5).fill(await readFile(join(FIX, 'records.jsonl'))));
     const gz = gzipSync(plain);
     // Inside the first 64 KiB zlib is fed and the first 1 MiB read chunk the salvage used to take whole.
@@ -99,7 +90,7 @@ describe('gzip', () => {
   });
 
   it('damage only the CRC catches: the records it covers are held back and not read; past the hold limit, named as possibly altered (C4)', async () => {
-    const dir = await scratch();
+    const dir = await tempDir();
     const plain = await readFile(join(FIX, 'records.jsonl'));
     const gz = gzipSync(plain, { level: 0 });
     gz[5000] = gz[5000] === 0x61 ? 0x62 : 0x61; // a stored block: one letter changes, only the CRC sees it
@@ -145,7 +136,7 @@ describe('gzip', () => {
 
 describe('blank-line floods (C1)', () => {
   it('a run of blank lines is one reject counted as its lines, in plain and gzip input', async () => {
-    const dir = await scratch();
+    const dir = await tempDir();
     const text = '{"text":"a"}\n' + '\n'.repeat(200000) + '{"text":"b"}\n\n';
     for (const [name, data] of [['nl.jsonl', Buffer.from(text)], ['nl.jsonl.gz', gzipSync(text)]] as const) {
       await writeFile(join(dir, name), data);
@@ -169,7 +160,7 @@ describe('records that cannot be written whole', () => {
   it('a record nested 5,000 deep is rejected as too_deep with its raw line; the run goes on (B1, B5)', async () => {
     const deep = '{"text":"deep","x":' + '['.repeat(5000) + ']'.repeat(5000) + '}';
     const input = ['{"text":"a"}', deep, '{"text":"b"}', '{"id":1,"x":' + '{"a":'.repeat(5000) + '1' + '}'.repeat(5000) + '}'].join('\n') + '\n';
-    const dir = await scratch();
+    const dir = await tempDir();
     const r = await runCli(['cat', '--rejects', join(dir, 'rej.jsonl'), '--max-reject-rate', '1'], { input });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe('{"text":"a"}\n{"text":"b"}\n');
@@ -188,7 +179,7 @@ describe('records that cannot be written whole', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toBe(input.replace('{"text":"f", "z":-0}', '{"text":"f", "z":-0}'));
     // A stage that only adds signals: the input bytes come back with the attrs appended.
-    const dir = await scratch();
+    const dir = await tempDir();
     const d = await drain(readChunks('m.jsonl', once(Buffer.from(input)), 'jsonl'));
     for (const doc of d.docs) doc.attrs.seen = true;
     const w = await JsonlWriter.create({ output: join(dir, 'o.jsonl') });

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { cp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCli, tempDir, TOKENIZER_MODEL } from '../helpers/run.js';
+import { countLines as lines, finishedFolderOutput } from '../helpers/fixtures.js';
+import { runCli, TOKENIZER_MODEL } from '../helpers/run.js';
 
 // Hostile review 3 (N1, N2, N6) and new-user review 4 (#2, #9): the completion markers of
 // finished outputs are checked wherever an output is read, and hold what a reader needs.
@@ -17,24 +18,13 @@ const DEAD = 999_999; // a PID that is not running (pid_max is below it here and
 let dir: string;
 let input: string;
 let finished: string;
+let copy: (name: string) => Promise<string>;
 beforeAll(async () => {
-  dir = await tempDir();
-  input = join(dir, 'in.jsonl');
-  await writeFile(input, Array.from({ length: 30 }, (_, i) => JSON.stringify({ id: i, text: `record number ${i}` })).join('\n') + '\n');
-  finished = join(dir, 'finished') + '/';
-  const r = await runCli(['cat', input, '-o', finished, '--shard-records', '10', '-q']);
-  expect(r.code, r.stderr).toBe(0);
+  ({ dir, input, finished, copy } = await finishedFolderOutput());
 });
 
 /** A copy of the finished folder output at `name` (under dir), returned with a trailing `/`. */
-async function copyOfFinished(name: string): Promise<string> {
-  const to = join(dir, name);
-  await mkdir(join(to, '..'), { recursive: true });
-  await cp(finished, to, { recursive: true });
-  return to + '/';
-}
-
-const lines = (s: string): number => s.split('\n').filter((l) => l !== '').length;
+const copyOfFinished = async (name: string): Promise<string> => (await copy(name)) + '/';
 
 describe('N1: a folder walk checks every folder it enters', () => {
   it('a nested shard folder without _SUCCESS is refused by cat and run, naming the nested folder; --allow-unfinished reads it', async () => {

@@ -1,7 +1,8 @@
 import { cp, mkdir, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCli, tempDir } from '../helpers/run.js';
+import { countLines as lines, finishedFolderOutput } from '../helpers/fixtures.js';
+import { runCli } from '../helpers/run.js';
 
 // Hostile review 4 (N15, N19, N21, the manifest/marker residue) and new-user review 5 #31: what
 // the completion markers of finished outputs still let through.
@@ -13,23 +14,13 @@ import { runCli, tempDir } from '../helpers/run.js';
 let dir: string;
 let input: string;
 let finished: string;
+let copy: (name: string) => Promise<string>;
 beforeAll(async () => {
-  dir = await tempDir();
-  input = join(dir, 'in.jsonl');
-  await writeFile(input, Array.from({ length: 30 }, (_, i) => JSON.stringify({ id: i, text: `record number ${i}` })).join('\n') + '\n');
-  finished = join(dir, 'finished') + '/';
-  const r = await runCli(['cat', input, '-o', finished, '--shard-records', '10', '-q']);
-  expect(r.code, r.stderr).toBe(0);
+  ({ dir, input, finished, copy } = await finishedFolderOutput());
 });
 
 /** A copy of the finished folder output at `name` (under dir), returned without a trailing `/`. */
-async function copyOfFinished(name: string): Promise<string> {
-  const to = join(dir, name);
-  await cp(finished, to, { recursive: true });
-  return to;
-}
-
-const lines = (s: string): number => s.split('\n').filter((l) => l !== '').length;
+const copyOfFinished = (name: string): Promise<string> => copy(name);
 
 describe('N15: the manifest records each shard size and record count; reading compares them', () => {
   it('the manifest of a folder output lists bytes and records per shard', async () => {

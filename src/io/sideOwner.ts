@@ -1,4 +1,4 @@
-import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { showPath } from '../core/fsname.js';
 import { hiddenPath } from './writers/hiddenName.js';
@@ -66,9 +66,45 @@ function fingerprint(target: string): Fingerprint | undefined {
 
 const sameFile = (a: Fingerprint, b: Fingerprint): boolean => a.ino === b.ino && a.size === b.size && a.mtime_ms === b.mtime_ms;
 
+/** The most bytes of a `.owner` file read: its few entries take a few hundred. */
+const OWNER_MAX = 64 << 10;
+
+/**
+ * The text of the owner record at `path` when it is a regular file of at most OWNER_MAX bytes,
+ * else undefined. Opened without following a link and without waiting (O_NONBLOCK): a FIFO there
+ * held the command in its open for ever, a link to /dev/zero grew it by gigabytes (hostile review
+ * 23 F9a); anything but a file of ours is no record, as a damaged one is.
+ */
+function readOwnerText(path: string): string | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch {
+    return undefined;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.size > OWNER_MAX) return undefined;
+    const buf = Buffer.alloc(st.size);
+    let n = 0;
+    while (n < buf.length) {
+      const k = readSync(fd, buf, n, buf.length - n, n);
+      if (k <= 0) break;
+      n += k;
+    }
+    return buf.toString('utf8', 0, n);
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 function readEntries(ownerPath: string): OwnerEntry[] {
   try {
-    const o = JSON.parse(readFileSync(ownerPath, 'utf8')) as { rejects_of?: unknown };
+    const text = readOwnerText(ownerPath);
+    if (text === undefined) return [];
+    const o = JSON.parse(text) as { rejects_of?: unknown };
     if (!Array.isArray(o.rejects_of)) return [];
     return o.rejects_of.filter((e): e is OwnerEntry => {
       const x = e as Partial<OwnerEntry> | null;

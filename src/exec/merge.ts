@@ -5,7 +5,8 @@
  * then `_work/` removed. A kill after `_SUCCESS` leaves at most `_work/` behind, which the next
  * merge or rerun of the same command removes (`finishLeftovers`).
  */
-import { existsSync } from 'node:fs';
+import { close, existsSync, openSync, write } from 'node:fs';
+import { promisify } from 'node:util';
 import { open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import { openDecoded } from '../io/decode.js';
@@ -242,6 +243,9 @@ async function rejectsIndex(run: string, file: string, segments: readonly { t: n
   return { index, ...(sampleLines !== undefined ? { sampleLines } : {}) };
 }
 
+const fdWrite = promisify(write);
+const fdClose = promisify(close);
+
 /** The buffer `appendFiles` copies through: 64 KiB stream chunks cost 4-5 times the CPU and time. */
 const COPY_CHUNK = 4 << 20;
 
@@ -254,9 +258,23 @@ const COPY_CHUNK = 4 << 20;
  */
 export async function appendFiles(parts: readonly string[], out: string, name = out, check?: (i: number, size: number, crc: number) => void): Promise<number[]> {
   const sizes: number[] = [];
-  const o = await open(out, 'w').catch((e: unknown) => {
+  // Opened synchronously: an open left in the thread pool when a signal's exit swept the temporaries
+  // made the file after the sweep, and the process waits for it at exit (interrupt23).
+  let fd: number;
+  try {
+    fd = openSync(out, 'w');
+  } catch (e) {
     throw namedOutputError(name, e);
-  });
+  }
+  let closed = false;
+  const o = {
+    write: (b: Buffer, off: number, len: number) => fdWrite(fd, b, off, len),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await fdClose(fd);
+    },
+  };
   try {
     const buf = Buffer.allocUnsafe(COPY_CHUNK);
     for (const [i, p] of parts.entries()) {

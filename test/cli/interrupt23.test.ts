@@ -58,7 +58,7 @@ beforeAll(async () => {
 });
 
 /** Hidden temporaries of atomic writes ('.NAME.tmp-PID-aN') anywhere under `d`. */
-const temporaries = (d: string): string[] => (readdirSync(d, { recursive: true }) as string[]).filter((n) => /(^|\/)\.[^/]*\.tmp-\d+-a\d+$/.test(n));
+const temporaries = (d: string): string[] => (readdirSync(d, { recursive: true }) as string[]).filter((n) => /(^|\/)\.[^/]*\.tmp-\d+(-a\d+)?$/.test(n));
 
 describe('a signal while the temporary of an atomic write is being opened', () => {
   // Written by run before its tasks (the plan, the resolved recipe) and by its merge (stats, report, _SUCCESS).
@@ -71,4 +71,13 @@ describe('a signal while the temporary of an atomic write is being opened', () =
       expect(temporaries(out), r.stderr).toEqual([]);
     });
   }
+  // The merge copies the tasks' rejects into '._rejects.jsonl.zst.tmp-PID' (exec/merge.ts appendFiles):
+  // its open, in the thread pool, outlived the merge's sweep (the process waits for the pool at exit): opened synchronously now.
+  it("run, at the open of the joined rejects' temporary: exit 143, no temporary left", async (ctx) => {
+    if (shim === undefined) return ctx.skip();
+    const out = join(dir, 'rj');
+    const r = await runNode([CLI, 'run', SAMPLE, '-i', join(dir, 'in.jsonl'), '-o', out, '-q', '--max-reject-rate', '1', '--allow-empty'], { cwd: dir, env: { LD_PRELOAD: shim, SIGNAL_AT_OPEN_OF: '/._rejects.jsonl.zst.tmp-' } });
+    expect(r.code, r.stderr).toBe(143);
+    expect(temporaries(out), r.stderr).toEqual([]);
+  });
 });

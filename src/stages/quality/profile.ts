@@ -195,6 +195,14 @@ export function profileShared(text: string): TextProfile {
 }
 
 /**
+ * The tokeniser's loop, for the warm-up to have V8 compile it as soon as it has its type feedback
+ * (warm.ts `compileNow`). @internal
+ */
+export function profileLoops(): readonly Function[] {
+  return [profileInto];
+}
+
+/**
  * Lines of `text` (split on "\n") into the line arrays, each with its trimmed bounds and a hash
  * of its raw content; returns their number. A function of its own, not a loop at the end of
  * `profileInto`: V8 optimises (and, when a record first needs more line slots, deoptimises) it

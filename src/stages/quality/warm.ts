@@ -1,6 +1,7 @@
+import { setFlagsFromString } from '../../core/lazyBuiltins.js';
 import type { C4Lines } from './c4.js';
 import { KeyCounter } from './hashtable.js';
-import { profileShared } from './profile.js';
+import { profileLoops, profileShared } from './profile.js';
 import type { SignalComputer } from './signals.js';
 
 /**
@@ -148,4 +149,65 @@ export function warmUp(targets: readonly WarmTarget[]): void {
     }
   }
   for (const { computer } of targets) for (const i of PARTITIONED) computer.runPartitioned(profileShared(list[i]));
+  compileNow(hotLoops(targets));
+}
+
+/**
+ * The functions `warmUp` has compiled at once: the tokeniser and the signal pass with its n-gram
+ * and paragraph helpers. Left to V8: the C4 line pass (compiled on the warm-up's feedback alone it
+ * was thrown away at the slice's first records: "insufficient type feedback for generic named
+ * access") and the line split (its growth call has no feedback until a record needs more lines).
+ */
+const SIGNAL_LOOPS = ['run', 'paragraphs', 'markRepeated', 'markRepeatedWithin', 'topNgram', 'covered', 'topNgramPartitioned', 'dupNgram'] as const;
+
+function hotLoops(targets: readonly WarmTarget[]): Function[] {
+  const fs = new Set<Function>(profileLoops());
+  for (const { computer } of targets) {
+    const proto = Object.getPrototypeOf(computer) as Record<string, unknown>;
+    for (const name of SIGNAL_LOOPS) if (typeof proto[name] === 'function') fs.add(proto[name] as Function);
+  }
+  return [...fs];
+}
+
+/** How many functions `compileNow` asked V8 to optimise at their next call, in this process (for tests). */
+export let compiledNow = 0;
+
+/**
+ * Ask V8 to optimise `fs` at their next call, on this thread, with the type feedback they have
+ * (V8's %OptimizeFunctionOnNextCall; a function V8 has queued already is left to that job).
+ *
+ * Why: V8 compiles a hot function on a helper thread while the unoptimised code keeps running.
+ * On the slice of issue #16, the tokeniser and `SignalComputer.run` were marked at the first
+ * records after the warm-up and their compiles landed ~25-70 records (~0.2-0.4 MB) later, under
+ * load: those records ran in baseline code (~10x slower per character), and the record in flight
+ * when the code landed asked for an on-stack compile of the same function, which landed after
+ * that record was done and was never used (tens of ms of CPU each, in most runs). Compiled here,
+ * right after the warm-up gave them their feedback, each is compiled once and every record runs
+ * optimised code. Cost: the compiles a short input (a few records past `WARM_AFTER`) would not
+ * have paid (~40-70 ms of CPU on 8-16 KB, bench/RESULTS.md "twenty-third pass, quality").
+ *
+ * V8's intrinsics parse only with --allow-natives-syntax: it is set for the one `new Function`
+ * and its call, and unset after unless it was on already. Anything failing here (a V8 without
+ * the intrinsic, a refused flag) leaves the compiles to V8 as before: this is about speed only.
+ */
+function compileNow(fs: readonly Function[]): void {
+  let allowed = true;
+  try {
+    new Function('f', '%OptimizeFunctionOnNextCall(f)');
+  } catch {
+    allowed = false;
+  }
+  try {
+    if (!allowed) setFlagsFromString('--allow-natives-syntax');
+    try {
+      // a function of its own on every call: its body is parsed at its first call, with the flag on
+      const optimize = new Function('fs', 'for (let i = 0; i < fs.length; i++) %OptimizeFunctionOnNextCall(fs[i]);') as (fs: readonly Function[]) => void;
+      optimize(fs);
+      compiledNow += fs.length;
+    } finally {
+      if (!allowed) setFlagsFromString('--no-allow-natives-syntax');
+    }
+  } catch {
+    // left to V8's own tiering
+  }
 }

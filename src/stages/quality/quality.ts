@@ -157,6 +157,15 @@ function parseOverrides(list: readonly string[]): Map<string, number | null> {
  */
 export const WARM_AFTER = 4096;
 
+/**
+ * Characters of text in the batch that brings the warm-up past which the warm-up also has V8
+ * compile the hot loops at once (warm.ts `compileNow`): an input that long has them compiled by
+ * V8 anyway, later, after records ran unoptimised and with a second compile on the stack; a
+ * shorter one would pay compiles V8 does not make for it (8-16 KB: ~50-75 ms of CPU; even at
+ * 32 KB; less from 64 KB). A batch is what the reader has read so far (~1 MiB for a file).
+ */
+export const COMPILE_AFTER = 65536;
+
 /** Share of CJK characters above which `auto` picks web-zh when no language signal is present. */
 export const AUTO_CJK_SHARE = 0.3;
 
@@ -229,6 +238,8 @@ export function createQuality(options: Record<string, unknown>): Stage {
   // The hot loops get their type feedback from warm.ts's texts before V8 optimises them, once
   // the input is long enough for that to happen at all: a short file never pays the warm-up.
   let unwarmed = WARM_AFTER;
+  /** Characters of text in the batch being judged, counted until the warm-up has run (COMPILE_AFTER). */
+  let batchChars = 0;
   /** The `attrs.quality` of the record `apply` last dropped, for its reject (undefined when nothing reads it). */
   let dropped: Record<string, unknown> | undefined;
   /** The numbers of `dropped`, for the report's profiler while the reject runs (Stage.rejecting). */
@@ -238,7 +249,7 @@ export function createQuality(options: Record<string, unknown>): Stage {
     options: { ...options },
     apply(doc: Doc, ctx: StageContext): Verdict {
       const text = getText(doc, ctx.textField);
-      if (unwarmed > 0 && (unwarmed -= text.length) <= 0) warmUp(compiled);
+      if (unwarmed > 0 && (unwarmed -= text.length) <= 0) warmUp(compiled, batchChars >= COMPILE_AFTER);
       const p = profileShared(text);
       let c = en;
       let by = 'preset';
@@ -314,6 +325,10 @@ export function createQuality(options: Record<string, unknown>): Stage {
     async *run(batches, ctx) {
       const swap = ctx.droppedReadByReject === true;
       for await (const batch of batches) {
+        if (unwarmed > 0) {
+          batchChars = 0;
+          for (const doc of batch) batchChars += getText(doc, ctx.textField).length;
+        }
         const out: Doc[] = [];
         for (const doc of batch) {
           const v = qualityApply(doc, ctx);

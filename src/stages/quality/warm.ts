@@ -126,9 +126,11 @@ export interface WarmTarget {
  * several rule sets (the `auto` preset's two), each text goes through every one before the next
  * text: the functions they share (`SignalComputer.run`) get every rule set's branches before V8
  * optimises them, not the first rule set's only (which threw `run` away at the first Chinese
- * warm-up text that took a branch of the Chinese rules).
+ * warm-up text that took a branch of the Chinese rules). With `compile`, V8 then compiles the hot
+ * loops at their next call (`compileNow`): for an input long enough that it would compile them
+ * anyway (the stage decides: `COMPILE_AFTER`).
  */
-export function warmUp(targets: readonly WarmTarget[]): void {
+export function warmUp(targets: readonly WarmTarget[], compile = false): void {
   warmUps += targets.length;
   const list = warmTexts();
   for (let k = 0; k < list.length; k++) {
@@ -149,7 +151,7 @@ export function warmUp(targets: readonly WarmTarget[]): void {
     }
   }
   for (const { computer } of targets) for (const i of PARTITIONED) computer.runPartitioned(profileShared(list[i]));
-  compileNow(hotLoops(targets));
+  if (compile) compileNow(hotLoops(targets));
 }
 
 /**
@@ -183,8 +185,10 @@ export let compiledNow = 0;
  * when the code landed asked for an on-stack compile of the same function, which landed after
  * that record was done and was never used (tens of ms of CPU each, in most runs). Compiled here,
  * right after the warm-up gave them their feedback, each is compiled once and every record runs
- * optimised code. Cost: the compiles a short input (a few records past `WARM_AFTER`) would not
- * have paid (~40-70 ms of CPU on 8-16 KB, bench/RESULTS.md "twenty-third pass, quality").
+ * optimised code. On a short input V8 would not have compiled most of them at all: 8-16 KB inputs
+ * paid ~50-75 ms of CPU more when every warm-up compiled (bench/RESULTS.md "twenty-third pass,
+ * quality"), so the stage asks for this only when the batch being read holds `COMPILE_AFTER`
+ * characters of text.
  *
  * V8's intrinsics parse only with --allow-natives-syntax: it is set for the one `new Function`
  * and its call, and unset after unless it was on already. Anything failing here (a V8 without

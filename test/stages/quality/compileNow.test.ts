@@ -5,6 +5,7 @@ import { loadPreset } from '../../../src/stages/quality/ruleset.js';
 import { SignalComputer } from '../../../src/stages/quality/signals.js';
 import { C4Lines } from '../../../src/stages/quality/c4.js';
 import * as warm from '../../../src/stages/quality/warm.js';
+import { COMPILE_AFTER, WARM_AFTER } from '../../../src/stages/quality/quality.js';
 import { CLI, runNode, tempDir } from '../../helpers/run.js';
 
 /** Deterministic English-like text: words, sentences, lines, a repeated line now and then. */
@@ -67,6 +68,21 @@ describe('quality warm-up compiles', () => {
     expect(thrown).toEqual([]);
   }, 120_000);
 
+  it('not for an input shorter than COMPILE_AFTER: V8 would not have compiled most of them', async () => {
+    const dir = await tempDir();
+    const src = join(dir, 'in.jsonl');
+    // past WARM_AFTER (the warm-up runs), short of COMPILE_AFTER
+    const recs = [text(1, 1200), text(2, 1500), text(3, 1500)];
+    const chars = recs.reduce((n, t) => n + t.length, 0);
+    expect(chars).toBeGreaterThan(WARM_AFTER);
+    expect(chars).toBeLessThan(COMPILE_AFTER);
+    writeFileSync(src, recs.map((t, i) => JSON.stringify({ id: `r${i}`, text: t })).join('\n') + '\n');
+    const r = await runNode(['--trace-opt', CLI, 'quality', src, '--preset', 'web-en', '--tag-only', '-q', '-o', join(dir, 'out.jsonl')], { env: { CORPUS_CLEAN_V8_FLAGS: '' } });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^\[marking /m); // the trace is V8's (a renamed flag would make this vacuous)
+    expect(r.stdout.split('\n').filter((l) => l.startsWith('[manually marking'))).toEqual([]);
+  }, 120_000);
+
   it('decides as without them: the same output as the interpreter alone (--jitless)', async () => {
     const dir = await tempDir();
     const src = join(dir, 'in.jsonl');
@@ -82,7 +98,7 @@ describe('quality warm-up compiles', () => {
     const set = loadPreset('web-en');
     const c4 = set.c4 ? new C4Lines(set.c4) : undefined;
     const at = warm.compiledNow;
-    warm.warmUp([{ computer: new SignalComputer(set.signals, c4), c4 }]);
+    warm.warmUp([{ computer: new SignalComputer(set.signals, c4), c4 }], true);
     expect(warm.compiledNow).toBeGreaterThan(at);
     expect(() => new Function('f', '%OptimizeFunctionOnNextCall(f)')).toThrow(SyntaxError);
   });

@@ -249,7 +249,7 @@ export async function prepare(job: Job) {
   const skipped: SkippedInput[] = [];
   const entered: EnteredFolder[] = [];
   const expanded = await expandInputs(job.inputs.length > 0 ? job.inputs : ['-'], skipped, entered);
-  const { files, leftOut, unfinished: unfinishedMet, inherited, expected, samples } = await checkInputFolders(expanded, entered.map((f) => f.path), allowUnfinished);
+  const { files, leftOut, unfinished: unfinishedMet, inherited, expected, samples } = await checkInputFolders(expanded, entered.filter((f) => f.glob === undefined).map((f) => f.path), allowUnfinished);
   // --allow-unfinished reads them, and says so: a warning each, and the list in the stats and the
   // output's manifest, so that what is made from an incomplete input does not pass for complete.
   const unfinished: UnfinishedInput[] = [];

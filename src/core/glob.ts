@@ -243,13 +243,38 @@ function splitPattern(p: string): { base: string; parts: string[] } {
  * gives `data/x/a.jsonl`; `/abs/*.jsonl` absolute paths). Only files (symlinks followed; a folder
  * reached twice through links is read once). Unsorted, without duplicates.
  */
-export async function expandGlob(pattern: string, onSkip?: (path: string, reason: string) => void): Promise<string[]> {
+export async function expandGlob(pattern: string, onSkip?: (path: string, reason: string) => void, onEnter?: (f: GlobFolder) => void): Promise<string[]> {
   const found = new Set<string>();
   for (const p of expandBraces(pattern)) {
     const { base, parts } = splitPattern(p);
-    await walk(base === '' && p.startsWith('/') ? '/' : base, parts.map((s) => (s === '**' ? null : s)), found, new Set(), onSkip);
+    await walk(base === '' && p.startsWith('/') ? '/' : base, parts.map((s) => (s === '**' ? null : s)), found, new Set(), onSkip, onEnter);
   }
   return [...found];
+}
+
+/**
+ * A folder the walk of a glob entered (`expandGlob`'s `onEnter`): as the walk spelled it (`path`),
+ * its real path and device:inode, and the pattern's segments (`parts`) of which the `k`-th is
+ * matched against its entries. Every path below it that `parts` from `k` on match is one the
+ * glob reads (`globFolderCovers`), whatever link the walk went through to reach it.
+ */
+export interface GlobFolder {
+  path: string;
+  real: string;
+  id: string | undefined;
+  parts: readonly string[];
+  k: number;
+}
+
+/**
+ * Whether the glob reads a file at `rel` (a relative path, `/`-separated) below the folder `f` its
+ * walk entered: the pattern's segments from `f.k` on matched as the walk matches them (hostile
+ * review 22 H1: a pattern whose wildcard segment matches the link `g2/lnk -> ../g1` reads
+ * `g1/all.jsonl` as `g2/lnk/all.jsonl`, which no lexical comparison with `g1/all.jsonl` sees).
+ */
+export function globFolderCovers(f: GlobFolder, rel: string): boolean {
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return false;
+  return partsMatch(f.parts, rel.split('/'), f.k, 0);
 }
 
 /**
@@ -286,7 +311,9 @@ function partsMatch(parts: readonly string[], names: readonly string[], k: numbe
 
 type Part = string | null; // null = `**`
 
-async function walk(dir: string, parts: readonly Part[], found: Set<string>, seenDirs: Set<string>, onSkip?: (path: string, reason: string) => void): Promise<void> {
+async function walk(dir: string, parts: readonly Part[], found: Set<string>, seenDirs: Set<string>, onSkip?: (path: string, reason: string) => void, onEnter?: (f: GlobFolder) => void): Promise<void> {
+  const segments = parts.map((s) => s ?? '**');
+  const reported = new Set<string>();
   const matchers = parts.map((s) => (s === null ? null : isMagic(s) ? segmentMatcher(s) : s));
   const fsDir = (d: string): string => (d === '' ? '.' : d);
   const spell = (d: string, name: string): string => (d === '' ? name : d.endsWith('/') ? d + name : `${d}/${name}`);
@@ -304,9 +331,15 @@ async function walk(dir: string, parts: readonly Part[], found: Set<string>, see
     if (k >= parts.length) return;
     const m = matchers[k];
     const last = k === parts.length - 1;
+    const real = m === null || onEnter !== undefined ? await realPath(fsDir(d)).catch(() => null) : null;
+    if (real !== null && onEnter !== undefined && !reported.has(`${real}\u0000${k}`)) {
+      // Each folder entered, for the check of outputs the next read would take (io/outputs.ts).
+      reported.add(`${real}\u0000${k}`);
+      const st = await stat(fsPath(fsDir(d))).catch(() => null);
+      onEnter({ path: fsDir(d), real, id: st === null ? undefined : `${st.dev}:${st.ino}`, parts: segments, k });
+    }
     if (m === null) {
       // `**`: zero folders here, or one more folder and `**` again.
-      const real = await realPath(fsDir(d)).catch(() => null);
       if (real === null || seenDirs.has(`${real}\u0000${k}`)) return;
       seenDirs.add(`${real}\u0000${k}`);
       if (!last) await visit(d, k + 1);

@@ -9,7 +9,7 @@ import { UsageError } from '../core/errors.js';
 import { startsZstd, UNREAD_HEAD, unreadAdvice, unreadKind, type UnreadKind } from './magic.js';
 import { zstdDecompress } from './codecs.js';
 import { constants as zlibConstants, gunzipSync } from 'node:zlib';
-import { entryKind, expandGlob, kindOfStats, streamAdvice } from '../core/glob.js';
+import { entryKind, expandGlob, kindOfStats, streamAdvice, type GlobFolder } from '../core/glob.js';
 
 /** File name endings read when a directory is given. */
 export const INPUT_EXTENSIONS = ['.jsonl', '.json', '.csv', '.tsv', '.txt', '.ndjson', '.warc', '.wet', '.html', '.htm'];
@@ -327,12 +327,24 @@ export interface EnteredFolder {
   id: string | undefined;
   top: boolean;
   link: boolean;
+  /**
+   * For a folder the walk of a glob input (`root`, the pattern) entered: the pattern's segments
+   * and the one matched against its entries; only what they match below it is read, not all of
+   * it (core/glob.ts globFolderCovers). Undefined for a folder input's walk.
+   */
+  glob?: { parts: readonly string[]; k: number };
+}
+
+/** The folders `expandGlob` enters for the pattern `root`, as EnteredFolder entries into `entered`. */
+function globEntered(root: string, entered: EnteredFolder[] | undefined): ((f: GlobFolder) => void) | undefined {
+  if (entered === undefined) return undefined;
+  return (f) => entered.push({ root, path: f.path, real: f.real, id: f.id, top: false, link: resolve(f.path) !== f.real, glob: { parts: f.parts, k: f.k } });
 }
 
 /**
- * The folders the input walk enters for the folders among `roots` (globs and files enter none),
- * for a check made before or without expanding them (export's early shard-folder check,
- * `dedup-disk --work`): the walk of `expandInputs`, one set of rules; a folder that cannot be
+ * The folders the input walk enters for the folders and glob patterns among `roots` (files enter
+ * none), for a check made before or without expanding them (export's early shard-folder check,
+ * `dedup-disk --work`): the walks of `expandInputs`, one set of rules; a folder that cannot be
  * read enters nothing (its reading says why).
  */
 export async function foldersEntered(roots: readonly string[]): Promise<EnteredFolder[]> {
@@ -346,6 +358,7 @@ export async function foldersEntered(roots: readonly string[]): Promise<EnteredF
       st = await stat(fsPath(given)).catch(() => null);
       if (st !== null) spec = given;
     }
+    if (st === null && /[*?[{]/.test(given)) await expandGlob(given, undefined, globEntered(given, entered)).catch(() => []);
     if (st?.isDirectory() !== true) continue;
     await listFolder(spec, [], entered).catch(() => []);
   }
@@ -448,7 +461,8 @@ async function unfinishedOutputNote(spec: string): Promise<string> {
  * folder or matches of a glob that cannot be read (dangling links, link loops, FIFOs, devices).
  * `entered`, when given, receives every folder the walk of a folder input entered (`EnteredFolder`),
  * for the checks of unfinished outputs (exec/markers.ts) and of outputs inside an input folder
- * (io/outputs.ts checkInsideInputFolder). A glob never yields a completion marker
+ * (io/outputs.ts checkInsideInputFolder), and every folder the walk of a glob entered (with
+ * `glob` set: the latter check only). A glob never yields a completion marker
  * (`_SUCCESS`, `out.jsonl._SUCCESS`): it is no record.
  */
 export async function expandInputs(specs: readonly string[], skipped: SkippedInput[] = [], entered?: EnteredFolder[]): Promise<string[]> {
@@ -511,7 +525,7 @@ export async function expandInputs(specs: readonly string[], skipped: SkippedInp
     } else if (/[*?[{]/.test(given)) {
       // Our own matcher, not tinyglobby's: picomatch's regexes backtrack once per '*' (src/core/glob.ts).
       // A pattern keeps its own backslashes (escapes); the names it matches are in the escaped form.
-      const matched = (await expandGlob(given, (name, reason) => skipped.push({ name, reason: reason + leaveOut('move it, or give a pattern that does not match it') }))).filter((f) => !/(^|[/.])_SUCCESS$/.test(f));
+      const matched = (await expandGlob(given, (name, reason) => skipped.push({ name, reason: reason + leaveOut('move it, or give a pattern that does not match it') }), globEntered(given, entered))).filter((f) => !/(^|[/.])_SUCCESS$/.test(f));
       if (matched.length === 0) throw new UsageError(`no files match '${showPath(given)}'${skippedNote(skipped)}`);
       for (const f of matched) found.push({ name: f, key: resolve(f) });
     } else if (st !== null) {

@@ -1,10 +1,10 @@
 import { appendFileSync, closeSync, existsSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { access, lstat, readdir, readlink, realpath, rename, rm, stat, statfs } from 'node:fs/promises';
 import { constants } from 'node:fs';
-import { basename, dirname, join, resolve, sep } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { nameFromText, realPath, showPath } from '../core/fsname.js';
 import { UsageError } from '../core/errors.js';
-import { globCovers } from '../core/glob.js';
+import { globCovers, globFolderCovers } from '../core/glob.js';
 import { makeDir } from './dirs.js';
 import type { EarlierOutput, EarlierState } from './earlierOutput.js';
 import { noteFifoOutput } from './fifos.js';
@@ -564,7 +564,7 @@ export async function checkInsideInputFolder(output: string, roots: readonly str
   const globs = roots.filter((g) => g !== '-' && /[*?[{]/.test(g) && !existsSync(nameFromText(g)) && !existsSync(g));
   if (globs.length > 0) {
     const [stem, ext] = splitExtensions(basename(out));
-    const names = folder ? ['part-00000.jsonl', 'part-00000.jsonl.gz', 'part-00000.jsonl.zst', 'part-00000.parquet'].map((n) => join(out, n)) : [out, join(dirname(out), `${stem}-00000${ext}`)];
+    const names = folder ? SHARD_PROBES.map((n) => join(out, n)) : [out, join(dirname(out), `${stem}-00000${ext}`)];
     const given = resolve(nameFromText(output));
     const spelled = folder ? names.map((n) => join(given, basename(n))) : [given, join(dirname(given), `${stem}-00000${ext}`)];
     for (const g of globs) {
@@ -572,10 +572,43 @@ export async function checkInsideInputFolder(output: string, roots: readonly str
       if (hit) throw new UsageError(`${flag} '${showPath(output)}' ${folder ? 'holds shards' : 'is a file'} the input pattern '${showPath(g)}' matches: the next read of that pattern would take the output as input too; write outside it (or give the input files or their folder)`);
     }
   }
+  // What is written, by real path and as spelled below its folders (for a bind mount's id).
+  const [stem, ext] = splitExtensions(basename(out));
+  const written = folder ? SHARD_PROBES.map((n) => join(out, n)) : [out, join(dirname(out), `${stem}-00000${ext}`)];
+  const givenUp = await ancestorPaths(nameFromText(output));
   for (const f of entered ?? (await walkedFolders(roots))) {
+    if (f.glob !== undefined) {
+      // A folder a glob's walk entered (through a link too, hostile review 22 H1): only what the
+      // pattern matches below it is read.
+      const glob = { ...f.glob, path: f.path, real: f.real, id: f.id };
+      const byReal = written.some((n) => within(n, f.real) && globFolderCovers(glob, relative(f.real, n)));
+      const byId = f.id !== undefined && givenUp.has(f.id) && written.some((n) => globFolderCovers(glob, relative(givenUp.get(f.id!)!, join(givenUp.get('')!, relative(out, n)))));
+      if (!byReal && !byId) continue;
+      throw new UsageError(`${flag} '${showPath(output)}' ${folder ? 'holds shards' : 'is a file'} the input pattern '${showPath(f.root)}' matches (in '${showPath(f.path)}', which is the folder '${showPath(f.real)}'): the next read of that pattern would take the output as input too; write outside it (or give the input files or their folder)`);
+    }
     if (!within(out, f.real) && (f.id === undefined || !outUp.has(f.id))) continue;
     const where = f.top ? `the input folder '${showPath(f.root)}'` : f.link ? `'${showPath(f.path)}' (a link to '${showPath(f.real)}'), a folder the walk of the input folder '${showPath(f.root)}' enters` : `'${showPath(f.path)}', a folder the walk of the input folder '${showPath(f.root)}' enters`;
     throw new UsageError(`${flag} '${showPath(output)}' lies inside ${where}: the next read of that folder would take the output as input too; write outside it`);
+  }
+}
+
+/** Names of a folder output's first shard, in each format: what a glob over the folder would read. */
+const SHARD_PROBES = ['part-00000.jsonl', 'part-00000.jsonl.gz', 'part-00000.jsonl.zst', 'part-00000.parquet'];
+
+/**
+ * Device:inode of every existing folder above `p` (and `p`), each with its path (made absolute,
+ * the nearest kept), and `''` for `p` itself made absolute: where `p` lies below a folder known
+ * by its id.
+ */
+async function ancestorPaths(p: string): Promise<Map<string, string>> {
+  const byId = new Map<string, string>([['', resolve(p)]]);
+  let cur = resolve(p);
+  for (;;) {
+    const id = await fileId(cur);
+    if (id !== undefined && !byId.has(id)) byId.set(id, cur);
+    const up = dirname(cur);
+    if (up === cur) return byId;
+    cur = up;
   }
 }
 

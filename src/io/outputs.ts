@@ -989,17 +989,18 @@ export async function prepareOutput(plan: OutputPlan): Promise<Release> {
     const failed = plan.folder ? FAILED_NAME : setFailed;
     // Files named like the set's shards that no marker of it lists (and no killed command of
     // ours left) are not ours: `data-00000.jsonl` is a common name of downloaded shards (hostile
-    // review 9 F48: --overwrite deleted them). A marker whose list does not read counts all as ours.
-    const set = setRe === null || killed !== undefined ? undefined : unlistedShards(dir, names, [setMarker, setFailed], (n) => setRe.test(n), false);
+    // review 9 F48: --overwrite deleted them). A marker that is no manifest of ours lists none (H8).
+    const set = setRe === null || killed !== undefined ? undefined : unlistedShards(dir, names, [setMarker, setFailed], (n) => setRe.test(n));
     const strangers = set?.unlisted ?? [];
-    if (plan.sharded && set !== undefined) refuseUnlisted(set, { head: `output shards '${showPath(plan.output)}':`, beside: true, notListed: (it) => `no ${setMarker} lists ${it}`, orWhat: set.markers > 0 ? 'by a command that did not list it' : 'its manifest is gone', elsewhere: 'another name' });
+    if (plan.sharded && set !== undefined) refuseUnlisted(set, { head: `output shards '${showPath(plan.output)}':`, beside: true, notListed: (it) => (set.foreign > 0 ? `the ${setMarker} there is not a manifest of corpus-clean (not the JSON it writes), so it lists no shard` : `no ${setMarker} lists ${it}`), orWhat: set.markers > set.foreign ? 'by a command that did not list it' : 'its manifest is gone', elsewhere: 'another name' });
     // The same rule for a folder output (hostile review 20 F5: `-o DIR/ --overwrite` deleted a
     // Spark folder's part-00001.jsonl, "from an earlier run"): shard-named files are ours only when
     // a manifest of ours lists them (its _SUCCESS or _FAILED), a run's _plan.json is there, or a
-    // killed command of ours left its lock. An empty _SUCCESS (Spark's, Hadoop's) lists none.
+    // killed command of ours left its lock. An empty _SUCCESS (Spark's, Hadoop's) lists none, nor
+    // does one that is not our JSON (`echo done > _SUCCESS`: hostile review 22 H8).
     if (plan.folder && killed === undefined && !names.includes(PLAN_NAME)) {
-      const inFolder = unlistedShards(dir, names, [SUCCESS_NAME, FAILED_NAME], (n) => FOLDER_SHARD.test(n), true);
-      refuseUnlisted(inFolder, { head: `output folder '${showPath(plan.output)}' holds`, beside: false, notListed: (it) => (inFolder.markers === 0 ? `no ${SUCCESS_NAME} of corpus-clean lists ${it}` : `its ${SUCCESS_NAME} does not list ${it}`), orWhat: 'its manifest is gone', elsewhere: 'another folder' });
+      const inFolder = unlistedShards(dir, names, [SUCCESS_NAME, FAILED_NAME], (n) => FOLDER_SHARD.test(n));
+      refuseUnlisted(inFolder, { head: `output folder '${showPath(plan.output)}' holds`, beside: false, notListed: (it) => (inFolder.markers === 0 ? `no ${SUCCESS_NAME} of corpus-clean lists ${it}` : inFolder.foreign > 0 ? `its ${SUCCESS_NAME} is not a manifest of corpus-clean (not the JSON it writes), so it lists no shard` : `its ${SUCCESS_NAME} does not list ${it}`), orWhat: 'its manifest is gone', elsewhere: 'another folder' });
     }
     // A run's folder (its _plan.json) not finished nor failed is resumed by its `run`: a single
     // command replaces it only when told to (--overwrite), never as a killed command's leftovers.
@@ -1199,16 +1200,19 @@ function manifestShards(path: string): string[] | undefined {
 /**
  * The files among `names` (in `dir`) that `isShard` takes for an output's shards and that no
  * manifest among `markers` lists: not written by corpus-clean (or its manifest is gone), so not
- * an earlier run's (`refuseUnlisted`). A marker whose list does not read counts every one as
- * listed; with `emptyListsNone`, an empty marker (Spark's, Hadoop's `_SUCCESS`) lists none.
- * `markers` in the result: how many of them are there. One rule for a folder output and a
- * file-mode shard set (hostile review 9 F48, 20 F5).
+ * an earlier run's (`refuseUnlisted`). A marker that is not corpus-clean's manifest lists none:
+ * an empty one (Spark's, Hadoop's `_SUCCESS`) as one holding anything else (`echo done >
+ * _SUCCESS`: hostile review 22 H8, where it counted every shard as listed and --overwrite
+ * deleted another tool's part-00007.jsonl). `markers` in the result: how many of them are there;
+ * `foreign`: how many of those are not empty and yet no manifest of ours. One rule for a folder
+ * output and a file-mode shard set (hostile review 9 F48, 20 F5).
  */
-function unlistedShards(dir: string, names: readonly string[], markers: readonly string[], isShard: (n: string) => boolean, emptyListsNone: boolean): { unlisted: string[]; markers: number } {
-  const lists = markers.filter((n) => names.includes(n)).map((n) => (emptyListsNone && emptyFile(join(dir, n)) ? [] : manifestShards(join(dir, n))));
-  if (lists.some((l) => l === undefined)) return { unlisted: [], markers: lists.length };
-  const known = new Set(lists.flat());
-  return { unlisted: names.filter((n) => isShard(n) && !known.has(n)).sort(), markers: lists.length };
+function unlistedShards(dir: string, names: readonly string[], markers: readonly string[], isShard: (n: string) => boolean): { unlisted: string[]; markers: number; foreign: number } {
+  const present = markers.filter((n) => names.includes(n));
+  const lists = present.map((n) => manifestShards(join(dir, n)));
+  const foreign = present.filter((n, i) => lists[i] === undefined && !emptyFile(join(dir, n))).length;
+  const known = new Set(lists.flatMap((l) => l ?? []));
+  return { unlisted: names.filter((n) => isShard(n) && !known.has(n)).sort(), markers: present.length, foreign };
 }
 
 /**

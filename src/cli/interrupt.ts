@@ -81,6 +81,18 @@ function stop(code: number, did: string): void {
   (cleanup ?? (async () => {}))().then(quiet, () => quiet());
 }
 
+/**
+ * Let a signal that has landed but whose handler has not run yet be handled: two turns of the
+ * event loop, so that one poll for events (where Node reads the signals that came) lies between
+ * now and the return. A command whose last step ended in the same turn as the signal came (a
+ * new output's _SUCCESS renamed, nothing after it) exited 0 without a word of the signal, where
+ * the same signal with --overwrite (the earlier output still being removed) said "terminated
+ * after the output was finished and published", exit 143 (hostile review 22 H6).
+ */
+export async function handleLandedSignals(): Promise<void> {
+  for (let i = 0; i < 2; i++) await new Promise<void>((done) => setImmediate(done));
+}
+
 /** True once a signal (or a closed stdout) is stopping the process. */
 export function stopping(): boolean {
   return stoppingNow;

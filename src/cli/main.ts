@@ -7,7 +7,7 @@ import { didYouMean } from '../core/suggest.js';
 import { VERSION } from '../version.js';
 import type { Command } from './command.js';
 import { commandOnly, FIXED_COMMANDS } from './commandModules.js';
-import { outputClosed, stopping } from './interrupt.js';
+import { handleLandedSignals, outputClosed, stopping } from './interrupt.js';
 import { showText } from '../core/show.js';
 
 /** The stack frames of an error, one escaped line each (CORPUS_CLEAN_DEBUG=1). */
@@ -122,6 +122,9 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 process.stderr.on('error', () => {});
 
 const code = await main(process.argv.slice(2));
+// A signal that came while the command ended is handled (and said) before the exit, whether or
+// not a last step of the command gave the event loop a turn (hostile review 22 H6).
+await handleLandedSignals();
 // A signal is stopping the command (its abort is removing the output, or waiting for the commit):
 // the signal's handler says what is left and exits with its code, never this one (hostile review
 // 21 G0: the command's own exit 0 came first, beside an output the abort had removed).

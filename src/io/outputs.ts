@@ -12,7 +12,7 @@ import { foldersEntered, isInputName, type EnteredFolder } from './inputs.js';
 import { lockPathFor, NAME_MAX, shortHead, shortPrefix } from './writers/hiddenName.js';
 import { lockHost, lockText, parseLock, processAlive, readLock, type LockHolder } from './writers/lockFile.js';
 import { notOwnSideFile } from './writers/ownSideFile.js';
-import { notThisOutputs } from './sideOwner.js';
+import { notThisOutputs, ownerPathOf } from './sideOwner.js';
 
 /**
  * Safety checks on the paths a run writes, made before anything is touched or read: an output
@@ -470,6 +470,7 @@ export async function checkOutputs(plan: OutputPlan): Promise<void> {
     }
     await checkWritable(plan.output, '--output', plan.folder);
   }
+  await refuseInputsBeside(plan, inputs);
   if (plan.rejects !== undefined) {
     await checkSideOutputName(plan.rejects, '--rejects');
     await clash(plan.rejects, '--rejects', false);
@@ -708,6 +709,66 @@ async function checkCollisions(plan: OutputPlan): Promise<void> {
       ? FOLDER_SHARD.test(name) || name === SUCCESS_NAME || name === FAILED_NAME || name === LOCK_NAME || TEMP.test(name)
       : r === out || name === setMarkerName(plan.output) || name === setFailedName(plan.output) || name === basename(lockPathFor(plan.output)) || (plan.sharded && shardPattern(plan.output).test(name));
     if (owned) throw new UsageError(`${flag} '${showPath(path)}' is one of the files the output '${showPath(plan.output)}' writes (${plan.folder ? 'its shards, _SUCCESS, _FAILED and lock' : 'its shards, its marker and lock'}); the one would replace the other: give it another name`);
+  }
+}
+
+/**
+ * The files a command writes or removes beside a file it writes (`-o`, `--rejects`, `--stats`):
+ * its lock, a file output's markers (`NAME._SUCCESS`, `NAME._FAILED`, removed as stale), the
+ * rejects file's owner record (`.NAME.owner`: io/sideOwner.ts), each beside the path given and
+ * beside where its links lead; and a test of the names of its temporaries (`.NAME.tmp-PID-N`)
+ * and set-aside copies (`.NAME.earlier-PID`), which a later command removes or renames back once
+ * their process is gone.
+ */
+async function besideFiles(path: string, flag: string, plan: OutputPlan): Promise<{ files: { what: string; path: string }[]; temp: (dir: string, name: string) => boolean }> {
+  const given = nameFromText(path);
+  const t = await linkTarget(given);
+  const files: { what: string; path: string }[] = [];
+  for (const p of new Set([given, t])) {
+    files.push({ what: 'lock', path: lockPathFor(p) });
+    if (flag === '--output') files.push({ what: 'marker', path: join(dirname(p), setMarkerName(p)) }, { what: 'failure marker', path: join(dirname(p), setFailedName(p)) });
+    if (flag === '--rejects') files.push({ what: 'owner record', path: ownerPathOf(p) });
+  }
+  const dirs = new Map<string, string>();
+  for (const p of new Set([given, t])) dirs.set(await real(dirname(resolve(p))), p);
+  const temp = (dir: string, name: string): boolean => {
+    const p = dirs.get(dir);
+    if (p === undefined) return false;
+    const earlier = EARLIER_NAME.exec(name);
+    return (TEMP.test(name) && isTempOf(name, p)) || (earlier !== null && earlier[1] === basename(p)) || (plan.sharded && flag === '--output' && earlier !== null && shardPattern(p).test(earlier[1]));
+  };
+  return { files, temp };
+}
+
+/**
+ * Refuse an input that is a file the command writes or removes beside one of its outputs
+ * (`besideFiles`): hostile review 23 F9c, `cat .r.jsonl.owner --format jsonl --rejects r.jsonl`
+ * overwrote the input with the owner record (exit 0); an input named as the output's lock, its
+ * `_FAILED` marker or a dead process's temporary was deleted. Compared by real path and by
+ * device and inode, as an input named as the output itself is (`clash`).
+ */
+async function refuseInputsBeside(plan: OutputPlan, inputs: readonly { name: string; real: string; id: string | undefined; what?: string }[]): Promise<void> {
+  if (inputs.length === 0) return;
+  const outs: [string, string | undefined][] = [['--output', plan.output === '-' || plan.folder ? undefined : plan.output], ['--rejects', plan.rejects], ['--stats', plan.stats]];
+  for (const [flag, path] of outs) {
+    if (path === undefined || path === '-' || (await isStreamTarget(path))) continue;
+    const { files, temp } = await besideFiles(path, flag, plan);
+    const sides = await Promise.all(files.map(async (f) => ({ ...f, real: await real(f.path), id: await fileId(f.path) })));
+    for (const i of inputs) {
+      const hit = sides.find((f) => f.real === i.real || resolve(f.path) === resolve(i.name) || (f.id !== undefined && f.id === i.id));
+      const tmp = hit === undefined && temp(dirname(i.real), basename(i.real));
+      if (hit === undefined && !tmp) continue;
+      const what = hit !== undefined ? `its ${hit.what} '${showPath(hit.path)}'` : 'named as its temporaries and set-aside copies are, which a command removes or renames back once their process is gone';
+      throw new UsageError(`the input '${showPath(i.name)}'${i.what === undefined ? '' : ` (${i.what})`} is a file ${flag} '${showPath(path)}' writes or removes beside it (${what}): the command would destroy the input; give the input another name (or the output another name)`);
+    }
+    // Another output of the command naming one of them (`--rejects s5.jsonl --stats .s5.jsonl.owner`:
+    // the stats replaced by the owner record). The output's own are checkCollisions' (its wording).
+    for (const [other, o] of outs) {
+      if (other === flag || flag === '--output' || o === undefined || o === '-' || (await isStreamTarget(o))) continue;
+      const r = await real(nameFromText(o));
+      const hit = sides.find((f) => f.real === r);
+      if (hit !== undefined) throw new UsageError(`${other} '${showPath(o)}' is the ${hit.what} of ${flag} '${showPath(path)}' ('${showPath(hit.path)}'): the one would replace the other; give ${other} another name`);
+    }
   }
 }
 

@@ -1131,6 +1131,8 @@ export interface Finished {
   replacing?: boolean;
   /** The --rejects file is the user's own, put back over this command's when it fails (--overwrite with no earlier output). */
   rejectsPutBack?: boolean;
+  /** The recipe has a stage of one's own (`- module:`): a MISMATCH names it as a suspect. */
+  ownStages?: boolean;
 }
 
 /**
@@ -1169,7 +1171,7 @@ export async function finishRun(f: Finished): Promise<number> {
     ...f.extra,
   };
   // A run cut by --limit says so on its accounting line: its figures are of the first N records.
-  say(accountingLine(job.command, stats) + (f.limit?.reached === true ? `; stopped at --limit ${f.limit.n} (the inputs hold more records)` : ''));
+  say(accountingLine(job.command, stats, f.ownStages === true) + (f.limit?.reached === true ? `; stopped at --limit ${f.limit.n} (the inputs hold more records)` : ''));
   for (const line of fileLines(stats)) say(line);
   // A single command writes no _report.html: name the rejects file it wrote, or how to get one.
   const samples = rejectsPath ? `the rejects (${showPath(rejectsPath)})` : 'the rejects (none were kept: give --rejects FILE)';

@@ -369,6 +369,7 @@ export async function mergeRun(run: string, plan: Plan, opts: { started: number;
     ...(plan.settings.limit !== undefined ? { limit: { n: plan.settings.limit, reached: plan.limitReached === true } } : {}),
     command: 'run',
     stats,
+    ownStages: plan.stages.some((st) => st.module !== undefined),
     inputs: plan.inputs,
     ...(plan.roots !== undefined ? { roots: plan.roots } : {}),
     skipped: plan.skipped ?? [],

@@ -329,7 +329,7 @@ export function fixFor(reason: string, keys: string[], textField: TextField | un
   if (code === 'extract:no_html') return NO_HTML;
   if (code === 'extract_empty') return 'the page has no text to extract (extract_empty: a script-only or image-only page); nothing to do unless every page says so (then check --method)';
   if (stage === 'read') return `the file did not read as records (${code}); check its format (--format) and its encoding`;
-  if (code === 'langid:not_kept') return `its language is not in the langid stage's keep list (see the lang: counters); add it to keep, or leave the file out`;
+  if (code === 'langid:not_kept') return `not a language the langid stage keeps (see the lang: counters): add the language to its keep list, or leave the file out (or is another recipe meant for this input?)`;
   if (code === 'langid:too_short') return 'its texts are shorter than langid min_chars (letters of prose; a Han character counts 2): lower min_chars (0 keeps them, lang from the script), or leave length to the quality stage';
   if (code === 'langid:low_score') return 'the language identifier is unsure about its texts (short or mixed text?); lower langid min_score';
   if (stage === 'quality') return qualityFix(code, s, command, samples);
@@ -361,15 +361,17 @@ function qualityFix(code: string, s: RunStats | undefined, command: string, samp
  * there (no stage after dedup dropped any), what dedup did, since it, not the top reason, is why
  * nothing was written: relaxing a filter would change nothing. Its kept copies are all in other
  * inputs (a copy kept from this file would have been written). Undefined otherwise. New-user
- * review 21 N12: a file downloaded twice was said to be lost to quality's top rule.
+ * review 21 N12: a file downloaded twice was said to be lost to quality's top rule. `copy`: the
+ * duplicates are a real share of the file (`COPY_SHARE`), and the line asks whether the file is a
+ * copy of another input; a file whose one or two survivors of the filters were duplicates is not
+ * asked (new-user review 23 B8: 15 files of 18 records, one duplicate each, were).
  */
-function duplicatesOnly(reasons: Record<string, number>, s: RunStats): string | undefined {
+function duplicatesOnly(reasons: Record<string, number>, s: RunStats, read: number): { line: string; copy: boolean; dups: number; before: Record<string, number> } | undefined {
   const order = s.stages.map((x) => x.stage);
   const last = order.lastIndexOf('dedup');
   let dups = 0;
   const byDedup: string[] = [];
-  let before: [string, number] | undefined;
-  let beforeAll = 0;
+  const beforeReasons: Record<string, number> = {};
   for (const [r, n] of Object.entries(reasons)) {
     const stage = r.slice(0, r.indexOf('/'));
     if (stage === 'dedup') {
@@ -379,15 +381,34 @@ function duplicatesOnly(reasons: Record<string, number>, s: RunStats): string | 
     }
     // A stage after dedup dropped some: not every survivor of the filters was a duplicate.
     if (last >= 0 && order.indexOf(stage) > last) return undefined;
-    beforeAll += n;
-    if (before === undefined || n > before[1]) before = [r, n];
+    beforeReasons[r] = n;
   }
   if (dups === 0) return undefined;
-  const what = `duplicates of records kept from other inputs (${byDedup.join(', ')})`;
-  const rest = before === undefined ? '' : `; the other ${beforeAll} were rejected before dedup (most as ${before[0]}: ${before[1]})`;
-  const head = beforeAll === 0 ? `all ${dups} were ${what}` : `the ${dups} that passed the stages before dedup were all ${what}`;
-  return `${head}${rest}: is the file a copy of another input? (Relaxing a filter would not help: what passes the filters is kept from the other copy)`;
+  const copy = dups >= COPY_SHARE * read || dups >= COPY_RECORDS;
+  const one = dups === 1;
+  const what = `${one ? 'a duplicate of a record' : 'duplicates of records'} kept from other inputs (${byDedup.join(', ')})`;
+  const rest = beforeRejected(beforeReasons);
+  const head = rest === '' ? (one ? `its 1 record was ${what}` : `all ${dups} were ${what}`) : `the ${dups} that passed the stages before dedup ${one ? 'was' : 'were all'} ${what}`;
+  const line = copy ? `${head}${rest}: is the file a copy of another input? (Relaxing a filter would not help: what passes the filters is kept from the other copy)` : `${head}${rest} (a few duplicates, as sources overlap; relaxing a filter would keep more of the file)`;
+  return { line, copy, dups, before: beforeReasons };
 }
+
+/** '; the other N were rejected before dedup (most as R: K)', or '' when none was. */
+function beforeRejected(reasons: Record<string, number>): string {
+  const all = Object.entries(reasons);
+  if (all.length === 0) return '';
+  const total = all.reduce((a, [, n]) => a + n, 0);
+  const [r, n] = all.sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))[0];
+  return `; the other ${total} ${total === 1 ? 'was' : 'were'} rejected before dedup (most as ${r}: ${n})`;
+}
+
+/** Share of a file's records that, all duplicates, make the per-file warning ask whether it is a copy of another input. */
+const COPY_SHARE = 0.5;
+/** As many duplicates, all its survivors of the filters, make a file likely a copy whatever its size. */
+const COPY_RECORDS = 10;
+
+/** Reasons whose per-file warnings are said in one line for all their files however few (new-user review 23 B8). */
+const JOIN_ALWAYS = new Set(['langid/langid:not_kept']);
 
 /**
  * `n` of `of` in per cent, to one decimal (halves up), but never shown as 100 (or 0) when it is
@@ -416,7 +437,7 @@ export function fileWarnings(s: RunStats, textField?: TextField, command = 'run'
   const files = Object.entries(s.perFile ?? {});
   if (files.length < 2) return [];
   /** One warning: its line, the records its file lost, and what files of the same warning share (`group`). */
-  const out: Array<{ line: string; lost: number; group: string; name: string; read: number; n: number; none: boolean; reason: string; fix: string }> = [];
+  const out: Array<{ line: string; lost: number; group: string; name: string; read: number; n: number; none: boolean; reason: string; fix: string; join?: boolean; dups?: { n: number; before: Record<string, number> } }> = [];
   for (const [name, f] of files) {
     if (f.read === 0) continue;
     const top = Object.entries(f.reasons).sort((a, b) => b[1] - a[1])[0];
@@ -424,21 +445,27 @@ export function fileWarnings(s: RunStats, textField?: TextField, command = 'run'
     const keys = Object.entries(f.keysSeen).sort((a, b) => b[1] - a[1]).map(([k]) => showText(k));
     const [reason, n] = top;
     const pct = share(n, f.read);
-    const dup = f.written === 0 ? duplicatesOnly(f.reasons, s) : undefined;
+    const dup = f.written === 0 ? duplicatesOnly(f.reasons, s, f.read) : undefined;
     const lost = f.read - f.written;
     const entry = { lost, name, read: f.read, n, none: f.written === 0, reason };
-    if (dup !== undefined) out.push({ ...entry, line: `${showPath(name)}: none of its ${f.read} records was written: ${dup}`, group: `dup\0${name}`, fix: '' });
+    // A few duplicates of many files are one line, however few the files.
+    if (dup !== undefined) out.push({ ...entry, line: `${showPath(name)}: none of its ${f.read} records was written: ${dup.line}`, group: dup.copy ? `dup\0${name}` : 'dupfew', fix: '', ...(dup.copy ? {} : { join: true, dups: { n: dup.dups, before: dup.before } }) });
     else if (f.written === 0 || (f.read >= MIN_RECORDS_FOR_SHARE && n > ONE_REASON_SHARE * f.read)) {
       const fix = fixFor(reason, keys, textField, s, command, samples, f, name, roots);
       const line = f.written === 0 ? `${showPath(name)}: none of its ${f.read} records was written; ${n} (${pct} %) rejected as ${reason}: ${fix}` : `${showPath(name)}: ${pct} % of its ${f.read} records were rejected as ${reason}: ${fix}`;
-      out.push({ ...entry, line, group: `${f.written === 0 ? 'none' : 'share'}\0${reason}\0${fix}`, fix });
+      out.push({ ...entry, line, group: `${f.written === 0 ? 'none' : 'share'}\0${reason}\0${fix}`, fix, ...(JOIN_ALWAYS.has(reason) ? { join: true } : {}) });
     }
   }
-  if (out.length <= limit) return out.map((e) => e.line);
   // Many files with one warning (2,021 small files: 20 identical lines, new-user review 22 A7): one
   // line per warning, naming the first files and the count; a warning of one file keeps its line.
+  // Below the bound, only the warnings that say one thing of the run (`join`: a language the recipe
+  // does not keep, a few duplicates) are joined (new-user review 23 B8: 14 'not in keep list' lines).
+  const joinAll = out.length > limit;
   const groups = new Map<string, typeof out>();
-  for (const e of out) groups.set(e.group, [...(groups.get(e.group) ?? []), e]);
+  out.forEach((e, i) => {
+    const key = joinAll || e.join === true ? e.group : `one\0${i}`;
+    groups.set(key, [...(groups.get(key) ?? []), e]);
+  });
   const items = [...groups.values()].map((g) => {
     if (g.length === 1) return { line: g[0].line, lost: g[0].lost, files: 1 };
     const read = g.reduce((a, e) => a + e.read, 0);
@@ -448,9 +475,12 @@ export function fileWarnings(s: RunStats, textField?: TextField, command = 'run'
     const each = Math.min(...sizes) === Math.max(...sizes) ? `${sizes[0]} each` : `${Math.min(...sizes)} to ${Math.max(...sizes)} each`;
     const names = `${g.slice(0, 3).map((e) => `'${showPath(e.name)}'`).join(', ')}${g.length > 3 ? ` and ${g.length - 3} more` : ''}`;
     const { reason, fix } = g[0];
+    const lost = g.reduce((a, e) => a + e.lost, 0);
+    if (g[0].dups !== undefined) return { line: fewDuplicatesLine(g, names, each, read), lost, files: g.length };
     const line = g[0].none ? `${g.length} files (${names}; ${each}): none of their ${read} records was written; ${n} (${pct} %) rejected as ${reason}: ${fix}` : `${g.length} files (${names}; ${each}): ${pct} % of their ${read} records were rejected as ${reason}: ${fix}`;
-    return { line, lost: g.reduce((a, e) => a + e.lost, 0), files: g.length };
+    return { line, lost, files: g.length };
   });
+  if (!joinAll && items.length === out.length) return out.map((e) => e.line);
   if (items.length <= limit) return items.map((i) => i.line);
   // Still more warnings than lines (files each with another reason): the `limit` that lost the most records, in file order, and a count of the rest.
   const order = items.map((_, i) => i).sort((a, b) => items[b].lost - items[a].lost || a - b);
@@ -465,6 +495,19 @@ export function fileWarnings(s: RunStats, textField?: TextField, command = 'run'
     ...items.filter((_, i) => shown.has(i)).map((i) => i.line),
     `and ${rest} more ${rest === 1 ? 'file' : 'files'} like these (${records} ${records === 1 ? 'record' : 'records'} lost in all; the ${limit} that lost the most are shown above): every file is listed under perFile in the stats (_stats.json, --stats FILE)`,
   ];
+}
+
+/**
+ * The one line of files none of whose records was written because their few survivors of the
+ * filters were duplicates of other inputs' records (new-user review 23 B8).
+ */
+function fewDuplicatesLine(g: ReadonlyArray<{ dups?: { n: number; before: Record<string, number> } }>, names: string, each: string, read: number): string {
+  const counts = g.map((e) => e.dups!.n);
+  const dups = counts.reduce((a, k) => a + k, 0);
+  const [lo, hi] = [Math.min(...counts), Math.max(...counts)];
+  const before: Record<string, number> = {};
+  for (const e of g) for (const [r, k] of Object.entries(e.dups!.before)) before[r] = (before[r] ?? 0) + k;
+  return `${g.length} files (${names}; ${each}): none of their ${read} records was written: the ${lo === hi ? `${lo}` : `${lo} to ${hi}`} of each that passed the stages before dedup (${dups} in all) were duplicates of records kept from other inputs${beforeRejected(before)} (a few duplicates, as sources overlap; relaxing a filter would keep more of these files)`;
 }
 
 /** Reasons a file's records may all have gone to while its lines were never checked. */

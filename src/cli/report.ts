@@ -1,3 +1,4 @@
+import { closeSync, openSync, readSync } from 'node:fs';
 import { isAbsolute, relative } from 'node:path';
 import { showPath } from '../core/fsname.js';
 import { clearProgress, eta, ofTotal, progressInterval, progressWaits, writeProgress } from '../exec/progress.js';
@@ -307,6 +308,33 @@ const MIN_RECORDS_FOR_SHARE = 10;
  */
 export const NO_HTML = "extract reads the HTML of its records' 'html' field (--field NAME names another); a .txt file is read as plain text: a file holding an HTML page is read as one with --format html";
 
+/**
+ * The advice for a `.txt` input that holds an HTML page, read as plain text: its markup went to
+ * the stages as prose, and relaxing the rule that took it would let raw HTML into the output
+ * (new-user review 23 B9: gopher_quality:alpha_words, 'relax it').
+ */
+export const HTML_IN_TXT = 'this .txt holds an HTML page (it begins with <!doctype html> or <html>), read as plain text, markup and all: give it a .html name (or read it with --format html) and the readers extract its main text; relaxing the rule would let the markup into the output';
+
+/**
+ * Whether the input `name`, a plain `.txt` file, begins (after a BOM and white space) with
+ * `<!doctype html` or `<html`, as the stdin sniff takes an HTML page. False when it cannot be read.
+ */
+export function htmlPageInTxt(name: string): boolean {
+  if (!/\.txt$/i.test(name)) return false;
+  let fd: number | undefined;
+  try {
+    fd = openSync(name, 'r');
+    const head = Buffer.alloc(512);
+    const n = readSync(fd, head, 0, head.length, 0);
+    const text = head.subarray(0, n).toString('utf8').replace(/^\uFEFF/, '').trimStart().toLowerCase();
+    return text.startsWith('<!doctype html') || text.startsWith('<html');
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
 /** What to do about a reason that took (nearly) a whole file. */
 export function fixFor(reason: string, keys: string[], textField: TextField | undefined, s?: RunStats, command = 'run', samples = '_report.html (or the rejects)', file?: FileStats, name?: string, roots?: readonly string[]): string {
   const [stage, code] = [reason.slice(0, reason.indexOf('/')), reason.slice(reason.indexOf('/') + 1)];
@@ -329,6 +357,8 @@ export function fixFor(reason: string, keys: string[], textField: TextField | un
   if (code === 'extract:no_html') return NO_HTML;
   if (code === 'extract_empty') return 'the page has no text to extract (extract_empty: a script-only or image-only page); nothing to do unless every page says so (then check --method)';
   if (stage === 'read') return `the file did not read as records (${code}); check its format (--format) and its encoding`;
+  // A page saved as .txt: its markup was filtered as prose; the fix is to read it as HTML, not to relax a rule.
+  if (name !== undefined && stage !== 'dedup' && htmlPageInTxt(name)) return HTML_IN_TXT;
   if (code === 'langid:not_kept') return `not a language the langid stage keeps (see the lang: counters): add the language to its keep list, or leave the file out (or is another recipe meant for this input?)`;
   if (code === 'langid:too_short') return 'its texts are shorter than langid min_chars (letters of prose; a Han character counts 2): lower min_chars (0 keeps them, lang from the script), or leave length to the quality stage';
   if (code === 'langid:low_score') return 'the language identifier is unsure about its texts (short or mixed text?); lower langid min_score';

@@ -152,6 +152,20 @@ async function ancestorIds(p: string): Promise<Set<string>> {
   }
 }
 
+/** The folder above (or at) `p` whose device and inode are `id`, or undefined. */
+async function ancestorWithId(p: string, id: string): Promise<string | undefined> {
+  for (let cur = p; ; cur = dirname(cur)) {
+    if ((await fileId(cur)) === id) return cur;
+    if (dirname(cur) === cur) return undefined;
+  }
+}
+
+/** `child` lies under `parent` through a name the input walk skips (one beginning with '_' or '.'). */
+function skippedBelow(child: string, parent: string): boolean {
+  const rel = relative(parent, child);
+  return rel !== '' && rel.split(sep).some((part) => part.startsWith('_') || part.startsWith('.'));
+}
+
 /** `child` is `parent` or lies under it (both absolute, resolved). */
 function within(child: string, parent: string): boolean {
   return child === parent || child.startsWith(parent.endsWith(sep) ? parent : parent + sep);
@@ -588,6 +602,11 @@ export async function checkInsideInputFolder(output: string, roots: readonly str
       throw new UsageError(`${flag} '${showPath(output)}' ${folder ? 'holds shards' : 'is a file'} the input pattern '${showPath(f.root)}' matches (in '${showPath(f.path)}', which is the folder '${showPath(f.real)}'): the next read of that pattern would take the output as input too; write outside it (or give the input files or their folder)`);
     }
     if (!within(out, f.real) && (f.id === undefined || !outUp.has(f.id))) continue;
+    // A name on the way down from the folder that begins with '_' or '.' is one the walk never
+    // enters or reads (run files and temporaries): `-o in/_cleaned` is not read back (new-user review 23 B5).
+    const given = resolve(nameFromText(output));
+    const [from, base] = within(out, f.real) ? [out, f.real] : [given, await ancestorWithId(given, f.id!)];
+    if (base !== undefined && skippedBelow(from, base)) continue;
     const where = f.top ? `the input folder '${showPath(f.root)}'` : f.link ? `'${showPath(f.path)}' (a link to '${showPath(f.real)}'), a folder the walk of the input folder '${showPath(f.root)}' enters` : `'${showPath(f.path)}', a folder the walk of the input folder '${showPath(f.root)}' enters`;
     throw new UsageError(`${flag} '${showPath(output)}' lies inside ${where}: the next read of that folder would take the output as input too; write outside it`);
   }

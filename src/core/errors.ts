@@ -31,7 +31,56 @@ const BUGS = ['TypeError', 'ReferenceError', 'RangeError', 'SyntaxError', 'Asser
 
 /** True when `e` is a bug (a JavaScript error or a failed assertion), not a failure we raised or the system reported. */
 export function isBug(e: unknown): boolean {
+  // A built-in stage that threw is a bug of corpus-clean when what it threw is one; a stage of one's
+  // own that threw is told in one line naming it, its module and the record (new-user review 22 A5).
+  if (isStageThrew(e)) return e.module === undefined && isBug(e.cause);
   return e instanceof Error && (BUGS.includes(e.name) || (e as NodeJS.ErrnoException).code === 'ERR_ASSERTION');
+}
+
+/**
+ * Whether `e` is a `StageThrew`, of this copy of corpus-clean or another: told by its name and
+ * fields, not by `instanceof`, as a stage module may load another copy than the CLI's (its own
+ * install, the unbundled build).
+ */
+export function isStageThrew(e: unknown): e is StageThrew {
+  return e instanceof Error && e.name === 'StageThrew' && typeof (e as StageThrew).stage === 'string' && typeof (e as StageThrew).record === 'string';
+}
+
+/** The code of a `StageThrew` from a stage of one's own: its fix is in the stage, then the same command resumes. */
+export const STAGE_THREW = 'ERR_STAGE_THREW';
+
+/**
+ * What a stage's own code threw, with the stage and the record it was on: `stage boom threw on
+ * a.jsonl:5000: Error: my bug` (the error thrown is `cause`, its stack after this one's first
+ * line). `docStage` throws it for the record its `apply` threw on; for a stage of one's own
+ * (`- module: ./x.mjs`) the message also names the module and `stages[i]`, and the code is
+ * `ERR_STAGE_THREW`.
+ */
+export class StageThrew extends Error {
+  override name = 'StageThrew';
+  /** `ERR_STAGE_THREW` for a stage of one's own (a module's). */
+  code?: string;
+  constructor(
+    /** The stage's name. */
+    readonly stage: string,
+    /** What it was on: `FILE:LINE` of the record, or the words for several or none. */
+    readonly record: string,
+    cause: unknown,
+    /** For a stage of one's own: its module (as shown) and `stages[i]`. */
+    readonly module?: string,
+  ) {
+    super(stageThrewText(stage, record, cause, module), { cause });
+    if (module !== undefined) this.code = STAGE_THREW;
+    const below = cause instanceof Error && typeof cause.stack === 'string' ? cause.stack : undefined;
+    if (below !== undefined) this.stack = `${this.name}: ${this.message}\n${below}`;
+  }
+}
+
+function stageThrewText(stage: string, record: string, cause: unknown, module: string | undefined): string {
+  const what = cause instanceof Error ? `${cause.name}: ${errorText(cause)}` : errorText(cause);
+  // The stack says where in the stage's code: shown only on asking (as every failure's), so the line says how.
+  const how = module !== undefined && !debugWanted() ? ' (CORPUS_CLEAN_DEBUG=1 shows its stack)' : '';
+  return `stage ${stage}${module !== undefined ? ` (${module})` : ''} threw on ${record}: ${what}${how}`;
 }
 
 /** True when stacks are wanted (`CORPUS_CLEAN_DEBUG=1`): every failure then carries its stack. */

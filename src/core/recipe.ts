@@ -5,6 +5,7 @@ import { isAbsolute, relative, resolve as resolvePath } from 'node:path';
 import { camelCase, resolveOptions, type OptionsSpec } from './options.js';
 import { didYouMean } from './suggest.js';
 import type { StageFactory, StageRegistry } from './registry.js';
+import { ownFactory, ownStageWhere } from './registry.js';
 import { pathToFileURL } from 'node:url';
 import { showText, showValue, errorText } from './show.js';
 import { showPath } from './fsname.js';
@@ -157,6 +158,9 @@ export interface RecipeSource {
   modules?: ReadonlyMap<string, string>;
 }
 
+/** The stages of one's own each registry holds, by name: the module path each was loaded from. */
+const ownModules = new WeakMap<StageRegistry, Map<string, string>>();
+
 function isFactory(x: unknown): x is StageFactory {
   return isObject(x) && typeof x.name === 'string' && typeof x.create === 'function' && isObject(x.options);
 }
@@ -169,14 +173,13 @@ function isFactory(x: unknown): x is StageFactory {
  * Returns the recipe with those entries rewritten to `{stage: name, ...options}` and the map of
  * stage name to module path (give both to `resolveRecipe`).
  */
-/** Factories registered from stage modules (`- module:`), to tell them from built-in stages in a clash. */
-const fromModules = new WeakSet<StageFactory>();
-
 export async function loadStageModules(raw: unknown, registry: StageRegistry, source: RecipeSource = {}): Promise<{ raw: unknown; modules: Map<string, string> }> {
   const modules = new Map<string, string>();
   if (!isObject(raw) || !Array.isArray(raw.stages)) return { raw, modules };
   const file = source.file ?? 'recipe';
   const stages = [];
+  const factories = new Map<string, StageFactory>();
+  const uses = new Map<string, number[]>();
   for (const [i, s] of (raw.stages as unknown[]).entries()) {
     if (!isObject(s) || s.module === undefined) {
       stages.push(s);
@@ -198,18 +201,23 @@ export async function loadStageModules(raw: unknown, registry: StageRegistry, so
     const known = modules.get(factory.name);
     if (known !== undefined && known !== path) throw new UsageError(`${at}: stage name '${showText(factory.name)}' is already used by ${known}`);
     if (known === undefined) {
-      // The same factory in the registry already is this module loaded before in this process (a
-      // second runRecipe, or runRecipe reading the recipe again for its output name): not a clash.
-      if (!registry.has(factory.name)) registry.register(factory);
-      else if (registry.get(factory.name) !== factory) {
-        const what = fromModules.has(registry.get(factory.name)) ? 'which a stage loaded from another module in this process already has' : 'which is a built-in stage';
-        throw new UsageError(`${at}: module '${showText(s.module)}' names its stage '${showText(factory.name)}', ${what}; pick another name`);
-      }
-      fromModules.add(factory);
+      // Registered by an earlier load of a recipe into this registry (runRecipe loads its recipe
+      // twice; a program may run it again): the same module is the same stage (new-user review 23 B0).
+      const earlier = ownModules.get(registry)?.get(factory.name);
+      if (earlier !== undefined && earlier !== path) throw new UsageError(`${at}: stage name '${showText(factory.name)}' is already used by ${earlier}`);
+      if (earlier === undefined && registry.has(factory.name)) throw new UsageError(`${at}: module '${showText(s.module)}' names its stage '${showText(factory.name)}', which is a built-in stage; pick another name`);
+      if (earlier === undefined) factories.set(factory.name, factory);
       modules.set(factory.name, path);
     }
+    uses.set(factory.name, [...(uses.get(factory.name) ?? []), i]);
     const { module: _m, ...opts } = s;
     stages.push({ stage: factory.name, ...opts });
+  }
+  // Registered once every use is known: a stage that throws names its module and stages[i].
+  for (const [name, f] of factories) {
+    registry.register(ownFactory(f, ownStageWhere(modules.get(name)!, uses.get(name)!)));
+    const own = ownModules.get(registry) ?? new Map<string, string>();
+    ownModules.set(registry, own.set(name, modules.get(name)!));
   }
   return { raw: { ...raw, stages }, modules };
 }

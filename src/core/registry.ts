@@ -1,9 +1,12 @@
-import { UsageError } from './errors.js';
+import { isStageThrew, StageThrew, UsageError } from './errors.js';
 import type { OptionNaming, OptionsSpec } from './options.js';
 import { resolveOptions } from './options.js';
 import { didYouMean } from './suggest.js';
-import type { Stage } from './stage.js';
+import type { Doc } from './doc.js';
+import type { Stage, StageContext } from './stage.js';
 import { showText } from './show.js';
+import { showPath } from './fsname.js';
+import { isAbsolute, relative } from 'node:path';
 
 /** How to build a stage by name: what recipes, the CLI and the library share. */
 export interface StageFactory {
@@ -44,6 +47,70 @@ export function noteFilesRead(stage: Stage, name: string, spec: OptionsSpec, opt
 /** The files a stage built by a registry (or noted by `noteFilesRead`) reads besides the records. */
 export function filesReadBy(stage: Stage): readonly FileRead[] {
   return filesRead.get(stage) ?? [];
+}
+
+/**
+ * A stage factory of one's own (a recipe's `- module: ./x.mjs`) whose stages, when their code
+ * throws, fail with a `StageThrew` naming the stage, `where` (the module and `stages[i]`) and
+ * the record (new-user review 22 A5: 'task 0 ... failed: my bug at record 5000' named neither,
+ * and advised a rerun that fails the same way).
+ */
+export function ownFactory(f: StageFactory, where: string): StageFactory {
+  return { name: f.name, summary: f.summary, options: f.options, create: async (options) => ownStage(await f.create(options), where) };
+}
+
+/**
+ * `stage` with its `run` watched (see `ownFactory`). A proxy, not a copy: a stage may be a class
+ * instance whose getters and private fields a copy would lose. What the stage's code throws is
+ * told apart from what the stages before it threw (which passes through as it is); the record is
+ * the one `docStage` names, else the batch the stage was given last.
+ */
+export function ownStage(stage: Stage, where: string): Stage {
+  const run = stage.run;
+  async function* watched(this: unknown, batches: AsyncIterable<Doc[]>, ctx: StageContext): AsyncIterable<Doc[]> {
+    let last: Doc[] | undefined;
+    let ended = false;
+    const before = new WeakSet<object>();
+    async function* given(): AsyncIterable<Doc[]> {
+      try {
+        for await (const b of batches) {
+          last = b;
+          yield b;
+        }
+        ended = true;
+      } catch (e) {
+        if (typeof e === 'object' && e !== null) before.add(e);
+        throw e;
+      }
+    }
+    try {
+      yield* run.call(stage, given(), ctx);
+    } catch (e) {
+      if (typeof e === 'object' && e !== null && before.has(e)) throw e;
+      if (isStageThrew(e)) throw new StageThrew(e.stage, e.record, e.cause, where);
+      throw new StageThrew(stage.name, onWhat(last, ended), e, where);
+    }
+  }
+  return new Proxy(stage, { get: (t, k) => (k === 'run' ? watched : Reflect.get(t, k, t)) });
+}
+
+/** The records a stage was on when it threw, as far as its batches tell. */
+function onWhat(last: readonly Doc[] | undefined, ended: boolean): string {
+  if (last === undefined) return 'no record (before its first batch)';
+  if (ended) return `no record (after its last batch, which ended with ${showText(last[last.length - 1].source)})`;
+  if (last.length === 1) return showText(last[0].source);
+  return `one of the ${last.length} records of its batch ${showText(last[0].source)} .. ${showText(last[last.length - 1].source)}`;
+}
+
+/**
+ * How an own stage's module is named in its errors: `./x.mjs, stages[1]` (its path from the
+ * current folder when below it, else absolute, and the recipe's indices of its stages). The
+ * same in every worker, which has the plan's absolute path only.
+ */
+export function ownStageWhere(modulePath: string, indices: readonly number[]): string {
+  const rel = relative(process.cwd(), modulePath);
+  const shown = rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? `./${rel}` : modulePath;
+  return `${showPath(shown)}, ${indices.map((i) => `stages[${i}]`).join(' or ')}`;
 }
 
 /** A set of stage factories by name. */

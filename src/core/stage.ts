@@ -3,6 +3,7 @@ import type { GlobalStage } from './global.js';
 import { hasAttrs, recordJsonOf } from './doc.js';
 import type { StageStats, Threshold } from './stats.js';
 import { count } from './stats.js';
+import { isStageThrew, StageThrew } from './errors.js';
 
 /** One rejected input: a line of the rejects file. */
 export interface Reject {
@@ -165,10 +166,16 @@ export function docStage(spec: DocStageSpec): Stage {
     async *run(batches, ctx) {
       for await (const batch of batches) {
         const out: Doc[] = [];
-        for (const doc of batch) {
-          const v = apply(doc, ctx);
-          if (typeof v === 'string') ctx.reject(doc, v);
-          else out.push(doc);
+        let doc: Doc | undefined;
+        try {
+          for (doc of batch) {
+            const v = apply(doc, ctx);
+            if (typeof v === 'string') ctx.reject(doc, v);
+            else out.push(doc);
+          }
+        } catch (e) {
+          // Named with the stage and the record (new-user review 22 A5: 'failed: my bug' named neither).
+          throw isStageThrew(e) ? e : new StageThrew(spec.name, doc!.source, e);
         }
         if (out.length > 0) yield out;
       }

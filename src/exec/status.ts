@@ -16,6 +16,7 @@ import { commandLine, recordedCommand } from './command.js';
 import { phaseName } from './progress.js';
 import { successCode } from './merge.js';
 import { noSpace, readFailure, showTime } from './failure.js';
+import { STAGE_THREW } from '../core/errors.js';
 
 export function totalUnits(plan: Plan): number {
   return plan.phases.reduce((a, p) => a + p.units, 0);
@@ -143,7 +144,7 @@ async function stoppedStep(run: string, plan: Plan): Promise<string> {
   // After a full disk (the last attempt's failure, kept by it: new-user review 20 F3), space is freed before the same command runs again.
   const failure = readFailure(run);
   const again = plan.name === 'dedup-disk' ? 'run the same dedup-disk command again' : 'run the same command again';
-  const how = failure !== undefined && noSpace(failure.code) ? `free space on the file system it names (df -h; df -i for its inodes), then ${again}` : again;
+  const how = failure !== undefined && noSpace(failure.code) ? `free space on the file system it names (df -h; df -i for its inodes), then ${again}` : failure?.code === STAGE_THREW ? `fix the stage it names, then ${again}` : again;
   return stoppedAdvice(run, plan, missing, how, cmd);
 }
 

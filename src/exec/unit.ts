@@ -11,6 +11,7 @@ import { pipeline } from '../core/pipeline.js';
 import { addCount } from '../core/own.js';
 import type { GlobalScope } from '../core/global.js';
 import type { StageFactory, StageRegistry } from '../core/registry.js';
+import { ownFactory, ownStageWhere } from '../core/registry.js';
 import { pathToFileURL } from 'node:url';
 import type { Stage } from '../core/stage.js';
 import type { RunStats, StageStats } from '../core/stats.js';
@@ -54,7 +55,9 @@ export async function registerModules(plan: Plan, registry: StageRegistry): Prom
     const mod = (await import(pathToFileURL(s.module).href)) as Record<string, unknown>;
     const factory = [mod.default, ...Object.values(mod)].find((x): x is StageFactory => typeof x === 'object' && x !== null && (x as StageFactory).name === s.stage && typeof (x as StageFactory).create === 'function');
     if (factory === undefined) throw new Error(`module ${s.module} no longer exports the stage '${showText(s.stage)}'`);
-    registry.register(factory);
+    // Named as loadStageModules names it, whichever worker runs the record it throws on.
+    const uses = plan.stages.flatMap((x, i) => (x.stage === s.stage && x.module === s.module ? [i] : []));
+    registry.register(ownFactory(factory, ownStageWhere(s.module, uses)));
   }
 }
 

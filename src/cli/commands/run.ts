@@ -18,7 +18,7 @@ import { countFlag, flagHelp, inputOrderHelp, parse } from '../args.js';
 import { execute, IO_FLAGS, toStderr, type EffectiveSettings, type Say } from '../execute.js';
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { afterFailure, errorCode, ExitCode } from '../../core/errors.js';
+import { afterFailure, errorCode, ExitCode, STAGE_THREW } from '../../core/errors.js';
 import { parseSize } from '../../core/recipe.js';
 import { nameCommand, outputFinished, stopping, whileRunning } from '../interrupt.js';
 import { startAttempt, workedMs } from '../attempts.js';
@@ -671,7 +671,8 @@ function stoppedRunLine(dir: string, plan: Plan, where?: StoppedAt): string {
  */
 function afterRunFailure(code: string | undefined, kept: boolean): string {
   if (code === 'ERR_INPUT_CHANGED') return afterFailure(code, '');
-  const again = noSpace(code) ? 'free space on the file system the error names (df -h; df -i for its inodes), then run the same command again' : 'run the same command again';
+  // A stage of one's own that threw throws again on the same record until its code is fixed (new-user review 22 A5).
+  const again = noSpace(code) ? 'free space on the file system the error names (df -h; df -i for its inodes), then run the same command again' : code === STAGE_THREW ? 'fix the stage, then run the same command' : 'run the same command again';
   return kept ? `stopped; finished units are kept: ${again} to resume` : `stopped before any unit finished: ${again} to start it from its plan`;
 }
 

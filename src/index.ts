@@ -12,7 +12,7 @@
 
 // Record model, stage contract, pipeline.
 export type { Doc, JsonObject } from './core/doc.js';
-export { DEFAULT_TEXT_FIELDS, getText, makeDoc, recordChanged, setText } from './core/doc.js';
+export { DEFAULT_TEXT_FIELDS, deriveDoc, getText, makeDoc, recordChanged, setText } from './core/doc.js';
 export type { DocStageSpec, Reject, RejectSink, Stage, StageContext, Verdict } from './core/stage.js';
 export { docStage } from './core/stage.js';
 export type { ClosableRejectSink, DocSink, DocSource, PipelineSpec, ReadEvents } from './core/pipeline.js';

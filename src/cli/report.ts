@@ -66,7 +66,7 @@ function filesMismatch(s: RunStats, own: boolean): string {
     return `${name === '(no source)' ? name : `'${showPath(name)}'`} read ${f.read} = written ${f.written} + rejected ${f.rejected}`;
   });
   const more = bad.length > 3 ? ` and ${bad.length - 3} more files` : '';
-  return `the totals add up but not file by file: ${shown.join(', ')}${more}; records were lost, or counted under another file (a stage of your own that makes new records must give each the source of the record it came from: \`source: doc.source\`, which \`{...doc}\` does not copy); ${own ? OWN_BUG : 'this is a bug, please report it'}`;
+  return `the totals add up but not file by file: ${shown.join(', ')}${more}; records were lost, or counted under another file (a stage of your own that makes new records must give each the source of the record it came from: make it with \`deriveDoc(doc, data)\`, or give it \`source: doc.source\`, which \`{...doc}\` does not copy); ${own ? OWN_BUG : 'this is a bug, please report it'}`;
 }
 
 /**

@@ -220,6 +220,24 @@ export function makeDoc(data: JsonObject, source: string): Doc {
   return new LazyDoc(data, source, 0, source);
 }
 
+/**
+ * A new record made from `from` by a stage of one's own: a record it splits, rewrites or builds
+ * anew. It keeps what the accounting needs, `from`'s `source` (its file is counted under it: a
+ * record made by `{...doc}` has none, as `source` is not an own field of the records readers make,
+ * and the run ends in a MISMATCH), and a copy of `from`'s signals (`attrs`: changing one record's
+ * does not change the other's); `data` is the given object, or a shallow copy of `from.data`. The
+ * record read with its own run's text field (OWN_TEXT_FIELD) keeps it. Pass each record it makes
+ * on in `run`'s batches, or drop it with `ctx.reject` as any other.
+ */
+export function deriveDoc(from: Doc, data?: JsonObject): Doc {
+  const d = data ?? { ...from.data };
+  const own = ownTextFieldOf(from.data);
+  if (own !== undefined && ownTextFieldOf(d) === undefined) setOwnTextField(d, own);
+  const out = new LazyDoc(d, from.source, 0, from.source);
+  if (hasAttrs(from)) out.a = { ...from.attrs };
+  return out;
+}
+
 /** Make a record whose source is `file:line`, built only when asked for. */
 export function docAt(data: JsonObject, file: string, line: number): Doc {
   return new LazyDoc(data, file, line);

@@ -141,6 +141,14 @@ async function stoppedStep(run: string, plan: Plan): Promise<string> {
     const lead = lsh !== undefined ? `  not running, and this version cannot resume it: ${lsh}; ` : `  not running, and it cannot be resumed: ${changed.length === 1 ? 'an input' : `${changed.length} inputs`} changed since it began (${changed.slice(0, 2).join(', ')}${changed.length > 2 ? ', ...' : ''}) and its finished units read the old content; `;
     return lead + (plan.name === 'dedup-disk' ? 'run the command again with a new --work folder' : `run the command again with --overwrite to start over${cmd(['--overwrite'])}`);
   }
+  // A recipe edited since the run began: the same command is refused (new-user review 22 A8), so
+  // it is not what to do. Read only when the command was recorded, as run reads it.
+  const edited = recorded === undefined ? undefined : await (await import('../cli/commands/run.js')).recipeChange(run, plan, recorded.argv, recorded.cwd).catch(() => undefined);
+  if (edited !== undefined) {
+    const none = doneUnits(run, plan) === 0;
+    if (edited.unreadable) return `  not running, and the same command fails now: its recipe '${showPath(edited.recipe)}' ${edited.change}; put it back as it was when the run began to resume${cmd()}`;
+    return `  not running, and the same command is refused: its recipe '${showPath(edited.recipe)}' changed since the run began (${edited.change}); put the recipe back as it was to resume, or run the command again with --overwrite to start over${none ? ' (none of its units is done: --overwrite loses no work)' : ' (its finished units are removed)'}${cmd(['--overwrite'])}`;
+  }
   // After a full disk (the last attempt's failure, kept by it: new-user review 20 F3), space is freed before the same command runs again.
   const failure = readFailure(run);
   const again = plan.name === 'dedup-disk' ? 'run the same dedup-disk command again' : 'run the same command again';

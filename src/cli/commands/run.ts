@@ -37,7 +37,7 @@ import { damagedFile, RedoneFiles } from '../../exec/redo.js';
 import { roundTimeline, type Timeline } from '../../exec/timing.js';
 import { removeStale, removeStaleSync, writeAtomic } from '../../exec/markers.js';
 import { finishLeftovers, mergeRun, successCode } from '../../exec/merge.js';
-import { checkTaskSize, defaultTaskSize, DEFAULT_TASK_SIZE, fewTasksNote, PLAN_VERSION, planLsh, planPhases, planTasks, sideFileFacts, type Plan, type RunSettings } from '../../exec/plan.js';
+import { checkTaskSize, defaultTaskSize, DEFAULT_TASK_SIZE, fewTasksNote, PLAN_VERSION, planDifference, planLsh, planPhases, planTasks, sideFileFacts, type Plan, type RunSettings } from '../../exec/plan.js';
 import { doneUnits, totalUnits } from '../../exec/status.js';
 import { liveJobs, liveJobsMessage, runSlurm, slurmYaml, type SlurmOptions } from '../../exec/slurm.js';
 import { VERSION } from '../../version.js';
@@ -143,6 +143,50 @@ export async function loadRecipe(path: string, registry: StageRegistry): Promise
   const source = { file: path, baseDir: dirname(path) };
   const loaded = await loadStageModules(raw, registry, source);
   return resolveRecipe(loaded.raw, registry, basename(path).replace(/\.(ya?ml|json)$/, ''), { ...source, modules: loaded.modules });
+}
+
+/**
+ * The recipe file a recorded `run` command names: its one word that is neither a flag, a flag's
+ * value nor an input listed after -i (as `run` reads its arguments); undefined when none is.
+ */
+export function recipeArgument(argv: readonly string[]): string | undefined {
+  let p;
+  try {
+    p = parse('run', [...argv], RUN_FLAGS);
+  } catch {
+    return undefined;
+  }
+  const more = (p.following.input ?? []).filter((w) => !/\.ya?ml$/i.test(w));
+  const rest = [...p.positionals];
+  for (const w of more) rest.splice(rest.indexOf(w), 1);
+  return rest.length === 1 ? rest[0] : undefined;
+}
+
+/**
+ * Whether the recipe file of an unfinished run's command still gives the stages it was planned
+ * with (new-user review 22 A8: status advised the same command, which `run` then refused for a
+ * recipe edited since): what differs, said as `run` says it, or that it does not load now;
+ * undefined when the stages are the same (or no recipe is named). The recipe is read from the
+ * folder the command ran in, with the built-in stages and its own modules, when it was written
+ * after the run's plan (`dir`).
+ */
+export async function recipeChange(dir: string, plan: Plan, argv: readonly string[], cwd: string): Promise<{ recipe: string; change: string; unreadable?: true } | undefined> {
+  if (argv[0] !== 'run') return undefined;
+  const recipe = recipeArgument(argv.slice(1));
+  if (recipe === undefined) return undefined;
+  // Not written since the plan: the same stages, without loading every stage to see it (status's start-up).
+  const [was, planned] = await Promise.all([stat(resolve(cwd, recipe)).catch(() => undefined), stat(planPath(dir)).catch(() => undefined)]);
+  if (was !== undefined && planned !== undefined && was.mtimeMs < planned.mtimeMs) return undefined;
+  let now: Recipe;
+  try {
+    const { defaultRegistry } = await import('../../stages/index.js');
+    now = await loadRecipe(resolve(cwd, recipe), defaultRegistry());
+  } catch (e) {
+    return { recipe, change: `does not load: ${e instanceof Error ? errorText(e) : String(e)}`, unreadable: true };
+  }
+  if (JSON.stringify(now.stages) === JSON.stringify(plan.stages)) return undefined;
+  const diff = planDifference(plan, { ...plan, stages: now.stages });
+  return { recipe, change: diff.find((d) => d.startsWith("the recipe's stages")) ?? "the recipe's stages differ" };
 }
 
 /** `corpus-clean run <recipe>`: a whole recipe over a folder of shards. */

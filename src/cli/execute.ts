@@ -27,6 +27,7 @@ import { basename, dirname, join } from 'node:path';
 import { FAILED, SUCCESS } from '../exec/layout.js';
 import { writeAtomic } from '../io/writers/atomic.js';
 import { guardSignals, onOutputClosed, nameCommand, outputFinished, stopping, whileRunning } from './interrupt.js';
+import { fifoReaderOpened, onFifoReaderOpened } from '../io/fifos.js';
 import type { DocSink, DocSource } from '../core/pipeline.js';
 import { JsonArrayWriter } from '../io/writers/jsonArray.js';
 import { PARQUET_COMPRESSIONS, type ParquetCompression } from '../io/writers/parquetCompression.js';
@@ -498,7 +499,7 @@ async function executeWith(job: Job, p: Prepared, landed: LandedRejects): Promis
   // review 20 F1): a file or folder output and a rejects file go; stdout, a device or a FIFO keep theirs.
   const outputIsStream = job.sink === undefined && (output === '-' || isStreamOutput(output));
   // /dev/null has no reader: nothing on its way can have reached one (new-user review 21 N13).
-  const gone = (): { written: boolean; rejected: boolean; stream?: string } => ({ written: !outputIsStream, rejected: rejectsPath !== undefined && !isStreamOutput(rejectsPath), ...(outputIsStream && output !== '-' && !isNullDevice(output) ? { stream: showPath(output) } : {}) });
+  const gone = (): { written: boolean; rejected: boolean; stream?: string; unread?: boolean } => ({ written: !outputIsStream, rejected: rejectsPath !== undefined && !isStreamOutput(rejectsPath), ...(outputIsStream && output !== '-' && !isNullDevice(output) ? { stream: showPath(output), ...(fifoReaderOpened(output) ? {} : { unread: true }) } : {}) });
   let watched: (() => RunStats) | undefined;
   let atSignal: RunStats | undefined;
   let stdinAtSignal = '';
@@ -535,22 +536,24 @@ async function executeWith(job: Job, p: Prepared, landed: LandedRejects): Promis
     outputFinished(what);
   };
   nameCommand(job.command);
-  const unregister = whileRunning(
-    async () => {
-      if (committing !== undefined && (await committing)) return committedAs;
-      atSignal = watched?.();
-      if (atSignal !== undefined) stdinAtSignal = unreadStdin(files, ': ');
-      else if (finishing !== undefined) {
-        atSignal = finishing;
-        lateSignal = true;
-      }
-      progress.done();
-      await abortAll();
-    },
-    '',
-    onStdout ? `stdout keeps the records written before the signal (they may be incomplete: discard them)${rejectsPath !== undefined || statsPath !== undefined ? '; the unfinished rejects and stats removed' : ''}` : outputIsStream ? `${streamKept(output)}${rejectsPath !== undefined || statsPath !== undefined ? '; the unfinished rejects and stats removed' : ''}` : replacing ? `unfinished output removed, ${earlierOutput} kept as ${setNames.length > 0 ? 'they were' : 'it was'}` : undefined,
-    () => (atSignal === undefined ? '' : stoppedLine(job.command, atSignal, lateSignal ? lateWords() : undefined, gone()) + stdinAtSignal),
-  );
+  const onSignal = async (): Promise<string | void> => {
+    if (committing !== undefined && (await committing)) return committedAs;
+    atSignal = watched?.();
+    if (atSignal !== undefined) stdinAtSignal = unreadStdin(files, ': ');
+    else if (finishing !== undefined) {
+      atSignal = finishing;
+      lateSignal = true;
+    }
+    progress.done();
+    await abortAll();
+  };
+  const afterSignal = (): string => (atSignal === undefined ? '' : stoppedLine(job.command, atSignal, lateSignal ? lateWords() : undefined, gone()) + stdinAtSignal);
+  // What a signal leaves of the output, as known now: a FIFO no reader has opened yet holds nothing
+  // of it, said so until a reader opens it (then registered again, with the words for that).
+  const leftWords = (): string | undefined =>
+    onStdout ? `stdout keeps the records written before the signal (they may be incomplete: discard them)${rejectsPath !== undefined || statsPath !== undefined ? '; the unfinished rejects and stats removed' : ''}` : outputIsStream ? `${streamKept(output)}${rejectsPath !== undefined || statsPath !== undefined ? '; the unfinished rejects and stats removed' : ''}` : replacing ? `unfinished output removed, ${earlierOutput} kept as ${setNames.length > 0 ? 'they were' : 'it was'}` : undefined;
+  const unregister = whileRunning(onSignal, '', leftWords(), afterSignal);
+  const unwatchFifo = outputIsStream && !onStdout ? onFifoReaderOpened((path) => void (path === output && !stopping() && whileRunning(onSignal, '', leftWords(), afterSignal))) : () => {};
   // stdout closed by its reader (`| head`): stop reading, let what was read finish its way
   // (rejects and stats are written), write nothing more, and exit 0 without a word (1 for bad
   // input over the rate among what was read: finishClosed).
@@ -597,6 +600,7 @@ async function executeWith(job: Job, p: Prepared, landed: LandedRejects): Promis
     if (!closed.now) finishing = stats;
   } catch (e) {
     watched = undefined;
+    unwatchFifo();
     unregister();
     // How far it got, and that what it wrote is not a complete output (new-user review 16 F2):
     // the line after the error, before the note on the earlier output.
@@ -707,6 +711,7 @@ async function executeWith(job: Job, p: Prepared, landed: LandedRejects): Promis
     }
     throw e;
   } finally {
+    unwatchFifo();
     unregister();
   }
 }
@@ -783,6 +788,8 @@ function streamKept(output: string): string {
   } catch {
     // gone meanwhile: 'a stream'
   }
+  // A FIFO no reader opened: the writer's open still waited, nothing was written to it (fix22d's note).
+  if (kind === 'a pipe' && !fifoReaderOpened(output)) return `nothing was written to '${showPath(output)}' (a pipe): no reader ever opened it, so nothing was read`;
   return `the records written to '${showPath(output)}' (${kind}) before the signal cannot be taken back, and its reader may have them: they are an incomplete output (discard them)`;
 }
 

@@ -115,16 +115,17 @@ export function accountingLine(command: string, s: RunStats, ownStages = false):
  * output (`left`), so that nothing written before the failure passes for complete (new-user
  * review 16 F2). Records read and neither written nor rejected were on their way when it stopped.
  * `gone` marks the counts whose records were removed with the output or the rejects file, and
- * names a FIFO or device output (`stream`) a write to which may have passed part of those on their way.
+ * names a FIFO or device output (`stream`) a write to which may have passed part of those on their way
+ * (`unread`: a FIFO no reader ever opened, which none of them reached).
  */
-export function stoppedLine(command: string, s: RunStats, left?: string, gone: { written?: boolean; rejected?: boolean; stream?: string } = {}): string {
+export function stoppedLine(command: string, s: RunStats, left?: string, gone: { written?: boolean; rejected?: boolean; stream?: string; unread?: boolean } = {}): string {
   const away = s.read - s.written - s.rejected;
   const secs = s.ms / 1000;
   // Records written to an output (or rejects file) then removed with it are not kept: the count
   // says so where it stands (new-user review 20 F1: 'written 3000' beside 'output removed').
   const written = `written ${s.written}${gone.written === true && s.written > 0 ? ' (removed with the unfinished output)' : ''}`;
   const rejected = `rejected ${s.rejected}${gone.rejected === true && s.rejected > 0 ? ' (removed with the rejects file)' : ''}`;
-  return `corpus-clean ${command}: stopped after read ${s.read} = ${written} + ${rejected}${away > 0 ? ` + ${away} on ${away === 1 ? 'its' : 'their'} way${gone.stream !== undefined ? ` (${away === 1 ? 'it' : 'some'} may have reached the reader of '${gone.stream}': a write to it not yet done when it stopped)` : ''}` : ''} in ${secs.toFixed(2)} s (${mb(s.bytesRead)} MB)${left === undefined ? '' : `: ${left}`}`;
+  return `corpus-clean ${command}: stopped after read ${s.read} = ${written} + ${rejected}${away > 0 ? ` + ${away} on ${away === 1 ? 'its' : 'their'} way${gone.stream !== undefined ? (gone.unread === true ? ` (none reached '${gone.stream}': no reader ever opened it)` : ` (${away === 1 ? 'it' : 'some'} may have reached the reader of '${gone.stream}': a write to it not yet done when it stopped)`) : ''}` : ''} in ${secs.toFixed(2)} s (${mb(s.bytesRead)} MB)${left === undefined ? '' : `: ${left}`}`;
 }
 
 /**

@@ -21,6 +21,10 @@ interface HeldFifo {
   fd: number | undefined;
   /** The pipe's identity when it was noted, `dev:ino`; '' when it could not be taken. */
   id: string;
+  /** True once a writer's open of it ended before any release: a reader had opened it, and may hold what was written. */
+  opened: boolean;
+  /** True once the process let its waiting opens go (releaseFifoWriters): an open ending after that had no reader. */
+  released: boolean;
 }
 
 const fifos = new Map<string, HeldFifo>();
@@ -62,7 +66,38 @@ export function noteFifoOutput(path: string): void {
       // gone already: its open fails on its own
     }
   }
-  fifos.set(path, { path, fd, id });
+  fifos.set(path, { path, fd, id, opened: false, released: false });
+}
+
+/** Called with the path of an output FIFO when a reader first opens it (see `fifoReaderOpened`). */
+const openedListeners: ((path: string) => void)[] = [];
+
+/**
+ * Whether a reader ever opened the output FIFO `path` (a writer's open of it ended before the
+ * process let its waiting opens go): false for a FIFO no writer got to open yet, or whose open
+ * still waits, so nothing written can have reached a reader (fix22d's note: a signal then said
+ * 'its reader may have them'). True for a path not noted as an output FIFO.
+ */
+export function fifoReaderOpened(path: string): boolean {
+  const f = fifos.get(path);
+  return f === undefined ? isNotFifo(path) : f.opened;
+}
+
+function isNotFifo(path: string): boolean {
+  try {
+    return !statSync(path).isFIFO();
+  } catch {
+    return true;
+  }
+}
+
+/** Call `f` with an output FIFO's path when a reader first opens it; returns the function that stops it. */
+export function onFifoReaderOpened(f: (path: string) => void): () => void {
+  openedListeners.push(f);
+  return () => {
+    const i = openedListeners.indexOf(f);
+    if (i >= 0) openedListeners.splice(i, 1);
+  };
 }
 
 /** How long an open of an output FIFO waits for a reader before the command says so. */
@@ -78,7 +113,13 @@ export async function whileWaitingForReader<T>(path: string, op: Promise<T>): Pr
   const t = setTimeout(() => process.stderr.write(`corpus-clean: note: waiting for a reader of '${showPath(path)}' (a named pipe) to write to it: open it for reading (e.g. cat ${showPath(path)}), or stop the command (Ctrl-C)\n`), WAIT_NOTE_MS);
   t.unref();
   try {
-    return await op;
+    const v = await op;
+    const f = fifos.get(path);
+    if (f !== undefined && !f.released && !f.opened) {
+      f.opened = true;
+      for (const l of [...openedListeners]) l(path);
+    }
+    return v;
   } finally {
     clearTimeout(t);
   }
@@ -86,6 +127,7 @@ export async function whileWaitingForReader<T>(path: string, op: Promise<T>): Pr
 
 /** Open the pipe for reading without waiting, and close it at once: a writer's open waiting on it ends. */
 function release(f: HeldFifo): void {
+  f.released = true;
   if (f.fd !== undefined) {
     // The same pipe whatever its name is now (removed, moved, replaced).
     try {

@@ -24,6 +24,7 @@ import type { Stage } from '../core/stage.js';
 import { formatOf, type InputFormat } from '../io/readers/index.js';
 import { parquetRowGroups } from '../io/readers/parquet.js';
 import { wideBom } from '../io/readers/utf16.js';
+import { UNREAD_HEAD, unreadKind } from '../io/magic.js';
 import type { OutputCompression } from '../io/writers/sharded.js';
 import type { ParquetCompression } from '../io/writers/parquet.js';
 import { fsPath, showPath } from '../core/fsname.js';
@@ -425,12 +426,16 @@ export async function defaultTaskSize(stageNames: readonly string[], files: read
 async function isPlain(file: string): Promise<boolean> {
   const fh = await open(fsPath(file), 'r');
   try {
-    const b = Buffer.alloc(4);
-    const { bytesRead } = await fh.read(b, 0, 4, 0);
-    if (sniffCompression(b.subarray(0, bytesRead)) !== 'none') return false;
+    const b = Buffer.alloc(UNREAD_HEAD);
+    const { bytesRead } = await fh.read(b, 0, UNREAD_HEAD, 0);
+    const head = b.subarray(0, bytesRead);
+    if (sniffCompression(head) !== 'none') return false;
     // A UTF-16/32 file stays one task, so that its reader sees the byte-order mark and names it
     // (a range past the start would read as invalid UTF-8 lines).
-    if (wideBom(b.subarray(0, bytesRead)) !== undefined) return false;
+    if (wideBom(head) !== undefined) return false;
+    // So does an archive or a compression not read (a tar named x.jsonl): its first range refused
+    // it, the later ones read its members' lines as records (fix22c's note).
+    if (unreadKind(head) !== undefined) return false;
     return true;
   } finally {
     await fh.close();

@@ -30,14 +30,33 @@ const startsWith = (b: Uint8Array, magic: readonly number[], at = 0): boolean =>
  * holds "ustar" at byte 257 (Spanish "gustar") from being taken for one.
  */
 export function isTarHeader(b: Uint8Array): boolean {
-  if (b.length < 512 || !startsWith(b, [0x75, 0x73, 0x74, 0x61, 0x72], 257)) return false;
-  if (b[262] !== 0 && b[262] !== 0x20) return false;
+  if (b.length < 512) return false;
+  if (startsWith(b, [0x75, 0x73, 0x74, 0x61, 0x72], 257)) {
+    if (b[262] !== 0 && b[262] !== 0x20) return false;
+  } else if (!isV7Header(b)) return false;
   const field = Buffer.from(b.buffer, b.byteOffset + 148, 8).toString('latin1');
   const m = /^[ \0]*([0-7]{1,7})[ \0]*$/.exec(field);
   if (m === null) return false;
   let sum = 0;
   for (let i = 0; i < 512; i++) sum += i >= 148 && i < 156 ? 0x20 : b[i];
   return sum === parseInt(m[1], 8);
+}
+
+/**
+ * A pre-POSIX (v7) tar header, which has no magic (hostile review 23 A10a: `tar --format=v7` was
+ * read as JSONL, each member's first record glued to its header): a name, then mode, uid, gid,
+ * size and mtime as octal numbers, a type flag of v7's ('0'-'7' or NUL), no magic nor names after
+ * the link name; with the checksum (checked by the caller) no text passes for one.
+ */
+function isV7Header(b: Uint8Array): boolean {
+  if (b[0] === 0) return false;
+  // No magic nor owner names after the link name; GNU tar fills the device numbers in, in octal.
+  for (let i = 257; i < 512; i++) if (b[i] !== 0 && b[i] !== 0x20 && !(b[i] >= 0x30 && b[i] <= 0x37)) return false;
+  for (const [at, len] of [[100, 8], [108, 8], [116, 8], [124, 12], [136, 12]] as const) {
+    const f = Buffer.from(b.buffer, b.byteOffset + at, len).toString('latin1');
+    if (!/^[ \0]*[0-7]+[ \0]*$/.test(f)) return false;
+  }
+  return b[156] === 0 || (b[156] >= 0x30 && b[156] <= 0x37);
 }
 
 /** What the first bytes of a (decompressed) stream are, when corpus-clean does not read it; else undefined. */
@@ -92,6 +111,7 @@ export function unreadUndecided(b: Uint8Array): boolean {
   for (let i = 0; i < Math.min(b.length, 100); i++) if (b[i] === 0x0a) return false;
   for (let i = 100; i < Math.min(b.length, 108); i++) if (!(b[i] === 0 || b[i] === 0x20 || (b[i] >= 0x30 && b[i] <= 0x37))) return false;
   const ustar = [0x75, 0x73, 0x74, 0x61, 0x72];
-  for (let i = 257; i < Math.min(b.length, 262); i++) if (b[i] !== ustar[i - 257]) return false;
+  // 'ustar' there, or NULs (a v7 header has no magic).
+  for (let i = 257; i < Math.min(b.length, 262); i++) if (b[i] !== ustar[i - 257] && b[i] !== 0) return false;
   return true;
 }

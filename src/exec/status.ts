@@ -167,6 +167,11 @@ async function stoppedAdvice(run: string, plan: Plan, missing: number, how: stri
   return `  not running: ${missing} of ${counted(total, 'unit')} ${missing === 1 ? 'is' : 'are'} not done; ${how} to resume (finished units are kept)${cmd()}`;
 }
 
+/** `perFile` of a _stats.json as the run writes it: each file's read, written and rejected counts. */
+function isPerFile(v: unknown): v is Record<string, { read: number; written: number; rejected: number }> {
+  return typeof v === 'object' && v !== null && Object.values(v).every((f) => typeof f === 'object' && f !== null && typeof f.read === 'number' && typeof f.written === 'number' && typeof f.rejected === 'number');
+}
+
 /**
  * Why a finished run exited 1, in words, from its `_stats.json`: bad input over the reject rate,
  * nothing written, a damaged input; undefined when the stats do not say (or do not read).
@@ -201,7 +206,13 @@ async function exitOneBecause(run: string): Promise<string | undefined> {
   // them (hostile review 22 H4: status listed the other reasons, none of which applied).
   const written = n('written');
   const rejected = n('rejected');
-  if (read !== undefined && written !== undefined && rejected !== undefined && (s.balanced === false || read !== written + rejected)) out.push(`its counts do not add up: read ${read} ≠ written ${written} + rejected ${rejected} (MISMATCH: a stage lost or made records without a reject; a bug in a stage, of your own or of corpus-clean)`);
+  if (read !== undefined && written !== undefined && rejected !== undefined && read !== written + rejected) out.push(`its counts do not add up: read ${read} ≠ written ${written} + rejected ${rejected} (MISMATCH: a stage lost or made records without a reject; a bug in a stage, of your own or of corpus-clean)`);
+  else if (read !== undefined && s.balanced === false) {
+    // The totals add up, the files do not (hostile review 23 H4c: 'read 20400 ≠ written 13733 + rejected 6667').
+    const files = Object.entries(isPerFile(s.perFile) ? s.perFile : {}).filter(([, f]) => f.read !== f.written + f.rejected);
+    const shown = files.slice(0, 3).map(([name, f]) => `${name === '(no source)' ? name : `'${showPath(name)}'`} read ${f.read} = written ${f.written} + rejected ${f.rejected}`);
+    out.push(`its counts do not add up file by file${shown.length > 0 ? `: ${shown.join(', ')}${files.length > 3 ? ` and ${files.length - 3} more files` : ''}` : ''} (MISMATCH: the totals add up, but records were lost or counted under another file: a stage of your own that makes new records must keep the source of the record each came from, deriveDoc(doc, data))`);
+  }
   if (n('written') === 0 && read !== undefined && read > 0) out.push('nothing was written');
   return out.length > 0 ? `${out.join('; ')} (see _stats.json and _report.html)` : undefined;
 }

@@ -351,6 +351,9 @@ export function fixFor(reason: string, keys: string[], textField: TextField | un
   if (stage === 'normalize' && code === 'text_empty') return 'its texts hold nothing but characters normalize removes (NULs, control or zero-width characters): the file is likely damaged (zeroed) or not text';
   if (code === 'text_empty' || code === 'text_not_string') return `the ${field} field is empty or not a string; name the field that holds the text with --text-field`;
   if (code === 'attrs_not_object') return "its records hold a field 'attrs' that is not an object: corpus-clean writes the stages' signals there; rename that field first (e.g. with jq)";
+  // An archive or a compression not read, found by its content (A10): not damage, and another
+  // copy would be the same (hostile review 23 A10b: 'read an intact copy' beside 'unpack it').
+  if (code === 'damaged_input' && name !== undefined && s?.fileErrors.some((e) => e.file === name && e.message.includes(', found by its content: ')) === true) return 'the file is an archive or a compression corpus-clean does not read, found by its content (the error line says which): unpack or decompress it, and give what it holds';
   // Damage is not a format question: the bytes are wrong, and only another copy helps.
   if (code === 'damaged_input' || code === 'truncated_input' || code === 'unverified') return `the file is damaged or cut short (${code}; the error line says where); read an intact copy of it`;
   if (code === 'lfs_pointer') return "the file is a Git LFS pointer, not the data (lfs_pointer): run 'git lfs pull' in its repository";

@@ -76,6 +76,13 @@ export async function prepareFolder(dir: string, plan: Plan, overwrite: boolean,
     // A file a stage reads (a block list, quality rules, a schema) changed since the run began:
     // its finished tasks used the old one, the rest would use the new one.
     const sides = earlier === undefined ? [] : changedSideFiles(earlier, plan);
+    // None of its units done: no output used the old file, so the run starts again from nothing
+    // (a stage of one's own fixed after it threw on the first unit: new-user review 22 A5 + 23 B6b).
+    if (sides.length > 0 && o.jobsAlive !== true && earlier!.phases.every((ph) => Array.from({ length: ph.units }, (_, u) => u).every((u) => !isDone(dir, ph.id, u)))) {
+      o.note?.(`'${showPath(dir)}' holds an unfinished run with none of its units done, and a file its stages read changed since it began (${sides[0]}${sides.length > 1 ? ` and ${sides.length - 1} more` : ''}): starting over`);
+      await clear(dir, old);
+      return 'fresh';
+    }
     if (sides.length > 0) {
       throw new UsageError(`output folder '${showPath(dir)}' holds an unfinished run, and a file its stages read changed since it began: ${sides.slice(0, 3).join(', ')}${sides.length > 3 ? ` and ${sides.length - 3} more` : ''}; its finished tasks used the old content, so it cannot be resumed: pass --overwrite to start again (or put the old file back to resume)`);
     }

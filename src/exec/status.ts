@@ -152,6 +152,8 @@ async function stoppedStep(run: string, plan: Plan): Promise<string> {
   // After a full disk (the last attempt's failure, kept by it: new-user review 20 F3), space is freed before the same command runs again.
   const failure = readFailure(run);
   const again = plan.name === 'dedup-disk' ? 'run the same dedup-disk command again' : 'run the same command again';
+  // A stage of one's own threw after some units were done: fixed, its module differs and a resume is refused (B6b).
+  if (failure?.code === STAGE_THREW && doneUnits(run, plan) > 0) return `  not running; it stopped when a stage of one's own threw, and its finished units ran that stage's old code: fix the stage it names, then run the command again with --overwrite to start over${cmd(['--overwrite'])}`;
   const how = failure !== undefined && noSpace(failure.code) ? `free space on the file system it names (df -h; df -i for its inodes), then ${again}` : failure?.code === STAGE_THREW ? `fix the stage it names, then ${again}` : again;
   return stoppedAdvice(run, plan, missing, how, cmd);
 }

@@ -24,4 +24,19 @@ describe('resuming a run whose stage module changed', { timeout: 300_000 }, () =
     expect(again.code).toBe(2);
     expect(again.stderr).toContain(`a file its stages read changed since it began: the module of stage at-least '${join(dir, 'm.mjs')}' (its content differs)`);
   });
+  it('with none of its units done, an edited module starts the run over (nothing ran the old code)', async () => {
+    const dir = await tempDir();
+    const mod = (body: string): string => `export default { name: 'thrower', summary: 'x', options: {}, create: () => ({ name: 'thrower', async *run(batches) { for await (const b of batches) { ${body} yield b; } } }) };\n`;
+    await writeFile(join(dir, 'm.mjs'), mod("throw new Error('not yet');"));
+    await writeFile(join(dir, 'in.jsonl'), ['one', 'two'].map((text) => JSON.stringify({ text })).join('\n') + '\n');
+    await writeFile(join(dir, 'r.yaml'), 'name: m\ninput: [in.jsonl]\nstages:\n  - module: ./m.mjs\noutput: {compression: none}\n');
+    const first = await runCli(['run', 'r.yaml', '-o', 'out', '--workers', '1'], { cwd: dir });
+    expect(first.code, first.stderr).toBe(1);
+    expect(first.stderr).toContain('stopped before any unit finished: fix the stage, then run the same command to start it from its plan');
+    await writeFile(join(dir, 'm.mjs'), mod(''));
+    const again = await runCli(['run', 'r.yaml', '-o', 'out', '--workers', '1'], { cwd: dir });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain('none of its units done, and a file its stages read changed since it began');
+    expect(again.stderr).toMatch(/read 2 = written 2 \+ rejected 0/);
+  });
 });

@@ -31,18 +31,25 @@ describe('a stage of one\'s own that throws', () => {
       expect(r.code, r.stderr).toBe(1);
       expect(r.stderr).toContain("failed: stage boom (./bad-stage.mjs, stages[1]) threw on b.jsonl:2: Error: my bug (CORPUS_CLEAN_DEBUG=1 shows its stack)\n");
       expect(r.stderr).not.toMatch(/^\s+at /m);
-      expect(r.stderr).toMatch(/the run (stopped before any unit finished|stopped; finished units are kept): fix the stage, then run the same command to (start it from its plan|resume)\n/);
+      // With a unit finished (a.jsonl), it ran the stage's old code: fixed, the module differs and a resume is refused (B6b).
+      expect(r.stderr).toMatch(/the run (stopped before any unit finished: fix the stage, then run the same command to start it from its plan|stopped; its finished units ran the stage as it is now: fix the stage, then run the same command with --overwrite to start over \(a resume after the module changed is refused\))\n/);
+      const kept = r.stderr.includes('its finished units ran');
       const s = await runCli(['status', 'out'], { cwd: dir });
       expect(s.stdout).toContain('threw on b.jsonl:2: Error: my bug');
-      expect(s.stdout).toMatch(/fix the stage it names, then run the same command again to (start it from its plan|resume)/);
+      expect(s.stdout).toMatch(kept ? /its finished units ran that stage's old code: fix the stage it names, then run the command again with --overwrite/ : /fix the stage it names, then run the same command again to start it from its plan/);
       // With CORPUS_CLEAN_DEBUG=1, where in the stage's code: its stack.
       const d = await runCli(args, { cwd: dir, env: { CORPUS_CLEAN_DEBUG: '1' } });
       expect(d.code, d.stderr).toBe(1);
       expect(d.stderr).toContain('threw on b.jsonl:2: Error: my bug\nError: my bug\n');
       expect(d.stderr).toMatch(/ at apply \(file:\/\/.*bad-stage\.mjs:\d+:\d+\)/);
-      // Fixed, the same command finishes the run.
+      // Fixed, the same command finishes the run (with --overwrite when a unit had finished with the old code).
       await writeFile(join(dir, 'bad-stage.mjs'), fixed);
-      const again = await runCli(args, { cwd: dir });
+      if (kept) {
+        const refused = await runCli(args, { cwd: dir });
+        expect(refused.code, refused.stderr).toBe(2);
+        expect(refused.stderr).toContain("the module of stage boom");
+      }
+      const again = await runCli(kept ? [...args, '--overwrite'] : args, { cwd: dir });
       expect(again.code, again.stderr).toBe(0);
       expect(again.stderr).toMatch(/read 6 = written 6 \+ rejected 0/);
     });

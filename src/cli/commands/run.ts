@@ -716,6 +716,8 @@ function stoppedRunLine(dir: string, plan: Plan, where?: StoppedAt): string {
 function afterRunFailure(code: string | undefined, kept: boolean): string {
   if (code === 'ERR_INPUT_CHANGED') return afterFailure(code, '');
   // A stage of one's own that threw throws again on the same record until its code is fixed (new-user review 22 A5).
+  // Its finished units ran the stage's old code: a resume after its module changed is refused (B6b).
+  if (code === STAGE_THREW && kept) return 'stopped; its finished units ran the stage as it is now: fix the stage, then run the same command with --overwrite to start over (a resume after the module changed is refused)';
   const again = noSpace(code) ? 'free space on the file system the error names (df -h; df -i for its inodes), then run the same command again' : code === STAGE_THREW ? 'fix the stage, then run the same command' : 'run the same command again';
   return kept ? `stopped; finished units are kept: ${again} to resume` : `stopped before any unit finished: ${again} to start it from its plan`;
 }

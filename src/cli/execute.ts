@@ -14,7 +14,7 @@ import { filesReadBy } from '../core/registry.js';
 import type { RunStats } from '../core/stats.js';
 import { balanced } from '../core/stats.js';
 import { pipeline, statsOfFailure } from '../core/pipeline.js';
-import { parseSize } from '../core/size.js';
+import { parseShardSize } from '../core/size.js';
 import { expandInputs, isInputName, isLost, unknownFormatMessage, type EnteredFolder, type SkippedInput } from '../io/inputs.js';
 import { INPUT_FORMATS, readFiles, type InputFormat } from '../io/readers/index.js';
 import { htmlFieldFor } from '../io/readers/options.js';
@@ -219,7 +219,7 @@ export async function prepare(job: Job) {
   const rate = rawRate !== undefined ? parseDecimal(rawRate) : (d.maxRejectRate ?? 0.1);
   if (!(rate >= 0 && rate <= 1)) throw new UsageError(`--max-reject-rate must be between 0 and 1; got '${showText(String(rawRate))}'`);
   const shardRecords = countFlag(v['shard-records'], 'shard-records') ?? d.shardRecords;
-  const shardBytes = v['shard-size'] !== undefined ? parseSize(v['shard-size']) : d.shardBytes;
+  const shardBytes = v['shard-size'] !== undefined ? parseShardSize(v['shard-size'], `${job.command}: --shard-size`) : d.shardBytes;
   const output = (v.output as string | undefined) ?? d.output ?? '-';
   const rejectsPath = (v.rejects as string | undefined) ?? d.rejects;
   const rejectsAttrs = (v['rejects-attrs'] as string | undefined) ?? d.rejectsAttrs ?? 'failing';

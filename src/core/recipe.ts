@@ -9,7 +9,7 @@ import { ownFactory, ownStageWhere } from './registry.js';
 import { pathToFileURL } from 'node:url';
 import { showText, showValue, errorText } from './show.js';
 import { showPath } from './fsname.js';
-import { parseSize } from './size.js';
+import { parseShardSize, parseSize } from './size.js';
 
 export { parseSize };
 
@@ -98,7 +98,7 @@ function resolveExecutor(raw: unknown): RecipeExecutor {
     if (typeof e[k] !== 'number' || !Number.isInteger(e[k]) || (e[k] as number) < 1) throw new UsageError(`recipe executor: ${k.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase())} must be a positive integer`);
     out[k] = e[k] as number;
   }
-  if (e.taskSize !== undefined) out.taskSize = parseSize(e.taskSize);
+  if (e.taskSize !== undefined) out.taskSize = parseSize(e.taskSize, 1, 'recipe executor: task_size');
   for (const k of ['partition', 'time', 'mem'] as const) {
     if (e[k] === undefined) continue;
     if (typeof e[k] !== 'string' && typeof e[k] !== 'number') throw new UsageError(`recipe executor: ${k} must be a string`);
@@ -328,7 +328,7 @@ export function resolveRecipe(raw: unknown, registry: StageRegistry, defaultName
     if (typeof o.shardRecords !== 'number' || !Number.isInteger(o.shardRecords) || o.shardRecords < 1) throw new UsageError(`${file}: output: shard_records must be a positive integer`);
     output.shardRecords = o.shardRecords;
   }
-  if (o.shardSize !== undefined || o.shardBytes !== undefined) output.shardBytes = parseSize(o.shardSize ?? o.shardBytes);
+  if (o.shardSize !== undefined || o.shardBytes !== undefined) output.shardBytes = o.shardSize !== undefined ? parseShardSize(o.shardSize, `${file}: output: shard_size`) : parseSize(o.shardBytes, 1, `${file}: output: shard_bytes`);
   if (parquet && output.shardBytes !== undefined) throw new UsageError(`${file}: output: shard_size is for JSONL shards: a Parquet file is cut by rows, give shard_records`);
   const rate = top.maxRejectRate ?? 0.1;
   if (typeof rate !== 'number' || !(rate >= 0 && rate <= 1)) throw new UsageError(`${file}: max_reject_rate must be a number between 0 and 1; got ${showValue(rate)}`);

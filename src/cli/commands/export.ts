@@ -421,7 +421,7 @@ ${flagHelp(INPUT)}
           type: t,
           overwrite: v.overwrite === true,
           metaDtype,
-          ...(v['max-shard-size'] !== undefined ? { maxShardBytes: parseSize(v['max-shard-size']) } : {}),
+          ...(v['max-shard-size'] !== undefined ? { maxShardBytes: parseSize(v['max-shard-size'], 1, 'export internevo: --max-shard-size') } : {}),
         }),
     );
     const langSplit = byLang ? new LangSplitSink({ cn: writers[0], en: writers[1] }, textField) : undefined;

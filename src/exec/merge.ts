@@ -243,8 +243,10 @@ async function rejectsIndex(run: string, file: string, segments: readonly { t: n
   return { index, ...(sampleLines !== undefined ? { sampleLines } : {}) };
 }
 
-const fdWrite = promisify(write);
-const fdClose = promisify(close);
+// Made at first use (no work at module load: the bundle's chunks are loaded by every command).
+let fdCalls: { write: (fd: number, b: Buffer, off: number, len: number) => Promise<{ bytesWritten: number }>; close: (fd: number) => Promise<void> } | undefined;
+const fdWrite = (f: number, b: Buffer, off: number, len: number): Promise<{ bytesWritten: number }> => (fdCalls ??= { write: promisify(write) as never, close: promisify(close) }).write(f, b, off, len);
+const fdClose = (f: number): Promise<void> => (fdCalls ??= { write: promisify(write) as never, close: promisify(close) }).close(f);
 
 /** The buffer `appendFiles` copies through: 64 KiB stream chunks cost 4-5 times the CPU and time. */
 const COPY_CHUNK = 4 << 20;

@@ -10,9 +10,12 @@ import { hiddenPath } from './hiddenName.js';
 import { whileWaitingForReader } from '../fifos.js';
 
 let serial = 0;
-const fdWrite = promisify(writeFd);
-const fdSync = promisify(fsync);
-const fdClose = promisify(close);
+// Made at first use: this module is in the bundle's shared chunk, whose top level does no work (bundle.test).
+let fdCalls: { write: (fd: number, data: string | Uint8Array) => Promise<void>; sync: (fd: number) => Promise<void>; close: (fd: number) => Promise<void> } | undefined;
+const fdOps = (): NonNullable<typeof fdCalls> => (fdCalls ??= { write: promisify(writeFd), sync: promisify(fsync), close: promisify(close) });
+const fdWrite = (f: number, data: string | Uint8Array): Promise<void> => fdOps().write(f, data);
+const fdSync = (f: number): Promise<void> => fdOps().sync(f);
+const fdClose = (f: number): Promise<void> => fdOps().close(f);
 /** The temporary of an atomic write of `target`: hidden beside it, named by this process and a serial number. */
 const tempPathFor = (target: string): string => hiddenPath(target, `.tmp-${process.pid}-a${serial++}`);
 /** Temporaries of writes under way: removed when the process exits (a signal's `process.exit` cuts a write short). */

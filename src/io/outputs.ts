@@ -152,14 +152,6 @@ async function ancestorIds(p: string): Promise<Set<string>> {
   }
 }
 
-/** The folder above (or at) `p` whose device and inode are `id`, or undefined. */
-async function ancestorWithId(p: string, id: string): Promise<string | undefined> {
-  for (let cur = p; ; cur = dirname(cur)) {
-    if ((await fileId(cur)) === id) return cur;
-    if (dirname(cur) === cur) return undefined;
-  }
-}
-
 /** `child` lies under `parent` through a name the input walk skips (one beginning with '_' or '.'). */
 function skippedBelow(child: string, parent: string): boolean {
   const rel = relative(parent, child);
@@ -573,24 +565,22 @@ function checkNameLength(path: string, flag: string): void {
  */
 export async function checkInsideInputFolder(output: string, roots: readonly string[], flag = '--output', entered?: readonly EnteredFolder[], folder = false): Promise<void> {
   const out = await real(nameFromText(output));
-  const outUp = await ancestorIds(nameFromText(output));
+  const given = resolve(nameFromText(output));
+  // The folders above the output as given, by device:inode, each with its nearest path (one walk).
+  const givenUp = await ancestorPaths(nameFromText(output));
+  // What is written, by real path: the file (and a shard set's first shard), or a folder's first shard.
+  const [stem, ext] = splitExtensions(basename(out));
+  const written = folder ? SHARD_PROBES.map((n) => join(out, n)) : [out, join(dirname(out), `${stem}-00000${ext}`)];
   // A glob input (quoted: corpus-clean expands it) covers what it would match on the next read:
   // the output file, or a shard of a folder or shard set written there (hostile review 21 G1).
   const globs = roots.filter((g) => g !== '-' && /[*?[{]/.test(g) && !existsSync(nameFromText(g)) && !existsSync(g));
   if (globs.length > 0) {
-    const [stem, ext] = splitExtensions(basename(out));
-    const names = folder ? SHARD_PROBES.map((n) => join(out, n)) : [out, join(dirname(out), `${stem}-00000${ext}`)];
-    const given = resolve(nameFromText(output));
-    const spelled = folder ? names.map((n) => join(given, basename(n))) : [given, join(dirname(given), `${stem}-00000${ext}`)];
+    const spelled = folder ? written.map((n) => join(given, basename(n))) : [given, join(dirname(given), `${stem}-00000${ext}`)];
     for (const g of globs) {
-      const hit = names.some((n) => globCovers(g, n, realOrResolved)) || spelled.some((n) => globCovers(g, n, (b) => resolve(b)));
+      const hit = written.some((n) => globCovers(g, n, realOrResolved)) || spelled.some((n) => globCovers(g, n, (b) => resolve(b)));
       if (hit) throw new UsageError(`${flag} '${showPath(output)}' ${folder ? 'holds shards' : 'is a file'} the input pattern '${showPath(g)}' matches: the next read of that pattern would take the output as input too; write outside it (or give the input files or their folder)`);
     }
   }
-  // What is written, by real path and as spelled below its folders (for a bind mount's id).
-  const [stem, ext] = splitExtensions(basename(out));
-  const written = folder ? SHARD_PROBES.map((n) => join(out, n)) : [out, join(dirname(out), `${stem}-00000${ext}`)];
-  const givenUp = await ancestorPaths(nameFromText(output));
   for (const f of entered ?? (await walkedFolders(roots))) {
     if (f.glob !== undefined) {
       // A folder a glob's walk entered (through a link too, hostile review 22 H1): only what the
@@ -601,11 +591,10 @@ export async function checkInsideInputFolder(output: string, roots: readonly str
       if (!byReal && !byId) continue;
       throw new UsageError(`${flag} '${showPath(output)}' ${folder ? 'holds shards' : 'is a file'} the input pattern '${showPath(f.root)}' matches (in '${showPath(f.path)}', which is the folder '${showPath(f.real)}'): the next read of that pattern would take the output as input too; write outside it (or give the input files or their folder)`);
     }
-    if (!within(out, f.real) && (f.id === undefined || !outUp.has(f.id))) continue;
+    if (!within(out, f.real) && (f.id === undefined || !givenUp.has(f.id))) continue;
     // A name on the way down from the folder that begins with '_' or '.' is one the walk never
     // enters or reads (run files and temporaries): `-o in/_cleaned` is not read back (new-user review 23 B5).
-    const given = resolve(nameFromText(output));
-    const [from, base] = within(out, f.real) ? [out, f.real] : [given, await ancestorWithId(given, f.id!)];
+    const [from, base] = within(out, f.real) ? [out, f.real] : [given, givenUp.get(f.id!)];
     if (base !== undefined && skippedBelow(from, base)) continue;
     const where = f.top ? `the input folder '${showPath(f.root)}'` : f.link ? `'${showPath(f.path)}' (a link to '${showPath(f.real)}'), a folder the walk of the input folder '${showPath(f.root)}' enters` : `'${showPath(f.path)}', a folder the walk of the input folder '${showPath(f.root)}' enters`;
     throw new UsageError(`${flag} '${showPath(output)}' lies inside ${where}: the next read of that folder would take the output as input too; write outside it`);

@@ -84,10 +84,15 @@ export class LangSplitSink implements DocSink {
     }
   }
 
+  /** Every type folder's last shard written, none published (a hold-out finishes train/ and valid/ before it publishes either). */
+  async finish(): Promise<void> {
+    for (const t of LANG_TYPES) await (this.sinks[t] as DocSink & { finish?(): Promise<void> }).finish?.();
+  }
+
   async close(): Promise<void> {
     // Every folder's last shard is written before any folder is published (hostile review 13 H3:
     // a kill -9 while cn/ was renamed into place, before en/ was finished, left cn/ looking done).
-    for (const t of LANG_TYPES) await (this.sinks[t] as DocSink & { finish?(): Promise<void> }).finish?.();
+    await this.finish();
     for (const t of LANG_TYPES) await this.sinks[t].close();
   }
 

@@ -9,6 +9,7 @@ import type { Stage } from '../../core/stage.js';
 import type { DocSink } from '../../core/pipeline.js';
 import { InternEvoWriter } from '../../export/internevo-writer.js';
 import { LANG_TYPES, LangSplitSink, mostlyHan, sampleText } from '../../export/lang-split.js';
+import type { HoldoutSink } from '../../export/holdout.js';
 import { bundledTokenizer, loadTokenizer, TOKENIZER_HINT, tokenizeOptionsSpec, tokenizeStage } from '../../export/tokenize-stage.js';
 import { noteFilesRead } from '../../core/registry.js';
 import { FAILED } from '../../exec/layout.js';
@@ -172,6 +173,7 @@ const OWN: Flag[] = [
   { name: 'tokenizer', short: 't', type: 'string', arg: 'MODEL', help: `${TOKENIZER_HINT}; required for internevo and --min-length` },
   { name: 'output', short: 'o', type: 'string', arg: 'DIR', help: 'internevo: output root, shards go to DIR/SPLIT/TYPE/ (a DIR that is itself a train/ or valid/ folder, or a TYPE folder in one, is where they go); xtuner-v1: a file or folder/ (default stdout)' },
   { name: 'split', type: 'string', arg: 'train|valid', help: "internevo: the data folder under DIR: train (InternEvo's data.train_folder, default) or valid (data.valid_folder, a validation set per TYPE folder); -o DIR/valid/ says valid too" },
+  { name: 'valid-fraction', type: 'string', arg: 'F', help: "internevo: hold out about F of the samples (0 < F < 1, e.g. 0.01) in DIR/valid/TYPE/ and write the others to DIR/train/TYPE/, in one export; a record is held out by a hash of its text (the exact-dedup key), so a rerun, the inputs in another order or another tokenizer hold out the same records, and exact duplicates stay on one side (--limit N is no hold-out: it reads the first N records)" },
   { name: 'type', type: 'string', arg: 'TYPE', help: 'internevo dataset type folder (cn, en, code, ...), or by-lang: each record to cn when its attrs.lang is Chinese (without one: when its text is mostly Han), else to en (default: cn when most records of the input run folders were written as Chinese by their langid, or, with no such folder, when most of the first 200 records are Han text; else en)' },
   { name: 'min-length', type: 'string', arg: 'N', help: 'reject samples with fewer than N tokens as too_short (default 0: off)' },
   { name: 'kind', type: 'string', arg: 'auto|pretrain|chat', help: 'auto: chat template for records with messages/conversation, else BOS+text+EOS (default auto)' },
@@ -179,7 +181,11 @@ const OWN: Flag[] = [
   { name: 'meta-dtype', type: 'string', arg: '<i8|<i4', help: 'internevo: dtype of .bin.meta (default <i8, as np.save of a Python list)' },
   { name: 'overwrite', type: 'boolean', help: 'replace an existing output file (xtuner-v1) or the shards already in DIR/SPLIT/TYPE/ (internevo), or a --rejects/--stats file corpus-clean did not write; only by a complete export: one that fails or is stopped leaves them as they were' },
 ];
-const INPUT = IO_FLAGS.filter((f) => ['format', 'rejects', 'stats', 'text-field', 'txt-mode', 'wrap-arrays', 'max-reject-rate', 'allow-empty', 'allow-unfinished', 'limit', 'quiet', 'help'].includes(f.name));
+// --limit said what it reads, not that a validation set made with it is the first N records, the
+// training export's own (new-user review 23 B1): said here, where a split is written.
+const INPUT = IO_FLAGS.filter((f) => ['format', 'rejects', 'stats', 'text-field', 'txt-mode', 'wrap-arrays', 'max-reject-rate', 'allow-empty', 'allow-unfinished', 'limit', 'quiet', 'help'].includes(f.name)).map((f) =>
+  f.name === 'limit' ? { ...f, help: `${f.help}; no hold-out: with --split valid they are the first N records, training data too when the same inputs go to train/ (--valid-fraction holds records out)` } : f,
+);
 /** Older spellings, accepted but not shown: `--out` (now -o/--output) and `--input-format` (now --format). */
 const HIDDEN: Flag[] = [
   { name: 'out', type: 'string', help: '' },
@@ -206,6 +212,20 @@ export function typeClashes(out: string, type: string | readonly string[], folde
     lines.push(`InternEvo would match the shards of '${showPath(join(out, 'train', t))}' to ${matches.length === 0 ? 'no type' : `the types ${matches.map((m) => `'${m}'`).join(' and ')}`} (it reads a shard's type from every folder under train/ whose name, after any z or _, appears as a folder anywhere in its path, and asserts exactly one does): the output root's path '${showPath(resolve(out))}' holds a folder named like a type; export to a root whose path has none`);
   }
   return lines;
+}
+
+/**
+ * The hold-out said after the folders' lines: how many samples went to each split, and a warning
+ * when one got none (a fraction too small or too large for the input's size).
+ */
+function holdoutSummary(out: string, fraction: number, counts: { train: number; valid: number }): void {
+  const total = counts.train + counts.valid;
+  const pct = total === 0 || counts.valid === 0 ? '' : ` (${((100 * counts.valid) / total).toFixed(counts.valid * 1000 < total ? 2 : 1)}%)`;
+  process.stderr.write(`corpus-clean export: --valid-fraction ${fraction}: ${counts.valid} of ${total} sample${total === 1 ? '' : 's'} held out in ${showPath(join(out, 'valid'))}/${pct}, ${counts.train} in ${showPath(join(out, 'train'))}/; chosen by a hash of each record's text, the same on a rerun and in any input order\n`);
+  if (total > 0 && (counts.valid === 0 || counts.train === 0)) {
+    const none = counts.valid === 0 ? 'valid' : 'train';
+    process.stderr.write(`corpus-clean export: warning: no sample went to ${showPath(join(out, none))}/ (${fraction} of ${total} sample${total === 1 ? '' : 's'} is ${Number((fraction * total).toPrecision(2))}): ${none === 'valid' ? 'give a larger --valid-fraction, or more records' : 'give a smaller --valid-fraction'}\n`);
+  }
 }
 
 /** A file of a type folder that InternEvo reads as data: a `.bin` or its `.bin.meta` (not hidden). */
@@ -275,7 +295,8 @@ export const exportCommand: Command = {
 
 internevo: tokenize every record with the SentencePiece model and write InternEvo's tokenized
 format: DIR/train/TYPE/part-00000.bin (DIR/valid/TYPE/ with --split valid, for
-data.valid_folder), one line per sample exactly as Python's
+data.valid_folder; both with --valid-fraction F, which holds out about F of the records by a
+hash of their text, the same ones on every rerun), one line per sample exactly as Python's
 json.dumps({"tokens": ids}) + "\\n", and part-00000.bin.meta, the np.save of an (N, 2) array of
 (byte offset, token count). Pretraining records (text or content) become BOS + text + EOS; chat
 records (OpenAI messages or XTuner conversation) use the InternLM2 chat template with negative
@@ -321,7 +342,7 @@ ${flagHelp(INPUT)}
     // InternEvo's own options given to xtuner-v1 were dropped without a word (hostile review 13
     // H8: --type by-lang wrote one file, exit 0): refused, as --row-group-size is for JSONL output.
     if (target === 'xtuner-v1') {
-      const given = ['type', 'split', 'max-shard-size', 'meta-dtype'].filter((f) => v[f] !== undefined);
+      const given = ['type', 'split', 'valid-fraction', 'max-shard-size', 'meta-dtype'].filter((f) => v[f] !== undefined);
       if (given.length > 0) throw new UsageError(`export xtuner-v1: ${given.map((f) => `--${f}`).join(', ')} ${given.length === 1 ? 'is' : 'are'} for export internevo (its type folders and .bin shards); xtuner-v1 writes {"content"} JSONL to one file or folder (see 'corpus-clean export --help')`);
     }
     const minLength = countFlag(v['min-length'], 'min-length', 0) ?? 0;
@@ -335,14 +356,27 @@ ${flagHelp(INPUT)}
     // review 6 F7: exit 1 after ~6 s); the internevo folder is checked where its shards go.
     // A train/ or valid/ folder, or a TYPE folder in one, named as -o is where the shards go (internevoTarget).
     const named = target === 'internevo' && outFlag !== undefined ? internevoTarget(outFlag, v.type as string | undefined, v.split as string | undefined) : undefined;
+    // A hold-out writes both data folders in one export (new-user review 23 B1: --limit N made a
+    // validation set of the first N records, all of them training data too).
+    let fraction: number | undefined;
+    // Loaded with it only (the exact-dedup key's modules): an export without one starts as before (issue #16).
+    const hold = v['valid-fraction'] !== undefined ? await import('../../export/holdout.js') : undefined;
+    if (v['valid-fraction'] !== undefined) {
+      const given = String(v['valid-fraction']);
+      fraction = hold!.parseFraction(given);
+      if (fraction === undefined) throw new UsageError(`export internevo: --valid-fraction must be a number between 0 and 1 (the share of samples held out in valid/, e.g. 0.01); got '${showText(given)}'`);
+      if (v.split !== undefined) throw new UsageError(`export internevo: --valid-fraction writes both data folders, DIR/train/TYPE/ and DIR/valid/TYPE/, in one export; --split '${showText(String(v.split))}' names one: drop --split`);
+      if (named?.split === 'valid') throw new UsageError(`export internevo: -o '${showText(outFlag!)}' names a valid/ folder, but --valid-fraction writes both train/ and valid/: give the output root, -o '${showText(named.root)}'`);
+    }
     const split: Split = named?.split ?? (v.split === 'valid' ? 'valid' : 'train');
+    const splits: readonly Split[] = fraction !== undefined ? SPLITS : [split];
     const early = named?.root ?? outFlag;
     // '-' is stdout for every other output; here it made a folder named '-' (hostile review 13 H8).
     if (target === 'internevo' && early === '-') throw new UsageError(`export internevo: -o - would be stdout, but its output is a folder (shards go to DIR/${split}/TYPE/): name a folder (./- for one named '-')`);
     // DIR inside a folder named as input: refused before any folder is made (hostile review 7 F1:
     // it made DIR/train/TYPE there, then refused itself as an unfinished output, every rerun too).
     if (target === 'internevo' && early !== undefined) await checkInsideInputFolder(early, inputs, '--output');
-    if (target === 'internevo' && early !== undefined) await checkWritable(join(early, split), '--output', true, early);
+    if (target === 'internevo' && early !== undefined) for (const s of splits) await checkWritable(join(early, s), '--output', true, early);
     let tok: SentencePieceTokenizer | undefined;
     if (model !== undefined) {
       tok = loadTokenizer(model);
@@ -372,19 +406,24 @@ ${flagHelp(INPUT)}
     if (!byLang && type.toLowerCase().replace(/[-_.]/g, '') === 'bylang') throw new UsageError(`--type '${showText(type)}': did you mean --type by-lang (each record to ${split}/cn/ or ${split}/en/ by its language)?`);
     if (!byLang && !INTERNEVO_TYPES.includes(type)) process.stderr.write(`corpus-clean export: warning: --type '${showText(type)}' is none of the data types InternEvo's docs list (${INTERNEVO_TYPES.join(', ')}): InternEvo takes every folder under train/ as a type, but the older InternLM-Train knows only en, cn and code (a typo is caught only when training starts)\n`);
     const types: readonly string[] = byLang ? LANG_TYPES : [type];
+    // The review's validation set: `--split valid --limit 300`, the first 300 records, which the
+    // export of the same input to train/ writes too (new-user review 23 B1): said, not refused
+    // (valid/ may be meant to hold another input's records).
+    if (split === 'valid' && fraction === undefined && v.limit !== undefined) process.stderr.write(`corpus-clean export: note: --limit ${showText(String(v.limit))} reads the first ${showText(String(v.limit))} records, it holds none out: if the same inputs go to train/ too, this validation set is training data; --valid-fraction F writes train/ and valid/ in one export, holding out about F of the records by a hash of their text\n`);
+    // Every folder the export writes: DIR/SPLIT/TYPE for each split (two with --valid-fraction) and type.
+    const dirs: readonly string[] = splits.flatMap((s) => types.map((t) => join(out, s, t)));
     const unlocks: (() => void)[] = [];
     const unlockAll = (): void => {
       for (const u of unlocks.splice(0)) u();
     };
-    if (named?.inTrain !== undefined) process.stderr.write(`corpus-clean export: note: -o '${showText(outFlag!)}' is taken as the output root, the shards go to ${types.map((t) => `'${showPath(join(out, split, t))}/'`).join(' and ')}; to write the type folder '${showPath(out)}/' itself, add --type ${showText(named.inTrain)}\n`);
+    if (named?.inTrain !== undefined) process.stderr.write(`corpus-clean export: note: -o '${showText(outFlag!)}' is taken as the output root, the shards go to ${dirs.map((d) => `'${showPath(d)}/'`).join(' and ')}; to write the type folder '${showPath(out)}/' itself, add --type ${showText(named.inTrain)}\n`);
     const held: { dir: string; files: string[] }[] = [];
     // Locked before anything in it is settled (what a killed export set aside put back, a failed
     // one's shards removed), as the other commands lock theirs: a second export, refused by the
     // lock of one still writing, changed nothing there first. A type folder not there yet holds
     // nothing to settle, and is locked once made, below.
     try {
-      for (const t of types) {
-        const dir = join(out, split, t);
+      for (const dir of dirs) {
         if (!existsSync(dir)) {
           held.push({ dir, files: [] });
           continue;
@@ -409,22 +448,18 @@ ${flagHelp(INPUT)}
       }
     }
     // The valid folder's sets are keyed by their folder's name alone (get_dataset_dict): no type pattern to clash.
-    const folders = await readdir(join(out, split), { withFileTypes: true }).then((es) => es.filter((e) => e.isDirectory()).map((e) => e.name), () => [] as string[]);
-    for (const w of split === 'train' ? typeClashes(out, types, folders) : []) {
+    const folders = await readdir(join(out, 'train'), { withFileTypes: true }).then((es) => es.filter((e) => e.isDirectory()).map((e) => e.name), () => [] as string[]);
+    for (const w of splits.includes('train') ? typeClashes(out, types, folders) : []) {
       process.stderr.write(`corpus-clean export: warning: ${w}\n`);
     }
-    const writers = types.map(
-      (t) =>
-        new InternEvoWriter({
-          outDir: out,
-          split,
-          type: t,
-          overwrite: v.overwrite === true,
-          metaDtype,
-          ...(v['max-shard-size'] !== undefined ? { maxShardBytes: parseSize(v['max-shard-size'], 1, 'export internevo: --max-shard-size') } : {}),
-        }),
-    );
-    const langSplit = byLang ? new LangSplitSink({ cn: writers[0], en: writers[1] }, textField) : undefined;
+    const maxShard = v['max-shard-size'] !== undefined ? { maxShardBytes: parseSize(v['max-shard-size'], 1, 'export internevo: --max-shard-size') } : {};
+    // One writer per folder, in the order of `dirs` (each split's types).
+    const writers = splits.flatMap((s) => types.map((t) => new InternEvoWriter({ outDir: out, split: s, type: t, overwrite: v.overwrite === true, metaDtype, ...maxShard })));
+    const splitSink = (i: number): DocSink & { finish?(): Promise<void> } => {
+      const ws = writers.slice(i * types.length, (i + 1) * types.length);
+      return byLang ? new LangSplitSink({ cn: ws[0], en: ws[1] }, textField) : ws[0];
+    };
+    const holdout: HoldoutSink | undefined = fraction !== undefined ? new hold!.HoldoutSink({ train: splitSink(0), valid: splitSink(1) }, await hold!.loadHoldout(fraction), textField) : undefined;
     const shards = (): string[] => writers.flatMap((w) => w.shards.map((s) => s.path));
     // The folders this export makes (the parents of DIR it had to make, DIR, DIR/train, each type
     // folder), parents first: all of them go when it leaves nothing (new-user review 15 F15:
@@ -433,7 +468,7 @@ ${flagHelp(INPUT)}
     const removeMade = async (): Promise<void> => {
       for (const d of [...made].reverse()) await rmdir(d).catch(() => {});
     };
-    const inner = langSplit ?? writers[0];
+    const inner = holdout ?? splitSink(0);
     // A failed or stopped export (a signal, exit 1) removes its shards, then its lock and the
     // folders it made, left empty (hostile review 13 H8: SIGINT left DIR/train/cn/ and en/, a
     // failed export DIR/train/): no empty type folder is taken for an export's result.
@@ -453,11 +488,13 @@ ${flagHelp(INPUT)}
       unlockAll();
       throw e;
     }));
+    // The text a record is held out by is the text it is tokenized from: the field the inputs'
+    // run folder read (text,content,raw_content for ChineseWebText) when --text-field is not given.
+    if (holdout !== undefined) holdout.textField = prepared.textField;
     // One export at a time into a shard folder, as run and cat lock theirs: a second one is
     // refused (exit 2, one line) before it reads anything; a killed one's lock is taken over.
     try {
-      for (const t of types) {
-        const shardDir = join(out, split, t);
+      for (const shardDir of dirs) {
         // Listed before they are made: a makeDir that fails half way leaves none behind either.
         made.push(...missingFolders(shardDir));
         await makeDir(shardDir, 'output folder');
@@ -479,8 +516,7 @@ ${flagHelp(INPUT)}
     const emptied = new Set<string>();
     const foreign: string[] = [];
     try {
-      for (const t of v.overwrite === true ? types : []) {
-        const dir = join(out, split, t);
+      for (const dir of v.overwrite === true ? dirs : []) {
         const here = await readdir(dir).catch(() => [] as string[]);
         for (const f of here.filter(isShardFile).sort()) {
           await prepared.earlier.setAside(join(dir, f));
@@ -494,12 +530,12 @@ ${flagHelp(INPUT)}
         await setAsideSides(prepared.earlier, [prepared.rejectsPath, prepared.statsPath]);
         // Said in the type folders' locks (and the side files'): the next export into them puts
         // back, or removes, what a kill -9 left aside (recoverEarlier).
-        journalEarlier(prepared.earlier, [...types.map((t) => join(out, split, t, LOCK_NAME)), ...(await sideLockPaths([prepared.rejectsPath, prepared.statsPath]))]);
+        journalEarlier(prepared.earlier, [...dirs.map((d) => join(d, LOCK_NAME)), ...(await sideLockPaths([prepared.rejectsPath, prepared.statsPath]))]);
       } else if (v.overwrite === true) {
         // No earlier shards, but a --rejects/--stats of the user's that --overwrite was given for:
         // set aside too, so that a failed export puts it back (fix18's leftover: it was replaced).
         await setAsideForeignSides(prepared.earlier, prepared.rejectsPath, prepared.statsPath, prepared.output);
-        if (prepared.earlier.sides.length > 0) journalEarlier(prepared.earlier, [...types.map((t) => join(out, split, t, LOCK_NAME)), ...(await sideLockPaths([prepared.rejectsPath, prepared.statsPath]))]);
+        if (prepared.earlier.sides.length > 0) journalEarlier(prepared.earlier, [...dirs.map((d) => join(d, LOCK_NAME)), ...(await sideLockPaths([prepared.rejectsPath, prepared.statsPath]))]);
       }
     } catch (e) {
       await prepared.earlier.restore();
@@ -527,7 +563,8 @@ ${flagHelp(INPUT)}
     if (code === 0 && !stopping()) {
       for (const w of writers) {
         const samples = w.shards.reduce((a, s) => a + s.samples, 0);
-        if (samples === 0 && byLang) continue;
+        // A folder with no sample (a language none went to, a hold-out that held none out) is not written.
+        if (samples === 0 && (byLang || holdout !== undefined)) continue;
         const tokens = w.shards.reduce((a, s) => a + s.tokens, 0);
         process.stderr.write(`corpus-clean export: ${showPath(w.directory)}/: ${samples} sample${samples === 1 ? '' : 's'}, ${tokens} token${tokens === 1 ? '' : 's'} in ${w.shards.length} shard${w.shards.length === 1 ? '' : 's'}\n`);
         // A shard rolls over before a line would take it past --max-shard-size, so one larger is
@@ -546,14 +583,15 @@ ${flagHelp(INPUT)}
       }
       // A type folder of the earlier export that this one (by-lang) wrote nothing into: removed,
       // not left empty, since InternEvo takes every folder under train/ for a data type (F13).
-      for (const w of byLang ? writers : []) {
+      for (const w of byLang || holdout !== undefined ? writers : []) {
         if (w.shards.length > 0 || !emptied.has(w.directory)) continue;
         const gone = await rmdir(w.directory).then(
           () => true,
           () => false,
         );
-        if (gone) process.stderr.write(`corpus-clean export: note: removed ${showPath(w.directory)}/: its earlier shards were replaced by none (no record of this export went there), and InternEvo would take the empty folder for a data type\n`);
+        if (gone) process.stderr.write(`corpus-clean export: note: removed ${showPath(w.directory)}/: its earlier shards were replaced by none (no record of this export went there), and InternEvo would take the empty folder for ${basename(dirname(w.directory)) === 'valid' ? 'a validation set' : 'a data type'}\n`);
       }
+      if (holdout !== undefined) holdoutSummary(out, fraction!, holdout.counts);
     }
     return code;
   },

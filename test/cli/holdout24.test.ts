@@ -44,7 +44,7 @@ describe('export internevo --valid-fraction (B1)', () => {
     expect(cat.code, cat.stderr).toBe(0);
     const ex = (...a: string[]): string[] => ['export', 'internevo', '--tokenizer', TOKENIZER_MODEL, '-q', ...a];
     const sample = join(ROOT, 'fixtures/sample');
-    const names = ['a', 'rerun', 'rev', 'plain', 'raw', 'real', 'split', 'ovalid', 'zero', 'one', 'word', 'xtuner', 'limit'];
+    const names = ['a', 'rerun', 'rev', 'plain', 'raw', 'real', 'split', 'ovalid', 'zero', 'one', 'word', 'xtuner', 'limit', 'rec', 'recrev', 'both', 'recsplit'];
     const results = await runCliAll(
       [
         ex('in.jsonl', '-o', 'a', '--type', 'en', '--valid-fraction', '0.25'),
@@ -60,6 +60,10 @@ describe('export internevo --valid-fraction (B1)', () => {
         ex('in.jsonl', '-o', 'g', '--valid-fraction', 'tenth'),
         ['export', 'xtuner-v1', 'in.jsonl', '-o', 'g.jsonl', '--valid-fraction', '0.1'],
         ex('in.jsonl', '-o', 'lim', '--type', 'en', '--split', 'valid', '--limit', '5'),
+        ex('in.jsonl', '-o', 'rec', '--type', 'en', '--valid-records', '12'),
+        ex('rev.jsonl', '-o', 'recrev', '--type', 'en', '--valid-records', '12'),
+        ex('in.jsonl', '-o', 'g', '--valid-records', '12', '--valid-fraction', '0.1'),
+        ex('in.jsonl', '-o', 'g', '--valid-records', '12', '--split', 'train'),
       ],
       { cwd: d },
     );
@@ -131,6 +135,31 @@ describe('export internevo --valid-fraction (B1)', () => {
     expect(counted).toBe(total);
     expect((await lines(join(d, 'real/valid/cn/part-00000.bin'))).length).toBeGreaterThan(0);
     expect((await lines(join(d, 'real/valid/en/part-00000.bin'))).length).toBeGreaterThan(0);
+  });
+
+  it('--valid-records N holds out the N samples of the smallest keys: in any order, nested in a larger fraction', async () => {
+    const d = dir.path;
+    expect(r.rec.code, r.rec.stderr).toBe(0);
+    expect(r.recrev.code, r.recrev.stderr).toBe(0);
+    const valid = await lines(join(d, 'rec/valid/en/part-00000.bin'));
+    const train = await lines(join(d, 'rec/train/en/part-00000.bin'));
+    expect(valid.length).toBe(12);
+    expect(r.rec.stderr).toContain(`--valid-records 12: 12 of ${n + dups.length} samples held out in rec/valid/ (`);
+    // valid/ in input order (reversed input: reversed), train/ the same samples; with the plain export, complete and disjoint.
+    expect(await lines(join(d, 'recrev/valid/en/part-00000.bin'))).toEqual([...valid].reverse());
+    expect(sorted(await lines(join(d, 'recrev/train/en/part-00000.bin')))).toEqual(sorted(train));
+    const plain = await lines(join(d, 'plain/train/en/part-00000.bin'));
+    expect(sorted([...train, ...valid])).toEqual(sorted(plain));
+    expect(valid.filter((l) => train.includes(l))).toEqual([]);
+    expect(valid).toEqual(plain.filter((l) => valid.includes(l)));
+    // The same order of keys as --valid-fraction: the 12 are among the fraction's (about 22) held out.
+    const aValid = new Set(await lines(join(d, 'a/valid/en/part-00000.bin')));
+    expect(aValid.size).toBeGreaterThan(12);
+    expect(valid.filter((l) => !aValid.has(l))).toEqual([]);
+    expect(r.both.code).toBe(2);
+    expect(r.both.stderr).toContain('give --valid-fraction F or --valid-records N, not both');
+    expect(r.recsplit.code).toBe(2);
+    expect(r.recsplit.stderr).toContain("--valid-records writes both data folders, DIR/train/TYPE/ and DIR/valid/TYPE/, in one export; --split 'train' names one: drop --split");
   });
 
   it('refuses --split with it, -o naming a valid/ folder, a fraction outside (0, 1), and xtuner-v1; --split valid --limit says it holds nothing out', () => {

@@ -9,7 +9,7 @@ import type { Stage } from '../../core/stage.js';
 import type { DocSink } from '../../core/pipeline.js';
 import { InternEvoWriter } from '../../export/internevo-writer.js';
 import { LANG_TYPES, LangSplitSink, mostlyHan, sampleText } from '../../export/lang-split.js';
-import type { HoldoutSink } from '../../export/holdout.js';
+import type { HoldoutRule, HoldoutSink } from '../../export/holdout.js';
 import { bundledTokenizer, loadTokenizer, TOKENIZER_HINT, tokenizeOptionsSpec, tokenizeStage } from '../../export/tokenize-stage.js';
 import { noteFilesRead } from '../../core/registry.js';
 import { FAILED } from '../../exec/layout.js';
@@ -174,6 +174,7 @@ const OWN: Flag[] = [
   { name: 'output', short: 'o', type: 'string', arg: 'DIR', help: 'internevo: output root, shards go to DIR/SPLIT/TYPE/ (a DIR that is itself a train/ or valid/ folder, or a TYPE folder in one, is where they go); xtuner-v1: a file or folder/ (default stdout)' },
   { name: 'split', type: 'string', arg: 'train|valid', help: "internevo: the data folder under DIR: train (InternEvo's data.train_folder, default) or valid (data.valid_folder, a validation set per TYPE folder); -o DIR/valid/ says valid too" },
   { name: 'valid-fraction', type: 'string', arg: 'F', help: "internevo: hold out about F of the samples (0 < F < 1, e.g. 0.01) in DIR/valid/TYPE/ and write the others to DIR/train/TYPE/, in one export; a record is held out by a hash of its text (the exact-dedup key), so a rerun, the inputs in another order or another tokenizer hold out the same records, and exact duplicates stay on one side (--limit N is no hold-out: it reads the first N records)" },
+  { name: 'valid-records', type: 'string', arg: 'N', help: 'internevo: as --valid-fraction, but hold out N samples: those of the N smallest hashes (fewer when records of one text sit at the boundary: they stay together); they are held in memory until the end, and a record displaced from them is written to train/ then' },
   { name: 'type', type: 'string', arg: 'TYPE', help: 'internevo dataset type folder (cn, en, code, ...), or by-lang: each record to cn when its attrs.lang is Chinese (without one: when its text is mostly Han), else to en (default: cn when most records of the input run folders were written as Chinese by their langid, or, with no such folder, when most of the first 200 records are Han text; else en)' },
   { name: 'min-length', type: 'string', arg: 'N', help: 'reject samples with fewer than N tokens as too_short (default 0: off)' },
   { name: 'kind', type: 'string', arg: 'auto|pretrain|chat', help: 'auto: chat template for records with messages/conversation, else BOS+text+EOS (default auto)' },
@@ -184,7 +185,7 @@ const OWN: Flag[] = [
 // --limit said what it reads, not that a validation set made with it is the first N records, the
 // training export's own (new-user review 23 B1): said here, where a split is written.
 const INPUT = IO_FLAGS.filter((f) => ['format', 'rejects', 'stats', 'text-field', 'txt-mode', 'wrap-arrays', 'max-reject-rate', 'allow-empty', 'allow-unfinished', 'limit', 'quiet', 'help'].includes(f.name)).map((f) =>
-  f.name === 'limit' ? { ...f, help: `${f.help}; no hold-out: with --split valid they are the first N records, training data too when the same inputs go to train/ (--valid-fraction holds records out)` } : f,
+  f.name === 'limit' ? { ...f, help: `${f.help}; no hold-out: with --split valid they are the first N records, training data too when the same inputs go to train/ (--valid-fraction, --valid-records hold records out)` } : f,
 );
 /** Older spellings, accepted but not shown: `--out` (now -o/--output) and `--input-format` (now --format). */
 const HIDDEN: Flag[] = [
@@ -218,9 +219,16 @@ export function typeClashes(out: string, type: string | readonly string[], folde
  * The hold-out said after the folders' lines: how many samples went to each split, and a warning
  * when one got none (a fraction too small or too large for the input's size).
  */
-function holdoutSummary(out: string, fraction: number, counts: { train: number; valid: number }): void {
+function holdoutSummary(out: string, rule: HoldoutRule, counts: { train: number; valid: number }): void {
   const total = counts.train + counts.valid;
   const pct = total === 0 || counts.valid === 0 ? '' : ` (${((100 * counts.valid) / total).toFixed(counts.valid * 1000 < total ? 2 : 1)}%)`;
+  if ('records' in rule) {
+    process.stderr.write(`corpus-clean export: --valid-records ${rule.records}: ${counts.valid} of ${total} sample${total === 1 ? '' : 's'} held out in ${showPath(join(out, 'valid'))}/${pct}, ${counts.train} in ${showPath(join(out, 'train'))}/; those of the smallest hashes of their text, the same on a rerun and in any input order\n`);
+    if (total > 0 && counts.train === 0) process.stderr.write(`corpus-clean export: warning: no sample went to ${showPath(join(out, 'train'))}/: the export wrote ${total} sample${total === 1 ? '' : 's'}, --valid-records asked for ${rule.records}: give a smaller --valid-records\n`);
+    else if (counts.valid < rule.records && total > rule.records) process.stderr.write(`corpus-clean export: note: ${rule.records - counts.valid} fewer than --valid-records ${rule.records}: the next records by hash have one text (duplicates by the exact-dedup key), held out together or not at all\n`);
+    return;
+  }
+  const fraction = rule.fraction;
   process.stderr.write(`corpus-clean export: --valid-fraction ${fraction}: ${counts.valid} of ${total} sample${total === 1 ? '' : 's'} held out in ${showPath(join(out, 'valid'))}/${pct}, ${counts.train} in ${showPath(join(out, 'train'))}/; chosen by a hash of each record's text, the same on a rerun and in any input order\n`);
   if (total > 0 && (counts.valid === 0 || counts.train === 0)) {
     const none = counts.valid === 0 ? 'valid' : 'train';
@@ -295,8 +303,9 @@ export const exportCommand: Command = {
 
 internevo: tokenize every record with the SentencePiece model and write InternEvo's tokenized
 format: DIR/train/TYPE/part-00000.bin (DIR/valid/TYPE/ with --split valid, for
-data.valid_folder; both with --valid-fraction F, which holds out about F of the records by a
-hash of their text, the same ones on every rerun), one line per sample exactly as Python's
+data.valid_folder; both with --valid-fraction F or --valid-records N, which hold out about F,
+or N, of the records by a hash of their text, the same ones on every rerun), one line per
+sample exactly as Python's
 json.dumps({"tokens": ids}) + "\\n", and part-00000.bin.meta, the np.save of an (N, 2) array of
 (byte offset, token count). Pretraining records (text or content) become BOS + text + EOS; chat
 records (OpenAI messages or XTuner conversation) use the InternLM2 chat template with negative
@@ -342,7 +351,7 @@ ${flagHelp(INPUT)}
     // InternEvo's own options given to xtuner-v1 were dropped without a word (hostile review 13
     // H8: --type by-lang wrote one file, exit 0): refused, as --row-group-size is for JSONL output.
     if (target === 'xtuner-v1') {
-      const given = ['type', 'split', 'valid-fraction', 'max-shard-size', 'meta-dtype'].filter((f) => v[f] !== undefined);
+      const given = ['type', 'split', 'valid-fraction', 'valid-records', 'max-shard-size', 'meta-dtype'].filter((f) => v[f] !== undefined);
       if (given.length > 0) throw new UsageError(`export xtuner-v1: ${given.map((f) => `--${f}`).join(', ')} ${given.length === 1 ? 'is' : 'are'} for export internevo (its type folders and .bin shards); xtuner-v1 writes {"content"} JSONL to one file or folder (see 'corpus-clean export --help')`);
     }
     const minLength = countFlag(v['min-length'], 'min-length', 0) ?? 0;
@@ -358,18 +367,23 @@ ${flagHelp(INPUT)}
     const named = target === 'internevo' && outFlag !== undefined ? internevoTarget(outFlag, v.type as string | undefined, v.split as string | undefined) : undefined;
     // A hold-out writes both data folders in one export (new-user review 23 B1: --limit N made a
     // validation set of the first N records, all of them training data too).
-    let fraction: number | undefined;
+    let rule: HoldoutRule | undefined;
+    const holdFlag = v['valid-fraction'] !== undefined ? '--valid-fraction' : v['valid-records'] !== undefined ? '--valid-records' : undefined;
     // Loaded with it only (the exact-dedup key's modules): an export without one starts as before (issue #16).
-    const hold = v['valid-fraction'] !== undefined ? await import('../../export/holdout.js') : undefined;
-    if (v['valid-fraction'] !== undefined) {
-      const given = String(v['valid-fraction']);
-      fraction = hold!.parseFraction(given);
-      if (fraction === undefined) throw new UsageError(`export internevo: --valid-fraction must be a number between 0 and 1 (the share of samples held out in valid/, e.g. 0.01); got '${showText(given)}'`);
-      if (v.split !== undefined) throw new UsageError(`export internevo: --valid-fraction writes both data folders, DIR/train/TYPE/ and DIR/valid/TYPE/, in one export; --split '${showText(String(v.split))}' names one: drop --split`);
-      if (named?.split === 'valid') throw new UsageError(`export internevo: -o '${showText(outFlag!)}' names a valid/ folder, but --valid-fraction writes both train/ and valid/: give the output root, -o '${showText(named.root)}'`);
+    const hold = holdFlag !== undefined ? await import('../../export/holdout.js') : undefined;
+    if (holdFlag !== undefined) {
+      if (v['valid-fraction'] !== undefined && v['valid-records'] !== undefined) throw new UsageError('export internevo: give --valid-fraction F or --valid-records N, not both');
+      if (v['valid-fraction'] !== undefined) {
+        const given = String(v['valid-fraction']);
+        const fraction = hold!.parseFraction(given);
+        if (fraction === undefined) throw new UsageError(`export internevo: --valid-fraction must be a number between 0 and 1 (the share of samples held out in valid/, e.g. 0.01); got '${showText(given)}'`);
+        rule = { fraction };
+      } else rule = { records: countFlag(v['valid-records'], 'valid-records')! };
+      if (v.split !== undefined) throw new UsageError(`export internevo: ${holdFlag} writes both data folders, DIR/train/TYPE/ and DIR/valid/TYPE/, in one export; --split '${showText(String(v.split))}' names one: drop --split`);
+      if (named?.split === 'valid') throw new UsageError(`export internevo: -o '${showText(outFlag!)}' names a valid/ folder, but ${holdFlag} writes both train/ and valid/: give the output root, -o '${showText(named.root)}'`);
     }
     const split: Split = named?.split ?? (v.split === 'valid' ? 'valid' : 'train');
-    const splits: readonly Split[] = fraction !== undefined ? SPLITS : [split];
+    const splits: readonly Split[] = rule !== undefined ? SPLITS : [split];
     const early = named?.root ?? outFlag;
     // '-' is stdout for every other output; here it made a folder named '-' (hostile review 13 H8).
     if (target === 'internevo' && early === '-') throw new UsageError(`export internevo: -o - would be stdout, but its output is a folder (shards go to DIR/${split}/TYPE/): name a folder (./- for one named '-')`);
@@ -409,8 +423,8 @@ ${flagHelp(INPUT)}
     // The review's validation set: `--split valid --limit 300`, the first 300 records, which the
     // export of the same input to train/ writes too (new-user review 23 B1): said, not refused
     // (valid/ may be meant to hold another input's records).
-    if (split === 'valid' && fraction === undefined && v.limit !== undefined) process.stderr.write(`corpus-clean export: note: --limit ${showText(String(v.limit))} reads the first ${showText(String(v.limit))} records, it holds none out: if the same inputs go to train/ too, this validation set is training data; --valid-fraction F writes train/ and valid/ in one export, holding out about F of the records by a hash of their text\n`);
-    // Every folder the export writes: DIR/SPLIT/TYPE for each split (two with --valid-fraction) and type.
+    if (split === 'valid' && rule === undefined && v.limit !== undefined) process.stderr.write(`corpus-clean export: note: --limit ${showText(String(v.limit))} reads the first ${showText(String(v.limit))} records, it holds none out: if the same inputs go to train/ too, this validation set is training data; --valid-fraction F writes train/ and valid/ in one export, holding out about F of the records by a hash of their text\n`);
+    // Every folder the export writes: DIR/SPLIT/TYPE for each split (two with a hold-out) and type.
     const dirs: readonly string[] = splits.flatMap((s) => types.map((t) => join(out, s, t)));
     const unlocks: (() => void)[] = [];
     const unlockAll = (): void => {
@@ -459,7 +473,7 @@ ${flagHelp(INPUT)}
       const ws = writers.slice(i * types.length, (i + 1) * types.length);
       return byLang ? new LangSplitSink({ cn: ws[0], en: ws[1] }, textField) : ws[0];
     };
-    const holdout: HoldoutSink | undefined = fraction !== undefined ? new hold!.HoldoutSink({ train: splitSink(0), valid: splitSink(1) }, await hold!.loadHoldout(fraction), textField) : undefined;
+    const holdout: HoldoutSink | undefined = rule !== undefined ? new hold!.HoldoutSink({ train: splitSink(0), valid: splitSink(1) }, await hold!.loadHoldoutKey(), rule, textField) : undefined;
     const shards = (): string[] => writers.flatMap((w) => w.shards.map((s) => s.path));
     // The folders this export makes (the parents of DIR it had to make, DIR, DIR/train, each type
     // folder), parents first: all of them go when it leaves nothing (new-user review 15 F15:
@@ -591,7 +605,7 @@ ${flagHelp(INPUT)}
         );
         if (gone) process.stderr.write(`corpus-clean export: note: removed ${showPath(w.directory)}/: its earlier shards were replaced by none (no record of this export went there), and InternEvo would take the empty folder for ${basename(dirname(w.directory)) === 'valid' ? 'a validation set' : 'a data type'}\n`);
       }
-      if (holdout !== undefined) holdoutSummary(out, fraction!, holdout.counts);
+      if (holdout !== undefined) holdoutSummary(out, rule!, holdout.counts);
     }
     return code;
   },

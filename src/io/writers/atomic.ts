@@ -95,14 +95,11 @@ export async function writeAtomic(path: string, text: string | Buffer, own = fal
   }
   // Nothing new is begun once a signal is stopping the process (the run's temporaries are being swept).
   if (halted) throw new OutputError(path, new Error('interrupted before it was begun'));
-  const tmp = tempPathFor(target.path);
-  underWay.add(tmp);
+  let tmp: string | undefined;
   try {
-    // Opened synchronously, here: an open in the thread pool ends even after the process's 'exit'
-    // listeners removed the temporaries under way (the exit waits for the pool's work), so a signal
-    // landing while it was under way left '.NAME.tmp-PID-aN' (interrupt23). A signal's handler runs
-    // between turns: it finds this temporary made and in `underWay`, or not begun.
-    const fd = openSync(tmp, 'w');
+    const made = openTemporary(target.path);
+    tmp = made.path;
+    const fd = made.fd;
     try {
       await fdWrite(fd, text);
       await fdSync(fd);
@@ -113,11 +110,34 @@ export async function writeAtomic(path: string, text: string | Buffer, own = fal
     if (halted) throw new Error('interrupted before it was complete');
     await rename(tmp, target.path);
   } catch (e) {
-    await unlink(tmp).catch(() => {});
+    if (tmp !== undefined) await unlink(tmp).catch(() => {});
     throw new OutputError(path, e as Error);
   } finally {
-    underWay.delete(tmp);
+    if (tmp !== undefined) temporaryDone(tmp);
   }
+}
+
+/**
+ * Make the temporary of a write of `target` (`.NAME.tmp-PID-aN` beside it) and open it for
+ * writing, synchronously, and list it among the temporaries under way (removed when the process
+ * exits): the one way a writer of this process makes a temporary that a signal may interrupt. An
+ * open in the thread pool ends even after a signal's abort looked for the file and after the
+ * process's 'exit' listeners removed the temporaries under way (the exit waits for the pool's
+ * work), so a signal landing while it was under way left the empty temporary (interrupt23: the
+ * small files here; writerTemps24: the JSON-array writer's file). A signal's handler runs between
+ * turns of the event loop: it finds the temporary made and listed, or not begun. Call
+ * `temporaryDone` once it is renamed or removed.
+ */
+export function openTemporary(target: string): { path: string; fd: number } {
+  const path = tempPathFor(target);
+  const fd = openSync(path, 'w');
+  underWay.add(path);
+  return { path, fd };
+}
+
+/** The temporary `path` (of `openTemporary`) was renamed into place or removed: not removed at exit. */
+export function temporaryDone(path: string): void {
+  underWay.delete(path);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { closeSync } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import { whileWaitingForReader } from '../fifos.js';
 import type { FileHandle } from 'node:fs/promises';
@@ -9,9 +10,8 @@ import { outputRecord } from './jsonl.js';
 import { exactLine } from '../json.js';
 import { outputTarget } from '../outputs.js';
 import { OutputError } from './sharded.js';
-import { writeAll } from './atomic.js';
+import { openTemporary, temporaryDone, writeAll } from './atomic.js';
 import { FolderError, makeDir } from '../dirs.js';
-import { hiddenPath } from './hiddenName.js';
 import { showPath } from '../../core/fsname.js';
 
 /** Options of the JSON-array writer. */
@@ -22,13 +22,11 @@ export interface JsonArrayOptions {
   stripAttrs?: boolean;
 }
 
-let serial = 0;
-
 /**
  * Writes one file holding a single JSON array, one record per line:
  * `[\n{...},\n{...}\n]\n` (`[]\n` when empty). This is the `.json` form XTuner's docs show and
  * `json.load`-based loaders need. Streaming: records are written as batches arrive, never held.
- * Atomic: the file is written as `.<name>.tmp-<pid>-<n>` beside the target and renamed on
+ * Atomic: the file is written as `.<name>.tmp-<pid>-a<n>` beside the target and renamed on
  * `close`; `abort` deletes it, so a failed run leaves nothing that looks complete.
  */
 export class JsonArrayWriter implements DocSink {
@@ -66,9 +64,21 @@ export class JsonArrayWriter implements DocSink {
         await makeDir(dirname(this.o.output));
         const t = await outputTarget(this.o.output);
         this.target = t.path;
-        // A device or FIFO is written in place; a file under a temporary name.
-        this.tmp = t.direct ? null : hiddenPath(t.path, `.tmp-${process.pid}-${serial++}`);
-        this.handle = await whileWaitingForReader(t.path, open(this.tmp ?? t.path, 'w'));
+        // A device or FIFO is written in place (its open may wait for a reader); a file under a
+        // temporary name, made synchronously (writers/atomic.ts openTemporary: one opened in the
+        // thread pool was made after a signal's abort and exit had looked for it, and was left,
+        // writerTemps24), then opened again as a handle, which makes nothing: a handle's close
+        // waits for the writes under way, where an abort may close it.
+        if (t.direct) this.handle = await whileWaitingForReader(t.path, open(t.path, 'w'));
+        else {
+          const made = openTemporary(t.path);
+          this.tmp = made.path;
+          try {
+            this.handle = await open(made.path, 'r+');
+          } finally {
+            closeSync(made.fd);
+          }
+        }
         await writeAll(this.handle, '[');
       } catch (e) {
         await this.abort();
@@ -117,6 +127,7 @@ export class JsonArrayWriter implements DocSink {
       await h.close();
       if (this.tmp !== null) {
         await rename(this.tmp, this.target);
+        temporaryDone(this.tmp);
         this.published = true;
       }
     } catch (e) {
@@ -148,6 +159,9 @@ export class JsonArrayWriter implements DocSink {
       await this.handle.close().catch(() => {});
       this.handle = null;
     }
-    if (this.tmp !== null) await unlink(this.tmp).catch(() => {});
+    if (this.tmp !== null) {
+      await unlink(this.tmp).catch(() => {});
+      temporaryDone(this.tmp);
+    }
   }
 }

@@ -142,15 +142,16 @@ export function temporaryDone(path: string): void {
 
 /**
  * Write a small file of the run's own bookkeeping atomically and synchronously: a temporary beside
- * it (named as writeAtomic's), then a rename, written where it is named. A signal cannot cut it: its
- * handler runs between event-loop turns, so the file is found either written or not begun, and no
- * temporary is left whose open was still in the thread pool when the exit removed the temporaries
- * under way. For a record written after a command's outputs are in place (the rejects file's owner,
- * sideOwner.ts); it is written even when a signal is stopping the process (it describes a file that
- * is there). On failure the temporary is removed and one `OutputError` naming the path is thrown.
+ * it (`tmp`, by default named as writeAtomic's), then a rename, written where it is named. A signal
+ * cannot cut it: its handler runs between event-loop turns, so the file is found either written or
+ * not begun, and no temporary is left whose open was still in the thread pool when the exit
+ * removed the temporaries under way. For a record written after a command's outputs are in place
+ * (the rejects file's owner, sideOwner.ts), which is written even when a signal is stopping the
+ * process (it describes a file that is there), and for the work files a run keeps between its
+ * units (workFile.ts writeWorkFileAtomic: a failure record, a seal, a signature shard's meta). On
+ * failure the temporary is removed and one `OutputError` naming `path` is thrown.
  */
-export function writeAtomicSync(path: string, text: string | Buffer): void {
-  const tmp = tempPathFor(path);
+export function writeAtomicSync(path: string, text: string | NodeJS.ArrayBufferView, tmp = tempPathFor(path)): void {
   try {
     writeFileSync(tmp, text);
     renameSync(tmp, path);

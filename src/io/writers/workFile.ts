@@ -1,6 +1,7 @@
-import { closeSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import type { WriteStream } from 'node:fs';
 import { namedOutputError } from './sharded.js';
+import { writeAtomicSync } from './atomic.js';
 
 /**
  * The files a run keeps between its units (`_work/`: spills, a global stage's keys, signatures,
@@ -61,15 +62,13 @@ export function writeWorkFileParts(path: string, parts: Iterable<Uint8Array>): v
   }
 }
 
-/** Write `data` to `tmp` (default `path.tmp`), then rename it to `path`; on failure `tmp` is removed and the error names `path`. */
-export function writeWorkFileAtomic(path: string, data: string | NodeJS.ArrayBufferView, tmp = path + '.tmp'): void {
-  try {
-    writeFileSync(tmp, data);
-    renameSync(tmp, path);
-  } catch (e) {
-    removeQuietly(tmp);
-    throw namedOutputError(path, e);
-  }
+/**
+ * Write `data` to a temporary beside `path` (`tmp`, by default `.NAME.tmp-PID-aN`), then rename
+ * it to `path`; on failure the temporary is removed and the error names `path`. The one
+ * synchronous temporary-and-rename of the writers: atomic.ts's writeAtomicSync.
+ */
+export function writeWorkFileAtomic(path: string, data: string | NodeJS.ArrayBufferView, tmp?: string): void {
+  writeAtomicSync(path, data, tmp);
 }
 
 /**

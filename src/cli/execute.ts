@@ -291,7 +291,7 @@ export async function prepare(job: Job) {
       say(`corpus-clean ${job.command}: note: reading text_field ${showText(textFieldLabel(run.field))}${how} (--text-field chooses another)`);
     }
   }
-  const plan = { inputs: files, output, folder, readBack: folder && job.sink === undefined, sharded: !folder && Boolean(shardRecords || shardBytes), rejects: rejectsPath, stats: statsPath, extra: job.extraOutputs, roots: job.inputs, entered, reads: [...job.stages.flatMap(filesReadBy), ...(job.reads ?? [])], overwrite: v.overwrite === true || d.overwrite === true, note: (n: string) => say(`corpus-clean ${job.command}: note: ${n}`), made: { output: [] as string[], side: [] as string[] }, earlier: new EarlierOutput() };
+  const plan = { inputs: files, output, folder, readBack: folder && job.sink === undefined, sharded: !folder && Boolean(shardRecords || shardBytes), rejects: rejectsPath, stats: statsPath, extra: job.extraOutputs, roots: job.inputs, entered, reads: [...job.stages.flatMap(filesReadBy), ...(job.reads ?? [])], overwrite: v.overwrite === true || d.overwrite === true, note: (n: string) => say(`corpus-clean ${job.command}: note: ${n}`), made: { output: [] as string[], side: [] as string[] }, earlier: new EarlierOutput(), onShard: undefined as ((name: string) => void) | undefined };
   // What each input file is now, before the output is locked: one replaced while it is read
   // stops the command (review 6 F23; a run's tasks check theirs against its plan).
   const facts = job.runTasks === undefined ? takeInputFacts(files, SUCCESS) : undefined;
@@ -326,7 +326,7 @@ export async function prepare(job: Job) {
   for (const u of unfinished) say(`corpus-clean ${job.command}: warning: ${inherited.includes(u) ? u.problem : `reading an unfinished input as it is (--allow-unfinished): ${u.problem}`}`);
   for (const x of samples) say(`corpus-clean ${job.command}: note: '${showPath(x.dir)}/' is a sample: the command that wrote it stopped after its first ${x.limit} records (--limit ${x.limit}, in its ${SUCCESS}), not its whole input`);
   for (const f of leftOut) say(`corpus-clean ${job.command}: note: not read: '${showPath(f)}', which is not one of the shards its folder's ${SUCCESS} lists (a finished output is read as its shards)`);
-  return { limit, format, txtMode: txtMode as 'file' | 'line', compress, rate, rawRate, shardRecords, shardBytes, output, folder, sharded: plan.sharded && !output.startsWith('/dev/'), rejectsPath, rejectsAttrs: rejectsAttrs as RejectAttrs, rejectsSample, statsPath, textField, ownFields, files, skipped, unfinished, expected, release, made: plan.made, earlier: plan.earlier, parquet, rowGroupSize, facts };
+  return { limit, format, txtMode: txtMode as 'file' | 'line', compress, rate, rawRate, shardRecords, shardBytes, output, folder, sharded: plan.sharded && !output.startsWith('/dev/'), rejectsPath, rejectsAttrs: rejectsAttrs as RejectAttrs, rejectsSample, statsPath, textField, ownFields, files, skipped, unfinished, expected, release, made: plan.made, earlier: plan.earlier, parquet, rowGroupSize, facts, onShard: plan.onShard };
 }
 
 /**
@@ -407,10 +407,10 @@ async function executeWith(job: Job, p: Prepared, landed: LandedRejects): Promis
     // loaded here: a command writing JSON Lines does not load the Parquet writer
     const [{ ParquetShardWriter }, { parquetSchemaStage, SchemaHolder }] = await Promise.all([import('../io/writers/parquet.js'), import('../io/writers/parquetSchema.js')]);
     const schema = new SchemaHolder();
-    const w = await ParquetShardWriter.create({ output, rowGroupSize, compression: compress as ParquetCompression, shardRecords, stripAttrs, schema });
+    const w = await ParquetShardWriter.create({ output, rowGroupSize, compression: compress as ParquetCompression, shardRecords, stripAttrs, schema, onShard: p.onShard });
     stages = [...job.stages, parquetSchemaStage(schema, rowGroupSize, stripAttrs)];
     sink = { writer: w, shards: () => w.shards, records: () => w.writtenRows };
-  } else sink = job.sink ?? (await jsonlSink({ output, shardRecords, shardBytes, compression: compress as OutputCompression, stripAttrs }));
+  } else sink = job.sink ?? (await jsonlSink({ output, shardRecords, shardBytes, compression: compress as OutputCompression, stripAttrs, onShard: p.onShard }));
   const writer = rejectsPath ? new RejectsWriter(rejectsPath) : undefined;
   const sampled = writer && rejectsSample !== undefined ? new SampledRejects(writer, rejectsSample) : undefined;
   const rejects = sampled ?? writer;

@@ -1,4 +1,4 @@
-import { appendFileSync, closeSync, existsSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readlinkSync, realpathSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { access, lstat, readdir, readlink, realpath, rename, rm, stat, statfs } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
@@ -91,6 +91,11 @@ export interface OutputPlan {
    * is finished. Without it they are removed up front.
    */
   earlier?: EarlierOutput;
+  /**
+   * Set by preparing: to be called by the output's writer with each shard's path before its
+   * temporary is made (ShardOptions.onShard), journaling it in the output's lock (G4).
+   */
+  onShard?: (name: string) => void;
 }
 
 /** Releases a command's output locks; `output()` only the output's own (its folder can then go while the --rejects/--stats locks are held). */
@@ -851,9 +856,10 @@ function lockedPath(lock: string): string {
 /**
  * Take the output lock: a file holding this process's PID, created exclusively. A lock whose
  * process is gone (a killed run) is taken over. Returns the function that releases it. Taking a
- * lock this process already holds is allowed (one command may prepare, then run).
+ * lock this process already holds is allowed (one command may prepare, then run). `extra`: lines
+ * written after the PID and who it is, in the same write (the shards journal's head: shardJournal).
  */
-export function lockOutput(path: string, guards?: string): () => void {
+export function lockOutput(path: string, guards?: string, extra = ''): () => void {
   const lock = resolve(path);
   const what = showPath(guards === undefined ? lockedPath(lock) : resolve(guards));
   if (held.has(lock)) {
@@ -886,7 +892,7 @@ export function lockOutput(path: string, guards?: string): () => void {
       continue;
     }
     try {
-      writeSync(fd, lockText());
+      writeSync(fd, lockText() + extra);
     } catch (e) {
       // The PID could not be written (a full disk): no empty lock is left behind (hostile review 7 F9).
       try {
@@ -985,7 +991,16 @@ export async function prepareOutput(plan: OutputPlan): Promise<Release> {
   // A lock left by a process that is gone: that command was killed (kill -9) while writing here.
   const before = lockHolder(lockPath);
   const killed = before !== undefined && !before.live ? before.pid : undefined;
-  const unlockOutput = plan.folder || plan.sharded ? lockOutput(lockPath) : stream ? () => {} : lockIfDir(lockPath, plan.output);
+  // That command's lock as it was: put back if this command is refused (putBackDeadLock).
+  const deadLock = killed === undefined ? undefined : textOf(lockPath);
+  let settled = false;
+  // The shards this command begins are journaled in its lock (plan.onShard), so that a command
+  // killed with SIGKILL is known to have written those shard-named files and no other.
+  const journal = stream ? undefined : shardJournal(before);
+  const unlockOutput = plan.folder || plan.sharded ? lockOutput(lockPath, undefined, journal) : stream ? () => {} : lockIfDir(lockPath, plan.output, journal);
+  if (journal !== undefined) plan.onShard = (name) => journalShard(lockPath, name);
+  // The shard-named files a killed command may have written, when its lock listed them (G4).
+  const listed = killed === undefined || before?.shards === undefined ? undefined : new Set(before.shards);
   // `--rejects`/`--stats` files are locked as a single-file output is (hostile review 5 F5): a lock
   // `.name.lock` beside them, so a second command naming the same file is refused while the first
   // writes it. An existing one is replaced: a command that failed keeps its rejects and stats (they
@@ -1018,6 +1033,7 @@ export async function prepareOutput(plan: OutputPlan): Promise<Release> {
         const t = await linkTarget(f);
         await recoverEarlier(dirname(t), (n) => n === basename(t), killedAt, (x) => say(f, x));
       }
+      settled = true;
     }
     // The temporaries of a killed run (its PID is gone; we hold the lock) are never results:
     // removed whatever the flags (also when the command is then refused), beside the output, the
@@ -1059,17 +1075,23 @@ export async function prepareOutput(plan: OutputPlan): Promise<Release> {
     // Files named like the set's shards that no marker of it lists (and no killed command of
     // ours left) are not ours: `data-00000.jsonl` is a common name of downloaded shards (hostile
     // review 9 F48: --overwrite deleted them). A marker that is no manifest of ours lists none (H8).
-    const set = setRe === null || killed !== undefined ? undefined : unlistedShards(dir, names, [setMarker, setFailed], (n) => setRe.test(n));
+    // A killed command's lock that lists its shards (G4) makes those, and no other, its own.
+    const set = setRe === null || (killed !== undefined && listed === undefined) ? undefined : unlistedShards(dir, names, [setMarker, setFailed], (n) => setRe.test(n) && !(listed?.has(n) ?? false));
     const strangers = set?.unlisted ?? [];
-    if (plan.sharded && set !== undefined) refuseUnlisted(set, { head: `output shards '${showPath(plan.output)}':`, beside: true, notListed: (it) => (set.foreign > 0 ? `the ${setMarker} there is not a manifest of corpus-clean (not the JSON it writes), so it lists no shard` : `no ${setMarker} lists ${it}`), orWhat: set.markers > set.foreign ? 'by a command that did not list it' : 'its manifest is gone', elsewhere: 'another name' });
+    // Said of a command killed while writing here whose lock lists what it wrote (G4).
+    const norKilled = listed === undefined ? '' : `, nor does the lock of the command killed while writing here (PID ${killed}), which lists the shards it began`;
+    if (plan.sharded && set !== undefined) refuseUnlisted(set, { head: `output shards '${showPath(plan.output)}':`, beside: true, notListed: (it) => (set.foreign > 0 ? `the ${setMarker} there is not a manifest of corpus-clean (not the JSON it writes), so it lists no shard` : `no ${setMarker} lists ${it}`) + norKilled, orWhat: set.markers > set.foreign ? 'by a command that did not list it' : 'its manifest is gone', elsewhere: 'another name' });
     // The same rule for a folder output (hostile review 20 F5: `-o DIR/ --overwrite` deleted a
     // Spark folder's part-00001.jsonl, "from an earlier run"): shard-named files are ours only when
     // a manifest of ours lists them (its _SUCCESS or _FAILED), a run's _plan.json is there, or a
     // killed command of ours left its lock. An empty _SUCCESS (Spark's, Hadoop's) lists none, nor
     // does one that is not our JSON (`echo done > _SUCCESS`: hostile review 22 H8).
-    if (plan.folder && killed === undefined && !names.includes(PLAN_NAME)) {
-      const inFolder = unlistedShards(dir, names, [SUCCESS_NAME, FAILED_NAME], (n) => FOLDER_SHARD.test(n));
-      refuseUnlisted(inFolder, { head: `output folder '${showPath(plan.output)}' holds`, beside: false, notListed: (it) => (inFolder.markers === 0 ? `no ${SUCCESS_NAME} of corpus-clean lists ${it}` : inFolder.foreign > 0 ? `its ${SUCCESS_NAME} is not a manifest of corpus-clean (not the JSON it writes), so it lists no shard` : `its ${SUCCESS_NAME} does not list ${it}`), orWhat: 'its manifest is gone', elsewhere: 'another folder' });
+    // A killed command's lock that lists the shards it began (hostile review 21 G4: a restart
+    // after kill -9 deleted a user's part-00042.jsonl as 'of an unfinished output') makes those its
+    // own, and no other; a lock that lists none (an older version's) makes every one its own.
+    if (plan.folder && (killed === undefined || listed !== undefined) && !names.includes(PLAN_NAME)) {
+      const inFolder = unlistedShards(dir, names, [SUCCESS_NAME, FAILED_NAME], (n) => FOLDER_SHARD.test(n) && !(listed?.has(n) ?? false));
+      refuseUnlisted(inFolder, { head: `output folder '${showPath(plan.output)}' holds`, beside: false, notListed: (it) => (inFolder.markers === 0 ? `no ${SUCCESS_NAME} of corpus-clean lists ${it}` : inFolder.foreign > 0 ? `its ${SUCCESS_NAME} is not a manifest of corpus-clean (not the JSON it writes), so it lists no shard` : `its ${SUCCESS_NAME} does not list ${it}`) + norKilled, orWhat: 'its manifest is gone', elsewhere: 'another folder' });
     }
     // A run's folder (its _plan.json) not finished nor failed is resumed by its `run`: a single
     // command replaces it only when told to (--overwrite), never as a killed command's leftovers.
@@ -1134,7 +1156,34 @@ export async function prepareOutput(plan: OutputPlan): Promise<Release> {
     // A failure part way through setting the earlier output aside puts back what was moved.
     await plan.earlier?.restore();
     unlock();
+    if (deadLock !== undefined) putBackDeadLock(lockPath, deadLock, settled);
     throw e;
+  }
+}
+
+/** The text of the file at `path`, or undefined when it does not read. */
+function textOf(path: string): string | undefined {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Put back the lock of a command killed with SIGKILL (`text`) that a command took over and was
+ * then refused by (a file of the user's among the shards, G4): the next command finds what the
+ * killed one left as a killed command's again (its shards listed: removed as unfinished), not as
+ * files no output lists, refused for ever. Without its `earlier=` lines once the refused command
+ * `settled` what the killed one had set aside (recoverEarlier). Not when another command took the
+ * lock meanwhile.
+ */
+function putBackDeadLock(lockPath: string, text: string, settled: boolean): void {
+  const kept = settled ? text.split('\n').filter((l) => !l.startsWith('earlier=')).join('\n') : text;
+  try {
+    writeFileSync(resolve(lockPath), kept, { flag: 'wx' });
+  } catch {
+    // taken meanwhile, or a full disk: the next command finds the shards as no output's, and refuses them (nothing is lost)
   }
 }
 
@@ -1381,6 +1430,39 @@ async function linkTarget(path: string): Promise<string> {
   return (await realpath(path).catch(() => null)) ?? (await danglingTarget(path)) ?? path;
 }
 
+/**
+ * The head of the shards journal a command writes into the output lock it takes (after its PID,
+ * in the same write), given the lock it takes over (`before`, a dead holder's, if any):
+ * `shards=listed`, and the shards the dead holder had listed, which are this command's to remove
+ * or replace now (killed in turn before it did, the next command still finds them listed). None
+ * when the dead holder's lock listed no shards (an older version's): the shard-named files it
+ * left are not known, and this command's lock must not say that it knows them.
+ */
+function shardJournal(before: LockHolder | undefined): string | undefined {
+  if (before !== undefined && !before.live && before.shards === undefined) return undefined;
+  const inherited = before !== undefined && !before.live ? before.shards! : [];
+  return ['shards=listed', ...inherited.map(shardLine)].join('\n') + '\n';
+}
+
+/** A shard's line in an output lock's journal: its name as a JSON string (any character it may hold stays on the line). */
+const shardLine = (name: string): string => `shard=${JSON.stringify(name)}`;
+
+/**
+ * Journal, in the output lock this process holds, a shard it is about to begin (`name`, in the
+ * lock's folder): called by the writer before the shard's temporary is made, so that a shard a
+ * command killed with SIGKILL left in place is listed (hostile review 21 G4). Nothing once the
+ * lock is released.
+ */
+function journalShard(lockPath: string, name: string): void {
+  const lock = resolve(lockPath);
+  if (!held.has(lock)) return;
+  try {
+    appendFileSync(lock, `${shardLine(basename(name))}\n`);
+  } catch {
+    // A full disk: after a kill -9 the next command refuses this shard as no output's (nothing is lost).
+  }
+}
+
 /** Add where an --overwrite stands to the lock this process holds (EarlierOutput.journal); nothing once it is released. */
 function journalLock(lockPath: string, state: EarlierState): void {
   if (!held.has(resolve(lockPath))) return;
@@ -1439,9 +1521,9 @@ export async function recoverEarlier(dir: string, own: (name: string) => boolean
 }
 
 /** A single-file output is locked too when its folder exists (it always does by now, or will be made by the writer). */
-function lockIfDir(lockPath: string, guards: string): () => void {
+function lockIfDir(lockPath: string, guards: string, extra?: string): () => void {
   try {
-    return lockOutput(lockPath, guards);
+    return lockOutput(lockPath, guards, extra);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return () => {};
     throw e;

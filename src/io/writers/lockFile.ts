@@ -15,7 +15,10 @@ import { hostname } from 'node:os';
  *
  * and, once an `--overwrite` has set the earlier output aside, `earlier=aside` (then
  * `earlier=restoring` or `earlier=published`), so that the next command can tell what a
- * `kill -9` left (outputs.ts recoverEarlier).
+ * `kill -9` left (outputs.ts recoverEarlier). The lock of an output whose writer journals its
+ * shards holds `shards=listed`, then a line `shard="NAME"` (a JSON string) for each shard it
+ * begins, written before the shard's temporary is made: the shard-named files a command killed
+ * with SIGKILL may have left are those listed (hostile review 21 G4).
  *
  * (`start` is field 22 of /proc/PID/stat: clock ticks from boot to the process's start.)
  */
@@ -31,6 +34,12 @@ export interface LockHolder {
    * 'published'; outputs.ts recoverEarlier), when it had set an earlier output aside.
    */
   earlier?: string;
+  /**
+   * The shards its holder began, when its lock lists them (`shards=listed`): the only shard-named
+   * files of the output that it may have written. Undefined for a lock that does not list them
+   * (an older version's, or an output whose writer does not journal): then any may be its.
+   */
+  shards?: string[];
   /** Still held: the holder runs on this host, or the lock is another host's (which cannot be checked from here). */
   live: boolean;
   /** Held by another host: its PID cannot be checked from here. */
@@ -113,6 +122,15 @@ export function parseLock(text: string): LockHolder | undefined {
     const key = line.slice(0, eq);
     const value = line.slice(eq + 1);
     if (key === 'host' || key === 'boot' || key === 'start' || key === 'earlier') h[key] = value;
+    else if (key === 'shards' && value === 'listed') h.shards ??= [];
+    else if (key === 'shard' && h.shards !== undefined) {
+      try {
+        const name = JSON.parse(value) as unknown;
+        if (typeof name === 'string') h.shards.push(name);
+      } catch {
+        // a line cut short by the kill: its shard's temporary was not made yet
+      }
+    }
   }
   if (h.host !== undefined && h.host !== lockHost()) {
     h.foreign = true;

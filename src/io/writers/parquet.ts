@@ -50,6 +50,8 @@ export interface ParquetOptions {
   schema?: SchemaHolder;
   /** Give every page a CRC-32 (PageHeader.crc), which the reader checks; default true. False only to measure what it costs (bench/parquet-crc.ts). */
   pageChecksums?: boolean;
+  /** Called with each file's path before its temporary is made (the output's lock journals it, as ShardOptions.onShard). */
+  onShard?: (name: string) => void;
 }
 
 const CODEC = { none: 'UNCOMPRESSED', snappy: 'SNAPPY', gzip: 'GZIP', zstd: 'ZSTD', brotli: 'BROTLI' } as const;
@@ -219,6 +221,7 @@ export class ParquetShardWriter implements DocSink {
     writerModule ??= await import('hyparquet-writer');
     snappy ??= (await import('hyparquet-writer/src/snappy.js')).snappyCompress;
     const { ByteWriter, ParquetWriter } = writerModule;
+    this.o.onShard?.(final);
     const fd = openSync(tmp, 'w');
     const schema = schemaElements(this.columns());
     const out = fdWriter(fd, ByteWriter);

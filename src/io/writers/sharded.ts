@@ -48,6 +48,12 @@ export interface ShardOptions {
    * (`writtenSums`): a work file's seal then lists them without reading the file back. Default false.
    */
   sums?: boolean;
+  /**
+   * Called with each shard's path before its temporary is made (the output's lock journals it:
+   * outputs.ts prepareOutput), so that the shard-named files of a command killed with SIGKILL
+   * are known to be its (hostile review 21 G4).
+   */
+  onShard?: (name: string) => void;
 }
 
 /** The size and CRC-32 of the bytes of a file (as a work file's seal lists them). */
@@ -310,6 +316,8 @@ export class ShardedWriter {
     const target = await outputTarget(name);
     const final = target.path;
     const tmp = target.direct ? null : hiddenPath(final, `.tmp-${process.pid}-${tempSerial++}`);
+    // Journaled before its temporary is made: once it can be renamed into place, it is listed.
+    this.o.onShard?.(name);
     // A descriptor of this process (`--rejects /dev/stderr 2> log`): written through it, left open.
     const file = target.fd !== undefined ? createWriteStream(final, { fd: target.fd, fs: keepOpen }) : createWriteStream(tmp ?? final);
     let gzip: Gzip | null = null;

@@ -1380,7 +1380,8 @@ const isForeign = (n: string): boolean => !n.startsWith('.') && !n.startsWith('_
 
 /**
  * True when `name` is a temporary of the file output `output` (`.NAME.tmp-PID-N`, its spill
- * `.NAME.tmp-PID-N.spill.jsonl`) or of one of its shards (`.NAME-00000.jsonl.tmp-PID-N`), also
+ * `.NAME.tmp-PID-N.spill.jsonl`), of one of its shards (`.NAME-00000.jsonl.tmp-PID-N`) or of its
+ * markers (`.NAME._SUCCESS.tmp-PID-aN`, `.NAME._FAILED.tmp-PID-aN`), also
  * under a shortened name (writers/hiddenName.ts). Only these: a name that merely starts like
  * them (`.data-clean.jsonl.tmp-*` beside `-o data.jsonl`) is another output's, which may be
  * live on another host sharing the folder (hostile review 10 F54 sibling: it was removed).
@@ -1390,7 +1391,8 @@ function isTempOf(name: string, output: string): boolean {
   if (!name.startsWith('.') || at < 0) return false;
   const inner = name.slice(1, at);
   const base = basename(output);
-  if (inner === base || shardPattern(output).test(inner)) return true;
+  // The set's markers too (`.o.jsonl._SUCCESS.tmp-PID-aN`: a command killed while writing one).
+  if (inner === base || inner === setMarkerName(output) || inner === setFailedName(output) || shardPattern(output).test(inner)) return true;
   // A shortened name: `.HEAD~HASH` of the output's name, or of a shard's (HEAD is the same for
   // both when the name is that long; the hash of a shard's name cannot be listed ahead).
   if (name.startsWith(`${shortPrefix(base)}.tmp-`)) return true;

@@ -220,13 +220,31 @@ describe('the paragraphs stage as a global phase', () => {
 describe.runIf(HAS_SHARED)('run on local workers over ../shared/data', () => {
   it('gives byte-identical output for 1 and 2 workers on real web text, English and Chinese', async () => {
     const dir = await tempDir();
-    const inputs = ['web/en/gutenberg_books.jsonl', 'web/en/article_extraction_benchmark_pages.jsonl', 'web/zh/douban_book_review_uer.jsonl', 'neardup/license_texts_licensee.jsonl'].flatMap((f) => ['-i', join(SHARED, f)]);
+    // Slices of each file (4 MB of the 10.6: the last two books, one kept and one too long for
+    // gopher_quality as 3 more are; 60 pages; 5,000 reviews; every licence text, for MinHash to
+    // find near duplicates in), cut into 10 tasks as the whole was into 11.
+    const slices: [string, number, number][] = [['web/en/gutenberg_books.jsonl', 3, 5], ['web/en/article_extraction_benchmark_pages.jsonl', 0, 60], ['web/zh/douban_book_review_uer.jsonl', 0, 5000], ['neardup/license_texts_licensee.jsonl', 0, 119]];
+    const inputs: string[] = [];
+    for (const [f, from, to] of slices) {
+      const all = (await readFile(join(SHARED, f), 'utf8')).split('\n');
+      expect(all.length, f).toBeGreaterThan(to);
+      const slice = join(dir, f.replaceAll('/', '-'));
+      await writeFile(slice, all.slice(from, to).join('\n') + '\n');
+      inputs.push('-i', slice);
+    }
     const outs = [];
     for (const w of ['1', '2']) {
-      const r = await runCli(['run', 'rules/recipes/sample.yaml', ...inputs, '--task-size', '1MB', '-q', '-o', join(dir, w), '--workers', w]);
+      const r = await runCli(['run', 'rules/recipes/sample.yaml', ...inputs, '--task-size', '400KB', '-q', '-o', join(dir, w), '--workers', w]);
       expect(r.code, r.stderr).toBe(0);
       outs.push(await runOutput(join(dir, w)));
     }
     expect(outs[1]).toEqual(outs[0]);
+    const plan = JSON.parse(await readFile(join(dir, '1', '_plan.json'), 'utf8'));
+    expect(plan.tasks.length).toBeGreaterThan(8);
+    // Records of every slice kept (English and Chinese), and MinHash found near duplicates.
+    const stats = JSON.parse(await readFile(join(dir, '1', '_stats.json'), 'utf8'));
+    for (const [f] of slices) expect(stats.perFile[join(dir, f.replaceAll('/', '-'))].written, f).toBeGreaterThan(0);
+    expect(stats.perFile[join(dir, 'web-en-gutenberg_books.jsonl')].reasons).toEqual({ 'quality/gopher_quality:max_words': 1 });
+    expect(stats.stages.find((s: { stage: string; dropped: Record<string, number> }) => s.dropped['dedup:minhash'])).toBeDefined();
   }, 300_000);
 });

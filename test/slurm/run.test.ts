@@ -138,7 +138,13 @@ describe('run --executor slurm', () => {
     async () => {
       const { dir } = await setup();
       const recipe = join(dir, 'pq.yaml');
-      await writeFile(recipe, RECIPE.replace('output: {shard_records: 100, compression: gzip}', 'output: {format: parquet, shard_records: 100, row_group_size: 40}'));
+      // What is checked here is the Parquet output through Slurm's array tasks (the other tests
+      // check the three global stages there): one global stage keeps the shards written by the
+      // tasks of a later phase (a task's last segment, after exact dedup), in 4 phases where
+      // RECIPE takes 9 (each a wave of array tasks, each task a process of its own).
+      const stages = RECIPE.replace(/  - paragraphs: .*\n/, '').replace(/  - dedup: \{method: minhash.*\n/, '');
+      expect(stages).toMatch(/stages:\n  - normalize: \{\}\n  - quality: \{preset: auto\}\n  - dedup: \{method: exact\}\noutput:/);
+      await writeFile(recipe, stages.replace('output: {shard_records: 100, compression: gzip}', 'output: {format: parquet, shard_records: 100, row_group_size: 40}'));
       const local = await runCli(['run', recipe, '-o', join(dir, 'local'), ...TASKS, '--workers', '1', '-q']);
       expect(local.code, local.stderr).toBe(0);
       const slurm = await runCli(['run', recipe, '-o', join(dir, 'slurm'), ...TASKS, '--executor', 'slurm', '--time', '10']);
@@ -146,6 +152,10 @@ describe('run --executor slurm', () => {
       const out = await runOutput(join(dir, 'slurm'));
       expect(Object.keys(out).filter((f) => f.endsWith('.parquet')).length).toBeGreaterThan(1);
       expect(out).toEqual(await runOutput(join(dir, 'local')));
+      // The shards were written after the global stage, by the tasks of its later phase.
+      const plan = JSON.parse(await readFile(join(dir, 'slurm', '_plan.json'), 'utf8')) as { tasks: unknown[]; phases: { id: string }[] };
+      expect(plan.tasks.length).toBe(4);
+      expect(plan.phases.map((p) => p.id)).toEqual(['0-tasks', '1-dedup-partitions', '2-tasks']);
       expect(await readFile(join(dir, 'slurm', '_SUCCESS'), 'utf8')).toBe(await readFile(join(dir, 'local', '_SUCCESS'), 'utf8'));
     },
     600_000,

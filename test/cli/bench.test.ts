@@ -1,9 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/run.js';
 
+// A bench command several tests read (each a cold run of its own of the stages and of
+// `run --workers 1`, seconds of the suite's time on CI): run once per argument list, its
+// output only read.
+const benchRuns = new Map<string, ReturnType<typeof runCli>>();
+function benchOnce(args: string[]): ReturnType<typeof runCli> {
+  const key = JSON.stringify(args);
+  let r = benchRuns.get(key);
+  if (r === undefined) {
+    r = runCli(['bench', ...args]);
+    benchRuns.set(key, r);
+  }
+  return r;
+}
+
 describe('corpus-clean bench', () => {
   it('measures reading and each stage in one run, as a table or JSON', async () => {
-    const r = await runCli(['bench', 'fixtures/sample/licenses.jsonl', '--stages', 'normalize,dedup', '--json']);
+    const r = await benchOnce(['fixtures/sample/licenses.jsonl', '--stages', 'normalize,dedup', '--json']);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out.docs).toBe(40);
@@ -13,7 +27,7 @@ describe('corpus-clean bench', () => {
       expect(row.docsPerSec).toBeGreaterThan(0);
     }
     expect(out.rows[2].dropped).toBeGreaterThan(0);
-    const table = await runCli(['bench', 'fixtures/sample/licenses.jsonl', '--stages', 'normalize']);
+    const table = await benchOnce(['fixtures/sample/licenses.jsonl', '--stages', 'normalize']);
     expect(table.stdout).toMatch(/\| read \(pass-through\) \| 40 \|/);
     // Under the table, what its ratio column means (review 4 #8: "normalize 5.97" read as 6x faster than reading).
     expect(table.stdout).toMatch(/^x pass-through: the step's MB\/s over the reader's \(the first row\), both per CPU second; a stage's time leaves out reading/m);
@@ -23,7 +37,7 @@ describe('corpus-clean bench', () => {
     // New-user review 13 #2: the rates were wall time, and on a shared machine the whole pipeline
     // showed 11.15x faster than reading alone. No timing is asserted here: only that each rate is
     // the row's docs or bytes over its CPU seconds, and each ratio the row's rate over reading's.
-    const r = await runCli(['bench', 'fixtures/sample/licenses.jsonl', '--stages', 'normalize,dedup', '--json']);
+    const r = await benchOnce(['fixtures/sample/licenses.jsonl', '--stages', 'normalize,dedup', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     const mb = out.bytes / 1e6;
@@ -37,7 +51,7 @@ describe('corpus-clean bench', () => {
     expect(rows[0].mbPerSec).toBeCloseTo(mb / rows[0].cpuSeconds, 6);
     expect(rows[3].mbPerSec).toBeCloseTo(mb / rows[3].cpuSeconds, 6);
     expect(rows[0].xPassThrough).toBe(1);
-    const table = await runCli(['bench', 'fixtures/sample/licenses.jsonl', '--stages', 'normalize']);
+    const table = await benchOnce(['fixtures/sample/licenses.jsonl', '--stages', 'normalize']);
     expect(table.stdout).toContain('| step | docs in | CPU s | wall s | docs/s | MB/s | x pass-through | MB/s cold | peak RSS MB | dropped |');
     expect(table.stdout).toContain('docs/s, MB/s and the ratio are per CPU second (user + system) of the step; wall s beside it.');
     const line = table.stdout.split('\n').find((l) => l.startsWith('| whole pipeline |'));
@@ -104,7 +118,7 @@ describe('corpus-clean bench', () => {
 // row times `run --workers 1` of the same recipe and inputs; counts only are asserted here.
 describe("corpus-clean bench: the 'run --workers 1' row", () => {
   it('runs the recipe over the same inputs on one worker and shows what it cost beside the stage rows', async () => {
-    const r = await runCli(['bench', 'fixtures/sample/licenses.jsonl', '--stages', 'normalize,dedup', '--json']);
+    const r = await benchOnce(['fixtures/sample/licenses.jsonl', '--stages', 'normalize,dedup', '--json']);
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout);
     const whole = out.rows[out.rows.length - 1];

@@ -1,10 +1,17 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli, runCliAll, tempDir, TOKENIZER_MODEL } from '../helpers/run.js';
+import { smallTokenizer } from '../helpers/smallTokenizer.js';
 
 const MODEL = TOKENIZER_MODEL;
+// The tests after the first check folders, markers and messages, not token ids: InternLM2's first
+// 3,000 pieces load in milliseconds where the whole model takes about 0.9 CPU s per export.
+let SMALL: string;
+beforeAll(async () => {
+  SMALL = await smallTokenizer();
+});
 
 // New-user review 12 #1: a mixed run (139 en, 130 zh) could only go to one type folder; splitting it
 // took one langid pass per language. `--type by-lang` is datatrove's `${language}` in an output name,
@@ -55,7 +62,7 @@ describe('export internevo --type by-lang', () => {
   it('a language with no record leaves no empty type folder', async () => {
     const dir = await tempDir();
     await writeFile(join(dir, 'en.jsonl'), JSON.stringify(records[1]) + '\n');
-    const r = await runCli(['export', 'internevo', 'en.jsonl', '--tokenizer', MODEL, '-o', 'tok', '--type', 'by-lang'], { cwd: dir });
+    const r = await runCli(['export', 'internevo', 'en.jsonl', '--tokenizer', SMALL, '-o', 'tok', '--type', 'by-lang'], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
     expect(await readdir(join(dir, 'tok/train'))).toEqual(['en']);
     expect(r.stderr).not.toContain('train/cn/');
@@ -66,12 +73,12 @@ describe('export internevo --type by-lang', () => {
     await writeFile(join(dir, 'mix.jsonl'), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
     await mkdir(join(dir, 'tok/train/en'), { recursive: true });
     await writeFile(join(dir, 'tok/train/en/part-00000.bin'), '{"tokens":[1]}\n');
-    const r = await runCli(['export', 'internevo', 'mix.jsonl', '--tokenizer', MODEL, '-o', 'tok', '--type', 'by-lang'], { cwd: dir });
+    const r = await runCli(['export', 'internevo', 'mix.jsonl', '--tokenizer', SMALL, '-o', 'tok', '--type', 'by-lang'], { cwd: dir });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/tok\/train\/en already holds shards \(part-00000\.bin, \.\.\.\); remove them or pass --overwrite/);
     expect(existsSync(join(dir, 'tok/train/cn'))).toBe(false);
     expect(await readFile(join(dir, 'tok/train/en/part-00000.bin'), 'utf8')).toBe('{"tokens":[1]}\n');
-    const o = await runCli(['export', 'internevo', 'mix.jsonl', '--tokenizer', MODEL, '-o', 'tok', '--type', 'by-lang', '--overwrite'], { cwd: dir });
+    const o = await runCli(['export', 'internevo', 'mix.jsonl', '--tokenizer', SMALL, '-o', 'tok', '--type', 'by-lang', '--overwrite'], { cwd: dir });
     expect(o.code, o.stderr).toBe(0);
     expect((await readFile(join(dir, 'tok/train/en/part-00000.bin'), 'utf8')).split('\n').length - 1).toBe(3);
     expect((await readFile(join(dir, 'tok/train/cn/part-00000.bin'), 'utf8')).split('\n').length - 1).toBe(3);
@@ -83,8 +90,8 @@ describe('export internevo --type by-lang', () => {
     await writeFile(join(dir, 'en.jsonl'), JSON.stringify(records[1]) + '\n');
     const [miss, odd] = await runCliAll(
       [
-        ['export', 'internevo', 'en.jsonl', '--tokenizer', MODEL, '-o', 'tok', '--type', 'By_Lang'],
-        ['export', 'internevo', 'en.jsonl', '--tokenizer', MODEL, '-o', 'tok2', '--type', 'books', '-q'],
+        ['export', 'internevo', 'en.jsonl', '--tokenizer', SMALL, '-o', 'tok', '--type', 'By_Lang'],
+        ['export', 'internevo', 'en.jsonl', '--tokenizer', SMALL, '-o', 'tok2', '--type', 'books', '-q'],
       ],
       { cwd: dir },
     );
@@ -102,10 +109,10 @@ describe('export internevo --type by-lang', () => {
     const dir = await tempDir();
     await writeFile(join(dir, 'mix.jsonl'), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
     await writeFile(join(dir, 'zh.jsonl'), JSON.stringify(records[0]) + '\n');
-    const first = await runCli(['export', 'internevo', 'mix.jsonl', '--tokenizer', MODEL, '-o', 'tok', '--type', 'by-lang'], { cwd: dir });
+    const first = await runCli(['export', 'internevo', 'mix.jsonl', '--tokenizer', SMALL, '-o', 'tok', '--type', 'by-lang'], { cwd: dir });
     expect(first.code, first.stderr).toBe(0);
     expect(await readdir(join(dir, 'tok/train/en'))).toEqual(['part-00000.bin', 'part-00000.bin.meta']);
-    const again = await runCli(['export', 'internevo', 'zh.jsonl', '--tokenizer', MODEL, '-o', 'tok', '--type', 'by-lang', '--overwrite'], { cwd: dir });
+    const again = await runCli(['export', 'internevo', 'zh.jsonl', '--tokenizer', SMALL, '-o', 'tok', '--type', 'by-lang', '--overwrite'], { cwd: dir });
     expect(again.code, again.stderr).toBe(0);
     expect(existsSync(join(dir, 'tok/train/en')) ? await readdir(join(dir, 'tok/train/en')) : []).toEqual([]);
     expect((await readFile(join(dir, 'tok/train/cn/part-00000.bin'), 'utf8')).split('\n').length - 1).toBe(1);
@@ -120,7 +127,7 @@ describe('export internevo --type by-lang', () => {
     const bad = [...records.map((r) => JSON.stringify(r)), 'bad', 'bad', 'bad'];
     await writeFile(join(dir, 'bad.jsonl'), bad.join('\n') + '\n');
     for (const type of ['by-lang', 'cn']) {
-      const args = ['export', 'internevo', 'bad.jsonl', '--tokenizer', MODEL, '-o', `tok-${type}`, '--type', type, '--rejects', `r-${type}.jsonl`];
+      const args = ['export', 'internevo', 'bad.jsonl', '--tokenizer', SMALL, '-o', `tok-${type}`, '--type', type, '--rejects', `r-${type}.jsonl`];
       for (const attempt of [1, 2]) {
         const r = await runCli(args, { cwd: dir });
         expect(r.code, `${type} ${attempt}: ${r.stderr}`).toBe(1);
@@ -141,7 +148,7 @@ describe('export internevo --type by-lang', () => {
       }
     }
     // The corrected command replaces the failed shards and their marker, without --overwrite.
-    const ok = await runCli(['export', 'internevo', 'bad.jsonl', '--tokenizer', MODEL, '-o', 'tok-cn', '--type', 'cn', '--max-reject-rate', '1'], { cwd: dir });
+    const ok = await runCli(['export', 'internevo', 'bad.jsonl', '--tokenizer', SMALL, '-o', 'tok-cn', '--type', 'cn', '--max-reject-rate', '1'], { cwd: dir });
     expect(ok.code, ok.stderr).toBe(0);
     expect((await readdir(join(dir, 'tok-cn/train/cn'))).sort()).toEqual(['part-00000.bin', 'part-00000.bin.meta']);
   });
@@ -153,16 +160,16 @@ describe('export internevo --type by-lang', () => {
     const dir = await tempDir();
     await writeFile(join(dir, 'mix.jsonl'), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
     await writeFile(join(dir, 'bad.jsonl'), [...records.slice(0, 2).map((r) => JSON.stringify(r)), 'bad', 'bad', 'bad'].join('\n') + '\n');
-    expect((await runCli(['export', 'internevo', 'mix.jsonl', '--tokenizer', MODEL, '-o', 'tok', '--type', 'cn', '-q'], { cwd: dir })).code).toBe(0);
+    expect((await runCli(['export', 'internevo', 'mix.jsonl', '--tokenizer', SMALL, '-o', 'tok', '--type', 'cn', '-q'], { cwd: dir })).code).toBe(0);
     const shard = async (): Promise<string[]> => Promise.all(['part-00000.bin', 'part-00000.bin.meta'].map(async (f) => (await readFile(join(dir, 'tok/train/cn', f))).toString('base64')));
     const before = await shard();
-    const r = await runCli(['export', 'internevo', 'bad.jsonl', '--tokenizer', MODEL, '-o', 'tok', '--type', 'cn', '--overwrite'], { cwd: dir });
+    const r = await runCli(['export', 'internevo', 'bad.jsonl', '--tokenizer', SMALL, '-o', 'tok', '--type', 'cn', '--overwrite'], { cwd: dir });
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toContain("corpus-clean export: note: the earlier output 'tok' is kept as it was: --overwrite replaces it only with a complete output; this command's output was removed");
     expect(await shard()).toEqual(before);
     expect((await readdir(join(dir, 'tok/train/cn'))).sort()).toEqual(['part-00000.bin', 'part-00000.bin.meta']);
     // A complete one replaces it.
-    const ok = await runCli(['export', 'internevo', 'bad.jsonl', '--tokenizer', MODEL, '-o', 'tok', '--type', 'cn', '--overwrite', '--max-reject-rate', '1', '-q'], { cwd: dir });
+    const ok = await runCli(['export', 'internevo', 'bad.jsonl', '--tokenizer', SMALL, '-o', 'tok', '--type', 'cn', '--overwrite', '--max-reject-rate', '1', '-q'], { cwd: dir });
     expect(ok.code, ok.stderr).toBe(0);
     expect(await shard()).not.toEqual(before);
     expect((await readdir(join(dir, 'tok/train/cn'))).sort()).toEqual(['part-00000.bin', 'part-00000.bin.meta']);
@@ -176,7 +183,7 @@ describe('export internevo --allow-empty with nothing written', () => {
   it('exits 0 and keeps DIR/train/TYPE/ it names', async () => {
     const dir = await tempDir();
     await writeFile(join(dir, 'bad.jsonl'), 'not json\nnor this\n');
-    const r = await runCli(['export', 'internevo', 'bad.jsonl', '--tokenizer', MODEL, '-o', 'AE', '--allow-empty', '--max-reject-rate', '1'], { cwd: dir });
+    const r = await runCli(['export', 'internevo', 'bad.jsonl', '--tokenizer', SMALL, '-o', 'AE', '--allow-empty', '--max-reject-rate', '1'], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('AE/train/en/: 0 samples');
     expect(existsSync(join(dir, 'AE/train/en'))).toBe(true);

@@ -2,8 +2,17 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { CLI, ROOT, runCliAll, signalWhen, tempDir, TOKENIZER_MODEL } from '../helpers/run.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CLI, ROOT, runCliAll, signalWhen, tempDir } from '../helpers/run.js';
+import { smallTokenizer } from '../helpers/smallTokenizer.js';
+
+// export internevo here is checked for its notes, folders and accounting, not token ids: with
+// InternLM2's first 3,000 pieces (a real .model that loads in milliseconds; the whole model takes
+// about 0.9 CPU s per export).
+let SMALL: string;
+beforeAll(async () => {
+  SMALL = await smallTokenizer();
+});
 
 // Follow-ups of the reviews of session 16 (/work/notes/old16/review-newuser16.md, review-hostile16.md).
 
@@ -24,11 +33,11 @@ describe('export: records without text', () => {
     await writeFile(join(dir, 'empty.jsonl'), texts(12) + '{"text": ""}\n{"text": " \\n "}\n');
     const [ie, v1, q, empty, allowed] = await runCliAll(
       [
-        ['export', 'internevo', 'mixed.jsonl', '--tokenizer', TOKENIZER_MODEL, '-o', 'ie', '--rejects', 'ie.rej.jsonl'],
+        ['export', 'internevo', 'mixed.jsonl', '--tokenizer', SMALL, '-o', 'ie', '--rejects', 'ie.rej.jsonl'],
         ['export', 'xtuner-v1', 'mixed.jsonl', '-o', 'v1.jsonl'],
         ['cat', 'mixed.jsonl', '-o', 'q.jsonl'],
-        ['export', 'internevo', 'empty.jsonl', '--tokenizer', TOKENIZER_MODEL, '-o', 'ie2', '--rejects', 'ie2.rej.jsonl'],
-        ['export', 'internevo', 'mixed.jsonl', '--tokenizer', TOKENIZER_MODEL, '-o', 'ie3', '--max-reject-rate', '0.25'],
+        ['export', 'internevo', 'empty.jsonl', '--tokenizer', SMALL, '-o', 'ie2', '--rejects', 'ie2.rej.jsonl'],
+        ['export', 'internevo', 'mixed.jsonl', '--tokenizer', SMALL, '-o', 'ie3', '--max-reject-rate', '0.25'],
       ],
       { cwd: dir },
     );
@@ -103,10 +112,10 @@ describe('export internevo: notes on what it reads and what --overwrite replaces
     await writeFile(join(dir, 'tk7/train/en/mine.bin.meta'), '{}');
     const [rejects, oneShard, byLang, foreign] = await runCliAll(
       [
-        ['export', 'internevo', 'out/_rejects.jsonl.zst', '--tokenizer', TOKENIZER_MODEL, '-o', 'ex1/'],
-        ['export', 'internevo', `out/${shard}`, '--tokenizer', TOKENIZER_MODEL, '-o', 'ex2/'],
-        ['export', 'internevo', 'out/', '--tokenizer', TOKENIZER_MODEL, '--type', 'by-lang', '-o', 'tok/'],
-        ['export', 'internevo', 'en.jsonl', '--tokenizer', TOKENIZER_MODEL, '-o', 'tk7/', '--overwrite'],
+        ['export', 'internevo', 'out/_rejects.jsonl.zst', '--tokenizer', SMALL, '-o', 'ex1/'],
+        ['export', 'internevo', `out/${shard}`, '--tokenizer', SMALL, '-o', 'ex2/'],
+        ['export', 'internevo', 'out/', '--tokenizer', SMALL, '--type', 'by-lang', '-o', 'tok/'],
+        ['export', 'internevo', 'en.jsonl', '--tokenizer', SMALL, '-o', 'tk7/', '--overwrite'],
       ],
       { cwd: dir },
     );
@@ -116,7 +125,7 @@ describe('export internevo: notes on what it reads and what --overwrite replaces
     expect(oneShard.stderr).toMatch(/note: writing to train\/(en|cn)\/: \d+ of the \d+ records in out\/ were written as Chinese by langid/);
     expect(byLang.code, byLang.stderr).toBe(0);
     expect((await readdir(join(dir, 'tok/train'))).sort()).toEqual(['cn', 'en']);
-    const again = await runCliAll([['export', 'internevo', 'en.jsonl', '--tokenizer', TOKENIZER_MODEL, '--type', 'by-lang', '-o', 'tok/', '--overwrite']], { cwd: dir });
+    const again = await runCliAll([['export', 'internevo', 'en.jsonl', '--tokenizer', SMALL, '--type', 'by-lang', '-o', 'tok/', '--overwrite']], { cwd: dir });
     expect(again[0].code, again[0].stderr).toBe(0);
     expect(again[0].stderr).toContain('note: removed tok/train/cn/: its earlier shards were replaced by none (no record of this export went there), and InternEvo would take the empty folder for a data type');
     expect(await readdir(join(dir, 'tok/train'))).toEqual(['en']);

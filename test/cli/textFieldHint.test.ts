@@ -1,8 +1,17 @@
 import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { ROOT, runCli, runCliAll, tempDir, TOKENIZER_MODEL } from '../helpers/run.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT, runCli, runCliAll, tempDir } from '../helpers/run.js';
+import { smallTokenizer } from '../helpers/smallTokenizer.js';
+
+// export internevo here is checked for its notes, folders and accounting, not token ids: with
+// InternLM2's first 3,000 pieces (a real .model that loads in milliseconds; the whole model takes
+// about 0.9 CPU s per export).
+let SMALL: string;
+beforeAll(async () => {
+  SMALL = await smallTokenizer();
+});
 
 // review-newuser5 #4: `export internevo` of a run folder made with `--text-field text,content,raw_content`
 // dropped the records whose text is in `raw_content` as tokenize/no_text (5 % of a shard), and said
@@ -26,14 +35,14 @@ describe('records without text that hold raw_content get a --text-field note', {
     const run = await runCli(['run', 'r.yaml', '-i', 'in.jsonl', '-o', 'out', '--workers', '1', '-q'], { cwd: dir });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toContain('read 14 = written 14');
-    const r = await runCli(['export', 'internevo', 'out/', '--tokenizer', TOKENIZER_MODEL, '--type', 'cn', '-o', 'ie'], { cwd: dir });
+    const r = await runCli(['export', 'internevo', 'out/', '--tokenizer', SMALL, '--type', 'cn', '-o', 'ie'], { cwd: dir });
     // Without --text-field, a run folder is read with the run's own text_field, said once (new-user
     // review 7 #1: the 2 records were tokenize/no_text, exit 0, with only a note).
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('read 14 = written 14 + rejected 0');
     expect(r.stderr).toContain('note: reading text_field text,content,raw_content, as the run that wrote out/ did (--text-field chooses another)');
     // Another field chosen by hand is kept, and the hint names the run's own.
-    const by = await runCli(['export', 'internevo', 'out/', '--tokenizer', TOKENIZER_MODEL, '--type', 'cn', '-o', 'ie1', '--text-field', 'text,content'], { cwd: dir });
+    const by = await runCli(['export', 'internevo', 'out/', '--tokenizer', SMALL, '--type', 'cn', '-o', 'ie1', '--text-field', 'text,content'], { cwd: dir });
     expect(by.stderr).toContain('read 14 = written 12 + rejected 2 [tokenize/no_text 2]');
     expect(by.stderr).toContain(
       "but hold 'raw_content'; to read it, pass --text-field text,content,raw_content (the run that wrote out/ read text_field text,content,raw_content: every command that reads its output needs it again)",
@@ -50,7 +59,7 @@ describe('records without text that hold raw_content get a --text-field note', {
       expect(both.stderr).toMatch(/read (26|28) = written (26|28) \+ rejected 0/);
       expect(both.stderr).toContain('note: reading text_field text,content,raw_content');
     }
-    const again = await runCli(['export', 'internevo', 'out/', '--tokenizer', TOKENIZER_MODEL, '--type', 'cn', '-o', 'ie2', '--text-field', 'text,content,raw_content'], { cwd: dir });
+    const again = await runCli(['export', 'internevo', 'out/', '--tokenizer', SMALL, '--type', 'cn', '-o', 'ie2', '--text-field', 'text,content,raw_content'], { cwd: dir });
     expect(again.stderr).toContain('read 14 = written 14 + rejected 0');
     expect(again.stderr).not.toContain('note:');
   });

@@ -10,6 +10,9 @@ import type { FileError, FileStats, RunStats, StageStats } from './stats.js';
 import { count, emptyFileStats, emptyRunStats, MAX_KEYS_SEEN, pairKeys } from './stats.js';
 import { hasOwn, setOwn } from './own.js';
 import { now } from './lazyBuiltins.js';
+import { StageStoppedEarly } from './errors.js';
+import { ownStageWhereOf } from './registry.js';
+import { showText } from './show.js';
 import { CharsetCounts } from '../io/readers/encoding.js';
 
 /** What a source reports while it reads. */
@@ -124,7 +127,16 @@ interface Clock {
   upstreamMs: number;
 }
 
-async function* countIn(batches: AsyncIterable<Doc[]>, stats: StageStats, clock: Clock): AsyncIterable<Doc[]> {
+/**
+ * What a stage was given: whether its input ended (else it stopped taking records), and the last
+ * record it took (for the error of a stage that stopped early: `StageStoppedEarly`).
+ */
+interface Given {
+  ended: boolean;
+  last?: Doc;
+}
+
+async function* countIn(batches: AsyncIterable<Doc[]>, stats: StageStats, clock: Clock, given: Given): AsyncIterable<Doc[]> {
   const it = batches[Symbol.asyncIterator]();
   let done = false;
   try {
@@ -132,8 +144,9 @@ async function* countIn(batches: AsyncIterable<Doc[]>, stats: StageStats, clock:
       const t = now();
       const r = await it.next();
       clock.upstreamMs += now() - t;
-      if (r.done) return void (done = true);
+      if (r.done) return void (done = given.ended = true);
       stats.in += r.value.length;
+      if (r.value.length > 0) given.last = r.value[r.value.length - 1];
       yield r.value;
     }
   } finally {
@@ -160,9 +173,11 @@ async function* countOut(
   stats: StageStats,
   ctx: StageContext,
   profiler: StageProfiler | undefined,
+  stopped: (given: Given) => void,
 ): AsyncIterable<Doc[]> {
   const clock: Clock = { upstreamMs: 0 };
-  const input = countIn(upstream, stats, clock);
+  const given: Given = { ended: false };
+  const input = countIn(upstream, stats, clock, given);
   const it = stage.run(input, ctx)[Symbol.asyncIterator]();
   let done = false;
   try {
@@ -171,7 +186,12 @@ async function* countOut(
       const up = clock.upstreamMs;
       const r = await it.next();
       stats.ms += now() - t - (clock.upstreamMs - up);
-      if (r.done) return void (done = true);
+      if (r.done) {
+        done = true;
+        // Ended before its input did: told once the pipeline's end shows that input was left (`drainCheck`).
+        if (!given.ended) stopped(given);
+        return;
+      }
       if (r.value.length === 0) continue;
       const batch = objectsOnly(r.value, ctx);
       if (batch.length === 0) continue;
@@ -208,6 +228,65 @@ function objectsOnly(batch: Doc[], ctx: StageContext): Doc[] {
     else ctx.reject(d, 'not_object', { problem: `the stage set the record's data to ${data === null ? 'null' : Array.isArray(data) ? 'a list' : `a ${typeof data}`}, not a JSON object` });
   }
   return out;
+}
+
+/**
+ * The source's batches as the pipeline reads them, watched: whether the source ended, and a close
+ * asked before it did held back until the pipeline ends. A stage that stops taking records
+ * (returns early from `run`, or never reads its input) closes the chain above it; held back, the
+ * source can be asked at the end whether it held more (`rest`), which nothing read, wrote or
+ * rejected (hostile review 23b M3). `--limit` and a closed stdout stop the reading in the source
+ * itself: it ends then, as it does at the end of its input.
+ */
+class WatchedSource implements AsyncIterable<Doc[]> {
+  private it: AsyncIterator<Doc[]> | undefined;
+  /** The source said it is done, or threw (an async generator that threw is done). */
+  ended = false;
+  private closed = false;
+  constructor(private readonly src: AsyncIterable<Doc[]>) {}
+
+  private inner(): AsyncIterator<Doc[]> {
+    return (this.it ??= this.src[Symbol.asyncIterator]());
+  }
+
+  private async pull(): Promise<IteratorResult<Doc[]>> {
+    try {
+      const r = await this.inner().next();
+      if (r.done === true) this.ended = true;
+      return r;
+    } catch (e) {
+      this.ended = true;
+      throw e;
+    }
+  }
+
+  [Symbol.asyncIterator](): AsyncIterator<Doc[]> {
+    return {
+      next: async () => (this.closed || this.ended ? { done: true, value: undefined } : await this.pull()),
+      return: async () => {
+        this.closed = true;
+        return { done: true, value: undefined };
+      },
+    };
+  }
+
+  /** The first record the source holds after what was read, or undefined when it is at its end. */
+  async rest(): Promise<Doc | undefined> {
+    while (!this.ended) {
+      const r = await this.pull();
+      if (r.done !== true && r.value.length > 0) return r.value[0];
+    }
+    return undefined;
+  }
+
+  /** Close the source (its file) when it has not ended. */
+  async close(): Promise<void> {
+    this.closed = true;
+    if (this.it !== undefined && !this.ended) {
+      this.ended = true;
+      await closeQuietly(this.it);
+    }
+  }
 }
 
 const nullRejects: ClosableRejectSink = { push() {}, async close() {}, async abort() {} };
@@ -294,6 +373,24 @@ function withStats(e: unknown, stats: RunStats): unknown {
     }
   }
   return e;
+}
+
+/**
+ * After the last batch: fail when the source holds records nothing read (a stage stopped taking
+ * records before its input ended), naming the stage (its module and `stages[i]` for one of one's
+ * own), the last record it took and the first not read; else close the source if it was not at
+ * its end (a stage that read to the last record but not past it: nothing is missing).
+ */
+async function drainCheck(source: WatchedSource, stoppedEarly: readonly { stage: Stage; given: Given }[], stats: RunStats): Promise<void> {
+  if (source.ended) return;
+  const read = { records: stats.read, bytes: stats.bytesRead };
+  const unread = await source.rest();
+  await source.close();
+  if (unread === undefined) return;
+  const by = stoppedEarly[0];
+  const last = by?.given.last?.source;
+  const name = by?.stage.name ?? 'a stage';
+  throw new StageStoppedEarly(name, last === undefined ? undefined : showText(last), showText(unread.source), read, by === undefined ? undefined : ownStageWhereOf(by.stage));
 }
 
 /**
@@ -394,7 +491,10 @@ export async function pipeline(spec: PipelineSpec): Promise<RunStats> {
   };
   const firstTextStage = spec.requireText === true ? 0 : spec.requireText === false ? -1 : spec.stages.findIndex((s) => s.needsText);
 
-  let stream: AsyncIterable<Doc[]> = spec.source.read(events);
+  const source = new WatchedSource(spec.source.read(events));
+  let stream: AsyncIterable<Doc[]> = source;
+  // The stages that ended before their input did, in recipe order (see `drainCheck`).
+  const stoppedEarly: { stage: Stage; given: Given }[] = [];
   const profilers: StageProfiler[] = [];
   let asRead = true;
   spec.stages.forEach((stage, i) => {
@@ -421,7 +521,7 @@ export async function pipeline(spec: PipelineSpec): Promise<RunStats> {
     asRead &&= stage.keepsRecords === true || stage.marksChanged === true;
     // Past them nobody reads a record's JSON text as read: let it go (a stage may hold records).
     if (wasAsRead && !asRead) stream = forgetRecordJson(stream);
-    stream = countOut(stage, stream, st, stageContext(st, spec.textField, sink, onStageReject, rejectAttrs, ruleSignals, attrsRead, true, asRead), p);
+    stream = countOut(stage, stream, st, stageContext(st, spec.textField, sink, onStageReject, rejectAttrs, ruleSignals, attrsRead, true, asRead), p, (given) => stoppedEarly.push({ stage, given }));
   });
   // A sink that writes records as read (a spill) takes the text of those no stage changed.
   if (asRead && !sinkTakesJson) stream = forgetRecordJson(stream);
@@ -453,6 +553,7 @@ export async function pipeline(spec: PipelineSpec): Promise<RunStats> {
       // Parquet rows) would hold a SIGINT/SIGTERM off to its end (hostile review 6 F24).
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
+    await drainCheck(source, stoppedEarly, stats);
     for (const p of profilers) p.finish();
     await spec.sink.close();
     await rejects.close();
@@ -463,6 +564,7 @@ export async function pipeline(spec: PipelineSpec): Promise<RunStats> {
     // the output, and a batch still in a stream's buffer counted all of its).
     const reached = spec.sink.reached;
     if (typeof reached === 'number') stats.written = reached;
+    await source.close();
     await spec.sink.abort().catch(() => {});
     await rejects.abort().catch(() => {});
     await charsets.settled().catch(() => {});

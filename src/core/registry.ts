@@ -91,7 +91,17 @@ export function ownStage(stage: Stage, where: string): Stage {
       throw new StageThrew(stage.name, onWhat(last, ended), e, where);
     }
   }
-  return new Proxy(stage, { get: (t, k) => (k === 'run' ? watched : Reflect.get(t, k, t)) });
+  const own = new Proxy(stage, { get: (t, k) => (k === 'run' ? watched : Reflect.get(t, k, t)) });
+  ownWhere.set(own, where);
+  return own;
+}
+
+/** The `where` of each stage of one's own (`ownStage`). */
+const ownWhere = new WeakMap<Stage, string>();
+
+/** For a stage of one's own (made by `ownStage`), its module and `stages[i]` as its errors name them; undefined for a built-in stage. */
+export function ownStageWhereOf(stage: Stage): string | undefined {
+  return ownWhere.get(stage);
 }
 
 /** The records a stage was on when it threw, as far as its batches tell. */

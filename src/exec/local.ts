@@ -18,10 +18,11 @@ import { inputBytesOnDiskEvery } from './inputBytes.js';
 import { PhaseClock, timeUnit, type Timeline } from './timing.js';
 import { runUnit, stopUnits } from './unit.js';
 import type { FromWorker, ToWorker } from './worker.js';
-import { errorCode, failureText } from '../core/errors.js';
+import { errorCode, failureText, STAGE_THREW } from '../core/errors.js';
 import { tuneV8 } from './v8.js';
 import { damagedFile } from './redo.js';
 import { WORKER_FILE as WORKER } from './entries.js';
+import { EXIT0_HINT, whileAtWork } from '../core/exitGuard.js';
 
 /** How local workers are made: threads (default) or child processes. */
 export type WorkerKind = 'thread' | 'process';
@@ -99,22 +100,29 @@ interface PoolWorker {
   ready: Promise<void>;
 }
 
+/** The unit the calling thread runs (for the line of an exit while it works: `whileAtWork`), and how units are named. */
+interface Here {
+  unit: string | undefined;
+  name(p: number, u: number): string;
+}
+
 /**
  * The calling thread as one of the pool's workers: it runs the units it is handed with the
  * stages the run built already, while the other workers start (their modules and stages take
  * about a second each, which the run used to wait for with every core idle), and it handles the
  * other workers' messages between its own batches.
  */
-function callingThread(run: string, plan: Plan, stages: readonly Stage[]): PoolWorker {
+function callingThread(run: string, plan: Plan, stages: readonly Stage[], here: Here): PoolWorker {
   let onMsg: (m: FromWorker) => void = () => {};
   return {
     send(m) {
       if ('exit' in m) return;
       const { phase, unit } = m;
       const onDisk = inputBytesOnDiskEvery(100);
+      here.unit = here.name(phase, unit);
       void timeUnit(() => runUnit(run, plan, stages, phase, unit, (s) => onMsg({ type: 'progress', unit, records: s.read, bytes: onDisk(s) }))).then(
-        ([, times]) => onMsg({ type: 'done', unit, times }),
-        (e) => onMsg({ type: 'error', unit, message: failureText(e), code: errorCode(e), damaged: damagedFile(e) }),
+        ([, times]) => ((here.unit = undefined), onMsg({ type: 'done', unit, times })),
+        (e) => ((here.unit = undefined), onMsg({ type: 'error', unit, message: failureText(e), code: errorCode(e), damaged: damagedFile(e) })),
       );
     },
     on: (f) => (onMsg = f),
@@ -131,6 +139,8 @@ function callingThread(run: string, plan: Plan, stages: readonly Stage[]): PoolW
 export function workerExit(pid: number | undefined, code: number | null, signal: NodeJS.Signals | null): string {
   // A worker stopped by a signal sent to it exits 128+N after removing its temporaries (worker.ts).
   const by = code === 130 ? 'SIGINT' : code === 143 ? 'SIGTERM' : code === 129 ? 'SIGHUP' : undefined;
+  // Code 0 before it was told to stop: nothing of corpus-clean exits so (hostile review 23b X1).
+  if (signal === null && code === 0) return `worker process (PID ${pid}) exited with code 0 before it finished its work: ${EXIT0_HINT}`;
   if (signal === null) return `worker process (PID ${pid}) exited with code ${code}${by === undefined ? '' : ` (stopped by ${by})`}`;
   const oom = signal === 'SIGKILL' ? ' (not by corpus-clean: when nobody killed it, this is most often the kernel out of memory, see dmesg or journalctl -k; fewer --workers or a smaller --task-size use less)' : '';
   return `worker process (PID ${pid}) was killed by ${signal}${oom}`;
@@ -153,12 +163,24 @@ function spawnWorker(kind: WorkerKind, run: string): PoolWorker {
   const dispatch = (m: FromWorker): void => (m.type === 'ready' ? ready() : onMsg(m));
   if (kind === 'thread') {
     const w = new Worker(WORKER, { workerData: data });
+    let terminating = false;
+    let errored = false;
     w.on('message', dispatch);
     w.on('error', (e) => {
+      errored = true;
       failed(e);
       onMsg({ type: 'error', unit: -1, message: failureText(e) });
     });
-    return { send: (m) => w.postMessage(m), on: (f) => (onMsg = f), kill: async () => void (await w.terminate()), ready: readyP };
+    // A thread that ended unasked (process.exit in a worker thread ends the thread): its unit would
+    // never report, and the run waited for ever or ended as if done (hostile review 23b X1).
+    w.on('exit', (code) => {
+      if (!terminating && !errored) onMsg({ type: 'error', unit: -1, message: `worker thread exited with code ${code} before it finished its work${code === 0 ? `: ${EXIT0_HINT}` : ''}`, ...(code === 0 ? { code: STAGE_THREW } : {}) });
+    });
+    const kill = async (): Promise<void> => {
+      terminating = true;
+      await w.terminate();
+    };
+    return { send: (m) => w.postMessage(m), on: (f) => (onMsg = f), kill, ready: readyP };
   }
   const c: ChildProcess = fork(WORKER, [], { env: { ...process.env, CORPUS_CLEAN_WORKER: JSON.stringify(data) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   c.on('message', (m) => dispatch(m as FromWorker));
@@ -167,12 +189,18 @@ function spawnWorker(kind: WorkerKind, run: string): PoolWorker {
   c.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code !== 'ERR_IPC_CHANNEL_CLOSED') onMsg({ type: 'error', unit: -1, message: failureText(e) });
   });
+  // Every exit the run did not ask for is a failure, code 0 too: a worker process that exited 0
+  // while it ran a task (a stage called process.exit(0)) left the run exit 0 with the task not
+  // done (hostile review 23b X1: -w 2, rc 0 with 1 of 6 tasks done).
+  let killed = false;
   c.on('exit', (code, signal) => {
-    if (code !== 0) onMsg({ type: 'error', unit: -1, message: workerExit(c.pid, code, signal) });
+    // Code 0 unasked is a stage's doing: its fix is in the stage, as for a throw (ERR_STAGE_THREW).
+    if (!killed || code !== 0) onMsg({ type: 'error', unit: -1, message: workerExit(c.pid, code, signal), ...(code === 0 && !killed ? { code: STAGE_THREW } : {}) });
   });
   // Resolves once the process is gone, so that what it was writing can be swept after it (stopWorkers).
   const kill = (): Promise<void> =>
     new Promise<void>((res) => {
+      killed = true;
       if (c.exitCode !== null || c.signalCode !== null) return res();
       c.once('exit', () => res());
       c.kill();
@@ -232,6 +260,10 @@ export async function runLocal(run: string, plan: Plan, stages: readonly Stage[]
     const ph = plan.phases[p];
     return ph.kind === 'tasks' ? `task ${u} of phase ${ph.id} (${describeTask(plan.tasks[u])})` : `unit ${u} of phase ${ph.id}`;
   };
+  const here: Here = { unit: undefined, name: unitName };
+  // A process.exit(0) in this process while the run works (a stage of one's own ran here) must not
+  // end it as a success (hostile review 23b X1: exit 0, no line, the run unfinished).
+  const unguard = whileAtWork(() => `corpus-clean: error: the process was ended by process.exit(0) while ${here.unit ?? 'the run'} was at work, before the run finished: ${EXIT0_HINT}; the run is not finished (no _SUCCESS): exit code 1`);
   try {
     for (let p = 0; p < plan.phases.length; p++) {
       const ph = plan.phases[p];
@@ -271,6 +303,7 @@ export async function runLocal(run: string, plan: Plan, stages: readonly Stage[]
         for (const [order, u] of todo.entries()) {
           live.set(u, { records: 0, bytes: 0 });
           const onDisk = inputBytesOnDiskEvery(100);
+          here.unit = unitName(p, u);
           try {
             const [, times] = await timeUnit(() =>
               runUnit(run, plan, stages, p, u, (s) => {
@@ -282,6 +315,7 @@ export async function runLocal(run: string, plan: Plan, stages: readonly Stage[]
           } catch (e) {
             throw new UnitFailure(`${unitName(p, u)} failed: ${failureText(e)}`, errorCode(e), damagedFile(e), stoppedAt());
           }
+          here.unit = undefined;
           doneRecords += live.get(u)!.records;
           live.delete(u);
           doneBytes += weight(u);
@@ -299,7 +333,7 @@ export async function runLocal(run: string, plan: Plan, stages: readonly Stage[]
         let most = 1;
         for (const x of plan.phases) most = Math.max(most, x.units);
         const s0 = performance.now();
-        pool = [callingThread(run, plan, stages), ...Array.from({ length: Math.min(o.workers, most) - 1 }, () => spawnWorker(o.kind ?? 'process', run))];
+        pool = [callingThread(run, plan, stages, here), ...Array.from({ length: Math.min(o.workers, most) - 1 }, () => spawnWorker(o.kind ?? 'process', run))];
         livePool = pool;
         void Promise.all(pool.map((w) => w.ready)).then(
           () => (timeline.workers_ready_ms = performance.now() - s0),
@@ -380,6 +414,7 @@ export async function runLocal(run: string, plan: Plan, stages: readonly Stage[]
     timeline.total_ms = performance.now() - t0;
     return timeline;
   } finally {
+    unguard();
     await Promise.all(pool.map((w) => w.kill()));
     if (livePool === pool) livePool = [];
   }

@@ -21,6 +21,7 @@ import { flagHelp, parse } from '../args.js';
 import { parseWhole } from '../../core/options.js';
 import { showText } from '../../core/show.js';
 import { showPath } from '../../core/fsname.js';
+import { EXIT0_HINT, whileAtWork } from '../../core/exitGuard.js';
 
 async function loadPlan(dir: string | undefined, command: string): Promise<Plan> {
   const d = await checkRunFolder(dir, command);
@@ -95,19 +96,25 @@ ${flagHelp(TASK_FLAGS)}
       // this task's in an earlier task phase, which no other array task reads or redoes. Damage of
       // a global stage's files (read by many array tasks at once) fails the task as before.
       const redone = new RedoneFiles();
-      for (;;) {
-        try {
-          await runUnit(dir, plan, await buildStages(plan, registry, phase), phase, unit);
-          break;
-        } catch (e) {
-          const own = redone.take(e) ? ownUnmarked(dir, plan, phase, unit) : undefined;
-          if (own === undefined) {
-            if (redone.again(e)) (e as Error).message += ': found damaged again after this task had redone it: check the disk (and memory) it is on';
-            throw e;
+      // A stage's process.exit(0) must not pass for this task's success (hostile review 23b X1).
+      const unguard = whileAtWork(() => `corpus-clean task: error: the process was ended by process.exit(0) while ${name} was at work, before it finished: ${EXIT0_HINT}; the task is not done: exit code 1`);
+      try {
+        for (;;) {
+          try {
+            await runUnit(dir, plan, await buildStages(plan, registry, phase), phase, unit);
+            break;
+          } catch (e) {
+            const own = redone.take(e) ? ownUnmarked(dir, plan, phase, unit) : undefined;
+            if (own === undefined) {
+              if (redone.again(e)) (e as Error).message += ': found damaged again after this task had redone it: check the disk (and memory) it is on';
+              throw e;
+            }
+            process.stderr.write(`corpus-clean task: warning: ${showText((e as Error).message)}\ncorpus-clean task: redoing it now, in this task\n`);
+            for (const q of own) await runUnit(dir, plan, await buildStages(plan, registry, q), q, unit);
           }
-          process.stderr.write(`corpus-clean task: warning: ${showText((e as Error).message)}\ncorpus-clean task: redoing it now, in this task\n`);
-          for (const q of own) await runUnit(dir, plan, await buildStages(plan, registry, q), q, unit);
         }
+      } finally {
+        unguard();
       }
       process.stderr.write(`corpus-clean task: ${name}: done in ${((performance.now() - t) / 1000).toFixed(2)} s\n`);
       return 0;

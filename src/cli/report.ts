@@ -9,7 +9,7 @@ import { charsetNames, likelyCharset } from '../io/readers/encoding.js';
 import { formatOf } from '../io/readers/index.js';
 import { shellWord } from '../exec/command.js';
 import { TEXT_LIKE_KEY } from './textFieldHint.js';
-import { balanced, unbalancedFiles } from '../core/stats.js';
+import { balanced, madeOf, unbalancedFiles } from '../core/stats.js';
 import { counted, showText } from '../core/show.js';
 import { REJECT_LINE_KEYS } from '../io/writers/ownSideFile.js';
 import { LINE_RULE, rulesToSkip } from './dominant.js';
@@ -63,7 +63,7 @@ function filesMismatch(s: RunStats, own: boolean): string {
   const bad = unbalancedFiles(s);
   const shown = bad.slice(0, 3).map((name) => {
     const f = s.perFile[name];
-    return `${name === '(no source)' ? name : `'${showPath(name)}'`} read ${f.read} = written ${f.written} + rejected ${f.rejected}`;
+    return `${name === '(no source)' ? name : `'${showPath(name)}'`} read ${f.read}${madeText(f.made)} = written ${f.written} + rejected ${f.rejected}`;
   });
   const more = bad.length > 3 ? ` and ${bad.length - 3} more files` : '';
   return `the totals add up but not file by file: ${shown.join(', ')}${more}; records were lost, or counted under another file (a stage of your own that makes new records must give each the source of the record it came from: make it with \`deriveDoc(doc, data)\`, or give it \`source: doc.source\`, which \`{...doc}\` does not copy); ${own ? OWN_BUG : 'this is a bug, please report it'}`;
@@ -77,13 +77,18 @@ const OWN_BUG = 'a bug in a stage, of your own or of corpus-clean';
 
 /**
  * The MISMATCH of totals: with a stage of one's own, what it did (made records, or lost them) and
- * that a stage passes or rejects each record once (splitting one into several is not counted yet).
+ * that a stage passes or rejects each record once (the pieces it makes from one count as made when made with deriveDoc).
  */
 function totalsMismatch(s: RunStats, own: boolean): string {
   if (!own) return 'records unaccounted for; this is a bug, please report it';
-  const made = s.written + s.rejected - s.read;
-  const what = made > 0 ? `${made} more written and rejected than read` : `${-made} read and neither written nor rejected`;
-  return `records unaccounted for, ${what}: a stage lost or made records without a reject; ${OWN_BUG}: a stage passes or rejects each record once and cannot make more (one record split into several, as a chunking stage does, is not counted yet)`;
+  const made = s.written + s.rejected - s.read - madeOf(s);
+  const what = made > 0 ? `${made} more written and rejected than read${madeOf(s) > 0 ? ' and made' : ''}` : `${-made} read and neither written nor rejected`;
+  return `records unaccounted for, ${what}: a stage lost or made records without a reject; ${OWN_BUG}: a stage passes or rejects each record once; the records it makes from one (a chunking stage's pieces) are counted as made when each is made with \`deriveDoc(doc, data)\``;
+}
+
+/** ` + made N` after a read count, when stages made records (`FileStats.made`). */
+function madeText(made: number | undefined): string {
+  return made !== undefined && made > 0 ? ` + made ${made}` : '';
 }
 
 /**
@@ -101,9 +106,9 @@ export function accountingLine(command: string, s: RunStats, ownStages = false):
   const rest = all.slice(8);
   if (rest.length > 0) shown.push(`+${rest.length} more reasons, ${rest.reduce((a, x) => a + x.n, 0)} records`);
   const reasons = shown.join(', ');
-  const ok = balanced(s) ? '' : s.read === s.written + s.rejected ? ` (MISMATCH: ${filesMismatch(s, ownStages)})` : ` (MISMATCH: ${totalsMismatch(s, ownStages)})`;
+  const ok = balanced(s) ? '' : s.read + madeOf(s) === s.written + s.rejected ? ` (MISMATCH: ${filesMismatch(s, ownStages)})` : ` (MISMATCH: ${totalsMismatch(s, ownStages)})`;
   return (
-    `corpus-clean ${command}: read ${s.read} = written ${s.written} + rejected ${s.rejected}${ok}` +
+    `corpus-clean ${command}: read ${s.read}${madeText(madeOf(s))} = written ${s.written} + rejected ${s.rejected}${ok}` +
     (reasons ? ` [${reasons}]` : '') +
     ` in ${secs.toFixed(2)} s (${mb(s.bytesRead)} MB${rate})`
   );
@@ -177,7 +182,7 @@ export function fileLines(s: RunStats): string[] {
   if (files.length < 2) return [];
   const keep = (f: { read: number; written: number }): number => (f.read > 0 ? f.written / f.read : 1);
   const shown = files.length > MAX_FILE_LINES ? [...files].sort((a, b) => keep(a[1]) - keep(b[1])).slice(0, MAX_FILE_LINES) : files;
-  const lines = shown.map(([name, f]) => `  ${showPath(name)}: read ${f.read} = written ${f.written} + rejected ${f.rejected}${topReasons(f.reasons, 3)}`);
+  const lines = shown.map(([name, f]) => `  ${showPath(name)}: read ${f.read}${madeText(f.made)} = written ${f.written} + rejected ${f.rejected}${topReasons(f.reasons, 3)}`);
   if (files.length > MAX_FILE_LINES) lines.push(`  ... ${files.length - MAX_FILE_LINES} more files (the ${MAX_FILE_LINES} that kept the least are shown; all are in the stats)`);
   return lines;
 }

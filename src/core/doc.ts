@@ -235,7 +235,57 @@ export function deriveDoc(from: Doc, data?: JsonObject): Doc {
   if (own !== undefined && ownTextFieldOf(d) === undefined) setOwnTextField(d, own);
   const out = new LazyDoc(d, from.source, 0, from.source);
   if (hasAttrs(from)) out.a = { ...from.attrs };
+  const st = deriveState();
+  st.rootOf.set(out, st.rootOf.get(from) ?? from);
+  st.derived = true;
   return out;
+}
+
+/**
+ * What `deriveDoc` keeps for `MadeRecords`: the record read each record it made comes from
+ * (through any chain of derivations), and whether it was called at all in this thread (before
+ * that no record can be a made one). Kept on `globalThis` under a registered symbol: a stage
+ * module imports `deriveDoc` from its own copy of corpus-clean (its install, the unbundled
+ * build), not the CLI's, and both must see the same. Made at first use (the bundle's shared
+ * chunk does no work at load).
+ */
+interface DeriveState {
+  rootOf: WeakMap<Doc, Doc>;
+  derived: boolean;
+}
+const DERIVE_STATE = Symbol.for('corpus-clean.deriveDoc');
+type WithDeriveState = { [DERIVE_STATE]?: DeriveState };
+function deriveState(): DeriveState {
+  return ((globalThis as WithDeriveState)[DERIVE_STATE] ??= { rootOf: new WeakMap(), derived: false });
+}
+
+/**
+ * Tells, of the records that reach the output or the rejects, those a stage made: a record is
+ * made when another of the same record read (itself, or one `deriveDoc` made from it) came out
+ * before it. One record split into three by a stage of one's own comes out as the record read and
+ * two made, so that read + made = written + rejected holds, file by file. Only records made with
+ * `deriveDoc` are known (a record built by hand with the source copied is not: MISMATCH, as before).
+ */
+export class MadeRecords {
+  /** The records read whose record (or one made from it) came out. */
+  private readonly out = new WeakSet<Doc>();
+  /** The records that came out: one coming out twice is not made, it is counted twice (a MISMATCH, as it should be). */
+  private readonly seen = new WeakSet<Doc>();
+
+  /** Whether some record may be a made one (`deriveDoc` was called): else `made` need not be asked. */
+  static possible(): boolean {
+    return (globalThis as WithDeriveState)[DERIVE_STATE]?.derived === true;
+  }
+
+  /** True when `doc`, coming out now, is a made record (see above). */
+  made(doc: Doc): boolean {
+    if (doc === null || typeof doc !== 'object' || this.seen.has(doc)) return false;
+    this.seen.add(doc);
+    const root = deriveState().rootOf.get(doc) ?? doc;
+    if (this.out.has(root)) return true;
+    this.out.add(root);
+    return false;
+  }
 }
 
 /** Make a record whose source is `file:line`, built only when asked for. */

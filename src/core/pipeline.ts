@@ -1,5 +1,5 @@
 import type { Doc, JsonObject, TextField } from './doc.js';
-import { fileOfSource, forgetJson, hasAttrs, isNotUtf8, sourceFile, TEXT_LIKE_KEY, textFieldOf, textProblem } from './doc.js';
+import { fileOfSource, forgetJson, hasAttrs, isNotUtf8, MadeRecords, sourceFile, TEXT_LIKE_KEY, textFieldOf, textProblem } from './doc.js';
 import type { StageProfiler } from './profile.js';
 import { stageProfiler, stageThresholds } from './profile.js';
 import type { RejectAttrs } from './rejectSink.js';
@@ -444,9 +444,17 @@ export async function pipeline(spec: PipelineSpec): Promise<RunStats> {
   // mix, bench/RESULTS.md, sixteenth pass).
   let lastDocFile: string | undefined;
   let lastDocStats: FileStats = current;
+  // Records a stage made (one split into several with deriveDoc): counted as they come out.
+  const madeRecords = new MadeRecords();
+  const countMade = (f: FileStats): void => {
+    f.made = (f.made ?? 0) + 1;
+    stats.made = (stats.made ?? 0) + 1;
+  };
   const onDocReject = (r: Reject, doc: Doc): void => {
     const name = sourceFile(doc);
-    countReject(r, name === lastDocFile ? lastDocStats : (lastDocStats = fileStats((lastDocFile = name))), 1);
+    const f = name === lastDocFile ? lastDocStats : (lastDocStats = fileStats((lastDocFile = name)));
+    countReject(r, f, 1);
+    if (MadeRecords.possible() && madeRecords.made(doc)) countMade(f);
   };
   const first = spec.stages[0];
   const sinkTakesJson = spec.sink.takesRecordJson === true;
@@ -540,10 +548,12 @@ export async function pipeline(spec: PipelineSpec): Promise<RunStats> {
       stats.written += batch.length;
       let last = '';
       let f: FileStats | undefined;
+      const made = MadeRecords.possible() ? madeRecords : undefined;
       for (const doc of batch) {
         const name = sourceFile(doc);
         if (name !== last || f === undefined) f = fileStats((last = name));
         f.written++;
+        if (made !== undefined && made.made(doc)) countMade(f);
         if (langs !== undefined && hasAttrs(doc) && typeof doc.attrs.lang === 'string') count(langs, doc.attrs.lang);
       }
       await rejects.flush?.();

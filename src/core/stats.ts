@@ -227,6 +227,11 @@ export interface FileStats {
    * a non-empty string instead: the text is in another field. Absent when none did.
    */
   emptyTextKeys?: Record<string, number>;
+  /**
+   * Records a stage made from the file's records (one split into several with `deriveDoc`: the
+   * pieces after the first), written or rejected: read + made = written + rejected. Absent when none.
+   */
+  made?: number;
 }
 
 /** New, empty accounting for one file. */
@@ -244,7 +249,8 @@ export function mergeFileStats(a: FileStats, b: FileStats): FileStats {
   if (keys.length > MAX_KEYS_SEEN) for (const k of keys.sort((x, y) => keysSeen[y] - keysSeen[x]).slice(MAX_KEYS_SEEN)) delete keysSeen[k];
   const encodings = a.encodings || b.encodings ? addCounts(a.encodings ?? {}, b.encodings ?? {}) : undefined;
   const emptyTextKeys = a.emptyTextKeys || b.emptyTextKeys ? addCounts(a.emptyTextKeys ?? {}, b.emptyTextKeys ?? {}) : undefined;
-  return { read: a.read + b.read, bytes: a.bytes + b.bytes, written: a.written + b.written, rejected: a.rejected + b.rejected, reasons: addCounts(a.reasons, b.reasons), keysSeen, ...(encodings ? { encodings } : {}), ...(emptyTextKeys ? { emptyTextKeys } : {}) };
+  const made = (a.made ?? 0) + (b.made ?? 0);
+  return { read: a.read + b.read, bytes: a.bytes + b.bytes, written: a.written + b.written, rejected: a.rejected + b.rejected, reasons: addCounts(a.reasons, b.reasons), keysSeen, ...(encodings ? { encodings } : {}), ...(emptyTextKeys ? { emptyTextKeys } : {}), ...(made > 0 ? { made } : {}) };
 }
 
 /** Merge per-file accounting: files in either, counts added for files in both. */
@@ -276,6 +282,11 @@ export interface RunStats {
   perFile: Record<string, FileStats>;
   /** Languages (`attrs.lang`) of the records written, when the run profiles and a stage tagged them. */
   writtenLangs?: Record<string, number>;
+  /**
+   * Records stages made (`FileStats.made`, summed), when any: read + made = written + rejected.
+   * Stats that lack it (a task's, composed from its segments) have it per file: see `madeOf`.
+   */
+  made?: number;
   /** Wall time of the run in milliseconds. */
   ms: number;
 }
@@ -310,8 +321,17 @@ export function mergeRunStats(a: RunStats, b: RunStats): RunStats {
     stages: a.stages.map((s, i) => mergeStageStats(s, b.stages[i])),
     perFile: mergePerFile(a.perFile ?? {}, b.perFile ?? {}),
     ...(a.writtenLangs ?? b.writtenLangs ? { writtenLangs: addCounts(a.writtenLangs ?? {}, b.writtenLangs ?? {}) } : {}),
+    ...(madeOf(a) + madeOf(b) > 0 ? { made: madeOf(a) + madeOf(b) } : {}),
     ms: Math.max(a.ms, b.ms),
   };
+}
+
+/** The records stages made (`RunStats.made`), or the files' made summed when the stats lack it (a task's). */
+export function madeOf(s: RunStats): number {
+  if (typeof s.made === 'number') return s.made;
+  let n = 0;
+  for (const f of Object.values(s.perFile ?? {})) n += f.made ?? 0;
+  return n;
 }
 
 /**
@@ -329,11 +349,14 @@ export function unbalancedFiles(s: RunStats): string[] {
   for (const [, f] of files) read += f.read;
   if (read !== s.read) return [];
   const out: string[] = [];
-  for (const [name, f] of files) if (f.read !== f.written + f.rejected) out.push(name);
+  for (const [name, f] of files) if (f.read + (f.made ?? 0) !== f.written + f.rejected) out.push(name);
   return out;
 }
 
-/** True when every record read was either written or rejected, in all and file by file (`unbalancedFiles`). */
+/**
+ * True when every record read, and every record a stage made (`madeOf`), was either written or
+ * rejected, in all and file by file (`unbalancedFiles`).
+ */
 export function balanced(s: RunStats): boolean {
-  return s.read === s.written + s.rejected && unbalancedFiles(s).length === 0;
+  return s.read + madeOf(s) === s.written + s.rejected && unbalancedFiles(s).length === 0;
 }

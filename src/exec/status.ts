@@ -3,7 +3,6 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { lockHolder, LOCK_NAME } from '../io/outputs.js';
-import { isLost, type SkippedInput } from '../io/inputs.js';
 import { counted, errorText } from '../core/show.js';
 import { failedPath, planPath, slurmDir, successPath } from './layout.js';
 import { isDone, readMarker } from './markers.js';
@@ -17,6 +16,7 @@ import { phaseName } from './progress.js';
 import { successCode } from './merge.js';
 import { noSpace, readFailure, showTime } from './failure.js';
 import { STAGE_THREW } from '../core/errors.js';
+import { exitOneReasons } from '../report/exitReason.js';
 
 export function totalUnits(plan: Plan): number {
   return plan.phases.reduce((a, p) => a + p.units, 0);
@@ -169,14 +169,9 @@ async function stoppedAdvice(run: string, plan: Plan, missing: number, how: stri
   return `  not running: ${missing} of ${counted(total, 'unit')} ${missing === 1 ? 'is' : 'are'} not done; ${how} to resume (finished units are kept)${cmd()}`;
 }
 
-/** `perFile` of a _stats.json as the run writes it: each file's read, written and rejected counts. */
-function isPerFile(v: unknown): v is Record<string, { read: number; written: number; rejected: number }> {
-  return typeof v === 'object' && v !== null && Object.values(v).every((f) => typeof f === 'object' && f !== null && typeof f.read === 'number' && typeof f.written === 'number' && typeof f.rejected === 'number');
-}
-
 /**
- * Why a finished run exited 1, in words, from its `_stats.json`: bad input over the reject rate,
- * nothing written, a damaged input; undefined when the stats do not say (or do not read).
+ * Why a finished run exited 1, in words, from its `_stats.json` (exitOneReasons, which the report's
+ * banner says too); undefined when the stats do not say (or do not read).
  */
 async function exitOneBecause(run: string): Promise<string | undefined> {
   let s: Record<string, unknown>;
@@ -185,36 +180,6 @@ async function exitOneBecause(run: string): Promise<string | undefined> {
   } catch {
     return undefined;
   }
-  const n = (k: string): number | undefined => (typeof s[k] === 'number' ? (s[k] as number) : undefined);
-  const out: string[] = [];
-  const read = n('read');
-  const bad = n('bad_input');
-  const rate = n('bad_input_rate');
-  const max = n('max_reject_rate');
-  if (read !== undefined && bad !== undefined && rate !== undefined && max !== undefined && rate > max) out.push(`${bad} of ${read} records were bad input (${(100 * rate).toFixed(1)} % > --max-reject-rate ${max})`);
-  const errors = Array.isArray(s.fileErrors) ? (s.fileErrors as { file?: unknown; message?: unknown }[]) : [];
-  if (errors.length > 0) {
-    const e = errors[0];
-    out.push(`${errors.length === 1 ? 'an input was' : `${errors.length} inputs were`} damaged or failed to read (${typeof e.file === 'string' ? `'${showPath(e.file)}': ` : ''}${typeof e.message === 'string' ? e.message : '?'}${errors.length > 1 ? ', ...' : ''})`);
-  }
-  // An input passed over that was not meant to be (a backup copy, a dangling link, a FIFO): it fails
-  // the run once the rest is done (new-user review 22 A1: status named no reason for it).
-  const skipped = Array.isArray(s.skipped) ? (s.skipped as SkippedInput[]).filter((x) => x !== null && typeof x === 'object' && typeof x.name === 'string' && isLost(x)) : [];
-  if (skipped.length > 0) {
-    const x = skipped[0];
-    out.push(`${skipped.length === 1 ? 'an input was' : `${skipped.length} inputs were`} not read ('${showPath(x.name)}'${typeof x.reason === 'string' ? `: ${x.reason}` : ''}${skipped.length > 1 ? ', ...' : ''})`);
-  }
-  // Counts that do not add up (a stage lost or made records without a reject): the run exits 1 on
-  // them (hostile review 22 H4: status listed the other reasons, none of which applied).
-  const written = n('written');
-  const rejected = n('rejected');
-  if (read !== undefined && written !== undefined && rejected !== undefined && read !== written + rejected) out.push(`its counts do not add up: read ${read} ≠ written ${written} + rejected ${rejected} (MISMATCH: a stage lost or made records without a reject; a bug in a stage, of your own or of corpus-clean)`);
-  else if (read !== undefined && s.balanced === false) {
-    // The totals add up, the files do not (hostile review 23 H4c: 'read 20400 ≠ written 13733 + rejected 6667').
-    const files = Object.entries(isPerFile(s.perFile) ? s.perFile : {}).filter(([, f]) => f.read !== f.written + f.rejected);
-    const shown = files.slice(0, 3).map(([name, f]) => `${name === '(no source)' ? name : `'${showPath(name)}'`} read ${f.read} = written ${f.written} + rejected ${f.rejected}`);
-    out.push(`its counts do not add up file by file${shown.length > 0 ? `: ${shown.join(', ')}${files.length > 3 ? ` and ${files.length - 3} more files` : ''}` : ''} (MISMATCH: the totals add up, but records were lost or counted under another file: a stage of your own that makes new records must keep the source of the record each came from, deriveDoc(doc, data))`);
-  }
-  if (n('written') === 0 && read !== undefined && read > 0) out.push('nothing was written');
+  const out = exitOneReasons(s);
   return out.length > 0 ? `${out.join('; ')} (see _stats.json and _report.html)` : undefined;
 }

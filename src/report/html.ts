@@ -30,6 +30,9 @@ details summary{cursor:pointer}
 
 const pct = (a: number, b: number): string => (b > 0 ? `${((100 * a) / b).toFixed(1)} %` : '–');
 
+/** The share of `read` written, or how many more were written than read (not '300.0 %'). */
+const keptShare = (written: number, read: number): string => (written > read ? `${num(written - read)} more than read` : pct(written, read));
+
 function stageLabel(stats: StageStats[], i: number): string {
   const s = stats[i];
   return stats.filter((x) => x.stage === s.stage).length > 1 ? `${s.stage} #${stats.slice(0, i + 1).filter((x) => x.stage === s.stage).length}` : s.stage;
@@ -40,7 +43,8 @@ function summarySection(d: RunData): string {
   const secs = s.ms / 1000;
   const rows: [string, string][] = [
     ['read', num(s.read)],
-    ['written', `${num(s.written)} (${pct(s.written, s.read)})`],
+    // More written than read (a 1 -> N stage of one's own) is said as such, not as '1268.9 %' (review 23b C3).
+    ['written', `${num(s.written)} (${keptShare(s.written, s.read)})`],
     ['rejected', `${num(s.rejected)} (${pct(s.rejected, s.read)})`],
     ['input', `${num(s.files)} files, ${(s.bytesRead / 1e6).toFixed(1)} MB`],
     ['time', `${secs.toFixed(2)} s (${secs > 0 ? (s.bytesRead / 1e6 / secs).toFixed(1) : '–'} MB/s)`],
@@ -54,7 +58,9 @@ function summarySection(d: RunData): string {
   }
   if (s.rejects_attrs === 'failing') rows.push(['reject signals', "only those of the rules that failed (rejects: {attrs: all} keeps all)"]);
   if (d.rejectsFile) rows.push(['rejects', `${d.rejectsFile} (${((d.rejectsBytes ?? 0) / 1e6).toFixed(2)} MB, ${pct(d.rejectsBytes ?? 0, s.bytesRead)} of the input bytes)`]);
-  if (s.balanced === false || s.read !== s.written + s.rejected) rows.push(['accounting', 'MISMATCH: read ≠ written + rejected']);
+  // The totals, or else the files (the totals add up: review 23b C3 saw 'read ≠ written + rejected' beside 1015 = 1015 + 0).
+  if (s.read !== s.written + s.rejected) rows.push(['accounting', 'MISMATCH: read ≠ written + rejected']);
+  else if (s.balanced === false) rows.push(['accounting', 'MISMATCH per file: the totals add up (read = written + rejected), but not file by file (see Per input file)']);
   return `<table>${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>`;
 }
 
@@ -80,7 +86,7 @@ function fileSection(d: RunData, warnings: string[]): string {
     const one = top[0] !== undefined && f.read >= 10 && top[0][1] > 0.9 * f.read;
     const cls = f.read > 0 && f.written === 0 ? 'lost' : one ? 'warn' : '';
     const reasons = top.slice(0, 4).map(([r, n]) => `${esc(r)} ${num(n)}`).join(', ') + (top.length > 4 ? `, +${top.length - 4} more` : '');
-    return `<tr class="${cls}"><td>${esc(showPath(name))}</td><td class="n">${num(f.read)}</td><td class="n">${num(f.written)}</td><td class="n">${num(f.rejected)}</td><td class="n">${pct(f.written, f.read)}</td><td>${reasons}</td></tr>`;
+    return `<tr class="${cls}"><td>${esc(showPath(name))}</td><td class="n">${num(f.read)}</td><td class="n">${num(f.written)}</td><td class="n">${num(f.rejected)}</td><td class="n">${keptShare(f.written, f.read)}</td><td>${reasons}</td></tr>`;
   });
   const shown = files.slice(0, 60);
   const chart = hbars(
@@ -89,6 +95,8 @@ function fileSection(d: RunData, warnings: string[]): string {
     // File names as on stderr (control and bidi characters escaped), one spelling on the page.
     // Shares as the table says them (`pct`): one decimal, '30.0 % of 40' beside '83.3 % of 6'.
     shown.map(([name, f]) => {
+      // A file of which more was written than read (a 1 -> N stage of one's own) fills its bar and says so.
+      if (f.written > f.read) return { label: showPath(name), value: 100, text: keptShare(f.written, f.read), cls: 'warn' };
       const value = f.read > 0 ? Math.round((1000 * f.written) / f.read) / 10 : 0;
       return { label: showPath(name), value, text: value.toFixed(1), cls: f.read > 0 && f.written === 0 ? 'drop' : 'keep', note: `% of ${num(f.read)}` };
     }),

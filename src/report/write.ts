@@ -5,6 +5,7 @@ import { FAILED } from '../exec/layout.js';
 import { fileWarnings, REPORT_FILE_WARNINGS } from '../cli/report.js';
 import { collectRun } from './collect.js';
 import { renderReport } from './html.js';
+import { exitOneReasons } from './exitReason.js';
 import { writeAtomic } from '../io/writers/atomic.js';
 import { showPath } from '../core/fsname.js';
 import { writeStdoutSync } from '../io/stdout.js';
@@ -28,7 +29,10 @@ export async function writeReport(dir: string, output = join(dir, REPORT_FILE), 
   // A run that exited 1 (its folder marked _FAILED) says so first (new-user review 21 N9: its
   // report read like a finished run's). The merge knows the code before the marker is written.
   const code = exitCode ?? failedCode(dir);
-  const failed = code !== 0 ? `it exited ${code}, and its folder is marked ${FAILED}, not _SUCCESS: its shards are no finished result (the counts below are what it did); the error line of its log says why (bad input over --max-reject-rate, an input not read: see Per input file)` : undefined;
+  // Why, in the words status gives ('it exited 1 because ...'), from the stats (new-user review 23b
+  // C3: a fixed list of causes here blamed a MISMATCH run on bad input and an input not read).
+  const why = code !== 0 ? exitOneReasons(data.stats as unknown as Record<string, unknown>) : [];
+  const failed = code !== 0 ? `it exited ${code}${why.length > 0 ? ` because ${why.join('; ')}` : ''}, and its folder is marked ${FAILED}, not _SUCCESS: its shards are no finished result (the counts below are what it did)${why.length > 0 ? '' : '; the error line of its log says why'}` : undefined;
   const html = renderReport(data, [...(data.problems ?? []), ...incomplete, ...notRead, ...fileWarnings(data.stats, undefined, 'run', undefined, REPORT_FILE_WARNINGS)], undefined, failed);
   // The writers' small-file path: a symlink followed, a device or FIFO written as a stream, a
   // temporary renamed into place and removed on failure, one error naming the file (ENOSPC).

@@ -13,7 +13,8 @@ describe('the report of a failed run', () => {
     const bad = await runCli(['run', 'r.yaml', '--input', 'body.jsonl', '-o', 'bad', '-q'], { cwd: dir });
     expect(bad.code, bad.stderr).toBe(1);
     const html = await readFile(join(dir, 'bad', '_report.html'), 'utf8');
-    expect(html).toContain('<strong>This run failed</strong>: it exited 1, and its folder is marked _FAILED, not _SUCCESS');
+    // With its cause, in status's words (new-user review 23b C3; test/report/failureBanner24.test.ts).
+    expect(html).toContain('<strong>This run failed</strong>: it exited 1 because 20 of 20 records were bad input (100.0 % &gt; --max-reject-rate 0.1); nothing was written, and its folder is marked _FAILED, not _SUCCESS');
     // Made again from the folder, by the report command: the same.
     const again = await runCli(['report', 'bad', '-o', 'again.html'], { cwd: dir });
     expect(again.code, again.stderr).toBe(0);

@@ -41,7 +41,7 @@ import { checkStageFolders } from './stageFolders.js';
 import { checkSuggestion, nestedFieldNote, runTextField, SUGGEST_SCAN_RECORDS, textElsewhere, textFieldNote, writerOf } from './textFieldHint.js';
 import { ownTextFields } from '../io/readers/ownTextField.js';
 import { fittingSchema, SEED_TASKS_JQ } from './schemaHint.js';
-import { accountingLine, stoppedLine, badInput, NO_HTML, folderHolding, REJECT_KEYS, rejectsAdvice, rejectsAdviceFor, TAKERS, encodingNotes, fileLines, fileWarnings, keysSeen, progressPrinter, rejectsHead, rejectsKeys, unverifiedNotes } from './report.js';
+import { accountingLine, stoppedLine, badInput, NO_HTML, folderHolding, REJECT_KEYS, rejectsAdvice, rejectsAdviceFor, TAKERS, encodingNotes, fileLines, fileWarnings, keysSeen, progressPrinter, rejectsHead, rejectsKeys, unverifiedNotes, htmlInTxtNote } from './report.js';
 import { dominantNotes, dominantRules } from './dominant.js';
 import { parseDecimal } from '../core/options.js';
 import { makeDir } from '../io/dirs.js';
@@ -1302,7 +1302,7 @@ export async function finishRun(f: Finished): Promise<number> {
     // Records convert cannot tell: the shipped schema that maps them, when one does (new-user review 12 #12).
     // Seed tasks through 'repair --schema alpaca' lack its output (new-user review 13 #10): the same hint.
     const seeds = top?.[0].startsWith('repair/missing:') === true;
-    const hint = top?.[0] === 'convert/convert:unknown_format' || seeds ? ((await schemaHint(files, job.command, seeds).catch(() => undefined)) ?? HINTS[top![0]]) : top?.[0] === 'tokenize/too_short' ? tooShortHint(job.command, rejectsPath) : top !== undefined ? HINTS[top[0]] : undefined;
+    const hint = top?.[0] === 'convert/convert:unknown_format' || seeds ? ((await schemaHint(files, job.command, seeds).catch(() => undefined)) ?? HINTS[top![0]]) : top?.[0] === 'tokenize/too_short' ? tooShortHint(job.command, rejectsPath) : top !== undefined ? (HINTS[top[0]] ?? htmlInTxtNote(top[0], stats)) : undefined;
     // Bad input over the rate that a note above explained (its text field, a rejects file, arrays):
     // the error line below says nothing was written, and this note would stand between the two.
     const saidBelow = badRate > rate && explained && hint === undefined && top?.[0].startsWith('read/') === true;

@@ -1,4 +1,5 @@
 import { closeSync, openSync, readSync } from 'node:fs';
+import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { isAbsolute, relative } from 'node:path';
 import { showPath } from '../core/fsname.js';
 import { clearProgress, eta, ofTotal, progressInterval, progressWaits, writeProgress } from '../exec/progress.js';
@@ -315,30 +316,51 @@ const MIN_RECORDS_FOR_SHARE = 10;
 export const NO_HTML = "extract reads the HTML of its records' 'html' field (--field NAME names another); a .txt file is read as plain text: a file holding an HTML page is read as one with --format html";
 
 /**
- * The advice for a `.txt` input that holds an HTML page, read as plain text: its markup went to
- * the stages as prose, and relaxing the rule that took it would let raw HTML into the output
- * (new-user review 23 B9: gopher_quality:alpha_words, 'relax it').
+ * The advice for a `.txt` input (`name`, also `.txt.gz`) that holds an HTML page, read as plain
+ * text: its markup went to the stages as prose, and relaxing the rule that took it would let raw
+ * HTML into the output (new-user review 23 B9: gopher_quality:alpha_words, 'relax it').
+ * `subject` names the file ('this .txt' in a per-file warning, which names it first).
  */
-export const HTML_IN_TXT = 'this .txt holds an HTML page (it begins with <!doctype html> or <html>), read as plain text, markup and all: give it a .html name (or read it with --format html) and the readers extract its main text; relaxing the rule would let the markup into the output';
+export function htmlInTxt(name: string, subject?: string): string {
+  const packed = /\.(gz|zst)$/i.exec(name)?.[0] ?? '';
+  return `${subject ?? `this .txt${packed}`} holds an HTML page (it begins with <!doctype html> or <html>), read as plain text, markup and all: give it a .html${packed} name (or read it with --format html) and the readers extract its main text; relaxing the rule would let the markup into the output`;
+}
 
 /**
- * Whether the input `name`, a plain `.txt` file, begins (after a BOM and white space) with
- * `<!doctype html` or `<html`, as the stdin sniff takes an HTML page. False when it cannot be read.
+ * Whether the input `name`, read as plain text (`.txt`, `.txt.gz`), begins (after a BOM and white
+ * space) with `<!doctype html` or `<html`, as the stdin sniff takes an HTML page. False when it
+ * cannot be read (and for `.txt.zst`, whose decoder is not loaded for this).
  */
 export function htmlPageInTxt(name: string): boolean {
-  if (!/\.txt$/i.test(name)) return false;
+  if (formatOf(name) !== 'txt' || /\.zst$/.test(name)) return false;
   let fd: number | undefined;
   try {
     fd = openSync(name, 'r');
-    const head = Buffer.alloc(512);
-    const n = readSync(fd, head, 0, head.length, 0);
-    const text = head.subarray(0, n).toString('utf8').replace(/^\uFEFF/, '').trimStart().toLowerCase();
+    let head: Buffer = Buffer.alloc(/\.gz$/.test(name) ? 4096 : 512);
+    head = head.subarray(0, readSync(fd, head, 0, head.length, 0));
+    // A cut gzip stream gives what it decoded so far (Z_SYNC_FLUSH), not an error.
+    if (head[0] === 0x1f && head[1] === 0x8b) head = gunzipSync(head, { finishFlush: zlibConstants.Z_SYNC_FLUSH });
+    const text = head.subarray(0, 512).toString('utf8').replace(/^\uFEFF/, '').trimStart().toLowerCase();
     return text.startsWith('<!doctype html') || text.startsWith('<html');
   } catch {
     return false;
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
+}
+
+/**
+ * The advice of a run that wrote nothing whose records went to `reason` (not a reader's, not
+ * dedup's) from a `.txt` input holding an HTML page: the per-file warning's, for the run-wide note
+ * of a run over that one file (new-user review 23b C7: it said only 'rejected as
+ * quality/gopher_quality:alpha_words'); the first such file is named.
+ */
+export function htmlInTxtNote(reason: string, s: RunStats): string | undefined {
+  const stage = reason.slice(0, reason.indexOf('/'));
+  if (stage === 'read' || stage === 'dedup') return undefined;
+  const pages = Object.entries(s.perFile ?? {}).filter(([name, f]) => (f.reasons[reason] ?? 0) > 0 && htmlPageInTxt(name)).map(([name]) => name);
+  if (pages.length === 0) return undefined;
+  return htmlInTxt(pages[0], `'${showPath(pages[0])}'${pages.length > 1 ? ` (and ${pages.length - 1} more .txt)` : ''}`);
 }
 
 /** What to do about a reason that took (nearly) a whole file. */
@@ -367,7 +389,7 @@ export function fixFor(reason: string, keys: string[], textField: TextField | un
   if (code === 'extract_empty') return 'the page has no text to extract (extract_empty: a script-only or image-only page); nothing to do unless every page says so (then check --method)';
   if (stage === 'read') return `the file did not read as records (${code}); check its format (--format) and its encoding`;
   // A page saved as .txt: its markup was filtered as prose; the fix is to read it as HTML, not to relax a rule.
-  if (name !== undefined && stage !== 'dedup' && htmlPageInTxt(name)) return HTML_IN_TXT;
+  if (name !== undefined && stage !== 'dedup' && htmlPageInTxt(name)) return htmlInTxt(name);
   if (code === 'langid:not_kept') return `not a language the langid stage keeps (see the lang: counters): add the language to its keep list, or leave the file out (or is another recipe meant for this input?)`;
   if (code === 'langid:too_short') return 'its texts are shorter than langid min_chars (letters of prose; a Han character counts 2): lower min_chars (0 keeps them, lang from the script), or leave length to the quality stage';
   if (code === 'langid:low_score') return 'the language identifier is unsure about its texts (short or mixed text?); lower langid min_score';

@@ -85,7 +85,7 @@ export interface RecipeExecutor {
 
 const EXECUTOR_KEYS = ['kind', 'workers', 'taskSize', 'partition', 'time', 'mem', 'cpusPerTask', 'parallel'];
 
-function resolveExecutor(raw: unknown): RecipeExecutor {
+function resolveExecutor(raw: unknown, file: string): RecipeExecutor {
   if (!isObject(raw)) throw new UsageError('recipe: `executor` must be a mapping');
   const e = camelKeys(raw, EXECUTOR_KEYS, 'recipe executor');
   const out: RecipeExecutor = {};
@@ -98,7 +98,7 @@ function resolveExecutor(raw: unknown): RecipeExecutor {
     if (typeof e[k] !== 'number' || !Number.isInteger(e[k]) || (e[k] as number) < 1) throw new UsageError(`recipe executor: ${k.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase())} must be a positive integer`);
     out[k] = e[k] as number;
   }
-  if (e.taskSize !== undefined) out.taskSize = parseSize(e.taskSize, 1, 'recipe executor: task_size');
+  if (e.taskSize !== undefined) out.taskSize = parseSize(e.taskSize, 1, `${file}: executor: task_size`);
   for (const k of ['partition', 'time', 'mem'] as const) {
     if (e[k] === undefined) continue;
     if (typeof e[k] !== 'string' && typeof e[k] !== 'number') throw new UsageError(`recipe executor: ${k} must be a string`);
@@ -348,7 +348,7 @@ export function resolveRecipe(raw: unknown, registry: StageRegistry, defaultName
   };
   const tf = parseTextField(top.textField);
   if (tf !== undefined) recipe.textField = tf;
-  if (top.executor !== undefined && top.executor !== null) recipe.executor = resolveExecutor(top.executor);
+  if (top.executor !== undefined && top.executor !== null) recipe.executor = resolveExecutor(top.executor, file);
   return recipe;
 }
 

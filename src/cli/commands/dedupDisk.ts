@@ -106,7 +106,7 @@ ${flagHelp(IO)}
     const job: Job = { command: 'dedup-disk', inputs: p.positionals, stages: [], values: p.values, requireText: true, startedAt: Date.now() };
     const quiet = p.values.quiet === true;
     const asked = countFlag(p.values.workers, 'workers');
-    const taskSize = p.values['task-size'] !== undefined ? checkTaskSize(parseSize(p.values['task-size'], 1, 'dedup-disk: --task-size')) : undefined;
+    const taskSize = p.values['task-size'] !== undefined ? checkTaskSize(parseSize(p.values['task-size'], 1, 'dedup-disk: --task-size'), 'dedup-disk: --task-size') : undefined;
     // The work folder is removed on success: no output may be in it, nor it in a folder output
     // (hostile review 8 F32), checked before prepare makes the output folder and its lock.
     const output = (p.values.output as string | undefined) ?? '-';

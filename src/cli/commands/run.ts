@@ -309,7 +309,7 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
   if (kind !== 'local' && kind !== 'slurm') throw new UsageError(`--executor must be local or slurm; got '${showText(kind)}'`);
   const asked = countFlag(v.workers, 'workers') ?? ex.workers;
   // Without --task-size or executor.task_size, a size chosen from the input (see taskSizeFor).
-  const askedTaskSize = v['task-size'] !== undefined ? checkTaskSize(parseSize(v['task-size'], 1, 'run: --task-size')) : ex.taskSize !== undefined ? checkTaskSize(ex.taskSize, 'executor: task_size') : undefined;
+  const askedTaskSize = v['task-size'] !== undefined ? checkTaskSize(parseSize(v['task-size'], 1, 'run: --task-size'), 'run: --task-size') : ex.taskSize !== undefined ? checkTaskSize(ex.taskSize, `${recipePath}: executor: task_size`) : undefined;
   let taskSize = askedTaskSize ?? DEFAULT_TASK_SIZE;
   const workerKind = (v['worker-kind'] as string | undefined) ?? 'process';
   if (workerKind !== 'thread' && workerKind !== 'process') throw new UsageError(`--worker-kind must be thread or process; got '${showText(workerKind)}'`);

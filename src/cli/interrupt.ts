@@ -115,6 +115,45 @@ export function guardSignals(): void {
   process.on('SIGHUP', () => stop(129, 'hung up (SIGHUP: its terminal or session closed)'));
 }
 
+/** Set once `main` hands over to the command (`commandBegun`): a signal is the command's to say from then on. */
+let begun = false;
+
+/** The command is starting (main calls it just before the command's own code runs). */
+export function commandBegun(): void {
+  begun = true;
+}
+
+/**
+ * Say a signal that comes before the command has begun (its module, the stages' and the
+ * recipe's still loading: `run` took 0.3-0.6 s there), and exit with its code: it exited 143/130
+ * without a word (new-user review 23b C9). `name`: the command asked for. Once the command has
+ * begun, its own handlers (guardSignals) say what a signal did; a command that has none dies by
+ * the signal's default action, as it did before (the handlers here step aside and raise it again).
+ */
+export function guardStart(name: string | undefined): void {
+  const who = name !== undefined && /^[a-z][a-z-]*$/.test(name) ? `corpus-clean ${name}` : 'corpus-clean';
+  const signals: [NodeJS.Signals, number, string][] = [
+    ['SIGINT', 130, 'interrupted'],
+    ['SIGTERM', 143, 'terminated'],
+    ['SIGHUP', 129, 'hung up (SIGHUP: its terminal or session closed)'],
+  ];
+  const handlers = signals.map(([signal, code, did]) => {
+    const h = (): void => {
+      // The command's own handlers took over: theirs is the word.
+      if (installed) return;
+      if (begun) {
+        for (const [s, f] of handlers) process.off(s, f);
+        process.kill(process.pid, signal);
+        return;
+      }
+      process.stderr.write(`${who}: ${did} before starting; nothing was written\n`);
+      process.exit(code);
+    };
+    process.on(signal, h);
+    return [signal, h] as const;
+  });
+}
+
 /**
  * Register the abort of the running job's writers; returns the function that unregisters it.
  * `note` is added to the message of a signal (a planned run: how to resume it); `far`, asked once

@@ -7,7 +7,7 @@ import { didYouMean } from '../core/suggest.js';
 import { VERSION } from '../version.js';
 import type { Command } from './command.js';
 import { commandOnly, FIXED_COMMANDS } from './commandModules.js';
-import { handleLandedSignals, outputClosed, stopping } from './interrupt.js';
+import { commandBegun, guardStart, handleLandedSignals, outputClosed, stopping } from './interrupt.js';
 import { showText } from '../core/show.js';
 
 /** The stack frames of an error, one escaped line each (CORPUS_CLEAN_DEBUG=1). */
@@ -64,6 +64,8 @@ Environment: CORPUS_CLEAN_PROGRESS_MS=MS  milliseconds between progress lines on
 /** Run the CLI with arguments (without `node` and the script); returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
+  // A signal while the command's modules load is said (new-user review 23b C9: no word at all).
+  guardStart(name);
   const version = name === '--version' || name === '-V';
   // --version loads no command (a failure to write it is handled below, as help's).
   const one = name === undefined || version ? undefined : await commandOnly(name);
@@ -91,6 +93,7 @@ export async function main(argv: string[]): Promise<number> {
     // a GC-threading flag in CORPUS_CLEAN_V8_FLAGS is a usage error here, before anything is read
     // (V8 can abort on it).
     tuneCommandV8();
+    commandBegun();
     return await cmd.run(rest);
   } catch (e) {
     // One line per message: a newline inside it (from a path, a value, an OS error text) is shown

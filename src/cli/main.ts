@@ -61,6 +61,20 @@ Environment: CORPUS_CLEAN_PROGRESS_MS=MS  milliseconds between progress lines on
 `;
 }
 
+/**
+ * Refuse to start in a current folder that was deleted: `run` failed on it with 'ENOENT: no such
+ * file or directory, uv_cwd' after making its folder (new-user review 23b C9); other commands
+ * failed wherever a relative path was first resolved.
+ */
+function currentFolder(): void {
+  try {
+    process.cwd();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    throw new UsageError('the current folder was deleted (the shell is still in it): cd to a folder that exists, then run the command again');
+  }
+}
+
 /** Run the CLI with arguments (without `node` and the script); returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
@@ -88,6 +102,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (!cmd) throw new UsageError(`unknown command '${showText(name)}'${didYouMean(name, list.map((c) => c.name))}; commands: ${list.map((c) => c.name).join(', ')}`);
 
+    currentFolder();
     holdLimit(); // a bad CORPUS_CLEAN_HOLD_UNCHECKED is a usage error before anything is read
     // A single command's V8 settings (exec/v8.ts: V8's defaults; `run`'s units set their own);
     // a GC-threading flag in CORPUS_CLEAN_V8_FLAGS is a usage error here, before anything is read

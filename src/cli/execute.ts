@@ -322,7 +322,7 @@ export async function prepare(job: Job) {
     throw e;
   }
   // Every input name not read is said before reading, one line each (and kept for the stats).
-  for (const s of skipped) say(`corpus-clean ${job.command}: warning: skipped '${showPath(s.name)}': ${s.reason}`);
+  for (const s of skipped) say(`corpus-clean ${job.command}: ${s.hidden === true ? 'note' : 'warning'}: skipped '${showPath(s.name)}': ${s.reason}`);
   for (const u of unfinished) say(`corpus-clean ${job.command}: warning: ${inherited.includes(u) ? u.problem : `reading an unfinished input as it is (--allow-unfinished): ${u.problem}`}`);
   for (const x of samples) say(`corpus-clean ${job.command}: note: '${showPath(x.dir)}/' is a sample: the command that wrote it stopped after its first ${x.limit} records (--limit ${x.limit}, in its ${SUCCESS}), not its whole input`);
   for (const f of leftOut) say(`corpus-clean ${job.command}: note: not read: '${showPath(f)}', which is not one of the shards its folder's ${SUCCESS} lists (a finished output is read as its shards)`);

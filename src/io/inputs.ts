@@ -266,10 +266,48 @@ export interface SkippedInput {
   same_as?: string;
   /** A file that describes the data set rather than holding records (`hfMetadata`): passed over on purpose, not lost. */
   metadata?: true;
+  /**
+   * A folder inside a folder input whose name begins with '_' or '.', holding data files: passed
+   * over by the naming rule (run files, temporaries), said in a note, not lost (`hiddenDataNote`).
+   */
+  hidden?: true;
 }
 
-/** True when a skipped input's data was not read at all (not a second name of something read, nor a metadata file). */
-export const isLost = (s: SkippedInput): boolean => s.same_as === undefined && s.metadata !== true;
+/** True when a skipped input's data was not read at all (not a second name of something read, a metadata file, nor a '_'/'.' folder). */
+export const isLost = (s: SkippedInput): boolean => s.same_as === undefined && s.metadata !== true && s.hidden !== true;
+
+/** Names in a folder that make it a corpus-clean output (a run's, a folder output's, one being written): its '_' folders are its own. */
+const OUTPUT_MARKS = new Set(['_SUCCESS', '_FAILED', '_plan.json', '.corpus-clean.lock']);
+
+/** '_'/'.' folders of a folder input looked into for data files, at most (each costs a listing). */
+const HIDDEN_LOOKS = 20;
+
+/**
+ * The note for the '_' and '.' folders of a folder input that hold data files (`found`, the
+ * folders with the first data file of each): passed over by the naming rule without a word (a
+ * user's own `_2024/`: new-user review 23b C9). One entry for all of them. Folders a corpus-clean
+ * output makes or keeps (a run folder, a set-aside earlier output, one with a lock) and folders
+ * with no data file (.git) are not looked at or not named.
+ */
+function hiddenDataNote(found: ReadonlyArray<{ dir: string; file: string }>): SkippedInput | undefined {
+  if (found.length === 0) return undefined;
+  const [first] = found;
+  const others = found.slice(1, 4).map((x) => `'${showPath(x.dir)}'`).join(', ') + (found.length > 4 ? `, ... (${found.length - 1} in all)` : '');
+  const more = found.length === 2 ? `, as does ${others}` : found.length > 2 ? `, as do ${others}` : '';
+  return {
+    name: first.dir,
+    reason: `it holds data files ('${showPath(first.file)}')${more}, but a folder whose name begins with '_' or '.' is passed over when the folder above it is read (run files, temporaries); to read ${found.length === 1 ? 'it' : 'one'}, give it as an input of its own or rename it`,
+    hidden: true,
+  };
+}
+
+/** A data file directly in the folder `dir` (not itself '_' or '.'), or undefined; also undefined for a corpus-clean output folder. */
+async function dataFileIn(dir: string): Promise<string | undefined> {
+  const names = await readNames(dir).catch(() => []);
+  if (names.some((e) => OUTPUT_MARKS.has(e.name))) return undefined;
+  const f = names.filter((e) => !e.name.startsWith('.') && !e.name.startsWith('_') && isInputName(e.name)).map((e) => e.name).sort(byCodePoint)[0];
+  return f === undefined ? undefined : `${dir}/${f}`;
+}
 
 /**
  * The files Hugging Face `datasets` writes beside the data (`save_to_disk`: `dataset_dict.json`,
@@ -376,6 +414,8 @@ export async function foldersEntered(roots: readonly string[]): Promise<EnteredF
 async function listFolder(root: string, skipped: SkippedInput[], entered?: EnteredFolder[]): Promise<Array<{ rel: string; real: string }>> {
   const found: Array<{ rel: string; real: string }> = [];
   const seen = new Map<string, string>();
+  // '_' and '.' folders met, to look into for data files once the walk is done.
+  const hidden: string[] = [];
   const top = root.length > 1 && root.endsWith('/') ? root.slice(0, -1) : root;
   const visit = async (dir: string, rel: string, link = false): Promise<void> => {
     const real = await realPath(dir).catch(() => null);
@@ -398,8 +438,14 @@ async function listFolder(root: string, skipped: SkippedInput[], entered?: Enter
     // In name order, so which of two names of one folder is read does not depend on the file system.
     entries.sort((a, b) => byCodePoint(a.name, b.name));
     let why: string | undefined;
+    // A corpus-clean output folder (read as an input: an output folder can be the next run's input) keeps its own '_' folders.
+    const output = entries.some((e) => OUTPUT_MARKS.has(e.name));
     for (const e of entries) {
-      if (e.name.startsWith('.') || e.name.startsWith('_')) continue;
+      if (e.name.startsWith('.') || e.name.startsWith('_')) {
+        // A set-aside earlier output ('.out.earlier-PID') or a temporary of ours is no user's data.
+        if (!output && e.isDirectory() && !/\.(earlier|tmp)-\d/.test(e.name) && hidden.length < HIDDEN_LOOKS) hidden.push(`${dir}/${e.name}`);
+        continue;
+      }
       const path = `${dir}/${e.name}`;
       const r = rel === '' ? e.name : `${rel}/${e.name}`;
       let kind: 'file' | 'dir' | null = e.isFile() ? 'file' : e.isDirectory() ? 'dir' : null;
@@ -419,6 +465,13 @@ async function listFolder(root: string, skipped: SkippedInput[], entered?: Enter
     }
   };
   await visit(top, '');
+  const withData: Array<{ dir: string; file: string }> = [];
+  for (const dir of hidden) {
+    const file = await dataFileIn(dir);
+    if (file !== undefined) withData.push({ dir, file });
+  }
+  const note = hiddenDataNote(withData);
+  if (note !== undefined) skipped.push(note);
   return found;
 }
 
@@ -581,6 +634,9 @@ function stdinFile(): Stats | undefined {
 /** For a "no input" message: what was seen but could not be read. */
 function skippedNote(skipped: readonly SkippedInput[]): string {
   const lost = skipped.filter(isLost);
+  // Only '_' or '.' folders with data in them: that is why nothing was found (new-user review 23b C9).
+  const hidden = skipped.find((x) => x.hidden === true);
+  if (lost.length === 0 && hidden !== undefined) return ` ('${showPath(hidden.name)}' was passed over: ${hidden.reason})`;
   if (lost.length === 0) return '';
   return ` (${lost.length === 1 ? `'${showPath(lost[0].name)}' is` : `${lost.length} names are`} not readable: ${lost[0].reason})`;
 }

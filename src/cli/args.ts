@@ -40,6 +40,22 @@ function ambiguousText(flag: string, msg: string, argv: string[]): string {
 }
 
 /**
+ * For an unknown `--name` no flag's name is close to, the flags that take the word given with it
+ * as their value, or are named by it: `dedup --mode exact` -> '--method exact' or '--exact'
+ * (new-user review 23b C9: no suggestion, where `--compression` got '--compress'). '' for none.
+ */
+function byValue(name: string, argv: readonly string[], flags: readonly Flag[]): string {
+  // `--mode exact` or `--mode=exact`.
+  const at = argv.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  const value = at < 0 ? undefined : argv[at].includes('=') ? argv[at].slice(argv[at].indexOf('=') + 1) : argv[at + 1];
+  if (value === undefined || value === '' || value.startsWith('-')) return '';
+  const taking = flags.filter((f) => f.type === 'string' && f.arg !== undefined && f.arg.split('|').includes(value)).map((f) => `'--${f.name} ${value}'`);
+  const named = flags.filter((f) => f.type === 'boolean' && f.name === value).map((f) => `'--${f.name}'`);
+  const all = [...taking, ...named];
+  return all.length === 0 ? '' : `; did you mean ${all.join(' or ')}?`;
+}
+
+/**
  * Parse argv strictly: an unknown flag is a usage error that names the closest flag and says
  * where to look. Of `--x` and `--no-x`, the last one given wins, as in GNU tools.
  */
@@ -55,7 +71,7 @@ export function parse(command: string, argv: string[], flags: readonly Flag[]): 
     // `--limit -1`: node's three-line message came out as one line with \x0a escapes (hostile review 6 F19).
     const ambiguous = /^Option '([^']*)' argument is ambiguous/.exec(msg);
     const text = unknown
-      ? `unknown option '${unknown[1]}${showText(unknown[2])}'${unknown[1] === '--' ? didYouMean(unknown[2], flags.map((f) => f.name), (c) => `'--${c}'`) : ''}`
+      ? `unknown option '${unknown[1]}${showText(unknown[2])}'${unknown[1] === '--' ? didYouMean(unknown[2], flags.map((f) => f.name), (c) => `'--${c}'`) || byValue(unknown[2], argv, flags) : ''}`
       : ambiguous
         ? ambiguousText(ambiguous[1], msg, argv)
         : (msg.charAt(0).toLowerCase() + msg.slice(1)).replace(/\s*\n\s*/g, ' ');

@@ -6,7 +6,7 @@ import { UsageError } from '../core/errors.js';
 import { failedPath, planPath, successPath } from './layout.js';
 import { isDone, removeStale } from './markers.js';
 import type { Plan } from './plan.js';
-import { changedInputs, changedSideFiles, inputFacts, planDifference, planKey, planShapeProblem } from './plan.js';
+import { changedInputs, changedSideFiles, inputFacts, planDifference, planKey, planShapeProblem, sideFilesRefusal } from './plan.js';
 import { showPath } from '../core/fsname.js';
 import { FOLDER_SHARD, processAlive, RUN_NAMES } from '../io/outputs.js';
 import { leftovers } from './merge.js';
@@ -84,7 +84,7 @@ export async function prepareFolder(dir: string, plan: Plan, overwrite: boolean,
       return 'fresh';
     }
     if (sides.length > 0) {
-      throw new UsageError(`output folder '${showPath(dir)}' holds an unfinished run, and a file its stages read changed since it began: ${sides.slice(0, 3).join(', ')}${sides.length > 3 ? ` and ${sides.length - 3} more` : ''}; its finished tasks used the old content, so it cannot be resumed: pass --overwrite to start again (or put the old file back to resume)`);
+      throw new UsageError(sideFilesRefusal(dir, sides));
     }
     if (earlier !== undefined && planKey(earlier) === planKey(plan)) {
       // Jobs of the earlier run still at work (Slurm) own their temporaries.

@@ -287,15 +287,44 @@ export interface SideFile {
   sha256: string;
 }
 
-/** The SHA-256 of each file the stages read that is a regular file (repair's built-in schema names are not). */
-export async function sideFileFacts(reads: readonly { path: string; what: string }[]): Promise<SideFile[]> {
+/**
+ * The SHA-256 of each file the stages read that is a regular file (repair's built-in schema names
+ * are not). Relative paths are read from `cwd` (the folder the run was started in) when given, and
+ * kept as written.
+ */
+export async function sideFileFacts(reads: readonly { path: string; what: string }[], cwd?: string): Promise<SideFile[]> {
   const out: SideFile[] = [];
   for (const r of reads) {
-    const st = await stat(fsPath(r.path)).catch(() => null);
+    const path = fsPath(cwd === undefined ? r.path : resolve(cwd, r.path));
+    const st = await stat(path).catch(() => null);
     if (st?.isFile() !== true || out.some((x) => x.path === r.path && x.what === r.what)) continue;
-    out.push({ path: r.path, what: r.what, sha256: createHash('sha256').update(await readFile(fsPath(r.path))).digest('hex') });
+    out.push({ path: r.path, what: r.what, sha256: createHash('sha256').update(await readFile(path)).digest('hex') });
   }
   return out;
+}
+
+/**
+ * The files the plan's stages read (`sideFiles`) whose content differs now from what the plan
+ * recorded, or that are gone: `changedSideFiles` of the plan against the files as they are.
+ */
+export async function changedSideFilesNow(plan: Plan, cwd?: string): Promise<string[]> {
+  if (plan.sideFiles === undefined || plan.sideFiles.length === 0) return [];
+  return changedSideFiles(plan, { ...plan, sideFiles: await sideFileFacts(plan.sideFiles, cwd) });
+}
+
+/**
+ * The refusal of an unfinished run in `dir` some of whose side files changed (`sides`, from
+ * `changedSideFiles`): said by `run` for a resume, and by `task` and `merge`, which would run or
+ * publish units of the old and the new content together (hostile review 23b M2).
+ */
+export function sideFilesRefusal(dir: string, sides: readonly string[]): string {
+  return `output folder '${showPath(dir)}' holds an unfinished run, and a file its stages read changed since it began: ${sides.slice(0, 3).join(', ')}${sides.length > 3 ? ` and ${sides.length - 3} more` : ''}; its finished tasks used the old content, so it cannot be resumed: pass --overwrite to start again (or put the old file back to resume)`;
+}
+
+/** `task` and `merge`: refuse (exit 2) when a file the plan's stages read differs from the plan's (see `sideFilesRefusal`). */
+export async function checkSideFiles(dir: string, plan: Plan, cwd?: string): Promise<void> {
+  const sides = await changedSideFilesNow(plan, cwd);
+  if (sides.length > 0) throw new UsageError(sideFilesRefusal(dir, sides));
 }
 
 /**

@@ -11,7 +11,7 @@ import { mergeRun, missingUnits } from '../../exec/merge.js';
 import { damagedFile, RedoneFiles } from '../../exec/redo.js';
 import type { Stage } from '../../core/stage.js';
 import type { Plan } from '../../exec/plan.js';
-import { describeTask, readPlan } from '../../exec/plan.js';
+import { checkSideFiles, describeTask, readPlan } from '../../exec/plan.js';
 import { statusReport } from '../../exec/status.js';
 import { buildStages, runUnit } from '../../exec/unit.js';
 import { tuneV8 } from '../../exec/v8.js';
@@ -73,6 +73,9 @@ ${flagHelp(TASK_FLAGS)}
       // A finished run's work is merged and removed: a unit run again there would take what is
       // gone for damage and remove a published shard (hostile review 7 F17). Refused, untouched.
       if (existsSync(join(dir, SUCCESS))) throw new UsageError(`'${showPath(dir)}' is a finished run (its ${SUCCESS}): its units were merged and their work removed, so ${name} cannot be run again there; nothing was changed. To redo the run, run it again with --overwrite`);
+      // A file its stages read (a stage module, a block list) changed since the plan: the unit would
+      // run the new content beside units that ran the old one, as a resume would (hostile review 23b M2).
+      await checkSideFiles(dir, plan);
       // A unit reads what every unit of the earlier phases left: run before them, it would take
       // seals not yet written for damage and un-mark finished units (review-hostile5 F14).
       for (let q = 0; q < phase; q++) {
@@ -175,6 +178,9 @@ ${flagHelp(ONLY_HELP)}
       const next = (await statusReport(dir).catch(() => undefined))?.next?.trim().replace(/:?\s*\n\s*/g, ': ');
       throw new Error(`merge: '${showPath(dir)}' is a run that has not finished: ${missing.length} unit${missing.length === 1 ? ' is' : 's are'} not done, e.g. ${missing[0]}${next === undefined ? '' : `; ${next}`}`);
     }
+    // Nothing is published from units of an old and a new content of a file the stages read (a
+    // unit run by 'task' after an edit: hostile review 23b M2), as 'run' refuses their resume.
+    if (!existsSync(join(dir, SUCCESS)) && !existsSync(join(dir, FAILED))) await checkSideFiles(dir, plan);
     // Damage found in _work/ un-marks the units that wrote it (redo.ts): they are run again here,
     // in phase order, and the merge tried again, as `run` does in its own call (fix18's leftover:
     // merge, the Slurm executor's last job, failed and asked for the same command again).

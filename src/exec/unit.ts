@@ -42,7 +42,8 @@ import { fsPath, showPath } from '../core/fsname.js';
 import { errorCode } from '../core/errors.js';
 import { makeDirSync } from '../io/dirs.js';
 import { redoneFailure } from './redo.js';
-import { showText } from '../core/show.js';
+import { errorText, showText } from '../core/show.js';
+import { MODULE_MAX, readSideFile } from '../io/sideOwner.js';
 
 /**
  * Register the recipe's stages of your own (`- module: ./my-stage.js`, kept in the plan as an
@@ -52,6 +53,12 @@ import { showText } from '../core/show.js';
 export async function registerModules(plan: Plan, registry: StageRegistry): Promise<void> {
   for (const s of plan.stages) {
     if (s.module === undefined || registry.has(s.stage)) continue;
+    // Read as a file first: a device or a huge file put in its place is refused before the import reads it (F9d).
+    try {
+      readSideFile(s.module, MODULE_MAX);
+    } catch (e) {
+      throw new Error(`cannot load the module of stage ${showText(s.stage)} '${showPath(s.module)}': ${errorText(e)}`);
+    }
     const mod = (await import(pathToFileURL(s.module).href)) as Record<string, unknown>;
     const factory = [mod.default, ...Object.values(mod)].find((x): x is StageFactory => typeof x === 'object' && x !== null && (x as StageFactory).name === s.stage && typeof (x as StageFactory).create === 'function');
     if (factory === undefined) throw new Error(`module ${s.module} no longer exports the stage '${showText(s.stage)}'`);

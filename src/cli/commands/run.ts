@@ -50,6 +50,7 @@ import { showPath } from '../../core/fsname.js';
 import { isInputName } from '../../io/inputs.js';
 import { atExit } from '../../io/atExit.js';
 import { lshNote } from '../../stages/dedup/options.js';
+import { readStageModules } from '../recipeModules.js';
 
 const EXEC_FLAGS: Flag[] = [
   { name: 'workers', short: 'w', type: 'string', arg: 'N', help: 'local executor: tasks run on N workers at once (default: every core, at most one per 16 MB of input; at most 4 per core)' },
@@ -141,6 +142,8 @@ export async function loadRecipe(path: string, registry: StageRegistry): Promise
     throw new UsageError(`recipe '${showPath(path)}' is not valid YAML/JSON: ${first}`, frame);
   }
   const source = { file: path, baseDir: dirname(path) };
+  // Its modules are read as files first: a device or a huge file is refused before the import reads it (F9d).
+  readStageModules(raw, source.baseDir, path);
   const loaded = await loadStageModules(raw, registry, source);
   return resolveRecipe(loaded.raw, registry, basename(path).replace(/\.(ya?ml|json)$/, ''), { ...source, modules: loaded.modules });
 }

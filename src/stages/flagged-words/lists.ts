@@ -3,6 +3,7 @@
  * `naughty-words` package, the Chinese lexicons under rules/flagged-words/) and user files.
  */
 import { readFileSync } from 'node:fs';
+import { LIST_MAX, readSideFile } from '../../io/sideOwner.js';
 import { createRequire } from 'node:module';
 import { basename, extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,7 +60,7 @@ export function builtinList(name: string): WordList {
 export function fileList(path: string): WordList {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readSideFile(path, LIST_MAX, { pipes: true }).toString('utf8');
   } catch (e) {
     throw new UsageError(`flagged-words: cannot read list '${showPath(path)}': ${errorText(e)}`);
   }

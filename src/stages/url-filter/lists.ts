@@ -20,7 +20,7 @@
  * internationalised name (`中国.com`, full-width letters, `。` for a dot) in a list or in a URL is
  * turned into its punycode (`xn--fiqs8s.com`), so either spelling of a host matches the other.
  */
-import { readFileSync } from 'node:fs';
+import { LIST_MAX, readSideFile } from '../../io/sideOwner.js';
 import { domainToASCII } from 'node:url';
 import { basename, extname } from 'node:path';
 import { RE2JS } from 're2js';
@@ -120,7 +120,7 @@ export function parseUrlList(name: string, text: string): UrlList {
 export function loadUrlList(path: string): UrlList {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readSideFile(path, LIST_MAX, { pipes: true }).toString('utf8');
   } catch (e) {
     throw new UsageError(`url-filter: cannot read list '${showPath(path)}': ${errorText(e)}`);
   }

@@ -1,0 +1,34 @@
+/** The stage modules of one's own a recipe names, read as files before they are imported. */
+import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
+import { errorCode, UsageError } from '../core/errors.js';
+import { showPath } from '../core/fsname.js';
+import { showText } from '../core/show.js';
+import { MODULE_MAX, readSideFile } from '../io/sideOwner.js';
+
+/**
+ * The stage modules of one's own a recipe names (`- module: ./x.mjs`, from the recipe's folder
+ * `baseDir`, as core/recipe.ts loadStageModules takes them), read before they are imported: each
+ * must be a regular file of at most MODULE_MAX bytes (hostile review 23b F9d: a module that was
+ * /dev/zero, or a link to it, was read whole by the import, 4.8 GB, past SIGTERM). Returns the
+ * SHA-256 of the bytes read, by path. A module that does not read (gone) is left to the import,
+ * which names it.
+ */
+export function readStageModules(raw: unknown, baseDir: string, file: string): Map<string, string> {
+  const out = new Map<string, string>();
+  if (raw === null || typeof raw !== 'object' || !Array.isArray((raw as { stages?: unknown }).stages)) return out;
+  for (const [i, s] of ((raw as { stages: unknown[] }).stages).entries()) {
+    const m = s !== null && typeof s === 'object' ? (s as { module?: unknown }).module : undefined;
+    if (typeof m !== 'string') continue;
+    const path = resolve(baseDir, m);
+    let bytes: Buffer;
+    try {
+      bytes = readSideFile(path, MODULE_MAX);
+    } catch (e) {
+      if (errorCode(e) !== undefined) continue;
+      throw new UsageError(`${file}: stages[${i}]: cannot load module '${showText(m)}' (${showPath(path)}): ${(e as Error).message}`);
+    }
+    out.set(path, createHash('sha256').update(bytes).digest('hex'));
+  }
+  return out;
+}

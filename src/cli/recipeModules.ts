@@ -32,3 +32,24 @@ export function readStageModules(raw: unknown, baseDir: string, file: string): M
   }
   return out;
 }
+
+/** The SHA-256 of each module a recipe's stages were loaded from (`readStageModules`), by the recipe `loadRecipe` made. */
+const loadedDigests = new WeakMap<object, ReadonlyMap<string, string>>();
+
+export function noteLoadedModules(recipe: object, digests: ReadonlyMap<string, string>): void {
+  loadedDigests.set(recipe, digests);
+}
+
+/**
+ * Refuse a plan whose modules (`sides`, the plan's side files) differ from the bytes this process
+ * loaded them from: the module was edited between its import and the plan (hostile review 23b
+ * M1: the plan kept the new file's SHA-256, the tasks of this process ran the old code).
+ */
+export function checkLoadedModules(recipe: object, sides: readonly { path: string; what: string; sha256: string }[]): void {
+  const loaded = loadedDigests.get(recipe);
+  if (loaded === undefined) return;
+  for (const s of sides) {
+    const was = loaded.get(s.path);
+    if (was !== undefined && was !== s.sha256) throw new UsageError(`${s.what} '${showPath(s.path)}' changed while the run was starting (after it was loaded, before the plan was written); nothing was written: run the same command again`);
+  }
+}

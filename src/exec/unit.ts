@@ -5,6 +5,7 @@
  */
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { createReadStream, existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { basename, join } from 'node:path';
 import type { DocSink, DocSource } from '../core/pipeline.js';
 import { pipeline } from '../core/pipeline.js';
@@ -53,13 +54,23 @@ import { MODULE_MAX, readSideFile } from '../io/sideOwner.js';
 export async function registerModules(plan: Plan, registry: StageRegistry): Promise<void> {
   for (const s of plan.stages) {
     if (s.module === undefined || registry.has(s.stage)) continue;
-    // Read as a file first: a device or a huge file put in its place is refused before the import reads it (F9d).
-    try {
-      readSideFile(s.module, MODULE_MAX);
-    } catch (e) {
-      throw new Error(`cannot load the module of stage ${showText(s.stage)} '${showPath(s.module)}': ${errorText(e)}`);
-    }
+    // Read as a file first: a device or a huge file put in its place is refused before the import
+    // reads it (F9d). Its content is the plan's, before and after the import, so that the code this
+    // process runs is the code the plan holds (hostile review 23b M1: a module edited while a run
+    // started was imported by the tasks, while the plan kept the old one's SHA-256).
+    const what = `the module of stage ${showText(s.stage)} '${showPath(s.module)}'`;
+    const digest = (): string => {
+      try {
+        return createHash('sha256').update(readSideFile(s.module!, MODULE_MAX)).digest('hex');
+      } catch (e) {
+        throw new Error(`cannot load ${what}: ${errorText(e)}`);
+      }
+    };
+    const planned = plan.sideFiles?.find((x) => x.path === s.module && x.what.startsWith('the module of stage '))?.sha256;
+    const moved = (): Error => new Error(`${what} is not the one the run was planned with (its content changed since the run began): its units cannot run the new code beside the old; put the module back as it was, or run the run's command again with --overwrite`);
+    if (planned !== undefined && digest() !== planned) throw moved();
     const mod = (await import(pathToFileURL(s.module).href)) as Record<string, unknown>;
+    if (planned !== undefined && digest() !== planned) throw moved();
     const factory = [mod.default, ...Object.values(mod)].find((x): x is StageFactory => typeof x === 'object' && x !== null && (x as StageFactory).name === s.stage && typeof (x as StageFactory).create === 'function');
     if (factory === undefined) throw new Error(`module ${s.module} no longer exports the stage '${showText(s.stage)}'`);
     // Named as loadStageModules names it, whichever worker runs the record it throws on.

@@ -50,7 +50,7 @@ import { showPath } from '../../core/fsname.js';
 import { isInputName } from '../../io/inputs.js';
 import { atExit } from '../../io/atExit.js';
 import { lshNote } from '../../stages/dedup/options.js';
-import { readStageModules } from '../recipeModules.js';
+import { checkLoadedModules, noteLoadedModules, readStageModules } from '../recipeModules.js';
 
 const EXEC_FLAGS: Flag[] = [
   { name: 'workers', short: 'w', type: 'string', arg: 'N', help: 'local executor: tasks run on N workers at once (default: every core, at most one per 16 MB of input; at most 4 per core)' },
@@ -143,9 +143,12 @@ export async function loadRecipe(path: string, registry: StageRegistry): Promise
   }
   const source = { file: path, baseDir: dirname(path) };
   // Its modules are read as files first: a device or a huge file is refused before the import reads it (F9d).
-  readStageModules(raw, source.baseDir, path);
+  const digests = readStageModules(raw, source.baseDir, path);
   const loaded = await loadStageModules(raw, registry, source);
-  return resolveRecipe(loaded.raw, registry, basename(path).replace(/\.(ya?ml|json)$/, ''), { ...source, modules: loaded.modules });
+  const recipe = resolveRecipe(loaded.raw, registry, basename(path).replace(/\.(ya?ml|json)$/, ''), { ...source, modules: loaded.modules });
+  // The plan records the modules as they were read here (M1).
+  noteLoadedModules(recipe, digests);
+  return recipe;
 }
 
 /**
@@ -398,6 +401,7 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
       const moduleFiles = recipe.stages.flatMap((st) => (st.module === undefined ? [] : [{ path: st.module, what: `the module of stage ${st.stage}` }]));
       const sides = await sideFileFacts([...stages.flatMap(filesReadBy), ...moduleFiles]);
       if (sides.length > 0) plan.sideFiles = sides;
+      checkLoadedModules(recipe, sides);
       // --overwrite removed an earlier run here: said when this one is stopped or fails (new-user review 21 N7).
       let replaced: string | undefined;
       const earlierGone = (): string => (replaced === undefined ? '' : `; the earlier ${replaced} in '${showPath(dir)}' was removed when this one started (--overwrite replaces a run in place: it is not put back)`);

@@ -4,7 +4,8 @@ import { stat } from 'node:fs/promises';
 import { UsageError } from '../../core/errors.js';
 import type { StageRegistry } from '../../core/registry.js';
 import { FAILED, planPath, SUCCESS } from '../../exec/layout.js';
-import { join } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
+import { recordedCommand } from '../../exec/command.js';
 import { checkRunFolder } from '../runFolder.js';
 import { isDone } from '../../exec/markers.js';
 import { mergeRun, missingUnits } from '../../exec/merge.js';
@@ -28,8 +29,34 @@ async function loadPlan(dir: string | undefined, command: string): Promise<Plan>
   return readPlan(d);
 }
 
+/**
+ * The run folder `dir` as an absolute path, once this process works from the folder the run was
+ * started in (its recorded command's), when the plan names inputs or files relative to it and
+ * that is another folder: the plan's paths are spelled from there (new-user review 23b C5: 'task'
+ * from another folder said the input was removed and advised --overwrite, which discards the
+ * finished units). The Slurm executor's scripts start there already. `dir` itself otherwise.
+ */
+async function fromStartFolder(dir: string, plan: Plan): Promise<string> {
+  const relative = [...plan.inputs, ...(plan.sideFiles ?? []).map((x) => x.path)].some((f) => !isAbsolute(f));
+  const started = relative ? (await recordedCommand(dir))?.cwd : undefined;
+  if (started === undefined || resolve(started) === process.cwd()) return dir;
+  const abs = resolve(dir);
+  try {
+    process.chdir(started);
+  } catch {
+    return dir;
+  }
+  return abs;
+}
+
+/** `--phase` as a number or as the phase's name (`0-tasks`, as status and every message name it). */
+function phaseArgument(plan: Plan, given: unknown): number {
+  const byName = plan.phases.findIndex((ph) => ph.id === given);
+  return byName >= 0 ? byName : parseWhole(given as string);
+}
+
 const TASK_FLAGS: Flag[] = [
-  { name: 'phase', type: 'string', arg: 'P', help: 'phase index (0-based, as in _plan.json)' },
+  { name: 'phase', type: 'string', arg: 'P', help: "phase index (0-based, as in _plan.json) or name (0-tasks, as status names it)" },
   { name: 'unit', type: 'string', arg: 'U', help: 'unit of the phase: a task, a partition, a band' },
   { name: 'help', short: 'h', type: 'boolean', help: 'show this help' },
 ];
@@ -54,15 +81,15 @@ ${flagHelp(TASK_FLAGS)}
     async run(argv) {
       const p = parse('task', argv, TASK_FLAGS);
       if (p.values.help) return writeStdoutSync(this.help()), 0;
-      const dir = p.positionals[0];
-      const plan = await loadPlan(dir, 'task');
+      const plan = await loadPlan(p.positionals[0], 'task');
+      const dir = await fromStartFolder(p.positionals[0], plan);
       // Without them the range check said "got 'undefined'" (hostile review 13 H8).
       for (const [f, what] of [['phase', `0 to ${plan.phases.length - 1}, the phases of its _plan.json`], ['unit', 'a unit of that phase']] as const) {
         if (p.values[f] === undefined) throw new UsageError(`task: --${f} is required (${what}); 'corpus-clean status ${showPath(dir)}' lists the units not done`);
       }
-      const phase = parseWhole(p.values.phase);
+      const phase = phaseArgument(plan, p.values.phase);
       const unit = parseWhole(p.values.unit);
-      if (!Number.isInteger(phase) || phase < 0 || phase >= plan.phases.length) throw new UsageError(`--phase must be 0 to ${plan.phases.length - 1}; got '${showText(String(p.values.phase))}'`);
+      if (!Number.isInteger(phase) || phase < 0 || phase >= plan.phases.length) throw new UsageError(`--phase must be 0 to ${plan.phases.length - 1} or a phase's name (${plan.phases.map((ph) => ph.id).join(', ')}); got '${showText(String(p.values.phase))}'`);
       const ph = plan.phases[phase];
       if (!Number.isInteger(unit) || unit < 0 || unit >= ph.units) throw new UsageError(`--unit must be 0 to ${ph.units - 1} for phase ${ph.id}; got '${showText(String(p.values.unit))}'`);
       const name = ph.kind === 'tasks' ? `task ${unit} of phase ${ph.id} (${describeTask(plan.tasks[unit])})` : `unit ${unit} of phase ${ph.id}`;
@@ -169,8 +196,8 @@ ${flagHelp(ONLY_HELP)}
   async run(argv) {
     const p = parse('merge', argv, ONLY_HELP);
     if (p.values.help) return writeStdoutSync(this.help()), 0;
-    const dir = p.positionals[0];
-    const plan = await loadPlan(dir, 'merge');
+    const plan = await loadPlan(p.positionals[0], 'merge');
+    const dir = await fromStartFolder(p.positionals[0], plan);
     // Units not done: the run has not finished (stopped, killed, or at work), said with what to
     // do, as status says it (hostile review 10 F52 sibling: "merge: 1 units are not done").
     const missing = existsSync(join(dir, SUCCESS)) || existsSync(join(dir, FAILED)) ? [] : missingUnits(dir, plan);

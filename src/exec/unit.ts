@@ -40,7 +40,7 @@ import { removeSpill, SpillDamage, SpillWriter, spillSource } from './spill.js';
 import { checkAt, sealAt, sealPath, WorkDamage, type SealEntry, type WorkWriter } from '../core/workSeal.js';
 import { SampleLinesSink, type SampleEntry } from './samples.js';
 import { fsPath, showPath } from '../core/fsname.js';
-import { errorCode } from '../core/errors.js';
+import { debugWanted, errorCode, UsageError } from '../core/errors.js';
 import { makeDirSync } from '../io/dirs.js';
 import { redoneFailure } from './redo.js';
 import { errorText, showText } from '../core/show.js';
@@ -98,8 +98,29 @@ export async function buildStages(plan: Plan, registry: StageRegistry, phaseInde
     }
   }
   const out: Stage[] = new Array(plan.stages.length);
-  for (const i of wanted) out[i] = await registry.create(plan.stages[i].stage, plan.stages[i].options);
+  for (const i of wanted) {
+    const s = plan.stages[i];
+    try {
+      out[i] = await registry.create(s.stage, s.options);
+    } catch (e) {
+      throw s.module !== undefined && !(e instanceof UsageError) ? createThrew(s.stage, s.module, i, e) : e;
+    }
+  }
   return out;
+}
+
+/**
+ * The failure of a stage of one's own whose `create` threw (it cannot open its model, a bad
+ * option combination): named as a throw on a record is, with its module and `stages[i]`, and said
+ * to have happened while it was built; its stack only with CORPUS_CLEAN_DEBUG=1, a TypeError's
+ * too (new-user review 23b C4: 'error: cannot open my model file' named no stage; a TypeError
+ * came as a corpus-clean bug, with the bundle's stack). A usage error: nothing was read.
+ */
+export function createThrew(stage: string, module: string, index: number, e: unknown): UsageError {
+  const what = e instanceof Error ? `${e.name}: ${errorText(e)}` : errorText(e);
+  const u = new UsageError(`stage ${stage} (${ownStageWhere(module, [index])}) threw while it was being built (its create), before any record was read: ${what}${debugWanted() ? '' : ' (CORPUS_CLEAN_DEBUG=1 shows its stack)'}`);
+  if (e instanceof Error && typeof e.stack === 'string') u.stack = `${u.name}: ${u.message}\n${e.stack}`;
+  return u;
 }
 
 /** The records of a task's input: a whole file, a pack of whole files in order, a byte range read raw and split on lines, or row groups. */

@@ -24,7 +24,7 @@ import { nameCommand, outputFinished, stopping, whileRunning } from '../interrup
 import { startAttempt, workedMs } from '../attempts.js';
 import { recordCommand } from '../../exec/command.js';
 import { limitTasks } from '../../exec/limit.js';
-import { taskSource } from '../../exec/unit.js';
+import { createThrew, taskSource } from '../../exec/unit.js';
 import { prepareFolder } from '../../exec/folder.js';
 import { FAILED, planPath, rejectsPath, SUCCESS, workDir } from '../../exec/layout.js';
 import type { UnfinishedInput } from '../../exec/markers.js';
@@ -298,7 +298,8 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
     try {
       stages.push(await registry.create(s.stage, s.options));
     } catch (e) {
-      if (!(e instanceof UsageError)) throw e;
+      // A stage of one's own whose create threw is named, as a throw on a record is (C4).
+      if (!(e instanceof UsageError)) throw s.module !== undefined ? createThrew(s.stage, s.module, i, e) : e;
       const text = e.message.startsWith(`${s.stage}: `) ? e.message.slice(s.stage.length + 2) : e.message;
       wrong.push(new UsageError(`${recipePath}: stages[${i}] (${s.stage}): ${text}`, e.more));
     }

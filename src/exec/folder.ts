@@ -26,6 +26,40 @@ async function clear(dir: string, names: string[]): Promise<void> {
   for (const n of names) await rm(join(dir, n), { recursive: true, force: true });
 }
 
+/** What changed since an unfinished run was planned: inputs and files its stages read (one line each), and whether the plan differs (with what differs). */
+export interface ResumeFacts {
+  inputs: string[];
+  sides: string[];
+  differs: boolean;
+  diff: string[];
+}
+
+/** What the same command does with an unfinished run: resume it, start it over (why), or refuse (the message). */
+export type ResumeVerdict = { kind: 'resume' } | { kind: 'over'; why: string; what: 'sides' | 'plan' } | { kind: 'refused'; message: string; what: 'inputs' | 'sides' | 'plan' };
+
+const listed = (xs: readonly string[]): string => `${xs.slice(0, 3).join(', ')}${xs.length > 3 ? ` and ${xs.length - 3} more` : ''}`;
+
+/**
+ * The resume rule of `run`, told by `status` too (new-user review 23b C2: status advised the same
+ * command after a stage module changed, which run refused): an input changed since the run was
+ * planned is refused (its finished tasks read the old content); with none of its units done, a
+ * changed file its stages read or a changed recipe or setting starts the run over, as nothing used
+ * the old one (C6: a module edit started over, a recipe edit was refused); with units done, either
+ * is refused. Not while Slurm jobs of the run are at work (`jobsAlive`).
+ */
+export function resumeRule(dir: string, earlier: Plan | undefined, f: ResumeFacts, jobsAlive: boolean): ResumeVerdict {
+  if (f.inputs.length > 0) return { kind: 'refused', what: 'inputs', message: `output folder '${showPath(dir)}' holds an unfinished run whose input changed since: ${listed(f.inputs)}; its finished tasks read the old content, so it cannot be resumed; pass --overwrite to start again` };
+  const none = earlier !== undefined && !jobsAlive && earlier.phases.every((ph) => Array.from({ length: ph.units }, (_, u) => u).every((u) => !isDone(dir, ph.id, u)));
+  // A file a stage reads (a block list, quality rules, a schema, a module) changed since the run
+  // began: its finished tasks used the old one, the rest would use the new one. None done: no
+  // output used the old file (a stage of one's own fixed after it threw on the first unit: A5 + B6b).
+  if (f.sides.length > 0) return none ? { kind: 'over', what: 'sides', why: `a file its stages read changed since it began (${f.sides[0]}${f.sides.length > 1 ? ` and ${f.sides.length - 1} more` : ''})` } : { kind: 'refused', what: 'sides', message: sideFilesRefusal(dir, f.sides) };
+  if (!f.differs) return { kind: 'resume' };
+  const shown = f.diff.length > 0 ? ` (${f.diff.slice(0, 3).join('; ')})` : earlier === undefined ? ' (its _plan.json does not read)' : '';
+  if (none) return { kind: 'over', what: 'plan', why: `its recipe, inputs or settings differ${shown}` };
+  return { kind: 'refused', what: 'plan', message: `output folder '${showPath(dir)}' holds an unfinished run of a different recipe, inputs or settings${shown}; pass --overwrite to start again` };
+}
+
 /**
  * Get `dir` ready for `plan`: a new or empty folder is fresh; an unfinished run of the same plan
  * over unchanged inputs resumes (its stale temporaries removed); anything else from an earlier
@@ -69,32 +103,17 @@ export async function prepareFolder(dir: string, plan: Plan, overwrite: boolean,
     } catch {
       earlier = undefined;
     }
-    const changed = earlier === undefined ? [] : changedInputs(earlier, plan);
-    if (changed.length > 0) {
-      throw new UsageError(`output folder '${showPath(dir)}' holds an unfinished run whose input changed since: ${changed.slice(0, 3).join(', ')}${changed.length > 3 ? ` and ${changed.length - 3} more` : ''}; its finished tasks read the old content, so it cannot be resumed; pass --overwrite to start again`);
-    }
-    // A file a stage reads (a block list, quality rules, a schema) changed since the run began:
-    // its finished tasks used the old one, the rest would use the new one.
-    const sides = earlier === undefined ? [] : changedSideFiles(earlier, plan);
-    // None of its units done: no output used the old file, so the run starts again from nothing
-    // (a stage of one's own fixed after it threw on the first unit: new-user review 22 A5 + 23 B6b).
-    if (sides.length > 0 && o.jobsAlive !== true && earlier!.phases.every((ph) => Array.from({ length: ph.units }, (_, u) => u).every((u) => !isDone(dir, ph.id, u)))) {
-      o.note?.(`'${showPath(dir)}' holds an unfinished run with none of its units done, and a file its stages read changed since it began (${sides[0]}${sides.length > 1 ? ` and ${sides.length - 1} more` : ''}): starting over`);
+    const facts: ResumeFacts = { inputs: earlier === undefined ? [] : changedInputs(earlier, plan), sides: earlier === undefined ? [] : changedSideFiles(earlier, plan), differs: earlier === undefined || planKey(earlier) !== planKey(plan), diff: earlier === undefined ? [] : planDifference(earlier, plan) };
+    const verdict = resumeRule(dir, earlier, facts, o.jobsAlive === true);
+    if (verdict.kind === 'refused') throw new UsageError(verdict.message);
+    if (verdict.kind === 'over') {
+      o.note?.(`'${showPath(dir)}' holds an unfinished run with none of its units done, and ${verdict.why}: starting over`);
       await clear(dir, old);
       return 'fresh';
     }
-    if (sides.length > 0) {
-      throw new UsageError(sideFilesRefusal(dir, sides));
-    }
-    if (earlier !== undefined && planKey(earlier) === planKey(plan)) {
-      // Jobs of the earlier run still at work (Slurm) own their temporaries.
-      if (o.jobsAlive !== true) await removeStale(dir);
-      return 'resume';
-    }
-    const diff = earlier === undefined ? [] : planDifference(earlier, plan);
-    // With no unit of it done there is nothing to lose (new-user review 22 A8).
-    const none = earlier !== undefined && earlier.phases.every((ph) => Array.from({ length: ph.units }, (_, u) => u).every((u) => !isDone(dir, ph.id, u)));
-    throw new UsageError(`output folder '${showPath(dir)}' holds an unfinished run of a different recipe, inputs or settings${diff.length > 0 ? ` (${diff.slice(0, 3).join('; ')})` : earlier === undefined ? ' (its _plan.json does not read)' : ''}; pass --overwrite to start again${none ? ' (none of its units was done: --overwrite loses no work)' : ''}`);
+    // Jobs of the earlier run still at work (Slurm) own their temporaries.
+    if (o.jobsAlive !== true) await removeStale(dir);
+    return 'resume';
   }
   // A finished run of the same plan over unchanged inputs: the rerun has nothing to do but the
   // last steps a kill may have cut short (its report, the removal of _work/), as datatrove skips

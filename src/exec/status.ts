@@ -7,7 +7,8 @@ import { counted, errorText } from '../core/show.js';
 import { failedPath, planPath, slurmDir, successPath } from './layout.js';
 import { isDone, readMarker } from './markers.js';
 import type { Plan } from './plan.js';
-import { changedInputs, describeTask, inputFacts, readPlan, unknownLsh } from './plan.js';
+import { changedInputs, changedSideFilesNow, describeTask, inputFacts, readPlan, unknownLsh } from './plan.js';
+import { resumeRule } from './folder.js';
 import type { SubmittedJob } from './slurm.js';
 import { jobFacts, queueRows } from './slurm.js';
 import { showPath } from '../core/fsname.js';
@@ -141,14 +142,18 @@ async function stoppedStep(run: string, plan: Plan): Promise<string> {
     const lead = lsh !== undefined ? `  not running, and this version cannot resume it: ${lsh}; ` : `  not running, and it cannot be resumed: ${changed.length === 1 ? 'an input' : `${changed.length} inputs`} changed since it began (${changed.slice(0, 2).join(', ')}${changed.length > 2 ? ', ...' : ''}) and its finished units read the old content; `;
     return lead + (plan.name === 'dedup-disk' ? 'run the command again with a new --work folder' : `run the command again with --overwrite to start over${cmd(['--overwrite'])}`);
   }
-  // A recipe edited since the run began: the same command is refused (new-user review 22 A8), so
-  // it is not what to do. Read only when the command was recorded, as run reads it.
+  // A recipe edited since the run began, or a file its stages read (a stage module, a word list):
+  // what the same command does is run's resume rule (exec/folder.ts resumeRule): refused when some
+  // unit is done, so not what to do (new-user review 22 A8, 23b C2); started over when none is
+  // (C6). The recipe is read only when the command was recorded, as run reads it.
   const edited = recorded === undefined ? undefined : await (await import('../cli/commands/run.js')).recipeChange(run, plan, recorded.argv, recorded.cwd).catch(() => undefined);
-  if (edited !== undefined) {
-    const none = doneUnits(run, plan) === 0;
-    if (edited.unreadable) return `  not running, and the same command fails now: its recipe '${showPath(edited.recipe)}' ${edited.change}; put it back as it was when the run began to resume${cmd()}`;
-    return `  not running, and the same command is refused: its recipe '${showPath(edited.recipe)}' changed since the run began (${edited.change}); put the recipe back as it was to resume, or run the command again with --overwrite to start over${none ? ' (none of its units is done: --overwrite loses no work)' : ' (its finished units are removed)'}${cmd(['--overwrite'])}`;
-  }
+  if (edited?.unreadable === true) return `  not running, and the same command fails now: its recipe '${showPath(edited.recipe)}' ${edited.change}; put it back as it was when the run began to resume${cmd()}`;
+  const sides = await changedSideFilesNow(plan, recorded?.cwd).catch((e: unknown) => [`a file its stages read cannot be read now: ${errorText(e)}`]);
+  const recipeWords = edited === undefined ? '' : `its recipe '${showPath(edited.recipe)}' changed since the run began (${edited.change})`;
+  const verdict = resumeRule(run, plan, { inputs: [], sides, differs: edited !== undefined, diff: [] }, false);
+  if (verdict.kind === 'over') return `  not running: none of its units is done, and ${verdict.what === 'plan' ? recipeWords : verdict.why}: the same command starts it over (nothing used the old one)${cmd()}`;
+  if (verdict.kind === 'refused' && verdict.what === 'sides') return `  not running, and the same command is refused: a file its stages read changed since it began (${sides.slice(0, 2).join(', ')}${sides.length > 2 ? ', ...' : ''}) and its finished units used the old content; put the file back as it was to resume, or run the command again with --overwrite to start over (its finished units are removed)${cmd(['--overwrite'])}`;
+  if (verdict.kind === 'refused') return `  not running, and the same command is refused: ${recipeWords}; put the recipe back as it was to resume, or run the command again with --overwrite to start over (its finished units are removed)${cmd(['--overwrite'])}`;
   // After a full disk (the last attempt's failure, kept by it: new-user review 20 F3), space is freed before the same command runs again.
   const failure = readFailure(run);
   const again = plan.name === 'dedup-disk' ? 'run the same dedup-disk command again' : 'run the same command again';

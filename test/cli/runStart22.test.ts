@@ -63,10 +63,11 @@ describe('a resume refused after a recipe edit', () => {
     const failed = await runCli(['run', 'z.yaml', '-i', 'in.jsonl', '-o', 'rz', '-q'], { cwd: dir, env: { CORPUS_CLEAN_FAIL_UNIT: '0-tasks/0' } });
     expect(failed.code, failed.stderr).toBe(1);
     await writeFile(join(dir, 'z.yaml'), recipe(30));
-    const r = await runCli(['run', 'z.yaml', '-i', 'in.jsonl', '-o', 'rz', '-q'], { cwd: dir });
-    expect(r.code).toBe(2);
+    // None of its units done: nothing is lost, the same command starts over with a note (new-user review 23b C6).
+    const r = await runCli(['run', 'z.yaml', '-i', 'in.jsonl', '-o', 'rz'], { cwd: dir });
     expect(r.stderr).toMatch(/the recipe's stages differ from stage 1 on \(was [^)]*min_chars=20[^)]*, now [^)]*min_chars=30/);
-    expect(r.stderr).toContain('pass --overwrite to start again (none of its units was done: --overwrite loses no work)');
+    expect(r.stderr).toContain("note: 'rz' holds an unfinished run with none of its units done, and its recipe, inputs or settings differ (");
+    expect(r.stderr).toContain('): starting over');
   });
 });
 

@@ -23,17 +23,13 @@ describe('status of an unfinished run whose recipe changed', () => {
     await writeFile(join(dir, 'r.yaml'), recipe(2));
     for (const [cwd, folder] of [[dir, 'out'], [empty, join(dir, 'out')]]) {
       const s = await runCli(['status', folder], { cwd });
-      expect(s.stdout).toContain("not running, and the same command is refused: its recipe 'r.yaml' changed since the run began (the recipe's stages differ from stage 2 on (was ");
+      // None of its units done: run starts it over (new-user review 23b C6), and status says so.
+      expect(s.stdout).toContain("not running: none of its units is done, and its recipe 'r.yaml' changed since the run began (the recipe's stages differ from stage 2 on (was ");
       expect(s.stdout).toContain('min_words=1');
       expect(s.stdout).toContain('min_words=2');
-      expect(s.stdout).toContain('put the recipe back as it was to resume, or run the command again with --overwrite to start over (none of its units is done: --overwrite loses no work):\n');
-      expect(s.stdout).toMatch(/corpus-clean run r\.yaml -i b\.jsonl -o out --executor slurm --overwrite\n$/);
-      expect(s.stdout).not.toContain('run the same command again');
+      expect(s.stdout).toContain('): the same command starts it over (nothing used the old one):\n');
+      expect(s.stdout).toMatch(/corpus-clean run r\.yaml -i b\.jsonl -o out --executor slurm\n$/);
     }
-    // What status no longer advises: run refuses it.
-    const refused = await runCli(['run', 'r.yaml', '-i', 'b.jsonl', '-o', 'out', '--executor', 'slurm'], { cwd: dir, env: { PATH: empty } });
-    expect(refused.code).toBe(2);
-    expect(refused.stderr).toContain('of a different recipe');
     await rename(join(dir, 'r.yaml'), join(dir, 'gone.yaml'));
     const gone = await runCli(['status', 'out'], { cwd: dir });
     expect(gone.stdout).toContain("not running, and the same command fails now: its recipe 'r.yaml' does not load: cannot read recipe ");

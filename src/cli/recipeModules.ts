@@ -1,6 +1,7 @@
 /** The stage modules of one's own a recipe names, read as files before they are imported. */
 import { createHash } from 'node:crypto';
-import { resolve } from 'node:path';
+import { statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { errorCode, UsageError } from '../core/errors.js';
 import { showPath } from '../core/fsname.js';
 import { showText } from '../core/show.js';
@@ -52,4 +53,50 @@ export function checkLoadedModules(recipe: object, sides: readonly { path: strin
     const was = loaded.get(s.path);
     if (was !== undefined && was !== s.sha256) throw new UsageError(`${s.what} '${showPath(s.path)}' changed while the run was starting (after it was loaded, before the plan was written); nothing was written: run the same command again`);
   }
+}
+
+// A relative specifier in JavaScript source: `from './x.mjs'`, `import './x.mjs'`, `import('./x.mjs')`,
+// `require('./x.js')`. Found anywhere in the text (a comment too: a file named that is hashed, which
+// refuses no more than an edit to it would).
+const RELATIVE = /(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)(['"])(\.{1,2}\/[^'"\n]+)\1/g;
+/** Most files followed from one module (a project's whole tree of helpers is far less). */
+const IMPORTS_MAX = 1000;
+
+/**
+ * The files a stage module imports by relative path, and those they import, as absolute paths
+ * (new-user review 23b C1: the plan kept the SHA-256 of the module alone, so a helper module it
+ * imports edited after some units finished resumed silently with mixed output). Found in the
+ * source text: static imports and re-exports, `import('...')` and `require('...')` of a string;
+ * not packages (bare names) nor paths computed at run time. A CommonJS name without extension is
+ * tried as node would (.js, .cjs, .json, /index.js). Files that do not read are left out.
+ */
+export function moduleImports(modulePath: string): string[] {
+  const seen = new Set<string>([modulePath]);
+  const out: string[] = [];
+  const todo = [modulePath];
+  while (todo.length > 0 && seen.size < IMPORTS_MAX) {
+    const file = todo.pop()!;
+    let text: string;
+    try {
+      text = readSideFile(file, MODULE_MAX).toString('utf8');
+    } catch {
+      continue;
+    }
+    if (!/\.(m?js|cjs|jsx?|mts|ts)$/.test(file) && file !== modulePath) continue;
+    for (const m of text.matchAll(RELATIVE)) {
+      const base = resolve(dirname(file), m[2].split(/[?#]/)[0]);
+      const found = [base, `${base}.js`, `${base}.cjs`, `${base}.json`, join(base, 'index.js')].find((p) => {
+        try {
+          return statSync(p).isFile();
+        } catch {
+          return false;
+        }
+      });
+      if (found === undefined || seen.has(found)) continue;
+      seen.add(found);
+      out.push(found);
+      todo.push(found);
+    }
+  }
+  return out.sort();
 }

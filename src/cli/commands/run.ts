@@ -50,7 +50,7 @@ import { showPath } from '../../core/fsname.js';
 import { isInputName } from '../../io/inputs.js';
 import { atExit } from '../../io/atExit.js';
 import { lshNote } from '../../stages/dedup/options.js';
-import { checkLoadedModules, noteLoadedModules, readStageModules } from '../recipeModules.js';
+import { checkLoadedModules, moduleImports, noteLoadedModules, readStageModules } from '../recipeModules.js';
 
 const EXEC_FLAGS: Flag[] = [
   { name: 'workers', short: 'w', type: 'string', arg: 'N', help: 'local executor: tasks run on N workers at once (default: every core, at most one per 16 MB of input; at most 4 per core)' },
@@ -399,7 +399,8 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
       if (live.length > 0 && (kind !== 'slurm' || v.overwrite === true)) throw new UsageError(liveJobsMessage(dir, live));
       // The files the stages read, by content: a resume after one changed is refused (F36).
       // A stage of one's own is code that decides: its module file counts as such a file (new-user review 23 B6b).
-      const moduleFiles = recipe.stages.flatMap((st) => (st.module === undefined ? [] : [{ path: st.module, what: `the module of stage ${st.stage}` }]));
+      // And the files it imports by relative path (new-user review 23b C1: a helper module edited).
+      const moduleFiles = recipe.stages.flatMap((st) => (st.module === undefined ? [] : [{ path: st.module, what: `the module of stage ${st.stage}` }, ...moduleImports(st.module).map((path) => ({ path, what: `a file the module of stage ${st.stage} imports` }))]));
       const sides = await sideFileFacts([...stages.flatMap(filesReadBy), ...moduleFiles]);
       if (sides.length > 0) plan.sideFiles = sides;
       checkLoadedModules(recipe, sides);

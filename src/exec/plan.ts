@@ -644,6 +644,11 @@ function aroundDifference(a: string, b: string): [string, string] {
   return [cut(a), cut(b)];
 }
 
+/** JSON with the keys of every object in sorted order. */
+function sortedJson(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) => (x !== null && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort(([p], [q]) => (p < q ? -1 : p > q ? 1 : 0))) : x));
+}
+
 function brief(v: unknown): string {
   const s = v === undefined ? 'unset' : JSON.stringify(v);
   return s.length > 60 ? s.slice(0, 57) + '...' : s;
@@ -680,7 +685,9 @@ export function planDifference(was: Plan, now: Plan): string[] {
     const n = Math.max(was.stages?.length ?? 0, now.stages?.length ?? 0);
     let i = 0;
     while (i < n && JSON.stringify(was.stages?.[i]) === JSON.stringify(now.stages?.[i])) i++;
-    const [a, b] = was.stages?.[i] !== undefined && now.stages?.[i] !== undefined ? aroundDifference(JSON.stringify(was.stages[i]), JSON.stringify(now.stages[i])) : [brief(was.stages?.[i]), brief(now.stages?.[i])];
+    // Options in one key order on both sides, so that the excerpts show what differs (new-user
+    // review 23b C6: an option given sorted first, a default in the stage's own order).
+    const [a, b] = was.stages?.[i] !== undefined && now.stages?.[i] !== undefined ? aroundDifference(sortedJson(was.stages[i]), sortedJson(now.stages[i])) : [brief(was.stages?.[i]), brief(now.stages?.[i])];
     out.push(`the recipe's stages differ from stage ${i + 1} on (was ${a}, now ${b})`);
   }
   if (JSON.stringify(was.inputs) !== JSON.stringify(now.inputs)) {

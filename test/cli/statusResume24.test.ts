@@ -47,6 +47,8 @@ describe('status and run tell the same resume rule', { timeout: 300_000 }, () =>
     const s = await runCli(['status', 'out2'], { cwd: dir });
     expect(s.stdout).toContain("not running: none of its units is done, and its recipe 'r.yaml' changed since the run began (the recipe's stages differ from stage 1 on");
     expect(s.stdout).toMatch(/: the same command starts it over \(nothing used the old one\):\n {4}corpus-clean run r\.yaml -i in -o out2 -w 1\n$/);
+    // Both excerpts in one key order, around what differs (C6, cosmetic: the given option came first in one).
+    expect(s.stdout).toMatch(/\(was \.\.\.[^)]*"unicode":"NFC","zeroWidth":true[^)]*, now \.\.\.[^)]*"unicode":"NFKC","zeroWidth":true/);
     const again = await runCli(run, { cwd: dir });
     expect(again.code, again.stderr).toBe(0);
     expect(again.stderr).toContain("note: 'out2' holds an unfinished run with none of its units done, and its recipe, inputs or settings differ (the recipe's stages differ from stage 1 on");

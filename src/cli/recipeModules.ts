@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { errorCode, UsageError } from '../core/errors.js';
 import { showPath } from '../core/fsname.js';
 import { showText } from '../core/show.js';
-import { MODULE_MAX, readSideFile } from '../io/sideOwner.js';
+import { MODULE_MAX, readSideFile } from '../io/sideFile.js';
 
 /**
  * The stage modules of one's own a recipe names (`- module: ./x.mjs`, from the recipe's folder

@@ -44,7 +44,7 @@ import { debugWanted, errorCode, UsageError } from '../core/errors.js';
 import { makeDirSync } from '../io/dirs.js';
 import { redoneFailure } from './redo.js';
 import { errorText, showText } from '../core/show.js';
-import { MODULE_MAX, readSideFile } from '../io/sideOwner.js';
+import { MODULE_MAX, readSideFile } from '../io/sideFile.js';
 
 /**
  * Register the recipe's stages of your own (`- module: ./my-stage.js`, kept in the plan as an

@@ -1,4 +1,5 @@
-import { closeSync, constants, fstatSync, openSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { readUpTo } from './sideFile.js';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { showPath } from '../core/fsname.js';
 import { hiddenPath } from './writers/hiddenName.js';
@@ -88,64 +89,6 @@ function readOwnerText(path: string): string | undefined {
     return readUpTo(fd, OWNER_MAX)?.toString('utf8');
   } catch {
     return undefined;
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/**
- * The bytes left in `fd` up to its end, or undefined when there are more than `max` (a file that
- * grew since its size was taken, a pipe that does not end): never more than `max` + 1 are read.
- */
-function readUpTo(fd: number, max: number): Buffer | undefined {
-  const parts: Buffer[] = [];
-  let total = 0;
-  for (;;) {
-    const buf = Buffer.allocUnsafe(Math.min(1 << 20, max + 1 - total));
-    const k = readSync(fd, buf, 0, buf.length, null);
-    if (k <= 0) return Buffer.concat(parts, total);
-    parts.push(k === buf.length ? buf : buf.subarray(0, k));
-    total += k;
-    if (total > max) return undefined;
-  }
-}
-
-/** The most bytes of a stage module of one's own read (code: a few hundred kB is much). */
-export const MODULE_MAX = 64 << 20;
-/** The most bytes of a list or rules file a stage reads (a url-filter or flagged-words list): well under what one string holds. */
-export const LIST_MAX = 256 << 20;
-
-const mb = (n: number): string => `${Math.round(n / (1 << 20))} MiB`;
-
-/** What a file that is not a regular one is, in words. */
-function kindOf(st: { isDirectory(): boolean; isCharacterDevice(): boolean; isBlockDevice(): boolean; isFIFO(): boolean; isSocket(): boolean }): string {
-  if (st.isDirectory()) return 'a folder';
-  if (st.isCharacterDevice()) return 'a character device (such as /dev/zero)';
-  if (st.isBlockDevice()) return 'a block device';
-  if (st.isFIFO()) return 'a FIFO (named pipe)';
-  if (st.isSocket()) return 'a socket';
-  return 'not a regular file';
-}
-
-/**
- * The bytes of a file a stage reads besides the records (its module, a url-filter list): only a
- * regular file of at most `max` bytes (links followed), or with `pipes` a FIFO or pipe (bash's
- * `<(...)`) that ends within `max` bytes. Anything else throws, saying what it is, before a byte
- * is read: a list or module that was /dev/zero (or a link to it) was read whole, 4.8 GB and 16.8
- * GB, past SIGTERM (hostile review 23b F9d, the sibling of the owner record's F9a above).
- * File system errors (ENOENT) are thrown as they are.
- */
-export function readSideFile(path: string, max: number, o: { pipes?: boolean } = {}): Buffer {
-  const pipe = o.pipes === true && statSync(path).isFIFO();
-  // A regular file is opened without waiting (a FIFO put in its place meanwhile is refused, not waited on).
-  const fd = openSync(path, constants.O_RDONLY | (pipe ? 0 : constants.O_NONBLOCK));
-  try {
-    const st = fstatSync(fd);
-    if (!st.isFile() && !(pipe && st.isFIFO())) throw new Error(`it is ${kindOf(st)}, not a file`);
-    if (st.isFile() && st.size > max) throw new Error(`it holds ${mb(st.size)}, more than the ${mb(max)} such a file may hold`);
-    const bytes = readUpTo(fd, max);
-    if (bytes === undefined) throw new Error(`it holds more than the ${mb(max)} such a file may hold`);
-    return bytes;
   } finally {
     closeSync(fd);
   }

@@ -35,6 +35,14 @@ describe('a stage module or list that is a device, a FIFO or too large is refuse
     expect(c.code, c.stderr).toBe(2);
     expect(c.stderr).toContain("cannot read list '/dev/zero': it is a character device");
   });
+  it('quality rules and a repair schema that are /dev/zero', async () => {
+    const q = await runCli(['quality', 'a.jsonl', '--rules', '/dev/zero', '-o', 'q.jsonl'], { cwd: dir, ...bound });
+    expect(q.code, q.stderr).toBe(2);
+    expect(q.stderr).toContain("quality: cannot read rule set '/dev/zero': it is a character device (such as /dev/zero), not a file");
+    const r = await runCli(['repair', 'a.jsonl', '--schema', '/dev/zero', '-o', 'r.jsonl'], { cwd: dir, ...bound });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain("schema '/dev/zero': it is a character device (such as /dev/zero), not a file");
+  });
   it('a list larger than the cap is refused by its size, unread', async () => {
     const r = await runCli(['url-filter', 'a.jsonl', '--block', 'big.txt', '-o', 'u2.jsonl'], { cwd: dir, ...bound });
     expect(r.code, r.stderr).toBe(2);

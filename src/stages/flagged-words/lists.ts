@@ -3,7 +3,7 @@
  * `naughty-words` package, the Chinese lexicons under rules/flagged-words/) and user files.
  */
 import { readFileSync } from 'node:fs';
-import { LIST_MAX, readSideFile } from '../../io/sideOwner.js';
+import { LIST_MAX, readSideFile } from '../../io/sideFile.js';
 import { createRequire } from 'node:module';
 import { basename, extname } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { UsageError } from '../../core/errors.js';
+import { LIST_MAX, readSideFile } from '../../io/sideFile.js';
 import type { C4Config } from './c4.js';
 import type { SignalConfig } from './signals.js';
 import { showText, errorText } from '../../core/show.js';
@@ -92,7 +93,7 @@ function parseRuleText(text: string): unknown {
 export function loadRuleSet(path: string): RuleSet {
   let raw: unknown;
   try {
-    raw = parseRuleText(readFileSync(path, 'utf8'));
+    raw = parseRuleText(readSideFile(path, LIST_MAX, { pipes: true }).toString('utf8'));
   } catch (e) {
     throw new UsageError(`quality: cannot read rule set '${showPath(path)}': ${errorText(e)}`);
   }

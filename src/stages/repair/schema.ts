@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '../../core/errors.js';
+import { LIST_MAX, readSideFile } from '../../io/sideFile.js';
 import { errorText, showText } from '../../core/show.js';
 import { showPath } from '../../core/fsname.js';
 
@@ -130,7 +131,7 @@ export function loadSchema(nameOrPath: string): RecordSchema {
   let raw: unknown;
   try {
     // yaml only when a schema is read: normalize imports this module and mostly reads none (#16 start-up).
-    raw = (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(readFileSync(path, 'utf8'));
+    raw = (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse(readSideFile(path, LIST_MAX, { pipes: true }).toString('utf8'));
   } catch (e) {
     throw new UsageError(`schema '${showPath(path)}': ${errorText(e)}`);
   }

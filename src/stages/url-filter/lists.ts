@@ -20,7 +20,7 @@
  * internationalised name (`中国.com`, full-width letters, `。` for a dot) in a list or in a URL is
  * turned into its punycode (`xn--fiqs8s.com`), so either spelling of a host matches the other.
  */
-import { LIST_MAX, readSideFile } from '../../io/sideOwner.js';
+import { LIST_MAX, readSideFile } from '../../io/sideFile.js';
 import { domainToASCII } from 'node:url';
 import { basename, extname } from 'node:path';
 import { RE2JS } from 're2js';

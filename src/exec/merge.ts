@@ -12,7 +12,7 @@ import { basename, join, relative } from 'node:path';
 import { openDecoded } from '../io/decode.js';
 import { namedOutputError, ShardedWriter } from '../io/writers/sharded.js';
 import { REJECTS_GZIP_LEVEL, REJECTS_ZSTD_LEVEL } from '../io/writers/rejects.js';
-import { mergeRunStats, type RunStats } from '../core/stats.js';
+import { madeOf, mergeRunStats, type RunStats } from '../core/stats.js';
 import { finishRun, toStderr, type Say } from '../cli/execute.js';
 import { isSpill, rejectsPath, segmentRejectsPath, segmentSamplesPath, segmentSealPath, segmentStatsPath, failedPath, successPath, taskStatsPath, workDir } from './layout.js';
 import { checkAt, sealMismatch, WorkDamage } from '../core/workSeal.js';
@@ -101,6 +101,8 @@ export async function mergedStats(run: string, plan: Plan, perTask?: number[], z
     stats = stats === undefined ? s : mergeRunStats(stats, s);
   }
   if (stats === undefined) throw new Error('merge: a run without tasks');
+  // A one-task run's stats are that task's, which carry made per file only (madeOf): the run's say it too.
+  if (stats.made === undefined && madeOf(stats) > 0) stats.made = madeOf(stats);
   for (const ph of plan.phases) {
     if (ph.kind !== 'step') continue;
     const st = stats.stages[plan.globals[ph.global!]];

@@ -1,5 +1,5 @@
 import { table } from '../core/own.js';
-import type { FileStats, StageStats } from '../core/stats.js';
+import { madeOf, type FileStats, type StageStats } from '../core/stats.js';
 import { showPath } from '../core/fsname.js';
 import { sketchCount } from '../core/sketch.js';
 import { VERSION } from '../version.js';
@@ -59,8 +59,12 @@ function summarySection(d: RunData): string {
   if (s.rejects_attrs === 'failing') rows.push(['reject signals', "only those of the rules that failed (rejects: {attrs: all} keeps all)"]);
   if (d.rejectsFile) rows.push(['rejects', `${d.rejectsFile} (${((d.rejectsBytes ?? 0) / 1e6).toFixed(2)} MB, ${pct(d.rejectsBytes ?? 0, s.bytesRead)} of the input bytes)`]);
   // The totals, or else the files (the totals add up: review 23b C3 saw 'read ≠ written + rejected' beside 1015 = 1015 + 0).
-  if (s.read !== s.written + s.rejected) rows.push(['accounting', 'MISMATCH: read ≠ written + rejected']);
-  else if (s.balanced === false) rows.push(['accounting', 'MISMATCH per file: the totals add up (read = written + rejected), but not file by file (see Per input file)']);
+  // Records a stage of one's own made (1 -> N, deriveDoc) count beside those read: read + made = written + rejected.
+  const made = madeOf(s);
+  if (made > 0) rows.splice(1, 0, ['made', `${num(made)} (records stages made from those read)`]);
+  const sides = made > 0 ? 'read + made' : 'read';
+  if (s.read + made !== s.written + s.rejected) rows.push(['accounting', `MISMATCH: ${sides} ≠ written + rejected`]);
+  else if (s.balanced === false) rows.push(['accounting', `MISMATCH per file: the totals add up (${sides} = written + rejected), but not file by file (see Per input file)`]);
   return `<table>${rows.map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join('')}</table>`;
 }
 

@@ -31,6 +31,13 @@ describe("run: a stage of one's own that makes several records from one", () => 
     expect(r.stderr).toMatch(/corpus-clean run: read 6 \+ made 15 = written 21 \+ rejected 0 in /);
     expect(r.stderr).toContain('  a.jsonl: read 3 + made 3 = written 6 + rejected 0\n');
     expect(r.stderr).toContain('  b.jsonl: read 3 + made 12 = written 15 + rejected 0\n');
+    // One task: the run's _stats.json says made at the top too (it was only per file), and the
+    // report counts it: no 'MISMATCH: read ≠ written + rejected' beside 6 + 15 = 21 + 0.
+    const s = JSON.parse(await readFile(join(dir, 'o1/_stats.json'), 'utf8')) as { made?: number; balanced: boolean };
+    expect([s.made, s.balanced]).toEqual([15, true]);
+    const html = await readFile(join(dir, 'o1/_report.html'), 'utf8');
+    expect(html).not.toContain('MISMATCH');
+    expect(html).toContain('<th>made</th><td>15 (records stages made from those read)</td>');
   });
 
   it('-w 2 over several tasks: _stats.json says made, balanced', async () => {

@@ -53,7 +53,16 @@ if (!parentPort) {
 }
 
 const plan = JSON.parse(await readFile(data.plan, 'utf8')) as Plan;
-const stages = await buildStages(plan, defaultRegistry());
+// Stages that cannot be built here (a module changed since the plan, an import or a create() that
+// throws) are the run's error, said as such: a worker process printed an uncaught stack and the run
+// said only that it 'exited with code 1'. A thread's failure reaches the main thread as its 'error'.
+const stages = await buildStages(plan, defaultRegistry()).catch((e: unknown) => {
+  if (parentPort) throw e;
+  const m: FromWorker = { type: 'error', unit: -1, message: failureText(e), code: errorCode(e) };
+  if (!process.connected) process.exit(1);
+  process.send!(m, undefined, {}, () => process.exit(1));
+  return new Promise<never>(() => {});
+});
 
 async function handle(m: ToWorker): Promise<void> {
   if ('exit' in m) {

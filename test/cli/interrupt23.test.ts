@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compileShim } from '../helpers/preload.js';
+import { compileShim, SIGNAL_AT_OPEN_SHIM } from '../helpers/preload.js';
 import { CLI, ROOT, runNode, tempDir } from '../helpers/run.js';
 
 // A signal landing while the temporary of an atomic write (io/writers/atomic.ts) was being opened
@@ -14,37 +14,7 @@ import { CLI, ROOT, runNode, tempDir } from '../helpers/run.js';
 //
 // The trigger is a preloaded shim: at the open of a file whose name holds SIGNAL_AT_OPEN_OF, it
 // sends the process SIGTERM, then sleeps (SLOW_OPEN_MS) before the open, as a slow file system
-// would. It needs a C compiler and LD_PRELOAD (Linux); skipped without them.
-
-const SHIM = `#define _GNU_SOURCE
-#include <dlfcn.h>
-#include <fcntl.h>
-#include <signal.h>
-#include <stdarg.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-static int fired = 0;
-static void before(const char *path) {
-  const char *m = getenv("SIGNAL_AT_OPEN_OF");
-  if (m == 0 || fired || strstr(path, m) == 0) return;
-  fired = 1;
-  kill(getpid(), SIGTERM);
-  const char *ms = getenv("SLOW_OPEN_MS");
-  usleep((ms ? atoi(ms) : 400) * 1000);
-}
-#define OPEN(name) \\
-int name(const char *path, int flags, ...) { \\
-  static int (*real)(const char *, int, ...) = 0; \\
-  if (real == 0) real = (int (*)(const char *, int, ...))dlsym(RTLD_NEXT, #name); \\
-  mode_t mode = 0; \\
-  if (flags & (O_CREAT | __O_TMPFILE)) { va_list ap; va_start(ap, flags); mode = va_arg(ap, int); va_end(ap); } \\
-  before(path); \\
-  return real(path, flags, mode); \\
-}
-OPEN(open)
-OPEN(open64)
-`;
+// would. It needs a C compiler and LD_PRELOAD (Linux); skipped without them. The shim: test/helpers/preload.ts SIGNAL_AT_OPEN_SHIM.
 
 const SAMPLE = join(ROOT, 'rules/recipes/sample.yaml');
 let shim: string | undefined;
@@ -54,7 +24,7 @@ beforeAll(async () => {
   dir = await tempDir();
   const text = (i: number): string => `Record ${i} is a plain paragraph of ordinary prose, written for this test. It has a few sentences, each of them long enough to pass the usual rules of quality. The words are common ones, and the text reads as if a person wrote it by hand. There is nothing special in it at all. It talks about the weather, the river near the town, and the people who walk along it in the evening when the day is done.`;
   await writeFile(join(dir, 'in.jsonl'), Array.from({ length: 2000 }, (_, i) => JSON.stringify({ id: i, text: text(i) })).join('\n') + '\n');
-  shim = await compileShim(dir, SHIM);
+  shim = await compileShim(dir, SIGNAL_AT_OPEN_SHIM);
 });
 
 /** Hidden temporaries of atomic writes ('.NAME.tmp-PID-aN') anywhere under `d`. */

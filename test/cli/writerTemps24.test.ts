@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compileShim } from '../helpers/preload.js';
+import { compileShim, SIGNAL_AT_OPEN_SHIM } from '../helpers/preload.js';
 import { CLI, runNode, tempDir } from '../helpers/run.js';
 
 // A signal landing while a writer's temporary was being opened (interrupt23's case, for the
@@ -14,37 +14,7 @@ import { CLI, runNode, tempDir } from '../helpers/run.js';
 //
 // The trigger is a preloaded shim: at the open of a file whose name holds SIGNAL_AT_OPEN_OF (and
 // not SIGNAL_NOT_OF), it sends the process SIGTERM, then sleeps before the open, as a slow file
-// system would. It needs a C compiler and LD_PRELOAD (Linux); skipped without them.
-
-const SHIM = `#define _GNU_SOURCE
-#include <dlfcn.h>
-#include <fcntl.h>
-#include <signal.h>
-#include <stdarg.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-static int fired = 0;
-static void before(const char *path) {
-  const char *m = getenv("SIGNAL_AT_OPEN_OF");
-  const char *x = getenv("SIGNAL_NOT_OF");
-  if (m == 0 || fired || strstr(path, m) == 0 || (x != 0 && strstr(path, x) != 0)) return;
-  fired = 1;
-  kill(getpid(), SIGTERM);
-  usleep(400 * 1000);
-}
-#define OPEN(name) \\
-int name(const char *path, int flags, ...) { \\
-  static int (*real)(const char *, int, ...) = 0; \\
-  if (real == 0) real = (int (*)(const char *, int, ...))dlsym(RTLD_NEXT, #name); \\
-  mode_t mode = 0; \\
-  if (flags & (O_CREAT | __O_TMPFILE)) { va_list ap; va_start(ap, flags); mode = va_arg(ap, int); va_end(ap); } \\
-  before(path); \\
-  return real(path, flags, mode); \\
-}
-OPEN(open)
-OPEN(open64)
-`;
+// system would. It needs a C compiler and LD_PRELOAD (Linux); skipped without them. The shim: test/helpers/preload.ts SIGNAL_AT_OPEN_SHIM.
 
 let shim: string | undefined;
 let dir: string;
@@ -53,7 +23,7 @@ beforeAll(async () => {
   dir = await tempDir();
   const text = (i: number): string => `Record ${i} is a plain paragraph of ordinary prose, written for this test, long enough to be kept.`;
   await writeFile(join(dir, 'in.jsonl'), Array.from({ length: 2000 }, (_, i) => JSON.stringify({ id: i, text: text(i) })).join('\n') + '\n');
-  shim = await compileShim(dir, SHIM);
+  shim = await compileShim(dir, SIGNAL_AT_OPEN_SHIM);
 });
 
 /** Every name under `d`, hidden ones too. */

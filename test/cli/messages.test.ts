@@ -99,7 +99,7 @@ describe('no raw control character reaches stderr (hostile review 2, M8)', () =>
       [['export', 'internevo', input, '-t', `${E}.model`, '-o', join(own, 'ex')], /tokenizer model 'Z\\x1b\[31mQ\\x0aFORGED\.model' not found; InternLM2's is bundled: --tokenizer [^\n]*internlm2\.model\n$/],
       [['url-filter', input, '--block', E], /cannot read list 'Z\\x1b\[31mQ\\x0aFORGED': ENOENT[^\n]*\n$/],
       [['tokenize', input, '--tokenizer', E], /tokenizer model 'Z\\x1b\[31mQ\\x0aFORGED' not found; InternLM2's is bundled: --tokenizer [^\n]*internlm2\.model\n$/],
-      [['repair', input, '--schema', own + '/'], /schema '.*': EISDIR: illegal operation on a directory, read\n$/],
+      [['repair', input, '--schema', own + '/'], /schema '.*': it is a folder, not a file\n$/],
     ];
     for (const [args, want] of cases) {
       const r = await runCli(args, { cwd: own });

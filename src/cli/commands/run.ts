@@ -37,7 +37,7 @@ import { damagedFile, RedoneFiles } from '../../exec/redo.js';
 import { roundTimeline, type Timeline } from '../../exec/timing.js';
 import { removeStale, removeStaleSync, writeAtomic } from '../../exec/markers.js';
 import { finishLeftovers, mergeRun, successCode } from '../../exec/merge.js';
-import { checkTaskSize, defaultTaskSize, DEFAULT_TASK_SIZE, fewTasksNote, PLAN_VERSION, planDifference, planLsh, planPhases, planTasks, sideFileFacts, type Plan, type RunSettings } from '../../exec/plan.js';
+import { changedSideFilesNow, checkTaskSize, defaultTaskSize, DEFAULT_TASK_SIZE, fewTasksNote, PLAN_VERSION, planDifference, planLsh, planPhases, planTasks, sideFileFacts, type Plan, type RunSettings } from '../../exec/plan.js';
 import { doneUnits, totalUnits } from '../../exec/status.js';
 import { liveJobs, liveJobsMessage, runSlurm, slurmYaml, type SlurmOptions } from '../../exec/slurm.js';
 import { VERSION } from '../../version.js';
@@ -505,6 +505,11 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
         } finally {
           unregister();
         }
+        // A file the stages read (a module, a file it imports, a list) changed while the tasks ran:
+        // tasks begun after the change may have loaded the new content beside the old (hostile
+        // review 24 H1): such a run is not published.
+        const changed = await changedSideFilesNow(plan);
+        if (changed.length > 0) throw new Error(`a file the stages read changed while the run was at work: ${changed.slice(0, 3).join(', ')}${changed.length > 3 ? ` and ${changed.length - 3} more` : ''}; its tasks may have run the old and the new content, so the run is not published (no ${SUCCESS}): run it again with --overwrite`);
         // The merge reports the time since `started`: the time worked by every attempt, not the gaps between them.
         const now = Date.now();
         // A signal during the merge: its temporaries go (a marker not yet renamed is halted), the

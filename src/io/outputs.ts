@@ -1026,7 +1026,12 @@ export async function prepareOutput(plan: OutputPlan): Promise<Release> {
       const killedAt = killed === undefined ? undefined : { pid: killed, state: before?.earlier };
       const say = (what: string, text: string): void => plan.note?.(`'${showPath(what)}': ${text}`);
       const own = plan.folder ? isFolderOutputName : (n: string): boolean => n === base || n === setMarker || n === setFailed || (setRe?.test(n) ?? false);
-      await recoverEarlier(dir, own, killedAt, (t) => say(plan.output, t));
+      // Its own new files it removes on the way are only those it may have written (N0 of new-user
+      // review 24: a user's o-00007.jsonl or part-00009.jsonl went, where G4 left them on the plain
+      // path): with a lock that lists its shards, a shard-named file it does not list is not its own.
+      const shardNamed = (n: string): boolean => (plan.folder ? FOLDER_SHARD.test(n) : (setRe?.test(n) ?? false));
+      const wrote = listed === undefined ? undefined : (n: string): boolean => listed.has(n) || !shardNamed(n);
+      await recoverEarlier(dir, own, killedAt, (t) => say(plan.output, t), wrote);
       if (file !== undefined && dirname(file) !== resolve(dir)) await recoverEarlier(dirname(file), (n) => n === basename(file), killedAt, (t) => say(plan.output, t));
       for (const f of [plan.rejects, plan.stats]) {
         if (f === undefined || f === '-' || (await isStreamTarget(f))) continue;
@@ -1490,7 +1495,7 @@ const EARLIER_NAME = /^\.(.+)\.earlier-(\d+)$/s;
  * - its lock gone (or another PID's files): put back where the name is free, the others named.
  * Each is said in a note.
  */
-export async function recoverEarlier(dir: string, own: (name: string) => boolean, killed: { pid: number; state?: string } | undefined, note: (text: string) => void): Promise<void> {
+export async function recoverEarlier(dir: string, own: (name: string) => boolean, killed: { pid: number; state?: string } | undefined, note: (text: string) => void, wrote?: (name: string) => boolean): Promise<void> {
   const names = await readdir(dir).catch(() => [] as string[]);
   const byPid = new Map<number, [string, string][]>();
   for (const n of names) {
@@ -1510,7 +1515,9 @@ export async function recoverEarlier(dir: string, own: (name: string) => boolean
     }
     const twins = new Set(aside.map(([, n]) => n));
     // Its own new files, beside the earlier ones it had set aside (all of them by then).
-    if (state === 'aside') for (const n of names) if (own(n) && !twins.has(n) && !EARLIER_NAME.test(n)) await rm(join(dir, n), { recursive: true, force: true });
+    // `wrote`, when the killed command's lock lists the shards it began (G4), tells which of the
+    // output's names it may have written: any other (a user's shard-named file) is left alone.
+    if (state === 'aside') for (const n of names) if (own(n) && !twins.has(n) && !EARLIER_NAME.test(n) && (wrote?.(n) ?? true)) await rm(join(dir, n), { recursive: true, force: true });
     const left: string[] = [];
     let back = 0;
     for (const [n, name] of aside) {

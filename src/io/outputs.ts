@@ -1161,7 +1161,10 @@ export async function prepareOutput(plan: OutputPlan): Promise<Release> {
     // A failure part way through setting the earlier output aside puts back what was moved.
     await plan.earlier?.restore();
     unlock();
-    if (deadLock !== undefined) putBackDeadLock(lockPath, deadLock, settled);
+    // A killed --overwrite command's lock ('earlier=aside'): once what it had set aside is put back
+    // (`settled`), its own files are gone (recoverEarlier removed them) and the names it lists are
+    // the earlier output's again: not put back then (a dead lock naming the restored shards as its).
+    if (deadLock !== undefined && !(settled && /^earlier=aside$/m.test(deadLock))) putBackDeadLock(lockPath, deadLock, settled);
     throw e;
   }
 }

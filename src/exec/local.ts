@@ -141,6 +141,8 @@ export function workerExit(pid: number | undefined, code: number | null, signal:
   const by = code === 130 ? 'SIGINT' : code === 143 ? 'SIGTERM' : code === 129 ? 'SIGHUP' : undefined;
   // Code 0 before it was told to stop: nothing of corpus-clean exits so (hostile review 23b X1).
   if (signal === null && code === 0) return `worker process (PID ${pid}) exited with code 0 before it finished its work: ${EXIT0_HINT}`;
+  // Another code than corpus-clean's own (1: a worker that cannot go on; 128+N: a signal) is a stage's process.exit(N) (new-user review 24 N13).
+  if (signal === null && by === undefined && code !== 1) return `worker process (PID ${pid}) exited with code ${code} before it finished its work: ${EXIT0_HINT.replace('process.exit?', `process.exit(${code})?`)}`;
   if (signal === null) return `worker process (PID ${pid}) exited with code ${code}${by === undefined ? '' : ` (stopped by ${by})`}`;
   const oom = signal === 'SIGKILL' ? ' (not by corpus-clean: when nobody killed it, this is most often the kernel out of memory, see dmesg or journalctl -k; fewer --workers or a smaller --task-size use less)' : '';
   return `worker process (PID ${pid}) was killed by ${signal}${oom}`;
@@ -263,7 +265,7 @@ export async function runLocal(run: string, plan: Plan, stages: readonly Stage[]
   const here: Here = { unit: undefined, name: unitName };
   // A process.exit(0) in this process while the run works (a stage of one's own ran here) must not
   // end it as a success (hostile review 23b X1: exit 0, no line, the run unfinished).
-  const unguard = whileAtWork(() => `corpus-clean: error: the process was ended by process.exit(0) while ${here.unit ?? 'the run'} was at work, before the run finished: ${EXIT0_HINT}; the run is not finished (no _SUCCESS): exit code 1`);
+  const unguard = whileAtWork((code) => `corpus-clean: error: the process was ended by process.exit(${code}) while ${here.unit ?? 'the run'} was at work, before the run finished: ${EXIT0_HINT}; the run is not finished (no _SUCCESS): exit code ${code || 1}`);
   try {
     for (let p = 0; p < plan.phases.length; p++) {
       const ph = plan.phases[p];

@@ -82,8 +82,8 @@ export default { name: 'exw', summary: 'x', options: {}, create: () => ({ name: 
     expect([(during as { code?: number }).code, during.stderr]).toEqual([1, 'at work\n']);
     const after = await run(process.execPath, ['--input-type=module', '-e', `${at}done(); process.exit(0);`]);
     expect(after.stderr).toBe('');
-    // An exit with another code is left as it is.
+    // An exit with another code keeps it, and is said (new-user review 24 N13).
     const other = await run(process.execPath, ['--input-type=module', '-e', `${at}process.exit(3);`]).catch((e: { code: number; stderr: string }) => e);
-    expect([(other as { code?: number }).code, other.stderr]).toEqual([3, '']);
+    expect([(other as { code?: number }).code, other.stderr]).toEqual([3, 'at work\n']);
   });
 });

@@ -21,6 +21,7 @@ import { availableParallelism } from 'node:os';
 import { afterFailure, errorCode, ExitCode, STAGE_THREW } from '../../core/errors.js';
 import { parseSize } from '../../core/recipe.js';
 import { nameCommand, outputFinished, stopping, whileRunning } from '../interrupt.js';
+import { EXIT0_HINT, ownExitNow, whileAtWork } from '../../core/exitGuard.js';
 import { startAttempt, workedMs } from '../attempts.js';
 import { recordCommand } from '../../exec/command.js';
 import { limitTasks } from '../../exec/limit.js';
@@ -274,15 +275,28 @@ ${flagHelp(RUN_FLAGS)}
         ]);
       }
       const values = more.length > 0 ? { ...p.values, input: [...((p.values.input as string[] | undefined) ?? []), ...more] } : p.values;
-      return runWith(rest[0], values, registry, toStderr, ['run', ...argv]);
+      // From loading the recipe's modules to the end: a stage module's process.exit, in its top
+      // level, its create() or a task, is said and never exits 0 (new-user review 24 N2, N13).
+      ownExitNow(stopping);
+      const unguard = whileAtWork((code) => `corpus-clean run: error: a stage module called process.exit(${code}) while ${runStep.what}: the run is not finished (${EXIT0_HINT}): exit code ${code || 1}`);
+      try {
+        return await runWith(rest[0], values, registry, toStderr, ['run', ...argv]);
+      } finally {
+        unguard();
+      }
     },
   };
 }
 
+/** What `runWith` is at, for the line of a stage's process.exit (`whileAtWork`). */
+const runStep = { what: 'the run was at work' };
+
 /** What `run` does, once its flags are parsed (kebab-case names, as `parse` gives them). */
 async function runWith(recipePath: string, values: Record<string, unknown>, registry: StageRegistry, say: Say = toStderr, argv: readonly string[] = ['run', recipePath]): Promise<number> {
   const p = { positionals: [recipePath], values };
+  runStep.what = `the modules of recipe '${showPath(recipePath)}' were loading (their top level ran)`;
   const recipe = await loadRecipe(p.positionals[0], registry);
+  runStep.what = 'the stages were being built (their create() ran)';
   const inputs = (p.values.input as string[] | undefined) ?? recipe.input;
   if (inputs.length === 0) throw new UsageError('no input: set `input:` in the recipe or pass --input PATH');
   // The default output is out/<name>: a name that climbs out of it (../x, /abs) is refused.
@@ -305,6 +319,7 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
     }
   }
   if (wrong.length > 0) throw new UsageError(wrong[0].message, [...wrong[0].more, ...wrong.slice(1).flatMap((e) => [e.message, ...e.more])]);
+  runStep.what = 'the run was at work';
   const v = p.values;
   // What a dedup stage's threshold gave for the LSH (new-user review 19 F5).
   for (const st of stages) {

@@ -22,7 +22,8 @@ import { flagHelp, parse } from '../args.js';
 import { parseWhole } from '../../core/options.js';
 import { showText } from '../../core/show.js';
 import { showPath } from '../../core/fsname.js';
-import { EXIT0_HINT, whileAtWork } from '../../core/exitGuard.js';
+import { EXIT0_HINT, ownExitNow, whileAtWork } from '../../core/exitGuard.js';
+import { stopping } from '../interrupt.js';
 
 async function loadPlan(dir: string | undefined, command: string): Promise<Plan> {
   const d = await checkRunFolder(dir, command);
@@ -127,7 +128,8 @@ ${flagHelp(TASK_FLAGS)}
       // a global stage's files (read by many array tasks at once) fails the task as before.
       const redone = new RedoneFiles();
       // A stage's process.exit(0) must not pass for this task's success (hostile review 23b X1).
-      const unguard = whileAtWork(() => `corpus-clean task: error: the process was ended by process.exit(0) while ${name} was at work, before it finished: ${EXIT0_HINT}; the task is not done: exit code 1`);
+      ownExitNow(stopping);
+      const unguard = whileAtWork((code) => `corpus-clean task: error: the process was ended by process.exit(${code}) while ${name} was at work, before it finished: ${EXIT0_HINT}; the task is not done: exit code ${code || 1}`);
       try {
         for (;;) {
           try {

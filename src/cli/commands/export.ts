@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { writeStdoutSync } from '../../io/stdout.js';
-import { readdir, rm, rmdir } from 'node:fs/promises';
+import { readdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { CHINESE_VARIETIES } from '../../stages/langid/iso639.js';
 import { UsageError } from '../../core/errors.js';
@@ -293,6 +293,42 @@ function refuseEarlierShards(held: readonly { dir: string; files: readonly strin
   throw new UsageError(`${first.dir} already holds shards (${first.files.find((f) => f.endsWith('.bin'))}, ...)${also}; remove them or pass --overwrite`);
 }
 
+/**
+ * The mark a hold-out export (--valid-fraction, --valid-records) leaves in each valid/TYPE/ folder
+ * it wrote: those samples were held out of DIR/train/TYPE/ (a dot name, not .bin: InternEvo reads
+ * .bin files only). An --overwrite export of DIR/train/TYPE/ without a hold-out removes a marked
+ * valid/TYPE/ once it is finished, as part of the export it replaces (new-user review 24 N6: the
+ * old valid/ stayed beside a train/ that now held every one of its samples too).
+ */
+const HOLDOUT_MARK = '.corpus-clean-holdout';
+/** The names corpus-clean writes in a type folder: shards, markers, its lock. */
+const OWN_NAME = /^(?:part-\d{5}\.bin(?:\.meta)?|_SUCCESS|_FAILED|\.corpus-clean\.lock|\.corpus-clean-holdout)$/;
+
+/**
+ * The valid/TYPE/ folders an --overwrite export of DIR/train/TYPE/ without a hold-out leaves stale:
+ * those marked as an earlier export's hold-out. Refused (before anything is written) when one holds
+ * anything corpus-clean did not write there, or an export still writing it: a user's file is never
+ * removed. Returns the folders to remove once the export is finished.
+ */
+function staleHoldouts(out: string, types: readonly string[]): string[] {
+  const stale: string[] = [];
+  for (const t of types) {
+    const vdir = join(out, 'valid', t);
+    if (!existsSync(join(vdir, HOLDOUT_MARK))) continue;
+    const entries = readdirSync(vdir, { withFileTypes: true });
+    const other = entries.filter((e) => !e.isFile() || !OWN_NAME.test(e.name)).map((e) => join(vdir, e.name));
+    const how = `remove ${showPath(vdir)}/ yourself, or add --valid-fraction F (or --valid-records N) to write train/ and valid/ again in one export`;
+    if (other.length > 0) {
+      const shown = other.slice(0, 4).map((f) => `'${showPath(f)}'`).join(', ') + (other.length > 4 ? ` and ${other.length - 4} more` : '');
+      throw new UsageError(`export internevo: --overwrite replaces ${showPath(join(out, 'train', t))}/, whose earlier hold-out is ${showPath(vdir)}/ (its samples would be in train/ too), but ${showPath(vdir)}/ also holds what corpus-clean did not write there: ${shown}; ${how}`);
+    }
+    const holder = lockHolder(join(vdir, LOCK_NAME));
+    if (holder?.live === true) throw new UsageError(`export internevo: ${showPath(vdir)}/ is being written by another export (PID ${holder.pid}); wait for it, or ${how}`);
+    stale.push(vdir);
+  }
+  return stale;
+}
+
 /** `corpus-clean export internevo|xtuner-v1`: training-ready shards. */
 export const exportCommand: Command = {
   name: 'export',
@@ -461,6 +497,16 @@ ${flagHelp(INPUT)}
         throw e;
       }
     }
+    // The hold-out of the earlier export this one replaces (N6): removed once it is finished.
+    let stale: string[] = [];
+    if (v.overwrite === true && rule === undefined && split === 'train') {
+      try {
+        stale = staleHoldouts(out, types);
+      } catch (e) {
+        unlockAll();
+        throw e;
+      }
+    }
     // The valid folder's sets are keyed by their folder's name alone (get_dataset_dict): no type pattern to clash.
     const folders = await readdir(join(out, 'train'), { withFileTypes: true }).then((es) => es.filter((e) => e.isDirectory()).map((e) => e.name), () => [] as string[]);
     for (const w of splits.includes('train') ? typeClashes(out, types, folders) : []) {
@@ -595,6 +641,8 @@ ${flagHelp(INPUT)}
         const shown = foreign.slice(0, 4).map((f) => `'${showPath(f)}'`).join(', ') + (foreign.length > 4 ? ', ...' : '');
         process.stderr.write(`corpus-clean export: note: --overwrite replaced ${foreign.length} earlier file${foreign.length === 1 ? '' : 's'} not named as corpus-clean names its shards (part-NNNNN.bin): ${shown}\n`);
       }
+      // A valid/ folder written again: its hold-out mark is set below only by a hold-out export.
+      for (const w of writers) if (basename(dirname(w.directory)) === 'valid') await rm(join(w.directory, HOLDOUT_MARK), { force: true });
       // A type folder of the earlier export that this one (by-lang) wrote nothing into: removed,
       // not left empty, since InternEvo takes every folder under train/ for a data type (F13).
       for (const w of byLang || holdout !== undefined ? writers : []) {
@@ -605,7 +653,24 @@ ${flagHelp(INPUT)}
         );
         if (gone) process.stderr.write(`corpus-clean export: note: removed ${showPath(w.directory)}/: its earlier shards were replaced by none (no record of this export went there), and InternEvo would take the empty folder for ${basename(dirname(w.directory)) === 'valid' ? 'a validation set' : 'a data type'}\n`);
       }
-      if (holdout !== undefined) holdoutSummary(out, rule!, holdout.counts);
+      if (holdout !== undefined) {
+        for (const w of writers) {
+          if (basename(dirname(w.directory)) === 'valid' && w.shards.length > 0) await writeFile(join(w.directory, HOLDOUT_MARK), `held out of ${join(out, 'train', basename(w.directory))} by corpus-clean export ${'fraction' in rule! ? `--valid-fraction ${rule.fraction}` : `--valid-records ${rule!.records}`}\n`);
+        }
+        holdoutSummary(out, rule!, holdout.counts);
+      }
+      // The earlier export's hold-out: its samples are in the train/ just written (N6). Only the
+      // names corpus-clean writes are removed; a file put there meanwhile keeps the folder.
+      for (const vdir of stale) {
+        const files = await readdir(vdir).catch(() => [] as string[]);
+        for (const f of files.filter((n) => OWN_NAME.test(n))) await rm(join(vdir, f), { force: true });
+        const gone = await rmdir(vdir).then(
+          () => true,
+          () => false,
+        );
+        await rmdir(dirname(vdir)).catch(() => {});
+        process.stderr.write(`corpus-clean export: note: ${gone ? 'removed' : 'emptied'} ${showPath(vdir)}/, the hold-out of the earlier export this one replaced: its samples are in ${showPath(join(out, 'train', basename(vdir)))}/ now, and InternEvo would have evaluated on them; --valid-fraction F (or --valid-records N) holds records out again${gone ? '' : ` (the folder holds files corpus-clean did not write, kept)`}\n`);
+      }
     }
     return code;
   },

@@ -449,7 +449,12 @@ ${flagHelp(INPUT)}
     if (out === undefined) throw new UsageError('export internevo: -o/--output DIR is required');
     const textField = parseTextField(v['text-field']);
     const byLang = v.type === 'by-lang';
-    const type = byLang ? 'by-lang' : ((v.type as string | undefined) ?? named?.type ?? defaultType(inputs, split) ?? (await sampledType(inputs, textField, split)));
+    const given = byLang ? 'by-lang' : ((v.type as string | undefined) ?? named?.type ?? defaultType(inputs, split));
+    // Standard input is not read ahead (it is read once, by the export): its type is en, and its
+    // first records are sniffed as they are written, said after (new-user review 24 N11: Chinese
+    // text went to train/en/ with no word, where the same file given by name went to train/cn/).
+    const fromStdin = given === undefined && (inputs.length === 0 || inputs.includes('-'));
+    const type = given ?? (await sampledType(inputs, textField, split));
     if (!byLang && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(type)) throw new UsageError(`--type must be a folder name like cn, en, code, or by-lang; got '${showText(type)}'`);
     // A near miss of by-lang wrote every record to train/bylang/, exit 0, found only when training
     // starts (new-user review 13 #9); another name InternEvo does not know is said in a warning.
@@ -529,11 +534,18 @@ ${flagHelp(INPUT)}
       for (const d of [...made].reverse()) await rmdir(d).catch(() => {});
     };
     const inner = holdout ?? splitSink(0);
+    const sniffed = { n: 0, zh: 0 };
+    let sniffField = textField;
     // A failed or stopped export (a signal, exit 1) removes its shards, then its lock and the
     // folders it made, left empty (hostile review 13 H8: SIGINT left DIR/train/cn/ and en/, a
     // failed export DIR/train/): no empty type folder is taken for an export's result.
     const writer: DocSink = {
-      write: (batch) => inner.write(batch),
+      write: (batch) => {
+        for (let i = 0; fromStdin && i < batch.length && sniffed.n < TYPE_SAMPLE; i++, sniffed.n++) {
+          if (mostlyHan(sampleText(batch[i].data, sniffField))) sniffed.zh++;
+        }
+        return inner.write(batch);
+      },
       close: () => inner.close(),
       abort: async () => {
         await inner.abort();
@@ -551,6 +563,7 @@ ${flagHelp(INPUT)}
     // The text a record is held out by is the text it is tokenized from: the field the inputs'
     // run folder read (text,content,raw_content for ChineseWebText) when --text-field is not given.
     if (holdout !== undefined) holdout.textField = prepared.textField;
+    sniffField = prepared.textField;
     // One export at a time into a shard folder, as run and cat lock theirs: a second one is
     // refused (exit 2, one line) before it reads anything; a killed one's lock is taken over.
     try {
@@ -652,6 +665,11 @@ ${flagHelp(INPUT)}
           () => false,
         );
         if (gone) process.stderr.write(`corpus-clean export: note: removed ${showPath(w.directory)}/: its earlier shards were replaced by none (no record of this export went there), and InternEvo would take the empty folder for ${basename(dirname(w.directory)) === 'valid' ? 'a validation set' : 'a data type'}\n`);
+      }
+      if (fromStdin && sniffed.zh > 0) {
+        const where = splits.map((s) => `${s}/en/`).join(' and ');
+        if (sniffed.zh * 2 > sniffed.n) process.stderr.write(`corpus-clean export: warning: wrote to ${where}, but ${sniffed.zh} of the first ${sniffed.n} records hold mostly Chinese (Han) text: standard input is not read ahead to choose the type (a file given by name is), and InternEvo reads the folder name as the data type; export again with --type cn (or --type by-lang)\n`);
+        else process.stderr.write(`corpus-clean export: note: wrote to ${where}: ${sniffed.zh} of the first ${sniffed.n} records hold mostly Chinese (Han) text and went there too (InternEvo reads the folder name as the data type); ${langHint(splits.length > 1 ? 'train' : split)}\n`);
       }
       if (holdout !== undefined) {
         for (const w of writers) {

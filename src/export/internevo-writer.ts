@@ -41,6 +41,13 @@ export interface InternEvoWriterOptions {
    * shards make the first write throw.
    */
   overwrite?: boolean;
+  /**
+   * Called with each file's final path (a shard's `.bin`, then its `.bin.meta`) before its
+   * temporary is made: the type folder's lock journals it (io/outputs.ts journalShards), so that
+   * after a kill -9 the next export knows which shard-named files the killed one may have left, and
+   * leaves any other (a user's) alone (hostile review 24 G4b).
+   */
+  onShard?: (name: string) => void;
 }
 
 /** A finished shard. */
@@ -82,6 +89,7 @@ export class InternEvoWriter implements DocSink {
   private bufferBytes = 0;
   private done = false;
   private readonly overwrite: boolean;
+  private readonly onShard: ((name: string) => void) | undefined;
   private existing: string[] = [];
 
   constructor(options: InternEvoWriterOptions) {
@@ -105,6 +113,7 @@ export class InternEvoWriter implements DocSink {
     this.tokenizer = options.tokenizer;
     this.sampleOptions = options.sample ?? {};
     this.overwrite = options.overwrite ?? false;
+    this.onShard = options.onShard;
   }
 
   /** Directory the shards go to. */
@@ -183,6 +192,8 @@ export class InternEvoWriter implements DocSink {
     const tmp = path.join(this.dir, `.${this.prefix}-${String(n).padStart(5, '0')}.${process.pid}.tmp`);
     this.current = { bin, tmpBin: tmp + '.bin', tmpMeta: tmp + '.meta', shard: { path: bin, samples: 0, tokens: 0, bytes: 0 } };
     this.pending.push(this.current);
+    // Journaled before its temporary is made: once it can be renamed into place, it is listed.
+    this.onShard?.(bin);
     // Held until opened: an abort waits for it, then closes and removes it.
     const opened = (this.opening = open(this.current.tmpBin, 'w'));
     this.fh = await opened;
@@ -210,6 +221,7 @@ export class InternEvoWriter implements DocSink {
     await this.fh!.close();
     this.fh = null;
     if (this.done) throw new Error('InternEvoWriter: write after close/abort');
+    this.onShard?.(cur.bin + '.meta');
     const mh = await (this.opening = open(cur.tmpMeta, 'w'));
     try {
       await writeAll(mh, encodeNpy(this.meta, 2, this.metaDtype));

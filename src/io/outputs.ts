@@ -1454,6 +1454,23 @@ function shardJournal(before: LockHolder | undefined): string | undefined {
   return ['shards=listed', ...inherited.map(shardLine)].join('\n') + '\n';
 }
 
+/**
+ * Take the lock `lockPath` of a shard folder whose writer is not prepareOutput's (export
+ * internevo's type folders) with the shards journal, as prepareOutput takes a folder's: `before`
+ * is the lock as it was read before (a dead holder's, whose listing is inherited). Returns its
+ * release; the writer journals each shard it begins with `journalShards(lockPath)` (hostile review
+ * 24 G4b: after a kill -9 of an export, the next one took a user's part-00042.bin for the killed
+ * export's and deleted it).
+ */
+export function lockJournaled(lockPath: string, before: LockHolder | undefined): () => void {
+  return lockOutput(lockPath, undefined, shardJournal(before));
+}
+
+/** The hook (a writer's onShard) journaling each shard file it begins in the lock `lockPath` this process holds (see journalShard). */
+export function journalShards(lockPath: string): (name: string) => void {
+  return (name) => journalShard(lockPath, name);
+}
+
 /** A shard's line in an output lock's journal: its name as a JSON string (any character it may hold stays on the line). */
 const shardLine = (name: string): string => `shard=${JSON.stringify(name)}`;
 

@@ -26,7 +26,7 @@ import { parseTextField, type TextField } from '../../core/doc.js';
 import { expandInputs } from '../../io/inputs.js';
 import { readFiles } from '../../io/readers/index.js';
 import { makeDir, missingFolders } from '../../io/dirs.js';
-import { checkInsideInputFolder, checkWritable, journalEarlier, LOCK_NAME, lockHolder, lockOutput, recoverEarlier, recoverSides, removeDeadLock, removeDeadTemporaries, setAsideForeignSides, setAsideSides, sideLockPaths } from '../../io/outputs.js';
+import { checkInsideInputFolder, checkWritable, journalEarlier, journalShards, LOCK_NAME, lockHolder, lockJournaled, recoverEarlier, recoverSides, removeDeadLock, removeDeadTemporaries, setAsideForeignSides, setAsideSides, sideLockPaths } from '../../io/outputs.js';
 import type { LockHolder } from '../../io/writers/lockFile.js';
 
 /** How to give each language its type folder (one export per language). */
@@ -249,11 +249,22 @@ const isShardFile = (n: string): boolean => /\.bin(\.meta)?$/.test(n) && !n.star
  */
 async function checkTypeFolder(dir: string, dead: LockHolder | undefined): Promise<string[]> {
   const holder = dead !== undefined && !dead.live ? dead.pid : undefined;
+  // The shard files the killed export may have written, when its lock lists them (G4b): any
+  // other (a user's part-00042.bin) is judged as if no export had been killed here (refused
+  // without --overwrite). A lock that lists none (an older version's) makes every one its own.
+  const wrote = holder === undefined || dead?.shards === undefined ? undefined : new Set(dead.shards);
+  const its = (n: string): boolean => wrote?.has(n) ?? true;
   let settled = false;
-  await recoverEarlier(dir, isShardFile, holder === undefined ? undefined : { pid: holder, state: dead?.earlier }, (t) => {
-    settled = true;
-    process.stderr.write(`corpus-clean export: note: '${showPath(dir)}': ${t}\n`);
-  });
+  await recoverEarlier(
+    dir,
+    isShardFile,
+    holder === undefined ? undefined : { pid: holder, state: dead?.earlier },
+    (t) => {
+      settled = true;
+      process.stderr.write(`corpus-clean export: note: '${showPath(dir)}': ${t}\n`);
+    },
+    its,
+  );
   // A killed export's temporaries (`.part-00000.PID.tmp.bin`): removed here, not only once a
   // writer starts, since an export refused below ("already holds shards") starts none (CI at
   // cdff6f9: the empty temporary of a kill -9'd --overwrite export outlived the next export).
@@ -262,7 +273,7 @@ async function checkTypeFolder(dir: string, dead: LockHolder | undefined): Promi
   // its dead lock goes, so that no later export takes them for that export's unfinished ones.
   if (holder !== undefined && settled) await removeDeadLock(join(dir, LOCK_NAME), holder);
   if (holder !== undefined && !settled) {
-    const left = (await readdir(dir).catch(() => [] as string[])).filter(isShardFile);
+    const left = (await readdir(dir).catch(() => [] as string[])).filter((n) => isShardFile(n) && its(n));
     if (left.length > 0) {
       process.stderr.write(`corpus-clean export: note: '${showPath(dir)}' holds ${left.length} file${left.length === 1 ? '' : 's'} of an unfinished export (the command writing it, PID ${holder}, was killed); starting over\n`);
       for (const f of left) await rm(join(dir, f), { force: true });
@@ -485,7 +496,8 @@ ${flagHelp(INPUT)}
         }
         // Who held the lock, read before it is taken over: a killed export's journal says what it had set aside.
         const dead = lockHolder(join(dir, LOCK_NAME));
-        unlocks.push(lockOutput(join(dir, LOCK_NAME)));
+        // The shards this export begins are journaled in the lock (G4b), as run's are.
+        unlocks.push(lockJournaled(join(dir, LOCK_NAME), dead));
         held.push({ dir, files: await checkTypeFolder(dir, dead) });
       }
     } catch (e) {
@@ -519,7 +531,7 @@ ${flagHelp(INPUT)}
     }
     const maxShard = v['max-shard-size'] !== undefined ? { maxShardBytes: parseSize(v['max-shard-size'], 1, 'export internevo: --max-shard-size') } : {};
     // One writer per folder, in the order of `dirs` (each split's types).
-    const writers = splits.flatMap((s) => types.map((t) => new InternEvoWriter({ outDir: out, split: s, type: t, overwrite: v.overwrite === true, metaDtype, ...maxShard })));
+    const writers = splits.flatMap((s) => types.map((t) => new InternEvoWriter({ outDir: out, split: s, type: t, overwrite: v.overwrite === true, metaDtype, ...maxShard, onShard: journalShards(join(out, s, t, LOCK_NAME)) })));
     const splitSink = (i: number): DocSink & { finish?(): Promise<void> } => {
       const ws = writers.slice(i * types.length, (i + 1) * types.length);
       return byLang ? new LangSplitSink({ cn: ws[0], en: ws[1] }, textField) : ws[0];
@@ -571,7 +583,7 @@ ${flagHelp(INPUT)}
         // Listed before they are made: a makeDir that fails half way leaves none behind either.
         made.push(...missingFolders(shardDir));
         await makeDir(shardDir, 'output folder');
-        unlocks.push(lockOutput(join(shardDir, LOCK_NAME)));
+        unlocks.push(lockJournaled(join(shardDir, LOCK_NAME), lockHolder(join(shardDir, LOCK_NAME))));
       }
     } catch (e) {
       unlockAll();

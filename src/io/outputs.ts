@@ -821,13 +821,18 @@ export { processAlive };
 /**
  * Remove the temporaries a killed writer left in `dir` (files, or folders with what they hold):
  * the names `pattern` matches, whose first group is the writing process's PID, when that process
- * is gone (a live one is still writing).
+ * is gone (a live one is still writing). Returns the names removed.
  */
-export async function removeDeadTemporaries(dir: string, pattern: RegExp): Promise<void> {
+export async function removeDeadTemporaries(dir: string, pattern: RegExp): Promise<string[]> {
+  const removed: string[] = [];
   for (const f of await readdir(dir).catch(() => [] as string[])) {
     const m = pattern.exec(f);
-    if (m !== null && !processAlive(Number(m[1]))) await rm(join(dir, f), { recursive: true, force: true });
+    if (m !== null && !processAlive(Number(m[1]))) {
+      await rm(join(dir, f), { recursive: true, force: true });
+      removed.push(f);
+    }
   }
+  return removed;
 }
 
 const held = new Map<string, number>();

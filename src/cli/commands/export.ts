@@ -247,7 +247,7 @@ const isShardFile = (n: string): boolean => /\.bin(\.meta)?$/.test(n) && !n.star
  * removed once its new shards were in place, by the journal in its lock, as for other outputs
  * (recoverEarlier). Returns the shard files the folder holds then (a finished export's).
  */
-async function checkTypeFolder(dir: string, dead: LockHolder | undefined): Promise<string[]> {
+async function checkTypeFolder(dir: string, dead: LockHolder | undefined, other?: string[]): Promise<string[]> {
   const holder = dead !== undefined && !dead.live ? dead.pid : undefined;
   // The shard files the killed export may have written, when its lock lists them (G4b): any
   // other (a user's part-00042.bin) is judged as if no export had been killed here (refused
@@ -268,25 +268,90 @@ async function checkTypeFolder(dir: string, dead: LockHolder | undefined): Promi
   // A killed export's temporaries (`.part-00000.PID.tmp.bin`): removed here, not only once a
   // writer starts, since an export refused below ("already holds shards") starts none (CI at
   // cdff6f9: the empty temporary of a kill -9'd --overwrite export outlived the next export).
-  await removeDeadTemporaries(dir, /^\.part-\d{5,}\.(\d+)\.tmp\.(?:bin|meta)$/);
+  const temps = await removeDeadTemporaries(dir, DEAD_TEMP);
+  if (other !== undefined && temps.length > 0) other.push(`${temps.length === 1 ? 'its temporary' : `${temps.length} temporaries`} ${someNames(temps)}`);
   // Settled: the folder holds the earlier export put back, or the killed one's finished shards;
   // its dead lock goes, so that no later export takes them for that export's unfinished ones.
   if (holder !== undefined && settled) await removeDeadLock(join(dir, LOCK_NAME), holder);
   if (holder !== undefined && !settled) {
     const left = (await readdir(dir).catch(() => [] as string[])).filter((n) => isShardFile(n) && its(n));
     if (left.length > 0) {
-      process.stderr.write(`corpus-clean export: note: '${showPath(dir)}' holds ${left.length} file${left.length === 1 ? '' : 's'} of an unfinished export (the command writing it, PID ${holder}, was killed); starting over\n`);
+      if (other !== undefined) other.push(`${left.length === 1 ? 'the shard file' : `${left.length} shard files`} it had begun, ${someNames(left)}`);
+      else process.stderr.write(`corpus-clean export: note: '${showPath(dir)}' holds ${left.length} file${left.length === 1 ? '' : 's'} of an unfinished export (the command writing it, PID ${holder}, was killed); starting over\n`);
       for (const f of left) await rm(join(dir, f), { force: true });
     }
   }
   // A failed export's shards (its _FAILED, written when it exited 1) are no result: the next
   // export into the folder starts over without --overwrite, as other commands' failed outputs do.
-  if (existsSync(join(dir, FAILED))) {
+  // Not in a folder this export does not write: they are no killed command's leftovers.
+  if (other === undefined && existsSync(join(dir, FAILED))) {
     const left = (await readdir(dir).catch(() => [] as string[])).filter(isShardFile);
     process.stderr.write(`corpus-clean export: note: '${showPath(dir)}' holds an export that failed (its ${FAILED}); starting over\n`);
     for (const f of [...left, FAILED]) await rm(join(dir, f), { force: true });
   }
   return (await readdir(dir).catch(() => [] as string[])).filter(isShardFile).sort();
+}
+
+/** The temporary of a shard or its meta that an export writes (`.part-00000.PID.tmp.bin`), the PID in its first group. */
+const DEAD_TEMP = /^\.part-\d{5,}\.(\d+)\.tmp\.(?:bin|meta)$/;
+
+/** Up to three names, quoted, then how many more. */
+const someNames = (names: readonly string[]): string => names.slice(0, 3).map((n) => `'${showPath(n)}'`).join(', ') + (names.length > 3 ? ` and ${names.length - 3} more` : '');
+
+/**
+ * What an export killed with SIGKILL left in the type folders of the output root `out` that this
+ * export does not write (`dirs` are those it writes): its temporaries (`.part-00000.PID.tmp.bin`,
+ * a name ending in .bin that InternEvo, reading every .bin under train/, might load), its lock, and
+ * the shard files its lock lists as begun (G4b's journal), each provably the dead command's own,
+ * are removed, and what an --overwrite of it had set aside is put back (recoverEarlier), as the
+ * next export into that folder would do; the folder goes too once empty (InternEvo takes every
+ * folder under train/ for a data type). Said in a note for each folder. Nothing else is touched: a
+ * folder whose lock is live (an export writing it) or another host's is left alone, and so are
+ * the shard files of a lock that does not list them (an older version's), kept with that lock
+ * for the export into that folder to settle (new-user review 24 N12: a kill -9 of an export into
+ * train/en, then an export into train/cn, left '.part-00000.PID.tmp.bin' and the locks in
+ * train/en and valid/en for good).
+ */
+async function settleOtherFolders(out: string, dirs: readonly string[]): Promise<void> {
+  const writing = new Set(dirs.map((d) => resolve(d)));
+  for (const split of SPLITS) {
+    const entries = await readdir(join(out, split), { withFileTypes: true }).catch(() => []);
+    for (const e of entries.filter((x) => x.isDirectory()).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const dir = join(out, split, e.name);
+      if (writing.has(resolve(dir))) continue;
+      const lock = join(dir, LOCK_NAME);
+      const dead = lockHolder(lock);
+      if (dead === undefined || dead.live) continue;
+      const removed: string[] = [];
+      try {
+        if (dead.shards === undefined) {
+          // Its shard files are not known: only its temporaries go (their PID is dead), and its
+          // lock when no shard file is there for it to speak for.
+          const temps = await removeDeadTemporaries(dir, DEAD_TEMP);
+          if (temps.length > 0) removed.push(`${temps.length === 1 ? 'its temporary' : `${temps.length} temporaries`} ${someNames(temps)}`);
+          const left = (await readdir(dir)).filter(isShardFile);
+          if (left.length > 0) {
+            process.stderr.write(`corpus-clean export: note: '${showPath(dir)}', a type folder this export does not write, holds ${left.length} shard file${left.length === 1 ? '' : 's'} beside the lock of an export killed while writing it (PID ${dead.pid}), whose lock does not list the shards it began${removed.length > 0 ? ` (removed ${removed.join(', ')})` : ''}: they may be unfinished; export into it again (it starts over), or remove them\n`);
+            continue;
+          }
+          await removeDeadLock(lock, dead.pid);
+        } else {
+          const unlock = lockJournaled(lock, dead);
+          try {
+            await checkTypeFolder(dir, dead, removed);
+          } finally {
+            unlock();
+          }
+        }
+        removed.push('its lock');
+        if ((await readdir(dir)).length === 0 && (await rmdir(dir).then(() => true, () => false))) removed.push('the folder, left empty');
+        process.stderr.write(`corpus-clean export: note: '${showPath(dir)}', a type folder this export does not write, held what an export killed while writing it (PID ${dead.pid}) left there: removed ${removed.length > 1 ? `${removed.slice(0, -1).join(', ')} and ${removed[removed.length - 1]}` : removed[0]} (InternEvo reads every .bin under ${split}/ and takes each folder there for ${split === 'valid' ? 'a validation set' : 'a data type'})\n`);
+      } catch (err) {
+        // Taken meanwhile (another export writing it now), or a folder that does not read: left as it is.
+        process.stderr.write(`corpus-clean export: note: '${showPath(dir)}', a type folder this export does not write, holds the lock of an export killed while writing it (PID ${dead.pid}); left as it is: ${errorText(err)}\n`);
+      }
+    }
+  }
 }
 
 /**
@@ -593,6 +658,9 @@ ${flagHelp(INPUT)}
       await removeMadeFolders(prepared.made);
       throw e;
     }
+    // A killed export's leftovers in the type folders of DIR this one does not write (N12): once
+    // every check passed, as the next export into each would settle them.
+    await settleOtherFolders(out, dirs);
     // Shards of an earlier export (--overwrite): set aside, not removed, until this export is
     // finished; one that fails (exit 1, a signal, a write failure) puts them back (hostile review
     // 15 F9; new-user review 14 #1: a failed export had replaced the earlier good one).

@@ -390,6 +390,31 @@ export async function checkSideOutputName(path: string, flag: '--rejects' | '--s
   throw new UsageError(`${flag} '${showPath(path)}': a ${foreign} name would hold another format; ${what}`);
 }
 
+/** The refusal of an output folder that holds an input (checkOutputs, checkFoldersApart); `where`: what the folder is, after its name. */
+const holdsInput = (flag: string, folder: string, input: string, where = ''): string => `${flag} folder '${showPath(folder)}'${where} holds the input '${showPath(input)}': writing there would replace or mix with what is being read; write to a new folder`;
+
+/**
+ * Refuse folders a command writes beside its --output (export internevo's type folders, the
+ * valid/ side of a hold-out) that hold an input (`roots`, as given), or lie inside an input
+ * folder, as checkOutputs and checkInsideInputFolder refuse --output: called before the command
+ * locks them, since an input read from a folder this command holds the lock of was refused as
+ * "an unfinished output (PID ... is still writing it)", the PID its own (hostile review 24 E1),
+ * and a folder beside --output was not checked at all (its shards written beside the input).
+ * `where` says what each folder is, after its name.
+ */
+export async function checkFoldersApart(folders: readonly { path: string; where?: string }[], roots: readonly string[], flag = '--output'): Promise<void> {
+  const inputs = await Promise.all(roots.filter((f) => f !== '-').map(async (f) => ({ name: f, real: await real(nameFromText(f)), ups: await ancestorIds(dirname(resolve(nameFromText(f)))), dir: (await stat(nameFromText(f)).catch(() => null))?.isDirectory() === true })));
+  for (const f of folders) {
+    const r = await real(nameFromText(f.path));
+    const id = await fileId(nameFromText(f.path));
+    for (const i of inputs) {
+      if (within(i.real, r) || (id !== undefined && i.ups.has(id))) throw new UsageError(holdsInput(flag, f.path, i.name, f.where));
+      // An input folder it lies in: said as checkInsideInputFolder says it of --output.
+      if (i.dir && within(r, i.real)) await checkInsideInputFolder(f.path, [i.name], flag);
+    }
+  }
+}
+
 /**
  * Refuse outputs that overlap inputs or cannot be written; both checks come before anything is
  * created or removed, so a refused run touches nothing.
@@ -447,7 +472,7 @@ export async function checkOutputs(plan: OutputPlan): Promise<void> {
       if (same || (asFolder ? within(i.real, r) : i.real === r)) {
         throw new UsageError(
           asFolder
-            ? `${flag} folder '${showPath(path)}' holds the input '${showPath(i.name)}': writing there would replace or mix with what is being read; write to a new folder`
+            ? holdsInput(flag, path, i.name)
             : `${flag} '${showPath(path)}' is also an input${i.what === undefined ? '' : ` (${i.what})`}; writing it would destroy the input`,
         );
       }

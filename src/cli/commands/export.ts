@@ -26,7 +26,7 @@ import { parseTextField, type TextField } from '../../core/doc.js';
 import { expandInputs } from '../../io/inputs.js';
 import { readFiles } from '../../io/readers/index.js';
 import { makeDir, missingFolders } from '../../io/dirs.js';
-import { checkInsideInputFolder, checkWritable, journalEarlier, journalShards, LOCK_NAME, lockHolder, lockJournaled, recoverEarlier, recoverSides, removeDeadLock, removeDeadTemporaries, setAsideForeignSides, setAsideSides, sideLockPaths } from '../../io/outputs.js';
+import { checkFoldersApart, checkInsideInputFolder, checkWritable, journalEarlier, journalShards, LOCK_NAME, lockHolder, lockJournaled, recoverEarlier, recoverSides, removeDeadLock, removeDeadTemporaries, setAsideForeignSides, setAsideSides, sideLockPaths } from '../../io/outputs.js';
 import type { LockHolder } from '../../io/writers/lockFile.js';
 
 /** How to give each language its type folder (one export per language). */
@@ -548,6 +548,13 @@ ${flagHelp(INPUT)}
       for (const u of unlocks.splice(0)) u();
     };
     if (named?.inTrain !== undefined) process.stderr.write(`corpus-clean export: note: -o '${showText(outFlag!)}' is taken as the output root, the shards go to ${dirs.map((d) => `'${showPath(d)}/'`).join(' and ')}; to write the type folder '${showPath(out)}/' itself, add --type ${showText(named.inTrain)}\n`);
+    // An input in a folder the export writes (its valid/ side of a hold-out too, beside an -o that
+    // names a train/ folder): refused before the folders are locked, as the input read from a
+    // folder locked by this very export was refused naming its own PID as "still writing it" (E1).
+    await checkFoldersApart(
+      dirs.map((d) => ({ path: d, where: rule !== undefined && basename(dirname(d)) === 'valid' ? ` (where ${holdFlag} writes the samples it holds out)` : '' })),
+      inputs,
+    );
     const held: { dir: string; files: string[] }[] = [];
     // Locked before anything in it is settled (what a killed export set aside put back, a failed
     // one's shards removed), as the other commands lock theirs: a second export, refused by the

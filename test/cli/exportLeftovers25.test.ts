@@ -34,6 +34,14 @@ beforeAll(async () => {
   await mkdir(join(dir, 'tk/train/ja'));
   await writeFile(join(dir, 'tk/train/ja/.corpus-clean.lock'), `${killed}\n`);
   await writeFile(join(dir, `tk/train/ja/.part-00000.${killed}.tmp.bin`), '');
+  // Another command's folder under train/ (cat's: a killed one listing its JSONL shard; an older
+  // version's PID-only lock beside a gzip shard): not the export's to settle, left as it is.
+  await mkdir(join(dir, 'tk/train/foo'));
+  await writeFile(join(dir, 'tk/train/foo/.corpus-clean.lock'), `${killed}\nshards=listed\nshard="part-00000.jsonl"\n`);
+  await writeFile(join(dir, 'tk/train/foo/part-00000.jsonl'), USER);
+  await mkdir(join(dir, 'tk/train/bar'));
+  await writeFile(join(dir, 'tk/train/bar/.corpus-clean.lock'), `${killed}\n`);
+  await writeFile(join(dir, 'tk/train/bar/part-00000.jsonl.gz'), USER);
   // A live holder's folder (this process): left alone.
   await mkdir(join(dir, 'tk/train/ar'));
   await writeFile(join(dir, 'tk/train/ar/.corpus-clean.lock'), `${process.pid}\n`);
@@ -50,12 +58,15 @@ describe('an export into D after a kill -9 of one into another type folder of D 
     expect(r.stderr).toContain(`note: 'tk/valid/en', a type folder this export does not write, held what an export killed while writing it (PID ${killed}) left there: removed its lock and the folder, left empty`);
   });
 
-  it('keeps the user\'s file, an older lock\'s shard file (said) and a live export\'s folder', async () => {
+  it('keeps the user\'s file, an older lock\'s shard file (said), a live export\'s folder and other commands\' folders', async () => {
     expect(await readFile(join(dir, 'tk/train/en/part-00042.bin'), 'utf8')).toBe(USER);
     expect((await readdir(join(dir, 'tk/train/code'))).sort()).toEqual(['.corpus-clean.lock', 'part-00000.bin']);
     expect(r.stderr).toContain(`'tk/train/code', a type folder this export does not write, holds 1 shard file beside the lock of an export killed while writing it (PID ${killed}), whose lock does not list the shards it began: they may be unfinished`);
     expect(existsSync(join(dir, 'tk/train/ja'))).toBe(false);
     expect((await readdir(join(dir, 'tk/train/ar'))).sort()).toEqual([`.corpus-clean.lock`, `.part-00000.${killed}.tmp.bin`]);
     expect(r.stderr).not.toContain('tk/train/ar');
+    expect((await readdir(join(dir, 'tk/train/foo'))).sort()).toEqual(['.corpus-clean.lock', 'part-00000.jsonl']);
+    expect((await readdir(join(dir, 'tk/train/bar'))).sort()).toEqual(['.corpus-clean.lock', 'part-00000.jsonl.gz']);
+    expect(r.stderr).not.toMatch(/tk\/train\/(foo|bar)/);
   });
 });

@@ -12,7 +12,7 @@ import { LANG_TYPES, LangSplitSink, mostlyHan, sampleText } from '../../export/l
 import type { HoldoutRule, HoldoutSink } from '../../export/holdout.js';
 import { bundledTokenizer, loadTokenizer, TOKENIZER_HINT, tokenizeOptionsSpec, tokenizeStage } from '../../export/tokenize-stage.js';
 import { noteFilesRead } from '../../core/registry.js';
-import { FAILED } from '../../exec/layout.js';
+import { FAILED, PLAN } from '../../exec/layout.js';
 import { SentencePieceTokenizer } from '../../tokenize/tokenizer.js';
 import type { Command } from '../command.js';
 import type { Flag } from '../args.js';
@@ -295,6 +295,14 @@ async function checkTypeFolder(dir: string, dead: LockHolder | undefined, other?
 /** The temporary of a shard or its meta that an export writes (`.part-00000.PID.tmp.bin`), the PID in its first group. */
 const DEAD_TEMP = /^\.part-\d{5,}\.(\d+)\.tmp\.(?:bin|meta)$/;
 
+/**
+ * A name an export never writes in a type folder but another command writes in its output folder:
+ * a run's plan, work folder and marker, shards and temporaries named `part-NNNNN.` other than an
+ * export's (`.bin`, `.bin.meta`, their `.part-00000.PID.tmp.bin` temporaries and
+ * `.part-00000.bin.earlier-PID` set aside by an --overwrite).
+ */
+const othersName = (n: string): boolean => n === PLAN || n === '_work' || n === '_SUCCESS' || (/^\.?part-\d{5,}\./.test(n) && !isShardFile(n) && !DEAD_TEMP.test(n) && !/^\.part-\d{5,}\.bin(\.meta)?\.earlier-\d+$/.test(n));
+
 /** Up to three names, quoted, then how many more. */
 const someNames = (names: readonly string[]): string => names.slice(0, 3).map((n) => `'${showPath(n)}'`).join(', ') + (names.length > 3 ? ` and ${names.length - 3} more` : '');
 
@@ -322,6 +330,10 @@ async function settleOtherFolders(out: string, dirs: readonly string[]): Promise
       const lock = join(dir, LOCK_NAME);
       const dead = lockHolder(lock);
       if (dead === undefined || dead.live) continue;
+      // Only an export's: the folder of another command (a run's, which resumes; cat's), or a lock
+      // listing shards an export does not write, is not this one's to settle.
+      const names = await readdir(dir).catch(() => null);
+      if (names === null || names.some(othersName) || (dead.shards?.some((n) => !isShardFile(n)) ?? false)) continue;
       const removed: string[] = [];
       try {
         if (dead.shards === undefined) {

@@ -1,11 +1,11 @@
 /** The stage modules of one's own a recipe names, read as files before they are imported. */
-import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { errorCode, UsageError } from '../core/errors.js';
 import { showPath } from '../core/fsname.js';
 import { showText } from '../core/show.js';
 import { MODULE_MAX, readSideFile } from '../io/sideFile.js';
+import { fileSha256 } from '../io/fileHash.js';
 
 /**
  * The stage modules of one's own a recipe names (`- module: ./x.mjs`, from the recipe's folder
@@ -22,14 +22,14 @@ export function readStageModules(raw: unknown, baseDir: string, file: string): M
     const m = s !== null && typeof s === 'object' ? (s as { module?: unknown }).module : undefined;
     if (typeof m !== 'string') continue;
     const path = resolve(baseDir, m);
-    let bytes: Buffer;
+    let sha256: string;
     try {
-      bytes = readSideFile(path, MODULE_MAX);
+      sha256 = fileSha256(path, MODULE_MAX);
     } catch (e) {
       if (errorCode(e) !== undefined) continue;
       throw new UsageError(`${file}: stages[${i}]: cannot load module '${showText(m)}' (${showPath(path)}): ${(e as Error).message}`);
     }
-    out.set(path, createHash('sha256').update(bytes).digest('hex'));
+    out.set(path, sha256);
   }
   return out;
 }
@@ -59,6 +59,8 @@ export function checkLoadedModules(recipe: object, sides: readonly { path: strin
 // `require('./x.js')`. Found anywhere in the text (a comment too: a file named that is hashed, which
 // refuses no more than an edit to it would).
 const RELATIVE = /(?:\bfrom\s*|\bimport\s*\(?\s*|\brequire\s*\(\s*)(['"])(\.{1,2}\/[^'"\n]+)\1/g;
+/** The files whose source is searched for imports (JavaScript and TypeScript, by name). */
+const SCANNED = /\.(?:[cm]?jsx?|[cm]?tsx?)$/;
 /** Most files followed from one module (a project's whole tree of helpers is far less). */
 const IMPORTS_MAX = 1000;
 
@@ -76,13 +78,14 @@ export function moduleImports(modulePath: string): string[] {
   const todo = [modulePath];
   while (todo.length > 0 && seen.size < IMPORTS_MAX) {
     const file = todo.pop()!;
+    // A JSON file (or any other not JavaScript) imports nothing: it is not read here.
+    if (file !== modulePath && !SCANNED.test(file)) continue;
     let text: string;
     try {
       text = readSideFile(file, MODULE_MAX).toString('utf8');
     } catch {
       continue;
     }
-    if (!/\.(m?js|cjs|jsx?|mts|ts)$/.test(file) && file !== modulePath) continue;
     for (const m of text.matchAll(RELATIVE)) {
       const base = resolve(dirname(file), m[2].split(/[?#]/)[0]);
       const found = [base, `${base}.js`, `${base}.cjs`, `${base}.json`, join(base, 'index.js')].find((p) => {

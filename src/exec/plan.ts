@@ -14,7 +14,7 @@ import { table } from '../core/own.js';
 import type { UnfinishedInput } from './markers.js';
 import type { SkippedInput } from '../io/inputs.js';
 import { open, readFile, stat } from 'node:fs/promises';
-import { createHash } from 'node:crypto';
+import { fileSha256 } from '../io/fileHash.js';
 import { sniffCompression } from '../io/decode.js';
 import { isAbsolute, join, normalize, resolve, sep } from 'node:path';
 import type { TextField } from '../core/doc.js';
@@ -298,7 +298,7 @@ export async function sideFileFacts(reads: readonly { path: string; what: string
     const path = fsPath(cwd === undefined ? r.path : resolve(cwd, r.path));
     const st = await stat(path).catch(() => null);
     if (st?.isFile() !== true || out.some((x) => x.path === r.path && x.what === r.what)) continue;
-    out.push({ path: r.path, what: r.what, sha256: createHash('sha256').update(await readFile(path)).digest('hex') });
+    out.push({ path: r.path, what: r.what, sha256: fileSha256(path) });
   }
   return out;
 }

@@ -5,7 +5,6 @@
  */
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { createReadStream, existsSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { basename, join } from 'node:path';
 import type { DocSink, DocSource } from '../core/pipeline.js';
 import { pipeline } from '../core/pipeline.js';
@@ -44,7 +43,8 @@ import { debugWanted, errorCode, UsageError } from '../core/errors.js';
 import { makeDirSync } from '../io/dirs.js';
 import { redoneFailure } from './redo.js';
 import { errorText, showText } from '../core/show.js';
-import { MODULE_MAX, readSideFile } from '../io/sideFile.js';
+import { MODULE_MAX } from '../io/sideFile.js';
+import { fileSha256 } from '../io/fileHash.js';
 
 /**
  * Register the recipe's stages of your own (`- module: ./my-stage.js`, kept in the plan as an
@@ -61,7 +61,7 @@ export async function registerModules(plan: Plan, registry: StageRegistry): Prom
     const what = `the module of stage ${showText(s.stage)} '${showPath(s.module)}'`;
     const digest = (): string => {
       try {
-        return createHash('sha256').update(readSideFile(s.module!, MODULE_MAX)).digest('hex');
+        return fileSha256(s.module!, MODULE_MAX);
       } catch (e) {
         throw new Error(`cannot load ${what}: ${errorText(e)}`);
       }

@@ -49,6 +49,21 @@ function kindOf(st: { isDirectory(): boolean; isCharacterDevice(): boolean; isBl
  * File system errors (ENOENT) are thrown as they are.
  */
 export function readSideFile(path: string, max: number, o: { pipes?: boolean } = {}): Buffer {
+  const fd = openSideFile(path, max, o);
+  try {
+    const bytes = readUpTo(fd, max);
+    if (bytes === undefined) throw tooLarge(max);
+    return bytes;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * A side file opened for reading (the caller closes it), once it is known to be what `readSideFile`
+ * reads: a regular file of at most `max` bytes (or with `pipes` a FIFO or pipe). Throws as it does.
+ */
+export function openSideFile(path: string | Buffer, max: number, o: { pipes?: boolean } = {}): number {
   const pipe = o.pipes === true && statSync(path).isFIFO();
   // A regular file is opened without waiting (a FIFO put in its place meanwhile is refused, not waited on).
   const fd = openSync(path, constants.O_RDONLY | (pipe ? 0 : constants.O_NONBLOCK));
@@ -56,10 +71,14 @@ export function readSideFile(path: string, max: number, o: { pipes?: boolean } =
     const st = fstatSync(fd);
     if (!st.isFile() && !(pipe && st.isFIFO())) throw new Error(`it is ${kindOf(st)}, not a file`);
     if (st.isFile() && st.size > max) throw new Error(`it holds ${mb(st.size)}, more than the ${mb(max)} such a file may hold`);
-    const bytes = readUpTo(fd, max);
-    if (bytes === undefined) throw new Error(`it holds more than the ${mb(max)} such a file may hold`);
-    return bytes;
-  } finally {
+    return fd;
+  } catch (e) {
     closeSync(fd);
+    throw e;
   }
+}
+
+/** More bytes than a side file may hold, read from one that grew since it was opened. */
+export function tooLarge(max: number): Error {
+  return new Error(`it holds more than the ${mb(max)} such a file may hold`);
 }

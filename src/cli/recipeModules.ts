@@ -5,15 +5,16 @@ import { errorCode, UsageError } from '../core/errors.js';
 import { showPath } from '../core/fsname.js';
 import { showText } from '../core/show.js';
 import { MODULE_MAX, readSideFile } from '../io/sideFile.js';
-import { fileSha256 } from '../io/fileHash.js';
+import { fileSha256, sha256Hex } from '../io/fileHash.js';
 
 /**
  * The stage modules of one's own a recipe names (`- module: ./x.mjs`, from the recipe's folder
  * `baseDir`, as core/recipe.ts loadStageModules takes them), read before they are imported: each
  * must be a regular file of at most MODULE_MAX bytes (hostile review 23b F9d: a module that was
  * /dev/zero, or a link to it, was read whole by the import, 4.8 GB, past SIGTERM). Returns the
- * SHA-256 of the bytes read, by path. A module that does not read (gone) is left to the import,
- * which names it.
+ * SHA-256 of the bytes read, by path. So must each file it imports (`readModuleImports`: a helper
+ * that was a link to /dev/zero was read by the import, new-user review 24 N9). A module or import
+ * that does not read (gone) is left to the import, which names it.
  */
 export function readStageModules(raw: unknown, baseDir: string, file: string): Map<string, string> {
   const out = new Map<string, string>();
@@ -30,6 +31,13 @@ export function readStageModules(raw: unknown, baseDir: string, file: string): M
       throw new UsageError(`${file}: stages[${i}]: cannot load module '${showText(m)}' (${showPath(path)}): ${(e as Error).message}`);
     }
     out.set(path, sha256);
+    // The files it imports, read as it was (F9e), before the import below reads any.
+    try {
+      readModuleImports(path);
+    } catch (e) {
+      if (!(e instanceof ImportRefused)) throw e;
+      throw new UsageError(`${file}: stages[${i}]: cannot load module '${showText(m)}' (${showPath(path)}): a file it imports, '${showPath(e.path)}': ${e.message}`);
+    }
   }
   return out;
 }
@@ -65,41 +73,96 @@ const SCANNED = /\.(?:[cm]?jsx?|[cm]?tsx?)$/;
 const IMPORTS_MAX = 1000;
 
 /**
- * The files a stage module imports by relative path, and those they import, as absolute paths
- * (new-user review 23b C1: the plan kept the SHA-256 of the module alone, so a helper module it
- * imports edited after some units finished resumed silently with mixed output). Found in the
- * source text: static imports and re-exports, `import('...')` and `require('...')` of a string;
- * not packages (bare names) nor paths computed at run time. A CommonJS name without extension is
- * tried as node would (.js, .cjs, .json, /index.js). Files that do not read are left out.
+ * Walk the imports of the stage module `modulePath` (and theirs): `read(file, scan)` is called once
+ * for each file found, the module first, and returns the source text to search for imports when
+ * `scan` says the file is JavaScript or TypeScript (undefined when it does not read). Returns the
+ * imported files found, as absolute paths (the module not among them).
  */
-export function moduleImports(modulePath: string): string[] {
+function walkImports(modulePath: string, read: (file: string, scan: boolean) => string | undefined): string[] {
   const seen = new Set<string>([modulePath]);
   const out: string[] = [];
   const todo = [modulePath];
   while (todo.length > 0 && seen.size < IMPORTS_MAX) {
     const file = todo.pop()!;
-    // A JSON file (or any other not JavaScript) imports nothing: it is not read here.
-    if (file !== modulePath && !SCANNED.test(file)) continue;
-    let text: string;
-    try {
-      text = readSideFile(file, MODULE_MAX).toString('utf8');
-    } catch {
-      continue;
-    }
+    // A JSON file (or any other not JavaScript) imports nothing: its text is not searched.
+    const text = read(file, file === modulePath || SCANNED.test(file));
+    if (text === undefined) continue;
     for (const m of text.matchAll(RELATIVE)) {
-      const base = resolve(dirname(file), m[2].split(/[?#]/)[0]);
-      const found = [base, `${base}.js`, `${base}.cjs`, `${base}.json`, join(base, 'index.js')].find((p) => {
-        try {
-          return statSync(p).isFile();
-        } catch {
-          return false;
-        }
-      });
+      const found = importedFile(resolve(dirname(file), m[2].split(/[?#]/)[0]));
       if (found === undefined || seen.has(found)) continue;
       seen.add(found);
       out.push(found);
       todo.push(found);
     }
   }
-  return out.sort();
+  return out;
+}
+
+/**
+ * The file an import of `base` loads: `base` itself, else with the extensions a CommonJS name is
+ * tried with (.js, .cjs, .json), else a folder's index.js. Whatever is there and is not a folder
+ * counts, a device or a FIFO too (Node's import opens it; the walk's reader refuses it by name).
+ */
+function importedFile(base: string): string | undefined {
+  const there = (p: string): boolean => {
+    try {
+      return !statSync(p).isDirectory();
+    } catch {
+      return false;
+    }
+  };
+  return [base, `${base}.js`, `${base}.cjs`, `${base}.json`, join(base, 'index.js')].find(there);
+}
+
+/**
+ * The files a stage module imports by relative path, and those they import, as absolute paths
+ * (new-user review 23b C1: the plan kept the SHA-256 of the module alone, so a helper module it
+ * imports edited after some units finished resumed silently with mixed output). Found in the
+ * source text: static imports and re-exports, `import('...')` and `require('...')` of a string;
+ * not packages (bare names) nor paths computed at run time. A CommonJS name without extension is
+ * tried as node would (.js, .cjs, .json, /index.js). Only JavaScript and TypeScript files are read.
+ */
+export function moduleImports(modulePath: string): string[] {
+  return walkImports(modulePath, (file, scan) => {
+    if (!scan) return undefined;
+    try {
+      return readSideFile(file, MODULE_MAX).toString('utf8');
+    } catch {
+      return undefined;
+    }
+  }).sort();
+}
+
+/** A file a stage module imports that cannot be what an import reads (a device, a FIFO, a file over MODULE_MAX). */
+export class ImportRefused extends Error {
+  constructor(
+    readonly path: string,
+    reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+/**
+ * Each file the stage module `modulePath` imports (`moduleImports`), read as a side file before the
+ * module is imported, with the SHA-256 of the bytes read, by absolute path. One that is not a
+ * regular file of at most MODULE_MAX bytes throws `ImportRefused` naming it, before the import
+ * reads it (new-user review 24 N9, hostile review 24 F9e: a helper that was a link to /dev/zero was
+ * read by the import until memory ran out, while the module itself was refused by name). One that
+ * does not read (gone) is left to the import, which names it.
+ */
+export function readModuleImports(modulePath: string): Map<string, string> {
+  const out = new Map<string, string>();
+  walkImports(modulePath, (file, scan) => {
+    let bytes: Buffer;
+    try {
+      bytes = readSideFile(file, MODULE_MAX);
+    } catch (e) {
+      if (errorCode(e) !== undefined) return undefined;
+      throw new ImportRefused(file, (e as Error).message);
+    }
+    if (file !== modulePath) out.set(file, sha256Hex(bytes));
+    return scan ? bytes.toString('utf8') : undefined;
+  });
+  return out;
 }

@@ -13,8 +13,8 @@ import { fileSha256, sha256Hex } from '../io/fileHash.js';
  * must be a regular file of at most MODULE_MAX bytes (hostile review 23b F9d: a module that was
  * /dev/zero, or a link to it, was read whole by the import, 4.8 GB, past SIGTERM). Returns the
  * SHA-256 of the bytes read, by path. So must each file it imports (`readModuleImports`: a helper
- * that was a link to /dev/zero was read by the import, new-user review 24 N9). A module or import
- * that does not read (gone) is left to the import, which names it.
+ * that was a link to /dev/zero was read by the import, new-user review 24 N9), whose SHA-256 is
+ * returned too. A module or import that does not read (gone) is left to the import, which names it.
  */
 export function readStageModules(raw: unknown, baseDir: string, file: string): Map<string, string> {
   const out = new Map<string, string>();
@@ -31,9 +31,10 @@ export function readStageModules(raw: unknown, baseDir: string, file: string): M
       throw new UsageError(`${file}: stages[${i}]: cannot load module '${showText(m)}' (${showPath(path)}): ${(e as Error).message}`);
     }
     out.set(path, sha256);
-    // The files it imports, read as it was (F9e), before the import below reads any.
+    // The files it imports, read as it was (F9e), before the import below reads any; the plan
+    // must hold them as read here too (N10).
     try {
-      readModuleImports(path);
+      for (const [p, h] of readModuleImports(path)) if (!out.has(p)) out.set(p, h);
     } catch (e) {
       if (!(e instanceof ImportRefused)) throw e;
       throw new UsageError(`${file}: stages[${i}]: cannot load module '${showText(m)}' (${showPath(path)}): a file it imports, '${showPath(e.path)}': ${e.message}`);
@@ -42,7 +43,7 @@ export function readStageModules(raw: unknown, baseDir: string, file: string): M
   return out;
 }
 
-/** The SHA-256 of each module a recipe's stages were loaded from (`readStageModules`), by the recipe `loadRecipe` made. */
+/** The SHA-256 of each module a recipe's stages were loaded from and of each file they import (`readStageModules`), by the recipe `loadRecipe` made. */
 const loadedDigests = new WeakMap<object, ReadonlyMap<string, string>>();
 
 export function noteLoadedModules(recipe: object, digests: ReadonlyMap<string, string>): void {
@@ -50,17 +51,22 @@ export function noteLoadedModules(recipe: object, digests: ReadonlyMap<string, s
 }
 
 /**
- * Refuse a plan whose modules (`sides`, the plan's side files) differ from the bytes this process
- * loaded them from: the module was edited between its import and the plan (hostile review 23b
- * M1: the plan kept the new file's SHA-256, the tasks of this process ran the old code).
+ * Refuse a plan whose modules or the files they import (`sides`, the plan's side files) differ from
+ * the bytes this process read before importing them, or are no longer there: one was edited between
+ * its import and the plan (hostile review 23b M1: the plan kept the new module's SHA-256, the tasks
+ * of this process ran the old code; new-user review 24 N10: the same for a helper it imports, and
+ * a resume then ran the new code beside the old, exit 0).
  */
 export function checkLoadedModules(recipe: object, sides: readonly { path: string; what: string; sha256: string }[]): void {
   const loaded = loadedDigests.get(recipe);
   if (loaded === undefined) return;
+  const changed = (what: string, path: string): UsageError => new UsageError(`${what} '${showPath(path)}' changed while the run was starting (after it was loaded, before the plan was written); nothing was written: run the same command again`);
   for (const s of sides) {
     const was = loaded.get(s.path);
-    if (was !== undefined && was !== s.sha256) throw new UsageError(`${s.what} '${showPath(s.path)}' changed while the run was starting (after it was loaded, before the plan was written); nothing was written: run the same command again`);
+    if (was !== undefined && was !== s.sha256) throw changed(s.what, s.path);
   }
+  // Read before the import, and not a file the plan holds now: gone, or no longer a regular file.
+  for (const path of loaded.keys()) if (!sides.some((s) => s.path === path)) throw changed('a stage module of the recipe, or a file it imports,', path);
 }
 
 // A relative specifier in JavaScript source: `from './x.mjs'`, `import './x.mjs'`, `import('./x.mjs')`,

@@ -68,9 +68,26 @@ export async function registerModules(plan: Plan, registry: StageRegistry): Prom
     };
     const planned = plan.sideFiles?.find((x) => x.path === s.module && x.what.startsWith('the module of stage '))?.sha256;
     const moved = (): Error => new Error(`${what} is not the one the run was planned with (its content changed since the run began): its units cannot run the new code beside the old; put the module back as it was, or run the run's command again with --overwrite`);
-    if (planned !== undefined && digest() !== planned) throw moved();
+    // So are the files it imports that the plan holds (cli/commands/run.ts names them so): checked
+    // as read, a device put in one's place is refused before the import reads it (new-user review
+    // 24 N9), and one edited since the plan fails the unit (N10, hostile review 24 H1: a worker
+    // imported a helper edited while the run worked, rc 0 with both codes' decisions).
+    const imports = (plan.sideFiles ?? []).filter((x) => x.what === `a file the module of stage ${s.stage} imports`);
+    const check = (): void => {
+      if (planned !== undefined && digest() !== planned) throw moved();
+      for (const f of imports) {
+        let now: string;
+        try {
+          now = fileSha256(f.path, MODULE_MAX);
+        } catch (e) {
+          throw new Error(`cannot load ${what}: a file it imports, '${showPath(f.path)}': ${errorText(e)}`);
+        }
+        if (now !== f.sha256) throw new Error(`${what} imports '${showPath(f.path)}', which is not the file the run was planned with (its content changed since the run began): its units cannot run the new code beside the old; put the file back as it was, or run the run's command again with --overwrite`);
+      }
+    };
+    check();
     const mod = (await import(pathToFileURL(s.module).href)) as Record<string, unknown>;
-    if (planned !== undefined && digest() !== planned) throw moved();
+    check();
     const factory = [mod.default, ...Object.values(mod)].find((x): x is StageFactory => typeof x === 'object' && x !== null && (x as StageFactory).name === s.stage && typeof (x as StageFactory).create === 'function');
     if (factory === undefined) throw new Error(`module ${s.module} no longer exports the stage '${showText(s.stage)}'`);
     // Named as loadStageModules names it, whichever worker runs the record it throws on.

@@ -11,7 +11,7 @@ import { pipeline } from '../core/pipeline.js';
 import { addCount } from '../core/own.js';
 import type { GlobalScope } from '../core/global.js';
 import type { StageFactory, StageRegistry } from '../core/registry.js';
-import { ownFactory, ownStageWhere } from '../core/registry.js';
+import { filesReadBy, ownFactory, ownStageWhere } from '../core/registry.js';
 import { pathToFileURL } from 'node:url';
 import type { Stage } from '../core/stage.js';
 import type { RunStats, StageStats } from '../core/stats.js';
@@ -122,8 +122,30 @@ export async function buildStages(plan: Plan, registry: StageRegistry, phaseInde
     } catch (e) {
       throw s.module !== undefined && !(e instanceof UsageError) ? createThrew(s.stage, s.module, i, e) : e;
     }
+    checkStageReads(plan, out[i]);
   }
   return out;
+}
+
+/**
+ * Fail when a file `stage` read as it was built (a url-filter list, quality rules: core/registry.ts
+ * `filesReadBy`) is not the file the plan holds: edited while the run worked, a worker built after
+ * it would apply the new content to its units beside units of the old (hostile review 24 H1: rc 0,
+ * _SUCCESS, 429 records of a blocked domain written). Read again after the stage read it: an edit
+ * between the two reads and back is not seen.
+ */
+function checkStageReads(plan: Plan, stage: Stage): void {
+  for (const r of filesReadBy(stage)) {
+    const was = plan.sideFiles?.find((x) => x.path === r.path && x.what === r.what);
+    if (was === undefined) continue;
+    let now: string | undefined;
+    try {
+      now = fileSha256(fsPath(r.path));
+    } catch {
+      now = undefined;
+    }
+    if (now !== was.sha256) throw new Error(`${r.what} '${showPath(r.path)}' is not the file the run was planned with (its content changed since the run began, or it is gone): its units cannot use the new content beside the old; put the file back as it was, or run the run's command again with --overwrite`);
+  }
 }
 
 /**

@@ -5,7 +5,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { errorCode, UsageError } from '../core/errors.js';
 import { showPath } from '../core/fsname.js';
 import { showText } from '../core/show.js';
-import { MODULE_MAX, readSideFile } from '../io/sideFile.js';
+import { importMax, isCode, MODULE_MAX, readSideFile } from '../io/sideFile.js';
 import { fileSha256, sha256Hex } from '../io/fileHash.js';
 
 /**
@@ -94,8 +94,6 @@ function specifierPath(keyword: string, spec: string, file: string): string | un
     return undefined;
   }
 }
-/** The files whose source is searched for imports (JavaScript and TypeScript, by name). */
-const SCANNED = /\.(?:[cm]?jsx?|[cm]?tsx?)$/;
 /** Most files followed from one module (a project's whole tree of helpers is far less). */
 const IMPORTS_MAX = 1000;
 
@@ -112,7 +110,7 @@ function walkImports(modulePath: string, read: (file: string, scan: boolean) => 
   while (todo.length > 0 && seen.size < IMPORTS_MAX) {
     const file = todo.pop()!;
     // A JSON file (or any other not JavaScript) imports nothing: its text is not searched.
-    const text = read(file, file === modulePath || SCANNED.test(file));
+    const text = read(file, file === modulePath || isCode(file));
     if (text === undefined) continue;
     for (const m of text.matchAll(SPECIFIER)) {
       const path = specifierPath(m[1], m[2] ?? m[3] ?? m[4], file);
@@ -164,7 +162,7 @@ export function moduleImports(modulePath: string): string[] {
   }).sort();
 }
 
-/** A file a stage module imports that cannot be what an import reads (a device, a FIFO, a file over MODULE_MAX). */
+/** A file a stage module imports that cannot be what an import reads (a device, a FIFO, a file over `importMax`). */
 export class ImportRefused extends Error {
   constructor(
     readonly path: string,
@@ -177,23 +175,28 @@ export class ImportRefused extends Error {
 /**
  * Each file the stage module `modulePath` imports (`moduleImports`), read as a side file before the
  * module is imported, with the SHA-256 of the bytes read, by absolute path. One that is not a
- * regular file of at most MODULE_MAX bytes throws `ImportRefused` naming it, before the import
- * reads it (new-user review 24 N9, hostile review 24 F9e: a helper that was a link to /dev/zero was
- * read by the import until memory ran out, while the module itself was refused by name). One that
- * does not read (gone) is left to the import, which names it.
+ * regular file of at most `importMax` bytes (64 MiB of code, 256 MiB of data) throws
+ * `ImportRefused` naming it, before the import reads it (new-user review 24 N9, hostile review 24
+ * F9e: a helper that was a link to /dev/zero was read by the import until memory ran out, while
+ * the module itself was refused by name). One that does not read (gone) is left to the import,
+ * which names it.
  */
 export function readModuleImports(modulePath: string): Map<string, string> {
   const out = new Map<string, string>();
   walkImports(modulePath, (file, scan) => {
-    let bytes: Buffer;
     try {
-      bytes = readSideFile(file, MODULE_MAX);
+      // Code is read whole, to be searched; data only hashed, in pieces.
+      if (!scan) {
+        out.set(file, fileSha256(file, importMax(file)));
+        return undefined;
+      }
+      const bytes = readSideFile(file, MODULE_MAX);
+      if (file !== modulePath) out.set(file, sha256Hex(bytes));
+      return bytes.toString('utf8');
     } catch (e) {
       if (errorCode(e) !== undefined) return undefined;
       throw new ImportRefused(file, (e as Error).message);
     }
-    if (file !== modulePath) out.set(file, sha256Hex(bytes));
-    return scan ? bytes.toString('utf8') : undefined;
   });
   return out;
 }

@@ -43,7 +43,7 @@ import { debugWanted, errorCode, UsageError } from '../core/errors.js';
 import { makeDirSync } from '../io/dirs.js';
 import { redoneFailure } from './redo.js';
 import { errorText, showText } from '../core/show.js';
-import { MODULE_MAX } from '../io/sideFile.js';
+import { importMax, MODULE_MAX } from '../io/sideFile.js';
 import { fileSha256 } from '../io/fileHash.js';
 
 /**
@@ -78,7 +78,7 @@ export async function registerModules(plan: Plan, registry: StageRegistry): Prom
       for (const f of imports) {
         let now: string;
         try {
-          now = fileSha256(f.path, MODULE_MAX);
+          now = fileSha256(f.path, importMax(f.path));
         } catch (e) {
           throw new Error(`cannot load ${what}: a file it imports, '${showPath(f.path)}': ${errorText(e)}`);
         }

@@ -28,6 +28,15 @@ export const MODULE_MAX = 64 << 20;
 /** The most bytes of a list or rules file a stage reads (a url-filter or flagged-words list): well under what one string holds. */
 export const LIST_MAX = 256 << 20;
 
+/** Whether a file a stage module imports is code (JavaScript or TypeScript, by its name), searched for the files it imports in turn. */
+export const isCode = (path: string): boolean => /\.(?:[cm]?jsx?|[cm]?tsx?)$/.test(path);
+
+/**
+ * The most bytes of a file a stage module imports: code as much as a module, data (a JSON file
+ * imported with `{ type: 'json' }`, a .wasm) as much as a list.
+ */
+export const importMax = (path: string): number => (isCode(path) ? MODULE_MAX : LIST_MAX);
+
 const mb = (n: number): string => `${Math.round(n / (1 << 20))} MiB`;
 
 /** What a file that is not a regular one is, in words. */

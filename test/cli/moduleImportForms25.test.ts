@@ -1,8 +1,9 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { moduleImports } from '../../src/cli/recipeModules.js';
+import { ImportRefused, moduleImports, readModuleImports } from '../../src/cli/recipeModules.js';
 import { tempDir } from '../helpers/run.js';
 
 // Hostile review 24 C1b: the files a stage module imports (kept by content in the plan since C1)
@@ -42,5 +43,35 @@ describe('moduleImports: the import forms followed', () => {
   it('follows absolute paths, file: URLs, template literals, %-escapes and comments before the string; not computed names', () => {
     const got = moduleImports(join(dir, 'mod.mjs'));
     expect(got).toEqual(['hAbs.mjs', 'hCom.mjs', 'hLine.mjs', 'hReq.cjs', 'hTpl.mjs', 'hUrl.mjs', 'h sp.mjs', 'sub/deep.mjs'].map((h) => join(dir, h)).sort());
+  });
+});
+
+// A file a module imports is read before the import (new-user review 24 N9): code up to 64 MiB,
+// as a module; data (a JSON file imported with { type: 'json' }) up to 256 MiB, as a list, and
+// only hashed (a 65 MiB JSON import was refused as code is).
+describe('readModuleImports: the size a file a module imports may have', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await tempDir();
+    // Sparse: their size says 65 MiB, with no block written.
+    for (const f of ['big.json', 'big.mjs']) {
+      await writeFile(join(dir, f), '');
+      await truncate(join(dir, f), 65 << 20);
+    }
+    await writeFile(join(dir, 'data.mjs'), "import words from './big.json' with { type: 'json' };\nexport default words;\n");
+    await writeFile(join(dir, 'code.mjs'), "export * from './big.mjs';\n");
+  });
+
+  it('data up to 256 MiB is hashed; code over 64 MiB is refused by name', () => {
+    const zeros = createHash('sha256').update(Buffer.alloc(65 << 20)).digest('hex');
+    expect(readModuleImports(join(dir, 'data.mjs'))).toEqual(new Map([[join(dir, 'big.json'), zeros]]));
+    let e: unknown;
+    try {
+      readModuleImports(join(dir, 'code.mjs'));
+    } catch (x) {
+      e = x;
+    }
+    expect(e).toBeInstanceOf(ImportRefused);
+    expect(e).toMatchObject({ path: join(dir, 'big.mjs'), message: 'it holds 65 MiB, more than the 64 MiB such a file may hold' });
   });
 });

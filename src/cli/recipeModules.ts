@@ -70,8 +70,10 @@ export function checkLoadedModules(recipe: object, sides: readonly { path: strin
   for (const path of loaded.keys()) if (!sides.some((s) => s.path === path)) throw changed('a stage module of the recipe, or a file it imports,', path);
 }
 
-// White space and comments, as may stand between `from` (`import`, `require(`) and its string.
-const GAP = String.raw`(?:\s|\/\*[\s\S]{0,2000}?\*\/|\/\/[^\n]*)*`;
+// White space and comments, as may stand between `from` (`import`, `require(`) and its string. Each
+// comment matches one way only (a block one cannot run past its `*/`, a line one ends at its line's
+// end): `import // // // ...` split into comments every way took time exponential in their number.
+const GAP = String.raw`(?:\s|\/\*(?:[^*]|\*(?!\/)){0,2000}\*\/|\/\/[^\n]*(?:\n|$))*`;
 // A specifier in JavaScript source: `from './x.mjs'`, `import './x.mjs'`, `import('./x.mjs')`,
 // `require('./x.js')`, quoted either way or as a template literal without `${...}`. Found anywhere in
 // the text (a comment too: a file named that is hashed, which refuses no more than an edit to it

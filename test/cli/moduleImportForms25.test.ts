@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ImportRefused, moduleImports, readModuleImports } from '../../src/cli/recipeModules.js';
-import { tempDir } from '../helpers/run.js';
+import { runCli, tempDir } from '../helpers/run.js';
 
 // Hostile review 24 C1b: the files a stage module imports (kept by content in the plan since C1)
 // were found only when named by a relative path in quotes right after the keyword: an absolute
@@ -73,5 +73,22 @@ describe('readModuleImports: the size a file a module imports may have', () => {
     }
     expect(e).toBeInstanceOf(ImportRefused);
     expect(e).toMatchObject({ path: join(dir, 'big.mjs'), message: 'it holds 65 MiB, more than the 64 MiB such a file may hold' });
+  });
+});
+
+// The search for imports took time exponential in the comments after a keyword (C1b's first
+// pattern: `// import // // ...` in a module hung the run at its start). The bound only ends a
+// failure of this test; it asserts no timing.
+describe('a module whose comments follow a keyword many times', { timeout: 300_000 }, () => {
+  it('runs', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'a.jsonl'), JSON.stringify({ text: 'hello there' }) + '\n');
+    await writeFile(
+      join(dir, 'c.mjs'),
+      `// import ${'// '.repeat(60)}\n/* from ${'*/ /* a '.repeat(60)}*/\nexport default { name: 'mine', summary: 'x', options: {}, create: () => ({ name: 'mine', async *run(b) { yield* b; } }) };\n`,
+    );
+    await writeFile(join(dir, 'r.yaml'), 'name: c\nstages:\n  - module: ./c.mjs\n');
+    const r = await runCli(['run', 'r.yaml', '-i', 'a.jsonl', '-o', 'o', '-w', '1'], { cwd: dir, timeoutMs: 60_000 });
+    expect(r.code, r.stderr).toBe(0);
   });
 });

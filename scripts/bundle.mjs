@@ -7,7 +7,7 @@
 //   by a dynamic import() (the commands, stages, readers and codecs that load on first use), is
 //   in chunk-*.js files beside them: a command loads the same modules as unbundled, fewer files.
 //   The small shared modules are one chunk, loaded by every command (see SMALL below).
-// - Packages stay outside (node_modules, as unbundled).
+// - Packages stay outside (node_modules, as unbundled), but for those in BUNDLED (see there).
 // - Each module's import.meta.url (and import.meta.dirname) is rewritten to name the module's
 //   place in tsc's output (dist/X/Y.js), so the files found beside it (presets.json, the built
 //   tables, rules/, package.json, node_modules for createRequire) are the ones the unbundled build
@@ -21,6 +21,7 @@
 import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isBuiltin } from 'node:module';
 import { build } from 'esbuild';
 import { constTopLevel } from './constTopLevel.mjs';
 
@@ -61,6 +62,37 @@ const modulePlaces = {
  */
 const SMALL = 4000;
 
+/**
+ * Packages bundled in (issue #16, twenty-fifth pass): `yaml`, which `run` and `report` load to read
+ * a recipe and a run's resolved recipe, is ~80 CommonJS files in node_modules, each resolved, read
+ * and compiled on its own (~60-90 ms of CPU per `run` start, profiled). Bundled, it is one chunk
+ * (its CommonJS modules wrapped by esbuild, run when first required, as in node_modules). The
+ * build resolves it as Node does (its package.json's "node" export, dist/index.js: the same code).
+ * Other packages stay in node_modules: native addons, WebAssembly loaders and those read beside
+ * their files (createRequire) need their own place, and a package loaded by createRequire at run
+ * time (yaml in quality/ruleset.ts, repair/schema.ts, cli/textFieldHint.ts) is loaded from there.
+ */
+const BUNDLED = new Set(['yaml']);
+
+/**
+ * Every package import outside the bundle but for BUNDLED's (after commonChunk: 'cc-common' is
+ * none). A bundled package's require() of a Node built-in (yaml: 'process', 'buffer') is given the
+ * built-in through an ES module re-exporting it: an ES module file has no `require`, so esbuild's
+ * stand-in for one would throw when yaml is loaded.
+ */
+const packagesOutside = {
+  name: 'packages-outside',
+  setup(b) {
+    b.onResolve({ filter: /^[^./]/ }, (args) => {
+      if (BUNDLED.has(args.path)) return undefined;
+      const builtin = args.path.replace(/^node:/, '');
+      if (args.kind === 'require-call' && isBuiltin(builtin)) return { path: builtin, namespace: 'node-builtin' };
+      return { path: args.path, external: true };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'node-builtin' }, (args) => ({ loader: 'js', contents: `export * from ${JSON.stringify('node:' + args.path)};\n` }));
+  },
+};
+
 const options = {
   entryPoints: { main: 'src/cli/main.ts', worker: 'src/exec/worker.ts', index: 'src/index.ts' },
   absWorkingDir: fileURLToPath(new URL('..', import.meta.url)),
@@ -70,7 +102,6 @@ const options = {
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  packages: 'external',
   entryNames: '[name]',
   chunkNames: 'chunk-[hash]',
   define: { CORPUS_CLEAN_BUNDLE: 'true' },
@@ -105,7 +136,7 @@ function smallModules(meta) {
     changed = false;
     for (const src of set) {
       const out = meta.inputs[src].imports.some((i) => i.kind === 'import-statement' && !i.external && !set.has(i.path));
-      if (out || SIDE_EFFECTS.test(src)) {
+      if (out || SIDE_EFFECTS.test(src) || !src.startsWith('src/')) {
         set.delete(src);
         changed = true;
       }
@@ -152,8 +183,8 @@ function commonChunk(entries, common) {
 }
 
 await rm(OUT, { recursive: true, force: true });
-const first = await build({ ...options, write: false, plugins: [modulePlaces] });
+const first = await build({ ...options, write: false, plugins: [packagesOutside, modulePlaces] });
 const common = smallModules(first.metafile);
-const result = await build({ ...options, plugins: [commonChunk(entriesOf(first.metafile), common), modulePlaces] });
+const result = await build({ ...options, plugins: [commonChunk(entriesOf(first.metafile), common), packagesOutside, modulePlaces] });
 for (const f of await readdir(OUT)) if (f.endsWith('.js')) await writeFile(OUT + f, constTopLevel(await readFile(OUT + f, 'utf8')));
 await writeFile(OUT + 'meta.json', JSON.stringify(result.metafile));

@@ -1,0 +1,59 @@
+import { readFileSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CLI, ROOT, runNode, tempDir } from '../helpers/run.js';
+
+/**
+ * Issue #16, twenty-fifth pass: what a `run` of a one-record recipe loads and computes before its
+ * first record. One run of the sample recipe (normalize, langid, quality, dedup) over one record,
+ * its loaded files listed by a loader hook (ES modules) and a preload (CommonJS modules and the
+ * built tables read), and one run that asks for what the first does not (OpenCC, franc).
+ */
+describe('start-up of a run (issue #16, twenty-fifth pass)', () => {
+  let loaded: string[] = [];
+  let required: string[] = [];
+  let tables: string[] = [];
+  let dir = '';
+  let asked: { code: number; stderr: string } = { code: -1, stderr: '' };
+
+  beforeAll(async () => {
+    dir = await tempDir();
+    // ES module files: a loader hook (its own thread: writeSync, as a process may exit at once)
+    const esm = 'data:text/javascript,' + encodeURIComponent(`import { register } from 'node:module'; register('data:text/javascript,' + encodeURIComponent("import { writeSync } from 'node:fs'; export async function load(url, context, next) { if (url.startsWith('file:')) writeSync(2, 'LOADED ' + url + '\\\\n'); return next(url, context); }"));`);
+    // CommonJS files and the built tables read (the ES modules' readFileSync is node:fs's, patched before any of them loads)
+    const pre = join(dir, 'pre.cjs');
+    await writeFile(
+      pre,
+      [
+        "const fs = require('fs'); const Module = require('module');",
+        "const load = Module._load; Module._load = function (req, parent) { const m = load.apply(this, arguments); fs.writeSync(2, 'REQUIRED ' + req + ' FROM ' + (parent && parent.filename) + '\\n'); return m; };",
+        "const read = fs.readFileSync; fs.readFileSync = function (p) { const s = String(p instanceof URL ? p.pathname : p); if (s.endsWith('.bin')) fs.writeSync(2, 'TABLE ' + s + '\\n'); return read.apply(this, arguments); };",
+        '',
+      ].join('\n'),
+    );
+    const one = join(dir, 'one.jsonl');
+    await writeFile(one, JSON.stringify({ text: 'The cat sat on the mat. It was a sunny day, and the cat was happy to be there in the warm light.\nThe dog did not mind at all; it slept by the door until the evening came and the house grew quiet again.' }) + '\n');
+    const r = await runNode(['-r', pre, '--import', esm, CLI, 'run', join(ROOT, 'rules/recipes/sample.yaml'), '-i', one, '-o', join(dir, 'sample'), '-q', '--max-reject-rate', '1', '--allow-empty']);
+    expect(r.code, r.stderr).toBe(0);
+    loaded = [...r.stderr.matchAll(/^LOADED (\S+)$/gm)].map((m) => m[1]);
+    required = [...r.stderr.matchAll(/^REQUIRED (.*)$/gm)].map((m) => m[1]);
+    tables = [...r.stderr.matchAll(/^TABLE (.*)$/gm)].map((m) => m[1]);
+    // a recipe that asks for OpenCC (normalize's chinese) and franc (langid's backend)
+    const two = join(dir, 'two.jsonl');
+    await writeFile(two, [{ text: '這個軟體的說明書寫得很清楚，我們都覺得學習起來非常容易。' }, { text: 'The weather was lovely today and we walked along the river for hours.' }].map((x) => JSON.stringify(x) + '\n').join(''));
+    await writeFile(join(dir, 'asks.yaml'), 'stages:\n  - normalize:\n      chinese: t2s\n  - langid:\n      backend: franc\n      min_score: null\noutput:\n  compression: gzip\n');
+    asked = await runNode([CLI, 'run', join(dir, 'asks.yaml'), '-i', two, '-o', join(dir, 'asks'), '-q', '--max-reject-rate', '1']);
+  });
+
+  it('reads the recipe with the bundled YAML parser: no file of node_modules/yaml is loaded', () => {
+    expect(loaded.some((u) => u.endsWith('/dist/bundle/main.js'))).toBe(true);
+    expect(required.some((l) => l.startsWith('../package.json '))).toBe(true); // the preload saw the CommonJS loads
+    expect([...loaded, ...required].filter((u) => /\/node_modules\/yaml\/|^yaml /.test(u))).toEqual([]);
+    // and the written resolved recipe is YAML as before
+    const resolved = readFileSync(join(dir, 'sample/_recipe.resolved.yaml'), 'utf8');
+    expect(resolved).toMatch(/^stages:\n {2}- normalize:\n/m);
+  });
+
+});

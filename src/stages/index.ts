@@ -1,17 +1,17 @@
 import type { StageFactory } from '../core/registry.js';
 import { StageRegistry } from '../core/registry.js';
-import { langId } from './langid/index.js';
-import { qualityStage } from './quality/index.js';
-import { normalizeStage } from './normalize/index.js';
-import { repairStage } from './repair/index.js';
-import { convertStage } from './convert/index.js';
+import { langId } from './langid/langid.js';
+import { qualityStage } from './quality/quality.js';
+import { normalizeStage } from './normalize/normalize.js';
+import { repairStage } from './repair/repair.js';
+import { convertStage } from './convert/convert.js';
 import { tokenize } from '../export/tokenize-stage.js';
-import { dedup } from './dedup/index.js';
-import { extractStage } from './extract/index.js';
-import { flaggedWordsStage } from './flagged-words/index.js';
-import { piiStage } from './pii/index.js';
-import { urlFilterStage } from './url-filter/index.js';
-import { paragraphsStage } from './paragraphs/index.js';
+import { dedup } from './dedup/dedup.js';
+import { extractStage } from './extract/extract.js';
+import { flaggedWordsStage } from './flagged-words/flaggedWords.js';
+import { piiStage } from './pii/pii.js';
+import { urlFilterStage } from './url-filter/urlFilter.js';
+import { paragraphsStage } from './paragraphs/paragraphs.js';
 
 /** The stages that ship with corpus-clean, in the order `--help` lists them. */
 export const builtinStages: readonly StageFactory[] = [

@@ -56,4 +56,14 @@ describe('start-up of a run (issue #16, twenty-fifth pass)', () => {
     expect(resolved).toMatch(/^stages:\n {2}- normalize:\n/m);
   });
 
+  it('loads neither franc nor opencc-js when the recipe does not ask for them', () => {
+    expect([...loaded, ...required].filter((u) => /node_modules\/(franc|opencc-js)\/|^(franc|opencc-js) /.test(u))).toEqual([]);
+  });
+
+  it('still loads OpenCC and franc when the recipe asks for them', async () => {
+    expect(asked.code, asked.stderr).toBe(0);
+    const out = gunzipSync(await readFile(join(dir, 'asks/part-00000-00000.jsonl.gz'))).toString().trim().split('\n').map((l) => JSON.parse(l) as { text: string; attrs?: { lang?: string } });
+    expect(out.map((d) => d.text)).toEqual(['这个软体的说明书写得很清楚，我们都觉得学习起来非常容易。', 'The weather was lovely today and we walked along the river for hours.']);
+    expect(out.map((d) => d.attrs?.lang)).toEqual(['zh', 'en']);
+  });
 });

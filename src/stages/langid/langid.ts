@@ -10,7 +10,6 @@ import { UND } from './backend.js';
 import { cascadeBackend } from './cascade.js';
 import { cld2Backend } from './cld2.js';
 import { fastTextBackend } from './fasttext.js';
-import { francBackend } from './franc.js';
 import { CHINESE_VARIETIES, toIso1, widenKeep } from './iso639.js';
 import { modelText } from './modelText.js';
 import { cut, proseOf } from './prose.js';
@@ -270,7 +269,7 @@ export async function loadBackend(name: LangIdBackendName): Promise<{ backend: L
       return { backend: ft, dialectJudge: ft };
     }
     case 'franc':
-      return { backend: francBackend() };
+      return { backend: (await import('./franc.js')).francBackend() };
   }
 }
 

@@ -3,8 +3,23 @@
  * opencc-js (OpenCC's dictionaries: characters, then phrases for the Taiwan and Hong Kong
  * variants). Off by default. Texts holding no character the conversion would change are passed
  * over by a bitmap check, so Simplified text costs one scan.
+ *
+ * opencc-js is loaded by the first converter made, not with this module (issue #16, twenty-fifth
+ * pass): its 1.2 MB of dictionaries cost 60-110 ms of CPU to compile, paid by every process that
+ * loaded `normalize` (every `run`, every worker) though `chinese` is off by default. It is loaded
+ * with require(), which gives the package's CommonJS build (dist/umd/full.js) where an import gave
+ * its ES module build (dist/esm/full.js): the same code and dictionaries, built twice; the two
+ * convert every code point and the Chinese web texts of the shared data alike (checked).
  */
-import OpenCC from 'opencc-js';
+import { createRequire } from 'node:module';
+
+let openCC: typeof import('opencc-js') | undefined;
+
+/** opencc-js, loaded at the first call. */
+function loadOpenCC(): typeof import('opencc-js') {
+  openCC ??= createRequire(import.meta.url)('opencc-js') as typeof import('opencc-js');
+  return openCC;
+}
 
 /** Values of the `chinese` option. */
 export const CHINESE_MODES = ['none', 't2s', 'tw2s', 'hk2s', 's2t'] as const;
@@ -24,7 +39,7 @@ export type ChineseConverter = (s: string) => string;
 /** Build the converter of a mode, or null for `none`. */
 export function chineseConverter(mode: ChineseMode): ChineseConverter | null {
   if (mode === 'none') return null;
-  const convert = OpenCC.Converter(LOCALES[mode]);
+  const convert = loadOpenCC().Converter(LOCALES[mode]);
   // Characters (BMP) the conversion changes on their own: a text with none of them is left as is.
   const hit = new Uint8Array(65536);
   const ranges: [number, number][] = [

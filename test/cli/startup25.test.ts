@@ -60,6 +60,10 @@ describe('start-up of a run (issue #16, twenty-fifth pass)', () => {
     expect([...loaded, ...required].filter((u) => /node_modules\/(franc|opencc-js)\/|^(franc|opencc-js) /.test(u))).toEqual([]);
   });
 
+  it("builds the text normaliser from the built table of stable characters, not 60,000 normalize() calls", () => {
+    expect(tables).toContain(join(ROOT, 'dist/stages/normalize/unicode-stable.bin'));
+  });
+
   it('still loads OpenCC and franc when the recipe asks for them', async () => {
     expect(asked.code, asked.stderr).toBe(0);
     const out = gunzipSync(await readFile(join(dir, 'asks/part-00000-00000.jsonl.gz'))).toString().trim().split('\n').map((l) => JSON.parse(l) as { text: string; attrs?: { lang?: string } });

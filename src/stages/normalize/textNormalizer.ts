@@ -3,6 +3,8 @@ import { mayBeMojibake, repairMojibake } from './mojibake.js';
 import { isFullwidthAlnum, isHSpace, isZeroWidth, tidy } from './tidy.js';
 import type { TidyBits, TidySteps } from './tidy.js';
 import { streamSafe } from '../../core/streamSafe.js';
+import { readFileSync } from 'node:fs';
+import { tableChecksum } from '../../core/tableChecksum.js';
 
 /** Unicode normalisation form applied by the text normaliser. */
 export type UnicodeForm = 'NFC' | 'NFKC' | 'none';
@@ -75,9 +77,9 @@ const TIDY_BITS: TidyBits = {
  * marks (also the ideographic tone marks U+302A–U+302F, which canonical ordering moves among
  * themselves), Hangul jamo and kana voicing marks are outside them; astral characters have their
  * own table (ASTRAL_LO..ASTRAL_HI). A test checks every character they admit against the Unicode
- * data.
+ * data. Exported for the tests.
  */
-const STABLE_BLOCKS: ReadonlyArray<readonly [number, number]> = [
+export const STABLE_BLOCKS: ReadonlyArray<readonly [number, number]> = [
   [0x00a0, 0x02ff], [0x0370, 0x03ff], [0x0400, 0x0482], [0x048a, 0x052f], [0x1e00, 0x1fff],
   [0x2000, 0x20cf], [0x2100, 0x2bff], [0x2e80, 0x2fdf], [0x3000, 0x3029], [0x3030, 0x3098], [0x309b, 0x30ff],
   [0x3100, 0x33ff], [0x3400, 0x4dbf], [0x4e00, 0x9fff], [0xa000, 0xa4cf], [0xac00, 0xd7a3],
@@ -95,6 +97,78 @@ const ASTRAL_LEAD_LO = 0xd83c;
 const ASTRAL_LEAD_HI = 0xd83e;
 const astralCache = new Map<UnicodeForm, Uint8Array>();
 
+/** Bits of the stable table: the character is unchanged by NFC (by NFKC) on its own. */
+const NFC_STABLE = 1;
+const NFKC_STABLE = 2;
+const FORM_BIT = { NFC: NFC_STABLE, NFKC: NFKC_STABLE } as const;
+
+/** Entries of the stable table: the BMP's code units, then the astral code points ASTRAL_LO..ASTRAL_HI. */
+const STABLE_SIZE = 0x10000 + ASTRAL_HI - ASTRAL_LO + 1;
+
+/**
+ * Which characters of STABLE_BLOCKS and of the astral table are unchanged by NFC and by NFKC on
+ * their own (NFC_STABLE | NFKC_STABLE; 0 outside them), as `String.prototype.normalize` says:
+ * ~60,000 characters, each normalised twice. Made by `npm run build` (scripts/normalize-tables.mjs)
+ * into dist/stages/normalize/unicode-stable.bin, and read from there (`stableTable`): making it
+ * cost ~25-100 ms of CPU in every process that built a normaliser (every `run` and worker; issue
+ * #16, twenty-fifth pass).
+ */
+export function buildStableTable(): Uint8Array {
+  const t = new Uint8Array(STABLE_SIZE);
+  const bits = (ch: string): number => (ch.normalize('NFC') === ch ? NFC_STABLE : 0) | (ch.normalize('NFKC') === ch ? NFKC_STABLE : 0);
+  for (const [lo, hi] of STABLE_BLOCKS) for (let c = lo; c <= hi; c++) t[c] = bits(String.fromCharCode(c));
+  for (let c = ASTRAL_LO; c <= ASTRAL_HI; c++) t[0x10000 + c - ASTRAL_LO] = bits(String.fromCodePoint(c));
+  return t;
+}
+
+/**
+ * The version of the stable table's making: raise it when `buildStableTable`, STABLE_BLOCKS or
+ * the astral range change. The key names it with this Node's ICU and Unicode versions (whose
+ * normalisation data the table records); test/stages/normalize/stableTable25.test.ts fails when
+ * the built file differs from what the sources make.
+ */
+export const STABLE_TABLE_VERSION = 1;
+
+/** What the stable table depends on: the code that makes it, this Node's ICU and Unicode versions. */
+export function stableTableKey(): string {
+  return `corpus-clean normalize stable v${STABLE_TABLE_VERSION}; icu ${process.versions.icu}; unicode ${process.versions.unicode}`;
+}
+
+/** Bytes of the built file's header: the key and the table's checksum, padded with spaces. */
+const STABLE_HEADER = 128;
+
+const stableHead = (table: Uint8Array, key: string): string => `${key}; table ${tableChecksum([table])}`;
+
+/** The built file's bytes for `table` (header, then the table). */
+export function stableTableFile(table: Uint8Array, key = stableTableKey()): Buffer {
+  const head = Buffer.alloc(STABLE_HEADER, 0x20);
+  head.write(stableHead(table, key), 'latin1');
+  return Buffer.concat([head, table]);
+}
+
+/** The table in a built file's bytes when its key is `key`, its size right and its checksum that of its contents; else undefined. */
+export function stableTableOf(file: Buffer, key = stableTableKey()): Uint8Array | undefined {
+  if (file.length !== STABLE_HEADER + STABLE_SIZE) return undefined;
+  const table = new Uint8Array(file.buffer, file.byteOffset + STABLE_HEADER, STABLE_SIZE);
+  if (file.toString('latin1', 0, STABLE_HEADER).trimEnd() !== stableHead(table, key)) return undefined;
+  return table;
+}
+
+let stableLoaded: Uint8Array | undefined;
+
+/** The stable table: the built file when it is there and its key matches this process, else made here. Read when first asked for. */
+function stableTable(): Uint8Array {
+  if (stableLoaded !== undefined) return stableLoaded;
+  let file: Buffer | undefined;
+  try {
+    file = readFileSync(new URL('./unicode-stable.bin', import.meta.url));
+  } catch {
+    // not built (run from the sources, or a build without the script): made here
+  }
+  stableLoaded = (file !== undefined ? stableTableOf(file) : undefined) ?? buildStableTable();
+  return stableLoaded;
+}
+
 /**
  * Per code point of U+1F000–U+1FBFF: 1 when it is unchanged by `unicode` on its own (the rule of
  * STABLE_BLOCKS; the other steps never touch astral characters). Indexed from ASTRAL_LO.
@@ -103,9 +177,11 @@ function astralTable(unicode: UnicodeForm): Uint8Array {
   const cached = astralCache.get(unicode);
   if (cached) return cached;
   const t = new Uint8Array(ASTRAL_HI - ASTRAL_LO + 1);
-  for (let c = ASTRAL_LO; c <= ASTRAL_HI; c++) {
-    const ch = String.fromCodePoint(c);
-    if (unicode === 'none' || ch.normalize(unicode) === ch) t[c - ASTRAL_LO] = 1;
+  if (unicode === 'none') t.fill(1);
+  else {
+    const s = stableTable();
+    const bit = FORM_BIT[unicode];
+    for (let c = ASTRAL_LO; c <= ASTRAL_HI; c++) if ((s[0x10000 + c - ASTRAL_LO] & bit) !== 0) t[c - ASTRAL_LO] = 1;
   }
   astralCache.set(unicode, t);
   return t;
@@ -126,8 +202,11 @@ const tableCache = new Map<string, Uint8Array>();
 /** ES2024's well-formedness methods (Node 20 has them; the ES2023 lib does not declare them). */
 type WellFormed = string & { isWellFormed(): boolean; toWellFormed(): string };
 
-/** Per UTF-16 code unit, what a clean scan does with it under `cfg` (the values above). Built once per configuration. */
-function cleanTable(cfg: TextNormalizeConfig): Uint8Array {
+/**
+ * Per UTF-16 code unit, what a clean scan does with it under `cfg` (the values above). Built once
+ * per configuration. Exported for the tests.
+ */
+export function cleanTable(cfg: TextNormalizeConfig): Uint8Array {
   const key = JSON.stringify(cfg);
   const cached = tableCache.get(key);
   if (cached) return cached;
@@ -142,10 +221,11 @@ function cleanTable(cfg: TextNormalizeConfig): Uint8Array {
     for (let c = 0x7f; c < 0xa0; c++) t[c] = 1;
   }
   const blocks: ReadonlyArray<readonly [number, number]> = cfg.unicode === 'none' ? [[0xa0, 0xffff]] : STABLE_BLOCKS;
+  const stable = cfg.unicode === 'none' ? undefined : stableTable();
+  const bit = cfg.unicode === 'none' ? 0 : FORM_BIT[cfg.unicode];
   for (const [lo, hi] of blocks) {
     for (let c = lo; c <= hi; c++) {
-      const ch = String.fromCharCode(c);
-      if (cfg.unicode !== 'none' && ch.normalize(cfg.unicode) !== ch) continue;
+      if (stable !== undefined && (stable[c] & bit) === 0) continue;
       if (cfg.zeroWidth && isZeroWidth(c)) continue;
       if (cfg.fullwidth && isFullwidthAlnum(c)) continue;
       if (cfg.mojibake && c >= 0xc2 && c <= 0xf4) t[c] = LONE_LEAD;

@@ -1,7 +1,6 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import type { JsonObject, TextField } from '../core/doc.js';
 import { fileOfSource, parseTextField, textFieldOf } from '../core/doc.js';
 import { UsageError } from '../core/errors.js';
@@ -346,6 +345,10 @@ export async function collectRun(dir: string, sampleLines?: readonly string[]): 
   let textField: TextField | undefined;
   let name = dir.replace(/\/+$/, '').split('/').pop() ?? dir;
   if (recipeText !== undefined) {
+    // Loaded here, not with the module: the run's workers load this module (exec/samples.ts) and
+    // never a recipe (issue #16, twenty-fifth pass). yaml is CommonJS: its module.exports is the
+    // default export, unbundled and in the bundle (whose import() of it has no named exports).
+    const { parse: parseYaml } = ((await import('yaml')) as unknown as { default: typeof import('yaml') }).default;
     const r = parseYaml(recipeText) as { name?: string; text_field?: unknown } | null;
     textField = parseTextField(r?.text_field);
     if (typeof r?.name === 'string') name = r.name;

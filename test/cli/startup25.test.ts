@@ -35,7 +35,7 @@ describe('start-up of a run (issue #16, twenty-fifth pass)', () => {
     );
     const one = join(dir, 'one.jsonl');
     await writeFile(one, JSON.stringify({ text: 'The cat sat on the mat. It was a sunny day, and the cat was happy to be there in the warm light.\nThe dog did not mind at all; it slept by the door until the evening came and the house grew quiet again.' }) + '\n');
-    const r = await runNode(['-r', pre, '--import', esm, CLI, 'run', join(ROOT, 'rules/recipes/sample.yaml'), '-i', one, '-o', join(dir, 'sample'), '-q', '--max-reject-rate', '1', '--allow-empty']);
+    const r = await runNode(['-r', pre, '--import', esm, CLI, 'run', join(ROOT, 'rules/recipes/sample.yaml'), '-i', one, '-o', join(dir, 'run-out'), '-q', '--max-reject-rate', '1', '--allow-empty']);
     expect(r.code, r.stderr).toBe(0);
     loaded = [...r.stderr.matchAll(/^LOADED (\S+)$/gm)].map((m) => m[1]);
     required = [...r.stderr.matchAll(/^REQUIRED (.*)$/gm)].map((m) => m[1]);
@@ -51,9 +51,11 @@ describe('start-up of a run (issue #16, twenty-fifth pass)', () => {
     expect(loaded.some((u) => u.endsWith('/dist/bundle/main.js'))).toBe(true);
     expect(required.some((l) => l.startsWith('../package.json '))).toBe(true); // the preload saw the CommonJS loads
     expect([...loaded, ...required].filter((u) => /\/node_modules\/yaml\/|^yaml /.test(u))).toEqual([]);
-    // and the written resolved recipe is YAML as before
-    const resolved = readFileSync(join(dir, 'sample/_recipe.resolved.yaml'), 'utf8');
+    // and the written resolved recipe is YAML as before; the report page read it back (yaml loaded
+    // by report/collect.ts at that point: the name is the recipe's, not the folder's)
+    const resolved = readFileSync(join(dir, 'run-out/_recipe.resolved.yaml'), 'utf8');
     expect(resolved).toMatch(/^stages:\n {2}- normalize:\n/m);
+    expect(readFileSync(join(dir, 'run-out/_report.html'), 'utf8')).toContain('<title>corpus-clean report: sample</title>');
   });
 
   it('loads neither franc nor opencc-js when the recipe does not ask for them', () => {
@@ -62,6 +64,28 @@ describe('start-up of a run (issue #16, twenty-fifth pass)', () => {
 
   it("builds the text normaliser from the built table of stable characters, not 60,000 normalize() calls", () => {
     expect(tables).toContain(join(ROOT, 'dist/stages/normalize/unicode-stable.bin'));
+  });
+
+  // A run's worker processes and threads (dist/bundle/worker.js) load what worker.js imports
+  // statically: report/collect.ts (through exec/samples.ts) brought the YAML parser into every
+  // worker, and stages/index.ts franc and opencc-js, though a worker reads no recipe.
+  it("keeps the YAML parser, franc and opencc-js out of what a run's worker loads", () => {
+    const meta = JSON.parse(readFileSync(join(ROOT, 'dist/bundle/meta.json'), 'utf8')) as { outputs: Record<string, { entryPoint?: string; inputs: Record<string, unknown>; imports: { path: string; kind: string; external?: boolean }[] }> };
+    const worker = Object.keys(meta.outputs).find((f) => meta.outputs[f].entryPoint === 'src/exec/worker.ts')!;
+    const seen = new Set<string>();
+    const walk = (f: string): void => {
+      if (seen.has(f)) return;
+      seen.add(f);
+      for (const i of meta.outputs[f].imports) if (i.kind === 'import-statement' && !i.external) walk(i.path);
+    };
+    walk(worker);
+    expect(seen.size).toBeGreaterThan(5);
+    const inputs = [...seen].flatMap((f) => Object.keys(meta.outputs[f].inputs));
+    expect(inputs).toContain('src/exec/samples.ts');
+    expect(inputs.filter((i) => i.includes('/node_modules/yaml/'))).toEqual([]);
+    const packages = [...seen].flatMap((f) => meta.outputs[f].imports.filter((i) => i.external).map((i) => i.path));
+    expect(packages).toContain('xxhash-wasm');
+    expect(packages.filter((p) => /^(yaml|franc|opencc-js)$/.test(p))).toEqual([]);
   });
 
   it('still loads OpenCC and franc when the recipe asks for them', async () => {

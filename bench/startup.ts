@@ -3,7 +3,10 @@
  * file in <= 0.25 s wall), beside Node itself and `corpus-clean cat` in the same run.
  *
  * Input: the first records of ../shared/data/web/en/olmo_c4_sample.jsonl (text field only) that
- * fit in 1,024 bytes. Each command is a fresh process under GNU time; `--rounds` (default 10)
+ * fit in 1,024 bytes. The two `run` cases read its first record alone (text field only): one with
+ * the sample recipe (rules/recipes/sample.yaml: normalize, langid, quality, exact and MinHash
+ * dedup), one with a recipe of one stage (normalize): a run's start-up (the recipe read and
+ * checked, the stages and their models loaded, the plan, the report page) for one record. Each command is a fresh process under GNU time; `--rounds` (default 10)
  * alternating rounds; medians of wall and CPU (user + system) seconds. On a shared machine wall
  * time grows with the load average (printed); CPU time much less.
  *
@@ -35,12 +38,20 @@ try {
     if (Buffer.byteLength(out + s) <= 1024) out += s;
   }
   writeFileSync(file, out);
+  const first = readFileSync(join(DATA, 'web/en/olmo_c4_sample.jsonl'), 'utf8').split('\n', 1)[0];
+  const one = join(dir, 'one-record.jsonl');
+  writeFileSync(one, JSON.stringify({ text: (JSON.parse(first) as { text: string }).text }) + '\n');
+  const oneStage = join(dir, 'normalize.yaml');
+  writeFileSync(oneStage, 'stages:\n  - normalize: {}\n');
+  const runArgs = (recipe: string, out: string): string[] => ['run', recipe, '-i', one, '-o', join(dir, out), '--overwrite', '-q', '--max-reject-rate', '1', '--allow-empty'];
   const cmds: [string, string[], boolean][] = [
     ['node -e 0', ['-e', '0'], false],
     ['corpus-clean cat', ['cat', file, '-q', '-o', join(dir, 'c.jsonl'), '--overwrite'], true],
     ['corpus-clean quality', ['quality', file, '-q', '-o', join(dir, 'q.jsonl'), '--overwrite'], true],
     ['corpus-clean langid', ['langid', file, '-q', '-o', join(dir, 'l.jsonl'), '--overwrite'], true],
     ['corpus-clean dedup', ['dedup', file, '-q', '-o', join(dir, 'd.jsonl'), '--overwrite'], true],
+    ['corpus-clean run, sample recipe, 1 record', runArgs('rules/recipes/sample.yaml', 'run-sample'), true],
+    ['corpus-clean run, normalize recipe, 1 record', runArgs(oneStage, 'run-normalize'), true],
     ['corpus-clean --help', ['--help'], true],
     ['corpus-clean --version', ['--version'], true],
   ];

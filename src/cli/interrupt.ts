@@ -32,7 +32,13 @@ export function nameCommand(name: string): void {
   commandName = name;
 }
 
-function stop(code: number, did: string): void {
+/**
+ * Stop the command: the job's abort (its workers stopped, its unfinished files removed), then what
+ * happened is said and the process exits with `code`. `failed`: the lines of a failure that came
+ * from outside the command's own steps (an error nobody caught: exitGuard), asked once the abort
+ * is over, said instead of a signal's words.
+ */
+function stop(code: number, did: string, failed?: () => string[]): void {
   if (stoppingNow) return;
   stoppingNow = true;
   // A marker or stats file being written is not completed now (its temporary goes at exit).
@@ -54,6 +60,18 @@ function stop(code: number, did: string): void {
     // the signal came has finished, or not).
     const note = typeof after === 'function' ? after() : after;
     let message = '';
+    if (failed !== undefined) {
+      let lines: string[];
+      try {
+        lines = failed();
+      } catch (e) {
+        lines = [`corpus-clean: error: ${String(e)}`];
+      }
+      process.stderr.write(lines.map((l) => l + '\n').join(''));
+      settleEarlierOutputs();
+      releaseFifoWriters();
+      process.exit(code);
+    }
     // New-user review 20 F8: 'corpus-clean: interrupted' twice in a pipe of two commands.
     const who = commandName === '' ? 'corpus-clean' : `corpus-clean ${commandName}`;
     // Bytes Node still holds for stdout (a slow reader of a pipe): the exit drops them, so the
@@ -91,6 +109,21 @@ function stop(code: number, did: string): void {
  */
 export async function handleLandedSignals(): Promise<void> {
   for (let i = 0; i < 2; i++) await new Promise<void>((done) => setImmediate(done));
+}
+
+/**
+ * Stop the command on a failure from outside its own steps (a stage's error nobody caught, said by
+ * exitGuard): the job's abort runs as on a signal, then `lines()` are said (asked once the abort
+ * is over: what is kept is known then) and the process exits with `code`. Nothing when a signal
+ * is stopping it already.
+ */
+export function stopOnFailure(code: number, lines: () => string[]): void {
+  stop(code, '', lines);
+}
+
+/** The command's name as its lines begin ('corpus-clean run'). */
+export function commandWho(): string {
+  return commandName === '' ? 'corpus-clean' : `corpus-clean ${commandName}`;
 }
 
 /** True once a signal (or a closed stdout) is stopping the process. */

@@ -7,48 +7,172 @@
  * code 0 becomes exit code 1, a `process.exit(N)` with another code keeps N, and a line on stderr
  * says what was at work. corpus-clean never ends a process with code 0 while it works, and its own
  * exits while it works (a signal's, 128+N; a closed stdout) are told apart by `ownExitNow`.
+ *
+ * An error nobody catches while work is registered (a stage's timer, callback or an emitter's
+ * 'error' nobody listens to: new-user review 24 N14, Node's raw crash text and no stage named) is
+ * handed to the innermost work that takes it (`uncaught`), which stops the work the way a stage's
+ * throw does; the stage is named from the error's stack when a frame lies in its module or a file
+ * it imports (`knowStages`); the process ends with the code a stage's throw at the same point
+ * gives (`failCode`).
  */
 import { writeSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { ownStageWhere } from './registry.js';
 
 /** Why a process at work would exit 0 unasked: for the lines that say so. */
 export const EXIT0_HINT = "a stage called process.exit? (a stage of one's own, or a library it uses; a stage must return or throw)";
 
-/** The lines of the work under way, by registration (the newest one, the innermost work, is said), given the exit code. */
-const atWork: ((code: number) => string)[] = [];
+/** Work under way: its line for an exit (given the code process.exit was called with), its failure code, and who takes an uncaught error. */
+export interface AtWork {
+  /** What is said when the process is ended by `process.exit(code)` (or exits 0) while this work is the innermost. */
+  line(code: number): string;
+  /** The exit code a stage's throw gives at this point (default 1). */
+  failCode?(): number;
+  /** An error nobody caught while this work is on, and its words (`uncaughtText`): stop the work, say it and exit. */
+  uncaught?(e: unknown, text: string): void;
+  /** Without `uncaught`: the line that says such an error (given its words), the process then ending with the failure code. */
+  failed?(text: string): string;
+}
+
+/** The work under way, by registration (the newest one, the innermost work, is said). */
+const atWork: AtWork[] = [];
 
 /** The code a `process.exit` called while work was registered gave (undefined: none was called). */
 let called: number | undefined;
 let realExit: typeof process.exit | undefined;
 /** True when the exit under way is corpus-clean's own (a signal stopping the command). */
 let ownExit: () => boolean = () => false;
+/** Set once an uncaught error is being handled: the process is stopping on it. */
+let failing = false;
 
 /** Tell the guard how to know corpus-clean's own exits (cli/interrupt's `stopping`). */
 export function ownExitNow(f: () => boolean): void {
   ownExit = f;
 }
 
+/** The innermost work's failure code. */
+function failCode(): number {
+  for (let i = atWork.length - 1; i >= 0; i--) {
+    const f = atWork[i].failCode;
+    if (f !== undefined) return f();
+  }
+  return 1;
+}
+
 function onExit(code: number): void {
-  if (atWork.length === 0) return;
+  if (atWork.length === 0 || failing) return;
   // A non-zero exit nobody asked for by process.exit (an uncaught error: Node said it) is left as it is.
   if (code !== 0 && called === undefined) return;
   if (called !== undefined && ownExit()) return;
   process.exitCode = code === 0 ? 1 : code;
-  const line = atWork[atWork.length - 1];
   try {
-    writeSync(2, line(code) + '\n');
+    writeSync(2, atWork[atWork.length - 1].line(code) + '\n');
   } catch {
     // stderr closed: the exit code says it
   }
 }
 
+/** A stage of one's own, for naming the one whose code threw outside a record: its name, recipe index, module, and the files it imports. */
+export interface OwnStageFiles {
+  stage: string;
+  index: number;
+  module: string;
+  imports: readonly string[];
+}
+
+let stageFiles: OwnStageFiles[] = [];
+
+/** The stages of one's own of the work under way (their modules and imports), for `uncaughtText`. */
+export function knowStages(list: readonly OwnStageFiles[]): void {
+  stageFiles = [...list];
+}
+
+/**
+ * The stages of one's own of a plan (its stages with a module; the files each imports from its
+ * side files, kept as 'a file the module of stage X imports').
+ */
+export function planStageFiles(stages: readonly { stage: string; module?: string }[], sideFiles: readonly { path: string; what: string }[] = []): OwnStageFiles[] {
+  const out: OwnStageFiles[] = [];
+  for (const [index, s] of stages.entries()) {
+    if (s.module === undefined) continue;
+    const imports = sideFiles.filter((f) => f.what === `a file the module of stage ${s.stage} imports`).map((f) => f.path);
+    out.push({ stage: s.stage, index, module: s.module, imports });
+  }
+  return out;
+}
+
+/** The files and lines an error's stack names, in order (file: URLs made paths). */
+function stackFrames(e: unknown): { file: string; at: string }[] {
+  const stack = e instanceof Error && typeof e.stack === 'string' ? e.stack : '';
+  const out: { file: string; at: string }[] = [];
+  for (const m of stack.matchAll(/^\s+at (?:.*?\()?((?:file:\/\/)?\/[^():]*):(\d+)(?::\d+)?\)?\s*$/gm)) {
+    let file = m[1];
+    try {
+      if (file.startsWith('file://')) file = fileURLToPath(file);
+    } catch {
+      continue;
+    }
+    out.push({ file, at: `${file}:${m[2]}` });
+  }
+  return out;
+}
+
+/**
+ * An error nobody caught, in words: the stage of one's own whose module (or a file it imports)
+ * its stack names, else 'a stage module's asynchronous code'; what was thrown and where.
+ */
+export function uncaughtText(e: unknown): string {
+  const frames = stackFrames(e);
+  let own: { s: OwnStageFiles; at: string } | undefined;
+  for (const f of frames) {
+    const s = stageFiles.find((x) => x.module === f.file) ?? stageFiles.find((x) => x.imports.includes(f.file));
+    if (s !== undefined) {
+      own = { s, at: f.at };
+      break;
+    }
+  }
+  const what = e instanceof Error ? `${e.name}: ${e.message.split('\n')[0]}` : `${String(e)} (thrown, not an Error)`;
+  const at = own?.at ?? frames[0]?.at;
+  const where = at === undefined ? '' : ` (at ${at})`;
+  const who = own !== undefined ? `stage ${own.s.stage} (${ownStageWhere(own.s.module, [own.s.index])})` : "a stage module's asynchronous code (or a library it uses)";
+  return `${who} threw outside a record, where no stage's call could catch it (in a timer, a callback, a promise nobody awaited, or an 'error' event nobody listened to): ${what}${where}; a stage must finish its work inside apply or run, and pass its errors on by throwing there`;
+}
+
+function onUncaught(e: unknown): void {
+  // A second error while the first stops the process: the first is the news.
+  if (failing) return;
+  failing = true;
+  const text = uncaughtText(e);
+  for (let i = atWork.length - 1; i >= 0; i--) {
+    const take = atWork[i].uncaught;
+    if (take === undefined) continue;
+    try {
+      take(e, text);
+      return;
+    } catch {
+      break;
+    }
+  }
+  const code = failCode();
+  const said = atWork.findLast((w) => w.failed !== undefined)?.failed?.(text) ?? `corpus-clean: error: ${text}`;
+  try {
+    writeSync(2, `${said}: exit code ${code}\n`);
+  } catch {
+    // stderr closed: the exit code says it
+  }
+  (realExit ?? process.exit).call(process, code);
+}
+
 /**
  * Register work under way: until the returned function is called, a `process.exit(N)` (or an
- * exit with code 0 for any other reason) writes `line(N)` to stderr and ends the process with code
- * N, or 1 for 0.
+ * exit with code 0 for any other reason) writes the work's line to stderr and ends the process with
+ * its failure code, and an error nobody caught is handed to the innermost work that takes it.
  */
-export function whileAtWork(line: (code: number) => string): () => void {
+export function whileAtWork(work: AtWork | ((code: number) => string)): () => void {
+  const w: AtWork = typeof work === 'function' ? { line: work } : work;
   if (atWork.length === 0) {
     process.on('exit', onExit);
+    if (!failing) process.on('uncaughtException', onUncaught);
     called = undefined;
     const exit = (realExit = process.exit);
     process.exit = function (this: NodeJS.Process, code?: number | string | null) {
@@ -56,14 +180,21 @@ export function whileAtWork(line: (code: number) => string): () => void {
       return exit.call(this, code as number);
     } as typeof process.exit;
   }
-  atWork.push(line);
+  atWork.push(w);
   return () => {
-    const i = atWork.lastIndexOf(line);
+    const i = atWork.lastIndexOf(w);
     if (i >= 0) atWork.splice(i, 1);
     if (atWork.length === 0) {
       process.off('exit', onExit);
+      // While an uncaught error stops the process, a second one must not crash it with Node's text.
+      if (!failing) process.off('uncaughtException', onUncaught);
       if (realExit !== undefined) process.exit = realExit;
       realExit = undefined;
     }
   };
+}
+
+/** Whether an uncaught error is stopping the process (its work's handler is at it). */
+export function failingOnUncaught(): boolean {
+  return failing;
 }

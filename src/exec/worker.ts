@@ -53,6 +53,7 @@ if (!parentPort) {
 }
 
 const plan = JSON.parse(await readFile(data.plan, 'utf8')) as Plan;
+
 // Stages that cannot be built here (a module changed since the plan, an import or a create() that
 // throws) are the run's error, said as such: a worker process printed an uncaught stack and the run
 // said only that it 'exited with code 1'. A thread's failure reaches the main thread as its 'error'.
@@ -64,6 +65,26 @@ const stages = await buildStages(plan, defaultRegistry()).catch((e: unknown) => 
   return new Promise<never>(() => {});
 });
 
+// An error a stage throws outside its apply/run (a timer, a callback, an 'error' event nobody
+// listens to) fails the unit at work here as its throw does, with the stage named and the code of
+// a stage's throw (new-user review 24 N14: a worker process printed Node's crash text and the run
+// said only that it 'exited with code 1'; a thread's error named no stage). The unit's writers are
+// aborted, as on a signal, then the worker ends: nothing of it is trusted after such an error.
+// Listened for once the stages are built: a module that fails to load here is said as before.
+let atUnit: number | undefined;
+knowStages(planStageFiles(plan.stages, plan.sideFiles));
+process.on('uncaughtException', (e) => {
+  if (stopping) return;
+  stopping = true;
+  const m: FromWorker = { type: 'error', unit: atUnit ?? -1, message: uncaughtText(e), code: STAGE_THREW };
+  const told = new Promise<void>((done) => {
+    if (parentPort) parentPort.postMessage(m);
+    else if (process.connected) return void process.send!(m, undefined, {}, () => done());
+    done();
+  });
+  void Promise.allSettled([told, stopUnits()]).finally(() => process.exit(1));
+});
+
 async function handle(m: ToWorker): Promise<void> {
   if ('exit' in m) {
     if (parentPort) parentPort.close();
@@ -73,6 +94,7 @@ async function handle(m: ToWorker): Promise<void> {
   // A fault for tests of failure handling: a worker process killed by a signal as it takes a unit.
   if (!parentPort && process.env.CORPUS_CLEAN_KILL_WORKER !== undefined) process.kill(process.pid, process.env.CORPUS_CLEAN_KILL_WORKER as NodeJS.Signals);
   let last = 0;
+  atUnit = m.unit;
   try {
     const [, times] = await timeUnit(() => runUnit(data.run, plan, stages, m.phase, m.unit, (s) => {
       const t = performance.now();
@@ -85,8 +107,14 @@ async function handle(m: ToWorker): Promise<void> {
     // Stopped by a signal: the unit's failure (its writers aborted) is not the news; the exit code says it.
     if (stopping) return;
     send({ type: 'error', unit: m.unit, message: failureText(e), code: errorCode(e), damaged: damagedFile(e) });
+  } finally {
+    atUnit = undefined;
   }
 }
+
+// Kept apart from the import block above (other branches change its lines this session).
+import { knowStages, planStageFiles, uncaughtText } from '../core/exitGuard.js';
+import { STAGE_THREW } from '../core/errors.js';
 
 if (parentPort) parentPort.on('message', (m: ToWorker) => void handle(m));
 else process.on('message', (m: ToWorker) => void handle(m));

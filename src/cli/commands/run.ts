@@ -278,7 +278,13 @@ ${flagHelp(RUN_FLAGS)}
       // From loading the recipe's modules to the end: a stage module's process.exit, in its top
       // level, its create() or a task, is said and never exits 0 (new-user review 24 N2, N13).
       ownExitNow(stopping);
-      const unguard = whileAtWork((code) => `corpus-clean run: error: a stage module called process.exit(${code}) while ${runStep.what}: the run is not finished (${EXIT0_HINT}): exit code ${code || 1}`);
+      // An error a stage throws outside its apply/run (a timer, a callback, an emitter's 'error')
+      // stops the run as its throw does: said, kept for status, exit code as for a throw (new-user review 24 N14).
+      const unguard = whileAtWork({
+        line: (code) => `corpus-clean run: error: a stage module called process.exit(${code}) while ${runStep.what}: the run is not finished (${EXIT0_HINT}): exit code ${code || 1}`,
+        failCode: () => runStep.code,
+        uncaught: (_e, text) => stopOnFailure(runStep.code, () => runStep.failed?.(text) ?? [`corpus-clean run: error: ${text}`]),
+      });
       try {
         return await runWith(rest[0], values, registry, toStderr, ['run', ...argv]);
       } finally {
@@ -288,14 +294,26 @@ ${flagHelp(RUN_FLAGS)}
   };
 }
 
-/** What `runWith` is at, for the line of a stage's process.exit (`whileAtWork`). */
-const runStep = { what: 'the run was at work' };
+// Kept apart from the import block above (other branches change its lines this session).
+import { knowStages, planStageFiles } from '../../core/exitGuard.js';
+import { stopOnFailure } from '../interrupt.js';
+
+/**
+ * What `runWith` is at, for the line of a stage's process.exit (`whileAtWork`): its words, the exit
+ * code a stage's throw gives there (2 while the modules load and the stages are built, as C4's
+ * refusals; 1 once the run is at work), and once the run's folder is planned, how a stop on an
+ * error nobody caught is said and kept for status.
+ */
+const runStep: { what: string; code: number; failed?: (text: string) => string[] } = { what: 'the run was at work', code: 1 };
 
 /** What `run` does, once its flags are parsed (kebab-case names, as `parse` gives them). */
 async function runWith(recipePath: string, values: Record<string, unknown>, registry: StageRegistry, say: Say = toStderr, argv: readonly string[] = ['run', recipePath]): Promise<number> {
   const p = { positionals: [recipePath], values };
   runStep.what = `the modules of recipe '${showPath(recipePath)}' were loading (their top level ran)`;
+  runStep.code = ExitCode.usage;
+  runStep.failed = undefined;
   const recipe = await loadRecipe(p.positionals[0], registry);
+  knowStages(planStageFiles(recipe.stages));
   runStep.what = 'the stages were being built (their create() ran)';
   const inputs = (p.values.input as string[] | undefined) ?? recipe.input;
   if (inputs.length === 0) throw new UsageError('no input: set `input:` in the recipe or pass --input PATH');
@@ -320,6 +338,7 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
   }
   if (wrong.length > 0) throw new UsageError(wrong[0].message, [...wrong[0].more, ...wrong.slice(1).flatMap((e) => [e.message, ...e.more])]);
   runStep.what = 'the run was at work';
+  runStep.code = ExitCode.dataOrIo;
   const v = p.values;
   // What a dedup stage's threshold gave for the LSH (new-user review 19 F5).
   for (const st of stages) {
@@ -419,6 +438,7 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
       const sides = await sideFileFacts([...stages.flatMap(filesReadBy), ...moduleFiles]);
       if (sides.length > 0) plan.sideFiles = sides;
       checkLoadedModules(recipe, sides);
+      knowStages(planStageFiles(recipe.stages, sides));
       // --overwrite removed an earlier run here: said when this one is stopped or fails (new-user review 21 N7).
       let replaced: string | undefined;
       const earlierGone = (): string => (replaced === undefined ? '' : `; the earlier ${replaced} in '${showPath(dir)}' was removed when this one started (--overwrite replaces a run in place: it is not put back)`);
@@ -498,6 +518,13 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
       const noteFailure = (e: { message: string; code?: string }, stopped?: string): void => {
         const why = recordFailure(dir, { at: new Date().toISOString(), error: e.message, ...(e.code !== undefined ? { code: e.code } : {}), ...(stopped !== undefined ? { stopped: stopped.replace(/^corpus-clean run: /, '') } : {}) });
         if (why !== undefined) say(`corpus-clean run: note: this failure could not be kept in the run folder for 'corpus-clean status' (${why})`);
+      };
+      // An error a stage threw outside its apply/run, nobody catching it (exitGuard): the tasks under
+      // way were stopped (as on a signal); said and kept for status as a stage's throw is (N14).
+      runStep.failed = (text) => {
+        const where = stoppedRunLine(dir, plan);
+        const why = recordFailure(dir, { at: new Date().toISOString(), error: text, code: STAGE_THREW, stopped: where.replace(/^corpus-clean run: /, '') });
+        return [`corpus-clean run: error: ${text}`, where, `corpus-clean run: the run ${afterRunFailure(STAGE_THREW, doneUnits(dir, plan) > 0)}${earlierGone()}`, ...(why === undefined ? [] : [`corpus-clean run: note: this failure could not be kept in the run folder for 'corpus-clean status' (${why})`])];
       };
       for (;;) {
         const unregister = whileRunning(async () => {

@@ -129,7 +129,12 @@ ${flagHelp(TASK_FLAGS)}
       const redone = new RedoneFiles();
       // A stage's process.exit(0) must not pass for this task's success (hostile review 23b X1).
       ownExitNow(stopping);
-      const unguard = whileAtWork((code) => `corpus-clean task: error: the process was ended by process.exit(${code}) while ${name} was at work, before it finished: ${EXIT0_HINT}; the task is not done: exit code ${code || 1}`);
+      // An error a stage throws outside its apply/run names the stage, as run's does (new-user review 24 N14).
+      knowStages(planStageFiles(plan.stages, plan.sideFiles));
+      const unguard = whileAtWork({
+        line: (code) => `corpus-clean task: error: the process was ended by process.exit(${code}) while ${name} was at work, before it finished: ${EXIT0_HINT}; the task is not done: exit code ${code || 1}`,
+        failed: (text) => `corpus-clean task: error: ${name} failed: ${text}; the task is not done`,
+      });
       try {
         for (;;) {
           try {
@@ -172,6 +177,9 @@ function ownUnmarked(dir: string, plan: Plan, phase: number, unit: number): numb
   }
   return own;
 }
+
+// Kept apart from the import block above (other branches change its lines this session).
+import { knowStages, planStageFiles } from '../../core/exitGuard.js';
 
 const ONLY_HELP: Flag[] = [{ name: 'help', short: 'h', type: 'boolean', help: 'show this help' }];
 

@@ -41,6 +41,9 @@ export function nameCommand(name: string): void {
 function stop(code: number, did: string, failed?: () => string[]): void {
   if (stoppingNow) return;
   stoppingNow = true;
+  // This exit is corpus-clean's own: the guard of a stage's process.exit lets its code stand (a
+  // command that did not tell it so, dedup-disk, got exit 1 for a Ctrl-C's 130).
+  ownExitNow(stopping);
   // A marker or stats file being written is not completed now (its temporary goes at exit).
   haltAtomicWrites();
   // An output FIFO nobody reads holds its writer in the open, and the writers' abort below waits
@@ -110,6 +113,9 @@ function stop(code: number, did: string, failed?: () => string[]): void {
 export async function handleLandedSignals(): Promise<void> {
   for (let i = 0; i < 2; i++) await new Promise<void>((done) => setImmediate(done));
 }
+
+// Kept apart from the import block above (other branches change its lines this session).
+import { ownExitNow } from '../core/exitGuard.js';
 
 /**
  * Stop the command on a failure from outside its own steps (a stage's error nobody caught, said by

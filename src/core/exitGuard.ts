@@ -3,17 +3,23 @@
  * 23b X1: a stage of one's own that called process.exit(0), or a library of its that did, ended
  * `run` with exit 0 and no word, the run unfinished; `run && next-step` went on; new-user review 24
  * N2: the same from a module's top level or its create(), before the first task; N13: a
- * process.exit(3) ended `run` with exit 3 and no line). While some work is registered, an exit with
- * code 0 becomes exit code 1, a `process.exit(N)` with another code keeps N, and a line on stderr
- * says what was at work. corpus-clean never ends a process with code 0 while it works, and its own
- * exits while it works (a signal's, 128+N; a closed stdout) are told apart by `ownExitNow`.
+ * process.exit(3) ended `run` with exit 3 and no line). While some work is registered, a
+ * `process.exit(N)` (or an exit with code 0 for any other reason) ends the process with the code a
+ * stage's throw at the same point gives (`failCode`: 1, the documented code of a failed run; 2
+ * while a recipe's modules load: hostile review 24 X1c, exit 2 read as a usage error by scripts),
+ * and a line on stderr says what was at work. corpus-clean never ends a process with code 0 while
+ * it works, and its own exits while it works (a signal's, 128+N; a closed stdout) are told apart by
+ * `ownExitNow`.
  *
  * An error nobody catches while work is registered (a stage's timer, callback or an emitter's
  * 'error' nobody listens to: new-user review 24 N14, Node's raw crash text and no stage named) is
  * handed to the innermost work that takes it (`uncaught`), which stops the work the way a stage's
  * throw does; the stage is named from the error's stack when a frame lies in its module or a file
- * it imports (`knowStages`); the process ends with the code a stage's throw at the same point
- * gives (`failCode`).
+ * it imports (`knowStages`).
+ *
+ * And once some work was registered, an exit code decided as a failure stays one: a module's own
+ * 'exit' listener that sets process.exitCode = 0 turned a failed run into exit 0 (hostile review 24
+ * X1d); the code is put back after every listener ran.
  */
 import { writeSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -30,6 +36,8 @@ export interface AtWork {
   failCode?(): number;
   /** An error nobody caught while this work is on, and its words (`uncaughtText`): stop the work, say it and exit. */
   uncaught?(e: unknown, text: string): void;
+  /** Called (synchronously) at such an exit with the line said: to keep it for status. */
+  ended?(said: string): void;
   /** Without `uncaught`: the line that says such an error (given its words), the process then ending with the failure code. */
   failed?(text: string): string;
 }
@@ -64,12 +72,51 @@ function onExit(code: number): void {
   // A non-zero exit nobody asked for by process.exit (an uncaught error: Node said it) is left as it is.
   if (code !== 0 && called === undefined) return;
   if (called !== undefined && ownExit()) return;
-  process.exitCode = code === 0 ? 1 : code;
+  const final = failCode();
+  process.exitCode = final;
+  kept = final;
+  // The exit code is said once, at the end: the one the process ends with (a line saying 'exit code 2' beside exit 1 would mislead).
+  const said = atWork[atWork.length - 1].line(code).replace(/: exit code \d+$/, '');
   try {
-    writeSync(2, atWork[atWork.length - 1].line(code) + '\n');
+    writeSync(2, `${said}: exit code ${final}\n`);
   } catch {
     // stderr closed: the exit code says it
   }
+  // Kept for status, as a stage's throw is (hostile review 24 X1c: status said only 'run the same command again').
+  for (let i = atWork.length - 1; i >= 0; i--) {
+    const keep = atWork[i].ended;
+    if (keep === undefined) continue;
+    try {
+      keep(said);
+    } catch {
+      // status will not say it: the line above did
+    }
+    break;
+  }
+}
+
+/** The failure code the exit under way must keep (X1d), once decided; 0 for none. */
+let kept = 0;
+let keeping = false;
+
+/**
+ * From the first work on: after every 'exit' listener ran (a module's own among them), an exit that
+ * began with a failure code (or was given one by the guard) ends with it. Node emits 'exit' through
+ * `process.emit` on both ways out (process.exit and the event loop's end) and reads the exit code
+ * after it, so the code is put back there.
+ */
+function keepFailureCode(): void {
+  if (keeping) return;
+  keeping = true;
+  const emit = process.emit;
+  process.emit = function (this: NodeJS.Process, event: string | symbol, ...args: unknown[]) {
+    if (event !== 'exit') return (emit as (...a: unknown[]) => boolean).call(this, event, ...args);
+    const began = typeof args[0] === 'number' ? args[0] : 0;
+    const r = (emit as (...a: unknown[]) => boolean).call(this, event, ...args);
+    const want = kept !== 0 ? kept : began;
+    if (want !== 0 && !process.exitCode) process.exitCode = want;
+    return r;
+  } as typeof process.emit;
 }
 
 /** A stage of one's own, for naming the one whose code threw outside a record: its name, recipe index, module, and the files it imports. */
@@ -154,6 +201,7 @@ function onUncaught(e: unknown): void {
     }
   }
   const code = failCode();
+  kept = code;
   const said = atWork.findLast((w) => w.failed !== undefined)?.failed?.(text) ?? `corpus-clean: error: ${text}`;
   try {
     writeSync(2, `${said}: exit code ${code}\n`);
@@ -170,6 +218,7 @@ function onUncaught(e: unknown): void {
  */
 export function whileAtWork(work: AtWork | ((code: number) => string)): () => void {
   const w: AtWork = typeof work === 'function' ? { line: work } : work;
+  keepFailureCode();
   if (atWork.length === 0) {
     process.on('exit', onExit);
     if (!failing) process.on('uncaughtException', onUncaught);

@@ -79,11 +79,13 @@ export default { name: 'exw', summary: 'x', options: {}, create: () => ({ name: 
     const run = promisify(execFile);
     const at = `const { whileAtWork } = await import(${guard}); const done = whileAtWork(() => 'at work'); `;
     const during = await run(process.execPath, ['--input-type=module', '-e', `${at}process.exit(0);`]).catch((e: { code: number; stderr: string }) => e);
-    expect([(during as { code?: number }).code, during.stderr]).toEqual([1, 'at work\n']);
+    // The guard says the exit code the process ends with at the end of the line (session 25, X1c).
+    expect([(during as { code?: number }).code, during.stderr]).toEqual([1, 'at work: exit code 1\n']);
     const after = await run(process.execPath, ['--input-type=module', '-e', `${at}done(); process.exit(0);`]);
     expect(after.stderr).toBe('');
-    // An exit with another code keeps it, and is said (new-user review 24 N13).
+    // An exit with another code is said (new-user review 24 N13) and ends with the failure code, 1
+    // (hostile review 24 X1c: process.exit(2) read as a usage error).
     const other = await run(process.execPath, ['--input-type=module', '-e', `${at}process.exit(3);`]).catch((e: { code: number; stderr: string }) => e);
-    expect([(other as { code?: number }).code, other.stderr]).toEqual([3, 'at work\n']);
+    expect([(other as { code?: number }).code, other.stderr]).toEqual([1, 'at work: exit code 1\n']);
   });
 });

@@ -8,8 +8,10 @@ import { runCli, tempDir } from '../helpers/run.js';
  * New-user review 24 N2: a stage module's process.exit(0) in its top level or in its create()
  * (before the first task) ended `run` with exit 0 and no word, nothing written (X1's guard began
  * with the tasks). N13: a stage's process.exit(3) ended `run` with exit 3 and no line at all. Now
- * `run` is guarded from loading the recipe's modules to its end: one line says what was at work,
- * the exit code is N (1 for 0).
+ * `run` is guarded from loading the recipe's modules to its end: one line says what was at work.
+ * The exit code is the one a stage's throw gives at the same point (hostile review 24 X1c, session
+ * 25: it was N, 1 for 0, and 2 read as a usage error): 2 while the modules load and the stages are
+ * built (as a module or a create() that throws), 1 once the run is at work.
  */
 describe("a stage module's process.exit before or during the run", () => {
   let dir = '';
@@ -25,24 +27,24 @@ describe("a stage module's process.exit before or during the run", () => {
     for (const m of ['top', 'cre', 'ex3']) await writeFile(join(dir, `r-${m}.yaml`), `stages:\n  - normalize\n  - module: ./${m}.mjs\n`);
   });
 
-  it("process.exit(0) in a module's top level: exit 1, a line, nothing written", async () => {
+  it("process.exit(0) in a module's top level: exit 2, a line, nothing written", async () => {
     const r = await runCli(['run', 'r-top.yaml', '-i', 'a.jsonl', '-o', 'o-top', '-w', '1'], { cwd: dir });
-    expect([r.code, r.stderr]).toEqual([1, `corpus-clean run: error: a stage module called process.exit(0) while the modules of recipe 'r-top.yaml' were loading (their top level ran): the run is not finished (${hint}): exit code 1\n`]);
+    expect([r.code, r.stderr]).toEqual([2, `corpus-clean run: error: a stage module called process.exit(0) while the modules of recipe 'r-top.yaml' were loading (their top level ran): the run is not finished (${hint}): exit code 2\n`]);
     expect(existsSync(join(dir, 'o-top'))).toBe(false);
   });
 
-  it('process.exit(0) and process.exit(4) in create(): the line, exit 1 and 4', async () => {
-    for (const [code, rc] of [['0', 1], ['4', 4]] as const) {
+  it('process.exit(0) and process.exit(4) in create(): the line, exit 2 (as a create() that throws)', async () => {
+    for (const [code, rc] of [['0', 2], ['4', 2]] as const) {
       const r = await runCli(['run', 'r-cre.yaml', '-i', 'a.jsonl', '-o', `o-cre${code}`, '-w', '2'], { cwd: dir, env: { CODE: code } });
       expect([r.code, r.stderr]).toEqual([rc, `corpus-clean run: error: a stage module called process.exit(${code}) while the stages were being built (their create() ran): the run is not finished (${hint}): exit code ${rc}\n`]);
     }
   });
 
-  it("a stage's process.exit(3) in its task: exit 3 and the task's line (1 and 2 workers)", async () => {
+  it("a stage's process.exit(3) in its task: exit 1 and the task's line (1 and 2 workers)", async () => {
     for (const w of ['1', '2']) {
       const r = await runCli(['run', 'r-ex3.yaml', '-i', 'a.jsonl', '-o', `o-ex3-${w}`, '-w', w], { cwd: dir });
-      expect(r.code, r.stderr).toBe(3);
-      expect(r.stderr).toContain(`corpus-clean: error: the process was ended by process.exit(3) while task 0 of phase 0-tasks (a.jsonl) was at work, before the run finished: ${hint}; the run is not finished (no _SUCCESS): exit code 3\n`);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr).toContain(`corpus-clean: error: the process was ended by process.exit(3) while task 0 of phase 0-tasks (a.jsonl) was at work, before the run finished: ${hint}; the run is not finished (no _SUCCESS): exit code 1\n`);
       expect(existsSync(join(dir, `o-ex3-${w}/_SUCCESS`))).toBe(false);
     }
   });

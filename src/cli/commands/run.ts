@@ -281,9 +281,10 @@ ${flagHelp(RUN_FLAGS)}
       // An error a stage throws outside its apply/run (a timer, a callback, an emitter's 'error')
       // stops the run as its throw does: said, kept for status, exit code as for a throw (new-user review 24 N14).
       const unguard = whileAtWork({
-        line: (code) => `corpus-clean run: error: a stage module called process.exit(${code}) while ${runStep.what}: the run is not finished (${EXIT0_HINT}): exit code ${code || 1}`,
+        line: (code) => `corpus-clean run: error: a stage module called process.exit(${code}) while ${runStep.what}: the run is not finished (${EXIT0_HINT})`,
         failCode: () => runStep.code,
         uncaught: (_e, text) => stopOnFailure(runStep.code, () => runStep.failed?.(text) ?? [`corpus-clean run: error: ${text}`]),
+        ended: (said) => runStep.ended?.(said),
       });
       try {
         return await runWith(rest[0], values, registry, toStderr, ['run', ...argv]);
@@ -304,7 +305,7 @@ import { stopOnFailure } from '../interrupt.js';
  * refusals; 1 once the run is at work), and once the run's folder is planned, how a stop on an
  * error nobody caught is said and kept for status.
  */
-const runStep: { what: string; code: number; failed?: (text: string) => string[] } = { what: 'the run was at work', code: 1 };
+const runStep: { what: string; code: number; failed?: (text: string) => string[]; ended?: (said: string) => void } = { what: 'the run was at work', code: 1 };
 
 /** What `run` does, once its flags are parsed (kebab-case names, as `parse` gives them). */
 async function runWith(recipePath: string, values: Record<string, unknown>, registry: StageRegistry, say: Say = toStderr, argv: readonly string[] = ['run', recipePath]): Promise<number> {
@@ -312,6 +313,7 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
   runStep.what = `the modules of recipe '${showPath(recipePath)}' were loading (their top level ran)`;
   runStep.code = ExitCode.usage;
   runStep.failed = undefined;
+  runStep.ended = undefined;
   const recipe = await loadRecipe(p.positionals[0], registry);
   knowStages(planStageFiles(recipe.stages));
   runStep.what = 'the stages were being built (their create() ran)';
@@ -526,6 +528,8 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
         const why = recordFailure(dir, { at: new Date().toISOString(), error: text, code: STAGE_THREW, stopped: where.replace(/^corpus-clean run: /, '') });
         return [`corpus-clean run: error: ${text}`, where, `corpus-clean run: the run ${afterRunFailure(STAGE_THREW, doneUnits(dir, plan) > 0)}${earlierGone()}`, ...(why === undefined ? [] : [`corpus-clean run: note: this failure could not be kept in the run folder for 'corpus-clean status' (${why})`])];
       };
+      // A stage's process.exit while the run works (exitGuard said it): kept for status as a throw is (X1c).
+      runStep.ended = (said) => void recordFailure(dir, { at: new Date().toISOString(), error: said.replace(/^corpus-clean( run)?: error: /, ''), code: STAGE_THREW, stopped: stoppedRunLine(dir, plan).replace(/^corpus-clean run: /, '') });
       for (;;) {
         const unregister = whileRunning(async () => {
           // The workers first: one still running would write a temporary behind the sweep.

@@ -132,7 +132,7 @@ ${flagHelp(TASK_FLAGS)}
       // An error a stage throws outside its apply/run names the stage, as run's does (new-user review 24 N14).
       knowStages(planStageFiles(plan.stages, plan.sideFiles));
       const unguard = whileAtWork({
-        line: (code) => `corpus-clean task: error: the process was ended by process.exit(${code}) while ${name} was at work, before it finished: ${EXIT0_HINT}; the task is not done: exit code ${code || 1}`,
+        line: (code) => `corpus-clean task: error: the process was ended by process.exit(${code}) while ${name} was at work, before it finished: ${EXIT0_HINT}; the task is not done`,
         failed: (text) => `corpus-clean task: error: ${name} failed: ${text}; the task is not done`,
       });
       try {

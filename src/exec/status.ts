@@ -93,7 +93,9 @@ export async function statusReport(run: string): Promise<{ text: string; finishe
     // What stopped the last attempt, when it kept it (new-user review 20 F3), before what to do;
     // a Slurm attempt whose first sbatch failed kept that in _slurm/nothing-submitted (21 N2).
     const failure = running ? undefined : readFailure(run);
-    if (failure !== undefined) lines.push(`  last attempt failed at ${showTime(failure.at)}: ${failure.error}`);
+    // Its units done since (by hand with `task`): what stopped it is no longer what is left (new-user review 24 N3).
+    const since = failure !== undefined && doneUnits(run, plan) === totalUnits(plan) ? ' (every unit has been done since)' : '';
+    if (failure !== undefined) lines.push(`  last attempt failed at ${showTime(failure.at)}: ${failure.error}${since}`);
     const unsubmitted = running ? undefined : await readFile(join(slurmDir(run), 'nothing-submitted'), 'utf8').catch(() => undefined);
     const m = unsubmitted === undefined ? null : /^(\S+) ([^]*?)\s*$/.exec(unsubmitted);
     if (m !== null) lines.push(`  last attempt submitted nothing to Slurm (${showTime(m[1])}): ${m[2].split('\n').join(' ')}`);
@@ -157,9 +159,13 @@ async function stoppedStep(run: string, plan: Plan): Promise<string> {
   // After a full disk (the last attempt's failure, kept by it: new-user review 20 F3), space is freed before the same command runs again.
   const failure = readFailure(run);
   const again = plan.name === 'dedup-disk' ? 'run the same dedup-disk command again' : 'run the same command again';
-  // A stage of one's own threw after some units were done: fixed, its module differs and a resume is refused (B6b).
-  if (failure?.code === STAGE_THREW && doneUnits(run, plan) > 0) return `  not running; it stopped when a stage of one's own threw, and its finished units ran that stage's old code: fix the stage it names, then run the command again with --overwrite to start over${cmd(['--overwrite'])}`;
-  const how = failure !== undefined && noSpace(failure.code) ? `free space on the file system it names (df -h; df -i for its inodes), then ${again}` : failure?.code === STAGE_THREW ? `fix the stage it names, then ${again}` : again;
+  // A stage of one's own threw after some units were done: fixed in its module, the module differs
+  // and a resume is refused (B6b), so --overwrite; but a cause outside its code (a file or server it
+  // uses, the environment) mended, the same command resumes and keeps them; and once every unit is
+  // done (the rest by hand with `task`), the same command only merges (new-user review 24 N3: status
+  // advised --overwrite in every case, saying the finished units 'ran that stage's old code').
+  if (failure?.code === STAGE_THREW && missing > 0 && doneUnits(run, plan) > 0) return `  not running; it stopped when a stage of one's own threw (above). If you fix the stage in its module (or a file it imports), run the command again with --overwrite to start over: its finished units ran the module as it was, and a resume after it changed is refused${cmd(['--overwrite'])}\n  if the cause was outside its code (a file or server it uses, the environment) and is mended, the same command resumes, keeping the ${counted(doneUnits(run, plan), 'finished unit')}${cmd()}`;
+  const how = failure !== undefined && noSpace(failure.code) ? `free space on the file system it names (df -h; df -i for its inodes), then ${again}` : failure?.code === STAGE_THREW && missing > 0 ? `fix the stage it names, then ${again}` : again;
   return stoppedAdvice(run, plan, missing, how, cmd);
 }
 

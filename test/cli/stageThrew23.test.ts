@@ -32,11 +32,12 @@ describe('a stage of one\'s own that throws', () => {
       expect(r.stderr).toContain("failed: stage boom (./bad-stage.mjs, stages[1]) threw on b.jsonl:2: Error: my bug (CORPUS_CLEAN_DEBUG=1 shows its stack)\n");
       expect(r.stderr).not.toMatch(/^\s+at /m);
       // With a unit finished (a.jsonl), it ran the stage's old code: fixed, the module differs and a resume is refused (B6b).
-      expect(r.stderr).toMatch(/the run (stopped before any unit finished: fix the stage, then run the same command to start it from its plan|stopped; its finished units ran the stage as it is now: fix the stage, then run the same command with --overwrite to start over \(a resume after the module changed is refused\))\n/);
-      const kept = r.stderr.includes('its finished units ran');
+      // With units kept, both ways are said (new-user review 24 N3, session 25): the module fixed, --overwrite; a cause outside the code, the same command.
+      expect(r.stderr).toMatch(/the run (stopped before any unit finished: fix the stage, then run the same command to start it from its plan|stopped; finished units are kept\. If you fix the stage in its module \(or a file it imports\), run the same command with --overwrite to start over: its finished units ran the module as it is now, and a resume after it changed is refused; if the cause was outside its code [^\n]*: it resumes)\n/);
+      const kept = r.stderr.includes('finished units are kept');
       const s = await runCli(['status', 'out'], { cwd: dir });
       expect(s.stdout).toContain('threw on b.jsonl:2: Error: my bug');
-      expect(s.stdout).toMatch(kept ? /its finished units ran that stage's old code: fix the stage it names, then run the command again with --overwrite/ : /fix the stage it names, then run the same command again to start it from its plan/);
+      expect(s.stdout).toMatch(kept ? /If you fix the stage in its module \(or a file it imports\), run the command again with --overwrite to start over/ : /fix the stage it names, then run the same command again to start it from its plan/);
       // With CORPUS_CLEAN_DEBUG=1, where in the stage's code: its stack.
       const d = await runCli(args, { cwd: dir, env: { CORPUS_CLEAN_DEBUG: '1' } });
       expect(d.code, d.stderr).toBe(1);

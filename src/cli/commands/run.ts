@@ -777,7 +777,8 @@ function afterRunFailure(code: string | undefined, kept: boolean): string {
   if (code === 'ERR_INPUT_CHANGED') return afterFailure(code, '');
   // A stage of one's own that threw throws again on the same record until its code is fixed (new-user review 22 A5).
   // Its finished units ran the stage's old code: a resume after its module changed is refused (B6b).
-  if (code === STAGE_THREW && kept) return 'stopped; its finished units ran the stage as it is now: fix the stage, then run the same command with --overwrite to start over (a resume after the module changed is refused)';
+  // Its cause may lie outside the code (a file or server it uses, the environment): then the same command resumes (new-user review 24 N3).
+  if (code === STAGE_THREW && kept) return "stopped; finished units are kept. If you fix the stage in its module (or a file it imports), run the same command with --overwrite to start over: its finished units ran the module as it is now, and a resume after it changed is refused; if the cause was outside its code (a file or server it uses, the environment), mend that and run the same command: it resumes";
   const again = noSpace(code) ? 'free space on the file system the error names (df -h; df -i for its inodes), then run the same command again' : code === STAGE_THREW ? 'fix the stage, then run the same command' : 'run the same command again';
   return kept ? `stopped; finished units are kept: ${again} to resume` : `stopped before any unit finished: ${again} to start it from its plan`;
 }

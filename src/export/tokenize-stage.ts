@@ -7,7 +7,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { errorText } from '../core/show.js';
 import { showPath } from '../core/fsname.js';
-import { parseSentencePieceModel } from '../tokenize/sentencepiece-model.js';
 import { SentencePieceTokenizer } from '../tokenize/tokenizer.js';
 import type { SampleKind, SampleOptions } from './sample.js';
 import { encodeSample, SampleError } from './sample.js';
@@ -62,7 +61,7 @@ export function loadTokenizer(path: string): SentencePieceTokenizer {
     throw new UsageError(`cannot read tokenizer model '${showPath(path)}': ${errorText(e)}`);
   }
   try {
-    return new SentencePieceTokenizer(parseSentencePieceModel(bytes));
+    return SentencePieceTokenizer.fromBytes(bytes);
   } catch (e) {
     const hf = /\.json$/i.test(path) || bytes.subarray(0, 64).toString('latin1').trimStart().startsWith('{') ? ' (a Hugging Face tokenizer.json is not supported: give the SentencePiece tokenizer.model)' : '';
     throw new UsageError(`--tokenizer '${showPath(path)}' is not a SentencePiece .model file${hf}: ${errorText(e)}${bundled}`);

@@ -1,4 +1,4 @@
-import type { SentencePieceModel } from './sentencepiece-model.js';
+import type { Piece, SentencePieceModel } from './sentencepiece-model.js';
 import { ModelType, PieceType } from './sentencepiece-model.js';
 
 /** U+2581 LOWER ONE EIGHTH BLOCK: how SentencePiece writes a space inside pieces. */
@@ -18,6 +18,208 @@ export interface BpeEncoderOptions {
 }
 
 /**
+ * Everything `BpeEncoder` needs from a model, as flat arrays: what `buildBpeTables` derives from
+ * the pieces, and what `compiled.ts` writes to and reads from a file, so that a process can skip
+ * the derivation (about 0.5 CPU s for InternLM2's 92,544 pieces).
+ */
+export interface BpeTables {
+  /** Number of pieces. */
+  vocab: number;
+  /** Score and type of each piece. */
+  scores: Float64Array;
+  types: Uint8Array;
+  /** Unknown, control and byte pieces: text and id, in id order. */
+  reserved: [string, number][];
+  /** User-defined pieces: text and id, in id order. */
+  userDefined: [string, number][];
+  unkId: number;
+  hasUnused: boolean;
+  byteFallback: boolean;
+  /** Id of the piece `<0xNN>` for each byte, -1 when missing. */
+  byteIds: Int32Array;
+  /** Texts of the symbols past the vocabulary (characters that are no piece), from id `vocab` up. */
+  extraSymbols: string[];
+  /** (code point, symbol, dense index) of each character occurring in a mergeable piece. */
+  chars: Int32Array;
+  /** (left, right) dense indexes of the characters adjacent in some mergeable piece. */
+  bigrams: Int32Array;
+  /** Final id of each symbol: reserved piece first, then piece, else -1. */
+  symFinal: Int32Array;
+  /** (left symbol, right symbol, merged piece id) of every split of a mergeable piece into two symbols. */
+  pairs: Int32Array;
+}
+
+/** Slots of the open-addressing table for `count` keys: a power of two at least twice the count. */
+function tableSize(count: number): number {
+  let cap = 1;
+  while (cap < count * 2) cap *= 2;
+  return cap;
+}
+
+/**
+ * The `width`-int records of `flat` reordered by the home slot of their first two ints in a table
+ * of `tableSize` slots (stable), as compiled tables store `pairs` and `bigrams`: inserted in this
+ * order the table is written front to back, which costs far fewer cache misses than scattered
+ * writes; lookups find the same keys in any order.
+ */
+export function slotOrder(flat: ArrayLike<number>, width: number): Int32Array {
+  const count = flat.length / width;
+  const mask = tableSize(count) - 1;
+  const start = new Int32Array(mask + 2);
+  const home = new Int32Array(count);
+  for (let e = 0; e < count; e++) {
+    home[e] = pairHash(flat[e * width], flat[e * width + 1]) & mask;
+    start[home[e] + 1]++;
+  }
+  for (let h = 0; h <= mask; h++) start[h + 1] += start[h];
+  const out = new Int32Array(flat.length);
+  for (let e = 0; e < count; e++) {
+    const at = start[home[e]]++ * width;
+    for (let k = 0; k < width; k++) out[at + k] = flat[e * width + k];
+  }
+  return out;
+}
+
+/** An open-addressing table of `width`-int records keyed by their first two ints (-1: empty slot), filled in the given order. */
+function fillTable(records: Int32Array, width: number): Int32Array {
+  const count = records.length / width;
+  const mask = tableSize(count) - 1;
+  const table = new Int32Array((mask + 1) * width).fill(-1);
+  for (let e = 0; e < records.length; e += width) {
+    let h = pairHash(records[e], records[e + 1]) & mask;
+    while (table[h * width] >= 0) h = (h + 1) & mask;
+    for (let k = 0; k < width; k++) table[h * width + k] = records[e + k];
+  }
+  return table;
+}
+
+function isMergeable(type: number): boolean {
+  return type === PieceType.normal || type === PieceType.userDefined || type === PieceType.unused;
+}
+
+/** Derive the encoder's tables from a model. Throws when the model cannot be encoded with. */
+export function buildBpeTables(model: SentencePieceModel): BpeTables {
+  if (model.trainer.modelType !== ModelType.bpe) {
+    throw new Error(`only BPE SentencePiece models are supported; this one has model_type ${model.trainer.modelType}`);
+  }
+  const n = model.pieces.length;
+  const scores = new Float64Array(n);
+  const types = new Uint8Array(n);
+  /** Ids of mergeable pieces (normal, user-defined, unused), by piece text. */
+  const mergeable = new Map<string, number>();
+  /** Ids of unknown, control and byte pieces, by piece text. */
+  const reserved = new Map<string, number>();
+  const userDefined: [string, number][] = [];
+  const byteIds = new Int32Array(256).fill(-1);
+  let unk = -1;
+  let hasUnused = false;
+  model.pieces.forEach((p, id) => {
+    scores[id] = p.score;
+    types[id] = p.type;
+    if (p.piece.length === 0) throw new Error(`piece ${id} is empty`);
+    const map = isMergeable(p.type) ? mergeable : reserved;
+    if (map.has(p.piece)) throw new Error(`piece ${JSON.stringify(p.piece)} is defined twice (ids ${map.get(p.piece)} and ${id})`);
+    map.set(p.piece, id);
+    if (p.type === PieceType.unknown) unk = id;
+    if (p.type === PieceType.unused) hasUnused = true;
+    if (p.type === PieceType.byte) {
+      const m = /^<0x([0-9A-F]{2})>$/.exec(p.piece);
+      if (m) byteIds[parseInt(m[1], 16)] = id;
+    }
+    if (p.type === PieceType.userDefined) userDefined.push([p.piece, id]);
+  });
+  if (unk < 0) throw new Error('the model has no <unk> piece');
+  const byteFallback = model.trainer.byteFallback;
+  if (byteFallback) {
+    for (let b = 0; b < 256; b++) {
+      if (byteIds[b] < 0) throw new Error(`byte_fallback is on but piece <0x${HEX[b >> 4]}${HEX[b & 15]}> is missing`);
+    }
+  }
+
+  // Symbols: every mergeable piece, plus each character of a mergeable piece that is no piece.
+  const charSym = new Int32Array(0x110000).fill(-1);
+  const charDense = new Int32Array(0x110000).fill(-1);
+  const symText = model.pieces.map((p) => p.piece);
+  /** The characters in order of their dense index. */
+  const charList: number[] = [];
+  let dense = 0;
+  for (const [piece] of mergeable) {
+    for (const ch of piece) {
+      const cp = ch.codePointAt(0)!;
+      if (charDense[cp] < 0) {
+        charDense[cp] = dense++;
+        charList.push(cp);
+      }
+      if (charSym[cp] < 0) {
+        const id = mergeable.get(ch);
+        if (id !== undefined) charSym[cp] = id;
+        else {
+          charSym[cp] = symText.length;
+          symText.push(ch);
+        }
+      }
+    }
+  }
+  const bigramSet = new Set<number>();
+  const bigrams: number[] = [];
+  for (const [piece] of mergeable) {
+    let prev = -1;
+    for (const ch of piece) {
+      const d = charDense[ch.codePointAt(0)!];
+      if (prev >= 0) {
+        const size = bigramSet.size;
+        if (bigramSet.add(prev * dense + d).size > size) bigrams.push(prev, d);
+      }
+      prev = d;
+    }
+  }
+  const chars = new Int32Array(3 * dense);
+  charList.forEach((cp, d) => {
+    chars[3 * d] = cp;
+    chars[3 * d + 1] = charSym[cp];
+    chars[3 * d + 2] = d;
+  });
+  const symFinal = new Int32Array(symText.length);
+  symText.forEach((t, sym) => {
+    symFinal[sym] = reserved.get(t) ?? mergeable.get(t) ?? -1;
+  });
+
+  // Merge table: every split of a mergeable piece into two symbols.
+  const symOf = (t: string): number => {
+    const id = mergeable.get(t);
+    if (id !== undefined) return id;
+    const cp = t.codePointAt(0)!;
+    return t.length === (cp > 0xffff ? 2 : 1) ? charSym[cp] : -1;
+  };
+  const entries: number[] = [];
+  for (const [piece, id] of mergeable) {
+    for (let k = 1; k < piece.length; k++) {
+      const u = piece.charCodeAt(k);
+      if (u >= 0xdc00 && u <= 0xdfff) continue; // never split a surrogate pair
+      const l = symOf(piece.slice(0, k));
+      const r = symOf(piece.slice(k));
+      if (l >= 0 && r >= 0) entries.push(l, r, id);
+    }
+  }
+  return {
+    vocab: n,
+    scores,
+    types,
+    reserved: [...reserved],
+    userDefined,
+    unkId: unk,
+    hasUnused,
+    byteFallback,
+    byteIds,
+    extraSymbols: symText.slice(n),
+    chars,
+    bigrams: Int32Array.from(bigrams),
+    symFinal,
+    pairs: Int32Array.from(entries),
+  };
+}
+
+/**
  * Encodes normalised text with a SentencePiece BPE model, giving the same ids as the reference
  * C++ `bpe_model.cc` (greedy merge of the adjacent pair whose concatenation is the
  * highest-scoring piece, ties to the leftmost; user-defined pieces frozen; unknown characters
@@ -30,37 +232,38 @@ export interface BpeEncoderOptions {
  * keyed by the two symbols' ids, so the loop allocates no strings.
  */
 export class BpeEncoder {
-  /** Ids of mergeable pieces (normal, user-defined, unused), by piece text. */
-  private readonly mergeable = new Map<string, number>();
   /** Ids of unknown, control and byte pieces, by piece text (looked up first, as upstream does). */
-  private readonly reserved = new Map<string, number>();
+  private readonly reserved: Map<string, number>;
+  /** Ids of mergeable pieces (normal, user-defined, unused) by piece text; made from `pieces` when first needed. */
+  private mergeable: Map<string, number> | null = null;
+  private readonly pieces: () => readonly Piece[];
+  private readonly vocab: number;
   /** Piece scores; for symbol ids past the vocabulary (characters that are no piece) unused. */
   private readonly scores: Float64Array;
   private readonly types: Uint8Array;
   /**
    * Symbols are mergeable pieces (their ids) and characters occurring in some mergeable piece
-   * without being one themselves (ids from the vocabulary size up). `charSym[cp]` is a
-   * character's symbol, -1 when it occurs in no mergeable piece (it can never merge).
+   * without being one themselves (ids from the vocabulary size up). `charSym[cp] - 1` is a
+   * character's symbol, -1 when it occurs in no mergeable piece (it can never merge). Stored
+   * plus one so that the 4.4 MB array needs no fill: pages of characters no piece holds are
+   * never written, so never touched.
    */
-  private readonly charSym: Int32Array;
-  /** The text of each symbol id, for the final id lookup. */
-  private readonly symText: string[];
+  private readonly charSym = new Int32Array(0x110000);
   /** Final id of a symbol that ends a merge loop: reserved piece first, then piece, else -1 (unknown). */
   private readonly symFinal: Int32Array;
-  /** Open-addressing table (left symbol, right symbol) → merged piece id. */
-  private readonly pairL: Int32Array;
-  private readonly pairR: Int32Array;
-  private readonly pairV: Int32Array;
+  /** Open-addressing table (left symbol, right symbol) → merged piece id, as (left, right, id) slots of 3 ints. */
+  private readonly pairs: Int32Array;
   private readonly pairMask: number;
-  /** Dense index of characters inside mergeable pieces, and the pairs of them adjacent in some piece. */
-  private readonly charDense: Int32Array;
-  private readonly bigrams = new Set<number>();
-  private readonly denseCount: number;
+  /** Dense index of characters inside mergeable pieces (plus one, as `charSym`), and the pairs of them adjacent in some piece. */
+  private readonly charDense = new Int32Array(0x110000);
+  /** Open-addressing set of (left, right) dense indexes, as slots of 2 ints. */
+  private readonly bigrams: Int32Array;
+  private readonly bigramMask: number;
   /** First UTF-16 unit of some user-defined piece: 1. */
   private readonly udFirst = new Uint8Array(0x10000);
-  /** User-defined pieces by their first UTF-16 unit, longest first. */
-  private readonly userDefined = new Map<number, string[]>();
-  private readonly byteIds = new Int32Array(256).fill(-1);
+  /** User-defined pieces (text, id) by their first UTF-16 unit, longest first. */
+  private readonly userDefined = new Map<number, [string, number][]>();
+  private readonly byteIds: Int32Array;
   private readonly hasUnused: boolean;
   private readonly unkId: number;
   private readonly byteFallback: boolean;
@@ -75,123 +278,82 @@ export class BpeEncoder {
   private prev = new Int32Array(64);
   private readonly heap = new PairHeap();
 
-  constructor(model: SentencePieceModel, options: BpeEncoderOptions = {}) {
-    if (model.trainer.modelType !== ModelType.bpe) {
-      throw new Error(`only BPE SentencePiece models are supported; this one has model_type ${model.trainer.modelType}`);
-    }
+  /**
+   * An encoder for `model`, with the tables `tables` when given (they must be what
+   * `buildBpeTables(model)` gives; `compiled.ts` reads them from a file), else derived from the
+   * model. With `tables`, `model.pieces` is only read for a text the tables cannot answer.
+   */
+  constructor(model: SentencePieceModel, options: BpeEncoderOptions = {}, tables: BpeTables = buildBpeTables(model)) {
     this.cacheSize = options.cacheSize ?? 200_000;
     this.maxCachedChunk = options.maxCachedChunk ?? 48;
-    const n = model.pieces.length;
-    this.scores = new Float64Array(n);
-    this.types = new Uint8Array(n);
-    let unk = -1;
-    let hasUnused = false;
-    model.pieces.forEach((p, id) => {
-      this.scores[id] = p.score;
-      this.types[id] = p.type;
-      if (p.piece.length === 0) throw new Error(`piece ${id} is empty`);
-      const mergeable = p.type === PieceType.normal || p.type === PieceType.userDefined || p.type === PieceType.unused;
-      const map = mergeable ? this.mergeable : this.reserved;
-      if (map.has(p.piece)) throw new Error(`piece ${JSON.stringify(p.piece)} is defined twice (ids ${map.get(p.piece)} and ${id})`);
-      map.set(p.piece, id);
-      if (p.type === PieceType.unknown) unk = id;
-      if (p.type === PieceType.unused) hasUnused = true;
-      if (p.type === PieceType.byte) {
-        const m = /^<0x([0-9A-F]{2})>$/.exec(p.piece);
-        if (m) this.byteIds[parseInt(m[1], 16)] = id;
-      }
-      if (p.type === PieceType.userDefined) {
-        const first = p.piece.charCodeAt(0);
-        this.udFirst[first] = 1;
-        const list = this.userDefined.get(first) ?? [];
-        list.push(p.piece);
-        list.sort((a, b) => b.length - a.length);
-        this.userDefined.set(first, list);
-      }
-    });
-    if (unk < 0) throw new Error('the model has no <unk> piece');
-    this.unkId = unk;
-    this.hasUnused = hasUnused;
-    this.byteFallback = model.trainer.byteFallback;
-    if (this.byteFallback) {
-      for (let b = 0; b < 256; b++) {
-        if (this.byteIds[b] < 0) throw new Error(`byte_fallback is on but piece <0x${HEX[b >> 4]}${HEX[b & 15]}> is missing`);
-      }
+    this.pieces = () => model.pieces;
+    this.vocab = tables.vocab;
+    this.scores = tables.scores;
+    this.types = tables.types;
+    this.reserved = new Map(tables.reserved);
+    for (const [piece, id] of tables.userDefined) {
+      const first = piece.charCodeAt(0);
+      this.udFirst[first] = 1;
+      const list = this.userDefined.get(first) ?? [];
+      list.push([piece, id]);
+      list.sort((a, b) => b[0].length - a[0].length);
+      this.userDefined.set(first, list);
     }
+    this.unkId = tables.unkId;
+    this.hasUnused = tables.hasUnused;
+    this.byteFallback = tables.byteFallback;
+    this.byteIds = tables.byteIds;
+    const chars = tables.chars;
+    for (let c = 0; c < chars.length; c += 3) {
+      this.charSym[chars[c]] = chars[c + 1] + 1;
+      this.charDense[chars[c]] = chars[c + 2] + 1;
+    }
+    this.bigrams = fillTable(tables.bigrams, 2);
+    this.bigramMask = this.bigrams.length / 2 - 1;
+    this.symFinal = tables.symFinal;
+    this.pairs = fillTable(tables.pairs, 3);
+    this.pairMask = this.pairs.length / 3 - 1;
+  }
 
-    // Symbols: every mergeable piece, plus each character of a mergeable piece that is no piece.
-    this.charSym = new Int32Array(0x110000).fill(-1);
-    this.charDense = new Int32Array(0x110000).fill(-1);
-    this.symText = model.pieces.map((p) => p.piece);
-    let dense = 0;
-    for (const [piece] of this.mergeable) {
-      for (const ch of piece) {
-        const cp = ch.codePointAt(0)!;
-        if (this.charDense[cp] < 0) this.charDense[cp] = dense++;
-        if (this.charSym[cp] < 0) {
-          const id = this.mergeable.get(ch);
-          if (id !== undefined) this.charSym[cp] = id;
-          else {
-            this.charSym[cp] = this.symText.length;
-            this.symText.push(ch);
-          }
-        }
-      }
+  /** The id of the mergeable piece `t`, or undefined. */
+  private mergeableId(t: string): number | undefined {
+    // A single character is a mergeable piece exactly when its symbol is a piece id.
+    const cp = t.codePointAt(0);
+    if (cp !== undefined && t.length === (cp > 0xffff ? 2 : 1)) {
+      const sym = this.charSym[cp] - 1;
+      return sym >= 0 && sym < this.vocab ? sym : undefined;
     }
-    this.denseCount = dense;
-    for (const [piece] of this.mergeable) {
-      let prev = -1;
-      for (const ch of piece) {
-        const d = this.charDense[ch.codePointAt(0)!];
-        if (prev >= 0) this.bigrams.add(prev * dense + d);
-        prev = d;
-      }
+    if (this.mergeable === null) {
+      const map = new Map<string, number>();
+      this.pieces().forEach((p, id) => {
+        if (isMergeable(p.type)) map.set(p.piece, id);
+      });
+      this.mergeable = map;
     }
-    this.symFinal = new Int32Array(this.symText.length);
-    this.symText.forEach((t, sym) => {
-      this.symFinal[sym] = this.reserved.get(t) ?? this.mergeable.get(t) ?? -1;
-    });
-
-    // Merge table: every split of a mergeable piece into two symbols.
-    const symOf = (t: string): number => {
-      const id = this.mergeable.get(t);
-      if (id !== undefined) return id;
-      const cp = t.codePointAt(0)!;
-      return t.length === (cp > 0xffff ? 2 : 1) ? this.charSym[cp] : -1;
-    };
-    const entries: number[] = [];
-    for (const [piece, id] of this.mergeable) {
-      for (let k = 1; k < piece.length; k++) {
-        const c = piece.charCodeAt(k);
-        if (c >= 0xdc00 && c <= 0xdfff) continue; // never split a surrogate pair
-        const l = symOf(piece.slice(0, k));
-        const r = symOf(piece.slice(k));
-        if (l >= 0 && r >= 0) entries.push(l, r, id);
-      }
-    }
-    let cap = 1;
-    while (cap < (entries.length / 3) * 2) cap *= 2;
-    this.pairMask = cap - 1;
-    this.pairL = new Int32Array(cap).fill(-1);
-    this.pairR = new Int32Array(cap);
-    this.pairV = new Int32Array(cap);
-    for (let e = 0; e < entries.length; e += 3) {
-      let h = pairHash(entries[e], entries[e + 1]) & this.pairMask;
-      while (this.pairL[h] >= 0) h = (h + 1) & this.pairMask;
-      this.pairL[h] = entries[e];
-      this.pairR[h] = entries[e + 1];
-      this.pairV[h] = entries[e + 2];
-    }
+    return this.mergeable.get(t);
   }
 
   /** The merged piece of two adjacent symbols, or -1. */
   private pairOf(l: number, r: number): number {
+    const pairs = this.pairs;
     let h = pairHash(l, r) & this.pairMask;
     for (;;) {
-      const k = this.pairL[h];
+      const k = pairs[h * 3];
       if (k < 0) return -1;
-      if (k === l && this.pairR[h] === r) return this.pairV[h];
+      if (k === l && pairs[h * 3 + 1] === r) return pairs[h * 3 + 2];
       h = (h + 1) & this.pairMask;
+    }
+  }
+
+  /** Whether the characters of dense indexes `a`, `b` are adjacent in some mergeable piece. */
+  private bigram(a: number, b: number): boolean {
+    const bigrams = this.bigrams;
+    let h = pairHash(a, b) & this.bigramMask;
+    for (;;) {
+      const k = bigrams[h * 2];
+      if (k < 0) return false;
+      if (k === a && bigrams[h * 2 + 1] === b) return true;
+      h = (h + 1) & this.bigramMask;
     }
   }
 
@@ -199,8 +361,6 @@ export class BpeEncoder {
   encode(text: string, out: number[] = []): number[] {
     const len = text.length;
     const charDense = this.charDense;
-    const bigrams = this.bigrams;
-    const dense = this.denseCount;
     const udFirst = this.udFirst;
     let chunkStart = 0;
     let prevD = -1;
@@ -209,11 +369,11 @@ export class BpeEncoder {
       const c = text.charCodeAt(i);
       // User-defined pieces are matched first, longest first, and never merge with neighbours.
       if (udFirst[c] === 1) {
-        const hit = this.userDefined.get(c)!.find((p) => text.startsWith(p, i));
+        const hit = this.userDefined.get(c)!.find((p) => text.startsWith(p[0], i));
         if (hit !== undefined) {
           if (i > chunkStart) this.encodeChunk(text, chunkStart, i, out);
-          out.push(this.mergeable.get(hit)!);
-          i += hit.length;
+          out.push(hit[1]);
+          i += hit[0].length;
           chunkStart = i;
           prevD = -1;
           continue;
@@ -229,8 +389,8 @@ export class BpeEncoder {
         }
       }
       // Cut where no piece holds these two characters side by side: no merge can cross the cut.
-      const dCur = charDense[cp];
-      if (i > chunkStart && (prevD < 0 || dCur < 0 || !bigrams.has(prevD * dense + dCur))) {
+      const dCur = charDense[cp] - 1;
+      if (i > chunkStart && (prevD < 0 || dCur < 0 || !this.bigram(prevD, dCur))) {
         this.encodeChunk(text, chunkStart, i, out);
         chunkStart = i;
       }
@@ -290,7 +450,7 @@ export class BpeEncoder {
       }
       sBegin[n] = i;
       sEnd[n] = i + w;
-      sSym[n] = this.charSym[cp];
+      sSym[n] = this.charSym[cp] - 1;
       prev[n] = n - 1;
       next[n] = n + 1;
       n++;
@@ -343,7 +503,7 @@ export class BpeEncoder {
 
   /** Map a final symbol to ids: split unused pieces back, fall back to bytes for unknowns. */
   private emit(w: string, out: number[], rev: Map<number, [string, string]> | null): void {
-    const id = this.reserved.get(w) ?? this.mergeable.get(w) ?? this.unkId;
+    const id = this.reserved.get(w) ?? this.mergeableId(w) ?? this.unkId;
     if (rev !== null && this.types[id] === PieceType.unused) {
       const parts = rev.get(id);
       if (parts !== undefined) {

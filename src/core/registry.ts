@@ -123,17 +123,39 @@ export function ownStageWhere(modulePath: string, indices: readonly number[]): s
   return `${showPath(shown)}, ${indices.map((i) => `stages[${i}]`).join(' or ')}`;
 }
 
-/** A set of stage factories by name. */
+/**
+ * A stage whose module is loaded when first used: its name is known at once (recipes are checked
+ * against it), its factory (summary, options, create) when `StageRegistry.load` or `create` asks.
+ */
+export interface LazyStage {
+  readonly name: string;
+  load(): Promise<StageFactory>;
+}
+
+function isLazy(f: StageFactory | LazyStage): f is LazyStage {
+  return typeof (f as Partial<LazyStage>).load === 'function' && typeof (f as Partial<StageFactory>).create !== 'function';
+}
+
+/**
+ * A set of stage factories by name. Some may be lazy (`LazyStage`): a `run` of a normalize-only
+ * recipe compiled every stage's module (~60 chunks, 1.2-1.5 MB of JavaScript, issue #16) though it
+ * builds one. `names` and `has` never load; `get` and `resolve` need the stage loaded (`load`, as
+ * `loadRecipe` does for the stages a recipe names); `create` loads it.
+ */
 export class StageRegistry {
   private readonly byName = new Map<string, StageFactory>();
+  private readonly lazy = new Map<string, LazyStage>();
+  private readonly loading = new Map<string, Promise<void>>();
 
-  constructor(factories: readonly StageFactory[] = []) {
+  constructor(factories: readonly (StageFactory | LazyStage)[] = []) {
     for (const f of factories) this.register(f);
   }
 
-  register(f: StageFactory): void {
-    if (this.byName.has(f.name)) throw new Error(`stage '${f.name}' registered twice`);
-    this.byName.set(f.name, f);
+  register(f: StageFactory | LazyStage): void {
+    if (this.byName.has(f.name) || this.lazy.has(f.name)) throw new Error(`stage '${f.name}' registered twice`);
+    if (isLazy(f)) this.lazy.set(f.name, f);
+    // a lazy stage's entry is replaced by its factory when loaded; `get` refuses it until then
+    this.byName.set(f.name, f as StageFactory);
   }
 
   /** Names in registration order. */
@@ -145,10 +167,54 @@ export class StageRegistry {
     return this.byName.has(name);
   }
 
+  /**
+   * Load the modules of the lazy stages among `names` (other names, known or not, are left alone:
+   * an unknown one is refused where it is used, with the list of known stages).
+   */
+  async load(names: Iterable<string>): Promise<void> {
+    const waits: Promise<void>[] = [];
+    for (const name of new Set(names)) {
+      const l = this.lazy.get(name);
+      if (l === undefined) continue;
+      let p = this.loading.get(name);
+      if (p === undefined) {
+        p = l.load().then((f) => {
+          if (f.name !== name) throw new Error(`stage '${name}': its module gives a factory named '${f.name}'`);
+          this.byName.set(name, f);
+          this.lazy.delete(name);
+        });
+        this.loading.set(name, p);
+        p.catch(() => this.loading.delete(name));
+      }
+      waits.push(p);
+    }
+    await Promise.all(waits);
+  }
+
+  /**
+   * Load the lazy stages a recipe's `stages` list (as read, before `resolveRecipe`) may name: a
+   * string, a `stage:` value, or a key of a stage's mapping.
+   */
+  async loadNamedIn(stages: unknown): Promise<void> {
+    if (this.lazy.size === 0) return;
+    if (!Array.isArray(stages)) return;
+    const names: string[] = [];
+    for (const s of stages as unknown[]) {
+      if (typeof s === 'string') names.push(s);
+      else if (typeof s === 'object' && s !== null && !Array.isArray(s)) {
+        const o = s as Record<string, unknown>;
+        if (typeof o.stage === 'string') names.push(o.stage);
+        names.push(...Object.keys(o));
+      }
+    }
+    await this.load(names);
+  }
+
   /** The factory, or a usage error that lists the known stages. */
   get(name: string): StageFactory {
     const f = this.byName.get(name);
     if (f === undefined) throw new UsageError(`unknown stage '${showText(name)}'${didYouMean(name, this.names())}; known stages: ${this.names().join(', ')}`);
+    if (this.lazy.has(name)) throw new Error(`stage '${name}' is not loaded yet: await registry.load(['${name}']) first`);
     return f;
   }
 
@@ -157,10 +223,16 @@ export class StageRegistry {
     return resolveOptions(name, this.get(name).options, options, naming);
   }
 
-  /** Build a stage from a name and options (messages name options in the `naming` style). */
+  /** Build a stage from a name and options (messages name options in the `naming` style); loads a lazy stage's module. */
   async create(name: string, options: Readonly<Record<string, unknown>> = {}, naming: OptionNaming = 'camel'): Promise<Stage> {
+    if (this.lazy.has(name)) await this.load([name]);
     const f = this.get(name);
     const resolved = this.resolve(name, options, naming);
     return noteFilesRead(await f.create(resolved), name, f.options, resolved);
   }
+}
+
+/** A registry of lazy stages, in the order of `loaders` (name -> its factory's module). */
+export function lazyRegistry(loaders: Readonly<Record<string, () => Promise<StageFactory>>>): StageRegistry {
+  return new StageRegistry(Object.entries(loaders).map(([name, load]) => ({ name, load })));
 }

@@ -5,7 +5,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { readFile } from 'node:fs/promises';
-import { defaultRegistry } from '../stages/index.js';
+import { lazyRegistry } from '../core/registry.js';
+import { STAGE_MODULES } from '../cli/stageModules.js';
 import type { Plan } from './plan.js';
 import { timeUnit, type UnitTimes } from './timing.js';
 import { buildStages, runUnit, stopUnits } from './unit.js';
@@ -57,7 +58,7 @@ const plan = JSON.parse(await readFile(data.plan, 'utf8')) as Plan;
 // Stages that cannot be built here (a module changed since the plan, an import or a create() that
 // throws) are the run's error, said as such: a worker process printed an uncaught stack and the run
 // said only that it 'exited with code 1'. A thread's failure reaches the main thread as its 'error'.
-const stages = await buildStages(plan, defaultRegistry()).catch((e: unknown) => {
+const stages = await buildStages(plan, lazyRegistry(STAGE_MODULES)).catch((e: unknown) => {
   if (parentPort) throw e;
   const m: FromWorker = { type: 'error', unit: -1, message: failureText(e), code: errorCode(e) };
   if (!process.connected) process.exit(1);

@@ -146,6 +146,7 @@ export async function loadRecipe(path: string, registry: StageRegistry): Promise
   // Its modules are read as files first: a device or a huge file is refused before the import reads it (F9d).
   const digests = readStageModules(raw, source.baseDir, path);
   const loaded = await loadStageModules(raw, registry, source);
+  await registry.loadNamedIn((loaded.raw as { stages?: unknown } | null)?.stages);
   const recipe = resolveRecipe(loaded.raw, registry, basename(path).replace(/\.(ya?ml|json)$/, ''), { ...source, modules: loaded.modules });
   // The plan records the modules as they were read here (M1).
   noteLoadedModules(recipe, digests);

@@ -317,14 +317,16 @@ export async function changedSideFilesNow(plan: Plan, cwd?: string): Promise<str
  * `changedSideFiles`): said by `run` for a resume, and by `task` and `merge`, which would run or
  * publish units of the old and the new content together (hostile review 23b M2).
  */
-export function sideFilesRefusal(dir: string, sides: readonly string[]): string {
-  return `output folder '${showPath(dir)}' holds an unfinished run, and a file its stages read changed since it began: ${sides.slice(0, 3).join(', ')}${sides.length > 3 ? ` and ${sides.length - 3} more` : ''}; its finished tasks used the old content, so it cannot be resumed: pass --overwrite to start again (or put the old file back to resume)`;
+export function sideFilesRefusal(dir: string, sides: readonly string[], by: 'run' | 'task' | 'merge' = 'run'): string {
+  // task and merge take no --overwrite (new-user reviews 24 N4, 25 L-3): they name the run's command, which status gives.
+  const over = by === 'run' ? 'pass --overwrite to start again' : `run the run's command again with --overwrite to start over (\`corpus-clean status ${showPath(dir)}\` gives it)`;
+  return `output folder '${showPath(dir)}' holds an unfinished run, and a file its stages read changed since it began: ${sides.slice(0, 3).join(', ')}${sides.length > 3 ? ` and ${sides.length - 3} more` : ''}; its finished tasks used the old content, so it cannot be resumed: ${over} (or put the old file back to resume)`;
 }
 
 /** `task` and `merge`: refuse (exit 2) when a file the plan's stages read differs from the plan's (see `sideFilesRefusal`). */
-export async function checkSideFiles(dir: string, plan: Plan, cwd?: string): Promise<void> {
+export async function checkSideFiles(dir: string, plan: Plan, cwd?: string, by: 'task' | 'merge' = 'task'): Promise<void> {
   const sides = await changedSideFilesNow(plan, cwd);
-  if (sides.length > 0) throw new UsageError(sideFilesRefusal(dir, sides));
+  if (sides.length > 0) throw new UsageError(sideFilesRefusal(dir, sides, by));
 }
 
 /**

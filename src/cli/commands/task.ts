@@ -217,7 +217,7 @@ ${flagHelp(ONLY_HELP)}
     }
     // Nothing is published from units of an old and a new content of a file the stages read (a
     // unit run by 'task' after an edit: hostile review 23b M2), as 'run' refuses their resume.
-    if (!existsSync(join(dir, SUCCESS)) && !existsSync(join(dir, FAILED))) await checkSideFiles(dir, plan);
+    if (!existsSync(join(dir, SUCCESS)) && !existsSync(join(dir, FAILED))) await checkSideFiles(dir, plan, undefined, 'merge');
     // Damage found in _work/ un-marks the units that wrote it (redo.ts): they are run again here,
     // in phase order, and the merge tried again, as `run` does in its own call (fix18's leftover:
     // merge, the Slurm executor's last job, failed and asked for the same command again).

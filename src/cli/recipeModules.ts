@@ -1,5 +1,5 @@
 /** The stage modules of one's own a recipe names, read as files before they are imported. */
-import { statSync } from 'node:fs';
+import { realpathSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { errorCode, UsageError } from '../core/errors.js';
@@ -114,8 +114,12 @@ function walkImports(modulePath: string, read: (file: string, scan: boolean) => 
     // A JSON file (or any other not JavaScript) imports nothing: its text is not searched.
     const text = read(file, file === modulePath || isCode(file));
     if (text === undefined) continue;
+    // Its imports are named from where the file really is, as Node names them (new-user review 25
+    // M-0): a module or helper reached through a link loads its own imports beside the file the
+    // link leads to (import.meta.url is that file's), not beside the link.
+    const from = realFile(file);
     for (const m of text.matchAll(SPECIFIER)) {
-      const path = specifierPath(m[1], m[2] ?? m[3] ?? m[4], file);
+      const path = specifierPath(m[1], m[2] ?? m[3] ?? m[4], from);
       const found = path === undefined ? undefined : importedFile(path);
       if (found === undefined || seen.has(found)) continue;
       seen.add(found);
@@ -124,6 +128,19 @@ function walkImports(modulePath: string, read: (file: string, scan: boolean) => 
     }
   }
   return out;
+}
+
+/**
+ * The path `file` really has, its links (of the file or of a folder above it) followed: the path
+ * Node gives a module it loads (without --preserve-symlinks), from which the module's own imports
+ * are resolved. `file` itself when that cannot be found (the read that follows names the failure).
+ */
+function realFile(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    return file;
+  }
 }
 
 /**
@@ -151,7 +168,9 @@ function importedFile(base: string): string | undefined {
  * absolute one or a file: URL (hostile review 24 C1b: the last three were not followed); not
  * packages (bare names) nor names computed at run time (the README says so). A CommonJS name
  * without extension is tried as node would (.js, .cjs, .json, /index.js). Only JavaScript and
- * TypeScript files are read.
+ * TypeScript files are read. A file's imports are resolved from its real path, links followed, as
+ * Node resolves them (new-user review 25 M-0); a file reached through a link is kept by the path
+ * it was named by, its content read through the link.
  */
 export function moduleImports(modulePath: string): string[] {
   return walkImports(modulePath, (file, scan) => {

@@ -81,6 +81,18 @@ const GAP = String.raw`(?:\s|\/\*(?:[^*]|\*(?!\/)){0,2000}\*\/|\/\/[^\n]*(?:\n|$
 const SPECIFIER = new RegExp(String.raw`\b(from|import|require)${GAP}(?:\(${GAP})?(?:'([^'\n]+)'|"([^"\n]+)"|\`((?:[^\`\\$\n]|\$(?!\{))+)\`)`, 'g');
 /** A specifier that names a file: relative, absolute or a file: URL (not a package's bare name). */
 const FILE_SPECIFIER = /^(?:\.{1,2}\/|\/|file:)/;
+// `import(new URL('./x.mjs', import.meta.url))` (`.href` after it or not): the standard ESM way
+// to name a file beside the module (new-user review 25 M-a). Only as import's argument: a `new URL`
+// given to fs is a data file the module reads itself (N7), not kept. Group 1-3 the specifier.
+const URL_IMPORT = new RegExp(String.raw`\bimport${GAP}\(${GAP}new${GAP}URL${GAP}\(${GAP}(?:'([^'\n]+)'|"([^"\n]+)"|\`((?:[^\`\\$\n]|\$(?!\{))+)\`)${GAP},${GAP}import${GAP}\.${GAP}meta${GAP}\.${GAP}url${GAP}\)`, 'g');
+/** A URL with a scheme (`https:`, `node:`, `data:`); not a file's name unless `file:`. */
+const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
+
+/** The specifiers in a file's source text, each with its keyword (`url` for URL_IMPORT's, resolved against the file's URL whatever its form). */
+function* specifiers(text: string): Generator<[string, string]> {
+  for (const m of text.matchAll(SPECIFIER)) yield [m[1], m[2] ?? m[3] ?? m[4]];
+  for (const m of text.matchAll(URL_IMPORT)) yield ['url', m[1] ?? m[2] ?? m[3]];
+}
 
 /**
  * The path an import `spec` in `file` names, before extensions are tried: `require` takes a path
@@ -88,7 +100,7 @@ const FILE_SPECIFIER = /^(?:\.{1,2}\/|\/|file:)/;
  * %-escapes are decoded); undefined for a specifier that does not name a file.
  */
 function specifierPath(keyword: string, spec: string, file: string): string | undefined {
-  if (!FILE_SPECIFIER.test(spec)) return undefined;
+  if (keyword === 'url' ? SCHEME.test(spec) && !spec.startsWith('file:') : !FILE_SPECIFIER.test(spec)) return undefined;
   try {
     if (keyword === 'require' && !spec.startsWith('file:')) return resolve(dirname(file), spec);
     return fileURLToPath(new URL(spec, pathToFileURL(file)));
@@ -118,8 +130,8 @@ function walkImports(modulePath: string, read: (file: string, scan: boolean) => 
     // M-0): a module or helper reached through a link loads its own imports beside the file the
     // link leads to (import.meta.url is that file's), not beside the link.
     const from = realFile(file);
-    for (const m of text.matchAll(SPECIFIER)) {
-      const path = specifierPath(m[1], m[2] ?? m[3] ?? m[4], from);
+    for (const [keyword, spec] of specifiers(text)) {
+      const path = specifierPath(keyword, spec, from);
       const found = path === undefined ? undefined : importedFile(path);
       if (found === undefined || seen.has(found)) continue;
       seen.add(found);

@@ -310,9 +310,10 @@ const someNames = (names: readonly string[]): string => names.slice(0, 3).map((n
  * What an export killed with SIGKILL left in the type folders of the output root `out` that this
  * export does not write (`dirs` are those it writes): its temporaries (`.part-00000.PID.tmp.bin`,
  * a name ending in .bin that InternEvo, reading every .bin under train/, might load), its lock, and
- * the shard files its lock lists as begun (G4b's journal), each provably the dead command's own,
- * are removed, and what an --overwrite of it had set aside is put back (recoverEarlier), as the
- * next export into that folder would do; the folder goes too once empty (InternEvo takes every
+ * and what an --overwrite of it had set aside is put back (recoverEarlier), as the next export into
+ * that folder would do; its lock goes when no shard file it began is there (its final-named shard
+ * files are kept, and its lock with them: a file of that name may be the user's, restored after the
+ * kill, hostile review 25 F1; said in a note); the folder goes too once empty (InternEvo takes every
  * folder under train/ for a data type). Said in a note for each folder. Nothing else is touched: a
  * folder whose lock is live (an export writing it) or another host's is left alone, and so are
  * the shard files of a lock that does not list them (an older version's), kept with that lock
@@ -336,24 +337,31 @@ async function settleOtherFolders(out: string, dirs: readonly string[]): Promise
       if (names === null || names.some(othersName) || (dead.shards?.some((n) => !isShardFile(n)) ?? false)) continue;
       const removed: string[] = [];
       try {
-        if (dead.shards === undefined) {
-          // Its shard files are not known: only its temporaries go (their PID is dead), and its
-          // lock when no shard file is there for it to speak for.
-          const temps = await removeDeadTemporaries(dir, DEAD_TEMP);
-          if (temps.length > 0) removed.push(`${temps.length === 1 ? 'its temporary' : `${temps.length} temporaries`} ${someNames(temps)}`);
-          const left = (await readdir(dir)).filter(isShardFile);
-          if (left.length > 0) {
-            process.stderr.write(`corpus-clean export: note: '${showPath(dir)}', a type folder this export does not write, holds ${left.length} shard file${left.length === 1 ? '' : 's'} beside the lock of an export killed while writing it (PID ${dead.pid}), whose lock does not list the shards it began${removed.length > 0 ? ` (removed ${removed.join(', ')})` : ''}: they may be unfinished; export into it again (it starts over), or remove them\n`);
-            continue;
-          }
-          await removeDeadLock(lock, dead.pid);
-        } else {
+        // A killed --overwrite of it had set the earlier shards aside: put back (or removed once its
+        // new shards were in place) under the taken-over lock, as the export into it would.
+        const aside = new RegExp(`^\\.part-\\d{5,}\\.bin(\\.meta)?\\.earlier-${dead.pid}$`);
+        if (dead.shards !== undefined && names.some((n) => aside.test(n))) {
           const unlock = lockJournaled(lock, dead);
           try {
             await checkTypeFolder(dir, dead, removed);
           } finally {
             unlock();
           }
+        } else {
+          // Only its temporaries go (their PID is dead). Its final-named shard files stay, and its
+          // lock with them, so that the folder still reads as unfinished: the lock's journal says
+          // only which names it began, and once the folder was left to the user (rm DIR/* leaves
+          // the dot-files) a file of that name may be the user's own, restored (hostile review 25
+          // F1: 42 restored shards of 84 were removed); the export into that folder settles them.
+          const temps = await removeDeadTemporaries(dir, DEAD_TEMP);
+          if (temps.length > 0) removed.push(`${temps.length === 1 ? 'its temporary' : `${temps.length} temporaries`} ${someNames(temps)}`);
+          const listed = dead.shards === undefined ? undefined : new Set(dead.shards);
+          const left = (await readdir(dir)).filter((n) => isShardFile(n) && (listed?.has(n) ?? true));
+          if (left.length > 0) {
+            process.stderr.write(`corpus-clean export: note: '${showPath(dir)}', a type folder this export does not write, holds ${left.length} shard file${left.length === 1 ? '' : 's'} beside the lock of an export killed while writing it (PID ${dead.pid}), ${listed === undefined ? 'whose lock does not list the shards it began' : `named as ${left.length === 1 ? 'one' : 'ones'} it began`}${removed.length > 0 ? ` (removed ${removed.join(', ')})` : ''}: they may be unfinished; export into it again (it starts over), or remove them\n`);
+            continue;
+          }
+          await removeDeadLock(lock, dead.pid);
         }
         removed.push('its lock');
         if ((await readdir(dir)).length === 0 && (await rmdir(dir).then(() => true, () => false))) removed.push('the folder, left empty');

@@ -575,6 +575,25 @@ ${flagHelp(INPUT)}
       dirs.map((d) => ({ path: d, where: rule !== undefined && basename(dirname(d)) === 'valid' ? ` (where ${holdFlag} writes the samples it holds out)` : '' })),
       inputs,
     );
+    // Decided before anything is removed (hostile review 25 F1b: after a kill -9 and the user's
+    // restore, the export removed the 42 files the dead lock listed, then refused the 42 it did
+    // not, exit 2 with half the folder gone): a shard file beside a killed export's lock that the
+    // lock does not list as begun is not that export's; without --overwrite it is refused, as with
+    // no killed export, and nothing is touched but its temporaries (the dead lock kept: the listed
+    // ones still read as unfinished).
+    if (v.overwrite !== true) {
+      for (const dir of dirs) {
+        const dead = lockHolder(join(dir, LOCK_NAME));
+        if (dead === undefined || dead.live || dead.shards === undefined) continue;
+        const listed = new Set(dead.shards);
+        const unlisted = (await readdir(dir).catch(() => [] as string[])).filter((n) => isShardFile(n) && !listed.has(n)).sort();
+        if (unlisted.length > 0) {
+          // Its temporaries (named with its dead PID) are no one else's: removed all the same.
+          for (const d of dirs) if (lockHolder(join(d, LOCK_NAME))?.live === false) await removeDeadTemporaries(d, DEAD_TEMP);
+          throw new UsageError(`'${showPath(dir)}' holds ${unlisted.length === 1 ? 'a shard file' : `${unlisted.length} shard files`} (${someNames(unlisted)}) that the export killed while writing it (PID ${dead.pid}) did not begin (its lock lists the shards it began), beside what it left: nothing but its temporaries was removed; remove them (or move them away) or pass --overwrite, which replaces them too`);
+        }
+      }
+    }
     const held: { dir: string; files: string[] }[] = [];
     // Locked before anything in it is settled (what a killed export set aside put back, a failed
     // one's shards removed), as the other commands lock theirs: a second export, refused by the

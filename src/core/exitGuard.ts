@@ -149,8 +149,23 @@ export function planStageFiles(stages: readonly { stage: string; module?: string
 }
 
 /** The files and lines an error's stack names, in order (file: URLs made paths). */
+/**
+ * Read a property of a thrown value without letting it throw: a getter or a Proxy that throws
+ * crashed the handler itself (hostile review 25 U1: exit 7, Node's raw stack, the lock left).
+ */
+function safely<T>(read: () => T, otherwise: T): T {
+  try {
+    return read();
+  } catch {
+    return otherwise;
+  }
+}
+
 function stackFrames(e: unknown): { file: string; at: string }[] {
-  const stack = e instanceof Error && typeof e.stack === 'string' ? e.stack : '';
+  const stack = safely(() => {
+    const s = e instanceof Error ? e.stack : undefined;
+    return typeof s === 'string' ? s : '';
+  }, '');
   const out: { file: string; at: string }[] = [];
   for (const m of stack.matchAll(/^\s+at (?:.*?\()?((?:file:\/\/)?\/[^():]*):(\d+)(?::\d+)?\)?\s*$/gm)) {
     let file = m[1];
@@ -162,6 +177,15 @@ function stackFrames(e: unknown): { file: string; at: string }[] {
     out.push({ file, at: `${file}:${m[2]}` });
   }
   return out;
+}
+
+/** What was thrown, in words: each read guarded on its own (a name that throws still lets the message be said). */
+function errorWords(e: unknown): string {
+  if (!safely(() => e instanceof Error, false)) return `${safely(() => String(e), '(a value that cannot be said)')} (thrown, not an Error)`;
+  const err = e as Error;
+  const name = safely(() => String(err.name), 'Error');
+  const message = safely(() => String(err.message).split('\n')[0], '(its message could not be read: its getter threw)');
+  return `${name}: ${message}`;
 }
 
 /**
@@ -178,7 +202,7 @@ export function uncaughtText(e: unknown): string {
       break;
     }
   }
-  const what = e instanceof Error ? `${e.name}: ${e.message.split('\n')[0]}` : `${String(e)} (thrown, not an Error)`;
+  const what = safely(() => errorWords(e), '(a value whose properties throw when read)');
   const at = own?.at ?? frames[0]?.at;
   const where = at === undefined ? '' : ` (at ${at})`;
   const who = own !== undefined ? `stage ${own.s.stage} (${ownStageWhere(own.s.module, [own.s.index])})` : "a stage module's asynchronous code (or a library it uses)";
@@ -189,7 +213,7 @@ function onUncaught(e: unknown): void {
   // A second error while the first stops the process: the first is the news.
   if (failing) return;
   failing = true;
-  const text = uncaughtText(e);
+  const text = safely(() => uncaughtText(e), "a stage module's asynchronous code (or a library it uses) threw outside a record, where no stage's call could catch it (what it threw could not be read)");
   for (let i = atWork.length - 1; i >= 0; i--) {
     const take = atWork[i].uncaught;
     if (take === undefined) continue;

@@ -1,0 +1,56 @@
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli, tempDir } from '../helpers/run.js';
+
+/**
+ * Hostile review 25: how a run ends when a stage module's own handlers get in the way.
+ * U1: an uncaught error whose message getter throws crashed corpus-clean's own handler (exit 7,
+ * Node's raw stack). X1f: a module's 'uncaughtException' handler that calls process.exit(0) turned
+ * a stage's throw into exit 0 with no line; a module's SIGTERM handler that calls process.exit(0)
+ * turned a terminated run into exit 0 instead of 143.
+ */
+describe("a stage module's own handlers and odd errors", () => {
+  let dir = '';
+  beforeAll(async () => {
+    dir = await tempDir();
+    const line = (i: number): string => JSON.stringify({ text: `line ${i} ` + 'fine words '.repeat(8) }) + '\n';
+    await writeFile(join(dir, 'a.jsonl'), Array.from({ length: 60 }, (_, i) => line(i)).join(''));
+    // KIND=getter: an Error whose message getter throws, thrown in a timer.
+    // KIND=handler: the module's own uncaughtException handler exits 0; then a throw in a timer.
+    // KIND=signal: the module's own SIGTERM handler exits 0; the stage writes FLAG and waits.
+    await writeFile(
+      join(dir, 'h.mjs'),
+      `import { writeFileSync } from 'node:fs';
+const kind = process.env.KIND;
+if (kind === 'handler') process.on('uncaughtException', (e) => { console.error('my handler: ' + e.message); process.exit(0); });
+if (kind === 'signal') process.on('SIGTERM', () => { console.error('my SIGTERM handler: bye'); process.exit(0); });
+function odd() {
+  const e = new Error('x');
+  Object.defineProperty(e, 'message', { get() { throw new Error('getter'); } });
+  return e;
+}
+export default { name: 'h', summary: 'x', options: {}, create: () => ({ name: 'h', needsText: false, options: {},
+  async *run(batches) {
+    for await (const b of batches) {
+      if (kind === 'getter') setTimeout(() => { throw odd(); }, 0);
+      if (kind === 'handler') setTimeout(() => { throw new Error('late'); }, 0);
+      if (kind === 'signal') { writeFileSync(process.env.FLAG, 'x'); await new Promise((r) => setTimeout(r, 20000)); }
+      else await new Promise((r) => setTimeout(r, 200));
+      yield b;
+    }
+  } }) };
+`,
+    );
+    await writeFile(join(dir, 'r.yaml'), 'stages:\n  - normalize\n  - module: ./h.mjs\noutput: {compression: none}\n');
+  });
+
+  it("U1: an error whose message getter throws is said (its message unread), not a crash of corpus-clean's handler; exit 1", async () => {
+    const r = await runCli(['run', 'r.yaml', '-i', 'a.jsonl', '-o', 'og', '-w', '1'], { cwd: dir, env: { KIND: 'getter' } });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).not.toContain('Node.js v');
+    expect(r.stderr).toMatch(/^corpus-clean run: error: .* threw outside a record, .*: Error: \(its message could not be read: its getter threw\)/m);
+    expect(existsSync(join(dir, 'og/_SUCCESS'))).toBe(false);
+  });
+});

@@ -44,6 +44,9 @@ function stop(code: number, did: string, failed?: () => string[]): void {
   // This exit is corpus-clean's own: the guard of a stage's process.exit lets its code stand (a
   // command that did not tell it so, dedup-disk, got exit 1 for a Ctrl-C's 130).
   ownExitNow(stopping);
+  // A stage module's own handler of this signal (or error) that calls process.exit(0) before the
+  // stop is over ends with this code and line, not 0 (hostile review 25 X1f).
+  stopBegun(code, failed !== undefined || did === '' ? '' : `${commandWho()}: ${did}`, commandWho());
   // A marker or stats file being written is not completed now (its temporary goes at exit).
   haltAtomicWrites();
   // An output FIFO nobody reads holds its writer in the open, and the writers' abort below waits
@@ -73,6 +76,7 @@ function stop(code: number, did: string, failed?: () => string[]): void {
       process.stderr.write(lines.map((l) => l + '\n').join(''));
       settleEarlierOutputs();
       releaseFifoWriters();
+      exitingOwn();
       process.exit(code);
     }
     // New-user review 20 F8: 'corpus-clean: interrupted' twice in a pipe of two commands.
@@ -95,6 +99,7 @@ function stop(code: number, did: string, failed?: () => string[]): void {
     settleEarlierOutputs();
     // An output FIFO nobody reads holds a thread that the exit would wait for, for ever (F19).
     releaseFifoWriters();
+    exitingOwn();
     process.exit(code);
   };
   // The exit settles the earlier output --overwrite set aside once no rename of it is under way.
@@ -115,7 +120,7 @@ export async function handleLandedSignals(): Promise<void> {
 }
 
 // Kept apart from the import block above (other branches change its lines this session).
-import { ownExitNow } from '../core/exitGuard.js';
+import { exitingOwn, ownExitNow, stopBegun } from '../core/exitGuard.js';
 
 /**
  * Stop the command on a failure from outside its own steps (a stage's error nobody caught, said by
@@ -147,11 +152,12 @@ export function stopping(): boolean {
 export function guardSignals(): void {
   if (installed) return;
   installed = true;
-  process.on('SIGINT', () => stop(130, 'interrupted'));
-  process.on('SIGTERM', () => stop(143, 'terminated'));
+  // First of the listeners: a stage module's own handler that exits finds the stop begun (X1f).
+  process.prependListener('SIGINT', () => stop(130, 'interrupted'));
+  process.prependListener('SIGTERM', () => stop(143, 'terminated'));
   // Without a handler a hang-up kills the process where it stands (exit 129, no word), leaving
   // the lock and temporaries as kill -9 does; it is the signal a long job most often gets.
-  process.on('SIGHUP', () => stop(129, 'hung up (SIGHUP: its terminal or session closed)'));
+  process.prependListener('SIGHUP', () => stop(129, 'hung up (SIGHUP: its terminal or session closed)'));
 }
 
 /** Set once `main` hands over to the command (`commandBegun`): a signal is the command's to say from then on. */

@@ -53,6 +53,32 @@ let ownExit: () => boolean = () => false;
 /** Set once an uncaught error is being handled: the process is stopping on it. */
 let failing = false;
 
+/**
+ * A stop under way (a signal's, a closed stdout's or an uncaught error's): the code it ends with,
+ * and its words (the signal's line; for an error, the error's words). A stage module's own handler
+ * that calls process.exit(0) meanwhile (its 'uncaughtException' or SIGTERM/SIGINT handler: hostile
+ * review 25 X1f) must not end the work as a success: the exit takes the stop's code and its line.
+ */
+let stopCode: number | undefined;
+let stopWords = '';
+/** The command's name as its lines begin ('corpus-clean run'), told by the stop. */
+let stopWho = 'corpus-clean';
+/** Set just before the stop's own exit (cli/interrupt): that one ends the process as it says. */
+let ownFinal = false;
+
+/** A stop began (cli/interrupt): the code it will exit with and its line ('' for an error the guard has already). The first one counts. */
+export function stopBegun(code: number, words: string, who?: string): void {
+  if (who !== undefined && stopWho === 'corpus-clean') stopWho = who;
+  if (stopCode !== undefined) return;
+  stopCode = code;
+  stopWords = words;
+}
+
+/** The stop's own exit comes now (cli/interrupt, just before its process.exit). */
+export function exitingOwn(): void {
+  ownFinal = true;
+}
+
 /** Tell the guard how to know corpus-clean's own exits (cli/interrupt's `stopping`). */
 export function ownExitNow(f: () => boolean): void {
   ownExit = f;
@@ -68,9 +94,11 @@ function failCode(): number {
 }
 
 function onExit(code: number): void {
-  if (atWork.length === 0 || failing) return;
+  if (atWork.length === 0 || ownFinal) return;
   // A non-zero exit nobody asked for by process.exit (an uncaught error: Node said it) is left as it is.
   if (code !== 0 && called === undefined) return;
+  if (stopCode !== undefined) return exitWhileStopping(code, stopCode);
+  if (failing) return;
   if (called !== undefined && ownExit()) return;
   const final = failCode();
   process.exitCode = final;
@@ -92,6 +120,26 @@ function onExit(code: number): void {
       // status will not say it: the line above did
     }
     break;
+  }
+}
+
+/**
+ * An exit while a stop is under way that is not the stop's own (X1f): a stage module's handler of
+ * the same error or signal called process.exit before the stop finished. It ends with the stop's
+ * code, and what the stop would have said is said now, with what cut it short.
+ */
+function exitWhileStopping(code: number, final: number): void {
+  // A closed stdout's quiet stop: exit 0 is what it gives too.
+  if (final === 0) return;
+  process.exitCode = final;
+  kept = final;
+  const who = stopWho;
+  const said = failing ? `${who}: error: ${stopWords}` : stopWords;
+  const then = `${who}: error: a stage module's own ${failing ? "'uncaughtException'" : 'signal'} handler called process.exit(${code}) before corpus-clean had stopped the work: the work is not finished (files of the units under way may be left; the same command redoes them)`;
+  try {
+    writeSync(2, `${said === '' ? '' : `${said}\n`}${then}: exit code ${final}\n`);
+  } catch {
+    // stderr closed: the exit code says it
   }
 }
 
@@ -213,7 +261,9 @@ function onUncaught(e: unknown): void {
   // A second error while the first stops the process: the first is the news.
   if (failing) return;
   failing = true;
+  stopBegun(failCode(), '');
   const text = safely(() => uncaughtText(e), "a stage module's asynchronous code (or a library it uses) threw outside a record, where no stage's call could catch it (what it threw could not be read)");
+  stopWords = text;
   for (let i = atWork.length - 1; i >= 0; i--) {
     const take = atWork[i].uncaught;
     if (take === undefined) continue;
@@ -245,7 +295,8 @@ export function whileAtWork(work: AtWork | ((code: number) => string)): () => vo
   keepFailureCode();
   if (atWork.length === 0) {
     process.on('exit', onExit);
-    if (!failing) process.on('uncaughtException', onUncaught);
+    // First of the listeners: a module's own handler that exits must find the stop begun (X1f).
+    if (!failing) process.prependListener('uncaughtException', onUncaught);
     called = undefined;
     const exit = (realExit = process.exit);
     process.exit = function (this: NodeJS.Process, code?: number | string | null) {

@@ -74,7 +74,8 @@ const stages = await buildStages(plan, lazyRegistry(STAGE_MODULES)).catch((e: un
 // Listened for once the stages are built: a module that fails to load here is said as before.
 let atUnit: number | undefined;
 knowStages(planStageFiles(plan.stages, plan.sideFiles));
-process.on('uncaughtException', (e) => {
+// First of the listeners: a module's own handler that exits comes after the unit's failure is sent (X1f).
+process.prependListener('uncaughtException', (e) => {
   if (stopping) return;
   stopping = true;
   const m: FromWorker = { type: 'error', unit: atUnit ?? -1, message: uncaughtText(e), code: STAGE_THREW };

@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCli, tempDir } from '../helpers/run.js';
+import { spawn } from 'node:child_process';
+import { CLI, runCli, tempDir } from '../helpers/run.js';
 
 /**
  * Hostile review 25: how a run ends when a stage module's own handlers get in the way.
@@ -52,5 +53,31 @@ export default { name: 'h', summary: 'x', options: {}, create: () => ({ name: 'h
     expect(r.stderr).not.toContain('Node.js v');
     expect(r.stderr).toMatch(/^corpus-clean run: error: .* threw outside a record, .*: Error: \(its message could not be read: its getter threw\)/m);
     expect(existsSync(join(dir, 'og/_SUCCESS'))).toBe(false);
+  });
+
+  it("X1f: a module's own 'uncaughtException' handler that calls process.exit(0) does not turn the stage's throw into a success: the error said, exit 1", async () => {
+    const r = await runCli(['run', 'r.yaml', '-i', 'a.jsonl', '-o', 'oh', '-w', '1'], { cwd: dir, env: { KIND: 'handler' } });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/^corpus-clean run: error: stage h \(\.\/h\.mjs, stages\[1\]\) threw outside a record, .*: Error: late /m);
+    expect(r.stderr).toContain("corpus-clean run: error: a stage module's own 'uncaughtException' handler called process.exit(0) before corpus-clean had stopped the work: the work is not finished");
+    expect(r.stderr).toMatch(/: exit code 1\n$/);
+    expect(existsSync(join(dir, 'oh/_SUCCESS'))).toBe(false);
+  });
+
+  it("X1f: a module's own SIGTERM handler that calls process.exit(0) does not turn a terminated run into a success: exit 143, said", async () => {
+    const flag = join(dir, 'flag');
+    const p = spawn(process.execPath, [CLI, 'run', 'r.yaml', '-i', 'a.jsonl', '-o', 'os', '-w', '1'], { cwd: dir, env: { ...process.env, CORPUS_CLEAN_PROGRESS_MS: 'off', KIND: 'signal', FLAG: flag } });
+    let stderr = '';
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const ended = new Promise<number | null>((done) => p.on('close', (code) => done(code)));
+    // The stage has begun its batch (it writes the flag, then waits): the signal comes then.
+    for (let i = 0; i < 600 && !existsSync(flag) && p.exitCode === null; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(existsSync(flag), stderr).toBe(true);
+    p.kill('SIGTERM');
+    const code = await ended;
+    expect(code, stderr).toBe(143);
+    expect(stderr).toContain('my SIGTERM handler: bye');
+    expect(stderr).toContain("corpus-clean run: terminated\ncorpus-clean run: error: a stage module's own signal handler called process.exit(0) before corpus-clean had stopped the work");
+    expect(existsSync(join(dir, 'os/_SUCCESS'))).toBe(false);
   });
 });

@@ -26,7 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { ownStageWhere } from './registry.js';
 
 /** Why a process at work would exit 0 unasked: for the lines that say so. */
-export const EXIT0_HINT = "a stage called process.exit? (a stage of one's own, or a library it uses; a stage must return or throw)";
+export const EXIT0_HINT = "a stage called process.exit? A stage of one's own, or a library it uses, must return or throw";
 
 /** Work under way: its line for an exit (given the code process.exit was called with), its failure code, and who takes an uncaught error. */
 export interface AtWork {

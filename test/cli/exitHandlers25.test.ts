@@ -26,6 +26,7 @@ describe("a stage module's own handlers and odd errors", () => {
       `import { writeFileSync } from 'node:fs';
 const kind = process.env.KIND;
 if (kind === 'handler') process.on('uncaughtException', (e) => { console.error('my handler: ' + e.message); process.exit(0); });
+if (kind === 'top') process.exit(0);
 if (kind === 'signal') process.on('SIGTERM', () => { console.error('my SIGTERM handler: bye'); process.exit(0); });
 function odd() {
   const e = new Error('x');
@@ -79,5 +80,12 @@ export default { name: 'h', summary: 'x', options: {}, create: () => ({ name: 'h
     expect(stderr).toContain('my SIGTERM handler: bye');
     expect(stderr).toContain("corpus-clean run: terminated\ncorpus-clean run: error: a stage module's own signal handler called process.exit(0) before corpus-clean had stopped the work");
     expect(existsSync(join(dir, 'os/_SUCCESS'))).toBe(false);
+  });
+
+  it("a module's process.exit while modules load: the line's hint in one pair of parentheses, not two; exit 2", async () => {
+    const r = await runCli(['run', 'r.yaml', '-i', 'a.jsonl', '-o', 'ot', '-w', '1'], { cwd: dir, env: { KIND: 'top' } });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain("the run is not finished (a stage called process.exit? A stage of one's own, or a library it uses, must return or throw): exit code 2\n");
+    expect(r.stderr).not.toContain('))');
   });
 });

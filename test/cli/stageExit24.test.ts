@@ -14,7 +14,7 @@ import { ROOT, runCli, tempDir } from '../helpers/run.js';
  */
 describe('a stage that calls process.exit(0)', () => {
   let dir = '';
-  const hint = "a stage called process.exit? (a stage of one's own, or a library it uses; a stage must return or throw)";
+  const hint = "a stage called process.exit? A stage of one's own, or a library it uses, must return or throw";
 
   beforeAll(async () => {
     dir = await tempDir();

@@ -15,7 +15,7 @@ describe('a worker that dies is named with where the run was', () => {
     expect(workerExit(7524, null, 'SIGSEGV')).toBe('worker process (PID 7524) was killed by SIGSEGV');
     expect(workerExit(7524, 1, null)).toBe('worker process (PID 7524) exited with code 1');
     // A code corpus-clean never exits with is a stage's process.exit(N) (new-user review 24 N13).
-    expect(workerExit(7524, 3, null)).toBe("worker process (PID 7524) exited with code 3 before it finished its work: a stage called process.exit(3)? (a stage of one's own, or a library it uses; a stage must return or throw)");
+    expect(workerExit(7524, 3, null)).toBe("worker process (PID 7524) exited with code 3 before it finished its work: a stage called process.exit(3)? A stage of one's own, or a library it uses, must return or throw");
   });
 
   it('a worker that died between units names the unit it last finished, or that it had run none', () => {

@@ -2,8 +2,8 @@ import type { Doc, JsonObject, TextField } from './doc.js';
 import { fileOfSource, forgetJson, hasAttrs, isNotUtf8, MadeRecords, sourceFile, TEXT_LIKE_KEY, textFieldOf, textProblem } from './doc.js';
 import type { StageProfiler } from './profile.js';
 import { stageProfiler, stageThresholds } from './profile.js';
-import type { RejectAttrs } from './rejectSink.js';
-import { rejectSlimmer, slimKeepsAttrs } from './rejectSink.js';
+import type { LeanContext, RejectAttrs } from './rejectSink.js';
+import { isLeanRejecting, leanRejecter, rejectSlimmer, slimKeepsAttrs } from './rejectSink.js';
 import type { Reject, RejectSink, Stage, StageContext } from './stage.js';
 import { stageContext } from './stage.js';
 import type { FileError, FileStats, RunStats, StageStats } from './stats.js';
@@ -82,6 +82,12 @@ export interface ClosableRejectSink extends RejectSink {
    * reason): the pipeline then hands it on as it is, without slimming its attrs first.
    */
   keeps?(r: Reject): boolean;
+  /**
+   * True when the sink takes lean rejects (`LEAN_REJECT`, core/rejectSink.ts: a stage's values
+   * and a plan in place of slim attrs) and encodes each in `push`, as RejectsWriter does. Only
+   * then does a pipeline that slims rejects give it any; undefined means false.
+   */
+  readonly takesLeanRejects?: boolean;
   close(): Promise<void>;
   abort(): Promise<void>;
 }
@@ -527,14 +533,20 @@ export async function pipeline(spec: PipelineSpec): Promise<RunStats> {
     // then no other signal of a dropped record is read.
     const ruleSignals = spec.rejects === undefined || slim !== undefined;
     // A sink that keeps every reject it is given (no `keeps`) gets each slimmed without asking.
-    const sink: RejectSink = slim === undefined ? rejects : rejects.keeps === undefined ? { push: (r) => rejects.push(slim(r)) } : { push: (r) => rejects.push(rejects.keeps!(r) === false ? r : slim(r)) };
+    // A sink that takes lean rejects gets those the stage gives (core/rejectSink.ts) instead of slim ones.
+    const rejecting = stage.rejecting;
+    const lean = slim !== undefined && rejects.takesLeanRejects === true && isLeanRejecting(rejecting) ? leanRejecter(thresholds!, stage.name) : undefined;
+    const slimOrLean = lean === undefined || !isLeanRejecting(rejecting) ? slim : (r: Reject): Reject => (rejecting.lean !== undefined && rejecting.record === r.record ? lean(r, rejecting) : slim!(r));
+    const sink: RejectSink = slimOrLean === undefined ? rejects : rejects.keeps === undefined ? { push: (r) => rejects.push(slimOrLean(r)) } : { push: (r) => rejects.push(rejects.keeps!(r) === false ? r : slimOrLean(r)) };
     // Stages up to here changed no record without saying so (a record they changed has lost its
     // text: `recordChanged`): their rejects may carry the record's JSON as read.
     const wasAsRead = asRead;
     asRead &&= stage.keepsRecords === true || stage.marksChanged === true;
     // Past them nobody reads a record's JSON text as read: let it go (a stage may hold records).
     if (wasAsRead && !asRead) stream = forgetRecordJson(stream);
-    stream = countOut(stage, stream, st, stageContext(st, spec.textField, sink, onStageReject, rejectAttrs, ruleSignals, attrsRead, true, asRead), p, (given) => stoppedEarly.push({ stage, given }));
+    const ctx = stageContext(st, spec.textField, sink, onStageReject, rejectAttrs, ruleSignals, attrsRead, true, asRead);
+    if (lean !== undefined) (ctx as LeanContext).leanRejects = true;
+    stream = countOut(stage, stream, st, ctx, p, (given) => stoppedEarly.push({ stage, given }));
   });
   // A sink that writes records as read (a spill) takes the text of those no stage changed.
   if (asRead && !sinkTakesJson) stream = forgetRecordJson(stream);

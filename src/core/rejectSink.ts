@@ -253,6 +253,11 @@ export class SampledRejects implements ClosableRejectSink {
     private readonly perReason: number,
   ) {}
 
+  /** As the sink it passes rejects to. */
+  get takesLeanRejects(): boolean {
+    return this.inner.takesLeanRejects === true;
+  }
+
   keeps(r: Reject): boolean {
     return (this.seen.get(`${r.stage}/${r.reason}`) ?? 0) < this.perReason;
   }
@@ -276,4 +281,125 @@ export class SampledRejects implements ClosableRejectSink {
   abort(): Promise<void> {
     return this.inner.abort();
   }
+}
+
+/**
+ * The lean reject (Issue #16): a stage with rules (quality) that rejects a record whose own attrs
+ * hold nothing a slim reject keeps gives the sink, instead of a slim attrs object made per reject,
+ * the values it computed (`LEAN_REJECT`) and a plan made once per combination of failing rules.
+ * Only a sink that says so (`ClosableRejectSink.takesLeanRejects`) is given such a reject, and it
+ * must encode it in `push` (the values are the stage's, overwritten by its next record):
+ * `leanToSlim(r)` is the slim reject it stands for, byte for byte as written.
+ */
+export const LEAN_REJECT = Symbol('corpus-clean:leanReject');
+
+/** What a lean reject carries under `LEAN_REJECT`. */
+export interface LeanAttrs {
+  readonly plan: LeanPlan;
+  /** `attrs[family].score`. */
+  readonly score: number;
+  /** The stage's values: `attrs[family][plan.signals[j]]` is `values[plan.at[j]]`. */
+  readonly values: Float64Array;
+}
+
+/** The slim attrs of a combination (family, rule set, reason and failing codes), found once. */
+export interface LeanPlan {
+  readonly family: string;
+  readonly preset: string;
+  readonly failed: readonly string[];
+  /** The failing rules' signals kept, in the slimmer's order; never empty. */
+  readonly signals: readonly string[];
+  /** Where each of `signals` is in the values. */
+  readonly at: readonly number[];
+  /** The writer's bytes for the plan (made by it once). */
+  encoded?: Buffer[];
+}
+
+/** A reject that carries `LeanAttrs`. */
+export type LeanReject = Reject & { [LEAN_REJECT]?: LeanAttrs };
+
+/** `Stage.rejecting` of a stage that can give lean rejects: `lean` holds the failing codes while it does. */
+export interface LeanRejecting {
+  record: unknown;
+  preset: string;
+  score: number;
+  names: readonly string[];
+  values: Float64Array;
+  lean: readonly string[] | undefined;
+}
+
+/** The stage context's flag (set by the pipeline on the context it makes) that a stage may give lean rejects. */
+export interface LeanContext {
+  leanRejects?: boolean;
+}
+
+/** True when `rejecting` is a stage's that can give lean rejects. */
+export function isLeanRejecting(rejecting: unknown): rejecting is LeanRejecting {
+  return rejecting !== null && typeof rejecting === 'object' && 'lean' in rejecting;
+}
+
+/**
+ * For one stage's thresholds: the lean reject of `r` (made by `StageContext.reject` for a record
+ * whose own attrs hold neither an object nor a flat signal of a rule, with `rejecting.lean` the
+ * failing codes and the family `family`), as the slimmer would have made its slim reject.
+ * Undefined when a rule's signal has the name of a member of the family's header (`preset`,
+ * `score`, `failed`, `preset_by`, `weakest`): such rejects are slimmed.
+ */
+export function leanRejecter(thresholds: readonly Threshold[], family: string): ((r: Reject, rejecting: LeanRejecting) => Reject) | undefined {
+  const names = thresholds.map((t) => t.signal.slice(t.signal.indexOf('/') + 1));
+  if (names.some((s) => s === 'preset' || s === 'score' || s === 'failed' || s === 'preset_by' || s === 'weakest' || s === '__proto__')) return undefined;
+  const full = new Set(thresholds.map((t) => t.signal));
+  const byCode = new Map<string, number[]>();
+  thresholds.forEach((t, i) => {
+    const list = byCode.get(t.code);
+    if (list === undefined) byCode.set(t.code, [i]);
+    else list.push(i);
+  });
+  const plans = new Map<string, LeanPlan>();
+  const planOf = (preset: string, valueNames: readonly string[], reason: string, failed: readonly string[]): LeanPlan => {
+    const key = `${preset}\u0000${reason}\u0000${failed.join('\u0000')}`;
+    let plan = plans.get(key);
+    if (plan !== undefined) return plan;
+    // As the slimmer: the reason, then the failing codes that have thresholds, without repeats;
+    // their thresholds' signals in threshold order, without repeats; those the family holds.
+    const codes = [reason];
+    for (const c of failed) if (byCode.has(c) && !codes.includes(c)) codes.push(c);
+    const idx: number[] = [];
+    for (const code of codes) for (const i of byCode.get(code) ?? []) idx.push(i);
+    idx.sort((a, b) => a - b);
+    const signals: string[] = [];
+    for (const i of idx) if (!signals.includes(names[i])) signals.push(names[i]);
+    const kept: string[] = [];
+    const at: number[] = [];
+    for (const s of signals) {
+      // The family holds the rules' signals of its rule set (those the stage computes).
+      const j = full.has(`${preset}/${s}`) ? valueNames.indexOf(s) : -1;
+      if (j < 0) continue;
+      kept.push(s);
+      at.push(j);
+    }
+    plan = { family, preset, failed: [...failed], signals: kept, at };
+    if (plans.size < MEMO_LIMIT) plans.set(key, plan);
+    return plan;
+  };
+  return (r, rejecting) => {
+    const plan = planOf(rejecting.preset, rejecting.names, r.reason, rejecting.lean!);
+    const out: LeanReject = { stage: r.stage, reason: r.reason, source: r.source, record: r.record } as LeanReject;
+    const json = (r as RejectWithJson)[RECORD_JSON];
+    if (json !== undefined) (out as RejectWithJson)[RECORD_JSON] = json;
+    // No signal kept: the slim reject has no attrs.
+    if (plan.signals.length > 0) out[LEAN_REJECT] = { plan, score: rejecting.score, values: rejecting.values };
+    return out;
+  };
+}
+
+/** The slim reject a lean reject stands for (the same as it when it carries no `LeanAttrs`). */
+export function leanToSlim(r: Reject): Reject {
+  const lean = (r as LeanReject)[LEAN_REJECT];
+  if (lean === undefined) return r;
+  const { plan, score, values } = lean;
+  const part: Record<string, unknown> = { preset: plan.preset, score, failed: [...plan.failed] };
+  for (let j = 0; j < plan.signals.length; j++) part[plan.signals[j]] = values[plan.at[j]];
+  const out = { stage: r.stage, reason: r.reason, source: r.source, record: r.record, attrs: { [plan.family]: part } } as Reject;
+  return withJson(r, out);
 }

@@ -28,6 +28,11 @@ export class SampleLinesSink implements ClosableRejectSink {
   /** `out` may hand over the bytes it wrote for the last reject (RejectsWriter's `lastLineBytes`). */
   constructor(private readonly out: ClosableRejectSink & { lastLineBytes?(): Buffer | undefined }) {}
 
+  /** As `out` (the candidates' lines are its bytes, or `serialiseReject`'s, which writes a lean reject as slim). */
+  get takesLeanRejects(): boolean {
+    return this.out.takesLeanRejects === true;
+  }
+
   push(r: Reject): void {
     this.out.push(r);
     const key = this.keyOf(r.stage, r.reason);

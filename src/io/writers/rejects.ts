@@ -6,6 +6,8 @@ import { ShardedWriter } from './sharded.js';
 import { exactNumbers, exactRaw, stringifyKeeping } from '../json.js';
 import { hasOwn } from '../../core/own.js';
 import { jsonInto } from './jsonInto.js';
+import type { LeanAttrs, LeanPlan, LeanReject } from '../../core/rejectSink.js';
+import { LEAN_REJECT, leanToSlim } from '../../core/rejectSink.js';
 
 /** The gzip level of a compressed rejects file (the shards keep zlib's default, 6). */
 export const REJECTS_GZIP_LEVEL = 1;
@@ -113,6 +115,8 @@ export function isRejectsFailure(e: unknown): boolean {
  * batch so memory stays bounded.
  */
 export class RejectsWriter implements ClosableRejectSink {
+  /** Lean rejects (core/rejectSink.ts `LEAN_REJECT`) are encoded here as they are pushed. */
+  readonly takesLeanRejects = true;
   private readonly out: ShardedWriter;
   /**
    * The lines pushed since the last write, as UTF-8 bytes: each reject is encoded as it comes, so
@@ -168,10 +172,15 @@ export class RejectsWriter implements ClosableRejectSink {
     // After a failure nothing more is kept: the run is about to stop with that failure.
     if (this.failure !== null) return void (this.lastIn = undefined);
     const json = (r as RejectWithJson)[RECORD_JSON];
-    if (json === undefined || !this.putAsRead(r, json)) {
-      const around = json === undefined ? undefined : aroundRecord(r);
-      if (around === undefined) this.append(serialiseReject(r), '', '');
-      else this.append(around[0], json!, around[1]);
+    const lean = (r as LeanReject)[LEAN_REJECT];
+    if (lean === undefined || json === undefined || !this.putLean(r, json, lean)) {
+      // A lean reject this does not write straight: the slim reject it stands for.
+      if (lean !== undefined) r = leanToSlim(r);
+      if (json === undefined || !this.putAsRead(r, json)) {
+        const around = json === undefined ? undefined : aroundRecord(r);
+        if (around === undefined) this.append(serialiseReject(r), '', '');
+        else this.append(around[0], json!, around[1]);
+      }
     }
     this.pending++;
     // A long run of rejects with no record written in between must not grow memory: one write
@@ -284,6 +293,49 @@ export class RejectsWriter implements ClosableRejectSink {
         p += k.write(json2, p);
       }
     }
+    k[p++] = 125; // }
+    this.lastIn = k;
+    this.lastStart = start;
+    this.lastEnd = p;
+    k[p++] = 10;
+    this.pos = p;
+    return true;
+  }
+
+  /**
+   * Encode the line of a lean reject (`LEAN_REJECT`: core/rejectSink.ts) that carries its record's
+   * JSON text: as `putAsRead` does, with the slim attrs written from the stage's values by the
+   * plan's bytes (made once per plan), no attrs object made. The bytes are those of
+   * `serialiseReject(leanToSlim(r))`. False, with nothing written, for a reject it does not take.
+   */
+  private putLean(r: Reject, json: Uint8Array, lean: LeanAttrs): boolean {
+    if (r.record === undefined || exactNumbers(r.record) !== undefined) return false;
+    const { stage, reason, source } = r;
+    if (typeof stage !== 'string' || typeof reason !== 'string' || typeof source !== 'string') return false;
+    const plan = lean.plan;
+    const enc = (plan.encoded ??= planBytes(plan));
+    const head = headBytes(stage, reason);
+    const text = typeof json === 'string' ? (json as string) : undefined;
+    let members = 0;
+    for (const b of enc) members += b.length + 32;
+    this.room(head.length + source.length * 6 + 2 + RECORD_MEMBER.length + (text === undefined ? json.length : text.length * 3) + members + 2);
+    const k = this.chunk;
+    const start = this.pos;
+    let p = putHead(k, start, head, source, json, text);
+    const end = k.length - 2;
+    const values = lean.values;
+    const at = plan.at;
+    k.set(enc[0], p);
+    p = jsonInto(k, p + enc[0].length, end, lean.score);
+    for (let j = 0; p >= 0 && j < at.length; j++) {
+      const b = enc[j + 1];
+      k.set(b, p);
+      p = jsonInto(k, p + b.length, end, values[at[j]]);
+    }
+    if (p < 0) return false;
+    const last = enc[at.length + 1];
+    k.set(last, p);
+    p += last.length;
     k[p++] = 125; // }
     this.lastIn = k;
     this.lastStart = start;
@@ -435,6 +487,17 @@ function memberBytes(key: string): Buffer {
   return b;
 }
 
+/**
+ * A lean plan's bytes: `,"attrs":{"FAMILY":{"preset":P,"score":`, then `,"failed":[...],"S0":`,
+ * `,"S1":` ... before each kept signal's value, then `}}`.
+ */
+function planBytes(plan: LeanPlan): Buffer[] {
+  const out = [Buffer.from(`,"attrs":{${JSON.stringify(plan.family)}:{"preset":${JSON.stringify(plan.preset)},"score":`)];
+  plan.signals.forEach((s, j) => out.push(Buffer.from(`${j === 0 ? `,"failed":${JSON.stringify(plan.failed)}` : ''},${JSON.stringify(s)}:`)));
+  out.push(Buffer.from('}}'));
+  return out;
+}
+
 /** Stands for the record in a reject line while its exact text is spliced in (a string no record key is). */
 const RECORD_MARK = '\u0000corpus-clean:record\u0000';
 const RECORD_KEY_JSON = '"record":';
@@ -463,6 +526,8 @@ function aroundRecord(r: Reject): [string, string] | undefined {
  * `JSON.stringify` can go) is written without it, saying so: a reject never stops a run.
  */
 export function serialiseReject(r: Reject): string {
+  // A lean reject (core/rejectSink.ts) as the slim reject it stands for.
+  r = leanToSlim(r);
   // A record whose numbers parsing changed (18446744073709551617, 1e400, -0): its record is written
   // with their input texts, as the output writers do, and its exact input line goes beside it.
   const numbers = r.record === undefined ? undefined : exactNumbers(r.record);

@@ -21,6 +21,7 @@ import { showText } from '../../core/show.js';
 import { showPath } from '../../core/fsname.js';
 import { didYouMean } from '../../core/suggest.js';
 import { hasOwn } from '../../core/own.js';
+import type { LeanContext, LeanRejecting } from '../../core/rejectSink.js';
 
 /** Options of the `quality` stage. */
 export const qualityOptions: OptionsSpec = {
@@ -243,7 +244,19 @@ export function createQuality(options: Record<string, unknown>): Stage {
   /** The `attrs.quality` of the record `apply` last dropped, for its reject (undefined when nothing reads it). */
   let dropped: Record<string, unknown> | undefined;
   /** The numbers of `dropped`, for the report's profiler while the reject runs (Stage.rejecting). */
-  const rejecting: RejectingSignals = { record: undefined, preset: '', score: 0, names: en.computer.names, values: en.computer.values };
+  const rejecting: RejectingSignals & LeanRejecting = { record: undefined, preset: '', score: 0, names: en.computer.names, values: en.computer.values, lean: undefined };
+  /** The rules' signal names, of every rule set: a record's own flat attrs of these names are kept in slim rejects. */
+  const ruleNames = new Set(thresholds.map((t) => t.signal.slice(t.signal.indexOf('/') + 1)));
+  /** True when a slim reject of `doc` would keep none of its own attrs (no object, no rule's signal): its reject may be lean. */
+  const leanFits = (doc: Doc): boolean => {
+    const own = doc.attrs;
+    if (own === doc.data.attrs) return false;
+    for (const k in own) {
+      const v = own[k];
+      if ((v !== null && typeof v === 'object') || k === 'quality' || k === '__proto__' || ruleNames.has(k)) return false;
+    }
+    return true;
+  };
   const spec = {
     name: 'quality',
     options: { ...options },
@@ -280,7 +293,10 @@ export function createQuality(options: Record<string, unknown>): Stage {
       // with its reject, not onto the record (run, below).
       if (drop === undefined) doc.attrs.quality = c.build(c.set.name, by, score, c.rules.code(weakest), failed, tagValues(values, c.tagged));
       else if (ctx.rejectAttrs !== false) {
-        dropped = (ctx.rejectRuleSignals === true ? c.buildRules : c.build)(c.set.name, by, score, c.rules.code(weakest), failed, tagValues(values, c.tagged));
+        // A sink that takes lean rejects is given the values and failing codes, no attrs object
+        // (core/rejectSink.ts), when the record's own attrs hold nothing its slim reject keeps.
+        if ((ctx as LeanContext).leanRejects === true && ctx.droppedReadByReject === true && leanFits(doc)) rejecting.lean = failed;
+        else dropped = (ctx.rejectRuleSignals === true ? c.buildRules : c.build)(c.set.name, by, score, c.rules.code(weakest), failed, tagValues(values, c.tagged));
         rejecting.preset = c.set.name;
         rejecting.score = score;
         rejecting.names = c.computer.names;
@@ -333,8 +349,15 @@ export function createQuality(options: Record<string, unknown>): Stage {
         for (const doc of batch) {
           const v = qualityApply(doc, ctx);
           if (typeof v !== 'string') out.push(doc);
-          else if (dropped === undefined) ctx.reject(doc, v);
-          else {
+          else if (dropped === undefined) {
+            if (rejecting.lean === undefined) ctx.reject(doc, v);
+            else {
+              rejecting.record = doc.data;
+              ctx.reject(doc, v);
+              rejecting.record = undefined;
+              rejecting.lean = undefined;
+            }
+          } else {
             const q = dropped;
             dropped = undefined;
             rejecting.record = doc.data;

@@ -208,11 +208,7 @@ export class RejectsWriter implements ClosableRejectSink {
       p += b.length;
     } else if (b.length > 0) p += k.write(b, p);
     if (c.length > 0) p += k.write(c, p);
-    this.lastIn = k;
-    this.lastStart = start;
-    this.lastEnd = p;
-    k[p++] = 10;
-    this.pos = p;
+    this.endLine(k, start, p);
   }
 
   /**
@@ -293,12 +289,7 @@ export class RejectsWriter implements ClosableRejectSink {
         p += k.write(json2, p);
       }
     }
-    k[p++] = 125; // }
-    this.lastIn = k;
-    this.lastStart = start;
-    this.lastEnd = p;
-    k[p++] = 10;
-    this.pos = p;
+    this.endLine(k, start, p + 1, 125);
     return true;
   }
 
@@ -336,13 +327,18 @@ export class RejectsWriter implements ClosableRejectSink {
     const last = enc[at.length + 1];
     k.set(last, p);
     p += last.length;
-    k[p++] = 125; // }
+    this.endLine(k, start, p + 1, 125);
+    return true;
+  }
+
+  /** Close the line written from `start` to `end` in `k` (after `last`, a closing brace, when given): remember it as the last line, then its newline. */
+  private endLine(k: Buffer, start: number, end: number, last?: number): void {
+    if (last !== undefined) k[end - 1] = last;
     this.lastIn = k;
     this.lastStart = start;
-    this.lastEnd = p;
-    k[p++] = 10;
-    this.pos = p;
-    return true;
+    this.lastEnd = end;
+    k[end] = 10;
+    this.pos = end + 1;
   }
 
   /** Make the chunk hold at least `n` bytes more than it does: a larger one, with what it holds copied. */

@@ -42,10 +42,13 @@ export interface InternEvoWriterOptions {
    */
   overwrite?: boolean;
   /**
-   * Called with each file's final path (a shard's `.bin`, then its `.bin.meta`) before its
-   * temporary is made: the type folder's lock journals it (io/outputs.ts journalShards), so that
-   * after a kill -9 the next export knows which shard-named files the killed one may have left, and
-   * leaves any other (a user's) alone (hostile review 24 G4b).
+   * Called with each file's final path (a shard's `.bin.meta`, then its `.bin`) just before its
+   * temporary is renamed to it, at `close`: the type folder's lock journals it (io/outputs.ts
+   * journalShards), so that after a kill -9 the next export knows which shard-named files the
+   * killed one put in place, and leaves any other (a user's) alone (hostile review 24 G4b). Not
+   * when a shard is begun: until `close` a shard is only its temporary, so a name begun is none of
+   * the killed export's files (new-user review 25 E-a: a user's part-00042.bin, copied in after the
+   * kill, was deleted because the dead lock listed the name as begun).
    */
   onShard?: (name: string) => void;
 }
@@ -57,6 +60,15 @@ export interface InternEvoShard {
   samples: number;
   tokens: number;
   bytes: number;
+}
+
+/** A shard being written: its final name, its two temporaries, and how many of them `close` renamed into place (its .meta first, then its .bin). */
+interface Pending {
+  bin: string;
+  tmpBin: string;
+  tmpMeta: string;
+  shard: InternEvoShard;
+  placed: 0 | 1 | 2;
 }
 
 const FLUSH_BYTES = 1 << 20;
@@ -81,9 +93,9 @@ export class InternEvoWriter implements DocSink {
   private readonly metaDtype: NpyIntDtype;
   private readonly tokenizer: SentencePieceTokenizer | undefined;
   private readonly sampleOptions: SampleOptions;
-  private readonly pending: { bin: string; tmpBin: string; tmpMeta: string; shard: InternEvoShard }[] = [];
+  private readonly pending: Pending[] = [];
   private fh: FileHandle | null = null;
-  private current: { bin: string; tmpBin: string; tmpMeta: string; shard: InternEvoShard } | null = null;
+  private current: Pending | null = null;
   private meta: number[] = [];
   private buffer: string[] = [];
   private bufferBytes = 0;
@@ -190,10 +202,8 @@ export class InternEvoWriter implements DocSink {
     if (this.done) throw new Error('InternEvoWriter: write after close/abort');
     const bin = path.join(this.dir, `${this.prefix}-${String(n).padStart(5, '0')}.bin`);
     const tmp = path.join(this.dir, `.${this.prefix}-${String(n).padStart(5, '0')}.${process.pid}.tmp`);
-    this.current = { bin, tmpBin: tmp + '.bin', tmpMeta: tmp + '.meta', shard: { path: bin, samples: 0, tokens: 0, bytes: 0 } };
+    this.current = { bin, tmpBin: tmp + '.bin', tmpMeta: tmp + '.meta', shard: { path: bin, samples: 0, tokens: 0, bytes: 0 }, placed: 0 };
     this.pending.push(this.current);
-    // Journaled before its temporary is made: once it can be renamed into place, it is listed.
-    this.onShard?.(bin);
     // Held until opened: an abort waits for it, then closes and removes it.
     const opened = (this.opening = open(this.current.tmpBin, 'w'));
     this.fh = await opened;
@@ -221,7 +231,6 @@ export class InternEvoWriter implements DocSink {
     await this.fh!.close();
     this.fh = null;
     if (this.done) throw new Error('InternEvoWriter: write after close/abort');
-    this.onShard?.(cur.bin + '.meta');
     const mh = await (this.opening = open(cur.tmpMeta, 'w'));
     try {
       await writeAll(mh, encodeNpy(this.meta, 2, this.metaDtype));
@@ -263,9 +272,15 @@ export class InternEvoWriter implements DocSink {
     // export's: removed as when records replace them (hostile review 13 H4: by-lang --overwrite
     // over an input with no English kept the earlier train/en/ beside the new train/cn/).
     if (this.pending.length === 0 && this.overwrite) this.existing = await this.shardsHere().catch(() => []);
+    // Each name journaled (onShard) before its rename: a file of that name is this export's only
+    // once listed, and a listed one whose rename did not happen is its temporary still.
     for (const p of this.pending) {
+      this.onShard?.(p.bin + '.meta');
       await rename(p.tmpMeta, p.bin + '.meta');
+      p.placed = 1;
+      this.onShard?.(p.bin);
       await rename(p.tmpBin, p.bin);
+      p.placed = 2;
       this.shards.push(p.shard);
     }
     const kept = new Set(this.pending.flatMap((p) => [path.basename(p.bin), path.basename(p.bin) + '.meta']));
@@ -292,8 +307,9 @@ export class InternEvoWriter implements DocSink {
       if (fh !== undefined && fh !== null && fh !== this.fh) await fh.close().catch(() => {});
       if (this.fh !== null) await this.fh.close().catch(() => {});
       this.fh = null;
+      // The final names only of the files it renamed there: another file of that name is not its own.
       for (const p of this.pending) {
-        for (const f of [p.tmpBin, p.tmpMeta, p.bin, p.bin + '.meta']) await rm(f, { force: true });
+        for (const f of [p.tmpBin, p.tmpMeta, ...(p.placed > 0 ? [p.bin + '.meta'] : []), ...(p.placed > 1 ? [p.bin] : [])]) await rm(f, { force: true });
       }
       this.shards.length = 0;
     })();

@@ -1019,7 +1019,8 @@ export async function prepareOutput(plan: OutputPlan): Promise<Release> {
   if (file !== undefined && file !== plan.output) plan.made?.output.push(...(await makeDir(dirname(file), 'output folder')));
   const lockPath = plan.folder ? join(dir, LOCK_NAME) : lockPathFor(file ?? plan.output);
   // A lock left by a process that is gone: that command was killed (kill -9) while writing here.
-  const before = lockHolder(lockPath);
+  // Its listing without the shards whose temporary is still here: those it never put in place.
+  const before = await placedOnly(dir, lockHolder(lockPath));
   const killed = before !== undefined && !before.live ? before.pid : undefined;
   // That command's lock as it was: put back if this command is refused (putBackDeadLock).
   const deadLock = killed === undefined ? undefined : textOf(lockPath);
@@ -1468,6 +1469,31 @@ const isFolderOutputName = (n: string, run = true): boolean => FOLDER_SHARD.test
 async function linkTarget(path: string): Promise<string> {
   if ((await lstat(path).catch(() => null))?.isSymbolicLink() !== true) return path;
   return (await realpath(path).catch(() => null)) ?? (await danglingTarget(path)) ?? path;
+}
+
+/**
+ * The lock of a command killed while writing in `dir` (`before`), with the shards it lists that it
+ * provably never renamed into place left out: a shard's name is journaled when its temporary
+ * (`.NAME.tmp-PID-N`, also shortened: hiddenName.ts) is made, and the temporary is renamed to
+ * NAME when the shard is complete, so a listed NAME whose temporary of that PID is still in `dir`
+ * was not placed by the dead command, and a file of that name there is someone else's (new-user
+ * review 25 E-a's sibling of G4: a user's part-00042.jsonl, copied in after the kill of a command
+ * writing that shard, was removed as the killed command's). Any other lock as it is.
+ */
+async function placedOnly(dir: string, before: LockHolder | undefined): Promise<LockHolder | undefined> {
+  if (before === undefined || before.live || before.shards === undefined || before.shards.length === 0) return before;
+  const mark = `.tmp-${before.pid}-`;
+  const temps = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.startsWith('.') && n.includes(mark));
+  if (temps.length === 0) return before;
+  const open = (name: string): boolean => {
+    const plain = `.${name}${mark}`;
+    if (temps.some((t) => t.startsWith(plain))) return true;
+    // A name too long for its plain hidden temporary is shortened (hiddenPath): the serial's digits decide, so both are looked for.
+    if (Buffer.byteLength(plain) + 24 <= NAME_MAX) return false;
+    const short = `${shortPrefix(name)}${mark}`;
+    return temps.some((t) => t.startsWith(short));
+  };
+  return { ...before, shards: before.shards.filter((n) => !open(n)) };
 }
 
 /**

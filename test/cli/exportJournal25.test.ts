@@ -32,7 +32,8 @@ describe('export internevo killed with SIGKILL, then a user\'s part-00042.bin in
     for (const side of ['train', 'valid']) {
       const lock = await readFile(join(dir, 'yk', side, 'en', '.corpus-clean.lock'), 'utf8');
       expect(lock).toContain('\nshards=listed\n');
-      expect(lock).toContain('\nshard="part-00000.bin"\n');
+      // Killed before its end, it had renamed no shard into place: it lists none (E-a, session 26).
+      expect(lock).not.toContain('shard="');
       await writeFile(join(dir, 'yk', side, 'en', 'part-00042.bin'), USER);
     }
     const again = await runNode([CLI, 'export', 'internevo', 'in.jsonl', ...args], { cwd: dir });
@@ -49,21 +50,23 @@ describe('export internevo killed with SIGKILL, then a user\'s part-00042.bin in
     for (const side of ['train', 'valid']) expect((await readdir(join(dir, 'yk', side, 'en'))).filter((n) => n.endsWith('.bin')).sort()).toEqual(['part-00000.bin']);
   });
 
-  it('the writer names each shard file (.bin, then its .bin.meta) to onShard before its temporary is made', async () => {
+  it('the writer names each shard file (.bin.meta, then its .bin) to onShard just before renaming its temporary to it (E-a, session 26)', async () => {
     const out = join(dir, 'w');
     const seen: string[] = [];
     const writer = new InternEvoWriter({
       outDir: out,
       maxShardBytes: 40,
       onShard: (name) => {
-        // Its temporary (.part-00000.PID.tmp.bin, then .tmp.meta) is not made yet.
+        // Its temporary (.part-00000.PID.tmp.bin, .tmp.meta) is there; the final name is not yet.
         const stem = `.${basename(name).replace(/\.bin(\.meta)?$/, '')}.${process.pid}.tmp.${name.endsWith('.meta') ? 'meta' : 'bin'}`;
-        seen.push(relative(out, name) + (existsSync(join(dirname(name), stem)) ? ' (temporary already made)' : ''));
+        seen.push(relative(out, name) + (existsSync(join(dirname(name), stem)) ? '' : ' (no temporary)') + (existsSync(name) ? ' (already there)' : ''));
       },
     });
     const doc = (i: number): never => ({ data: {}, attrs: { tokens: [1, 2, 3, i] }, source: `r${i}` }) as never;
     await writer.write([doc(1), doc(2), doc(3)]);
+    // Nothing is named while the shards are only temporaries.
+    expect(seen).toEqual([]);
     await writer.close();
-    expect(seen).toEqual(['train/en/part-00000.bin', 'train/en/part-00000.bin.meta', 'train/en/part-00001.bin', 'train/en/part-00001.bin.meta', 'train/en/part-00002.bin', 'train/en/part-00002.bin.meta']);
+    expect(seen).toEqual(['train/en/part-00000.bin.meta', 'train/en/part-00000.bin', 'train/en/part-00001.bin.meta', 'train/en/part-00001.bin', 'train/en/part-00002.bin.meta', 'train/en/part-00002.bin']);
   });
 });

@@ -61,7 +61,7 @@ describe('an export into D after a kill -9 of one into another type folder of D 
   it('keeps the user\'s file, an older lock\'s shard file (said), a live export\'s folder and other commands\' folders', async () => {
     expect(await readFile(join(dir, 'tk/train/en/part-00042.bin'), 'utf8')).toBe(USER);
     expect((await readdir(join(dir, 'tk/train/code'))).sort()).toEqual(['.corpus-clean.lock', 'part-00000.bin']);
-    expect(r.stderr).toContain(`'tk/train/code', a type folder this export does not write, holds 1 shard file beside the lock of an export killed while writing it (PID ${killed}), whose lock does not list the shards it began: they may be unfinished`);
+    expect(r.stderr).toContain(`'tk/train/code', a type folder this export does not write, holds 1 shard file beside the lock of an export killed while writing it (PID ${killed}), whose lock does not list the shards it put in place: they may be unfinished`);
     expect(existsSync(join(dir, 'tk/train/ja'))).toBe(false);
     expect((await readdir(join(dir, 'tk/train/ar'))).sort()).toEqual([`.corpus-clean.lock`, `.part-00000.${killed}.tmp.bin`]);
     expect(r.stderr).not.toContain('tk/train/ar');

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CLI, runNode, tempDir } from '../helpers/run.js';
@@ -23,7 +23,10 @@ beforeAll(async () => {
   const en = Array.from({ length: 60 }, (_, i) => JSON.stringify({ text: `record ${i} of this test, with a few words` })).join('\n') + '\n';
   await writeFile(join(dir, 'cn.jsonl'), Array.from({ length: 40 }, (_, i) => JSON.stringify({ text: `这家店的外卖很好吃，第${i}次点了。` })).join('\n') + '\n');
   killed = await killHeldExport(dir, ['-t', tok, '-o', 'tk', '--type', 'en', '-q'], en, ['tk/train/en']);
-  // The user's restore: part-00000.bin is a name the dead lock lists as begun; part-00001.bin is not.
+  // The dead lock lists part-00000.bin as renamed into place (as if killed while it published: since
+  // E-a of session 26 a shard is journaled as it is renamed, not begun).
+  await appendFile(join(dir, 'tk/train/en/.corpus-clean.lock'), 'shard="part-00000.bin"\nshard="part-00000.bin.meta"\n');
+  // The user's restore: part-00000.bin is a name the dead lock lists; part-00001.bin is not.
   for (const f of ['part-00000.bin', 'part-00000.bin.meta', 'part-00001.bin', 'part-00001.bin.meta']) await writeFile(join(dir, 'tk/train/en', f), USER);
   r = await runNode([CLI, 'export', 'internevo', 'cn.jsonl', '--type', 'cn', '-t', tok, '-o', 'tk', '-q'], { cwd: dir });
 }, 300_000);

@@ -276,8 +276,8 @@ async function checkTypeFolder(dir: string, dead: LockHolder | undefined, other?
   if (holder !== undefined && !settled) {
     const left = (await readdir(dir).catch(() => [] as string[])).filter((n) => isShardFile(n) && its(n));
     if (left.length > 0) {
-      if (other !== undefined) other.push(`${left.length === 1 ? 'the shard file' : `${left.length} shard files`} it had begun, ${someNames(left)}`);
-      else process.stderr.write(`corpus-clean export: note: '${showPath(dir)}' holds ${left.length} file${left.length === 1 ? '' : 's'} of an unfinished export (the command writing it, PID ${holder}, was killed); starting over\n`);
+      if (other !== undefined) other.push(`${left.length === 1 ? 'the shard file' : `${left.length} shard files`} it had put in place, ${someNames(left)}`);
+      else process.stderr.write(`corpus-clean export: note: '${showPath(dir)}' holds ${left.length} file${left.length === 1 ? '' : 's'} of an unfinished export (the command writing it, PID ${holder}, was killed); starting over: removed ${someNames(left)}${wrote === undefined ? '' : ', which its lock lists as renamed into place'}\n`);
       for (const f of left) await rm(join(dir, f), { force: true });
     }
   }
@@ -311,7 +311,7 @@ const someNames = (names: readonly string[]): string => names.slice(0, 3).map((n
  * export does not write (`dirs` are those it writes): its temporaries (`.part-00000.PID.tmp.bin`,
  * a name ending in .bin that InternEvo, reading every .bin under train/, might load), its lock, and
  * and what an --overwrite of it had set aside is put back (recoverEarlier), as the next export into
- * that folder would do; its lock goes when no shard file it began is there (its final-named shard
+ * that folder would do; its lock goes when no shard file it put in place is there (its final-named shard
  * files are kept, and its lock with them: a file of that name may be the user's, restored after the
  * kill, hostile review 25 F1; said in a note); the folder goes too once empty (InternEvo takes every
  * folder under train/ for a data type). Said in a note for each folder. Nothing else is touched: a
@@ -350,7 +350,7 @@ async function settleOtherFolders(out: string, dirs: readonly string[]): Promise
         } else {
           // Only its temporaries go (their PID is dead). Its final-named shard files stay, and its
           // lock with them, so that the folder still reads as unfinished: the lock's journal says
-          // only which names it began, and once the folder was left to the user (rm DIR/* leaves
+          // only which names it put in place, and once the folder was left to the user (rm DIR/* leaves
           // the dot-files) a file of that name may be the user's own, restored (hostile review 25
           // F1: 42 restored shards of 84 were removed); the export into that folder settles them.
           const temps = await removeDeadTemporaries(dir, DEAD_TEMP);
@@ -358,7 +358,7 @@ async function settleOtherFolders(out: string, dirs: readonly string[]): Promise
           const listed = dead.shards === undefined ? undefined : new Set(dead.shards);
           const left = (await readdir(dir)).filter((n) => isShardFile(n) && (listed?.has(n) ?? true));
           if (left.length > 0) {
-            process.stderr.write(`corpus-clean export: note: '${showPath(dir)}', a type folder this export does not write, holds ${left.length} shard file${left.length === 1 ? '' : 's'} beside the lock of an export killed while writing it (PID ${dead.pid}), ${listed === undefined ? 'whose lock does not list the shards it began' : `named as ${left.length === 1 ? 'one' : 'ones'} it began`}${removed.length > 0 ? ` (removed ${removed.join(', ')})` : ''}: they may be unfinished; export into it again (it starts over), or remove them\n`);
+            process.stderr.write(`corpus-clean export: note: '${showPath(dir)}', a type folder this export does not write, holds ${left.length} shard file${left.length === 1 ? '' : 's'} beside the lock of an export killed while writing it (PID ${dead.pid}), ${listed === undefined ? 'whose lock does not list the shards it put in place' : `named as ${left.length === 1 ? 'one' : 'ones'} it had put in place`}${removed.length > 0 ? ` (removed ${removed.join(', ')})` : ''}: they may be unfinished; export into it again (it starts over), or remove them\n`);
             continue;
           }
           await removeDeadLock(lock, dead.pid);
@@ -578,7 +578,7 @@ ${flagHelp(INPUT)}
     // Decided before anything is removed (hostile review 25 F1b: after a kill -9 and the user's
     // restore, the export removed the 42 files the dead lock listed, then refused the 42 it did
     // not, exit 2 with half the folder gone): a shard file beside a killed export's lock that the
-    // lock does not list as begun is not that export's; without --overwrite it is refused, as with
+    // lock does not list as put in place is not that export's; without --overwrite it is refused, as with
     // no killed export, and nothing is touched but its temporaries (the dead lock kept: the listed
     // ones still read as unfinished).
     if (v.overwrite !== true) {
@@ -590,7 +590,7 @@ ${flagHelp(INPUT)}
         if (unlisted.length > 0) {
           // Its temporaries (named with its dead PID) are no one else's: removed all the same.
           for (const d of dirs) if (lockHolder(join(d, LOCK_NAME))?.live === false) await removeDeadTemporaries(d, DEAD_TEMP);
-          throw new UsageError(`'${showPath(dir)}' holds ${unlisted.length === 1 ? 'a shard file' : `${unlisted.length} shard files`} (${someNames(unlisted)}) that the export killed while writing it (PID ${dead.pid}) did not begin (its lock lists the shards it began), beside what it left: nothing but its temporaries was removed; remove them (or move them away) or pass --overwrite, which replaces them too`);
+          throw new UsageError(`'${showPath(dir)}' holds ${unlisted.length === 1 ? 'a shard file' : `${unlisted.length} shard files`} (${someNames(unlisted)}) that the export killed while writing it (PID ${dead.pid}) did not put there (its lock lists the shards it renamed into place; until its end they are temporaries), beside what it left: nothing but its temporaries was removed; remove them (or move them away) or pass --overwrite, which replaces them too`);
         }
       }
     }
@@ -607,7 +607,7 @@ ${flagHelp(INPUT)}
         }
         // Who held the lock, read before it is taken over: a killed export's journal says what it had set aside.
         const dead = lockHolder(join(dir, LOCK_NAME));
-        // The shards this export begins are journaled in the lock (G4b), as run's are.
+        // The shards this export renames into place are journaled in the lock (G4b; E-a: as it renames them, not as it begins them).
         unlocks.push(lockJournaled(join(dir, LOCK_NAME), dead));
         held.push({ dir, files: await checkTypeFolder(dir, dead) });
       }

@@ -328,49 +328,58 @@ async function settleOtherFolders(out: string, dirs: readonly string[]): Promise
     for (const e of entries.filter((x) => x.isDirectory()).sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const dir = join(out, split, e.name);
       if (writing.has(resolve(dir))) continue;
-      const lock = join(dir, LOCK_NAME);
-      const dead = lockHolder(lock);
-      if (dead === undefined || dead.live) continue;
-      // Only an export's: the folder of another command (a run's, which resumes; cat's), or a lock
-      // listing shards an export does not write, is not this one's to settle.
-      const names = await readdir(dir).catch(() => null);
-      if (names === null || names.some(othersName) || (dead.shards?.some((n) => !isShardFile(n)) ?? false)) continue;
-      const removed: string[] = [];
-      try {
-        // A killed --overwrite of it had set the earlier shards aside: put back (or removed once its
-        // new shards were in place) under the taken-over lock, as the export into it would.
-        const aside = new RegExp(`^\\.part-\\d{5,}\\.bin(\\.meta)?\\.earlier-${dead.pid}$`);
-        if (dead.shards !== undefined && names.some((n) => aside.test(n))) {
-          const unlock = lockJournaled(lock, dead);
-          try {
-            await checkTypeFolder(dir, dead, removed);
-          } finally {
-            unlock();
-          }
-        } else {
-          // Only its temporaries go (their PID is dead). Its final-named shard files stay, and its
-          // lock with them, so that the folder still reads as unfinished: the lock's journal says
-          // only which names it put in place, and once the folder was left to the user (rm DIR/* leaves
-          // the dot-files) a file of that name may be the user's own, restored (hostile review 25
-          // F1: 42 restored shards of 84 were removed); the export into that folder settles them.
-          const temps = await removeDeadTemporaries(dir, DEAD_TEMP);
-          if (temps.length > 0) removed.push(`${temps.length === 1 ? 'its temporary' : `${temps.length} temporaries`} ${someNames(temps)}`);
-          const listed = dead.shards === undefined ? undefined : new Set(dead.shards);
-          const left = (await readdir(dir)).filter((n) => isShardFile(n) && (listed?.has(n) ?? true));
-          if (left.length > 0) {
-            process.stderr.write(`corpus-clean export: note: '${showPath(dir)}', a type folder this export does not write, holds ${left.length} shard file${left.length === 1 ? '' : 's'} beside the lock of an export killed while writing it (PID ${dead.pid}), ${listed === undefined ? 'whose lock does not list the shards it put in place' : `named as ${left.length === 1 ? 'one' : 'ones'} it had put in place`}${removed.length > 0 ? ` (removed ${removed.join(', ')})` : ''}: they may be unfinished; export into it again (it starts over), or remove them\n`);
-            continue;
-          }
-          await removeDeadLock(lock, dead.pid);
-        }
-        removed.push('its lock');
-        if ((await readdir(dir)).length === 0 && (await rmdir(dir).then(() => true, () => false))) removed.push('the folder, left empty');
-        process.stderr.write(`corpus-clean export: note: '${showPath(dir)}', a type folder this export does not write, held what an export killed while writing it (PID ${dead.pid}) left there: removed ${removed.length > 1 ? `${removed.slice(0, -1).join(', ')} and ${removed[removed.length - 1]}` : removed[0]} (InternEvo reads every .bin under ${split}/ and takes each folder there for ${split === 'valid' ? 'a validation set' : 'a data type'})\n`);
-      } catch (err) {
-        // Taken meanwhile (another export writing it now), or a folder that does not read: left as it is.
-        process.stderr.write(`corpus-clean export: note: '${showPath(dir)}', a type folder this export does not write, holds the lock of an export killed while writing it (PID ${dead.pid}); left as it is: ${errorText(err)}\n`);
-      }
+      await settleOtherFolder(dir, split);
     }
+  }
+}
+
+/**
+ * One type folder of settleOtherFolders: `dir`, in the data folder `split`, that this export does
+ * not write. Also for valid/TYPE/ before an --overwrite of train/TYPE/ without a hold-out judges
+ * it as the earlier hold-out (staleHoldouts; new-user review 25 E-b).
+ */
+async function settleOtherFolder(dir: string, split: Split): Promise<void> {
+  const lock = join(dir, LOCK_NAME);
+  const dead = lockHolder(lock);
+  if (dead === undefined || dead.live) return;
+  // Only an export's: the folder of another command (a run's, which resumes; cat's), or a lock
+  // listing shards an export does not write, is not this one's to settle.
+  const names = await readdir(dir).catch(() => null);
+  if (names === null || names.some(othersName) || (dead.shards?.some((n) => !isShardFile(n)) ?? false)) return;
+  const removed: string[] = [];
+  try {
+    // A killed --overwrite of it had set the earlier shards aside: put back (or removed once its
+    // new shards were in place) under the taken-over lock, as the export into it would.
+    const aside = new RegExp(`^\\.part-\\d{5,}\\.bin(\\.meta)?\\.earlier-${dead.pid}$`);
+    if (dead.shards !== undefined && names.some((n) => aside.test(n))) {
+      const unlock = lockJournaled(lock, dead);
+      try {
+        await checkTypeFolder(dir, dead, removed);
+      } finally {
+        unlock();
+      }
+    } else {
+      // Only its temporaries go (their PID is dead). Its final-named shard files stay, and its
+      // lock with them, so that the folder still reads as unfinished: the lock's journal says
+      // only which names it put in place, and once the folder was left to the user (rm DIR/* leaves
+      // the dot-files) a file of that name may be the user's own, restored (hostile review 25
+      // F1: 42 restored shards of 84 were removed); the export into that folder settles them.
+      const temps = await removeDeadTemporaries(dir, DEAD_TEMP);
+      if (temps.length > 0) removed.push(`${temps.length === 1 ? 'its temporary' : `${temps.length} temporaries`} ${someNames(temps)}`);
+      const listed = dead.shards === undefined ? undefined : new Set(dead.shards);
+      const left = (await readdir(dir)).filter((n) => isShardFile(n) && (listed?.has(n) ?? true));
+      if (left.length > 0) {
+        process.stderr.write(`corpus-clean export: note: '${showPath(dir)}', a type folder this export does not write, holds ${left.length} shard file${left.length === 1 ? '' : 's'} beside the lock of an export killed while writing it (PID ${dead.pid}), ${listed === undefined ? 'whose lock does not list the shards it put in place' : `named as ${left.length === 1 ? 'one' : 'ones'} it had put in place`}${removed.length > 0 ? ` (removed ${removed.join(', ')})` : ''}: they may be unfinished; export into it again (it starts over), or remove them\n`);
+        return;
+      }
+      await removeDeadLock(lock, dead.pid);
+    }
+    removed.push('its lock');
+    if ((await readdir(dir)).length === 0 && (await rmdir(dir).then(() => true, () => false))) removed.push('the folder, left empty');
+    process.stderr.write(`corpus-clean export: note: '${showPath(dir)}', a type folder this export does not write, held what an export killed while writing it (PID ${dead.pid}) left there: removed ${removed.length > 1 ? `${removed.slice(0, -1).join(', ')} and ${removed[removed.length - 1]}` : removed[0]} (InternEvo reads every .bin under ${split}/ and takes each folder there for ${split === 'valid' ? 'a validation set' : 'a data type'})\n`);
+  } catch (err) {
+    // Taken meanwhile (another export writing it now), or a folder that does not read: left as it is.
+    process.stderr.write(`corpus-clean export: note: '${showPath(dir)}', a type folder this export does not write, holds the lock of an export killed while writing it (PID ${dead.pid}); left as it is: ${errorText(err)}\n`);
   }
 }
 
@@ -629,6 +638,11 @@ ${flagHelp(INPUT)}
     let stale: string[] = [];
     if (v.overwrite === true && rule === undefined && split === 'train') {
       try {
+        // What an export killed while writing valid/TYPE/ left there (its temporaries, the earlier
+        // hold-out it had set aside, its lock) is settled first, as its train/TYPE/ side was above:
+        // its own files are no one else's (new-user review 25 E-b: the earlier hold-out stayed
+        // under hidden names, and the export refused, calling them files corpus-clean did not write).
+        for (const t of types) await settleOtherFolder(join(out, 'valid', t), 'valid');
         stale = staleHoldouts(out, types);
       } catch (e) {
         unlockAll();

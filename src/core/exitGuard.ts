@@ -104,7 +104,8 @@ function onExit(code: number): void {
   process.exitCode = final;
   kept = final;
   // The exit code is said once, at the end: the one the process ends with (a line saying 'exit code 2' beside exit 1 would mislead).
-  const said = atWork[atWork.length - 1].line(code).replace(/: exit code \d+$/, '');
+  let said = atWork[atWork.length - 1].line(code).replace(/: exit code \d+$/, '');
+  if (byReallyExit) said = said.replace(/process\.exit\((\d+)\)/, 'process.reallyExit($1)');
   try {
     writeSync(2, `${said}: exit code ${final}\n`);
   } catch {
@@ -146,12 +147,31 @@ function exitWhileStopping(code: number, final: number): void {
 /** The failure code the exit under way must keep (X1d), once decided; 0 for none. */
 let kept = 0;
 let keeping = false;
+/** The code the process's 'exit' event was emitted with (undefined: not emitted yet). */
+let exitBegan: number | undefined;
+/** The 'exit' listeners of the event under way, and the index of the next one to call. */
+let exitListeners: ((...a: unknown[]) => unknown)[] = [];
+let exitNext = 0;
+
+/** Set when the exit under way began with a stage's own call of process.reallyExit (X1e): said so. */
+let byReallyExit = false;
+
+type ReallyExit = (code?: number) => never;
 
 /**
  * From the first work on: after every 'exit' listener ran (a module's own among them), an exit that
  * began with a failure code (or was given one by the guard) ends with it. Node emits 'exit' through
  * `process.emit` on both ways out (process.exit and the event loop's end) and reads the exit code
  * after it, so the code is put back there.
+ *
+ * And the process's last step, `process.reallyExit` (process.exit calls it after the 'exit' event),
+ * is guarded too: a module's 'exit' listener that calls process.exit(0) ends the process there, in
+ * the listener, with code 0 (new-user review 25 X-a: a failed `run` or `task` exited 0); and a stage
+ * that calls process.reallyExit(0) itself skips the 'exit' event and its listeners (hostile review
+ * 25 X1e: exit 0, no line, the run's lock left). Within the 'exit' event, the last step keeps the
+ * failure code and first calls the listeners the exiting one cut short (the run's own clean-up
+ * among them); outside it, while work is registered, it is taken as a process.exit(code): said,
+ * the event emitted, the failure code kept.
  */
 function keepFailureCode(): void {
   if (keeping) return;
@@ -160,11 +180,40 @@ function keepFailureCode(): void {
   process.emit = function (this: NodeJS.Process, event: string | symbol, ...args: unknown[]) {
     if (event !== 'exit') return (emit as (...a: unknown[]) => boolean).call(this, event, ...args);
     const began = typeof args[0] === 'number' ? args[0] : 0;
-    const r = (emit as (...a: unknown[]) => boolean).call(this, event, ...args);
+    exitBegan ??= began;
+    // Called one by one, as EventEmitter's emit does (a snapshot of them, in order): a listener
+    // that exits lets the last step call the rest.
+    exitListeners = process.rawListeners('exit') as ((...a: unknown[]) => unknown)[];
+    exitNext = 0;
+    while (exitNext < exitListeners.length) exitListeners[exitNext++].apply(this, args);
     const want = kept !== 0 ? kept : began;
     if (want !== 0 && !process.exitCode) process.exitCode = want;
-    return r;
+    return exitListeners.length > 0;
   } as typeof process.emit;
+  const proc = process as unknown as { reallyExit: ReallyExit };
+  const really = proc.reallyExit;
+  proc.reallyExit = function (this: NodeJS.Process, code?: number) {
+    let c = Number(code ?? 0) || 0;
+    // Called by a stage itself while work is on (X1e): as its process.exit(code).
+    if (exitBegan === undefined && atWork.length > 0 && !ownFinal) {
+      byReallyExit = true;
+      return process.exit(c);
+    }
+    // Within the 'exit' event (a listener called process.exit): the listeners it cut short first.
+    if (exitBegan !== undefined) {
+      while (exitNext < exitListeners.length) {
+        try {
+          exitListeners[exitNext++].call(this, exitBegan);
+        } catch {
+          // The process is ending: a listener's error cannot stop that.
+        }
+      }
+    }
+    const want = kept !== 0 ? kept : (exitBegan ?? 0);
+    if (want !== 0 && c === 0) c = want;
+    process.exitCode = c;
+    return really.call(this, c);
+  } as ReallyExit;
 }
 
 /** A stage of one's own, for naming the one whose code threw outside a record: its name, recipe index, module, and the files it imports. */

@@ -9,6 +9,7 @@ import type { Command } from './command.js';
 import { commandOnly, FIXED_COMMANDS } from './commandModules.js';
 import { commandBegun, guardStart, handleLandedSignals, outputClosed, stopping } from './interrupt.js';
 import { showText } from '../core/show.js';
+import { guardThisProcess } from '../core/exitGuard.js';
 
 /** The stack frames of an error, one escaped line each (CORPUS_CLEAN_DEBUG=1). */
 function stackLines(e: Error): string {
@@ -138,6 +139,10 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
 
 // stderr closed by its reader (`2>&1 >/dev/null | true`): the run's result does not depend on it.
 process.stderr.on('error', () => {});
+
+// This process is the CLI's own: a stage's process.exit or uncaught error while a command works is
+// said and never passes for success (core/exitGuard.ts; a library's caller is left alone).
+guardThisProcess();
 
 const code = await main(process.argv.slice(2));
 // A signal that came while the command ended is handled (and said) before the exit, whether or

@@ -42,6 +42,20 @@ export interface AtWork {
   failed?(text: string): string;
 }
 
+/**
+ * Whether this process is corpus-clean's own (the CLI: `guardThisProcess`). Only there is the
+ * process guarded: `process.exit`, `process.reallyExit` and `process.emit` wrapped, an
+ * 'uncaughtException' listener put first. A program that calls the library (runRecipe) keeps its
+ * process as it is: its own handlers of uncaught errors and its exit code are its own, and a stage
+ * of its that exits ends its process as it says.
+ */
+let guarding = false;
+
+/** Guard this process while work is registered: the CLI's, from its start (cli/main.ts). */
+export function guardThisProcess(): void {
+  guarding = true;
+}
+
 /** The work under way, by registration (the newest one, the innermost work, is said). */
 const atWork: AtWork[] = [];
 
@@ -340,6 +354,8 @@ function onUncaught(e: unknown): void {
  * its failure code, and an error nobody caught is handed to the innermost work that takes it.
  */
 export function whileAtWork(work: AtWork | ((code: number) => string)): () => void {
+  // A library's caller keeps its process as it is (see `guardThisProcess`).
+  if (!guarding) return () => {};
   const w: AtWork = typeof work === 'function' ? { line: work } : work;
   keepFailureCode();
   if (atWork.length === 0) {

@@ -36,8 +36,12 @@ export interface AtWork {
   failCode?(): number;
   /** An error nobody caught while this work is on, and its words (`uncaughtText`): stop the work, say it and exit. */
   uncaught?(e: unknown, text: string): void;
-  /** Called (synchronously) at such an exit with the line said: to keep it for status. */
-  ended?(said: string): void;
+  /**
+   * Called (synchronously) at such an exit with the line said and the stage of one's own that
+   * called process.exit (its name, place and line, when the call's stack names one): to keep it for
+   * status; the lines it returns are said after it (how far the work got, what to do).
+   */
+  ended?(said: string, by?: string): string[] | void;
   /** Without `uncaught`: the line that says such an error (given its words), the process then ending with the failure code. */
   failed?(text: string): string;
 }
@@ -61,6 +65,8 @@ const atWork: AtWork[] = [];
 
 /** The code a `process.exit` called while work was registered gave (undefined: none was called). */
 let called: number | undefined;
+/** Where that call came from (an Error made at the call: its stack). */
+let exitCaller: Error | undefined;
 let realExit: typeof process.exit | undefined;
 /** True when the exit under way is corpus-clean's own (a signal stopping the command). */
 let ownExit: () => boolean = () => false;
@@ -120,21 +126,25 @@ function onExit(code: number): void {
   // The exit code is said once, at the end: the one the process ends with (a line saying 'exit code 2' beside exit 1 would mislead).
   let said = atWork[atWork.length - 1].line(code).replace(/: exit code \d+$/, '');
   if (byReallyExit) said = said.replace(/process\.exit\((\d+)\)/, 'process.reallyExit($1)');
-  try {
-    writeSync(2, `${said}: exit code ${final}\n`);
-  } catch {
-    // stderr closed: the exit code says it
-  }
-  // Kept for status, as a stage's throw is (hostile review 24 X1c: status said only 'run the same command again').
+  // Kept for status, as a stage's throw is (hostile review 24 X1c: status said only 'run the same
+  // command again'), and followed by how far the work got and what to do, as a throw's line is
+  // (new-user review 25 L-2: one line, and status said 'fix the stage it names' where none was named).
+  const by = exitCaller === undefined ? undefined : stageOf(exitCaller);
+  let more: string[] = [];
   for (let i = atWork.length - 1; i >= 0; i--) {
     const keep = atWork[i].ended;
     if (keep === undefined) continue;
     try {
-      keep(said);
+      more = keep(said, by === undefined ? undefined : `${stageWords(by.s)}, at ${by.at}`) ?? [];
     } catch {
-      // status will not say it: the line above did
+      // status will not say it: the line below does
     }
     break;
+  }
+  try {
+    writeSync(2, `${said}: exit code ${final}\n${more.map((l) => `${l}\n`).join('')}`);
+  } catch {
+    // stderr closed: the exit code says it
   }
 }
 
@@ -299,24 +309,31 @@ function errorWords(e: unknown): string {
   return `${name}: ${message}`;
 }
 
+/** The first stage of one's own whose module (or a file it imports) an error's stack names, and where. */
+function stageOf(e: unknown): { s: OwnStageFiles; at: string } | undefined {
+  for (const f of stackFrames(e)) {
+    const s = stageFiles.find((x) => x.module === f.file) ?? stageFiles.find((x) => x.imports.includes(f.file));
+    if (s !== undefined) return { s, at: f.at };
+  }
+  return undefined;
+}
+
+/** A stage of one's own in words: 'stage NAME (./module.mjs, stages[I])'. */
+function stageWords(s: OwnStageFiles): string {
+  return `stage ${s.stage} (${ownStageWhere(s.module, [s.index])})`;
+}
+
 /**
  * An error nobody caught, in words: the stage of one's own whose module (or a file it imports)
  * its stack names, else 'a stage module's asynchronous code'; what was thrown and where.
  */
 export function uncaughtText(e: unknown): string {
   const frames = stackFrames(e);
-  let own: { s: OwnStageFiles; at: string } | undefined;
-  for (const f of frames) {
-    const s = stageFiles.find((x) => x.module === f.file) ?? stageFiles.find((x) => x.imports.includes(f.file));
-    if (s !== undefined) {
-      own = { s, at: f.at };
-      break;
-    }
-  }
+  const own = stageOf(e);
   const what = safely(() => errorWords(e), '(a value whose properties throw when read)');
   const at = own?.at ?? frames[0]?.at;
   const where = at === undefined ? '' : ` (at ${at})`;
-  const who = own !== undefined ? `stage ${own.s.stage} (${ownStageWhere(own.s.module, [own.s.index])})` : "a stage module's asynchronous code (or a library it uses)";
+  const who = own !== undefined ? stageWords(own.s) : "a stage module's asynchronous code (or a library it uses)";
   return `${who} threw outside a record, where no stage's call could catch it (in a timer, a callback, a promise nobody awaited, or an 'error' event nobody listened to): ${what}${where}; a stage must finish its work inside apply or run, and pass its errors on by throwing there`;
 }
 
@@ -365,7 +382,11 @@ export function whileAtWork(work: AtWork | ((code: number) => string)): () => vo
     called = undefined;
     const exit = (realExit = process.exit);
     process.exit = function (this: NodeJS.Process, code?: number | string | null) {
-      if (atWork.length > 0) called = Number(code ?? process.exitCode ?? 0) || 0;
+      if (atWork.length > 0) {
+        called = Number(code ?? process.exitCode ?? 0) || 0;
+        // Its stack, to name the stage that called it (L-2).
+        exitCaller = new Error('process.exit');
+      }
       return exit.call(this, code as number);
     } as typeof process.exit;
   }

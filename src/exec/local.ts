@@ -274,6 +274,17 @@ export function handOutOrder(run: string, plan: Plan, p: number, todo: readonly 
   return [...todo].sort((a, b) => w.get(b)! - w.get(a)! || a - b);
 }
 
+/** Where the phase a local run is at stands (undefined: no run is at a phase). */
+let phaseNow: (() => StoppedAt) | undefined;
+
+/**
+ * How far the local run at work in this process has got, now: for the line of a stop that comes
+ * from outside its steps (a stage's process.exit: new-user review 25 L-2).
+ */
+export function stoppedNow(): StoppedAt | undefined {
+  return phaseNow?.();
+}
+
 /** Run every phase of `plan` in `run`; resolves when all units are done, with where the time went. */
 export async function runLocal(run: string, plan: Plan, stages: readonly Stage[], o: LocalOptions): Promise<Timeline> {
   let pool: PoolWorker[] = [];
@@ -319,6 +330,7 @@ export async function runLocal(run: string, plan: Plan, stages: readonly Stage[]
       };
       // Where the phase stands, for a failure's 'stopped with ...' line.
       const stoppedAt = (): StoppedAt => ({ phase: p, done: fig.done, units: ph.units, ...sofar(), totalBytes: fig.totalBytes });
+      phaseNow = stoppedAt;
       const refresh = (): void => {
         Object.assign(fig, sofar());
         fig.running = live.size;
@@ -442,6 +454,7 @@ export async function runLocal(run: string, plan: Plan, stages: readonly Stage[]
     timeline.total_ms = performance.now() - t0;
     return timeline;
   } finally {
+    phaseNow = undefined;
     unguard();
     await Promise.all(pool.map((w) => w.kill()));
     if (livePool === pool) livePool = [];

@@ -32,7 +32,7 @@ import type { UnfinishedInput } from '../../exec/markers.js';
 import { markSealedFromStart } from '../../core/workSeal.js';
 import type { OutputCompression } from '../../io/writers/sharded.js';
 import { defaultRejectsCompression } from '../../io/writers/rejects.js';
-import { localWorkers, RUN_STOPPED, runLocal, stopWorkers, UnitFailure, type StoppedAt } from '../../exec/local.js';
+import { localWorkers, RUN_STOPPED, runLocal, stoppedNow, stopWorkers, UnitFailure, type StoppedAt } from '../../exec/local.js';
 import { noSpace, recordFailure } from '../../exec/failure.js';
 import { damagedFile, RedoneFiles } from '../../exec/redo.js';
 import { roundTimeline, type Timeline } from '../../exec/timing.js';
@@ -285,7 +285,7 @@ ${flagHelp(RUN_FLAGS)}
         line: (code) => `corpus-clean run: error: a stage module called process.exit(${code}) while ${runStep.what}: the run is not finished (${EXIT0_HINT})`,
         failCode: () => runStep.code,
         uncaught: (_e, text) => stopOnFailure(runStep.code, () => runStep.failed?.(text) ?? [`corpus-clean run: error: ${text}`]),
-        ended: (said) => runStep.ended?.(said),
+        ended: (said, by) => runStep.ended?.(said, by),
       });
       try {
         return await runWith(rest[0], values, registry, toStderr, ['run', ...argv]);
@@ -307,7 +307,7 @@ import { isDone } from '../../exec/markers.js';
  * refusals; 1 once the run is at work), and once the run's folder is planned, how a stop on an
  * error nobody caught is said and kept for status.
  */
-const runStep: { what: string; code: number; failed?: (text: string) => string[]; ended?: (said: string) => void } = { what: 'the run was at work', code: 1 };
+const runStep: { what: string; code: number; failed?: (text: string) => string[]; ended?: (said: string, by?: string) => string[] } = { what: 'the run was at work', code: 1 };
 
 /** What `run` does, once its flags are parsed (kebab-case names, as `parse` gives them). */
 async function runWith(recipePath: string, values: Record<string, unknown>, registry: StageRegistry, say: Say = toStderr, argv: readonly string[] = ['run', recipePath]): Promise<number> {
@@ -530,8 +530,22 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
         const why = recordFailure(dir, { at: new Date().toISOString(), error: text, code: STAGE_THREW, stopped: where.replace(/^corpus-clean run: /, '') });
         return [`corpus-clean run: error: ${text}`, where, `corpus-clean run: the run ${afterRunFailure(STAGE_THREW, doneUnits(dir, plan) > 0)}${earlierGone()}`, ...(why === undefined ? [] : [`corpus-clean run: note: this failure could not be kept in the run folder for 'corpus-clean status' (${why})`])];
       };
-      // A stage's process.exit while the run works (exitGuard said it): kept for status as a throw is (X1c).
-      runStep.ended = (said) => void recordFailure(dir, { at: new Date().toISOString(), error: said.replace(/^corpus-clean( run)?: error: /, ''), code: STAGE_THREW, stopped: stoppedRunLine(dir, plan).replace(/^corpus-clean run: /, '') });
+      // A stage's process.exit while the run works (exitGuard said it): kept for status as a throw is
+      // (X1c), and followed by the lines a throw gets: the stage that called it when its stack names
+      // one, how far the run got, what to do (new-user review 25 L-2: one line; status said 'fix the
+      // stage it names' where none was named: kept without a stage's code then).
+      runStep.ended = (said, by) => {
+        const stopped = stoppedRunLine(dir, plan, stoppedNow());
+        const why = recordFailure(dir, { at: new Date().toISOString(), error: said.replace(/^corpus-clean( run)?: error: /, '') + (by === undefined ? '' : `; process.exit was called by ${by}`), ...(by === undefined ? {} : { code: STAGE_THREW }), stopped: stopped.replace(/^corpus-clean run: /, '') });
+        const kept = doneUnits(dir, plan) > 0;
+        const advice = by !== undefined || kept ? afterRunFailure(STAGE_THREW, kept) : "stopped before any unit finished: find the stage (or a library it uses) that calls process.exit, make it return or throw, then run the same command to start it from its plan";
+        return [
+          ...(by === undefined ? [] : [`corpus-clean run: process.exit was called by ${by}`]),
+          stopped,
+          `corpus-clean run: the run ${advice}${earlierGone()}`,
+          ...(why === undefined ? [] : [`corpus-clean run: note: this failure could not be kept in the run folder for 'corpus-clean status' (${why})`]),
+        ];
+      };
       for (;;) {
         const unregister = whileRunning(async () => {
           // The workers first: one still running would write a temporary behind the sweep.

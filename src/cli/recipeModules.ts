@@ -70,28 +70,192 @@ export function checkLoadedModules(recipe: object, sides: readonly { path: strin
   for (const path of loaded.keys()) if (!sides.some((s) => s.path === path)) throw changed('a stage module of the recipe, or a file it imports,', path);
 }
 
-// White space and comments, as may stand between `from` (`import`, `require(`) and its string. Each
-// comment matches one way only (a block one cannot run past its `*/`, a line one ends at its line's
-// end): `import // // // ...` split into comments every way took time exponential in their number.
-const GAP = String.raw`(?:\s|\/\*(?:[^*]|\*(?!\/)){0,2000}\*\/|\/\/[^\n]*(?:\n|$))*`;
-// A specifier in JavaScript source: `from './x.mjs'`, `import './x.mjs'`, `import('./x.mjs')`,
-// `require('./x.js')`, quoted either way or as a template literal without `${...}`. Found anywhere in
-// the text (a comment too: a file named that is hashed, which refuses no more than an edit to it
-// would). Group 1 is the keyword, 2-4 the specifier.
-const SPECIFIER = new RegExp(String.raw`\b(from|import|require)${GAP}(?:\(${GAP})?(?:'([^'\n]+)'|"([^"\n]+)"|\`((?:[^\`\\$\n]|\$(?!\{))+)\`)`, 'g');
+/** A file's source text as tokens (`jsTokens`): a name, a string's value, a punctuator, anything else. */
+const NAME = 0;
+const STRING = 1;
+const PUNCT = 2;
+const OTHER = 3;
+interface Token {
+  kind: typeof NAME | typeof STRING | typeof PUNCT | typeof OTHER;
+  /** A name, a punctuator (one character), the value of a string or of a template literal without `${...}`. */
+  text: string;
+}
+
+/** Names after which a `/` starts a regular expression, not a division. */
+const BEFORE_REGEX = new Set(['return', 'typeof', 'instanceof', 'in', 'of', 'new', 'delete', 'void', 'throw', 'case', 'do', 'else', 'yield', 'await', 'extends']);
+
+const isNameStart = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 36 || c === 95 || c >= 128;
+const isNamePart = (c: number): boolean => isNameStart(c) || (c >= 48 && c <= 57);
+
+/**
+ * The value of a string literal's body `raw` (between its quotes): its escapes decoded as
+ * JavaScript decodes them (`'./h\x2emjs'` names ./h.mjs).
+ */
+function unescape(raw: string): string {
+  if (!raw.includes('\\')) return raw;
+  return raw.replace(/\\(u\{[0-9a-fA-F]+\}|u[0-9a-fA-F]{4}|x[0-9a-fA-F]{2}|\r\n|[\s\S])/g, (_, e: string) => {
+    if (e[0] === 'u' || e[0] === 'x') {
+      const n = parseInt(e[1] === '{' ? e.slice(2, -1) : e.slice(1), 16);
+      return n <= 0x10ffff ? String.fromCodePoint(n) : '';
+    }
+    const simple: Record<string, string> = { n: '\n', t: '\t', r: '\r', b: '\b', f: '\f', v: '\v', '0': '\0', '\n': '', '\r': '', '\r\n': '', '\u2028': '', '\u2029': '' };
+    return simple[e] ?? e;
+  });
+}
+
+/**
+ * JavaScript (or TypeScript) source as tokens, comments left out and each string literal one
+ * token: what `import('/dev/stdin')` inside a string or a comment says is not code (new-user review
+ * 25 L-1: a help text naming it was taken for an import and refused). A template literal without
+ * `${...}` is a string too; one with them is a token of its own, the code in `${...}` tokens as any.
+ * A `/` starts a regular expression where an operand is expected (after `(`, `=`, `return` ...),
+ * else it divides; a string or a regular expression that does not end on its line ends there, so
+ * a wrong guess costs one line at most.
+ */
+export function jsTokens(src: string): Token[] {
+  const out: Token[] = [];
+  const n = src.length;
+  let i = 0;
+  // What each open `{` is: a block (or object), or the `${` of a template literal.
+  const braces: boolean[] = [];
+  if (src.startsWith('#!')) i = lineEnd(src, 0);
+  const push = (kind: Token['kind'], text: string): void => void out.push({ kind, text });
+  /** The rest of a template literal from `i` (after its backtick or a `${...}`'s `}`): a string when `whole` and it has no `${`. */
+  const template = (whole: boolean): void => {
+    const from = i;
+    for (; i < n; i++) {
+      const c = src.charCodeAt(i);
+      if (c === 92) i++;
+      else if (c === 96) {
+        push(whole ? STRING : OTHER, whole ? unescape(src.slice(from, i)) : '`');
+        i++;
+        return;
+      } else if (c === 36 && src.charCodeAt(i + 1) === 123) {
+        push(OTHER, '`');
+        braces.push(true);
+        i += 2;
+        return;
+      }
+    }
+    push(OTHER, '`');
+  };
+  const regexAllowed = (): boolean => {
+    const t = out[out.length - 1];
+    if (t === undefined) return true;
+    if (t.kind === NAME) return BEFORE_REGEX.has(t.text);
+    if (t.kind === PUNCT) return t.text !== ')' && t.text !== ']';
+    return false;
+  };
+  while (i < n) {
+    const c = src.charCodeAt(i);
+    if (c === 47) {
+      const d = src.charCodeAt(i + 1);
+      if (d === 47) {
+        i = lineEnd(src, i);
+        continue;
+      }
+      if (d === 42) {
+        const e = src.indexOf('*/', i + 2);
+        i = e < 0 ? n : e + 2;
+        continue;
+      }
+      if (regexAllowed()) {
+        const e = regexEnd(src, i + 1);
+        if (e >= 0) {
+          i = e;
+          while (i < n && isNamePart(src.charCodeAt(i))) i++;
+          push(OTHER, '/');
+          continue;
+        }
+      }
+      push(PUNCT, '/');
+      i++;
+    } else if (c === 39 || c === 34) {
+      let j = i + 1;
+      for (; j < n; j++) {
+        const e = src.charCodeAt(j);
+        if (e === c || e === 10) break;
+        if (e === 92) j++;
+      }
+      push(STRING, unescape(src.slice(i + 1, j)));
+      i = j + 1;
+    } else if (c === 96) {
+      i++;
+      template(true);
+    } else if (isNameStart(c)) {
+      let j = i + 1;
+      while (j < n && isNamePart(src.charCodeAt(j))) j++;
+      push(NAME, src.slice(i, j));
+      i = j;
+    } else if (c >= 48 && c <= 57) {
+      let j = i + 1;
+      while (j < n && (isNamePart(src.charCodeAt(j)) || src.charCodeAt(j) === 46)) j++;
+      push(OTHER, '0');
+      i = j;
+    } else if (c <= 32 || c === 0xa0 || c === 0xfeff || c === 0x2028 || c === 0x2029) {
+      i++;
+    } else if (c === 125 && braces.length > 0 && braces[braces.length - 1]) {
+      braces.pop();
+      i++;
+      template(false);
+    } else {
+      if (c === 123) braces.push(false);
+      else if (c === 125) braces.pop();
+      push(PUNCT, src[i]);
+      i++;
+    }
+  }
+  return out;
+}
+
+/** The index of the line end at or after `i` (or the text's end). */
+function lineEnd(src: string, i: number): number {
+  const e = src.indexOf('\n', i);
+  return e < 0 ? src.length : e;
+}
+
+/** The index after the `/` that ends a regular expression whose body starts at `i`, or -1 when its line ends first. */
+function regexEnd(src: string, i: number): number {
+  let inClass = false;
+  for (; i < src.length; i++) {
+    const c = src.charCodeAt(i);
+    if (c === 10 || c === 13) return -1;
+    if (c === 92) i++;
+    else if (c === 91) inClass = true;
+    else if (c === 93) inClass = false;
+    else if (c === 47 && !inClass) return i + 1;
+  }
+  return -1;
+}
+
 /** A specifier that names a file: relative, absolute or a file: URL (not a package's bare name). */
 const FILE_SPECIFIER = /^(?:\.{1,2}\/|\/|file:)/;
-// `import(new URL('./x.mjs', import.meta.url))` (`.href` after it or not): the standard ESM way
-// to name a file beside the module (new-user review 25 M-a). Only as import's argument: a `new URL`
-// given to fs is a data file the module reads itself (N7), not kept. Group 1-3 the specifier.
-const URL_IMPORT = new RegExp(String.raw`\bimport${GAP}\(${GAP}new${GAP}URL${GAP}\(${GAP}(?:'([^'\n]+)'|"([^"\n]+)"|\`((?:[^\`\\$\n]|\$(?!\{))+)\`)${GAP},${GAP}import${GAP}\.${GAP}meta${GAP}\.${GAP}url${GAP}\)`, 'g');
 /** A URL with a scheme (`https:`, `node:`, `data:`); not a file's name unless `file:`. */
 const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
 
-/** The specifiers in a file's source text, each with its keyword (`url` for URL_IMPORT's, resolved against the file's URL whatever its form). */
+/**
+ * The specifiers in a file's source text, each with its keyword: `from './x.mjs'` (imports and
+ * re-exports), `import './x.mjs'`, `import('./x.mjs')`, `require('./x.js')`, and `url` for
+ * `import(new URL('./x.mjs', import.meta.url))` (`.href` after it or not: the standard ESM way to
+ * name a file beside the module, new-user review 25 M-a; only as import's argument: a `new URL`
+ * given to fs is a data file the module reads itself, N7, not kept). Found in code only, not in
+ * strings or comments (L-1); a comment between the keyword and the string is no matter.
+ */
 function* specifiers(text: string): Generator<[string, string]> {
-  for (const m of text.matchAll(SPECIFIER)) yield [m[1], m[2] ?? m[3] ?? m[4]];
-  for (const m of text.matchAll(URL_IMPORT)) yield ['url', m[1] ?? m[2] ?? m[3]];
+  const t = jsTokens(text);
+  const is = (k: number, kind: Token['kind'], s?: string): boolean => t[k] !== undefined && t[k].kind === kind && (s === undefined || t[k].text === s);
+  for (let k = 0; k < t.length; k++) {
+    if (t[k].kind !== NAME) continue;
+    const w = t[k].text;
+    // `x.from(...)`, `import.meta` and the like are no import; `module.require('./x')` is one.
+    if ((w === 'from' || w === 'import') && !is(k - 1, PUNCT, '.')) {
+      if (is(k + 1, STRING)) yield [w, t[k + 1].text];
+      else if (w === 'import' && is(k + 1, PUNCT, '(')) {
+        if (is(k + 2, STRING)) yield [w, t[k + 2].text];
+        else if (is(k + 2, NAME, 'new') && is(k + 3, NAME, 'URL') && is(k + 4, PUNCT, '(') && is(k + 5, STRING) && is(k + 6, PUNCT, ',') && is(k + 7, NAME, 'import') && is(k + 8, PUNCT, '.') && is(k + 9, NAME, 'meta') && is(k + 10, PUNCT, '.') && is(k + 11, NAME, 'url') && is(k + 12, PUNCT, ')')) yield ['url', t[k + 5].text];
+      }
+    } else if (w === 'require' && is(k + 1, PUNCT, '(') && is(k + 2, STRING)) yield [w, t[k + 2].text];
+  }
 }
 
 /**
@@ -176,7 +340,8 @@ function importedFile(base: string): string | undefined {
  * review 23b C1: the plan kept the SHA-256 of the module alone, so a helper module it imports
  * edited after some units finished resumed silently with mixed output). Found in the source text:
  * static imports and re-exports, `import(...)` and `require(...)` of a string or of a template
- * literal without `${...}`, a comment between the keyword and the string too; a relative path, an
+ * literal without `${...}`, a comment between the keyword and the string too, in code only (text
+ * in a string or a comment is no import: new-user review 25 L-1); a relative path, an
  * absolute one or a file: URL (hostile review 24 C1b: the last three were not followed); not
  * packages (bare names) nor names computed at run time (the README says so). A CommonJS name
  * without extension is tried as node would (.js, .cjs, .json, /index.js). Only JavaScript and

@@ -244,9 +244,21 @@ const SCHEME = /^[a-z][a-z0-9+.-]*:/i;
 function* specifiers(text: string): Generator<[string, string]> {
   const t = jsTokens(text);
   const is = (k: number, kind: Token['kind'], s?: string): boolean => t[k] !== undefined && t[k].kind === kind && (s === undefined || t[k].text === s);
+  const requires = requireNames(t, is);
   for (let k = 0; k < t.length; k++) {
     if (t[k].kind !== NAME) continue;
     const w = t[k].text;
+    // A require by another name (hostile review 25 C1c): `const r = createRequire(import.meta.url); r('./x.cjs')`.
+    if (w !== 'require' && requires.has(w) && is(k + 1, PUNCT, '(') && is(k + 2, STRING)) {
+      yield ['require', t[k + 2].text];
+      continue;
+    }
+    // `createRequire(import.meta.url)('./x.cjs')`.
+    if (w === 'createRequire' && is(k + 1, PUNCT, '(')) {
+      const close = closing(t, k + 1);
+      if (close > 0 && is(close + 1, PUNCT, '(') && is(close + 2, STRING)) yield ['require', t[close + 2].text];
+      continue;
+    }
     // `x.from(...)`, `import.meta` and the like are no import; `module.require('./x')` is one.
     if ((w === 'from' || w === 'import') && !is(k - 1, PUNCT, '.')) {
       if (is(k + 1, STRING)) yield [w, t[k + 1].text];
@@ -256,6 +268,45 @@ function* specifiers(text: string): Generator<[string, string]> {
       }
     } else if (w === 'require' && is(k + 1, PUNCT, '(') && is(k + 2, STRING)) yield [w, t[k + 2].text];
   }
+}
+
+/** The index of the `)` that closes the `(` at `open` in `t`, or -1. */
+function closing(t: readonly Token[], open: number): number {
+  let depth = 0;
+  for (let k = open; k < t.length; k++) {
+    if (t[k].kind !== PUNCT) continue;
+    if (t[k].text === '(') depth++;
+    else if (t[k].text === ')' && --depth === 0) return k;
+  }
+  return -1;
+}
+
+/**
+ * The names a file calls `require` by besides `require` itself: a name given what
+ * `createRequire(...)` returns (`const r = createRequire(import.meta.url)`, `module.createRequire`,
+ * `createRequire` imported under another name too), and a name given one of those (`const r =
+ * require`), as far as the file's text shows.
+ */
+function requireNames(t: readonly Token[], is: (k: number, kind: Token['kind'], s?: string) => boolean): Set<string> {
+  const makers = new Set(['createRequire']);
+  for (let k = 0; k + 2 < t.length; k++) if (is(k, NAME, 'createRequire') && is(k + 1, NAME, 'as') && is(k + 2, NAME)) makers.add(t[k + 2].text);
+  const names = new Set(['require']);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (let k = 0; k + 2 < t.length; k++) {
+      if (t[k].kind !== NAME || !is(k + 1, PUNCT, '=') || is(k + 2, PUNCT, '=') || names.has(t[k].text)) continue;
+      // NAME = [x.]createRequire(   or   NAME = r   (not r(...) nor r.x)
+      let v = k + 2;
+      if (is(v, NAME) && is(v + 1, PUNCT, '.') && is(v + 2, NAME)) v += 2;
+      const made = is(v, NAME) && makers.has(t[v].text) && is(v + 1, PUNCT, '(');
+      const alias = v === k + 2 && is(v, NAME) && names.has(t[v].text) && !is(v + 1, PUNCT, '(') && !is(v + 1, PUNCT, '.');
+      if (made || alias) {
+        names.add(t[k].text);
+        grew = true;
+      }
+    }
+  }
+  return names;
 }
 
 /**
@@ -296,11 +347,12 @@ function walkImports(modulePath: string, read: (file: string, scan: boolean) => 
     const from = realFile(file);
     for (const [keyword, spec] of specifiers(text)) {
       const path = specifierPath(keyword, spec, from);
-      const found = path === undefined ? undefined : importedFile(path);
-      if (found === undefined || seen.has(found)) continue;
-      seen.add(found);
-      out.push(found);
-      todo.push(found);
+      for (const found of path === undefined ? [] : importedFiles(path)) {
+        if (seen.has(found)) continue;
+        seen.add(found);
+        out.push(found);
+        todo.push(found);
+      }
     }
   }
   return out;
@@ -320,11 +372,14 @@ function realFile(file: string): string {
 }
 
 /**
- * The file an import of `base` loads: `base` itself, else with the extensions a CommonJS name is
- * tried with (.js, .cjs, .json), else a folder's index.js. Whatever is there and is not a folder
- * counts, a device or a FIFO too (Node's import opens it; the walk's reader refuses it by name).
+ * The files an import of `base` loads: `base` itself, else with the extensions a CommonJS name is
+ * tried with (.js, .cjs, .json); else, for a folder, the file its package.json's `"main"` names
+ * (tried as a name is, then as a folder's index.js) with the package.json itself (an edit to it can
+ * make the folder load another file: hostile review 25 C1c, `require('./dir')` of such a folder
+ * was not followed), or the folder's index.js. Whatever is there and is not a folder counts, a
+ * device or a FIFO too (Node's import opens it; the walk's reader refuses it by name).
  */
-function importedFile(base: string): string | undefined {
+function importedFiles(base: string): string[] {
   const there = (p: string): boolean => {
     try {
       return !statSync(p).isDirectory();
@@ -332,7 +387,28 @@ function importedFile(base: string): string | undefined {
       return false;
     }
   };
-  return [base, `${base}.js`, `${base}.cjs`, `${base}.json`, join(base, 'index.js')].find(there);
+  const file = [base, `${base}.js`, `${base}.cjs`, `${base}.json`].find(there);
+  if (file !== undefined) return [file];
+  const pkg = join(base, 'package.json');
+  const out = there(pkg) ? [pkg] : [];
+  const main = out.length > 0 ? mainOf(pkg) : undefined;
+  if (main !== undefined) {
+    const m = resolve(base, main);
+    const f = [m, `${m}.js`, `${m}.json`, join(m, 'index.js'), join(m, 'index.json')].find(there);
+    if (f !== undefined) return [...out, f];
+  }
+  const index = [join(base, 'index.js'), join(base, 'index.json')].find(there);
+  return index === undefined ? out : [...out, index];
+}
+
+/** The `"main"` of the package.json at `path`, or undefined (none, or it does not read as one). */
+function mainOf(path: string): string | undefined {
+  try {
+    const main = (JSON.parse(readSideFile(path, MODULE_MAX).toString('utf8')) as { main?: unknown } | null)?.main;
+    return typeof main === 'string' && main !== '' ? main : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -344,7 +420,8 @@ function importedFile(base: string): string | undefined {
  * in a string or a comment is no import: new-user review 25 L-1); a relative path, an
  * absolute one or a file: URL (hostile review 24 C1b: the last three were not followed); not
  * packages (bare names) nor names computed at run time (the README says so). A CommonJS name
- * without extension is tried as node would (.js, .cjs, .json, /index.js). Only JavaScript and
+ * without extension is tried as node would (.js, .cjs, .json, a folder's package.json "main",
+ * /index.js); `require` by another name (`createRequire`'s, an alias) is followed too. Only JavaScript and
  * TypeScript files are read. A file's imports are resolved from its real path, links followed, as
  * Node resolves them (new-user review 25 M-0); a file reached through a link is kept by the path
  * it was named by, its content read through the link.

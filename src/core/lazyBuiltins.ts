@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
  */
 type Lazy = {
   'node:child_process': typeof import('node:child_process');
+  'node:crypto': typeof import('node:crypto');
   'node:v8': typeof import('node:v8');
   'node:tty': typeof import('node:tty');
 };
@@ -24,6 +25,14 @@ function builtin<K extends keyof Lazy>(id: K): Lazy[K] {
 
 /** child_process.spawnSync, loading node:child_process on the first call. */
 export const spawnSync = ((...a: Parameters<Lazy['node:child_process']['spawnSync']>) => builtin('node:child_process').spawnSync(...a)) as Lazy['node:child_process']['spawnSync'];
+
+/**
+ * crypto.createHash, loading node:crypto on the first call: a `run` hashes only the files its
+ * stages read and its own stage modules (io/fileHash.ts), and a plain recipe has neither, yet
+ * node:crypto and its ~20 internal modules were compiled at every run's start and in every worker
+ * (~8-15 ms CPU each; issue #16, twenty-sixth pass).
+ */
+export const createHash = ((...a: Parameters<Lazy['node:crypto']['createHash']>) => builtin('node:crypto').createHash(...a)) as Lazy['node:crypto']['createHash'];
 
 /** v8.setFlagsFromString, loading node:v8 on the first call. */
 export const setFlagsFromString: Lazy['node:v8']['setFlagsFromString'] = (flags) => builtin('node:v8').setFlagsFromString(flags);

@@ -5,7 +5,7 @@
  * resume. Only a regular file is read (a device put in its place is refused by io/sideFile.ts, not
  * read), in pieces, so a large one is hashed in little memory.
  */
-import { createHash } from 'node:crypto';
+import { createHash } from '../core/lazyBuiltins.js';
 import { closeSync, readSync } from 'node:fs';
 import { openSideFile, tooLarge } from './sideFile.js';
 

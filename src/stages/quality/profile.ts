@@ -202,6 +202,26 @@ export function profileLoops(): readonly Function[] {
   return [profileInto];
 }
 
+/** Astral code points of every class `classOfCodePoint` tells apart, and a lone high surrogate. */
+const RARE_CODE_POINTS = [0x1d400, 0x1d7ce, 0x1d165, 0x1f600, 0x20000, 0xe0001, 0xd800];
+
+/**
+ * Give the tokeniser's rare paths their type feedback, after the warm-up texts (warm.ts): the
+ * class of astral characters (`classOfCodePoint`, a few calls per text at most, often fewer than
+ * V8 waits for before it gives a function a feedback vector) and the token buffers' growth
+ * (`ensureTokens`, run by the first calls only, before it had one). TurboFan may inline both
+ * into `profileInto`, and code without feedback there throws `profileInto` away at the first
+ * record that reaches it (the English slice: twice, when the letter runs made `profileInto`
+ * smaller and left room to inline them). The buffers are made again at their size (their
+ * contents are scratch). @internal
+ */
+export function warmRarePaths(): void {
+  for (let r = 0; r < 12; r++) for (const cp of RARE_CODE_POINTS) classOfCodePoint(cp);
+  const keep = cap;
+  cap = 0;
+  ensureTokens(keep);
+}
+
 /**
  * Lines of `text` (split on "\n") into the line arrays, each with its trimmed bounds and a hash
  * of its raw content; returns their number. A function of its own, not a loop at the end of
@@ -335,14 +355,31 @@ function profileInto(text: string, out: Mutable<TextProfile> | undefined): TextP
     let hasDot = false;
     let j = i;
     // The token's hashes are built as the scan goes (each character is read once): h1/h2 hash
-    // text[start, j), q1/q2 text[start, j - 1) (a contraction "n't" splits off the last one).
+    // text[start, j). A contraction "n't" splits off the last character: the hashes of the part
+    // before it are then taken again (rawHashes), rare enough not to carry a second pair of
+    // states through every character.
     let h1 = H1_SEED;
     let h2 = H2_SEED;
-    let q1 = H1_SEED;
-    let q2 = H2_SEED;
     while (j < n) {
-      const cc = text.charCodeAt(j);
+      let cc = text.charCodeAt(j);
       let k = T[cc];
+      if (k === LETTER) {
+        // A run of plain letters (most of an English word): hashed with one class test each,
+        // counted once at its end.
+        const r = j;
+        for (;;) {
+          h1 = Math.imul(h1 ^ cc, H1_MUL);
+          h2 = Math.imul((h2 + cc) | 0, H2_MUL) ^ (h2 >>> 15);
+          if (++j >= n) break;
+          cc = text.charCodeAt(j);
+          k = T[cc];
+          if (k !== LETTER) break;
+        }
+        letters += j - r;
+        nonSpace += j - r;
+        kind |= TOK_WORD | TOK_ALPHA;
+        if (j >= n) break;
+      }
       let cw = 1;
       if (k === HIGH_SURROGATE) {
         const cp = text.codePointAt(j)!;
@@ -374,8 +411,10 @@ function profileInto(text: string, out: Mutable<TextProfile> | undefined): TextP
           tokStart[nt] = start;
           tokEnd[nt] = split;
           tokKind[nt] = sk;
-          tokH1[nt] = fmix((split === j ? h1 : q1) ^ (split - start));
-          tokH2[nt] = fmix(split === j ? h2 : q2);
+          if (split === j) {
+            tokH1[nt] = fmix(h1 ^ (split - start));
+            tokH2[nt] = fmix(h2);
+          } else hashInto(text, start, split, tokH1, tokH2, nt);
           nt++;
           kind = split < j ? TOK_WORD | TOK_ALPHA : 0;
           start = split;
@@ -399,14 +438,10 @@ function profileInto(text: string, out: Mutable<TextProfile> | undefined): TextP
         } else if ((k & DIGIT) !== 0) digits++;
       }
       nonSpace++;
-      q1 = h1;
-      q2 = h2;
       h1 = Math.imul(h1 ^ cc, H1_MUL);
       h2 = Math.imul((h2 + cc) | 0, H2_MUL) ^ (h2 >>> 15);
       if (cw === 2) {
         const lo = text.charCodeAt(j + 1);
-        q1 = h1;
-        q2 = h2;
         h1 = Math.imul(h1 ^ lo, H1_MUL);
         h2 = Math.imul((h2 + lo) | 0, H2_MUL) ^ (h2 >>> 15);
       }

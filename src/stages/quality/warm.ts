@@ -1,7 +1,7 @@
 import { setFlagsFromString } from '../../core/lazyBuiltins.js';
 import type { C4Lines } from './c4.js';
 import { KeyCounter } from './hashtable.js';
-import { profileLoops, profileShared } from './profile.js';
+import { profileLoops, profileShared, warmRarePaths } from './profile.js';
 import type { SignalComputer } from './signals.js';
 
 /**
@@ -151,6 +151,7 @@ export function warmUp(targets: readonly WarmTarget[], compile = false): void {
     }
   }
   for (const { computer } of targets) for (const i of PARTITIONED) computer.runPartitioned(profileShared(list[i]));
+  warmRarePaths();
   if (compile) compileNow(hotLoops(targets));
 }
 

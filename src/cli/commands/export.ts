@@ -273,13 +273,21 @@ async function checkTypeFolder(dir: string, dead: LockHolder | undefined, other?
   // Settled: the folder holds the earlier export put back, or the killed one's finished shards;
   // its dead lock goes, so that no later export takes them for that export's unfinished ones.
   if (holder !== undefined && settled) await removeDeadLock(join(dir, LOCK_NAME), holder);
+  // Its temporaries, said (new-user review 25 L-6: they went without a word).
+  const tempsSaid = temps.length === 0 ? '' : `${temps.length === 1 ? 'its temporary' : `${temps.length} temporaries`} ${someNames(temps)}`;
+  let said = other !== undefined;
   if (holder !== undefined && !settled) {
     const left = (await readdir(dir).catch(() => [] as string[])).filter((n) => isShardFile(n) && its(n));
     if (left.length > 0) {
       if (other !== undefined) other.push(`${left.length === 1 ? 'the shard file' : `${left.length} shard files`} it had put in place, ${someNames(left)}`);
-      else process.stderr.write(`corpus-clean export: note: '${showPath(dir)}' holds ${left.length} file${left.length === 1 ? '' : 's'} of an unfinished export (the command writing it, PID ${holder}, was killed); starting over: removed ${someNames(left)}${wrote === undefined ? '' : ', which its lock lists as renamed into place'}\n`);
+      else process.stderr.write(`corpus-clean export: note: '${showPath(dir)}' holds ${left.length} file${left.length === 1 ? '' : 's'} of an unfinished export (the command writing it, PID ${holder}, was killed); starting over: removed ${someNames(left)}${wrote === undefined ? '' : ', which its lock lists as renamed into place'}${tempsSaid === '' ? '' : ` and ${tempsSaid}`}\n`);
+      said = true;
       for (const f of left) await rm(join(dir, f), { force: true });
     }
+  }
+  if (!said && tempsSaid !== '') {
+    const pid = holder ?? Number(DEAD_TEMP.exec(temps[0])![1]);
+    process.stderr.write(`corpus-clean export: note: '${showPath(dir)}': removed ${tempsSaid} of an export killed while writing it (PID ${pid})\n`);
   }
   // A failed export's shards (its _FAILED, written when it exited 1) are no result: the next
   // export into the folder starts over without --overwrite, as other commands' failed outputs do.
@@ -604,6 +612,8 @@ ${flagHelp(INPUT)}
       }
     }
     const held: { dir: string; files: string[] }[] = [];
+    // The type folders that held nothing but a killed export's leftovers (see below).
+    const adopted: string[] = [];
     // Locked before anything in it is settled (what a killed export set aside put back, a failed
     // one's shards removed), as the other commands lock theirs: a second export, refused by the
     // lock of one still writing, changed nothing there first. A type folder not there yet holds
@@ -619,6 +629,11 @@ ${flagHelp(INPUT)}
         // The shards this export renames into place are journaled in the lock (G4b; E-a: as it renames them, not as it begins them).
         unlocks.push(lockJournaled(join(dir, LOCK_NAME), dead));
         held.push({ dir, files: await checkTypeFolder(dir, dead) });
+        // A folder that held only what a killed export left there (its lock, its temporaries) is
+        // as good as one this export makes: removed if it writes nothing there (new-user review 25
+        // L-6: a by-lang export with no English record left an empty train/en/, which InternEvo
+        // takes for a data type, where a fresh export makes none).
+        if (dead !== undefined && !dead.live && (await readdir(dir).catch(() => [LOCK_NAME, ''])).every((n) => n === LOCK_NAME)) adopted.push(dir);
       }
     } catch (e) {
       unlockAll();
@@ -668,7 +683,7 @@ ${flagHelp(INPUT)}
     // `-o nt1/a/b/` left nt1/a/, as cat and export xtuner-v1 no longer do).
     const made: string[] = [];
     const removeMade = async (): Promise<void> => {
-      for (const d of [...made].reverse()) await rmdir(d).catch(() => {});
+      for (const d of [...made, ...adopted].reverse()) await rmdir(d).catch(() => {});
     };
     const inner = holdout ?? splitSink(0);
     const sniffed = { n: 0, zh: 0 };

@@ -59,6 +59,9 @@ interface Held {
   doc: Doc;
 }
 
+/** The order a hold-out publishes its splits in (see HoldoutSink.close). */
+const PUBLISH_ORDER: readonly HoldoutSplit[] = ['valid', 'train'];
+
 /** Records handed to the valid sink at a time, at close. */
 const VALID_BATCH = 1024;
 
@@ -73,7 +76,8 @@ const VALID_BATCH = 1024;
  * a record pushed out of them by a smaller key goes to train/ then, later than its place in the
  * input. Either way the choice depends on the keys alone, not on the records' order.
  * Closing finishes every sink's last shard before any is published (as LangSplitSink does for its
- * type folders), so a kill between leaves no train/ published beside an unfinished valid/.
+ * type folders), then publishes valid/ before train/, so a kill between leaves no train/ published
+ * beside an unfinished valid/.
  * `textField` is the text field the export reads (set once it is known).
  */
 export class HoldoutSink implements DocSink {
@@ -172,7 +176,11 @@ export class HoldoutSink implements DocSink {
 
   async close(): Promise<void> {
     await this.finish();
-    for (const s of HOLDOUT_SPLITS) await this.sinks[s].close();
+    // valid/ is published first, then train/ (hostile review 25 N5: a kill -9 while train/ was
+    // published left it complete-looking beside a valid/ of temporaries only): a train/ that looks
+    // complete has its hold-out complete beside it. What a kill between leaves is journaled in each
+    // type folder's lock (the files renamed into place), and the next export settles both.
+    for (const s of PUBLISH_ORDER) await this.sinks[s].close();
   }
 
   async abort(): Promise<void> {

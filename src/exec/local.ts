@@ -211,6 +211,7 @@ function spawnWorker(kind: WorkerKind, run: string): PoolWorker {
     return { send: (m) => w.postMessage(m), on: (f) => (onMsg = f), kill, ready: readyP };
   }
   const c: ChildProcess = fork(WORKER, [], { env: workerEnv(JSON.stringify(data)), stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  endWithThisProcess(c);
   c.on('message', (m) => dispatch(m as FromWorker));
   // Handing a unit to a worker that has just died (killed between two units) fails here; its
   // exit, told below, stops the run: the failed send must not crash it (ERR_IPC_CHANNEL_CLOSED).
@@ -234,6 +235,38 @@ function spawnWorker(kind: WorkerKind, run: string): PoolWorker {
       c.kill();
     });
   return { send: (m) => c.send(m), on: (f) => (onMsg = f), kill, ready: readyP };
+}
+
+/** The worker processes alive, ended with this process (`endWithThisProcess`). */
+const liveChildren = new Set<ChildProcess>();
+
+/** Kill the worker processes still alive: this process is exiting. */
+function killChildren(): void {
+  for (const c of liveChildren) {
+    try {
+      c.kill('SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
+}
+
+/**
+ * A worker process ends with this one (hostile review 25 W1: after the main process ended abruptly,
+ * a stage's process.exit, an uncaught error, a worker process lived on for a second or more, PPID
+ * 1, and wrote into the run folder the next command was using; its 'disconnect' handler runs only
+ * once its stage yields). The run stops its workers itself on every way out it takes (its end, a
+ * failure, a signal: stopWorkers); a worker still alive when this process exits is killed at once,
+ * SIGKILL, before the run's lock is released (its temporaries are swept by the next run, as a kill
+ * -9's). The 'exit' listener is there only while a worker process is.
+ */
+function endWithThisProcess(c: ChildProcess): void {
+  if (liveChildren.size === 0) process.prependListener('exit', killChildren);
+  liveChildren.add(c);
+  c.once('exit', () => {
+    liveChildren.delete(c);
+    if (liveChildren.size === 0) process.off('exit', killChildren);
+  });
 }
 
 /** The workers of the run under way in this process (none when it runs in the calling thread only). */

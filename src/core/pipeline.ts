@@ -10,7 +10,7 @@ import type { FileError, FileStats, RunStats, StageStats } from './stats.js';
 import { count, emptyFileStats, emptyRunStats, MAX_KEYS_SEEN, pairKeys } from './stats.js';
 import { hasOwn, setOwn } from './own.js';
 import { now } from './lazyBuiltins.js';
-import { StageStoppedEarly } from './errors.js';
+import { STAGE_THREW, StageStoppedEarly } from './errors.js';
 import { ownStageWhereOf } from './registry.js';
 import { showText } from './show.js';
 import { CharsetCounts } from '../io/readers/encoding.js';
@@ -173,6 +173,56 @@ export async function closeQuietly(it: AsyncIterator<unknown>): Promise<void> {
   }
 }
 
+/**
+ * A stage of one's own fails when it passes on or rejects one record twice (the same object): its
+ * counts then balance over a record it lost (hostile review 25 A1b: a stage that left out one
+ * record and pushed another twice ended `read 100 = written 100`, exit 0, _SUCCESS).
+ */
+export class StageRecordTwice extends Error {
+  override name = 'StageRecordTwice';
+  readonly code = STAGE_THREW;
+  constructor(
+    readonly stage: string,
+    /** Where the record was read (`FILE:LINE`). */
+    readonly record: string,
+    /** What the stage did with it the second time. */
+    readonly how: 'passed on' | 'rejected',
+    readonly module: string,
+  ) {
+    super(
+      `stage ${stage} (${module}) ${how} the record ${record} a second time (the same record object it had passed on or rejected already): ` +
+        'each record it is given is passed on or rejected once, so another record it was given is in neither the output nor the rejects while the counts add up; ' +
+        'a record it makes is made with deriveDoc(doc, data), a new object',
+    );
+  }
+}
+
+/**
+ * The records a stage of one's own passed on or rejected, by identity (`StageRecordTwice`): weakly
+ * held, so a record no longer used anywhere is let go. Built-in stages are not watched.
+ */
+class OnceWatch {
+  private readonly seen = new WeakSet<object>();
+  /** The first record seen twice, and how. */
+  twice: { doc: Doc; how: 'passed on' | 'rejected' } | undefined;
+  constructor(
+    readonly stage: string,
+    readonly where: string,
+  ) {}
+
+  see(doc: Doc, how: 'passed on' | 'rejected'): void {
+    if (typeof doc !== 'object' || doc === null) return;
+    if (!this.seen.has(doc)) this.seen.add(doc);
+    else this.twice ??= { doc, how };
+  }
+
+  /** Throw for the first record seen twice, if any. */
+  check(): void {
+    const t = this.twice;
+    if (t !== undefined) throw new StageRecordTwice(this.stage, showText(typeof t.doc.source === 'string' ? t.doc.source : String(t.doc.source)), t.how, this.where);
+  }
+}
+
 async function* countOut(
   stage: Stage,
   upstream: AsyncIterable<Doc[]>,
@@ -180,6 +230,7 @@ async function* countOut(
   ctx: StageContext,
   profiler: StageProfiler | undefined,
   stopped: (given: Given) => void,
+  once: OnceWatch | undefined,
 ): AsyncIterable<Doc[]> {
   const clock: Clock = { upstreamMs: 0 };
   const given: Given = { ended: false };
@@ -194,12 +245,18 @@ async function* countOut(
       stats.ms += now() - t - (clock.upstreamMs - up);
       if (r.done) {
         done = true;
+        // A record rejected twice after its last batch.
+        once?.check();
         // Ended before its input did: told once the pipeline's end shows that input was left (`drainCheck`).
         if (!given.ended) stopped(given);
         return;
       }
       if (r.value.length === 0) continue;
       const batch = objectsOnly(r.value, ctx);
+      if (once !== undefined) {
+        for (const d of batch) once.see(d, 'passed on');
+        once.check();
+      }
       if (batch.length === 0) continue;
       stats.out += batch.length;
       profiler?.kept(batch);
@@ -521,7 +578,11 @@ export async function pipeline(spec: PipelineSpec): Promise<RunStats> {
     const st = stats.stages[i];
     const p = spec.profile === true ? stageProfiler(stage, st) : undefined;
     if (p !== undefined) profilers.push(p);
-    const onStageReject = p === undefined ? onDocReject : (r: Reject, doc: Doc): void => (onDocReject(r, doc), p.dropped(r));
+    const counted = p === undefined ? onDocReject : (r: Reject, doc: Doc): void => (onDocReject(r, doc), p.dropped(r));
+    // A stage of one's own is watched for a record passed on or rejected twice (A1b); built-in ones are not.
+    const where = ownStageWhereOf(stage);
+    const once = where === undefined ? undefined : new OnceWatch(stage.name, where);
+    const onStageReject = once === undefined ? counted : (r: Reject, doc: Doc): void => (once.see(doc, 'rejected'), counted(r, doc));
     // Without a rejects file or a profiler, nobody reads what a stage wrote on a record it drops.
     const rejectAttrs = spec.rejects !== undefined || p !== undefined;
     const thresholds = spec.rejectAttrs === 'failing' ? stageThresholds(stage) : undefined;
@@ -546,7 +607,7 @@ export async function pipeline(spec: PipelineSpec): Promise<RunStats> {
     if (wasAsRead && !asRead) stream = forgetRecordJson(stream);
     const ctx = stageContext(st, spec.textField, sink, onStageReject, rejectAttrs, ruleSignals, attrsRead, true, asRead);
     if (lean !== undefined) (ctx as LeanContext).leanRejects = true;
-    stream = countOut(stage, stream, st, ctx, p, (given) => stoppedEarly.push({ stage, given }));
+    stream = countOut(stage, stream, st, ctx, p, (given) => stoppedEarly.push({ stage, given }), once);
   });
   // A sink that writes records as read (a spill) takes the text of those no stage changed.
   if (asRead && !sinkTakesJson) stream = forgetRecordJson(stream);

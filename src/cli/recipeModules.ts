@@ -262,9 +262,27 @@ function* specifiers(text: string): Generator<[string, string]> {
   const t = jsTokens(text);
   const is = (k: number, kind: Token['kind'], s?: string): boolean => t[k] !== undefined && t[k].kind === kind && (s === undefined || t[k].text === s);
   const requires = requireNames(t, is);
+  // `import.meta.url` at `k`.
+  const metaUrl = (k: number): boolean => is(k, NAME, 'import') && is(k + 1, PUNCT, '.') && is(k + 2, NAME, 'meta') && is(k + 3, PUNCT, '.') && is(k + 4, NAME, 'url');
+  // `new URL('<string>', import.meta.url)` at `k`: the string's token index, else -1.
+  const newUrl = (k: number): number => (is(k, NAME, 'new') && is(k + 1, NAME, 'URL') && is(k + 2, PUNCT, '(') && is(k + 3, STRING) && is(k + 4, PUNCT, ',') && metaUrl(k + 5) && is(k + 10, PUNCT, ')') ? k + 3 : -1);
+  // Names given such a URL, or what import.meta.resolve('<string>') gives, then imported by the
+  // name: `const u = new URL('./x.mjs', import.meta.url); await import(u)` (or `u.href`).
+  const urls = new Map<string, [string, string][]>();
+  for (let k = 0; k + 2 < t.length; k++) {
+    if (t[k].kind !== NAME || !is(k + 1, PUNCT, '=') || is(k + 2, PUNCT, '=')) continue;
+    const u = newUrl(k + 2);
+    const resolved = is(k + 2, NAME, 'import') && is(k + 3, PUNCT, '.') && is(k + 4, NAME, 'meta') && is(k + 5, PUNCT, '.') && is(k + 6, NAME, 'resolve') && is(k + 7, PUNCT, '(') && is(k + 8, STRING);
+    const spec: [string, string] | undefined = u >= 0 ? ['url', t[u].text] : resolved ? ['import', t[k + 8].text] : undefined;
+    if (spec !== undefined) urls.set(t[k].text, [...(urls.get(t[k].text) ?? []), spec]);
+  }
   for (let k = 0; k < t.length; k++) {
     if (t[k].kind !== NAME) continue;
     const w = t[k].text;
+    if (w === 'import' && urls.size > 0 && is(k + 1, PUNCT, '(') && is(k + 2, NAME) && urls.has(t[k + 2].text) && (is(k + 3, PUNCT, ')') || (is(k + 3, PUNCT, '.') && is(k + 4, NAME, 'href') && is(k + 5, PUNCT, ')')))) {
+      yield* urls.get(t[k + 2].text)!;
+      continue;
+    }
     // A require by another name (hostile review 25 C1c): `const r = createRequire(import.meta.url); r('./x.cjs')`.
     if (w !== 'require' && requires.has(w) && is(k + 1, PUNCT, '(') && is(k + 2, STRING)) {
       yield ['require', t[k + 2].text];
@@ -281,7 +299,7 @@ function* specifiers(text: string): Generator<[string, string]> {
       if (is(k + 1, STRING)) yield [w, t[k + 1].text];
       else if (w === 'import' && is(k + 1, PUNCT, '(')) {
         if (is(k + 2, STRING)) yield [w, t[k + 2].text];
-        else if (is(k + 2, NAME, 'new') && is(k + 3, NAME, 'URL') && is(k + 4, PUNCT, '(') && is(k + 5, STRING) && is(k + 6, PUNCT, ',') && is(k + 7, NAME, 'import') && is(k + 8, PUNCT, '.') && is(k + 9, NAME, 'meta') && is(k + 10, PUNCT, '.') && is(k + 11, NAME, 'url') && is(k + 12, PUNCT, ')')) yield ['url', t[k + 5].text];
+        else if (newUrl(k + 2) >= 0) yield ['url', t[k + 5].text];
       }
     } else if (w === 'require' && is(k + 1, PUNCT, '(') && is(k + 2, STRING)) yield [w, t[k + 2].text];
   }

@@ -1,6 +1,6 @@
 import { table } from '../../core/own.js';
 import type { LangIdBackend, LangResult } from './backend.js';
-import { UND } from './backend.js';
+import { PENDING, UND } from './backend.js';
 import type { Cld2Result } from './cld2.js';
 import { cld2Codes, cld2Detect, loadCld2 } from './cld2.js';
 import { fastTextBackend } from './fasttext.js';
@@ -33,8 +33,16 @@ const FT_AS_CLD2: Readonly<Record<string, string>> = table({ sh: 'hr' });
  * the larger of the two when they agree.
  */
 export async function cascadeBackend(): Promise<LangIdBackend> {
+  return cascadeOver(await fastTextBackend());
+}
+
+/**
+ * The cascade over `ft`, a fastText backend ready or loaded on first need
+ * (`lazyFastTextBackend`): then a text CLD2 is unsure of is answered `PENDING` until `ready()`
+ * has loaded it, and CLD2's sure answers need no model at all.
+ */
+export function cascadeOver(ft: LangIdBackend): LangIdBackend {
   const cld = loadCld2();
-  const ft = await fastTextBackend();
   const c: Cld2Result = { lang: UND, percent: 0, reliable: false };
   const f: LangResult = { lang: UND, score: 0 };
   const codes = cld2Codes(cld);
@@ -51,6 +59,11 @@ export async function cascadeBackend(): Promise<LangIdBackend> {
         return;
       }
       ft.identify(cut(text, FASTTEXT_CHARS), f);
+      if (f.lang === PENDING) {
+        out.lang = PENDING;
+        out.score = 0;
+        return;
+      }
       const fLang = FT_AS_CLD2[f.lang] ?? f.lang;
       if (fLang === c.lang) {
         out.lang = fLang;
@@ -63,5 +76,6 @@ export async function cascadeBackend(): Promise<LangIdBackend> {
         out.score = cScore;
       }
     },
+    ...(ft.ready === undefined ? {} : { ready: () => ft.ready!() }),
   };
 }

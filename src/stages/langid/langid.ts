@@ -6,10 +6,10 @@ import type { StageFactory } from '../../core/registry.js';
 import type { Stage } from '../../core/stage.js';
 import { count, emptySummary, observe, pairKeys } from '../../core/stats.js';
 import type { LangIdBackend, LangResult } from './backend.js';
-import { UND } from './backend.js';
-import { cascadeBackend } from './cascade.js';
+import { PENDING, UND } from './backend.js';
+import { cascadeOver } from './cascade.js';
 import { cld2Backend } from './cld2.js';
-import { fastTextBackend } from './fasttext.js';
+import { checkFastTextCanStart, lazyFastTextBackend } from './fasttext.js';
 import { CHINESE_VARIETIES, toIso1, widenKeep } from './iso639.js';
 import { modelText } from './modelText.js';
 import { cut, proseOf } from './prose.js';
@@ -126,8 +126,8 @@ const NOT_JA_MARKS = 2;
 /** The counter keys `lang:<code>` and `by:<how>`, made once each (not a new string per record to look up). */
 const COUNTER_KEY = pairKeys(':');
 
-/** How a record's language was decided. */
-type DecidedBy = 'script' | 'model' | 'short';
+/** How a record's language was decided; `pending`: not yet, a model it needs has not loaded (see LangIdBackend.ready). */
+type DecidedBy = 'script' | 'model' | 'short' | 'pending';
 
 /**
  * Decide the language of one text. Script evidence first: CJK prose (Han, kana and Hangul
@@ -154,6 +154,7 @@ function decide(
       out.lang = 'zh';
       if (s.dialect >= DIALECT_MARKS && dialectJudge !== undefined && letters >= minChars) {
         dialectJudge.identify(modelText(prose, null), out);
+        if (out.lang === PENDING) return 'pending';
         const variety = out.lang !== 'zh' && CHINESE_VARIETIES.has(out.lang);
         // Overwhelming: the model is sure, or it agrees with a text dense in dialect marks.
         if (variety && (out.score >= DIALECT_SURE || (s.dialect >= 3 && 20 * s.dialect >= s.han))) {
@@ -172,6 +173,7 @@ function decide(
     return 'short';
   }
   backend.identify(modelText(prose, null), out);
+  if (out.lang === PENDING) return 'pending';
   // Script vetoes: a model that reads n-grams can call Latin text ja; without kana it is not.
   const l = out.lang;
   if ((l === 'ja' && s.kana === 0) || (l === 'ko' && s.hangul === 0) || (CHINESE_VARIETIES.has(l) && s.han === 0)) {
@@ -235,7 +237,13 @@ export function langIdStage(options: LangIdOptions, backend: LangIdBackend, dial
             s.han = s.kana = s.hangul = s.latin = s.other = s.hans = s.hant = s.dialect = s.notJa = 0;
             scanScripts(prose, 0, prose.length, s);
           }
-          const by = decide(prose, s, minChars, backend, dialectJudge, r);
+          let by = decide(prose, s, minChars, backend, dialectJudge, r);
+          if (by === 'pending') {
+            // The first text that needs fastText: load it (once), then decide again.
+            await Promise.all([backend.ready?.(), dialectJudge?.ready?.()]);
+            by = decide(prose, s, minChars, backend, dialectJudge, r);
+            if (by === 'pending') throw new Error(`langid: the ${backend.name} backend still had no model after it loaded`);
+          }
           const lang = r.lang;
           const score = r.score;
           doc.attrs.lang = lang;
@@ -260,12 +268,17 @@ export function langIdStage(options: LangIdOptions, backend: LangIdBackend, dial
 /** The backend named by the option, and the model that judges Cantonese/Wu marks for it. */
 export async function loadBackend(name: LangIdBackendName): Promise<{ backend: LangIdBackend; dialectJudge?: LangIdBackend }> {
   switch (name) {
-    case 'cascade':
-      return { backend: await cascadeBackend(), dialectJudge: await fastTextBackend() };
+    case 'cascade': {
+      // fastText loads when a text first needs it (lazyFastTextBackend); whether it can start is checked now.
+      checkFastTextCanStart();
+      const ft = lazyFastTextBackend();
+      return { backend: cascadeOver(ft), dialectJudge: ft };
+    }
     case 'cld2':
       return { backend: cld2Backend() };
     case 'fasttext': {
-      const ft = await fastTextBackend();
+      checkFastTextCanStart();
+      const ft = lazyFastTextBackend();
       return { backend: ft, dialectJudge: ft };
     }
     case 'franc':
@@ -278,7 +291,8 @@ export async function loadBackend(name: LangIdBackendName): Promise<{ backend: L
  * the rest: the CLD2 + fastText cascade (default), CLD2, fastText lid.176 or franc. Options:
  * `backend` (default `cascade`), `keep` (default null = all), `strictCodes` (default false),
  * `minScore` (default 0.65), `maxChars` (default 1000), `minChars` (default 20). Models load
- * once per process, in `create`.
+ * once per process: CLD2 in `create`, fastText lid.176 when a text first needs it (create checks
+ * that its WebAssembly can start).
  */
 export const langId: StageFactory = {
   name: 'langid',

@@ -498,22 +498,28 @@ export function fileWarnings(s: RunStats, textField?: TextField, command = 'run'
   const files = Object.entries(s.perFile ?? {});
   if (files.length < 2) return [];
   /** One warning: its line, the records its file lost, and what files of the same warning share (`group`). */
-  const out: Array<{ line: string; lost: number; group: string; name: string; read: number; n: number; none: boolean; reason: string; fix: string; join?: boolean; dups?: { n: number; before: Record<string, number> } }> = [];
+  const out: Array<{ line: string; lost: number; group: string; name: string; read: number; made: number; n: number; none: boolean; reason: string; fix: string; join?: boolean; dups?: { n: number; before: Record<string, number> } }> = [];
   for (const [name, f] of files) {
     if (f.read === 0) continue;
     const top = Object.entries(f.reasons).sort((a, b) => b[1] - a[1])[0];
     if (top === undefined) continue;
     const keys = Object.entries(f.keysSeen).sort((a, b) => b[1] - a[1]).map(([k]) => showText(k));
     const [reason, n] = top;
-    const pct = share(n, f.read);
+    // The records judged from the file: those read and those stages made from them (new-user review
+    // 25 L-7: '28906.7 % of its 15 records were rejected', a chunking stage's pieces counted against
+    // the records read alone).
+    const made = f.made ?? 0;
+    const judged = f.read + made;
+    const pct = share(n, judged);
     const dup = f.written === 0 ? duplicatesOnly(f.reasons, s, f.read) : undefined;
-    const lost = f.read - f.written;
-    const entry = { lost, name, read: f.read, n, none: f.written === 0, reason };
+    const lost = judged - f.written;
+    const entry = { lost, name, read: f.read, made, n, none: f.written === 0, reason };
+    const its = made === 0 ? `its ${f.read} records` : `the ${judged} records from it (${f.read} read, ${made} made by stages)`;
     // A few duplicates of many files are one line, however few the files.
     if (dup !== undefined) out.push({ ...entry, line: `${showPath(name)}: none of its ${f.read} records was written: ${dup.line}`, group: dup.copy ? `dup\0${name}` : 'dupfew', fix: '', ...(dup.copy ? {} : { join: true, dups: { n: dup.dups, before: dup.before } }) });
-    else if (f.written === 0 || (f.read >= MIN_RECORDS_FOR_SHARE && n > ONE_REASON_SHARE * f.read)) {
+    else if (f.written === 0 || (f.read >= MIN_RECORDS_FOR_SHARE && n > ONE_REASON_SHARE * judged)) {
       const fix = fixFor(reason, keys, textField, s, command, samples, f, name, roots);
-      const line = f.written === 0 ? `${showPath(name)}: none of its ${f.read} records was written; ${n} (${pct} %) rejected as ${reason}: ${fix}` : `${showPath(name)}: ${pct} % of its ${f.read} records were rejected as ${reason}: ${fix}`;
+      const line = f.written === 0 ? `${showPath(name)}: none of ${its} was written; ${n} (${pct} %) rejected as ${reason}: ${fix}` : `${showPath(name)}: ${pct} % of ${its} were rejected as ${reason}: ${fix}`;
       out.push({ ...entry, line, group: `${f.written === 0 ? 'none' : 'share'}\0${reason}\0${fix}`, fix, ...(JOIN_ALWAYS.has(reason) ? { join: true } : {}) });
     }
   }
@@ -530,15 +536,17 @@ export function fileWarnings(s: RunStats, textField?: TextField, command = 'run'
   const items = [...groups.values()].map((g) => {
     if (g.length === 1) return { line: g[0].line, lost: g[0].lost, files: 1 };
     const read = g.reduce((a, e) => a + e.read, 0);
+    const made = g.reduce((a, e) => a + e.made, 0);
     const n = g.reduce((a, e) => a + e.n, 0);
-    const pct = share(n, read);
+    const pct = share(n, read + made);
+    const their = made === 0 ? `their ${read} records` : `the ${read + made} records from them (${read} read, ${made} made by stages)`;
     const sizes = g.map((e) => e.read);
     const each = Math.min(...sizes) === Math.max(...sizes) ? `${sizes[0]} each` : `${Math.min(...sizes)} to ${Math.max(...sizes)} each`;
     const names = `${g.slice(0, 3).map((e) => `'${showPath(e.name)}'`).join(', ')}${g.length > 3 ? ` and ${g.length - 3} more` : ''}`;
     const { reason, fix } = g[0];
     const lost = g.reduce((a, e) => a + e.lost, 0);
     if (g[0].dups !== undefined) return { line: fewDuplicatesLine(g, names, each, read), lost, files: g.length };
-    const line = g[0].none ? `${g.length} files (${names}; ${each}): none of their ${read} records was written; ${n} (${pct} %) rejected as ${reason}: ${fix}` : `${g.length} files (${names}; ${each}): ${pct} % of their ${read} records were rejected as ${reason}: ${fix}`;
+    const line = g[0].none ? `${g.length} files (${names}; ${each}): none of ${their} was written; ${n} (${pct} %) rejected as ${reason}: ${fix}` : `${g.length} files (${names}; ${each}): ${pct} % of ${their} were rejected as ${reason}: ${fix}`;
     return { line, lost, files: g.length };
   });
   if (!joinAll && items.length === out.length) return out.map((e) => e.line);

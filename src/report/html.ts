@@ -41,11 +41,17 @@ function stageLabel(stats: StageStats[], i: number): string {
 function summarySection(d: RunData): string {
   const s = d.stats;
   const secs = s.ms / 1000;
+  // Records a stage of one's own made (1 -> N, deriveDoc) are judged beside those read: the shares of
+  // written and rejected are of read + made (new-user review 25 L-7: 'rejected 4,432 (36.9 %)' of
+  // read 12,002, where 23,866 were judged: 18.6 %).
+  const made = madeOf(s);
+  const judged = s.read + made;
+  const of = made > 0 ? ' of read + made' : '';
   const rows: [string, string][] = [
     ['read', num(s.read)],
     // More written than read (a 1 -> N stage of one's own) is said as such, not as '1268.9 %' (review 23b C3).
-    ['written', `${num(s.written)} (${keptShare(s.written, s.read)})`],
-    ['rejected', `${num(s.rejected)} (${pct(s.rejected, s.read)})`],
+    ['written', `${num(s.written)} (${keptShare(s.written, judged)}${s.written > judged ? '' : of})`],
+    ['rejected', `${num(s.rejected)} (${pct(s.rejected, judged)}${of})`],
     ['input', `${num(s.files)} files, ${(s.bytesRead / 1e6).toFixed(1)} MB`],
     ['time', `${secs.toFixed(2)} s (${secs > 0 ? (s.bytesRead / 1e6 / secs).toFixed(1) : '–'} MB/s)`],
     ['output', `${(s.shards ?? []).length} shards, ${(d.shardBytes / 1e6).toFixed(2)} MB`],
@@ -60,7 +66,6 @@ function summarySection(d: RunData): string {
   if (d.rejectsFile) rows.push(['rejects', `${d.rejectsFile} (${((d.rejectsBytes ?? 0) / 1e6).toFixed(2)} MB, ${pct(d.rejectsBytes ?? 0, s.bytesRead)} of the input bytes)`]);
   // The totals, or else the files (the totals add up: review 23b C3 saw 'read ≠ written + rejected' beside 1015 = 1015 + 0).
   // Records a stage of one's own made (1 -> N, deriveDoc) count beside those read: read + made = written + rejected.
-  const made = madeOf(s);
   if (made > 0) rows.splice(1, 0, ['made', `${num(made)} (records stages made from those read)`]);
   const sides = made > 0 ? 'read + made' : 'read';
   if (s.read + made !== s.written + s.rejected) rows.push(['accounting', `MISMATCH: ${sides} ≠ written + rejected`]);
@@ -70,27 +75,33 @@ function summarySection(d: RunData): string {
 
 function funnelSection(d: RunData): string {
   const s = d.stats;
+  // Shares of the records judged: read + made (L-7).
+  const made = madeOf(s);
+  const judged = s.read + made;
   const items = [{ label: 'read', a: s.read, b: s.input.out ?? s.read - Object.values(s.input.dropped).reduce((a, b) => a + b, 0) }, ...s.stages.map((st, i) => ({ label: stageLabel(s.stages, i), a: st.in, b: st.out }))];
   const reasons = [s.input, ...s.stages].flatMap((st, i) =>
     Object.entries(st.dropped)
       .sort((a, b) => b[1] - a[1])
-      .map(([r, n]) => `<tr><td>${esc(i === 0 ? 'read' : stageLabel(s.stages, i - 1))}</td><td><a href="#r-${esc(encodeURIComponent(`${st.stage}/${r}`))}">${esc(r)}</a></td><td class="n">${num(n)}</td><td class="n">${pct(n, s.read)}</td></tr>`),
+      .map(([r, n]) => `<tr><td>${esc(i === 0 ? 'read' : stageLabel(s.stages, i - 1))}</td><td><a href="#r-${esc(encodeURIComponent(`${st.stage}/${r}`))}">${esc(r)}</a></td><td class="n">${num(n)}</td><td class="n">${pct(n, judged)}</td></tr>`),
   );
   return (
     pairedBars('funnel', 'Records into and out of each stage', ['in', 'out'], items) +
-    (reasons.length > 0 ? `<table><tr><th>stage</th><th>drop reason</th><th class="n">records</th><th class="n">of read</th></tr>${reasons.join('')}</table>` : '<p class="muted">No record was dropped.</p>')
+    (reasons.length > 0 ? `<table><tr><th>stage</th><th>drop reason</th><th class="n">records</th><th class="n">${made > 0 ? 'of read + made' : 'of read'}</th></tr>${reasons.join('')}</table>` : '<p class="muted">No record was dropped.</p>')
   );
 }
 
 function fileSection(d: RunData, warnings: string[]): string {
   const files = Object.entries(d.stats.perFile ?? {}) as [string, FileStats][];
   if (files.length === 0) return '<p class="muted">No per-file accounting in these stats.</p>';
+  // A file's shares are of the records judged from it: read + made by stages (L-7).
+  const judgedOf = (f: FileStats): number => f.read + (f.made ?? 0);
   const rows = files.map(([name, f]) => {
     const top = Object.entries(f.reasons).sort((a, b) => b[1] - a[1]);
-    const one = top[0] !== undefined && f.read >= 10 && top[0][1] > 0.9 * f.read;
+    const one = top[0] !== undefined && f.read >= 10 && top[0][1] > 0.9 * judgedOf(f);
     const cls = f.read > 0 && f.written === 0 ? 'lost' : one ? 'warn' : '';
     const reasons = top.slice(0, 4).map(([r, n]) => `${esc(r)} ${num(n)}`).join(', ') + (top.length > 4 ? `, +${top.length - 4} more` : '');
-    return `<tr class="${cls}"><td>${esc(showPath(name))}</td><td class="n">${num(f.read)}</td><td class="n">${num(f.written)}</td><td class="n">${num(f.rejected)}</td><td class="n">${keptShare(f.written, f.read)}</td><td>${reasons}</td></tr>`;
+    const read = f.made ? `${num(f.read)} + ${num(f.made)} made` : num(f.read);
+    return `<tr class="${cls}"><td>${esc(showPath(name))}</td><td class="n">${read}</td><td class="n">${num(f.written)}</td><td class="n">${num(f.rejected)}</td><td class="n">${keptShare(f.written, judgedOf(f))}</td><td>${reasons}</td></tr>`;
   });
   const shown = files.slice(0, 60);
   const chart = hbars(
@@ -100,9 +111,10 @@ function fileSection(d: RunData, warnings: string[]): string {
     // Shares as the table says them (`pct`): one decimal, '30.0 % of 40' beside '83.3 % of 6'.
     shown.map(([name, f]) => {
       // A file of which more was written than read (a 1 -> N stage of one's own) fills its bar and says so.
-      if (f.written > f.read) return { label: showPath(name), value: 100, text: keptShare(f.written, f.read), cls: 'warn' };
-      const value = f.read > 0 ? Math.round((1000 * f.written) / f.read) / 10 : 0;
-      return { label: showPath(name), value, text: value.toFixed(1), cls: f.read > 0 && f.written === 0 ? 'drop' : 'keep', note: `% of ${num(f.read)}` };
+      const judged = judgedOf(f);
+      if (f.written > judged) return { label: showPath(name), value: 100, text: keptShare(f.written, judged), cls: 'warn' };
+      const value = judged > 0 ? Math.round((1000 * f.written) / judged) / 10 : 0;
+      return { label: showPath(name), value, text: value.toFixed(1), cls: f.read > 0 && f.written === 0 ? 'drop' : 'keep', note: `% of ${num(judged)}` };
     }),
   );
   const warn = warnings.length > 0 ? `<ul class="warnings">${warnings.map((w) => `<li>${esc(w)}</li>`).join('')}</ul>` : '';

@@ -55,6 +55,7 @@ export default { name: 'xl', summary: 'x', options: {}, create: () => ({ name: '
     const r = await runCli(['run', 'r.yaml', '-i', 'd.jsonl', '-o', 'or', '-w', '1'], { cwd: dir, env: { KIND: 'really' } });
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toContain('the process was ended by process.reallyExit(0) while task 0 of phase 0-tasks (d.jsonl) was at work');
+    expect(r.stderr).toMatch(/\ncorpus-clean run: process\.reallyExit was called by stage xl \(\.\/xl\.mjs, stages\[0\]\), at \/.*\/xl\.mjs:\d+\n/);
     expect(existsSync(join(dir, 'or/_SUCCESS'))).toBe(false);
     expect(existsSync(join(dir, 'or/.corpus-clean.lock'))).toBe(false);
     const t = await runCli(['task', 'or', '--phase', '0', '--unit', '0'], { cwd: dir, env: { KIND: 'really' } });

@@ -536,11 +536,13 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
       // stage it names' where none was named: kept without a stage's code then).
       runStep.ended = (said, by) => {
         const stopped = stoppedRunLine(dir, plan, stoppedNow());
-        const why = recordFailure(dir, { at: new Date().toISOString(), error: said.replace(/^corpus-clean( run)?: error: /, '') + (by === undefined ? '' : `; process.exit was called by ${by}`), ...(by === undefined ? {} : { code: STAGE_THREW }), stopped: stopped.replace(/^corpus-clean run: /, '') });
+        // process.exit, or process.reallyExit as the line says (hostile review 25 X1e).
+        const call = /process\.reallyExit\(/.test(said) ? 'process.reallyExit' : 'process.exit';
+        const why = recordFailure(dir, { at: new Date().toISOString(), error: said.replace(/^corpus-clean( run)?: error: /, '') + (by === undefined ? '' : `; ${call} was called by ${by}`), ...(by === undefined ? {} : { code: STAGE_THREW }), stopped: stopped.replace(/^corpus-clean run: /, '') });
         const kept = doneUnits(dir, plan) > 0;
         const advice = by !== undefined || kept ? afterRunFailure(STAGE_THREW, kept) : "stopped before any unit finished: find the stage (or a library it uses) that calls process.exit, make it return or throw, then run the same command to start it from its plan";
         return [
-          ...(by === undefined ? [] : [`corpus-clean run: process.exit was called by ${by}`]),
+          ...(by === undefined ? [] : [`corpus-clean run: ${call} was called by ${by}`]),
           stopped,
           `corpus-clean run: the run ${advice}${earlierGone()}`,
           ...(why === undefined ? [] : [`corpus-clean run: note: this failure could not be kept in the run folder for 'corpus-clean status' (${why})`]),

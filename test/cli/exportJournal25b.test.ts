@@ -1,4 +1,4 @@
-import { appendFile, readdir, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CLI, runNode, tempDir } from '../helpers/run.js';
@@ -26,6 +26,8 @@ beforeAll(async () => {
   // The dead lock lists part-00000.bin as renamed into place (as if killed while it published: since
   // E-a of session 26 a shard is journaled as it is renamed, not begun); part-00001.bin it does not.
   await appendFile(join(dir, 'tk/train/en/.corpus-clean.lock'), 'shard="part-00000.bin"\n');
+  // Renamed into place: its temporary is gone (a listed name whose temporary is there was not placed).
+  await rm(join(dir, `tk/train/en/.part-00000.${killed}.tmp.bin`));
   for (const f of RESTORED) await writeFile(join(dir, 'tk/train/en', f), USER);
   r = await runNode([CLI, 'export', 'internevo', 'en.jsonl', '--type', 'en', '-t', tok, '-o', 'tk', '-q'], { cwd: dir });
 }, 300_000);

@@ -96,3 +96,24 @@ describe('the sibling in a folder output: cat -o DIR/ killed while its first sha
     expect(existsSync(join(dir, 'co', '_SUCCESS'))).toBe(true);
   });
 });
+
+describe('a killed export\'s lock listing a file it was about to rename (killed between the journal line and the rename)', () => {
+  it('a listed name whose temporary of the dead PID is still there is not its own: the user\'s file there is refused and kept', async () => {
+    // A PID that is gone: a process that ran and ended.
+    const gonePid = await new Promise<number>((res) => {
+      const p = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
+      p.on('close', () => res(p.pid!));
+    });
+    const td = join(dir, 'tw', 'train', 'en');
+    await import('node:fs/promises').then((fs) => fs.mkdir(td, { recursive: true }));
+    // Journaled part-00000.bin.meta (renamed: its temporary gone) and part-00000.bin (not yet: its temporary there).
+    await writeFile(join(td, '.corpus-clean.lock'), `${gonePid}\nshards=listed\nshard="part-00000.bin.meta"\nshard="part-00000.bin"\n`);
+    await writeFile(join(td, `.part-00000.${gonePid}.tmp.bin`), '');
+    await writeFile(join(td, 'part-00000.bin.meta'), 'its meta\n');
+    await writeFile(join(td, 'part-00000.bin'), USER);
+    const r = await runNode([CLI, 'export', 'internevo', 'en.jsonl', '-t', tok, '-o', 'tw', '--type', 'en', '-q'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`holds a shard file ('part-00000.bin') that the export killed while writing it (PID ${gonePid}) did not put there`);
+    expect(await readFile(join(td, 'part-00000.bin'), 'utf8')).toBe(USER);
+  });
+});

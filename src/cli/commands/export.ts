@@ -304,6 +304,21 @@ async function checkTypeFolder(dir: string, dead: LockHolder | undefined, other?
 const DEAD_TEMP = /^\.part-\d{5,}\.(\d+)\.tmp\.(?:bin|meta)$/;
 
 /**
+ * The lock of an export killed while writing `dir` (read with lockHolder), with the files it lists
+ * that it provably never renamed into place left out: a file is journaled just before its
+ * temporary (`.part-00000.PID.tmp.bin`, `.tmp.meta` for the .bin.meta) is renamed to it, so a listed
+ * name whose temporary of that PID is still there was not placed (killed between the two), and a
+ * file of that name is someone else's (E-a). Any other lock as it is.
+ */
+async function deadExport(dir: string): Promise<LockHolder | undefined> {
+  const dead = lockHolder(join(dir, LOCK_NAME));
+  if (dead === undefined || dead.live || dead.shards === undefined || dead.shards.length === 0) return dead;
+  const names = new Set(await readdir(dir).catch(() => [] as string[]));
+  const temp = (n: string): string => `.${n.replace(/\.bin(\.meta)?$/, '')}.${dead.pid}.tmp.${n.endsWith('.meta') ? 'meta' : 'bin'}`;
+  return { ...dead, shards: dead.shards.filter((n) => !names.has(temp(n))) };
+}
+
+/**
  * A name an export never writes in a type folder but another command writes in its output folder:
  * a run's plan, work folder and marker, shards and temporaries named `part-NNNNN.` other than an
  * export's (`.bin`, `.bin.meta`, their `.part-00000.PID.tmp.bin` temporaries and
@@ -348,7 +363,7 @@ async function settleOtherFolders(out: string, dirs: readonly string[]): Promise
  */
 async function settleOtherFolder(dir: string, split: Split): Promise<void> {
   const lock = join(dir, LOCK_NAME);
-  const dead = lockHolder(lock);
+  const dead = await deadExport(dir);
   if (dead === undefined || dead.live) return;
   // Only an export's: the folder of another command (a run's, which resumes; cat's), or a lock
   // listing shards an export does not write, is not this one's to settle.
@@ -600,7 +615,7 @@ ${flagHelp(INPUT)}
     // ones still read as unfinished).
     if (v.overwrite !== true) {
       for (const dir of dirs) {
-        const dead = lockHolder(join(dir, LOCK_NAME));
+        const dead = await deadExport(dir);
         if (dead === undefined || dead.live || dead.shards === undefined) continue;
         const listed = new Set(dead.shards);
         const unlisted = (await readdir(dir).catch(() => [] as string[])).filter((n) => isShardFile(n) && !listed.has(n)).sort();
@@ -625,7 +640,7 @@ ${flagHelp(INPUT)}
           continue;
         }
         // Who held the lock, read before it is taken over: a killed export's journal says what it had set aside.
-        const dead = lockHolder(join(dir, LOCK_NAME));
+        const dead = await deadExport(dir);
         // The shards this export renames into place are journaled in the lock (G4b; E-a: as it renames them, not as it begins them).
         unlocks.push(lockJournaled(join(dir, LOCK_NAME), dead));
         held.push({ dir, files: await checkTypeFolder(dir, dead) });

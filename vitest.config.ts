@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
@@ -70,9 +70,31 @@ class SlowestFirst extends BaseSequencer {
   }
 }
 
+/**
+ * Files that run in a process of their own (vitest's default, isolate: true). They measure the
+ * memory of the test process itself (array buffers, peak RSS): in a process that ran other files
+ * before, what those left (garbage freed during the test, a higher peak) could hide a regression.
+ */
+const ISOLATED = ['test/stages/dedup/signatureWriter.test.ts', 'test/io/damaged.test.ts', 'test/io/zstdResync.test.ts'];
+
 export default defineConfig({
   test: {
     maxWorkers: Math.max(2, availableParallelism() - 1),
     sequence: { sequencer: SlowestFirst },
+    // Every file removes the temporary folders it made when it ends (a hook per file, also where
+    // files share their modules).
+    setupFiles: ['test/helpers/setup.ts'],
+    /*
+     * Isolation: by default vitest starts a process per test file and imports its modules anew
+     * (the suite's src/ through vite's transform, some 360 times); CPU the 2-core CI then lacks
+     * for the tests (most spawn the built CLI, whose processes share nothing with the runner).
+     * The other files run one after another in each worker process (isolate: false): modules
+     * imported once per worker. A file that changes global state restores it (process.env,
+     * spies: afterAll/finally); helpers' hooks are in setupFiles, run before every file.
+     */
+    projects: [
+      { extends: true, test: { name: 'shared', isolate: false, exclude: [...configDefaults.exclude, ...ISOLATED] } },
+      { extends: true, test: { name: 'isolated', include: ISOLATED } },
+    ],
   },
 });

@@ -1,6 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { afterAll } from 'vitest';
 import { spawned, type Spawned } from './spawn.js';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -43,10 +42,15 @@ export const HAS_SBATCH = (() => {
 })();
 
 const made: string[] = [];
-// Every test file that uses these helpers removes the folders tempDir() made, when it ends.
-afterAll(async () => {
+/**
+ * Remove the folders tempDir() made. test/helpers/setup.ts (vitest's setupFiles, run before every
+ * test file) registers it as an afterAll of each file: a hook registered here, at this module's
+ * top level, would belong to the first file only where files share their modules (isolate: false,
+ * vitest.config.ts).
+ */
+export async function removeTempDirs(): Promise<void> {
   await Promise.all(made.splice(0).map((d) => rm(d, { recursive: true, force: true })));
-});
+}
 
 /** A fresh temporary directory, removed when the test file ends. */
 export async function tempDir(): Promise<string> {

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import type { JsonObject } from '../../src/core/doc.js';
 import { pipeline } from '../../src/core/pipeline.js';
 import { balanced } from '../../src/core/stats.js';
@@ -52,6 +52,8 @@ describe('every built-in stage on odd records', () => {
   // model is loaded once: the registry's factory would load it on every create.
   let tok: SentencePieceTokenizer | undefined;
   const loads = vi.spyOn(SentencePieceTokenizer, 'loadSync');
+  // The files of a worker may share their modules (isolate: false, vitest.config.ts): the spy ends with this file.
+  afterAll(() => loads.mockRestore());
   const fresh = async (name: string): Promise<Stage> => {
     if (name !== 'tokenize') return registry.create(name, options[name] ?? {});
     tok ??= SentencePieceTokenizer.loadSync(TOKENIZER_MODEL);

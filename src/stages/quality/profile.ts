@@ -9,6 +9,8 @@ const LETTER = chars.LETTER;
 const PUNCT = chars.PUNCT;
 const SPACE = chars.SPACE;
 const classOfCodePoint = chars.classOfCodePoint;
+/** The class of a CJK ideograph, kana or bopomofo unit of the BMP (the table gives CJK only with LETTER). */
+const CJK_LETTER = LETTER | CJK;
 
 /** Token kind bit: the token has a character that is not punctuation or a symbol (a "word"). */
 export const TOK_WORD = 1;
@@ -303,18 +305,32 @@ function profileInto(text: string, out: Mutable<TextProfile> | undefined): TextP
       continue;
     }
     if ((cls & CJK) !== 0) {
+      if (w === 1) {
+        // A run of one-unit CJK characters (the common case of Chinese text), a token each:
+        // emit() inlined, one class test a character, counted at the run's end.
+        let j = i;
+        let cc = c;
+        for (;;) {
+          tokStart[nt] = j;
+          tokEnd[nt] = j + 1;
+          tokKind[nt] = TOK_WORD | TOK_ALPHA | TOK_CJK;
+          tokH1[nt] = fmix(Math.imul(H1_SEED ^ cc, H1_MUL) ^ 1);
+          tokH2[nt] = fmix(Math.imul(H2_SEED + cc, H2_MUL) ^ (H2_SEED >>> 15));
+          nt++;
+          if (++j >= n) break;
+          cc = text.charCodeAt(j);
+          if (T[cc] !== CJK_LETTER) break;
+        }
+        nonSpace += j - i;
+        cjk += j - i;
+        letters += j - i;
+        i = j;
+        continue;
+      }
       nonSpace++;
       cjk++;
       letters++;
-      if (w === 1) {
-        // emit() for a one-unit token, inlined: the common case of Chinese text
-        tokStart[nt] = i;
-        tokEnd[nt] = i + 1;
-        tokKind[nt] = TOK_WORD | TOK_ALPHA | TOK_CJK;
-        tokH1[nt] = fmix(Math.imul(H1_SEED ^ c, H1_MUL) ^ 1);
-        tokH2[nt] = fmix(Math.imul(H2_SEED + c, H2_MUL) ^ (H2_SEED >>> 15));
-        nt++;
-      } else emit(text, nt++, i, i + w, TOK_WORD | TOK_ALPHA | TOK_CJK);
+      emit(text, nt++, i, i + w, TOK_WORD | TOK_ALPHA | TOK_CJK);
       i += w;
       continue;
     }

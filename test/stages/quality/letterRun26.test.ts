@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { hashRange, profile, warmRarePaths } from '../../../src/stages/quality/profile.js';
 
-// The tokeniser reads a run of plain letters in a tight loop and hashes a contraction's first
+// The tokeniser reads a run of plain letters (or of CJK characters) in a tight loop and hashes a contraction's first
 // part again when "n't" splits off (speed26a): the tokens and their hashes stay those of their
 // definition. A guard for that refactor (it passes before and after it).
 
@@ -39,6 +39,14 @@ describe('letter runs in the tokeniser', () => {
   it('counts letters and non-space characters of letter runs as before', () => {
     const p = profile("Don't 12 caf\u00e9s, \ud835\udc00bc!");
     expect([p.letterChars, p.digitChars, p.punctChars, p.nonSpaceChars]).toEqual([12, 2, 3, 17]);
+  });
+
+  it('gives each character of a CJK run a token of its own, with the hashes of its text', () => {
+    const t = '\u4e2d\u6587\u3002\u3072\u3089\u304c\u306a\ud840\udc00\u5b57 abc\u5b57\u3005';
+    expect(tokens(t).map((g) => g[0])).toEqual(['\u4e2d', '\u6587', '\u3002', '\u3072', '\u3089', '\u304c', '\u306a', '\ud840\udc00', '\u5b57', 'abc', '\u5b57', '\u3005']);
+    expect(tokens(t).every((g) => g[2])).toBe(true);
+    const p = profile(t);
+    expect([p.cjkChars, p.letterChars, p.nonSpaceChars, p.punctChars]).toEqual([10, 13, 14, 1]);
   });
 
   it('warmRarePaths leaves the tokeniser giving the same tokens', () => {

@@ -76,7 +76,27 @@ export class StageThrew extends Error {
   }
 }
 
+/**
+ * What a `docStage`'s `apply` answered that is neither a reason string nor undefined/null (a
+ * Promise, a boolean): the cause of the `StageThrew` that fails the run at the first such record.
+ */
+export class NotVerdict extends Error {
+  override name = 'NotVerdict';
+  constructor(
+    /** What it returned, as said: `a Promise`, `true`, `a number (3)`. */
+    readonly what: string,
+    /** What to do instead. */
+    readonly advice: string,
+  ) {
+    super(`returned ${what} from its apply: ${advice}`);
+  }
+}
+
 function stageThrewText(stage: string, record: string, cause: unknown, module: string | undefined): string {
+  if (cause instanceof Error && cause.name === 'NotVerdict' && typeof (cause as NotVerdict).what === 'string') {
+    const c = cause as NotVerdict;
+    return `stage ${stage}${module !== undefined ? ` (${module})` : ''} returned ${c.what} from its apply on ${record}: ${c.advice}`;
+  }
   const what = cause instanceof Error ? `${cause.name}: ${errorText(cause)}` : errorText(cause);
   // The stack says where in the stage's code: shown only on asking (as every failure's), so the line says how.
   const how = module !== undefined && !debugWanted() ? ' (CORPUS_CLEAN_DEBUG=1 shows its stack)' : '';

@@ -3,7 +3,7 @@ import type { GlobalStage } from './global.js';
 import { hasAttrs, recordJsonOf } from './doc.js';
 import type { StageStats, Threshold } from './stats.js';
 import { count } from './stats.js';
-import { isStageThrew, StageThrew } from './errors.js';
+import { isStageThrew, NotVerdict, StageThrew } from './errors.js';
 
 /** One rejected input: a line of the rejects file. */
 export interface Reject {
@@ -171,7 +171,8 @@ export function docStage(spec: DocStageSpec): Stage {
           for (doc of batch) {
             const v = apply(doc, ctx);
             if (typeof v === 'string') ctx.reject(doc, v);
-            else out.push(doc);
+            else if (v === undefined || v === null) out.push(doc);
+            else throw notVerdict(v);
           }
         } catch (e) {
           // Named with the stage and the record (new-user review 22 A5: 'failed: my bug' named neither).
@@ -181,6 +182,32 @@ export function docStage(spec: DocStageSpec): Stage {
       }
     },
   };
+}
+
+/**
+ * The failure for an `apply` answer that is neither a reason string nor undefined/null (new-user
+ * review 26 A-1: an async apply's Promise, or a filter's true/false, was taken for "keep", every
+ * record kept, exit 0). A promise gets a handler first, so that one that rejects later is not an
+ * unhandled rejection besides the failure told.
+ */
+function notVerdict(v: unknown): NotVerdict {
+  const then = typeof v === 'object' || typeof v === 'function' ? (v as { then?: unknown }).then : undefined;
+  if (typeof then === 'function') {
+    try {
+      then.call(v, undefined, () => {});
+    } catch {
+      // A thenable whose then throws: nothing is pending.
+    }
+    return new NotVerdict(
+      v instanceof Promise ? 'a Promise' : 'a thenable (a promise)',
+      "docStage's apply must be synchronous, returning a reason string to drop the record or undefined to keep it; " +
+        'for async work write the stage with its own run, an async generator: `async *run(batches, ctx)` that awaits what it needs per record, ' +
+        'calls ctx.reject(doc, reason) for each record it drops and yields the batch of those it keeps',
+    );
+  }
+  const what =
+    typeof v === 'boolean' ? String(v) : typeof v === 'number' || typeof v === 'bigint' ? `a number (${String(v)})` : typeof v === 'function' ? 'a function' : typeof v === 'symbol' ? 'a symbol' : Array.isArray(v) ? 'an array' : 'an object';
+  return new NotVerdict(what, "docStage's apply is not a filter callback: return a reason string to drop the record, or undefined to keep it");
 }
 
 /** Make the context a pipeline gives one stage. */

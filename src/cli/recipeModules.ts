@@ -101,6 +101,9 @@ interface Token {
 /** Names after which a `/` starts a regular expression, not a division. */
 const BEFORE_REGEX = new Set(['return', 'typeof', 'instanceof', 'in', 'of', 'new', 'delete', 'void', 'throw', 'case', 'do', 'else', 'yield', 'await', 'extends']);
 
+/** Names whose `(...)` holds a condition (or a loop's head), after which a statement begins. */
+const CONDITION_KEYWORDS = new Set(['if', 'for', 'while', 'with']);
+
 const isNameStart = (c: number): boolean => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 36 || c === 95 || c >= 128;
 const isNamePart = (c: number): boolean => isNameStart(c) || (c >= 48 && c <= 57);
 
@@ -125,8 +128,8 @@ function unescape(raw: string): string {
  * token: what `import('/dev/stdin')` inside a string or a comment says is not code (new-user review
  * 25 L-1: a help text naming it was taken for an import and refused). A template literal without
  * `${...}` is a string too; one with them is a token of its own, the code in `${...}` tokens as any.
- * A `/` starts a regular expression where an operand is expected (after `(`, `=`, `return` ...),
- * else it divides; a string or a regular expression that does not end on its line ends there, so
+ * A `/` starts a regular expression where an operand is expected (after `(`, `=`, `return`, the
+ * `)` of `if (...)` ...), else it divides (after a name, a number, `]`, a call's `)`, `i++`); a string or a regular expression that does not end on its line ends there, so
  * a wrong guess costs one line at most.
  */
 export function jsTokens(src: string): Token[] {
@@ -156,12 +159,32 @@ export function jsTokens(src: string): Token[] {
     }
     push(OTHER, '`');
   };
+  // Of each open `(`, whether it holds the condition of `if`/`for`/`while`/`with`: after its `)` a
+  // statement begins, where a `/` starts a regular expression (`if (s) /'/.test(s)`); after any
+  // other `)` a value ends, and a `/` divides (new-user review 26 I-1).
+  const parens: boolean[] = [];
+  /** The index in `out` of the last `)` that closed such a condition. */
+  let condClose = -1;
   const regexAllowed = (): boolean => {
     const t = out[out.length - 1];
     if (t === undefined) return true;
     if (t.kind === NAME) return BEFORE_REGEX.has(t.text);
-    if (t.kind === PUNCT) return t.text !== ')' && t.text !== ']';
+    if (t.kind === PUNCT) {
+      if (t.text === ')') return condClose === out.length - 1;
+      // After `++`/`--` a `/` divides: postfix (`i++ / 2`) ends an operand, and a prefix one cannot take a regular expression.
+      return t.text !== ']' && t.text !== '++' && t.text !== '--';
+    }
     return false;
+  };
+  /** Whether a `(` about to be pushed opens a statement's condition. */
+  const opensCondition = (): boolean => {
+    const t = out[out.length - 1];
+    if (t === undefined || t.kind !== NAME) return false;
+    if (t.text === 'await') {
+      const f = out[out.length - 2];
+      return f !== undefined && f.kind === NAME && f.text === 'for';
+    }
+    return CONDITION_KEYWORDS.has(t.text);
   };
   while (i < n) {
     const c = src.charCodeAt(i);
@@ -215,9 +238,14 @@ export function jsTokens(src: string): Token[] {
       braces.pop();
       i++;
       template(false);
+    } else if ((c === 43 || c === 45) && src.charCodeAt(i + 1) === c) {
+      push(PUNCT, c === 43 ? '++' : '--');
+      i += 2;
     } else {
       if (c === 123) braces.push(false);
       else if (c === 125) braces.pop();
+      else if (c === 40) parens.push(opensCondition());
+      else if (c === 41 && parens.pop() === true) condClose = out.length;
       push(PUNCT, src[i]);
       i++;
     }

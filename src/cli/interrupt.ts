@@ -120,7 +120,7 @@ export async function handleLandedSignals(): Promise<void> {
 }
 
 // Kept apart from the import block above (other branches change its lines this session).
-import { exitingOwn, ownExitNow, stopBegun } from '../core/exitGuard.js';
+import { exitingOwn, ownExitNow, processGuarded, stopBegun } from '../core/exitGuard.js';
 
 /**
  * Stop the command on a failure from outside its own steps (a stage's error nobody caught, said by
@@ -143,14 +143,18 @@ export function stopping(): boolean {
 }
 
 /**
- * Handle SIGINT, SIGTERM and SIGHUP from now on (once; they stay): a signal ends the process with
+ * Handle SIGINT, SIGTERM and SIGHUP from now on in the CLI's process (once; they stay): a signal ends the process with
  * its exit code and message, and the exit releases the output locks and drops the temporaries of
  * atomic writes. Called before the first output lock is taken (hostile review 12 H4: a signal
  * between the lock and the job's whileRunning killed the process by the default action, no
  * message, the lock and temporaries left, as kill -9 does); whileRunning then adds the job's abort.
  */
 export function guardSignals(): void {
-  if (installed) return;
+  // A program that calls the library (runRecipe) keeps its signals: its own handlers run, and a
+  // signal it does not handle ends it by the default action, as it would without corpus-clean. The
+  // listeners here stayed for good and called process.exit: a SIGTERM after runRecipe resolved
+  // ended the host with exit 143, cutting its own shutdown short (new-user review 26 A-2).
+  if (installed || !processGuarded()) return;
   installed = true;
   // First of the listeners: a stage module's own handler that exits finds the stop begun (X1f).
   process.prependListener('SIGINT', () => stop(130, 'interrupted'));

@@ -60,6 +60,11 @@ export function guardThisProcess(): void {
   guarding = true;
 }
 
+/** True in the CLI's process (`guardThisProcess`): only there are signals corpus-clean's to handle (cli/interrupt.ts). */
+export function processGuarded(): boolean {
+  return guarding;
+}
+
 /** The work under way, by registration (the newest one, the innermost work, is said). */
 const atWork: AtWork[] = [];
 

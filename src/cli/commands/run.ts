@@ -445,6 +445,9 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
       knowStages(planStageFiles(recipe.stages, sides));
       // --overwrite removed an earlier run here: said when this one is stopped or fails (new-user review 21 N7).
       let replaced: string | undefined;
+      // What resumes it: with --overwrite the same command starts over, its finished units removed
+      // (new-user review 26 R-1: "run the same command: it resumes" after a run begun with it).
+      const without = v.overwrite === true ? ' without --overwrite' : '';
       const earlierGone = (): string => (replaced === undefined ? '' : `; the earlier ${replaced} in '${showPath(dir)}' was removed when this one started (--overwrite replaces a run in place: it is not put back)`);
       const state = await prepareFolder(dir, plan, v.overwrite === true, { jobsAlive: live.length > 0, note: (n) => say(`corpus-clean run: note: ${n}`), replaced: (w) => void (replaced = w) });
       if (state === 'finished') {
@@ -514,7 +517,7 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
         // How far it got, as a single command's 'stopped after' line says (new-user review 20 F3).
         const where = stoppedRunLine(dir, plan, e instanceof UnitFailure ? e.where : undefined);
         say(where);
-        say(`corpus-clean run: the run ${afterRunFailure(e.code, doneUnits(dir, plan) > 0)}${earlierGone()}`);
+        say(`corpus-clean run: the run ${afterRunFailure(e.code, doneUnits(dir, plan) > 0, without)}${earlierGone()}`);
         noteFailure(e, where);
         return ExitCode.dataOrIo;
       };
@@ -528,7 +531,7 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
       runStep.failed = (text) => {
         const where = stoppedRunLine(dir, plan);
         const why = recordFailure(dir, { at: new Date().toISOString(), error: text, code: STAGE_THREW, stopped: where.replace(/^corpus-clean run: /, '') });
-        return [`corpus-clean run: error: ${text}`, where, `corpus-clean run: the run ${afterRunFailure(STAGE_THREW, doneUnits(dir, plan) > 0)}${earlierGone()}`, ...(why === undefined ? [] : [`corpus-clean run: note: this failure could not be kept in the run folder for 'corpus-clean status' (${why})`])];
+        return [`corpus-clean run: error: ${text}`, where, `corpus-clean run: the run ${afterRunFailure(STAGE_THREW, doneUnits(dir, plan) > 0, without)}${earlierGone()}`, ...(why === undefined ? [] : [`corpus-clean run: note: this failure could not be kept in the run folder for 'corpus-clean status' (${why})`])];
       };
       // A stage's process.exit while the run works (exitGuard said it): kept for status as a throw is
       // (X1c), and followed by the lines a throw gets: the stage that called it when its stack names
@@ -540,7 +543,7 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
         const call = /process\.reallyExit\(/.test(said) ? 'process.reallyExit' : 'process.exit';
         const why = recordFailure(dir, { at: new Date().toISOString(), error: said.replace(/^corpus-clean( run)?: error: /, '') + (by === undefined ? '' : `; ${call} was called by ${by}`), ...(by === undefined ? {} : { code: STAGE_THREW }), stopped: stopped.replace(/^corpus-clean run: /, '') });
         const kept = doneUnits(dir, plan) > 0;
-        const advice = by !== undefined || kept ? afterRunFailure(STAGE_THREW, kept) : "stopped before any unit finished: find the stage (or a library it uses) that calls process.exit, make it return or throw, then run the same command to start it from its plan";
+        const advice = by !== undefined || kept ? afterRunFailure(STAGE_THREW, kept, without) : "stopped before any unit finished: find the stage (or a library it uses) that calls process.exit, make it return or throw, then run the same command to start it from its plan";
         return [
           ...(by === undefined ? [] : [`corpus-clean run: ${call} was called by ${by}`]),
           stopped,
@@ -557,7 +560,7 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
           atExit(() => removeStaleSync(dir));
           // The tasks under way stop and their files go; the finished ones stay (new-user review 21 N8:
           // 'unfinished output removed; finished tasks are kept' read as two opposite things).
-        }, () => keptNote(dir, plan) + earlierGone(), RUN_STOPPED, () => stoppedRunLine(dir, plan));
+        }, () => keptNote(dir, plan, without) + earlierGone(), RUN_STOPPED, () => stoppedRunLine(dir, plan));
         let timeline: Timeline;
         try {
           timeline = await runLocal(dir, plan, stages, { workers, kind: workerKind, progress });
@@ -583,7 +586,7 @@ async function runWith(recipePath: string, values: Record<string, unknown>, regi
         const unregisterMerge = whileRunning(async () => {
           await removeStale(dir);
           if (existsSync(join(dir, SUCCESS)) || existsSync(join(dir, FAILED))) return finishedRun();
-        }, () => `finished tasks are kept: run the same command again to resume${earlierGone()}`, 'the merge under way was stopped and the shards it had begun removed');
+        }, () => `finished tasks are kept: run the same command again${without} to resume${earlierGone()}`, 'the merge under way was stopped and the shards it had begun removed');
         try {
           const code = await mergeRun(dir, plan, { say, started: now - (await workedMs(dir, starts, now)), executor: { kind: 'local', workers, worker_kind: workerKind, task_size: taskSize, timeline: roundTimeline(timeline) } });
           outputFinished(finishedRun());
@@ -803,21 +806,22 @@ export function stoppedRunLine(dir: string, plan: Plan, where?: StoppedAt): stri
  * --overwrite); else free space first when the disk was full, then run the same command again,
  * which resumes the finished units, or starts from the plan when none had finished.
  */
-function afterRunFailure(code: string | undefined, kept: boolean): string {
+function afterRunFailure(code: string | undefined, kept: boolean, without = ''): string {
   if (code === 'ERR_INPUT_CHANGED') return afterFailure(code, '');
   // A stage of one's own that threw throws again on the same record until its code is fixed (new-user review 22 A5).
   // Its finished units ran the stage's old code: a resume after its module changed is refused (B6b).
   // Its cause may lie outside the code (a file or server it uses, the environment): then the same command resumes (new-user review 24 N3).
-  if (code === STAGE_THREW && kept) return "stopped; finished units are kept. If you fix the stage in its module (or a file it imports), run the same command with --overwrite to start over: its finished units ran the module as it is now, and a resume after it changed is refused; if the cause was outside its code (a file or server it uses, the environment), mend that and run the same command: it resumes";
+  if (code === STAGE_THREW && kept) return `stopped; finished units are kept. If you fix the stage in its module (or a file it imports), run the same command with --overwrite to start over: its finished units ran the module as it is now, and a resume after it changed is refused; if the cause was outside its code (a file or server it uses, the environment), mend that and run the same command${without}: it resumes`;
   const again = noSpace(code) ? 'free space on the file system the error names (df -h; df -i for its inodes), then run the same command again' : code === STAGE_THREW ? 'fix the stage, then run the same command' : 'run the same command again';
-  return kept ? `stopped; finished units are kept: ${again} to resume` : `stopped before any unit finished: ${again} to start it from its plan`;
+  // `without`: ' without --overwrite' for a run begun with it (the same command starts over).
+  return kept ? `stopped; finished units are kept: ${again}${without} to resume` : `stopped before any unit finished: ${again} to start it from its plan`;
 }
 
 /**
  * What a signal during a local run leaves: the finished tasks, or none yet (new-user review 15 F5:
  * "finished tasks are kept" was said when none had finished).
  */
-function keptNote(dir: string, plan: Plan): string {
+function keptNote(dir: string, plan: Plan, without = ''): string {
   const n = plan.phases.length > 0 ? doneUnits(dir, plan) : 0;
-  return n > 0 ? 'finished tasks are kept: run the same command again to resume' : 'no task had finished yet: the same command again starts the run from its plan';
+  return n > 0 ? `finished tasks are kept: run the same command again${without} to resume` : 'no task had finished yet: the same command again starts the run from its plan';
 }

@@ -202,7 +202,10 @@ function spawnWorker(kind: WorkerKind, run: string): PoolWorker {
     // A thread that ended unasked (process.exit in a worker thread ends the thread): its unit would
     // never report, and the run waited for ever or ended as if done (hostile review 23b X1).
     w.on('exit', (code) => {
-      if (!terminating && !errored) onMsg({ type: 'error', unit: -1, message: `worker thread exited with code ${code} before it finished its work${code === 0 ? `: ${EXIT0_HINT}` : ''}`, ...(code === 0 ? { code: STAGE_THREW } : {}) });
+      // Any code: a thread's own failure comes as its 'error' (errored), so an exit unasked is a
+      // stage's process.exit(N), and its fix is in the stage (new-user review 26 X-1: exit(3) got
+      // no hint, and "run the same command again to resume", which exits the same way).
+      if (!terminating && !errored) onMsg({ type: 'error', unit: -1, message: `worker thread exited with code ${code} before it finished its work: ${code === 0 ? EXIT0_HINT : EXIT0_HINT.replace('process.exit?', `process.exit(${code})?`)}`, code: STAGE_THREW });
     });
     const kill = async (): Promise<void> => {
       terminating = true;
@@ -224,7 +227,9 @@ function spawnWorker(kind: WorkerKind, run: string): PoolWorker {
   let killed = false;
   c.on('exit', (code, signal) => {
     // Code 0 unasked is a stage's doing: its fix is in the stage, as for a throw (ERR_STAGE_THREW).
-    if (!killed || code !== 0) onMsg({ type: 'error', unit: -1, message: workerExit(c.pid, code, signal), ...(code === 0 && !killed ? { code: STAGE_THREW } : {}) });
+    // So is another code than corpus-clean's own (1; 128+N: a signal), said as a process.exit(N) (new-user review 26 X-1).
+    const byStage = !killed && signal === null && (code === 0 || (code !== 1 && code !== 129 && code !== 130 && code !== 143));
+    if (!killed || code !== 0) onMsg({ type: 'error', unit: -1, message: workerExit(c.pid, code, signal), ...(byStage ? { code: STAGE_THREW } : {}) });
   });
   // Resolves once the process is gone, so that what it was writing can be swept after it (stopWorkers).
   const kill = (): Promise<void> =>

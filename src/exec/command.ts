@@ -53,6 +53,20 @@ export function shellWord(w: string): string {
   return `$'${w.replace(ESCAPED, (c) => (c === '\\' || c === "'" ? '\\' + c : c.charCodeAt(0) < 0x80 ? '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0') : '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0')))}'`;
 }
 
+/** `--overwrite` in a recorded command line. */
+function isOverwrite(arg: string): boolean {
+  return arg === '--overwrite' || arg.startsWith('--overwrite=');
+}
+
+/**
+ * The recorded command as it resumes: without `--overwrite`, with which the same command starts
+ * over, its finished units removed (new-user review 26 R-1), and whether it held one.
+ */
+export function resumingCommand(c: RecordedCommand): { command: RecordedCommand; dropped: boolean } {
+  const argv = c.argv.filter((a) => !isOverwrite(a));
+  return { command: argv.length === c.argv.length ? c : { ...c, argv }, dropped: argv.length !== c.argv.length };
+}
+
 /**
  * The command as a shell line: `corpus-clean ARGS`, with `extra` added unless already there, and
  * `cd DIR && ` before it when it ran in another folder than `here`.

@@ -9,7 +9,7 @@ import { UsageError } from '../core/errors.js';
 import { donePath, FAILED, PLAN, SUCCESS } from './layout.js';
 import { showPath } from '../core/fsname.js';
 import { showText } from '../core/show.js';
-import { commandLine, type RecordedCommand } from './command.js';
+import { commandLine, resumingCommand, type RecordedCommand } from './command.js';
 
 /** Atomic small-file writes: the one implementation of the I/O layer. */
 export { writeAtomic };
@@ -276,7 +276,11 @@ function failedWhat(path: string): string {
 function resumeCommand(dir: string): string {
   try {
     const v = JSON.parse(readFileSync(join(dir, '_work', 'command.json'), 'utf8')) as Partial<RecordedCommand>;
-    if (typeof v.cwd === 'string' && Array.isArray(v.argv) && v.argv.length > 0 && v.argv.every((a) => typeof a === 'string')) return `the command that wrote it (${commandLine({ cwd: v.cwd, argv: v.argv })})`;
+    if (typeof v.cwd === 'string' && Array.isArray(v.argv) && v.argv.length > 0 && v.argv.every((a) => typeof a === 'string')) {
+      // Begun with --overwrite, the same command starts over: it resumes without it (R-1's sibling).
+      const { command, dropped } = resumingCommand({ cwd: v.cwd, argv: v.argv });
+      return `the command that wrote it${dropped ? ' without --overwrite' : ''} (${commandLine(command)})`;
+    }
   } catch {
     // none recorded: by the plan's name
   }

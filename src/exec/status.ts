@@ -12,7 +12,7 @@ import { resumeRule } from './folder.js';
 import type { SubmittedJob } from './slurm.js';
 import { jobFacts, queueRows } from './slurm.js';
 import { showPath } from '../core/fsname.js';
-import { commandLine, recordedCommand } from './command.js';
+import { commandLine, recordedCommand, resumingCommand } from './command.js';
 import { phaseName } from './progress.js';
 import { successCode } from './merge.js';
 import { noSpace, readFailure, showTime } from './failure.js';
@@ -132,11 +132,6 @@ async function nextStep(run: string, plan: Plan, slurm: boolean, queued: boolean
   return { text: await stoppedStep(run, plan), running: false };
 }
 
-/** `--overwrite` in a recorded command line. */
-function isOverwrite(arg: string): boolean {
-  return arg === '--overwrite' || arg.startsWith('--overwrite=');
-}
-
 /** What to do about a run that is not at work: resume it, start it over, or merge it. */
 async function stoppedStep(run: string, plan: Plan): Promise<string> {
   const missing = totalUnits(plan) - doneUnits(run, plan);
@@ -146,9 +141,9 @@ async function stoppedStep(run: string, plan: Plan): Promise<string> {
   // The command itself on a line of its own, ready to paste (absent for runs begun by older versions).
   // A run begun with --overwrite is resumed without it: with it, the same command starts over, its
   // finished units removed (new-user review 26 R-1: printed with it under "resumes").
-  const drop = recorded !== undefined && recorded.argv.some(isOverwrite);
+  const resuming = recorded === undefined ? undefined : resumingCommand(recorded);
   const cmd = (extra: string[] = []): string =>
-    recorded === undefined ? '' : drop && !extra.includes('--overwrite') ? ` (without --overwrite):\n    ${commandLine({ ...recorded, argv: recorded.argv.filter((a) => !isOverwrite(a)) }, extra)}` : `:\n    ${commandLine(recorded, extra)}`;
+    recorded === undefined || resuming === undefined ? '' : resuming.dropped && !extra.includes('--overwrite') ? ` (without --overwrite):\n    ${commandLine(resuming.command, extra)}` : `:\n    ${commandLine(recorded, extra)}`;
   if (changed.length > 0) {
     const lead = lsh !== undefined ? `  not running, and this version cannot resume it: ${lsh}; ` : `  not running, and it cannot be resumed: ${changed.length === 1 ? 'an input' : `${changed.length} inputs`} changed since it began (${changed.slice(0, 2).join(', ')}${changed.length > 2 ? ', ...' : ''}) and its finished units read the old content; `;
     return lead + (plan.name === 'dedup-disk' ? 'run the command again with a new --work folder' : `run the command again with --overwrite to start over${cmd(['--overwrite'])}`);

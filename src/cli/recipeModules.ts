@@ -168,13 +168,20 @@ export function jsTokens(src: string): Token[] {
   const regexAllowed = (): boolean => {
     const t = out[out.length - 1];
     if (t === undefined) return true;
-    if (t.kind === NAME) return BEFORE_REGEX.has(t.text);
+    // A keyword after `.` (`o.return / 2`, `o?.typeof`) is a property's name: a value ends there
+    // (hostile review 26 I1).
+    if (t.kind === NAME) return BEFORE_REGEX.has(t.text) && !isPropertyName(out.length - 1);
     if (t.kind === PUNCT) {
       if (t.text === ')') return condClose === out.length - 1;
       // After `++`/`--` a `/` divides: postfix (`i++ / 2`) ends an operand, and a prefix one cannot take a regular expression.
       return t.text !== ']' && t.text !== '++' && t.text !== '--';
     }
     return false;
+  };
+  /** Whether the name at `out[k]` follows a `.` (or `?.`): a property, whatever its spelling. */
+  const isPropertyName = (k: number): boolean => {
+    const p = out[k - 1];
+    return p !== undefined && p.kind === PUNCT && p.text === '.';
   };
   /** Whether a `(` about to be pushed opens a statement's condition. */
   const opensCondition = (): boolean => {
@@ -184,7 +191,7 @@ export function jsTokens(src: string): Token[] {
       const f = out[out.length - 2];
       return f !== undefined && f.kind === NAME && f.text === 'for';
     }
-    return CONDITION_KEYWORDS.has(t.text);
+    return CONDITION_KEYWORDS.has(t.text) && !isPropertyName(out.length - 1);
   };
   while (i < n) {
     const c = src.charCodeAt(i);

@@ -28,6 +28,9 @@ const CASES: [string, string][] = [
   ['preInc', "let i = 1; const h = ++i / 2, q = \"'\"; import { x } from './preInc.h.mjs';"],
   ['returnRegex', "function t() { return /'/; } import { x } from './returnRegex.h.mjs';"],
   ['notRegex', "const b = !/'/.test('a'); import { x } from './notRegex.h.mjs';"],
+  // Hostile review 26 I1: a keyword after `.` (or `?.`) is a property's name, and a value ends there.
+  ['propReturn', "const o = { return: 4 }; const y = o.return / 2; const s = '/'; const H = await import('./propReturn.h.mjs');"],
+  ['propTypeof', "const o = { typeof: 4 }; const y = o?.typeof / 2; const s = '/'; const H = await import('./propTypeof.h.mjs');"],
 ];
 
 describe('moduleImports: a division and a regular expression told apart', () => {

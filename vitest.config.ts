@@ -71,11 +71,13 @@ class SlowestFirst extends BaseSequencer {
 }
 
 /**
- * Files that run in a process of their own (vitest's default, isolate: true). They measure the
+ * Files that run in a process of their own (vitest's default, isolate: true). Three measure the
  * memory of the test process itself (array buffers, peak RSS): in a process that ran other files
  * before, what those left (garbage freed during the test, a higher peak) could hide a regression.
+ * langid's lazyModel26 checks that the fastText model is not loaded before a text needs it: a file
+ * run before it in a shared process has loaded it (CI of lead26 8783199: failed in 'shared').
  */
-const ISOLATED = ['test/stages/dedup/signatureWriter.test.ts', 'test/io/damaged.test.ts', 'test/io/zstdResync.test.ts'];
+const ISOLATED = ['test/stages/dedup/signatureWriter.test.ts', 'test/io/damaged.test.ts', 'test/io/zstdResync.test.ts', 'test/stages/langid/lazyModel26.test.ts'];
 
 export default defineConfig({
   test: {

@@ -27,7 +27,7 @@ describe('the stop line says whose records and when', () => {
     for (const u of [0, 1]) await markDone(dir, '0-tasks', u);
     for (const u of [0, 1, 2, 3, 4]) await markDone(dir, '1-tasks', u);
     const line = stoppedRunLine(dir, plan, { phase: 1, done: 4, units: 6, records: 13401, bytes: 2_000_000, totalBytes: 3_000_000 });
-    expect(line).toMatch(/^corpus-clean run: stopped with 7 of 8 units done, in phase 2 of 2 \([^)]*\): 5 of 6 tasks done \(4 when the failure came, 1 more before the run stopped\); when the failure came, the phase's tasks had read 13401 records \(2\.0 of 3\.0 MB of input\)$/);
+    expect(line).toMatch(/^corpus-clean run: stopped with 7 of 8 units done, in phase 2 of 2 \([^)]*\): 5 of 6 tasks done \(4 when the failure came, 1 more before the run stopped\); when the failure came, the phase's tasks had read at least 13401 records \(2\.0 of 3\.0 MB of input\)$/);
     expect(line).not.toMatch(/gone through|by then/);
   });
 });

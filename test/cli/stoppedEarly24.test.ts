@@ -30,7 +30,7 @@ describe("run: a stage of one's own that stops taking records", () => {
     const r = await runCli(['run', 'rpart.yaml', '-i', 'big.jsonl', '-o', 'out1', '-w', '1'], { cwd: dir });
     expect(r.code, r.stderr).toBe(1);
     expect(r.stderr).toMatch(/failed: stage part \(\.\/part\.mjs, stages\[1\]\) stopped taking records before the end of its input \(it ended after big\.jsonl:(\d+), the last record it was given\): the input from big\.jsonl:\d+ on was not read \(\d+ records, \d\.\d MB read before it\)/);
-    expect(r.stderr).toMatch(/stopped with 0 of 1 unit done; when the failure came, the run's tasks had read .* of 3\.1 MB of input\)/);
+    expect(r.stderr).toMatch(/stopped with 0 of 1 unit done; when the failure came, the run's tasks had read at least .* of 3\.1 MB of input\)/);
     expect(r.stderr).toContain('fix the stage, then run the same command');
     expect(existsSync(join(dir, 'out1/_SUCCESS'))).toBe(false);
   });

@@ -796,7 +796,9 @@ export function stoppedRunLine(dir: string, plan: Plan, where?: StoppedAt): stri
   // the failure, not the stop).
   const after = now - where.done;
   if (after > 0) line += ` (${where.done} when the failure came, ${after} more before the run stopped)`;
-  if (went !== '') line += `; when the failure came, ${plan.phases.length === 1 ? "the run's" : "the phase's"} tasks had read ${went}`;
+  // The records come from the tasks' progress reports, which lag what they have read: "at least"
+  // (new-user review 26 S-1: a failure at line 14000 said 6614 records had been read).
+  if (went !== '') line += `; when the failure came, ${plan.phases.length === 1 ? "the run's" : "the phase's"} tasks had read at least ${went}`;
   if (where.phase < last) line += `; no shard is written before phase ${last + 1}`;
   return line;
 }
